@@ -1,0 +1,5 @@
+"""Allow `python -m resultsbook`."""
+
+from resultsbook.cli import main
+
+main()

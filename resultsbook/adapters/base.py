@@ -1,0 +1,88 @@
+"""What an adapter is: it recognises its own files in a folder and reads them into runs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from resultsbook.errors import AdapterError
+from resultsbook.models import ReadResult, Source
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder seen by the walk: its path and the names of its files and sub-folders."""
+
+    path: str
+    files: frozenset[str]
+    dirs: tuple[str, ...]
+
+    def file(self, name: str) -> str:
+        """Return the path of one of this folder's files."""
+        return os.path.join(self.path, name)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The sources an adapter found in a folder, and whether the walk should look deeper."""
+
+    sources: tuple[Source, ...]
+    descend: bool = False
+
+
+class Adapter:
+    """Base class of log-format adapters; subclasses set `name`, `summary` and override hooks.
+
+    An adapter is read-only. `claim` looks at file names only (the walk must stay a stat walk);
+    `read` parses one source and reports what was wrong as `Problem`s instead of raising.
+    """
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    # lower claims a folder first: tracker formats before the generic ones
+    priority: ClassVar[int] = 50
+    # option name -> one-line help; anything else passed to the adapter is an error
+    options: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, **options: Any) -> None:
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            known = ", ".join(sorted(self.options)) or "none"
+            raise AdapterError(
+                f"adapter {self.name!r} has no option {unknown[0]!r}; its options are: {known}"
+            )
+        self.config: dict[str, Any] = dict(options)
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Return the sources this adapter reads in `folder`, or None when it is not its format.
+
+        `forced` is true when the user named this adapter: generic formats that never claim
+        files on their own (any CSV could be anything) claim them then.
+        """
+        return None
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Return the source to read for a file matched by a path pattern, or None.
+
+        Decide by the file's name only: an unchanged file must cost a stat, not a read.
+        """
+        return None
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one source into runs; never raise for bad content, report it as problems."""
+        raise NotImplementedError
+
+    def source(self, path: str, files: Sequence[str]) -> Source:
+        """Return a `Source` of this adapter."""
+        return Source(adapter=self.name, path=path, files=tuple(files))
+
+
+def option_list(value: Any) -> list[str] | None:
+    """Accept a list option given as a list or as comma-separated text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [str(part) for part in value]

@@ -1,0 +1,111 @@
+"""Plain CSV/TSV logs: one row per step, with or without a header."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.params import parse_scalar
+from resultsbook.series import SeriesBuilder
+from resultsbook.tabular import numeric_column, read_delimited
+from resultsbook.textio import to_timestamp
+
+CSV_SUFFIXES = (".csv", ".tsv")
+STEP_COLUMNS = ("step", "global_step", "_step", "iteration", "iter", "timestep", "env_step", "epoch")
+TIME_COLUMNS = ("time", "timestamp", "wall_time", "walltime", "_timestamp")
+
+
+class CsvAdapter(Adapter):
+    """Read one run per CSV/TSV file, one row per step."""
+
+    name = "csv"
+    summary = "CSV/TSV log, one row per step (found by --pattern or --adapter csv)"
+    priority = 90
+    options = {
+        "columns": "column names of a file without a header line",
+        "step": "the column holding the step (default: step, epoch, ... or the row number)",
+        "time": "the column holding wall time (default: time, timestamp, ...)",
+        "params": "columns that hold configuration values rather than metrics",
+        "delimiter": "field separator (default: tab for .tsv, else guessed)",
+    }
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim every CSV/TSV file, but only when this adapter was asked for by name."""
+        if not forced:
+            return None
+        names = sorted(n for n in folder.files if n.lower().endswith(CSV_SUFFIXES))
+        if not names:
+            return None
+        return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read any CSV/TSV file named by a path pattern."""
+        return self.source(path, [path]) if path.lower().endswith(CSV_SUFFIXES) else None
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one CSV/TSV log."""
+        problems: list[Problem] = []
+        path = source.path
+        table = read_delimited(
+            path, problems, option_list(self.config.get("columns")), self.config.get("delimiter")
+        )
+        if table is None:
+            return ReadResult((_run_for(path, {}, {}),), tuple(problems))
+        columns = list(table.columns)
+        step_column = self.config.get("step") or next((c for c in STEP_COLUMNS if c in columns), None)
+        time_column = self.config.get("time") or next((c for c in TIME_COLUMNS if c in columns), None)
+        param_columns = set(option_list(self.config.get("params")) or [])
+        for wanted in filter(None, [step_column, time_column, *param_columns]):
+            if wanted not in columns:
+                problems.append(
+                    Problem(
+                        path, f"has no column {wanted!r} (columns: {', '.join(columns)})", "the other columns"
+                    )
+                )
+        width = len(columns)
+        rows = [row if len(row) == width else (row + [""] * width)[:width] for row in table.rows]
+        cells = list(zip(*rows)) if rows else [() for _ in columns]
+        by_name = dict(zip(columns, cells))
+        if step_column in by_name:
+            steps, has_step, bad = numeric_column(by_name[step_column])
+            if bad or not has_step.all():
+                problems.append(
+                    Problem(
+                        path,
+                        f"{int((~has_step).sum())} row(s) have no numeric {step_column!r}",
+                        "the other rows",
+                    )
+                )
+        else:
+            steps, has_step = np.arange(len(rows), dtype=np.float64), np.ones(len(rows), dtype=bool)
+        times = None
+        if time_column in by_name:
+            times = np.array(
+                [to_timestamp(cell) or np.nan for cell in by_name[time_column]], dtype=np.float64
+            )
+        builder = SeriesBuilder()
+        skip = {step_column, time_column, *param_columns}
+        for name in columns:
+            if name in skip:
+                continue
+            values, present, bad = numeric_column(by_name[name])
+            if bad:
+                problems.append(
+                    Problem(path, f"{bad} cell(s) of column {name!r} are not numbers", "the numeric ones")
+                )
+            keep = present & has_step
+            if keep.any():
+                builder.add_column(name, steps[keep], values[keep], None if times is None else times[keep])
+        series, series_problems = builder.build(path)
+        problems.extend(series_problems)
+        params = {name: parse_scalar(by_name[name][0]) for name in param_columns if by_name.get(name)}
+        return ReadResult((_run_for(path, params, series),), tuple(problems))
+
+
+def _run_for(path: str, params: dict, series: dict) -> RunRecord:
+    """Return the run of one log file, named after its folder and file."""
+    name = os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))
+    return RunRecord(name=name, params=params, metrics=series)

@@ -1,0 +1,175 @@
+"""Result files that hold many runs: a JSON list, JSON Lines or CSV with one record per run
+(or per run and step); a record may carry a whole curve as a list of numbers."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.params import format_value, normalize_value, parse_scalar
+from resultsbook.series import SeriesBuilder
+from resultsbook.tabular import read_delimited
+from resultsbook.textio import iter_json_lines, load_json_file, read_text, to_float
+
+RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv")
+
+
+class RecordsAdapter(Adapter):
+    """Read files of run records; by default text, bool and integer fields are params,
+    decimal numbers are final metric values and lists of numbers are curves."""
+
+    name = "records"
+    summary = "JSON / JSON Lines / CSV file with one record per run (or per run and step)"
+    priority = 85
+    options = {
+        "params": "fields that are params (added to the automatic choice)",
+        "metrics": "fields that are metrics (added to the automatic choice)",
+        "step": "field holding the step when records are one per run and step",
+        "rename": "rename fields, e.g. run_index:seed,algorithm:algo",
+        "records": "key of the list of records when the JSON file holds an object",
+    }
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim record files, but only when this adapter was asked for by name."""
+        if not forced:
+            return None
+        names = sorted(n for n in folder.files if n.lower().endswith(RECORD_SUFFIXES))
+        return (
+            Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+            if names
+            else None
+        )
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read a JSON or JSON Lines file named by a path pattern."""
+        return self.source(path, [path]) if path.lower().endswith((".json", ".jsonl", ".ndjson")) else None
+
+    def read(self, source: Source) -> ReadResult:
+        """Read every run of one records file."""
+        problems: list[Problem] = []
+        records = list(self._records(source.path, problems))
+        renames = _parse_renames(self.config.get("rename"))
+        records = [{renames.get(k, k): v for k, v in flatten_params_keep_lists(r).items()} for r in records]
+        forced_params = set(option_list(self.config.get("params")) or [])
+        forced_metrics = set(option_list(self.config.get("metrics")) or [])
+        step_field = self.config.get("step") or ("step" if any("step" in r for r in records) else None)
+        grouped: dict[str, tuple[dict[str, Any], SeriesBuilder, dict[str, float]]] = {}
+        order: list[str] = []
+        for number, record in enumerate(records):
+            params, curves, finals = _split_fields(record, forced_params, forced_metrics, step_field)
+            key = json.dumps(params, sort_keys=True, default=str)
+            step = to_float(record.get(step_field)) if step_field else None
+            if key in grouped and step is None:
+                problems.append(
+                    Problem(
+                        source.path,
+                        f"record {number + 1} has the same params as an earlier one "
+                        "(fix: name the distinguishing fields with the 'params' option)",
+                        "both, as separate runs",
+                    )
+                )
+                key = f"{key}#{number}"
+            if key not in grouped:
+                grouped[key] = (params, SeriesBuilder(), {})
+                order.append(key)
+            _, builder, summary = grouped[key]
+            for name, values in curves.items():
+                for index, value in enumerate(values):
+                    builder.add(name, index, value)
+            for name, value in finals.items():
+                if step is None:
+                    summary[name] = value
+                else:
+                    builder.add(name, step, value)
+        runs = []
+        for key in order:
+            params, builder, summary = grouped[key]
+            series, series_problems = builder.build(source.path)
+            problems.extend(series_problems)
+            label = ",".join(f"{k}={format_value(v)}" for k, v in params.items())
+            runs.append(
+                RunRecord(
+                    key=key,
+                    name=label or os.path.basename(source.path),
+                    params=params,
+                    metrics=series,
+                    summary=summary,
+                )
+            )
+        return ReadResult(tuple(runs), tuple(problems))
+
+    def _records(self, path: str, problems: list[Problem]) -> Iterable[Mapping[str, Any]]:
+        """Yield the raw records of a JSON, JSON Lines or CSV file."""
+        lowered = path.lower()
+        if lowered.endswith((".csv", ".tsv")):
+            table = read_delimited(path, problems)
+            if table is not None:
+                for row in table.rows:
+                    yield {name: parse_scalar(cell) for name, cell in zip(table.columns, row) if cell != ""}
+            return
+        if lowered.endswith((".jsonl", ".ndjson")):
+            yield from iter_json_lines(path, read_text(path, problems), problems)
+            return
+        data = load_json_file(path, problems)
+        if isinstance(data, Mapping):
+            key = self.config.get("records") or next(
+                (k for k, v in data.items() if isinstance(v, list)), None
+            )
+            data = data.get(key) if key is not None else None
+        if not isinstance(data, list):
+            problems.append(Problem(path, "holds no list of records (fix: the 'records' option)", "nothing"))
+            return
+        for number, record in enumerate(data):
+            if isinstance(record, Mapping):
+                yield record
+            else:
+                problems.append(Problem(path, f"record {number + 1} is not an object", "the other records"))
+
+
+def flatten_params_keep_lists(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Flatten nested objects to dotted keys but keep lists as lists (they may be curves)."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, Mapping) and value:
+            for inner, inner_value in flatten_params_keep_lists(value).items():
+                flat[f"{key}.{inner}"] = inner_value
+        else:
+            flat[str(key)] = value
+    return flat
+
+
+def _split_fields(
+    record: Mapping[str, Any], forced_params: set[str], forced_metrics: set[str], step_field: str | None
+) -> tuple[dict[str, Any], dict[str, list[float]], dict[str, float]]:
+    """Split one record into params, curves (lists of numbers) and final metric values."""
+    params: dict[str, Any] = {}
+    curves: dict[str, list[float]] = {}
+    finals: dict[str, float] = {}
+    for name, value in record.items():
+        if name == step_field:
+            continue
+        if name in forced_params:
+            params[name] = normalize_value(value)
+        elif (
+            isinstance(value, list) and value and all(to_float(v) is not None for v in value if v is not None)
+        ):
+            curves[name] = [float("nan") if v is None else float(to_float(v)) for v in value]  # type: ignore[arg-type]
+        elif name in forced_metrics or (isinstance(value, float) and not isinstance(value, bool)):
+            number = to_float(value)
+            if number is not None:
+                finals[name] = number
+        else:
+            params[name] = normalize_value(value)
+    return dict(sorted(params.items())), curves, finals
+
+
+def _parse_renames(raw: Any) -> dict[str, str]:
+    """Accept renames as a mapping or as 'old:new,old:new' text."""
+    if isinstance(raw, Mapping):
+        return {str(k): str(v) for k, v in raw.items()}
+    pairs = option_list(raw) or []
+    return dict(pair.split(":", 1) for pair in pairs if ":" in pair)

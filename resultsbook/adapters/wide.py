@@ -1,0 +1,104 @@
+"""Wide CSV with one column per seed (`env_step, rew, rew:seed_0_..., rew:seed_1_...`): one run per seed."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.csvlog import CSV_SUFFIXES, STEP_COLUMNS
+from resultsbook.errors import AdapterError
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.series import SeriesBuilder
+from resultsbook.tabular import read_delimited
+from resultsbook.textio import to_float
+
+DEFAULT_SEED_REGEX = r"seed[_\-=]?(?P<seed>\d+)"
+
+
+class WideAdapter(Adapter):
+    """Read a CSV holding one column per seed; each seed becomes a run."""
+
+    name = "wide"
+    summary = "CSV with one column per seed (e.g. rew:seed_0_...), one run per seed"
+    priority = 80
+    options = {
+        "step": "the column holding the step (default: the first column)",
+        "seed_regex": "regex finding the seed in a column name (default: seed_<n>)",
+        "metric": "metric name for the seed columns (default: the text before the seed)",
+        "seed_param": "param name for the seed (default: seed)",
+    }
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        try:
+            self._seed = re.compile(str(self.config.get("seed_regex", DEFAULT_SEED_REGEX)), re.IGNORECASE)
+        except re.error as error:
+            raise AdapterError(f"wide adapter: seed_regex is not a valid regex ({error})") from error
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim every CSV file, but only when this adapter was asked for by name."""
+        if not forced:
+            return None
+        names = sorted(n for n in folder.files if n.lower().endswith(CSV_SUFFIXES))
+        return (
+            Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+            if names
+            else None
+        )
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read a CSV matched by a path pattern, when this adapter was asked for by name."""
+        return self.source(path, [path]) if forced and path.lower().endswith(CSV_SUFFIXES) else None
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one wide CSV into one run per seed column."""
+        problems: list[Problem] = []
+        path = source.path
+        table = read_delimited(path, problems)
+        if table is None:
+            return ReadResult((), tuple(problems))
+        columns = list(table.columns)
+        step_column = self.config.get("step") or next((c for c in STEP_COLUMNS if c in columns), columns[0])
+        if step_column not in columns:
+            problems.append(Problem(path, f"has no step column {step_column!r}", "nothing from this file"))
+            return ReadResult((), tuple(problems))
+        step_at = columns.index(step_column)
+        seed_param = str(self.config.get("seed_param", "seed"))
+        builders: dict[int, SeriesBuilder] = {}
+        targets: list[tuple[int, int, str]] = []
+        for position, column in enumerate(columns):
+            found = self._seed.search(column)
+            if position == step_at or found is None:
+                continue
+            seed = int(found.group("seed") if "seed" in found.groupdict() else found.group(1))
+            metric = str(self.config.get("metric") or column[: found.start()].strip(":_-/ ") or "value")
+            targets.append((position, seed, metric))
+            builders.setdefault(seed, SeriesBuilder())
+        if not targets:
+            problems.append(
+                Problem(path, "has no column matching the seed pattern", "nothing from this file")
+            )
+            return ReadResult((), tuple(problems))
+        for row in table.rows:
+            step = to_float(row[step_at]) if step_at < len(row) else None
+            if step is None:
+                continue
+            for position, seed, metric in targets:
+                value = to_float(row[position]) if position < len(row) and row[position].strip() else None
+                if value is not None:
+                    builders[seed].add(metric, step, value)
+        runs = []
+        stem = os.path.splitext(os.path.basename(path))[0]
+        for seed in sorted(builders):
+            series, series_problems = builders[seed].build(path)
+            problems.extend(series_problems)
+            runs.append(
+                RunRecord(
+                    key=f"{seed_param}={seed}",
+                    name=f"{stem}[{seed_param}={seed}]",
+                    params={seed_param: seed},
+                    metrics=series,
+                )
+            )
+        return ReadResult(tuple(runs), tuple(problems))

@@ -1,0 +1,240 @@
+"""Collect log folders into the store: find sources, skip unchanged ones, read the rest in one transaction.
+
+>>> from resultsbook.collect import CollectRequest, collect
+>>> report = collect(store, [CollectRequest("runs/")])        # doctest: +SKIP
+>>> report.summary_line()                                      # doctest: +SKIP
+'20 new, 0 updated, 0 unchanged, 0 problems'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from resultsbook.adapters import Adapter, available_adapters, get_adapter
+from resultsbook.adapters.base import Folder
+from resultsbook.errors import AdapterError, SpecError
+from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
+from resultsbook.params import format_value, values_equal
+from resultsbook.pathpattern import PathPattern, compile_pattern
+from resultsbook.store import Store
+from resultsbook.walk import walk_folders
+
+
+@dataclass(frozen=True)
+class CollectRequest:
+    """One root to collect, with how to read it (adapter, path pattern, adapter options, fixed params)."""
+
+    path: str
+    adapter: str | None = None
+    pattern: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Progress(Protocol):
+    """What collect tells a progress display."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self) -> None: ...
+
+
+def collect(
+    store: Store, requests: Sequence[CollectRequest], progress: Progress | None = None
+) -> CollectReport:
+    """Collect every request into `store`; unchanged sources cost a stat, the rest is one transaction."""
+    stored = store.source_signatures()
+    plan: list[tuple[Source, Adapter, str]] = []
+    unchanged_sources: list[str] = []
+    seen: set[str] = set()
+    roots: list[str] = []
+    for request in requests:
+        if not os.path.exists(request.path):
+            raise SpecError(f"{request.path} does not exist; check the path given to collect")
+        roots.append(store.relative(request.path))
+        for source, adapter in find_sources(request):
+            stored_path = store.relative(source.path)
+            if stored_path in seen:
+                continue
+            seen.add(stored_path)
+            signature = signature_of(source, adapter, request)
+            if stored.get(stored_path, ("", ""))[1] == signature:
+                unchanged_sources.append(stored_path)
+            else:
+                plan.append((source, adapter, signature))
+    gone = [path for path in stored if path not in seen and any(_under(path, root) for root in roots)]
+    totals = {"new": 0, "updated": 0, "unchanged": 0, "missing": 0}
+    problems: list[Problem] = []
+    if progress is not None:
+        progress.start(len(plan))
+    with store.writer() as writer:
+        for source, adapter, signature in plan:
+            result = read_source(adapter, source)
+            problems.extend(result.problems)
+            counts = writer.write_source(source, signature, result.runs, result.problems)
+            for name, count in counts.items():
+                totals[name] += count
+            if progress is not None:
+                progress.advance()
+        totals["missing"] += writer.mark_sources_missing(gone)
+    runs_per_source = store.run_counts_by_source() if unchanged_sources else {}
+    unchanged_runs = sum(runs_per_source.get(path, 0) for path in unchanged_sources)
+    return CollectReport(
+        new=totals["new"],
+        updated=totals["updated"],
+        unchanged=totals["unchanged"] + unchanged_runs,
+        missing=totals["missing"],
+        sources_read=len(plan),
+        sources_skipped=len(unchanged_sources),
+        problems=tuple(problems),
+    )
+
+
+def find_sources(request: CollectRequest) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources under a request's root and the adapter that reads each one."""
+    adapters = make_adapters(request)
+    forced = request.adapter is not None
+    root = request.path
+    if os.path.isfile(root):
+        for adapter in adapters:
+            source = adapter.source_for_file(root, forced)
+            if source is not None:
+                yield _with_params(source, request.params), adapter
+                return
+        raise SpecError(f"no adapter reads {root}; name one with --adapter (see `resultsbook adapters`)")
+    if request.pattern:
+        yield from _find_by_pattern(root, compile_pattern(request.pattern), adapters, request, forced)
+        return
+    claimed: list[tuple[Source, Adapter]] = []
+
+    def descend(folder: Folder) -> bool:
+        for adapter in adapters:
+            claim = adapter.claim(folder, forced)
+            if claim is not None:
+                claimed.extend((_with_params(s, request.params), adapter) for s in claim.sources)
+                return claim.descend
+        return True
+
+    for _ in walk_folders(root, descend):
+        yield from claimed
+        claimed.clear()
+
+
+def _find_by_pattern(
+    root: str, pattern: PathPattern, adapters: list[Adapter], request: CollectRequest, forced: bool
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield sources whose path relative to `root` matches the pattern, with its fields as params."""
+    for folder in walk_folders(root, lambda folder: True):
+        relative_folder = os.path.relpath(folder.path, root).replace(os.sep, "/")
+        prefix = "" if relative_folder == "." else f"{relative_folder}/"
+        for name in sorted(folder.files):
+            fields = pattern.match(prefix + name)
+            if fields is None:
+                continue
+            path = folder.file(name)
+            for adapter in adapters:
+                source = adapter.source_for_file(path, forced)
+                if source is not None:
+                    yield _with_params(source, {**request.params, **fields}), adapter
+                    break
+        for name in folder.dirs:
+            fields = pattern.match(prefix + name)
+            if fields is None:
+                continue
+            sub = Folder(
+                os.path.join(folder.path, name), frozenset(_names(os.path.join(folder.path, name))), ()
+            )
+            for adapter in adapters:
+                claim = adapter.claim(sub, forced)
+                if claim is not None:
+                    for source in claim.sources:
+                        yield _with_params(source, {**request.params, **fields}), adapter
+                    break
+
+
+def _names(path: str) -> list[str]:
+    """Return the names of the files in a folder."""
+    with os.scandir(path) as entries:
+        return [entry.name for entry in entries if entry.is_file()]
+
+
+def make_adapters(request: CollectRequest) -> list[Adapter]:
+    """Instantiate the adapters for a request; each gets the options it declares."""
+    options = dict(request.options)
+    if request.adapter is not None:
+        return [get_adapter(request.adapter)(**options)]
+    classes = list(available_adapters().values())
+    declared = {name for cls in classes for name in cls.options}
+    unknown = sorted(set(options) - declared)
+    if unknown:
+        raise AdapterError(
+            f"no adapter has an option {unknown[0]!r}; name the adapter with --adapter "
+            "and see `resultsbook adapters` for each one's options"
+        )
+    return [cls(**{k: v for k, v in options.items() if k in cls.options}) for cls in classes]
+
+
+def signature_of(source: Source, adapter: Adapter, request: CollectRequest) -> str:
+    """Return a digest of the source files' sizes and mtimes and of how they are read."""
+    digest = hashlib.sha1()
+    how = [adapter.name, adapter.config, dict(source.params), request.pattern]
+    digest.update(json.dumps(how, sort_keys=True, default=str).encode())
+    for path in source.files:
+        try:
+            info = os.stat(path)
+        except OSError:
+            digest.update(f"{path}:gone".encode())
+            continue
+        digest.update(f"{os.path.basename(path)}:{info.st_size}:{info.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+def read_source(adapter: Adapter, source: Source) -> ReadResult:
+    """Read a source; an adapter bug becomes a problem of that source, never a failed collect."""
+    try:
+        result = adapter.read(source)
+    except Exception as error:  # one broken run never stops a collect
+        problem = Problem(
+            source.path,
+            f"could not be read by the {adapter.name} adapter ({type(error).__name__}: {error})",
+            "nothing from this source",
+        )
+        return ReadResult((), (problem,))
+    if not source.params:
+        return result
+    problems = list(result.problems)
+    runs = tuple(_merge_params(run, source, problems) for run in result.runs)
+    return ReadResult(runs, tuple(problems))
+
+
+def _merge_params(run: RunRecord, source: Source, problems: list[Problem]) -> RunRecord:
+    """Add params taken from the path (or the spec) to a run; its own config wins a conflict."""
+    merged = dict(run.params)
+    for key, value in source.params.items():
+        if key in merged and not values_equal(merged[key], value):
+            problems.append(
+                Problem(
+                    source.path,
+                    f"param {key!r} is {format_value(merged[key])} in the run's config "
+                    f"but {format_value(value)} in its path",
+                    "the config's value",
+                )
+            )
+            continue
+        merged[key] = value
+    return replace(run, params=merged)
+
+
+def _with_params(source: Source, params: Mapping[str, Any]) -> Source:
+    """Return the source carrying extra params."""
+    return replace(source, params=dict(params)) if params else source
+
+
+def _under(path: str, root: str) -> bool:
+    """Tell whether a stored path lies under a stored root path."""
+    return root in (".", "") or path == root or path.startswith(root.rstrip("/") + "/")

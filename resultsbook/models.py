@@ -1,0 +1,118 @@
+"""Plain data passed between the stages: runs as adapters read them, problems, collect reports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+STATUSES = ("finished", "failed", "running", "interrupted", "unknown")
+
+ParamValue = Any  # int | float | str | bool | None, or a list/dict kept as JSON
+
+
+@dataclass(frozen=True, eq=False)
+class Series:
+    """One metric over steps: aligned arrays of step, value and (optional) wall time."""
+
+    steps: np.ndarray
+    values: np.ndarray
+    times: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a log file: where, what, and what was kept anyway."""
+
+    path: str
+    message: str
+    kept: str = ""
+
+    def describe(self) -> str:
+        """Return the one-line form shown to users."""
+        tail = f" — kept: {self.kept}" if self.kept else ""
+        return f"{self.path}: {self.message}{tail}"
+
+
+@dataclass(frozen=True, eq=False)
+class RunRecord:
+    """One run as an adapter read it; `key` tells it apart from other runs of the same source."""
+
+    key: str = ""
+    name: str = ""
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+    metrics: Mapping[str, Series] = field(default_factory=dict)
+    summary: Mapping[str, float] = field(default_factory=dict)
+    status: str = "unknown"
+    start_time: float | None = None
+    end_time: float | None = None
+    experiment: str | None = None
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file or folder that one adapter reads into runs; `files` are stat-ed for its signature."""
+
+    adapter: str
+    path: str
+    files: tuple[str, ...]
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What an adapter got from one source: the runs it could read and the problems it met."""
+
+    runs: tuple[RunRecord, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class CollectReport:
+    """Outcome of one collect: counts of runs by fate, and every problem met."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    sources_read: int = 0
+    sources_skipped: int = 0
+    problems: tuple[Problem, ...] = ()
+
+    def summary_line(self) -> str:
+        """Return the one-line summary printed after a collect."""
+        parts = [
+            f"{self.new} new",
+            f"{self.updated} updated",
+            f"{self.unchanged} unchanged",
+        ]
+        if self.missing:
+            parts.append(f"{self.missing} missing")
+        parts.append(f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A run as the store holds it, with its params."""
+
+    id: int
+    run_id: str
+    name: str
+    adapter: str
+    source: str
+    experiment: str | None
+    status: str
+    start_time: float | None
+    end_time: float | None
+    git_commit: str | None
+    git_dirty: bool | None
+    provenance: Mapping[str, Any]
+    present: bool
+    params: Mapping[str, ParamValue]

@@ -1,0 +1,98 @@
+"""Configuration values: flatten nested configs to dotted keys and type strings read from text."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_INT = re.compile(r"[+-]?\d+")
+_FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
+_BOOLS = {"true": True, "false": False}
+_NULLS = {"none", "null", "~"}
+
+
+def flatten_params(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested mappings to dotted keys; lists stay values.
+
+    >>> flatten_params({"optimizer": {"lr": 0.1, "name": "sgd"}, "seed": 1})
+    {'optimizer.lr': 0.1, 'optimizer.name': 'sgd', 'seed': 1}
+    """
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten_params(value, f"{name}."))
+        else:
+            flat[name] = normalize_value(value)
+    return flat
+
+
+def normalize_value(value: Any) -> Any:
+    """Return a value the store can keep: scalars as they are, containers as canonical JSON text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, Mapping) and not value:
+        return "{}"
+    if isinstance(value, (list, tuple, Mapping)):
+        return json.dumps(value, sort_keys=True, default=str, allow_nan=True)
+    if hasattr(value, "item"):  # numpy scalars
+        return normalize_value(value.item())
+    return str(value)
+
+
+def parse_scalar(text: str) -> Any:
+    """Type a value read as text (path parts, CSV cells, CLI filters): int, float, bool, None or str.
+
+    >>> [parse_scalar(s) for s in ["3", "0.1", "1e-3", "true", "none", "medium-v0"]]
+    [3, 0.1, 0.001, True, None, 'medium-v0']
+    """
+    stripped = text.strip()
+    lowered = stripped.lower()
+    if _INT.fullmatch(stripped):
+        return int(stripped)
+    if _FLOAT.fullmatch(stripped):
+        value = float(stripped)
+        return int(value) if value.is_integer() and "e" not in lowered else value
+    if lowered in _BOOLS:
+        return _BOOLS[lowered]
+    if lowered in _NULLS:
+        return None
+    return stripped
+
+
+def values_equal(a: Any, b: Any) -> bool:
+    """Compare two param values the way a user means them: 1 == 1.0, "x" == "x", nan == nan."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or (type(a) is type(b) and a == b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+            return True
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def format_value(value: Any) -> str:
+    """Return the plain-text form of a param value, as a user would type it."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def sort_key(value: Any) -> tuple[int, Any]:
+    """Order mixed param values: None, then numbers by value, then strings."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, bool):
+        return (1, int(value))
+    if isinstance(value, (int, float)):
+        return (1, value)
+    return (2, str(value))

@@ -1,0 +1,96 @@
+"""Params from paths: `{algo}/{algo_name}_{env}-{dataset}_{seed}/environment.csv` and globs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from resultsbook.errors import SpecError
+from resultsbook.params import parse_scalar
+
+_DOT = "__dot__"  # regex group names cannot hold '.', dotted param names can
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)(?::([^{}]+))?\}")
+
+
+@dataclass(frozen=True)
+class PathPattern:
+    """A compiled path pattern; `match` returns the typed fields of a relative path or None."""
+
+    text: str
+    regex: re.Pattern[str]
+    fields: tuple[str, ...]
+
+    def match(self, relative_path: str) -> dict[str, Any] | None:
+        """Return the fields of a '/'-separated path relative to the collect root, or None."""
+        found = self.regex.fullmatch(relative_path)
+        if found is None:
+            return None
+        return {
+            name.replace(_DOT, "."): parse_scalar(value)
+            for name, value in found.groupdict().items()
+            if not name.startswith("_")
+        }
+
+    @property
+    def depth(self) -> int | None:
+        """Return how many path components a match has, or None when `**` makes it open."""
+        return None if "**" in self.text else self.text.strip("/").count("/") + 1
+
+
+def compile_pattern(text: str) -> PathPattern:
+    """Compile a path pattern: `{name}` is one field (no '/'), `{name:regex}` a custom one,
+    `*` any text within a path component, `**` any number of components.
+
+    >>> compile_pattern("{algo}/{algo_name}_{seed}/env.csv").match("cql/CQL_3/env.csv")
+    {'algo': 'cql', 'algo_name': 'CQL', 'seed': 3}
+    """
+    pattern = text.strip().strip("/")
+    if not pattern:
+        raise SpecError("the path pattern is empty; give one such as '{model}_{seed}/metrics.jsonl'")
+    parts: list[str] = []
+    fields: list[str] = []
+    position = 0
+    for found in _FIELD.finditer(pattern):
+        parts.append(_glob_to_regex(pattern[position : found.start()]))
+        name, custom = found.group(1), found.group(2)
+        group = name.replace(".", _DOT)
+        if name in fields:
+            parts.append(f"(?P={group})")
+        else:
+            fields.append(name)
+            parts.append(f"(?P<{group}>{custom or '[^/]+?'})")
+        position = found.end()
+    parts.append(_glob_to_regex(pattern[position:]))
+    if "{" in _FIELD.sub("", pattern) or "}" in _FIELD.sub("", pattern):
+        raise SpecError(f"path pattern {text!r} has a stray brace; fields look like {{name}}")
+    try:
+        regex = re.compile("".join(parts))
+    except re.error as error:
+        raise SpecError(
+            f"path pattern {text!r} is not valid ({error}); check the {{name:regex}} parts"
+        ) from error
+    return PathPattern(text=text, regex=regex, fields=tuple(fields))
+
+
+def _glob_to_regex(text: str) -> str:
+    """Translate the literal-and-glob text between fields to regex."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        if text.startswith("**/", index):
+            out.append("(?:[^/]+/)*")
+            index += 3
+        elif text.startswith("**", index):
+            out.append(".*")
+            index += 2
+        elif text[index] == "*":
+            out.append("[^/]*")
+            index += 1
+        elif text[index] == "?":
+            out.append("[^/]")
+            index += 1
+        else:
+            out.append(re.escape(text[index]))
+            index += 1
+    return "".join(out)

@@ -1,0 +1,210 @@
+"""The SQLite store: every SQL statement of resultsbook lives in this package."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlite_utils import Database
+
+from resultsbook.errors import StoreError
+from resultsbook.models import Problem, StoredRun
+from resultsbook.store.codec import decode_array
+from resultsbook.store.schema import migrations
+from resultsbook.store.writer import StoreWriter
+
+DEFAULT_DB_NAME = "resultsbook.db"
+
+_RUN_COLUMNS = (
+    "runs.id, runs.run_id, runs.name, runs.adapter, sources.path, runs.experiment, runs.status, "
+    "runs.start_time, runs.end_time, runs.git_commit, runs.git_dirty, runs.provenance, runs.present"
+)
+
+
+class Store:
+    """An open resultsbook store (one SQLite file in WAL mode)."""
+
+    def __init__(self, path: str, db: Database) -> None:
+        self.path = path
+        self.folder = os.path.dirname(os.path.abspath(path))
+        self.db = db
+
+    @classmethod
+    def open(cls, path: str, create: bool = True) -> Store:
+        """Open (and create or migrate) the store at `path`."""
+        if not create and not os.path.exists(path):
+            raise StoreError(f"no store at {path}; run `resultsbook collect PATH` first or pass --db FILE")
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        try:
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db = Database(connection)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            _check_known_migrations(db)
+            migrations.apply(db)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(
+                f"{path} is not a usable resultsbook store ({error}); "
+                "point --db at another file or delete this one and collect again"
+            ) from error
+        return cls(path, db)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- paths
+    def relative(self, path: str) -> str:
+        """Return how the store names a file: relative to its folder, '/'-separated."""
+        absolute = os.path.abspath(path)
+        try:
+            relative = os.path.relpath(absolute, self.folder)
+        except ValueError:  # another drive on Windows
+            relative = absolute
+        return relative.replace(os.sep, "/")
+
+    def absolute(self, stored: str) -> str:
+        """Return the absolute path of a stored source path."""
+        return os.path.normpath(os.path.join(self.folder, stored))
+
+    # ----------------------------------------------------------------- writing
+    @contextmanager
+    def writer(self) -> Iterator[StoreWriter]:
+        """Yield a writer inside one transaction: on any exception nothing is written."""
+        writer = StoreWriter(self.db.conn, self.relative)
+        with self.db.atomic():
+            yield writer
+            writer.flush()
+
+    # ----------------------------------------------------------------- reading
+    def source_signatures(self) -> dict[str, tuple[str, str]]:
+        """Return {stored path: (adapter, signature)} for every source still present."""
+        rows = self.db.execute("SELECT path, adapter, signature FROM sources WHERE present = 1").fetchall()
+        return {path: (adapter, signature) for path, adapter, signature in rows}
+
+    def run_counts_by_source(self) -> dict[str, int]:
+        """Return {stored source path: number of present runs}."""
+        rows = self.db.execute(
+            "SELECT sources.path, count(*) FROM runs JOIN sources ON sources.id = runs.source_id "
+            "WHERE runs.present = 1 GROUP BY runs.source_id"
+        )
+        return dict(rows.fetchall())
+
+    def runs(self, include_missing: bool = False) -> list[StoredRun]:
+        """Return every run with its params, ordered by source path and name."""
+        where = "" if include_missing else "WHERE runs.present = 1"
+        rows = self.db.execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs JOIN sources ON sources.id = runs.source_id "
+            f"{where} ORDER BY sources.path, runs.run_key"
+        ).fetchall()
+        params = self._params()
+        return [_stored_run(row, params.get(row[0], {})) for row in rows]
+
+    def _params(self) -> dict[int, dict[str, Any]]:
+        """Return every run's typed params by internal run id."""
+        found: dict[int, dict[str, Any]] = {}
+        for run, key, value, kind in self.db.execute(
+            "SELECT run, key, value, type FROM params ORDER BY run, key"
+        ):
+            found.setdefault(run, {})[key] = _typed(value, kind)
+        return found
+
+    def metric_keys(self) -> list[str]:
+        """Return the metric keys logged by any run."""
+        return [row[0] for row in self.db.execute("SELECT DISTINCT key FROM metrics ORDER BY key")]
+
+    def metric_summaries(self, key: str) -> dict[int, dict[str, float | None]]:
+        """Return {run: {n, last, min, max, mean, summary, ...}} for one metric key."""
+        cursor = self.db.execute(
+            "SELECT run, n, first_step, last_step, last, min, max, mean, summary FROM metrics WHERE key = ?",
+            [key],
+        )
+        names = ("n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
+        return {row[0]: dict(zip(names, row[1:])) for row in cursor}
+
+    def series(self, key: str, runs: Iterable[int] | None = None) -> dict[int, tuple[Any, Any, Any]]:
+        """Return {run: (steps, values, times)} arrays of one metric key."""
+        wanted = None if runs is None else set(runs)
+        cursor = self.db.execute('SELECT run, steps, "values", times FROM series WHERE key = ?', [key])
+        return {
+            run: (decode_array(steps), decode_array(values), decode_array(times))
+            for run, steps, values, times in cursor
+            if wanted is None or run in wanted
+        }
+
+    def run_metrics(self, run: int) -> list[dict[str, Any]]:
+        """Return the metric summaries of one run."""
+        cursor = self.db.execute(
+            "SELECT key, n, first_step, last_step, last, min, max, mean, summary FROM metrics "
+            "WHERE run = ? ORDER BY key",
+            [run],
+        )
+        names = ("key", "n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
+        return [dict(zip(names, row)) for row in cursor]
+
+    def problems(self, source: str | None = None) -> list[Problem]:
+        """Return the problems recorded at the last read of every source (or of one)."""
+        sql = "SELECT problems.path, message, kept FROM problems JOIN sources ON sources.id = source_id"
+        args: list[Any] = []
+        if source is not None:
+            sql += " WHERE sources.path = ?"
+            args.append(source)
+        sql += " ORDER BY problems.rowid"
+        return [Problem(*row) for row in self.db.execute(sql, args)]
+
+    def counts(self) -> Mapping[str, int]:
+        """Return how many runs and sources the store holds."""
+        runs = self.db.execute("SELECT count(*) FROM runs WHERE present = 1").fetchone()[0]
+        sources = self.db.execute("SELECT count(*) FROM sources WHERE present = 1").fetchone()[0]
+        return {"runs": runs, "sources": sources}
+
+
+def _check_known_migrations(db: Database) -> None:
+    """Refuse a store written by a newer resultsbook (it has migrations this one does not know)."""
+    known = {migration.name for migration in migrations._migrations}
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    if unknown:
+        raise StoreError(
+            f"this store was written by a newer resultsbook (migration {unknown[0]}); "
+            "upgrade with `pip install -U resultsbook`"
+        )
+
+
+def _typed(value: Any, kind: str) -> Any:
+    """Return a stored param value as its original type."""
+    if kind == "bool":
+        return bool(value)
+    if kind == "float" and isinstance(value, str):  # nan and ±inf are kept as text
+        return float(value)
+    return value
+
+
+def _stored_run(row: tuple[Any, ...], params: Mapping[str, Any]) -> StoredRun:
+    """Build a `StoredRun` from a row of `_RUN_COLUMNS`."""
+    return StoredRun(
+        id=row[0],
+        run_id=row[1],
+        name=row[2],
+        adapter=row[3],
+        source=row[4],
+        experiment=row[5],
+        status=row[6],
+        start_time=row[7],
+        end_time=row[8],
+        git_commit=row[9],
+        git_dirty=None if row[10] is None else bool(row[10]),
+        provenance=json.loads(row[11]),
+        present=bool(row[12]),
+        params=params,
+    )

@@ -1,0 +1,258 @@
+"""Write collected runs into the store in batches, inside the caller's one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from resultsbook.models import Problem, RunRecord, Source
+from resultsbook.store.codec import encode_floats, encode_steps
+
+_FLUSH_ROWS = 5000
+
+
+class StoreWriter:
+    """Upsert sources and their runs; reports which runs were new, updated or unchanged."""
+
+    def __init__(self, conn: sqlite3.Connection, relative: Callable[[str], str]) -> None:
+        self.conn = conn
+        self.relative = relative
+        self._params: list[tuple[Any, ...]] = []
+        self._metrics: list[tuple[Any, ...]] = []
+        self._series: list[tuple[Any, ...]] = []
+        self._next_run = (conn.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()[0]) + 1
+
+    def write_source(
+        self, source: Source, signature: str, runs: Iterable[RunRecord], problems: Iterable[Problem]
+    ) -> dict[str, int]:
+        """Store one source's runs and problems; return counts of new/updated/unchanged/missing runs."""
+        path = self.relative(source.path)
+        source_id = self._upsert_source(path, source.adapter, signature)
+        existing = {
+            key: (run, digest, present)
+            for run, key, digest, present in self.conn.execute(
+                "SELECT id, run_key, digest, present FROM runs WHERE source_id = ?", [source_id]
+            )
+        }
+        counts = {"new": 0, "updated": 0, "unchanged": 0, "missing": 0}
+        seen: set[str] = set()
+        for record in runs:
+            seen.add(record.key)
+            digest = run_digest(record, source.adapter)
+            before = existing.get(record.key)
+            if before is not None and before[1] == digest and before[2]:
+                counts["unchanged"] += 1
+                continue
+            if before is not None:
+                self._delete_run_rows(before[0])
+                counts["updated"] += 1
+                self._write_run(before[0], source_id, path, source.adapter, record, digest, replace=True)
+            else:
+                counts["new"] += 1
+                self._write_run(self._new_run_id(), source_id, path, source.adapter, record, digest)
+        gone = [run for key, (run, _, present) in existing.items() if key not in seen and present]
+        counts["missing"] += self._mark_runs_missing(gone)
+        self.conn.execute("DELETE FROM problems WHERE source_id = ?", [source_id])
+        self.conn.executemany(
+            "INSERT INTO problems (source_id, path, message, kept) VALUES (?, ?, ?, ?)",
+            [(source_id, self.relative(p.path), p.message, p.kept) for p in problems],
+        )
+        self._flush_if_full()
+        return counts
+
+    def mark_sources_missing(self, paths: Iterable[str]) -> int:
+        """Mark stored sources (and their runs) whose files are gone; return how many runs that hid."""
+        hidden = 0
+        for path in paths:
+            row = self.conn.execute(
+                "SELECT id FROM sources WHERE path = ? AND present = 1", [path]
+            ).fetchone()
+            if row is None:
+                continue
+            self.conn.execute("UPDATE sources SET present = 0 WHERE id = ?", [row[0]])
+            runs = [
+                r
+                for (r,) in self.conn.execute(
+                    "SELECT id FROM runs WHERE source_id = ? AND present = 1", [row[0]]
+                )
+            ]
+            hidden += self._mark_runs_missing(runs)
+        return hidden
+
+    def flush(self) -> None:
+        """Write the batched rows."""
+        if self._params:
+            self.conn.executemany(
+                "INSERT INTO params (run, key, value, type) VALUES (?, ?, ?, ?)", self._params
+            )
+        if self._metrics:
+            self.conn.executemany(
+                "INSERT INTO metrics (run, key, n, first_step, last_step, last, min, max, mean, summary) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._metrics,
+            )
+        if self._series:
+            self.conn.executemany(
+                'INSERT INTO series (run, key, steps, "values", times) VALUES (?, ?, ?, ?, ?)', self._series
+            )
+        self._params, self._metrics, self._series = [], [], []
+
+    # ----------------------------------------------------------------- internals
+    def _upsert_source(self, path: str, adapter: str, signature: str) -> int:
+        row = self.conn.execute("SELECT id FROM sources WHERE path = ?", [path]).fetchone()
+        if row is None:
+            cursor = self.conn.execute(
+                "INSERT INTO sources (path, adapter, signature) VALUES (?, ?, ?)", [path, adapter, signature]
+            )
+            return int(cursor.lastrowid or 0)
+        self.conn.execute(
+            "UPDATE sources SET adapter = ?, signature = ?, present = 1 WHERE id = ?",
+            [adapter, signature, row[0]],
+        )
+        return int(row[0])
+
+    def _new_run_id(self) -> int:
+        run = self._next_run
+        self._next_run += 1
+        return run
+
+    def _mark_runs_missing(self, runs: list[int]) -> int:
+        self.conn.executemany("UPDATE runs SET present = 0 WHERE id = ?", [(run,) for run in runs])
+        return len(runs)
+
+    def _delete_run_rows(self, run: int) -> None:
+        self.flush()
+        for table in ("params", "metrics", "series"):
+            self.conn.execute(f"DELETE FROM {table} WHERE run = ?", [run])
+
+    def _write_run(
+        self,
+        run: int,
+        source_id: int,
+        path: str,
+        adapter: str,
+        record: RunRecord,
+        digest: str,
+        replace: bool = False,
+    ) -> None:
+        provenance = dict(record.provenance)
+        commit, dirty = git_facts(provenance)
+        values = [
+            run_identity(path, record.key),
+            source_id,
+            record.key,
+            adapter,
+            record.name,
+            record.experiment,
+            record.status,
+            record.start_time,
+            record.end_time,
+            commit,
+            dirty,
+            json.dumps(provenance, sort_keys=True, default=str),
+            digest,
+        ]
+        verb = "REPLACE" if replace else "INSERT"
+        self.conn.execute(
+            f"{verb} INTO runs (id, run_id, source_id, run_key, adapter, name, experiment, status, "
+            "start_time, end_time, git_commit, git_dirty, provenance, digest, present) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            [run, *values],
+        )
+        for key, value in record.params.items():
+            self._params.append((run, key, *_param_cell(value)))
+        keys = set(record.metrics) | set(record.summary)
+        for key in sorted(keys):
+            series = record.metrics.get(key)
+            summary = record.summary.get(key)
+            self._metrics.append((run, key, *_summarize(series), _finite_or_none(summary)))
+            if series is not None and len(series):
+                times = None if series.times is None else encode_floats(series.times)
+                self._series.append(
+                    (run, key, encode_steps(series.steps), encode_floats(series.values), times)
+                )
+
+    def _flush_if_full(self) -> None:
+        if len(self._params) + len(self._metrics) + len(self._series) >= _FLUSH_ROWS:
+            self.flush()
+
+
+def run_identity(source_path: str, key: str) -> str:
+    """Return the stable public id of a run: a digest of its source path and key."""
+    return hashlib.sha1(f"{source_path}\0{key}".encode()).hexdigest()[:12]
+
+
+def run_digest(record: RunRecord, adapter: str) -> str:
+    """Return a digest of everything stored about a run, to tell updated runs from unchanged ones."""
+    digest = hashlib.sha1()
+    head = [
+        adapter,
+        record.name,
+        record.experiment,
+        record.status,
+        record.start_time,
+        record.end_time,
+        sorted(record.params.items()),
+        sorted(record.summary.items()),
+        record.provenance,
+    ]
+    digest.update(json.dumps(head, sort_keys=True, default=str).encode())
+    for key in sorted(record.metrics):
+        series = record.metrics[key]
+        digest.update(key.encode())
+        digest.update(encode_steps(series.steps))
+        digest.update(encode_floats(series.values))
+        if series.times is not None:
+            digest.update(encode_floats(series.times))
+    return digest.hexdigest()
+
+
+def git_facts(provenance: Mapping[str, Any]) -> tuple[str | None, int | None]:
+    """Return (commit, dirty) from provenance written as {"git": {...}} or flat git_* keys."""
+    git = provenance.get("git")
+    if isinstance(git, Mapping):
+        commit, dirty = git.get("commit"), git.get("dirty")
+    else:
+        commit, dirty = provenance.get("git_commit"), provenance.get("git_dirty")
+    return (str(commit) if commit else None, None if dirty is None else int(bool(dirty)))
+
+
+def _param_cell(value: Any) -> tuple[Any, str]:
+    """Return (stored value, type name) of a param value."""
+    if value is None:
+        return None, "null"
+    if isinstance(value, bool):
+        return int(value), "bool"
+    if isinstance(value, int):
+        return value, "int"
+    if isinstance(value, float):
+        return (value if math.isfinite(value) else repr(value)), "float"
+    if isinstance(value, str):
+        return value, "str"
+    return json.dumps(value, sort_keys=True, default=str), "json"
+
+
+def _summarize(series: Any) -> tuple[Any, ...]:
+    """Return (n, first_step, last_step, last, min, max, mean) of a series, NaN points ignored."""
+    if series is None or not len(series):
+        return (0, None, None, None, None, None, None)
+    values = series.values
+    finite = values[~np.isnan(values)]
+    last = float(values[-1])
+    stats: tuple[Any, ...] = (None, None, None)
+    if len(finite):
+        stats = (float(finite.min()), float(finite.max()), float(finite.mean()))
+    return (len(values), float(series.steps[0]), float(series.steps[-1]), _finite_or_none(last), *stats)
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    """SQLite turns NaN into NULL anyway; say so explicitly."""
+    if value is None or math.isnan(value):
+        return None
+    return value
