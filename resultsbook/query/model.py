@@ -1,0 +1,110 @@
+"""What a table asks for (`TableQuery`) and what it gets (`ResultTable` of `Cell`s): numbers, no text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from resultsbook.query.select import Filter
+
+METRIC_KEY = "metric"  # the pseudo-param that lays several metrics out as rows or columns
+DEFAULT_RUN_SPECIFIC = (
+    "timestamp", "time", "date", "datetime", "run_id", "run_name", "name", "id", "uuid",
+    "output_dir", "out_dir", "log_dir", "logdir", "save_dir", "checkpoint_dir", "run_dir", "dir",
+    "path", "host", "hostname", "job_id", "slurm_job_id",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric of a table and how each run is reduced to a number."""
+
+    name: str
+    reduce: str = "last"
+    skip_first: int = 0
+    budget: float | None = None  # best-mean: only steps up to this one
+    direction: str | None = None  # max or min for highlighting; None guesses from the name
+    scale: float = 1.0
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    """Everything that decides the numbers of a table (not how they look)."""
+
+    metrics: tuple[MetricSpec, ...]
+    rows: tuple[str, ...]
+    columns: tuple[str, ...] = ()
+    filters: tuple[Filter, ...] = ()
+    replicate: tuple[str, ...] = ("seed",)
+    run_specific: tuple[str, ...] = DEFAULT_RUN_SPECIFIC
+    stats: tuple[str, ...] = ("mean", "std")
+    ddof: int = 1
+    expected: int | None = None  # replicates each cell should have; None: the most any cell has
+    derived: Mapping[str, str] = field(default_factory=dict)
+    order: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    bootstrap_seed: int = 0
+
+
+@dataclass(frozen=True)
+class Mark:
+    """An honesty warning attached to a cell: its kind and the sentence explaining it."""
+
+    kind: str  # incomplete, duplicate, mixed, status, novalue, unaligned
+    text: str
+
+
+@dataclass(frozen=True)
+class CellRun:
+    """One run behind a cell: who it is and the number it contributed."""
+
+    id: int
+    run_id: str
+    name: str
+    value: float
+    status: str
+    replicate: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One aggregated number: its replicates, statistics and marks."""
+
+    row: tuple[Any, ...]
+    column: tuple[Any, ...]
+    metric: MetricSpec
+    runs: tuple[CellRun, ...]
+    stats: Mapping[str, float]
+    marks: tuple[Mark, ...] = ()
+    step: float | None = None  # best-mean: the step whose mean was best
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """Return the per-run values (after scaling)."""
+        return tuple(run.value for run in self.runs)
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """An aggregated table: ordered row and column keys and the cells between them."""
+
+    query: TableQuery
+    row_keys: tuple[str, ...]
+    column_keys: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    columns: tuple[tuple[Any, ...], ...]
+    cells: Mapping[tuple[tuple[Any, ...], tuple[Any, ...]], Cell]
+    expected: int
+    notes: tuple[str, ...] = ()
+
+    def cell(self, row: tuple[Any, ...], column: tuple[Any, ...]) -> Cell | None:
+        """Return the cell at a row and column, or None when no run falls there."""
+        return self.cells.get((row, column))
+
+    def metric_of(self, row: tuple[Any, ...], column: tuple[Any, ...]) -> MetricSpec:
+        """Return the metric shown at a row and column."""
+        if len(self.query.metrics) == 1:
+            return self.query.metrics[0]
+        keys = dict(zip(self.row_keys, row)) | dict(zip(self.column_keys, column))
+        return next(m for m in self.query.metrics if m.name == keys[METRIC_KEY])

@@ -1,0 +1,140 @@
+"""Per-run reductions: turn one run's series into the one number a table cell averages.
+
+last            value at the last step
+min, max, mean  over all points (NaN points ignored)
+last(k)         mean of the last k points
+at(step)        value at a step (the last point at or before it, if the run got that far)
+best(KEY[,max|min])   value at the step where another metric KEY is best (early stopping)
+best-mean       curve-first: average the seeds per step, take the best step of that mean,
+                report each seed's value there (computed per cell, see aggregate)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from resultsbook.errors import QueryError
+
+_CALL = re.compile(r"^\s*([a-z][a-z_-]*)\s*(?:\((.*)\))?\s*$")
+LOWER_IS_BETTER = re.compile(r"loss|err|perplexity|ppl|regret|mse|mae|rmse|nll|cost|time|fid|wer|cer", re.I)
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """A parsed reduction: its kind and arguments."""
+
+    kind: str  # last, min, max, mean, last_k, at, best, best_mean
+    k: int = 1
+    step: float = 0.0
+    other: str = ""
+    direction: str = "max"
+    text: str = "last"
+
+    @property
+    def needs_series(self) -> bool:
+        """Tell whether the stored per-run summary is not enough to compute this."""
+        return self.kind not in {"last", "min", "max", "mean"}
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Return the other metric keys this reduction reads."""
+        return (self.other,) if self.kind == "best" else ()
+
+
+def default_direction(metric: str) -> str:
+    """Guess whether higher or lower is better from a metric name (loss, error, ... are lower)."""
+    return "min" if LOWER_IS_BETTER.search(metric) else "max"
+
+
+def parse_reduction(text: str) -> Reduction:
+    """Parse `last`, `max`, `last(10)`, `at(5000)`, `best(val/acc)`, `best(val/loss, min)`, `best-mean`."""
+    found = _CALL.match(text)
+    if found is None:
+        raise QueryError(f"reduction {text!r} is not understood; {_HELP}")
+    name, argument = found.group(1), (found.group(2) or "").strip()
+    if name in {"last", "min", "max", "mean"} and not argument:
+        return Reduction(kind=name, text=name)
+    if name == "last" and argument:
+        k = _positive_int(argument, text)
+        return Reduction(kind="last_k", k=k, text=f"last({k})")
+    if name == "at" and argument:
+        try:
+            step = float(argument)
+        except ValueError as error:
+            raise QueryError(f"reduction {text!r}: at() takes a step number, e.g. at(5000)") from error
+        return Reduction(kind="at", step=step, text=f"at({argument})")
+    if name == "best" and argument:
+        parts = [part.strip() for part in argument.rsplit(",", 1)]
+        if len(parts) == 2 and parts[1] in {"max", "min"}:
+            other, direction = parts
+        else:
+            other, direction = argument, default_direction(argument)
+        return Reduction(kind="best", other=other, direction=direction, text=f"best({other}, {direction})")
+    if name in {"best-mean", "best_mean"} and not argument:
+        return Reduction(kind="best_mean", text="best-mean")
+    raise QueryError(f"reduction {text!r} is not understood; {_HELP}")
+
+
+_HELP = "use last, min, max, mean, last(k), at(step), best(KEY[, max|min]) or best-mean"
+
+
+def _positive_int(text: str, whole: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as error:
+        raise QueryError(f"reduction {whole!r}: expected a whole number of points, e.g. last(10)") from error
+    if value < 1:
+        raise QueryError(f"reduction {whole!r}: the number of points must be at least 1")
+    return value
+
+
+def reduce_series(
+    reduction: Reduction,
+    steps: np.ndarray,
+    values: np.ndarray,
+    other: tuple[np.ndarray, np.ndarray] | None = None,
+) -> float:
+    """Reduce one run's series (already stripped of skipped points) to one number; NaN if none."""
+    if len(values) == 0:
+        return float("nan")
+    kind = reduction.kind
+    if kind == "last":
+        return float(values[-1])
+    if kind in {"min", "max", "mean"}:
+        finite = values[~np.isnan(values)]
+        return float(getattr(np, kind)(finite)) if len(finite) else float("nan")
+    if kind == "last_k":
+        return (
+            float(np.nanmean(values[-reduction.k :]))
+            if np.any(~np.isnan(values[-reduction.k :]))
+            else float("nan")
+        )
+    if kind == "at":
+        return value_at(steps, values, reduction.step)
+    if kind == "best":
+        if other is None or len(other[1]) == 0:
+            return float("nan")
+        best_step = best_step_of(other[0], other[1], reduction.direction)
+        return float("nan") if best_step is None else value_at(steps, values, best_step)
+    raise QueryError(f"reduction {reduction.text} is computed per cell, not per run")
+
+
+def value_at(steps: np.ndarray, values: np.ndarray, step: float) -> float:
+    """Return the value at `step`: the last point at or before it, NaN if the run stopped earlier."""
+    if len(steps) == 0 or steps[-1] < step:
+        return float("nan")
+    index = int(np.searchsorted(steps, step, side="right")) - 1
+    return float(values[index]) if index >= 0 else float("nan")
+
+
+def best_step_of(steps: np.ndarray, values: np.ndarray, direction: str) -> float | None:
+    """Return the first step where `values` is best (max or min), NaN points ignored."""
+    finite = ~np.isnan(values)
+    if not finite.any():
+        return None
+    candidates = np.where(finite, values, -np.inf if direction == "max" else np.inf)
+    index = int(np.argmax(candidates) if direction == "max" else np.argmin(candidates))
+    return float(steps[index])

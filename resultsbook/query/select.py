@@ -1,0 +1,95 @@
+"""Choose runs: filters on params and on run fields (status, experiment, name, adapter, source)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from resultsbook.errors import SpecError
+from resultsbook.models import StoredRun
+from resultsbook.params import parse_scalar, values_equal
+
+RUN_FIELDS = ("status", "experiment", "name", "adapter", "source", "run_id", "git_commit")
+_FILTER = re.compile(r"^\s*([^!<>=~\s][^!<>=~]*?)\s*(!=|>=|<=|=|>|<|~)\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One condition: `key op values`; `=` and `!=` take a comma-separated list."""
+
+    key: str
+    op: str
+    values: tuple[Any, ...]
+
+    def accepts(self, value: Any) -> bool:
+        """Tell whether a run's value satisfies this condition."""
+        if self.op == "=":
+            return any(values_equal(value, wanted) for wanted in self.values)
+        if self.op == "!=":
+            return not any(values_equal(value, wanted) for wanted in self.values)
+        if self.op == "~":
+            return value is not None and re.search(str(self.values[0]), str(value)) is not None
+        if value is None or isinstance(value, bool):
+            return False
+        bound = self.values[0]
+        try:
+            return {">": value > bound, "<": value < bound, ">=": value >= bound, "<=": value <= bound}[
+                self.op
+            ]
+        except TypeError:
+            return False
+
+    def __str__(self) -> str:
+        return f"{self.key}{self.op}{','.join(str(v) for v in self.values)}"
+
+
+def parse_filter(text: str) -> Filter:
+    """Parse `lr=0.1`, `model=mlp,logreg`, `seed!=3`, `epochs>=100`, `name~^cql`."""
+    found = _FILTER.match(text)
+    if found is None:
+        raise SpecError(
+            f"filter {text!r} is not understood; write KEY=VALUE, KEY!=V1,V2, KEY>=N or KEY~REGEX"
+        )
+    key, op, raw = found.groups()
+    if op in {"=", "!="}:
+        values = tuple(parse_scalar(part) for part in _split_values(raw))
+    elif op == "~":
+        try:
+            re.compile(raw)
+        except re.error as error:
+            raise SpecError(f"filter {text!r}: {raw!r} is not a valid regex ({error})") from error
+        values = (raw,)
+    else:
+        values = (parse_scalar(raw),)
+    return Filter(key=key, op=op, values=values)
+
+
+def filters_from_mapping(where: Mapping[str, Any]) -> list[Filter]:
+    """Turn a spec's `where = {lr = 0.1, model = ["a", "b"]}` into equality filters."""
+    filters = []
+    for key, value in where.items():
+        values = tuple(value) if isinstance(value, (list, tuple)) else (value,)
+        filters.append(Filter(key=str(key), op="=", values=values))
+    return filters
+
+
+def _split_values(raw: str) -> list[str]:
+    """Split a comma-separated value list; a backslash keeps a literal comma."""
+    parts = re.split(r"(?<!\\),", raw)
+    return [part.replace("\\,", ",") for part in parts]
+
+
+def run_value(run: StoredRun, key: str) -> Any:
+    """Return a run's value for a filter or grouping key: its param, else a run field."""
+    if key in run.params:
+        return run.params[key]
+    if key in RUN_FIELDS:
+        return getattr(run, key)
+    return None
+
+
+def select_runs(runs: Iterable[StoredRun], filters: Sequence[Filter]) -> list[StoredRun]:
+    """Return the runs that satisfy every filter."""
+    return [run for run in runs if all(f.accepts(run_value(run, f.key)) for f in filters)]
