@@ -1,0 +1,103 @@
+"""Escape untrusted text (run names, param values, labels) for LaTeX, Markdown and HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    "\n": " ",
+    "\r": " ",
+    "\t": " ",
+}
+# characters pdflatex cannot typeset from UTF-8 input without extra packages
+_LATEX_UNICODE = {
+    "±": r"\ensuremath{\pm}",
+    "×": r"\ensuremath{\times}",
+    "÷": r"\ensuremath{\div}",
+    "≤": r"\ensuremath{\leq}",
+    "≥": r"\ensuremath{\geq}",
+    "≠": r"\ensuremath{\neq}",
+    "≈": r"\ensuremath{\approx}",
+    "∞": r"\ensuremath{\infty}",
+    "→": r"\ensuremath{\rightarrow}",
+    "←": r"\ensuremath{\leftarrow}",
+    "−": "-",
+    "–": "--",
+    "—": "---",
+    "…": r"\ldots{}",
+    "°": r"\ensuremath{^\circ}",
+    "µ": r"\ensuremath{\mu}",
+    "‘": "`",
+    "’": "'",
+    "“": "``",
+    "”": "''",
+    "\u00a0": "~",
+}
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
+    "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "π": "pi",
+    "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi",
+    "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi",
+    "Σ": "Sigma", "Υ": "Upsilon", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
+}  # fmt: skip
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~$])")
+
+
+def escape_latex(text: str) -> str:
+    """Make any text safe to typeset with pdflatex: specials escaped, unicode mapped or transliterated.
+
+    >>> print(escape_latex("lr_0.1 & 50% #1 {a}"))
+    lr\\_0.1 \\& 50\\% \\#1 \\{a\\}
+    """
+    out: list[str] = []
+    for char in str(text):
+        if char in _LATEX_SPECIAL:
+            out.append(_LATEX_SPECIAL[char])
+        elif ord(char) < 128:
+            out.append(char if char.isprintable() else " ")
+        elif char in _LATEX_UNICODE:
+            out.append(_LATEX_UNICODE[char])
+        elif char in _GREEK:
+            out.append(rf"\ensuremath{{\{_GREEK[char]}}}")
+        elif _latin1_letter(char):
+            out.append(char)
+        else:
+            out.append(_transliterate(char))
+    return "".join(out)
+
+
+def _latin1_letter(char: str) -> bool:
+    """Tell whether pdflatex's default UTF-8 input handles the character (Latin-1 letters)."""
+    return 0xC0 <= ord(char) <= 0xFF and char not in "×÷"
+
+
+def _transliterate(char: str) -> str:
+    """Replace a character pdflatex cannot typeset by its ASCII base letter, or '?'."""
+    base = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+    return escape_latex(base) if base else "?"
+
+
+def escape_markdown(text: str) -> str:
+    """Make text literal inside a GitHub Markdown table cell (no emphasis, links, HTML or pipes)."""
+    flat = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+
+
+def escape_html(text: str) -> str:
+    """Escape text for HTML element content and attribute values."""
+    return html.escape(str(text), quote=True)

@@ -1,0 +1,339 @@
+"""From numbers to a grid of display strings shared by every text renderer: labels, header levels,
+formatted cells, bold best / underlined second, and footnote marks."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from resultsbook.errors import RenderError
+from resultsbook.params import format_value
+from resultsbook.query.model import METRIC_KEY, Cell, ResultTable
+from resultsbook.query.reduce import default_direction
+from resultsbook.query.stats import CENTERS, SPREADS
+from resultsbook.render.numbers import auto_digits, fmt_fixed
+
+STYLES = ("pm", "sub", "siunitx", "siunitx-S")
+HIGHLIGHTS = ("column", "row", "none")
+INTERVAL_SPREADS = ("bootstrap", "minmax")
+MARK_SYMBOLS = {
+    "incomplete": "*",
+    "mixed": "†",
+    "status": "‡",
+    "duplicate": "§",
+    "novalue": "¶",
+    "unaligned": "‖",
+}
+MARK_SUMMARIES = {
+    "incomplete": "fewer replicates than expected",
+    "mixed": "averages runs whose configurations differ",
+    "status": "includes failed, interrupted or still-running runs",
+    "duplicate": "several runs share one replicate (seed)",
+    "novalue": "some runs have no value and are left out",
+    "unaligned": "seeds logged at different steps",
+}
+SPREAD_NAMES = {
+    "std": "std",
+    "sem": "s.e.m.",
+    "ci95": "95% t-interval",
+    "bootstrap": "95% bootstrap interval",
+    "iqr": "IQR",
+    "minmax": "min-max range",
+}
+CENTER_NAMES = {"mean": "Mean", "median": "Median", "iqm": "IQM"}
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """How numbers look: centre and spread statistic, decimals, style, highlighting."""
+
+    center: str = "mean"
+    spread: str | None = "std"
+    digits: int | None = None  # None: chosen per column from the typical spread
+    style: str = "pm"
+    highlight: str = "column"  # column, row, none, or a key: compare cells differing only in it
+    second: bool = True
+    show_n: bool = False
+    stat_note: bool = True
+
+    def __post_init__(self) -> None:
+        if self.center not in CENTERS:
+            raise RenderError(f"center statistic {self.center!r} is not one of {', '.join(CENTERS)}")
+        if self.spread is not None and self.spread not in SPREADS:
+            raise RenderError(f"spread {self.spread!r} is not one of {', '.join(SPREADS)} or none")
+        if self.style not in STYLES:
+            raise RenderError(f"style {self.style!r} is not one of {', '.join(STYLES)}")
+        if not self.highlight:
+            raise RenderError("highlight must be column, row, none or a row/column key")
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Display names of keys (params, metrics) and of param values."""
+
+    keys: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def key(self, name: str) -> str:
+        """Return the display name of a key."""
+        return self.keys.get(name, name)
+
+    def value(self, key: str, value: Any) -> str:
+        """Return the display name of a param value."""
+        text = format_value(value)
+        return self.values.get(key, {}).get(text, text)
+
+
+@dataclass(frozen=True)
+class DisplayCell:
+    """One formatted cell: centre and spread text, emphasis and footnote symbols."""
+
+    center: str
+    spread: str | None = None
+    interval: tuple[str, str] | None = None
+    digits: int = 1
+    emphasis: str | None = None  # best or second
+    marks: tuple[str, ...] = ()
+    n: int = 0
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A table ready to print: header rows, body rows and notes, all plain (unescaped) text."""
+
+    row_labels: tuple[str, ...]
+    header_levels: tuple[tuple[tuple[str, int], ...], ...]
+    body: tuple[tuple[tuple[str | None, ...], tuple[DisplayCell | None, ...]], ...]
+    group_starts: tuple[int, ...]
+    footnotes: tuple[tuple[str, str], ...]
+    stat_note: str
+    spread_kind: str  # pm, interval or none
+
+    @property
+    def width(self) -> int:
+        """Return the number of columns: row-key columns plus value columns."""
+        return len(self.row_labels) + sum(span for _, span in self.header_levels[-1])
+
+
+def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels) -> Layout:
+    """Lay out an aggregated table for printing."""
+    for needed in (fmt.center, *([fmt.spread] if fmt.spread else [])):
+        wanted = "min" if needed == "minmax" else needed
+        if table.cells and wanted not in next(iter(table.cells.values())).stats:
+            raise RenderError(f"statistic {needed!r} was not computed; add it to the table's stats")
+    digits = _digits_by_column(table, fmt)
+    grid = [
+        [_display(table.cell(row, column), fmt, digits[c]) for c, column in enumerate(table.columns)]
+        for row in table.rows
+    ]
+    grid = _emphasize(table, grid, fmt)
+    symbols = _assign_marks(table, grid)
+    return Layout(
+        row_labels=tuple(labels.key(key) for key in table.row_keys),
+        header_levels=_header_levels(table, labels),
+        body=tuple((_row_labels(table, index, labels), tuple(cells)) for index, cells in enumerate(grid)),
+        group_starts=_group_starts(table),
+        footnotes=symbols,
+        stat_note=stat_note(table, fmt) if fmt.stat_note else "",
+        spread_kind="none"
+        if fmt.spread is None
+        else ("interval" if fmt.spread in INTERVAL_SPREADS else "pm"),
+    )
+
+
+def _digits_by_column(table: ResultTable, fmt: TableFormat) -> list[int]:
+    """Return decimals per value column: the fixed setting, or one chosen from the column's numbers."""
+    if fmt.digits is not None:
+        return [fmt.digits] * len(table.columns)
+    out = []
+    for column in table.columns:
+        cells = [c for row in table.rows if (c := table.cell(row, column)) is not None]
+        spreads = [_spread_size(c, fmt.spread) for c in cells] if fmt.spread else []
+        out.append(auto_digits([c.stats.get(fmt.center, math.nan) for c in cells], spreads))
+    return out
+
+
+def _spread_size(cell: Cell, spread: str | None) -> float:
+    if spread == "minmax":
+        return (cell.stats["max"] - cell.stats["min"]) / 2
+    return cell.stats.get(spread or "", math.nan)
+
+
+def _display(cell: Cell | None, fmt: TableFormat, digits: int) -> DisplayCell | None:
+    """Format one cell; None when no run falls there or no run has a value."""
+    if cell is None:
+        return None
+    center = fmt_fixed(cell.stats.get(fmt.center, math.nan), digits)
+    if center is None:
+        return None
+    spread = interval = None
+    if fmt.spread in ("bootstrap", "minmax"):
+        low_key, high_key = ("min", "max") if fmt.spread == "minmax" else ("bootstrap_lo", "bootstrap_hi")
+        low, high = fmt_fixed(cell.stats[low_key], digits), fmt_fixed(cell.stats[high_key], digits)
+        interval = (low, high) if low is not None and high is not None else None
+    elif fmt.spread is not None:
+        spread = fmt_fixed(cell.stats[fmt.spread], digits)
+    return DisplayCell(center=center, spread=spread, interval=interval, digits=digits, n=int(cell.stats["n"]))
+
+
+def _emphasize(
+    table: ResultTable, grid: list[list[DisplayCell | None]], fmt: TableFormat
+) -> list[list[DisplayCell | None]]:
+    """Mark the best (and second) displayed value among comparable cells, ties sharing the mark.
+
+    Comparable cells show the same metric and differ only along the highlight direction: down a
+    column, along a row, or in one named key (e.g. `algo`: the best algorithm per dataset).
+    """
+    if fmt.highlight == "none":
+        return grid
+    keys = (*table.row_keys, *table.column_keys)
+    if fmt.highlight not in HIGHLIGHTS and fmt.highlight not in keys:
+        raise RenderError(
+            f"highlight {fmt.highlight!r} is not column, row, none or one of the keys {', '.join(keys)}"
+        )
+    groups: dict[tuple[Any, ...], list[tuple[int, int]]] = {}
+    for r, row in enumerate(table.rows):
+        for c, column in enumerate(table.columns):
+            if grid[r][c] is None:
+                continue
+            values = dict(zip(keys, (*row, *column)))
+            if fmt.highlight == "column":
+                varying = set(table.row_keys)
+            elif fmt.highlight == "row":
+                varying = set(table.column_keys)
+            else:
+                varying = {fmt.highlight}
+            fixed = tuple(format_value(v) for k, v in values.items() if k not in varying)
+            groups.setdefault((fixed, table.metric_of(row, column).name), []).append((r, c))
+    out = [list(line) for line in grid]
+    for (_, metric_name), positions in groups.items():
+        if len(positions) < 2:
+            continue
+        metric = next(m for m in table.query.metrics if m.name == metric_name)
+        sign = 1 if (metric.direction or default_direction(metric.name)) == "max" else -1
+        shown = sorted({_number(grid[r][c]) * sign for r, c in positions}, reverse=True)
+        best = shown[0]
+        # underlining the runner-up of two would just mark the worst
+        second = shown[1] if fmt.second and len(positions) > 2 and len(shown) > 1 else None
+        for r, c in positions:
+            cell = grid[r][c]
+            value = _number(cell) * sign
+            emphasis = "best" if value == best else "second" if value == second else None
+            if emphasis and cell is not None:
+                out[r][c] = replace(cell, emphasis=emphasis)
+    return out
+
+
+def _number(cell: DisplayCell | None) -> float:
+    """Return the number a cell shows (what readers compare), NaN-safe."""
+    assert cell is not None
+    return float(cell.center)
+
+
+def _assign_marks(table: ResultTable, grid: list[list[DisplayCell | None]]) -> tuple[tuple[str, str], ...]:
+    """Attach footnote symbols to marked cells (in place) and return the footnote lines in use."""
+    counts: dict[str, int] = {}
+    for r, row in enumerate(table.rows):
+        for c, column in enumerate(table.columns):
+            cell = table.cell(row, column)
+            if cell is None or not cell.marks:
+                continue
+            kinds = sorted({m.kind for m in cell.marks}, key=list(MARK_SYMBOLS).index)
+            for kind in kinds:
+                counts[kind] = counts.get(kind, 0) + 1
+            shown = grid[r][c]
+            symbols = tuple(MARK_SYMBOLS[k] for k in kinds)
+            grid[r][c] = (
+                replace(shown, marks=symbols) if shown is not None else DisplayCell("", marks=symbols)
+            )
+    notes = []
+    for kind, symbol in MARK_SYMBOLS.items():
+        if kind in counts:
+            count = counts[kind]
+            notes.append((symbol, f"{MARK_SUMMARIES[kind]} ({count} cell{'s' if count > 1 else ''})"))
+    return tuple(notes)
+
+
+def _header_levels(table: ResultTable, labels: Labels) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """Return one header row per column key: (label, span) runs of equal prefixes."""
+    if not table.column_keys:
+        metric = table.query.metrics[0]
+        return (((metric.label or labels.key(metric.name), 1),),)
+    levels = []
+    for depth in range(len(table.column_keys)):
+        runs: list[tuple[str, int]] = []
+        previous: tuple[Any, ...] | None = None
+        for column in table.columns:
+            prefix = column[: depth + 1]
+            if prefix == previous:
+                runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+            else:
+                runs.append((_value_label(table, depth, column[depth], labels), 1))
+                previous = prefix
+        levels.append(tuple(runs))
+    return tuple(levels)
+
+
+def _value_label(table: ResultTable, depth: int, value: Any, labels: Labels, rows: bool = False) -> str:
+    key = (table.row_keys if rows else table.column_keys)[depth]
+    if key == METRIC_KEY:
+        metric = next(m for m in table.query.metrics if m.name == value)
+        return metric.label or labels.key(metric.name)
+    return labels.value(key, value)
+
+
+def _row_labels(table: ResultTable, index: int, labels: Labels) -> tuple[str | None, ...]:
+    """Return a body row's key labels, None where it repeats the row above within a group."""
+    row = table.rows[index]
+    above = table.rows[index - 1] if index else None
+    out: list[str | None] = []
+    for depth, value in enumerate(row):
+        same_group = above is not None and above[: depth + 1] == row[: depth + 1]
+        last = depth == len(row) - 1
+        out.append(None if same_group and not last else _value_label(table, depth, value, labels, rows=True))
+    return tuple(out)
+
+
+def _group_starts(table: ResultTable) -> tuple[int, ...]:
+    """Return the body row indexes where a new first-level row group starts (multi-level rows only)."""
+    if len(table.row_keys) < 2:
+        return ()
+    return tuple(i for i in range(1, len(table.rows)) if table.rows[i][0] != table.rows[i - 1][0])
+
+
+def stat_note(table: ResultTable, fmt: TableFormat) -> str:
+    """Say what the numbers are: statistic, spread with ddof, replicate count and reduction."""
+    query = table.query
+    counts = sorted({int(c.stats["n"]) for c in table.cells.values()})
+    n_text = f"n = {counts[0]}" if len(counts) == 1 else f"n = {counts[0]}–{counts[-1]}"
+    what = CENTER_NAMES[fmt.center]
+    if fmt.spread in ("std", "sem"):
+        what += f" ± {SPREAD_NAMES[fmt.spread]} (ddof = {query.ddof})"
+    elif fmt.spread is not None:
+        what += f" with {SPREAD_NAMES[fmt.spread]}"
+    replicate = " × ".join(query.replicate) + "s" if query.replicate else "runs"
+    reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
+    return f"{what} over {n_text} {replicate}; per run: {', '.join(reductions)}."
+
+
+def _reduction_text(reduce: str, skip_first: int) -> str:
+    return f"{reduce} (first {skip_first} points skipped)" if skip_first else reduce
+
+
+def plain_cell(cell: DisplayCell | None, dash: str = "–") -> str:
+    """Return a cell as plain text: `93.4 ± 0.2`, `93.4 [93.1, 93.7]`, marks appended."""
+    if cell is None:
+        return dash
+    text = cell.center or dash
+    if cell.spread is not None:
+        text += f" ± {cell.spread}"
+    elif cell.interval is not None:
+        text += f" [{cell.interval[0]}, {cell.interval[1]}]"
+    return text + "".join(cell.marks)
+
+
+def row_label_texts(labels: Sequence[str | None]) -> list[str]:
+    """Return row labels with repeats blanked, for renderers that need strings."""
+    return ["" if label is None else label for label in labels]

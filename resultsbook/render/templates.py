@@ -1,0 +1,64 @@
+"""Find and load Jinja2 templates: the user's folders first, then the built-in ones."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+
+import jinja2
+
+from resultsbook.errors import RenderError
+
+
+def builtin_template_dir() -> str:
+    """Return the built-in templates folder (inside the installed package, or the source tree's)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    installed = os.path.join(package, "templates")
+    if os.path.isdir(installed):
+        return installed
+    return os.path.join(os.path.dirname(package), "templates")
+
+
+@functools.cache
+def template_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
+    """Return an environment whose delimiters cannot clash with LaTeX braces: ((( x ))), ((* if *))."""
+    folders = [d for d in user_dirs if os.path.isdir(d)] + [builtin_template_dir()]
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        block_start_string="((*",
+        block_end_string="*))",
+        variable_start_string="(((",
+        variable_end_string=")))",
+        comment_start_string="((=",
+        comment_end_string="=))",
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_template(name: str, user_dirs: Sequence[str] = (), **context: object) -> str:
+    """Render a template by name with the given (already escaped) context."""
+    try:
+        template = template_environment(tuple(user_dirs)).get_template(name)
+    except jinja2.TemplateNotFound as error:
+        raise RenderError(
+            f"template {name!r} not found in {', '.join(user_dirs) or 'the built-in templates'}; "
+            "check the name or the --templates folder"
+        ) from error
+    except jinja2.TemplateSyntaxError as error:
+        raise RenderError(
+            f"template {error.filename}:{error.lineno}: {error.message}; fix the template"
+        ) from error
+    return template.render(**context)
+
+
+def template_source_path(name: str, user_dirs: Sequence[str] = ()) -> str:
+    """Return the file a template name resolves to (its bytes go into the lock digest)."""
+    for folder in [*user_dirs, builtin_template_dir()]:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    raise RenderError(f"template {name!r} not found")
