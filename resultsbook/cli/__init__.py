@@ -1,0 +1,45 @@
+"""The command line: each command parses its flags, calls one library function, prints, exits.
+
+Exit codes: 0 success, 1 failure (nothing collected, errors in data), 2 usage (bad flags or spec).
+"""
+
+from __future__ import annotations
+
+import click
+
+from resultsbook import __version__
+from resultsbook.cli.build_cmd import build_command
+from resultsbook.cli.collect_cmd import adapters_command, collect_command, problems_command
+from resultsbook.cli.runs_cmd import diff_command, runs_command, show_command
+from resultsbook.cli.table_cmd import table_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="resultsbook")
+def cli() -> None:
+    """Turn ML run logs into the tables and numbers of a paper, and keep them true.
+
+    \b
+    Typical use, in the folder that holds resultsbook.toml:
+      resultsbook collect runs/      gather run folders into resultsbook.db
+      resultsbook table --rows model --columns dataset --metric test/acc
+      resultsbook build              write every table the spec names
+    """
+
+
+for command in (
+    collect_command,
+    problems_command,
+    adapters_command,
+    runs_command,
+    show_command,
+    diff_command,
+    table_command,
+    build_command,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Run the command line."""
+    cli()

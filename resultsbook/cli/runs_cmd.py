@@ -1,0 +1,186 @@
+"""`runs`, `show` and `diff`: looking at individual runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from resultsbook.cli.common import db_option, handle_errors, open_store
+
+
+@click.command("runs")
+@db_option
+@click.option(
+    "--where", "where", multiple=True, metavar="FILTER", help="KEY=V[,V...], KEY!=V, KEY>=N, KEY~REGEX."
+)
+@click.option("--all", "include_missing", is_flag=True, help="Include runs whose files have disappeared.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]), default="table")
+@handle_errors
+def runs_command(
+    db_path: str | None, where: tuple[str, ...], include_missing: bool, output_format: str
+) -> None:
+    """List runs with their status and the params that vary between them."""
+    from tabulate import tabulate
+
+    from resultsbook.query.aggregate import differing_params
+    from resultsbook.query.select import parse_filter, select_runs
+
+    with open_store(db_path) as store:
+        runs = select_runs(store.runs(include_missing), [parse_filter(w) for w in where])
+    varying = list(differing_params(runs, exempt=()))
+    if output_format == "json":
+        click.echo(json.dumps([_run_document(run) for run in runs], indent=2, default=str))
+        return
+    header = ["run_id", "name", "status", *varying]
+    rows = [
+        [
+            run.run_id,
+            run.name,
+            run.status + ("" if run.present else " (missing)"),
+            *(_text(run.params.get(key)) for key in varying),
+        ]
+        for run in runs
+    ]
+    if output_format == "csv":
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerows([header, *rows])
+        return
+    click.echo(tabulate(rows, headers=header, tablefmt="simple", disable_numparse=True))
+    click.echo(f"{len(runs)} run(s)")
+
+
+@click.command("show")
+@click.argument("run")
+@db_option
+@handle_errors
+def show_command(run: str, db_path: str | None) -> None:
+    """Show one run (by id, id prefix or name): params, provenance, metrics and problems."""
+    from tabulate import tabulate
+
+    with open_store(db_path) as store:
+        found = find_run(store.runs(include_missing=True), run)
+        metrics = store.run_metrics(found.id)
+        problems = store.problems(found.source)
+    click.echo(f"run {found.run_id}  {found.name}")
+    click.echo(f"  status: {found.status}{'' if found.present else ' (files missing)'}")
+    click.echo(f"  source: {found.source} ({found.adapter})")
+    if found.experiment:
+        click.echo(f"  experiment: {found.experiment}")
+    for label, value in (("started", found.start_time), ("ended", found.end_time)):
+        if value is not None:
+            click.echo(f"  {label}: {_time_text(value)}")
+    if found.git_commit:
+        click.echo(f"  git: {found.git_commit}{' (dirty)' if found.git_dirty else ''}")
+    click.echo("params:")
+    for key, value in found.params.items():
+        click.echo(f"  {key} = {_text(value)}")
+    if found.provenance:
+        click.echo("provenance:")
+        for key, value in sorted(found.provenance.items()):
+            click.echo(f"  {key} = {_short(value)}")
+    click.echo("metrics:")
+    rows = [
+        [
+            m["key"],
+            m["n"],
+            _text(m["last_step"]),
+            _text(m["last"]),
+            _text(m["min"]),
+            _text(m["max"]),
+            _text(m["summary"]),
+        ]
+        for m in metrics
+    ]
+    table = tabulate(
+        rows,
+        headers=["key", "points", "last step", "last", "min", "max", "final"],
+        tablefmt="simple",
+        disable_numparse=True,
+    )
+    click.echo("\n".join(f"  {line}" for line in table.splitlines()))
+    if problems:
+        click.echo("problems:")
+        for problem in problems:
+            click.echo(f"  {problem.message}" + (f" — kept: {problem.kept}" if problem.kept else ""))
+
+
+@click.command("diff")
+@click.argument("first")
+@click.argument("second")
+@db_option
+@handle_errors
+def diff_command(first: str, second: str, db_path: str | None) -> None:
+    """Show how two runs differ: config params and provenance (code version, host, data)."""
+    from tabulate import tabulate
+
+    with open_store(db_path) as store:
+        runs = store.runs(include_missing=True)
+        a, b = find_run(runs, first), find_run(runs, second)
+    rows = []
+    for key in sorted(set(a.params) | set(b.params)):
+        left, right = a.params.get(key, _ABSENT), b.params.get(key, _ABSENT)
+        if left != right:
+            rows.append([key, _text(left), _text(right)])
+    fields = {
+        "status": (a.status, b.status),
+        "git commit": (a.git_commit, b.git_commit),
+        "git dirty": (a.git_dirty, b.git_dirty),
+    }
+    for key in sorted(set(a.provenance) | set(b.provenance)):
+        fields[key] = (a.provenance.get(key, _ABSENT), b.provenance.get(key, _ABSENT))
+    rows += [[key, _short(left), _short(right)] for key, (left, right) in fields.items() if left != right]
+    if not rows:
+        click.echo("The two runs have the same params and provenance.")
+        return
+    click.echo(tabulate(rows, headers=["", a.name, b.name], tablefmt="simple", disable_numparse=True))
+
+
+_ABSENT = "(absent)"
+
+
+def find_run(runs: list[Any], text: str) -> Any:
+    """Return the run whose id, id prefix or name is `text`; a usage error when none or several match."""
+    from resultsbook.errors import SpecError
+
+    exact = [r for r in runs if r.run_id == text or r.name == text]
+    matches = exact or [r for r in runs if r.run_id.startswith(text)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise SpecError(f"no run has the id or name {text!r}; list them with `resultsbook runs`")
+    listed = ", ".join(f"{r.run_id} ({r.name})" for r in matches[:5])
+    raise SpecError(f"{text!r} matches {len(matches)} runs: {listed}; give more of the id")
+
+
+def _run_document(run: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    document = asdict(run)
+    document.pop("id")
+    return document
+
+
+def _text(value: Any) -> str:
+    from resultsbook.params import format_value
+
+    if value == _ABSENT:
+        return _ABSENT
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return format_value(value)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _time_text(value: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
