@@ -37,10 +37,12 @@ class NativeAdapter(Adapter):
         return Claim((self.source(folder.path, [folder.file(n) for n in names]),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the folder of a metrics.jsonl named by a path pattern."""
-        if os.path.basename(path) != METRICS_FILE:
-            return None
+        """Read the run folder of any of its files matched by a path pattern."""
         folder = os.path.dirname(path)
+        if os.path.basename(path) not in (*CONFIG_FILES, METRICS_FILE, RUN_FILE):
+            return None
+        if not os.path.exists(os.path.join(folder, METRICS_FILE)):
+            return None
         names = [
             n for n in (*CONFIG_FILES, METRICS_FILE, RUN_FILE) if os.path.exists(os.path.join(folder, n))
         ]

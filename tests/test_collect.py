@@ -1,0 +1,186 @@
+"""Collecting: incremental, idempotent, all-or-nothing, and never stopped by one bad run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from resultsbook.collect import CollectRequest, collect
+from resultsbook.pathpattern import compile_pattern
+from resultsbook.store import Store
+
+from conftest import curve, write_native_run
+
+
+def make_runs(root: Path, count: int) -> None:
+    for index in range(count):
+        write_native_run(root / f"run{index:03d}", {"model": "m", "seed": index}, curve([index, index + 1]))
+
+
+def dump(path: Path) -> list[tuple]:
+    """Return the store's content, table by table (ordered), for comparing two stores."""
+    connection = sqlite3.connect(path)
+    rows = []
+    for table in ("sources", "runs", "params", "metrics", "series", "problems"):
+        rows.append((table, sorted(map(repr, connection.execute(f"SELECT * FROM {table}")))))
+    connection.close()
+    return rows
+
+
+def test_collecting_twice_changes_nothing(tmp_path, store):
+    make_runs(tmp_path / "runs", 5)
+    first = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert (first.new, first.updated, first.unchanged) == (5, 0, 0)
+    before = dump(tmp_path / "resultsbook.db")
+    second = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert (second.new, second.updated, second.unchanged, second.sources_read) == (0, 0, 5, 0)
+    assert dump(tmp_path / "resultsbook.db") == before
+
+
+def test_touching_one_run_rereads_only_that_run(tmp_path, store):
+    make_runs(tmp_path / "runs", 4)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    metrics = tmp_path / "runs" / "run002" / "metrics.jsonl"
+    with open(metrics, "a") as handle:
+        handle.write('{"step": 3, "acc": 9}\n')
+    report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert (report.new, report.updated, report.unchanged, report.sources_read) == (0, 1, 3, 1)
+    # same bytes, new mtime: re-read, but counted unchanged since nothing in it changed
+    os.utime(metrics, ns=(time.time_ns(), time.time_ns() + 10**9))
+    report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert (report.updated, report.unchanged, report.sources_read) == (0, 4, 1)
+
+
+def test_runs_whose_files_disappear_are_marked_missing_and_come_back(tmp_path, store):
+    make_runs(tmp_path / "runs", 3)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    hidden = tmp_path / "hidden"
+    os.rename(tmp_path / "runs" / "run001", hidden)
+    report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert report.missing == 1
+    assert [r.name for r in store.runs()] == ["run000", "run002"]
+    assert [r.present for r in store.runs(include_missing=True)] == [True, False, True]
+    os.rename(hidden, tmp_path / "runs" / "run001")
+    report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert (report.new, report.updated, report.missing) == (0, 1, 0)
+    assert len(store.runs()) == 3
+
+
+def test_one_broken_run_never_stops_a_collect(tmp_path, store, monkeypatch):
+    make_runs(tmp_path / "runs", 3)
+    (tmp_path / "runs" / "run001" / "config.json").write_text("{not json")
+    from resultsbook.adapters import native
+
+    original = native.read_metrics_jsonl
+
+    def explode(path, problems):
+        if "run002" in path:
+            raise RuntimeError("adapter bug")
+        return original(path, problems)
+
+    monkeypatch.setattr(native, "read_metrics_jsonl", explode)
+    report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert report.new == 2
+    messages = sorted(p.message for p in report.problems)
+    assert messages[0].startswith("could not be read by the native adapter (RuntimeError: adapter bug)")
+    assert messages[1].startswith("is not valid JSON")
+    assert len(store.problems()) == 2
+
+
+def test_an_error_during_collect_leaves_the_store_as_it_was(tmp_path, store, monkeypatch):
+    make_runs(tmp_path / "runs", 3)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    before = dump(tmp_path / "resultsbook.db")
+    make_runs(tmp_path / "runs", 6)
+    from resultsbook.store import writer
+
+    calls = {"n": 0}
+    original = writer.StoreWriter.write_source
+
+    def interrupt(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(writer.StoreWriter, "write_source", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert dump(tmp_path / "resultsbook.db") == before
+
+
+def test_kill_9_half_way_then_collect_equals_one_clean_collect(tmp_path):
+    make_runs(tmp_path / "runs", 300)
+    script = textwrap.dedent(
+        f"""
+        import os, sys, time
+        from resultsbook.store import writer
+        original = writer.StoreWriter.write_source
+        count = 0
+        def slow(self, *args, **kwargs):
+            global count
+            count += 1
+            if count == 150:
+                print("half", flush=True)
+                time.sleep(60)
+            return original(self, *args, **kwargs)
+        writer.StoreWriter.write_source = slow
+        from resultsbook.collect import CollectRequest, collect
+        from resultsbook.store import Store
+        collect(Store.open({str(tmp_path / 'killed.db')!r}), [CollectRequest({str(tmp_path / 'runs')!r})])
+        """
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout.readline().strip() == "half"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    killed = Store.open(str(tmp_path / "killed.db"))
+    assert killed.counts()["runs"] == 0
+    collect(killed, [CollectRequest(str(tmp_path / "runs"))])
+    killed.close()
+    clean = Store.open(str(tmp_path / "clean.db"))
+    collect(clean, [CollectRequest(str(tmp_path / "runs"))])
+    clean.close()
+    assert dump(tmp_path / "killed.db") == dump(tmp_path / "clean.db")
+
+
+def test_pattern_params_join_the_runs_and_conflicts_are_reported(tmp_path, store):
+    root = tmp_path / "res"
+    for algo, seed in [("cql", 1), ("cql", 2), ("iql", 1)]:
+        folder = root / algo / f"{algo.upper()}_hopper-medium-v0_{seed}_2022"
+        folder.mkdir(parents=True)
+        (folder / "environment.csv").write_text("1,1000,5.0\n2,2000,6.0\n")
+    write_native_run(root / "cql" / "CQL_hopper-medium-v0_3_2022", {"seed": 4}, curve([1.0]))
+    pattern = "{algo_dir}/{algo}_{env}-{dataset}_{seed}_{timestamp}/*"
+    report = collect(store, [CollectRequest(str(root), pattern=pattern, options={"columns": "epoch,step,return"})])
+    assert report.new == 4
+    params = sorted((r.params["algo"], r.params["seed"], r.adapter) for r in store.runs())
+    assert params == [("CQL", 1, "csv"), ("CQL", 2, "csv"), ("CQL", 4, "native"), ("IQL", 1, "csv")]
+    assert [p.message for p in report.problems] == ["param 'seed' is 4 in the run's config but 3 in its path"]
+
+
+def test_path_patterns():
+    pattern = compile_pattern("{algo_dir}/{algo}_{env}-{dataset}_{seed}_{timestamp}/environment.csv")
+    assert pattern.match("awac/AWAC_halfcheetah-medium-expert-v0_10_20220902124203/environment.csv") == {
+        "algo_dir": "awac", "algo": "AWAC", "env": "halfcheetah", "dataset": "medium-expert-v0", "seed": 10,
+        "timestamp": 20220902124203}
+    assert pattern.match("awac/AWAC_x/environment.csv") is None
+    deep = compile_pattern("**/{model}/seed{seed:\\d+}/{_}.csv")
+    assert deep.match("a/b/resnet/seed3/log.csv") == {"model": "resnet", "seed": 3}
+    assert compile_pattern("{opt.lr}/x").match("0.1/x") == {"opt.lr": 0.1}
+
+
+def test_unknown_adapter_option_is_refused(tmp_path, store):
+    from resultsbook.errors import AdapterError
+
+    make_runs(tmp_path / "runs", 1)
+    with pytest.raises(AdapterError, match="no adapter has an option 'colums'"):
+        collect(store, [CollectRequest(str(tmp_path / "runs"), options={"colums": "a"})])

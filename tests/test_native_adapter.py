@@ -1,0 +1,118 @@
+"""The native run folder: what users' own scripts write."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from resultsbook.adapters.base import Folder
+from resultsbook.adapters.native import NativeAdapter
+
+
+def read(folder: Path):
+    adapter = NativeAdapter()
+    claim = adapter.claim(Folder(str(folder), frozenset(p.name for p in folder.iterdir()), ()))
+    assert claim is not None
+    result = adapter.read(claim.sources[0])
+    return result.runs[0], result.problems
+
+
+def test_reads_config_metrics_and_run_info(make_run):
+    folder = make_run(
+        "r1",
+        config={"model": "mlp", "optimizer": {"lr": 0.1, "name": "sgd"}, "seed": 3, "layers": [64, 64]},
+        metrics=[{"step": 1, "time": 1700000000.0, "loss": 2.0}, {"step": 2, "loss": 1.5, "val": {"acc": 0.8}}],
+        run={"status": "completed", "start_time": "2024-01-02T03:04:05Z", "end_time": 1704164645.0,
+             "git": {"commit": "abc123", "dirty": True}, "host": "gpu1", "summary": {"test_acc": 0.91}},
+    )
+    run, problems = read(folder)
+    assert problems == ()
+    assert run.params == {"model": "mlp", "optimizer.lr": 0.1, "optimizer.name": "sgd", "seed": 3,
+                          "layers": "[64, 64]"}
+    assert list(run.metrics["loss"].steps) == [1, 2]
+    assert list(run.metrics["loss"].values) == [2.0, 1.5]
+    assert run.metrics["loss"].times[0] == 1700000000.0 and math.isnan(run.metrics["loss"].times[1])
+    assert list(run.metrics["val.acc"].values) == [0.8]
+    assert run.summary == {"test_acc": 0.91}
+    assert run.status == "finished"
+    assert run.start_time == 1704164645.0 and run.end_time == 1704164645.0
+    assert run.provenance == {"git": {"commit": "abc123", "dirty": True}, "host": "gpu1"}
+
+
+def test_yaml_config_is_read_safely(make_run):
+    folder = make_run("r", metrics=[{"step": 0, "x": 1}])
+    (folder / "config.yaml").write_text("model: cnn\nopt:\n  lr: 0.01\nbad: !!python/object:os.system ls\n")
+    run, problems = read(folder)
+    assert run.params == {}
+    assert "not valid YAML" in problems[0].message
+    (folder / "config.yaml").write_text("model: cnn\nopt:\n  lr: 0.01\n")
+    run, problems = read(folder)
+    assert run.params == {"model": "cnn", "opt.lr": 0.01}
+
+
+def test_truncated_last_line_keeps_earlier_points(make_run):
+    folder = make_run("r", metrics=[{"step": 1, "loss": 1.0}, {"step": 2, "loss": 0.5}])
+    with open(folder / "metrics.jsonl", "a") as handle:
+        handle.write('{"step": 3, "lo')
+    run, problems = read(folder)
+    assert list(run.metrics["loss"].values) == [1.0, 0.5]
+    assert [p.message for p in problems] == ["last line (3) is cut off (a run still writing?)"]
+    assert problems[0].kept == "the 2 complete line(s) before it"
+
+
+def test_nan_and_infinity_tokens_are_kept_and_reported(make_run):
+    folder = make_run("r")
+    (folder / "metrics.jsonl").write_text('{"step": 1, "loss": NaN}\n{"step": 2, "loss": Infinity}\n{"step": 3, "loss": 1}\n')
+    run, problems = read(folder)
+    values = run.metrics["loss"].values
+    assert math.isnan(values[0]) and values[1] == math.inf and values[2] == 1.0
+    assert [p.message for p in problems] == ["metric 'loss' has 2 NaN/Infinity value(s)"]
+
+
+def test_bytes_that_are_not_utf8_are_replaced_not_fatal(make_run):
+    folder = make_run("r")
+    (folder / "metrics.jsonl").write_bytes(b'{"step": 1, "loss": 1.0, "note": "caf\xe9"}\n{"step": 2, "loss": 0.5}\n')
+    run, problems = read(folder)
+    assert list(run.metrics["loss"].values) == [1.0, 0.5]
+    assert any("not UTF-8" in p.message for p in problems)
+
+
+def test_empty_metrics_file_gives_a_run_without_metrics(make_run):
+    folder = make_run("r", config={"a": 1})
+    run, problems = read(folder)
+    assert run.metrics == {} and run.params == {"a": 1}
+    assert [p.message for p in problems] == ["is empty"]
+
+
+def test_duplicate_steps_keep_the_last_value_logged(make_run):
+    # a run resumed from a checkpoint logs steps 2 and 3 again
+    folder = make_run("r", metrics=[{"step": s, "loss": v} for s, v in [(1, 9), (2, 8), (3, 7), (2, 6), (3, 5), (4, 4)]])
+    run, problems = read(folder)
+    assert list(run.metrics["loss"].steps) == [1, 2, 3, 4]
+    assert list(run.metrics["loss"].values) == [9, 6, 5, 4]
+    assert "logs 2 step(s) more than once" in problems[0].message
+
+
+def test_long_layout_and_missing_steps(make_run):
+    folder = make_run("r", metrics=[{"metric": "acc", "value": 0.5}, {"metric": "acc", "value": 0.7},
+                                    {"metric": "loss", "value": 1.0}])
+    run, _ = read(folder)
+    assert list(run.metrics["acc"].steps) == [0, 1] and list(run.metrics["loss"].steps) == [0]
+
+
+def test_text_values_are_skipped_and_reported(make_run):
+    folder = make_run("r", metrics=[{"step": 1, "loss": 1.0, "phase": "train"}, {"step": 2, "loss": "0.5"}])
+    run, problems = read(folder)
+    assert list(run.metrics["loss"].values) == [1.0, 0.5]
+    assert "phase" not in run.metrics
+    assert [p.message for p in problems] == ["1 value(s) of 'phase' are not numbers"]
+
+
+def test_broken_middle_line_is_skipped(make_run):
+    folder = make_run("r")
+    (folder / "metrics.jsonl").write_text('{"step": 1, "loss": 1}\n{"step": 2, \n{"step": 3, "loss": 3}\n')
+    run, problems = read(folder)
+    assert np.array_equal(run.metrics["loss"].steps, [1, 3])
+    assert [p.message for p in problems] == ["line 2 is not valid JSON"]
