@@ -44,8 +44,12 @@ def curve(values: Sequence[float], key: str = "acc", every: int = 1) -> list[dic
 def make_run(tmp_path: Path) -> Callable[..., Path]:
     """Return a function writing a native run folder under tmp_path/runs/<name>."""
 
-    def make(name: str, config: Mapping[str, Any] | None = None, metrics: Sequence[Mapping[str, Any]] = (),
-             run: Mapping[str, Any] | None = None) -> Path:
+    def make(
+        name: str,
+        config: Mapping[str, Any] | None = None,
+        metrics: Sequence[Mapping[str, Any]] = (),
+        run: Mapping[str, Any] | None = None,
+    ) -> Path:
         return write_native_run(tmp_path / "runs" / name, config, metrics, run)
 
     return make
@@ -95,10 +99,15 @@ def compile_latex(folder: Path, body: str, packages: Sequence[str] = ("booktabs"
 
     pdflatex = require_pdflatex()
     preamble = "".join(f"\\usepackage{{{p}}}\n" for p in packages)
-    (folder / "doc.tex").write_text(f"\\documentclass{{article}}\n{preamble}\\begin{{document}}\n{body}\n\\end{{document}}\n")
+    (folder / "doc.tex").write_text(
+        f"\\documentclass{{article}}\n{preamble}\\begin{{document}}\n{body}\n\\end{{document}}\n"
+    )
     result = subprocess.run(
         [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-        cwd=folder, capture_output=True, text=True, timeout=120,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     log = (folder / "doc.log").read_text(errors="replace") if (folder / "doc.log").exists() else result.stdout
     errors = [line for line in log.splitlines() if line.startswith("!")]
@@ -109,3 +118,17 @@ def compile_latex(folder: Path, body: str, packages: Sequence[str] = ("booktabs"
 def env_without(*names: str) -> dict[str, str]:
     """Return the environment without some variables."""
     return {k: v for k, v in os.environ.items() if k not in names}
+
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+
+
+def assert_snapshot(name: str, text: str) -> None:
+    """Compare text with tests/snapshots/<name>; RESULTSBOOK_UPDATE_SNAPSHOTS=1 rewrites it."""
+    path = SNAPSHOTS / name
+    if os.environ.get("RESULTSBOOK_UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(text)
+        if os.environ.get("RESULTSBOOK_UPDATE_SNAPSHOTS") != "1":
+            pytest.fail(f"snapshot {name} did not exist and was written; review it and run again")
+    assert text == path.read_text(), f"output differs from tests/snapshots/{name}"

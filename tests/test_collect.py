@@ -12,12 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import curve, write_native_run
 
 from resultsbook.collect import CollectRequest, collect
 from resultsbook.pathpattern import compile_pattern
 from resultsbook.store import Store
-
-from conftest import curve, write_native_run
 
 
 def make_runs(root: Path, count: int) -> None:
@@ -135,7 +134,7 @@ def test_kill_9_half_way_then_collect_equals_one_clean_collect(tmp_path):
         writer.StoreWriter.write_source = slow
         from resultsbook.collect import CollectRequest, collect
         from resultsbook.store import Store
-        collect(Store.open({str(tmp_path / 'killed.db')!r}), [CollectRequest({str(tmp_path / 'runs')!r})])
+        collect(Store.open({str(tmp_path / "killed.db")!r}), [CollectRequest({str(tmp_path / "runs")!r})])
         """
     )
     with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as process:
@@ -160,7 +159,9 @@ def test_pattern_params_join_the_runs_and_conflicts_are_reported(tmp_path, store
         (folder / "environment.csv").write_text("1,1000,5.0\n2,2000,6.0\n")
     write_native_run(root / "cql" / "CQL_hopper-medium-v0_3_2022", {"seed": 4}, curve([1.0]))
     pattern = "{algo_dir}/{algo}_{env}-{dataset}_{seed}_{timestamp}/*"
-    report = collect(store, [CollectRequest(str(root), pattern=pattern, options={"columns": "epoch,step,return"})])
+    report = collect(
+        store, [CollectRequest(str(root), pattern=pattern, options={"columns": "epoch,step,return"})]
+    )
     assert report.new == 4
     params = sorted((r.params["algo"], r.params["seed"], r.adapter) for r in store.runs())
     assert params == [("CQL", 1, "csv"), ("CQL", 2, "csv"), ("CQL", 4, "native"), ("IQL", 1, "csv")]
@@ -170,8 +171,13 @@ def test_pattern_params_join_the_runs_and_conflicts_are_reported(tmp_path, store
 def test_path_patterns():
     pattern = compile_pattern("{algo_dir}/{algo}_{env}-{dataset}_{seed}_{timestamp}/environment.csv")
     assert pattern.match("awac/AWAC_halfcheetah-medium-expert-v0_10_20220902124203/environment.csv") == {
-        "algo_dir": "awac", "algo": "AWAC", "env": "halfcheetah", "dataset": "medium-expert-v0", "seed": 10,
-        "timestamp": 20220902124203}
+        "algo_dir": "awac",
+        "algo": "AWAC",
+        "env": "halfcheetah",
+        "dataset": "medium-expert-v0",
+        "seed": 10,
+        "timestamp": 20220902124203,
+    }
     assert pattern.match("awac/AWAC_x/environment.csv") is None
     deep = compile_pattern("**/{model}/seed{seed:\\d+}/{_}.csv")
     assert deep.match("a/b/resnet/seed3/log.csv") == {"model": "resnet", "seed": 3}

@@ -41,7 +41,10 @@ def test_stray_header_rows_and_torn_last_row(tmp_path):
     path.write_text("step,loss,acc\n1,0.9,0.1\nstep,loss,acc\n2,0.8,0.2\n3,0.7")
     run, problems = read_csv(path)
     assert list(run.metrics["loss"].steps) == [1, 2]
-    assert problems == ["last line is cut off (a run still writing?)", "repeats its header 1 time(s) (first at line 3)"]
+    assert problems == [
+        "last line is cut off (a run still writing?)",
+        "repeats its header 1 time(s) (first at line 3)",
+    ]
 
 
 def test_sparse_rows_and_tsv(tmp_path):
@@ -55,7 +58,9 @@ def test_sparse_rows_and_tsv(tmp_path):
 
 def test_wide_csv_gives_one_run_per_seed(tmp_path):
     path = tmp_path / "test_rew.csv"
-    path.write_text("env_step,rew,rew:shaded,rew:seed_0_a/x.csv,rew:seed_1_b/x.csv\n0,1.5,0.5,1,2\n10,3,1,2.5,3.5\n")
+    path.write_text(
+        "env_step,rew,rew:shaded,rew:seed_0_a/x.csv,rew:seed_1_b/x.csv\n0,1.5,0.5,1,2\n10,3,1,2.5,3.5\n"
+    )
     adapter = WideAdapter()
     result = adapter.read(adapter.source_for_file(str(path), forced=True))
     assert [r.params for r in result.runs] == [{"seed": 0}, {"seed": 1}]
@@ -65,21 +70,29 @@ def test_wide_csv_gives_one_run_per_seed(tmp_path):
 
 def test_records_file_with_curves_and_finals(tmp_path):
     path = tmp_path / "runs.json"
-    path.write_text(json.dumps([
-        {"algorithm": "A", "dataset": "d", "run_index": 0, "curve": [1, 2, 3], "regret": 0.5},
-        {"algorithm": "A", "dataset": "d", "run_index": 1, "curve": [2, 3, 4], "regret": 0.25},
-    ]))
+    path.write_text(
+        json.dumps(
+            [
+                {"algorithm": "A", "dataset": "d", "run_index": 0, "curve": [1, 2, 3], "regret": 0.5},
+                {"algorithm": "A", "dataset": "d", "run_index": 1, "curve": [2, 3, 4], "regret": 0.25},
+            ]
+        )
+    )
     adapter = RecordsAdapter(rename="run_index:seed")
     result = adapter.read(adapter.source_for_file(str(path)))
-    assert [r.params for r in result.runs] == [{"algorithm": "A", "dataset": "d", "seed": 0},
-                                                {"algorithm": "A", "dataset": "d", "seed": 1}]
+    assert [r.params for r in result.runs] == [
+        {"algorithm": "A", "dataset": "d", "seed": 0},
+        {"algorithm": "A", "dataset": "d", "seed": 1},
+    ]
     assert list(result.runs[1].metrics["curve"].values) == [2, 3, 4]
     assert result.runs[1].summary == {"regret": 0.25}
 
 
 def test_records_one_per_run_and_step(tmp_path):
     path = tmp_path / "log.jsonl"
-    rows = [{"model": m, "seed": s, "step": t, "acc": 0.1 * t + s} for m in "ab" for s in (0, 1) for t in (1, 2)]
+    rows = [
+        {"model": m, "seed": s, "step": t, "acc": 0.1 * t + s} for m in "ab" for s in (0, 1) for t in (1, 2)
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     adapter = RecordsAdapter()
     result = adapter.read(adapter.source_for_file(str(path)))

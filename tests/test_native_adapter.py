@@ -23,14 +23,28 @@ def test_reads_config_metrics_and_run_info(make_run):
     folder = make_run(
         "r1",
         config={"model": "mlp", "optimizer": {"lr": 0.1, "name": "sgd"}, "seed": 3, "layers": [64, 64]},
-        metrics=[{"step": 1, "time": 1700000000.0, "loss": 2.0}, {"step": 2, "loss": 1.5, "val": {"acc": 0.8}}],
-        run={"status": "completed", "start_time": "2024-01-02T03:04:05Z", "end_time": 1704164645.0,
-             "git": {"commit": "abc123", "dirty": True}, "host": "gpu1", "summary": {"test_acc": 0.91}},
+        metrics=[
+            {"step": 1, "time": 1700000000.0, "loss": 2.0},
+            {"step": 2, "loss": 1.5, "val": {"acc": 0.8}},
+        ],
+        run={
+            "status": "completed",
+            "start_time": "2024-01-02T03:04:05Z",
+            "end_time": 1704164645.0,
+            "git": {"commit": "abc123", "dirty": True},
+            "host": "gpu1",
+            "summary": {"test_acc": 0.91},
+        },
     )
     run, problems = read(folder)
     assert problems == ()
-    assert run.params == {"model": "mlp", "optimizer.lr": 0.1, "optimizer.name": "sgd", "seed": 3,
-                          "layers": "[64, 64]"}
+    assert run.params == {
+        "model": "mlp",
+        "optimizer.lr": 0.1,
+        "optimizer.name": "sgd",
+        "seed": 3,
+        "layers": "[64, 64]",
+    }
     assert list(run.metrics["loss"].steps) == [1, 2]
     assert list(run.metrics["loss"].values) == [2.0, 1.5]
     assert run.metrics["loss"].times[0] == 1700000000.0 and math.isnan(run.metrics["loss"].times[1])
@@ -64,7 +78,9 @@ def test_truncated_last_line_keeps_earlier_points(make_run):
 
 def test_nan_and_infinity_tokens_are_kept_and_reported(make_run):
     folder = make_run("r")
-    (folder / "metrics.jsonl").write_text('{"step": 1, "loss": NaN}\n{"step": 2, "loss": Infinity}\n{"step": 3, "loss": 1}\n')
+    (folder / "metrics.jsonl").write_text(
+        '{"step": 1, "loss": NaN}\n{"step": 2, "loss": Infinity}\n{"step": 3, "loss": 1}\n'
+    )
     run, problems = read(folder)
     values = run.metrics["loss"].values
     assert math.isnan(values[0]) and values[1] == math.inf and values[2] == 1.0
@@ -73,7 +89,9 @@ def test_nan_and_infinity_tokens_are_kept_and_reported(make_run):
 
 def test_bytes_that_are_not_utf8_are_replaced_not_fatal(make_run):
     folder = make_run("r")
-    (folder / "metrics.jsonl").write_bytes(b'{"step": 1, "loss": 1.0, "note": "caf\xe9"}\n{"step": 2, "loss": 0.5}\n')
+    (folder / "metrics.jsonl").write_bytes(
+        b'{"step": 1, "loss": 1.0, "note": "caf\xe9"}\n{"step": 2, "loss": 0.5}\n'
+    )
     run, problems = read(folder)
     assert list(run.metrics["loss"].values) == [1.0, 0.5]
     assert any("not UTF-8" in p.message for p in problems)
@@ -88,7 +106,9 @@ def test_empty_metrics_file_gives_a_run_without_metrics(make_run):
 
 def test_duplicate_steps_keep_the_last_value_logged(make_run):
     # a run resumed from a checkpoint logs steps 2 and 3 again
-    folder = make_run("r", metrics=[{"step": s, "loss": v} for s, v in [(1, 9), (2, 8), (3, 7), (2, 6), (3, 5), (4, 4)]])
+    folder = make_run(
+        "r", metrics=[{"step": s, "loss": v} for s, v in [(1, 9), (2, 8), (3, 7), (2, 6), (3, 5), (4, 4)]]
+    )
     run, problems = read(folder)
     assert list(run.metrics["loss"].steps) == [1, 2, 3, 4]
     assert list(run.metrics["loss"].values) == [9, 6, 5, 4]
@@ -96,8 +116,14 @@ def test_duplicate_steps_keep_the_last_value_logged(make_run):
 
 
 def test_long_layout_and_missing_steps(make_run):
-    folder = make_run("r", metrics=[{"metric": "acc", "value": 0.5}, {"metric": "acc", "value": 0.7},
-                                    {"metric": "loss", "value": 1.0}])
+    folder = make_run(
+        "r",
+        metrics=[
+            {"metric": "acc", "value": 0.5},
+            {"metric": "acc", "value": 0.7},
+            {"metric": "loss", "value": 1.0},
+        ],
+    )
     run, _ = read(folder)
     assert list(run.metrics["acc"].steps) == [0, 1] and list(run.metrics["loss"].steps) == [0]
 

@@ -118,6 +118,8 @@ def diff_command(first: str, second: str, db_path: str | None) -> None:
     """Show how two runs differ: config params and provenance (code version, host, data)."""
     from tabulate import tabulate
 
+    from resultsbook.params import flatten_params
+
     with open_store(db_path) as store:
         runs = store.runs(include_missing=True)
         a, b = find_run(runs, first), find_run(runs, second)
@@ -126,13 +128,10 @@ def diff_command(first: str, second: str, db_path: str | None) -> None:
         left, right = a.params.get(key, _ABSENT), b.params.get(key, _ABSENT)
         if left != right:
             rows.append([key, _text(left), _text(right)])
-    fields = {
-        "status": (a.status, b.status),
-        "git commit": (a.git_commit, b.git_commit),
-        "git dirty": (a.git_dirty, b.git_dirty),
-    }
-    for key in sorted(set(a.provenance) | set(b.provenance)):
-        fields[key] = (a.provenance.get(key, _ABSENT), b.provenance.get(key, _ABSENT))
+    fields = {"status": (a.status, b.status)}
+    left_facts, right_facts = flatten_params(a.provenance), flatten_params(b.provenance)
+    for key in sorted(set(left_facts) | set(right_facts)):
+        fields[key] = (left_facts.get(key, _ABSENT), right_facts.get(key, _ABSENT))
     rows += [[key, _short(left), _short(right)] for key, (left, right) in fields.items() if left != right]
     if not rows:
         click.echo("The two runs have the same params and provenance.")

@@ -66,14 +66,13 @@ def parse_expression(text: str) -> Expression:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
         raise QueryError(f"expression {text!r} is not valid arithmetic ({error.msg})") from error
-    names: list[str] = []
+    found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         _check_node(node, text)
         if isinstance(node, ast.Name) and node.id not in _FUNCTIONS:
-            real = aliases.get(node.id, node.id)
-            if real not in names:
-                names.append(real)
-    return Expression(text=text, tree=tree, names=tuple(names), aliases=aliases)
+            found.append((node.col_offset, aliases.get(node.id, node.id)))
+    names = tuple(dict.fromkeys(name for _, name in sorted(found)))  # in order of appearance
+    return Expression(text=text, tree=tree, names=names, aliases=aliases)
 
 
 def _check_node(node: ast.AST, text: str) -> None:

@@ -70,7 +70,10 @@ def render_json(table: ResultTable, digits: int | None = None, generated: str = 
                 "row": dict(zip(table.row_keys, map(normalize_value, row))),
                 "column": dict(zip(table.column_keys, map(normalize_value, column))),
                 "metric": cell.metric.name,
-                "stats": {name: _json_number(cell.stats.get(name, math.nan), name, digits) for name in stats},
+                "stats": {
+                    name: _json_number(cell.stats.get(name, math.nan), name, digits)
+                    for name in dict.fromkeys(["n", *stats])
+                },
                 "runs": [
                     {"run_id": run.run_id, "name": run.name, "value": _json_number(run.value, "", digits)}
                     for run in cell.runs

@@ -1,0 +1,132 @@
+"""Aggregation over seeds: cells, honesty marks, derived metrics, best-mean, filters."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import curve
+
+from resultsbook.collect import CollectRequest, collect
+from resultsbook.errors import QueryError
+from resultsbook.query import MetricSpec, TableQuery, aggregate
+from resultsbook.query.select import parse_filter
+
+
+def table(store, tmp_path, metric="acc", **kwargs):
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    spec = metric if isinstance(metric, MetricSpec) else MetricSpec(metric)
+    query = TableQuery(metrics=(spec,), **{"rows": ("model",), **kwargs})
+    return aggregate(store, query)
+
+
+def test_cells_hold_the_right_runs_and_statistics(make_run, store, tmp_path):
+    for model, values in {"a": [0.5, 0.7, 0.6], "b": [0.8, 0.9, 1.0]}.items():
+        for seed, value in enumerate(values):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([0.1, value]))
+    result = table(store, tmp_path, ddof=0)
+    assert result.rows == (("a",), ("b",))
+    cell = result.cell(("b",), ())
+    assert [r.value for r in cell.runs] == [0.8, 0.9, 1.0]
+    assert cell.stats["mean"] == pytest.approx(0.9)
+    assert cell.stats["std"] == pytest.approx(0.0816496580927726)
+    assert cell.marks == ()
+
+
+def test_missing_seeds_are_marked_and_named(make_run, store, tmp_path):
+    for model, seeds in {"a": [0, 1, 2], "b": [0, 2]}.items():
+        for seed in seeds:
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([1.0]))
+    result = table(store, tmp_path)
+    assert [m.text for m in result.cell(("b",), ()).marks] == ["n = 2 of 3 (missing seed 1)"]
+    expected = table(store, tmp_path, expected=4)
+    assert [m.text for m in expected.cell(("a",), ()).marks] == ["n = 3 of 4"]
+
+
+def test_a_cell_averaging_two_configs_is_marked(make_run, store, tmp_path):
+    make_run("x0", {"model": "a", "seed": 0, "lr": 0.1, "timestamp": 1}, curve([1.0]))
+    make_run("x1", {"model": "a", "seed": 1, "lr": 0.01, "timestamp": 2}, curve([1.0]))
+    marks = table(store, tmp_path).cell(("a",), ()).marks
+    assert [m.text for m in marks] == ["averages runs that differ in lr (0.01, 0.1)"]
+    # declared run-specific: exempt
+    exempt = table(store, tmp_path, run_specific=("lr", "timestamp"))
+    assert exempt.cell(("a",), ()).marks == ()
+
+
+def test_failed_running_and_duplicate_seed_runs_are_marked(make_run, store, tmp_path):
+    make_run("r0", {"model": "a", "seed": 0}, curve([1.0]), {"status": "failed"})
+    make_run("r1", {"model": "a", "seed": 1}, curve([1.0]), {"status": "running"})
+    make_run("r2", {"model": "a", "seed": 1}, curve([1.0]), {"status": "finished"})
+    kinds = {m.kind: m.text for m in table(store, tmp_path).cell(("a",), ()).marks}
+    assert kinds == {
+        "status": "includes 1 failed, 1 running run(s)",
+        "duplicate": "several runs share seed 1",
+    }
+
+
+def test_runs_without_a_value_are_left_out_and_said(make_run, store, tmp_path):
+    make_run("r0", {"model": "a", "seed": 0}, curve([1.0]))
+    make_run("r1", {"model": "a", "seed": 1}, [{"step": 1, "acc": float("nan")}])
+    cell = table(store, tmp_path).cell(("a",), ())
+    assert cell.stats["n"] == 1
+    assert [m.kind for m in cell.marks] == ["incomplete", "novalue"]
+
+
+def test_runs_lacking_a_row_key_are_left_out_with_a_note(make_run, store, tmp_path):
+    make_run("r0", {"model": "a", "seed": 0}, curve([1.0]))
+    make_run("r1", {"seed": 1}, curve([2.0]))
+    result = table(store, tmp_path)
+    assert result.rows == (("a",),)
+    assert result.notes == ("1 run(s) with 'acc' have no param 'model' and were left out",)
+
+
+def test_best_of_validation_skip_first_and_scale(make_run, store, tmp_path):
+    make_run(
+        "r0",
+        {"model": "a", "seed": 0},
+        [{"step": s, "val": v, "test": t} for s, v, t in [(1, 0.9, 0.1), (2, 0.5, 0.2), (3, 0.8, 0.3)]],
+    )
+    best = table(store, tmp_path, MetricSpec("test", reduce="best(val)", scale=100))
+    assert best.cell(("a",), ()).stats["mean"] == pytest.approx(10.0)
+    skipped = table(store, tmp_path, MetricSpec("test", reduce="best(val)", skip_first=1))
+    assert skipped.cell(("a",), ()).stats["mean"] == pytest.approx(0.3)
+
+
+def test_best_mean_picks_one_step_for_all_seeds(make_run, store, tmp_path):
+    make_run("r0", {"model": "a", "seed": 0}, curve([1.0, 5.0, 2.0]))
+    make_run("r1", {"model": "a", "seed": 1}, curve([3.0, 1.0, 4.0]))  # mean: 2, 3, 3 -> first best step 2
+    cell = table(store, tmp_path, MetricSpec("acc", reduce="best-mean")).cell(("a",), ())
+    assert cell.step == 2 and [r.value for r in cell.runs] == [5.0, 1.0]
+    budget = table(store, tmp_path, MetricSpec("acc", reduce="best-mean", budget=1)).cell(("a",), ())
+    assert budget.step == 1 and [r.value for r in budget.runs] == [1.0, 3.0]
+
+
+def test_derived_metrics_use_metrics_and_params(make_run, store, tmp_path):
+    make_run(
+        "r0",
+        {"model": "a", "seed": 0, "random": 10},
+        [{"step": 1, "ret": 20.0, "val/x": 2.0}, {"step": 2, "ret": 30.0, "val/x": 4.0}],
+    )
+    result = table(
+        store, tmp_path, MetricSpec("norm", reduce="max"), derived={"norm": "(ret - random) / `val/x`"}
+    )
+    assert result.cell(("a",), ()).stats["mean"] == pytest.approx(5.0)
+
+
+def test_filters_and_several_metrics(make_run, store, tmp_path):
+    for model, lr in [("a", 0.1), ("a", 0.01), ("b", 0.1)]:
+        make_run(
+            f"{model}{lr}", {"model": model, "seed": 0, "lr": lr}, [{"step": 1, "acc": lr, "loss": 1 - lr}]
+        )
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(
+        metrics=(MetricSpec("acc"), MetricSpec("loss")), rows=("model",), filters=(parse_filter("lr=0.1"),)
+    )
+    result = aggregate(store, query)
+    assert result.column_keys == ("metric",)
+    assert result.columns == (("acc",), ("loss",))
+    assert result.cell(("a",), ("loss",)).stats["mean"] == pytest.approx(0.9)
+
+
+def test_unknown_metric_suggests_close_names(make_run, store, tmp_path):
+    make_run("r0", {"model": "a"}, [{"step": 1, "val/acc": 1.0}])
+    with pytest.raises(QueryError, match="no run logs a metric 'acc'; did you mean val/acc"):
+        table(store, tmp_path, "acc")

@@ -1,0 +1,180 @@
+"""The command line: the contract forms, exact outputs, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT, curve
+
+
+def quickstart_runs(make_run):
+    for model, base in (("logreg", 0.8), ("mlp", 0.9)):
+        for dataset, shift in (("moons", 0.0), ("circles", -0.1)):
+            for seed in range(3):
+                make_run(
+                    f"{model}_{dataset}_{seed}",
+                    {"model": model, "dataset": dataset, "seed": seed},
+                    curve([0.5, base + shift + seed / 100], key="test/acc"),
+                )
+
+
+def test_table_from_flags_alone(make_run, cli):
+    quickstart_runs(make_run)
+    assert cli("collect", "runs").output == "Collected runs: 12 new, 0 updated, 0 unchanged, 0 problems\n"
+    result = cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--digits", "3")
+    assert result.exit_code == 0
+    assert result.output == (
+        "model          circles          moons\n"
+        "-------  -------------  -------------\n"
+        "logreg   0.710 ± 0.010  0.810 ± 0.010\n"
+        "mlp      0.810 ± 0.010  0.910 ± 0.010\n"
+        "Mean ± std (ddof = 1) over n = 3 seeds; per run: last.\n"
+    )
+
+
+def test_table_csv_with_only_rows_is_a_header_then_one_line_per_row(make_run, cli):
+    quickstart_runs(make_run)
+    cli("collect", "runs")
+    result = cli(
+        "table",
+        "--rows",
+        "model",
+        "--metric",
+        "test/acc",
+        "--stat",
+        "mean,std,n",
+        "--format",
+        "csv",
+        "--where",
+        "dataset=moons",
+        "--ddof",
+        "0",
+    )
+    lines = result.output.splitlines()
+    assert lines[0] == "model,mean,std,n"
+    assert lines[1].startswith("logreg,0.81") and lines[1].endswith(",3")
+    assert len(lines) == 3
+    rounded = cli(
+        "table",
+        "--rows",
+        "model",
+        "--metric",
+        "test/acc",
+        "--format",
+        "csv",
+        "--digits",
+        "2",
+        "--where",
+        "dataset=moons",
+    )
+    assert rounded.output.splitlines()[1:] == ["logreg,0.81,0.01", "mlp,0.91,0.01"]
+
+
+def test_table_json_is_a_versioned_document(make_run, cli):
+    quickstart_runs(make_run)
+    cli("collect", "runs")
+    document = json.loads(cli("table", "--rows", "model", "--metric", "test/acc", "--format", "json").output)
+    assert (document["format"], document["version"], document["ddof"]) == ("resultsbook.table", 1, 1)
+    assert len(document["cells"]) == 2 and len(document["cells"][0]["runs"]) == 6
+
+
+def test_collect_twice_reports_nothing_new(make_run, cli):
+    quickstart_runs(make_run)
+    cli("collect", "runs")
+    assert cli("collect", "runs").output == "Collected runs: 0 new, 0 updated, 12 unchanged, 0 problems\n"
+
+
+def test_problems_are_listed_after_collect(make_run, cli, tmp_path):
+    folder = make_run("r", {"model": "a"}, curve([1.0]))
+    with open(folder / "metrics.jsonl", "a") as handle:
+        handle.write('{"step": 2, "ac')
+    result = cli("collect", "runs")
+    assert result.output.splitlines() == [
+        "Collected runs: 1 new, 0 updated, 0 unchanged, 1 problem",
+        "Problems (everything readable was kept):",
+        "  runs/r/metrics.jsonl: last line (2) is cut off (a run still writing?) — kept: the 1 complete line(s) before it",
+    ]
+    assert cli("problems").output.endswith("kept: the 1 complete line(s) before it\n")
+
+
+def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
+    (tmp_path / "empty").mkdir()
+    nothing = cli("collect", "empty")
+    assert nothing.exit_code == 1
+    assert "Error: no runs found under empty; name the format with --adapter" in nothing.output
+    quickstart_runs(make_run)
+    cli("collect", "runs")
+    bad_filter = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "model")
+    assert bad_filter.exit_code == 2
+    assert bad_filter.output.startswith("Error: filter 'model' is not understood; write KEY=VALUE")
+    unknown = cli("table", "--rows", "model", "--metric", "acc")
+    assert (
+        unknown.exit_code == 1
+        and unknown.output == "Error: no run logs a metric 'acc'; did you mean test/acc?\n"
+    )
+    assert cli("table", "--metric", "x").exit_code == 2  # click usage error: --rows missing
+    assert cli("collect", "runs", "--adapter", "nope").exit_code == 2
+
+
+def test_runs_show_and_diff(make_run, cli):
+    make_run(
+        "a",
+        {"model": "a", "seed": 0, "lr": 0.1},
+        curve([1.0, 2.0]),
+        {"status": "finished", "host": "h1", "git": {"commit": "abc", "dirty": False}},
+    )
+    make_run("b", {"model": "a", "seed": 1, "lr": 0.2}, curve([1.0]), {"status": "failed", "host": "h2"})
+    cli("collect", "runs")
+    listing = cli("runs").output.splitlines()
+    assert listing[0].split() == ["run_id", "name", "status", "lr", "seed"]
+    assert listing[2].split()[1:] == ["a", "finished", "0.1", "0"]
+    shown = cli("show", "a").output
+    assert "  status: finished" in shown and "  git: abc" in shown and "  lr = 0.1" in shown
+    assert "acc" in shown.split("metrics:")[1]
+    diff = cli("diff", "a", "b").output.splitlines()
+    assert [line.split()[:3] for line in diff[2:]] == [
+        ["lr", "0.1", "0.2"],
+        ["seed", "0", "1"],
+        ["status", "finished", "failed"],
+        ["git.commit", "abc", "(absent)"],
+        ["git.dirty", "false", "(absent)"],
+        ["host", "h1", "h2"],
+    ]
+    assert cli("show", "zzz").exit_code == 2
+
+
+def test_help_is_fast_and_imports_nothing_heavy():
+    code = "import sys; from resultsbook.cli import cli; print(sorted(m for m in ('pandas','numpy','scipy','sqlite_utils','jinja2','rich') if m in sys.modules))"
+    modules = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert modules.stdout.strip() == "[]"
+    for command in ("collect", "table", "build", "runs", "show", "diff", "problems", "adapters"):
+        result = subprocess.run(
+            [sys.executable, "-m", "resultsbook", command, "--help"], capture_output=True, text=True, cwd=ROOT
+        )
+        assert result.returncode == 0 and "Usage:" in result.stdout
+        # every command and option has help text (a docs test, as in sqlite-utils)
+        assert len(result.stdout.split("Options:")[0].strip().splitlines()) >= 3
+
+
+def test_quickstart_table_without_spec(tmp_path, cli):
+    """`resultsbook table --rows model --columns dataset --metric test/acc` on the quickstart's runs."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples/quickstart/train.py"),
+            "--out",
+            str(tmp_path / "qs"),
+            "--seeds",
+            "0",
+            "1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    cli("collect", "qs")
+    result = cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].split() == ["model", "circles", "moons"]
+    assert "over n = 2 seeds" in result.output
