@@ -107,3 +107,11 @@ def test_records_with_identical_params_are_kept_apart_and_reported(tmp_path):
     result = adapter.read(adapter.source_for_file(str(path)))
     assert [r.summary["acc"] for r in result.runs] == [0.5, 0.6]
     assert "same params" in result.problems[0].message
+
+
+def test_ragged_rows_are_padded_not_fatal(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("step,loss,acc\n1,0.9\n2,0.8,0.2,extra\n")
+    run, _ = read_csv(path)
+    assert list(run.metrics["loss"].values) == [0.9, 0.8]
+    assert list(run.metrics["acc"].steps) == [2]

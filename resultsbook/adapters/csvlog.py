@@ -66,7 +66,7 @@ class CsvAdapter(Adapter):
                     )
                 )
         width = len(columns)
-        rows = [row if len(row) == width else (row + [""] * width)[:width] for row in table.rows]
+        rows = [row if len(row) == width else (*row, *[""] * width)[:width] for row in table.rows]
         cells = list(zip(*rows)) if rows else [() for _ in columns]
         by_name = dict(zip(columns, cells))
         if step_column in by_name:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from resultsbook.cli.common import db_option, find_spec_or_none, handle_errors, open_store, split_list
+
+if TYPE_CHECKING:
+    from resultsbook.render import Labels
 
 
 @click.command("table")
@@ -126,12 +130,11 @@ def table_command(
         click.echo(f"Warning: {note}", err=True)
 
 
-def _labels(items: tuple[str, ...], base: object) -> object:
+def _labels(items: tuple[str, ...], base: Labels) -> Labels:
     """Add --label KEY=TEXT (a key's name) and KEY:VALUE=TEXT (a value's name) to the spec's labels."""
     from resultsbook.errors import SpecError
     from resultsbook.render import Labels
 
-    assert isinstance(base, Labels)
     keys = dict(base.keys)
     values = {key: dict(mapping) for key, mapping in base.values.items()}
     for item in items:

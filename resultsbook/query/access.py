@@ -107,7 +107,7 @@ class MetricReader:
 
     def _derived_curve(self, expression: Expression, run: StoredRun) -> Curve:
         """Evaluate a derived metric over the steps all of its metric inputs share."""
-        inputs = {}
+        inputs: dict[str, Any] = {}
         for name in expression.names:
             if name in self._keys or name in self.derived:
                 curve = self.curves(name, [run]).get(run.id)

@@ -103,7 +103,7 @@ def _check_node(node: ast.AST, text: str) -> None:
 
 def _eval(node: ast.AST, resolve: Callable[[str], Any]) -> Any:
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        return float(node.value)  # type: ignore[arg-type]  # _check_node allowed numbers only
     if isinstance(node, ast.Name):
         return resolve(node.id)
     if isinstance(node, ast.UnaryOp):

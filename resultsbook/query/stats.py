@@ -46,24 +46,24 @@ def describe(
     n = len(x)
     nan = float("nan")
     out: dict[str, float] = {"n": float(n), "mean": float(np.mean(x)) if n else nan}
-    wanted = set(wanted)
+    asked = set(wanted)
     if n == 0:
-        return {**{name: nan for name in _expand(wanted)}, **out, "n": 0.0}
-    if wanted & {"std", "sem"}:
+        return {**{name: nan for name in _expand(asked)}, **out, "n": 0.0}
+    if asked & {"std", "sem"}:
         out["std"] = float(np.std(x, ddof=ddof)) if n > ddof else nan
         out["sem"] = out["std"] / math.sqrt(n)
-    if "ci95" in wanted:
+    if "ci95" in asked:
         half = t_half_width(x)
         out.update(ci95=half, ci95_lo=out["mean"] - half, ci95_hi=out["mean"] + half)
-    if "bootstrap" in wanted:
+    if "bootstrap" in asked:
         low, high = bootstrap_interval(x, seed)
         out.update(bootstrap=(high - low) / 2, bootstrap_lo=low, bootstrap_hi=high)
-    if wanted & {"median", "iqr"}:
+    if asked & {"median", "iqr"}:
         q25, median, q75 = (float(q) for q in np.percentile(x, [25, 50, 75]))
         out.update(median=median, iqr=q75 - q25)
-    if "iqm" in wanted:
+    if "iqm" in asked:
         out["iqm"] = interquartile_mean(x)
-    if wanted & {"min", "max", "minmax"}:
+    if asked & {"min", "max", "minmax"}:
         out.update(min=float(np.min(x)), max=float(np.max(x)))
     return out
 
