@@ -55,6 +55,7 @@ class SeriesBuilder:
         """Return the series by key and the problems met (duplicate steps, non-finite values)."""
         series: dict[str, Series] = {}
         problems: list[Problem] = []
+        typed: dict[int, np.ndarray] = {}  # metrics logged together share one steps array
         for key in self._counts:
             steps, values, times = self._arrays(key)
             steps, values, times, duplicates = _settle_steps(steps, values, times)
@@ -71,9 +72,11 @@ class SeriesBuilder:
                 problems.append(
                     Problem(path, f"metric {key!r} has {bad} NaN/Infinity value(s)", "as NaN/±inf")
                 )
-            int_steps = bool(np.all(np.isfinite(steps)) and np.all(steps == np.round(steps)))
+            if id(steps) not in typed:
+                integral = bool(np.all(np.isfinite(steps)) and np.all(steps == np.round(steps)))
+                typed[id(steps)] = steps.astype(np.int64) if integral else steps
             series[key] = Series(
-                steps=steps.astype(np.int64) if int_steps else steps,
+                steps=typed[id(steps)],
                 values=values,
                 times=None if np.all(np.isnan(times)) else times,
             )

@@ -168,15 +168,17 @@ class StoreWriter:
         for key, value in record.params.items():
             self._params.append((run, key, *_param_cell(value)))
         keys = set(record.metrics) | set(record.summary)
+        encoded: dict[int, bytes] = {}  # metrics logged together share one steps array: encode it once
         for key in sorted(keys):
             series = record.metrics.get(key)
             summary = record.summary.get(key)
             self._metrics.append((run, key, *_summarize(series), _finite_or_none(summary)))
             if series is not None and len(series):
+                steps = encoded.get(id(series.steps))
+                if steps is None:
+                    steps = encoded[id(series.steps)] = encode_steps(series.steps)
                 times = None if series.times is None else encode_floats(series.times)
-                self._series.append(
-                    (run, key, encode_steps(series.steps), encode_floats(series.values), times)
-                )
+                self._series.append((run, key, steps, encode_floats(series.values), times))
 
     def _flush_if_full(self) -> None:
         if len(self._params) + len(self._metrics) + len(self._series) >= _FLUSH_ROWS:
