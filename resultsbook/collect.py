@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -57,12 +57,16 @@ def collect(
         if not os.path.exists(request.path):
             raise SpecError(f"{request.path} does not exist; check the path given to collect")
         roots.append(store.relative(request.path))
+        stored_name = stored_path_function(store, request.path)
+        how: dict[str, str] = {}
         for source, adapter in find_sources(request):
-            stored_path = store.relative(source.path)
+            stored_path = stored_name(source.path)
             if stored_path in seen:
                 continue
             seen.add(stored_path)
-            signature = signature_of(source, adapter, request)
+            if adapter.name not in how:
+                how[adapter.name] = reading_digest(adapter, request)
+            signature = signature_of(source, how[adapter.name])
             if stored.get(stored_path, ("", ""))[1] == signature:
                 unchanged_sources.append(stored_path)
             else:
@@ -179,19 +183,37 @@ def make_adapters(request: CollectRequest) -> list[Adapter]:
     return [cls(**{k: v for k, v in options.items() if k in cls.options}) for cls in classes]
 
 
-def signature_of(source: Source, adapter: Adapter, request: CollectRequest) -> str:
-    """Return a digest of the source files' sizes and mtimes and of how they are read."""
-    digest = hashlib.sha1()
-    how = [adapter.name, adapter.config, dict(source.params), request.pattern]
-    digest.update(json.dumps(how, sort_keys=True, default=str).encode())
+def stored_path_function(store: Store, root: str) -> Callable[[str], str]:
+    """Return a fast `path -> stored path` for paths under `root` (relpath costs ~50 µs a call)."""
+    prefix = store.relative(root)
+    cut = len(root)
+
+    def stored(path: str) -> str:
+        if not path.startswith(root):
+            return store.relative(path)
+        tail = path[cut:].replace(os.sep, "/")
+        return prefix + tail if tail.startswith("/") or not tail else store.relative(path)
+
+    return stored
+
+
+def reading_digest(adapter: Adapter, request: CollectRequest) -> str:
+    """Return a digest of how a request's sources are read: adapter, options, pattern, fixed params."""
+    how = [adapter.name, adapter.config, dict(request.params), request.pattern]
+    return hashlib.sha1(json.dumps(how, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def signature_of(source: Source, how: str) -> str:
+    """Return a digest of the source files' sizes and mtimes, its params and how it is read."""
+    parts = [how, repr(sorted(source.params.items())) if source.params else ""]
     for path in source.files:
         try:
             info = os.stat(path)
         except OSError:
-            digest.update(f"{path}:gone".encode())
+            parts.append(f"{path}:gone")
             continue
-        digest.update(f"{os.path.basename(path)}:{info.st_size}:{info.st_mtime_ns};".encode())
-    return digest.hexdigest()
+        parts.append(f"{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha1(";".join(parts).encode()).hexdigest()
 
 
 def read_source(adapter: Adapter, source: Source) -> ReadResult:

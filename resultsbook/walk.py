@@ -23,10 +23,12 @@ def walk_folders(root: str, descend: Callable[[Folder], bool]) -> Iterator[Folde
             with os.scandir(path) as entries:
                 for entry in entries:
                     try:
-                        is_dir = entry.is_dir()
+                        if entry.is_dir():
+                            dirs.append(entry.name)
+                        else:
+                            files.add(entry.name)
                     except OSError:
                         continue
-                    (dirs.append if is_dir else files.add)(entry.name)
         except OSError:
             continue
         dirs.sort()

@@ -11,13 +11,15 @@ from resultsbook.errors import AdapterError
 from resultsbook.models import ReadResult, Source
 
 
-@dataclass(frozen=True)
 class Folder:
     """A folder seen by the walk: its path and the names of its files and sub-folders."""
 
-    path: str
-    files: frozenset[str]
-    dirs: tuple[str, ...]
+    __slots__ = ("dirs", "files", "path")  # one per folder walked: kept light
+
+    def __init__(self, path: str, files: frozenset[str], dirs: tuple[str, ...]) -> None:
+        self.path = path
+        self.files = files
+        self.dirs = dirs
 
     def file(self, name: str) -> str:
         """Return the path of one of this folder's files."""

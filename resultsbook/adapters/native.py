@@ -19,6 +19,7 @@ from resultsbook.textio import iter_json_lines, load_json_file, read_text, to_fl
 METRICS_FILE = "metrics.jsonl"
 RUN_FILE = "run.json"
 CONFIG_FILES = ("config.json", "config.yaml", "config.yml")
+_RUN_FILES = (*CONFIG_FILES, METRICS_FILE, RUN_FILE)
 _STEP, _TIME = "step", "time"
 _RUN_FIELDS = {"status", "start_time", "end_time", "name", "experiment", "summary"}
 
@@ -34,8 +35,9 @@ class NativeAdapter(Adapter):
         """Claim a folder that holds a metrics.jsonl."""
         if METRICS_FILE not in folder.files:
             return None
-        names = [name for name in (*CONFIG_FILES, METRICS_FILE, RUN_FILE) if name in folder.files]
-        return Claim((self.source(folder.path, [folder.file(n) for n in names]),))
+        prefix = folder.path + os.sep
+        files = [prefix + name for name in _RUN_FILES if name in folder.files]
+        return Claim((Source(self.name, folder.path, tuple(files)),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read the run folder of any of its files matched by a path pattern."""
@@ -145,7 +147,9 @@ def read_columns(records: list[dict[str, Any]]) -> SeriesBuilder | None:
             values = np.array(column, dtype=np.float64)
             if None in column:
                 present = np.array([value is not None for value in column])
-                builder.add_column(key, steps[present], values[present], None if times is None else times[present])
+                builder.add_column(
+                    key, steps[present], values[present], None if times is None else times[present]
+                )
             else:
                 builder.add_column(key, steps, values, times)
     except (KeyError, TypeError, ValueError):  # nested objects, text, missing steps: the slow path
