@@ -114,7 +114,7 @@ CHILD = textwrap.dedent(
         detail = report.summary_line()
     else:
         result = build(spec, store)
-        detail = f"{len(result.tables)} tables"
+        detail = f"{len(result.written) + len(result.unchanged)} outputs"
     seconds = time.perf_counter() - start
     store.close()
     print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

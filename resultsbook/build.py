@@ -1,54 +1,143 @@
-"""Build every output the spec names: aggregate, render, write atomically (only what changed).
+"""Build every output the spec names: aggregate, render, write atomically (only what changed), and
+record in the lock what each output was made from. `check` reuses `compute_entry`.
 
->>> report = build(load_spec("resultsbook.toml"), store)     # doctest: +SKIP
->>> report.written                                             # doctest: +SKIP
-['results/table1.tex']
+    >>> report = build(load_spec("resultsbook.toml"), store)     # doctest: +SKIP
+    >>> report.written                                             # doctest: +SKIP
+    ('paper/results/table1.tex',)
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from resultsbook import __version__
 from resultsbook.atomic import write_if_changed
 from resultsbook.config import Spec, TableSpec
 from resultsbook.errors import SpecError
+from resultsbook.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
+from resultsbook.models import StoredRun
 from resultsbook.query import ResultTable, aggregate
+from resultsbook.query.select import select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
-from resultsbook.render.layout import Labels
+from resultsbook.render.layout import Layout, cell_label, layout_table, plain_cell
+from resultsbook.render.templates import template_source_path
 from resultsbook.store import Store
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A statistical or honesty warning about one cell (or a whole table when `cell` is empty)."""
+
+    entry: str
+    cell: str
+    kind: str
+    text: str
+
+    def line(self) -> str:
+        """Return the one-line form printed to users."""
+        return f"{self.entry}: {self.cell}: {self.text}" if self.cell else f"{self.entry}: {self.text}"
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    """One spec entry computed in memory: its input digest, output texts, shown values and findings."""
+
+    name: str
+    inputs: str
+    outputs: Mapping[str, str]
+    values: Mapping[str, Mapping[str, Any]]
+    findings: tuple[Finding, ...]
+    table: ResultTable | None = None
+
+
+@dataclass(frozen=True)
 class BuildReport:
-    """What a build did: files written and left as they were, and warnings to show the user."""
+    """What a build did: files written and left as they were, and the findings to show the user."""
 
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
-    warnings: tuple[str, ...]
-    tables: dict[str, ResultTable]
+    findings: tuple[Finding, ...]
+    skipped: tuple[str, ...] = ()  # entries whose inputs had not changed
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Return the findings as printable lines."""
+        return tuple(finding.line() for finding in self.findings)
 
 
-def build(spec: Spec, store: Store, only: Sequence[str] = ()) -> BuildReport:
-    """Render and write the outputs of every table (or of the named ones)."""
-    unknown = [name for name in only if name not in spec.tables]
-    if unknown:
-        raise SpecError(f"no table named {unknown[0]!r} in {spec.path}; tables: {', '.join(spec.tables)}")
+def build(spec: Spec, store: Store, only: Sequence[str] = (), reuse: bool = False) -> BuildReport:
+    """Render and write the outputs of every table (or of the named ones), then update the lock.
+
+    With `reuse`, an entry whose input digest matches the lock and whose files are as the lock
+    recorded is not recomputed (what `watch` does after every change)."""
+    check_names(spec, only)
+    lock = read_lock(spec.lock)
+    entries = dict(lock)
+    runs = store.runs()
     written: list[str] = []
     unchanged: list[str] = []
-    warnings: list[str] = []
-    tables: dict[str, ResultTable] = {}
-    runs = store.runs()
+    findings: list[Finding] = []
+    skipped: list[str] = []
     for name, table_spec in spec.tables.items():
         if only and name not in only:
             continue
-        table = aggregate(store, table_spec.query, runs)
-        tables[name] = table
-        warnings += table_warnings(name, table, spec.labels)
-        for path, content in render_outputs(spec, table_spec, table).items():
-            (written if write_if_changed(path, content.encode()) else unchanged).append(path)
-    return BuildReport(tuple(written), tuple(unchanged), tuple(warnings), tables)
+        if reuse and _still_valid(spec, lock.get(name), input_digest(spec, table_spec, runs)):
+            skipped.append(name)
+            continue
+        result = compute_entry(spec, table_spec, store, runs)
+        findings += result.findings
+        for path, text in result.outputs.items():
+            (written if write_if_changed(path, text.encode()) else unchanged).append(path)
+        entries[name] = lock_entry(spec, result)
+    for name in [name for name in entries if name not in spec.tables]:
+        del entries[name]  # tables removed from the spec
+    write_if_changed(spec.lock, render_lock(entries).encode())
+    return BuildReport(tuple(written), tuple(unchanged), tuple(findings), tuple(skipped))
+
+
+def check_names(spec: Spec, only: Sequence[str]) -> None:
+    """Refuse table names the spec does not have."""
+    unknown = [name for name in only if name not in spec.tables]
+    if unknown:
+        raise SpecError(f"no table named {unknown[0]!r} in {spec.path}; tables: {', '.join(spec.tables)}")
+
+
+def compute_entry(spec: Spec, table_spec: TableSpec, store: Store, runs: Sequence[StoredRun]) -> EntryResult:
+    """Aggregate and render one table in memory: what build would write, and what it would lock."""
+    table = aggregate(store, table_spec.query, runs)
+    layout = layout_table(table, table_spec.format, spec.labels)
+    return EntryResult(
+        name=table_spec.name,
+        inputs=input_digest(spec, table_spec, runs),
+        outputs=render_outputs(spec, table_spec, table),
+        values=shown_values(table, layout, spec),
+        findings=tuple(table_findings(table_spec.name, table, layout, spec)),
+        table=table,
+    )
+
+
+def input_digest(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun]) -> str:
+    """Digest everything an entry's outputs depend on: the selected runs' contents, the spec entry,
+    labels, derived metrics, templates and the resultsbook version."""
+    selected = select_runs(runs, table_spec.query.filters)
+    templates = {}
+    for name in (table_spec.latex.template, "table.md.j2"):
+        with open(template_source_path(name, spec.template_dirs), "rb") as handle:
+            templates[name] = hashlib.sha256(handle.read()).hexdigest()
+    document = {
+        "version": __version__,
+        "entry": table_spec.entry,
+        "labels": [spec.labels.keys, spec.labels.values],
+        "derived": spec.derived,
+        "templates": templates,
+        "runs": sorted((run.run_id, run.digest) for run in selected),
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def render_outputs(spec: Spec, table_spec: TableSpec, table: ResultTable) -> dict[str, str]:
@@ -72,17 +161,46 @@ def render_outputs(spec: Spec, table_spec: TableSpec, table: ResultTable) -> dic
     }
 
 
-def table_warnings(name: str, table: ResultTable, labels: Labels) -> list[str]:
-    """Return one line per marked cell and per table note, for the user to read."""
-    lines = [f"{name}: {note}" for note in table.notes]
-    for row in table.rows:
-        for column in table.columns:
+def shown_values(table: ResultTable, layout: Layout, spec: Spec) -> dict[str, dict[str, Any]]:
+    """Return {cell label: {value as shown, n, run ids}}: what the lock remembers of each cell."""
+    values = {}
+    for r, row in enumerate(table.rows):
+        for c, column in enumerate(table.columns):
             cell = table.cell(row, column)
             if cell is None:
                 continue
-            where = " / ".join(
-                labels.value(key, value)
-                for key, value in zip((*table.row_keys, *table.column_keys), (*row, *column))
-            )
-            lines += [f"{name}: {where}: {mark.text}" for mark in cell.marks]
-    return lines
+            shown = layout.body[r][1][c]
+            text = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
+            values[cell_label(table, row, column, spec.labels)] = {
+                "value": text,
+                "n": int(cell.stats["n"]),
+                "runs": sorted(run.run_id for run in cell.runs),
+            }
+    return values
+
+
+def table_findings(name: str, table: ResultTable, layout: Layout, spec: Spec) -> list[Finding]:
+    """Return the table's notes and every cell mark (including the significance of the best)."""
+    findings = [Finding(name, "", "note", note) for note in table.notes]
+    for (r, c), marks in sorted(layout.marks.items()):
+        label = cell_label(table, table.rows[r], table.columns[c], spec.labels)
+        findings += [Finding(name, label, mark.kind, mark.text) for mark in marks]
+    return findings
+
+
+def lock_entry(spec: Spec, result: EntryResult) -> LockEntry:
+    """Return what the lock records of an entry: paths relative to the lock file."""
+    folder = os.path.dirname(spec.lock)
+    outputs = {
+        os.path.relpath(path, folder).replace(os.sep, "/"): bytes_digest(text.encode())
+        for path, text in result.outputs.items()
+    }
+    return LockEntry(result.inputs, result.values, outputs)
+
+
+def _still_valid(spec: Spec, entry: LockEntry | None, inputs: str) -> bool:
+    """Tell whether a locked entry needs no rebuild: same inputs, files as they were written."""
+    if entry is None or entry.inputs != inputs:
+        return False
+    folder = os.path.dirname(spec.lock)
+    return all(file_digest(os.path.join(folder, path)) == digest for path, digest in entry.outputs.items())

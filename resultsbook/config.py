@@ -14,6 +14,7 @@ from typing import Any
 
 from resultsbook.collect import CollectRequest
 from resultsbook.errors import ResultsbookError, SpecError
+from resultsbook.lock import default_lock_path
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.reduce import parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
@@ -31,22 +32,16 @@ SPEC_NAME = "resultsbook.toml"
 OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
 
 _TOP_KEYS = {
-    "db",
-    "replicate",
-    "run_specific",
-    "templates",
-    "sources",
-    "labels",
-    "derived",
-    "defaults",
+    "db", "lock", "replicate", "run_specific", "templates", "sources", "labels", "derived", "defaults",
     "tables",
-}
+}  # fmt: skip
 _SOURCE_KEYS = {"path", "adapter", "pattern", "columns", "options", "params"}
 _METRIC_KEYS = {"name", "reduce", "skip_first", "budget", "direction", "scale", "label"}
 _TABLE_KEYS = _METRIC_KEYS - {"name"} | {
     "metric", "metrics", "rows", "columns", "where", "status", "experiment", "replicate", "run_specific",
     "replicates", "center", "spread", "stats", "ddof", "digits", "style", "highlight", "second", "show_n",
     "stat_note", "order", "float", "caption", "label", "placement", "outputs", "template", "bootstrap_seed",
+    "test", "alpha", "ties", "seeds", "min_replicates", "command",
 }  # fmt: skip
 
 
@@ -61,6 +56,7 @@ class TableSpec:
     caption: str | None
     outputs: tuple[str, ...]
     entry: Mapping[str, Any]  # the spec entry as written (defaults applied), for digests
+    command: str | None = None  # how to launch a missing run: "python train.py --seed {seed}"
 
 
 @dataclass(frozen=True)
@@ -74,6 +70,7 @@ class Spec:
     tables: Mapping[str, TableSpec]
     template_dirs: tuple[str, ...]
     derived: Mapping[str, str] = field(default_factory=dict)
+    lock: str = ""
 
     @property
     def folder(self) -> str:
@@ -120,6 +117,7 @@ def load_spec(path: str) -> Spec:
             raise SpecError(f"{where}: {context} must be a table of settings")
         merged = {**project, **defaults, **entry}
         tables[name] = _table(name, merged, derived, template_dirs, resolve, where, context)
+    outputs = [output for table in tables.values() for output in table.outputs]
     return Spec(
         path=os.path.abspath(path),
         db=resolve(str(document.get("db", DEFAULT_DB_NAME))),
@@ -128,6 +126,7 @@ def load_spec(path: str) -> Spec:
         tables=tables,
         template_dirs=template_dirs,
         derived=dict(derived),
+        lock=resolve(document["lock"]) if "lock" in document else default_lock_path(folder, outputs),
     )
 
 
@@ -190,6 +189,9 @@ def _table(
             second=bool(entry.get("second", True)),
             show_n=bool(entry.get("show_n", False)),
             stat_note=bool(entry.get("stat_note", True)),
+            test=str(entry.get("test", "welch")),
+            alpha=float(entry.get("alpha", 0.05)),
+            ties=bool(entry.get("ties", False)),
         )
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context}: {error}") from error
@@ -208,6 +210,8 @@ def _table(
         derived=dict(derived),
         order={str(k): tuple(v) for k, v in _mapping(entry, "order", where, context).items()},
         bootstrap_seed=_optional_int(entry, "bootstrap_seed", where, context) or 0,
+        replicate_values=tuple(_list(entry.get("seeds", []), where, f"{context} seeds")),
+        min_replicates=_default(_optional_int(entry, "min_replicates", where, context), 3),
     )
     if not query.rows:
         raise SpecError(f'{where}: {context} needs rows = ["param", ...] (the keys that make the table rows)')
@@ -225,7 +229,10 @@ def _table(
         template=str(entry.get("template", "table.tex.j2")),
         template_dirs=template_dirs,
     )
-    return TableSpec(name, query, fmt, latex, caption, outputs, dict(entry))
+    command = entry.get("command")
+    return TableSpec(
+        name, query, fmt, latex, caption, outputs, dict(entry), str(command) if command else None
+    )
 
 
 def table_stats(center: str, spread: str | None, extra: Sequence[str]) -> tuple[str, ...]:
@@ -329,6 +336,12 @@ def _strings(value: Any, where: str, context: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise SpecError(f'{where}: {context} must be a list of names, e.g. ["model", "dataset"]')
     return tuple(value)
+
+
+def _list(value: Any, where: str, context: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise SpecError(f"{where}: {context} must be a list, e.g. [0, 1, 2, 3, 4]")
+    return value
 
 
 def _optional_int(entry: Mapping[str, Any], key: str, where: str, context: str) -> int | None:

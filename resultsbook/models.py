@@ -116,3 +116,4 @@ class StoredRun:
     provenance: Mapping[str, Any]
     present: bool
     params: Mapping[str, ParamValue]
+    digest: str = ""  # changes whenever anything stored about the run changes

@@ -14,7 +14,7 @@ from resultsbook.query.select import parse_filter
 def table(store, tmp_path, metric="acc", **kwargs):
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     spec = metric if isinstance(metric, MetricSpec) else MetricSpec(metric)
-    query = TableQuery(metrics=(spec,), **{"rows": ("model",), **kwargs})
+    query = TableQuery(metrics=(spec,), **{"rows": ("model",), "min_replicates": 1, **kwargs})
     return aggregate(store, query)
 
 
@@ -130,3 +130,21 @@ def test_unknown_metric_suggests_close_names(make_run, store, tmp_path):
     make_run("r0", {"model": "a"}, [{"step": 1, "val/acc": 1.0}])
     with pytest.raises(QueryError, match="no run logs a metric 'acc'; did you mean val/acc"):
         table(store, tmp_path, "acc")
+
+
+def test_too_few_replicates_and_mixed_code_versions_are_marked(make_run, store, tmp_path):
+    make_run("r0", {"model": "a", "seed": 0}, curve([1.0]), {"git": {"commit": "aaaa1111", "dirty": False}})
+    make_run("r1", {"model": "a", "seed": 1}, curve([2.0]), {"git": {"commit": "bbbb2222", "dirty": True}})
+    marks = table(store, tmp_path, min_replicates=3).cell(("a",), ()).marks
+    assert [(m.kind, m.text) for m in marks] == [
+        ("few", "only 2 replicates (fewer than 3)"),
+        ("provenance", "mixes 2 git commits (aaaa1111, bbbb2222)"),
+        ("provenance", "includes 1 run(s) from a dirty working tree"),
+    ]
+
+
+def test_expected_seeds_by_name(make_run, store, tmp_path):
+    for seed in (0, 2):
+        make_run(f"r{seed}", {"model": "a", "seed": seed}, curve([1.0]))
+    marks = table(store, tmp_path, replicate_values=(0, 1, 2, 3)).cell(("a",), ()).marks
+    assert [m.text for m in marks] == ["n = 2 of 4 (missing seed 1, seed 3)"]

@@ -30,7 +30,7 @@ def test_table_from_flags_alone(make_run, cli):
         "-------  -------------  -------------\n"
         "logreg   0.710 ± 0.010  0.810 ± 0.010\n"
         "mlp      0.810 ± 0.010  0.910 ± 0.010\n"
-        "Mean ± std (ddof = 1) over n = 3 seeds; per run: last.\n"
+        "Mean ± std (ddof = 1) over n = 3 seeds; per run: last. Bold: best (Welch's t-test, α = 0.05).\n"
     )
 
 

@@ -9,6 +9,7 @@ import click
 
 from resultsbook import __version__
 from resultsbook.cli.build_cmd import build_command
+from resultsbook.cli.check_cmd import check_command
 from resultsbook.cli.collect_cmd import adapters_command, collect_command, problems_command
 from resultsbook.cli.runs_cmd import diff_command, runs_command, show_command
 from resultsbook.cli.table_cmd import table_command
@@ -36,6 +37,7 @@ for command in (
     diff_command,
     table_command,
     build_command,
+    check_command,
 ):
     cli.add_command(command)
 

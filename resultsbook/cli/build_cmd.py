@@ -3,39 +3,46 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
 from resultsbook.cli.collect_cmd import show_problems
-from resultsbook.cli.common import handle_errors, open_store, progress_bar
+from resultsbook.cli.common import (
+    config_option,
+    handle_errors,
+    load_required_spec,
+    open_store,
+    progress_bar,
+    spec_db_option,
+)
 
 
 @click.command("build")
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False, exists=True),
-    help="Spec file [default: nearest resultsbook.toml].",
-)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Store [default: the spec's db].")
+@config_option
+@spec_db_option
 @click.option(
     "--no-collect", is_flag=True, help="Use the store as it is; do not re-collect the spec's sources."
 )
 @click.option("--table", "tables", multiple=True, help="Build only this table (repeat for several).")
+@click.option(
+    "--strict", is_flag=True, help="Camera-ready: exit 1 on statistical findings (they still build)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
 @handle_errors
 def build_command(
-    config: str | None, db_path: str | None, no_collect: bool, tables: tuple[str, ...], quiet: bool
+    config: str | None,
+    db_path: str | None,
+    no_collect: bool,
+    tables: tuple[str, ...],
+    strict: bool,
+    quiet: bool,
 ) -> None:
     """Write every table the spec names (LaTeX, Markdown, CSV, JSON), collecting its sources first."""
     from resultsbook.build import build
     from resultsbook.collect import collect
-    from resultsbook.config import find_spec, load_spec
-    from resultsbook.errors import SpecError
 
-    path = config or find_spec()
-    if path is None:
-        raise SpecError("no resultsbook.toml here or in any parent folder; create one or pass --config FILE")
-    spec = load_spec(path)
+    spec = load_required_spec(config)
     with open_store(db_path, create=True, spec=spec) as store:
         if spec.sources and not no_collect:
             with progress_bar("Reading runs") as progress:
@@ -49,5 +56,8 @@ def build_command(
             click.echo(f"wrote {os.path.relpath(output)}")
     if result.unchanged and not quiet:
         click.echo(f"{len(result.unchanged)} output(s) unchanged")
+    label = "Error" if strict else "Warning"
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(f"{label}: {warning}", err=True)
+    if strict and result.findings:
+        sys.exit(1)

@@ -55,6 +55,27 @@ def find_spec_or_none(config: str | None) -> Spec | None:
     return load_spec(path) if path else None
 
 
+def load_required_spec(config: str | None) -> Spec:
+    """Return the spec named by --config or found upwards, or fail saying how to create one."""
+    from resultsbook.config import find_spec, load_spec
+    from resultsbook.errors import SpecError
+
+    path = config or find_spec()
+    if path is None:
+        raise SpecError("no resultsbook.toml here or in any parent folder; create one or pass --config FILE")
+    return load_spec(path)
+
+
+config_option = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Spec file [default: nearest resultsbook.toml].",
+)
+spec_db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False), help="Store [default: the spec's db]."
+)
+
+
 def resolve_db(db_path: str | None, spec: Spec | None = None) -> str:
     """Return the store path: --db, else the spec's, else the nearest spec's, else ./resultsbook.db."""
     if db_path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -54,7 +55,8 @@ def aggregate(store: Store, query: TableQuery, runs: Sequence[StoredRun] | None 
             per_run = reader.values(metric, [run for members in grouped.values() for run in members])
             for (row, column), members in grouped.items():
                 cells[(row, column)] = _make_cell(row, column, metric, members, per_run, query)
-    expected = query.expected or max((len(c.runs) for c in cells.values()), default=0)
+    most = max((len(c.runs) for c in cells.values()), default=0)
+    expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     cells = _mark_cells(cells, query, expected)
     rows = _ordered({key[0] for key in cells}, row_keys, query.order)
     columns = _ordered({key[1] for key in cells}, column_keys, query.order)
@@ -183,32 +185,44 @@ def _run_marks(
     no_value = sum(1 for run in cell_runs if np.isnan(run.value))
     if no_value:
         marks.append(Mark("novalue", f"{no_value} run(s) have no value (NaN or not logged) and are left out"))
+    marks += provenance_marks(members)
     return tuple(marks)
+
+
+def provenance_marks(runs: Sequence[StoredRun]) -> list[Mark]:
+    """Marks for a cell whose runs come from different code versions or an uncommitted tree."""
+    marks = []
+    commits = sorted({run.git_commit for run in runs if run.git_commit})
+    if len(commits) > 1:
+        shown = ", ".join(commit[:8] for commit in commits[:4]) + (", ..." if len(commits) > 4 else "")
+        marks.append(Mark("provenance", f"mixes {len(commits)} git commits ({shown})"))
+    dirty = sum(1 for run in runs if run.git_dirty)
+    if dirty:
+        marks.append(Mark("provenance", f"includes {dirty} run(s) from a dirty working tree"))
+    return marks
 
 
 def _mark_cells(
     cells: dict[tuple[Key, Key], Cell], query: TableQuery, expected: int
 ) -> dict[tuple[Key, Key], Cell]:
-    """Add the marks that compare a cell with the table: fewer replicates than expected."""
-    seen_replicates = {run.replicate for cell in cells.values() for run in cell.runs}
+    """Add the marks that count replicates: fewer than expected, or too few to say anything."""
+    if query.replicate_values:
+        seen_replicates = {tuple(v if isinstance(v, (list, tuple)) else [v]) for v in query.replicate_values}
+    else:
+        seen_replicates = {run.replicate for cell in cells.values() for run in cell.runs}
     marked = {}
     for key, cell in cells.items():
         n = int(cell.stats["n"])
+        if 0 < n < query.min_replicates:
+            few = Mark("few", f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})")
+            cell = replace(cell, marks=(few, *cell.marks))
         if n < expected:
             have = {run.replicate for run in cell.runs if not np.isnan(run.value)}
             missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
             text = f"n = {n} of {expected}"
             if missing and all(v is not None for k in missing for v in k):
                 text += f" (missing {', '.join(_replicate_text(query.replicate, k) for k in missing)})"
-            cell = Cell(
-                cell.row,
-                cell.column,
-                cell.metric,
-                cell.runs,
-                cell.stats,
-                (Mark("incomplete", text), *cell.marks),
-                cell.step,
-            )
+            cell = replace(cell, marks=(Mark("incomplete", text), *cell.marks))
         marked[key] = cell
     return marked
 

@@ -42,6 +42,8 @@ class TableQuery:
     stats: tuple[str, ...] = ("mean", "std")
     ddof: int = 1
     expected: int | None = None  # replicates each cell should have; None: the most any cell has
+    replicate_values: tuple[Any, ...] = ()  # the replicates each cell should have, e.g. seeds 0-4
+    min_replicates: int = 3  # fewer is marked: no spread estimate is worth printing
     derived: Mapping[str, str] = field(default_factory=dict)
     order: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     bootstrap_seed: int = 0

@@ -10,8 +10,9 @@ from typing import Any
 
 from resultsbook.errors import RenderError
 from resultsbook.params import format_value
-from resultsbook.query.model import METRIC_KEY, Cell, ResultTable
+from resultsbook.query.model import METRIC_KEY, Cell, Mark, ResultTable
 from resultsbook.query.reduce import default_direction
+from resultsbook.query.significance import TEST_NAMES, TESTS, p_value
 from resultsbook.query.stats import CENTERS, SPREADS
 from resultsbook.render.numbers import auto_digits, fmt_fixed
 
@@ -20,19 +21,23 @@ HIGHLIGHTS = ("column", "row", "none")
 INTERVAL_SPREADS = ("bootstrap", "minmax")
 MARK_SYMBOLS = {
     "incomplete": "*",
+    "few": "#",
     "mixed": "†",
+    "provenance": "‖",
     "status": "‡",
     "duplicate": "§",
     "novalue": "¶",
-    "unaligned": "‖",
+    "nonsig": "°",
 }
 MARK_SUMMARIES = {
     "incomplete": "fewer replicates than expected",
+    "few": "too few replicates for a spread",
     "mixed": "averages runs whose configurations differ",
+    "provenance": "mixes code versions or uncommitted code",
     "status": "includes failed, interrupted or still-running runs",
     "duplicate": "several runs share one replicate (seed)",
     "novalue": "some runs have no value and are left out",
-    "unaligned": "seeds logged at different steps",
+    "nonsig": "best, but not significantly better than the runner-up",
 }
 SPREAD_NAMES = {
     "std": "std",
@@ -57,6 +62,9 @@ class TableFormat:
     second: bool = True
     show_n: bool = False
     stat_note: bool = True
+    test: str = "welch"  # is the best significantly better than the runner-up? welch, mannwhitney, none
+    alpha: float = 0.05
+    ties: bool = False  # bold every cell not significantly worse than the best
 
     def __post_init__(self) -> None:
         if self.center not in CENTERS:
@@ -67,6 +75,10 @@ class TableFormat:
             raise RenderError(f"style {self.style!r} is not one of {', '.join(STYLES)}")
         if not self.highlight:
             raise RenderError("highlight must be column, row, none or a row/column key")
+        if self.test not in TESTS:
+            raise RenderError(f"test {self.test!r} is not one of {', '.join(TESTS)}")
+        if not 0 < self.alpha < 1:
+            raise RenderError(f"alpha {self.alpha} must be between 0 and 1, e.g. 0.05")
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,7 @@ class Layout:
     footnotes: tuple[tuple[str, str], ...]
     stat_note: str
     spread_kind: str  # pm, interval or none
+    marks: Mapping[tuple[int, int], tuple[Mark, ...]] = field(default_factory=dict)  # by (row, column) index
 
     @property
     def width(self) -> int:
@@ -128,18 +141,26 @@ def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels) -> Layout
         [_display(table.cell(row, column), fmt, digits[c]) for c, column in enumerate(table.columns)]
         for row in table.rows
     ]
-    grid = _emphasize(table, grid, fmt)
-    symbols = _assign_marks(table, grid)
+    tested = _emphasize(table, grid, fmt, labels)
+    marks = {
+        (r, c): (*cell.marks, *tested.get((r, c), ()))
+        for r, row in enumerate(table.rows)
+        for c, column in enumerate(table.columns)
+        if (cell := table.cell(row, column)) is not None
+    }
+    marks |= {key: extra for key, extra in tested.items() if key not in marks}
+    footnotes = _assign_marks(grid, marks)
     return Layout(
         row_labels=tuple(labels.key(key) for key in table.row_keys),
         header_levels=_header_levels(table, labels),
         body=tuple((_row_labels(table, index, labels), tuple(cells)) for index, cells in enumerate(grid)),
         group_starts=_group_starts(table),
-        footnotes=symbols,
+        footnotes=footnotes,
         stat_note=stat_note(table, fmt) if fmt.stat_note else "",
         spread_kind="none"
         if fmt.spread is None
         else ("interval" if fmt.spread in INTERVAL_SPREADS else "pm"),
+        marks={key: value for key, value in marks.items() if value},
     )
 
 
@@ -178,76 +199,98 @@ def _display(cell: Cell | None, fmt: TableFormat, digits: int) -> DisplayCell | 
     return DisplayCell(center=center, spread=spread, interval=interval, digits=digits, n=int(cell.stats["n"]))
 
 
-def _emphasize(
-    table: ResultTable, grid: list[list[DisplayCell | None]], fmt: TableFormat
-) -> list[list[DisplayCell | None]]:
-    """Mark the best (and second) displayed value among comparable cells, ties sharing the mark.
-
-    Comparable cells show the same metric and differ only along the highlight direction: down a
-    column, along a row, or in one named key (e.g. `algo`: the best algorithm per dataset).
-    """
-    if fmt.highlight == "none":
-        return grid
+def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int, int]]]:
+    """Return groups of (row, column) indexes whose cells compete for "best": same metric, differing
+    only along the highlight direction (down a column, along a row, or in one named key)."""
     keys = (*table.row_keys, *table.column_keys)
-    if fmt.highlight not in HIGHLIGHTS and fmt.highlight not in keys:
+    if highlight not in HIGHLIGHTS and highlight not in keys:
         raise RenderError(
-            f"highlight {fmt.highlight!r} is not column, row, none or one of the keys {', '.join(keys)}"
+            f"highlight {highlight!r} is not column, row, none or one of the keys {', '.join(keys)}"
         )
+    if highlight == "column":
+        varying = set(table.row_keys)
+    elif highlight == "row":
+        varying = set(table.column_keys)
+    else:
+        varying = {highlight}
     groups: dict[tuple[Any, ...], list[tuple[int, int]]] = {}
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):
-            if grid[r][c] is None:
+            if table.cell(row, column) is None:
                 continue
             values = dict(zip(keys, (*row, *column)))
-            if fmt.highlight == "column":
-                varying = set(table.row_keys)
-            elif fmt.highlight == "row":
-                varying = set(table.column_keys)
-            else:
-                varying = {fmt.highlight}
             fixed = tuple(format_value(v) for k, v in values.items() if k not in varying)
             groups.setdefault((fixed, table.metric_of(row, column).name), []).append((r, c))
-    out = [list(line) for line in grid]
-    for (_, metric_name), positions in groups.items():
+    return list(groups.values())
+
+
+def _emphasize(
+    table: ResultTable, grid: list[list[DisplayCell | None]], fmt: TableFormat, labels: Labels
+) -> dict[tuple[int, int], tuple[Mark, ...]]:
+    """Bold the best and underline the runner-up displayed value among comparable cells (in place);
+    return the marks of a best that is not significantly better than the runner-up."""
+    if fmt.highlight == "none":
+        return {}
+    marks: dict[tuple[int, int], tuple[Mark, ...]] = {}
+    for positions in comparable_groups(table, fmt.highlight):
+        positions = [(r, c) for r, c in positions if grid[r][c] is not None]
         if len(positions) < 2:
             continue
-        metric = next(m for m in table.query.metrics if m.name == metric_name)
+        metric = table.metric_of(table.rows[positions[0][0]], table.columns[positions[0][1]])
         sign = 1 if (metric.direction or default_direction(metric.name)) == "max" else -1
         shown = sorted({_number(grid[r][c]) * sign for r, c in positions}, reverse=True)
-        best = shown[0]
+        best = [(r, c) for r, c in positions if _number(grid[r][c]) * sign == shown[0]]
+        runner_up = [
+            (r, c) for r, c in positions if len(shown) > 1 and _number(grid[r][c]) * sign == shown[1]
+        ]
+        if fmt.test != "none" and fmt.ties:
+            best += [p for p in positions if p not in best and not _differs(table, fmt, best[0], p)]
+            runner_up = [p for p in runner_up if p not in best]
+        elif fmt.test != "none" and runner_up and not _differs(table, fmt, best[0], runner_up[0]):
+            p = _p_value(table, fmt, best[0], runner_up[0])
+            rival = cell_label(table, table.rows[runner_up[0][0]], table.columns[runner_up[0][1]], labels)
+            text = f"not significantly better than {rival} ({TEST_NAMES[fmt.test]}, p = {p:.2g})"
+            for position in best:
+                marks[position] = (Mark("nonsig", text),)
         # underlining the runner-up of two would just mark the worst
-        second = shown[1] if fmt.second and len(positions) > 2 and len(shown) > 1 else None
-        for r, c in positions:
-            cell = grid[r][c]
-            value = _number(cell) * sign
-            emphasis = "best" if value == best else "second" if value == second else None
-            if emphasis and cell is not None:
-                out[r][c] = replace(cell, emphasis=emphasis)
-    return out
+        second = runner_up if fmt.second and len(positions) > 2 else []
+        for position, emphasis in [*((p, "best") for p in best), *((p, "second") for p in second)]:
+            r, c = position
+            grid[r][c] = replace(grid[r][c], emphasis=emphasis)  # type: ignore[type-var]
+    return marks
+
+
+def _p_value(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> float:
+    cells = [table.cell(table.rows[r], table.columns[c]) for r, c in (first, second)]
+    return p_value(fmt.test, cells[0].values, cells[1].values)  # type: ignore[union-attr]
+
+
+def _differs(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> bool:
+    """Tell whether two cells differ significantly (a test that cannot be run says no)."""
+    p = _p_value(table, fmt, first, second)
+    return not math.isnan(p) and p < fmt.alpha
 
 
 def _number(cell: DisplayCell | None) -> float:
-    """Return the number a cell shows (what readers compare), NaN-safe."""
+    """Return the number a cell shows (what readers compare)."""
     assert cell is not None
     return float(cell.center)
 
 
-def _assign_marks(table: ResultTable, grid: list[list[DisplayCell | None]]) -> tuple[tuple[str, str], ...]:
+def _assign_marks(
+    grid: list[list[DisplayCell | None]], marks: Mapping[tuple[int, int], tuple[Mark, ...]]
+) -> tuple[tuple[str, str], ...]:
     """Attach footnote symbols to marked cells (in place) and return the footnote lines in use."""
     counts: dict[str, int] = {}
-    for r, row in enumerate(table.rows):
-        for c, column in enumerate(table.columns):
-            cell = table.cell(row, column)
-            if cell is None or not cell.marks:
-                continue
-            kinds = sorted({m.kind for m in cell.marks}, key=list(MARK_SYMBOLS).index)
-            for kind in kinds:
-                counts[kind] = counts.get(kind, 0) + 1
-            shown = grid[r][c]
-            symbols = tuple(MARK_SYMBOLS[k] for k in kinds)
-            grid[r][c] = (
-                replace(shown, marks=symbols) if shown is not None else DisplayCell("", marks=symbols)
-            )
+    for (r, c), cell_marks in marks.items():
+        kinds = sorted({m.kind for m in cell_marks}, key=list(MARK_SYMBOLS).index)
+        if not kinds:
+            continue
+        for kind in kinds:
+            counts[kind] = counts.get(kind, 0) + 1
+        shown = grid[r][c]
+        symbols = tuple(MARK_SYMBOLS[k] for k in kinds)
+        grid[r][c] = replace(shown, marks=symbols) if shown is not None else DisplayCell("", marks=symbols)
     notes = []
     for kind, symbol in MARK_SYMBOLS.items():
         if kind in counts:
@@ -278,6 +321,11 @@ def _header_levels(table: ResultTable, labels: Labels) -> tuple[tuple[tuple[str,
 
 def _value_label(table: ResultTable, depth: int, value: Any, labels: Labels, rows: bool = False) -> str:
     key = (table.row_keys if rows else table.column_keys)[depth]
+    return key_value_label(table, key, value, labels)
+
+
+def key_value_label(table: ResultTable, key: str, value: Any, labels: Labels) -> str:
+    """Return the display name of a row or column key's value (a metric's label for the metric key)."""
     if key == METRIC_KEY:
         metric = next(m for m in table.query.metrics if m.name == value)
         return metric.label or labels.key(metric.name)
@@ -315,14 +363,24 @@ def stat_note(table: ResultTable, fmt: TableFormat) -> str:
         what += f" with {SPREAD_NAMES[fmt.spread]}"
     replicate = " × ".join(query.replicate) + "s" if query.replicate else "runs"
     reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
-    return f"{what} over {n_text} {replicate}; per run: {', '.join(reductions)}."
+    note = f"{what} over {n_text} {replicate}; per run: {', '.join(reductions)}."
+    if fmt.highlight != "none" and fmt.test != "none":
+        rule = "bold: best and any cell not significantly worse" if fmt.ties else "bold: best"
+        note += f" {rule.capitalize()} ({TEST_NAMES[fmt.test]}, α = {fmt.alpha:g})."
+    return note
 
 
 def _reduction_text(reduce: str, skip_first: int) -> str:
     return f"{reduce} (first {skip_first} points skipped)" if skip_first else reduce
 
 
-def plain_cell(cell: DisplayCell | None, dash: str = "–") -> str:
+def cell_label(table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...], labels: Labels) -> str:
+    """Name a cell as readers see it: its row and column labels, `MLP / CIFAR-10`."""
+    keys = (*table.row_keys, *table.column_keys)
+    return " / ".join(key_value_label(table, key, value, labels) for key, value in zip(keys, (*row, *column)))
+
+
+def plain_cell(cell: DisplayCell | None, dash: str = "–", marks: bool = True) -> str:
     """Return a cell as plain text: `93.4 ± 0.2`, `93.4 [93.1, 93.7]`, marks appended."""
     if cell is None:
         return dash
@@ -331,7 +389,7 @@ def plain_cell(cell: DisplayCell | None, dash: str = "–") -> str:
         text += f" ± {cell.spread}"
     elif cell.interval is not None:
         text += f" [{cell.interval[0]}, {cell.interval[1]}]"
-    return text + "".join(cell.marks)
+    return text + ("".join(cell.marks) if marks else "")
 
 
 def row_label_texts(labels: Sequence[str | None]) -> list[str]:

@@ -21,7 +21,8 @@ DEFAULT_DB_NAME = "resultsbook.db"
 
 _RUN_COLUMNS = (
     "runs.id, runs.run_id, runs.name, runs.adapter, sources.path, runs.experiment, runs.status, "
-    "runs.start_time, runs.end_time, runs.git_commit, runs.git_dirty, runs.provenance, runs.present"
+    "runs.start_time, runs.end_time, runs.git_commit, runs.git_dirty, runs.provenance, runs.present, "
+    "runs.digest"
 )
 
 
@@ -207,4 +208,5 @@ def _stored_run(row: tuple[Any, ...], params: Mapping[str, Any]) -> StoredRun:
         provenance=json.loads(row[11]),
         present=bool(row[12]),
         params=params,
+        digest=row[13],
     )

@@ -1,0 +1,178 @@
+"""Is every output of the spec what the results say? Recompute in memory, compare with the files
+and the lock, and say what changed cell by cell.
+
+    current   the file holds exactly what build would write now
+    stale     the file is what build last wrote, but the results (or the spec) changed since
+    edited    the file differs from what build wrote: someone edited it by hand
+    missing   the file does not exist
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from resultsbook.build import Finding, compute_entry
+from resultsbook.config import Spec
+from resultsbook.lock import bytes_digest, file_digest, read_lock
+from resultsbook.store import Store
+
+CHECK_FORMAT = "resultsbook.check"
+CHECK_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """How one cell's shown value changed since the last build."""
+
+    cell: str
+    old: str | None  # None: the cell is new
+    new: str | None  # None: the cell is gone
+    runs_added: int = 0
+    runs_removed: int = 0
+
+    def describe(self) -> str:
+        """Say it as a reader would: `MLP / Moons: 90.0 ± 4.5 → 90.6 ± 3.9, 1 run added`."""
+        if self.old is None:
+            text = f"{self.cell}: new cell {self.new}"
+        elif self.new is None:
+            text = f"{self.cell}: cell removed (was {self.old})"
+        else:
+            text = f"{self.cell}: {self.old} → {self.new}"
+        counts = [
+            f"{count} run{'s' if count > 1 else ''} {verb}"
+            for count, verb in ((self.runs_added, "added"), (self.runs_removed, "removed"))
+            if count
+        ]
+        return ", ".join([text, *counts])
+
+
+@dataclass(frozen=True)
+class OutputState:
+    """The state of one output file."""
+
+    path: str
+    entry: str
+    state: str
+    changes: tuple[CellChange, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Every output's state and the statistical findings; `ok` is what CI wants to know."""
+
+    outputs: tuple[OutputState, ...]
+    findings: tuple[Finding, ...]
+    strict: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether everything is current (and, when strict, free of findings)."""
+        current = all(output.state == "current" for output in self.outputs)
+        return current and not (self.strict and self.findings)
+
+    def document(self) -> dict[str, Any]:
+        """Return the versioned JSON envelope of `check --json`."""
+        return {
+            "format": CHECK_FORMAT,
+            "version": CHECK_VERSION,
+            "ok": self.ok,
+            "strict": self.strict,
+            "outputs": [
+                {
+                    "path": output.path,
+                    "entry": output.entry,
+                    "state": output.state,
+                    "detail": output.detail,
+                    "changes": [
+                        {
+                            "cell": change.cell,
+                            "old": change.old,
+                            "new": change.new,
+                            "runs_added": change.runs_added,
+                            "runs_removed": change.runs_removed,
+                        }
+                        for change in output.changes
+                    ],
+                }
+                for output in self.outputs
+            ],
+            "findings": [
+                {"entry": f.entry, "cell": f.cell, "kind": f.kind, "text": f.text} for f in self.findings
+            ],
+        }
+
+
+def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
+    """Compare every output with what build would write now and with what the lock recorded."""
+    lock = read_lock(spec.lock)
+    folder = os.path.dirname(spec.lock)
+    runs = store.runs()
+    states: list[OutputState] = []
+    findings: list[Finding] = []
+    for name, table_spec in spec.tables.items():
+        result = compute_entry(spec, table_spec, store, runs)
+        findings += result.findings
+        locked = lock.get(name)
+        changes = diff_values(locked.values if locked else {}, result.values)
+        for path, text in result.outputs.items():
+            relative = os.path.relpath(path, folder).replace(os.sep, "/")
+            states.append(
+                output_state(path, name, text, locked.outputs.get(relative) if locked else None, changes)
+            )
+    return CheckReport(tuple(states), tuple(findings), strict)
+
+
+def output_state(
+    path: str, entry: str, expected: str, locked_digest: str | None, changes: tuple[CellChange, ...]
+) -> OutputState:
+    """Decide whether one file is current, stale, edited or missing."""
+    actual = file_digest(path)
+    if actual is None:
+        return OutputState(path, entry, "missing", changes, "run `resultsbook build`")
+    if actual == bytes_digest(expected.encode()):
+        return OutputState(path, entry, "current")
+    if locked_digest is None:
+        return OutputState(path, entry, "stale", changes, "not in the lock: run `resultsbook build`")
+    if actual == locked_digest:
+        detail = "results changed" if changes else "the spec, a template or resultsbook changed"
+        return OutputState(path, entry, "stale", changes, detail)
+    return OutputState(path, entry, "edited", changes, _first_difference(path, expected))
+
+
+def diff_values(
+    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
+) -> tuple[CellChange, ...]:
+    """Return the cells whose shown value or runs changed, in table order."""
+    changes = []
+    for cell in [*new, *(c for c in old if c not in new)]:
+        before, after = old.get(cell), new.get(cell)
+        if before == after:
+            continue
+        old_runs = set(before["runs"]) if before else set()
+        new_runs = set(after["runs"]) if after else set()
+        changes.append(
+            CellChange(
+                cell,
+                before["value"] if before else None,
+                after["value"] if after else None,
+                len(new_runs - old_runs) if before else 0,
+                len(old_runs - new_runs) if after else 0,
+            )
+        )
+    return tuple(changes)
+
+
+def _first_difference(path: str, expected: str) -> str:
+    """Return the first line where the file differs from what build would write."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        actual = handle.read()
+    for number, (have, want) in enumerate(zip(actual.splitlines(), expected.splitlines()), start=1):
+        if have != want:
+            return f"line {number} is {have.strip()[:60]!r}, build writes {want.strip()[:60]!r}"
+    diff = list(difflib.unified_diff(actual.splitlines(), expected.splitlines(), lineterm="", n=0))
+    return f"differs in length ({len(diff)} diff lines)"

@@ -1,0 +1,82 @@
+"""The lock file: for every spec entry, the digest of its inputs, the values it showed and the digest
+of each output's bytes — one sorted, diffable JSON file that `check` compares against."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from resultsbook.errors import SpecError
+
+LOCK_NAME = "resultsbook.lock"
+LOCK_FORMAT = "resultsbook.lock"
+LOCK_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    """What build recorded for one spec entry (a table, a figure, a macros file)."""
+
+    inputs: str
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # cell -> value, n, runs
+    outputs: Mapping[str, str] = field(default_factory=dict)  # path relative to the lock -> sha256
+
+
+def bytes_digest(data: bytes) -> str:
+    """Return the digest recorded for an output's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_digest(path: str) -> str | None:
+    """Return the digest of a file's bytes, or None when it does not exist."""
+    try:
+        with open(path, "rb") as handle:
+            return bytes_digest(handle.read())
+    except FileNotFoundError:
+        return None
+
+
+def read_lock(path: str) -> dict[str, LockEntry]:
+    """Read a lock file; a missing file is an empty lock."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise SpecError(
+            f"{path} is not a valid lock file ({error}); delete it and run `resultsbook build`"
+        ) from error
+    if document.get("format") != LOCK_FORMAT or document.get("version") != LOCK_VERSION:
+        raise SpecError(
+            f"{path} is not a resultsbook lock of version {LOCK_VERSION}; run `resultsbook build`"
+        )
+    return {
+        name: LockEntry(entry["inputs"], entry.get("values", {}), entry.get("outputs", {}))
+        for name, entry in document.get("entries", {}).items()
+    }
+
+
+def render_lock(entries: Mapping[str, LockEntry]) -> str:
+    """Return the lock file's text: sorted keys, one value per line, so that diffs read well."""
+    document = {
+        "format": LOCK_FORMAT,
+        "version": LOCK_VERSION,
+        "entries": {
+            name: {"inputs": entry.inputs, "values": entry.values, "outputs": entry.outputs}
+            for name, entry in sorted(entries.items())
+        },
+    }
+    return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def default_lock_path(spec_folder: str, outputs: list[str]) -> str:
+    """Put the lock beside the outputs (their common folder), or beside the spec when there are none."""
+    if not outputs:
+        return os.path.join(spec_folder, LOCK_NAME)
+    folders = [os.path.dirname(os.path.abspath(path)) for path in outputs]
+    return os.path.join(os.path.commonpath(folders), LOCK_NAME)

@@ -1,0 +1,110 @@
+"""`check` for CI: current, stale (with the cell that changed), edited by hand, missing; JSON contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+QUICKSTART = ROOT / "examples" / "quickstart"
+
+
+@pytest.fixture
+def paper(tmp_path, monkeypatch):
+    """The quickstart in a fresh folder with 3 seeds, built once."""
+    project = tmp_path / "project"
+    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns("runs", "*.db*", "results"))
+    subprocess.run([sys.executable, "train.py", "--seeds", "0", "1", "2"], cwd=project, check=True, capture_output=True)
+    text = (project / "resultsbook.toml").read_text().replace("replicates = 5", "replicates = 3")
+    (project / "resultsbook.toml").write_text(text)
+    monkeypatch.chdir(project)
+    return project
+
+
+def run_cli(*args):
+    from click.testing import CliRunner
+
+    from resultsbook.cli import cli
+
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def change_final_value(project: Path, run: str, key: str, value: float) -> None:
+    metrics = project / "runs" / run / "metrics.jsonl"
+    lines = metrics.read_text().splitlines()
+    last = json.loads(lines[-1])
+    last[key] = value
+    lines[-1] = json.dumps(last)
+    metrics.write_text("\n".join(lines) + "\n")
+
+
+def test_check_passes_after_build_and_names_the_changed_cell(paper):
+    assert run_cli("build").exit_code == 0
+    current = run_cli("check")
+    assert current.exit_code == 0 and current.output.endswith("OK: 4 current\n")
+    change_final_value(paper, "mlp_moons_seed1", "train/loss", 5.0)
+    assert run_cli("collect", "runs").exit_code == 0
+    stale = run_cli("check")
+    assert stale.exit_code == 1
+    lines = stale.output.splitlines()
+    assert lines[0] == "paper/results/final_loss.tex: stale (results changed)"
+    changed = [line for line in lines if line.startswith("  Moons / MLP (16 hidden): ")]
+    assert len(changed) == 1 and " → 0.29 ± 0.08" in changed[0] and "run" not in changed[0]
+    assert "paper/results/table1.tex" not in stale.output  # test accuracy did not change
+    assert lines[-1] == "FAILED: 2 current, 2 stale"
+    assert run_cli("build").exit_code == 0
+    assert run_cli("check").exit_code == 0
+
+
+def test_check_reports_a_hand_edited_file_and_a_missing_one(paper):
+    run_cli("build")
+    table = paper / "paper" / "results" / "table1.tex"
+    table.write_text(table.read_text().replace("Logistic regression", "LogReg"))
+    (paper / "paper" / "results" / "final_loss.csv").unlink()
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert "paper/results/table1.tex: edited (line 6 is 'LogReg & " in result.output
+    assert "paper/results/final_loss.csv: missing (run `resultsbook build`)" in result.output
+
+
+def test_check_notices_new_runs_and_says_how_many(paper):
+    run_cli("build")
+    subprocess.run([sys.executable, "train.py", "--seeds", "3", "--models", "mlp", "--datasets", "moons"], cwd=paper,
+                   check=True, capture_output=True)
+    result = run_cli("check", "--collect")
+    assert result.exit_code == 1
+    assert "  MLP (16 hidden) / Moons: " in result.output and ", 1 run added" in result.output
+
+
+def test_check_json_envelope_is_a_stable_contract(paper):
+    run_cli("build")
+    change_final_value(paper, "logreg_circles_seed0", "train/loss", 3.0)
+    document = json.loads(run_cli("check", "--collect", "--json").output)
+    assert set(document) == {"format", "version", "ok", "strict", "outputs", "findings"}
+    assert (document["format"], document["version"], document["ok"]) == ("resultsbook.check", 1, False)
+    states = {Path(o["path"]).name: o["state"] for o in document["outputs"]}
+    assert states == {"table1.tex": "current", "table1.md": "current", "final_loss.tex": "stale",
+                      "final_loss.csv": "stale"}
+    change = next(o for o in document["outputs"] if o["path"].endswith("final_loss.tex"))["changes"][0]
+    assert set(change) == {"cell", "old", "new", "runs_added", "runs_removed"}
+    assert change["cell"] == "Circles / Logistic regression"
+    assert set(document["findings"][0]) == {"entry", "cell", "kind", "text"}
+
+
+def test_strict_fails_on_findings(paper):
+    assert run_cli("build", "--strict").exit_code == 1  # the best MLP on moons is not significant with 3 seeds
+    assert run_cli("check").exit_code == 0
+    strict = run_cli("check", "--strict")
+    assert strict.exit_code == 1 and "Error: table1: MLP (16 hidden) / " in strict.output
+
+
+def test_check_without_a_store_says_what_to_do(paper):
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no store at ") and "resultsbook collect" in result.output
