@@ -1,0 +1,226 @@
+"""MLflow tracking data read without MLflow: the file store (`mlruns/`) and the SQLite store (`mlflow.db`).
+
+A file-store run folder is one source, so a changed run costs one re-read; a database is one source.
+Deleted runs (and runs of deleted experiments) are skipped, as MLflow's own search does, and each
+skip is reported; `-o deleted=keep` collects them too, marked in their provenance.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.errors import AdapterError
+from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
+from resultsbook.params import parse_scalar
+from resultsbook.series import SeriesBuilder
+from resultsbook.status import normalize_status
+
+META_FILE = "meta.yaml"
+DATABASE_FILES = ("mlflow.db",)
+RUN_FOLDERS = ("metrics", "params", "tags")
+_RUN_ID = re.compile(r"[0-9a-f]{32}")
+_EXPERIMENT_ID = re.compile(r"\d+")
+# mlflow/protos/service.proto, enum RunStatus; the file store writes the number
+_STATUS_CODES = {1: "running", 2: "running", 3: "finished", 4: "failed", 5: "interrupted"}
+_DELETED_CHOICES = ("skip", "keep")
+# tags that become provenance fields rather than staying in provenance["tags"]
+_GIT_TAGS = {
+    "mlflow.source.git.commit": "commit",
+    "mlflow.source.git.branch": "branch",
+    "mlflow.source.git.repoURL": "repo",
+    "mlflow.gitBranchName": "branch",
+    "mlflow.gitRepoURL": "repo",
+}
+_RUN_NAME_TAG = "mlflow.runName"
+_FIELD_TAGS = {
+    "mlflow.user": "user",
+    "mlflow.source.name": "source",
+    "mlflow.source.type": "source_type",
+    "mlflow.parentRunId": "parent_run_id",
+}
+
+
+class MlflowAdapter(Adapter):
+    """Read MLflow's file store run folders and its SQLite database."""
+
+    name = "mlflow"
+    summary = "MLflow file store (mlruns/<experiment>/<run>/) and SQLite store (mlflow.db)"
+    priority = 20
+    options = {
+        "deleted": "what to do with runs deleted in MLflow: skip (default, as MLflow's search does) or keep",
+    }
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        deleted = str(self.config.get("deleted", "skip")).strip().lower()
+        if deleted not in _DELETED_CHOICES:
+            raise AdapterError(f"option deleted={deleted!r} is not one of: {', '.join(_DELETED_CHOICES)}")
+        self.keep_deleted = deleted == "keep"
+        # experiment meta.yaml by (path, size, mtime): read once per collect, not once per run
+        self._experiments: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim a file-store run folder, an experiment folder, or a folder holding mlflow.db."""
+        name = os.path.basename(folder.path.rstrip(os.sep))
+        if META_FILE in folder.files:
+            if _RUN_ID.fullmatch(name) and any(d in folder.dirs for d in RUN_FOLDERS):
+                return Claim((self._run_folder_source(folder.path),))
+            if _EXPERIMENT_ID.fullmatch(name):
+                return Claim((), descend=True)  # its run folders are claimed one by one
+        databases = [n for n in folder.files if n in DATABASE_FILES or (forced and _is_database_name(n))]
+        if databases:
+            sources = tuple(self._database_source(folder, n) for n in sorted(databases))
+            return Claim(sources, descend=True)
+        return None
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read an mlflow.db named by a path pattern, or the run folder of a run's meta.yaml."""
+        name = os.path.basename(path)
+        if name in DATABASE_FILES or (forced and _is_database_name(name)):
+            folder = os.path.dirname(path)
+            return self._database_source(Folder(folder, frozenset(_file_names(folder)), ()), name)
+        folder = os.path.dirname(path)
+        if name == META_FILE and _RUN_ID.fullmatch(os.path.basename(folder)):
+            return self._run_folder_source(folder)
+        return None
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one run folder, or every run of one database."""
+        from resultsbook.adapters import mlflow_files, mlflow_sqlite
+
+        if os.path.isdir(source.path):
+            return mlflow_files.read_run_folder(source, self.keep_deleted, self._experiments)
+        return mlflow_sqlite.read_database(source, self.keep_deleted)
+
+    def _run_folder_source(self, path: str) -> Source:
+        """Return the source of a run folder: its meta.yaml, its experiment's, every value file."""
+        files = [os.path.join(path, META_FILE), os.path.join(os.path.dirname(path), META_FILE)]
+        for sub in RUN_FOLDERS:
+            files.extend(_files_below(os.path.join(path, sub)))
+        return self.source(path, files)
+
+    def _database_source(self, folder: Folder, name: str) -> Source:
+        """Return the source of a database: the file and its write-ahead log when there is one."""
+        files = [folder.file(name)]
+        if f"{name}-wal" in folder.files:
+            files.append(folder.file(f"{name}-wal"))
+        return self.source(folder.file(name), files)
+
+
+def _is_database_name(name: str) -> bool:
+    """Tell whether a file name looks like an SQLite database (only asked when forced)."""
+    return name.endswith((".db", ".sqlite", ".sqlite3")) and name != "resultsbook.db"
+
+
+def _file_names(folder: str) -> list[str]:
+    """Return the names of the files in a folder."""
+    with os.scandir(folder) as entries:
+        return [entry.name for entry in entries if entry.is_file()]
+
+
+def _files_below(folder: str) -> list[str]:
+    """Return every file under a folder, sorted (keys with "/" are sub-folders in the file store)."""
+    found: list[str] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.is_dir():
+            found.extend(_files_below(entry.path))
+        else:
+            found.append(entry.path)
+    return found
+
+
+def mlflow_status(raw: Any) -> str:
+    """Map MLflow's run status (an int in the file store, a word in SQL) to resultsbook's vocabulary."""
+    if isinstance(raw, bool):
+        return "unknown"
+    if isinstance(raw, int):
+        return _STATUS_CODES.get(raw, "unknown")
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return _STATUS_CODES.get(int(raw), "unknown")
+    return normalize_status(raw)
+
+
+def make_run_record(
+    info: Mapping[str, Any],
+    params: Mapping[str, str],
+    tags: Mapping[str, str],
+    metrics: Mapping[str, Series],
+    experiment: str | None,
+) -> RunRecord:
+    """Assemble one run from MLflow's run info, params, tags and metric series."""
+    run_id = str(info.get("run_id") or info.get("run_uuid") or "")
+    git: dict[str, str] = {}
+    fields: dict[str, Any] = {}
+    other_tags: dict[str, str] = {}
+    for key, value in tags.items():
+        if key in _GIT_TAGS:
+            git.setdefault(_GIT_TAGS[key], value)
+        elif key in _FIELD_TAGS:
+            fields[_FIELD_TAGS[key]] = value
+        elif key != _RUN_NAME_TAG:
+            other_tags[key] = value
+    provenance: dict[str, Any] = {
+        "mlflow": {"run_id": run_id, "experiment_id": str(info.get("experiment_id"))}
+    }
+    if git:
+        provenance["git"] = git
+    if info.get("user_id") not in (None, "", "unknown") and "user" not in fields:
+        fields["user"] = str(info["user_id"])
+    provenance.update(fields)
+    if other_tags:
+        provenance["tags"] = other_tags
+    if info.get("lifecycle_stage") == "deleted":
+        provenance["mlflow"]["lifecycle_stage"] = "deleted"
+    name = info.get("run_name") or tags.get(_RUN_NAME_TAG) or run_id
+    return RunRecord(
+        key=run_id,
+        name=str(name),
+        params={key: parse_scalar(value) for key, value in params.items()},
+        metrics=metrics,
+        status=mlflow_status(info.get("status")),
+        start_time=_seconds(info.get("start_time")),
+        end_time=_seconds(info.get("end_time")),
+        experiment=experiment,
+        provenance=provenance,
+    )
+
+
+def _seconds(milliseconds: Any) -> float | None:
+    """Return epoch seconds from MLflow's epoch milliseconds."""
+    if isinstance(milliseconds, bool) or not isinstance(milliseconds, (int, float)):
+        return None
+    return milliseconds / 1000.0
+
+
+def add_points(
+    builder: SeriesBuilder, key: str, steps: np.ndarray, times: np.ndarray, values: np.ndarray
+) -> None:
+    """Add one metric's points, ordered so the last point of a step is MLflow's "latest" one.
+
+    MLflow's latest value is the maximum by (step, timestamp, value); sorting that way makes the
+    series builder, which keeps the last point logged at a step, agree with it.
+    """
+    if len(steps) > 1 and not (steps[1:] > steps[:-1]).all():
+        order = np.lexsort((values, times, steps))
+        steps, times, values = steps[order], times[order], values[order]
+    builder.add_column(key, steps, values, times / 1000.0)
+
+
+def deleted_problem(path: str, what: str, count: int = 1) -> Problem:
+    """Return the report of runs skipped because they (or their experiment) are deleted in MLflow."""
+    verb, them = ("is", "it") if count == 1 else ("are", "them")
+    return Problem(
+        path,
+        f"{what} {verb} deleted in MLflow (lifecycle_stage: deleted)",
+        f"nothing; -o deleted=keep collects {them}",
+    )

@@ -1,0 +1,172 @@
+"""Read every run of MLflow's SQLite store (mlflow.db, the default since MLflow 3.7), opened read-only."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections import defaultdict
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+
+from resultsbook.adapters.mlflow_runs import add_points, deleted_problem, make_run_record
+from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
+from resultsbook.series import SeriesBuilder
+
+# MLflow stores +inf/-inf as the largest double (and NaN as 0 with is_nan = 1)
+_LARGEST = 1.7976931348623157e308
+_NEEDED_TABLES = {"runs", "experiments", "params", "tags", "metrics"}
+_LOCK_RETRIES = 5
+
+
+def read_database(source: Source, keep_deleted: bool) -> ReadResult:
+    """Read every run of one MLflow SQLite database."""
+    path = source.path
+    problems: list[Problem] = []
+    try:
+        conn = _connect_read_only(path)
+    except sqlite3.Error as error:
+        return ReadResult((), (Problem(path, f"cannot be opened as SQLite ({error})", "nothing"),))
+    try:
+        for attempt in range(_LOCK_RETRIES):
+            try:
+                return _read_all(conn, path, keep_deleted, problems)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == _LOCK_RETRIES - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))  # MLflow is writing: wait for its transaction
+    except sqlite3.Error as error:
+        problems.append(Problem(path, f"cannot be read as an MLflow database ({error})", "nothing"))
+    finally:
+        conn.close()
+    return ReadResult((), tuple(problems))
+
+
+def _connect_read_only(path: str) -> sqlite3.Connection:
+    """Open a database read-only, so collecting can never change MLflow's data."""
+    uri = "file:" + quote(os.path.abspath(path)) + "?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=5.0)
+
+
+def _read_all(conn: sqlite3.Connection, path: str, keep_deleted: bool, problems: list[Problem]) -> ReadResult:
+    """Read runs, experiments, params, tags and metrics in a single read transaction."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    missing = _NEEDED_TABLES - tables
+    if missing:
+        problems.append(
+            Problem(path, f"is not an MLflow database (no table {', '.join(sorted(missing))})", "nothing")
+        )
+        return ReadResult((), tuple(problems))
+    conn.execute("BEGIN")  # one snapshot: a run logged meanwhile is read whole or not at all
+    experiments = {
+        experiment_id: (name, stage)
+        for experiment_id, name, stage in conn.execute(
+            "SELECT experiment_id, name, lifecycle_stage FROM experiments"
+        )
+    }
+    infos: dict[str, dict[str, Any]] = {}
+    skipped: list[str] = []
+    for row in conn.execute(
+        "SELECT run_uuid, name, status, start_time, end_time, lifecycle_stage, experiment_id, user_id "
+        "FROM runs ORDER BY start_time, run_uuid"
+    ):
+        info = dict(
+            zip(
+                (
+                    "run_id",
+                    "run_name",
+                    "status",
+                    "start_time",
+                    "end_time",
+                    "lifecycle_stage",
+                    "experiment_id",
+                    "user_id",
+                ),
+                row,
+            )
+        )
+        experiment_stage = experiments.get(info["experiment_id"], (None, None))[1]
+        if "deleted" in (info["lifecycle_stage"], experiment_stage):
+            if not keep_deleted:
+                skipped.append(str(info["run_name"] or info["run_id"]))
+                continue
+            info["lifecycle_stage"] = "deleted"
+        infos[info["run_id"]] = info
+    if skipped:
+        problems.append(deleted_problem(path, f"{len(skipped)} run(s) ({_some(skipped)})", len(skipped)))
+    params = _values_by_run(conn, "params", infos)
+    tags = _values_by_run(conn, "tags", infos)
+    series = _series_by_run(conn, path, infos, problems)
+    conn.execute("COMMIT")
+    runs: list[RunRecord] = []
+    for run_id, info in infos.items():
+        experiment = experiments.get(info["experiment_id"], (None, None))[0]
+        runs.append(
+            make_run_record(
+                info, params.get(run_id, {}), tags.get(run_id, {}), series.get(run_id, {}), experiment
+            )
+        )
+    return ReadResult(tuple(runs), tuple(problems))
+
+
+def _values_by_run(conn: sqlite3.Connection, table: str, infos: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Return {run: {key: value}} of the params or tags table."""
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    for run_id, key, value in conn.execute(f"SELECT run_uuid, key, value FROM {table}"):
+        if run_id in infos:
+            found[run_id][key] = "" if value is None else str(value)
+    return found
+
+
+def _series_by_run(
+    conn: sqlite3.Connection, path: str, infos: dict[str, Any], problems: list[Problem]
+) -> dict[str, dict[str, Series]]:
+    """Return {run: {key: Series}} from the metrics table, NaN and ±inf decoded."""
+    rows = conn.execute(
+        "SELECT run_uuid, key, step, timestamp, value, is_nan FROM metrics ORDER BY run_uuid, key"
+    ).fetchall()
+    found: dict[str, dict[str, Series]] = {}
+    if not rows:
+        return found
+    run_ids, keys, steps, times, values, nans = zip(*rows)
+    steps_array = np.array(steps, dtype=np.float64)
+    times_array = np.array(times, dtype=np.float64)
+    values_array = np.array(values, dtype=np.float64)
+    values_array[np.array(nans, dtype=bool)] = np.nan
+    values_array[values_array == _LARGEST] = np.inf
+    values_array[values_array == -_LARGEST] = -np.inf
+    run_column = np.array(run_ids, dtype=object)
+    key_column = np.array(keys, dtype=object)
+    changes = np.flatnonzero((run_column[1:] != run_column[:-1]) | (key_column[1:] != key_column[:-1])) + 1
+    starts = [0, *changes.tolist()]
+    ends = [*changes.tolist(), len(rows)]
+    current: str | None = None
+    builder = SeriesBuilder()
+    for start, end in zip(starts, ends):
+        run_id = run_ids[start]
+        if run_id != current:
+            if current is not None:
+                found[current] = _build(builder, path, current, problems)
+            current, builder = run_id, SeriesBuilder()
+        if run_id in infos:
+            add_points(
+                builder, keys[start], steps_array[start:end], times_array[start:end], values_array[start:end]
+            )
+    if current is not None:
+        found[current] = _build(builder, path, current, problems)
+    return {run_id: series for run_id, series in found.items() if run_id in infos}
+
+
+def _build(builder: SeriesBuilder, path: str, run_id: str, problems: list[Problem]) -> dict[str, Series]:
+    """Build one run's series, naming the run in the problems met."""
+    series, series_problems = builder.build(f"{path}#run={run_id}")
+    problems.extend(series_problems)
+    return series
+
+
+def _some(names: list[str], limit: int = 5) -> str:
+    """Return the first few names of a list, for a one-line message."""
+    head = ", ".join(names[:limit])
+    return head if len(names) <= limit else f"{head}, and {len(names) - limit} more"

@@ -1,0 +1,271 @@
+"""MLflow's file store and SQLite store, read without MLflow, agree with what MLflow's client reads.
+
+The fixtures in tests/fixtures/mlflow/ were written by MLflow itself (make_fixture.py there), and
+expected.json holds what `MlflowClient.search_runs` and `get_metric_history` returned for them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from resultsbook.adapters.mlflow_files import parse_flat_yaml
+from resultsbook.collect import CollectRequest, collect, find_sources, read_source
+from resultsbook.params import parse_scalar
+
+FIXTURES = ROOT / "tests" / "fixtures" / "mlflow"
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
+STORES = {"filestore": FIXTURES / "filestore", "sqlite": FIXTURES / "sqlite"}
+# MLflow's RunStatus names -> resultsbook's vocabulary (what the adapter promises, see its module)
+STATUS = {"FINISHED": "finished", "FAILED": "failed", "RUNNING": "running", "KILLED": "interrupted"}
+LARGEST = 1.7976931348623157e308
+
+
+def read_runs(path: Path, **options):
+    """Read every MLflow source under `path`: ({run key: run}, [problems])."""
+    runs, problems = {}, []
+    for source, adapter in find_sources(CollectRequest(str(path), options=options)):
+        assert adapter.name == "mlflow"
+        result = read_source(adapter, source)
+        runs.update((run.key, run) for run in result.runs)
+        problems.extend(result.problems)
+    return runs, problems
+
+
+def as_float(value) -> float:
+    """Decode a value of expected.json: NaN/inf are strings; MLflow's SQL client returns ±max double."""
+    number = float(value)
+    return math.copysign(math.inf, number) if abs(number) == LARGEST else number
+
+
+def mlflow_latest_by_step(history) -> dict[float, float]:
+    """Return MLflow's value for each step: the point that is last by (timestamp, value)."""
+    latest: dict[float, tuple] = {}
+    for step, value, timestamp in history:
+        key = (timestamp, as_float(value))
+        if step not in latest or key > latest[step]:  # NaN compares False: the first NaN stays
+            latest[step] = key
+    return {step: key[1] for step, key in sorted(latest.items())}
+
+
+def same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def active(store: str) -> list[dict]:
+    return [
+        run
+        for run in EXPECTED[store]
+        if run["lifecycle_stage"] == "active" and run["experiment_stage"] == "active"
+    ]
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_runs_params_status_and_metrics_agree_with_mlflow_client(store):
+    runs, _ = read_runs(STORES[store])
+    expected_runs = active(store)
+    assert sorted(runs) == sorted(run["run_id"] for run in expected_runs)
+    for expected in expected_runs:
+        run = runs[expected["run_id"]]
+        assert run.name == expected["name"]
+        assert run.experiment == expected["experiment"]
+        assert run.status == STATUS[expected["status"]]
+        assert run.params == {key: parse_scalar(value) for key, value in expected["params"].items()}
+        assert run.start_time == expected["start_time"] / 1000
+        assert run.end_time == (None if expected["end_time"] is None else expected["end_time"] / 1000)
+        assert set(run.metrics) == set(expected["metrics"])
+        for key, latest in expected["metrics"].items():
+            series = run.metrics[key]
+            by_step = mlflow_latest_by_step(expected["history"][key])
+            assert list(series.steps) == list(by_step)
+            assert all(same(a, b) for a, b in zip(series.values, by_step.values()))
+            assert same(float(series.values[-1]), as_float(latest))  # search_runs' "latest" value
+        assert run.provenance.get("git", {}).get("commit") == expected["tags"].get("mlflow.source.git.commit")
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_crashed_run_stays_running_without_end_time(store):
+    runs, _ = read_runs(STORES[store])
+    crashed = [run for run in runs.values() if run.name == "mlp-seed3-crashed"]
+    assert [(run.status, run.end_time) for run in crashed] == [("running", None)]
+    assert len(crashed[0].metrics["train/loss"]) == 2
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_deleted_runs_are_skipped_and_reported_unless_kept(store):
+    runs, problems = read_runs(STORES[store])
+    deleted = {run["run_id"] for run in EXPECTED[store]} - {run["run_id"] for run in active(store)}
+    assert deleted and not deleted & set(runs)
+    assert any("deleted in MLflow" in problem.message for problem in problems)
+    kept, _ = read_runs(STORES[store], deleted="keep")
+    visible = deleted & set(kept)  # the file store's deleted experiment sits in .trash, never walked
+    assert visible
+    assert all(kept[key].provenance["mlflow"]["lifecycle_stage"] == "deleted" for key in visible)
+
+
+def test_sqlite_infinities_are_decoded_where_mlflow_client_returns_the_largest_double():
+    runs, _ = read_runs(STORES["sqlite"])
+    (diverged,) = [run for run in runs.values() if run.name == "mlp-seed2-diverged"]
+    assert list(diverged.metrics["train/loss"].values[1:2]) == [math.inf]
+    assert list(diverged.metrics["grad_norm"].values[1:2]) == [-math.inf]
+    assert math.isnan(diverged.metrics["train/loss"].values[-1])
+
+
+def test_file_and_sqlite_stores_hold_the_same_runs():
+    file_runs, _ = read_runs(STORES["filestore"])
+    sql_runs, _ = read_runs(STORES["sqlite"])
+
+    def summary(runs):
+        return sorted(
+            (
+                r.name,
+                r.experiment,
+                r.status,
+                sorted(r.params.items()),
+                {k: len(s) for k, s in r.metrics.items()},
+            )
+            for r in runs.values()
+        )
+
+    assert summary(file_runs) == summary(sql_runs)
+
+
+def copy_filestore(tmp_path: Path) -> Path:
+    target = tmp_path / "mlruns"
+    shutil.copytree(STORES["filestore"] / "mlruns", target)
+    return target
+
+
+def run_folder(root: Path, name: str) -> Path:
+    for meta in root.glob("*/*/meta.yaml"):
+        if f"run_name: {name}\n" in meta.read_text():
+            return meta.parent
+    raise AssertionError(f"no run {name}")
+
+
+def test_cut_off_last_metric_line_keeps_the_lines_before_it(tmp_path):
+    root = copy_filestore(tmp_path)
+    folder = run_folder(root, "mlp-seed0")
+    with open(folder / "metrics" / "val_acc", "a") as handle:
+        handle.write("1700000004000 0.9")  # a writer caught mid-line: the step is still missing
+    runs, problems = read_runs(root)
+    (run,) = [r for r in runs.values() if r.name == "mlp-seed0"]
+    assert list(run.metrics["val_acc"].values) == [0.2, 0.5, 0.7, 0.8]
+    assert any("cut off" in p.message and p.path.endswith("val_acc") for p in problems)
+
+
+def test_meta_yaml_caught_while_mlflow_rewrites_it_is_reported_not_fatal(tmp_path):
+    root = copy_filestore(tmp_path)
+    folder = run_folder(root, "mlp-seed1")
+    (folder / "meta.yaml").write_text("")
+    runs, problems = read_runs(root)
+    assert "mlp-seed1" not in {r.name for r in runs.values()}
+    assert len(runs) == len(active("filestore")) - 1
+    assert any(p.path.endswith("meta.yaml") and "empty" in p.message for p in problems)
+
+
+def test_old_two_field_metric_lines_read_as_step_zero(tmp_path):
+    root = copy_filestore(tmp_path)
+    folder = run_folder(root, "cnn")
+    (folder / "metrics" / "old_metric").write_text("1700000000000 0.25\n")
+    runs, _ = read_runs(root)
+    (run,) = [r for r in runs.values() if r.name == "cnn"]
+    assert (list(run.metrics["old_metric"].steps), list(run.metrics["old_metric"].values)) == ([0], [0.25])
+
+
+def test_changing_one_run_rereads_only_its_folder(tmp_path, store):
+    root = copy_filestore(tmp_path)
+    first = collect(store, [CollectRequest(str(root))])
+    assert first.new == len(active("filestore"))
+    with open(run_folder(root, "mlp-seed3-crashed") / "metrics" / "val_acc", "a") as handle:
+        handle.write("1700000302000 0.6 20\n")
+    report = collect(store, [CollectRequest(str(root))])
+    assert (report.sources_read, report.updated) == (1, 1)
+
+
+def test_artifact_tree_of_a_sqlite_store_is_not_a_file_store(tmp_path):
+    artifacts = tmp_path / "mlruns" / "1" / ("a" * 32) / "artifacts"
+    artifacts.mkdir(parents=True)
+    (artifacts / "model.pkl").write_bytes(b"")
+    assert list(find_sources(CollectRequest(str(tmp_path)))) == []
+
+
+def test_database_written_since_by_mlflow_is_reread_with_its_write_ahead_log(tmp_path, store):
+    database = tmp_path / "mlflow.db"
+    shutil.copy(STORES["sqlite"] / "mlflow.db", database)
+    collect(store, [CollectRequest(str(tmp_path))])
+    writer = sqlite3.connect(database)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")  # keep the new rows in the -wal file
+    writer.execute(
+        "UPDATE runs SET status = 'FINISHED', end_time = 1700000400000 WHERE name = 'mlp-seed3-crashed'"
+    )
+    writer.commit()
+    assert os.path.exists(f"{database}-wal")
+    report = collect(store, [CollectRequest(str(tmp_path))])
+    writer.close()
+    assert (report.sources_read, report.updated) == (1, 1)
+    (run,) = [r for r in store.runs() if r.name == "mlp-seed3-crashed"]
+    assert (run.status, run.end_time) == ("finished", 1700000400.0)
+
+
+def test_a_database_that_is_not_mlflow_is_reported(tmp_path):
+    sqlite3.connect(tmp_path / "mlflow.db").execute("CREATE TABLE other (x)").connection.close()
+    runs, problems = read_runs(tmp_path)
+    assert runs == {}
+    assert [p.message for p in problems] == [
+        "is not an MLflow database (no table experiments, metrics, params, runs, tags)"
+    ]
+
+
+def test_resultsbook_store_is_never_read_as_an_mlflow_database(tmp_path, store):
+    collect(store, [CollectRequest(str(STORES["sqlite"]))])
+    sources = list(find_sources(CollectRequest(str(tmp_path), adapter="mlflow")))
+    assert [os.path.basename(source.path) for source, _ in sources] == []
+
+
+def test_meta_yaml_fast_path_reads_what_yaml_reads():
+    import yaml
+
+    for meta in STORES["filestore"].glob("mlruns/**/meta.yaml"):
+        text = meta.read_text()
+        assert parse_flat_yaml(text) == yaml.safe_load(text)
+    # a value folded over two lines is left to the YAML parser
+    assert parse_flat_yaml("run_name: a very long\n  name\nstatus: 3\n") is None
+
+
+def test_collect_then_table_over_both_stores(cli):
+    collected = cli("collect", str(FIXTURES))
+    assert collected.exit_code == 0, collected.output
+    result = cli(
+        "table",
+        "--rows",
+        "model",
+        "--metric",
+        "val_acc",
+        "--where",
+        "experiment=sweep",
+        "--stat",
+        "n,mean",
+        "--format",
+        "csv",
+    )
+    assert result.exit_code == 0, result.output
+    finals = [
+        as_float(run["metrics"]["val_acc"])
+        for store in STORES
+        for run in active(store)
+        if run["experiment"] == "sweep"
+    ]
+    header, row = result.output.strip().splitlines()[-2:]
+    cells = dict(zip(header.split(","), row.split(",")))
+    assert cells["model"] == "mlp"
+    assert int(cells["n"]) == len(finals)
+    assert float(cells["mean"]) == pytest.approx(sum(finals) / len(finals))
