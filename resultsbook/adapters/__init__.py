@@ -19,6 +19,7 @@ _BUILTIN = {
     "wide": "resultsbook.adapters.wide:WideAdapter",
     "records": "resultsbook.adapters.records:RecordsAdapter",
     "mlflow": "resultsbook.adapters.mlflow_runs:MlflowAdapter",
+    "tensorboard": "resultsbook.adapters.tensorboard_events:TensorboardAdapter",
 }
 
 __all__ = ["ENTRY_POINT_GROUP", "Adapter", "Claim", "Folder", "available_adapters", "get_adapter"]

@@ -1,0 +1,309 @@
+"""TensorBoard event files, read without TensorFlow or the tensorboard package.
+
+A run is a folder holding `*tfevents*` files; all of them are read, in name (= time) order. Event
+files in the folders below it belong to it too, because writers put parts of one run there: the
+hparams session of tensorboardX's and torch's `add_hparams` gives the run its params (its metrics
+keep their tags), and `add_scalars("loss", {"train": ...})` series become metrics `loss/train`
+(other sub-folders' tags are prefixed with the sub-folder's path). A PyTorch Lightning
+`hparams.yaml` beside the event files gives the params (read safely, Python tags as data).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.tb_proto import (
+    WireError,
+    parse_event,
+    parse_hparams_content,
+    parse_simple_scalar,
+    parse_summary,
+    tensor_scalar,
+)
+from resultsbook.adapters.tfrecord import iter_records
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.params import flatten_params
+from resultsbook.series import SeriesBuilder
+from resultsbook.yamlio import read_yaml_file
+
+EVENTS_MARK = "tfevents"
+LIGHTNING_HPARAMS = "hparams.yaml"
+_HPARAMS_PLUGIN = "hparams"
+_SCALARS_PLUGIN = "scalars"
+_SESSION_START = 1
+# hparams SessionEndInfo.status -> resultsbook status
+_END_STATUS = {1: "finished", 2: "failed", 3: "running"}
+_LIGHTNING_VERSION = re.compile(r"version_\d+")
+_NAN = float("nan")
+
+
+class TensorboardAdapter(Adapter):
+    """Read folders of TensorBoard event files (tensorboard, torch, tensorboardX, Keras, Lightning)."""
+
+    name = "tensorboard"
+    summary = "folders of TensorBoard event files (events.out.tfevents.*), hparams included"
+    priority = 25
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._folded: set[str] = set()  # sub-folders already read as part of their parent's run
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim a folder holding event files, with the event files of its direct sub-folders."""
+        if folder.path in self._folded:
+            return Claim((), descend=True)
+        own = sorted(name for name in folder.files if EVENTS_MARK in name)
+        if not own:
+            return None
+        files = [folder.file(name) for name in own]
+        if LIGHTNING_HPARAMS in folder.files:
+            files.append(folder.file(LIGHTNING_HPARAMS))
+        for sub_path, sub_files in _event_files_below(folder.path, folder.dirs):
+            self._folded.add(sub_path)
+            files.extend(sub_files)
+        return Claim((self.source(folder.path, files),), descend=True)
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read the run folder of an event file matched by a path pattern."""
+        if EVENTS_MARK not in os.path.basename(path):
+            return None
+        folder = os.path.dirname(path)
+        names: list[str] = []
+        dirs: list[str] = []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                (dirs if entry.is_dir() else names).append(entry.name)
+        claim = TensorboardAdapter().claim(Folder(folder, frozenset(names), tuple(sorted(dirs))), forced)
+        return claim.sources[0] if claim and claim.sources else None
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one run folder: its event files, its sub-folders' ones, and hparams.yaml."""
+        problems: list[Problem] = []
+        root = source.path
+        groups: dict[str, list[str]] = {}
+        yaml_path = None
+        for path in source.files:
+            if os.path.basename(path) == LIGHTNING_HPARAMS and os.path.dirname(path) == root:
+                yaml_path = path
+                continue
+            relative = os.path.relpath(os.path.dirname(path), root)
+            groups.setdefault("" if relative == "." else relative.replace(os.sep, "/"), []).append(path)
+        own = read_event_files(groups.pop("", []), problems)
+        builder = SeriesBuilder()
+        own.add_to(builder, "")
+        params: dict[str, Any] = dict(own.hparams or {})
+        sessions = [own]
+        for sub in sorted(groups):
+            events = read_event_files(groups[sub], problems)
+            if events.hparams is not None:  # add_hparams' session folder: params and metrics of this run
+                _merge_hparams(params, events.hparams, os.path.join(root, sub), problems)
+                events.add_to(builder, "")
+                sessions.append(events)
+            else:
+                events.add_to(builder, sub)
+        params = flatten_params(params)
+        if yaml_path is not None:
+            params = _with_lightning_hparams(params, yaml_path, problems)
+        series, series_problems = builder.build(root)
+        problems.extend(series_problems)
+        status, end_time = _status(sessions)
+        name = os.path.basename(root.rstrip(os.sep))
+        parent = os.path.basename(os.path.dirname(root.rstrip(os.sep)))
+        lightning = _LIGHTNING_VERSION.fullmatch(name) is not None and parent
+        run = RunRecord(
+            name=f"{parent}/{name}" if lightning else name,
+            params=params,
+            metrics=series,
+            status=status,
+            start_time=own.first_time,
+            end_time=end_time,
+            experiment=parent if lightning else None,
+        )
+        return ReadResult((run,), tuple(problems))
+
+
+def _event_files_below(path: str, dirs: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    """Return (folder, its event files) for every folder below `path` that holds event files."""
+    found: list[tuple[str, list[str]]] = []
+    for name in dirs:
+        if name.startswith(".") or name == "__pycache__":
+            continue
+        sub = os.path.join(path, name)
+        files: list[str] = []
+        subdirs: list[str] = []
+        try:
+            with os.scandir(sub) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        subdirs.append(entry.name)
+                    elif EVENTS_MARK in entry.name:
+                        files.append(entry.path)
+        except OSError:
+            continue
+        if files:
+            found.append((sub, sorted(files)))
+        found.extend(_event_files_below(sub, tuple(sorted(subdirs))))
+    return found
+
+
+@dataclass
+class EventData:
+    """What a folder's event files hold: scalar points by tag, hparams, how the session ended."""
+
+    points: dict[str, tuple[list[int], list[float], list[float]]] = field(default_factory=dict)
+    hparams: dict[str, Any] | None = None
+    end_status: int | None = None
+    end_time: float | None = None
+    first_time: float | None = None
+
+    def add_to(self, builder: SeriesBuilder, folder: str) -> None:
+        """Add every tag's points to a series builder, named after the sub-folder they come from."""
+        for tag, (steps, values, times) in self.points.items():
+            builder.add_column(metric_key(folder, tag), steps, values, times)  # type: ignore[arg-type]
+
+
+def metric_key(folder: str, tag: str) -> str:
+    """Name a tag logged in a sub-folder of the run (relative path with "/"; "" for the run's own).
+
+    `add_scalars("loss", {"train": v})` logs tag "loss" into "loss/train" (tensorboardX) or
+    "loss_train" (torch): both become "loss/train".
+    """
+    if not folder:
+        return tag
+    if folder.startswith(tag + "/"):
+        return folder
+    torch_prefix = tag.replace("/", "_") + "_"
+    if folder.startswith(torch_prefix):
+        return f"{tag}/{folder[len(torch_prefix) :]}"
+    return f"{folder}/{tag}"
+
+
+def read_event_files(paths: list[str], problems: list[Problem]) -> EventData:
+    """Read event files (in name order, as one stream) into scalar points, hparams and end status."""
+    data = EventData()
+    plugins: dict[str, str] = {}  # TF writes a tag's plugin metadata on its first value only
+    tags: dict[bytes, str] = {}
+    for path in sorted(paths):
+        try:
+            with open(path, "rb") as handle:
+                content = handle.read()
+        except OSError as error:
+            problems.append(Problem(path, f"cannot be read ({error.strerror})", "the other event files"))
+            continue
+        bad = 0
+        points = data.points
+        for record in iter_records(path, content, problems):
+            simple = parse_simple_scalar(record)
+            if simple is not None:
+                wall_time, step, tag_bytes, number = simple
+                tag = tags.get(tag_bytes)
+                if tag is None:
+                    tag = tags[tag_bytes] = tag_bytes.decode("utf-8", errors="replace")
+                if plugins.get(tag, _SCALARS_PLUGIN) == _SCALARS_PLUGIN:
+                    series = points.get(tag)
+                    if series is None:
+                        series = points[tag] = ([], [], [])
+                    series[0].append(step)
+                    series[1].append(number)
+                    series[2].append(wall_time or _NAN)
+                    continue
+            try:
+                _add_event(record, data, plugins)
+            except (WireError, ValueError, UnicodeDecodeError, IndexError):
+                bad += 1
+        if bad:
+            problems.append(Problem(path, f"{bad} record(s) are not valid Event messages", "the others"))
+    return data
+
+
+def _add_event(record: bytes, data: EventData, plugins: dict[str, str]) -> None:
+    """Add one Event's scalars, hparams and session-log restarts to `data`."""
+    event = parse_event(record)
+    if data.first_time is None and event.wall_time:
+        data.first_time = event.wall_time
+    if event.session_status == _SESSION_START:
+        _purge_from(data, event.step)
+        return
+    if event.summary is None:
+        return
+    for value in parse_summary(event.summary):
+        tag = value.tag
+        if value.plugin_name is not None:
+            plugins.setdefault(tag, value.plugin_name)
+        plugin = plugins.get(tag, "")
+        if plugin == _HPARAMS_PLUGIN:
+            _add_hparams(value.plugin_content, data)
+            continue
+        if value.simple_value is not None:
+            number: float | None = value.simple_value
+        elif value.tensor is not None and plugin in ("", _SCALARS_PLUGIN):
+            number = tensor_scalar(value.tensor)
+        else:
+            number = None
+        if number is None:
+            continue
+        points = data.points.get(tag)
+        if points is None:
+            points = data.points[tag] = ([], [], [])
+        points[0].append(event.step)
+        points[1].append(number)
+        points[2].append(event.wall_time or _NAN)
+
+
+def _add_hparams(content: bytes, data: EventData) -> None:
+    """Take the hparams (session start) or the end status (session end) of an hparams summary."""
+    decoded = parse_hparams_content(content)
+    if decoded.hparams is not None:
+        data.hparams = {**(data.hparams or {}), **decoded.hparams}
+    if decoded.end_status is not None:
+        data.end_status = decoded.end_status
+        data.end_time = decoded.end_time
+
+
+def _purge_from(data: EventData, step: int) -> None:
+    """Drop points at or after `step`: a SessionLog START means a restart from there (as TensorBoard does)."""
+    for tag, (steps, values, times) in list(data.points.items()):
+        keep = [index for index, s in enumerate(steps) if s < step]
+        if len(keep) != len(steps):
+            data.points[tag] = ([steps[i] for i in keep], [values[i] for i in keep], [times[i] for i in keep])
+
+
+def _merge_hparams(params: dict[str, Any], found: dict[str, Any], path: str, problems: list[Problem]) -> None:
+    """Add a session's hparams to the run's, reporting values that disagree."""
+    for key, value in found.items():
+        if key in params and params[key] != value:
+            problems.append(
+                Problem(path, f"hparam {key!r} is {value!r} here but {params[key]!r} elsewhere", "this one")
+            )
+        params[key] = value
+
+
+def _with_lightning_hparams(params: dict[str, Any], path: str, problems: list[Problem]) -> dict[str, Any]:
+    """Return params from Lightning's hparams.yaml, completed by hparams only the event files hold."""
+    config = read_yaml_file(path, problems, "the hparams of the event files")
+    if config is None:
+        return params
+    if not isinstance(config, dict):
+        problems.append(Problem(path, "does not hold a mapping of hparams", "the hparams of the event files"))
+        return params
+    merged = flatten_params(config)
+    # Lightning flattens nested hparams with "/" for the event files; hparams.yaml keeps the nesting
+    for key, value in params.items():
+        merged.setdefault(key.replace("/", "."), value)
+    return merged
+
+
+def _status(sessions: list[EventData]) -> tuple[str, float | None]:
+    """Return the run's status and end time from the hparams session end, when it is dated.
+
+    torch and tensorboardX write SUCCESS at `add_hparams` time, with no end time, whatever happens
+    next (and Lightning does so at the start of training): only a dated session end means something.
+    """
+    for events in reversed(sessions):
+        if events.end_status is not None and events.end_time:
+            return _END_STATUS.get(events.end_status, "unknown"), events.end_time
+    return "unknown", None

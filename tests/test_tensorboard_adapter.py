@@ -1,0 +1,331 @@
+"""TensorBoard event files, read without TensorFlow or tensorboard, agree with tensorboard's own reader.
+
+The fixtures in tests/fixtures/tensorboard/logs/ were written by tensorboardX and tensorboard
+(make_fixture.py there); expected.json holds what tensorboard's EventAccumulator and tbparse read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import struct
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from resultsbook.adapters import tfrecord
+from resultsbook.adapters.tb_proto import parse_simple_scalar, tensor_scalar
+from resultsbook.adapters.tensorboard_events import TensorboardAdapter, metric_key
+from resultsbook.collect import CollectRequest, collect, find_sources, read_source
+from resultsbook.params import normalize_value
+
+FIXTURES = ROOT / "tests" / "fixtures" / "tensorboard"
+LOGS = FIXTURES / "logs"
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
+FOLDERS = EXPECTED["folders"]
+# copies of tbx_seed0 damaged on purpose: compared with the original, not with EventAccumulator alone
+DAMAGED = ("corrupt",)
+
+
+def read_runs(path: Path):
+    """Read every TensorBoard source under `path`: ({folder relative to path: run}, [problems])."""
+    runs, problems = {}, []
+    for source, adapter in find_sources(CollectRequest(str(path))):
+        assert adapter.name == "tensorboard"
+        result = read_source(adapter, source)
+        (run,) = result.runs
+        runs[os.path.relpath(source.path, path).replace(os.sep, "/")] = run
+        problems.extend(result.problems)
+    return runs, problems
+
+
+def number(value) -> float:
+    return float(value)
+
+
+def same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def event_accumulator_points(folder: str) -> dict[str, list]:
+    """Return a folder's scalar points by tag, as EventAccumulator read them (tensors included)."""
+    entry = FOLDERS[folder]
+    points = {tag: values for tag, values in entry["scalars"].items()}
+    points.update({tag: tensor["points"] for tag, tensor in entry["tensor_scalars"].items()})
+    return points
+
+
+def is_hparams_session(folder: str) -> bool:
+    return bool(FOLDERS[folder].get("tbparse_hparams")) and "/" in folder
+
+
+def has_run_above(folder: str) -> bool:
+    parent = os.path.dirname(folder)
+    return bool(parent) and (parent in FOLDERS or has_run_above(parent))
+
+
+def expected_run(folder: str) -> tuple[dict[str, list], dict]:
+    """Return the points and hparams a run folder should have: its own, and those of folders below."""
+    points = event_accumulator_points(folder)
+    hparams = dict(FOLDERS[folder].get("tbparse_hparams", {}))
+    for sub in FOLDERS:
+        if not sub.startswith(folder + "/"):
+            continue
+        relative = "" if is_hparams_session(sub) else sub[len(folder) + 1 :]
+        points.update(
+            {metric_key(relative, tag): values for tag, values in event_accumulator_points(sub).items()}
+        )
+        hparams.update(FOLDERS[sub].get("tbparse_hparams", {}))
+    return points, hparams
+
+
+def last_per_step(points: list) -> tuple[list[int], list[float], list[float]]:
+    """Return steps, values and times with the last point logged at each step, ordered by step."""
+    by_step = {}
+    for step, value, wall_time in points:
+        by_step[step] = (number(value), wall_time)
+    steps = sorted(by_step)
+    return steps, [by_step[s][0] for s in steps], [by_step[s][1] for s in steps]
+
+
+def test_one_run_per_folder_with_event_files_hparams_sessions_joining_their_run():
+    runs, _ = read_runs(LOGS)
+    tops = sorted(f for f in FOLDERS if not has_run_above(f))
+    assert sorted(runs) == tops
+    assert len(runs) < len(FOLDERS)  # tensorboardX's add_hparams sub-folders did fold
+
+
+def test_scalars_and_params_agree_with_event_accumulator_and_tbparse():
+    runs, _ = read_runs(LOGS)
+    for folder, run in runs.items():
+        if folder in DAMAGED:
+            continue
+        points, hparams = expected_run(folder)
+        assert set(run.metrics) == set(points), folder
+        for tag, expected in points.items():
+            steps, values, times = last_per_step(expected)
+            series = run.metrics[tag]
+            assert list(series.steps) == steps, (folder, tag)
+            assert all(same(a, b) for a, b in zip(series.values, values)), (folder, tag)
+            assert list(series.times) == times, (folder, tag)
+        for tag, last in FOLDERS[folder].get("tbparse_last", {}).items():
+            assert same(float(run.metrics[tag].values[-1]), number(last)), (folder, tag)
+        if "lightning" not in folder:
+            assert run.params == {key: normalize_value(value) for key, value in hparams.items()}
+        assert run.status == "unknown"  # event files record no status; add_hparams' SUCCESS is undated
+
+
+def test_add_scalars_series_become_metrics_of_their_run():
+    runs, _ = read_runs(LOGS / "add_scalars")
+    assert sorted(runs["."].metrics) == ["loss/train", "loss/val", "lr"]
+    expected = FOLDERS["add_scalars/loss/val"]["scalars"]["loss"]
+    assert runs["."].metrics["loss/val"].values.tolist() == [point[1] for point in expected]
+    assert metric_key("loss_train", "loss") == "loss/train"  # torch names the folder main_tag_tag
+    assert metric_key("eval", "acc") == "eval/acc"
+
+
+def test_lightning_hparams_yaml_with_python_tags_gives_the_params():
+    runs, problems = read_runs(LOGS / "lightning_logs")
+    run = runs["version_0"]
+    assert run.name == "lightning_logs/version_0" and run.experiment == "lightning_logs"
+    # hparams.yaml holds `channels: !!python/tuple [16, 32]`; the event files hold "(16, 32)"
+    assert run.params == {
+        "lr": 0.01,
+        "max_epochs": 3,
+        "model.channels": "[16, 32]",
+        "model.name": "cnn",
+        "seed": 7,
+    }
+    tbparse = FOLDERS["lightning_logs/version_0"]["tbparse_hparams"]
+    assert {key.replace("/", ".") for key in tbparse} == set(run.params)
+    assert run.metrics["hp_metric"].values.tolist() == [-1.0]
+    assert problems == []
+
+
+def test_unsafe_yaml_tags_are_read_as_data_never_run(tmp_path):
+    folder = tmp_path / "version_3"
+    shutil.copytree(LOGS / "lightning_logs" / "version_0", folder)
+    (folder / "hparams.yaml").write_text(
+        "args: !!python/object:argparse.Namespace {lr: 0.5}\n"
+        "dtype: !!python/object/apply:os.system [echo pwned]\n"
+        "act: !!python/name:torch.nn.ReLU ''\n"
+    )
+    runs, problems = read_runs(tmp_path)
+    params = runs["version_3"].params
+    assert params["args.lr"] == 0.5
+    assert params["dtype"] == '["echo pwned"]'
+    assert params["act"] == ""
+    assert problems == []
+
+
+def test_truncated_last_record_keeps_the_records_before_it():
+    runs, problems = read_runs(LOGS)
+    truncated = runs["truncated"]
+    assert len(truncated.metrics["val/acc"]) == len(FOLDERS["truncated"]["scalars"]["val/acc"])
+    assert len(truncated.metrics["val/acc"]) == len(FOLDERS["tbx_seed0"]["scalars"]["val/acc"]) - 1
+    (cut,) = [p for p in problems if "cut off" in p.message]
+    assert "/truncated/" in cut.path and "complete record(s) before it" in cut.kept
+
+
+def test_damaged_record_is_skipped_and_the_rest_kept():
+    runs, problems = read_runs(LOGS)
+    corrupt, original = runs["corrupt"], runs["tbx_seed0"]
+    (damaged,) = [p for p in problems if "CRC mismatch" in p.message]
+    assert "/corrupt/" in damaged.path
+    # the 4th record (train/loss at step 20) is lost; every other point is kept
+    assert original.metrics["train/loss"].steps.tolist() == [0, 10, 20]
+    assert corrupt.metrics["train/loss"].steps.tolist() == [0, 10]
+    assert corrupt.metrics["val/acc"].values.tolist() == original.metrics["val/acc"].values.tolist()
+    # EventAccumulator stops at the damaged record and loses val/acc altogether
+    assert "val/acc" not in FOLDERS["corrupt"]["scalars"]
+
+
+def test_damaged_length_stops_framing_and_says_so(tmp_path):
+    (source,) = (LOGS / "tbx_seed0").glob("events.out.tfevents.*")
+    data = bytearray(source.read_bytes())
+    offsets = record_offsets(bytes(data))
+    data[offsets[2]] ^= 0x01  # the length of the 3rd record
+    problems = []
+    records = list(tfrecord.iter_records("f", bytes(data), problems))
+    assert len(records) == 2
+    assert ["damaged length" in p.message for p in problems] == [True]
+
+
+def record_offsets(data: bytes) -> list[int]:
+    offsets, position = [], 0
+    while position < len(data):
+        offsets.append(position)
+        position += 16 + struct.unpack_from("<Q", data, position)[0]
+    return offsets
+
+
+def test_pure_python_crc32c_is_the_fallback_and_agrees(monkeypatch):
+    assert tfrecord.crc32c_python(b"123456789") == 0xE3069283
+    generator = random.Random(7)
+    for size in (0, 1, 8, 33, 1000):
+        data = bytes(generator.randrange(256) for _ in range(size))
+        assert tfrecord.crc32c_python(data) == tfrecord.crc32c(data)
+    monkeypatch.setattr(tfrecord, "crc32c", tfrecord.crc32c_python)
+    runs, problems = read_runs(LOGS / "truncated")
+    assert len(runs["."].metrics["train/loss"]) == 3 and len(problems) == 1
+
+
+def test_session_log_start_drops_the_points_it_restarts_from():
+    runs, _ = read_runs(LOGS)
+    points = FOLDERS["session_restart"]["scalars"]["loss"]
+    assert runs["session_restart"].metrics["loss"].steps.tolist() == [p[0] for p in points]
+
+
+def test_growing_event_file_is_reread(tmp_path, store):
+    folder = tmp_path / "run"
+    shutil.copytree(LOGS / "tbx_seed0", folder)
+    collect(store, [CollectRequest(str(tmp_path))])
+    (event_file,) = folder.glob("events.out.tfevents.*")
+    with open(event_file, "ab") as handle:
+        handle.write(frame(scalar_event(3.0, 30, "val/acc", 0.9)))
+    report = collect(store, [CollectRequest(str(tmp_path))])
+    assert (report.sources_read, report.updated) == (1, 1)
+    (run,) = store.runs()
+    assert store.series("val/acc")[run.id][0].tolist() == [0, 10, 20, 30]
+
+
+# ---- hand-encoded events for the encodings the fixtures' writers do not produce
+
+
+def varint(value: int) -> bytes:
+    value &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def field(number: int, wire: int, payload: bytes | int) -> bytes:
+    key = varint(number << 3 | wire)
+    if wire == 0:
+        return key + varint(payload)
+    if wire == 2:
+        return key + varint(len(payload)) + payload
+    return key + payload
+
+
+def scalar_event(wall_time: float, step: int, tag: str, value: float) -> bytes:
+    summary_value = field(1, 2, tag.encode()) + field(2, 5, struct.pack("<f", value))
+    return (
+        field(1, 1, struct.pack("<d", wall_time))
+        + field(2, 0, step)
+        + field(5, 2, field(1, 2, summary_value))
+    )
+
+
+def frame(data: bytes) -> bytes:
+    length = struct.pack("<Q", len(data))
+    crc = tfrecord.masked_crc32c
+    return length + struct.pack("<I", crc(length)) + data + struct.pack("<I", crc(data))
+
+
+def test_simple_scalar_fast_path_agrees_with_the_general_reader():
+    for step in (0, 1, 127, 128, 300_000):
+        event = scalar_event(1.5, step, "loss", 0.25)
+        assert parse_simple_scalar(event) == (1.5, step, b"loss", 0.25)
+    # a negative step, or metadata on the value, take the general path
+    assert parse_simple_scalar(scalar_event(1.5, -1, "loss", 0.25)) is None
+
+
+def test_negative_steps_and_tensor_encodings(tmp_path):
+    def tensor(dtype: int, *fields: bytes) -> bytes:
+        return field(1, 0, dtype) + b"".join(fields)
+
+    assert tensor_scalar(tensor(1, field(4, 2, struct.pack("<f", 0.5)))) == 0.5
+    assert tensor_scalar(tensor(2, field(6, 2, struct.pack("<d", 0.1)))) == 0.1
+    assert tensor_scalar(tensor(3, field(7, 0, -4))) == -4.0  # unpacked int_val, negative
+    assert tensor_scalar(tensor(19, field(13, 2, varint(0x3C00)))) == 1.0  # half 1.0
+    assert tensor_scalar(tensor(14, field(4, 2, struct.pack("<H", 0x3F80)))) == 1.0  # bfloat16 1.0
+    assert tensor_scalar(tensor(1, field(5, 2, struct.pack("<ff", 1, 2)))) is None  # two elements
+    shape = field(2, 2, field(1, 0, 3))  # one dimension of size 3
+    assert tensor_scalar(tensor(1, field(2, 2, shape), field(5, 2, struct.pack("<f", 1)))) is None
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "events.out.tfevents.1.host").write_bytes(frame(scalar_event(1.0, -1, "loss", 2.0)))
+    runs, _ = read_runs(tmp_path)
+    assert runs["run"].metrics["loss"].steps.tolist() == [-1]
+
+
+def test_dated_session_end_gives_the_status():
+    def session_end(status: int, end_time: float) -> bytes:
+        content = field(4, 2, field(1, 0, status) + field(2, 1, struct.pack("<d", end_time)))
+        metadata = field(1, 2, field(1, 2, b"hparams") + field(2, 2, content))
+        value = field(1, 2, b"_hparams_/session_end_info") + field(9, 2, metadata)
+        return field(1, 1, struct.pack("<d", end_time)) + field(5, 2, field(1, 2, value))
+
+    adapter = TensorboardAdapter()
+    for status, expected in ((1, "finished"), (2, "failed"), (3, "running")):
+        data = frame(scalar_event(10.0, 1, "loss", 1.0)) + frame(session_end(status, 20.0))
+        run = read_bytes(adapter, data)
+        assert (run.status, run.end_time) == (expected, 20.0)
+
+
+def read_bytes(adapter: TensorboardAdapter, data: bytes):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.out.tfevents.1.host"
+        path.write_bytes(data)
+        (run,) = adapter.read(adapter.source(folder, [str(path)])).runs
+    return run
+
+
+@pytest.mark.parametrize("name", ["events.out.tfevents.1.host.profile-empty", "events.out.tfevents.1.host"])
+def test_empty_event_files_give_a_run_without_metrics(tmp_path, name):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / name).write_bytes(b"")
+    runs, problems = read_runs(tmp_path)
+    assert runs["run"].metrics == {} and problems == []
