@@ -192,7 +192,11 @@ def stored_path_function(store: Store, root: str) -> Callable[[str], str]:
         if not path.startswith(root):
             return store.relative(path)
         tail = path[cut:].replace(os.sep, "/")
-        return prefix + tail if tail.startswith("/") or not tail else store.relative(path)
+        if not tail:
+            return prefix
+        if tail.startswith("/"):  # relpath never starts with "./": a root beside the store is "."
+            return tail[1:] if prefix == "." else prefix + tail
+        return store.relative(path)
 
     return stored
 

@@ -58,6 +58,16 @@ def test_touching_one_run_rereads_only_that_run(tmp_path, store):
     assert (report.updated, report.unchanged, report.sources_read) == (0, 4, 1)
 
 
+def test_recollecting_the_folder_that_holds_the_store_keeps_its_runs(tmp_path, store):
+    make_runs(tmp_path, 2)  # the store is tmp_path/resultsbook.db, beside the runs
+    collect(store, [CollectRequest(str(tmp_path))])
+    with open(tmp_path / "run001" / "metrics.jsonl", "a") as handle:
+        handle.write('{"step": 3, "acc": 9}\n')
+    report = collect(store, [CollectRequest(str(tmp_path))])
+    assert (report.updated, report.unchanged, report.missing) == (1, 1, 0)
+    assert [run.name for run in store.runs()] == ["run000", "run001"]
+
+
 def test_runs_whose_files_disappear_are_marked_missing_and_come_back(tmp_path, store):
     make_runs(tmp_path / "runs", 3)
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
