@@ -26,7 +26,9 @@ def _construct_plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> A
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    return None
 
 
 LenientSafeLoader.add_multi_constructor("", _construct_plain)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from resultsbook.adapters import tfrecord
+from resultsbook.adapters import tensorboard_events, tfrecord
 from resultsbook.adapters.tb_proto import parse_simple_scalar, tensor_scalar
 from resultsbook.adapters.tensorboard_events import TensorboardAdapter, metric_key
 from resultsbook.collect import CollectRequest, collect, find_sources, read_source
@@ -99,7 +99,15 @@ def test_one_run_per_folder_with_event_files_hparams_sessions_joining_their_run(
     assert len(runs) < len(FOLDERS)  # tensorboardX's add_hparams sub-folders did fold
 
 
-def test_scalars_and_params_agree_with_event_accumulator_and_tbparse():
+@pytest.fixture(params=["record by record", "whole file at once"])
+def decoding(request, monkeypatch):
+    """Run a test with either decoding path (files below _VECTOR_MINIMUM records use the first)."""
+    minimum = 10**9 if request.param == "record by record" else 1
+    monkeypatch.setattr(tensorboard_events, "_VECTOR_MINIMUM", minimum)
+    return request.param
+
+
+def test_scalars_and_params_agree_with_event_accumulator_and_tbparse(decoding):
     runs, _ = read_runs(LOGS)
     for folder, run in runs.items():
         if folder in DAMAGED:
@@ -162,7 +170,7 @@ def test_unsafe_yaml_tags_are_read_as_data_never_run(tmp_path):
     assert problems == []
 
 
-def test_truncated_last_record_keeps_the_records_before_it():
+def test_truncated_last_record_keeps_the_records_before_it(decoding):
     runs, problems = read_runs(LOGS)
     truncated = runs["truncated"]
     assert len(truncated.metrics["val/acc"]) == len(FOLDERS["truncated"]["scalars"]["val/acc"])
@@ -171,7 +179,7 @@ def test_truncated_last_record_keeps_the_records_before_it():
     assert "/truncated/" in cut.path and "complete record(s) before it" in cut.kept
 
 
-def test_damaged_record_is_skipped_and_the_rest_kept():
+def test_damaged_record_is_skipped_and_the_rest_kept(decoding):
     runs, problems = read_runs(LOGS)
     corrupt, original = runs["corrupt"], runs["tbx_seed0"]
     (damaged,) = [p for p in problems if "CRC mismatch" in p.message]
@@ -214,7 +222,7 @@ def test_pure_python_crc32c_is_the_fallback_and_agrees(monkeypatch):
     assert len(runs["."].metrics["train/loss"]) == 3 and len(problems) == 1
 
 
-def test_session_log_start_drops_the_points_it_restarts_from():
+def test_session_log_start_drops_the_points_it_restarts_from(decoding):
     runs, _ = read_runs(LOGS)
     points = FOLDERS["session_restart"]["scalars"]["loss"]
     assert runs["session_restart"].metrics["loss"].steps.tolist() == [p[0] for p in points]
@@ -296,6 +304,33 @@ def test_negative_steps_and_tensor_encodings(tmp_path):
     (folder / "events.out.tfevents.1.host").write_bytes(frame(scalar_event(1.0, -1, "loss", 2.0)))
     runs, _ = read_runs(tmp_path)
     assert runs["run"].metrics["loss"].steps.tolist() == [-1]
+
+
+def test_both_decoding_paths_read_a_large_mixed_file_alike(tmp_path, monkeypatch):
+    steps = [0, 1, 127, 128, 300, 2**21, 2**28, 2**35, -5, 7, 8]
+    records = [frame(field(1, 1, struct.pack("<d", 1.0)) + field(3, 2, b"brain.Event:2"))]
+    for index in range(120):
+        step = steps[index % len(steps)]
+        tag = ["loss", "acc", "x" * 200, "lr"][index % 4]  # a 200-byte tag needs two length bytes
+        records.append(frame(scalar_event(10.0 + index, step, tag, index / 7)))
+        if index == 60:
+            session_start = (
+                field(1, 1, struct.pack("<d", 5.0)) + field(2, 0, 300) + field(7, 2, field(1, 0, 1))
+            )
+            records.append(frame(session_start))
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "events.out.tfevents.1.host").write_bytes(b"".join(records))
+    read = {}
+    for minimum in (10**9, 1):
+        monkeypatch.setattr(tensorboard_events, "_VECTOR_MINIMUM", minimum)
+        runs, _ = read_runs(tmp_path)
+        read[minimum] = {
+            key: (series.steps.tolist(), series.values.tolist(), series.times.tolist())
+            for key, series in runs["run"].metrics.items()
+        }
+    assert read[1] == read[10**9]
+    assert sorted(read[1]) == ["acc", "loss", "lr", "x" * 200]
+    assert max(read[1]["loss"][0]) == 2**35
 
 
 def test_dated_session_end_gives_the_status():

@@ -145,22 +145,22 @@ def read_metric_file(path: str, key: str, builder: SeriesBuilder, problems: list
     """Read one metric file (`timestamp_ms value step` per line) into the builder."""
     try:
         with open(path, "rb") as handle:
-            text = handle.read().decode("ascii", errors="replace")
+            data = handle.read()
     except OSError as error:
         problems.append(Problem(path, f"cannot be read ({error.strerror})", "the other metrics"))
         return
-    lines = text.count("\n")
+    lines = data.count(b"\n")
     # what MLflow appends: whole lines `ts value step`; anything else takes the careful path
-    if lines and text.endswith("\n") and text.count(" ") == 2 * lines:
+    if lines and data.endswith(b"\n") and data.count(b" ") == 2 * lines:
         try:
-            numbers = list(map(float, text.split()))
+            numbers = list(map(float, data.split()))  # float() reads bytes, nan and inf included
         except ValueError:
             numbers = []
         if len(numbers) == 3 * lines:
             table = np.array(numbers, dtype=np.float64).reshape(-1, 3)
             add_points(builder, key, table[:, 2], table[:, 0], table[:, 1])
             return
-    _read_metric_lines(path, key, text, builder, problems)
+    _read_metric_lines(path, key, data.decode("utf-8", errors="replace"), builder, problems)
 
 
 def _read_metric_lines(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import time
 from collections import defaultdict
+from itertools import chain
 from typing import Any
 from urllib.parse import quote
 
@@ -123,47 +125,56 @@ def _values_by_run(conn: sqlite3.Connection, table: str, infos: dict[str, Any]) 
 def _series_by_run(
     conn: sqlite3.Connection, path: str, infos: dict[str, Any], problems: list[Problem]
 ) -> dict[str, dict[str, Series]]:
-    """Return {run: {key: Series}} from the metrics table, NaN and ±inf decoded."""
-    rows = conn.execute(
-        "SELECT run_uuid, key, step, timestamp, value, is_nan FROM metrics ORDER BY run_uuid, key"
+    """Return {run: {key: Series}} from the metrics table, NaN and ±inf decoded.
+
+    Points come as numbers only, ordered by run and key (MLflow's index on run_uuid, key, step),
+    and are cut into series by the group sizes of the same order: no string per point.
+    """
+    groups = conn.execute(
+        "SELECT run_uuid, key, count(*) FROM metrics GROUP BY run_uuid, key ORDER BY run_uuid, key"
     ).fetchall()
+    table = _points_table(conn)
     found: dict[str, dict[str, Series]] = {}
-    if not rows:
+    if len(table) != sum(group[2] for group in groups):
+        problems.append(Problem(path, "metrics changed while being read", "no metric values; collect again"))
         return found
-    run_ids, keys, steps, times, values, nans = zip(*rows)
-    steps_array = np.array(steps, dtype=np.float64)
-    times_array = np.array(times, dtype=np.float64)
-    values_array = np.array(values, dtype=np.float64)
-    values_array[np.array(nans, dtype=bool)] = np.nan
-    values_array[values_array == _LARGEST] = np.inf
-    values_array[values_array == -_LARGEST] = -np.inf
-    run_column = np.array(run_ids, dtype=object)
-    key_column = np.array(keys, dtype=object)
-    changes = np.flatnonzero((run_column[1:] != run_column[:-1]) | (key_column[1:] != key_column[:-1])) + 1
-    starts = [0, *changes.tolist()]
-    ends = [*changes.tolist(), len(rows)]
-    current: str | None = None
-    builder = SeriesBuilder()
-    for start, end in zip(starts, ends):
-        run_id = run_ids[start]
-        if run_id != current:
-            if current is not None:
-                found[current] = _build(builder, path, current, problems)
-            current, builder = run_id, SeriesBuilder()
+    values = table[:, 2]
+    values[table[:, 3] != 0] = np.nan
+    values[values == _LARGEST] = np.inf
+    values[values == -_LARGEST] = -np.inf
+    builders: dict[str, SeriesBuilder] = {}
+    start = 0
+    for run_id, key, count in groups:
+        end = start + count
         if run_id in infos:
-            add_points(
-                builder, keys[start], steps_array[start:end], times_array[start:end], values_array[start:end]
-            )
-    if current is not None:
-        found[current] = _build(builder, path, current, problems)
-    return {run_id: series for run_id, series in found.items() if run_id in infos}
+            builder = builders.get(run_id)
+            if builder is None:
+                builder = builders[run_id] = SeriesBuilder()
+            add_points(builder, key, table[start:end, 0], table[start:end, 1], values[start:end])
+        start = end
+    for run_id, builder in builders.items():
+        series, series_problems = builder.build(f"{path}#run={run_id}")
+        problems.extend(series_problems)
+        found[run_id] = series
+    return found
 
 
-def _build(builder: SeriesBuilder, path: str, run_id: str, problems: list[Problem]) -> dict[str, Series]:
-    """Build one run's series, naming the run in the problems met."""
-    series, series_problems = builder.build(f"{path}#run={run_id}")
-    problems.extend(series_problems)
-    return series
+def _points_table(conn: sqlite3.Connection) -> np.ndarray:
+    """Return every metric point as rows (step, timestamp, value, is_nan), ordered by run and key."""
+    collecting = gc.isenabled()
+    gc.disable()  # half a million row tuples would trigger repeated full collections for nothing
+    try:
+        rows = conn.execute(
+            "SELECT step, timestamp, value, is_nan FROM metrics ORDER BY run_uuid, key, step"
+        ).fetchall()
+        try:
+            flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=4 * len(rows))
+            return flat.reshape(-1, 4)
+        except (TypeError, ValueError):  # a NULL somewhere: the slower conversion makes it NaN
+            return np.array(rows, dtype=np.float64).reshape(-1, 4)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _some(names: list[str], limit: int = 5) -> str:

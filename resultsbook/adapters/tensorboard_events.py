@@ -15,16 +15,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.tb_proto import (
+    SimpleScalars,
     WireError,
     parse_event,
     parse_hparams_content,
     parse_simple_scalar,
+    parse_simple_scalars,
     parse_summary,
     tensor_scalar,
 )
-from resultsbook.adapters.tfrecord import iter_records
+from resultsbook.adapters.tfrecord import frame_records
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
 from resultsbook.series import SeriesBuilder
@@ -39,6 +43,8 @@ _SESSION_START = 1
 _END_STATUS = {1: "finished", 2: "failed", 3: "running"}
 _LIGHTNING_VERSION = re.compile(r"version_\d+")
 _NAN = float("nan")
+# below this many records, decoding record by record beats the fixed cost of array operations
+_VECTOR_MINIMUM = 64
 
 
 class TensorboardAdapter(Adapter):
@@ -150,11 +156,15 @@ def _event_files_below(path: str, dirs: tuple[str, ...]) -> list[tuple[str, list
     return found
 
 
+_Chunk = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # record order, steps, values, times
+
+
 @dataclass
 class EventData:
     """What a folder's event files hold: scalar points by tag, hparams, how the session ended."""
 
-    points: dict[str, tuple[list[int], list[float], list[float]]] = field(default_factory=dict)
+    chunks: dict[str, list[_Chunk]] = field(default_factory=dict)
+    restarts: list[tuple[int, int]] = field(default_factory=list)  # (record order, step) of START
     hparams: dict[str, Any] | None = None
     end_status: int | None = None
     end_time: float | None = None
@@ -162,8 +172,24 @@ class EventData:
 
     def add_to(self, builder: SeriesBuilder, folder: str) -> None:
         """Add every tag's points to a series builder, named after the sub-folder they come from."""
-        for tag, (steps, values, times) in self.points.items():
-            builder.add_column(metric_key(folder, tag), steps, values, times)  # type: ignore[arg-type]
+        for tag, chunks in self.chunks.items():
+            order, steps, values, times = _in_record_order(chunks)
+            keep = np.ones(len(order), dtype=bool)
+            for restart, step in self.restarts:  # TensorBoard drops what a restart logs again
+                keep &= (order > restart) | (steps < step)
+            if not keep.all():
+                steps, values, times = steps[keep], values[keep], times[keep]
+            if len(steps):
+                builder.add_column(metric_key(folder, tag), steps, values, times)
+
+
+def _in_record_order(chunks: list[_Chunk]) -> _Chunk:
+    """Join a tag's chunks of points into arrays ordered as the records were written."""
+    if len(chunks) == 1:
+        return chunks[0]
+    joined = tuple(np.concatenate([chunk[i] for chunk in chunks]) for i in range(4))
+    order = np.argsort(joined[0], kind="stable")
+    return joined[0][order], joined[1][order], joined[2][order], joined[3][order]
 
 
 def metric_key(folder: str, tag: str) -> str:
@@ -186,7 +212,7 @@ def read_event_files(paths: list[str], problems: list[Problem]) -> EventData:
     """Read event files (in name order, as one stream) into scalar points, hparams and end status."""
     data = EventData()
     plugins: dict[str, str] = {}  # TF writes a tag's plugin metadata on its first value only
-    tags: dict[bytes, str] = {}
+    offset = 0  # record order across the files
     for path in sorted(paths):
         try:
             with open(path, "rb") as handle:
@@ -194,39 +220,77 @@ def read_event_files(paths: list[str], problems: list[Problem]) -> EventData:
         except OSError as error:
             problems.append(Problem(path, f"cannot be read ({error.strerror})", "the other event files"))
             continue
+        starts, ends = frame_records(path, content, problems)
+        if not len(starts):
+            continue
+        pending: dict[str, tuple[list[int], list[int], list[float], list[float]]] = {}
+        if len(starts) < _VECTOR_MINIMUM:
+            general = list(range(len(starts)))
+            simple = None
+        else:
+            simple = parse_simple_scalars(content, starts, ends)
+            general = np.flatnonzero(~simple.simple).tolist()
         bad = 0
-        points = data.points
-        for record in iter_records(path, content, problems):
-            simple = parse_simple_scalar(record)
-            if simple is not None:
-                wall_time, step, tag_bytes, number = simple
-                tag = tags.get(tag_bytes)
-                if tag is None:
-                    tag = tags[tag_bytes] = tag_bytes.decode("utf-8", errors="replace")
-                if plugins.get(tag, _SCALARS_PLUGIN) == _SCALARS_PLUGIN:
-                    series = points.get(tag)
-                    if series is None:
-                        series = points[tag] = ([], [], [])
-                    series[0].append(step)
-                    series[1].append(number)
-                    series[2].append(wall_time or _NAN)
-                    continue
+        for index in general:
             try:
-                _add_event(record, data, plugins)
+                _add_event(content[starts[index] : ends[index]], offset + index, data, plugins, pending)
             except (WireError, ValueError, UnicodeDecodeError, IndexError):
                 bad += 1
         if bad:
             problems.append(Problem(path, f"{bad} record(s) are not valid Event messages", "the others"))
+        for tag, (order, steps, values, times) in pending.items():
+            data.chunks.setdefault(tag, []).append(
+                (np.array(order), np.array(steps, dtype=np.float64), np.array(values), np.array(times))
+            )
+        if simple is not None:
+            if data.first_time is None and simple.simple[0] and simple.wall_times[0]:
+                data.first_time = float(simple.wall_times[0])
+            _add_simple_scalars(simple, offset, plugins, data)
+        offset += len(starts)
     return data
 
 
-def _add_event(record: bytes, data: EventData, plugins: dict[str, str]) -> None:
-    """Add one Event's scalars, hparams and session-log restarts to `data`."""
+def _add_simple_scalars(simple: SimpleScalars, offset: int, plugins: dict[str, str], data: EventData) -> None:
+    """Add a file's simple scalar points to `data`, one chunk per tag."""
+    if not simple.tags:
+        return
+    order = np.flatnonzero(simple.simple) + offset
+    by_tag = np.argsort(simple.tag_codes, kind="stable")
+    bounds = np.cumsum(np.bincount(simple.tag_codes, minlength=len(simple.tags))).tolist()
+    times = np.where(simple.wall_times == 0, np.nan, simple.wall_times)  # Guild writes no wall time
+    steps = simple.steps.astype(np.float64)
+    first = 0
+    for code, tag_bytes in enumerate(simple.tags):
+        rows = by_tag[first : bounds[code]]
+        first = bounds[code]
+        tag = tag_bytes.decode("utf-8", errors="replace")
+        if plugins.get(tag, _SCALARS_PLUGIN) != _SCALARS_PLUGIN:
+            continue
+        data.chunks.setdefault(tag, []).append((order[rows], steps[rows], simple.values[rows], times[rows]))
+
+
+def _add_event(
+    record: bytes,
+    order: int,
+    data: EventData,
+    plugins: dict[str, str],
+    pending: dict[str, tuple[list[int], list[int], list[float], list[float]]],
+) -> None:
+    """Add one Event's scalars, hparams and session-log restarts."""
+    simple = parse_simple_scalar(record)
+    if simple is not None:
+        wall_time, step, tag_bytes, simple_value = simple
+        tag = tag_bytes.decode("utf-8", errors="replace")
+        if plugins.get(tag, _SCALARS_PLUGIN) == _SCALARS_PLUGIN:
+            _append(pending, tag, order, step, simple_value, wall_time)
+            if data.first_time is None and wall_time:
+                data.first_time = wall_time
+            return
     event = parse_event(record)
     if data.first_time is None and event.wall_time:
         data.first_time = event.wall_time
     if event.session_status == _SESSION_START:
-        _purge_from(data, event.step)
+        data.restarts.append((order, event.step))
         return
     if event.summary is None:
         return
@@ -244,14 +308,26 @@ def _add_event(record: bytes, data: EventData, plugins: dict[str, str]) -> None:
             number = tensor_scalar(value.tensor)
         else:
             number = None
-        if number is None:
-            continue
-        points = data.points.get(tag)
-        if points is None:
-            points = data.points[tag] = ([], [], [])
-        points[0].append(event.step)
-        points[1].append(number)
-        points[2].append(event.wall_time or _NAN)
+        if number is not None:
+            _append(pending, tag, order, event.step, number, event.wall_time)
+
+
+def _append(
+    pending: dict[str, tuple[list[int], list[int], list[float], list[float]]],
+    tag: str,
+    order: int,
+    step: int,
+    value: float,
+    wall_time: float,
+) -> None:
+    """Add one point of a tag to the points decoded record by record."""
+    points = pending.get(tag)
+    if points is None:
+        points = pending[tag] = ([], [], [], [])
+    points[0].append(order)
+    points[1].append(step)
+    points[2].append(value)
+    points[3].append(wall_time or _NAN)
 
 
 def _add_hparams(content: bytes, data: EventData) -> None:
@@ -262,14 +338,6 @@ def _add_hparams(content: bytes, data: EventData) -> None:
     if decoded.end_status is not None:
         data.end_status = decoded.end_status
         data.end_time = decoded.end_time
-
-
-def _purge_from(data: EventData, step: int) -> None:
-    """Drop points at or after `step`: a SessionLog START means a restart from there (as TensorBoard does)."""
-    for tag, (steps, values, times) in list(data.points.items()):
-        keep = [index for index, s in enumerate(steps) if s < step]
-        if len(keep) != len(steps):
-            data.points[tag] = ([steps[i] for i in keep], [values[i] for i in keep], [times[i] for i in keep])
 
 
 def _merge_hparams(params: dict[str, Any], found: dict[str, Any], path: str, problems: list[Problem]) -> None:

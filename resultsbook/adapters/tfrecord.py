@@ -10,6 +10,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterator
 
+import numpy as np
+
 from resultsbook.models import Problem
 
 _LENGTH = struct.Struct("<Q")
@@ -48,7 +50,7 @@ def _compiled_crc32c() -> Callable[[bytes], int] | None:
         return None
     if getattr(google_crc32c, "implementation", "c") != "c":
         return None  # its own pure-Python fallback is no faster than ours
-    return google_crc32c.value  # type: ignore[no-any-return]
+    return google_crc32c.value
 
 
 crc32c: Callable[[bytes], int] = _compiled_crc32c() or crc32c_python
@@ -61,49 +63,73 @@ def masked_crc32c(data: bytes) -> int:
 
 
 def iter_records(path: str, data: bytes, problems: list[Problem]) -> Iterator[bytes]:
-    """Yield the data of each intact record of a TFRecord file's bytes, reporting damage.
+    """Yield the data of each intact record of a TFRecord file's bytes, reporting damage."""
+    starts, ends = frame_records(path, data, problems)
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        yield data[start:end]
 
-    The length's own CRC is checked only when the data's CRC fails or the record runs past the end
-    of the file (a wrong length would make the data CRC fail anyway): it tells a damaged record,
-    which is skipped, from a damaged length, after which the file cannot be framed.
+
+def frame_records(path: str, data: bytes, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """Return where the data of each intact record starts and ends, reporting damage.
+
+    First the records are framed by their lengths alone, then every data CRC is checked at once.
+    The length's own CRC is checked only for a record whose data CRC fails, or that runs past the
+    end of the file: it tells a damaged record, which is skipped, from a damaged length, after
+    which nothing can be framed (a wrong length makes the data CRC fail anyway).
     """
     size = len(data)
-    position = 0
-    count = 0
-    skipped = 0
-    crc = crc32c
     unpack_length = _LENGTH.unpack_from
-    unpack_crc = _CRC.unpack_from
-    while position < size:
-        if position + 12 > size:
-            problems.append(_cut_off(path, count, position, size))
-            return
+    heads: list[int] = []
+    ends: list[int] = []
+    position = 0
+    while position + 12 <= size:
         end = position + 12 + unpack_length(data, position)[0]
         if end + 4 > size:
-            if _length_intact(data, position):
-                problems.append(_cut_off(path, count, position, size))
-            else:
-                problems.append(_bad_length(path, count, skipped, position))
-            return
-        record = data[position + 12 : end]
-        masked = crc(record)
-        if ((((masked >> 15) | (masked << 17)) + _MASK_DELTA) & 0xFFFFFFFF) == unpack_crc(data, end)[0]:
-            count += 1
-            position = end + 4
-            yield record
-            continue
-        if not _length_intact(data, position):
-            problems.append(_bad_length(path, count, skipped, position))
-            return
-        skipped += 1
+            break
+        heads.append(position)
+        ends.append(end)
+        position = end + 4
+    crc = crc32c
+    computed = np.array([crc(data[head + 12 : end]) for head, end in zip(heads, ends)], dtype=np.uint64)
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    end_array = np.array(ends, dtype=np.int64)
+    stored = buffer[end_array[:, None] + np.arange(4)].view("<u4").ravel()
+    masked = (
+        ((computed >> np.uint64(15)) | (computed << np.uint64(17))) + np.uint64(_MASK_DELTA)
+    ) & np.uint64(0xFFFFFFFF)
+    damaged = np.flatnonzero(masked != stored).tolist()
+    starts = np.array(heads, dtype=np.int64) + 12
+    if damaged:
+        keep, position = _drop_damaged(path, data, heads, ends, damaged, problems)
+        starts, end_array = starts[keep], end_array[keep]
+    if position < size:
+        kept = len(starts)
+        if position + 12 > size or _length_intact(data, position):
+            problems.append(_cut_off(path, kept, position, size))
+        else:
+            problems.append(_bad_length(path, kept, len(damaged), position))
+    return starts, end_array
+
+
+def _drop_damaged(
+    path: str, data: bytes, heads: list[int], ends: list[int], damaged: list[int], problems: list[Problem]
+) -> tuple[list[int], int]:
+    """Return the records to keep and where framing ended: skip the records whose data CRC fails,
+    stop at one whose length is damaged too."""
+    skip: set[int] = set()
+    for index in damaged:
+        if not _length_intact(data, heads[index]):
+            problems.append(_bad_length(path, index - len(skip), len(skip), heads[index]))
+            return [i for i in range(index) if i not in skip], len(data)
+        skip.add(index)
         problems.append(
             Problem(
                 path,
-                f"record {count + skipped} (byte {position}) is damaged (CRC mismatch)",
+                f"record {index + 1} (byte {heads[index]}) is damaged (CRC mismatch)",
                 "every other record",
             )
         )
-        position = end + 4
+    return [i for i in range(len(heads)) if i not in skip], ends[-1] + 4
 
 
 def _length_intact(data: bytes, position: int) -> bool:
