@@ -161,6 +161,18 @@ def test_cut_off_last_metric_line_keeps_the_lines_before_it(tmp_path):
     assert any("cut off" in p.message and p.path.endswith("val_acc") for p in problems)
 
 
+def test_a_bad_line_costs_only_itself(tmp_path):
+    root = copy_filestore(tmp_path)
+    folder = run_folder(root, "mlp-seed0")
+    with open(folder / "metrics" / "val_acc", "a") as handle:
+        handle.write("1700000004000 oops 40\n1700000005000 0.85 50\n")
+    runs, problems = read_runs(root)
+    (run,) = [r for r in runs.values() if r.name == "mlp-seed0"]
+    assert list(run.metrics["val_acc"].values) == [0.2, 0.5, 0.7, 0.8, 0.85]
+    assert list(run.metrics["train/loss"].values) == [2.3, 1.1, 0.7, 0.5]
+    assert [p.message for p in problems] == ["1 line(s) are not `timestamp value step`"]
+
+
 def test_meta_yaml_caught_while_mlflow_rewrites_it_is_reported_not_fatal(tmp_path):
     root = copy_filestore(tmp_path)
     folder = run_folder(root, "mlp-seed1")

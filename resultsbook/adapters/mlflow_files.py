@@ -39,7 +39,7 @@ def read_run_folder(
         info = {**info, "lifecycle_stage": "deleted"}
     params: dict[str, str] = {}
     tags: dict[str, str] = {}
-    builder = SeriesBuilder()
+    metric_files: list[tuple[str, str]] = []
     prefix = run_path.rstrip(os.sep) + os.sep
     for path in source.files:
         if not path.startswith(prefix):
@@ -47,11 +47,13 @@ def read_run_folder(
         kind, _, key = path[len(prefix) :].partition(os.sep)
         key = key.replace(os.sep, "/")  # keys with "/" are nested folders
         if kind == "metrics":
-            read_metric_file(path, key, builder, problems)
+            metric_files.append((path, key))
         elif kind in ("params", "tags"):
             value = _read_value(path, problems)
             if value is not None:
                 (params if kind == "params" else tags)[key] = value
+    builder = SeriesBuilder()
+    read_metric_files(metric_files, builder, problems)
     series, series_problems = builder.build(os.path.join(run_path, "metrics"))
     problems.extend(series_problems)
     name = experiment_meta.get("name")
@@ -141,26 +143,43 @@ def _read_value(path: str, problems: list[Problem]) -> str | None:
         return data.decode("utf-8", errors="replace")
 
 
-def read_metric_file(path: str, key: str, builder: SeriesBuilder, problems: list[Problem]) -> None:
-    """Read one metric file (`timestamp_ms value step` per line) into the builder."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        problems.append(Problem(path, f"cannot be read ({error.strerror})", "the other metrics"))
-        return
-    lines = data.count(b"\n")
-    # what MLflow appends: whole lines `ts value step`; anything else takes the careful path
-    if lines and data.endswith(b"\n") and data.count(b" ") == 2 * lines:
+def read_metric_files(files: list[tuple[str, str]], builder: SeriesBuilder, problems: list[Problem]) -> None:
+    """Read a run's metric files (`timestamp_ms value step` per line, path and key) into the builder.
+
+    The files MLflow wrote whole (full lines of three fields) are parsed in one go; the others
+    line by line.
+    """
+    whole: list[tuple[str, bytes, int]] = []
+    for path, key in files:
         try:
-            numbers = list(map(float, data.split()))  # float() reads bytes, nan and inf included
-        except ValueError:
-            numbers = []
-        if len(numbers) == 3 * lines:
-            table = np.array(numbers, dtype=np.float64).reshape(-1, 3)
-            add_points(builder, key, table[:, 2], table[:, 0], table[:, 1])
-            return
-    _read_metric_lines(path, key, data.decode("utf-8", errors="replace"), builder, problems)
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            problems.append(Problem(path, f"cannot be read ({error.strerror})", "the other metrics"))
+            continue
+        lines = data.count(b"\n")
+        if lines and data.endswith(b"\n") and data.count(b" ") == 2 * lines:
+            whole.append((key, data, lines))
+        else:
+            _read_metric_lines(path, key, data.decode("utf-8", errors="replace"), builder, problems)
+    if not whole:
+        return
+    try:
+        text = b"".join(data for _, data, _ in whole).decode("latin-1")  # float(str) beats float(bytes)
+        numbers = list(map(float, text.split()))
+    except ValueError:
+        numbers = []
+    if len(numbers) != 3 * sum(lines for _, _, lines in whole):  # a bad token: find it file by file
+        paths = dict((key, path) for path, key in files)
+        for key, data, _ in whole:
+            _read_metric_lines(paths[key], key, data.decode("utf-8", errors="replace"), builder, problems)
+        return
+    table = np.array(numbers, dtype=np.float64).reshape(-1, 3)
+    first = 0
+    for key, _, lines in whole:
+        part = table[first : first + lines]
+        first += lines
+        add_points(builder, key, part[:, 2], part[:, 0], part[:, 1])
 
 
 def _read_metric_lines(
