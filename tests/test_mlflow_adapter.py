@@ -170,7 +170,10 @@ def test_a_bad_line_costs_only_itself(tmp_path):
     (run,) = [r for r in runs.values() if r.name == "mlp-seed0"]
     assert list(run.metrics["val_acc"].values) == [0.2, 0.5, 0.7, 0.8, 0.85]
     assert list(run.metrics["train/loss"].values) == [2.3, 1.1, 0.7, 0.5]
-    assert [p.message for p in problems] == ["1 line(s) are not `timestamp value step`"]
+    bad_lines = [p for p in problems if "timestamp value step" in p.message]
+    assert [(p.path, p.message) for p in bad_lines] == [
+        (str(folder / "metrics" / "val_acc"), "1 line(s) are not `timestamp value step`")
+    ]
 
 
 def test_meta_yaml_caught_while_mlflow_rewrites_it_is_reported_not_fatal(tmp_path):
