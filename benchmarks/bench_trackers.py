@@ -8,7 +8,7 @@ written once under --workdir by ../shared/bench/make_corpus.py with the real wri
 store, MLflow's SQLite store, tensorboardX event files (+ add_hparams). For each corpus, alternated
 --repeat times, each in a fresh process, page cache warm:
 
-- resultsbook `read`: find every source and read every run with its full histories into memory,
+- resultsbook `read` (3 times a round, being short): find every source and read every run with its full histories into memory,
   the like-for-like counterpart of the peers (import time excluded, reported apart);
 - resultsbook `collect`: the same plus writing everything into a fresh store;
 - the peer, timed by ../shared/bench/bench_mlflow.py (setup + `search_runs` + `get_metric_history`
@@ -49,6 +49,7 @@ PEERS = {
         ("EventAccumulator", ["bench_tb.py", "--tool", "eventacc"]),
     ],
 }
+OURS_PER_ROUND = 3
 TARGETS = {
     ("mlflow-file", "mlflow client"): 20,
     ("mlflow-sqlite", "mlflow client"): 50,
@@ -207,8 +208,9 @@ def bench(name: str, corpus: Path, peer_python: str, repeat: int) -> list[dict[s
     reads, collects = [], []
     peers: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in PEERS[name]}
     for _ in range(repeat):
-        reads.append(ours("read", corpus))
-        collects.append(ours("collect", corpus))
+        for _ in range(OURS_PER_ROUND):  # ours is short, so more exposed to other processes' bursts
+            reads.append(ours("read", corpus))
+            collects.append(ours("collect", corpus))
         for label, script in PEERS[name]:
             peers[label].append(peer(peer_python, script, corpus))
     check = check_against_peer(name, corpus, peer_python)

@@ -11,6 +11,7 @@ import numpy as np
 from resultsbook.adapters.mlflow_runs import META_FILE, add_points, deleted_problem, make_run_record
 from resultsbook.models import Problem, ReadResult, Source
 from resultsbook.series import SeriesBuilder
+from resultsbook.textio import read_file_bytes
 from resultsbook.yamlio import load_yaml_text
 
 # a line of the flat YAML that MLflow's safe_dump writes: `key: value`, value plain or single-quoted
@@ -87,8 +88,7 @@ def read_meta(
 ) -> dict[str, Any] | None:
     """Read a run's or experiment's meta.yaml (flat YAML), or report why it could not be."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
+        text = read_file_bytes(path).decode("utf-8", errors="replace")
     except OSError as error:
         problems.append(Problem(path, f"cannot be read ({error.strerror})", kept))
         return None
@@ -131,8 +131,7 @@ def parse_flat_yaml(text: str) -> dict[str, Any] | None:
 def _read_value(path: str, problems: list[Problem]) -> str | None:
     """Read a param or tag file: its whole text is the value."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_file_bytes(path)
     except OSError as error:
         problems.append(Problem(path, f"cannot be read ({error.strerror})", "the other values"))
         return None
@@ -152,8 +151,7 @@ def read_metric_files(files: list[tuple[str, str]], builder: SeriesBuilder, prob
     whole: list[tuple[str, bytes, int]] = []
     for path, key in files:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_file_bytes(path)
         except OSError as error:
             problems.append(Problem(path, f"cannot be read ({error.strerror})", "the other metrics"))
             continue

@@ -71,8 +71,8 @@ class MlflowAdapter(Adapter):
         if META_FILE in folder.files:
             if _RUN_ID.fullmatch(name) and any(d in folder.dirs for d in RUN_FOLDERS):
                 return Claim((self._run_folder_source(folder.path),))
-            if _EXPERIMENT_ID.fullmatch(name):
-                return Claim((), descend=True)  # its run folders are claimed one by one
+            if _EXPERIMENT_ID.fullmatch(name) and any(_RUN_ID.fullmatch(d) for d in folder.dirs):
+                return Claim((), descend=True)  # an experiment: its run folders are claimed one by one
         databases = [n for n in folder.files if n in DATABASE_FILES or (forced and _is_database_name(n))]
         if databases:
             sources = tuple(self._database_source(folder, n) for n in sorted(databases))

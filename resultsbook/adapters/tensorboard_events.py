@@ -32,6 +32,7 @@ from resultsbook.adapters.tfrecord import frame_records
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
 from resultsbook.series import SeriesBuilder
+from resultsbook.textio import read_file_bytes
 from resultsbook.yamlio import read_yaml_file
 
 EVENTS_MARK = "tfevents"
@@ -215,8 +216,7 @@ def read_event_files(paths: list[str], problems: list[Problem]) -> EventData:
     offset = 0  # record order across the files
     for path in sorted(paths):
         try:
-            with open(path, "rb") as handle:
-                content = handle.read()
+            content = read_file_bytes(path)
         except OSError as error:
             problems.append(Problem(path, f"cannot be read ({error.strerror})", "the other event files"))
             continue
