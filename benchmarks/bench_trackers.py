@@ -15,7 +15,8 @@ store, MLflow's SQLite store, tensorboardX event files (+ add_hparams). For each
   for every run and metric) or bench_tb.py (tbparse `SummaryReader(...).scalars`, tensorboard's
   `EventAccumulator` with every point kept).
 
-Medians are printed as JSON lines and a Markdown table. Then, untimed, the peer's own reader dumps
+For the file store, the floor is timed too: merely opening every file and parsing the metric
+lines' numbers with `float()`. Medians are printed as JSON lines and a Markdown table. Then, untimed, the peer's own reader dumps
 every run's params and final values, and the store of the last collect must hold the same.
 """
 
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +126,26 @@ PEER_DUMP_TENSORBOARD = textwrap.dedent(
 )
 
 
+def file_store_floor(corpus: Path) -> float:
+    """Time merely opening every file of a file store and parsing its metric lines' numbers."""
+    start = time.perf_counter()
+    for experiment in os.scandir(corpus):
+        if not experiment.is_dir():
+            continue
+        for run in os.scandir(experiment.path):
+            if not run.is_dir():
+                continue
+            with open(os.path.join(run.path, "meta.yaml"), "rb") as handle:
+                handle.read()
+            for sub in ("params", "tags", "metrics"):
+                for entry in os.scandir(os.path.join(run.path, sub)):
+                    with open(entry.path, "rb") as handle:
+                        data = handle.read()
+                    if sub == "metrics":
+                        list(map(float, data.split()))
+    return time.perf_counter() - start
+
+
 def make_corpus(name: str, folder: Path, peer_python: str, runs: int) -> None:
     """Write a corpus with the real writers, once (reused across benchmark runs)."""
     if (folder / "DONE").exists():
@@ -214,6 +236,9 @@ def bench(name: str, corpus: Path, peer_python: str, repeat: int) -> list[dict[s
         for label, script in PEERS[name]:
             peers[label].append(peer(peer_python, script, corpus))
     check = check_against_peer(name, corpus, peer_python)
+    floor = (
+        statistics.median(file_store_floor(corpus) for _ in range(repeat)) if name == "mlflow-file" else None
+    )
     read_s = statistics.median(r["seconds"] for r in reads)
     collect_s = statistics.median(c["seconds"] for c in collects)
     results = []
@@ -235,6 +260,7 @@ def bench(name: str, corpus: Path, peer_python: str, repeat: int) -> list[dict[s
             "peer_import_s": round(statistics.median(m["import_s"] for m in measured), 3),
             "import_s": round(statistics.median(r["import_s"] for r in reads), 3),
             "peak_mb_read": round(max(r["peak_mb"] for r in reads), 1),
+            "open_and_parse_floor_s": None if floor is None else round(floor, 3),
             "peer_detail": {k: v for k, v in measured[0].items() if k.endswith("_s")},
             "check": check,
         }
