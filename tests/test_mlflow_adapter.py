@@ -110,6 +110,13 @@ def test_deleted_runs_are_skipped_and_reported_unless_kept(store):
     assert all(kept[key].provenance["mlflow"]["lifecycle_stage"] == "deleted" for key in visible)
 
 
+def test_an_unknown_deleted_option_is_refused_with_the_choices():
+    from resultsbook.errors import AdapterError
+
+    with pytest.raises(AdapterError, match="skip, keep"):
+        read_runs(STORES["sqlite"], deleted="maybe")
+
+
 def test_sqlite_infinities_are_decoded_where_mlflow_client_returns_the_largest_double():
     runs, _ = read_runs(STORES["sqlite"])
     (diverged,) = [run for run in runs.values() if run.name == "mlp-seed2-diverged"]

@@ -60,7 +60,9 @@ class MlflowAdapter(Adapter):
         super().__init__(**options)
         deleted = str(self.config.get("deleted", "skip")).strip().lower()
         if deleted not in _DELETED_CHOICES:
-            raise AdapterError(f"option deleted={deleted!r} is not one of: {', '.join(_DELETED_CHOICES)}")
+            raise AdapterError(
+                f"option deleted={deleted!r} is not one of {', '.join(_DELETED_CHOICES)}; use one of them"
+            )
         self.keep_deleted = deleted == "keep"
         # experiment meta.yaml by (path, size, mtime): read once per collect, not once per run
         self._experiments: dict[tuple[str, int, int], dict[str, Any]] = {}

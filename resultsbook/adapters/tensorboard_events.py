@@ -60,7 +60,7 @@ class TensorboardAdapter(Adapter):
         self._folded: set[str] = set()  # sub-folders already read as part of their parent's run
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
-        """Claim a folder holding event files, with the event files of its direct sub-folders."""
+        """Claim a folder holding event files, with the event files of the folders below it."""
         if folder.path in self._folded:
             return Claim((), descend=True)
         own = sorted(name for name in folder.files if EVENTS_MARK in name)
@@ -88,7 +88,7 @@ class TensorboardAdapter(Adapter):
         return claim.sources[0] if claim and claim.sources else None
 
     def read(self, source: Source) -> ReadResult:
-        """Read one run folder: its event files, its sub-folders' ones, and hparams.yaml."""
+        """Read one run folder: its event files, those of the folders below it, and hparams.yaml."""
         problems: list[Problem] = []
         root = source.path
         groups: dict[str, list[str]] = {}
