@@ -367,3 +367,20 @@ def test_collect_then_table_through_the_cli(cli):
     assert cells[0]["stats"]["mean"] == pytest.approx(sum(lasts) / len(lasts))
     result = cli("runs")
     assert "failed" in result.output and "running" in result.output
+
+
+def test_later_summary_events_replace_whole_keys_in_log_order(tmp_path):
+    def summary(*items: bytes, removes: Sequence[bytes] = ()) -> bytes:
+        return pb(3, b"".join(pb(1, i) for i in items) + b"".join(pb(2, r) for r in removes))
+
+    records = [
+        run_record(),
+        summary(item("val", {"acc": 1, "f1": 2})),
+        summary(item(["val", "acc"], 3)),
+        summary(item("val", {"acc": 4, "f1": 5, "loss": 9})),
+        summary(item(["val", "acc"], 6), removes=[item(["val", "loss"], None)]),
+        summary(item("best", 0.5), removes=[item("best", None)]),  # removals follow updates
+        summary(item("test", 7)),
+    ]
+    run, _ = read_folder(write_run(tmp_path / "r", records))
+    assert dict(run.summary) == {"val.acc": 6.0, "val.f1": 5.0, "test": 7.0}

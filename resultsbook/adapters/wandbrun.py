@@ -19,6 +19,22 @@ import yaml
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.wandblog import read_log
+from resultsbook.adapters.wandbrecords import (
+    CONFIG,
+    ENVIRONMENT,
+    EXIT,
+    HEADER,
+    HISTORY,
+    PREEMPTING,
+    RUN,
+    SUMMARY,
+    ItemLog,
+    key_path,
+    read_git,
+    read_timestamp,
+    record_type,
+    split_items,
+)
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
 from resultsbook.protowire import LENGTH_DELIMITED, VARINT, WireError, as_signed, as_text, iter_fields
@@ -33,9 +49,6 @@ CONFIG_FILE, SUMMARY_FILE, METADATA_FILE = "config.yaml", "wandb-summary.json", 
 RUN_FILES = (CONFIG_FILE, SUMMARY_FILE, METADATA_FILE)
 _INTERNAL = "_wandb"
 
-# Record.record_type field numbers
-_HISTORY, _SUMMARY, _CONFIG, _RUN, _EXIT, _HEADER, _PREEMPTING, _ENVIRONMENT = 2, 3, 5, 17, 18, 21, 23, 26
-_WANTED = {_HISTORY, _SUMMARY, _CONFIG, _RUN, _EXIT, _HEADER, _PREEMPTING, _ENVIRONMENT}
 # RunRecord string fields kept as provenance (field number -> name)
 _RUN_TEXT = {2: "entity", 6: "group", 7: "job_type", 9: "notes", 12: "sweep_id", 13: "host"}
 # EnvironmentRecord string fields kept as provenance
@@ -96,7 +109,8 @@ class WandbAdapter(Adapter):
             if os.path.basename(path) in RUN_FILES and os.path.exists(path):
                 run.fill_from_file(path, problems)
         fallback = _run_id_of(log) if log is not None else os.path.basename(source.path)
-        return ReadResult((run.to_record(fallback, log is not None, problems),), tuple(problems))
+        record = run.to_record(fallback, log or source.path, log is not None, problems)
+        return ReadResult((record,), tuple(problems))
 
 
 @dataclass
@@ -104,6 +118,8 @@ class WandbRun:
     """What the records of one run say, applied in file order."""
 
     info: dict[str, Any] = field(default_factory=dict)
+    config_log: ItemLog = field(default_factory=ItemLog)
+    summary_log: ItemLog = field(default_factory=ItemLog)
     config: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     environment: dict[str, Any] = field(default_factory=dict)
@@ -127,45 +143,44 @@ class WandbRun:
         broken = 0
         for raw in records:
             try:
-                kind, body = _record_type(raw)
-                if kind == _HISTORY:
+                kind, body = record_type(raw)
+                if kind == HISTORY:
                     self._history(body, keys)
-                elif kind == _SUMMARY:
-                    _apply_items(self.summary, body)
-                elif kind == _CONFIG:
-                    _apply_items(self.config, body)
-                elif kind == _RUN:
+                elif kind == SUMMARY:
+                    self.summary_log.apply(body)
+                elif kind == CONFIG:
+                    self.config_log.apply(body)
+                elif kind == RUN:
                     self._run(body)
-                elif kind == _EXIT:
+                elif kind == EXIT:
                     self._exit(body)
-                elif kind == _ENVIRONMENT:
+                elif kind == ENVIRONMENT:
                     self._environment(body)
-                elif kind == _HEADER:
+                elif kind == HEADER:
                     self._header(body)
-                elif kind == _PREEMPTING:
+                elif kind == PREEMPTING:
                     self.preempting = True
             except (WireError, IndexError):
                 broken += 1
         if broken:
             problems.append(Problem(path, f"{broken} record(s) are not valid protobuf", "the other records"))
+        self.config, bad_config = self.config_log.resolve()
+        self.summary, bad_summary = self.summary_log.resolve()
+        self.bad_json += bad_config + bad_summary
         for key, count in self.skipped.items():
             problems.append(Problem(path, f"{count} value(s) of {key!r} are not numbers", "the numeric ones"))
         if self.bad_json:
-            problems.append(Problem(path, f"{self.bad_json} value(s) are not valid JSON", "the others"))
+            problems.append(Problem(path, f"{self.bad_json} value(s) are not valid JSON", "them as text"))
 
     def _history(self, body: bytes, keys: dict[bytes, str]) -> None:
         """Add one logged row: every numeric key at the row's `_step` and `_timestamp`."""
+        updates, _, step_num = split_items(body, history=True)
         row: dict[str, bytes] = {}
-        step_num = None
-        for number, wire, value in iter_fields(body):
-            if number == 1 and wire == LENGTH_DELIMITED:
-                key_bytes, raw = _item(value)  # type: ignore[arg-type]
-                key = keys.get(key_bytes)
-                if key is None:
-                    key = keys[key_bytes] = key_bytes.decode("utf-8", errors="replace")
-                row[key] = raw
-            elif number == 2 and wire == LENGTH_DELIMITED:
-                step_num = next((v for n, w, v in iter_fields(value) if n == 1 and w == VARINT), 0)  # type: ignore[arg-type]
+        for key_part, raw in updates:
+            key = keys.get(key_part)
+            if key is None:
+                key = keys[key_part] = ".".join(key_path(key_part))
+            row[key] = raw
         values = self._row_values(row)
         step = values.pop("_step", None)
         time = values.pop("_timestamp", None)
@@ -229,13 +244,13 @@ class WandbRun:
                 elif number == 10:
                     self.info.setdefault("tags", []).append(as_text(value))
                 elif number == 4:
-                    _apply_items(self.config, value)
+                    self.config_log.apply(value)
                 elif number == 5:
-                    _apply_items(self.summary, value)
+                    self.summary_log.apply(value)
                 elif number == 17:
-                    self.info["start_time"] = _timestamp(value)
+                    self.info["start_time"] = read_timestamp(value)
                 elif number == 21:
-                    self.git.update(_git(value))
+                    self.git.update(read_git(value))
             elif wire == VARINT and number in (14, 18, 22) and value:
                 self.info[{14: "starting_step", 18: "resumed", 22: "forked"}[number]] = (
                     value if number == 14 else True
@@ -264,9 +279,9 @@ class WandbRun:
             elif number == 5:
                 args.append(as_text(value))
             elif number == 3:
-                self.environment.setdefault("started_at", _timestamp(value))
+                self.environment.setdefault("started_at", read_timestamp(value))
             elif number == 9:
-                for key, text in _git(value).items():
+                for key, text in read_git(value).items():
                     self.environment.setdefault("git", {}).setdefault(key, text)
         if args:
             self.environment.setdefault("args", args)
@@ -313,12 +328,11 @@ class WandbRun:
                     self.environment.setdefault("git", {}).setdefault(key, git[key])
 
     # ------------------------------------------------------------ the run
-    def to_record(self, fallback_name: str, has_log: bool, problems: list[Problem]) -> RunRecord:
+    def to_record(self, fallback_name: str, path: str, has_log: bool, problems: list[Problem]) -> RunRecord:
         """Return the run as resultsbook stores it; `fallback_name` names a run whose log lacks its id."""
-        config = _resolve(self.config, self, problems)
+        config = dict(self.config)
         config.pop(_INTERNAL, None)
-        summary = _resolve(self.summary, self, problems)
-        series, series_problems = self.builder.build(fallback_name)
+        series, series_problems = self.builder.build(path)
         problems.extend(series_problems)
         start = self.info.get("start_time") or self.environment.get("started_at")
         status = self._status(has_log)
@@ -332,7 +346,7 @@ class WandbRun:
             name=self.info.get("name") or self.info.get("run_id") or fallback_name,
             params=flatten_params(config),
             metrics=series,
-            summary=_summary_values(summary),
+            summary=_summary_values(self.summary),
             status=status,
             start_time=start,
             end_time=end,
@@ -368,6 +382,8 @@ class WandbRun:
             identity["runtime"] = self.runtime
         if not self.complete:
             identity["log_complete"] = False
+        if self.format_version is not None:
+            identity["log_format"] = self.format_version
         if identity:
             provenance["wandb"] = identity
         return provenance
@@ -376,124 +392,6 @@ class WandbRun:
 def _run_id_of(log: str) -> str:
     """Return the run id in a log's name, `run-<id>.wandb`."""
     return os.path.basename(log)[len("run-") : -len(".wandb")]
-
-
-# ---------------------------------------------------------------- protobuf messages
-def _record_type(raw: bytes) -> tuple[int, bytes]:
-    """Return the record_type field number of a Record and that field's bytes (0 when not needed)."""
-    for number, wire, value in iter_fields(raw):
-        if number in _WANTED and wire == LENGTH_DELIMITED:
-            return number, value  # type: ignore[return-value]
-    return 0, b""
-
-
-def _item(raw: bytes) -> tuple[bytes, bytes]:
-    """Return the key (nested keys joined with ".") and value_json of a History/Config/SummaryItem."""
-    key = b""
-    nested: list[bytes] = []
-    value = b""
-    for number, _, field_value in iter_fields(raw):
-        if number == 16:
-            value = field_value  # type: ignore[assignment]
-        elif number == 2:
-            nested.append(field_value)  # type: ignore[arg-type]
-        elif number == 1:
-            key = field_value  # type: ignore[assignment]
-    return (b".".join(nested) if nested else key), value
-
-
-def _item_path(raw: bytes) -> tuple[list[str], bytes]:
-    """Return the key path (nested_key, else [key]) and value_json of a Config/SummaryItem."""
-    key = ""
-    nested: list[str] = []
-    value = b""
-    for number, _, field_value in iter_fields(raw):
-        if number == 16:
-            value = field_value  # type: ignore[assignment]
-        elif number == 2:
-            nested.append(as_text(field_value))
-        elif number == 1:
-            key = as_text(field_value)
-    return (nested or [key]), value
-
-
-def _apply_items(tree: dict[str, Any], body: bytes) -> None:
-    """Apply a ConfigRecord/SummaryRecord: updates (1) then removals (2); values stay raw JSON."""
-    removals = []
-    for number, wire, value in iter_fields(body):
-        if wire != LENGTH_DELIMITED or not isinstance(value, bytes):
-            continue
-        if number == 1:
-            path, raw = _item_path(value)
-            node = tree
-            for part in path[:-1]:
-                child = node.get(part)
-                if not isinstance(child, dict):
-                    child = node[part] = _as_tree(child)
-                node = child
-            node[path[-1]] = _Raw(raw)
-        elif number == 2:
-            removals.append(_item_path(value)[0])
-    for path in removals:
-        node = tree
-        for part in path[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                break
-            node = child
-        else:
-            node.pop(path[-1], None)
-
-
-class _Raw(bytes):
-    """A value_json not decoded yet: only the last value of each key is ever needed."""
-
-
-def _as_tree(value: Any) -> dict[str, Any]:
-    """Return a nested value as a dict to update inside (an object logged whole, then a key of it)."""
-    if isinstance(value, _Raw):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def _resolve(tree: Mapping[str, Any], run: WandbRun, problems: list[Problem]) -> dict[str, Any]:
-    """Return a config/summary tree with its raw JSON values decoded."""
-    resolved: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, _Raw):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                run.bad_json += 1
-                value = value.decode("utf-8", errors="replace")
-        elif isinstance(value, dict):
-            value = _resolve(value, run, problems)
-        resolved[key] = value
-    return resolved
-
-
-def _timestamp(raw: bytes) -> float | None:
-    """Return a google.protobuf.Timestamp as seconds since the epoch."""
-    seconds = nanos = 0
-    for number, wire, value in iter_fields(raw):
-        if wire == VARINT and isinstance(value, int):
-            if number == 1:
-                seconds = as_signed(value)
-            elif number == 2:
-                nanos = as_signed(value, 32)
-    return seconds + nanos / 1e9 if seconds or nanos else None
-
-
-def _git(raw: bytes) -> dict[str, str]:
-    """Return a GitRepoRecord as {"commit": ..., "remote": ...} (empty fields left out)."""
-    git = {}
-    for number, _, value in iter_fields(raw):
-        if number in (1, 2) and isinstance(value, bytes) and value:
-            git["remote" if number == 1 else "commit"] = as_text(value)
-    return git
 
 
 # ---------------------------------------------------------------- values
