@@ -384,3 +384,14 @@ def test_later_summary_events_replace_whole_keys_in_log_order(tmp_path):
     ]
     run, _ = read_folder(write_run(tmp_path / "r", records))
     assert dict(run.summary) == {"val.acc": 6.0, "val.f1": 5.0, "test": 7.0}
+
+
+def test_mixed_tree_gives_each_run_to_its_own_adapter(tmp_path):
+    from conftest import curve, write_native_run
+
+    shutil.copytree(FIXTURE / "wandb", tmp_path / "project" / "wandb")
+    write_native_run(tmp_path / "native" / "run1", {"model": "mlp", "seed": 9}, curve([0.5, 0.6]))
+    found = sorted(
+        (adapter.name, os.path.basename(s.path)) for s, adapter in find_sources(CollectRequest(str(tmp_path)))
+    )
+    assert found == sorted([("native", "run1"), *(("wandb", name) for name in EXPECTED)])
