@@ -133,17 +133,26 @@ def main() -> None:
     }
     if args.reader:
         script = textwrap.dedent(PEER).format(pattern=str(out / "wandb" / "*" / "*.wandb"))
-        peer = [json.loads(subprocess.run([args.reader, "-c", script], check=True, capture_output=True,
-                                          text=True).stdout) for _ in range(args.repeat)]
+        peer = [
+            json.loads(
+                subprocess.run([args.reader, "-c", script], check=True, capture_output=True, text=True).stdout
+            )
+            for _ in range(args.repeat)
+        ]
         result["wandb_datastore_parse_s"] = statistics.median(p["seconds"] for p in peer)
     print(json.dumps(result))
     print()
-    print("| reading {runs} W&B offline runs ({points} points, {mb:.1f} MB of .wandb) | s |".format(
-        runs=result["runs"], points=result["points"], mb=size / 1e6))
+    print(
+        "| reading {runs} W&B offline runs ({points} points, {mb:.1f} MB of .wandb) | s |".format(
+            runs=result["runs"], points=result["points"], mb=size / 1e6
+        )
+    )
     print("|---|---:|")
     print(f"| read every file's bytes (floor) | {floor:.3f} |")
     if "wandb_datastore_parse_s" in result:
-        print(f"| wandb 0.28.2 datastore scan + protobuf parse, no tables | {result['wandb_datastore_parse_s']:.3f} |")
+        print(
+            f"| wandb 0.28.2 datastore scan + protobuf parse, no tables | {result['wandb_datastore_parse_s']:.3f} |"
+        )
     print(f"| resultsbook wandb adapter: find + read every run | {adapter:.3f} |")
     print(f"| resultsbook collect into a new store | {store:.3f} |")
 
