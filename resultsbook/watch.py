@@ -66,7 +66,7 @@ def watch_project(
     store = Store.open(db_path or spec.db)
     try:
         memo: dict[str, str] = {}  # table -> selection digest at its last build
-        on_update(rebuild(spec, store, "start", None, then, memo))
+        pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
         while True:
             reloaded = False
             for changes in watchfiles.watch(
@@ -76,13 +76,24 @@ def watch_project(
                 step=20,
                 stop_event=stop_event,
                 raise_interrupt=False,
+                yield_on_timeout=True,
+                rust_timeout=100,
             ):
+                if pending is not None:
+                    # armed now: whatever changes during this full rebuild comes in the next batch
+                    on_update(rebuild(spec, store, pending, None, then, memo))
+                    pending = None
+                    continue
+                if not changes:
+                    continue
                 paths = sorted({path for _, path in changes})
                 if os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}:
-                    spec, update = reload_spec(spec, store, then, memo)
-                    on_update(update)
-                    reloaded = True
-                    break  # the set of watched paths may have changed
+                    fresh, error = reload_spec(spec)
+                    if error is not None:
+                        on_update(error)
+                        continue
+                    spec, pending, reloaded = fresh, "spec", True
+                    break  # the set of watched paths may have changed: re-arm, then rebuild
                 templates = any(_under_any(p, spec.template_dirs) for p in paths)
                 on_update(rebuild(spec, store, "templates" if templates else "runs", paths, then, memo))
             if not reloaded:
@@ -107,14 +118,13 @@ class ChangeFilter:
         return bool(self.default(change, path))
 
 
-def reload_spec(spec: Spec, store: Store, then: str | None, memo: dict[str, str]) -> tuple[Spec, WatchUpdate]:
-    """Read the edited spec and rebuild everything; keep the old spec if the new one is invalid."""
+def reload_spec(spec: Spec) -> tuple[Spec, WatchUpdate | None]:
+    """Read the edited spec; when it is invalid, keep the old one and return the error to show."""
     started = time.time()
     try:
-        fresh = load_spec(spec.path)
+        return load_spec(spec.path), None
     except ResultsbookError as error:
         return spec, WatchUpdate(started, "spec", error=str(error), seconds=time.time() - started)
-    return fresh, rebuild(fresh, store, "spec", None, then, memo)
 
 
 def rebuild(
