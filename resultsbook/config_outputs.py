@@ -111,7 +111,7 @@ class ReportSpec:
 def load_outputs(
     document: Mapping[str, Any],
     tables: Mapping[str, TableSpec],
-    project: Mapping[str, Any],
+    project: Mapping[Any, Any],
     defaults: Mapping[str, Any],
     derived: Mapping[str, str],
     template_dirs: tuple[str, ...],
@@ -269,13 +269,13 @@ def _curve_query(
 
 
 def _figure_options(entry: Mapping[str, Any], where: str, context: str) -> FigureOptions:
-    scales = {}
+    scales: dict[str, str] = {}
     for key in ("xscale", "yscale"):
-        value = str(entry.get(key, "linear"))
-        if value not in ("linear", "log", "symlog"):
-            raise SpecError(f'{where}: {context} {key} = {value!r}; use "linear", "log" or "symlog"')
-        scales[key] = value
-    limits = {}
+        scale = str(entry.get(key, "linear"))
+        if scale not in ("linear", "log", "symlog"):
+            raise SpecError(f'{where}: {context} {key} = {scale!r}; use "linear", "log" or "symlog"')
+        scales[key] = scale
+    limits: dict[str, tuple[float, float]] = {}
     for key in ("xlim", "ylim"):
         value = entry.get(key)
         if value is not None:
@@ -293,8 +293,10 @@ def _figure_options(entry: Mapping[str, Any], where: str, context: str) -> Figur
         facet_columns=_optional_int(entry, "facet_columns", where, context) or 3,
         sharey=bool(entry.get("sharey", False)),
         markevery=int(entry.get("markevery", 8)),
-        **scales,
-        **limits,
+        xscale=scales["xscale"],
+        yscale=scales["yscale"],
+        xlim=limits.get("xlim"),
+        ylim=limits.get("ylim"),
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -104,7 +104,6 @@ class FigureOptions:
     facet_columns: int = 3
     sharey: bool = False
     markevery: int = 8  # markers per curve across the panel, so lines stay apart in greyscale
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------------------- data
@@ -325,7 +324,7 @@ def render_figure(
     pgf = suffix == ".pgf"
     with matplotlib.rc_context():
         matplotlib.rcdefaults()
-        matplotlib.rcParams.update(rc_params(style, pgf))
+        matplotlib.rcParams.update(rc_params(style, pgf))  # type: ignore[arg-type]
         figure = plot_figure(data, style, options, escape_latex if pgf else _plain)
         return figure_bytes(figure, suffix, generated)
 

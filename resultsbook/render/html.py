@@ -44,9 +44,9 @@ def html_results_table(layout: Layout) -> str:
             cells.append(f'<th{colspan} style="text-align:center">{escape_html(label)}</th>')
         head.append("<tr>" + "".join(cells) + "</tr>")
     body = []
-    for labels, cells in layout.body:
+    for labels, shown in layout.body:
         parts = [f'<td class="key">{escape_html(label or "")}</td>' for label in labels]
-        parts += [f"<td>{html_cell(cell)}</td>" for cell in cells]
+        parts += [f"<td>{html_cell(cell)}</td>" for cell in shown]
         body.append("<tr>" + "".join(parts) + "</tr>")
     notes = [f"<sup>{escape_html(symbol)}</sup> {escape_html(text)}" for symbol, text in layout.footnotes]
     if layout.stat_note:
