@@ -48,7 +48,7 @@ def change_final_value(project: Path, run: str, key: str, value: float) -> None:
 def test_check_passes_after_build_and_names_the_changed_cell(paper):
     assert run_cli("build").exit_code == 0
     current = run_cli("check")
-    assert current.exit_code == 0 and current.output.endswith("OK: 4 current\n")
+    assert current.exit_code == 0 and current.output.endswith("OK: 9 current\n")
     change_final_value(paper, "mlp_moons_seed1", "train/loss", 5.0)
     assert run_cli("collect", "runs").exit_code == 0
     stale = run_cli("check")
@@ -56,9 +56,10 @@ def test_check_passes_after_build_and_names_the_changed_cell(paper):
     lines = stale.output.splitlines()
     assert lines[0] == "paper/results/final_loss.tex: stale (results changed)"
     changed = [line for line in lines if line.startswith("  Moons / MLP (16 hidden): ")]
-    assert len(changed) == 1 and " → 0.29 ± 0.08" in changed[0] and "run" not in changed[0]
+    assert len(changed) == 1 and " → 0.286 ± 0.080" in changed[0] and "run" not in changed[0]
     assert "paper/results/table1.tex" not in stale.output  # test accuracy did not change
-    assert lines[-1] == "FAILED: 2 current, 2 stale"
+    assert lines[-1] == "FAILED: 5 current, 4 stale"  # the loss table (.tex, .csv), its curve, numbers.tex
+    assert "paper/results/numbers.tex: stale (its data or settings changed)" in lines
     assert run_cli("build").exit_code == 0
     assert run_cli("check").exit_code == 0
 
@@ -99,6 +100,11 @@ def test_check_json_envelope_is_a_stable_contract(paper):
         "table1.md": "current",
         "final_loss.tex": "stale",
         "final_loss.csv": "stale",
+        "curve.pdf": "current",
+        "bar.pgf": "current",
+        "mlp_loss.png": "current",
+        "numbers.tex": "stale",
+        "RESULTS.md": "current",
     }
     change = next(o for o in document["outputs"] if o["path"].endswith("final_loss.tex"))["changes"][0]
     assert set(change) == {"cell", "old", "new", "runs_added", "runs_removed"}
@@ -133,4 +139,4 @@ def test_the_committed_quickstart_outputs_are_current(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.endswith("OK: 4 current\n")
+    assert result.stdout.endswith("OK: 9 current\n")

@@ -72,7 +72,7 @@ def change_a_result(repo: Path) -> None:
 
 
 def test_workflow_with_the_store_committed(repo, tmp_path):
-    git(repo, "add", "resultsbook.toml", "resultsbook.db", "paper")
+    git(repo, "add", "resultsbook.toml", "resultsbook.db", "paper", "RESULTS.md")
     git(repo, "commit", "-qm", "results")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(repo), str(clone))
@@ -88,7 +88,7 @@ def test_workflow_with_the_store_committed(repo, tmp_path):
 
 
 def test_workflow_with_the_logs_committed(repo, tmp_path):
-    git(repo, "add", "resultsbook.toml", "runs", "paper", "train.py")
+    git(repo, "add", "resultsbook.toml", "runs", "paper", "RESULTS.md", "train.py")
     git(repo, "commit", "-qm", "results")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(repo), str(clone))
