@@ -18,6 +18,7 @@ _BUILTIN = {
     "csv": "resultsbook.adapters.csvlog:CsvAdapter",
     "wide": "resultsbook.adapters.wide:WideAdapter",
     "records": "resultsbook.adapters.records:RecordsAdapter",
+    "sacred": "resultsbook.adapters.sacred:SacredAdapter",
 }
 
 __all__ = ["ENTRY_POINT_GROUP", "Adapter", "Claim", "Folder", "available_adapters", "get_adapter"]
