@@ -19,6 +19,7 @@ _BUILTIN = {
     "wide": "resultsbook.adapters.wide:WideAdapter",
     "records": "resultsbook.adapters.records:RecordsAdapter",
     "sacred": "resultsbook.adapters.sacred:SacredAdapter",
+    "lightning_csv": "resultsbook.adapters.lightning_csv:LightningCsvAdapter",
 }
 
 __all__ = ["ENTRY_POINT_GROUP", "Adapter", "Claim", "Folder", "available_adapters", "get_adapter"]
