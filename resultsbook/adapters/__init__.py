@@ -19,6 +19,7 @@ _BUILTIN = {
     "wide": "resultsbook.adapters.wide:WideAdapter",
     "records": "resultsbook.adapters.records:RecordsAdapter",
     "sacred": "resultsbook.adapters.sacred:SacredAdapter",
+    "hydra": "resultsbook.adapters.hydra:HydraAdapter",
     "lightning_csv": "resultsbook.adapters.lightning_csv:LightningCsvAdapter",
 }
 
