@@ -21,6 +21,7 @@ _BUILTIN = {
     "sacred": "resultsbook.adapters.sacred:SacredAdapter",
     "hydra": "resultsbook.adapters.hydra:HydraAdapter",
     "lightning_csv": "resultsbook.adapters.lightning_csv:LightningCsvAdapter",
+    "hf_trainer": "resultsbook.adapters.hf_trainer:HfTrainerAdapter",
 }
 
 __all__ = ["ENTRY_POINT_GROUP", "Adapter", "Claim", "Folder", "available_adapters", "get_adapter"]
