@@ -22,6 +22,7 @@ _BUILTIN = {
     "hydra": "resultsbook.adapters.hydra:HydraAdapter",
     "lightning_csv": "resultsbook.adapters.lightning_csv:LightningCsvAdapter",
     "hf_trainer": "resultsbook.adapters.hf_trainer:HfTrainerAdapter",
+    "keras_csv": "resultsbook.adapters.keras_csv:KerasCsvAdapter",
 }
 
 __all__ = ["ENTRY_POINT_GROUP", "Adapter", "Claim", "Folder", "available_adapters", "get_adapter"]
