@@ -23,6 +23,7 @@ _BUILTIN = {
     "lightning_csv": "resultsbook.adapters.lightning_csv:LightningCsvAdapter",
     "hf_trainer": "resultsbook.adapters.hf_trainer:HfTrainerAdapter",
     "keras_csv": "resultsbook.adapters.keras_csv:KerasCsvAdapter",
+    "poutyne": "resultsbook.adapters.poutyne:PoutyneAdapter",
 }
 
 __all__ = ["ENTRY_POINT_GROUP", "Adapter", "Claim", "Folder", "available_adapters", "get_adapter"]
