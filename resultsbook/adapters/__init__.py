@@ -24,6 +24,7 @@ _BUILTIN = {
     "hf_trainer": "resultsbook.adapters.hf_trainer:HfTrainerAdapter",
     "keras_csv": "resultsbook.adapters.keras_csv:KerasCsvAdapter",
     "poutyne": "resultsbook.adapters.poutyne:PoutyneAdapter",
+    "dvclive": "resultsbook.adapters.dvclive:DvcliveAdapter",
 }
 
 __all__ = ["ENTRY_POINT_GROUP", "Adapter", "Claim", "Folder", "available_adapters", "get_adapter"]
