@@ -80,3 +80,9 @@ def test_trial_params_of_a_search_become_params(root):
     state["trial_params"] = {"learning_rate": 3e-4, "seed": 7}
     path.write_text(json.dumps(state))
     assert read_tree(root)["out/seed2"][0].params == {"learning_rate": 3e-4, "seed": 7}
+
+
+def test_output_paths_of_training_args_are_provenance_not_config(root):
+    run = read_tree(root)["out/seed1"][0]
+    assert "output_dir" not in run.params and run.provenance["output_dir"].endswith("out/seed1")
+    assert run.params["learning_rate"] == 0.001 and run.params["seed"] == 1

@@ -45,6 +45,8 @@ _STATE_FACTS = (
     "save_steps",
     "trial_name",
 )
+# where a run wrote, not how it was configured: provenance, else every run differs in config
+_RUN_PATHS = ("output_dir", "logging_dir")
 DEFAULT_STALE_AFTER = 3600.0  # checkpoints can be an hour apart
 
 
@@ -107,6 +109,7 @@ class HfTrainerAdapter(Adapter):
         summary = read_results(files, problems)
         params = read_training_params(files, state, problems)
         provenance: dict[str, Any] = {k: state[k] for k in _STATE_FACTS if state.get(k) is not None}
+        provenance.update({k: params.pop(k) for k in _RUN_PATHS if k in params})
         if state_path and state_path != files.get(STATE_FILE):
             provenance["state_from"] = os.path.relpath(state_path, source.path).replace(os.sep, "/")
         status = self._status(state, history, files, source, provenance, problems)
