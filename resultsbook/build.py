@@ -70,11 +70,14 @@ class BuildReport:
         return tuple(finding.line() for finding in self.findings)
 
 
-def build(spec: Spec, store: Store, only: Sequence[str] = (), reuse: bool = False) -> BuildReport:
+def build(
+    spec: Spec, store: Store, only: Sequence[str] = (), memo: dict[str, str] | None = None
+) -> BuildReport:
     """Render and write the outputs of every table (or of the named ones), then update the lock.
 
-    With `reuse`, an entry whose input digest matches the lock and whose files are as the lock
-    recorded is not recomputed (what `watch` does after every change)."""
+    `memo` (kept by `watch` between rounds) remembers each table's selection digest: a table whose
+    selected runs did not change since the last round, and whose files are as the lock recorded,
+    is not recomputed."""
     check_names(spec, only)
     lock = read_lock(spec.lock)
     entries = dict(lock)
@@ -86,9 +89,12 @@ def build(spec: Spec, store: Store, only: Sequence[str] = (), reuse: bool = Fals
     for name, table_spec in spec.tables.items():
         if only and name not in only:
             continue
-        if reuse and _still_valid(spec, lock.get(name), input_digest(spec, table_spec, runs)):
-            skipped.append(name)
-            continue
+        if memo is not None:
+            selection = selection_digest(spec, table_spec, runs)
+            if memo.get(name) == selection and _files_as_locked(spec, lock.get(name)):
+                skipped.append(name)
+                continue
+            memo[name] = selection
         result = compute_entry(spec, table_spec, store, runs)
         findings += result.findings
         for path, text in result.outputs.items():
@@ -113,7 +119,7 @@ def compute_entry(spec: Spec, table_spec: TableSpec, store: Store, runs: Sequenc
     layout = layout_table(table, table_spec.format, spec.labels)
     return EntryResult(
         name=table_spec.name,
-        inputs=input_digest(spec, table_spec, runs),
+        inputs=results_digest(spec, table_spec, table),
         outputs=render_outputs(spec, table_spec, table),
         values=shown_values(table, layout, spec),
         findings=tuple(table_findings(table_spec.name, table, layout, spec)),
@@ -121,10 +127,26 @@ def compute_entry(spec: Spec, table_spec: TableSpec, store: Store, runs: Sequenc
     )
 
 
-def input_digest(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun]) -> str:
-    """Digest everything an entry's outputs depend on: the selected runs' contents, the spec entry,
-    labels, derived metrics, templates and the resultsbook version."""
+def results_digest(spec: Spec, table_spec: TableSpec, table: ResultTable) -> str:
+    """Digest what an entry's outputs are made of: each cell's runs with their values, status and
+    code version, plus the spec entry, labels, derived metrics, templates and resultsbook version.
+    Re-running the same experiment with the same numbers leaves it unchanged."""
+    cells = [
+        [list(map(str, row)), list(map(str, column)), cell.step,
+         [(run.run_id, run.value, run.status) for run in cell.runs], [mark.text for mark in cell.marks]]
+        for (row, column), cell in sorted(table.cells.items(), key=lambda item: repr(item[0]))
+    ]  # fmt: skip
+    return _digest(spec, table_spec, {"cells": cells})
+
+
+def selection_digest(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun]) -> str:
+    """Digest the spec entry and the full stored content of the runs its filters select (cheap:
+    no aggregation) — unchanged means the table cannot have changed."""
     selected = select_runs(runs, table_spec.query.filters)
+    return _digest(spec, table_spec, {"runs": sorted((run.run_id, run.digest) for run in selected)})
+
+
+def _digest(spec: Spec, table_spec: TableSpec, data: Mapping[str, Any]) -> str:
     templates = {}
     for name in (table_spec.latex.template, "table.md.j2"):
         with open(template_source_path(name, spec.template_dirs), "rb") as handle:
@@ -135,7 +157,7 @@ def input_digest(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun]) -
         "labels": [spec.labels.keys, spec.labels.values],
         "derived": spec.derived,
         "templates": templates,
-        "runs": sorted((run.run_id, run.digest) for run in selected),
+        **data,
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -198,9 +220,9 @@ def lock_entry(spec: Spec, result: EntryResult) -> LockEntry:
     return LockEntry(result.inputs, result.values, outputs)
 
 
-def _still_valid(spec: Spec, entry: LockEntry | None, inputs: str) -> bool:
-    """Tell whether a locked entry needs no rebuild: same inputs, files as they were written."""
-    if entry is None or entry.inputs != inputs:
+def _files_as_locked(spec: Spec, entry: LockEntry | None) -> bool:
+    """Tell whether an entry's files are exactly what the lock says build wrote."""
+    if entry is None:
         return False
     folder = os.path.dirname(spec.lock)
     return all(file_digest(os.path.join(folder, path)) == digest for path, digest in entry.outputs.items())

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 QUICKSTART = ROOT / "examples" / "quickstart"
@@ -20,7 +19,9 @@ def paper(tmp_path, monkeypatch):
     """The quickstart in a fresh folder with 3 seeds, built once."""
     project = tmp_path / "project"
     shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns("runs", "*.db*", "results"))
-    subprocess.run([sys.executable, "train.py", "--seeds", "0", "1", "2"], cwd=project, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "train.py", "--seeds", "0", "1", "2"], cwd=project, check=True, capture_output=True
+    )
     text = (project / "resultsbook.toml").read_text().replace("replicates = 5", "replicates = 3")
     (project / "resultsbook.toml").write_text(text)
     monkeypatch.chdir(project)
@@ -75,8 +76,12 @@ def test_check_reports_a_hand_edited_file_and_a_missing_one(paper):
 
 def test_check_notices_new_runs_and_says_how_many(paper):
     run_cli("build")
-    subprocess.run([sys.executable, "train.py", "--seeds", "3", "--models", "mlp", "--datasets", "moons"], cwd=paper,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "train.py", "--seeds", "3", "--models", "mlp", "--datasets", "moons"],
+        cwd=paper,
+        check=True,
+        capture_output=True,
+    )
     result = run_cli("check", "--collect")
     assert result.exit_code == 1
     assert "  MLP (16 hidden) / Moons: " in result.output and ", 1 run added" in result.output
@@ -89,8 +94,12 @@ def test_check_json_envelope_is_a_stable_contract(paper):
     assert set(document) == {"format", "version", "ok", "strict", "outputs", "findings"}
     assert (document["format"], document["version"], document["ok"]) == ("resultsbook.check", 1, False)
     states = {Path(o["path"]).name: o["state"] for o in document["outputs"]}
-    assert states == {"table1.tex": "current", "table1.md": "current", "final_loss.tex": "stale",
-                      "final_loss.csv": "stale"}
+    assert states == {
+        "table1.tex": "current",
+        "table1.md": "current",
+        "final_loss.tex": "stale",
+        "final_loss.csv": "stale",
+    }
     change = next(o for o in document["outputs"] if o["path"].endswith("final_loss.tex"))["changes"][0]
     assert set(change) == {"cell", "old", "new", "runs_added", "runs_removed"}
     assert change["cell"] == "Circles / Logistic regression"
@@ -98,7 +107,9 @@ def test_check_json_envelope_is_a_stable_contract(paper):
 
 
 def test_strict_fails_on_findings(paper):
-    assert run_cli("build", "--strict").exit_code == 1  # the best MLP on moons is not significant with 3 seeds
+    assert (
+        run_cli("build", "--strict").exit_code == 1
+    )  # the best MLP on moons is not significant with 3 seeds
     assert run_cli("check").exit_code == 0
     strict = run_cli("check", "--strict")
     assert strict.exit_code == 1 and "Error: table1: MLP (16 hidden) / " in strict.output
@@ -108,3 +119,18 @@ def test_check_without_a_store_says_what_to_do(paper):
     result = run_cli("check")
     assert result.exit_code == 1
     assert result.output.startswith("Error: no store at ") and "resultsbook collect" in result.output
+
+
+def test_the_committed_quickstart_outputs_are_current(tmp_path):
+    """What the README's first command produces is what is committed: training is deterministic."""
+    project = tmp_path / "quickstart"
+    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns("runs", "*.db*"))
+    subprocess.run([sys.executable, "train.py"], cwd=project, check=True, capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "check", "--collect"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.endswith("OK: 4 current\n")

@@ -18,6 +18,7 @@ _BUILTIN = {
     "csv": "resultsbook.adapters.csvlog:CsvAdapter",
     "wide": "resultsbook.adapters.wide:WideAdapter",
     "records": "resultsbook.adapters.records:RecordsAdapter",
+    "wandb": "resultsbook.adapters.wandbrun:WandbAdapter",
     "sacred": "resultsbook.adapters.sacred:SacredAdapter",
     "hydra": "resultsbook.adapters.hydra:HydraAdapter",
     "lightning_csv": "resultsbook.adapters.lightning_csv:LightningCsvAdapter",

@@ -12,7 +12,9 @@ from resultsbook.cli.build_cmd import build_command
 from resultsbook.cli.check_cmd import check_command
 from resultsbook.cli.collect_cmd import adapters_command, collect_command, problems_command
 from resultsbook.cli.runs_cmd import diff_command, runs_command, show_command
+from resultsbook.cli.status_cmd import explain_command, status_command
 from resultsbook.cli.table_cmd import table_command
+from resultsbook.cli.watch_cmd import watch_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -38,6 +40,9 @@ for command in (
     table_command,
     build_command,
     check_command,
+    status_command,
+    explain_command,
+    watch_command,
 ):
     cli.add_command(command)
 
