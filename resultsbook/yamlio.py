@@ -26,7 +26,9 @@ def _construct_plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> A
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    return None
 
 
 LenientSafeLoader.add_multi_constructor("", _construct_plain)
@@ -34,7 +36,7 @@ LenientSafeLoader.add_multi_constructor("", _construct_plain)
 
 def load_yaml_text(text: str) -> Any:
     """Parse YAML text with `LenientSafeLoader`; raises yaml.YAMLError on invalid YAML."""
-    return yaml.load(text, Loader=LenientSafeLoader)  # noqa: S506 - the loader is a SafeLoader
+    return yaml.load(text, Loader=LenientSafeLoader)
 
 
 def read_yaml_file(path: str, problems: list[Problem], kept: str = "nothing from this file") -> Any:
