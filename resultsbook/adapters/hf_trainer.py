@@ -26,6 +26,7 @@ RESULT_FILES = (
     "test_results.json",
     "predict_results.json",
 )
+_RESULT_SET = frozenset(RESULT_FILES)
 ARGS_FILE = "training_args.json"
 MODEL_CONFIG = "config.json"
 _CHECKPOINT = re.compile(r"checkpoint-(\d+)")
@@ -63,14 +64,14 @@ class HfTrainerAdapter(Adapter):
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim an output folder: trainer_state.json, results files or checkpoint-N/trainer_state.json."""
         files = folder.files
-        names = [n for n in (STATE_FILE, *RESULT_FILES, ARGS_FILE) if n in files]
         checkpoint = None
-        if STATE_FILE not in files:
-            checkpoint = newest_checkpoint_state(folder.path, folder.dirs)
-            if checkpoint is None and not any(n in files for n in RESULT_FILES):
+        if STATE_FILE not in files:  # every folder of the walk comes here: cheap tests first
+            has_results = not _RESULT_SET.isdisjoint(files)
+            if folder.dirs:
+                checkpoint = newest_checkpoint_state(folder.path, folder.dirs)
+            if checkpoint is None and not has_results:
                 return None
-        if not names and checkpoint is None:
-            return None
+        names = [n for n in (STATE_FILE, *RESULT_FILES, ARGS_FILE) if n in files]
         if MODEL_CONFIG in files:
             names.append(MODEL_CONFIG)
         paths = [folder.file(n) for n in names] + ([checkpoint] if checkpoint else [])
@@ -168,7 +169,12 @@ class HfTrainerAdapter(Adapter):
 def newest_checkpoint_state(path: str, dirs: tuple[str, ...]) -> str | None:
     """Return the trainer_state.json of the highest checkpoint-N folder that has one."""
     numbered = sorted(
-        ((int(m.group(1)), name) for name in dirs if (m := _CHECKPOINT.fullmatch(name))), reverse=True
+        (
+            (int(m.group(1)), name)
+            for name in dirs
+            if name.startswith("checkpoint-") and (m := _CHECKPOINT.fullmatch(name))
+        ),
+        reverse=True,
     )
     for _, name in numbered:
         candidate = os.path.join(path, name, STATE_FILE)

@@ -43,7 +43,10 @@ class KerasCsvAdapter(Adapter):
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim files with a common CSVLogger name; every .csv/.tsv/.log when asked for by name."""
-        names = sorted(n for n in folder.files if self._wanted(n, forced))
+        if forced:
+            names = sorted(n for n in folder.files if self._wanted(n, forced))
+        else:  # every folder of the walk comes here: a set intersection, not a loop over its files
+            names = sorted(folder.files & COMMON_NAMES)
         if not names:
             return None
         return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
