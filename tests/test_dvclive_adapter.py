@@ -61,3 +61,11 @@ def test_values_logged_without_a_plot_are_final_values(root):
     summary["test"] = {"acc": "inf"}
     path.write_text(json.dumps(summary))
     assert read_tree(root)["projects/seed0/dvclive"][0].summary == {"test/acc": math.inf}
+
+
+def test_a_tsv_row_cut_off_mid_write_is_dropped_and_reported(root):
+    path = root / "projects" / "killed" / "dvclive" / "plots" / "metrics" / "val" / "acc.tsv"
+    path.write_text(path.read_text() + "1795808664999\t3")
+    run, problems, _ = read_tree(root)["projects/killed/dvclive"]
+    assert [p.message for p in problems] == ["last line is cut off (a run still writing?)"]
+    assert list(run.metrics["val/acc"].steps) == [0, 1, 2]

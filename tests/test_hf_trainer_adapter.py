@@ -86,3 +86,12 @@ def test_output_paths_of_training_args_are_provenance_not_config(root):
     run = read_tree(root)["out/seed1"][0]
     assert "output_dir" not in run.params and run.provenance["output_dir"].endswith("out/seed1")
     assert run.params["learning_rate"] == 0.001 and run.params["seed"] == 1
+
+
+def test_a_state_file_cut_off_mid_write_is_reported_and_the_results_kept(root):
+    path = root / "out" / "seed2" / "trainer_state.json"
+    path.write_text(path.read_text()[:200])
+    run, problems, _ = read_tree(root)["out/seed2"]
+    assert [p.message[:17] for p in problems] == ["is not valid JSON"]
+    assert run.metrics == {} and run.summary["eval_accuracy"] == 0.625
+    assert run.status == "finished"  # train_results.json says train() returned

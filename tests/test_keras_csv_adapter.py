@@ -52,3 +52,11 @@ def test_a_native_run_folder_keeps_its_metrics_jsonl_beside_a_training_log(tmp_p
     write_native_run(tmp_path / "r", metrics=[{"step": 1, "acc": 0.5}])
     (tmp_path / "r" / "training.log").write_text("epoch,loss\n0,1.0\n")
     assert {k: adapter for k, (_, _, adapter) in read_tree(tmp_path).items()} == {"r": "native"}
+
+
+def test_a_row_cut_off_while_keras_writes_it_is_dropped_and_reported(root):
+    path = root / "runs" / "crashed" / "training.log"
+    path.write_text(path.read_text() + "2,0.81,0.49")
+    run, problems, _ = read_tree(root)["runs/crashed/training.log"]
+    assert [p.message for p in problems] == ["last line is cut off (a run still writing?)"]
+    assert list(run.metrics["loss"].steps) == [0, 1]
