@@ -56,7 +56,7 @@ class HfTrainerAdapter(Adapter):
 
     name = "hf_trainer"
     summary = "Hugging Face Trainer output folders (trainer_state.json, checkpoint-N/, *_results.json)"
-    priority = 30
+    priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
         "stale_after": "seconds without a write after which an unfinished run is failed (default 3600)",
     }

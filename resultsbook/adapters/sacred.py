@@ -31,7 +31,7 @@ class SacredAdapter(Adapter):
 
     name = "sacred"
     summary = "Sacred FileStorageObserver run folders (run.json, config.json, metrics.json)"
-    priority = 30
+    priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
         "stale_after": "seconds since the last heartbeat after which a RUNNING run is dead (default 600)",
     }
