@@ -124,3 +124,26 @@ def test_interpolations_resolve_to_config_keys_and_leave_resolvers_as_text():
     for key in ("when", "env", "missing", "escaped", "mandatory"):
         assert resolved[key] == config[key]
     assert resolved["loop_a"].startswith("${")  # a cycle stops, it does not recurse forever
+
+
+def test_a_job_is_read_again_when_a_run_inside_it_goes_stale(tmp_path, store, monkeypatch):
+    import time
+    from types import SimpleNamespace
+
+    from resultsbook.adapters import sacred
+
+    job = tmp_path / "outputs" / "job"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("seed: 1\n")
+    (job / "sacred" / "1").mkdir(parents=True)
+    heartbeat = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+    (job / "sacred" / "1" / "run.json").write_text(json.dumps({"status": "RUNNING", "heartbeat": heartbeat}))
+    (job / "sacred" / "1" / "metrics.json").write_text("{}")
+    request = CollectRequest(str(tmp_path / "outputs"))
+    collect(store, [request])
+    assert [run.status for run in store.runs()] == ["running"]
+    # an hour later, nothing changed on disk: the job must still be read again, and the run is dead
+    later = time.time() + 3600
+    monkeypatch.setattr(sacred, "time", SimpleNamespace(time=lambda: later))
+    report = collect(store, [request])
+    assert report.updated == 1 and [run.status for run in store.runs()] == ["failed"]

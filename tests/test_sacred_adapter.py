@@ -61,22 +61,27 @@ def test_running_run_with_a_stopped_heartbeat_is_reported_dead(runs):
     assert len(run.metrics["train.loss"]) == 4  # the points of its last heartbeat are kept
 
 
-def test_running_run_with_a_fresh_heartbeat_stays_running_until_it_goes_stale(runs, store):
+def test_running_run_with_a_fresh_heartbeat_stays_running_until_it_goes_stale(runs, store, monkeypatch):
+    from types import SimpleNamespace
+
+    from resultsbook.adapters import sacred
+
     info_path = runs / "4" / "run.json"
     info = json.loads(info_path.read_text())
     info["heartbeat"] = time.strftime("%Y-%m-%dT%H:%M:%S.000000", time.gmtime())
     info_path.write_text(json.dumps(info))
-    request = CollectRequest(str(runs), adapter="sacred", options={"stale_after": 600})
+    for current, _, files in os.walk(runs):  # every run written just now, as if it were live
+        for name in files:
+            os.utime(os.path.join(current, name))
+    request = CollectRequest(str(runs), adapter="sacred")
     collect(store, [request])
     assert {r.name: r.status for r in store.runs()}["runs/4"] == "running"
-    # an hour later nothing in the folder has changed, yet the run must be seen as dead
-    old = time.time() - 3600
-    for name in os.listdir(runs / "4"):
-        os.utime(runs / "4" / name, (old, old))
-    info["heartbeat"] = time.strftime("%Y-%m-%dT%H:%M:%S.000000", time.gmtime(old))
-    info_path.write_text(json.dumps(info))
-    os.utime(info_path, (old, old))
-    collect(store, [request])
+    assert collect(store, [request]).sources_read == 0  # still fresh: nothing is read
+    # eleven minutes later nothing in the folder has changed, yet the run must be seen as dead
+    later = time.time() + 660
+    monkeypatch.setattr(sacred, "time", SimpleNamespace(time=lambda: later))
+    report = collect(store, [request])
+    assert report.sources_read == 4 and report.updated == 1  # every run turned stale; only runs/4 changed
     assert {r.name: r.status for r in store.runs()}["runs/4"] == "failed"
 
 

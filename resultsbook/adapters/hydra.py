@@ -32,6 +32,7 @@ class HydraAdapter(Adapter):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._inner: list[Adapter] | None = None
+        self._found: dict[str, list[tuple[Source, Adapter]]] = {}  # job folder -> inner sources, by claim
 
     def inner(self) -> list[Adapter]:
         """Return the adapters that read the job's metrics (every other installed one)."""
@@ -45,9 +46,17 @@ class HydraAdapter(Adapter):
             return None
         hydra = os.path.join(folder.path, HYDRA_DIR)
         files = [os.path.join(hydra, name) for name in _HYDRA_FILES]
-        for source, _ in find_inner_sources(folder.path, self.inner(), stop=(HYDRA_DIR,)):
+        found = self._found[folder.path] = list(
+            find_inner_sources(folder.path, self.inner(), stop=(HYDRA_DIR,))
+        )
+        for source, _ in found:
             files.extend(source.files)
         return Claim((self.source(folder.path, files),))
+
+    def clock_state(self, source: Source) -> str:
+        """Pass on the clock state of the job's inner sources (a Sacred run inside may go stale)."""
+        found = self._found.get(source.path, ())
+        return "".join(adapter.clock_state(inner) for inner, adapter in found)
 
     def read(self, source: Source) -> ReadResult:
         """Read one job folder: Hydra's config as params, the runs found inside for metrics."""
