@@ -79,7 +79,7 @@ def collect(
             seen.add(stored_path)
             if adapter.name not in how:
                 how[adapter.name] = reading_digest(adapter, request)
-            signature = signature_of(source, how[adapter.name])
+            signature = signature_of(source, how[adapter.name] + adapter.clock_state(source))
             if stored.get(stored_path, ("", ""))[1] == signature:
                 unchanged_sources.append(stored_path)
             else:
