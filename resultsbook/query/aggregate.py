@@ -18,6 +18,7 @@ from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import METRIC_KEY, Cell, CellRun, Mark, MetricSpec, ResultTable, TableQuery
+from resultsbook.query.provenance import provenance_mixes
 from resultsbook.query.reduce import best_step_of, default_direction, parse_reduction
 from resultsbook.query.select import run_value, select_runs
 from resultsbook.query.stats import check_statistics, describe
@@ -160,7 +161,8 @@ def _make_cell(
 def _run_marks(
     members: Sequence[StoredRun], cell_runs: Sequence[CellRun], query: TableQuery
 ) -> tuple[Mark, ...]:
-    """Marks that depend on one cell alone: mixed configs, unfinished runs, duplicate seeds, no value."""
+    """Marks that depend on one cell alone: mixed configs, code or data, unfinished runs, duplicate
+    seeds, no value."""
     marks: list[Mark] = []
     differing = differing_params(members, exempt=(*query.replicate, *query.run_specific))
     if differing:
@@ -168,6 +170,9 @@ def _run_marks(
             f"{key} ({', '.join(format_value(v) for v in values)})" for key, values in differing.items()
         )
         marks.append(Mark("mixed", f"averages runs that differ in {described}"))
+    mixes = provenance_mixes(members)
+    if mixes:
+        marks.append(Mark("provenance", "; ".join(mixes)))
     unfinished = [run.status for run in cell_runs if run.status in _UNFINISHED]
     if unfinished:
         counts = ", ".join(f"{unfinished.count(s)} {s}" for s in _UNFINISHED if s in unfinished)

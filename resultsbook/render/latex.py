@@ -9,7 +9,7 @@ from resultsbook.render.escape import escape_latex
 from resultsbook.render.layout import DisplayCell, Layout
 from resultsbook.render.templates import render_template
 
-_MARK_LATEX = {"*": "*", "†": r"\dagger", "‡": r"\ddagger", "§": r"\S", "¶": r"\P", "‖": r"\|"}
+_MARK_LATEX = {"*": "*", "†": r"\dagger", "‡": r"\ddagger", "§": r"\S", "¶": r"\P", "‖": r"\|", "#": r"\#"}
 _SIUNITX_BOLD = "reset-text-series=false, text-series-to-math=true"
 DASH = "--"
 

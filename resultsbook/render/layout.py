@@ -25,6 +25,7 @@ MARK_SYMBOLS = {
     "duplicate": "§",
     "novalue": "¶",
     "unaligned": "‖",
+    "provenance": "#",
 }
 MARK_SUMMARIES = {
     "incomplete": "fewer replicates than expected",
@@ -33,6 +34,7 @@ MARK_SUMMARIES = {
     "duplicate": "several runs share one replicate (seed)",
     "novalue": "some runs have no value and are left out",
     "unaligned": "seeds logged at different steps",
+    "provenance": "runs from different code or data (git commits, a dirty tree, data versions)",
 }
 SPREAD_NAMES = {
     "std": "std",
