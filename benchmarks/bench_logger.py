@@ -13,14 +13,11 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-
-import resultsbook  # noqa: E402
-from resultsbook.runlog.fingerprint import fingerprint_path  # noqa: E402
+import resultsbook
+from resultsbook.runlog.fingerprint import fingerprint_path
 
 
 def time_loop(points: int) -> float:
@@ -92,9 +89,8 @@ def main() -> None:
     per_point = (logged - floor) / args.points * 1e6
     print(f"{args.points:,} points, 2 metrics each, median of {args.repeats}:")
     print(f"  run.log overhead     {logged - floor:6.3f} s  ({per_point:.1f} µs per point)")
-    print(
-        f"  naive json + write   {naive - floor:6.3f} s  ({(naive - floor) / args.points * 1e6:.1f} µs per point)"
-    )
+    naive_per_point = (naive - floor) / args.points * 1e6
+    print(f"  naive json + write   {naive - floor:6.3f} s  ({naive_per_point:.1f} µs per point)")
     print(f"  loop alone (floor)   {floor:6.3f} s")
     print(f"run start + close      {start * 1000:6.1f} ms  (git, command, packages, host, GPUs)")
     print(f"fingerprint {args.megabytes} MB     {first:6.3f} s first, {cached * 1000:.1f} ms cached")
