@@ -298,6 +298,16 @@ def test_config_from_a_dataclass_or_namespace(tmp_path):
         resultsbook.Run(tmp_path, config=42)
 
 
+def test_logging_after_the_run_ended_warns_once(tmp_path):
+    with resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run:
+        run.log(1, loss=1.0)
+    with pytest.warns(RuntimeWarning, match="after the run ended is not recorded"):
+        run.log(2, loss=0.5)
+    run.log(3, loss=0.25)  # once is enough (filterwarnings = error would fail a second warning)
+    record, _ = read_back(tmp_path / run.name)
+    assert list(record.metrics["loss"].steps) == [1]
+
+
 def test_a_closed_run_can_be_reopened_and_ends_again(tmp_path):
     run = resultsbook.Run(tmp_path, config={}, code_dir=tmp_path)
     run.log(1, loss=1.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from conftest import compile_latex
 from runlog_helpers import git, make_repo, read_info, run_folders, run_script, script_env
 
 CRASHING = """
@@ -82,6 +83,9 @@ def test_runs_from_a_clean_and_a_dirty_tree_differ_in_diff_and_their_cell_is_fla
     assert marks["provenance"] == "includes 1 run from a dirty working tree"
     terminal = cli("table", "--db", "r.db", "--rows", "model", "--metric", "acc").output
     assert "#" in terminal and "runs from different code or data" in terminal
+    latex = cli("table", "--db", "r.db", "--rows", "model", "--metric", "acc", "--format", "latex").output
+    assert r"$^{\#}$ runs from different code or data" in latex
+    compile_latex(tmp_path, latex)  # the new mark typesets
 
 
 def test_runs_from_two_commits_are_flagged_as_mixed_code(tmp_path, cli):

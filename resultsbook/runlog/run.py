@@ -128,6 +128,14 @@ class Run:
         and written with others at most every `flush_every` seconds.
         """
         if self._fd is None:
+            if self.status not in ("inactive", "running") and "(closed)" not in self._warned:
+                self._warned.add("(closed)")
+                warnings.warn(
+                    f"run {self.name} is {self.status}: log() after the run ended is not recorded; "
+                    "log inside the with block (or call run.reopen())",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
             return
         if metrics is not None:
             values = {**metrics, **values}
