@@ -86,6 +86,7 @@ class Run:
         self._step: float = 0
         self._ended: str | None = None
         self._warned: set[str] = set()
+        self._warned_closed = False
         self._templates: dict[tuple[str, ...], str] = {}
         self._pid = os.getpid()
         self.rank, world_size = detect_rank()
@@ -128,8 +129,8 @@ class Run:
         and written with others at most every `flush_every` seconds.
         """
         if self._fd is None:
-            if self.status not in ("inactive", "running") and "(closed)" not in self._warned:
-                self._warned.add("(closed)")
+            if self.status not in ("inactive", "running") and not self._warned_closed:
+                self._warned_closed = True
                 warnings.warn(
                     f"run {self.name} is {self.status}: log() after the run ended is not recorded; "
                     "log inside the with block (or call run.reopen())",
