@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -134,14 +135,9 @@ def test_runs_show_and_diff(make_run, cli):
     assert "  status: finished" in shown and "  git: abc" in shown and "  lr = 0.1" in shown
     assert "acc" in shown.split("metrics:")[1]
     diff = cli("diff", "a", "b").output.splitlines()
-    assert [line.split()[:3] for line in diff[2:]] == [
-        ["lr", "0.1", "0.2"],
-        ["seed", "0", "1"],
-        ["status", "finished", "failed"],
-        ["git.commit", "abc", "(absent)"],
-        ["git.dirty", "false", "(absent)"],
-        ["host", "h1", "h2"],
-    ]
+    assert [line.split() for line in diff[2:]] == [
+        ["lr", "0.1", "0.2"], ["seed", "0", "1"], ["status", "finished", "failed"],
+        ["git", "commit", "abc", "null"], ["git", "dirty", "false", "null"], ["host", "h1", "h2"]]
     assert cli("show", "zzz").exit_code == 2
 
 
@@ -160,10 +156,11 @@ def test_help_is_fast_and_imports_nothing_heavy():
 
 def test_quickstart_table_without_spec(tmp_path, cli):
     """`resultsbook table --rows model --columns dataset --metric test/acc` on the quickstart's runs."""
+    script = shutil.copy(ROOT / "examples/quickstart/train.py", tmp_path)  # outside this git repository
     subprocess.run(
         [
             sys.executable,
-            str(ROOT / "examples/quickstart/train.py"),
+            script,
             "--out",
             str(tmp_path / "qs"),
             "--seeds",

@@ -19,6 +19,7 @@ from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import METRIC_KEY, Cell, CellRun, Mark, MetricSpec, ResultTable, TableQuery
+from resultsbook.query.provenance import provenance_mixes
 from resultsbook.query.reduce import best_step_of, default_direction, parse_reduction
 from resultsbook.query.select import run_value, select_runs
 from resultsbook.query.stats import check_statistics, describe
@@ -162,7 +163,8 @@ def _make_cell(
 def _run_marks(
     members: Sequence[StoredRun], cell_runs: Sequence[CellRun], query: TableQuery
 ) -> tuple[Mark, ...]:
-    """Marks that depend on one cell alone: mixed configs, unfinished runs, duplicate seeds, no value."""
+    """Marks that depend on one cell alone: mixed configs, code or data, unfinished runs, duplicate
+    seeds, no value."""
     marks: list[Mark] = []
     differing = differing_params(members, exempt=(*query.replicate, *query.run_specific))
     if differing:
@@ -170,6 +172,7 @@ def _run_marks(
             f"{key} ({', '.join(format_value(v) for v in values)})" for key, values in differing.items()
         )
         marks.append(Mark("mixed", f"averages runs that differ in {described}"))
+    marks += [Mark("provenance", sentence) for sentence in provenance_mixes(members)]
     unfinished = [run.status for run in cell_runs if run.status in _UNFINISHED]
     if unfinished:
         counts = ", ".join(f"{unfinished.count(s)} {s}" for s in _UNFINISHED if s in unfinished)
@@ -185,21 +188,7 @@ def _run_marks(
     no_value = sum(1 for run in cell_runs if np.isnan(run.value))
     if no_value:
         marks.append(Mark("novalue", f"{no_value} run(s) have no value (NaN or not logged) and are left out"))
-    marks += provenance_marks(members)
     return tuple(marks)
-
-
-def provenance_marks(runs: Sequence[StoredRun]) -> list[Mark]:
-    """Marks for a cell whose runs come from different code versions or an uncommitted tree."""
-    marks = []
-    commits = sorted({run.git_commit for run in runs if run.git_commit})
-    if len(commits) > 1:
-        shown = ", ".join(commit[:8] for commit in commits[:4]) + (", ..." if len(commits) > 4 else "")
-        marks.append(Mark("provenance", f"mixes {len(commits)} git commits ({shown})"))
-    dirty = sum(1 for run in runs if run.git_dirty)
-    if dirty:
-        marks.append(Mark("provenance", f"includes {dirty} run(s) from a dirty working tree"))
-    return marks
 
 
 def _mark_cells(

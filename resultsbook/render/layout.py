@@ -33,7 +33,7 @@ MARK_SUMMARIES = {
     "incomplete": "fewer replicates than expected",
     "few": "too few replicates for a spread",
     "mixed": "averages runs whose configurations differ",
-    "provenance": "mixes code versions or uncommitted code",
+    "provenance": "runs from different code or data (git commits, a dirty tree, data versions)",
     "status": "includes failed, interrupted or still-running runs",
     "duplicate": "several runs share one replicate (seed)",
     "novalue": "some runs have no value and are left out",
