@@ -23,6 +23,7 @@ from resultsbook.errors import SpecError
 from resultsbook.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.models import StoredRun
 from resultsbook.query import ResultTable, aggregate
+from resultsbook.query.access import MetricReader
 from resultsbook.query.select import select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
 from resultsbook.render.layout import Layout, cell_label, layout_table, plain_cell
@@ -133,6 +134,7 @@ def compute_outputs(
 
     The numbers file and Markdown sections quote every table, so they come with full builds only."""
     runs = store.runs()
+    reader = MetricReader(store, spec.derived)  # shared: tables reading the same metric load it once
     results: list[EntryResult] = []
     skipped: list[str] = []
     tables: dict[str, ResultTable] = {}
@@ -145,7 +147,7 @@ def compute_outputs(
                 skipped.append(f"tables.{name}")
                 continue
             memo[name] = selection
-        result = compute_entry(spec, table_spec, store, runs)
+        result = compute_entry(spec, table_spec, store, runs, reader)
         assert result.table is not None
         tables[name] = result.table
         results.append(result)
@@ -154,7 +156,7 @@ def compute_outputs(
     if (wanted_figures or numbers) and len(tables) < len(spec.tables):
         for name, table_spec in spec.tables.items():  # figures and numbers quote tables: all needed
             if name not in tables:
-                tables[name] = aggregate(store, table_spec.query, runs)
+                tables[name] = aggregate(store, table_spec.query, runs, reader)
     figure_notes: dict[str, str] = {}
     for figure in wanted_figures:
         result, figure_notes[figure.name] = compute_figure(spec, figure, store, runs, tables)
@@ -164,9 +166,15 @@ def compute_outputs(
     return results, skipped, tables
 
 
-def compute_entry(spec: Spec, table_spec: TableSpec, store: Store, runs: Sequence[StoredRun]) -> EntryResult:
+def compute_entry(
+    spec: Spec,
+    table_spec: TableSpec,
+    store: Store,
+    runs: Sequence[StoredRun],
+    reader: MetricReader | None = None,
+) -> EntryResult:
     """Aggregate and render one table in memory: what build would write, and what it would lock."""
-    table = aggregate(store, table_spec.query, runs)
+    table = aggregate(store, table_spec.query, runs, reader)
     layout = layout_table(table, table_spec.format, spec.labels)
     return EntryResult(
         name=f"tables.{table_spec.name}",

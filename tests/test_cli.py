@@ -136,8 +136,13 @@ def test_runs_show_and_diff(make_run, cli):
     assert "acc" in shown.split("metrics:")[1]
     diff = cli("diff", "a", "b").output.splitlines()
     assert [line.split() for line in diff[2:]] == [
-        ["lr", "0.1", "0.2"], ["seed", "0", "1"], ["status", "finished", "failed"],
-        ["git", "commit", "abc", "null"], ["git", "dirty", "false", "null"], ["host", "h1", "h2"]]
+        ["lr", "0.1", "0.2"],
+        ["seed", "0", "1"],
+        ["status", "finished", "failed"],
+        ["git", "commit", "abc", "null"],
+        ["git", "dirty", "false", "null"],
+        ["host", "h1", "h2"],
+    ]
     assert cli("show", "zzz").exit_code == 2
 
 

@@ -120,7 +120,6 @@ def diff_command(first: str, second: str, db_path: str | None) -> None:
     """Show how two runs differ: config params and provenance (code version, host, data)."""
     from tabulate import tabulate
 
-
     with open_store(db_path) as store:
         runs = store.runs(include_missing=True)
         a, b = find_run(runs, first), find_run(runs, second)

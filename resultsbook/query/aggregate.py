@@ -16,7 +16,7 @@ import numpy as np
 
 from resultsbook.errors import QueryError
 from resultsbook.models import StoredRun
-from resultsbook.params import format_value, sort_key, values_equal
+from resultsbook.params import format_value, sort_key, value_identity, values_equal
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import METRIC_KEY, Cell, CellRun, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.provenance import provenance_mixes
@@ -29,13 +29,19 @@ Key = tuple[Any, ...]
 _UNFINISHED = ("failed", "running", "interrupted")
 
 
-def aggregate(store: Store, query: TableQuery, runs: Sequence[StoredRun] | None = None) -> ResultTable:
+def aggregate(
+    store: Store,
+    query: TableQuery,
+    runs: Sequence[StoredRun] | None = None,
+    reader: MetricReader | None = None,
+) -> ResultTable:
     """Compute a table: one cell per (row, column) with statistics over its replicates."""
     check_statistics(query.stats)
     if not query.metrics:
         raise QueryError("a table needs at least one metric")
     row_keys, column_keys = _layout(query)
-    reader = MetricReader(store, query.derived)
+    if reader is None or reader.derived_texts != dict(query.derived):
+        reader = MetricReader(store, query.derived)
     for metric in query.metrics:
         reader.check(metric.name)
         parse_reduction(metric.reduce)
@@ -222,13 +228,12 @@ def differing_params(runs: Sequence[StoredRun], exempt: Iterable[str]) -> dict[s
     keys = sorted({key for run in runs for key in run.params} - skip)
     differing: dict[str, list[Any]] = {}
     for key in keys:
-        values: list[Any] = []
+        values: dict[Any, Any] = {}
         for run in runs:
             value = run.params.get(key)
-            if not any(values_equal(value, seen) for seen in values):
-                values.append(value)
+            values.setdefault(value_identity(value), value)
         if len(values) > 1:
-            differing[key] = sorted(values, key=sort_key)
+            differing[key] = sorted(values.values(), key=sort_key)
     return differing
 
 
