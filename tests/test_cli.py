@@ -180,3 +180,10 @@ def test_quickstart_table_without_spec(tmp_path, cli):
     assert result.exit_code == 0
     assert result.output.splitlines()[0].split() == ["model", "circles", "moons"]
     assert "over n = 2 seeds" in result.output
+
+
+def test_the_readme_shows_the_table_the_quickstart_writes():
+    """The README's quickstart excerpt is the committed output, byte for byte (the README cannot rot)."""
+    readme = (ROOT / "README.md").read_text()
+    excerpt = readme.split("`paper/results/table1.tex` then reads:\n\n```latex\n", 1)[1].split("```", 1)[0]
+    assert excerpt == (ROOT / "examples/quickstart/paper/results/table1.tex").read_text()

@@ -72,11 +72,13 @@ class WandbAdapter(Adapter):
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding a `run-<id>.wandb` log, or a W&B-named run folder with `files/`."""
+        logs = sorted(n for n in folder.files if n.endswith(".wandb") and LOG_FILE.fullmatch(n))
+        has_files = FILES_DIR in folder.dirs
+        if not logs and not has_files and not folder.path.endswith("latest-run"):
+            return None  # every folder of the walk comes here: the cheap tests first
         name = os.path.basename(folder.path.rstrip(os.sep))
         if name == "latest-run" and os.path.basename(os.path.dirname(folder.path)) in ("wandb", ".wandb"):
             return Claim((), descend=False)  # a symlink to a run folder the walk visits anyway
-        logs = sorted(n for n in folder.files if LOG_FILE.fullmatch(n))
-        has_files = FILES_DIR in folder.dirs
         if not logs and not (has_files and RUN_FOLDER.fullmatch(name)):
             return None
         return Claim((self._source(folder.path, logs, has_files),))
