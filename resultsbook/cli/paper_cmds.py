@@ -3,59 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 import click
 
-from resultsbook.cli.collect_cmd import show_problems
-from resultsbook.cli.common import handle_errors, open_store, progress_bar
-
-if TYPE_CHECKING:
-    from resultsbook.config import Spec
-    from resultsbook.store import Store
-
-config_option = click.option(
-    "--config",
-    type=click.Path(dir_okay=False, exists=True),
-    help="Spec file [default: nearest resultsbook.toml].",
+from resultsbook.cli.common import (
+    config_option,
+    handle_errors,
+    no_collect_option,
+    quiet_option,
+    spec_and_store,
+    spec_db_option,
 )
-db_option = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False), help="Store [default: the spec's db]."
-)
-no_collect_option = click.option(
-    "--no-collect", is_flag=True, help="Use the store as it is; do not re-collect the spec's sources."
-)
-quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
-
-
-@contextmanager
-def spec_and_store(
-    config: str | None, db_path: str | None, no_collect: bool, quiet: bool
-) -> Iterator[tuple[Spec, Store]]:
-    """Load the spec, open its store and collect its sources first (as `build` does)."""
-    from resultsbook.collect import collect
-    from resultsbook.config import find_spec, load_spec
-    from resultsbook.errors import SpecError
-
-    path = config or find_spec()
-    if path is None:
-        raise SpecError("no resultsbook.toml here or in any parent folder; create one or pass --config FILE")
-    spec = load_spec(path)
-    with open_store(db_path, create=True, spec=spec) as store:
-        if spec.sources and not no_collect:
-            with progress_bar("Reading runs") as progress:
-                report = collect(store, spec.sources, progress)
-            if not quiet:
-                click.echo(f"Collected: {report.summary_line()}")
-            show_problems(report.problems)
-        yield spec, store
 
 
 @click.command("report")
 @config_option
-@db_option
+@spec_db_option
 @no_collect_option
 @click.option(
     "-o",
@@ -83,7 +46,7 @@ def report_command(
 
 @click.command("preview")
 @config_option
-@db_option
+@spec_db_option
 @no_collect_option
 @click.option(
     "-o",
