@@ -147,6 +147,8 @@ def error_tail(provenance: Mapping[str, Any], lines: int = 3) -> str:
         trace = error.get("traceback") or error.get("traceback_tail") or ""
         text = "\n".join(trace) if isinstance(trace, list) else str(trace)
         tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
+        if tail and tail[-1] == parts[0]:
+            return " | ".join(tail)  # the traceback already ends with "Type: message"
         return " | ".join(tail + parts) if tail else parts[0]
     if isinstance(error, list):
         error = "".join(str(part) for part in error)

@@ -130,3 +130,32 @@ def test_explain_lists_exactly_the_runs_averaged(project):
     )
     missing = run_cli("explain", "table1", "transformer")
     assert missing.exit_code == 2 and "no cell of table 'table1' matches 'transformer'" in missing.output
+
+
+def test_status_shows_the_traceback_tail_of_a_script_that_crashed(tmp_path, monkeypatch):
+    """A script using resultsbook.Run that raises half-way: collect marks it failed with its metrics
+    up to the crash, and status shows the end of its traceback."""
+    project = tmp_path / "crash"
+    project.mkdir()
+    (project / "train.py").write_text(
+        "import resultsbook\n"
+        "with resultsbook.Run('runs/', config={'model': 'mlp', 'seed': 0}) as run:\n"
+        "    for step in range(10):\n"
+        "        run.log(step, loss=1.0 / (step + 1))\n"
+        "        if step == 5:\n"
+        "            raise ValueError('loss exploded')\n"
+    )
+    (project / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "loss"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
+    crashed = subprocess.run([sys.executable, "train.py"], cwd=project, capture_output=True, text=True)
+    assert crashed.returncode == 1
+    monkeypatch.chdir(project)
+    assert run_cli("build").exit_code == 0
+    [run] = json.loads(run_cli("runs", "--format", "json").output)
+    assert run["status"] == "failed"
+    output = run_cli("status").output
+    assert "Runs needing attention:" in output
+    assert "raise ValueError('loss exploded') | ValueError: loss exploded\n" in output
+    points = run_cli("show", run["run_id"]).output.split("metrics:")[1]
+    assert points.split()[points.split().index("loss") + 1] == "6"  # steps 0..5, up to the crash
