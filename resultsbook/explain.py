@@ -38,6 +38,8 @@ def find_table(spec: Spec, target: str) -> TableSpec:
     """Return the table named `target` or writing the output file `target`."""
     if target in spec.tables:
         return spec.tables[target]
+    if target.partition("/")[0] in spec.tables:  # a cell key such as table1/mlp/circles
+        return spec.tables[target.partition("/")[0]]
     wanted = os.path.abspath(target)
     for table in spec.tables.values():
         if wanted in table.outputs:
@@ -105,3 +107,67 @@ def _matches(
         if len(wanted) == 1 and wanted[0] in name.lower():
             return True
     return False
+
+
+@dataclass(frozen=True)
+class NumberExplanation:
+    """A named number of the text: what it is, the cells it is computed from, or the runs it counts."""
+
+    name: str
+    macro: str
+    kind: str
+    text: str
+    cells: tuple[CellExplanation, ...]
+    runs: tuple[tuple[StoredRun, float | None], ...]
+
+
+def find_number(spec: Spec, name: str) -> str | None:
+    """Return the [macros.values] name meant by `name` (`gain_circles`, `gainCircles` or `\\gainCircles`)."""
+    if spec.macros is None:
+        return None
+    wanted = name.lstrip("\\")
+    for key, value in spec.macros.values.items():
+        if wanted in (key, value.macro):
+            return key
+    return None
+
+
+def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
+    """Explain a named number: the cells of a cell, difference or ratio; the runs of a statistic or count."""
+    from resultsbook.macros import compute_numbers
+    from resultsbook.query import aggregate
+    from resultsbook.query.access import MetricReader
+    from resultsbook.query.select import select_runs
+
+    key = find_number(spec, name)
+    if key is None or spec.macros is None:
+        names = ", ".join(spec.macros.values) if spec.macros else "none"
+        raise SpecError(f"no number named {name!r} in [macros.values]; its numbers: {names}")
+    value = spec.macros.values[key]
+    runs = store.runs()
+    tables = {table: aggregate(store, t.query, runs) for table, t in spec.tables.items()}
+    book = compute_numbers(spec, store, runs, tables)
+    cells: list[CellExplanation] = []
+    for cell_key in value.cells:
+        table, _, rest = cell_key.partition("/")
+        cells += explain(spec, store, table, _key_query(spec, table, rest))
+    chosen: list[tuple[StoredRun, float | None]] = []
+    if value.kind in ("stat", "count"):
+        selected = select_runs(runs, value.filters)
+        if value.metric is not None:
+            reader = MetricReader(store, spec.derived)
+            having = reader.runs_with(value.metric.name)
+            selected = [run for run in selected if run.id in having]
+            per_run = reader.values(value.metric, selected)
+            chosen = [(run, per_run[run.id] * value.metric.scale) for run in selected]
+        else:
+            chosen = [(run, None) for run in selected]
+    return NumberExplanation(key, value.macro, value.kind, book.values[key].text, tuple(cells), tuple(chosen))
+
+
+def _key_query(spec: Spec, table: str, rest: str) -> str:
+    """Turn the `mlp/circles` part of a cell key into a key=value query for that table's cells."""
+    table_spec = spec.tables[table]
+    keys = [*table_spec.query.rows, *table_spec.query.columns]
+    parts = rest.split("/")
+    return ",".join(f"{k}={v}" for k, v in zip(keys, parts)) if len(parts) == len(keys) else rest

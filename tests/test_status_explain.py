@@ -159,3 +159,18 @@ def test_status_shows_the_traceback_tail_of_a_script_that_crashed(tmp_path, monk
     assert "raise ValueError('loss exploded') | ValueError: loss exploded\n" in output
     points = run_cli("show", run["run_id"]).output.split("metrics:")[1]
     assert points.split()[points.split().index("loss") + 1] == "6"  # steps 0..5, up to the crash
+
+
+def test_explain_a_number_quoted_in_the_text(project):
+    run_cli("build")
+    by_name = run_cli("explain", "gain_circles").output.splitlines()
+    assert by_name[0].startswith("\\gainCircles (gain_circles, difference) = ")
+    cells = [line for line in by_name if line.startswith("table1 / ")]
+    assert [line.split(":")[0] for line in cells] == ["table1 / MLP (16 hidden) / Circles",
+                                                      "table1 / Logistic regression / Circles"]
+    assert run_cli("explain", "paper/results/numbers.tex", "\\gainCircles").output == run_cli(
+        "explain", "gain_circles").output
+    seeds = run_cli("explain", "n_seeds").output.splitlines()
+    assert seeds[0] == "\\nSeeds (n_seeds, count) = 5" and len(seeds) == 21  # the 20 runs counted
+    key = run_cli("explain", "table1/mlp/circles").output
+    assert key.startswith("table1 / MLP (16 hidden) / Circles: ")
