@@ -19,6 +19,7 @@ from resultsbook.adapters import Adapter, available_adapters, get_adapter
 from resultsbook.adapters.base import Folder
 from resultsbook.errors import AdapterError, SpecError
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
+from resultsbook.parallel import map_in_order
 from resultsbook.params import format_value, values_equal
 from resultsbook.pathpattern import PathPattern, compile_pattern
 from resultsbook.store import Store
@@ -95,8 +96,8 @@ def collect(
     if progress is not None:
         progress.start(len(plan))
     with store.writer() as writer:
-        for source, adapter, signature in plan:
-            result = read_source(adapter, source)
+        results = map_in_order(_read_planned, plan)
+        for (source, _, signature), result in zip(plan, results):
             problems.extend(result.problems)
             counts = writer.write_source(source, signature, result.runs, result.problems)
             for name, count in counts.items():
@@ -307,6 +308,10 @@ def signature_of(source: Source, how: str) -> str:
             continue
         parts.append(f"{info.st_size}:{info.st_mtime_ns}")
     return hashlib.sha1(";".join(parts).encode()).hexdigest()
+
+
+def _read_planned(planned: tuple[Source, Adapter, str]) -> ReadResult:
+    return read_source(planned[1], planned[0])
 
 
 def read_source(adapter: Adapter, source: Source) -> ReadResult:
