@@ -231,3 +231,27 @@ def test_changed_paths_with_a_pattern(tmp_path, store):
     report = collect(store, request, changed=[str(root / "cql_3" / "log.csv")])
     assert (report.new, report.sources_read) == (1, 1)
     assert sorted(r.params["seed"] for r in store.runs()) == [1, 2, 3]
+
+
+def test_reading_in_worker_processes_stores_exactly_what_one_process_stores(tmp_path, monkeypatch):
+    from resultsbook import parallel
+
+    make_runs(tmp_path / "runs", parallel.MIN_ITEMS + 20)
+    with Store.open(str(tmp_path / "parallel.db")) as store:
+        report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert report.new == parallel.MIN_ITEMS + 20
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 10**9)
+    with Store.open(str(tmp_path / "serial.db")) as store:
+        collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert dump(tmp_path / "parallel.db") == dump(tmp_path / "serial.db")
+
+
+def test_map_in_order_keeps_the_order_of_items():
+    from resultsbook.parallel import MIN_ITEMS, map_in_order
+
+    items = list(range(MIN_ITEMS * 2))
+    assert list(map_in_order(abs_negated, items)) == [-i for i in items]
+
+
+def abs_negated(value: int) -> int:
+    return -abs(value)
