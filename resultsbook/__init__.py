@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
 from resultsbook.errors import (
@@ -13,12 +15,26 @@ from resultsbook.errors import (
     StoreError,
 )
 
+if TYPE_CHECKING:
+    from resultsbook.runlog import Run, seed_everything
+
 __all__ = [
     "AdapterError",
     "QueryError",
     "RenderError",
     "ResultsbookError",
+    "Run",
     "SpecError",
     "StoreError",
     "__version__",
+    "seed_everything",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the run logger on first use: `import resultsbook` (and the CLI) stays cheap."""
+    if name in ("Run", "seed_everything"):
+        from resultsbook import runlog
+
+        return getattr(runlog, name)
+    raise AttributeError(f"module 'resultsbook' has no attribute {name!r}")

@@ -1,5 +1,6 @@
-"""Build every output the spec names: aggregate, render, write atomically (only what changed), and
-record in the lock what each output was made from. `check` reuses `compute_entry`.
+"""Build every output the spec names — tables, figures, the numbers file, Markdown sections — write
+them atomically (only what changed), and record in the lock what each was made from. `check`
+computes the same outputs in memory with `compute_outputs`.
 
     >>> report = build(load_spec("resultsbook.toml"), store)     # doctest: +SKIP
     >>> report.written                                             # doctest: +SKIP
@@ -12,8 +13,8 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from resultsbook import __version__
 from resultsbook.atomic import write_if_changed
@@ -22,16 +23,20 @@ from resultsbook.errors import SpecError
 from resultsbook.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.models import StoredRun
 from resultsbook.query import ResultTable, aggregate
+from resultsbook.query.access import MetricReader
 from resultsbook.query.select import select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
 from resultsbook.render.layout import Layout, cell_label, layout_table, plain_cell
 from resultsbook.render.templates import template_source_path
 from resultsbook.store import Store
 
+if TYPE_CHECKING:
+    from resultsbook.config_outputs import FigureSpec
+
 
 @dataclass(frozen=True)
 class Finding:
-    """A statistical or honesty warning about one cell (or a whole table when `cell` is empty)."""
+    """A statistical or honesty warning about one cell (or a whole output when `cell` is empty)."""
 
     entry: str
     cell: str
@@ -45,13 +50,14 @@ class Finding:
 
 @dataclass(frozen=True)
 class EntryResult:
-    """One spec entry computed in memory: its input digest, output texts, shown values and findings."""
+    """One spec entry computed in memory: its lock key, input digest, output bytes, the values it
+    shows (table cells, macros) and its findings."""
 
-    name: str
+    name: str  # tables.NAME, figures.NAME, macros or sections
     inputs: str
-    outputs: Mapping[str, str]
-    values: Mapping[str, Mapping[str, Any]]
-    findings: tuple[Finding, ...]
+    outputs: Mapping[str, bytes]
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
     table: ResultTable | None = None
 
 
@@ -62,7 +68,8 @@ class BuildReport:
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
     findings: tuple[Finding, ...]
-    skipped: tuple[str, ...] = ()  # entries whose inputs had not changed
+    skipped: tuple[str, ...] = ()  # entries whose selected runs had not changed (watch)
+    tables: Mapping[str, ResultTable] = field(default_factory=dict)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -70,61 +77,211 @@ class BuildReport:
         return tuple(finding.line() for finding in self.findings)
 
 
-def build(spec: Spec, store: Store, only: Sequence[str] = (), reuse: bool = False) -> BuildReport:
-    """Render and write the outputs of every table (or of the named ones), then update the lock.
+def build(
+    spec: Spec, store: Store, only: Sequence[str] = (), memo: dict[str, str] | None = None
+) -> BuildReport:
+    """Render and write every output (or those of the named tables and figures), then the lock.
 
-    With `reuse`, an entry whose input digest matches the lock and whose files are as the lock
-    recorded is not recomputed (what `watch` does after every change)."""
+    `memo` (kept by `watch` between rounds) remembers each table's selection digest: a table whose
+    selected runs did not change since the last round, and whose files are as the lock recorded,
+    is not recomputed."""
     check_names(spec, only)
     lock = read_lock(spec.lock)
     entries = dict(lock)
-    runs = store.runs()
+    results, skipped, tables = compute_outputs(spec, store, only, memo, lock)
     written: list[str] = []
     unchanged: list[str] = []
     findings: list[Finding] = []
-    skipped: list[str] = []
-    for name, table_spec in spec.tables.items():
-        if only and name not in only:
-            continue
-        if reuse and _still_valid(spec, lock.get(name), input_digest(spec, table_spec, runs)):
-            skipped.append(name)
-            continue
-        result = compute_entry(spec, table_spec, store, runs)
+    for result in results:
         findings += result.findings
-        for path, text in result.outputs.items():
-            (written if write_if_changed(path, text.encode()) else unchanged).append(path)
-        entries[name] = lock_entry(spec, result)
-    for name in [name for name in entries if name not in spec.tables]:
-        del entries[name]  # tables removed from the spec
+        for path, data in result.outputs.items():
+            (written if write_if_changed(path, data) else unchanged).append(path)
+        entries[result.name] = lock_entry(spec, result)
+    for name in [name for name in entries if name not in entry_names(spec)]:
+        del entries[name]  # removed from the spec
     write_if_changed(spec.lock, render_lock(entries).encode())
-    return BuildReport(tuple(written), tuple(unchanged), tuple(findings), tuple(skipped))
+    return BuildReport(tuple(written), tuple(unchanged), tuple(findings), tuple(skipped), tables)
 
 
 def check_names(spec: Spec, only: Sequence[str]) -> None:
-    """Refuse table names the spec does not have."""
-    unknown = [name for name in only if name not in spec.tables]
+    """Refuse names that are neither tables nor figures of the spec."""
+    unknown = [name for name in only if name not in spec.tables and name not in spec.figures]
     if unknown:
-        raise SpecError(f"no table named {unknown[0]!r} in {spec.path}; tables: {', '.join(spec.tables)}")
+        raise SpecError(
+            f"no table or figure named {unknown[0]!r} in {spec.path}; "
+            f"tables: {', '.join(spec.tables) or 'none'}; figures: {', '.join(spec.figures) or 'none'}"
+        )
 
 
-def compute_entry(spec: Spec, table_spec: TableSpec, store: Store, runs: Sequence[StoredRun]) -> EntryResult:
+def entry_names(spec: Spec) -> list[str]:
+    """Return the lock keys of everything the spec writes."""
+    names = [f"tables.{name}" for name in spec.tables] + [f"figures.{name}" for name in spec.figures]
+    if spec.macros is not None and spec.macros.output:
+        names.append("macros")
+    if spec.sections:
+        names.append("sections")
+    return names
+
+
+def compute_outputs(
+    spec: Spec,
+    store: Store,
+    only: Sequence[str] = (),
+    memo: dict[str, str] | None = None,
+    lock: Mapping[str, LockEntry] | None = None,
+) -> tuple[list[EntryResult], list[str], dict[str, ResultTable]]:
+    """Compute every entry in memory: (results, entries skipped as unchanged, aggregated tables).
+
+    The numbers file and Markdown sections quote every table, so they come with full builds only."""
+    runs = store.runs()
+    reader = MetricReader(store, spec.derived)  # shared: tables reading the same metric load it once
+    results: list[EntryResult] = []
+    skipped: list[str] = []
+    tables: dict[str, ResultTable] = {}
+    for name, table_spec in spec.tables.items():
+        if only and name not in only:
+            continue
+        if memo is not None:
+            selection = selection_digest(spec, table_spec, runs)
+            if memo.get(name) == selection and _files_as_locked(spec, (lock or {}).get(f"tables.{name}")):
+                skipped.append(f"tables.{name}")
+                continue
+            memo[name] = selection
+        result = compute_entry(spec, table_spec, store, runs, reader)
+        assert result.table is not None
+        tables[name] = result.table
+        results.append(result)
+    wanted_figures = [f for name, f in spec.figures.items() if not only or name in only]
+    numbers = not only and (spec.macros is not None or bool(spec.sections))
+    if (wanted_figures or numbers) and len(tables) < len(spec.tables):
+        for name, table_spec in spec.tables.items():  # figures and numbers quote tables: all needed
+            if name not in tables:
+                tables[name] = aggregate(store, table_spec.query, runs, reader)
+    figure_notes: dict[str, str] = {}
+    for figure in wanted_figures:
+        result, figure_notes[figure.name] = compute_figure(spec, figure, store, runs, tables)
+        results.append(result)
+    if numbers:
+        results += compute_numbers_and_sections(spec, store, runs, tables, figure_notes)
+    return results, skipped, tables
+
+
+def compute_entry(
+    spec: Spec,
+    table_spec: TableSpec,
+    store: Store,
+    runs: Sequence[StoredRun],
+    reader: MetricReader | None = None,
+) -> EntryResult:
     """Aggregate and render one table in memory: what build would write, and what it would lock."""
-    table = aggregate(store, table_spec.query, runs)
+    table = aggregate(store, table_spec.query, runs, reader)
     layout = layout_table(table, table_spec.format, spec.labels)
     return EntryResult(
-        name=table_spec.name,
-        inputs=input_digest(spec, table_spec, runs),
-        outputs=render_outputs(spec, table_spec, table),
+        name=f"tables.{table_spec.name}",
+        inputs=results_digest(spec, table_spec, table),
+        outputs={path: text.encode() for path, text in render_outputs(spec, table_spec, table).items()},
         values=shown_values(table, layout, spec),
         findings=tuple(table_findings(table_spec.name, table, layout, spec)),
         table=table,
     )
 
 
-def input_digest(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun]) -> str:
-    """Digest everything an entry's outputs depend on: the selected runs' contents, the spec entry,
-    labels, derived metrics, templates and the resultsbook version."""
+def compute_figure(
+    spec: Spec, figure: FigureSpec, store: Store, runs: Sequence[StoredRun], tables: Mapping[str, ResultTable]
+) -> tuple[EntryResult, str]:
+    """Draw one figure in memory; return its entry and the note saying what it shows."""
+    from resultsbook.figures import render_figure_files  # matplotlib is imported only to draw
+
+    files, drawn = render_figure_files(spec, figure, store, runs, tables)
+    # the data and the settings, not the bytes: another matplotlib may draw the same figure differently
+    digest = hashlib.sha256(repr((figure.style, figure.options, figure.outputs)).encode())
+    update_digest(digest, drawn.data)
+    findings = tuple(Finding(figure.name, "", "note", text) for text in drawn.notes)
+    return EntryResult(f"figures.{figure.name}", digest.hexdigest(), files, {}, findings), drawn.data.note
+
+
+def update_digest(digest: Any, value: Any) -> None:
+    """Feed a value into a digest exactly: dataclasses field by field, arrays by their bytes."""
+    import dataclasses
+
+    import numpy as np
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        digest.update(type(value).__name__.encode())
+        for item in dataclasses.fields(value):
+            update_digest(digest, getattr(value, item.name))
+    elif isinstance(value, np.ndarray):
+        digest.update(f"{value.dtype}{value.shape}".encode())
+        digest.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, (list, tuple)):
+        digest.update(f"[{len(value)}".encode())
+        for item in value:
+            update_digest(digest, item)
+    elif isinstance(value, Mapping):
+        digest.update(f"{{{len(value)}".encode())
+        for key in sorted(value, key=repr):
+            update_digest(digest, key)
+            update_digest(digest, value[key])
+    else:
+        digest.update(repr(value).encode())
+
+
+def compute_numbers_and_sections(
+    spec: Spec,
+    store: Store,
+    runs: Sequence[StoredRun],
+    tables: Mapping[str, ResultTable],
+    figure_notes: Mapping[str, str],
+) -> list[EntryResult]:
+    """Compute the numbers file (its named values locked one by one) and the Markdown sections."""
+    from resultsbook.macros import compute_numbers
+    from resultsbook.markdown_sections import section_outputs
+    from resultsbook.render.macros import render_macros
+
+    book = compute_numbers(spec, store, runs, tables, figure_notes)
+    results = []
+    if spec.macros is not None and spec.macros.output:
+        generated = (
+            f"Generated by resultsbook from [macros] in {os.path.basename(spec.path)}. "
+            "Do not edit: run `resultsbook build`."
+        )
+        text = render_macros(
+            {value.macro: value.text for value in book.values.values()},
+            {key: numbers.latex for key, numbers in book.cells.items()},
+            book.notes,
+            os.path.basename(spec.macros.output),
+            generated,
+        )
+        values = {f"\\{value.macro}": {"value": value.text} for value in book.values.values()}
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        results.append(EntryResult("macros", digest, {spec.macros.output: text.encode()}, values))
+    if spec.sections:
+        sections = {path: text.encode() for path, text in section_outputs(spec, tables, book).items()}
+        digest = hashlib.sha256(b"".join(sections[path] for path in sorted(sections))).hexdigest()
+        results.append(EntryResult("sections", digest, sections))
+    return results
+
+
+def results_digest(spec: Spec, table_spec: TableSpec, table: ResultTable) -> str:
+    """Digest what a table's outputs are made of: each cell's runs with their values, status and
+    marks, plus the spec entry, labels, derived metrics, templates and resultsbook version.
+    Re-running the same experiment with the same numbers leaves it unchanged."""
+    cells = [
+        [list(map(str, row)), list(map(str, column)), cell.step,
+         [(run.run_id, run.value, run.status) for run in cell.runs], [mark.text for mark in cell.marks]]
+        for (row, column), cell in sorted(table.cells.items(), key=lambda item: repr(item[0]))
+    ]  # fmt: skip
+    return _digest(spec, table_spec, {"cells": cells})
+
+
+def selection_digest(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun]) -> str:
+    """Digest the spec entry and the full stored content of the runs its filters select (cheap:
+    no aggregation) — unchanged means the table cannot have changed."""
     selected = select_runs(runs, table_spec.query.filters)
+    return _digest(spec, table_spec, {"runs": sorted((run.run_id, run.digest) for run in selected)})
+
+
+def _digest(spec: Spec, table_spec: TableSpec, data: Mapping[str, Any]) -> str:
     templates = {}
     for name in (table_spec.latex.template, "table.md.j2"):
         with open(template_source_path(name, spec.template_dirs), "rb") as handle:
@@ -135,13 +292,13 @@ def input_digest(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun]) -
         "labels": [spec.labels.keys, spec.labels.values],
         "derived": spec.derived,
         "templates": templates,
-        "runs": sorted((run.run_id, run.digest) for run in selected),
+        **data,
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def render_outputs(spec: Spec, table_spec: TableSpec, table: ResultTable) -> dict[str, str]:
-    """Return {output path: text} for one table: the bytes build writes and check compares."""
+    """Return {output path: text} for one table."""
     generated = (
         f"Generated by resultsbook from [tables.{table_spec.name}] in {os.path.basename(spec.path)}. "
         "Do not edit: run `resultsbook build`."
@@ -192,15 +349,15 @@ def lock_entry(spec: Spec, result: EntryResult) -> LockEntry:
     """Return what the lock records of an entry: paths relative to the lock file."""
     folder = os.path.dirname(spec.lock)
     outputs = {
-        os.path.relpath(path, folder).replace(os.sep, "/"): bytes_digest(text.encode())
-        for path, text in result.outputs.items()
+        os.path.relpath(path, folder).replace(os.sep, "/"): bytes_digest(data)
+        for path, data in result.outputs.items()
     }
     return LockEntry(result.inputs, result.values, outputs)
 
 
-def _still_valid(spec: Spec, entry: LockEntry | None, inputs: str) -> bool:
-    """Tell whether a locked entry needs no rebuild: same inputs, files as they were written."""
-    if entry is None or entry.inputs != inputs:
+def _files_as_locked(spec: Spec, entry: LockEntry | None) -> bool:
+    """Tell whether an entry's files are exactly what the lock says build wrote."""
+    if entry is None:
         return False
     folder = os.path.dirname(spec.lock)
     return all(file_digest(os.path.join(folder, path)) == digest for path, digest in entry.outputs.items())

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.build import Finding, compute_entry
+from resultsbook.build import Finding, compute_outputs
 from resultsbook.config import Spec
 from resultsbook.lock import bytes_digest, file_digest, read_lock
 from resultsbook.store import Store
@@ -111,35 +111,44 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
     """Compare every output with what build would write now and with what the lock recorded."""
     lock = read_lock(spec.lock)
     folder = os.path.dirname(spec.lock)
-    runs = store.runs()
     states: list[OutputState] = []
     findings: list[Finding] = []
-    for name, table_spec in spec.tables.items():
-        result = compute_entry(spec, table_spec, store, runs)
+    results, _, _ = compute_outputs(spec, store)
+    for result in results:
         findings += result.findings
-        locked = lock.get(name)
+        locked = lock.get(result.name)
         changes = diff_values(locked.values if locked else {}, result.values)
-        for path, text in result.outputs.items():
+        for path, data in result.outputs.items():
             relative = os.path.relpath(path, folder).replace(os.sep, "/")
-            states.append(
-                output_state(path, name, text, locked.outputs.get(relative) if locked else None, changes)
+            locked_digest = locked.outputs.get(relative) if locked else None
+            state = output_state(path, result.name, data, locked_digest, changes)
+            redrawn = (
+                result.name.startswith("figures.") and locked is not None and locked.inputs == result.inputs
             )
+            if state.state == "stale" and redrawn:  # same data, drawn by another matplotlib version
+                state = OutputState(path, result.name, "current")
+            states.append(state)
     return CheckReport(tuple(states), tuple(findings), strict)
 
 
 def output_state(
-    path: str, entry: str, expected: str, locked_digest: str | None, changes: tuple[CellChange, ...]
+    path: str, entry: str, expected: bytes, locked_digest: str | None, changes: tuple[CellChange, ...]
 ) -> OutputState:
     """Decide whether one file is current, stale, edited or missing."""
     actual = file_digest(path)
     if actual is None:
         return OutputState(path, entry, "missing", changes, "run `resultsbook build`")
-    if actual == bytes_digest(expected.encode()):
+    if actual == bytes_digest(expected):
         return OutputState(path, entry, "current")
     if locked_digest is None:
         return OutputState(path, entry, "stale", changes, "not in the lock: run `resultsbook build`")
     if actual == locked_digest:
-        detail = "results changed" if changes else "the spec, a template or resultsbook changed"
+        if changes:
+            detail = "results changed"
+        elif entry.startswith("tables."):
+            detail = "the spec, a template or resultsbook changed"
+        else:
+            detail = "its data or settings changed"
         return OutputState(path, entry, "stale", changes, detail)
     return OutputState(path, entry, "edited", changes, _first_difference(path, expected))
 
@@ -153,8 +162,8 @@ def diff_values(
         before, after = old.get(cell), new.get(cell)
         if before == after:
             continue
-        old_runs = set(before["runs"]) if before else set()
-        new_runs = set(after["runs"]) if after else set()
+        old_runs = set(before.get("runs", ())) if before else set()
+        new_runs = set(after.get("runs", ())) if after else set()
         changes.append(
             CellChange(
                 cell,
@@ -167,10 +176,13 @@ def diff_values(
     return tuple(changes)
 
 
-def _first_difference(path: str, expected: str) -> str:
+def _first_difference(path: str, data: bytes) -> str:
     """Return the first line where the file differs from what build would write."""
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        actual = handle.read()
+    with open(path, "rb") as handle:
+        actual = handle.read().decode("utf-8", errors="replace")
+    expected = data.decode("utf-8", errors="replace")
+    if "\0" in expected or "\0" in actual:
+        return "its bytes differ from what build writes"
     for number, (have, want) in enumerate(zip(actual.splitlines(), expected.splitlines()), start=1):
         if have != want:
             return f"line {number} is {have.strip()[:60]!r}, build writes {want.strip()[:60]!r}"

@@ -19,6 +19,7 @@ from resultsbook.adapters import Adapter, available_adapters, get_adapter
 from resultsbook.adapters.base import Folder
 from resultsbook.errors import AdapterError, SpecError
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
+from resultsbook.parallel import map_in_order
 from resultsbook.params import format_value, values_equal
 from resultsbook.pathpattern import PathPattern, compile_pattern
 from resultsbook.store import Store
@@ -45,40 +46,58 @@ class Progress(Protocol):
 
 
 def collect(
-    store: Store, requests: Sequence[CollectRequest], progress: Progress | None = None
+    store: Store,
+    requests: Sequence[CollectRequest],
+    progress: Progress | None = None,
+    changed: Sequence[str] | None = None,
 ) -> CollectReport:
-    """Collect every request into `store`; unchanged sources cost a stat, the rest is one transaction."""
+    """Collect every request into `store`; unchanged sources cost a stat, the rest is one transaction.
+
+    With `changed` (paths reported by a file watcher), only the sources those paths belong to are
+    looked at: a change in one run costs one read, whatever the size of the tree."""
     stored = store.source_signatures()
     plan: list[tuple[Source, Adapter, str]] = []
     unchanged_sources: list[str] = []
     seen: set[str] = set()
-    roots: list[str] = []
+    scopes: list[tuple[str, bool]] = []  # stored path, and whether sources that contain it count
     for request in requests:
         if not os.path.exists(request.path):
             raise SpecError(f"{request.path} does not exist; check the path given to collect")
-        roots.append(store.relative(request.path))
         stored_name = stored_path_function(store, request.path)
+        if changed is None:
+            found = find_sources(request)
+            scopes.append((store.relative(request.path), False))
+        else:
+            root = os.path.abspath(request.path)
+            near = [os.path.abspath(p) for p in changed if _under(os.path.abspath(p), root)]
+            found = find_sources_near(request, near)
+            scopes += [(store.relative(p), True) for p in near if not os.path.exists(p)]
         how: dict[str, str] = {}
-        for source, adapter in find_sources(request):
+        for source, adapter in found:
             stored_path = stored_name(source.path)
             if stored_path in seen:
                 continue
             seen.add(stored_path)
             if adapter.name not in how:
                 how[adapter.name] = reading_digest(adapter, request)
-            signature = signature_of(source, how[adapter.name])
+            signature = signature_of(source, how[adapter.name] + adapter.clock_state(source))
             if stored.get(stored_path, ("", ""))[1] == signature:
                 unchanged_sources.append(stored_path)
             else:
                 plan.append((source, adapter, signature))
-    gone = [path for path in stored if path not in seen and any(_under(path, root) for root in roots)]
+    gone = [
+        path
+        for path in stored
+        if path not in seen
+        and any(_under(path, scope) or (inside and _under(scope, path)) for scope, inside in scopes)
+    ]
     totals = {"new": 0, "updated": 0, "unchanged": 0, "missing": 0}
     problems: list[Problem] = []
     if progress is not None:
         progress.start(len(plan))
     with store.writer() as writer:
-        for source, adapter, signature in plan:
-            result = read_source(adapter, source)
+        results = map_in_order(_read_planned, plan)
+        for (source, _, signature), result in zip(plan, results):
             problems.extend(result.problems)
             counts = writer.write_source(source, signature, result.runs, result.problems)
             for name, count in counts.items():
@@ -99,8 +118,8 @@ def collect(
     )
 
 
-def find_sources(request: CollectRequest) -> Iterable[tuple[Source, Adapter]]:
-    """Yield the sources under a request's root and the adapter that reads each one."""
+def find_sources(request: CollectRequest, start: str | None = None) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources under a request's root (or under `start` within it) and their adapters."""
     adapters = make_adapters(request)
     forced = request.adapter is not None
     root = request.path
@@ -112,59 +131,134 @@ def find_sources(request: CollectRequest) -> Iterable[tuple[Source, Adapter]]:
                 return
         raise SpecError(f"no adapter reads {root}; name one with --adapter (see `resultsbook adapters`)")
     if request.pattern:
-        yield from _find_by_pattern(root, compile_pattern(request.pattern), adapters, request, forced)
+        pattern = compile_pattern(request.pattern)
+        for folder in walk_folders(start or root, lambda folder: True):
+            prefix = _relative(folder.path, root)
+            for name in sorted(folder.files):
+                yield from _match_file(
+                    folder.file(name), f"{prefix}{name}", pattern, adapters, request, forced
+                )
+            for name in folder.dirs:
+                yield from _match_folder(
+                    os.path.join(folder.path, name), f"{prefix}{name}", pattern, adapters, request, forced
+                )
         return
     claimed: list[tuple[Source, Adapter]] = []
 
     def descend(folder: Folder) -> bool:
-        for adapter in adapters:
-            claim = adapter.claim(folder, forced)
-            if claim is not None:
-                claimed.extend((_with_params(s, request.params), adapter) for s in claim.sources)
-                return claim.descend
-        return True
+        found = _claim(folder, adapters, request, forced)
+        if found is None:
+            return True
+        sources, deeper = found
+        claimed.extend(sources)
+        return deeper
 
-    for _ in walk_folders(root, descend):
+    for _ in walk_folders(start or root, descend):
         yield from claimed
         claimed.clear()
 
 
-def _find_by_pattern(
-    root: str, pattern: PathPattern, adapters: list[Adapter], request: CollectRequest, forced: bool
-) -> Iterable[tuple[Source, Adapter]]:
-    """Yield sources whose path relative to `root` matches the pattern, with its fields as params."""
-    for folder in walk_folders(root, lambda folder: True):
-        relative_folder = os.path.relpath(folder.path, root).replace(os.sep, "/")
-        prefix = "" if relative_folder == "." else f"{relative_folder}/"
-        for name in sorted(folder.files):
-            fields = pattern.match(prefix + name)
-            if fields is None:
-                continue
-            path = folder.file(name)
-            for adapter in adapters:
-                source = adapter.source_for_file(path, forced)
-                if source is not None:
-                    yield _with_params(source, {**request.params, **fields}), adapter
+def find_sources_near(request: CollectRequest, paths: Sequence[str]) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources that changed files belong to: a new folder is walked, a changed file's run
+    is found by claiming its folder and then each parent up to the root (what `watch` needs)."""
+    adapters = make_adapters(request)
+    forced = request.adapter is not None
+    pattern = compile_pattern(request.pattern) if request.pattern else None
+    root = os.path.abspath(request.path)
+    for path in (os.path.abspath(p) for p in paths):
+        if os.path.isdir(path):
+            yield from find_sources(request, start=path)
+        for candidate in _self_and_parents(path, root):
+            if pattern is not None:
+                relative = _relative(candidate, root).rstrip("/")
+                if os.path.isfile(candidate):
+                    found = list(_match_file(candidate, relative, pattern, adapters, request, forced))
+                else:
+                    found = list(_match_folder(candidate, relative, pattern, adapters, request, forced))
+                if found:
+                    yield from found
                     break
-        for name in folder.dirs:
-            fields = pattern.match(prefix + name)
-            if fields is None:
-                continue
-            sub = Folder(
-                os.path.join(folder.path, name), frozenset(_names(os.path.join(folder.path, name))), ()
-            )
-            for adapter in adapters:
-                claim = adapter.claim(sub, forced)
+            elif os.path.isdir(candidate):
+                claim = _claim(_folder(candidate), adapters, request, forced)
                 if claim is not None:
-                    for source in claim.sources:
-                        yield _with_params(source, {**request.params, **fields}), adapter
+                    yield from claim[0]
                     break
 
 
-def _names(path: str) -> list[str]:
-    """Return the names of the files in a folder."""
+def _claim(
+    folder: Folder, adapters: list[Adapter], request: CollectRequest, forced: bool
+) -> tuple[list[tuple[Source, Adapter]], bool] | None:
+    """Return the sources the first claiming adapter finds in a folder, and whether to go deeper."""
+    for adapter in adapters:
+        claim = adapter.claim(folder, forced)
+        if claim is not None:
+            return [(_with_params(s, request.params), adapter) for s in claim.sources], claim.descend
+    return None
+
+
+def _match_file(
+    path: str,
+    relative: str,
+    pattern: PathPattern,
+    adapters: list[Adapter],
+    request: CollectRequest,
+    forced: bool,
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the source of a file whose relative path matches the pattern, its fields as params."""
+    fields = pattern.match(relative)
+    if fields is None:
+        return
+    for adapter in adapters:
+        source = adapter.source_for_file(path, forced)
+        if source is not None:
+            yield _with_params(source, {**request.params, **fields}), adapter
+            return
+
+
+def _match_folder(
+    path: str,
+    relative: str,
+    pattern: PathPattern,
+    adapters: list[Adapter],
+    request: CollectRequest,
+    forced: bool,
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources of a folder whose relative path matches the pattern, its fields as params."""
+    fields = pattern.match(relative)
+    if fields is None:
+        return
+    found = _claim(_folder(path), adapters, request, forced)
+    if found is not None:
+        for source, adapter in found[0]:
+            yield _with_params(source, {**request.params, **fields}), adapter
+
+
+def _folder(path: str) -> Folder:
+    """List one folder the way the walk does."""
+    files: list[str] = []
+    dirs: list[str] = []
     with os.scandir(path) as entries:
-        return [entry.name for entry in entries if entry.is_file()]
+        for entry in entries:
+            (dirs if entry.is_dir() else files).append(entry.name)
+    return Folder(path, frozenset(files), tuple(sorted(dirs)))
+
+
+def _self_and_parents(path: str, root: str) -> list[str]:
+    """Return `path` (when it exists) and its parent folders up to and including `root`."""
+    chain = []
+    current = path
+    while True:
+        if os.path.exists(current):
+            chain.append(current)
+        if current == root or len(current) <= len(root):
+            return chain
+        current = os.path.dirname(current)
+
+
+def _relative(path: str, root: str) -> str:
+    """Return a folder's path relative to the root as a '/'-terminated prefix ('' for the root)."""
+    relative = os.path.relpath(path, root).replace(os.sep, "/")
+    return "" if relative == "." else f"{relative}/"
 
 
 def make_adapters(request: CollectRequest) -> list[Adapter]:
@@ -220,6 +314,10 @@ def signature_of(source: Source, how: str) -> str:
     return hashlib.sha1(";".join(parts).encode()).hexdigest()
 
 
+def _read_planned(planned: tuple[Source, Adapter, str]) -> ReadResult:
+    return read_source(planned[1], planned[0])
+
+
 def read_source(adapter: Adapter, source: Source) -> ReadResult:
     """Read a source; an adapter bug becomes a problem of that source, never a failed collect."""
     try:
@@ -262,5 +360,7 @@ def _with_params(source: Source, params: Mapping[str, Any]) -> Source:
 
 
 def _under(path: str, root: str) -> bool:
-    """Tell whether a stored path lies under a stored root path."""
-    return root in (".", "") or path == root or path.startswith(root.rstrip("/") + "/")
+    """Tell whether a path lies under (or is) a root path; both stored ('/') or both absolute."""
+    if root in (".", ""):
+        return True
+    return path == root or path.startswith(root.rstrip("/" + os.sep) + "/") or path.startswith(root + os.sep)

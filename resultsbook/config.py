@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resultsbook.collect import CollectRequest
 from resultsbook.errors import ResultsbookError, SpecError
@@ -19,9 +19,13 @@ from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.reduce import parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
 from resultsbook.query.stats import CENTERS, SPREADS, STATISTICS
+from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.latex import LatexOptions
 from resultsbook.render.layout import Labels, TableFormat
 from resultsbook.store import DEFAULT_DB_NAME
+
+if TYPE_CHECKING:
+    from resultsbook.config_outputs import FigureSpec, MacroSpec, ReportSpec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,6 +38,8 @@ OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
 _TOP_KEYS = {
     "db", "lock", "replicate", "run_specific", "templates", "sources", "labels", "derived", "defaults",
     "tables",
+    # figures, numbers in the text, Markdown sections, the HTML report: see config_outputs.py
+    "style", "figures", "macros", "sections", "report",
 }  # fmt: skip
 _SOURCE_KEYS = {"path", "adapter", "pattern", "columns", "options", "params"}
 _METRIC_KEYS = {"name", "reduce", "skip_first", "budget", "direction", "scale", "label"}
@@ -71,6 +77,12 @@ class Spec:
     template_dirs: tuple[str, ...]
     derived: Mapping[str, str] = field(default_factory=dict)
     lock: str = ""
+    # outputs beyond tables, read by config_outputs.load_outputs
+    style: FigureStyle = field(default_factory=FigureStyle)
+    figures: Mapping[str, FigureSpec] = field(default_factory=dict)
+    macros: MacroSpec | None = None
+    sections: tuple[str, ...] = ()
+    report: ReportSpec | None = None
 
     @property
     def folder(self) -> str:
@@ -117,7 +129,13 @@ def load_spec(path: str) -> Spec:
             raise SpecError(f"{where}: {context} must be a table of settings")
         merged = {**project, **defaults, **entry}
         tables[name] = _table(name, merged, derived, template_dirs, resolve, where, context)
-    outputs = [output for table in tables.values() for output in table.outputs]
+    from resultsbook.config_outputs import load_outputs  # it builds on this module's helpers
+
+    outputs = load_outputs(document, tables, project, defaults, derived, template_dirs, resolve, where)
+    written = [output for table in tables.values() for output in table.outputs]
+    written += [output for figure in outputs["figures"].values() for output in figure.outputs]
+    if outputs["macros"] is not None and outputs["macros"].output:
+        written.append(outputs["macros"].output)
     return Spec(
         path=os.path.abspath(path),
         db=resolve(str(document.get("db", DEFAULT_DB_NAME))),
@@ -126,7 +144,8 @@ def load_spec(path: str) -> Spec:
         tables=tables,
         template_dirs=template_dirs,
         derived=dict(derived),
-        lock=resolve(document["lock"]) if "lock" in document else default_lock_path(folder, outputs),
+        lock=resolve(document["lock"]) if "lock" in document else default_lock_path(folder, written),
+        **outputs,
     )
 
 

@@ -76,6 +76,17 @@ def values_equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def value_identity(value: Any) -> tuple[str, Any]:
+    """Return a hashable key under which values equal in the sense of `values_equal` coincide."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", "nan") if value != value else ("number", float(value))
+    if value is None:
+        return ("none", None)
+    return (type(value).__name__, value)
+
+
 def format_value(value: Any) -> str:
     """Return the plain-text form of a param value, as a user would type it."""
     if value is None:

@@ -55,7 +55,9 @@ class SeriesBuilder:
         """Return the series by key and the problems met (duplicate steps, non-finite values)."""
         series: dict[str, Series] = {}
         problems: list[Problem] = []
-        typed: dict[int, np.ndarray] = {}  # metrics logged together share one steps array
+        # metrics logged together share one steps array; the original is kept as well, since a freed
+        # array's id can be reused by the next key's steps
+        typed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for key in self._counts:
             steps, values, times = self._arrays(key)
             steps, values, times, duplicates = _settle_steps(steps, values, times)
@@ -74,9 +76,9 @@ class SeriesBuilder:
                 )
             if id(steps) not in typed:
                 integral = bool(np.all(np.isfinite(steps)) and np.all(steps == np.round(steps)))
-                typed[id(steps)] = steps.astype(np.int64) if integral else steps
+                typed[id(steps)] = (steps, steps.astype(np.int64) if integral else steps)
             series[key] = Series(
-                steps=typed[id(steps)],
+                steps=typed[id(steps)][1],
                 values=values,
                 times=None if np.all(np.isnan(times)) else times,
             )

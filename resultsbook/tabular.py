@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from resultsbook.models import Problem
-from resultsbook.textio import read_text, to_float
+from resultsbook.textio import read_nonempty_text, to_float
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,8 @@ def read_delimited(
     path: str, problems: list[Problem], columns: list[str] | None = None, delimiter: str | None = None
 ) -> Table | None:
     """Read a CSV/TSV file; `columns` names a headerless file's columns. None if nothing is readable."""
-    try:
-        text = read_text(path, problems)
-    except OSError as error:
-        problems.append(Problem(path, f"cannot be read ({error.strerror})", "nothing from this file"))
-        return None
-    if not text.strip():
-        problems.append(Problem(path, "is empty", "nothing from this file"))
+    text = read_nonempty_text(path, problems)
+    if text is None:
         return None
     complete = text.endswith("\n")
     sep = delimiter or guess_delimiter(path, text)

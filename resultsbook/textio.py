@@ -46,8 +46,8 @@ def read_file_bytes(path: str) -> bytes:
         os.close(fd)
 
 
-def load_json_file(path: str, problems: list[Problem]) -> Any:
-    """Parse a whole JSON file, or return None and report why it could not be read."""
+def read_nonempty_text(path: str, problems: list[Problem]) -> str | None:
+    """Return a file's text, or None (reported) when it cannot be read or holds nothing."""
     try:
         text = read_text(path, problems)
     except OSError as error:
@@ -55,6 +55,14 @@ def load_json_file(path: str, problems: list[Problem]) -> Any:
         return None
     if not text.strip():
         problems.append(Problem(path, "is empty", "nothing from this file"))
+        return None
+    return text
+
+
+def load_json_file(path: str, problems: list[Problem]) -> Any:
+    """Parse a whole JSON file, or return None and report why it could not be read."""
+    text = read_nonempty_text(path, problems)
+    if text is None:
         return None
     try:
         return json.loads(text)

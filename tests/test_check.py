@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 QUICKSTART = ROOT / "examples" / "quickstart"
@@ -20,7 +19,9 @@ def paper(tmp_path, monkeypatch):
     """The quickstart in a fresh folder with 3 seeds, built once."""
     project = tmp_path / "project"
     shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns("runs", "*.db*", "results"))
-    subprocess.run([sys.executable, "train.py", "--seeds", "0", "1", "2"], cwd=project, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "train.py", "--seeds", "0", "1", "2"], cwd=project, check=True, capture_output=True
+    )
     text = (project / "resultsbook.toml").read_text().replace("replicates = 5", "replicates = 3")
     (project / "resultsbook.toml").write_text(text)
     monkeypatch.chdir(project)
@@ -47,7 +48,7 @@ def change_final_value(project: Path, run: str, key: str, value: float) -> None:
 def test_check_passes_after_build_and_names_the_changed_cell(paper):
     assert run_cli("build").exit_code == 0
     current = run_cli("check")
-    assert current.exit_code == 0 and current.output.endswith("OK: 4 current\n")
+    assert current.exit_code == 0 and current.output.endswith("OK: 9 current\n")
     change_final_value(paper, "mlp_moons_seed1", "train/loss", 5.0)
     assert run_cli("collect", "runs").exit_code == 0
     stale = run_cli("check")
@@ -55,9 +56,10 @@ def test_check_passes_after_build_and_names_the_changed_cell(paper):
     lines = stale.output.splitlines()
     assert lines[0] == "paper/results/final_loss.tex: stale (results changed)"
     changed = [line for line in lines if line.startswith("  Moons / MLP (16 hidden): ")]
-    assert len(changed) == 1 and " → 0.29 ± 0.08" in changed[0] and "run" not in changed[0]
+    assert len(changed) == 1 and " → 0.286 ± 0.080" in changed[0] and "run" not in changed[0]
     assert "paper/results/table1.tex" not in stale.output  # test accuracy did not change
-    assert lines[-1] == "FAILED: 2 current, 2 stale"
+    assert lines[-1] == "FAILED: 5 current, 4 stale"  # the loss table (.tex, .csv), its curve, numbers.tex
+    assert "paper/results/numbers.tex: stale (its data or settings changed)" in lines
     assert run_cli("build").exit_code == 0
     assert run_cli("check").exit_code == 0
 
@@ -75,8 +77,12 @@ def test_check_reports_a_hand_edited_file_and_a_missing_one(paper):
 
 def test_check_notices_new_runs_and_says_how_many(paper):
     run_cli("build")
-    subprocess.run([sys.executable, "train.py", "--seeds", "3", "--models", "mlp", "--datasets", "moons"], cwd=paper,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "train.py", "--seeds", "3", "--models", "mlp", "--datasets", "moons"],
+        cwd=paper,
+        check=True,
+        capture_output=True,
+    )
     result = run_cli("check", "--collect")
     assert result.exit_code == 1
     assert "  MLP (16 hidden) / Moons: " in result.output and ", 1 run added" in result.output
@@ -89,8 +95,17 @@ def test_check_json_envelope_is_a_stable_contract(paper):
     assert set(document) == {"format", "version", "ok", "strict", "outputs", "findings"}
     assert (document["format"], document["version"], document["ok"]) == ("resultsbook.check", 1, False)
     states = {Path(o["path"]).name: o["state"] for o in document["outputs"]}
-    assert states == {"table1.tex": "current", "table1.md": "current", "final_loss.tex": "stale",
-                      "final_loss.csv": "stale"}
+    assert states == {
+        "table1.tex": "current",
+        "table1.md": "current",
+        "final_loss.tex": "stale",
+        "final_loss.csv": "stale",
+        "curve.pdf": "current",
+        "bar.pgf": "current",
+        "mlp_loss.png": "current",
+        "numbers.tex": "stale",
+        "RESULTS.md": "current",
+    }
     change = next(o for o in document["outputs"] if o["path"].endswith("final_loss.tex"))["changes"][0]
     assert set(change) == {"cell", "old", "new", "runs_added", "runs_removed"}
     assert change["cell"] == "Circles / Logistic regression"
@@ -98,7 +113,9 @@ def test_check_json_envelope_is_a_stable_contract(paper):
 
 
 def test_strict_fails_on_findings(paper):
-    assert run_cli("build", "--strict").exit_code == 1  # the best MLP on moons is not significant with 3 seeds
+    assert (
+        run_cli("build", "--strict").exit_code == 1
+    )  # the best MLP on moons is not significant with 3 seeds
     assert run_cli("check").exit_code == 0
     strict = run_cli("check", "--strict")
     assert strict.exit_code == 1 and "Error: table1: MLP (16 hidden) / " in strict.output
@@ -108,3 +125,18 @@ def test_check_without_a_store_says_what_to_do(paper):
     result = run_cli("check")
     assert result.exit_code == 1
     assert result.output.startswith("Error: no store at ") and "resultsbook collect" in result.output
+
+
+def test_the_committed_quickstart_outputs_are_current(tmp_path):
+    """What the README's first command produces is what is committed: training is deterministic."""
+    project = tmp_path / "quickstart"
+    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns("runs", "*.db*"))
+    subprocess.run([sys.executable, "train.py"], cwd=project, check=True, capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "check", "--collect"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.endswith("OK: 9 current\n")

@@ -200,3 +200,68 @@ def test_unknown_adapter_option_is_refused(tmp_path, store):
     make_runs(tmp_path / "runs", 1)
     with pytest.raises(AdapterError, match="no adapter has an option 'colums'"):
         collect(store, [CollectRequest(str(tmp_path / "runs"), options={"colums": "a"})])
+
+
+def test_collecting_only_changed_paths_reads_only_their_runs(tmp_path, store):
+    make_runs(tmp_path / "runs", 5)
+    request = [CollectRequest(str(tmp_path / "runs"))]
+    collect(store, request)
+    metrics = tmp_path / "runs" / "run003" / "metrics.jsonl"
+    with open(metrics, "a") as handle:
+        handle.write('{"step": 3, "acc": 9}\n')
+    report = collect(store, request, changed=[str(metrics)])
+    assert (report.updated, report.sources_read, report.sources_skipped) == (1, 1, 0)
+    new = write_native_run(tmp_path / "runs" / "deep" / "new", {"model": "m", "seed": 9}, curve([1.0]))
+    report = collect(store, request, changed=[str(tmp_path / "runs" / "deep")])
+    assert (report.new, report.sources_read) == (1, 1)
+    import shutil
+
+    shutil.rmtree(new)
+    shutil.rmtree(tmp_path / "runs" / "run001")
+    report = collect(store, request, changed=[str(new), str(tmp_path / "runs" / "run001")])
+    assert report.missing == 2
+    (tmp_path / "runs" / "run002" / "metrics.jsonl").unlink()
+    report = collect(store, request, changed=[str(tmp_path / "runs" / "run002" / "metrics.jsonl")])
+    assert report.missing == 1
+    assert sorted(r.name for r in store.runs()) == ["run000", "run003", "run004"]
+    # the targeted result equals a full collect
+    full = collect(store, request)
+    assert (full.new, full.updated, full.missing) == (0, 0, 0)
+
+
+def test_changed_paths_with_a_pattern(tmp_path, store):
+    root = tmp_path / "res"
+    for seed in (1, 2):
+        (root / f"cql_{seed}").mkdir(parents=True)
+        (root / f"cql_{seed}" / "log.csv").write_text("step,ret\n1,5\n")
+    request = [CollectRequest(str(root), pattern="{algo}_{seed}/log.csv")]
+    collect(store, request)
+    (root / "cql_3").mkdir()
+    (root / "cql_3" / "log.csv").write_text("step,ret\n1,7\n")
+    report = collect(store, request, changed=[str(root / "cql_3" / "log.csv")])
+    assert (report.new, report.sources_read) == (1, 1)
+    assert sorted(r.params["seed"] for r in store.runs()) == [1, 2, 3]
+
+
+def test_reading_in_worker_processes_stores_exactly_what_one_process_stores(tmp_path, monkeypatch):
+    from resultsbook import parallel
+
+    make_runs(tmp_path / "runs", parallel.MIN_ITEMS + 20)
+    with Store.open(str(tmp_path / "parallel.db")) as store:
+        report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert report.new == parallel.MIN_ITEMS + 20
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 10**9)
+    with Store.open(str(tmp_path / "serial.db")) as store:
+        collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert dump(tmp_path / "parallel.db") == dump(tmp_path / "serial.db")
+
+
+def test_map_in_order_keeps_the_order_of_items():
+    from resultsbook.parallel import MIN_ITEMS, map_in_order
+
+    items = list(range(MIN_ITEMS * 2))
+    assert list(map_in_order(abs_negated, items)) == [-i for i in items]
+
+
+def abs_negated(value: int) -> int:
+    return -abs(value)

@@ -10,6 +10,7 @@ import json
 import math
 
 import pytest
+from conftest import ROOT
 
 D4RL_PATTERN = "{algo_dir}/{algo}_{env}-{dataset}_{seed}_{timestamp}/environment.csv"
 DISPLAY = ["--label", "algo:TD3PlusBC=TD3+BC", "--label", "algo:PLASWithPerturbation=PLAS+P"]
@@ -91,46 +92,19 @@ def test_d4rl_best_return_matches_once_the_first_evaluation_is_skipped(d4rl, cli
     assert got == published(d4rl, "best return", "best std")
 
 
-def test_d4rl_from_a_spec_file(d4rl, cli, tmp_path):
-    (tmp_path / "resultsbook.toml").write_text(f"""
-[[sources]]
-path = "{d4rl / "d3rlpy-d4rl/runs"}"
-pattern = "{D4RL_PATTERN}"
-columns = ["epoch", "step", "return"]
-
-[labels.values.algo]
-TD3PlusBC = "TD3+BC"
-PLASWithPerturbation = "PLAS+P"
-
-[defaults]
-metric = "return"
-rows = ["algo", "env", "dataset"]
-ddof = 0
-digits = 1
-highlight = "none"
-
-[tables.final]
-reduce = "last"
-outputs = ["final.md"]
-
-[tables.best]
-reduce = "max"
-skip_first = 1
-where = ["{LONG_RUNS.replace("=", "!=")}"]
-outputs = ["best.md"]
-
-[tables.best_long]
-reduce = "max"
-skip_first = 500
-where = ["{LONG_RUNS}"]
-outputs = ["best_long.md"]
-""")
+def test_the_realdata_example_reproduces_the_published_table(d4rl, cli, tmp_path):
+    """examples/realdata/resultsbook.toml, built where it reads ../shared: every published cell."""
+    spec = (ROOT / "examples/realdata/resultsbook.toml").read_text()
+    spec = spec.replace("../../../shared/realdata", str(d4rl)).replace("/tmp/resultsbook-realdata.db", "rb.db")
+    (tmp_path / "resultsbook.toml").write_text(spec)
     assert cli("build").exit_code == 0
-    assert markdown_cells((tmp_path / "final.md").read_text()) == published(d4rl, "final return", "final std")
-    best = markdown_cells((tmp_path / "best.md").read_text()) | markdown_cells(
-        (tmp_path / "best_long.md").read_text()
-    )
+    assert markdown_cells((tmp_path / "results/d4rl_final.md").read_text()) == published(
+        d4rl, "final return", "final std")
+    best = markdown_cells((tmp_path / "results/d4rl_best.md").read_text())
+    best |= markdown_cells((tmp_path / "results/d4rl_best_long.md").read_text())
     assert best == published(d4rl, "best return", "best std")
+    png = (tmp_path / "figures/tianshou_hopper.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
 
 
 def test_corl_records_with_curves(realdata, cli):

@@ -87,3 +87,24 @@ def test_escape_markdown_neutralises_tables_links_and_html():
 def test_stat_note_states_spread_ddof_and_replicates(grid):
     text = render_table(grid, "terminal", TableFormat(spread="sem"), LABELS)
     assert "Mean ± s.e.m. (ddof = 1) over n = 2–3 seeds; per run: last." in text
+
+
+def test_nested_column_headers_and_row_groups_compile(make_run, store, tmp_path):
+    """Two column levels (dataset, then metric) with \\multicolumn and \\cmidrule; two row levels."""
+    for family, model in [("cnn", "resnet"), ("cnn", "vgg"), ("mlp", "mlp")]:
+        for dataset in ("cifar", "svhn"):
+            for seed in range(3):
+                make_run(f"{model}-{dataset}-{seed}", {"family": family, "model": model, "dataset": dataset,
+                                                     "seed": seed},
+                         [{"step": 1, "acc": 0.5 + len(model) / 20 + seed / 100, "loss": 1 - seed / 10}])
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("acc", label="Acc."), MetricSpec("loss", label="Loss")),
+                       rows=("family", "model"), columns=("dataset", "metric"))
+    table = aggregate(store, query)
+    text = render_table(table, "latex", TableFormat(digits=2), Labels(), LatexOptions(float=True, caption="Both"))
+    assert_snapshot("nested.tex", text)
+    assert r"\multicolumn{2}{c}{cifar} & \multicolumn{2}{c}{svhn} \\" in text
+    assert r"\cmidrule(lr){3-4} \cmidrule(lr){5-6}" in text
+    assert "\\addlinespace\nmlp & mlp" in text
+    (tmp_path / "table.tex").write_text(text)
+    compile_latex(tmp_path, r"\input{table.tex}")

@@ -1,5 +1,6 @@
 """A real, tiny experiment: logistic regression and a small MLP, trained with numpy on two toy
-datasets, 5 seeds each. Each run writes a resultsbook run folder into runs/ (seconds in all).
+datasets, 5 seeds each. Each run is logged with resultsbook.Run into runs/<model>_<dataset>_seed<n>/
+(config, metrics, and what produced them: git commit, command, packages...), seconds in all.
 
     python train.py                 # all 20 runs
     python train.py --seeds 0 1     # fewer
@@ -8,13 +9,12 @@ datasets, 5 seeds each. Each run writes a resultsbook run folder into runs/ (sec
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
-import sys
-import time
 
 import numpy as np
+
+import resultsbook
 
 MODELS = ("logreg", "mlp")
 DATASETS = ("moons", "circles")
@@ -71,35 +71,28 @@ def accuracy(model: str, params: dict[str, np.ndarray], x: np.ndarray, y: np.nda
     return float(np.mean((forward(model, params, x)[0] > 0) == (y > 0.5)))
 
 
-def train(model: str, dataset: str, seed: int, out: str) -> str:
+def train(model: str, dataset: str, seed: int, out: str) -> str | None:
     """Train one configuration and write its run folder; return the folder."""
     config = {"model": model, "dataset": dataset, "seed": seed, "lr": 0.5 if model == "logreg" else 0.3,
               "steps": STEPS, "hidden": 16 if model == "mlp" else None}
+    resultsbook.seed_everything(seed)  # random, numpy's global generator, torch if installed
     rng = np.random.default_rng(seed)
     x, y = make_dataset(dataset, np.random.default_rng(1000 + seed))
     split = {"train": slice(0, 400), "val": slice(400, 500), "test": slice(500, 600)}
     params = init_params(model, rng, 16)
-    folder = os.path.join(out, f"{model}_{dataset}_seed{seed}")
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "config.json"), "w") as handle:
-        json.dump(config, handle, indent=2)
-    started = time.time()
-    with open(os.path.join(folder, "metrics.jsonl"), "w") as log:
+    # one folder per configuration (unique=False): rerunning replaces it, so no seed counts twice
+    with resultsbook.Run(out, config=config, name=f"{model}_{dataset}_seed{seed}", unique=False) as run:
         for step in range(1, STEPS + 1):
             batch = rng.choice(400, 64, replace=False)
             loss, grads = gradients(model, params, x[split["train"]][batch], y[split["train"]][batch])
             for key in params:
                 params[key] -= config["lr"] * grads[key]
-            record: dict[str, float] = {"step": step, "train/loss": round(loss, 6)}
+            record = {"train/loss": round(loss, 6)}
             if step % EVAL_EVERY == 0:
                 for part in ("val", "test"):
                     record[f"{part}/acc"] = accuracy(model, params, x[split[part]], y[split[part]])
-            log.write(json.dumps(record) + "\n")
-    info = {"status": "finished", "start_time": started, "end_time": time.time(),
-            "command": " ".join(sys.argv), "python": sys.version.split()[0]}
-    with open(os.path.join(folder, "run.json"), "w") as handle:
-        json.dump(info, handle, indent=2)
-    return folder
+            run.log(step, record)
+    return run.folder  # None on a process that does not write (rank != 0)
 
 
 def main() -> None:

@@ -20,6 +20,14 @@ _BUILTIN = {
     "records": "resultsbook.adapters.records:RecordsAdapter",
     "mlflow": "resultsbook.adapters.mlflow_runs:MlflowAdapter",
     "tensorboard": "resultsbook.adapters.tensorboard_events:TensorboardAdapter",
+    "wandb": "resultsbook.adapters.wandbrun:WandbAdapter",
+    "sacred": "resultsbook.adapters.sacred:SacredAdapter",
+    "hydra": "resultsbook.adapters.hydra:HydraAdapter",
+    "lightning_csv": "resultsbook.adapters.lightning_csv:LightningCsvAdapter",
+    "hf_trainer": "resultsbook.adapters.hf_trainer:HfTrainerAdapter",
+    "keras_csv": "resultsbook.adapters.keras_csv:KerasCsvAdapter",
+    "poutyne": "resultsbook.adapters.poutyne:PoutyneAdapter",
+    "dvclive": "resultsbook.adapters.dvclive:DvcliveAdapter",
 }
 
 __all__ = ["ENTRY_POINT_GROUP", "Adapter", "Claim", "Folder", "available_adapters", "get_adapter"]

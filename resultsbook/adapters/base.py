@@ -76,6 +76,16 @@ class Adapter:
         """Read one source into runs; never raise for bad content, report it as problems."""
         raise NotImplementedError
 
+    def clock_state(self, source: Source) -> str:
+        """Return a token that changes when what `read` would say depends on the clock, not the files.
+
+        A run that stops writing keeps its files unchanged, so its source would never be read again;
+        an adapter that tells a live run from a dead one by the age of its files (a stale heartbeat)
+        returns e.g. "fresh" while they are recent, and the change to "" makes collect read it again.
+        Look at stats only: this is called for every source at every collect.
+        """
+        return ""
+
     def source(self, path: str, files: Sequence[str]) -> Source:
         """Return a `Source` of this adapter."""
         return Source(adapter=self.name, path=path, files=tuple(files))

@@ -11,8 +11,11 @@ from resultsbook import __version__
 from resultsbook.cli.build_cmd import build_command
 from resultsbook.cli.check_cmd import check_command
 from resultsbook.cli.collect_cmd import adapters_command, collect_command, problems_command
+from resultsbook.cli.paper_cmds import preview_command, report_command
 from resultsbook.cli.runs_cmd import diff_command, runs_command, show_command
+from resultsbook.cli.status_cmd import explain_command, status_command
 from resultsbook.cli.table_cmd import table_command
+from resultsbook.cli.watch_cmd import watch_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,7 +27,9 @@ def cli() -> None:
     Typical use, in the folder that holds resultsbook.toml:
       resultsbook collect runs/      gather run folders into resultsbook.db
       resultsbook table --rows model --columns dataset --metric test/acc
-      resultsbook build              write every table the spec names
+      resultsbook build              write every table, figure and number the spec names
+      resultsbook report             one HTML page of every result and the runs behind it
+      resultsbook preview            one PDF of every output, as the paper will show it
     """
 
 
@@ -38,7 +43,12 @@ for command in (
     table_command,
     build_command,
     check_command,
+    status_command,
+    explain_command,
+    watch_command,
 ):
+    cli.add_command(command)
+for command in (report_command, preview_command):  # figures and numbers: issue 6
     cli.add_command(command)
 
 

@@ -7,13 +7,12 @@ import sys
 
 import click
 
-from resultsbook.cli.collect_cmd import show_problems
 from resultsbook.cli.common import (
     config_option,
     handle_errors,
-    load_required_spec,
-    open_store,
-    progress_bar,
+    no_collect_option,
+    quiet_option,
+    spec_and_store,
     spec_db_option,
 )
 
@@ -21,14 +20,12 @@ from resultsbook.cli.common import (
 @click.command("build")
 @config_option
 @spec_db_option
-@click.option(
-    "--no-collect", is_flag=True, help="Use the store as it is; do not re-collect the spec's sources."
-)
+@no_collect_option
 @click.option("--table", "tables", multiple=True, help="Build only this table (repeat for several).")
 @click.option(
     "--strict", is_flag=True, help="Camera-ready: exit 1 on statistical findings (they still build)."
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
+@quiet_option
 @handle_errors
 def build_command(
     config: str | None,
@@ -40,16 +37,8 @@ def build_command(
 ) -> None:
     """Write every table the spec names (LaTeX, Markdown, CSV, JSON), collecting its sources first."""
     from resultsbook.build import build
-    from resultsbook.collect import collect
 
-    spec = load_required_spec(config)
-    with open_store(db_path, create=True, spec=spec) as store:
-        if spec.sources and not no_collect:
-            with progress_bar("Reading runs") as progress:
-                report = collect(store, spec.sources, progress)
-            if not quiet:
-                click.echo(f"Collected: {report.summary_line()}")
-            show_problems(report.problems)
+    with spec_and_store(config, db_path, no_collect, quiet) as (spec, store):
         result = build(spec, store, tables)
     for output in result.written:
         if not quiet:

@@ -74,6 +74,29 @@ config_option = click.option(
 spec_db_option = click.option(
     "--db", "db_path", type=click.Path(dir_okay=False), help="Store [default: the spec's db]."
 )
+no_collect_option = click.option(
+    "--no-collect", is_flag=True, help="Use the store as it is; do not re-collect the spec's sources."
+)
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
+
+
+@contextmanager
+def spec_and_store(
+    config: str | None, db_path: str | None, no_collect: bool = False, quiet: bool = False
+) -> Iterator[tuple[Spec, Store]]:
+    """Load the spec, open its store and collect its sources first (unless told not to)."""
+    from resultsbook.cli.collect_cmd import show_problems
+    from resultsbook.collect import collect
+
+    spec = load_required_spec(config)
+    with open_store(db_path, create=True, spec=spec) as store:
+        if spec.sources and not no_collect:
+            with progress_bar("Reading runs") as progress:
+                report = collect(store, spec.sources, progress)
+            if not quiet:
+                click.echo(f"Collected: {report.summary_line()}")
+            show_problems(report.problems)
+        yield spec, store
 
 
 def resolve_db(db_path: str | None, spec: Spec | None = None) -> str:

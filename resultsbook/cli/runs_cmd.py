@@ -76,12 +76,14 @@ def show_command(run: str, db_path: str | None) -> None:
             click.echo(f"  {label}: {_time_text(value)}")
     if found.git_commit:
         click.echo(f"  git: {found.git_commit}{' (dirty)' if found.git_dirty else ''}")
+    _echo_error(found.provenance.get("error"))
     click.echo("params:")
     for key, value in found.params.items():
         click.echo(f"  {key} = {_text(value)}")
     if found.provenance:
         click.echo("provenance:")
-        for key, value in sorted(found.provenance.items()):
+        shown = {k: v for k, v in found.provenance.items() if k != "error"}
+        for key, value in flatten_provenance(shown, summarize_over=_SHOW_ENTRIES).items():
             click.echo(f"  {key} = {_short(value)}")
     click.echo("metrics:")
     rows = [
@@ -118,8 +120,6 @@ def diff_command(first: str, second: str, db_path: str | None) -> None:
     """Show how two runs differ: config params and provenance (code version, host, data)."""
     from tabulate import tabulate
 
-    from resultsbook.params import flatten_params
-
     with open_store(db_path) as store:
         runs = store.runs(include_missing=True)
         a, b = find_run(runs, first), find_run(runs, second)
@@ -128,9 +128,13 @@ def diff_command(first: str, second: str, db_path: str | None) -> None:
         left, right = a.params.get(key, _ABSENT), b.params.get(key, _ABSENT)
         if left != right:
             rows.append([key, _text(left), _text(right)])
-    fields = {"status": (a.status, b.status)}
-    left_facts, right_facts = flatten_params(a.provenance), flatten_params(b.provenance)
-    for key in sorted(set(left_facts) | set(right_facts)):
+    fields = {
+        "status": (a.status, b.status),
+        "git commit": (a.git_commit, b.git_commit),
+        "git dirty": (a.git_dirty, b.git_dirty),
+    }
+    left_facts, right_facts = flatten_provenance(a.provenance), flatten_provenance(b.provenance)
+    for key in sorted((set(left_facts) | set(right_facts)) - _SHOWN_AS_FIELDS):
         fields[key] = (left_facts.get(key, _ABSENT), right_facts.get(key, _ABSENT))
     rows += [[key, _short(left), _short(right)] for key, (left, right) in fields.items() if left != right]
     if not rows:
@@ -140,6 +144,42 @@ def diff_command(first: str, second: str, db_path: str | None) -> None:
 
 
 _ABSENT = "(absent)"
+_SHOW_ENTRIES = 12  # `show` summarizes a longer mapping (packages) by its size; `diff` lists it
+_SHOWN_AS_FIELDS = {"git.commit", "git.dirty", "git_commit", "git_dirty"}
+
+
+def flatten_provenance(provenance: dict[str, Any], summarize_over: int | None = None) -> dict[str, Any]:
+    """Return provenance as dotted keys (git.commit, data.train.digest, packages.numpy), sorted.
+
+    With `summarize_over`, a mapping with more entries is shown as its count instead.
+    """
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict) and value:
+            if summarize_over is not None and len(value) > summarize_over:
+                flat[prefix] = f"{len(value)} entries (resultsbook diff compares them one by one)"
+                return
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            flat[prefix] = value
+
+    walk("", provenance)
+    return dict(sorted(flat.items()))
+
+
+def _echo_error(error: Any) -> None:
+    """Print how a failed or interrupted run ended: exception type, message, traceback tail."""
+    if not isinstance(error, dict):
+        return
+    kind, message = error.get("type", "error"), error.get("message", "")
+    click.echo(f"  error: {kind}: {message}" if message else f"  error: {kind}")
+    tail = error.get("traceback_tail")
+    if isinstance(tail, str) and tail.strip():
+        click.echo("  traceback (last lines):")
+        for line in tail.splitlines():
+            click.echo(f"    {line}")
 
 
 def find_run(runs: list[Any], text: str) -> Any:
@@ -176,6 +216,8 @@ def _text(value: Any) -> str:
 
 def _short(value: Any, limit: int = 80) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+    if "\n" in text:
+        text = " | ".join(line.strip() for line in text.splitlines() if line.strip())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

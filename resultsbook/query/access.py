@@ -24,6 +24,7 @@ class MetricReader:
 
     def __init__(self, store: Store, derived: Mapping[str, str] | None = None) -> None:
         self.store = store
+        self.derived_texts = dict(derived or {})
         self.derived: dict[str, Expression] = {
             name: parse_expression(text) for name, text in (derived or {}).items()
         }

@@ -16,9 +16,10 @@ import numpy as np
 
 from resultsbook.errors import QueryError
 from resultsbook.models import StoredRun
-from resultsbook.params import format_value, sort_key, values_equal
+from resultsbook.params import format_value, sort_key, value_identity, values_equal
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import METRIC_KEY, Cell, CellRun, Mark, MetricSpec, ResultTable, TableQuery
+from resultsbook.query.provenance import provenance_mixes
 from resultsbook.query.reduce import best_step_of, default_direction, parse_reduction
 from resultsbook.query.select import run_value, select_runs
 from resultsbook.query.stats import check_statistics, describe
@@ -28,13 +29,19 @@ Key = tuple[Any, ...]
 _UNFINISHED = ("failed", "running", "interrupted")
 
 
-def aggregate(store: Store, query: TableQuery, runs: Sequence[StoredRun] | None = None) -> ResultTable:
+def aggregate(
+    store: Store,
+    query: TableQuery,
+    runs: Sequence[StoredRun] | None = None,
+    reader: MetricReader | None = None,
+) -> ResultTable:
     """Compute a table: one cell per (row, column) with statistics over its replicates."""
     check_statistics(query.stats)
     if not query.metrics:
         raise QueryError("a table needs at least one metric")
     row_keys, column_keys = _layout(query)
-    reader = MetricReader(store, query.derived)
+    if reader is None or reader.derived_texts != dict(query.derived):
+        reader = MetricReader(store, query.derived)
     for metric in query.metrics:
         reader.check(metric.name)
         parse_reduction(metric.reduce)
@@ -162,7 +169,8 @@ def _make_cell(
 def _run_marks(
     members: Sequence[StoredRun], cell_runs: Sequence[CellRun], query: TableQuery
 ) -> tuple[Mark, ...]:
-    """Marks that depend on one cell alone: mixed configs, unfinished runs, duplicate seeds, no value."""
+    """Marks that depend on one cell alone: mixed configs, code or data, unfinished runs, duplicate
+    seeds, no value."""
     marks: list[Mark] = []
     differing = differing_params(members, exempt=(*query.replicate, *query.run_specific))
     if differing:
@@ -170,6 +178,7 @@ def _run_marks(
             f"{key} ({', '.join(format_value(v) for v in values)})" for key, values in differing.items()
         )
         marks.append(Mark("mixed", f"averages runs that differ in {described}"))
+    marks += [Mark("provenance", sentence) for sentence in provenance_mixes(members)]
     unfinished = [run.status for run in cell_runs if run.status in _UNFINISHED]
     if unfinished:
         counts = ", ".join(f"{unfinished.count(s)} {s}" for s in _UNFINISHED if s in unfinished)
@@ -185,21 +194,7 @@ def _run_marks(
     no_value = sum(1 for run in cell_runs if np.isnan(run.value))
     if no_value:
         marks.append(Mark("novalue", f"{no_value} run(s) have no value (NaN or not logged) and are left out"))
-    marks += provenance_marks(members)
     return tuple(marks)
-
-
-def provenance_marks(runs: Sequence[StoredRun]) -> list[Mark]:
-    """Marks for a cell whose runs come from different code versions or an uncommitted tree."""
-    marks = []
-    commits = sorted({run.git_commit for run in runs if run.git_commit})
-    if len(commits) > 1:
-        shown = ", ".join(commit[:8] for commit in commits[:4]) + (", ..." if len(commits) > 4 else "")
-        marks.append(Mark("provenance", f"mixes {len(commits)} git commits ({shown})"))
-    dirty = sum(1 for run in runs if run.git_dirty)
-    if dirty:
-        marks.append(Mark("provenance", f"includes {dirty} run(s) from a dirty working tree"))
-    return marks
 
 
 def _mark_cells(
@@ -233,13 +228,12 @@ def differing_params(runs: Sequence[StoredRun], exempt: Iterable[str]) -> dict[s
     keys = sorted({key for run in runs for key in run.params} - skip)
     differing: dict[str, list[Any]] = {}
     for key in keys:
-        values: list[Any] = []
+        values: dict[Any, Any] = {}
         for run in runs:
             value = run.params.get(key)
-            if not any(values_equal(value, seen) for seen in values):
-                values.append(value)
+            values.setdefault(value_identity(value), value)
         if len(values) > 1:
-            differing[key] = sorted(values, key=sort_key)
+            differing[key] = sorted(values.values(), key=sort_key)
     return differing
 
 

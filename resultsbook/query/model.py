@@ -53,7 +53,7 @@ class TableQuery:
 class Mark:
     """An honesty warning attached to a cell: its kind and the sentence explaining it."""
 
-    kind: str  # incomplete, duplicate, mixed, status, novalue, unaligned
+    kind: str  # incomplete, duplicate, mixed, provenance, status, novalue, unaligned
     text: str
 
 

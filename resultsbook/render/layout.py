@@ -33,7 +33,7 @@ MARK_SUMMARIES = {
     "incomplete": "fewer replicates than expected",
     "few": "too few replicates for a spread",
     "mixed": "averages runs whose configurations differ",
-    "provenance": "mixes code versions or uncommitted code",
+    "provenance": "runs from different code or data (git commits, a dirty tree, data versions)",
     "status": "includes failed, interrupted or still-running runs",
     "duplicate": "several runs share one replicate (seed)",
     "novalue": "some runs have no value and are left out",
@@ -351,8 +351,9 @@ def _group_starts(table: ResultTable) -> tuple[int, ...]:
     return tuple(i for i in range(1, len(table.rows)) if table.rows[i][0] != table.rows[i - 1][0])
 
 
-def stat_note(table: ResultTable, fmt: TableFormat) -> str:
-    """Say what the numbers are: statistic, spread with ddof, replicate count and reduction."""
+def stat_note(table: ResultTable, fmt: TableFormat, emphasis: bool = True) -> str:
+    """Say what the numbers are: statistic, spread with ddof, replicate count and reduction, and
+    (with `emphasis`, for tables) what the bold means."""
     query = table.query
     counts = sorted({int(c.stats["n"]) for c in table.cells.values()})
     n_text = f"n = {counts[0]}" if len(counts) == 1 else f"n = {counts[0]}–{counts[-1]}"
@@ -364,7 +365,7 @@ def stat_note(table: ResultTable, fmt: TableFormat) -> str:
     replicate = " × ".join(query.replicate) + "s" if query.replicate else "runs"
     reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
     note = f"{what} over {n_text} {replicate}; per run: {', '.join(reductions)}."
-    if fmt.highlight != "none" and fmt.test != "none":
+    if emphasis and fmt.highlight != "none" and fmt.test != "none":
         rule = "bold: best and any cell not significantly worse" if fmt.ties else "bold: best"
         note += f" {rule.capitalize()} ({TEST_NAMES[fmt.test]}, α = {fmt.alpha:g})."
     return note

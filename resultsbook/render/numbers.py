@@ -21,11 +21,11 @@ def fmt_fixed(value: float, digits: int) -> str | None:
 
 
 def auto_digits(centers: Iterable[float], spreads: Iterable[float]) -> int:
-    """Choose decimals for a column: one significant digit of its typical spread, else three of its values."""
+    """Choose decimals for a column: one significant digit of its smallest spread (so no cell reads
+    `± 0.00`, and a noisier new run does not change the other cells), else three of its values."""
     finite_spreads = sorted(abs(s) for s in spreads if s is not None and math.isfinite(s) and s > 0)
     if finite_spreads:
-        typical = finite_spreads[len(finite_spreads) // 2]
-        return _clamp(-math.floor(math.log10(typical)))
+        return _clamp(-math.floor(math.log10(finite_spreads[0])))
     finite = sorted(abs(c) for c in centers if c is not None and math.isfinite(c) and c != 0)
     if finite:
         typical = finite[len(finite) // 2]

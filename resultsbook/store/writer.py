@@ -44,7 +44,8 @@ class StoreWriter:
         seen: set[str] = set()
         for record in runs:
             seen.add(record.key)
-            digest = run_digest(record, source.adapter)
+            blobs = encode_series(record)
+            digest = run_digest(record, source.adapter, blobs)
             before = existing.get(record.key)
             if before is not None and before[1] == digest and before[2]:
                 counts["unchanged"] += 1
@@ -52,10 +53,12 @@ class StoreWriter:
             if before is not None:
                 self._delete_run_rows(before[0])
                 counts["updated"] += 1
-                self._write_run(before[0], source_id, path, source.adapter, record, digest, replace=True)
+                self._write_run(
+                    before[0], source_id, path, source.adapter, record, digest, blobs, replace=True
+                )
             else:
                 counts["new"] += 1
-                self._write_run(self._new_run_id(), source_id, path, source.adapter, record, digest)
+                self._write_run(self._new_run_id(), source_id, path, source.adapter, record, digest, blobs)
         gone = [run for key, (run, _, present) in existing.items() if key not in seen and present]
         counts["missing"] += self._mark_runs_missing(gone)
         self.conn.execute("DELETE FROM problems WHERE source_id = ?", [source_id])
@@ -139,6 +142,7 @@ class StoreWriter:
         adapter: str,
         record: RunRecord,
         digest: str,
+        blobs: Mapping[str, tuple[bytes, bytes, bytes | None]],
         replace: bool = False,
     ) -> None:
         provenance = dict(record.provenance)
@@ -168,17 +172,12 @@ class StoreWriter:
         for key, value in record.params.items():
             self._params.append((run, key, *_param_cell(value)))
         keys = set(record.metrics) | set(record.summary)
-        encoded: dict[int, bytes] = {}  # metrics logged together share one steps array: encode it once
         for key in sorted(keys):
             series = record.metrics.get(key)
             summary = record.summary.get(key)
             self._metrics.append((run, key, *_summarize(series), _finite_or_none(summary)))
-            if series is not None and len(series):
-                steps = encoded.get(id(series.steps))
-                if steps is None:
-                    steps = encoded[id(series.steps)] = encode_steps(series.steps)
-                times = None if series.times is None else encode_floats(series.times)
-                self._series.append((run, key, steps, encode_floats(series.values), times))
+            if key in blobs:
+                self._series.append((run, key, *blobs[key]))
 
     def _flush_if_full(self) -> None:
         if len(self._params) + len(self._metrics) + len(self._series) >= _FLUSH_ROWS:
@@ -190,7 +189,24 @@ def run_identity(source_path: str, key: str) -> str:
     return hashlib.sha1(f"{source_path}\0{key}".encode()).hexdigest()[:12]
 
 
-def run_digest(record: RunRecord, adapter: str) -> str:
+def encode_series(record: RunRecord) -> dict[str, tuple[bytes, bytes, bytes | None]]:
+    """Return each non-empty series as stored blobs (steps, values, times), each encoded once."""
+    blobs: dict[str, tuple[bytes, bytes, bytes | None]] = {}
+    steps_of: dict[int, bytes] = {}  # metrics logged together share one steps array: encode it once
+    for key, series in record.metrics.items():
+        if not len(series):
+            continue
+        steps = steps_of.get(id(series.steps))
+        if steps is None:
+            steps = steps_of[id(series.steps)] = encode_steps(series.steps)
+        times = None if series.times is None else encode_floats(series.times)
+        blobs[key] = (steps, encode_floats(series.values), times)
+    return blobs
+
+
+def run_digest(
+    record: RunRecord, adapter: str, blobs: Mapping[str, tuple[bytes, bytes, bytes | None]]
+) -> str:
     """Return a digest of everything stored about a run, to tell updated runs from unchanged ones."""
     digest = hashlib.sha1()
     head = [
@@ -205,13 +221,11 @@ def run_digest(record: RunRecord, adapter: str) -> str:
         record.provenance,
     ]
     digest.update(json.dumps(head, sort_keys=True, default=str).encode())
-    for key in sorted(record.metrics):
-        series = record.metrics[key]
+    for key in sorted(blobs):
         digest.update(key.encode())
-        digest.update(encode_steps(series.steps))
-        digest.update(encode_floats(series.values))
-        if series.times is not None:
-            digest.update(encode_floats(series.times))
+        for blob in blobs[key]:
+            if blob is not None:
+                digest.update(blob)
     return digest.hexdigest()
 
 

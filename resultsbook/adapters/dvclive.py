@@ -1,0 +1,145 @@
+"""DVCLive folders (dvclive >= 1.0): metrics.json, params.yaml and plots/metrics/**.tsv."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.params import flatten_params
+from resultsbook.series import SeriesBuilder
+from resultsbook.tabular import numeric_column, read_delimited
+from resultsbook.textio import load_json_file, to_float
+from resultsbook.yamlio import read_yaml_file
+
+METRICS_FILE = "metrics.json"
+PARAMS_FILE = "params.yaml"
+PLOTS_DIR = "plots"
+METRICS_DIR = os.path.join("plots", "metrics")
+DEFAULT_DIR = "dvclive"
+_STEP, _TIMESTAMP = "step", "timestamp"
+
+
+class DvcliveAdapter(Adapter):
+    """Read a DVCLive output folder; one run per folder (DVCLive clears it at each new run)."""
+
+    name = "dvclive"
+    summary = "DVCLive folders (metrics.json, params.yaml, plots/metrics/**.tsv)"
+    priority = 35
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim a folder holding plots/ beside metrics.json or params.yaml, or named dvclive."""
+        if PLOTS_DIR not in folder.dirs or "run.json" in folder.files:
+            return None
+        named = os.path.basename(folder.path) == DEFAULT_DIR
+        if not (named or forced or METRICS_FILE in folder.files or PARAMS_FILE in folder.files):
+            return None
+        files = [folder.file(n) for n in (METRICS_FILE, PARAMS_FILE) if n in folder.files]
+        files.extend(path for _, path in metric_tables(folder.path))
+        return Claim((self.source(folder.path, files),))
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one DVCLive folder."""
+        problems: list[Problem] = []
+        builder = SeriesBuilder()
+        for name, path in metric_tables(source.path):
+            _add_table(builder, name, path, problems)
+        metrics, series_problems = builder.build(os.path.join(source.path, METRICS_DIR))
+        problems.extend(series_problems)
+        summary, step = read_summary(os.path.join(source.path, METRICS_FILE), problems)
+        # metrics.json repeats each series' latest value (a step behind in a live or killed run):
+        # only the values logged with plot=False, which have no TSV, are its own
+        summary = {key: value for key, value in summary.items() if key not in metrics}
+        params: dict[str, Any] = {}
+        params_path = os.path.join(source.path, PARAMS_FILE)
+        if os.path.exists(params_path):
+            loaded = read_yaml_file(params_path, problems, "no params")
+            if isinstance(loaded, Mapping):
+                params = flatten_params(loaded)
+            elif loaded is not None:
+                problems.append(Problem(params_path, "does not hold a mapping of params", "no params"))
+        folder = os.path.abspath(source.path)
+        name = os.path.basename(folder)
+        if name == DEFAULT_DIR:
+            name = f"{os.path.basename(os.path.dirname(folder))}/{name}"
+        run = RunRecord(
+            name=name,
+            params=params,
+            metrics=metrics,
+            summary=summary,
+            provenance={"step": step} if step is not None else {},
+        )
+        return ReadResult((run,), tuple(problems))
+
+
+def metric_tables(folder: str) -> list[tuple[str, str]]:
+    """Return (metric name, path) of every TSV under plots/metrics; sub-folders join the name with "/"."""
+    root = os.path.join(folder, METRICS_DIR)
+    found: list[tuple[str, str]] = []
+    for current, dirs, files in os.walk(root):
+        dirs.sort()
+        for file in sorted(files):
+            if file.endswith(".tsv"):
+                path = os.path.join(current, file)
+                relative = os.path.relpath(path, root)[: -len(".tsv")]
+                found.append((relative.replace(os.sep, "/"), path))
+    return found
+
+
+def _add_table(builder: SeriesBuilder, name: str, path: str, problems: list[Problem]) -> None:
+    """Add one metric's TSV (optional timestamp in ms, step, value) to the builder."""
+    table = read_delimited(path, problems, delimiter="\t")
+    if table is None or not table.rows:
+        return
+    columns = list(table.columns)
+    value_column = name.rsplit("/", 1)[-1]
+    if value_column not in columns:
+        others = [c for c in columns if c not in (_STEP, _TIMESTAMP)]
+        if not others:
+            problems.append(Problem(path, "has no value column", "nothing from this file"))
+            return
+        value_column = others[-1]
+    width = len(columns)
+    rows = [row if len(row) == width else (*row, *[""] * width)[:width] for row in table.rows]
+    by_name = dict(zip(columns, zip(*rows)))
+    values, present, bad = numeric_column(by_name[value_column])
+    if bad:
+        problems.append(Problem(path, f"{bad} value(s) are not numbers", "the numeric ones"))
+    if _STEP in by_name:
+        steps, has_step, _ = numeric_column(by_name[_STEP])
+    else:
+        steps, has_step = np.arange(len(rows), dtype=np.float64), np.ones(len(rows), dtype=bool)
+    times = None
+    if _TIMESTAMP in by_name:
+        stamps, has_stamp, _ = numeric_column(by_name[_TIMESTAMP])
+        times = np.where(has_stamp, stamps / 1000.0, np.nan)  # DVCLive writes milliseconds
+    keep = present & has_step
+    if keep.any():
+        builder.add_column(name, steps[keep], values[keep], None if times is None else times[keep])
+
+
+def read_summary(path: str, problems: list[Problem]) -> tuple[dict[str, float], Any]:
+    """Return the final values of metrics.json (nested names joined with "/") and its `step`."""
+    if not os.path.exists(path):
+        return {}, None
+    data = load_json_file(path, problems)
+    if not isinstance(data, Mapping):
+        return {}, None
+    summary: dict[str, float] = {}
+
+    def walk(node: Mapping[str, Any], prefix: str) -> None:
+        for key, value in node.items():
+            if isinstance(value, Mapping):
+                walk(value, f"{prefix}{key}/")
+                continue
+            number = to_float(value)  # DVCLive writes non-finite values as "nan", "inf" strings
+            if number is not None:
+                summary[f"{prefix}{key}"] = number
+
+    step = data.get(_STEP)
+    walk({k: v for k, v in data.items() if k != _STEP}, "")
+    return summary, step

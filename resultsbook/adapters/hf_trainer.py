@@ -1,0 +1,261 @@
+"""Hugging Face Trainer output folders: trainer_state.json (or the newest checkpoint's), *_results.json.
+
+Never unpickles training_args.bin: params come from a training_args.json when a script wrote one,
+`trial_params` of a hyperparameter search, and the model's config.json name and type.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.params import flatten_params, normalize_value
+from resultsbook.series import SeriesBuilder
+from resultsbook.textio import load_json_file, to_float
+
+STATE_FILE = "trainer_state.json"
+RESULT_FILES = (
+    "all_results.json",
+    "train_results.json",
+    "eval_results.json",
+    "test_results.json",
+    "predict_results.json",
+)
+_RESULT_SET = frozenset(RESULT_FILES)
+ARGS_FILE = "training_args.json"
+MODEL_CONFIG = "config.json"
+_CHECKPOINT = re.compile(r"checkpoint-(\d+)")
+_STEP = "step"
+_FINAL_KEY = "train_runtime"  # only in the log entry written when train() returns
+_STATE_FACTS = (
+    "global_step",
+    "max_steps",
+    "num_train_epochs",
+    "best_metric",
+    "best_model_checkpoint",
+    "best_global_step",
+    "epoch",
+    "train_batch_size",
+    "logging_steps",
+    "eval_steps",
+    "save_steps",
+    "trial_name",
+)
+# where a run wrote, not how it was configured: provenance, else every run differs in config
+_RUN_PATHS = ("output_dir", "logging_dir")
+DEFAULT_STALE_AFTER = 3600.0  # checkpoints can be an hour apart
+
+
+class HfTrainerAdapter(Adapter):
+    """Read Hugging Face Trainer output folders."""
+
+    name = "hf_trainer"
+    summary = "Hugging Face Trainer output folders (trainer_state.json, checkpoint-N/, *_results.json)"
+    priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
+    options = {
+        "stale_after": "seconds without a write after which an unfinished run is failed (default 3600)",
+    }
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim an output folder: trainer_state.json, results files or checkpoint-N/trainer_state.json."""
+        files = folder.files
+        checkpoint = None
+        if STATE_FILE not in files:  # every folder of the walk comes here: cheap tests first
+            has_results = not _RESULT_SET.isdisjoint(files)
+            if folder.dirs:
+                checkpoint = newest_checkpoint_state(folder.path, folder.dirs)
+            if checkpoint is None and not has_results:
+                return None
+        names = [n for n in (STATE_FILE, *RESULT_FILES, ARGS_FILE) if n in files]
+        if MODEL_CONFIG in files:
+            names.append(MODEL_CONFIG)
+        paths = [folder.file(n) for n in names] + ([checkpoint] if checkpoint else [])
+        return Claim((self.source(folder.path, paths),))
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read the output folder of a trainer_state.json matched by a path pattern."""
+        if os.path.basename(path) != STATE_FILE:
+            return None
+        folder = os.path.dirname(path)
+        return self.claim(Folder(folder, frozenset(os.listdir(folder)), ()), forced).sources[0]  # type: ignore[union-attr]
+
+    def clock_state(self, source: Source) -> str:
+        """Say "fresh" while the source was written recently: an unfinished run then fails by the clock."""
+        newest = _newest_mtime(source.files)
+        return "fresh" if newest is not None and time.time() - newest < self._stale_after() else ""
+
+    def _stale_after(self) -> float:
+        value = to_float(self.config.get("stale_after", DEFAULT_STALE_AFTER))
+        return DEFAULT_STALE_AFTER if value is None else value
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one output folder."""
+        problems: list[Problem] = []
+        files = {os.path.relpath(p, source.path).replace(os.sep, "/"): p for p in source.files}
+        state_path = files.get(STATE_FILE) or next(
+            (p for rel, p in files.items() if rel.endswith("/" + STATE_FILE)), None
+        )
+        state = load_json_file(state_path, problems) if state_path else None
+        if state is not None and not isinstance(state, Mapping):
+            problems.append(Problem(state_path or source.path, "does not hold a JSON object", "nothing"))
+            state = None
+        state = state or {}
+        history: list[Any] = state["log_history"] if isinstance(state.get("log_history"), list) else []
+        metrics = read_log_history(state_path or source.path, history, problems)
+        summary = read_results(files, problems)
+        params = read_training_params(files, state, problems)
+        provenance: dict[str, Any] = {k: state[k] for k in _STATE_FACTS if state.get(k) is not None}
+        provenance.update({k: params.pop(k) for k in _RUN_PATHS if k in params})
+        if state_path and state_path != files.get(STATE_FILE):
+            provenance["state_from"] = os.path.relpath(state_path, source.path).replace(os.sep, "/")
+        status = self._status(state, history, files, source, provenance, problems)
+        run = RunRecord(
+            name=os.path.basename(os.path.abspath(source.path)),
+            params=params,
+            metrics=metrics,
+            summary=summary,
+            status=status,
+            provenance=provenance,
+        )
+        return ReadResult((run,), tuple(problems))
+
+    def _status(
+        self,
+        state: Mapping[str, Any],
+        history: list[Any],
+        files: Mapping[str, str],
+        source: Source,
+        provenance: dict[str, Any],
+        problems: list[Problem],
+    ) -> str:
+        """Finished when train() returned (its final log entry, train_results.json, or the last step
+        reached); otherwise running while files are fresh, failed once they are stale."""
+        global_step, max_steps = to_float(state.get("global_step")), to_float(state.get("max_steps"))
+        control = ((state.get("stateful_callbacks") or {}).get("TrainerControl") or {}).get("args") or {}
+        if (
+            any(isinstance(entry, Mapping) and _FINAL_KEY in entry for entry in history)
+            or "train_results.json" in files
+            or (global_step is not None and max_steps and global_step >= max_steps)
+            or control.get("should_training_stop") is True
+        ):
+            return "finished"
+        if not state:
+            return "unknown"  # results files only: an evaluation, nothing says how training went
+        newest = _newest_mtime(source.files)
+        if newest is None or time.time() - newest < self._stale_after():
+            return "running"
+        provenance["incomplete"] = True
+        where = (
+            f"step {global_step:.0f} of {max_steps:.0f}"
+            if global_step is not None and max_steps
+            else "unknown step"
+        )
+        problems.append(
+            Problem(
+                source.path,
+                f"training stopped at {where} and nothing was written for over "
+                f"{self._stale_after() / 60:.0f} min",
+                "the run, as failed, with the log history of its last saved state",
+            )
+        )
+        return "failed"
+
+
+def newest_checkpoint_state(path: str, dirs: tuple[str, ...]) -> str | None:
+    """Return the trainer_state.json of the highest checkpoint-N folder that has one."""
+    numbered = sorted(
+        (
+            (int(m.group(1)), name)
+            for name in dirs
+            if name.startswith("checkpoint-") and (m := _CHECKPOINT.fullmatch(name))
+        ),
+        reverse=True,
+    )
+    for _, name in numbered:
+        candidate = os.path.join(path, name, STATE_FILE)
+        if os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def _newest_mtime(paths: tuple[str, ...]) -> float | None:
+    """Return the newest modification time among files, or None when none exists."""
+    times = []
+    for path in paths:
+        try:
+            times.append(os.stat(path).st_mtime)
+        except OSError:
+            continue
+    return max(times) if times else None
+
+
+def read_log_history(path: str, history: list[Any], problems: list[Problem]) -> dict[str, Any]:
+    """Read `log_history` entries ({..., "step": N}) into series; `epoch` is kept as a metric."""
+    builder = SeriesBuilder()
+    skipped: dict[str, int] = {}
+    last: dict[str, tuple[float, float]] = {}  # epoch repeats on the train and eval entry of a step
+    for entry in history:
+        if not isinstance(entry, Mapping):
+            continue
+        step = to_float(entry.get(_STEP))
+        for key, raw in entry.items():
+            if key == _STEP:
+                continue
+            value = to_float(raw)
+            if value is None:
+                skipped[key] = skipped.get(key, 0) + 1
+                continue
+            point = (builder.next_step(key) if step is None else step, value)
+            if last.get(key) != point:
+                builder.add(key, *point)
+                last[key] = point
+    for key, count in skipped.items():
+        problems.append(
+            Problem(path, f"{count} value(s) of {key!r} in log_history are not numbers", "the rest")
+        )
+    series, series_problems = builder.build(path)
+    problems.extend(series_problems)
+    return series
+
+
+def read_results(files: Mapping[str, str], problems: list[Problem]) -> dict[str, float]:
+    """Read the final values of *_results.json; all_results.json wins, the split files fill in."""
+    summary: dict[str, float] = {}
+    for name in RESULT_FILES:
+        path = files.get(name)
+        if path is None:
+            continue
+        data = load_json_file(path, problems)
+        if not isinstance(data, Mapping):
+            continue
+        for key, raw in data.items():
+            value = to_float(raw)
+            if value is not None:
+                summary.setdefault(str(key), value)
+    return summary
+
+
+def read_training_params(
+    files: Mapping[str, str], state: Mapping[str, Any], problems: list[Problem]
+) -> dict[str, Any]:
+    """Return params from safe sources: training_args.json, trial_params, the model config's name."""
+    params: dict[str, Any] = {}
+    if ARGS_FILE in files:
+        args = load_json_file(files[ARGS_FILE], problems)
+        if isinstance(args, Mapping):
+            params.update(flatten_params(args))
+    trial = state.get("trial_params")
+    if isinstance(trial, Mapping):
+        params.update(flatten_params(trial))
+    if MODEL_CONFIG in files:
+        model = load_json_file(files[MODEL_CONFIG], problems)
+        if isinstance(model, Mapping):
+            for key, name in (("_name_or_path", "model.name_or_path"), ("model_type", "model.model_type")):
+                if model.get(key):
+                    params.setdefault(name, normalize_value(model[key]))
+    return params

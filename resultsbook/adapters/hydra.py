@@ -1,0 +1,249 @@
+"""Hydra job folders (`.hydra/config.yaml`, `overrides.yaml`, `hydra.yaml`), single runs and multirun
+jobs, combined with the metrics the job wrote beside them in any format another adapter reads."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.compose import InnerRun, find_inner_sources, inner_adapters, read_inner_runs
+from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
+from resultsbook.params import flatten_params, format_value, values_equal
+from resultsbook.yamlio import read_yaml_file
+
+HYDRA_DIR = ".hydra"
+CONFIG_FILE, OVERRIDES_FILE, HYDRA_FILE = "config.yaml", "overrides.yaml", "hydra.yaml"
+_HYDRA_FILES = (CONFIG_FILE, OVERRIDES_FILE, HYDRA_FILE)
+_REFERENCE = re.compile(r"(?<!\\)\$\{([^${}]*)\}")
+_MAX_DEPTH = 20
+
+
+class HydraAdapter(Adapter):
+    """Read Hydra job folders; their metrics come from whatever other adapter reads the job's files."""
+
+    name = "hydra"
+    summary = "Hydra job folders (.hydra/config.yaml), with the metrics the job wrote in any other format"
+    priority = 10  # a job folder may hold a native metrics.jsonl or a Lightning CSV: claim it first
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._inner: list[Adapter] | None = None
+        self._found: dict[str, list[tuple[Source, Adapter]]] = {}  # job folder -> inner sources, by claim
+
+    def inner(self) -> list[Adapter]:
+        """Return the adapters that read the job's metrics (every other installed one)."""
+        if self._inner is None:
+            self._inner = inner_adapters(exclude={self.name})
+        return self._inner
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim a folder holding a `.hydra` folder, with the files of what its job wrote."""
+        if HYDRA_DIR not in folder.dirs:
+            return None
+        hydra = os.path.join(folder.path, HYDRA_DIR)
+        files = [os.path.join(hydra, name) for name in _HYDRA_FILES]
+        found = self._found[folder.path] = list(
+            find_inner_sources(folder.path, self.inner(), stop=(HYDRA_DIR,))
+        )
+        for source, _ in found:
+            files.extend(source.files)
+        return Claim((self.source(folder.path, files),))
+
+    def clock_state(self, source: Source) -> str:
+        """Pass on the clock state of the job's inner sources (a Sacred run inside may go stale)."""
+        found = self._found.get(source.path, ())
+        return "".join(adapter.clock_state(inner) for inner, adapter in found)
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one job folder: Hydra's config as params, the runs found inside for metrics."""
+        problems: list[Problem] = []
+        hydra = os.path.join(source.path, HYDRA_DIR)
+        params, provenance, experiment = read_hydra_files(hydra, problems)
+        found = list(find_inner_sources(source.path, self.inner(), stop=(HYDRA_DIR,)))
+        inner = read_inner_runs(source.path, found, problems)
+        name = "/".join(os.path.abspath(source.path).replace(os.sep, "/").split("/")[-2:])
+        base = RunRecord(name=name, params=params, experiment=experiment, provenance=provenance)
+        if not inner:
+            return ReadResult((base,), tuple(problems))
+        by_adapter: dict[str, int] = {}
+        for item in inner:
+            by_adapter[item.adapter] = by_adapter.get(item.adapter, 0) + 1
+        if max(by_adapter.values()) == 1:  # one job, logged by one or several loggers: one run
+            return ReadResult((_combine(base, inner, source.path, problems),), tuple(problems))
+        runs = tuple(
+            replace(
+                _combine(base, [item], source.path, problems),
+                key=item.source + (f"#{item.run.key}" if item.run.key else ""),
+                name=f"{name}/{item.source}" + (f"[{item.run.key}]" if item.run.key else ""),
+            )
+            for item in inner
+        )
+        return ReadResult(runs, tuple(problems))
+
+
+def read_hydra_files(
+    hydra: str, problems: list[Problem]
+) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+    """Return (params, provenance, job name) from a `.hydra` folder."""
+    params: dict[str, Any] = {}
+    provenance: dict[str, Any] = {}
+    config_path = os.path.join(hydra, CONFIG_FILE)
+    if os.path.exists(config_path):
+        config = read_yaml_file(config_path, problems, "no params")
+        if isinstance(config, Mapping):
+            params = flatten_params(resolve_interpolations(config))
+        elif config is not None:
+            problems.append(Problem(config_path, "does not hold a mapping of config keys", "no params"))
+    else:
+        problems.append(Problem(config_path, "is missing", "no params"))
+    overrides_path = os.path.join(hydra, OVERRIDES_FILE)
+    if os.path.exists(overrides_path):
+        overrides = read_yaml_file(overrides_path, problems, "no overrides")
+        if isinstance(overrides, list):
+            provenance["overrides"] = [str(item) for item in overrides]
+    experiment = None
+    hydra_path = os.path.join(hydra, HYDRA_FILE)
+    if os.path.exists(hydra_path):
+        document = read_yaml_file(hydra_path, problems, "no job information")
+        node = document.get("hydra") if isinstance(document, Mapping) else None
+        if isinstance(node, Mapping):
+            experiment = _job_facts(node, provenance)
+    return params, provenance, experiment
+
+
+def _job_facts(node: Mapping[str, Any], provenance: dict[str, Any]) -> str | None:
+    """Copy the useful runtime facts of hydra.yaml into provenance; return the job name."""
+    job: Mapping[str, Any] = node["job"] if isinstance(node.get("job"), Mapping) else {}
+    runtime: Mapping[str, Any] = node["runtime"] if isinstance(node.get("runtime"), Mapping) else {}
+    facts = {
+        "job_num": job.get("num"),
+        "job_id": job.get("id"),
+        "override_dirname": job.get("override_dirname") or None,
+        "mode": node.get("mode"),
+        "hydra_version": runtime.get("version"),
+        "cwd": runtime.get("cwd"),
+    }
+    # "???" is OmegaConf's MISSING: job.num and job.id of a single (non-multirun) run
+    provenance.update({key: value for key, value in facts.items() if value not in (None, "???")})
+    choices = runtime.get("choices")
+    if isinstance(choices, Mapping):
+        picked = {str(k): v for k, v in choices.items() if not str(k).startswith("hydra/") and v is not None}
+        if picked:
+            provenance["choices"] = picked
+    return str(job["name"]) if job.get("name") is not None else None
+
+
+def resolve_interpolations(config: Mapping[str, Any]) -> Any:
+    """Resolve `${a.b}` references to other config keys, as OmegaConf would; resolvers such as
+    `${now:...}` or `${oc.env:X}` and references to missing keys stay as written.
+
+    >>> resolve_interpolations({"model": {"lr": 0.1}, "lr": "${model.lr}", "tag": "lr=${model.lr}"})
+    {'model': {'lr': 0.1}, 'lr': 0.1, 'tag': 'lr=0.1'}
+    """
+
+    def resolve(value: Any, path: tuple[Any, ...], depth: int) -> Any:
+        if isinstance(value, Mapping):
+            return {key: resolve(item, (*path, key), depth) for key, item in value.items()}
+        if isinstance(value, list):
+            return [resolve(item, (*path, index), depth) for index, item in enumerate(value)]
+        if not isinstance(value, str) or "${" not in value or depth > _MAX_DEPTH:
+            return value
+        whole = _REFERENCE.fullmatch(value)
+        if whole is not None:
+            found, target = _lookup(config, whole.group(1), path)
+            return resolve(target, found, depth + 1) if found is not None else value
+
+        def substitute(match: re.Match[str]) -> str:
+            found, target = _lookup(config, match.group(1), path)
+            if found is None:
+                return match.group(0)
+            target = resolve(target, found, depth + 1)
+            return match.group(0) if isinstance(target, (Mapping, list)) else _as_text(target)
+
+        return _REFERENCE.sub(substitute, value)
+
+    return resolve(config, (), 0)
+
+
+def _lookup(config: Any, reference: str, path: tuple[Any, ...]) -> tuple[tuple[Any, ...] | None, Any]:
+    """Return (path, value) of a config key reference, or (None, None) for a resolver or a missing key."""
+    reference = reference.strip()
+    if not reference or ":" in reference:
+        return None, None  # a resolver (now:, oc.env:, hydra:...) needs Hydra itself
+    if reference.startswith("."):
+        dots = len(reference) - len(reference.lstrip("."))
+        parts: list[Any] = list(path[: max(len(path) - dots, 0)])
+        reference = reference[dots:]
+    else:
+        parts = []
+    for part in re.split(r"\.|\[(\d+)\]", reference):
+        if part:
+            parts.append(part)
+    node = config
+    for index, part in enumerate(parts):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and str(part).isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            parts[index] = int(part)
+        else:
+            return None, None
+    return tuple(parts), node
+
+
+def _as_text(value: Any) -> str:
+    """Return a value as OmegaConf writes it inside a string."""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    return "None" if value is None else str(value)
+
+
+def _combine(base: RunRecord, inner: list[InnerRun], where: str, problems: list[Problem]) -> RunRecord:
+    """Merge the inner runs of one job into the Hydra run: Hydra's params win, theirs fill in."""
+    params = dict(base.params)
+    metrics: dict[str, Series] = {}
+    summary: dict[str, float] = {}
+    provenance = dict(base.provenance)
+    status, start, end = "unknown", None, None
+    sources = []
+    for item in inner:
+        run = item.run
+        sources.append(f"{item.adapter}:{item.source}")
+        for key, value in run.params.items():
+            if key not in params:
+                params[key] = value
+            elif not values_equal(params[key], value):
+                problems.append(
+                    Problem(
+                        where,
+                        f"param {key!r} is {format_value(params[key])} in Hydra's config but "
+                        f"{format_value(value)} in {item.source} ({item.adapter})",
+                        "Hydra's value",
+                    )
+                )
+        for key, series in run.metrics.items():
+            metrics.setdefault(key, series)
+        for key, number in run.summary.items():
+            summary.setdefault(key, number)
+        for key, value in run.provenance.items():
+            provenance.setdefault(key, value)
+        if status == "unknown":
+            status = run.status
+        start = start if start is not None else run.start_time
+        end = end if end is not None else run.end_time
+    provenance["metrics_from"] = sources
+    return replace(
+        base,
+        params=params,
+        metrics=metrics,
+        summary=summary,
+        provenance=provenance,
+        status=status,
+        start_time=start,
+        end_time=end,
+        experiment=base.experiment or next((i.run.experiment for i in inner if i.run.experiment), None),
+    )

@@ -1,0 +1,99 @@
+"""Keras' CSVLogger: one row per epoch, first column `epoch` (0-based), `NA` for missing values.
+
+The file name is the user's choice, so this adapter claims on its own only the names people
+commonly give it (`training.log`, `history.csv`, ...), and checks the header before reading.
+"""
+
+from __future__ import annotations
+
+import os
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.series import SeriesBuilder
+from resultsbook.tabular import numeric_column, read_delimited
+
+# the names in Keras' own documentation and examples, and the usual variations of them
+COMMON_NAMES = frozenset(
+    {
+        "training.log",
+        "training.csv",
+        "training_log.csv",
+        "train_log.csv",
+        "training_history.csv",
+        "history.csv",
+        "keras_log.csv",
+        "csv_logger.csv",
+        "csvlogger.csv",
+        "log.csv",
+    }
+)
+FORCED_SUFFIXES = (".csv", ".tsv", ".log", ".txt")
+EPOCH_COLUMN = "epoch"
+_MISSING = "NA"  # what CSVLogger writes for a value that was not logged that epoch
+
+
+class KerasCsvAdapter(Adapter):
+    """Read Keras CSVLogger files, one run per file."""
+
+    name = "keras_csv"
+    summary = "Keras CSVLogger files (epoch,... one row per epoch), e.g. training.log, history.csv"
+    priority = 70  # claims single files by name: after every folder format
+    options = {"delimiter": "field separator (CSVLogger's separator=; default: guessed)"}
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim files with a common CSVLogger name; every .csv/.tsv/.log when asked for by name."""
+        if forced:
+            names = sorted(n for n in folder.files if self._wanted(n, forced))
+        else:  # every folder of the walk comes here: a set intersection, not a loop over its files
+            names = sorted(folder.files & COMMON_NAMES)
+        if not names:
+            return None
+        return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read a file matched by a path pattern, when this adapter was asked for by name."""
+        return self.source(path, [path]) if forced and self._wanted(os.path.basename(path), True) else None
+
+    @staticmethod
+    def _wanted(name: str, forced: bool) -> bool:
+        lowered = name.lower()
+        return lowered in COMMON_NAMES or (forced and lowered.endswith(FORCED_SUFFIXES))
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one CSVLogger file: step = the `epoch` column as written (0-based)."""
+        problems: list[Problem] = []
+        path = source.path
+        table = read_delimited(path, problems, delimiter=self.config.get("delimiter"))
+        if table is None:
+            return ReadResult((), tuple(problems))
+        if not table.columns or table.columns[0] != EPOCH_COLUMN:
+            problems.append(
+                Problem(
+                    path,
+                    "does not start with an 'epoch' column, so it is not a Keras CSVLogger file "
+                    "(read it with --adapter csv)",
+                    "nothing from this file",
+                )
+            )
+            return ReadResult((), tuple(problems))
+        width = len(table.columns)
+        rows = [row if len(row) == width else (*row, *[""] * width)[:width] for row in table.rows]
+        by_name = dict(zip(table.columns, zip(*rows))) if rows else {}
+        builder = SeriesBuilder()
+        if by_name:
+            epochs, has_epoch, _ = numeric_column(by_name[EPOCH_COLUMN])
+            for name in table.columns[1:]:
+                cells = [("" if cell.strip() == _MISSING else cell) for cell in by_name[name]]
+                values, present, bad = numeric_column(cells)
+                if bad:
+                    problems.append(
+                        Problem(path, f"{bad} cell(s) of column {name!r} are not numbers", "the numeric ones")
+                    )
+                keep = present & has_epoch
+                if keep.any():
+                    builder.add_column(name, epochs[keep], values[keep])
+        series, series_problems = builder.build(path)
+        problems.extend(series_problems)
+        name = f"{os.path.basename(os.path.dirname(os.path.abspath(path)))}/{os.path.basename(path)}"
+        return ReadResult((RunRecord(name=name, metrics=series),), tuple(problems))

@@ -1,0 +1,125 @@
+"""PyTorch Lightning's CSVLogger: `<save_dir>/<name>/version_N/` with metrics.csv and hparams.yaml."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
+from resultsbook.params import flatten_params
+from resultsbook.series import SeriesBuilder
+from resultsbook.tabular import Table, numeric_column, read_delimited
+from resultsbook.yamlio import read_yaml_file
+
+METRICS_FILE = "metrics.csv"
+HPARAMS_FILE = "hparams.yaml"
+STEP_COLUMN = "step"
+
+
+class LightningCsvAdapter(Adapter):
+    """Read the version folders of PyTorch Lightning's CSVLogger."""
+
+    name = "lightning_csv"
+    summary = "PyTorch Lightning CSVLogger folders (version_N/metrics.csv + hparams.yaml)"
+    priority = 30
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim a folder with metrics.csv beside hparams.yaml, or named version_<N>."""
+        if METRICS_FILE not in folder.files:
+            return None
+        if HPARAMS_FILE not in folder.files and not os.path.basename(folder.path).startswith("version_"):
+            return None
+        names = [n for n in (HPARAMS_FILE, METRICS_FILE) if n in folder.files]
+        return Claim((self.source(folder.path, [folder.file(n) for n in names]),))
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read the version folder of a metrics.csv matched by a path pattern."""
+        if os.path.basename(path) != METRICS_FILE:
+            return None
+        folder = os.path.dirname(path)
+        names = [n for n in (HPARAMS_FILE, METRICS_FILE) if os.path.exists(os.path.join(folder, n))]
+        return self.source(folder, [os.path.join(folder, n) for n in names])
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one version folder."""
+        problems: list[Problem] = []
+        params = read_hparams(os.path.join(source.path, HPARAMS_FILE), problems)
+        metrics_path = os.path.join(source.path, METRICS_FILE)
+        table = (
+            read_delimited(metrics_path, problems, delimiter=",") if os.path.exists(metrics_path) else None
+        )
+        metrics = read_sparse_table(metrics_path, table, STEP_COLUMN, problems) if table else {}
+        parts = os.path.abspath(source.path).replace(os.sep, "/").split("/")
+        run = RunRecord(
+            name="/".join(parts[-2:]),
+            params=params,
+            metrics=metrics,
+            experiment=parts[-2] if len(parts) > 1 else None,
+        )
+        return ReadResult((run,), tuple(problems))
+
+
+def read_hparams(path: str, problems: list[Problem]) -> dict[str, Any]:
+    """Read hparams.yaml safely (Python tags become plain data) into dotted params."""
+    if not os.path.exists(path):
+        return {}
+    hparams = read_yaml_file(path, problems, "no params")
+    if hparams is None:
+        return {}
+    if not isinstance(hparams, Mapping):
+        problems.append(Problem(path, "does not hold a mapping of hyperparameters", "no params"))
+        return {}
+    return flatten_params(hparams)
+
+
+def read_sparse_table(
+    path: str, table: Table, step_column: str, problems: list[Problem]
+) -> dict[str, Series]:
+    """Read a table whose rows each hold some metrics at a step (empty cells: not logged then).
+
+    The same value repeated at one step (Lightning adds `epoch` to the train and the validation
+    row of a step) is one point, not a duplicate.
+    """
+    columns = list(table.columns)
+    width = len(columns)
+    rows = [row if len(row) == width else (*row, *[""] * width)[:width] for row in table.rows]
+    by_name = dict(zip(columns, zip(*rows))) if rows else {}
+    if step_column in by_name:
+        steps, has_step, _ = numeric_column(by_name[step_column])
+        if not has_step.all():
+            problems.append(
+                Problem(
+                    path, f"{int((~has_step).sum())} row(s) have no numeric {step_column!r}", "the others"
+                )
+            )
+    else:
+        problems.append(Problem(path, f"has no {step_column!r} column", "rows numbered from 0 as steps"))
+        steps, has_step = np.arange(len(rows), dtype=np.float64), np.ones(len(rows), dtype=bool)
+    builder = SeriesBuilder()
+    for name in columns:
+        if name == step_column or name not in by_name:
+            continue
+        values, present, bad = numeric_column(by_name[name])
+        if bad:
+            problems.append(
+                Problem(path, f"{bad} cell(s) of column {name!r} are not numbers", "the numeric ones")
+            )
+        keep = np.flatnonzero(present & has_step)
+        if not len(keep):
+            continue
+        key_steps, key_values = steps[keep], values[keep]
+        if len(keep) > 1:
+            repeated = (key_steps[1:] == key_steps[:-1]) & (
+                (key_values[1:] == key_values[:-1]) | (np.isnan(key_values[1:]) & np.isnan(key_values[:-1]))
+            )
+            if repeated.any():
+                unique = np.concatenate([[True], ~repeated])
+                key_steps, key_values = key_steps[unique], key_values[unique]
+        builder.add_column(name, key_steps, key_values)
+    series, series_problems = builder.build(path)
+    problems.extend(series_problems)
+    return series

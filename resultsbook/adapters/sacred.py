@@ -1,0 +1,256 @@
+"""Sacred's FileStorageObserver: `<basedir>/<id>/` with run.json, config.json and metrics.json."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.params import flatten_params, normalize_value
+from resultsbook.series import SeriesBuilder
+from resultsbook.status import normalize_status
+from resultsbook.textio import load_json_file, to_float, to_timestamp
+
+RUN_FILE = "run.json"
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.json"
+INFO_FILE = "info.json"
+OUTPUT_FILE = "cout.txt"
+_NATIVE_METRICS = "metrics.jsonl"
+DEFAULT_STALE_AFTER = 600.0  # seconds; Sacred beats every 10 s by default
+FAIL_TRACE_LINES = 5
+
+
+class SacredAdapter(Adapter):
+    """Read the run folders of Sacred's FileStorageObserver."""
+
+    name = "sacred"
+    summary = "Sacred FileStorageObserver run folders (run.json, config.json, metrics.json)"
+    priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
+    options = {
+        "stale_after": "seconds since the last heartbeat after which a RUNNING run is dead (default 600)",
+    }
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim a folder holding run.json beside Sacred's config.json, metrics.json or cout.txt."""
+        files = folder.files
+        if RUN_FILE not in files or _NATIVE_METRICS in files:
+            return None  # a native run folder (metrics.jsonl) is the native adapter's
+        if CONFIG_FILE not in files and METRICS_FILE not in files and OUTPUT_FILE not in files:
+            return None
+        return Claim((self._source(folder.path, files),))
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read the run folder of a run.json matched by a path pattern."""
+        if os.path.basename(path) != RUN_FILE:
+            return None
+        folder = os.path.dirname(path)
+        return self._source(folder, frozenset(os.listdir(folder)))
+
+    def _source(self, path: str, files: frozenset[str]) -> Source:
+        names = [n for n in (RUN_FILE, CONFIG_FILE, METRICS_FILE, INFO_FILE) if n in files]
+        return self.source(path, [os.path.join(path, n) for n in names])
+
+    def clock_state(self, source: Source) -> str:
+        """Say "fresh" while run.json was written recently: a RUNNING run then turns dead by the clock."""
+        try:
+            written = os.stat(os.path.join(source.path, RUN_FILE)).st_mtime
+        except OSError:
+            return ""
+        return "fresh" if time.time() - written < self._stale_after() else ""
+
+    def _stale_after(self) -> float:
+        value = to_float(self.config.get("stale_after", DEFAULT_STALE_AFTER))
+        return DEFAULT_STALE_AFTER if value is None else value
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one Sacred run folder."""
+        problems: list[Problem] = []
+        files = {os.path.basename(path): path for path in source.files}
+        run_path = files.get(RUN_FILE, os.path.join(source.path, RUN_FILE))
+        info = load_json_file(run_path, problems)
+        if not isinstance(info, dict):
+            if info is not None:
+                problems.append(Problem(run_path, "does not hold a JSON object", "no run information"))
+            info = {}
+        params = read_sacred_config(files.get(CONFIG_FILE), problems)
+        metrics = read_sacred_metrics(files.get(METRICS_FILE), problems)
+        experiment = _mapping(info.get("experiment"))
+        status, provenance = self._status(info, run_path, problems)
+        provenance.update(_provenance(info, experiment))
+        result = to_float(info.get("result"))
+        basedir = os.path.basename(os.path.dirname(os.path.abspath(source.path)))
+        run = RunRecord(
+            name=f"{basedir}/{os.path.basename(source.path)}",
+            params=params,
+            metrics=metrics,
+            summary={} if result is None or isinstance(info.get("result"), bool) else {"result": result},
+            status=status,
+            start_time=to_timestamp(info.get("start_time")),
+            end_time=to_timestamp(info.get("stop_time")),
+            experiment=str(experiment["name"]) if experiment.get("name") is not None else None,
+            provenance=provenance,
+        )
+        return ReadResult((run,), tuple(problems))
+
+    def _status(self, info: Mapping[str, Any], path: str, problems: list[Problem]) -> tuple[str, dict]:
+        """Return the run's status, a RUNNING run whose heartbeat stopped reported as failed."""
+        raw = info.get("status")
+        provenance: dict[str, Any] = {"sacred_status": raw} if raw is not None else {}
+        status = normalize_status(raw)
+        if status != "running" or raw == "QUEUED":  # a queue entry has no heartbeat to miss
+            return status, provenance
+        last_sign = _last_sign_of_life(info, path)
+        if last_sign is None:
+            return status, provenance
+        silent = time.time() - last_sign
+        if silent < self._stale_after():
+            return status, provenance
+        provenance["dead"] = True
+        problems.append(
+            Problem(
+                path,
+                f"status is RUNNING but the run has given no heartbeat for {_duration(silent)} "
+                "(killed, out of memory or node lost)",
+                "the run, as failed, with the metrics of its last heartbeat",
+            )
+        )
+        return "failed", provenance
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """Return a JSON value if it is an object, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """Return a JSON value if it is an array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def _last_sign_of_life(info: Mapping[str, Any], path: str) -> float | None:
+    """Return the run's last heartbeat, or run.json's mtime when it has none (copies reset mtimes)."""
+    heartbeat = to_timestamp(info.get("heartbeat"))
+    if heartbeat is not None:
+        return heartbeat
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def _duration(seconds: float) -> str:
+    """Return a rough human duration: 12 min, 3.5 h, 2.0 days."""
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def _provenance(info: Mapping[str, Any], experiment: Mapping[str, Any]) -> dict[str, Any]:
+    """Return git, host, command and failure facts from run.json."""
+    provenance: dict[str, Any] = {}
+    repositories = [r for r in experiment.get("repositories") or [] if isinstance(r, Mapping)]
+    if repositories:
+        first = repositories[0]
+        provenance["git"] = {
+            "commit": first.get("commit"),
+            "dirty": first.get("dirty"),
+            "url": first.get("url"),
+        }
+        if len(repositories) > 1:
+            provenance["repositories"] = [dict(r) for r in repositories]
+    host = info.get("host")
+    if isinstance(host, Mapping):
+        for key in ("hostname", "python_version", "os", "cpu"):
+            if host.get(key) is not None:
+                provenance["host" if key == "hostname" else key] = host[key]
+    for key in ("command", "heartbeat"):
+        if info.get(key) is not None:
+            provenance[key] = info[key]
+    for key in ("mainfile", "base_dir"):
+        if experiment.get(key) is not None:
+            provenance[key] = experiment[key]
+    if experiment.get("dependencies"):
+        provenance["packages"] = list(experiment["dependencies"])
+    trace = info.get("fail_trace")
+    if isinstance(trace, list) and trace:
+        lines = "".join(str(line) for line in trace).rstrip("\n").split("\n")
+        provenance["fail_trace"] = "\n".join(lines[-FAIL_TRACE_LINES:])
+    return provenance
+
+
+def read_sacred_config(path: str | None, problems: list[Problem]) -> dict[str, Any]:
+    """Read config.json into dotted params; jsonpickle objects ({"py/...": ...}) stay JSON text."""
+    if path is None:
+        return {}
+    config = load_json_file(path, problems)
+    if config is None:
+        return {}
+    if not isinstance(config, Mapping):
+        problems.append(Problem(path, "does not hold a mapping of config keys", "no params"))
+        return {}
+    return flatten_params(_unpickle_free(config))
+
+
+def _unpickle_free(value: Any) -> Any:
+    """Replace jsonpickle-encoded objects by plain data: a tuple by its list, an object by its JSON."""
+    if isinstance(value, Mapping):
+        if any(str(key).startswith("py/") for key in value):
+            if set(value) == {"py/tuple"} and isinstance(value["py/tuple"], list):
+                return [_unpickle_free(item) for item in value["py/tuple"]]
+            return normalize_value(dict(value))  # kept whole, as JSON text: never decoded into objects
+        return {key: _unpickle_free(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unpickle_free(item) for item in value]
+    return value
+
+
+def read_sacred_metrics(path: str | None, problems: list[Problem]) -> dict[str, Any]:
+    """Read metrics.json (per metric: steps, values, timestamps) into series."""
+    if path is None:
+        return {}
+    data = load_json_file(path, problems)
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        problems.append(Problem(path, "does not hold a JSON object", "no metrics"))
+        return {}
+    builder = SeriesBuilder()
+    for key, entry in data.items():
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("values"), list):
+            problems.append(Problem(path, f"metric {key!r} has no list of values", "the other metrics"))
+            continue
+        values = [to_float(value) for value in entry["values"]]
+        steps = _list(entry.get("steps")) or list(range(len(values)))
+        stamps = _list(entry.get("timestamps"))
+        if len(steps) != len(values):
+            problems.append(
+                Problem(path, f"metric {key!r} has {len(steps)} steps but {len(values)} values", "the pairs")
+            )
+        count = min(len(steps), len(values))
+        keep = [i for i in range(count) if values[i] is not None and to_float(steps[i]) is not None]
+        if len(keep) < count:
+            problems.append(
+                Problem(path, f"{count - len(keep)} point(s) of {key!r} are not numbers", "the rest")
+            )
+        if not keep:
+            continue
+        times = np.array(
+            [to_timestamp(stamps[i]) if i < len(stamps) else None for i in keep], dtype=np.float64
+        )
+        builder.add_column(
+            str(key),
+            [float(steps[i]) for i in keep],
+            np.array([values[i] for i in keep], dtype=np.float64),
+            times,
+        )
+    series, series_problems = builder.build(path)
+    problems.extend(series_problems)
+    return series

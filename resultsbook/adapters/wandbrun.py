@@ -1,0 +1,451 @@
+"""Weights & Biases run folders, online and offline: the `.wandb` transaction log, read directly,
+and the `files/` config, summary and metadata that online runs also write.
+
+The log is the primary source (offline runs of current versions hold nothing else); `files/`
+fills in what the log lacks. Field numbers: `wandb/proto/wandb_internal.proto`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.wandblog import read_log
+from resultsbook.adapters.wandbrecords import (
+    CONFIG,
+    ENVIRONMENT,
+    EXIT,
+    HEADER,
+    HISTORY,
+    PREEMPTING,
+    RUN,
+    SUMMARY,
+    ItemLog,
+    key_path,
+    read_git,
+    read_timestamp,
+    record_type,
+    split_items,
+)
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.params import flatten_params
+from resultsbook.protowire import LENGTH_DELIMITED, VARINT, WireError, as_signed, as_text, iter_fields
+from resultsbook.series import SeriesBuilder
+from resultsbook.textio import load_json_file, read_text, to_float, to_timestamp
+
+# `run-<YYYYMMDD_HHMMSS>-<id>[-<suffix>]`, `offline-run-…`; the log inside is `run-<id>.wandb`
+RUN_FOLDER = re.compile(r"(?:offline-)?run-\d{8}_\d{6}-[A-Za-z0-9_-]+")
+LOG_FILE = re.compile(r"run-.+\.wandb")
+FILES_DIR = "files"
+CONFIG_FILE, SUMMARY_FILE, METADATA_FILE = "config.yaml", "wandb-summary.json", "wandb-metadata.json"
+RUN_FILES = (CONFIG_FILE, SUMMARY_FILE, METADATA_FILE)
+_INTERNAL = "_wandb"
+
+# RunRecord string fields kept as provenance (field number -> name)
+_RUN_TEXT = {2: "entity", 6: "group", 7: "job_type", 9: "notes", 12: "sweep_id", 13: "host"}
+# EnvironmentRecord string fields kept as provenance
+_ENVIRONMENT_TEXT = {1: "os", 2: "python", 6: "program", 7: "code_path", 12: "host", 14: "executable"}
+_METADATA_KEYS = {
+    "os": "os",
+    "python": "python",
+    "program": "program",
+    "codePath": "code_path",
+    "host": "host",
+    "executable": "executable",
+}
+
+
+class WandbAdapter(Adapter):
+    """Read Weights & Biases run folders without the wandb package."""
+
+    name = "wandb"
+    summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
+    priority = 30
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim a folder holding a `run-<id>.wandb` log, or a W&B-named run folder with `files/`."""
+        logs = sorted(n for n in folder.files if n.endswith(".wandb") and LOG_FILE.fullmatch(n))
+        has_files = FILES_DIR in folder.dirs
+        if not logs and not has_files and not folder.path.endswith("latest-run"):
+            return None  # every folder of the walk comes here: the cheap tests first
+        name = os.path.basename(folder.path.rstrip(os.sep))
+        if name == "latest-run" and os.path.basename(os.path.dirname(folder.path)) in ("wandb", ".wandb"):
+            return Claim((), descend=False)  # a symlink to a run folder the walk visits anyway
+        if not logs and not (has_files and RUN_FOLDER.fullmatch(name)):
+            return None
+        return Claim((self._source(folder.path, logs, has_files),))
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read the run folder of a `.wandb` log named by a path pattern."""
+        if not LOG_FILE.fullmatch(os.path.basename(path)):
+            return None
+        folder = os.path.dirname(path)
+        return self._source(folder, [os.path.basename(path)], os.path.isdir(os.path.join(folder, FILES_DIR)))
+
+    def _source(self, folder: str, logs: list[str], has_files: bool) -> Source:
+        """Return the source of one run folder: its log (the first, if several) and files/ JSON/YAML."""
+        paths = [os.path.join(folder, logs[0])] if logs else []
+        if has_files:
+            paths += [os.path.join(folder, FILES_DIR, n) for n in RUN_FILES]
+        return self.source(folder, paths)
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one run folder into a run."""
+        problems: list[Problem] = []
+        run = WandbRun()
+        log = next((p for p in source.files if p.endswith(".wandb")), None)
+        if log is not None:
+            scan = read_log(log, problems)
+            run.read_records(scan.records, log, problems)
+            run.complete = scan.complete
+            run.format_version = scan.version
+        for path in source.files:
+            if os.path.basename(path) in RUN_FILES and os.path.exists(path):
+                run.fill_from_file(path, problems)
+        fallback = _run_id_of(log) if log is not None else os.path.basename(source.path)
+        record = run.to_record(fallback, log or source.path, log is not None, problems)
+        return ReadResult((record,), tuple(problems))
+
+
+@dataclass
+class WandbRun:
+    """What the records of one run say, applied in file order."""
+
+    info: dict[str, Any] = field(default_factory=dict)
+    config_log: ItemLog = field(default_factory=ItemLog)
+    summary_log: ItemLog = field(default_factory=ItemLog)
+    config: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+    git: dict[str, str] = field(default_factory=dict)
+    builder: SeriesBuilder = field(default_factory=SeriesBuilder)
+    rows: int = 0
+    last_time: float | None = None
+    exit_code: int | None = None
+    runtime: int | None = None
+    not_complete: bool = False
+    preempting: bool = False
+    complete: bool = True
+    format_version: int | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
+    bad_json: int = 0
+
+    # ------------------------------------------------------------ the log
+    def read_records(self, records: Iterable[bytes], path: str, problems: list[Problem]) -> None:
+        """Apply every record of the log; a record that does not decode is reported and skipped."""
+        keys: dict[bytes, str] = {}
+        broken = 0
+        for raw in records:
+            try:
+                kind, body = record_type(raw)
+                if kind == HISTORY:
+                    self._history(body, keys)
+                elif kind == SUMMARY:
+                    self.summary_log.apply(body)
+                elif kind == CONFIG:
+                    self.config_log.apply(body)
+                elif kind == RUN:
+                    self._run(body)
+                elif kind == EXIT:
+                    self._exit(body)
+                elif kind == ENVIRONMENT:
+                    self._environment(body)
+                elif kind == HEADER:
+                    self._header(body)
+                elif kind == PREEMPTING:
+                    self.preempting = True
+            except (WireError, IndexError):
+                broken += 1
+        if broken:
+            problems.append(Problem(path, f"{broken} record(s) are not valid protobuf", "the other records"))
+        self.config, bad_config = self.config_log.resolve()
+        self.summary, bad_summary = self.summary_log.resolve()
+        self.bad_json += bad_config + bad_summary
+        for key, count in self.skipped.items():
+            problems.append(Problem(path, f"{count} value(s) of {key!r} are not numbers", "the numeric ones"))
+        if self.bad_json:
+            problems.append(Problem(path, f"{self.bad_json} value(s) are not valid JSON", "them as text"))
+
+    def _history(self, body: bytes, keys: dict[bytes, str]) -> None:
+        """Add one logged row: every numeric key at the row's `_step` and `_timestamp`."""
+        updates, _, step_num = split_items(body, history=True)
+        row: dict[str, bytes] = {}
+        for key_part, raw in updates:
+            key = keys.get(key_part)
+            if key is None:
+                key = keys[key_part] = ".".join(key_path(key_part))
+            row[key] = raw
+        values = self._row_values(row)
+        step = values.pop("_step", None)
+        time = values.pop("_timestamp", None)
+        if not isinstance(step, (int, float)) or isinstance(step, bool):
+            step = step_num if step_num is not None else self.rows
+        if isinstance(time, (int, float)) and not isinstance(time, bool) and math.isfinite(time):
+            self.last_time = float(time)
+        else:
+            time = None
+        self.rows += 1
+        add = self.builder.add
+        for key, value in values.items():
+            if key[0] == "_" or "._" in key:
+                continue  # W&B's own keys (_runtime, _wandb.*) and media fields (image._type)
+            point = _number(value)
+            if point is None:
+                if value is not None and not isinstance(value, (list, dict)):
+                    self.skipped[key] = self.skipped.get(key, 0) + 1
+                continue
+            add(key, step, point, time)
+
+    def _row_values(self, row: dict[str, bytes]) -> dict[str, Any]:
+        """Decode a row's JSON values; objects logged under one key are flattened, media dropped."""
+        values: dict[str, Any] = {}
+        media = [key[: -len("._type")] + "." for key in row if key.endswith("._type")]
+        for key, raw in row.items():
+            if media and any(key.startswith(prefix) for prefix in media):
+                continue
+            value = self._decode(raw)
+            if isinstance(value, dict):
+                if "_type" not in value:
+                    values.update(_flatten_row(value, f"{key}."))
+                continue
+            values[key] = value
+        return values
+
+    def _decode(self, raw: bytes) -> Any:
+        """Decode one JSON value; plain numbers (the usual case) take the fast path."""
+        try:
+            return float(raw)
+        except ValueError:
+            pass
+        try:
+            return json.loads(raw)
+        except ValueError:
+            self.bad_json += 1
+            return None
+
+    def _run(self, body: bytes) -> None:
+        """Apply a run record: identity, start time, git, initial config."""
+        for number, wire, value in iter_fields(body):
+            if wire == LENGTH_DELIMITED and isinstance(value, bytes):
+                if number == 1:
+                    self.info["run_id"] = as_text(value)
+                elif number == 3:
+                    self.info["project"] = as_text(value)
+                elif number == 8:
+                    self.info["name"] = as_text(value)
+                elif number in _RUN_TEXT:
+                    self.info[_RUN_TEXT[number]] = as_text(value)
+                elif number == 10:
+                    self.info.setdefault("tags", []).append(as_text(value))
+                elif number == 4:
+                    self.config_log.apply(value)
+                elif number == 5:
+                    self.summary_log.apply(value)
+                elif number == 17:
+                    self.info["start_time"] = read_timestamp(value)
+                elif number == 21:
+                    self.git.update(read_git(value))
+            elif wire == VARINT and number in (14, 18, 22) and value:
+                self.info[{14: "starting_step", 18: "resumed", 22: "forked"}[number]] = (
+                    value if number == 14 else True
+                )
+
+    def _exit(self, body: bytes) -> None:
+        """Apply the exit record (proto3 leaves out a zero exit code)."""
+        self.exit_code, self.runtime = 0, None
+        for number, wire, value in iter_fields(body):
+            if wire == VARINT and isinstance(value, int):
+                if number == 1:
+                    self.exit_code = as_signed(value, 32)
+                elif number == 2:
+                    self.runtime = as_signed(value, 32)
+                elif number == 3:
+                    self.not_complete = bool(value)
+
+    def _environment(self, body: bytes) -> None:
+        """Keep what each writer's environment record says about where the run ran."""
+        args = []
+        for number, wire, value in iter_fields(body):
+            if wire != LENGTH_DELIMITED or not isinstance(value, bytes):
+                continue
+            if number in _ENVIRONMENT_TEXT:
+                self.environment.setdefault(_ENVIRONMENT_TEXT[number], as_text(value))
+            elif number == 5:
+                args.append(as_text(value))
+            elif number == 3:
+                self.environment.setdefault("started_at", read_timestamp(value))
+            elif number == 9:
+                for key, text in read_git(value).items():
+                    self.environment.setdefault("git", {}).setdefault(key, text)
+        if args:
+            self.environment.setdefault("args", args)
+
+    def _header(self, body: bytes) -> None:
+        """Keep the version of wandb that wrote the log."""
+        for number, _, value in iter_fields(body):
+            if number == 1 and isinstance(value, bytes):
+                for inner, _, text in iter_fields(value):
+                    if inner == 1 and isinstance(text, bytes):
+                        self.info["version"] = as_text(text)
+
+    # ------------------------------------------------------------ files/
+    def fill_from_file(self, path: str, problems: list[Problem]) -> None:
+        """Fill in, from one of files/config.yaml, wandb-summary.json, wandb-metadata.json, what the
+        log lacks (the log wins where both have a value)."""
+        name = os.path.basename(path)
+        if name == CONFIG_FILE:
+            for key, value in _read_config_yaml(path, problems).items():
+                self.config.setdefault(key, value)
+        elif name == SUMMARY_FILE:
+            summary = load_json_file(path, problems)
+            if isinstance(summary, dict):
+                for key, value in summary.items():
+                    self.summary.setdefault(key, value)
+        elif name == METADATA_FILE:
+            metadata = load_json_file(path, problems)
+            if isinstance(metadata, dict):
+                self._fill_metadata(metadata)
+
+    def _fill_metadata(self, metadata: Mapping[str, Any]) -> None:
+        """Take host, program, args, Python, git and start time from wandb-metadata.json."""
+        for key, name in _METADATA_KEYS.items():
+            if isinstance(metadata.get(key), str) and metadata[key]:
+                self.environment.setdefault(name, metadata[key])
+        if isinstance(metadata.get("args"), list) and metadata["args"]:
+            self.environment.setdefault("args", [str(arg) for arg in metadata["args"]])
+        if metadata.get("startedAt"):
+            self.environment.setdefault("started_at", to_timestamp(metadata["startedAt"]))
+        git = metadata.get("git")
+        if isinstance(git, Mapping):
+            for key in ("commit", "remote"):
+                if isinstance(git.get(key), str) and git[key]:
+                    self.environment.setdefault("git", {}).setdefault(key, git[key])
+
+    # ------------------------------------------------------------ the run
+    def to_record(self, fallback_name: str, path: str, has_log: bool, problems: list[Problem]) -> RunRecord:
+        """Return the run as resultsbook stores it; `fallback_name` names a run whose log lacks its id."""
+        config = dict(self.config)
+        config.pop(_INTERNAL, None)
+        series, series_problems = self.builder.build(path)
+        problems.extend(series_problems)
+        start = self.info.get("start_time") or self.environment.get("started_at")
+        status = self._status(has_log)
+        end = None
+        if status in ("finished", "failed"):
+            ends = [
+                t for t in (self.last_time, start + self.runtime if start and self.runtime else None) if t
+            ]
+            end = max(ends) if ends else None
+        return RunRecord(
+            name=self.info.get("name") or self.info.get("run_id") or fallback_name,
+            params=flatten_params(config),
+            metrics=series,
+            summary=_summary_values(self.summary),
+            status=status,
+            start_time=start,
+            end_time=end,
+            experiment=self.info.get("project") or None,
+            provenance=self._provenance(),
+        )
+
+    def _status(self, has_log: bool) -> str:
+        """finished / failed from the exit record; without one the run is running (or was killed:
+        the log alone cannot tell), interrupted when it was being preempted."""
+        if not has_log:
+            return "unknown"
+        if self.exit_code is not None and not self.not_complete:
+            return "finished" if self.exit_code == 0 else "failed"
+        return "interrupted" if self.preempting else "running"
+
+    def _provenance(self) -> dict[str, Any]:
+        """Return git, host, program, args, Python and the W&B identity of the run."""
+        provenance: dict[str, Any] = {
+            k: v for k, v in self.environment.items() if k not in ("git", "started_at") and v
+        }
+        git = {**self.environment.get("git", {}), **{k: v for k, v in self.git.items() if v}}
+        if git:
+            provenance["git"] = git
+        if self.info.get("host"):
+            provenance["host"] = self.info["host"]
+        identity = {
+            k: v for k, v in self.info.items() if k not in ("name", "start_time", "host", "project") and v
+        }
+        if self.exit_code is not None:
+            identity["exit_code"] = self.exit_code
+        if self.runtime:
+            identity["runtime"] = self.runtime
+        if not self.complete:
+            identity["log_complete"] = False
+        if self.format_version is not None:
+            identity["log_format"] = self.format_version
+        if identity:
+            provenance["wandb"] = identity
+        return provenance
+
+
+def _run_id_of(log: str) -> str:
+    """Return the run id in a log's name, `run-<id>.wandb`."""
+    return os.path.basename(log)[len("run-") : -len(".wandb")]
+
+
+# ---------------------------------------------------------------- values
+def _number(value: Any) -> float | None:
+    """Return a logged value as a float; bools count, text and containers do not."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, (int, bool)):
+        return float(value)
+    return None
+
+
+def _flatten_row(value: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """Flatten an object logged under one key (older writers), leaving media objects out."""
+    flat: dict[str, Any] = {}
+    for key, inner in value.items():
+        if isinstance(inner, dict):
+            if "_type" not in inner:
+                flat.update(_flatten_row(inner, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = inner
+    return flat
+
+
+def _summary_values(summary: Mapping[str, Any]) -> dict[str, float]:
+    """Return the summary's numeric values by dotted key, without W&B's own keys and media."""
+    values: dict[str, float] = {}
+    for key, value in _flatten_row(summary, "").items():
+        if key.startswith("_") or "._" in key or isinstance(value, bool):
+            continue
+        number = to_float(value) if isinstance(value, (int, float)) else None
+        if number is not None:
+            values[key] = number
+    return values
+
+
+def _read_config_yaml(path: str, problems: list[Problem]) -> dict[str, Any]:
+    """Read files/config.yaml: each key holds {value: ...} (legacy files add `desc` and `wandb_version`)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        tree = yaml.load(read_text(path, problems), Loader=loader)  # a safe loader: no Python tags
+    except yaml.YAMLError as error:
+        problems.append(Problem(path, f"is not valid YAML ({error})".replace("\n", " "), "no params from it"))
+        return {}
+    except OSError as error:
+        problems.append(Problem(path, f"cannot be read ({error.strerror})", "no params from it"))
+        return {}
+    if not isinstance(tree, dict):
+        return {}
+    config = {}
+    for key, node in tree.items():
+        if key in ("wandb_version", _INTERNAL):
+            continue
+        config[str(key)] = node["value"] if isinstance(node, dict) and "value" in node else node
+    return config

@@ -1,0 +1,77 @@
+"""`watch`: rebuild on every change during a deadline, with a one-line live status."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import click
+
+from resultsbook.cli.collect_cmd import show_problems
+from resultsbook.cli.common import config_option, handle_errors, load_required_spec, spec_db_option
+
+
+@click.command("watch")
+@config_option
+@spec_db_option
+@click.option("--then", "then", help='Command to run after each rebuild, e.g. "latexmk -pdf paper.tex".')
+@click.option(
+    "--debounce", default=200, show_default=True, help="Milliseconds to wait for a burst of writes to end."
+)
+@handle_errors
+def watch_command(config: str | None, db_path: str | None, then: str | None, debounce: int) -> None:
+    """Rebuild outputs whenever runs, the spec or templates change (Ctrl-C stops)."""
+    from resultsbook.watch import watch_paths, watch_project
+
+    spec = load_required_spec(config)
+    display = LiveStatus(sys.stdout.isatty())
+    click.echo(f"Watching {', '.join(os.path.relpath(p) for p in watch_paths(spec))} (Ctrl-C to stop)")
+    watch_project(spec.path, db_path, then, debounce, display.show)
+    display.close()
+    click.echo("Stopped.")
+
+
+class LiveStatus:
+    """Prints a line per rebuild and, on a terminal, keeps a status line under them."""
+
+    def __init__(self, live: bool) -> None:
+        self.live = live
+        self.rebuilds = 0
+        self.last = ""
+
+    def show(self, update: object) -> None:
+        from resultsbook.watch import WatchUpdate
+
+        assert isinstance(update, WatchUpdate)
+        self._clear()
+        stamp = time.strftime("%H:%M:%S", time.localtime(update.started))
+        if update.error:
+            click.echo(f"[{stamp}] Error: {update.error} (still watching)", err=True)
+        elif update.built is not None:
+            self.rebuilds += 1
+            runs = update.collected.summary_line() if update.collected else "no sources"
+            wrote = ", ".join(os.path.relpath(p) for p in update.built.written) or "no output changed"
+            click.echo(f"[{stamp}] {update.reason}: {runs} -> {wrote} ({update.seconds:.2f} s)")
+            for warning in update.built.warnings:
+                click.echo(f"  Warning: {warning}", err=True)
+            if update.then_status is not None:
+                click.echo(f"  then: exit {update.then_status}")
+        if update.collected is not None:
+            show_problems(update.collected.problems)
+        self.last = stamp
+        self._status()
+
+    def _status(self) -> None:
+        if self.live:
+            sys.stdout.write(f"watching · {self.rebuilds} rebuild(s) · last change {self.last}")
+            sys.stdout.flush()
+
+    def _clear(self) -> None:
+        if self.live:
+            sys.stdout.write("\r\033[K")
+
+    def close(self) -> None:
+        """End the status line."""
+        if self.live:
+            sys.stdout.write("\n")

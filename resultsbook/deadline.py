@@ -1,0 +1,193 @@
+"""What is missing before the deadline: replicates per cell, missing seeds by name, failed runs with
+the tail of their error, runs still running and runs that look dead."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from resultsbook.build import Finding, compute_entry
+from resultsbook.config import Spec, TableSpec
+from resultsbook.models import StoredRun
+from resultsbook.params import format_value, sort_key
+from resultsbook.query.model import METRIC_KEY, ResultTable
+from resultsbook.query.select import select_runs
+from resultsbook.render.layout import cell_label
+from resultsbook.store import Store
+
+DEFAULT_STALE_AFTER = 3600.0  # seconds without a write before a running run looks dead
+
+
+@dataclass(frozen=True)
+class CellStatus:
+    """One cell's replicates: how many were found, how many are expected, which are missing."""
+
+    table: str
+    cell: str
+    found: int
+    expected: int
+    missing: tuple[str, ...]  # replicate values by name, e.g. ("seed 3", "seed 4")
+    unnamed: int  # missing replicates that no run anywhere names (set `seeds` in the spec)
+    commands: tuple[str, ...]  # how to launch the missing runs, when the spec gives a template
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """A run that needs attention: failed, interrupted, running or dead."""
+
+    run_id: str
+    name: str
+    source: str
+    state: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Every table's cells and the runs that need attention."""
+
+    cells: tuple[CellStatus, ...]
+    runs: tuple[RunStatus, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def complete(self) -> bool:
+        """Tell whether every cell has all its replicates and no run failed or hangs."""
+        return all(cell.found >= cell.expected for cell in self.cells) and not self.runs
+
+
+def status(
+    spec: Spec, store: Store, stale_after: float = DEFAULT_STALE_AFTER, now: float | None = None
+) -> StatusReport:
+    """Return the status of every table of the spec."""
+    runs = store.runs()
+    cells: list[CellStatus] = []
+    findings: list[Finding] = []
+    watched: dict[int, StoredRun] = {}
+    for name, table_spec in spec.tables.items():
+        result = compute_entry(spec, table_spec, store, runs)
+        assert result.table is not None
+        findings += result.findings
+        cells += table_cells(name, result.table, table_spec, spec)
+        watched |= {run.id: run for run in select_runs(runs, table_spec.query.filters)}
+    issues = [issue for run in watched.values() if (issue := run_issue(store, run, stale_after, now))]
+    issues.sort(key=lambda issue: (issue.state, issue.source))
+    return StatusReport(tuple(cells), tuple(issues), tuple(findings))
+
+
+def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec) -> list[CellStatus]:
+    """Return each cell's found and expected replicates, missing ones named where possible."""
+    query = table.query
+    if query.replicate_values:
+        names = {tuple(v if isinstance(v, (list, tuple)) else [v]) for v in query.replicate_values}
+    else:
+        names = {run.replicate for cell in table.cells.values() for run in cell.runs}
+    keys = (*table.row_keys, *table.column_keys)
+    out = []
+    for (row, column), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):
+        have = {run.replicate for run in cell.runs if run.value == run.value}  # NaN never equals itself
+        missing = sorted(names - have, key=lambda key: tuple(sort_key(v) for v in key))
+        found = len(have)
+        unnamed = max(0, table.expected - found - len(missing))
+        values = {k: v for k, v in zip(keys, (*row, *column)) if k != METRIC_KEY}
+        commands = tuple(
+            table_spec.command.format(**values, **dict(zip(query.replicate, replicate)))
+            for replicate in missing
+            if table_spec.command
+        )
+        out.append(
+            CellStatus(
+                table=name,
+                cell=cell_label(table, row, column, spec.labels),
+                found=found,
+                expected=max(table.expected, found),
+                missing=tuple(_replicate_name(query.replicate, key) for key in missing),
+                unnamed=unnamed,
+                commands=commands,
+            )
+        )
+    return out
+
+
+def _order(table: ResultTable, key: tuple[Any, Any]) -> tuple[int, int]:
+    return table.rows.index(key[0]), table.columns.index(key[1])
+
+
+def _replicate_name(keys: Sequence[str], values: tuple[Any, ...]) -> str:
+    if len(keys) == 1:
+        return f"{keys[0]} {format_value(values[0])}"
+    return ", ".join(f"{k}={format_value(v)}" for k, v in zip(keys, values))
+
+
+def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | None = None) -> RunStatus | None:
+    """Return why a run needs attention (failed, interrupted, running, dead), or None."""
+    if run.status in ("failed", "interrupted"):
+        return RunStatus(run.run_id, run.name, run.source, run.status, error_tail(run.provenance))
+    if run.status != "running":
+        return None
+    updated = last_update(store.absolute(run.source))
+    if updated is None:
+        return RunStatus(run.run_id, run.name, run.source, "dead", "its files are gone")
+    silent = (time.time() if now is None else now) - updated
+    if silent > stale_after:
+        return RunStatus(
+            run.run_id, run.name, run.source, "dead", f"running, but no write for {_duration(silent)}"
+        )
+    return RunStatus(run.run_id, run.name, run.source, "running", f"last write {_duration(silent)} ago")
+
+
+def error_tail(provenance: Mapping[str, Any], lines: int = 3) -> str:
+    """Return the last lines of a run's recorded error (resultsbook's logger, Sacred, others)."""
+    error = provenance.get("error") or provenance.get("fail_trace") or provenance.get("traceback")
+    if isinstance(error, Mapping):
+        parts = [f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()]
+        trace = error.get("traceback") or error.get("traceback_tail") or ""
+        text = "\n".join(trace) if isinstance(trace, list) else str(trace)
+        tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
+        if tail and tail[-1] == parts[0]:
+            return " | ".join(tail)  # the traceback already ends with "Type: message"
+        return " | ".join(tail + parts) if tail else parts[0]
+    if isinstance(error, list):
+        error = "".join(str(part) for part in error)
+    if isinstance(error, str) and error.strip():
+        return " | ".join(line.strip() for line in error.strip().splitlines()[-lines:])
+    return "no error recorded"
+
+
+def last_update(path: str) -> float | None:
+    """Return the newest modification time of a source file or of the files in a source folder."""
+    try:
+        if not os.path.isdir(path):
+            return os.stat(path).st_mtime
+        with os.scandir(path) as entries:
+            times = [entry.stat().st_mtime for entry in entries if entry.is_file()]
+        return max(times, default=os.stat(path).st_mtime)
+    except OSError:
+        return None
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def parse_duration(text: str) -> float:
+    """Parse `90`, `90s`, `30m`, `2h`, `1d` into seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    stripped = text.strip().lower()
+    unit = stripped[-1] if stripped and stripped[-1] in units else "s"
+    number = stripped[:-1] if stripped and stripped[-1] in units else stripped
+    try:
+        return float(number) * units[unit]
+    except ValueError as error:
+        from resultsbook.errors import SpecError
+
+        raise SpecError(f"duration {text!r} is not understood; write e.g. 90s, 30m, 2h or 1d") from error

@@ -1,0 +1,173 @@
+"""Where a number comes from: the runs behind a table cell, with seed, status, code version, source
+and each run's own value, and the params in which they differ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from resultsbook.build import compute_entry
+from resultsbook.config import Spec, TableSpec
+from resultsbook.errors import SpecError
+from resultsbook.models import StoredRun
+from resultsbook.params import format_value
+from resultsbook.query.aggregate import differing_params
+from resultsbook.query.model import ResultTable
+from resultsbook.render.layout import cell_label, layout_table, plain_cell
+from resultsbook.store import Store
+
+
+@dataclass(frozen=True)
+class CellExplanation:
+    """One cell: what it shows, its statistics, its runs and what differs between them."""
+
+    table: str
+    cell: str
+    shown: str
+    stats: Mapping[str, float]
+    reduce: str
+    runs: tuple[tuple[StoredRun, float], ...]
+    differing: Mapping[str, list[Any]]
+    marks: tuple[str, ...]
+    step: float | None = None
+
+
+def find_table(spec: Spec, target: str) -> TableSpec:
+    """Return the table named `target` or writing the output file `target`."""
+    if target in spec.tables:
+        return spec.tables[target]
+    if target.partition("/")[0] in spec.tables:  # a cell key such as table1/mlp/circles
+        return spec.tables[target.partition("/")[0]]
+    wanted = os.path.abspath(target)
+    for table in spec.tables.values():
+        if wanted in table.outputs:
+            return table
+    outputs = ", ".join(os.path.relpath(o) for t in spec.tables.values() for o in t.outputs)
+    raise SpecError(
+        f"{target!r} is neither a table of {os.path.basename(spec.path)} nor one of its outputs ({outputs})"
+    )
+
+
+def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> list[CellExplanation]:
+    """Explain every cell of a table (or the cells matching `cell`: a label such as `MLP / Moons`,
+    part of one, or key values such as `model=mlp,dataset=moons`)."""
+    table_spec = find_table(spec, target)
+    runs = store.runs()
+    by_id = {run.id: run for run in runs}
+    result = compute_entry(spec, table_spec, store, runs)
+    table = result.table
+    assert table is not None
+    layout = layout_table(table, table_spec.format, spec.labels)
+    explanations = []
+    for r, row in enumerate(table.rows):
+        for c, column in enumerate(table.columns):
+            found = table.cell(row, column)
+            if found is None:
+                continue
+            label = cell_label(table, row, column, spec.labels)
+            if cell is not None and not _matches(cell, label, table, row, column):
+                continue
+            shown = layout.body[r][1][c]
+            members = [by_id[run.id] for run in found.runs]
+            explanations.append(
+                CellExplanation(
+                    table=table_spec.name,
+                    cell=label,
+                    shown=plain_cell(shown, marks=False) if shown is not None else "–",
+                    stats=found.stats,
+                    reduce=found.metric.reduce,
+                    runs=tuple(zip(members, (run.value for run in found.runs))),
+                    differing=differing_params(members, exempt=table.query.replicate),
+                    marks=tuple(mark.text for mark in layout.marks.get((r, c), ())),
+                    step=found.step,
+                )
+            )
+    if cell is not None and not explanations:
+        labels = "; ".join(cell_label(table, r, c, spec.labels) for r, c in table.cells)
+        raise SpecError(f"no cell of table {table_spec.name!r} matches {cell!r}; its cells: {labels}")
+    return explanations
+
+
+def _matches(
+    query: str, label: str, table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...]
+) -> bool:
+    """Match a cell by its label (exactly or in part, any case) or by key=value pairs."""
+    if "=" in query:
+        values = dict(zip((*table.row_keys, *table.column_keys), (*row, *column)))
+        pairs = [part.split("=", 1) for part in query.split(",")]
+        return all(format_value(values.get(key.strip())) == value.strip() for key, value in pairs)
+    raw = " / ".join(format_value(v) for v in (*row, *column))
+    wanted = [part.strip().lower() for part in query.split("/")]
+    for name in (label, raw):
+        parts = [part.strip().lower() for part in name.split(" / ")]
+        if len(wanted) == len(parts) and all(w in p for w, p in zip(wanted, parts)):
+            return True
+        if len(wanted) == 1 and wanted[0] in name.lower():
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class NumberExplanation:
+    """A named number of the text: what it is, the cells it is computed from, or the runs it counts."""
+
+    name: str
+    macro: str
+    kind: str
+    text: str
+    cells: tuple[CellExplanation, ...]
+    runs: tuple[tuple[StoredRun, float | None], ...]
+
+
+def find_number(spec: Spec, name: str) -> str | None:
+    """Return the [macros.values] name meant by `name` (`gain_circles`, `gainCircles` or `\\gainCircles`)."""
+    if spec.macros is None:
+        return None
+    wanted = name.lstrip("\\")
+    for key, value in spec.macros.values.items():
+        if wanted in (key, value.macro):
+            return key
+    return None
+
+
+def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
+    """Explain a named number: the cells of a cell, difference or ratio; the runs of a statistic or count."""
+    from resultsbook.macros import compute_numbers
+    from resultsbook.query import aggregate
+    from resultsbook.query.access import MetricReader
+    from resultsbook.query.select import select_runs
+
+    key = find_number(spec, name)
+    if key is None or spec.macros is None:
+        names = ", ".join(spec.macros.values) if spec.macros else "none"
+        raise SpecError(f"no number named {name!r} in [macros.values]; its numbers: {names}")
+    value = spec.macros.values[key]
+    runs = store.runs()
+    tables = {table: aggregate(store, t.query, runs) for table, t in spec.tables.items()}
+    book = compute_numbers(spec, store, runs, tables)
+    cells: list[CellExplanation] = []
+    for cell_key in value.cells:
+        table, _, rest = cell_key.partition("/")
+        cells += explain(spec, store, table, _key_query(spec, table, rest))
+    chosen: list[tuple[StoredRun, float | None]] = []
+    if value.kind in ("stat", "count"):
+        selected = select_runs(runs, value.filters)
+        if value.metric is not None:
+            reader = MetricReader(store, spec.derived)
+            having = reader.runs_with(value.metric.name)
+            selected = [run for run in selected if run.id in having]
+            per_run = reader.values(value.metric, selected)
+            chosen = [(run, per_run[run.id] * value.metric.scale) for run in selected]
+        else:
+            chosen = [(run, None) for run in selected]
+    return NumberExplanation(key, value.macro, value.kind, book.values[key].text, tuple(cells), tuple(chosen))
+
+
+def _key_query(spec: Spec, table: str, rest: str) -> str:
+    """Turn the `mlp/circles` part of a cell key into a key=value query for that table's cells."""
+    table_spec = spec.tables[table]
+    keys = [*table_spec.query.rows, *table_spec.query.columns]
+    parts = rest.split("/")
+    return ",".join(f"{k}={v}" for k, v in zip(keys, parts)) if len(parts) == len(keys) else rest

@@ -1,0 +1,197 @@
+"""Numbers for the text: every table cell by key, and the spec's named values (a cell, a difference
+or ratio of cells, a statistic over a selection of runs, a count), formatted like the tables.
+
+    >>> book = compute_numbers(spec, store, store.runs(), tables)      # doctest: +SKIP
+    >>> book.values["gainCircles"].text                                 # doctest: +SKIP
+    '4.1'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from resultsbook.config import Spec, TableSpec
+from resultsbook.config_outputs import ValueSpec
+from resultsbook.errors import SpecError
+from resultsbook.models import StoredRun
+from resultsbook.params import format_value
+from resultsbook.query import ResultTable
+from resultsbook.query.access import MetricReader
+from resultsbook.query.model import Cell
+from resultsbook.query.select import run_value, select_runs
+from resultsbook.query.stats import describe
+from resultsbook.render.layout import DisplayCell, layout_table
+from resultsbook.render.numbers import auto_digits, fmt_fixed
+from resultsbook.store import Store
+
+
+@dataclass(frozen=True)
+class CellNumbers:
+    """One table cell's numbers as text: `value` (the centre as printed), `pm`, and each statistic."""
+
+    key: str
+    latex: Mapping[str, str]  # stat name -> LaTeX text
+    plain: str  # "90.0 ± 4.5", for Markdown
+    cell: Cell
+    digits: int
+    center: str  # the table's centre statistic (mean, median or iqm)
+
+
+@dataclass(frozen=True)
+class NamedValue:
+    """A named number of the spec: its LaTeX command, its number and its text."""
+
+    name: str
+    macro: str
+    number: float
+    text: str
+
+
+@dataclass(frozen=True)
+class NumberBook:
+    """Every number the text may quote, and the notes saying what tables and figures show."""
+
+    cells: Mapping[str, CellNumbers]
+    values: Mapping[str, NamedValue]
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+
+def cell_key(table: str, row: tuple, column: tuple) -> str:
+    """Return a cell's key: the table name, then its row and column values, joined by '/'."""
+    return "/".join([table, *(format_value(v) for v in (*row, *column))])
+
+
+def table_numbers(name: str, table_spec: TableSpec, table: ResultTable, spec: Spec) -> dict[str, CellNumbers]:
+    """Return {cell key: CellNumbers} for every cell, with the digits the table prints."""
+    layout = layout_table(table, table_spec.format, spec.labels)
+    out = {}
+    for r, row in enumerate(table.rows):
+        for c, column in enumerate(table.columns):
+            cell = table.cell(row, column)
+            shown = layout.body[r][1][c]
+            if cell is None or shown is None or not shown.center:
+                continue
+            key = cell_key(name, row, column)
+            latex = {"value": shown.center, "pm": _pm(shown, latex=True)}
+            for stat, number in sorted(cell.stats.items()):
+                text = str(int(number)) if stat == "n" else fmt_fixed(number, shown.digits)
+                if text is not None:
+                    latex[stat] = text
+            plain = _pm(shown, latex=False)
+            out[key] = CellNumbers(key, latex, plain, cell, shown.digits, table_spec.format.center)
+    return out
+
+
+def _pm(shown: DisplayCell, latex: bool) -> str:
+    if shown.spread is not None:
+        sign = r"$\pm$" if latex else "±"
+        return f"{shown.center} {sign} {shown.spread}"
+    if shown.interval is not None:
+        return f"{shown.center} [{shown.interval[0]}, {shown.interval[1]}]"
+    return shown.center
+
+
+def compute_numbers(
+    spec: Spec,
+    store: Store,
+    runs: Sequence[StoredRun],
+    tables: Mapping[str, ResultTable],
+    figure_notes: Mapping[str, str] | None = None,
+) -> NumberBook:
+    """Compute every cell's numbers and every named value of the spec's [macros]."""
+    cells: dict[str, CellNumbers] = {}
+    notes: dict[str, str] = {}
+    for name, table_spec in spec.tables.items():
+        table = tables[name]
+        cells.update(table_numbers(name, table_spec, table, spec))
+        if table.cells:
+            from resultsbook.render.layout import stat_note
+
+            notes[name] = stat_note(table, table_spec.format)
+    notes.update(figure_notes or {})
+    values = {}
+    if spec.macros is not None:
+        reader = MetricReader(store, spec.derived)
+        for name, value in spec.macros.values.items():
+            number, text = _named(value, cells, store, reader, runs)
+            values[name] = NamedValue(name, value.macro, number, text)
+    return NumberBook(cells, values, notes)
+
+
+def _named(
+    value: ValueSpec,
+    cells: Mapping[str, CellNumbers],
+    store: Store,
+    reader: MetricReader,
+    runs: Sequence[StoredRun],
+) -> tuple[float, str]:
+    """Return a named value's number and text."""
+    if value.kind == "cell":
+        found = _cell(value, value.cells[0], cells)
+        if value.stat == "value" and value.digits is None:
+            return found.cell.stats[found.center], found.latex["value"]
+        number = _stat(value, found)
+        return number, _fmt(number, value.stat, value.digits if value.digits is not None else found.digits)
+    if value.kind in ("difference", "ratio"):
+        first, second = (_cell(value, key, cells) for key in value.cells)
+        a, b = _stat(value, first), _stat(value, second)
+        if value.kind == "difference":
+            number = a - b
+            digits = value.digits if value.digits is not None else max(first.digits, second.digits)
+        else:
+            number = a / b if b != 0 else math.nan
+            digits = value.digits if value.digits is not None else auto_digits([number], [])
+        return number, _fmt(number, "", digits)
+    selected = select_runs(runs, value.filters)
+    if value.kind == "count":
+        if value.count == "runs":
+            return float(len(selected)), str(len(selected))
+        seeds = {tuple(format_value(run_value(run, k)) for k in value.replicate) for run in selected}
+        return float(len(seeds)), str(len(seeds))
+    assert value.metric is not None
+    reader.check(value.metric.name)
+    having = reader.runs_with(value.metric.name)
+    chosen = [run for run in selected if run.id in having]
+    per_run = reader.values(value.metric, chosen)
+    numbers = [per_run[run.id] * value.metric.scale for run in chosen]
+    stats = describe(numbers, [value.stat, "std"], value.ddof)
+    number = stats[value.stat]
+    digits = (
+        value.digits
+        if value.digits is not None
+        else auto_digits([stats["mean"]], [stats.get("std", math.nan)])
+    )
+    return number, _fmt(number, value.stat, digits)
+
+
+def _cell(value: ValueSpec, key: str, cells: Mapping[str, CellNumbers]) -> CellNumbers:
+    if key in cells:
+        return cells[key]
+    table = key.split("/", 1)[0]
+    same = sorted(k for k in cells if k.split("/", 1)[0] == table)
+    hint = (
+        f"cells of {table}: {', '.join(same[:6])}{' ...' if len(same) > 6 else ''}"
+        if same
+        else "no table of that name has cells"
+    )
+    raise SpecError(f"[macros.values.{value.name}]: no cell {key!r}; {hint}")
+
+
+def _stat(value: ValueSpec, found: CellNumbers) -> float:
+    stat = found.center if value.stat == "value" else value.stat
+    if stat not in found.cell.stats:
+        have = ", ".join(sorted(found.cell.stats))
+        raise SpecError(
+            f"[macros.values.{value.name}]: the cell has no statistic {stat!r}; it has {have} "
+            "(add it to the table's stats)"
+        )
+    return found.cell.stats[stat]
+
+
+def _fmt(number: float, stat: str, digits: int) -> str:
+    if stat == "n":
+        return str(int(number))
+    text = fmt_fixed(number, digits)
+    return "--" if text is None else text

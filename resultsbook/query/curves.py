@@ -1,0 +1,343 @@
+"""Curves over seeds: each run's metric over steps (or wall time, or another metric), smoothed per
+seed, aligned on one grid, and summarised per grid point with the same statistics as tables.
+
+    >>> curves = aggregate_curves(store, CurveQuery(metric="val/acc", hue="model"))   # doctest: +SKIP
+
+Alignment is stated, never silent: seeds that logged the same steps are used as they are; seeds
+logged at different steps are linearly interpolated onto the union of their steps (at most
+`points` evenly spaced ones) or averaged into `points` equal-width bins; a grid point is kept only
+where at least `min_seeds` seeds (default: all of the line's seeds) have data.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from resultsbook.errors import QueryError
+from resultsbook.models import StoredRun
+from resultsbook.params import format_value, sort_key
+from resultsbook.query.access import Curve, MetricReader
+from resultsbook.query.select import Filter, run_value, select_runs
+from resultsbook.query.stats import CENTERS, describe
+from resultsbook.store import Store
+
+BANDS = ("std", "sem", "ci95", "minmax")
+ALIGNMENTS = ("interpolate", "bin")
+X_TIME = "time"
+X_STEP = "step"
+_SMOOTH = re.compile(r"^\s*(ema|window)\s*\(\s*([0-9.]+)\s*\)\s*$")
+
+
+@dataclass(frozen=True)
+class Smoothing:
+    """Per-seed smoothing: `ema` with a weight in [0, 1) or a trailing `window` of k points."""
+
+    kind: str
+    amount: float
+
+    def describe(self) -> str:
+        """Say how the seeds were smoothed, for the figure's note."""
+        if self.kind == "ema":
+            return f"each seed smoothed by an exponential moving average (weight {self.amount:g})"
+        return f"each seed smoothed by a trailing mean over {int(self.amount)} points"
+
+
+def parse_smoothing(text: str | None) -> Smoothing | None:
+    """Parse `ema(0.6)`, `window(5)` or `none`."""
+    if text in (None, "", "none"):
+        return None
+    found = _SMOOTH.match(str(text))
+    if found is None:
+        raise QueryError(
+            f"smooth = {text!r} is not understood; use ema(WEIGHT) with 0 <= WEIGHT < 1, window(K) or none"
+        )
+    kind, amount = found.group(1), float(found.group(2))
+    if kind == "ema" and not 0 <= amount < 1:
+        raise QueryError(f"smooth = {text!r}: the EMA weight must be at least 0 and below 1")
+    if kind == "window" and (amount < 1 or not amount.is_integer()):
+        raise QueryError(f"smooth = {text!r}: the window is a whole number of points, at least 1")
+    return Smoothing(kind, amount)
+
+
+@dataclass(frozen=True)
+class CurveQuery:
+    """Everything that decides what a curve figure plots."""
+
+    metric: str
+    x: str = X_STEP  # step, time (seconds since the run's first point) or another metric's values
+    hue: str | None = None
+    facet: str | None = None
+    filters: tuple[Filter, ...] = ()
+    replicate: tuple[str, ...] = ("seed",)
+    center: str = "mean"
+    band: str | None = "std"
+    ddof: int = 1
+    scale: float = 1.0
+    skip_first: int = 0
+    smooth: Smoothing | None = None
+    align: str = "interpolate"
+    points: int = 200
+    min_seeds: int | None = None  # None: every seed of the line
+    derived: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CurveLine:
+    """One line of a curve figure: a group of seeds and its statistic per grid point."""
+
+    facet: Any
+    hue: Any
+    runs: tuple[StoredRun, ...]
+    x: np.ndarray
+    center: np.ndarray
+    low: np.ndarray  # band bounds (equal to center when there is no band)
+    high: np.ndarray
+    n: np.ndarray  # seeds with data at each grid point
+    alignment: str  # shared, interpolate or bin
+
+
+@dataclass(frozen=True)
+class CurveSet:
+    """The lines of a curve figure and the notes a reader must see (left-out runs, alignment)."""
+
+    query: CurveQuery
+    lines: tuple[CurveLine, ...]
+    notes: tuple[str, ...] = ()
+
+    def statement(self) -> str:
+        """Say what the lines and bands are, how seeds were aligned and smoothed: the figure's note."""
+        query = self.query
+        counts = sorted({len(line.runs) for line in self.lines})
+        n_text = (
+            "n = ?"
+            if not counts
+            else f"n = {counts[0]}"
+            if len(counts) == 1
+            else f"n = {counts[0]}–{counts[-1]}"
+        )
+        replicate = " × ".join(query.replicate) + "s" if query.replicate else "runs"
+        parts = [f"Lines: {query.center} over {n_text} {replicate}"]
+        if query.band in ("std", "sem"):
+            parts.append(f"band: ± {'std' if query.band == 'std' else 's.e.m.'} (ddof = {query.ddof})")
+        elif query.band == "ci95":
+            parts.append("band: 95% t-interval of the mean")
+        elif query.band == "minmax":
+            parts.append("band: min-max range over seeds")
+        kinds = {line.alignment for line in self.lines}
+        if kinds - {"shared"}:
+            how = (
+                f"linearly interpolated onto a common grid (at most {query.points} points)"
+                if query.align == "interpolate"
+                else f"averaged into {query.points} equal-width bins"
+            )
+            cover = "every seed" if query.min_seeds is None else f"at least {query.min_seeds} seeds"
+            parts.append(f"seeds logged at different {query.x}s were {how}, kept where {cover} had data")
+        if query.smooth is not None:
+            parts.append(query.smooth.describe())
+        return "; ".join(parts) + "."
+
+
+def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] | None = None) -> CurveSet:
+    """Compute the lines of a curve figure: one per (facet, hue) group, statistics over its seeds."""
+    if query.center not in CENTERS:
+        raise QueryError(f"center {query.center!r} is not one of {', '.join(CENTERS)}")
+    if query.band is not None and query.band not in BANDS:
+        raise QueryError(f"band {query.band!r} is not one of {', '.join(BANDS)} or none")
+    if query.band == "ci95" and query.center != "mean":
+        raise QueryError("band = ci95 is an interval of the mean; use center = mean or another band")
+    if query.align not in ALIGNMENTS:
+        raise QueryError(f"align {query.align!r} is not one of {', '.join(ALIGNMENTS)}")
+    reader = MetricReader(store, query.derived)
+    reader.check(query.metric)
+    if query.x not in (X_STEP, X_TIME):
+        reader.check(query.x)
+    if query.x == X_TIME and query.metric in reader.derived:
+        raise QueryError(f"x = time needs a logged metric; {query.metric!r} is derived (use x = step)")
+    having = reader.runs_with(query.metric)
+    selected = [
+        run for run in select_runs(store.runs() if runs is None else runs, query.filters) if run.id in having
+    ]
+    notes: list[str] = []
+    groups = _group(selected, query, notes)
+    curves = _read_curves(store, reader, query, [run for members in groups.values() for run in members])
+    lines = []
+    for (facet, hue), members in groups.items():
+        found = {run.id: curves[run.id] for run in members if run.id in curves and len(curves[run.id][0])}
+        if len(found) < len(members):
+            notes.append(
+                f"{len(members) - len(found)} run(s) of {_group_text(query, facet, hue)} have no points "
+                "and were left out"
+            )
+        if not found:
+            continue
+        kept = tuple(run for run in members if run.id in found)
+        lines.append(_line(facet, hue, kept, [found[run.id] for run in kept], query, notes))
+    if not lines:
+        notes.append("no run matches the filters and has the metric; check where and the metric name")
+    return CurveSet(query, tuple(lines), tuple(notes))
+
+
+def _group(
+    runs: Sequence[StoredRun], query: CurveQuery, notes: list[str]
+) -> dict[tuple[Any, Any], list[StoredRun]]:
+    """Group runs by (facet, hue) value; report runs that lack one of the keys."""
+    groups: dict[tuple[Any, Any], list[StoredRun]] = defaultdict(list)
+    lacking: dict[str, int] = defaultdict(int)
+    for run in runs:
+        missing = [
+            k for k in (query.facet, query.hue) if k and run_value(run, k) is None and k not in run.params
+        ]
+        if missing:
+            lacking[str(missing[0])] += 1
+            continue
+        facet = run_value(run, query.facet) if query.facet else None
+        hue = run_value(run, query.hue) if query.hue else None
+        groups[(facet, hue)].append(run)
+    for key, count in lacking.items():
+        notes.append(f"{count} run(s) with {query.metric!r} have no param {key!r} and were left out")
+    return dict(sorted(groups.items(), key=lambda item: (sort_key(item[0][0]), sort_key(item[0][1]))))
+
+
+def _group_text(query: CurveQuery, facet: Any, hue: Any) -> str:
+    parts = [f"{k}={format_value(v)}" for k, v in ((query.facet, facet), (query.hue, hue)) if k]
+    return ", ".join(parts) or "the figure"
+
+
+def _read_curves(
+    store: Store, reader: MetricReader, query: CurveQuery, runs: list[StoredRun]
+) -> dict[int, Curve]:
+    """Return each run's (x, value) points: scaled, first points skipped, x mapped, smoothed."""
+    raw = reader.curves(query.metric, runs, query.skip_first)
+    if query.x == X_TIME:
+        stored = store.series(query.metric, [run.id for run in runs])
+        mapped = {}
+        for run, (_, values) in raw.items():
+            times = stored[run][2] if run in stored else None
+            if times is None or len(times) != len(stored[run][0]):
+                continue
+            times = times[query.skip_first :]
+            mapped[run] = (times - np.nanmin(times), values)
+    elif query.x != X_STEP:
+        others = reader.curves(query.x, runs)
+        mapped = {}
+        for run, (steps, values) in raw.items():
+            if run not in others:
+                continue
+            other_steps, other_values = others[run]
+            _, mine, theirs = np.intersect1d(steps, other_steps, return_indices=True)
+            mapped[run] = (other_values[theirs], values[mine])
+    else:
+        mapped = dict(raw)
+    out = {}
+    for run, (x, y) in mapped.items():
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64) * query.scale
+        keep = ~np.isnan(x) & ~np.isnan(y)
+        x, y = x[keep], y[keep]
+        order = np.argsort(x, kind="stable")
+        x, y = x[order], y[order]
+        out[run] = (x, smooth_values(y, query.smooth))
+    return out
+
+
+def smooth_values(values: np.ndarray, smoothing: Smoothing | None) -> np.ndarray:
+    """Smooth one seed's values: EMA s_t = w s_(t-1) + (1 - w) x_t from s_0 = x_0, or a trailing mean."""
+    if smoothing is None or len(values) == 0:
+        return values
+    if smoothing.kind == "ema":
+        out = np.empty_like(values)
+        out[0] = values[0]
+        weight = smoothing.amount
+        for index in range(1, len(values)):
+            out[index] = weight * out[index - 1] + (1 - weight) * values[index]
+        return out
+    window = int(smoothing.amount)
+    sums = np.cumsum(np.insert(values, 0, 0.0))
+    starts = np.maximum(np.arange(1, len(values) + 1) - window, 0)
+    ends = np.arange(1, len(values) + 1)
+    return (sums[ends] - sums[starts]) / (ends - starts)
+
+
+def align_curves(curves: Sequence[Curve], align: str, points: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """Put seeds on one grid: (grid, values[seed, point] with NaN where a seed has no data, how).
+
+    Seeds that logged the same x are kept as they are (`shared`); otherwise each seed is linearly
+    interpolated inside its own range onto the union of x (`interpolate`, at most `points` evenly
+    spaced when the union is larger), or averaged into equal-width bins (`bin`).
+    """
+    first_x = curves[0][0]
+    if all(len(x) == len(first_x) and np.array_equal(x, first_x) for x, _ in curves):
+        return first_x, np.vstack([y for _, y in curves]), "shared"
+    low = min(float(x[0]) for x, _ in curves)
+    high = max(float(x[-1]) for x, _ in curves)
+    if align == "bin":
+        edges = np.linspace(low, high, points + 1)
+        grid = (edges[:-1] + edges[1:]) / 2
+        rows = []
+        for x, y in curves:
+            index = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, points - 1)
+            sums = np.bincount(index, weights=y, minlength=points)
+            counts = np.bincount(index, minlength=points)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rows.append(np.where(counts > 0, sums / np.maximum(counts, 1), np.nan))
+        return grid, np.vstack(rows), "bin"
+    grid = np.unique(np.concatenate([x for x, _ in curves]))
+    if len(grid) > points:
+        grid = np.linspace(low, high, points)
+    rows = []
+    for x, y in curves:
+        inside = (grid >= x[0]) & (grid <= x[-1])
+        rows.append(np.where(inside, np.interp(grid, x, y), np.nan))
+    return grid, np.vstack(rows), "interpolate"
+
+
+def _line(
+    facet: Any,
+    hue: Any,
+    runs: tuple[StoredRun, ...],
+    curves: list[Curve],
+    query: CurveQuery,
+    notes: list[str],
+) -> CurveLine:
+    """Align one group's seeds and compute the centre and band at every grid point they cover."""
+    grid, values, how = align_curves(curves, query.align, query.points)
+    needed = len(runs) if query.min_seeds is None else min(query.min_seeds, len(runs))
+    n = np.sum(~np.isnan(values), axis=0)
+    keep = n >= max(needed, 1)
+    if how != "shared" and not keep.all():
+        dropped = int((~keep).sum())
+        notes.append(
+            f"{_group_text(query, facet, hue)}: {dropped} of {len(grid)} grid points dropped "
+            f"(fewer than {needed} seeds had data there)"
+        )
+    grid, values, n = grid[keep], values[:, keep], n[keep]
+    wanted = [query.center, *([query.band] if query.band else [])]
+    center, low, high = (np.empty(len(grid)) for _ in range(3))
+    for index in range(len(grid)):
+        stats = describe(values[:, index].tolist(), wanted, query.ddof)
+        center[index] = stats[query.center]
+        low[index], high[index] = _band(stats, query)
+    return CurveLine(facet, hue, runs, grid, center, low, high, n, how)
+
+
+def _band(stats: Mapping[str, float], query: CurveQuery) -> tuple[float, float]:
+    """Return the band bounds at one point (the centre twice when there is no band or too few seeds)."""
+    center = stats[query.center]
+    if query.band is None:
+        return center, center
+    if query.band == "minmax":
+        return stats["min"], stats["max"]
+    if query.band == "ci95":
+        low, high = stats["ci95_lo"], stats["ci95_hi"]
+    else:
+        half = stats[query.band]
+        low, high = center - half, center + half
+    if math.isnan(low) or math.isnan(high):
+        return center, center
+    return low, high

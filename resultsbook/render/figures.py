@@ -1,0 +1,536 @@
+"""Figures: from aggregated data to plot data (what is drawn, testable without pixels), then to
+matplotlib figures and deterministic bytes. Pure: nothing here reads the store or writes files.
+
+    curve   one line per hue: the statistic over seeds per step, a band (std, sem, ci95, min-max)
+    bar     grouped bars at the table's centre, error bars from the table's own spread
+    points  every seed as a dot beside the centre and its interval
+
+matplotlib is imported inside the functions that draw (it costs ~0.5 s) and only through its
+object API with the Agg canvas: no pyplot, no global backend switch.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from resultsbook.errors import RenderError
+from resultsbook.params import format_value, values_equal
+from resultsbook.query.curves import CurveSet
+from resultsbook.query.model import METRIC_KEY, ResultTable
+from resultsbook.render.escape import escape_latex
+from resultsbook.render.figstyle import FigureStyle, rc_params
+from resultsbook.render.layout import Labels, TableFormat, stat_note
+from resultsbook.render.palette import Look
+
+FIGURE_KINDS = ("curve", "bar", "points")
+FIGURE_SUFFIXES = (".pdf", ".pgf", ".svg", ".png")
+INTERVAL_BOUNDS = {"bootstrap": ("bootstrap_lo", "bootstrap_hi"), "minmax": ("min", "max")}
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "pdf": {"metadata": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": "resultsbook"}},
+    "svg": {"metadata": {"Date": None, "Creator": "resultsbook"}},
+    "png": {"metadata": {"Software": None}},
+    "pgf": {},
+}
+
+
+@dataclass(frozen=True)
+class LineData:
+    """One curve as drawn: label, look, x, the centre and the band bounds."""
+
+    key: str  # the hue value as text (format_value), for tests and the report
+    label: str
+    look: Look
+    x: np.ndarray
+    center: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    n: int  # seeds behind the line
+
+
+@dataclass(frozen=True)
+class BarItem:
+    """One bar (or point group): its category, hue, centre, interval and the per-seed values."""
+
+    group: str  # label of the x category ("" when the figure has no x key)
+    key: str  # the hue value as text
+    label: str
+    look: Look
+    center: float
+    low: float
+    high: float
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One facet: its title and what it shows."""
+
+    title: str
+    lines: tuple[LineData, ...] = ()
+    bars: tuple[BarItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlotData:
+    """Everything a figure draws, in plain numbers and strings (labels not yet escaped)."""
+
+    kind: str
+    panels: tuple[Panel, ...]
+    legend: tuple[tuple[str, str, Look], ...]  # (key, label, look) in the project's order
+    groups: tuple[str, ...] = ()  # x categories of bar and points figures
+    xlabel: str = ""
+    ylabel: str = ""
+    note: str = ""
+    x_unit_scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class FigureOptions:
+    """Per-figure settings: texts, axes, facet layout."""
+
+    title: str | None = None
+    xlabel: str | None = None
+    ylabel: str | None = None
+    xscale: str = "linear"
+    yscale: str = "linear"
+    xlim: tuple[float, float] | None = None
+    ylim: tuple[float, float] | None = None
+    facet_columns: int = 3
+    sharey: bool = False
+    markevery: int = 8  # markers per curve across the panel, so lines stay apart in greyscale
+
+
+# ----------------------------------------------------------------------------------------- data
+def curve_plot_data(
+    curves: CurveSet, labels: Labels, looks: Mapping[str, Look], ylabel: str | None = None
+) -> PlotData:
+    """Turn aggregated curves into plot data: panels per facet, labels and looks per hue."""
+    query = curves.query
+    facets = _distinct([line.facet for line in curves.lines])
+    x_scale, x_unit = _time_unit(curves) if query.x == "time" else (1.0, "")
+    panels = []
+    for facet in facets:
+        lines = [line for line in curves.lines if values_equal(line.facet, facet)]
+        lines.sort(key=lambda line: _rank(looks, line.hue))
+        panels.append(
+            Panel(
+                title=labels.value(query.facet, facet) if query.facet else "",
+                lines=tuple(
+                    LineData(
+                        key=format_value(line.hue),
+                        label=_hue_label(labels, query.hue, line.hue),
+                        look=_look(looks, line.hue),
+                        x=line.x / x_scale,
+                        center=line.center,
+                        low=line.low,
+                        high=line.high,
+                        n=len(line.runs),
+                    )
+                    for line in lines
+                ),
+            )
+        )
+    if query.x == "time":
+        xlabel = f"Wall time ({x_unit})"
+    elif query.x in labels.keys:
+        xlabel = labels.key(query.x)
+    else:
+        xlabel = "Step" if query.x == "step" else query.x
+    return PlotData(
+        kind="curve",
+        panels=tuple(panels),
+        legend=_legend(looks, [line.hue for line in curves.lines], labels, query.hue),
+        xlabel=xlabel,
+        ylabel=ylabel or labels.key(query.metric),
+        note=curves.statement(),
+        x_unit_scale=x_scale,
+    )
+
+
+def cell_plot_data(
+    table: ResultTable,
+    fmt: TableFormat,
+    labels: Labels,
+    kind: str,
+    x: str | None,
+    hue: str | None,
+    facet: str | None,
+    looks: Mapping[str, Look],
+) -> PlotData:
+    """Turn a table's cells into bar or points data: centre and interval exactly as the table shows them."""
+    keys = (*table.row_keys, *table.column_keys)
+    used = [k for k in (x, hue, facet) if k]
+    for key in used:
+        if key not in keys:
+            raise RenderError(f"{key!r} is not a row or column key of the table ({', '.join(keys)})")
+    cells = []
+    for (row, column), cell in sorted(table.cells.items(), key=lambda item: _cell_rank(table, item[0])):
+        values = dict(zip(keys, (*row, *column)))
+        cells.append((values, cell))
+    for key in keys:
+        if key not in used and len(_distinct([values[key] for values, _ in cells])) > 1:
+            raise RenderError(
+                f"the table varies in {key!r}, which the figure does not show; set x, hue or facet to it"
+            )
+    facets = _distinct([values[facet] for values, _ in cells]) if facet else [None]
+    groups = _distinct([values[x] for values, _ in cells]) if x else [None]
+    panels = []
+    for facet_value in facets:
+        items = []
+        for values, cell in cells:
+            if facet and not values_equal(values[facet], facet_value):
+                continue
+            center = cell.stats.get(fmt.center, math.nan)
+            if math.isnan(center):
+                continue
+            low, high = _interval(cell.stats, fmt, center)
+            hue_value = values[hue] if hue else None
+            items.append(
+                BarItem(
+                    group=_key_label(table, labels, x, values[x]) if x else "",
+                    key=format_value(hue_value),
+                    label=_key_label(table, labels, hue, hue_value) if hue else "",
+                    look=_look(looks, hue_value),
+                    center=center,
+                    low=low,
+                    high=high,
+                    values=tuple(v for v in cell.values if not math.isnan(v)),
+                )
+            )
+        items.sort(
+            key=lambda item: (_index_of(groups, item.group, table, labels, x), _rank_text(looks, item.key))
+        )
+        panels.append(
+            Panel(title=_key_label(table, labels, facet, facet_value) if facet else "", bars=tuple(items))
+        )
+    metrics = {cell.metric.name: cell.metric for _, cell in cells}
+    ylabel = ""
+    if len(metrics) == 1:
+        metric = next(iter(metrics.values()))
+        ylabel = metric.label or labels.key(metric.name)
+    note = stat_note(table, fmt, emphasis=False)
+    if kind == "points":
+        note = "Dots: one per seed; marker with bar: " + note[0].lower() + note[1:]
+    return PlotData(
+        kind=kind,
+        panels=tuple(panels),
+        legend=_legend(looks, [values[hue] for values, _ in cells], labels, hue) if hue else (),
+        groups=tuple(_key_label(table, labels, x, g) for g in groups) if x else ("",),
+        xlabel=labels.key(x) if x and x != METRIC_KEY else "",
+        ylabel=ylabel,
+        note=note,
+    )
+
+
+def _interval(stats: Mapping[str, float], fmt: TableFormat, center: float) -> tuple[float, float]:
+    """Return the error bar the table's spread describes: centre ± spread, or an interval's bounds."""
+    if fmt.spread is None:
+        return center, center
+    if fmt.spread in INTERVAL_BOUNDS:
+        low_key, high_key = INTERVAL_BOUNDS[fmt.spread]
+        low, high = stats.get(low_key, math.nan), stats.get(high_key, math.nan)
+    else:
+        half = stats.get(fmt.spread, math.nan)
+        low, high = center - half, center + half
+    return (center, center) if math.isnan(low) or math.isnan(high) else (low, high)
+
+
+def _distinct(values: Sequence[Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in values:
+        if not any(values_equal(value, seen) for seen in out):
+            out.append(value)
+    return out
+
+
+def _cell_rank(table: ResultTable, key: tuple[Any, Any]) -> tuple[int, int]:
+    row, column = key
+    return table.rows.index(row), table.columns.index(column)
+
+
+def _index_of(groups: list[Any], label: str, table: ResultTable, labels: Labels, x: str | None) -> int:
+    if not x:
+        return 0
+    texts = [_key_label(table, labels, x, g) for g in groups]
+    return texts.index(label)
+
+
+def _key_label(table: ResultTable, labels: Labels, key: str | None, value: Any) -> str:
+    if key == METRIC_KEY:
+        metric = next((m for m in table.query.metrics if m.name == value), None)
+        return (metric.label if metric and metric.label else None) or labels.key(str(value))
+    return labels.value(key or "", value)
+
+
+def _hue_label(labels: Labels, key: str | None, value: Any) -> str:
+    return labels.value(key, value) if key else ""
+
+
+def _look(looks: Mapping[str, Look], value: Any) -> Look:
+    text = format_value(value)
+    if text in looks:
+        return looks[text]
+    if looks:  # a value no run of the project has (cannot happen for data from the store)
+        raise RenderError(f"no colour assigned to {text!r}")
+    return Look(color="#0072B2", marker="o")
+
+
+def _rank(looks: Mapping[str, Look], value: Any) -> int:
+    return _rank_text(looks, format_value(value))
+
+
+def _rank_text(looks: Mapping[str, Look], text: str) -> int:
+    keys = list(looks)
+    return keys.index(text) if text in keys else len(keys)
+
+
+def _legend(
+    looks: Mapping[str, Look], shown: Sequence[Any], labels: Labels, key: str | None
+) -> tuple[tuple[str, str, Look], ...]:
+    """Return the legend entries of the values a figure shows, in the project's order."""
+    if not key:
+        return ()
+    texts = {format_value(v): v for v in shown}
+    return tuple(
+        (text, labels.value(key, texts[text]), look) for text, look in looks.items() if text in texts
+    )
+
+
+def _time_unit(curves: CurveSet) -> tuple[float, str]:
+    """Choose seconds, minutes or hours for a wall-time axis from its longest run."""
+    longest = max((float(line.x[-1]) for line in curves.lines if len(line.x)), default=0.0)
+    if longest >= 2 * 3600:
+        return 3600.0, "h"
+    if longest >= 120:
+        return 60.0, "min"
+    return 1.0, "s"
+
+
+# ----------------------------------------------------------------------------------------- drawing
+def render_figure(
+    data: PlotData, style: FigureStyle, options: FigureOptions, suffix: str, generated: str = ""
+) -> bytes:
+    """Draw plot data and return the bytes of one output format (.pdf, .pgf, .svg, .png)."""
+    if suffix not in FIGURE_SUFFIXES:
+        raise RenderError(f"figure format {suffix!r} is not one of {', '.join(FIGURE_SUFFIXES)}")
+    import matplotlib
+
+    pgf = suffix == ".pgf"
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        matplotlib.rcParams.update(rc_params(style, pgf))  # type: ignore[arg-type]
+        figure = plot_figure(data, style, options, escape_latex if pgf else _plain)
+        return figure_bytes(figure, suffix, generated)
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def plot_figure(
+    data: PlotData, style: FigureStyle, options: FigureOptions, text: Callable[[str], str] = _plain
+) -> Any:
+    """Return a matplotlib Figure drawing the plot data; `text` escapes every string (LaTeX for PGF)."""
+    from matplotlib.figure import Figure
+
+    count = max(len(data.panels), 1)
+    columns = max(1, min(count, options.facet_columns))
+    rows = math.ceil(count / columns)
+    panel_width = style.width / columns
+    height = style.height or rows * max(panel_width * style.aspect, 1.2) + (
+        0.3 if style.legend == "top" else 0.0
+    )
+    figure = Figure(figsize=(style.width, height), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False, sharey=options.sharey)
+    flat = [axis for row in axes for axis in row]
+    for axis in flat[count:]:
+        axis.set_visible(False)
+    draw = {"curve": plot_curve, "bar": plot_bar, "points": plot_points}[data.kind]
+    for axis, panel in zip(flat, data.panels):
+        draw(axis, panel, data, style, options)
+        if panel.title:
+            axis.set_title(text(panel.title), parse_math=False)
+        _style_axis(axis, data, options)
+    for index, axis in enumerate(flat[:count]):
+        if index % columns == 0:
+            axis.set_ylabel(
+                text(options.ylabel if options.ylabel is not None else data.ylabel), parse_math=False
+            )
+        if index >= count - columns:
+            axis.set_xlabel(
+                text(options.xlabel if options.xlabel is not None else data.xlabel), parse_math=False
+            )
+    if options.title:
+        figure.suptitle(text(options.title), parse_math=False)
+    _legend_artist(figure, flat[0], data, style, text)
+    return figure
+
+
+def plot_curve(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, options: FigureOptions) -> None:
+    """Draw one facet of a curve figure: each line with its band, a few markers per line."""
+    starts = [float(line.x[0]) for line in panel.lines if len(line.x)]
+    ends = [float(line.x[-1]) for line in panel.lines if len(line.x)]
+    low, high = options.xlim or (min(starts, default=0.0), max(ends, default=1.0))
+    for index, line in enumerate(panel.lines):
+        if not np.array_equal(line.low, line.center) or not np.array_equal(line.high, line.center):
+            axis.fill_between(
+                line.x, line.low, line.high, color=line.look.color, alpha=style.band_alpha, linewidth=0
+            )
+        every = marker_indices(line.x, low, high, options.markevery, index, len(panel.lines))
+        axis.plot(
+            line.x, line.center, color=line.look.color, marker=line.look.marker if every else "",
+            markevery=every or None, markersize=3.0, linewidth=style.line_width,
+        )  # fmt: skip
+
+
+def marker_indices(x: np.ndarray, low: float, high: float, count: int, line: int, lines: int) -> list[int]:
+    """Return the points that get a marker: `count` evenly spaced along the panel's x range, each
+    line shifted within the slot so markers of different lines do not sit on top of each other."""
+    if count <= 0 or len(x) == 0 or high <= low:
+        return []
+    slot = (high - low) / count
+    targets = low + (np.arange(count) + (line + 0.5) / max(lines, 1)) * slot
+    targets = targets[(targets >= x[0]) & (targets <= x[-1])]
+    found = np.clip(np.searchsorted(x, targets), 0, len(x) - 1)
+    previous = np.clip(found - 1, 0, len(x) - 1)
+    nearest = np.where(np.abs(x[previous] - targets) < np.abs(x[found] - targets), previous, found)
+    return sorted({int(i) for i in nearest})
+
+
+def plot_bar(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, options: FigureOptions) -> None:
+    """Draw one facet of a bar figure: bars grouped by x, error bars from the table's spread."""
+    for item, position, width in _positions(panel, data):
+        axis.bar(position, item.center, width=width * 0.92, color=item.look.color, linewidth=0)
+        if item.low != item.center or item.high != item.center:
+            axis.errorbar(
+                position, item.center, yerr=[[item.center - item.low], [item.high - item.center]],
+                fmt="none", ecolor="black", elinewidth=0.7, capthick=0.7,
+            )  # fmt: skip
+    _category_ticks(axis, data)
+
+
+def plot_points(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, options: FigureOptions) -> None:
+    """Draw one facet of a points figure: each seed as a hollow dot, the centre and interval beside."""
+    for item, position, width in _positions(panel, data):
+        values = np.sort(np.asarray(item.values))
+        # a fixed zig-zag over three columns keeps equal values apart without random jitter
+        offsets = (np.arange(len(values)) % 3 - 1) * width * 0.12
+        axis.plot(
+            position - width * 0.15 + offsets, values, linestyle="none", marker=item.look.marker,
+            markerfacecolor="none", markeredgecolor=item.look.color, markersize=3.0, markeredgewidth=0.6,
+        )  # fmt: skip
+        axis.errorbar(
+            position + width * 0.3, item.center, yerr=[[item.center - item.low], [item.high - item.center]],
+            fmt=item.look.marker, color=item.look.color, markersize=4.0, elinewidth=0.9, capthick=0.9,
+        )  # fmt: skip
+    _category_ticks(axis, data)
+
+
+def _positions(panel: Panel, data: PlotData) -> list[tuple[BarItem, float, float]]:
+    """Place items: category i at x = i, the figure's hues side by side inside it (same slot everywhere)."""
+    hues = [key for key, _, _ in data.legend] or [""]
+    width = 0.8 / len(hues)
+    out = []
+    for item in panel.bars:
+        group = data.groups.index(item.group) if item.group in data.groups else 0
+        slot = hues.index(item.key) if item.key in hues else 0
+        out.append((item, group - 0.4 + width * (slot + 0.5), width))
+    return out
+
+
+def _category_ticks(axis: Any, data: PlotData) -> None:
+    axis.set_xticks(range(len(data.groups)))
+    axis.set_xticklabels(list(data.groups))
+    axis.grid(False, axis="x")
+    axis.set_xlim(-0.6, len(data.groups) - 0.4)
+
+
+def _style_axis(axis: Any, data: PlotData, options: FigureOptions) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    for label in (*axis.get_xticklabels(), *axis.get_yticklabels()):
+        label.set_parse_math(False)
+    if data.kind == "curve":
+        axis.set_xscale(options.xscale)
+        if options.xscale == "linear":
+            axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: short_number(value)))
+    axis.set_yscale(options.yscale)
+    if options.xlim:
+        axis.set_xlim(*options.xlim)
+    if options.ylim:
+        axis.set_ylim(*options.ylim)
+    axis.set_axisbelow(True)
+
+
+def short_number(value: float) -> str:
+    """Format a tick: 250000 as 250k, 1500000 as 1.5M; small numbers as they are."""
+    magnitude = abs(value)
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if magnitude >= limit:
+            scaled = value / (1e3 if suffix == "k" else limit)
+            return f"{scaled:g}{suffix}"
+    return f"{value:g}"
+
+
+def _legend_artist(
+    figure: Any, first_axis: Any, data: PlotData, style: FigureStyle, text: Callable[[str], str]
+) -> None:
+    """Draw one legend for the whole figure (every facet shares the hue looks)."""
+    if style.legend == "none" or len(data.legend) < 1 or (len(data.legend) == 1 and not data.legend[0][1]):
+        return
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = []
+    for _, _, look in data.legend:
+        if data.kind == "bar":
+            handles.append(Patch(facecolor=look.color, linewidth=0))
+        elif data.kind == "points":
+            handles.append(
+                Line2D([], [], linestyle="none", marker=look.marker, color=look.color, markersize=4.0)
+            )
+        else:
+            handles.append(
+                Line2D(
+                    [], [], color=look.color, marker=look.marker, markersize=3.0, linewidth=style.line_width
+                )
+            )
+    names = [text(label) for _, label, _ in data.legend]
+    if style.legend == "inside":
+        legend = first_axis.legend(handles, names, loc="best")
+    elif style.legend == "right":
+        legend = figure.legend(handles, names, loc="outside right upper")
+    else:
+        legend = figure.legend(handles, names, loc="outside upper center", ncols=min(len(handles), 4))
+    for label in legend.get_texts():
+        label.set_parse_math(False)
+
+
+def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:
+    """Save a figure without dates or version strings, so unchanged data gives unchanged bytes."""
+    kind = suffix.lstrip(".")
+    buffer = io.BytesIO()
+    try:
+        figure.savefig(buffer, format=kind, **_SAVE_OPTIONS[kind])
+    except (RuntimeError, OSError, ValueError) as error:
+        if kind != "pgf":
+            raise
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RenderError(
+            f"PGF output needs a working pdflatex to measure text ({first}); install TeX Live "
+            "(apt-get install texlive-latex-extra) or choose .pdf"
+        ) from error
+    content = buffer.getvalue()
+    if generated and kind == "pgf":
+        content = f"%% {generated}\n".encode() + content
+    elif generated and kind == "svg":
+        head, newline, rest = content.partition(b"\n")
+        comment = f"<!-- {generated.replace('--', '- -')} -->".encode()
+        content = head + newline + comment + b"\n" + rest
+    return content

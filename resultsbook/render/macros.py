@@ -1,0 +1,71 @@
+"""The numbers file: LaTeX commands for named values, `\\rbvalue[stat]{key}` for any table cell and
+`\\rbnote{name}` for what a table or figure shows. An unknown key stops LaTeX with an error that
+names it, never a silent blank."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from resultsbook.render.escape import escape_latex
+
+_UNSAFE_KEY = re.compile(r"[^A-Za-z0-9._+\-=:,()/!?* ]")
+
+
+def latex_key(key: str) -> str:
+    """Return a key as it can be written inside \\csname: characters TeX would act on become '-'.
+
+    >>> latex_key("table1/lr_0.1/a&b")
+    'table1/lr_0.1/a-b'
+    """
+    return _UNSAFE_KEY.sub("-", " ".join(key.split()))
+
+
+def render_macros(
+    named: Mapping[str, str],
+    cells: Mapping[str, Mapping[str, str]],
+    notes: Mapping[str, str],
+    file_name: str,
+    generated: str = "",
+) -> str:
+    """Return the numbers file: named commands, then every cell's statistics, then the notes.
+
+    `named` maps command names (letters only) to LaTeX text, `cells` maps cell keys to
+    {stat: LaTeX text}, `notes` maps table and figure names to plain sentences.
+    """
+    where = escape_latex(file_name)
+    lines = [f"% {generated}"] if generated else []
+    lines += [
+        "% \\input this file in the preamble. Named values: \\name{} (below). Any table cell:",
+        "% \\rbvalue{TABLE/ROW.../COLUMN...} is its centre as the table prints it; \\rbvalue[std]{...},",
+        "% \\rbvalue[n]{...}, \\rbvalue[pm]{...} (centre and spread) give the others. \\rbnote{NAME} says",
+        "% what a table or figure shows. An unknown key stops LaTeX with an error.",
+        "\\makeatletter",
+        "\\DeclareRobustCommand{\\rbvalue}[2][value]{%",
+        "  \\@ifundefined{rb@v@#1@#2}%",
+        f"    {{\\PackageError{{resultsbook}}{{No value `#2' (#1) in {where}}}%",
+        "      {The key is the table name, then its row and column values, joined by /, as in",
+        "       resultsbook.toml. Check the spelling, or run `resultsbook build` to regenerate the file.}}%",
+        "    {\\@nameuse{rb@v@#1@#2}}}",
+        "\\DeclareRobustCommand{\\rbnote}[1]{%",
+        "  \\@ifundefined{rb@n@#1}%",
+        f"    {{\\PackageError{{resultsbook}}{{No note for `#1' in {where}}}%",
+        "      {Use the name of a table or figure of resultsbook.toml.}}%",
+        "    {\\@nameuse{rb@n@#1}}}",
+        "\\makeatother",
+    ]
+    for command, text in named.items():
+        lines.append(f"\\newcommand{{\\{command}}}{{{text}}}")
+    lines.append("\\makeatletter")
+    written: set[str] = set()
+    for key, stats in cells.items():
+        safe = latex_key(key)
+        if safe in written:  # two keys that differ only in unsafe characters: the first one wins
+            continue
+        written.add(safe)
+        for stat, text in stats.items():
+            lines.append(f"\\@namedef{{rb@v@{stat}@{safe}}}{{{text}}}")
+    for name, note in notes.items():
+        lines.append(f"\\@namedef{{rb@n@{latex_key(name)}}}{{{escape_latex(note)}}}")
+    lines.append("\\makeatother")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,159 @@
+"""Rebuild during a deadline: watch sources, spec and templates; on a change, re-collect only the
+changed sources and rewrite only the outputs whose inputs changed. A bad file is reported, never fatal.
+
+    >>> watch_project("resultsbook.toml", on_update=print)     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from resultsbook.build import BuildReport, build
+from resultsbook.collect import collect
+from resultsbook.config import Spec, load_spec
+from resultsbook.errors import ResultsbookError
+from resultsbook.models import CollectReport
+from resultsbook.store import Store
+
+DEFAULT_DEBOUNCE_MS = 200
+
+
+@dataclass(frozen=True)
+class WatchUpdate:
+    """What one round of the loop did, for the display."""
+
+    started: float
+    reason: str  # start, runs, spec, templates
+    collected: CollectReport | None = None
+    built: BuildReport | None = None
+    error: str = ""
+    then_status: int | None = None
+    seconds: float = 0.0
+    paths: tuple[str, ...] = field(default_factory=tuple)
+
+
+def watch_paths(spec: Spec) -> list[str]:
+    """Return what to watch: the spec file, the template folders and every source root."""
+    paths = [spec.path, *(d for d in spec.template_dirs if os.path.isdir(d))]
+    paths += [source.path for source in spec.sources if os.path.exists(source.path)]
+    return list(dict.fromkeys(paths))
+
+
+def ignored_paths(spec: Spec) -> set[str]:
+    """Return files whose changes are ours (outputs, lock, store): reacting to them would loop."""
+    ours = {spec.lock, *(o for t in spec.tables.values() for o in t.outputs)}
+    ours |= {spec.db + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+    return {os.path.abspath(path) for path in ours}
+
+
+def watch_project(
+    spec_path: str,
+    db_path: str | None = None,
+    then: str | None = None,
+    debounce_ms: int = DEFAULT_DEBOUNCE_MS,
+    on_update: Callable[[WatchUpdate], None] = lambda update: None,
+    stop_event: Any = None,
+) -> None:
+    """Build once, then rebuild on every change until Ctrl-C (or `stop_event`)."""
+    import watchfiles
+
+    spec = load_spec(spec_path)
+    store = Store.open(db_path or spec.db)
+    try:
+        memo: dict[str, str] = {}  # table -> selection digest at its last build
+        pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
+        while True:
+            reloaded = False
+            for changes in watchfiles.watch(
+                *watch_paths(spec),
+                watch_filter=ChangeFilter(ignored_paths(spec)),
+                debounce=debounce_ms,
+                step=20,
+                stop_event=stop_event,
+                raise_interrupt=False,
+                yield_on_timeout=True,
+                rust_timeout=100,
+            ):
+                if pending is not None:
+                    # armed now: whatever changes during this full rebuild comes in the next batch
+                    on_update(rebuild(spec, store, pending, None, then, memo))
+                    pending = None
+                    continue
+                if not changes:
+                    continue
+                paths = sorted({path for _, path in changes})
+                if os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}:
+                    fresh, error = reload_spec(spec)
+                    if error is not None:
+                        on_update(error)
+                        continue
+                    spec, pending, reloaded = fresh, "spec", True
+                    break  # the set of watched paths may have changed: re-arm, then rebuild
+                templates = any(_under_any(p, spec.template_dirs) for p in paths)
+                on_update(rebuild(spec, store, "templates" if templates else "runs", paths, then, memo))
+            if not reloaded:
+                return
+    finally:
+        store.close()
+
+
+class ChangeFilter:
+    """watchfiles' default filter, plus our own outputs and the temporary files of atomic writes."""
+
+    def __init__(self, ignored: set[str]) -> None:
+        import watchfiles
+
+        self.ignored = ignored
+        self.default = watchfiles.DefaultFilter()
+
+    def __call__(self, change: Any, path: str) -> bool:
+        name = os.path.basename(path)
+        if os.path.abspath(path) in self.ignored or (name.startswith(".") and name.endswith(".tmp")):
+            return False
+        return bool(self.default(change, path))
+
+
+def reload_spec(spec: Spec) -> tuple[Spec, WatchUpdate | None]:
+    """Read the edited spec; when it is invalid, keep the old one and return the error to show."""
+    started = time.time()
+    try:
+        return load_spec(spec.path), None
+    except ResultsbookError as error:
+        return spec, WatchUpdate(started, "spec", error=str(error), seconds=time.time() - started)
+
+
+def rebuild(
+    spec: Spec, store: Store, reason: str, paths: Iterable[str] | None, then: str | None, memo: dict[str, str]
+) -> WatchUpdate:
+    """Collect (only `paths` when given) and build the outputs whose inputs changed; never raise."""
+    started = time.time()
+    changed = list(paths) if paths is not None else None
+    try:
+        collected = collect(store, spec.sources, changed=changed) if spec.sources else None
+        nothing_new = collected is not None and not (collected.new or collected.updated or collected.missing)
+        if reason == "runs" and nothing_new:
+            return WatchUpdate(
+                started, reason, collected, seconds=time.time() - started, paths=tuple(changed or ())
+            )
+        built = build(spec, store, memo=memo)
+    except ResultsbookError as error:
+        return WatchUpdate(started, reason, error=str(error), seconds=time.time() - started)
+    except Exception as error:  # the loop must survive anything a half-written file can cause
+        return WatchUpdate(
+            started, reason, error=f"{type(error).__name__}: {error}", seconds=time.time() - started
+        )
+    seconds = time.time() - started
+    status = None
+    if then and built.written:
+        status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
+    return WatchUpdate(started, reason, collected, built, "", status, seconds, tuple(changed or ()))
+
+
+def _under_any(path: str, folders: Iterable[str]) -> bool:
+    absolute = os.path.abspath(path)
+    return any(absolute.startswith(os.path.abspath(folder) + os.sep) for folder in folders)

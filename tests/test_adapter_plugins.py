@@ -1,0 +1,87 @@
+"""Third-party adapters: a package that declares one in the resultsbook.adapters entry-point group is
+listed by `resultsbook adapters` and used by collect, with no change to resultsbook."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from resultsbook.adapters import _BUILTIN, available_adapters
+from resultsbook.collect import CollectRequest, collect
+
+PLUGIN = '''
+"""A third-party adapter: one run per *.score file holding one number."""
+
+from resultsbook.adapters import Adapter, Claim
+from resultsbook.models import Problem, ReadResult, RunRecord
+from resultsbook.textio import read_text, to_float
+
+
+class ScoreAdapter(Adapter):
+    name = "score"
+    summary = "one number per .score file"
+    priority = 60
+
+    def claim(self, folder, forced=False):
+        names = sorted(n for n in folder.files if n.endswith(".score"))
+        if not names:
+            return None
+        return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+
+    def read(self, source):
+        problems = []
+        value = to_float(read_text(source.path, problems).strip())
+        if value is None:
+            problems.append(Problem(source.path, "holds no number", "nothing"))
+            return ReadResult((), tuple(problems))
+        run = RunRecord(name=source.path.rsplit("/", 1)[-1], summary={"score": value})
+        return ReadResult((run,), tuple(problems))
+'''
+
+
+@pytest.fixture
+def plugin(tmp_path, monkeypatch):
+    """Install a tiny distribution (module + dist-info with entry_points.txt) on sys.path."""
+    site = tmp_path / "site"
+    (site / "score_plugin-1.0.dist-info").mkdir(parents=True)
+    (site / "score_plugin.py").write_text(textwrap.dedent(PLUGIN))
+    (site / "score_plugin-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: score-plugin\nVersion: 1.0\n"
+    )
+    (site / "score_plugin-1.0.dist-info" / "entry_points.txt").write_text(
+        "[resultsbook.adapters]\nscore = score_plugin:ScoreAdapter\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    available_adapters.cache_clear()
+    yield
+    available_adapters.cache_clear()
+
+
+def test_an_adapter_registered_by_another_package_is_listed(plugin, cli):
+    result = cli("adapters")
+    assert result.exit_code == 0
+    assert "score: one number per .score file" in result.output.splitlines()
+    names = list(available_adapters())  # ordered by claiming priority (score: 60), not appended
+    assert names.index("native") < names.index("score") < names.index("keras_csv")
+
+
+def test_collect_uses_an_adapter_registered_by_another_package(plugin, tmp_path, store):
+    (tmp_path / "runs" / "a").mkdir(parents=True)
+    (tmp_path / "runs" / "a" / "final.score").write_text("0.75\n")
+    (tmp_path / "runs" / "b.score").write_text("oops")
+    report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert report.new == 1 and [p.message for p in report.problems] == ["holds no number"]
+    [run] = store.runs()
+    assert (run.adapter, run.name) == ("score", "final.score")
+
+
+def test_every_builtin_adapter_is_declared_in_the_entry_point_group():
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    assert pyproject["project"]["entry-points"]["resultsbook.adapters"] == _BUILTIN

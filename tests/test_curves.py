@@ -1,0 +1,146 @@
+"""Curves over seeds, the data step of curve figures: smoothing, alignment, per-step statistics."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write_native_run
+from figure_project import DATASETS, SEEDS, STEPS, accuracy, write_runs
+
+from resultsbook.collect import CollectRequest, collect
+from resultsbook.errors import QueryError
+from resultsbook.query.curves import (
+    CurveQuery,
+    Smoothing,
+    aggregate_curves,
+    align_curves,
+    parse_smoothing,
+    smooth_values,
+)
+from resultsbook.query.select import parse_filter
+from resultsbook.query.stats import describe
+from resultsbook.store import Store
+
+
+@pytest.fixture
+def project_store(tmp_path: Path, store: Store) -> Store:
+    write_runs(tmp_path / "runs")
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    return store
+
+
+def test_curve_line_is_the_mean_over_seeds_at_each_step_with_a_std_band(project_store: Store) -> None:
+    query = CurveQuery(metric="acc", hue="method", facet="dataset", band="std")
+    curves = aggregate_curves(project_store, query)
+    assert len(curves.lines) == 3 * len(DATASETS)
+    line = next(line for line in curves.lines if line.hue == "ours" and line.facet == "b")
+    per_seed = np.array([[accuracy("ours", "b", seed, step) for step in STEPS] for seed in SEEDS])
+    assert line.alignment == "shared"
+    np.testing.assert_allclose(line.x, STEPS)
+    np.testing.assert_allclose(line.center, per_seed.mean(axis=0))
+    np.testing.assert_allclose(line.high - line.center, per_seed.std(axis=0, ddof=1))
+    np.testing.assert_allclose(line.center - line.low, per_seed.std(axis=0, ddof=1))
+    assert set(line.n.tolist()) == {len(SEEDS)}
+    assert curves.statement() == "Lines: mean over n = 3 seeds; band: ± std (ddof = 1)."
+
+
+def test_ci95_and_minmax_bands_use_the_table_statistics(project_store: Store) -> None:
+    for band, low_key, high_key in (("ci95", "ci95_lo", "ci95_hi"), ("minmax", "min", "max")):
+        query = CurveQuery(metric="acc", hue="method", band=band, filters=(parse_filter("dataset=a"),))
+        line = next(line for line in aggregate_curves(project_store, query).lines if line.hue == "base")
+        expected = describe([accuracy("base", "a", seed, STEPS[0]) for seed in SEEDS], [band])
+        assert line.low[0] == pytest.approx(expected[low_key])
+        assert line.high[0] == pytest.approx(expected[high_key])
+
+
+def test_filters_select_the_runs_of_a_curve(project_store: Store) -> None:
+    query = CurveQuery(
+        metric="acc", hue="method", filters=(parse_filter("method=ours"), parse_filter("dataset=a"))
+    )
+    curves = aggregate_curves(project_store, query)
+    assert [(line.hue, len(line.runs)) for line in curves.lines] == [("ours", len(SEEDS))]
+
+
+def test_seeds_logged_at_different_steps_are_interpolated_not_dropped(tmp_path: Path, store: Store) -> None:
+    write_native_run(
+        tmp_path / "runs/s0", {"seed": 0}, [{"step": s, "acc": float(s)} for s in (0, 10, 20, 30)]
+    )
+    write_native_run(tmp_path / "runs/s1", {"seed": 1}, [{"step": s, "acc": 2.0 * s} for s in (5, 15, 25)])
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    curves = aggregate_curves(store, CurveQuery(metric="acc", band=None))
+    (line,) = curves.lines
+    assert line.alignment == "interpolate"
+    # kept only where both seeds have data: 5 .. 25, on the union of their steps
+    np.testing.assert_allclose(line.x, [5, 10, 15, 20, 25])
+    np.testing.assert_allclose(line.center, [(x + 2 * x) / 2 for x in (5, 10, 15, 20, 25)])
+    assert any("2 of 7 grid points dropped" in note for note in curves.notes)
+    assert "linearly interpolated onto a common grid" in curves.statement()
+    assert "every seed" in curves.statement()
+
+
+def test_min_seeds_keeps_points_where_fewer_seeds_reached(tmp_path: Path, store: Store) -> None:
+    write_native_run(tmp_path / "runs/s0", {"seed": 0}, [{"step": s, "acc": 1.0} for s in (0, 10, 20, 30)])
+    write_native_run(tmp_path / "runs/s1", {"seed": 1}, [{"step": s, "acc": 3.0} for s in (0, 10)])
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    (line,) = aggregate_curves(store, CurveQuery(metric="acc", band=None, min_seeds=1)).lines
+    np.testing.assert_allclose(line.x, [0, 10, 20, 30])
+    np.testing.assert_allclose(line.center, [2.0, 2.0, 1.0, 1.0])
+    assert line.n.tolist() == [2, 2, 1, 1]
+
+
+def test_binning_averages_each_seed_within_equal_width_bins() -> None:
+    first = (np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.0, 2.0, 4.0, 6.0]))
+    second = (np.array([0.5, 2.5]), np.array([10.0, 20.0]))
+    grid, values, how = align_curves([first, second], "bin", 2)
+    assert how == "bin"
+    np.testing.assert_allclose(grid, [0.75, 2.25])
+    np.testing.assert_allclose(values, [[1.0, 5.0], [10.0, 20.0]])
+
+
+def test_ema_and_window_smoothing_follow_their_definitions() -> None:
+    values = np.array([1.0, 3.0, 2.0, 6.0])
+    expected = [1.0]
+    for value in values[1:]:
+        expected.append(0.5 * expected[-1] + 0.5 * value)
+    np.testing.assert_allclose(smooth_values(values, Smoothing("ema", 0.5)), expected)
+    np.testing.assert_allclose(smooth_values(values, Smoothing("window", 2)), [1.0, 2.0, 2.5, 4.0])
+    assert parse_smoothing("ema(0.6)") == Smoothing("ema", 0.6)
+    assert parse_smoothing("none") is None
+    with pytest.raises(QueryError, match="weight"):
+        parse_smoothing("ema(1.5)")
+
+
+def test_smoothing_is_stated_in_the_note(project_store: Store) -> None:
+    query = CurveQuery(metric="acc", smooth=Smoothing("ema", 0.6), filters=(parse_filter("method=big"),))
+    statement = aggregate_curves(project_store, query).statement()
+    assert "exponential moving average (weight 0.6)" in statement
+
+
+def test_x_can_be_another_metric_or_wall_time(tmp_path: Path, store: Store) -> None:
+    records = [{"step": s, "time": 1000.0 + 2 * s, "epoch": s // 10, "acc": float(s)} for s in (10, 20, 30)]
+    write_native_run(tmp_path / "runs/r", {"seed": 0}, records)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    (by_epoch,) = aggregate_curves(store, CurveQuery(metric="acc", x="epoch", band=None)).lines
+    np.testing.assert_allclose(by_epoch.x, [1, 2, 3])
+    (by_time,) = aggregate_curves(store, CurveQuery(metric="acc", x="time", band=None)).lines
+    np.testing.assert_allclose(by_time.x, [0, 20, 40])
+
+
+def test_runs_without_the_hue_key_are_reported(tmp_path: Path, store: Store) -> None:
+    write_native_run(tmp_path / "runs/a", {"seed": 0, "method": "x"}, [{"step": 1, "acc": 1.0}])
+    write_native_run(tmp_path / "runs/b", {"seed": 1}, [{"step": 1, "acc": 2.0}])
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    curves = aggregate_curves(store, CurveQuery(metric="acc", hue="method"))
+    assert [line.hue for line in curves.lines] == ["x"]
+    assert curves.notes == ("1 run(s) with 'acc' have no param 'method' and were left out",)
+
+
+def test_a_single_seed_has_no_band(tmp_path: Path, store: Store) -> None:
+    write_native_run(tmp_path / "runs/a", {"seed": 0}, [{"step": 1, "acc": 1.0}, {"step": 2, "acc": 2.0}])
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    (line,) = aggregate_curves(store, CurveQuery(metric="acc", band="std")).lines
+    np.testing.assert_allclose(line.low, line.center)
+    assert not any(math.isnan(v) for v in line.high)

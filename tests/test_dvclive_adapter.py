@@ -1,0 +1,71 @@
+"""DVCLive folders, written by DVCLive itself (tests/fixtures/dvclive)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from trackers import copy_fixture, expected, read_tree
+
+from resultsbook.params import flatten_params
+from resultsbook.textio import to_float
+
+
+@pytest.fixture
+def root(tmp_path):
+    return copy_fixture("dvclive", tmp_path)
+
+
+def test_every_run_agrees_with_dvclives_own_loaders(root):
+    found = read_tree(root)
+    want = {item["source"]: item for item in expected("dvclive")["runs"]}
+    assert sorted(found) == sorted(want)
+    for source, item in want.items():
+        run, _, adapter = found[source]
+        assert adapter == "dvclive" and run.status == "unknown"
+        assert run.params == flatten_params(item["params"])
+        assert set(run.metrics) == set(item["series"])  # nested names joined with "/" as DVCLive does
+        for key, written in item["series"].items():
+            assert list(run.metrics[key].steps) == written["steps"]
+            values = [to_float(v) for v in written["values"]]
+            assert all(
+                (math.isnan(a) and math.isnan(b)) or a == b for a, b in zip(run.metrics[key].values, values)
+            )
+        assert run.provenance["step"] == item["summary"]["step"]
+
+
+def test_nan_written_as_text_is_kept_as_nan_and_reported(root):
+    run, problems, _ = read_tree(root)["projects/seed1/dvclive"]
+    assert math.isnan(run.metrics["train/loss"].values[1])
+    assert [p.message for p in problems] == ["metric 'train/loss' has 1 NaN/Infinity value(s)"]
+
+
+def test_timestamp_column_in_milliseconds_becomes_wall_time_in_seconds(root):
+    run = read_tree(root)["projects/seed0/dvclive"][0]
+    tsv = (root / "projects" / "seed0" / "dvclive" / "plots" / "metrics" / "val" / "acc.tsv").read_text()
+    first_ms = int(tsv.splitlines()[1].split("\t")[0])
+    assert run.metrics["val/acc"].times[0] == first_ms / 1000 and run.metrics["train/loss"].times is None
+
+
+def test_killed_run_keeps_every_row_its_tsvs_got_although_metrics_json_lags(root):
+    run, _, _ = read_tree(root)["projects/killed/dvclive"]
+    summary = json.loads((root / "projects" / "killed" / "dvclive" / "metrics.json").read_text())
+    assert summary["step"] == 1 and list(run.metrics["val/acc"].steps) == [0, 1, 2]
+    assert run.summary == {}  # every value in metrics.json has its series
+
+
+def test_values_logged_without_a_plot_are_final_values(root):
+    path = root / "projects" / "seed0" / "dvclive" / "metrics.json"
+    summary = json.loads(path.read_text())
+    summary["test"] = {"acc": "inf"}
+    path.write_text(json.dumps(summary))
+    assert read_tree(root)["projects/seed0/dvclive"][0].summary == {"test/acc": math.inf}
+
+
+def test_a_tsv_row_cut_off_mid_write_is_dropped_and_reported(root):
+    path = root / "projects" / "killed" / "dvclive" / "plots" / "metrics" / "val" / "acc.tsv"
+    path.write_text(path.read_text() + "1795808664999\t3")
+    run, problems, _ = read_tree(root)["projects/killed/dvclive"]
+    assert [p.message for p in problems] == ["last line is cut off (a run still writing?)"]
+    assert list(run.metrics["val/acc"].steps) == [0, 1, 2]

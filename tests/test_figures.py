@@ -1,0 +1,288 @@
+"""Figures: what is plotted comes from the tables' own aggregation, one colour per method across the
+project, deterministic bytes, sizes in paper units, a pixel baseline and PGF that LaTeX compiles."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import compile_latex
+from figure_project import SEEDS, accuracy, make_project
+
+from resultsbook.build import build
+from resultsbook.config import load_spec
+from resultsbook.errors import SpecError
+from resultsbook.figures import figure_data
+from resultsbook.query import aggregate
+from resultsbook.render.figstyle import FigureStyle, parse_length
+from resultsbook.render.figures import (
+    BarItem,
+    FigureOptions,
+    LineData,
+    Panel,
+    PlotData,
+    render_figure,
+    short_number,
+)
+from resultsbook.render.palette import Look, assign_looks
+
+BASELINES = Path(__file__).resolve().parent / "baselines"
+
+FIGURES = """
+[style]
+width = "3.25in"
+font_size = 8
+
+[figures.curve]
+kind = "curve"
+metric = "acc"
+hue = "method"
+facet = "dataset"
+band = "sem"
+outputs = ["figures/curve.pdf", "figures/curve.svg"]
+
+[figures.bar]
+kind = "bar"
+table = "table1"
+x = "dataset"
+hue = "method"
+outputs = ["figures/bar.pgf", "figures/bar.svg"]
+
+[figures.seeds]
+kind = "points"
+table = "table1"
+outputs = ["figures/seeds.png"]
+
+[figures.two]
+kind = "bar"
+metric = "acc"
+hue = "method"
+x = "dataset"
+where = { method = ["big", "ours"] }
+spread = "minmax"
+outputs = ["figures/two.svg"]
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    spec, store = make_project(tmp_path, FIGURES)
+    yield spec, store
+    store.close()
+
+
+def test_bar_heights_and_error_bars_are_the_table_cells(project) -> None:
+    spec, store = project
+    table = aggregate(store, spec.tables["table1"].query)
+    data = figure_data(spec, spec.figures["bar"], store, store.runs(), {"table1": table}).data
+    assert data.groups == ("a", "b") and data.xlabel == "dataset" and data.ylabel == "Accuracy (%)"
+    assert [label for _, label, _ in data.legend] == ["Baseline", "Big model", "Ours"]  # sorted values
+    (panel,) = data.panels
+    for item in panel.bars:
+        method = {"Big model": "big", "Baseline": "base", "Ours": "ours"}[item.label]
+        cell = table.cell((method,), (item.group,))
+        assert item.center == cell.stats["mean"]
+        assert (item.low, item.high) == (
+            cell.stats["mean"] - cell.stats["std"],
+            cell.stats["mean"] + cell.stats["std"],
+        )
+        finals = [accuracy(method, item.group, seed, 100) for seed in SEEDS]
+        assert item.center == pytest.approx(np.mean(finals))
+        assert item.high - item.center == pytest.approx(np.std(finals, ddof=1))
+    assert data.note == "Mean ± std (ddof = 1) over n = 3 seeds; per run: last."
+
+
+def test_points_show_every_seed_beside_the_centre(project) -> None:
+    spec, store = project
+    data = figure_data(spec, spec.figures["seeds"], store, store.runs(), {}).data
+    assert data.kind == "points"
+    item = next(i for i in data.panels[0].bars if i.key == "ours" and i.group == "b")
+    assert sorted(item.values) == pytest.approx([accuracy("ours", "b", seed, 100) for seed in SEEDS])
+    assert data.note.startswith("Dots: one per seed; marker with bar: mean ± std")
+
+
+def test_an_interval_spread_gives_its_bounds_as_error_bars(project) -> None:
+    spec, store = project
+    data = figure_data(spec, spec.figures["two"], store, store.runs(), {}).data
+    item = next(i for i in data.panels[0].bars if i.key == "big" and i.group == "a")
+    finals = [accuracy("big", "a", seed, 100) for seed in SEEDS]
+    assert (item.low, item.high) == pytest.approx((min(finals), max(finals)))
+
+
+def test_a_method_keeps_its_colour_in_figures_showing_different_subsets(project) -> None:
+    spec, store = project
+    runs = store.runs()
+    full = figure_data(spec, spec.figures["bar"], store, runs, {}).data
+    subset = figure_data(spec, spec.figures["two"], store, runs, {}).data
+    curve = figure_data(spec, spec.figures["curve"], store, runs, {}).data
+    looks = {key: look for key, _, look in full.legend}
+    assert [key for key, _, _ in subset.legend] == ["big", "ours"]
+    for key, _, look in (*subset.legend, *curve.legend):
+        assert look == looks[key]
+    assert len({look.color for look in looks.values()}) == 3
+    # and in the files themselves: "ours" is drawn in the same colour in both SVGs
+    build(spec, store)
+    ours = looks["ours"].color.lower()
+    for name in ("bar.svg", "two.svg"):
+        assert f"fill: {ours}" in (Path(spec.folder) / "figures" / name).read_text()
+
+
+def test_colours_follow_the_project_values_not_the_figure() -> None:
+    style = FigureStyle()
+    everything = assign_looks("method", ["ours", "base", "big"], style)
+    assert list(everything) == ["base", "big", "ours"]
+    ordered = assign_looks("method", ["ours", "base", "big"], FigureStyle(order={"method": ("ours",)}))
+    assert list(ordered) == ["ours", "base", "big"]
+    assert ordered["ours"].color == style.palette[0]
+    fixed = assign_looks("method", ["a", "b"], FigureStyle(colors={"method": {"b": "#000000"}}))
+    assert fixed["b"].color == "#000000" and fixed["a"].color == style.palette[0]
+
+
+def test_build_writes_every_figure_and_an_unchanged_rebuild_touches_nothing(project) -> None:
+    spec, store = project
+    first = build(spec, store)
+    outputs = [p for f in spec.figures.values() for p in f.outputs]
+    assert set(outputs) <= set(first.written)
+    stamps = {path: (os.stat(path).st_mtime_ns, Path(path).read_bytes()) for path in outputs}
+    second = build(spec, store)
+    assert not set(outputs) & set(second.written)
+    assert {path: (os.stat(path).st_mtime_ns, Path(path).read_bytes()) for path in outputs} == stamps
+
+
+def test_figure_files_carry_no_dates_and_the_spec_size(project) -> None:
+    spec, store = project
+    build(spec, store)
+    folder = Path(spec.folder) / "figures"
+    pdf = (folder / "curve.pdf").read_bytes()
+    assert b"CreationDate" not in pdf and b"ModDate" not in pdf and b"Matplotlib" not in pdf
+    width, height = (float(v) for v in re.search(rb"/MediaBox \[ ?0 0 ([\d.]+) ([\d.]+) ?\]", pdf).groups())
+    assert width == pytest.approx(3.25 * 72)
+    # two facets side by side: panels at least 1.2in tall, plus 0.3in for the legend on top
+    assert height == pytest.approx((1.2 + 0.3) * 72)
+    svg = (folder / "bar.svg").read_text()
+    assert "<dc:date>" not in svg and "Generated by resultsbook from [figures.bar]" in svg
+    assert (folder / "bar.pgf").read_text().startswith("%% Generated by resultsbook from [figures.bar]")
+    png = (folder / "seeds.png").read_bytes()
+    assert int.from_bytes(png[16:20], "big") == round(3.25 * 300)  # IHDR width at 300 dpi
+
+
+def test_pgf_figure_compiles_in_a_latex_document(project, tmp_path: Path) -> None:
+    spec, store = project
+    build(spec, store)
+    shutil.copy(Path(spec.folder) / "figures/bar.pgf", tmp_path / "bar.pgf")
+    compile_latex(tmp_path, r"\begin{figure}\input{bar.pgf}\caption{Bars.}\end{figure}", packages=("pgf",))
+
+
+def test_labels_from_logs_are_escaped_in_pgf(tmp_path: Path) -> None:
+    data = _plot_data("curve", legend_label="lr_0.1 & 50% #1 {a} $x$ α")
+    (tmp_path / "fig.pgf").write_bytes(render_figure(data, FigureStyle(), FigureOptions(), ".pgf"))
+    compile_latex(tmp_path, r"\input{fig.pgf}", packages=("pgf",))
+
+
+def test_image_matches_the_baseline(tmp_path: Path) -> None:
+    from matplotlib.testing.compare import compare_images
+
+    style = FigureStyle(width=3.0, dpi=100)
+    for kind in ("curve", "bar", "points"):
+        actual = tmp_path / f"{kind}.png"
+        actual.write_bytes(render_figure(_plot_data(kind), style, FigureOptions(), ".png"))
+        expected = BASELINES / f"{kind}.png"
+        if os.environ.get("RESULTSBOOK_UPDATE_SNAPSHOTS") == "1" or not expected.exists():
+            BASELINES.mkdir(exist_ok=True)
+            shutil.copy(actual, expected)
+            if os.environ.get("RESULTSBOOK_UPDATE_SNAPSHOTS") != "1":
+                pytest.fail(
+                    f"baseline {expected.name} did not exist and was written; look at it and run again"
+                )
+        assert compare_images(str(expected), str(actual), tol=6) is None
+
+
+def test_same_plot_data_gives_the_same_bytes_in_every_format() -> None:
+    data = _plot_data("bar")
+    for suffix in (".pdf", ".svg", ".png"):
+        assert render_figure(data, FigureStyle(), FigureOptions(), suffix) == render_figure(
+            data, FigureStyle(), FigureOptions(), suffix
+        )
+
+
+def test_lengths_in_paper_units() -> None:
+    assert parse_length("3.25in", "width") == 3.25
+    assert parse_length("241.14749pt", "width") == pytest.approx(241.14749 / 72.27)
+    assert parse_length("85mm", "width") == pytest.approx(85 / 25.4)
+    with pytest.raises(SpecError, match=r"\\columnwidth"):
+        parse_length("\\columnwidth", "width")
+
+
+def test_tick_labels_shorten_large_steps() -> None:
+    assert [short_number(v) for v in (0, 500, 250000, 1500000, 2e9)] == ["0", "500", "250k", "1.5M", "2G"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('kind = "pie"\noutputs = ["f.pdf"]', 'needs kind = "curve", "bar" or "points"'),
+        ('kind = "curve"\nmetric = "acc"\noutputs = ["f.jpg"]', "unknown suffix"),
+        ('kind = "bar"\ntable = "nope"\noutputs = ["f.pdf"]', "is not a table of the spec"),
+        ('kind = "bar"\ntable = "table1"\nmetric = "acc"\noutputs = ["f.pdf"]', "remove metric"),
+        ('kind = "bar"\ntable = "table1"\nhue = "lr"\noutputs = ["f.pdf"]', "is not a row or column key"),
+        ('kind = "curve"\nmetric = "acc"\nband = "iqr"\noutputs = ["f.pdf"]', "band = 'iqr'"),
+        ('kind = "curve"\nmetric = "acc"\nwidth = "3 inches"\noutputs = ["f.pdf"]', "is not a length"),
+        ('kind = "curve"\nmetric = "acc"\nsmoth = "ema(0.5)"\noutputs = ["f.pdf"]', "did you mean 'smooth'"),
+    ],
+)
+def test_figure_spec_errors_name_the_key_and_the_fix(tmp_path: Path, entry: str, message: str) -> None:
+    from figure_project import BASE_SPEC
+
+    (tmp_path / "resultsbook.toml").write_text(BASE_SPEC + "\n[figures.f]\n" + entry + "\n")
+    with pytest.raises(SpecError, match=re.escape(message)):
+        load_spec(str(tmp_path / "resultsbook.toml"))
+
+
+def test_pgf_without_latex_says_what_to_install(tmp_path: Path) -> None:
+    # a fresh process: matplotlib keeps its LaTeX process alive once started
+    script = tmp_path / "pgf.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from test_figures import _plot_data\n"
+        "from resultsbook.errors import RenderError\n"
+        "from resultsbook.render.figstyle import FigureStyle\n"
+        "from resultsbook.render.figures import FigureOptions, render_figure\n"
+        "try:\n"
+        "    render_figure(_plot_data('bar'), FigureStyle(), FigureOptions(), '.pgf')\n"
+        "except RenderError as error:\n"
+        "    print(error)\n"
+    )
+    env = {**os.environ, "PATH": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, check=True
+    )
+    assert "PGF output needs a working pdflatex" in result.stdout
+    assert "install TeX Live" in result.stdout
+
+
+def _plot_data(kind: str, legend_label: str = "Ours") -> PlotData:
+    """Plot data built by hand, so the baseline does not depend on the store or the aggregation."""
+    looks = {"base": Look("#0072B2", "o"), "ours": Look("#D55E00", "s")}
+    legend = (("base", "Baseline", looks["base"]), ("ours", legend_label, looks["ours"]))
+    if kind == "curve":
+        x = np.arange(0, 101, 10, dtype=float)
+        lines = tuple(
+            LineData(key, label, look, x, center, center - 2, center + 2, 3)
+            for (key, label, look), center in zip(legend, (50 + 0.3 * x, 55 + 0.2 * x))
+        )
+        return PlotData("curve", (Panel("Dataset A", lines=lines),), legend, xlabel="Step", ylabel="Accuracy")
+    bars = tuple(
+        BarItem(group, key, label, look, center, center - 2, center + 3, (center - 2, center, center + 2))
+        for group, shift in (("A", 0.0), ("B", 10.0))
+        for (key, label, look), center in zip(legend, (60 + shift, 70 + shift))
+    )
+    return PlotData(
+        kind, (Panel("", bars=bars),), legend, groups=("A", "B"), xlabel="Dataset", ylabel="Accuracy"
+    )

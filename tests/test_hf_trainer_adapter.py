@@ -1,0 +1,98 @@
+"""Hugging Face Trainer output folders, written by transformers itself (tests/fixtures/hf_trainer)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+from trackers import copy_fixture, expected, last_values, read_tree, same_number
+
+
+@pytest.fixture
+def root(tmp_path):
+    return copy_fixture("hf_trainer", tmp_path)
+
+
+def age(folder, seconds):
+    """Make every file under folder look `seconds` old."""
+    moment = time.time() - seconds
+    for current, _, files in os.walk(folder):
+        for name in files:
+            os.utime(os.path.join(current, name), (moment, moment))
+
+
+def test_every_output_folder_agrees_with_transformers_trainer_state(root):
+    age(root, 7200)
+    found = read_tree(root)
+    want = {item["source"]: item for item in expected("hf_trainer")["runs"]}
+    assert sorted(found) == sorted(want)  # checkpoint-N folders are not runs of their own
+    for source, item in want.items():
+        run, problems, adapter = found[source]
+        assert adapter == "hf_trainer"
+        assert {k: len(s) for k, s in run.metrics.items()} == item["points"]
+        finals = last_values(run)
+        assert all(same_number(finals[k], v) for k, v in item["final"].items())
+        assert all(same_number(run.summary[k], v) for k, v in item["results"].items())
+        assert run.provenance["global_step"] == item["global_step"]
+        assert run.provenance["max_steps"] == item["max_steps"]
+        assert run.status == ("finished" if item["finished"] else "failed")
+        assert run.params.get("seed") == item["seed"]
+        if item["finished"]:
+            assert problems == []
+
+
+def test_crashed_run_reads_its_newest_checkpoint_and_fails_once_stale(root):
+    crashed = root / "out" / "crashed"
+    age(crashed, 7200)
+    run, problems, _ = read_tree(root)["out/crashed"]
+    assert run.provenance["state_from"] == "checkpoint-4/trainer_state.json"
+    assert run.status == "failed" and run.provenance["incomplete"] is True
+    assert [p.message for p in problems] == [
+        "training stopped at step 4 of 8 and nothing was written for over 60 min"
+    ]
+    age(crashed, 10)
+    assert read_tree(root)["out/crashed"][0].status == "running"
+
+
+def test_training_args_bin_is_never_unpickled(root, monkeypatch):
+    import pickle
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a pickle was loaded")
+
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    assert read_tree(root)["out/seed2"][0].params == {}  # no safe source of params in that folder
+
+
+def test_epoch_logged_on_the_train_and_eval_entry_of_a_step_is_one_point(root):
+    run, problems, _ = read_tree(root)["out/seed1"]
+    assert problems == []
+    assert list(run.metrics["epoch"].steps) == [2, 4, 6, 8]
+    assert list(run.metrics["eval_accuracy"].steps) == [4, 8]
+
+
+def test_trial_params_of_a_search_become_params(root):
+    path = root / "out" / "seed2" / "trainer_state.json"
+    state = json.loads(path.read_text())
+    state["trial_params"] = {"learning_rate": 3e-4, "seed": 7}
+    path.write_text(json.dumps(state))
+    assert read_tree(root)["out/seed2"][0].params == {"learning_rate": 3e-4, "seed": 7}
+
+
+def test_output_paths_of_training_args_are_provenance_not_config(root):
+    run = read_tree(root)["out/seed1"][0]
+    assert "output_dir" not in run.params and run.provenance["output_dir"].endswith("out/seed1")
+    assert run.params["learning_rate"] == 0.001 and run.params["seed"] == 1
+
+
+def test_a_state_file_cut_off_mid_write_is_reported_and_the_results_kept(root):
+    path = root / "out" / "seed2" / "trainer_state.json"
+    path.write_text(path.read_text()[:200])
+    run, problems, _ = read_tree(root)["out/seed2"]
+    assert [p.message[:17] for p in problems] == ["is not valid JSON"]
+    [item] = [item for item in expected("hf_trainer")["runs"] if item["source"] == "out/seed2"]
+    assert run.metrics == {} and run.summary["eval_accuracy"] == item["results"]["eval_accuracy"]
+    assert run.status == "finished"  # train_results.json says train() returned

@@ -1,0 +1,149 @@
+"""Hydra job folders, written by Hydra itself (tests/fixtures/hydra), with the metrics beside them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import write_native_run
+from trackers import copy_fixture, expected, last_values, read_tree, same_number
+
+from resultsbook.adapters.hydra import resolve_interpolations
+from resultsbook.collect import CollectRequest, collect
+from resultsbook.params import normalize_value
+
+
+@pytest.fixture
+def root(tmp_path):
+    return copy_fixture("hydra", tmp_path)
+
+
+def test_every_job_agrees_with_what_omegaconf_reads(root):
+    found = read_tree(root)
+    want = {item["source"]: item for item in expected("hydra")["runs"]}
+    assert sorted(found) == sorted(want)  # multirun.yaml and the sweep folders are not runs
+    for source, item in want.items():
+        run, problems, adapter = found[source]
+        assert adapter == "hydra" and problems == []
+        hydra_params = {k: v for k, v in run.params.items() if k in item["params"]}
+        assert hydra_params == {k: normalize_value(v) for k, v in item["params"].items()}
+        assert run.provenance["overrides"] == item["overrides"]
+        finals = last_values(run)
+        assert all(same_number(finals[k], v) for k, v in item["final"].items())
+        if item["points"]:
+            assert {k: len(s) for k, s in run.metrics.items()} == item["points"]
+        assert run.status == "unknown" and run.experiment == "app"  # Hydra records no status
+
+
+def test_multirun_jobs_are_named_after_sweep_and_job_number(root):
+    found = read_tree(root)
+    assert found["logs/multirun/sweep/2"][0].name == "sweep/2"
+    assert found["logs/multirun/sweep/2"][0].provenance["job_num"] == 2
+    assert found["logs/multirun/sweep/2"][0].provenance["choices"] == {"model": "cnn"}
+
+
+def test_a_lightning_csv_logger_inside_the_job_gives_its_metrics_and_fills_in_params(root):
+    run, problems, _ = read_tree(root)["logs/outputs/single"]
+    assert problems == []
+    assert run.provenance["metrics_from"] == ["lightning_csv:csv/version_0"]
+    assert set(run.metrics) == {"epoch", "train_loss", "val/acc"}
+    assert run.params["seed"] == 5 and run.params["batch_size"] == 8  # Hydra's, then hparams.yaml's
+
+
+def test_hydra_config_wins_a_conflict_with_the_inner_logger_and_says_so(root):
+    hparams = root / "logs" / "outputs" / "single" / "csv" / "version_0" / "hparams.yaml"
+    hparams.write_text(hparams.read_text().replace("seed: 5", "seed: 6"))
+    run, problems, _ = read_tree(root)["logs/outputs/single"]
+    assert run.params["seed"] == 5
+    assert [p.message for p in problems] == [
+        "param 'seed' is 5 in Hydra's config but 6 in csv/version_0 (lightning_csv)"
+    ]
+
+
+def test_changing_the_inner_metrics_rereads_the_job(root, store):
+    sweep = root / "logs" / "multirun" / "sweep"
+    first = collect(store, [CollectRequest(str(sweep))])
+    assert (first.new, first.updated) == (4, 0)
+    with open(sweep / "1" / "metrics.jsonl", "a") as handle:
+        handle.write(json.dumps({"step": 40, "val/acc": 0.99, "loss": 0.1}) + "\n")
+    second = collect(store, [CollectRequest(str(sweep))])
+    assert (second.updated, second.unchanged) == (1, 3)
+
+
+def test_several_runs_of_one_logger_in_a_job_stay_separate_runs(tmp_path):
+    job = tmp_path / "outputs" / "job"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("seed: 3\n")
+    write_native_run(job / "fold0", metrics=[{"step": 1, "acc": 0.5}])
+    write_native_run(job / "fold1", metrics=[{"step": 1, "acc": 0.7}])
+    found = read_tree(tmp_path)
+    assert sorted(found) == ["outputs/job#fold0", "outputs/job#fold1"]
+    assert {run.name: float(run.metrics["acc"].values[-1]) for run, _, _ in found.values()} == {
+        "outputs/job/fold0": 0.5,
+        "outputs/job/fold1": 0.7,
+    }
+    assert all(run.params == {"seed": 3} for run, _, _ in found.values())
+
+
+def test_a_job_nested_in_another_job_is_its_own_run(tmp_path):
+    outer = tmp_path / "outer"
+    (outer / ".hydra").mkdir(parents=True)
+    (outer / ".hydra" / "config.yaml").write_text("seed: 1\n")
+    write_native_run(outer, metrics=[{"step": 1, "acc": 0.1}])
+    (outer / "inner" / ".hydra").mkdir(parents=True)
+    (outer / "inner" / ".hydra" / "config.yaml").write_text("seed: 2\n")
+    write_native_run(outer / "inner", metrics=[{"step": 1, "acc": 0.2}])
+    request = CollectRequest(str(tmp_path))
+    from resultsbook.collect import find_sources
+
+    assert [s.path for s, _ in find_sources(request)] == [str(outer)]
+    run = read_tree(tmp_path)["outer"][0]
+    assert run.params == {"seed": 1} and float(run.metrics["acc"].values[-1]) == 0.1
+
+
+def test_interpolations_resolve_to_config_keys_and_leave_resolvers_as_text():
+    config = {
+        "model": {"lr": 0.1, "dims": [8, 16], "name": "mlp"},
+        "lr": "${model.lr}",
+        "first_dim": "${model.dims[0]}",
+        "tag": "${model.name}-lr${model.lr}",
+        "chain": "${lr}",
+        "opt": {"name": "sgd", "alias": "${.name}", "up": "${..lr}"},
+        "when": "${now:%Y-%m-%d}",
+        "env": "${oc.env:HOME}",
+        "missing": "${nope.nothing}",
+        "loop_a": "${loop_b}",
+        "loop_b": "${loop_a}",
+        "escaped": "\\${model.lr}",
+        "mandatory": "???",
+    }
+    resolved = resolve_interpolations(config)
+    assert resolved["lr"] == 0.1 and resolved["first_dim"] == 8 and resolved["chain"] == 0.1
+    assert resolved["tag"] == "mlp-lr0.1"
+    assert resolved["opt"] == {"name": "sgd", "alias": "sgd", "up": 0.1}
+    for key in ("when", "env", "missing", "escaped", "mandatory"):
+        assert resolved[key] == config[key]
+    assert resolved["loop_a"].startswith("${")  # a cycle stops, it does not recurse forever
+
+
+def test_a_job_is_read_again_when_a_run_inside_it_goes_stale(tmp_path, store, monkeypatch):
+    import time
+    from types import SimpleNamespace
+
+    from resultsbook.adapters import sacred
+
+    job = tmp_path / "outputs" / "job"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("seed: 1\n")
+    (job / "sacred" / "1").mkdir(parents=True)
+    heartbeat = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+    (job / "sacred" / "1" / "run.json").write_text(json.dumps({"status": "RUNNING", "heartbeat": heartbeat}))
+    (job / "sacred" / "1" / "metrics.json").write_text("{}")
+    request = CollectRequest(str(tmp_path / "outputs"))
+    collect(store, [request])
+    assert [run.status for run in store.runs()] == ["running"]
+    # an hour later, nothing changed on disk: the job must still be read again, and the run is dead
+    later = time.time() + 3600
+    monkeypatch.setattr(sacred, "time", SimpleNamespace(time=lambda: later))
+    report = collect(store, [request])
+    assert report.updated == 1 and [run.status for run in store.runs()] == ["failed"]

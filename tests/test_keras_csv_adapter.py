@@ -1,0 +1,62 @@
+"""Keras CSVLogger files, written by Keras 3 itself (tests/fixtures/keras_csv)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import write_native_run
+from trackers import copy_fixture, expected, last_values, read_tree, same_number
+
+from resultsbook.collect import CollectRequest, find_sources, read_source
+
+
+@pytest.fixture
+def root(tmp_path):
+    return copy_fixture("keras_csv", tmp_path)
+
+
+def test_every_file_agrees_with_what_keras_wrote(root):
+    found = read_tree(root)
+    want = {item["source"]: item for item in expected("keras_csv")["runs"]}
+    assert sorted(found) == sorted(want)
+    for source, item in want.items():
+        run, problems, adapter = found[source]
+        assert adapter == "keras_csv" and problems == []
+        assert {k: len(s) for k, s in run.metrics.items()} == item["points"]
+        assert all(list(s.steps) == item["epochs"][: len(s)] for s in run.metrics.values())
+        finals = last_values(run)
+        assert all(same_number(finals[k], v) for k, v in item["final"].items())
+        assert run.status == "unknown"
+
+
+def test_na_columns_of_a_run_without_validation_are_not_metrics(root):
+    run = read_tree(root)["runs/noval/training.log"][0]
+    assert set(run.metrics) == {"accuracy", "loss"}
+
+
+def test_a_common_name_that_is_not_a_csvlogger_file_is_reported_not_read(tmp_path):
+    (tmp_path / "log.csv").write_text("step,reward\n1,0.5\n")
+    [(source, adapter)] = find_sources(CollectRequest(str(tmp_path)))
+    result = read_source(adapter, source)
+    assert adapter.name == "keras_csv" and result.runs == ()
+    assert "not a Keras CSVLogger file (read it with --adapter csv)" in result.problems[0].message
+
+
+def test_other_names_are_read_only_when_the_adapter_is_named(tmp_path):
+    (tmp_path / "fit_log.csv").write_text("epoch,loss\n0,1.0\n1,0.5\n")
+    assert read_tree(tmp_path) == {}
+    run = read_tree(tmp_path, "keras_csv")["fit_log.csv"][0]
+    assert list(run.metrics["loss"].steps) == [0, 1]
+
+
+def test_a_native_run_folder_keeps_its_metrics_jsonl_beside_a_training_log(tmp_path):
+    write_native_run(tmp_path / "r", metrics=[{"step": 1, "acc": 0.5}])
+    (tmp_path / "r" / "training.log").write_text("epoch,loss\n0,1.0\n")
+    assert {k: adapter for k, (_, _, adapter) in read_tree(tmp_path).items()} == {"r": "native"}
+
+
+def test_a_row_cut_off_while_keras_writes_it_is_dropped_and_reported(root):
+    path = root / "runs" / "crashed" / "training.log"
+    path.write_text(path.read_text() + "2,0.81,0.49")
+    run, problems, _ = read_tree(root)["runs/crashed/training.log"]
+    assert [p.message for p in problems] == ["last line is cut off (a run still writing?)"]
+    assert list(run.metrics["loss"].steps) == [0, 1]

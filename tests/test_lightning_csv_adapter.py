@@ -1,0 +1,70 @@
+"""PyTorch Lightning CSVLogger folders, written by Lightning itself (tests/fixtures/lightning_csv)."""
+
+from __future__ import annotations
+
+import pytest
+from trackers import copy_fixture, expected, last_values, read_tree, same_number
+
+from resultsbook.params import normalize_value
+
+
+@pytest.fixture
+def root(tmp_path):
+    return copy_fixture("lightning_csv", tmp_path)
+
+
+def test_every_version_agrees_with_what_lightning_wrote(root):
+    found = read_tree(root)
+    want = {item["source"]: item for item in expected("lightning_csv")["runs"]}
+    assert sorted(found) == sorted(want)
+    for source, item in want.items():
+        run, problems, adapter = found[source]
+        assert adapter == "lightning_csv" and problems == []
+        assert run.params == {k: normalize_value(v) for k, v in item["params"].items()}
+        assert {k: len(s) for k, s in run.metrics.items()} == item["points"]
+        assert {k: int(s.steps[-1]) for k, s in run.metrics.items()} == item["last_step"]
+        finals = last_values(run)
+        assert all(same_number(finals[k], v) for k, v in item["final"].items())
+        assert run.status == "unknown"  # CSVLogger records no status
+        assert run.name == source.removeprefix("logs/") and run.experiment == "mlp"
+
+
+def test_python_tags_in_hparams_are_read_as_plain_data_never_as_objects(root):
+    run = read_tree(root)["logs/mlp/version_0"][0]
+    assert run.params["hidden"] == "[8]"  # !!python/tuple
+    assert run.params["opts.dataset"] == "moons"  # !!python/object:argparse.Namespace
+
+
+def test_object_apply_tags_do_not_run_code(tmp_path):
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    marker = tmp_path / "pwned"
+    (folder / "hparams.yaml").write_text(
+        f"cmd: !!python/object/apply:os.system ['touch {marker}']\n"
+        "device: !!python/object/apply:torch.device [cpu]\nlr: 0.1\n"
+    )
+    (folder / "metrics.csv").write_text("epoch,step,loss\n0,0,1.0\n")
+    run = read_tree(tmp_path)["lightning_logs/version_0"][0]
+    assert not marker.exists()
+    assert run.params["lr"] == 0.1 and run.params["device"] == '["cpu"]'
+
+
+def test_sparse_rows_give_each_metric_only_the_steps_it_was_logged_at(root):
+    run = read_tree(root)["logs/mlp/version_0"][0]
+    assert list(run.metrics["val/acc"].steps) == [3, 7, 11]
+    assert list(run.metrics["train_loss"].steps) == [1, 3, 5, 7, 9, 11]
+    assert list(run.metrics["epoch"].values) == [0, 0, 1, 1, 2, 2]
+
+
+def test_crashed_fit_keeps_the_rows_it_wrote(root):
+    run, problems, _ = read_tree(root)["logs/mlp/version_2"]
+    assert problems == [] and run.status == "unknown"
+    assert list(run.metrics["val/acc"].steps) == [3, 7]
+
+
+def test_row_cut_off_mid_write_is_dropped_and_reported(root):
+    path = root / "logs" / "mlp" / "version_1" / "metrics.csv"
+    path.write_text(path.read_text() + "2,13,0.5")
+    run, problems, _ = read_tree(root)["logs/mlp/version_1"]
+    assert [p.message for p in problems] == ["last line is cut off (a run still writing?)"]
+    assert int(run.metrics["train_loss"].steps[-1]) == 11

@@ -1,0 +1,140 @@
+"""Numbers in the text: named values and every table cell as LaTeX commands, formatted like the
+tables; an unknown key stops LaTeX with an error that names it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import compile_latex, require_pdflatex
+from figure_project import BASE_SPEC, DATASETS, METHODS, SEEDS, accuracy, make_project
+
+from resultsbook.build import build
+from resultsbook.config import load_spec
+from resultsbook.config_outputs import macro_name
+from resultsbook.errors import SpecError
+from resultsbook.query.stats import describe
+from resultsbook.render.macros import latex_key
+
+MACROS = """
+[macros]
+output = "results/numbers.tex"
+
+[macros.values]
+gain_a = { difference = ["table1/ours/a", "table1/base/a"] }
+speedup = { ratio = ["table1/ours/a", "table1/base/a"] }
+ours_a = { cell = "table1/ours/a" }
+ours_a_std = { cell = "table1/ours/a", stat = "std" }
+ours_a_n = { cell = "table1/ours/a", stat = "n" }
+mean_ours = { metric = "acc", where = { method = "ours" } }
+median_b = { metric = "acc", where = { dataset = "b" }, stat = "median", digits = 2 }
+runs = { count = "runs" }
+seeds = { count = "seeds", where = { method = "big" } }
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    spec, store = make_project(tmp_path, MACROS)
+    yield spec, store
+    store.close()
+
+
+def _finals(method: str, dataset: str) -> list[float]:
+    return [accuracy(method, dataset, seed, 100) for seed in SEEDS]
+
+
+def _defined(text: str) -> dict[str, str]:
+    return dict(re.findall(r"\\newcommand\{\\(\w+)\}\{([^}]*)\}", text))
+
+
+def test_named_values_are_computed_and_formatted_like_the_table(project) -> None:
+    spec, store = project
+    build(spec, store)
+    text = (Path(spec.folder) / "results/numbers.tex").read_text()
+    values = _defined(text)
+    ours, base = np.mean(_finals("ours", "a")), np.mean(_finals("base", "a"))
+    assert values["gainA"] == f"{ours - base:.1f}"  # the table prints one decimal
+    assert values["oursA"] == f"{ours:.1f}"
+    assert values["oursAStd"] == f"{np.std(_finals('ours', 'a'), ddof=1):.1f}"
+    assert values["oursAN"] == str(len(SEEDS))
+    assert values["speedup"] == f"{ours / base:.2f}"
+    everything = [v for d in DATASETS for v in _finals("ours", d)]
+    stats = describe(everything, ["mean", "std"])
+    digits = -int(np.floor(np.log10(stats["std"])))  # one significant digit of the spread, as tables
+    assert values["meanOurs"] == f"{stats['mean']:.{max(digits, 0)}f}"
+    assert values["medianB"] == f"{np.median([v for m in METHODS for v in _finals(m, 'b')]):.2f}"
+    assert values["runs"] == str(len(METHODS) * len(DATASETS) * len(SEEDS))
+    assert values["seeds"] == str(len(SEEDS))
+
+
+def test_every_cell_is_in_the_numbers_file_with_its_statistics(project) -> None:
+    spec, store = project
+    build(spec, store)
+    text = (Path(spec.folder) / "results/numbers.tex").read_text()
+    mean = np.mean(_finals("big", "b"))
+    std = np.std(_finals("big", "b"), ddof=1)
+    assert f"\\@namedef{{rb@v@value@table1/big/b}}{{{mean:.1f}}}" in text
+    assert f"\\@namedef{{rb@v@pm@table1/big/b}}{{{mean:.1f} $\\pm$ {std:.1f}}}" in text
+    assert "\\@namedef{rb@n@table1}{Mean \\ensuremath{\\pm} std (ddof = 1)" in text
+
+
+def test_macros_compile_in_a_sentence_and_match_the_table(project, tmp_path: Path) -> None:
+    spec, store = project
+    build(spec, store)
+    shutil.copy(Path(spec.folder) / "results/numbers.tex", tmp_path / "numbers.tex")
+    body = (
+        r"Ours improves accuracy on A by \gainA{} points (\rbvalue{table1/ours/a} vs.\ "
+        r"\rbvalue{table1/base/a}, \rbvalue[pm]{table1/ours/a}, $n = \rbvalue[n]{table1/ours/a}$). "
+        r"\rbnote{table1}"
+    )
+    compile_latex(tmp_path, r"\input{numbers.tex}" + "\n" + body, packages=())
+
+
+def test_an_unknown_key_stops_latex_with_an_error_naming_it(project, tmp_path: Path) -> None:
+    spec, store = project
+    build(spec, store)
+    pdflatex = require_pdflatex()
+    shutil.copy(Path(spec.folder) / "results/numbers.tex", tmp_path / "numbers.tex")
+    (tmp_path / "doc.tex").write_text(
+        "\\documentclass{article}\n\\input{numbers.tex}\n\\begin{document}\n"
+        "Accuracy \\rbvalue{table1/ours/zz}.\n\\end{document}\n"
+    )
+    result = subprocess.run(
+        [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "Package resultsbook Error: No value `table1/ours/zz' (value)" in result.stdout
+
+
+def test_macro_names_are_letters_only_and_deterministic() -> None:
+    assert macro_name("gain_circles") == "gainCircles"
+    assert macro_name("acc top1", "rb") == "rbAccTopOne"
+    assert macro_name("table-10") == "tableOneZero"
+    assert all(re.fullmatch(r"[A-Za-z]+", macro_name(n)) for n in ("a_b", "x9", "resnet-18 acc"))
+    with pytest.raises(SpecError, match="letters"):
+        macro_name("__")
+
+
+def test_two_names_giving_one_command_are_refused(tmp_path: Path) -> None:
+    extra = '\n[macros]\n[macros.values]\ngain_a = { count = "runs" }\ngainA = { count = "runs" }\n'
+    (tmp_path / "resultsbook.toml").write_text(BASE_SPEC + extra)
+    with pytest.raises(SpecError, match=r"both become \\gainA; rename one"):
+        load_spec(str(tmp_path / "resultsbook.toml"))
+
+
+def test_a_value_from_a_missing_cell_names_the_cells_that_exist(tmp_path: Path) -> None:
+    spec, store = make_project(tmp_path, '\n[macros]\n[macros.values]\nx = { cell = "table1/ours/zz" }\n')
+    with pytest.raises(SpecError, match=r"no cell 'table1/ours/zz'; cells of table1: table1/base/a"):
+        build(spec, store)
+    store.close()
+
+
+def test_keys_with_characters_tex_acts_on_are_made_safe() -> None:
+    assert latex_key("t/lr_0.1/a&b#c%d\\e{f}~g") == "t/lr_0.1/a-b-c-d-e-f--g"
+    assert latex_key("t/a  b") == "t/a b"

@@ -1,0 +1,113 @@
+"""The HTML results page: self-contained, escaped, the runs behind every cell; loads in Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write_native_run
+from figure_project import SEEDS, accuracy, make_project
+
+from resultsbook.collect import CollectRequest, collect
+from resultsbook.report import render_report
+
+FIGURE = """
+[figures.bar]
+kind = "bar"
+table = "table1"
+outputs = ["figures/bar.pdf"]
+
+[report]
+title = "Results <of> the project"
+"""
+
+
+@pytest.fixture
+def report_project(tmp_path: Path):
+    spec, store = make_project(tmp_path, FIGURE)
+    # an untrusted run name and param value, and a second learning rate mixed into one cell
+    config = {"method": "ours", "dataset": "a", "seed": 9, "lr": "<script>alert(1)</script>"}
+    metrics = [{"step": 100, "acc": 50.0}]
+    write_native_run(tmp_path / "runs" / "<b>evil</b>", config, metrics, {"status": "failed"})
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    yield spec, store
+    store.close()
+
+
+def test_report_is_one_self_contained_file(report_project) -> None:
+    spec, store = report_project
+    html = render_report(spec, store, store.runs())
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
+    assert "<script" not in html and "<link" not in html
+    assert html.count('<img src="data:image/svg+xml;base64,') == 1
+    assert "<title>Results &lt;of&gt; the project</title>" in html
+
+
+def test_report_shows_tables_the_runs_behind_each_cell_and_how_configs_differ(report_project) -> None:
+    spec, store = report_project
+    html = render_report(spec, store, store.runs())
+    finals = [accuracy("big", "b", s, 100) for s in SEEDS]
+    assert f"{np.mean(finals):.1f} ± {np.std(finals, ddof=1):.1f}" in html
+    assert "big_b_0" in html and "big_b_2" in html
+    assert "<code>seed</code> (replicate key): 0, 1, 2" in html
+    # the mixed cell says which param differs, with the (escaped) values
+    assert "<code>lr</code>: 0.1, &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "includes 1 failed run(s)" in html
+    assert 'class="status-failed"' in html
+    assert "&lt;b&gt;evil&lt;/b&gt;" in html and "<b>evil</b>" not in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_report_command_writes_the_page(tmp_path: Path, cli) -> None:
+    _, store = make_project(tmp_path, FIGURE)
+    store.close()
+    result = cli("report", "-o", "page.html")
+    assert result.exit_code == 0, result.output
+    assert "wrote page.html" in result.output
+    assert "Table table1" in (tmp_path / "page.html").read_text()
+    assert "unchanged: page.html" in cli("report", "-o", "page.html", "--no-collect").output
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("chromium is not installed: apt-get install chromium")
+    return path
+
+
+def _headless(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}",
+        "--enable-logging=stderr", "--v=0",
+    ]  # fmt: skip
+    return subprocess.run([chromium, *flags, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_report_loads_in_a_headless_browser_without_errors_and_shows_the_tables(
+    report_project, tmp_path: Path
+) -> None:
+    chromium = _chromium()
+    spec, store = report_project
+    page = tmp_path / "report.html"
+    page.write_text(render_report(spec, store, store.runs()))
+    dom = _headless(chromium, tmp_path / "profile1", "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == []
+    assert '<table class="results">' in dom.stdout and "Big model" in dom.stdout
+    shot = tmp_path / "report.png"
+    taken = _headless(
+        chromium, tmp_path / "profile2", "--window-size=1200,900", f"--screenshot={shot}", page.as_uri()
+    )
+    assert taken.returncode == 0 and shot.exists(), taken.stderr[-2000:]
+    from matplotlib.image import imread
+
+    pixels = imread(str(shot))[..., :3]
+    dark = (pixels.mean(axis=2) < 0.5).mean()
+    assert 0.005 < dark < 0.5  # text and table rules on a white page: neither blank nor a solid block

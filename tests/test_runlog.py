@@ -1,0 +1,327 @@
+"""The run logger: folders, metrics lines, run.json, status on every way out, ranks, seeds."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+
+import pytest
+from runlog_helpers import RANK_VARIABLES, read_info, run_folders, run_script
+
+import resultsbook
+from resultsbook.adapters.base import Folder
+from resultsbook.adapters.native import NativeAdapter
+from resultsbook.runlog import lifecycle
+from resultsbook.runlog.seeding import take_pending_seed
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """No launcher rank, a private fingerprint cache, and no seed or run left behind for the next test."""
+    for name in RANK_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RESULTSBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    yield
+    take_pending_seed()
+    for run in lifecycle.open_runs():
+        run.close_with(None)
+
+
+def read_back(folder):
+    """Read a run folder with the native adapter, as collect does."""
+    adapter = NativeAdapter()
+    claim = adapter.claim(Folder(str(folder), frozenset(p.name for p in folder.iterdir()), ()))
+    result = adapter.read(claim.sources[0])
+    return result.runs[0], [p.message for p in result.problems]
+
+
+def test_a_run_writes_the_native_format_that_collect_reads(tmp_path):
+    config = {"model": "mlp", "optimizer": {"lr": 0.1}, "seed": 3}
+    with resultsbook.Run(tmp_path / "runs", config=config, code_dir=tmp_path) as run:
+        for step in range(1, 4):
+            run.log(step, {"val/acc": 0.5 + step / 10}, loss=1.0 / step)
+        run.summary(test_acc=0.91)
+    record, problems = read_back(tmp_path / "runs" / run.name)
+    assert problems == []
+    assert record.status == "finished"
+    assert record.params == {"model": "mlp", "optimizer.lr": 0.1, "seed": 3}
+    assert list(record.metrics["loss"].steps) == [1, 2, 3]
+    assert list(record.metrics["val/acc"].values) == pytest.approx([0.6, 0.7, 0.8])
+    assert record.metrics["loss"].times is not None
+    assert record.summary == {"test_acc": 0.91}
+    assert record.start_time <= record.end_time
+    assert record.provenance["python"] == sys.version.split()[0]
+    assert record.provenance["packages"]["pytest"] == pytest.__version__
+
+
+def test_folder_names_are_readable_and_unique(tmp_path):
+    config = {"model": "mlp", "dataset": "moons", "seed": 0, "layers": [16, 16], "debug": False}
+    runs = [resultsbook.Run(tmp_path, config=config, code_dir=tmp_path) for _ in range(3)]
+    for run in runs:
+        run.close()
+    names = [run.name for run in runs]
+    assert len(set(names)) == 3
+    assert all(name.startswith("mlp_moons_seed0-") for name in names)
+    named = resultsbook.Run(tmp_path, config=config, name="base line/v2", code_dir=tmp_path)
+    named.close()
+    assert named.name.startswith("base_line_v2-")
+
+
+def test_unique_false_replaces_the_previous_run_of_the_same_name(tmp_path):
+    for loss in (9.0, 1.0):
+        with resultsbook.Run(
+            tmp_path, config={"seed": 0}, name="same", unique=False, code_dir=tmp_path
+        ) as run:
+            run.log(1, loss=loss)
+    assert [p.name for p in tmp_path.iterdir() if p.is_dir() and p.name != "cache"] == ["same"]
+    record, _ = read_back(tmp_path / "same")
+    assert list(record.metrics["loss"].values) == [1.0]
+
+
+def test_metric_lines_are_whole_and_on_disk_after_a_flush_while_running(tmp_path):
+    run = resultsbook.Run(tmp_path, config={"seed": 0}, flush_every=3600, code_dir=tmp_path)
+    run.log(1, loss=0.5)
+    run.log(2, loss=0.25)
+    metrics = tmp_path / run.name / "metrics.jsonl"
+    assert metrics.read_text() == ""  # buffered: logging a point writes nothing yet
+    run.flush()
+    text = metrics.read_text()
+    assert text.endswith("\n") and [json.loads(line)["loss"] for line in text.splitlines()] == [0.5, 0.25]
+    record, _ = read_back(tmp_path / run.name)
+    assert record.status == "running"
+    run.close()
+
+
+def test_numpy_values_nan_and_steps_left_out(tmp_path):
+    np = pytest.importorskip("numpy")
+    with resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run:
+        run.log(np.int64(5), loss=np.float32(0.5), acc=float("nan"))
+        run.log(loss=0.25)  # the step after the last one
+        run.log(inf=float("inf"))
+    record, problems = read_back(tmp_path / run.name)
+    assert list(record.metrics["loss"].steps) == [5, 6]
+    assert list(record.metrics["inf"].steps) == [7]
+    assert np.isnan(record.metrics["acc"].values[0]) and np.isinf(record.metrics["inf"].values[0])
+    assert any("NaN/Infinity" in message for message in problems)
+
+
+def test_a_value_that_is_not_a_number_warns_once_and_is_left_out(tmp_path):
+    with resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run:
+        with pytest.warns(RuntimeWarning, match="'note' = 'hello' is not a number"):
+            run.log(1, loss=1.0, note="hello")
+        run.log(2, loss=0.5, note="again")  # no second warning (filterwarnings = error would fail)
+    record, _ = read_back(tmp_path / run.name)
+    assert set(record.metrics) == {"loss"}
+
+
+def test_time_and_step_are_not_metric_names(tmp_path):
+    with (
+        resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run,
+        pytest.raises(ValueError, match="time"),
+    ):
+        run.log(1, time=3.0)
+
+
+def test_an_exception_in_the_with_block_ends_the_run_failed_with_its_traceback(tmp_path):
+    with pytest.raises(ZeroDivisionError), resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run:
+        run.log(1, loss=1.0)
+        _ = 1 / 0
+    info = read_info(tmp_path / run.name)
+    assert info["status"] == "failed"
+    assert info["error"]["type"] == "ZeroDivisionError"
+    assert info["error"]["message"] == "division by zero"
+    assert "_ = 1 / 0" in info["error"]["traceback_tail"]
+    assert "end_time" in info
+
+
+def test_ctrl_c_in_the_with_block_ends_the_run_interrupted(tmp_path):
+    with pytest.raises(KeyboardInterrupt), resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run:
+        raise KeyboardInterrupt
+    assert read_info(tmp_path / run.name)["status"] == "interrupted"
+
+
+def test_the_sigterm_handler_is_installed_only_while_a_run_is_open(tmp_path):
+    before, hook = signal.getsignal(signal.SIGTERM), sys.excepthook
+    with resultsbook.Run(tmp_path, config={}, code_dir=tmp_path):
+        assert signal.getsignal(signal.SIGTERM) is not before
+        assert sys.excepthook is not hook
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert sys.excepthook is hook
+
+
+def test_a_script_that_never_closes_its_run_ends_finished(tmp_path):
+    result = run_script(
+        tmp_path,
+        """
+        import resultsbook
+        run = resultsbook.Run("runs", config={"seed": 1})
+        run.log(1, loss=0.5)
+        """,
+    )
+    assert result.returncode == 0, result.stderr
+    [folder] = run_folders(tmp_path / "runs")
+    assert read_info(folder)["status"] == "finished"
+    assert (folder / "metrics.jsonl").read_text().count("\n") == 1
+
+
+def test_an_uncaught_exception_without_a_with_block_ends_the_run_failed(tmp_path):
+    result = run_script(
+        tmp_path,
+        """
+        import resultsbook
+        run = resultsbook.Run("runs", config={"seed": 1})
+        run.log(1, loss=0.5)
+        raise RuntimeError("diverged")
+        """,
+    )
+    assert result.returncode == 1 and "RuntimeError: diverged" in result.stderr  # the usual traceback too
+    [folder] = run_folders(tmp_path / "runs")
+    info = read_info(folder)
+    assert (info["status"], info["error"]["type"], info["error"]["message"]) == (
+        "failed",
+        "RuntimeError",
+        "diverged",
+    )
+    assert 'raise RuntimeError("diverged")' in info["error"]["traceback_tail"]
+
+
+def test_sigterm_ends_the_run_interrupted_and_the_process_still_dies_of_it(tmp_path):
+    result = run_script(
+        tmp_path,
+        """
+        import os, signal, resultsbook
+        with resultsbook.Run("runs", config={"seed": 1}) as run:
+            for step in range(1, 4):
+                run.log(step, loss=1.0 / step)
+            os.kill(os.getpid(), signal.SIGTERM)
+            print("still alive")
+        """,
+    )
+    assert result.returncode == -signal.SIGTERM
+    assert "still alive" not in result.stdout
+    [folder] = run_folders(tmp_path / "runs")
+    info = read_info(folder)
+    assert info["status"] == "interrupted" and info["error"]["type"] == "SIGTERM"
+    assert (folder / "metrics.jsonl").read_text().count("\n") == 3
+
+
+def test_sigterm_calls_the_handler_that_was_there_before(tmp_path):
+    result = run_script(
+        tmp_path,
+        """
+        import os, signal, resultsbook
+        signal.signal(signal.SIGTERM, lambda *_: print("own handler ran"))
+        run = resultsbook.Run("runs", config={})
+        os.kill(os.getpid(), signal.SIGTERM)
+        print("went on")
+        """,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["own", "handler", "ran", "went", "on"]
+    [folder] = run_folders(tmp_path / "runs")
+    assert read_info(folder)["status"] == "interrupted"
+
+
+def test_only_rank_zero_writes_unless_all_ranks(tmp_path, monkeypatch):
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    quiet = resultsbook.Run(tmp_path / "runs", config={"seed": 0}, code_dir=tmp_path)
+    quiet.log(1, loss=1.0)
+    quiet.summary(acc=1.0)
+    assert quiet.track_data(__file__) is None
+    quiet.close()
+    assert not quiet.active and quiet.folder is None and not (tmp_path / "runs").exists()
+    loud = resultsbook.Run(tmp_path / "runs", config={"seed": 0}, all_ranks=True, code_dir=tmp_path)
+    loud.close()
+    assert loud.name.startswith("seed0_rank1-")
+    info = read_info(tmp_path / "runs" / loud.name)
+    assert (info["rank"], info["world_size"]) == (1, 2)
+
+
+def test_slurm_rank_is_honoured(tmp_path, monkeypatch):
+    monkeypatch.setenv("SLURM_PROCID", "3")
+    run = resultsbook.Run(tmp_path / "runs", config={}, code_dir=tmp_path)
+    run.close()
+    assert not run.active
+
+
+def test_seed_everything_before_a_run_goes_into_its_config(tmp_path):
+    seeded = resultsbook.seed_everything(7)
+    first = random.random()
+    random.seed(7)
+    assert random.random() == first
+    with resultsbook.Run(tmp_path, config={"model": "mlp"}, code_dir=tmp_path) as run:
+        pass
+    assert json.loads((tmp_path / run.name / "config.json").read_text()) == {"model": "mlp", "seed": 7}
+    assert read_info(tmp_path / run.name)["seed_everything"] == {"seed": 7, "libraries": seeded}
+    with resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as later:
+        pass
+    assert "seed" not in later.config  # the seed was taken by the run it was meant for
+
+
+def test_seed_everything_during_a_run_updates_its_config(tmp_path):
+    np = pytest.importorskip("numpy")
+    with resultsbook.Run(tmp_path, config={"model": "mlp"}, code_dir=tmp_path) as run:
+        resultsbook.seed_everything(11)
+        drawn = np.random.rand()
+    np.random.seed(11)
+    assert np.random.rand() == drawn
+    assert json.loads((tmp_path / run.name / "config.json").read_text())["seed"] == 11
+
+
+def test_a_seed_that_contradicts_the_config_is_warned_about_and_both_kept(tmp_path):
+    resultsbook.seed_everything(5)
+    with pytest.warns(RuntimeWarning, match="seed = 3"):
+        run = resultsbook.Run(tmp_path, config={"seed": 3}, code_dir=tmp_path)
+    run.close()
+    assert run.config["seed"] == 3
+    assert read_info(tmp_path / run.name)["seed_everything"]["seed"] == 5
+
+
+def test_config_from_a_dataclass_or_namespace(tmp_path):
+    import argparse
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Config:
+        lr: float = 0.1
+        name: str = "x"
+
+    for config in (Config(), argparse.Namespace(lr=0.1, name="x")):
+        with resultsbook.Run(tmp_path, config=config, code_dir=tmp_path) as run:
+            pass
+        assert run.config == {"lr": 0.1, "name": "x"}
+    with pytest.raises(TypeError, match="mapping, a dataclass"):
+        resultsbook.Run(tmp_path, config=42)
+
+
+def test_logging_after_the_run_ended_warns_once(tmp_path):
+    with resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run:
+        run.log(1, loss=1.0)
+    with pytest.warns(RuntimeWarning, match="after the run ended is not recorded"):
+        run.log(2, loss=0.5)
+    run.log(3, loss=0.25)  # once is enough (filterwarnings = error would fail a second warning)
+    record, _ = read_back(tmp_path / run.name)
+    assert list(record.metrics["loss"].steps) == [1]
+
+
+def test_a_closed_run_can_be_reopened_and_ends_again(tmp_path):
+    run = resultsbook.Run(tmp_path, config={}, code_dir=tmp_path)
+    run.log(1, loss=1.0)
+    run.close()
+    run.reopen()
+    assert read_info(tmp_path / run.name)["status"] == "running"
+    run.log(2, test_loss=0.5)
+    run.close()
+    record, _ = read_back(tmp_path / run.name)
+    assert record.status == "finished" and set(record.metrics) == {"loss", "test_loss"}
+
+
+def test_importing_resultsbook_loads_neither_numpy_nor_the_logger():
+    heavy = "('numpy', 'pandas', 'resultsbook.runlog')"
+    code = f"import sys, resultsbook; print(sorted(m for m in {heavy} if m in sys.modules))"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[]"

@@ -1,0 +1,170 @@
+"""What a user checks: a crashed script's run, and runs told apart by code and data version."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from conftest import compile_latex
+from runlog_helpers import git, make_repo, read_info, run_folders, run_script, script_env
+
+CRASHING = """
+import resultsbook
+with resultsbook.Run("runs", config={"model": "mlp", "seed": 0}) as run:
+    for step in range(1, 11):
+        run.log(step, loss=1.0 / step)
+        if step == 6:
+            raise ValueError("loss exploded at step 6")
+"""
+
+TRAIN = """
+import sys
+import resultsbook
+
+seed = int(sys.argv[1])
+with resultsbook.Run("runs", config={"model": "mlp", "seed": seed}) as run:
+    if len(sys.argv) > 2:
+        run.track_data(sys.argv[2], name="train")
+    run.log(1, acc=0.5 + seed / 10)
+"""
+
+
+def table_json(cli):
+    """Return `resultsbook table` of acc by model as JSON (cells with their marks)."""
+    return json.loads(
+        cli("table", "--db", "r.db", "--rows", "model", "--metric", "acc", "--format", "json").output
+    )
+
+
+def test_a_script_that_raises_half_way_is_collected_failed_with_its_traceback_and_metrics(tmp_path, cli):
+    result = run_script(tmp_path / "project", CRASHING)
+    assert result.returncode == 1
+    assert cli("collect", "project/runs", "--db", "r.db").exit_code == 0
+    listing = cli("runs", "--db", "r.db", "--format", "json")
+    [run] = json.loads(listing.output)
+    assert run["status"] == "failed"
+    assert run["provenance"]["error"]["type"] == "ValueError"
+    shown = cli("show", run["run_id"], "--db", "r.db").output
+    assert "status: failed" in shown
+    assert "error: ValueError: loss exploded at step 6" in shown
+    assert 'raise ValueError("loss exploded at step 6")' in shown  # the traceback tail, line by line
+    loss_line = next(line for line in shown.splitlines() if line.strip().startswith("loss "))
+    assert loss_line.split()[1:3] == ["6", "6"]  # 6 points, the last at step 6: everything before the crash
+
+
+def test_runs_from_a_clean_and_a_dirty_tree_differ_in_diff_and_their_cell_is_flagged(tmp_path, cli):
+    repo = tmp_path / "project"
+    commit = make_repo(repo, {"train.py": TRAIN, "model.py": "LAYERS = 2\n"})
+    env = script_env(tmp_path)
+    clean = run_script(repo, TRAIN, "0", env=env)
+    assert clean.returncode == 0, clean.stderr
+    (repo / "model.py").write_text("LAYERS = 3  # trying something\n")
+    dirty = run_script(repo, TRAIN, "0", env=env)
+    assert dirty.returncode == 0, dirty.stderr
+    first, second = run_folders(repo / "runs")
+    assert read_info(first)["git"] == {"root": str(repo), "commit": commit, "branch": "main", "dirty": False}
+    facts = read_info(second)["git"]
+    assert facts["dirty"] is True and facts["commit"] == commit
+    patch = (second / "git.diff").read_text()
+    assert "+LAYERS = 3  # trying something" in patch
+    assert facts["diff"] == "git.diff" and facts["diff_bytes"] == len(patch.encode())
+    assert facts["diff_digest"] == "sha256:" + hashlib.sha256(patch.encode()).hexdigest()
+
+    assert cli("collect", "project/runs", "--db", "r.db").exit_code == 0
+    diff = cli("diff", first.name, second.name, "--db", "r.db").output
+    rows = {line.split()[0]: line.split()[1:] for line in diff.splitlines()[2:]}
+    assert rows["git"] == ["dirty", "false", "true"]
+    assert rows["git.diff_digest"] == ["(absent)", facts["diff_digest"]]
+    assert "git commit" not in diff  # same commit
+
+    table = table_json(cli)
+    [cell] = table["cells"]
+    marks = {mark["kind"]: mark["text"] for mark in cell["marks"]}
+    assert marks["provenance"] == "includes 1 run from a dirty working tree"
+    terminal = cli("table", "--db", "r.db", "--rows", "model", "--metric", "acc").output
+    assert "‖" in terminal and "runs from different code or data" in terminal
+    latex = cli("table", "--db", "r.db", "--rows", "model", "--metric", "acc", "--format", "latex").output
+    assert r"$^{\|}$ runs from different code or data" in latex
+    compile_latex(tmp_path, latex)  # the new mark typesets
+
+
+def test_runs_from_two_commits_are_flagged_as_mixed_code(tmp_path, cli):
+    repo = tmp_path / "project"
+    first_commit = make_repo(repo, {"train.py": TRAIN})
+    env = script_env(tmp_path)
+    assert run_script(repo, TRAIN, "0", env=env).returncode == 0
+    (repo / "model.py").write_text("LAYERS = 3\n")
+    git(repo, "add", "model.py")
+    git(repo, "commit", "-q", "-m", "three layers")
+    second_commit = git(repo, "rev-parse", "HEAD").strip()
+    assert run_script(repo, TRAIN, "1", env=env).returncode == 0
+    cli("collect", "project/runs", "--db", "r.db")
+    table = table_json(cli)
+    [cell] = table["cells"]
+    [mark] = [m for m in cell["marks"] if m["kind"] == "provenance"]
+    shown = ", ".join(sorted([first_commit[:7], second_commit[:7]]))
+    assert mark["text"] == f"mixes 2 git commits ({shown})"
+
+
+def test_runs_on_two_versions_of_the_data_differ_in_diff_and_are_flagged(tmp_path, cli):
+    data = tmp_path / "data.csv"
+    env = script_env(tmp_path)
+    data.write_text("x,y\n1,2\n")
+    assert run_script(tmp_path / "project", TRAIN, "0", str(data), env=env).returncode == 0
+    data.write_text("x,y\n1,3\n")
+    assert run_script(tmp_path / "project", TRAIN, "1", str(data), env=env).returncode == 0
+    first, second = run_folders(tmp_path / "project" / "runs")
+    digests = [read_info(folder)["data"]["train"]["digest"] for folder in (first, second)]
+    assert digests[0] != digests[1]
+    cli("collect", "project/runs", "--db", "r.db")
+    diff = cli("diff", first.name, second.name, "--db", "r.db").output
+    assert any(
+        line.split()[:3] == ["data.train.digest", digests[0], digests[1]] for line in diff.splitlines()
+    )
+    table = table_json(cli)
+    [mark] = [m for m in table["cells"][0]["marks"] if m["kind"] == "provenance"]
+    assert mark["text"].startswith("mixes 2 versions of data 'train' (sha256:")
+
+
+def test_a_large_diff_is_cut_and_says_so_but_its_digest_covers_all_of_it(tmp_path):
+    from resultsbook.runlog.provenance import capture_git
+
+    limit = 10
+    repo = tmp_path / "project"
+    make_repo(repo, {"a.txt": "one\n"})
+    (repo / "a.txt").write_text("two\n")
+    run_folder = tmp_path / "run"
+    run_folder.mkdir()
+    facts = capture_git(str(repo), str(run_folder), max_diff_bytes=limit)
+    assert facts is not None
+    assert len((run_folder / "git.diff").read_bytes()) == limit
+    full = git(repo, "diff", "HEAD", "--no-color", "--no-ext-diff").encode()
+    assert facts["diff_bytes"] == len(full)
+    assert facts["diff_digest"] == "sha256:" + hashlib.sha256(full).hexdigest()
+    assert facts["diff_truncated"] == f"git.diff keeps the first {limit} of {len(full)} bytes"
+
+
+def test_untracked_files_are_counted_but_leave_the_tree_clean(tmp_path):
+    from resultsbook.runlog.provenance import capture_git
+
+    repo = tmp_path / "project"
+    make_repo(repo, {"a.txt": "one\n"})
+    (repo / "notes.txt").write_text("scratch\n")
+    facts = capture_git(str(repo))
+    assert facts is not None and facts["dirty"] is False and facts["untracked"] == 1
+
+
+def test_outside_a_repository_there_are_no_git_facts(tmp_path):
+    from resultsbook.runlog.provenance import capture_git
+
+    assert capture_git(str(tmp_path)) is None
+
+
+def test_remote_credentials_are_not_recorded(tmp_path):
+    from resultsbook.runlog.provenance import capture_git
+
+    repo = tmp_path / "project"
+    make_repo(repo, {"a.txt": "one\n"})
+    git(repo, "remote", "add", "origin", "https://user:secret-token@example.org/lab/project.git")
+    facts = capture_git(str(repo))
+    assert facts is not None and facts["remote"] == "https://example.org/lab/project.git"

@@ -1,0 +1,121 @@
+"""Sacred's FileStorageObserver folders, written by Sacred itself (tests/fixtures/sacred)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+from trackers import copy_fixture, expected, last_values, read_tree, same_number
+
+from resultsbook.collect import CollectRequest, collect
+from resultsbook.params import normalize_value
+
+
+@pytest.fixture
+def runs(tmp_path):
+    return copy_fixture("sacred", tmp_path) / "runs"
+
+
+def dead_after_a_second(root):
+    """Read with a 1 s heartbeat threshold: the killed run's heartbeat is as old as the fixture."""
+    return read_tree(root, "sacred", stale_after=1)
+
+
+def test_every_run_agrees_with_what_sacred_wrote(runs):
+    found = dead_after_a_second(runs.parent)
+    want = {item["source"]: item for item in expected("sacred")["runs"]}
+    assert sorted(found) == sorted(want)  # _sources/ is not a run
+    for source, item in want.items():
+        run, _, adapter = found[source]
+        assert adapter == "sacred"
+        assert run.params == {k: normalize_value(v) for k, v in item["params"].items()}
+        assert run.experiment == item["experiment"]
+        assert {k: len(s) for k, s in run.metrics.items()} == item["points"]
+        assert all(same_number(last_values(run)[k], v) for k, v in item["final"].items())
+        assert {k: list(s.steps) for k, s in run.metrics.items()} == item["steps"]
+        if item["result"] is not None:
+            assert run.summary == {"result": item["result"]}
+
+
+def test_status_times_git_and_failure_are_read(runs):
+    found = dead_after_a_second(runs.parent)
+    statuses = {source: run.status for source, (run, _, _) in found.items()}
+    assert statuses == {"runs/1": "finished", "runs/2": "finished", "runs/3": "failed", "runs/4": "failed"}
+    run = found["runs/1"][0]
+    info = json.loads((runs / "1" / "run.json").read_text())
+    assert run.start_time is not None and run.end_time is not None and run.end_time >= run.start_time
+    # naive ISO strings in UTC, not local time
+    assert time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(run.start_time)) == info["start_time"][:19]
+    assert run.provenance["git"]["commit"] == info["experiment"]["repositories"][0]["commit"]
+    assert run.provenance["host"] == info["host"]["hostname"]
+    assert found["runs/3"][0].provenance["fail_trace"].endswith("RuntimeError: loss diverged")
+
+
+def test_running_run_with_a_stopped_heartbeat_is_reported_dead(runs):
+    run, problems, _ = dead_after_a_second(runs.parent)["runs/4"]
+    assert run.status == "failed"
+    assert run.provenance["dead"] is True and run.provenance["sacred_status"] == "RUNNING"
+    assert any("no heartbeat" in p.message for p in problems)
+    assert len(run.metrics["train.loss"]) == 4  # the points of its last heartbeat are kept
+
+
+def test_running_run_with_a_fresh_heartbeat_stays_running_until_it_goes_stale(runs, store, monkeypatch):
+    from types import SimpleNamespace
+
+    from resultsbook.adapters import sacred
+
+    info_path = runs / "4" / "run.json"
+    info = json.loads(info_path.read_text())
+    info["heartbeat"] = time.strftime("%Y-%m-%dT%H:%M:%S.000000", time.gmtime())
+    info_path.write_text(json.dumps(info))
+    for current, _, files in os.walk(runs):  # every run written just now, as if it were live
+        for name in files:
+            os.utime(os.path.join(current, name))
+    request = CollectRequest(str(runs), adapter="sacred")
+    collect(store, [request])
+    assert {r.name: r.status for r in store.runs()}["runs/4"] == "running"
+    assert collect(store, [request]).sources_read == 0  # still fresh: nothing is read
+    # eleven minutes later nothing in the folder has changed, yet the run must be seen as dead
+    later = time.time() + 660
+    monkeypatch.setattr(sacred, "time", SimpleNamespace(time=lambda: later))
+    report = collect(store, [request])
+    assert report.sources_read == 4 and report.updated == 1  # every run turned stale; only runs/4 changed
+    assert {r.name: r.status for r in store.runs()}["runs/4"] == "failed"
+
+
+def test_half_written_metrics_keep_the_run_and_report_the_file(runs):
+    (runs / "2" / "metrics.json").write_text('{"train.loss": {"steps": [0, 1], "val')
+    run, problems, _ = read_tree(runs.parent)["runs/2"]
+    assert run.status == "finished" and run.params["seed"] == 2 and run.metrics == {}
+    assert [(os.path.basename(p.path), p.message[:17]) for p in problems] == [
+        ("metrics.json", "is not valid JSON")
+    ]
+
+
+def test_jsonpickle_objects_stay_json_text_and_tuples_become_lists(tmp_path):
+    from resultsbook.adapters.sacred import read_sacred_config
+
+    path = tmp_path / "config.json"
+    path.write_text(
+        json.dumps(
+            {
+                "shape": {"py/tuple": [2, 3]},
+                "arr": {"py/object": "numpy.ndarray", "values": [1, 2]},
+                "opt": {"lr": 0.1},
+            }
+        )
+    )
+    params = read_sacred_config(str(path), [])
+    assert params == {
+        "shape": "[2, 3]",
+        "arr": '{"py/object": "numpy.ndarray", "values": [1, 2]}',
+        "opt.lr": 0.1,
+    }
+
+
+def test_native_run_folders_are_not_taken_for_sacred_runs(tmp_path, make_run):
+    make_run("native", config={"seed": 1}, metrics=[{"step": 1, "x": 1}], run={"status": "finished"})
+    found = read_tree(tmp_path / "runs")
+    assert {source: adapter for source, (_, _, adapter) in found.items()} == {"native": "native"}

@@ -1,0 +1,176 @@
+"""`status` names what is missing before the deadline; `explain` lists exactly the runs behind a cell."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT, write_native_run
+
+QUICKSTART = ROOT / "examples" / "quickstart"
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns("runs", "*.db*", "results"))
+    subprocess.run([sys.executable, "train.py"], cwd=project, check=True, capture_output=True)
+    spec = (project / "resultsbook.toml").read_text()
+    spec = spec.replace(
+        "replicates = 5\n",
+        'replicates = 5\ncommand = "python train.py --models {model} --datasets {dataset} --seeds {seed}"\n',
+    )
+    (project / "resultsbook.toml").write_text(spec)
+    monkeypatch.chdir(project)
+    return project
+
+
+def run_cli(*args):
+    from click.testing import CliRunner
+
+    from resultsbook.cli import cli
+
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_status_names_exactly_the_deleted_seeds(project):
+    assert run_cli("build").exit_code == 0
+    complete = run_cli("status")
+    assert complete.exit_code == 0
+    assert complete.output.splitlines()[:2] == [
+        "table1: 4 of 4 cells complete",
+        "final_loss: 4 of 4 cells complete",
+    ]
+    shutil.rmtree(project / "runs" / "mlp_moons_seed3")
+    shutil.rmtree(project / "runs" / "logreg_circles_seed1")
+    run_cli("collect", "runs")
+    result = run_cli("status", "--commands")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:5] == [
+        "table1: 2 of 4 cells complete",
+        "  Logistic regression / Circles: 4 of 5, missing seed 1",
+        "    python train.py --models logreg --datasets circles --seeds 1",
+        "  MLP (16 hidden) / Moons: 4 of 5, missing seed 3",
+        "    python train.py --models mlp --datasets moons --seeds 3",
+    ]
+
+
+def test_status_lists_failed_running_and_dead_runs(project):
+    common = {"model": "mlp", "dataset": "moons"}
+    error = {"type": "ValueError", "message": "loss is NaN", "traceback": "File train.py, line 9\n  step()\n"}
+    write_native_run(
+        project / "runs" / "crashed",
+        {**common, "seed": 7},
+        [{"step": 1, "test/acc": 0.5}],
+        {"status": "failed", "error": error},
+    )
+    write_native_run(
+        project / "runs" / "alive",
+        {**common, "seed": 8},
+        [{"step": 1, "test/acc": 0.5}],
+        {"status": "running"},
+    )
+    hung = write_native_run(
+        project / "runs" / "hung",
+        {**common, "seed": 9},
+        [{"step": 1, "test/acc": 0.5}],
+        {"status": "running"},
+    )
+    old = time.time() - 3 * 3600
+    for path in hung.iterdir():
+        os.utime(path, (old, old))
+    run_cli("collect", "runs")
+    output = run_cli("status", "--stale-after", "2h").output
+    attention = output.split("Runs needing attention:\n")[1].splitlines()
+    assert attention[0].split() == ["dead", "hung", "(runs/hung)"]
+    assert attention[1].strip() == "running, but no write for 3.0 h"
+    assert attention[2].split() == ["failed", "crashed", "(runs/crashed)"]
+    assert attention[3].strip() == "File train.py, line 9 | step() | ValueError: loss is NaN"
+    assert attention[4].split() == ["running", "alive", "(runs/alive)"]
+
+
+def test_explain_lists_exactly_the_runs_averaged(project):
+    run_cli("build")
+    result = run_cli("explain", "paper/results/table1.tex", "MLP / Moons")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("table1 / MLP (16 hidden) / Moons: ")
+    assert "(n = 5, per run: best(val/acc))" in lines[0]
+    names = [line.split()[1] for line in lines[3:8]]
+    assert names == [f"mlp_moons_seed{seed}" for seed in range(5)]
+    document = json.loads(
+        run_cli(
+            "table",
+            "--rows",
+            "model",
+            "--columns",
+            "dataset",
+            "--metric",
+            "test/acc",
+            "--reduce",
+            "best(val/acc)",
+            "--scale",
+            "100",
+            "--format",
+            "json",
+        ).output
+    )
+    cell = next(
+        c for c in document["cells"] if c["row"] == {"model": "mlp"} and c["column"] == {"dataset": "moons"}
+    )
+    values = [float(line.split()[-1]) for line in lines[3:8]]
+    assert values == pytest.approx([run["value"] for run in cell["runs"]])
+    assert run_cli("explain", "table1", "model=logreg,dataset=circles").output.startswith(
+        "table1 / Logistic regression / Circles: "
+    )
+    missing = run_cli("explain", "table1", "transformer")
+    assert missing.exit_code == 2 and "no cell of table 'table1' matches 'transformer'" in missing.output
+
+
+def test_status_shows_the_traceback_tail_of_a_script_that_crashed(tmp_path, monkeypatch):
+    """A script using resultsbook.Run that raises half-way: collect marks it failed with its metrics
+    up to the crash, and status shows the end of its traceback."""
+    project = tmp_path / "crash"
+    project.mkdir()
+    (project / "train.py").write_text(
+        "import resultsbook\n"
+        "with resultsbook.Run('runs/', config={'model': 'mlp', 'seed': 0}) as run:\n"
+        "    for step in range(10):\n"
+        "        run.log(step, loss=1.0 / (step + 1))\n"
+        "        if step == 5:\n"
+        "            raise ValueError('loss exploded')\n"
+    )
+    (project / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "loss"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
+    crashed = subprocess.run([sys.executable, "train.py"], cwd=project, capture_output=True, text=True)
+    assert crashed.returncode == 1
+    monkeypatch.chdir(project)
+    assert run_cli("build").exit_code == 0
+    [run] = json.loads(run_cli("runs", "--format", "json").output)
+    assert run["status"] == "failed"
+    output = run_cli("status").output
+    assert "Runs needing attention:" in output
+    assert "raise ValueError('loss exploded') | ValueError: loss exploded\n" in output
+    points = run_cli("show", run["run_id"]).output.split("metrics:")[1]
+    assert points.split()[points.split().index("loss") + 1] == "6"  # steps 0..5, up to the crash
+
+
+def test_explain_a_number_quoted_in_the_text(project):
+    run_cli("build")
+    by_name = run_cli("explain", "gain_circles").output.splitlines()
+    assert by_name[0].startswith("\\gainCircles (gain_circles, difference) = ")
+    cells = [line for line in by_name if line.startswith("table1 / ")]
+    assert [line.split(":")[0] for line in cells] == ["table1 / MLP (16 hidden) / Circles",
+                                                      "table1 / Logistic regression / Circles"]
+    assert run_cli("explain", "paper/results/numbers.tex", "\\gainCircles").output == run_cli(
+        "explain", "gain_circles").output
+    seeds = run_cli("explain", "n_seeds").output.splitlines()
+    assert seeds[0] == "\\nSeeds (n_seeds, count) = 5" and len(seeds) == 21  # the 20 runs counted
+    key = run_cli("explain", "table1/mlp/circles").output
+    assert key.startswith("table1 / MLP (16 hidden) / Circles: ")

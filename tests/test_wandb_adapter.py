@@ -1,0 +1,397 @@
+"""Weights & Biases run folders: the fixture written by wandb itself, and logs built record by record."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import struct
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from resultsbook.adapters import available_adapters
+from resultsbook.adapters.base import Folder
+from resultsbook.adapters.wandblog import BLOCK, scan_log
+from resultsbook.adapters.wandbrun import WandbAdapter
+from resultsbook.collect import CollectRequest, find_sources
+from resultsbook.params import normalize_value
+from resultsbook.protowire import as_signed, iter_fields
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "wandb"
+EXPECTED = json.loads((FIXTURE / "expected.json").read_text())["runs"]
+
+
+def read_folder(folder: Path):
+    """Claim and read one run folder; return its run and problems."""
+    adapter = WandbAdapter()
+    files = frozenset(p.name for p in folder.iterdir() if p.is_file())
+    dirs = tuple(sorted(p.name for p in folder.iterdir() if p.is_dir()))
+    claim = adapter.claim(Folder(str(folder), files, dirs))
+    assert claim is not None and len(claim.sources) == 1
+    result = adapter.read(claim.sources[0])
+    assert len(result.runs) == 1
+    return result.runs[0], result.problems
+
+
+# ---------------------------------------------------------------- a tiny writer of .wandb logs
+def varint(number: int) -> bytes:
+    number &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        byte = number & 0x7F
+        number >>= 7
+        if number:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def pb(number: int, value: Any) -> bytes:
+    """Encode one field: ints as varints, str/bytes as length-delimited."""
+    if isinstance(value, int):
+        return varint(number << 3) + varint(value)
+    data = value.encode() if isinstance(value, str) else value
+    return varint(number << 3 | 2) + varint(len(data)) + data
+
+
+def item(key: str | Sequence[str], value: Any, raw: str | None = None) -> bytes:
+    """A History/Config/SummaryItem: a dotted str is sent as `key`, a list as `nested_key`."""
+    head = pb(1, key) if isinstance(key, str) else b"".join(pb(2, part) for part in key)
+    return head + pb(16, raw if raw is not None else json.dumps(value))
+
+
+def history(step: int, values: dict[str, Any], time: float | None = None) -> bytes:
+    items = [item([*key.split("/")], value) for key, value in values.items()]
+    items.append(item(["_step"], step))
+    if time is not None:
+        items.append(item(["_timestamp"], time))
+    return pb(2, b"".join(pb(1, i) for i in items) + pb(2, pb(1, step) if step else b""))
+
+
+def run_record(run_id: str = "abc123", config: dict[str, Any] | None = None, **text: Any) -> bytes:
+    body = pb(1, run_id) + pb(3, text.get("project", "proj"))
+    if config:
+        body += pb(4, b"".join(pb(1, item(k, v)) for k, v in config.items()))
+    if "name" in text:
+        body += pb(8, text["name"])
+    if "start" in text:
+        body += pb(17, pb(1, int(text["start"])) + pb(2, 500_000_000))
+    if "commit" in text:
+        body += pb(21, pb(1, "git@example.org:lab/x.git") + pb(2, text["commit"]))
+    return pb(17, body)
+
+
+def exit_record(code: int | None = 0, runtime: int = 0) -> bytes:
+    body = (pb(1, code) if code else b"") + (pb(2, runtime) if runtime else b"")
+    return pb(18, body)
+
+
+def frame(records: Sequence[bytes]) -> bytes:
+    """Write records as W&B's writer does: header, 32 KiB blocks, FULL or FIRST/MIDDLE*/LAST chunks."""
+    out = bytearray(b":W&B\xe1\xbe\x00")
+    for number, body in enumerate(records, 1):
+        data = pb(1, number) + body
+        first = True
+        while True:
+            room = BLOCK - len(out) % BLOCK
+            if room < 7:
+                out += b"\x00" * room
+                continue
+            piece, data = data[: room - 7], data[room - 7 :]
+            kind = (1 if first else 4) if not data else (2 if first else 3)
+            out += struct.pack("<IHB", zlib.crc32(piece, zlib.crc32(bytes([kind]))), len(piece), kind) + piece
+            first = False
+            if not data:
+                break
+    return bytes(out)
+
+
+def write_run(folder: Path, records: Sequence[bytes], run_id: str = "abc123") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"run-{run_id}.wandb").write_bytes(frame(records))
+    return folder
+
+
+# ---------------------------------------------------------------- the fixture written by wandb
+@pytest.mark.parametrize("folder_name", sorted(EXPECTED))
+def test_fixture_runs_agree_with_wandbs_own_reader(folder_name):
+    expected = EXPECTED[folder_name]
+    run, _ = read_folder(FIXTURE / "wandb" / folder_name)
+    assert run.status == expected["status"]
+    assert run.name == (expected["name"] or expected["run_id"])
+    assert run.experiment == expected["project"]
+    assert run.start_time == pytest.approx(expected["start_time"], abs=1e-6)
+    assert dict(run.params) == {k: normalize_value(v) for k, v in expected["params"].items()}
+    assert sorted(run.metrics) == sorted(expected["metrics"])
+    for key, series in expected["metrics"].items():
+        assert run.metrics[key].steps.tolist() == series["steps"]
+        assert run.metrics[key].values.tolist() == series["values"]
+    assert dict(run.summary) == expected["summary"]
+    assert run.provenance["git"] == expected["git"]
+    assert run.provenance["wandb"].get("exit_code") == expected["exit_code"]
+
+
+def test_fixture_holds_each_kind_of_run():
+    statuses = sorted(run["status"] for run in EXPECTED.values())
+    assert statuses == ["failed", "finished", "finished", "running", "running"]
+    assert any(not run["complete"] for run in EXPECTED.values())
+
+
+def test_every_fixture_run_is_found_once_by_the_wandb_adapter():
+    found = [(source.path, adapter.name) for source, adapter in find_sources(CollectRequest(str(FIXTURE)))]
+    assert sorted(os.path.basename(path) for path, _ in found) == sorted(EXPECTED)
+    assert {name for _, name in found} == {"wandb"}
+
+
+def test_wall_times_and_end_time_come_from_timestamps():
+    name = next(n for n, r in EXPECTED.items() if r["status"] == "finished" and n.startswith("offline"))
+    run, _ = read_folder(FIXTURE / "wandb" / name)
+    times = run.metrics["val/acc"].times
+    assert times is not None and all(t >= run.start_time for t in times)
+    assert run.end_time >= times[-1]
+
+
+def test_media_logged_beside_metrics_are_not_metrics():
+    name = next(n for n in EXPECTED if n.endswith("finish01"))
+    run, problems = read_folder(FIXTURE / "wandb" / name)
+    assert not [key for key in (*run.metrics, *run.summary) if key.startswith("weights")]
+    assert problems == ()
+
+
+def test_torn_copy_keeps_points_before_the_cut_and_says_so():
+    name = next(n for n in EXPECTED if n.endswith("-torn"))
+    run, problems = read_folder(FIXTURE / "wandb" / name)
+    assert run.status == "running" and run.end_time is None
+    assert len(run.metrics["val/acc"]) == EXPECTED[name]["metrics"]["val/acc"]["n"]
+    assert [p.message for p in problems if "ends inside" in p.message]
+    assert run.provenance["wandb"]["log_complete"] is False
+
+
+def test_log_cut_anywhere_keeps_a_prefix_of_the_points(tmp_path):
+    name = next(n for n in EXPECTED if n.endswith("finish01"))
+    full = (FIXTURE / "wandb" / name / "run-finish01.wandb").read_bytes()
+    steps = EXPECTED[name]["metrics"]["val/acc"]["steps"]
+    folder = tmp_path / "offline-run-20250101_000000-finish01"
+    folder.mkdir()
+    for cut in range(0, len(full), 97):
+        (folder / "run-finish01.wandb").write_bytes(full[:cut])
+        run, _ = read_folder(folder)
+        kept = run.metrics["val/acc"].steps.tolist() if "val/acc" in run.metrics else []
+        assert kept == steps[: len(kept)]
+        assert run.status == "running"
+
+
+def test_files_folder_fills_in_a_run_without_its_log(tmp_path):
+    name = next(n for n in EXPECTED if n.endswith("online01"))
+    folder = tmp_path / name
+    shutil.copytree(FIXTURE / "wandb" / name, folder)
+    (folder / "run-online01.wandb").unlink()
+    run, problems = read_folder(folder)
+    assert problems == ()
+    assert dict(run.params) == {k: normalize_value(v) for k, v in EXPECTED[name]["params"].items()}
+    assert dict(run.summary) == EXPECTED[name]["summary"]
+    assert run.provenance["git"] == EXPECTED[name]["git"]
+    assert run.metrics == {} and run.status == "unknown"
+
+
+def test_files_folder_fills_in_a_log_cut_before_its_config(tmp_path):
+    name = next(n for n in EXPECTED if n.endswith("online01"))
+    folder = tmp_path / name
+    shutil.copytree(FIXTURE / "wandb" / name, folder)
+    log = folder / "run-online01.wandb"
+    log.write_bytes(log.read_bytes()[:7])
+    run, _ = read_folder(folder)
+    assert run.params["optimizer.lr"] == EXPECTED[name]["params"]["optimizer.lr"]
+    assert run.status == "running"
+    assert run.start_time is not None  # from wandb-metadata.json's startedAt
+
+
+# ---------------------------------------------------------------- logs built here
+def test_exit_record_decides_finished_or_failed_and_its_absence_running(tmp_path):
+    def status(*records: bytes) -> str:
+        folder = write_run(tmp_path / f"run{len(list(tmp_path.iterdir()))}", [run_record(), *records])
+        return read_folder(folder)[0].status
+
+    assert status(exit_record(0)) == "finished"  # proto3 leaves the zero exit code out
+    assert status(exit_record(1)) == "failed"
+    assert status(exit_record(-9)) == "failed"
+    assert status() == "running"
+    assert status(pb(23, b"")) == "interrupted"  # preempting, never exited
+
+
+def test_negative_exit_code_is_decoded():
+    assert as_signed(next(iter_fields(pb(1, -9)))[2], 32) == -9
+
+
+def test_config_updates_and_removals_apply_in_order(tmp_path):
+    config_update = pb(
+        5, pb(1, item("lr", 0.5)) + pb(1, item(["opt", "beta"], 0.9)) + pb(2, item("drop", None))
+    )
+    records = [run_record(config={"lr": 0.1, "drop": 1, "_wandb": {"cli_version": "0.31.0"}}), config_update]
+    run, problems = read_folder(write_run(tmp_path / "r", records))
+    assert dict(run.params) == {"lr": 0.5, "opt.beta": 0.9}
+    assert problems == ()
+
+
+def test_flat_keys_and_objects_of_older_writers_are_joined_with_dots(tmp_path):
+    row = pb(2, pb(1, item("val", {"acc": 0.5, "img": {"_type": "image-file"}})) + pb(1, item("_step", 3)))
+    run, _ = read_folder(write_run(tmp_path / "r", [run_record(), row]))
+    assert list(run.metrics) == ["val.acc"]
+    assert run.metrics["val.acc"].steps.tolist() == [3]
+
+
+def test_non_finite_and_text_values(tmp_path):
+    rows = [
+        pb(2, pb(1, item(["loss"], None, raw="NaN")) + pb(1, item(["_step"], 0))),
+        pb(2, pb(1, item(["loss"], None, raw="Infinity")) + pb(1, item(["_step"], 1))),
+        pb(2, pb(1, item(["loss"], 1.0)) + pb(1, item(["phase"], "warmup")) + pb(1, item(["_step"], 2))),
+    ]
+    run, problems = read_folder(write_run(tmp_path / "r", [run_record(), *rows]))
+    values = run.metrics["loss"].values.tolist()
+    assert math.isnan(values[0]) and values[1:] == [math.inf, 1.0]
+    messages = [p.message for p in problems]
+    assert any("'phase' are not numbers" in m for m in messages)
+    assert any("NaN/Infinity" in m for m in messages)
+
+
+def test_run_record_gives_identity_start_time_and_git(tmp_path):
+    records = [run_record("xyz", name="bright-sun-3", project="paper", start=1_700_000_000, commit="c0ffee")]
+    run, _ = read_folder(write_run(tmp_path / "r", [*records, exit_record(0, runtime=12)], run_id="xyz"))
+    assert run.name == "bright-sun-3" and run.experiment == "paper"
+    assert run.start_time == 1_700_000_000.5
+    assert run.end_time == 1_700_000_012.5
+    assert run.provenance["git"] == {"commit": "c0ffee", "remote": "git@example.org:lab/x.git"}
+
+
+def test_record_split_over_blocks_is_joined(tmp_path):
+    big = "x" * (BLOCK * 2)
+    records = [run_record(config={"blob": big}), history(1, {"loss": 0.5}), exit_record(0)]
+    data = frame(records)
+    assert len(data) > 2 * BLOCK
+    run, problems = read_folder(write_run(tmp_path / "r", records))
+    assert problems == ()
+    assert run.params["blob"] == big and run.metrics["loss"].values.tolist() == [0.5]
+
+
+def test_crc_mismatch_is_reported_and_other_blocks_are_kept(tmp_path):
+    records = [run_record()] + [history(step, {"loss": float(step)}) for step in range(1, 3000)]
+    data = bytearray(frame(records))
+    assert len(data) > 3 * BLOCK
+    data[BLOCK + 100] ^= 0xFF  # inside the second block
+    problems = []
+    scan = scan_log(bytes(data), "run-x.wandb", problems)
+    assert [p.message for p in problems if "CRC-32 mismatch" in p.message]
+    assert scan.complete
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "run-abc123.wandb").write_bytes(bytes(data))
+    run, _ = read_folder(folder)
+    steps = run.metrics["loss"].steps.tolist()
+    assert steps[0] == 1 and steps[-1] == 2999
+    # only the rows with a chunk in the corrupt block are lost
+    smallest = min(len(frame([r])) - 2 * 7 for r in records[1:])
+    assert 2999 - (BLOCK // smallest + 2) <= len(steps) < 2999
+
+
+def test_foreign_and_empty_files_are_problems_not_crashes(tmp_path):
+    for content, words in [(b"", "is empty"), (b"PK\x03\x04" + b"\x00" * 40, "does not start")]:
+        folder = tmp_path / f"r{len(content)}"
+        folder.mkdir()
+        (folder / "run-abc123.wandb").write_bytes(content)
+        run, problems = read_folder(folder)
+        assert run.status == "running" and run.name == "abc123"
+        assert words in problems[0].message
+
+
+def test_garbage_record_is_skipped(tmp_path):
+    records = [run_record(), b"\x0f\xff", history(1, {"loss": 0.5}), exit_record(0)]
+    run, problems = read_folder(write_run(tmp_path / "r", records))
+    assert run.metrics["loss"].values.tolist() == [0.5] and run.status == "finished"
+    assert "not valid protobuf" in problems[0].message
+
+
+def test_legacy_config_yaml_with_desc_is_read(tmp_path):
+    folder = tmp_path / "wandb" / "offline-run-20210216_154407-g9dvvkua"
+    (folder / "files").mkdir(parents=True)
+    (folder / "files" / "config.yaml").write_text(
+        "wandb_version: 1\n\n_wandb:\n  desc: null\n  value:\n    cli_version: 0.10.20\n"
+        "lr:\n  desc: null\n  value: 0.01\nnet:\n  desc: null\n  value:\n    depth: 3\n"
+    )
+    run, _ = read_folder(folder)
+    assert dict(run.params) == {"lr": 0.01, "net.depth": 3}
+
+
+def test_latest_run_link_is_not_read_twice(tmp_path):
+    records = [run_record(), history(1, {"loss": 0.5}), exit_record(0)]
+    write_run(tmp_path / "wandb" / "run-20250101_000000-abc123", records)
+    os.symlink("run-20250101_000000-abc123", tmp_path / "wandb" / "latest-run")
+    found = list(find_sources(CollectRequest(str(tmp_path))))
+    assert [os.path.basename(s.path) for s, _ in found] == ["run-20250101_000000-abc123"]
+
+
+def test_wandb_adapter_claims_before_the_native_one():
+    adapters = available_adapters()
+    assert "wandb" in adapters
+    assert adapters["wandb"].priority < adapters["native"].priority
+
+
+# ---------------------------------------------------------------- through the command line
+def test_collect_then_table_through_the_cli(cli):
+    result = cli("collect", str(FIXTURE))
+    assert result.exit_code == 0, result.output
+    assert f"{len(EXPECTED)} new" in result.output
+    result = cli(
+        "table",
+        "--rows",
+        "model",
+        "--columns",
+        "dataset",
+        "--metric",
+        "val/acc",
+        "--where",
+        "status=finished",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    cells = json.loads(result.output)["cells"]
+    finished = [r for r in EXPECTED.values() if r["status"] == "finished"]
+    lasts = [r["metrics"]["val/acc"]["last"] for r in finished]
+    assert len(cells) == 1 and cells[0]["row"] == {"model": "mlp"}
+    assert cells[0]["stats"]["mean"] == pytest.approx(sum(lasts) / len(lasts))
+    result = cli("runs")
+    assert "failed" in result.output and "running" in result.output
+
+
+def test_later_summary_events_replace_whole_keys_in_log_order(tmp_path):
+    def summary(*items: bytes, removes: Sequence[bytes] = ()) -> bytes:
+        return pb(3, b"".join(pb(1, i) for i in items) + b"".join(pb(2, r) for r in removes))
+
+    records = [
+        run_record(),
+        summary(item("val", {"acc": 1, "f1": 2})),
+        summary(item(["val", "acc"], 3)),
+        summary(item("val", {"acc": 4, "f1": 5, "loss": 9})),
+        summary(item(["val", "acc"], 6), removes=[item(["val", "loss"], None)]),
+        summary(item("best", 0.5), removes=[item("best", None)]),  # removals follow updates
+        summary(item("test", 7)),
+    ]
+    run, _ = read_folder(write_run(tmp_path / "r", records))
+    assert dict(run.summary) == {"val.acc": 6.0, "val.f1": 5.0, "test": 7.0}
+
+
+def test_mixed_tree_gives_each_run_to_its_own_adapter(tmp_path):
+    from conftest import curve, write_native_run
+
+    shutil.copytree(FIXTURE / "wandb", tmp_path / "project" / "wandb")
+    write_native_run(tmp_path / "native" / "run1", {"model": "mlp", "seed": 9}, curve([0.5, 0.6]))
+    found = sorted(
+        (adapter.name, os.path.basename(s.path)) for s, adapter in find_sources(CollectRequest(str(tmp_path)))
+    )
+    assert found == sorted([("native", "run1"), *(("wandb", name) for name in EXPECTED)])

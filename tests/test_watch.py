@@ -1,0 +1,177 @@
+"""`watch` rebuilds once per change, survives bad files, runs --then, and never shows LaTeX half a file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, require_pdflatex
+
+QUICKSTART = ROOT / "examples" / "quickstart"
+
+
+@pytest.fixture
+def project(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns("runs", "*.db*", "results"))
+    subprocess.run(
+        [sys.executable, "train.py", "--seeds", "0", "1", "2"], cwd=project, check=True, capture_output=True
+    )
+    return project
+
+
+class Watcher:
+    """`resultsbook watch` in a subprocess, its output collected line by line."""
+
+    def __init__(self, project: Path, *args: str) -> None:
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "resultsbook", "watch", "--debounce", "100", *args],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, text: str, count: int = 1, timeout: float = 30) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if sum(text in line for line in self.lines) >= count:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"never saw {text!r} {count} time(s); output:\n" + "\n".join(self.lines))
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=20)
+        self.reader.join(timeout=5)
+        self.process.stdout.close()
+        return code
+
+
+def add_seed(project: Path, seed: int) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "train.py",
+            "--seeds",
+            str(seed),
+            "--models",
+            "mlp",
+            "--datasets",
+            "moons",
+            "--out",
+            str(project / "incoming"),
+        ],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    os.rename(project / "incoming" / f"mlp_moons_seed{seed}", project / "runs" / f"mlp_moons_seed{seed}")
+
+
+def test_a_new_run_rewrites_the_table_once_and_runs_then(project):
+    watcher = Watcher(project, "--then", "echo rebuilt >> then.log")
+    try:
+        watcher.wait_for("] start:")
+        table = project / "paper" / "results" / "table1.tex"
+        before = table.read_text()
+        add_seed(project, 3)
+        watcher.wait_for("] runs: 1 new")
+        time.sleep(1.0)  # a second rebuild would show up here
+        assert sum("] runs:" in line for line in watcher.lines) == 1
+        assert sum("paper/results/table1.tex" in line for line in watcher.lines if "] runs:" in line) == 1
+        assert table.read_text() != before
+        assert (project / "then.log").read_text().count("rebuilt") == 2  # the first build and this one
+    finally:
+        assert watcher.stop() == 0
+    assert watcher.lines[-1] == "Stopped."
+
+
+def test_a_bad_or_half_written_run_is_reported_and_watching_goes_on(project):
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("] start:")
+        broken = project / "runs" / "broken"
+        broken.mkdir()
+        (broken / "config.json").write_text("{not json")
+        (broken / "metrics.jsonl").write_text('{"step": 1, "test/acc": 0.5}\n{"step": 2, "te')
+        watcher.wait_for("is not valid JSON")
+        watcher.wait_for("is cut off")
+        (project / "resultsbook.toml").write_text(
+            (project / "resultsbook.toml").read_text() + "\n[tables.x]\n"
+        )
+        watcher.wait_for("Error: resultsbook.toml: [tables.x] needs metric")
+        add_seed(project, 4)
+        watcher.wait_for("1 new")
+    finally:
+        assert watcher.stop() == 0
+
+
+def test_latexmk_beside_watch_never_reads_half_a_table(project):
+    require_pdflatex()
+    if shutil.which("latexmk") is None:
+        pytest.skip("latexmk is not installed: apt-get install latexmk")
+    watcher = Watcher(project)
+    watcher.wait_for("] start:")
+    paper = project / "paper"
+    latexmk = subprocess.Popen(
+        ["latexmk", "-pdf", "-pvc", "-view=none", "-interaction=nonstopmode", "main.tex"],
+        cwd=paper,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 60
+        while not (paper / "main.pdf").exists() and time.time() < deadline:
+            time.sleep(0.2)
+        first = (paper / "main.pdf").stat().st_mtime
+        add_seed(project, 3)
+        watcher.wait_for("] runs: 1 new")
+        while (paper / "main.pdf").stat().st_mtime == first and time.time() < deadline:
+            time.sleep(0.2)
+        assert (paper / "main.pdf").stat().st_mtime > first, "the PDF was not rebuilt after the table changed"
+        time.sleep(1)
+        log = (paper / "main.log").read_text(errors="replace")
+        assert not [line for line in log.splitlines() if line.startswith("!")]
+        assert "n = 3--4 seeds" in (paper / "results" / "table1.tex").read_text()
+    finally:
+        latexmk.send_signal(signal.SIGTERM)
+        latexmk.wait(timeout=20)
+        assert watcher.stop() == 0
+
+
+def test_atomic_writes_never_expose_a_partial_file(tmp_path):
+    from resultsbook.atomic import write_atomic
+
+    path = tmp_path / "table.tex"
+    contents = [f"{i}\n" * 20000 + "\\end{tabular}\n" for i in range(30)]
+    write_atomic(str(path), contents[0].encode())
+    stop = threading.Event()
+    seen: list[bool] = []
+
+    def read_continuously() -> None:
+        while not stop.is_set():
+            seen.append(path.read_text().endswith("\\end{tabular}\n"))
+
+    reader = threading.Thread(target=read_continuously)
+    reader.start()
+    for text in contents:
+        write_atomic(str(path), text.encode())
+    stop.set()
+    reader.join()
+    assert seen and all(seen)
+    assert not [p for p in os.listdir(tmp_path) if p != "table.tex"]
