@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from resultsbook.protowire import as_double, as_float, as_signed, read_varint
+from resultsbook.protowire import iter_fields as iter_wire_fields
+
 _DOUBLE = struct.Struct("<d")
 _FLOAT = struct.Struct("<f")
 _FIXED64 = 1
@@ -50,55 +53,9 @@ _TYPED_FIELDS = {
 _SIGNED_FIELDS = {7, 10}
 
 
-class WireError(ValueError):
-    """The bytes are not a well-formed protobuf message."""
-
-
-def read_varint(buffer: bytes, position: int) -> tuple[int, int]:
-    """Return (value, next position) of the varint at `position`."""
-    result = 0
-    shift = 0
-    while True:
-        if position >= len(buffer) or shift > 63:
-            raise WireError("varint runs past the end of the message")
-        byte = buffer[position]
-        position += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result, position
-        shift += 7
-
-
 def iter_fields(buffer: bytes) -> Iterator[tuple[int, int, Any]]:
-    """Yield (field number, wire type, value) of a message: int for varints, bytes otherwise."""
-    position = 0
-    size = len(buffer)
-    while position < size:
-        key, position = read_varint(buffer, position)
-        field, wire = key >> 3, key & 7
-        value: Any
-        if wire == _VARINT:
-            value, position = read_varint(buffer, position)
-        elif wire == _LENGTH:
-            length, position = read_varint(buffer, position)
-            value = buffer[position : position + length]
-            position += length
-        elif wire == _FIXED64:
-            value = buffer[position : position + 8]
-            position += 8
-        elif wire == _FIXED32:
-            value = buffer[position : position + 4]
-            position += 4
-        else:
-            raise WireError(f"unsupported wire type {wire} (field {field})")
-        if position > size:
-            raise WireError(f"field {field} runs past the end of the message")
-        yield field, wire, value
-
-
-def signed64(value: int) -> int:
-    """Return the signed value of a varint that holds a two's complement int64."""
-    return value - (1 << 64) if value >= 1 << 63 else value
+    """Yield a message's (field, wire type, value); each caller knows its fields' wire types."""
+    return iter_wire_fields(buffer)
 
 
 _EVENT_WALL_TIME = 0x09  # field 1, fixed64
@@ -245,9 +202,9 @@ def parse_event(buffer: bytes) -> Event:
     event = Event(0.0, 0)
     for field, wire, value in iter_fields(buffer):
         if field == 1 and wire == _FIXED64:
-            event.wall_time = _DOUBLE.unpack(value)[0]
+            event.wall_time = as_double(value)
         elif field == 2 and wire == _VARINT:
-            event.step = signed64(value)
+            event.step = as_signed(value)
         elif field == 5 and wire == _LENGTH:
             event.summary = value
         elif field == 7 and wire == _LENGTH:
@@ -279,7 +236,7 @@ def parse_summary(buffer: bytes) -> list[SummaryValue]:
             if sub == 1 and sub_wire == _LENGTH:
                 value.tag = item.decode("utf-8", errors="replace")
             elif sub == 2 and sub_wire == _FIXED32:
-                value.simple_value = _FLOAT.unpack(item)[0]
+                value.simple_value = as_float(item)
             elif sub == 8 and sub_wire == _LENGTH:
                 value.tensor = item
             elif sub == 9 and sub_wire == _LENGTH:
@@ -339,14 +296,14 @@ def _typed_elements(field: int, wire: int, value: Any) -> list[float]:
         position = 0
         while position < len(value):
             item, position = read_varint(value, position)
-            items.append(signed64(item) if field in _SIGNED_FIELDS else item)
+            items.append(as_signed(item) if field in _SIGNED_FIELDS else item)
         return items
     if wire == _FIXED32 and element_wire == _FIXED32:
-        return [_FLOAT.unpack(value)[0]]
+        return [as_float(value)]
     if wire == _FIXED64 and element_wire == _FIXED64:
-        return [_DOUBLE.unpack(value)[0]]
+        return [as_double(value)]
     if wire == _VARINT and element_wire == _VARINT:
-        return [signed64(value) if field in _SIGNED_FIELDS else value]
+        return [as_signed(value) if field in _SIGNED_FIELDS else value]
     return []
 
 
@@ -357,7 +314,7 @@ def _element_count(shape: bytes) -> int:
         if field == 2 and wire == _LENGTH:
             for sub, sub_wire, size in iter_fields(value):
                 if sub == 1 and sub_wire == _VARINT:
-                    count *= signed64(size)
+                    count *= as_signed(size)
         elif field == 3 and wire == _VARINT and value:
             return -1  # unknown rank
     return count
@@ -404,7 +361,7 @@ def parse_hparams_content(buffer: bytes) -> HParamsData:
                 if sub == 1 and sub_wire == _VARINT:
                     data.end_status = item
                 elif sub == 2 and sub_wire == _FIXED64:
-                    data.end_time = _DOUBLE.unpack(item)[0] or None
+                    data.end_time = as_double(item) or None
     return data
 
 
@@ -424,7 +381,7 @@ def parse_struct_value(buffer: bytes) -> Any:
     result: Any = None
     for field, wire, item in iter_fields(buffer):
         if field == 2 and wire == _FIXED64:
-            result = _DOUBLE.unpack(item)[0]
+            result = as_double(item)
         elif field == 3 and wire == _LENGTH:
             result = item.decode("utf-8", errors="replace")
         elif field == 4 and wire == _VARINT:

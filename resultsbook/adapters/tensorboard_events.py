@@ -20,7 +20,6 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.tb_proto import (
     SimpleScalars,
-    WireError,
     parse_event,
     parse_hparams_content,
     parse_simple_scalar,
@@ -31,6 +30,7 @@ from resultsbook.adapters.tb_proto import (
 from resultsbook.adapters.tfrecord import frame_records
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
+from resultsbook.protowire import WireError
 from resultsbook.series import SeriesBuilder
 from resultsbook.textio import read_file_bytes
 from resultsbook.yamlio import read_yaml_file
