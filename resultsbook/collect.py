@@ -190,6 +190,8 @@ def _claim(
 ) -> tuple[list[tuple[Source, Adapter]], bool] | None:
     """Return the sources the first claiming adapter finds in a folder, and whether to go deeper."""
     for adapter in adapters:
+        if not (forced or adapter.claims_by_itself):
+            continue
         claim = adapter.claim(folder, forced)
         if claim is not None:
             return [(_with_params(s, request.params), adapter) for s in claim.sources], claim.descend

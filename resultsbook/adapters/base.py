@@ -45,6 +45,8 @@ class Adapter:
     summary: ClassVar[str] = ""
     # lower claims a folder first: tracker formats before the generic ones
     priority: ClassVar[int] = 50
+    # False for generic formats (any CSV could be anything): they claim only when named
+    claims_by_itself: ClassVar[bool] = True
     # option name -> one-line help; anything else passed to the adapter is an error
     options: ClassVar[Mapping[str, str]] = {}
 

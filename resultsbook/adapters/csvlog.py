@@ -24,6 +24,7 @@ class CsvAdapter(Adapter):
     name = "csv"
     summary = "CSV/TSV log, one row per step (found by --pattern or --adapter csv)"
     priority = 90
+    claims_by_itself = False
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",

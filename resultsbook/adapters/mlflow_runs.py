@@ -22,7 +22,7 @@ from resultsbook.series import SeriesBuilder
 from resultsbook.status import normalize_status
 
 META_FILE = "meta.yaml"
-DATABASE_FILES = ("mlflow.db",)
+DATABASE_FILES = frozenset({"mlflow.db"})
 RUN_FOLDERS = ("metrics", "params", "tags")
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
 _EXPERIMENT_ID = re.compile(r"\d+")
@@ -69,13 +69,16 @@ class MlflowAdapter(Adapter):
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a file-store run folder, an experiment folder, or a folder holding mlflow.db."""
-        name = os.path.basename(folder.path.rstrip(os.sep))
-        if META_FILE in folder.files:
+        if META_FILE in folder.files:  # every folder of the walk comes here: set lookups first
+            name = os.path.basename(folder.path.rstrip(os.sep))
             if _RUN_ID.fullmatch(name) and any(d in folder.dirs for d in RUN_FOLDERS):
                 return Claim((self._run_folder_source(folder.path),))
             if _EXPERIMENT_ID.fullmatch(name) and any(_RUN_ID.fullmatch(d) for d in folder.dirs):
                 return Claim((), descend=True)  # an experiment: its run folders are claimed one by one
-        databases = [n for n in folder.files if n in DATABASE_FILES or (forced and _is_database_name(n))]
+        if forced:
+            databases = [n for n in folder.files if n in DATABASE_FILES or _is_database_name(n)]
+        else:
+            databases = list(folder.files & DATABASE_FILES)
         if databases:
             sources = tuple(self._database_source(folder, n) for n in sorted(databases))
             return Claim(sources, descend=True)

@@ -25,6 +25,7 @@ class RecordsAdapter(Adapter):
     name = "records"
     summary = "JSON / JSON Lines / CSV file with one record per run (or per run and step)"
     priority = 85
+    claims_by_itself = False
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",

@@ -22,6 +22,7 @@ class WideAdapter(Adapter):
     name = "wide"
     summary = "CSV with one column per seed (e.g. rew:seed_0_...), one run per seed"
     priority = 80
+    claims_by_itself = False
     options = {
         "step": "the column holding the step (default: the first column)",
         "seed_regex": "regex finding the seed in a column name (default: seed_<n>)",
