@@ -143,6 +143,13 @@ def find_sources(request: CollectRequest, start: str | None = None) -> Iterable[
                     os.path.join(folder.path, name), f"{prefix}{name}", pattern, adapters, request, forced
                 )
         return
+    yield from _walk_claims(start or root, adapters, request, forced)
+
+
+def _walk_claims(
+    start: str, adapters: list[Adapter], request: CollectRequest, forced: bool
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources the adapters claim walking down from `start`; each claim says whether to go on."""
     claimed: list[tuple[Source, Adapter]] = []
 
     def descend(folder: Folder) -> bool:
@@ -153,36 +160,65 @@ def find_sources(request: CollectRequest, start: str | None = None) -> Iterable[
         claimed.extend(sources)
         return deeper
 
-    for _ in walk_folders(start or root, descend):
+    for _ in walk_folders(start, descend):
         yield from claimed
         claimed.clear()
 
 
+# what one folder's claim found: its sources and whether the walk goes deeper (None: unclaimed)
+_Claimed = tuple[list[tuple[Source, Adapter]], bool] | None
+
+
 def find_sources_near(request: CollectRequest, paths: Sequence[str]) -> Iterable[tuple[Source, Adapter]]:
-    """Yield the sources that changed files belong to: a new folder is walked, a changed file's run
-    is found by claiming its folder and then each parent up to the root (what `watch` needs)."""
+    """Yield the sources that changed files belong to (what `watch` needs): a changed file's run is
+    found by claiming the folders from the root down to it, a new folder is walked."""
     adapters = make_adapters(request)
     forced = request.adapter is not None
     pattern = compile_pattern(request.pattern) if request.pattern else None
     root = os.path.abspath(request.path)
+    claims: dict[str, _Claimed] = {}  # changed paths share parent folders: claim each folder once
     for path in (os.path.abspath(p) for p in paths):
+        if pattern is None:
+            yield from _sources_around(path, root, adapters, request, forced, claims)
+            continue
         if os.path.isdir(path):
             yield from find_sources(request, start=path)
         for candidate in _self_and_parents(path, root):
-            if pattern is not None:
-                relative = _relative(candidate, root).rstrip("/")
-                if os.path.isfile(candidate):
-                    found = list(_match_file(candidate, relative, pattern, adapters, request, forced))
-                else:
-                    found = list(_match_folder(candidate, relative, pattern, adapters, request, forced))
-                if found:
-                    yield from found
-                    break
-            elif os.path.isdir(candidate):
-                claim = _claim(_folder(candidate), adapters, request, forced)
-                if claim is not None:
-                    yield from claim[0]
-                    break
+            relative = _relative(candidate, root).rstrip("/")
+            if os.path.isfile(candidate):
+                found = list(_match_file(candidate, relative, pattern, adapters, request, forced))
+            else:
+                found = list(_match_folder(candidate, relative, pattern, adapters, request, forced))
+            if found:
+                yield from found
+                break
+
+
+def _sources_around(
+    path: str,
+    root: str,
+    adapters: list[Adapter],
+    request: CollectRequest,
+    forced: bool,
+    claims: dict[str, _Claimed],
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources a changed path belongs to, claiming its folders from the root down as the
+    full walk does: an outer claim wins (a Hydra job over the Lightning or native run inside it, a
+    TensorBoard run over its hparams sub-folder); a folder not inside a run is walked for runs."""
+    folders = [c for c in reversed(_self_and_parents(path, root)) if os.path.isdir(c)]
+    for folder in folders:
+        if folder not in claims:
+            claims[folder] = _claim(_folder(folder), adapters, request, forced)
+        found = claims[folder]
+        if found is None:
+            continue
+        sources, deeper = found
+        if not deeper:  # the walk stops here: the path is part of what this claim reads
+            yield from sources
+            return
+        yield from ((s, a) for s, a in sources if _under(path, s.path) or path in s.files)
+    if os.path.isdir(path):
+        yield from _walk_claims(path, adapters, request, forced)
 
 
 def _claim(
