@@ -148,3 +148,9 @@ def test_expected_seeds_by_name(make_run, store, tmp_path):
         make_run(f"r{seed}", {"model": "a", "seed": seed}, curve([1.0]))
     marks = table(store, tmp_path, replicate_values=(0, 1, 2, 3)).cell(("a",), ()).marks
     assert [m.text for m in marks] == ["n = 2 of 4 (missing seed 1, seed 3)"]
+
+
+def test_a_param_only_some_runs_record_is_not_a_mix(make_run, store, tmp_path):
+    make_run("r0", {"model": "a", "seed": 0, "lr": 0.1, "warmup": 10}, curve([1.0]))
+    make_run("r1", {"model": "a", "seed": 1, "lr": 0.1}, curve([2.0]))
+    assert table(store, tmp_path).cell(("a",), ()).marks == ()

@@ -172,7 +172,7 @@ def _run_marks(
     """Marks that depend on one cell alone: mixed configs, code or data, unfinished runs, duplicate
     seeds, no value."""
     marks: list[Mark] = []
-    differing = differing_params(members, exempt=(*query.replicate, *query.run_specific))
+    differing = differing_params(members, exempt=(*query.replicate, *query.run_specific), count_absent=False)
     if differing:
         described = "; ".join(
             f"{key} ({', '.join(format_value(v) for v in values)})" for key, values in differing.items()
@@ -222,14 +222,21 @@ def _mark_cells(
     return marked
 
 
-def differing_params(runs: Sequence[StoredRun], exempt: Iterable[str]) -> dict[str, list[Any]]:
-    """Return the params (outside `exempt`) whose values differ among runs, with their values."""
+def differing_params(
+    runs: Sequence[StoredRun], exempt: Iterable[str], count_absent: bool = True
+) -> dict[str, list[Any]]:
+    """Return the params (outside `exempt`) whose values differ among runs, with their values.
+
+    With `count_absent` false, a param only some runs record (another tracker, another logger)
+    differs only where two runs record different values."""
     skip = set(exempt)
     keys = sorted({key for run in runs for key in run.params} - skip)
     differing: dict[str, list[Any]] = {}
     for key in keys:
         values: dict[Any, Any] = {}
         for run in runs:
+            if not count_absent and key not in run.params:
+                continue
             value = run.params.get(key)
             values.setdefault(value_identity(value), value)
         if len(values) > 1:
