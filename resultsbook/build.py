@@ -61,6 +61,24 @@ class EntryResult:
     table: ResultTable | None = None
 
 
+@dataclass
+class BuildMemo:
+    """What `watch` keeps between rebuilds so that one changed run costs little in a large store:
+    each table's selection digest, the runs as last loaded, and cells whose runs did not change."""
+
+    selections: dict[str, str] = field(default_factory=dict)
+    runs: list[StoredRun] | None = None
+    cells: dict[Any, Any] = field(default_factory=dict)
+
+    def refresh_runs(self, store: Store, changed_sources: Sequence[str]) -> None:
+        """Reload only the runs of the sources a collect read (or found gone)."""
+        if self.runs is None or not changed_sources:
+            return
+        changed = set(changed_sources)
+        kept = [run for run in self.runs if run.source not in changed]
+        self.runs = sorted([*kept, *store.runs(sources=sorted(changed))], key=lambda run: run.id)
+
+
 @dataclass(frozen=True)
 class BuildReport:
     """What a build did: files written and left as they were, and the findings to show the user."""
@@ -77,9 +95,7 @@ class BuildReport:
         return tuple(finding.line() for finding in self.findings)
 
 
-def build(
-    spec: Spec, store: Store, only: Sequence[str] = (), memo: dict[str, str] | None = None
-) -> BuildReport:
+def build(spec: Spec, store: Store, only: Sequence[str] = (), memo: BuildMemo | None = None) -> BuildReport:
     """Render and write every output (or those of the named tables and figures), then the lock.
 
     `memo` (kept by `watch` between rounds) remembers each table's selection digest: a table whose
@@ -127,13 +143,16 @@ def compute_outputs(
     spec: Spec,
     store: Store,
     only: Sequence[str] = (),
-    memo: dict[str, str] | None = None,
+    memo: BuildMemo | None = None,
     lock: Mapping[str, LockEntry] | None = None,
 ) -> tuple[list[EntryResult], list[str], dict[str, ResultTable]]:
     """Compute every entry in memory: (results, entries skipped as unchanged, aggregated tables).
 
     The numbers file and Markdown sections quote every table, so they come with full builds only."""
-    runs = store.runs()
+    if memo is not None and memo.runs is None:
+        memo.runs = store.runs()
+    runs = memo.runs if memo is not None and memo.runs is not None else store.runs()
+    cells = memo.cells if memo is not None else None
     reader = MetricReader(store, spec.derived)  # shared: tables reading the same metric load it once
     results: list[EntryResult] = []
     skipped: list[str] = []
@@ -143,11 +162,12 @@ def compute_outputs(
             continue
         if memo is not None:
             selection = selection_digest(spec, table_spec, runs)
-            if memo.get(name) == selection and _files_as_locked(spec, (lock or {}).get(f"tables.{name}")):
+            locked = (lock or {}).get(f"tables.{name}")
+            if memo.selections.get(name) == selection and _files_as_locked(spec, locked):
                 skipped.append(f"tables.{name}")
                 continue
-            memo[name] = selection
-        result = compute_entry(spec, table_spec, store, runs, reader)
+            memo.selections[name] = selection
+        result = compute_entry(spec, table_spec, store, runs, reader, cells)
         assert result.table is not None
         tables[name] = result.table
         results.append(result)
@@ -172,9 +192,10 @@ def compute_entry(
     store: Store,
     runs: Sequence[StoredRun],
     reader: MetricReader | None = None,
+    cells: dict[Any, Any] | None = None,
 ) -> EntryResult:
     """Aggregate and render one table in memory: what build would write, and what it would lock."""
-    table = aggregate(store, table_spec.query, runs, reader)
+    table = aggregate(store, table_spec.query, runs, reader, cells)
     layout = layout_table(table, table_spec.format, spec.labels)
     return EntryResult(
         name=f"tables.{table_spec.name}",

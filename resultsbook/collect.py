@@ -114,6 +114,7 @@ def collect(
         missing=totals["missing"],
         sources_read=len(plan),
         sources_skipped=len(unchanged_sources),
+        changed_sources=tuple(sorted({store.relative(s.path) for s, _, _ in plan} | set(gone))),
         problems=tuple(problems),
     )
 

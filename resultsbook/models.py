@@ -84,6 +84,7 @@ class CollectReport:
     sources_read: int = 0
     sources_skipped: int = 0
     problems: tuple[Problem, ...] = ()
+    changed_sources: tuple[str, ...] = ()  # stored paths of the sources read or found gone
 
     def summary_line(self) -> str:
         """Return the one-line summary printed after a collect."""

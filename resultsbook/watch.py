@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.build import BuildReport, build
+from resultsbook.build import BuildMemo, BuildReport, build
 from resultsbook.collect import collect
 from resultsbook.config import Spec, load_spec
 from resultsbook.errors import ResultsbookError
@@ -65,7 +65,7 @@ def watch_project(
     spec = load_spec(spec_path)
     store = Store.open(db_path or spec.db)
     try:
-        memo: dict[str, str] = {}  # table -> selection digest at its last build
+        memo = BuildMemo()
         pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
         while True:
             reloaded = False
@@ -128,7 +128,7 @@ def reload_spec(spec: Spec) -> tuple[Spec, WatchUpdate | None]:
 
 
 def rebuild(
-    spec: Spec, store: Store, reason: str, paths: Iterable[str] | None, then: str | None, memo: dict[str, str]
+    spec: Spec, store: Store, reason: str, paths: Iterable[str] | None, then: str | None, memo: BuildMemo
 ) -> WatchUpdate:
     """Collect (only `paths` when given) and build the outputs whose inputs changed; never raise."""
     started = time.time()
@@ -140,6 +140,10 @@ def rebuild(
             return WatchUpdate(
                 started, reason, collected, seconds=time.time() - started, paths=tuple(changed or ())
             )
+        if changed is None:
+            memo.runs = None  # a full collect: load every run again
+        elif collected is not None:
+            memo.refresh_runs(store, collected.changed_sources)
         built = build(spec, store, memo=memo)
     except ResultsbookError as error:
         return WatchUpdate(started, reason, error=str(error), seconds=time.time() - started)

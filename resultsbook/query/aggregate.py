@@ -34,8 +34,12 @@ def aggregate(
     query: TableQuery,
     runs: Sequence[StoredRun] | None = None,
     reader: MetricReader | None = None,
+    cache: dict[Any, Any] | None = None,
 ) -> ResultTable:
-    """Compute a table: one cell per (row, column) with statistics over its replicates."""
+    """Compute a table: one cell per (row, column) with statistics over its replicates.
+
+    `cache` (kept by `watch` between rebuilds) holds cells by their runs' ids, contents and values:
+    a cell none of whose runs changed is reused instead of recomputed."""
     check_statistics(query.stats)
     if not query.metrics:
         raise QueryError("a table needs at least one metric")
@@ -61,7 +65,18 @@ def aggregate(
         else:
             per_run = reader.values(metric, [run for members in grouped.values() for run in members])
             for (row, column), members in grouped.items():
-                cells[(row, column)] = _make_cell(row, column, metric, members, per_run, query)
+                if cache is None:
+                    cells[(row, column)] = _make_cell(row, column, metric, members, per_run, query)
+                    continue
+                key = (repr(query), metric.name, row, column)
+                fingerprint = tuple((run.id, run.digest, per_run.get(run.id)) for run in members)
+                cached = cache.get(key)
+                if cached is None or cached[0] != fingerprint:
+                    cached = cache[key] = (
+                        fingerprint,
+                        _make_cell(row, column, metric, members, per_run, query),
+                    )
+                cells[(row, column)] = cached[1]
     most = max((len(c.runs) for c in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     cells = _mark_cells(cells, query, expected)

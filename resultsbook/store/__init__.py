@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -102,22 +102,30 @@ class Store:
         )
         return dict(rows.fetchall())
 
-    def runs(self, include_missing: bool = False) -> list[StoredRun]:
-        """Return every run with its params, ordered by source path and name."""
-        where = "" if include_missing else "WHERE runs.present = 1"
+    def runs(self, include_missing: bool = False, sources: Sequence[str] | None = None) -> list[StoredRun]:
+        """Return every run (or those of some stored source paths) with its params, ordered by
+        source path and name."""
+        conditions = [] if include_missing else ["runs.present = 1"]
+        args: list[Any] = []
+        if sources is not None:
+            conditions.append(f"sources.path IN ({','.join('?' * len(sources))})")
+            args += list(sources)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = self.db.execute(
             f"SELECT {_RUN_COLUMNS} FROM runs JOIN sources ON sources.id = runs.source_id "
-            f"{where} ORDER BY sources.path, runs.run_key"
+            f"{where} ORDER BY sources.path, runs.run_key",
+            args,
         ).fetchall()
-        params = self._params()
+        params = self._params(None if sources is None else [row[0] for row in rows])
         return [_stored_run(row, params.get(row[0], {})) for row in rows]
 
-    def _params(self) -> dict[int, dict[str, Any]]:
-        """Return every run's typed params by internal run id."""
+    def _params(self, runs: Sequence[int] | None = None) -> dict[int, dict[str, Any]]:
+        """Return the typed params of every run (or of some) by internal run id."""
+        sql = "SELECT run, key, value, type FROM params"
+        if runs is not None:
+            sql += f" WHERE run IN ({','.join(str(int(run)) for run in runs) or 'NULL'})"
         found: dict[int, dict[str, Any]] = {}
-        for run, key, value, kind in self.db.execute(
-            "SELECT run, key, value, type FROM params ORDER BY run, key"
-        ):
+        for run, key, value, kind in self.db.execute(sql + " ORDER BY run, key"):
             found.setdefault(run, {})[key] = _typed(value, kind)
         return found
 
