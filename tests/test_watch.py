@@ -175,3 +175,33 @@ def test_atomic_writes_never_expose_a_partial_file(tmp_path):
     reader.join()
     assert seen and all(seen)
     assert not [p for p in os.listdir(tmp_path) if p != "table.tex"]
+
+
+def test_a_rebuild_that_reuses_runs_and_cells_writes_what_a_fresh_build_writes(project):
+    """What watch keeps between rounds (runs, unchanged cells) never changes a number."""
+    from resultsbook.build import BuildMemo, build
+    from resultsbook.collect import collect
+    from resultsbook.config import load_spec
+    from resultsbook.store import Store
+
+    spec = load_spec(str(project / "resultsbook.toml"))
+    memo = BuildMemo()
+    with Store.open(spec.db) as store:
+        collect(store, spec.sources)
+        build(spec, store, memo=memo)
+        add_seed(project, 3)
+        changed = [str(project / "runs" / "mlp_moons_seed3")]
+        report = collect(store, spec.sources, changed=changed)
+        assert report.new == 1 and report.changed_sources == ("runs/mlp_moons_seed3",)
+        memo.refresh_runs(store, report.changed_sources)
+        reused = build(spec, store, memo=memo)
+        assert any(path.endswith("table1.tex") for path in reused.written)
+        written = {path: Path(path).read_bytes() for path in (*reused.written, *reused.unchanged)}
+    fresh_db = project / "fresh.db"
+    with Store.open(str(fresh_db)) as store:
+        collect(store, spec.sources)
+        from dataclasses import replace
+
+        fresh = build(replace(spec, db=str(fresh_db)), store)
+    assert fresh.written == ()  # every file already holds what a fresh build computes
+    assert {path: Path(path).read_bytes() for path in fresh.unchanged} == written
