@@ -140,3 +140,19 @@ def test_the_committed_quickstart_outputs_are_current(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.endswith("OK: 9 current\n")
+
+
+def test_check_names_the_numbers_of_the_text_that_changed(paper):
+    run_cli("build")
+    metrics = paper / "runs" / "mlp_circles_seed0" / "metrics.jsonl"
+    lines = [json.loads(line) for line in metrics.read_text().splitlines()]
+    for line in lines:
+        if "test/acc" in line:
+            line["test/acc"] = 1.0  # whichever step validation picks, this run now scores 100
+    metrics.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = run_cli("check", "--collect")
+    assert result.exit_code == 1
+    assert "paper/results/numbers.tex: stale (results changed)" in result.output
+    [change] = [line for line in result.output.splitlines() if line.startswith("  \\gainCircles: ")]
+    old, new = change.removeprefix("  \\gainCircles: ").split(" → ")
+    assert float(new) > float(old)
