@@ -102,7 +102,7 @@ def read_and_parse(folder: Path) -> tuple[float, int]:
 CHILD = textwrap.dedent(
     """
     import json, resource, sys, time
-    from resultsbook.collect import collect
+    from resultsbook.sources.collect import collect
     from resultsbook.build import build
     from resultsbook.config import load_spec
     from resultsbook.store import Store

@@ -63,7 +63,7 @@ CHILD = textwrap.dedent(
     """
     import json, resource, sys, time
     start = time.perf_counter()
-    from resultsbook.collect import CollectRequest, collect, find_sources, read_source
+    from resultsbook.sources.collect import CollectRequest, collect, find_sources, read_source
     from resultsbook.store import Store
     import_s = time.perf_counter() - start
     mode, path = sys.argv[1], sys.argv[2]

@@ -81,7 +81,7 @@ def read_bytes(out: Path) -> float:
 
 def read_with_adapter(out: Path) -> tuple[float, int, int]:
     """Time finding and reading every run with the wandb adapter (no store); return (s, runs, points)."""
-    from resultsbook.collect import CollectRequest, find_sources, read_source
+    from resultsbook.sources.collect import CollectRequest, find_sources, read_source
 
     start = time.perf_counter()
     runs = points = 0
@@ -94,7 +94,7 @@ def read_with_adapter(out: Path) -> tuple[float, int, int]:
 
 def collect_into_store(out: Path) -> float:
     """Time a cold `collect` of the corpus into a new store."""
-    from resultsbook.collect import CollectRequest, collect
+    from resultsbook.sources.collect import CollectRequest, collect
     from resultsbook.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from resultsbook.collect import CollectRequest
 from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.lock import default_lock_path
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
@@ -22,6 +21,7 @@ from resultsbook.query.stats import CENTERS, SPREADS, STATISTICS
 from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.latex import LatexOptions
 from resultsbook.render.layout import Labels, TableFormat
+from resultsbook.sources.collect import CollectRequest
 from resultsbook.store import DEFAULT_DB_NAME
 
 if TYPE_CHECKING:

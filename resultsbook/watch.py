@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.build import BuildMemo, BuildReport, build
-from resultsbook.collect import collect
 from resultsbook.config import Spec, load_spec
 from resultsbook.errors import ResultsbookError
 from resultsbook.models import CollectReport
+from resultsbook.sources.collect import collect
 from resultsbook.store import Store
 
 DEFAULT_DEBOUNCE_MS = 200

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from conftest import write_native_run
 
-from resultsbook.collect import CollectRequest, collect
 from resultsbook.config import Spec, load_spec
+from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
 
 METHODS = ("base", "ours", "big")

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from resultsbook.adapters import _BUILTIN, available_adapters
-from resultsbook.collect import CollectRequest, collect
+from resultsbook.sources.collect import CollectRequest, collect
 
 PLUGIN = '''
 """A third-party adapter: one run per *.score file holding one number."""
 
 from resultsbook.adapters import Adapter, Claim
 from resultsbook.models import Problem, ReadResult, RunRecord
-from resultsbook.textio import read_text, to_float
+from resultsbook.sources.textio import read_text, to_float
 
 
 class ScoreAdapter(Adapter):

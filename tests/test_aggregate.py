@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import curve
 
-from resultsbook.collect import CollectRequest, collect
 from resultsbook.errors import QueryError
 from resultsbook.query import MetricSpec, TableQuery, aggregate
 from resultsbook.query.select import parse_filter
+from resultsbook.sources.collect import CollectRequest, collect
 
 
 def table(store, tmp_path, metric="acc", **kwargs):

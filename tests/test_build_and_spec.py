@@ -10,9 +10,9 @@ import pytest
 from conftest import compile_latex, curve
 
 from resultsbook.build import build
-from resultsbook.collect import collect
 from resultsbook.config import load_spec
 from resultsbook.errors import SpecError
+from resultsbook.sources.collect import collect
 
 SPEC = """
 [[sources]]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import curve, write_native_run
 
-from resultsbook.collect import CollectRequest, collect
-from resultsbook.pathpattern import compile_pattern
+from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.sources.pathpattern import compile_pattern
 from resultsbook.store import Store
 
 
@@ -142,7 +142,7 @@ def test_kill_9_half_way_then_collect_equals_one_clean_collect(tmp_path):
                 time.sleep(60)
             return original(self, *args, **kwargs)
         writer.StoreWriter.write_source = slow
-        from resultsbook.collect import CollectRequest, collect
+        from resultsbook.sources.collect import CollectRequest, collect
         from resultsbook.store import Store
         collect(Store.open({str(tmp_path / "killed.db")!r}), [CollectRequest({str(tmp_path / "runs")!r})])
         """
@@ -244,7 +244,7 @@ def test_changed_paths_with_a_pattern(tmp_path, store):
 
 
 def test_reading_in_worker_processes_stores_exactly_what_one_process_stores(tmp_path, monkeypatch):
-    from resultsbook import parallel
+    from resultsbook.sources import parallel
 
     make_runs(tmp_path / "runs", parallel.MIN_ITEMS + 20)
     with Store.open(str(tmp_path / "parallel.db")) as store:
@@ -257,7 +257,7 @@ def test_reading_in_worker_processes_stores_exactly_what_one_process_stores(tmp_
 
 
 def test_map_in_order_keeps_the_order_of_items():
-    from resultsbook.parallel import MIN_ITEMS, map_in_order
+    from resultsbook.sources.parallel import MIN_ITEMS, map_in_order
 
     items = list(range(MIN_ITEMS * 2))
     assert list(map_in_order(abs_negated, items)) == [-i for i in items]

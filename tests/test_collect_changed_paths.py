@@ -7,7 +7,7 @@ import shutil
 
 from trackers import FIXTURES
 
-from resultsbook.collect import CollectRequest, collect
+from resultsbook.sources.collect import CollectRequest, collect
 
 
 def test_a_changed_file_of_a_run_inside_a_hydra_job_updates_the_job_and_adds_no_run(tmp_path, store):

@@ -10,7 +10,6 @@ import pytest
 from conftest import write_native_run
 from figure_project import DATASETS, SEEDS, STEPS, accuracy, write_runs
 
-from resultsbook.collect import CollectRequest, collect
 from resultsbook.errors import QueryError
 from resultsbook.query.curves import (
     CurveQuery,
@@ -22,6 +21,7 @@ from resultsbook.query.curves import (
 )
 from resultsbook.query.select import parse_filter
 from resultsbook.query.stats import describe
+from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
 
 

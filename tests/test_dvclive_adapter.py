@@ -9,7 +9,7 @@ import pytest
 from trackers import copy_fixture, expected, read_tree
 
 from resultsbook.params import flatten_params
-from resultsbook.textio import to_float
+from resultsbook.sources.textio import to_float
 
 
 @pytest.fixture

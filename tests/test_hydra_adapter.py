@@ -9,8 +9,8 @@ from conftest import write_native_run
 from trackers import copy_fixture, expected, last_values, read_tree, same_number
 
 from resultsbook.adapters.hydra import resolve_interpolations
-from resultsbook.collect import CollectRequest, collect
 from resultsbook.params import normalize_value
+from resultsbook.sources.collect import CollectRequest, collect
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_a_job_nested_in_another_job_is_its_own_run(tmp_path):
     (outer / "inner" / ".hydra" / "config.yaml").write_text("seed: 2\n")
     write_native_run(outer / "inner", metrics=[{"step": 1, "acc": 0.2}])
     request = CollectRequest(str(tmp_path))
-    from resultsbook.collect import find_sources
+    from resultsbook.sources.collect import find_sources
 
     assert [s.path for s, _ in find_sources(request)] == [str(outer)]
     run = read_tree(tmp_path)["outer"][0]

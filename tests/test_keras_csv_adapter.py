@@ -6,7 +6,7 @@ import pytest
 from conftest import write_native_run
 from trackers import copy_fixture, expected, last_values, read_tree, same_number
 
-from resultsbook.collect import CollectRequest, find_sources, read_source
+from resultsbook.sources.collect import CollectRequest, find_sources, read_source
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from collections import Counter
 import pytest
 from trackers import FIXTURES
 
-from resultsbook.collect import CollectRequest, collect
+from resultsbook.sources.collect import CollectRequest, collect
 
 SWEEP = FIXTURES / "sweep"
 EXPECTED = json.loads((SWEEP / "expected.json").read_text())

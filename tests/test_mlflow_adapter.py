@@ -17,8 +17,8 @@ import pytest
 from conftest import ROOT
 
 from resultsbook.adapters.mlflow_files import parse_flat_yaml
-from resultsbook.collect import CollectRequest, collect, find_sources, read_source
 from resultsbook.params import parse_scalar
+from resultsbook.sources.collect import CollectRequest, collect, find_sources, read_source
 
 FIXTURES = ROOT / "tests" / "fixtures" / "mlflow"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())

@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from resultsbook.protowire import WireError, as_double, as_float, as_signed, iter_fields, read_varint
+from resultsbook.sources.protowire import WireError, as_double, as_float, as_signed, iter_fields, read_varint
 
 
 def test_varints_of_several_bytes_and_negative_int32():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resultsbook.textio import read_file_bytes
+from resultsbook.sources.textio import read_file_bytes
 
 
 @pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537, 200_000])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import assert_snapshot, compile_latex, curve
 
-from resultsbook.collect import CollectRequest, collect
 from resultsbook.query import MetricSpec, TableQuery, aggregate
 from resultsbook.render import Labels, LatexOptions, TableFormat, render_table
 from resultsbook.render.escape import escape_latex, escape_markdown
+from resultsbook.sources.collect import CollectRequest, collect
 
 NASTY = "lr_0.1 & 50% #1 $x$ {a} ~b^2 \\c αβ→ ünï 中"
 

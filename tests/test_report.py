@@ -12,8 +12,8 @@ import pytest
 from conftest import write_native_run
 from figure_project import SEEDS, accuracy, make_project
 
-from resultsbook.collect import CollectRequest, collect
 from resultsbook.report import render_report
+from resultsbook.sources.collect import CollectRequest, collect
 
 FIGURE = """
 [figures.bar]

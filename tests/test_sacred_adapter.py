@@ -9,8 +9,8 @@ import time
 import pytest
 from trackers import copy_fixture, expected, last_values, read_tree, same_number
 
-from resultsbook.collect import CollectRequest, collect
 from resultsbook.params import normalize_value
+from resultsbook.sources.collect import CollectRequest, collect
 
 
 @pytest.fixture

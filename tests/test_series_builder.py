@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resultsbook.series import SeriesBuilder
+from resultsbook.sources.series import SeriesBuilder
 
 
 def test_metrics_logged_at_different_steps_keep_their_own_steps():

@@ -20,8 +20,8 @@ from conftest import ROOT
 from resultsbook.adapters import tensorboard_events, tfrecord
 from resultsbook.adapters.tb_proto import parse_simple_scalar, tensor_scalar
 from resultsbook.adapters.tensorboard_events import TensorboardAdapter, metric_key
-from resultsbook.collect import CollectRequest, collect, find_sources, read_source
 from resultsbook.params import normalize_value
+from resultsbook.sources.collect import CollectRequest, collect, find_sources, read_source
 
 FIXTURES = ROOT / "tests" / "fixtures" / "tensorboard"
 LOGS = FIXTURES / "logs"

@@ -6,7 +6,7 @@ import shutil
 
 from trackers import FIXTURES, expected
 
-from resultsbook.collect import CollectRequest, collect
+from resultsbook.sources.collect import CollectRequest, collect
 
 FORMATS = ("sacred", "hydra", "lightning_csv", "hf_trainer", "keras_csv", "poutyne", "dvclive")
 

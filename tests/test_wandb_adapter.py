@@ -18,9 +18,9 @@ from resultsbook.adapters import available_adapters
 from resultsbook.adapters.base import Folder
 from resultsbook.adapters.wandblog import BLOCK, scan_log
 from resultsbook.adapters.wandbrun import WandbAdapter
-from resultsbook.collect import CollectRequest, find_sources
 from resultsbook.params import normalize_value
-from resultsbook.protowire import as_signed, iter_fields
+from resultsbook.sources.collect import CollectRequest, find_sources
+from resultsbook.sources.protowire import as_signed, iter_fields
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "wandb"
 EXPECTED = json.loads((FIXTURE / "expected.json").read_text())["runs"]

@@ -11,8 +11,8 @@ from typing import Any
 
 from resultsbook.adapters import get_adapter
 from resultsbook.adapters.base import Adapter
-from resultsbook.collect import CollectRequest, find_sources, read_source
 from resultsbook.models import Problem, RunRecord
+from resultsbook.sources.collect import CollectRequest, find_sources, read_source
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

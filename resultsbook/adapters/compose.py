@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from resultsbook.adapters.base import Adapter, Folder
 from resultsbook.models import Problem, RunRecord, Source
-from resultsbook.walk import walk_folders
+from resultsbook.sources.walk import walk_folders
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import parse_scalar
-from resultsbook.series import SeriesBuilder
-from resultsbook.tabular import numeric_column, read_delimited
-from resultsbook.textio import to_timestamp
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.tabular import numeric_column, read_delimited
+from resultsbook.sources.textio import to_timestamp
 
 CSV_SUFFIXES = (".csv", ".tsv")
 STEP_COLUMNS = ("step", "global_step", "_step", "iteration", "iter", "timestep", "env_step", "epoch")

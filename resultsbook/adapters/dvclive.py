@@ -11,10 +11,10 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
-from resultsbook.series import SeriesBuilder
-from resultsbook.tabular import numeric_column, read_delimited
-from resultsbook.textio import load_json_file, to_float
-from resultsbook.yamlio import read_yaml_file
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.tabular import numeric_column, read_delimited
+from resultsbook.sources.textio import load_json_file, to_float
+from resultsbook.sources.yamlio import read_yaml_file
 
 METRICS_FILE = "metrics.json"
 PARAMS_FILE = "params.yaml"

@@ -15,8 +15,8 @@ from typing import Any
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, normalize_value
-from resultsbook.series import SeriesBuilder
-from resultsbook.textio import load_json_file, to_float
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.textio import load_json_file, to_float
 
 STATE_FILE = "trainer_state.json"
 RESULT_FILES = (

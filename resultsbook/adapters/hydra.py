@@ -13,7 +13,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.compose import InnerRun, find_inner_sources, inner_adapters, read_inner_runs
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params, format_value, values_equal
-from resultsbook.yamlio import read_yaml_file
+from resultsbook.sources.yamlio import read_yaml_file
 
 HYDRA_DIR = ".hydra"
 CONFIG_FILE, OVERRIDES_FILE, HYDRA_FILE = "config.yaml", "overrides.yaml", "hydra.yaml"

@@ -10,8 +10,8 @@ import os
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.series import SeriesBuilder
-from resultsbook.tabular import numeric_column, read_delimited
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.tabular import numeric_column, read_delimited
 
 # the names in Keras' own documentation and examples, and the usual variations of them
 COMMON_NAMES = frozenset(

@@ -11,9 +11,9 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params
-from resultsbook.series import SeriesBuilder
-from resultsbook.tabular import Table, numeric_column, read_delimited
-from resultsbook.yamlio import read_yaml_file
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.tabular import Table, numeric_column, read_delimited
+from resultsbook.sources.yamlio import read_yaml_file
 
 METRICS_FILE = "metrics.csv"
 HPARAMS_FILE = "hparams.yaml"

@@ -10,9 +10,9 @@ import numpy as np
 
 from resultsbook.adapters.mlflow_runs import META_FILE, add_points, deleted_problem, make_run_record
 from resultsbook.models import Problem, ReadResult, Source
-from resultsbook.series import SeriesBuilder
-from resultsbook.textio import read_file_bytes
-from resultsbook.yamlio import load_yaml_text
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.textio import read_file_bytes
+from resultsbook.sources.yamlio import load_yaml_text
 
 # a line of the flat YAML that MLflow's safe_dump writes: `key: value`, value plain or single-quoted
 _FLAT_LINE = re.compile(

@@ -18,8 +18,8 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.errors import AdapterError
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import parse_scalar
-from resultsbook.series import SeriesBuilder
-from resultsbook.status import normalize_status
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.status_words import normalize_status
 
 META_FILE = "meta.yaml"
 DATABASE_FILES = frozenset({"mlflow.db"})

@@ -15,7 +15,7 @@ import numpy as np
 
 from resultsbook.adapters.mlflow_runs import add_points, deleted_problem, make_run_record
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
-from resultsbook.series import SeriesBuilder
+from resultsbook.sources.series import SeriesBuilder
 
 # MLflow stores +inf/-inf as the largest double (and NaN as 0 with is_nan = 1)
 _LARGEST = 1.7976931348623157e308

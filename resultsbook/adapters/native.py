@@ -12,9 +12,9 @@ import yaml
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
-from resultsbook.series import SeriesBuilder
-from resultsbook.status import normalize_status
-from resultsbook.textio import iter_json_lines, load_json_file, read_text, to_float, to_timestamp
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.status_words import normalize_status
+from resultsbook.sources.textio import iter_json_lines, load_json_file, read_text, to_float, to_timestamp
 
 METRICS_FILE = "metrics.jsonl"
 RUN_FILE = "run.json"

@@ -7,8 +7,8 @@ import os
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.lightning_csv import read_sparse_table
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.tabular import numeric_column, read_delimited
-from resultsbook.textio import read_text, to_float
+from resultsbook.sources.tabular import numeric_column, read_delimited
+from resultsbook.sources.textio import read_text, to_float
 
 LOG_FILE = "log.tsv"
 TEST_LOG_FILE = "test_log.tsv"

@@ -11,9 +11,9 @@ from typing import Any
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, normalize_value, parse_scalar
-from resultsbook.series import SeriesBuilder
-from resultsbook.tabular import read_delimited
-from resultsbook.textio import iter_json_lines, load_json_file, read_text, to_float
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.tabular import read_delimited
+from resultsbook.sources.textio import iter_json_lines, load_json_file, read_text, to_float
 
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv")
 

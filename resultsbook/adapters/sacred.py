@@ -12,9 +12,9 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, normalize_value
-from resultsbook.series import SeriesBuilder
-from resultsbook.status import normalize_status
-from resultsbook.textio import load_json_file, to_float, to_timestamp
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.status_words import normalize_status
+from resultsbook.sources.textio import load_json_file, to_float, to_timestamp
 
 RUN_FILE = "run.json"
 CONFIG_FILE = "config.json"

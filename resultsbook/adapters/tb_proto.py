@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.protowire import as_double, as_float, as_signed, read_varint
-from resultsbook.protowire import iter_fields as iter_wire_fields
+from resultsbook.sources.protowire import as_double, as_float, as_signed, read_varint
+from resultsbook.sources.protowire import iter_fields as iter_wire_fields
 
 _DOUBLE = struct.Struct("<d")
 _FLOAT = struct.Struct("<f")

@@ -30,10 +30,10 @@ from resultsbook.adapters.tb_proto import (
 from resultsbook.adapters.tfrecord import frame_records
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
-from resultsbook.protowire import WireError
-from resultsbook.series import SeriesBuilder
-from resultsbook.textio import read_file_bytes
-from resultsbook.yamlio import read_yaml_file
+from resultsbook.sources.protowire import WireError
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.textio import read_file_bytes
+from resultsbook.sources.yamlio import read_yaml_file
 
 EVENTS_MARK = "tfevents"
 LIGHTNING_HPARAMS = "hparams.yaml"

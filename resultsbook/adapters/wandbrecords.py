@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from resultsbook.protowire import (
+from resultsbook.sources.protowire import (
     LENGTH_DELIMITED,
     VARINT,
     WireError,

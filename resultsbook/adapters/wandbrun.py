@@ -37,9 +37,9 @@ from resultsbook.adapters.wandbrecords import (
 )
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
-from resultsbook.protowire import LENGTH_DELIMITED, VARINT, WireError, as_signed, as_text, iter_fields
-from resultsbook.series import SeriesBuilder
-from resultsbook.textio import load_json_file, read_text, to_float, to_timestamp
+from resultsbook.sources.protowire import LENGTH_DELIMITED, VARINT, WireError, as_signed, as_text, iter_fields
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.textio import load_json_file, read_text, to_float, to_timestamp
 
 # `run-<YYYYMMDD_HHMMSS>-<id>[-<suffix>]`, `offline-run-…`; the log inside is `run-<id>.wandb`
 RUN_FOLDER = re.compile(r"(?:offline-)?run-\d{8}_\d{6}-[A-Za-z0-9_-]+")

@@ -9,9 +9,9 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.csvlog import CSV_SUFFIXES, STEP_COLUMNS
 from resultsbook.errors import AdapterError
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.series import SeriesBuilder
-from resultsbook.tabular import read_delimited
-from resultsbook.textio import to_float
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.tabular import read_delimited
+from resultsbook.sources.textio import to_float
 
 DEFAULT_SEED_REGEX = r"seed[_\-=]?(?P<seed>\d+)"
 

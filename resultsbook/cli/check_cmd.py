@@ -39,7 +39,7 @@ def check_command(
 ) -> None:
     """Exit 0 when every output is current; 1 when one is stale, edited by hand or missing."""
     from resultsbook.check import check
-    from resultsbook.collect import collect
+    from resultsbook.sources.collect import collect
 
     spec = load_required_spec(config)
     with open_store(db_path, create=recollect, spec=spec) as store:

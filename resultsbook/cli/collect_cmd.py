@@ -39,8 +39,8 @@ def collect_command(
     quiet: bool,
 ) -> None:
     """Collect runs from log folders (or files) into the store; unchanged runs are skipped."""
-    from resultsbook.collect import CollectRequest, collect
     from resultsbook.params import parse_scalar
+    from resultsbook.sources.collect import CollectRequest, collect
 
     adapter_options: dict[str, object] = dict(_key_values(options, "--option"))
     if columns:

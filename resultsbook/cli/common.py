@@ -86,7 +86,7 @@ def spec_and_store(
 ) -> Iterator[tuple[Spec, Store]]:
     """Load the spec, open its store and collect its sources first (unless told not to)."""
     from resultsbook.cli.collect_cmd import show_problems
-    from resultsbook.collect import collect
+    from resultsbook.sources.collect import collect
 
     spec = load_required_spec(config)
     with open_store(db_path, create=True, spec=spec) as store:

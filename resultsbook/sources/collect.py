@@ -1,6 +1,6 @@
 """Collect log folders into the store: find sources, skip unchanged ones, read the rest in one transaction.
 
->>> from resultsbook.collect import CollectRequest, collect
+>>> from resultsbook.sources.collect import CollectRequest, collect
 >>> report = collect(store, [CollectRequest("runs/")])        # doctest: +SKIP
 >>> report.summary_line()                                      # doctest: +SKIP
 '20 new, 0 updated, 0 unchanged, 0 problems'
@@ -19,11 +19,11 @@ from resultsbook.adapters import Adapter, available_adapters, get_adapter
 from resultsbook.adapters.base import Folder
 from resultsbook.errors import AdapterError, SpecError
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
-from resultsbook.parallel import map_in_order
 from resultsbook.params import format_value, values_equal
-from resultsbook.pathpattern import PathPattern, compile_pattern
+from resultsbook.sources.parallel import map_in_order
+from resultsbook.sources.pathpattern import PathPattern, compile_pattern
+from resultsbook.sources.walk import walk_folders
 from resultsbook.store import Store
-from resultsbook.walk import walk_folders
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from resultsbook.models import Problem
-from resultsbook.textio import read_text
+from resultsbook.sources.textio import read_text
 
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

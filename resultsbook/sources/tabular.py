@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from resultsbook.models import Problem
-from resultsbook.textio import read_nonempty_text, to_float
+from resultsbook.sources.textio import read_nonempty_text, to_float
 
 
 @dataclass(frozen=True)
