@@ -27,7 +27,7 @@ from resultsbook.query.model import METRIC_KEY, MetricSpec
 from resultsbook.query.select import Filter
 from resultsbook.query.stats import CENTERS, STATISTICS
 from resultsbook.render.figstyle import FigureStyle, parse_style
-from resultsbook.render.figures import FIGURE_KINDS, FIGURE_SUFFIXES, FigureOptions
+from resultsbook.render.plots import FIGURE_KINDS, FIGURE_SUFFIXES, FigureOptions
 
 STYLE_KEYS = {
     "width", "height", "aspect", "font", "font_size", "dpi", "palette", "markers", "colors", "order",

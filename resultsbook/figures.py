@@ -17,8 +17,8 @@ from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.curves import aggregate_curves
 from resultsbook.query.model import METRIC_KEY
 from resultsbook.query.select import run_value
-from resultsbook.render.figures import PlotData, cell_plot_data, curve_plot_data, render_figure
 from resultsbook.render.palette import Look, assign_looks
+from resultsbook.render.plots import PlotData, cell_plot_data, curve_plot_data, render_figure
 from resultsbook.store import Store
 
 

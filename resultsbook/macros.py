@@ -23,7 +23,7 @@ from resultsbook.query.model import Cell
 from resultsbook.query.select import run_value, select_runs
 from resultsbook.query.stats import describe
 from resultsbook.render.layout import DisplayCell, layout_table
-from resultsbook.render.numbers import auto_digits, fmt_fixed
+from resultsbook.render.numformat import auto_digits, fmt_fixed
 from resultsbook.store import Store
 
 

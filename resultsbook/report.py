@@ -30,7 +30,7 @@ def render_report(
     """Return the results page as one HTML document."""
     from resultsbook.figures import figure_data
     from resultsbook.macros import compute_numbers
-    from resultsbook.render.figures import render_figure
+    from resultsbook.render.plots import render_figure
 
     tables = dict(tables or {})
     for name, table_spec in spec.tables.items():

@@ -21,7 +21,8 @@ from resultsbook.errors import SpecError
 from resultsbook.figures import figure_data
 from resultsbook.query import aggregate
 from resultsbook.render.figstyle import FigureStyle, parse_length
-from resultsbook.render.figures import (
+from resultsbook.render.palette import Look, assign_looks
+from resultsbook.render.plots import (
     BarItem,
     FigureOptions,
     LineData,
@@ -30,7 +31,6 @@ from resultsbook.render.figures import (
     render_figure,
     short_number,
 )
-from resultsbook.render.palette import Look, assign_looks
 
 BASELINES = Path(__file__).resolve().parent / "baselines"
 
@@ -253,7 +253,7 @@ def test_pgf_without_latex_says_what_to_install(tmp_path: Path) -> None:
         "from test_figures import _plot_data\n"
         "from resultsbook.errors import RenderError\n"
         "from resultsbook.render.figstyle import FigureStyle\n"
-        "from resultsbook.render.figures import FigureOptions, render_figure\n"
+        "from resultsbook.render.plots import FigureOptions, render_figure\n"
         "try:\n"
         "    render_figure(_plot_data('bar'), FigureStyle(), FigureOptions(), '.pgf')\n"
         "except RenderError as error:\n"

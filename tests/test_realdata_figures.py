@@ -10,9 +10,9 @@ import numpy as np
 from resultsbook.query.curves import CurveQuery, aggregate_curves
 from resultsbook.query.select import parse_filter
 from resultsbook.render.figstyle import FigureStyle
-from resultsbook.render.figures import FigureOptions, curve_plot_data, render_figure
 from resultsbook.render.layout import Labels
 from resultsbook.render.palette import assign_looks
+from resultsbook.render.plots import FigureOptions, curve_plot_data, render_figure
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
 

@@ -14,7 +14,7 @@ from resultsbook.query.model import METRIC_KEY, Cell, Mark, ResultTable
 from resultsbook.query.reduce import default_direction
 from resultsbook.query.significance import TEST_NAMES, TESTS, p_value
 from resultsbook.query.stats import CENTERS, SPREADS
-from resultsbook.render.numbers import auto_digits, fmt_fixed
+from resultsbook.render.numformat import auto_digits, fmt_fixed
 
 STYLES = ("pm", "sub", "siunitx", "siunitx-S")
 HIGHLIGHTS = ("column", "row", "none")
