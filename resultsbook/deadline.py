@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.build import Finding, compute_entry
 from resultsbook.config import Spec, TableSpec
 from resultsbook.models import StoredRun
+from resultsbook.outputs.build import Finding, compute_entry
 from resultsbook.params import format_value, sort_key
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.select import select_runs

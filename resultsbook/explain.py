@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.build import compute_entry
 from resultsbook.config import Spec, TableSpec
 from resultsbook.errors import SpecError
 from resultsbook.models import StoredRun
+from resultsbook.outputs.build import compute_entry
 from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
 from resultsbook.query.model import ResultTable
@@ -134,7 +134,7 @@ def find_number(spec: Spec, name: str) -> str | None:
 
 def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
     """Explain a named number: the cells of a cell, difference or ratio; the runs of a statistic or count."""
-    from resultsbook.macros import compute_numbers
+    from resultsbook.outputs.numbers import compute_numbers
     from resultsbook.query import aggregate
     from resultsbook.query.access import MetricReader
     from resultsbook.query.select import select_runs

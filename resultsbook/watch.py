@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.build import BuildMemo, BuildReport, build
 from resultsbook.config import Spec, load_spec
 from resultsbook.errors import ResultsbookError
 from resultsbook.models import CollectReport
+from resultsbook.outputs.build import BuildMemo, BuildReport, build
 from resultsbook.sources.collect import collect
 from resultsbook.store import Store
 

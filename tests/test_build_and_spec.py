@@ -9,9 +9,9 @@ import time
 import pytest
 from conftest import compile_latex, curve
 
-from resultsbook.build import build
 from resultsbook.config import load_spec
 from resultsbook.errors import SpecError
+from resultsbook.outputs.build import build
 from resultsbook.sources.collect import collect
 
 SPEC = """

@@ -15,10 +15,10 @@ import pytest
 from conftest import compile_latex
 from figure_project import SEEDS, accuracy, make_project
 
-from resultsbook.build import build
 from resultsbook.config import load_spec
 from resultsbook.errors import SpecError
-from resultsbook.figures import figure_data
+from resultsbook.outputs.build import build
+from resultsbook.outputs.figures import figure_data
 from resultsbook.query import aggregate
 from resultsbook.render.figstyle import FigureStyle, parse_length
 from resultsbook.render.palette import Look, assign_looks

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from figure_project import SEEDS, accuracy, make_project
 
-from resultsbook.build import build
 from resultsbook.errors import SpecError
-from resultsbook.markdown_sections import fill_regions
+from resultsbook.outputs.build import build
+from resultsbook.outputs.sections import fill_regions
 
 TOP = 'sections = ["RESULTS.md"]\n'
 SECTIONS = """

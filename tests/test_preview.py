@@ -11,7 +11,7 @@ from conftest import require_pdflatex
 from figure_project import accuracy, make_project
 
 from resultsbook.errors import RenderError
-from resultsbook.preview import INSTALL_TEX, make_preview, preview_packages
+from resultsbook.outputs.preview import INSTALL_TEX, make_preview, preview_packages
 
 EVERYTHING = """
 [tables.loss]

@@ -12,7 +12,7 @@ import pytest
 from conftest import write_native_run
 from figure_project import SEEDS, accuracy, make_project
 
-from resultsbook.report import render_report
+from resultsbook.outputs.report import render_report
 from resultsbook.sources.collect import CollectRequest, collect
 
 FIGURE = """

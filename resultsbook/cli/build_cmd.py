@@ -36,7 +36,7 @@ def build_command(
     quiet: bool,
 ) -> None:
     """Write every table the spec names (LaTeX, Markdown, CSV, JSON), collecting its sources first."""
-    from resultsbook.build import build
+    from resultsbook.outputs.build import build
 
     with spec_and_store(config, db_path, no_collect, quiet) as (spec, store):
         result = build(spec, store, tables)

@@ -33,7 +33,7 @@ def report_command(
 ) -> None:
     """Write one self-contained HTML page: every table and figure, the runs behind each cell, all runs."""
     from resultsbook.atomic import write_if_changed
-    from resultsbook.report import render_report
+    from resultsbook.outputs.report import render_report
 
     with spec_and_store(config, db_path, no_collect, quiet) as (spec, store):
         html = render_report(spec, store, store.runs())
@@ -60,7 +60,7 @@ def preview_command(
     config: str | None, db_path: str | None, no_collect: bool, output: str | None, quiet: bool
 ) -> None:
     """Build every output, then compile one PDF showing every table, figure and number under its name."""
-    from resultsbook.preview import find_latex, make_preview
+    from resultsbook.outputs.preview import find_latex, make_preview
 
     find_latex()
     with spec_and_store(config, db_path, no_collect, quiet) as (spec, store):

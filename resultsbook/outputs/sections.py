@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from resultsbook.config import Spec
 from resultsbook.errors import SpecError
-from resultsbook.macros import NumberBook
+from resultsbook.outputs.numbers import NumberBook
 from resultsbook.query import ResultTable
 from resultsbook.render import MarkdownOptions, render_table
 from resultsbook.render.escape import escape_markdown

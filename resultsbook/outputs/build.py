@@ -20,8 +20,8 @@ from resultsbook import __version__
 from resultsbook.atomic import write_if_changed
 from resultsbook.config import Spec, TableSpec
 from resultsbook.errors import SpecError
-from resultsbook.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.models import StoredRun
+from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.select import select_runs
@@ -211,7 +211,7 @@ def compute_figure(
     spec: Spec, figure: FigureSpec, store: Store, runs: Sequence[StoredRun], tables: Mapping[str, ResultTable]
 ) -> tuple[EntryResult, str]:
     """Draw one figure in memory; return its entry and the note saying what it shows."""
-    from resultsbook.figures import render_figure_files  # matplotlib is imported only to draw
+    from resultsbook.outputs.figures import render_figure_files  # matplotlib is imported only to draw
 
     files, drawn = render_figure_files(spec, figure, store, runs, tables)
     # the data and the settings, not the bytes: another matplotlib may draw the same figure differently
@@ -255,8 +255,8 @@ def compute_numbers_and_sections(
     figure_notes: Mapping[str, str],
 ) -> list[EntryResult]:
     """Compute the numbers file (its named values locked one by one) and the Markdown sections."""
-    from resultsbook.macros import compute_numbers
-    from resultsbook.markdown_sections import section_outputs
+    from resultsbook.outputs.numbers import compute_numbers
+    from resultsbook.outputs.sections import section_outputs
     from resultsbook.render.macros import render_macros
 
     book = compute_numbers(spec, store, runs, tables, figure_notes)

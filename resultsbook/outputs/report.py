@@ -28,8 +28,8 @@ def render_report(
     spec: Spec, store: Store, runs: Sequence[StoredRun], tables: Mapping[str, ResultTable] | None = None
 ) -> str:
     """Return the results page as one HTML document."""
-    from resultsbook.figures import figure_data
-    from resultsbook.macros import compute_numbers
+    from resultsbook.outputs.figures import figure_data
+    from resultsbook.outputs.numbers import compute_numbers
     from resultsbook.render.plots import render_figure
 
     tables = dict(tables or {})

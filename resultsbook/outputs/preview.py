@@ -17,9 +17,9 @@ import tempfile
 from dataclasses import dataclass
 
 from resultsbook.atomic import write_atomic
-from resultsbook.build import BuildReport, build
 from resultsbook.config import Spec
 from resultsbook.errors import RenderError
+from resultsbook.outputs.build import BuildReport, build
 from resultsbook.render.escape import escape_latex
 from resultsbook.store import Store
 
