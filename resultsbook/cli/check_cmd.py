@@ -38,7 +38,7 @@ def check_command(
     config: str | None, db_path: str | None, recollect: bool, strict: bool, as_json: bool
 ) -> None:
     """Exit 0 when every output is current; 1 when one is stale, edited by hand or missing."""
-    from resultsbook.check import check
+    from resultsbook.freshness.check import check
     from resultsbook.sources.collect import collect
 
     spec = load_required_spec(config)
@@ -56,7 +56,7 @@ def check_command(
 
 def print_report(report: object) -> None:
     """Print each output that is not current with its cell changes, the findings, and a summary."""
-    from resultsbook.check import CheckReport
+    from resultsbook.freshness.check import CheckReport
 
     assert isinstance(report, CheckReport)
     counts: dict[str, int] = {}

@@ -35,7 +35,7 @@ def status_command(
     config: str | None, db_path: str | None, stale_after: str, commands: bool, show_all: bool
 ) -> None:
     """Say what is missing: replicates per cell, missing seeds, failed, running and dead runs."""
-    from resultsbook.deadline import parse_duration, status
+    from resultsbook.freshness.status import parse_duration, status
 
     spec = load_required_spec(config)
     with open_store(db_path, spec=spec) as store:
@@ -80,7 +80,7 @@ def explain_command(output: str, cell: str | None, config: str | None, db_path: 
     (gain_circles, \\gainCircles; or the numbers file with the name as CELL).
     CELL: the cell's label ("MLP / Moons", or part of it) or key values (model=mlp,dataset=moons).
     """
-    from resultsbook.explain import explain, explain_number, find_number
+    from resultsbook.freshness.explain import explain, explain_number, find_number
 
     spec = load_required_spec(config)
     macros_file = spec.macros.output if spec.macros is not None else None
@@ -102,7 +102,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     """Print one cell's explanation: value, runs with their own values, differences, marks."""
     from tabulate import tabulate
 
-    from resultsbook.explain import CellExplanation
+    from resultsbook.freshness.explain import CellExplanation
     from resultsbook.params import format_value
 
     assert isinstance(item, CellExplanation)
@@ -124,7 +124,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
 
 def print_number(number: object, spec: Spec) -> None:
     """Print a named number: its value, then the cells or runs it comes from."""
-    from resultsbook.explain import NumberExplanation
+    from resultsbook.freshness.explain import NumberExplanation
 
     assert isinstance(number, NumberExplanation)
     click.echo(f"\\{number.macro} ({number.name}, {number.kind}) = {number.text}")
@@ -136,7 +136,7 @@ def print_number(number: object, spec: Spec) -> None:
 
 
 def _cell_key_query(spec: object, key: str) -> str:
-    from resultsbook.explain import _key_query
+    from resultsbook.freshness.explain import _key_query
 
     table, _, rest = key.partition("/")
     return _key_query(spec, table, rest)  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ from resultsbook.cli.common import config_option, handle_errors, load_required_s
 @handle_errors
 def watch_command(config: str | None, db_path: str | None, then: str | None, debounce: int) -> None:
     """Rebuild outputs whenever runs, the spec or templates change (Ctrl-C stops)."""
-    from resultsbook.watch import watch_paths, watch_project
+    from resultsbook.freshness.watch import watch_paths, watch_project
 
     spec = load_required_spec(config)
     display = LiveStatus(sys.stdout.isatty())
@@ -41,7 +41,7 @@ class LiveStatus:
         self.last = ""
 
     def show(self, update: object) -> None:
-        from resultsbook.watch import WatchUpdate
+        from resultsbook.freshness.watch import WatchUpdate
 
         assert isinstance(update, WatchUpdate)
         self._clear()

@@ -1,0 +1,1 @@
+"""Keep outputs true: check, watch, status (what is missing before the deadline), explain."""
