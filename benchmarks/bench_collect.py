@@ -104,7 +104,7 @@ CHILD = textwrap.dedent(
     import json, resource, sys, time
     from resultsbook.sources.collect import collect
     from resultsbook.outputs.build import build
-    from resultsbook.config import load_spec
+    from resultsbook.spec import load_spec
     from resultsbook.store import Store
     spec = load_spec(sys.argv[2])
     store = Store.open(spec.db)

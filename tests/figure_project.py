@@ -9,8 +9,8 @@ from pathlib import Path
 
 from conftest import write_native_run
 
-from resultsbook.config import Spec, load_spec
 from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.spec import Spec, load_spec
 from resultsbook.store import Store
 
 METHODS = ("base", "ours", "big")

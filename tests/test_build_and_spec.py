@@ -9,10 +9,10 @@ import time
 import pytest
 from conftest import compile_latex, curve
 
-from resultsbook.config import load_spec
 from resultsbook.errors import SpecError
 from resultsbook.outputs.build import build
 from resultsbook.sources.collect import collect
+from resultsbook.spec import load_spec
 
 SPEC = """
 [[sources]]
@@ -158,7 +158,7 @@ def test_spec_in_pyproject_and_defaults(tmp_path):
         rows = ["model"]
         """)
     )
-    from resultsbook.config import find_spec
+    from resultsbook.spec import find_spec
 
     (tmp_path / "sub").mkdir()
     path = find_spec(str(tmp_path / "sub"))

@@ -15,7 +15,6 @@ import pytest
 from conftest import compile_latex
 from figure_project import SEEDS, accuracy, make_project
 
-from resultsbook.config import load_spec
 from resultsbook.errors import SpecError
 from resultsbook.outputs.build import build
 from resultsbook.outputs.figures import figure_data
@@ -31,6 +30,7 @@ from resultsbook.render.plots import (
     render_figure,
     short_number,
 )
+from resultsbook.spec import load_spec
 
 BASELINES = Path(__file__).resolve().parent / "baselines"
 

@@ -13,12 +13,11 @@ import pytest
 from conftest import compile_latex, require_pdflatex
 from figure_project import BASE_SPEC, DATASETS, METHODS, SEEDS, accuracy, make_project
 
-from resultsbook.config import load_spec
-from resultsbook.config_outputs import macro_name
 from resultsbook.errors import SpecError
 from resultsbook.outputs.build import build
 from resultsbook.query.stats import describe
 from resultsbook.render.macros import latex_key
+from resultsbook.spec import load_spec, macro_name
 
 MACROS = """
 [macros]

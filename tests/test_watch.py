@@ -179,9 +179,9 @@ def test_atomic_writes_never_expose_a_partial_file(tmp_path):
 
 def test_a_rebuild_that_reuses_runs_and_cells_writes_what_a_fresh_build_writes(project):
     """What watch keeps between rounds (runs, unchanged cells) never changes a number."""
-    from resultsbook.config import load_spec
     from resultsbook.outputs.build import BuildMemo, build
     from resultsbook.sources.collect import collect
+    from resultsbook.spec import load_spec
     from resultsbook.store import Store
 
     spec = load_spec(str(project / "resultsbook.toml"))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from resultsbook.config import Spec
+    from resultsbook.spec import Spec
     from resultsbook.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,7 +49,7 @@ def handle_errors(function: F) -> F:
 
 def find_spec_or_none(config: str | None) -> Spec | None:
     """Return the spec named by --config, else the nearest resultsbook.toml, else None."""
-    from resultsbook.config import find_spec, load_spec
+    from resultsbook.spec import find_spec, load_spec
 
     path = config or find_spec()
     return load_spec(path) if path else None
@@ -57,8 +57,8 @@ def find_spec_or_none(config: str | None) -> Spec | None:
 
 def load_required_spec(config: str | None) -> Spec:
     """Return the spec named by --config or found upwards, or fail saying how to create one."""
-    from resultsbook.config import find_spec, load_spec
     from resultsbook.errors import SpecError
+    from resultsbook.spec import find_spec, load_spec
 
     path = config or find_spec()
     if path is None:

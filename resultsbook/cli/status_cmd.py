@@ -17,7 +17,7 @@ from resultsbook.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from resultsbook.config import Spec
+    from resultsbook.spec import Spec
 
 
 @click.command("status")

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.config import Spec
 from resultsbook.outputs.build import Finding, compute_outputs
 from resultsbook.outputs.lock import bytes_digest, file_digest, read_lock
+from resultsbook.spec import Spec
 from resultsbook.store import Store
 
 CHECK_FORMAT = "resultsbook.check"

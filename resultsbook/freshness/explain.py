@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.config import Spec, TableSpec
 from resultsbook.errors import SpecError
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import compute_entry
@@ -16,6 +15,7 @@ from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
 from resultsbook.query.model import ResultTable
 from resultsbook.render.layout import cell_label, layout_table, plain_cell
+from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
 
 

@@ -9,13 +9,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.config import Spec, TableSpec
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import Finding, compute_entry
 from resultsbook.params import format_value, sort_key
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.select import select_runs
 from resultsbook.render.layout import cell_label
+from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
 
 DEFAULT_STALE_AFTER = 3600.0  # seconds without a write before a running run looks dead

@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.config import Spec, load_spec
 from resultsbook.errors import ResultsbookError
 from resultsbook.models import CollectReport
 from resultsbook.outputs.build import BuildMemo, BuildReport, build
 from resultsbook.sources.collect import collect
+from resultsbook.spec import Spec, load_spec
 from resultsbook.store import Store
 
 DEFAULT_DEBOUNCE_MS = 200

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from resultsbook import __version__
 from resultsbook.atomic import write_if_changed
-from resultsbook.config import Spec, TableSpec
 from resultsbook.errors import SpecError
 from resultsbook.models import StoredRun
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
@@ -28,10 +27,11 @@ from resultsbook.query.select import select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
 from resultsbook.render.layout import Layout, cell_label, layout_table, plain_cell
 from resultsbook.render.templates import template_source_path
+from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
 
 if TYPE_CHECKING:
-    from resultsbook.config_outputs import FigureSpec
+    from resultsbook.spec import FigureSpec
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from resultsbook.config import Spec
-from resultsbook.config_outputs import FigureSpec
 from resultsbook.models import StoredRun
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.curves import aggregate_curves
@@ -19,6 +17,7 @@ from resultsbook.query.model import METRIC_KEY
 from resultsbook.query.select import run_value
 from resultsbook.render.palette import Look, assign_looks
 from resultsbook.render.plots import PlotData, cell_plot_data, curve_plot_data, render_figure
+from resultsbook.spec import FigureSpec, Spec
 from resultsbook.store import Store
 
 

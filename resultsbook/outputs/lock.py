@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import SpecError
 
-LOCK_NAME = "resultsbook.lock"
 LOCK_FORMAT = "resultsbook.lock"
 LOCK_VERSION = 1
 
@@ -72,11 +70,3 @@ def render_lock(entries: Mapping[str, LockEntry]) -> str:
         },
     }
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def default_lock_path(spec_folder: str, outputs: list[str]) -> str:
-    """Put the lock beside the outputs (their common folder), or beside the spec when there are none."""
-    if not outputs:
-        return os.path.join(spec_folder, LOCK_NAME)
-    folders = [os.path.dirname(os.path.abspath(path)) for path in outputs]
-    return os.path.join(os.path.commonpath(folders), LOCK_NAME)

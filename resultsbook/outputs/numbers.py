@@ -12,8 +12,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from resultsbook.config import Spec, TableSpec
-from resultsbook.config_outputs import ValueSpec
 from resultsbook.errors import SpecError
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
@@ -24,6 +22,7 @@ from resultsbook.query.select import run_value, select_runs
 from resultsbook.query.stats import describe
 from resultsbook.render.layout import DisplayCell, layout_table
 from resultsbook.render.numformat import auto_digits, fmt_fixed
+from resultsbook.spec import Spec, TableSpec, ValueSpec
 from resultsbook.store import Store
 
 

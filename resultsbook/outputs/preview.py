@@ -17,10 +17,10 @@ import tempfile
 from dataclasses import dataclass
 
 from resultsbook.atomic import write_atomic
-from resultsbook.config import Spec
 from resultsbook.errors import RenderError
 from resultsbook.outputs.build import BuildReport, build
 from resultsbook.render.escape import escape_latex
+from resultsbook.spec import Spec
 from resultsbook.store import Store
 
 PREVIEW_NAME = "resultsbook-preview.pdf"

@@ -10,7 +10,6 @@ import base64
 import os
 from collections.abc import Mapping, Sequence
 
-from resultsbook.config import Spec, TableSpec
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable, aggregate
@@ -19,6 +18,7 @@ from resultsbook.query.model import Cell
 from resultsbook.render.escape import escape_html
 from resultsbook.render.html import html_data_table, html_page, html_results_table
 from resultsbook.render.layout import layout_table
+from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
 
 _STATUS_ORDER = ("failed", "interrupted", "running", "unknown", "finished")

@@ -16,12 +16,12 @@ import re
 from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
-from resultsbook.config import Spec
 from resultsbook.errors import SpecError
 from resultsbook.outputs.numbers import NumberBook
 from resultsbook.query import ResultTable
 from resultsbook.render import MarkdownOptions, render_table
 from resultsbook.render.escape import escape_markdown
+from resultsbook.spec import Spec
 
 _OPEN = re.compile(r"<!--\s*resultsbook:(?P<name>[^\s>]+?)\s*-->")
 _CLOSE = re.compile(r"<!--\s*/resultsbook\s*-->")

@@ -1,1 +1,1 @@
-"""Turn files into runs: walk folders, pick adapters, skip unchanged sources, read in parallel, low-level readers."""
+"""Turn files into runs: walk folders, pick adapters, skip unchanged sources, read them in parallel."""

@@ -1,0 +1,68 @@
+"""Typed getters for spec entries: unknown keys get a did-you-mean, bad values an error naming key and fix."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from resultsbook.errors import SpecError
+
+
+def check_keys(entry: Mapping[str, Any], known: Iterable[str], where: str, context: str) -> None:
+    """Refuse a key the entry does not know, suggesting the closest known one."""
+    known = sorted(known)
+    for key in entry:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+            raise SpecError(f"{where}: {context} has an unknown key {key!r}; {hint}")
+
+
+def mapping_at(entry: Mapping[str, Any], key: str, where: str, context: str) -> Mapping[str, Any]:
+    """Return the sub-table under `key` (empty when absent)."""
+    value = entry.get(key, {})
+    if not isinstance(value, Mapping):
+        raise SpecError(f"{where}: {context} {key} must be a table, e.g. [{key}]")
+    return value
+
+
+def strings(value: Any, where: str, context: str) -> tuple[str, ...]:
+    """Return a name or a list of names as a tuple of names."""
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SpecError(f'{where}: {context} must be a list of names, e.g. ["model", "dataset"]')
+    return tuple(value)
+
+
+def list_value(value: Any, where: str, context: str) -> list[Any]:
+    """Return a list, refusing any other value."""
+    if not isinstance(value, list):
+        raise SpecError(f"{where}: {context} must be a list, e.g. [0, 1, 2, 3, 4]")
+    return value
+
+
+def optional_int(entry: Mapping[str, Any], key: str, where: str, context: str) -> int | None:
+    """Return the whole number under `key`, or None when absent."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"{where}: {context} {key} = {value!r} must be a whole number")
+    return value
+
+
+def optional_str(entry: Mapping[str, Any], key: str, where: str, context: str) -> str | None:
+    """Return the string under `key`, or None when absent."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SpecError(f'{where}: {context} {key} = {value!r} must be a string, e.g. {key} = "model"')
+    return value
+
+
+def default_int(value: int | None, default: int) -> int:
+    """Return `value`, or `default` when it is None (0 stays 0)."""
+    return default if value is None else value

@@ -1,0 +1,153 @@
+"""`[macros]`: the numbers quoted in the text — cells, differences, ratios, statistics, counts — and
+their LaTeX command names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from resultsbook.errors import SpecError
+from resultsbook.query.model import MetricSpec
+from resultsbook.query.select import Filter
+from resultsbook.query.stats import STATISTICS
+from resultsbook.spec.keys import check_keys, mapping_at, optional_int, strings
+from resultsbook.spec.tables import TableSpec, read_filters, read_metric
+
+MACRO_KEYS = {"output", "prefix", "values"}
+VALUE_KEYS = {
+    "cell", "difference", "ratio", "stat", "digits", "metric", "reduce", "skip_first", "scale", "where",
+    "status", "experiment", "replicate", "ddof", "count",
+}  # fmt: skip
+_DIGIT_WORDS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
+MACRO_NAME = re.compile(r"^[A-Za-z]+$")
+
+
+@dataclass(frozen=True)
+class ValueSpec:
+    """One named number for the text: a cell, a difference or ratio of cells, a statistic, a count."""
+
+    name: str
+    macro: str  # the LaTeX command, letters only
+    kind: str  # cell, difference, ratio, stat, count
+    cells: tuple[str, ...] = ()
+    stat: str = "value"  # value: the centre as the table prints it; or any statistic the table has
+    metric: MetricSpec | None = None
+    filters: tuple[Filter, ...] = ()
+    replicate: tuple[str, ...] = ("seed",)
+    ddof: int = 1
+    count: str | None = None  # runs or seeds
+    digits: int | None = None
+
+
+@dataclass(frozen=True)
+class MacroSpec:
+    """The numbers file: where it goes and the named values it defines (every table cell is in it too)."""
+
+    output: str | None
+    values: Mapping[str, ValueSpec]
+    prefix: str = ""
+
+
+def read_macros(
+    entry: Any, tables: Mapping[str, TableSpec], project: Mapping[str, Any], resolve: Any, where: str
+) -> MacroSpec:
+    """Read `[macros]`: where the numbers file goes and the named values it defines."""
+    if not isinstance(entry, Mapping):
+        raise SpecError(f'{where}: [macros] must be a table, e.g. [macros] output = "results/numbers.tex"')
+    check_keys(entry, MACRO_KEYS, where, "[macros]")
+    prefix = str(entry.get("prefix", ""))
+    if prefix and not MACRO_NAME.match(prefix):
+        raise SpecError(f"{where}: [macros] prefix = {prefix!r} must be letters only (LaTeX command names)")
+    output = entry.get("output")
+    if output is not None and not str(output).endswith(".tex"):
+        raise SpecError(
+            f'{where}: [macros] output = {output!r} must be a .tex file, e.g. "results/numbers.tex"'
+        )
+    values: dict[str, ValueSpec] = {}
+    taken: dict[str, str] = {}
+    for name, item in mapping_at(entry, "values", where, "[macros]").items():
+        context = f"[macros.values.{name}]"
+        value = _value(str(name), item, prefix, project, where, context)
+        if value.macro in taken:
+            raise SpecError(
+                f"{where}: {context} and [macros.values.{taken[value.macro]}] both become "
+                f"\\{value.macro}; rename one"
+            )
+        taken[value.macro] = str(name)
+        values[str(name)] = value
+    return MacroSpec(
+        output=resolve(str(output)) if output is not None else None, values=values, prefix=prefix
+    )
+
+
+def macro_name(name: str, prefix: str = "") -> str:
+    """Return the LaTeX command for a value name: letters only, camel case, digits spelled out.
+
+    >>> macro_name("gain_circles"), macro_name("acc top1", "rb")
+    ('gainCircles', 'rbAccTopOne')
+    """
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", name) if w]
+    parts: list[str] = []
+    for word in words:
+        for piece in re.findall(r"[A-Za-z]+|[0-9]", word):
+            text = _DIGIT_WORDS[int(piece)] if piece.isdigit() else piece
+            parts.append(text if not parts and not prefix else text[0].upper() + text[1:])
+    command = prefix + "".join(parts)
+    if not MACRO_NAME.match(command):
+        raise SpecError(f"value name {name!r} gives no LaTeX command; use letters, e.g. gainCircles")
+    return command
+
+
+def _value(
+    name: str, item: Any, prefix: str, project: Mapping[str, Any], where: str, context: str
+) -> ValueSpec:
+    if not isinstance(item, Mapping):
+        raise SpecError(f'{where}: {context} must be a table, e.g. {{ cell = "table1/mlp/moons" }}')
+    check_keys(item, VALUE_KEYS, where, context)
+    try:
+        macro = macro_name(name, prefix)
+    except SpecError as error:
+        raise SpecError(f"{where}: {context} {error}") from error
+    digits = optional_int(item, "digits", where, context)
+    stat = str(item.get("stat", "value"))
+    kinds = [k for k in ("cell", "difference", "ratio", "count", "metric") if k in item]
+    if len(kinds) != 1:
+        raise SpecError(
+            f"{where}: {context} needs exactly one of cell, difference, ratio, metric (a statistic over "
+            'runs) or count, e.g. difference = ["table1/mlp/moons", "table1/logreg/moons"]'
+        )
+    kind = kinds[0]
+    if kind == "cell":
+        return ValueSpec(name, macro, "cell", (str(item["cell"]),), stat, digits=digits)
+    if kind in ("difference", "ratio"):
+        pair = item[kind]
+        if not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(p, str) for p in pair):
+            raise SpecError(
+                f'{where}: {context} {kind} needs two cell keys, ["table1/mlp/moons", "table1/logreg/moons"]'
+            )
+        return ValueSpec(name, macro, kind, tuple(pair), stat, digits=digits)
+    replicate = strings(
+        item.get("replicate", project.get("replicate", ["seed"])), where, f"{context} replicate"
+    )
+    filters = read_filters(item, where, context)
+    if kind == "count":
+        what = item["count"]
+        if what not in ("runs", "seeds"):
+            raise SpecError(f'{where}: {context} count = {what!r}; use "runs" or "seeds"')
+        return ValueSpec(name, macro, "count", filters=filters, replicate=replicate, count=what)
+    if stat == "value":
+        stat = "mean"
+    if stat not in STATISTICS:
+        raise SpecError(f"{where}: {context} stat = {stat!r}; use one of {', '.join(STATISTICS)}")
+    metric = read_metric(
+        {k: item[k] for k in ("reduce", "skip_first", "scale") if k in item} | {"name": item["metric"]},
+        where,
+        context,
+    )
+    ddof = optional_int(item, "ddof", where, context)
+    return ValueSpec(
+        name, macro, "stat", stat=stat, metric=metric, filters=filters, replicate=replicate,
+        ddof=1 if ddof is None else ddof, digits=digits,
+    )  # fmt: skip

@@ -1,0 +1,30 @@
+"""`[[sources]]`: the log folders to collect, with an adapter, a path pattern and params of their own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from resultsbook.errors import SpecError
+from resultsbook.sources.collect import CollectRequest
+from resultsbook.spec.keys import check_keys, mapping_at, strings
+
+SOURCE_KEYS = {"path", "adapter", "pattern", "columns", "options", "params"}
+
+
+def read_source(entry: Any, index: int, resolve: Any, where: str) -> CollectRequest:
+    """Read one `[[sources]]` entry into a collect request."""
+    context = f"[[sources]] #{index + 1}"
+    if not isinstance(entry, Mapping) or "path" not in entry:
+        raise SpecError(f'{where}: {context} needs a path, e.g. path = "runs"')
+    check_keys(entry, SOURCE_KEYS, where, context)
+    options = dict(mapping_at(entry, "options", where, context))
+    if "columns" in entry:
+        options["columns"] = list(strings(entry["columns"], where, f"{context} columns"))
+    return CollectRequest(
+        path=resolve(str(entry["path"])),
+        adapter=entry.get("adapter"),
+        pattern=entry.get("pattern"),
+        options=options,
+        params=dict(mapping_at(entry, "params", where, context)),
+    )
