@@ -16,7 +16,14 @@ from resultsbook.cli.common import db_option, handle_errors, open_store
     "--where", "where", multiple=True, metavar="FILTER", help="KEY=V[,V...], KEY!=V, KEY>=N, KEY~REGEX."
 )
 @click.option("--all", "include_missing", is_flag=True, help="Include runs whose files have disappeared.")
-@click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Print a table, JSON or CSV.",
+)
 @handle_errors
 def runs_command(
     db_path: str | None, where: tuple[str, ...], include_missing: bool, output_format: str

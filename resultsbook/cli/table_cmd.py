@@ -55,12 +55,21 @@ if TYPE_CHECKING:
     default="terminal",
     show_default=True,
     type=click.Choice(["terminal", "latex", "markdown", "csv", "json"]),
+    help="Print for the terminal, or as LaTeX, Markdown, CSV (unrounded) or JSON.",
 )
 @click.option(
-    "--style", type=click.Choice(["pm", "sub", "siunitx", "siunitx-S"]), default="pm", show_default=True
+    "--style",
+    type=click.Choice(["pm", "sub", "siunitx", "siunitx-S"]),
+    default="pm",
+    show_default=True,
+    help="How centre and spread are typeset: 93.4 ± 0.2, a subscript spread, or siunitx.",
 )
 @click.option(
-    "--highlight", type=click.Choice(["column", "row", "none"]), default="column", show_default=True
+    "--highlight",
+    type=click.Choice(["column", "row", "none"]),
+    default="column",
+    show_default=True,
+    help="Bold the best cell of each column, of each row, or none.",
 )
 @click.option(
     "--direction", type=click.Choice(["max", "min"]), help="Which is best [default: min for loss/error]."

@@ -33,9 +33,22 @@ else:  # pragma: no cover
 SPEC_NAME = "resultsbook.toml"
 LOCK_NAME = "resultsbook.lock"
 TOP_KEYS = {
-    "db", "lock", "replicate", "run_specific", "templates", "sources", "labels", "derived", "defaults",
-    "tables", "style", "figures", "macros", "sections", "report",
-}  # fmt: skip
+    "db": "the store [default: `resultsbook.db` beside the spec]",
+    "lock": "the lock file [default: `resultsbook.lock` in the outputs' common folder]",
+    "replicate": 'the keys that tell replicates apart, for every table and figure [default: `["seed"]`]',
+    "run_specific": "params that may differ between replicates without a `†` mark, for every table",
+    "templates": "folder(s) of template overrides, named as the built-in ones [default: `templates`]",
+    "sources": "`[[sources]]`: the log folders `build` collects first",
+    "labels": "`[labels]`: display names of keys and values",
+    "derived": '`[derived]`: metrics computed from others, `name = "expression"`',
+    "defaults": "`[defaults]`: settings every table starts from (any table key)",
+    "tables": "`[tables.NAME]`: one table each",
+    "style": "`[style]`: the look every figure starts from",
+    "figures": "`[figures.NAME]`: one figure each",
+    "macros": "`[macros]`: the file of LaTeX commands for numbers quoted in the text",
+    "sections": 'Markdown files whose marked regions `build` regenerates, e.g. `["RESULTS.md"]`',
+    "report": "`[report]`: the HTML report",
+}
 
 
 @dataclass(frozen=True)

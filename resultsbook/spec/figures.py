@@ -20,23 +20,70 @@ from resultsbook.spec.keys import (
     optional_str,
     strings,
 )
-from resultsbook.spec.tables import TableSpec, read_filters, read_table
+from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_filters, read_table
 
+# every key the spec accepts, with the one line the reference page prints for it (docs/reference/spec.md)
 STYLE_KEYS = {
-    "width", "height", "aspect", "font", "font_size", "dpi", "palette", "markers", "colors", "order",
-    "legend", "line_width", "band_alpha",
-}  # fmt: skip
-FIGURE_KEYS = STYLE_KEYS | {
-    "kind", "outputs", "hue", "facet", "x", "caption", "title", "xlabel", "ylabel", "xscale", "yscale",
-    "xlim", "ylim", "facet_columns", "sharey", "markevery",
-}  # fmt: skip
+    "width": 'figure width in `in`, `cm`, `mm`, `pt` (TeX points) or `bp` [default: `"3.25in"`]',
+    "height": "figure height [default: width × `aspect` per row of panels (≥ 1.2in), "
+    "+ 0.3in for a top legend]",
+    "aspect": "panel height / panel width [default: 0.62]",
+    "font": "`times` (default), `serif`, `sans` or an installed font's name; PGF uses the document's font",
+    "font_size": "text size in points; ticks and legend one point smaller [default: 8]",
+    "dpi": "PNG resolution [default: 300]",
+    "palette": "`okabe-ito` (default), `tol-bright`, `tol-muted` (colour-blind safe) or a list of `#rrggbb`",
+    "markers": 'matplotlib markers, paired with the colours [default: `["o", "s", "^", "D", "v", …]`]',
+    "colors": 'a fixed colour for a value, e.g. `{ model = { ours = "#D55E00" } }`',
+    "order": 'values that take the first colours and legend places, e.g. `{ model = ["ours", "baseline"] }`',
+    "legend": "`top` (default), `right`, `inside` or `none`",
+    "line_width": "line width in points [default: 1.2]",
+    "band_alpha": "opacity of the bands [default: 0.2]",
+}
+FIGURE_KEYS = {
+    **STYLE_KEYS,
+    "kind": '`"curve"` (a metric over training), `"bar"` or `"points"` (cells of a table)',
+    "outputs": "files to write; the suffix picks the format: `.pdf`, `.pgf`, `.svg`, `.png`",
+    "hue": "the key whose values get one colour each (a line, a bar, a set of points)",
+    "facet": "the key whose values get one panel each",
+    "x": "curves: `step` (default), `time` or a metric such as `epoch`; bars, points: the key along x",
+    "caption": "the caption shown by the report, the preview and Markdown sections",
+    "title": "the title above the figure [default: none]",
+    "xlabel": "the x axis label [default: the display name from `[labels]`]",
+    "ylabel": "the y axis label [default: the display name from `[labels]`]",
+    "xscale": "`linear` (default), `log` or `symlog`",
+    "yscale": "`linear` (default), `log` or `symlog`",
+    "xlim": "the x axis range, `[low, high]`",
+    "ylim": "the y axis range, `[low, high]`",
+    "facet_columns": "panels per row [default: 3]",
+    "sharey": "one y axis for all panels [default: false]",
+    "markevery": "markers per curve; 0 for none [default: 8]",
+}
 CURVE_KEYS = {
-    "metric", "where", "status", "experiment", "replicate", "center", "band", "ddof", "scale", "skip_first",
-    "smooth", "align", "points", "min_seeds",
-}  # fmt: skip
+    "metric": "the metric drawn over steps, logged or derived",
+    "where": 'run filters, as in tables: `{ optimizer = "adam" }` or `["lr>=0.01"]`',
+    "status": "keep only runs with these statuses",
+    "experiment": "keep only runs of these experiments",
+    "replicate": 'the keys that tell the seeds of a line apart [default: `["seed"]`]',
+    "center": "the line: `mean` (default), `median` or `iqm` over seeds",
+    "band": 'the band: `std` (default), `sem`, `ci95`, `minmax` or `"none"`',
+    "ddof": "delta degrees of freedom of `std` and `sem` [default: 1]",
+    "scale": "multiply every value, e.g. `100` for percent [default: 1]",
+    "skip_first": "drop each run's first k points [default: 0]",
+    "smooth": "per seed, before averaging: `ema(WEIGHT)`, `window(K)` (trailing mean) or `none` (default)",
+    "align": "seeds logged at different steps: `interpolate` (default) onto a common grid, or `bin`",
+    "points": "the common grid: at most this many points (or bins) [default: 200]",
+    "min_seeds": "keep grid points where at least this many seeds have data [default: all seeds]",
+}
 CELL_KEYS = {
-    "table", "metric", "metrics", "reduce", "skip_first", "budget", "direction", "scale", "where", "status",
-    "experiment", "replicate", "run_specific", "replicates", "center", "spread", "ddof", "bootstrap_seed",
+    "table": "draw the cells of this `[tables.NAME]`, its numbers exactly (then no other aggregation key)",
+    **{
+        key: TABLE_KEYS[key]
+        for key in (
+            "metric", "metrics", "reduce", "skip_first", "budget", "direction", "scale", "where", "status",
+            "experiment", "replicate", "run_specific", "replicates", "center", "spread", "ddof",
+            "bootstrap_seed",
+        )
+    },
 }  # fmt: skip
 
 
@@ -138,7 +185,7 @@ def _figure(
                 f"{where}: {context} table = {table_name!r} is not a table of the spec; "
                 f"tables: {', '.join(tables)}"
             )
-        extra = sorted(k for k in entry if k in CELL_KEYS - {"table"})
+        extra = sorted(k for k in entry if k in CELL_KEYS and k != "table")
         if extra:
             raise SpecError(
                 f"{where}: {context} takes its numbers from table {table_name!r}; remove {', '.join(extra)} "

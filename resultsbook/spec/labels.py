@@ -9,7 +9,10 @@ from resultsbook.errors import SpecError
 from resultsbook.render.layout import Labels
 from resultsbook.spec.keys import check_keys, mapping_at
 
-LABEL_KEYS = {"keys", "values"}
+LABEL_KEYS = {
+    "keys": '`[labels.keys]`: display names of param and metric keys, e.g. `"test/acc" = "Accuracy (%)"`',
+    "values": '`[labels.values.KEY]`: display names of one key\'s values, e.g. `resnet18 = "ResNet-18"`',
+}
 
 
 def read_labels(entry: Mapping[str, Any], where: str) -> Labels:

@@ -17,13 +17,58 @@ from resultsbook.render.layout import TableFormat
 from resultsbook.spec.keys import check_keys, default_int, list_value, mapping_at, optional_int, strings
 
 OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
-METRIC_KEYS = {"name", "reduce", "skip_first", "budget", "direction", "scale", "label"}
-TABLE_KEYS = METRIC_KEYS - {"name"} | {
-    "metric", "metrics", "rows", "columns", "where", "status", "experiment", "replicate", "run_specific",
-    "replicates", "center", "spread", "stats", "ddof", "digits", "style", "highlight", "second", "show_n",
-    "stat_note", "order", "float", "caption", "label", "placement", "outputs", "template", "bootstrap_seed",
-    "test", "alpha", "ties", "seeds", "min_replicates", "command",
-}  # fmt: skip
+# every key the spec accepts, with the one line the reference page prints for it (docs/reference/spec.md)
+METRIC_KEYS = {
+    "name": "the metric: a key your runs log, or a name from `[derived]`",
+    "reduce": "how each run's series becomes one number: `last` (default), `min`, `max`, `mean`, `last(k)`, "
+    "`at(step)`, `best(KEY[, max|min])`, `best-mean`",
+    "skip_first": "drop each run's first k points before reducing [default: 0]",
+    "budget": "`best-mean` only: consider steps up to this one",
+    "direction": '`"max"` or `"min"`: which value is best [default: `min` for names with loss, err, '
+    "regret, mse, time…, else `max`]",
+    "scale": "multiply every value, e.g. `100` for percent [default: 1]",
+    "label": "the metric's display name in the table [default: `[labels.keys]`, else its name]",
+}
+TABLE_KEYS = {
+    **{key: text for key, text in METRIC_KEYS.items() if key not in ("name", "label")},
+    "metric": "the metric shown, a logged or derived key (or `metrics`)",
+    "metrics": 'several metrics: names or `{ name = "f1", reduce = "max", label = "F1" }` entries, each '
+    "inheriting the table's reduce settings",
+    "rows": 'the keys whose values make the rows, e.g. `["model"]` (`"metric"` places the metrics)',
+    "columns": "the keys whose values make the columns [default: none]",
+    "where": 'run filters: `{ optimizer = "adamw" }` or `["lr>=0.01", "model=a,b", "name~^cql"]`',
+    "status": 'keep only runs with these statuses, e.g. `["finished"]`',
+    "experiment": "keep only runs of these experiments",
+    "replicate": 'the keys that tell replicates of a cell apart [default: `["seed"]`]',
+    "run_specific": "params that may differ between the replicates of a cell without a `†` mark "
+    "(added to the built-in `timestamp`, `output_dir`, `host`…)",
+    "replicates": "replicates each cell should have; fewer is marked `*` [default: the most any cell has]",
+    "seeds": "the replicate values expected, e.g. `[0, 1, 2, 3, 4]`: names missing seeds no run has",
+    "min_replicates": "fewer replicates than this is marked `#` [default: 3]",
+    "center": "the statistic printed: `mean` (default), `median` or `iqm`",
+    "spread": 'the spread after it: `std` (default), `sem`, `ci95`, `bootstrap`, `iqr`, `minmax`, `"none"`',
+    "stats": 'extra statistics for the CSV and JSON outputs, e.g. `["median", "iqr"]`',
+    "ddof": "delta degrees of freedom of `std` and `sem`, stated under the table [default: 1]",
+    "bootstrap_seed": "the seed of the `bootstrap` resampling [default: 0]",
+    "digits": "decimals printed [default: chosen per column from the typical spread]",
+    "style": "how centre and spread are typeset: `pm` (default), `sub`, `siunitx`, `siunitx-S`",
+    "highlight": "which cells compete for bold: `column` (default), `row`, `none`, or a key",
+    "second": "underline the runner-up when three or more compete [default: true]",
+    "show_n": "accepted but has no effect yet (n is stated in the note under the table)",
+    "test": "significance test of the best against the runner-up: `welch` (default), `mannwhitney`, `none`",
+    "alpha": "the significance level of `test` [default: 0.05]",
+    "ties": "bold every cell not significantly worse than the best [default: false]",
+    "stat_note": "write the note under the table that states the statistic, n, ddof and test [default: true]",
+    "order": 'values placed first, in this order, e.g. `{ model = ["logreg", "mlp"] }`; the rest sorted',
+    "float": "write a full `table` float with caption and label, not a bare `tabular` [default: false]",
+    "caption": "the float's caption, also shown in the report and the preview",
+    "label": "the float's LaTeX `\\label`",
+    "placement": "the float's placement [default: `t`]",
+    "template": "the LaTeX template to render with [default: `table.tex.j2`]",
+    "outputs": "files to write; the suffix picks the format: `.tex`, `.md`, `.csv`, `.json`",
+    "command": 'how to launch a missing run, e.g. `"python train.py --model {model} --seed {seed}"` '
+    "(`status --commands`)",
+}
 
 
 @dataclass(frozen=True)
@@ -120,7 +165,7 @@ def table_stats(center: str, spread: str | None, extra: Sequence[str]) -> tuple[
 def read_metrics(entry: Mapping[str, Any], where: str, context: str) -> tuple[MetricSpec, ...]:
     """Read `metric = "name"` or `metrics = [...]`, each entry inheriting the table's reduce settings."""
     # a table's own `label` is its LaTeX \label; a metric's display name comes from its metrics entry
-    shared = {k: entry[k] for k in METRIC_KEYS - {"name", "label"} if k in entry}
+    shared = {k: entry[k] for k in METRIC_KEYS if k in entry and k not in ("name", "label")}
     if "metric" in entry and "metrics" in entry:
         raise SpecError(f"{where}: {context} has both metric and metrics; keep one")
     raw = entry.get("metrics", [entry["metric"]] if "metric" in entry else [])
