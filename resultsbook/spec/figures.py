@@ -10,8 +10,10 @@ from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.query.curves import ALIGNMENTS, BANDS, CurveQuery, parse_smoothing
 from resultsbook.query.model import METRIC_KEY
 from resultsbook.query.stats import CENTERS
-from resultsbook.render.figstyle import FigureStyle, parse_style
+from resultsbook.render.figstyle import FigureStyle, parse_style, venue_style
+from resultsbook.render.layout import Labels
 from resultsbook.render.plots import FIGURE_KINDS, FIGURE_SUFFIXES, FigureOptions
+from resultsbook.render.venues import Venue
 from resultsbook.spec.keys import (
     check_keys,
     default_int,
@@ -20,6 +22,7 @@ from resultsbook.spec.keys import (
     optional_str,
     strings,
 )
+from resultsbook.spec.labels import optional_text, read_labels
 from resultsbook.spec.tables import TableSpec, read_filters, read_table
 
 STYLE_KEYS = {
@@ -28,7 +31,7 @@ STYLE_KEYS = {
 }  # fmt: skip
 FIGURE_KEYS = STYLE_KEYS | {
     "kind", "outputs", "hue", "facet", "x", "caption", "title", "xlabel", "ylabel", "xscale", "yscale",
-    "xlim", "ylim", "facet_columns", "sharey", "markevery",
+    "xlim", "ylim", "facet_columns", "sharey", "markevery", "labels",
 }  # fmt: skip
 CURVE_KEYS = {
     "metric", "where", "status", "experiment", "replicate", "center", "band", "ddof", "scale", "skip_first",
@@ -57,13 +60,15 @@ class FigureSpec:
     curve: CurveQuery | None = None
     caption: str | None = None
     entry: Mapping[str, Any] = field(default_factory=dict)
+    labels: Labels = field(default_factory=Labels)  # the project's labels with the figure's own applied
+    order: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)  # the figure's own legend order
 
 
-def read_style(document: Mapping[str, Any], where: str) -> FigureStyle:
-    """Read `[style]`, the look every figure starts from."""
+def read_style(document: Mapping[str, Any], where: str, venue: Venue | None = None) -> FigureStyle:
+    """Read `[style]`, the look every figure starts from (the venue's sizes and fonts by default)."""
     entry = mapping_at(document, "style", where, "the top level")
     check_keys(entry, STYLE_KEYS, where, "[style]")
-    return parse_style(entry, FigureStyle(), f"{where}: [style]")
+    return parse_style(entry, venue_style(venue), f"{where}: [style]", venue)
 
 
 def read_figures(
@@ -76,6 +81,8 @@ def read_figures(
     resolve: Any,
     style: FigureStyle,
     where: str,
+    labels: Labels = Labels(),
+    venue: Venue | None = None,
 ) -> dict[str, FigureSpec]:
     """Read every `[figures.NAME]` (after the tables: a figure may draw a table's cells)."""
     figures = {}
@@ -86,7 +93,18 @@ def read_figures(
         if name in tables:
             raise SpecError(f"{where}: {context} has the name of a table; give the figure another name")
         figures[name] = _figure(
-            name, entry, tables, project, defaults, derived, template_dirs, resolve, style, where
+            name,
+            entry,
+            tables,
+            project,
+            defaults,
+            derived,
+            template_dirs,
+            resolve,
+            style,
+            where,
+            labels,
+            venue,
         )
     return figures
 
@@ -102,6 +120,8 @@ def _figure(
     resolve: Any,
     base: FigureStyle,
     where: str,
+    labels: Labels,
+    venue: Venue | None,
 ) -> FigureSpec:
     context = f"[figures.{name}]"
     kind = entry.get("kind")
@@ -120,12 +140,22 @@ def _figure(
                 f"{where}: {context} output {output!r} has an unknown suffix; "
                 f"use {', '.join(FIGURE_SUFFIXES)}"
             )
-    style = parse_style({k: v for k, v in entry.items() if k in STYLE_KEYS}, base, f"{where}: {context}")
+    # a figure's own order places its legend; colours stay the project's ([style] order and colors)
+    own_style = {k: v for k, v in entry.items() if k in STYLE_KEYS and k != "order"}
+    style = parse_style(own_style, base, f"{where}: {context}", venue)
+    order = (
+        parse_style({"order": entry["order"]}, base, f"{where}: {context}").order if "order" in entry else {}
+    )
     options = _figure_options(entry, where, context)
     hue, facet, x = (optional_str(entry, key, where, context) for key in ("hue", "facet", "x"))
+    own_labels = read_labels(mapping_at(entry, "labels", where, context), where, f"{context} labels")
+    shown_table = tables.get(str(entry.get("table"))) if kind != "curve" else None
+    # a figure of a table's cells names them as that table does, then as the figure says
+    figure_labels = (shown_table.labels if shown_table else labels).merged(own_labels)
     common = {
         "name": name, "kind": kind, "outputs": outputs, "style": style, "options": options, "hue": hue,
-        "facet": facet, "caption": entry.get("caption"), "entry": dict(entry),
+        "facet": facet, "caption": optional_text(entry, "caption", where, context), "entry": dict(entry),
+        "labels": figure_labels, "order": order,
     }  # fmt: skip
     if kind == "curve":
         inherited = {k: v for k, v in {**project, **defaults}.items() if k in CURVE_KEYS}
@@ -161,7 +191,7 @@ def _figure(
         settings["rows"] = [k for k in (hue, x, facet) if k and k != METRIC_KEY] or [METRIC_KEY]
         if METRIC_KEY in (hue, x, facet) and settings["rows"] != [METRIC_KEY]:
             settings["columns"] = [METRIC_KEY]
-        cells = read_table(name, settings, derived, template_dirs, resolve, where, context)
+        cells = read_table(name, settings, derived, template_dirs, resolve, where, context, figure_labels)
     keys = (*cells.query.rows, *cells.query.columns, *([METRIC_KEY] if len(cells.query.metrics) > 1 else []))
     for key, value in (("hue", hue), ("x", x), ("facet", facet)):
         if value is not None and value not in keys:
@@ -237,9 +267,9 @@ def _figure_options(entry: Mapping[str, Any], where: str, context: str) -> Figur
                 raise SpecError(f"{where}: {context} {key} must be two numbers, e.g. {key} = [0, 100]")
             limits[key] = (float(value[0]), float(value[1]))
     return FigureOptions(
-        title=optional_str(entry, "title", where, context),
-        xlabel=optional_str(entry, "xlabel", where, context),
-        ylabel=optional_str(entry, "ylabel", where, context),
+        title=optional_text(entry, "title", where, context),
+        xlabel=optional_text(entry, "xlabel", where, context),
+        ylabel=optional_text(entry, "ylabel", where, context),
         facet_columns=optional_int(entry, "facet_columns", where, context) or 3,
         sharey=bool(entry.get("sharey", False)),
         markevery=int(entry.get("markevery", 8)),

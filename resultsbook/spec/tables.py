@@ -4,7 +4,7 @@ looks and where it goes."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import ResultsbookError, SpecError
@@ -12,9 +12,10 @@ from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.reduce import parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
 from resultsbook.query.stats import SPREADS, STATISTICS
-from resultsbook.render.latex import LatexOptions
-from resultsbook.render.layout import TableFormat
+from resultsbook.render.latex import SIUNITX_SETUP, LatexOptions
+from resultsbook.render.layout import Labels, TableFormat
 from resultsbook.spec.keys import check_keys, default_int, list_value, mapping_at, optional_int, strings
+from resultsbook.spec.labels import optional_text, read_labels
 
 OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
 METRIC_KEYS = {"name", "reduce", "skip_first", "budget", "direction", "scale", "label"}
@@ -22,7 +23,8 @@ TABLE_KEYS = METRIC_KEYS - {"name"} | {
     "metric", "metrics", "rows", "columns", "where", "status", "experiment", "replicate", "run_specific",
     "replicates", "center", "spread", "stats", "ddof", "digits", "style", "highlight", "second", "show_n",
     "stat_note", "order", "float", "caption", "label", "placement", "outputs", "template", "bootstrap_seed",
-    "test", "alpha", "ties", "seeds", "min_replicates", "command",
+    "test", "alpha", "ties", "seeds", "min_replicates", "command", "fit", "longtable", "multirow", "siunitx",
+    "labels", "csv_metadata",
 }  # fmt: skip
 
 
@@ -38,6 +40,8 @@ class TableSpec:
     outputs: tuple[str, ...]
     entry: Mapping[str, Any]  # the spec entry as written (defaults applied), for digests
     command: str | None = None  # how to launch a missing run: "python train.py --seed {seed}"
+    labels: Labels = field(default_factory=Labels)  # the project's labels with the table's own applied
+    csv_metadata: bool = False  # write a CSVW sidecar (table.csv-metadata.json) beside each CSV output
 
 
 def read_table(
@@ -48,6 +52,7 @@ def read_table(
     resolve: Any,
     where: str,
     context: str,
+    project_labels: Labels = Labels(),
 ) -> TableSpec:
     """Read one table entry (project settings and defaults already merged in)."""
     check_keys(entry, TABLE_KEYS, where, context)
@@ -93,18 +98,36 @@ def read_table(
         if not output.endswith(OUTPUT_SUFFIXES):
             suffixes = ", ".join(OUTPUT_SUFFIXES)
             raise SpecError(f"{where}: {context} output {output!r} has an unknown suffix; use {suffixes}")
-    caption = entry.get("caption")
-    latex = LatexOptions(
-        float=bool(entry.get("float", False)),
-        caption=caption,
-        label=entry.get("label"),
-        placement=str(entry.get("placement", "t")),
-        template=str(entry.get("template", "table.tex.j2")),
-        template_dirs=template_dirs,
-    )
+    caption = optional_text(entry, "caption", where, context)
+    try:
+        latex = LatexOptions(
+            float=bool(entry.get("float", False)),
+            caption=caption,
+            label=entry.get("label"),
+            placement=str(entry.get("placement", "t")),
+            template=str(entry.get("template", "table.tex.j2")),
+            template_dirs=template_dirs,
+            float_env=entry["float"] if isinstance(entry.get("float"), str) else "table",
+            fit=str(entry.get("fit", "natural")),
+            longtable=bool(entry.get("longtable", False)),
+            multirow=bool(entry.get("multirow", False)),
+            siunitx=str(entry.get("siunitx", SIUNITX_SETUP)),
+        )
+    except ResultsbookError as error:
+        raise SpecError(f"{where}: {context}: {error}") from error
     command = entry.get("command")
+    own = read_labels(mapping_at(entry, "labels", where, context), where, f"{context} labels")
     return TableSpec(
-        name, query, fmt, latex, caption, outputs, dict(entry), str(command) if command else None
+        name,
+        query,
+        fmt,
+        latex,
+        caption,
+        outputs,
+        dict(entry),
+        str(command) if command else None,
+        labels=project_labels.merged(own),
+        csv_metadata=bool(entry.get("csv_metadata", False)),
     )
 
 
@@ -157,7 +180,7 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
         budget=None if budget is None else float(budget),
         direction=direction,
         scale=float(settings.get("scale", 1.0)),
-        label=str(settings["label"]) if "label" in settings else None,
+        label=optional_text(settings, "label", where, f"{context} metric {settings['name']!r}"),
     )
 
 
