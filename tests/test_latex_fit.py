@@ -232,3 +232,20 @@ def test_siunitx_tables_print_the_uncertainty_separately_in_the_text_font(store,
         ).stdout
         shown = [line for line in text.splitlines() if line.strip().startswith(("Logistic", "MLP"))]
         assert all("±" in line and "(" not in line.replace("(16 hidden)", "") for line in shown), shown
+
+
+def test_a_table_is_one_box_wherever_a_paper_puts_it(store, tmp_path):
+    """Bare, in a minipage, framed, and shrunk by the author's own \\resizebox: it behaves like a tabular."""
+    files = write_tables(tmp_path, [("t", main_table(store), TableFormat(digits=1), LatexOptions())])
+    body = "\n".join(
+        [
+            r"\setbox0\hbox{\resizebox{\columnwidth}{!}{\input{t.tex}}}\typeout{RESIZED=\the\wd0}",
+            r"\begin{minipage}{0.9\linewidth}\input{t.tex}\end{minipage}",
+            r"\fbox{\input{t.tex}}",
+            r"\begin{center}\input{t.tex}\input{t.tex}\end{center}",  # twice in a row: the box is reused
+        ]
+    )
+    options, preamble = imitated_preamble("icml")
+    compiled = compile_page(tmp_path, body, files, options, preamble, packages=("booktabs", "graphicx"))
+    assert float(compiled.typeout("RESIZED").removesuffix("pt")) == pytest.approx(234.8775, abs=0.01)
+    assert compiled.typeout("COLUMNWIDTH") == "234.8775pt"

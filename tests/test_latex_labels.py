@@ -257,3 +257,17 @@ big = { latex = '\textsc{Big}' }
 @pytest.mark.parametrize("value", [r"MLP$^\dagger$", r"\input{/etc/passwd}"])
 def test_values_from_logs_that_look_like_latex_are_escaped(value: str) -> None:
     assert "$" not in escape_latex(value).replace(r"\$", "") and r"\input" not in escape_latex(value)
+
+
+def test_a_figure_label_its_font_cannot_draw_is_one_note_not_a_warning_per_drawing(tmp_path: Path) -> None:
+    labels = '[labels.values.method]\nbase = "基线"\nours = "Ours"\nbig = "Big"\n'
+    spec, store = project_with_labels(
+        tmp_path, labels, '[figures.bars]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/bars.png"]\n'
+    )
+    results, _, _ = compute_outputs(spec, store)  # pytest turns any Python warning into an error
+    notes = [f.text for r in results for f in r.findings if r.name == "figures.bars"]
+    assert notes == [
+        "label '基线': the font 'times' has no 基 线, drawn as empty boxes in bars.png; choose a font that "
+        'has them (font = "Noto Sans CJK SC"...) or .pgf'
+    ]
+    store.close()

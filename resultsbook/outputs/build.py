@@ -246,6 +246,7 @@ def compute_entry(
                 table_spec.labels,
                 spec.paper_preamble,
                 any(path.endswith(".tex") for path in table_spec.outputs),
+                table_spec.caption if table_spec.latex.float or table_spec.latex.longtable else None,
             )
         ),
         table=table,
@@ -413,6 +414,7 @@ def table_findings(
     labels: Labels,
     preamble: Sequence[str] = (),
     latex: bool = True,
+    caption: str | None = None,
 ) -> list[Finding]:
     """Return the table's notes, every cell mark (including the significance of the best) and, for
     LaTeX outputs, the labels with characters the paper's preamble cannot typeset."""
@@ -422,7 +424,8 @@ def table_findings(
         findings += [Finding(name, label, mark.kind, mark.text) for mark in marks]
     if latex:
         findings += [
-            Finding(name, "", "typeset", text) for text in typeset_problems(layout_texts(layout), preamble)
+            Finding(name, "", "typeset", text)
+            for text in typeset_problems([*layout_texts(layout), *([caption] if caption else [])], preamble)
         ]
     return findings
 
