@@ -57,6 +57,13 @@ SPEC_SECTIONS = (
     ),
     KeySection("`[labels]`", "resultsbook.spec.labels", "LABEL_KEYS", "Display names, used by every output."),
     KeySection(
+        "A display text in LaTeX",
+        "resultsbook.spec.labels",
+        "TEXT_KEYS",
+        "Any display name (a label, a metric's `label`, a caption, a figure's title or axis label) can be "
+        "`{ latex = '...' }` instead of a string: raw LaTeX, typeset as written; plain strings are escaped.",
+    ),
+    KeySection(
         "`[tables.NAME]` and `[defaults]`",
         "resultsbook.spec.tables",
         "TABLE_KEYS",

@@ -14,6 +14,7 @@ from resultsbook.cli.common import (
     quiet_option,
     spec_and_store,
     spec_db_option,
+    verbose_option,
 )
 
 
@@ -26,6 +27,7 @@ from resultsbook.cli.common import (
     "--strict", is_flag=True, help="Camera-ready: exit 1 on statistical findings (they still build)."
 )
 @quiet_option
+@verbose_option
 @handle_errors
 def build_command(
     config: str | None,
@@ -34,9 +36,10 @@ def build_command(
     tables: tuple[str, ...],
     strict: bool,
     quiet: bool,
+    verbose: bool,
 ) -> None:
     """Write every table the spec names (LaTeX, Markdown, CSV, JSON), collecting its sources first."""
-    from resultsbook.outputs.build import build
+    from resultsbook.outputs.build import build, finding_lines
 
     with spec_and_store(config, db_path, no_collect, quiet) as (spec, store):
         result = build(spec, store, tables)
@@ -46,7 +49,7 @@ def build_command(
     if result.unchanged and not quiet:
         click.echo(f"{len(result.unchanged)} output(s) unchanged")
     label = "Error" if strict else "Warning"
-    for warning in result.warnings:
+    for warning in finding_lines(result.findings, verbose):
         click.echo(f"{label}: {warning}", err=True)
     if strict and result.findings:
         sys.exit(1)

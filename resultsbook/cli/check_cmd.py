@@ -15,6 +15,7 @@ from resultsbook.cli.common import (
     open_store,
     progress_bar,
     spec_db_option,
+    verbose_option,
 )
 
 
@@ -33,9 +34,10 @@ from resultsbook.cli.common import (
     help="Camera-ready: also fail on statistical findings (non-significant best...).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a versioned JSON result.")
+@verbose_option
 @handle_errors
 def check_command(
-    config: str | None, db_path: str | None, recollect: bool, strict: bool, as_json: bool
+    config: str | None, db_path: str | None, recollect: bool, strict: bool, as_json: bool, verbose: bool
 ) -> None:
     """Exit 0 when every output is current; 1 when one is stale, edited by hand or missing."""
     from resultsbook.freshness.check import check
@@ -50,13 +52,14 @@ def check_command(
     if as_json:
         click.echo(json.dumps(report.document(), indent=2, ensure_ascii=False))
     else:
-        print_report(report)
+        print_report(report, verbose)
     sys.exit(0 if report.ok else 1)
 
 
-def print_report(report: object) -> None:
+def print_report(report: object, verbose: bool = False) -> None:
     """Print each output that is not current with its cell changes, the findings, and a summary."""
     from resultsbook.freshness.check import CheckReport
+    from resultsbook.outputs.build import finding_lines
 
     assert isinstance(report, CheckReport)
     counts: dict[str, int] = {}
@@ -71,7 +74,7 @@ def print_report(report: object) -> None:
         for change in outputs[0].changes if outputs else ():  # the same for every output of an entry
             click.echo(f"  {change.describe()}")
     label = "Error" if report.strict else "Warning"
-    for finding in report.findings:
-        click.echo(f"{label}: {finding.line()}", err=True)
+    for line in finding_lines(report.findings, verbose):
+        click.echo(f"{label}: {line}", err=True)
     summary = ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
     click.echo(f"{'OK' if report.ok else 'FAILED'}: {summary or 'no outputs'}")

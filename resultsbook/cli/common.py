@@ -78,6 +78,9 @@ no_collect_option = click.option(
     "--no-collect", is_flag=True, help="Use the store as it is; do not re-collect the spec's sources."
 )
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, help="List every cell of a warning that is summarised by default."
+)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from resultsbook.cli.common import (
     quiet_option,
     spec_and_store,
     spec_db_option,
+    verbose_option,
 )
 
 
@@ -54,20 +55,39 @@ def report_command(
     type=click.Path(dir_okay=False),
     help="PDF file [default: resultsbook-preview.pdf beside the spec].",
 )
+@click.option(
+    "--preset",
+    help="Set the preview on a venue's page: icml, neurips, iclr, aaai, acl, ieee, lncs, cvpr.",
+)
 @quiet_option
+@verbose_option
 @handle_errors
 def preview_command(
-    config: str | None, db_path: str | None, no_collect: bool, output: str | None, quiet: bool
+    config: str | None,
+    db_path: str | None,
+    no_collect: bool,
+    output: str | None,
+    preset: str | None,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Build every output, then compile one PDF showing every table, figure and number under its name."""
+    from resultsbook.errors import RenderError, SpecError
+    from resultsbook.outputs.build import finding_lines
     from resultsbook.outputs.preview import find_latex, make_preview
+    from resultsbook.render.venues import venue_preset
 
     find_latex()
+    if preset:
+        try:
+            venue_preset(preset)  # an unknown preset is refused before anything is built
+        except RenderError as error:
+            raise SpecError(f"--preset: {error}") from error
     with spec_and_store(config, db_path, no_collect, quiet) as (spec, store):
-        result = make_preview(spec, store, output)
+        result = make_preview(spec, store, output, preset)
     if not quiet:
         for path in result.build.written:
             click.echo(f"wrote {os.path.relpath(path)}")
-    for warning in result.build.warnings:
+    for warning in [*finding_lines(result.build.findings, verbose), *result.too_wide]:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(f"preview: {os.path.relpath(result.pdf)}")

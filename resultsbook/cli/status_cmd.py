@@ -14,6 +14,7 @@ from resultsbook.cli.common import (
     load_required_spec,
     open_store,
     spec_db_option,
+    verbose_option,
 )
 
 if TYPE_CHECKING:
@@ -30,9 +31,10 @@ if TYPE_CHECKING:
     "--commands", is_flag=True, help="Print the command lines of missing runs (spec key `command`)."
 )
 @click.option("--all", "show_all", is_flag=True, help="List complete cells too.")
+@verbose_option
 @handle_errors
 def status_command(
-    config: str | None, db_path: str | None, stale_after: str, commands: bool, show_all: bool
+    config: str | None, db_path: str | None, stale_after: str, commands: bool, show_all: bool, verbose: bool
 ) -> None:
     """Say what is missing: replicates per cell, missing seeds, failed, running and dead runs."""
     from resultsbook.freshness.status import parse_duration, status
@@ -61,8 +63,10 @@ def status_command(
     for run in report.runs:
         click.echo(f"  {run.state:<11} {run.name}  ({run.source})")
         click.echo(f"              {run.detail}")
-    for finding in report.findings:
-        click.echo(f"Warning: {finding.line()}", err=True)
+    from resultsbook.outputs.build import finding_lines
+
+    for line in finding_lines(report.findings, verbose):
+        click.echo(f"Warning: {line}", err=True)
     sys.exit(0 if report.complete else 1)
 
 

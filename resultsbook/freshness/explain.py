@@ -59,14 +59,14 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
     result = compute_entry(spec, table_spec, store, runs)
     table = result.table
     assert table is not None
-    layout = layout_table(table, table_spec.format, spec.labels)
+    layout = layout_table(table, table_spec.format, table_spec.labels)
     explanations = []
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):
             found = table.cell(row, column)
             if found is None:
                 continue
-            label = cell_label(table, row, column, spec.labels)
+            label = cell_label(table, row, column, table_spec.labels)
             if cell is not None and not _matches(cell, label, table, row, column):
                 continue
             shown = layout.body[r][1][c]
@@ -85,7 +85,7 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                 )
             )
     if cell is not None and not explanations:
-        labels = "; ".join(cell_label(table, r, c, spec.labels) for r, c in table.cells)
+        labels = "; ".join(cell_label(table, r, c, table_spec.labels) for r, c in table.cells)
         raise SpecError(f"no cell of table {table_spec.name!r} matches {cell!r}; its cells: {labels}")
     return explanations
 

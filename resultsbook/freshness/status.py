@@ -101,7 +101,7 @@ def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec
         out.append(
             CellStatus(
                 table=name,
-                cell=cell_label(table, row, column, spec.labels),
+                cell=cell_label(table, row, column, table_spec.labels),
                 found=found,
                 expected=max(table.expected, found),
                 missing=tuple(_replicate_name(query.replicate, key) for key in missing),

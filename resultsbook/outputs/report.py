@@ -77,7 +77,7 @@ def _table_section(
     spec: Spec, table_spec: TableSpec, table: ResultTable, by_id: Mapping[int, StoredRun]
 ) -> str:
     """Return a table, its notes and, per cell, the runs behind it and how their configs differ."""
-    layout = layout_table(table, table_spec.format, spec.labels)
+    layout = layout_table(table, table_spec.format, table_spec.labels)
     parts = []
     if table_spec.caption:
         parts.append(f"<p>{escape_html(table_spec.caption)}</p>")
@@ -91,7 +91,8 @@ def _table_section(
             if cell is None:
                 continue
             where = " / ".join(
-                f"{spec.labels.key(k)} = {spec.labels.value(k, v)}" for k, v in zip(keys, (*row, *column))
+                f"{table_spec.labels.key(k)} = {table_spec.labels.value(k, v)}"
+                for k, v in zip(keys, (*row, *column))
             )
             shown = layout.body[r][1][c]
             value = (

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
+from resultsbook.render.venues import Venue, venue_preset
 from resultsbook.sources.collect import CollectRequest
 from resultsbook.spec.figures import FigureSpec, read_figures, read_style
 from resultsbook.spec.keys import check_keys, mapping_at
@@ -48,6 +49,10 @@ TOP_KEYS = {
     "macros": "`[macros]`: the file of LaTeX commands for numbers quoted in the text",
     "sections": 'Markdown files whose marked regions `build` regenerates, e.g. `["RESULTS.md"]`',
     "report": "`[report]`: the HTML report",
+    "venue": "the paper's venue (`icml`, `neurips`, `iclr`, `aaai`, `acl`, `ieee`, `lncs`, `cvpr`): figures "
+    "a column wide in its font, the preview on its page",
+    "preamble": "the lines your paper's preamble already has, e.g. `\\usepackage[T1]{fontenc}`: labels that "
+    "need them are not warned about",
 }
 
 
@@ -68,6 +73,13 @@ class Spec:
     macros: MacroSpec | None = None
     sections: tuple[str, ...] = ()
     report: ReportSpec | None = None
+    venue: Venue | None = None  # the paper's venue: figure sizes and fonts, the preview's page
+    preamble: tuple[str, ...] = ()  # preamble lines the paper has beyond booktabs (\usepackage[T1]{fontenc})
+
+    @property
+    def paper_preamble(self) -> tuple[str, ...]:
+        """Return the preamble lines the paper has: the spec's own and those of its venue's template."""
+        return (*self.preamble, *(self.venue.template_packages if self.venue is not None else ()))
 
     @property
     def folder(self) -> str:
@@ -113,9 +125,12 @@ def load_spec(path: str) -> Spec:
         if not isinstance(entry, Mapping):
             raise SpecError(f"{where}: {context} must be a table of settings")
         merged = {**project, **defaults, **entry}
-        tables[name] = read_table(name, merged, derived, template_dirs, resolve, where, context)
-    style = read_style(document, where)
-    figures = read_figures(document, tables, project, defaults, derived, template_dirs, resolve, style, where)
+        tables[name] = read_table(name, merged, derived, template_dirs, resolve, where, context, labels)
+    venue = read_venue(document, where)
+    style = read_style(document, where, venue)
+    figures = read_figures(
+        document, tables, project, defaults, derived, template_dirs, resolve, style, where, labels, venue
+    )
     macros = (
         read_macros(document.get("macros"), tables, project, resolve, where) if "macros" in document else None
     )
@@ -139,7 +154,32 @@ def load_spec(path: str) -> Spec:
         macros=macros,
         sections=sections,
         report=report,
+        venue=venue,
+        preamble=read_preamble(document, where),
     )
+
+
+def read_venue(document: Mapping[str, Any], where: str) -> Venue | None:
+    """Read `venue = "icml"`: the preset whose column and text widths, fonts and page the outputs fit."""
+    name = document.get("venue")
+    if name is None:
+        return None
+    try:
+        return venue_preset(str(name))
+    except ResultsbookError as error:
+        raise SpecError(f"{where}: venue: {error}") from error
+
+
+def read_preamble(document: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """Read `preamble`: a LaTeX line or a list of them that the paper's preamble holds."""
+    value = document.get("preamble", [])
+    lines = [value] if isinstance(value, str) else value
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        raise SpecError(
+            f"{where}: preamble must be a list of LaTeX lines, e.g. "
+            'preamble = ["\\usepackage[T1]{fontenc}", "\\usepackage{amssymb}"]'
+        )
+    return tuple(lines)
 
 
 def default_lock_path(spec_folder: str, outputs: list[str]) -> str:

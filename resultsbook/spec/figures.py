@@ -10,8 +10,10 @@ from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.query.curves import ALIGNMENTS, BANDS, CurveQuery, parse_smoothing
 from resultsbook.query.model import METRIC_KEY
 from resultsbook.query.stats import CENTERS
-from resultsbook.render.figstyle import FigureStyle, parse_style
+from resultsbook.render.figstyle import FigureStyle, parse_style, venue_style
+from resultsbook.render.layout import Labels
 from resultsbook.render.plots import FIGURE_KINDS, FIGURE_SUFFIXES, FigureOptions
+from resultsbook.render.venues import Venue
 from resultsbook.spec.keys import (
     check_keys,
     default_int,
@@ -20,21 +22,26 @@ from resultsbook.spec.keys import (
     optional_str,
     strings,
 )
+from resultsbook.spec.labels import optional_text, read_labels
 from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_filters, read_table
 
 # every key the spec accepts, with the one line the reference page prints for it (docs/reference/spec.md)
 STYLE_KEYS = {
-    "width": 'figure width in `in`, `cm`, `mm`, `pt` (TeX points) or `bp` [default: `"3.25in"`]',
+    "width": "figure width in `in`, `cm`, `mm`, `pt` (TeX points) or `bp`; with a `venue`, `column`, `text` "
+    'or a fraction such as `"0.48text"` [default: `"3.25in"`, or the venue\'s column]',
     "height": "figure height [default: width × `aspect` per row of panels (≥ 1.2in), "
     "+ 0.3in for a top legend]",
     "aspect": "panel height / panel width [default: 0.62]",
-    "font": "`times` (default), `serif`, `sans` or an installed font's name; PGF uses the document's font",
-    "font_size": "text size in points; ticks and legend one point smaller [default: 8]",
+    "font": "`times` (default, or the venue's), `cm`, `serif`, `sans` or an installed font's name; PGF uses "
+    "the document's font",
+    "font_size": "text size in points; ticks and legend one point smaller [default: 8, or the venue's "
+    "caption size]",
     "dpi": "PNG resolution [default: 300]",
     "palette": "`okabe-ito` (default), `tol-bright`, `tol-muted` (colour-blind safe) or a list of `#rrggbb`",
     "markers": 'matplotlib markers, paired with the colours [default: `["o", "s", "^", "D", "v", …]`]',
     "colors": 'a fixed colour for a value, e.g. `{ model = { ours = "#D55E00" } }`',
-    "order": 'values that take the first colours and legend places, e.g. `{ model = ["ours", "baseline"] }`',
+    "order": 'values that take the first colours and legend places, e.g. `{ model = ["ours", "baseline"] }` '
+    "(in a figure: its legend's order only)",
     "legend": "`top` (default), `right`, `inside` or `none`",
     "line_width": "line width in points [default: 1.2]",
     "band_alpha": "opacity of the bands [default: 0.2]",
@@ -57,6 +64,7 @@ FIGURE_KEYS = {
     "facet_columns": "panels per row [default: 3]",
     "sharey": "one y axis for all panels [default: false]",
     "markevery": "markers per curve; 0 for none [default: 8]",
+    "labels": "this figure's own `keys` and `values` display names, over the project's (or its table's)",
 }
 CURVE_KEYS = {
     "metric": "the metric drawn over steps, logged or derived",
@@ -104,13 +112,15 @@ class FigureSpec:
     curve: CurveQuery | None = None
     caption: str | None = None
     entry: Mapping[str, Any] = field(default_factory=dict)
+    labels: Labels = field(default_factory=Labels)  # the project's labels with the figure's own applied
+    order: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)  # the figure's own legend order
 
 
-def read_style(document: Mapping[str, Any], where: str) -> FigureStyle:
-    """Read `[style]`, the look every figure starts from."""
+def read_style(document: Mapping[str, Any], where: str, venue: Venue | None = None) -> FigureStyle:
+    """Read `[style]`, the look every figure starts from (the venue's sizes and fonts by default)."""
     entry = mapping_at(document, "style", where, "the top level")
     check_keys(entry, STYLE_KEYS, where, "[style]")
-    return parse_style(entry, FigureStyle(), f"{where}: [style]")
+    return parse_style(entry, venue_style(venue), f"{where}: [style]", venue)
 
 
 def read_figures(
@@ -123,6 +133,8 @@ def read_figures(
     resolve: Any,
     style: FigureStyle,
     where: str,
+    labels: Labels = Labels(),
+    venue: Venue | None = None,
 ) -> dict[str, FigureSpec]:
     """Read every `[figures.NAME]` (after the tables: a figure may draw a table's cells)."""
     figures = {}
@@ -133,7 +145,18 @@ def read_figures(
         if name in tables:
             raise SpecError(f"{where}: {context} has the name of a table; give the figure another name")
         figures[name] = _figure(
-            name, entry, tables, project, defaults, derived, template_dirs, resolve, style, where
+            name,
+            entry,
+            tables,
+            project,
+            defaults,
+            derived,
+            template_dirs,
+            resolve,
+            style,
+            where,
+            labels,
+            venue,
         )
     return figures
 
@@ -149,6 +172,8 @@ def _figure(
     resolve: Any,
     base: FigureStyle,
     where: str,
+    labels: Labels,
+    venue: Venue | None,
 ) -> FigureSpec:
     context = f"[figures.{name}]"
     kind = entry.get("kind")
@@ -167,12 +192,22 @@ def _figure(
                 f"{where}: {context} output {output!r} has an unknown suffix; "
                 f"use {', '.join(FIGURE_SUFFIXES)}"
             )
-    style = parse_style({k: v for k, v in entry.items() if k in STYLE_KEYS}, base, f"{where}: {context}")
+    # a figure's own order places its legend; colours stay the project's ([style] order and colors)
+    own_style = {k: v for k, v in entry.items() if k in STYLE_KEYS and k != "order"}
+    style = parse_style(own_style, base, f"{where}: {context}", venue)
+    order = (
+        parse_style({"order": entry["order"]}, base, f"{where}: {context}").order if "order" in entry else {}
+    )
     options = _figure_options(entry, where, context)
     hue, facet, x = (optional_str(entry, key, where, context) for key in ("hue", "facet", "x"))
+    own_labels = read_labels(mapping_at(entry, "labels", where, context), where, f"{context} labels")
+    shown_table = tables.get(str(entry.get("table"))) if kind != "curve" else None
+    # a figure of a table's cells names them as that table does, then as the figure says
+    figure_labels = (shown_table.labels if shown_table else labels).merged(own_labels)
     common = {
         "name": name, "kind": kind, "outputs": outputs, "style": style, "options": options, "hue": hue,
-        "facet": facet, "caption": entry.get("caption"), "entry": dict(entry),
+        "facet": facet, "caption": optional_text(entry, "caption", where, context), "entry": dict(entry),
+        "labels": figure_labels, "order": order,
     }  # fmt: skip
     if kind == "curve":
         inherited = {k: v for k, v in {**project, **defaults}.items() if k in CURVE_KEYS}
@@ -208,7 +243,7 @@ def _figure(
         settings["rows"] = [k for k in (hue, x, facet) if k and k != METRIC_KEY] or [METRIC_KEY]
         if METRIC_KEY in (hue, x, facet) and settings["rows"] != [METRIC_KEY]:
             settings["columns"] = [METRIC_KEY]
-        cells = read_table(name, settings, derived, template_dirs, resolve, where, context)
+        cells = read_table(name, settings, derived, template_dirs, resolve, where, context, figure_labels)
     keys = (*cells.query.rows, *cells.query.columns, *([METRIC_KEY] if len(cells.query.metrics) > 1 else []))
     for key, value in (("hue", hue), ("x", x), ("facet", facet)):
         if value is not None and value not in keys:
@@ -284,9 +319,9 @@ def _figure_options(entry: Mapping[str, Any], where: str, context: str) -> Figur
                 raise SpecError(f"{where}: {context} {key} must be two numbers, e.g. {key} = [0, 100]")
             limits[key] = (float(value[0]), float(value[1]))
     return FigureOptions(
-        title=optional_str(entry, "title", where, context),
-        xlabel=optional_str(entry, "xlabel", where, context),
-        ylabel=optional_str(entry, "ylabel", where, context),
+        title=optional_text(entry, "title", where, context),
+        xlabel=optional_text(entry, "xlabel", where, context),
+        ylabel=optional_text(entry, "ylabel", where, context),
         facet_columns=optional_int(entry, "facet_columns", where, context) or 3,
         sharey=bool(entry.get("sharey", False)),
         markevery=int(entry.get("markevery", 8)),

@@ -4,7 +4,7 @@ looks and where it goes."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import ResultsbookError, SpecError
@@ -12,9 +12,10 @@ from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.reduce import parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
 from resultsbook.query.stats import SPREADS, STATISTICS
-from resultsbook.render.latex import LatexOptions
-from resultsbook.render.layout import TableFormat
+from resultsbook.render.latex import SIUNITX_SETUP, LatexOptions
+from resultsbook.render.layout import Labels, TableFormat
 from resultsbook.spec.keys import check_keys, default_int, list_value, mapping_at, optional_int, strings
+from resultsbook.spec.labels import optional_text, read_labels
 
 OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
 # every key the spec accepts, with the one line the reference page prints for it (docs/reference/spec.md)
@@ -53,14 +54,16 @@ TABLE_KEYS = {
     "digits": "decimals printed [default: chosen per column from the typical spread]",
     "style": "how centre and spread are typeset: `pm` (default), `sub`, `siunitx`, `siunitx-S`",
     "highlight": "which cells compete for bold: `column` (default), `row`, `none`, or a key",
-    "second": "underline the runner-up when three or more compete [default: true]",
+    "second": "underline the runner-up, when more cells rank below it than share its printed value "
+    "[default: true]",
     "show_n": "accepted but has no effect yet (n is stated in the note under the table)",
     "test": "significance test of the best against the runner-up: `welch` (default), `mannwhitney`, `none`",
     "alpha": "the significance level of `test` [default: 0.05]",
     "ties": "bold every cell not significantly worse than the best [default: false]",
     "stat_note": "write the note under the table that states the statistic, n, ddof and test [default: true]",
     "order": 'values placed first, in this order, e.g. `{ model = ["logreg", "mlp"] }`; the rest sorted',
-    "float": "write a full `table` float with caption and label, not a bare `tabular` [default: false]",
+    "float": 'write a `table` float with caption and label (`"table*"` across both columns), not a bare '
+    "`tabular` [default: false]",
     "caption": "the float's caption, also shown in the report and the preview",
     "label": "the float's LaTeX `\\label`",
     "placement": "the float's placement [default: `t`]",
@@ -68,6 +71,12 @@ TABLE_KEYS = {
     "outputs": "files to write; the suffix picks the format: `.tex`, `.md`, `.csv`, `.json`",
     "command": 'how to launch a missing run, e.g. `"python train.py --model {model} --seed {seed}"` '
     "(`status --commands`)",
+    "fit": "`natural` (default), `scale` (shrink to `\\linewidth` when wider), `tabular*` or `tabularx`",
+    "longtable": "break the table across pages, header repeated (one-column pages only) [default: false]",
+    "multirow": "centre a row group's label on its rows with `\\multirow` [default: false]",
+    "siunitx": 'a `\\sisetup` local to this table\'s siunitx styles, e.g. `"uncertainty-mode = separate"`',
+    "labels": "this table's own `keys` and `values` display names, over the project's (figures of it too)",
+    "csv_metadata": "write a W3C CSVW sidecar (`NAME.csv-metadata.json`) beside each CSV [default: false]",
 }
 
 
@@ -83,6 +92,8 @@ class TableSpec:
     outputs: tuple[str, ...]
     entry: Mapping[str, Any]  # the spec entry as written (defaults applied), for digests
     command: str | None = None  # how to launch a missing run: "python train.py --seed {seed}"
+    labels: Labels = field(default_factory=Labels)  # the project's labels with the table's own applied
+    csv_metadata: bool = False  # write a CSVW sidecar (table.csv-metadata.json) beside each CSV output
 
 
 def read_table(
@@ -93,6 +104,7 @@ def read_table(
     resolve: Any,
     where: str,
     context: str,
+    project_labels: Labels = Labels(),
 ) -> TableSpec:
     """Read one table entry (project settings and defaults already merged in)."""
     check_keys(entry, TABLE_KEYS, where, context)
@@ -138,18 +150,36 @@ def read_table(
         if not output.endswith(OUTPUT_SUFFIXES):
             suffixes = ", ".join(OUTPUT_SUFFIXES)
             raise SpecError(f"{where}: {context} output {output!r} has an unknown suffix; use {suffixes}")
-    caption = entry.get("caption")
-    latex = LatexOptions(
-        float=bool(entry.get("float", False)),
-        caption=caption,
-        label=entry.get("label"),
-        placement=str(entry.get("placement", "t")),
-        template=str(entry.get("template", "table.tex.j2")),
-        template_dirs=template_dirs,
-    )
+    caption = optional_text(entry, "caption", where, context)
+    try:
+        latex = LatexOptions(
+            float=bool(entry.get("float", False)),
+            caption=caption,
+            label=entry.get("label"),
+            placement=str(entry.get("placement", "t")),
+            template=str(entry.get("template", "table.tex.j2")),
+            template_dirs=template_dirs,
+            float_env=entry["float"] if isinstance(entry.get("float"), str) else "table",
+            fit=str(entry.get("fit", "natural")),
+            longtable=bool(entry.get("longtable", False)),
+            multirow=bool(entry.get("multirow", False)),
+            siunitx=str(entry.get("siunitx", SIUNITX_SETUP)),
+        )
+    except ResultsbookError as error:
+        raise SpecError(f"{where}: {context}: {error}") from error
     command = entry.get("command")
+    own = read_labels(mapping_at(entry, "labels", where, context), where, f"{context} labels")
     return TableSpec(
-        name, query, fmt, latex, caption, outputs, dict(entry), str(command) if command else None
+        name,
+        query,
+        fmt,
+        latex,
+        caption,
+        outputs,
+        dict(entry),
+        str(command) if command else None,
+        labels=project_labels.merged(own),
+        csv_metadata=bool(entry.get("csv_metadata", False)),
     )
 
 
@@ -202,7 +232,7 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
         budget=None if budget is None else float(budget),
         direction=direction,
         scale=float(settings.get("scale", 1.0)),
-        label=str(settings["label"]) if "label" in settings else None,
+        label=optional_text(settings, "label", where, f"{context} metric {settings['name']!r}"),
     )
 
 
