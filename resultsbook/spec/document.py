@@ -16,7 +16,7 @@ from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
 from resultsbook.sources.collect import CollectRequest
 from resultsbook.spec.figures import FigureSpec, read_figures, read_style
-from resultsbook.spec.keys import check_keys, mapping_at
+from resultsbook.spec.keys import check_keys, check_name, mapping_at
 from resultsbook.spec.labels import read_labels
 from resultsbook.spec.macros import MacroSpec, read_macros
 from resultsbook.spec.report import ReportSpec, read_report
@@ -99,8 +99,14 @@ def load_spec(path: str) -> Spec:
         context = f"[tables.{name}]"
         if not isinstance(entry, Mapping):
             raise SpecError(f"{where}: {context} must be a table of settings")
+        check_name(name, where, "table")
         merged = {**project, **defaults, **entry}
-        tables[name] = read_table(name, merged, derived, template_dirs, resolve, where, context)
+        try:
+            tables[name] = read_table(name, merged, derived, template_dirs, resolve, where, context)
+        except (TypeError, ValueError) as error:  # a value of the wrong type where a check is missing
+            raise SpecError(
+                f"{where}: {context} has a value of the wrong type ({error}); check its types"
+            ) from error
     style = read_style(document, where)
     figures = read_figures(document, tables, project, defaults, derived, template_dirs, resolve, style, where)
     macros = (

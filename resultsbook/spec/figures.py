@@ -14,6 +14,7 @@ from resultsbook.render.figstyle import FigureStyle, parse_style
 from resultsbook.render.plots import FIGURE_KINDS, FIGURE_SUFFIXES, FigureOptions
 from resultsbook.spec.keys import (
     check_keys,
+    check_name,
     default_int,
     mapping_at,
     optional_int,
@@ -81,6 +82,7 @@ def read_figures(
     figures = {}
     for name, entry in mapping_at(document, "figures", where, "the top level").items():
         context = f"[figures.{name}]"
+        check_name(name, where, "figure")
         if not isinstance(entry, Mapping):
             raise SpecError(f"{where}: {context} must be a table of settings")
         if name in tables:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, did_you_mean
 
 
 def check_keys(entry: Mapping[str, Any], known: Iterable[str], where: str, context: str) -> None:
@@ -14,8 +13,7 @@ def check_keys(entry: Mapping[str, Any], known: Iterable[str], where: str, conte
     known = sorted(known)
     for key in entry:
         if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+            hint = did_you_mean(str(key), known, "known keys", shown=len(known))
             raise SpecError(f"{where}: {context} has an unknown key {key!r}; {hint}")
 
 
@@ -66,3 +64,13 @@ def optional_str(entry: Mapping[str, Any], key: str, where: str, context: str) -
 def default_int(value: int | None, default: int) -> int:
     """Return `value`, or `default` when it is None (0 stays 0)."""
     return default if value is None else value
+
+
+def check_name(name: str, where: str, kind: str) -> None:
+    """Refuse a table, figure or number name that would break the lines it is written on: a newline
+    or another control character would end a generated comment and start live LaTeX or Markdown."""
+    if not name or any(not char.isprintable() for char in name):
+        raise SpecError(
+            f"{where}: the {kind} name {name!r} holds a newline or another control character; "
+            "use letters, digits, - and _"
+        )

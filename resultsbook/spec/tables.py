@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.errors import ResultsbookError, SpecError
+from resultsbook.errors import QueryError, ResultsbookError, SpecError
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.reduce import parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
-from resultsbook.query.stats import SPREADS, STATISTICS
+from resultsbook.query.stats import SPREADS, check_statistics
 from resultsbook.render.latex import LatexOptions
 from resultsbook.render.layout import TableFormat
 from resultsbook.spec.keys import check_keys, default_int, list_value, mapping_at, optional_int, strings
@@ -22,7 +22,7 @@ TABLE_KEYS = METRIC_KEYS - {"name"} | {
     "metric", "metrics", "rows", "columns", "where", "status", "experiment", "replicate", "run_specific",
     "replicates", "center", "spread", "stats", "ddof", "digits", "style", "highlight", "second", "show_n",
     "stat_note", "order", "float", "caption", "label", "placement", "outputs", "template", "bootstrap_seed",
-    "test", "alpha", "ties", "seeds", "min_replicates", "command",
+    "test", "alpha", "ties", "seeds", "min_replicates", "command", "escape_formulas",
 }  # fmt: skip
 
 
@@ -65,27 +65,31 @@ def read_table(
             test=str(entry.get("test", "welch")),
             alpha=float(entry.get("alpha", 0.05)),
             ties=bool(entry.get("ties", False)),
+            escape_formulas=bool(entry.get("escape_formulas", False)),
         )
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context}: {error}") from error
     stats = table_stats(fmt.center, fmt.spread, strings(entry.get("stats", []), where, f"{context} stats"))
-    query = TableQuery(
-        metrics=metrics,
-        rows=strings(entry.get("rows", []), where, f"{context} rows"),
-        columns=strings(entry.get("columns", []), where, f"{context} columns"),
-        filters=read_filters(entry, where, context),
-        replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
-        run_specific=DEFAULT_RUN_SPECIFIC
-        + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
-        stats=stats,
-        ddof=default_int(optional_int(entry, "ddof", where, context), 1),
-        expected=optional_int(entry, "replicates", where, context),
-        derived=dict(derived),
-        order={str(k): tuple(v) for k, v in mapping_at(entry, "order", where, context).items()},
-        bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
-        replicate_values=tuple(list_value(entry.get("seeds", []), where, f"{context} seeds")),
-        min_replicates=default_int(optional_int(entry, "min_replicates", where, context), 3),
-    )
+    try:
+        query = TableQuery(
+            metrics=metrics,
+            rows=strings(entry.get("rows", []), where, f"{context} rows"),
+            columns=strings(entry.get("columns", []), where, f"{context} columns"),
+            filters=read_filters(entry, where, context),
+            replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
+            run_specific=DEFAULT_RUN_SPECIFIC
+            + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
+            stats=stats,
+            ddof=default_int(optional_int(entry, "ddof", where, context), 1),
+            expected=optional_int(entry, "replicates", where, context),
+            derived=dict(derived),
+            order={str(k): tuple(v) for k, v in mapping_at(entry, "order", where, context).items()},
+            bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
+            replicate_values=tuple(list_value(entry.get("seeds", []), where, f"{context} seeds")),
+            min_replicates=default_int(optional_int(entry, "min_replicates", where, context), 3),
+        )
+    except QueryError as error:
+        raise SpecError(f"{where}: {context}: {error}") from error
     if not query.rows:
         raise SpecError(f'{where}: {context} needs rows = ["param", ...] (the keys that make the table rows)')
     outputs = tuple(resolve(p) for p in strings(entry.get("outputs", []), where, f"{context} outputs"))
@@ -111,9 +115,10 @@ def read_table(
 def table_stats(center: str, spread: str | None, extra: Sequence[str]) -> tuple[str, ...]:
     """Return the statistics a table computes: its centre, its spread, n, and any extra ones."""
     wanted = [center, *([spread] if spread else []), "n", *extra]
-    unknown = [s for s in wanted if s not in STATISTICS and s != "minmax"]
-    if unknown:
-        raise SpecError(f"unknown statistic {unknown[0]!r}; choose from {', '.join(STATISTICS)}")
+    try:
+        check_statistics(wanted)
+    except QueryError as error:
+        raise SpecError(str(error)) from error
     return tuple(dict.fromkeys(wanted))
 
 
@@ -150,15 +155,31 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
     if direction not in (None, "max", "min"):
         raise SpecError(f'{where}: {context} direction = {direction!r}; use "max" or "min"')
     budget = settings.get("budget")
-    return MetricSpec(
-        name=str(settings["name"]),
-        reduce=reduce,
-        skip_first=int(settings.get("skip_first", 0)),
-        budget=None if budget is None else float(budget),
-        direction=direction,
-        scale=float(settings.get("scale", 1.0)),
-        label=str(settings["label"]) if "label" in settings else None,
-    )
+    try:
+        return MetricSpec(
+            name=str(settings["name"]),
+            reduce=reduce,
+            skip_first=_number(settings, "skip_first", 0, int),
+            budget=None if budget is None else _number(settings, "budget", 0.0, float),
+            direction=direction,
+            scale=_number(settings, "scale", 1.0, float),
+            label=str(settings["label"]) if "label" in settings else None,
+        )
+    except (QueryError, SpecError) as error:
+        raise SpecError(f"{where}: {context} {error}") from error
+
+
+def _number(settings: Mapping[str, Any], key: str, default: Any, kind: type) -> Any:
+    """Return a number setting of the kind wanted, refusing text and booleans by name."""
+    value = settings.get(key, default)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (kind is int and value != int(value))
+    ):
+        example = "3" if kind is int else "0.5"
+        raise SpecError(f"{key} = {value!r} must be a number, e.g. {key} = {example}")
+    return kind(value)
 
 
 def read_filters(entry: Mapping[str, Any], where: str, context: str) -> tuple[Filter, ...]:
