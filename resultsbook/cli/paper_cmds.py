@@ -8,8 +8,9 @@ import click
 
 from resultsbook.cli.common import (
     config_option,
-    handle_errors,
+    echo,
     no_collect_option,
+    progress_bar,
     quiet_option,
     spec_and_store,
     spec_db_option,
@@ -27,21 +28,19 @@ from resultsbook.cli.common import (
     help="HTML file [default: [report] output, else resultsbook-report.html beside the spec].",
 )
 @quiet_option
-@handle_errors
 def report_command(
     config: str | None, db_path: str | None, no_collect: bool, output: str | None, quiet: bool
 ) -> None:
     """Write one self-contained HTML page: every table and figure, the runs behind each cell, all runs."""
-    from resultsbook.atomic import write_if_changed
-    from resultsbook.outputs.report import render_report
+    from resultsbook.outputs.report import write_report
 
-    with spec_and_store(config, db_path, no_collect, quiet) as (spec, store):
-        html = render_report(spec, store, store.runs())
-    target = output or (spec.report.output if spec.report and spec.report.output else None)
-    target = target or os.path.join(spec.folder, "resultsbook-report.html")
-    changed = write_if_changed(target, html.encode())
+    with (
+        spec_and_store(config, db_path, not no_collect, quiet) as (spec, store),
+        progress_bar("Writing the report", minimum=1) as progress,
+    ):
+        target, changed = write_report(spec, store, output, progress)
     if not quiet:
-        click.echo(f"{'wrote' if changed else 'unchanged:'} {os.path.relpath(target)}")
+        echo(f"{'wrote' if changed else 'unchanged:'} {os.path.relpath(target)}")
 
 
 @click.command("preview")
@@ -55,7 +54,6 @@ def report_command(
     help="PDF file [default: resultsbook-preview.pdf beside the spec].",
 )
 @quiet_option
-@handle_errors
 def preview_command(
     config: str | None, db_path: str | None, no_collect: bool, output: str | None, quiet: bool
 ) -> None:
@@ -63,11 +61,14 @@ def preview_command(
     from resultsbook.outputs.preview import find_latex, make_preview
 
     find_latex()
-    with spec_and_store(config, db_path, no_collect, quiet) as (spec, store):
-        result = make_preview(spec, store, output)
+    with (
+        spec_and_store(config, db_path, not no_collect, quiet) as (spec, store),
+        progress_bar("Building the preview", minimum=1) as progress,
+    ):
+        result = make_preview(spec, store, output, progress)
     if not quiet:
         for path in result.build.written:
-            click.echo(f"wrote {os.path.relpath(path)}")
+            echo(f"wrote {os.path.relpath(path)}")
     for warning in result.build.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"preview: {os.path.relpath(result.pdf)}")
+        echo(f"Warning: {warning}", err=True)
+    echo(f"preview: {os.path.relpath(result.pdf)}")
