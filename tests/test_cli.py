@@ -106,7 +106,7 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     assert nothing.exit_code == 1
     assert nothing.output == (
         "Error: no runs found under empty (every installed adapter, no --pattern); name the format with "
-        "--adapter (see `resultsbook adapters`), or point --pattern at the log files\n"
+        "--adapter (see `resultsbook adapters`), or point --pattern at the log files; the store was left as it was\n"
     )
     assert not (tmp_path / "resultsbook.db").exists()  # a collect that found nothing creates no store
     quickstart_runs(make_run)

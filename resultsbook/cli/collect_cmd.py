@@ -57,22 +57,33 @@ def collect_command(
         adapter_options["columns"] = list(split_list(columns))
     fixed = {key: parse_scalar(value) for key, value in _key_values(params, "--param")}
     requests = [CollectRequest(p, adapter, pattern, adapter_options, fixed) for p in paths]
-    with open_store(db_path, create=True) as store, progress_bar("Reading runs") as progress:
-        report = collect(store, requests, progress)
-    found = report.new + report.updated + report.unchanged
-    if not found:
-        fail(
-            "collect",
-            as_json,
-            report_document(report),
-            NotFoundError(_nothing_found(report, paths, adapter, pattern)),
-        )
+    try:
+        with (
+            open_store(db_path, create=True) as store,
+            progress_bar("Reading runs") as progress,
+            store.transaction(),
+        ):
+            report = collect(store, requests, progress)
+            if not report.new + report.updated + report.unchanged:
+                raise _NothingFound(report)  # leave the store as it was: no run marked gone
+    except _NothingFound as nothing:
+        show_problems(nothing.report.problems)
+        message = _nothing_found(nothing.report, paths, adapter, pattern)
+        fail("collect", as_json, report_document(nothing.report), NotFoundError(message))
     if as_json:
         print_json("collect", True, report_document(report))
         return
     if not quiet:
         echo(f"Collected {', '.join(paths)}: {report.summary_line()}")
     show_problems(report.problems)
+
+
+class _NothingFound(Exception):
+    """A collect that found no run: raised inside the transaction so that it changes nothing."""
+
+    def __init__(self, report: Any) -> None:
+        super().__init__("nothing found")
+        self.report = report
 
 
 def _nothing_found(report: Any, paths: tuple[str, ...], adapter: str | None, pattern: str | None) -> str:
@@ -83,10 +94,10 @@ def _nothing_found(report: Any, paths: tuple[str, ...], adapter: str | None, pat
     if report.sources_read:
         return (
             f"{report.sources_read} source(s) under {where} were read ({tried}) but hold no run; "
-            "see the problems above or `resultsbook problems`"
+            "see the problems above; the store was left as it was"
         )
     hint = "name the format with --adapter (see `resultsbook adapters`), or point --pattern at the log files"
-    return f"no runs found under {where} ({tried}); {hint}"
+    return f"no runs found under {where} ({tried}); {hint}; the store was left as it was"
 
 
 def _key_values(items: tuple[str, ...], flag: str) -> list[tuple[str, str]]:

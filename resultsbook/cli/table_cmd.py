@@ -178,6 +178,8 @@ def table_command(
         escape_formulas=escape_formulas,
     )
     with open_store(db_path, spec=spec) as store:
+        if _given("replicate"):  # a typo here would silently average every run of a cell together
+            _check_keys_exist("--replicate", query.replicate, store.param_keys())
         table = aggregate(store, query)
     base = spec.labels if spec else Labels()
     color = output_format == "terminal" and use_color()
@@ -192,6 +194,23 @@ def table_command(
         echo(text, nl=False, raw=not sys.stdout.isatty())
     for note in table.notes:
         echo(f"Warning: {note}", err=True)
+
+
+def _given(name: str) -> bool:
+    """Tell whether a flag was typed on the command line (not left at its default)."""
+    from click.core import ParameterSource
+
+    return click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE
+
+
+def _check_keys_exist(flag: str, keys: tuple[str, ...], known: list[str]) -> None:
+    from resultsbook.errors import QueryError, did_you_mean
+
+    for key in keys:
+        if known and key not in known:
+            raise QueryError(
+                f"{flag} {key!r} is not a param of any run; {did_you_mean(key, known, 'params')}"
+            )
 
 
 def _labels(items: tuple[str, ...], base: Labels) -> Labels:

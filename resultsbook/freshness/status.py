@@ -20,6 +20,7 @@ from resultsbook.query.select import select_runs
 from resultsbook.render.escape import quote_shell
 from resultsbook.render.layout import cell_label
 from resultsbook.spec import Spec, TableSpec
+from resultsbook.spec.tables import COMMAND_PLACEHOLDER
 from resultsbook.store import Store
 
 DEFAULT_STALE_AFTER = 3600.0  # seconds without a write before a running run looks dead
@@ -123,9 +124,6 @@ def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec
     return out
 
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-
-
 def fill_command(template: str, values: Mapping[str, Any], table: str = "") -> str:
     """Fill a table's `command` with a missing run's values, each quoted for a POSIX shell: a value
     from a log can never add a command (`{model}` holding `x; rm -rf ~` stays one argument)."""
@@ -140,7 +138,7 @@ def fill_command(template: str, values: Mapping[str, Any], table: str = "") -> s
             raise SpecError(f"[tables.{table}] command: no value for {{{key}}}; {hint}")
         return quote_shell(format_value(values[key]))
 
-    return _PLACEHOLDER.sub(value, template)
+    return COMMAND_PLACEHOLDER.sub(value, template)
 
 
 def _order(table: ResultTable, key: tuple[Any, Any]) -> tuple[int, int]:

@@ -34,7 +34,16 @@ class MetricReader:
 
     def check(self, key: str) -> None:
         """Raise when a metric key is neither logged by any run nor derived."""
-        if key in self.derived or key in self._keys:
+        if key in self._keys:
+            return
+        if key in self.derived:
+            known = [*self._keys, *self.derived, *self.store.param_keys()]
+            for name in self.derived[key].names:
+                if name not in known:
+                    hint = did_you_mean(name, known, "metrics and params")
+                    raise QueryError(
+                        f"derived metric {key!r} reads {name!r}, no run logs it as a metric or param; {hint}"
+                    )
             return
         hint = did_you_mean(key, [*self._keys, *self.derived], "logged metrics")
         raise QueryError(f"no run logs a metric {key!r}; {hint}")

@@ -20,6 +20,8 @@ _LATEX_SPECIAL = {
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
+    "[": "{[}",  # a row starting with [ would be read as the optional argument of the \\ before it
+    "]": "{]}",
     "\n": " ",
     "\r": " ",
     "\t": " ",

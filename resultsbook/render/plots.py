@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import math
+import shutil
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +25,7 @@ from resultsbook.errors import RenderError
 from resultsbook.params import format_value, values_equal
 from resultsbook.query.curves import CurveSet
 from resultsbook.query.model import METRIC_KEY, ResultTable
-from resultsbook.render.escape import escape_latex
+from resultsbook.render.escape import escape_latex, escape_terminal
 from resultsbook.render.figstyle import FigureStyle, rc_params
 from resultsbook.render.layout import Labels, TableFormat, stat_note
 from resultsbook.render.palette import Look
@@ -322,7 +324,9 @@ def render_figure(
     import matplotlib
 
     pgf = suffix == ".pgf"
-    with matplotlib.rc_context():
+    with matplotlib.rc_context(), warnings.catch_warnings():
+        # labels too long for the width: matplotlib falls back to its plain layout, the figure is drawn
+        warnings.filterwarnings("ignore", message="constrained_layout not applied")
         matplotlib.rcdefaults()
         matplotlib.rcParams.update(rc_params(style, pgf))  # type: ignore[arg-type]
         figure = plot_figure(data, style, options, escape_latex if pgf else _plain)
@@ -330,7 +334,8 @@ def render_figure(
 
 
 def _plain(text: str) -> str:
-    return text
+    """Figure text outside LaTeX: control characters (no glyph, or reordering text) shown as escapes."""
+    return escape_terminal(text)
 
 
 def plot_figure(
@@ -354,6 +359,8 @@ def plot_figure(
     draw = {"curve": plot_curve, "bar": plot_bar, "points": plot_points}[data.kind]
     for axis, panel in zip(flat, data.panels):
         draw(axis, panel, data, style, options)
+        if data.kind in ("bar", "points"):  # category names come from param values: escape them too
+            axis.set_xticks(range(len(data.groups)), [text(group) for group in data.groups])
         if panel.title:
             axis.set_title(text(panel.title), parse_math=False)
         _style_axis(axis, data, options)
@@ -522,9 +529,14 @@ def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:
         if kind != "pgf":
             raise
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if shutil.which("pdflatex") is None:
+            raise RenderError(
+                f"PGF output needs a working pdflatex to measure text ({first}); install TeX Live "
+                "(apt-get install texlive-latex-extra) or choose .pdf"
+            ) from error
         raise RenderError(
-            f"PGF output needs a working pdflatex to measure text ({first}); install TeX Live "
-            "(apt-get install texlive-latex-extra) or choose .pdf"
+            f"pdflatex could not typeset a text of this figure ({first[:200]}); check the figure's "
+            "labels and title, or choose .pdf"
         ) from error
     content = buffer.getvalue()
     if generated and kind == "pgf":

@@ -24,6 +24,7 @@ from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table
 from resultsbook.store import DEFAULT_DB_NAME
+from resultsbook.store.location import is_url, local_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -120,7 +121,7 @@ def load_spec(path: str) -> Spec:
         written.append(macros.output)
     return Spec(
         path=os.path.abspath(path),
-        db=resolve(str(document.get("db", DEFAULT_DB_NAME))),
+        db=_db_location(str(document.get("db", DEFAULT_DB_NAME)), resolve, where),
         sources=tuple(read_source(s, i, resolve, where) for i, s in enumerate(document.get("sources", []))),
         labels=labels,
         tables=tables,
@@ -133,6 +134,16 @@ def load_spec(path: str) -> Spec:
         sections=sections,
         report=report,
     )
+
+
+def _db_location(value: str, resolve: Any, where: str) -> str:
+    """Return the store the spec names: a path relative to the spec, or a URL of a kind resultsbook opens."""
+    if not is_url(value):
+        return str(resolve(value))
+    try:
+        return local_path(value)
+    except SpecError as error:
+        raise SpecError(f"{where}: db: {error}") from error
 
 
 def default_lock_path(spec_folder: str, outputs: list[str]) -> str:

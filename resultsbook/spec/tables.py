@@ -3,11 +3,12 @@ looks and where it goes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.errors import QueryError, ResultsbookError, SpecError
+from resultsbook.errors import QueryError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.reduce import parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
@@ -17,6 +18,8 @@ from resultsbook.render.layout import TableFormat
 from resultsbook.spec.keys import check_keys, default_int, list_value, mapping_at, optional_int, strings
 
 OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
+_LATEX_LABEL = re.compile(r"^[A-Za-z0-9:._\-/+]+$")  # written raw into \label{}: nothing TeX acts on
+_PLACEMENT = re.compile(r"^[htbpH!]+$")
 METRIC_KEYS = {"name", "reduce", "skip_first", "budget", "direction", "scale", "label"}
 TABLE_KEYS = METRIC_KEYS - {"name"} | {
     "metric", "metrics", "rows", "columns", "where", "status", "experiment", "replicate", "run_specific",
@@ -98,18 +101,45 @@ def read_table(
             suffixes = ", ".join(OUTPUT_SUFFIXES)
             raise SpecError(f"{where}: {context} output {output!r} has an unknown suffix; use {suffixes}")
     caption = entry.get("caption")
+    label = entry.get("label")
+    if label is not None and (not isinstance(label, str) or not _LATEX_LABEL.match(label)):
+        raise SpecError(
+            f"{where}: {context} label = {label!r} must be a LaTeX label: letters, digits and :._-/+ "
+            'only, e.g. label = "tab:main"'
+        )
+    placement = str(entry.get("placement", "t"))
+    if not _PLACEMENT.match(placement):
+        raise SpecError(
+            f'{where}: {context} placement = {placement!r} must be letters of htbpH!, e.g. "t" or "htb"'
+        )
     latex = LatexOptions(
         float=bool(entry.get("float", False)),
         caption=caption,
-        label=entry.get("label"),
-        placement=str(entry.get("placement", "t")),
+        label=label,
+        placement=placement,
         template=str(entry.get("template", "table.tex.j2")),
         template_dirs=template_dirs,
     )
     command = entry.get("command")
+    if command is not None:
+        _check_command(str(command), (*query.rows, *query.columns, *query.replicate), where, context)
     return TableSpec(
         name, query, fmt, latex, caption, outputs, dict(entry), str(command) if command else None
     )
+
+
+COMMAND_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # {key}; {{ and }} are literal braces
+
+
+def _check_command(command: str, keys: Sequence[str], where: str, context: str) -> None:
+    """Refuse a `command` placeholder that is none of the table's row, column or replicate keys."""
+    for found in COMMAND_PLACEHOLDER.finditer(command):
+        key = (found.group(1) or "").strip()
+        if found.group(1) is not None and key not in keys:
+            hint = did_you_mean(key, keys, "its placeholders can be")
+            raise SpecError(
+                f"{where}: {context} command has {{{key}}}, not a row, column or replicate key; {hint}"
+            )
 
 
 def table_stats(center: str, spread: str | None, extra: Sequence[str]) -> tuple[str, ...]:

@@ -86,6 +86,12 @@ class Store:
         return store_problem(self.path, error)
 
     @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Run several writes as one: on any exception inside, none of them is kept."""
+        with self.db.atomic():
+            yield self
+
+    @contextmanager
     def snapshot(self) -> Iterator[Store]:
         """Read inside one transaction: every query sees the store as it was at the first one, even
         while another process collects (WAL keeps that state for this reader until the end)."""
