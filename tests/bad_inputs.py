@@ -204,6 +204,11 @@ CASES: list[tuple[str, list[str], int]] = [
     ("project", ["preview", "--bogus"], 2),
     ("project", ["preview", "--config", "bad_toml.toml"], 2),
     ("bare", ["report"], 1),
+    # recover
+    ("project", ["recover"], 2),
+    ("project", ["recover", "missing.db"], 1),
+    ("project", ["recover", "damaged.db", "notdb.db"], 2),
+    ("project", ["recover", "notdb.db", "--json"], 74),
 ]
 
 
@@ -232,13 +237,13 @@ def make_setup(root: Path, kind: str) -> Path:
     return folder
 
 
-def damage_copy(store: Path, target: Path) -> None:
-    """Copy a store and overwrite pages in its middle with garbage: a damaged SQLite file."""
+def damage_copy(store: Path, target: Path, page: int = 2) -> None:
+    """Copy a store and overwrite one of its pages (numbered from 1) with garbage: a damaged SQLite
+    file. The first page (the list of tables) is kept: SQLite opens the file, then meets the damage."""
     shutil.copy(store, target)
-    size = target.stat().st_size
     with open(target, "r+b") as handle:
-        handle.seek(4096)  # keep the header page: SQLite opens the file, then meets the damage
-        handle.write(b"\xa5" * min(size - 4096, 8192))
+        handle.seek((page - 1) * 4096)
+        handle.write(b"\xa5" * 4096)
 
 
 def run_case(runner, folder: Path, arguments: list[str]):

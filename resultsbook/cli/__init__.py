@@ -15,6 +15,7 @@ from resultsbook.cli.check_cmd import check_command
 from resultsbook.cli.collect_cmd import adapters_command, collect_command, problems_command
 from resultsbook.cli.group import COLOR_CHOICES, ResultsbookGroup
 from resultsbook.cli.paper_cmds import preview_command, report_command
+from resultsbook.cli.recover_cmd import recover_command
 from resultsbook.cli.runs_cmd import diff_command, runs_command, show_command
 from resultsbook.cli.status_cmd import explain_command, status_command
 from resultsbook.cli.table_cmd import table_command
@@ -67,6 +68,7 @@ for command in (
     status_command,
     explain_command,
     watch_command,
+    recover_command,
 ):
     cli.add_command(command)
 for command in (report_command, preview_command):  # figures and numbers: issue 6

@@ -60,7 +60,7 @@ def store_problem(path: str, error: sqlite3.Error) -> StoreError:
     lowered = text.lower()
     quoted = shlex.quote(path)
     if "not a database" in lowered or "encrypted" in lowered:
-        if not _has_sqlite_header(path):
+        if not has_sqlite_header(path):
             return StoreError(
                 f"{path} is not a resultsbook store (it is not an SQLite file); point --db at the store "
                 "(the file was left as it is)"
@@ -99,13 +99,14 @@ def _recovery(path: str, quoted: str) -> str:
     stem, _ = os.path.splitext(path)
     recovered = shlex.quote(f"{stem}-recovered.db")
     return (
-        f"recover what it holds into a new file with `sqlite3 {quoted} .recover | sqlite3 {recovered}` "
-        f"and pass --db {recovered}, or collect the logs again into a new file with --db NEW.db "
+        f"copy what it still holds into a new file with `resultsbook recover {quoted}` and pass "
+        f"--db {recovered}, or collect the logs again into a new file with --db NEW.db "
         "(the damaged file is left as it is)"
     )
 
 
-def _has_sqlite_header(path: str) -> bool:
+def has_sqlite_header(path: str) -> bool:
+    """Tell whether a file starts as every SQLite database does."""
     try:
         with open(path, "rb") as handle:
             return handle.read(16) == _SQLITE_HEADER
