@@ -76,5 +76,5 @@ for command in (report_command, preview_command):  # figures and numbers: issue 
 
 
 def main() -> None:
-    """Run the command line."""
-    cli()
+    """Run the command line (named resultsbook however it was started: completion keys on the name)."""
+    cli(prog_name="resultsbook")
