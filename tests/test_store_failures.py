@@ -128,7 +128,7 @@ def test_a_read_only_output_is_refused_and_nothing_is_written(project: Path, cli
     result = cli("build")
     assert result.exit_code == 74
     assert result.output.splitlines()[-1] == (
-        f"Error: {table} is read-only, so build leaves it as it is; make it writable (chmod u+w) to let "
+        "Error: out/t.tex is read-only, so build leaves it as it is; make it writable (chmod u+w) to let "
         "build replace it, or take it out of the spec's outputs"
     )
     assert table.read_bytes() == kept and (project / "out" / "t.md").read_bytes() == markdown

@@ -153,8 +153,8 @@ def refuse_read_only(paths: Sequence[str]) -> None:
     for path in paths:
         if is_read_only(path):
             raise OutputError(
-                f"{path} is read-only, so build leaves it as it is; make it writable (chmod u+w) "
-                "to let build replace it, or take it out of the spec's outputs"
+                f"{os.path.relpath(path)} is read-only, so build leaves it as it is; make it writable "
+                "(chmod u+w) to let build replace it, or take it out of the spec's outputs"
             )
 
 
@@ -170,7 +170,7 @@ def write_files(files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
         except OSError as error:
             reason = error.strerror or str(error)
             raise OutputError(
-                f"cannot write {path} ({reason}); it is as it was before. "
+                f"cannot write {os.path.relpath(path)} ({reason}); it is as it was before. "
                 "Free some space or fix the folder's permissions, then build again"
             ) from error
         (written if changed else unchanged).append(path)
