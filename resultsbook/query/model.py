@@ -33,8 +33,8 @@ class MetricSpec:
     def __post_init__(self) -> None:
         if self.skip_first < 0:
             raise QueryError(f"skip_first = {self.skip_first} must be 0 or more (the first points to drop)")
-        if not math.isfinite(self.scale) or self.scale == 0:
-            raise QueryError(f"scale = {self.scale} must be a finite, non-zero number, e.g. 100 for %")
+        if not math.isfinite(self.scale) or self.scale == 0 or abs(self.scale) > 1e12:
+            raise QueryError(f"scale = {self.scale} must be a non-zero number up to 1e12, e.g. 100 for %")
         if self.budget is not None and not math.isfinite(self.budget):
             raise QueryError(f"budget = {self.budget} must be a finite step")
 

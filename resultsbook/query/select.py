@@ -125,7 +125,7 @@ def why_nothing_selected(runs: Sequence[StoredRun], filters: Sequence[Filter]) -
             )
             texts = [format_value(value) for value in values]
             hint = f"{item.key} has: {listing_text(texts)}"
-            guess = closest(format_value(item.values[0]), texts) if item.op == "=" else None
+            guess = closest(format_value(item.values[0]), texts) if item.op == "=" and item.values else None
             if guess is not None:
                 hint += f"; did you mean {item.key}={guess}?"
             before = "" if item is filters[0] else f" (among the {len(remaining)} runs the others keep)"

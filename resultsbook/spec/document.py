@@ -16,7 +16,7 @@ from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
 from resultsbook.sources.collect import CollectRequest
 from resultsbook.spec.figures import FigureSpec, read_figures, read_style
-from resultsbook.spec.keys import check_keys, check_name, mapping_at
+from resultsbook.spec.keys import check_keys, check_name, mapping_at, strings
 from resultsbook.spec.labels import read_labels
 from resultsbook.spec.macros import MacroSpec, read_macros
 from resultsbook.spec.report import ReportSpec, read_report
@@ -89,8 +89,24 @@ def load_spec(path: str) -> Spec:
     folder = os.path.dirname(os.path.abspath(path))
     resolve = lambda p: os.path.normpath(os.path.join(folder, p))  # noqa: E731
     derived = mapping_at(document, "derived", where, "the top level")
-    templates = document.get("templates", "templates")
-    template_dirs = tuple(resolve(t) for t in ([templates] if isinstance(templates, str) else templates))
+    for name, text in derived.items():
+        if not isinstance(text, str):
+            raise SpecError(
+                f'{where}: [derived] {name} = {text!r} must be an expression, e.g. "1 - `val/acc`"'
+            )
+    templates = strings(document.get("templates", "templates"), where, "templates")
+    template_dirs = tuple(resolve(t) for t in templates)
+    for key in ("db", "lock"):
+        if key in document and not isinstance(document[key], str):
+            raise SpecError(
+                f'{where}: {key} = {document[key]!r} must be a file path, e.g. {key} = "results/{key}"'
+            )
+    if "lock" in document and os.path.isdir(resolve(document["lock"])):
+        raise SpecError(
+            f"{where}: lock = {document['lock']!r} is a folder; name a file, e.g. results/resultsbook.lock"
+        )
+    if not isinstance(document.get("sources", []), list):
+        raise SpecError(f'{where}: sources must be a list of tables, e.g. [[sources]] then path = "runs"')
     labels = read_labels(mapping_at(document, "labels", where, "the top level"), where)
     defaults = mapping_at(document, "defaults", where, "the top level")
     check_keys(defaults, TABLE_KEYS, where, "[defaults]")

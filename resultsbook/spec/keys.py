@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -49,6 +50,36 @@ def optional_int(entry: Mapping[str, Any], key: str, where: str, context: str) -
     if isinstance(value, bool) or not isinstance(value, int):
         raise SpecError(f"{where}: {context} {key} = {value!r} must be a whole number")
     return value
+
+
+def number_at(
+    entry: Mapping[str, Any],
+    key: str,
+    where: str,
+    context: str,
+    default: float,
+    whole: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+) -> Any:
+    """Return the number under `key` (default when absent), refusing text, booleans, non-finite values
+    and values outside [low, high] with a message that names the key."""
+    value = entry.get(key, default)
+    example = int(default) if whole else default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SpecError(f"{where}: {context} {key} = {value!r} must be a number, e.g. {key} = {example}")
+    if whole and value != int(value):
+        raise SpecError(
+            f"{where}: {context} {key} = {value!r} must be a whole number, e.g. {key} = {example}"
+        )
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = (
+            f"between {low:g} and {high:g}"
+            if low is not None and high is not None
+            else (f"at least {low:g}" if low is not None else f"at most {high:g}")
+        )
+        raise SpecError(f"{where}: {context} {key} = {value!r} must be {bounds}")
+    return int(value) if whole else float(value)
 
 
 def optional_str(entry: Mapping[str, Any], key: str, where: str, context: str) -> str | None:

@@ -15,7 +15,15 @@ from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
 from resultsbook.query.stats import SPREADS, check_statistics
 from resultsbook.render.latex import LatexOptions
 from resultsbook.render.layout import TableFormat
-from resultsbook.spec.keys import check_keys, default_int, list_value, mapping_at, optional_int, strings
+from resultsbook.spec.keys import (
+    check_keys,
+    default_int,
+    list_value,
+    mapping_at,
+    number_at,
+    optional_int,
+    strings,
+)
 
 OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
 _LATEX_LABEL = re.compile(r"^[A-Za-z0-9:._\-/+]+$")  # written raw into \label{}: nothing TeX acts on
@@ -189,33 +197,24 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
         return MetricSpec(
             name=str(settings["name"]),
             reduce=reduce,
-            skip_first=_number(settings, "skip_first", 0, int),
-            budget=None if budget is None else _number(settings, "budget", 0.0, float),
+            skip_first=number_at(settings, "skip_first", where, context, 0, whole=True, low=0),
+            budget=None if budget is None else number_at(settings, "budget", where, context, 0.0),
             direction=direction,
-            scale=_number(settings, "scale", 1.0, float),
+            scale=number_at(settings, "scale", where, context, 1.0, low=-1e12, high=1e12),
             label=str(settings["label"]) if "label" in settings else None,
         )
     except (QueryError, SpecError) as error:
         raise SpecError(f"{where}: {context} {error}") from error
 
 
-def _number(settings: Mapping[str, Any], key: str, default: Any, kind: type) -> Any:
-    """Return a number setting of the kind wanted, refusing text and booleans by name."""
-    value = settings.get(key, default)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or (kind is int and value != int(value))
-    ):
-        example = "3" if kind is int else "0.5"
-        raise SpecError(f"{key} = {value!r} must be a number, e.g. {key} = {example}")
-    return kind(value)
-
-
 def read_filters(entry: Mapping[str, Any], where: str, context: str) -> tuple[Filter, ...]:
     """Read `where`, `status` and `experiment` into run filters."""
     filters: list[Filter] = []
     raw = entry.get("where", {})
+    if not isinstance(raw, (Mapping, list)):
+        raise SpecError(
+            f'{where}: {context} where = {raw!r} must be a table, e.g. where = {{ model = "mlp" }}'
+        )
     try:
         if isinstance(raw, Mapping):
             filters += filters_from_mapping(raw)
@@ -223,9 +222,16 @@ def read_filters(entry: Mapping[str, Any], where: str, context: str) -> tuple[Fi
             filters += [parse_filter(str(text)) for text in raw]
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context} where: {error}") from error
+    for item in filters:
+        if not item.values:
+            raise SpecError(
+                f"{where}: {context} where {item.key} = [] selects nothing; list the values to keep"
+            )
     for key in ("status", "experiment"):
         if key in entry:
             values = entry[key] if isinstance(entry[key], list) else [entry[key]]
+            if not values:
+                raise SpecError(f'{where}: {context} {key} = [] selects nothing; e.g. {key} = ["finished"]')
             filters.append(Filter(key=key, op="=", values=tuple(values)))
     return tuple(filters)
 
