@@ -172,6 +172,7 @@ def _on_a_terminal(folder: Path, *arguments: str, env: dict[str, str] | None = N
 def test_progress_shows_on_a_terminal_and_never_in_a_pipe(project: Path) -> None:
     on_terminal = _on_a_terminal(project, "build", "--no-collect")
     assert "Building" in on_terminal
+    assert "Writing the report" in _on_a_terminal(project, "report", "--no-collect")
     piped = subprocess.run(
         [sys.executable, "-c", "from resultsbook.cli import main; main()", "build", "--no-collect"],
         cwd=project, capture_output=True, text=True, check=False,

@@ -10,7 +10,7 @@ from typing import Any
 
 from resultsbook.errors import SpecError, closest, did_you_mean, listing_text
 from resultsbook.models import StoredRun
-from resultsbook.outputs.build import compute_entry
+from resultsbook.outputs.build import aggregate_entry, compute_entry
 from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
 from resultsbook.query.model import ResultTable
@@ -142,7 +142,6 @@ def find_number(spec: Spec, name: str) -> str | None:
 def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
     """Explain a named number: the cells of a cell, difference or ratio; the runs of a statistic or count."""
     from resultsbook.outputs.numbers import compute_numbers
-    from resultsbook.query import aggregate
     from resultsbook.query.access import MetricReader
     from resultsbook.query.select import select_runs
 
@@ -152,7 +151,9 @@ def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
         raise SpecError(f"no number named {name!r} in [macros.values]; {hint}")
     value = spec.macros.values[key]
     runs = store.runs()
-    tables = {table: aggregate(store, t.query, runs) for table, t in spec.tables.items()}
+    tables = {
+        table: aggregate_entry(f"tables.{table}", store, t.query, runs) for table, t in spec.tables.items()
+    }
     book = compute_numbers(spec, store, runs, tables)
     cells: list[CellExplanation] = []
     for cell_key in value.cells:

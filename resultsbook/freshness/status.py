@@ -79,7 +79,7 @@ def status(
         try:
             result = compute_entry(spec, table_spec, store, runs)
         except NotFoundError as error:  # no run yet for this table: that is what status reports
-            empty.append((name, str(error)))
+            empty.append((name, str(error).removeprefix(f"[tables.{name}] ")))
             continue
         assert result.table is not None
         findings += result.findings

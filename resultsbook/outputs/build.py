@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from resultsbook import __version__
 from resultsbook.atomic import is_read_only, write_if_changed
-from resultsbook.errors import OutputError, SpecError, did_you_mean
+from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.query import ResultTable, aggregate
@@ -240,7 +240,7 @@ def compute_outputs(
     if (wanted_figures or numbers) and len(tables) < len(spec.tables):
         for name, table_spec in spec.tables.items():  # figures and numbers quote tables: all needed
             if name not in tables:
-                tables[name] = aggregate(store, table_spec.query, runs, reader)
+                tables[name] = aggregate_entry(f"tables.{name}", store, table_spec.query, runs, reader)
     figure_notes: dict[str, str] = {}
     for figure in wanted_figures:
         progress.step(f"figure {figure.name}")
@@ -263,7 +263,7 @@ def compute_entry(
     cells: dict[Any, Any] | None = None,
 ) -> EntryResult:
     """Aggregate and render one table in memory: what build would write, and what it would lock."""
-    table = aggregate(store, table_spec.query, runs, reader, cells)
+    table = aggregate_entry(f"tables.{table_spec.name}", store, table_spec.query, runs, reader, cells)
     layout = layout_table(table, table_spec.format, spec.labels)
     return EntryResult(
         name=f"tables.{table_spec.name}",
@@ -273,6 +273,14 @@ def compute_entry(
         findings=tuple(table_findings(table_spec.name, table, layout, spec)),
         table=table,
     )
+
+
+def aggregate_entry(entry: str, store: Store, query: Any, *args: Any) -> ResultTable:
+    """Aggregate a spec entry's table; an error names the entry: `[tables.t] filter ... matches no run`."""
+    try:
+        return aggregate(store, query, *args)
+    except ResultsbookError as error:
+        raise type(error)(f"[{entry}] {error}") from error
 
 
 def compute_figure(

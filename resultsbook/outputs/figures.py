@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from resultsbook.models import StoredRun
-from resultsbook.query import ResultTable, aggregate
+from resultsbook.query import ResultTable
 from resultsbook.query.curves import aggregate_curves
 from resultsbook.query.model import METRIC_KEY
 from resultsbook.query.select import run_value
@@ -41,7 +41,9 @@ def figure_data(
     assert figure.cells is not None
     table = tables.get(figure.table) if figure.table else None
     if table is None:
-        table = aggregate(store, figure.cells.query, runs)
+        from resultsbook.outputs.build import aggregate_entry  # build imports this module to draw
+
+        table = aggregate_entry(f"figures.{figure.name}", store, figure.cells.query, runs)
     metrics = tuple(m.name for m in figure.cells.query.metrics)
     looks = project_looks(figure, figure.hue, runs, metrics)
     data = cell_plot_data(

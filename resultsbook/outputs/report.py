@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from resultsbook.models import StoredRun
-from resultsbook.outputs.build import NoProgress, Progress, refuse_read_only, write_files
+from resultsbook.outputs.build import NoProgress, Progress, aggregate_entry, refuse_read_only, write_files
 from resultsbook.params import format_value
-from resultsbook.query import ResultTable, aggregate
+from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import differing_params
 from resultsbook.query.model import Cell
 from resultsbook.render.html import render_report_page
@@ -45,7 +45,7 @@ def render_report(
     for name, table_spec in spec.tables.items():
         progress.step(f"table {name}")
         if name not in tables:
-            tables[name] = aggregate(store, table_spec.query, runs)
+            tables[name] = aggregate_entry(f"tables.{name}", store, table_spec.query, runs)
         sections.append(_table_section(spec, table_spec, tables[name], by_id))
         progress.advance()
     figure_notes = {}
