@@ -13,25 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from bad_inputs import GOOD as SPEC
 from conftest import write_native_run
-
-SPEC = """
-[[sources]]
-path = "runs"
-
-[tables.table1]
-metric = "test/acc"
-rows = ["model"]
-columns = ["dataset"]
-outputs = ["paper/table1.tex"]
-command = "python train.py --model {model} --seed {seed}"
-
-[macros]
-output = "paper/numbers.tex"
-
-[macros.values]
-gain = { difference = ["table1/mlp/moons", "table1/logreg/moons"] }
-"""
 
 
 def write_run(root: Path, model: str, dataset: str, seed: int) -> None:
