@@ -31,7 +31,9 @@ else:  # pragma: no cover
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").rglob("*.md") if "hooks" not in p.parts)]
-LANGUAGES = {"toml", "python", "bash", "yaml", "json", "latex", "markdown", "text"}
+LANGUAGES = {"toml", "python", "bash", "console", "yaml", "json", "latex", "markdown", "text"}
+# console sessions (commands with their real output) are run by tests/test_troubleshooting_doc.py
+CONSOLE_PAGES = {"docs/troubleshooting.md"}
 MARKERS = {"file", "part-of", "spec-with", "partial", "run"}
 OPENING = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 MARKER = re.compile(r"^\s*<!-- docs-test: (?P<kind>[a-z-]+)(?: (?P<argument>\S+))? -->\s*$")
@@ -236,6 +238,9 @@ def test_documented_block_is_true(block: Block, tmp_path: Path, monkeypatch: pyt
         check_python(block, tmp_path)
     elif block.language == "bash":
         check_shell(block, monkeypatch)
+    elif block.language == "console":
+        page = block.page.relative_to(ROOT).as_posix()
+        assert page in CONSOLE_PAGES, f"{block.where}: console sessions are run only on {CONSOLE_PAGES}"
     elif block.language == "yaml":
         yaml.safe_load(block.text)
     elif block.language == "json":

@@ -140,11 +140,12 @@ def rebuild(
             return WatchUpdate(
                 started, reason, collected, seconds=time.time() - started, paths=tuple(changed or ())
             )
-        if changed is None:
-            memo.runs = None  # a full collect: load every run again
-        elif collected is not None:
-            memo.refresh_runs(store, collected.changed_sources)
-        built = build(spec, store, memo=memo)
+        with store.snapshot():  # one state of the store, even if another collect writes meanwhile
+            if changed is None:
+                memo.runs = None  # a full collect: load every run again
+            elif collected is not None:
+                memo.refresh_runs(store, collected.changed_sources)
+            built = build(spec, store, memo=memo)
     except ResultsbookError as error:
         return WatchUpdate(started, reason, error=str(error), seconds=time.time() - started)
     except Exception as error:  # the loop must survive anything a half-written file can cause

@@ -13,7 +13,7 @@ from typing import Any
 
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
-from resultsbook.query import ResultTable, aggregate
+from resultsbook.query import ResultTable
 from resultsbook.query.curves import aggregate_curves
 from resultsbook.query.model import METRIC_KEY
 from resultsbook.query.select import run_value
@@ -57,7 +57,9 @@ def figure_data(
     assert figure.cells is not None
     table = tables.get(figure.table) if figure.table else None
     if table is None:
-        table = aggregate(store, figure.cells.query, runs)
+        from resultsbook.outputs.build import aggregate_entry  # build imports this module to draw
+
+        table = aggregate_entry(f"figures.{figure.name}", store, figure.cells.query, runs)
     metrics = tuple(m.name for m in figure.cells.query.metrics)
     project = project_looks(figure, figure.hue, runs, metrics)
     shown = table_order(table, figure.hue) if figure.hue else []

@@ -20,9 +20,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
-from resultsbook.atomic import write_atomic
-from resultsbook.errors import RenderError
-from resultsbook.outputs.build import BuildReport, build
+from resultsbook.errors import NotFoundError, RenderError
+from resultsbook.outputs.build import BuildReport, Progress, build, refuse_read_only, write_files
 from resultsbook.outputs.texlog import LOG_ENV, attribute, overfull_boxes
 from resultsbook.render.escape import escape_latex
 from resultsbook.render.venues import PT_PER_IN, Venue, class_options, geometry_preamble, venue_preset
@@ -52,18 +51,25 @@ def find_latex() -> tuple[str, str]:
         path = shutil.which(name)
         if path and (name != "latexmk" or shutil.which("pdflatex")):
             return name, path
-    raise RenderError(INSTALL_TEX)
+    raise NotFoundError(INSTALL_TEX)
 
 
 def make_preview(
-    spec: Spec, store: Store, output: str | None = None, preset: str | None = None
+    spec: Spec,
+    store: Store,
+    output: str | None = None,
+    preset: str | None = None,
+    progress: Progress | None = None,
 ) -> PreviewResult:
     """Build every output, assemble the preview document and compile it; return the PDF path and the
     outputs wider than the page (on the venue `preset`, else the spec's venue)."""
     find_latex()  # before building, so a missing TeX gets its one-line message first
     venue = venue_preset(preset) if preset else spec.venue
-    report = build(spec, store)
     pdf = os.path.abspath(output or os.path.join(spec.folder, PREVIEW_NAME))
+    refuse_read_only([pdf])
+    report = build(spec, store, progress=progress)
+    if progress is not None:
+        progress.step("compiling the preview PDF")
     with tempfile.TemporaryDirectory(prefix="resultsbook-preview-") as folder:
         source = preview_source(spec, report, folder, venue)
         with open(os.path.join(folder, "preview.tex"), "w", encoding="utf-8") as handle:
@@ -78,7 +84,7 @@ def make_preview(
         with open(os.path.join(folder, "preview.log"), encoding="utf-8", errors="replace") as handle:
             too_wide = too_wide_outputs(spec, handle.read(), folder, venue)
         with open(compiled, "rb") as handle:
-            write_atomic(pdf, handle.read())
+            write_files({pdf: handle.read()})
     return PreviewResult(pdf, report, tuple(too_wide))
 
 
@@ -224,9 +230,14 @@ def compile_latex(folder: str, name: str) -> str:
     """Compile `name` in `folder` with latexmk (or pdflatex twice); return the PDF or raise with the error."""
     tool, path = find_latex()
     if tool == "latexmk":
-        commands = [[path, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", name]]
+        # outputs hold values from logs: never let the compile run shell commands (\\write18)
+        engine = "-pdflatex=pdflatex -no-shell-escape %O %S"
+        commands = [
+            [path, "-pdf", engine, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", name]
+        ]
     else:
-        commands = [[path, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", name]] * 2
+        flags = ["-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
+        commands = [[path, *flags, name]] * 2
     for command in commands:
         result = subprocess.run(
             command, cwd=folder, capture_output=True, text=True, timeout=300, check=False,

@@ -10,6 +10,7 @@ from typing import Any
 
 from resultsbook.params import normalize_value
 from resultsbook.query.model import ResultTable
+from resultsbook.render.escape import neutralize_formula
 from resultsbook.render.layout import Labels
 
 JSON_FORMAT_VERSION = 1
@@ -28,20 +29,24 @@ def stat_columns(table: ResultTable) -> list[str]:
     return columns
 
 
-def render_csv(table: ResultTable, digits: int | None = None) -> str:
+def render_csv(table: ResultTable, digits: int | None = None, escape_formulas: bool = False) -> str:
     """Return plain CSV: one header line, then one line per cell: row keys, column keys, statistics.
-    (What produced it is recorded in the lock, and in `render_csv_metadata`'s sidecar if wanted.)"""
+
+    What produced it is recorded in the lock, and in `render_csv_metadata`'s sidecar if wanted. With
+    `escape_formulas`, text that a spreadsheet would run as a formula gets a leading `'`.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     stats = stat_columns(table)
-    writer.writerow([*table.row_keys, *table.column_keys, *stats])
+    clean = (lambda row: [neutralize_formula(v) for v in row]) if escape_formulas else list
+    writer.writerow(clean([*table.row_keys, *table.column_keys, *stats]))
     for row in table.rows:
         for column in table.columns:
             cell = table.cell(row, column)
             if cell is None:
                 continue
             values = [_csv_number(cell.stats.get(name, math.nan), name, digits) for name in stats]
-            writer.writerow([*(_csv_key(v) for v in row), *(_csv_key(v) for v in column), *values])
+            writer.writerow(clean([*(_csv_key(v) for v in row), *(_csv_key(v) for v in column), *values]))
     return buffer.getvalue()
 
 

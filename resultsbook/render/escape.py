@@ -22,6 +22,8 @@ _LATEX_SPECIAL = {
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
+    "[": "{[}",  # a row starting with [ would be read as the optional argument of the \\ before it
+    "]": "{]}",
     "\n": " ",
     "\r": " ",
     "\t": " ",
@@ -76,3 +78,51 @@ def escape_markdown(text: str) -> str:
 def escape_html(text: str) -> str:
     """Escape text for HTML element content and attribute values."""
     return html.escape(str(text), quote=True)
+
+
+# C0 and C1 controls, DEL, and the Unicode marks that reorder or hide text on a terminal (bidi
+# overrides and isolates, zero-width joiners used to disguise names)
+_TERMINAL_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_TERMINAL_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
+
+
+def escape_terminal(text: str, keep_lines: bool = False) -> str:
+    """Make text inert on a terminal: escape sequences and control characters are shown, not obeyed.
+
+    With `keep_lines`, newlines and tabs (the layout of resultsbook's own output) are kept.
+
+    >>> escape_terminal("run\\x1b[31mred\\nnext")
+    'run\\\\e[31mred\\\\nnext'
+    """
+
+    def shown(found: re.Match[str]) -> str:
+        char = found.group(0)
+        if keep_lines and char in "\n\t":
+            return char
+        if char in _TERMINAL_NAMED:
+            return _TERMINAL_NAMED[char]
+        return f"\\u{ord(char):04x}" if ord(char) > 0xFF else f"\\x{ord(char):02x}"
+
+    return _TERMINAL_UNSAFE.sub(shown, str(text))
+
+
+def quote_shell(text: str) -> str:
+    """Quote one word for a POSIX shell: `sh` reads it back as exactly this text, nothing runs."""
+    import shlex
+
+    return shlex.quote(str(text))
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|")
+
+
+def neutralize_formula(value: object) -> object:
+    """Keep a spreadsheet from running a CSV cell as a formula: text starting with = + - @ (and tab,
+    carriage return, pipe) gets a leading apostrophe; numbers are left as they are (OWASP's advice)."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_STARTS):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value

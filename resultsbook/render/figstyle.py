@@ -98,11 +98,11 @@ def parse_style(
         changes["width"] = parse_length(entry["width"], f"{where} width", venue)
     if "height" in entry:
         changes["height"] = parse_length(entry["height"], f"{where} height", venue)
-    for key in ("aspect", "font_size", "line_width", "band_alpha"):
+    for key, most in (("aspect", 10.0), ("font_size", 72.0), ("line_width", 20.0), ("band_alpha", 1.0)):
         if key in entry:
-            changes[key] = _positive(entry[key], f"{where} {key}")
+            changes[key] = _positive(entry[key], f"{where} {key}", most)
     if "dpi" in entry:
-        changes["dpi"] = int(_positive(entry["dpi"], f"{where} dpi"))
+        changes["dpi"] = int(_positive(entry["dpi"], f"{where} dpi", 2400.0))
     if "font" in entry:
         changes["font"] = str(entry["font"])
     if "legend" in entry:
@@ -128,9 +128,9 @@ def parse_style(
     return FigureStyle(**{**base.__dict__, **changes})
 
 
-def _positive(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise SpecError(f"{where} = {value!r} must be a positive number")
+def _positive(value: Any, where: str, most: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= most:
+        raise SpecError(f"{where} = {value!r} must be a number above 0 and at most {most:g}")
     return float(value)
 
 

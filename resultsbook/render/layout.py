@@ -47,6 +47,7 @@ SPREAD_NAMES = {
     "iqr": "IQR",
     "minmax": "min-max range",
 }
+MAX_DIGITS_SHOWN = 15  # a double holds about 16 significant digits
 CENTER_NAMES = {"mean": "Mean", "median": "Median", "iqm": "IQM"}
 
 
@@ -65,6 +66,7 @@ class TableFormat:
     test: str = "welch"  # is the best significantly better than the runner-up? welch, mannwhitney, none
     alpha: float = 0.05
     ties: bool = False  # bold every cell not significantly worse than the best
+    escape_formulas: bool = False  # CSV: text cells starting with = + - @ get a leading '
 
     def __post_init__(self) -> None:
         if self.center not in CENTERS:
@@ -77,6 +79,8 @@ class TableFormat:
             raise RenderError("highlight must be column, row, none or a row/column key")
         if self.test not in TESTS:
             raise RenderError(f"test {self.test!r} is not one of {', '.join(TESTS)}")
+        if self.digits is not None and not 0 <= self.digits <= MAX_DIGITS_SHOWN:
+            raise RenderError(f"digits = {self.digits} must be between 0 and {MAX_DIGITS_SHOWN}")
         if not 0 < self.alpha < 1:
             raise RenderError(f"alpha {self.alpha} must be between 0 and 1, e.g. 0.05")
 

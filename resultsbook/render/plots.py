@@ -15,6 +15,7 @@ import functools
 import io
 import math
 import re
+import shutil
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from resultsbook.errors import RenderError
 from resultsbook.params import format_value, values_equal
 from resultsbook.query.curves import CurveSet
 from resultsbook.query.model import METRIC_KEY, ResultTable
-from resultsbook.render.escape import RawLatex, escape_latex
+from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FONTS, FigureStyle, rc_params
 from resultsbook.render.layout import Labels, TableFormat, stat_note
 from resultsbook.render.palette import HATCHES, Look
@@ -347,6 +348,8 @@ def render_figure(
     with matplotlib.rc_context(), warnings.catch_warnings():
         # a glyph the font lacks is said once, naming the label (`drawing_problems`), not per drawing
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        # labels too long for the width: matplotlib falls back to its plain layout, the figure is drawn
+        warnings.filterwarnings("ignore", message="constrained_layout not applied")
         matplotlib.rcdefaults()
         matplotlib.rcParams.update(rc_params(style, pgf, preamble))  # type: ignore[arg-type]
         figure = plot_figure(data, style, options, pgf)
@@ -360,7 +363,12 @@ def figure_text(label: str, pgf: bool) -> tuple[str, bool]:
         return escape_latex(label), False
     if isinstance(label, RawLatex) and mathtext_drawable(label.latex):
         return label.latex, True
-    return str(label), False
+    return _plain(str(label)), False
+
+
+def _plain(text: str) -> str:
+    """Figure text outside LaTeX: control characters (no glyph, or reordering text) shown as escapes."""
+    return escape_terminal(text)
 
 
 def mathtext_drawable(latex: str) -> bool:
@@ -626,9 +634,14 @@ def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:
         if kind != "pgf":
             raise
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if shutil.which("pdflatex") is None:
+            raise RenderError(
+                f"PGF output needs a working pdflatex to measure text ({first}); install TeX Live "
+                "(apt-get install texlive-latex-extra) or choose .pdf"
+            ) from error
         raise RenderError(
-            f"PGF output needs a working pdflatex to measure text ({first}); install TeX Live "
-            "(apt-get install texlive-latex-extra) or choose .pdf"
+            f"pdflatex could not typeset a text of this figure ({first[:200]}); check the figure's "
+            "labels and title, or choose .pdf"
         ) from error
     content = buffer.getvalue()
     if generated and kind == "pgf":

@@ -17,7 +17,7 @@ from resultsbook.render.layout import Labels
 from resultsbook.render.venues import Venue, venue_preset
 from resultsbook.sources.collect import CollectRequest
 from resultsbook.spec.figures import FigureSpec, read_figures, read_style
-from resultsbook.spec.keys import check_keys, mapping_at
+from resultsbook.spec.keys import check_keys, check_name, mapping_at, strings
 from resultsbook.spec.labels import read_labels
 from resultsbook.spec.macros import MacroSpec, read_macros
 from resultsbook.spec.report import ReportSpec, read_report
@@ -25,6 +25,7 @@ from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table
 from resultsbook.store import DEFAULT_DB_NAME
+from resultsbook.store.location import is_url, local_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -113,8 +114,24 @@ def load_spec(path: str) -> Spec:
     folder = os.path.dirname(os.path.abspath(path))
     resolve = lambda p: os.path.normpath(os.path.join(folder, p))  # noqa: E731
     derived = mapping_at(document, "derived", where, "the top level")
-    templates = document.get("templates", "templates")
-    template_dirs = tuple(resolve(t) for t in ([templates] if isinstance(templates, str) else templates))
+    for name, text in derived.items():
+        if not isinstance(text, str):
+            raise SpecError(
+                f'{where}: [derived] {name} = {text!r} must be an expression, e.g. "1 - `val/acc`"'
+            )
+    templates = strings(document.get("templates", "templates"), where, "templates")
+    template_dirs = tuple(resolve(t) for t in templates)
+    for key in ("db", "lock"):
+        if key in document and not isinstance(document[key], str):
+            raise SpecError(
+                f'{where}: {key} = {document[key]!r} must be a file path, e.g. {key} = "results/{key}"'
+            )
+    if "lock" in document and os.path.isdir(resolve(document["lock"])):
+        raise SpecError(
+            f"{where}: lock = {document['lock']!r} is a folder; name a file, e.g. results/resultsbook.lock"
+        )
+    if not isinstance(document.get("sources", []), list):
+        raise SpecError(f'{where}: sources must be a list of tables, e.g. [[sources]] then path = "runs"')
     labels = read_labels(mapping_at(document, "labels", where, "the top level"), where)
     defaults = mapping_at(document, "defaults", where, "the top level")
     check_keys(defaults, TABLE_KEYS, where, "[defaults]")
@@ -124,8 +141,14 @@ def load_spec(path: str) -> Spec:
         context = f"[tables.{name}]"
         if not isinstance(entry, Mapping):
             raise SpecError(f"{where}: {context} must be a table of settings")
+        check_name(name, where, "table")
         merged = {**project, **defaults, **entry}
-        tables[name] = read_table(name, merged, derived, template_dirs, resolve, where, context, labels)
+        try:
+            tables[name] = read_table(name, merged, derived, template_dirs, resolve, where, context, labels)
+        except (TypeError, ValueError) as error:  # a value of the wrong type where a check is missing
+            raise SpecError(
+                f"{where}: {context} has a value of the wrong type ({error}); check its types"
+            ) from error
     venue = read_venue(document, where)
     style = read_style(document, where, venue)
     figures = read_figures(
@@ -142,7 +165,7 @@ def load_spec(path: str) -> Spec:
         written.append(macros.output)
     return Spec(
         path=os.path.abspath(path),
-        db=resolve(str(document.get("db", DEFAULT_DB_NAME))),
+        db=_db_location(str(document.get("db", DEFAULT_DB_NAME)), resolve, where),
         sources=tuple(read_source(s, i, resolve, where) for i, s in enumerate(document.get("sources", []))),
         labels=labels,
         tables=tables,
@@ -180,6 +203,16 @@ def read_preamble(document: Mapping[str, Any], where: str) -> tuple[str, ...]:
             'preamble = ["\\usepackage[T1]{fontenc}", "\\usepackage{amssymb}"]'
         )
     return tuple(lines)
+
+
+def _db_location(value: str, resolve: Any, where: str) -> str:
+    """Return the store the spec names: a path relative to the spec, or a URL of a kind resultsbook opens."""
+    if not is_url(value):
+        return str(resolve(value))
+    try:
+        return local_path(value)
+    except SpecError as error:
+        raise SpecError(f"{where}: db: {error}") from error
 
 
 def default_lock_path(spec_folder: str, outputs: list[str]) -> str:

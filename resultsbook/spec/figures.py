@@ -16,8 +16,10 @@ from resultsbook.render.plots import FIGURE_KINDS, FIGURE_SUFFIXES, FigureOption
 from resultsbook.render.venues import Venue
 from resultsbook.spec.keys import (
     check_keys,
+    check_name,
     default_int,
     mapping_at,
+    number_at,
     optional_int,
     optional_str,
     strings,
@@ -140,6 +142,7 @@ def read_figures(
     figures = {}
     for name, entry in mapping_at(document, "figures", where, "the top level").items():
         context = f"[figures.{name}]"
+        check_name(name, where, "figure")
         if not isinstance(entry, Mapping):
             raise SpecError(f"{where}: {context} must be a table of settings")
         if name in tables:
@@ -290,8 +293,8 @@ def _curve_query(
         center=center,
         band=band,
         ddof=default_int(optional_int(entry, "ddof", where, context), 1),
-        scale=float(entry.get("scale", 1.0)),
-        skip_first=int(entry.get("skip_first", 0)),
+        scale=number_at(entry, "scale", where, context, 1.0, low=-1e12, high=1e12),
+        skip_first=number_at(entry, "skip_first", where, context, 0, whole=True, low=0),
         smooth=smooth,
         align=align,
         points=points,
@@ -324,7 +327,7 @@ def _figure_options(entry: Mapping[str, Any], where: str, context: str) -> Figur
         ylabel=optional_text(entry, "ylabel", where, context),
         facet_columns=optional_int(entry, "facet_columns", where, context) or 3,
         sharey=bool(entry.get("sharey", False)),
-        markevery=int(entry.get("markevery", 8)),
+        markevery=number_at(entry, "markevery", where, context, 8, whole=True, low=0, high=1000),
         xscale=scales["xscale"],
         yscale=scales["yscale"],
         xlim=limits.get("xlim"),

@@ -3,21 +3,32 @@ looks and where it goes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import ResultsbookError, SpecError
+from resultsbook.errors import QueryError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.reduce import parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
-from resultsbook.query.stats import SPREADS, STATISTICS
+from resultsbook.query.stats import SPREADS, check_statistics
 from resultsbook.render.latex import SIUNITX_SETUP, LatexOptions
 from resultsbook.render.layout import Labels, TableFormat
-from resultsbook.spec.keys import check_keys, default_int, list_value, mapping_at, optional_int, strings
+from resultsbook.spec.keys import (
+    check_keys,
+    default_int,
+    list_value,
+    mapping_at,
+    number_at,
+    optional_int,
+    strings,
+)
 from resultsbook.spec.labels import optional_text, read_labels
 
 OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
+_LATEX_LABEL = re.compile(r"^[A-Za-z0-9:._\-/+]+$")  # written raw into \label{}: nothing TeX acts on
+_PLACEMENT = re.compile(r"^[htbpH!]+$")
 # every key the spec accepts, with the one line the reference page prints for it (docs/reference/spec.md)
 METRIC_KEYS = {
     "name": "the metric: a key your runs log, or a name from `[derived]`",
@@ -77,6 +88,8 @@ TABLE_KEYS = {
     "siunitx": 'a `\\sisetup` local to this table\'s siunitx styles, e.g. `"uncertainty-mode = separate"`',
     "labels": "this table's own `keys` and `values` display names, over the project's (figures of it too)",
     "csv_metadata": "write a W3C CSVW sidecar (`NAME.csv-metadata.json`) beside each CSV [default: false]",
+    "escape_formulas": "CSV outputs: prefix cells that start with `=`, `+`, `-`, `@` with `'` so a "
+    "spreadsheet shows them as text [default: false]",
 }
 
 
@@ -122,27 +135,31 @@ def read_table(
             test=str(entry.get("test", "welch")),
             alpha=float(entry.get("alpha", 0.05)),
             ties=bool(entry.get("ties", False)),
+            escape_formulas=bool(entry.get("escape_formulas", False)),
         )
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context}: {error}") from error
     stats = table_stats(fmt.center, fmt.spread, strings(entry.get("stats", []), where, f"{context} stats"))
-    query = TableQuery(
-        metrics=metrics,
-        rows=strings(entry.get("rows", []), where, f"{context} rows"),
-        columns=strings(entry.get("columns", []), where, f"{context} columns"),
-        filters=read_filters(entry, where, context),
-        replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
-        run_specific=DEFAULT_RUN_SPECIFIC
-        + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
-        stats=stats,
-        ddof=default_int(optional_int(entry, "ddof", where, context), 1),
-        expected=optional_int(entry, "replicates", where, context),
-        derived=dict(derived),
-        order={str(k): tuple(v) for k, v in mapping_at(entry, "order", where, context).items()},
-        bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
-        replicate_values=tuple(list_value(entry.get("seeds", []), where, f"{context} seeds")),
-        min_replicates=default_int(optional_int(entry, "min_replicates", where, context), 3),
-    )
+    try:
+        query = TableQuery(
+            metrics=metrics,
+            rows=strings(entry.get("rows", []), where, f"{context} rows"),
+            columns=strings(entry.get("columns", []), where, f"{context} columns"),
+            filters=read_filters(entry, where, context),
+            replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
+            run_specific=DEFAULT_RUN_SPECIFIC
+            + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
+            stats=stats,
+            ddof=default_int(optional_int(entry, "ddof", where, context), 1),
+            expected=optional_int(entry, "replicates", where, context),
+            derived=dict(derived),
+            order={str(k): tuple(v) for k, v in mapping_at(entry, "order", where, context).items()},
+            bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
+            replicate_values=tuple(list_value(entry.get("seeds", []), where, f"{context} seeds")),
+            min_replicates=default_int(optional_int(entry, "min_replicates", where, context), 3),
+        )
+    except QueryError as error:
+        raise SpecError(f"{where}: {context}: {error}") from error
     if not query.rows:
         raise SpecError(f'{where}: {context} needs rows = ["param", ...] (the keys that make the table rows)')
     outputs = tuple(resolve(p) for p in strings(entry.get("outputs", []), where, f"{context} outputs"))
@@ -151,12 +168,23 @@ def read_table(
             suffixes = ", ".join(OUTPUT_SUFFIXES)
             raise SpecError(f"{where}: {context} output {output!r} has an unknown suffix; use {suffixes}")
     caption = optional_text(entry, "caption", where, context)
+    label = entry.get("label")
+    if label is not None and (not isinstance(label, str) or not _LATEX_LABEL.match(label)):
+        raise SpecError(
+            f"{where}: {context} label = {label!r} must be a LaTeX label: letters, digits and :._-/+ "
+            'only, e.g. label = "tab:main"'
+        )
+    placement = str(entry.get("placement", "t"))
+    if not _PLACEMENT.match(placement):
+        raise SpecError(
+            f'{where}: {context} placement = {placement!r} must be letters of htbpH!, e.g. "t" or "htb"'
+        )
     try:
         latex = LatexOptions(
             float=bool(entry.get("float", False)),
             caption=caption,
-            label=entry.get("label"),
-            placement=str(entry.get("placement", "t")),
+            label=label,
+            placement=placement,
             template=str(entry.get("template", "table.tex.j2")),
             template_dirs=template_dirs,
             float_env=entry["float"] if isinstance(entry.get("float"), str) else "table",
@@ -168,6 +196,8 @@ def read_table(
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context}: {error}") from error
     command = entry.get("command")
+    if command is not None:
+        _check_command(str(command), (*query.rows, *query.columns, *query.replicate), where, context)
     own = read_labels(mapping_at(entry, "labels", where, context), where, f"{context} labels")
     return TableSpec(
         name,
@@ -183,12 +213,27 @@ def read_table(
     )
 
 
+COMMAND_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # {key}; {{ and }} are literal braces
+
+
+def _check_command(command: str, keys: Sequence[str], where: str, context: str) -> None:
+    """Refuse a `command` placeholder that is none of the table's row, column or replicate keys."""
+    for found in COMMAND_PLACEHOLDER.finditer(command):
+        key = (found.group(1) or "").strip()
+        if found.group(1) is not None and key not in keys:
+            hint = did_you_mean(key, keys, "its placeholders can be")
+            raise SpecError(
+                f"{where}: {context} command has {{{key}}}, not a row, column or replicate key; {hint}"
+            )
+
+
 def table_stats(center: str, spread: str | None, extra: Sequence[str]) -> tuple[str, ...]:
     """Return the statistics a table computes: its centre, its spread, n, and any extra ones."""
     wanted = [center, *([spread] if spread else []), "n", *extra]
-    unknown = [s for s in wanted if s not in STATISTICS and s != "minmax"]
-    if unknown:
-        raise SpecError(f"unknown statistic {unknown[0]!r}; choose from {', '.join(STATISTICS)}")
+    try:
+        check_statistics(wanted)
+    except QueryError as error:
+        raise SpecError(str(error)) from error
     return tuple(dict.fromkeys(wanted))
 
 
@@ -225,21 +270,28 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
     if direction not in (None, "max", "min"):
         raise SpecError(f'{where}: {context} direction = {direction!r}; use "max" or "min"')
     budget = settings.get("budget")
-    return MetricSpec(
-        name=str(settings["name"]),
-        reduce=reduce,
-        skip_first=int(settings.get("skip_first", 0)),
-        budget=None if budget is None else float(budget),
-        direction=direction,
-        scale=float(settings.get("scale", 1.0)),
-        label=optional_text(settings, "label", where, f"{context} metric {settings['name']!r}"),
-    )
+    try:
+        return MetricSpec(
+            name=str(settings["name"]),
+            reduce=reduce,
+            skip_first=number_at(settings, "skip_first", where, context, 0, whole=True, low=0),
+            budget=None if budget is None else number_at(settings, "budget", where, context, 0.0),
+            direction=direction,
+            scale=number_at(settings, "scale", where, context, 1.0, low=-1e12, high=1e12),
+            label=optional_text(settings, "label", where, f"{context} metric {settings['name']!r}"),
+        )
+    except (QueryError, SpecError) as error:
+        raise SpecError(f"{where}: {context} {error}") from error
 
 
 def read_filters(entry: Mapping[str, Any], where: str, context: str) -> tuple[Filter, ...]:
     """Read `where`, `status` and `experiment` into run filters."""
     filters: list[Filter] = []
     raw = entry.get("where", {})
+    if not isinstance(raw, (Mapping, list)):
+        raise SpecError(
+            f'{where}: {context} where = {raw!r} must be a table, e.g. where = {{ model = "mlp" }}'
+        )
     try:
         if isinstance(raw, Mapping):
             filters += filters_from_mapping(raw)
@@ -247,9 +299,16 @@ def read_filters(entry: Mapping[str, Any], where: str, context: str) -> tuple[Fi
             filters += [parse_filter(str(text)) for text in raw]
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context} where: {error}") from error
+    for item in filters:
+        if not item.values:
+            raise SpecError(
+                f"{where}: {context} where {item.key} = [] selects nothing; list the values to keep"
+            )
     for key in ("status", "experiment"):
         if key in entry:
             values = entry[key] if isinstance(entry[key], list) else [entry[key]]
+            if not values:
+                raise SpecError(f'{where}: {context} {key} = [] selects nothing; e.g. {key} = ["finished"]')
             filters.append(Filter(key=key, op="=", values=tuple(values)))
     return tuple(filters)
 
