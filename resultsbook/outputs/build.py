@@ -25,7 +25,7 @@ from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.select import select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
-from resultsbook.render.layout import Layout, cell_label, layout_table, plain_cell
+from resultsbook.render.layout import Layout, TableFormat, cell_label, layout_table, plain_cell
 from resultsbook.render.templates import template_source_path
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
@@ -202,7 +202,10 @@ def compute_entry(
         inputs=results_digest(spec, table_spec, table),
         outputs={path: text.encode() for path, text in render_outputs(spec, table_spec, table).items()},
         values=shown_values(table, layout, spec),
-        findings=tuple(table_findings(table_spec.name, table, layout, spec)),
+        findings=tuple(
+            table_findings(table_spec.name, table, layout, spec)
+            + lint_findings(table_spec.name, table, table_spec.format)
+        ),
         table=table,
     )
 
@@ -312,6 +315,10 @@ def _digest(spec: Spec, table_spec: TableSpec, data: Mapping[str, Any]) -> str:
         "entry": table_spec.entry,
         "labels": [spec.labels.keys, spec.labels.values],
         "derived": spec.derived,
+        "normalized": {
+            name: [n.metric, list(n.task), sorted((list(k), list(v)) for k, v in n.references.items())]
+            for name, n in spec.normalized.items()
+        },
         "templates": templates,
         **data,
     }
@@ -358,11 +365,76 @@ def shown_values(table: ResultTable, layout: Layout, spec: Spec) -> dict[str, di
 
 
 def table_findings(name: str, table: ResultTable, layout: Layout, spec: Spec) -> list[Finding]:
-    """Return the table's notes and every cell mark (including the significance of the best)."""
+    """Return the table's notes and every cell mark (including the significance of the best); a mark
+    that several cells share word for word (the runs of one method behind several aggregates) is
+    one line naming the first cell and how many more."""
     findings = [Finding(name, "", "note", note) for note in table.notes]
+    grouped: dict[tuple[str, str], list[str]] = {}
     for (r, c), marks in sorted(layout.marks.items()):
         label = cell_label(table, table.rows[r], table.columns[c], spec.labels)
-        findings += [Finding(name, label, mark.kind, mark.text) for mark in marks]
+        for mark in marks:
+            grouped.setdefault((mark.kind, mark.text), []).append(label)
+    for (kind, text), labels in grouped.items():
+        where = labels[0] if len(labels) == 1 else f"{labels[0]} and {len(labels) - 1} more cell(s)"
+        findings.append(Finding(name, where, kind, text))
+    return findings
+
+
+def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
+    """Return the statistical lint of a table: goals guessed or missing, best(KEY) directions taken
+    from names, bootstrap intervals resting on too few values."""
+    from resultsbook.query.goal import metric_goal
+    from resultsbook.query.reduce import parse_reduction
+    from resultsbook.query.stats import BOOTSTRAPS, SMALL_BOOTSTRAP_N
+
+    findings = []
+    for metric in table.query.metrics:
+        goal = metric_goal(metric.name, metric.direction)
+        if fmt.highlight != "none" and goal.source == "name":
+            findings.append(
+                Finding(
+                    name,
+                    "",
+                    "lint",
+                    f"the goal of {metric.name!r} comes from its name ({goal.words}); "
+                    f'state it with goal = "{goal.direction}"',
+                )
+            )
+        elif fmt.highlight != "none" and goal.source == "unknown":
+            findings.append(
+                Finding(
+                    name,
+                    "",
+                    "lint",
+                    f'{metric.name!r} has no goal, so no cell of it is bold; set goal = "max" or "min"',
+                )
+            )
+        reduction = parse_reduction(metric.reduce)
+        if reduction.kind == "best" and reduction.direction_source == "name":
+            findings.append(
+                Finding(
+                    name,
+                    "",
+                    "lint",
+                    f"reduce = {metric.reduce!r} takes {reduction.other!r} as "
+                    f"{'higher' if reduction.direction == 'max' else 'lower'}-is-better from its name; "
+                    f"write {reduction.text}",
+                )
+            )
+    bootstrapped = fmt.spread in BOOTSTRAPS or (table.query.tasks and fmt.spread is not None)
+    small = sorted({int(c.stats["n"]) for c in table.cells.values() if 0 < c.stats["n"] < SMALL_BOOTSTRAP_N})
+    if bootstrapped and small:
+        findings.append(
+            Finding(
+                name,
+                "",
+                "lint",
+                f"bootstrap intervals rest on fewer than {SMALL_BOOTSTRAP_N} values "
+                f"(n = {', '.join(map(str, small))}); "
+                "at n = 3 a 95% percentile interval covers about 74%, at n = 5 about 82%: add seeds, or "
+                "report the seeds' values",
+            )
+        )
     return findings
 
 

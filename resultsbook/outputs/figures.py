@@ -16,7 +16,13 @@ from resultsbook.query.curves import aggregate_curves
 from resultsbook.query.model import METRIC_KEY
 from resultsbook.query.select import run_value
 from resultsbook.render.palette import Look, assign_looks
-from resultsbook.render.plots import PlotData, cell_plot_data, curve_plot_data, render_figure
+from resultsbook.render.plots import (
+    PlotData,
+    cell_plot_data,
+    curve_plot_data,
+    render_figure,
+    task_lines_plot_data,
+)
 from resultsbook.spec import FigureSpec, Spec
 from resultsbook.store import Store
 
@@ -38,6 +44,8 @@ def figure_data(
         curves = aggregate_curves(store, figure.curve, runs)
         looks = project_looks(figure, figure.curve.hue, runs, ())
         return FigureResult(curve_plot_data(curves, spec.labels, looks), curves.notes)
+    if figure.kind in ("profile", "efficiency"):
+        return _task_figure(spec, figure, store, runs, tables)
     assert figure.cells is not None
     table = tables.get(figure.table) if figure.table else None
     if table is None:
@@ -48,6 +56,26 @@ def figure_data(
         table, figure.cells.format, spec.labels, figure.kind, figure.x, figure.hue, figure.facet, looks
     )
     return FigureResult(data, table.notes)
+
+
+def _task_figure(
+    spec: Spec, figure: FigureSpec, store: Store, runs: Sequence[StoredRun], tables: Mapping[str, ResultTable]
+) -> FigureResult:
+    """Compute a performance-profile or sample-efficiency figure."""
+    import numpy as np
+
+    from resultsbook.query.profiles import efficiency_curves, performance_profiles
+
+    if figure.profile is not None:
+        profile = figure.profile
+        table = tables.get(profile.table) or aggregate(store, spec.tables[profile.table].query, runs)
+        taus = None if profile.tau is None else np.linspace(profile.tau[0], profile.tau[1], profile.points)
+        lines = performance_profiles(table, taus, profile.points, profile.band)
+    else:
+        assert figure.efficiency is not None
+        lines = efficiency_curves(store, figure.efficiency, runs)
+    looks = project_looks(figure, lines.hue, runs, ())
+    return FigureResult(task_lines_plot_data(lines, spec.labels, looks), lines.notes)
 
 
 def project_looks(

@@ -17,6 +17,9 @@ _MARK_LATEX = {
     "‡": r"\ddagger",
     "§": r"\S",
     "¶": r"\P",
+    "≈": r"\approx",
+    "∞": r"\infty",
+    "⋆": r"\star",
     "°": r"\circ",
 }
 _SIUNITX_BOLD = "reset-text-series=false, text-series-to-math=true"
@@ -65,18 +68,21 @@ def column_spec(layout: Layout, style: str) -> str:
 
 def _table_format(layout: Layout) -> str:
     """Return siunitx's table-format (integer.decimal(uncertainty) digits) covering every cell."""
-    integer, decimal, uncertainty, sign = 1, 0, 0, False
+    integer, decimal, uncertainty, sign, exponent = 1, 0, 0, False, ""
     for _, cells in layout.body:
         for cell in cells:
             if cell is None or not cell.center:
                 continue
-            whole, _, fraction = cell.center.lstrip("-").partition(".")
+            mantissa, _, power = cell.center.partition("e")
+            whole, _, fraction = mantissa.lstrip("-").partition(".")
             sign = sign or cell.center.startswith("-")
             integer, decimal = max(integer, len(whole)), max(decimal, len(fraction))
+            if power:
+                exponent = f"e{'-' if power.startswith('-') else ''}{len(power.lstrip('-'))}"
             if cell.spread is not None:
                 uncertainty = max(uncertainty, len(_uncertainty_digits(cell)))
     text = f"{'-' if sign else ''}{integer}.{decimal}"
-    return text + (f"({uncertainty})" if uncertainty else "")
+    return text + (f"({uncertainty})" if uncertainty else "") + exponent
 
 
 def header_lines(layout: Layout, style: str) -> list[str]:
@@ -122,7 +128,7 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
         marks = _marks(cell.marks) if cell is not None else ""
         return f"{{{DASH}{marks}}}" if s_column else DASH + marks
     if s_column:
-        body = cell.center + (f"({_uncertainty_digits(cell)})" if cell.spread is not None else "")
+        body = _siunitx_body(cell)
         if cell.emphasis == "best":
             text = rf"\bfseries {body}"
         elif cell.emphasis == "second":
@@ -132,7 +138,8 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
         return text + (rf"\rlap{{{_marks(cell.marks)}}}" if cell.marks else "")
     text = _number_text(cell, style)
     if cell.interval is not None:
-        text += rf" {{\small[{cell.interval[0]}, {cell.interval[1]}]}}"
+        low, high = (_tex_number(bound) for bound in cell.interval)
+        text += rf" {{\small[{low}, {high}]}}"
     if cell.emphasis == "best":
         text = _bold(text, style)
     elif cell.emphasis == "second":
@@ -142,14 +149,30 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
 
 def _number_text(cell: DisplayCell, style: str) -> str:
     if style == "siunitx":
-        uncertainty = f"({_uncertainty_digits(cell)})" if cell.spread is not None else ""
         options = f"[{_SIUNITX_BOLD}]" if cell.emphasis == "best" else ""
-        return rf"\num{options}{{{cell.center}{uncertainty}}}"
+        return rf"\num{options}{{{_siunitx_body(cell)}}}"
+    center = _tex_number(cell.center)
     if cell.spread is None:
-        return cell.center
+        return center
     if style == "sub":
-        return rf"{cell.center}$_{{\pm {cell.spread}}}$"
-    return rf"{cell.center} $\pm$ {cell.spread}"
+        return rf"{center}$_{{\pm {_tex_number(cell.spread, math=True)}}}$"
+    return rf"{center} $\pm$ {_tex_number(cell.spread)}"
+
+
+def _siunitx_body(cell: DisplayCell) -> str:
+    """Return siunitx's number with its compact uncertainty: 12.3(4)e-9."""
+    mantissa, _, power = cell.center.partition("e")
+    uncertainty = f"({_uncertainty_digits(cell)})" if cell.spread is not None else ""
+    return mantissa + uncertainty + (f"e{power}" if power else "")
+
+
+def _tex_number(text: str, math: bool = False) -> str:
+    """Write a number's shared power of ten as LaTeX: 12.3e-9 is 12.3\times10^{-9}."""
+    mantissa, _, power = text.partition("e")
+    if not power or mantissa in ("inf", "-inf"):
+        return text
+    times = rf"\times 10^{{{power}}}"
+    return mantissa + (times if math else rf"\ensuremath{{{times}}}")
 
 
 def _bold(text: str, style: str) -> str:
@@ -162,7 +185,7 @@ def _bold(text: str, style: str) -> str:
 def _uncertainty_digits(cell: DisplayCell) -> str:
     """Return the spread as siunitx's compact uncertainty: 0.2 at one decimal is (2), 1.2 is (12)."""
     assert cell.spread is not None
-    digits = cell.spread.replace(".", "").lstrip("0")
+    digits = cell.spread.partition("e")[0].replace(".", "").lstrip("0")
     return digits or "0"
 
 

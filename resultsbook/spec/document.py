@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import SpecError
+from resultsbook.query.normalize import Normalization
 from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
 from resultsbook.sources.collect import CollectRequest
@@ -19,6 +20,7 @@ from resultsbook.spec.figures import FigureSpec, read_figures, read_style
 from resultsbook.spec.keys import check_keys, mapping_at
 from resultsbook.spec.labels import read_labels
 from resultsbook.spec.macros import MacroSpec, read_macros
+from resultsbook.spec.normalized import read_normalized
 from resultsbook.spec.report import ReportSpec, read_report
 from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
@@ -34,7 +36,7 @@ SPEC_NAME = "resultsbook.toml"
 LOCK_NAME = "resultsbook.lock"
 TOP_KEYS = {
     "db", "lock", "replicate", "run_specific", "templates", "sources", "labels", "derived", "defaults",
-    "tables", "style", "figures", "macros", "sections", "report",
+    "tables", "style", "figures", "macros", "sections", "report", "normalized",
 }  # fmt: skip
 
 
@@ -55,6 +57,7 @@ class Spec:
     macros: MacroSpec | None = None
     sections: tuple[str, ...] = ()
     report: ReportSpec | None = None
+    normalized: Mapping[str, Normalization] = field(default_factory=dict)
 
     @property
     def folder(self) -> str:
@@ -88,6 +91,10 @@ def load_spec(path: str) -> Spec:
     folder = os.path.dirname(os.path.abspath(path))
     resolve = lambda p: os.path.normpath(os.path.join(folder, p))  # noqa: E731
     derived = mapping_at(document, "derived", where, "the top level")
+    normalized = read_normalized(document, resolve, where)
+    clash = sorted(set(normalized) & set(derived))
+    if clash:
+        raise SpecError(f"{where}: {clash[0]!r} is both [derived] and [normalized.{clash[0]}]; rename one")
     templates = document.get("templates", "templates")
     template_dirs = tuple(resolve(t) for t in ([templates] if isinstance(templates, str) else templates))
     labels = read_labels(mapping_at(document, "labels", where, "the top level"), where)
@@ -100,9 +107,11 @@ def load_spec(path: str) -> Spec:
         if not isinstance(entry, Mapping):
             raise SpecError(f"{where}: {context} must be a table of settings")
         merged = {**project, **defaults, **entry}
-        tables[name] = read_table(name, merged, derived, template_dirs, resolve, where, context)
+        tables[name] = read_table(name, merged, derived, template_dirs, resolve, where, context, normalized)
     style = read_style(document, where)
-    figures = read_figures(document, tables, project, defaults, derived, template_dirs, resolve, style, where)
+    figures = read_figures(
+        document, tables, project, defaults, derived, template_dirs, resolve, style, where, normalized
+    )
     macros = (
         read_macros(document.get("macros"), tables, project, resolve, where) if "macros" in document else None
     )
@@ -126,6 +135,7 @@ def load_spec(path: str) -> Spec:
         macros=macros,
         sections=sections,
         report=report,
+        normalized=normalized,
     )
 
 

@@ -9,7 +9,10 @@ from typing import Any
 from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.query.curves import ALIGNMENTS, BANDS, CurveQuery, parse_smoothing
 from resultsbook.query.model import METRIC_KEY
+from resultsbook.query.normalize import Normalization
+from resultsbook.query.profiles import EfficiencyQuery, ProfileQuery
 from resultsbook.query.stats import CENTERS
+from resultsbook.query.tasks import AGGREGATES, PAIRWISE
 from resultsbook.render.figstyle import FigureStyle, parse_style
 from resultsbook.render.plots import FIGURE_KINDS, FIGURE_SUFFIXES, FigureOptions
 from resultsbook.spec.keys import (
@@ -35,8 +38,14 @@ CURVE_KEYS = {
     "smooth", "align", "points", "min_seeds",
 }  # fmt: skip
 CELL_KEYS = {
-    "table", "metric", "metrics", "reduce", "skip_first", "budget", "direction", "scale", "where", "status",
-    "experiment", "replicate", "run_specific", "replicates", "center", "spread", "ddof", "bootstrap_seed",
+    "table", "metric", "metrics", "reduce", "skip_first", "budget", "goal", "direction", "scale", "where",
+    "status", "experiment", "replicate", "run_specific", "replicates", "center", "spread", "ddof",
+    "bootstrap_seed",
+}  # fmt: skip
+PROFILE_KEYS = {"table", "tau", "points", "band"}
+EFFICIENCY_KEYS = {
+    "metric", "tasks", "where", "status", "experiment", "aggregate", "band", "scale", "skip_first", "points",
+    "optimality_threshold", "bootstrap_resamples", "bootstrap_seed",
 }  # fmt: skip
 
 
@@ -55,6 +64,8 @@ class FigureSpec:
     table: str | None = None  # bar/points: the spec table whose cells are drawn
     cells: TableSpec | None = None  # bar/points: the aggregation (that table's, or the figure's own)
     curve: CurveQuery | None = None
+    profile: ProfileQuery | None = None
+    efficiency: EfficiencyQuery | None = None
     caption: str | None = None
     entry: Mapping[str, Any] = field(default_factory=dict)
 
@@ -76,6 +87,7 @@ def read_figures(
     resolve: Any,
     style: FigureStyle,
     where: str,
+    normalized: Mapping[str, Normalization] | None = None,
 ) -> dict[str, FigureSpec]:
     """Read every `[figures.NAME]` (after the tables: a figure may draw a table's cells)."""
     figures = {}
@@ -86,7 +98,17 @@ def read_figures(
         if name in tables:
             raise SpecError(f"{where}: {context} has the name of a table; give the figure another name")
         figures[name] = _figure(
-            name, entry, tables, project, defaults, derived, template_dirs, resolve, style, where
+            name,
+            entry,
+            tables,
+            project,
+            defaults,
+            derived,
+            template_dirs,
+            resolve,
+            style,
+            where,
+            normalized or {},
         )
     return figures
 
@@ -102,12 +124,14 @@ def _figure(
     resolve: Any,
     base: FigureStyle,
     where: str,
+    normalized: Mapping[str, Normalization],
 ) -> FigureSpec:
     context = f"[figures.{name}]"
     kind = entry.get("kind")
     if kind not in FIGURE_KINDS:
-        raise SpecError(f'{where}: {context} needs kind = "curve", "bar" or "points"')
-    own = CURVE_KEYS if kind == "curve" else CELL_KEYS
+        kinds = ", ".join(f'"{k}"' for k in FIGURE_KINDS)
+        raise SpecError(f"{where}: {context} needs kind = one of {kinds}")
+    own = {"curve": CURVE_KEYS, "profile": PROFILE_KEYS, "efficiency": EFFICIENCY_KEYS}.get(kind, CELL_KEYS)
     check_keys(entry, FIGURE_KEYS | own, where, context)
     outputs = tuple(resolve(p) for p in strings(entry.get("outputs", []), where, f"{context} outputs"))
     if not outputs:
@@ -131,6 +155,13 @@ def _figure(
         inherited = {k: v for k, v in {**project, **defaults}.items() if k in CURVE_KEYS}
         curve = _curve_query({**inherited, **entry}, x, hue, facet, derived, where, context)
         return FigureSpec(**common, curve=curve)
+    if kind == "profile":
+        return FigureSpec(**common, profile=_profile_query(entry, tables, where, context))
+    if kind == "efficiency":
+        if hue is None:
+            raise SpecError(f'{where}: {context} needs hue = "param" (one line per value, e.g. the method)')
+        efficiency = _efficiency_query(entry, hue, derived, normalized, where, context)
+        return FigureSpec(**common, efficiency=efficiency)
     table_name = optional_str(entry, "table", where, context)
     if table_name is not None:
         if table_name not in tables:
@@ -161,7 +192,7 @@ def _figure(
         settings["rows"] = [k for k in (hue, x, facet) if k and k != METRIC_KEY] or [METRIC_KEY]
         if METRIC_KEY in (hue, x, facet) and settings["rows"] != [METRIC_KEY]:
             settings["columns"] = [METRIC_KEY]
-        cells = read_table(name, settings, derived, template_dirs, resolve, where, context)
+        cells = read_table(name, settings, derived, template_dirs, resolve, where, context, normalized)
     keys = (*cells.query.rows, *cells.query.columns, *([METRIC_KEY] if len(cells.query.metrics) > 1 else []))
     for key, value in (("hue", hue), ("x", x), ("facet", facet)):
         if value is not None and value not in keys:
@@ -215,6 +246,81 @@ def _curve_query(
         points=points,
         min_seeds=min_seeds,
         derived=dict(derived),
+    )
+
+
+def _profile_query(
+    entry: Mapping[str, Any], tables: Mapping[str, TableSpec], where: str, context: str
+) -> ProfileQuery:
+    table = optional_str(entry, "table", where, context)
+    if table is None or table not in tables or not tables[table].query.tasks:
+        over_tasks = [name for name, spec in tables.items() if spec.query.tasks]
+        raise SpecError(
+            f'{where}: {context} needs table = "NAME", a table aggregated over tasks '
+            f"(tables with tasks = ...: {', '.join(over_tasks) or 'none'})"
+        )
+    tau = entry.get("tau")
+    if tau is not None and not (
+        isinstance(tau, list)
+        and len(tau) == 2
+        and all(isinstance(v, (int, float)) for v in tau)
+        and tau[0] < tau[1]
+    ):
+        raise SpecError(f"{where}: {context} tau must be [low, high] thresholds, e.g. tau = [0, 8]")
+    points = optional_int(entry, "points", where, context) or 101
+    if points < 2:
+        raise SpecError(f"{where}: {context} points must be at least 2")
+    return ProfileQuery(
+        table,
+        None if tau is None else (float(tau[0]), float(tau[1])),
+        points,
+        _task_band(entry, where, context),
+    )
+
+
+def _task_band(entry: Mapping[str, Any], where: str, context: str) -> bool:
+    band = entry.get("band", "bootstrap")
+    if band not in ("bootstrap", "none", None, False):
+        raise SpecError(f'{where}: {context} band = {band!r}; use "bootstrap" (stratified) or "none"')
+    return band == "bootstrap"
+
+
+def _efficiency_query(
+    entry: Mapping[str, Any],
+    hue: str,
+    derived: Mapping[str, str],
+    normalized: Mapping[str, Normalization],
+    where: str,
+    context: str,
+) -> EfficiencyQuery:
+    if "metric" not in entry or not isinstance(entry["metric"], str):
+        raise SpecError(f'{where}: {context} needs metric = "name" (e.g. a [normalized] score)')
+    tasks = strings(entry.get("tasks", []), where, f"{context} tasks")
+    if not tasks:
+        raise SpecError(f'{where}: {context} needs tasks = "KEY" (the param naming the tasks)')
+    aggregate = str(entry.get("aggregate", "iqm"))
+    if aggregate not in AGGREGATES or aggregate in PAIRWISE:
+        allowed = ", ".join(a for a in AGGREGATES if a not in PAIRWISE)
+        raise SpecError(f"{where}: {context} aggregate = {aggregate!r}; use one of {allowed}")
+    resamples = optional_int(entry, "bootstrap_resamples", where, context) or 2_000
+    points = optional_int(entry, "points", where, context) or 100
+    if points < 2 or resamples < 100:
+        raise SpecError(f"{where}: {context} points must be at least 2 and bootstrap_resamples at least 100")
+    return EfficiencyQuery(
+        metric=entry["metric"],
+        tasks=tasks,
+        hue=hue,
+        filters=read_filters(entry, where, context),
+        aggregate=aggregate,
+        band=_task_band(entry, where, context),
+        scale=float(entry.get("scale", 1.0)),
+        skip_first=int(entry.get("skip_first", 0)),
+        points=points,
+        optimality_threshold=float(entry.get("optimality_threshold", 1.0)),
+        bootstrap_resamples=resamples,
+        bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
+        derived=dict(derived),
+        normalized=dict(normalized),
     )
 
 

@@ -9,20 +9,23 @@ from typing import Any
 
 from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
+from resultsbook.query.normalize import Normalization
 from resultsbook.query.reduce import parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
-from resultsbook.query.stats import SPREADS, STATISTICS
+from resultsbook.query.stats import BOOTSTRAP_RESAMPLES, SPREADS, STATISTICS, check_statistics
+from resultsbook.query.tasks import check_aggregates
 from resultsbook.render.latex import LatexOptions
 from resultsbook.render.layout import TableFormat
 from resultsbook.spec.keys import check_keys, default_int, list_value, mapping_at, optional_int, strings
 
 OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
-METRIC_KEYS = {"name", "reduce", "skip_first", "budget", "direction", "scale", "label"}
-TABLE_KEYS = METRIC_KEYS - {"name"} | {
+METRIC_KEYS = {"name", "reduce", "skip_first", "budget", "goal", "direction", "scale", "label"}
+TASK_KEYS = {"tasks", "aggregates", "optimality_threshold", "versus"}
+TABLE_KEYS = METRIC_KEYS - {"name"} | TASK_KEYS | {
     "metric", "metrics", "rows", "columns", "where", "status", "experiment", "replicate", "run_specific",
     "replicates", "center", "spread", "stats", "ddof", "digits", "style", "highlight", "second", "show_n",
     "stat_note", "order", "float", "caption", "label", "placement", "outputs", "template", "bootstrap_seed",
-    "test", "alpha", "ties", "seeds", "min_replicates", "command",
+    "bootstrap_resamples", "test", "alpha", "ties", "seeds", "min_replicates", "command",
 }  # fmt: skip
 
 
@@ -48,27 +51,55 @@ def read_table(
     resolve: Any,
     where: str,
     context: str,
+    normalized: Mapping[str, Normalization] | None = None,
 ) -> TableSpec:
     """Read one table entry (project settings and defaults already merged in)."""
     check_keys(entry, TABLE_KEYS, where, context)
     metrics = read_metrics(entry, where, context)
+    tasks = strings(entry.get("tasks", []), where, f"{context} tasks")
+    if not tasks and TASK_KEYS & set(entry) - {"tasks"}:
+        extra = sorted(TASK_KEYS & set(entry) - {"tasks"})[0]
+        raise SpecError(f'{where}: {context} {extra} needs tasks = "KEY" (the param naming the tasks)')
+    spread = _spread(entry.get("spread", "bootstrap" if tasks else "std"))
+    if tasks and spread not in (None, "bootstrap"):
+        raise SpecError(
+            f'{where}: {context} aggregates over tasks take spread = "bootstrap" (stratified) or "none"'
+        )
     try:
         fmt = TableFormat(
             center=str(entry.get("center", "mean")),
-            spread=_spread(entry.get("spread", "std")),
+            spread=spread,
             digits=optional_int(entry, "digits", where, context),
             style=str(entry.get("style", "pm")),
             highlight=str(entry.get("highlight", "column")),
             second=bool(entry.get("second", True)),
             show_n=bool(entry.get("show_n", False)),
             stat_note=bool(entry.get("stat_note", True)),
-            test=str(entry.get("test", "welch")),
+            test=str(entry.get("test", "auto")),
             alpha=float(entry.get("alpha", 0.05)),
             ties=bool(entry.get("ties", False)),
         )
+        aggregates = check_aggregates(strings(entry.get("aggregates", []), where, f"{context} aggregates"))
+        stats = table_stats(
+            fmt.center, fmt.spread, strings(entry.get("stats", []), where, f"{context} stats")
+        )
+        check_statistics(stats, fmt.center)
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context}: {error}") from error
-    stats = table_stats(fmt.center, fmt.spread, strings(entry.get("stats", []), where, f"{context} stats"))
+    resamples = default_int(optional_int(entry, "bootstrap_resamples", where, context), BOOTSTRAP_RESAMPLES)
+    if resamples < 100:
+        raise SpecError(
+            f"{where}: {context} bootstrap_resamples = {resamples} is too few; use 1000 or more (10,000)"
+        )
+    versus = entry.get("versus", {})
+    rows = strings(entry.get("rows", []), where, f"{context} rows")
+    if isinstance(versus, str) and rows:
+        versus = {rows[0]: versus}
+    if not isinstance(versus, Mapping):
+        raise SpecError(f'{where}: {context} versus = "VALUE" (of the first row key) or {{key = "value"}}')
+    threshold = entry.get("optimality_threshold", 1.0)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise SpecError(f"{where}: {context} optimality_threshold = {threshold!r} must be a number, e.g. 1.0")
     query = TableQuery(
         metrics=metrics,
         rows=strings(entry.get("rows", []), where, f"{context} rows"),
@@ -85,6 +116,13 @@ def read_table(
         bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
         replicate_values=tuple(list_value(entry.get("seeds", []), where, f"{context} seeds")),
         min_replicates=default_int(optional_int(entry, "min_replicates", where, context), 3),
+        center=fmt.center,
+        bootstrap_resamples=resamples,
+        normalized=dict(normalized or {}),
+        tasks=tasks,
+        aggregates=aggregates or (("mean",) if tasks else ()),
+        optimality_threshold=float(threshold),
+        versus=dict(versus),
     )
     if not query.rows:
         raise SpecError(f'{where}: {context} needs rows = ["param", ...] (the keys that make the table rows)')
@@ -138,7 +176,7 @@ def read_metrics(entry: Mapping[str, Any], where: str, context: str) -> tuple[Me
 
 
 def read_metric(settings: Mapping[str, Any], where: str, context: str) -> MetricSpec:
-    """Read one metric: its name, per-run reduction, scale, direction and label."""
+    """Read one metric: its name, per-run reduction, scale, goal and label."""
     if "name" not in settings:
         raise SpecError(f"{where}: {context} a metrics entry needs a name")
     reduce = str(settings.get("reduce", "last"))
@@ -146,9 +184,7 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
         parse_reduction(reduce)
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context} reduce = {reduce!r}: {error}") from error
-    direction = settings.get("direction")
-    if direction not in (None, "max", "min"):
-        raise SpecError(f'{where}: {context} direction = {direction!r}; use "max" or "min"')
+    direction = read_goal(settings, where, context)
     budget = settings.get("budget")
     return MetricSpec(
         name=str(settings["name"]),
@@ -159,6 +195,20 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
         scale=float(settings.get("scale", 1.0)),
         label=str(settings["label"]) if "label" in settings else None,
     )
+
+
+def read_goal(settings: Mapping[str, Any], where: str, context: str) -> str | None:
+    """Read `goal` ("max" or "min"), accepting `direction`, its former name, with the same values."""
+    goal, direction = settings.get("goal"), settings.get("direction")
+    if goal is not None and direction is not None and goal != direction:
+        raise SpecError(
+            f"{where}: {context} has goal = {goal!r} and direction = {direction!r} (its old name); keep goal"
+        )
+    value = goal if goal is not None else direction
+    if value not in (None, "max", "min"):
+        key = "goal" if goal is not None else "direction"
+        raise SpecError(f'{where}: {context} {key} = {value!r}; use goal = "max" (higher is better) or "min"')
+    return value
 
 
 def read_filters(entry: Mapping[str, Any], where: str, context: str) -> tuple[Filter, ...]:
