@@ -41,6 +41,7 @@ class MetricReader:
             name: parse_expression(text) for name, text in (derived or {}).items()
         }
         self.normalized = dict(normalized or {})
+        self.constant_inputs: dict[int, set[str]] = {}  # derived metrics: inputs a run logged only once
         self._keys = set(store.metric_keys())
         self._summaries: dict[str, dict[int, dict[str, Any]]] = {}
         self._series: dict[str, dict[int, tuple[Any, Any, Any]]] = {}
@@ -59,7 +60,8 @@ class MetricReader:
                 f"read fields of whole numbers as params; list it in the source's options, "
                 f'metrics = "{key}"'
             )
-        close = sorted(k for k in self._keys if key.lower() in k.lower() or k.lower() in key.lower())
+        known = self._keys | set(self.derived) | set(self.normalized)
+        close = sorted(k for k in known if key.lower() in k.lower() or k.lower() in key.lower())
         hint = f"; did you mean {', '.join(close[:3])}?" if close else f"; logged metrics: {_few(self._keys)}"
         raise QueryError(f"no run logs a metric {key!r}{hint}")
 
@@ -167,6 +169,9 @@ class MetricReader:
                 notes[run.id] = ("refused", f"logged no {reduction.other!r} curve for {reduction.text}")
                 continue
             out[run.id] = reduce_series(reduction, curve[0], curve[1], other)
+            if not plain and run.id in self.constant_inputs:
+                names = ", ".join(sorted(self.constant_inputs[run.id]))
+                notes[run.id] = ("substituted", f"logged only a final value of {names}, used at every step")
         return out, notes
 
     def _normalized_values(
@@ -236,6 +241,8 @@ class MetricReader:
                         if name in self._keys
                         else np.nan
                     )
+                    if not np.isnan(value):
+                        self.constant_inputs.setdefault(run.id, set()).add(name)
                     inputs[name] = value
                 else:
                     inputs[name] = curve

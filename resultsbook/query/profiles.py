@@ -233,6 +233,8 @@ def efficiency_curves(
         line = _efficiency_line(hue, members, curves, query, notes)
         if line is not None:
             lines.append(line)
+    if not lines:
+        notes.append("no run matches the filters and has the metric; check where and the metric name")
     task_word = " × ".join(query.tasks)
     statement = (
         f"Lines: {AGGREGATE_NAMES[query.aggregate]} of {query.metric} over {task_words(query.tasks)} "

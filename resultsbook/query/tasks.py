@@ -145,14 +145,29 @@ def stratified_interval(
     level: float = 0.95,
 ) -> tuple[float, float]:
     """Return the stratified percentile bootstrap interval of an aggregate."""
+    return stratified_intervals((name,), per_task, threshold, resamples, seed, level)[name]
+
+
+def stratified_intervals(
+    names: Sequence[str],
+    per_task: Sequence[np.ndarray],
+    threshold: float = 1.0,
+    resamples: int = 10_000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, tuple[float, float]]:
+    """Return the stratified percentile bootstrap intervals of several aggregates from the same resamples."""
+    nan = (float("nan"), float("nan"))
     if any(len(x) < 2 for x in per_task):
-        return float("nan"), float("nan")
-    distribution = bootstrap_distribution(
-        lambda b: aggregate_rows(name, b, threshold), per_task, resamples, seed
-    )
+        return dict.fromkeys(names, nan)
+
+    def every(batch: list[np.ndarray]) -> np.ndarray:
+        return np.stack([aggregate_rows(name, batch, threshold) for name in names], axis=1)
+
+    distribution = bootstrap_distribution(every, per_task, resamples, seed)
     tail = (1 - level) / 2
-    low, high = np.quantile(distribution, [tail, 1 - tail])
-    return float(low), float(high)
+    bounds = np.quantile(distribution, [tail, 1 - tail], axis=0)
+    return {name: (float(bounds[0, i]), float(bounds[1, i])) for i, name in enumerate(names)}
 
 
 def improvement_interval(
@@ -255,11 +270,23 @@ def aggregate_over_tasks(
     for (row, column), members in cell_runs.items():
         per_task = _per_task(members)
         marks = _task_marks(members, per_task, all_tasks, query)
+        singles = [name for name in aggregates if name not in PAIRWISE]
+        bounds: dict[str, tuple[float, float]] = {}
+        if intervals and per_task and singles:
+            bounds = stratified_intervals(
+                singles,
+                list(per_task.values()),
+                query.optimality_threshold,
+                query.bootstrap_resamples,
+                query.bootstrap_seed,
+            )
         for name in aggregates:
             if name in PAIRWISE:
                 cell = _improvement_cell(row, column, members, cell_runs, query, metric, marks, intervals)
             else:
-                cell = _aggregate_cell(name, row, column, members, per_task, query, metric, marks, intervals)
+                cell = _aggregate_cell(
+                    name, row, column, members, per_task, query, metric, marks, bounds.get(name)
+                )
             if cell is not None:
                 cells[(row, (*column, name))] = cell
     from resultsbook.query.aggregate import _ordered
@@ -409,17 +436,15 @@ def _aggregate_cell(
     query: TableQuery,
     metric: Any,
     marks: tuple[Mark, ...],
-    intervals: bool,
+    interval: tuple[float, float] | None,
 ) -> Cell | None:
     if not per_task:
         return None
     scores = list(per_task.values())
     value = aggregate_value(name, scores, query.optimality_threshold)
     stats = _stats(value, members, per_task)
-    if intervals:
-        low, high = stratified_interval(
-            name, scores, query.optimality_threshold, query.bootstrap_resamples, query.bootstrap_seed
-        )
+    if interval is not None:
+        low, high = interval
         stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=(high - low) / 2)
     return Cell(row, (*column, name), metric, members, stats, marks, statistic=name)
 
@@ -509,8 +534,10 @@ def tasks_note(table: ResultTable, with_intervals: bool) -> str:
         f"{runs} runs each (per run: {metric.reduce})"
     ]
     defined = []
-    if set(query.aggregates) & {"mean", "median"}:
-        defined.append(f"mean and median are of the per-{task_word} means")
+    centres = [name for name in ("mean", "median") if name in query.aggregates]
+    if centres:
+        verb = "are" if len(centres) > 1 else "is"
+        defined.append(f"{' and '.join(centres)} {verb} of the per-{task_word} means")
     if "iqm" in query.aggregates:
         defined.append("the IQM is the mean of the middle 50% of all runs")
     if "optimality_gap" in query.aggregates:

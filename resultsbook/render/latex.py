@@ -71,7 +71,7 @@ def _table_format(layout: Layout) -> str:
     integer, decimal, uncertainty, sign, exponent = 1, 0, 0, False, ""
     for _, cells in layout.body:
         for cell in cells:
-            if cell is None or not cell.center:
+            if cell is None or not cell.center or _infinite(cell):
                 continue
             mantissa, _, power = cell.center.partition("e")
             whole, _, fraction = mantissa.lstrip("-").partition(".")
@@ -127,6 +127,9 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
     if cell is None or not cell.center:
         marks = _marks(cell.marks) if cell is not None else ""
         return f"{{{DASH}{marks}}}" if s_column else DASH + marks
+    if _infinite(cell) and style.startswith("siunitx"):  # siunitx cannot parse inf: plain text
+        text = latex_cell(cell, "pm", spread_kind)
+        return f"{{{text}}}" if s_column else text
     if s_column:
         body = _siunitx_body(cell)
         if cell.emphasis == "best":
@@ -145,6 +148,10 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
     elif cell.emphasis == "second":
         text = rf"\underline{{{text}}}"
     return text + _marks(cell.marks)
+
+
+def _infinite(cell: DisplayCell) -> bool:
+    return any(text in ("inf", "-inf") for text in (cell.center, cell.spread, *(cell.interval or ())))
 
 
 def _number_text(cell: DisplayCell, style: str) -> str:
@@ -168,8 +175,10 @@ def _siunitx_body(cell: DisplayCell) -> str:
 
 def _tex_number(text: str, math: bool = False) -> str:
     """Write a number's shared power of ten as LaTeX: 12.3e-9 is 12.3\times10^{-9}."""
+    if text in ("inf", "-inf"):
+        return r"\ensuremath{\infty}" if text == "inf" else r"\ensuremath{-\infty}"
     mantissa, _, power = text.partition("e")
-    if not power or mantissa in ("inf", "-inf"):
+    if not power:
         return text
     times = rf"\times 10^{{{power}}}"
     return mantissa + (times if math else rf"\ensuremath{{{times}}}")

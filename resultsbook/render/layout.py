@@ -451,7 +451,7 @@ def stat_note(table: ResultTable, fmt: TableFormat, emphasis: bool = True) -> st
     if emphasis and fmt.highlight != "none":
         note += _bold_note(table, fmt)
     for text in table.metric_notes:
-        note += f" {text[0].upper()}{text[1:]}."
+        note += f" {text}."
     return note
 
 
