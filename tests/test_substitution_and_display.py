@@ -153,3 +153,28 @@ def test_an_interval_of_another_statistic_is_refused_in_one_line(make_run, cli, 
     assert result.output.count("\n") == 1 and message in result.output
     welch = cli("table", "--rows", "model", "--metric", "acc", "--stat", "median", "--test", "welch")
     assert welch.exit_code == 2 and "test = welch compares means" in welch.output
+
+
+@pytest.mark.parametrize("style", ["pm", "sub", "siunitx", "siunitx-S"])
+def test_powers_of_ten_and_new_marks_compile_with_pdflatex(make_run, cli, tmp_path, style):
+    from conftest import compile_latex
+
+    for seed, small in enumerate([1.2e-8, 1.3e-8, 1.1e-8]):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "grad": small}])
+        make_run(f"b{seed}", {"model": "b", "seed": seed}, [{"step": 1, "grad": small * 2}])
+    make_run("c0", {"model": "c", "seed": 0}, [{"step": 1, "grad": math.inf}])
+    make_run("c1", {"model": "c", "seed": 1}, [], {"summary": {"grad": 2e-8}})
+    latex = _table(cli, "--metric", "grad", "--goal", "min", "--reduce", "max", "--style", style, "--format", "latex")
+    assert "e-9" in latex or "10^{-9}" in latex
+    assert "\\approx" in latex and "\\infty" in latex
+    (tmp_path / "table.tex").write_text(latex)
+    compile_latex(tmp_path, r"\input{table.tex}", packages=("booktabs", "siunitx"))
+
+
+def test_a_derived_metric_from_a_final_value_is_marked(make_run, cli):
+    make_run("a0", {"model": "a", "seed": 0}, [{"step": 1, "acc": 0.5, "base": 0.1}, {"step": 2, "acc": 0.6, "base": 0.1}])
+    make_run("a1", {"model": "a", "seed": 1}, curve([0.7, 0.8]), {"summary": {"base": 0.2}})
+    cell = json.loads(_table(cli, "--metric", "gain", "--derived", "gain=acc-base", "--format", "json"))["cells"][0]
+    notes = {run["name"]: run.get("note") for run in cell["runs"]}
+    assert notes == {"a0": None, "a1": {"kind": "substituted", "text": "logged only a final value of base, used at every step"}}
+    assert cell["stats"]["mean"] == pytest.approx((0.5 + 0.6) / 2)
