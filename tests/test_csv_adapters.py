@@ -131,6 +131,10 @@ def test_scores_per_task_are_one_run_per_task_and_position(tmp_path):
     renamed = read_records(path, task="env", index="seed", value="return")
     assert renamed.runs[0].params == {"env": "Alien", "seed": 0} and renamed.runs[0].summary == {"return": 368.7}
     assert result.problems == ()
+    path.write_text(json.dumps({"Alien": [], "Pong": [19.3]}))
+    partial = read_records(path, task="game")
+    assert [r.params for r in partial.runs] == [{"game": "Pong", "run": 0}]
+    assert [p.message for p in partial.problems] == ["1 task(s) have no score: Alien"]
 
 
 def test_a_field_with_any_decimal_is_a_metric_in_every_record(tmp_path):

@@ -136,6 +136,11 @@ class RecordsAdapter(Adapter):
         data = load_json_file(path, problems)
         if isinstance(data, Mapping) and not self.config.get("records") and is_task_scores(data):
             self._task_scores = True
+            empty = sorted(str(task) for task, scores in data.items() if scores == [])
+            if empty:
+                problems.append(
+                    Problem(path, f"{len(empty)} task(s) have no score: {', '.join(empty[:8])}", "the others")
+                )
             yield from self._task_score_records(data)
             return
         if isinstance(data, Mapping):
@@ -169,10 +174,11 @@ def is_task_scores(data: Mapping[str, Any]) -> bool:
     def number(value: Any) -> bool:
         return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
-    return bool(data) and all(
-        (isinstance(v, list) and v and all(number(x) for x in v)) or (number(v) and v is not None)
-        for v in data.values()
+    values = list(data.values())
+    shaped = all(
+        (isinstance(v, list) and all(number(x) for x in v)) or (number(v) and v is not None) for v in values
     )
+    return shaped and any(v != [] for v in values)
 
 
 def decimal_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:
