@@ -84,9 +84,9 @@ def test_best_of_validation_skip_first_and_scale(make_run, store, tmp_path):
         {"model": "a", "seed": 0},
         [{"step": s, "val": v, "test": t} for s, v, t in [(1, 0.9, 0.1), (2, 0.5, 0.2), (3, 0.8, 0.3)]],
     )
-    best = table(store, tmp_path, MetricSpec("test", reduce="best(val)", scale=100))
+    best = table(store, tmp_path, MetricSpec("test", reduce="best(val, max)", scale=100))
     assert best.cell(("a",), ()).stats["mean"] == pytest.approx(10.0)
-    skipped = table(store, tmp_path, MetricSpec("test", reduce="best(val)", skip_first=1))
+    skipped = table(store, tmp_path, MetricSpec("test", reduce="best(val, max)", skip_first=1))
     assert skipped.cell(("a",), ()).stats["mean"] == pytest.approx(0.3)
 
 
