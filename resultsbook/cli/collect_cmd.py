@@ -24,6 +24,13 @@ PROBLEMS_SHOWN = 20
 @click.option("--columns", help="Column names of headerless CSV files, e.g. epoch,step,return.")
 @click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE", help="An adapter option.")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="A param added to every run.")
+@click.option(
+    "--derive",
+    "derive",
+    multiple=True,
+    metavar="NAME=PARAM[:REGEX]",
+    help="A param computed from another, e.g. 'dataset=config.data.path:([^/-]+)$' (the first group).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and errors.")
 @handle_errors
@@ -35,18 +42,21 @@ def collect_command(
     columns: str | None,
     options: tuple[str, ...],
     params: tuple[str, ...],
+    derive: tuple[str, ...],
     as_json: bool,
     quiet: bool,
 ) -> None:
     """Collect runs from log folders (or files) into the store; unchanged runs are skipped."""
     from resultsbook.params import parse_scalar
     from resultsbook.sources.collect import CollectRequest, collect
+    from resultsbook.sources.derive import parse_derivation_text
 
     adapter_options: dict[str, object] = dict(_key_values(options, "--option"))
     if columns:
         adapter_options["columns"] = list(split_list(columns))
     fixed = {key: parse_scalar(value) for key, value in _key_values(params, "--param")}
-    requests = [CollectRequest(p, adapter, pattern, adapter_options, fixed) for p in paths]
+    rules = tuple(parse_derivation_text(text) for text in derive)
+    requests = [CollectRequest(p, adapter, pattern, adapter_options, fixed, rules) for p in paths]
     with open_store(db_path, create=True) as store, progress_bar("Reading runs") as progress:
         report = collect(store, requests, progress)
     if as_json:
@@ -56,8 +66,8 @@ def collect_command(
             click.echo(f"Collected {', '.join(paths)}: {report.summary_line()}")
         show_problems(report.problems)
     if report.sources_read + report.sources_skipped == 0:
-        hint = "name the format with --adapter, or point --pattern at the log files"
-        click.echo(f"Error: no runs found under {', '.join(paths)}; {hint}", err=True)
+        for note in report.notes or (f"no runs found under {', '.join(paths)}",):
+            click.echo(f"Error: {note}", err=True)
         sys.exit(1)
 
 

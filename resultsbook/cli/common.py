@@ -41,7 +41,7 @@ def handle_errors(function: F) -> F:
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("Interrupted; the store is as it was before this command.", err=True)
+            click.echo("Interrupted; what was stored is whole (no run is half-written).", err=True)
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]

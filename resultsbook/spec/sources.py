@@ -7,9 +7,10 @@ from typing import Any
 
 from resultsbook.errors import SpecError
 from resultsbook.sources.collect import CollectRequest
+from resultsbook.sources.derive import parse_derivation
 from resultsbook.spec.keys import check_keys, mapping_at, strings
 
-SOURCE_KEYS = {"path", "adapter", "pattern", "columns", "options", "params"}
+SOURCE_KEYS = {"path", "adapter", "pattern", "columns", "options", "params", "derive"}
 
 
 def read_source(entry: Any, index: int, resolve: Any, where: str) -> CollectRequest:
@@ -21,10 +22,14 @@ def read_source(entry: Any, index: int, resolve: Any, where: str) -> CollectRequ
     options = dict(mapping_at(entry, "options", where, context))
     if "columns" in entry:
         options["columns"] = list(strings(entry["columns"], where, f"{context} columns"))
+    derive = mapping_at(entry, "derive", where, context)
     return CollectRequest(
         path=resolve(str(entry["path"])),
         adapter=entry.get("adapter"),
         pattern=entry.get("pattern"),
         options=options,
         params=dict(mapping_at(entry, "params", where, context)),
+        derive=tuple(
+            parse_derivation(str(name), rule, f"{where}: {context}") for name, rule in derive.items()
+        ),
     )
