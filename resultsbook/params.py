@@ -30,6 +30,22 @@ def flatten_params(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any
     return flat
 
 
+def flatten_fields(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested mappings to dotted keys, values as they are (a list may be a curve).
+
+    >>> flatten_fields({"metrics": {"test": {"score": 0.9}}, "gpus": ["A100"]})
+    {'metrics.test.score': 0.9, 'gpus': ['A100']}
+    """
+    flat: dict[str, Any] = {}
+    for key, value in document.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten_fields(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
 def normalize_value(value: Any) -> Any:
     """Return a value the store can keep: scalars as they are, containers as canonical JSON text."""
     if value is None or isinstance(value, (bool, int, str)):

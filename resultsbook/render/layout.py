@@ -363,12 +363,20 @@ def stat_note(table: ResultTable, fmt: TableFormat, emphasis: bool = True) -> st
     elif fmt.spread is not None:
         what += f" with {SPREAD_NAMES[fmt.spread]}"
     replicate = " × ".join(query.replicate) + "s" if query.replicate else "runs"
+    if query.pool:
+        replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"
     reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
     note = f"{what} over {n_text} {replicate}; per run: {', '.join(reductions)}."
     if emphasis and fmt.highlight != "none" and fmt.test != "none":
         rule = "bold: best and any cell not significantly worse" if fmt.ties else "bold: best"
         note += f" {rule.capitalize()} ({TEST_NAMES[fmt.test]}, α = {fmt.alpha:g})."
     return note
+
+
+def _pooled_range(table: ResultTable) -> str:
+    """Say how many pooled values the cells hold: `1–5`."""
+    counts = sorted({len({run.pooled for run in cell.runs}) for cell in table.cells.values()})
+    return f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
 
 
 def _reduction_text(reduce: str, skip_first: int) -> str:

@@ -23,6 +23,7 @@ TABLE_KEYS = METRIC_KEYS - {"name"} | {
     "replicates", "center", "spread", "stats", "ddof", "digits", "style", "highlight", "second", "show_n",
     "stat_note", "order", "float", "caption", "label", "placement", "outputs", "template", "bootstrap_seed",
     "test", "alpha", "ties", "seeds", "min_replicates", "command",
+    "pool",
 }  # fmt: skip
 
 
@@ -75,6 +76,7 @@ def read_table(
         columns=strings(entry.get("columns", []), where, f"{context} columns"),
         filters=read_filters(entry, where, context),
         replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
+        pool=strings(entry.get("pool", []), where, f"{context} pool"),
         run_specific=DEFAULT_RUN_SPECIFIC
         + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
         stats=stats,
