@@ -215,3 +215,16 @@ def test_a_new_run_where_a_moved_one_was_gets_a_new_identity(tmp_path: Path) -> 
         report = collect_at(tmp_path / "a" / "sweep", store)
         assert report.new == 2
         assert len({run.run_id for run in store.runs()}) == 4
+
+
+def test_a_mistyped_pattern_hides_no_run(tmp_path: Path, store: Store) -> None:
+    runs = tmp_path / "exp"
+    for seed in (0, 1):
+        (runs / "mlp" / str(seed)).mkdir(parents=True)
+        (runs / "mlp" / str(seed) / "report.json").write_text(json.dumps({"metrics": {"score": seed}}))
+    assert collect_at(runs, store, pattern="{model}/{seed}/report.json").new == 2
+    typo = collect_at(runs, store, pattern="{model}/{seed}/reprot.json")
+    assert (typo.missing, store.counts()["runs"]) == (0, 2)
+    assert typo.notes[0].startswith("no runs found under")
+    shutil.rmtree(runs / "mlp" / "1")  # but what is really gone is gone, whatever the pattern
+    assert collect_at(runs, store, pattern="{model}/{seed}/reprot.json").missing == 1

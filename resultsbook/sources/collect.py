@@ -94,6 +94,7 @@ def collect(
     identities: set[tuple[int, int]] = set()
     scopes: list[tuple[str, bool]] = []  # stored path, and whether sources that contain it count
     unlisted: list[str] = []  # folders the walk could not list: what was stored from them stays
+    unsure: list[str] = []  # roots where nothing was found: only what is no longer there is gone
     problems: list[Problem] = []
     notes: list[str] = []
     for request in requests:
@@ -103,7 +104,6 @@ def collect(
         log = SearchLog()
         if changed is None:
             found = find_sources(request, log=log)
-            scopes.append((store.relative(request.path), False))
         else:
             root = os.path.abspath(request.path)
             near = [os.path.abspath(p) for p in changed if path_under(os.path.abspath(p), root)]
@@ -130,14 +130,18 @@ def collect(
                 plan.append(_Planned(source, adapter, signature, request.derive, stored_path, tail))
         problems.extend(log.walk.problems)
         unlisted += [store.relative(path) for path in log.walk.unlisted]
-        if not count and changed is None:
-            notes.append(explain_nothing_found(request, log))
+        if changed is None:
+            scopes.append((store.relative(request.path), False))
+            if not count:  # a mistyped pattern or adapter: say so; runs still there stay
+                notes.append(explain_nothing_found(request, log))
+                unsure.append(store.relative(request.path))
     gone = [
         path
         for path in stored
         if path not in seen
         and any(path_under(path, scope) or (inside and path_under(scope, path)) for scope, inside in scopes)
         and not any(path_under(path, folder) for folder in unlisted)
+        and not (any(path_under(path, root) for root in unsure) and os.path.lexists(store.absolute(path)))
     ]
     moves = _moved_sources(store, plan, stored, seen)
     gone = [path for path in gone if path not in moves.values()]
