@@ -20,14 +20,7 @@ def flatten_params(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any
     >>> flatten_params({"optimizer": {"lr": 0.1, "name": "sgd"}, "seed": 1})
     {'optimizer.lr': 0.1, 'optimizer.name': 'sgd', 'seed': 1}
     """
-    flat: dict[str, Any] = {}
-    for key, value in config.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten_params(value, f"{name}."))
-        else:
-            flat[name] = normalize_value(value)
-    return flat
+    return {key: normalize_value(value) for key, value in flatten_fields(config, prefix).items()}
 
 
 def flatten_fields(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

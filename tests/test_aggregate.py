@@ -197,3 +197,9 @@ def test_the_note_says_what_a_cell_pools(make_run, store, tmp_path):
     result = table(store, tmp_path, pool=("split",))
     text = render_table(result, "markdown", TableFormat(highlight="none"))
     assert "over n = 9 seeds (split pooled: 3 per cell)" in text
+
+
+def test_a_pooled_param_no_run_has_is_named(make_run, store, tmp_path):
+    pooled_runs(make_run)
+    result = table(store, tmp_path, pool=("splt",))
+    assert result.notes == ("no run has the pooled param 'splt'; check its name (`resultsbook runs`)",)

@@ -81,6 +81,11 @@ def aggregate(
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:
         expected = pooled_expected(cells, query)
+        for name in query.pool:
+            if selected and not any(
+                name in run.params or run_value(run, name) is not None for run in selected
+            ):
+                notes.append(f"no run has the pooled param {name!r}; check its name (`resultsbook runs`)")
     cells = _mark_cells(cells, query, expected)
     rows = _ordered({key[0] for key in cells}, row_keys, query.order)
     columns = _ordered({key[1] for key in cells}, column_keys, query.order)

@@ -255,6 +255,9 @@ def _identity(path: str) -> tuple[int, int] | None:
 
 def _tail(path: str, root: str) -> str:
     """Return a source's path under its collect root ('/'-separated); the root's name for the root."""
+    prefix = root.rstrip(os.sep) + os.sep
+    if path.startswith(prefix):  # the usual case, without relpath's cost (~50 µs)
+        return path[len(prefix) :].replace(os.sep, "/")
     relative = os.path.relpath(path, root).replace(os.sep, "/")
     return os.path.basename(os.path.abspath(path)) if relative == "." else relative
 
