@@ -72,6 +72,9 @@ if TYPE_CHECKING:
     help="Delta degrees of freedom of std and sem.",
 )
 @click.option("--replicate", default="seed", show_default=True, help="Key(s) that tell replicates apart.")
+@click.option(
+    "--pool", help="Param(s) whose values a cell pools on purpose, e.g. a dataset's splits (counted apart)."
+)
 @click.option("--where", multiple=True, metavar="FILTER", help="KEY=V[,V...], KEY!=V, KEY>=N, KEY~REGEX.")
 @click.option(
     "--replicates",
@@ -156,6 +159,7 @@ def table_command(
     stats: str,
     ddof: int,
     replicate: str,
+    pool: str | None,
     where: tuple[str, ...],
     expected: int | None,
     run_specific: str | None,
@@ -217,6 +221,7 @@ def table_command(
         columns=split_list(columns),
         filters=tuple(parse_filter(w) for w in where),
         replicate=split_list(replicate),
+        pool=split_list(pool),
         run_specific=DEFAULT_RUN_SPECIFIC + split_list(run_specific),
         stats=tuple(dict.fromkeys([center, *stat_names])),
         ddof=ddof,

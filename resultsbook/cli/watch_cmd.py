@@ -53,6 +53,8 @@ class LiveStatus:
         elif update.built is not None:
             self.rebuilds += 1
             runs = update.collected.summary_line() if update.collected else "no sources"
+            if update.reason == "store":
+                runs = "runs or outputs written by another process"
             wrote = ", ".join(os.path.relpath(p) for p in update.built.written) or "no output changed"
             echo(f"[{stamp}] {update.reason}: {runs} -> {wrote} ({update.seconds:.2f} s)")
             for warning in update.built.warnings:

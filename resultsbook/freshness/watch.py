@@ -28,7 +28,7 @@ class WatchUpdate:
     """What one round of the loop did, for the display."""
 
     started: float
-    reason: str  # start, runs, spec, templates
+    reason: str  # start, runs, spec, templates, store (another process collected)
     collected: CollectReport | None = None
     built: BuildReport | None = None
     error: str = ""
@@ -67,6 +67,13 @@ def watch_project(
     try:
         memo = BuildMemo()
         pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
+        others = OtherWriters(store, spec.lock, debounce_ms)
+
+        def round_of(reason: str, paths: list[str] | None) -> None:
+            version = store.data_version()  # before: what others commit meanwhile is seen next time
+            on_update(rebuild(spec, store, reason, paths, then, memo))
+            others.built(version)
+
         while True:
             reloaded = False
             for changes in watchfiles.watch(
@@ -81,10 +88,14 @@ def watch_project(
             ):
                 if pending is not None:
                     # armed now: whatever changes during this full rebuild comes in the next batch
-                    on_update(rebuild(spec, store, pending, None, then, memo))
+                    round_of(pending, None)
                     pending = None
                     continue
                 if not changes:
+                    if others.settled():  # another process collected or built: make the outputs current
+                        memo.runs = None
+                        memo.selections.clear()
+                        round_of("store", [])
                     continue
                 paths = sorted({path for _, path in changes})
                 if os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}:
@@ -93,13 +104,54 @@ def watch_project(
                         on_update(error)
                         continue
                     spec, pending, reloaded = fresh, "spec", True
+                    others.lock = spec.lock
                     break  # the set of watched paths may have changed: re-arm, then rebuild
                 templates = any(_under_any(p, spec.template_dirs) for p in paths)
-                on_update(rebuild(spec, store, "templates" if templates else "runs", paths, then, memo))
+                round_of("templates" if templates else "runs", paths)
             if not reloaded:
                 return
     finally:
         store.close()
+
+
+class OtherWriters:
+    """Notice what other processes do to the store and the outputs: a collect beside the watch (a
+    cluster's collectors) commits runs, a `build` rewrites outputs from its own snapshot. Once they
+    have been quiet for the debounce time, the watch rebuilds, so its outputs end current."""
+
+    def __init__(self, store: Store, lock: str, debounce_ms: int) -> None:
+        self.store = store
+        self.lock = lock
+        self.debounce = debounce_ms / 1000
+        self.state = self._now()
+        self.changed_at: float | None = None
+
+    def built(self, version: int) -> None:
+        """Take the store as of `version` (read before the rebuild) and the lock as now as built."""
+        self.state = (version, _stat(self.lock))
+        self.changed_at = None
+
+    def settled(self) -> bool:
+        """Tell whether others wrote since the last build and have been quiet for the debounce."""
+        state = self._now()
+        if state != self.state:
+            self.state, self.changed_at = state, time.monotonic()
+            return False
+        if self.changed_at is None or time.monotonic() - self.changed_at < self.debounce:
+            return False
+        self.changed_at = None
+        return True
+
+    def _now(self) -> tuple[int, tuple[int, int] | None]:
+        return self.store.data_version(), _stat(self.lock)
+
+
+def _stat(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
 
 
 class ChangeFilter:

@@ -104,6 +104,13 @@ def aggregate(
                 cells[(row, column)] = cached[1]
     most = max((len(c.runs) for c in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
+    if query.pool:
+        expected = pooled_expected(cells, query)
+        for name in query.pool:
+            if selected and not any(
+                name in run.params or run_value(run, name) is not None for run in selected
+            ):
+                notes.append(f"no run has the pooled param {name!r}; check its name (`resultsbook runs`)")
     cells = _mark_cells(cells, query, expected)
     rows = _ordered({key[0] for key in cells}, row_keys, query.order)
     columns = _ordered({key[1] for key in cells}, column_keys, query.order)
@@ -260,6 +267,7 @@ def _make_cell(
             status=run.status,
             replicate=tuple(run_value(run, key) for key in query.replicate),
             note=(notes or {}).get(run.id),
+            pooled=tuple(run_value(run, key) for key in query.pool),
         )
         for run in members
     )
@@ -280,7 +288,7 @@ def run_marks(
     """Marks that depend on one cell alone: mixed configs, code or data, unfinished runs, duplicate
     seeds, no value, values substituted, infinite values."""
     marks: list[Mark] = []
-    differing = differing_params(members, exempt=(*query.replicate, *query.run_specific), count_absent=False)
+    differing = _differing_within_pools(members, query)
     if differing:
         described = "; ".join(
             f"{key} ({', '.join(format_value(v) for v in values)})" for key, values in differing.items()
@@ -294,10 +302,10 @@ def run_marks(
     seen: dict[Key, int] = defaultdict(int)
     for run in cell_runs:
         if any(value is not None for value in run.replicate):
-            seen[run.replicate] += 1
+            seen[(*run.pooled, *run.replicate)] += 1
     repeated = [key for key, count in seen.items() if count > 1]
     if repeated:
-        names = ", ".join(_replicate_text(query.replicate, key) for key in repeated)
+        names = ", ".join(_replicate_text((*query.pool, *query.replicate), key) for key in repeated)
         marks.append(Mark("duplicate", f"several runs share {names}"))
     no_value = [run for run in cell_runs if np.isnan(run.value)]
     if no_value:
@@ -347,10 +355,29 @@ def _bounded(items: Sequence[str], limit: int = 3) -> str:
     return shown + (f"; and {len(items) - limit} more" if len(items) > limit else "")
 
 
+def _differing_within_pools(members: Sequence[StoredRun], query: TableQuery) -> dict[str, list[Any]]:
+    """Return the params that differ among a cell's runs; with pooling, among the runs of one
+    pooled value (the splits of a dataset may be tuned differently, the seeds of one split not)."""
+    exempt = (*query.replicate, *query.run_specific, *query.pool)
+    if not query.pool:
+        return differing_params(members, exempt=exempt, count_absent=False)
+    groups: dict[Key, list[StoredRun]] = defaultdict(list)
+    for run in members:
+        groups[tuple(value_identity(run_value(run, key)) for key in query.pool)].append(run)
+    differing: dict[str, list[Any]] = {}
+    for group in groups.values():
+        for key, values in differing_params(group, exempt=exempt, count_absent=False).items():
+            known = differing.setdefault(key, [])
+            known += [v for v in values if not any(values_equal(v, k) for k in known)]
+    return {key: sorted(values, key=sort_key) for key, values in sorted(differing.items())}
+
+
 def _mark_cells(
     cells: dict[tuple[Key, Key], Cell], query: TableQuery, expected: int
 ) -> dict[tuple[Key, Key], Cell]:
     """Add the marks that count replicates: fewer than expected, or too few to say anything."""
+    if query.pool:
+        return _mark_pooled_cells(cells, query, expected)
     if query.replicate_values:
         seen_replicates = {tuple(v if isinstance(v, (list, tuple)) else [v]) for v in query.replicate_values}
     else:
@@ -372,6 +399,43 @@ def _mark_cells(
                 text += f" (missing {', '.join(named[:LISTED])}{more})"
             cell = replace(cell, marks=(Mark("incomplete", text, named), *cell.marks))
         marked[key] = cell
+    return marked
+
+
+def pooled_expected(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> int:
+    """Return the replicates each pooled value should have: as asked, else the most any has."""
+    if query.expected or query.replicate_values:
+        return query.expected or len(query.replicate_values)
+    sizes: dict[tuple[Any, ...], int] = defaultdict(int)
+    for key, cell in cells.items():
+        for run in cell.runs:
+            sizes[(key, run.pooled)] += 1
+    return max(sizes.values(), default=0)
+
+
+def _mark_pooled_cells(
+    cells: dict[tuple[Key, Key], Cell], query: TableQuery, expected: int
+) -> dict[tuple[Key, Key], Cell]:
+    """Count replicates within each pooled value of a cell: every split of a dataset should have its
+    seeds, however many splits the dataset has."""
+    marked = {}
+    pooled = ", ".join(query.pool)
+    for key, cell in cells.items():
+        n = int(cell.stats["n"])
+        marks = list(cell.marks)
+        if 0 < n < query.min_replicates:
+            few = f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})"
+            marks.insert(0, Mark("few", few))
+        counts: dict[Key, int] = defaultdict(int)
+        for run in cell.runs:
+            if not np.isnan(run.value):
+                counts[run.pooled] += 1
+        groups = sorted({run.pooled for run in cell.runs}, key=lambda g: tuple(sort_key(v) for v in g))
+        short = [_replicate_text(query.pool, group) for group in groups if counts[group] < expected]
+        if short:
+            text = f"n = {n} of {expected * len(groups)} ({expected} per pooled {pooled}; fewer in "
+            marks.insert(0, Mark("incomplete", text + ", ".join(short) + ")"))
+        marked[key] = replace(cell, marks=tuple(marks))
     return marked
 
 

@@ -51,6 +51,9 @@ class TableQuery:
     columns: tuple[str, ...] = ()
     filters: tuple[Filter, ...] = ()
     replicate: tuple[str, ...] = ("seed",)
+    # params whose values a cell pools on purpose (the splits of one dataset, as a paper pools them):
+    # runs may differ between pooled values, replicates are counted within each
+    pool: tuple[str, ...] = ()
     run_specific: tuple[str, ...] = DEFAULT_RUN_SPECIFIC
     stats: tuple[str, ...] = ("mean", "std")
     ddof: int = 1
@@ -102,6 +105,7 @@ class CellRun:
     replicate: tuple[Any, ...]
     note: tuple[str, str] | None = None  # (substituted | refused | logged, why) for this run's value
     task: tuple[Any, ...] | None = None  # the run's task, in tables aggregated over tasks
+    pooled: tuple[Any, ...] = ()  # the values of the table's pool params: which group it belongs to
 
 
 @dataclass(frozen=True)

@@ -500,6 +500,8 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
     elif fmt.spread is not None:
         what += f" with {SPREAD_NAMES[fmt.spread]}"
     replicate = " × ".join(query.replicate) + "s" if query.replicate else "runs"
+    if query.pool:
+        replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"
     reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
     note = f"{what} over {n_text} {replicate}; per run: {', '.join(reductions)}."
     small = [n for n in counts if 0 < n < SMALL_BOOTSTRAP_N]
@@ -552,6 +554,12 @@ def _bold_note(table: ResultTable, fmt: TableFormat) -> str:
     if unknown:
         parts.append(f" Not bold: {', '.join(unknown)} (goal not set).")
     return "".join(parts)
+
+
+def _pooled_range(table: ResultTable) -> str:
+    """Say how many pooled values the cells hold: `1–5`."""
+    counts = sorted({len({run.pooled for run in cell.runs}) for cell in table.cells.values()})
+    return f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
 
 
 def _reduction_text(reduce: str, skip_first: int) -> str:

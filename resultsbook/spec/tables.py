@@ -103,6 +103,8 @@ TABLE_KEYS = {
     '[default: `["mean"]`]',
     "optimality_threshold": "with `tasks`: the score the optimality gap counts up to [default: 1.0]",
     "versus": 'with `tasks`: the row value the probability of improvement compares against, e.g. `"DrQ"`',
+    "pool": "params whose values a cell pools (e.g. the splits of a dataset): configs may differ between "
+    "pooled values, not within one; seeds are counted per value",
     "escape_formulas": "CSV outputs: prefix cells that start with `=`, `+`, `-`, `@` with `'` so a "
     "spreadsheet shows them as text [default: false]",
 }
@@ -190,6 +192,7 @@ def read_table(
             columns=strings(entry.get("columns", []), where, f"{context} columns"),
             filters=read_filters(entry, where, context),
             replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
+            pool=strings(entry.get("pool", []), where, f"{context} pool"),
             run_specific=DEFAULT_RUN_SPECIFIC
             + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
             stats=stats,
