@@ -54,4 +54,7 @@ for command in (report_command, preview_command):  # figures and numbers: issue 
 
 def main() -> None:
     """Run the command line."""
+    from resultsbook.cli.lazy import keep_pandas_out_of_sqlite_utils
+
+    keep_pandas_out_of_sqlite_utils()
     cli()
