@@ -248,3 +248,12 @@ def test_nan_values_are_missing_in_frames(make_run, tmp_path):
     assert frame.loc["m", "n"] == 1 and frame.loc["m", "mean"] == 0.5
     assert math.isnan(frame.loc["m", "std"])
     assert frame.loc["m", "marks"] == "incomplete,few,novalue"
+
+
+def test_an_empty_selection_is_an_empty_frame_or_one_error(book):
+    assert book.runs(where={"model": "nope"}).empty
+    assert list(book.series("test/acc", where={"model": "nope"}).columns) == ["run_id", "metric", "step", "value", "time"]
+    with pytest.raises(rb.QueryError, match=r"no run matching \{'model': 'nope'\} has 'test/acc'"):
+        book.table(rows="model", metric="test/acc", where={"model": "nope"})
+    with pytest.raises(rb.QueryError, match="no run has 'test/acc' and every key"):
+        book.table(rows="optimizer", metric="test/acc")

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.table import Names, Table, merge_labels, names, table_request
-from resultsbook.errors import SpecError, StoreError
+from resultsbook.errors import QueryError, SpecError, StoreError
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
-from resultsbook.query.model import MetricSpec
+from resultsbook.query.model import MetricSpec, ResultTable
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter, select_runs
 from resultsbook.render import Labels, MarkdownOptions
 from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
@@ -178,7 +178,7 @@ class Book:
             highlight,
         )  # fmt: skip
         base = self.spec.labels if self.spec else Labels()
-        return Table(aggregate(self.store, query), fmt, merge_labels(base, labels))
+        return Table(_non_empty(aggregate(self.store, query), where), fmt, merge_labels(base, labels))
 
     def spec_table(self, name: str) -> Table:
         """Return a table of the spec, computed as `resultsbook build` computes it."""
@@ -193,10 +193,22 @@ class Book:
         table_spec = self.spec.tables[name]
         markdown = MarkdownOptions(caption=table_spec.caption, template_dirs=self.spec.template_dirs)
         return Table(
-            aggregate(self.store, table_spec.query),
+            _non_empty(aggregate(self.store, table_spec.query), f"[tables.{name}]"),
             table_spec.format,
             self.spec.labels,
             table_spec.latex,
             markdown,
             name,
         )
+
+
+def _non_empty(table: ResultTable, where: object) -> ResultTable:
+    """Refuse a table no run falls in: nothing to show, and nothing to lay out."""
+    if not table.cells:
+        metrics = ", ".join(repr(m.name) for m in table.query.metrics)
+        selection = f"matching {where!r} " if where else ""
+        raise QueryError(
+            f"no run {selection}has {metrics} and every key of rows and columns; "
+            "check where, the keys and the metric (book.metrics() lists the metrics)"
+        )
+    return table
