@@ -136,7 +136,12 @@ def test_table_runs_lists_each_cells_replicates(book):
     assert list(runs.columns) == ["model", "dataset", "metric", "run_id", "name", "status", "seed", "value"]
 
 
-def test_table_agrees_with_the_cli_in_every_format(book, cli):
+def test_table_agrees_with_the_cli_in_every_format(make_run, book, tmp_path, cli):
+    make_run(
+        "mlp_moons_lr", {"model": "mlp", "dataset": "moons", "seed": 1, "lr": 0.5},
+        [{"step": 1, "test/acc": 0.7, "val/acc": 0.9}],
+    )  # fmt: skip
+    rb.collect(tmp_path / "runs", db=book.path)  # a cell mixing two learning rates and sharing seed 1
     flags = ["--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--reduce", "best(val/acc)"]
     flags += ["--stat", "mean,ci95", "--where", "seed!=2", "--db", book.path]
     table = book.table(
@@ -152,6 +157,9 @@ def test_table_agrees_with_the_cli_in_every_format(book, cli):
         row, column = cell["row"]["model"], cell["column"]["dataset"]
         for stat in ("mean", "ci95", "n"):
             assert frame.loc[row, (column, stat)] == cell["stats"][stat]
+        kinds = {mark["kind"] for mark in cell["marks"]}
+        assert kinds <= set(frame.loc[row, (column, "marks")].split(","))
+    assert frame.loc["mlp", ("moons", "marks")].split(",")[:2] == ["mixed", "duplicate"]
 
 
 def test_spec_table_is_what_build_writes(make_run, tmp_path, monkeypatch):
