@@ -42,7 +42,7 @@ def test_stray_header_rows_and_torn_last_row(tmp_path):
     run, problems = read_csv(path)
     assert list(run.metrics["loss"].steps) == [1, 2]
     assert problems == [
-        "last line is cut off (a run still writing?)",
+        "last line (5) is cut off (a run still writing?)",
         "repeats its header 1 time(s) (first at line 3)",
     ]
 
@@ -109,9 +109,10 @@ def test_records_with_identical_params_are_kept_apart_and_reported(tmp_path):
     assert "same params" in result.problems[0].message
 
 
-def test_ragged_rows_are_padded_not_fatal(tmp_path):
+def test_ragged_rows_are_dropped_and_reported_not_fatal(tmp_path):
     path = tmp_path / "log.csv"
-    path.write_text("step,loss,acc\n1,0.9\n2,0.8,0.2,extra\n")
-    run, _ = read_csv(path)
-    assert list(run.metrics["loss"].values) == [0.9, 0.8]
-    assert list(run.metrics["acc"].steps) == [2]
+    path.write_text("step,loss,acc\n1,0.9\n2,0.8,0.2,extra\n3,0.7,0.3\n4,0.6\n")
+    run, problems = read_csv(path)
+    assert list(run.metrics["loss"].values) == [0.7]
+    assert list(run.metrics["acc"].steps) == [3]
+    assert problems == ["3 lines have another number of cells than the 3 columns (the first: line 2)"]

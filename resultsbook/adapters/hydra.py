@@ -20,6 +20,7 @@ CONFIG_FILE, OVERRIDES_FILE, HYDRA_FILE = "config.yaml", "overrides.yaml", "hydr
 _HYDRA_FILES = (CONFIG_FILE, OVERRIDES_FILE, HYDRA_FILE)
 _REFERENCE = re.compile(r"(?<!\\)\$\{([^${}]*)\}")
 _MAX_DEPTH = 20
+_MAX_EXPANSION = 1 << 20  # characters interpolations may write: a config is not a text generator
 
 
 class HydraAdapter(Adapter):
@@ -95,7 +96,11 @@ def read_hydra_files(
     if os.path.exists(config_path):
         config = read_yaml_file(config_path, problems, "no params")
         if isinstance(config, Mapping):
-            params = flatten_params(resolve_interpolations(config))
+            try:
+                params = flatten_params(resolve_interpolations(config))
+            except InterpolationTooLarge as error:
+                problems.append(Problem(config_path, str(error), "the params with ${...} as written"))
+                params = flatten_params(config)
         elif config is not None:
             problems.append(Problem(config_path, "does not hold a mapping of config keys", "no params"))
     else:
@@ -137,15 +142,26 @@ def _job_facts(node: Mapping[str, Any], provenance: dict[str, Any]) -> str | Non
     return str(job["name"]) if job.get("name") is not None else None
 
 
-def resolve_interpolations(config: Mapping[str, Any]) -> Any:
+class InterpolationTooLarge(ValueError):
+    """References that expand a config without bound (`a: ${b}${b}`, `b: ${c}${c}`, ...)."""
+
+
+def resolve_interpolations(config: Mapping[str, Any], budget: int = _MAX_EXPANSION) -> Any:
     """Resolve `${a.b}` references to other config keys, as OmegaConf would; resolvers such as
-    `${now:...}` or `${oc.env:X}` and references to missing keys stay as written.
+    `${now:...}` or `${oc.env:X}` and references to missing keys stay as written. Raises
+    InterpolationTooLarge when substitutions would write more than `budget` characters.
 
     >>> resolve_interpolations({"model": {"lr": 0.1}, "lr": "${model.lr}", "tag": "lr=${model.lr}"})
     {'model': {'lr': 0.1}, 'lr': 0.1, 'tag': 'lr=0.1'}
     """
+    written = [0]
 
     def resolve(value: Any, path: tuple[Any, ...], depth: int) -> Any:
+        written[0] += 1  # each value resolved counts: references to lists can multiply them too
+        if written[0] > budget:
+            raise InterpolationTooLarge(
+                f"its ${{...}} references expand it past {budget:,} values or characters"
+            )
         if isinstance(value, Mapping):
             return {key: resolve(item, (*path, key), depth) for key, item in value.items()}
         if isinstance(value, list):
@@ -162,7 +178,9 @@ def resolve_interpolations(config: Mapping[str, Any]) -> Any:
             if found is None:
                 return match.group(0)
             target = resolve(target, found, depth + 1)
-            return match.group(0) if isinstance(target, (Mapping, list)) else _as_text(target)
+            text = match.group(0) if isinstance(target, (Mapping, list)) else _as_text(target)
+            written[0] += len(text)
+            return text
 
         return _REFERENCE.sub(substitute, value)
 

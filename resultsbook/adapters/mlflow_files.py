@@ -10,9 +10,11 @@ import numpy as np
 
 from resultsbook.adapters.mlflow_runs import META_FILE, add_points, deleted_problem, make_run_record
 from resultsbook.models import Problem, ReadResult, Source
+from resultsbook.sources.fileio import read_file_bytes, unreadable
+from resultsbook.sources.limits import CONFIG
+from resultsbook.sources.lines import LineBatch, Tally, iter_lines
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.textio import read_file_bytes
-from resultsbook.sources.yamlio import load_yaml_text
+from resultsbook.sources.yamlio import read_yaml_file
 
 # a line of the flat YAML that MLflow's safe_dump writes: `key: value`, value plain or single-quoted
 _FLAT_LINE = re.compile(
@@ -87,18 +89,9 @@ def read_meta(
     path: str, problems: list[Problem], kept: str = "nothing from this run"
 ) -> dict[str, Any] | None:
     """Read a run's or experiment's meta.yaml (flat YAML), or report why it could not be."""
-    try:
-        text = read_file_bytes(path).decode("utf-8", errors="replace")
-    except OSError as error:
-        problems.append(Problem(path, f"cannot be read ({error.strerror})", kept))
-        return None
-    meta = parse_flat_yaml(text)
+    meta = read_yaml_file(path, problems, kept, fast=parse_flat_yaml)
     if meta is None:
-        try:
-            meta = load_yaml_text(text)
-        except Exception as error:  # yaml errors of every kind: MLflow rewrites this file in place
-            problems.append(Problem(path, f"is not valid YAML ({error})".replace("\n", " "), kept))
-            return None
+        return None
     if not isinstance(meta, dict) or not meta:
         problems.append(Problem(path, "is empty or not a mapping (being rewritten?)", kept))
         return None
@@ -111,6 +104,8 @@ def parse_flat_yaml(text: str) -> dict[str, Any] | None:
     found = list(_FLAT_LINE.finditer(text))
     if len(found) != sum(1 for line in text.splitlines() if line.strip()):  # a line it does not cover
         return None
+    if not found:
+        return None
     for match in found:
         key, quoted, plain = match.groups()
         if quoted is not None:
@@ -118,6 +113,8 @@ def parse_flat_yaml(text: str) -> dict[str, Any] | None:
         elif plain is None or plain in _NULLS:
             meta[key] = None
         elif _INTEGER.fullmatch(plain):
+            if len(plain) > 20:  # no field MLflow writes is that long: let the YAML reader say why
+                return None
             meta[key] = int(plain)
         elif plain == "[]":
             meta[key] = []
@@ -131,9 +128,9 @@ def parse_flat_yaml(text: str) -> dict[str, Any] | None:
 def _read_value(path: str, problems: list[Problem]) -> str | None:
     """Read a param or tag file: its whole text is the value."""
     try:
-        data = read_file_bytes(path)
+        data = read_file_bytes(path, CONFIG)
     except OSError as error:
-        problems.append(Problem(path, f"cannot be read ({error.strerror})", "the other values"))
+        problems.append(unreadable(path, error, "the other values"))
         return None
     try:
         return data.decode("utf-8")
@@ -145,58 +142,41 @@ def _read_value(path: str, problems: list[Problem]) -> str | None:
 def read_metric_files(files: list[tuple[str, str]], builder: SeriesBuilder, problems: list[Problem]) -> None:
     """Read a run's metric files (`timestamp_ms value step` per line, path and key) into the builder.
 
-    The files MLflow wrote whole (full lines of three fields) are parsed in one go; the others
-    line by line.
+    Lines are read in chunks: those MLflow wrote whole (three fields each) are parsed in one go,
+    the others line by line; a last line without its newline is dropped and reported.
     """
-    whole: list[tuple[str, bytes, int]] = []
     for path, key in files:
+        tally = Tally()
+        chunks: list[np.ndarray] = []
         try:
-            data = read_file_bytes(path)
+            for batch in iter_lines(path, problems, tally):
+                chunks.append(_parse_metric_lines(batch, tally))
         except OSError as error:
-            problems.append(Problem(path, f"cannot be read ({error.strerror})", "the other metrics"))
+            problems.append(unreadable(path, error, "the other metrics"))
             continue
-        lines = data.count(b"\n")
-        if lines and data.endswith(b"\n") and data.count(b" ") == 2 * lines:
-            whole.append((key, data, lines))
-        else:
-            _read_metric_lines(path, key, data.decode("utf-8", errors="replace"), builder, problems)
-    if not whole:
-        return
+        tally.report(path, problems)
+        rows = [chunk for chunk in chunks if len(chunk)]
+        if rows:
+            table = rows[0] if len(rows) == 1 else np.concatenate(rows)
+            add_points(builder, key, table[:, 0], table[:, 1], table[:, 2])
+
+
+def _parse_metric_lines(batch: LineBatch, tally: Tally) -> np.ndarray:
+    """Return (step, timestamp, value) rows of metric lines; old two-field lines have step 0."""
+    text = " ".join(batch.lines)
     try:
-        text = b"".join(data for _, data, _ in whole).decode("latin-1")  # float(str) beats float(bytes)
-        numbers = list(map(float, text.split()))
+        numbers = np.array(text.split(), dtype=np.float64)
     except ValueError:
-        numbers = []
-    if len(numbers) != 3 * sum(lines for _, _, lines in whole):  # a bad token: find it file by file
-        paths = dict((key, path) for path, key in files)
-        for key, data, _ in whole:
-            _read_metric_lines(paths[key], key, data.decode("utf-8", errors="replace"), builder, problems)
-        return
-    table = np.array(numbers, dtype=np.float64).reshape(-1, 3)
-    first = 0
-    for key, _, lines in whole:
-        part = table[first : first + lines]
-        first += lines
-        add_points(builder, key, part[:, 2], part[:, 0], part[:, 1])
-
-
-def _read_metric_lines(
-    path: str, key: str, text: str, builder: SeriesBuilder, problems: list[Problem]
-) -> None:
-    """Read a metric file line by line: old two-field lines, bad lines and a cut-off last line."""
+        numbers = None
+    if (
+        numbers is not None
+        and len(numbers) == 3 * len(batch.lines)
+        and text.count(" ") == 3 * len(batch.lines) - 1
+    ):
+        table = numbers.reshape(-1, 3)
+        return table[:, [2, 0, 1]]
     rows: list[tuple[float, float, float]] = []
-    lines = text.split("\n")
-    if lines[-1]:  # a line without its newline is still being written: never trust it
-        problems.append(
-            Problem(
-                path,
-                f"last line ({len(lines)}) is cut off (a run still writing?)",
-                f"the {len(lines) - 1} line(s) before it",
-            )
-        )
-    lines.pop()
-    bad = 0
-    for line in lines:
+    for offset, line in enumerate(batch.lines):
         fields = line.split()
         if not fields:
             continue
@@ -209,9 +189,10 @@ def _read_metric_lines(
                 continue
         except ValueError:
             pass
-        bad += 1
-    if bad:
-        problems.append(Problem(path, f"{bad} line(s) are not `timestamp value step`", "the other lines"))
-    if rows:
-        table = np.array(rows, dtype=np.float64)
-        add_points(builder, key, table[:, 0], table[:, 1], table[:, 2])
+        tally.add(
+            "is not `timestamp value step`",
+            "are not `timestamp value step`",
+            batch.first + offset,
+            "the other lines",
+        )
+    return np.array(rows, dtype=np.float64).reshape(-1, 3)

@@ -20,8 +20,10 @@ from resultsbook.adapters.base import Folder
 from resultsbook.errors import AdapterError, SpecError
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, values_equal
+from resultsbook.sources.limits import check_environment
 from resultsbook.sources.parallel import map_in_order
 from resultsbook.sources.pathpattern import PathPattern, compile_pattern
+from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.sources.walk import walk_folders
 from resultsbook.store import Store
 
@@ -55,6 +57,7 @@ def collect(
 
     With `changed` (paths reported by a file watcher), only the sources those paths belong to are
     looked at: a change in one run costs one read, whatever the size of the tree."""
+    check_environment()
     stored = store.source_signatures()
     plan: list[tuple[Source, Adapter, str]] = []
     unchanged_sources: list[str] = []
@@ -99,7 +102,8 @@ def collect(
         results = map_in_order(_read_planned, plan)
         for (source, _, signature), result in zip(plan, results):
             problems.extend(result.problems)
-            counts = writer.write_source(source, signature, result.runs, result.problems)
+            stored_source = replace(source, path=storable_text(source.path))
+            counts = writer.write_source(stored_source, signature, result.runs, result.problems)
             for name, count in counts.items():
                 totals[name] += count
             if progress is not None:
@@ -114,7 +118,9 @@ def collect(
         missing=totals["missing"],
         sources_read=len(plan),
         sources_skipped=len(unchanged_sources),
-        changed_sources=tuple(sorted({store.relative(s.path) for s, _, _ in plan} | set(gone))),
+        changed_sources=tuple(
+            sorted({storable_text(store.relative(s.path)) for s, _, _ in plan} | set(gone))
+        ),
         problems=tuple(problems),
     )
 
@@ -323,13 +329,13 @@ def stored_path_function(store: Store, root: str) -> Callable[[str], str]:
 
     def stored(path: str) -> str:
         if not path.startswith(root):
-            return store.relative(path)
+            return storable_text(store.relative(path))
         tail = path[cut:].replace(os.sep, "/")
         if not tail:
-            return prefix
+            return storable_text(prefix)
         if tail.startswith("/"):  # relpath never starts with "./": a root beside the store is "."
-            return tail[1:] if prefix == "." else prefix + tail
-        return store.relative(path)
+            return storable_text(tail[1:] if prefix == "." else prefix + tail)
+        return storable_text(store.relative(path))
 
     return stored
 
@@ -358,7 +364,8 @@ def _read_planned(planned: tuple[Source, Adapter, str]) -> ReadResult:
 
 
 def read_source(adapter: Adapter, source: Source) -> ReadResult:
-    """Read a source; an adapter bug becomes a problem of that source, never a failed collect."""
+    """Read a source; an adapter bug becomes a problem of that source, never a failed collect, and
+    what the store cannot hold as read is repaired or dropped, and reported (`validate`)."""
     try:
         result = adapter.read(source)
     except Exception as error:  # one broken run never stops a collect
@@ -367,12 +374,12 @@ def read_source(adapter: Adapter, source: Source) -> ReadResult:
             f"could not be read by the {adapter.name} adapter ({type(error).__name__}: {error})",
             "nothing from this source",
         )
-        return ReadResult((), (problem,))
-    if not source.params:
-        return result
-    problems = list(result.problems)
-    runs = tuple(_merge_params(run, source, problems) for run in result.runs)
-    return ReadResult(runs, tuple(problems))
+        return checked_result(source, ReadResult((), (problem,)))
+    if source.params:
+        problems = list(result.problems)
+        runs = tuple(_merge_params(run, source, problems) for run in result.runs)
+        result = ReadResult(runs, tuple(problems))
+    return checked_result(source, result)
 
 
 def _merge_params(run: RunRecord, source: Source, problems: list[Problem]) -> RunRecord:
