@@ -103,6 +103,8 @@ class _TableReader:
         self.text: dict[str, list[str]] = {}
 
     def add(self, batch: LineBatch) -> None:
+        if self.names is not None and self._add_plain(batch.lines):
+            return
         rows = self._split(batch)
         if self.names is None:
             if not rows:
@@ -125,6 +127,20 @@ class _TableReader:
                 kept.append(row)
         if kept:
             self._add_rows(kept)
+
+    def _add_plain(self, lines: list[str]) -> bool:
+        """Add a batch of plain rows (no quotes, no blank or ragged line, no repeated header) with one
+        split for the whole batch, several times faster than row by row; False if it is not plain."""
+        sep = self.delimiter or ","
+        width = len(self.names)  # type: ignore[arg-type]
+        joined = sep.join(lines)
+        if '"' in joined or not all(line.count(sep) == width - 1 and line.strip() for line in lines):
+            return False
+        cells = joined.split(sep)
+        if self.header is not None and self.header[0] in {cell.strip() for cell in cells[0::width]}:
+            return False
+        self._add_columns(len(lines), [cells[index::width] for index in range(width)])
+        return True
 
     def _split(self, batch: LineBatch) -> list[tuple[int, list[str]]]:
         """Return (line number, cells) of the batch's non-blank lines."""
@@ -198,8 +214,11 @@ class _TableReader:
         return [cell.strip() for cell in row] == self.header
 
     def _add_rows(self, rows: list[list[str]]) -> None:
-        self.rows += len(rows)
-        for name, cells in zip(self.names, zip(*rows)):  # type: ignore[arg-type]
+        self._add_columns(len(rows), list(zip(*rows)))
+
+    def _add_columns(self, count: int, columns: Sequence[Sequence[str]]) -> None:
+        self.rows += count
+        for name, cells in zip(self.names, columns):  # type: ignore[arg-type]
             if name in self.text:
                 self.text[name].extend(cells)
             if self.missing:
