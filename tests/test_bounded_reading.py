@@ -254,3 +254,67 @@ def test_a_value_that_is_not_flat_is_refused_by_the_builder():
 
 def test_lines_module_names_the_record_limit_in_its_message():
     assert lines.RECORD.variable == "RESULTSBOOK_MAX_RECORD_SIZE"
+
+
+# ---------------------------------------------------------------- binary logs, streamed
+def test_an_event_file_read_in_small_chunks_gives_the_records_read_whole(monkeypatch):
+    from conftest import ROOT
+
+    from resultsbook.adapters import tfrecord
+
+    (path,) = (ROOT / "tests/fixtures/tensorboard/logs/truncated").glob("events.out.tfevents.*")
+    data = path.read_bytes()
+    whole: list = []
+    expected = list(tfrecord.iter_records(str(path), data, whole))
+    monkeypatch.setattr(tfrecord, "CHUNK", 7)
+    streamed: list = []
+    records = [bytes(block[s:e]) for block, starts, ends in tfrecord.read_record_blocks(str(path), streamed)
+               for s, e in zip(starts.tolist(), ends.tolist())]  # fmt: skip
+    assert records == expected and len(records) > 3
+    assert (
+        messages(streamed)
+        == messages(whole)
+        == [f"last record is cut off at byte 270 of {len(data)} (a run still writing, or killed?)"]
+    )
+
+
+def test_an_event_record_over_the_record_limit_is_skipped_and_the_rest_read(tmp_path, monkeypatch):
+    import struct
+
+    from resultsbook.adapters import tfrecord
+
+    def frame(payload: bytes) -> bytes:
+        length = struct.pack("<Q", len(payload))
+        crc = tfrecord.masked_crc32c
+        return length + struct.pack("<I", crc(length)) + payload + struct.pack("<I", crc(payload))
+
+    monkeypatch.setenv("RESULTSBOOK_MAX_RECORD_SIZE", "1KiB")
+    monkeypatch.setattr(tfrecord, "CHUNK", 256)
+    path = tmp_path / "events.out.tfevents.1.host"
+    path.write_bytes(frame(b"a" * 10) + frame(b"b" * 5000) + frame(b"c" * 10))
+    problems: list = []
+    records = [bytes(block[s:e]) for block, starts, ends in tfrecord.read_record_blocks(str(path), problems)
+               for s, e in zip(starts.tolist(), ends.tolist())]  # fmt: skip
+    assert records == [b"a" * 10, b"c" * 10]
+    assert messages(problems) == [
+        "record 2 (byte 26) holds 4.9 KiB, over the 1 KiB limit for one record "
+        "(to read it: RESULTSBOOK_MAX_RECORD_SIZE=1MiB)"
+    ]
+
+
+def test_a_wandb_log_read_seven_bytes_at_a_time_gives_the_records_read_whole(monkeypatch):
+    from conftest import ROOT
+
+    from resultsbook.adapters import wandblog
+
+    (path,) = (ROOT / "tests/fixtures/wandb/wandb/offline-run-20261127_192049-finish01-torn").glob("*.wandb")
+    data = path.read_bytes()
+    whole: list = []
+    scan = wandblog.scan_log(data, str(path), whole)
+    monkeypatch.setattr(
+        wandblog, "iter_file_chunks", lambda p, size: (data[i : i + 7] for i in range(0, len(data), 7))
+    )
+    streamed: list = []
+    reader = wandblog.LogReader(str(path), streamed)
+    assert list(reader.records()) == scan.records and scan.records
+    assert (reader.complete, messages(streamed)) == (scan.complete, messages(whole))

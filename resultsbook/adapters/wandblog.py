@@ -65,7 +65,7 @@ class LogReader:
             self.problems.append(unreadable(self.path, error, "nothing from this file"))
 
     def scan(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        """Yield the record payloads of a log given as consecutive chunks (whole blocks but the last)."""
+        """Yield the record payloads of a log given as consecutive chunks of its bytes (any sizes)."""
         path, problems = self.path, self.problems
         limit = RECORD.bytes()
         iterator = iter(chunks)

@@ -69,12 +69,12 @@ def collect(
         stored_name = stored_path_function(store, request.path)
         if changed is None:
             found = find_sources(request)
-            scopes.append((store.relative(request.path), False))
+            scopes.append((storable_text(store.relative(request.path)), False))
         else:
             root = os.path.abspath(request.path)
             near = [os.path.abspath(p) for p in changed if _under(os.path.abspath(p), root)]
             found = find_sources_near(request, near)
-            scopes += [(store.relative(p), True) for p in near if not os.path.exists(p)]
+            scopes += [(storable_text(store.relative(p)), True) for p in near if not os.path.exists(p)]
         how: dict[str, str] = {}
         for source, adapter in found:
             stored_path = stored_name(source.path)
