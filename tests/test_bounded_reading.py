@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 
 import numpy as np
 import pytest
@@ -31,10 +30,8 @@ def messages(problems):
 # ---------------------------------------------------------------- files that are not files
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
     os.mkfifo(tmp_path / "metrics.jsonl")
-    started = time.monotonic()
     with pytest.raises(NotRegularFile, match=r"is a FIFO \(named pipe\), not a regular file"):
-        read_file_bytes(str(tmp_path / "metrics.jsonl"))
-    assert time.monotonic() - started < 1
+        read_file_bytes(str(tmp_path / "metrics.jsonl"))  # opening it for reading would wait forever
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
@@ -139,6 +136,21 @@ def test_a_line_longer_than_the_record_limit_is_skipped_without_holding_it(tmp_p
     assert messages(problems) == ["line 3 is longer than 1 KiB (RESULTSBOOK_MAX_RECORD_SIZE): skipped"]
 
 
+def test_the_unwritten_zeros_of_a_sparse_log_are_skipped_not_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESULTSBOOK_MAX_RECORD_SIZE", "1MiB")
+    path = tmp_path / "metrics.jsonl"
+    with open(path, "wb") as handle:  # 8 GiB of zeros never written, then one line
+        handle.seek(8 << 30)
+        handle.write(b'\n{"step": 1, "loss": 0.5}\n')
+    read = []
+    real_read = os.read
+    monkeypatch.setattr(fileio.os, "read", lambda fd, size: read.append(size) or real_read(fd, size))
+    problems = []
+    assert [r for batch in iter_json_records(str(path), problems) for r in batch] == [{"step": 1, "loss": 0.5}]
+    assert messages(problems) == ["line 1 is longer than 1 MiB (RESULTSBOOK_MAX_RECORD_SIZE): skipped"]
+    assert len(read) < 5  # the first chunk, past the limit, then the data after the zeros
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, 1 << 20])
 def test_lines_read_in_any_chunk_size_are_the_same(tmp_path, monkeypatch, chunk):
     monkeypatch.setattr(fileio, "CHUNK", chunk)
@@ -177,10 +189,8 @@ BILLION_LAUGHS = "\n".join(
 
 
 def test_billion_laughs_is_refused_before_anything_is_built():
-    started = time.monotonic()
     with pytest.raises(yaml.YAMLError, match="aliases expand it to 4,412,961,516 values from 30 written"):
-        load_yaml_text(BILLION_LAUGHS)
-    assert time.monotonic() - started < 1
+        load_yaml_text(BILLION_LAUGHS)  # building it would take 4 billion list items
 
 
 def test_an_alias_that_contains_itself_is_refused():

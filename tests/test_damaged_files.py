@@ -7,7 +7,6 @@ import os
 import shutil
 import sqlite3
 import struct
-import time
 from pathlib import Path
 
 import pytest
@@ -117,9 +116,7 @@ def test_a_fifo_in_place_of_a_run_file_is_skipped_with_a_problem(tmp_path, store
     os.unlink(folder / name)
     os.mkfifo(folder / name)
     write_native_run(tmp_path / "runs" / "b", {"seed": 1}, curve([0.4]))
-    started = time.monotonic()
-    report, problems = collect_tree(store, tmp_path / "runs")
-    assert time.monotonic() - started < 10
+    report, problems = collect_tree(store, tmp_path / "runs")  # reading the FIFO would wait forever
     assert report.new == 2
     assert f"{folder / name}: is a FIFO (named pipe), not a regular file; it was not read" in problems[0]
 
@@ -146,9 +143,7 @@ def test_billion_laughs_in_a_hydra_config_is_refused_quickly(tmp_path, store):
     laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     laughs += [f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
     (job / ".hydra" / "config.yaml").write_text("\n".join([*laughs, "top: [*i, *i, *i]", ""]))
-    started = time.monotonic()
-    report, problems = collect_tree(store, tmp_path / "outputs")
-    assert time.monotonic() - started < 10
+    report, problems = collect_tree(store, tmp_path / "outputs")  # building it: 43 million values
     assert report.new == 1
     assert problems[0] == (
         f"{job}/.hydra/config.yaml: is refused: its aliases expand it to 1,797,873,216 values from 30 "

@@ -120,7 +120,7 @@ def read_metrics_jsonl(path: str, problems: list[Problem]) -> dict[str, Any]:
         for records in iter_json_records(path, problems, tally):
             lines += len(records)
             if not read_columns(records, builder):
-                read_records(records, builder, skipped, tally)
+                read_records(records, builder, skipped)
     except OSError as error:
         problems.append(unreadable(path, error, "no metrics"))
         return {}
@@ -185,10 +185,9 @@ def _float_column(column: list[Any]) -> np.ndarray:
     return values
 
 
-def read_records(
-    records: list[dict[str, Any]], builder: SeriesBuilder, skipped: dict[str, int], tally: Tally
-) -> None:
-    """Add records one point at a time: long layout, nested objects, missing steps, text values."""
+def read_records(records: list[dict[str, Any]], builder: SeriesBuilder, skipped: dict[str, int]) -> None:
+    """Add records one point at a time (long layout, nested objects, missing steps, text values),
+    counting in `skipped` the values by key that are not numbers."""
     for record in records:
         raw_step = record.pop(_STEP, None)
         raw_time = record.pop(_TIME, None)

@@ -8,6 +8,7 @@ file swapped for a FIFO or a device between the two is refused too, without wait
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterator
@@ -108,14 +109,41 @@ def read_file_bytes(path: str, limit: Limit | None = None) -> bytes:
         os.close(fd)
 
 
-def iter_file_chunks(path: str, size: int = CHUNK) -> Iterator[bytes]:
-    """Yield a regular file's bytes `size` at a time (the file is opened when iteration starts)."""
-    fd = open_regular(path)
-    try:
-        while chunk := os.read(fd, size):
-            yield chunk
-    finally:
-        os.close(fd)
+class FileChunks:
+    """A regular file's bytes, `size` at a time (CHUNK by default); the file is opened when iteration
+    starts and closed when it ends."""
+
+    def __init__(self, path: str, size: int | None = None) -> None:
+        self.path = path
+        self.size = size
+        self._fd: int | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        fd = self._fd = open_regular(self.path)
+        size = self.size or CHUNK
+        try:
+            while chunk := os.read(fd, size):
+                yield chunk
+        finally:
+            self._fd = None
+            os.close(fd)
+
+    def skip_hole(self) -> None:
+        """Move past a hole at the current position (a sparse file's unwritten zeros, never read
+        from disk): the next chunk starts where data does, or the file ends."""
+        if self._fd is None or not hasattr(os, "SEEK_DATA"):
+            return
+        try:
+            os.lseek(self._fd, os.lseek(self._fd, 0, os.SEEK_CUR), os.SEEK_DATA)
+        except OSError:  # no data after this point (or no support for holes): nothing to skip to
+            with contextlib.suppress(OSError):
+                if os.lseek(self._fd, 0, os.SEEK_CUR) < os.fstat(self._fd).st_size:
+                    os.lseek(self._fd, 0, os.SEEK_END)
+
+
+def iter_file_chunks(path: str, size: int | None = None) -> Iterator[bytes]:
+    """Yield a regular file's bytes `size` (CHUNK) at a time; the file is opened when iteration starts."""
+    return iter(FileChunks(path, size))
 
 
 def files_below(folder: str, loops: list[str], above: frozenset[tuple[int, int]] = frozenset()) -> list[str]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from resultsbook.models import Problem
-from resultsbook.sources.fileio import iter_file_chunks
+from resultsbook.sources.fileio import FileChunks
 from resultsbook.sources.limits import RECORD, format_size
 
 
@@ -70,15 +70,13 @@ def iter_lines(
     pending: list[bytes] = []  # the start of a line that continues in the next chunk
     pending_size = 0
     skipping = False  # inside a line longer than the limit: its bytes are dropped as they come
-    first_chunk = True
-    for chunk in iter_file_chunks(path):
-        if first_chunk and chunk.startswith(b"\xef\xbb\xbf"):
-            chunk = chunk[3:]  # a byte order mark (Excel's CSV) is not part of the first line
-        first_chunk = False
+    chunks = FileChunks(path)
+    for chunk in chunks:
         end = chunk.rfind(b"\n")
         if skipping:
             start = chunk.find(b"\n")
             if start < 0:
+                chunks.skip_hole()  # an over-long line of a sparse file: its unwritten zeros are not read
                 continue
             skipping = False
             number += 1
@@ -93,6 +91,7 @@ def iter_lines(
             if pending_size > limit:
                 found.add(*_too_long(limit), number, "the other lines")
                 pending, pending_size, skipping = [], 0, True
+                chunks.skip_hole()
             continue
         block = b"".join([*pending, chunk[:end]]) if pending else chunk[:end]
         rest = chunk[end + 1 :]
@@ -150,4 +149,6 @@ def _decode_lines(block: bytes, first: int, limit: int, tally: Tally) -> list[st
             if len(line) > limit:
                 tally.add(*_too_long(limit), first + offset, "the other lines")
                 lines[offset] = ""
+    if first == 1 and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]  # a byte order mark (Excel's CSV) is not part of the first line
     return lines
