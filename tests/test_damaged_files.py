@@ -143,7 +143,7 @@ def test_billion_laughs_in_a_hydra_config_is_refused_quickly(tmp_path, store):
     laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     laughs += [f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
     (job / ".hydra" / "config.yaml").write_text("\n".join([*laughs, "top: [*i, *i, *i]", ""]))
-    report, problems = collect_tree(store, tmp_path / "outputs")  # building it: 43 million values
+    report, problems = collect_tree(store, tmp_path / "outputs")  # building it: 1.8 billion values
     assert report.new == 1
     assert problems[0] == (
         f"{job}/.hydra/config.yaml: is refused: its aliases expand it to 1,797,873,216 values from 30 "

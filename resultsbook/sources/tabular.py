@@ -257,8 +257,8 @@ def numeric_column(cells: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
 
     Empty cells are missing, not errors (sparse logs leave them empty); "nan"/"inf" are numbers.
     """
-    try:
-        values = np.array(cells, dtype=np.float64)
+    try:  # float() per cell into one array: several times faster than numpy's own text parsing
+        values = np.fromiter(map(float, cells), dtype=np.float64, count=len(cells))
         return values, np.ones(len(values), dtype=bool), 0
     except ValueError:
         pass
