@@ -328,3 +328,13 @@ def test_a_wandb_log_read_seven_bytes_at_a_time_gives_the_records_read_whole(mon
     reader = wandblog.LogReader(str(path), streamed)
     assert list(reader.records()) == scan.records and scan.records
     assert (reader.complete, messages(streamed)) == (scan.complete, messages(whole))
+
+
+def test_json_lines_already_read_follow_the_same_rules_as_a_streamed_file():
+    from resultsbook.sources.textio import iter_json_lines
+
+    problems: list = []
+    text = '{"step": 1}\nnope\n{"step": 2}\n{"step": 3, "loss": 0.'
+    assert list(iter_json_lines("m.jsonl", text, problems)) == [{"step": 1}, {"step": 2}]
+    assert messages(problems) == ["last line (4) is cut off (a run still writing?)", "line 2 is not valid JSON"]
+    assert list(iter_json_lines("m.jsonl", '{"step": 1}\n{"step": 2}', [])) == [{"step": 1}, {"step": 2}]

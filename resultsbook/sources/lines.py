@@ -107,15 +107,18 @@ def iter_lines(
     if keep_last is not None and keep_last(last):
         yield LineBatch(number, [last])
     elif last.strip():
-        problems.append(
-            Problem(
-                path,
-                f"last line ({number}) is cut off (a run still writing?)",
-                f"the {number - 1} complete line(s) before it",
-            )
-        )
+        problems.append(cut_off(path, number))
     if own:
         found.report(path, problems)
+
+
+def cut_off(path: str, number: int) -> Problem:
+    """Return the report of a last line (number `number`) that has no newline at its end."""
+    return Problem(
+        path,
+        f"last line ({number}) is cut off (a run still writing?)",
+        f"the {number - 1} complete line(s) before it",
+    )
 
 
 def _too_long(limit: int) -> tuple[str, str]:

@@ -11,9 +11,10 @@ from typing import Any
 from resultsbook.models import Problem
 from resultsbook.sources.fileio import read_file_bytes, unreadable
 from resultsbook.sources.limits import CONFIG, MAX_DEPTH, Limit
-from resultsbook.sources.lines import Tally, iter_lines
+from resultsbook.sources.lines import LineBatch, Tally, cut_off, iter_lines
 
 __all__ = [
+    "iter_json_lines",
     "iter_json_records",
     "load_json_file",
     "parse_json",
@@ -129,6 +130,25 @@ def iter_json_records(
             yield records
     if own:
         found.report(path, problems)
+
+
+def iter_json_lines(path: str, text: str, problems: list[Problem]) -> Iterator[dict[str, Any]]:
+    """Yield the JSON objects of JSON Lines text already read, with the rules of `iter_json_records`
+    (prefer that one: it streams the file)."""
+    if not text.strip():
+        problems.append(Problem(path, "is empty", "no records"))
+        return
+    lines = text.split("\n")
+    last = lines.pop()
+    tally = Tally()
+    batch = LineBatch(1, lines)
+    yield from _parse_all_at_once([line for line in lines if line.strip()]) or _parse_one_by_one(batch, tally)
+    if last.strip():
+        if _whole_object(last):
+            yield from _parse_one_by_one(LineBatch(len(lines) + 1, [last]), tally)
+        else:
+            problems.append(cut_off(path, len(lines) + 1))
+    tally.report(path, problems)
 
 
 def _whole_object(line: str) -> bool:
