@@ -374,7 +374,10 @@ def _documents(name: str, target: Target, data: bytes, full: bool) -> list[Case]
     deep_value = "[" * DEEP + "]" * DEEP
     if lines is not None:
         first = json.loads(lines[0])
-        key = next((k for k, v in first.items() if isinstance(v, float)), next(iter(first)))
+        floats = [k for k, v in first.items() if isinstance(v, float)]
+        key = next(
+            (k for k in floats if k not in ("step", "time")), floats[0] if floats else next(iter(first))
+        )
         nested = lines[0].replace(json.dumps(first[key]), deep_value, 1)
         big = lines[0].replace(json.dumps(first[key]), BIG_DIGITS, 1)
         surrogate = lines[0].replace(f'"{key}"', f'"{key}\\ud800"', 1)
@@ -387,6 +390,20 @@ def _documents(name: str, target: Target, data: bytes, full: bool) -> list[Case]
                 Case(name, path, family, detail, True, _rewrite(path, "\n".join([line, *lines[1:]]).encode()))
             )
         documents = [(index, json.loads(line)) for index, line in enumerate(lines) if line.strip()]
+        if role == "metrics":  # a metric logged as a list at every step (the arrays line up)
+            listed = [
+                json.dumps({**doc, key: [0.1, 0.2]}) if key in doc else lines[i] for i, doc in documents
+            ]
+            cases.append(
+                Case(
+                    name,
+                    path,
+                    "list-column",
+                    f"{key} in every line",
+                    True,
+                    _rewrite(path, "\n".join([*listed, ""]).encode()),
+                )
+            )
     else:
         text = data.decode()
         document = json.loads(text)
@@ -696,7 +713,7 @@ def _rename_case(name: str, relative: str) -> Case:
 
 # families sampled by default (the first case of each per tree), the rest only in the full sweep
 # (links to /dev/zero and names that are not UTF-8 are sampled by tests/test_damaged_files.py)
-SAMPLED = ("torn-last-number", "fifo", "wrong-type", "billion-laughs", "huge-step")
+SAMPLED = ("torn-last-number", "fifo", "wrong-type", "list-column", "billion-laughs", "huge-step")
 
 
 def _mark_sample(cases: list[Case]) -> None:

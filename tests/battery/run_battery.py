@@ -25,6 +25,7 @@ def main() -> int:
     )
     parser.add_argument("--full", action="store_true", help="every case, not the sample")
     parser.add_argument("--trees", help="comma-separated tree names (default: all)")
+    parser.add_argument("--families", help="comma-separated kinds of damage (default: all)")
     parser.add_argument("--failures", action="store_true", help="list every case that is not ok")
     parser.add_argument("--json", help="write every outcome to this file")
     parser.add_argument("--workers", type=int, default=2)
@@ -36,6 +37,8 @@ def main() -> int:
     records = []
     try:
         cases = [case for name in names for case in battery.cases(name, args.full)]
+        if args.families:
+            cases = [case for case in cases if case.family in args.families.split(",")]
         for outcome in battery.run_all(cases, args.workers):
             counts.setdefault(outcome.case.tree, Counter())[outcome.verdict] += 1
             if outcome.note:
