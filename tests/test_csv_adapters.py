@@ -43,7 +43,7 @@ def test_stray_header_rows_and_torn_last_row(tmp_path):
     run, problems = read_csv(path)
     assert list(run.metrics["loss"].steps) == [1, 2]
     assert problems == [
-        "last line is cut off (a run still writing?)",
+        "last line (5) is cut off (a run still writing?)",
         "repeats its header 1 time(s) (first at line 3)",
     ]
 
@@ -129,7 +129,9 @@ def test_scores_per_task_are_one_run_per_task_and_position(tmp_path):
         ({"game": "Pong", "run": 2}, {"score": 16.0}),
     ]
     renamed = read_records(path, task="env", index="seed", value="return")
-    assert renamed.runs[0].params == {"env": "Alien", "seed": 0} and renamed.runs[0].summary == {"return": 368.7}
+    assert renamed.runs[0].params == {"env": "Alien", "seed": 0} and renamed.runs[0].summary == {
+        "return": 368.7
+    }
     assert result.problems == ()
     path.write_text(json.dumps({"Alien": [], "Pong": [19.3]}))
     partial = read_records(path, task="game")
@@ -144,8 +146,14 @@ def test_a_field_with_any_decimal_is_a_metric_in_every_record(tmp_path):
     assert [r.summary for r in result.runs] == [{"score": 368.7}, {"score": 510.0}, {"score": 21.0}]
     assert [r.params for r in result.runs][1] == {"game": "Alien", "seed": 1}
     whole = tmp_path / "whole.json"
-    whole.write_text(json.dumps([{"game": "Pong", "seed": 0, "score": 21}, {"game": "Pong", "seed": 1, "score": 20}]))
-    assert read_records(whole).runs[0].params == {"game": "Pong", "score": 21, "seed": 0}  # whole numbers: params
+    whole.write_text(
+        json.dumps([{"game": "Pong", "seed": 0, "score": 21}, {"game": "Pong", "seed": 1, "score": 20}])
+    )
+    assert read_records(whole).runs[0].params == {
+        "game": "Pong",
+        "score": 21,
+        "seed": 0,
+    }  # whole numbers: params
     assert read_records(whole, metrics="score").runs[0].summary == {"score": 21.0}
 
 
@@ -155,15 +163,18 @@ def test_a_metric_read_as_a_param_is_named_with_the_fix(tmp_path, store):
     from resultsbook.sources.collect import CollectRequest, collect
 
     (tmp_path / "r").mkdir()
-    (tmp_path / "r" / "whole.json").write_text(json.dumps([{"game": "Pong", "seed": 0, "score": 21, "t": 0.5}]))
+    (tmp_path / "r" / "whole.json").write_text(
+        json.dumps([{"game": "Pong", "seed": 0, "score": 21, "t": 0.5}])
+    )
     collect(store, [CollectRequest(str(tmp_path / "r"), adapter="records")])
     with pytest.raises(QueryError, match=r"1 run\(s\) have a param 'score'.*metrics = \"score\""):
         aggregate(store, TableQuery(metrics=(MetricSpec("score"),), rows=("game",)))
 
 
-def test_ragged_rows_are_padded_not_fatal(tmp_path):
+def test_ragged_rows_are_dropped_and_reported_not_fatal(tmp_path):
     path = tmp_path / "log.csv"
-    path.write_text("step,loss,acc\n1,0.9\n2,0.8,0.2,extra\n")
-    run, _ = read_csv(path)
-    assert list(run.metrics["loss"].values) == [0.9, 0.8]
-    assert list(run.metrics["acc"].steps) == [2]
+    path.write_text("step,loss,acc\n1,0.9\n2,0.8,0.2,extra\n3,0.7,0.3\n4,0.6\n")
+    run, problems = read_csv(path)
+    assert list(run.metrics["loss"].values) == [0.7]
+    assert list(run.metrics["acc"].steps) == [3]
+    assert problems == ["3 lines have another number of cells than the 3 columns (the first: line 2)"]

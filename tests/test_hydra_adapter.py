@@ -8,9 +8,9 @@ import pytest
 from conftest import write_native_run
 from trackers import copy_fixture, expected, last_values, read_tree, same_number
 
-from resultsbook.adapters.hydra import resolve_interpolations
 from resultsbook.params import normalize_value
 from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.sources.interpolation import resolve_interpolations
 
 
 @pytest.fixture

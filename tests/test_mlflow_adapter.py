@@ -179,7 +179,7 @@ def test_a_bad_line_costs_only_itself(tmp_path):
     assert list(run.metrics["train/loss"].values) == [2.3, 1.1, 0.7, 0.5]
     bad_lines = [p for p in problems if "timestamp value step" in p.message]
     assert [(p.path, p.message) for p in bad_lines] == [
-        (str(folder / "metrics" / "val_acc"), "1 line(s) are not `timestamp value step`")
+        (str(folder / "metrics" / "val_acc"), "line 5 is not `timestamp value step`")
     ]
 
 

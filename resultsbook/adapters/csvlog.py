@@ -10,7 +10,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import parse_scalar
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.tabular import numeric_column, read_delimited
+from resultsbook.sources.tabular import read_delimited
 from resultsbook.sources.textio import to_timestamp
 
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -50,15 +50,20 @@ class CsvAdapter(Adapter):
         """Read one CSV/TSV log."""
         problems: list[Problem] = []
         path = source.path
+        param_columns = set(option_list(self.config.get("params")) or [])
+        wanted_time = self.config.get("time")
         table = read_delimited(
-            path, problems, option_list(self.config.get("columns")), self.config.get("delimiter")
+            path,
+            problems,
+            option_list(self.config.get("columns")),
+            self.config.get("delimiter"),
+            text={*TIME_COLUMNS, *([wanted_time] if wanted_time else []), *param_columns},
         )
         if table is None:
             return ReadResult((_run_for(path, {}, {}),), tuple(problems))
         columns = list(table.columns)
         step_column = self.config.get("step") or next((c for c in STEP_COLUMNS if c in columns), None)
-        time_column = self.config.get("time") or next((c for c in TIME_COLUMNS if c in columns), None)
-        param_columns = set(option_list(self.config.get("params")) or [])
+        time_column = wanted_time or next((c for c in TIME_COLUMNS if c in columns), None)
         for wanted in filter(None, [step_column, time_column, *param_columns]):
             if wanted not in columns:
                 problems.append(
@@ -66,13 +71,9 @@ class CsvAdapter(Adapter):
                         path, f"has no column {wanted!r} (columns: {', '.join(columns)})", "the other columns"
                     )
                 )
-        width = len(columns)
-        rows = [row if len(row) == width else (*row, *[""] * width)[:width] for row in table.rows]
-        cells = list(zip(*rows)) if rows else [() for _ in columns]
-        by_name = dict(zip(columns, cells))
-        if step_column in by_name:
-            steps, has_step, bad = numeric_column(by_name[step_column])
-            if bad or not has_step.all():
+        if step_column in table.numbers:
+            steps, has_step = table.column(step_column)
+            if not has_step.all():
                 problems.append(
                     Problem(
                         path,
@@ -81,29 +82,47 @@ class CsvAdapter(Adapter):
                     )
                 )
         else:
-            steps, has_step = np.arange(len(rows), dtype=np.float64), np.ones(len(rows), dtype=bool)
+            steps, has_step = np.arange(table.rows, dtype=np.float64), np.ones(table.rows, dtype=bool)
         times = None
-        if time_column in by_name:
-            times = np.array(
-                [to_timestamp(cell) or np.nan for cell in by_name[time_column]], dtype=np.float64
-            )
+        if time_column in table.text:
+            times = read_times(path, time_column, table.text[time_column], problems)
         builder = SeriesBuilder()
         skip = {step_column, time_column, *param_columns}
         for name in columns:
             if name in skip:
                 continue
-            values, present, bad = numeric_column(by_name[name])
-            if bad:
+            values, present = table.column(name)
+            if table.bad[name]:
                 problems.append(
-                    Problem(path, f"{bad} cell(s) of column {name!r} are not numbers", "the numeric ones")
+                    Problem(
+                        path,
+                        f"{table.bad[name]} cell(s) of column {name!r} are not numbers",
+                        "the numeric ones",
+                    )
                 )
             keep = present & has_step
             if keep.any():
                 builder.add_column(name, steps[keep], values[keep], None if times is None else times[keep])
         series, series_problems = builder.build(path)
         problems.extend(series_problems)
-        params = {name: parse_scalar(by_name[name][0]) for name in param_columns if by_name.get(name)}
+        params = {name: parse_scalar(table.text[name][0]) for name in param_columns if table.text.get(name)}
         return ReadResult((_run_for(path, params, series),), tuple(problems))
+
+
+def read_times(path: str, column: str, cells: list[str], problems: list[Problem]) -> np.ndarray:
+    """Return wall times (epoch seconds, NaN where a cell holds none) of a time column, reporting
+    the cells that are not times."""
+    times = np.full(len(cells), np.nan)
+    bad = 0
+    for index, cell in enumerate(cells):
+        moment = to_timestamp(cell)
+        if moment is not None:
+            times[index] = moment
+        elif cell.strip():
+            bad += 1
+    if bad:
+        problems.append(Problem(path, f"{bad} cell(s) of column {column!r} are not times", "the other times"))
+    return times
 
 
 def _run_for(path: str, params: dict, series: dict) -> RunRecord:

@@ -11,8 +11,9 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
+from resultsbook.sources.fileio import files_below, loop_problem
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.tabular import numeric_column, read_delimited
+from resultsbook.sources.tabular import read_delimited
 from resultsbook.sources.textio import load_json_file, to_float
 from resultsbook.sources.yamlio import read_yaml_file
 
@@ -46,8 +47,10 @@ class DvcliveAdapter(Adapter):
         """Read one DVCLive folder."""
         problems: list[Problem] = []
         builder = SeriesBuilder()
-        for name, path in metric_tables(source.path):
+        loops: list[str] = []
+        for name, path in metric_tables(source.path, loops):
             _add_table(builder, name, path, problems)
+        problems.extend(loop_problem(link) for link in loops)
         metrics, series_problems = builder.build(os.path.join(source.path, METRICS_DIR))
         problems.extend(series_problems)
         summary, step = read_summary(os.path.join(source.path, METRICS_FILE), problems)
@@ -76,17 +79,15 @@ class DvcliveAdapter(Adapter):
         return ReadResult((run,), tuple(problems))
 
 
-def metric_tables(folder: str) -> list[tuple[str, str]]:
-    """Return (metric name, path) of every TSV under plots/metrics; sub-folders join the name with "/"."""
+def metric_tables(folder: str, loops: list[str] | None = None) -> list[tuple[str, str]]:
+    """Return (metric name, path) of every TSV under plots/metrics; sub-folders join the name with "/".
+    Links are followed; one back to a folder that contains it is added to `loops`."""
     root = os.path.join(folder, METRICS_DIR)
     found: list[tuple[str, str]] = []
-    for current, dirs, files in os.walk(root):
-        dirs.sort()
-        for file in sorted(files):
-            if file.endswith(".tsv"):
-                path = os.path.join(current, file)
-                relative = os.path.relpath(path, root)[: -len(".tsv")]
-                found.append((relative.replace(os.sep, "/"), path))
+    for path in files_below(root, [] if loops is None else loops):
+        if path.endswith(".tsv"):
+            relative = os.path.relpath(path, root)[: -len(".tsv")]
+            found.append((relative.replace(os.sep, "/"), path))
     return found
 
 
@@ -103,19 +104,22 @@ def _add_table(builder: SeriesBuilder, name: str, path: str, problems: list[Prob
             problems.append(Problem(path, "has no value column", "nothing from this file"))
             return
         value_column = others[-1]
-    width = len(columns)
-    rows = [row if len(row) == width else (*row, *[""] * width)[:width] for row in table.rows]
-    by_name = dict(zip(columns, zip(*rows)))
-    values, present, bad = numeric_column(by_name[value_column])
-    if bad:
-        problems.append(Problem(path, f"{bad} value(s) are not numbers", "the numeric ones"))
-    if _STEP in by_name:
-        steps, has_step, _ = numeric_column(by_name[_STEP])
+    values, present = table.column(value_column)
+    if table.bad[value_column]:
+        problems.append(
+            Problem(path, f"{table.bad[value_column]} value(s) are not numbers", "the numeric ones")
+        )
+    if _STEP in table.numbers:
+        steps, has_step = table.column(_STEP)
+        if not has_step.all():
+            problems.append(
+                Problem(path, f"{int((~has_step).sum())} row(s) have no numeric step", "the others")
+            )
     else:
-        steps, has_step = np.arange(len(rows), dtype=np.float64), np.ones(len(rows), dtype=bool)
+        steps, has_step = np.arange(table.rows, dtype=np.float64), np.ones(table.rows, dtype=bool)
     times = None
-    if _TIMESTAMP in by_name:
-        stamps, has_stamp, _ = numeric_column(by_name[_TIMESTAMP])
+    if _TIMESTAMP in table.numbers:
+        stamps, has_stamp = table.column(_TIMESTAMP)
         times = np.where(has_stamp, stamps / 1000.0, np.nan)  # DVCLive writes milliseconds
     keep = present & has_step
     if keep.any():
@@ -126,10 +130,14 @@ def read_summary(path: str, problems: list[Problem]) -> tuple[dict[str, float], 
     """Return the final values of metrics.json (nested names joined with "/") and its `step`."""
     if not os.path.exists(path):
         return {}, None
-    data = load_json_file(path, problems)
+    data = load_json_file(path, problems, "no final values")
+    if data is None:
+        return {}, None
     if not isinstance(data, Mapping):
+        problems.append(Problem(path, "does not hold a JSON object", "no final values"))
         return {}, None
     summary: dict[str, float] = {}
+    bad: list[str] = []
 
     def walk(node: Mapping[str, Any], prefix: str) -> None:
         for key, value in node.items():
@@ -139,7 +147,16 @@ def read_summary(path: str, problems: list[Problem]) -> tuple[dict[str, float], 
             number = to_float(value)  # DVCLive writes non-finite values as "nan", "inf" strings
             if number is not None:
                 summary[f"{prefix}{key}"] = number
+            else:
+                bad.append(f"{prefix}{key}")
 
     step = data.get(_STEP)
+    if step is not None and (to_float(step) is None or isinstance(step, bool)):
+        bad.append(_STEP)
+        step = None
     walk({k: v for k, v in data.items() if k != _STEP}, "")
+    if bad:
+        problems.append(
+            Problem(path, f"{len(bad)} value(s) are not numbers (the first: {bad[0]!r})", "the numbers")
+        )
     return summary, step

@@ -15,6 +15,7 @@ from typing import Any
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, normalize_value
+from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import load_json_file, to_float
 
@@ -100,7 +101,9 @@ class HfTrainerAdapter(Adapter):
         state_path = files.get(STATE_FILE) or next(
             (p for rel, p in files.items() if rel.endswith("/" + STATE_FILE)), None
         )
-        state = load_json_file(state_path, problems) if state_path else None
+        state = (
+            load_json_file(state_path, problems, "the results files only", DOCUMENT) if state_path else None
+        )
         if state is not None and not isinstance(state, Mapping):
             problems.append(Problem(state_path or source.path, "does not hold a JSON object", "nothing"))
             state = None
@@ -136,7 +139,9 @@ class HfTrainerAdapter(Adapter):
         """Finished when train() returned (its final log entry, train_results.json, or the last step
         reached); otherwise running while files are fresh, failed once they are stale."""
         global_step, max_steps = to_float(state.get("global_step")), to_float(state.get("max_steps"))
-        control = ((state.get("stateful_callbacks") or {}).get("TrainerControl") or {}).get("args") or {}
+        control = _mapping(
+            _mapping(_mapping(state.get("stateful_callbacks")).get("TrainerControl")).get("args")
+        )
         if (
             any(isinstance(entry, Mapping) and _FINAL_KEY in entry for entry in history)
             or "train_results.json" in files
@@ -164,6 +169,11 @@ class HfTrainerAdapter(Adapter):
             )
         )
         return "failed"
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """Return a JSON value if it is an object, else an empty one (a damaged file may hold anything)."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def newest_checkpoint_state(path: str, dirs: tuple[str, ...]) -> str | None:
@@ -199,10 +209,15 @@ def read_log_history(path: str, history: list[Any], problems: list[Problem]) -> 
     builder = SeriesBuilder()
     skipped: dict[str, int] = {}
     last: dict[str, tuple[float, float]] = {}  # epoch repeats on the train and eval entry of a step
+    not_objects = 0
     for entry in history:
         if not isinstance(entry, Mapping):
+            not_objects += 1
             continue
         step = to_float(entry.get(_STEP))
+        if entry.get(_STEP) is not None and step is None:
+            skipped[_STEP] = skipped.get(_STEP, 0) + 1
+            continue
         for key, raw in entry.items():
             if key == _STEP:
                 continue
@@ -214,10 +229,11 @@ def read_log_history(path: str, history: list[Any], problems: list[Problem]) -> 
             if last.get(key) != point:
                 builder.add(key, *point)
                 last[key] = point
+    if not_objects:
+        problems.append(Problem(path, f"{not_objects} log_history entries are not objects", "the others"))
     for key, count in skipped.items():
-        problems.append(
-            Problem(path, f"{count} value(s) of {key!r} in log_history are not numbers", "the rest")
-        )
+        kept = "the other entries" if key == _STEP else "the rest"
+        problems.append(Problem(path, f"{count} value(s) of {key!r} in log_history are not numbers", kept))
     series, series_problems = builder.build(path)
     problems.extend(series_problems)
     return series
@@ -230,13 +246,21 @@ def read_results(files: Mapping[str, str], problems: list[Problem]) -> dict[str,
         path = files.get(name)
         if path is None:
             continue
-        data = load_json_file(path, problems)
-        if not isinstance(data, Mapping):
+        data = load_json_file(path, problems, "the other results files")
+        if data is None:
             continue
+        if not isinstance(data, Mapping):
+            problems.append(Problem(path, "does not hold a JSON object", "the other results files"))
+            continue
+        bad = 0
         for key, raw in data.items():
             value = to_float(raw)
             if value is not None:
                 summary.setdefault(str(key), value)
+            else:
+                bad += 1
+        if bad:
+            problems.append(Problem(path, f"{bad} value(s) are not numbers", "the numbers"))
     return summary
 
 
@@ -246,14 +270,14 @@ def read_training_params(
     """Return params from safe sources: training_args.json, trial_params, the model config's name."""
     params: dict[str, Any] = {}
     if ARGS_FILE in files:
-        args = load_json_file(files[ARGS_FILE], problems)
+        args = load_json_file(files[ARGS_FILE], problems, "no params from it")
         if isinstance(args, Mapping):
             params.update(flatten_params(args))
     trial = state.get("trial_params")
     if isinstance(trial, Mapping):
         params.update(flatten_params(trial))
     if MODEL_CONFIG in files:
-        model = load_json_file(files[MODEL_CONFIG], problems)
+        model = load_json_file(files[MODEL_CONFIG], problems, "no model name")
         if isinstance(model, Mapping):
             for key, name in (("_name_or_path", "model.name_or_path"), ("model_type", "model.model_type")):
                 if model.get(key):

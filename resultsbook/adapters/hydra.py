@@ -12,7 +12,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.compose import InnerRun, find_inner_sources, inner_adapters, read_inner_runs
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params, format_value, values_equal
-from resultsbook.sources.interpolation import resolve_interpolations
+from resultsbook.sources.interpolation import InterpolationTooLarge, resolve_interpolations
 from resultsbook.sources.yamlio import read_yaml_file
 
 HYDRA_DIR = ".hydra"
@@ -93,7 +93,11 @@ def read_hydra_files(
     if os.path.exists(config_path):
         config = read_yaml_file(config_path, problems, "no params")
         if isinstance(config, Mapping):
-            params = flatten_params(resolve_interpolations(config))
+            try:
+                params = flatten_params(resolve_interpolations(config))
+            except InterpolationTooLarge as error:
+                problems.append(Problem(config_path, str(error), "the params with ${...} as written"))
+                params = flatten_params(config)
         elif config is not None:
             problems.append(Problem(config_path, "does not hold a mapping of config keys", "no params"))
     else:

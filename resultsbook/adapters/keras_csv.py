@@ -11,7 +11,7 @@ import os
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.tabular import numeric_column, read_delimited
+from resultsbook.sources.tabular import read_delimited
 
 # the names in Keras' own documentation and examples, and the usual variations of them
 COMMON_NAMES = frozenset(
@@ -64,7 +64,7 @@ class KerasCsvAdapter(Adapter):
         """Read one CSVLogger file: step = the `epoch` column as written (0-based)."""
         problems: list[Problem] = []
         path = source.path
-        table = read_delimited(path, problems, delimiter=self.config.get("delimiter"))
+        table = read_delimited(path, problems, delimiter=self.config.get("delimiter"), missing={_MISSING})
         if table is None:
             return ReadResult((), tuple(problems))
         if not table.columns or table.columns[0] != EPOCH_COLUMN:
@@ -77,22 +77,25 @@ class KerasCsvAdapter(Adapter):
                 )
             )
             return ReadResult((), tuple(problems))
-        width = len(table.columns)
-        rows = [row if len(row) == width else (*row, *[""] * width)[:width] for row in table.rows]
-        by_name = dict(zip(table.columns, zip(*rows))) if rows else {}
         builder = SeriesBuilder()
-        if by_name:
-            epochs, has_epoch, _ = numeric_column(by_name[EPOCH_COLUMN])
-            for name in table.columns[1:]:
-                cells = [("" if cell.strip() == _MISSING else cell) for cell in by_name[name]]
-                values, present, bad = numeric_column(cells)
-                if bad:
-                    problems.append(
-                        Problem(path, f"{bad} cell(s) of column {name!r} are not numbers", "the numeric ones")
+        epochs, has_epoch = table.column(EPOCH_COLUMN)
+        if table.bad[EPOCH_COLUMN]:
+            problems.append(
+                Problem(path, f"{table.bad[EPOCH_COLUMN]} row(s) have no numeric 'epoch'", "the other rows")
+            )
+        for name in table.columns[1:]:
+            values, present = table.column(name)
+            if table.bad[name]:
+                problems.append(
+                    Problem(
+                        path,
+                        f"{table.bad[name]} cell(s) of column {name!r} are not numbers",
+                        "the numeric ones",
                     )
-                keep = present & has_epoch
-                if keep.any():
-                    builder.add_column(name, epochs[keep], values[keep])
+                )
+            keep = present & has_epoch
+            if keep.any():
+                builder.add_column(name, epochs[keep], values[keep])
         series, series_problems = builder.build(path)
         problems.extend(series_problems)
         name = f"{os.path.basename(os.path.dirname(os.path.abspath(path)))}/{os.path.basename(path)}"

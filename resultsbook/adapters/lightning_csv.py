@@ -12,7 +12,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.tabular import Table, numeric_column, read_delimited
+from resultsbook.sources.tabular import Table, read_delimited
 from resultsbook.sources.yamlio import read_yaml_file
 
 METRICS_FILE = "metrics.csv"
@@ -85,11 +85,8 @@ def read_sparse_table(
     row of a step) is one point, not a duplicate.
     """
     columns = list(table.columns)
-    width = len(columns)
-    rows = [row if len(row) == width else (*row, *[""] * width)[:width] for row in table.rows]
-    by_name = dict(zip(columns, zip(*rows))) if rows else {}
-    if step_column in by_name:
-        steps, has_step, _ = numeric_column(by_name[step_column])
+    if step_column in table.numbers:
+        steps, has_step = table.column(step_column)
         if not has_step.all():
             problems.append(
                 Problem(
@@ -98,15 +95,17 @@ def read_sparse_table(
             )
     else:
         problems.append(Problem(path, f"has no {step_column!r} column", "rows numbered from 0 as steps"))
-        steps, has_step = np.arange(len(rows), dtype=np.float64), np.ones(len(rows), dtype=bool)
+        steps, has_step = np.arange(table.rows, dtype=np.float64), np.ones(table.rows, dtype=bool)
     builder = SeriesBuilder()
     for name in columns:
-        if name == step_column or name not in by_name:
+        if name == step_column:
             continue
-        values, present, bad = numeric_column(by_name[name])
-        if bad:
+        values, present = table.column(name)
+        if table.bad[name]:
             problems.append(
-                Problem(path, f"{bad} cell(s) of column {name!r} are not numbers", "the numeric ones")
+                Problem(
+                    path, f"{table.bad[name]} cell(s) of column {name!r} are not numbers", "the numeric ones"
+                )
             )
         keep = np.flatnonzero(present & has_step)
         if not len(keep):

@@ -18,6 +18,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.errors import AdapterError
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import parse_scalar
+from resultsbook.sources.fileio import files_below, loop_problem
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
 
@@ -66,6 +67,7 @@ class MlflowAdapter(Adapter):
         self.keep_deleted = deleted == "keep"
         # experiment meta.yaml by (path, size, mtime): read once per collect, not once per run
         self._experiments: dict[tuple[str, int, int], dict[str, Any]] = {}
+        self._loops: dict[str, list[str]] = {}  # run folder -> links inside it back to a folder above
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a file-store run folder, an experiment folder, or a folder holding mlflow.db."""
@@ -100,14 +102,19 @@ class MlflowAdapter(Adapter):
         from resultsbook.adapters import mlflow_files, mlflow_sqlite
 
         if os.path.isdir(source.path):
-            return mlflow_files.read_run_folder(source, self.keep_deleted, self._experiments)
+            result = mlflow_files.read_run_folder(source, self.keep_deleted, self._experiments)
+            loops = [loop_problem(link) for link in self._loops.get(source.path, ())]
+            return ReadResult(result.runs, (*result.problems, *loops)) if loops else result
         return mlflow_sqlite.read_database(source, self.keep_deleted)
 
     def _run_folder_source(self, path: str) -> Source:
         """Return the source of a run folder: its meta.yaml, its experiment's, every value file."""
         files = [os.path.join(path, META_FILE), os.path.join(os.path.dirname(path), META_FILE)]
+        loops: list[str] = []
         for sub in RUN_FOLDERS:
-            files.extend(_files_below(os.path.join(path, sub)))
+            files.extend(files_below(os.path.join(path, sub), loops))
+        if loops:
+            self._loops[path] = loops
         return self.source(path, files)
 
     def _database_source(self, folder: Folder, name: str) -> Source:
@@ -127,21 +134,6 @@ def _file_names(folder: str) -> list[str]:
     """Return the names of the files in a folder."""
     with os.scandir(folder) as entries:
         return [entry.name for entry in entries if entry.is_file()]
-
-
-def _files_below(folder: str) -> list[str]:
-    """Return every file under a folder, sorted (keys with "/" are sub-folders in the file store)."""
-    found: list[str] = []
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
-        return found
-    for entry in entries:
-        if entry.is_dir():
-            found.extend(_files_below(entry.path))
-        else:
-            found.append(entry.path)
-    return found
 
 
 def mlflow_status(raw: Any) -> str:

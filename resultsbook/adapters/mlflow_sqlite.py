@@ -15,12 +15,15 @@ import numpy as np
 
 from resultsbook.adapters.mlflow_runs import add_points, deleted_problem, make_run_record
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
+from resultsbook.sources.fileio import open_regular, unreadable
 from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.textio import to_float
 
 # MLflow stores +inf/-inf as the largest double (and NaN as 0 with is_nan = 1)
 _LARGEST = 1.7976931348623157e308
 _NEEDED_TABLES = {"runs", "experiments", "params", "tags", "metrics"}
 _LOCK_RETRIES = 5
+_BATCH = 100_000
 
 
 def read_database(source: Source, keep_deleted: bool) -> ReadResult:
@@ -28,7 +31,10 @@ def read_database(source: Source, keep_deleted: bool) -> ReadResult:
     path = source.path
     problems: list[Problem] = []
     try:
+        os.close(open_regular(path))  # SQLite's own open would wait forever on a FIFO
         conn = _connect_read_only(path)
+    except OSError as error:
+        return ReadResult((), (unreadable(path, error, "nothing"),))
     except sqlite3.Error as error:
         return ReadResult((), (Problem(path, f"cannot be opened as SQLite ({error})", "nothing"),))
     try:
@@ -48,8 +54,15 @@ def read_database(source: Source, keep_deleted: bool) -> ReadResult:
 
 def _connect_read_only(path: str) -> sqlite3.Connection:
     """Open a database read-only, so collecting can never change MLflow's data."""
-    uri = "file:" + quote(os.path.abspath(path)) + "?mode=ro"
-    return sqlite3.connect(uri, uri=True, timeout=5.0)
+    uri = "file:" + quote(os.fsencode(os.path.abspath(path))) + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=5.0)
+    conn.text_factory = _text  # text that is not UTF-8 costs its value, not the database
+    return conn
+
+
+def _text(data: bytes) -> str:
+    """Decode a text value; bytes that are not UTF-8 are kept as surrogate escapes (then reported)."""
+    return data.decode("utf-8", errors="surrogateescape")
 
 
 def _read_all(conn: sqlite3.Connection, path: str, keep_deleted: bool, problems: list[Problem]) -> ReadResult:
@@ -133,7 +146,7 @@ def _series_by_run(
     groups = conn.execute(
         "SELECT run_uuid, key, count(*) FROM metrics GROUP BY run_uuid, key ORDER BY run_uuid, key"
     ).fetchall()
-    table = _points_table(conn)
+    table = _points_table(conn, path, problems)
     found: dict[str, dict[str, Series]] = {}
     if len(table) != sum(group[2] for group in groups):
         problems.append(Problem(path, "metrics changed while being read", "no metric values; collect again"))
@@ -159,22 +172,46 @@ def _series_by_run(
     return found
 
 
-def _points_table(conn: sqlite3.Connection) -> np.ndarray:
-    """Return every metric point as rows (step, timestamp, value, is_nan), ordered by run and key."""
+def _points_table(conn: sqlite3.Connection, path: str, problems: list[Problem]) -> np.ndarray:
+    """Return every metric point as rows (step, timestamp, value, is_nan), ordered by run and key,
+    fetched in batches; a field that is not a number (MLflow never writes one) is NaN, reported."""
     collecting = gc.isenabled()
     gc.disable()  # half a million row tuples would trigger repeated full collections for nothing
+    tables: list[np.ndarray] = []
+    bad = 0
     try:
-        rows = conn.execute(
+        cursor = conn.execute(
             "SELECT step, timestamp, value, is_nan FROM metrics ORDER BY run_uuid, key, step"
-        ).fetchall()
-        try:
-            flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=4 * len(rows))
-            return flat.reshape(-1, 4)
-        except (TypeError, ValueError):  # a NULL somewhere: the slower conversion makes it NaN
-            return np.array(rows, dtype=np.float64).reshape(-1, 4)
+        )
+        while rows := cursor.fetchmany(_BATCH):
+            try:
+                flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=4 * len(rows))
+                tables.append(flat.reshape(-1, 4))
+            except (TypeError, ValueError):  # NULL, text or a blob somewhere: row by row
+                table, count = _points_one_by_one(rows)
+                tables.append(table)
+                bad += count
     finally:
         if collecting:
             gc.enable()
+    if bad:
+        problems.append(
+            Problem(
+                path, f"{bad} metric point(s) hold a step or value that is not a number", "the other points"
+            )
+        )
+    return np.concatenate(tables) if len(tables) > 1 else tables[0] if tables else np.zeros((0, 4))
+
+
+def _points_one_by_one(rows: list[tuple[Any, ...]]) -> tuple[np.ndarray, int]:
+    """Convert rows field by field: a field that is not a number becomes NaN; count the rows hit."""
+    table = np.full((len(rows), 4), np.nan)
+    bad = 0
+    for index, row in enumerate(rows):
+        numbers = [None if isinstance(field, (str, bytes)) else to_float(field) for field in row]
+        table[index] = [np.nan if number is None else number for number in numbers]
+        bad += None in numbers
+    return table, bad
 
 
 def _some(names: list[str], limit: int = 5) -> str:

@@ -7,20 +7,24 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import yaml
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
+from resultsbook.sources.fileio import unreadable
+from resultsbook.sources.limits import MAX_DEPTH
+from resultsbook.sources.lines import Tally
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
-from resultsbook.sources.textio import iter_json_lines, load_json_file, read_text, to_float, to_timestamp
+from resultsbook.sources.textio import iter_json_records, load_json_file, to_float, to_timestamp, too_deep
+from resultsbook.sources.yamlio import read_yaml_file
 
 METRICS_FILE = "metrics.jsonl"
 RUN_FILE = "run.json"
 CONFIG_FILES = ("config.json", "config.yaml", "config.yml")
 _RUN_FILES = (*CONFIG_FILES, METRICS_FILE, RUN_FILE)
 _STEP, _TIME = "step", "time"
+_DEEP = ""  # counts records nested too deep (no metric key is empty)
 _RUN_FIELDS = {"status", "start_time", "end_time", "name", "experiment", "summary"}
 
 
@@ -80,7 +84,10 @@ def read_config(files: Mapping[str, str], problems: list[Problem]) -> dict[str, 
         path = files.get(name)
         if path is None:
             continue
-        config = load_json_file(path, problems) if name.endswith(".json") else _load_yaml(path, problems)
+        if name.endswith(".json"):
+            config = load_json_file(path, problems, "no params")
+        else:
+            config = read_yaml_file(path, problems, "no params", lenient=False)
         if config is None:
             return {}
         if not isinstance(config, Mapping):
@@ -90,20 +97,11 @@ def read_config(files: Mapping[str, str], problems: list[Problem]) -> dict[str, 
     return {}
 
 
-def _load_yaml(path: str, problems: list[Problem]) -> Any:
-    """Parse a YAML file safely (no Python object tags), reporting errors."""
-    try:
-        return yaml.safe_load(read_text(path, problems))
-    except yaml.YAMLError as error:
-        problems.append(Problem(path, f"is not valid YAML ({error})".replace("\n", " "), "no params"))
-        return None
-
-
 def read_run_info(path: str | None, problems: list[Problem]) -> dict[str, Any]:
     """Read run.json (status, times, provenance); a missing file means nothing is known."""
     if path is None:
         return {}
-    info = load_json_file(path, problems)
+    info = load_json_file(path, problems, "no run information")
     if info is None:
         return {}
     if not isinstance(info, dict):
@@ -113,70 +111,105 @@ def read_run_info(path: str | None, problems: list[Problem]) -> dict[str, Any]:
 
 
 def read_metrics_jsonl(path: str, problems: list[Problem]) -> dict[str, Any]:
-    """Read a metrics.jsonl (wide rows or long `metric`/`value` rows) into series by key."""
+    """Read a metrics.jsonl (wide rows or long `metric`/`value` rows) into series by key, streamed."""
+    builder = SeriesBuilder()
+    skipped: dict[str, int] = {}
+    tally = Tally()
+    lines = 0
     try:
-        text = read_text(path, problems)
+        for records in iter_json_records(path, problems, tally):
+            lines += len(records)
+            if not read_columns(records, builder):
+                read_records(records, builder, skipped)
     except OSError as error:
-        problems.append(Problem(path, f"cannot be read ({error.strerror})", "no metrics"))
+        problems.append(unreadable(path, error, "no metrics"))
         return {}
-    records = list(iter_json_lines(path, text, problems))
-    builder = read_columns(records) if records else None
-    if builder is None:
-        builder = read_records(path, records, problems)
+    tally.report(path, problems)
+    if not lines and not any(p.path == path for p in problems):
+        problems.append(Problem(path, "is empty", "no metrics"))
+    for key, count in skipped.items():
+        if key == _DEEP:
+            problems.append(
+                Problem(path, f"{count} record(s) nest deeper than {MAX_DEPTH} levels", "the others")
+            )
+            continue
+        what = "timestamps" if key == _TIME else "numbers"
+        problems.append(Problem(path, f"{count} value(s) of {key!r} are not {what}", f"the {what}"))
     series, series_problems = builder.build(path)
     problems.extend(series_problems)
     return series
 
 
-def read_columns(records: list[dict[str, Any]]) -> SeriesBuilder | None:
-    """Read flat wide records a column at a time (the common case, ~10x faster); None if not flat."""
+def read_columns(records: list[dict[str, Any]], builder: SeriesBuilder) -> bool:
+    """Add flat wide records a column at a time (the common case, ~10x faster); False if they are not
+    all flat numbers with a numeric step (then nothing was added)."""
     keys = sorted(set().union(*records))
-    if "metric" in keys:
-        return None
-    builder = SeriesBuilder()
+    if "metric" in keys or _STEP not in keys:
+        return False
+    columns: list[tuple[str, np.ndarray, np.ndarray | None]] = []
     try:
-        steps = np.array([record[_STEP] for record in records], dtype=np.float64)
+        steps = _float_column([record[_STEP] for record in records])
         times = None
         if _TIME in keys:
-            times = np.array([to_timestamp(record.get(_TIME)) for record in records], dtype=np.float64)
+            raw_times = [record.get(_TIME) for record in records]
+            times = np.array([to_timestamp(value) for value in raw_times], dtype=np.float64)
+            if np.isnan(times).any() and any(
+                value is not None and to_timestamp(value) is None for value in raw_times
+            ):
+                return False  # a time that is not a time: the slow path counts it
         for key in keys:
             if key in (_STEP, _TIME):
                 continue
             column = [record.get(key) for record in records]
             # None -> NaN here, and masked out below: a missing value is not a NaN point
-            values = np.array(column, dtype=np.float64)
-            if None in column:
-                present = np.array([value is not None for value in column])
-                builder.add_column(
-                    key, steps[present], values[present], None if times is None else times[present]
-                )
-            else:
-                builder.add_column(key, steps, values, times)
+            values = _float_column(column)
+            present = np.array([value is not None for value in column]) if None in column else None
+            columns.append((key, values, present))
     except (KeyError, TypeError, ValueError):  # nested objects, text, missing steps: the slow path
-        return None
-    return builder
+        return False
+    for key, values, present in columns:
+        if present is None:
+            builder.add_column(key, steps, values, times)
+        else:
+            builder.add_column(
+                key, steps[present], values[present], None if times is None else times[present]
+            )
+    return True
 
 
-def read_records(path: str, records: list[dict[str, Any]], problems: list[Problem]) -> SeriesBuilder:
-    """Read records one point at a time: long layout, nested objects, missing steps, text values."""
-    builder = SeriesBuilder()
-    skipped: dict[str, int] = {}
+def _float_column(column: list[Any]) -> np.ndarray:
+    """Return JSON values as a float array; raise ValueError unless each is a number, bool or null."""
+    values = np.array(column, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError("not a column of numbers")  # a list of numbers in place of each number
+    return values
+
+
+def read_records(records: list[dict[str, Any]], builder: SeriesBuilder, skipped: dict[str, int]) -> None:
+    """Add records one point at a time (long layout, nested objects, missing steps, text values),
+    counting in `skipped` the values by key that are not numbers."""
     for record in records:
-        step = record.pop(_STEP, None)
-        time = to_timestamp(record.pop(_TIME, None))
+        raw_step = record.pop(_STEP, None)
+        raw_time = record.pop(_TIME, None)
+        step = to_float(raw_step)
+        if raw_step is not None and step is None:
+            skipped[_STEP] = skipped.get(_STEP, 0) + 1
+            continue
+        time = to_timestamp(raw_time)
+        if raw_time is not None and time is None:
+            skipped[_TIME] = skipped.get(_TIME, 0) + 1
         if "metric" in record and "value" in record and len(record) == 2:
             record = {str(record["metric"]): record["value"]}
+        if too_deep(record):
+            skipped[_DEEP] = skipped.get(_DEEP, 0) + 1
+            continue
         for key, raw in _flat_items(record):
             value = to_float(raw)
             if value is None:
                 if raw is not None:
                     skipped[key] = skipped.get(key, 0) + 1
                 continue
-            point_step = builder.next_step(key) if step is None else step
-            builder.add(key, point_step, value, time)
-    for key, count in skipped.items():
-        problems.append(Problem(path, f"{count} value(s) of {key!r} are not numbers", "the numeric ones"))
-    return builder
+            builder.add(key, builder.next_step(key) if step is None else step, value, time)
 
 
 def _flat_items(record: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

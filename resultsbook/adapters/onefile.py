@@ -14,7 +14,11 @@ from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_fields, normalize_value
 from resultsbook.sources.fields import FieldRule, is_results_file
-from resultsbook.sources.interpolation import has_interpolations, resolve_interpolations
+from resultsbook.sources.interpolation import (
+    InterpolationTooLarge,
+    has_interpolations,
+    resolve_interpolations,
+)
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
 from resultsbook.sources.textio import load_json_file, to_float
@@ -86,7 +90,10 @@ class OneFileAdapter(Adapter):
             problems.append(Problem(path, _not_one_run(document), "nothing from this file"))
             return ReadResult((), tuple(problems))
         if has_interpolations(document):
-            document = resolve_interpolations(document)
+            try:
+                document = resolve_interpolations(document)
+            except InterpolationTooLarge as error:
+                problems.append(Problem(path, str(error), "the values with ${...} as written"))
         status, document = _pop_status(document)
         params, finals, curves = self.split(flatten_fields(document), is_results_file(os.path.basename(path)))
         series: dict[str, Series] = {}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.lightning_csv import read_sparse_table
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.sources.tabular import numeric_column, read_delimited
-from resultsbook.sources.textio import read_text, to_float
+from resultsbook.sources.fileio import unreadable
+from resultsbook.sources.lines import iter_lines
+from resultsbook.sources.tabular import read_delimited
+from resultsbook.sources.textio import to_float
 
 LOG_FILE = "log.tsv"
 TEST_LOG_FILE = "test_log.tsv"
@@ -76,10 +79,12 @@ def read_test_log(path: str | None, problems: list[Problem]) -> dict[str, float]
     if table is None or not table.rows:
         return {}
     summary: dict[str, float] = {}
-    for name, cell in zip(table.columns, table.rows[-1]):
-        values, present, _ = numeric_column([cell])
-        if present[0] and name.startswith("test_"):
-            summary[name] = float(values[0])
+    for name in table.columns:
+        values, present = table.column(name)
+        if name.startswith("test_") and present[-1]:
+            summary[name] = float(values[-1])
+        elif name.startswith("test_") and table.bad[name]:
+            problems.append(Problem(path, f"the value of {name!r} is not a number", "the other test values"))
     return summary
 
 
@@ -88,7 +93,13 @@ def read_last_epoch(path: str | None, problems: list[Problem]) -> int | None:
     if path is None:
         return None
     try:
-        number = to_float(read_text(path, problems).strip())
-    except OSError:
+        lines = [line for batch in iter_lines(path, problems) for line in batch.lines if line.strip()]
+    except OSError as error:
+        problems.append(unreadable(path, error, "the run without it"))
         return None
-    return None if number is None else int(number)
+    number = to_float(lines[0]) if len(lines) == 1 else None
+    if number is None or not math.isfinite(number) or number != int(number):
+        if lines:
+            problems.append(Problem(path, "does not hold one whole number", "the run without it"))
+        return None
+    return int(number)

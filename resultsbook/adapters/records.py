@@ -17,9 +17,11 @@ from typing import Any
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, normalize_value, parse_scalar
+from resultsbook.sources.fileio import unreadable
+from resultsbook.sources.limits import DOCUMENT, MAX_DEPTH
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import read_delimited
-from resultsbook.sources.textio import iter_json_lines, load_json_file, read_text, to_float
+from resultsbook.sources.textio import iter_json_records, load_json_file, to_float, too_deep
 
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv")
 
@@ -125,15 +127,31 @@ class RecordsAdapter(Adapter):
         self._task_scores = False
         lowered = path.lower()
         if lowered.endswith((".csv", ".tsv")):
-            table = read_delimited(path, problems)
+            table = read_delimited(path, problems, text=True)
             if table is not None:
-                for row in table.rows:
-                    yield {name: parse_scalar(cell) for name, cell in zip(table.columns, row) if cell != ""}
+                for index in range(table.rows):
+                    cells = ((name, table.text[name][index]) for name in table.columns)
+                    yield {name: parse_scalar(cell) for name, cell in cells if cell != ""}
             return
         if lowered.endswith((".jsonl", ".ndjson")):
-            yield from iter_json_lines(path, read_text(path, problems), problems)
+            deep = 0
+            try:
+                for records in iter_json_records(path, problems):
+                    for record in records:
+                        if too_deep(record):
+                            deep += 1
+                        else:
+                            yield record
+            except OSError as error:
+                problems.append(unreadable(path, error, "nothing from this file"))
+            if deep:
+                problems.append(
+                    Problem(path, f"{deep} record(s) nest deeper than {MAX_DEPTH} levels", "the others")
+                )
             return
-        data = load_json_file(path, problems)
+        data = load_json_file(path, problems, limit=DOCUMENT)
+        if data is None:
+            return
         if isinstance(data, Mapping) and not self.config.get("records") and is_task_scores(data):
             self._task_scores = True
             empty = sorted(str(task) for task, scores in data.items() if scores == [])

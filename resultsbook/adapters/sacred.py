@@ -12,6 +12,7 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, normalize_value
+from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
 from resultsbook.sources.textio import load_json_file, to_float, to_timestamp
@@ -73,7 +74,7 @@ class SacredAdapter(Adapter):
         problems: list[Problem] = []
         files = {os.path.basename(path): path for path in source.files}
         run_path = files.get(RUN_FILE, os.path.join(source.path, RUN_FILE))
-        info = load_json_file(run_path, problems)
+        info = load_json_file(run_path, problems, "no run information")
         if not isinstance(info, dict):
             if info is not None:
                 problems.append(Problem(run_path, "does not hold a JSON object", "no run information"))
@@ -190,7 +191,7 @@ def read_sacred_config(path: str | None, problems: list[Problem]) -> dict[str, A
     """Read config.json into dotted params; jsonpickle objects ({"py/...": ...}) stay JSON text."""
     if path is None:
         return {}
-    config = load_json_file(path, problems)
+    config = load_json_file(path, problems, "no params")
     if config is None:
         return {}
     if not isinstance(config, Mapping):
@@ -216,7 +217,7 @@ def read_sacred_metrics(path: str | None, problems: list[Problem]) -> dict[str, 
     """Read metrics.json (per metric: steps, values, timestamps) into series."""
     if path is None:
         return {}
-    data = load_json_file(path, problems)
+    data = load_json_file(path, problems, "no metrics", DOCUMENT)
     if data is None:
         return {}
     if not isinstance(data, Mapping):
@@ -247,7 +248,7 @@ def read_sacred_metrics(path: str | None, problems: list[Problem]) -> dict[str, 
         )
         builder.add_column(
             str(key),
-            [float(steps[i]) for i in keep],
+            np.array([to_float(steps[i]) for i in keep], dtype=np.float64),
             np.array([values[i] for i in keep], dtype=np.float64),
             times,
         )

@@ -27,12 +27,12 @@ from resultsbook.adapters.tb_proto import (
     parse_summary,
     tensor_scalar,
 )
-from resultsbook.adapters.tfrecord import frame_records
+from resultsbook.adapters.tfrecord import read_record_blocks
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
+from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.protowire import WireError
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.textio import read_file_bytes
 from resultsbook.sources.yamlio import read_yaml_file
 
 EVENTS_MARK = "tfevents"
@@ -133,9 +133,17 @@ class TensorboardAdapter(Adapter):
         return ReadResult((run,), tuple(problems))
 
 
-def _event_files_below(path: str, dirs: tuple[str, ...]) -> list[tuple[str, list[str]]]:
-    """Return (folder, its event files) for every folder below `path` that holds event files."""
+def _event_files_below(
+    path: str, dirs: tuple[str, ...], above: frozenset[tuple[int, int]] = frozenset()
+) -> list[tuple[str, list[str]]]:
+    """Return (folder, its event files) for every folder below `path` that holds event files; a link
+    back to the run's folder (or one between) is not followed, so no file is read twice."""
     found: list[tuple[str, list[str]]] = []
+    try:
+        info = os.stat(path)
+    except OSError:
+        return found
+    above = above | {(info.st_dev, info.st_ino)}
     for name in dirs:
         if name.startswith(".") or name == "__pycache__":
             continue
@@ -143,6 +151,8 @@ def _event_files_below(path: str, dirs: tuple[str, ...]) -> list[tuple[str, list
         files: list[str] = []
         subdirs: list[str] = []
         try:
+            if (os.stat(sub).st_dev, os.stat(sub).st_ino) in above:
+                continue
             with os.scandir(sub) as entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
@@ -153,7 +163,7 @@ def _event_files_below(path: str, dirs: tuple[str, ...]) -> list[tuple[str, list
             continue
         if files:
             found.append((sub, sorted(files)))
-        found.extend(_event_files_below(sub, tuple(sorted(subdirs))))
+        found.extend(_event_files_below(sub, tuple(sorted(subdirs)), above))
     return found
 
 
@@ -215,39 +225,49 @@ def read_event_files(paths: list[str], problems: list[Problem]) -> EventData:
     plugins: dict[str, str] = {}  # TF writes a tag's plugin metadata on its first value only
     offset = 0  # record order across the files
     for path in sorted(paths):
-        try:
-            content = read_file_bytes(path)
-        except OSError as error:
-            problems.append(Problem(path, f"cannot be read ({error.strerror})", "the other event files"))
-            continue
-        starts, ends = frame_records(path, content, problems)
-        if not len(starts):
-            continue
-        pending: dict[str, tuple[list[int], list[int], list[float], list[float]]] = {}
-        if len(starts) < _VECTOR_MINIMUM:
-            general = list(range(len(starts)))
-            simple = None
-        else:
-            simple = parse_simple_scalars(content, starts, ends)
-            general = np.flatnonzero(~simple.simple).tolist()
         bad = 0
-        for index in general:
-            try:
-                _add_event(content[starts[index] : ends[index]], offset + index, data, plugins, pending)
-            except (WireError, ValueError, UnicodeDecodeError, IndexError):
-                bad += 1
+        try:
+            for content, starts, ends in read_record_blocks(path, problems):
+                bad += _read_block(content, starts, ends, offset, data, plugins)
+                offset += len(starts)
+        except OSError as error:
+            problems.append(unreadable(path, error, "the other event files"))
         if bad:
             problems.append(Problem(path, f"{bad} record(s) are not valid Event messages", "the others"))
-        for tag, (order, steps, values, times) in pending.items():
-            data.chunks.setdefault(tag, []).append(
-                (np.array(order), np.array(steps, dtype=np.float64), np.array(values), np.array(times))
-            )
-        if simple is not None:
-            if data.first_time is None and simple.simple[0] and simple.wall_times[0]:
-                data.first_time = float(simple.wall_times[0])
-            _add_simple_scalars(simple, offset, plugins, data)
-        offset += len(starts)
     return data
+
+
+def _read_block(
+    content: bytes,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    offset: int,
+    data: EventData,
+    plugins: dict[str, str],
+) -> int:
+    """Add the events of one block of records; return how many did not decode."""
+    pending: dict[str, tuple[list[int], list[int], list[float], list[float]]] = {}
+    if len(starts) < _VECTOR_MINIMUM:
+        general = list(range(len(starts)))
+        simple = None
+    else:
+        simple = parse_simple_scalars(content, starts, ends)
+        general = np.flatnonzero(~simple.simple).tolist()
+    bad = 0
+    for index in general:
+        try:
+            _add_event(content[starts[index] : ends[index]], offset + index, data, plugins, pending)
+        except (WireError, ValueError, UnicodeDecodeError, IndexError, RecursionError, OverflowError):
+            bad += 1
+    for tag, (order, steps, values, times) in pending.items():
+        data.chunks.setdefault(tag, []).append(
+            (np.array(order), np.array(steps, dtype=np.float64), np.array(values), np.array(times))
+        )
+    if simple is not None:
+        if data.first_time is None and simple.simple[0] and simple.wall_times[0]:
+            data.first_time = float(simple.wall_times[0])
+        _add_simple_scalars(simple, offset, plugins, data)
+    return bad
 
 
 def _add_simple_scalars(simple: SimpleScalars, offset: int, plugins: dict[str, str], data: EventData) -> None:

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from resultsbook.models import Problem
+from resultsbook.sources.fileio import iter_file_chunks, unreadable
+from resultsbook.sources.limits import RECORD, format_size
 
 BLOCK = 32 * 1024
 CHUNK_HEADER = 7
@@ -36,116 +39,160 @@ class LogScan:
     version: int | None
 
 
-def read_log(path: str, problems: list[Problem]) -> LogScan:
-    """Read a `.wandb` file into its record payloads, reporting torn, corrupt and foreign data."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        problems.append(Problem(path, f"cannot be read ({error.strerror})", "nothing from this file"))
-        return LogScan([], False, None)
-    return scan_log(data, path, problems)
-
-
 def scan_log(data: bytes, path: str, problems: list[Problem]) -> LogScan:
     """Return the record payloads of a log held in memory (see the module docstring for the layout)."""
-    if len(data) < CHUNK_HEADER:
-        what = "is empty" if not data else f"is cut off inside its {CHUNK_HEADER}-byte header"
-        problems.append(Problem(path, f"{what} (a run that had just started?)", "no records"))
-        return LogScan([], False, None)
-    if data[:6] != FILE_HEADER:
-        problems.append(Problem(path, "does not start with the W&B log header ':W&B'", "no records"))
-        return LogScan([], False, None)
-    version = data[6]
-    if version != 0:
-        problems.append(
-            Problem(
-                path, f"has log format version {version}; this reader knows version 0", "what it could read"
-            )
-        )
-    records: list[bytes] = []
-    pending: list[bytes] | None = None  # chunks of a record begun by a FIRST chunk
-    pos = CHUNK_HEADER
-    size = len(data)
-    complete = True
-    crc32 = zlib.crc32
-    unpack = _CHUNK.unpack_from
-    while pos < size:
-        block_end = (pos // BLOCK + 1) * BLOCK
-        if block_end - pos < CHUNK_HEADER:
-            pos = block_end  # zero padding at the end of a block
-            continue
-        if pos + CHUNK_HEADER > size:
-            complete = False
-            _report_torn(path, problems, records, pos, "inside a chunk header")
-            pending = None
-            break
-        checksum, length, kind = unpack(data, pos)
-        start = pos + CHUNK_HEADER
-        end = start + length
-        if checksum == 0 and length == 0 and kind == 0:
-            pos = block_end  # a zeroed remainder of a block
-            continue
-        if end > block_end:
+    reader = LogReader(path, problems)
+    records = list(reader.scan([data]))
+    return LogScan(records, reader.complete, reader.version)
+
+
+class LogReader:
+    """Stream a `.wandb` log's records a chunk of blocks at a time: memory holds one chunk and one
+    record (at most RESULTSBOOK_MAX_RECORD_SIZE). `complete` and `version` are known once read."""
+
+    def __init__(self, path: str, problems: list[Problem]) -> None:
+        self.path, self.problems = path, problems
+        self.complete = False
+        self.version: int | None = None
+        self.count = 0  # records yielded
+
+    def records(self) -> Iterator[bytes]:
+        """Yield the payload of each record of the log file; a file that cannot be read is reported."""
+        try:
+            yield from self.scan(iter_file_chunks(self.path, 128 * BLOCK))
+        except OSError as error:
+            self.complete = False
+            self.problems.append(unreadable(self.path, error, "nothing from this file"))
+
+    def scan(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """Yield the record payloads of a log given as consecutive chunks of its bytes (any sizes)."""
+        path, problems = self.path, self.problems
+        limit = RECORD.bytes()
+        iterator = iter(chunks)
+        data = next(iterator, b"")
+        if len(data) < CHUNK_HEADER:
+            what = "is empty" if not data else f"is cut off inside its {CHUNK_HEADER}-byte header"
+            problems.append(Problem(path, f"{what} (a run that had just started?)", "no records"))
+            return
+        if data[:6] != FILE_HEADER:
+            problems.append(Problem(path, "does not start with the W&B log header ':W&B'", "no records"))
+            return
+        self.version = data[6]
+        if self.version != 0:
             problems.append(
                 Problem(
                     path,
-                    f"chunk at byte {pos} claims {length} bytes, past its 32 KiB block",
-                    "the records of the other blocks",
+                    f"has log format version {self.version}; this reader knows version 0",
+                    "what it could read",
                 )
             )
-            pending = None
-            pos = block_end
-            continue
-        if end > size:
-            complete = False
-            _report_torn(path, problems, records, pos, "inside a chunk")
-            pending = None
-            break
-        payload = data[start:end]
-        if kind not in _TYPE_CRC or crc32(payload, _TYPE_CRC[kind]) != checksum:
-            what = f"chunk type {kind} is unknown" if kind not in _TYPE_CRC else "CRC-32 mismatch"
-            problems.append(
-                Problem(path, f"{what} at byte {pos} (corrupt data)", "the records of the other blocks")
-            )
-            pending = None
-            pos = block_end
-            continue
-        chunk_start, pos = pos, end
-        if kind == FULL:
-            if pending is not None:
-                _report_unfinished(path, problems, chunk_start)
-            pending = None
-            records.append(payload)
-        elif kind == FIRST:
-            if pending is not None:
-                _report_unfinished(path, problems, chunk_start)
-            pending = [payload]
-        elif pending is None:
-            problems.append(
-                Problem(
-                    path, f"a record continues at byte {chunk_start} without its start", "the other records"
-                )
-            )
-        elif kind == MIDDLE:
-            pending.append(payload)
+        pending: list[bytes] | None = None  # chunks of a record begun by a FIRST chunk
+        pending_size = 0
+        oversized = False  # inside a record over the limit: its other chunks are passed over
+        base = 0  # file offset of data[0]
+        pos = CHUNK_HEADER
+        crc32 = zlib.crc32
+        unpack = _CHUNK.unpack_from
+        while True:
+            size = len(data)
+            while pos < size:
+                block_end = ((base + pos) // BLOCK + 1) * BLOCK - base  # blocks count from the file start
+                if block_end - pos < CHUNK_HEADER:
+                    pos = block_end  # zero padding at the end of a block
+                    continue
+                if pos + CHUNK_HEADER > size:
+                    break  # the rest comes with the next chunk, or the log ends inside a chunk header
+                checksum, length, kind = unpack(data, pos)
+                start = pos + CHUNK_HEADER
+                end = start + length
+                if checksum == 0 and length == 0 and kind == 0:
+                    pos = block_end  # a zeroed remainder of a block
+                    continue
+                if end > block_end:
+                    problems.append(
+                        Problem(
+                            path,
+                            f"chunk at byte {base + pos} claims {length} bytes, past its 32 KiB block",
+                            "the records of the other blocks",
+                        )
+                    )
+                    pending, oversized = None, False
+                    pos = block_end
+                    continue
+                if end > size:
+                    break
+                payload = data[start:end]
+                if kind not in _TYPE_CRC or crc32(payload, _TYPE_CRC[kind]) != checksum:
+                    what = f"chunk type {kind} is unknown" if kind not in _TYPE_CRC else "CRC-32 mismatch"
+                    problems.append(
+                        Problem(
+                            path,
+                            f"{what} at byte {base + pos} (corrupt data)",
+                            "the records of the other blocks",
+                        )
+                    )
+                    pending, oversized = None, False
+                    pos = block_end
+                    continue
+                chunk_start, pos = base + pos, end
+                if kind in (FULL, FIRST):
+                    if pending is not None:
+                        _report_unfinished(path, problems, chunk_start)
+                    pending, oversized = None, False
+                    if kind == FULL:
+                        self.count += 1
+                        yield payload
+                    else:
+                        pending, pending_size = [payload], len(payload)
+                elif oversized:
+                    oversized = kind != LAST
+                elif pending is None:
+                    problems.append(
+                        Problem(
+                            path,
+                            f"a record continues at byte {chunk_start} without its start",
+                            "the other records",
+                        )
+                    )
+                else:
+                    pending.append(payload)
+                    pending_size += len(payload)
+                    if pending_size > limit:
+                        problems.append(
+                            Problem(
+                                path,
+                                f"a record before byte {chunk_start} is over the {format_size(limit)} limit "
+                                f"for one record (to read it: {RECORD.raise_hint(pending_size)})",
+                                "the other records",
+                            )
+                        )
+                        pending, oversized = None, kind != LAST
+                    elif kind == LAST:
+                        self.count += 1
+                        yield b"".join(pending)
+                        pending = None
+            following = next(iterator, None)
+            if following is None:
+                break
+            data = data[pos:] + following if pos < size else following
+            base += pos if pos < size else size
+            pos = 0 if pos < size else pos - size
+        if pos < len(data):
+            where = "inside a chunk header" if pos + CHUNK_HEADER > len(data) else "inside a chunk"
+            _report_torn(path, problems, self.count, base + pos, where)
+        elif pending is not None or oversized:
+            _report_torn(path, problems, self.count, base + len(data), "inside a record that spans blocks")
         else:
-            pending.append(payload)
-            records.append(b"".join(pending))
-            pending = None
-    if pending is not None:
-        complete = False
-        _report_torn(path, problems, records, size, "inside a record that spans blocks")
-    return LogScan(records, complete, version)
+            self.complete = True
 
 
-def _report_torn(path: str, problems: list[Problem], records: list[bytes], pos: int, where: str) -> None:
+def _report_torn(path: str, problems: list[Problem], count: int, pos: int, where: str) -> None:
     """Report a log that stops mid-record, as a run still writing or killed leaves it."""
     problems.append(
         Problem(
             path,
             f"ends {where} at byte {pos} (a run still writing, or killed: W&B writes in 32 KiB blocks)",
-            f"the {len(records)} complete records before it",
+            f"the {count} complete records before it",
         )
     )
 

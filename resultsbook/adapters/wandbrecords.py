@@ -7,7 +7,6 @@ laid out differently falls back to `protowire.iter_fields`.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from resultsbook.sources.protowire import (
@@ -19,6 +18,7 @@ from resultsbook.sources.protowire import (
     iter_fields,
     read_varint,
 )
+from resultsbook.sources.textio import parse_json
 
 # Record.record_type field numbers
 HISTORY, SUMMARY, CONFIG, RUN, EXIT, HEADER, PREEMPTING, ENVIRONMENT = 2, 3, 5, 17, 18, 21, 23, 26
@@ -203,9 +203,8 @@ class ItemLog:
             if raw is None:
                 _remove(tree, path)
                 continue
-            try:
-                value = json.loads(raw)
-            except ValueError:
+            ok, value = parse_json(raw)
+            if not ok:
                 bad += 1
                 value = raw.decode("utf-8", errors="replace")
             node = tree

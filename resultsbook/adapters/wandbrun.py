@@ -7,7 +7,6 @@ fills in what the log lacks. Field numbers: `wandb/proto/wandb_internal.proto`.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -15,10 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from resultsbook.adapters.base import Adapter, Claim, Folder
-from resultsbook.adapters.wandblog import read_log
+from resultsbook.adapters.wandblog import LogReader
 from resultsbook.adapters.wandbrecords import (
     CONFIG,
     ENVIRONMENT,
@@ -39,7 +36,8 @@ from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
 from resultsbook.sources.protowire import LENGTH_DELIMITED, VARINT, WireError, as_signed, as_text, iter_fields
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.textio import load_json_file, read_text, to_float, to_timestamp
+from resultsbook.sources.textio import load_json_file, parse_json, to_float, to_timestamp
+from resultsbook.sources.yamlio import read_yaml_file
 
 # `run-<YYYYMMDD_HHMMSS>-<id>[-<suffix>]`, `offline-run-…`; the log inside is `run-<id>.wandb`
 RUN_FOLDER = re.compile(r"(?:offline-)?run-\d{8}_\d{6}-[A-Za-z0-9_-]+")
@@ -103,10 +101,10 @@ class WandbAdapter(Adapter):
         run = WandbRun()
         log = next((p for p in source.files if p.endswith(".wandb")), None)
         if log is not None:
-            scan = read_log(log, problems)
-            run.read_records(scan.records, log, problems)
-            run.complete = scan.complete
-            run.format_version = scan.version
+            reader = LogReader(log, problems)
+            run.read_records(reader.records(), log, problems)
+            run.complete = reader.complete
+            run.format_version = reader.version
         for path in source.files:
             if os.path.basename(path) in RUN_FILES and os.path.exists(path):
                 run.fill_from_file(path, problems)
@@ -162,7 +160,7 @@ class WandbRun:
                     self._header(body)
                 elif kind == PREEMPTING:
                     self.preempting = True
-            except (WireError, IndexError):
+            except (WireError, IndexError, ValueError, RecursionError, OverflowError):
                 broken += 1
         if broken:
             problems.append(Problem(path, f"{broken} record(s) are not valid protobuf", "the other records"))
@@ -199,7 +197,7 @@ class WandbRun:
                 continue  # W&B's own keys (_runtime, _wandb.*) and media fields (image._type)
             point = _number(value)
             if point is None:
-                if value is not None and not isinstance(value, (list, dict)):
+                if value is not None:
                     self.skipped[key] = self.skipped.get(key, 0) + 1
                 continue
             add(key, step, point, time)
@@ -225,11 +223,11 @@ class WandbRun:
             return float(raw)
         except ValueError:
             pass
-        try:
-            return json.loads(raw)
-        except ValueError:
+        ok, value = parse_json(raw)
+        if not ok:
             self.bad_json += 1
             return None
+        return value
 
     def _run(self, body: bytes) -> None:
         """Apply a run record: identity, start time, git, initial config."""
@@ -432,16 +430,10 @@ def _summary_values(summary: Mapping[str, Any]) -> dict[str, float]:
 
 def _read_config_yaml(path: str, problems: list[Problem]) -> dict[str, Any]:
     """Read files/config.yaml: each key holds {value: ...} (legacy files add `desc` and `wandb_version`)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        tree = yaml.load(read_text(path, problems), Loader=loader)  # a safe loader: no Python tags
-    except yaml.YAMLError as error:
-        problems.append(Problem(path, f"is not valid YAML ({error})".replace("\n", " "), "no params from it"))
-        return {}
-    except OSError as error:
-        problems.append(Problem(path, f"cannot be read ({error.strerror})", "no params from it"))
-        return {}
+    tree = read_yaml_file(path, problems, "no params from it", lenient=False)  # no Python tags
     if not isinstance(tree, dict):
+        if tree is not None:
+            problems.append(Problem(path, "does not hold a mapping of config keys", "no params from it"))
         return {}
     config = {}
     for key, node in tree.items():

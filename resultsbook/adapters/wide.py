@@ -11,7 +11,6 @@ from resultsbook.errors import AdapterError
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import read_delimited
-from resultsbook.sources.textio import to_float
 
 DEFAULT_SEED_REGEX = r"seed[_\-=]?(?P<seed>\d+)"
 
@@ -64,31 +63,42 @@ class WideAdapter(Adapter):
         if step_column not in columns:
             problems.append(Problem(path, f"has no step column {step_column!r}", "nothing from this file"))
             return ReadResult((), tuple(problems))
-        step_at = columns.index(step_column)
         seed_param = str(self.config.get("seed_param", "seed"))
         builders: dict[int, SeriesBuilder] = {}
-        targets: list[tuple[int, int, str]] = []
-        for position, column in enumerate(columns):
+        targets: list[tuple[str, int, str]] = []
+        for column in columns:
             found = self._seed.search(column)
-            if position == step_at or found is None:
+            if column == step_column or found is None:
                 continue
             seed = int(found.group("seed") if "seed" in found.groupdict() else found.group(1))
             metric = str(self.config.get("metric") or column[: found.start()].strip(":_-/ ") or "value")
-            targets.append((position, seed, metric))
+            targets.append((column, seed, metric))
             builders.setdefault(seed, SeriesBuilder())
         if not targets:
             problems.append(
                 Problem(path, "has no column matching the seed pattern", "nothing from this file")
             )
             return ReadResult((), tuple(problems))
-        for row in table.rows:
-            step = to_float(row[step_at]) if step_at < len(row) else None
-            if step is None:
-                continue
-            for position, seed, metric in targets:
-                value = to_float(row[position]) if position < len(row) and row[position].strip() else None
-                if value is not None:
-                    builders[seed].add(metric, step, value)
+        steps, has_step = table.column(step_column)
+        if not has_step.all():
+            problems.append(
+                Problem(
+                    path, f"{int((~has_step).sum())} row(s) have no numeric {step_column!r}", "the other rows"
+                )
+            )
+        for column, seed, metric in targets:
+            values, present = table.column(column)
+            if table.bad[column]:
+                problems.append(
+                    Problem(
+                        path,
+                        f"{table.bad[column]} cell(s) of column {column!r} are not numbers",
+                        "the numeric ones",
+                    )
+                )
+            keep = present & has_step
+            if keep.any():
+                builders[seed].add_column(metric, steps[keep], values[keep])
         runs = []
         stem = os.path.splitext(os.path.basename(path))[0]
         for seed in sorted(builders):

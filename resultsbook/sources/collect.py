@@ -35,7 +35,9 @@ from resultsbook.sources.find import (
     make_adapters,
     path_under,
 )
+from resultsbook.sources.limits import check_environment
 from resultsbook.sources.parallel import map_in_order
+from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.store import Store
 from resultsbook.store.writer import StoreWriter
 
@@ -87,6 +89,7 @@ def collect(
 
     With `changed` (paths reported by a file watcher), only the sources those paths belong to are
     looked at: a change in one run costs one read, whatever the size of the tree."""
+    check_environment()
     stored = store.source_signatures()
     plan: list[_Planned] = []
     unchanged_sources: list[str] = []
@@ -108,7 +111,7 @@ def collect(
             root = os.path.abspath(request.path)
             near = [os.path.abspath(p) for p in changed if path_under(os.path.abspath(p), root)]
             found = find_sources_near(request, near, log)
-            scopes += [(store.relative(p), True) for p in near if not os.path.exists(p)]
+            scopes += [(storable_text(store.relative(p)), True) for p in near if not os.path.exists(p)]
         how: dict[str, str] = {}
         count = 0
         for source, adapter in found:
@@ -129,12 +132,12 @@ def collect(
                 tail = _tail(source.path, request.path)
                 plan.append(_Planned(source, adapter, signature, request.derive, stored_path, tail))
         problems.extend(log.walk.problems)
-        unlisted += [store.relative(path) for path in log.walk.unlisted]
+        unlisted += [storable_text(store.relative(path)) for path in log.walk.unlisted]
         if changed is None:
-            scopes.append((store.relative(request.path), False))
+            scopes.append((storable_text(store.relative(request.path)), False))
             if not count:  # a mistyped pattern or adapter: say so; runs still there stay
                 notes.append(explain_nothing_found(request, log))
-                unsure.append(store.relative(request.path))
+                unsure.append(storable_text(store.relative(request.path)))
     gone = [
         path
         for path in stored
@@ -185,8 +188,9 @@ def _read_and_write(
             counts: Counter[str] = Counter()
             for item, result in batch:
                 moved = moves.get(item.stored_path)
+                source = replace(item.source, path=storable_text(item.source.path))
                 counts.update(
-                    writer.write_source(item.source, item.signature, result.runs, result.problems, moved)
+                    writer.write_source(source, item.signature, result.runs, result.problems, moved)
                 )
             return counts
 
@@ -281,13 +285,13 @@ def stored_path_function(store: Store, root: str) -> Callable[[str], str]:
 
     def stored(path: str) -> str:
         if not path.startswith(root):
-            return store.relative(path)
+            return storable_text(store.relative(path))
         tail = path[cut:].replace(os.sep, "/")
         if not tail:
-            return prefix
+            return storable_text(prefix)
         if tail.startswith("/"):  # relpath never starts with "./": a root beside the store is "."
-            return tail[1:] if prefix == "." else prefix + tail
-        return store.relative(path)
+            return storable_text(tail[1:] if prefix == "." else prefix + tail)
+        return storable_text(store.relative(path))
 
     return stored
 
@@ -319,7 +323,8 @@ def _read_planned(planned: _Planned) -> ReadResult:
 
 def read_source(adapter: Adapter, source: Source, derive: Sequence[Derivation] = ()) -> ReadResult:
     """Read a source; an adapter bug becomes a problem of that source, never a failed collect.
-    Params from the path join each run, then the derived params are computed."""
+    Params from the path join each run, then the derived params are computed; what the store cannot
+    hold as read is repaired or dropped, and reported (`validate`)."""
     try:
         result = adapter.read(source)
     except Exception as error:  # one broken run never stops a collect
@@ -328,14 +333,15 @@ def read_source(adapter: Adapter, source: Source, derive: Sequence[Derivation] =
             f"could not be read by the {adapter.name} adapter ({type(error).__name__}: {error})",
             "nothing from this source",
         )
-        return ReadResult((), (problem,))
-    if not source.params and not derive:
-        return result
-    problems = list(result.problems)
-    runs = tuple(
-        _derive(_merge_params(run, source, problems), derive, source.path, problems) for run in result.runs
-    )
-    return ReadResult(runs, tuple(problems))
+        return checked_result(source, ReadResult((), (problem,)))
+    if source.params or derive:
+        problems = list(result.problems)
+        runs = tuple(
+            _derive(_merge_params(run, source, problems), derive, source.path, problems)
+            for run in result.runs
+        )
+        result = ReadResult(runs, tuple(problems))
+    return checked_result(source, result)
 
 
 def _merge_params(run: RunRecord, source: Source, problems: list[Problem]) -> RunRecord:

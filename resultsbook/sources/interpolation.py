@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 _MAX_DEPTH = 20
+MAX_EXPANSION = 1 << 20  # values and characters references may write: a config is not a text generator
 _REFERENCE = re.compile(r"(?<!\\)\$\{([^${}]*)\}")
 _RESOLVER_CALL = re.compile(r"(?<!\\)\$\{(\s*([A-Za-z_][\w.\-]*)\s*:)")
 # OmegaConf's resolvers whose answer depends only on the config
@@ -30,15 +31,21 @@ def has_interpolations(value: Any) -> bool:
     return isinstance(value, str) and "${" in value
 
 
-def resolve_interpolations(config: Mapping[str, Any]) -> Any:
+class InterpolationTooLarge(ValueError):
+    """References that expand a config without bound (`a: ${b}${b}`, `b: ${c}${c}`, ...)."""
+
+
+def resolve_interpolations(config: Mapping[str, Any], budget: int = MAX_EXPANSION) -> Any:
     """Resolve `${a.b}` references to other config keys, as OmegaConf would; resolvers such as
-    `${now:...}` or `${oc.env:X}` and references to missing keys stay as written.
+    `${now:...}` or `${oc.env:X}` and references to missing keys stay as written. Raises
+    InterpolationTooLarge when the references would write more than `budget` values or characters.
 
     >>> resolve_interpolations({"model": {"lr": 0.1}, "lr": "${model.lr}", "tag": "lr=${model.lr}"})
     {'model': {'lr': 0.1}, 'lr': 0.1, 'tag': 'lr=0.1'}
     """
+    bounded = resolve_without_omegaconf(config, budget)  # first: OmegaConf itself has no bound
     resolved = _resolve_with_omegaconf(config)
-    return resolved if resolved is not None else resolve_without_omegaconf(config)
+    return resolved if resolved is not None else bounded
 
 
 def _resolve_with_omegaconf(config: Mapping[str, Any]) -> Any:
@@ -95,10 +102,20 @@ def _read_leaf(raw: Any, parent: Any, key: Any) -> Any:
     return value
 
 
-def resolve_without_omegaconf(config: Mapping[str, Any]) -> Any:
-    """Resolve references and escapes as OmegaConf does, without it (resolvers stay as written)."""
+def resolve_without_omegaconf(config: Mapping[str, Any], budget: int = MAX_EXPANSION) -> Any:
+    """Resolve references and escapes as OmegaConf does, without it (resolvers stay as written);
+    InterpolationTooLarge past `budget` values and characters written."""
+    written = [0]
+
+    def spend(amount: int) -> None:
+        written[0] += amount
+        if written[0] > budget:
+            raise InterpolationTooLarge(
+                f"its ${{...}} references expand it past {budget:,} values or characters"
+            )
 
     def resolve(value: Any, path: tuple[Any, ...], depth: int) -> Any:
+        spend(1)  # each value resolved counts: references to lists multiply them too
         if isinstance(value, Mapping):
             return {key: resolve(item, (*path, key), depth) for key, item in value.items()}
         if isinstance(value, list):
@@ -122,7 +139,9 @@ def resolve_without_omegaconf(config: Mapping[str, Any]) -> Any:
                 target = resolve(target, found, depth + 1)
                 if isinstance(target, (Mapping, list)) or (isinstance(target, str) and _unresolved(target)):
                     return match.group(0)
-                return _as_text(target)
+                text = _as_text(target)
+                spend(len(text))
+                return text
 
             replaced = _REFERENCE.sub(substitute, text)
             if replaced == text:

@@ -31,6 +31,8 @@ def read_varint(buf: bytes, pos: int) -> tuple[int, int]:
         pos += 1
         result |= (byte & 0x7F) << shift
         if byte < 0x80:
+            if result >> 64:
+                raise WireError("varint beyond 64 bits")
             return result, pos
         shift += 7
         if shift > 63:

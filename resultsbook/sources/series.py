@@ -1,4 +1,10 @@
-"""Assemble metric series from logged points: order by step, settle duplicate steps, count NaNs."""
+"""Assemble metric series from logged points: order by step, settle duplicate steps, count NaNs.
+
+Steps travel as float64, which holds every integer below 2**53 (9,007,199,254,740,992) exactly: a
+step must be a finite number between -2**53 and 2**53. Points at other steps (NaN, 2**63 from a
+wrapped counter, 2**53 + 1 already rounded to 2**53) are dropped and reported; negative steps are
+kept, and reported as unusual.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from resultsbook.models import Problem, Series
+
+MAX_STEP = float(2**53)  # float64 (and so every reader of the store) holds every integer below it exactly
 
 
 class SeriesBuilder:
@@ -22,9 +30,9 @@ class SeriesBuilder:
         points = self._points.get(key)
         if points is None:
             points = self._points[key] = ([], [], [])
-        points[0].append(step)
-        points[1].append(value)
-        points[2].append(np.nan if time is None else time)
+        points[0].append(float(step))
+        points[1].append(float(value))
+        points[2].append(np.nan if time is None else float(time))
         self._counts[key] = self._counts.get(key, 0) + 1
 
     def add_column(
@@ -34,13 +42,20 @@ class SeriesBuilder:
         values: np.ndarray,
         times: np.ndarray | None = None,
     ) -> None:
-        """Append many points of one metric at once (the fast path for columnar logs)."""
+        """Append many points of one metric at once (the fast path for columnar logs).
+
+        Raises ValueError unless steps, values and times are flat arrays of one length.
+        """
         steps_array = np.asarray(steps, dtype=np.float64)
+        values_array = np.asarray(values, dtype=np.float64)
         times_array = np.full(len(values), np.nan) if times is None else np.asarray(times, dtype=np.float64)
-        self._columns.setdefault(key, []).append(
-            (steps_array, np.asarray(values, dtype=np.float64), times_array)
-        )
-        self._counts[key] = self._counts.get(key, 0) + len(values)
+        if not (steps_array.ndim == values_array.ndim == times_array.ndim == 1) or not (
+            len(steps_array) == len(values_array) == len(times_array)
+        ):
+            raise ValueError(f"metric {key!r}: steps, values and times must be flat arrays of one length")
+        self._flush_points(key)  # keep the order points came in: it decides which repeat of a step wins
+        self._columns.setdefault(key, []).append((steps_array, values_array, times_array))
+        self._counts[key] = self._counts.get(key, 0) + len(values_array)
 
     def add_row(self, step: float, time: float | None, values: Mapping[str, float]) -> None:
         """Append one point for each metric of a row logged at one step."""
@@ -60,6 +75,9 @@ class SeriesBuilder:
         typed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for key in self._counts:
             steps, values, times = self._arrays(key)
+            steps, values, times = _valid_steps(path, key, steps, values, times, problems)
+            if not len(steps):
+                continue
             steps, values, times, duplicates = _settle_steps(steps, values, times)
             if duplicates:
                 problems.append(
@@ -75,7 +93,7 @@ class SeriesBuilder:
                     Problem(path, f"metric {key!r} has {bad} NaN/Infinity value(s)", "as NaN/±inf")
                 )
             if id(steps) not in typed:
-                integral = bool(np.all(np.isfinite(steps)) and np.all(steps == np.round(steps)))
+                integral = bool(np.all(steps == np.round(steps)))  # finite and within 2**53: checked
                 typed[id(steps)] = (steps, steps.astype(np.int64) if integral else steps)
             series[key] = Series(
                 steps=typed[id(steps)][1],
@@ -84,15 +102,54 @@ class SeriesBuilder:
             )
         return series, problems
 
-    def _arrays(self, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Concatenate a key's columns, then its single points (adapters use one way per key)."""
-        chunks = list(self._columns.get(key, []))
-        points = self._points.get(key)
+    def _flush_points(self, key: str) -> None:
+        """Move a key's single points into its columns, so they stay in the order they came."""
+        points = self._points.pop(key, None)
         if points is not None:
-            chunks.append(tuple(np.asarray(part, dtype=np.float64) for part in points))  # type: ignore[arg-type]
+            chunk = tuple(np.asarray(part, dtype=np.float64) for part in points)
+            self._columns.setdefault(key, []).append(chunk)  # type: ignore[arg-type]
+
+    def _arrays(self, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Concatenate a key's points, in the order they were added."""
+        self._flush_points(key)
+        chunks = self._columns.pop(key, [])
         if len(chunks) == 1:
             return chunks[0]
         return tuple(np.concatenate([chunk[i] for chunk in chunks]) for i in range(3))  # type: ignore[return-value]
+
+
+def _valid_steps(
+    path: str, key: str, steps: np.ndarray, values: np.ndarray, times: np.ndarray, problems: list[Problem]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drop (and report) points whose step float64 cannot hold exactly; report negative steps."""
+    valid = np.abs(steps) < MAX_STEP  # False for NaN too
+    if not valid.all():
+        bad = steps[~valid]
+        problems.append(
+            Problem(
+                path,
+                f"metric {key!r} has {len(bad)} point(s) at steps that are not numbers "
+                f"between -2^53 and 2^53 (the first: {_step_text(bad[0])})",
+                "the other points",
+            )
+        )
+        steps, values, times = steps[valid], values[valid], times[valid]
+    negative = steps < 0
+    if negative.any():
+        problems.append(
+            Problem(
+                path,
+                f"metric {key!r} has {int(negative.sum())} point(s) at negative steps "
+                f"(the first: {_step_text(steps[negative][0])})",
+                "them, at those steps",
+            )
+        )
+    return steps, values, times
+
+
+def _step_text(step: float) -> str:
+    """Write a step as it was probably logged: 9223372036854775808, not 9.223372036854776e+18."""
+    return str(int(step)) if np.isfinite(step) and step == round(step) else repr(float(step))
 
 
 def _settle_steps(

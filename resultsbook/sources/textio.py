@@ -4,124 +4,182 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 from resultsbook.models import Problem
+from resultsbook.sources.fileio import read_file_bytes, unreadable
+from resultsbook.sources.limits import CONFIG, MAX_DEPTH, Limit
+from resultsbook.sources.lines import LineBatch, Tally, cut_off, iter_lines
 
-_CHUNK = 1 << 16
+__all__ = [
+    "iter_json_lines",
+    "iter_json_records",
+    "load_json_file",
+    "parse_json",
+    "read_file_bytes",
+    "read_nonempty_text",
+    "read_text",
+    "to_float",
+    "to_timestamp",
+    "too_deep",
+]
 
 
-def read_text(path: str, problems: list[Problem]) -> str:
-    """Return a file's text; bytes that are not UTF-8 are replaced and reported."""
-    with open(path, "rb") as handle:
-        data = handle.read()
+def read_text(path: str, problems: list[Problem], limit: Limit = CONFIG) -> str:
+    """Return a file's text; bytes that are not UTF-8 are replaced and reported.
+
+    Raises OSError when the file cannot be read, is not a regular file or is larger than `limit`.
+    """
+    data = read_file_bytes(path, limit)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         problems.append(
             Problem(
                 path,
-                f"bytes that are not UTF-8 (first at byte {error.start})",
+                f"has bytes that are not UTF-8 (the first at byte {error.start})",
                 "the text with undecodable bytes replaced by U+FFFD",
             )
         )
         return data.decode("utf-8", errors="replace")
 
 
-def read_file_bytes(path: str) -> bytes:
-    """Return a file's bytes with the fewest system calls: trackers keep one value per tiny file."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        data = os.read(fd, _CHUNK)
-        if len(data) < _CHUNK:  # a short read of a regular file is its end
-            return data
-        chunks = [data]
-        while chunk := os.read(fd, _CHUNK):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def read_nonempty_text(path: str, problems: list[Problem]) -> str | None:
+def read_nonempty_text(
+    path: str, problems: list[Problem], kept: str = "nothing from this file", limit: Limit = CONFIG
+) -> str | None:
     """Return a file's text, or None (reported) when it cannot be read or holds nothing."""
     try:
-        text = read_text(path, problems)
+        text = read_text(path, problems, limit)
     except OSError as error:
-        problems.append(Problem(path, f"cannot be read ({error.strerror})", "nothing from this file"))
+        problems.append(unreadable(path, error, kept))
         return None
     if not text.strip():
-        problems.append(Problem(path, "is empty", "nothing from this file"))
+        problems.append(Problem(path, "is empty", kept))
         return None
     return text
 
 
-def load_json_file(path: str, problems: list[Problem]) -> Any:
-    """Parse a whole JSON file, or return None and report why it could not be read."""
-    text = read_nonempty_text(path, problems)
+def load_json_file(
+    path: str, problems: list[Problem], kept: str = "nothing from this file", limit: Limit = CONFIG
+) -> Any:
+    """Parse a whole JSON file (at most `limit` bytes), or return None and report why it could not be."""
+    text = read_nonempty_text(path, problems, kept, limit)
     if text is None:
         return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        problems.append(
-            Problem(
-                path,
-                f"is not valid JSON ({error.msg} at line {error.lineno})",
-                "nothing from this file",
-            )
-        )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    ok, value = parse_json(text)
+    if not ok:
+        what = f"is refused: {value}" if value.startswith("it nests") else f"is not valid JSON ({value})"
+        problems.append(Problem(path, what, kept))
         return None
+    return value
+
+
+def parse_json(text: str | bytes) -> tuple[bool, Any]:
+    """Parse JSON text: (True, value), or (False, what is wrong) for invalid or too deeply nested JSON.
+
+    NaN and Infinity are accepted, as the writers of run logs emit them.
+    """
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        return False, f"{error.msg} at line {error.lineno} column {error.colno}"
+    except RecursionError:
+        return False, f"it nests deeper than {MAX_DEPTH} levels"
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        return False, str(error).split(";")[0]
+    if too_deep(value):
+        return False, f"it nests deeper than {MAX_DEPTH} levels"
+    return True, value
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Tell whether lists and objects nest more than `limit` levels (readers recurse into them)."""
+    if not isinstance(value, (dict, list)):
+        return False
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        inner = [child for child in children if isinstance(child, (dict, list))]
+        if inner:
+            if depth >= limit:
+                return True
+            stack.extend((child, depth + 1) for child in inner)
+    return False
+
+
+def iter_json_records(
+    path: str, problems: list[Problem], tally: Tally | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield the JSON objects of a JSON Lines file in batches, streamed; bad and torn lines are reported.
+
+    Opening the file may raise OSError when iteration starts.
+    """
+    own = tally is None
+    found = Tally() if tally is None else tally
+    for batch in iter_lines(path, problems, found, keep_last=_whole_object):
+        filled = [line for line in batch.lines if line.strip()]
+        records = _parse_all_at_once(filled)
+        if records is None:
+            records = list(_parse_one_by_one(batch, found))
+        if records:
+            yield records
+    if own:
+        found.report(path, problems)
 
 
 def iter_json_lines(path: str, text: str, problems: list[Problem]) -> Iterator[dict[str, Any]]:
-    """Yield the JSON objects of a JSON Lines text, reporting bad and torn lines."""
+    """Yield the JSON objects of JSON Lines text already read, with the rules of `iter_json_records`
+    (prefer that one: it streams the file)."""
     if not text.strip():
         problems.append(Problem(path, "is empty", "no records"))
         return
-    complete = text.endswith("\n")
     lines = text.split("\n")
-    if complete:
-        lines.pop()
-    records = _parse_all_at_once(lines)
-    if records is not None:
-        yield from records
-        return
-    last = len(lines) - 1
-    for number, line in enumerate(lines):
+    last = lines.pop()
+    tally = Tally()
+    batch = LineBatch(1, lines)
+    yield from _parse_all_at_once([line for line in lines if line.strip()]) or _parse_one_by_one(batch, tally)
+    if last.strip():
+        if _whole_object(last):
+            yield from _parse_one_by_one(LineBatch(len(lines) + 1, [last]), tally)
+        else:
+            problems.append(cut_off(path, len(lines) + 1))
+    tally.report(path, problems)
+
+
+def _whole_object(line: str) -> bool:
+    """Tell whether a last line without its newline is a whole JSON object (it cannot be cut short)."""
+    ok, value = parse_json(line) if line.rstrip().endswith("}") else (False, None)
+    return ok and isinstance(value, dict)
+
+
+def _parse_one_by_one(batch: Any, tally: Tally) -> Iterator[dict[str, Any]]:
+    """Parse lines one at a time, counting those that are not JSON objects."""
+    for offset, line in enumerate(batch.lines):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            if number == last and not complete:
-                problems.append(
-                    Problem(
-                        path,
-                        f"last line ({number + 1}) is cut off (a run still writing?)",
-                        f"the {number} complete line(s) before it",
-                    )
-                )
-            else:
-                problems.append(Problem(path, f"line {number + 1} is not valid JSON", "the other lines"))
-            continue
-        if isinstance(record, dict):
-            yield record
+        ok, record = parse_json(line)
+        if not ok:
+            tally.add("is not valid JSON", "are not valid JSON", batch.first + offset, "the other lines")
+        elif not isinstance(record, dict):
+            tally.add("is not a JSON object", "are not JSON objects", batch.first + offset, "the other lines")
         else:
-            problems.append(Problem(path, f"line {number + 1} is not a JSON object", "the other lines"))
+            yield record
 
 
 def _parse_all_at_once(lines: list[str]) -> list[dict[str, Any]] | None:
     """Parse every line in one json call (much faster); None when any line needs a closer look."""
-    filled = [line for line in lines if line.strip()]
+    if not lines:
+        return []
     try:
-        records = json.loads(f"[{','.join(filled)}]")
-    except json.JSONDecodeError:
+        records = json.loads(f"[{','.join(lines)}]")
+    except (ValueError, RecursionError):
         return None
-    if len(records) != len(filled):
+    if len(records) != len(lines):
         return None  # a line held two values; parse line by line to report it
     if all(isinstance(record, dict) for record in records):
         return records
@@ -130,10 +188,13 @@ def _parse_all_at_once(lines: list[str]) -> list[dict[str, Any]] | None:
 
 def to_float(value: Any) -> float | None:
     """Return a metric value as float, or None when it is not a number ("nan"/"inf" strings count)."""
-    if isinstance(value, bool):
+    if isinstance(value, float):
         return float(value)
-    if isinstance(value, (int, float)):
-        return float(value)
+    if isinstance(value, int):  # bools too
+        try:
+            return float(value)
+        except OverflowError:  # an integer no float can hold: not a number a metric can have
+            return None
     if isinstance(value, str):
         lowered = value.strip().lower()
         if lowered in {"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}:
@@ -150,8 +211,8 @@ def to_timestamp(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        number = float(value)
-        if not math.isfinite(number):
+        number = to_float(value)
+        if number is None or not math.isfinite(number):
             return None
         return number / 1000.0 if number > 1e11 else number
     if isinstance(value, str):
@@ -164,9 +225,9 @@ def to_timestamp(value: Any) -> float | None:
             pass
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            return moment.timestamp()
+        except (ValueError, OverflowError):
             return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.timestamp()
     return None

@@ -1,12 +1,16 @@
-"""Read YAML written by other tools safely: Python-specific tags become plain data, never objects."""
+"""Read YAML written by other tools safely: Python-specific tags become plain data, never objects;
+aliases may not multiply a document ("billion laughs") nor refer to themselves; nesting is bounded."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 
 from resultsbook.models import Problem
+from resultsbook.sources.fileio import unreadable
+from resultsbook.sources.limits import CONFIG, MAX_DEPTH, YAML_ALIAS_NODES, Limit
 from resultsbook.sources.textio import read_text
 
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -34,20 +38,124 @@ def _construct_plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> A
 LenientSafeLoader.add_multi_constructor("", _construct_plain)
 
 
-def load_yaml_text(text: str) -> Any:
-    """Parse YAML text with `LenientSafeLoader`; raises yaml.YAMLError on invalid YAML."""
-    return yaml.load(text, Loader=LenientSafeLoader)
+class StrictSafeLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
+    """A SafeLoader (a tag it does not know is an error); its own class, so loading stays bounded."""
 
 
-def read_yaml_file(path: str, problems: list[Problem], kept: str = "nothing from this file") -> Any:
-    """Read a YAML file leniently, or return None and report why it could not be read."""
+class UnsafeYaml(yaml.YAMLError):
+    """A YAML document refused before it is built: aliases that multiply it, or nesting too deep."""
+
+
+def load_yaml_text(text: str, lenient: bool = True) -> Any:
+    """Parse YAML text with `LenientSafeLoader` (or the plain safe loader); raises yaml.YAMLError on
+    invalid or unsafe YAML.
+
+    The node graph is checked before any value is built: aliases may add at most
+    `YAML_ALIAS_NODES` nodes by repetition, none may contain itself, and nesting stops at `MAX_DEPTH`.
+    """
+    loader = (LenientSafeLoader if lenient else StrictSafeLoader)(text)
     try:
-        text = read_text(path, problems)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        check_node_graph(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def check_node_graph(root: yaml.Node) -> None:
+    """Raise UnsafeYaml when aliases expand a composed document too far, loop, or it nests too deep."""
+    size: dict[int, int] = {}  # nodes of the expanded subtree, by node id
+    depth: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if finished:
+            visiting.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            depth[key] = 1 + max((depth[id(child)] for child in children), default=0)
+            if depth[key] > MAX_DEPTH:
+                raise UnsafeYaml(f"it nests deeper than {MAX_DEPTH} levels")
+            continue
+        if key in size:
+            continue
+        if key in visiting:  # in progress: an ancestor of the node that refers to it
+            raise UnsafeYaml(f"an alias refers to a node that contains it (line {node.start_mark.line + 1})")
+        visiting.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in size)
+    if size[id(root)] > len(size) + YAML_ALIAS_NODES:
+        raise UnsafeYaml(
+            f"its aliases expand it to {size[id(root)]:,} values from {len(size):,} written "
+            f'(a "billion laughs"; at most {YAML_ALIAS_NODES:,} more are allowed)'
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def read_yaml_file(
+    path: str,
+    problems: list[Problem],
+    kept: str = "nothing from this file",
+    limit: Limit = CONFIG,
+    fast: Callable[[str], Any] | None = None,
+    lenient: bool = True,
+) -> Any:
+    """Read a YAML file leniently and safely, or return None and report why it could not be read.
+
+    The writers of these files end them with a newline: a last line without one may be cut short
+    (`lr: 0.1` of `lr: 0.15`), so it is dropped and reported. `fast(text)` may parse a simple file
+    quickly, returning None when the YAML parser is needed. Unknown tags are read as plain data,
+    or refused when not `lenient`.
+    """
+    try:
+        text = read_text(path, problems, limit)
     except OSError as error:
-        problems.append(Problem(path, f"cannot be read ({error.strerror})", kept))
+        problems.append(unreadable(path, error, kept))
         return None
+    if not text.strip():
+        problems.append(Problem(path, "is empty", kept))
+        return None
+    text = drop_cut_last_line(path, text, problems)
+    parsed = fast(text) if fast is not None else None
+    if parsed is not None:
+        return parsed
     try:
-        return load_yaml_text(text)
-    except yaml.YAMLError as error:
+        return load_yaml_text(text, lenient)
+    except UnsafeYaml as error:
+        problems.append(Problem(path, f"is refused: {error}", kept))
+        return None
+    except (yaml.YAMLError, ValueError, RecursionError, OverflowError) as error:
+        # ValueError: an integer of more than 4300 digits; a file rewritten while read fails anyhow
         problems.append(Problem(path, f"is not valid YAML ({error})".replace("\n", " "), kept))
         return None
+
+
+def drop_cut_last_line(path: str, text: str, problems: list[Problem]) -> str:
+    """Return YAML text without a last line that has no newline (reported), unless the text is one
+    closed flow collection (`{...}`, `[...]`), which cannot be cut short."""
+    if text.endswith("\n"):
+        return text
+    stripped = text.strip()
+    if stripped[:1] + stripped[-1:] in ("{}", "[]"):
+        return text
+    head, _, _ = text.rpartition("\n")
+    lines = head.count("\n") + 1 if head else 0
+    problems.append(
+        Problem(
+            path,
+            f"last line ({lines + 1}) is cut off (no newline at its end: written while being read?)",
+            f"the {lines} line(s) before it" if lines else "nothing from this file",
+        )
+    )
+    return head + "\n" if head else ""
