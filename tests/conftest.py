@@ -132,3 +132,22 @@ def assert_snapshot(name: str, text: str) -> None:
         if os.environ.get("RESULTSBOOK_UPDATE_SNAPSHOTS") != "1":
             pytest.fail(f"snapshot {name} did not exist and was written; review it and run again")
     assert text == path.read_text(), f"output differs from tests/snapshots/{name}"
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Any:
+    """Return a throwaway PostgreSQL cluster for the session (skipped, saying why, when none can start)."""
+    from servers import PostgresCluster, ServerUnavailable
+
+    try:
+        cluster = PostgresCluster().start()
+    except ServerUnavailable as error:
+        pytest.skip(f"no PostgreSQL server here: {error}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgres_cluster: Any) -> str:
+    """Return the URL of a new, empty PostgreSQL database."""
+    return postgres_cluster.create_database()

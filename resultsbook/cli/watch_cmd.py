@@ -9,7 +9,13 @@ import time
 import click
 
 from resultsbook.cli.collect_cmd import show_problems
-from resultsbook.cli.common import config_option, handle_errors, load_required_spec, spec_db_option
+from resultsbook.cli.common import (
+    config_option,
+    handle_errors,
+    load_required_spec,
+    resolve_db,
+    spec_db_option,
+)
 
 
 @click.command("watch")
@@ -27,7 +33,7 @@ def watch_command(config: str | None, db_path: str | None, then: str | None, deb
     spec = load_required_spec(config)
     display = LiveStatus(sys.stdout.isatty())
     click.echo(f"Watching {', '.join(os.path.relpath(p) for p in watch_paths(spec))} (Ctrl-C to stop)")
-    watch_project(spec.path, db_path, then, debounce, display.show)
+    watch_project(spec.path, resolve_db(db_path, spec), then, debounce, display.show)
     display.close()
     click.echo("Stopped.")
 

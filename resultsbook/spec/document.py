@@ -24,6 +24,7 @@ from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table
 from resultsbook.store import DEFAULT_DB_NAME
+from resultsbook.store.location import check_store_location, url_scheme
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,8 +34,8 @@ else:  # pragma: no cover
 SPEC_NAME = "resultsbook.toml"
 LOCK_NAME = "resultsbook.lock"
 TOP_KEYS = {
-    "db", "lock", "replicate", "run_specific", "templates", "sources", "labels", "derived", "defaults",
-    "tables", "style", "figures", "macros", "sections", "report",
+    "store", "db", "lock", "replicate", "run_specific", "templates", "sources", "labels", "derived",
+    "defaults", "tables", "style", "figures", "macros", "sections", "report",
 }  # fmt: skip
 
 
@@ -43,7 +44,7 @@ class Spec:
     """A whole resultsbook.toml."""
 
     path: str
-    db: str
+    db: str  # the store: a SQLite file path or a postgresql:// URL
     sources: tuple[CollectRequest, ...]
     labels: Labels
     tables: Mapping[str, TableSpec]
@@ -114,7 +115,7 @@ def load_spec(path: str) -> Spec:
         written.append(macros.output)
     return Spec(
         path=os.path.abspath(path),
-        db=resolve(str(document.get("db", DEFAULT_DB_NAME))),
+        db=read_store_location(document, resolve, where),
         sources=tuple(read_source(s, i, resolve, where) for i, s in enumerate(document.get("sources", []))),
         labels=labels,
         tables=tables,
@@ -127,6 +128,20 @@ def load_spec(path: str) -> Spec:
         sections=sections,
         report=report,
     )
+
+
+def read_store_location(document: Mapping[str, Any], resolve: Any, where: str) -> str:
+    """Return the spec's store: `store` (or its older name `db`), a file beside the spec or a URL."""
+    if "store" in document and "db" in document:
+        raise SpecError(f"{where}: `store` and `db` both name the store; keep `store` and delete `db`")
+    key = "store" if "store" in document else "db"
+    value = document.get(key, DEFAULT_DB_NAME)
+    if not isinstance(value, str):
+        raise SpecError(
+            f'{where}: {key} must be a file path or a postgresql:// URL, e.g. store = "results.db"'
+        )
+    check_store_location(value, f"{where}: {key}")
+    return value if url_scheme(value) else resolve(value)
 
 
 def default_lock_path(spec_folder: str, outputs: list[str]) -> str:

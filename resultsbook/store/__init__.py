@@ -1,4 +1,4 @@
-"""The SQLite store: every SQL statement of resultsbook lives in this package."""
+"""The store: SQLite by default, PostgreSQL for a lab (postgres.py); every SQL statement lives here."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from resultsbook.errors import StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store.codec import decode_array
+from resultsbook.store.location import is_postgres_url, url_scheme
 from resultsbook.store.schema import migrations
 from resultsbook.store.writer import StoreWriter
 
@@ -27,7 +28,10 @@ _RUN_COLUMNS = (
 
 
 class Store:
-    """An open resultsbook store (one SQLite file in WAL mode)."""
+    """An open resultsbook store: one SQLite file in WAL mode, or (`Store.open("postgresql://…")`) a
+    `PostgresStore`, which answers every method below with the same results."""
+
+    shared = False  # True for a store that other machines write to (PostgreSQL)
 
     def __init__(self, path: str, db: Database) -> None:
         self.path = path
@@ -36,7 +40,11 @@ class Store:
 
     @classmethod
     def open(cls, path: str, create: bool = True) -> Store:
-        """Open (and create or migrate) the store at `path`."""
+        """Open (and create or migrate) the store at `path`: a SQLite file or a postgresql:// URL."""
+        if is_postgres_url(path):
+            from resultsbook.store.postgres import PostgresStore
+
+            return PostgresStore.open(path, create)
         if not create and not os.path.exists(path):
             raise StoreError(f"no store at {path}; run `resultsbook collect PATH` first or pass --db FILE")
         folder = os.path.dirname(os.path.abspath(path))
@@ -67,7 +75,9 @@ class Store:
 
     # ----------------------------------------------------------------- paths
     def relative(self, path: str) -> str:
-        """Return how the store names a file: relative to its folder, '/'-separated."""
+        """Return how the store names a file: relative to its folder, '/'-separated (a URL as it is)."""
+        if url_scheme(path) is not None:
+            return path
         absolute = os.path.abspath(path)
         try:
             relative = os.path.relpath(absolute, self.folder)
@@ -76,7 +86,9 @@ class Store:
         return relative.replace(os.sep, "/")
 
     def absolute(self, stored: str) -> str:
-        """Return the absolute path of a stored source path."""
+        """Return the absolute path of a stored source path (a URL as it is)."""
+        if url_scheme(stored) is not None:
+            return stored
         return os.path.normpath(os.path.join(self.folder, stored))
 
     # ----------------------------------------------------------------- writing
@@ -177,6 +189,17 @@ class Store:
         runs = self.db.execute("SELECT count(*) FROM runs WHERE present = 1").fetchone()[0]
         sources = self.db.execute("SELECT count(*) FROM sources WHERE present = 1").fetchone()[0]
         return {"runs": runs, "sources": sources}
+
+    # ----------------------------------------------------------------- other writers
+    def change_mark(self) -> Any:
+        """Return a mark of what the store holds now, to learn later whether others wrote to it."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+    def changed_sources(self, mark: Any) -> tuple[Any, list[str] | None]:
+        """Return a new mark and what other processes wrote since `mark`: [] for nothing, None for
+        "something" (SQLite does not say which sources)."""
+        now = self.change_mark()
+        return now, ([] if now == mark else None)
 
 
 def _check_known_migrations(db: Database) -> None:
