@@ -11,6 +11,7 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
+from resultsbook.sources import fs
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import numeric_column, read_delimited
 from resultsbook.sources.textio import load_json_file, to_float
@@ -56,7 +57,7 @@ class DvcliveAdapter(Adapter):
         summary = {key: value for key, value in summary.items() if key not in metrics}
         params: dict[str, Any] = {}
         params_path = os.path.join(source.path, PARAMS_FILE)
-        if os.path.exists(params_path):
+        if fs.exists(params_path):
             loaded = read_yaml_file(params_path, problems, "no params")
             if isinstance(loaded, Mapping):
                 params = flatten_params(loaded)
@@ -80,7 +81,7 @@ def metric_tables(folder: str) -> list[tuple[str, str]]:
     """Return (metric name, path) of every TSV under plots/metrics; sub-folders join the name with "/"."""
     root = os.path.join(folder, METRICS_DIR)
     found: list[tuple[str, str]] = []
-    for current, dirs, files in os.walk(root):
+    for current, dirs, files in fs.walk(root):
         dirs.sort()
         for file in sorted(files):
             if file.endswith(".tsv"):
@@ -124,7 +125,7 @@ def _add_table(builder: SeriesBuilder, name: str, path: str, problems: list[Prob
 
 def read_summary(path: str, problems: list[Problem]) -> tuple[dict[str, float], Any]:
     """Return the final values of metrics.json (nested names joined with "/") and its `step`."""
-    if not os.path.exists(path):
+    if not fs.exists(path):
         return {}, None
     data = load_json_file(path, problems)
     if not isinstance(data, Mapping):

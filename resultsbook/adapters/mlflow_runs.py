@@ -18,6 +18,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.errors import AdapterError
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import parse_scalar
+from resultsbook.sources import fs
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
 
@@ -99,7 +100,7 @@ class MlflowAdapter(Adapter):
         """Read one run folder, or every run of one database."""
         from resultsbook.adapters import mlflow_files, mlflow_sqlite
 
-        if os.path.isdir(source.path):
+        if fs.isdir(source.path):
             return mlflow_files.read_run_folder(source, self.keep_deleted, self._experiments)
         return mlflow_sqlite.read_database(source, self.keep_deleted)
 
@@ -125,7 +126,7 @@ def _is_database_name(name: str) -> bool:
 
 def _file_names(folder: str) -> list[str]:
     """Return the names of the files in a folder."""
-    with os.scandir(folder) as entries:
+    with fs.scandir(folder) as entries:
         return [entry.name for entry in entries if entry.is_file()]
 
 
@@ -133,7 +134,7 @@ def _files_below(folder: str) -> list[str]:
     """Return every file under a folder, sorted (keys with "/" are sub-folders in the file store)."""
     found: list[str] = []
     try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        entries = sorted(fs.scandir(folder), key=lambda entry: entry.name)
     except OSError:
         return found
     for entry in entries:

@@ -15,6 +15,7 @@ import numpy as np
 
 from resultsbook.adapters.mlflow_runs import add_points, deleted_problem, make_run_record
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
+from resultsbook.sources import fs
 from resultsbook.sources.series import SeriesBuilder
 
 # MLflow stores +inf/-inf as the largest double (and NaN as 0 with is_nan = 1)
@@ -25,10 +26,15 @@ _LOCK_RETRIES = 5
 
 def read_database(source: Source, keep_deleted: bool) -> ReadResult:
     """Read every run of one MLflow SQLite database."""
-    path = source.path
+    with fs.local_copy(source.path) as local:  # SQLite reads a real file: a remote one is copied first
+        return _read_file(source.path, local, keep_deleted)
+
+
+def _read_file(path: str, local: str, keep_deleted: bool) -> ReadResult:
+    """Read every run of the database at `local` (named `path` in what it reports)."""
     problems: list[Problem] = []
     try:
-        conn = _connect_read_only(path)
+        conn = _connect_read_only(local)
     except sqlite3.Error as error:
         return ReadResult((), (Problem(path, f"cannot be opened as SQLite ({error})", "nothing"),))
     try:

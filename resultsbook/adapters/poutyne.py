@@ -7,6 +7,7 @@ import os
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.lightning_csv import read_sparse_table
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.sources import fs
 from resultsbook.sources.tabular import numeric_column, read_delimited
 from resultsbook.sources.textio import read_text, to_float
 
@@ -38,7 +39,7 @@ class PoutyneAdapter(Adapter):
         if os.path.basename(path) != LOG_FILE:
             return None
         folder = os.path.dirname(path)
-        return self.claim(Folder(folder, frozenset(os.listdir(folder)), ()), forced=True).sources[0]  # type: ignore[union-attr]
+        return self.claim(Folder(folder, frozenset(fs.listdir(folder)), ()), forced=True).sources[0]  # type: ignore[union-attr]
 
     def read(self, source: Source) -> ReadResult:
         """Read one experiment folder: step = epoch as written (1-based); `time` is the epoch's duration."""

@@ -30,6 +30,7 @@ from resultsbook.adapters.tb_proto import (
 from resultsbook.adapters.tfrecord import frame_records
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
+from resultsbook.sources import fs
 from resultsbook.sources.protowire import WireError
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import read_file_bytes
@@ -81,7 +82,7 @@ class TensorboardAdapter(Adapter):
         folder = os.path.dirname(path)
         names: list[str] = []
         dirs: list[str] = []
-        with os.scandir(folder) as entries:
+        with fs.scandir(folder) as entries:
             for entry in entries:
                 (dirs if entry.is_dir() else names).append(entry.name)
         claim = TensorboardAdapter().claim(Folder(folder, frozenset(names), tuple(sorted(dirs))), forced)
@@ -143,7 +144,7 @@ def _event_files_below(path: str, dirs: tuple[str, ...]) -> list[tuple[str, list
         files: list[str] = []
         subdirs: list[str] = []
         try:
-            with os.scandir(sub) as entries:
+            with fs.scandir(sub) as entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
                         subdirs.append(entry.name)

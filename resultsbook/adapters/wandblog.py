@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 
 from resultsbook.models import Problem
+from resultsbook.sources import fs
 
 BLOCK = 32 * 1024
 CHUNK_HEADER = 7
@@ -39,7 +40,7 @@ class LogScan:
 def read_log(path: str, problems: list[Problem]) -> LogScan:
     """Read a `.wandb` file into its record payloads, reporting torn, corrupt and foreign data."""
     try:
-        with open(path, "rb") as handle:
+        with fs.open_binary(path) as handle:
             data = handle.read()
     except OSError as error:
         problems.append(Problem(path, f"cannot be read ({error.strerror})", "nothing from this file"))

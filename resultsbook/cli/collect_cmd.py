@@ -14,7 +14,7 @@ PROBLEMS_SHOWN = 20
 
 
 @click.command("collect")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True)
 @db_option
 @click.option("--adapter", help="Read every source with this adapter (see `resultsbook adapters`).")
 @click.option(
@@ -38,9 +38,16 @@ def collect_command(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Collect runs from log folders (or files) into the store; unchanged runs are skipped."""
+    """Collect runs from log folders (or files) into the store; unchanged runs are skipped.
+
+    A PATH may be a URL: s3://bucket/prefix (and gs://, az://, ssh://… with their extra installed)."""
     from resultsbook.params import parse_scalar
     from resultsbook.sources.collect import CollectRequest, collect
+    from resultsbook.store.location import url_scheme
+
+    for path in paths:
+        if url_scheme(path) is None and not os.path.exists(path):
+            raise click.BadParameter(f"{path!r} does not exist.", param_hint="'PATHS...'")
 
     adapter_options: dict[str, object] = dict(_key_values(options, "--option"))
     if columns:

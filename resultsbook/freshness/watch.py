@@ -21,6 +21,7 @@ from resultsbook.spec import Spec, load_spec
 from resultsbook.store import Store
 
 DEFAULT_DEBOUNCE_MS = 200
+STORE_POLL_SECONDS = 1.0  # how often to ask the store whether other collectors wrote to it
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class WatchUpdate:
     """What one round of the loop did, for the display."""
 
     started: float
-    reason: str  # start, runs, spec, templates
+    reason: str  # start, runs, spec, templates, store (another process wrote runs into the store)
     collected: CollectReport | None = None
     built: BuildReport | None = None
     error: str = ""
@@ -58,14 +59,17 @@ def watch_project(
     debounce_ms: int = DEFAULT_DEBOUNCE_MS,
     on_update: Callable[[WatchUpdate], None] = lambda update: None,
     stop_event: Any = None,
+    poll_seconds: float = STORE_POLL_SECONDS,
 ) -> None:
-    """Build once, then rebuild on every change until Ctrl-C (or `stop_event`)."""
+    """Build once, then rebuild on every change until Ctrl-C (or `stop_event`): changed files, and
+    runs that other collectors write into the store (a shared store), asked every `poll_seconds`."""
     import watchfiles
 
     spec = load_spec(spec_path)
     store = Store.open(db_path or spec.db)
     try:
         memo = BuildMemo()
+        others = StoreChanges(store, poll_seconds)
         pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
         while True:
             reloaded = False
@@ -81,10 +85,13 @@ def watch_project(
             ):
                 if pending is not None:
                     # armed now: whatever changes during this full rebuild comes in the next batch
-                    on_update(rebuild(spec, store, pending, None, then, memo))
+                    on_update(others.absorb(rebuild(spec, store, pending, None, then, memo)))
                     pending = None
                     continue
                 if not changes:
+                    news, written = others.poll()
+                    if news:
+                        on_update(others.absorb(rebuild_from_store(spec, store, written, then, memo)))
                     continue
                 paths = sorted({path for _, path in changes})
                 if os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}:
@@ -95,7 +102,8 @@ def watch_project(
                     spec, pending, reloaded = fresh, "spec", True
                     break  # the set of watched paths may have changed: re-arm, then rebuild
                 templates = any(_under_any(p, spec.template_dirs) for p in paths)
-                on_update(rebuild(spec, store, "templates" if templates else "runs", paths, then, memo))
+                reason = "templates" if templates else "runs"
+                on_update(others.absorb(rebuild(spec, store, reason, paths, then, memo)))
             if not reloaded:
                 return
     finally:
@@ -156,6 +164,65 @@ def rebuild(
     if then and built.written:
         status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
     return WatchUpdate(started, reason, collected, built, "", status, seconds, tuple(changed or ()))
+
+
+class StoreChanges:
+    """What other processes wrote into the store since we last looked (our own writes left out)."""
+
+    def __init__(self, store: Store, poll_seconds: float) -> None:
+        self.store = store
+        self.poll_seconds = poll_seconds
+        self.mark = store.change_mark()
+        self.asked = time.monotonic()
+        self.unseen: list[str] | None = []  # sources others wrote, not built yet; None: unknown which
+
+    def poll(self) -> tuple[bool, list[str] | None]:
+        """Return whether others wrote since the last build, and their sources (None: unknown which)."""
+        if self.unseen == [] and time.monotonic() - self.asked < self.poll_seconds:
+            return False, []
+        self.asked = time.monotonic()
+        self._look(set())
+        written, self.unseen = self.unseen, []
+        return written != [], written
+
+    def absorb(self, update: WatchUpdate) -> WatchUpdate:
+        """Note what the store holds after one of our rebuilds: what our own collect wrote is not news."""
+        self._look(set(update.collected.changed_sources) if update.collected else set())
+        return update
+
+    def _look(self, own: set[str]) -> None:
+        try:
+            self.mark, written = self.store.changed_sources(self.mark)
+        except Exception:  # the store's server is away for a moment: ask again at the next poll
+            return
+        if written is None:  # SQLite: another connection wrote, it does not say what
+            self.unseen = None
+        elif self.unseen is not None:
+            self.unseen = sorted({*self.unseen, *(path for path in written if path not in own)})
+
+
+def rebuild_from_store(
+    spec: Spec, store: Store, written: list[str] | None, then: str | None, memo: BuildMemo
+) -> WatchUpdate:
+    """Build after other processes wrote runs into the store (`written`: their sources, None: all)."""
+    started = time.time()
+    try:
+        if written is None:
+            memo.runs = None
+        else:
+            memo.refresh_runs(store, written)
+        built = build(spec, store, memo=memo)
+    except Exception as error:  # the loop must survive a store that is away for a moment
+        return WatchUpdate(started, "store", error=_describe(error), seconds=time.time() - started)
+    status = None
+    if then and built.written:
+        status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
+    seconds = time.time() - started
+    return WatchUpdate(started, "store", None, built, "", status, seconds, tuple(written or ()))
+
+
+def _describe(error: Exception) -> str:
+    return str(error) if isinstance(error, ResultsbookError) else f"{type(error).__name__}: {error}"
 
 
 def _under_any(path: str, folders: Iterable[str]) -> bool:

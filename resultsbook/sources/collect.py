@@ -20,10 +20,13 @@ from resultsbook.adapters.base import Folder
 from resultsbook.errors import AdapterError, SpecError
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, values_equal
-from resultsbook.sources.parallel import map_in_order
+from resultsbook.sources import fs
+from resultsbook.sources.parallel import map_in_order, map_in_threads
 from resultsbook.sources.pathpattern import PathPattern, compile_pattern
 from resultsbook.sources.walk import walk_folders
 from resultsbook.store import Store
+
+REMOTE_READERS = 16  # sources read at once from a remote root: the time goes in round trips
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,15 @@ def collect(
     unchanged_sources: list[str] = []
     seen: set[str] = set()
     scopes: list[tuple[str, bool]] = []  # stored path, and whether sources that contain it count
+    problems: list[Problem] = []
     for request in requests:
-        if not os.path.exists(request.path):
-            raise SpecError(f"{request.path} does not exist; check the path given to collect")
+        if fs.is_remote(request.path):
+            request = replace(request, path=list_remote_root(request.path))
+        elif not os.path.exists(request.path):
+            if not store.shared:
+                raise SpecError(f"{request.path} does not exist; check the path given to collect")
+            problems.append(_not_here(request.path))
+            continue
         stored_name = stored_path_function(store, request.path)
         if changed is None:
             found = find_sources(request)
@@ -92,11 +101,10 @@ def collect(
         and any(_under(path, scope) or (inside and _under(scope, path)) for scope, inside in scopes)
     ]
     totals = {"new": 0, "updated": 0, "unchanged": 0, "missing": 0}
-    problems: list[Problem] = []
     if progress is not None:
         progress.start(len(plan))
     with store.writer() as writer:
-        results = map_in_order(_read_planned, plan)
+        results = read_planned(plan)
         for (source, _, signature), result in zip(plan, results):
             problems.extend(result.problems)
             counts = writer.write_source(source, signature, result.runs, result.problems)
@@ -124,7 +132,7 @@ def find_sources(request: CollectRequest, start: str | None = None) -> Iterable[
     adapters = make_adapters(request)
     forced = request.adapter is not None
     root = request.path
-    if os.path.isfile(root):
+    if fs.isfile(root):
         for adapter in adapters:
             source = adapter.source_for_file(root, forced)
             if source is not None:
@@ -276,7 +284,7 @@ def _folder(path: str) -> Folder:
     """List one folder the way the walk does."""
     files: list[str] = []
     dirs: list[str] = []
-    with os.scandir(path) as entries:
+    with fs.scandir(path) as entries:
         for entry in entries:
             (dirs if entry.is_dir() else files).append(entry.name)
     return Folder(path, frozenset(files), tuple(sorted(dirs)))
@@ -296,7 +304,10 @@ def _self_and_parents(path: str, root: str) -> list[str]:
 
 def _relative(path: str, root: str) -> str:
     """Return a folder's path relative to the root as a '/'-terminated prefix ('' for the root)."""
-    relative = os.path.relpath(path, root).replace(os.sep, "/")
+    if fs.is_remote(root):
+        relative = path[len(root) :].strip("/") or "."
+    else:
+        relative = os.path.relpath(path, root).replace(os.sep, "/")
     return "" if relative == "." else f"{relative}/"
 
 
@@ -341,20 +352,53 @@ def reading_digest(adapter: Adapter, request: CollectRequest) -> str:
 
 
 def signature_of(source: Source, how: str) -> str:
-    """Return a digest of the source files' sizes and mtimes, its params and how it is read."""
+    """Return a digest of the source files' sizes and mtimes (and remote objects' ETags), or of the
+    version a tracking server gives a run, its params and how it is read."""
     parts = [how, repr(sorted(source.params.items())) if source.params else ""]
+    if source.version:
+        parts.append(source.version)
     for path in source.files:
         try:
-            info = os.stat(path)
+            parts.append(fs.version(path))
         except OSError:
             parts.append(f"{path}:gone")
-            continue
-        parts.append(f"{info.st_size}:{info.st_mtime_ns}")
     return hashlib.sha1(";".join(parts).encode()).hexdigest()
+
+
+def list_remote_root(url: str) -> str:
+    """List a remote root for this collect (in parallel) and return it as stores name it."""
+    from resultsbook.sources.remote import list_tree, normalize
+
+    list_tree(url)
+    return normalize(url)
+
+
+def read_planned(plan: Sequence[tuple[Source, Adapter, str]]) -> Iterable[ReadResult]:
+    """Read the planned sources in order: local ones in worker processes (parsing is the cost),
+    remote ones in threads, each source's files fetched in one concurrent request (waiting is)."""
+    if any(fs.is_remote(source.path) for source, _, _ in plan):
+        return map_in_threads(_read_planned_remote, plan, REMOTE_READERS)
+    return map_in_order(_read_planned, plan)
 
 
 def _read_planned(planned: tuple[Source, Adapter, str]) -> ReadResult:
     return read_source(planned[1], planned[0])
+
+
+def _read_planned_remote(planned: tuple[Source, Adapter, str]) -> ReadResult:
+    from resultsbook.sources.remote import prefetched
+
+    with prefetched(planned[0].files):
+        return read_source(planned[1], planned[0])
+
+
+def _not_here(path: str) -> Problem:
+    """The problem of a spec's source that this machine does not have, on a shared store."""
+    return Problem(
+        path,
+        "is not on this machine: it was not collected here",
+        "the runs other collectors stored from it in the shared store",
+    )
 
 
 def read_source(adapter: Adapter, source: Source) -> ReadResult:

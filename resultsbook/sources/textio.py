@@ -10,14 +10,17 @@ from datetime import datetime, timezone
 from typing import Any
 
 from resultsbook.models import Problem
+from resultsbook.sources import fs
 
 _CHUNK = 1 << 16
 
 
 def read_text(path: str, problems: list[Problem]) -> str:
     """Return a file's text; bytes that are not UTF-8 are replaced and reported."""
-    with open(path, "rb") as handle:
-        data = handle.read()
+    data = fs.read_bytes(path)
+    if data is None:
+        with open(path, "rb") as handle:
+            data = handle.read()
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -33,6 +36,9 @@ def read_text(path: str, problems: list[Problem]) -> str:
 
 def read_file_bytes(path: str) -> bytes:
     """Return a file's bytes with the fewest system calls: trackers keep one value per tiny file."""
+    remote = fs.read_bytes(path)
+    if remote is not None:
+        return remote
     fd = os.open(path, os.O_RDONLY)
     try:
         data = os.read(fd, _CHUNK)

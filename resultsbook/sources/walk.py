@@ -13,7 +13,13 @@ _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", ".ipynb_checkpo
 
 def walk_folders(root: str, descend: Callable[[Folder], bool]) -> Iterator[Folder]:
     """Yield `root` and its sub-folders top-down, sorted; `descend(folder)`, called before each
-    folder is yielded, says whether to go deeper."""
+    folder is yielded, says whether to go deeper. A URL root (s3://…) is walked in its listing."""
+    if "://" in root:
+        from resultsbook.sources.remote import is_url, walk_remote_folders
+
+        if is_url(root):
+            yield from walk_remote_folders(root, descend)
+            return
     stack = [root]
     while stack:
         path = stack.pop()
