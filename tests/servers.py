@@ -254,18 +254,20 @@ class MlflowServer:
                 self.process.kill()
                 self.process.wait(10)
 
-    def run_client(self, script: str, *args: str) -> str:
-        """Run a script with the mlflow venv's Python against this server; return what it printed."""
+    def run_client(self, *args: str) -> str:
+        """Run the mlflow venv's Python (a script and its arguments, or -c CODE) against this server;
+        return the last line it printed (MLflow's client prints links to the UI before it)."""
         result = subprocess.run(
-            [str(self.python), script, *args],
+            [str(self.python), *args],
             capture_output=True,
             text=True,
             env={**os.environ, "MLFLOW_TRACKING_URI": self.url},
             timeout=300,
         )
         if result.returncode != 0:
-            raise RuntimeError(f"{script} failed: {result.stderr[-2000:]}")
-        return result.stdout
+            raise RuntimeError(f"the MLflow client failed: {result.stderr[-2000:]}")
+        lines = result.stdout.strip().splitlines()
+        return lines[-1] if lines else ""
 
 
 @contextlib.contextmanager

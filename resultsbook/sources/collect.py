@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 from typing import Any, Protocol
 
 from resultsbook.adapters import Adapter, available_adapters, get_adapter
@@ -65,22 +66,11 @@ def collect(
     scopes: list[tuple[str, bool]] = []  # stored path, and whether sources that contain it count
     problems: list[Problem] = []
     for request in requests:
-        if fs.is_remote(request.path):
-            request = replace(request, path=list_remote_root(request.path))
-        elif not os.path.exists(request.path):
-            if not store.shared:
-                raise SpecError(f"{request.path} does not exist; check the path given to collect")
-            problems.append(_not_here(request.path))
+        located = locate_sources(store, request, changed, scopes, problems)
+        if located is None:
             continue
+        request, found = located
         stored_name = stored_path_function(store, request.path)
-        if changed is None:
-            found = find_sources(request)
-            scopes.append((store.relative(request.path), False))
-        else:
-            root = os.path.abspath(request.path)
-            near = [os.path.abspath(p) for p in changed if _under(os.path.abspath(p), root)]
-            found = find_sources_near(request, near)
-            scopes += [(store.relative(p), True) for p in near if not os.path.exists(p)]
         how: dict[str, str] = {}
         for source, adapter in found:
             stored_path = stored_name(source.path)
@@ -125,6 +115,49 @@ def collect(
         changed_sources=tuple(sorted({store.relative(s.path) for s, _, _ in plan} | set(gone))),
         problems=tuple(problems),
     )
+
+
+def locate_sources(
+    store: Store,
+    request: CollectRequest,
+    changed: Sequence[str] | None,
+    scopes: list[tuple[str, bool]],
+    problems: list[Problem],
+) -> tuple[CollectRequest, Iterable[tuple[Source, Adapter]]] | None:
+    """Return a request (a remote root listed, as stores name it) and its sources, and note the
+    scope in which stored sources not found again are gone; None when there is nothing to read here."""
+    served = served_sources(request)
+    if served is not None:
+        if changed is not None:
+            return None  # a tracking server's runs do not change with local files
+        scopes.append((served[0], False))
+        return request, served[1]
+    if fs.is_remote(request.path):
+        request = replace(request, path=list_remote_root(request.path))
+    elif not os.path.exists(request.path):
+        if not store.shared:
+            raise SpecError(f"{request.path} does not exist; check the path given to collect")
+        problems.append(_not_here(request.path))
+        return None
+    if changed is None:
+        scopes.append((store.relative(request.path), False))
+        return request, find_sources(request)
+    root = os.path.abspath(request.path)
+    near = [os.path.abspath(p) for p in changed if _under(os.path.abspath(p), root)]
+    scopes += [(store.relative(p), True) for p in near if not os.path.exists(p)]
+    return request, find_sources_near(request, near)
+
+
+def served_sources(request: CollectRequest) -> tuple[str, list[tuple[Source, Adapter]]] | None:
+    """Return the root and the sources of a location a tracking server serves (mlflow+http://…),
+    or None when no adapter serves it (a folder, a file, an object-storage URL)."""
+    if "://" not in request.path:
+        return None
+    for adapter in make_adapters(request):
+        served = adapter.sources_at(request.path)
+        if served is not None:
+            return served.root, [(_with_params(source, request.params), adapter) for source in served.sources]
+    return None
 
 
 def find_sources(request: CollectRequest, start: str | None = None) -> Iterable[tuple[Source, Adapter]]:
@@ -373,12 +406,41 @@ def list_remote_root(url: str) -> str:
     return normalize(url)
 
 
-def read_planned(plan: Sequence[tuple[Source, Adapter, str]]) -> Iterable[ReadResult]:
-    """Read the planned sources in order: local ones in worker processes (parsing is the cost),
-    remote ones in threads, each source's files fetched in one concurrent request (waiting is)."""
-    if any(fs.is_remote(source.path) for source, _, _ in plan):
-        return map_in_threads(_read_planned_remote, plan, REMOTE_READERS)
-    return map_in_order(_read_planned, plan)
+def read_planned(plan: Sequence[tuple[Source, Adapter, str]]) -> Iterator[ReadResult]:
+    """Read the planned sources, one result each, in order: local ones in worker processes (parsing
+    is the cost), remote ones in threads with each source's files fetched in one concurrent request
+    (waiting is), and a tracking server's runs a batch at a time."""
+    for kind, group in groupby(plan, key=_reading_kind):
+        planned = list(group)
+        if isinstance(kind, Adapter):
+            yield from read_batch(kind, [source for source, _, _ in planned])
+        elif kind == "remote":
+            yield from map_in_threads(_read_planned_remote, planned, REMOTE_READERS)
+        else:
+            yield from map_in_order(_read_planned, planned)
+
+
+def _reading_kind(planned: tuple[Source, Adapter, str]) -> Adapter | str:
+    source, adapter, _ = planned
+    if adapter.reads_in_batches:
+        return adapter
+    return "remote" if fs.is_remote(source.path) else "local"
+
+
+def read_batch(adapter: Adapter, sources: Sequence[Source]) -> Iterator[ReadResult]:
+    """Read sources with an adapter's `read_many`: exactly one result per source, whatever it does."""
+    results = iter(adapter.read_many(sources))
+    for source in sources:
+        try:
+            result = next(results)
+        except StopIteration:
+            result = ReadResult(
+                (), (Problem(source.path, f"was not read by the {adapter.name} adapter", "nothing"),)
+            )
+        except Exception as error:  # one broken run never stops a collect
+            results = iter(())
+            result = _unreadable(adapter, source, error)
+        yield _with_source_params(source, result)
 
 
 def _read_planned(planned: tuple[Source, Adapter, str]) -> ReadResult:
@@ -406,12 +468,22 @@ def read_source(adapter: Adapter, source: Source) -> ReadResult:
     try:
         result = adapter.read(source)
     except Exception as error:  # one broken run never stops a collect
-        problem = Problem(
-            source.path,
-            f"could not be read by the {adapter.name} adapter ({type(error).__name__}: {error})",
-            "nothing from this source",
-        )
-        return ReadResult((), (problem,))
+        return _unreadable(adapter, source, error)
+    return _with_source_params(source, result)
+
+
+def _unreadable(adapter: Adapter, source: Source, error: Exception) -> ReadResult:
+    """The result of a source whose adapter raised: a problem saying so, no runs."""
+    problem = Problem(
+        source.path,
+        f"could not be read by the {adapter.name} adapter ({type(error).__name__}: {error})",
+        "nothing from this source",
+    )
+    return ReadResult((), (problem,))
+
+
+def _with_source_params(source: Source, result: ReadResult) -> ReadResult:
+    """Add the params a source carries (from its path or the spec) to each of its runs."""
     if not source.params:
         return result
     problems = list(result.problems)
