@@ -328,3 +328,14 @@ def test_the_realdata_example_builds_the_same_bytes_from_postgres(tmp_path, pg_u
     assert any(name.endswith(".png") for name in sqlite_files)
     assert postgres_files == sqlite_files
     assert lock_without_run_ids(on_postgres) == lock_without_run_ids(on_sqlite)
+
+
+def test_status_does_not_call_a_run_dead_because_its_files_are_on_another_machine(pg_url):
+    from resultsbook.freshness.status import run_issue
+    from resultsbook.models import StoredRun
+
+    running = StoredRun(1, "abc", "r", "native", "/node7/scratch/runs/r", None, "running", None, None,
+                        None, None, {}, True, {})
+    with Store.open(pg_url) as store:
+        issue = run_issue(store, running, stale_after=60)
+    assert (issue.state, issue.detail) == ("running", "its files are not on this machine: when it last wrote is unknown here")

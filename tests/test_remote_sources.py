@@ -153,3 +153,40 @@ def test_name_prefixes_split_many_folders_into_a_few_listings():
     assert prefixes == [f"run_0{digit}" for digit in "0123456789"]  # 10 listings, not 10,000
     assert all(any(name.startswith(p) for p in prefixes) for name in names)
     assert remote.name_prefixes(["a", "b"], 16) == ["a", "b"]
+
+
+def test_watch_lists_remote_sources_again_and_builds_their_new_runs(tmp_path, s3_bucket):
+    import threading
+    import time
+
+    from resultsbook.freshness.watch import watch_project
+
+    for seed in range(2):
+        write_native_run(tmp_path / "runs" / f"s{seed}", {"seed": seed, "model": "mlp"}, curve([0.5, 0.6]))
+    upload(tmp_path / "runs", f"{s3_bucket}/runs")
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(
+        f'[[sources]]\npath = "{s3_bucket}/runs"\n\n[tables.t]\nmetric = "acc"\nrows = ["model"]\n'
+        'outputs = ["t.md"]\n'
+    )
+    updates, stop = [], threading.Event()
+    watcher = threading.Thread(
+        target=watch_project,
+        args=(str(spec),),
+        kwargs={"on_update": updates.append, "stop_event": stop, "remote_poll_seconds": 0.5},
+    )
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not updates and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert updates[0].reason == "start" and "n = 2" in (tmp_path / "t.md").read_text()
+        write_native_run(tmp_path / "more" / "s2", {"seed": 2, "model": "mlp"}, curve([0.5, 0.9]))
+        upload(tmp_path / "more", f"{s3_bucket}/runs")
+        while len(updates) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert updates[1].reason == "remote" and updates[1].collected.new == 1
+        assert "n = 3" in (tmp_path / "t.md").read_text()
+    finally:
+        stop.set()
+        watcher.join(30)

@@ -19,9 +19,11 @@ from resultsbook.outputs.build import BuildMemo, BuildReport, build
 from resultsbook.sources.collect import collect
 from resultsbook.spec import Spec, load_spec
 from resultsbook.store import Store
+from resultsbook.store.location import url_scheme
 
 DEFAULT_DEBOUNCE_MS = 200
 STORE_POLL_SECONDS = 1.0  # how often to ask the store whether other collectors wrote to it
+REMOTE_POLL_SECONDS = 30.0  # how often to list remote sources (s3://, mlflow+http://): no file events
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class WatchUpdate:
     """What one round of the loop did, for the display."""
 
     started: float
-    reason: str  # start, runs, spec, templates, store (another process wrote runs into the store)
+    reason: str  # start, runs, spec, templates, store (others wrote runs into it), remote (s3://, mlflow+…)
     collected: CollectReport | None = None
     built: BuildReport | None = None
     error: str = ""
@@ -60,9 +62,11 @@ def watch_project(
     on_update: Callable[[WatchUpdate], None] = lambda update: None,
     stop_event: Any = None,
     poll_seconds: float = STORE_POLL_SECONDS,
+    remote_poll_seconds: float = REMOTE_POLL_SECONDS,
 ) -> None:
-    """Build once, then rebuild on every change until Ctrl-C (or `stop_event`): changed files, and
-    runs that other collectors write into the store (a shared store), asked every `poll_seconds`."""
+    """Build once, then rebuild on every change until Ctrl-C (or `stop_event`): changed files, runs
+    that other collectors write into the store (asked every `poll_seconds`), and new or changed runs
+    of remote sources, which send no file events (listed every `remote_poll_seconds`)."""
     import watchfiles
 
     spec = load_spec(spec_path)
@@ -70,6 +74,7 @@ def watch_project(
     try:
         memo = BuildMemo()
         others = StoreChanges(store, poll_seconds)
+        listed = time.monotonic()
         pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
         while True:
             reloaded = False
@@ -89,6 +94,11 @@ def watch_project(
                     pending = None
                     continue
                 if not changes:
+                    if remote_sources(spec) and time.monotonic() - listed >= remote_poll_seconds:
+                        listed = time.monotonic()
+                        update = rebuild_remote(spec, store, then, memo)
+                        if update is not None:
+                            on_update(others.absorb(update))
                     news, written = others.poll()
                     if news:
                         on_update(others.absorb(rebuild_from_store(spec, store, written, then, memo)))
@@ -219,6 +229,28 @@ def rebuild_from_store(
         status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
     seconds = time.time() - started
     return WatchUpdate(started, "store", None, built, "", status, seconds, tuple(written or ()))
+
+
+def remote_sources(spec: Spec) -> list[Any]:
+    """Return the spec's sources that are URLs (object storage, tracking servers)."""
+    return [source for source in spec.sources if url_scheme(source.path) is not None]
+
+
+def rebuild_remote(spec: Spec, store: Store, then: str | None, memo: BuildMemo) -> WatchUpdate | None:
+    """Collect the remote sources again (incrementally) and build when a run came or changed."""
+    started = time.time()
+    try:
+        collected = collect(store, remote_sources(spec))
+        if not (collected.new or collected.updated or collected.missing):
+            return None
+        memo.refresh_runs(store, collected.changed_sources)
+        built = build(spec, store, memo=memo)
+    except Exception as error:  # a server away for a moment must not stop the watch
+        return WatchUpdate(started, "remote", error=_describe(error), seconds=time.time() - started)
+    status = None
+    if then and built.written:
+        status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
+    return WatchUpdate(started, "remote", collected, built, "", status, time.time() - started)
 
 
 def _describe(error: Exception) -> str:
