@@ -16,7 +16,7 @@ from conftest import ROOT, curve, env_without, write_native_run
 from test_postgres_store import everything
 from test_watch import Watcher
 
-from resultsbook.sources.collect import CollectRequest, collect, find_sources, read_source, signature_of
+from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
 
 COLLECTOR = textwrap.dedent(
@@ -79,47 +79,60 @@ def test_eight_collectors_at_once_store_each_run_exactly_once(tmp_path, postgres
         assert store.counts() == {"runs": 320, "sources": 320}
 
 
-def test_writers_that_meet_sources_in_opposite_orders_both_finish(tmp_path, pg_url):
-    """Two batches lock a source each, then want the other's: PostgreSQL aborts one (a deadlock),
-    which replays its batch in path order and finishes; nothing is lost or doubled."""
+def test_a_batch_the_server_aborts_in_a_deadlock_is_replayed_whole(tmp_path, pg_url):
+    """Collectors lock sources in path order, so they never deadlock each other; another program
+    can: here it holds one source's row while the batch holds the other, then asks for the batch's.
+    PostgreSQL aborts the batch, which is replayed and stores everything once."""
+    import psycopg
+
     for name in ("a", "b"):
         write_native_run(tmp_path / "runs" / name, {"seed": name}, curve([1.0, 2.0]))
-    found = {Path(source.path).name: (source, adapter) for source, adapter in find_sources(CollectRequest(str(tmp_path / "runs")))}
+    request = [CollectRequest(str(tmp_path / "runs"))]
+    with Store.open(pg_url) as store:
+        collect(store, request)
+    for name in ("a", "b"):
+        write_native_run(tmp_path / "runs" / name, {"seed": name}, curve([1.0, 2.0, 3.0]))
+    path_a, path_b = ((tmp_path / "runs" / name).as_posix() for name in ("a", "b"))
+    reports, errors = [], []
 
-    def write(order: list[str], ready: threading.Barrier, errors: list[BaseException]) -> None:
+    def collector() -> None:
         try:
-            with Store.open(pg_url) as store, store.writer() as writer:
-                for position, name in enumerate(order):
-                    source, adapter = found[name]
-                    writer.write_source(source, signature_of(source, ""), read_source(adapter, source).runs, [])
-                    if position == 0:
-                        ready.wait(10)  # both hold their first source: each now waits for the other's
+            with Store.open(pg_url) as store:
+                reports.append(collect(store, request))
         except BaseException as error:
             errors.append(error)
 
-    Store.open(pg_url).close()  # the schema exists before the race
-    ready, errors = threading.Barrier(2), []
-    threads = [threading.Thread(target=write, args=(order, ready, errors)) for order in (["a", "b"], ["b", "a"])]
-    for thread in threads:
+    with psycopg.connect(pg_url, autocommit=True) as other:
+        other.execute("BEGIN")
+        other.execute("UPDATE sources SET adapter = adapter WHERE path = %s", [path_b])
+        thread = threading.Thread(target=collector)
         thread.start()
-    for thread in threads:
+        for _ in range(600):  # until the batch holds a and waits for b
+            other.execute("SELECT pg_stat_clear_snapshot()")  # statistics views stay put in a transaction
+            waiting = other.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+            if waiting:
+                break
+            time.sleep(0.05)
+        assert waiting == 1
+        other.execute("UPDATE sources SET adapter = adapter WHERE path = %s", [path_a])  # the cycle
+        other.execute("COMMIT")
         thread.join(60)
-    assert errors == []
-    import psycopg
-
-    with psycopg.connect(pg_url) as conn:
+        deadlocks = 0
         for _ in range(50):  # the server publishes its statistics within a second
-            deadlocks = conn.execute(
+            other.execute("SELECT pg_stat_clear_snapshot()")
+            deadlocks = other.execute(
                 "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
             ).fetchone()[0]
             if deadlocks:
                 break
-            conn.execute("SELECT pg_stat_clear_snapshot()")
             time.sleep(0.1)
-    assert deadlocks == 1  # the race did happen, and was settled
+    assert errors == [] and deadlocks == 1
+    assert (reports[0].updated, reports[0].new) == (2, 0)  # the replayed batch's counts, not the aborted one's
     with Store.open(pg_url) as store:
         assert [run.name for run in store.runs()] == ["a", "b"]
-        assert all(len(store.run_metrics(run.id)) == 1 for run in store.runs())
+        assert [store.run_metrics(run.id)[0]["n"] for run in store.runs()] == [3, 3]
 
 
 # ----------------------------------------------------------------------------------- a lab's project

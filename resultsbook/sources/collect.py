@@ -93,16 +93,18 @@ def collect(
     totals = {"new": 0, "updated": 0, "unchanged": 0, "missing": 0}
     if progress is not None:
         progress.start(len(plan))
+    written: list[Mapping[str, int]] = []  # a batching writer fills each source's counts when it writes
     with store.writer() as writer:
         results = read_planned(plan)
         for (source, _, signature), result in zip(plan, results):
             problems.extend(result.problems)
-            counts = writer.write_source(source, signature, result.runs, result.problems)
-            for name, count in counts.items():
-                totals[name] += count
+            written.append(writer.write_source(source, signature, result.runs, result.problems))
             if progress is not None:
                 progress.advance()
         totals["missing"] += writer.mark_sources_missing(gone)
+    for counts in written:
+        for name, count in counts.items():
+            totals[name] += count
     runs_per_source = store.run_counts_by_source() if unchanged_sources else {}
     unchanged_runs = sum(runs_per_source.get(path, 0) for path in unchanged_sources)
     return CollectReport(

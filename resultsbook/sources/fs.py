@@ -105,8 +105,14 @@ def local_copy(path: str) -> Iterator[str]:
         yield local
 
 
+_REMOTE: Any = None
+
+
 def _remote() -> Any:
     """Import the remote half on first use: local collects never load fsspec."""
-    from resultsbook.sources import remote
+    global _REMOTE
+    if _REMOTE is None:
+        from resultsbook.sources import remote
 
-    return remote
+        _REMOTE = remote
+    return _REMOTE

@@ -1,15 +1,22 @@
 """Write collected runs into PostgreSQL in short transactions, beside any number of other collectors.
 
-Each source is decided at once inside the open transaction: its row is upserted first, which locks
-it, so a collector reading the same source waits, then sees the runs committed before it (no run lost,
-none doubled: run ids are unique too). Rows travel by COPY and the transaction commits every few
-hundred sources or every second or two: other collectors wait on a shared source for that long at
-most, and readers never wait. A batch lost to a deadlock (collectors that met the same sources in
-opposite orders) is replayed with its sources in path order.
+Sources are queued as they are read and written a batch at a time (a few hundred sources, or what
+came in a second or two), each batch in one short transaction sent as one pipeline:
+
+- every source row is upserted first, in path order, which locks it: a collector writing the same
+  source waits for this batch to commit, then sees its runs (no run lost, none doubled; run ids
+  are unique too). Locks taken in one order by every collector cannot deadlock; a batch the server
+  aborts anyway (a deadlock with another program, a serialization failure) is replayed whole;
+- then the source's stored runs are read, each source is compared run by run (new, updated,
+  unchanged, gone), and the rows travel by COPY.
+
+Readers never wait: PostgreSQL shows them the last committed state. `write_source` returns its
+counts as an empty dict that the batch fills when it commits (the collector adds them up at the end).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,58 +37,71 @@ _BATCH_SOURCES = 500
 _BATCH_ROWS = 20_000
 _BATCH_SECONDS = 2.0
 _ID_BLOCK = 1024
-_REPLAYS = 5
+_RETRIES = 5
 _RUN_TABLE_COLUMNS = (
     "id, run_id, source_id, run_key, adapter, name, experiment, status, start_time, end_time, "
     "git_commit, git_dirty, provenance, digest, present"
 )
+_COUNTS = ("new", "updated", "unchanged", "missing")
 
 
 @dataclass
-class _Prepared:
-    """One source's runs, encoded once, so that a replayed batch does not encode them again."""
+class _Queued:
+    """One source's runs, encoded once (a replayed batch does not encode them again), and the counts
+    the batch fills when it writes them."""
 
     source: Source
+    path: str
     signature: str
     runs: Sequence[tuple[RunRecord, Mapping[str, tuple[bytes, bytes, bytes | None]], str]]
-    problems: list[Problem]
+    problems: Sequence[Problem]
+    counts: dict[str, int]
 
 
 class PostgresWriter:
-    """Upsert sources and their runs; reports which runs were new, updated or unchanged."""
+    """Upsert sources and their runs a batch at a time; reports which runs were new, updated or unchanged."""
 
     def __init__(self, conn: Any, relative: Callable[[str], str]) -> None:
         self.conn = conn
         self.relative = relative
         self._ids: list[int] = []
-        self._batch: list[_Prepared] = []
+        self._queue: list[_Queued] = []
+        self._queued_rows = 0
+        self._first_queued = 0.0
         self._clear_rows()
-        self._started = 0.0
 
     def write_source(
         self, source: Source, signature: str, runs: Iterable[RunRecord], problems: Iterable[Problem]
     ) -> dict[str, int]:
-        """Store one source's runs and problems; return counts of new/updated/unchanged/missing runs."""
-        prepared_runs = []
+        """Queue one source's runs and problems; return its counts of new/updated/unchanged/missing
+        runs, filled when its batch commits."""
+        encoded = []
         for record in runs:
             blobs = encode_series(record)
-            prepared_runs.append((record, blobs, run_digest(record, source.adapter, blobs)))
-        prepared = _Prepared(source, signature, prepared_runs, list(problems))
-        counts = self._retrying(lambda: self._write(prepared))
-        self._batch.append(prepared)
-        if self._full():
-            self._commit()
+            encoded.append((record, blobs, run_digest(record, source.adapter, blobs)))
+            self._queued_rows += 1 + len(record.params) + 2 * len(record.metrics)
+        counts: dict[str, int] = {}
+        path = self.relative(source.path)
+        self._queue.append(_Queued(source, path, signature, encoded, list(problems), counts))
+        if len(self._queue) == 1:
+            self._first_queued = time.monotonic()
+        if (
+            len(self._queue) >= _BATCH_SOURCES
+            or self._queued_rows >= _BATCH_ROWS
+            or time.monotonic() - self._first_queued >= _BATCH_SECONDS
+        ):
+            self._write_batch()
         return counts
 
     def mark_sources_missing(self, paths: Iterable[str]) -> int:
         """Mark stored sources (and their runs) whose files are gone; return how many runs that hid."""
+        self._write_batch()
         wanted = sorted(paths)
         if not wanted:
             return 0
-        self._commit()
 
         def hide() -> int:
-            self._begin()
+            self.conn.execute("BEGIN")
             rows = self.conn.execute(
                 "UPDATE sources SET present = 0, revision = nextval('source_revisions') "
                 "WHERE path = ANY(%s) AND present = 1 RETURNING id",
@@ -94,47 +114,67 @@ class PostgresWriter:
             self.conn.execute("COMMIT")
             return int(hidden)
 
-        return self._retrying(hide, replay=False)
+        return int(self._retrying(hide))
 
     def flush(self) -> None:
-        """Write the batched rows (they are committed with the batch)."""
-        if self.conn.info.transaction_status != 0:
-            self._copy_rows()
+        """Write the queued sources now."""
+        self._write_batch()
 
     def finish(self) -> None:
-        """Commit what is left."""
-        self._commit()
+        """Write what is left."""
+        self._write_batch()
 
     def abandon(self) -> None:
-        """Roll the open batch back: its sources stay as they were, the ones committed before stay."""
-        if self.conn.closed:
-            return
-        if self.conn.info.transaction_status != 0:
+        """Drop the queued batch: its sources stay as they were, the batches committed before stay."""
+        if not self.conn.closed and self.conn.info.transaction_status != 0:
             self.conn.execute("ROLLBACK")
-        self._batch = []
-        self._clear_rows()
+        self._queue = []
+        self._queued_rows = 0
 
-    # ----------------------------------------------------------------- one source
-    def _write(self, prepared: _Prepared) -> dict[str, int]:
-        """Upsert the source (locking it), compare its runs with the stored ones, queue the rows."""
-        self._begin()
-        source = prepared.source
-        path = self.relative(source.path)
-        source_id = self.conn.execute(
-            "INSERT INTO sources (path, adapter, signature) VALUES (%s, %s, %s) "
-            "ON CONFLICT (path) DO UPDATE SET adapter = EXCLUDED.adapter, signature = EXCLUDED.signature, "
-            "present = 1, revision = nextval('source_revisions') RETURNING id",
-            [path, source.adapter, prepared.signature],
-        ).fetchone()[0]
-        existing = {
-            key: (run, digest, present)
-            for run, key, digest, present in self.conn.execute(
-                "SELECT id, run_key, digest, present FROM runs WHERE source_id = %s", [source_id]
-            )
-        }
-        counts = {"new": 0, "updated": 0, "unchanged": 0, "missing": 0}
+    # ----------------------------------------------------------------- one batch
+    def _write_batch(self) -> None:
+        """Write the queued sources in one transaction (retried whole if the server aborts it)."""
+        if not self._queue:
+            return
+        self._retrying(self._write_queue)
+        self._queue = []
+        self._queued_rows = 0
+
+    def _write_queue(self) -> None:
+        self._clear_rows()
+        self.conn.execute("BEGIN")
+        locking = sorted(self._queue, key=lambda queued: queued.path)  # the order every collector uses
+        with self.conn.pipeline():  # one round trip for the whole batch, not two per source
+            answers = {
+                queued.path: (
+                    self.conn.execute(
+                        "INSERT INTO sources (path, adapter, signature) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (path) DO UPDATE SET adapter = EXCLUDED.adapter, "
+                        "signature = EXCLUDED.signature, present = 1, "
+                        "revision = nextval('source_revisions') RETURNING id",
+                        [queued.path, queued.source.adapter, queued.signature],
+                    ),
+                    # a statement of its own: it sees what another collector committed while we waited
+                    self.conn.execute(
+                        "SELECT runs.id, run_key, digest, runs.present FROM runs "
+                        "JOIN sources ON sources.id = runs.source_id WHERE sources.path = %s",
+                        [queued.path],
+                    ),
+                )
+                for queued in locking
+            }
+        for queued in self._queue:  # in the order read: new runs get ids in that order, as in SQLite
+            upserted, stored = answers[queued.path]
+            self._compare(queued, int(upserted.fetchone()[0]), stored.fetchall())
+        self._copy_rows()
+        self.conn.execute("COMMIT")
+
+    def _compare(self, queued: _Queued, source_id: int, stored: list[tuple[Any, ...]]) -> None:
+        """Decide each run of a source against the stored ones and queue its rows."""
+        existing = {key: (run, digest, present) for run, key, digest, present in stored}
+        counts = dict.fromkeys(_COUNTS, 0)
         seen: set[str] = set()
-        for record, blobs, digest in prepared.runs:
+        for record, blobs, digest in queued.runs:
             seen.add(record.key)
             before = existing.get(record.key)
             if before is not None and before[1] == digest and before[2]:
@@ -147,15 +187,14 @@ class PostgresWriter:
             else:
                 counts["new"] += 1
                 run = self._new_run_id()
-            self._queue_run(run, source_id, path, source.adapter, record, digest, blobs)
+            self._queue_run(run, source_id, queued.path, queued.source.adapter, record, digest, blobs)
         gone = [run for key, (run, _, present) in existing.items() if key not in seen and present]
         self._hidden.extend(gone)
         counts["missing"] += len(gone)
         self._problem_sources.append(source_id)
-        self._problems.extend(
-            (source_id, self.relative(p.path), p.message, p.kept) for p in prepared.problems
-        )
-        return counts
+        self._problems.extend((source_id, self.relative(p.path), p.message, p.kept) for p in queued.problems)
+        queued.counts.clear()
+        queued.counts.update(counts)
 
     def _queue_run(
         self,
@@ -167,8 +206,6 @@ class PostgresWriter:
         digest: str,
         blobs: Mapping[str, tuple[bytes, bytes, bytes | None]],
     ) -> None:
-        import json
-
         commit, dirty = git_facts(record.provenance)
         self._runs.append(
             (
@@ -199,32 +236,6 @@ class PostgresWriter:
             if key in blobs:
                 self._series.append((run, key, *blobs[key]))
 
-    # ----------------------------------------------------------------- batches
-    def _begin(self) -> None:
-        if self.conn.info.transaction_status == 0:
-            self.conn.execute("BEGIN")
-            self._started = time.monotonic()
-
-    def _full(self) -> bool:
-        rows = len(self._params) + len(self._metrics) + len(self._series) + len(self._runs)
-        return (
-            len(self._batch) >= _BATCH_SOURCES
-            or rows >= _BATCH_ROWS
-            or time.monotonic() - self._started >= _BATCH_SECONDS
-        )
-
-    def _commit(self) -> None:
-        """Write the queued rows and commit the batch (replayed whole if the server aborts it)."""
-        if self.conn.info.transaction_status == 0:
-            return
-
-        def commit() -> None:
-            self._copy_rows()
-            self.conn.execute("COMMIT")
-
-        self._retrying(commit)
-        self._batch = []
-
     def _copy_rows(self) -> None:
         """Replace updated runs, hide gone ones and COPY every queued row."""
         if self._replaced:
@@ -235,15 +246,12 @@ class PostgresWriter:
             self.conn.execute("UPDATE runs SET present = 0 WHERE id = ANY(%s)", [self._hidden])
         if self._problem_sources:
             self.conn.execute("DELETE FROM problems WHERE source_id = ANY(%s)", [self._problem_sources])
+        metric_columns = "run, key, n, first_step, last_step, last, min, max, mean, summary"
         with self.conn.cursor() as cursor:
             for table, columns, rows in (
                 ("runs", _RUN_TABLE_COLUMNS, self._runs),
                 ("params", "run, key, value, type", self._params),
-                (
-                    "metrics",
-                    "run, key, n, first_step, last_step, last, min, max, mean, summary",
-                    self._metrics,
-                ),
+                ("metrics", metric_columns, self._metrics),
                 ("series", 'run, key, steps, "values", times', self._series),
                 ("problems", "source_id, path, message, kept", self._problems),
             ):
@@ -272,24 +280,19 @@ class PostgresWriter:
             self._ids = [row[0] for row in reversed(rows)]
         return self._ids.pop()
 
-    def _retrying(self, step: Callable[[], Any], replay: bool = True) -> Any:
-        """Run a step; when the server aborts the transaction (deadlock, serialization), roll back,
-        replay the batch's sources in path order (the order every collector locks them in) and retry."""
+    def _retrying(self, step: Callable[[], Any]) -> Any:
+        """Run a transaction; when the server aborts it (deadlock, serialization failure), roll it
+        back and run it again."""
         import psycopg.errors
 
-        for attempt in range(_REPLAYS):
+        for attempt in range(_RETRIES):
             try:
                 return step()
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
-                if attempt == _REPLAYS - 1:
+                if attempt == _RETRIES - 1:
                     raise
                 self.conn.execute("ROLLBACK")
-                self._clear_rows()
                 time.sleep(0.05 * (attempt + 1))
-                if replay:
-                    self._batch.sort(key=lambda prepared: self.relative(prepared.source.path))
-                    for prepared in self._batch:
-                        self._write(prepared)
         raise AssertionError("unreachable")
 
 
