@@ -74,7 +74,7 @@ def timed(processes_of: list[list[str]], server_user: str | None, env: dict[str,
     processes = [resultsbook(*args, env=env) for args in processes_of]
     outputs = [process.communicate() for process in processes]
     wall = time.perf_counter() - start
-    for process, (out, err) in zip(processes, outputs):
+    for process, (_, err) in zip(processes, outputs):
         if process.returncode != 0:
             raise SystemExit(f"resultsbook {' '.join(processes_of[0])} failed: {err[-2000:]}")
     server = (cpu_seconds_of_user(server_user) - server_before) if server_user else 0.0
@@ -112,7 +112,9 @@ def build_spec(folder: Path, source: Path, db: str) -> Path:
 
 
 def timed_builds(spec: Path, repeat: int, server_user: str | None) -> dict:
-    runs = [timed([["build", "--config", str(spec), "--no-collect", "-q"]], server_user) for _ in range(repeat)]
+    runs = [
+        timed([["build", "--config", str(spec), "--no-collect", "-q"]], server_user) for _ in range(repeat)
+    ]
     return {
         "wall_s": statistics.median(r["wall_s"] for r in runs),
         "all_wall_s": [r["wall_s"] for r in runs],
@@ -140,6 +142,31 @@ def upload(folders: list[Path], url: str, environment: dict[str, str]) -> None:
         s3.pipe(batch)
 
 
+FLOORS = """
+import json, sys, time
+import s3fs
+s3 = s3fs.S3FileSystem()
+start = time.perf_counter()
+keys = s3.find(sys.argv[1])
+listed = time.perf_counter() - start
+start = time.perf_counter()
+data = s3.cat(keys)
+fetched = time.perf_counter() - start
+print(json.dumps({"objects": len(keys), "list_s": round(listed, 2), "fetch_all_s": round(fetched, 2),
+                  "bytes": sum(map(len, data.values()))}))
+"""
+
+
+def s3_floors(url: str, environment: dict[str, str]) -> dict:
+    """Time the floors on the same server: one plain listing of every object, and fetching every
+    object's bytes with s3fs's concurrent `cat` (what any reader of these runs must do at least)."""
+    result = subprocess.run(
+        [sys.executable, "-c", FLOORS, url.removeprefix("s3://")],
+        capture_output=True, text=True, check=True, env={**os.environ, **environment},
+    )  # fmt: skip
+    return dict(json.loads(result.stdout))
+
+
 def bench(args: argparse.Namespace) -> dict:
     work = args.workdir
     corpus = work / f"corpus_{args.runs}"
@@ -158,7 +185,9 @@ def bench(args: argparse.Namespace) -> dict:
             Path(f"{sqlite_db}{suffix}").unlink(missing_ok=True)
         result["sqlite_one_collector"] = timed([["collect", str(corpus), "--db", str(sqlite_db), "-q"]], None)
         one_pg = cluster.create_database("one")
-        result["postgres_one_collector"] = timed([["collect", str(corpus), "--db", one_pg, "-q"]], server_user)
+        result["postgres_one_collector"] = timed(
+            [["collect", str(corpus), "--db", one_pg, "-q"]], server_user
+        )
         shared = cluster.create_database("shared")
         result["postgres_k_collectors"] = timed(
             [["collect", str(node), "--db", shared, "-q"] for node in nodes], server_user
@@ -201,17 +230,25 @@ def bench(args: argparse.Namespace) -> dict:
         started = time.perf_counter()
         upload([on_disk / run.name for run in s3_runs], url, environment)
         result["s3_upload_setup_s"] = round(time.perf_counter() - started, 1)
+        result["s3_floors"] = s3_floors(url, environment)
         for name, source in (("disk", str(on_disk)), ("s3", url)):
             db = work / f"s3bench-{name}.db"
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
-            result[f"collect_{name}_{args.s3_runs}"] = timed([["collect", source, "--db", str(db), "-q"]], None, environment)
-            result[f"recollect_{name}_{args.s3_runs}"] = timed([["collect", source, "--db", str(db), "-q"]], None, environment)
+            result[f"collect_{name}_{args.s3_runs}"] = timed(
+                [["collect", source, "--db", str(db), "-q"]], None, environment
+            )
+            result[f"recollect_{name}_{args.s3_runs}"] = timed(
+                [["collect", source, "--db", str(db), "-q"]], None, environment
+            )
         result["s3_vs_disk_cold"] = round(
-            result[f"collect_s3_{args.s3_runs}"]["wall_s"] / result[f"collect_disk_{args.s3_runs}"]["wall_s"], 2
+            result[f"collect_s3_{args.s3_runs}"]["wall_s"] / result[f"collect_disk_{args.s3_runs}"]["wall_s"],
+            2,
         )
         result["s3_vs_disk_unchanged"] = round(
-            result[f"recollect_s3_{args.s3_runs}"]["wall_s"] / result[f"recollect_disk_{args.s3_runs}"]["wall_s"], 2
+            result[f"recollect_s3_{args.s3_runs}"]["wall_s"]
+            / result[f"recollect_disk_{args.s3_runs}"]["wall_s"],
+            2,
         )
     finally:
         moto.stop()
@@ -220,7 +257,9 @@ def bench(args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--collectors", type=int, default=8)
     parser.add_argument("--s3-runs", type=int, default=10_000)
@@ -233,7 +272,9 @@ def main() -> None:
     r = bench(args)
     print(json.dumps(r, indent=1))
     k = r["collectors"]
-    print(f"\n{r['runs']:,} runs, {r['cores']} cores (load average {r['load_average_at_start'][0]:.1f} at start)\n")
+    print(
+        f"\n{r['runs']:,} runs, {r['cores']} cores (load average {r['load_average_at_start'][0]:.1f} at start)\n"
+    )
     print("| measurement | wall | runs/s | runs per CPU-second (all processes) |")
     print("|---|---:|---:|---:|")
     for name, label in (
@@ -245,12 +286,21 @@ def main() -> None:
         print(f"| {label} | {e['wall_s']} s | {e['runs_per_s']} | {e['runs_per_cpu_s']} |")
     print(f"| {k} collectors, nothing changed | {r['postgres_k_unchanged']['wall_s']} s | | |")
     print(f"| build 10 tables, SQLite | {r['build_sqlite']['wall_s']} s | | |")
-    print(f"| build 10 tables, PostgreSQL | {r['build_postgres']['wall_s']} s ({r['build_postgres_vs_sqlite']}×) | | |")
+    print(
+        f"| build 10 tables, PostgreSQL | {r['build_postgres']['wall_s']} s ({r['build_postgres_vs_sqlite']}×) | | |"
+    )
     n = args.s3_runs
     print(f"| collect {n:,} runs from disk | {r[f'collect_disk_{n}']['wall_s']} s | | |")
-    print(f"| collect {n:,} runs from S3 (moto) | {r[f'collect_s3_{n}']['wall_s']} s ({r['s3_vs_disk_cold']}×) | | |")
+    print(
+        f"| collect {n:,} runs from S3 (moto) | {r[f'collect_s3_{n}']['wall_s']} s ({r['s3_vs_disk_cold']}×) | | |"
+    )
     print(f"| re-collect, unchanged, disk | {r[f'recollect_disk_{n}']['wall_s']} s | | |")
-    print(f"| re-collect, unchanged, S3 | {r[f'recollect_s3_{n}']['wall_s']} s ({r['s3_vs_disk_unchanged']}×) | | |")
+    print(
+        f"| re-collect, unchanged, S3 | {r[f'recollect_s3_{n}']['wall_s']} s ({r['s3_vs_disk_unchanged']}×) | | |"
+    )
+    floors = r["s3_floors"]
+    print(f"| floor: list the {floors['objects']:,} objects (s3fs find) | {floors['list_s']} s | | |")
+    print(f"| floor: fetch every object's bytes (s3fs cat, concurrent) | {floors['fetch_all_s']} s | | |")
 
 
 if __name__ == "__main__":

@@ -139,6 +139,76 @@ def _has_locale(name: str) -> bool:
     return name.lower().replace("-", "") in result.stdout.lower().replace("-", "")
 
 
+# ----------------------------------------------------------------------------------- MariaDB (MySQL)
+class MariadbServer:
+    """A throwaway MariaDB server (MySQL's protocol) in a temporary folder, for MLflow's MySQL backend."""
+
+    def __init__(self) -> None:
+        self.server = shutil.which("mariadbd") or shutil.which("mysqld") or _sbin("mariadbd", "mysqld")
+        self.install = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
+        if not self.server or not self.install:
+            raise ServerUnavailable("MariaDB's server is not installed (apt-get install mariadb-server; .ci/run does)")
+        self.folder = Path(tempfile.mkdtemp(prefix="resultsbook-mariadb-"))
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.user = "mysql" if os.geteuid() == 0 else None
+
+    def start(self) -> MariadbServer:
+        data = self.folder / "data"
+        as_user = [f"--user={self.user}"] if self.user else []
+        if self.user:
+            account = pwd.getpwnam(self.user)
+            os.chown(self.folder, account.pw_uid, account.pw_gid)
+        result = subprocess.run(
+            [self.install, "--no-defaults", f"--datadir={data}", *as_user, "--skip-test-db",
+             "--auth-root-authentication-method=normal"],
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise ServerUnavailable(f"mariadb-install-db failed: {(result.stderr or result.stdout)[-400:]}")
+        self.process = subprocess.Popen(
+            [self.server, "--no-defaults", f"--datadir={data}", f"--socket={self.folder}/socket",
+             f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.folder}/pid", *as_user],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.folder / "log", "wb"),  # noqa: SIM115 - the server's log, closed with it
+        )
+        wait_for_port(self.port, self.process, 60, "MariaDB")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database and return its URL (user root, no password: a throwaway server)."""
+        import pymysql
+
+        conn = pymysql.connect(host="127.0.0.1", port=self.port, user="root", password="")
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        finally:
+            conn.close()
+        return f"mysql://root@127.0.0.1:{self.port}/{name}"
+
+
+def _sbin(*names: str) -> str | None:
+    for name in names:
+        for folder in ("/usr/sbin", "/usr/local/sbin"):
+            if os.access(f"{folder}/{name}", os.X_OK):
+                return f"{folder}/{name}"
+    return None
+
+
 # ----------------------------------------------------------------------------------- S3 (moto)
 class MotoServer:
     """moto's standalone S3 API server in its own process, and the environment s3fs needs for it."""
@@ -200,7 +270,9 @@ class MlflowServer:
 
     def __init__(self, backend_url: str, artifacts: Path) -> None:
         self.python = mlflow_python()
-        self.backend_url = backend_url.replace("postgresql://", "postgresql+psycopg2://", 1)
+        self.backend_url = backend_url.replace("postgresql://", "postgresql+psycopg2://", 1).replace(
+            "mysql://", "mysql+pymysql://", 1
+        )
         self.artifacts = artifacts
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None

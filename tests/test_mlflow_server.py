@@ -122,3 +122,38 @@ def test_a_server_that_is_not_there_is_one_line(tmp_path):
         f"mlflow+http://127.0.0.1:{port}: the server cannot be reached (connection refused); "
         "check the URL and that it runs"
     )
+
+
+@pytest.fixture(scope="module")
+def mlflow_on_mariadb(tmp_path_factory):
+    """A real MLflow tracking server on a MariaDB database (MySQL's protocol), with a sweep logged."""
+    from servers import MariadbServer, MlflowServer, ServerUnavailable
+
+    try:
+        mariadb = MariadbServer().start()
+    except ServerUnavailable as error:
+        pytest.skip(f"no MySQL server here: {error}")
+    try:
+        backend = mariadb.create_database("mlflow")
+        server = MlflowServer(backend, tmp_path_factory.mktemp("mlflow-mysql") / "artifacts").start()
+    except ServerUnavailable as error:
+        mariadb.stop()
+        pytest.skip(f"no MLflow server on MariaDB here: {error}")
+    server.logged = json.loads(server.run_client(str(WRITER)))
+    server.backend = backend
+    yield server
+    server.stop()
+    mariadb.stop()
+
+
+def test_mlflows_mysql_backend_gives_the_same_runs_as_its_rest_api(tmp_path, mlflow_on_mariadb):
+    answers = {}
+    for name, location in (("rest", rest(mlflow_on_mariadb)), ("mysql", sql(mlflow_on_mariadb))):
+        with Store.open(str(tmp_path / f"{name}.db")) as store:
+            assert collect(store, [CollectRequest(location)]).new == 7
+            again = collect(store, [CollectRequest(location)])
+            assert (again.sources_read, again.unchanged) == (0, 7)
+            prefix = store.runs()[0].source.split("/#")[0]
+            answers[name] = json.loads(json.dumps(everything(store), default=repr).replace(prefix, "SERVER"))
+    for part in answers["rest"]:
+        assert answers["mysql"][part] == answers["rest"][part], part

@@ -17,7 +17,7 @@ from conftest import ROOT, curve, write_native_run
 from resultsbook.errors import SpecError, StoreError
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
-from resultsbook.store.location import choose_store_location, display_location
+from resultsbook.store.locator import choose_store_location, display_location
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -339,3 +339,29 @@ def test_status_does_not_call_a_run_dead_because_its_files_are_on_another_machin
     with Store.open(pg_url) as store:
         issue = run_issue(store, running, stale_after=60)
     assert (issue.state, issue.detail) == ("running", "its files are not on this machine: when it last wrote is unknown here")
+
+
+def test_a_write_runs_in_one_short_transaction_and_counts_at_once(tmp_path, pg_url):
+    """The transaction-per-call API (`store.write(work)`): counts come back inside `work`, and an
+    exception in it writes nothing."""
+    from resultsbook.sources.collect import find_sources, read_source
+
+    for name in ("a", "b"):
+        write_native_run(tmp_path / "runs" / name, {"seed": name}, curve([1.0, 2.0]))
+    found = list(find_sources(CollectRequest(str(tmp_path / "runs"))))
+    with Store.open(pg_url) as store:
+        def write_all(writer):
+            return [dict(writer.write_source(s, "sig", read_source(a, s).runs, [])) for s, a in found]
+
+        assert store.write(write_all) == [{"new": 1, "updated": 0, "unchanged": 0, "missing": 0}] * 2
+        assert store.write(write_all)[0]["unchanged"] == 1
+
+        def fail_half_way(writer):
+            writer.mark_sources_missing([store.relative(str(tmp_path / "runs" / "a"))])
+            raise RuntimeError("interrupted")
+
+        with pytest.raises(RuntimeError):
+            store.write(fail_half_way)
+        assert [run.name for run in store.runs()] == ["a", "b"]
+        assert store.write(lambda writer: writer.mark_sources_missing([found[0][0].path])) == 1
+        assert [run.name for run in store.runs()] == ["b"]

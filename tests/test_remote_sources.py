@@ -190,3 +190,26 @@ def test_watch_lists_remote_sources_again_and_builds_their_new_runs(tmp_path, s3
     finally:
         stop.set()
         watcher.join(30)
+
+
+def test_adapters_reach_files_only_through_the_seam():
+    """An adapter that opens, lists or stats with `os` directly cannot read remote folders."""
+    import ast
+
+    direct = {("os", "scandir"), ("os", "listdir"), ("os", "stat"), ("os", "walk"), ("os", "open"),
+              ("path", "exists"), ("path", "isdir"), ("path", "isfile"), ("path", "getsize"),
+              ("path", "getmtime")}  # fmt: skip
+    found = []
+    for module in sorted((Path(__file__).resolve().parent.parent / "resultsbook" / "adapters").glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            function = node.func
+            if isinstance(function, ast.Name) and function.id == "open":
+                found.append(f"{module.name}:{node.lineno} open()")
+            elif isinstance(function, ast.Attribute) and isinstance(function.value, (ast.Name, ast.Attribute)):
+                owner = function.value.id if isinstance(function.value, ast.Name) else function.value.attr
+                if (owner, function.attr) in direct:
+                    found.append(f"{module.name}:{node.lineno} {owner}.{function.attr}()")
+    # mlflow_sqlite opens its local copy of a database (fs.local_copy made it) with sqlite3
+    assert [line for line in found if not line.startswith("mlflow_sqlite.py")] == []

@@ -43,7 +43,7 @@ def collect_command(
     A PATH may be a URL: s3://bucket/prefix (and gs://, az://, ssh://… with their extra installed)."""
     from resultsbook.params import parse_scalar
     from resultsbook.sources.collect import CollectRequest, collect
-    from resultsbook.store.location import url_scheme
+    from resultsbook.store.locator import url_scheme
 
     for path in paths:
         if url_scheme(path) is None and not os.path.exists(path):

@@ -107,7 +107,7 @@ def resolve_db(db_path: str | None, spec: Spec | None = None) -> str:
     """Return the store: --db, else $RESULTSBOOK_DB, else the spec's (or the nearest spec's) store,
     else ./resultsbook.db."""
     from resultsbook.store import DEFAULT_DB_NAME
-    from resultsbook.store.location import ENVIRONMENT_VARIABLE, choose_store_location
+    from resultsbook.store.locator import ENVIRONMENT_VARIABLE, choose_store_location
 
     if spec is None and not db_path and not os.environ.get(ENVIRONMENT_VARIABLE):
         spec = find_spec_or_none(None)

@@ -18,7 +18,7 @@ from resultsbook.render.layout import cell_label
 from resultsbook.sources import fs
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
-from resultsbook.store.location import url_scheme
+from resultsbook.store.locator import url_scheme
 
 DEFAULT_STALE_AFTER = 3600.0  # seconds without a write before a running run looks dead
 

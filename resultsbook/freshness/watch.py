@@ -19,7 +19,7 @@ from resultsbook.outputs.build import BuildMemo, BuildReport, build
 from resultsbook.sources.collect import collect
 from resultsbook.spec import Spec, load_spec
 from resultsbook.store import Store
-from resultsbook.store.location import url_scheme
+from resultsbook.store.locator import url_scheme
 
 DEFAULT_DEBOUNCE_MS = 200
 STORE_POLL_SECONDS = 1.0  # how often to ask the store whether other collectors wrote to it

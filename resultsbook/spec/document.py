@@ -24,7 +24,7 @@ from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table
 from resultsbook.store import DEFAULT_DB_NAME
-from resultsbook.store.location import check_store_location, url_scheme
+from resultsbook.store.locator import check_store_location, url_scheme
 
 if sys.version_info >= (3, 11):
     import tomllib

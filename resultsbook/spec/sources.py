@@ -8,7 +8,7 @@ from typing import Any
 from resultsbook.errors import SpecError
 from resultsbook.sources.collect import CollectRequest
 from resultsbook.spec.keys import check_keys, mapping_at, strings
-from resultsbook.store.location import url_scheme
+from resultsbook.store.locator import url_scheme
 
 SOURCE_KEYS = {"path", "adapter", "pattern", "columns", "options", "params"}
 

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from resultsbook.errors import StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store.codec import decode_array
-from resultsbook.store.location import is_postgres_url, url_scheme
+from resultsbook.store.locator import is_postgres_url, url_scheme
 from resultsbook.store.schema import migrations
 from resultsbook.store.writer import StoreWriter
 

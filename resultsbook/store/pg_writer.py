@@ -12,6 +12,8 @@ came in a second or two), each batch in one short transaction sent as one pipeli
 
 Readers never wait: PostgreSQL shows them the last committed state. `write_source` returns its
 counts as an empty dict that the batch fills when it commits (the collector adds them up at the end).
+Inside a transaction of the caller's (`immediate`, `PostgresStore.write`), each source is instead
+locked and compared at once, and its counts are returned filled.
 """
 
 from __future__ import annotations
@@ -61,9 +63,10 @@ class _Queued:
 class PostgresWriter:
     """Upsert sources and their runs a batch at a time; reports which runs were new, updated or unchanged."""
 
-    def __init__(self, conn: Any, relative: Callable[[str], str]) -> None:
+    def __init__(self, conn: Any, relative: Callable[[str], str], immediate: bool = False) -> None:
         self.conn = conn
         self.relative = relative
+        self.immediate = immediate  # inside the caller's transaction: write each source at once
         self._ids: list[int] = []
         self._queue: list[_Queued] = []
         self._queued_rows = 0
@@ -81,8 +84,11 @@ class PostgresWriter:
             encoded.append((record, blobs, run_digest(record, source.adapter, blobs)))
             self._queued_rows += 1 + len(record.params) + 2 * len(record.metrics)
         counts: dict[str, int] = {}
-        path = self.relative(source.path)
-        self._queue.append(_Queued(source, path, signature, encoded, list(problems), counts))
+        queued = _Queued(source, self.relative(source.path), signature, encoded, list(problems), counts)
+        if self.immediate:
+            self._lock_and_compare([queued])
+            return counts
+        self._queue.append(queued)
         if len(self._queue) == 1:
             self._first_queued = time.monotonic()
         if (
@@ -95,30 +101,39 @@ class PostgresWriter:
 
     def mark_sources_missing(self, paths: Iterable[str]) -> int:
         """Mark stored sources (and their runs) whose files are gone; return how many runs that hid."""
-        self._write_batch()
         wanted = sorted(paths)
+        if self.immediate:
+            return self._hide(wanted) if wanted else 0
+        self._write_batch()
         if not wanted:
             return 0
 
         def hide() -> int:
             self.conn.execute("BEGIN")
-            rows = self.conn.execute(
-                "UPDATE sources SET present = 0, revision = nextval('source_revisions') "
-                "WHERE path = ANY(%s) AND present = 1 RETURNING id",
-                [wanted],
-            ).fetchall()
-            hidden = self.conn.execute(
-                "UPDATE runs SET present = 0 WHERE source_id = ANY(%s) AND present = 1",
-                [[row[0] for row in rows]],
-            ).rowcount
+            hidden = self._hide(wanted)
             self.conn.execute("COMMIT")
-            return int(hidden)
+            return hidden
 
         return int(self._retrying(hide))
 
+    def _hide(self, wanted: list[str]) -> int:
+        rows = self.conn.execute(
+            "UPDATE sources SET present = 0, revision = nextval('source_revisions') "
+            "WHERE path = ANY(%s) AND present = 1 RETURNING id",
+            [wanted],
+        ).fetchall()
+        hidden = self.conn.execute(
+            "UPDATE runs SET present = 0 WHERE source_id = ANY(%s) AND present = 1",
+            [[row[0] for row in rows]],
+        ).rowcount
+        return int(hidden)
+
     def flush(self) -> None:
-        """Write the queued sources now."""
-        self._write_batch()
+        """Write the queued sources now (inside the caller's transaction: the rows of the sources written)."""
+        if self.immediate:
+            self._copy_rows()
+        else:
+            self._write_batch()
 
     def finish(self) -> None:
         """Write what is left."""
@@ -143,7 +158,13 @@ class PostgresWriter:
     def _write_queue(self) -> None:
         self._clear_rows()
         self.conn.execute("BEGIN")
-        locking = sorted(self._queue, key=lambda queued: queued.path)  # the order every collector uses
+        self._lock_and_compare(self._queue)
+        self._copy_rows()
+        self.conn.execute("COMMIT")
+
+    def _lock_and_compare(self, queue: Sequence[_Queued]) -> None:
+        """Upsert the sources (locking them), read their stored runs, compare, queue the rows."""
+        locking = sorted(queue, key=lambda queued: queued.path)  # the order every collector uses
         with self.conn.pipeline():  # one round trip for the whole batch, not two per source
             answers = {
                 queued.path: (
@@ -163,11 +184,9 @@ class PostgresWriter:
                 )
                 for queued in locking
             }
-        for queued in self._queue:  # in the order read: new runs get ids in that order, as in SQLite
+        for queued in queue:  # in the order read: new runs get ids in that order, as in SQLite
             upserted, stored = answers[queued.path]
             self._compare(queued, int(upserted.fetchone()[0]), stored.fetchall())
-        self._copy_rows()
-        self.conn.execute("COMMIT")
 
     def _compare(self, queued: _Queued, source_id: int, stored: list[tuple[Any, ...]]) -> None:
         """Decide each run of a source against the stored ones and queue its rows."""

@@ -11,15 +11,16 @@ Writers commit every few hundred sources (pg_writer.py); readers never wait for 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from resultsbook.errors import StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store import Store, _stored_run
 from resultsbook.store.codec import decode_array
-from resultsbook.store.location import display_location, url_scheme
+from resultsbook.store.locator import display_location, url_scheme
 from resultsbook.store.pg_schema import apply_migrations, pending_migrations
 from resultsbook.store.pg_writer import PostgresWriter
 
@@ -30,6 +31,8 @@ _RUN_COLUMNS = (
 )
 _SUMMARY_NAMES = ("n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
 _CONNECT_TIMEOUT = 10
+_WRITE_ATTEMPTS = 5
+T = TypeVar("T")
 
 
 class PostgresStore(Store):
@@ -93,6 +96,31 @@ class PostgresStore(Store):
         except BaseException:
             writer.abandon()
             raise
+
+    def write(self, work: Callable[[PostgresWriter], T]) -> T:
+        """Run `work` in one short write transaction and return what it returns; on any exception
+        nothing of it is written. A transaction the server aborts (a deadlock with another collector,
+        a serialization failure) runs again."""
+        import psycopg.errors
+
+        for attempt in range(_WRITE_ATTEMPTS):
+            writer = PostgresWriter(self.conn, self.relative, immediate=True)
+            self.conn.execute("BEGIN")
+            try:
+                result = work(writer)
+                writer.flush()
+                self.conn.execute("COMMIT")
+                return result
+            except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
+                self.conn.execute("ROLLBACK")
+                if attempt == _WRITE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+            except BaseException:
+                if not self.conn.closed and self.conn.info.transaction_status != 0:
+                    self.conn.execute("ROLLBACK")
+                raise
+        raise AssertionError("unreachable")
 
     # ----------------------------------------------------------------- reading
     @contextmanager
