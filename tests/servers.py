@@ -169,11 +169,17 @@ class MariadbServer:
             raise ServerUnavailable(f"mariadb-install-db failed: {(result.stderr or result.stdout)[-400:]}")
         self.process = subprocess.Popen(
             [self.server, "--no-defaults", f"--datadir={data}", f"--socket={self.folder}/socket",
-             f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.folder}/pid", *as_user],
+             f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.folder}/pid",
+             f"--log-error={self.folder}/log", *as_user],
             stdout=subprocess.DEVNULL,
-            stderr=open(self.folder / "log", "wb"),  # noqa: SIM115 - the server's log, closed with it
+            stderr=subprocess.STDOUT,
+            cwd=self.folder,
         )
-        wait_for_port(self.port, self.process, 60, "MariaDB")
+        try:
+            wait_for_port(self.port, self.process, 60, "MariaDB")
+        except ServerUnavailable:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
@@ -184,8 +190,6 @@ class MariadbServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
-        if self.process is not None and self.process.stderr is not None:
-            self.process.stderr.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def create_database(self, name: str) -> str:

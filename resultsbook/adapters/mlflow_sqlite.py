@@ -70,6 +70,7 @@ class SqlBackend:
         self.conn = conn
         self.dialect = dialect
         self.mark = "?" if dialect == "sqlite" else "%s"
+        self.key = "`key`" if dialect == "mysql" else '"key"'  # a reserved word in MySQL
 
     def rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Return every row of a query."""
@@ -198,7 +199,7 @@ def _values_by_run(
 ) -> dict[str, dict[str, str]]:
     """Return {run: {key: value}} of the params or tags table."""
     found: dict[str, dict[str, str]] = defaultdict(dict)
-    for run_id, key, value in db.rows(f"SELECT run_uuid, key, value FROM {table}{condition}", args):
+    for run_id, key, value in db.rows(f"SELECT run_uuid, {db.key}, value FROM {table}{condition}", args):
         if run_id in infos:
             found[run_id][key] = "" if value is None else str(value)
     return found
@@ -219,8 +220,8 @@ def _series_by_run(
     and are cut into series by the group sizes of the same order: no string per point.
     """
     groups = db.rows(
-        f"SELECT run_uuid, key, count(*) FROM metrics{condition} "
-        "GROUP BY run_uuid, key ORDER BY run_uuid, key",
+        f"SELECT run_uuid, {db.key}, count(*) FROM metrics{condition} "
+        f"GROUP BY run_uuid, {db.key} ORDER BY run_uuid, {db.key}",
         args,
     )
     table = _points_table(db, condition, args)
@@ -255,7 +256,8 @@ def _points_table(db: SqlBackend, condition: str, args: list[Any]) -> np.ndarray
     gc.disable()  # half a million row tuples would trigger repeated full collections for nothing
     try:
         rows = db.rows(
-            f"SELECT step, timestamp, value, is_nan FROM metrics{condition} ORDER BY run_uuid, key, step",
+            f"SELECT step, timestamp, value, is_nan FROM metrics{condition} "
+            f"ORDER BY run_uuid, {db.key}, step",
             args,
         )
         try:
