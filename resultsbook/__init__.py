@@ -8,6 +8,8 @@ __version__ = "0.1.0"
 
 from resultsbook.errors import (
     AdapterError,
+    NotFoundError,
+    OutputError,
     QueryError,
     RenderError,
     ResultsbookError,
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AdapterError",
+    "NotFoundError",
+    "OutputError",
     "QueryError",
     "RenderError",
     "ResultsbookError",

@@ -35,3 +35,13 @@ def write_atomic(path: str, content: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def is_read_only(path: str) -> bool:
+    """Tell whether an existing file is marked read-only (no write permission bit, or not writable by
+    us): such a file is someone's decision to keep it, and a rename would silently replace it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (mode & 0o222) or not os.access(path, os.W_OK)

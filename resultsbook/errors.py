@@ -2,10 +2,16 @@
 
     ResultsbookError            every error this package raises on purpose
     ├── SpecError               resultsbook.toml (or a flag) is wrong: names the key, the value, the fix
-    ├── StoreError              the SQLite store cannot be opened or is from a newer version
     ├── AdapterError            an adapter cannot be found or was given bad options
     ├── QueryError              a filter, reduction, statistic or expression cannot be evaluated
-    └── RenderError             an output cannot be rendered (unknown format, missing template)
+    ├── RenderError             an output cannot be rendered (unknown format, missing template)
+    ├── NotFoundError           what the command needs is not there: no store, nothing collected, no runs
+    ├── StoreError              the store cannot be used: damaged, full disk, written by a newer version
+    └── OutputError             an output file cannot be written: read-only, no permission, full disk
+
+Each class has a `kind` that says whose move it is: `usage` (the request is wrong: fix the flag or the
+spec), `not_found` (the request is fine, the data is not there yet), `io` (a file or the disk is in the
+way). The command line turns kinds into exit codes.
 
 Problems in log files are not exceptions: they are recorded as `Problem` data and collecting goes on.
 Every message ends with what to do about it.
@@ -13,17 +19,18 @@ Every message ends with what to do about it.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class ResultsbookError(Exception):
     """Base class of every error resultsbook raises on purpose."""
 
+    kind = "usage"
+
 
 class SpecError(ResultsbookError):
     """The spec or a command-line option is invalid."""
-
-
-class StoreError(ResultsbookError):
-    """The store cannot be used."""
 
 
 class AdapterError(ResultsbookError):
@@ -36,3 +43,56 @@ class QueryError(ResultsbookError):
 
 class RenderError(ResultsbookError):
     """An output cannot be rendered."""
+
+
+class NotFoundError(ResultsbookError):
+    """What the command needs is not there (yet): no store, no runs, nothing collected."""
+
+    kind = "not_found"
+
+
+class StoreError(ResultsbookError):
+    """The store cannot be used."""
+
+    kind = "io"
+
+
+class OutputError(ResultsbookError):
+    """An output file cannot be written."""
+
+    kind = "io"
+
+
+def closest(word: str, known: Iterable[str]) -> str | None:
+    """Return the known name a typo most likely meant, or None."""
+    names = sorted({str(name) for name in known})
+    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    lowered = str(word).lower()
+    contained = [n for n in names if lowered and (lowered in n.lower() or n.lower() in lowered)]
+    return contained[0] if len(contained) == 1 else None
+
+
+def did_you_mean(word: str, known: Iterable[str], listing: str = "known", shown: int = 12) -> str:
+    """Return the end of an error message: the closest known name, else the names that exist.
+
+    >>> did_you_mean("modle", ["model", "dataset"])
+    "did you mean 'model'?"
+    >>> did_you_mean("zzz", ["model", "dataset"], "params")
+    'params: dataset, model'
+    """
+    names = sorted({str(name) for name in known})
+    guess = closest(word, names)
+    if guess is not None:
+        return f"did you mean {guess!r}?"
+    return f"{listing}: {listing_text(names, shown)}"
+
+
+def listing_text(names: Iterable[str], shown: int = 12) -> str:
+    """Return names as `a, b, c (and 4 more)`, or `none`."""
+    names = list(names)
+    if not names:
+        return "none"
+    more = f" (and {len(names) - shown} more)" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more

@@ -128,7 +128,7 @@ def test_filters_and_several_metrics(make_run, store, tmp_path):
 
 def test_unknown_metric_suggests_close_names(make_run, store, tmp_path):
     make_run("r0", {"model": "a"}, [{"step": 1, "val/acc": 1.0}])
-    with pytest.raises(QueryError, match="no run logs a metric 'acc'; did you mean val/acc"):
+    with pytest.raises(QueryError, match="no run logs a metric 'acc'; did you mean 'val/acc'"):
         table(store, tmp_path, "acc")
 
 

@@ -71,7 +71,7 @@ def test_check_reports_a_hand_edited_file_and_a_missing_one(paper):
     (paper / "paper" / "results" / "final_loss.csv").unlink()
     result = run_cli("check")
     assert result.exit_code == 1
-    assert "paper/results/table1.tex: edited (line 6 is 'LogReg & " in result.output
+    assert "paper/results/table1.tex: edited (line 9 is 'LogReg & " in result.output
     assert "paper/results/final_loss.csv: missing (run `resultsbook build`)" in result.output
 
 
@@ -92,7 +92,8 @@ def test_check_json_envelope_is_a_stable_contract(paper):
     run_cli("build")
     change_final_value(paper, "logreg_circles_seed0", "train/loss", 3.0)
     document = json.loads(run_cli("check", "--collect", "--json").output)
-    assert set(document) == {"format", "version", "ok", "strict", "outputs", "findings"}
+    assert set(document) == {"format", "version", "ok", "strict", "outputs", "findings", "error"}
+    assert document["error"] is None
     assert (document["format"], document["version"], document["ok"]) == ("resultsbook.check", 1, False)
     states = {Path(o["path"]).name: o["state"] for o in document["outputs"]}
     assert states == {

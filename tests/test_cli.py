@@ -104,7 +104,11 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     (tmp_path / "empty").mkdir()
     nothing = cli("collect", "empty")
     assert nothing.exit_code == 1
-    assert "Error: no runs found under empty; name the format with --adapter" in nothing.output
+    assert nothing.output == (
+        "Error: no runs found under empty (every installed adapter, no --pattern); name the format with "
+        "--adapter (see `resultsbook adapters`), or point --pattern at the log files; the store was left as it was\n"
+    )
+    assert not (tmp_path / "resultsbook.db").exists()  # a collect that found nothing creates no store
     quickstart_runs(make_run)
     cli("collect", "runs")
     bad_filter = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "model")
@@ -112,8 +116,8 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     assert bad_filter.output.startswith("Error: filter 'model' is not understood; write KEY=VALUE")
     unknown = cli("table", "--rows", "model", "--metric", "acc")
     assert (
-        unknown.exit_code == 1
-        and unknown.output == "Error: no run logs a metric 'acc'; did you mean test/acc?\n"
+        unknown.exit_code == 2
+        and unknown.output == "Error: no run logs a metric 'acc'; did you mean 'test/acc'?\n"
     )
     assert cli("table", "--metric", "x").exit_code == 2  # click usage error: --rows missing
     assert cli("collect", "runs", "--adapter", "nope").exit_code == 2
@@ -182,8 +186,9 @@ def test_quickstart_table_without_spec(tmp_path, cli):
     assert "over n = 2 seeds" in result.output
 
 
-def test_the_readme_shows_the_table_the_quickstart_writes():
-    """The README's quickstart excerpt is the committed output, byte for byte (the README cannot rot)."""
-    readme = (ROOT / "README.md").read_text()
-    excerpt = readme.split("`paper/results/table1.tex` then reads:\n\n```latex\n", 1)[1].split("```", 1)[0]
+def test_getting_started_shows_the_table_the_quickstart_writes():
+    """The quickstart excerpt of the docs is the committed output, byte for byte (the docs cannot rot)."""
+    page = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    excerpt = page.split("`paper/results/table1.tex` then reads:\n\n", 1)[1].split("```latex\n", 1)[1]
+    excerpt = excerpt.split("```", 1)[0]
     assert excerpt == (ROOT / "examples/quickstart/paper/results/table1.tex").read_text()

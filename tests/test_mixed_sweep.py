@@ -40,7 +40,7 @@ def stored_runs(cli) -> dict[str, dict]:
     """Return `resultsbook runs --format json` by run id."""
     result = cli("runs", "--format", "json")
     assert result.exit_code == 0, result.output
-    return {run["run_id"]: run for run in json.loads(result.stdout)}
+    return {run["run_id"]: run for run in json.loads(result.stdout)["runs"]}
 
 
 def test_every_run_of_the_sweep_is_collected_once_by_its_own_trackers_adapter(collected, cli):

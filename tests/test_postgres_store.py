@@ -17,7 +17,7 @@ from conftest import ROOT, curve, write_native_run
 from resultsbook.errors import SpecError, StoreError
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
-from resultsbook.store.locator import choose_store_location, display_location
+from resultsbook.store.location import choose_store_location, display_location
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -237,7 +237,7 @@ def test_the_store_is_the_flag_else_the_environment_else_the_spec(monkeypatch):
     assert choose_store_location(None, "/p/results.db", "x") == "postgresql://lab@db/results"
     assert choose_store_location("mine.db", "/p/results.db", "x") == "mine.db"
     monkeypatch.setenv("RESULTSBOOK_DB", "mysql://lab@db/results")
-    with pytest.raises(SpecError, match="RESULTSBOOK_DB: mysql:// cannot hold a store"):
+    with pytest.raises(SpecError, match="RESULTSBOOK_DB: the store 'mysql://lab@db/results' is a mysql:// URL"):
         choose_store_location(None, None, "x")
 
 
@@ -253,7 +253,7 @@ def test_the_spec_names_the_store_with_store_or_db(tmp_path):
     with pytest.raises(SpecError, match="`store` and `db` both name the store; keep `store`"):
         load_spec(str(spec))
     spec.write_text('store = "s3://bucket/results"\n')
-    with pytest.raises(SpecError, match=r"resultsbook\.toml: store: s3:// cannot hold a store"):
+    with pytest.raises(SpecError, match=r"resultsbook\.toml: store: the store 's3://bucket/results' is a s3:// URL"):
         load_spec(str(spec))
 
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import require_pdflatex
 from figure_project import accuracy, make_project
 
-from resultsbook.errors import RenderError
+from resultsbook.errors import NotFoundError
 from resultsbook.outputs.preview import INSTALL_TEX, make_preview, preview_packages
 
 EVERYTHING = """
@@ -85,5 +85,5 @@ def test_preview_without_tex_says_what_to_install(
     result = cli("preview")
     assert result.exit_code == 1
     assert result.output == f"Error: {INSTALL_TEX}\n"
-    with pytest.raises(RenderError, match="install TeX Live"):
+    with pytest.raises(NotFoundError, match="install TeX Live"):
         make_preview(spec, None)  # type: ignore[arg-type]

@@ -6,6 +6,8 @@ import resultsbook
 
 PUBLIC = [
     "AdapterError",
+    "NotFoundError",
+    "OutputError",
     "QueryError",
     "RenderError",
     "ResultsbookError",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import subprocess
 
 import pytest
 from conftest import ROOT
@@ -105,6 +106,18 @@ def test_the_realdata_example_reproduces_the_published_table(d4rl, cli, tmp_path
     assert best == published(d4rl, "best return", "best std")
     png = (tmp_path / "figures/tianshou_hopper.png").read_bytes()
     assert png.startswith(b"\x89PNG")
+    # paper.tex: the Hopper table across both columns of an ICML-like page, the curves a column wide
+    from paper_pages import compile_page, describe
+
+    paper = (ROOT / "examples/realdata/paper.tex").read_text()
+    head, _, rest = paper.partition("\\begin{document}")
+    preamble = [line for line in head.splitlines() if line and not line.startswith(("%", "\\documentclass"))]
+    generated = [tmp_path / "results/d4rl_hopper.tex", tmp_path / "figures/tianshou_hopper.pdf"]
+    compiled = compile_page(tmp_path, rest.rpartition("\\end{document}")[0], generated, "10pt,twocolumn", preamble, packages=())
+    assert compiled.generated_overfull == [], describe(compiled.generated_overfull)
+    assert "Table 1: Final return on Hopper" in subprocess.run(
+        ["pdftotext", "-layout", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout
 
 
 def test_corl_records_with_curves(realdata, cli):

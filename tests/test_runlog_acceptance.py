@@ -41,7 +41,7 @@ def test_a_script_that_raises_half_way_is_collected_failed_with_its_traceback_an
     assert result.returncode == 1
     assert cli("collect", "project/runs", "--db", "r.db").exit_code == 0
     listing = cli("runs", "--db", "r.db", "--format", "json")
-    [run] = json.loads(listing.output)
+    [run] = json.loads(listing.output)["runs"]
     assert run["status"] == "failed"
     assert run["provenance"]["error"]["type"] == "ValueError"
     shown = cli("show", run["run_id"], "--db", "r.db").output

@@ -152,7 +152,7 @@ def test_status_shows_the_traceback_tail_of_a_script_that_crashed(tmp_path, monk
     assert crashed.returncode == 1
     monkeypatch.chdir(project)
     assert run_cli("build").exit_code == 0
-    [run] = json.loads(run_cli("runs", "--format", "json").output)
+    [run] = json.loads(run_cli("runs", "--format", "json").output)["runs"]
     assert run["status"] == "failed"
     output = run_cli("status").output
     assert "Runs needing attention:" in output

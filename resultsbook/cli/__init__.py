@@ -1,6 +1,8 @@
 """The command line: each command parses its flags, calls one library function, prints, exits.
 
-Exit codes: 0 success, 1 failure (nothing collected, errors in data), 2 usage (bad flags or spec).
+Exit codes (cli/outcome.py): 0 success, 1 not current or not found, 2 usage, 70 internal error
+(traceback saved to a file), 74 a file in the way (damaged store, full disk, read-only output),
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -11,16 +13,30 @@ from resultsbook import __version__
 from resultsbook.cli.build_cmd import build_command
 from resultsbook.cli.check_cmd import check_command
 from resultsbook.cli.collect_cmd import adapters_command, collect_command, problems_command
+from resultsbook.cli.group import COLOR_CHOICES, ResultsbookGroup
 from resultsbook.cli.paper_cmds import preview_command, report_command
+from resultsbook.cli.recover_cmd import recover_command
 from resultsbook.cli.runs_cmd import diff_command, runs_command, show_command
 from resultsbook.cli.status_cmd import explain_command, status_command
 from resultsbook.cli.table_cmd import table_command
 from resultsbook.cli.watch_cmd import watch_command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=ResultsbookGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="resultsbook")
-def cli() -> None:
+@click.option(
+    "--color",
+    type=click.Choice(COLOR_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Colour in the output; auto: on a terminal, unless NO_COLOR is set.",
+)
+@click.option("--debug", is_flag=True, help="On an internal error, print the traceback instead of saving it.")
+@click.pass_context
+def cli(context: click.Context, color: str, debug: bool) -> None:
     """Turn ML run logs into the tables and numbers of a paper, and keep them true.
 
     \b
@@ -30,7 +46,13 @@ def cli() -> None:
       resultsbook build              write every table, figure and number the spec names
       resultsbook report             one HTML page of every result and the runs behind it
       resultsbook preview            one PDF of every output, as the paper will show it
+
+    \b
+    Exit codes: 0 ok, 1 not current or not found, 2 usage error, 70 internal error,
+    74 damaged store / full disk / read-only output, 130 interrupted.
+    --color and --debug may also be given after the command.
     """
+    context.meta["resultsbook.color"] = color
 
 
 for command in (
@@ -46,6 +68,7 @@ for command in (
     status_command,
     explain_command,
     watch_command,
+    recover_command,
 ):
     cli.add_command(command)
 for command in (report_command, preview_command):  # figures and numbers: issue 6
@@ -53,5 +76,5 @@ for command in (report_command, preview_command):  # figures and numbers: issue 
 
 
 def main() -> None:
-    """Run the command line."""
-    cli()
+    """Run the command line (named resultsbook however it was started: completion keys on the name)."""
+    cli(prog_name="resultsbook")

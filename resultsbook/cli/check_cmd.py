@@ -2,61 +2,60 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import click
 
 from resultsbook.cli.common import (
+    collect_option,
     config_option,
-    handle_errors,
-    load_required_spec,
-    open_store,
-    progress_bar,
+    echo,
+    quiet_option,
+    spec_and_store,
     spec_db_option,
+    verbose_option,
 )
+from resultsbook.cli.outcome import json_text
 
 
 @click.command("check")
 @config_option
 @spec_db_option
-@click.option(
-    "--collect",
-    "recollect",
-    is_flag=True,
-    help="Re-collect the spec's sources first (logs in the repository).",
-)
+@collect_option
 @click.option(
     "--strict",
     is_flag=True,
     help="Camera-ready: also fail on statistical findings (non-significant best...).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print a versioned JSON result.")
-@handle_errors
+@click.option("--json", "as_json", is_flag=True, help="Print a versioned JSON result (also when it fails).")
+@quiet_option
+@verbose_option
 def check_command(
-    config: str | None, db_path: str | None, recollect: bool, strict: bool, as_json: bool
+    config: str | None,
+    db_path: str | None,
+    recollect: bool,
+    strict: bool,
+    as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Exit 0 when every output is current; 1 when one is stale, edited by hand or missing."""
     from resultsbook.freshness.check import check
-    from resultsbook.sources.collect import collect
 
-    spec = load_required_spec(config)
-    with open_store(db_path, create=recollect, spec=spec) as store:
-        if recollect and spec.sources:
-            with progress_bar("Reading runs") as progress:
-                collect(store, spec.sources, progress)
+    with spec_and_store(config, db_path, recollect, quiet or as_json) as (spec, store):
         report = check(spec, store, strict)
     if as_json:
-        click.echo(json.dumps(report.document(), indent=2, ensure_ascii=False))
+        click.echo(json_text({**report.document(), "error": None}))
     else:
-        print_report(report)
+        print_report(report, verbose)
     sys.exit(0 if report.ok else 1)
 
 
-def print_report(report: object) -> None:
+def print_report(report: object, verbose: bool = False) -> None:
     """Print each output that is not current with its cell changes, the findings, and a summary."""
     from resultsbook.freshness.check import CheckReport
+    from resultsbook.outputs.build import finding_lines
 
     assert isinstance(report, CheckReport)
     counts: dict[str, int] = {}
@@ -67,11 +66,11 @@ def print_report(report: object) -> None:
         outputs = [o for o in report.outputs if o.entry == entry and o.state != "current"]
         for output in outputs:
             detail = f" ({output.detail})" if output.detail else ""
-            click.echo(f"{os.path.relpath(output.path)}: {output.state}{detail}")
+            echo(f"{os.path.relpath(output.path)}: {output.state}{detail}")
         for change in outputs[0].changes if outputs else ():  # the same for every output of an entry
-            click.echo(f"  {change.describe()}")
+            echo(f"  {change.describe()}")
     label = "Error" if report.strict else "Warning"
-    for finding in report.findings:
-        click.echo(f"{label}: {finding.line()}", err=True)
+    for line in finding_lines(report.findings, verbose):
+        echo(f"{label}: {line}", err=True)
     summary = ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
-    click.echo(f"{'OK' if report.ok else 'FAILED'}: {summary or 'no outputs'}")
+    echo(f"{'OK' if report.ok else 'FAILED'}: {summary or 'no outputs'}")

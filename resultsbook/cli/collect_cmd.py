@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import os
-import sys
+from dataclasses import asdict
+from typing import Any
 
 import click
 
-from resultsbook.cli.common import db_option, handle_errors, open_store, progress_bar, split_list
-
-PROBLEMS_SHOWN = 20
+from resultsbook.cli.common import (
+    db_option,
+    echo,
+    fail,
+    json_option,
+    open_store,
+    print_json,
+    progress_bar,
+    show_problems,
+    split_list,
+)
 
 
 @click.command("collect")
@@ -24,9 +32,8 @@ PROBLEMS_SHOWN = 20
 @click.option("--columns", help="Column names of headerless CSV files, e.g. epoch,step,return.")
 @click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE", help="An adapter option.")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="A param added to every run.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and errors.")
-@handle_errors
 def collect_command(
     paths: tuple[str, ...],
     db_path: str | None,
@@ -40,10 +47,14 @@ def collect_command(
 ) -> None:
     """Collect runs from log folders (or files) into the store; unchanged runs are skipped.
 
-    A PATH may be a URL: s3://bucket/prefix (and gs://, az://, ssh://… with their extra installed)."""
+    A PATH may be a URL: s3://bucket/prefix (and gs://, az://, ssh://… with their extra installed), or
+    an MLflow tracking server, mlflow+http://host:5000/#experiment. Exit 1 when nothing was found:
+    no store is created then.
+    """
+    from resultsbook.errors import NotFoundError
     from resultsbook.params import parse_scalar
     from resultsbook.sources.collect import CollectRequest, collect
-    from resultsbook.store.locator import url_scheme
+    from resultsbook.store.location import url_scheme
 
     for path in paths:
         if url_scheme(path) is None and not os.path.exists(path):
@@ -54,18 +65,47 @@ def collect_command(
         adapter_options["columns"] = list(split_list(columns))
     fixed = {key: parse_scalar(value) for key, value in _key_values(params, "--param")}
     requests = [CollectRequest(p, adapter, pattern, adapter_options, fixed) for p in paths]
-    with open_store(db_path, create=True) as store, progress_bar("Reading runs") as progress:
-        report = collect(store, requests, progress)
+    try:
+        with (
+            open_store(db_path, create=True) as store,
+            progress_bar("Reading runs") as progress,
+            store.transaction(),
+        ):
+            report = collect(store, requests, progress)
+            if not report.new + report.updated + report.unchanged:
+                raise _NothingFound(report)  # leave the store as it was: no run marked gone
+    except _NothingFound as nothing:
+        show_problems(nothing.report.problems)
+        message = _nothing_found(nothing.report, paths, adapter, pattern)
+        fail("collect", as_json, report_document(nothing.report), NotFoundError(message))
     if as_json:
-        click.echo(json.dumps(_report_document(report), indent=2))
-    else:
-        if not quiet:
-            click.echo(f"Collected {', '.join(paths)}: {report.summary_line()}")
-        show_problems(report.problems)
-    if report.sources_read + report.sources_skipped == 0:
-        hint = "name the format with --adapter, or point --pattern at the log files"
-        click.echo(f"Error: no runs found under {', '.join(paths)}; {hint}", err=True)
-        sys.exit(1)
+        print_json("collect", True, report_document(report))
+        return
+    if not quiet:
+        echo(f"Collected {', '.join(paths)}: {report.summary_line()}")
+    show_problems(report.problems)
+
+
+class _NothingFound(Exception):
+    """A collect that found no run: raised inside the transaction so that it changes nothing."""
+
+    def __init__(self, report: Any) -> None:
+        super().__init__("nothing found")
+        self.report = report
+
+
+def _nothing_found(report: Any, paths: tuple[str, ...], adapter: str | None, pattern: str | None) -> str:
+    """Say what was tried when a collect found no run, and what to try instead."""
+    tried = f"adapter {adapter}" if adapter else "every installed adapter"
+    tried += f", pattern {pattern!r}" if pattern else ", no --pattern"
+    where = ", ".join(paths)
+    if report.sources_read:
+        return (
+            f"{report.sources_read} source(s) under {where} were read ({tried}) but hold no run; "
+            "see the problems above; the store was left as it was"
+        )
+    hint = "name the format with --adapter (see `resultsbook adapters`), or point --pattern at the log files"
+    return f"no runs found under {where} ({tried}); {hint}; the store was left as it was"
 
 
 def _key_values(items: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
@@ -78,50 +118,35 @@ def _key_values(items: tuple[str, ...], flag: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _report_document(report: object) -> dict[str, object]:
-    from dataclasses import asdict
-
-    document = asdict(report)  # type: ignore[call-overload]
-    document["problems"] = [asdict(p) for p in report.problems]  # type: ignore[attr-defined]
-    return {"format": "resultsbook.collect", "version": 1, **document}
-
-
-def show_problems(problems: tuple[object, ...] | list[object], limit: int = PROBLEMS_SHOWN) -> None:
-    """Print problems, a few per run, with a pointer to the full list."""
-    if not problems:
-        return
-    click.echo("Problems (everything readable was kept):", err=True)
-    for problem in problems[:limit]:
-        click.echo(f"  {_relative(problem.describe())}", err=True)  # type: ignore[attr-defined]
-    if len(problems) > limit:
-        click.echo(f"  ... and {len(problems) - limit} more: run `resultsbook problems`", err=True)
-
-
-def _relative(text: str) -> str:
-    cwd = os.getcwd() + os.sep
-    return text[len(cwd) :] if text.startswith(cwd) else text
+def report_document(report: Any) -> dict[str, Any]:
+    """Return a collect report as the payload of the `collect --json` envelope."""
+    document = asdict(report)
+    document["problems"] = [asdict(p) for p in report.problems]
+    return document
 
 
 @click.command("problems")
 @db_option
-@handle_errors
-def problems_command(db_path: str | None) -> None:
+@json_option
+def problems_command(db_path: str | None, as_json: bool) -> None:
     """List the problems met at the last read of every source."""
     with open_store(db_path) as store:
         problems = store.problems()
+    if as_json:
+        print_json("problems", True, {"problems": [asdict(p) for p in problems]})
+        return
     if not problems:
-        click.echo("No problems.")
+        echo("No problems.")
     for problem in problems:
-        click.echo(problem.describe())
+        echo(problem.describe())
 
 
 @click.command("adapters")
-@handle_errors
 def adapters_command() -> None:
     """List the installed adapters (built-in and plug-ins) and their options."""
     from resultsbook.adapters import available_adapters
 
     for name, adapter in available_adapters().items():
-        click.echo(f"{name}: {adapter.summary}")
+        echo(f"{name}: {adapter.summary}")
         for option, text in adapter.options.items():
-            click.echo(f"    -o {option}=...   {text}")
+            echo(f"    -o {option}=...   {text}")

@@ -1,21 +1,25 @@
-"""What every command shares: finding the store and spec, turning errors into exit codes, progress."""
+"""What every command shares: finding the store and spec, printing safely, JSON, colour, progress.
+
+Which commands collect first: the ones that write outputs from the spec (`build`, `report`,
+`preview`, `watch`) collect the spec's sources before they build, unless `--no-collect`; the ones
+that answer a question about the store (`check`, `status`, `explain`) read the store as it is,
+unless `--collect`. `runs`, `show`, `diff`, `table` and `problems` never collect.
+"""
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    from resultsbook.models import CollectReport
     from resultsbook.spec import Spec
     from resultsbook.store import Store
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 db_option = click.option(
     "--db",
@@ -24,30 +28,58 @@ db_option = click.option(
     help="Store: a SQLite file or a postgresql://user@host/db URL "
     "[default: $RESULTSBOOK_DB, else the spec's store, else ./resultsbook.db].",
 )
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print a versioned JSON envelope (also when the command fails)."
+)
 
 
-def handle_errors(function: F) -> F:
-    """Print resultsbook's errors as one line `Error: ...` and exit 2 (usage) or 1 (failure)."""
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from resultsbook.errors import AdapterError, ResultsbookError, SpecError
-
-        try:
-            return function(*args, **kwargs)
-        except (SpecError, AdapterError) as error:
-            click.echo(f"Error: {error}", err=True)
-            sys.exit(2)
-        except ResultsbookError as error:
-            click.echo(f"Error: {error}", err=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("Interrupted; the store is as it was before this command.", err=True)
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
+# ----------------------------------------------------------------- printing
+def use_color(err: bool = False) -> bool:
+    """Tell whether to colour output: --color always/never, else not under NO_COLOR, else on a terminal."""
+    context = click.get_current_context(silent=True)
+    setting = context.find_root().meta.get("resultsbook.color", "auto") if context else "auto"
+    if setting in ("always", "never"):
+        return setting == "always"
+    if os.environ.get("NO_COLOR", ""):
+        return False
+    return (sys.stderr if err else sys.stdout).isatty()
 
 
+def echo(text: str = "", err: bool = False, nl: bool = True, raw: bool = False) -> None:
+    """Print a line; escape sequences and control characters in it (from logs) are shown, not obeyed.
+
+    `raw` is for text whose values were escaped already and which holds resultsbook's own colours."""
+    from resultsbook.render.escape import escape_terminal
+
+    click.echo(text if raw else escape_terminal(text, keep_lines=True), err=err, nl=nl, color=use_color(err))
+
+
+def print_json(command: str, ok: bool, payload: Mapping[str, Any]) -> None:
+    """Print the success (or "not current") envelope of a command's --json."""
+    from resultsbook.cli.outcome import envelope, json_text
+
+    click.echo(json_text(envelope(command, ok, payload)))
+
+
+def fail(command: str, as_json: bool, payload: Mapping[str, Any], error: Exception) -> None:
+    """End a command that has something to report and an error: the envelope (with both) for
+    --json, the one error line on stderr, and the error's exit code."""
+    from resultsbook.cli.outcome import envelope, failure_of, json_text
+
+    failure = failure_of(error)
+    if as_json:
+        click.echo(json_text(envelope(command, False, payload, failure)))
+    echo(failure.line(), err=True)
+    sys.exit(failure.code)
+
+
+def relative(path: str) -> str:
+    """Return a path as the user would type it from here."""
+    cwd = os.getcwd() + os.sep
+    return path[len(cwd) :] if path.startswith(cwd) else path
+
+
+# ----------------------------------------------------------------- spec and store
 def find_spec_or_none(config: str | None) -> Spec | None:
     """Return the spec named by --config, else the nearest resultsbook.toml, else None."""
     from resultsbook.spec import find_spec, load_spec
@@ -58,12 +90,14 @@ def find_spec_or_none(config: str | None) -> Spec | None:
 
 def load_required_spec(config: str | None) -> Spec:
     """Return the spec named by --config or found upwards, or fail saying how to create one."""
-    from resultsbook.errors import SpecError
+    from resultsbook.errors import NotFoundError
     from resultsbook.spec import find_spec, load_spec
 
     path = config or find_spec()
     if path is None:
-        raise SpecError("no resultsbook.toml here or in any parent folder; create one or pass --config FILE")
+        raise NotFoundError(
+            "no resultsbook.toml here or in any parent folder; create one or pass --config FILE"
+        )
     return load_spec(path)
 
 
@@ -81,33 +115,55 @@ spec_db_option = click.option(
 no_collect_option = click.option(
     "--no-collect", is_flag=True, help="Use the store as it is; do not re-collect the spec's sources."
 )
+collect_option = click.option(
+    "--collect",
+    "recollect",
+    is_flag=True,
+    help="Re-collect the spec's sources first (logs in the repository).",
+)
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, help="List every cell of a warning that is summarised by default."
+)
 
 
 @contextmanager
 def spec_and_store(
-    config: str | None, db_path: str | None, no_collect: bool = False, quiet: bool = False
+    config: str | None,
+    db_path: str | None,
+    collect_first: bool = True,
+    quiet: bool = False,
+    check: Callable[[Spec], None] | None = None,
+    reports: list[CollectReport] | None = None,
 ) -> Iterator[tuple[Spec, Store]]:
-    """Load the spec, open its store and collect its sources first (unless told not to)."""
-    from resultsbook.cli.collect_cmd import show_problems
+    """Load the spec, open its store, collect its sources first (when asked), then yield both inside
+    one read snapshot: everything the command reads comes from one state of the store.
+
+    `check` validates flags against the spec before anything is collected or created."""
     from resultsbook.sources.collect import collect
 
     spec = load_required_spec(config)
-    with open_store(db_path, create=True, spec=spec) as store:
-        if spec.sources and not no_collect:
+    if check is not None:
+        check(spec)
+    collecting = collect_first and bool(spec.sources)
+    with open_store(db_path, create=collecting, spec=spec) as store:
+        if collecting:
             with progress_bar("Reading runs") as progress:
                 report = collect(store, spec.sources, progress)
+            if reports is not None:
+                reports.append(report)
             if not quiet:
-                click.echo(f"Collected: {report.summary_line()}")
+                echo(f"Collected: {report.summary_line()}")
             show_problems(report.problems)
-        yield spec, store
+        with store.snapshot():
+            yield spec, store
 
 
 def resolve_db(db_path: str | None, spec: Spec | None = None) -> str:
     """Return the store: --db, else $RESULTSBOOK_DB, else the spec's (or the nearest spec's) store,
     else ./resultsbook.db."""
     from resultsbook.store import DEFAULT_DB_NAME
-    from resultsbook.store.locator import ENVIRONMENT_VARIABLE, choose_store_location
+    from resultsbook.store.location import ENVIRONMENT_VARIABLE, choose_store_location
 
     if spec is None and not db_path and not os.environ.get(ENVIRONMENT_VARIABLE):
         spec = find_spec_or_none(None)
@@ -116,14 +172,37 @@ def resolve_db(db_path: str | None, spec: Spec | None = None) -> str:
 
 @contextmanager
 def open_store(db_path: str | None, create: bool = False, spec: Spec | None = None) -> Iterator[Store]:
-    """Open the store for a command (read commands refuse to create an empty one)."""
+    """Open the store for a command (read commands refuse to create an empty one).
+
+    A store this command created is removed again when the command fails or leaves it without a
+    run, so a failed first command leaves no empty store (and no folder) behind. SQLite failures
+    become one line naming the store and a fix that keeps its data."""
     from resultsbook.store import Store
 
     store = Store.open(resolve_db(db_path, spec), create=create)
     try:
         yield store
-    finally:
+    except store.failures as error:
+        _close(store, failed=True)
+        raise store.problem(error) from error
+    except BaseException:
+        _close(store, failed=True)
+        raise
+    _close(store, failed=False)
+
+
+def _close(store: Store, failed: bool) -> None:
+    if store.created and (failed or _is_empty(store)):
+        store.discard()
+    else:
         store.close()
+
+
+def _is_empty(store: Store) -> bool:
+    try:
+        return store.counts()["sources"] == 0
+    except store.failures:
+        return False
 
 
 def split_list(value: str | None) -> tuple[str, ...]:
@@ -131,16 +210,33 @@ def split_list(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip()) if value else ()
 
 
+# ----------------------------------------------------------------- problems
+PROBLEMS_SHOWN = 20
+
+
+def show_problems(problems: tuple[object, ...] | list[object], limit: int = PROBLEMS_SHOWN) -> None:
+    """Print problems, a few per run, with a pointer to the full list."""
+    if not problems:
+        return
+    echo("Problems (everything readable was kept):", err=True)
+    for problem in problems[:limit]:
+        echo(f"  {relative(problem.describe())}", err=True)  # type: ignore[attr-defined]
+    if len(problems) > limit:
+        echo(f"  ... and {len(problems) - limit} more: run `resultsbook problems`", err=True)
+
+
+# ----------------------------------------------------------------- progress
 class TerminalProgress:
     """A progress bar on stderr, shown only on a terminal and only for work worth a bar."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, minimum: int = 20) -> None:
         self.label = label
+        self.minimum = minimum
         self._progress: Any = None
         self._task: Any = None
 
     def start(self, total: int) -> None:
-        if total < 20 or not sys.stderr.isatty():
+        if total < self.minimum or not sys.stderr.isatty():
             return
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -150,11 +246,18 @@ class TerminalProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=Console(stderr=True, no_color=not use_color(err=True)),
             transient=True,
         )
         self._progress.start()
         self._task = self._progress.add_task(self.label, total=total)
+
+    def step(self, what: str) -> None:
+        """Say what the next unit of work is (shown beside the bar)."""
+        if self._progress is not None:
+            from rich.markup import escape
+
+            self._progress.update(self._task, description=f"{self.label}: {escape(what)}")
 
     def advance(self) -> None:
         if self._progress is not None:
@@ -167,9 +270,9 @@ class TerminalProgress:
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[TerminalProgress]:
+def progress_bar(label: str, minimum: int = 20) -> Iterator[TerminalProgress]:
     """Yield a progress display that is always removed, even on errors."""
-    progress = TerminalProgress(label)
+    progress = TerminalProgress(label, minimum)
     try:
         yield progress
     finally:

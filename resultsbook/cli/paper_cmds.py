@@ -8,11 +8,13 @@ import click
 
 from resultsbook.cli.common import (
     config_option,
-    handle_errors,
+    echo,
     no_collect_option,
+    progress_bar,
     quiet_option,
     spec_and_store,
     spec_db_option,
+    verbose_option,
 )
 
 
@@ -27,21 +29,19 @@ from resultsbook.cli.common import (
     help="HTML file [default: [report] output, else resultsbook-report.html beside the spec].",
 )
 @quiet_option
-@handle_errors
 def report_command(
     config: str | None, db_path: str | None, no_collect: bool, output: str | None, quiet: bool
 ) -> None:
     """Write one self-contained HTML page: every table and figure, the runs behind each cell, all runs."""
-    from resultsbook.atomic import write_if_changed
-    from resultsbook.outputs.report import render_report
+    from resultsbook.outputs.report import write_report
 
-    with spec_and_store(config, db_path, no_collect, quiet) as (spec, store):
-        html = render_report(spec, store, store.runs())
-    target = output or (spec.report.output if spec.report and spec.report.output else None)
-    target = target or os.path.join(spec.folder, "resultsbook-report.html")
-    changed = write_if_changed(target, html.encode())
+    with (
+        spec_and_store(config, db_path, not no_collect, quiet) as (spec, store),
+        progress_bar("Writing the report", minimum=1) as progress,
+    ):
+        target, changed = write_report(spec, store, output, progress)
     if not quiet:
-        click.echo(f"{'wrote' if changed else 'unchanged:'} {os.path.relpath(target)}")
+        echo(f"{'wrote' if changed else 'unchanged:'} {os.path.relpath(target)}")
 
 
 @click.command("preview")
@@ -54,20 +54,41 @@ def report_command(
     type=click.Path(dir_okay=False),
     help="PDF file [default: resultsbook-preview.pdf beside the spec].",
 )
+@click.option(
+    "--preset",
+    help="Set the preview on a venue's page: icml, neurips, iclr, aaai, acl, ieee, lncs, cvpr.",
+)
 @quiet_option
-@handle_errors
+@verbose_option
 def preview_command(
-    config: str | None, db_path: str | None, no_collect: bool, output: str | None, quiet: bool
+    config: str | None,
+    db_path: str | None,
+    no_collect: bool,
+    output: str | None,
+    preset: str | None,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Build every output, then compile one PDF showing every table, figure and number under its name."""
+    from resultsbook.errors import RenderError, SpecError
+    from resultsbook.outputs.build import finding_lines
     from resultsbook.outputs.preview import find_latex, make_preview
+    from resultsbook.render.venues import venue_preset
 
     find_latex()
-    with spec_and_store(config, db_path, no_collect, quiet) as (spec, store):
-        result = make_preview(spec, store, output)
+    if preset:
+        try:
+            venue_preset(preset)  # an unknown preset is refused before anything is built
+        except RenderError as error:
+            raise SpecError(f"--preset: {error}") from error
+    with (
+        spec_and_store(config, db_path, not no_collect, quiet) as (spec, store),
+        progress_bar("Building the preview", minimum=1) as progress,
+    ):
+        result = make_preview(spec, store, output, preset, progress)
     if not quiet:
         for path in result.build.written:
-            click.echo(f"wrote {os.path.relpath(path)}")
-    for warning in result.build.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    click.echo(f"preview: {os.path.relpath(result.pdf)}")
+            echo(f"wrote {os.path.relpath(path)}")
+    for warning in [*finding_lines(result.build.findings, verbose), *result.too_wide]:
+        echo(f"Warning: {warning}", err=True)
+    echo(f"preview: {os.path.relpath(result.pdf)}")

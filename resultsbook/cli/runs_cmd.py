@@ -7,7 +7,22 @@ from typing import Any
 
 import click
 
-from resultsbook.cli.common import db_option, handle_errors, open_store
+from resultsbook.cli.common import db_option, echo, fail, json_option, open_store, print_json, split_list
+from resultsbook.cli.completion import complete_metrics, complete_params, complete_runs
+from resultsbook.errors import QueryError, SpecError, closest, did_you_mean
+
+RUN_COLUMNS = (
+    "run_id",
+    "name",
+    "status",
+    "adapter",
+    "source",
+    "experiment",
+    "git_commit",
+    "start_time",
+    "end_time",
+)
+SUMMARIES = ("last", "min", "max", "mean", "n", "last_step", "summary")
 
 
 @click.command("runs")
@@ -16,79 +31,187 @@ from resultsbook.cli.common import db_option, handle_errors, open_store
     "--where", "where", multiple=True, metavar="FILTER", help="KEY=V[,V...], KEY!=V, KEY>=N, KEY~REGEX."
 )
 @click.option("--all", "include_missing", is_flag=True, help="Include runs whose files have disappeared.")
-@click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]), default="table")
-@handle_errors
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    metavar="KEY[:STAT]",
+    shell_complete=complete_metrics,
+    help=f"Add a column with each run's summary of a metric; STAT: {', '.join(SUMMARIES)} [default: last].",
+)
+@click.option(
+    "--columns",
+    "columns",
+    metavar="A,B,...",
+    shell_complete=complete_params,
+    help="The columns to show, in order: run fields (run_id, name, status, source...) and params "
+    "[default: run_id, name, status, the params that vary, then the metrics].",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Print a table, JSON or CSV.",
+)
+@json_option
+@click.option(
+    "--escape-formulas",
+    is_flag=True,
+    help="CSV: prefix cells that start with = + - @ with ' so a spreadsheet shows them as text.",
+)
 def runs_command(
-    db_path: str | None, where: tuple[str, ...], include_missing: bool, output_format: str
+    db_path: str | None,
+    where: tuple[str, ...],
+    include_missing: bool,
+    metrics: tuple[str, ...],
+    columns: str | None,
+    output_format: str,
+    as_json: bool,
+    escape_formulas: bool,
 ) -> None:
-    """List runs with their status and the params that vary between them."""
+    """List runs with their status, the params that vary between them, and metric summaries.
+
+    Exit 1 when the filters select no run (the message names the values that exist).
+    """
     from tabulate import tabulate
 
     from resultsbook.query.aggregate import differing_params
-    from resultsbook.query.select import parse_filter, select_runs
+    from resultsbook.query.select import check_filter_keys, parse_filter, select_runs, why_nothing_selected
+    from resultsbook.render.escape import escape_terminal, neutralize_formula
 
+    output_format = "json" if as_json else output_format
+    filters = [parse_filter(w) for w in where]
+    wanted = [_metric_column(text) for text in metrics]
     with open_store(db_path) as store:
-        runs = select_runs(store.runs(include_missing), [parse_filter(w) for w in where])
-    varying = list(differing_params(runs, exempt=()))
+        every = store.runs(include_missing)
+        check_filter_keys(every, filters)
+        runs = select_runs(every, filters)
+        known_metrics = set(store.metric_keys())
+        for key, _ in wanted:
+            if key not in known_metrics:
+                raise QueryError(
+                    f"no run logs a metric {key!r}; {did_you_mean(key, known_metrics, 'logged metrics')}"
+                )
+        summaries = store.all_metric_summaries() if output_format == "json" or wanted else {}
+    if not runs:
+        fail("runs", output_format == "json", {"runs": []}, why_nothing_selected(every, filters))
     if output_format == "json":
-        click.echo(json.dumps([_run_document(run) for run in runs], indent=2, default=str))
+        keys = {key for key, _ in wanted}
+        documents = [
+            _run_document(run, {k: v for k, v in summaries.get(run.id, {}).items() if not keys or k in keys})
+            for run in runs
+        ]
+        print_json("runs", True, {"runs": documents})
         return
-    header = ["run_id", "name", "status", *varying]
+    fields = split_list(columns) or ("run_id", "name", "status", *differing_params(runs, exempt=()))
+    _check_columns(fields, runs)
+    header = [*fields, *(f"{key}:{stat}" if stat != "last" else key for key, stat in wanted)]
     rows = [
         [
-            run.run_id,
-            run.name,
-            run.status + ("" if run.present else " (missing)"),
-            *(_text(run.params.get(key)) for key in varying),
+            *(_column_text(run, field) for field in fields),
+            *(_summary_text(summaries.get(run.id, {}).get(key, {}).get(stat)) for key, stat in wanted),
         ]
         for run in runs
     ]
     if output_format == "csv":
         import csv
-        import sys
+        import io
 
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerows([header, *rows])
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        clean = (lambda row: [neutralize_formula(v) for v in row]) if escape_formulas else list
+        writer.writerows([clean(header), *(clean(row) for row in rows)])
+        click.echo(buffer.getvalue(), nl=False)
         return
-    click.echo(tabulate(rows, headers=header, tablefmt="simple", disable_numparse=True))
-    click.echo(f"{len(runs)} run(s)")
+    shown = [[escape_terminal(value) for value in row] for row in rows]
+    echo(
+        tabulate(
+            shown, headers=[escape_terminal(h) for h in header], tablefmt="simple", disable_numparse=True
+        )
+    )
+    echo(f"{len(runs)} run(s)")
+
+
+def _summary_text(value: Any) -> str:
+    return "" if value is None else _text(value)
+
+
+def _metric_column(text: str) -> tuple[str, str]:
+    """Split `val/acc:max` into the metric key and the summary (last when none is given)."""
+    key, colon, stat = text.rpartition(":")
+    if not colon or stat not in SUMMARIES:
+        return text, "last"
+    return key, stat
+
+
+def _check_columns(fields: tuple[str, ...], runs: list[Any]) -> None:
+    """Refuse a column that is neither a run field nor a param of any listed run."""
+    known = set(RUN_COLUMNS) | {key for run in runs for key in run.params}
+    for field in fields:
+        if field not in known:
+            raise SpecError(
+                f"--columns: no run field or param {field!r}; {did_you_mean(field, known, 'columns')}"
+            )
+
+
+def _column_text(run: Any, field: str) -> str:
+    if field in RUN_COLUMNS and field not in run.params:
+        value = getattr(run, field)
+        if field == "status" and not run.present:
+            return f"{value} (missing)"
+        if field in ("start_time", "end_time") and value is not None:
+            return _time_text(value)
+        return "" if value is None else str(value)
+    return _text(run.params.get(field))
 
 
 @click.command("show")
-@click.argument("run")
+@click.argument("run", shell_complete=complete_runs)
 @db_option
-@handle_errors
-def show_command(run: str, db_path: str | None) -> None:
+@json_option
+def show_command(run: str, db_path: str | None, as_json: bool) -> None:
     """Show one run (by id, id prefix or name): params, provenance, metrics and problems."""
     from tabulate import tabulate
+
+    from resultsbook.render.escape import escape_terminal
 
     with open_store(db_path) as store:
         found = find_run(store.runs(include_missing=True), run)
         metrics = store.run_metrics(found.id)
         problems = store.problems(found.source)
-    click.echo(f"run {found.run_id}  {found.name}")
-    click.echo(f"  status: {found.status}{'' if found.present else ' (files missing)'}")
-    click.echo(f"  source: {found.source} ({found.adapter})")
+    if as_json:
+        from dataclasses import asdict
+
+        document = _run_document(
+            found, {m["key"]: {k: v for k, v in m.items() if k != "key"} for m in metrics}
+        )
+        print_json("show", True, {"run": document, "problems": [asdict(p) for p in problems]})
+        return
+    echo(f"run {found.run_id}  {found.name}")
+    echo(f"  status: {found.status}{'' if found.present else ' (files missing)'}")
+    echo(f"  source: {found.source} ({found.adapter})")
     if found.experiment:
-        click.echo(f"  experiment: {found.experiment}")
+        echo(f"  experiment: {found.experiment}")
     for label, value in (("started", found.start_time), ("ended", found.end_time)):
         if value is not None:
-            click.echo(f"  {label}: {_time_text(value)}")
+            echo(f"  {label}: {_time_text(value)}")
     if found.git_commit:
-        click.echo(f"  git: {found.git_commit}{' (dirty)' if found.git_dirty else ''}")
+        echo(f"  git: {found.git_commit}{' (dirty)' if found.git_dirty else ''}")
     _echo_error(found.provenance.get("error"))
-    click.echo("params:")
+    echo("params:")
     for key, value in found.params.items():
-        click.echo(f"  {key} = {_text(value)}")
+        echo(f"  {escape_terminal(key)} = {escape_terminal(_text(value))}")
     if found.provenance:
-        click.echo("provenance:")
+        echo("provenance:")
         shown = {k: v for k, v in found.provenance.items() if k != "error"}
         for key, value in flatten_provenance(shown, summarize_over=_SHOW_ENTRIES).items():
-            click.echo(f"  {key} = {_short(value)}")
-    click.echo("metrics:")
+            echo(f"  {escape_terminal(key)} = {escape_terminal(_short(value))}")
+    echo("metrics:")
     rows = [
         [
-            m["key"],
+            escape_terminal(m["key"]),
             m["n"],
             _text(m["last_step"]),
             _text(m["last"]),
@@ -104,30 +227,32 @@ def show_command(run: str, db_path: str | None) -> None:
         tablefmt="simple",
         disable_numparse=True,
     )
-    click.echo("\n".join(f"  {line}" for line in table.splitlines()))
+    echo("\n".join(f"  {line}" for line in table.splitlines()))
     if problems:
-        click.echo("problems:")
+        echo("problems:")
         for problem in problems:
-            click.echo(f"  {problem.message}" + (f" — kept: {problem.kept}" if problem.kept else ""))
+            echo(f"  {problem.message}" + (f" — kept: {problem.kept}" if problem.kept else ""))
 
 
 @click.command("diff")
-@click.argument("first")
-@click.argument("second")
+@click.argument("first", shell_complete=complete_runs)
+@click.argument("second", shell_complete=complete_runs)
 @db_option
-@handle_errors
-def diff_command(first: str, second: str, db_path: str | None) -> None:
+@json_option
+def diff_command(first: str, second: str, db_path: str | None, as_json: bool) -> None:
     """Show how two runs differ: config params and provenance (code version, host, data)."""
     from tabulate import tabulate
+
+    from resultsbook.render.escape import escape_terminal
 
     with open_store(db_path) as store:
         runs = store.runs(include_missing=True)
         a, b = find_run(runs, first), find_run(runs, second)
-    rows = []
+    params = []
     for key in sorted(set(a.params) | set(b.params)):
         left, right = a.params.get(key, _ABSENT), b.params.get(key, _ABSENT)
         if left != right:
-            rows.append([key, _text(left), _text(right)])
+            params.append((key, left, right))
     fields = {
         "status": (a.status, b.status),
         "git commit": (a.git_commit, b.git_commit),
@@ -136,11 +261,31 @@ def diff_command(first: str, second: str, db_path: str | None) -> None:
     left_facts, right_facts = flatten_provenance(a.provenance), flatten_provenance(b.provenance)
     for key in sorted((set(left_facts) | set(right_facts)) - _SHOWN_AS_FIELDS):
         fields[key] = (left_facts.get(key, _ABSENT), right_facts.get(key, _ABSENT))
-    rows += [[key, _short(left), _short(right)] for key, (left, right) in fields.items() if left != right]
-    if not rows:
-        click.echo("The two runs have the same params and provenance.")
+    facts = [(key, left, right) for key, (left, right) in fields.items() if left != right]
+    if as_json:
+        differences = [
+            {"key": key, "kind": kind, "first": _absent_none(left), "second": _absent_none(right)}
+            for kind, items in (("param", params), ("provenance", facts))
+            for key, left, right in items
+        ]
+        print_json(
+            "diff",
+            True,
+            {"first": _run_document(a), "second": _run_document(b), "differences": differences},
+        )
         return
-    click.echo(tabulate(rows, headers=["", a.name, b.name], tablefmt="simple", disable_numparse=True))
+    rows = [[key, _text(left), _text(right)] for key, left, right in params]
+    rows += [[key, _short(left), _short(right)] for key, left, right in facts]
+    if not rows:
+        echo("The two runs have the same params and provenance.")
+        return
+    shown = [[escape_terminal(value) for value in row] for row in rows]
+    headers = ["", escape_terminal(a.name), escape_terminal(b.name)]
+    echo(tabulate(shown, headers=headers, tablefmt="simple", disable_numparse=True))
+
+
+def _absent_none(value: Any) -> Any:
+    return None if value is _ABSENT else value
 
 
 _ABSENT = "(absent)"
@@ -174,33 +319,43 @@ def _echo_error(error: Any) -> None:
     if not isinstance(error, dict):
         return
     kind, message = error.get("type", "error"), error.get("message", "")
-    click.echo(f"  error: {kind}: {message}" if message else f"  error: {kind}")
+    echo(f"  error: {kind}: {message}" if message else f"  error: {kind}")
     tail = error.get("traceback_tail")
     if isinstance(tail, str) and tail.strip():
-        click.echo("  traceback (last lines):")
+        echo("  traceback (last lines):")
         for line in tail.splitlines():
-            click.echo(f"    {line}")
+            echo(f"    {line}")
 
 
 def find_run(runs: list[Any], text: str) -> Any:
     """Return the run whose id, id prefix or name is `text`; a usage error when none or several match."""
-    from resultsbook.errors import SpecError
+    if not runs:
+        from resultsbook.errors import NotFoundError
 
+        raise NotFoundError("the store holds no runs; collect them first: resultsbook collect PATH")
+    if not text.strip():
+        raise SpecError(
+            "a run is named by its id, an id prefix or its name; list them with `resultsbook runs`"
+        )
     exact = [r for r in runs if r.run_id == text or r.name == text]
     matches = exact or [r for r in runs if r.run_id.startswith(text)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise SpecError(f"no run has the id or name {text!r}; list them with `resultsbook runs`")
+        guess = closest(text, [r.name for r in runs])
+        hint = f"did you mean {guess!r}?" if guess else "list the runs with `resultsbook runs`"
+        raise SpecError(f"no run has the id or name {text!r}; {hint}")
     listed = ", ".join(f"{r.run_id} ({r.name})" for r in matches[:5])
     raise SpecError(f"{text!r} matches {len(matches)} runs: {listed}; give more of the id")
 
 
-def _run_document(run: Any) -> dict[str, Any]:
+def _run_document(run: Any, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
     from dataclasses import asdict
 
     document = asdict(run)
     document.pop("id")
+    if metrics is not None:
+        document["metrics"] = metrics
     return document
 
 

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from resultsbook.cli.common import (
+    collect_option,
     config_option,
-    handle_errors,
-    load_required_spec,
-    open_store,
+    echo,
+    json_option,
+    print_json,
+    quiet_option,
+    spec_and_store,
     spec_db_option,
+    verbose_option,
 )
+from resultsbook.cli.completion import complete_explainable
 
 if TYPE_CHECKING:
     from resultsbook.spec import Spec
@@ -23,27 +29,45 @@ if TYPE_CHECKING:
 @click.command("status")
 @config_option
 @spec_db_option
+@collect_option
 @click.option(
     "--stale-after", default="1h", show_default=True, help="A running run silent this long looks dead."
 )
 @click.option(
-    "--commands", is_flag=True, help="Print the command lines of missing runs (spec key `command`)."
+    "--commands",
+    is_flag=True,
+    help="Print the command lines of missing runs (spec key `command`), values shell-quoted.",
 )
 @click.option("--all", "show_all", is_flag=True, help="List complete cells too.")
-@handle_errors
+@json_option
+@quiet_option
+@verbose_option
 def status_command(
-    config: str | None, db_path: str | None, stale_after: str, commands: bool, show_all: bool
+    config: str | None,
+    db_path: str | None,
+    recollect: bool,
+    stale_after: str,
+    commands: bool,
+    show_all: bool,
+    as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Say what is missing: replicates per cell, missing seeds, failed, running and dead runs."""
     from resultsbook.freshness.status import parse_duration, status
 
-    spec = load_required_spec(config)
-    with open_store(db_path, spec=spec) as store:
-        report = status(spec, store, parse_duration(stale_after))
+    seconds = parse_duration(stale_after)
+    with spec_and_store(config, db_path, recollect, quiet or as_json) as (spec, store):
+        report = status(spec, store, seconds)
+    if as_json:
+        print_json("status", report.complete, status_document(report))
+        sys.exit(0 if report.complete else 1)
+    for table, why in report.empty:
+        echo(f"{table}: no run yet ({why})")
     for table in dict.fromkeys(cell.table for cell in report.cells):
         cells = [cell for cell in report.cells if cell.table == table]
         done = sum(1 for cell in cells if cell.found >= cell.expected)
-        click.echo(f"{table}: {done} of {len(cells)} cells complete")
+        echo(f"{table}: {done} of {len(cells)} cells complete")
         for cell in cells:
             if cell.found >= cell.expected and not show_all:
                 continue
@@ -53,26 +77,51 @@ def status_command(
             )
             if named:
                 line += f", missing {', '.join(named)}"
-            click.echo(line)
+            echo(line)
             for command in cell.commands if commands else ():
-                click.echo(f"    {command}")
+                echo(f"    {command}")
     if report.runs:
-        click.echo("Runs needing attention:")
+        echo("Runs needing attention:")
     for run in report.runs:
-        click.echo(f"  {run.state:<11} {run.name}  ({run.source})")
-        click.echo(f"              {run.detail}")
-    for finding in report.findings:
-        click.echo(f"Warning: {finding.line()}", err=True)
+        echo(f"  {run.state:<11} {run.name}  ({run.source})")
+        echo(f"              {run.detail}")
+    from resultsbook.outputs.build import finding_lines
+
+    for line in finding_lines(report.findings, verbose):
+        echo(f"Warning: {line}", err=True)
     sys.exit(0 if report.complete else 1)
 
 
+def status_document(report: Any) -> dict[str, Any]:
+    """Return a status report as the payload of `status --json`."""
+    from resultsbook.cli.build_cmd import finding_document
+
+    return {
+        "complete": report.complete,
+        "cells": [asdict(cell) for cell in report.cells],
+        "empty_tables": [{"table": table, "reason": why} for table, why in report.empty],
+        "runs": [asdict(run) for run in report.runs],
+        "findings": [finding_document(f) for f in report.findings],
+    }
+
+
 @click.command("explain")
-@click.argument("output")
+@click.argument("output", shell_complete=complete_explainable)
 @click.argument("cell", required=False)
 @config_option
 @spec_db_option
-@handle_errors
-def explain_command(output: str, cell: str | None, config: str | None, db_path: str | None) -> None:
+@collect_option
+@json_option
+@quiet_option
+def explain_command(
+    output: str,
+    cell: str | None,
+    config: str | None,
+    db_path: str | None,
+    recollect: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
     """Show the runs behind a table, a cell of it, or a number quoted in the text.
 
     \b
@@ -82,20 +131,70 @@ def explain_command(output: str, cell: str | None, config: str | None, db_path: 
     """
     from resultsbook.freshness.explain import explain, explain_number, find_number
 
-    spec = load_required_spec(config)
-    macros_file = spec.macros.output if spec.macros is not None else None
-    number = find_number(spec, cell or "") if macros_file and os.path.abspath(output) == macros_file else None
-    number = number or find_number(spec, output)
-    if number is not None:
-        with open_store(db_path, spec=spec) as store:
-            print_number(explain_number(spec, store, number), spec)
-        return
-    if output.partition("/")[0] in spec.tables and "/" in output and cell is None:
-        output, cell = output.partition("/")[0], _cell_key_query(spec, output)
-    with open_store(db_path, spec=spec) as store:
+    with spec_and_store(config, db_path, recollect, quiet or as_json) as (spec, store):
+        macros_file = spec.macros.output if spec.macros is not None else None
+        is_macros = macros_file and os.path.abspath(output) == macros_file
+        number = find_number(spec, cell or "") if is_macros else None
+        number = number or find_number(spec, output)
+        if number is not None:
+            explained = explain_number(spec, store, number)
+            if as_json:
+                print_json("explain", True, {"number": number_document(explained, spec), "cells": []})
+            else:
+                print_number(explained, spec)
+            return
+        if output.partition("/")[0] in spec.tables and "/" in output and cell is None:
+            output, cell = output.partition("/")[0], _cell_key_query(spec, output)
         explanations = explain(spec, store, output, cell)
+    if as_json:
+        cells = [cell_document(item, spec.tables[item.table].query.replicate) for item in explanations]
+        print_json("explain", True, {"number": None, "cells": cells})
+        return
     for item in explanations:
         print_cell(item, spec.tables[item.table].query.replicate)
+
+
+def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
+    """Return one explained cell as JSON: what it shows, its statistics, its runs, their differences."""
+    return {
+        "table": item.table,
+        "cell": item.cell,
+        "shown": item.shown,
+        "n": int(item.stats["n"]),
+        "stats": dict(item.stats),
+        "reduce": item.reduce,
+        "step": item.step,
+        "runs": [
+            {**run_summary(run), "replicate": {k: run.params.get(k) for k in replicate}, "value": value}
+            for run, value in item.runs
+        ],
+        "differing": {key: list(values) for key, values in item.differing.items()},
+        "marks": list(item.marks),
+    }
+
+
+def number_document(number: Any, spec: Spec) -> dict[str, Any]:
+    """Return an explained number of the text as JSON."""
+    return {
+        "name": number.name,
+        "macro": number.macro,
+        "kind": number.kind,
+        "text": number.text,
+        "cells": [cell_document(item, spec.tables[item.table].query.replicate) for item in number.cells],
+        "runs": [{**run_summary(run), "value": value} for run, value in number.runs],
+    }
+
+
+def run_summary(run: Any) -> dict[str, Any]:
+    """Return who a run is: id, name, status, code version and source."""
+    return {
+        "run_id": run.run_id,
+        "name": run.name,
+        "status": run.status,
+        "git_commit": run.git_commit,
+        "git_dirty": run.git_dirty,
+        "source": run.source,
+    }
 
 
 def print_cell(item: object, replicate: tuple[str, ...]) -> None:
@@ -104,22 +203,25 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
 
     from resultsbook.freshness.explain import CellExplanation
     from resultsbook.params import format_value
+    from resultsbook.render.escape import escape_terminal
 
     assert isinstance(item, CellExplanation)
     n = int(item.stats["n"])
     step = f" at step {item.step:g}" if item.step is not None else ""
-    click.echo(f"{item.table} / {item.cell}: {item.shown} (n = {n}, per run: {item.reduce}{step})")
+    echo(f"{item.table} / {item.cell}: {item.shown} (n = {n}, per run: {item.reduce}{step})")
     rows = [
-        [run.run_id, run.name, *(format_value(run.params.get(k)) for k in replicate), run.status,
-         (run.git_commit or "")[:10] + ("*" if run.git_dirty else ""), run.source, f"{value:.6g}"]
+        [escape_terminal(text) for text in (
+            run.run_id, run.name, *(format_value(run.params.get(k)) for k in replicate), run.status,
+            (run.git_commit or "")[:10] + ("*" if run.git_dirty else ""), run.source, f"{value:.6g}")]
         for run, value in item.runs
     ]  # fmt: skip
     headers = ["run", "name", *replicate, "status", "commit", "source", "value"]
-    click.echo("\n".join("  " + line for line in tabulate(rows, headers, disable_numparse=True).splitlines()))
+    echo("\n".join("  " + line for line in tabulate(rows, headers, disable_numparse=True).splitlines()))
     for key, values in item.differing.items():
-        click.echo(f"  differ in {key}: {', '.join(format_value(v) for v in values)}")
+        shown = escape_terminal(", ".join(format_value(v) for v in values))
+        echo(f"  differ in {escape_terminal(key)}: {shown}")
     for text in item.marks:
-        click.echo(f"  ! {text}")
+        echo(f"  ! {text}")
 
 
 def print_number(number: object, spec: Spec) -> None:
@@ -127,12 +229,12 @@ def print_number(number: object, spec: Spec) -> None:
     from resultsbook.freshness.explain import NumberExplanation
 
     assert isinstance(number, NumberExplanation)
-    click.echo(f"\\{number.macro} ({number.name}, {number.kind}) = {number.text}")
+    echo(f"\\{number.macro} ({number.name}, {number.kind}) = {number.text}")
     for item in number.cells:
         print_cell(item, spec.tables[item.table].query.replicate)
     for run, value in number.runs:
         shown = "" if value is None else f"  {value:.6g}"
-        click.echo(f"  {run.run_id}  {run.name}  {run.status}  {run.source}{shown}")
+        echo(f"  {run.run_id}  {run.name}  {run.status}  {run.source}{shown}")
 
 
 def _cell_key_query(spec: object, key: str) -> str:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from resultsbook.cli.common import db_option, find_spec_or_none, handle_errors, open_store, split_list
+from resultsbook.cli.common import (
+    db_option,
+    echo,
+    find_spec_or_none,
+    open_store,
+    print_json,
+    split_list,
+    use_color,
+)
+from resultsbook.cli.completion import complete_metrics, complete_params
 
 if TYPE_CHECKING:
     from resultsbook.render import Labels
@@ -15,16 +25,36 @@ if TYPE_CHECKING:
 
 @click.command("table")
 @db_option
-@click.option("--rows", required=True, help="Param(s) that make the rows, comma-separated.")
-@click.option("--columns", help="Param(s) that make the columns, comma-separated.")
-@click.option("--metric", "metrics", required=True, multiple=True, help="Metric key (repeat for several).")
+@click.option(
+    "--rows",
+    required=True,
+    shell_complete=complete_params,
+    help="Param(s) that make the rows, comma-separated.",
+)
+@click.option(
+    "--columns", shell_complete=complete_params, help="Param(s) that make the columns, comma-separated."
+)
+@click.option(
+    "--metric",
+    "metrics",
+    required=True,
+    multiple=True,
+    shell_complete=complete_metrics,
+    help="Metric key (repeat for several).",
+)
 @click.option(
     "--reduce",
     default="last",
     show_default=True,
     help="Per-run reduction: last, min, max, mean, last(k), at(step), best(KEY[,max|min]), best-mean.",
 )
-@click.option("--skip-first", type=int, default=0, show_default=True, help="Drop each run's first N points.")
+@click.option(
+    "--skip-first",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Drop each run's first N points.",
+)
 @click.option("--budget", type=float, help="best-mean: consider only steps up to this one.")
 @click.option(
     "--stat",
@@ -34,12 +64,19 @@ if TYPE_CHECKING:
     help="Statistics: n, mean, std, sem, ci95, bootstrap, median, iqr, iqm, min, max, minmax.",
 )
 @click.option(
-    "--ddof", type=int, default=1, show_default=True, help="Delta degrees of freedom of std and sem."
+    "--ddof",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Delta degrees of freedom of std and sem.",
 )
 @click.option("--replicate", default="seed", show_default=True, help="Key(s) that tell replicates apart.")
 @click.option("--where", multiple=True, metavar="FILTER", help="KEY=V[,V...], KEY!=V, KEY>=N, KEY~REGEX.")
 @click.option(
-    "--replicates", "expected", type=int, help="Replicates each cell should have [default: the most seen]."
+    "--replicates",
+    "expected",
+    type=click.IntRange(min=1),
+    help="Replicates each cell should have [default: the most seen].",
 )
 @click.option(
     "--run-specific", help="Extra params that legitimately differ between replicates (timestamps...)."
@@ -48,25 +85,43 @@ if TYPE_CHECKING:
 @click.option(
     "--derived", multiple=True, metavar="NAME=EXPR", help="A derived metric, e.g. 'err=1-`val/acc`'."
 )
-@click.option("--digits", type=int, help="Decimals [default: from the spread; CSV/JSON unrounded].")
+@click.option(
+    "--digits",
+    type=click.IntRange(0, 15),
+    help="Decimals, 0 to 15 [default: from the spread; CSV/JSON unrounded].",
+)
 @click.option(
     "--format",
     "output_format",
     default="terminal",
     show_default=True,
     type=click.Choice(["terminal", "latex", "markdown", "csv", "json"]),
+    help="Print for the terminal, or as LaTeX, Markdown, CSV (unrounded) or JSON.",
 )
 @click.option(
-    "--style", type=click.Choice(["pm", "sub", "siunitx", "siunitx-S"]), default="pm", show_default=True
+    "--style",
+    type=click.Choice(["pm", "sub", "siunitx", "siunitx-S"]),
+    default="pm",
+    show_default=True,
+    help="How centre and spread are typeset: 93.4 ± 0.2, a subscript spread, or siunitx.",
 )
 @click.option(
-    "--highlight", type=click.Choice(["column", "row", "none"]), default="column", show_default=True
+    "--highlight",
+    type=click.Choice(["column", "row", "none"]),
+    default="column",
+    show_default=True,
+    help="Bold the best cell of each column, of each row, or none.",
 )
 @click.option(
     "--direction", type=click.Choice(["max", "min"]), help="Which is best [default: min for loss/error]."
 )
 @click.option("--label", "labels", multiple=True, metavar="KEY=TEXT|KEY:VALUE=TEXT", help="Display names.")
-@handle_errors
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json: a versioned JSON envelope.")
+@click.option(
+    "--escape-formulas",
+    is_flag=True,
+    help="CSV: prefix cells that start with = + - @ with ' so a spreadsheet shows them as text.",
+)
 def table_command(
     db_path: str | None,
     rows: str,
@@ -89,6 +144,8 @@ def table_command(
     highlight: str,
     direction: str | None,
     labels: tuple[str, ...],
+    as_json: bool,
+    escape_formulas: bool,
 ) -> None:
     """Aggregate runs over seeds into a table, from flags alone (a spec's labels are used if one is found)."""
     from resultsbook.errors import SpecError
@@ -98,6 +155,7 @@ def table_command(
     from resultsbook.query.stats import CENTERS, SPREADS
     from resultsbook.render import Labels, TableFormat, render_table
 
+    output_format = "json" if as_json else output_format
     spec = find_spec_or_none(None) if db_path is None else None
     stat_names = split_list(stats)
     center = next((s for s in stat_names if s in CENTERS), "mean")
@@ -120,14 +178,48 @@ def table_command(
         expected=expected,
         derived=formulas,
     )
-    fmt = TableFormat(center=center, spread=spread, digits=digits, style=style, highlight=highlight)
+    fmt = TableFormat(
+        center=center,
+        spread=spread,
+        digits=digits,
+        style=style,
+        highlight=highlight,
+        escape_formulas=escape_formulas,
+    )
     with open_store(db_path, spec=spec) as store:
+        if _given("replicate"):  # a typo here would silently average every run of a cell together
+            _check_keys_exist("--replicate", query.replicate, store.param_keys())
         table = aggregate(store, query)
     base = spec.labels if spec else Labels()
-    text = render_table(table, output_format, fmt, _labels(labels, base), color=sys.stdout.isatty())
-    click.echo(text, nl=False)
+    color = output_format == "terminal" and use_color()
+    text = render_table(table, output_format, fmt, _labels(labels, base), color=color)
+    if output_format == "json":
+        document = json.loads(text)
+        print_json("table", True, {k: v for k, v in document.items() if k not in ("format", "version")})
+        return
+    if output_format == "terminal":
+        echo(text, nl=False, raw=True)  # every value was escaped for the terminal by the renderer
+    else:  # the exact bytes into a file or pipe; control characters shown, not obeyed, on a terminal
+        echo(text, nl=False, raw=not sys.stdout.isatty())
     for note in table.notes:
-        click.echo(f"Warning: {note}", err=True)
+        echo(f"Warning: {note}", err=True)
+
+
+def _given(name: str) -> bool:
+    """Tell whether a flag was typed on the command line (not left at its default)."""
+    from click.core import ParameterSource
+
+    return click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE
+
+
+def _check_keys_exist(flag: str, keys: tuple[str, ...], known: list[str]) -> None:
+    from resultsbook.errors import QueryError, did_you_mean
+
+    for key in keys:
+        if known and key not in known:
+            raise QueryError(
+                f"{flag} {key!r} is not a param of any run; {did_you_mean(key, known, 'params')}"
+            )
 
 
 def _labels(items: tuple[str, ...], base: Labels) -> Labels:

@@ -8,12 +8,12 @@ import time
 
 import click
 
-from resultsbook.cli.collect_cmd import show_problems
 from resultsbook.cli.common import (
     config_option,
-    handle_errors,
+    echo,
     load_required_spec,
     resolve_db,
+    show_problems,
     spec_db_option,
 )
 
@@ -23,19 +23,22 @@ from resultsbook.cli.common import (
 @spec_db_option
 @click.option("--then", "then", help='Command to run after each rebuild, e.g. "latexmk -pdf paper.tex".')
 @click.option(
-    "--debounce", default=200, show_default=True, help="Milliseconds to wait for a burst of writes to end."
+    "--debounce",
+    type=click.IntRange(0, 60_000),
+    default=200,
+    show_default=True,
+    help="Milliseconds (0 to 60000) to wait for a burst of writes to end.",
 )
-@handle_errors
 def watch_command(config: str | None, db_path: str | None, then: str | None, debounce: int) -> None:
     """Rebuild outputs whenever runs, the spec or templates change (Ctrl-C stops)."""
     from resultsbook.freshness.watch import watch_paths, watch_project
 
     spec = load_required_spec(config)
     display = LiveStatus(sys.stdout.isatty())
-    click.echo(f"Watching {', '.join(os.path.relpath(p) for p in watch_paths(spec))} (Ctrl-C to stop)")
+    echo(f"Watching {', '.join(os.path.relpath(p) for p in watch_paths(spec))} (Ctrl-C to stop)")
     watch_project(spec.path, resolve_db(db_path, spec), then, debounce, display.show)
     display.close()
-    click.echo("Stopped.")
+    echo("Stopped.")
 
 
 class LiveStatus:
@@ -53,7 +56,7 @@ class LiveStatus:
         self._clear()
         stamp = time.strftime("%H:%M:%S", time.localtime(update.started))
         if update.error:
-            click.echo(f"[{stamp}] Error: {update.error} (still watching)", err=True)
+            echo(f"[{stamp}] Error: {update.error} (still watching)", err=True)
         elif update.built is not None:
             self.rebuilds += 1
             if update.reason == "store":
@@ -61,11 +64,11 @@ class LiveStatus:
             else:
                 runs = update.collected.summary_line() if update.collected else "no sources"
             wrote = ", ".join(os.path.relpath(p) for p in update.built.written) or "no output changed"
-            click.echo(f"[{stamp}] {update.reason}: {runs} -> {wrote} ({update.seconds:.2f} s)")
+            echo(f"[{stamp}] {update.reason}: {runs} -> {wrote} ({update.seconds:.2f} s)")
             for warning in update.built.warnings:
-                click.echo(f"  Warning: {warning}", err=True)
+                echo(f"  Warning: {warning}", err=True)
             if update.then_status is not None:
-                click.echo(f"  then: exit {update.then_status}")
+                echo(f"  then: exit {update.then_status}")
         if update.collected is not None:
             show_problems(update.collected.problems)
         self.last = stamp

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, closest, did_you_mean, listing_text
 from resultsbook.models import StoredRun
-from resultsbook.outputs.build import compute_entry
+from resultsbook.outputs.build import aggregate_entry, compute_entry
 from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
 from resultsbook.query.model import ResultTable
@@ -44,9 +44,12 @@ def find_table(spec: Spec, target: str) -> TableSpec:
     for table in spec.tables.values():
         if wanted in table.outputs:
             return table
-    outputs = ", ".join(os.path.relpath(o) for t in spec.tables.values() for o in t.outputs)
+    outputs = [os.path.relpath(o) for t in spec.tables.values() for o in t.outputs]
+    numbers = list(spec.macros.values) if spec.macros is not None else []
+    hint = did_you_mean(target, [*spec.tables, *outputs, *numbers], "tables, outputs and numbers")
     raise SpecError(
-        f"{target!r} is neither a table of {os.path.basename(spec.path)} nor one of its outputs ({outputs})"
+        f"{target!r} is neither a table of {os.path.basename(spec.path)}, one of its outputs, "
+        f"nor a number of [macros.values]; {hint}"
     )
 
 
@@ -59,14 +62,14 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
     result = compute_entry(spec, table_spec, store, runs)
     table = result.table
     assert table is not None
-    layout = layout_table(table, table_spec.format, spec.labels)
+    layout = layout_table(table, table_spec.format, table_spec.labels)
     explanations = []
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):
             found = table.cell(row, column)
             if found is None:
                 continue
-            label = cell_label(table, row, column, spec.labels)
+            label = cell_label(table, row, column, table_spec.labels)
             if cell is not None and not _matches(cell, label, table, row, column):
                 continue
             shown = layout.body[r][1][c]
@@ -85,8 +88,10 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                 )
             )
     if cell is not None and not explanations:
-        labels = "; ".join(cell_label(table, r, c, spec.labels) for r, c in table.cells)
-        raise SpecError(f"no cell of table {table_spec.name!r} matches {cell!r}; its cells: {labels}")
+        labels = [cell_label(table, r, c, table_spec.labels) for r, c in table.cells]
+        guess = closest(cell, labels)
+        hint = f"did you mean {guess!r}?" if guess else f"its cells: {listing_text(labels)}"
+        raise SpecError(f"no cell of table {table_spec.name!r} matches {cell!r}; {hint}")
     return explanations
 
 
@@ -97,7 +102,9 @@ def _matches(
     if "=" in query:
         values = dict(zip((*table.row_keys, *table.column_keys), (*row, *column)))
         pairs = [part.split("=", 1) for part in query.split(",")]
-        return all(format_value(values.get(key.strip())) == value.strip() for key, value in pairs)
+        return all(
+            len(pair) == 2 and format_value(values.get(pair[0].strip())) == pair[1].strip() for pair in pairs
+        )
     raw = " / ".join(format_value(v) for v in (*row, *column))
     wanted = [part.strip().lower() for part in query.split("/")]
     for name in (label, raw):
@@ -135,17 +142,18 @@ def find_number(spec: Spec, name: str) -> str | None:
 def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
     """Explain a named number: the cells of a cell, difference or ratio; the runs of a statistic or count."""
     from resultsbook.outputs.numbers import compute_numbers
-    from resultsbook.query import aggregate
     from resultsbook.query.access import MetricReader
     from resultsbook.query.select import select_runs
 
     key = find_number(spec, name)
     if key is None or spec.macros is None:
-        names = ", ".join(spec.macros.values) if spec.macros else "none"
-        raise SpecError(f"no number named {name!r} in [macros.values]; its numbers: {names}")
+        hint = did_you_mean(name.lstrip("\\"), spec.macros.values if spec.macros else [], "its numbers")
+        raise SpecError(f"no number named {name!r} in [macros.values]; {hint}")
     value = spec.macros.values[key]
     runs = store.runs()
-    tables = {table: aggregate(store, t.query, runs) for table, t in spec.tables.items()}
+    tables = {
+        table: aggregate_entry(f"tables.{table}", store, t.query, runs) for table, t in spec.tables.items()
+    }
     book = compute_numbers(spec, store, runs, tables)
     cells: list[CellExplanation] = []
     for cell_key in value.cells:

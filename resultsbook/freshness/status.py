@@ -3,22 +3,26 @@ the tail of their error, runs still running and runs that look dead."""
 
 from __future__ import annotations
 
+import math
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.errors import ResultsbookError
+from resultsbook.errors import NotFoundError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import Finding, compute_entry
 from resultsbook.params import format_value, sort_key
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.select import select_runs
+from resultsbook.render.escape import quote_shell
 from resultsbook.render.layout import cell_label
 from resultsbook.sources import fs
 from resultsbook.spec import Spec, TableSpec
+from resultsbook.spec.tables import COMMAND_PLACEHOLDER
 from resultsbook.store import Store
-from resultsbook.store.locator import url_scheme
+from resultsbook.store.location import url_scheme
 
 DEFAULT_STALE_AFTER = 3600.0  # seconds without a write before a running run looks dead
 
@@ -49,16 +53,18 @@ class RunStatus:
 
 @dataclass(frozen=True)
 class StatusReport:
-    """Every table's cells and the runs that need attention."""
+    """Every table's cells, the tables with no run yet, and the runs that need attention."""
 
     cells: tuple[CellStatus, ...]
     runs: tuple[RunStatus, ...]
     findings: tuple[Finding, ...]
+    empty: tuple[tuple[str, str], ...] = ()  # (table, why no run is selected)
 
     @property
     def complete(self) -> bool:
         """Tell whether every cell has all its replicates and no run failed or hangs."""
-        return all(cell.found >= cell.expected for cell in self.cells) and not self.runs
+        cells_done = all(cell.found >= cell.expected for cell in self.cells)
+        return cells_done and not self.runs and not self.empty
 
 
 def status(
@@ -69,15 +75,20 @@ def status(
     cells: list[CellStatus] = []
     findings: list[Finding] = []
     watched: dict[int, StoredRun] = {}
+    empty: list[tuple[str, str]] = []
     for name, table_spec in spec.tables.items():
-        result = compute_entry(spec, table_spec, store, runs)
+        try:
+            result = compute_entry(spec, table_spec, store, runs)
+        except NotFoundError as error:  # no run yet for this table: that is what status reports
+            empty.append((name, str(error).removeprefix(f"[tables.{name}] ")))
+            continue
         assert result.table is not None
         findings += result.findings
         cells += table_cells(name, result.table, table_spec, spec)
         watched |= {run.id: run for run in select_runs(runs, table_spec.query.filters)}
     issues = [issue for run in watched.values() if (issue := run_issue(store, run, stale_after, now))]
     issues.sort(key=lambda issue: (issue.state, issue.source))
-    return StatusReport(tuple(cells), tuple(issues), tuple(findings))
+    return StatusReport(tuple(cells), tuple(issues), tuple(findings), tuple(empty))
 
 
 def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec) -> list[CellStatus]:
@@ -96,14 +107,14 @@ def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec
         unnamed = max(0, table.expected - found - len(missing))
         values = {k: v for k, v in zip(keys, (*row, *column)) if k != METRIC_KEY}
         commands = tuple(
-            table_spec.command.format(**values, **dict(zip(query.replicate, replicate)))
+            fill_command(table_spec.command, {**values, **dict(zip(query.replicate, replicate))}, name)
             for replicate in missing
             if table_spec.command
         )
         out.append(
             CellStatus(
                 table=name,
-                cell=cell_label(table, row, column, spec.labels),
+                cell=cell_label(table, row, column, table_spec.labels),
                 found=found,
                 expected=max(table.expected, found),
                 missing=tuple(_replicate_name(query.replicate, key) for key in missing),
@@ -112,6 +123,23 @@ def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec
             )
         )
     return out
+
+
+def fill_command(template: str, values: Mapping[str, Any], table: str = "") -> str:
+    """Fill a table's `command` with a missing run's values, each quoted for a POSIX shell: a value
+    from a log can never add a command (`{model}` holding `x; rm -rf ~` stays one argument)."""
+
+    def value(found: re.Match[str]) -> str:
+        text = found.group(0)
+        if text in ("{{", "}}"):
+            return text[0]
+        key = found.group(1).strip()
+        if key not in values:
+            hint = did_you_mean(key, values, "its placeholders can be")
+            raise SpecError(f"[tables.{table}] command: no value for {{{key}}}; {hint}")
+        return quote_shell(format_value(values[key]))
+
+    return COMMAND_PLACEHOLDER.sub(value, template)
 
 
 def _order(table: ResultTable, key: tuple[Any, Any]) -> tuple[int, int]:
@@ -191,8 +219,9 @@ def parse_duration(text: str) -> float:
     unit = stripped[-1] if stripped and stripped[-1] in units else "s"
     number = stripped[:-1] if stripped and stripped[-1] in units else stripped
     try:
-        return float(number) * units[unit]
-    except ValueError as error:
-        from resultsbook.errors import SpecError
-
-        raise SpecError(f"duration {text!r} is not understood; write e.g. 90s, 30m, 2h or 1d") from error
+        seconds = float(number) * units[unit]
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise SpecError(f"duration {text!r} is not understood; write e.g. 90s, 30m, 2h or 1d")
+    return seconds

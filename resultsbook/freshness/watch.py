@@ -19,7 +19,7 @@ from resultsbook.outputs.build import BuildMemo, BuildReport, build
 from resultsbook.sources.collect import collect
 from resultsbook.spec import Spec, load_spec
 from resultsbook.store import Store
-from resultsbook.store.locator import url_scheme
+from resultsbook.store.location import url_scheme
 
 DEFAULT_DEBOUNCE_MS = 200
 STORE_POLL_SECONDS = 1.0  # how often to ask the store whether other collectors wrote to it
@@ -158,11 +158,12 @@ def rebuild(
             return WatchUpdate(
                 started, reason, collected, seconds=time.time() - started, paths=tuple(changed or ())
             )
-        if changed is None:
-            memo.runs = None  # a full collect: load every run again
-        elif collected is not None:
-            memo.refresh_runs(store, collected.changed_sources)
-        built = build(spec, store, memo=memo)
+        with store.snapshot():  # one state of the store, even if another collect writes meanwhile
+            if changed is None:
+                memo.runs = None  # a full collect: load every run again
+            elif collected is not None:
+                memo.refresh_runs(store, collected.changed_sources)
+            built = build(spec, store, memo=memo)
     except ResultsbookError as error:
         return WatchUpdate(started, reason, error=str(error), seconds=time.time() - started)
     except Exception as error:  # the loop must survive anything a half-written file can cause

@@ -14,24 +14,57 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from resultsbook import __version__
-from resultsbook.atomic import write_if_changed
-from resultsbook.errors import SpecError
+from resultsbook.atomic import is_read_only, write_if_changed
+from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.select import select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
-from resultsbook.render.layout import Layout, cell_label, layout_table, plain_cell
+from resultsbook.render.data import render_csv_metadata
+from resultsbook.render.latex import layout_texts, typeset_problems
+from resultsbook.render.layout import (
+    MARK_SUMMARIES,
+    Labels,
+    Layout,
+    cell_label,
+    layout_table,
+    plain_cell,
+    stat_note,
+)
 from resultsbook.render.templates import template_source_path
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
 
 if TYPE_CHECKING:
     from resultsbook.spec import FigureSpec
+
+
+class Progress(Protocol):
+    """What a build tells a progress display: how many entries, which one is next, one done."""
+
+    def start(self, total: int) -> None: ...
+
+    def step(self, what: str) -> None: ...
+
+    def advance(self) -> None: ...
+
+
+class NoProgress:
+    """A progress display that shows nothing (the library default)."""
+
+    def start(self, total: int) -> None:
+        pass
+
+    def step(self, what: str) -> None:
+        pass
+
+    def advance(self) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -91,11 +124,43 @@ class BuildReport:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """Return the findings as printable lines."""
-        return tuple(finding.line() for finding in self.findings)
+        """Return the findings as printable lines, a flood of one kind of cell mark summarised."""
+        return tuple(finding_lines(self.findings))
 
 
-def build(spec: Spec, store: Store, only: Sequence[str] = (), memo: BuildMemo | None = None) -> BuildReport:
+SUMMARY_AFTER = 3  # more cells than this with one kind of mark in one table: one summary line
+
+
+def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[str]:
+    """Return findings as printable lines: one per finding, except that a kind of cell mark found in
+    more than three cells of one table becomes one line with the count (every cell with `verbose`)."""
+    counts: dict[tuple[str, str], int] = {}
+    for finding in findings:
+        if finding.cell:
+            counts[finding.entry, finding.kind] = counts.get((finding.entry, finding.kind), 0) + 1
+    lines = []
+    summarised = set()
+    for finding in findings:
+        group = (finding.entry, finding.kind)
+        if verbose or not finding.cell or counts[group] <= SUMMARY_AFTER:
+            lines.append(finding.line())
+        elif group not in summarised:
+            summarised.add(group)
+            what = MARK_SUMMARIES.get(finding.kind, finding.kind)
+            lines.append(
+                f"{finding.entry}: {counts[group]} cells: {what}; e.g. {finding.cell}: {finding.text} "
+                "(--verbose lists every cell)"
+            )
+    return lines
+
+
+def build(
+    spec: Spec,
+    store: Store,
+    only: Sequence[str] = (),
+    memo: BuildMemo | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
     """Render and write every output (or those of the named tables and figures), then the lock.
 
     `memo` (kept by `watch` between rounds) remembers each table's selection digest: a table whose
@@ -104,29 +169,57 @@ def build(spec: Spec, store: Store, only: Sequence[str] = (), memo: BuildMemo | 
     check_names(spec, only)
     lock = read_lock(spec.lock)
     entries = dict(lock)
-    results, skipped, tables = compute_outputs(spec, store, only, memo, lock)
-    written: list[str] = []
-    unchanged: list[str] = []
+    results, skipped, tables = compute_outputs(spec, store, only, memo, lock, progress)
     findings: list[Finding] = []
+    files: dict[str, bytes] = {}
     for result in results:
         findings += result.findings
-        for path, data in result.outputs.items():
-            (written if write_if_changed(path, data) else unchanged).append(path)
+        files.update(result.outputs)
         entries[result.name] = lock_entry(spec, result)
     for name in [name for name in entries if name not in entry_names(spec)]:
         del entries[name]  # removed from the spec
-    write_if_changed(spec.lock, render_lock(entries).encode())
+    refuse_read_only([*files, spec.lock])
+    written, unchanged = write_files(files)
+    write_files({spec.lock: render_lock(entries).encode()})
     return BuildReport(tuple(written), tuple(unchanged), tuple(findings), tuple(skipped), tables)
+
+
+def refuse_read_only(paths: Sequence[str]) -> None:
+    """Refuse to build over an output someone marked read-only, before any file is written."""
+    for path in paths:
+        if is_read_only(path):
+            raise OutputError(
+                f"{os.path.relpath(path)} is read-only, so build leaves it as it is; make it writable "
+                "(chmod u+w) to let build replace it, or take it out of the spec's outputs"
+            )
+
+
+def write_files(files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
+    """Write each file atomically unless it already holds its bytes: (written, unchanged).
+
+    A failed write (full disk, no permission) leaves that file as it was and says so."""
+    written: list[str] = []
+    unchanged: list[str] = []
+    for path, data in files.items():
+        try:
+            changed = write_if_changed(path, data)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise OutputError(
+                f"cannot write {os.path.relpath(path)} ({reason}); it is as it was before. "
+                "Free some space or fix the folder's permissions, then build again"
+            ) from error
+        (written if changed else unchanged).append(path)
+    return written, unchanged
 
 
 def check_names(spec: Spec, only: Sequence[str]) -> None:
     """Refuse names that are neither tables nor figures of the spec."""
     unknown = [name for name in only if name not in spec.tables and name not in spec.figures]
     if unknown:
-        raise SpecError(
-            f"no table or figure named {unknown[0]!r} in {spec.path}; "
-            f"tables: {', '.join(spec.tables) or 'none'}; figures: {', '.join(spec.figures) or 'none'}"
-        )
+        known = [*spec.tables, *spec.figures]
+        hint = did_you_mean(unknown[0], known, "tables and figures")
+        raise SpecError(f"no table or figure named {unknown[0]!r} in {os.path.basename(spec.path)}; {hint}")
 
 
 def entry_names(spec: Spec) -> list[str]:
@@ -145,10 +238,16 @@ def compute_outputs(
     only: Sequence[str] = (),
     memo: BuildMemo | None = None,
     lock: Mapping[str, LockEntry] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[list[EntryResult], list[str], dict[str, ResultTable]]:
     """Compute every entry in memory: (results, entries skipped as unchanged, aggregated tables).
 
     The numbers file and Markdown sections quote every table, so they come with full builds only."""
+    progress = progress or NoProgress()
+    wanted_figures = [f for name, f in spec.figures.items() if not only or name in only]
+    numbers = not only and (spec.macros is not None or bool(spec.sections))
+    wanted_tables = [name for name in spec.tables if not only or name in only]
+    progress.start(len(wanted_tables) + len(wanted_figures) + int(numbers))
     if memo is not None and memo.runs is None:
         memo.runs = store.runs()
     runs = memo.runs if memo is not None and memo.runs is not None else store.runs()
@@ -160,29 +259,34 @@ def compute_outputs(
     for name, table_spec in spec.tables.items():
         if only and name not in only:
             continue
+        progress.step(f"table {name}")
         if memo is not None:
             selection = selection_digest(spec, table_spec, runs)
             locked = (lock or {}).get(f"tables.{name}")
             if memo.selections.get(name) == selection and _files_as_locked(spec, locked):
                 skipped.append(f"tables.{name}")
+                progress.advance()
                 continue
             memo.selections[name] = selection
         result = compute_entry(spec, table_spec, store, runs, reader, cells)
         assert result.table is not None
         tables[name] = result.table
         results.append(result)
-    wanted_figures = [f for name, f in spec.figures.items() if not only or name in only]
-    numbers = not only and (spec.macros is not None or bool(spec.sections))
+        progress.advance()
     if (wanted_figures or numbers) and len(tables) < len(spec.tables):
         for name, table_spec in spec.tables.items():  # figures and numbers quote tables: all needed
             if name not in tables:
-                tables[name] = aggregate(store, table_spec.query, runs, reader)
+                tables[name] = aggregate_entry(f"tables.{name}", store, table_spec.query, runs, reader)
     figure_notes: dict[str, str] = {}
     for figure in wanted_figures:
+        progress.step(f"figure {figure.name}")
         result, figure_notes[figure.name] = compute_figure(spec, figure, store, runs, tables)
         results.append(result)
+        progress.advance()
     if numbers:
+        progress.step("numbers and sections")
         results += compute_numbers_and_sections(spec, store, runs, tables, figure_notes)
+        progress.advance()
     return results, skipped, tables
 
 
@@ -195,16 +299,34 @@ def compute_entry(
     cells: dict[Any, Any] | None = None,
 ) -> EntryResult:
     """Aggregate and render one table in memory: what build would write, and what it would lock."""
-    table = aggregate(store, table_spec.query, runs, reader, cells)
-    layout = layout_table(table, table_spec.format, spec.labels)
+    table = aggregate_entry(f"tables.{table_spec.name}", store, table_spec.query, runs, reader, cells)
+    layout = layout_table(table, table_spec.format, table_spec.labels)
     return EntryResult(
         name=f"tables.{table_spec.name}",
         inputs=results_digest(spec, table_spec, table),
         outputs={path: text.encode() for path, text in render_outputs(spec, table_spec, table).items()},
-        values=shown_values(table, layout, spec),
-        findings=tuple(table_findings(table_spec.name, table, layout, spec)),
+        values=shown_values(table, layout, table_spec.labels),
+        findings=tuple(
+            table_findings(
+                table_spec.name,
+                table,
+                layout,
+                table_spec.labels,
+                spec.paper_preamble,
+                any(path.endswith(".tex") for path in table_spec.outputs),
+                table_spec.caption if table_spec.latex.float or table_spec.latex.longtable else None,
+            )
+        ),
         table=table,
     )
+
+
+def aggregate_entry(entry: str, store: Store, query: Any, *args: Any) -> ResultTable:
+    """Aggregate a spec entry's table; an error names the entry: `[tables.t] filter ... matches no run`."""
+    try:
+        return aggregate(store, query, *args)
+    except ResultsbookError as error:
+        raise type(error)(f"[{entry}] {error}") from error
 
 
 def compute_figure(
@@ -310,7 +432,7 @@ def _digest(spec: Spec, table_spec: TableSpec, data: Mapping[str, Any]) -> str:
     document = {
         "version": __version__,
         "entry": table_spec.entry,
-        "labels": [spec.labels.keys, spec.labels.values],
+        "labels": table_spec.labels.as_data(),
         "derived": spec.derived,
         "templates": templates,
         **data,
@@ -319,27 +441,31 @@ def _digest(spec: Spec, table_spec: TableSpec, data: Mapping[str, Any]) -> str:
 
 
 def render_outputs(spec: Spec, table_spec: TableSpec, table: ResultTable) -> dict[str, str]:
-    """Return {output path: text} for one table."""
-    generated = (
-        f"Generated by resultsbook from [tables.{table_spec.name}] in {os.path.basename(spec.path)}. "
-        "Do not edit: run `resultsbook build`."
-    )
+    """Return {output path: text} for one table (and the CSVW sidecar of each CSV when asked)."""
+    source = f"[tables.{table_spec.name}] in {os.path.basename(spec.path)}"
+    generated = f"Generated by resultsbook from {source}. Do not edit: run `resultsbook build`."
     markdown = MarkdownOptions(caption=table_spec.caption, template_dirs=spec.template_dirs)
-    return {
-        path: render_table(
+    texts = {}
+    for path in table_spec.outputs:
+        texts[path] = render_table(
             table,
             SUFFIX_FORMATS[os.path.splitext(path)[1]],
             table_spec.format,
-            spec.labels,
+            table_spec.labels,
             table_spec.latex,
             markdown,
             generated=generated,
         )
-        for path in table_spec.outputs
-    }
+        if path.endswith(".csv") and table_spec.csv_metadata:
+            note = stat_note(table, table_spec.format) if table.cells else ""
+            texts[path + "-metadata.json"] = render_csv_metadata(
+                table, os.path.basename(path), str(table_spec.caption or table_spec.name), note, source,
+                table_spec.labels,
+            )  # fmt: skip
+    return texts
 
 
-def shown_values(table: ResultTable, layout: Layout, spec: Spec) -> dict[str, dict[str, Any]]:
+def shown_values(table: ResultTable, layout: Layout, labels: Labels) -> dict[str, dict[str, Any]]:
     """Return {cell label: {value as shown, n, run ids}}: what the lock remembers of each cell."""
     values = {}
     for r, row in enumerate(table.rows):
@@ -349,7 +475,7 @@ def shown_values(table: ResultTable, layout: Layout, spec: Spec) -> dict[str, di
                 continue
             shown = layout.body[r][1][c]
             text = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
-            values[cell_label(table, row, column, spec.labels)] = {
+            values[cell_label(table, row, column, labels)] = {
                 "value": text,
                 "n": int(cell.stats["n"]),
                 "runs": sorted(run.run_id for run in cell.runs),
@@ -357,12 +483,26 @@ def shown_values(table: ResultTable, layout: Layout, spec: Spec) -> dict[str, di
     return values
 
 
-def table_findings(name: str, table: ResultTable, layout: Layout, spec: Spec) -> list[Finding]:
-    """Return the table's notes and every cell mark (including the significance of the best)."""
+def table_findings(
+    name: str,
+    table: ResultTable,
+    layout: Layout,
+    labels: Labels,
+    preamble: Sequence[str] = (),
+    latex: bool = True,
+    caption: str | None = None,
+) -> list[Finding]:
+    """Return the table's notes, every cell mark (including the significance of the best) and, for
+    LaTeX outputs, the labels with characters the paper's preamble cannot typeset."""
     findings = [Finding(name, "", "note", note) for note in table.notes]
     for (r, c), marks in sorted(layout.marks.items()):
-        label = cell_label(table, table.rows[r], table.columns[c], spec.labels)
+        label = cell_label(table, table.rows[r], table.columns[c], labels)
         findings += [Finding(name, label, mark.kind, mark.text) for mark in marks]
+    if latex:
+        findings += [
+            Finding(name, "", "typeset", text)
+            for text in typeset_problems([*layout_texts(layout), *([caption] if caption else [])], preamble)
+        ]
     return findings
 
 

@@ -64,7 +64,7 @@ def cell_key(table: str, row: tuple, column: tuple) -> str:
 
 def table_numbers(name: str, table_spec: TableSpec, table: ResultTable, spec: Spec) -> dict[str, CellNumbers]:
     """Return {cell key: CellNumbers} for every cell, with the digits the table prints."""
-    layout = layout_table(table, table_spec.format, spec.labels)
+    layout = layout_table(table, table_spec.format, table_spec.labels)
     out = {}
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):

@@ -2,6 +2,10 @@
 exactly the packages the outputs need and shows every table, figure and number under its spec
 name, compiled with latexmk (or pdflatex). It is also the proof that every output compiles.
 
+With a venue preset (the spec's `venue`, or `--preset NAME`) the preview is set on that venue's
+page, imitated with the geometry package (columns, widths, font), and every table or figure that
+is wider than the venue's column is reported.
+
     >>> result = make_preview(spec, store)          # doctest: +SKIP
     >>> result.pdf                                   # doctest: +SKIP
     '/home/me/paper/resultsbook-preview.pdf'
@@ -16,10 +20,11 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
-from resultsbook.atomic import write_atomic
-from resultsbook.errors import RenderError
-from resultsbook.outputs.build import BuildReport, build
+from resultsbook.errors import NotFoundError, RenderError
+from resultsbook.outputs.build import BuildReport, Progress, build, refuse_read_only, write_files
+from resultsbook.outputs.texlog import LOG_ENV, attribute, overfull_boxes
 from resultsbook.render.escape import escape_latex
+from resultsbook.render.venues import PT_PER_IN, Venue, class_options, geometry_preamble, venue_preset
 from resultsbook.spec import Spec
 from resultsbook.store import Store
 
@@ -33,10 +38,11 @@ INSTALL_TEX = (
 
 @dataclass(frozen=True)
 class PreviewResult:
-    """The PDF written, and the build that wrote the outputs it shows."""
+    """The PDF written, the build that wrote the outputs it shows, and the outputs too wide for the page."""
 
     pdf: str
     build: BuildReport
+    too_wide: tuple[str, ...] = ()
 
 
 def find_latex() -> tuple[str, str]:
@@ -45,37 +51,71 @@ def find_latex() -> tuple[str, str]:
         path = shutil.which(name)
         if path and (name != "latexmk" or shutil.which("pdflatex")):
             return name, path
-    raise RenderError(INSTALL_TEX)
+    raise NotFoundError(INSTALL_TEX)
 
 
-def make_preview(spec: Spec, store: Store, output: str | None = None) -> PreviewResult:
-    """Build every output, assemble the preview document and compile it; return the PDF path."""
+def make_preview(
+    spec: Spec,
+    store: Store,
+    output: str | None = None,
+    preset: str | None = None,
+    progress: Progress | None = None,
+) -> PreviewResult:
+    """Build every output, assemble the preview document and compile it; return the PDF path and the
+    outputs wider than the page (on the venue `preset`, else the spec's venue)."""
     find_latex()  # before building, so a missing TeX gets its one-line message first
-    report = build(spec, store)
+    venue = venue_preset(preset) if preset else spec.venue
     pdf = os.path.abspath(output or os.path.join(spec.folder, PREVIEW_NAME))
+    refuse_read_only([pdf])
+    report = build(spec, store, progress=progress)
+    if progress is not None:
+        progress.step("compiling the preview PDF")
     with tempfile.TemporaryDirectory(prefix="resultsbook-preview-") as folder:
-        source = preview_source(spec, report, folder)
+        source = preview_source(spec, report, folder, venue)
         with open(os.path.join(folder, "preview.tex"), "w", encoding="utf-8") as handle:
             handle.write(source)
-        compiled = compile_latex(folder, "preview.tex")
+        try:
+            compiled = compile_latex(folder, "preview.tex")
+        except RenderError as error:
+            unset = [f.line() for f in report.findings if f.kind == "typeset"]
+            if not unset:
+                raise
+            raise RenderError(f"{error}; {unset[0]}") from error
+        with open(os.path.join(folder, "preview.log"), encoding="utf-8", errors="replace") as handle:
+            too_wide = too_wide_outputs(spec, handle.read(), folder, venue)
         with open(compiled, "rb") as handle:
-            write_atomic(pdf, handle.read())
-    return PreviewResult(pdf, report)
+            write_files({pdf: handle.read()})
+    return PreviewResult(pdf, report, tuple(too_wide))
+
+
+def too_wide_outputs(spec: Spec, log: str, folder: str, venue: Venue | None) -> list[str]:
+    """Say which tables and figures stick out of the preview's column, by how much, and what to do."""
+    generated = {path: f"table {name}" for name, table in spec.tables.items() for path in table.outputs}
+    generated |= {path: f"figure {name}" for name, figure in spec.figures.items() for path in figure.outputs}
+    where = f"the {venue.title} column ({venue.column_width:g}pt)" if venue else "the preview's text width"
+    worst: dict[str, float] = {}
+    for name, box in attribute(overfull_boxes(log), folder, generated):
+        worst[name] = max(worst.get(name, 0.0), box.points)
+    fixes = {
+        "table": 'set fit = "scale" or "tabularx", or float = "table*" for both columns',
+        "figure": 'set width = "column" (with a venue preset) or a smaller width',
+    }
+    return [
+        f"{name} is {points:.1f}pt wider than {where}: {fixes[name.split()[0]]}"
+        for name, points in worst.items()
+    ]
 
 
 def preview_packages(spec: Spec) -> list[str]:
     """Return the packages the outputs need, in a fixed order."""
     packages = []
-    if spec.tables:
-        packages.append("booktabs")
-    if any(t.format.style.startswith("siunitx") for t in spec.tables.values()):
-        packages.append("siunitx")
-    suffixes = {os.path.splitext(p)[1] for f in spec.figures.values() for p in f.outputs}
+    for table in spec.tables.values():
+        packages += table.latex.packages(table.format.style)
     if any(_shown_figure(f.outputs).endswith((".pdf", ".png")) for f in spec.figures.values()):
         packages.append("graphicx")
-    if ".pgf" in suffixes and any(_shown_figure(f.outputs).endswith(".pgf") for f in spec.figures.values()):
+    if any(_shown_figure(f.outputs).endswith(".pgf") for f in spec.figures.values()):
         packages.append("pgf")
-    return packages
+    return list(dict.fromkeys(packages))
 
 
 def _shown_figure(outputs: tuple[str, ...]) -> str:
@@ -87,18 +127,23 @@ def _shown_figure(outputs: tuple[str, ...]) -> str:
     return ""
 
 
-def preview_source(spec: Spec, report: BuildReport, folder: str) -> str:
-    """Return the LaTeX source of the preview document (outputs referenced by absolute path)."""
+def preview_source(spec: Spec, report: BuildReport, folder: str, venue: Venue | None = None) -> str:
+    """Return the LaTeX source of the preview document (outputs referenced by absolute path), on a
+    venue's page when one is given."""
     from pylatex import Document, NoEscape, Package
 
     document = Document(
         documentclass="article",
+        document_options=class_options(venue) if venue else None,
         fontenc=None,
         inputenc=None,
         lmodern=False,
         textcomp=False,
         page_numbers=False,
+        geometry_options=None,
     )
+    for line in [*(geometry_preamble(venue) if venue else []), *spec.preamble]:
+        document.preamble.append(NoEscape(line))
     for package in preview_packages(spec):
         document.packages.append(Package(package))
     numbers = spec.macros.output if spec.macros is not None and spec.macros.output else None
@@ -107,7 +152,9 @@ def preview_source(spec: Spec, report: BuildReport, folder: str) -> str:
     add = document.append
     title = escape_latex(f"resultsbook preview: {os.path.basename(spec.path)}")
     add(NoEscape(rf"\section*{{{title}}}"))
-    add(NoEscape(r"Every table, figure and number of the spec, as the paper will show them.\par"))
+    page = f" on the page of {venue.title} (imitated)" if venue else ""
+    intro = f"Every table, figure and number of the spec, as the paper will show them{page}."
+    add(NoEscape(escape_latex(intro) + r"\par"))
     for name, table_spec in spec.tables.items():
         path = next((p for p in table_spec.outputs if p.endswith(".tex")), None)
         if path is None:  # a table without a LaTeX output is shown from a copy rendered here
@@ -117,16 +164,26 @@ def preview_source(spec: Spec, report: BuildReport, folder: str) -> str:
         add(NoEscape(rf"\subsection*{{Table {escape_latex(name)}}}"))
         if table_spec.caption:
             add(NoEscape(escape_latex(table_spec.caption) + r"\par\medskip"))
-        if table_spec.latex.float:
+        if table_spec.latex.float or table_spec.latex.longtable:
             add(NoEscape(rf"\input{{{_tex_path(path)}}}"))
         else:
             add(NoEscape(rf"\begin{{center}}\input{{{_tex_path(path)}}}\end{{center}}"))
         _add_note(add, NoEscape, name, numbers)
     for name, figure in spec.figures.items():
-        add(NoEscape(rf"\subsection*{{Figure {escape_latex(name)}}}"))
+        shown = _shown_figure(figure.outputs)
+        wide = (
+            venue is not None
+            and venue.columns > 1
+            and figure.style.width * PT_PER_IN > venue.column_width + 0.5
+        )
+        if wide:  # across both columns, as the paper would place it (figure*)
+            add(NoEscape(r"\begin{figure*}[t]\centering"))
+            add(NoEscape(rf"\textbf{{Figure {escape_latex(name)}}} (across both columns)\par\medskip"))
+        else:  # the heading stays with its figure
+            add(NoEscape(r"\par\bigskip\noindent\begin{minipage}{\linewidth}\raggedright"))
+            add(NoEscape(rf"\subsection*{{Figure {escape_latex(name)}}}"))
         if figure.caption:
             add(NoEscape(escape_latex(figure.caption) + r"\par\medskip"))
-        shown = _shown_figure(figure.outputs)
         if shown.endswith(".pgf"):
             add(NoEscape(rf"\begin{{center}}\input{{{_tex_path(shown)}}}\end{{center}}"))
         elif shown:
@@ -135,6 +192,7 @@ def preview_source(spec: Spec, report: BuildReport, folder: str) -> str:
             add(NoEscape(r"\emph{Only SVG outputs, which LaTeX cannot include: }"))
             add(NoEscape(escape_latex(", ".join(os.path.relpath(p) for p in figure.outputs)) + r"\par"))
         _add_note(add, NoEscape, name, numbers)
+        add(NoEscape(r"\end{figure*}" if wide else r"\end{minipage}\par"))
     if spec.macros is not None and spec.macros.values and numbers:
         add(NoEscape(r"\subsection*{Numbers in the text}"))
         add(NoEscape(r"\begin{tabular}{lll}"))
@@ -154,7 +212,7 @@ def _latex_copy(spec: Spec, name: str, report: BuildReport) -> str:
     from resultsbook.render import render_table
 
     table_spec = spec.tables[name]
-    return render_table(report.tables[name], "latex", table_spec.format, spec.labels, table_spec.latex)
+    return render_table(report.tables[name], "latex", table_spec.format, table_spec.labels, table_spec.latex)
 
 
 def _add_note(add: object, no_escape: object, name: str, numbers: str | None) -> None:
@@ -172,11 +230,19 @@ def compile_latex(folder: str, name: str) -> str:
     """Compile `name` in `folder` with latexmk (or pdflatex twice); return the PDF or raise with the error."""
     tool, path = find_latex()
     if tool == "latexmk":
-        commands = [[path, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", name]]
+        # outputs hold values from logs: never let the compile run shell commands (\\write18)
+        engine = "-pdflatex=pdflatex -no-shell-escape %O %S"
+        commands = [
+            [path, "-pdf", engine, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", name]
+        ]
     else:
-        commands = [[path, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", name]] * 2
+        flags = ["-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
+        commands = [[path, *flags, name]] * 2
     for command in commands:
-        result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300, check=False)
+        result = subprocess.run(
+            command, cwd=folder, capture_output=True, text=True, timeout=300, check=False,
+            env={**os.environ, **LOG_ENV},
+        )  # fmt: skip
         if result.returncode != 0:
             log_path = os.path.join(folder, os.path.splitext(name)[0] + ".log")
             log = result.stdout

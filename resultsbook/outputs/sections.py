@@ -123,7 +123,7 @@ def _region(
             raise SpecError(f"{where}: region {name!r} is a table; put its markers on separate lines")
         table_spec = spec.tables[name]
         options = MarkdownOptions(caption=table_spec.caption, template_dirs=spec.template_dirs)
-        return render_table(tables[name], "markdown", table_spec.format, spec.labels, markdown=options)
+        return render_table(tables[name], "markdown", table_spec.format, table_spec.labels, markdown=options)
     if name in spec.figures:
         figure = spec.figures[name]
         images = [p for p in figure.outputs if p.endswith((".png", ".svg"))]

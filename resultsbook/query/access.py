@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.errors import QueryError
+from resultsbook.errors import QueryError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.query.expr import Expression, parse_expression
 from resultsbook.query.model import MetricSpec
@@ -34,11 +34,19 @@ class MetricReader:
 
     def check(self, key: str) -> None:
         """Raise when a metric key is neither logged by any run nor derived."""
-        if key in self.derived or key in self._keys:
+        if key in self._keys:
             return
-        close = sorted(k for k in self._keys if key.lower() in k.lower() or k.lower() in key.lower())
-        hint = f"; did you mean {', '.join(close[:3])}?" if close else f"; logged metrics: {_few(self._keys)}"
-        raise QueryError(f"no run logs a metric {key!r}{hint}")
+        if key in self.derived:
+            known = [*self._keys, *self.derived, *self.store.param_keys()]
+            for name in self.derived[key].names:
+                if name not in known:
+                    hint = did_you_mean(name, known, "metrics and params")
+                    raise QueryError(
+                        f"derived metric {key!r} reads {name!r}, no run logs it as a metric or param; {hint}"
+                    )
+            return
+        hint = did_you_mean(key, [*self._keys, *self.derived], "logged metrics")
+        raise QueryError(f"no run logs a metric {key!r}; {hint}")
 
     def runs_with(self, key: str) -> set[int]:
         """Return the ids of runs that have a value for a metric (derived: all of its metric inputs)."""
@@ -156,8 +164,3 @@ def _as_number(value: Any, name: str, text: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise QueryError(f"derived metric {text!r}: param {name!r} is {value!r}, not a number")
     return float(value)
-
-
-def _few(keys: Iterable[str]) -> str:
-    ordered = sorted(keys)
-    return ", ".join(ordered[:8]) + (" ..." if len(ordered) > 8 else "") if ordered else "none"

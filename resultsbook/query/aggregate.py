@@ -14,14 +14,21 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.errors import QueryError
+from resultsbook.errors import NotFoundError, QueryError, ResultsbookError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, value_identity, values_equal
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import METRIC_KEY, Cell, CellRun, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.provenance import provenance_mixes
 from resultsbook.query.reduce import best_step_of, default_direction, parse_reduction
-from resultsbook.query.select import run_value, select_runs
+from resultsbook.query.select import (
+    RUN_FIELDS,
+    check_filter_keys,
+    known_keys,
+    run_value,
+    select_runs,
+    why_nothing_selected,
+)
 from resultsbook.query.stats import check_statistics, describe
 from resultsbook.store import Store
 
@@ -46,10 +53,14 @@ def aggregate(
     row_keys, column_keys = _layout(query)
     if reader is None or reader.derived_texts != dict(query.derived):
         reader = MetricReader(store, query.derived)
+    every = store.runs() if runs is None else runs
+    if not every:
+        raise why_nothing_selected(every, query.filters)
     for metric in query.metrics:
         reader.check(metric.name)
         parse_reduction(metric.reduce)
-    selected = select_runs(store.runs() if runs is None else runs, query.filters)
+    check_filter_keys(every, query.filters)
+    selected = select_runs(every, query.filters)
     notes: list[str] = []
     cells: dict[tuple[Key, Key], Cell] = {}
     for metric in query.metrics:
@@ -83,8 +94,33 @@ def aggregate(
     rows = _ordered({key[0] for key in cells}, row_keys, query.order)
     columns = _ordered({key[1] for key in cells}, column_keys, query.order)
     if not cells:
-        notes.append("no run matches the filters and has the metric; check --where and the metric name")
+        raise _why_no_cells(every, selected, query, reader)
     return ResultTable(query, row_keys, column_keys, rows, columns, cells, expected, tuple(notes))
+
+
+def _why_no_cells(
+    every: Sequence[StoredRun], selected: Sequence[StoredRun], query: TableQuery, reader: MetricReader
+) -> ResultsbookError:
+    """Say why a table has no cell: the filter that left no run, a row or column key no run has,
+    or a metric none of the selected runs logs."""
+    if not selected:
+        return why_nothing_selected(every, query.filters)
+    keys = known_keys(selected)
+    for label, names in (("row key", query.rows), ("column key", query.columns)):
+        for key in names:
+            if key != METRIC_KEY and key not in keys:
+                hint = did_you_mean(key, keys - set(RUN_FIELDS), "params")
+                return QueryError(f"{label} {key!r} is not a param of any selected run; {hint}")
+    for metric in query.metrics:
+        having = reader.runs_with(metric.name)
+        if not any(run.id in having for run in selected):
+            return NotFoundError(
+                f"none of the {len(selected)} selected runs logs {metric.name!r} "
+                f"({len(having)} other runs do); check the filters and the metric"
+            )
+    return NotFoundError(
+        "no selected run has every row and column key and a value of the metric; check rows and columns"
+    )
 
 
 def _layout(query: TableQuery) -> tuple[tuple[str, ...], tuple[str, ...]]:

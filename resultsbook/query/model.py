@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from resultsbook.errors import QueryError
 from resultsbook.query.select import Filter
 
 METRIC_KEY = "metric"  # the pseudo-param that lays several metrics out as rows or columns
@@ -28,6 +30,14 @@ class MetricSpec:
     scale: float = 1.0
     label: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.skip_first < 0:
+            raise QueryError(f"skip_first = {self.skip_first} must be 0 or more (the first points to drop)")
+        if not math.isfinite(self.scale) or self.scale == 0 or abs(self.scale) > 1e12:
+            raise QueryError(f"scale = {self.scale} must be a non-zero number up to 1e12, e.g. 100 for %")
+        if self.budget is not None and not math.isfinite(self.budget):
+            raise QueryError(f"budget = {self.budget} must be a finite step")
+
 
 @dataclass(frozen=True)
 class TableQuery:
@@ -47,6 +57,18 @@ class TableQuery:
     derived: Mapping[str, str] = field(default_factory=dict)
     order: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     bootstrap_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.ddof < 0:
+            raise QueryError(
+                f"ddof = {self.ddof} must be 0 or more (1: the sample std, 0: the population std)"
+            )
+        if self.expected is not None and self.expected < 1:
+            raise QueryError(
+                f"replicates = {self.expected} must be 1 or more (the seeds each cell should have)"
+            )
+        if self.min_replicates < 0:
+            raise QueryError(f"min_replicates = {self.min_replicates} must be 0 or more")
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ def parse_reduction(text: str) -> Reduction:
         parts = [part.strip() for part in argument.rsplit(",", 1)]
         if len(parts) == 2 and parts[1] in {"max", "min"}:
             other, direction = parts
+        elif len(parts) == 2 and parts[1].isalpha():  # best(val/acc, up): a direction, misspelt
+            raise QueryError(f"reduction {text!r}: the direction {parts[1]!r} must be max or min")
         else:
             other, direction = argument, default_direction(argument)
         return Reduction(kind="best", other=other, direction=direction, text=f"best({other}, {direction})")

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import NotFoundError, QueryError, SpecError, closest, did_you_mean, listing_text
 from resultsbook.models import StoredRun
-from resultsbook.params import parse_scalar, values_equal
+from resultsbook.params import format_value, parse_scalar, sort_key, values_equal
 
 RUN_FIELDS = ("status", "experiment", "name", "adapter", "source", "run_id", "git_commit")
 _FILTER = re.compile(r"^\s*([^!<>=~\s][^!<>=~]*?)\s*(!=|>=|<=|=|>|<|~)\s*(.*?)\s*$")
@@ -93,3 +93,42 @@ def run_value(run: StoredRun, key: str) -> Any:
 def select_runs(runs: Iterable[StoredRun], filters: Sequence[Filter]) -> list[StoredRun]:
     """Return the runs that satisfy every filter."""
     return [run for run in runs if all(f.accepts(run_value(run, f.key)) for f in filters)]
+
+
+def known_keys(runs: Iterable[StoredRun]) -> set[str]:
+    """Return every key a filter or a grouping can name: the runs' params and the run fields."""
+    return {key for run in runs for key in run.params} | set(RUN_FIELDS)
+
+
+def check_filter_keys(runs: Sequence[StoredRun], filters: Sequence[Filter]) -> None:
+    """Refuse a filter on a key no run has: `=` would select nothing and `!=` everything, silently."""
+    if not runs:
+        return
+    for item in filters:
+        # stops at the first run that has the key: the full scan is paid only on the way to an error
+        if item.key not in RUN_FIELDS and not any(item.key in run.params for run in runs):
+            hint = did_you_mean(item.key, known_keys(runs) - set(RUN_FIELDS), "params")
+            raise QueryError(f"filter {item}: no run has a param {item.key!r}; {hint}")
+
+
+def why_nothing_selected(runs: Sequence[StoredRun], filters: Sequence[Filter]) -> NotFoundError:
+    """Return the error saying which filter left no run, and the values its key does have."""
+    if not runs:
+        return NotFoundError("the store holds no runs; collect them first: resultsbook collect PATH")
+    remaining = list(runs)
+    for item in filters:
+        kept = [run for run in remaining if item.accepts(run_value(run, item.key))]
+        if not kept:
+            values = sorted(
+                {run_value(run, item.key) for run in remaining if run_value(run, item.key) is not None},
+                key=sort_key,
+            )
+            texts = [format_value(value) for value in values]
+            hint = f"{item.key} has: {listing_text(texts)}"
+            guess = closest(format_value(item.values[0]), texts) if item.op == "=" and item.values else None
+            if guess is not None:
+                hint += f"; did you mean {item.key}={guess}?"
+            before = "" if item is filters[0] else f" (among the {len(remaining)} runs the others keep)"
+            return NotFoundError(f"filter {item} matches no run{before}; {hint}")
+        remaining = kept
+    return NotFoundError("no run matches the filters")

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from resultsbook.errors import QueryError
+from resultsbook.errors import QueryError, did_you_mean
 
 STATISTICS = ("n", "mean", "std", "sem", "ci95", "bootstrap", "median", "iqr", "iqm", "min", "max")
 CENTERS = ("mean", "median", "iqm")
@@ -30,7 +30,8 @@ def check_statistics(names: Sequence[str]) -> tuple[str, ...]:
     """Validate statistic names, raising with the list of known ones."""
     for name in names:
         if name not in STATISTICS and name != "minmax":
-            raise QueryError(f"unknown statistic {name!r}; choose from {', '.join(STATISTICS)}")
+            hint = did_you_mean(name, [*STATISTICS, "minmax"], "choose from", shown=20)
+            raise QueryError(f"unknown statistic {name!r}; {hint}")
     return tuple(names)
 
 

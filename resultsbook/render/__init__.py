@@ -25,7 +25,7 @@ def render_table(
 ) -> str:
     """Render an aggregated table in one of FORMATS; `generated` goes in a comment where it fits."""
     if output_format == "csv":
-        return render_csv(table, fmt.digits, generated)
+        return render_csv(table, fmt.digits, fmt.escape_formulas)
     if output_format == "json":
         return render_json(table, fmt.digits, generated)
     layout = layout_table(table, fmt, labels)

@@ -10,6 +10,8 @@ from typing import Any
 
 from resultsbook.params import normalize_value
 from resultsbook.query.model import ResultTable
+from resultsbook.render.escape import neutralize_formula
+from resultsbook.render.layout import Labels
 
 JSON_FORMAT_VERSION = 1
 
@@ -27,24 +29,24 @@ def stat_columns(table: ResultTable) -> list[str]:
     return columns
 
 
-def render_csv(table: ResultTable, digits: int | None = None, generated: str = "") -> str:
-    """Return one header line, then one line per cell: row keys, column keys, statistics.
+def render_csv(table: ResultTable, digits: int | None = None, escape_formulas: bool = False) -> str:
+    """Return plain CSV: one header line, then one line per cell: row keys, column keys, statistics.
 
-    `generated` becomes a first `#` comment line (read with pandas.read_csv(..., comment="#")).
+    What produced it is recorded in the lock, and in `render_csv_metadata`'s sidecar if wanted. With
+    `escape_formulas`, text that a spreadsheet would run as a formula gets a leading `'`.
     """
     buffer = io.StringIO()
-    if generated:
-        buffer.write(f"# {generated}\n")
     writer = csv.writer(buffer, lineterminator="\n")
     stats = stat_columns(table)
-    writer.writerow([*table.row_keys, *table.column_keys, *stats])
+    clean = (lambda row: [neutralize_formula(v) for v in row]) if escape_formulas else list
+    writer.writerow(clean([*table.row_keys, *table.column_keys, *stats]))
     for row in table.rows:
         for column in table.columns:
             cell = table.cell(row, column)
             if cell is None:
                 continue
             values = [_csv_number(cell.stats.get(name, math.nan), name, digits) for name in stats]
-            writer.writerow([*(_csv_key(v) for v in row), *(_csv_key(v) for v in column), *values])
+            writer.writerow(clean([*(_csv_key(v) for v in row), *(_csv_key(v) for v in column), *values]))
     return buffer.getvalue()
 
 
@@ -108,3 +110,38 @@ def _json_number(value: float, name: str, digits: int | None) -> float | int | N
     if name == "n":
         return int(value)
     return value if digits is None else round(value, digits)
+
+
+def render_csv_metadata(
+    table: ResultTable, csv_name: str, title: str, description: str, source: str, labels: Labels
+) -> str:
+    """Return the CSVW sidecar of a CSV output (`table.csv-metadata.json`, W3C "CSV on the Web"):
+    its title, what the numbers are, where it comes from, and each column's name, title and type."""
+    keys = (*table.row_keys, *table.column_keys)
+    columns: list[dict[str, Any]] = []
+    for index, key in enumerate(keys):
+        values = [(*row, *column)[index] for row, column in table.cells]
+        columns.append({"name": key, "titles": str(labels.key(key)), "datatype": _csvw_type(values)})
+    for name in stat_columns(table):
+        columns.append({"name": name, "datatype": "integer" if name == "n" else "double"})
+    document = {
+        "@context": "http://www.w3.org/ns/csvw",
+        "url": csv_name,
+        "dc:title": title,
+        "dc:description": description,
+        "dc:source": source,
+        "dc:creator": "resultsbook",
+        "tableSchema": {"columns": columns},
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _csvw_type(values: list[Any]) -> str:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return "boolean"
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "integer"
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "double"
+    return "string"

@@ -1,10 +1,12 @@
-"""Escape untrusted text (run names, param values, labels) for LaTeX, Markdown and HTML."""
+"""Escape untrusted text (run names, param values, labels) for LaTeX, Markdown and HTML; carry the
+raw LaTeX a user gives explicitly."""
 
 from __future__ import annotations
 
 import html
 import re
-import unicodedata
+
+from resultsbook.render.latexchars import latex_char, latex_to_text
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -20,76 +22,51 @@ _LATEX_SPECIAL = {
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
+    "[": "{[}",  # a row starting with [ would be read as the optional argument of the \\ before it
+    "]": "{]}",
     "\n": " ",
     "\r": " ",
     "\t": " ",
 }
-# characters pdflatex cannot typeset from UTF-8 input without extra packages
-_LATEX_UNICODE = {
-    "±": r"\ensuremath{\pm}",
-    "×": r"\ensuremath{\times}",
-    "÷": r"\ensuremath{\div}",
-    "≤": r"\ensuremath{\leq}",
-    "≥": r"\ensuremath{\geq}",
-    "≠": r"\ensuremath{\neq}",
-    "≈": r"\ensuremath{\approx}",
-    "∞": r"\ensuremath{\infty}",
-    "→": r"\ensuremath{\rightarrow}",
-    "←": r"\ensuremath{\leftarrow}",
-    "−": "-",
-    "–": "--",
-    "—": "---",
-    "…": r"\ldots{}",
-    "°": r"\ensuremath{^\circ}",
-    "µ": r"\ensuremath{\mu}",
-    "‘": "`",
-    "’": "'",
-    "“": "``",
-    "”": "''",
-    "\u00a0": "~",
-}
-_GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
-    "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "π": "pi",
-    "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi",
-    "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi",
-    "Σ": "Sigma", "Υ": "Upsilon", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
-}  # fmt: skip
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~$])")
 
 
-def escape_latex(text: str) -> str:
-    """Make any text safe to typeset with pdflatex: specials escaped, unicode mapped or transliterated.
+class RawLatex(str):
+    """A label the user wrote in LaTeX (`{ latex = 'MLP$^\\dagger$' }`): LaTeX outputs typeset it as
+    written; as a `str` it is its plain text (`MLP†`) for Markdown, HTML and terminals."""
 
-    >>> print(escape_latex("lr_0.1 & 50% #1 {a}"))
-    lr\\_0.1 \\& 50\\% \\#1 \\{a\\}
+    latex: str
+
+    def __new__(cls, latex: str, text: str | None = None) -> RawLatex:
+        self = super().__new__(cls, latex_to_text(latex) if text is None else text)
+        self.latex = latex
+        return self
+
+    def __repr__(self) -> str:
+        return f"RawLatex({self.latex!r}, {str(self)!r})"
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return RawLatex, (self.latex, str(self))
+
+
+def escape_latex(text: str) -> str:
+    """Make any text safe to typeset with pdflatex: specials escaped, Unicode as LaTeX commands;
+    a `RawLatex` label is returned as the user wrote it.
+
+    >>> print(escape_latex("lr_0.1 & 50% #1 {a} ± α"))
+    lr\\_0.1 \\& 50\\% \\#1 \\{a\\} \\ensuremath{\\pm} \\ensuremath{\\alpha}
     """
+    if isinstance(text, RawLatex):
+        return text.latex
     out: list[str] = []
     for char in str(text):
         if char in _LATEX_SPECIAL:
             out.append(_LATEX_SPECIAL[char])
         elif ord(char) < 128:
             out.append(char if char.isprintable() else " ")
-        elif char in _LATEX_UNICODE:
-            out.append(_LATEX_UNICODE[char])
-        elif char in _GREEK:
-            out.append(rf"\ensuremath{{\{_GREEK[char]}}}")
-        elif _latin1_letter(char):
-            out.append(char)
         else:
-            out.append(_transliterate(char))
+            out.append(latex_char(char)[0])
     return "".join(out)
-
-
-def _latin1_letter(char: str) -> bool:
-    """Tell whether pdflatex's default UTF-8 input handles the character (Latin-1 letters)."""
-    return 0xC0 <= ord(char) <= 0xFF and char not in "×÷"
-
-
-def _transliterate(char: str) -> str:
-    """Replace a character pdflatex cannot typeset by its ASCII base letter, or '?'."""
-    base = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
-    return escape_latex(base) if base else "?"
 
 
 def escape_markdown(text: str) -> str:
@@ -101,3 +78,51 @@ def escape_markdown(text: str) -> str:
 def escape_html(text: str) -> str:
     """Escape text for HTML element content and attribute values."""
     return html.escape(str(text), quote=True)
+
+
+# C0 and C1 controls, DEL, and the Unicode marks that reorder or hide text on a terminal (bidi
+# overrides and isolates, zero-width joiners used to disguise names)
+_TERMINAL_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_TERMINAL_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
+
+
+def escape_terminal(text: str, keep_lines: bool = False) -> str:
+    """Make text inert on a terminal: escape sequences and control characters are shown, not obeyed.
+
+    With `keep_lines`, newlines and tabs (the layout of resultsbook's own output) are kept.
+
+    >>> escape_terminal("run\\x1b[31mred\\nnext")
+    'run\\\\e[31mred\\\\nnext'
+    """
+
+    def shown(found: re.Match[str]) -> str:
+        char = found.group(0)
+        if keep_lines and char in "\n\t":
+            return char
+        if char in _TERMINAL_NAMED:
+            return _TERMINAL_NAMED[char]
+        return f"\\u{ord(char):04x}" if ord(char) > 0xFF else f"\\x{ord(char):02x}"
+
+    return _TERMINAL_UNSAFE.sub(shown, str(text))
+
+
+def quote_shell(text: str) -> str:
+    """Quote one word for a POSIX shell: `sh` reads it back as exactly this text, nothing runs."""
+    import shlex
+
+    return shlex.quote(str(text))
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|")
+
+
+def neutralize_formula(value: object) -> object:
+    """Keep a spreadsheet from running a CSV cell as a formula: text starting with = + - @ (and tab,
+    carriage return, pipe) gets a leading apostrophe; numbers are left as they are (OWASP's advice)."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_STARTS):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value

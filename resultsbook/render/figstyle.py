@@ -4,11 +4,12 @@ matplotlib settings that make every figure the same bytes on every rebuild."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import SpecError
+from resultsbook.render.venues import VENUES, Venue
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
 # deficiency. Yellow comes late because it is faint on white paper.
@@ -33,10 +34,12 @@ FONTS = {
     "times": (["STIXGeneral", "DejaVu Serif"], "stix"),
     "serif": (["DejaVu Serif"], "dejavuserif"),
     "sans": (["DejaVu Sans"], "dejavusans"),
+    "cm": (["cmr10", "DejaVu Serif"], "cm"),  # Computer Modern, as LaTeX's default (Springer LNCS)
 }
 LEGENDS = ("top", "right", "inside", "none")
 _UNITS = {"in": 1.0, "cm": 1 / 2.54, "mm": 1 / 25.4, "pt": 1 / 72.27, "bp": 1 / 72.0}
 _LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(in|cm|mm|pt|bp)\s*$")
+_VENUE_LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)?\s*(column|text)\s*$")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
@@ -59,29 +62,47 @@ class FigureStyle:
     band_alpha: float = 0.2
 
 
-def parse_length(text: Any, where: str) -> float:
-    """Return a length in inches from `3.25in`, `8.5cm`, `85mm`, `241.14749pt` (TeX points) or `72bp`."""
+def parse_length(text: Any, where: str, venue: Venue | None = None) -> float:
+    """Return a length in inches from `3.25in`, `8.5cm`, `85mm`, `241.14749pt` (TeX points), `72bp`,
+    or, with a venue preset, `column`, `text` or a fraction such as `0.48text`."""
+    relative = _VENUE_LENGTH.match(str(text))
+    if relative is not None:
+        if venue is None:
+            raise SpecError(
+                f'{where} = {text!r} needs a venue preset: venue = "icml" at the top of the spec '
+                f'(presets: {", ".join(VENUES)}), or a length such as "3.25in"'
+            )
+        return float(relative.group(1) or 1.0) * venue.width(relative.group(2))
     found = _LENGTH.match(str(text))
     if found is None:
         raise SpecError(
-            f'{where} = {text!r} is not a length; write e.g. "3.25in", "8.5cm" or, for a LaTeX '
-            '\\columnwidth, the points \\the\\columnwidth prints: "241.14749pt"'
+            f'{where} = {text!r} is not a length; write e.g. "3.25in", "8.5cm", "column" (with a venue '
+            'preset) or, for a LaTeX \\columnwidth, the points \\the\\columnwidth prints: "241.14749pt"'
         )
     return float(found.group(1)) * _UNITS[found.group(2)]
 
 
-def parse_style(entry: Mapping[str, Any], base: FigureStyle, where: str) -> FigureStyle:
+def venue_style(venue: Venue | None) -> FigureStyle:
+    """Return the style figures start from: the defaults, or a venue's column width, font and size."""
+    if venue is None:
+        return FigureStyle()
+    return FigureStyle(width=venue.width("column"), font=venue.font, font_size=venue.figure_font_size)
+
+
+def parse_style(
+    entry: Mapping[str, Any], base: FigureStyle, where: str, venue: Venue | None = None
+) -> FigureStyle:
     """Return `base` with the style keys of a spec entry applied (`[style]` or one figure's keys)."""
     changes: dict[str, Any] = {}
     if "width" in entry:
-        changes["width"] = parse_length(entry["width"], f"{where} width")
+        changes["width"] = parse_length(entry["width"], f"{where} width", venue)
     if "height" in entry:
-        changes["height"] = parse_length(entry["height"], f"{where} height")
-    for key in ("aspect", "font_size", "line_width", "band_alpha"):
+        changes["height"] = parse_length(entry["height"], f"{where} height", venue)
+    for key, most in (("aspect", 10.0), ("font_size", 72.0), ("line_width", 20.0), ("band_alpha", 1.0)):
         if key in entry:
-            changes[key] = _positive(entry[key], f"{where} {key}")
+            changes[key] = _positive(entry[key], f"{where} {key}", most)
     if "dpi" in entry:
-        changes["dpi"] = int(_positive(entry["dpi"], f"{where} dpi"))
+        changes["dpi"] = int(_positive(entry["dpi"], f"{where} dpi", 2400.0))
     if "font" in entry:
         changes["font"] = str(entry["font"])
     if "legend" in entry:
@@ -107,9 +128,9 @@ def parse_style(entry: Mapping[str, Any], base: FigureStyle, where: str) -> Figu
     return FigureStyle(**{**base.__dict__, **changes})
 
 
-def _positive(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise SpecError(f"{where} = {value!r} must be a positive number")
+def _positive(value: Any, where: str, most: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= most:
+        raise SpecError(f"{where} = {value!r} must be a number above 0 and at most {most:g}")
     return float(value)
 
 
@@ -138,8 +159,9 @@ def _colors(value: Any, where: str) -> dict[str, dict[str, str]]:
     return out
 
 
-def rc_params(style: FigureStyle, pgf: bool) -> dict[str, Any]:
-    """Return every matplotlib setting a figure depends on, so no matplotlibrc changes the output."""
+def rc_params(style: FigureStyle, pgf: bool, preamble: Sequence[str] = ()) -> dict[str, Any]:
+    """Return every matplotlib setting a figure depends on, so no matplotlibrc changes the output;
+    `preamble` is what LaTeX needs to measure a PGF figure's labels."""
     families, mathtext = FONTS.get(style.font, ([style.font, "DejaVu Sans"], "dejavusans"))
     size = style.font_size
     small = max(size - 1, 5.0)
@@ -180,6 +202,6 @@ def rc_params(style: FigureStyle, pgf: bool) -> dict[str, Any]:
         "svg.hashsalt": "resultsbook",
         "pgf.rcfonts": False,  # text is typeset in the paper's own font
         "pgf.texsystem": "pdflatex",
-        "pgf.preamble": "",
+        "pgf.preamble": "\n".join(preamble),
         "path.simplify": True,
     }

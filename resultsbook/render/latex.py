@@ -1,11 +1,20 @@
-"""LaTeX tables (booktabs) from a layout: small named pieces joined by the Jinja2 template."""
+"""LaTeX tables (booktabs) from a layout: small named pieces joined by the Jinja2 template.
+
+The notes under a table (marks explained, what the numbers are) wrap inside the table's own width:
+the tabular is measured in a box and the notes are set in a minipage that wide (the layout of
+threeparttable, without needing the package). A table therefore never gets wider because of its
+notes, works bare or inside any float, and needs nothing beyond booktabs (and siunitx for its styles).
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from resultsbook.render.escape import escape_latex
+from resultsbook.errors import RenderError
+from resultsbook.render.escape import RawLatex, escape_latex
+from resultsbook.render.latexchars import requirement_text, unicode_requirements
 from resultsbook.render.layout import DisplayCell, Layout
 from resultsbook.render.templates import render_template
 
@@ -20,12 +29,18 @@ _MARK_LATEX = {
     "°": r"\circ",
 }
 _SIUNITX_BOLD = "reset-text-series=false, text-series-to-math=true"
+# "61.8 ± 5.5" in the text font, as the other styles print it (siunitx's default is 61.8(55) in math)
+SIUNITX_SETUP = "uncertainty-mode = separate, mode = match"
+FITS = ("natural", "scale", "tabular*", "tabularx")
+FLOATS = ("table", "table*")
+# what each option needs in the paper's preamble, beyond booktabs
+FIT_PACKAGES = {"scale": "graphicx", "tabularx": "tabularx"}
 DASH = "--"
 
 
 @dataclass(frozen=True)
 class LatexOptions:
-    """How the LaTeX table is wrapped: bare tabular or float, caption, label, template."""
+    """How the LaTeX table is wrapped: bare or floating, its width, long tables, row groups, template."""
 
     float: bool = False
     caption: str | None = None
@@ -33,50 +48,114 @@ class LatexOptions:
     placement: str = "t"
     template: str = "table.tex.j2"
     template_dirs: tuple[str, ...] = ()
+    float_env: str = "table"  # or table*: across both columns of a two-column paper
+    fit: str = "natural"  # natural | scale (shrink to \linewidth when wider) | tabular* | tabularx
+    longtable: bool = False  # break across pages, header repeated (one-column pages only)
+    multirow: bool = False  # a row group's label centred on its rows (\multirow)
+    siunitx: str = SIUNITX_SETUP  # \sisetup for the siunitx styles, local to the table; "" for none
+
+    def __post_init__(self) -> None:
+        if self.fit not in FITS:
+            raise RenderError(f"fit {self.fit!r} is not one of {', '.join(FITS)}")
+        if self.float_env not in FLOATS:
+            raise RenderError(f"float {self.float_env!r} is not one of {', '.join(FLOATS)}")
+        if self.longtable and self.float:
+            raise RenderError(
+                "a longtable breaks across pages and cannot float; remove float (its caption and label "
+                "go inside the longtable)"
+            )
+        if self.longtable and self.fit not in ("natural", "tabular*"):
+            raise RenderError(f"fit = {self.fit!r} cannot be combined with longtable; use natural")
+
+    def packages(self, style: str) -> list[str]:
+        """Return the packages a table with these options needs, in preamble order."""
+        needed = ["booktabs"]
+        if style.startswith("siunitx"):
+            needed.append("siunitx")
+        if self.fit in FIT_PACKAGES:
+            needed.append(FIT_PACKAGES[self.fit])
+        if self.longtable:
+            needed.append("longtable")
+        if self.multirow:
+            needed.append("multirow")
+        return needed
 
 
 def render_latex(
     layout: Layout, style: str, options: LatexOptions = LatexOptions(), generated: str = ""
 ) -> str:
     """Render a laid-out table as LaTeX source; `generated` becomes its first-line comment."""
+    notes = note_lines(layout)
+    environment, width = _environment(options)
     return render_template(
         options.template,
         options.template_dirs,
         header_comment=f"% {generated}" if generated else "",
         float=options.float,
+        float_env=options.float_env,
         placement=options.placement,
         caption=escape_latex(options.caption) if options.caption else "",
         label=options.label or "",
-        column_spec=column_spec(layout, style),
+        column_spec=column_spec(layout, style, options.fit),
         header_lines=header_lines(layout, style),
-        body_lines=body_lines(layout, style),
-        notes=note_lines(layout),
+        body_lines=body_lines(layout, style, options.multirow),
+        notes=notes,
         width=layout.width,
+        environment=environment,
+        environment_width=width,
+        setup=rf"\sisetup{{{options.siunitx}}}" if style.startswith("siunitx") and options.siunitx else "",
+        boxed=not options.longtable and (bool(notes) or options.fit == "scale"),
+        scale=options.fit == "scale",
+        longtable=options.longtable,
     )
 
 
-def column_spec(layout: Layout, style: str) -> str:
-    """Return the tabular column spec: `l` per row key, then one value column each."""
+def _environment(options: LatexOptions) -> tuple[str, str]:
+    """Return the table environment and its width argument."""
+    if options.longtable:
+        return "longtable", ""
+    if options.fit == "tabular*":
+        return "tabular*", r"{\linewidth}"
+    if options.fit == "tabularx":
+        return "tabularx", r"{\linewidth}"
+    return "tabular", ""
+
+
+def column_spec(layout: Layout, style: str, fit: str = "natural") -> str:
+    """Return the column spec: `l` per row key (tabularx: the last one wraps), then the value columns."""
     values = sum(span for _, span in layout.header_levels[-1])
-    s_column = f"S[table-format={_table_format(layout)}, {_SIUNITX_BOLD}]"
-    value_spec = s_column if style == "siunitx-S" else "c"
-    return "l" * len(layout.row_labels) + value_spec * values
+    if style == "siunitx-S":
+        value_spec = "".join(
+            f"S[table-format={_table_format(layout, index)}, {_SIUNITX_BOLD}]" for index in range(values)
+        )
+    else:
+        value_spec = "c" * values
+    lead = "l" * len(layout.row_labels)
+    if fit == "tabularx" and lead:
+        lead = lead[:-1] + r">{\raggedright\arraybackslash}X"
+    spec = lead + value_spec
+    return r"@{\extracolsep{\fill}}" + spec if fit == "tabular*" else spec
 
 
-def _table_format(layout: Layout) -> str:
-    """Return siunitx's table-format (integer.decimal(uncertainty) digits) covering every cell."""
+def _table_format(layout: Layout, column: int) -> str:
+    """Return siunitx's table-format for one value column: integer.decimal(uncertainty) digits covering
+    its cells, then room for its widest footnote marks (typeset after the number, inside the column)."""
     integer, decimal, uncertainty, sign = 1, 0, 0, False
+    widest: tuple[str, ...] = ()
     for _, cells in layout.body:
-        for cell in cells:
-            if cell is None or not cell.center:
-                continue
-            whole, _, fraction = cell.center.lstrip("-").partition(".")
-            sign = sign or cell.center.startswith("-")
-            integer, decimal = max(integer, len(whole)), max(decimal, len(fraction))
-            if cell.spread is not None:
-                uncertainty = max(uncertainty, len(_uncertainty_digits(cell)))
+        cell = cells[column]
+        if cell is not None and len(cell.marks) > len(widest):
+            widest = cell.marks
+        if cell is None or not cell.center:
+            continue
+        whole, _, fraction = cell.center.lstrip("-").partition(".")
+        sign = sign or cell.center.startswith("-")
+        integer, decimal = max(integer, len(whole)), max(decimal, len(fraction))
+        if cell.spread is not None:
+            uncertainty = max(uncertainty, len(_uncertainty_digits(cell)))
     text = f"{'-' if sign else ''}{integer}.{decimal}"
-    return text + (f"({uncertainty})" if uncertainty else "")
+    text += f"({uncertainty})" if uncertainty else ""
+    return text + (f"{{{_marks(widest)}}}" if widest else "")
 
 
 def header_lines(layout: Layout, style: str) -> list[str]:
@@ -103,16 +182,28 @@ def header_lines(layout: Layout, style: str) -> list[str]:
     return lines
 
 
-def body_lines(layout: Layout, style: str) -> list[str]:
-    """Return the body rows, with \\addlinespace between first-level row groups."""
+def body_lines(layout: Layout, style: str, multirow: bool = False) -> list[str]:
+    """Return the body rows, with \\addlinespace between first-level row groups; with `multirow`,
+    a group's first-level label is centred on the group's rows."""
     lines = []
+    spans = _group_spans(layout) if multirow else {}
     for index, (labels, cells) in enumerate(layout.body):
         if index in layout.group_starts:
             lines.append(r"\addlinespace")
         parts = [escape_latex(label) if label is not None else "" for label in labels]
+        if index in spans and spans[index] > 1:
+            parts[0] = rf"\multirow{{{spans[index]}}}{{*}}{{{parts[0]}}}"
         parts += [latex_cell(cell, style, layout.spread_kind) for cell in cells]
         lines.append(" & ".join(parts) + r" \\")
     return lines
+
+
+def _group_spans(layout: Layout) -> dict[int, int]:
+    """Return {first row of a first-level group: its number of rows} (tables with row groups only)."""
+    if not layout.group_starts:
+        return {}
+    starts = [0, *layout.group_starts, len(layout.body)]
+    return {start: end - start for start, end in itertools.pairwise(starts)}
 
 
 def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
@@ -129,7 +220,7 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
             text = rf"{{\underline{{\num{{{body}}}}}}}"
         else:
             text = body
-        return text + (rf"\rlap{{{_marks(cell.marks)}}}" if cell.marks else "")
+        return text + _marks(cell.marks)
     text = _number_text(cell, style)
     if cell.interval is not None:
         text += rf" {{\small[{cell.interval[0]}, {cell.interval[1]}]}}"
@@ -174,7 +265,31 @@ def _marks(symbols: Sequence[str]) -> str:
 
 def note_lines(layout: Layout) -> list[str]:
     """Return the footnote lines under the table: marks explained, then what the numbers are."""
-    lines = [f"{_marks([symbol])} {escape_latex(text)}" for symbol, text in layout.footnotes]
+    lines = [f"{_marks([symbol])} {_breakable(escape_latex(text))}" for symbol, text in layout.footnotes]
     if layout.stat_note:
-        lines.append(escape_latex(layout.stat_note))
+        lines.append(_breakable(escape_latex(layout.stat_note)))
     return lines
+
+
+def _breakable(text: str) -> str:
+    """Let a note wrap after a slash too (metric names such as val/acc are long unbreakable words)."""
+    return text.replace("/", r"/\allowbreak{}")
+
+
+def layout_texts(layout: Layout) -> list[str]:
+    """Return every label a table shows: row-key names, column headers and row labels."""
+    texts = list(layout.row_labels)
+    texts += [label for level in layout.header_levels for label, _ in level]
+    texts += [label for labels, _ in layout.body for label in labels if label is not None]
+    return list(dict.fromkeys(texts))
+
+
+def typeset_problems(texts: Sequence[str], preamble: Sequence[str]) -> list[str]:
+    """Say which labels hold characters that need a package the preamble lacks (raw LaTeX labels are
+    the user's own and are not checked)."""
+    problems = []
+    for text in texts:
+        if isinstance(text, RawLatex):
+            continue
+        problems += requirement_text(text, unicode_requirements(text), preamble)
+    return problems

@@ -47,6 +47,7 @@ SPREAD_NAMES = {
     "iqr": "IQR",
     "minmax": "min-max range",
 }
+MAX_DIGITS_SHOWN = 15  # a double holds about 16 significant digits
 CENTER_NAMES = {"mean": "Mean", "median": "Median", "iqm": "IQM"}
 
 
@@ -65,6 +66,7 @@ class TableFormat:
     test: str = "welch"  # is the best significantly better than the runner-up? welch, mannwhitney, none
     alpha: float = 0.05
     ties: bool = False  # bold every cell not significantly worse than the best
+    escape_formulas: bool = False  # CSV: text cells starting with = + - @ get a leading '
 
     def __post_init__(self) -> None:
         if self.center not in CENTERS:
@@ -77,6 +79,8 @@ class TableFormat:
             raise RenderError("highlight must be column, row, none or a row/column key")
         if self.test not in TESTS:
             raise RenderError(f"test {self.test!r} is not one of {', '.join(TESTS)}")
+        if self.digits is not None and not 0 <= self.digits <= MAX_DIGITS_SHOWN:
+            raise RenderError(f"digits = {self.digits} must be between 0 and {MAX_DIGITS_SHOWN}")
         if not 0 < self.alpha < 1:
             raise RenderError(f"alpha {self.alpha} must be between 0 and 1, e.g. 0.05")
 
@@ -96,6 +100,20 @@ class Labels:
         """Return the display name of a param value."""
         text = format_value(value)
         return self.values.get(key, {}).get(text, text)
+
+    def merged(self, own: Labels) -> Labels:
+        """Return these labels with one output's own labels taking precedence, name by name."""
+        values = {key: dict(mapping) for key, mapping in self.values.items()}
+        for key, mapping in own.values.items():
+            values[key] = {**values.get(key, {}), **mapping}
+        return Labels(keys={**self.keys, **own.keys}, values=values)
+
+    def as_data(self) -> list[Any]:
+        """Return the labels as plain data for digests (raw LaTeX included)."""
+        return [
+            {k: repr(v) for k, v in sorted(self.keys.items())},
+            {key: {k: repr(v) for k, v in sorted(m.items())} for key, m in sorted(self.values.items())},
+        ]
 
 
 @dataclass(frozen=True)
@@ -227,8 +245,12 @@ def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int
 def _emphasize(
     table: ResultTable, grid: list[list[DisplayCell | None]], fmt: TableFormat, labels: Labels
 ) -> dict[tuple[int, int], tuple[Mark, ...]]:
-    """Bold the best and underline the runner-up displayed value among comparable cells (in place);
-    return the marks of a best that is not significantly better than the runner-up."""
+    """Bold the best and underline the runner-up among comparable cells, by the value each prints (in
+    place); return the marks of bold cells that are not significantly better than the runner-up.
+
+    Cells that print the same number tie: all of them are bold, or all underlined. The runner-up is
+    underlined only when at least as many cells rank below it as share it, so an underline never
+    marks the bottom of a column nor a value most cells print."""
     if fmt.highlight == "none":
         return {}
     marks: dict[tuple[int, int], tuple[Mark, ...]] = {}
@@ -246,18 +268,25 @@ def _emphasize(
         if fmt.test != "none" and fmt.ties:
             best += [p for p in positions if p not in best and not _differs(table, fmt, best[0], p)]
             runner_up = [p for p in runner_up if p not in best]
-        elif fmt.test != "none" and runner_up and not _differs(table, fmt, best[0], runner_up[0]):
-            p = _p_value(table, fmt, best[0], runner_up[0])
-            rival = cell_label(table, table.rows[runner_up[0][0]], table.columns[runner_up[0][1]], labels)
-            text = f"not significantly better than {rival} ({TEST_NAMES[fmt.test]}, p = {p:.2g})"
+        elif fmt.test != "none" and runner_up:
+            rival = max(runner_up, key=lambda p: _centre(table, fmt, p) * sign)
+            name = cell_label(table, table.rows[rival[0]], table.columns[rival[1]], labels)
             for position in best:
-                marks[position] = (Mark("nonsig", text),)
-        # underlining the runner-up of two would just mark the worst
-        second = runner_up if fmt.second and len(positions) > 2 else []
+                if not _differs(table, fmt, position, rival):
+                    p = _p_value(table, fmt, position, rival)
+                    text = f"not significantly better than {name} ({TEST_NAMES[fmt.test]}, p = {p:.2g})"
+                    marks[position] = (Mark("nonsig", text),)
+        below = len(positions) - len(best) - len(runner_up)
+        second = runner_up if fmt.second and 0 < len(runner_up) <= below else []
         for position, emphasis in [*((p, "best") for p in best), *((p, "second") for p in second)]:
             r, c = position
             grid[r][c] = replace(grid[r][c], emphasis=emphasis)  # type: ignore[type-var]
     return marks
+
+
+def _centre(table: ResultTable, fmt: TableFormat, position: tuple[int, int]) -> float:
+    cell = table.cell(table.rows[position[0]], table.columns[position[1]])
+    return cell.stats.get(fmt.center, math.nan) if cell is not None else math.nan
 
 
 def _p_value(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> float:

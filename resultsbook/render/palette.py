@@ -7,20 +7,26 @@ alone keeps the colour it has beside the others.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from resultsbook.errors import RenderError
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.render.figstyle import FigureStyle
+
+DASHES = ("-", "--", ":", "-.")  # line styles (hatches for bars) once a figure has run out of colours
+HATCHES = {"-": "", "--": "////", ":": "....", "-.": "xxxx"}
 
 
 @dataclass(frozen=True)
 class Look:
-    """How one value is drawn: its colour and marker."""
+    """How one value is drawn: its colour, marker and (beyond the palette's size) line style."""
 
     color: str
     marker: str
+    dash: str = "-"
 
 
 def ordered_values(values: Iterable[Any], explicit: Sequence[Any] = ()) -> list[Any]:
@@ -44,3 +50,49 @@ def assign_looks(key: str, project_values: Iterable[Any], style: FigureStyle) ->
         color = fixed.get(text, style.palette[index % len(style.palette)])
         looks[text] = Look(color=color, marker=style.markers[index % len(style.markers)])
     return looks
+
+
+def figure_looks(looks: Mapping[str, Look], shown: Sequence[str], style: FigureStyle) -> dict[str, Look]:
+    """Return the looks of the values one figure shows, in the figure's order, all different: each
+    value keeps its project colour and marker unless a value before it in this figure has them, then
+    takes the first unused colour (and marker); a figure with more values than colours repeats colours
+    with markers and line styles no other series of the figure has."""
+    out: dict[str, Look] = {}
+    pending = []
+    for text in shown:
+        look = looks[text]
+        if all(look.color != other.color and look.marker != other.marker for other in out.values()):
+            out[text] = look
+        else:
+            pending.append(text)
+    for text in pending:
+        colors = {look.color for look in out.values()}
+        markers = {look.marker for look in out.values()}
+        color = next((c for c in style.palette if c not in colors), None)
+        if looks[text].color not in colors:
+            color = looks[text].color
+        marker = looks[text].marker if looks[text].marker not in markers else None
+        marker = marker or next((m for m in style.markers if m not in markers), None)
+        if color is not None and marker is not None:
+            out[text] = Look(color, marker)
+            continue
+        out[text] = _unused_look(out.values(), style)
+    return {text: out[text] for text in shown}
+
+
+def _unused_look(others: Iterable[Look], style: FigureStyle) -> Look:
+    """Return a look no other series has: a dashed line style first, then a colour, then a marker that
+    no series of that colour has."""
+    taken = list(others)
+    for dash, color in itertools.product((*DASHES[1:], DASHES[0]), style.palette):
+        same_color = {look.marker for look in taken if look.color == color}
+        for marker in style.markers:
+            if marker not in same_color and Look(color, marker, dash) not in taken:
+                return Look(color, marker, dash)
+    for dash, color, marker in itertools.product(DASHES, style.palette, style.markers):
+        if Look(color, marker, dash) not in taken:
+            return Look(color, marker, dash)
+    raise RenderError(
+        f"a figure shows more series than {len(DASHES)} line styles × {len(style.palette)} colours × "
+        f"{len(style.markers)} markers can tell apart; facet it or show fewer values"
+    )

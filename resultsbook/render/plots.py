@@ -11,9 +11,13 @@ object API with the Agg canvas: no pyplot, no global backend switch.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
-from collections.abc import Callable, Mapping, Sequence
+import re
+import shutil
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,10 +27,10 @@ from resultsbook.errors import RenderError
 from resultsbook.params import format_value, values_equal
 from resultsbook.query.curves import CurveSet
 from resultsbook.query.model import METRIC_KEY, ResultTable
-from resultsbook.render.escape import escape_latex
-from resultsbook.render.figstyle import FigureStyle, rc_params
+from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
+from resultsbook.render.figstyle import FONTS, FigureStyle, rc_params
 from resultsbook.render.layout import Labels, TableFormat, stat_note
-from resultsbook.render.palette import Look
+from resultsbook.render.palette import HATCHES, Look
 
 FIGURE_KINDS = ("curve", "bar", "points")
 FIGURE_SUFFIXES = (".pdf", ".pgf", ".svg", ".png")
@@ -162,8 +166,10 @@ def cell_plot_data(
     hue: str | None,
     facet: str | None,
     looks: Mapping[str, Look],
+    order: Mapping[str, Sequence[Any]] | None = None,
 ) -> PlotData:
-    """Turn a table's cells into bar or points data: centre and interval exactly as the table shows them."""
+    """Turn a table's cells into bar or points data: centre and interval exactly as the table shows them,
+    categories in the table's order (or the figure's own `order`), hues in the order of `looks`."""
     keys = (*table.row_keys, *table.column_keys)
     used = [k for k in (x, hue, facet) if k]
     for key in used:
@@ -178,8 +184,11 @@ def cell_plot_data(
             raise RenderError(
                 f"the table varies in {key!r}, which the figure does not show; set x, hue or facet to it"
             )
-    facets = _distinct([values[facet] for values, _ in cells]) if facet else [None]
-    groups = _distinct([values[x] for values, _ in cells]) if x else [None]
+    order = order or {}
+    facets = (
+        _ordered(_distinct([values[facet] for values, _ in cells]), order.get(facet)) if facet else [None]
+    )
+    groups = _ordered(_distinct([values[x] for values, _ in cells]), order.get(x)) if x else [None]
     panels = []
     for facet_value in facets:
         items = []
@@ -249,6 +258,14 @@ def _distinct(values: Sequence[Any]) -> list[Any]:
     return out
 
 
+def _ordered(values: list[Any], explicit: Sequence[Any] | None) -> list[Any]:
+    """Return values with the explicitly ordered ones first, in that order."""
+    if not explicit:
+        return values
+    first = [v for e in explicit for v in values if values_equal(v, e)]
+    return first + [v for v in values if not any(values_equal(v, f) for f in first)]
+
+
 def _cell_rank(table: ResultTable, key: tuple[Any, Any]) -> tuple[int, int]:
     row, column = key
     return table.rows.index(row), table.columns.index(column)
@@ -314,29 +331,116 @@ def _time_unit(curves: CurveSet) -> tuple[float, str]:
 
 # ----------------------------------------------------------------------------------------- drawing
 def render_figure(
-    data: PlotData, style: FigureStyle, options: FigureOptions, suffix: str, generated: str = ""
+    data: PlotData,
+    style: FigureStyle,
+    options: FigureOptions,
+    suffix: str,
+    generated: str = "",
+    preamble: Sequence[str] = (),
 ) -> bytes:
-    """Draw plot data and return the bytes of one output format (.pdf, .pgf, .svg, .png)."""
+    """Draw plot data and return the bytes of one output format (.pdf, .pgf, .svg, .png); `preamble`
+    holds the packages a PGF figure's labels need (matplotlib measures them with LaTeX)."""
     if suffix not in FIGURE_SUFFIXES:
         raise RenderError(f"figure format {suffix!r} is not one of {', '.join(FIGURE_SUFFIXES)}")
     import matplotlib
 
     pgf = suffix == ".pgf"
-    with matplotlib.rc_context():
+    with matplotlib.rc_context(), warnings.catch_warnings():
+        # a glyph the font lacks is said once, naming the label (`drawing_problems`), not per drawing
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        # labels too long for the width: matplotlib falls back to its plain layout, the figure is drawn
+        warnings.filterwarnings("ignore", message="constrained_layout not applied")
         matplotlib.rcdefaults()
-        matplotlib.rcParams.update(rc_params(style, pgf))  # type: ignore[arg-type]
-        figure = plot_figure(data, style, options, escape_latex if pgf else _plain)
+        matplotlib.rcParams.update(rc_params(style, pgf, preamble))  # type: ignore[arg-type]
+        figure = plot_figure(data, style, options, pgf)
         return figure_bytes(figure, suffix, generated)
 
 
+def figure_text(label: str, pgf: bool) -> tuple[str, bool]:
+    """Return how a label is drawn and whether matplotlib parses its math: escaped LaTeX for PGF (raw
+    LaTeX as written), mathtext for a raw LaTeX label matplotlib can draw, else its plain text."""
+    if pgf:
+        return escape_latex(label), False
+    if isinstance(label, RawLatex) and mathtext_drawable(label.latex):
+        return label.latex, True
+    return _plain(str(label)), False
+
+
 def _plain(text: str) -> str:
-    return text
+    """Figure text outside LaTeX: control characters (no glyph, or reordering text) shown as escapes."""
+    return escape_terminal(text)
 
 
-def plot_figure(
-    data: PlotData, style: FigureStyle, options: FigureOptions, text: Callable[[str], str] = _plain
-) -> Any:
-    """Return a matplotlib Figure drawing the plot data; `text` escapes every string (LaTeX for PGF)."""
+def mathtext_drawable(latex: str) -> bool:
+    """Tell whether matplotlib's mathtext draws a piece of LaTeX as LaTeX would: math between `$`
+    signs that mathtext knows, and plain text outside them."""
+    parts = re.split(r"(?<!\\)\$", latex)
+    if len(parts) % 2 == 0 or any(re.search(r"[\\{}~^_]", part) for part in parts[::2]):
+        return False
+    if len(parts) == 1:
+        return True
+    from matplotlib.mathtext import MathTextParser
+
+    try:
+        MathTextParser("path").parse(latex)
+    except ValueError:
+        return False
+    return True
+
+
+def drawn_texts(data: PlotData, options: FigureOptions) -> list[str]:
+    """Return every label a figure draws: titles, axis labels, legend entries, categories."""
+    texts = [panel.title for panel in data.panels] + [label for _, label, _ in data.legend]
+    texts += list(data.groups)
+    texts += [options.xlabel if options.xlabel is not None else data.xlabel]
+    texts += [options.ylabel if options.ylabel is not None else data.ylabel]
+    texts += [options.title or ""]
+    return [text for text in dict.fromkeys(texts) if text]
+
+
+def drawing_problems(texts: Sequence[str], style: FigureStyle, output: str) -> list[str]:
+    """Say which labels a matplotlib output (PDF, SVG, PNG) cannot draw as written: raw LaTeX that
+    mathtext does not know (drawn as plain text), characters the figure's font lacks."""
+    problems = []
+    for text in texts:
+        if isinstance(text, RawLatex) and not mathtext_drawable(text.latex):
+            problems.append(
+                f"label {text.latex!r} is drawn as its plain text {str(text)!r} in {output}: matplotlib's "
+                "mathtext cannot draw that LaTeX; a .pgf output typesets it with LaTeX"
+            )
+            continue
+        if isinstance(text, RawLatex):
+            continue
+        missing = [
+            char for char in dict.fromkeys(str(text)) if not char.isspace() and not font_has(style, char)
+        ]
+        if missing:
+            problems.append(
+                f"label {str(text)!r}: the font {style.font!r} has no {' '.join(missing)}, drawn as empty "
+                f'boxes in {output}; choose a font that has them (font = "Noto Sans CJK SC"...) or .pgf'
+            )
+    return problems
+
+
+def font_has(style: FigureStyle, char: str) -> bool:
+    """Tell whether one of the figure's font families has a glyph for a character."""
+    families, _ = FONTS.get(style.font, ([style.font, "DejaVu Sans"], ""))
+    return any(ord(char) in _charmap(family) for family in families)
+
+
+@functools.cache
+def _charmap(family: str) -> frozenset[int]:
+    from matplotlib import font_manager, ft2font
+
+    try:
+        path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+    except ValueError:
+        return frozenset()
+    return frozenset(ft2font.FT2Font(path).get_charmap())
+
+
+def plot_figure(data: PlotData, style: FigureStyle, options: FigureOptions, pgf: bool = False) -> Any:
+    """Return a matplotlib Figure drawing the plot data (texts as `figure_text` draws them)."""
     from matplotlib.figure import Figure
 
     count = max(len(data.panels), 1)
@@ -355,20 +459,22 @@ def plot_figure(
     for axis, panel in zip(flat, data.panels):
         draw(axis, panel, data, style, options)
         if panel.title:
-            axis.set_title(text(panel.title), parse_math=False)
+            text, parsed = figure_text(panel.title, pgf)
+            axis.set_title(text, parse_math=parsed)
         _style_axis(axis, data, options)
+        if data.kind != "curve":
+            _category_ticks(axis, data, pgf)
     for index, axis in enumerate(flat[:count]):
         if index % columns == 0:
-            axis.set_ylabel(
-                text(options.ylabel if options.ylabel is not None else data.ylabel), parse_math=False
-            )
+            text, parsed = figure_text(options.ylabel if options.ylabel is not None else data.ylabel, pgf)
+            axis.set_ylabel(text, parse_math=parsed)
         if index >= count - columns:
-            axis.set_xlabel(
-                text(options.xlabel if options.xlabel is not None else data.xlabel), parse_math=False
-            )
+            text, parsed = figure_text(options.xlabel if options.xlabel is not None else data.xlabel, pgf)
+            axis.set_xlabel(text, parse_math=parsed)
     if options.title:
-        figure.suptitle(text(options.title), parse_math=False)
-    _legend_artist(figure, flat[0], data, style, text)
+        text, parsed = figure_text(options.title, pgf)
+        figure.suptitle(text, parse_math=parsed)
+    _legend_artist(figure, flat[0], data, style, pgf)
     return figure
 
 
@@ -385,7 +491,7 @@ def plot_curve(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, opti
         every = marker_indices(line.x, low, high, options.markevery, index, len(panel.lines))
         axis.plot(
             line.x, line.center, color=line.look.color, marker=line.look.marker if every else "",
-            markevery=every or None, markersize=3.0, linewidth=style.line_width,
+            markevery=every or None, markersize=3.0, linewidth=style.line_width, linestyle=line.look.dash,
         )  # fmt: skip
 
 
@@ -406,13 +512,16 @@ def marker_indices(x: np.ndarray, low: float, high: float, count: int, line: int
 def plot_bar(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, options: FigureOptions) -> None:
     """Draw one facet of a bar figure: bars grouped by x, error bars from the table's spread."""
     for item, position, width in _positions(panel, data):
-        axis.bar(position, item.center, width=width * 0.92, color=item.look.color, linewidth=0)
+        hatch = HATCHES[item.look.dash]  # beyond the palette's size: hatched bars, white lines
+        axis.bar(
+            position, item.center, width=width * 0.92, color=item.look.color, linewidth=0,
+            **({"hatch": hatch, "edgecolor": "white"} if hatch else {}),
+        )  # fmt: skip
         if item.low != item.center or item.high != item.center:
             axis.errorbar(
                 position, item.center, yerr=[[item.center - item.low], [item.high - item.center]],
                 fmt="none", ecolor="black", elinewidth=0.7, capthick=0.7,
             )  # fmt: skip
-    _category_ticks(axis, data)
 
 
 def plot_points(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, options: FigureOptions) -> None:
@@ -429,7 +538,6 @@ def plot_points(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, opt
             position + width * 0.3, item.center, yerr=[[item.center - item.low], [item.high - item.center]],
             fmt=item.look.marker, color=item.look.color, markersize=4.0, elinewidth=0.9, capthick=0.9,
         )  # fmt: skip
-    _category_ticks(axis, data)
 
 
 def _positions(panel: Panel, data: PlotData) -> list[tuple[BarItem, float, float]]:
@@ -444,9 +552,11 @@ def _positions(panel: Panel, data: PlotData) -> list[tuple[BarItem, float, float
     return out
 
 
-def _category_ticks(axis: Any, data: PlotData) -> None:
+def _category_ticks(axis: Any, data: PlotData, pgf: bool) -> None:
     axis.set_xticks(range(len(data.groups)))
-    axis.set_xticklabels(list(data.groups))
+    texts = [figure_text(group, pgf) for group in data.groups]
+    for label, (_, parsed) in zip(axis.set_xticklabels([text for text, _ in texts]), texts):
+        label.set_parse_math(parsed)
     axis.grid(False, axis="x")
     axis.set_xlim(-0.6, len(data.groups) - 0.4)
 
@@ -478,9 +588,7 @@ def short_number(value: float) -> str:
     return f"{value:g}"
 
 
-def _legend_artist(
-    figure: Any, first_axis: Any, data: PlotData, style: FigureStyle, text: Callable[[str], str]
-) -> None:
+def _legend_artist(figure: Any, first_axis: Any, data: PlotData, style: FigureStyle, pgf: bool) -> None:
     """Draw one legend for the whole figure (every facet shares the hue looks)."""
     if style.legend == "none" or len(data.legend) < 1 or (len(data.legend) == 1 and not data.legend[0][1]):
         return
@@ -490,7 +598,9 @@ def _legend_artist(
     handles: list[Any] = []
     for _, _, look in data.legend:
         if data.kind == "bar":
-            handles.append(Patch(facecolor=look.color, linewidth=0))
+            hatch = HATCHES[look.dash]
+            extra: dict[str, Any] = {"hatch": hatch, "edgecolor": "white"} if hatch else {}
+            handles.append(Patch(facecolor=look.color, linewidth=0, **extra))
         elif data.kind == "points":
             handles.append(
                 Line2D([], [], linestyle="none", marker=look.marker, color=look.color, markersize=4.0)
@@ -498,18 +608,20 @@ def _legend_artist(
         else:
             handles.append(
                 Line2D(
-                    [], [], color=look.color, marker=look.marker, markersize=3.0, linewidth=style.line_width
+                    [], [], color=look.color, marker=look.marker, markersize=3.0, linewidth=style.line_width,
+                    linestyle=look.dash,  # type: ignore[arg-type]
                 )
-            )
-    names = [text(label) for _, label, _ in data.legend]
+            )  # fmt: skip
+    texts = [figure_text(label, pgf) for _, label, _ in data.legend]
+    names = [text for text, _ in texts]
     if style.legend == "inside":
         legend = first_axis.legend(handles, names, loc="best")
     elif style.legend == "right":
         legend = figure.legend(handles, names, loc="outside right upper")
     else:
         legend = figure.legend(handles, names, loc="outside upper center", ncols=min(len(handles), 4))
-    for label in legend.get_texts():
-        label.set_parse_math(False)
+    for label, (_, parsed) in zip(legend.get_texts(), texts):
+        label.set_parse_math(parsed)
 
 
 def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:
@@ -522,9 +634,14 @@ def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:
         if kind != "pgf":
             raise
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if shutil.which("pdflatex") is None:
+            raise RenderError(
+                f"PGF output needs a working pdflatex to measure text ({first}); install TeX Live "
+                "(apt-get install texlive-latex-extra) or choose .pdf"
+            ) from error
         raise RenderError(
-            f"PGF output needs a working pdflatex to measure text ({first}); install TeX Live "
-            "(apt-get install texlive-latex-extra) or choose .pdf"
+            f"pdflatex could not typeset a text of this figure ({first[:200]}); check the figure's "
+            "labels and title, or choose .pdf"
         ) from error
     content = buffer.getvalue()
     if generated and kind == "pgf":

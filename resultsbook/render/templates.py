@@ -39,10 +39,25 @@ def template_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
     )
 
 
+@functools.cache
+def html_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
+    """Return the environment of HTML templates: Jinja2's own delimiters and autoescape on, so every
+    value from logs or the spec is escaped by the template engine, not by hand."""
+    folders = [d for d in user_dirs if os.path.isdir(d)] + [builtin_template_dir()]
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        autoescape=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
 def render_template(name: str, user_dirs: Sequence[str] = (), **context: object) -> str:
-    """Render a template by name with the given (already escaped) context."""
+    """Render a template by name with the given context: LaTeX and Markdown templates (*.j2) take
+    values already escaped for their target; HTML templates (*.html.j2) escape every value themselves."""
+    environment = html_environment if name.endswith(".html.j2") else template_environment
     try:
-        template = template_environment(tuple(user_dirs)).get_template(name)
+        template = environment(tuple(user_dirs)).get_template(name)
     except jinja2.TemplateNotFound as error:
         raise RenderError(
             f"template {name!r} not found in {', '.join(user_dirs) or 'the built-in templates'}; "
@@ -52,7 +67,10 @@ def render_template(name: str, user_dirs: Sequence[str] = (), **context: object)
         raise RenderError(
             f"template {error.filename}:{error.lineno}: {error.message}; fix the template"
         ) from error
-    return template.render(**context)
+    try:
+        return template.render(**context)
+    except jinja2.TemplateError as error:  # a user's template naming a value that does not exist
+        raise RenderError(f"template {template.filename}: {error}; fix the template") from error
 
 
 def template_source_path(name: str, user_dirs: Sequence[str] = ()) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
+from resultsbook.render.escape import escape_terminal
 from resultsbook.render.layout import Layout, plain_cell, row_label_texts
 from resultsbook.render.markdown import flat_headers
 
@@ -11,20 +12,22 @@ _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
 def render_terminal(layout: Layout, color: bool = False) -> str:
-    """Render a laid-out table as aligned plain text; the best values bold when `color`."""
-    headers = list(layout.row_labels) + [" / ".join(parts) for parts in flat_headers(layout)]
+    """Render a laid-out table as aligned plain text; the best values bold when `color`. Every value
+    is escaped for the terminal: an escape sequence from a log is shown, never obeyed."""
+    headers = [escape_terminal(label) for label in layout.row_labels]
+    headers += [escape_terminal(" / ".join(parts)) for parts in flat_headers(layout)]
     rows = []
     for labels, cells in layout.body:
         texts = []
         for cell in cells:
-            text = plain_cell(cell)
+            text = escape_terminal(plain_cell(cell))
             if color and cell is not None and cell.emphasis == "best":
                 text = f"{_BOLD}{text}{_RESET}"
             texts.append(text)
-        rows.append(row_label_texts(labels) + texts)
+        rows.append([escape_terminal(label) for label in row_label_texts(labels)] + texts)
     align = ["left"] * len(layout.row_labels) + ["right"] * (len(headers) - len(layout.row_labels))
     lines = [tabulate(rows, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True)]
-    lines += [f"{symbol} {text}" for symbol, text in layout.footnotes]
+    lines += [escape_terminal(f"{symbol} {text}") for symbol, text in layout.footnotes]
     if layout.stat_note:
-        lines.append(layout.stat_note)
+        lines.append(escape_terminal(layout.stat_note))
     return "\n".join(lines) + "\n"

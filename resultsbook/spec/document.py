@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
+from resultsbook.render.venues import Venue, venue_preset
 from resultsbook.sources.collect import CollectRequest
 from resultsbook.spec.figures import FigureSpec, read_figures, read_style
-from resultsbook.spec.keys import check_keys, mapping_at
+from resultsbook.spec.keys import check_keys, check_name, mapping_at, strings
 from resultsbook.spec.labels import read_labels
 from resultsbook.spec.macros import MacroSpec, read_macros
 from resultsbook.spec.report import ReportSpec, read_report
@@ -24,7 +25,7 @@ from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table
 from resultsbook.store import DEFAULT_DB_NAME
-from resultsbook.store.locator import check_store_location, url_scheme
+from resultsbook.store.location import check_store_location, is_url
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,9 +35,28 @@ else:  # pragma: no cover
 SPEC_NAME = "resultsbook.toml"
 LOCK_NAME = "resultsbook.lock"
 TOP_KEYS = {
-    "store", "db", "lock", "replicate", "run_specific", "templates", "sources", "labels", "derived",
-    "defaults", "tables", "style", "figures", "macros", "sections", "report",
-}  # fmt: skip
+    "store": "the store: a SQLite file beside the spec, or a lab's shared `postgresql://user@host/db` "
+    "[default: `$RESULTSBOOK_DB`, else `resultsbook.db` beside the spec]",
+    "db": "the older name of `store`, with the same meaning (give one of the two)",
+    "lock": "the lock file [default: `resultsbook.lock` in the outputs' common folder]",
+    "replicate": 'the keys that tell replicates apart, for every table and figure [default: `["seed"]`]',
+    "run_specific": "params that may differ between replicates without a `†` mark, for every table",
+    "templates": "folder(s) of template overrides, named as the built-in ones [default: `templates`]",
+    "sources": "`[[sources]]`: the log folders `build` collects first",
+    "labels": "`[labels]`: display names of keys and values",
+    "derived": '`[derived]`: metrics computed from others, `name = "expression"`',
+    "defaults": "`[defaults]`: settings every table starts from (any table key)",
+    "tables": "`[tables.NAME]`: one table each",
+    "style": "`[style]`: the look every figure starts from",
+    "figures": "`[figures.NAME]`: one figure each",
+    "macros": "`[macros]`: the file of LaTeX commands for numbers quoted in the text",
+    "sections": 'Markdown files whose marked regions `build` regenerates, e.g. `["RESULTS.md"]`',
+    "report": "`[report]`: the HTML report",
+    "venue": "the paper's venue (`icml`, `neurips`, `iclr`, `aaai`, `acl`, `ieee`, `lncs`, `cvpr`): figures "
+    "a column wide in its font, the preview on its page",
+    "preamble": "the lines your paper's preamble already has, e.g. `\\usepackage[T1]{fontenc}`: labels that "
+    "need them are not warned about",
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,13 @@ class Spec:
     macros: MacroSpec | None = None
     sections: tuple[str, ...] = ()
     report: ReportSpec | None = None
+    venue: Venue | None = None  # the paper's venue: figure sizes and fonts, the preview's page
+    preamble: tuple[str, ...] = ()  # preamble lines the paper has beyond booktabs (\usepackage[T1]{fontenc})
+
+    @property
+    def paper_preamble(self) -> tuple[str, ...]:
+        """Return the preamble lines the paper has: the spec's own and those of its venue's template."""
+        return (*self.preamble, *(self.venue.template_packages if self.venue is not None else ()))
 
     @property
     def folder(self) -> str:
@@ -89,8 +116,22 @@ def load_spec(path: str) -> Spec:
     folder = os.path.dirname(os.path.abspath(path))
     resolve = lambda p: os.path.normpath(os.path.join(folder, p))  # noqa: E731
     derived = mapping_at(document, "derived", where, "the top level")
-    templates = document.get("templates", "templates")
-    template_dirs = tuple(resolve(t) for t in ([templates] if isinstance(templates, str) else templates))
+    for name, text in derived.items():
+        if not isinstance(text, str):
+            raise SpecError(
+                f'{where}: [derived] {name} = {text!r} must be an expression, e.g. "1 - `val/acc`"'
+            )
+    templates = strings(document.get("templates", "templates"), where, "templates")
+    template_dirs = tuple(resolve(t) for t in templates)
+    if "lock" in document and not isinstance(document["lock"], str):
+        lock = document["lock"]
+        raise SpecError(f'{where}: lock = {lock!r} must be a file path, e.g. lock = "results/lock"')
+    if "lock" in document and os.path.isdir(resolve(document["lock"])):
+        raise SpecError(
+            f"{where}: lock = {document['lock']!r} is a folder; name a file, e.g. results/resultsbook.lock"
+        )
+    if not isinstance(document.get("sources", []), list):
+        raise SpecError(f'{where}: sources must be a list of tables, e.g. [[sources]] then path = "runs"')
     labels = read_labels(mapping_at(document, "labels", where, "the top level"), where)
     defaults = mapping_at(document, "defaults", where, "the top level")
     check_keys(defaults, TABLE_KEYS, where, "[defaults]")
@@ -100,10 +141,19 @@ def load_spec(path: str) -> Spec:
         context = f"[tables.{name}]"
         if not isinstance(entry, Mapping):
             raise SpecError(f"{where}: {context} must be a table of settings")
+        check_name(name, where, "table")
         merged = {**project, **defaults, **entry}
-        tables[name] = read_table(name, merged, derived, template_dirs, resolve, where, context)
-    style = read_style(document, where)
-    figures = read_figures(document, tables, project, defaults, derived, template_dirs, resolve, style, where)
+        try:
+            tables[name] = read_table(name, merged, derived, template_dirs, resolve, where, context, labels)
+        except (TypeError, ValueError) as error:  # a value of the wrong type where a check is missing
+            raise SpecError(
+                f"{where}: {context} has a value of the wrong type ({error}); check its types"
+            ) from error
+    venue = read_venue(document, where)
+    style = read_style(document, where, venue)
+    figures = read_figures(
+        document, tables, project, defaults, derived, template_dirs, resolve, style, where, labels, venue
+    )
     macros = (
         read_macros(document.get("macros"), tables, project, resolve, where) if "macros" in document else None
     )
@@ -127,7 +177,32 @@ def load_spec(path: str) -> Spec:
         macros=macros,
         sections=sections,
         report=report,
+        venue=venue,
+        preamble=read_preamble(document, where),
     )
+
+
+def read_venue(document: Mapping[str, Any], where: str) -> Venue | None:
+    """Read `venue = "icml"`: the preset whose column and text widths, fonts and page the outputs fit."""
+    name = document.get("venue")
+    if name is None:
+        return None
+    try:
+        return venue_preset(str(name))
+    except ResultsbookError as error:
+        raise SpecError(f"{where}: venue: {error}") from error
+
+
+def read_preamble(document: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """Read `preamble`: a LaTeX line or a list of them that the paper's preamble holds."""
+    value = document.get("preamble", [])
+    lines = [value] if isinstance(value, str) else value
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        raise SpecError(
+            f"{where}: preamble must be a list of LaTeX lines, e.g. "
+            'preamble = ["\\usepackage[T1]{fontenc}", "\\usepackage{amssymb}"]'
+        )
+    return tuple(lines)
 
 
 def read_store_location(document: Mapping[str, Any], resolve: Any, where: str) -> str:
@@ -137,11 +212,12 @@ def read_store_location(document: Mapping[str, Any], resolve: Any, where: str) -
     key = "store" if "store" in document else "db"
     value = document.get(key, DEFAULT_DB_NAME)
     if not isinstance(value, str):
+        example = f'{key} = "results.db"'
         raise SpecError(
-            f'{where}: {key} must be a file path or a postgresql:// URL, e.g. store = "results.db"'
+            f"{where}: {key} = {value!r} must be a file path or a postgresql:// URL, e.g. {example}"
         )
-    check_store_location(value, f"{where}: {key}")
-    return value if url_scheme(value) else resolve(value)
+    location = check_store_location(value, f"{where}: {key}")  # a file:// URL becomes its path
+    return location if is_url(value) else resolve(location)
 
 
 def default_lock_path(spec_folder: str, outputs: list[str]) -> str:

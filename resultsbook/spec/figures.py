@@ -10,33 +10,90 @@ from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.query.curves import ALIGNMENTS, BANDS, CurveQuery, parse_smoothing
 from resultsbook.query.model import METRIC_KEY
 from resultsbook.query.stats import CENTERS
-from resultsbook.render.figstyle import FigureStyle, parse_style
+from resultsbook.render.figstyle import FigureStyle, parse_style, venue_style
+from resultsbook.render.layout import Labels
 from resultsbook.render.plots import FIGURE_KINDS, FIGURE_SUFFIXES, FigureOptions
+from resultsbook.render.venues import Venue
 from resultsbook.spec.keys import (
     check_keys,
+    check_name,
     default_int,
     mapping_at,
+    number_at,
     optional_int,
     optional_str,
     strings,
 )
-from resultsbook.spec.tables import TableSpec, read_filters, read_table
+from resultsbook.spec.labels import optional_text, read_labels
+from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_filters, read_table
 
+# every key the spec accepts, with the one line the reference page prints for it (docs/reference/spec.md)
 STYLE_KEYS = {
-    "width", "height", "aspect", "font", "font_size", "dpi", "palette", "markers", "colors", "order",
-    "legend", "line_width", "band_alpha",
-}  # fmt: skip
-FIGURE_KEYS = STYLE_KEYS | {
-    "kind", "outputs", "hue", "facet", "x", "caption", "title", "xlabel", "ylabel", "xscale", "yscale",
-    "xlim", "ylim", "facet_columns", "sharey", "markevery",
-}  # fmt: skip
+    "width": "figure width in `in`, `cm`, `mm`, `pt` (TeX points) or `bp`; with a `venue`, `column`, `text` "
+    'or a fraction such as `"0.48text"` [default: `"3.25in"`, or the venue\'s column]',
+    "height": "figure height [default: width × `aspect` per row of panels (≥ 1.2in), "
+    "+ 0.3in for a top legend]",
+    "aspect": "panel height / panel width [default: 0.62]",
+    "font": "`times` (default, or the venue's), `cm`, `serif`, `sans` or an installed font's name; PGF uses "
+    "the document's font",
+    "font_size": "text size in points; ticks and legend one point smaller [default: 8, or the venue's "
+    "caption size]",
+    "dpi": "PNG resolution [default: 300]",
+    "palette": "`okabe-ito` (default), `tol-bright`, `tol-muted` (colour-blind safe) or a list of `#rrggbb`",
+    "markers": 'matplotlib markers, paired with the colours [default: `["o", "s", "^", "D", "v", …]`]',
+    "colors": 'a fixed colour for a value, e.g. `{ model = { ours = "#D55E00" } }`',
+    "order": 'values that take the first colours and legend places, e.g. `{ model = ["ours", "baseline"] }` '
+    "(in a figure: its legend's order only)",
+    "legend": "`top` (default), `right`, `inside` or `none`",
+    "line_width": "line width in points [default: 1.2]",
+    "band_alpha": "opacity of the bands [default: 0.2]",
+}
+FIGURE_KEYS = {
+    **STYLE_KEYS,
+    "kind": '`"curve"` (a metric over training), `"bar"` or `"points"` (cells of a table)',
+    "outputs": "files to write; the suffix picks the format: `.pdf`, `.pgf`, `.svg`, `.png`",
+    "hue": "the key whose values get one colour each (a line, a bar, a set of points)",
+    "facet": "the key whose values get one panel each",
+    "x": "curves: `step` (default), `time` or a metric such as `epoch`; bars, points: the key along x",
+    "caption": "the caption shown by the report, the preview and Markdown sections",
+    "title": "the title above the figure [default: none]",
+    "xlabel": "the x axis label [default: the display name from `[labels]`]",
+    "ylabel": "the y axis label [default: the display name from `[labels]`]",
+    "xscale": "`linear` (default), `log` or `symlog`",
+    "yscale": "`linear` (default), `log` or `symlog`",
+    "xlim": "the x axis range, `[low, high]`",
+    "ylim": "the y axis range, `[low, high]`",
+    "facet_columns": "panels per row [default: 3]",
+    "sharey": "one y axis for all panels [default: false]",
+    "markevery": "markers per curve; 0 for none [default: 8]",
+    "labels": "this figure's own `keys` and `values` display names, over the project's (or its table's)",
+}
 CURVE_KEYS = {
-    "metric", "where", "status", "experiment", "replicate", "center", "band", "ddof", "scale", "skip_first",
-    "smooth", "align", "points", "min_seeds",
-}  # fmt: skip
+    "metric": "the metric drawn over steps, logged or derived",
+    "where": 'run filters, as in tables: `{ optimizer = "adam" }` or `["lr>=0.01"]`',
+    "status": "keep only runs with these statuses",
+    "experiment": "keep only runs of these experiments",
+    "replicate": 'the keys that tell the seeds of a line apart [default: `["seed"]`]',
+    "center": "the line: `mean` (default), `median` or `iqm` over seeds",
+    "band": 'the band: `std` (default), `sem`, `ci95`, `minmax` or `"none"`',
+    "ddof": "delta degrees of freedom of `std` and `sem` [default: 1]",
+    "scale": "multiply every value, e.g. `100` for percent [default: 1]",
+    "skip_first": "drop each run's first k points [default: 0]",
+    "smooth": "per seed, before averaging: `ema(WEIGHT)`, `window(K)` (trailing mean) or `none` (default)",
+    "align": "seeds logged at different steps: `interpolate` (default) onto a common grid, or `bin`",
+    "points": "the common grid: at most this many points (or bins) [default: 200]",
+    "min_seeds": "keep grid points where at least this many seeds have data [default: all seeds]",
+}
 CELL_KEYS = {
-    "table", "metric", "metrics", "reduce", "skip_first", "budget", "direction", "scale", "where", "status",
-    "experiment", "replicate", "run_specific", "replicates", "center", "spread", "ddof", "bootstrap_seed",
+    "table": "draw the cells of this `[tables.NAME]`, its numbers exactly (then no other aggregation key)",
+    **{
+        key: TABLE_KEYS[key]
+        for key in (
+            "metric", "metrics", "reduce", "skip_first", "budget", "direction", "scale", "where", "status",
+            "experiment", "replicate", "run_specific", "replicates", "center", "spread", "ddof",
+            "bootstrap_seed",
+        )
+    },
 }  # fmt: skip
 
 
@@ -57,13 +114,15 @@ class FigureSpec:
     curve: CurveQuery | None = None
     caption: str | None = None
     entry: Mapping[str, Any] = field(default_factory=dict)
+    labels: Labels = field(default_factory=Labels)  # the project's labels with the figure's own applied
+    order: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)  # the figure's own legend order
 
 
-def read_style(document: Mapping[str, Any], where: str) -> FigureStyle:
-    """Read `[style]`, the look every figure starts from."""
+def read_style(document: Mapping[str, Any], where: str, venue: Venue | None = None) -> FigureStyle:
+    """Read `[style]`, the look every figure starts from (the venue's sizes and fonts by default)."""
     entry = mapping_at(document, "style", where, "the top level")
     check_keys(entry, STYLE_KEYS, where, "[style]")
-    return parse_style(entry, FigureStyle(), f"{where}: [style]")
+    return parse_style(entry, venue_style(venue), f"{where}: [style]", venue)
 
 
 def read_figures(
@@ -76,17 +135,31 @@ def read_figures(
     resolve: Any,
     style: FigureStyle,
     where: str,
+    labels: Labels = Labels(),
+    venue: Venue | None = None,
 ) -> dict[str, FigureSpec]:
     """Read every `[figures.NAME]` (after the tables: a figure may draw a table's cells)."""
     figures = {}
     for name, entry in mapping_at(document, "figures", where, "the top level").items():
         context = f"[figures.{name}]"
+        check_name(name, where, "figure")
         if not isinstance(entry, Mapping):
             raise SpecError(f"{where}: {context} must be a table of settings")
         if name in tables:
             raise SpecError(f"{where}: {context} has the name of a table; give the figure another name")
         figures[name] = _figure(
-            name, entry, tables, project, defaults, derived, template_dirs, resolve, style, where
+            name,
+            entry,
+            tables,
+            project,
+            defaults,
+            derived,
+            template_dirs,
+            resolve,
+            style,
+            where,
+            labels,
+            venue,
         )
     return figures
 
@@ -102,6 +175,8 @@ def _figure(
     resolve: Any,
     base: FigureStyle,
     where: str,
+    labels: Labels,
+    venue: Venue | None,
 ) -> FigureSpec:
     context = f"[figures.{name}]"
     kind = entry.get("kind")
@@ -120,12 +195,22 @@ def _figure(
                 f"{where}: {context} output {output!r} has an unknown suffix; "
                 f"use {', '.join(FIGURE_SUFFIXES)}"
             )
-    style = parse_style({k: v for k, v in entry.items() if k in STYLE_KEYS}, base, f"{where}: {context}")
+    # a figure's own order places its legend; colours stay the project's ([style] order and colors)
+    own_style = {k: v for k, v in entry.items() if k in STYLE_KEYS and k != "order"}
+    style = parse_style(own_style, base, f"{where}: {context}", venue)
+    order = (
+        parse_style({"order": entry["order"]}, base, f"{where}: {context}").order if "order" in entry else {}
+    )
     options = _figure_options(entry, where, context)
     hue, facet, x = (optional_str(entry, key, where, context) for key in ("hue", "facet", "x"))
+    own_labels = read_labels(mapping_at(entry, "labels", where, context), where, f"{context} labels")
+    shown_table = tables.get(str(entry.get("table"))) if kind != "curve" else None
+    # a figure of a table's cells names them as that table does, then as the figure says
+    figure_labels = (shown_table.labels if shown_table else labels).merged(own_labels)
     common = {
         "name": name, "kind": kind, "outputs": outputs, "style": style, "options": options, "hue": hue,
-        "facet": facet, "caption": entry.get("caption"), "entry": dict(entry),
+        "facet": facet, "caption": optional_text(entry, "caption", where, context), "entry": dict(entry),
+        "labels": figure_labels, "order": order,
     }  # fmt: skip
     if kind == "curve":
         inherited = {k: v for k, v in {**project, **defaults}.items() if k in CURVE_KEYS}
@@ -138,7 +223,7 @@ def _figure(
                 f"{where}: {context} table = {table_name!r} is not a table of the spec; "
                 f"tables: {', '.join(tables)}"
             )
-        extra = sorted(k for k in entry if k in CELL_KEYS - {"table"})
+        extra = sorted(k for k in entry if k in CELL_KEYS and k != "table")
         if extra:
             raise SpecError(
                 f"{where}: {context} takes its numbers from table {table_name!r}; remove {', '.join(extra)} "
@@ -161,7 +246,7 @@ def _figure(
         settings["rows"] = [k for k in (hue, x, facet) if k and k != METRIC_KEY] or [METRIC_KEY]
         if METRIC_KEY in (hue, x, facet) and settings["rows"] != [METRIC_KEY]:
             settings["columns"] = [METRIC_KEY]
-        cells = read_table(name, settings, derived, template_dirs, resolve, where, context)
+        cells = read_table(name, settings, derived, template_dirs, resolve, where, context, figure_labels)
     keys = (*cells.query.rows, *cells.query.columns, *([METRIC_KEY] if len(cells.query.metrics) > 1 else []))
     for key, value in (("hue", hue), ("x", x), ("facet", facet)):
         if value is not None and value not in keys:
@@ -208,8 +293,8 @@ def _curve_query(
         center=center,
         band=band,
         ddof=default_int(optional_int(entry, "ddof", where, context), 1),
-        scale=float(entry.get("scale", 1.0)),
-        skip_first=int(entry.get("skip_first", 0)),
+        scale=number_at(entry, "scale", where, context, 1.0, low=-1e12, high=1e12),
+        skip_first=number_at(entry, "skip_first", where, context, 0, whole=True, low=0),
         smooth=smooth,
         align=align,
         points=points,
@@ -237,12 +322,12 @@ def _figure_options(entry: Mapping[str, Any], where: str, context: str) -> Figur
                 raise SpecError(f"{where}: {context} {key} must be two numbers, e.g. {key} = [0, 100]")
             limits[key] = (float(value[0]), float(value[1]))
     return FigureOptions(
-        title=optional_str(entry, "title", where, context),
-        xlabel=optional_str(entry, "xlabel", where, context),
-        ylabel=optional_str(entry, "ylabel", where, context),
+        title=optional_text(entry, "title", where, context),
+        xlabel=optional_text(entry, "xlabel", where, context),
+        ylabel=optional_text(entry, "ylabel", where, context),
         facet_columns=optional_int(entry, "facet_columns", where, context) or 3,
         sharey=bool(entry.get("sharey", False)),
-        markevery=int(entry.get("markevery", 8)),
+        markevery=number_at(entry, "markevery", where, context, 8, whole=True, low=0, high=1000),
         xscale=scales["xscale"],
         yscale=scales["yscale"],
         xlim=limits.get("xlim"),

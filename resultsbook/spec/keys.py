@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, did_you_mean
 
 
 def check_keys(entry: Mapping[str, Any], known: Iterable[str], where: str, context: str) -> None:
@@ -14,8 +14,7 @@ def check_keys(entry: Mapping[str, Any], known: Iterable[str], where: str, conte
     known = sorted(known)
     for key in entry:
         if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+            hint = did_you_mean(str(key), known, "known keys", shown=len(known))
             raise SpecError(f"{where}: {context} has an unknown key {key!r}; {hint}")
 
 
@@ -53,6 +52,36 @@ def optional_int(entry: Mapping[str, Any], key: str, where: str, context: str) -
     return value
 
 
+def number_at(
+    entry: Mapping[str, Any],
+    key: str,
+    where: str,
+    context: str,
+    default: float,
+    whole: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+) -> Any:
+    """Return the number under `key` (default when absent), refusing text, booleans, non-finite values
+    and values outside [low, high] with a message that names the key."""
+    value = entry.get(key, default)
+    example = int(default) if whole else default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SpecError(f"{where}: {context} {key} = {value!r} must be a number, e.g. {key} = {example}")
+    if whole and value != int(value):
+        raise SpecError(
+            f"{where}: {context} {key} = {value!r} must be a whole number, e.g. {key} = {example}"
+        )
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = (
+            f"between {low:g} and {high:g}"
+            if low is not None and high is not None
+            else (f"at least {low:g}" if low is not None else f"at most {high:g}")
+        )
+        raise SpecError(f"{where}: {context} {key} = {value!r} must be {bounds}")
+    return int(value) if whole else float(value)
+
+
 def optional_str(entry: Mapping[str, Any], key: str, where: str, context: str) -> str | None:
     """Return the string under `key`, or None when absent."""
     value = entry.get(key)
@@ -66,3 +95,13 @@ def optional_str(entry: Mapping[str, Any], key: str, where: str, context: str) -
 def default_int(value: int | None, default: int) -> int:
     """Return `value`, or `default` when it is None (0 stays 0)."""
     return default if value is None else value
+
+
+def check_name(name: str, where: str, kind: str) -> None:
+    """Refuse a table, figure or number name that would break the lines it is written on: a newline
+    or another control character would end a generated comment and start live LaTeX or Markdown."""
+    if not name or any(not char.isprintable() for char in name):
+        raise SpecError(
+            f"{where}: the {kind} name {name!r} holds a newline or another control character; "
+            "use letters, digits, - and _"
+        )

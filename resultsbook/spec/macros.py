@@ -12,14 +12,34 @@ from resultsbook.errors import SpecError
 from resultsbook.query.model import MetricSpec
 from resultsbook.query.select import Filter
 from resultsbook.query.stats import STATISTICS
-from resultsbook.spec.keys import check_keys, mapping_at, optional_int, strings
+from resultsbook.spec.keys import check_keys, check_name, mapping_at, optional_int, strings
 from resultsbook.spec.tables import TableSpec, read_filters, read_metric
 
-MACRO_KEYS = {"output", "prefix", "values"}
+# every key the spec accepts, with the one line the reference page prints for it (docs/reference/spec.md)
+MACRO_KEYS = {
+    "output": 'the `.tex` file of commands, to `\\input` in the preamble, e.g. `"paper/results/numbers.tex"`',
+    "prefix": "letters put before every command name [default: none]",
+    "values": "`[macros.values]`: the named numbers, `name = { ... }` each",
+}
 VALUE_KEYS = {
-    "cell", "difference", "ratio", "stat", "digits", "metric", "reduce", "skip_first", "scale", "where",
-    "status", "experiment", "replicate", "ddof", "count",
-}  # fmt: skip
+    "cell": 'a table cell, `"TABLE/ROW.../COLUMN..."` with values as in the spec, e.g. `"table1/mlp/moons"`',
+    "difference": "the first cell minus the second, `[cell, cell]`",
+    "ratio": "the first cell divided by the second, `[cell, cell]`",
+    "metric": "a statistic over the selected runs of this metric (with `reduce`, `where`, `stat`…)",
+    "count": '`"runs"` or `"seeds"` (distinct replicate values) among the selected runs',
+    "stat": "`value` (default: the centre as the table prints it) or a statistic the table computed, e.g. "
+    "`std`, `n`; for `metric`, any statistic [default: `mean`]",
+    "digits": "decimals printed [default: the cell's; a difference, the larger of its cells'; "
+    "else one significant digit of the spread]",
+    "reduce": "`metric` only: how each run's series becomes one number [default: `last`]",
+    "skip_first": "`metric` only: drop each run's first k points [default: 0]",
+    "scale": "`metric` only: multiply every value [default: 1]",
+    "where": "`metric`, `count`: run filters, as in tables",
+    "status": "`metric`, `count`: keep only runs with these statuses",
+    "experiment": "`metric`, `count`: keep only runs of these experiments",
+    "replicate": '`metric`, `count`: the keys that tell replicates apart [default: `["seed"]`]',
+    "ddof": "`metric` only: delta degrees of freedom of `std` and `sem` [default: 1]",
+}
 _DIGIT_WORDS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 MACRO_NAME = re.compile(r"^[A-Za-z]+$")
 
@@ -69,6 +89,7 @@ def read_macros(
     taken: dict[str, str] = {}
     for name, item in mapping_at(entry, "values", where, "[macros]").items():
         context = f"[macros.values.{name}]"
+        check_name(str(name), where, "number")
         value = _value(str(name), item, prefix, project, where, context)
         if value.macro in taken:
             raise SpecError(

@@ -9,7 +9,10 @@ from typing import Any
 from resultsbook.errors import SpecError
 from resultsbook.spec.keys import check_keys
 
-REPORT_KEYS = {"output", "title"}
+REPORT_KEYS = {
+    "output": "the HTML file [default: `resultsbook-report.html` beside the spec]",
+    "title": "the page title",
+}
 
 
 @dataclass(frozen=True)

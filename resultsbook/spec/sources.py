@@ -8,9 +8,17 @@ from typing import Any
 from resultsbook.errors import SpecError
 from resultsbook.sources.collect import CollectRequest
 from resultsbook.spec.keys import check_keys, mapping_at, strings
-from resultsbook.store.locator import url_scheme
+from resultsbook.store.location import url_scheme
 
-SOURCE_KEYS = {"path", "adapter", "pattern", "columns", "options", "params"}
+SOURCE_KEYS = {
+    "path": "the folder (or file) to collect, relative to the spec",
+    "adapter": "read every file with this adapter [default: each adapter claims its own files]",
+    "pattern": 'params from paths, e.g. `"{model}_{seed}/log.csv"` '
+    "(also `*`, `**`, `{name:regex}`, `{_skip}`)",
+    "columns": 'the column names of headerless CSV files, e.g. `["epoch", "step", "loss"]`',
+    "options": 'adapter options, e.g. `{ step = "epoch" }` (`resultsbook adapters` lists them)',
+    "params": 'params added to every run of this source, e.g. `{ dataset = "cifar10" }`',
+}
 
 
 def read_source(entry: Any, index: int, resolve: Any, where: str) -> CollectRequest:

@@ -3,27 +3,94 @@ looks and where it goes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import ResultsbookError, SpecError
+from resultsbook.errors import QueryError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.reduce import parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
-from resultsbook.query.stats import SPREADS, STATISTICS
-from resultsbook.render.latex import LatexOptions
-from resultsbook.render.layout import TableFormat
-from resultsbook.spec.keys import check_keys, default_int, list_value, mapping_at, optional_int, strings
+from resultsbook.query.stats import SPREADS, check_statistics
+from resultsbook.render.latex import SIUNITX_SETUP, LatexOptions
+from resultsbook.render.layout import Labels, TableFormat
+from resultsbook.spec.keys import (
+    check_keys,
+    default_int,
+    list_value,
+    mapping_at,
+    number_at,
+    optional_int,
+    strings,
+)
+from resultsbook.spec.labels import optional_text, read_labels
 
 OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
-METRIC_KEYS = {"name", "reduce", "skip_first", "budget", "direction", "scale", "label"}
-TABLE_KEYS = METRIC_KEYS - {"name"} | {
-    "metric", "metrics", "rows", "columns", "where", "status", "experiment", "replicate", "run_specific",
-    "replicates", "center", "spread", "stats", "ddof", "digits", "style", "highlight", "second", "show_n",
-    "stat_note", "order", "float", "caption", "label", "placement", "outputs", "template", "bootstrap_seed",
-    "test", "alpha", "ties", "seeds", "min_replicates", "command",
-}  # fmt: skip
+_LATEX_LABEL = re.compile(r"^[A-Za-z0-9:._\-/+]+$")  # written raw into \label{}: nothing TeX acts on
+_PLACEMENT = re.compile(r"^[htbpH!]+$")
+# every key the spec accepts, with the one line the reference page prints for it (docs/reference/spec.md)
+METRIC_KEYS = {
+    "name": "the metric: a key your runs log, or a name from `[derived]`",
+    "reduce": "how each run's series becomes one number: `last` (default), `min`, `max`, `mean`, `last(k)`, "
+    "`at(step)`, `best(KEY[, max|min])`, `best-mean`",
+    "skip_first": "drop each run's first k points before reducing [default: 0]",
+    "budget": "`best-mean` only: consider steps up to this one",
+    "direction": '`"max"` or `"min"`: which value is best [default: `min` for names with loss, err, '
+    "regret, mse, time…, else `max`]",
+    "scale": "multiply every value, e.g. `100` for percent [default: 1]",
+    "label": "the metric's display name in the table [default: `[labels.keys]`, else its name]",
+}
+TABLE_KEYS = {
+    **{key: text for key, text in METRIC_KEYS.items() if key not in ("name", "label")},
+    "metric": "the metric shown, a logged or derived key (or `metrics`)",
+    "metrics": 'several metrics: names or `{ name = "f1", reduce = "max", label = "F1" }` entries, each '
+    "inheriting the table's reduce settings",
+    "rows": 'the keys whose values make the rows, e.g. `["model"]` (`"metric"` places the metrics)',
+    "columns": "the keys whose values make the columns [default: none]",
+    "where": 'run filters: `{ optimizer = "adamw" }` or `["lr>=0.01", "model=a,b", "name~^cql"]`',
+    "status": 'keep only runs with these statuses, e.g. `["finished"]`',
+    "experiment": "keep only runs of these experiments",
+    "replicate": 'the keys that tell replicates of a cell apart [default: `["seed"]`]',
+    "run_specific": "params that may differ between the replicates of a cell without a `†` mark "
+    "(added to the built-in `timestamp`, `output_dir`, `host`…)",
+    "replicates": "replicates each cell should have; fewer is marked `*` [default: the most any cell has]",
+    "seeds": "the replicate values expected, e.g. `[0, 1, 2, 3, 4]`: names missing seeds no run has",
+    "min_replicates": "fewer replicates than this is marked `#` [default: 3]",
+    "center": "the statistic printed: `mean` (default), `median` or `iqm`",
+    "spread": 'the spread after it: `std` (default), `sem`, `ci95`, `bootstrap`, `iqr`, `minmax`, `"none"`',
+    "stats": 'extra statistics for the CSV and JSON outputs, e.g. `["median", "iqr"]`',
+    "ddof": "delta degrees of freedom of `std` and `sem`, stated under the table [default: 1]",
+    "bootstrap_seed": "the seed of the `bootstrap` resampling [default: 0]",
+    "digits": "decimals printed [default: chosen per column from the typical spread]",
+    "style": "how centre and spread are typeset: `pm` (default), `sub`, `siunitx`, `siunitx-S`",
+    "highlight": "which cells compete for bold: `column` (default), `row`, `none`, or a key",
+    "second": "underline the runner-up, when more cells rank below it than share its printed value "
+    "[default: true]",
+    "show_n": "accepted but has no effect yet (n is stated in the note under the table)",
+    "test": "significance test of the best against the runner-up: `welch` (default), `mannwhitney`, `none`",
+    "alpha": "the significance level of `test` [default: 0.05]",
+    "ties": "bold every cell not significantly worse than the best [default: false]",
+    "stat_note": "write the note under the table that states the statistic, n, ddof and test [default: true]",
+    "order": 'values placed first, in this order, e.g. `{ model = ["logreg", "mlp"] }`; the rest sorted',
+    "float": 'write a `table` float with caption and label (`"table*"` across both columns), not a bare '
+    "`tabular` [default: false]",
+    "caption": "the float's caption, also shown in the report and the preview",
+    "label": "the float's LaTeX `\\label`",
+    "placement": "the float's placement [default: `t`]",
+    "template": "the LaTeX template to render with [default: `table.tex.j2`]",
+    "outputs": "files to write; the suffix picks the format: `.tex`, `.md`, `.csv`, `.json`",
+    "command": 'how to launch a missing run, e.g. `"python train.py --model {model} --seed {seed}"` '
+    "(`status --commands`)",
+    "fit": "`natural` (default), `scale` (shrink to `\\linewidth` when wider), `tabular*` or `tabularx`",
+    "longtable": "break the table across pages, header repeated (one-column pages only) [default: false]",
+    "multirow": "centre a row group's label on its rows with `\\multirow` [default: false]",
+    "siunitx": 'a `\\sisetup` local to this table\'s siunitx styles, e.g. `"uncertainty-mode = separate"`',
+    "labels": "this table's own `keys` and `values` display names, over the project's (figures of it too)",
+    "csv_metadata": "write a W3C CSVW sidecar (`NAME.csv-metadata.json`) beside each CSV [default: false]",
+    "escape_formulas": "CSV outputs: prefix cells that start with `=`, `+`, `-`, `@` with `'` so a "
+    "spreadsheet shows them as text [default: false]",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +105,8 @@ class TableSpec:
     outputs: tuple[str, ...]
     entry: Mapping[str, Any]  # the spec entry as written (defaults applied), for digests
     command: str | None = None  # how to launch a missing run: "python train.py --seed {seed}"
+    labels: Labels = field(default_factory=Labels)  # the project's labels with the table's own applied
+    csv_metadata: bool = False  # write a CSVW sidecar (table.csv-metadata.json) beside each CSV output
 
 
 def read_table(
@@ -48,6 +117,7 @@ def read_table(
     resolve: Any,
     where: str,
     context: str,
+    project_labels: Labels = Labels(),
 ) -> TableSpec:
     """Read one table entry (project settings and defaults already merged in)."""
     check_keys(entry, TABLE_KEYS, where, context)
@@ -65,27 +135,31 @@ def read_table(
             test=str(entry.get("test", "welch")),
             alpha=float(entry.get("alpha", 0.05)),
             ties=bool(entry.get("ties", False)),
+            escape_formulas=bool(entry.get("escape_formulas", False)),
         )
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context}: {error}") from error
     stats = table_stats(fmt.center, fmt.spread, strings(entry.get("stats", []), where, f"{context} stats"))
-    query = TableQuery(
-        metrics=metrics,
-        rows=strings(entry.get("rows", []), where, f"{context} rows"),
-        columns=strings(entry.get("columns", []), where, f"{context} columns"),
-        filters=read_filters(entry, where, context),
-        replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
-        run_specific=DEFAULT_RUN_SPECIFIC
-        + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
-        stats=stats,
-        ddof=default_int(optional_int(entry, "ddof", where, context), 1),
-        expected=optional_int(entry, "replicates", where, context),
-        derived=dict(derived),
-        order={str(k): tuple(v) for k, v in mapping_at(entry, "order", where, context).items()},
-        bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
-        replicate_values=tuple(list_value(entry.get("seeds", []), where, f"{context} seeds")),
-        min_replicates=default_int(optional_int(entry, "min_replicates", where, context), 3),
-    )
+    try:
+        query = TableQuery(
+            metrics=metrics,
+            rows=strings(entry.get("rows", []), where, f"{context} rows"),
+            columns=strings(entry.get("columns", []), where, f"{context} columns"),
+            filters=read_filters(entry, where, context),
+            replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
+            run_specific=DEFAULT_RUN_SPECIFIC
+            + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
+            stats=stats,
+            ddof=default_int(optional_int(entry, "ddof", where, context), 1),
+            expected=optional_int(entry, "replicates", where, context),
+            derived=dict(derived),
+            order={str(k): tuple(v) for k, v in mapping_at(entry, "order", where, context).items()},
+            bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
+            replicate_values=tuple(list_value(entry.get("seeds", []), where, f"{context} seeds")),
+            min_replicates=default_int(optional_int(entry, "min_replicates", where, context), 3),
+        )
+    except QueryError as error:
+        raise SpecError(f"{where}: {context}: {error}") from error
     if not query.rows:
         raise SpecError(f'{where}: {context} needs rows = ["param", ...] (the keys that make the table rows)')
     outputs = tuple(resolve(p) for p in strings(entry.get("outputs", []), where, f"{context} outputs"))
@@ -93,34 +167,80 @@ def read_table(
         if not output.endswith(OUTPUT_SUFFIXES):
             suffixes = ", ".join(OUTPUT_SUFFIXES)
             raise SpecError(f"{where}: {context} output {output!r} has an unknown suffix; use {suffixes}")
-    caption = entry.get("caption")
-    latex = LatexOptions(
-        float=bool(entry.get("float", False)),
-        caption=caption,
-        label=entry.get("label"),
-        placement=str(entry.get("placement", "t")),
-        template=str(entry.get("template", "table.tex.j2")),
-        template_dirs=template_dirs,
-    )
+    caption = optional_text(entry, "caption", where, context)
+    label = entry.get("label")
+    if label is not None and (not isinstance(label, str) or not _LATEX_LABEL.match(label)):
+        raise SpecError(
+            f"{where}: {context} label = {label!r} must be a LaTeX label: letters, digits and :._-/+ "
+            'only, e.g. label = "tab:main"'
+        )
+    placement = str(entry.get("placement", "t"))
+    if not _PLACEMENT.match(placement):
+        raise SpecError(
+            f'{where}: {context} placement = {placement!r} must be letters of htbpH!, e.g. "t" or "htb"'
+        )
+    try:
+        latex = LatexOptions(
+            float=bool(entry.get("float", False)),
+            caption=caption,
+            label=label,
+            placement=placement,
+            template=str(entry.get("template", "table.tex.j2")),
+            template_dirs=template_dirs,
+            float_env=entry["float"] if isinstance(entry.get("float"), str) else "table",
+            fit=str(entry.get("fit", "natural")),
+            longtable=bool(entry.get("longtable", False)),
+            multirow=bool(entry.get("multirow", False)),
+            siunitx=str(entry.get("siunitx", SIUNITX_SETUP)),
+        )
+    except ResultsbookError as error:
+        raise SpecError(f"{where}: {context}: {error}") from error
     command = entry.get("command")
+    if command is not None:
+        _check_command(str(command), (*query.rows, *query.columns, *query.replicate), where, context)
+    own = read_labels(mapping_at(entry, "labels", where, context), where, f"{context} labels")
     return TableSpec(
-        name, query, fmt, latex, caption, outputs, dict(entry), str(command) if command else None
+        name,
+        query,
+        fmt,
+        latex,
+        caption,
+        outputs,
+        dict(entry),
+        str(command) if command else None,
+        labels=project_labels.merged(own),
+        csv_metadata=bool(entry.get("csv_metadata", False)),
     )
+
+
+COMMAND_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # {key}; {{ and }} are literal braces
+
+
+def _check_command(command: str, keys: Sequence[str], where: str, context: str) -> None:
+    """Refuse a `command` placeholder that is none of the table's row, column or replicate keys."""
+    for found in COMMAND_PLACEHOLDER.finditer(command):
+        key = (found.group(1) or "").strip()
+        if found.group(1) is not None and key not in keys:
+            hint = did_you_mean(key, keys, "its placeholders can be")
+            raise SpecError(
+                f"{where}: {context} command has {{{key}}}, not a row, column or replicate key; {hint}"
+            )
 
 
 def table_stats(center: str, spread: str | None, extra: Sequence[str]) -> tuple[str, ...]:
     """Return the statistics a table computes: its centre, its spread, n, and any extra ones."""
     wanted = [center, *([spread] if spread else []), "n", *extra]
-    unknown = [s for s in wanted if s not in STATISTICS and s != "minmax"]
-    if unknown:
-        raise SpecError(f"unknown statistic {unknown[0]!r}; choose from {', '.join(STATISTICS)}")
+    try:
+        check_statistics(wanted)
+    except QueryError as error:
+        raise SpecError(str(error)) from error
     return tuple(dict.fromkeys(wanted))
 
 
 def read_metrics(entry: Mapping[str, Any], where: str, context: str) -> tuple[MetricSpec, ...]:
     """Read `metric = "name"` or `metrics = [...]`, each entry inheriting the table's reduce settings."""
     # a table's own `label` is its LaTeX \label; a metric's display name comes from its metrics entry
-    shared = {k: entry[k] for k in METRIC_KEYS - {"name", "label"} if k in entry}
+    shared = {k: entry[k] for k in METRIC_KEYS if k in entry and k not in ("name", "label")}
     if "metric" in entry and "metrics" in entry:
         raise SpecError(f"{where}: {context} has both metric and metrics; keep one")
     raw = entry.get("metrics", [entry["metric"]] if "metric" in entry else [])
@@ -150,21 +270,28 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
     if direction not in (None, "max", "min"):
         raise SpecError(f'{where}: {context} direction = {direction!r}; use "max" or "min"')
     budget = settings.get("budget")
-    return MetricSpec(
-        name=str(settings["name"]),
-        reduce=reduce,
-        skip_first=int(settings.get("skip_first", 0)),
-        budget=None if budget is None else float(budget),
-        direction=direction,
-        scale=float(settings.get("scale", 1.0)),
-        label=str(settings["label"]) if "label" in settings else None,
-    )
+    try:
+        return MetricSpec(
+            name=str(settings["name"]),
+            reduce=reduce,
+            skip_first=number_at(settings, "skip_first", where, context, 0, whole=True, low=0),
+            budget=None if budget is None else number_at(settings, "budget", where, context, 0.0),
+            direction=direction,
+            scale=number_at(settings, "scale", where, context, 1.0, low=-1e12, high=1e12),
+            label=optional_text(settings, "label", where, f"{context} metric {settings['name']!r}"),
+        )
+    except (QueryError, SpecError) as error:
+        raise SpecError(f"{where}: {context} {error}") from error
 
 
 def read_filters(entry: Mapping[str, Any], where: str, context: str) -> tuple[Filter, ...]:
     """Read `where`, `status` and `experiment` into run filters."""
     filters: list[Filter] = []
     raw = entry.get("where", {})
+    if not isinstance(raw, (Mapping, list)):
+        raise SpecError(
+            f'{where}: {context} where = {raw!r} must be a table, e.g. where = {{ model = "mlp" }}'
+        )
     try:
         if isinstance(raw, Mapping):
             filters += filters_from_mapping(raw)
@@ -172,9 +299,16 @@ def read_filters(entry: Mapping[str, Any], where: str, context: str) -> tuple[Fi
             filters += [parse_filter(str(text)) for text in raw]
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context} where: {error}") from error
+    for item in filters:
+        if not item.values:
+            raise SpecError(
+                f"{where}: {context} where {item.key} = [] selects nothing; list the values to keep"
+            )
     for key in ("status", "experiment"):
         if key in entry:
             values = entry[key] if isinstance(entry[key], list) else [entry[key]]
+            if not values:
+                raise SpecError(f'{where}: {context} {key} = [] selects nothing; e.g. {key} = ["finished"]')
             filters.append(Filter(key=key, op="=", values=tuple(values)))
     return tuple(filters)
 

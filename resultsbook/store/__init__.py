@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -11,10 +12,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from resultsbook.errors import StoreError
+from resultsbook.errors import NotFoundError, SpecError, StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store.codec import decode_array
-from resultsbook.store.locator import is_postgres_url, url_scheme
+from resultsbook.store.location import is_postgres_url, local_path, store_problem, url_scheme
 from resultsbook.store.schema import migrations
 from resultsbook.store.writer import StoreWriter
 
@@ -32,40 +33,87 @@ class Store:
     `PostgresStore`, which answers every method below with the same results."""
 
     shared = False  # True for a store that other machines write to (PostgreSQL)
+    failures: tuple[type[Exception], ...] = (sqlite3.Error,)  # what `problem` turns into one line
 
-    def __init__(self, path: str, db: Database) -> None:
+    def __init__(self, path: str, db: Database, created: Sequence[str] = ()) -> None:
         self.path = path
         self.folder = os.path.dirname(os.path.abspath(path))
         self.db = db
+        self.created = tuple(created)  # the file and folders this open made: `discard` removes them
 
     @classmethod
-    def open(cls, path: str, create: bool = True) -> Store:
-        """Open (and create or migrate) the store at `path`: a SQLite file or a postgresql:// URL."""
-        if is_postgres_url(path):
+    def open(cls, location: str, create: bool = True) -> Store:
+        """Open (and create or migrate) the store at `location`: a SQLite file (a path, or a URL of a
+        known kind), or a postgresql:// URL, which opens a `PostgresStore`."""
+        if is_postgres_url(location):
             from resultsbook.store.postgres import PostgresStore
 
-            return PostgresStore.open(path, create)
-        if not create and not os.path.exists(path):
-            raise StoreError(f"no store at {path}; run `resultsbook collect PATH` first or pass --db FILE")
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
+            return PostgresStore.open(location, create)
+        path = local_path(location)
+        if os.path.isdir(path):
+            example = os.path.join(path, DEFAULT_DB_NAME)
+            raise SpecError(f"{path} is a folder; the store is a file, e.g. {example}")
+        if not os.path.exists(path):
+            if not create:
+                raise NotFoundError(
+                    f"no store at {path}; run `resultsbook collect PATH` first or pass --db FILE"
+                )
+            created = [*_missing_folders(os.path.dirname(os.path.abspath(path))), os.path.abspath(path)]
+        else:
+            created = []
+        connection = None
         try:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             db = Database(connection)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             _check_known_migrations(db)
             migrations.apply(db)
-        except sqlite3.DatabaseError as error:
-            raise StoreError(
-                f"{path} is not a usable resultsbook store ({error}); "
-                "point --db at another file or delete this one and collect again"
-            ) from error
-        return cls(path, db)
+        except (sqlite3.Error, OSError, StoreError) as error:
+            if connection is not None:
+                connection.close()
+            _remove(created)
+            if isinstance(error, sqlite3.Error):
+                raise store_problem(path, error) from error
+            raise
+        return cls(path, db, created)
 
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
+
+    def discard(self) -> None:
+        """Close, and remove the store file and folders this open created (a failed first command
+        leaves nothing behind); a store that existed before is never touched."""
+        self.close()
+        _remove(self.created)
+        self.created = ()
+
+    def problem(self, error: Exception) -> StoreError:
+        """Return the one-line error for an SQLite failure (one of `failures`) met using this store."""
+        assert isinstance(error, sqlite3.Error)
+        return store_problem(self.path, error)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Run several writes as one: on any exception inside, none of them is kept."""
+        with self.db.atomic():
+            yield self
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """Read inside one transaction: every query sees the store as it was at the first one, even
+        while another process collects (WAL keeps that state for this reader until the end)."""
+        if self.db.conn.in_transaction:
+            yield self
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            if self.db.conn.in_transaction:
+                self.db.execute("ROLLBACK")
 
     def __enter__(self) -> Store:
         return self
@@ -141,6 +189,14 @@ class Store:
             found.setdefault(run, {})[key] = _typed(value, kind)
         return found
 
+    def param_keys(self) -> list[str]:
+        """Return the param keys any run has."""
+        return [row[0] for row in self.db.execute("SELECT DISTINCT key FROM params ORDER BY key")]
+
+    def run_names(self) -> list[tuple[str, str]]:
+        """Return (run id, name) of every present run, cheaply (no params)."""
+        return self.db.execute("SELECT run_id, name FROM runs WHERE present = 1 ORDER BY name").fetchall()
+
     def metric_keys(self) -> list[str]:
         """Return the metric keys logged by any run."""
         return [row[0] for row in self.db.execute("SELECT DISTINCT key FROM metrics ORDER BY key")]
@@ -153,6 +209,18 @@ class Store:
         )
         names = ("n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
         return {row[0]: dict(zip(names, row[1:])) for row in cursor}
+
+    def all_metric_summaries(self) -> dict[int, dict[str, dict[str, float | None]]]:
+        """Return {run: {metric key: {n, last, min, max, mean, summary, ...}}} for every metric."""
+        cursor = self.db.execute(
+            "SELECT run, key, n, first_step, last_step, last, min, max, mean, summary FROM metrics "
+            "ORDER BY run, key"
+        )
+        names = ("n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
+        found: dict[int, dict[str, dict[str, float | None]]] = {}
+        for row in cursor:
+            found.setdefault(row[0], {})[row[1]] = dict(zip(names, row[2:]))
+        return found
 
     def series(self, key: str, runs: Iterable[int] | None = None) -> dict[int, tuple[Any, Any, Any]]:
         """Return {run: (steps, values, times)} arrays of one metric key."""
@@ -200,6 +268,30 @@ class Store:
         "something" (SQLite does not say which sources)."""
         now = self.change_mark()
         return now, ([] if now == mark else None)
+
+
+def _missing_folders(folder: str) -> list[str]:
+    """Return the folders `os.makedirs(folder)` would create, innermost last."""
+    missing: list[str] = []
+    while folder and not os.path.exists(folder):
+        missing.insert(0, folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return missing
+
+
+def _remove(created: Sequence[str]) -> None:
+    """Remove a store file (with its -wal and -shm) and the folders made for it, innermost first."""
+    for path in reversed(created):
+        if os.path.isdir(path):
+            with contextlib.suppress(OSError):
+                os.rmdir(path)  # only if still empty: never anything someone else put there
+            continue
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path + suffix)
 
 
 def _check_known_migrations(db: Database) -> None:

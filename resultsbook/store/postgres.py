@@ -20,7 +20,7 @@ from resultsbook.errors import StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store import Store, _stored_run
 from resultsbook.store.codec import decode_array
-from resultsbook.store.locator import display_location, url_scheme
+from resultsbook.store.location import display_location, url_scheme
 from resultsbook.store.pg_schema import apply_migrations, pending_migrations
 from resultsbook.store.pg_writer import PostgresWriter
 
@@ -41,9 +41,13 @@ class PostgresStore(Store):
     shared = True
 
     def __init__(self, location: str, conn: Any) -> None:
+        import psycopg
+
         self.path = location
         self.folder = ""
         self.conn = conn
+        self.created = ()  # a shared database is never removed by a command that fails
+        self.failures = (psycopg.Error,)
 
     @classmethod
     def open(cls, path: str, create: bool = True) -> PostgresStore:
@@ -70,6 +74,23 @@ class PostgresStore(Store):
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+    def discard(self) -> None:
+        """Close (a shared store is never removed)."""
+        self.close()
+
+    def problem(self, error: Exception) -> StoreError:
+        """Return the one-line error for a database failure met while using this store."""
+        return StoreError(
+            f"the shared store {display_location(self.path)} failed ({_first_line(error)}); nothing of "
+            "this command's last batch was kept; check that the server is up and run the command again"
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[PostgresStore]:
+        """Run a command's writes: on a shared store, each batch of sources is its own short
+        transaction (other collectors must not wait for a whole command), so what committed stays."""
+        yield self
 
     # ----------------------------------------------------------------- paths
     def relative(self, path: str) -> str:
@@ -124,14 +145,14 @@ class PostgresStore(Store):
 
     # ----------------------------------------------------------------- reading
     @contextmanager
-    def snapshot(self) -> Iterator[None]:
+    def snapshot(self) -> Iterator[PostgresStore]:
         """Read everything inside one consistent snapshot: writers' later commits stay invisible."""
         if self.conn.info.transaction_status != 0:  # already inside a transaction
-            yield
+            yield self
             return
         with self.conn.transaction():
             self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            yield
+            yield self
 
     def source_signatures(self) -> dict[str, tuple[str, str]]:
         """Return {stored path: (adapter, signature)} for every source still present."""

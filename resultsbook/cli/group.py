@@ -1,0 +1,109 @@
+"""The command group: global options, and the one place every failure becomes one line and an exit code."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from resultsbook.cli.outcome import EXIT_BROKEN_PIPE, Failure, envelope, failure_of, json_text
+
+GLOBAL_FLAGS = ("--debug",)
+GLOBAL_VALUED = ("--color",)
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+class ResultsbookGroup(click.Group):
+    """A click group whose commands never end in a traceback: every error is one line on stderr (and,
+    with --json, an envelope on stdout holding it) and an exit code that says whose move it is."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run a command; map whatever it raises to one line and an exit code."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        arguments = hoist_global_options(list(sys.argv[1:] if args is None else args))
+        debug = "--debug" in arguments or os.environ.get("RESULTSBOOK_DEBUG", "") not in ("", "0")
+        command = command_name(arguments, self.commands)
+        try:
+            code = super().main(arguments, prog_name, complete_var, False, **extra)
+        except SystemExit:
+            raise
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
+        except click.exceptions.NoArgsIsHelpError as error:  # `resultsbook` alone: show the help
+            click.echo(error.format_message())
+            sys.exit(0)
+        except (Exception, KeyboardInterrupt, click.Abort) as error:
+            failure = failure_of(error, debug)
+            if debug and failure.kind == "internal":
+                traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+            report_failure(failure, command, wants_json(arguments))
+            sys.exit(failure.code)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def report_failure(failure: Failure, command: str | None, as_json: bool) -> None:
+    """Print the failure: its envelope on stdout for --json, and always its one line on stderr."""
+    if as_json and command:
+        try:
+            click.echo(json_text(envelope(command, False, {}, failure)))
+        except BrokenPipeError:
+            _silence_stdout()
+    click.echo(failure.line(), err=True)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move --debug and --color WHEN to the front, so they work after the command name too."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest += args[index:]
+            break
+        if arg in GLOBAL_FLAGS or arg.startswith("--color="):
+            front.append(arg)
+        elif arg in GLOBAL_VALUED and index + 1 < len(args):
+            front += [arg, args[index + 1]]
+            index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return front + rest
+
+
+def command_name(args: Sequence[str], commands: Any) -> str | None:
+    """Return the command a command line runs (the first word that names one)."""
+    return next((arg for arg in args if arg in commands), None)
+
+
+def wants_json(args: Sequence[str]) -> bool:
+    """Tell whether the command line asks for JSON (`--json`, or `--format json`)."""
+    words = list(args[: args.index("--")] if "--" in args else args)
+    pairs = zip(words, [*words[1:], ""])
+    return (
+        "--json" in words
+        or "--format=json" in words
+        or any(a == "--format" and b == "json" for a, b in pairs)
+    )
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,159 @@
+"""How a command ends: exit codes, the one error line, the JSON envelope, and saved tracebacks.
+
+0    success
+1    not current or not found: check found stale outputs, status found missing runs, collect
+     found nothing, there is no store, a filter matches no run
+2    usage: a bad flag, key, name or value, in the command line or the spec
+70   internal error: a bug in resultsbook; the traceback is saved to a file the message names
+74   a file is in the way: the store is damaged, the disk is full, an output is read-only
+130  interrupted (Ctrl-C); the store is as it was before the command
+141  the reader of the output went away (`resultsbook runs | head`)
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+EXIT_OK = 0
+EXIT_NOT_CURRENT = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+EXIT_IO = 74
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+KIND_CODES = {"not_found": EXIT_NOT_CURRENT, "usage": EXIT_USAGE, "io": EXIT_IO}
+ENVELOPE_VERSION = 1
+_IO_ERRNOS = {
+    errno.ENOSPC: "the disk is full; free some space and run the command again",
+    errno.EDQUOT: "the disk quota is used up; free some space and run the command again",
+    errno.EACCES: "permission denied; make it writable (or readable) for you, or choose another path",
+    errno.EPERM: "permission denied; make it writable (or readable) for you, or choose another path",
+    errno.EROFS: "the file system is read-only; choose a path on a writable disk",
+    errno.EIO: "the disk reported an I/O error; check the disk and run again",
+    errno.EISDIR: "a folder is where a file should be; check the path in the spec or the flag",
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong, said once: its kind, exit code, one-line message, and a saved traceback."""
+
+    kind: str  # usage, not_found, io, internal, interrupted
+    code: int
+    message: str
+    traceback_file: str | None = None
+
+    def line(self) -> str:
+        """Return the one line printed on stderr."""
+        if self.kind == "internal":
+            return f"Internal error: {self.message}"
+        if self.kind == "interrupted":
+            return self.message
+        return f"Error: {self.message}"
+
+    def document(self) -> dict[str, Any]:
+        """Return the `error` member of a JSON envelope."""
+        found: dict[str, Any] = {"kind": self.kind, "exit_code": self.code, "message": self.message}
+        if self.traceback_file:
+            found["traceback_file"] = self.traceback_file
+        return found
+
+
+def failure_of(error: BaseException, debug: bool = False) -> Failure:
+    """Classify an exception: resultsbook's own errors by kind, the disk's by errno, the rest as bugs."""
+    import click
+
+    from resultsbook.errors import ResultsbookError
+
+    if isinstance(error, ResultsbookError):
+        return Failure(error.kind, KIND_CODES.get(error.kind, EXIT_USAGE), str(error))
+    if isinstance(error, click.UsageError):
+        return Failure("usage", EXIT_USAGE, usage_message(error))
+    if isinstance(error, click.ClickException):
+        return Failure("usage", error.exit_code or EXIT_USAGE, error.format_message())
+    if isinstance(error, (KeyboardInterrupt, click.Abort)):
+        return Failure(
+            "interrupted", EXIT_INTERRUPTED, "Interrupted; the store is as it was before this command."
+        )
+    if isinstance(error, OSError) and error.errno in _IO_ERRNOS:
+        where = f"{error.filename}: " if error.filename else ""
+        return Failure("io", EXIT_IO, f"{where}{_IO_ERRNOS[error.errno]}")
+    summary = f"{type(error).__name__}: {error}".strip().splitlines()[0][:300]
+    if debug:
+        return Failure("internal", EXIT_INTERNAL, f"{summary} (a bug in resultsbook; traceback above)")
+    saved = save_traceback(error)
+    where = f"the traceback is in {saved}" if saved else "the traceback could not be saved"
+    return Failure(
+        "internal",
+        EXIT_INTERNAL,
+        f"{summary} — a bug in resultsbook; {where} (rerun with --debug to see it); please report it",
+        saved,
+    )
+
+
+def usage_message(error: Any) -> str:
+    """Return click's usage error as one line that ends with where to look."""
+    message = " ".join(error.format_message().split())
+    message = message.replace(". Did you mean", "; did you mean").replace(" Did you mean", "; did you mean")
+    message = message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message
+    context = getattr(error, "ctx", None)
+    command = context.command_path if context is not None else "resultsbook"
+    return f"{message.rstrip('.')} (see `{command} --help`)"
+
+
+def save_traceback(error: BaseException) -> str | None:
+    """Write the traceback, the command line and the versions to a file; return its path."""
+    from resultsbook import __version__
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    text = "".join(
+        [
+            f"resultsbook {__version__}, Python {platform.python_version()}, {platform.platform()}\n",
+            f"command: {' '.join(sys.argv)}\n",
+            f"folder: {os.getcwd()}\n\n",
+            *traceback.format_exception(type(error), error, error.__traceback__),
+        ]
+    )
+    try:
+        descriptor, path = tempfile.mkstemp(prefix=f"resultsbook-error-{stamp}-", suffix=".txt")
+        with os.fdopen(descriptor, "w", encoding="utf-8", errors="replace") as handle:
+            handle.write(text)
+    except OSError:
+        return None
+    return path
+
+
+def envelope(
+    command: str, ok: bool, payload: Mapping[str, Any], failure: Failure | None = None
+) -> dict[str, Any]:
+    """Return the versioned JSON document every `--json` prints, success or failure alike."""
+    document: dict[str, Any] = {"format": f"resultsbook.{command}", "version": ENVELOPE_VERSION, "ok": ok}
+    document.update(payload)
+    document["error"] = failure.document() if failure is not None else None
+    return document
+
+
+def json_text(document: Mapping[str, Any]) -> str:
+    """Return a JSON document as printed: indented, UTF-8, NaN and infinities as null."""
+    return json.dumps(_finite(document), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, Mapping):
+        return {str(key): _finite(inner) for key, inner in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(inner) for inner in value]
+    return value

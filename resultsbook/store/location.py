@@ -1,0 +1,169 @@
+"""Where a store lives, and what to say when it cannot be used.
+
+    resultsbook.db                          a SQLite file, relative to the spec's folder or the cwd
+    file:///home/me/resultsbook.db          the same, as a URL (`STORE_KINDS`)
+    postgresql://alice@db.lab.org/results   a PostgreSQL database shared by a lab (postgres://, too)
+
+Any other URL is refused by name instead of becoming a local folder called `gs:`. The store is
+chosen by --db, else the RESULTSBOOK_DB environment variable, else the spec's `store` (or its older
+name `db`), else resultsbook.db beside the spec, else ./resultsbook.db.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sqlite3
+from collections.abc import Callable
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from resultsbook.errors import SpecError, StoreError
+
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_SQLITE_HEADER = b"SQLite format 3\x00"
+ENVIRONMENT_VARIABLE = "RESULTSBOOK_DB"
+POSTGRES_SCHEMES = ("postgresql", "postgres")  # opened by store/postgres.py, never a local file
+
+
+def _file_url(location: str) -> str:
+    parts = urlsplit(location)
+    if parts.netloc not in ("", "localhost"):
+        raise SpecError(
+            f"{location!r}: a file:// URL names a local file, e.g. file:///home/me/resultsbook.db"
+        )
+    return unquote(parts.path)
+
+
+# URL scheme → the local SQLite path it names. A new kind of store is one entry here.
+STORE_KINDS: dict[str, Callable[[str], str]] = {
+    "file": _file_url,
+}
+
+
+def is_url(location: str) -> bool:
+    """Tell whether a store location is a URL (`scheme://...`) rather than a path."""
+    return _URL.match(location) is not None
+
+
+def url_scheme(location: str) -> str | None:
+    """Return the scheme of a URL (`postgresql`, `s3`), or None for a plain path."""
+    found = _URL.match(location)
+    return found.group(1).lower() if found else None
+
+
+def is_postgres_url(location: str) -> bool:
+    """Tell whether a store location names a PostgreSQL database."""
+    return url_scheme(location) in POSTGRES_SCHEMES
+
+
+def check_store_location(location: str, where: str = "--db") -> str:
+    """Return a store location as commands open it (a file:// URL as its path), or refuse, naming
+    `where`, one that cannot hold a store."""
+    if not location.strip():
+        raise SpecError(f"{where} is empty; give a file path (SQLite) or a postgresql://user@host/db URL")
+    if is_postgres_url(location):
+        return location
+    try:
+        return local_path(location)
+    except SpecError as error:
+        raise SpecError(f"{where}: {error}") from error
+
+
+def choose_store_location(flag: str | None, spec_location: str | None, default: str) -> str:
+    """Return the store to use: the --db flag, else $RESULTSBOOK_DB, else the spec's, else `default`."""
+    if flag:
+        return check_store_location(flag, "--db")
+    from_environment = os.environ.get(ENVIRONMENT_VARIABLE)
+    if from_environment:
+        return check_store_location(from_environment, ENVIRONMENT_VARIABLE)
+    return spec_location or default
+
+
+def display_location(location: str) -> str:
+    """Return a location safe to print: a password in a URL is replaced by ***."""
+    if not is_url(location):
+        return location
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
+
+
+def local_path(location: str) -> str:
+    """Return the SQLite file a store location names; refuse a URL of a kind resultsbook cannot open."""
+    found = _URL.match(location)
+    if found is None:
+        return location
+    scheme = found.group(1).lower()
+    if scheme in STORE_KINDS:
+        return STORE_KINDS[scheme](location)
+    known = ", ".join(f"{kind}://" for kind in STORE_KINDS)
+    raise SpecError(
+        f"the store {location!r} is a {scheme}:// URL, which resultsbook cannot open (it opens SQLite "
+        f"files: a local path or {known}; and PostgreSQL databases: postgresql://); copy the store to "
+        "a local file and give its path"
+    )
+
+
+def store_problem(path: str, error: sqlite3.Error) -> StoreError:
+    """Return the one-line error for an SQLite failure on the store at `path`, with a fix that keeps data."""
+    text = str(error)
+    lowered = text.lower()
+    quoted = shlex.quote(path)
+    if "not a database" in lowered or "encrypted" in lowered:
+        if not has_sqlite_header(path):
+            return StoreError(
+                f"{path} is not a resultsbook store (it is not an SQLite file); point --db at the store "
+                "(the file was left as it is)"
+            )
+        return _damaged(path, text, quoted)
+    if "malformed" in lowered or "corrupt" in lowered:
+        return _damaged(path, text, quoted)
+    if "full" in lowered:
+        return StoreError(
+            f"the disk holding {path} is full ({text}); nothing of this command was stored and the store "
+            "is as it was; free some space and run it again"
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return StoreError(
+            f"the store {path} is busy ({text}): another resultsbook is writing to it; "
+            "wait for it to finish and run again"
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return StoreError(
+            f"the store {path} is read-only ({text}); make it and its folder writable "
+            f"(chmod u+w {quoted}) or copy it and pass --db COPY"
+        )
+    if "unable to open" in lowered:
+        folder = os.path.dirname(os.path.abspath(path))
+        return StoreError(f"cannot open the store {path} ({text}); check that {folder} is writable")
+    if "disk i/o" in lowered:
+        return StoreError(f"the disk failed while using the store {path} ({text}); check it and run again")
+    return StoreError(f"the store {path} cannot be used ({text}); {_recovery(path, quoted)}")
+
+
+def _damaged(path: str, text: str, quoted: str) -> StoreError:
+    return StoreError(f"the store {path} is damaged ({text}); {_recovery(path, quoted)}")
+
+
+def _recovery(path: str, quoted: str) -> str:
+    stem, _ = os.path.splitext(path)
+    recovered = shlex.quote(f"{stem}-recovered.db")
+    return (
+        f"copy what it still holds into a new file with `resultsbook recover {quoted}` and pass "
+        f"--db {recovered}, or collect the logs again into a new file with --db NEW.db "
+        "(the damaged file is left as it is)"
+    )
+
+
+def has_sqlite_header(path: str) -> bool:
+    """Tell whether a file starts as every SQLite database does."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == _SQLITE_HEADER
+    except OSError:
+        return False

@@ -1,0 +1,251 @@
+"""Tables fit a venue's column: every style and option (marks and their notes, grouped headers, row
+groups, siunitx, floats, fit modes, multirow, longtable) compiled in an ICML-like two-column page
+and a NeurIPS-like single column, with no overfull box from a generated table."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import pytest
+from conftest import curve
+from paper_pages import compile_page, describe, imitated_preamble
+
+from resultsbook.query import MetricSpec, TableQuery, aggregate
+from resultsbook.render import LatexOptions, TableFormat, render_table
+from resultsbook.render.layout import Labels
+from resultsbook.sources.collect import CollectRequest, collect
+
+STYLES = ("pm", "sub", "siunitx", "siunitx-S")
+FITS = ("natural", "scale", "tabular*", "tabularx")
+LABELS = Labels(
+    keys={"model": "Model", "family": "Family", "dataset": "Dataset"},
+    values={
+        "model": {"logreg": "Logistic regression", "mlp": "MLP (16 hidden)", "resnet": "ResNet-18"},
+        "family": {"linear": "Linear", "neural": "Neural"},
+        "dataset": {"circles": "Circles", "moons": "Moons"},
+    },
+)
+MODELS = {"logreg": ("linear", 62.0), "mlp": ("neural", 90.0), "resnet": ("neural", 89.5)}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """Runs whose cells carry every mark: missing and too few seeds, mixed configs, a failed run,
+    a duplicate seed, a run without the metric, mixed git commits, a best that is not significant."""
+    from conftest import write_native_run
+
+    from resultsbook.store import Store
+
+    root = tmp_path_factory.mktemp("fit")
+    number = itertools.count()
+    for model, (family, level) in MODELS.items():
+        for dataset in ("circles", "moons"):
+            seeds = [0, 1] if (model, dataset) == ("resnet", "circles") else [0, 1, 2, 3, 4]
+            if (model, dataset) == ("mlp", "moons"):
+                seeds = [0, 1, 2]
+            if (model, dataset) == ("resnet", "moons"):
+                seeds = [0, 1, 2, 3, 4, 4]
+            for index, seed in enumerate(seeds):
+                acc = level + (5 if dataset == "moons" else 0) + 1.7 * math.sin(3 * seed + len(model))
+                lr = 0.01 if (model, dataset, index) == ("logreg", "circles", 0) else 0.1
+                config = {"model": model, "family": family, "dataset": dataset, "seed": seed, "lr": lr}
+                mixed_code = (model, dataset) == ("resnet", "moons") and index % 2
+                run: dict = {"status": "finished", "git": {"commit": "a1" if mixed_code else "b2"}}
+                if (model, dataset, index) == ("logreg", "moons", 1):
+                    run["status"] = "failed"
+                metrics = curve([acc / 2, acc], key="acc") + curve([0.9, 0.3 + index / 50], key="loss")
+                if (model, dataset, index) == ("mlp", "circles", 4):
+                    metrics = curve([acc / 2, math.nan], key="acc") + curve([0.9, 0.4], key="loss")
+                write_native_run(root / "runs" / f"run{next(number)}", config, metrics, run)
+    opened = Store.open(str(root / "resultsbook.db"))
+    collect(opened, [CollectRequest(str(root / "runs"))])
+    yield opened
+    opened.close()
+
+
+def main_table(store):
+    """Models × datasets: two value columns, every mark."""
+    query = TableQuery(
+        metrics=(MetricSpec("acc"),), rows=("model",), columns=("dataset",), expected=5, ddof=1
+    )
+    return aggregate(store, query)
+
+
+def grouped_table(store):
+    """Family/model row groups × dataset/metric grouped headers: four value columns."""
+    query = TableQuery(
+        metrics=(MetricSpec("acc", label="Acc."), MetricSpec("loss", label="Loss", direction="min")),
+        rows=("family", "model"),
+        columns=("dataset", "metric"),
+        expected=5,
+    )
+    return aggregate(store, query)
+
+
+def write_tables(folder: Path, variants) -> list[Path]:
+    """Write each variant's LaTeX to its own file; return the files."""
+    files = []
+    for name, table, fmt, options in variants:
+        path = folder / f"{name}.tex"
+        path.write_text(render_table(table, "latex", fmt, LABELS, options))
+        files.append(path)
+    return files
+
+
+def page_body(files: list[Path], floats: dict[str, bool]) -> str:
+    """Put every table on the page: floats as they are (a page break after every few), bare tables
+    in a center environment, as a paper would place them."""
+    parts = []
+    for index, path in enumerate(files):
+        if floats.get(path.stem):
+            parts.append(rf"\input{{{path.name}}}")
+        else:
+            parts += [r"\begin{center}", rf"\input{{{path.name}}}", r"\end{center}", ""]
+        if index % 6 == 5:
+            parts.append(r"\clearpage")
+    return "\n".join(parts)
+
+
+def variants_for(store, venue: str):
+    """Every style × fit × placement of the main table; the grouped table (wider than a column) with
+    and without multirow, scaled or across both columns of a two-column page."""
+    main, grouped = main_table(store), grouped_table(store)
+    out = []
+    for style, fit, placement in itertools.product(STYLES, FITS, ("bare", "table", "table*")):
+        options = LatexOptions(
+            float=placement != "bare", float_env="table*" if placement == "table*" else "table",
+            caption=f"{style} {fit}", fit=fit,
+        )  # fmt: skip
+        out.append((f"main-{style}-{fit.replace('*', 'star')}-{placement.replace('*', 'star')}", main,
+                    TableFormat(style=style, digits=1), options))  # fmt: skip
+    for style, multirow in itertools.product(STYLES, (False, True)):
+        # four value columns are wider than either column: scaled, or across an ICML page's two columns
+        wide = "natural" if venue == "icml" else "scale"
+        for fit, placement in (("scale", "bare"), ("scale", "table"), (wide, "table*")):
+            options = LatexOptions(
+                float=placement != "bare", float_env=placement if placement != "bare" else "table",
+                caption="grouped", fit=fit, multirow=multirow,
+            )  # fmt: skip
+            name = f"grouped-{style}-{'multirow' if multirow else 'plain'}-{fit}-{placement.replace('*', 'star')}"
+            out.append((name, grouped, TableFormat(style=style, digits=2), options))
+    return out
+
+
+@pytest.mark.parametrize("venue", ["icml", "neurips"])
+def test_every_style_and_option_fits_the_column_without_overfull_boxes(store, venue, tmp_path):
+    variants = variants_for(store, venue)
+    files = write_tables(tmp_path, variants)
+    floats = {name: options.float for name, _, _, options in variants}
+    options, preamble = imitated_preamble(venue)
+    compiled = compile_page(
+        tmp_path, page_body(files, floats), files, options, preamble,
+        packages=("booktabs", "siunitx", "graphicx", "tabularx", "multirow"),
+    )  # fmt: skip
+    assert compiled.generated_overfull == [], describe(compiled.generated_overfull)
+    text = (tmp_path / "main-pm-natural-bare.tex").read_text()
+    for symbol in (r"\circ", r"\dagger", r"\ddagger", r"\S", r"\P", r"\|", r"\#", "*"):
+        assert f"$^{{{symbol}}}$ " in text, symbol  # every mark's note is on the page
+
+
+def test_a_table_wider_than_the_column_is_reported_and_fit_scale_makes_it_fit(store, tmp_path):
+    grouped = grouped_table(store)
+    variants = [
+        ("wide", grouped, TableFormat(digits=2), LatexOptions()),
+        ("scaled", grouped, TableFormat(digits=2), LatexOptions(fit="scale")),
+    ]
+    files = write_tables(tmp_path, variants)
+    options, preamble = imitated_preamble("icml")
+    compiled = compile_page(
+        tmp_path, page_body(files, {}), files, options, preamble, packages=("booktabs", "graphicx")
+    )
+    assert [name for name, _ in compiled.generated_overfull] == ["wide.tex"]
+    assert compiled.generated_overfull[0][1].points > 20
+
+
+def test_notes_wrap_inside_the_width_of_the_table(store, tmp_path):
+    """The notes never widen a table: with and without its notes, the same table is as wide."""
+    from dataclasses import replace
+
+    from resultsbook.render.latex import render_latex
+    from resultsbook.render.layout import layout_table
+
+    layout = layout_table(main_table(store), TableFormat(digits=1), LABELS)
+    assert len(layout.footnotes) == 8  # every mark explained, each a long line
+    (tmp_path / "notes.tex").write_text(render_latex(layout, "pm"))
+    (tmp_path / "bare.tex").write_text(render_latex(replace(layout, footnotes=(), stat_note=""), "pm"))
+    assert r"\begin{minipage}{\wd\rbtablebox}" in (tmp_path / "notes.tex").read_text()
+    files = [tmp_path / "notes.tex", tmp_path / "bare.tex"]
+    body = "\n".join(
+        rf"\setbox0\hbox{{\input{{{path.name}}}}}\typeout{{WIDTH-{path.stem}=\the\wd0}}" for path in files
+    )
+    options, preamble = imitated_preamble("icml")
+    compiled = compile_page(tmp_path, body, files, options, preamble)
+    bare = float(compiled.typeout("WIDTH-bare").removesuffix("pt"))
+    notes = float(compiled.typeout("WIDTH-notes").removesuffix("pt"))
+    assert notes == pytest.approx(bare, abs=0.01) and bare < 234.8775  # the table fits an ICML column
+
+
+def test_a_long_table_breaks_across_pages_with_its_header_repeated(store, tmp_path):
+    from resultsbook.query.model import ResultTable
+
+    main = main_table(store)
+    rows = tuple((f"model {i}",) for i in range(80))
+    cell = next(iter(main.cells.values()))
+    cells = {(row, column): cell for row in rows for column in main.columns}
+    long = ResultTable(main.query, main.row_keys, main.column_keys, rows, main.columns, cells, main.expected)
+    options = LatexOptions(longtable=True, caption="Every model", label="tab:long")
+    files = write_tables(tmp_path, [("long", long, TableFormat(digits=1), options)])
+    text = files[0].read_text()
+    assert (
+        r"\begin{longtable}{lcc}" in text
+        and r"\endhead" in text
+        and r"\caption{Every model}\label{tab:long}\\" in text
+    )
+    classes, preamble = imitated_preamble("neurips")
+    compiled = compile_page(
+        tmp_path, r"\input{long.tex}", files, classes, preamble, packages=("booktabs", "longtable")
+    )
+    assert compiled.generated_overfull == [], describe(compiled.generated_overfull)
+    pages = int(compiled.log.split("Output written on doc.pdf (")[1].split(" page")[0])
+    assert pages >= 2
+
+
+def test_siunitx_tables_print_the_uncertainty_separately_in_the_text_font(store, tmp_path):
+    import shutil
+    import subprocess
+
+    main = main_table(store)
+    files = write_tables(
+        tmp_path,
+        [
+            ("num", main, TableFormat(style="siunitx", digits=1), LatexOptions()),
+            ("scol", main, TableFormat(style="siunitx-S", digits=1), LatexOptions()),
+        ],
+    )
+    assert r"\sisetup{uncertainty-mode = separate, mode = match}" in files[0].read_text()
+    compile_page(tmp_path, r"\input{num.tex}\par\input{scol.tex}", files, packages=("booktabs", "siunitx"))
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-layout", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True
+        ).stdout
+        shown = [line for line in text.splitlines() if line.strip().startswith(("Logistic", "MLP"))]
+        assert all("±" in line and "(" not in line.replace("(16 hidden)", "") for line in shown), shown
+
+
+def test_a_table_is_one_box_wherever_a_paper_puts_it(store, tmp_path):
+    """Bare, in a minipage, framed, and shrunk by the author's own \\resizebox: it behaves like a tabular."""
+    files = write_tables(tmp_path, [("t", main_table(store), TableFormat(digits=1), LatexOptions())])
+    body = "\n".join(
+        [
+            r"\setbox0\hbox{\resizebox{\columnwidth}{!}{\input{t.tex}}}\typeout{RESIZED=\the\wd0}",
+            r"\begin{minipage}{0.9\linewidth}\input{t.tex}\end{minipage}",
+            r"\fbox{\input{t.tex}}",
+            r"\begin{center}\input{t.tex}\input{t.tex}\end{center}",  # twice in a row: the box is reused
+        ]
+    )
+    options, preamble = imitated_preamble("icml")
+    compiled = compile_page(tmp_path, body, files, options, preamble, packages=("booktabs", "graphicx"))
+    assert float(compiled.typeout("RESIZED").removesuffix("pt")) == pytest.approx(234.8775, abs=0.01)
+    assert compiled.typeout("COLUMNWIDTH") == "234.8775pt"

@@ -1,0 +1,273 @@
+"""Labels that typeset: escaped by default, raw LaTeX only when the spec says so (tables and
+figures), Unicode mapped to the standard LaTeX commands, and a warning naming the label and the
+package to add for what the paper's packages cannot typeset. Labels and order per output."""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import compile_latex, require_pdflatex
+from figure_project import BASE_SPEC, make_project, write_runs
+from paper_pages import compile_page
+
+from resultsbook.outputs.build import build, compute_outputs
+from resultsbook.render.escape import RawLatex, escape_latex
+from resultsbook.render.latexchars import (
+    _DINGBATS,
+    _GREEK,
+    _GREEK_AS_LATIN,
+    _MATH,
+    _MATH_AMSSYMB,
+    _TEXT,
+    _TEXT_T1,
+    latex_char,
+    latex_to_text,
+)
+from resultsbook.render.plots import figure_text, mathtext_drawable
+
+ACCENTED = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿčćđěęłńňőřśšşťůűźżžÀÉÎÕÜÇČŠŽŁŐŰăąęīōū"
+
+
+def every_mapped_character() -> str:
+    tables = (_TEXT, _TEXT_T1, _MATH, _GREEK, _GREEK_AS_LATIN, _MATH_AMSSYMB, _DINGBATS)
+    return "".join(char for table in tables for char in table) + ACCENTED
+
+
+def test_every_mapped_character_compiles_with_exactly_the_packages_it_names(tmp_path: Path) -> None:
+    require_pdflatex()
+    needs: dict[str, list[str]] = {}
+    for char in every_mapped_character():
+        latex, requirement = latex_char(char)
+        assert latex and latex != char, char  # every one becomes a LaTeX command or ASCII
+        needs.setdefault(requirement.line if requirement else "", []).append(char)
+    for line, chars in needs.items():
+        folder = tmp_path / f"doc{len(line)}"
+        folder.mkdir()
+        body = " ".join(escape_latex(char) for char in chars)
+        preamble = [line] if line else []
+        (folder / "doc.tex").write_text(
+            "\\documentclass{article}\n"
+            + "\n".join(preamble)
+            + f"\n\\begin{{document}}\n{body}\n\\end{{document}}\n"
+        )
+        result = subprocess.run(
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=folder,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        log = (folder / "doc.log").read_text(errors="replace")
+        assert result.returncode == 0, [line for line in log.splitlines() if line.startswith("!")]
+        assert "Missing character" not in log, "a mapping typesets nothing in this font"
+
+
+def test_unicode_in_a_label_becomes_the_standard_latex_commands() -> None:
+    assert escape_latex("α ε ϵ φ ϕ Ω") == (
+        r"\ensuremath{\alpha} \ensuremath{\varepsilon} \ensuremath{\epsilon} \ensuremath{\varphi} "
+        r"\ensuremath{\phi} \ensuremath{\Omega}"
+    )
+    assert escape_latex("†‡§¶±×≤≥→") == (
+        r"\textdagger{}\textdaggerdbl{}\S{}\P{}\ensuremath{\pm}\ensuremath{\times}\ensuremath{\leq}"
+        r"\ensuremath{\geq}\ensuremath{\rightarrow}"
+    )
+    assert escape_latex("Gödel, Dvořák, Łukasiewicz, naïve") == (
+        r"G\"{o}del, Dvo\v{r}\'{a}k, \L{}ukasiewicz, na\"{\i}ve"
+    )
+    assert escape_latex("TabM♠ ♥") == r"TabM\ensuremath{\spadesuit} \ding{170}"
+    assert (
+        escape_latex("a\u200bb\x07c") == "ab c"
+    )  # a zero-width space vanishes, a control character is a space
+
+
+def test_a_character_without_a_latex_command_is_kept_never_a_question_mark() -> None:
+    assert escape_latex("数据 集") == "数据 集"
+    assert "?" not in escape_latex("Шум 🙂 中")
+
+
+def test_raw_latex_labels_read_as_plain_text_elsewhere() -> None:
+    assert latex_to_text(r"MLP$^\dagger$") == "MLP†"
+    assert latex_to_text(r"TabM$^\spadesuit$") == "TabM♠"
+    assert latex_to_text(r"\textsc{Ours} ($\lambda = 0.1$)") == "Ours (λ = 0.1)"
+    assert latex_to_text(r"Caf\'{e} \"u na\"{\i}ve \v{c}") == "Café ü naïve č"
+    assert latex_to_text(r"50\% \& more --- done") == "50% & more — done"
+    label = RawLatex(r"MLP$^\dagger$")
+    assert str(label) == "MLP†" and escape_latex(label) == r"MLP$^\dagger$"
+    assert str(RawLatex(r"\emph{x}", "X*")) == "X*"
+
+
+def project_with_labels(root: Path, labels: str, extra: str = "", top: str = ""):
+    """The figure project with its `[labels.values.method]` replaced by `labels`."""
+    from resultsbook.sources.collect import CollectRequest, collect
+    from resultsbook.spec import load_spec
+    from resultsbook.store import Store
+
+    head, _, rest = BASE_SPEC.partition("[labels.values.method]")
+    base = head + labels + "\n" + rest.split("\n\n", 1)[1]
+    write_runs(root / "runs")
+    (root / "resultsbook.toml").write_text(textwrap.dedent(top) + base + textwrap.dedent(extra))
+    spec = load_spec(str(root / "resultsbook.toml"))
+    store = Store.open(spec.db)
+    collect(store, [CollectRequest(path=str(root / "runs"))])
+    return spec, store
+
+
+SPEC_LABELS = r"""[labels.values.method]
+base = "Baseline"
+ours = { latex = 'Ours$^\dagger$' }
+big = { latex = '\textsc{Big}$_{\mathrm{L}}$', text = "Big-L" }
+"""
+
+
+def test_a_label_given_as_latex_is_typeset_as_written_and_escaped_values_stay_escaped(tmp_path: Path) -> None:
+    spec, store = project_with_labels(
+        tmp_path,
+        SPEC_LABELS,
+        """
+        [tables.t2]
+        metric = "acc"
+        rows = ["method"]
+        columns = ["dataset"]
+        digits = 1
+        outputs = ["results/t2.tex", "results/t2.md"]
+        labels = { values = { dataset = { a = '$\\alpha$-set', b = { latex = '$\\beta$-set' } } } }
+        """,
+    )
+    build(spec, store)
+    tex = (tmp_path / "results/t2.tex").read_text()
+    assert r"Ours$^\dagger$" in tex and r"\textsc{Big}$_{\mathrm{L}}$" in tex
+    assert r"\$\textbackslash{}alpha\$-set" in tex  # a plain string is escaped, even when it looks like LaTeX
+    assert r"$\beta$-set" in tex
+    markdown = (tmp_path / "results/t2.md").read_text()
+    assert "Ours†" in markdown and "Big-L" in markdown and "β-set" in markdown
+    compile_latex(tmp_path / "results", r"\input{t2.tex}")
+    store.close()
+
+
+def test_a_table_or_figure_overrides_labels_and_order_for_itself_only(tmp_path: Path) -> None:
+    spec, store = make_project(
+        tmp_path,
+        """
+        [tables.mine]
+        metric = "acc"
+        rows = ["method"]
+        order = { method = ["big", "ours", "base"] }
+        labels = { keys = { method = "Approach" }, values = { method = { ours = "OURS (this paper)" } } }
+        outputs = ["results/mine.md"]
+
+        [figures.bars]
+        kind = "bar"
+        table = "mine"
+        outputs = ["figures/bars.svg"]
+
+        [figures.curves]
+        kind = "curve"
+        metric = "acc"
+        hue = "method"
+        order = { method = ["ours"] }
+        labels = { values = { method = { big = "Large" } } }
+        outputs = ["figures/curves.svg"]
+        """,
+    )
+    results, _, _ = compute_outputs(spec, store)
+    outputs = {path: data for result in results for path, data in result.outputs.items()}
+    mine = outputs[str(tmp_path / "results/mine.md")].decode()
+    assert "Approach" in mine and "OURS (this paper)" in mine
+    assert mine.index("Big model") < mine.index("OURS") < mine.index("Baseline")
+    table1 = outputs[str(tmp_path / "results/table1.md")].decode()
+    assert "Method" in table1 and "| Ours " in table1  # the spec's labels elsewhere
+    from resultsbook.outputs.figures import figure_data
+
+    bars = figure_data(spec, spec.figures["bars"], store, store.runs(), {})
+    assert [label for _, label, _ in bars.data.legend] == ["Big model", "OURS (this paper)", "Baseline"]
+    curves = figure_data(spec, spec.figures["curves"], store, store.runs(), {})
+    assert [label for _, label, _ in curves.data.legend] == ["Ours", "Baseline", "Large"]
+    # the colours stay the project's whatever the order: Ours has its colour in both figures
+    assert (
+        dict((k, look) for k, _, look in bars.data.legend)["ours"]
+        == dict((k, look) for k, _, look in curves.data.legend)["ours"]
+    )
+    store.close()
+
+
+def test_a_label_needing_a_package_is_a_warning_naming_the_label_and_the_package(tmp_path: Path) -> None:
+    labels = '[labels.values.method]\nbase = "Łąka"\nours = "数据"\nbig = "Big ✓"\n'
+    spec, store = project_with_labels(tmp_path, labels)
+    results, _, _ = compute_outputs(spec, store)
+    texts = [f.text for r in results for f in r.findings if f.kind == "typeset"]
+    assert r"label 'Łąka': ą cannot be typeset without \usepackage[T1]{fontenc}" in texts[0]
+    assert any("label '数据': 数 据 cannot be typeset without" in t and "CJKutf8" in t for t in texts)
+    assert any(r"label 'Big ✓': ✓ cannot be typeset without \usepackage{amssymb}" in t for t in texts)
+    store.close()
+    # once the paper has the packages (said in the spec), no warning; the table compiles with them
+    text = (tmp_path / "resultsbook.toml").read_text().replace('ours = "数据"\n', "")
+    (tmp_path / "resultsbook.toml").write_text(
+        'preamble = ["\\\\usepackage[T1]{fontenc}", "\\\\usepackage{amssymb}"]\n' + text
+    )
+    from resultsbook.spec import load_spec
+    from resultsbook.store import Store
+
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    with Store.open(spec.db) as store:
+        build_report = build(spec, store)
+    assert not [f for f in build_report.findings if f.kind == "typeset"]
+    preamble = [r"\usepackage[T1]{fontenc}", r"\usepackage{amssymb}"]
+    compile_page(tmp_path / "results", r"\input{table1.tex}", [], preamble=preamble)
+
+
+def test_figure_labels_in_latex_are_mathtext_where_matplotlib_can_and_plain_text_where_not() -> None:
+    assert figure_text(RawLatex(r"MLP$^\dagger$"), pgf=False) == (r"MLP$^\dagger$", True)
+    assert figure_text(RawLatex(r"MLP$^\dagger$"), pgf=True) == (r"MLP$^\dagger$", False)
+    assert figure_text(RawLatex(r"\textsc{Ours}"), pgf=False) == ("Ours", False)
+    assert figure_text("50% $x$", pgf=False) == ("50% $x$", False)  # plain text is never parsed
+    assert figure_text("50% $x$", pgf=True) == (r"50\% \$x\$", False)
+    assert mathtext_drawable(r"TabM$^\spadesuit$") and not mathtext_drawable(r"$\notamacro$")
+
+
+def test_figures_draw_raw_latex_labels_and_say_when_they_cannot(tmp_path: Path) -> None:
+    labels = r"""[labels.values.method]
+base = "Baseline"
+ours = { latex = 'Ours$^\dagger$' }
+big = { latex = '\textsc{Big}' }
+"""
+    spec, store = project_with_labels(
+        tmp_path,
+        labels,
+        """
+        [figures.bars]
+        kind = "bar"
+        table = "table1"
+        outputs = ["figures/bars.svg", "figures/bars.pgf"]
+        """,
+    )
+    results, _, _ = compute_outputs(spec, store)
+    figure = next(r for r in results if r.name == "figures.bars")
+    pgf = figure.outputs[str(tmp_path / "figures/bars.pgf")].decode()
+    assert r"Ours$^\dagger$" in pgf and r"\textsc{Big}" in pgf
+    notes = [f.text for f in figure.findings]
+    assert any("label '\\\\textsc{Big}' is drawn as its plain text 'Big' in bars.svg" in n for n in notes), (
+        notes
+    )
+    store.close()
+    (tmp_path / "figures").mkdir(exist_ok=True)
+    (tmp_path / "figures/bars.pgf").write_bytes(figure.outputs[str(tmp_path / "figures/bars.pgf")])
+    compile_latex(tmp_path / "figures", r"\input{bars.pgf}", packages=("pgf",))
+
+
+@pytest.mark.parametrize("value", [r"MLP$^\dagger$", r"\input{/etc/passwd}"])
+def test_values_from_logs_that_look_like_latex_are_escaped(value: str) -> None:
+    assert "$" not in escape_latex(value).replace(r"\$", "") and r"\input" not in escape_latex(value)
+
+
+def test_a_figure_label_its_font_cannot_draw_is_one_note_not_a_warning_per_drawing(tmp_path: Path) -> None:
+    labels = '[labels.values.method]\nbase = "基线"\nours = "Ours"\nbig = "Big"\n'
+    spec, store = project_with_labels(
+        tmp_path, labels, '[figures.bars]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/bars.png"]\n'
+    )
+    results, _, _ = compute_outputs(spec, store)  # pytest turns any Python warning into an error
+    notes = [f.text for r in results for f in r.findings if r.name == "figures.bars"]
+    assert notes == [
+        "label '基线': the font 'times' has no 基 线, drawn as empty boxes in bars.png; choose a font that "
+        'has them (font = "Noto Sans CJK SC"...) or .pgf'
+    ]
+    store.close()

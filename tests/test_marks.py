@@ -1,0 +1,131 @@
+"""Marks a reader can trust: ties at the printed precision share bold and are never split into
+runner-ups, an underline never marks most of a column, and a flood of per-cell warnings is one line."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+from conftest import write_native_run
+
+from resultsbook.outputs.build import finding_lines
+from resultsbook.query import MetricSpec, TableQuery, aggregate
+from resultsbook.render import TableFormat, render_table
+from resultsbook.render.layout import Labels, layout_table
+from resultsbook.sources.collect import CollectRequest, collect
+
+
+def write_methods(root, centres: dict[str, float], seeds=(0, 1, 2), noise=3.0):
+    """One run per method and seed around the given centres (seed 1 at the centre)."""
+    for method, centre in centres.items():
+        for seed in seeds:
+            value = centre + noise * (seed - 1)
+            write_native_run(root / "runs" / f"{method}_{seed}", {"method": method, "seed": seed},
+                             [{"step": 1, "acc": value}])  # fmt: skip
+
+
+def table_of(store, root, centres, **query):
+    write_methods(root, centres)
+    collect(store, [CollectRequest(str(root / "runs"))])
+    return aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",), **query))
+
+
+def emphasis(layout):
+    return [cells[0].emphasis for _, cells in layout.body]
+
+
+def test_twenty_five_rows_tied_at_the_printed_precision_share_bold_and_none_is_underlined(store, tmp_path):
+    # 8 methods print 91, 16 print 90, one prints 85 (at 0 decimals): the 16 are not "runner-ups"
+    centres = {f"m{i:02d}": 91.2 - i * 0.01 for i in range(8)}
+    centres |= {f"m{i:02d}": 90.3 - i * 0.01 for i in range(8, 24)}
+    centres["m24"] = 85.0
+    table = table_of(store, tmp_path, centres)
+    layout = layout_table(table, TableFormat(digits=0, highlight="column"), Labels())
+    shown = emphasis(layout)
+    assert shown.count("best") == 8 and shown.count("second") == 0
+    bold = {layout.body[i][0][0] for i, e in enumerate(shown) if e == "best"}
+    assert bold == {
+        f"m{i:02d}" for i in range(8)
+    }  # every cell printing 91, not the one that is highest unrounded
+    latex = render_table(table, "latex", TableFormat(digits=0), Labels())
+    assert latex.count(r"\underline") == 0 and latex.count(r"\textbf") == 8
+
+
+def test_a_runner_up_that_stands_out_is_underlined_and_a_tie_for_it_is_underlined_together(store, tmp_path):
+    centres = {"a": 95.0, "b": 92.04, "c": 91.96, "d": 80.0, "e": 79.0}
+    table = table_of(store, tmp_path, centres)
+    shown = emphasis(layout_table(table, TableFormat(digits=0), Labels()))
+    # b and c both print 92: two runner-ups, and two cells rank below them
+    assert shown == ["best", "second", "second", None, None]
+
+
+def test_the_runner_up_of_the_bottom_of_a_column_is_not_underlined(store, tmp_path):
+    # two of three tie for second, nothing below them: underlining would mark the worst
+    table = table_of(store, tmp_path, {"a": 95.0, "b": 90.0, "c": 90.2})
+    assert emphasis(layout_table(table, TableFormat(digits=0), Labels())) == ["best", None, None]
+
+
+def test_each_bold_tie_is_tested_against_the_strongest_runner_up(store, tmp_path):
+    # a and b tie at 90 (printed); c at 80 is clearly worse: neither bold cell is marked non-significant
+    table = table_of(store, tmp_path, {"a": 90.2, "b": 89.9, "c": 60.0, "d": 50.0})
+    layout = layout_table(table, TableFormat(digits=0), Labels())
+    assert emphasis(layout)[:2] == ["best", "best"] and not layout.marks
+
+
+def test_a_flood_of_warnings_is_one_line_per_table_and_kind_with_every_cell_in_verbose_and_json(
+    tmp_path, cli
+):
+    centres = {f"m{i:02d}": 90.0 + (0.5 if i % 5 == 0 else 0.0) for i in range(25)}
+    write_methods(tmp_path, centres)
+    (tmp_path / "resultsbook.toml").write_text(textwrap.dedent("""
+        [[sources]]
+        path = "runs"
+        [tables.big]
+        metric = "acc"
+        rows = ["method"]
+        columns = ["seed"]
+        highlight = "row"
+        digits = 1
+        outputs = ["results/big.tex"]
+    """))  # fmt: skip
+    # per seed (row highlight over methods... each method's row compares its three seeds)
+    result = cli("build")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("Warning: big:")]
+    nonsig = [line for line in lines if "not significantly better" in line]
+    assert len(nonsig) == 1, lines
+    assert nonsig[0].startswith(
+        "Warning: big: 25 cells: best, but not significantly better than the runner-up; e.g. "
+    )
+    assert nonsig[0].endswith("(--verbose lists every cell)")
+    verbose = cli("build", "--verbose")
+    listed = [line for line in verbose.output.splitlines() if "not significantly better than" in line]
+    assert len(listed) == 25
+    checked = json.loads(cli("check", "--json").output)
+    assert sum(1 for f in checked["findings"] if f["kind"] == "nonsig") == 25
+
+
+def test_finding_lines_keep_a_few_cells_listed_one_by_one():
+    from resultsbook.outputs.build import Finding
+
+    few = [Finding("t", f"cell {i}", "nonsig", "not significantly better than x") for i in range(3)]
+    assert finding_lines(few) == [f"t: cell {i}: not significantly better than x" for i in range(3)]
+    many = [
+        *few,
+        Finding("t", "cell 3", "nonsig", "not significantly better than x"),
+        Finding("t", "", "note", "n"),
+    ]
+    assert finding_lines(many) == [
+        "t: 4 cells: best, but not significantly better than the runner-up; e.g. cell 0: not significantly "
+        "better than x (--verbose lists every cell)",
+        "t: n",
+    ]
+    assert len(finding_lines(many, verbose=True)) == 5
+
+
+@pytest.mark.parametrize("second", [True, False])
+def test_second_false_never_underlines(store, tmp_path, second):
+    table = table_of(store, tmp_path, {"a": 95.0, "b": 90.0, "c": 80.0, "d": 70.0})
+    shown = emphasis(layout_table(table, TableFormat(digits=0, second=second), Labels()))
+    assert shown[1] == ("second" if second else None)

@@ -1,0 +1,136 @@
+"""A damaged store, a file that is no store, a full disk and a read-only output each get one line that
+names the damage and a way out that keeps the data — never advice to delete anything."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bad_inputs import damage_copy
+from conftest import write_native_run
+
+from resultsbook.store import Store
+
+SPEC = """
+[[sources]]
+path = "runs"
+
+[tables.t]
+metric = "acc"
+rows = ["model"]
+outputs = ["out/t.tex", "out/t.md"]
+"""
+
+
+def write_runs(root: Path, count: int = 6, points: int = 3) -> None:
+    for index in range(count):
+        metrics = [{"step": step, "acc": index + step / 100} for step in range(points)]
+        write_native_run(root / "runs" / f"r{index}", {"model": f"m{index % 2}", "seed": index}, metrics)
+
+
+@pytest.fixture
+def project(tmp_path: Path, cli) -> Path:
+    write_runs(tmp_path)
+    (tmp_path / "resultsbook.toml").write_text(SPEC)
+    assert cli("build").exit_code == 0
+    return tmp_path
+
+
+def test_a_damaged_store_is_named_with_a_recovery_and_recover_keeps_its_data(project: Path, cli) -> None:
+    original = cli("table", "--rows", "model", "--metric", "acc").output
+    with sqlite3.connect(project / "resultsbook.db") as db:  # damage a page of the series blobs
+        page = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'series'").fetchone()[0]
+    damage_copy(project / "resultsbook.db", project / "damaged.db", page)
+    before = (project / "damaged.db").read_bytes()
+    result = cli("table", "--rows", "model", "--metric", "acc", "--reduce", "last(2)", "--db", "damaged.db")
+    assert result.exit_code == 74
+    assert result.output == (
+        "Error: the store damaged.db is damaged (database disk image is malformed); copy what it still "
+        "holds into a new file with `resultsbook recover damaged.db` and pass --db damaged-recovered.db, "
+        "or collect the logs again into a new file with --db NEW.db (the damaged file is left as it is)\n"
+    )
+    assert "delete" not in result.output
+    recovered = cli("recover", "damaged.db")
+    assert recovered.exit_code == 0, recovered.output
+    assert recovered.output.startswith("Recovered 6 run(s) into damaged-recovered.db; lost 0 run(s)")
+    assert (project / "damaged.db").read_bytes() == before  # the damaged file is left as it is
+    assert cli("collect", "runs", "--db", "damaged-recovered.db").exit_code == 0
+    again = cli("table", "--rows", "model", "--metric", "acc", "--db", "damaged-recovered.db")
+    assert again.output == original
+    series = ["table", "--rows", "model", "--metric", "acc", "--reduce", "last(2)"]
+    assert cli(*series, "--db", "damaged-recovered.db").output == cli(*series).output
+
+
+def test_a_file_that_is_no_store_is_named_and_left_alone(project: Path, cli) -> None:
+    (project / "results.csv").write_text("model,acc\nmlp,0.9\n")
+    result = cli("runs", "--db", "results.csv")
+    assert result.exit_code == 74
+    assert result.output == (
+        "Error: results.csv is not a resultsbook store (it is not an SQLite file); point --db at the store "
+        "(the file was left as it is)\n"
+    )
+    assert (project / "results.csv").read_text() == "model,acc\nmlp,0.9\n"
+
+
+def test_a_store_that_cannot_grow_keeps_its_runs_and_says_the_disk_is_full(project: Path, cli, monkeypatch) -> None:
+    opened = Store.open
+
+    def capped(location: str, create: bool = True) -> Store:
+        store = opened(location, create)
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full"
+        return store
+
+    write_runs(project, count=40, points=400)
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "open", staticmethod(capped))
+        result = cli("collect", "runs")
+    assert result.exit_code == 74
+    assert result.output.startswith("Error: the disk holding ")
+    assert "is full (database or disk is full); nothing of this command was stored" in result.output
+    assert cli("runs").output.splitlines()[-1] == "6 run(s)"  # as it was before
+
+
+def test_a_full_file_system_is_one_line_and_the_store_is_as_it_was(project: Path) -> None:
+    """A real full disk: the store on a 512 KiB tmpfs mounted in a private mount namespace."""
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare is not installed")
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a mount namespace here: {probe.stderr.decode().strip()}")
+    write_runs(project, count=60, points=2000)
+    disk = project / "disk"
+    disk.mkdir()
+    script = (
+        f"mount -t tmpfs -o size=512k tmpfs {disk} && cp resultsbook.db {disk}/store.db && "
+        f"{sys.executable} -c 'from resultsbook.cli import main; main()' collect runs --db {disk}/store.db; "
+        f"echo exit=$?; {sys.executable} -c 'from resultsbook.cli import main; main()' runs --db {disk}/store.db"
+    )
+    result = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script], cwd=project, capture_output=True, text=True, timeout=300
+    )
+    assert "exit=74" in result.stdout, result.stdout + result.stderr
+    [line] = result.stderr.splitlines()
+    assert "is full" in line and "the store is as it was" in line
+    assert result.stdout.rstrip().endswith("6 run(s)")
+
+
+def test_a_read_only_output_is_refused_and_nothing_is_written(project: Path, cli) -> None:
+    write_runs(project, count=8)
+    table = project / "out" / "t.tex"
+    table.chmod(0o444)
+    markdown = (project / "out" / "t.md").read_bytes()
+    kept = table.read_bytes()
+    result = cli("build")
+    assert result.exit_code == 74
+    assert result.output.splitlines()[-1] == (
+        "Error: out/t.tex is read-only, so build leaves it as it is; make it writable (chmod u+w) to let "
+        "build replace it, or take it out of the spec's outputs"
+    )
+    assert table.read_bytes() == kept and (project / "out" / "t.md").read_bytes() == markdown
+    table.chmod(0o644)
+    assert cli("build").exit_code == 0

@@ -1,0 +1,221 @@
+"""Venue presets: column widths exactly the venue's \\columnwidth (checked against the venues' own style
+files where available), figures sized by name, the preview set on a venue's page and reporting what
+sticks out, and the quickstart's tables fitting every venue's real template."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from figure_project import make_project
+from paper_pages import VENUES, compile_page, describe, imitated_preamble
+
+from resultsbook.errors import SpecError
+from resultsbook.outputs.build import build
+from resultsbook.outputs.preview import make_preview
+from resultsbook.render.venues import PT_PER_IN
+from resultsbook.render.venues import VENUES as PRESETS
+
+# how each venue's own example paper starts: class options, class, preamble (style files from
+# ../shared/venues, IEEEtran and llncs from TeX Live's texlive-publishers)
+TEMPLATES = {
+    "icml": ("", "article", [r"\usepackage{icml2025}"], "icml/icml2025.sty"),
+    "neurips": (
+        "",
+        "article",
+        [r"\usepackage{neurips_2024}", r"\usepackage[T1]{fontenc}"],
+        "neurips/neurips_2024.sty",
+    ),
+    "iclr": ("", "article", [r"\usepackage{iclr2024_conference,times}"], "iclr/iclr2024_conference.sty"),
+    "aaai": ("letterpaper", "article", [r"\usepackage{aaai25}", r"\usepackage{times}"], "aaai/aaai25.sty"),
+    "acl": (
+        "11pt",
+        "article",
+        [r"\usepackage[review]{acl}", r"\usepackage{times}", r"\usepackage[T1]{fontenc}"],
+        "acl/acl.sty",
+    ),
+    "cvpr": ("10pt,twocolumn,letterpaper", "article", [r"\usepackage{cvpr}"], "cvpr/cvpr.sty"),
+    "ieee": ("conference", "IEEEtran", [], ""),
+    "lncs": ("", "llncs", [], ""),
+}
+
+
+def real_template(venue: str) -> tuple[str, str, list[str]]:
+    """Return a venue's own class options, class and preamble, skipping when its files are absent."""
+    options, documentclass, preamble, style = TEMPLATES[venue]
+    if style and not (VENUES / style).is_file():
+        pytest.skip(f"{VENUES / style} is absent: the venue's style file is not available here")
+    if not style:
+        found = subprocess.run(["kpsewhich", f"{documentclass}.cls"], capture_output=True, text=True).stdout
+        if not found.strip():
+            pytest.skip(f"{documentclass}.cls is not installed: apt-get install texlive-publishers")
+    return options, documentclass, preamble
+
+
+@pytest.mark.parametrize("venue", sorted(TEMPLATES))
+def test_a_preset_column_width_is_the_columnwidth_of_the_venue_style_file(venue: str, tmp_path: Path) -> None:
+    options, documentclass, preamble = real_template(venue)
+    compiled = compile_page(
+        tmp_path, r"\typeout{TEXTWIDTH=\the\textwidth}x", [], options, preamble, documentclass
+    )
+    preset = PRESETS[venue]
+    assert float(compiled.typeout("COLUMNWIDTH").removesuffix("pt")) == pytest.approx(
+        preset.column_width, abs=1e-4
+    )
+    assert float(compiled.typeout("TEXTWIDTH").removesuffix("pt")) == pytest.approx(
+        preset.text_width, abs=1e-4
+    )
+
+
+@pytest.mark.parametrize("venue", sorted(PRESETS))
+def test_the_imitated_page_has_the_venue_column_and_text_width(venue: str, tmp_path: Path) -> None:
+    options, preamble = imitated_preamble(venue)
+    compiled = compile_page(tmp_path, r"\typeout{TEXTWIDTH=\the\textwidth}x", [], options, preamble)
+    preset = PRESETS[venue]
+    assert float(compiled.typeout("COLUMNWIDTH").removesuffix("pt")) == pytest.approx(
+        preset.column_width, abs=0.01
+    )
+    assert float(compiled.typeout("TEXTWIDTH").removesuffix("pt")) == pytest.approx(
+        preset.text_width, abs=0.01
+    )
+
+
+def media_box(pdf: bytes) -> tuple[float, float]:
+    found = re.search(rb"/MediaBox \[ ?0 0 ([\d.]+) ([\d.]+) ?\]", pdf)
+    assert found is not None
+    return float(found.group(1)), float(found.group(2))
+
+
+def test_figures_of_a_venue_are_column_wide_in_its_font_and_wider_by_name(tmp_path: Path) -> None:
+    spec, store = make_project(
+        tmp_path,
+        """
+        [figures.col]
+        kind = "bar"
+        table = "table1"
+        outputs = ["figures/col.pdf"]
+
+        [figures.full]
+        kind = "curve"
+        metric = "acc"
+        hue = "method"
+        facet = "dataset"
+        width = "text"
+        outputs = ["figures/full.pdf"]
+
+        [figures.half]
+        kind = "bar"
+        table = "table1"
+        width = "0.48text"
+        font_size = 7
+        outputs = ["figures/half.pdf"]
+        """,
+        top='venue = "ICML"\n',
+    )
+    build(spec, store)
+    store.close()
+    icml = PRESETS["icml"]
+    assert spec.figures["col"].style.font == "times" and spec.figures["col"].style.font_size == 8
+    widths = {
+        name: media_box((tmp_path / f"figures/{name}.pdf").read_bytes())[0]
+        for name in ("col", "full", "half")
+    }
+    assert widths["col"] == pytest.approx(icml.column_width / PT_PER_IN * 72, abs=0.01)  # PDF points are bp
+    assert widths["full"] == pytest.approx(icml.text_width / PT_PER_IN * 72, abs=0.01)
+    assert widths["half"] == pytest.approx(0.48 * icml.text_width / PT_PER_IN * 72, abs=0.01)
+    # included at its natural size, the column figure is exactly as wide as the column: no overfull box
+    body = r"\begin{figure}[t]\centering\includegraphics{figures/col.pdf}\caption{x}\end{figure}x"
+    options, preamble = imitated_preamble("icml")
+    compiled = compile_page(
+        tmp_path, body, [tmp_path / "figures/col.pdf"], options, preamble, packages=("graphicx",)
+    )
+    assert compiled.generated_overfull == []
+
+
+def test_a_venue_name_or_a_relative_width_without_a_venue_is_refused_with_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="no venue preset 'icm'; presets: icml, neurips"):
+        make_project(tmp_path / "a", top='venue = "icm"\n')
+    with pytest.raises(SpecError, match=r'width = .column. needs a venue preset: venue = "icml"'):
+        make_project(
+            tmp_path / "b",
+            '[figures.f]\nkind = "bar"\ntable = "table1"\nwidth = "column"\noutputs = ["f.pdf"]\n',
+        )
+
+
+def test_the_preview_is_set_on_a_venue_page_and_reports_what_sticks_out(tmp_path: Path) -> None:
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    spec, store = make_project(
+        tmp_path,
+        """
+        [tables.wide]
+        metric = "acc"
+        rows = ["method", "lr"]
+        columns = ["dataset", "seed"]
+        digits = 3
+        outputs = ["results/wide.tex"]
+
+        [tables.scaled]
+        metric = "acc"
+        rows = ["method", "lr"]
+        columns = ["dataset", "seed"]
+        digits = 3
+        fit = "scale"
+        outputs = ["results/scaled.tex"]
+
+        [figures.curve]
+        kind = "curve"
+        metric = "acc"
+        hue = "method"
+        width = "5in"
+        outputs = ["figures/curve.pdf"]
+        """,
+    )
+    result = make_preview(spec, store, preset="icml")
+    store.close()
+    assert [line.split(" is ")[0] for line in result.too_wide] == ["table wide"]
+    assert "wider than the ICML 2025 column (234.877pt): set fit" in result.too_wide[0]
+    log_pages = subprocess.run(["pdfinfo", result.pdf], capture_output=True, text=True).stdout
+    assert re.search(r"Page size: +612 x 792 pts \(letter\)", log_pages)
+
+
+def quickstart_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("quickstart")
+    for name in ("resultsbook.toml", "train.py"):
+        shutil.copy(ROOT / "examples/quickstart" / name, folder / name)
+    (folder / "RESULTS.md").write_text("")
+    subprocess.run([sys.executable, "train.py"], cwd=folder, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "resultsbook", "build"], cwd=folder, check=True, capture_output=True
+    )
+    return folder / "paper"
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return quickstart_outputs(tmp_path_factory)
+
+
+@pytest.mark.parametrize("venue", sorted(TEMPLATES))
+def test_the_quickstart_tables_drop_into_each_venue_template_without_overfull_boxes(
+    venue: str, quickstart: Path, tmp_path: Path
+) -> None:
+    options, documentclass, preamble = real_template(venue)
+    for name in ("table1.tex", "final_loss.tex"):
+        shutil.copy(quickstart / "results" / name, tmp_path / name)
+    body = "\n".join(
+        [
+            r"\begin{table}[t]", r"\centering", r"\caption{Test accuracy.}", r"\input{table1.tex}", r"\end{table}",
+            r"\begin{table}[t]", r"\centering", r"\caption{Training loss.}", r"\input{final_loss.tex}", r"\end{table}",
+            "Text.",
+        ]
+    )  # fmt: skip
+    generated = [tmp_path / "table1.tex", tmp_path / "final_loss.tex"]
+    compiled = compile_page(tmp_path, body, generated, options, preamble, documentclass)
+    assert compiled.generated_overfull == [], describe(compiled.generated_overfull)
