@@ -34,7 +34,8 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds_of_user(user: str) -> float:
-    """Return the CPU seconds used so far by the live processes of one user (PostgreSQL's server)."""
+    """Return the CPU seconds used so far by one user's processes (PostgreSQL's server): the live
+    ones, and the ended ones their parents reaped (a connection's backend ends with the connection)."""
     import pwd
 
     uid = pwd.getpwnam(user).pw_uid if not user.isdigit() else int(user)
@@ -45,7 +46,7 @@ def cpu_seconds_of_user(user: str) -> float:
                 continue
             with open(f"/proc/{pid}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += sum(int(fields[index]) for index in (11, 12, 13, 14))  # utime, stime, cutime, cstime
         except (OSError, IndexError, ValueError):
             continue
     return total / CLOCK_TICKS
