@@ -87,6 +87,14 @@ def timed(processes_of: list[list[str]], server_user: str | None, env: dict[str,
     }
 
 
+def stored_counts(location: str) -> dict[str, int]:
+    """Return how many runs and sources a store holds (every run once: no run lost or doubled)."""
+    from resultsbook.store import Store
+
+    with Store.open(location) as store:
+        return dict(store.counts())
+
+
 def split_into_nodes(corpus: Path, nodes: int) -> list[Path]:
     """Move run i into node<i mod K>/ once (as K nodes would have written them)."""
     folders = [corpus / f"node{k}" for k in range(nodes)]
@@ -196,6 +204,8 @@ def bench(args: argparse.Namespace) -> dict:
         result["postgres_k_unchanged"] = timed(
             [["collect", str(node), "--db", shared, "-q"] for node in nodes], server_user
         )
+        for name, location in (("sqlite", str(sqlite_db)), ("postgres_one", one_pg), ("postgres_k", shared)):
+            result[f"stored_{name}"] = stored_counts(location)
         for name in ("sqlite_one_collector", "postgres_one_collector", "postgres_k_collectors"):
             entry = result[name]
             entry["runs_per_s"] = round(args.runs / entry["wall_s"], 1)
@@ -286,6 +296,10 @@ def main() -> None:
         e = r[name]
         print(f"| {label} | {e['wall_s']} s | {e['runs_per_s']} | {e['runs_per_cpu_s']} |")
     print(f"| {k} collectors, nothing changed | {r['postgres_k_unchanged']['wall_s']} s | | |")
+    stored = ", ".join(
+        f"{name}: {r[f'stored_{name}']['runs']:,}" for name in ("sqlite", "postgres_one", "postgres_k")
+    )
+    print(f"| runs stored | {stored} | | |")
     print(f"| build 10 tables, SQLite | {r['build_sqlite']['wall_s']} s | | |")
     print(
         f"| build 10 tables, PostgreSQL | {r['build_postgres']['wall_s']} s ({r['build_postgres_vs_sqlite']}×) | | |"
