@@ -86,6 +86,7 @@ class CollectReport:
     sources_skipped: int = 0
     problems: tuple[Problem, ...] = ()
     changed_sources: tuple[str, ...] = ()  # stored paths of the sources read or found gone
+    notes: tuple[str, ...] = ()  # why a collected path gave no source: what was tried, what to change
 
     def summary_line(self) -> str:
         """Return the one-line summary printed after a collect."""

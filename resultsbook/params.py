@@ -20,13 +20,22 @@ def flatten_params(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any
     >>> flatten_params({"optimizer": {"lr": 0.1, "name": "sgd"}, "seed": 1})
     {'optimizer.lr': 0.1, 'optimizer.name': 'sgd', 'seed': 1}
     """
+    return {key: normalize_value(value) for key, value in flatten_fields(config, prefix).items()}
+
+
+def flatten_fields(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested mappings to dotted keys, values as they are (a list may be a curve).
+
+    >>> flatten_fields({"metrics": {"test": {"score": 0.9}}, "gpus": ["A100"]})
+    {'metrics.test.score': 0.9, 'gpus': ['A100']}
+    """
     flat: dict[str, Any] = {}
-    for key, value in config.items():
+    for key, value in document.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping) and value:
-            flat.update(flatten_params(value, f"{name}."))
+            flat.update(flatten_fields(value, f"{name}."))
         else:
-            flat[name] = normalize_value(value)
+            flat[name] = value
     return flat
 
 

@@ -3,6 +3,7 @@ listed by `resultsbook adapters` and used by collect, with no change to resultsb
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -85,3 +86,42 @@ def test_every_builtin_adapter_is_declared_in_the_entry_point_group():
         import tomli as tomllib
     pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
     assert pyproject["project"]["entry-points"]["resultsbook.adapters"] == _BUILTIN
+
+
+def test_a_plugin_named_with_adapter_reads_what_a_pattern_picks(plugin, tmp_path, cli):
+    for model, seed in [("mlp", 0), ("mlp", 1), ("tabm", 0)]:
+        (tmp_path / "runs" / model / str(seed)).mkdir(parents=True)
+        (tmp_path / "runs" / model / str(seed) / "final.score").write_text(f"0.{seed + 5}\n")
+    (tmp_path / "runs" / "mlp" / "0" / "other.score").write_text("0.1\n")  # not what the pattern names
+    result = cli("collect", "runs", "--adapter", "score", "--pattern", "{model}/{seed}/final.score")
+    assert result.exit_code == 0, result.output
+    assert "3 new" in result.output
+    runs = cli("runs", "--format", "json")
+    assert sorted((r["params"]["model"], r["params"]["seed"]) for r in json.loads(runs.output)["runs"]) == [
+        ("mlp", 0),
+        ("mlp", 1),
+        ("tabm", 0),
+    ]
+
+
+def test_a_pattern_no_path_matches_says_what_was_tried(plugin, tmp_path, cli):
+    (tmp_path / "runs" / "mlp" / "0").mkdir(parents=True)
+    (tmp_path / "runs" / "mlp" / "0" / "final.score").write_text("0.5\n")
+    result = cli("collect", "runs", "--adapter", "score", "--pattern", "{model}/{seed}/result.score")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "Error: no runs found under runs; no path there matches --pattern '{model}/{seed}/result.score' "
+        "(3 tried, e.g. 'mlp'); a pattern is matched against paths relative to runs; the store was left as it was"
+    )
+
+
+def test_a_pattern_whose_files_the_adapter_does_not_read_says_so(plugin, tmp_path, cli):
+    (tmp_path / "runs" / "mlp" / "0").mkdir(parents=True)
+    (tmp_path / "runs" / "mlp" / "0" / "notes.txt").write_text("hello\n")
+    result = cli("collect", "runs", "--adapter", "score", "--pattern", "{model}/{seed}/notes.txt")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "Error: no runs found under runs; 1 path(s) match --pattern '{model}/{seed}/notes.txt' but the "
+        "score adapter reads none of them (e.g. 'mlp/0/notes.txt'); point --pattern at the files it "
+        "reads, or name another adapter (see `resultsbook adapters`); the store was left as it was"
+    )

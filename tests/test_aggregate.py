@@ -84,9 +84,9 @@ def test_best_of_validation_skip_first_and_scale(make_run, store, tmp_path):
         {"model": "a", "seed": 0},
         [{"step": s, "val": v, "test": t} for s, v, t in [(1, 0.9, 0.1), (2, 0.5, 0.2), (3, 0.8, 0.3)]],
     )
-    best = table(store, tmp_path, MetricSpec("test", reduce="best(val)", scale=100))
+    best = table(store, tmp_path, MetricSpec("test", reduce="best(val, max)", scale=100))
     assert best.cell(("a",), ()).stats["mean"] == pytest.approx(10.0)
-    skipped = table(store, tmp_path, MetricSpec("test", reduce="best(val)", skip_first=1))
+    skipped = table(store, tmp_path, MetricSpec("test", reduce="best(val, max)", skip_first=1))
     assert skipped.cell(("a",), ()).stats["mean"] == pytest.approx(0.3)
 
 
@@ -154,3 +154,52 @@ def test_a_param_only_some_runs_record_is_not_a_mix(make_run, store, tmp_path):
     make_run("r0", {"model": "a", "seed": 0, "lr": 0.1, "warmup": 10}, curve([1.0]))
     make_run("r1", {"model": "a", "seed": 1, "lr": 0.1}, curve([2.0]))
     assert table(store, tmp_path).cell(("a",), ()).marks == ()
+
+
+def pooled_runs(make_run, splits=(0, 1, 2), seeds=(0, 1, 2)):
+    """A dataset published in several splits, each tuned apart (its own lr), each run with seeds."""
+    for split in splits:
+        for seed in seeds:
+            config = {"model": "a", "split": split, "lr": 0.1 * (split + 1), "seed": seed}
+            make_run(f"s{split}_{seed}", config, curve([split + seed / 10]))
+
+
+def test_a_pooled_cell_counts_seeds_per_pooled_value_and_allows_their_configs_to_differ(
+    make_run, store, tmp_path
+):
+    pooled_runs(make_run)
+    cell = table(store, tmp_path, pool=("split",)).cell(("a",), ())
+    assert cell.stats["n"] == 9 and cell.marks == ()
+    assert cell.stats["mean"] == pytest.approx(sum(s + d / 10 for s in range(3) for d in range(3)) / 9)
+    unpooled = {m.kind for m in table(store, tmp_path).cell(("a",), ()).marks}
+    assert unpooled == {"mixed", "duplicate"}  # without `pool`, the same numbers are flagged
+
+
+def test_a_pooled_cell_still_marks_mixed_configs_within_one_pooled_value(make_run, store, tmp_path):
+    pooled_runs(make_run)
+    make_run("odd", {"model": "a", "split": 1, "lr": 0.5, "seed": 3}, curve([1.0]))
+    marks = table(store, tmp_path, pool=("split",)).cell(("a",), ()).marks
+    assert [m.text for m in marks if m.kind == "mixed"] == ["averages runs that differ in lr (0.2, 0.5)"]
+
+
+def test_a_pooled_value_missing_seeds_is_named(make_run, store, tmp_path):
+    pooled_runs(make_run)
+    (tmp_path / "runs" / "s2_1" / "metrics.jsonl").unlink()
+    (tmp_path / "runs" / "s2_1" / "config.json").unlink()
+    marks = table(store, tmp_path, pool=("split",)).cell(("a",), ()).marks
+    assert [m.text for m in marks] == ["n = 8 of 9 (3 per pooled split; fewer in split 2)"]
+
+
+def test_the_note_says_what_a_cell_pools(make_run, store, tmp_path):
+    from resultsbook.render import TableFormat, render_table
+
+    pooled_runs(make_run)
+    result = table(store, tmp_path, pool=("split",))
+    text = render_table(result, "markdown", TableFormat(highlight="none"))
+    assert "over n = 9 seeds (split pooled: 3 per cell)" in text
+
+
+def test_a_pooled_param_no_run_has_is_named(make_run, store, tmp_path):
+    pooled_runs(make_run)
+    result = table(store, tmp_path, pool=("splt",))
+    assert result.notes == ("no run has the pooled param 'splt'; check its name (`resultsbook runs`)",)

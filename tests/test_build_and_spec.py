@@ -26,6 +26,7 @@ a = "Method_A & co"
 
 [tables.main]
 metric = "acc"
+goal = "max"
 rows = ["model"]
 columns = ["dataset"]
 replicates = 3

@@ -31,7 +31,8 @@ def test_table_from_flags_alone(make_run, cli):
         "-------  -------------  -------------\n"
         "logreg   0.710 ± 0.010  0.810 ± 0.010\n"
         "mlp      0.810 ± 0.010  0.910 ± 0.010\n"
-        "Mean ± std (ddof = 1) over n = 3 seeds; per run: last. Bold: best (Welch's t-test, α = 0.05).\n"
+        "Mean ± std (ddof = 1) over n = 3 seeds; per run: last. "
+        "Bold: best (higher is better; Welch's t-test, α = 0.05).\n"
     )
 
 
@@ -77,7 +78,7 @@ def test_table_json_is_a_versioned_document(make_run, cli):
     quickstart_runs(make_run)
     cli("collect", "runs")
     document = json.loads(cli("table", "--rows", "model", "--metric", "test/acc", "--format", "json").output)
-    assert (document["format"], document["version"], document["ddof"]) == ("resultsbook.table", 1, 1)
+    assert (document["format"], document["version"], document["ddof"]) == ("resultsbook.table", 2, 1)
     assert len(document["cells"]) == 2 and len(document["cells"][0]["runs"]) == 6
 
 

@@ -1,13 +1,10 @@
-"""Collecting: incremental, idempotent, all-or-nothing, and never stopped by one bad run."""
+"""Collecting: incremental, idempotent, and never stopped by one bad run (interruptions and many
+collectors at once: test_many_collectors.py)."""
 
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -102,63 +99,6 @@ def test_one_broken_run_never_stops_a_collect(tmp_path, store, monkeypatch):
     assert messages[0].startswith("could not be read by the native adapter (RuntimeError: adapter bug)")
     assert messages[1].startswith("is not valid JSON")
     assert len(store.problems()) == 2
-
-
-def test_an_error_during_collect_leaves_the_store_as_it_was(tmp_path, store, monkeypatch):
-    make_runs(tmp_path / "runs", 3)
-    collect(store, [CollectRequest(str(tmp_path / "runs"))])
-    before = dump(tmp_path / "resultsbook.db")
-    make_runs(tmp_path / "runs", 6)
-    from resultsbook.store import writer
-
-    calls = {"n": 0}
-    original = writer.StoreWriter.write_source
-
-    def interrupt(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(writer.StoreWriter, "write_source", interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        collect(store, [CollectRequest(str(tmp_path / "runs"))])
-    assert dump(tmp_path / "resultsbook.db") == before
-
-
-def test_kill_9_half_way_then_collect_equals_one_clean_collect(tmp_path):
-    make_runs(tmp_path / "runs", 300)
-    script = textwrap.dedent(
-        f"""
-        import os, sys, time
-        from resultsbook.store import writer
-        original = writer.StoreWriter.write_source
-        count = 0
-        def slow(self, *args, **kwargs):
-            global count
-            count += 1
-            if count == 150:
-                print("half", flush=True)
-                time.sleep(60)
-            return original(self, *args, **kwargs)
-        writer.StoreWriter.write_source = slow
-        from resultsbook.sources.collect import CollectRequest, collect
-        from resultsbook.store import Store
-        collect(Store.open({str(tmp_path / "killed.db")!r}), [CollectRequest({str(tmp_path / "runs")!r})])
-        """
-    )
-    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as process:
-        assert process.stdout.readline().strip() == "half"
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-    killed = Store.open(str(tmp_path / "killed.db"))
-    assert killed.counts()["runs"] == 0
-    collect(killed, [CollectRequest(str(tmp_path / "runs"))])
-    killed.close()
-    clean = Store.open(str(tmp_path / "clean.db"))
-    collect(clean, [CollectRequest(str(tmp_path / "runs"))])
-    clean.close()
-    assert dump(tmp_path / "killed.db") == dump(tmp_path / "clean.db")
 
 
 def test_pattern_params_join_the_runs_and_conflicts_are_reported(tmp_path, store):

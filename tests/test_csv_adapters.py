@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from resultsbook.adapters.csvlog import CsvAdapter
 from resultsbook.adapters.records import RecordsAdapter
@@ -107,6 +108,57 @@ def test_records_with_identical_params_are_kept_apart_and_reported(tmp_path):
     result = adapter.read(adapter.source_for_file(str(path)))
     assert [r.summary["acc"] for r in result.runs] == [0.5, 0.6]
     assert "same params" in result.problems[0].message
+
+
+def read_records(path: Path, **options):
+    adapter = RecordsAdapter(**options)
+    return adapter.read(adapter.source(str(path), [str(path)]))
+
+
+def test_scores_per_task_are_one_run_per_task_and_position(tmp_path):
+    """{game: [final score per run]}, as benchmark results are published (the IRIS repository)."""
+    path = tmp_path / "IRIS.json"
+    path.write_text(json.dumps({"Alien": [368.7, 452.5, 510], "Pong": [19.3, 18.5, 16]}))
+    result = read_records(path, task="game")
+    assert [(r.params, r.summary) for r in result.runs] == [
+        ({"game": "Alien", "run": 0}, {"score": 368.7}),
+        ({"game": "Alien", "run": 1}, {"score": 452.5}),
+        ({"game": "Alien", "run": 2}, {"score": 510.0}),  # a whole number stays a score
+        ({"game": "Pong", "run": 0}, {"score": 19.3}),
+        ({"game": "Pong", "run": 1}, {"score": 18.5}),
+        ({"game": "Pong", "run": 2}, {"score": 16.0}),
+    ]
+    renamed = read_records(path, task="env", index="seed", value="return")
+    assert renamed.runs[0].params == {"env": "Alien", "seed": 0} and renamed.runs[0].summary == {"return": 368.7}
+    assert result.problems == ()
+    path.write_text(json.dumps({"Alien": [], "Pong": [19.3]}))
+    partial = read_records(path, task="game")
+    assert [r.params for r in partial.runs] == [{"game": "Pong", "run": 0}]
+    assert [p.message for p in partial.problems] == ["1 task(s) have no score: Alien"]
+
+
+def test_a_field_with_any_decimal_is_a_metric_in_every_record(tmp_path):
+    path = tmp_path / "scores.csv"
+    path.write_text("game,seed,score\nAlien,0,368.7\nAlien,1,510\nPong,0,21\n")
+    result = read_records(path)
+    assert [r.summary for r in result.runs] == [{"score": 368.7}, {"score": 510.0}, {"score": 21.0}]
+    assert [r.params for r in result.runs][1] == {"game": "Alien", "seed": 1}
+    whole = tmp_path / "whole.json"
+    whole.write_text(json.dumps([{"game": "Pong", "seed": 0, "score": 21}, {"game": "Pong", "seed": 1, "score": 20}]))
+    assert read_records(whole).runs[0].params == {"game": "Pong", "score": 21, "seed": 0}  # whole numbers: params
+    assert read_records(whole, metrics="score").runs[0].summary == {"score": 21.0}
+
+
+def test_a_metric_read_as_a_param_is_named_with_the_fix(tmp_path, store):
+    from resultsbook.errors import QueryError
+    from resultsbook.query import MetricSpec, TableQuery, aggregate
+    from resultsbook.sources.collect import CollectRequest, collect
+
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "whole.json").write_text(json.dumps([{"game": "Pong", "seed": 0, "score": 21, "t": 0.5}]))
+    collect(store, [CollectRequest(str(tmp_path / "r"), adapter="records")])
+    with pytest.raises(QueryError, match=r"1 run\(s\) have a param 'score'.*metrics = \"score\""):
+        aggregate(store, TableQuery(metrics=(MetricSpec("score"),), rows=("game",)))
 
 
 def test_ragged_rows_are_padded_not_fatal(tmp_path):

@@ -226,7 +226,7 @@ def test_tick_labels_shorten_large_steps() -> None:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ('kind = "pie"\noutputs = ["f.pdf"]', 'needs kind = "curve", "bar" or "points"'),
+        ('kind = "pie"\noutputs = ["f.pdf"]', 'needs kind = one of "curve", "bar", "points", "profile", "efficiency"'),
         ('kind = "curve"\nmetric = "acc"\noutputs = ["f.jpg"]', "unknown suffix"),
         ('kind = "bar"\ntable = "nope"\noutputs = ["f.pdf"]', "is not a table of the spec"),
         ('kind = "bar"\ntable = "table1"\nmetric = "acc"\noutputs = ["f.pdf"]', "remove metric"),

@@ -121,8 +121,9 @@ def test_interpolations_resolve_to_config_keys_and_leave_resolvers_as_text():
     assert resolved["lr"] == 0.1 and resolved["first_dim"] == 8 and resolved["chain"] == 0.1
     assert resolved["tag"] == "mlp-lr0.1"
     assert resolved["opt"] == {"name": "sgd", "alias": "sgd", "up": 0.1}
-    for key in ("when", "env", "missing", "escaped", "mandatory"):
+    for key in ("when", "env", "missing", "mandatory"):
         assert resolved[key] == config[key]
+    assert resolved["escaped"] == "${model.lr}"  # OmegaConf's escape: the text, without the backslash
     assert resolved["loop_a"].startswith("${")  # a cycle stops, it does not recurse forever
 
 

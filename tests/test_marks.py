@@ -100,7 +100,7 @@ def test_a_flood_of_warnings_is_one_line_per_table_and_kind_with_every_cell_in_v
     )
     assert nonsig[0].endswith("(--verbose lists every cell)")
     verbose = cli("build", "--verbose")
-    listed = [line for line in verbose.output.splitlines() if "not significantly better than" in line]
+    listed = [line for line in verbose.output.splitlines() if "not shown to be better than" in line]
     assert len(listed) == 25
     checked = json.loads(cli("check", "--json").output)
     assert sum(1 for f in checked["findings"] if f["kind"] == "nonsig") == 25

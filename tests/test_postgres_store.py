@@ -135,9 +135,10 @@ def test_recollecting_reads_only_what_changed_and_marks_what_is_gone(tmp_path, p
 
 
 def test_an_interrupted_collect_keeps_whole_sources_only(tmp_path, pg_url, monkeypatch):
+    from resultsbook.sources import collect as collecting
     from resultsbook.store import pg_writer
 
-    monkeypatch.setattr(pg_writer, "_BATCH_SOURCES", 3)
+    monkeypatch.setattr(collecting, "BATCH_SOURCES", 3)
     for index in range(10):
         write_native_run(tmp_path / "runs" / f"r{index}", {"seed": index}, curve([index, 1.0]))
     original = pg_writer.PostgresWriter.write_source
@@ -208,24 +209,28 @@ def test_a_reader_is_never_blocked_by_a_writer(tmp_path, pg_url):
     write_native_run(tmp_path / "runs" / "a", {"seed": 1}, curve([1.0]))
     with Store.open(pg_url) as store:
         collect(store, [CollectRequest(str(tmp_path / "runs"))])
-    writer_store = Store.open(pg_url)
     write_native_run(tmp_path / "runs" / "a", {"seed": 1}, curve([1.0, 2.0]))
-    with writer_store.writer() as writer:  # a batch open, holding the source's lock
-        collect_request = CollectRequest(str(tmp_path / "runs"))
-        from resultsbook.sources.collect import find_sources, read_source
+    from resultsbook.sources.collect import find_sources, read_source
 
-        source, adapter = next(iter(find_sources(collect_request)))
+    source, adapter = next(iter(find_sources(CollectRequest(str(tmp_path / "runs")))))
+    seen: list[int] = []
+
+    def read() -> None:
+        with Store.open(pg_url) as other:
+            run = other.runs()[0]
+            seen.append(other.run_metrics(run.id)[0]["n"])
+
+    def write_and_wait(writer) -> None:
         writer.write_source(source, "sig", read_source(adapter, source).runs, [])
-        seen: list[int] = []
-        def read() -> None:
-            with Store.open(pg_url) as other:
-                seen.append(len(other.runs()))
-
+        writer.flush()  # written, locked, not committed
         reader = threading.Thread(target=read)
         reader.start()
         reader.join(10)
         assert seen == [1]  # answered at once, from the last commit
-    writer_store.close()
+
+    with Store.open(pg_url) as store:
+        store.write(write_and_wait)
+        assert store.run_metrics(store.runs()[0].id)[0]["n"] == 2
 
 
 # ----------------------------------------------------------------------------------- choosing the store
@@ -341,9 +346,9 @@ def test_status_does_not_call_a_run_dead_because_its_files_are_on_another_machin
     assert (issue.state, issue.detail) == ("running", "its files are not on this machine: when it last wrote is unknown here")
 
 
-def test_a_write_runs_in_one_short_transaction_and_counts_at_once(tmp_path, pg_url):
-    """The transaction-per-call API (`store.write(work)`): counts come back inside `work`, and an
-    exception in it writes nothing."""
+def test_a_write_is_one_short_transaction_whose_counts_are_filled_when_it_commits(tmp_path, pg_url):
+    """`store.write(work)`: the sources `work` hands over are compared and written together at the
+    end, their counts filled then; an exception in `work` writes nothing."""
     from resultsbook.sources.collect import find_sources, read_source
 
     for name in ("a", "b"):
@@ -351,7 +356,9 @@ def test_a_write_runs_in_one_short_transaction_and_counts_at_once(tmp_path, pg_u
     found = list(find_sources(CollectRequest(str(tmp_path / "runs"))))
     with Store.open(pg_url) as store:
         def write_all(writer):
-            return [dict(writer.write_source(s, "sig", read_source(a, s).runs, [])) for s, a in found]
+            counts = [writer.write_source(s, "sig", read_source(a, s).runs, []) for s, a in found]
+            assert counts == [{}, {}]  # not written yet
+            return counts
 
         assert store.write(write_all) == [{"new": 1, "updated": 0, "unchanged": 0, "missing": 0}] * 2
         assert store.write(write_all)[0]["unchanged"] == 1

@@ -22,8 +22,8 @@ from resultsbook.store import Store
 COLLECTOR = textwrap.dedent(
     """
     import sys
-    from resultsbook.store import pg_writer
-    pg_writer._BATCH_SOURCES = int(sys.argv[2])
+    from resultsbook.sources import collect as collecting
+    collecting.BATCH_SOURCES = int(sys.argv[2])
     from resultsbook.sources.collect import CollectRequest, collect
     from resultsbook.store import Store
     with Store.open(sys.argv[1]) as store:
@@ -185,7 +185,7 @@ def test_watch_rebuilds_when_another_collector_writes_into_the_store(lab_project
         started = time.monotonic()
         collected = run_cli(tmp_path, pg_url, "collect", str(tmp_path / "node2"))
         assert collected.returncode == 0, collected.stderr
-        watcher.wait_for("source(s) written into the store by others", timeout=30)
+        watcher.wait_for("store: runs or outputs written by another process", timeout=30)
         assert table.read_text() != before
         assert time.monotonic() - started < 30
     finally:

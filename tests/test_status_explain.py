@@ -100,7 +100,7 @@ def test_explain_lists_exactly_the_runs_averaged(project):
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].startswith("table1 / MLP (16 hidden) / Moons: ")
-    assert "(n = 5, per run: best(val/acc))" in lines[0]
+    assert "(n = 5, per run: best(val/acc, max))" in lines[0]
     names = [line.split()[1] for line in lines[3:8]]
     assert names == [f"mlp_moons_seed{seed}" for seed in range(5)]
     document = json.loads(

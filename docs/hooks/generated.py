@@ -104,6 +104,27 @@ SPEC_SECTIONS = (
         "Cells drawn as bars or as every seed's dot: either the cells of a table (`table`), or an "
         "aggregation of the figure's own, with these table keys (`hue`, `x`, `facet` are its row keys).",
     ),
+    KeySection(
+        "`[figures.NAME]` of kind `profile`",
+        "resultsbook.spec.figures",
+        "PROFILE_KEYS",
+        "A performance profile (rliable): for each threshold τ, the fraction of runs of a method whose score "
+        "is above τ, from a table aggregated over tasks, with a stratified bootstrap band.",
+    ),
+    KeySection(
+        "`[figures.NAME]` of kind `efficiency`",
+        "resultsbook.spec.figures",
+        "EFFICIENCY_KEYS",
+        "A sample-efficiency curve: an aggregate over tasks × runs (IQM by default) at each step, with a "
+        "stratified bootstrap band.",
+    ),
+    KeySection(
+        "`[normalized.NAME]`",
+        "resultsbook.spec.normalized",
+        "NORMALIZED_KEYS",
+        "A metric normalised per task, `(raw − low) / (high − low)`, with reference scores given inline, in a "
+        "JSON file or in a CSV; tables and figures use `NAME` as a metric.",
+    ),
     KeySection("`[macros]`", "resultsbook.spec.macros", "MACRO_KEYS", "Numbers quoted in the text."),
     KeySection(
         "`[macros.values.NAME]`",

@@ -18,6 +18,7 @@ _BUILTIN = {
     "csv": "resultsbook.adapters.csvlog:CsvAdapter",
     "wide": "resultsbook.adapters.wide:WideAdapter",
     "records": "resultsbook.adapters.records:RecordsAdapter",
+    "onefile": "resultsbook.adapters.onefile:OneFileAdapter",
     "mlflow": "resultsbook.adapters.mlflow_runs:MlflowAdapter",
     "tensorboard": "resultsbook.adapters.tensorboard_events:TensorboardAdapter",
     "wandb": "resultsbook.adapters.wandbrun:WandbAdapter",

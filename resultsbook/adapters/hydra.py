@@ -4,7 +4,6 @@ jobs, combined with the metrics the job wrote beside them in any format another 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -14,13 +13,12 @@ from resultsbook.adapters.compose import InnerRun, find_inner_sources, inner_ada
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params, format_value, values_equal
 from resultsbook.sources import fs
+from resultsbook.sources.interpolation import resolve_interpolations
 from resultsbook.sources.yamlio import read_yaml_file
 
 HYDRA_DIR = ".hydra"
 CONFIG_FILE, OVERRIDES_FILE, HYDRA_FILE = "config.yaml", "overrides.yaml", "hydra.yaml"
 _HYDRA_FILES = (CONFIG_FILE, OVERRIDES_FILE, HYDRA_FILE)
-_REFERENCE = re.compile(r"(?<!\\)\$\{([^${}]*)\}")
-_MAX_DEPTH = 20
 
 
 class HydraAdapter(Adapter):
@@ -136,71 +134,6 @@ def _job_facts(node: Mapping[str, Any], provenance: dict[str, Any]) -> str | Non
         if picked:
             provenance["choices"] = picked
     return str(job["name"]) if job.get("name") is not None else None
-
-
-def resolve_interpolations(config: Mapping[str, Any]) -> Any:
-    """Resolve `${a.b}` references to other config keys, as OmegaConf would; resolvers such as
-    `${now:...}` or `${oc.env:X}` and references to missing keys stay as written.
-
-    >>> resolve_interpolations({"model": {"lr": 0.1}, "lr": "${model.lr}", "tag": "lr=${model.lr}"})
-    {'model': {'lr': 0.1}, 'lr': 0.1, 'tag': 'lr=0.1'}
-    """
-
-    def resolve(value: Any, path: tuple[Any, ...], depth: int) -> Any:
-        if isinstance(value, Mapping):
-            return {key: resolve(item, (*path, key), depth) for key, item in value.items()}
-        if isinstance(value, list):
-            return [resolve(item, (*path, index), depth) for index, item in enumerate(value)]
-        if not isinstance(value, str) or "${" not in value or depth > _MAX_DEPTH:
-            return value
-        whole = _REFERENCE.fullmatch(value)
-        if whole is not None:
-            found, target = _lookup(config, whole.group(1), path)
-            return resolve(target, found, depth + 1) if found is not None else value
-
-        def substitute(match: re.Match[str]) -> str:
-            found, target = _lookup(config, match.group(1), path)
-            if found is None:
-                return match.group(0)
-            target = resolve(target, found, depth + 1)
-            return match.group(0) if isinstance(target, (Mapping, list)) else _as_text(target)
-
-        return _REFERENCE.sub(substitute, value)
-
-    return resolve(config, (), 0)
-
-
-def _lookup(config: Any, reference: str, path: tuple[Any, ...]) -> tuple[tuple[Any, ...] | None, Any]:
-    """Return (path, value) of a config key reference, or (None, None) for a resolver or a missing key."""
-    reference = reference.strip()
-    if not reference or ":" in reference:
-        return None, None  # a resolver (now:, oc.env:, hydra:...) needs Hydra itself
-    if reference.startswith("."):
-        dots = len(reference) - len(reference.lstrip("."))
-        parts: list[Any] = list(path[: max(len(path) - dots, 0)])
-        reference = reference[dots:]
-    else:
-        parts = []
-    for part in re.split(r"\.|\[(\d+)\]", reference):
-        if part:
-            parts.append(part)
-    node = config
-    for index, part in enumerate(parts):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and str(part).isdigit() and int(part) < len(node):
-            node = node[int(part)]
-            parts[index] = int(part)
-        else:
-            return None, None
-    return tuple(parts), node
-
-
-def _as_text(value: Any) -> str:
-    """Return a value as OmegaConf writes it inside a string."""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    return "None" if value is None else str(value)
 
 
 def _combine(base: RunRecord, inner: list[InnerRun], where: str, problems: list[Problem]) -> RunRecord:

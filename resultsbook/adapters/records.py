@@ -1,5 +1,11 @@
 """Result files that hold many runs: a JSON list, JSON Lines or CSV with one record per run
-(or per run and step); a record may carry a whole curve as a list of numbers."""
+(or per run and step); a record may carry a whole curve as a list of numbers. A JSON object of
+scores per task, `{"Pong": [14.6, 12.1, ...], ...}` (benchmark results as published), is one run
+per task and position: params `task` and `run` (its index from 0), metric `score`.
+
+A field's kind is decided over the whole file, never value by value: a field holding any decimal
+number is a metric in every record (so the score 510 beside 368.7 stays a score); a field of text,
+booleans or only whole numbers is a param (seeds, epochs) unless the `metrics` option names it."""
 
 from __future__ import annotations
 
@@ -32,6 +38,9 @@ class RecordsAdapter(Adapter):
         "step": "field holding the step when records are one per run and step",
         "rename": "rename fields, e.g. run_index:seed,algorithm:algo",
         "records": "key of the list of records when the JSON file holds an object",
+        "task": "scores per task ({task: [score, ...]}): the param the tasks become (default task)",
+        "index": "scores per task: the param of a score's position in its list (default run)",
+        "value": "scores per task: the metric the scores become (default score)",
     }
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
@@ -57,22 +66,20 @@ class RecordsAdapter(Adapter):
         records = [{renames.get(k, k): v for k, v in flatten_params_keep_lists(r).items()} for r in records]
         forced_params = set(option_list(self.config.get("params")) or [])
         forced_metrics = set(option_list(self.config.get("metrics")) or [])
+        if getattr(self, "_task_scores", False):
+            forced_params |= {self._option("task"), self._option("index")}
+            forced_metrics.add(self._option("value"))
+        forced_metrics |= decimal_fields(records) - forced_params
         step_field = self.config.get("step") or ("step" if any("step" in r for r in records) else None)
         grouped: dict[str, tuple[dict[str, Any], SeriesBuilder, dict[str, float]]] = {}
         order: list[str] = []
+        repeated: list[int] = []
         for number, record in enumerate(records):
             params, curves, finals = _split_fields(record, forced_params, forced_metrics, step_field)
             key = json.dumps(params, sort_keys=True, default=str)
             step = to_float(record.get(step_field)) if step_field else None
             if key in grouped and step is None:
-                problems.append(
-                    Problem(
-                        source.path,
-                        f"record {number + 1} has the same params as an earlier one "
-                        "(fix: name the distinguishing fields with the 'params' option)",
-                        "both, as separate runs",
-                    )
-                )
+                repeated.append(number + 1)
                 key = f"{key}#{number}"
             if key not in grouped:
                 grouped[key] = (params, SeriesBuilder(), {})
@@ -86,6 +93,16 @@ class RecordsAdapter(Adapter):
                     summary[name] = value
                 else:
                     builder.add(name, step, value)
+        if repeated:
+            first = ", ".join(str(n) for n in repeated[:5]) + (" ..." if len(repeated) > 5 else "")
+            problems.append(
+                Problem(
+                    source.path,
+                    f"{len(repeated)} record(s) have the same params as an earlier one (records {first}; "
+                    "fix: name the distinguishing fields, e.g. the seed, with the 'params' option)",
+                    "each, as a separate run",
+                )
+            )
         runs = []
         for key in order:
             params, builder, summary = grouped[key]
@@ -105,6 +122,7 @@ class RecordsAdapter(Adapter):
 
     def _records(self, path: str, problems: list[Problem]) -> Iterable[Mapping[str, Any]]:
         """Yield the raw records of a JSON, JSON Lines or CSV file."""
+        self._task_scores = False
         lowered = path.lower()
         if lowered.endswith((".csv", ".tsv")):
             table = read_delimited(path, problems)
@@ -116,6 +134,15 @@ class RecordsAdapter(Adapter):
             yield from iter_json_lines(path, read_text(path, problems), problems)
             return
         data = load_json_file(path, problems)
+        if isinstance(data, Mapping) and not self.config.get("records") and is_task_scores(data):
+            self._task_scores = True
+            empty = sorted(str(task) for task, scores in data.items() if scores == [])
+            if empty:
+                problems.append(
+                    Problem(path, f"{len(empty)} task(s) have no score: {', '.join(empty[:8])}", "the others")
+                )
+            yield from self._task_score_records(data)
+            return
         if isinstance(data, Mapping):
             key = self.config.get("records") or next(
                 (k for k, v in data.items() if isinstance(v, list)), None
@@ -129,6 +156,48 @@ class RecordsAdapter(Adapter):
                 yield record
             else:
                 problems.append(Problem(path, f"record {number + 1} is not an object", "the other records"))
+
+    def _option(self, name: str) -> str:
+        return str(self.config.get(name) or {"task": "task", "index": "run", "value": "score"}[name])
+
+    def _task_score_records(self, data: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+        """Yield one record per task and position of a {task: [score, ...]} object."""
+        task, index, value = self._option("task"), self._option("index"), self._option("value")
+        for name, scores in data.items():
+            for position, score in enumerate(scores if isinstance(scores, list) else [scores]):
+                yield {task: str(name), index: position, value: score}
+
+
+def is_task_scores(data: Mapping[str, Any]) -> bool:
+    """Tell whether a JSON object maps tasks to scores: every value a number or a list of numbers."""
+
+    def number(value: Any) -> bool:
+        return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+    values = list(data.values())
+    shaped = all(
+        (isinstance(v, list) and all(number(x) for x in v)) or (number(v) and v is not None) for v in values
+    )
+    return shaped and any(v != [] for v in values)
+
+
+def decimal_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Return the fields that hold numbers only, at least one of them decimal: metrics in every record."""
+    kinds: dict[str, set[str]] = {}
+    for record in records:
+        for name, value in record.items():
+            if value is None:
+                continue
+            seen = kinds.setdefault(name, set())
+            if isinstance(value, bool):
+                seen.add("other")
+            elif isinstance(value, float):
+                seen.add("decimal")
+            elif isinstance(value, int):
+                seen.add("whole")
+            else:
+                seen.add("other")
+    return {name for name, seen in kinds.items() if "decimal" in seen and "other" not in seen}
 
 
 def flatten_params_keep_lists(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,13 @@ from resultsbook.cli.common import (
 @click.option("--columns", help="Column names of headerless CSV files, e.g. epoch,step,return.")
 @click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE", help="An adapter option.")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="A param added to every run.")
+@click.option(
+    "--derive",
+    "derive",
+    multiple=True,
+    metavar="NAME=PARAM[:REGEX]",
+    help="A param computed from another, e.g. 'dataset=config.data.path:([^/-]+)$' (the first group).",
+)
 @json_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and errors.")
 def collect_command(
@@ -42,6 +49,7 @@ def collect_command(
     columns: str | None,
     options: tuple[str, ...],
     params: tuple[str, ...],
+    derive: tuple[str, ...],
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -54,6 +62,7 @@ def collect_command(
     from resultsbook.errors import NotFoundError
     from resultsbook.params import parse_scalar
     from resultsbook.sources.collect import CollectRequest, collect
+    from resultsbook.sources.derive import parse_derivation_text
     from resultsbook.store.location import url_scheme
 
     for path in paths:
@@ -64,16 +73,15 @@ def collect_command(
     if columns:
         adapter_options["columns"] = list(split_list(columns))
     fixed = {key: parse_scalar(value) for key, value in _key_values(params, "--param")}
-    requests = [CollectRequest(p, adapter, pattern, adapter_options, fixed) for p in paths]
+    rules = tuple(parse_derivation_text(text) for text in derive)
+    requests = [CollectRequest(p, adapter, pattern, adapter_options, fixed, rules) for p in paths]
     try:
-        with (
-            open_store(db_path, create=True) as store,
-            progress_bar("Reading runs") as progress,
-            store.transaction(),
-        ):
+        # collect writes in short transactions of its own (other collectors may write between them);
+        # a store this command created is discarded when nothing was found
+        with open_store(db_path, create=True) as store, progress_bar("Reading runs") as progress:
             report = collect(store, requests, progress)
             if not report.new + report.updated + report.unchanged:
-                raise _NothingFound(report)  # leave the store as it was: no run marked gone
+                raise _NothingFound(report)
     except _NothingFound as nothing:
         show_problems(nothing.report.problems)
         message = _nothing_found(nothing.report, paths, adapter, pattern)
@@ -87,7 +95,7 @@ def collect_command(
 
 
 class _NothingFound(Exception):
-    """A collect that found no run: raised inside the transaction so that it changes nothing."""
+    """A collect that found no run (raised inside the store's context, so a new store is discarded)."""
 
     def __init__(self, report: Any) -> None:
         super().__init__("nothing found")
@@ -102,8 +110,10 @@ def _nothing_found(report: Any, paths: tuple[str, ...], adapter: str | None, pat
     if report.sources_read:
         return (
             f"{report.sources_read} source(s) under {where} were read ({tried}) but hold no run; "
-            "see the problems above; the store was left as it was"
+            "see the problems above; no run was added or changed"
         )
+    if report.notes and (adapter or pattern):  # the search says what the pattern or adapter missed
+        return "; ".join(report.notes) + "; the store was left as it was"
     hint = "name the format with --adapter (see `resultsbook adapters`), or point --pattern at the log files"
     return f"no runs found under {where} ({tried}); {hint}; the store was left as it was"
 

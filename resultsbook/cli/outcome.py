@@ -84,7 +84,7 @@ def failure_of(error: BaseException, debug: bool = False) -> Failure:
         return Failure("usage", error.exit_code or EXIT_USAGE, error.format_message())
     if isinstance(error, (KeyboardInterrupt, click.Abort)):
         return Failure(
-            "interrupted", EXIT_INTERRUPTED, "Interrupted; the store is as it was before this command."
+            "interrupted", EXIT_INTERRUPTED, "Interrupted; what was stored is whole (no run is half-written)."
         )
     if isinstance(error, OSError) and error.errno in _IO_ERRNOS:
         where = f"{error.filename}: " if error.filename else ""

@@ -61,7 +61,8 @@ if TYPE_CHECKING:
     "stats",
     default="mean,std",
     show_default=True,
-    help="Statistics: n, mean, std, sem, ci95, bootstrap, median, iqr, iqm, min, max, minmax.",
+    help="Statistics: the first of mean/median/iqm is the centre, the first of std, sem, ci95 (mean only), "
+    "bootstrap, bca, iqr, minmax the spread; also n, min, max.",
 )
 @click.option(
     "--ddof",
@@ -71,6 +72,9 @@ if TYPE_CHECKING:
     help="Delta degrees of freedom of std and sem.",
 )
 @click.option("--replicate", default="seed", show_default=True, help="Key(s) that tell replicates apart.")
+@click.option(
+    "--pool", help="Param(s) whose values a cell pools on purpose, e.g. a dataset's splits (counted apart)."
+)
 @click.option("--where", multiple=True, metavar="FILTER", help="KEY=V[,V...], KEY!=V, KEY>=N, KEY~REGEX.")
 @click.option(
     "--replicates",
@@ -113,8 +117,30 @@ if TYPE_CHECKING:
     help="Bold the best cell of each column, of each row, or none.",
 )
 @click.option(
-    "--direction", type=click.Choice(["max", "min"]), help="Which is best [default: min for loss/error]."
+    "--goal",
+    "goals",
+    multiple=True,
+    metavar="max|min|METRIC=max|min",
+    help="Which way is better, for every metric or one [default: from documented names: loss, error, "
+    "... min; acc, return, score, ... max; others are never bold].",
 )
+@click.option("--direction", "direction", type=click.Choice(["max", "min"]), hidden=True)
+@click.option(
+    "--test",
+    type=click.Choice(["auto", "welch", "permutation", "mannwhitney", "none"]),
+    default="auto",
+    show_default=True,
+    help="Test behind bold: auto is Welch for the mean, a permutation test of the centre otherwise.",
+)
+@click.option("--tasks", help="Aggregate over these keys (a benchmark's tasks): one cell per aggregate.")
+@click.option(
+    "--aggregates",
+    default="mean,median,iqm,optimality_gap",
+    show_default=True,
+    help="With --tasks: mean, median, iqm, optimality_gap, probability_of_improvement.",
+)
+@click.option("--threshold", type=float, default=1.0, show_default=True, help="The optimality gap's γ.")
+@click.option("--versus", help="With probability_of_improvement: the row it is measured against.")
 @click.option("--label", "labels", multiple=True, metavar="KEY=TEXT|KEY:VALUE=TEXT", help="Display names.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json: a versioned JSON envelope.")
 @click.option(
@@ -133,6 +159,7 @@ def table_command(
     stats: str,
     ddof: int,
     replicate: str,
+    pool: str | None,
     where: tuple[str, ...],
     expected: int | None,
     run_specific: str | None,
@@ -142,17 +169,24 @@ def table_command(
     output_format: str,
     style: str,
     highlight: str,
+    goals: tuple[str, ...],
     direction: str | None,
+    test: str,
+    tasks: str | None,
+    aggregates: str,
+    threshold: float,
+    versus: str | None,
     labels: tuple[str, ...],
     as_json: bool,
     escape_formulas: bool,
 ) -> None:
     """Aggregate runs over seeds into a table, from flags alone (a spec's labels are used if one is found)."""
-    from resultsbook.errors import SpecError
+    from resultsbook.errors import ResultsbookError, SpecError
     from resultsbook.query import MetricSpec, TableQuery, aggregate
     from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
     from resultsbook.query.select import parse_filter
-    from resultsbook.query.stats import CENTERS, SPREADS
+    from resultsbook.query.significance import resolve_test
+    from resultsbook.query.stats import CENTERS, SPREADS, check_pairing, check_statistics
     from resultsbook.render import Labels, TableFormat, render_table
 
     output_format = "json" if as_json else output_format
@@ -160,6 +194,21 @@ def table_command(
     stat_names = split_list(stats)
     center = next((s for s in stat_names if s in CENTERS), "mean")
     spread = next((s for s in stat_names if s in SPREADS), None)
+    task_keys = split_list(tasks)
+    if task_keys:
+        spread = "bootstrap" if spread is not None else None
+        stat_names = ("bootstrap",) if spread else ()
+    else:
+        try:
+            check_statistics(stat_names, center)
+            check_pairing(center, spread)
+        except ResultsbookError as error:
+            raise SpecError(f"--stat {stats}: {error}") from error
+        try:
+            resolve_test(test, center)
+        except ResultsbookError as error:
+            raise SpecError(f"--test {test}: {error}") from error
+    metric_goals = _goals(goals or ((direction,) if direction else ()), metrics)
     formulas = dict(spec.derived) if spec else {}
     for item in derived:
         name, sep, expression = item.partition("=")
@@ -167,16 +216,23 @@ def table_command(
             raise SpecError(f"--derived {item!r} must look like NAME=EXPRESSION")
         formulas[name.strip()] = expression.strip()
     query = TableQuery(
-        metrics=tuple(MetricSpec(m, reduce, skip_first, budget, direction, scale) for m in metrics),
+        metrics=tuple(MetricSpec(m, reduce, skip_first, budget, metric_goals.get(m), scale) for m in metrics),
         rows=split_list(rows),
         columns=split_list(columns),
         filters=tuple(parse_filter(w) for w in where),
         replicate=split_list(replicate),
+        pool=split_list(pool),
         run_specific=DEFAULT_RUN_SPECIFIC + split_list(run_specific),
         stats=tuple(dict.fromkeys([center, *stat_names])),
         ddof=ddof,
         expected=expected,
         derived=formulas,
+        center=center,
+        normalized=dict(spec.normalized) if spec else {},
+        tasks=task_keys,
+        aggregates=split_list(aggregates) if task_keys else (),
+        optimality_threshold=threshold,
+        versus={split_list(rows)[0]: versus} if versus else {},
     )
     fmt = TableFormat(
         center=center,
@@ -184,6 +240,7 @@ def table_command(
         digits=digits,
         style=style,
         highlight=highlight,
+        test=test,
         escape_formulas=escape_formulas,
     )
     with open_store(db_path, spec=spec) as store:
@@ -195,7 +252,7 @@ def table_command(
     text = render_table(table, output_format, fmt, _labels(labels, base), color=color)
     if output_format == "json":
         document = json.loads(text)
-        print_json("table", True, {k: v for k, v in document.items() if k not in ("format", "version")})
+        print_json("table", True, {k: v for k, v in document.items() if k != "format"})  # its own version
         return
     if output_format == "terminal":
         echo(text, nl=False, raw=True)  # every value was escaped for the terminal by the renderer
@@ -220,6 +277,22 @@ def _check_keys_exist(flag: str, keys: tuple[str, ...], known: list[str]) -> Non
             raise QueryError(
                 f"{flag} {key!r} is not a param of any run; {did_you_mean(key, known, 'params')}"
             )
+
+
+def _goals(items: tuple[str, ...], metrics: tuple[str, ...]) -> dict[str, str]:
+    """Read --goal max|min (every metric) and --goal METRIC=max|min."""
+    from resultsbook.errors import SpecError
+
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, goal = item.rpartition("=")
+        if goal not in ("max", "min"):
+            raise SpecError(f"--goal {item!r}: use max, min, or METRIC=max|min (e.g. --goal val/loss=min)")
+        if sep and name not in metrics:
+            raise SpecError(f"--goal {item!r}: {name!r} is not a --metric here ({', '.join(metrics)})")
+        for metric in [name] if sep else metrics:
+            out[metric] = goal
+    return out
 
 
 def _labels(items: tuple[str, ...], base: Labels) -> Labels:

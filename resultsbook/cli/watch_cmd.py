@@ -59,10 +59,9 @@ class LiveStatus:
             echo(f"[{stamp}] Error: {update.error} (still watching)", err=True)
         elif update.built is not None:
             self.rebuilds += 1
+            runs = update.collected.summary_line() if update.collected else "no sources"
             if update.reason == "store":
-                runs = f"{len(update.paths) or 'some'} source(s) written into the store by others"
-            else:
-                runs = update.collected.summary_line() if update.collected else "no sources"
+                runs = "runs or outputs written by another process"
             wrote = ", ".join(os.path.relpath(p) for p in update.built.written) or "no output changed"
             echo(f"[{stamp}] {update.reason}: {runs} -> {wrote} ({update.seconds:.2f} s)")
             for warning in update.built.warnings:

@@ -22,8 +22,7 @@ from resultsbook.store import Store
 from resultsbook.store.location import url_scheme
 
 DEFAULT_DEBOUNCE_MS = 200
-STORE_POLL_SECONDS = 1.0  # how often to ask the store whether other collectors wrote to it
-REMOTE_POLL_SECONDS = 30.0  # how often to list remote sources (s3://, mlflow+http://): no file events
+REMOTE_POLL_SECONDS = 30.0  # how often to list remote sources (s3://, mlflow+…): they send no file events
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class WatchUpdate:
     """What one round of the loop did, for the display."""
 
     started: float
-    reason: str  # start, runs, spec, templates, store (others wrote runs into it), remote (s3://, mlflow+…)
+    reason: str  # start, runs, spec, templates, store (another process collected), remote (s3://, mlflow+…)
     collected: CollectReport | None = None
     built: BuildReport | None = None
     error: str = ""
@@ -61,21 +60,34 @@ def watch_project(
     debounce_ms: int = DEFAULT_DEBOUNCE_MS,
     on_update: Callable[[WatchUpdate], None] = lambda update: None,
     stop_event: Any = None,
-    poll_seconds: float = STORE_POLL_SECONDS,
     remote_poll_seconds: float = REMOTE_POLL_SECONDS,
 ) -> None:
-    """Build once, then rebuild on every change until Ctrl-C (or `stop_event`): changed files, runs
-    that other collectors write into the store (asked every `poll_seconds`), and new or changed runs
-    of remote sources, which send no file events (listed every `remote_poll_seconds`)."""
+    """Build once, then rebuild on every change until Ctrl-C (or `stop_event`); sources that are
+    URLs (object storage, tracking servers) send no file events: they are listed again every
+    `remote_poll_seconds`."""
     import watchfiles
 
     spec = load_spec(spec_path)
     store = Store.open(db_path or spec.db)
     try:
         memo = BuildMemo()
-        others = StoreChanges(store, poll_seconds)
-        listed = time.monotonic()
         pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
+        others = OtherWriters(store, spec.lock, debounce_ms)
+
+        def round_of(reason: str, paths: list[str] | None) -> None:
+            version = store.data_version()  # before: what others commit meanwhile is seen next time
+            on_update(rebuild(spec, store, reason, paths, then, memo))
+            others.built(version)
+
+        def remote_round() -> None:
+            version = store.data_version()
+            update = rebuild_remote(spec, store, then, memo)
+            if update is not None:
+                on_update(update)
+                others.built(version)
+
+        listed = time.monotonic()
+
         while True:
             reloaded = False
             for changes in watchfiles.watch(
@@ -90,18 +102,17 @@ def watch_project(
             ):
                 if pending is not None:
                     # armed now: whatever changes during this full rebuild comes in the next batch
-                    on_update(others.absorb(rebuild(spec, store, pending, None, then, memo)))
+                    round_of(pending, None)
                     pending = None
                     continue
                 if not changes:
                     if remote_sources(spec) and time.monotonic() - listed >= remote_poll_seconds:
+                        remote_round()
                         listed = time.monotonic()
-                        update = rebuild_remote(spec, store, then, memo)
-                        if update is not None:
-                            on_update(others.absorb(update))
-                    news, written = others.poll()
-                    if news:
-                        on_update(others.absorb(rebuild_from_store(spec, store, written, then, memo)))
+                    if others.settled():  # another process collected or built: make the outputs current
+                        memo.runs = None
+                        memo.selections.clear()
+                        round_of("store", [])
                     continue
                 paths = sorted({path for _, path in changes})
                 if os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}:
@@ -110,14 +121,54 @@ def watch_project(
                         on_update(error)
                         continue
                     spec, pending, reloaded = fresh, "spec", True
+                    others.lock = spec.lock
                     break  # the set of watched paths may have changed: re-arm, then rebuild
                 templates = any(_under_any(p, spec.template_dirs) for p in paths)
-                reason = "templates" if templates else "runs"
-                on_update(others.absorb(rebuild(spec, store, reason, paths, then, memo)))
+                round_of("templates" if templates else "runs", paths)
             if not reloaded:
                 return
     finally:
         store.close()
+
+
+class OtherWriters:
+    """Notice what other processes do to the store and the outputs: a collect beside the watch (a
+    cluster's collectors) commits runs, a `build` rewrites outputs from its own snapshot. Once they
+    have been quiet for the debounce time, the watch rebuilds, so its outputs end current."""
+
+    def __init__(self, store: Store, lock: str, debounce_ms: int) -> None:
+        self.store = store
+        self.lock = lock
+        self.debounce = debounce_ms / 1000
+        self.state = self._now()
+        self.changed_at: float | None = None
+
+    def built(self, version: int) -> None:
+        """Take the store as of `version` (read before the rebuild) and the lock as now as built."""
+        self.state = (version, _stat(self.lock))
+        self.changed_at = None
+
+    def settled(self) -> bool:
+        """Tell whether others wrote since the last build and have been quiet for the debounce."""
+        state = self._now()
+        if state != self.state:
+            self.state, self.changed_at = state, time.monotonic()
+            return False
+        if self.changed_at is None or time.monotonic() - self.changed_at < self.debounce:
+            return False
+        self.changed_at = None
+        return True
+
+    def _now(self) -> tuple[int, tuple[int, int] | None]:
+        return self.store.data_version(), _stat(self.lock)
+
+
+def _stat(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
 
 
 class ChangeFilter:
@@ -177,85 +228,29 @@ def rebuild(
     return WatchUpdate(started, reason, collected, built, "", status, seconds, tuple(changed or ()))
 
 
-class StoreChanges:
-    """What other processes wrote into the store since we last looked (our own writes left out)."""
-
-    def __init__(self, store: Store, poll_seconds: float) -> None:
-        self.store = store
-        self.poll_seconds = poll_seconds
-        self.mark = store.change_mark()
-        self.asked = time.monotonic()
-        self.unseen: list[str] | None = []  # sources others wrote, not built yet; None: unknown which
-
-    def poll(self) -> tuple[bool, list[str] | None]:
-        """Return whether others wrote since the last build, and their sources (None: unknown which)."""
-        if self.unseen == [] and time.monotonic() - self.asked < self.poll_seconds:
-            return False, []
-        self.asked = time.monotonic()
-        self._look(set())
-        written, self.unseen = self.unseen, []
-        return written != [], written
-
-    def absorb(self, update: WatchUpdate) -> WatchUpdate:
-        """Note what the store holds after one of our rebuilds: what our own collect wrote is not news."""
-        self._look(set(update.collected.changed_sources) if update.collected else set())
-        return update
-
-    def _look(self, own: set[str]) -> None:
-        try:
-            self.mark, written = self.store.changed_sources(self.mark)
-        except Exception:  # the store's server is away for a moment: ask again at the next poll
-            return
-        if written is None:  # SQLite: another connection wrote, it does not say what
-            self.unseen = None
-        elif self.unseen is not None:
-            self.unseen = sorted({*self.unseen, *(path for path in written if path not in own)})
-
-
-def rebuild_from_store(
-    spec: Spec, store: Store, written: list[str] | None, then: str | None, memo: BuildMemo
-) -> WatchUpdate:
-    """Build after other processes wrote runs into the store (`written`: their sources, None: all)."""
-    started = time.time()
-    try:
-        if written is None:
-            memo.runs = None
-        else:
-            memo.refresh_runs(store, written)
-        built = build(spec, store, memo=memo)
-    except Exception as error:  # the loop must survive a store that is away for a moment
-        return WatchUpdate(started, "store", error=_describe(error), seconds=time.time() - started)
-    status = None
-    if then and built.written:
-        status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
-    seconds = time.time() - started
-    return WatchUpdate(started, "store", None, built, "", status, seconds, tuple(written or ()))
-
-
 def remote_sources(spec: Spec) -> list[Any]:
     """Return the spec's sources that are URLs (object storage, tracking servers)."""
     return [source for source in spec.sources if url_scheme(source.path) is not None]
 
 
 def rebuild_remote(spec: Spec, store: Store, then: str | None, memo: BuildMemo) -> WatchUpdate | None:
-    """Collect the remote sources again (incrementally) and build when a run came or changed."""
+    """Collect the remote sources again (incrementally) and build when a run came or changed; None
+    when nothing did."""
     started = time.time()
     try:
         collected = collect(store, remote_sources(spec))
         if not (collected.new or collected.updated or collected.missing):
             return None
-        memo.refresh_runs(store, collected.changed_sources)
-        built = build(spec, store, memo=memo)
+        with store.snapshot():
+            memo.refresh_runs(store, collected.changed_sources)
+            built = build(spec, store, memo=memo)
     except Exception as error:  # a server away for a moment must not stop the watch
-        return WatchUpdate(started, "remote", error=_describe(error), seconds=time.time() - started)
+        text = str(error) if isinstance(error, ResultsbookError) else f"{type(error).__name__}: {error}"
+        return WatchUpdate(started, "remote", error=text, seconds=time.time() - started)
     status = None
     if then and built.written:
         status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
     return WatchUpdate(started, "remote", collected, built, "", status, time.time() - started)
-
-
-def _describe(error: Exception) -> str:
-    return str(error) if isinstance(error, ResultsbookError) else f"{type(error).__name__}: {error}"
 
 
 def _under_any(path: str, folders: Iterable[str]) -> bool:

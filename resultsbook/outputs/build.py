@@ -31,6 +31,7 @@ from resultsbook.render.layout import (
     MARK_SUMMARIES,
     Labels,
     Layout,
+    TableFormat,
     cell_label,
     layout_table,
     plain_cell,
@@ -316,6 +317,7 @@ def compute_entry(
                 any(path.endswith(".tex") for path in table_spec.outputs),
                 table_spec.caption if table_spec.latex.float or table_spec.latex.longtable else None,
             )
+            + lint_findings(table_spec.name, table, table_spec.format)
         ),
         table=table,
     )
@@ -434,6 +436,10 @@ def _digest(spec: Spec, table_spec: TableSpec, data: Mapping[str, Any]) -> str:
         "entry": table_spec.entry,
         "labels": table_spec.labels.as_data(),
         "derived": spec.derived,
+        "normalized": {
+            name: [n.metric, list(n.task), sorted((list(k), list(v)) for k, v in n.references.items())]
+            for name, n in spec.normalized.items()
+        },
         "templates": templates,
         **data,
     }
@@ -493,16 +499,81 @@ def table_findings(
     caption: str | None = None,
 ) -> list[Finding]:
     """Return the table's notes, every cell mark (including the significance of the best) and, for
-    LaTeX outputs, the labels with characters the paper's preamble cannot typeset."""
+    LaTeX outputs, the labels with characters the paper's preamble cannot typeset; a mark that
+    several cells share word for word (the runs of one method behind several aggregates) is one line
+    naming the first cell and how many more."""
     findings = [Finding(name, "", "note", note) for note in table.notes]
+    grouped: dict[tuple[str, str], list[str]] = {}
     for (r, c), marks in sorted(layout.marks.items()):
         label = cell_label(table, table.rows[r], table.columns[c], labels)
-        findings += [Finding(name, label, mark.kind, mark.text) for mark in marks]
+        for mark in marks:
+            grouped.setdefault((mark.kind, mark.text), []).append(label)
+    for (kind, text), cells in grouped.items():
+        where = cells[0] if len(cells) == 1 else f"{cells[0]} and {len(cells) - 1} more cell(s)"
+        findings.append(Finding(name, where, kind, text))
     if latex:
         findings += [
             Finding(name, "", "typeset", text)
             for text in typeset_problems([*layout_texts(layout), *([caption] if caption else [])], preamble)
         ]
+    return findings
+
+
+def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
+    """Return the statistical lint of a table: goals guessed or missing, best(KEY) directions taken
+    from names, bootstrap intervals resting on too few values."""
+    from resultsbook.query.goal import metric_goal
+    from resultsbook.query.reduce import parse_reduction
+    from resultsbook.query.stats import BOOTSTRAPS, SMALL_BOOTSTRAP_N
+
+    findings = []
+    for metric in table.query.metrics:
+        goal = metric_goal(metric.name, metric.direction)
+        if fmt.highlight != "none" and goal.source == "name":
+            findings.append(
+                Finding(
+                    name,
+                    "",
+                    "lint",
+                    f"the goal of {metric.name!r} comes from its name ({goal.words}); "
+                    f'state it with goal = "{goal.direction}"',
+                )
+            )
+        elif fmt.highlight != "none" and goal.source == "unknown":
+            findings.append(
+                Finding(
+                    name,
+                    "",
+                    "lint",
+                    f'{metric.name!r} has no goal, so no cell of it is bold; set goal = "max" or "min"',
+                )
+            )
+        reduction = parse_reduction(metric.reduce)
+        if reduction.kind == "best" and reduction.direction_source == "name":
+            findings.append(
+                Finding(
+                    name,
+                    "",
+                    "lint",
+                    f"reduce = {metric.reduce!r} takes {reduction.other!r} as "
+                    f"{'higher' if reduction.direction == 'max' else 'lower'}-is-better from its name; "
+                    f"write {reduction.text}",
+                )
+            )
+    bootstrapped = fmt.spread in BOOTSTRAPS or (table.query.tasks and fmt.spread is not None)
+    small = sorted({int(c.stats["n"]) for c in table.cells.values() if 0 < c.stats["n"] < SMALL_BOOTSTRAP_N})
+    if bootstrapped and small:
+        findings.append(
+            Finding(
+                name,
+                "",
+                "lint",
+                f"bootstrap intervals rest on fewer than {SMALL_BOOTSTRAP_N} values "
+                f"(n = {', '.join(map(str, small))}); "
+                "for normal data a 95% percentile interval covers about 75% at n = 3, 84% at n = 5, 91% at "
+                "n = 10 (benchmarks/bench_statistics.py): add seeds, or show each seed's value",
+            )
+        )
     return findings
 
 

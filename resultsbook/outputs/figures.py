@@ -27,6 +27,7 @@ from resultsbook.render.plots import (
     drawing_problems,
     drawn_texts,
     render_figure,
+    task_lines_plot_data,
 )
 from resultsbook.spec import FigureSpec, Spec
 from resultsbook.store import Store
@@ -54,6 +55,8 @@ def figure_data(
             project, display_order(shown, list(project), figure.order.get(hue or "", ())), figure.style
         )
         return FigureResult(curve_plot_data(curves, figure.labels, looks), curves.notes)
+    if figure.kind in ("profile", "efficiency"):
+        return _task_figure(spec, figure, store, runs, tables)
     assert figure.cells is not None
     table = tables.get(figure.table) if figure.table else None
     if table is None:
@@ -96,6 +99,30 @@ def display_order(shown: Sequence[str], base: Sequence[str], explicit: Sequence[
     first = [text for text in wanted if text in distinct]
     rest = sorted((t for t in distinct if t not in first), key=lambda t: rank.get(t, len(rank)))
     return first + rest
+
+
+def _task_figure(
+    spec: Spec, figure: FigureSpec, store: Store, runs: Sequence[StoredRun], tables: Mapping[str, ResultTable]
+) -> FigureResult:
+    """Compute a performance-profile or sample-efficiency figure."""
+    import numpy as np
+
+    from resultsbook.query.profiles import efficiency_curves, performance_profiles
+
+    if figure.profile is not None:
+        profile = figure.profile
+        from resultsbook.outputs.build import aggregate_entry  # build imports this module to draw
+
+        table = tables.get(profile.table) or aggregate_entry(
+            f"figures.{figure.name}", store, spec.tables[profile.table].query, runs
+        )
+        taus = None if profile.tau is None else np.linspace(profile.tau[0], profile.tau[1], profile.points)
+        lines = performance_profiles(table, taus, profile.points, profile.band)
+    else:
+        assert figure.efficiency is not None
+        lines = efficiency_curves(store, figure.efficiency, runs)
+    looks = project_looks(figure, lines.hue, runs, ())
+    return FigureResult(task_lines_plot_data(lines, figure.labels, looks), lines.notes)
 
 
 def project_looks(

@@ -20,8 +20,8 @@ from resultsbook.query.access import MetricReader
 from resultsbook.query.model import Cell
 from resultsbook.query.select import run_value, select_runs
 from resultsbook.query.stats import describe
-from resultsbook.render.layout import DisplayCell, layout_table
-from resultsbook.render.numformat import auto_digits, fmt_fixed
+from resultsbook.render.layout import DisplayCell, center_key, layout_table
+from resultsbook.render.numformat import column_format, fmt_number
 from resultsbook.spec import Spec, TableSpec, ValueSpec
 from resultsbook.store import Store
 
@@ -35,7 +35,8 @@ class CellNumbers:
     plain: str  # "90.0 ± 4.5", for Markdown
     cell: Cell
     digits: int
-    center: str  # the table's centre statistic (mean, median or iqm)
+    center: str  # the statistic the cell shows (mean, median, iqm; `value` for an aggregate)
+    exponent: int = 0  # the column's shared power of ten
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,12 @@ def table_numbers(name: str, table_spec: TableSpec, table: ResultTable, spec: Sp
             key = cell_key(name, row, column)
             latex = {"value": shown.center, "pm": _pm(shown, latex=True)}
             for stat, number in sorted(cell.stats.items()):
-                text = str(int(number)) if stat == "n" else fmt_fixed(number, shown.digits)
+                text = str(int(number)) if stat == "n" else fmt_number(number, shown.digits, shown.exponent)
                 if text is not None:
                     latex[stat] = text
             plain = _pm(shown, latex=False)
-            out[key] = CellNumbers(key, latex, plain, cell, shown.digits, table_spec.format.center)
+            center = center_key(cell, table_spec.format)
+            out[key] = CellNumbers(key, latex, plain, cell, shown.digits, center, shown.exponent)
     return out
 
 
@@ -132,17 +134,20 @@ def _named(
         if value.stat == "value" and value.digits is None:
             return found.cell.stats[found.center], found.latex["value"]
         number = _stat(value, found)
-        return number, _fmt(number, value.stat, value.digits if value.digits is not None else found.digits)
+        if value.digits is None:
+            return number, _fmt(number, value.stat, found.digits, found.exponent)
+        return number, _fmt(number, value.stat, value.digits)
     if value.kind in ("difference", "ratio"):
         first, second = (_cell(value, key, cells) for key in value.cells)
         a, b = _stat(value, first), _stat(value, second)
-        if value.kind == "difference":
+        if value.kind == "difference" and value.digits is None and first.exponent == second.exponent:
             number = a - b
-            digits = value.digits if value.digits is not None else max(first.digits, second.digits)
-        else:
-            number = a / b if b != 0 else math.nan
-            digits = value.digits if value.digits is not None else auto_digits([number], [])
-        return number, _fmt(number, "", digits)
+            return number, _fmt(number, "", max(first.digits, second.digits), first.exponent)
+        number = a - b if value.kind == "difference" else (a / b if b != 0 else math.nan)
+        if value.digits is not None:
+            return number, _fmt(number, "", value.digits)
+        ratio_format = column_format([number], [])
+        return number, _fmt(number, "", ratio_format.digits, ratio_format.exponent)
     selected = select_runs(runs, value.filters)
     if value.kind == "count":
         if value.count == "runs":
@@ -157,12 +162,10 @@ def _named(
     numbers = [per_run[run.id] * value.metric.scale for run in chosen]
     stats = describe(numbers, [value.stat, "std"], value.ddof)
     number = stats[value.stat]
-    digits = (
-        value.digits
-        if value.digits is not None
-        else auto_digits([stats["mean"]], [stats.get("std", math.nan)])
-    )
-    return number, _fmt(number, value.stat, digits)
+    if value.digits is not None:
+        return number, _fmt(number, value.stat, value.digits)
+    stat_format = column_format([stats["mean"]], [stats.get("std", math.nan)])
+    return number, _fmt(number, value.stat, stat_format.digits, stat_format.exponent)
 
 
 def _cell(value: ValueSpec, key: str, cells: Mapping[str, CellNumbers]) -> CellNumbers:
@@ -189,8 +192,8 @@ def _stat(value: ValueSpec, found: CellNumbers) -> float:
     return found.cell.stats[stat]
 
 
-def _fmt(number: float, stat: str, digits: int) -> str:
+def _fmt(number: float, stat: str, digits: int, exponent: int = 0) -> str:
     if stat == "n":
         return str(int(number))
-    text = fmt_fixed(number, digits)
+    text = fmt_number(number, digits, exponent)
     return "--" if text is None else text

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import QueryError
+from resultsbook.query.normalize import Normalization
 from resultsbook.query.select import Filter
+from resultsbook.query.stats import BOOTSTRAP_RESAMPLES
 
 METRIC_KEY = "metric"  # the pseudo-param that lays several metrics out as rows or columns
+AGGREGATE_KEY = "aggregate"  # the pseudo-param that lays aggregates over tasks out as columns
 DEFAULT_RUN_SPECIFIC = (
     "timestamp", "time", "date", "datetime", "run_id", "run_name", "name", "id", "uuid",
     "output_dir", "out_dir", "log_dir", "logdir", "save_dir", "checkpoint_dir", "run_dir", "dir",
@@ -26,7 +29,7 @@ class MetricSpec:
     reduce: str = "last"
     skip_first: int = 0
     budget: float | None = None  # best-mean: only steps up to this one
-    direction: str | None = None  # max or min for highlighting; None guesses from the name
+    direction: str | None = None  # the goal, max or min; None: from a documented name (query/goal.py)
     scale: float = 1.0
     label: str | None = None
 
@@ -48,6 +51,9 @@ class TableQuery:
     columns: tuple[str, ...] = ()
     filters: tuple[Filter, ...] = ()
     replicate: tuple[str, ...] = ("seed",)
+    # params whose values a cell pools on purpose (the splits of one dataset, as a paper pools them):
+    # runs may differ between pooled values, replicates are counted within each
+    pool: tuple[str, ...] = ()
     run_specific: tuple[str, ...] = DEFAULT_RUN_SPECIFIC
     stats: tuple[str, ...] = ("mean", "std")
     ddof: int = 1
@@ -57,6 +63,13 @@ class TableQuery:
     derived: Mapping[str, str] = field(default_factory=dict)
     order: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     bootstrap_seed: int = 0
+    center: str = "mean"  # the statistic bootstrap intervals resample and tests compare
+    bootstrap_resamples: int = BOOTSTRAP_RESAMPLES
+    normalized: Mapping[str, Normalization] = field(default_factory=dict)
+    tasks: tuple[str, ...] = ()  # aggregate over these keys (the tasks of a benchmark), see query/tasks.py
+    aggregates: tuple[str, ...] = ()  # mean, median, iqm, optimality_gap, probability_of_improvement
+    optimality_threshold: float = 1.0
+    versus: Mapping[str, Any] = field(default_factory=dict)  # probability of improvement over this row
 
     def __post_init__(self) -> None:
         if self.ddof < 0:
@@ -75,8 +88,9 @@ class TableQuery:
 class Mark:
     """An honesty warning attached to a cell: its kind and the sentence explaining it."""
 
-    kind: str  # incomplete, duplicate, mixed, provenance, status, novalue, unaligned
-    text: str
+    kind: str  # incomplete, duplicate, mixed, provenance, status, novalue, substituted, infinite, ...
+    text: str  # one bounded line
+    details: tuple[str, ...] = ()  # the full list behind the line (JSON outputs carry it)
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,9 @@ class CellRun:
     value: float
     status: str
     replicate: tuple[Any, ...]
+    note: tuple[str, str] | None = None  # (substituted | refused | logged, why) for this run's value
+    task: tuple[Any, ...] | None = None  # the run's task, in tables aggregated over tasks
+    pooled: tuple[Any, ...] = ()  # the values of the table's pool params: which group it belongs to
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,7 @@ class Cell:
     stats: Mapping[str, float]
     marks: tuple[Mark, ...] = ()
     step: float | None = None  # best-mean: the step whose mean was best
+    statistic: str | None = None  # aggregate tables: the aggregate this cell shows (stats["value"])
 
     @property
     def values(self) -> tuple[float, ...]:
@@ -121,6 +139,7 @@ class ResultTable:
     cells: Mapping[tuple[tuple[Any, ...], tuple[Any, ...]], Cell]
     expected: int
     notes: tuple[str, ...] = ()
+    metric_notes: tuple[str, ...] = ()  # what the metrics are (normalisation), for the table note
 
     def cell(self, row: tuple[Any, ...], column: tuple[Any, ...]) -> Cell | None:
         """Return the cell at a row and column, or None when no run falls there."""

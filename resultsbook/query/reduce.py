@@ -4,9 +4,13 @@ last            value at the last step
 min, max, mean  over all points (NaN points ignored)
 last(k)         mean of the last k points
 at(step)        value at a step (the last point at or before it, if the run got that far)
-best(KEY[,max|min])   value at the step where another metric KEY is best (early stopping)
+best(KEY[,max|min])   value at the step where another metric KEY is best (early stopping); without
+                max|min, KEY's goal comes from its name (query/goal.py) or the reduction is refused
 best-mean       curve-first: average the seeds per step, take the best step of that mean,
                 report each seed's value there (computed per cell, see aggregate)
+
+Ties: the best step is the FIRST step whose value equals the best one; values that differ only by
+float rounding (relative 1e-12) count as equal, so summation order never breaks a tie.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from resultsbook.errors import QueryError
+from resultsbook.query.goal import goal_from_name, unknown_goal_message
 
 _CALL = re.compile(r"^\s*([a-z][a-z_-]*)\s*(?:\((.*)\))?\s*$")
-LOWER_IS_BETTER = re.compile(r"loss|err|perplexity|ppl|regret|mse|mae|rmse|nll|cost|time|fid|wer|cer", re.I)
+TIE_TOLERANCE = 1e-12  # relative: best values closer than this are one tie, broken by the first step
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Reduction:
     step: float = 0.0
     other: str = ""
     direction: str = "max"
+    direction_source: str = "set"  # set (written in best(KEY, max)) or name (KEY's documented name)
     text: str = "last"
 
     @property
@@ -42,11 +48,6 @@ class Reduction:
     def metrics(self) -> tuple[str, ...]:
         """Return the other metric keys this reduction reads."""
         return (self.other,) if self.kind == "best" else ()
-
-
-def default_direction(metric: str) -> str:
-    """Guess whether higher or lower is better from a metric name (loss, error, ... are lower)."""
-    return "min" if LOWER_IS_BETTER.search(metric) else "max"
 
 
 def parse_reduction(text: str) -> Reduction:
@@ -70,11 +71,24 @@ def parse_reduction(text: str) -> Reduction:
         parts = [part.strip() for part in argument.rsplit(",", 1)]
         if len(parts) == 2 and parts[1] in {"max", "min"}:
             other, direction = parts
+            source = "set"
         elif len(parts) == 2 and parts[1].isalpha():  # best(val/acc, up): a direction, misspelt
             raise QueryError(f"reduction {text!r}: the direction {parts[1]!r} must be max or min")
         else:
-            other, direction = argument, default_direction(argument)
-        return Reduction(kind="best", other=other, direction=direction, text=f"best({other}, {direction})")
+            other, named, source = argument, goal_from_name(argument), "name"
+            if named is None:
+                raise QueryError(
+                    f"reduction {text!r}: "
+                    + unknown_goal_message(other, f"write best({other}, max) or best({other}, min)")
+                )
+            direction = named
+        return Reduction(
+            kind="best",
+            other=other,
+            direction=direction,
+            direction_source=source,
+            text=f"best({other}, {direction})",
+        )
     if name in {"best-mean", "best_mean"} and not argument:
         return Reduction(kind="best_mean", text="best-mean")
     raise QueryError(f"reduction {text!r} is not understood; {_HELP}")
@@ -133,10 +147,16 @@ def value_at(steps: np.ndarray, values: np.ndarray, step: float) -> float:
 
 
 def best_step_of(steps: np.ndarray, values: np.ndarray, direction: str) -> float | None:
-    """Return the first step where `values` is best (max or min), NaN points ignored."""
-    finite = ~np.isnan(values)
-    if not finite.any():
+    """Return the first step where `values` is best (max or min), NaN points ignored; values within
+    TIE_TOLERANCE (relative) of the best are ties and the first of them wins."""
+    present = ~np.isnan(values)
+    if not present.any():
         return None
-    candidates = np.where(finite, values, -np.inf if direction == "max" else np.inf)
-    index = int(np.argmax(candidates) if direction == "max" else np.argmin(candidates))
-    return float(steps[index])
+    sign = 1.0 if direction == "max" else -1.0
+    signed = np.where(present, values * sign, -np.inf)
+    best = float(np.max(signed))
+    if np.isfinite(best):
+        tied = signed >= best - TIE_TOLERANCE * max(abs(best), np.finfo(np.float64).tiny)
+    else:
+        tied = signed == best
+    return float(steps[int(np.argmax(tied))])

@@ -1,23 +1,60 @@
-"""Is the highlighted best really better? Two-sample tests between a best cell and its rivals.
+"""Is the highlighted best really better? Two-sample tests between a best cell and its rivals, chosen
+to match the centre the table shows.
 
-welch        Welch's unequal-variances t-test, two-sided (the default)
-mannwhitney  Mann–Whitney U test, two-sided (no normality assumption; needs more replicates)
+auto         Welch's t-test when the centre is the mean, else the permutation test (the default)
+welch        Welch's unequal-variances t-test of the means, two-sided (mean only)
+permutation  permutation test of the difference in the centre statistic (mean, median or IQM),
+             two-sided; exact (every split of the pooled values) when there are at most
+             PERMUTATIONS splits, else PERMUTATIONS random ones, seeded — as scipy.stats.permutation_test
+mannwhitney  Mann–Whitney U test, two-sided (ranks: tests a shift of the whole distribution)
+
+Conventions of the permutation test (scipy's): p = min(1, 2 min(P(T* <= t), P(T* >= t))), values
+within 100 machine epsilons of the observed difference count as equal to it, and a random
+(non-exact) test adds one to both counts (Phipson & Smyth).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from resultsbook.errors import QueryError
+from resultsbook.query.stats import STATISTIC_FUNCTIONS
 
-TESTS = ("welch", "mannwhitney", "none")
-TEST_NAMES = {"welch": "Welch's t-test", "mannwhitney": "Mann–Whitney U test"}
+TESTS = ("auto", "welch", "permutation", "mannwhitney", "none")
+PERMUTATIONS = 10_000
+_CENTER_WORDS = {"mean": "means", "median": "medians", "iqm": "IQMs"}
 
 
-def p_value(test: str, first: Sequence[float], second: Sequence[float]) -> float:
+def resolve_test(test: str, center: str) -> str:
+    """Return the test behind bold for a centre: `auto` picks the one that matches it."""
+    if test not in TESTS:
+        raise QueryError(f"test {test!r} is not one of {', '.join(TESTS)}")
+    if test == "auto":
+        return "welch" if center == "mean" else "permutation"
+    if test == "welch" and center != "mean":
+        raise QueryError(
+            f"test = welch compares means, but the table shows the {center}; use test = permutation "
+            "(of the difference in the centre), mannwhitney, or auto"
+        )
+    return test
+
+
+def test_name(test: str, center: str) -> str:
+    """Say which test decided the bold, as the table note states it."""
+    if test == "welch":
+        return "Welch's t-test"
+    if test == "mannwhitney":
+        return "Mann–Whitney U test"
+    return f"permutation test of the difference in {_CENTER_WORDS.get(center, center)}"
+
+
+def p_value(
+    test: str, first: Sequence[float], second: Sequence[float], center: str = "mean", seed: int = 0
+) -> float:
     """Return the two-sided p-value of `test` between two samples; NaN when it cannot be computed."""
     a = np.asarray([v for v in first if not math.isnan(v)], dtype=np.float64)
     b = np.asarray([v for v in second if not math.isnan(v)], dtype=np.float64)
@@ -25,12 +62,14 @@ def p_value(test: str, first: Sequence[float], second: Sequence[float]) -> float
         return welch_p(a, b)
     if test == "mannwhitney":
         return mann_whitney_p(a, b)
+    if test == "permutation":
+        return permutation_p(a, b, center, seed=seed)
     raise QueryError(f"unknown test {test!r}; choose from {', '.join(TESTS)}")
 
 
 def welch_p(a: np.ndarray, b: np.ndarray) -> float:
     """Return the p-value of Welch's t-test (as scipy.stats.ttest_ind(equal_var=False))."""
-    if len(a) < 2 or len(b) < 2:
+    if len(a) < 2 or len(b) < 2 or not (np.isfinite(a).all() and np.isfinite(b).all()):
         return float("nan")
     var_a, var_b = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
     spread = var_a + var_b
@@ -50,3 +89,33 @@ def mann_whitney_p(a: np.ndarray, b: np.ndarray) -> float:
     from scipy.stats import mannwhitneyu
 
     return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
+def permutation_p(
+    a: np.ndarray, b: np.ndarray, statistic: str = "mean", resamples: int = PERMUTATIONS, seed: int = 0
+) -> float:
+    """Return the two-sided permutation p-value of statistic(a) - statistic(b) (scipy's conventions)."""
+    if len(a) < 1 or len(b) < 1 or not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return float("nan")
+    function = STATISTIC_FUNCTIONS[statistic]
+    pooled = np.concatenate([a, b])
+    n, k = len(pooled), len(a)
+    observed = float(function(a) - function(b))
+    exact = math.comb(n, k) <= resamples
+    if exact:
+        order = np.array(
+            [
+                [*first, *(i for i in range(n) if i not in set(first))]
+                for first in itertools.combinations(range(n), k)
+            ]
+        )
+    else:
+        rng = np.random.default_rng(seed)
+        order = np.array([rng.permutation(n) for _ in range(resamples)])
+    shuffled = pooled[order]
+    null = function(shuffled[:, :k], axis=-1) - function(shuffled[:, k:], axis=-1)
+    adjustment = 0 if exact else 1
+    tolerance = abs(100 * np.finfo(np.float64).eps * observed)
+    less = (np.count_nonzero(null <= observed + tolerance) + adjustment) / (len(null) + adjustment)
+    greater = (np.count_nonzero(null >= observed - tolerance) + adjustment) / (len(null) + adjustment)
+    return float(min(1.0, 2 * min(less, greater)))

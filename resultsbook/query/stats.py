@@ -1,67 +1,111 @@
 """Statistics over replicates (the seeds of one cell), each defined once and stated in outputs.
 
-n         number of replicates with a finite value
-mean      arithmetic mean
-std       standard deviation with the table's ddof (default 1, the sample std)
-sem       std / sqrt(n), with the same ddof
-ci95      half-width of the 95 % Student-t interval of the mean (sample std, n - 1 dof)
-bootstrap 95 % percentile bootstrap interval of the mean (seeded: same data, same interval)
+n          number of replicates with a value (NaN left out; ±inf kept, see below)
+mean       arithmetic mean
+std        standard deviation with the table's ddof (default 1, the sample std)
+sem        std / sqrt(n), with the same ddof
+ci95       95 % Student-t interval of the mean (sample std, n - 1 dof); offered with the mean only
+bootstrap  95 % percentile bootstrap interval of the CENTRE statistic (mean, median or IQM)
+bca        95 % bias-corrected and accelerated (BCa) bootstrap interval of the centre
 median, min, max
-iqr       interquartile range q75 - q25 (linear interpolation)
-iqm       interquartile mean: mean of the middle 50 % (25 % trimmed from each end, as rliable)
+iqr        interquartile range q75 - q25 (linear interpolation, numpy's default)
+iqm        interquartile mean: mean of the middle 50 % (int(0.25 n) trimmed from each end, as
+           scipy.stats.trim_mean and rliable)
+
+Conventions (pinned against numpy/scipy by tests/test_stats_properties.py):
+- bootstrap resamples are drawn as `rng.integers(0, n, (resamples, n))` from
+  `numpy.random.default_rng(seed)`, exactly as scipy.stats.bootstrap draws them, and the bounds
+  are linear-interpolated quantiles of the resampled statistic, so the same seed gives scipy's
+  interval; BCa follows Efron & Tibshirani (14.3, 15.4) as scipy does, except that when the
+  jackknife values do not vary (acceleration 0/0, where scipy gives NaN) the acceleration is 0.
+- spreads below what rounding of the inputs can produce (seeds that all logged 0.1) are 0.
+- infinite values stay in: order statistics (median, quantiles, min, max) use them; the mean is
+  ±inf (NaN for +inf and -inf together); std, sem and intervals are NaN. Outputs mark such cells.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from resultsbook.errors import QueryError, did_you_mean
 
-STATISTICS = ("n", "mean", "std", "sem", "ci95", "bootstrap", "median", "iqr", "iqm", "min", "max")
+STATISTICS = (
+    "n", "mean", "std", "sem", "ci95", "bootstrap", "bca", "median", "iqr", "iqm", "min", "max",
+)  # fmt: skip
 CENTERS = ("mean", "median", "iqm")
-SPREADS = ("std", "sem", "ci95", "bootstrap", "iqr", "minmax")
+SPREADS = ("std", "sem", "ci95", "bootstrap", "bca", "iqr", "minmax")
+BOOTSTRAPS = ("bootstrap", "bca")
+INTERVALS = ("ci95", *BOOTSTRAPS)  # interval estimates of the centre, with _lo and _hi bounds
 BOOTSTRAP_RESAMPLES = 10_000
+SMALL_BOOTSTRAP_N = 10  # fewer values: a bootstrap interval covers well below its nominal level
+_NOISE = 8 * np.finfo(np.float64).eps
 
 
-def check_statistics(names: Sequence[str]) -> tuple[str, ...]:
-    """Validate statistic names, raising with the list of known ones."""
+def check_statistics(names: Sequence[str], center: str = "mean") -> tuple[str, ...]:
+    """Validate statistic names and their pairing with the centre, raising one line naming what is allowed."""
     for name in names:
         if name not in STATISTICS and name != "minmax":
             hint = did_you_mean(name, [*STATISTICS, "minmax"], "choose from", shown=20)
             raise QueryError(f"unknown statistic {name!r}; {hint}")
+    check_pairing(center, "ci95" if "ci95" in names else None)
     return tuple(names)
 
 
+def check_pairing(center: str, spread: str | None) -> None:
+    """Refuse an interval that does not belong to the centre (the t-interval is the mean's)."""
+    if center not in CENTERS:
+        raise QueryError(f"center {center!r} is not one of {', '.join(CENTERS)}")
+    if spread == "ci95" and center != "mean":
+        raise QueryError(
+            f"ci95 is the Student-t interval of the mean, not of the {center}; with center = {center} "
+            "use spread = bootstrap or bca (intervals of the centre), or center = mean"
+        )
+
+
 def describe(
-    values: Sequence[float], wanted: Sequence[str] = STATISTICS, ddof: int = 1, seed: int = 0
+    values: Sequence[float],
+    wanted: Sequence[str] = STATISTICS,
+    ddof: int = 1,
+    seed: int = 0,
+    center: str = "mean",
+    resamples: int = BOOTSTRAP_RESAMPLES,
 ) -> dict[str, float]:
-    """Return the wanted statistics of the finite values (n and mean always; NaN where n is too small).
+    """Return the wanted statistics of the values (n and mean always; NaN where n is too small).
 
     Interval statistics add `<name>_lo` and `<name>_hi` beside their half-width; `minmax` gives
-    `min` and `max`.
+    `min` and `max`; `bootstrap` and `bca` are intervals of `center`.
     """
     x = np.asarray([v for v in values if not math.isnan(v)], dtype=np.float64)
     n = len(x)
     nan = float("nan")
-    out: dict[str, float] = {"n": float(n), "mean": float(np.mean(x)) if n else nan}
     asked = set(wanted)
+    if "ci95" in asked:
+        check_pairing(center, "ci95")
     if n == 0:
-        return {**{name: nan for name in _expand(asked)}, **out, "n": 0.0}
+        return {**{name: nan for name in _expand(asked)}, "n": 0.0, "mean": nan}
+    finite = bool(np.isfinite(x).all())
+    out: dict[str, float] = {"n": float(n), "mean": mean_of(x)}
     if asked & {"std", "sem"}:
-        out["std"] = float(np.std(x, ddof=ddof)) if n > ddof else nan
+        std = float(np.std(x, ddof=ddof)) if n > ddof and finite else nan
+        out["std"] = denoise(std, x)
         out["sem"] = out["std"] / math.sqrt(n)
     if "ci95" in asked:
-        half = t_half_width(x)
+        half = denoise(t_half_width(x), x) if finite else nan
         out.update(ci95=half, ci95_lo=out["mean"] - half, ci95_hi=out["mean"] + half)
-    if "bootstrap" in asked:
-        low, high = bootstrap_interval(x, seed)
-        out.update(bootstrap=(high - low) / 2, bootstrap_lo=low, bootstrap_hi=high)
+    for method in BOOTSTRAPS:
+        if method in asked:
+            low, high = (
+                bootstrap_interval(x, center, seed, resamples=resamples, method=method)
+                if finite
+                else (nan, nan)
+            )
+            out.update({method: denoise((high - low) / 2, x), f"{method}_lo": low, f"{method}_hi": high})
     if asked & {"median", "iqr"}:
-        q25, median, q75 = (float(q) for q in np.percentile(x, [25, 50, 75]))
-        out.update(median=median, iqr=q75 - q25)
+        q25, median, q75 = quantiles(x, (0.25, 0.5, 0.75))
+        out.update(median=median, iqr=denoise(_difference(q75, q25), x))
     if "iqm" in asked:
         out["iqm"] = interquartile_mean(x)
     if asked & {"min", "max", "minmax"}:
@@ -73,7 +117,7 @@ def _expand(wanted: set[str]) -> list[str]:
     """Return the output keys the wanted statistics produce."""
     keys: list[str] = []
     for name in wanted:
-        if name in {"ci95", "bootstrap"}:
+        if name in INTERVALS:
             keys += [name, f"{name}_lo", f"{name}_hi"]
         elif name == "minmax":
             keys += ["min", "max"]
@@ -84,6 +128,50 @@ def _expand(wanted: set[str]) -> list[str]:
         else:
             keys.append(name)
     return keys
+
+
+def mean_of(x: np.ndarray) -> float:
+    """Return the mean; ±inf when infinities of one sign are present, NaN for both signs."""
+    with np.errstate(invalid="ignore"):
+        return float(np.mean(x))
+
+
+def denoise(spread: float, x: np.ndarray) -> float:
+    """Return 0 for a spread no larger than rounding of the inputs can produce, else the spread."""
+    if math.isnan(spread) or math.isinf(spread) or len(x) == 0 or not np.isfinite(x).all():
+        return spread
+    if np.ptp(x) == 0:
+        return 0.0
+    largest = float(np.max(np.abs(x)))
+    return 0.0 if abs(spread) <= _NOISE * len(x) * largest else spread
+
+
+def _difference(high: float, low: float) -> float:
+    with np.errstate(invalid="ignore"):
+        return high - low if high != low else 0.0
+
+
+def quantiles(x: np.ndarray, levels: Sequence[float]) -> list[float]:
+    """Return linear-interpolation quantiles (numpy's default), exact with infinite values too."""
+    if np.isfinite(x).all():
+        return [float(q) for q in np.quantile(x, levels)]
+    ordered = np.sort(x)
+    out = []
+    for level in levels:
+        position = (len(ordered) - 1) * level
+        below = math.floor(position)
+        fraction = position - below
+        low = float(ordered[below])
+        high = float(ordered[min(below + 1, len(ordered) - 1)])
+        if fraction == 0 or low == high:
+            out.append(low)
+        elif math.isinf(low) and math.isinf(high):
+            out.append(float("nan"))  # between -inf and +inf
+        else:
+            out.append(
+                high if math.isinf(high) else low if math.isinf(low) else low + fraction * (high - low)
+            )
+    return out
 
 
 def t_half_width(x: np.ndarray, level: float = 0.95) -> float:
@@ -97,20 +185,85 @@ def t_half_width(x: np.ndarray, level: float = 0.95) -> float:
     return quantile * float(np.std(x, ddof=1)) / math.sqrt(n)
 
 
-def bootstrap_interval(x: np.ndarray, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
-    """Return the percentile bootstrap interval of the mean, with a fixed seed."""
-    if len(x) < 2:
-        return float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    means = rng.choice(x, size=(BOOTSTRAP_RESAMPLES, len(x)), replace=True).mean(axis=1)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(low), float(high)
-
-
 def interquartile_mean(x: np.ndarray) -> float:
     """Return the mean of the middle 50 %: trim int(0.25 n) values from each end (as scipy.trim_mean)."""
     cut = int(0.25 * len(x))
     ordered = np.sort(x)
     kept = ordered[cut : len(x) - cut]
-    return float(np.mean(kept)) if len(kept) else float("nan")
+    return mean_of(kept) if len(kept) else float("nan")
+
+
+def iqm_along(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Return the interquartile mean along an axis (vectorised over resamples)."""
+    n = x.shape[axis]
+    cut = int(0.25 * n)
+    # a partial sort suffices: the values ranked cut .. n - cut - 1 end up between the two pivots
+    ordered = np.partition(x, (cut, n - cut - 1), axis=axis)
+    return np.mean(np.take(ordered, np.arange(cut, n - cut), axis=axis), axis=axis)
+
+
+STATISTIC_FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
+    "mean": np.mean,
+    "median": np.median,
+    "iqm": iqm_along,
+}
+
+
+def resampled_statistic(
+    x: np.ndarray, statistic: str, seed: int, resamples: int = BOOTSTRAP_RESAMPLES
+) -> np.ndarray:
+    """Return the statistic of each bootstrap resample of x (drawn as scipy.stats.bootstrap draws)."""
+    function = STATISTIC_FUNCTIONS[statistic]
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    out = np.empty(resamples)
+    batch = max(1, min(resamples, 4_000_000 // max(n, 1)))  # bounded memory: ~32 MB of indexes
+    for start in range(0, resamples, batch):
+        count = min(batch, resamples - start)
+        out[start : start + count] = function(x[rng.integers(0, n, (count, n))], axis=-1)
+    return out
+
+
+def bootstrap_interval(
+    x: np.ndarray,
+    statistic: str = "mean",
+    seed: int = 0,
+    level: float = 0.95,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    method: str = "bootstrap",
+) -> tuple[float, float]:
+    """Return the percentile (`bootstrap`) or BCa (`bca`) bootstrap interval of a statistic, seeded."""
+    if len(x) < 2:
+        return float("nan"), float("nan")
+    resampled = resampled_statistic(x, statistic, seed, resamples)
+    tail = (1 - level) / 2
+    if method == "bca":
+        low_level, high_level = bca_levels(x, statistic, resampled, tail)
+        if math.isnan(low_level) or math.isnan(high_level):
+            return float("nan"), float("nan")
+    else:
+        low_level, high_level = tail, 1 - tail
+    low, high = np.quantile(resampled, [low_level, high_level])
+    return float(low), float(high)
+
+
+def bca_levels(x: np.ndarray, statistic: str, resampled: np.ndarray, tail: float) -> tuple[float, float]:
+    """Return the BCa quantile levels: bias z0 from the resamples, acceleration from the jackknife."""
+    from scipy.special import ndtr, ndtri
+
+    function = STATISTIC_FUNCTIONS[statistic]
+    estimate = float(function(x))
+    below = (np.count_nonzero(resampled < estimate) + np.count_nonzero(resampled <= estimate)) / (
+        2 * len(resampled)
+    )
+    z0 = float(ndtri(below))
+    n = len(x)
+    leave_one_out = np.array([float(function(np.delete(x, i))) for i in range(n)])
+    deviations = (n - 1) * (leave_one_out.mean() - leave_one_out)
+    squares = float(np.sum(deviations**2)) / n**2
+    acceleration = float(np.sum(deviations**3)) / n**3 / (6 * squares**1.5) if squares > 0 else 0.0
+    levels = []
+    for z in (float(ndtri(tail)), -float(ndtri(tail))):
+        shifted = z0 + z
+        levels.append(float(ndtr(z0 + shifted / (1 - acceleration * shifted))))
+    return levels[0], levels[1]

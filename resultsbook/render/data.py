@@ -1,4 +1,9 @@
-"""The aggregated table as data for scripts: CSV (one line per cell) and JSON, numbers unrounded."""
+"""The aggregated table as data for scripts: CSV (one line per cell) and JSON, numbers unrounded.
+
+Non-finite numbers: CSV writes `inf`, `-inf` and an empty field for NaN; JSON writes the strings
+"inf" and "-inf" and null for NaN (JSON has no infinity). `-0` is written as 0. JSON cells carry
+their marks with the full lists behind them (`details`) and each run's note when its value was
+substituted or refused."""
 
 from __future__ import annotations
 
@@ -9,19 +14,24 @@ import math
 from typing import Any
 
 from resultsbook.params import normalize_value
+from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import ResultTable
 from resultsbook.render.escape import neutralize_formula
 from resultsbook.render.layout import Labels
+from resultsbook.render.numformat import fmt_fixed
 
-JSON_FORMAT_VERSION = 1
+JSON_FORMAT_VERSION = 2  # 2: infinities as "inf"/"-inf", marks with details, runs with notes
 
 
 def stat_columns(table: ResultTable) -> list[str]:
     """Return the statistic columns in the order asked for; intervals give their bounds too."""
+    if table.query.tasks:
+        bounds = ["bootstrap_lo", "bootstrap_hi"] if "bootstrap" in table.query.stats else []
+        return ["value", *bounds, "n", "tasks"]
     columns: list[str] = []
     for name in table.query.stats:
-        if name == "bootstrap":
-            columns += ["bootstrap_lo", "bootstrap_hi"]
+        if name in ("bootstrap", "bca"):
+            columns += [f"{name}_lo", f"{name}_hi"]
         elif name == "minmax":
             columns += ["min", "max"]
         else:
@@ -60,10 +70,33 @@ def render_json(table: ResultTable, digits: int | None = None, generated: str = 
         "rows": list(table.row_keys),
         "columns": list(table.column_keys),
         "metrics": [
-            {"name": m.name, "reduce": m.reduce, "skip_first": m.skip_first, "scale": m.scale}
+            {
+                "name": m.name,
+                "reduce": m.reduce,
+                "skip_first": m.skip_first,
+                "scale": m.scale,
+                "goal": metric_goal(m.name, m.direction).direction,
+                "goal_from": metric_goal(m.name, m.direction).source,
+                **(
+                    {"normalized": table.query.normalized[m.name].describe()}
+                    if m.name in table.query.normalized
+                    else {}
+                ),
+            }
             for m in table.query.metrics
         ],
         "stats": stats,
+        "center": table.query.center,
+        "bootstrap": {"resamples": table.query.bootstrap_resamples, "seed": table.query.bootstrap_seed},
+        **(
+            {
+                "tasks": list(table.query.tasks),
+                "aggregates": list(table.query.aggregates),
+                "optimality_threshold": table.query.optimality_threshold,
+            }
+            if table.query.tasks
+            else {}
+        ),
         "ddof": table.query.ddof,
         "replicate": list(table.query.replicate),
         "expected_replicates": table.expected,
@@ -72,15 +105,20 @@ def render_json(table: ResultTable, digits: int | None = None, generated: str = 
                 "row": dict(zip(table.row_keys, map(normalize_value, row))),
                 "column": dict(zip(table.column_keys, map(normalize_value, column))),
                 "metric": cell.metric.name,
+                **({"aggregate": cell.statistic} if cell.statistic else {}),
                 "stats": {
                     name: _json_number(cell.stats.get(name, math.nan), name, digits)
                     for name in dict.fromkeys(["n", *stats])
                 },
-                "runs": [
-                    {"run_id": run.run_id, "name": run.name, "value": _json_number(run.value, "", digits)}
-                    for run in cell.runs
+                "runs": [_json_run(run, digits) for run in cell.runs],
+                "marks": [
+                    {
+                        "kind": mark.kind,
+                        "text": mark.text,
+                        **({"details": list(mark.details)} if mark.details else {}),
+                    }
+                    for mark in cell.marks
                 ],
-                "marks": [{"kind": mark.kind, "text": mark.text} for mark in cell.marks],
                 **({"step": cell.step} if cell.step is not None else {}),
             }
             for row in table.rows
@@ -92,6 +130,15 @@ def render_json(table: ResultTable, digits: int | None = None, generated: str = 
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+def _json_run(run: Any, digits: int | None) -> dict[str, Any]:
+    out = {"run_id": run.run_id, "name": run.name, "value": _json_number(run.value, "", digits)}
+    if run.task is not None:
+        out["task"] = [normalize_value(v) for v in run.task]
+    if run.note is not None:
+        out["note"] = {"kind": run.note[0], "text": run.note[1]}
+    return out
+
+
 def _csv_key(value: Any) -> Any:
     return "" if value is None else value
 
@@ -99,17 +146,21 @@ def _csv_key(value: Any) -> Any:
 def _csv_number(value: float, name: str, digits: int | None) -> str:
     if math.isnan(value):
         return ""
-    if name == "n":
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if name in ("n", "tasks"):
         return str(int(value))
-    return repr(value) if digits is None else f"{value:.{digits}f}"
+    return repr(value + 0.0) if digits is None else (fmt_fixed(value, digits) or "")
 
 
-def _json_number(value: float, name: str, digits: int | None) -> float | int | None:
-    if math.isnan(value) or math.isinf(value):
+def _json_number(value: float, name: str, digits: int | None) -> float | int | str | None:
+    if math.isnan(value):
         return None
-    if name == "n":
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if name in ("n", "tasks"):
         return int(value)
-    return value if digits is None else round(value, digits)
+    return value + 0.0 if digits is None else float(fmt_fixed(value, digits) or "nan")
 
 
 def render_csv_metadata(

@@ -26,6 +26,9 @@ _MARK_LATEX = {
     "‡": r"\ddagger",
     "§": r"\S",
     "¶": r"\P",
+    "≈": r"\approx",
+    "∞": r"\infty",
+    "⋆": r"\star",
     "°": r"\circ",
 }
 _SIUNITX_BOLD = "reset-text-series=false, text-series-to-math=true"
@@ -138,23 +141,27 @@ def column_spec(layout: Layout, style: str, fit: str = "natural") -> str:
 
 
 def _table_format(layout: Layout, column: int) -> str:
-    """Return siunitx's table-format for one value column: integer.decimal(uncertainty) digits covering
-    its cells, then room for its widest footnote marks (typeset after the number, inside the column)."""
-    integer, decimal, uncertainty, sign = 1, 0, 0, False
+    """Return siunitx's table-format for one value column: integer.decimal(uncertainty) digits and the
+    exponent covering its cells, then room for its widest footnote marks (typeset after the number,
+    inside the column)."""
+    integer, decimal, uncertainty, sign, exponent = 1, 0, 0, False, ""
     widest: tuple[str, ...] = ()
     for _, cells in layout.body:
         cell = cells[column]
         if cell is not None and len(cell.marks) > len(widest):
             widest = cell.marks
-        if cell is None or not cell.center:
+        if cell is None or not cell.center or _infinite(cell):
             continue
-        whole, _, fraction = cell.center.lstrip("-").partition(".")
+        mantissa, _, power = cell.center.partition("e")
+        whole, _, fraction = mantissa.lstrip("-").partition(".")
         sign = sign or cell.center.startswith("-")
         integer, decimal = max(integer, len(whole)), max(decimal, len(fraction))
+        if power:
+            exponent = f"e{'-' if power.startswith('-') else ''}{len(power.lstrip('-'))}"
         if cell.spread is not None:
             uncertainty = max(uncertainty, len(_uncertainty_digits(cell)))
     text = f"{'-' if sign else ''}{integer}.{decimal}"
-    text += f"({uncertainty})" if uncertainty else ""
+    text += (f"({uncertainty})" if uncertainty else "") + exponent
     return text + (f"{{{_marks(widest)}}}" if widest else "")
 
 
@@ -212,8 +219,11 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
     if cell is None or not cell.center:
         marks = _marks(cell.marks) if cell is not None else ""
         return f"{{{DASH}{marks}}}" if s_column else DASH + marks
+    if _infinite(cell) and style.startswith("siunitx"):  # siunitx cannot parse inf: plain text
+        text = latex_cell(cell, "pm", spread_kind)
+        return f"{{{text}}}" if s_column else text
     if s_column:
-        body = cell.center + (f"({_uncertainty_digits(cell)})" if cell.spread is not None else "")
+        body = _siunitx_body(cell)
         if cell.emphasis == "best":
             text = rf"\bfseries {body}"
         elif cell.emphasis == "second":
@@ -223,7 +233,8 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
         return text + _marks(cell.marks)
     text = _number_text(cell, style)
     if cell.interval is not None:
-        text += rf" {{\small[{cell.interval[0]}, {cell.interval[1]}]}}"
+        low, high = (_tex_number(bound) for bound in cell.interval)
+        text += rf" {{\small[{low}, {high}]}}"
     if cell.emphasis == "best":
         text = _bold(text, style)
     elif cell.emphasis == "second":
@@ -231,16 +242,38 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
     return text + _marks(cell.marks)
 
 
+def _infinite(cell: DisplayCell) -> bool:
+    return any(text in ("inf", "-inf") for text in (cell.center, cell.spread, *(cell.interval or ())))
+
+
 def _number_text(cell: DisplayCell, style: str) -> str:
     if style == "siunitx":
-        uncertainty = f"({_uncertainty_digits(cell)})" if cell.spread is not None else ""
         options = f"[{_SIUNITX_BOLD}]" if cell.emphasis == "best" else ""
-        return rf"\num{options}{{{cell.center}{uncertainty}}}"
+        return rf"\num{options}{{{_siunitx_body(cell)}}}"
+    center = _tex_number(cell.center)
     if cell.spread is None:
-        return cell.center
+        return center
     if style == "sub":
-        return rf"{cell.center}$_{{\pm {cell.spread}}}$"
-    return rf"{cell.center} $\pm$ {cell.spread}"
+        return rf"{center}$_{{\pm {_tex_number(cell.spread, math=True)}}}$"
+    return rf"{center} $\pm$ {_tex_number(cell.spread)}"
+
+
+def _siunitx_body(cell: DisplayCell) -> str:
+    """Return siunitx's number with its compact uncertainty: 12.3(4)e-9."""
+    mantissa, _, power = cell.center.partition("e")
+    uncertainty = f"({_uncertainty_digits(cell)})" if cell.spread is not None else ""
+    return mantissa + uncertainty + (f"e{power}" if power else "")
+
+
+def _tex_number(text: str, math: bool = False) -> str:
+    """Write a number's shared power of ten as LaTeX: 12.3e-9 is 12.3\times10^{-9}."""
+    if text in ("inf", "-inf"):
+        return r"\ensuremath{\infty}" if text == "inf" else r"\ensuremath{-\infty}"
+    mantissa, _, power = text.partition("e")
+    if not power:
+        return text
+    times = rf"\times 10^{{{power}}}"
+    return mantissa + (times if math else rf"\ensuremath{{{times}}}")
 
 
 def _bold(text: str, style: str) -> str:
@@ -253,7 +286,7 @@ def _bold(text: str, style: str) -> str:
 def _uncertainty_digits(cell: DisplayCell) -> str:
     """Return the spread as siunitx's compact uncertainty: 0.2 at one decimal is (2), 1.2 is (12)."""
     assert cell.spread is not None
-    digits = cell.spread.replace(".", "").lstrip("0")
+    digits = cell.spread.partition("e")[0].replace(".", "").lstrip("0")
     return digits or "0"
 
 

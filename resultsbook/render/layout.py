@@ -8,17 +8,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from resultsbook.errors import RenderError
+from resultsbook.errors import RenderError, ResultsbookError
 from resultsbook.params import format_value
-from resultsbook.query.model import METRIC_KEY, Cell, Mark, ResultTable
-from resultsbook.query.reduce import default_direction
-from resultsbook.query.significance import TEST_NAMES, TESTS, p_value
-from resultsbook.query.stats import CENTERS, SPREADS
-from resultsbook.render.numformat import auto_digits, fmt_fixed
+from resultsbook.query.goal import Goal, metric_goal
+from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, Mark, ResultTable
+from resultsbook.query.significance import TESTS, p_value, resolve_test, test_name
+from resultsbook.query.stats import BOOTSTRAPS, CENTERS, SMALL_BOOTSTRAP_N, SPREADS, check_pairing
+from resultsbook.render.numformat import NumberFormat, column_format
 
 STYLES = ("pm", "sub", "siunitx", "siunitx-S")
 HIGHLIGHTS = ("column", "row", "none")
-INTERVAL_SPREADS = ("bootstrap", "minmax")
+INTERVAL_SPREADS = ("bootstrap", "bca", "minmax")
 MARK_SYMBOLS = {
     "incomplete": "*",
     "few": "#",
@@ -27,6 +27,9 @@ MARK_SYMBOLS = {
     "status": "‡",
     "duplicate": "§",
     "novalue": "¶",
+    "substituted": "≈",
+    "infinite": "∞",
+    "tasks": "⋆",
     "nonsig": "°",
 }
 MARK_SUMMARIES = {
@@ -37,13 +40,17 @@ MARK_SUMMARIES = {
     "status": "includes failed, interrupted or still-running runs",
     "duplicate": "several runs share one replicate (seed)",
     "novalue": "some runs have no value and are left out",
+    "substituted": "a value stands in for the one asked (e.g. a run's only, final value)",
+    "infinite": "some runs are infinite",
+    "tasks": "some tasks have no run: the aggregate is over fewer tasks",
     "nonsig": "best, but not significantly better than the runner-up",
 }
 SPREAD_NAMES = {
     "std": "std",
     "sem": "s.e.m.",
     "ci95": "95% t-interval",
-    "bootstrap": "95% bootstrap interval",
+    "bootstrap": "95% percentile bootstrap interval",
+    "bca": "95% BCa bootstrap interval",
     "iqr": "IQR",
     "minmax": "min-max range",
 }
@@ -63,7 +70,7 @@ class TableFormat:
     second: bool = True
     show_n: bool = False
     stat_note: bool = True
-    test: str = "welch"  # is the best significantly better than the runner-up? welch, mannwhitney, none
+    test: str = "auto"  # is the best significantly better than the runner-up? see query/significance.py
     alpha: float = 0.05
     ties: bool = False  # bold every cell not significantly worse than the best
     escape_formulas: bool = False  # CSV: text cells starting with = + - @ get a leading '
@@ -81,6 +88,11 @@ class TableFormat:
             raise RenderError(f"test {self.test!r} is not one of {', '.join(TESTS)}")
         if self.digits is not None and not 0 <= self.digits <= MAX_DIGITS_SHOWN:
             raise RenderError(f"digits = {self.digits} must be between 0 and {MAX_DIGITS_SHOWN}")
+        try:
+            check_pairing(self.center, self.spread)
+            resolve_test(self.test, self.center)
+        except ResultsbookError as error:
+            raise RenderError(str(error)) from error
         if not 0 < self.alpha < 1:
             raise RenderError(f"alpha {self.alpha} must be between 0 and 1, e.g. 0.05")
 
@@ -127,6 +139,7 @@ class DisplayCell:
     emphasis: str | None = None  # best or second
     marks: tuple[str, ...] = ()
     n: int = 0
+    exponent: int = 0  # the column's shared power of ten (numformat): the numbers are mantissas
 
 
 @dataclass(frozen=True)
@@ -152,11 +165,12 @@ def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels) -> Layout
     """Lay out an aggregated table for printing."""
     for needed in (fmt.center, *([fmt.spread] if fmt.spread else [])):
         wanted = "min" if needed == "minmax" else needed
-        if table.cells and wanted not in next(iter(table.cells.values())).stats:
+        cells = [cell for cell in table.cells.values() if cell.statistic is None]
+        if cells and wanted not in cells[0].stats:
             raise RenderError(f"statistic {needed!r} was not computed; add it to the table's stats")
-    digits = _digits_by_column(table, fmt)
+    formats = _formats_by_column(table, fmt)
     grid = [
-        [_display(table.cell(row, column), fmt, digits[c]) for c, column in enumerate(table.columns)]
+        [_display(table.cell(row, column), fmt, formats[c]) for c, column in enumerate(table.columns)]
         for row in table.rows
     ]
     tested = _emphasize(table, grid, fmt, labels)
@@ -182,39 +196,60 @@ def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels) -> Layout
     )
 
 
-def _digits_by_column(table: ResultTable, fmt: TableFormat) -> list[int]:
-    """Return decimals per value column: the fixed setting, or one chosen from the column's numbers."""
-    if fmt.digits is not None:
-        return [fmt.digits] * len(table.columns)
+def center_key(cell: Cell, fmt: TableFormat) -> str:
+    """Return the statistic a cell shows: the table's centre, or an aggregate cell's own value."""
+    return "value" if cell.statistic is not None else fmt.center
+
+
+def spread_of(cell: Cell, fmt: TableFormat) -> str | None:
+    """Return the spread a cell shows: aggregate cells carry a bootstrap interval or none."""
+    if cell.statistic is not None:
+        return "bootstrap" if fmt.spread is not None and "bootstrap_lo" in cell.stats else None
+    return fmt.spread
+
+
+def _formats_by_column(table: ResultTable, fmt: TableFormat) -> list[NumberFormat]:
+    """Return each value column's number format: the fixed decimals, or chosen from its numbers."""
     out = []
     for column in table.columns:
         cells = [c for row in table.rows if (c := table.cell(row, column)) is not None]
-        spreads = [_spread_size(c, fmt.spread) for c in cells] if fmt.spread else []
-        out.append(auto_digits([c.stats.get(fmt.center, math.nan) for c in cells], spreads))
+        centers = [c.stats.get(center_key(c, fmt), math.nan) for c in cells]
+        chosen = column_format(centers, [_spread_size(c, spread_of(c, fmt)) for c in cells])
+        out.append(chosen if fmt.digits is None else NumberFormat(fmt.digits, chosen.exponent))
     return out
 
 
 def _spread_size(cell: Cell, spread: str | None) -> float:
+    if spread is None:
+        return math.nan
     if spread == "minmax":
         return (cell.stats["max"] - cell.stats["min"]) / 2
-    return cell.stats.get(spread or "", math.nan)
+    return cell.stats.get(spread, math.nan)
 
 
-def _display(cell: Cell | None, fmt: TableFormat, digits: int) -> DisplayCell | None:
+def _display(cell: Cell | None, fmt: TableFormat, number: NumberFormat) -> DisplayCell | None:
     """Format one cell; None when no run falls there or no run has a value."""
     if cell is None:
         return None
-    center = fmt_fixed(cell.stats.get(fmt.center, math.nan), digits)
+    center = number.text(cell.stats.get(center_key(cell, fmt), math.nan))
     if center is None:
         return None
     spread = interval = None
-    if fmt.spread in ("bootstrap", "minmax"):
-        low_key, high_key = ("min", "max") if fmt.spread == "minmax" else ("bootstrap_lo", "bootstrap_hi")
-        low, high = fmt_fixed(cell.stats[low_key], digits), fmt_fixed(cell.stats[high_key], digits)
+    shown = spread_of(cell, fmt)
+    if shown in INTERVAL_SPREADS:
+        low_key, high_key = ("min", "max") if shown == "minmax" else (f"{shown}_lo", f"{shown}_hi")
+        low, high = number.text(cell.stats[low_key]), number.text(cell.stats[high_key])
         interval = (low, high) if low is not None and high is not None else None
-    elif fmt.spread is not None:
-        spread = fmt_fixed(cell.stats[fmt.spread], digits)
-    return DisplayCell(center=center, spread=spread, interval=interval, digits=digits, n=int(cell.stats["n"]))
+    elif shown is not None:
+        spread = number.text(cell.stats[shown])
+    return DisplayCell(
+        center=center,
+        spread=spread,
+        interval=interval,
+        digits=number.digits,
+        n=int(cell.stats["n"]),
+        exponent=number.exponent,
+    )
 
 
 def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int, int]]]:
@@ -242,6 +277,33 @@ def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int
     return list(groups.values())
 
 
+def cell_goal(cell: Cell) -> Goal:
+    """Return the direction in which a cell is better: its metric's goal; lower for an optimality gap."""
+    goal = metric_goal(cell.metric.name, cell.metric.direction)
+    if cell.statistic == "optimality_gap" and goal.direction is not None:
+        return Goal("min" if goal.direction == "max" else "max", goal.source)
+    if cell.statistic == "probability_of_improvement":
+        return Goal("max", "set")
+    return goal
+
+
+def table_test(table: ResultTable, fmt: TableFormat) -> str:
+    """Return the test behind bold: the one matching the centre, a bootstrap test for aggregates."""
+    if fmt.test == "none":
+        return "none"
+    if table.query.tasks:
+        return "stratified"
+    return resolve_test(fmt.test, fmt.center)
+
+
+def table_test_name(table: ResultTable, fmt: TableFormat) -> str:
+    """Say which test decided the bold."""
+    test = table_test(table, fmt)
+    if test == "stratified":
+        return "stratified bootstrap test of the difference"
+    return test_name(test, fmt.center)
+
+
 def _emphasize(
     table: ResultTable, grid: list[list[DisplayCell | None]], fmt: TableFormat, labels: Labels
 ) -> dict[tuple[int, int], tuple[Mark, ...]]:
@@ -250,31 +312,44 @@ def _emphasize(
 
     Cells that print the same number tie: all of them are bold, or all underlined. The runner-up is
     underlined only when at least as many cells rank below it as share it, so an underline never
-    marks the bottom of a column nor a value most cells print."""
+    marks the bottom of a column nor a value most cells print. Cells whose metric has no known goal
+    are never bold."""
     if fmt.highlight == "none":
         return {}
     marks: dict[tuple[int, int], tuple[Mark, ...]] = {}
+    test = table_test(table, fmt)
     for positions in comparable_groups(table, fmt.highlight):
         positions = [(r, c) for r, c in positions if grid[r][c] is not None]
         if len(positions) < 2:
             continue
-        metric = table.metric_of(table.rows[positions[0][0]], table.columns[positions[0][1]])
-        sign = 1 if (metric.direction or default_direction(metric.name)) == "max" else -1
+        first = table.cell(table.rows[positions[0][0]], table.columns[positions[0][1]])
+        assert first is not None
+        direction = cell_goal(first).direction
+        if direction is None:
+            continue
+        sign = 1 if direction == "max" else -1
         shown = sorted({_number(grid[r][c]) * sign for r, c in positions}, reverse=True)
         best = [(r, c) for r, c in positions if _number(grid[r][c]) * sign == shown[0]]
         runner_up = [
             (r, c) for r, c in positions if len(shown) > 1 and _number(grid[r][c]) * sign == shown[1]
         ]
-        if fmt.test != "none" and fmt.ties:
+        if test != "none" and fmt.ties:
             best += [p for p in positions if p not in best and not _differs(table, fmt, best[0], p)]
             runner_up = [p for p in runner_up if p not in best]
-        elif fmt.test != "none" and runner_up:
+        elif test != "none" and runner_up:
             rival = max(runner_up, key=lambda p: _centre(table, fmt, p) * sign)
             name = cell_label(table, table.rows[rival[0]], table.columns[rival[1]], labels)
             for position in best:
                 if not _differs(table, fmt, position, rival):
                     p = _p_value(table, fmt, position, rival)
-                    text = f"not significantly better than {name} ({TEST_NAMES[fmt.test]}, p = {p:.2g})"
+                    if math.isnan(p):
+                        text = (
+                            f"not shown to be better than {name}: the {table_test_name(table, fmt)} needs "
+                            "at least two replicates on each side"
+                        )
+                    else:
+                        test_name = table_test_name(table, fmt)
+                        text = f"not significantly better than {name} ({test_name}, p = {p:.2g})"
                     marks[position] = (Mark("nonsig", text),)
         below = len(positions) - len(best) - len(runner_up)
         second = runner_up if fmt.second and 0 < len(runner_up) <= below else []
@@ -291,7 +366,13 @@ def _centre(table: ResultTable, fmt: TableFormat, position: tuple[int, int]) -> 
 
 def _p_value(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> float:
     cells = [table.cell(table.rows[r], table.columns[c]) for r, c in (first, second)]
-    return p_value(fmt.test, cells[0].values, cells[1].values)  # type: ignore[union-attr]
+    assert cells[0] is not None and cells[1] is not None
+    test = table_test(table, fmt)
+    if test == "stratified":
+        from resultsbook.query.tasks import difference_p
+
+        return difference_p(table.query, cells[0], cells[1])
+    return p_value(test, cells[0].values, cells[1].values, fmt.center, table.query.bootstrap_seed)
 
 
 def _differs(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> bool:
@@ -358,6 +439,12 @@ def key_value_label(table: ResultTable, key: str, value: Any, labels: Labels) ->
     if key == METRIC_KEY:
         metric = next(m for m in table.query.metrics if m.name == value)
         return metric.label or labels.key(metric.name)
+    if key == AGGREGATE_KEY and format_value(value) not in labels.values.get(key, {}):
+        from resultsbook.query.tasks import AGGREGATE_NAMES, versus_label
+
+        if value == "probability_of_improvement":
+            return f"P(X > {labels.value(table.query.rows[0], versus_label(table.query))})"
+        return AGGREGATE_NAMES.get(str(value), str(value))
     return labels.value(key, value)
 
 
@@ -381,23 +468,98 @@ def _group_starts(table: ResultTable) -> tuple[int, ...]:
 
 
 def stat_note(table: ResultTable, fmt: TableFormat, emphasis: bool = True) -> str:
-    """Say what the numbers are: statistic, spread with ddof, replicate count and reduction, and
-    (with `emphasis`, for tables) what the bold means."""
+    """Say what the numbers are: statistic, interval (of which statistic, how computed), spread with
+    ddof, replicate count, reduction, scale, normalisation and (with `emphasis`, for tables) what
+    the bold means, in which direction and by which test."""
+    if table.query.tasks:
+        from resultsbook.query.tasks import tasks_note
+
+        note = tasks_note(table, fmt.spread is not None)
+    else:
+        note = _replicates_note(table, fmt)
+    note += _scale_note(table)
+    if emphasis and fmt.highlight != "none":
+        note += _bold_note(table, fmt)
+    for text in table.metric_notes:
+        note += f" {text}."
+    return note
+
+
+def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
     query = table.query
     counts = sorted({int(c.stats["n"]) for c in table.cells.values()})
-    n_text = f"n = {counts[0]}" if len(counts) == 1 else f"n = {counts[0]}–{counts[-1]}"
+    n_text = n_range(counts)
     what = CENTER_NAMES[fmt.center]
     if fmt.spread in ("std", "sem"):
         what += f" ± {SPREAD_NAMES[fmt.spread]} (ddof = {query.ddof})"
+    elif fmt.spread in BOOTSTRAPS:
+        what += (
+            f" with {SPREAD_NAMES[fmt.spread]} of the {CENTER_NAMES[fmt.center].lower()}"
+            f" ({query.bootstrap_resamples:,} resamples, seed {query.bootstrap_seed})"
+        )
     elif fmt.spread is not None:
         what += f" with {SPREAD_NAMES[fmt.spread]}"
     replicate = " × ".join(query.replicate) + "s" if query.replicate else "runs"
+    if query.pool:
+        replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"
     reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
     note = f"{what} over {n_text} {replicate}; per run: {', '.join(reductions)}."
-    if emphasis and fmt.highlight != "none" and fmt.test != "none":
-        rule = "bold: best and any cell not significantly worse" if fmt.ties else "bold: best"
-        note += f" {rule.capitalize()} ({TEST_NAMES[fmt.test]}, α = {fmt.alpha:g})."
+    small = [n for n in counts if 0 < n < SMALL_BOOTSTRAP_N]
+    if fmt.spread in BOOTSTRAPS and small:
+        note += (
+            f" Bootstrap intervals from fewer than {SMALL_BOOTSTRAP_N} values (here n = {small[0]}) "
+            "cover less than 95%."
+        )
     return note
+
+
+def n_range(counts: Sequence[int]) -> str:
+    """Return `n = 5` or `n = 3–5`."""
+    if not counts:
+        return "n = 0"
+    return f"n = {counts[0]}" if len(counts) == 1 else f"n = {counts[0]}–{counts[-1]}"
+
+
+def _scale_note(table: ResultTable) -> str:
+    scaled = [m for m in table.query.metrics if m.scale != 1]
+    if not scaled:
+        return ""
+    if len(scaled) == len(table.query.metrics) and len({m.scale for m in scaled}) == 1:
+        return f" Values × {scaled[0].scale:g}."
+    return " " + "; ".join(f"{m.label or m.name} × {m.scale:g}" for m in scaled) + "."
+
+
+def _bold_note(table: ResultTable, fmt: TableFormat) -> str:
+    """Say what bold means: best in which direction, by which test; name metrics left without bold."""
+    goals: dict[str, Goal] = {}
+    for cell in table.cells.values():
+        name = cell.metric.label or cell.metric.name
+        if cell.statistic not in ("optimality_gap", "probability_of_improvement"):
+            goals.setdefault(name, cell_goal(cell))
+    known = {name: goal for name, goal in goals.items() if goal.direction is not None}
+    unknown = sorted(name for name, goal in goals.items() if goal.direction is None)
+    parts = []
+    if known:
+        words = {goal.words for goal in known.values()}
+        if len(words) == 1:
+            direction = words.pop()
+        else:
+            direction = "; ".join(f"{name}: {goal.words}" for name, goal in sorted(known.items()))
+        if any(cell.statistic == "optimality_gap" for cell in table.cells.values()):
+            direction += "; optimality gap: lower is better"
+        rule = "best and any cell not significantly worse" if fmt.ties else "best"
+        test = table_test(table, fmt)
+        how = "" if test == "none" else f"; {table_test_name(table, fmt)}, α = {fmt.alpha:g}"
+        parts.append(f" Bold: {rule} ({direction}{how}).")
+    if unknown:
+        parts.append(f" Not bold: {', '.join(unknown)} (goal not set).")
+    return "".join(parts)
+
+
+def _pooled_range(table: ResultTable) -> str:
+    """Say how many pooled values the cells hold: `1–5`."""
+    counts = sorted({len({run.pooled for run in cell.runs}) for cell in table.cells.values()})
+    return f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
 
 
 def _reduction_text(reduce: str, skip_first: int) -> str:

@@ -1,36 +1,78 @@
-"""Format numbers for tables: fixed decimals chosen once per column, no '-0.0', NaN as missing."""
+"""Format numbers for tables: one format per column, chosen from its numbers, and stated rules.
+
+Rounding   decimal round-half-up of the value's shortest representation (Python's repr, the number
+           as it was logged): 0.125 -> 0.13, 2.675 -> 2.68 — never half-to-even on the binary value
+           (which prints 2.675 as 2.67). `-0` is never printed: a value that rounds to zero is `0`.
+Decimals   one significant digit of the column's typical (median) spread, so a column of ± 0.3
+           reads to one decimal and one noisy cell does not change the others; without spreads,
+           three significant digits of the column's typical value. At most MAX_DIGITS decimals.
+Magnitude  when the column's typical value is below 1e-3 or at least 1e6, numbers are written as
+           mantissa and a power of ten shared by the column, a multiple of 3 as in SI prefixes:
+           12.3e-9 ± 0.4e-9 (nano), 1.52e12 (tera).
+Missing    NaN is no number (None); infinities are `inf` and `-inf`.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 MAX_DIGITS = 6
+SMALL, LARGE = 1e-3, 1e6  # typical magnitudes outside [SMALL, LARGE) get a power of ten
 
 
-def fmt_fixed(value: float, digits: int) -> str | None:
-    """Format with a fixed number of decimals (round half to even on the binary value); None for NaN."""
+@dataclass(frozen=True)
+class NumberFormat:
+    """How a column prints its numbers: decimals of the mantissa and the shared power of ten."""
+
+    digits: int
+    exponent: int = 0
+
+    def text(self, value: float | None) -> str | None:
+        """Format one number of the column; None for NaN."""
+        return fmt_number(value, self.digits, self.exponent)
+
+
+def fmt_fixed(value: float | None, digits: int) -> str | None:
+    """Format with a fixed number of decimals (half-up on the shortest repr, no -0); None for NaN."""
+    return fmt_number(value, digits, 0)
+
+
+def fmt_number(value: float | None, digits: int, exponent: int = 0) -> str | None:
+    """Format `value` / 10**exponent with `digits` decimals, then `e{exponent}` when it is not 0."""
     if value is None or math.isnan(value):
         return None
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    text = f"{value:.{digits}f}"
-    if text.startswith("-") and float(text) == 0:
-        text = text[1:]
-    return text
+    exact = Decimal(repr(float(value))).scaleb(-exponent)
+    rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)
+    text = f"{rounded:.{digits}f}"
+    return f"{text}e{exponent}" if exponent else text
+
+
+def column_format(centers: Iterable[float], spreads: Iterable[float]) -> NumberFormat:
+    """Choose a column's format from its centres and spreads (see the module docstring)."""
+    magnitudes = sorted(abs(c) for c in centers if c is not None and math.isfinite(c) and c != 0)
+    typical = magnitudes[len(magnitudes) // 2] if magnitudes else 0.0
+    exponent = 0
+    if typical and not SMALL <= typical < LARGE:
+        exponent = 3 * math.floor(math.log10(typical) / 3)
+    positive = sorted(abs(s) for s in spreads if s is not None and math.isfinite(s) and s > 0)
+    if positive:
+        spread = positive[(len(positive) - 1) // 2] / 10**exponent
+        return NumberFormat(_clamp(-math.floor(math.log10(spread))), exponent)
+    if typical:
+        return NumberFormat(_clamp(2 - math.floor(math.log10(typical / 10**exponent))), exponent)
+    return NumberFormat(1, exponent)
 
 
 def auto_digits(centers: Iterable[float], spreads: Iterable[float]) -> int:
-    """Choose decimals for a column: one significant digit of its smallest spread (so no cell reads
-    `± 0.00`, and a noisier new run does not change the other cells), else three of its values."""
-    finite_spreads = sorted(abs(s) for s in spreads if s is not None and math.isfinite(s) and s > 0)
-    if finite_spreads:
-        return _clamp(-math.floor(math.log10(finite_spreads[0])))
-    finite = sorted(abs(c) for c in centers if c is not None and math.isfinite(c) and c != 0)
-    if finite:
-        typical = finite[len(finite) // 2]
-        return _clamp(2 - math.floor(math.log10(typical)))
-    return 1
+    """Return the decimals column_format chooses (for numbers printed without a power of ten)."""
+    return column_format(centers, spreads).digits
 
 
 def _clamp(digits: int) -> int:

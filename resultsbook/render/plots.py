@@ -1,9 +1,11 @@
 """Figures: from aggregated data to plot data (what is drawn, testable without pixels), then to
 matplotlib figures and deterministic bytes. Pure: nothing here reads the store or writes files.
 
-    curve   one line per hue: the statistic over seeds per step, a band (std, sem, ci95, min-max)
-    bar     grouped bars at the table's centre, error bars from the table's own spread
-    points  every seed as a dot beside the centre and its interval
+    curve       one line per hue: the statistic over seeds per step, a band (std, sem, ci95, min-max)
+    bar         grouped bars at the table's centre, error bars from the table's own spread
+    points      every seed as a dot beside the centre and its interval
+    profile     one performance profile per method (query/profiles.py), drawn as curves
+    efficiency  one sample-efficiency curve per method (query/profiles.py), drawn as curves
 
 matplotlib is imported inside the functions that draw (it costs ~0.5 s) and only through its
 object API with the Agg canvas: no pyplot, no global backend switch.
@@ -27,12 +29,13 @@ from resultsbook.errors import RenderError
 from resultsbook.params import format_value, values_equal
 from resultsbook.query.curves import CurveSet
 from resultsbook.query.model import METRIC_KEY, ResultTable
+from resultsbook.query.profiles import TaskLines
 from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FONTS, FigureStyle, rc_params
 from resultsbook.render.layout import Labels, TableFormat, stat_note
 from resultsbook.render.palette import HATCHES, Look
 
-FIGURE_KINDS = ("curve", "bar", "points")
+FIGURE_KINDS = ("curve", "bar", "points", "profile", "efficiency")
 FIGURE_SUFFIXES = (".pdf", ".pgf", ".svg", ".png")
 INTERVAL_BOUNDS = {"bootstrap": ("bootstrap_lo", "bootstrap_hi"), "minmax": ("min", "max")}
 _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
@@ -154,6 +157,32 @@ def curve_plot_data(
         ylabel=ylabel or labels.key(query.metric),
         note=curves.statement(),
         x_unit_scale=x_scale,
+    )
+
+
+def task_lines_plot_data(lines: TaskLines, labels: Labels, looks: Mapping[str, Look]) -> PlotData:
+    """Turn performance profiles or sample-efficiency curves into plot data: one panel, a line per method."""
+    ordered = sorted(lines.lines, key=lambda line: _rank(looks, line.hue))
+    drawn = tuple(
+        LineData(
+            key=format_value(line.hue),
+            label=_hue_label(labels, lines.hue, line.hue),
+            look=_look(looks, line.hue),
+            x=line.x,
+            center=line.center,
+            low=line.low,
+            high=line.high,
+            n=line.runs,
+        )
+        for line in ordered
+    )
+    return PlotData(
+        kind="curve",
+        panels=(Panel(title="", lines=drawn),),
+        legend=_legend(looks, [line.hue for line in lines.lines], labels, lines.hue),
+        xlabel=labels.key(lines.xlabel) + lines.x_suffix,
+        ylabel=lines.ylabel,
+        note=lines.statement,
     )
 
 

@@ -1,9 +1,13 @@
-"""Collect log folders into the store: find sources, skip unchanged ones, read the rest in one transaction.
+"""Collect log folders into the store: find sources, skip unchanged ones, read the rest and write
+them in short transactions, so that any number of collectors can share one store.
 
 >>> from resultsbook.sources.collect import CollectRequest, collect
 >>> report = collect(store, [CollectRequest("runs/")])        # doctest: +SKIP
 >>> report.summary_line()                                      # doctest: +SKIP
 '20 new, 0 updated, 0 unchanged, 0 problems'
+
+Each source is written whole or not at all, in batches of a few hundred sources (or half a second
+of reading): an interrupted collect keeps the sources it wrote, and no run is ever half-written.
 """
 
 from __future__ import annotations
@@ -11,34 +15,48 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import groupby
-from typing import Any, Protocol
+from typing import Protocol
 
-from resultsbook.adapters import Adapter, available_adapters, get_adapter
-from resultsbook.adapters.base import Folder
-from resultsbook.errors import AdapterError, SpecError
+from resultsbook.adapters import Adapter
+from resultsbook.errors import SpecError
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, values_equal
 from resultsbook.sources import fs
+from resultsbook.sources.derive import Derivation
+from resultsbook.sources.find import (
+    CollectRequest,
+    SearchLog,
+    explain_nothing_found,
+    find_sources,
+    find_sources_near,
+    make_adapters,
+    path_under,
+)
 from resultsbook.sources.parallel import map_in_order, map_in_threads
-from resultsbook.sources.pathpattern import PathPattern, compile_pattern
-from resultsbook.sources.walk import walk_folders
 from resultsbook.store import Store
+from resultsbook.store.writer import StoreWriter
 
+__all__ = [
+    "CollectRequest",
+    "collect",
+    "find_sources",
+    "find_sources_near",
+    "make_adapters",
+    "read_source",
+    "reading_digest",
+    "signature_of",
+]
+
+# a write transaction holds at most this much: other collectors wait for it, readers never do
+BATCH_SOURCES = 200
+BATCH_POINTS = 200_000
+BATCH_SECONDS = 0.5
 REMOTE_READERS = 16  # sources read at once from a remote root: the time goes in round trips
-
-
-@dataclass(frozen=True)
-class CollectRequest:
-    """One root to collect, with how to read it (adapter, path pattern, adapter options, fixed params)."""
-
-    path: str
-    adapter: str | None = None
-    pattern: str | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Progress(Protocol):
@@ -49,62 +67,102 @@ class Progress(Protocol):
     def advance(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class _Planned:
+    """A source to read: how, its signature, and where it sits (for the store and for moves)."""
+
+    source: Source
+    adapter: Adapter
+    signature: str
+    derive: tuple[Derivation, ...]
+    stored_path: str
+    tail: str  # its path under the collect root: what stays the same when a tree is moved
+
+
 def collect(
     store: Store,
     requests: Sequence[CollectRequest],
     progress: Progress | None = None,
     changed: Sequence[str] | None = None,
 ) -> CollectReport:
-    """Collect every request into `store`; unchanged sources cost a stat, the rest is one transaction.
+    """Collect every request into `store`; unchanged sources cost a stat, the rest is read and written
+    in short transactions.
 
     With `changed` (paths reported by a file watcher), only the sources those paths belong to are
     looked at: a change in one run costs one read, whatever the size of the tree."""
     stored = store.source_signatures()
-    plan: list[tuple[Source, Adapter, str]] = []
+    plan: list[_Planned] = []
     unchanged_sources: list[str] = []
     seen: set[str] = set()
+    identities: set[tuple[int, int]] = set()
     scopes: list[tuple[str, bool]] = []  # stored path, and whether sources that contain it count
+    unlisted: list[str] = []  # folders the walk could not list: what was stored from them stays
+    unsure: list[str] = []  # roots where nothing was found: only what is no longer there is gone
     problems: list[Problem] = []
+    notes: list[str] = []
     for request in requests:
-        located = locate_sources(store, request, changed, scopes, problems)
-        if located is None:
+        served = served_sources(request)
+        if served is not None:
+            if changed is not None:
+                continue  # a tracking server's runs do not change with local files
+        elif fs.is_remote(request.path):
+            request = replace(request, path=list_remote_root(request.path))
+        elif not os.path.exists(request.path):
+            if not store.shared:
+                raise SpecError(f"{request.path} does not exist; check the path given to collect")
+            problems.append(_not_here(request.path))  # another machine's folder: its runs stay
             continue
-        request, found = located
         stored_name = stored_path_function(store, request.path)
+        log = SearchLog()
+        if served is not None:
+            found: Iterable[tuple[Source, Adapter]] = served[1]
+        elif changed is None:
+            found = find_sources(request, log=log)
+        else:
+            root = os.path.abspath(request.path)
+            near = [os.path.abspath(p) for p in changed if path_under(os.path.abspath(p), root)]
+            found = find_sources_near(request, near, log)
+            scopes += [(store.relative(p), True) for p in near if not os.path.exists(p)]
         how: dict[str, str] = {}
+        count = 0
         for source, adapter in found:
+            count += 1
             stored_path = stored_name(source.path)
-            if stored_path in seen:
-                continue
+            identity = _identity(source.path)
+            if stored_path in seen or (identity is not None and identity in identities):
+                continue  # the same source reached again (overlapping roots, a link): read once
             seen.add(stored_path)
+            if identity is not None:
+                identities.add(identity)
             if adapter.name not in how:
                 how[adapter.name] = reading_digest(adapter, request)
             signature = signature_of(source, how[adapter.name] + adapter.clock_state(source))
             if stored.get(stored_path, ("", ""))[1] == signature:
                 unchanged_sources.append(stored_path)
             else:
-                plan.append((source, adapter, signature))
+                tail = _tail(source.path, request.path)
+                plan.append(_Planned(source, adapter, signature, request.derive, stored_path, tail))
+        problems.extend(log.walk.problems)
+        unlisted += [store.relative(path) for path in log.walk.unlisted]
+        if changed is None:
+            scopes.append((served[0] if served is not None else store.relative(request.path), False))
+            if not count:  # a mistyped pattern or adapter: say so; runs still there stay
+                notes.append(explain_nothing_found(request, log))
+                unsure.append(store.relative(request.path))
     gone = [
         path
         for path in stored
         if path not in seen
-        and any(_under(path, scope) or (inside and _under(scope, path)) for scope, inside in scopes)
+        and any(path_under(path, scope) or (inside and path_under(scope, path)) for scope, inside in scopes)
+        and not any(path_under(path, folder) for folder in unlisted)
+        and not (any(path_under(path, root) for root in unsure) and os.path.lexists(store.absolute(path)))
     ]
-    totals = {"new": 0, "updated": 0, "unchanged": 0, "missing": 0}
-    if progress is not None:
-        progress.start(len(plan))
-    written: list[Mapping[str, int]] = []  # a batching writer fills each source's counts when it writes
-    with store.writer() as writer:
-        results = read_planned(plan)
-        for (source, _, signature), result in zip(plan, results):
-            problems.extend(result.problems)
-            written.append(writer.write_source(source, signature, result.runs, result.problems))
-            if progress is not None:
-                progress.advance()
-        totals["missing"] += writer.mark_sources_missing(gone)
-    for counts in written:
-        for name, count in counts.items():
-            totals[name] += count
+    moves = _moved_sources(store, plan, stored, seen)
+    gone = [path for path in gone if path not in moves.values()]
+    totals, written, vanished = _read_and_write(store, plan, moves, problems, progress)
+    gone += [path for path in vanished if path in stored]
+    if gone:
+        totals["missing"] += store.write(lambda writer: writer.mark_sources_missing(gone))
     runs_per_source = store.run_counts_by_source() if unchanged_sources else {}
     unchanged_runs = sum(runs_per_source.get(path, 0) for path in unchanged_sources)
     return CollectReport(
@@ -112,254 +170,124 @@ def collect(
         updated=totals["updated"],
         unchanged=totals["unchanged"] + unchanged_runs,
         missing=totals["missing"],
-        sources_read=len(plan),
+        sources_read=written,
         sources_skipped=len(unchanged_sources),
-        changed_sources=tuple(sorted({store.relative(s.path) for s, _, _ in plan} | set(gone))),
+        changed_sources=tuple(sorted({item.stored_path for item in plan} | set(gone))),
         problems=tuple(problems),
+        notes=tuple(notes),
     )
 
 
-def locate_sources(
+def _read_and_write(
     store: Store,
-    request: CollectRequest,
-    changed: Sequence[str] | None,
-    scopes: list[tuple[str, bool]],
+    plan: Sequence[_Planned],
+    moves: Mapping[str, str],
     problems: list[Problem],
-) -> tuple[CollectRequest, Iterable[tuple[Source, Adapter]]] | None:
-    """Return a request (a remote root listed, as stores name it) and its sources, and note the
-    scope in which stored sources not found again are gone; None when there is nothing to read here."""
-    served = served_sources(request)
-    if served is not None:
-        if changed is not None:
-            return None  # a tracking server's runs do not change with local files
-        scopes.append((served[0], False))
-        return request, served[1]
-    if fs.is_remote(request.path):
-        request = replace(request, path=list_remote_root(request.path))
-    elif not os.path.exists(request.path):
-        if not store.shared:
-            raise SpecError(f"{request.path} does not exist; check the path given to collect")
-        problems.append(_not_here(request.path))
-        return None
-    if changed is None:
-        scopes.append((store.relative(request.path), False))
-        return request, find_sources(request)
-    root = os.path.abspath(request.path)
-    near = [os.path.abspath(p) for p in changed if _under(os.path.abspath(p), root)]
-    scopes += [(store.relative(p), True) for p in near if not os.path.exists(p)]
-    return request, find_sources_near(request, near)
+    progress: Progress | None,
+) -> tuple[Counter[str], int, list[str]]:
+    """Read the planned sources (in worker processes when worth it) and write them in batches;
+    return the run counts, how many sources were written, and the sources that vanished meanwhile."""
+    totals: Counter[str] = Counter()
+    vanished: list[str] = []
+    batch: list[tuple[_Planned, ReadResult]] = []
+    written = 0
+    points = 0
+    opened = time.monotonic()
 
-
-def served_sources(request: CollectRequest) -> tuple[str, list[tuple[Source, Adapter]]] | None:
-    """Return the root and the sources of a location a tracking server serves (mlflow+http://…),
-    or None when no adapter serves it (a folder, a file, an object-storage URL)."""
-    if "://" not in request.path:
-        return None
-    for adapter in make_adapters(request):
-        served = adapter.sources_at(request.path)
-        if served is not None:
-            return served.root, [(_with_params(source, request.params), adapter) for source in served.sources]
-    return None
-
-
-def find_sources(request: CollectRequest, start: str | None = None) -> Iterable[tuple[Source, Adapter]]:
-    """Yield the sources under a request's root (or under `start` within it) and their adapters."""
-    adapters = make_adapters(request)
-    forced = request.adapter is not None
-    root = request.path
-    if fs.isfile(root):
-        for adapter in adapters:
-            source = adapter.source_for_file(root, forced)
-            if source is not None:
-                yield _with_params(source, request.params), adapter
-                return
-        raise SpecError(f"no adapter reads {root}; name one with --adapter (see `resultsbook adapters`)")
-    if request.pattern:
-        pattern = compile_pattern(request.pattern)
-        for folder in walk_folders(start or root, lambda folder: True):
-            prefix = _relative(folder.path, root)
-            for name in sorted(folder.files):
-                yield from _match_file(
-                    folder.file(name), f"{prefix}{name}", pattern, adapters, request, forced
+    def write_batch() -> None:
+        def work(writer: StoreWriter) -> list[Mapping[str, int]]:
+            return [
+                writer.write_source(
+                    item.source, item.signature, result.runs, result.problems, moves.get(item.stored_path)
                 )
-            for name in folder.dirs:
-                yield from _match_folder(
-                    os.path.join(folder.path, name), f"{prefix}{name}", pattern, adapters, request, forced
-                )
-        return
-    yield from _walk_claims(start or root, adapters, request, forced)
+                for item, result in batch
+            ]
 
+        for counts in store.write(work):  # a writer may fill a source's counts only when it commits
+            totals.update(counts)
+        for _, result in batch:
+            problems.extend(result.problems)
+        batch.clear()
 
-def _walk_claims(
-    start: str, adapters: list[Adapter], request: CollectRequest, forced: bool
-) -> Iterable[tuple[Source, Adapter]]:
-    """Yield the sources the adapters claim walking down from `start`; each claim says whether to go on."""
-    claimed: list[tuple[Source, Adapter]] = []
-
-    def descend(folder: Folder) -> bool:
-        found = _claim(folder, adapters, request, forced)
-        if found is None:
-            return True
-        sources, deeper = found
-        claimed.extend(sources)
-        return deeper
-
-    for _ in walk_folders(start, descend):
-        yield from claimed
-        claimed.clear()
-
-
-# what one folder's claim found: its sources and whether the walk goes deeper (None: unclaimed)
-_Claimed = tuple[list[tuple[Source, Adapter]], bool] | None
-
-
-def find_sources_near(request: CollectRequest, paths: Sequence[str]) -> Iterable[tuple[Source, Adapter]]:
-    """Yield the sources that changed files belong to (what `watch` needs): a changed file's run is
-    found by claiming the folders from the root down to it, a new folder is walked."""
-    adapters = make_adapters(request)
-    forced = request.adapter is not None
-    pattern = compile_pattern(request.pattern) if request.pattern else None
-    root = os.path.abspath(request.path)
-    claims: dict[str, _Claimed] = {}  # changed paths share parent folders: claim each folder once
-    for path in (os.path.abspath(p) for p in paths):
-        if pattern is None:
-            yield from _sources_around(path, root, adapters, request, forced, claims)
+    if progress is not None:
+        progress.start(len(plan))
+    for item, result in zip(plan, read_planned(plan)):
+        if progress is not None:
+            progress.advance()
+        if not _still_there(item.source):  # deleted while we read: gone, not a run without data
+            vanished.append(item.stored_path)
             continue
-        if os.path.isdir(path):
-            yield from find_sources(request, start=path)
-        for candidate in _self_and_parents(path, root):
-            relative = _relative(candidate, root).rstrip("/")
-            if os.path.isfile(candidate):
-                found = list(_match_file(candidate, relative, pattern, adapters, request, forced))
-            else:
-                found = list(_match_folder(candidate, relative, pattern, adapters, request, forced))
-            if found:
-                yield from found
-                break
+        if not batch:
+            opened = time.monotonic()
+        batch.append((item, result))
+        written += 1
+        points += _size(result)
+        if len(batch) >= BATCH_SOURCES or points >= BATCH_POINTS or time.monotonic() - opened > BATCH_SECONDS:
+            write_batch()
+            points = 0
+    if batch:
+        write_batch()
+    return totals, written, vanished
 
 
-def _sources_around(
-    path: str,
-    root: str,
-    adapters: list[Adapter],
-    request: CollectRequest,
-    forced: bool,
-    claims: dict[str, _Claimed],
-) -> Iterable[tuple[Source, Adapter]]:
-    """Yield the sources a changed path belongs to, claiming its folders from the root down as the
-    full walk does: an outer claim wins (a Hydra job over the Lightning or native run inside it, a
-    TensorBoard run over its hparams sub-folder); a folder not inside a run is walked for runs."""
-    folders = [c for c in reversed(_self_and_parents(path, root)) if os.path.isdir(c)]
-    for folder in folders:
-        if folder not in claims:
-            claims[folder] = _claim(_folder(folder), adapters, request, forced)
-        found = claims[folder]
-        if found is None:
+def _moved_sources(
+    store: Store, plan: Sequence[_Planned], stored: Mapping[str, tuple[str, str]], seen: set[str]
+) -> dict[str, str]:
+    """Return {new stored path: old stored path} for the new sources that are stored sources moved
+    elsewhere (the tree, or the store, was moved): the same path under the collect root, the same
+    adapter, one such stored source, and nothing left at its old place."""
+    new = [item for item in plan if item.stored_path not in stored]
+    if not new:
+        return {}
+    by_name: dict[str, list[str]] = {}
+    for path in stored:
+        if path not in seen:
+            by_name.setdefault(path.rsplit("/", 1)[-1], []).append(path)
+    moves: dict[str, str] = {}
+    for item in new:
+        tail = item.tail
+        candidates = [
+            path
+            for path in by_name.get(tail.rsplit("/", 1)[-1], ())
+            if (path == tail or path.endswith("/" + tail)) and stored[path][0] == item.adapter.name
+        ]
+        if len(candidates) != 1 or candidates[0] in moves.values():
             continue
-        sources, deeper = found
-        if not deeper:  # the walk stops here: the path is part of what this claim reads
-            yield from sources
-            return
-        yield from ((s, a) for s, a in sources if _under(path, s.path) or path in s.files)
-    if os.path.isdir(path):
-        yield from _walk_claims(path, adapters, request, forced)
+        if not os.path.lexists(store.absolute(candidates[0])):
+            moves[item.stored_path] = candidates[0]
+    return moves
 
 
-def _claim(
-    folder: Folder, adapters: list[Adapter], request: CollectRequest, forced: bool
-) -> tuple[list[tuple[Source, Adapter]], bool] | None:
-    """Return the sources the first claiming adapter finds in a folder, and whether to go deeper."""
-    for adapter in adapters:
-        if not (forced or adapter.claims_by_itself):
-            continue
-        claim = adapter.claim(folder, forced)
-        if claim is not None:
-            return [(_with_params(s, request.params), adapter) for s in claim.sources], claim.descend
-    return None
+def _identity(path: str) -> tuple[int, int] | None:
+    """Return the (device, inode) of a source's path: the same file however it is reached."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
-def _match_file(
-    path: str,
-    relative: str,
-    pattern: PathPattern,
-    adapters: list[Adapter],
-    request: CollectRequest,
-    forced: bool,
-) -> Iterable[tuple[Source, Adapter]]:
-    """Yield the source of a file whose relative path matches the pattern, its fields as params."""
-    fields = pattern.match(relative)
-    if fields is None:
-        return
-    for adapter in adapters:
-        source = adapter.source_for_file(path, forced)
-        if source is not None:
-            yield _with_params(source, {**request.params, **fields}), adapter
-            return
+def _tail(path: str, root: str) -> str:
+    """Return a source's path under its collect root ('/'-separated); the root's name for the root."""
+    prefix = root.rstrip(os.sep) + os.sep
+    if path.startswith(prefix):  # the usual case, without relpath's cost (~50 µs)
+        return path[len(prefix) :].replace(os.sep, "/")
+    relative = os.path.relpath(path, root).replace(os.sep, "/")
+    return os.path.basename(os.path.abspath(path)) if relative == "." else relative
 
 
-def _match_folder(
-    path: str,
-    relative: str,
-    pattern: PathPattern,
-    adapters: list[Adapter],
-    request: CollectRequest,
-    forced: bool,
-) -> Iterable[tuple[Source, Adapter]]:
-    """Yield the sources of a folder whose relative path matches the pattern, its fields as params."""
-    fields = pattern.match(relative)
-    if fields is None:
-        return
-    found = _claim(_folder(path), adapters, request, forced)
-    if found is not None:
-        for source, adapter in found[0]:
-            yield _with_params(source, {**request.params, **fields}), adapter
+def _still_there(source: Source) -> bool:
+    """Tell whether a source still exists after reading it (a run deleted mid-collect does not)."""
+    if source.version or fs.is_remote(source.path):
+        return True  # a server's run, an object: listed moments ago, and asking again costs a request
+    if not os.path.lexists(source.path):
+        return False
+    return not source.files or any(os.path.lexists(path) for path in source.files)
 
 
-def _folder(path: str) -> Folder:
-    """List one folder the way the walk does."""
-    files: list[str] = []
-    dirs: list[str] = []
-    with fs.scandir(path) as entries:
-        for entry in entries:
-            (dirs if entry.is_dir() else files).append(entry.name)
-    return Folder(path, frozenset(files), tuple(sorted(dirs)))
-
-
-def _self_and_parents(path: str, root: str) -> list[str]:
-    """Return `path` (when it exists) and its parent folders up to and including `root`."""
-    chain = []
-    current = path
-    while True:
-        if os.path.exists(current):
-            chain.append(current)
-        if current == root or len(current) <= len(root):
-            return chain
-        current = os.path.dirname(current)
-
-
-def _relative(path: str, root: str) -> str:
-    """Return a folder's path relative to the root as a '/'-terminated prefix ('' for the root)."""
-    if fs.is_remote(root):
-        relative = path[len(root) :].strip("/") or "."
-    else:
-        relative = os.path.relpath(path, root).replace(os.sep, "/")
-    return "" if relative == "." else f"{relative}/"
-
-
-def make_adapters(request: CollectRequest) -> list[Adapter]:
-    """Instantiate the adapters for a request; each gets the options it declares."""
-    options = dict(request.options)
-    if request.adapter is not None:
-        return [get_adapter(request.adapter)(**options)]
-    classes = list(available_adapters().values())
-    declared = {name for cls in classes for name in cls.options}
-    unknown = sorted(set(options) - declared)
-    if unknown:
-        raise AdapterError(
-            f"no adapter has an option {unknown[0]!r}; name the adapter with --adapter "
-            "and see `resultsbook adapters` for each one's options"
-        )
-    return [cls(**{k: v for k, v in options.items() if k in cls.options}) for cls in classes]
+def _size(result: ReadResult) -> int:
+    """Return how many rows a read result will write, roughly: its runs and their points."""
+    return sum(1 + sum(len(series) for series in run.metrics.values()) for run in result.runs)
 
 
 def stored_path_function(store: Store, root: str) -> Callable[[str], str]:
@@ -381,8 +309,10 @@ def stored_path_function(store: Store, root: str) -> Callable[[str], str]:
 
 
 def reading_digest(adapter: Adapter, request: CollectRequest) -> str:
-    """Return a digest of how a request's sources are read: adapter, options, pattern, fixed params."""
-    how = [adapter.name, adapter.config, dict(request.params), request.pattern]
+    """Return a digest of how a request's sources are read: adapter, options, pattern, fixed and
+    derived params."""
+    derived = [rule.describe() for rule in request.derive]
+    how = [adapter.name, adapter.config, dict(request.params), request.pattern, *derived]
     return hashlib.sha1(json.dumps(how, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -400,60 +330,27 @@ def signature_of(source: Source, how: str) -> str:
     return hashlib.sha1(";".join(parts).encode()).hexdigest()
 
 
+def served_sources(request: CollectRequest) -> tuple[str, list[tuple[Source, Adapter]]] | None:
+    """Return the root and the sources of a location a tracking server serves (mlflow+http://…),
+    or None when no adapter serves it (a folder, a file, an object-storage URL)."""
+    if "://" not in request.path:
+        return None
+    for adapter in make_adapters(request):
+        served = adapter.sources_at(request.path)
+        if served is not None:
+            sources = [
+                replace(s, params=dict(request.params)) if request.params else s for s in served.sources
+            ]
+            return served.root, [(source, adapter) for source in sources]
+    return None
+
+
 def list_remote_root(url: str) -> str:
     """List a remote root for this collect (in parallel) and return it as stores name it."""
     from resultsbook.sources.remote import list_tree, normalize
 
     list_tree(url)
     return normalize(url)
-
-
-def read_planned(plan: Sequence[tuple[Source, Adapter, str]]) -> Iterator[ReadResult]:
-    """Read the planned sources, one result each, in order: local ones in worker processes (parsing
-    is the cost), remote ones in threads with each source's files fetched in one concurrent request
-    (waiting is), and a tracking server's runs a batch at a time."""
-    for kind, group in groupby(plan, key=_reading_kind):
-        planned = list(group)
-        if isinstance(kind, Adapter):
-            yield from read_batch(kind, [source for source, _, _ in planned])
-        elif kind == "remote":
-            yield from map_in_threads(_read_planned_remote, planned, REMOTE_READERS)
-        else:
-            yield from map_in_order(_read_planned, planned)
-
-
-def _reading_kind(planned: tuple[Source, Adapter, str]) -> Adapter | str:
-    source, adapter, _ = planned
-    if adapter.reads_in_batches:
-        return adapter
-    return "remote" if fs.is_remote(source.path) else "local"
-
-
-def read_batch(adapter: Adapter, sources: Sequence[Source]) -> Iterator[ReadResult]:
-    """Read sources with an adapter's `read_many`: exactly one result per source, whatever it does."""
-    results = iter(adapter.read_many(sources))
-    for source in sources:
-        try:
-            result = next(results)
-        except StopIteration:
-            result = ReadResult(
-                (), (Problem(source.path, f"was not read by the {adapter.name} adapter", "nothing"),)
-            )
-        except Exception as error:  # one broken run never stops a collect
-            results = iter(())
-            result = _unreadable(adapter, source, error)
-        yield _with_source_params(source, result)
-
-
-def _read_planned(planned: tuple[Source, Adapter, str]) -> ReadResult:
-    return read_source(planned[1], planned[0])
-
-
-def _read_planned_remote(planned: tuple[Source, Adapter, str]) -> ReadResult:
-    from resultsbook.sources.remote import prefetched
-
-    with prefetched(planned[0].files):
-        return read_source(planned[1], planned[0])
 
 
 def _not_here(path: str) -> Problem:
@@ -465,13 +362,60 @@ def _not_here(path: str) -> Problem:
     )
 
 
-def read_source(adapter: Adapter, source: Source) -> ReadResult:
-    """Read a source; an adapter bug becomes a problem of that source, never a failed collect."""
+def read_planned(plan: Sequence[_Planned]) -> Iterator[ReadResult]:
+    """Read the planned sources, one result each, in order: local ones in worker processes (parsing
+    is the cost), remote ones in threads with each source's files fetched in one concurrent request
+    (waiting is), and a tracking server's runs a batch at a time."""
+    for kind, group in groupby(plan, key=_reading_kind):
+        planned = list(group)
+        if isinstance(kind, Adapter):
+            yield from read_batch(kind, planned)
+        elif kind == "remote":
+            yield from map_in_threads(_read_planned_remote, planned, REMOTE_READERS)
+        else:
+            yield from map_in_order(_read_planned, planned)
+
+
+def _reading_kind(planned: _Planned) -> Adapter | str:
+    if planned.adapter.reads_in_batches:
+        return planned.adapter
+    return "remote" if fs.is_remote(planned.source.path) else "local"
+
+
+def read_batch(adapter: Adapter, planned: Sequence[_Planned]) -> Iterator[ReadResult]:
+    """Read sources with an adapter's `read_many`: exactly one result per source, whatever it does."""
+    results = iter(adapter.read_many([item.source for item in planned]))
+    for item in planned:
+        try:
+            result = next(results)
+        except StopIteration:
+            missed = Problem(item.source.path, f"was not read by the {adapter.name} adapter", "nothing")
+            result = ReadResult((), (missed,))
+        except Exception as error:  # one broken run never stops a collect
+            results = iter(())
+            result = _unreadable(adapter, item.source, error)
+        yield _finish(result, item.source, item.derive)
+
+
+def _read_planned(planned: _Planned) -> ReadResult:
+    return read_source(planned.adapter, planned.source, planned.derive)
+
+
+def _read_planned_remote(planned: _Planned) -> ReadResult:
+    from resultsbook.sources.remote import prefetched
+
+    with prefetched(planned.source.files):
+        return read_source(planned.adapter, planned.source, planned.derive)
+
+
+def read_source(adapter: Adapter, source: Source, derive: Sequence[Derivation] = ()) -> ReadResult:
+    """Read a source; an adapter bug becomes a problem of that source, never a failed collect.
+    Params from the path join each run, then the derived params are computed."""
     try:
         result = adapter.read(source)
     except Exception as error:  # one broken run never stops a collect
         return _unreadable(adapter, source, error)
-    return _with_source_params(source, result)
+    return _finish(result, source, derive)
 
 
 def _unreadable(adapter: Adapter, source: Source, error: Exception) -> ReadResult:
@@ -484,17 +428,21 @@ def _unreadable(adapter: Adapter, source: Source, error: Exception) -> ReadResul
     return ReadResult((), (problem,))
 
 
-def _with_source_params(source: Source, result: ReadResult) -> ReadResult:
-    """Add the params a source carries (from its path or the spec) to each of its runs."""
-    if not source.params:
+def _finish(result: ReadResult, source: Source, derive: Sequence[Derivation]) -> ReadResult:
+    """Add the params a source carries (from its path or the spec) to its runs, then derive params."""
+    if not source.params and not derive:
         return result
     problems = list(result.problems)
-    runs = tuple(_merge_params(run, source, problems) for run in result.runs)
+    runs = tuple(
+        _derive(_merge_params(run, source, problems), derive, source.path, problems) for run in result.runs
+    )
     return ReadResult(runs, tuple(problems))
 
 
 def _merge_params(run: RunRecord, source: Source, problems: list[Problem]) -> RunRecord:
     """Add params taken from the path (or the spec) to a run; its own config wins a conflict."""
+    if not source.params:
+        return run
     merged = dict(run.params)
     for key, value in source.params.items():
         if key in merged and not values_equal(merged[key], value):
@@ -511,13 +459,13 @@ def _merge_params(run: RunRecord, source: Source, problems: list[Problem]) -> Ru
     return replace(run, params=merged)
 
 
-def _with_params(source: Source, params: Mapping[str, Any]) -> Source:
-    """Return the source carrying extra params."""
-    return replace(source, params=dict(params)) if params else source
-
-
-def _under(path: str, root: str) -> bool:
-    """Tell whether a path lies under (or is) a root path; both stored ('/') or both absolute."""
-    if root in (".", ""):
-        return True
-    return path == root or path.startswith(root.rstrip("/" + os.sep) + "/") or path.startswith(root + os.sep)
+def _derive(run: RunRecord, rules: Iterable[Derivation], path: str, problems: list[Problem]) -> RunRecord:
+    """Compute the derived params of a run, in order (a rule may use an earlier one's result)."""
+    params = dict(run.params)
+    for rule in rules:
+        value, why = rule.apply(params)
+        if why is not None:
+            problems.append(Problem(path, why, "the run without it"))
+            continue
+        params[rule.name] = value
+    return replace(run, params=params)

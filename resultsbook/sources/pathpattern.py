@@ -34,13 +34,17 @@ class PathPattern:
 
     @property
     def depth(self) -> int | None:
-        """Return how many path components a match has, or None when `**` makes it open."""
-        return None if "**" in self.text else self.text.strip("/").count("/") + 1
+        """Return how many path components a match has, or None when `**` or a field's own regex
+        (which may span folders) makes it open."""
+        if "**" in self.text or any(found.group(2) for found in _FIELD.finditer(self.text)):
+            return None
+        return self.text.strip().strip("/").count("/") + 1
 
 
 def compile_pattern(text: str) -> PathPattern:
     """Compile a path pattern: `{name}` is one field (no '/'), `{name:regex}` a custom one,
-    `*` any text within a path component, `**` any number of components.
+    `{name:**}` a field spanning one or more folders, `*` any text within a path component, `**`
+    any number of components.
 
     >>> compile_pattern("{algo}/{algo_name}_{seed}/env.csv").match("cql/CQL_3/env.csv")
     {'algo': 'cql', 'algo_name': 'CQL', 'seed': 3}
@@ -59,7 +63,8 @@ def compile_pattern(text: str) -> PathPattern:
             parts.append(f"(?P={group})")
         else:
             fields.append(name)
-            parts.append(f"(?P<{group}>{custom or '[^/]+?'})")
+            regex = "[^/]+?(?:/[^/]+?)*" if custom == "**" else custom or "[^/]+?"
+            parts.append(f"(?P<{group}>{regex})")
         position = found.end()
     parts.append(_glob_to_regex(pattern[position:]))
     if "{" in _FIELD.sub("", pattern) or "}" in _FIELD.sub("", pattern):

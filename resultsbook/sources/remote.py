@@ -210,12 +210,15 @@ def _fill_folders(tree: RemoteTree) -> None:
     tree.folders = {path: (sorted(files), sorted(dirs)) for path, (files, dirs) in folders.items()}
 
 
-def walk_remote_folders(root: str, descend: Callable[[Folder], bool]) -> Iterator[Folder]:
-    """Yield the folders of a listed remote root top-down, sorted, as `walk_folders` does locally."""
+def walk_remote_folders(
+    root: str, descend: Callable[[Folder], bool], max_depth: int | None = None
+) -> Iterator[Folder]:
+    """Yield the folders of a listed remote root top-down, sorted, as `walk_folders` does locally
+    (object storage has no links: every folder is reached once)."""
     tree = _tree_of(root) or list_tree(root)
-    stack = [normalize(root)]
+    stack = [(normalize(root), 0)]
     while stack:
-        path = stack.pop()
+        path, depth = stack.pop()
         listed = tree.folders.get(path)
         if listed is None:
             continue
@@ -223,9 +226,11 @@ def walk_remote_folders(root: str, descend: Callable[[Folder], bool]) -> Iterato
         folder = Folder(path=path, files=frozenset(names), dirs=tuple(dirs))
         deeper = descend(folder)
         yield folder
-        if deeper:
+        if deeper and (max_depth is None or depth < max_depth):
             stack.extend(
-                f"{path}/{name}" for name in reversed(dirs) if name not in _SKIP and not name.startswith(".")
+                (f"{path}/{name}", depth + 1)
+                for name in reversed(dirs)
+                if name not in _SKIP and not name.startswith(".")
             )
 
 

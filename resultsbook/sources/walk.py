@@ -1,49 +1,165 @@
-"""Walk log folders with scandir: names only, no file is opened."""
+"""Walk log folders with scandir: names only, no file is opened, and every folder is seen once.
+
+A symlinked folder is followed once, however many links lead to it: folders are known by device
+and inode, and real folders are walked before links, so a run is stored under its real path when
+it has one. A link to a folder that contains it (`loop -> ..`, a link to `/`) would walk the tree
+again: it is skipped and reported, as is a folder that cannot be listed (its runs are neither read
+nor marked missing)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from resultsbook.adapters.base import Folder
+from resultsbook.models import Problem
 
 # folders that never hold runs and can be huge; ".hydra"-style names stay visible in `dirs`
 _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", ".ipynb_checkpoints"}
+# what the kernel shows as folders: endless, self-linked and never runs
+_SYSTEM = ("/proc", "/sys", "/dev")
+
+FolderId = tuple[int, int]
 
 
-def walk_folders(root: str, descend: Callable[[Folder], bool]) -> Iterator[Folder]:
+@dataclass
+class WalkNotes:
+    """What a walk could not do: problems to report, and folders it could not list."""
+
+    problems: list[Problem] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)
+
+
+def walk_folders(
+    root: str,
+    descend: Callable[[Folder], bool],
+    notes: WalkNotes | None = None,
+    max_depth: int | None = None,
+) -> Iterator[Folder]:
     """Yield `root` and its sub-folders top-down, sorted; `descend(folder)`, called before each
-    folder is yielded, says whether to go deeper. A URL root (s3://…) is walked in its listing."""
+    folder is yielded, says whether to go deeper. `max_depth` stops at that many levels below root.
+    A URL root (s3://…) is walked in its listing."""
     if "://" in root:
         from resultsbook.sources.remote import is_url, walk_remote_folders
 
         if is_url(root):
-            yield from walk_remote_folders(root, descend)
+            yield from walk_remote_folders(root, descend, max_depth)
             return
-    stack = [root]
-    while stack:
-        path = stack.pop()
-        files: set[str] = set()
-        dirs: list[str] = []
-        try:
-            with os.scandir(path) as entries:
-                for entry in entries:
-                    try:
-                        if entry.is_dir():
-                            dirs.append(entry.name)
-                        else:
-                            files.add(entry.name)
-                    except OSError:
-                        continue
-        except OSError:
+    notes = notes if notes is not None else WalkNotes()
+    above = _ancestor_ids(root)
+    # (path, depth, the ids of the folders above it): links are walked after every real folder
+    stack: list[tuple[str, int, frozenset[FolderId]]] = [(root, 0, above)]
+    links: list[tuple[str, int, frozenset[FolderId]]] = []
+    seen: set[FolderId] = set()
+    while stack or links:
+        path, depth, parents = stack.pop() if stack else links.pop(0)
+        identity = _folder_id(path, notes)
+        if identity is None:
             continue
-        dirs.sort()
+        if identity in parents:
+            target = os.path.realpath(path)
+            notes.problems.append(
+                Problem(path, f"is a link to {target}, a folder that contains it", "skipped: a loop")
+            )
+            continue
+        if identity in seen:
+            continue  # reached before by another path: read once
+        seen.add(identity)
+        listed = _list(path, notes)
+        if listed is None:
+            continue
+        files, dirs, linked = listed
         folder = Folder(path=path, files=frozenset(files), dirs=tuple(dirs))
         deeper = descend(folder)  # decided before yielding: callers read what descend found
         yield folder
-        if deeper:
-            stack.extend(
-                os.path.join(path, name)
-                for name in reversed(dirs)
-                if name not in _SKIP and not name.startswith(".")
+        if not deeper or (max_depth is not None and depth >= max_depth):
+            continue
+        inside = parents | {identity}
+        new_links = len(links)
+        for name in reversed(dirs):
+            if name in _SKIP or name.startswith("."):
+                continue
+            child = (os.path.join(path, name), depth + 1, inside)
+            if name not in linked:
+                stack.append(child)
+            elif _is_system(child[0]):
+                notes.problems.append(
+                    Problem(
+                        child[0], f"is a link to {os.path.realpath(child[0])}", "skipped: a system folder"
+                    )
+                )
+            else:
+                links.append(child)
+        if len(links) != new_links:
+            links.sort(key=lambda item: item[0])
+
+
+def _list(path: str, notes: WalkNotes) -> tuple[set[str], list[str], set[str]] | None:
+    """Return (files, sorted sub-folders, the sub-folders that are links), or None (reported)."""
+    files: set[str] = set()
+    dirs: list[str] = []
+    linked: set[str] = set()
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir():
+                        dirs.append(entry.name)
+                        if entry.is_symlink():
+                            linked.add(entry.name)
+                    else:
+                        files.add(entry.name)
+                except OSError:
+                    continue
+    except FileNotFoundError:
+        return None  # removed while we walk: what it held is gone
+    except OSError as error:
+        notes.unlisted.append(path)
+        notes.problems.append(
+            Problem(
+                path,
+                f"cannot be listed ({error.strerror or error}); fix its permissions and collect again",
+                "the runs stored from it as they were",
             )
+        )
+        return None
+    dirs.sort()
+    return files, dirs, linked
+
+
+def _folder_id(path: str, notes: WalkNotes) -> FolderId | None:
+    """Return a folder's (device, inode), or None when it cannot be looked at (reported)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        notes.unlisted.append(path)
+        notes.problems.append(
+            Problem(path, f"cannot be looked at ({error.strerror or error})", "the runs stored from it")
+        )
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def _ancestor_ids(root: str) -> frozenset[FolderId]:
+    """Return the ids of every folder above `root` (its real path's parents, up to `/`)."""
+    ids: set[FolderId] = set()
+    current = os.path.realpath(root)
+    while True:
+        parent = os.path.dirname(current)
+        if parent == current:
+            return frozenset(ids)
+        current = parent
+        try:
+            info = os.stat(current)
+        except OSError:
+            continue
+        ids.add((info.st_dev, info.st_ino))
+
+
+def _is_system(path: str) -> bool:
+    """Tell whether a link leads into /proc, /sys or /dev."""
+    real = os.path.realpath(path)
+    return any(real == top or real.startswith(top + "/") for top in _SYSTEM)

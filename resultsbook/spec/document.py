@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import ResultsbookError, SpecError
+from resultsbook.query.normalize import Normalization
 from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
 from resultsbook.render.venues import Venue, venue_preset
@@ -20,6 +21,7 @@ from resultsbook.spec.figures import FigureSpec, read_figures, read_style
 from resultsbook.spec.keys import check_keys, check_name, mapping_at, strings
 from resultsbook.spec.labels import read_labels
 from resultsbook.spec.macros import MacroSpec, read_macros
+from resultsbook.spec.normalized import read_normalized
 from resultsbook.spec.report import ReportSpec, read_report
 from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
@@ -56,6 +58,8 @@ TOP_KEYS = {
     "a column wide in its font, the preview on its page",
     "preamble": "the lines your paper's preamble already has, e.g. `\\usepackage[T1]{fontenc}`: labels that "
     "need them are not warned about",
+    "normalized": "`[normalized.NAME]`: a metric normalised per task with reference scores (human-normalised "
+    "Atari scores, D4RL's normalised return)",
 }
 
 
@@ -83,6 +87,8 @@ class Spec:
     def paper_preamble(self) -> tuple[str, ...]:
         """Return the preamble lines the paper has: the spec's own and those of its venue's template."""
         return (*self.preamble, *(self.venue.template_packages if self.venue is not None else ()))
+
+    normalized: Mapping[str, Normalization] = field(default_factory=dict)
 
     @property
     def folder(self) -> str:
@@ -132,6 +138,10 @@ def load_spec(path: str) -> Spec:
         )
     if not isinstance(document.get("sources", []), list):
         raise SpecError(f'{where}: sources must be a list of tables, e.g. [[sources]] then path = "runs"')
+    normalized = read_normalized(document, resolve, where)
+    clash = sorted(set(normalized) & set(derived))
+    if clash:
+        raise SpecError(f"{where}: {clash[0]!r} is both [derived] and [normalized.{clash[0]}]; rename one")
     labels = read_labels(mapping_at(document, "labels", where, "the top level"), where)
     defaults = mapping_at(document, "defaults", where, "the top level")
     check_keys(defaults, TABLE_KEYS, where, "[defaults]")
@@ -144,7 +154,9 @@ def load_spec(path: str) -> Spec:
         check_name(name, where, "table")
         merged = {**project, **defaults, **entry}
         try:
-            tables[name] = read_table(name, merged, derived, template_dirs, resolve, where, context, labels)
+            tables[name] = read_table(
+                name, merged, derived, template_dirs, resolve, where, context, labels, normalized
+            )
         except (TypeError, ValueError) as error:  # a value of the wrong type where a check is missing
             raise SpecError(
                 f"{where}: {context} has a value of the wrong type ({error}); check its types"
@@ -152,7 +164,18 @@ def load_spec(path: str) -> Spec:
     venue = read_venue(document, where)
     style = read_style(document, where, venue)
     figures = read_figures(
-        document, tables, project, defaults, derived, template_dirs, resolve, style, where, labels, venue
+        document,
+        tables,
+        project,
+        defaults,
+        derived,
+        template_dirs,
+        resolve,
+        style,
+        where,
+        labels,
+        venue,
+        normalized,
     )
     macros = (
         read_macros(document.get("macros"), tables, project, resolve, where) if "macros" in document else None
@@ -179,6 +202,7 @@ def load_spec(path: str) -> Spec:
         report=report,
         venue=venue,
         preamble=read_preamble(document, where),
+        normalized=normalized,
     )
 
 

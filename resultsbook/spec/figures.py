@@ -9,7 +9,10 @@ from typing import Any
 from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.query.curves import ALIGNMENTS, BANDS, CurveQuery, parse_smoothing
 from resultsbook.query.model import METRIC_KEY
+from resultsbook.query.normalize import Normalization
+from resultsbook.query.profiles import EfficiencyQuery, ProfileQuery
 from resultsbook.query.stats import CENTERS
+from resultsbook.query.tasks import AGGREGATES, PAIRWISE
 from resultsbook.render.figstyle import FigureStyle, parse_style, venue_style
 from resultsbook.render.layout import Labels
 from resultsbook.render.plots import FIGURE_KINDS, FIGURE_SUFFIXES, FigureOptions
@@ -50,7 +53,8 @@ STYLE_KEYS = {
 }
 FIGURE_KEYS = {
     **STYLE_KEYS,
-    "kind": '`"curve"` (a metric over training), `"bar"` or `"points"` (cells of a table)',
+    "kind": '`"curve"` (a metric over training), `"bar"` or `"points"` (cells of a table), `"profile"` (a '
+    'performance profile of a table over tasks) or `"efficiency"` (an aggregate over tasks at each step)',
     "outputs": "files to write; the suffix picks the format: `.pdf`, `.pgf`, `.svg`, `.png`",
     "hue": "the key whose values get one colour each (a line, a bar, a set of points)",
     "facet": "the key whose values get one panel each",
@@ -89,12 +93,34 @@ CELL_KEYS = {
     **{
         key: TABLE_KEYS[key]
         for key in (
-            "metric", "metrics", "reduce", "skip_first", "budget", "direction", "scale", "where", "status",
-            "experiment", "replicate", "run_specific", "replicates", "center", "spread", "ddof",
+            "metric", "metrics", "reduce", "skip_first", "budget", "goal", "direction", "scale", "where",
+            "status", "experiment", "replicate", "run_specific", "replicates", "center", "spread", "ddof",
             "bootstrap_seed",
         )
     },
 }  # fmt: skip
+# a profile and an efficiency figure take these instead of the curve or cell keys
+PROFILE_KEYS = {
+    "table": "the `[tables.NAME]` aggregated over tasks whose runs the profile counts",
+    "tau": "the thresholds drawn, `[low, high]` [default: the range of the scores]",
+    "points": "thresholds between low and high [default: 101]",
+    "band": '`"bootstrap"` (stratified, default) or `"none"`',
+}
+EFFICIENCY_KEYS = {
+    "metric": "the metric drawn over steps, e.g. a `[normalized]` score",
+    "tasks": "the param naming the tasks, as in tables",
+    "where": TABLE_KEYS["where"],
+    "status": TABLE_KEYS["status"],
+    "experiment": TABLE_KEYS["experiment"],
+    "aggregate": "the aggregate at each step: `iqm` (default), `mean`, `median` or `optimality_gap`",
+    "band": '`"bootstrap"` (stratified, default) or `"none"`',
+    "scale": TABLE_KEYS["scale"],
+    "skip_first": "drop each run's first k points [default: 0]",
+    "points": "steps on the common grid [default: 100]",
+    "optimality_threshold": TABLE_KEYS["optimality_threshold"],
+    "bootstrap_resamples": "resamples of the band at each step [default: 2000]",
+    "bootstrap_seed": "the seed of the band's resampling [default: 0]",
+}
 
 
 @dataclass(frozen=True)
@@ -112,6 +138,8 @@ class FigureSpec:
     table: str | None = None  # bar/points: the spec table whose cells are drawn
     cells: TableSpec | None = None  # bar/points: the aggregation (that table's, or the figure's own)
     curve: CurveQuery | None = None
+    profile: ProfileQuery | None = None
+    efficiency: EfficiencyQuery | None = None
     caption: str | None = None
     entry: Mapping[str, Any] = field(default_factory=dict)
     labels: Labels = field(default_factory=Labels)  # the project's labels with the figure's own applied
@@ -137,6 +165,7 @@ def read_figures(
     where: str,
     labels: Labels = Labels(),
     venue: Venue | None = None,
+    normalized: Mapping[str, Normalization] | None = None,
 ) -> dict[str, FigureSpec]:
     """Read every `[figures.NAME]` (after the tables: a figure may draw a table's cells)."""
     figures = {}
@@ -160,6 +189,7 @@ def read_figures(
             where,
             labels,
             venue,
+            normalized or {},
         )
     return figures
 
@@ -177,12 +207,14 @@ def _figure(
     where: str,
     labels: Labels,
     venue: Venue | None,
+    normalized: Mapping[str, Normalization],
 ) -> FigureSpec:
     context = f"[figures.{name}]"
     kind = entry.get("kind")
     if kind not in FIGURE_KINDS:
-        raise SpecError(f'{where}: {context} needs kind = "curve", "bar" or "points"')
-    own = CURVE_KEYS if kind == "curve" else CELL_KEYS
+        kinds = ", ".join(f'"{k}"' for k in FIGURE_KINDS)
+        raise SpecError(f"{where}: {context} needs kind = one of {kinds}")
+    own = {"curve": CURVE_KEYS, "profile": PROFILE_KEYS, "efficiency": EFFICIENCY_KEYS}.get(kind, CELL_KEYS)
     check_keys(entry, FIGURE_KEYS | own, where, context)
     outputs = tuple(resolve(p) for p in strings(entry.get("outputs", []), where, f"{context} outputs"))
     if not outputs:
@@ -216,6 +248,13 @@ def _figure(
         inherited = {k: v for k, v in {**project, **defaults}.items() if k in CURVE_KEYS}
         curve = _curve_query({**inherited, **entry}, x, hue, facet, derived, where, context)
         return FigureSpec(**common, curve=curve)
+    if kind == "profile":
+        return FigureSpec(**common, profile=_profile_query(entry, tables, where, context))
+    if kind == "efficiency":
+        if hue is None:
+            raise SpecError(f'{where}: {context} needs hue = "param" (one line per value, e.g. the method)')
+        efficiency = _efficiency_query(entry, hue, derived, normalized, where, context)
+        return FigureSpec(**common, efficiency=efficiency)
     table_name = optional_str(entry, "table", where, context)
     if table_name is not None:
         if table_name not in tables:
@@ -246,7 +285,9 @@ def _figure(
         settings["rows"] = [k for k in (hue, x, facet) if k and k != METRIC_KEY] or [METRIC_KEY]
         if METRIC_KEY in (hue, x, facet) and settings["rows"] != [METRIC_KEY]:
             settings["columns"] = [METRIC_KEY]
-        cells = read_table(name, settings, derived, template_dirs, resolve, where, context, figure_labels)
+        cells = read_table(
+            name, settings, derived, template_dirs, resolve, where, context, figure_labels, normalized
+        )
     keys = (*cells.query.rows, *cells.query.columns, *([METRIC_KEY] if len(cells.query.metrics) > 1 else []))
     for key, value in (("hue", hue), ("x", x), ("facet", facet)):
         if value is not None and value not in keys:
@@ -300,6 +341,81 @@ def _curve_query(
         points=points,
         min_seeds=min_seeds,
         derived=dict(derived),
+    )
+
+
+def _profile_query(
+    entry: Mapping[str, Any], tables: Mapping[str, TableSpec], where: str, context: str
+) -> ProfileQuery:
+    table = optional_str(entry, "table", where, context)
+    if table is None or table not in tables or not tables[table].query.tasks:
+        over_tasks = [name for name, spec in tables.items() if spec.query.tasks]
+        raise SpecError(
+            f'{where}: {context} needs table = "NAME", a table aggregated over tasks '
+            f"(tables with tasks = ...: {', '.join(over_tasks) or 'none'})"
+        )
+    tau = entry.get("tau")
+    if tau is not None and not (
+        isinstance(tau, list)
+        and len(tau) == 2
+        and all(isinstance(v, (int, float)) for v in tau)
+        and tau[0] < tau[1]
+    ):
+        raise SpecError(f"{where}: {context} tau must be [low, high] thresholds, e.g. tau = [0, 8]")
+    points = optional_int(entry, "points", where, context) or 101
+    if points < 2:
+        raise SpecError(f"{where}: {context} points must be at least 2")
+    return ProfileQuery(
+        table,
+        None if tau is None else (float(tau[0]), float(tau[1])),
+        points,
+        _task_band(entry, where, context),
+    )
+
+
+def _task_band(entry: Mapping[str, Any], where: str, context: str) -> bool:
+    band = entry.get("band", "bootstrap")
+    if band not in ("bootstrap", "none", None, False):
+        raise SpecError(f'{where}: {context} band = {band!r}; use "bootstrap" (stratified) or "none"')
+    return band == "bootstrap"
+
+
+def _efficiency_query(
+    entry: Mapping[str, Any],
+    hue: str,
+    derived: Mapping[str, str],
+    normalized: Mapping[str, Normalization],
+    where: str,
+    context: str,
+) -> EfficiencyQuery:
+    if "metric" not in entry or not isinstance(entry["metric"], str):
+        raise SpecError(f'{where}: {context} needs metric = "name" (e.g. a [normalized] score)')
+    tasks = strings(entry.get("tasks", []), where, f"{context} tasks")
+    if not tasks:
+        raise SpecError(f'{where}: {context} needs tasks = "KEY" (the param naming the tasks)')
+    aggregate = str(entry.get("aggregate", "iqm"))
+    if aggregate not in AGGREGATES or aggregate in PAIRWISE:
+        allowed = ", ".join(a for a in AGGREGATES if a not in PAIRWISE)
+        raise SpecError(f"{where}: {context} aggregate = {aggregate!r}; use one of {allowed}")
+    resamples = optional_int(entry, "bootstrap_resamples", where, context) or 2_000
+    points = optional_int(entry, "points", where, context) or 100
+    if points < 2 or resamples < 100:
+        raise SpecError(f"{where}: {context} points must be at least 2 and bootstrap_resamples at least 100")
+    return EfficiencyQuery(
+        metric=entry["metric"],
+        tasks=tasks,
+        hue=hue,
+        filters=read_filters(entry, where, context),
+        aggregate=aggregate,
+        band=_task_band(entry, where, context),
+        scale=float(entry.get("scale", 1.0)),
+        skip_first=int(entry.get("skip_first", 0)),
+        points=points,
+        optimality_threshold=float(entry.get("optimality_threshold", 1.0)),
+        bootstrap_resamples=resamples,
+        bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
+        derived=dict(derived),
+        normalized=dict(normalized),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from resultsbook.errors import SpecError
 from resultsbook.sources.collect import CollectRequest
+from resultsbook.sources.derive import parse_derivation
 from resultsbook.spec.keys import check_keys, mapping_at, strings
 from resultsbook.store.location import url_scheme
 
@@ -18,6 +19,8 @@ SOURCE_KEYS = {
     "columns": 'the column names of headerless CSV files, e.g. `["epoch", "step", "loss"]`',
     "options": 'adapter options, e.g. `{ step = "epoch" }` (`resultsbook adapters` lists them)',
     "params": 'params added to every run of this source, e.g. `{ dataset = "cifar10" }`',
+    "derive": '`[sources.derive.NAME]`: a param computed from another, e.g. `{ from = "config.data.path", '
+    "regex = '([^/]+)$' }` (see One file per run)",
 }
 
 
@@ -31,10 +34,14 @@ def read_source(entry: Any, index: int, resolve: Any, where: str) -> CollectRequ
     if "columns" in entry:
         options["columns"] = list(strings(entry["columns"], where, f"{context} columns"))
     path = str(entry["path"])
+    derive = mapping_at(entry, "derive", where, context)
     return CollectRequest(
         path=path if url_scheme(path) else resolve(path),  # a URL (s3://, mlflow+http://) as it is
         adapter=entry.get("adapter"),
         pattern=entry.get("pattern"),
         options=options,
         params=dict(mapping_at(entry, "params", where, context)),
+        derive=tuple(
+            parse_derivation(str(name), rule, f"{where}: {context}") for name, rule in derive.items()
+        ),
     )

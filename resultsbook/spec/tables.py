@@ -10,9 +10,11 @@ from typing import Any
 
 from resultsbook.errors import QueryError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
+from resultsbook.query.normalize import Normalization
 from resultsbook.query.reduce import parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
-from resultsbook.query.stats import SPREADS, check_statistics
+from resultsbook.query.stats import BOOTSTRAP_RESAMPLES, SPREADS, check_statistics
+from resultsbook.query.tasks import check_aggregates
 from resultsbook.render.latex import SIUNITX_SETUP, LatexOptions
 from resultsbook.render.layout import Labels, TableFormat
 from resultsbook.spec.keys import (
@@ -36,11 +38,13 @@ METRIC_KEYS = {
     "`at(step)`, `best(KEY[, max|min])`, `best-mean`",
     "skip_first": "drop each run's first k points before reducing [default: 0]",
     "budget": "`best-mean` only: consider steps up to this one",
-    "direction": '`"max"` or `"min"`: which value is best [default: `min` for names with loss, err, '
-    "regret, mse, time…, else `max`]",
+    "goal": '`"max"` or `"min"`: which value is best [default: only for documented names such as `loss`, '
+    "`error` (min) or `acc`, `return` (max) as whole path components; otherwise no cell is bold]",
+    "direction": "the old name of `goal`, still accepted",
     "scale": "multiply every value, e.g. `100` for percent [default: 1]",
     "label": "the metric's display name in the table [default: `[labels.keys]`, else its name]",
 }
+TASK_SETTINGS = ("tasks", "aggregates", "optimality_threshold", "versus")
 TABLE_KEYS = {
     **{key: text for key, text in METRIC_KEYS.items() if key not in ("name", "label")},
     "metric": "the metric shown, a logged or derived key (or `metrics`)",
@@ -58,17 +62,22 @@ TABLE_KEYS = {
     "seeds": "the replicate values expected, e.g. `[0, 1, 2, 3, 4]`: names missing seeds no run has",
     "min_replicates": "fewer replicates than this is marked `#` [default: 3]",
     "center": "the statistic printed: `mean` (default), `median` or `iqm`",
-    "spread": 'the spread after it: `std` (default), `sem`, `ci95`, `bootstrap`, `iqr`, `minmax`, `"none"`',
+    "spread": "the spread after it: `std` (default), `sem`, `ci95` (the mean's t-interval), `bootstrap` or "
+    '`bca` (intervals of the centre), `iqr`, `minmax`, `"none"`; over tasks: `bootstrap` (stratified) or '
+    '`"none"`',
     "stats": 'extra statistics for the CSV and JSON outputs, e.g. `["median", "iqr"]`',
     "ddof": "delta degrees of freedom of `std` and `sem`, stated under the table [default: 1]",
-    "bootstrap_seed": "the seed of the `bootstrap` resampling [default: 0]",
+    "bootstrap_seed": "the seed of the `bootstrap` and `bca` resampling [default: 0]",
+    "bootstrap_resamples": "resamples of the bootstrap intervals and tests [default: 10000]",
     "digits": "decimals printed [default: chosen per column from the typical spread]",
     "style": "how centre and spread are typeset: `pm` (default), `sub`, `siunitx`, `siunitx-S`",
     "highlight": "which cells compete for bold: `column` (default), `row`, `none`, or a key",
     "second": "underline the runner-up, when more cells rank below it than share its printed value "
     "[default: true]",
     "show_n": "accepted but has no effect yet (n is stated in the note under the table)",
-    "test": "significance test of the best against the runner-up: `welch` (default), `mannwhitney`, `none`",
+    "test": "significance test of the best against the runner-up: `auto` (default: Welch for the mean, a "
+    "permutation test of the difference in the centre otherwise), `welch`, `permutation`, `mannwhitney`, "
+    "`none`",
     "alpha": "the significance level of `test` [default: 0.05]",
     "ties": "bold every cell not significantly worse than the best [default: false]",
     "stat_note": "write the note under the table that states the statistic, n, ddof and test [default: true]",
@@ -88,6 +97,14 @@ TABLE_KEYS = {
     "siunitx": 'a `\\sisetup` local to this table\'s siunitx styles, e.g. `"uncertainty-mode = separate"`',
     "labels": "this table's own `keys` and `values` display names, over the project's (figures of it too)",
     "csv_metadata": "write a W3C CSVW sidecar (`NAME.csv-metadata.json`) beside each CSV [default: false]",
+    "tasks": "aggregate over tasks: the param naming them (e.g. `game`); cells become mean, median, IQM… "
+    "over tasks × runs with stratified bootstrap intervals",
+    "aggregates": 'with `tasks`: the columns, e.g. `["mean", "median", "iqm", "optimality_gap"]` '
+    '[default: `["mean"]`]',
+    "optimality_threshold": "with `tasks`: the score the optimality gap counts up to [default: 1.0]",
+    "versus": 'with `tasks`: the row value the probability of improvement compares against, e.g. `"DrQ"`',
+    "pool": "params whose values a cell pools (e.g. the splits of a dataset): configs may differ between "
+    "pooled values, not within one; seeds are counted per value",
     "escape_formulas": "CSV outputs: prefix cells that start with `=`, `+`, `-`, `@` with `'` so a "
     "spreadsheet shows them as text [default: false]",
 }
@@ -118,28 +135,56 @@ def read_table(
     where: str,
     context: str,
     project_labels: Labels = Labels(),
+    normalized: Mapping[str, Normalization] | None = None,
 ) -> TableSpec:
     """Read one table entry (project settings and defaults already merged in)."""
     check_keys(entry, TABLE_KEYS, where, context)
     metrics = read_metrics(entry, where, context)
+    tasks = strings(entry.get("tasks", []), where, f"{context} tasks")
+    if not tasks and set(TASK_SETTINGS) & set(entry) - {"tasks"}:
+        extra = sorted(set(TASK_SETTINGS) & set(entry) - {"tasks"})[0]
+        raise SpecError(f'{where}: {context} {extra} needs tasks = "KEY" (the param naming the tasks)')
+    spread = _spread(entry.get("spread", "bootstrap" if tasks else "std"))
+    if tasks and spread not in (None, "bootstrap"):
+        raise SpecError(
+            f'{where}: {context} aggregates over tasks take spread = "bootstrap" (stratified) or "none"'
+        )
     try:
         fmt = TableFormat(
             center=str(entry.get("center", "mean")),
-            spread=_spread(entry.get("spread", "std")),
+            spread=spread,
             digits=optional_int(entry, "digits", where, context),
             style=str(entry.get("style", "pm")),
             highlight=str(entry.get("highlight", "column")),
             second=bool(entry.get("second", True)),
             show_n=bool(entry.get("show_n", False)),
             stat_note=bool(entry.get("stat_note", True)),
-            test=str(entry.get("test", "welch")),
+            test=str(entry.get("test", "auto")),
             alpha=float(entry.get("alpha", 0.05)),
             ties=bool(entry.get("ties", False)),
             escape_formulas=bool(entry.get("escape_formulas", False)),
         )
+        aggregates = check_aggregates(strings(entry.get("aggregates", []), where, f"{context} aggregates"))
+        stats = table_stats(
+            fmt.center, fmt.spread, strings(entry.get("stats", []), where, f"{context} stats")
+        )
+        check_statistics(stats, fmt.center)
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context}: {error}") from error
-    stats = table_stats(fmt.center, fmt.spread, strings(entry.get("stats", []), where, f"{context} stats"))
+    resamples = default_int(optional_int(entry, "bootstrap_resamples", where, context), BOOTSTRAP_RESAMPLES)
+    if resamples < 100:
+        raise SpecError(
+            f"{where}: {context} bootstrap_resamples = {resamples} is too few; use 1000 or more (10,000)"
+        )
+    versus = entry.get("versus", {})
+    rows = strings(entry.get("rows", []), where, f"{context} rows")
+    if isinstance(versus, str) and rows:
+        versus = {rows[0]: versus}
+    if not isinstance(versus, Mapping):
+        raise SpecError(f'{where}: {context} versus = "VALUE" (of the first row key) or {{key = "value"}}')
+    threshold = entry.get("optimality_threshold", 1.0)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise SpecError(f"{where}: {context} optimality_threshold = {threshold!r} must be a number, e.g. 1.0")
     try:
         query = TableQuery(
             metrics=metrics,
@@ -147,6 +192,7 @@ def read_table(
             columns=strings(entry.get("columns", []), where, f"{context} columns"),
             filters=read_filters(entry, where, context),
             replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
+            pool=strings(entry.get("pool", []), where, f"{context} pool"),
             run_specific=DEFAULT_RUN_SPECIFIC
             + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
             stats=stats,
@@ -157,6 +203,13 @@ def read_table(
             bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
             replicate_values=tuple(list_value(entry.get("seeds", []), where, f"{context} seeds")),
             min_replicates=default_int(optional_int(entry, "min_replicates", where, context), 3),
+            center=fmt.center,
+            bootstrap_resamples=resamples,
+            normalized=dict(normalized or {}),
+            tasks=tasks,
+            aggregates=aggregates or (("mean",) if tasks else ()),
+            optimality_threshold=float(threshold),
+            versus=dict(versus),
         )
     except QueryError as error:
         raise SpecError(f"{where}: {context}: {error}") from error
@@ -258,7 +311,7 @@ def read_metrics(entry: Mapping[str, Any], where: str, context: str) -> tuple[Me
 
 
 def read_metric(settings: Mapping[str, Any], where: str, context: str) -> MetricSpec:
-    """Read one metric: its name, per-run reduction, scale, direction and label."""
+    """Read one metric: its name, per-run reduction, scale, goal and label."""
     if "name" not in settings:
         raise SpecError(f"{where}: {context} a metrics entry needs a name")
     reduce = str(settings.get("reduce", "last"))
@@ -266,9 +319,7 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
         parse_reduction(reduce)
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context} reduce = {reduce!r}: {error}") from error
-    direction = settings.get("direction")
-    if direction not in (None, "max", "min"):
-        raise SpecError(f'{where}: {context} direction = {direction!r}; use "max" or "min"')
+    direction = read_goal(settings, where, context)
     budget = settings.get("budget")
     try:
         return MetricSpec(
@@ -282,6 +333,20 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
         )
     except (QueryError, SpecError) as error:
         raise SpecError(f"{where}: {context} {error}") from error
+
+
+def read_goal(settings: Mapping[str, Any], where: str, context: str) -> str | None:
+    """Read `goal` ("max" or "min"), accepting `direction`, its former name, with the same values."""
+    goal, direction = settings.get("goal"), settings.get("direction")
+    if goal is not None and direction is not None and goal != direction:
+        raise SpecError(
+            f"{where}: {context} has goal = {goal!r} and direction = {direction!r} (its old name); keep goal"
+        )
+    value = goal if goal is not None else direction
+    if value not in (None, "max", "min"):
+        key = "goal" if goal is not None else "direction"
+        raise SpecError(f'{where}: {context} {key} = {value!r}; use goal = "max" (higher is better) or "min"')
+    return value
 
 
 def read_filters(entry: Mapping[str, Any], where: str, context: str) -> tuple[Filter, ...]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -20,6 +22,12 @@ from resultsbook.store.schema import migrations
 from resultsbook.store.writer import StoreWriter
 
 DEFAULT_DB_NAME = "resultsbook.db"
+# how long one statement waits for another process's write lock (SQLite's busy handler) ...
+BUSY_TIMEOUT_S = 30.0
+# ... and how long a write keeps retrying after that: many collectors may share one store
+WRITE_PATIENCE_S = 600.0
+
+T = TypeVar("T")
 
 _RUN_COLUMNS = (
     "runs.id, runs.run_id, runs.name, runs.adapter, sources.path, runs.experiment, runs.status, "
@@ -30,7 +38,10 @@ _RUN_COLUMNS = (
 
 class Store:
     """An open resultsbook store: one SQLite file in WAL mode, or (`Store.open("postgresql://…")`) a
-    `PostgresStore`, which answers every method below with the same results."""
+    `PostgresStore`, which answers every method below with the same results.
+
+    Any number of processes may read and write one store at once: readers never wait (WAL), each
+    write is a short `BEGIN IMMEDIATE` transaction that waits for the others and retries."""
 
     shared = False  # True for a store that other machines write to (PostgreSQL)
     failures: tuple[type[Exception], ...] = (sqlite3.Error,)  # what `problem` turns into one line
@@ -64,12 +75,15 @@ class Store:
         connection = None
         try:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
             db = Database(connection)
-            db.execute("PRAGMA journal_mode=WAL")
+            retry_when_busy(lambda: db.execute("PRAGMA journal_mode=WAL"), path)
             db.execute("PRAGMA synchronous=NORMAL")
             _check_known_migrations(db)
-            migrations.apply(db)
+            if migrations.pending(db):
+                retry_when_busy(lambda: _migrate(db), path)
         except (sqlite3.Error, OSError, StoreError) as error:
             if connection is not None:
                 connection.close()
@@ -85,9 +99,15 @@ class Store:
 
     def discard(self) -> None:
         """Close, and remove the store file and folders this open created (a failed first command
-        leaves nothing behind); a store that existed before is never touched."""
+        leaves nothing behind); a store that existed before, or that another collector has written
+        runs into since (collectors may share a new store), is never touched."""
+        try:
+            empty = self.db.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
+        except sqlite3.Error:
+            empty = False
         self.close()
-        _remove(self.created)
+        if empty:
+            _remove(self.created)
         self.created = ()
 
     def problem(self, error: Exception) -> StoreError:
@@ -140,13 +160,28 @@ class Store:
         return os.path.normpath(os.path.join(self.folder, stored))
 
     # ----------------------------------------------------------------- writing
-    @contextmanager
-    def writer(self) -> Iterator[StoreWriter]:
-        """Yield a writer inside one transaction: on any exception nothing is written."""
-        writer = StoreWriter(self.db.conn, self.relative)
-        with self.db.atomic():
-            yield writer
-            writer.flush()
+    def write(self, work: Callable[[StoreWriter], T]) -> T:
+        """Run `work` in one short write transaction and return what it returns; on any exception
+        nothing of it is written. When other processes hold the store, wait and run it again."""
+
+        def attempt() -> T:
+            self.db.execute("BEGIN IMMEDIATE")  # take the write lock first: no upgrade deadlock
+            try:
+                writer = StoreWriter(self.db.conn, self.relative)
+                result = work(writer)
+                writer.flush()
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.conn.in_transaction:
+                    self.db.conn.rollback()
+                raise
+            return result
+
+        return retry_when_busy(attempt, self.path)
+
+    def data_version(self) -> int:
+        """Return a number that changes whenever another connection commits to the store."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
     # ----------------------------------------------------------------- reading
     def source_signatures(self) -> dict[str, tuple[str, str]]:
@@ -258,17 +293,6 @@ class Store:
         sources = self.db.execute("SELECT count(*) FROM sources WHERE present = 1").fetchone()[0]
         return {"runs": runs, "sources": sources}
 
-    # ----------------------------------------------------------------- other writers
-    def change_mark(self) -> Any:
-        """Return a mark of what the store holds now, to learn later whether others wrote to it."""
-        return self.db.execute("PRAGMA data_version").fetchone()[0]
-
-    def changed_sources(self, mark: Any) -> tuple[Any, list[str] | None]:
-        """Return a new mark and what other processes wrote since `mark`: [] for nothing, None for
-        "something" (SQLite does not say which sources)."""
-        now = self.change_mark()
-        return now, ([] if now == mark else None)
-
 
 def _missing_folders(folder: str) -> list[str]:
     """Return the folders `os.makedirs(folder)` would create, innermost last."""
@@ -292,6 +316,45 @@ def _remove(created: Sequence[str]) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path + suffix)
+
+
+def retry_when_busy(action: Callable[[], T], path: str, patience: float = WRITE_PATIENCE_S) -> T:
+    """Run `action`, again after a short random pause while another process holds the store locked
+    (SQLite waits BUSY_TIMEOUT_S itself, but some lock conflicts return at once)."""
+    deadline = time.monotonic() + patience
+    pause = 0.01
+    while True:
+        try:
+            return action()
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error):
+                raise
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    f"{path} stayed locked by other processes for {patience:.0f} s; "
+                    "try again when the other collects have finished"
+                ) from error
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 1.0)
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    """Tell a lock conflict with another process from a real error."""
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+def _migrate(db: Database) -> None:
+    """Apply pending migrations under the write lock: two processes opening a new store at once
+    must not both create its tables."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)  # checks again what is pending, now that no one else can write
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
 
 
 def _check_known_migrations(db: Database) -> None:

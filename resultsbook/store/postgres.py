@@ -32,6 +32,7 @@ _RUN_COLUMNS = (
 _SUMMARY_NAMES = ("n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
 _CONNECT_TIMEOUT = 10
 _WRITE_ATTEMPTS = 5
+WRITES_CHANNEL = "resultsbook_writes"
 T = TypeVar("T")
 
 
@@ -48,6 +49,8 @@ class PostgresStore(Store):
         self.conn = conn
         self.created = ()  # a shared database is never removed by a command that fails
         self.failures = (psycopg.Error,)
+        self._listening = False
+        self._others_writes = 0
 
     @classmethod
     def open(cls, path: str, create: bool = True) -> PostgresStore:
@@ -106,30 +109,20 @@ class PostgresStore(Store):
         return os.path.normpath(stored)
 
     # ----------------------------------------------------------------- writing
-    @contextmanager
-    def writer(self) -> Iterator[PostgresWriter]:  # type: ignore[override]
-        """Yield a writer that commits every few hundred sources; on an exception the current batch
-        is rolled back and every source written before it stays, whole."""
-        writer = PostgresWriter(self.conn, self.relative)
-        try:
-            yield writer
-            writer.finish()
-        except BaseException:
-            writer.abandon()
-            raise
-
-    def write(self, work: Callable[[PostgresWriter], T]) -> T:
+    def write(self, work: Callable[[Any], T]) -> T:  # work gets a PostgresWriter: StoreWriter's methods
         """Run `work` in one short write transaction and return what it returns; on any exception
-        nothing of it is written. A transaction the server aborts (a deadlock with another collector,
-        a serialization failure) runs again."""
+        nothing of it is written. A transaction the server aborts (a deadlock with another program,
+        a serialization failure) runs again. The counts `write_source` returns are filled when the
+        transaction commits (the sources are compared and written together, in one round trip)."""
         import psycopg.errors
 
         for attempt in range(_WRITE_ATTEMPTS):
-            writer = PostgresWriter(self.conn, self.relative, immediate=True)
+            writer = PostgresWriter(self.conn, self.relative)
             self.conn.execute("BEGIN")
             try:
                 result = work(writer)
                 writer.flush()
+                self.conn.execute(f"NOTIFY {WRITES_CHANNEL}")  # delivered to listeners at the commit
                 self.conn.execute("COMMIT")
                 return result
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
@@ -197,6 +190,15 @@ class PostgresStore(Store):
             found.setdefault(run, {})[key] = typed_param(value, kind)
         return found
 
+    def param_keys(self) -> list[str]:
+        """Return the param keys any run has."""
+        return [row[0] for row in self.conn.execute("SELECT DISTINCT key FROM params ORDER BY key")]
+
+    def run_names(self) -> list[tuple[str, str]]:
+        """Return (run id, name) of every present run, cheaply (no params)."""
+        rows = self.conn.execute('SELECT run_id, name FROM runs WHERE present = 1 ORDER BY name COLLATE "C"')
+        return [(run_id, name) for run_id, name in rows]
+
     def metric_keys(self) -> list[str]:
         """Return the metric keys logged by any run."""
         return [row[0] for row in self.conn.execute("SELECT DISTINCT key FROM metrics ORDER BY key")]
@@ -208,6 +210,17 @@ class PostgresStore(Store):
             [key],
         )
         return {row[0]: dict(zip(_SUMMARY_NAMES, row[1:])) for row in cursor}
+
+    def all_metric_summaries(self) -> dict[int, dict[str, dict[str, float | None]]]:
+        """Return {run: {metric key: {n, last, min, max, mean, summary, ...}}} for every metric."""
+        cursor = self.conn.execute(
+            "SELECT run, key, n, first_step, last_step, last, min, max, mean, summary FROM metrics "
+            "ORDER BY run, key"
+        )
+        found: dict[int, dict[str, dict[str, float | None]]] = {}
+        for row in cursor:
+            found.setdefault(row[0], {})[row[1]] = dict(zip(_SUMMARY_NAMES, row[2:]))
+        return found
 
     def series(self, key: str, runs: Iterable[int] | None = None) -> dict[int, tuple[Any, Any, Any]]:
         """Return {run: (steps, values, times)} arrays of one metric key."""
@@ -248,27 +261,15 @@ class PostgresStore(Store):
         return {"runs": int(runs), "sources": int(sources)}
 
     # ----------------------------------------------------------------- other writers
-    def change_mark(self) -> Any:
-        """Return a mark of what the store holds now, to learn later what was written since."""
-        return self._revisions()
-
-    def changed_sources(self, mark: Any) -> tuple[Any, list[str] | None]:
-        """Return a new mark and the stored paths of the sources written (by anyone) since `mark`."""
-        count, total = self.conn.execute(
-            "SELECT count(*), coalesce(sum(revision), 0) FROM sources"
-        ).fetchone()
-        if (int(count), int(total)) == mark[0]:
-            return mark, []
-        fresh = self._revisions()
-        before = mark[1]
-        changed = [path for path, revision in fresh[1].items() if before.get(path) != revision]
-        return fresh, sorted(changed)
-
-    def _revisions(self) -> tuple[tuple[int, int], dict[str, int]]:
-        """Return (count, sum) of the sources' revisions and every source's revision, one snapshot."""
-        with self.snapshot():
-            revisions = dict(self.conn.execute("SELECT path, revision FROM sources").fetchall())
-        return (len(revisions), sum(revisions.values())), revisions
+    def data_version(self) -> int:
+        """Return a number that changes whenever another connection commits a write to the store
+        (each write transaction notifies; this connection listens from its first call)."""
+        if not self._listening:
+            self.conn.execute(f"LISTEN {WRITES_CHANNEL}")
+            self._listening = True
+        own = self.conn.info.backend_pid
+        self._others_writes += sum(1 for note in self.conn.notifies(timeout=0) if note.pid != own)
+        return self._others_writes
 
 
 def connect(location: str) -> Any:

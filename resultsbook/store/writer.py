@@ -1,4 +1,4 @@
-"""Write collected runs into the store in batches, inside the caller's one transaction."""
+"""Write collected runs into the store in batches, inside the caller's (short) transaction."""
 
 from __future__ import annotations
 
@@ -29,15 +29,25 @@ class StoreWriter:
         self._next_run = (conn.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()[0]) + 1
 
     def write_source(
-        self, source: Source, signature: str, runs: Iterable[RunRecord], problems: Iterable[Problem]
+        self,
+        source: Source,
+        signature: str,
+        runs: Iterable[RunRecord],
+        problems: Iterable[Problem],
+        moved_from: str | None = None,
     ) -> dict[str, int]:
-        """Store one source's runs and problems; return counts of new/updated/unchanged/missing runs."""
+        """Store one source's runs and problems; return counts of new/updated/unchanged/missing runs.
+
+        `moved_from` names the stored path of the same source before it (or the store) was moved:
+        its runs keep their ids."""
         path = self.relative(source.path)
+        if moved_from is not None:
+            self._move_source(moved_from, path)
         source_id = self._upsert_source(path, source.adapter, signature)
         existing = {
-            key: (run, digest, present)
-            for run, key, digest, present in self.conn.execute(
-                "SELECT id, run_key, digest, present FROM runs WHERE source_id = ?", [source_id]
+            key: (run, digest, present, run_id)
+            for run, key, digest, present, run_id in self.conn.execute(
+                "SELECT id, run_key, digest, present, run_id FROM runs WHERE source_id = ?", [source_id]
             )
         }
         counts = {"new": 0, "updated": 0, "unchanged": 0, "missing": 0}
@@ -54,12 +64,13 @@ class StoreWriter:
                 self._delete_run_rows(before[0])
                 counts["updated"] += 1
                 self._write_run(
-                    before[0], source_id, path, source.adapter, record, digest, blobs, replace=True
+                    before[0], before[3], source_id, source.adapter, record, digest, blobs, replace=True
                 )
             else:
                 counts["new"] += 1
-                self._write_run(self._new_run_id(), source_id, path, source.adapter, record, digest, blobs)
-        gone = [run for key, (run, _, present) in existing.items() if key not in seen and present]
+                run_id = self._free_identity(path, record.key)
+                self._write_run(self._new_run_id(), run_id, source_id, source.adapter, record, digest, blobs)
+        gone = [run for key, (run, _, present, _) in existing.items() if key not in seen and present]
         counts["missing"] += self._mark_runs_missing(gone)
         self.conn.execute("DELETE FROM problems WHERE source_id = ?", [source_id])
         self.conn.executemany(
@@ -107,6 +118,21 @@ class StoreWriter:
         self._params, self._metrics, self._series = [], [], []
 
     # ----------------------------------------------------------------- internals
+    def _move_source(self, old: str, new: str) -> None:
+        """Give a stored source its new path, unless a source is stored there already."""
+        taken = self.conn.execute("SELECT 1 FROM sources WHERE path = ?", [new]).fetchone()
+        if taken is None:
+            self.conn.execute("UPDATE sources SET path = ? WHERE path = ?", [new, old])
+
+    def _free_identity(self, path: str, key: str) -> str:
+        """Return the public id of a new run; a moved run may already hold the usual one."""
+        identity = run_identity(path, key)
+        attempt = 0
+        while self.conn.execute("SELECT 1 FROM runs WHERE run_id = ?", [identity]).fetchone():
+            attempt += 1
+            identity = run_identity(path, f"{key}\0{attempt}")
+        return identity
+
     def _upsert_source(self, path: str, adapter: str, signature: str) -> int:
         row = self.conn.execute("SELECT id FROM sources WHERE path = ?", [path]).fetchone()
         if row is None:
@@ -137,8 +163,8 @@ class StoreWriter:
     def _write_run(
         self,
         run: int,
+        run_id: str,
         source_id: int,
-        path: str,
         adapter: str,
         record: RunRecord,
         digest: str,
@@ -148,7 +174,7 @@ class StoreWriter:
         provenance = dict(record.provenance)
         commit, dirty = git_facts(provenance)
         values = [
-            run_identity(path, record.key),
+            run_id,
             source_id,
             record.key,
             adapter,

@@ -1,0 +1,184 @@
+"""One file = one run: a JSON or YAML file holding one run's configuration and results, as many
+papers publish them (`report.json`, `results.json`, `metrics.json`, `eval_results.json`,
+`scores.json`, a YAML summary). Nested keys are flattened (`metrics.test.score`); which are
+results and which are params follows the rule of `resultsbook.sources.fields`."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
+from resultsbook.params import flatten_fields, normalize_value
+from resultsbook.sources.fields import FieldRule, is_results_file
+from resultsbook.sources.interpolation import has_interpolations, resolve_interpolations
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.status_words import normalize_status
+from resultsbook.sources.textio import load_json_file, to_float
+from resultsbook.sources.yamlio import read_yaml_file
+
+# the names found without being asked for (when a folder holds exactly one of them)
+RUN_FILE_NAMES = (
+    "report.json", "results.json", "result.json", "metrics.json", "scores.json", "eval_results.json",
+    "all_results.json", "summary.json", "report.yaml", "results.yaml", "metrics.yaml", "scores.yaml",
+)  # fmt: skip
+SUFFIXES = (".json", ".yaml", ".yml")
+_YAML = (".yaml", ".yml")
+
+
+class OneFileAdapter(Adapter):
+    """Read one run from one JSON or YAML file: params and final results, curves when a result is a
+    list of numbers."""
+
+    name = "onefile"
+    summary = "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...)"
+    priority = 80  # after every tracker's format (their folders hold such files too), before records
+    options = {
+        "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
+        "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
+        "metrics": "keys (globs) that are results although the rule says params, e.g. 'n_parameters'",
+        "ignore": "keys (globs) to leave out, e.g. 'gpus,time'",
+    }
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.files = option_list(self.config.get("files")) or []
+        self.rule = FieldRule(
+            params=tuple(option_list(self.config.get("params")) or ()),
+            metrics=tuple(option_list(self.config.get("metrics")) or ()),
+            ignore=tuple(option_list(self.config.get("ignore")) or ()),
+        )
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim the run files of a folder. Unasked, only a folder with exactly one file of a usual
+        name (report.json, results.json, ...) is claimed: two such files could be one run or two."""
+        names = sorted(name for name in folder.files if self._wanted(name, forced))
+        if not names or (not forced and not self.files and len(names) > 1):
+            return None
+        return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read a file named by a path pattern: a usual name or any YAML file; any file when asked."""
+        name = os.path.basename(path)
+        if forced or self._wanted(name, False) or name.lower().endswith(_YAML):
+            return self.source(path, [path])
+        return None
+
+    def _wanted(self, name: str, forced: bool) -> bool:
+        """Tell whether a file name is a run file: the `files` globs, else the usual names (and any
+        JSON or YAML file when this adapter was named)."""
+        if self.files:
+            return any(fnmatch.fnmatch(name, glob) for glob in self.files)
+        lowered = name.lower()
+        return lowered in RUN_FILE_NAMES or (forced and lowered.endswith(SUFFIXES))
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one run file."""
+        problems: list[Problem] = []
+        path = source.path
+        document = _load(path, problems)
+        if document is None:
+            return ReadResult((), tuple(problems))
+        if not isinstance(document, Mapping):
+            problems.append(Problem(path, _not_one_run(document), "nothing from this file"))
+            return ReadResult((), tuple(problems))
+        if has_interpolations(document):
+            document = resolve_interpolations(document)
+        status, document = _pop_status(document)
+        params, finals, curves = self.split(flatten_fields(document), is_results_file(os.path.basename(path)))
+        series: dict[str, Series] = {}
+        if curves:
+            builder = SeriesBuilder()
+            for key, values in curves.items():
+                for step, value in enumerate(values):
+                    number = _number(value)
+                    if number is not None:  # null: no point at this step
+                        builder.add(key, step, number)
+            series, series_problems = builder.build(path)
+            problems.extend(series_problems)
+        run = RunRecord(
+            name=_run_name(path),
+            params=params,
+            metrics=series,
+            summary=finals,
+            status=status,
+        )
+        return ReadResult((run,), tuple(problems))
+
+    def split(
+        self, fields: Mapping[str, Any], results_file: bool
+    ) -> tuple[dict[str, Any], dict[str, float], dict[str, list[Any]]]:
+        """Split flattened fields into params, final results and curves (lists of numbers)."""
+        params: dict[str, Any] = {}
+        finals: dict[str, float] = {}
+        curves: dict[str, list[Any]] = {}
+        for key, value in fields.items():
+            kind = self.rule.kind(key, results_file)
+            if kind == "drop":
+                continue
+            if kind == "result":
+                number = _number(value)
+                if number is not None:
+                    finals[key] = number
+                elif _is_curve(value):
+                    curves[key] = value
+                continue  # text or flags among results are neither results nor params
+            params[key] = normalize_value(value)
+        return dict(sorted(params.items())), finals, curves
+
+
+def _load(path: str, problems: list[Problem]) -> Any:
+    """Parse a JSON file, or a YAML one (any other name is read as YAML, which JSON also is)."""
+    if path.lower().endswith(".json"):
+        return load_json_file(path, problems)
+    return read_yaml_file(path, problems)
+
+
+def _not_one_run(document: Any) -> str:
+    """Say what a file holds instead of one run's fields."""
+    if isinstance(document, list):
+        return (
+            f"holds a list of {len(document)} items, not one run's fields "
+            "(a list of runs is read by --adapter records)"
+        )
+    return f"holds a {type(document).__name__}, not an object of one run's fields"
+
+
+def _pop_status(document: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """Return the run's status when the file states one, and the document without it."""
+    for key in ("status", "state"):
+        value = document.get(key)
+        if isinstance(value, str) and normalize_status(value) != "unknown":
+            return normalize_status(value), {k: v for k, v in document.items() if k != key}
+    return "unknown", document
+
+
+def _number(value: Any) -> float | None:
+    """Return a result's number: JSON numbers, and numbers YAML left as text ('1e-3'); not flags."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float, str)):
+        return to_float(value)
+    return None
+
+
+def _is_curve(value: Any) -> bool:
+    """Tell whether a value is a non-empty list of numbers (nulls allowed: missing points)."""
+    return (
+        isinstance(value, list)
+        and any(v is not None for v in value)
+        and all(v is None or _number(v) is not None for v in value)
+    )
+
+
+def _run_name(path: str) -> str:
+    """Name a run by where its file is: `0-evaluation/3` for .../0-evaluation/3/report.json, or
+    `results/seed3` for results/seed3.yaml."""
+    parts = os.path.abspath(path).replace(os.sep, "/").split("/")
+    name = parts[-1]
+    if name.lower() in RUN_FILE_NAMES:
+        return "/".join(parts[-3:-1])
+    return "/".join([*parts[-2:-1], os.path.splitext(name)[0]])

@@ -1,0 +1,69 @@
+"""Which way is better for a metric: its `goal` ("max" or "min"), set in the spec or on the command line,
+else taken from its name only when a whole path component is a documented name.
+
+A metric name is split into path components at `/` and `.`; a component names a goal when it is one
+of the names below, alone or after a split prefix (`val_loss`, `test-acc`). `answer_acc` and
+`fidelity` name none: their goal must be set. A name with components of both kinds names none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+LOWER_IS_BETTER = (
+    "loss", "error", "err", "error_rate", "nll", "perplexity", "ppl", "regret", "mse", "mae", "rmse",
+    "wer", "cer", "fid", "latency", "cost",
+)  # fmt: skip
+HIGHER_IS_BETTER = (
+    "acc", "accuracy", "top1", "top5", "f1", "auc", "auroc", "bleu", "rouge", "return", "reward",
+    "score", "success", "success_rate", "precision", "recall", "map", "iou", "miou", "psnr", "ssim",
+    "hns",
+)  # fmt: skip
+SPLIT_PREFIXES = ("train", "training", "val", "valid", "validation", "test", "eval", "dev")
+GOALS = ("max", "min")
+_PREFIX = re.compile(rf"^(?:{'|'.join(SPLIT_PREFIXES)})[_-](.+)$")
+_WORDS = {"max": "higher is better", "min": "lower is better"}
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A metric's direction and where it came from: `set` (spec or flag), `name` (documented name)
+    or `unknown` (direction None: nothing may be called best)."""
+
+    direction: str | None
+    source: str
+
+    @property
+    def words(self) -> str:
+        """Say the direction as the table note does: `higher is better`."""
+        return _WORDS.get(self.direction or "", "goal not set")
+
+
+def metric_goal(name: str, explicit: str | None = None) -> Goal:
+    """Return the goal of a metric: the explicit one, else the one its name documents, else unknown."""
+    if explicit is not None:
+        return Goal(explicit, "set")
+    named = goal_from_name(name)
+    return Goal(named, "name") if named else Goal(None, "unknown")
+
+
+def goal_from_name(name: str) -> str | None:
+    """Return max or min when a path component of the name is a documented name, else None."""
+    found = set()
+    for component in re.split(r"[/.]", name.lower()):
+        stripped = _PREFIX.match(component)
+        for word in {component, stripped.group(1) if stripped else component}:
+            if word in LOWER_IS_BETTER:
+                found.add("min")
+            elif word in HIGHER_IS_BETTER:
+                found.add("max")
+    return found.pop() if len(found) == 1 else None
+
+
+def unknown_goal_message(name: str, how: str) -> str:
+    """Say that a goal is needed and how to give it."""
+    return (
+        f"cannot tell whether {name!r} is better high or low (its name is not one of the documented "
+        f"ones); {how}"
+    )

@@ -1,0 +1,562 @@
+"""Aggregates over the tasks of a benchmark, in the spirit of rliable (Agarwal et al., "Deep RL at the
+Edge of the Statistical Precipice", NeurIPS 2021): one number per method from scores on many tasks
+with a few runs each, and stratified bootstrap confidence intervals.
+
+For one method, let x[t] be the (normalised) scores of its runs on task t (n_t runs, T tasks):
+
+mean                         mean over tasks of the per-task means: (1/T) Σ_t mean(x[t])
+median                       median over tasks of the per-task means
+iqm                          interquartile mean of all runs pooled: the mean of the middle 50 % of
+                             the Σ n_t scores (int(0.25 N) trimmed from each end, as trim_mean)
+optimality_gap               γ minus the mean over tasks of mean(min(x[t], γ)): how far runs fall
+                             short of the threshold γ (optimality_threshold, default 1); lower is better
+probability_of_improvement   P(X > Y) over the `versus` method Y: the mean over tasks of
+                             P(X_t > Y_t) = (1 / n m) Σ_i Σ_j [x_i > y_j] + ½ [x_i = y_j]
+
+With the same number of runs on every task these are exactly rliable's aggregate_mean,
+aggregate_median, aggregate_iqm, aggregate_optimality_gap and probability_of_improvement; with
+unequal numbers every task still weighs the same (the IQM, pooled by definition, weighs runs).
+
+Intervals: stratified percentile bootstrap — each resample draws, for every task separately, n_t of
+its runs with replacement (rliable's StratifiedBootstrap over runs, tasks fixed); the probability of
+improvement resamples both methods' runs independently per task. `bootstrap_resamples` resamples from
+numpy.random.default_rng(bootstrap_seed). A method with a single run on some task gets no interval
+(its resamples would all be equal). The test behind bold is the stratified bootstrap test of the
+difference: p = min(1, 2 min(P*(Δ ≤ 0), P*(Δ ≥ 0))) over the resampled differences Δ.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from resultsbook.errors import QueryError
+from resultsbook.models import StoredRun
+from resultsbook.params import format_value, sort_key, values_equal
+from resultsbook.query.access import MetricReader
+from resultsbook.query.goal import metric_goal
+from resultsbook.query.model import AGGREGATE_KEY, Cell, CellRun, Mark, ResultTable, TableQuery
+from resultsbook.query.select import run_value, select_runs
+from resultsbook.query.stats import iqm_along
+from resultsbook.store import Store
+
+AGGREGATES = ("mean", "median", "iqm", "optimality_gap", "probability_of_improvement")
+AGGREGATE_NAMES = {
+    "mean": "Mean",
+    "median": "Median",
+    "iqm": "IQM",
+    "optimality_gap": "Optimality gap",
+    "probability_of_improvement": "P(X > Y)",
+}
+PAIRWISE = ("probability_of_improvement",)
+_BATCH_VALUES = 4_000_000  # resampled values held at once: bounded memory (~32 MB)
+Key = tuple[Any, ...]
+
+
+def check_aggregates(names: Sequence[str]) -> tuple[str, ...]:
+    """Validate aggregate names, raising with the list of known ones."""
+    for name in names:
+        if name not in AGGREGATES:
+            raise QueryError(f"unknown aggregate {name!r}; choose from {', '.join(AGGREGATES)}")
+    return tuple(dict.fromkeys(names))
+
+
+# ----------------------------------------------------------------------------- point estimates
+def aggregate_rows(name: str, samples: Sequence[np.ndarray], threshold: float) -> np.ndarray:
+    """Return an aggregate for each row of per-task score arrays (each of shape resamples × n_t)."""
+    if name == "iqm":
+        return iqm_along(np.concatenate(samples, axis=1), axis=1)
+    if name == "optimality_gap":
+        return threshold - np.mean([np.minimum(s, threshold).mean(axis=1) for s in samples], axis=0)
+    means = np.stack([s.mean(axis=1) for s in samples])
+    if name == "mean":
+        return means.mean(axis=0)
+    if name == "median":
+        return np.median(means, axis=0)
+    raise QueryError(f"unknown aggregate {name!r}; choose from {', '.join(AGGREGATES)}")
+
+
+def aggregate_value(name: str, per_task: Sequence[np.ndarray], threshold: float = 1.0) -> float:
+    """Return one aggregate of one method's per-task scores."""
+    return float(
+        aggregate_rows(name, [np.asarray(s, dtype=np.float64)[None, :] for s in per_task], threshold)[0]
+    )
+
+
+def improvement_rows(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> np.ndarray:
+    """Return P(X > Y), averaged over tasks, for each row of paired per-task score arrays."""
+    total = np.zeros(first[0].shape[0])
+    for x, y in zip(first, second):
+        greater = (x[:, :, None] > y[:, None, :]).mean(axis=(1, 2))
+        equal = (x[:, :, None] == y[:, None, :]).mean(axis=(1, 2))
+        total += greater + 0.5 * equal
+    return total / len(first)
+
+
+def probability_of_improvement(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> float:
+    """Return P(X > Y) averaged over tasks (ties count one half)."""
+    return float(
+        improvement_rows([np.asarray(x)[None, :] for x in first], [np.asarray(y)[None, :] for y in second])[0]
+    )
+
+
+# ----------------------------------------------------------------------------- bootstrap
+def stratified_batches(
+    per_task: Sequence[np.ndarray], resamples: int, rng: np.random.Generator, batch: int
+) -> Iterator[list[np.ndarray]]:
+    """Yield batches of stratified resamples: per task, its runs drawn with replacement."""
+    for start in range(0, resamples, batch):
+        count = min(batch, resamples - start)
+        yield [x[rng.integers(0, len(x), (count, len(x)))] for x in per_task]
+
+
+def _batch_size(per_task: Sequence[np.ndarray], pairs: bool = False) -> int:
+    size = sum(len(x) for x in per_task)
+    if pairs:
+        size = sum(len(x) ** 2 for x in per_task)
+    return max(1, _BATCH_VALUES // max(size, 1))
+
+
+def bootstrap_distribution(
+    function: Callable[[list[np.ndarray]], np.ndarray],
+    per_task: Sequence[np.ndarray],
+    resamples: int,
+    seed: int,
+    pairs: bool = False,
+) -> np.ndarray:
+    """Return the function of each stratified resample of per-task scores."""
+    rng = np.random.default_rng(seed)
+    parts = [
+        function(batch)
+        for batch in stratified_batches(per_task, resamples, rng, _batch_size(per_task, pairs))
+    ]
+    return np.concatenate(parts)
+
+
+def stratified_interval(
+    name: str,
+    per_task: Sequence[np.ndarray],
+    threshold: float = 1.0,
+    resamples: int = 10_000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Return the stratified percentile bootstrap interval of an aggregate."""
+    return stratified_intervals((name,), per_task, threshold, resamples, seed, level)[name]
+
+
+def stratified_intervals(
+    names: Sequence[str],
+    per_task: Sequence[np.ndarray],
+    threshold: float = 1.0,
+    resamples: int = 10_000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, tuple[float, float]]:
+    """Return the stratified percentile bootstrap intervals of several aggregates from the same resamples."""
+    nan = (float("nan"), float("nan"))
+    if any(len(x) < 2 for x in per_task):
+        return dict.fromkeys(names, nan)
+
+    def every(batch: list[np.ndarray]) -> np.ndarray:
+        return np.stack([aggregate_rows(name, batch, threshold) for name in names], axis=1)
+
+    distribution = bootstrap_distribution(every, per_task, resamples, seed)
+    tail = (1 - level) / 2
+    bounds = np.quantile(distribution, [tail, 1 - tail], axis=0)
+    return {name: (float(bounds[0, i]), float(bounds[1, i])) for i, name in enumerate(names)}
+
+
+def improvement_interval(
+    first: Sequence[np.ndarray],
+    second: Sequence[np.ndarray],
+    resamples: int = 10_000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Return the interval of P(X > Y): both methods' runs resampled independently within each task."""
+    if any(len(x) < 2 for x in first) or any(len(y) < 2 for y in second):
+        return float("nan"), float("nan")
+    k = len(first)
+    distribution = bootstrap_distribution(
+        lambda b: improvement_rows(b[:k], b[k:]), [*first, *second], resamples, seed, pairs=True
+    )
+    tail = (1 - level) / 2
+    low, high = np.quantile(distribution, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def difference_p(query: TableQuery, first: Cell, second: Cell) -> float:
+    """Return the stratified bootstrap p-value of the difference between two aggregate cells."""
+    if first.statistic is None or first.statistic in PAIRWISE:
+        return float("nan")
+    a, b = _per_task(first.runs), _per_task(second.runs)
+    shared = sorted(set(a) & set(b), key=lambda t: tuple(sort_key(v) for v in t))
+    if not shared:
+        return float("nan")
+    x, y = [a[t] for t in shared], [b[t] for t in shared]
+    if any(len(v) < 2 for v in (*x, *y)):
+        return float("nan")
+    k = len(shared)
+    name, threshold = first.statistic, query.optimality_threshold
+    distribution = bootstrap_distribution(
+        lambda batch: aggregate_rows(name, batch[:k], threshold) - aggregate_rows(name, batch[k:], threshold),
+        [*x, *y],
+        query.bootstrap_resamples,
+        query.bootstrap_seed,
+    )
+    below, above = float(np.mean(distribution <= 0)), float(np.mean(distribution >= 0))
+    return min(1.0, 2 * min(below, above))
+
+
+# ----------------------------------------------------------------------------- the table
+def aggregate_over_tasks(
+    store: Store, query: TableQuery, runs: Sequence[StoredRun] | None, reader: MetricReader | None
+) -> ResultTable:
+    """Compute a table of aggregates over tasks: one cell per (row, aggregate)."""
+    from resultsbook.query.aggregate import metric_notes, reader_for
+
+    aggregates = check_aggregates(query.aggregates or ("mean",))
+    if len(query.metrics) != 1:
+        raise QueryError("a table aggregated over tasks takes one metric (its aggregates are the columns)")
+    overlap = set(query.tasks) & set((*query.rows, *query.columns))
+    if overlap:
+        raise QueryError(
+            f"{sorted(overlap)[0]!r} is a task key (tasks = ...) and cannot also be a row or column"
+        )
+    if not query.rows:
+        raise QueryError("a table needs at least one row key (--rows)")
+    metric = query.metrics[0]
+    goal = metric_goal(metric.name, metric.direction)
+    if goal.direction == "min" and set(aggregates) & {"optimality_gap", *PAIRWISE}:
+        raise QueryError(
+            f"{metric.name!r} is lower-is-better; the optimality gap and the probability of improvement "
+            "assume higher scores are better (normalise it, or drop those aggregates)"
+        )
+    reader = reader_for(store, query, reader)
+    reader.check(metric.name)
+    having = reader.runs_with(metric.name)
+    selected = [
+        r for r in select_runs(store.runs() if runs is None else runs, query.filters) if r.id in having
+    ]
+    notes: list[str] = []
+    groups: dict[tuple[Key, Key], list[StoredRun]] = defaultdict(list)
+    lacking: dict[str, int] = defaultdict(int)
+    for run in selected:
+        absent = [k for k in (*query.rows, *query.columns, *query.tasks) if run_value(run, k) is None]
+        if absent:
+            lacking[absent[0]] += 1
+            continue
+        row = tuple(run_value(run, k) for k in query.rows)
+        column = tuple(run_value(run, k) for k in query.columns)
+        groups[(row, column)].append(run)
+    for key, count in lacking.items():
+        notes.append(f"{count} run(s) with {metric.name!r} have no param {key!r} and were left out")
+    values, value_notes = reader.values_with_notes(
+        metric, [run for members in groups.values() for run in members]
+    )
+    cell_runs = {
+        key: _cell_runs(members, values, value_notes, query, metric.scale) for key, members in groups.items()
+    }
+    all_tasks = sorted(
+        {run.task for members in cell_runs.values() for run in members if run.task is not None},
+        key=lambda t: tuple(sort_key(v) for v in t),
+    )
+    cells: dict[tuple[Key, Key], Cell] = {}
+    intervals = "bootstrap" in query.stats
+    for (row, column), members in cell_runs.items():
+        per_task = _per_task(members)
+        marks = _task_marks(members, per_task, all_tasks, query)
+        singles = [name for name in aggregates if name not in PAIRWISE]
+        bounds: dict[str, tuple[float, float]] = {}
+        if intervals and per_task and singles:
+            bounds = stratified_intervals(
+                singles,
+                list(per_task.values()),
+                query.optimality_threshold,
+                query.bootstrap_resamples,
+                query.bootstrap_seed,
+            )
+        for name in aggregates:
+            if name in PAIRWISE:
+                cell = _improvement_cell(row, column, members, cell_runs, query, metric, marks, intervals)
+            else:
+                cell = _aggregate_cell(
+                    name, row, column, members, per_task, query, metric, marks, bounds.get(name)
+                )
+            if cell is not None:
+                cells[(row, (*column, name))] = cell
+    from resultsbook.query.aggregate import _ordered
+
+    rows = _ordered({key[0] for key in cells}, query.rows, query.order)
+    column_keys = (*query.columns, AGGREGATE_KEY)
+    prefixes = _ordered({key[1][:-1] for key in cells}, query.columns, query.order)
+    columns = tuple(
+        (*prefix, name)
+        for prefix in prefixes
+        for name in aggregates
+        if any(key[1] == (*prefix, name) for key in cells)
+    )
+    if not cells:
+        notes.append("no run matches the filters and has the metric; check --where and the metric name")
+    most = max((len(members) for members in cell_runs.values()), default=0)
+    return ResultTable(
+        query,
+        tuple(query.rows),
+        column_keys,
+        rows,
+        columns,
+        cells,
+        most,
+        tuple(notes),
+        metric_notes(query, cells),
+    )
+
+
+def _cell_runs(
+    members: Sequence[StoredRun],
+    values: Mapping[int, float],
+    notes: Mapping[int, Any],
+    query: TableQuery,
+    scale: float,
+) -> tuple[CellRun, ...]:
+    ordered = sorted(
+        members,
+        key=lambda run: (
+            *(sort_key(run_value(run, k)) for k in query.tasks),
+            *(sort_key(run_value(run, k)) for k in query.replicate),
+            run.name,
+        ),
+    )
+    return tuple(
+        CellRun(
+            id=run.id,
+            run_id=run.run_id,
+            name=run.name,
+            value=values.get(run.id, float("nan")) * scale,
+            status=run.status,
+            replicate=tuple(run_value(run, k) for k in query.replicate),
+            note=notes.get(run.id),
+            task=tuple(run_value(run, k) for k in query.tasks),
+        )
+        for run in ordered
+    )
+
+
+def _per_task(runs: Sequence[CellRun]) -> dict[Key, np.ndarray]:
+    """Return each task's finite scores (runs without a value are left out and marked)."""
+    grouped: dict[Key, list[float]] = defaultdict(list)
+    for run in runs:
+        if run.task is not None and not np.isnan(run.value):
+            grouped[run.task].append(run.value)
+    return {task: np.asarray(values, dtype=np.float64) for task, values in grouped.items() if values}
+
+
+def task_words(tasks: Sequence[str]) -> str:
+    """Name the tasks in text: `games` for tasks = "game", `env × dataset tasks` for several keys."""
+    return f"{tasks[0]}s" if len(tasks) == 1 else f"{' × '.join(tasks)} tasks"
+
+
+def _task_marks(
+    members: Sequence[CellRun],
+    per_task: Mapping[Key, np.ndarray],
+    all_tasks: Sequence[Key],
+    query: TableQuery,
+) -> tuple[Mark, ...]:
+    """Marks of one method: tasks without runs, missing (task, replicate) pairs, values left out."""
+    from resultsbook.query.aggregate import LISTED, run_marks
+
+    marks = [
+        mark
+        for mark in run_marks([], members, query)
+        if mark.kind in ("novalue", "substituted", "infinite", "status")
+    ]
+    seen: dict[tuple[Any, Any], int] = defaultdict(int)
+    for run in members:
+        if any(v is not None for v in run.replicate):
+            seen[(run.task, run.replicate)] += 1
+    repeated = sorted(key for key, count in seen.items() if count > 1)
+    if repeated:
+        marks.append(Mark("duplicate", f"{len(repeated)} (task, replicate) pair(s) have several runs"))
+    absent = [task for task in all_tasks if task not in per_task]
+    task_word = task_words(query.tasks)
+    if absent:
+        names = tuple(" / ".join(format_value(v) for v in task) for task in absent)
+        more = f" and {len(names) - LISTED} more" if len(names) > LISTED else ""
+        marks.append(
+            Mark(
+                "tasks",
+                f"no run on {len(absent)} of {len(all_tasks)} {task_word} "
+                f"({', '.join(names[:LISTED])}{more})",
+                names,
+            )
+        )
+    replicates = sorted(
+        {run.replicate for run in members if any(v is not None for v in run.replicate)},
+        key=lambda k: tuple(sort_key(v) for v in k),
+    )
+    present = {(run.task, run.replicate) for run in members if not np.isnan(run.value)}
+    missing = [(task, rep) for task in per_task for rep in replicates if (task, rep) not in present]
+    if missing:
+        texts = tuple(
+            f"{' / '.join(format_value(v) for v in task)} "
+            + ", ".join(f"{k} {format_value(v)}" for k, v in zip(query.replicate, rep))
+            for task, rep in missing
+        )
+        more = f" and {len(texts) - LISTED} more" if len(texts) > LISTED else ""
+        expected = len(replicates) * len(per_task)
+        marks.append(
+            Mark(
+                "incomplete",
+                f"n = {expected - len(missing)} of {expected} ({len(replicates)} runs × {len(per_task)} "
+                f"{task_word}; missing {', '.join(texts[:LISTED])}{more})",
+                texts,
+            )
+        )
+    single = [task for task, values in per_task.items() if len(values) < 2]
+    if single:
+        marks.append(
+            Mark(
+                "few",
+                f"a single run on {len(single)} of {len(per_task)} {task_word}: no bootstrap interval",
+            )
+        )
+    return tuple(marks)
+
+
+def _aggregate_cell(
+    name: str,
+    row: Key,
+    column: Key,
+    members: tuple[CellRun, ...],
+    per_task: Mapping[Key, np.ndarray],
+    query: TableQuery,
+    metric: Any,
+    marks: tuple[Mark, ...],
+    interval: tuple[float, float] | None,
+) -> Cell | None:
+    if not per_task:
+        return None
+    scores = list(per_task.values())
+    value = aggregate_value(name, scores, query.optimality_threshold)
+    stats = _stats(value, members, per_task)
+    if interval is not None:
+        low, high = interval
+        stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=(high - low) / 2)
+    return Cell(row, (*column, name), metric, members, stats, marks, statistic=name)
+
+
+def _improvement_cell(
+    row: Key,
+    column: Key,
+    members: tuple[CellRun, ...],
+    cell_runs: Mapping[tuple[Key, Key], tuple[CellRun, ...]],
+    query: TableQuery,
+    metric: Any,
+    marks: tuple[Mark, ...],
+    intervals: bool,
+) -> Cell | None:
+    """Return P(row > versus) for one row, or None for the versus row itself (and without a versus)."""
+    if not query.versus:
+        raise QueryError(
+            'probability_of_improvement needs versus = "VALUE" (the row it is measured against), '
+            'e.g. versus = "SPR"'
+        )
+    rival = _versus_runs(cell_runs, column, query)
+    if rival is None or rival is members:
+        return None
+    mine, theirs = _per_task(members), _per_task(rival)
+    shared = sorted(set(mine) & set(theirs), key=lambda t: tuple(sort_key(v) for v in t))
+    if not shared:
+        return None
+    x, y = [mine[t] for t in shared], [theirs[t] for t in shared]
+    value = probability_of_improvement(x, y)
+    stats = _stats(value, members, {t: mine[t] for t in shared})
+    if intervals:
+        low, high = improvement_interval(x, y, query.bootstrap_resamples, query.bootstrap_seed)
+        stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=(high - low) / 2)
+    return Cell(
+        row, (*column, "probability_of_improvement"), metric, members, stats, marks, statistic=PAIRWISE[0]
+    )
+
+
+def _versus_runs(
+    cell_runs: Mapping[tuple[Key, Key], tuple[CellRun, ...]], column: Key, query: TableQuery
+) -> tuple[CellRun, ...] | None:
+    """Return the runs of the row named by `versus` (in the same columns), None when no row matches."""
+    wanted = dict(query.versus)
+    for (row, other_column), members in cell_runs.items():
+        if other_column != column:
+            continue
+        values = dict(zip(query.rows, row))
+        if all(key in values and values_equal(values[key], value) for key, value in wanted.items()):
+            return members
+    raise QueryError(
+        f"versus = {', '.join(f'{k}={format_value(v)}' for k, v in wanted.items())} matches no row; "
+        f"rows: {', '.join(' / '.join(format_value(v) for v in row) for row, _ in cell_runs)}"
+    )
+
+
+def _stats(value: float, members: Sequence[CellRun], per_task: Mapping[Key, np.ndarray]) -> dict[str, float]:
+    return {
+        "value": value,
+        "n": float(sum(len(v) for v in per_task.values())),
+        "tasks": float(len(per_task)),
+        "runs_per_task_min": float(min((len(v) for v in per_task.values()), default=0)),
+        "runs_per_task_max": float(max((len(v) for v in per_task.values()), default=0)),
+    }
+
+
+def versus_label(query: TableQuery) -> str:
+    """Return the text of the versus row, as in `P(X > SPR)`."""
+    return " / ".join(format_value(v) for v in query.versus.values())
+
+
+def tasks_note(table: ResultTable, with_intervals: bool) -> str:
+    """Say what an aggregate table shows: which aggregates, over how many tasks and runs, the
+    interval and its resampling."""
+    query = table.query
+    metric = query.metrics[0]
+    task_word = " × ".join(query.tasks)
+    tasks = sorted({int(c.stats["tasks"]) for c in table.cells.values()})
+    plural = task_words(query.tasks)
+    per_task = sorted(
+        {int(c.stats[k]) for c in table.cells.values() for k in ("runs_per_task_min", "runs_per_task_max")}
+    )
+    runs = f"{per_task[0]}" if len(per_task) == 1 else f"{per_task[0]}–{per_task[-1]}" if per_task else "0"
+    task_count = f"{tasks[0]}" if len(tasks) == 1 else f"{tasks[0]}–{tasks[-1]}" if tasks else "0"
+    names = [AGGREGATE_NAMES[n] for n in query.aggregates or ("mean",) if n not in PAIRWISE]
+    parts = [
+        f"{_join(names)} of {metric.label or metric.name} over {task_count} {plural} × "
+        f"{runs} runs each (per run: {metric.reduce})"
+    ]
+    defined = []
+    centres = [name for name in ("mean", "median") if name in query.aggregates]
+    if centres:
+        verb = "are" if len(centres) > 1 else "is"
+        defined.append(f"{' and '.join(centres)} {verb} of the per-{task_word} means")
+    if "iqm" in query.aggregates:
+        defined.append("the IQM is the mean of the middle 50% of all runs")
+    if "optimality_gap" in query.aggregates:
+        defined.append(f"the optimality gap is the mean shortfall below γ = {query.optimality_threshold:g}")
+    if "probability_of_improvement" in query.aggregates:
+        defined.append(
+            f"P(X > {versus_label(query)}): probability that a run of the row beats one of "
+            f"{versus_label(query)} on the same {task_word}, averaged over {plural}"
+        )
+    if defined:
+        parts.append("; ".join(defined))
+    if with_intervals:
+        parts.append(
+            f"95% stratified percentile bootstrap intervals (runs resampled within each {task_word}; "
+            f"{query.bootstrap_resamples:,} resamples, seed {query.bootstrap_seed})"
+        )
+    note = "; ".join(parts) + "."
+    return note[0].upper() + note[1:]
+
+
+def _join(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,372 @@
+"""Find the sources under a collect root: adapters claim folders as the walk goes, or a path pattern
+picks files and folders and its fields become params. Every file is found once however it is
+reached (links included), and what the search met is kept to explain an empty result."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from resultsbook.adapters import Adapter, available_adapters, get_adapter
+from resultsbook.adapters.base import Folder
+from resultsbook.errors import AdapterError, SpecError
+from resultsbook.models import Source
+from resultsbook.sources import fs
+from resultsbook.sources.derive import Derivation
+from resultsbook.sources.pathpattern import PathPattern, compile_pattern
+from resultsbook.sources.walk import WalkNotes, walk_folders
+
+
+@dataclass(frozen=True)
+class CollectRequest:
+    """One root to collect, with how to read it: adapter, path pattern, adapter options, fixed
+    params and params derived from other params."""
+
+    path: str
+    adapter: str | None = None
+    pattern: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    derive: tuple[Derivation, ...] = ()  # applied in this order, after the path params
+
+
+@dataclass
+class SearchLog:
+    """What a search met: walk problems, and what was looked at, to explain an empty result."""
+
+    walk: WalkNotes = field(default_factory=WalkNotes)
+    looked_at: int = 0  # files and folders a pattern was tried on
+    matched: int = 0  # of those, the ones the pattern matched
+    example: str = ""  # the first path a pattern was tried on (relative to the root)
+    unread: str = ""  # the first matched path no adapter would read
+
+
+def find_sources(
+    request: CollectRequest, start: str | None = None, log: SearchLog | None = None
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources under a request's root (or under `start` within it) and their adapters."""
+    log = log if log is not None else SearchLog()
+    adapters = make_adapters(request)
+    forced = request.adapter is not None
+    root = request.path
+    if fs.isfile(root):
+        found = source_for_file(adapters, root, forced, FolderClaims())
+        if found is not None:
+            yield _with_params(found[0], request.params), found[1]
+            return
+        raise SpecError(f"no adapter reads {root}; name one with --adapter (see `resultsbook adapters`)")
+    if request.pattern:
+        yield from _pattern_walk(request, compile_pattern(request.pattern), adapters, forced, start, log)
+        return
+    yield from _walk_claims(start or root, adapters, request, forced, log)
+
+
+def _pattern_walk(
+    request: CollectRequest,
+    pattern: PathPattern,
+    adapters: list[Adapter],
+    forced: bool,
+    start: str | None,
+    log: SearchLog,
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources of the files and folders under the root whose path the pattern matches."""
+    root = request.path
+    begin = start or root
+    depth = pattern.depth
+    if depth is not None:  # a fixed-depth pattern never looks below its last folder
+        depth = max(depth - 1 - _relative(begin, root).count("/"), 0)
+    claims = FolderClaims()
+    for folder in walk_folders(begin, lambda folder: True, log.walk, depth):
+        prefix = _relative(folder.path, root)
+        for name in sorted(folder.files):
+            yield from _match_file(
+                folder.file(name), f"{prefix}{name}", pattern, adapters, request, forced, log, claims
+            )
+        for name in folder.dirs:
+            yield from _match_folder(
+                os.path.join(folder.path, name), f"{prefix}{name}", pattern, adapters, request, forced, log
+            )
+
+
+def _walk_claims(
+    start: str, adapters: list[Adapter], request: CollectRequest, forced: bool, log: SearchLog
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources the adapters claim walking down from `start`; each claim says whether to go on."""
+    claimed: list[tuple[Source, Adapter]] = []
+
+    def descend(folder: Folder) -> bool:
+        found = _claim(folder, adapters, request, forced)
+        if found is None:
+            return True
+        sources, deeper = found
+        claimed.extend(sources)
+        return deeper
+
+    for _ in walk_folders(start, descend, log.walk):
+        yield from claimed
+        claimed.clear()
+
+
+# what one folder's claim found: its sources and whether the walk goes deeper (None: unclaimed)
+_Claimed = tuple[list[tuple[Source, Adapter]], bool] | None
+
+
+def find_sources_near(
+    request: CollectRequest, paths: Sequence[str], log: SearchLog | None = None
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources that changed files belong to (what `watch` needs): a changed file's run is
+    found by claiming the folders from the root down to it, a new folder is walked."""
+    log = log if log is not None else SearchLog()
+    adapters = make_adapters(request)
+    forced = request.adapter is not None
+    pattern = compile_pattern(request.pattern) if request.pattern else None
+    root = os.path.abspath(request.path)
+    claims: dict[str, _Claimed] = {}  # changed paths share parent folders: claim each folder once
+    file_claims = FolderClaims()
+    for path in (os.path.abspath(p) for p in paths):
+        if pattern is None:
+            yield from _sources_around(path, root, adapters, request, forced, claims, log)
+            continue
+        if os.path.isdir(path):
+            yield from find_sources(request, start=path, log=log)
+        for candidate in _self_and_parents(path, root):
+            relative = _relative(candidate, root).rstrip("/")
+            if os.path.isfile(candidate):
+                found = list(
+                    _match_file(candidate, relative, pattern, adapters, request, forced, log, file_claims)
+                )
+            else:
+                found = list(_match_folder(candidate, relative, pattern, adapters, request, forced, log))
+            if found:
+                yield from found
+                break
+
+
+def _sources_around(
+    path: str,
+    root: str,
+    adapters: list[Adapter],
+    request: CollectRequest,
+    forced: bool,
+    claims: dict[str, _Claimed],
+    log: SearchLog,
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources a changed path belongs to, claiming its folders from the root down as the
+    full walk does: an outer claim wins (a Hydra job over the Lightning or native run inside it, a
+    TensorBoard run over its hparams sub-folder); a folder not inside a run is walked for runs."""
+    folders = [c for c in reversed(_self_and_parents(path, root)) if os.path.isdir(c)]
+    for folder in folders:
+        if folder not in claims:
+            listed = list_folder(folder)
+            claims[folder] = None if listed is None else _claim(listed, adapters, request, forced)
+        found = claims[folder]
+        if found is None:
+            continue
+        sources, deeper = found
+        if not deeper:  # the walk stops here: the path is part of what this claim reads
+            yield from sources
+            return
+        yield from ((s, a) for s, a in sources if path_under(path, s.path) or path in s.files)
+    if os.path.isdir(path):
+        yield from _walk_claims(path, adapters, request, forced, log)
+
+
+def _claim(
+    folder: Folder, adapters: list[Adapter], request: CollectRequest, forced: bool
+) -> tuple[list[tuple[Source, Adapter]], bool] | None:
+    """Return the sources the first claiming adapter finds in a folder, and whether to go deeper."""
+    for adapter in adapters:
+        if not (forced or adapter.claims_by_itself):
+            continue
+        claim = adapter.claim(folder, forced)
+        if claim is not None:
+            return [(_with_params(s, request.params), adapter) for s in claim.sources], claim.descend
+    return None
+
+
+class FolderClaims:
+    """Each folder listed once and claimed once per adapter, for files named one by one."""
+
+    def __init__(self) -> None:
+        self.listings: dict[str, Folder | None] = {}
+        self.claims: dict[tuple[str, str], tuple[Source, ...]] = {}
+
+    def sources(self, adapter: Adapter, folder: str, forced: bool) -> tuple[Source, ...]:
+        """Return the sources `adapter` claims in `folder`."""
+        key = (adapter.name, folder)
+        if key not in self.claims:
+            if folder not in self.listings:
+                self.listings[folder] = list_folder(folder)
+            listed = self.listings[folder]
+            claim = None if listed is None else adapter.claim(listed, forced)
+            self.claims[key] = () if claim is None else claim.sources
+        return self.claims[key]
+
+
+def source_for_file(
+    adapters: Sequence[Adapter], path: str, forced: bool, claims: FolderClaims
+) -> tuple[Source, Adapter] | None:
+    """Return the source (and its adapter) for a file a pattern or the user named, or None.
+
+    Each adapter is asked for the file first; when none takes it, the adapters that only know how
+    to claim folders (many plug-ins) get it through a claim of the file's folder: the claimed source
+    that holds the file is the file's source."""
+    for adapter in adapters:
+        source = adapter.source_for_file(path, forced)
+        if source is not None:
+            return source, adapter
+    for adapter in adapters:
+        if not (forced or adapter.claims_by_itself):
+            continue
+        for candidate in claims.sources(adapter, os.path.dirname(path), forced):
+            if candidate.path == path or path in candidate.files:
+                return candidate, adapter
+    return None
+
+
+def _match_file(
+    path: str,
+    relative: str,
+    pattern: PathPattern,
+    adapters: list[Adapter],
+    request: CollectRequest,
+    forced: bool,
+    log: SearchLog,
+    claims: FolderClaims,
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the source of a file whose relative path matches the pattern, its fields as params."""
+    fields = _tried(pattern, relative, log)
+    if fields is None:
+        return
+    found = source_for_file(adapters, path, forced, claims)
+    if found is None:
+        log.unread = log.unread or relative
+        return
+    yield _with_params(found[0], {**request.params, **fields}), found[1]
+
+
+def _match_folder(
+    path: str,
+    relative: str,
+    pattern: PathPattern,
+    adapters: list[Adapter],
+    request: CollectRequest,
+    forced: bool,
+    log: SearchLog,
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield the sources of a folder whose relative path matches the pattern, its fields as params."""
+    fields = _tried(pattern, relative, log)
+    if fields is None:
+        return
+    listed = list_folder(path)
+    found = None if listed is None else _claim(listed, adapters, request, forced)
+    if found is None or not found[0]:
+        log.unread = log.unread or relative
+        return
+    for source, adapter in found[0]:
+        yield _with_params(source, {**request.params, **fields}), adapter
+
+
+def _tried(pattern: PathPattern, relative: str, log: SearchLog) -> dict[str, Any] | None:
+    """Match a relative path, counting what was looked at and matched."""
+    log.looked_at += 1
+    log.example = log.example or relative
+    fields = pattern.match(relative)
+    if fields is not None:
+        log.matched += 1
+    return fields
+
+
+def list_folder(path: str) -> Folder | None:
+    """List one folder the way the walk does; None when it cannot be listed."""
+    files: list[str] = []
+    dirs: list[str] = []
+    try:
+        with fs.scandir(path) as entries:
+            for entry in entries:
+                try:
+                    (dirs if entry.is_dir() else files).append(entry.name)
+                except OSError:
+                    continue
+    except OSError:
+        return None
+    return Folder(path, frozenset(files), tuple(sorted(dirs)))
+
+
+def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
+    """Say why a request found no source, naming what was tried and what to change."""
+    head = f"no runs found under {request.path}"
+    if request.pattern:
+        if not log.looked_at:
+            return f"{head}; it holds no files or folders to match --pattern {request.pattern!r} against"
+        if not log.matched:
+            return (
+                f"{head}; no path there matches --pattern {request.pattern!r} ({log.looked_at} tried, "
+                f"e.g. {log.example!r}); a pattern is matched against paths relative to {request.path}"
+            )
+        if request.adapter:
+            unread = f"the {request.adapter} adapter reads none of them"
+            fix = "point --pattern at the files it reads, or name another adapter"
+        else:
+            unread, fix = "no installed adapter reads them", "name the format with --adapter"
+        return (
+            f"{head}; {log.matched} path(s) match --pattern {request.pattern!r} but {unread} "
+            f"(e.g. {log.unread!r}); {fix} (see `resultsbook adapters`)"
+        )
+    if request.adapter:
+        return (
+            f"{head}; the {request.adapter} adapter found nothing it reads there; "
+            "point --pattern at the files it should read"
+        )
+    return f"{head}; name the format with --adapter, or point --pattern at the log files"
+
+
+def _self_and_parents(path: str, root: str) -> list[str]:
+    """Return `path` (when it exists) and its parent folders up to and including `root`."""
+    chain = []
+    current = path
+    while True:
+        if os.path.exists(current):
+            chain.append(current)
+        if current == root or len(current) <= len(root):
+            return chain
+        current = os.path.dirname(current)
+
+
+def _relative(path: str, root: str) -> str:
+    """Return a folder's path relative to the root as a '/'-terminated prefix ('' for the root)."""
+    if fs.is_remote(root):
+        relative = path[len(root) :].strip("/") or "."
+    else:
+        relative = os.path.relpath(path, root).replace(os.sep, "/")
+    return "" if relative == "." else f"{relative}/"
+
+
+def make_adapters(request: CollectRequest) -> list[Adapter]:
+    """Instantiate the adapters for a request; each gets the options it declares."""
+    options = dict(request.options)
+    if request.adapter is not None:
+        return [get_adapter(request.adapter)(**options)]
+    classes = list(available_adapters().values())
+    declared = {name for cls in classes for name in cls.options}
+    unknown = sorted(set(options) - declared)
+    if unknown:
+        raise AdapterError(
+            f"no adapter has an option {unknown[0]!r}; name the adapter with --adapter "
+            "and see `resultsbook adapters` for each one's options"
+        )
+    return [cls(**{k: v for k, v in options.items() if k in cls.options}) for cls in classes]
+
+
+def _with_params(source: Source, params: Mapping[str, Any]) -> Source:
+    """Return the source carrying extra params."""
+    return replace(source, params=dict(params)) if params else source
+
+
+def path_under(path: str, root: str) -> bool:
+    """Tell whether a path lies under (or is) a root path; both stored ('/') or both absolute."""
+    if root in (".", ""):
+        return True
+    return path == root or path.startswith(root.rstrip("/" + os.sep) + "/") or path.startswith(root + os.sep)

@@ -1,0 +1,144 @@
+"""Which way is better: `goal` set in the spec or with --goal, defaults only for documented whole names,
+stated in the note whenever bold is shown, and a lint finding when it came from a name or is missing."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+
+import pytest
+from conftest import curve
+
+from resultsbook.errors import QueryError, SpecError
+from resultsbook.query.goal import goal_from_name, metric_goal
+from resultsbook.query.reduce import parse_reduction
+
+
+@pytest.mark.parametrize(
+    ("name", "goal"),
+    [
+        ("loss", "min"),
+        ("train/loss", "min"),
+        ("val_loss", "min"),
+        ("loss/train", "min"),
+        ("eval.error", "min"),
+        ("test-wer", "min"),
+        ("test/acc", "max"),
+        ("val_accuracy", "max"),
+        ("return", "max"),
+        ("answer_acc", None),  # "wer" inside "answer" is no name, nor is "acc" after "answer_"
+        ("fidelity", None),  # not "fid"
+        ("val/fidelity", None),
+        ("wall_time", None),
+        ("loss/acc", None),  # both kinds: undecided
+        ("terrain_score", None),
+    ],
+)
+def test_a_goal_comes_only_from_whole_documented_names(name, goal):
+    assert goal_from_name(name) == goal
+
+
+def test_an_explicit_goal_wins_over_the_name():
+    assert metric_goal("val/loss", "max").direction == "max"
+    assert metric_goal("val/loss").source == "name"
+    assert metric_goal("fidelity").direction is None
+
+
+def test_best_of_an_undocumented_name_is_refused_until_its_direction_is_written():
+    with pytest.raises(QueryError, match=r"write best\(val/fidelity, max\) or best\(val/fidelity, min\)"):
+        parse_reduction("best(val/fidelity)")
+    assert parse_reduction("best(val/fidelity, max)").direction == "max"
+    assert parse_reduction("best(val/answer_acc, min)").direction == "min"
+    named = parse_reduction("best(val/loss)")
+    assert (named.direction, named.direction_source, named.text) == ("min", "name", "best(val/loss, min)")
+
+
+def _runs(make_run, metric: str) -> None:
+    for model, values in {"a": [0.90, 0.91, 0.92], "b": [0.50, 0.51, 0.52]}.items():
+        for seed, value in enumerate(values):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([value], key=metric))
+
+
+def test_fidelity_is_never_bold_without_a_goal_and_bolds_the_highest_with_one(make_run, cli):
+    _runs(make_run, "fidelity")
+    cli("collect", "runs")
+    plain = cli("table", "--rows", "model", "--metric", "fidelity", "--format", "markdown").output
+    assert "**" not in plain
+    assert "Not bold: fidelity (goal not set)." in plain
+    bold = cli("table", "--rows", "model", "--metric", "fidelity", "--format", "markdown", "--goal", "max")
+    assert "| a       | **0.91 ± 0.01** |" in bold.output
+    assert "Bold: best (higher is better; Welch's t-test, α = 0.05)." in bold.output
+    lower = cli("table", "--rows", "model", "--metric", "fidelity", "--format", "markdown", "--goal", "fidelity=min")
+    assert "| b       | **0.51 ± 0.01** |" in lower.output and "lower is better" in lower.output
+
+
+def test_answer_acc_is_not_taken_as_lower_is_better(make_run, cli):
+    _runs(make_run, "answer_acc")
+    cli("collect", "runs")
+    output = cli("table", "--rows", "model", "--metric", "answer_acc", "--format", "markdown").output
+    assert "**0.51" not in output  # the old substring rule read "wer" in "answer" and bolded the worst
+
+
+def _spec(tmp_path, table: str) -> None:
+    (tmp_path / "resultsbook.toml").write_text(
+        textwrap.dedent("""
+        [[sources]]
+        path = "runs"
+        """)
+        + textwrap.dedent(table)
+    )
+
+
+def test_build_lints_a_goal_taken_from_a_name_or_missing(make_run, cli, tmp_path):
+    _runs(make_run, "val_loss")
+    for seed in range(3):
+        make_run(f"c{seed}", {"model": "c", "seed": seed}, curve([0.1], key="fidelity"))
+    _spec(
+        tmp_path,
+        """
+        [tables.t]
+        metrics = ["val_loss", "fidelity"]
+        rows = ["model"]
+        outputs = ["t.md"]
+        """,
+    )
+    result = cli("build")
+    assert result.exit_code == 0
+    assert (
+        "Warning: t: the goal of 'val_loss' comes from its name (lower is better); "
+        'state it with goal = "min"' in result.output
+    )
+    assert "Warning: t: 'fidelity' has no goal, so no cell of it is bold; set goal = \"max\" or \"min\"" in (
+        result.output
+    )
+    assert "Bold: best (lower is better; Welch's t-test, α = 0.05). Not bold: fidelity (goal not set)." in (
+        tmp_path / "t.md"
+    ).read_text()
+    assert cli("build", "--strict").exit_code == 1
+
+
+def test_the_old_direction_key_is_goals_alias_and_a_conflict_is_refused(make_run, cli, tmp_path):
+    _runs(make_run, "fidelity")
+    _spec(tmp_path, '[tables.t]\nmetric = "fidelity"\ndirection = "min"\nrows = ["model"]\noutputs = ["t.json"]\n')
+    assert cli("build").exit_code == 0
+    document = json.loads((tmp_path / "t.json").read_text())
+    assert (document["metrics"][0]["goal"], document["metrics"][0]["goal_from"]) == ("min", "set")
+    _spec(tmp_path, '[tables.t]\nmetric = "fidelity"\ndirection = "min"\ngoal = "max"\nrows = ["model"]\n')
+    with pytest.raises(SpecError, match=re.escape("has goal = 'max' and direction = 'min' (its old name); keep goal")):
+        from resultsbook.spec import load_spec
+
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    _spec(tmp_path, '[tables.t]\nmetric = "fidelity"\ngoal = "up"\nrows = ["model"]\n')
+    failed = cli("build")
+    assert failed.exit_code == 2
+    assert "goal = 'up'; use goal = \"max\" (higher is better) or \"min\"" in failed.output
+
+
+def test_best_mean_needs_a_goal(make_run, cli):
+    _runs(make_run, "fidelity")
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", "fidelity", "--reduce", "best-mean")
+    assert result.exit_code == 2  # a usage error: the flags leave the goal open
+    assert "reduce = best-mean: cannot tell whether 'fidelity' is better high or low" in result.output
+    assert cli("table", "--rows", "model", "--metric", "fidelity", "--reduce", "best-mean", "--goal", "max").exit_code == 0

@@ -1,0 +1,268 @@
+"""Many collectors, one store: concurrent collect, watch, build and check processes on one SQLite store
+all finish, and the store ends as one serial collect leaves it."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from conftest import curve, write_native_run
+
+from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.store import Store
+
+GROUPS = 4
+RUNS_PER_GROUP = 60
+
+
+def make_tree(root: Path) -> None:
+    """Four groups of native runs and one folder of one-file runs."""
+    for group in range(GROUPS):
+        for index in range(RUNS_PER_GROUP):
+            config = {"group": group, "seed": index, "lr": 0.1}
+            write_native_run(root / f"g{group}" / f"run{index:03d}", config, curve([0.1 * index, 0.2, 0.3]))
+    for seed in range(20):
+        folder = root / "reports" / "mlp" / f"{seed}"
+        folder.mkdir(parents=True)
+        document = {"config": {"seed": seed}, "metrics": {"test": {"score": seed / 20}}}
+        (folder / "report.json").write_text(json.dumps(document))
+
+
+def content(path: Path) -> list[tuple]:
+    """Return what a store says about its runs, independent of internal ids and write order."""
+    connection = sqlite3.connect(path)
+    runs = connection.execute(
+        "SELECT runs.run_id, sources.path, runs.name, runs.present, runs.digest FROM runs "
+        "JOIN sources ON sources.id = runs.source_id"
+    ).fetchall()
+    params = connection.execute(
+        "SELECT runs.run_id, key, value, type FROM params JOIN runs ON runs.id = params.run"
+    ).fetchall()
+    metrics = connection.execute(
+        "SELECT runs.run_id, key, n, last, summary FROM metrics JOIN runs ON runs.id = metrics.run"
+    ).fetchall()
+    series = connection.execute(
+        'SELECT runs.run_id, key, steps, "values" FROM series JOIN runs ON runs.id = series.run'
+    ).fetchall()
+    sources = connection.execute("SELECT path, adapter, signature, present FROM sources").fetchall()
+    connection.close()
+    return [sorted(runs), sorted(params), sorted(metrics), sorted(series), sorted(sources)]
+
+
+def resultsbook(*args: str, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "resultsbook", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    make_tree(tmp_path / "runs")
+    (tmp_path / "resultsbook.toml").write_text(
+        textwrap.dedent(
+            """
+            [[sources]]   # what the watch collects itself; the collectors bring the rest
+            path = "runs/g0"
+
+            [tables.acc]
+            metric = "acc"
+            rows = ["group"]
+            outputs = ["results/acc.md"]
+            """
+        )
+    )
+    return tmp_path
+
+
+def test_eight_collectors_and_a_watch_leave_the_store_one_serial_collect_leaves(project: Path) -> None:
+    runs = project / "runs"
+    watch = resultsbook("watch", "--debounce", "50", cwd=project)
+    try:
+        _wait_for_line(watch, "start:")  # built once, from its own source: group 0 only
+        folders = [f"runs/g{g}" for g in range(GROUPS)]  # disjoint
+        folders += ["runs", "runs/g0", "runs/g1", "runs/reports"]  # overlapping
+        collectors = [resultsbook("collect", folder, "-q", cwd=project) for folder in folders]
+        # a run the watch collects itself while the others write
+        write_native_run(runs / "g0" / "run999", {"group": 0, "seed": 999, "lr": 0.1}, curve([0.5]))
+        builders = [resultsbook("build", "-q", cwd=project), resultsbook("check", "--json", cwd=project)]
+        outcomes = [(process.args, *process.communicate(timeout=300)) for process in collectors]
+        for process in collectors:
+            assert process.returncode == 0, outcomes
+        for args, _, err in outcomes:
+            assert "Traceback" not in err and "locked" not in err, (args, err)
+        for process in builders:
+            _, err = process.communicate(timeout=300)
+            assert "Traceback" not in err and "locked" not in err, err
+            assert process.returncode in (0, 1), err  # check may find the table stale: not a crash
+        # the watch saw the others' runs: its last rebuild is current with the final store
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _current(project):
+            time.sleep(0.5)
+        assert _current(project), _check(project)
+        assert "| 3 " in (project / "results/acc.md").read_text()  # every group's row is there
+        assert watch.poll() is None, watch.communicate()
+    finally:
+        watch.terminate()
+        _, err = watch.communicate(timeout=60)
+    assert "Traceback" not in err and "locked" not in err, err
+    serial = Store.open(str(project / "serial.db"))
+    collect(serial, [CollectRequest(str(runs))])
+    serial.close()
+    assert content(project / "resultsbook.db") == content(project / "serial.db")
+    assert len(content(project / "serial.db")[0]) == GROUPS * RUNS_PER_GROUP + 20 + 1
+
+
+def _wait_for_line(process: subprocess.Popen, text: str, seconds: float = 120) -> None:
+    """Read a process's output until a line holds `text`; fail (not hang) when it never comes."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], max(deadline - time.monotonic(), 0))
+        line = process.stdout.readline() if ready else ""
+        if text in line:
+            return
+        if not line and process.poll() is not None:
+            break
+    process.kill()
+    raise AssertionError(f"no line with {text!r}: {process.communicate()}")
+
+
+def _check(project: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "resultsbook", "check"], cwd=project, capture_output=True, text=True
+    )
+
+
+def _current(project: Path) -> bool:
+    return _check(project).returncode == 0
+
+
+def test_a_store_locked_by_a_long_write_waits_instead_of_failing(tmp_path: Path) -> None:
+    make_tree(tmp_path / "runs")
+    Store.open(str(tmp_path / "resultsbook.db")).close()
+    holder = sqlite3.connect(tmp_path / "resultsbook.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+    collector = resultsbook("collect", "runs/g0", cwd=tmp_path)
+    time.sleep(1.5)
+    assert collector.poll() is None  # waiting, not crashed
+    holder.execute("COMMIT")
+    holder.close()
+    out, err = collector.communicate(timeout=120)
+    assert collector.returncode == 0, err
+    assert f"{RUNS_PER_GROUP} new" in out
+
+
+def test_readers_are_not_blocked_by_a_writer(tmp_path: Path) -> None:
+    make_tree(tmp_path / "runs")
+    store = Store.open(str(tmp_path / "resultsbook.db"))
+    collect(store, [CollectRequest(str(tmp_path / "runs" / "g0"))])
+    holder = sqlite3.connect(tmp_path / "resultsbook.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("UPDATE runs SET name = 'x'")
+    started = time.monotonic()
+    assert len(store.runs()) == RUNS_PER_GROUP  # the last committed state, at once
+    assert time.monotonic() - started < 5
+    holder.execute("ROLLBACK")
+    holder.close()
+    store.close()
+
+
+def test_two_processes_creating_one_new_store_at_once_both_succeed(tmp_path: Path) -> None:
+    make_tree(tmp_path / "runs")
+    script = textwrap.dedent(
+        f"""
+        from resultsbook.sources.collect import CollectRequest, collect
+        from resultsbook.store import Store
+        import sys
+        store = Store.open({str(tmp_path / "new.db")!r})
+        collect(store, [CollectRequest({str(tmp_path / "runs")!r} + "/" + sys.argv[1])])
+        store.close()
+        """
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, f"g{g}"], stderr=subprocess.PIPE, text=True)
+        for g in range(GROUPS)
+    ]
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    with Store.open(str(tmp_path / "new.db")) as store:
+        assert store.counts()["runs"] == GROUPS * RUNS_PER_GROUP
+
+
+def test_an_interrupted_collect_keeps_whole_sources_only(tmp_path: Path, monkeypatch) -> None:
+    from resultsbook.sources import collect as collecting
+    from resultsbook.store import writer
+
+    make_tree(tmp_path / "runs")
+    monkeypatch.setattr(collecting, "BATCH_SOURCES", 7)
+    calls = {"n": 0}
+    original = writer.StoreWriter.write_source
+
+    def interrupt(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 30:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(writer.StoreWriter, "write_source", interrupt)
+    store = Store.open(str(tmp_path / "resultsbook.db"))
+    with pytest.raises(KeyboardInterrupt):
+        collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    kept = store.runs()
+    assert len(kept) == 28  # four whole batches of 7; the fifth was rolled back
+    for run in kept:  # every stored run is whole: its params and its series
+        assert run.params["lr"] == 0.1 and len(store.series("acc", [run.id])[run.id][0]) == 3
+    monkeypatch.setattr(writer.StoreWriter, "write_source", original)
+    report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert (report.new, report.unchanged) == (GROUPS * RUNS_PER_GROUP + 20 - 28, 28)
+    store.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the killed writer is a forked process")
+def test_a_collect_killed_half_way_leaves_whole_runs_and_a_clean_finish(tmp_path: Path) -> None:
+    make_tree(tmp_path / "runs")
+    script = textwrap.dedent(
+        f"""
+        import time
+        from resultsbook.sources import collect as collecting
+        from resultsbook.store import writer
+        collecting.BATCH_SOURCES = 10
+        original = writer.StoreWriter.write_source
+        count = 0
+        def slow(self, *args, **kwargs):
+            global count
+            count += 1
+            if count == 55:
+                print("half", flush=True)
+                time.sleep(60)
+            return original(self, *args, **kwargs)
+        writer.StoreWriter.write_source = slow
+        from resultsbook.sources.collect import CollectRequest, collect
+        from resultsbook.store import Store
+        collect(Store.open({str(tmp_path / "killed.db")!r}), [CollectRequest({str(tmp_path / "runs")!r})])
+        """
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout.readline().strip() == "half"
+        process.kill()
+        process.wait()
+    killed = Store.open(str(tmp_path / "killed.db"))
+    assert killed.counts()["runs"] == 50  # five whole batches
+    collect(killed, [CollectRequest(str(tmp_path / "runs"))])
+    killed.close()
+    clean = Store.open(str(tmp_path / "clean.db"))
+    collect(clean, [CollectRequest(str(tmp_path / "runs"))])
+    clean.close()
+    assert content(tmp_path / "killed.db") == content(tmp_path / "clean.db")

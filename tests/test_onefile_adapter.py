@@ -1,0 +1,261 @@
+"""One file = one run: report.json, results.json, metrics.json, YAML summaries. Nested keys flatten,
+numbers under result keys are results (integers too), the rest params; params also come from the path
+(patterns with `**`) and from other params (derived)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from resultsbook.errors import SpecError
+from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.sources.derive import parse_derivation, parse_derivation_text
+from resultsbook.store import Store
+
+REPORT = {
+    "function": "bin.model.main",
+    "gpus": ["NVIDIA A100-SXM4-80GB"],
+    "config": {"seed": 3, "batch_size": 256, "data": {"path": "data/classif-num-medium-2-wine"}},
+    "n_parameters": 478400,
+    "best_step": 8568,
+    "eval_batch_size": 32768,
+    "metrics": {
+        "test": {"score": 0.85, "support": 16281, "best_class": "cat", "calibrated": True},
+        "train": {"loss": [0.9, 0.5, None, 0.3]},
+    },
+    "time": "0:00:49.577190",
+}
+
+
+def write(path: Path, document: object) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(document) if path.suffix == ".json" else yaml.safe_dump(document)
+    path.write_text(text)
+    return path
+
+
+def only_run(store: Store):
+    [run] = store.runs()
+    metrics = {m["key"]: m for m in store.run_metrics(run.id)}
+    return run, metrics
+
+
+def test_a_report_splits_into_params_results_and_curves(tmp_path, store):
+    write(tmp_path / "exp" / "wine" / "0-evaluation" / "3" / "report.json", REPORT)
+    report = collect(store, [CollectRequest(str(tmp_path / "exp"))])  # found without being named
+    assert (report.new, report.problems) == (1, ())
+    run, metrics = only_run(store)
+    assert (run.adapter, run.name, run.status) == ("onefile", "0-evaluation/3", "unknown")
+    assert run.params == {
+        "config.batch_size": 256,
+        "config.data.path": "data/classif-num-medium-2-wine",
+        "config.seed": 3,
+        "eval_batch_size": 32768,
+        "function": "bin.model.main",
+        "gpus": '["NVIDIA A100-SXM4-80GB"]',
+        "n_parameters": 478400,
+        "time": "0:00:49.577190",
+    }
+    # integers among results are results, not params that would differ between seeds
+    assert {key: m["summary"] for key, m in metrics.items() if m["summary"] is not None} == {
+        "best_step": 8568.0,
+        "metrics.test.score": 0.85,
+        "metrics.test.support": 16281.0,
+    }
+    loss = store.series("metrics.train.loss")[run.id]
+    assert list(loss[0]) == [0.0, 1.0, 3.0]  # null: no point at that step
+    assert metrics["metrics.train.loss"]["last"] == 0.3
+
+
+def test_every_number_of_a_results_file_is_a_result_but_its_seed(tmp_path, store):
+    write(tmp_path / "runs" / "a" / "results.json", {"seed": 1, "accuracy": 0.9, "epoch": 3, "n_correct": 90})
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    run, metrics = only_run(store)
+    assert run.params == {"seed": 1}
+    assert {key: m["summary"] for key, m in metrics.items()} == {
+        "accuracy": 0.9,
+        "epoch": 3.0,
+        "n_correct": 90.0,
+    }
+
+
+def test_options_choose_params_results_and_fields_to_leave_out(tmp_path, store):
+    write(tmp_path / "runs" / "a" / "report.json", REPORT)
+    options = {"metrics": "n_parameters", "params": "metrics.test.support", "ignore": "gpus,time,function"}
+    collect(store, [CollectRequest(str(tmp_path / "runs"), adapter="onefile", options=options)])
+    run, metrics = only_run(store)
+    assert "n_parameters" in metrics and "metrics.test.support" not in metrics
+    assert run.params["metrics.test.support"] == 16281
+    assert not {"gpus", "time", "function"} & set(run.params)
+
+
+def test_a_yaml_run_file_has_its_interpolations_resolved(tmp_path, store):
+    document = {
+        "model": {"lr": 0.001, "name": "mlp"},
+        "tag": "${model.name}-${model.lr}",
+        "results": {"acc": 0.7},
+    }
+    write(tmp_path / "runs" / "seed3.yaml", document)
+    report = collect(
+        store, [CollectRequest(str(tmp_path / "runs"), adapter="onefile", pattern="seed{seed}.yaml")]
+    )
+    assert report.new == 1
+    run, metrics = only_run(store)
+    assert run.params == {"model.lr": 0.001, "model.name": "mlp", "seed": 3, "tag": "mlp-0.001"}
+    assert metrics["results.acc"]["summary"] == 0.7
+
+
+def test_a_stated_status_is_the_runs_status(tmp_path, store):
+    write(tmp_path / "runs" / "a" / "results.json", {"status": "FAILED", "loss": 2.5})
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    run, _ = only_run(store)
+    assert (run.status, run.params) == ("failed", {})
+
+
+def test_a_file_holding_a_list_of_runs_points_to_records(tmp_path, store):
+    write(tmp_path / "runs" / "a" / "results.json", [{"seed": 0, "acc": 0.5}])
+    report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert report.new == 0
+    assert report.problems[0].message == (
+        "holds a list of 1 items, not one run's fields (a list of runs is read by --adapter records)"
+    )
+
+
+def test_two_result_files_in_one_folder_are_not_guessed(tmp_path, store, cli):
+    write(tmp_path / "runs" / "a" / "results.json", {"acc": 0.5})
+    write(tmp_path / "runs" / "a" / "metrics.json", {"acc": 0.5})
+    result = cli("collect", "runs")
+    assert result.exit_code == 1 and "no runs found under runs" in result.output
+    named = cli("collect", "runs", "--adapter", "onefile")  # named: each file is a run
+    assert "2 new" in named.output
+
+
+def test_a_pattern_with_double_star_matches_one_or_two_folders(tmp_path, store):
+    write(tmp_path / "exp" / "tabm" / "adult" / "0-evaluation" / "0" / "report.json", REPORT)
+    write(tmp_path / "exp" / "tabm" / "why" / "wine-0" / "0-evaluation" / "1" / "report.json", REPORT)
+    write(tmp_path / "exp" / "tabm" / "adult" / "0-tuning" / "report.json", REPORT)  # not {seed}/
+    pattern = "{model}/**/{phase}/{seed:\\d+}/report.json"
+    report = collect(store, [CollectRequest(str(tmp_path / "exp"), pattern=pattern)])
+    assert report.new == 2
+    found = sorted((r.params["model"], r.params["phase"], r.params["seed"]) for r in store.runs())
+    assert found == [("tabm", "0-evaluation", 0), ("tabm", "0-evaluation", 1)]
+
+
+def test_a_field_may_span_folders(tmp_path, store):
+    write(tmp_path / "exp" / "tabm" / "why" / "wine-0" / "3" / "report.json", REPORT)
+    report = collect(
+        store, [CollectRequest(str(tmp_path / "exp"), pattern="{model}/{dataset:**}/{seed}/report.json")]
+    )
+    assert report.new == 1
+    assert store.runs()[0].params["dataset"] == "why/wine-0"
+
+
+DATASET = "^data/(?:(?:classif|regression)-[^-]+-[^-]+-[^-]+-)?(.+)$"
+
+
+def test_a_derived_param_pools_a_datasets_splits(tmp_path, store):
+    for split in range(3):
+        document = {
+            **REPORT,
+            "config": {**REPORT["config"], "data": {"path": f"data/classif-num-medium-{split}-wine"}},
+        }
+        write(tmp_path / "exp" / f"wine-{split}" / "report.json", document)
+    write(tmp_path / "exp" / "adult" / "report.json", {**REPORT, "config": {"data": {"path": "data/adult"}}})
+    rules = (parse_derivation_text(f"dataset=config.data.path:{DATASET}"),)
+    report = collect(store, [CollectRequest(str(tmp_path / "exp"), derive=rules)])
+    assert report.new == 4
+    assert sorted(run.params["dataset"] for run in store.runs()) == ["adult", "wine", "wine", "wine"]
+
+
+def test_derivations_take_a_named_group_a_template_a_map_and_a_default():
+    params = {"config.data.path": "data/regression-cat-large-0-nyc-taxi-green-dec-2016", "k": 3}
+    named = parse_derivation("task", {"from": "config.data.path", "regex": "data/(?P<value>[a-z]+)-"}, "spec")
+    assert named.apply(params) == ("regression", None)
+    template = parse_derivation(
+        "short",
+        {"from": "config.data.path", "regex": "-(\\w+)-(\\w+)-(\\d+)-", "template": "\\1/\\3"},
+        "spec",
+    )
+    assert template.apply(params) == ("cat/0", None)
+    mapped = parse_derivation("size", {"from": "k", "map": {"3": "small", "32": "large"}}, "spec")
+    assert mapped.apply(params) == ("small", None)
+    fallback = parse_derivation("size", {"from": "absent", "default": "unknown"}, "spec")
+    assert fallback.apply(params) == ("unknown", None)
+    copy = parse_derivation_text("k2=k")
+    assert copy.apply(params) == (3, None)  # typed as the source was
+
+
+def test_a_run_that_cannot_be_derived_keeps_going_with_a_problem(tmp_path, store):
+    write(
+        tmp_path / "exp" / "a" / "report.json",
+        {"config": {"data": {"path": "elsewhere/x"}}, "metrics": {"s": 1}},
+    )
+    write(tmp_path / "exp" / "b" / "report.json", {"metrics": {"s": 1}})
+    rules = (parse_derivation_text("dataset=config.data.path:^data/(.+)$"),)
+    report = collect(store, [CollectRequest(str(tmp_path / "exp"), derive=rules)])
+    assert report.new == 2
+    assert sorted(p.message for p in report.problems) == [
+        "param 'dataset' could not be derived: config.data.path = 'elsewhere/x' does not match /^data/(.+)$/",
+        "param 'dataset' could not be derived: its source param 'config.data.path' is absent",
+    ]
+
+
+def test_changing_a_derivation_reads_the_runs_again(tmp_path, store):
+    write(tmp_path / "exp" / "a" / "report.json", {"config": {"name": "abc"}, "metrics": {"s": 1}})
+    collect(
+        store, [CollectRequest(str(tmp_path / "exp"), derive=(parse_derivation_text("x=config.name:^(a)"),))]
+    )
+    report = collect(
+        store, [CollectRequest(str(tmp_path / "exp"), derive=(parse_derivation_text("x=config.name:^(ab)"),))]
+    )
+    assert report.updated == 1 and store.runs()[0].params["x"] == "ab"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (3, 'derive.dataset must be "PARAM:REGEX" or a table with from = "PARAM"'),
+        ({"regex": "x"}, 'derive.dataset needs from = "PARAM", the param it is computed from'),
+        (
+            {"from": "a", "regx": "x"},
+            "derive.dataset has no key 'regx'; its keys are default, from, map, regex, template",
+        ),
+        (
+            {"from": "a", "regex": "("},
+            "derive.dataset.regex is not a valid regex (missing ), unterminated subpattern at position 0)",
+        ),
+    ],
+)
+def test_a_bad_derivation_names_the_key_and_the_fix(entry, message):
+    with pytest.raises(SpecError) as error:
+        parse_derivation("dataset", entry, "resultsbook.toml")
+    assert str(error.value) == f"resultsbook.toml: {message}"
+
+
+def test_derive_from_the_command_line_and_the_spec(tmp_path, cli):
+    write(tmp_path / "exp" / "m" / "0" / "report.json", REPORT)
+    result = cli(
+        "collect",
+        "exp",
+        "--pattern",
+        "{model}/{_}/report.json",
+        "--derive",
+        f"dataset={'config.data.path'}:{DATASET}",
+    )
+    assert result.exit_code == 0 and "1 new" in result.output
+    shown = json.loads(cli("runs", "--format", "json").output)["runs"]
+    assert shown[0]["params"]["dataset"] == "wine" and shown[0]["params"]["model"] == "m"
+    (tmp_path / "resultsbook.toml").write_text(
+        "[[sources]]\npath = 'exp'\npattern = '{model}/{_}/report.json'\n"
+        "[sources.derive.dataset]\nfrom = 'config.data.path'\nregex = '^data/(.+)$'\n"
+        "[tables.t]\nmetric = 'metrics.test.score'\nrows = ['dataset']\noutputs = ['t.md']\n"
+    )
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    assert "classif-num-medium-2-wine" in (tmp_path / "t.md").read_text()
+    bad = cli("collect", "exp", "--derive", "dataset")
+    assert bad.exit_code == 2
+    assert "--derive 'dataset' must look like NAME=PARAM or NAME=PARAM:REGEX" in bad.output

@@ -1,0 +1,180 @@
+"""No silent substitution, and numbers displayed by stated rules: refused or marked fallbacks, infinities,
+ties to the first best step, float-noise spreads, digits from the typical spread, powers of ten,
+no -0, half-up rounding, scale and the interval's statistic in the note."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from conftest import curve
+
+from resultsbook.query.aggregate import best_mean
+from resultsbook.query.reduce import best_step_of
+from resultsbook.render.numformat import column_format, fmt_fixed, fmt_number
+
+
+def _table(cli, *args: str) -> str:
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", *args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_skip_first_removing_every_point_is_refused_not_replaced_by_the_summary(make_run, cli):
+    make_run("a0", {"model": "a", "seed": 0}, curve([0.1, 0.2, 0.3, 0.4]), {"summary": {"acc": 0.99}})
+    make_run("a1", {"model": "a", "seed": 1}, curve([0.5, 0.6]), {"summary": {"acc": 0.99}})
+    output = _table(cli, "--metric", "acc", "--skip-first", "3", "--format", "json")
+    cell = json.loads(output)["cells"][0]
+    assert cell["stats"]["mean"] == 0.4  # the run with one point left; never the summary 0.99
+    short = next(run for run in cell["runs"] if run["name"] == "a1")
+    assert short["value"] is None
+    assert short["note"] == {"kind": "refused", "text": "skip_first = 3 removed every point"}
+    assert [m["text"] for m in cell["marks"] if m["kind"] == "novalue"] == [
+        "1 run(s) have no value and are left out (skip_first = 3 removed every point)"
+    ]
+
+
+def test_a_final_value_does_not_stand_in_for_a_step_and_is_marked_for_max(make_run, cli):
+    make_run("a0", {"model": "a", "seed": 0}, curve([0.1, 0.3]))
+    make_run("a1", {"model": "a", "seed": 1}, [], {"summary": {"acc": 0.9}})
+    at_step = json.loads(_table(cli, "--metric", "acc", "--reduce", "at(2)", "--format", "json"))["cells"][0]
+    assert at_step["stats"]["n"] == 1
+    assert "logged only a final value; at(2) needs its curve" in at_step["marks"][-1]["text"]
+    best = json.loads(_table(cli, "--metric", "acc", "--reduce", "max", "--format", "json"))["cells"][0]
+    assert best["stats"]["n"] == 2
+    assert {"kind": "substituted", "text": "1 run(s) logged only a final value, taken as its max"} in [
+        {k: m[k] for k in ("kind", "text")} for m in best["marks"]
+    ]
+    plain = _table(cli, "--metric", "acc", "--reduce", "max")
+    assert "≈" in plain and "a value stands in for the one asked" in plain
+
+
+def test_infinite_values_are_kept_for_order_statistics_and_marked(make_run, cli):
+    for seed, value in enumerate([1.0, math.inf, 2.0]):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([value], key="ppl"))
+    output = _table(cli, "--metric", "ppl", "--stat", "median,iqr", "--goal", "min")
+    assert "2.00 ± inf∞" in output  # the median of [1, inf, 2] is 2, not nan
+    assert "∞ some runs are infinite (1 cell)" in output
+    document = json.loads(cli("table", "--rows", "model", "--metric", "ppl", "--format", "json").output)
+    assert document["cells"][0]["stats"]["mean"] == "inf"  # JSON has no infinity: a string, not null
+    assert document["cells"][0]["marks"][0]["kind"] == "infinite"
+    csv = cli("table", "--rows", "model", "--metric", "ppl", "--format", "csv").output
+    assert csv.splitlines()[1:] == ["a,inf,"]  # mean inf, std not computed
+
+
+def test_ties_go_to_the_first_best_step_even_through_float_noise():
+    steps = np.array([10.0, 20.0, 30.0])
+    assert best_step_of(steps, np.array([0.5, 0.9, 0.9]), "max") == 20.0
+    assert best_step_of(steps, np.array([0.3, 0.1 + 0.2, 0.5]), "min") == 10.0  # 0.30000000000000004
+    curves = {
+        1: (steps, np.array([0.1, 0.2, 0.3])),
+        2: (steps, np.array([0.2, 0.1, 0.0])),  # per-step means 0.15, 0.15, 0.15 up to rounding
+        3: (steps, np.array([0.15, 0.15, 0.15])),
+    }
+    _, step = best_mean(curves, "max", None)
+    assert step == 10.0
+
+
+def test_seeds_that_all_logged_the_same_value_read_as_zero_spread(make_run, cli):
+    for seed in range(3):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([0.1]))
+        make_run(f"b{seed}", {"model": "b", "seed": seed}, curve([0.1]))
+    output = _table(cli, "--metric", "acc")
+    assert "0.100 ± 0.000" in output  # not 0.100000 ± 0.000000
+
+
+def test_tiny_and_huge_magnitudes_are_written_with_a_shared_power_of_ten(make_run, cli):
+    for seed, (small, huge) in enumerate([(1.2e-8, 1.52e12), (1.3e-8, 1.50e12), (1.1e-8, 1.55e12)]):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "grad": small, "flops": huge}])
+        make_run(f"b{seed}", {"model": "b", "seed": seed}, [{"step": 1, "grad": small * 2, "flops": huge / 2}])
+    output = _table(cli, "--metric", "grad", "--goal", "min")
+    assert "12e-9 ± 1e-9" in output and "24e-9 ± 2e-9" in output  # was 0.000000 ± 0.000000, all bold
+    assert "1.52e12 ± 0.03e12" in _table(cli, "--metric", "flops", "--goal", "max")
+
+
+def test_rounding_is_half_up_on_the_shortest_representation():
+    assert [fmt_fixed(2.675, 2), fmt_fixed(0.125, 2), fmt_fixed(72.5, 0), fmt_fixed(0.45, 1)] == [
+        "2.68",
+        "0.13",
+        "73",
+        "0.5",
+    ]  # Python's format gives 2.67, 0.12, 72, 0.5
+    assert fmt_number(1.25e-8, 1, -9) == "12.5e-9"
+
+
+def test_minus_zero_is_never_printed(make_run, cli):
+    assert fmt_fixed(-0.004, 2) == "0.00" and fmt_fixed(-0.0, 1) == "0.0"
+    for seed, value in enumerate([-0.0, -0.0, -0.0]):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([value]))
+    csv = _table(cli, "--metric", "acc", "--format", "csv")
+    assert "-0" not in csv
+    assert "-0" not in cli("table", "--rows", "model", "--metric", "acc", "--format", "json").output
+
+
+def test_decimals_come_from_the_typical_spread():
+    assert column_format([90.0, 91.0, 92.0], [0.03, 0.5, 0.8]).digits == 1  # not 2 for the one tight cell
+    assert column_format([0.1, 0.2], [0.0, 0.0]).digits == 3  # no spread: three significant digits
+    assert column_format([1.2e-8], [1e-10]).exponent == -9
+
+
+def test_the_note_states_scale_centre_interval_and_test(make_run, cli):
+    for model, values in {"a": [0.90, 0.91, 0.95, 0.97], "b": [0.50, 0.51, 0.52, 0.60]}.items():
+        for seed, value in enumerate(values):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([value]))
+    output = _table(cli, "--metric", "acc", "--stat", "median,bootstrap", "--scale", "100")
+    assert (
+        "Median with 95% percentile bootstrap interval of the median (10,000 resamples, seed 0) over n = 4 "
+        "seeds; per run: last. Bootstrap intervals from fewer than 10 values (here n = 4) cover less than "
+        "95%. Values × 100. Bold: best (higher is better; permutation test of the difference in medians, "
+        "α = 0.05)."
+    ) in output
+    bca = _table(cli, "--metric", "acc", "--stat", "iqm,bca")
+    assert "IQM with 95% BCa bootstrap interval of the iqm" in bca
+    assert "permutation test of the difference in IQMs" in bca
+    mann = _table(cli, "--metric", "acc", "--stat", "median,iqr", "--test", "mannwhitney")
+    assert "Mann–Whitney U test" in mann
+
+
+@pytest.mark.parametrize(
+    ("stat", "message"),
+    [
+        ("median,ci95", "ci95 is the Student-t interval of the mean, not of the median"),
+        ("iqm,ci95", "ci95 is the Student-t interval of the mean, not of the iqm"),
+    ],
+)
+def test_an_interval_of_another_statistic_is_refused_in_one_line(make_run, cli, stat, message):
+    make_run("a0", {"model": "a", "seed": 0}, curve([0.1]))
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", "acc", "--stat", stat)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and message in result.output
+    welch = cli("table", "--rows", "model", "--metric", "acc", "--stat", "median", "--test", "welch")
+    assert welch.exit_code == 2 and "test = welch compares means" in welch.output
+
+
+@pytest.mark.parametrize("style", ["pm", "sub", "siunitx", "siunitx-S"])
+def test_powers_of_ten_and_new_marks_compile_with_pdflatex(make_run, cli, tmp_path, style):
+    from conftest import compile_latex
+
+    for seed, small in enumerate([1.2e-8, 1.3e-8, 1.1e-8]):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "grad": small}])
+        make_run(f"b{seed}", {"model": "b", "seed": seed}, [{"step": 1, "grad": small * 2}])
+    make_run("c0", {"model": "c", "seed": 0}, [{"step": 1, "grad": math.inf}])
+    make_run("c1", {"model": "c", "seed": 1}, [], {"summary": {"grad": 2e-8}})
+    latex = _table(cli, "--metric", "grad", "--goal", "min", "--reduce", "max", "--style", style, "--format", "latex")
+    assert "e-9" in latex or "10^{-9}" in latex
+    assert "\\approx" in latex and "\\infty" in latex
+    (tmp_path / "table.tex").write_text(latex)
+    compile_latex(tmp_path, r"\input{table.tex}", packages=("booktabs", "siunitx"))
+
+
+def test_a_derived_metric_from_a_final_value_is_marked(make_run, cli):
+    make_run("a0", {"model": "a", "seed": 0}, [{"step": 1, "acc": 0.5, "base": 0.1}, {"step": 2, "acc": 0.6, "base": 0.1}])
+    make_run("a1", {"model": "a", "seed": 1}, curve([0.7, 0.8]), {"summary": {"base": 0.2}})
+    cell = json.loads(_table(cli, "--metric", "gain", "--derived", "gain=acc-base", "--format", "json"))["cells"][0]
+    notes = {run["name"]: run.get("note") for run in cell["runs"]}
+    assert notes == {"a0": None, "a1": {"kind": "substituted", "text": "logged only a final value of base, used at every step"}}
+    assert cell["stats"]["mean"] == pytest.approx((0.5 + 0.6) / 2)

@@ -1,0 +1,318 @@
+"""Aggregates over the tasks of a benchmark, checked against a straightforward reimplementation of
+rliable's documented definitions (Agarwal et al., NeurIPS 2021; rliable's metrics docstrings):
+
+aggregate_mean        "mean of sample mean scores per task"
+aggregate_median      "median of sample mean scores per task"
+aggregate_iqm         "IQM (25% trimmed mean) of scores" across all runs and tasks
+aggregate_optimality_gap   γ minus the mean of the scores clipped at γ, across all runs and tasks
+probability_of_improvement "P(X_m > Y_m) averaged across tasks", ties counting one half
+run score distribution     the fraction of runs above τ
+StratifiedBootstrap   runs resampled with replacement within each task, tasks fixed
+
+The reimplementation below loops over plain Python lists; it shares no code with resultsbook.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import statistics
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+from resultsbook.query.profiles import performance_profile, profile_band
+from resultsbook.query.tasks import (
+    aggregate_value,
+    improvement_interval,
+    probability_of_improvement,
+    stratified_interval,
+)
+
+# ------------------------------------------------------------------ the reference, by the definitions
+
+
+def ref_mean(tasks: list[list[float]]) -> float:
+    return sum(sum(runs) / len(runs) for runs in tasks) / len(tasks)
+
+
+def ref_median(tasks: list[list[float]]) -> float:
+    return statistics.median([sum(runs) / len(runs) for runs in tasks])
+
+
+def ref_iqm(tasks: list[list[float]]) -> float:
+    pooled = sorted(score for runs in tasks for score in runs)
+    cut = math.floor(0.25 * len(pooled))  # scipy.stats.trim_mean(proportiontocut=0.25)
+    kept = pooled[cut : len(pooled) - cut]
+    return sum(kept) / len(kept)
+
+
+def ref_optimality_gap(tasks: list[list[float]], gamma: float = 1.0) -> float:
+    pooled = [score for runs in tasks for score in runs]
+    return gamma - sum(min(score, gamma) for score in pooled) / len(pooled)
+
+
+def ref_improvement(first: list[list[float]], second: list[list[float]]) -> float:
+    total = 0.0
+    for xs, ys in zip(first, second):
+        wins = sum(1.0 if x > y else 0.5 if x == y else 0.0 for x in xs for y in ys)
+        total += wins / (len(xs) * len(ys))
+    return total / len(first)
+
+
+def ref_profile(tasks: list[list[float]], tau: float) -> float:
+    pooled = [score for runs in tasks for score in runs]
+    return sum(score > tau for score in pooled) / len(pooled)
+
+
+def ref_stratified_interval(function, tasks, reps, seed):
+    generator = random.Random(seed)
+    values = sorted(function([[generator.choice(runs) for _ in runs] for runs in tasks]) for _ in range(reps))
+    return values[int(0.025 * reps)], values[int(0.975 * reps) - 1]
+
+
+REFERENCES = {
+    "mean": ref_mean,
+    "median": ref_median,
+    "iqm": ref_iqm,
+    "optimality_gap": ref_optimality_gap,
+}
+
+
+def scores(seed: int, runs: int = 5, tasks: int = 8) -> list[list[float]]:
+    rng = np.random.default_rng(seed)
+    scale = rng.lognormal(0, 1, tasks)
+    return [list(rng.gamma(2.0, scale[t] / 2, runs)) for t in range(tasks)]
+
+
+# ------------------------------------------------------------------ the aggregates
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_aggregates_match_the_definitions(name, seed):
+    data = scores(seed, runs=3 + seed % 4, tasks=5 + seed % 7)
+    assert aggregate_value(name, [np.array(t) for t in data]) == pytest.approx(REFERENCES[name](data), rel=1e-12)
+
+
+def test_optimality_gap_threshold_is_configurable():
+    data = [[0.2, 1.7, 3.0], [0.5, 0.9, 1.1]]
+    assert aggregate_value("optimality_gap", [np.array(t) for t in data], 2.0) == pytest.approx(
+        ref_optimality_gap(data, 2.0)
+    )
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_probability_of_improvement_matches_the_definition(seed):
+    x, y = scores(seed, runs=4), scores(seed + 100, runs=6)
+    y[0][0] = x[0][0]  # a tie counts one half
+    assert probability_of_improvement([np.array(t) for t in x], [np.array(t) for t in y]) == pytest.approx(
+        ref_improvement(x, y)
+    )
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.3, 1.0, 2.5])
+def test_performance_profile_is_the_fraction_of_runs_above_tau(tau):
+    data = scores(3)
+    got = performance_profile([np.array(t) for t in data], np.array([tau]))[0]
+    assert got == pytest.approx(ref_profile(data, tau))
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_stratified_bootstrap_intervals_agree_with_a_plain_resampling_loop(name):
+    data = scores(7, runs=5, tasks=10)
+    low, high = stratified_interval(name, [np.array(t) for t in data], resamples=4000, seed=1)
+    ref_low, ref_high = ref_stratified_interval(REFERENCES[name], data, 4000, seed=2)
+    width = ref_high - ref_low
+    assert abs(low - ref_low) < 0.1 * width and abs(high - ref_high) < 0.1 * width
+    assert low <= REFERENCES[name](data) <= high
+
+
+def test_probability_of_improvement_interval_resamples_both_methods_within_tasks():
+    x, y = scores(1, runs=5), scores(2, runs=5)
+    low, high = improvement_interval([np.array(t) for t in x], [np.array(t) for t in y], 3000, 0)
+    generator = random.Random(5)
+    values = sorted(
+        ref_improvement([[generator.choice(r) for _ in r] for r in x], [[generator.choice(r) for _ in r] for r in y])
+        for _ in range(3000)
+    )
+    assert abs(low - values[75]) < 0.03 and abs(high - values[2924]) < 0.03
+
+
+def test_a_single_run_per_task_gets_no_interval():
+    one = [np.array([0.5]), np.array([0.7])]
+    assert all(math.isnan(v) for v in stratified_interval("mean", one))
+    low, high = profile_band(one, np.array([0.6]), 100, 0)
+    assert low[0] == high[0] == 0.5
+
+
+def test_rliable_itself_agrees_when_installed():
+    """The same numbers as rliable (pip install rliable; its intervals need an arch it supports)."""
+    metrics = pytest.importorskip("rliable.metrics")
+    library = pytest.importorskip("rliable.library")
+    matrix = np.array(scores(11, runs=5, tasks=12)).T  # rliable: runs × tasks
+    per_task = [matrix[:, t] for t in range(matrix.shape[1])]
+    for name, function in {
+        "mean": metrics.aggregate_mean,
+        "median": metrics.aggregate_median,
+        "iqm": metrics.aggregate_iqm,
+        "optimality_gap": metrics.aggregate_optimality_gap,
+    }.items():
+        assert aggregate_value(name, per_task) == pytest.approx(function(matrix), rel=1e-12)
+    other = np.array(scores(12, runs=7, tasks=12)).T
+    assert probability_of_improvement(per_task, [other[:, t] for t in range(12)]) == pytest.approx(
+        metrics.probability_of_improvement(matrix, other)
+    )
+    taus = np.linspace(0, 3, 7)
+    expected = [library.run_score_deviation(matrix, tau) for tau in taus]
+    assert np.allclose(performance_profile(per_task, taus), expected)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # arch 7 about its random_state argument
+            _, intervals = library.get_interval_estimates(
+                {"x": matrix}, lambda s: np.array([metrics.aggregate_iqm(s)]), reps=20000,
+                random_state=np.random.RandomState(0),
+            )  # fmt: skip
+    except TypeError as error:  # rliable 1.2 with arch >= 8: its bootstrap does not run
+        pytest.skip(f"rliable's bootstrap does not run with this arch ({str(error).splitlines()[0]})")
+    ref_low, ref_high = intervals["x"][:, 0]
+    low, high = stratified_interval("iqm", per_task, resamples=20000, seed=0)
+    width = ref_high - ref_low
+    assert abs(low - ref_low) < 0.05 * width and abs(high - ref_high) < 0.05 * width
+
+
+# ------------------------------------------------------------------ tables from files, end to end
+
+
+def _atari_like(tmp_path, methods: dict[str, dict[str, list[float]]]) -> None:
+    (tmp_path / "scores").mkdir()
+    for method, games in methods.items():
+        (tmp_path / "scores" / f"{method}.json").write_text(json.dumps(games))
+    (tmp_path / "low.json").write_text(json.dumps({game: [0.0] for game in next(iter(methods.values()))}))
+    (tmp_path / "resultsbook.toml").write_text(
+        textwrap.dedent("""
+        [[sources]]
+        path = "scores"
+        adapter = "records"
+        pattern = "{method}.json"
+        options = { task = "game" }
+
+        [normalized.hns]
+        metric = "score"
+        task = "game"
+        low = "low.json"
+        high = { A = 10.0, B = 100.0, C = 1000.0 }
+
+        [tables.agg]
+        metric = "hns"
+        rows = ["method"]
+        tasks = "game"
+        replicate = ["run"]
+        aggregates = ["mean", "median", "iqm", "optimality_gap", "probability_of_improvement"]
+        versus = "base"
+        bootstrap_resamples = 2000
+        outputs = ["agg.md", "agg.json", "agg.csv"]
+        """)
+    )
+
+
+def test_a_task_table_from_task_score_files_without_glue(tmp_path, cli):
+    ours = {"A": [5, 6, 7.5, 8, 9], "B": [50, 60.5, 70, 80, 90], "C": [500, 600, 700, 800, 900.5]}
+    base = {"A": [1, 2, 3, 4, 5.5], "B": [10, 20, 30, 40, 50.5], "C": [100, 200, 300, 400.5, 500]}
+    _atari_like(tmp_path, {"ours": ours, "base": base})
+    assert cli("build").exit_code == 0
+    document = json.loads((tmp_path / "agg.json").read_text())
+    cells = {(c["row"]["method"], c["aggregate"]): c for c in document["cells"]}
+    normalised = [[v / 10 for v in ours["A"]], [v / 100 for v in ours["B"]], [v / 1000 for v in ours["C"]]]
+    for name, function in REFERENCES.items():
+        assert cells[("ours", name)]["stats"]["value"] == pytest.approx(function(normalised))
+    assert cells[("ours", "mean")]["stats"]["n"] == 15  # integers stayed scores (5, 6, 8, 9...)
+    assert cells[("ours", "mean")]["stats"]["tasks"] == 3
+    assert cells[("ours", "probability_of_improvement")]["stats"]["value"] == pytest.approx(
+        ref_improvement(normalised, [[v / 10 for v in base["A"]], [v / 100 for v in base["B"]], [v / 1000 for v in base["C"]]])
+    )
+    assert ("base", "probability_of_improvement") not in cells
+    markdown = (tmp_path / "agg.md").read_text()
+    assert "P(X &gt; base)" in markdown  # Markdown-escaped ">"
+    assert "95% stratified percentile bootstrap intervals (runs resampled within each game; 2,000 resamples" in markdown
+    assert "hns = (score − low) / (high − low), reference scores per game (low from low.json, high from the spec)" in markdown
+    assert "optimality gap: lower is better" in markdown
+    csv = (tmp_path / "agg.csv").read_text().splitlines()
+    assert csv[0] == "method,aggregate,value,bootstrap_lo,bootstrap_hi,n,tasks"  # plain CSV: no comment
+
+
+def test_missing_replicates_are_one_bounded_line_with_the_full_list_in_json(tmp_path, cli):
+    games = {f"G{i}": [float(i)] * 30 for i in range(40)}
+    sparse = {game: values[: 30 if i % 2 else 3] for i, (game, values) in enumerate(games.items())}
+    _atari_like(tmp_path, {"ours": sparse, "base": games})
+    (tmp_path / "resultsbook.toml").write_text(
+        (tmp_path / "resultsbook.toml").read_text().replace('high = { A = 10.0, B = 100.0, C = 1000.0 }', 'high = "high.json"')
+    )
+    (tmp_path / "high.json").write_text(json.dumps({game: 100.0 for game in games}))
+    result = cli("build")
+    assert result.exit_code == 0
+    warnings = [line for line in result.output.splitlines() if "n = " in line]
+    assert len(warnings) == 1 and len(warnings[0]) < 400, warnings
+    assert warnings[0].startswith("Warning: agg: ours / Mean and 4 more cell(s): n = 660 of 1200 (30 runs × 40 games; missing")
+    assert warnings[0].endswith("and 532 more)")
+    document = json.loads((tmp_path / "agg.json").read_text())
+    mark = next(m for c in document["cells"] if c["row"]["method"] == "ours" for m in c["marks"] if m["kind"] == "incomplete")
+    assert len(mark["details"]) == 540 and mark["details"][0] == "G0 run 3"
+
+
+def test_a_profile_figure_draws_a_task_table(tmp_path, cli):
+    ours = {"A": [5, 6, 7.5, 8, 9], "B": [50, 60.5, 70, 80, 90], "C": [500, 600, 700, 800, 900.5]}
+    base = {"A": [1, 2, 3, 4, 5.5], "B": [10, 20, 30, 40, 50.5], "C": [100, 200, 300, 400.5, 500]}
+    _atari_like(tmp_path, {"ours": ours, "base": base})
+    with open(tmp_path / "resultsbook.toml", "a") as handle:
+        handle.write('\n[figures.profile]\nkind = "profile"\ntable = "agg"\ntau = [0, 1]\noutputs = ["profile.png"]\n')
+    assert cli("build").exit_code == 0
+    from resultsbook.outputs.figures import figure_data
+    from resultsbook.spec import load_spec
+    from resultsbook.store import Store
+
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    with Store.open(spec.db) as store:
+        data = figure_data(spec, spec.figures["profile"], store, store.runs(), {}).data
+    lines = {line.key: line for line in data.panels[0].lines}
+    assert lines["ours"].center[0] == 1.0 and lines["base"].center[-1] == 0.0
+    normalised = [[v / 10 for v in ours["A"]], [v / 100 for v in ours["B"]], [v / 1000 for v in ours["C"]]]
+    assert lines["ours"].center[50] == pytest.approx(ref_profile(normalised, lines["ours"].x[50]))
+    assert np.all(lines["ours"].low <= lines["ours"].center) and np.all(lines["ours"].center <= lines["ours"].high)
+    assert data.xlabel == "hns (τ)" and "stratified percentile bootstrap" in data.note
+    assert (tmp_path / "profile.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sample_efficiency_is_the_aggregate_over_tasks_at_each_step(make_run, store, tmp_path):
+    from resultsbook.query.profiles import EfficiencyQuery, efficiency_curves
+    from resultsbook.sources.collect import CollectRequest, collect
+
+    rng = np.random.default_rng(0)
+    values = {}
+    for method in ("a", "b"):
+        for task in ("t1", "t2", "t3"):
+            for seed in range(4):
+                series = list(np.round(rng.uniform(0, 1, 5) + (method == "a"), 3))
+                values[(method, task, seed)] = series
+                make_run(
+                    f"{method}{task}{seed}",
+                    {"method": method, "task": task, "seed": seed},
+                    [{"step": 10 * (i + 1), "score": v} for i, v in enumerate(series)],
+                )
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = EfficiencyQuery(metric="score", tasks=("task",), hue="method", bootstrap_resamples=500)
+    lines = {line.hue: line for line in efficiency_curves(store, query).lines}
+    assert list(lines["a"].x) == [10, 20, 30, 40, 50]
+    for step in range(5):
+        tasks = [[values[("a", task, seed)][step] for seed in range(4)] for task in ("t1", "t2", "t3")]
+        assert lines["a"].center[step] == pytest.approx(ref_iqm(tasks))
+        assert lines["a"].low[step] <= lines["a"].center[step] <= lines["a"].high[step]
+    assert (lines["a"].runs, lines["a"].tasks) == (12, 3)
+    mean = efficiency_curves(store, EfficiencyQuery("score", ("task",), "method", aggregate="mean", band=False))
+    b = next(line for line in mean.lines if line.hue == "b")
+    tasks = [[values[("b", task, seed)][-1] for seed in range(4)] for task in ("t1", "t2", "t3")]
+    assert b.center[-1] == pytest.approx(ref_mean(tasks)) and np.array_equal(b.low, b.center)
+    assert "IQM of score over tasks at each step" in efficiency_curves(store, query).statement
