@@ -1,12 +1,27 @@
-"""Benchmark collect and build against the floors: reading the same files, and a bare stat walk.
+"""Benchmark resultsbook's commands end to end against honest floors, each in a fresh process.
 
-    python benchmarks/bench_collect.py --runs 10000            # the issue's default workload
-    python benchmarks/bench_collect.py --runs 1000 --runs 10000 --runs 100000
+    pip install orjson                                        # the parse floor (a benchmark requirement)
+    python benchmarks/bench_collect.py --runs 10000 --repeat 5
+    python benchmarks/bench_collect.py --runs 100000 --repeat 2
 
-The corpus is written by ../shared/bench/make_corpus.py (the same generator the peer figures use):
-N native runs, 10 params, 5 metrics x 100 steps. Each resultsbook measurement runs in a fresh
-process (so its peak memory is its own); times are medians of --repeat runs. Prints one JSON line
-per corpus size and a Markdown table.
+The corpus is written once by ../shared/bench/make_corpus.py (the generator the peer figures use):
+N native runs, 10 params, 5 metrics x 100 steps, under --workdir (never in the repository).
+Every round measures, in this order and each as a fresh process run from the command line:
+
+- floors, on the same files with a warm page cache: reading every file's bytes, and reading and
+  parsing them with orjson (config.json whole, metrics.jsonl line by line) — the fastest parser,
+  so what "collect at the speed of the disk" is measured against;
+- `resultsbook collect CORPUS` into a new store (cold), then again (unchanged), beside a bare
+  scandir + stat walk of the corpus run as a fresh Python process (the floor of a re-collect);
+- `resultsbook build --no-collect` of a 10-table spec over every run (peak memory too);
+- `resultsbook table --rows model --columns dataset --metric val_acc` (mean ± std), beside a fresh
+  Python process that runs the same SQL read of every run's last value and params and groups them;
+- `resultsbook --help`, beside `python -c pass` (interpreter start).
+
+Run it with the Python of the resultsbook under test (`/path/to/venv/bin/python benchmarks/...`):
+the commands are that venv's `resultsbook`. Figures are min and median over --repeat rounds; a ratio
+is taken within each round (both sides measured seconds apart), then its median is reported.
+Prints one JSON line per figure and a Markdown table.
 """
 
 from __future__ import annotations
@@ -14,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -21,9 +37,11 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"
+RESULTSBOOK = [sys.executable, "-m", "resultsbook"]
 
 SPEC = """
 [[sources]]
@@ -34,7 +52,7 @@ rows = ["model"]
 columns = ["dataset"]
 replicate = ["seed"]
 run_specific = ["lr", "batch_size", "optimizer", "weight_decay", "dropout"]
-outputs = []
+
 """
 TABLES = [
     ("final_acc", 'metric = "val_acc"\nreduce = "last"'),
@@ -52,6 +70,38 @@ TABLES = [
     ("ci", 'metric = "grad_norm"\nspread = "ci95"\nstats = ["median", "iqm"]'),
 ]
 
+STAT_WALK = textwrap.dedent(
+    """
+    import os, sys
+    stack = [sys.argv[1]]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    stack.append(entry.path)
+                else:
+                    entry.stat()
+    """
+)
+# the least a `table` must do: read every run's last value and params, group, mean and std
+TABLE_FLOOR = textwrap.dedent(
+    """
+    import math, sqlite3, sys
+    from collections import defaultdict
+    db = sqlite3.connect(sys.argv[1])
+    params = defaultdict(dict)
+    for run, key, value in db.execute("SELECT run, key, value FROM params WHERE key IN ('model', 'dataset')"):
+        params[run][key] = value
+    cells = defaultdict(list)
+    for run, last in db.execute("SELECT run, last FROM metrics WHERE key = 'val_acc'"):
+        cells[(params[run]['model'], params[run]['dataset'])].append(last)
+    for key, values in sorted(cells.items()):
+        mean = sum(values) / len(values)
+        std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+        print(key, f"{mean:.3f} ± {std:.3f}")
+    """
+)
+
 
 def make_corpus(runs: int, folder: Path) -> None:
     """Write the corpus once (reused across benchmark runs)."""
@@ -66,109 +116,165 @@ def make_corpus(runs: int, folder: Path) -> None:
     (folder / "DONE").write_text("")
 
 
-def stat_walk(folder: Path) -> float:
-    """Time a bare recursive scandir + stat of every file (the floor of an unchanged re-collect)."""
-    start = time.perf_counter()
-    stack = [str(folder)]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir():
-                    stack.append(entry.path)
-                else:
-                    entry.stat()
-    return time.perf_counter() - start
+def run_files(folder: Path) -> list[tuple[str, str]]:
+    """Return (config.json, metrics.jsonl) of every run folder."""
+    return [
+        (os.path.join(run.path, "config.json"), os.path.join(run.path, "metrics.jsonl"))
+        for run in os.scandir(folder)
+        if run.is_dir()
+    ]
 
 
-def read_and_parse(folder: Path) -> tuple[float, int]:
-    """Time reading every file's bytes and parsing its JSON line by line; return (seconds, bytes)."""
+def read_floor(files: list[tuple[str, str]]) -> tuple[float, int]:
+    """Time reading every file's bytes; return (seconds, bytes)."""
     start = time.perf_counter()
     total = 0
-    for run in os.scandir(folder):
-        if not run.is_dir():
-            continue
-        for name in ("config.json", "metrics.jsonl"):
-            with open(os.path.join(run.path, name), "rb") as handle:
-                data = handle.read()
-            total += len(data)
-            if name == "config.json":
-                json.loads(data)
-            else:
-                for line in data.splitlines():
-                    json.loads(line)
+    for pair in files:
+        for path in pair:
+            with open(path, "rb") as handle:
+                total += len(handle.read())
     return time.perf_counter() - start, total
 
 
-CHILD = textwrap.dedent(
-    """
-    import json, resource, sys, time
-    from resultsbook.sources.collect import collect
-    from resultsbook.outputs.build import build
-    from resultsbook.spec import load_spec
-    from resultsbook.store import Store
-    spec = load_spec(sys.argv[2])
-    store = Store.open(spec.db)
+def orjson_floor(files: list[tuple[str, str]]) -> float:
+    """Time reading every file and parsing it with orjson (the metrics line by line)."""
+    import orjson
+
     start = time.perf_counter()
-    if sys.argv[1] == "collect":
-        report = collect(store, spec.sources)
-        detail = report.summary_line()
-    else:
-        result = build(spec, store)
-        detail = f"{len(result.written) + len(result.unchanged)} outputs"
+    for config, metrics in files:
+        with open(config, "rb") as handle:
+            orjson.loads(handle.read())
+        with open(metrics, "rb") as handle:
+            for line in handle.read().splitlines():
+                orjson.loads(line)
+    return time.perf_counter() - start
+
+
+def timed(command: list[str], cwd: Path | None = None) -> dict[str, float]:
+    """Run a command to its end; return its wall time and peak memory (its own, via wait4)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
-    store.close()
-    print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "detail": detail}))
-    """
-)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0,):
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {errors.decode()[-2000:]}")
+    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024}
 
 
-def child(command: str, spec: Path) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-c", CHILD, command, str(spec)], capture_output=True, text=True, check=True
-    )
-    return json.loads(result.stdout)
+def machine_state() -> dict[str, Any]:
+    """Describe what the figures depend on: cores, load, Python, resultsbook's commit."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    version = subprocess.run(
+        [*RESULTSBOOK, "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    source = subprocess.run(
+        [sys.executable, "-c", "import resultsbook, os; print(os.path.dirname(resultsbook.__file__))"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    tested = subprocess.run(
+        ["git", "-C", source, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cores": os.cpu_count(),
+        "load_avg_start": os.getloadavg(),
+        "python": platform.python_version(),
+        "resultsbook": version,
+        "resultsbook_commit": tested,
+        "benchmark_commit": commit,
+    }
 
 
-def bench(runs: int, workdir: Path, repeat: int) -> dict:
+def bench(runs: int, workdir: Path, repeat: int) -> dict[str, Any]:
+    """Measure every figure of one corpus size, `repeat` rounds."""
     corpus = workdir / f"corpus_{runs}"
     make_corpus(runs, corpus)
-    spec = workdir / f"spec_{runs}" / "resultsbook.toml"
-    spec.parent.mkdir(parents=True, exist_ok=True)
-    tables = "\n".join(f"[tables.{name}]\n{body}\n" for name, body in TABLES)
+    files = run_files(corpus)
+    project = workdir / f"project_{runs}"
+    project.mkdir(parents=True, exist_ok=True)
+    spec = project / "resultsbook.toml"
+    tables = "\n".join(f"[tables.{name}]\n{body}\noutputs = []\n" for name, body in TABLES)
     spec.write_text(SPEC.format(corpus=corpus) + tables)
-    db = spec.parent / "resultsbook.db"
-    cold, unchanged, builds, floors, walks = [], [], [], [], []
-    for _ in range(repeat):
+    db = project / "resultsbook.db"
+    rounds: list[dict[str, Any]] = []
+    for index in range(repeat):
+        load = os.getloadavg()[0]
+        seconds, raw_bytes = read_floor(files)
+        figures: dict[str, Any] = {"read_bytes": {"seconds": seconds}}
+        figures["orjson_parse"] = {"seconds": orjson_floor(files)}
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-        cold.append(child("collect", spec))
-        unchanged.append(child("collect", spec))
-        builds.append(child("build", spec))
-        seconds, raw_bytes = read_and_parse(corpus)
-        floors.append(seconds)
-        walks.append(stat_walk(corpus))
-    median = lambda items, key="seconds": statistics.median(i[key] for i in items)  # noqa: E731
+        figures["cold_collect"] = timed([*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"])
+        figures["unchanged_collect"] = timed([*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"])
+        figures["stat_walk_process"] = timed([sys.executable, "-c", STAT_WALK, str(corpus)])
+        figures["build_10_tables"] = timed(
+            [*RESULTSBOOK, "build", "--no-collect", "--config", str(spec), "-q"], cwd=project
+        )
+        table = ["table", "--db", str(db), "--rows", "model", "--columns", "dataset", "--metric", "val_acc"]
+        figures["table"] = timed([*RESULTSBOOK, *table])
+        figures["table_sql_floor"] = timed([sys.executable, "-c", TABLE_FLOOR, str(db)])
+        figures["help"] = timed([*RESULTSBOOK, "--help"])
+        figures["python_start"] = timed([sys.executable, "-c", "pass"])
+        figures["load_avg"] = {"before": load, "after": os.getloadavg()[0]}
+        rounds.append(figures)
+        print(json.dumps({"runs": runs, "round": index, **figures}), file=sys.stderr, flush=True)
     store_bytes = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists())
-    result = {
-        "runs": runs,
-        "cold_collect_s": round(median(cold), 3),
-        "read_parse_floor_s": round(statistics.median(floors), 3),
-        "cold_vs_floor": round(median(cold) / statistics.median(floors), 2),
-        "unchanged_collect_s": round(median(unchanged), 3),
-        "stat_walk_s": round(statistics.median(walks), 3),
-        "unchanged_vs_walk": round(median(unchanged) / statistics.median(walks), 2),
-        "build_10_tables_s": round(median(builds), 3),
-        "peak_mb_collect": round(max(c["peak_mb"] for c in cold), 1),
-        "peak_mb_build": round(max(b["peak_mb"] for b in builds), 1),
-        "raw_mb": round(raw_bytes / 2**20, 1),
-        "store_mb": round(store_bytes / 2**20, 1),
-        "store_vs_raw": round(store_bytes / raw_bytes, 2),
-        "cold_ms_per_run": round(median(cold) / runs * 1000, 3),
-        "check": cold[0]["detail"],
-    }
-    print(json.dumps(result), flush=True)
+    return summarize(runs, rounds, raw_bytes, store_bytes)
+
+
+PAIRS = [  # figure, its floor or peer
+    ("build_10_tables", "orjson_parse"),
+    ("cold_collect", "orjson_parse"),
+    ("unchanged_collect", "stat_walk_process"),
+    ("table", "table_sql_floor"),
+    ("help", "python_start"),
+]
+
+
+def summarize(runs: int, rounds: list[dict[str, Any]], raw_bytes: int, store_bytes: int) -> dict[str, Any]:
+    """Return min and median of every figure, and each pair's ratio (median of per-round ratios)."""
+    names = [name for name in rounds[0] if name != "load_avg"]
+    result: dict[str, Any] = {"runs": runs, "rounds": len(rounds)}
+    for name in names:
+        values = [r[name]["seconds"] for r in rounds]
+        result[name] = {"min_s": round(min(values), 3), "median_s": round(statistics.median(values), 3)}
+        if "peak_mb" in rounds[0][name]:
+            result[name]["peak_mb"] = round(max(r[name]["peak_mb"] for r in rounds), 1)
+    for figure, floor in PAIRS:
+        ratios = [r[figure]["seconds"] / r[floor]["seconds"] for r in rounds]
+        result[f"{figure}_vs_{floor}"] = round(statistics.median(ratios), 2)
+    loads = [value for r in rounds for value in r["load_avg"].values()]
+    result["load_avg_range"] = [round(min(loads), 2), round(max(loads), 2)]
+    result["raw_mb"] = round(raw_bytes / 2**20, 1)
+    result["store_mb"] = round(store_bytes / 2**20, 1)
     return result
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    """Return the figures as one Markdown table: figure, floor or peer, ratio, per corpus size."""
+    lines = [
+        "| runs | figure | min / median | floor or peer | min / median | ratio (median of rounds) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        for figure, floor in PAIRS:
+            peak = f", {r[figure]['peak_mb']:.0f} MB peak" if figure == "build_10_tables" else ""
+            lines.append(
+                f"| {r['runs']:,} | {figure} | {r[figure]['min_s']} / {r[figure]['median_s']} s{peak} | "
+                f"{floor} | {r[floor]['min_s']} / {r[floor]['median_s']} s | {r[f'{figure}_vs_{floor}']}x |"
+            )
+        lines.append(
+            f"| {r['runs']:,} | read the bytes | {r['read_bytes']['min_s']} / {r['read_bytes']['median_s']} s "
+            f"| | | load avg {r['load_avg_range'][0]}–{r['load_avg_range'][1]}; store "
+            f"{r['store_mb']} MB / raw {r['raw_mb']} MB |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -177,24 +283,23 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, action="append", help="corpus size (repeatable) [10000]")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/resultsbook-bench"))
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     if not MAKE_CORPUS.exists():
         sys.exit(f"{MAKE_CORPUS} is missing: the benchmark uses the shared corpus generator")
+    try:
+        import orjson  # noqa: F401
+    except ImportError:
+        sys.exit("the parse floor needs orjson: pip install orjson")
     args.workdir.mkdir(parents=True, exist_ok=True)
-    results = [bench(runs, args.workdir, args.repeat) for runs in args.runs or [10000]]
-    print(
-        "\n| runs | cold collect | read+parse floor | ratio | unchanged re-collect | stat walk | ratio | "
-        "build 10 tables | peak MB (collect/build) | store / raw logs |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in results:
-        print(
-            f"| {r['runs']:,} | {r['cold_collect_s']} s | {r['read_parse_floor_s']} s | {r['cold_vs_floor']}x | "
-            f"{r['unchanged_collect_s']} s | {r['stat_walk_s']} s | {r['unchanged_vs_walk']}x | "
-            f"{r['build_10_tables_s']} s | {r['peak_mb_collect']} / {r['peak_mb_build']} | "
-            f"{r['store_mb']} / {r['raw_mb']} MB ({r['store_vs_raw']}x) |"
-        )
+    state = machine_state()
+    print(json.dumps(state), flush=True)
+    results = []
+    for runs in args.runs or [10000]:
+        results.append(bench(runs, args.workdir, args.repeat))
+        print(json.dumps(results[-1]), flush=True)
+    print(json.dumps({"load_avg_end": os.getloadavg()}), flush=True)
+    print(markdown(results))
 
 
 if __name__ == "__main__":

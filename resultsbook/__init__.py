@@ -1,4 +1,10 @@
-"""resultsbook: turn ML run logs into the tables, figures and numbers of a paper, and keep them true."""
+"""resultsbook: turn ML run logs into the tables, figures and numbers of a paper, and keep them true.
+
+>>> import resultsbook as rb
+>>> book = rb.open()                         # the nearest resultsbook.toml's store   # doctest: +SKIP
+>>> book.runs(where={"model": "mlp"})        # a DataFrame, one row per run             # doctest: +SKIP
+>>> book.table(rows="model", columns="dataset", metric="val/acc")                    # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
@@ -18,10 +24,13 @@ from resultsbook.errors import (
 )
 
 if TYPE_CHECKING:
+    from resultsbook.api import Book, Table, build, collect
+    from resultsbook.api import open_book as open
     from resultsbook.runlog import Run, seed_everything
 
 __all__ = [
     "AdapterError",
+    "Book",
     "NotFoundError",
     "OutputError",
     "QueryError",
@@ -30,15 +39,31 @@ __all__ = [
     "Run",
     "SpecError",
     "StoreError",
+    "Table",
     "__version__",
+    "build",
+    "collect",
+    "open",
     "seed_everything",
 ]
 
+# name -> (module, attribute): imported on first use, so `import resultsbook` (and the CLI) stays cheap
+_LAZY = {
+    "Run": ("resultsbook.runlog", "Run"),
+    "seed_everything": ("resultsbook.runlog", "seed_everything"),
+    "Book": ("resultsbook.api", "Book"),
+    "Table": ("resultsbook.api", "Table"),
+    "open": ("resultsbook.api", "open_book"),
+    "collect": ("resultsbook.api", "collect"),
+    "build": ("resultsbook.api", "build"),
+}
+
 
 def __getattr__(name: str) -> Any:
-    """Import the run logger on first use: `import resultsbook` (and the CLI) stays cheap."""
-    if name in ("Run", "seed_everything"):
-        from resultsbook import runlog
+    """Import the run logger and the API on first use."""
+    if name in _LAZY:
+        import importlib
 
-        return getattr(runlog, name)
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'resultsbook' has no attribute {name!r}")

@@ -6,6 +6,7 @@ import resultsbook
 
 PUBLIC = [
     "AdapterError",
+    "Book",
     "NotFoundError",
     "OutputError",
     "QueryError",
@@ -14,7 +15,11 @@ PUBLIC = [
     "Run",
     "SpecError",
     "StoreError",
+    "Table",
     "__version__",
+    "build",
+    "collect",
+    "open",
     "seed_everything",
 ]
 
@@ -33,3 +38,12 @@ def test_an_unknown_name_is_an_attribute_error():
 
     with pytest.raises(AttributeError, match="no attribute 'Runs'"):
         _ = resultsbook.Runs
+
+
+def test_importing_resultsbook_loads_neither_the_api_nor_pandas():
+    import subprocess
+    import sys
+
+    code = "import sys, resultsbook; print(sorted(m for m in ('pandas', 'numpy', 'resultsbook.api', 'resultsbook.runlog') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

@@ -77,4 +77,7 @@ for command in (report_command, preview_command):  # figures and numbers: issue 
 
 def main() -> None:
     """Run the command line (named resultsbook however it was started: completion keys on the name)."""
+    from resultsbook.cli.lazy import keep_pandas_out_of_sqlite_utils
+
+    keep_pandas_out_of_sqlite_utils()
     cli(prog_name="resultsbook")

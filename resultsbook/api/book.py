@@ -1,0 +1,214 @@
+"""A book: one store (and the spec it belongs to, when there is one) read as DataFrames and tables.
+
+>>> import resultsbook as rb
+>>> book = rb.open()                                   # doctest: +SKIP
+>>> book.runs(where={"model": "mlp"})                  # doctest: +SKIP
+>>> book.table(rows="model", columns="dataset", metric="val/acc")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from resultsbook.api.table import Names, Table, merge_labels, names, table_request
+from resultsbook.errors import QueryError, SpecError, StoreError
+from resultsbook.query import aggregate
+from resultsbook.query.access import MetricReader
+from resultsbook.query.model import MetricSpec, ResultTable
+from resultsbook.query.select import Filter, filters_from_mapping, parse_filter, select_runs
+from resultsbook.render import Labels, MarkdownOptions
+from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
+from resultsbook.store import DEFAULT_DB_NAME, Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Where = Mapping[str, Any] | str | Sequence[str] | None
+LabelsArg = Mapping[str, str | Mapping[str, str]] | None
+
+
+def open_book(path: str | os.PathLike[str] | None = None) -> Book:
+    """Open a store to read: a store file, a resultsbook.toml (its store), a folder holding either,
+    or, with no path, the store of the nearest resultsbook.toml (else ./resultsbook.db)."""
+    spec, db = locate(None if path is None else os.fspath(path))
+    return Book(Store.open(db, create=False), spec)
+
+
+def locate(path: str | None) -> tuple[Spec | None, str]:
+    """Return the spec (if any) and the store path that `open_book(path)` reads."""
+    if path is None:
+        found = find_spec()
+        if found is not None:
+            spec = load_spec(found)
+            return spec, spec.db
+        if os.path.exists(DEFAULT_DB_NAME):
+            return None, os.path.abspath(DEFAULT_DB_NAME)
+        raise StoreError(
+            f"no {SPEC_NAME} here or in any parent folder, and no {DEFAULT_DB_NAME} here; "
+            "pass the store or the spec: rb.open('path/to/resultsbook.db')"
+        )
+    if os.path.isdir(path):
+        for name in (SPEC_NAME, DEFAULT_DB_NAME):
+            if os.path.exists(os.path.join(path, name)):
+                return locate(os.path.join(path, name))
+        raise StoreError(f"{path} holds neither {SPEC_NAME} nor {DEFAULT_DB_NAME}; pass the file to open")
+    if path.endswith(".toml"):
+        if not os.path.exists(path):
+            raise SpecError(f"{path} does not exist; check the path of the spec")
+        spec = load_spec(path)
+        return spec, spec.db
+    return None, path
+
+
+def filters_of(where: Where) -> tuple[Filter, ...]:
+    """Read `where`: a mapping {param: value or [values]}, or filter texts ("lr>=0.01", "name~^cql")."""
+    if where is None:
+        return ()
+    if isinstance(where, Mapping):
+        return tuple(filters_from_mapping(where))
+    texts = [where] if isinstance(where, str) else list(where)
+    return tuple(parse_filter(text) for text in texts)
+
+
+class Book:
+    """The runs of one store, read afresh at every call (a collect in between is seen)."""
+
+    def __init__(self, store: Store, spec: Spec | None = None) -> None:
+        self.store = store
+        self.spec = spec
+
+    @property
+    def path(self) -> str:
+        """Return the store's path."""
+        return self.store.path
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        counts = self.store.counts()
+        spec = f", spec {self.spec.path}" if self.spec else ""
+        return f"<resultsbook.Book {self.path}: {counts['runs']} runs{spec}>"
+
+    @property
+    def derived(self) -> dict[str, str]:
+        """Return the spec's derived metrics {name: expression}."""
+        return dict(self.spec.derived) if self.spec else {}
+
+    def metrics(self) -> list[str]:
+        """Return the metric keys any run logged, then the spec's derived metrics."""
+        return [*self.store.metric_keys(), *self.derived]
+
+    def runs(
+        self,
+        where: Where = None,
+        metrics: Names | None = None,
+        reduce: str = "last",
+        include_missing: bool = False,
+    ) -> pd.DataFrame:
+        """Return one row per run: run_id, name, status, ..., provenance, `params.KEY` columns and
+        `metrics.KEY` columns (each metric reduced per run as a table's `reduce` does: the last
+        value by default, a run's reported final value when it logged no series)."""
+        from resultsbook.api.frames import runs_frame
+
+        runs = select_runs(self.store.runs(include_missing), filters_of(where))
+        reader = MetricReader(self.store, self.derived)
+        keys = names(metrics) if metrics is not None else tuple(self.store.metric_keys())
+        for key in keys:
+            reader.check(key)
+        values = {key: reader.values(MetricSpec(key, reduce), runs) for key in keys}
+        return runs_frame(runs, values, include_missing)
+
+    def series(self, metrics: Names, where: Where = None) -> pd.DataFrame:
+        """Return the logged points of some metrics, one row each: run_id, metric, step, value, time
+        (derived metrics are computed at the steps their inputs share; they have no time)."""
+        from resultsbook.api.frames import series_frame
+
+        runs = select_runs(self.store.runs(), filters_of(where))
+        reader = MetricReader(self.store, self.derived)
+        curves = []
+        for key in names(metrics):
+            reader.check(key)
+            if key in reader.derived:
+                found = reader.curves(key, runs)
+                curves += [(run.run_id, key, *found[run.id], None) for run in runs if run.id in found]
+            else:
+                stored = self.store.series(key, [run.id for run in runs])
+                curves += [(run.run_id, key, *stored[run.id]) for run in runs if run.id in stored]
+        return series_frame(curves)
+
+    def table(
+        self,
+        rows: Names,
+        columns: Names | None = None,
+        metric: Names = (),
+        reduce: str = "last",
+        stats: Names = ("mean", "std"),
+        where: Where = None,
+        replicate: Names = "seed",
+        ddof: int = 1,
+        skip_first: int = 0,
+        budget: float | None = None,
+        direction: str | None = None,
+        scale: float = 1.0,
+        expected: int | None = None,
+        run_specific: Names | None = None,
+        derived: Mapping[str, str] | None = None,
+        digits: int | None = None,
+        style: str = "pm",
+        highlight: str = "column",
+        labels: LabelsArg = None,
+    ) -> Table:
+        """Aggregate runs over replicates into a table, as `resultsbook table` does with the same
+        settings (the spec's labels and derived metrics apply when the book has a spec)."""
+        if not names(metric):
+            raise SpecError('a table needs a metric: book.table(rows="model", metric="val/acc")')
+        query, fmt = table_request(
+            rows, columns, metric, reduce, stats, filters_of(where), replicate, ddof, skip_first, budget,
+            direction, scale, expected, run_specific, {**self.derived, **(derived or {})}, digits, style,
+            highlight,
+        )  # fmt: skip
+        base = self.spec.labels if self.spec else Labels()
+        return Table(_non_empty(aggregate(self.store, query), where), fmt, merge_labels(base, labels))
+
+    def spec_table(self, name: str) -> Table:
+        """Return a table of the spec, computed as `resultsbook build` computes it."""
+        if self.spec is None:
+            raise SpecError(
+                f"this book was opened from the store {self.path}, which has no spec; "
+                "open the spec to use its tables: rb.open('resultsbook.toml')"
+            )
+        if name not in self.spec.tables:
+            known = ", ".join(self.spec.tables) or "none"
+            raise SpecError(f"no table named {name!r} in {self.spec.path}; tables: {known}")
+        table_spec = self.spec.tables[name]
+        markdown = MarkdownOptions(caption=table_spec.caption, template_dirs=self.spec.template_dirs)
+        return Table(
+            _non_empty(aggregate(self.store, table_spec.query), f"[tables.{name}]"),
+            table_spec.format,
+            self.spec.labels,
+            table_spec.latex,
+            markdown,
+            name,
+        )
+
+
+def _non_empty(table: ResultTable, where: object) -> ResultTable:
+    """Refuse a table no run falls in: nothing to show, and nothing to lay out."""
+    if not table.cells:
+        metrics = ", ".join(repr(m.name) for m in table.query.metrics)
+        selection = f"matching {where!r} " if where else ""
+        raise QueryError(
+            f"no run {selection}has {metrics} and every key of rows and columns; "
+            "check where, the keys and the metric (book.metrics() lists the metrics)"
+        )
+    return table

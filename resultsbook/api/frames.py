@@ -1,0 +1,145 @@
+"""DataFrames of the API: runs (one row each), series (long), a table's cells, runs and marks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from resultsbook.models import StoredRun
+from resultsbook.query.model import Cell, ResultTable
+from resultsbook.render.data import stat_columns
+from resultsbook.render.layout import MARK_SYMBOLS, Layout
+
+RUN_COLUMNS = (
+    "run_id", "name", "status", "experiment", "adapter", "source", "start_time", "end_time",
+    "git_commit", "git_dirty", "provenance",
+)  # fmt: skip
+SERIES_COLUMNS = ("run_id", "metric", "step", "value", "time")
+
+
+def runs_frame(
+    runs: Sequence[StoredRun], metrics: Mapping[str, Mapping[int, float]], include_missing: bool
+) -> pd.DataFrame:
+    """Return one row per run: its fields, `params.KEY` columns, then `metrics.KEY` values."""
+    columns: dict[str, Any] = {name: [getattr(run, name) for run in runs] for name in RUN_COLUMNS}
+    for name in ("start_time", "end_time"):
+        columns[name] = pd.to_datetime(pd.Series(columns[name], dtype="float64"), unit="s", utc=True)
+    columns["git_dirty"] = pd.array(columns["git_dirty"], dtype="boolean")
+    if include_missing:
+        columns["present"] = [run.present for run in runs]
+    keys = sorted({key for run in runs for key in run.params})
+    for key in keys:
+        columns[f"params.{key}"] = _column([run.params.get(key) for run in runs])
+    for key, values in sorted(metrics.items()):
+        columns[f"metrics.{key}"] = np.array([values.get(run.id, np.nan) for run in runs], dtype=np.float64)
+    return pd.DataFrame(columns)
+
+
+def _column(values: list[Any]) -> Any:
+    """Return a param column: numbers as numbers (missing as NaN), anything mixed as objects."""
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return pd.array(values, dtype="boolean")
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return pd.array(values, dtype="Int64")
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return values
+
+
+def series_frame(
+    curves: Sequence[tuple[str, str, np.ndarray, np.ndarray, np.ndarray | None]],
+) -> pd.DataFrame:
+    """Return (run_id, metric, step, value, time) rows from (run_id, metric, steps, values, times) curves."""
+    if not curves:
+        return pd.DataFrame({name: pd.Series(dtype=_EMPTY[name]) for name in SERIES_COLUMNS})
+    lengths = [len(steps) for _, _, steps, _, _ in curves]
+    steps = np.concatenate([c[2] for c in curves])
+    return pd.DataFrame(
+        {
+            "run_id": np.repeat(np.array([c[0] for c in curves], dtype=object), lengths),
+            "metric": np.repeat(np.array([c[1] for c in curves], dtype=object), lengths),
+            "step": steps if steps.dtype.kind == "i" else steps.astype(np.float64),
+            "value": np.concatenate([c[3] for c in curves]).astype(np.float64),
+            "time": np.concatenate(
+                [np.full(len(c[2]), np.nan) if c[4] is None else c[4].astype(np.float64) for c in curves]
+            ),
+        }
+    )
+
+
+_EMPTY = {"run_id": object, "metric": object, "step": np.int64, "value": np.float64, "time": np.float64}
+
+
+def table_frame(table: ResultTable, layout: Layout) -> pd.DataFrame:
+    """Return a table's cells: rows by the row keys, columns by (column key values..., statistic)."""
+    stats = [name for name in stat_columns(table) if name != "n"]
+    fields = [*stats, "n", "marks"]
+    data: dict[Any, list[Any]] = {}
+    for c, column in enumerate(table.columns):
+        for name in fields:
+            values: list[Any] = []
+            for r, row in enumerate(table.rows):
+                values.append(_cell_field(table.cell(row, column), name, layout, (r, c)))
+            data[(*column, name) if table.column_keys else name] = values
+    frame = pd.DataFrame(data, index=_index(table.rows, table.row_keys))
+    if table.column_keys:
+        frame.columns = pd.MultiIndex.from_tuples(list(data), names=[*table.column_keys, "stat"])
+    else:
+        frame.columns = pd.Index(list(data), name="stat")
+    for key in frame.columns:
+        if (key[-1] if isinstance(key, tuple) else key) == "n":
+            frame[key] = frame[key].astype("Int64")
+    return frame
+
+
+def _cell_field(cell: Cell | None, name: str, layout: Layout, position: tuple[int, int]) -> Any:
+    if cell is None:
+        return None if name in ("n", "marks") else np.nan
+    if name == "n":
+        return int(cell.stats["n"])
+    if name == "marks":
+        kinds = sorted({m.kind for m in layout.marks.get(position, ())}, key=list(MARK_SYMBOLS).index)
+        return ",".join(kinds)
+    return float(cell.stats.get(name, np.nan))
+
+
+def _index(keys: Sequence[tuple[Any, ...]], names: Sequence[str]) -> pd.Index:
+    """Return a row index: a plain index for one key, a MultiIndex for several."""
+    if len(names) == 1:
+        return pd.Index([key[0] for key in keys], name=names[0], dtype=object)
+    return pd.MultiIndex.from_tuples(list(keys), names=list(names))
+
+
+def cell_runs_frame(table: ResultTable) -> pd.DataFrame:
+    """Return one row per run per cell: the cell's keys, the run and the value it contributed."""
+    records = []
+    for row in table.rows:
+        for column in table.columns:
+            cell = table.cell(row, column)
+            if cell is None:
+                continue
+            keys = dict(zip(table.row_keys, row)) | dict(zip(table.column_keys, column))
+            for run in cell.runs:
+                replicate = dict(zip(table.query.replicate, run.replicate))
+                records.append(
+                    {**keys, "metric": cell.metric.name, "run_id": run.run_id, "name": run.name,
+                     "status": run.status, **replicate, "value": run.value}
+                )  # fmt: skip
+    columns = [*dict.fromkeys([*table.row_keys, *table.column_keys, "metric", "run_id", "name", "status",
+                               *table.query.replicate, "value"])]  # fmt: skip
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def marks_frame(table: ResultTable, layout: Layout) -> pd.DataFrame:
+    """Return one row per mark: the cell's keys, its kind, the symbol shown and the full sentence."""
+    records = []
+    for (r, c), marks in sorted(layout.marks.items()):
+        keys = dict(zip(table.row_keys, table.rows[r])) | dict(zip(table.column_keys, table.columns[c]))
+        for mark in marks:
+            records.append({**keys, "kind": mark.kind, "symbol": MARK_SYMBOLS[mark.kind], "text": mark.text})
+    columns = [*dict.fromkeys([*table.row_keys, *table.column_keys]), "kind", "symbol", "text"]
+    return pd.DataFrame.from_records(records, columns=columns)

@@ -1,0 +1,167 @@
+"""A computed table for notebooks: its numbers as a DataFrame, its text as LaTeX, Markdown, HTML.
+
+`table_request` turns the arguments of `Book.table` (the flags of `resultsbook table`) into the
+query and the format, so that both give the same numbers and marks.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from resultsbook.errors import SpecError
+from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
+from resultsbook.query.select import Filter
+from resultsbook.query.stats import CENTERS, SPREADS
+from resultsbook.render import Labels, LatexOptions, MarkdownOptions, TableFormat, render_table
+from resultsbook.render.layout import Layout, layout_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Names = str | Sequence[str]
+
+
+def names(value: Names | None) -> tuple[str, ...]:
+    """Return one name or several as a tuple ("a,b" is split like a command-line flag)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return tuple(str(item) for item in value)
+
+
+def table_request(
+    rows: Names,
+    columns: Names | None,
+    metric: Names,
+    reduce: str = "last",
+    stats: Names = ("mean", "std"),
+    filters: Sequence[Filter] = (),
+    replicate: Names = "seed",
+    ddof: int = 1,
+    skip_first: int = 0,
+    budget: float | None = None,
+    direction: str | None = None,
+    scale: float = 1.0,
+    expected: int | None = None,
+    run_specific: Names | None = None,
+    derived: Mapping[str, str] | None = None,
+    digits: int | None = None,
+    style: str = "pm",
+    highlight: str = "column",
+) -> tuple[TableQuery, TableFormat]:
+    """Return the query and format of an ad-hoc table: the centre is the first of `stats` that is
+    one (else the mean), the spread the first spread named (else none)."""
+    stat_names = names(stats)
+    center = next((s for s in stat_names if s in CENTERS), "mean")
+    spread = next((s for s in stat_names if s in SPREADS), None)
+    if direction not in (None, "max", "min"):
+        raise SpecError(f'direction {direction!r} is not understood; use "max" or "min"')
+    query = TableQuery(
+        metrics=tuple(MetricSpec(m, reduce, skip_first, budget, direction, scale) for m in names(metric)),
+        rows=names(rows),
+        columns=names(columns),
+        filters=tuple(filters),
+        replicate=names(replicate),
+        run_specific=DEFAULT_RUN_SPECIFIC + names(run_specific),
+        stats=tuple(dict.fromkeys([center, *stat_names])),
+        ddof=ddof,
+        expected=expected,
+        derived=dict(derived or {}),
+    )
+    fmt = TableFormat(center=center, spread=spread, digits=digits, style=style, highlight=highlight)
+    return query, fmt
+
+
+def merge_labels(base: Labels, extra: Mapping[str, str | Mapping[str, str]] | None) -> Labels:
+    """Add display names to a spec's labels: {"model": "Model"} names a key, {"model": {"mlp": "MLP"}}
+    names its values."""
+    keys = dict(base.keys)
+    values = {key: dict(mapping) for key, mapping in base.values.items()}
+    for key, text in (extra or {}).items():
+        if isinstance(text, Mapping):
+            values.setdefault(key, {}).update({str(v): str(t) for v, t in text.items()})
+        else:
+            keys[key] = str(text)
+    return Labels(keys=keys, values=values)
+
+
+@dataclass(frozen=True)
+class Table:
+    """An aggregated table: `to_frame()` for its numbers, `to_latex()`, `to_markdown()` and the
+    notebook's HTML for how the paper shows it, marks included."""
+
+    result: ResultTable
+    format: TableFormat = field(default_factory=TableFormat)
+    labels: Labels = field(default_factory=Labels)
+    latex: LatexOptions = field(default_factory=LatexOptions)
+    markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
+    name: str | None = None  # the spec's table name, for spec tables
+
+    @functools.cached_property
+    def layout(self) -> Layout:
+        """Return the table laid out for display: formatted cells, bold best, footnote marks."""
+        return layout_table(self.result, self.format, self.labels)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Return the table-wide warnings (runs left out, no matching run), as `table` prints them."""
+        return self.result.notes
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per table row, one column per (column key values..., statistic): the
+        statistics unrounded, then `n` and `marks` (the kinds of the cell's marks, comma-separated)."""
+        from resultsbook.api.frames import table_frame
+
+        return table_frame(self.result, self.layout)
+
+    def runs(self) -> pd.DataFrame:
+        """Return the runs behind every cell: row and column keys, run id, name, status, replicate, value."""
+        from resultsbook.api.frames import cell_runs_frame
+
+        return cell_runs_frame(self.result)
+
+    def marks(self) -> pd.DataFrame:
+        """Return every mark of every cell: row and column keys, kind, symbol and the full sentence."""
+        from resultsbook.api.frames import marks_frame
+
+        return marks_frame(self.result, self.layout)
+
+    def to_latex(self) -> str:
+        """Return the LaTeX table (a `tabular`, or a float when the spec asks for one)."""
+        return render_table(self.result, "latex", self.format, self.labels, self.latex, self.markdown)
+
+    def to_markdown(self) -> str:
+        """Return the table as Markdown, its marks as footnotes under it."""
+        return render_table(self.result, "markdown", self.format, self.labels, self.latex, self.markdown)
+
+    def to_csv(self) -> str:
+        """Return one CSV line per cell, statistics unrounded (unless the table sets digits)."""
+        return render_table(self.result, "csv", self.format, self.labels)
+
+    def to_json(self) -> str:
+        """Return the table as JSON: every cell with its statistics, runs and marks."""
+        return render_table(self.result, "json", self.format, self.labels)
+
+    def to_text(self) -> str:
+        """Return the table as aligned plain text, as `resultsbook table` prints it."""
+        return render_table(self.result, "terminal", self.format, self.labels)
+
+    def _repr_html_(self) -> str:
+        """Show the table in a notebook: bold best, underlined second, marks and their footnotes."""
+        from resultsbook.render.html import render_results_table
+
+        notes = "".join(f'<p class="note">{_escape(note)}</p>' for note in self.notes)
+        return render_results_table(self.layout) + notes
+
+    def __repr__(self) -> str:
+        return self.to_text().rstrip("\n")
+
+
+def _escape(text: str) -> str:
+    from resultsbook.render.escape import escape_html
+
+    return escape_html(text)

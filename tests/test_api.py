@@ -1,0 +1,267 @@
+"""The Python API: `rb.open` a store, its runs and series as DataFrames, tables that agree with the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import curve
+
+import resultsbook as rb
+
+
+def quickstart_runs(make_run):
+    """Write 12 runs: 2 models x 2 datasets x 3 seeds, with test and validation accuracy."""
+    for model, base in (("logreg", 0.8), ("mlp", 0.9)):
+        for dataset, shift in (("moons", 0.0), ("circles", -0.1)):
+            for seed in range(3):
+                make_run(
+                    f"{model}_{dataset}_{seed}",
+                    {"model": model, "dataset": dataset, "seed": seed, "lr": 0.1},
+                    [
+                        {"step": 1, "test/acc": 0.5, "val/acc": 0.6, "time": 100.0},
+                        {"step": 2, "test/acc": base + shift + seed / 100, "val/acc": 0.5, "time": 101.0},
+                    ],
+                    {"status": "finished", "start_time": 1_700_000_000.0},
+                )
+
+
+@pytest.fixture
+def book(make_run, tmp_path):
+    quickstart_runs(make_run)
+    rb.collect(tmp_path / "runs", db=tmp_path / "resultsbook.db")
+    with rb.open(tmp_path / "resultsbook.db") as opened:
+        yield opened
+
+
+def test_runs_is_one_row_per_run_with_params_and_final_values(book):
+    runs = book.runs()
+    assert len(runs) == 12
+    assert list(runs.columns[:3]) == ["run_id", "name", "status"]
+    mlp = runs[runs["name"] == "mlp_moons_2"].iloc[0]
+    assert mlp["params.model"] == "mlp" and mlp["params.seed"] == 2 and mlp["params.lr"] == 0.1
+    assert mlp["metrics.test/acc"] == pytest.approx(0.92)
+    assert mlp["status"] == "finished"
+    assert mlp["start_time"] == pd.Timestamp(1_700_000_000, unit="s", tz="UTC")
+
+
+def test_runs_where_takes_a_mapping_or_filter_texts(book):
+    assert set(book.runs(where={"model": "mlp"})["params.model"]) == {"mlp"}
+    assert len(book.runs(where={"seed": [0, 1]})) == 8
+    assert len(book.runs(where=["model=mlp", "seed>=1"])) == 4
+    assert len(book.runs(where="name~circles")) == 6
+
+
+def test_runs_reduce_gives_each_metric_as_a_table_reduces_it(book):
+    runs = book.runs(metrics=["val/acc"], reduce="max")
+    assert list(runs.filter(like="metrics.").columns) == ["metrics.val/acc"]
+    assert set(runs["metrics.val/acc"]) == {0.6}
+
+
+def test_series_is_long_with_every_logged_point(book):
+    series = book.series(["test/acc", "val/acc"], where={"model": "logreg", "dataset": "moons"})
+    assert list(series.columns) == ["run_id", "metric", "step", "value", "time"]
+    assert len(series) == 3 * 2 * 2
+    one = series[(series["metric"] == "test/acc") & (series["step"] == 2)].sort_values("value")
+    assert list(one["value"]) == pytest.approx([0.8, 0.81, 0.82])
+    assert set(series["time"]) == {100.0, 101.0}
+    assert set(series["run_id"]) <= set(book.runs()["run_id"])
+
+
+def test_series_and_tables_take_the_specs_derived_metrics(make_run, tmp_path):
+    quickstart_runs(make_run)
+    (tmp_path / "resultsbook.toml").write_text('[derived]\nerror = "1 - `test/acc`"\n')
+    rb.collect(tmp_path / "runs", config=tmp_path / "resultsbook.toml")  # into the spec's store
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        assert book.metrics() == ["test/acc", "val/acc", "error"]
+        series = book.series("error", where={"model": "mlp", "dataset": "moons", "seed": 0})
+        assert list(series["value"]) == pytest.approx([0.5, 0.1])
+        assert series["time"].isna().all()
+        frame = book.table(rows="model", columns="dataset", metric="error").to_frame()
+    assert frame.loc["mlp", ("moons", "mean")] == pytest.approx(0.09)
+
+
+def test_an_unknown_metric_is_one_error_with_a_suggestion(book):
+    with pytest.raises(rb.QueryError, match=r"no run logs a metric 'test/ac'; did you mean 'test/acc'\?"):
+        book.series("test/ac")
+
+
+def test_table_frame_has_row_and_column_keys_stats_n_and_marks(book):
+    table = book.table(rows="model", columns="dataset", metric="test/acc")
+    frame = table.to_frame()
+    assert frame.index.name == "model" and list(frame.index) == ["logreg", "mlp"]
+    assert frame.columns.names == ["dataset", "stat"]
+    assert list(frame.columns) == [
+        ("circles", "mean"), ("circles", "std"), ("circles", "n"), ("circles", "marks"),
+        ("moons", "mean"), ("moons", "std"), ("moons", "n"), ("moons", "marks"),
+    ]  # fmt: skip
+    assert frame.loc["mlp", ("moons", "mean")] == pytest.approx(0.91)
+    assert frame.loc["mlp", ("moons", "std")] == pytest.approx(0.01)
+    assert frame.loc["mlp", ("moons", "n")] == 3
+    assert frame.loc["logreg", ("circles", "marks")] == ""
+
+
+def test_table_marks_are_in_the_frame_and_the_rendered_text(make_run, book, tmp_path):
+    make_run(
+        "mlp_moons_9", {"model": "mlp", "dataset": "moons", "seed": 9, "lr": 0.5}, curve([0.5], "test/acc")
+    )
+    rb.collect(tmp_path / "runs", db=book.path)
+    table = book.table(rows="model", columns="dataset", metric="test/acc", highlight="none", expected=3)
+    assert table.to_frame().loc["mlp", ("moons", "marks")] == "mixed"
+    marks = table.marks()
+    assert list(marks[["model", "dataset", "kind", "symbol"]].itertuples(index=False, name=None)) == [
+        ("mlp", "moons", "mixed", "†")
+    ]
+    assert "averages runs that differ in lr (0.1, 0.5)" in marks["text"][0]
+    mlp_row = next(line for line in repr(table).splitlines() if line.startswith("mlp"))
+    assert mlp_row.endswith("0.81 ± 0.21†")
+    assert "<sup>†</sup>" in table._repr_html_()
+
+
+def test_table_several_metrics_and_no_columns(book):
+    frame = book.table(rows=["dataset", "model"], metric=["test/acc", "val/acc"], stats="mean").to_frame()
+    assert frame.index.names == ["dataset", "model"]
+    assert frame.columns.names == ["metric", "stat"]
+    assert frame.loc[("moons", "mlp"), ("val/acc", "mean")] == pytest.approx(0.5)
+    only_rows = book.table(rows="model", metric="test/acc", stats=["median", "iqr"]).to_frame()
+    assert list(only_rows.columns) == ["median", "iqr", "n", "marks"]
+
+
+def test_table_runs_lists_each_cells_replicates(book):
+    runs = book.table(rows="model", columns="dataset", metric="test/acc").runs()
+    assert len(runs) == 12
+    assert list(runs.columns) == ["model", "dataset", "metric", "run_id", "name", "status", "seed", "value"]
+
+
+def test_table_agrees_with_the_cli_in_every_format(make_run, book, tmp_path, cli):
+    make_run(
+        "mlp_moons_lr", {"model": "mlp", "dataset": "moons", "seed": 1, "lr": 0.5},
+        [{"step": 1, "test/acc": 0.7, "val/acc": 0.9}],
+    )  # fmt: skip
+    rb.collect(tmp_path / "runs", db=book.path)  # a cell mixing two learning rates and sharing seed 1
+    flags = ["--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--reduce", "best(val/acc)"]
+    flags += ["--stat", "mean,ci95", "--where", "seed!=2", "--db", book.path]
+    table = book.table(
+        rows="model", columns="dataset", metric="test/acc", reduce="best(val/acc)", stats=["mean", "ci95"],
+        where="seed!=2",
+    )  # fmt: skip
+    assert cli("table", *flags, "--format", "latex").output == table.to_latex()
+    assert cli("table", *flags, "--format", "markdown").output == table.to_markdown()
+    assert cli("table", *flags).output == table.to_text() == repr(table) + "\n"
+    cells = json.loads(cli("table", *flags, "--format", "json").output)["cells"]
+    frame = table.to_frame()
+    for cell in cells:
+        row, column = cell["row"]["model"], cell["column"]["dataset"]
+        for stat in ("mean", "ci95", "n"):
+            assert frame.loc[row, (column, stat)] == cell["stats"][stat]
+        kinds = {mark["kind"] for mark in cell["marks"]}
+        assert kinds <= set(frame.loc[row, (column, "marks")].split(","))
+    assert frame.loc["mlp", ("moons", "marks")].split(",")[:2] == ["mixed", "duplicate"]
+
+
+def test_spec_table_is_what_build_writes(make_run, tmp_path, monkeypatch):
+    quickstart_runs(make_run)
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[labels.keys]\nmodel = "Model"\n'
+        '[tables.main]\nmetric = "test/acc"\nrows = ["model"]\ncolumns = ["dataset"]\nscale = 100\n'
+        'outputs = ["paper/main.tex", "paper/main.md"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert rb.collect().new == 12
+    report = rb.build()
+    assert sorted(report.written) == [str(tmp_path / "paper/main.md"), str(tmp_path / "paper/main.tex")]
+    with rb.open() as book:
+        table = book.spec_table("main")
+    built = (tmp_path / "paper/main.tex").read_text().splitlines(keepends=True)
+    assert built[0].startswith("% Generated by resultsbook")
+    assert "".join(built[1:]) == table.to_latex()
+    assert table.name == "main" and "Model" in table.to_markdown()
+    assert table.to_frame().loc["mlp", ("moons", "mean")] == pytest.approx(91.0)
+
+
+def test_spec_table_needs_a_spec_and_a_known_name(book, tmp_path):
+    with pytest.raises(rb.SpecError, match=r"opened from the store .* which has no spec"):
+        book.spec_table("main")
+    (tmp_path / "resultsbook.toml").write_text('[tables.main]\nmetric = "test/acc"\nrows = ["model"]\n')
+    with (
+        rb.open(tmp_path) as with_spec,
+        pytest.raises(rb.SpecError, match=r"no table named 'mian'.*tables: main"),
+    ):
+        with_spec.spec_table("mian")
+
+
+def test_open_finds_the_nearest_spec_and_refuses_a_missing_store(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(rb.StoreError, match=r"no resultsbook.toml here or in any parent folder.*rb.open\("):
+        rb.open()
+    with pytest.raises(rb.NotFoundError, match=r"no store at .*nothing.db"):
+        rb.open(tmp_path / "nothing.db")
+    (tmp_path / "resultsbook.toml").write_text('db = "store/results.db"\n')
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    with pytest.raises(rb.NotFoundError, match=r"store/results.db"):
+        rb.open()
+    assert not (tmp_path / "store").exists()  # opening to read creates nothing
+
+
+def test_collect_returns_the_report_the_cli_prints(make_run, tmp_path):
+    quickstart_runs(make_run)
+    (tmp_path / "runs" / "broken").mkdir()
+    (tmp_path / "runs" / "broken" / "metrics.jsonl").write_text(
+        '{"step": 1, "test/acc": 0.5}\n{"step": 2, "te'
+    )
+    first = rb.collect([tmp_path / "runs"], db=tmp_path / "s.db")
+    assert first.summary_line() == "13 new, 0 updated, 0 unchanged, 1 problem"
+    assert "broken" in first.problems[0].path
+    again = rb.collect(str(tmp_path / "runs"), db=str(tmp_path / "s.db"))
+    assert again.summary_line() == "0 new, 0 updated, 13 unchanged, 0 problems"
+
+
+def test_collect_without_paths_needs_a_spec(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(rb.SpecError, match=r"no resultsbook.toml here .*the folders to collect"):
+        rb.collect()
+    with pytest.raises(rb.SpecError, match="does not exist"):
+        rb.collect(tmp_path / "nowhere", db=tmp_path / "s.db")
+
+
+def test_a_book_sees_runs_collected_after_it_was_opened(make_run, book, tmp_path):
+    assert len(book.runs()) == 12
+    make_run(
+        "mlp_moons_3", {"model": "mlp", "dataset": "moons", "seed": 3, "lr": 0.1}, curve([0.9], "test/acc")
+    )
+    rb.collect(tmp_path / "runs", db=book.path)
+    assert len(book.runs()) == 13
+    assert "13 runs" in repr(book)
+
+
+def test_values_from_logs_stay_inert_in_the_notebook_html(make_run, tmp_path):
+    make_run("a", {"model": "<script>alert(1)</script>", "seed": 0}, curve([0.5], "acc"))
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    with rb.open(tmp_path / "s.db") as book:
+        html = book.table(rows="model", metric="acc")._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_nan_values_are_missing_in_frames(make_run, tmp_path):
+    make_run("a", {"model": "m", "seed": 0}, [{"step": 1, "acc": float("nan")}])
+    make_run("b", {"model": "m", "seed": 1}, [{"step": 1, "acc": 0.5}])
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    with rb.open(tmp_path / "s.db") as book:
+        assert np.isnan(book.runs().sort_values("name")["metrics.acc"].iloc[0])
+        frame = book.table(rows="model", metric="acc").to_frame()
+    assert frame.loc["m", "n"] == 1 and frame.loc["m", "mean"] == 0.5
+    assert math.isnan(frame.loc["m", "std"])
+    assert frame.loc["m", "marks"] == "incomplete,few,novalue"
+
+
+def test_an_empty_selection_is_an_empty_frame_or_one_error(book):
+    assert book.runs(where={"model": "nope"}).empty
+    assert list(book.series("test/acc", where={"model": "nope"}).columns) == ["run_id", "metric", "step", "value", "time"]
+    with pytest.raises(rb.NotFoundError, match=r"filter model=nope matches no run; model has: logreg, mlp"):
+        book.table(rows="model", metric="test/acc", where={"model": "nope"})
+    with pytest.raises(rb.QueryError, match="row key 'optimizer' is not a param of any selected run; params: dataset, lr, model, seed"):
+        book.table(rows="optimizer", metric="test/acc")

@@ -1,0 +1,64 @@
+"""What the read paths import: `--help` and a plain `table` stay off pandas, scipy.stats and matplotlib
+(each costs a command 0.3-1 s; benchmarks/README.md has the figures)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import curve
+
+HEAVY = (
+    "jinja2", "matplotlib", "numpy", "pandas", "rich", "scipy", "scipy.special", "scipy.stats",
+    "sqlite_utils", "yaml",
+)  # fmt: skip
+# run the command line as its entry point does, then list the heavy modules it had imported
+PROBE = (
+    "import atexit, sys\n"
+    f"atexit.register(lambda: print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr))\n"
+    "sys.argv = ['resultsbook', *sys.argv[1:]]\n"
+    "from resultsbook.cli import main\n"
+    "main()\n"
+)
+
+
+def heavy_modules(*args: str, cwd: str | None = None) -> list[str]:
+    """Run `resultsbook ARGS` in a fresh process; return the heavy modules it imported."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=cwd, check=True
+    )
+    return eval(result.stderr.strip().splitlines()[-1])
+
+
+def test_help_imports_nothing_heavy(tmp_path):
+    assert heavy_modules("--help", cwd=str(tmp_path)) == []
+    assert heavy_modules("table", "--help", cwd=str(tmp_path)) == []
+
+
+def test_a_plain_table_imports_neither_pandas_nor_scipy_stats_nor_matplotlib(make_run, cli, tmp_path):
+    for model in ("a", "b"):
+        for seed in range(3):
+            value = (0.5 if model == "a" else 0.6) + seed / 10
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([value], "acc"))
+    cli("collect", "runs")
+    table = ["table", "--rows", "model", "--metric", "acc"]
+    # Welch's t-test of the best against the runner-up needs scipy.special (not the rest of scipy)
+    assert heavy_modules(*table, cwd=str(tmp_path)) == [
+        "jinja2", "numpy", "scipy", "scipy.special", "sqlite_utils",
+    ]  # fmt: skip
+    assert heavy_modules(*table, "--highlight", "none", cwd=str(tmp_path)) == [
+        "jinja2", "numpy", "sqlite_utils",
+    ]  # fmt: skip
+
+
+def test_pandas_still_imports_after_the_command_line_kept_it_out_of_sqlite_utils():
+    code = (
+        "from resultsbook.cli.lazy import keep_pandas_out_of_sqlite_utils as keep_out\n"
+        "keep_out()\n"
+        "import sys, sqlite_utils.db\n"
+        "loaded = 'pandas' in sys.modules\n"
+        "import pandas\n"
+        "print(loaded, sqlite_utils.db.pd is None, pandas.DataFrame({'a': [1]}).shape)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False True (1, 1)"
