@@ -372,3 +372,17 @@ def test_a_write_is_one_short_transaction_whose_counts_are_filled_when_it_commit
         assert [run.name for run in store.runs()] == ["a", "b"]
         assert store.write(lambda writer: writer.mark_sources_missing([found[0][0].path])) == 1
         assert [run.name for run in store.runs()] == ["b"]
+
+
+def test_the_python_api_opens_the_shared_store_as_the_commands_do(tmp_path, pg_url, monkeypatch):
+    import resultsbook as rb
+
+    for seed in range(3):
+        write_native_run(tmp_path / "runs" / f"s{seed}", {"seed": seed, "model": "mlp"}, curve([0.5, 0.6 + seed]))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RESULTSBOOK_DB", pg_url)
+    assert rb.collect(str(tmp_path / "runs")).new == 3
+    assert not (tmp_path / "resultsbook.db").exists()
+    monkeypatch.delenv("RESULTSBOOK_DB")
+    with rb.open(pg_url) as book:
+        assert sorted(run.name for run in book.store.runs()) == ["s0", "s1", "s2"]
