@@ -63,6 +63,7 @@ class Source:
     path: str
     files: tuple[str, ...]
     params: Mapping[str, ParamValue] = field(default_factory=dict)
+    version: str = ""  # for a source that is not files (a run in a tracking server): changes with it
 
 
 @dataclass(frozen=True)

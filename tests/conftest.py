@@ -132,3 +132,47 @@ def assert_snapshot(name: str, text: str) -> None:
         if os.environ.get("RESULTSBOOK_UPDATE_SNAPSHOTS") != "1":
             pytest.fail(f"snapshot {name} did not exist and was written; review it and run again")
     assert text == path.read_text(), f"output differs from tests/snapshots/{name}"
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Any:
+    """Return a throwaway PostgreSQL cluster for the session (skipped, saying why, when none can start)."""
+    from servers import PostgresCluster, ServerUnavailable
+
+    try:
+        cluster = PostgresCluster().start()
+    except ServerUnavailable as error:
+        pytest.skip(f"no PostgreSQL server here: {error}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgres_cluster: Any) -> str:
+    """Return the URL of a new, empty PostgreSQL database."""
+    return postgres_cluster.create_database()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Any:
+    """Return moto's S3 API server, started for the session."""
+    from servers import MotoServer, ServerUnavailable
+
+    try:
+        server = MotoServer().start()
+    except ServerUnavailable as error:
+        pytest.skip(f"no S3 API server here: {error}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server: Any, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> str:
+    """Return s3://<a new bucket> on the S3 API server, with the environment s3fs finds it by."""
+    import s3fs
+
+    for name, value in s3_server.environment().items():
+        monkeypatch.setenv(name, value)
+    bucket = "b-" + "".join(c if c.isalnum() else "-" for c in request.node.name.lower())[:50].strip("-")
+    s3fs.S3FileSystem().mkdir(bucket)
+    return f"s3://{bucket}"

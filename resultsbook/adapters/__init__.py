@@ -7,7 +7,7 @@ import warnings
 from importlib import import_module
 from importlib.metadata import entry_points
 
-from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.base import Adapter, Claim, Folder, Served
 from resultsbook.errors import AdapterError
 
 ENTRY_POINT_GROUP = "resultsbook.adapters"
@@ -29,9 +29,10 @@ _BUILTIN = {
     "keras_csv": "resultsbook.adapters.keras_csv:KerasCsvAdapter",
     "poutyne": "resultsbook.adapters.poutyne:PoutyneAdapter",
     "dvclive": "resultsbook.adapters.dvclive:DvcliveAdapter",
+    "mlflow_server": "resultsbook.adapters.mlflow_tracking:MlflowTrackingAdapter",
 }
 
-__all__ = ["ENTRY_POINT_GROUP", "Adapter", "Claim", "Folder", "available_adapters", "get_adapter"]
+__all__ = ["ENTRY_POINT_GROUP", "Adapter", "Claim", "Folder", "Served", "available_adapters", "get_adapter"]
 
 
 @functools.cache

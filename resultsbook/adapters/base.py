@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -34,6 +34,15 @@ class Claim:
     descend: bool = False
 
 
+@dataclass(frozen=True)
+class Served:
+    """The runs a tracking server holds at a location, one source each; a stored source under `root`
+    that is no longer served is marked gone."""
+
+    root: str
+    sources: tuple[Source, ...]
+
+
 class Adapter:
     """Base class of log-format adapters; subclasses set `name`, `summary` and override hooks.
 
@@ -49,6 +58,8 @@ class Adapter:
     claims_by_itself: ClassVar[bool] = True
     # option name -> one-line help; anything else passed to the adapter is an error
     options: ClassVar[Mapping[str, str]] = {}
+    # True when `read_many` reads a batch in fewer round trips than one `read` per source
+    reads_in_batches: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         unknown = sorted(set(options) - set(self.options))
@@ -77,6 +88,16 @@ class Adapter:
     def read(self, source: Source) -> ReadResult:
         """Read one source into runs; never raise for bad content, report it as problems."""
         raise NotImplementedError
+
+    def sources_at(self, location: str) -> Served | None:
+        """Return the runs at a location that is not a folder (a tracking server's URL) as sources,
+        each with a `version` that changes with its run; None when the location is not of this kind."""
+        return None
+
+    def read_many(self, sources: Sequence[Source]) -> Iterator[ReadResult]:
+        """Read several sources, one result each, in order: an adapter whose sources live on one
+        server overrides this to read them in a few requests (and sets `reads_in_batches`)."""
+        return (self.read(source) for source in sources)
 
     def clock_state(self, source: Source) -> str:
         """Return a token that changes when what `read` would say depends on the clock, not the files.

@@ -11,6 +11,7 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
+from resultsbook.sources import fs
 from resultsbook.sources.fileio import files_below, loop_problem
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import read_delimited
@@ -59,7 +60,7 @@ class DvcliveAdapter(Adapter):
         summary = {key: value for key, value in summary.items() if key not in metrics}
         params: dict[str, Any] = {}
         params_path = os.path.join(source.path, PARAMS_FILE)
-        if os.path.exists(params_path):
+        if fs.exists(params_path):
             loaded = read_yaml_file(params_path, problems, "no params")
             if isinstance(loaded, Mapping):
                 params = flatten_params(loaded)
@@ -128,7 +129,7 @@ def _add_table(builder: SeriesBuilder, name: str, path: str, problems: list[Prob
 
 def read_summary(path: str, problems: list[Problem]) -> tuple[dict[str, float], Any]:
     """Return the final values of metrics.json (nested names joined with "/") and its `step`."""
-    if not os.path.exists(path):
+    if not fs.exists(path):
         return {}, None
     data = load_json_file(path, problems, "no final values")
     if data is None:

@@ -15,6 +15,7 @@ from typing import Any
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, normalize_value
+from resultsbook.sources import fs
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import load_json_file, to_float
@@ -83,7 +84,7 @@ class HfTrainerAdapter(Adapter):
         if os.path.basename(path) != STATE_FILE:
             return None
         folder = os.path.dirname(path)
-        return self.claim(Folder(folder, frozenset(os.listdir(folder)), ()), forced).sources[0]  # type: ignore[union-attr]
+        return self.claim(Folder(folder, frozenset(fs.listdir(folder)), ()), forced).sources[0]  # type: ignore[union-attr]
 
     def clock_state(self, source: Source) -> str:
         """Say "fresh" while the source was written recently: an unfinished run then fails by the clock."""
@@ -188,7 +189,7 @@ def newest_checkpoint_state(path: str, dirs: tuple[str, ...]) -> str | None:
     )
     for _, name in numbered:
         candidate = os.path.join(path, name, STATE_FILE)
-        if os.path.exists(candidate):
+        if fs.exists(candidate):
             return candidate
     return None
 
@@ -198,7 +199,7 @@ def _newest_mtime(paths: tuple[str, ...]) -> float | None:
     times = []
     for path in paths:
         try:
-            times.append(os.stat(path).st_mtime)
+            times.append(fs.stat(path).st_mtime)
         except OSError:
             continue
     return max(times) if times else None

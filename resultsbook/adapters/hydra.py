@@ -12,6 +12,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.compose import InnerRun, find_inner_sources, inner_adapters, read_inner_runs
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params, format_value, values_equal
+from resultsbook.sources import fs
 from resultsbook.sources.interpolation import InterpolationTooLarge, resolve_interpolations
 from resultsbook.sources.yamlio import read_yaml_file
 
@@ -90,7 +91,7 @@ def read_hydra_files(
     params: dict[str, Any] = {}
     provenance: dict[str, Any] = {}
     config_path = os.path.join(hydra, CONFIG_FILE)
-    if os.path.exists(config_path):
+    if fs.exists(config_path):
         config = read_yaml_file(config_path, problems, "no params")
         if isinstance(config, Mapping):
             try:
@@ -103,13 +104,13 @@ def read_hydra_files(
     else:
         problems.append(Problem(config_path, "is missing", "no params"))
     overrides_path = os.path.join(hydra, OVERRIDES_FILE)
-    if os.path.exists(overrides_path):
+    if fs.exists(overrides_path):
         overrides = read_yaml_file(overrides_path, problems, "no overrides")
         if isinstance(overrides, list):
             provenance["overrides"] = [str(item) for item in overrides]
     experiment = None
     hydra_path = os.path.join(hydra, HYDRA_FILE)
-    if os.path.exists(hydra_path):
+    if fs.exists(hydra_path):
         document = read_yaml_file(hydra_path, problems, "no job information")
         node = document.get("hydra") if isinstance(document, Mapping) else None
         if isinstance(node, Mapping):

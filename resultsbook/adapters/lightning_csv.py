@@ -11,6 +11,7 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params
+from resultsbook.sources import fs
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, read_delimited
 from resultsbook.sources.yamlio import read_yaml_file
@@ -41,7 +42,7 @@ class LightningCsvAdapter(Adapter):
         if os.path.basename(path) != METRICS_FILE:
             return None
         folder = os.path.dirname(path)
-        names = [n for n in (HPARAMS_FILE, METRICS_FILE) if os.path.exists(os.path.join(folder, n))]
+        names = [n for n in (HPARAMS_FILE, METRICS_FILE) if fs.exists(os.path.join(folder, n))]
         return self.source(folder, [os.path.join(folder, n) for n in names])
 
     def read(self, source: Source) -> ReadResult:
@@ -49,9 +50,7 @@ class LightningCsvAdapter(Adapter):
         problems: list[Problem] = []
         params = read_hparams(os.path.join(source.path, HPARAMS_FILE), problems)
         metrics_path = os.path.join(source.path, METRICS_FILE)
-        table = (
-            read_delimited(metrics_path, problems, delimiter=",") if os.path.exists(metrics_path) else None
-        )
+        table = read_delimited(metrics_path, problems, delimiter=",") if fs.exists(metrics_path) else None
         metrics = read_sparse_table(metrics_path, table, STEP_COLUMN, problems) if table else {}
         parts = os.path.abspath(source.path).replace(os.sep, "/").split("/")
         run = RunRecord(
@@ -65,7 +64,7 @@ class LightningCsvAdapter(Adapter):
 
 def read_hparams(path: str, problems: list[Problem]) -> dict[str, Any]:
     """Read hparams.yaml safely (Python tags become plain data) into dotted params."""
-    if not os.path.exists(path):
+    if not fs.exists(path):
         return {}
     hparams = read_yaml_file(path, problems, "no params")
     if hparams is None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from resultsbook.adapters.mlflow_runs import META_FILE, add_points, deleted_problem, make_run_record
 from resultsbook.models import Problem, ReadResult, Source
+from resultsbook.sources import fs
 from resultsbook.sources.fileio import read_file_bytes, unreadable
 from resultsbook.sources.limits import CONFIG
 from resultsbook.sources.lines import LineBatch, Tally, iter_lines
@@ -71,7 +72,7 @@ def read_experiment_meta(
     """Read an experiment's meta.yaml, once per version of the file when given a cache."""
     path = os.path.join(folder, META_FILE)
     try:
-        info = os.stat(path)
+        info = fs.stat(path)
     except OSError as error:
         problems.append(
             Problem(path, f"cannot be read ({error.strerror})", "the run, without its experiment")

@@ -18,6 +18,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.errors import AdapterError
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import parse_scalar
+from resultsbook.sources import fs
 from resultsbook.sources.fileio import files_below, loop_problem
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
@@ -101,7 +102,7 @@ class MlflowAdapter(Adapter):
         """Read one run folder, or every run of one database."""
         from resultsbook.adapters import mlflow_files, mlflow_sqlite
 
-        if os.path.isdir(source.path):
+        if fs.isdir(source.path):
             result = mlflow_files.read_run_folder(source, self.keep_deleted, self._experiments)
             loops = [loop_problem(link) for link in self._loops.get(source.path, ())]
             return ReadResult(result.runs, (*result.problems, *loops)) if loops else result
@@ -132,7 +133,7 @@ def _is_database_name(name: str) -> bool:
 
 def _file_names(folder: str) -> list[str]:
     """Return the names of the files in a folder."""
-    with os.scandir(folder) as entries:
+    with fs.scandir(folder) as entries:
         return [entry.name for entry in entries if entry.is_file()]
 
 

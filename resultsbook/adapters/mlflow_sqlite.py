@@ -1,4 +1,5 @@
-"""Read every run of MLflow's SQLite store (mlflow.db, the default since MLflow 3.7), opened read-only."""
+"""Read MLflow's SQL store: mlflow.db (SQLite, the default since MLflow 3.7) opened read-only, and the
+same tables in PostgreSQL or MySQL behind a tracking server (mlflow_tracking.py), with the same queries."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import sqlite3
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +17,7 @@ import numpy as np
 
 from resultsbook.adapters.mlflow_runs import add_points, deleted_problem, make_run_record
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
+from resultsbook.sources import fs
 from resultsbook.sources.fileio import open_regular, unreadable
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import to_float
@@ -28,11 +31,17 @@ _BATCH = 100_000
 
 def read_database(source: Source, keep_deleted: bool) -> ReadResult:
     """Read every run of one MLflow SQLite database."""
-    path = source.path
+    with fs.local_copy(source.path) as local:  # SQLite reads a real file: a remote one is copied first
+        return _read_file(source.path, local, keep_deleted)
+
+
+def _read_file(path: str, local: str, keep_deleted: bool) -> ReadResult:
+    """Read every run of the database at `local` (named `path` in what it reports)."""
     problems: list[Problem] = []
     try:
-        os.close(open_regular(path))  # SQLite's own open would wait forever on a FIFO
-        conn = _connect_read_only(path)
+        if not fs.is_remote(path):
+            os.close(open_regular(path))  # SQLite's own open would wait forever on a FIFO
+        conn = _connect_read_only(local)
     except OSError as error:
         return ReadResult((), (unreadable(path, error, "nothing"),))
     except sqlite3.Error as error:
@@ -40,7 +49,7 @@ def read_database(source: Source, keep_deleted: bool) -> ReadResult:
     try:
         for attempt in range(_LOCK_RETRIES):
             try:
-                return _read_all(conn, path, keep_deleted, problems)
+                return _read_all(SqlBackend(conn, "sqlite"), path, keep_deleted, problems)
             except sqlite3.OperationalError as error:
                 if "locked" not in str(error) or attempt == _LOCK_RETRIES - 1:
                     raise
@@ -65,56 +74,134 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="surrogateescape")
 
 
-def _read_all(conn: sqlite3.Connection, path: str, keep_deleted: bool, problems: list[Problem]) -> ReadResult:
-    """Read runs, experiments, params, tags and metrics in a single read transaction."""
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    missing = _NEEDED_TABLES - tables
+class SqlBackend:
+    """MLflow's tables through a DB-API connection: SQLite (mlflow.db), PostgreSQL or MySQL.
+
+    The queries are MLflow's own tables in plain SQL; only the placeholder, the list of tables and
+    how a read-only snapshot begins differ between the three."""
+
+    def __init__(self, conn: Any, dialect: str) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self.mark = "?" if dialect == "sqlite" else "%s"
+        self.key = "`key`" if dialect == "mysql" else '"key"'  # a reserved word in MySQL
+
+    def rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Return every row of a query."""
+        cursor = self.conn.cursor()
+        try:
+            cursor.execute(sql, tuple(args))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def batches(self, sql: str, args: Sequence[Any], size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Yield the rows of a query `size` at a time."""
+        cursor = self.conn.cursor()
+        try:
+            cursor.execute(sql, tuple(args))
+            while rows := cursor.fetchmany(size):
+                yield list(rows)
+        finally:
+            cursor.close()
+
+    def execute(self, sql: str) -> None:
+        """Run a statement that returns no rows."""
+        cursor = self.conn.cursor()
+        try:
+            cursor.execute(sql)
+        finally:
+            cursor.close()
+
+    def tables(self) -> set[str]:
+        """Return the names of the database's tables."""
+        if self.dialect == "sqlite":
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        elif self.dialect == "mysql":
+            sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+        else:
+            sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        return {str(row[0]).lower() for row in self.rows(sql)}
+
+    def begin_snapshot(self) -> None:
+        """Begin a read-only transaction that sees one moment: a run logged meanwhile is all or nothing."""
+        if self.dialect == "sqlite":
+            self.conn.execute("BEGIN")
+        elif self.dialect == "mysql":
+            self.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        else:
+            self.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def end_snapshot(self) -> None:
+        """End the snapshot (nothing was written)."""
+        if self.dialect == "sqlite":
+            self.conn.execute("COMMIT")
+        elif self.dialect == "mysql":
+            self.conn.rollback()
+        else:
+            self.execute("ROLLBACK")
+
+    def among(self, column: str, values: Sequence[str] | None) -> tuple[str, list[Any]]:
+        """Return a WHERE condition keeping rows whose column is one of `values` (None: all rows)."""
+        if values is None:
+            return "", []
+        return f" WHERE {column} IN ({', '.join([self.mark] * len(values))})", list(values)
+
+
+def _read_all(db: SqlBackend, path: str, keep_deleted: bool, problems: list[Problem]) -> ReadResult:
+    """Read every run of a database in a single read transaction."""
+    runs = read_runs(db, path, keep_deleted, problems, None, lambda run_id: f"{path}#run={run_id}")
+    return ReadResult(tuple(runs), tuple(problems))
+
+
+def read_runs(
+    db: SqlBackend,
+    path: str,
+    keep_deleted: bool,
+    problems: list[Problem],
+    run_ids: Sequence[str] | None,
+    where: Callable[[str], str],
+) -> list[RunRecord]:
+    """Read runs, experiments, params, tags and metrics (of some runs, or all) in one snapshot;
+    `where(run_id)` names a run in the problems its series has."""
+    missing = _NEEDED_TABLES - db.tables()
     if missing:
         problems.append(
             Problem(path, f"is not an MLflow database (no table {', '.join(sorted(missing))})", "nothing")
         )
-        return ReadResult((), tuple(problems))
-    conn.execute("BEGIN")  # one snapshot: a run logged meanwhile is read whole or not at all
-    experiments = {
-        experiment_id: (name, stage)
-        for experiment_id, name, stage in conn.execute(
-            "SELECT experiment_id, name, lifecycle_stage FROM experiments"
-        )
-    }
-    infos: dict[str, dict[str, Any]] = {}
-    skipped: list[str] = []
-    for row in conn.execute(
-        "SELECT run_uuid, name, status, start_time, end_time, lifecycle_stage, experiment_id, user_id "
-        "FROM runs ORDER BY start_time, run_uuid"
-    ):
-        info = dict(
-            zip(
-                (
-                    "run_id",
-                    "run_name",
-                    "status",
-                    "start_time",
-                    "end_time",
-                    "lifecycle_stage",
-                    "experiment_id",
-                    "user_id",
-                ),
-                row,
+        return []
+    db.begin_snapshot()  # one snapshot: a run logged meanwhile is read whole or not at all
+    try:
+        experiments = {
+            str(experiment_id): (name, stage)
+            for experiment_id, name, stage in db.rows(
+                "SELECT experiment_id, name, lifecycle_stage FROM experiments"
             )
-        )
-        experiment_stage = experiments.get(info["experiment_id"], (None, None))[1]
-        if "deleted" in (info["lifecycle_stage"], experiment_stage):
-            if not keep_deleted:
-                skipped.append(str(info["run_name"] or info["run_id"]))
-                continue
-            info["lifecycle_stage"] = "deleted"
-        infos[info["run_id"]] = info
-    if skipped:
-        problems.append(deleted_problem(path, f"{len(skipped)} run(s) ({_some(skipped)})", len(skipped)))
-    params = _values_by_run(conn, "params", infos)
-    tags = _values_by_run(conn, "tags", infos)
-    series = _series_by_run(conn, path, infos, problems)
-    conn.execute("COMMIT")
+        }
+        infos: dict[str, dict[str, Any]] = {}
+        skipped: list[str] = []
+        condition, args = db.among("run_uuid", run_ids)
+        for row in db.rows(
+            "SELECT run_uuid, name, status, start_time, end_time, lifecycle_stage, experiment_id, user_id "
+            f"FROM runs{condition} ORDER BY start_time, run_uuid",
+            args,
+        ):
+            info = dict(zip(_RUN_FIELDS, row))
+            info["experiment_id"] = str(info["experiment_id"])
+            experiment_stage = experiments.get(info["experiment_id"], (None, None))[1]
+            if "deleted" in (info["lifecycle_stage"], experiment_stage):
+                if not keep_deleted:
+                    skipped.append(str(info["run_name"] or info["run_id"]))
+                    continue
+                info["lifecycle_stage"] = "deleted"
+            infos[info["run_id"]] = info
+        if skipped:
+            problems.append(deleted_problem(path, f"{len(skipped)} run(s) ({_some(skipped)})", len(skipped)))
+        params = _values_by_run(db, "params", infos, condition, args)
+        tags = _values_by_run(db, "tags", infos, condition, args)
+        series = _series_by_run(db, path, infos, problems, condition, args, where)
+    finally:
+        db.end_snapshot()
     runs: list[RunRecord] = []
     for run_id, info in infos.items():
         experiment = experiments.get(info["experiment_id"], (None, None))[0]
@@ -123,30 +210,45 @@ def _read_all(conn: sqlite3.Connection, path: str, keep_deleted: bool, problems:
                 info, params.get(run_id, {}), tags.get(run_id, {}), series.get(run_id, {}), experiment
             )
         )
-    return ReadResult(tuple(runs), tuple(problems))
+    return runs
 
 
-def _values_by_run(conn: sqlite3.Connection, table: str, infos: dict[str, Any]) -> dict[str, dict[str, str]]:
+_RUN_FIELDS = (
+    "run_id", "run_name", "status", "start_time", "end_time", "lifecycle_stage", "experiment_id", "user_id",
+)  # fmt: skip
+
+
+def _values_by_run(
+    db: SqlBackend, table: str, infos: dict[str, Any], condition: str, args: list[Any]
+) -> dict[str, dict[str, str]]:
     """Return {run: {key: value}} of the params or tags table."""
     found: dict[str, dict[str, str]] = defaultdict(dict)
-    for run_id, key, value in conn.execute(f"SELECT run_uuid, key, value FROM {table}"):
+    for run_id, key, value in db.rows(f"SELECT run_uuid, {db.key}, value FROM {table}{condition}", args):
         if run_id in infos:
             found[run_id][key] = "" if value is None else str(value)
     return found
 
 
 def _series_by_run(
-    conn: sqlite3.Connection, path: str, infos: dict[str, Any], problems: list[Problem]
+    db: SqlBackend,
+    path: str,
+    infos: dict[str, Any],
+    problems: list[Problem],
+    condition: str,
+    args: list[Any],
+    where: Callable[[str], str],
 ) -> dict[str, dict[str, Series]]:
     """Return {run: {key: Series}} from the metrics table, NaN and ±inf decoded.
 
     Points come as numbers only, ordered by run and key (MLflow's index on run_uuid, key, step),
     and are cut into series by the group sizes of the same order: no string per point.
     """
-    groups = conn.execute(
-        "SELECT run_uuid, key, count(*) FROM metrics GROUP BY run_uuid, key ORDER BY run_uuid, key"
-    ).fetchall()
-    table = _points_table(conn, path, problems)
+    groups = db.rows(
+        f"SELECT run_uuid, {db.key}, count(*) FROM metrics{condition} "
+        f"GROUP BY run_uuid, {db.key} ORDER BY run_uuid, {db.key}",
+        args,
+    )
+    table = _points_table(db, condition, args, path, problems)
     found: dict[str, dict[str, Series]] = {}
     if len(table) != sum(group[2] for group in groups):
         problems.append(Problem(path, "metrics changed while being read", "no metric values; collect again"))
@@ -166,13 +268,15 @@ def _series_by_run(
             add_points(builder, key, table[start:end, 0], table[start:end, 1], values[start:end])
         start = end
     for run_id, builder in builders.items():
-        series, series_problems = builder.build(f"{path}#run={run_id}")
+        series, series_problems = builder.build(where(run_id))
         problems.extend(series_problems)
         found[run_id] = series
     return found
 
 
-def _points_table(conn: sqlite3.Connection, path: str, problems: list[Problem]) -> np.ndarray:
+def _points_table(
+    db: SqlBackend, condition: str, args: list[Any], path: str, problems: list[Problem]
+) -> np.ndarray:
     """Return every metric point as rows (step, timestamp, value, is_nan), ordered by run and key,
     fetched in batches; a field that is not a number (MLflow never writes one) is NaN, reported."""
     collecting = gc.isenabled()
@@ -180,10 +284,10 @@ def _points_table(conn: sqlite3.Connection, path: str, problems: list[Problem]) 
     tables: list[np.ndarray] = []
     bad = 0
     try:
-        cursor = conn.execute(
-            "SELECT step, timestamp, value, is_nan FROM metrics ORDER BY run_uuid, key, step"
+        sql = (
+            f"SELECT step, timestamp, value, is_nan FROM metrics{condition} ORDER BY run_uuid, {db.key}, step"
         )
-        while rows := cursor.fetchmany(_BATCH):
+        for rows in db.batches(sql, args, _BATCH):
             try:
                 flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=4 * len(rows))
                 tables.append(flat.reshape(-1, 4))

@@ -11,6 +11,7 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
+from resultsbook.sources import fs
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import MAX_DEPTH
 from resultsbook.sources.lines import Tally
@@ -48,11 +49,9 @@ class NativeAdapter(Adapter):
         folder = os.path.dirname(path)
         if os.path.basename(path) not in (*CONFIG_FILES, METRICS_FILE, RUN_FILE):
             return None
-        if not os.path.exists(os.path.join(folder, METRICS_FILE)):
+        if not fs.exists(os.path.join(folder, METRICS_FILE)):
             return None
-        names = [
-            n for n in (*CONFIG_FILES, METRICS_FILE, RUN_FILE) if os.path.exists(os.path.join(folder, n))
-        ]
+        names = [n for n in (*CONFIG_FILES, METRICS_FILE, RUN_FILE) if fs.exists(os.path.join(folder, n))]
         return self.source(folder, [os.path.join(folder, n) for n in names])
 
     def read(self, source: Source) -> ReadResult:

@@ -8,6 +8,7 @@ import os
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.lightning_csv import read_sparse_table
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.sources import fs
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.lines import iter_lines
 from resultsbook.sources.tabular import read_delimited
@@ -41,7 +42,7 @@ class PoutyneAdapter(Adapter):
         if os.path.basename(path) != LOG_FILE:
             return None
         folder = os.path.dirname(path)
-        return self.claim(Folder(folder, frozenset(os.listdir(folder)), ()), forced=True).sources[0]  # type: ignore[union-attr]
+        return self.claim(Folder(folder, frozenset(fs.listdir(folder)), ()), forced=True).sources[0]  # type: ignore[union-attr]
 
     def read(self, source: Source) -> ReadResult:
         """Read one experiment folder: step = epoch as written (1-based); `time` is the epoch's duration."""

@@ -12,6 +12,7 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, normalize_value
+from resultsbook.sources import fs
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
@@ -51,7 +52,7 @@ class SacredAdapter(Adapter):
         if os.path.basename(path) != RUN_FILE:
             return None
         folder = os.path.dirname(path)
-        return self._source(folder, frozenset(os.listdir(folder)))
+        return self._source(folder, frozenset(fs.listdir(folder)))
 
     def _source(self, path: str, files: frozenset[str]) -> Source:
         names = [n for n in (RUN_FILE, CONFIG_FILE, METRICS_FILE, INFO_FILE) if n in files]
@@ -60,7 +61,7 @@ class SacredAdapter(Adapter):
     def clock_state(self, source: Source) -> str:
         """Say "fresh" while run.json was written recently: a RUNNING run then turns dead by the clock."""
         try:
-            written = os.stat(os.path.join(source.path, RUN_FILE)).st_mtime
+            written = fs.stat(os.path.join(source.path, RUN_FILE)).st_mtime
         except OSError:
             return ""
         return "fresh" if time.time() - written < self._stale_after() else ""
@@ -140,7 +141,7 @@ def _last_sign_of_life(info: Mapping[str, Any], path: str) -> float | None:
     if heartbeat is not None:
         return heartbeat
     try:
-        return os.stat(path).st_mtime
+        return fs.stat(path).st_mtime
     except OSError:
         return None
 

@@ -30,7 +30,8 @@ from resultsbook.adapters.tb_proto import (
 from resultsbook.adapters.tfrecord import read_record_blocks
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
-from resultsbook.sources.fileio import unreadable
+from resultsbook.sources import fs
+from resultsbook.sources.fileio import folder_identity, unreadable
 from resultsbook.sources.protowire import WireError
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.yamlio import read_yaml_file
@@ -81,7 +82,7 @@ class TensorboardAdapter(Adapter):
         folder = os.path.dirname(path)
         names: list[str] = []
         dirs: list[str] = []
-        with os.scandir(folder) as entries:
+        with fs.scandir(folder) as entries:
             for entry in entries:
                 (dirs if entry.is_dir() else names).append(entry.name)
         claim = TensorboardAdapter().claim(Folder(folder, frozenset(names), tuple(sorted(dirs))), forced)
@@ -134,16 +135,16 @@ class TensorboardAdapter(Adapter):
 
 
 def _event_files_below(
-    path: str, dirs: tuple[str, ...], above: frozenset[tuple[int, int]] = frozenset()
+    path: str, dirs: tuple[str, ...], above: frozenset[tuple[Any, Any]] = frozenset()
 ) -> list[tuple[str, list[str]]]:
     """Return (folder, its event files) for every folder below `path` that holds event files; a link
     back to the run's folder (or one between) is not followed, so no file is read twice."""
     found: list[tuple[str, list[str]]] = []
     try:
-        info = os.stat(path)
+        info = fs.stat(path)
     except OSError:
         return found
-    above = above | {(info.st_dev, info.st_ino)}
+    above = above | {folder_identity(path, info)}
     for name in dirs:
         if name.startswith(".") or name == "__pycache__":
             continue
@@ -151,9 +152,9 @@ def _event_files_below(
         files: list[str] = []
         subdirs: list[str] = []
         try:
-            if (os.stat(sub).st_dev, os.stat(sub).st_ino) in above:
+            if folder_identity(sub, fs.stat(sub)) in above:
                 continue
-            with os.scandir(sub) as entries:
+            with fs.scandir(sub) as entries:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
                         subdirs.append(entry.name)

@@ -34,6 +34,7 @@ from resultsbook.adapters.wandbrecords import (
 )
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
+from resultsbook.sources import fs
 from resultsbook.sources.protowire import LENGTH_DELIMITED, VARINT, WireError, as_signed, as_text, iter_fields
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import load_json_file, parse_json, to_float, to_timestamp
@@ -86,7 +87,7 @@ class WandbAdapter(Adapter):
         if not LOG_FILE.fullmatch(os.path.basename(path)):
             return None
         folder = os.path.dirname(path)
-        return self._source(folder, [os.path.basename(path)], os.path.isdir(os.path.join(folder, FILES_DIR)))
+        return self._source(folder, [os.path.basename(path)], fs.isdir(os.path.join(folder, FILES_DIR)))
 
     def _source(self, folder: str, logs: list[str], has_files: bool) -> Source:
         """Return the source of one run folder: its log (the first, if several) and files/ JSON/YAML."""
@@ -106,7 +107,7 @@ class WandbAdapter(Adapter):
             run.complete = reader.complete
             run.format_version = reader.version
         for path in source.files:
-            if os.path.basename(path) in RUN_FILES and os.path.exists(path):
+            if os.path.basename(path) in RUN_FILES and fs.exists(path):
                 run.fill_from_file(path, problems)
         fallback = _run_id_of(log) if log is not None else os.path.basename(source.path)
         record = run.to_record(fallback, log or source.path, log is not None, problems)

@@ -20,6 +20,7 @@ from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
 from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
 from resultsbook.store import DEFAULT_DB_NAME, Store
+from resultsbook.store.location import choose_store_location
 
 PathLike = str | os.PathLike[str]
 
@@ -84,7 +85,8 @@ def _spec(config: PathLike | None, required: bool) -> Spec | None:
 
 
 def _db(db: PathLike | None, spec: Spec | None) -> str:
-    """Return the store path: `db`, else the spec's, else ./resultsbook.db."""
-    if db is not None:
-        return os.fspath(db)
-    return spec.db if spec is not None else os.path.abspath(DEFAULT_DB_NAME)
+    """Return the store: `db`, else $RESULTSBOOK_DB, else the spec's, else ./resultsbook.db."""
+    chosen = None if db is None else os.fspath(db)
+    return choose_store_location(
+        chosen, spec.db if spec is not None else None, os.path.abspath(DEFAULT_DB_NAME)
+    )

@@ -21,6 +21,7 @@ from resultsbook.query.select import Filter, filters_from_mapping, parse_filter,
 from resultsbook.render import Labels, MarkdownOptions
 from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
 from resultsbook.store import DEFAULT_DB_NAME, Store
+from resultsbook.store.location import ENVIRONMENT_VARIABLE, check_store_location, is_postgres_url
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +38,14 @@ def open_book(path: str | os.PathLike[str] | None = None) -> Book:
 
 
 def locate(path: str | None) -> tuple[Spec | None, str]:
-    """Return the spec (if any) and the store path that `open_book(path)` reads."""
+    """Return the spec (if any) and the store path that `open_book(path)` reads ($RESULTSBOOK_DB,
+    when set, names the store when no path is given)."""
+    shared = os.environ.get(ENVIRONMENT_VARIABLE)
+    if path is None and shared:
+        found = find_spec()
+        return (load_spec(found) if found else None), check_store_location(shared, ENVIRONMENT_VARIABLE)
+    if path is not None and is_postgres_url(path):
+        return None, path
     if path is None:
         found = find_spec()
         if found is not None:

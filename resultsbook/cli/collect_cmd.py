@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from typing import Any
 
@@ -21,7 +22,7 @@ from resultsbook.cli.common import (
 
 
 @click.command("collect")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True)
 @db_option
 @click.option("--adapter", help="Read every source with this adapter (see `resultsbook adapters`).")
 @click.option(
@@ -54,12 +55,19 @@ def collect_command(
 ) -> None:
     """Collect runs from log folders (or files) into the store; unchanged runs are skipped.
 
-    Exit 1 when nothing was found: no store is created then.
+    A PATH may be a URL: s3://bucket/prefix (and gs://, az://, ssh://… with their extra installed), or
+    an MLflow tracking server, mlflow+http://host:5000/#experiment. Exit 1 when nothing was found:
+    no store is created then.
     """
     from resultsbook.errors import NotFoundError
     from resultsbook.params import parse_scalar
     from resultsbook.sources.collect import CollectRequest, collect
     from resultsbook.sources.derive import parse_derivation_text
+    from resultsbook.store.location import url_scheme
+
+    for path in paths:
+        if url_scheme(path) is None and not os.path.exists(path):
+            raise click.BadParameter(f"{path!r} does not exist.", param_hint="'PATHS...'")
 
     adapter_options: dict[str, object] = dict(_key_values(options, "--option"))
     if columns:

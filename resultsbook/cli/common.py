@@ -9,7 +9,6 @@ unless `--collect`. `runs`, `show`, `diff`, `table` and `problems` never collect
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,7 +25,8 @@ db_option = click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False),
-    help="SQLite store [default: resultsbook.db beside resultsbook.toml, else ./resultsbook.db].",
+    help="Store: a SQLite file or a postgresql://user@host/db URL "
+    "[default: $RESULTSBOOK_DB, else the spec's store, else ./resultsbook.db].",
 )
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print a versioned JSON envelope (also when the command fails)."
@@ -107,7 +107,10 @@ config_option = click.option(
     help="Spec file [default: nearest resultsbook.toml].",
 )
 spec_db_option = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False), help="Store [default: the spec's db]."
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    help="Store: a SQLite file or a postgresql:// URL [default: $RESULTSBOOK_DB, else the spec's store].",
 )
 no_collect_option = click.option(
     "--no-collect", is_flag=True, help="Use the store as it is; do not re-collect the spec's sources."
@@ -157,14 +160,14 @@ def spec_and_store(
 
 
 def resolve_db(db_path: str | None, spec: Spec | None = None) -> str:
-    """Return the store path: --db, else the spec's, else the nearest spec's, else ./resultsbook.db."""
-    if db_path:
-        return db_path
-    if spec is None:
-        spec = find_spec_or_none(None)
+    """Return the store: --db, else $RESULTSBOOK_DB, else the spec's (or the nearest spec's) store,
+    else ./resultsbook.db."""
     from resultsbook.store import DEFAULT_DB_NAME
+    from resultsbook.store.location import ENVIRONMENT_VARIABLE, choose_store_location
 
-    return spec.db if spec is not None else os.path.abspath(DEFAULT_DB_NAME)
+    if spec is None and not db_path and not os.environ.get(ENVIRONMENT_VARIABLE):
+        spec = find_spec_or_none(None)
+    return choose_store_location(db_path, spec.db if spec else None, os.path.abspath(DEFAULT_DB_NAME))
 
 
 @contextmanager
@@ -179,7 +182,7 @@ def open_store(db_path: str | None, create: bool = False, spec: Spec | None = No
     store = Store.open(resolve_db(db_path, spec), create=create)
     try:
         yield store
-    except sqlite3.Error as error:
+    except store.failures as error:
         _close(store, failed=True)
         raise store.problem(error) from error
     except BaseException:
@@ -198,7 +201,7 @@ def _close(store: Store, failed: bool) -> None:
 def _is_empty(store: Store) -> bool:
     try:
         return store.counts()["sources"] == 0
-    except sqlite3.Error:
+    except store.failures:
         return False
 
 

@@ -8,7 +8,14 @@ import time
 
 import click
 
-from resultsbook.cli.common import config_option, echo, load_required_spec, show_problems, spec_db_option
+from resultsbook.cli.common import (
+    config_option,
+    echo,
+    load_required_spec,
+    resolve_db,
+    show_problems,
+    spec_db_option,
+)
 
 
 @click.command("watch")
@@ -29,7 +36,7 @@ def watch_command(config: str | None, db_path: str | None, then: str | None, deb
     spec = load_required_spec(config)
     display = LiveStatus(sys.stdout.isatty())
     echo(f"Watching {', '.join(os.path.relpath(p) for p in watch_paths(spec))} (Ctrl-C to stop)")
-    watch_project(spec.path, db_path, then, debounce, display.show)
+    watch_project(spec.path, resolve_db(db_path, spec), then, debounce, display.show)
     display.close()
     echo("Stopped.")
 

@@ -4,14 +4,13 @@ the tail of their error, runs still running and runs that look dead."""
 from __future__ import annotations
 
 import math
-import os
 import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.errors import NotFoundError, SpecError, did_you_mean
+from resultsbook.errors import NotFoundError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import Finding, compute_entry
 from resultsbook.params import format_value, sort_key
@@ -19,9 +18,11 @@ from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.select import select_runs
 from resultsbook.render.escape import quote_shell
 from resultsbook.render.layout import cell_label
+from resultsbook.sources import fs
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.spec.tables import COMMAND_PLACEHOLDER
 from resultsbook.store import Store
+from resultsbook.store.location import url_scheme
 
 DEFAULT_STALE_AFTER = 3600.0  # seconds without a write before a running run looks dead
 
@@ -158,6 +159,9 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     if run.status != "running":
         return None
     updated = last_update(store.absolute(run.source))
+    if updated is None and (store.shared or url_scheme(run.source) is not None):
+        elsewhere = "its files are not on this machine: when it last wrote is unknown here"
+        return RunStatus(run.run_id, run.name, run.source, "running", elsewhere)
     if updated is None:
         return RunStatus(run.run_id, run.name, run.source, "dead", "its files are gone")
     silent = (time.time() if now is None else now) - updated
@@ -189,12 +193,12 @@ def error_tail(provenance: Mapping[str, Any], lines: int = 3) -> str:
 def last_update(path: str) -> float | None:
     """Return the newest modification time of a source file or of the files in a source folder."""
     try:
-        if not os.path.isdir(path):
-            return os.stat(path).st_mtime
-        with os.scandir(path) as entries:
+        if not fs.isdir(path):
+            return float(fs.stat(path).st_mtime)
+        with fs.scandir(path) as entries:
             times = [entry.stat().st_mtime for entry in entries if entry.is_file()]
-        return max(times, default=os.stat(path).st_mtime)
-    except OSError:
+        return float(max(times, default=fs.stat(path).st_mtime))
+    except (OSError, ResultsbookError):  # gone, or not files at all (a run in a tracking server)
         return None
 
 

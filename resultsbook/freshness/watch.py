@@ -19,8 +19,10 @@ from resultsbook.outputs.build import BuildMemo, BuildReport, build
 from resultsbook.sources.collect import collect
 from resultsbook.spec import Spec, load_spec
 from resultsbook.store import Store
+from resultsbook.store.location import url_scheme
 
 DEFAULT_DEBOUNCE_MS = 200
+REMOTE_POLL_SECONDS = 30.0  # how often to list remote sources (s3://, mlflow+…): they send no file events
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class WatchUpdate:
     """What one round of the loop did, for the display."""
 
     started: float
-    reason: str  # start, runs, spec, templates, store (another process collected)
+    reason: str  # start, runs, spec, templates, store (another process collected), remote (s3://, mlflow+…)
     collected: CollectReport | None = None
     built: BuildReport | None = None
     error: str = ""
@@ -58,8 +60,11 @@ def watch_project(
     debounce_ms: int = DEFAULT_DEBOUNCE_MS,
     on_update: Callable[[WatchUpdate], None] = lambda update: None,
     stop_event: Any = None,
+    remote_poll_seconds: float = REMOTE_POLL_SECONDS,
 ) -> None:
-    """Build once, then rebuild on every change until Ctrl-C (or `stop_event`)."""
+    """Build once, then rebuild on every change until Ctrl-C (or `stop_event`); sources that are
+    URLs (object storage, tracking servers) send no file events: they are listed again every
+    `remote_poll_seconds`."""
     import watchfiles
 
     spec = load_spec(spec_path)
@@ -73,6 +78,15 @@ def watch_project(
             version = store.data_version()  # before: what others commit meanwhile is seen next time
             on_update(rebuild(spec, store, reason, paths, then, memo))
             others.built(version)
+
+        def remote_round() -> None:
+            version = store.data_version()
+            update = rebuild_remote(spec, store, then, memo)
+            if update is not None:
+                on_update(update)
+                others.built(version)
+
+        listed = time.monotonic()
 
         while True:
             reloaded = False
@@ -92,6 +106,9 @@ def watch_project(
                     pending = None
                     continue
                 if not changes:
+                    if remote_sources(spec) and time.monotonic() - listed >= remote_poll_seconds:
+                        remote_round()
+                        listed = time.monotonic()
                     if others.settled():  # another process collected or built: make the outputs current
                         memo.runs = None
                         memo.selections.clear()
@@ -209,6 +226,31 @@ def rebuild(
     if then and built.written:
         status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
     return WatchUpdate(started, reason, collected, built, "", status, seconds, tuple(changed or ()))
+
+
+def remote_sources(spec: Spec) -> list[Any]:
+    """Return the spec's sources that are URLs (object storage, tracking servers)."""
+    return [source for source in spec.sources if url_scheme(source.path) is not None]
+
+
+def rebuild_remote(spec: Spec, store: Store, then: str | None, memo: BuildMemo) -> WatchUpdate | None:
+    """Collect the remote sources again (incrementally) and build when a run came or changed; None
+    when nothing did."""
+    started = time.time()
+    try:
+        collected = collect(store, remote_sources(spec))
+        if not (collected.new or collected.updated or collected.missing):
+            return None
+        with store.snapshot():
+            memo.refresh_runs(store, collected.changed_sources)
+            built = build(spec, store, memo=memo)
+    except Exception as error:  # a server away for a moment must not stop the watch
+        text = str(error) if isinstance(error, ResultsbookError) else f"{type(error).__name__}: {error}"
+        return WatchUpdate(started, "remote", error=text, seconds=time.time() - started)
+    status = None
+    if then and built.written:
+        status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
+    return WatchUpdate(started, "remote", collected, built, "", status, time.time() - started)
 
 
 def _under_any(path: str, folders: Iterable[str]) -> bool:

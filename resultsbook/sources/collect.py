@@ -17,14 +17,16 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import groupby
 from typing import Protocol
 
 from resultsbook.adapters import Adapter
 from resultsbook.errors import SpecError
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, values_equal
+from resultsbook.sources import fs
 from resultsbook.sources.derive import Derivation
 from resultsbook.sources.find import (
     CollectRequest,
@@ -36,7 +38,7 @@ from resultsbook.sources.find import (
     path_under,
 )
 from resultsbook.sources.limits import check_environment
-from resultsbook.sources.parallel import map_in_order
+from resultsbook.sources.parallel import map_in_order, map_in_threads
 from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.store import Store
 from resultsbook.store.writer import StoreWriter
@@ -56,6 +58,7 @@ __all__ = [
 BATCH_SOURCES = 200
 BATCH_POINTS = 200_000
 BATCH_SECONDS = 0.5
+REMOTE_READERS = 16  # sources read at once from a remote root: the time goes in round trips
 
 
 class Progress(Protocol):
@@ -101,11 +104,22 @@ def collect(
     problems: list[Problem] = []
     notes: list[str] = []
     for request in requests:
-        if not os.path.exists(request.path):
-            raise SpecError(f"{request.path} does not exist; check the path given to collect")
+        served = served_sources(request)
+        if served is not None:
+            if changed is not None:
+                continue  # a tracking server's runs do not change with local files
+        elif fs.is_remote(request.path):
+            request = replace(request, path=list_remote_root(request.path))
+        elif not os.path.exists(request.path):
+            if not store.shared:
+                raise SpecError(f"{request.path} does not exist; check the path given to collect")
+            problems.append(_not_here(request.path))  # another machine's folder: its runs stay
+            continue
         stored_name = stored_path_function(store, request.path)
         log = SearchLog()
-        if changed is None:
+        if served is not None:
+            found: Iterable[tuple[Source, Adapter]] = served[1]
+        elif changed is None:
             found = find_sources(request, log=log)
         else:
             root = os.path.abspath(request.path)
@@ -134,7 +148,9 @@ def collect(
         problems.extend(log.walk.problems)
         unlisted += [storable_text(store.relative(path)) for path in log.walk.unlisted]
         if changed is None:
-            scopes.append((storable_text(store.relative(request.path)), False))
+            scopes.append(
+                (served[0] if served is not None else storable_text(store.relative(request.path)), False)
+            )
             if not count:  # a mistyped pattern or adapter: say so; runs still there stay
                 notes.append(explain_nothing_found(request, log))
                 unsure.append(storable_text(store.relative(request.path)))
@@ -184,24 +200,27 @@ def _read_and_write(
     opened = time.monotonic()
 
     def write_batch() -> None:
-        def work(writer: StoreWriter) -> Counter[str]:
-            counts: Counter[str] = Counter()
-            for item, result in batch:
-                moved = moves.get(item.stored_path)
-                source = replace(item.source, path=storable_text(item.source.path))
-                counts.update(
-                    writer.write_source(source, item.signature, result.runs, result.problems, moved)
+        def work(writer: StoreWriter) -> list[Mapping[str, int]]:
+            return [
+                writer.write_source(
+                    replace(item.source, path=storable_text(item.source.path)),
+                    item.signature,
+                    result.runs,
+                    result.problems,
+                    moves.get(item.stored_path),
                 )
-            return counts
+                for item, result in batch
+            ]
 
-        totals.update(store.write(work))
+        for counts in store.write(work):  # a writer may fill a source's counts only when it commits
+            totals.update(counts)
         for _, result in batch:
             problems.extend(result.problems)
         batch.clear()
 
     if progress is not None:
         progress.start(len(plan))
-    for item, result in zip(plan, map_in_order(_read_planned, plan)):
+    for item, result in zip(plan, read_planned(plan)):
         if progress is not None:
             progress.advance()
         if not _still_there(item.source):  # deleted while we read: gone, not a run without data
@@ -268,6 +287,8 @@ def _tail(path: str, root: str) -> str:
 
 def _still_there(source: Source) -> bool:
     """Tell whether a source still exists after reading it (a run deleted mid-collect does not)."""
+    if source.version or fs.is_remote(source.path):
+        return True  # a server's run, an object: listed moments ago, and asking again costs a request
     if not os.path.lexists(source.path):
         return False
     return not source.files or any(os.path.lexists(path) for path in source.files)
@@ -305,20 +326,95 @@ def reading_digest(adapter: Adapter, request: CollectRequest) -> str:
 
 
 def signature_of(source: Source, how: str) -> str:
-    """Return a digest of the source files' sizes and mtimes, its params and how it is read."""
+    """Return a digest of the source files' sizes and mtimes (and remote objects' ETags), or of the
+    version a tracking server gives a run, its params and how it is read."""
     parts = [how, repr(sorted(source.params.items())) if source.params else ""]
+    if source.version:
+        parts.append(source.version)
     for path in source.files:
         try:
-            info = os.stat(path)
+            parts.append(fs.version(path))
         except OSError:
             parts.append(f"{path}:gone")
-            continue
-        parts.append(f"{info.st_size}:{info.st_mtime_ns}")
     return hashlib.sha1(";".join(parts).encode()).hexdigest()
+
+
+def served_sources(request: CollectRequest) -> tuple[str, list[tuple[Source, Adapter]]] | None:
+    """Return the root and the sources of a location a tracking server serves (mlflow+http://…),
+    or None when no adapter serves it (a folder, a file, an object-storage URL)."""
+    if "://" not in request.path:
+        return None
+    for adapter in make_adapters(request):
+        served = adapter.sources_at(request.path)
+        if served is not None:
+            sources = [
+                replace(s, params=dict(request.params)) if request.params else s for s in served.sources
+            ]
+            return served.root, [(source, adapter) for source in sources]
+    return None
+
+
+def list_remote_root(url: str) -> str:
+    """List a remote root for this collect (in parallel) and return it as stores name it."""
+    from resultsbook.sources.remote import list_tree, normalize
+
+    list_tree(url)
+    return normalize(url)
+
+
+def _not_here(path: str) -> Problem:
+    """The problem of a spec's source that this machine does not have, on a shared store."""
+    return Problem(
+        path,
+        "is not on this machine: it was not collected here",
+        "the runs other collectors stored from it in the shared store",
+    )
+
+
+def read_planned(plan: Sequence[_Planned]) -> Iterator[ReadResult]:
+    """Read the planned sources, one result each, in order: local ones in worker processes (parsing
+    is the cost), remote ones in threads with each source's files fetched in one concurrent request
+    (waiting is), and a tracking server's runs a batch at a time."""
+    for kind, group in groupby(plan, key=_reading_kind):
+        planned = list(group)
+        if isinstance(kind, Adapter):
+            yield from read_batch(kind, planned)
+        elif kind == "remote":
+            yield from map_in_threads(_read_planned_remote, planned, REMOTE_READERS)
+        else:
+            yield from map_in_order(_read_planned, planned)
+
+
+def _reading_kind(planned: _Planned) -> Adapter | str:
+    if planned.adapter.reads_in_batches:
+        return planned.adapter
+    return "remote" if fs.is_remote(planned.source.path) else "local"
+
+
+def read_batch(adapter: Adapter, planned: Sequence[_Planned]) -> Iterator[ReadResult]:
+    """Read sources with an adapter's `read_many`: exactly one result per source, whatever it does."""
+    results = iter(adapter.read_many([item.source for item in planned]))
+    for item in planned:
+        try:
+            result = next(results)
+        except StopIteration:
+            missed = Problem(item.source.path, f"was not read by the {adapter.name} adapter", "nothing")
+            result = ReadResult((), (missed,))
+        except Exception as error:  # one broken run never stops a collect
+            results = iter(())
+            result = _unreadable(adapter, item.source, error)
+        yield _finish(result, item.source, item.derive)
 
 
 def _read_planned(planned: _Planned) -> ReadResult:
     return read_source(planned.adapter, planned.source, planned.derive)
+
+
+def _read_planned_remote(planned: _Planned) -> ReadResult:
+    from resultsbook.sources.remote import prefetched
+
+    with prefetched(planned.source.files):
+        return read_source(planned.adapter, planned.source, planned.derive)
 
 
 def read_source(adapter: Adapter, source: Source, derive: Sequence[Derivation] = ()) -> ReadResult:
@@ -328,18 +424,27 @@ def read_source(adapter: Adapter, source: Source, derive: Sequence[Derivation] =
     try:
         result = adapter.read(source)
     except Exception as error:  # one broken run never stops a collect
-        problem = Problem(
-            source.path,
-            f"could not be read by the {adapter.name} adapter ({type(error).__name__}: {error})",
-            "nothing from this source",
-        )
-        return checked_result(source, ReadResult((), (problem,)))
+        result = _unreadable(adapter, source, error)
+    return _finish(result, source, derive)
+
+
+def _unreadable(adapter: Adapter, source: Source, error: Exception) -> ReadResult:
+    """The result of a source whose adapter raised: a problem saying so, no runs."""
+    problem = Problem(
+        source.path,
+        f"could not be read by the {adapter.name} adapter ({type(error).__name__}: {error})",
+        "nothing from this source",
+    )
+    return ReadResult((), (problem,))
+
+
+def _finish(result: ReadResult, source: Source, derive: Sequence[Derivation]) -> ReadResult:
+    """Add the params a source carries (from its path or the spec) to its runs, then derive params;
+    what the store cannot hold as read is repaired or dropped, and reported (`validate`)."""
     if source.params or derive:
         problems = list(result.problems)
-        runs = tuple(
-            _derive(_merge_params(run, source, problems), derive, source.path, problems)
-            for run in result.runs
-        )
+        merged = (_merge_params(run, source, problems) for run in result.runs)
+        runs = tuple(_derive(run, derive, source.path, problems) for run in merged)
         result = ReadResult(runs, tuple(problems))
     return checked_result(source, result)
 

@@ -12,8 +12,10 @@ import contextlib
 import os
 import stat
 from collections.abc import Iterator
+from typing import Any
 
 from resultsbook.models import Problem
+from resultsbook.sources import fs
 from resultsbook.sources.limits import Limit, format_size
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -87,6 +89,8 @@ def read_file_bytes(path: str, limit: Limit | None = None) -> bytes:
 
     Trackers keep one value per tiny file: a small file costs one read call.
     """
+    if fs.is_remote(path):
+        return _read_remote_bytes(path, limit)
     fd = open_regular(path)
     try:
         cap = None if limit is None else limit.bytes()
@@ -109,6 +113,15 @@ def read_file_bytes(path: str, limit: Limit | None = None) -> bytes:
         os.close(fd)
 
 
+def _read_remote_bytes(path: str, limit: Limit | None) -> bytes:
+    """Return an object's bytes (objects are always regular), refusing one larger than `limit`."""
+    if limit is not None and (size := fs.stat(path).st_size) > limit.bytes():
+        raise FileTooLarge(path, size, limit)
+    data = fs.read_bytes(path)
+    assert data is not None  # a remote path always has bytes or raises
+    return data
+
+
 class FileChunks:
     """A regular file's bytes, `size` at a time (CHUNK by default); the file is opened when iteration
     starts and closed when it ends."""
@@ -119,6 +132,9 @@ class FileChunks:
         self._fd: int | None = None
 
     def __iter__(self) -> Iterator[bytes]:
+        if fs.is_remote(self.path):
+            yield from self._remote_chunks()
+            return
         fd = self._fd = open_regular(self.path)
         size = self.size or CHUNK
         try:
@@ -127,6 +143,11 @@ class FileChunks:
         finally:
             self._fd = None
             os.close(fd)
+
+    def _remote_chunks(self) -> Iterator[bytes]:
+        with fs.open_binary(self.path) as handle:
+            while chunk := handle.read(self.size or CHUNK):
+                yield chunk
 
     def skip_hole(self) -> None:
         """Move past a hole at the current position (a sparse file's unwritten zeros, never read
@@ -146,17 +167,17 @@ def iter_file_chunks(path: str, size: int | None = None) -> Iterator[bytes]:
     return iter(FileChunks(path, size))
 
 
-def files_below(folder: str, loops: list[str], above: frozenset[tuple[int, int]] = frozenset()) -> list[str]:
+def files_below(folder: str, loops: list[str], above: frozenset[tuple[Any, Any]] = frozenset()) -> list[str]:
     """Return every file under a folder of one source, links followed, depth first in name order; a
     link back to a folder that contains it is added to `loops`, not followed."""
     found: list[str] = []
     try:
-        info = os.stat(folder)
-        with os.scandir(folder) as listing:
+        info = fs.stat(folder)
+        with fs.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError:
         return found
-    above = above | {(info.st_dev, info.st_ino)}
+    above = above | {folder_identity(folder, info)}
     for entry in entries:
         try:
             inner = entry.stat() if entry.is_dir() else None
@@ -164,11 +185,16 @@ def files_below(folder: str, loops: list[str], above: frozenset[tuple[int, int]]
             inner = None
         if inner is None:
             found.append(entry.path)
-        elif (inner.st_dev, inner.st_ino) in above:
+        elif folder_identity(entry.path, inner) in above:
             loops.append(entry.path)
         else:
             found.extend(files_below(entry.path, loops, above))
     return found
+
+
+def folder_identity(path: str, info: Any) -> tuple[Any, Any]:
+    """Return what names a folder whatever link reached it; object storage has no links: its path."""
+    return (info.st_dev, info.st_ino) if hasattr(info, "st_ino") else ("", path)
 
 
 def loop_problem(link: str) -> Problem:

@@ -13,6 +13,7 @@ from resultsbook.adapters import Adapter, available_adapters, get_adapter
 from resultsbook.adapters.base import Folder
 from resultsbook.errors import AdapterError, SpecError
 from resultsbook.models import Source
+from resultsbook.sources import fs
 from resultsbook.sources.derive import Derivation
 from resultsbook.sources.pathpattern import PathPattern, compile_pattern
 from resultsbook.sources.walk import WalkNotes, walk_folders
@@ -50,7 +51,7 @@ def find_sources(
     adapters = make_adapters(request)
     forced = request.adapter is not None
     root = request.path
-    if os.path.isfile(root):
+    if fs.isfile(root):
         found = source_for_file(adapters, root, forced, FolderClaims())
         if found is not None:
             yield _with_params(found[0], request.params), found[1]
@@ -283,7 +284,7 @@ def list_folder(path: str) -> Folder | None:
     files: list[str] = []
     dirs: list[str] = []
     try:
-        with os.scandir(path) as entries:
+        with fs.scandir(path) as entries:
             for entry in entries:
                 try:
                     (dirs if entry.is_dir() else files).append(entry.name)
@@ -336,7 +337,10 @@ def _self_and_parents(path: str, root: str) -> list[str]:
 
 def _relative(path: str, root: str) -> str:
     """Return a folder's path relative to the root as a '/'-terminated prefix ('' for the root)."""
-    relative = os.path.relpath(path, root).replace(os.sep, "/")
+    if fs.is_remote(root):
+        relative = path[len(root) :].strip("/") or "."
+    else:
+        relative = os.path.relpath(path, root).replace(os.sep, "/")
     return "" if relative == "." else f"{relative}/"
 
 

@@ -48,3 +48,32 @@ def _run(index: int) -> Any:
 def _ignore_interrupts() -> None:
     """Leave Ctrl-C to the main process: it rolls the transaction back and reports once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def map_in_threads(
+    function: Callable[[Item], Result], items: Sequence[Item], threads: int
+) -> Iterator[Result]:
+    """Yield function(item) for every item, in order, `threads` at a time: for work that waits on
+    the network. At most twice as many results as threads are held ahead of the consumer."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max(1, threads))
+    window: deque[Future[Result]] = deque()
+    upcoming = iter(items)
+    try:
+        for item in upcoming:
+            window.append(pool.submit(function, item))
+            if len(window) >= 2 * threads:
+                break
+        while window:
+            result = window.popleft().result()
+            following = next(upcoming, _DONE)
+            if following is not _DONE:
+                window.append(pool.submit(function, following))  # type: ignore[arg-type]
+            yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_DONE = object()

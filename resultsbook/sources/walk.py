@@ -38,7 +38,14 @@ def walk_folders(
     max_depth: int | None = None,
 ) -> Iterator[Folder]:
     """Yield `root` and its sub-folders top-down, sorted; `descend(folder)`, called before each
-    folder is yielded, says whether to go deeper. `max_depth` stops at that many levels below root."""
+    folder is yielded, says whether to go deeper. `max_depth` stops at that many levels below root.
+    A URL root (s3://…) is walked in its listing."""
+    if "://" in root:
+        from resultsbook.sources.remote import is_url, walk_remote_folders
+
+        if is_url(root):
+            yield from walk_remote_folders(root, descend, max_depth)
+            return
     notes = notes if notes is not None else WalkNotes()
     above = _ancestor_ids(root)
     # (path, depth, the ids of the folders above it): links are walked after every real folder

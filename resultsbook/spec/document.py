@@ -27,7 +27,7 @@ from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table
 from resultsbook.store import DEFAULT_DB_NAME
-from resultsbook.store.location import is_url, local_path
+from resultsbook.store.location import check_store_location, is_url
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,7 +37,9 @@ else:  # pragma: no cover
 SPEC_NAME = "resultsbook.toml"
 LOCK_NAME = "resultsbook.lock"
 TOP_KEYS = {
-    "db": "the store [default: `resultsbook.db` beside the spec]",
+    "store": "the store: a SQLite file beside the spec, or a lab's shared `postgresql://user@host/db` "
+    "[default: `$RESULTSBOOK_DB`, else `resultsbook.db` beside the spec]",
+    "db": "the older name of `store`, with the same meaning (give one of the two)",
     "lock": "the lock file [default: `resultsbook.lock` in the outputs' common folder]",
     "replicate": 'the keys that tell replicates apart, for every table and figure [default: `["seed"]`]',
     "run_specific": "params that may differ between replicates without a `†` mark, for every table",
@@ -66,7 +68,7 @@ class Spec:
     """A whole resultsbook.toml."""
 
     path: str
-    db: str
+    db: str  # the store: a SQLite file path or a postgresql:// URL
     sources: tuple[CollectRequest, ...]
     labels: Labels
     tables: Mapping[str, TableSpec]
@@ -127,11 +129,9 @@ def load_spec(path: str) -> Spec:
             )
     templates = strings(document.get("templates", "templates"), where, "templates")
     template_dirs = tuple(resolve(t) for t in templates)
-    for key in ("db", "lock"):
-        if key in document and not isinstance(document[key], str):
-            raise SpecError(
-                f'{where}: {key} = {document[key]!r} must be a file path, e.g. {key} = "results/{key}"'
-            )
+    if "lock" in document and not isinstance(document["lock"], str):
+        lock = document["lock"]
+        raise SpecError(f'{where}: lock = {lock!r} must be a file path, e.g. lock = "results/lock"')
     if "lock" in document and os.path.isdir(resolve(document["lock"])):
         raise SpecError(
             f"{where}: lock = {document['lock']!r} is a folder; name a file, e.g. results/resultsbook.lock"
@@ -188,7 +188,7 @@ def load_spec(path: str) -> Spec:
         written.append(macros.output)
     return Spec(
         path=os.path.abspath(path),
-        db=_db_location(str(document.get("db", DEFAULT_DB_NAME)), resolve, where),
+        db=read_store_location(document, resolve, where),
         sources=tuple(read_source(s, i, resolve, where) for i, s in enumerate(document.get("sources", []))),
         labels=labels,
         tables=tables,
@@ -229,14 +229,19 @@ def read_preamble(document: Mapping[str, Any], where: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _db_location(value: str, resolve: Any, where: str) -> str:
-    """Return the store the spec names: a path relative to the spec, or a URL of a kind resultsbook opens."""
-    if not is_url(value):
-        return str(resolve(value))
-    try:
-        return local_path(value)
-    except SpecError as error:
-        raise SpecError(f"{where}: db: {error}") from error
+def read_store_location(document: Mapping[str, Any], resolve: Any, where: str) -> str:
+    """Return the spec's store: `store` (or its older name `db`), a file beside the spec or a URL."""
+    if "store" in document and "db" in document:
+        raise SpecError(f"{where}: `store` and `db` both name the store; keep `store` and delete `db`")
+    key = "store" if "store" in document else "db"
+    value = document.get(key, DEFAULT_DB_NAME)
+    if not isinstance(value, str):
+        example = f'{key} = "results.db"'
+        raise SpecError(
+            f"{where}: {key} = {value!r} must be a file path or a postgresql:// URL, e.g. {example}"
+        )
+    location = check_store_location(value, f"{where}: {key}")  # a file:// URL becomes its path
+    return location if is_url(value) else resolve(location)
 
 
 def default_lock_path(spec_folder: str, outputs: list[str]) -> str:

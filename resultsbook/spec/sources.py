@@ -9,6 +9,7 @@ from resultsbook.errors import SpecError
 from resultsbook.sources.collect import CollectRequest
 from resultsbook.sources.derive import parse_derivation
 from resultsbook.spec.keys import check_keys, mapping_at, strings
+from resultsbook.store.location import url_scheme
 
 SOURCE_KEYS = {
     "path": "the folder (or file) to collect, relative to the spec",
@@ -32,9 +33,10 @@ def read_source(entry: Any, index: int, resolve: Any, where: str) -> CollectRequ
     options = dict(mapping_at(entry, "options", where, context))
     if "columns" in entry:
         options["columns"] = list(strings(entry["columns"], where, f"{context} columns"))
+    path = str(entry["path"])
     derive = mapping_at(entry, "derive", where, context)
     return CollectRequest(
-        path=resolve(str(entry["path"])),
+        path=path if url_scheme(path) else resolve(path),  # a URL (s3://, mlflow+http://) as it is
         adapter=entry.get("adapter"),
         pattern=entry.get("pattern"),
         options=options,

@@ -1,4 +1,4 @@
-"""The SQLite store: every SQL statement of resultsbook lives in this package."""
+"""The store: SQLite by default, PostgreSQL for a lab (postgres.py); every SQL statement lives here."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from resultsbook.errors import NotFoundError, SpecError, StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store.codec import decode_array
-from resultsbook.store.location import local_path, store_problem
+from resultsbook.store.location import is_postgres_url, local_path, store_problem, url_scheme
 from resultsbook.store.schema import migrations
 from resultsbook.store.writer import StoreWriter
 
@@ -37,10 +37,14 @@ _RUN_COLUMNS = (
 
 
 class Store:
-    """An open resultsbook store (one SQLite file in WAL mode).
+    """An open resultsbook store: one SQLite file in WAL mode, or (`Store.open("postgresql://…")`) a
+    `PostgresStore`, which answers every method below with the same results.
 
     Any number of processes may read and write one store at once: readers never wait (WAL), each
     write is a short `BEGIN IMMEDIATE` transaction that waits for the others and retries."""
+
+    shared = False  # True for a store that other machines write to (PostgreSQL)
+    failures: tuple[type[Exception], ...] = (sqlite3.Error,)  # what `problem` turns into one line
 
     def __init__(self, path: str, db: Database, created: Sequence[str] = ()) -> None:
         self.path = path
@@ -50,7 +54,12 @@ class Store:
 
     @classmethod
     def open(cls, location: str, create: bool = True) -> Store:
-        """Open (and create or migrate) the store at `location`, a path or a URL of a known kind."""
+        """Open (and create or migrate) the store at `location`: a SQLite file (a path, or a URL of a
+        known kind), or a postgresql:// URL, which opens a `PostgresStore`."""
+        if is_postgres_url(location):
+            from resultsbook.store.postgres import PostgresStore
+
+            return PostgresStore.open(location, create)
         path = local_path(location)
         if os.path.isdir(path):
             example = os.path.join(path, DEFAULT_DB_NAME)
@@ -101,8 +110,9 @@ class Store:
             _remove(self.created)
         self.created = ()
 
-    def problem(self, error: sqlite3.Error) -> StoreError:
-        """Return the one-line error for an SQLite failure met while using this store."""
+    def problem(self, error: Exception) -> StoreError:
+        """Return the one-line error for an SQLite failure (one of `failures`) met using this store."""
+        assert isinstance(error, sqlite3.Error)
         return store_problem(self.path, error)
 
     @contextmanager
@@ -133,7 +143,9 @@ class Store:
 
     # ----------------------------------------------------------------- paths
     def relative(self, path: str) -> str:
-        """Return how the store names a file: relative to its folder, '/'-separated."""
+        """Return how the store names a file: relative to its folder, '/'-separated (a URL as it is)."""
+        if url_scheme(path) is not None:
+            return path
         absolute = os.path.abspath(path)
         try:
             relative = os.path.relpath(absolute, self.folder)
@@ -142,7 +154,9 @@ class Store:
         return relative.replace(os.sep, "/")
 
     def absolute(self, stored: str) -> str:
-        """Return the absolute path of a stored source path."""
+        """Return the absolute path of a stored source path (a URL as it is)."""
+        if url_scheme(stored) is not None:
+            return stored
         return os.path.normpath(os.path.join(self.folder, stored))
 
     # ----------------------------------------------------------------- writing

@@ -1,7 +1,12 @@
 """Where a store lives, and what to say when it cannot be used.
 
-A `--db` value (or `db =` in the spec) is a local SQLite file, or a URL whose kind is an entry of
-`STORE_KINDS`; any other URL is refused by name instead of becoming a local folder called `gs:`.
+    resultsbook.db                          a SQLite file, relative to the spec's folder or the cwd
+    file:///home/me/resultsbook.db          the same, as a URL (`STORE_KINDS`)
+    postgresql://alice@db.lab.org/results   a PostgreSQL database shared by a lab (postgres://, too)
+
+Any other URL is refused by name instead of becoming a local folder called `gs:`. The store is
+chosen by --db, else the RESULTSBOOK_DB environment variable, else the spec's `store` (or its older
+name `db`), else resultsbook.db beside the spec, else ./resultsbook.db.
 """
 
 from __future__ import annotations
@@ -11,12 +16,14 @@ import re
 import shlex
 import sqlite3
 from collections.abc import Callable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from resultsbook.errors import SpecError, StoreError
 
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _SQLITE_HEADER = b"SQLite format 3\x00"
+ENVIRONMENT_VARIABLE = "RESULTSBOOK_DB"
+POSTGRES_SCHEMES = ("postgresql", "postgres")  # opened by store/postgres.py, never a local file
 
 
 def _file_url(location: str) -> str:
@@ -39,6 +46,53 @@ def is_url(location: str) -> bool:
     return _URL.match(location) is not None
 
 
+def url_scheme(location: str) -> str | None:
+    """Return the scheme of a URL (`postgresql`, `s3`), or None for a plain path."""
+    found = _URL.match(location)
+    return found.group(1).lower() if found else None
+
+
+def is_postgres_url(location: str) -> bool:
+    """Tell whether a store location names a PostgreSQL database."""
+    return url_scheme(location) in POSTGRES_SCHEMES
+
+
+def check_store_location(location: str, where: str = "--db") -> str:
+    """Return a store location as commands open it (a file:// URL as its path), or refuse, naming
+    `where`, one that cannot hold a store."""
+    if not location.strip():
+        raise SpecError(f"{where} is empty; give a file path (SQLite) or a postgresql://user@host/db URL")
+    if is_postgres_url(location):
+        return location
+    try:
+        return local_path(location)
+    except SpecError as error:
+        raise SpecError(f"{where}: {error}") from error
+
+
+def choose_store_location(flag: str | None, spec_location: str | None, default: str) -> str:
+    """Return the store to use: the --db flag, else $RESULTSBOOK_DB, else the spec's, else `default`."""
+    if flag:
+        return check_store_location(flag, "--db")
+    from_environment = os.environ.get(ENVIRONMENT_VARIABLE)
+    if from_environment:
+        return check_store_location(from_environment, ENVIRONMENT_VARIABLE)
+    return spec_location or default
+
+
+def display_location(location: str) -> str:
+    """Return a location safe to print: a password in a URL is replaced by ***."""
+    if not is_url(location):
+        return location
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
+
+
 def local_path(location: str) -> str:
     """Return the SQLite file a store location names; refuse a URL of a kind resultsbook cannot open."""
     found = _URL.match(location)
@@ -49,8 +103,9 @@ def local_path(location: str) -> str:
         return STORE_KINDS[scheme](location)
     known = ", ".join(f"{kind}://" for kind in STORE_KINDS)
     raise SpecError(
-        f"the store {location!r} is a {scheme}:// URL, which resultsbook cannot open "
-        f"(it opens SQLite files: a local path or {known}); copy the store to a local file and give its path"
+        f"the store {location!r} is a {scheme}:// URL, which resultsbook cannot open (it opens SQLite "
+        f"files: a local path or {known}; and PostgreSQL databases: postgresql://); copy the store to "
+        "a local file and give its path"
     )
 
 

@@ -1,0 +1,265 @@
+"""Runs in an MLflow tracking server, read without MLflow, one source per run.
+
+    mlflow+http://host:5000                    every experiment, through the REST API
+    mlflow+https://host/#my-experiment         one experiment (by name or id)
+    mlflow+postgresql://user@dbhost/mlflow     the server's SQL backend, read directly (faster)
+    mlflow+mysql://user@dbhost/mlflow#3        (the same for MySQL)
+
+A collect lists every run with a version that changes with its status, end time and latest metrics
+(MLflow's last update), and reads only the runs whose version changed. Runs are named
+`<server>/#<experiment id>/<run id>`, without credentials, so that every member collecting the same
+server stores the same runs. Deleted runs are left out, as MLflow's own search leaves them out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from resultsbook.adapters.base import Adapter, Served
+from resultsbook.errors import AdapterError, SpecError
+from resultsbook.models import Problem, ReadResult, Source
+
+_SCHEME = re.compile(r"^mlflow\+(https?|postgres(?:ql)?|mysql)(?:\+[a-z0-9_]+)?://", re.IGNORECASE)
+_DELETED_CHOICES = ("skip", "keep")
+CHUNK = 500  # runs read from a SQL backend in one snapshot
+THREADS = 16  # metric histories fetched at once from a REST API
+
+
+@dataclass(frozen=True)
+class TrackingLocation:
+    """Where a tracking server is and what to read from it."""
+
+    kind: str  # "rest" or "sql"
+    server: str  # how runs are named: mlflow+<scheme>://host[:port][/path], no credentials
+    target: str  # what to connect to: http(s)://… or postgresql://… / mysql://… with credentials
+    experiment: str | None  # a name or id, from the #fragment
+
+
+def parse_location(location: str) -> TrackingLocation | None:
+    """Return the tracking server a location names, or None when it is not an mlflow+ URL."""
+    found = _SCHEME.match(location)
+    if found is None:
+        return None
+    scheme = found.group(1).lower()
+    scheme = "postgresql" if scheme == "postgres" else scheme
+    parts = urlsplit(f"{scheme}://{location[found.end() :]}")
+    host = parts.hostname or "localhost"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    path = parts.path.rstrip("/")
+    experiment = parts.fragment.strip("/") or None
+    kind = "rest" if scheme in ("http", "https") else "sql"
+    server = f"mlflow+{scheme}://{netloc}{path}"
+    target = urlunsplit((scheme, parts.netloc, path if kind == "rest" else parts.path, parts.query, ""))
+    return TrackingLocation(kind, server, target, experiment)
+
+
+class MlflowTrackingAdapter(Adapter):
+    """Read the runs of an MLflow tracking server (REST API) or of its SQL backend."""
+
+    name = "mlflow_server"
+    summary = (
+        "MLflow tracking servers: mlflow+http(s)://host:port[/#experiment] (REST API), "
+        "mlflow+postgresql://… or mlflow+mysql://… (MLflow's SQL backend)"
+    )
+    priority = 90
+    claims_by_itself = False  # never claims a folder: it answers for mlflow+ URLs only
+    reads_in_batches = True
+    options = {"deleted": "runs deleted in MLflow: skip (default, as MLflow's search does) or keep"}
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        deleted = str(self.config.get("deleted", "skip")).strip().lower()
+        if deleted not in _DELETED_CHOICES:
+            raise AdapterError(f"option deleted={deleted!r} is not one of {', '.join(_DELETED_CHOICES)}")
+        self.keep_deleted = deleted == "keep"
+        self._listed: dict[str, tuple[TrackingLocation, Any]] = {}  # source path -> (server, its run)
+        self._experiments: dict[tuple[str, str], str] = {}  # (server, experiment id) -> name
+
+    # ----------------------------------------------------------------- listing
+    def sources_at(self, location: str) -> Served | None:
+        """Return every run at a tracking-server URL, each with its version."""
+        where = parse_location(location)
+        if where is None:
+            return None
+        experiment_id, listed = self._list_rest(where) if where.kind == "rest" else self._list_sql(where)
+        sources = []
+        for run_id, experiment_id, version, run in listed:
+            path = f"{where.server}/#{experiment_id}/{run_id}"
+            self._listed[path] = (where, run)
+            sources.append(Source(adapter=self.name, path=path, files=(), version=version))
+        root = where.server if experiment_id is None else f"{where.server}/#{experiment_id}"
+        return Served(root, tuple(sorted(sources, key=lambda source: source.path)))
+
+    def _list_rest(self, where: TrackingLocation) -> tuple[str | None, list[tuple[str, str, str, Any]]]:
+        from resultsbook.adapters.mlflow_rest import MlflowRest, MlflowServerError, run_version
+
+        client = MlflowRest(where.target)
+        experiment_id = None
+        try:
+            if where.experiment is not None:
+                experiment_id, name = client.experiment(where.experiment)
+                experiments = {experiment_id: (name, "active")}
+            else:
+                experiments = client.experiments(self.keep_deleted)
+            for experiment_id, (name, _) in experiments.items():
+                self._experiments[(where.server, experiment_id)] = name
+            found = []
+            for run in client.search_runs(sorted(experiments), self.keep_deleted):
+                info = run.get("info", {})
+                if experiments.get(str(info.get("experiment_id")), ("", ""))[1] == "deleted":
+                    run["info"] = {**info, "lifecycle_stage": "deleted"}
+                run_id = str(info.get("run_id") or info.get("run_uuid"))
+                found.append((run_id, str(info.get("experiment_id")), run_version(run), run))
+            return experiment_id, found
+        except MlflowServerError as error:
+            raise SpecError(f"{where.server}: the server {error}; check the URL and that it runs") from error
+        finally:
+            client.close()
+
+    def _list_sql(self, where: TrackingLocation) -> tuple[str | None, list[tuple[str, str, str, Any]]]:
+        from resultsbook.adapters import mlflow_backend
+
+        db = mlflow_backend.connect(where.target)
+        try:
+            experiment_id = None
+            if where.experiment is not None:
+                try:
+                    experiment_id, _ = mlflow_backend.experiment(db, where.experiment)
+                except SpecError as error:
+                    raise SpecError(f"{where.server} {error}; check the name after #") from error
+            listed = mlflow_backend.run_versions(db, experiment_id, self.keep_deleted)
+            return experiment_id, [
+                (run_id, experiment, version, None) for run_id, experiment, version in listed
+            ]
+        finally:
+            db.conn.close()
+
+    # ----------------------------------------------------------------- reading
+    def read(self, source: Source) -> ReadResult:
+        """Read one run."""
+        return next(self.read_many([source]))
+
+    def read_many(self, sources: Sequence[Source]) -> Iterator[ReadResult]:
+        """Read runs, in order: from a SQL backend a chunk per snapshot, from a REST API with the
+        histories of every metric fetched at once."""
+        start = 0
+        while start < len(sources):
+            where = self._where(sources[start])
+            end = start
+            while end < len(sources) and end - start < CHUNK and self._where(sources[end]) == where:
+                end += 1
+            chunk = sources[start:end]
+            if where.kind == "rest":
+                yield from self._read_rest(where, chunk)
+            else:
+                yield from self._read_sql(where, chunk)
+            start = end
+
+    def _where(self, source: Source) -> TrackingLocation:
+        listed = self._listed.get(source.path)
+        if listed is not None:
+            return listed[0]
+        server, _, rest = source.path.partition("/#")
+        where = parse_location(server)
+        if where is None or not rest:
+            raise AdapterError(f"{source.path} is not a run of an MLflow tracking server")
+        return where
+
+    def _read_rest(self, where: TrackingLocation, sources: Sequence[Source]) -> Iterator[ReadResult]:
+        from resultsbook.adapters.mlflow_rest import MlflowRest, MlflowServerError, metric_keys, read_run
+
+        client = MlflowRest(where.target)
+        try:
+            runs: dict[str, Any] = {}
+            failed: dict[str, str] = {}
+            for source in sources:
+                listed = self._listed.get(source.path)
+                try:
+                    runs[source.path] = listed[1] if listed and listed[1] else client.run(_run_id(source))
+                except MlflowServerError as error:
+                    failed[source.path] = str(error)
+            jobs = [(path, key) for path, run in runs.items() for key in metric_keys(run)]
+
+            def fetch(job: tuple[str, str]) -> Any:
+                try:
+                    return client.history(_run_id_of(job[0]), job[1])
+                except MlflowServerError as error:
+                    return error
+
+            with ThreadPoolExecutor(THREADS) as pool:
+                fetched = dict(zip(jobs, pool.map(fetch, jobs)))
+            for source in sources:
+                if source.path in failed:
+                    yield _unreadable(source, failed[source.path])
+                    continue
+                problems: list[Problem] = []
+                histories: dict[str, Any] = {}
+                for key in metric_keys(runs[source.path]):
+                    points = fetched[(source.path, key)]
+                    if isinstance(points, MlflowServerError):
+                        problems.append(
+                            Problem(source.path, f"metric {key!r}: the server {points}", "the other metrics")
+                        )
+                        continue
+                    histories[key] = points
+                experiment = self._experiment_name(client, where, runs[source.path])
+                record = read_run(client, runs[source.path], experiment, source.path, problems, histories)
+                yield ReadResult((record,), tuple(problems))
+        finally:
+            client.close()
+
+    def _experiment_name(self, client: Any, where: TrackingLocation, run: Mapping[str, Any]) -> str | None:
+        experiment_id = str(run.get("info", {}).get("experiment_id"))
+        key = (where.server, experiment_id)
+        if key not in self._experiments:
+            try:
+                self._experiments[key] = client.experiment(experiment_id)[1]
+            except Exception:  # a run of an experiment we cannot look up keeps no experiment name
+                return None
+        return self._experiments[key]
+
+    def _read_sql(self, where: TrackingLocation, sources: Sequence[Source]) -> Iterator[ReadResult]:
+        from resultsbook.adapters import mlflow_backend
+        from resultsbook.adapters.mlflow_sqlite import read_runs
+
+        by_run = {_run_id(source): source.path for source in sources}
+        problems: list[Problem] = []
+        try:
+            db = mlflow_backend.connect(where.target)
+        except SpecError as error:
+            for source in sources:
+                yield _unreadable(source, str(error))
+            return
+        try:
+            runs = read_runs(db, where.server, True, problems, list(by_run), lambda run_id: by_run[run_id])
+        except Exception as error:
+            for source in sources:
+                yield _unreadable(source, f"{type(error).__name__}: {error}")
+            return
+        finally:
+            db.conn.close()
+        found = {run.key: run for run in runs}
+        shared = [p for p in problems if p.path not in by_run.values()]  # about the whole chunk
+        for source in sources:
+            run = found.get(_run_id(source))
+            own = [p for p in problems if p.path == source.path]
+            if run is None and not own:
+                own.append(Problem(source.path, "is no longer in the server's database", "nothing"))
+            yield ReadResult((run,) if run is not None else (), (*own, *shared))
+
+
+def _run_id(source: Source) -> str:
+    return _run_id_of(source.path)
+
+
+def _run_id_of(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _unreadable(source: Source, why: str) -> ReadResult:
+    return ReadResult((), (Problem(source.path, f"could not be read ({why})", "nothing from this run"),))

@@ -1,0 +1,471 @@
+"""Runs on object storage and remote file systems (s3://, gs://, az://, ssh://…), through fsspec.
+
+A collect lists a remote root once, in parallel (`list_tree`): every object's size, modification
+time and ETag, kept as a tree of folders. The walk, the adapters' claims and the sources' signatures
+are answered from that listing without another request, so an unchanged remote run costs nothing
+but its share of the listing; a changed one is fetched in one concurrent request per source
+(`prefetched`) and read by the same adapter code as a local run. Credentials come from each
+provider's usual environment variables and files (botocore's for S3, and so on): resultsbook reads
+none itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import os
+import re
+import shutil
+import stat as stat_module
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any
+
+from resultsbook.adapters.base import Folder
+from resultsbook.errors import SpecError
+from resultsbook.sources.walk import _SKIP
+
+LISTING_THREADS = 16
+PREFETCH_MAX_BYTES = 64 << 20  # larger files are fetched when read, not held ahead
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+# protocol -> the resultsbook extra that installs its fsspec driver
+EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure",
+          "abfss": "azure", "adl": "azure", "ssh": "ssh", "sftp": "ssh"}  # fmt: skip
+# where each provider's own libraries look for credentials (resultsbook passes nothing of its own)
+CREDENTIALS = {
+    "s3": "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE and ~/.aws/credentials "
+    "(and AWS_ENDPOINT_URL for an S3-compatible server)",
+    "gcs": "GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`",
+    "azure": "AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT_NAME with `az login`",
+    "ssh": "your SSH agent or ~/.ssh keys",
+}
+_ETAG_KEYS = ("ETag", "etag", "md5Hash", "generation", "VersionId")
+_MTIME_KEYS = ("LastModified", "last_modified", "mtime", "updated", "modified", "created")
+
+
+def is_url(path: str) -> bool:
+    """Tell whether a path is a URL (`scheme://…`) rather than a local path."""
+    return _SCHEME.match(path) is not None
+
+
+def normalize(url: str) -> str:
+    """Return a root URL as stores name it: no trailing slash."""
+    return url.rstrip("/") if not url.endswith("://") else url
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What a listing says of one object."""
+
+    size: int
+    mtime: float
+    etag: str
+
+    def version(self) -> str:
+        return f"{self.size}:{int(self.mtime * 1e9)}:{self.etag}"
+
+
+@dataclass
+class RemoteTree:
+    """Everything under one remote root, as one listing saw it."""
+
+    root: str
+    files: dict[str, FileInfo] = field(default_factory=dict)
+    folders: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)  # names, sub-folders
+
+
+class RemoteStat:
+    """The part of `os.stat_result` the readers use, for a remote object or folder."""
+
+    def __init__(self, info: FileInfo | None) -> None:
+        self.st_size = info.size if info else 0
+        self.st_mtime = info.mtime if info else 0.0
+        self.st_mtime_ns = int(self.st_mtime * 1e9)
+        self.st_mode = stat_module.S_IFREG | 0o444 if info else stat_module.S_IFDIR | 0o555
+        self.etag = info.etag if info else ""
+
+
+class RemoteEntry:
+    """The part of `os.DirEntry` the readers use."""
+
+    def __init__(self, folder: str, name: str, is_folder: bool) -> None:
+        self.name = name
+        self.path = f"{folder}/{name}"
+        self._is_folder = is_folder
+
+    def is_dir(self, follow_symlinks: bool = True) -> bool:
+        return self._is_folder
+
+    def is_file(self, follow_symlinks: bool = True) -> bool:
+        return not self._is_folder
+
+    def is_symlink(self) -> bool:
+        return False
+
+    def stat(self, follow_symlinks: bool = True) -> RemoteStat:
+        return stat(self.path)
+
+
+_trees: dict[str, RemoteTree] = {}
+_trees_lock = threading.Lock()
+_prefetch = threading.local()
+
+
+# ----------------------------------------------------------------------------------- listing
+def list_tree(url: str) -> RemoteTree:
+    """List everything under a remote root (in parallel), keep it for the walk and the readers, and
+    return it; raise SpecError, in one line naming the fix, when it cannot be listed."""
+    root = normalize(url)
+    fs, path = filesystem(root)
+    with _explained(root):
+        fs.invalidate_cache(path)
+        if fs.isfile(path):
+            entries = {path: fs.info(path)}
+        else:
+            entries = _list_all(fs, path)
+            if not entries and not fs.exists(path):
+                raise FileNotFoundError(root)
+    tree = RemoteTree(root)
+    prefix_length = len(path.rstrip("/"))
+    for name, info in entries.items():
+        if info.get("type") != "file" or name.endswith("/"):
+            continue  # folder markers some tools write
+        tree.files[root + name[prefix_length:]] = _file_info(info)
+    _fill_folders(tree)
+    with _trees_lock:
+        _trees[root] = tree
+    return tree
+
+
+def _list_all(fs: Any, path: str) -> dict[str, Mapping[str, Any]]:
+    """Return {path: info} of every object under `path`: the first level, then each part of the
+    tree below it listed by its own thread."""
+    top = fs.ls(path, detail=True)
+    found: dict[str, Mapping[str, Any]] = {entry["name"]: entry for entry in top if entry["type"] == "file"}
+    folders = sorted(entry["name"] for entry in top if entry["type"] == "directory")
+    if not folders:
+        return found
+    jobs: list[Callable[[], dict[str, Any]]]
+    if len(folders) > LISTING_THREADS and _lists_by_prefix(fs):
+        # many small folders: a few listings of key ranges beat one request per folder
+        names = [folder.rsplit("/", 1)[-1] for folder in folders]
+        jobs = [_find_job(fs, path, prefix) for prefix in name_prefixes(names, LISTING_THREADS)]
+    else:
+        jobs = [_find_job(fs, folder, None) for folder in folders]
+    with ThreadPoolExecutor(min(LISTING_THREADS, len(jobs))) as pool:
+        for listed in pool.map(lambda job: job(), jobs):
+            found.update(listed)
+    return found
+
+
+def _find_job(fs: Any, path: str, prefix: str | None) -> Callable[[], dict[str, Any]]:
+    if prefix is None:
+        return lambda: fs.find(path, detail=True)
+    return lambda: fs.find(path, detail=True, prefix=prefix)
+
+
+def _lists_by_prefix(fs: Any) -> bool:
+    """Tell whether a file system lists a key range in one request (S3 and GCS: `find(prefix=)`)."""
+    import inspect
+
+    try:
+        return "prefix" in inspect.signature(fs.find).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def name_prefixes(names: list[str], wanted: int) -> list[str]:
+    """Return name prefixes that together cover every name, about `wanted` of them (fewer when the
+    names do not split further); one listing per prefix lists every folder once or more, never none."""
+    length = 1
+    longest = max(len(name) for name in names)
+    prefixes = sorted({name[:length] for name in names})
+    while len(prefixes) < wanted and length < longest:
+        length += 1
+        finer = sorted({name[:length] for name in names})
+        if len(finer) > wanted * 4:
+            break
+        prefixes = finer
+    return prefixes
+
+
+def _fill_folders(tree: RemoteTree) -> None:
+    """Build every folder's lists of files and sub-folders from the objects' paths."""
+    folders: dict[str, tuple[set[str], set[str]]] = {tree.root: (set(), set())}
+    for path in tree.files:
+        parent, name = path.rsplit("/", 1)
+        folders.setdefault(parent, (set(), set()))[0].add(name)
+        while len(parent) > len(tree.root) and parent.startswith(tree.root):
+            grand, sub = parent.rsplit("/", 1)
+            entry = folders.setdefault(grand, (set(), set()))
+            if sub in entry[1]:
+                break
+            entry[1].add(sub)
+            parent = grand
+    tree.folders = {path: (sorted(files), sorted(dirs)) for path, (files, dirs) in folders.items()}
+
+
+def walk_remote_folders(
+    root: str, descend: Callable[[Folder], bool], max_depth: int | None = None
+) -> Iterator[Folder]:
+    """Yield the folders of a listed remote root top-down, sorted, as `walk_folders` does locally
+    (object storage has no links: every folder is reached once)."""
+    tree = _tree_of(root) or list_tree(root)
+    stack = [(normalize(root), 0)]
+    while stack:
+        path, depth = stack.pop()
+        listed = tree.folders.get(path)
+        if listed is None:
+            continue
+        names, dirs = listed
+        folder = Folder(path=path, files=frozenset(names), dirs=tuple(dirs))
+        deeper = descend(folder)
+        yield folder
+        if deeper and (max_depth is None or depth < max_depth):
+            stack.extend(
+                (f"{path}/{name}", depth + 1)
+                for name in reversed(dirs)
+                if name not in _SKIP and not name.startswith(".")
+            )
+
+
+# ----------------------------------------------------------------------------------- the seam's answers
+def exists(path: str) -> bool:
+    return isfile(path) or isdir(path)
+
+
+def isfile(path: str) -> bool:
+    tree = _tree_of(path)
+    if tree is not None:
+        return path in tree.files
+    fs, stripped = filesystem(path)
+    with contextlib.suppress(OSError):
+        return bool(fs.isfile(stripped))
+    return False
+
+
+def isdir(path: str) -> bool:
+    tree = _tree_of(path)
+    if tree is not None:
+        return normalize(path) in tree.folders
+    fs, stripped = filesystem(path)
+    with contextlib.suppress(OSError):
+        return bool(fs.isdir(stripped))
+    return False
+
+
+class RemoteScandir:
+    """What `os.scandir` returns, for a listed remote folder: an iterator and a context manager."""
+
+    def __init__(self, entries: list[RemoteEntry]) -> None:
+        self._entries = iter(entries)
+
+    def __iter__(self) -> Iterator[RemoteEntry]:
+        return self._entries
+
+    def __next__(self) -> RemoteEntry:
+        return next(self._entries)
+
+    def __enter__(self) -> RemoteScandir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._entries = iter(())
+
+
+def scandir(path: str) -> RemoteScandir:
+    folder = normalize(path)
+    tree = _tree_of(folder)
+    if tree is None:
+        tree = list_tree(folder)
+    listed = tree.folders.get(folder)
+    if listed is None:
+        raise FileNotFoundError(errno.ENOENT, "no such folder", folder)
+    names, dirs = listed
+    entries = [RemoteEntry(folder, name, True) for name in dirs]
+    return RemoteScandir(entries + [RemoteEntry(folder, name, False) for name in names])
+
+
+def walk(path: str) -> Iterator[tuple[str, list[str], list[str]]]:
+    """Yield (folder, sub-folders, files) top-down, as `os.walk` does; nothing when `path` is absent."""
+    tree = _tree_of(path) or list_tree(path)
+    stack = [normalize(path)]
+    while stack:
+        folder = stack.pop()
+        listed = tree.folders.get(folder)
+        if listed is None:
+            continue
+        dirs, names = list(listed[1]), list(listed[0])
+        yield folder, dirs, names
+        stack.extend(f"{folder}/{name}" for name in reversed(dirs))
+
+
+def stat(path: str) -> RemoteStat:
+    tree = _tree_of(path)
+    if tree is not None:
+        if path in tree.files:
+            return RemoteStat(tree.files[path])
+        if normalize(path) in tree.folders:
+            return RemoteStat(None)
+        raise FileNotFoundError(errno.ENOENT, "no such object", path)
+    return RemoteStat(_info(path))
+
+
+def version(path: str) -> str:
+    tree = _tree_of(path)
+    if tree is not None:
+        info = tree.files.get(path)
+        if info is None:
+            raise FileNotFoundError(errno.ENOENT, "no such object", path)
+        return info.version()
+    return _info(path).version()
+
+
+def read_bytes(path: str) -> bytes:
+    """Return an object's bytes: from this source's prefetch when there is one, else fetched now."""
+    cached = getattr(_prefetch, "data", None)
+    if cached is not None and path in cached:
+        return bytes(cached[path])
+    fs, stripped = filesystem(path)
+    try:
+        return bytes(fs.cat_file(stripped))
+    except FileNotFoundError as error:
+        raise FileNotFoundError(errno.ENOENT, "no such object", path) from error
+    except Exception as error:  # the provider's own errors (access denied, throttling…) as OSError
+        raise OSError(errno.EIO, f"cannot be fetched: {type(error).__name__}: {error}", path) from error
+
+
+def open_binary(path: str) -> IO[bytes]:
+    return io.BytesIO(read_bytes(path))
+
+
+@contextlib.contextmanager
+def local_copy(path: str) -> Iterator[str]:
+    """Yield a temporary local copy of a remote file (and of its `-wal` beside it)."""
+    folder = tempfile.mkdtemp(prefix="resultsbook-remote-")
+    try:
+        local = os.path.join(folder, path.rsplit("/", 1)[-1])
+        with open(local, "wb") as handle:
+            handle.write(read_bytes(path))
+        if exists(f"{path}-wal"):
+            with open(f"{local}-wal", "wb") as handle:
+                handle.write(read_bytes(f"{path}-wal"))
+        yield local
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def prefetched(paths: Iterable[str]) -> Iterator[None]:
+    """Fetch a source's remote files in one concurrent request and serve `read_bytes` from them for
+    this thread until the block ends (a source's files are then read with no further round trip)."""
+    wanted = [path for path in paths if is_url(path) and _small(path)]
+    if not wanted:
+        yield
+        return
+    fs, _ = filesystem(wanted[0])
+    stripped = {fs._strip_protocol(path): path for path in wanted}
+    try:
+        fetched = fs.cat(list(stripped), on_error="omit")
+    except Exception:  # a failed prefetch is not an error: each file is fetched (and reported) when read
+        fetched = {}
+    _prefetch.data = {stripped[key]: value for key, value in fetched.items() if key in stripped}
+    try:
+        yield
+    finally:
+        _prefetch.data = None
+
+
+def _small(path: str) -> bool:
+    tree = _tree_of(path)
+    info = tree.files.get(path) if tree is not None else None
+    return info is None or info.size <= PREFETCH_MAX_BYTES
+
+
+# ----------------------------------------------------------------------------------- fsspec
+def filesystem(url: str) -> tuple[Any, str]:
+    """Return the fsspec file system of a URL and the path within it; one line on what to install."""
+    scheme = url.split("://", 1)[0].lower()
+    extra = EXTRAS.get(scheme)
+    install = f"pip install 'resultsbook[{extra}]'" if extra else "install the fsspec driver of that protocol"
+    try:
+        import fsspec
+    except ImportError as error:
+        raise SpecError(f"reading {scheme}:// needs fsspec; {install}") from error
+    try:
+        return fsspec.core.url_to_fs(url)
+    except ImportError as error:
+        raise SpecError(f"reading {scheme}:// needs its fsspec driver; {install}") from error
+    except ValueError as error:
+        raise SpecError(f"{scheme}:// is not a protocol fsspec knows ({error}); check the URL") from error
+
+
+@contextlib.contextmanager
+def _explained(url: str) -> Iterator[None]:
+    """Turn what a provider raises while listing into one line that says what to check."""
+    where = CREDENTIALS.get(EXTRAS.get(url.split("://", 1)[0].lower(), ""))
+    hint = f"; credentials come from {where}" if where else ""
+    try:
+        yield
+    except SpecError:
+        raise
+    except FileNotFoundError as error:
+        raise SpecError(f"{url} does not exist (nothing is stored under it); check the URL") from error
+    except PermissionError as error:
+        raise SpecError(f"{url} cannot be listed (access denied){hint}") from error
+    except Exception as error:
+        name = type(error).__name__
+        first = str(error).strip().splitlines()[0] if str(error).strip() else name
+        raise SpecError(f"{url} cannot be listed ({name}: {first}){hint}") from error
+
+
+def _tree_of(path: str) -> RemoteTree | None:
+    """Return the listing that holds a path, when a collect listed its root."""
+    with _trees_lock:
+        trees = list(_trees.values())
+    best = None
+    for tree in trees:
+        if (path == tree.root or path.startswith(tree.root + "/")) and (
+            best is None or len(tree.root) > len(best.root)
+        ):
+            best = tree
+    return best
+
+
+def _info(path: str) -> FileInfo:
+    fs, stripped = filesystem(path)
+    try:
+        info = fs.info(stripped)
+    except FileNotFoundError as error:
+        raise FileNotFoundError(errno.ENOENT, "no such object", path) from error
+    except Exception as error:
+        raise OSError(errno.EIO, f"cannot be looked at: {type(error).__name__}: {error}", path) from error
+    if info.get("type") != "file":
+        raise IsADirectoryError(path)
+    return _file_info(info)
+
+
+def _file_info(info: Mapping[str, Any]) -> FileInfo:
+    """Return size, modification time and ETag (or what the provider has instead) of a listing entry."""
+    size = int(info.get("size") or info.get("Size") or 0)
+    etag = next((str(info[key]).strip('"') for key in _ETAG_KEYS if info.get(key)), "")
+    return FileInfo(size, _timestamp(next((info[k] for k in _MTIME_KEYS if info.get(k)), None)), etag)
+
+
+def _timestamp(value: Any) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return 0.0

@@ -1,0 +1,311 @@
+"""The PostgreSQL store: a lab's shared store, written by many collectors at once, read by everyone.
+
+It answers every question the SQLite store answers, with the same results: same schema (pg_schema.py),
+same ordering (byte-wise "C" collation), params typed back exactly, NaN kept out as SQLite keeps it
+out. Sources are named by absolute path or URL, since a shared store has no folder of its own.
+Writers commit every few hundred sources (pg_writer.py); readers never wait for them.
+
+    >>> store = Store.open("postgresql://alice@db.lab.org/results")     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from resultsbook.errors import StoreError
+from resultsbook.models import Problem, StoredRun
+from resultsbook.store import Store, _stored_run
+from resultsbook.store.codec import decode_array
+from resultsbook.store.location import display_location, url_scheme
+from resultsbook.store.pg_schema import apply_migrations, pending_migrations
+from resultsbook.store.pg_writer import PostgresWriter
+
+_RUN_COLUMNS = (
+    "runs.id, runs.run_id, runs.name, runs.adapter, sources.path, runs.experiment, runs.status, "
+    "runs.start_time, runs.end_time, runs.git_commit, runs.git_dirty, runs.provenance, runs.present, "
+    "runs.digest"
+)
+_SUMMARY_NAMES = ("n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
+_CONNECT_TIMEOUT = 10
+_WRITE_ATTEMPTS = 5
+WRITES_CHANNEL = "resultsbook_writes"
+T = TypeVar("T")
+
+
+class PostgresStore(Store):
+    """A store in a PostgreSQL database (psycopg 3); every method of `Store`, with the same results."""
+
+    shared = True
+
+    def __init__(self, location: str, conn: Any) -> None:
+        import psycopg
+
+        self.path = location
+        self.folder = ""
+        self.conn = conn
+        self.created = ()  # a shared database is never removed by a command that fails
+        self.failures = (psycopg.Error,)
+        self._listening = False
+        self._others_writes = 0
+
+    @classmethod
+    def open(cls, path: str, create: bool = True) -> PostgresStore:
+        """Connect to the database at URL `path`, creating or migrating the schema when allowed."""
+        conn = connect(path)
+        try:
+            if not create and "m001_initial" in pending_migrations(conn):
+                raise StoreError(
+                    f"no resultsbook store in {display_location(path)} yet; "
+                    f"run `resultsbook collect PATH --db {display_location(path)}` first"
+                )
+            apply_migrations(conn)
+        except StoreError:
+            conn.close()
+            raise
+        except Exception as error:
+            conn.close()
+            raise StoreError(
+                f"{display_location(path)} cannot hold a resultsbook store ({_first_line(error)}); "
+                "check that your role may create tables there, or ask for a database of your own"
+            ) from error
+        return cls(path, conn)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def discard(self) -> None:
+        """Close (a shared store is never removed)."""
+        self.close()
+
+    def problem(self, error: Exception) -> StoreError:
+        """Return the one-line error for a database failure met while using this store."""
+        return StoreError(
+            f"the shared store {display_location(self.path)} failed ({_first_line(error)}); nothing of "
+            "this command's last batch was kept; check that the server is up and run the command again"
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[PostgresStore]:
+        """Run a command's writes: on a shared store, each batch of sources is its own short
+        transaction (other collectors must not wait for a whole command), so what committed stays."""
+        yield self
+
+    # ----------------------------------------------------------------- paths
+    def relative(self, path: str) -> str:
+        """Return how the store names a file: its absolute path, '/'-separated (a URL as it is)."""
+        if url_scheme(path) is not None:
+            return path
+        return os.path.abspath(path).replace(os.sep, "/")
+
+    def absolute(self, stored: str) -> str:
+        """Return the path of a stored source on this machine."""
+        if url_scheme(stored) is not None:
+            return stored
+        return os.path.normpath(stored)
+
+    # ----------------------------------------------------------------- writing
+    def write(self, work: Callable[[Any], T]) -> T:  # work gets a PostgresWriter: StoreWriter's methods
+        """Run `work` in one short write transaction and return what it returns; on any exception
+        nothing of it is written. A transaction the server aborts (a deadlock with another program,
+        a serialization failure) runs again. The counts `write_source` returns are filled when the
+        transaction commits (the sources are compared and written together, in one round trip)."""
+        import psycopg.errors
+
+        for attempt in range(_WRITE_ATTEMPTS):
+            writer = PostgresWriter(self.conn, self.relative)
+            self.conn.execute("BEGIN")
+            try:
+                result = work(writer)
+                writer.flush()
+                self.conn.execute(f"NOTIFY {WRITES_CHANNEL}")  # delivered to listeners at the commit
+                self.conn.execute("COMMIT")
+                return result
+            except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
+                self.conn.execute("ROLLBACK")
+                if attempt == _WRITE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+            except BaseException:
+                if not self.conn.closed and self.conn.info.transaction_status != 0:
+                    self.conn.execute("ROLLBACK")
+                raise
+        raise AssertionError("unreachable")
+
+    # ----------------------------------------------------------------- reading
+    @contextmanager
+    def snapshot(self) -> Iterator[PostgresStore]:
+        """Read everything inside one consistent snapshot: writers' later commits stay invisible."""
+        if self.conn.info.transaction_status != 0:  # already inside a transaction
+            yield self
+            return
+        with self.conn.transaction():
+            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield self
+
+    def source_signatures(self) -> dict[str, tuple[str, str]]:
+        """Return {stored path: (adapter, signature)} for every source still present."""
+        rows = self.conn.execute("SELECT path, adapter, signature FROM sources WHERE present = 1")
+        return {path: (adapter, signature) for path, adapter, signature in rows}
+
+    def run_counts_by_source(self) -> dict[str, int]:
+        """Return {stored source path: number of present runs}."""
+        rows = self.conn.execute(
+            "SELECT sources.path, count(*) FROM runs JOIN sources ON sources.id = runs.source_id "
+            "WHERE runs.present = 1 GROUP BY sources.path"
+        )
+        return {path: int(count) for path, count in rows}
+
+    def runs(self, include_missing: bool = False, sources: Sequence[str] | None = None) -> list[StoredRun]:
+        """Return every run (or those of some stored source paths) with its params, ordered by
+        source path and name."""
+        conditions = [] if include_missing else ["runs.present = 1"]
+        args: list[Any] = []
+        if sources is not None:
+            conditions.append("sources.path = ANY(%s)")
+            args.append(list(sources))
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        with self.snapshot():
+            rows = self.conn.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs JOIN sources ON sources.id = runs.source_id "
+                f"{where} ORDER BY sources.path, runs.run_key",
+                args,
+            ).fetchall()
+            params = self._params(None if sources is None else [row[0] for row in rows])
+        return [_stored_run(row, params.get(row[0], {})) for row in rows]
+
+    def _params(self, runs: Sequence[int] | None = None) -> dict[int, dict[str, Any]]:
+        """Return the typed params of every run (or of some) by internal run id."""
+        sql = "SELECT run, key, value, type FROM params"
+        args: list[Any] = []
+        if runs is not None:
+            sql += " WHERE run = ANY(%s)"
+            args.append(list(runs))
+        found: dict[int, dict[str, Any]] = {}
+        for run, key, value, kind in self.conn.execute(sql + " ORDER BY run, key", args):
+            found.setdefault(run, {})[key] = typed_param(value, kind)
+        return found
+
+    def param_keys(self) -> list[str]:
+        """Return the param keys any run has."""
+        return [row[0] for row in self.conn.execute("SELECT DISTINCT key FROM params ORDER BY key")]
+
+    def run_names(self) -> list[tuple[str, str]]:
+        """Return (run id, name) of every present run, cheaply (no params)."""
+        rows = self.conn.execute('SELECT run_id, name FROM runs WHERE present = 1 ORDER BY name COLLATE "C"')
+        return [(run_id, name) for run_id, name in rows]
+
+    def metric_keys(self) -> list[str]:
+        """Return the metric keys logged by any run."""
+        return [row[0] for row in self.conn.execute("SELECT DISTINCT key FROM metrics ORDER BY key")]
+
+    def metric_summaries(self, key: str) -> dict[int, dict[str, float | None]]:
+        """Return {run: {n, last, min, max, mean, summary, ...}} for one metric key."""
+        cursor = self.conn.execute(
+            "SELECT run, n, first_step, last_step, last, min, max, mean, summary FROM metrics WHERE key = %s",
+            [key],
+        )
+        return {row[0]: dict(zip(_SUMMARY_NAMES, row[1:])) for row in cursor}
+
+    def all_metric_summaries(self) -> dict[int, dict[str, dict[str, float | None]]]:
+        """Return {run: {metric key: {n, last, min, max, mean, summary, ...}}} for every metric."""
+        cursor = self.conn.execute(
+            "SELECT run, key, n, first_step, last_step, last, min, max, mean, summary FROM metrics "
+            "ORDER BY run, key"
+        )
+        found: dict[int, dict[str, dict[str, float | None]]] = {}
+        for row in cursor:
+            found.setdefault(row[0], {})[row[1]] = dict(zip(_SUMMARY_NAMES, row[2:]))
+        return found
+
+    def series(self, key: str, runs: Iterable[int] | None = None) -> dict[int, tuple[Any, Any, Any]]:
+        """Return {run: (steps, values, times)} arrays of one metric key."""
+        sql = 'SELECT run, steps, "values", times FROM series WHERE key = %s'
+        args: list[Any] = [key]
+        if runs is not None:
+            sql += " AND run = ANY(%s)"
+            args.append(list(runs))
+        cursor = self.conn.cursor(binary=True)  # blobs travel as bytes, not as hex text
+        cursor.execute(sql, args)
+        return {
+            run: (decode_array(steps), decode_array(values), decode_array(times))
+            for run, steps, values, times in cursor
+        }
+
+    def run_metrics(self, run: int) -> list[dict[str, Any]]:
+        """Return the metric summaries of one run."""
+        cursor = self.conn.execute(
+            "SELECT key, n, first_step, last_step, last, min, max, mean, summary FROM metrics "
+            "WHERE run = %s ORDER BY key",
+            [run],
+        )
+        return [dict(zip(("key", *_SUMMARY_NAMES), row)) for row in cursor]
+
+    def problems(self, source: str | None = None) -> list[Problem]:
+        """Return the problems recorded at the last read of every source (or of one)."""
+        sql = "SELECT problems.path, message, kept FROM problems JOIN sources ON sources.id = source_id"
+        args: list[Any] = []
+        if source is not None:
+            sql += " WHERE sources.path = %s"
+            args.append(source)
+        return [Problem(*row) for row in self.conn.execute(sql + " ORDER BY problems.id", args)]
+
+    def counts(self) -> Mapping[str, int]:
+        """Return how many runs and sources the store holds."""
+        runs = self.conn.execute("SELECT count(*) FROM runs WHERE present = 1").fetchone()[0]
+        sources = self.conn.execute("SELECT count(*) FROM sources WHERE present = 1").fetchone()[0]
+        return {"runs": int(runs), "sources": int(sources)}
+
+    # ----------------------------------------------------------------- other writers
+    def data_version(self) -> int:
+        """Return a number that changes whenever another connection commits a write to the store
+        (each write transaction notifies; this connection listens from its first call)."""
+        if not self._listening:
+            self.conn.execute(f"LISTEN {WRITES_CHANNEL}")
+            self._listening = True
+        own = self.conn.info.backend_pid
+        self._others_writes += sum(1 for note in self.conn.notifies(timeout=0) if note.pid != own)
+        return self._others_writes
+
+
+def connect(location: str) -> Any:
+    """Open an autocommit connection to a PostgreSQL URL, or fail in one line saying what to do."""
+    try:
+        import psycopg
+    except ImportError as error:
+        raise StoreError(
+            "a postgresql:// store needs the psycopg driver; install it with "
+            "pip install 'resultsbook[postgres]'"
+        ) from error
+    try:
+        return psycopg.connect(
+            location, autocommit=True, connect_timeout=_CONNECT_TIMEOUT, application_name="resultsbook"
+        )
+    except psycopg.Error as error:
+        raise StoreError(
+            f"cannot connect to {display_location(location)} ({_first_line(error)}); check the URL, "
+            "that the server is up, and the password (PGPASSWORD or ~/.pgpass)"
+        ) from error
+
+
+def typed_param(value: str | None, kind: str) -> Any:
+    """Return a param stored as text as its original type (the writer stores exact text forms)."""
+    if value is None or kind == "null":
+        return None
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "bool":
+        return value not in ("0", "")
+    return value
+
+
+def _first_line(error: BaseException) -> str:
+    """Return the first line of a driver's message (libpq adds hints on further lines)."""
+    text = str(error).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(error).__name__

@@ -1,0 +1,159 @@
+"""Runs in a real `mlflow server` backed by PostgreSQL, written by MLflow's own client, read through
+the REST API and straight from the SQL backend, incrementally."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_postgres_store import everything
+
+from resultsbook.errors import SpecError
+from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.store import Store
+
+WRITER = Path(__file__).resolve().parent / "fixtures" / "mlflow_server" / "log_runs.py"
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(postgres_cluster, tmp_path_factory):
+    """A real MLflow tracking server on a fresh PostgreSQL database, with a sweep its client logged."""
+    from servers import MlflowServer, ServerUnavailable
+
+    backend = postgres_cluster.create_database("mlflow_backend")
+    try:
+        server = MlflowServer(backend, tmp_path_factory.mktemp("mlflow") / "artifacts").start()
+    except ServerUnavailable as error:
+        pytest.skip(f"no MLflow server here: {error}")
+    server.logged = json.loads(server.run_client(str(WRITER)))
+    server.backend = backend
+    yield server
+    server.stop()
+
+
+def rest(server, experiment: str = "") -> str:
+    return f"mlflow+{server.url}" + (f"/#{experiment}" if experiment else "")
+
+
+def sql(server, experiment: str = "") -> str:
+    return f"mlflow+{server.backend}" + (f"#{experiment}" if experiment else "")
+
+
+def test_the_rest_api_gives_what_mlflows_client_logged(tmp_path, mlflow_server):
+    with Store.open(str(tmp_path / "s.db")) as store:
+        report = collect(store, [CollectRequest(rest(mlflow_server, "lab-sweep"))])
+        assert (report.new, report.sources_read) == (6, 6)  # 4 finished, 1 failed, 1 running; deleted left out
+        runs = {run.name: run for run in store.runs()}
+        logged = {run["name"]: run for run in mlflow_server.logged["runs"]}
+        assert sorted(runs) == sorted(logged)
+        for name, expected in logged.items():
+            assert runs[name].status == expected["status"]
+            assert runs[name].experiment == "lab-sweep"
+            assert runs[name].source.endswith(f"/#{mlflow_server.logged['experiment_id']}/{expected['run_id']}")
+        seed1 = runs["mlp-seed1"]
+        assert seed1.params == {"lr": 0.02, "model": "mlp", "optimizer.name": "adam", "seed": 1}
+        assert seed1.git_commit == "0123abcd" * 5 and seed1.provenance["tags"] == {"team": "vision"}
+        steps, values, times = store.series("val/acc", [seed1.id])[seed1.id]
+        assert steps.tolist() == [0, 1, 2, 3, 4]
+        assert values.tolist() == [value for _, value in logged["mlp-seed1"]["val/acc"]]
+        assert times.tolist() == [1_700_000_000.0 + step for step in range(5)]
+        loss = store.series("loss", [seed1.id])[seed1.id][1]
+        assert math.isnan(loss[0]) and loss[1] == np.inf and loss[2] == 0.25
+
+
+def test_the_sql_backend_gives_the_same_runs_as_the_rest_api(tmp_path, mlflow_server):
+    answers = {}
+    for name, location in (("rest", rest(mlflow_server)), ("sql", sql(mlflow_server))):
+        with Store.open(str(tmp_path / f"{name}.db")) as store:
+            assert collect(store, [CollectRequest(location)]).new == 7  # both experiments
+            prefix = store.runs()[0].source.split("/#")[0]
+            answers[name] = json.loads(json.dumps(everything(store), default=repr).replace(prefix, "SERVER"))
+    for part in answers["rest"]:
+        assert answers["sql"][part] == answers["rest"][part], part
+
+
+@pytest.mark.parametrize("kind", ["rest", "sql"])
+def test_a_second_collect_reads_only_the_runs_that_changed(tmp_path, mlflow_server, kind):
+    location = (rest if kind == "rest" else sql)(mlflow_server, "lab-sweep")
+    with Store.open(str(tmp_path / "s.db")) as store:
+        collect(store, [CollectRequest(location)])
+        again = collect(store, [CollectRequest(location)])
+        assert (again.sources_read, again.unchanged) == (0, 6)
+        logged = json.loads(mlflow_server.run_client(str(WRITER), "--offset", str(10 + (kind == "sql")), "--runs", "1"))
+        running = next(r["run_id"] for r in mlflow_server.logged["runs"] if r["name"] == "still-running")
+        mlflow_server.run_client("-c", f"""
+from mlflow.tracking import MlflowClient
+client = MlflowClient()
+client.log_metric({running!r}, "val/acc", 0.35 + {len(kind)} / 100, step=1)
+print("ok")
+""")
+        changed = collect(store, [CollectRequest(location)])
+        assert (changed.new, changed.updated, changed.sources_read) == (1, 1, 2)
+        new_run = next(run for run in store.runs() if run.source.endswith(logged["runs"][0]["run_id"]))
+        assert new_run.params["seed"] == 10 + (kind == "sql")
+        mlflow_server.run_client("-c", f"""
+from mlflow.tracking import MlflowClient
+MlflowClient().delete_run({logged["runs"][0]["run_id"]!r})
+print("ok")
+""")
+        gone = collect(store, [CollectRequest(location)])
+        assert (gone.missing, gone.sources_read) == (1, 0)
+
+
+def test_an_unknown_experiment_is_one_line(tmp_path, mlflow_server):
+    with Store.open(str(tmp_path / "s.db")) as store:
+        with pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(rest(mlflow_server, "no-such-sweep"))])
+        assert str(caught.value).startswith(f"mlflow+{mlflow_server.url}: the server has no experiment 'no-such-sweep'")
+        with pytest.raises(SpecError, match="has no experiment 'no-such-sweep'; check the name after #"):
+            collect(store, [CollectRequest(sql(mlflow_server, "no-such-sweep"))])
+
+
+def test_a_server_that_is_not_there_is_one_line(tmp_path):
+    from servers import free_port
+
+    port = free_port()
+    with Store.open(str(tmp_path / "s.db")) as store, pytest.raises(SpecError) as caught:
+        collect(store, [CollectRequest(f"mlflow+http://127.0.0.1:{port}")])
+    assert str(caught.value) == (
+        f"mlflow+http://127.0.0.1:{port}: the server cannot be reached (connection refused); "
+        "check the URL and that it runs"
+    )
+
+
+@pytest.fixture(scope="module")
+def mlflow_on_mariadb(tmp_path_factory):
+    """A real MLflow tracking server on a MariaDB database (MySQL's protocol), with a sweep logged."""
+    from servers import MariadbServer, MlflowServer, ServerUnavailable
+
+    try:
+        mariadb = MariadbServer().start()
+    except ServerUnavailable as error:
+        pytest.skip(f"no MySQL server here: {error}")
+    try:
+        backend = mariadb.create_database("mlflow")
+        server = MlflowServer(backend, tmp_path_factory.mktemp("mlflow-mysql") / "artifacts").start()
+    except ServerUnavailable as error:
+        mariadb.stop()
+        pytest.skip(f"no MLflow server on MariaDB here: {error}")
+    server.logged = json.loads(server.run_client(str(WRITER)))
+    server.backend = backend
+    yield server
+    server.stop()
+    mariadb.stop()
+
+
+def test_mlflows_mysql_backend_gives_the_same_runs_as_its_rest_api(tmp_path, mlflow_on_mariadb):
+    answers = {}
+    for name, location in (("rest", rest(mlflow_on_mariadb)), ("mysql", sql(mlflow_on_mariadb))):
+        with Store.open(str(tmp_path / f"{name}.db")) as store:
+            assert collect(store, [CollectRequest(location)]).new == 7
+            again = collect(store, [CollectRequest(location)])
+            assert (again.sources_read, again.unchanged) == (0, 7)
+            prefix = store.runs()[0].source.split("/#")[0]
+            answers[name] = json.loads(json.dumps(everything(store), default=repr).replace(prefix, "SERVER"))
+    for part in answers["rest"]:
+        assert answers["mysql"][part] == answers["rest"][part], part

@@ -1,0 +1,388 @@
+"""A PostgreSQL store answers every question as the SQLite store does, from the same runs."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT, curve, write_native_run
+
+from resultsbook.errors import SpecError, StoreError
+from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.store import Store
+from resultsbook.store.location import choose_store_location, display_location
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def varied_tree(root: Path) -> Path:
+    """Write runs with every kind of value a store must give back exactly: the trackers' fixtures,
+    and native runs with NaN, ±inf, typed and nested params, Unicode, a torn last line."""
+    shutil.copytree(FIXTURES, root / "trackers")
+    write_native_run(
+        root / "native" / "odd",
+        {"lr": 0.1, "big": 2**62, "flag": True, "off": False, "none": None, "list": [1, "a"],
+         "name": "café ☕", "tiny": 5e-324, "nan": float("nan"), "inf": float("-inf")},
+        [{"step": 1, "loss": float("nan"), "acc": 0.5}, {"step": 2, "loss": float("inf"), "acc": 0.75}],
+        {"status": "finished", "start_time": 1700000000, "end_time": 1700000100.25},
+    )
+    for seed in range(3):
+        write_native_run(root / "native" / f"seed{seed}", {"seed": seed, "model": "mlp"}, curve([seed, 1.5]))
+    torn = write_native_run(root / "native" / "torn", {"seed": 9}, curve([1.0, 2.0]))
+    with open(torn / "metrics.jsonl", "a") as handle:
+        handle.write('{"step": 3, "acc": 0.')
+    return root
+
+
+def everything(store: Store) -> dict[str, object]:
+    """Return what every read of the store answers, with paths made comparable between stores."""
+    runs = store.runs(include_missing=True)
+    by_id = {run.id: run for run in runs}
+
+    def where(source: str) -> str:
+        path = store.absolute(source)
+        return path if "://" in path else Path(path).resolve().as_posix()
+
+    def name(run_id: int) -> str:
+        return where(by_id[run_id].source) + "#" + by_id[run_id].name
+
+    keys = store.metric_keys()
+    return {
+        "runs": [
+            (where(r.source), r.name, r.adapter, r.experiment, r.status,
+             r.start_time, r.end_time, r.git_commit, r.git_dirty, json.dumps(r.provenance, sort_keys=True),
+             r.present, r.digest, repr(list(r.params.items())), [type(v).__name__ for v in r.params.values()])
+            for r in runs
+        ],
+        "ids": [r.id for r in runs],
+        "keys": keys,
+        "summaries": {k: sorted((name(run), repr(v)) for run, v in store.metric_summaries(k).items()) for k in keys},
+        "series": {
+            k: sorted(
+                (name(run), [None if a is None else (a.dtype.str, a.tobytes()) for a in arrays])
+                for run, arrays in store.series(k).items()
+            )
+            for k in keys
+        },
+        "run_metrics": [repr(store.run_metrics(r.id)) for r in runs],
+        "problems": [(Path(p.path).name, p.message, p.kept) for p in store.problems()],
+        "counts": dict(store.counts()),
+    }
+
+
+def test_postgres_store_answers_every_read_exactly_as_sqlite(tmp_path, pg_url):
+    tree = varied_tree(tmp_path / "runs")
+    answers = []
+    for location in (str(tmp_path / "resultsbook.db"), pg_url):
+        with Store.open(location) as store:
+            report = collect(store, [CollectRequest(str(tree))])
+            assert report.new > 30 and report.problems
+            answers.append(everything(store))
+    sqlite, postgres = answers
+    for part in sqlite:
+        assert postgres[part] == sqlite[part], part
+    with Store.open(pg_url) as store:
+        odd = next(run for run in store.runs() if run.name == "odd")
+    assert odd.params["big"] == 2**62 and odd.params["flag"] is True and odd.params["none"] is None
+    assert math.isnan(odd.params["nan"]) and odd.params["inf"] == -math.inf and odd.params["tiny"] == 5e-324
+
+
+def test_series_of_some_runs_are_those_runs_only(tmp_path, pg_url):
+    for seed in range(4):
+        write_native_run(tmp_path / "runs" / f"s{seed}", {"seed": seed}, curve([seed, seed + 1]))
+    with Store.open(pg_url) as store:
+        collect(store, [CollectRequest(str(tmp_path / "runs"))])
+        ids = [run.id for run in store.runs()]
+        picked = store.series("acc", ids[1:3])
+        assert sorted(picked) == ids[1:3]
+        assert np.array_equal(picked[ids[1]][1], [1.0, 2.0])
+        assert store.runs(sources=[store.runs()[2].source])[0].name == "s2"
+
+
+def test_postgres_sources_are_named_by_absolute_path(tmp_path, pg_url):
+    write_native_run(tmp_path / "runs" / "a", {"seed": 1}, curve([1.0]))
+    with Store.open(pg_url) as store:
+        collect(store, [CollectRequest(str(tmp_path / "runs"))])
+        assert store.runs()[0].source == (tmp_path / "runs" / "a").as_posix()
+        assert store.absolute(store.runs()[0].source) == str(tmp_path / "runs" / "a")
+
+
+def test_recollecting_reads_only_what_changed_and_marks_what_is_gone(tmp_path, pg_url):
+    for index in range(4):
+        write_native_run(tmp_path / "runs" / f"r{index}", {"seed": index}, curve([index, 1.0]))
+    with Store.open(pg_url) as store:
+        request = [CollectRequest(str(tmp_path / "runs"))]
+        assert collect(store, request).new == 4
+        again = collect(store, request)
+        assert (again.unchanged, again.sources_read) == (4, 0)
+        with open(tmp_path / "runs" / "r2" / "metrics.jsonl", "a") as handle:
+            handle.write('{"step": 3, "acc": 9}\n')
+        shutil.move(tmp_path / "runs" / "r3", tmp_path / "elsewhere")
+        changed = collect(store, request)
+        assert (changed.updated, changed.unchanged, changed.missing, changed.sources_read) == (1, 2, 1, 1)
+        assert [run.name for run in store.runs()] == ["r0", "r1", "r2"]
+        assert store.run_metrics(store.runs()[2].id)[0]["n"] == 3
+        shutil.move(tmp_path / "elsewhere", tmp_path / "runs" / "r3")
+        back = collect(store, request)
+        assert back.new + back.updated == 1 and len(store.runs()) == 4
+
+
+def test_an_interrupted_collect_keeps_whole_sources_only(tmp_path, pg_url, monkeypatch):
+    from resultsbook.sources import collect as collecting
+    from resultsbook.store import pg_writer
+
+    monkeypatch.setattr(collecting, "BATCH_SOURCES", 3)
+    for index in range(10):
+        write_native_run(tmp_path / "runs" / f"r{index}", {"seed": index}, curve([index, 1.0]))
+    original = pg_writer.PostgresWriter.write_source
+    calls = {"n": 0}
+
+    def interrupt(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 8:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pg_writer.PostgresWriter, "write_source", interrupt)
+    with Store.open(pg_url) as store:
+        with pytest.raises(KeyboardInterrupt):
+            collect(store, [CollectRequest(str(tmp_path / "runs"))])
+        kept = store.runs()
+        assert [run.name for run in kept] == ["r0", "r1", "r2", "r3", "r4", "r5"]  # two whole batches
+        assert all(store.run_metrics(run.id) for run in kept)
+        monkeypatch.setattr(pg_writer.PostgresWriter, "write_source", original)
+        finished = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+        assert (finished.new, finished.unchanged) == (4, 6)
+
+
+def test_many_processes_opening_an_empty_database_create_the_schema_once(pg_url):
+    script = f"from resultsbook.store import Store; Store.open({pg_url!r}).close()"
+    processes = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE) for _ in range(6)]
+    errors = [process.communicate()[1] for process in processes]
+    assert [process.returncode for process in processes] == [0] * 6, errors
+    import psycopg
+
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT name FROM _resultsbook_migrations").fetchall() == [("m001_initial",)]
+
+
+def test_a_store_from_a_newer_resultsbook_is_refused(pg_url):
+    Store.open(pg_url).close()
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO _resultsbook_migrations (migration_set, name) VALUES ('resultsbook', 'm999_x')")
+    with pytest.raises(StoreError, match=r"newer resultsbook.*m999_x.*pip install -U resultsbook"):
+        Store.open(pg_url)
+
+
+def test_reading_an_empty_database_says_to_collect_first(pg_url):
+    with pytest.raises(StoreError, match=r"no resultsbook store in .* yet; run `resultsbook collect PATH --db"):
+        Store.open(pg_url, create=False)
+
+
+def test_a_server_that_is_not_there_is_one_line_without_the_password(postgres_cluster):
+    from servers import free_port
+
+    url = f"postgresql://alice:s3cret@127.0.0.1:{free_port()}/results"
+    with pytest.raises(StoreError) as caught:
+        Store.open(url)
+    message = str(caught.value)
+    assert "s3cret" not in message and "alice:***@127.0.0.1" in message and "\n" not in message
+    assert "check the URL, that the server is up, and the password" in message
+
+
+def test_without_the_driver_the_message_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(StoreError, match=r"pip install 'resultsbook\[postgres\]'"):
+        Store.open("postgresql://nobody@127.0.0.1/none")
+
+
+def test_a_reader_is_never_blocked_by_a_writer(tmp_path, pg_url):
+    write_native_run(tmp_path / "runs" / "a", {"seed": 1}, curve([1.0]))
+    with Store.open(pg_url) as store:
+        collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    write_native_run(tmp_path / "runs" / "a", {"seed": 1}, curve([1.0, 2.0]))
+    from resultsbook.sources.collect import find_sources, read_source
+
+    source, adapter = next(iter(find_sources(CollectRequest(str(tmp_path / "runs")))))
+    seen: list[int] = []
+
+    def read() -> None:
+        with Store.open(pg_url) as other:
+            run = other.runs()[0]
+            seen.append(other.run_metrics(run.id)[0]["n"])
+
+    def write_and_wait(writer) -> None:
+        writer.write_source(source, "sig", read_source(adapter, source).runs, [])
+        writer.flush()  # written, locked, not committed
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(10)
+        assert seen == [1]  # answered at once, from the last commit
+
+    with Store.open(pg_url) as store:
+        store.write(write_and_wait)
+        assert store.run_metrics(store.runs()[0].id)[0]["n"] == 2
+
+
+# ----------------------------------------------------------------------------------- choosing the store
+def test_the_store_is_the_flag_else_the_environment_else_the_spec(monkeypatch):
+    monkeypatch.delenv("RESULTSBOOK_DB", raising=False)
+    assert choose_store_location(None, "/p/results.db", "/cwd/resultsbook.db") == "/p/results.db"
+    assert choose_store_location(None, None, "/cwd/resultsbook.db") == "/cwd/resultsbook.db"
+    monkeypatch.setenv("RESULTSBOOK_DB", "postgresql://lab@db/results")
+    assert choose_store_location(None, "/p/results.db", "x") == "postgresql://lab@db/results"
+    assert choose_store_location("mine.db", "/p/results.db", "x") == "mine.db"
+    monkeypatch.setenv("RESULTSBOOK_DB", "mysql://lab@db/results")
+    with pytest.raises(SpecError, match="RESULTSBOOK_DB: the store 'mysql://lab@db/results' is a mysql:// URL"):
+        choose_store_location(None, None, "x")
+
+
+def test_the_spec_names_the_store_with_store_or_db(tmp_path):
+    from resultsbook.spec import load_spec
+
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text('store = "postgresql://lab@db.example.org/results"\n')
+    assert load_spec(str(spec)).db == "postgresql://lab@db.example.org/results"
+    spec.write_text('db = "data/results.db"\n')
+    assert load_spec(str(spec)).db == str(tmp_path / "data" / "results.db")
+    spec.write_text('store = "a.db"\ndb = "b.db"\n')
+    with pytest.raises(SpecError, match="`store` and `db` both name the store; keep `store`"):
+        load_spec(str(spec))
+    spec.write_text('store = "s3://bucket/results"\n')
+    with pytest.raises(SpecError, match=r"resultsbook\.toml: store: the store 's3://bucket/results' is a s3:// URL"):
+        load_spec(str(spec))
+
+
+def test_passwords_are_never_shown():
+    assert display_location("postgresql://lab:pw@db:5433/r") == "postgresql://lab:***@db:5433/r"
+    assert display_location("postgresql://lab@db/r") == "postgresql://lab@db/r"
+    assert display_location("runs/results.db") == "runs/results.db"
+
+
+# ----------------------------------------------------------------------------------- whole projects
+def build_copy(example: Path, target: Path, env: dict[str, str], *extra: str) -> Path:
+    """Copy an example project and build it with the CLI in a fresh process; return the copy."""
+    shutil.copytree(example, target, ignore=shutil.ignore_patterns("*.db", "*.db-*"))
+    result = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "build", *extra],
+        cwd=target,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+def output_files(folder: Path) -> dict[str, bytes]:
+    """Return every file a build wrote (the lock apart), by path relative to the project."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != "resultsbook.lock" and ".db" not in path.name
+    }
+
+
+def lock_without_run_ids(folder: Path) -> list[object]:
+    """Return the lock's entries without what names runs (ids digest the source paths, which differ)."""
+    entries = []
+    for path in sorted(folder.rglob("resultsbook.lock")):
+        for name, entry in json.loads(path.read_text())["entries"].items():
+            values = {cell: {k: v for k, v in value.items() if k != "runs"} for cell, value in entry["values"].items()}
+            entries.append((name, values, entry["outputs"]))
+    return entries
+
+
+def test_the_quickstart_builds_the_same_bytes_from_postgres(tmp_path, pg_url):
+    from conftest import env_without
+
+    quickstart = ROOT / "examples" / "quickstart"
+    runs = tmp_path / "runs-written"
+    shutil.copytree(quickstart, runs)
+    subprocess.run([sys.executable, "train.py"], cwd=runs, check=True, capture_output=True, timeout=600)
+    env = env_without("RESULTSBOOK_DB")
+    on_sqlite = build_copy(runs, tmp_path / "sqlite", env)
+    on_postgres = build_copy(runs, tmp_path / "postgres", {**env, "RESULTSBOOK_DB": pg_url})
+    assert not (on_postgres / "resultsbook.db").exists()
+    sqlite_files, postgres_files = output_files(on_sqlite), output_files(on_postgres)
+    assert len(sqlite_files) > 10
+    assert postgres_files == sqlite_files
+    assert lock_without_run_ids(on_postgres) == lock_without_run_ids(on_sqlite)
+
+
+def test_the_realdata_example_builds_the_same_bytes_from_postgres(tmp_path, pg_url, realdata):
+    from conftest import env_without
+
+    example = ROOT / "examples" / "realdata"
+    (tmp_path / "shared").symlink_to(realdata.parent)  # the spec reaches ../../../shared/realdata
+    env = env_without("RESULTSBOOK_DB")
+    sqlite_store = str(tmp_path / "realdata.db")
+    on_sqlite = build_copy(example, tmp_path / "repo" / "examples" / "sqlite", env, "--db", sqlite_store)
+    on_postgres = build_copy(example, tmp_path / "repo" / "examples" / "postgres", env, "--db", pg_url)
+    sqlite_files, postgres_files = output_files(on_sqlite), output_files(on_postgres)
+    assert any(name.endswith(".png") for name in sqlite_files)
+    assert postgres_files == sqlite_files
+    assert lock_without_run_ids(on_postgres) == lock_without_run_ids(on_sqlite)
+
+
+def test_status_does_not_call_a_run_dead_because_its_files_are_on_another_machine(pg_url):
+    from resultsbook.freshness.status import run_issue
+    from resultsbook.models import StoredRun
+
+    running = StoredRun(1, "abc", "r", "native", "/node7/scratch/runs/r", None, "running", None, None,
+                        None, None, {}, True, {})
+    with Store.open(pg_url) as store:
+        issue = run_issue(store, running, stale_after=60)
+    assert (issue.state, issue.detail) == ("running", "its files are not on this machine: when it last wrote is unknown here")
+
+
+def test_a_write_is_one_short_transaction_whose_counts_are_filled_when_it_commits(tmp_path, pg_url):
+    """`store.write(work)`: the sources `work` hands over are compared and written together at the
+    end, their counts filled then; an exception in `work` writes nothing."""
+    from resultsbook.sources.collect import find_sources, read_source
+
+    for name in ("a", "b"):
+        write_native_run(tmp_path / "runs" / name, {"seed": name}, curve([1.0, 2.0]))
+    found = list(find_sources(CollectRequest(str(tmp_path / "runs"))))
+    with Store.open(pg_url) as store:
+        def write_all(writer):
+            counts = [writer.write_source(s, "sig", read_source(a, s).runs, []) for s, a in found]
+            assert counts == [{}, {}]  # not written yet
+            return counts
+
+        assert store.write(write_all) == [{"new": 1, "updated": 0, "unchanged": 0, "missing": 0}] * 2
+        assert store.write(write_all)[0]["unchanged"] == 1
+
+        def fail_half_way(writer):
+            writer.mark_sources_missing([store.relative(str(tmp_path / "runs" / "a"))])
+            raise RuntimeError("interrupted")
+
+        with pytest.raises(RuntimeError):
+            store.write(fail_half_way)
+        assert [run.name for run in store.runs()] == ["a", "b"]
+        assert store.write(lambda writer: writer.mark_sources_missing([found[0][0].path])) == 1
+        assert [run.name for run in store.runs()] == ["b"]
+
+
+def test_the_python_api_opens_the_shared_store_as_the_commands_do(tmp_path, pg_url, monkeypatch):
+    import resultsbook as rb
+
+    for seed in range(3):
+        write_native_run(tmp_path / "runs" / f"s{seed}", {"seed": seed, "model": "mlp"}, curve([0.5, 0.6 + seed]))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RESULTSBOOK_DB", pg_url)
+    assert rb.collect(str(tmp_path / "runs")).new == 3
+    assert not (tmp_path / "resultsbook.db").exists()
+    monkeypatch.delenv("RESULTSBOOK_DB")
+    with rb.open(pg_url) as book:
+        assert sorted(run.name for run in book.store.runs()) == ["s0", "s1", "s2"]
