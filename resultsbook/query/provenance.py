@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from resultsbook.models import StoredRun
@@ -17,22 +17,33 @@ def provenance_mixes(runs: Sequence[StoredRun]) -> list[str]:
         >>> provenance_mixes(cell_runs)     # doctest: +SKIP
         ['mixes 2 git commits (3f2a9c1, 8be01d4)', 'includes 1 run from a dirty working tree']
     """
+    return mixes_of(
+        [run.git_commit for run in runs],
+        [run.git_dirty for run in runs],
+        [data_digests(run.provenance) for run in runs],
+    )
+
+
+def mixes_of(
+    commits: Iterable[str | None], dirty: Iterable[Any], digests: Iterable[Mapping[str, str]]
+) -> list[str]:
+    """Return `provenance_mixes` of runs given as columns: git commits, dirty flags, data digests."""
     sentences: list[str] = []
-    commits = sorted({run.git_commit for run in runs if run.git_commit})
-    if len(commits) > 1:
-        sentences.append(f"mixes {len(commits)} git commits ({_listed([c[:7] for c in commits])})")
-    dirty = sum(1 for run in runs if run.git_dirty)
-    if dirty:
-        sentences.append(f"includes {dirty} run{'s' if dirty > 1 else ''} from a dirty working tree")
+    found = sorted({commit for commit in commits if commit})
+    if len(found) > 1:
+        sentences.append(f"mixes {len(found)} git commits ({_listed([c[:7] for c in found])})")
+    count = sum(1 for flag in dirty if flag)
+    if count:
+        sentences.append(f"includes {count} run{'s' if count > 1 else ''} from a dirty working tree")
     versions: dict[str, set[str]] = {}
-    for run in runs:
-        for name, digest in data_digests(run.provenance).items():
+    for digest_of in digests:
+        for name, digest in digest_of.items():
             versions.setdefault(name, set()).add(digest)
     for name in sorted(versions):
-        digests = sorted(versions[name])
-        if len(digests) > 1:
-            shown = _listed([_short_digest(d) for d in digests])
-            sentences.append(f"mixes {len(digests)} versions of data {name!r} ({shown})")
+        listed = sorted(versions[name])
+        if len(listed) > 1:
+            shown = _listed([_short_digest(d) for d in listed])
+            sentences.append(f"mixes {len(listed)} versions of data {name!r} ({shown})")
     return sentences
 
 

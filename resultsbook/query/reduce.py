@@ -160,3 +160,59 @@ def best_step_of(steps: np.ndarray, values: np.ndarray, direction: str) -> float
     else:
         tied = signed == best
     return float(steps[int(np.argmax(tied))])
+
+
+def reduce_rows(
+    reduction: Reduction, steps: np.ndarray, values: np.ndarray, at_steps: np.ndarray | None = None
+) -> np.ndarray:
+    """Reduce every row of a matrix (runs that share `steps`) at once, exactly as `reduce_series`
+    reduces each row: rows holding NaN where it matters go through `reduce_series` itself.
+
+    `at_steps` gives `best`'s step per row (NaN where the other metric has no best step)."""
+    rows, length = values.shape
+    kind = reduction.kind
+    if length == 0 or rows == 0:
+        return np.full(rows, np.nan)
+    if kind == "last":
+        return values[:, -1].copy()
+    if kind == "at":
+        return _values_at(steps, values, np.full(rows, reduction.step))
+    if kind == "best":
+        assert at_steps is not None
+        return _values_at(steps, values, at_steps)
+    if kind in {"min", "max", "mean"}:
+        window = values
+        out = getattr(np, kind)(values, axis=1)
+    elif kind == "last_k":
+        window = values[:, -reduction.k :]
+        out = np.sum(window, axis=1) / window.shape[1]
+    else:
+        raise QueryError(f"reduction {reduction.text} is computed per cell, not per run")
+    for row in np.flatnonzero(np.isnan(window).any(axis=1)).tolist():  # NaN points are left out
+        out[row] = reduce_series(reduction, steps, values[row])
+    return out
+
+
+def best_steps_of_rows(steps: np.ndarray, values: np.ndarray, direction: str) -> np.ndarray:
+    """Return `best_step_of` each row (runs that share `steps`), NaN where a row has no value."""
+    present = ~np.isnan(values)
+    sign = 1.0 if direction == "max" else -1.0
+    signed = np.where(present, values * sign, -np.inf)
+    best = np.max(signed, axis=1) if values.shape[1] else np.full(len(values), -np.inf)
+    finite = np.isfinite(best)
+    with np.errstate(invalid="ignore"):
+        floor = best - TIE_TOLERANCE * np.maximum(np.abs(best), np.finfo(np.float64).tiny)
+    tied = np.where(finite[:, None], signed >= floor[:, None], signed == best[:, None])
+    found = steps[np.argmax(tied, axis=1)].astype(np.float64) if values.shape[1] else np.zeros(len(values))
+    return np.where(present.any(axis=1), found, np.nan)
+
+
+def _values_at(steps: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Return `value_at` of each row at its own step (NaN steps give NaN)."""
+    with np.errstate(invalid="ignore"):
+        index = np.searchsorted(steps, at, side="right") - 1
+        valid = ~np.isnan(at) & (steps[-1] >= at) & (index >= 0)
+    out = np.full(len(values), np.nan)
+    rows = np.flatnonzero(valid)
+    out[rows] = values[rows, index[rows]]
+    return out
