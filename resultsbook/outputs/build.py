@@ -23,6 +23,7 @@ from resultsbook.models import StoredRun
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
+from resultsbook.query.runs import Runs
 from resultsbook.query.select import select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
 from resultsbook.render.data import render_csv_metadata
@@ -251,7 +252,8 @@ def compute_outputs(
     progress.start(len(wanted_tables) + len(wanted_figures) + int(numbers))
     if memo is not None and memo.runs is None:
         memo.runs = store.runs()
-    runs = memo.runs if memo is not None and memo.runs is not None else store.runs()
+    # every table reads the same runs as columns; params are read key by key as tables need them
+    runs = Runs.of(memo.runs) if memo is not None and memo.runs is not None else Runs.load(store)
     cells = memo.cells if memo is not None else None
     reader = MetricReader(store, spec.derived)  # shared: tables reading the same metric load it once
     results: list[EntryResult] = []
@@ -413,17 +415,18 @@ def results_digest(spec: Spec, table_spec: TableSpec, table: ResultTable) -> str
     Re-running the same experiment with the same numbers leaves it unchanged."""
     cells = [
         [list(map(str, row)), list(map(str, column)), cell.step,
-         [(run.run_id, run.value, run.status) for run in cell.runs], [mark.text for mark in cell.marks]]
+         cell.runs.fields("run_id", "value", "status"), [mark.text for mark in cell.marks]]
         for (row, column), cell in sorted(table.cells.items(), key=lambda item: repr(item[0]))
     ]  # fmt: skip
     return _digest(spec, table_spec, {"cells": cells})
 
 
-def selection_digest(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun]) -> str:
+def selection_digest(spec: Spec, table_spec: TableSpec, runs: Runs) -> str:
     """Digest the spec entry and the full stored content of the runs its filters select (cheap:
     no aggregation) — unchanged means the table cannot have changed."""
     selected = select_runs(runs, table_spec.query.filters)
-    return _digest(spec, table_spec, {"runs": sorted((run.run_id, run.digest) for run in selected)})
+    contents = zip(selected.field("run_id").tolist(), selected.field("digest").tolist())
+    return _digest(spec, table_spec, {"runs": sorted(contents)})
 
 
 def _digest(spec: Spec, table_spec: TableSpec, data: Mapping[str, Any]) -> str:
