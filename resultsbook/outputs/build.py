@@ -487,7 +487,7 @@ def shown_values(table: ResultTable, layout: Layout, labels: Labels) -> dict[str
             values[cell_label(table, row, column, labels)] = {
                 "value": text,
                 "n": int(cell.stats["n"]),
-                "runs": sorted(run.run_id for run in cell.runs),
+                "runs": cell.runs.sorted_run_ids(),
             }
     return values
 

@@ -46,18 +46,16 @@ class Summaries:
 
     @classmethod
     def read(cls, store: Store, key: str) -> Summaries:
-        rows = sorted(store.summary_columns(key))
+        rows = store.summary_columns(key)
         columns = list(zip(*rows)) if rows else [() for _ in range(7)]
-        numbers = {
-            name: np.array([np.nan if v is None else v for v in columns[i]], dtype=np.float64)
+        runs = np.array(columns[0], dtype=np.int64)
+        order = np.argsort(runs, kind="stable")
+        numbers = {  # NULL becomes NaN
+            name: np.array(columns[i], dtype=np.float64)[order]
             for i, name in enumerate(("last", "min", "max", "mean", "summary"), start=2)
         }
-        return cls(
-            np.array(columns[0], dtype=np.int64),
-            np.array(columns[1], dtype=np.int64),
-            numbers,
-            np.array([v is not None for v in columns[6]], dtype=bool),
-        )
+        has_summary = np.fromiter((v is not None for v in columns[6]), dtype=bool, count=len(rows))
+        return cls(runs[order], np.array(columns[1], dtype=np.int64)[order], numbers, has_summary[order])
 
     def find(self, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (found, index) of each run id among the summaries."""

@@ -26,7 +26,7 @@ from resultsbook.query.goal import metric_goal, unknown_goal_message
 from resultsbook.query.marks import cell_marks, differing_columns, replicate_text
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.reduce import best_step_of, parse_reduction
-from resultsbook.query.runs import Runs
+from resultsbook.query.runs import Runs, groups_of, members_of
 from resultsbook.query.select import (
     RUN_FIELDS,
     check_filter_keys,
@@ -228,19 +228,13 @@ def _group(
     kept = runs.take(first_absent < 0)
     if not len(kept):
         return {}
-    codes = [kept.codes(key) for key in names]
-    if codes:
-        _, first, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
-    else:
-        first, inverse = np.zeros(1, dtype=np.int64), np.zeros(len(kept), dtype=np.int64)
+    first, cell_of = groups_of([kept.codes(key) for key in names], len(kept))
     values = {key: kept.value(key) for key in names}
     grouped: dict[tuple[Key, Key], Runs] = {}
-    for cell in np.argsort(first, kind="stable").tolist():
-        at = int(first[cell])
+    for at, members in zip(first.tolist(), members_of(cell_of, len(first))):  # cells as first met
         row = tuple(metric.name if key == METRIC_KEY else values[key][at] for key in row_keys)
         column = tuple(metric.name if key == METRIC_KEY else values[key][at] for key in column_keys)
-        grouped[(row, column)] = kept.take(np.flatnonzero(inverse == cell))
+        grouped[(row, column)] = kept.take(members)
     return grouped
 
 

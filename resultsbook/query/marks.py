@@ -18,7 +18,7 @@ import numpy as np
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.model import CellRuns, Mark, TableQuery
 from resultsbook.query.provenance import mixes_of
-from resultsbook.query.runs import Runs
+from resultsbook.query.runs import Runs, groups_of, members_of
 
 UNFINISHED = ("failed", "running", "interrupted")
 Key = tuple[Any, ...]
@@ -112,12 +112,10 @@ def differing_within_pools(members: Runs, query: TableQuery) -> dict[str, list[A
     exempt = {*query.replicate, *query.run_specific, *query.pool}
     if not query.pool:
         return differing_columns(members, exempt)
-    codes = np.stack([members.value_identity_codes(key) for key in query.pool], axis=1)
-    _, first, inverse = np.unique(codes, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    first, group_of = groups_of([members.value_identity_codes(key) for key in query.pool], len(members))
     differing: dict[str, list[Any]] = {}
-    for group in np.argsort(first, kind="stable").tolist():  # pooled values in the order first met
-        for key, values in differing_columns(members.take(inverse == group), exempt).items():
+    for group in members_of(group_of, len(first)):  # pooled values in the order first met
+        for key, values in differing_columns(members.take(group), exempt).items():
             known = differing.setdefault(key, [])
             known += [v for v in values if not any(values_equal(v, k) for k in known)]
     return {key: sorted(values, key=sort_key) for key, values in sorted(differing.items())}

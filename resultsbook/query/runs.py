@@ -348,6 +348,28 @@ def _identities(coded: Coded, values: np.ndarray, has: np.ndarray) -> tuple[np.n
     return codes, identities
 
 
+def groups_of(codes: Sequence[np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows by several columns of codes: return (first row of each group, group of each row),
+    groups numbered in the order of their first row. Columns are folded into one code at a time
+    (each fold renumbered densely), so it costs a 1-d sort per column, never a sort of rows."""
+    combined = np.zeros(size, dtype=np.int64)
+    for column in codes:
+        dense = column - int(column.min(initial=0))  # codes may be -1 (absent)
+        _, combined = np.unique(combined * (int(dense.max(initial=0)) + 1) + dense, return_inverse=True)
+        combined = combined.reshape(-1)
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # group numbers in the order their first row comes
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[inverse.reshape(-1)]
+
+
+def members_of(groups: np.ndarray, count: int) -> list[np.ndarray]:
+    """Return the rows of each group (numbered 0..count-1), each in the rows' order."""
+    order = np.argsort(groups, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(groups, minlength=count))[:-1])
+
+
 def positions_of(runs: Runs, ids: Mapping[int, Any]) -> np.ndarray:
     """Return a mask of the runs whose internal id is a key of `ids` (a set or a mapping)."""
     return np.fromiter((run in ids for run in runs.ids.tolist()), dtype=bool, count=len(runs))
