@@ -54,17 +54,13 @@ class MetricSeries:
     @classmethod
     def from_blobs(cls, rows: Iterable[tuple[int, bytes, bytes]]) -> MetricSeries:
         """Group (run, steps blob, values blob) rows by their steps and decode each group at once."""
-        groups: dict[bytes, tuple[list[int], list[bytes]]] = {}
+        groups: dict[bytes, _Group] = {}
         for run, steps, values in rows:
-            runs, blobs = groups.setdefault(steps, ([], []))
-            runs.append(run)
-            blobs.append(values)
-        blocks = []
-        for steps_blob, (runs, blobs) in groups.items():
-            shared = decode_array(steps_blob)
-            assert shared is not None
-            blocks.append(Block(np.array(runs, dtype=np.int64), shared, _decode_rows(blobs, len(shared))))
-        return cls(blocks)
+            group = groups.get(steps)
+            if group is None:
+                group = groups[steps] = _Group(steps)
+            group.add(run, values)
+        return cls([group.block() for group in groups.values()])
 
     def locate(self, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (block, row) of each run id; block -1 for runs without a series of this key."""
@@ -85,14 +81,31 @@ class MetricSeries:
         return found.steps, found.values[int(row[0])]
 
 
-def _decode_rows(blobs: list[bytes], length: int) -> np.ndarray:
-    """Decode value blobs of one length into a matrix (one row each); float64 blobs in one copy."""
-    width = 1 + 8 * length
-    if all(len(blob) == width and blob[0] == _FLOAT64 for blob in blobs):
-        layout = np.dtype([("kind", "u1"), ("values", "<f8", (length,))])
-        packed = np.frombuffer(b"".join(blobs), dtype=layout)
-        return np.ascontiguousarray(packed["values"], dtype=np.float64).reshape(len(blobs), length)
-    rows = [decode_array(blob) for blob in blobs]
-    return np.array([np.asarray(row, dtype=np.float64) for row in rows], dtype=np.float64).reshape(
-        len(blobs), length
-    )
+class _Group:
+    """The runs that share one steps blob, as they are read: their values copied into one buffer
+    (which becomes the block's matrix without another copy; no blob is kept)."""
+
+    def __init__(self, steps_blob: bytes) -> None:
+        steps = decode_array(steps_blob)
+        assert steps is not None
+        self.steps = steps
+        self.width = 1 + 8 * len(steps)  # a float64 blob: its kind byte, then the values
+        self.runs: list[int] = []
+        self.buffer = bytearray()
+        self.odd: dict[int, np.ndarray] = {}  # row: values stored in another encoding
+
+    def add(self, run: int, blob: bytes) -> None:
+        """Append one run's values blob."""
+        if len(blob) == self.width and blob[0] == _FLOAT64:
+            self.buffer += memoryview(blob)[1:]
+        else:
+            self.odd[len(self.runs)] = np.asarray(decode_array(blob), dtype=np.float64)
+            self.buffer += bytes(self.width - 1)
+        self.runs.append(run)
+
+    def block(self) -> Block:
+        """Return the runs read as a block."""
+        values = np.frombuffer(self.buffer, dtype="<f8").reshape(len(self.runs), len(self.steps))
+        for row, found in self.odd.items():
+            values[row] = found
+        return Block(np.array(self.runs, dtype=np.int64), self.steps, values)

@@ -195,16 +195,23 @@ def reduce_rows(
 
 def best_steps_of_rows(steps: np.ndarray, values: np.ndarray, direction: str) -> np.ndarray:
     """Return `best_step_of` each row (runs that share `steps`), NaN where a row has no value."""
-    present = ~np.isnan(values)
-    sign = 1.0 if direction == "max" else -1.0
-    signed = np.where(present, values * sign, -np.inf)
-    best = np.max(signed, axis=1) if values.shape[1] else np.full(len(values), -np.inf)
+    if not values.shape[1]:
+        return np.full(len(values), np.nan)
+    missing = np.isnan(values)
+    gaps = bool(missing.any())  # most matrices have no NaN: no masking, fewer copies of the matrix
+    signed = values if direction == "max" else -values
+    if gaps:
+        signed = np.where(missing, -np.inf, signed)
+    best = np.max(signed, axis=1)
     finite = np.isfinite(best)
     with np.errstate(invalid="ignore"):
         floor = best - TIE_TOLERANCE * np.maximum(np.abs(best), np.finfo(np.float64).tiny)
-    tied = np.where(finite[:, None], signed >= floor[:, None], signed == best[:, None])
-    found = steps[np.argmax(tied, axis=1)].astype(np.float64) if values.shape[1] else np.zeros(len(values))
-    return np.where(present.any(axis=1), found, np.nan)
+    if finite.all():
+        tied = signed >= floor[:, None]
+    else:
+        tied = np.where(finite[:, None], signed >= floor[:, None], signed == best[:, None])
+    found = steps[np.argmax(tied, axis=1)].astype(np.float64)
+    return np.where(missing.all(axis=1), np.nan, found) if gaps else found
 
 
 def _values_at(steps: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:

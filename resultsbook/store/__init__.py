@@ -269,10 +269,10 @@ class Store:
             found.setdefault(row[0], {})[row[1]] = dict(zip(names, row[2:]))
         return found
 
-    def series_blobs(self, key: str) -> list[tuple[int, bytes, bytes]]:
-        """Return (run, steps blob, values blob) of one metric key for every run, undecoded (see
-        `codec`): a table decodes one metric of every run at once."""
-        return self.db.execute('SELECT run, steps, "values" FROM series WHERE key = ?', [key]).fetchall()
+    def series_blobs(self, key: str) -> Iterator[tuple[int, bytes, bytes]]:
+        """Yield (run, steps blob, values blob) of one metric key for every run, undecoded (see
+        `codec`): a table decodes one metric of every run at once, without holding every blob."""
+        return iter(self.db.execute('SELECT run, steps, "values" FROM series WHERE key = ?', [key]))
 
     def summary_columns(self, key: str) -> list[tuple[Any, ...]]:
         """Return (run, n, last, min, max, mean, summary) rows of one metric key."""
