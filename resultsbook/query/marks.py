@@ -9,7 +9,7 @@ Python objects.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,13 +36,13 @@ def cell_marks(runs: CellRuns, query: TableQuery, members: Runs | None = None) -
                 f"{key} ({', '.join(format_value(v) for v in values)})" for key, values in differing.items()
             )
             marks.append(Mark("mixed", f"averages runs that differ in {described}"))
-        mixes = mixes_of(
-            members.field("git_commit").tolist(), members.field("git_dirty").tolist(), members.data_digests()
-        )
+        commits = set(members.field("git_commit").tolist())
+        dirty = int(np.count_nonzero(members.field("git_dirty").astype(bool)))
+        mixes = mixes_of(commits, dirty, members.data_digests())
         marks += [Mark("provenance", sentence) for sentence in mixes]
-    unfinished = [status for status in runs.statuses.tolist() if status in UNFINISHED]
-    if unfinished:
-        counts = ", ".join(f"{unfinished.count(s)} {s}" for s in UNFINISHED if s in unfinished)
+    unfinished = {status: int(np.count_nonzero(runs.statuses == status)) for status in UNFINISHED}
+    if any(unfinished.values()):
+        counts = ", ".join(f"{count} {status}" for status, count in unfinished.items() if count)
         marks.append(Mark("status", f"includes {counts} run(s)"))
     repeated = repeated_replicates(runs)
     if repeated:
@@ -62,10 +62,7 @@ def repeated_replicates(runs: CellRuns) -> list[Key]:
         named |= np.fromiter((v is not None for v in column.tolist()), dtype=bool, count=len(runs))
     chosen = np.flatnonzero(named)
     columns = [column[chosen].tolist() for column in (*runs.pooled, *runs.replicate)]
-    seen: dict[Key, int] = defaultdict(int)
-    for key in zip(*columns):
-        seen[key] += 1
-    return [key for key, count in seen.items() if count > 1]
+    return [key for key, count in Counter(zip(*columns)).items() if count > 1]
 
 
 def _value_marks(runs: CellRuns) -> list[Mark]:
@@ -84,7 +81,7 @@ def _value_marks(runs: CellRuns) -> list[Mark]:
                 tuple(f"{names[i]}: {text}" for i, text in zip(missing, why)),
             )
         )
-    noted = [i for i, note in enumerate(notes.tolist()) if note is not None and note[0] == "substituted"]
+    noted = [i for i in np.flatnonzero(notes.astype(bool)).tolist() if notes[i][0] == "substituted"]
     if noted:
         marks.append(
             Mark(

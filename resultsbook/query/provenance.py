@@ -19,22 +19,20 @@ def provenance_mixes(runs: Sequence[StoredRun]) -> list[str]:
     """
     return mixes_of(
         [run.git_commit for run in runs],
-        [run.git_dirty for run in runs],
+        sum(1 for run in runs if run.git_dirty),
         [data_digests(run.provenance) for run in runs],
     )
 
 
-def mixes_of(
-    commits: Iterable[str | None], dirty: Iterable[Any], digests: Iterable[Mapping[str, str]]
-) -> list[str]:
-    """Return `provenance_mixes` of runs given as columns: git commits, dirty flags, data digests."""
+def mixes_of(commits: Iterable[str | None], dirty: int, digests: Iterable[Mapping[str, str]]) -> list[str]:
+    """Return `provenance_mixes` of runs given as columns: their git commits, how many ran from a
+    dirty tree, their data digests (runs without data may be left out)."""
     sentences: list[str] = []
     found = sorted({commit for commit in commits if commit})
     if len(found) > 1:
         sentences.append(f"mixes {len(found)} git commits ({_listed([c[:7] for c in found])})")
-    count = sum(1 for flag in dirty if flag)
-    if count:
-        sentences.append(f"includes {count} run{'s' if count > 1 else ''} from a dirty working tree")
+    if dirty:
+        sentences.append(f"includes {dirty} run{'s' if dirty > 1 else ''} from a dirty working tree")
     versions: dict[str, set[str]] = {}
     for digest_of in digests:
         for name, digest in digest_of.items():

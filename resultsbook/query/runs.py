@@ -73,6 +73,7 @@ class _Columns:
         self._key_list: list[str] | None = None
         self._ranks: dict[str, np.ndarray] = {}
         self._digests: list[dict[str, str]] | None = None
+        self._has_digests = np.zeros(0, dtype=bool)
 
     def position(self) -> dict[int, int]:
         """Return {internal run id: position}."""
@@ -291,12 +292,14 @@ class Runs(Sequence[StoredRun]):
         return found[self._at]
 
     def data_digests(self) -> list[dict[str, str]]:
-        """Return each run's {data name: digest} from its provenance (parsed only where it has data)."""
+        """Return the {data name: digest} of the runs whose provenance records data versions (the
+        others are left out), from provenance parsed once per read."""
         columns = self._columns
         if columns._digests is None:
             columns._digests = [_data_digests(value) for value in columns.fields["provenance"].tolist()]
+            columns._has_digests = np.fromiter(map(bool, columns._digests), dtype=bool, count=columns.size)
         digests = columns._digests
-        return [digests[i] for i in self._at.tolist()]
+        return [digests[i] for i in self._at[columns._has_digests[self._at]].tolist()]
 
 
 def _data_digests(provenance: str | Mapping[str, Any]) -> dict[str, str]:
