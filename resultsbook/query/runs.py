@@ -56,7 +56,7 @@ class _Columns:
         rows: Sequence[tuple[Any, ...]],
         load_params: ParamLoader | None,
         keys: Callable[[], Sequence[str]],
-        stored: Callable[[], list[StoredRun]],
+        stored: Callable[[_Columns], list[StoredRun]],
     ) -> None:
         self.size = len(rows)
         columns = list(zip(*rows)) if rows else [() for _ in ROW_FIELDS]
@@ -69,17 +69,26 @@ class _Columns:
         self._params: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._coded: dict[tuple[str, str], Coded] = {}
         self._identities: dict[Any, tuple[np.ndarray, dict[Any, int]]] = {}
-        self._positions: dict[int, int] | None = None
+        self._by_id: tuple[np.ndarray, np.ndarray] | None = None  # (order of ids, ids in that order)
         self._key_list: list[str] | None = None
         self._ranks: dict[str, np.ndarray] = {}
         self._digests: list[dict[str, str]] | None = None
         self._has_digests = np.zeros(0, dtype=bool)
 
-    def position(self) -> dict[int, int]:
-        """Return {internal run id: position}."""
-        if self._positions is None:
-            self._positions = {int(run): i for i, run in enumerate(self.ids)}
-        return self._positions
+    def locate(self, runs: np.ndarray) -> np.ndarray:
+        """Return the position of each internal run id among these runs, -1 where it is not one."""
+        if self._by_id is None:
+            order = np.argsort(self.ids, kind="stable")
+            self._by_id = (order, self.ids[order])
+        order, ordered = self._by_id
+        if not len(ordered):
+            return np.full(len(runs), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(ordered, runs), len(ordered) - 1)
+        return np.where(ordered[at] == runs, order[at], -1)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Return the runs as rows of ROW_FIELDS again."""
+        return list(zip(self.ids.tolist(), *(self.fields[name].tolist() for name in ROW_FIELDS[1:])))
 
     def param_names(self) -> list[str]:
         """Return every param key any of these runs may have (a superset for a store's subset)."""
@@ -95,8 +104,7 @@ class _Columns:
             has = np.zeros(self.size, dtype=bool)
             if self._load_params is not None:
                 runs, stored = self._load_params(key)
-                position = self.position()
-                at = np.fromiter((position.get(run, -1) for run in runs), dtype=np.int64, count=len(runs))
+                at = self.locate(np.array(runs, dtype=np.int64))
                 kept = at >= 0
                 values[at[kept]] = _object_array(stored)[kept]
                 has[at[kept]] = True
@@ -105,7 +113,7 @@ class _Columns:
 
     def stored_runs(self) -> list[StoredRun]:
         if self._stored_runs is None:
-            self._stored_runs = self._stored()
+            self._stored_runs = self._stored(self)
         return self._stored_runs
 
 
@@ -120,13 +128,12 @@ class Runs(Sequence[StoredRun]):
     @classmethod
     def load(cls, store: Store, include_missing: bool = False) -> Runs:
         """Read the runs of a store: their fields now, their params key by key when asked."""
-        rows = store.run_rows(include_missing)
 
-        def stored() -> list[StoredRun]:
-            params = store.params_of([row[0] for row in rows]) if rows else {}
-            return [stored_run(row, params.get(row[0], {})) for row in rows]
+        def stored(columns: _Columns) -> list[StoredRun]:  # made from the columns: no row is kept
+            params = store.params_of(columns.ids.tolist()) if columns.size else {}
+            return [stored_run(row, params.get(row[0], {})) for row in columns.rows()]
 
-        return cls(_Columns(rows, store.param_column, store.param_keys, stored))
+        return cls(_Columns(store.run_rows(include_missing), store.param_column, store.param_keys, stored))
 
     @classmethod
     def of(cls, runs: Sequence[StoredRun] | Runs) -> Runs:
@@ -141,7 +148,7 @@ class Runs(Sequence[StoredRun]):
             return [run.id for run in having], [run.params[key] for run in having]
 
         keys = sorted({key for run in listed for key in run.params})
-        columns = _Columns(rows, load, lambda: keys, lambda: listed)
+        columns = _Columns(rows, load, lambda: keys, lambda _: listed)
         columns._stored_runs = listed
         return cls(columns)
 
