@@ -256,6 +256,7 @@ def compute_outputs(
     runs = Runs.of(memo.runs) if memo is not None and memo.runs is not None else Runs.load(store)
     cells = memo.cells if memo is not None else None
     reader = MetricReader(store, spec.derived)  # shared: tables reading the same metric load it once
+    reader.plan(metric for name in wanted_tables for metric in spec.tables[name].query.metrics)
     results: list[EntryResult] = []
     skipped: list[str] = []
     tables: dict[str, ResultTable] = {}

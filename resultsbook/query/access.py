@@ -17,7 +17,7 @@ import numpy as np
 from resultsbook.errors import QueryError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.query.expr import Expression, parse_expression
-from resultsbook.query.matrices import MetricSeries
+from resultsbook.query.matrices import MetricSeries, SeriesIndex
 from resultsbook.query.model import MetricSpec
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.reduce import (
@@ -33,6 +33,7 @@ from resultsbook.store import Store
 Curve = tuple[np.ndarray, np.ndarray]  # steps, values
 ValueNote = tuple[str, str]  # (substituted | refused | logged, why), per run
 _SUMMARY_KINDS = {"last", "min", "max", "mean"}
+Job = tuple[Any, ...]  # ("reduce", reduction, skip) or ("best steps", direction, skip) of one metric
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +91,28 @@ class MetricReader:
         self._series: dict[str, dict[int, tuple[Any, Any, Any]]] = {}
         self._summary_arrays: dict[str, Summaries] = {}
         self._matrices: dict[str, MetricSeries] = {}
+        self._indexes: dict[str, SeriesIndex] = {}
         self._reduced: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
+        self._planned: dict[str, list[Job]] = {}
+
+    def plan(self, metrics: Iterable[MetricSpec]) -> None:
+        """Say which reductions the coming tables will ask for: the first time a metric's matrix is
+        decoded, every one of its planned reductions is computed and the matrix is let go, so that a
+        build holds one metric's series at a time (`curves` decodes it again if asked)."""
+        for metric in metrics:
+            try:
+                reduction = parse_reduction(metric.reduce)
+            except QueryError:
+                continue  # the table reports it when it is computed
+            keys = (metric.name, *reduction.metrics)
+            if reduction.kind == "best_mean" or not all(k in self._keys and self._is_plain(k) for k in keys):
+                continue
+            if reduction.kind in _SUMMARY_KINDS and not metric.skip_first:
+                continue  # read from the stored summaries
+            self._planned.setdefault(metric.name, []).append(("reduce", reduction, metric.skip_first))
+            if reduction.kind == "best":
+                job = ("best steps", reduction.direction, metric.skip_first)
+                self._planned.setdefault(reduction.other, []).append(job)
 
     def check(self, key: str) -> None:
         """Raise when a metric key is neither logged by any run nor derived."""
@@ -154,7 +176,14 @@ class MetricReader:
         """Return every run's series of a logged metric, decoded at once."""
         if key not in self._matrices:
             self._matrices[key] = MetricSeries.read(self.store, key)
+            self._indexes[key] = self._matrices[key].index()
         return self._matrices[key]
+
+    def series_index(self, key: str) -> SeriesIndex:
+        """Return where each run's series of a logged metric sits in arrays computed from it."""
+        if key not in self._indexes:
+            self.matrices(key)
+        return self._indexes[key]
 
     def summaries(self, key: str) -> dict[int, dict[str, Any]]:
         """Return the stored per-run summaries of a logged metric."""
@@ -248,15 +277,13 @@ class MetricReader:
         self, metric: MetricSpec, reduction: Reduction, ids: np.ndarray
     ) -> tuple[np.ndarray, dict[int, ValueNote]]:
         """Reduce each run's series, every run that logged the same steps at once."""
-        series = self.matrices(metric.name)
-        block, row = series.locate(ids)
-        reduced, empty = self._reduced_rows(metric, reduction, series)
+        rows, _ = self.series_index(metric.name).find(ids)
+        reduced, empty = self._reduced_rows(metric.name, reduction, metric.skip_first)
         out = np.full(len(ids), np.nan)
-        has = block >= 0
-        flat = self._flat_index(series, block[has], row[has])
-        out[has] = reduced[flat]
+        has = rows >= 0
+        out[has] = reduced[rows[has]]
         emptied = np.zeros(len(ids), dtype=bool)
-        emptied[has] = empty[flat]
+        emptied[has] = empty[rows[has]]
         notes: dict[int, ValueNote] = {}
         if metric.skip_first:
             note = ("refused", f"skip_first = {metric.skip_first} removed every point")
@@ -267,66 +294,68 @@ class MetricReader:
         note = ("refused", f"logged only a final value; {_needs(reduction, metric)}")
         notes.update(dict.fromkeys(ids[final_only].tolist(), note))
         if reduction.kind == "best":
-            other = self.matrices(reduction.other)
-            other_block, _ = other.locate(ids)
-            lacking = has & ~emptied & ((other_block < 0) | self._other_empty(other, ids, metric.skip_first))
+            other_rows, points = self.series_index(reduction.other).find(ids)
+            lacking = has & ~emptied & ((other_rows < 0) | (points <= metric.skip_first))
             out[lacking] = np.nan
             note = ("refused", f"logged no {reduction.other!r} curve for {reduction.text}")
             notes.update(dict.fromkeys(ids[lacking].tolist(), note))
         return out, notes
 
-    def _reduced_rows(
-        self, metric: MetricSpec, reduction: Reduction, series: MetricSeries
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return the reduction of every stored run's series (blocks in order), and where skipping
-        the first points left none; computed once per metric and reduction for every table."""
-        key = (metric.name, reduction, metric.skip_first)
+    def _reduced_rows(self, name: str, reduction: Reduction, skip: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the reduction of every stored run's series of a metric (rows in `series_index`
+        order), and where skipping the first points left none: computed once for every table."""
+        key = (name, reduction, skip)
         if key not in self._reduced:
-            parts, empties = [], []
-            for block in series.blocks:
-                kept = block.skip(metric.skip_first)
-                at_steps = None
-                if reduction.kind == "best":
-                    at_steps = self._best_steps(reduction, metric.skip_first, block.runs)
-                parts.append(reduce_rows(reduction, kept.steps, kept.values, at_steps))
-                empties.append(np.full(len(block.runs), len(kept.steps) == 0))
-            flat = np.concatenate(parts) if parts else np.zeros(0)
-            self._reduced[key] = (flat, np.concatenate(empties) if empties else np.zeros(0, dtype=bool))
+            self._compute(name, ("reduce", reduction, skip))
         return self._reduced[key]
 
     def _best_steps(self, reduction: Reduction, skip: int, runs: np.ndarray) -> np.ndarray:
         """Return the best step of `reduction.other` for each run (NaN where it has none)."""
-        other = self.matrices(reduction.other)
         key = ("best steps", reduction.other, reduction.direction, skip)
         if key not in self._reduced:
-            parts = []
-            for block in other.blocks:
-                kept = block.skip(skip)
-                if len(kept.steps):
-                    parts.append(best_steps_of_rows(kept.steps, kept.values, reduction.direction))
-                else:
-                    parts.append(np.full(len(block.runs), np.nan))
-            flat = np.concatenate(parts) if parts else np.zeros(0)
-            self._reduced[key] = (flat, np.zeros(0, dtype=bool))
-        flat = self._reduced[key][0]
-        where, row = other.locate(runs)
+            self._compute(reduction.other, ("best steps", reduction.direction, skip))
+        rows, _ = self.series_index(reduction.other).find(runs)
         out = np.full(len(runs), np.nan)
-        has = where >= 0
-        out[has] = flat[self._flat_index(other, where[has], row[has])]
+        has = rows >= 0
+        out[has] = self._reduced[key][0][rows[has]]
         return out
 
-    @staticmethod
-    def _other_empty(other: MetricSeries, ids: np.ndarray, skip: int) -> np.ndarray:
-        """Return where a run's curve of the other metric has no point left after skipping."""
-        block, _ = other.locate(ids)
-        lengths = np.array([len(b.steps) for b in other.blocks] or [0], dtype=np.int64)
-        return (block >= 0) & (lengths[np.maximum(block, 0)] <= skip)
+    def _compute(self, name: str, asked: Job) -> None:
+        """Compute a job on a metric's matrix, with every job planned for that metric; the steps
+        its `best(...)` reductions need of other metrics are computed first (one matrix at a time),
+        and a planned metric's matrix is let go afterwards."""
+        planned = self._planned.pop(name, [])
+        jobs = [job for job in dict.fromkeys([asked, *planned]) if _job_key(name, job) not in self._reduced]
+        for job in jobs:
+            if job[0] == "reduce" and job[1].kind == "best":
+                other = ("best steps", job[1].direction, job[2])
+                if _job_key(job[1].other, other) not in self._reduced:
+                    self._compute(job[1].other, other)
+        series = self.matrices(name)
+        for job in jobs:
+            self._reduced[_job_key(name, job)] = self._run(series, job)
+        if planned:
+            del self._matrices[name]  # its index stays: where each run's row is, and its length
 
-    @staticmethod
-    def _flat_index(series: MetricSeries, block: np.ndarray, row: np.ndarray) -> np.ndarray:
-        """Return the index of (block, row) in the blocks' rows laid end to end."""
-        starts = np.cumsum([0, *(len(b.runs) for b in series.blocks)])
-        return starts[block] + row
+    def _run(self, series: MetricSeries, job: Job) -> tuple[np.ndarray, np.ndarray]:
+        """Return one job's values for every row of the blocks laid end to end, and where skipping
+        the first points left none."""
+        kind, how, skip = job
+        parts, empties = [], []
+        for block in series.blocks:
+            kept = block.skip(skip)
+            if kind == "best steps":
+                parts.append(
+                    best_steps_of_rows(kept.steps, kept.values, how)
+                    if len(kept.steps)
+                    else np.full(len(block.runs), np.nan)
+                )
+            else:
+                at_steps = self._best_steps(how, skip, block.runs) if how.kind == "best" else None
+                parts.append(reduce_rows(how, kept.steps, kept.values, at_steps))
+            empties.append(np.full(len(block.runs), len(kept.steps) == 0))
+        flat = np.concatenate(parts) if parts else np.zeros(0)
+        return flat, np.concatenate(empties) if empties else np.zeros(0, dtype=bool)
 
     def _plain_values(
         self, metric: MetricSpec, reduction: Reduction, runs: list[StoredRun]
@@ -463,6 +492,11 @@ class MetricReader:
             for name, value in inputs.items()
         }
         return steps, np.asarray(expression.evaluate(lambda name: aligned[name]), dtype=np.float64)
+
+
+def _job_key(name: str, job: Job) -> tuple[Any, ...]:
+    """Return the cache key of a job on a metric."""
+    return (name, job[1], job[2]) if job[0] == "reduce" else ("best steps", name, job[1], job[2])
 
 
 def _summary_value(row: Mapping[str, Any] | None, kind: str) -> float:

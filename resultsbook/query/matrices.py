@@ -34,6 +34,25 @@ class Block:
         return Block(self.runs, self.steps[first:], self.values[:, first:])
 
 
+@dataclass(frozen=True, eq=False)
+class SeriesIndex:
+    """Which runs logged a metric, where each one's row sits among the blocks' rows laid end to end
+    (the order of any array computed block by block), and how many points it has: what a table
+    needs of a metric once its reductions are computed, without the values."""
+
+    runs: np.ndarray  # internal run ids, sorted
+    rows: np.ndarray  # the flat row of each
+    lengths: np.ndarray  # the points of each
+
+    def find(self, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (flat row, points) of each run id; (-1, 0) for runs without a series."""
+        if not len(self.runs):
+            return np.full(len(runs), -1, dtype=np.int64), np.zeros(len(runs), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.runs, runs), len(self.runs) - 1)
+        found = self.runs[at] == runs
+        return np.where(found, self.rows[at], -1), np.where(found, self.lengths[at], 0)
+
+
 class MetricSeries:
     """Every stored series of one metric key, as blocks of runs that share their steps."""
 
@@ -61,6 +80,11 @@ class MetricSeries:
                 group = groups[steps] = _Group(steps)
             group.add(run, values)
         return cls([group.block() for group in groups.values()])
+
+    def index(self) -> SeriesIndex:
+        """Return where each run's series sits among the blocks' rows laid end to end."""
+        lengths = np.repeat([len(b.steps) for b in self.blocks], [len(b.runs) for b in self.blocks])
+        return SeriesIndex(self._sorted, self._order, lengths.astype(np.int64)[self._order])
 
     def locate(self, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (block, row) of each run id; block -1 for runs without a series of this key."""
