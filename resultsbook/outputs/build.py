@@ -170,6 +170,8 @@ def build(
     is not recomputed."""
     check_names(spec, only)
     lock = read_lock(spec.lock)
+    if memo is None:  # the entries this build recomputes are not read: let their run lists go now
+        lock = {name: entry for name, entry in lock.items() if not _recomputed(name, only)}
     entries = dict(lock)
     results, skipped, tables = compute_outputs(spec, store, only, memo, lock, progress)
     findings: list[Finding] = []
@@ -184,6 +186,12 @@ def build(
     written, unchanged = write_files(files)
     write_files({spec.lock: render_lock(entries).encode()})
     return BuildReport(tuple(written), tuple(unchanged), tuple(findings), tuple(skipped), tables)
+
+
+def _recomputed(entry: str, only: Sequence[str]) -> bool:
+    """Tell whether a build of `only` (everything when empty) recomputes a table or figure entry."""
+    kind, _, name = entry.partition(".")
+    return kind in ("tables", "figures") and (not only or name in only)
 
 
 def refuse_read_only(paths: Sequence[str]) -> None:
