@@ -277,8 +277,8 @@ class MetricReader:
         self, metric: MetricSpec, reduction: Reduction, ids: np.ndarray
     ) -> tuple[np.ndarray, dict[int, ValueNote]]:
         """Reduce each run's series, every run that logged the same steps at once."""
+        reduced, empty = self._reduced_rows(metric.name, reduction, metric.skip_first)  # first: see plan
         rows, _ = self.series_index(metric.name).find(ids)
-        reduced, empty = self._reduced_rows(metric.name, reduction, metric.skip_first)
         out = np.full(len(ids), np.nan)
         has = rows >= 0
         out[has] = reduced[rows[has]]

@@ -68,16 +68,18 @@ class MetricSeries:
     @classmethod
     def read(cls, store: Store, key: str) -> MetricSeries:
         """Decode one metric key's series of every run (values without their wall times)."""
-        return cls.from_blobs(store.series_blobs(key))
+        return cls.from_blobs(store.series_blobs(key), store.series_count(key))
 
     @classmethod
-    def from_blobs(cls, rows: Iterable[tuple[int, bytes, bytes]]) -> MetricSeries:
-        """Group (run, steps blob, values blob) rows by their steps and decode each group at once."""
+    def from_blobs(cls, rows: Iterable[tuple[int, bytes, bytes]], count: int = 0) -> MetricSeries:
+        """Group (run, steps blob, values blob) rows by their steps, each group's values copied into
+        one matrix as the rows come; `count`, the number of rows, sizes the first group's matrix
+        (most metrics have one step layout for every run)."""
         groups: dict[bytes, _Group] = {}
         for run, steps, values in rows:
             group = groups.get(steps)
             if group is None:
-                group = groups[steps] = _Group(steps)
+                group = groups[steps] = _Group(steps, count if not groups else 16)
             group.add(run, values)
         return cls([group.block() for group in groups.values()])
 
@@ -106,30 +108,47 @@ class MetricSeries:
 
 
 class _Group:
-    """The runs that share one steps blob, as they are read: their values copied into one buffer
-    (which becomes the block's matrix without another copy; no blob is kept)."""
+    """The runs that share one steps blob, as they are read: each run's values copied into its row
+    of one matrix (sized up front when the number of runs is known, else doubled as it fills); no
+    blob is kept."""
 
-    def __init__(self, steps_blob: bytes) -> None:
+    def __init__(self, steps_blob: bytes, capacity: int) -> None:
         steps = decode_array(steps_blob)
         assert steps is not None
         self.steps = steps
-        self.width = 1 + 8 * len(steps)  # a float64 blob: its kind byte, then the values
+        self.size = 8 * len(steps)  # bytes of one row; a float64 blob is its kind byte, then these
         self.runs: list[int] = []
-        self.buffer = bytearray()
         self.odd: dict[int, np.ndarray] = {}  # row: values stored in another encoding
+        self.values = np.empty((0, len(steps)), dtype=np.float64)
+        self.raw: memoryview | None = None  # the matrix's bytes, written row by row
+        self._allocate(max(capacity, 1))
+
+    def _allocate(self, rows: int) -> None:
+        grown = np.empty((rows, len(self.steps)), dtype=np.float64)
+        if self.runs:
+            grown[: len(self.runs)] = self.values[: len(self.runs)]
+        self.values = grown
+        self.raw = grown.reshape(-1).data.cast("B") if self.size else None
 
     def add(self, run: int, blob: bytes) -> None:
-        """Append one run's values blob."""
-        if len(blob) == self.width and blob[0] == _FLOAT64:
-            self.buffer += memoryview(blob)[1:]
+        """Copy one run's values blob into its row."""
+        row = len(self.runs)
+        if row == len(self.values):
+            self._allocate(2 * row)
+        if len(blob) == self.size + 1 and blob[0] == _FLOAT64:
+            if self.raw is not None:
+                self.raw[row * self.size : (row + 1) * self.size] = memoryview(blob)[1:]
         else:
-            self.odd[len(self.runs)] = np.asarray(decode_array(blob), dtype=np.float64)
-            self.buffer += bytes(self.width - 1)
+            self.odd[row] = np.asarray(decode_array(blob), dtype=np.float64)
         self.runs.append(run)
 
     def block(self) -> Block:
-        """Return the runs read as a block."""
-        values = np.frombuffer(self.buffer, dtype="<f8").reshape(len(self.runs), len(self.steps))
+        """Return the runs read as a block (a matrix filled less than half is copied to its size)."""
+        count = len(self.runs)
+        values = self.values[:count]
+        if count < len(self.values) // 2:
+            values = values.copy()
+        self.raw = None
         for row, found in self.odd.items():
             values[row] = found
         return Block(np.array(self.runs, dtype=np.int64), self.steps, values)

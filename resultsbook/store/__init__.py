@@ -274,6 +274,10 @@ class Store:
         `codec`): a table decodes one metric of every run at once, without holding every blob."""
         return iter(self.db.execute('SELECT run, steps, "values" FROM series WHERE key = ?', [key]))
 
+    def series_count(self, key: str) -> int:
+        """Return how many runs have a series of one metric key."""
+        return int(self.db.execute("SELECT count(*) FROM series WHERE key = ?", [key]).fetchone()[0])
+
     def summary_columns(self, key: str) -> list[tuple[Any, ...]]:
         """Return (run, n, last, min, max, mean, summary) rows of one metric key."""
         return self.db.execute(
