@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import QueryError, SpecError
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.select import Filter
-from resultsbook.query.stats import CENTERS, SPREADS
+from resultsbook.query.stats import CENTERS, SPREADS, check_pairing
 from resultsbook.render import Labels, LatexOptions, MarkdownOptions, TableFormat, render_table
 from resultsbook.render.layout import Layout, layout_table
 
@@ -60,6 +60,10 @@ def table_request(
     spread = next((s for s in stat_names if s in SPREADS), None)
     if direction not in (None, "max", "min"):
         raise SpecError(f'direction {direction!r} is not understood; use "max" or "min"')
+    try:
+        check_pairing(center, spread)
+    except QueryError as error:
+        raise SpecError(f"stats {', '.join(stat_names)}: {error}") from error
     query = TableQuery(
         metrics=tuple(MetricSpec(m, reduce, skip_first, budget, direction, scale) for m in names(metric)),
         rows=names(rows),
@@ -71,6 +75,7 @@ def table_request(
         ddof=ddof,
         expected=expected,
         derived=dict(derived or {}),
+        center=center,  # what bootstrap intervals resample and tests compare, as in `resultsbook table`
     )
     fmt = TableFormat(center=center, spread=spread, digits=digits, style=style, highlight=highlight)
     return query, fmt
