@@ -19,7 +19,11 @@ Every round measures, in this order and each as a fresh process run from the com
 - `resultsbook --help`, beside `python -c pass` (interpreter start).
 
 Run it with the Python of the resultsbook under test (`/path/to/venv/bin/python benchmarks/...`):
-the commands are that venv's `resultsbook`. Figures are min and median over --repeat rounds; a ratio
+the commands are that venv's `resultsbook`. `--baseline-python` names another venv's Python (an
+older resultsbook, e.g. a worktree of the commit before a change): its build and `table` are
+measured in the same rounds, the two alternating which goes first, and the speed-up is the median
+of the per-round ratios. `--figures build,table` leaves out the collects (and reuses the store a
+previous run left under --workdir), for comparing the query side alone. Figures are min and median over --repeat rounds; a ratio
 is taken within each round (both sides measured seconds apart), then its median is reported.
 Prints one JSON line per figure and a Markdown table.
 """
@@ -191,8 +195,10 @@ def machine_state() -> dict[str, Any]:
     }
 
 
-def bench(runs: int, workdir: Path, repeat: int) -> dict[str, Any]:
-    """Measure every figure of one corpus size, `repeat` rounds."""
+def bench(
+    runs: int, workdir: Path, repeat: int, figures: set[str], baseline: list[str] | None = None
+) -> dict[str, Any]:
+    """Measure the chosen figures of one corpus size, `repeat` rounds (a baseline's beside them)."""
     corpus = workdir / f"corpus_{runs}"
     make_corpus(runs, corpus)
     files = run_files(corpus)
@@ -202,37 +208,53 @@ def bench(runs: int, workdir: Path, repeat: int) -> dict[str, Any]:
     tables = "\n".join(f"[tables.{name}]\n{body}\noutputs = []\n" for name, body in TABLES)
     spec.write_text(SPEC.format(corpus=corpus) + tables)
     db = project / "resultsbook.db"
+    if "collect" not in figures and not db.exists():  # the query side alone: collect once, untimed
+        subprocess.run([*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"], check=True)
+    build = ["build", "--no-collect", "--config", str(spec), "-q"]
+    table = ["table", "--db", str(db), "--rows", "model", "--columns", "dataset", "--metric", "val_acc"]
     rounds: list[dict[str, Any]] = []
     for index in range(repeat):
         load = os.getloadavg()[0]
         seconds, raw_bytes = read_floor(files)
-        figures: dict[str, Any] = {"read_bytes": {"seconds": seconds}}
-        figures["orjson_parse"] = {"seconds": orjson_floor(files)}
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        figures["cold_collect"] = timed([*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"])
-        figures["unchanged_collect"] = timed([*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"])
-        figures["stat_walk_process"] = timed([sys.executable, "-c", STAT_WALK, str(corpus)])
-        figures["build_10_tables"] = timed(
-            [*RESULTSBOOK, "build", "--no-collect", "--config", str(spec), "-q"], cwd=project
-        )
-        table = ["table", "--db", str(db), "--rows", "model", "--columns", "dataset", "--metric", "val_acc"]
-        figures["table"] = timed([*RESULTSBOOK, *table])
-        figures["table_sql_floor"] = timed([sys.executable, "-c", TABLE_FLOOR, str(db)])
-        figures["help"] = timed([*RESULTSBOOK, "--help"])
-        figures["python_start"] = timed([sys.executable, "-c", "pass"])
-        figures["load_avg"] = {"before": load, "after": os.getloadavg()[0]}
-        rounds.append(figures)
-        print(json.dumps({"runs": runs, "round": index, **figures}), file=sys.stderr, flush=True)
+        measured: dict[str, Any] = {"read_bytes": {"seconds": seconds}}
+        measured["orjson_parse"] = {"seconds": orjson_floor(files)}
+        if "collect" in figures:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            measured["cold_collect"] = timed([*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"])
+            measured["unchanged_collect"] = timed(
+                [*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"]
+            )
+            measured["stat_walk_process"] = timed([sys.executable, "-c", STAT_WALK, str(corpus)])
+        sides = [("", RESULTSBOOK), *([("baseline_", baseline)] if baseline else [])]
+        if index % 2:  # alternate which side goes first
+            sides.reverse()
+        if "build" in figures:
+            for prefix, command in sides:
+                measured[f"{prefix}build_10_tables"] = timed([*command, *build], cwd=project)
+        if "table" in figures:
+            for prefix, command in sides:
+                measured[f"{prefix}table"] = timed([*command, *table])
+            measured["table_sql_floor"] = timed([sys.executable, "-c", TABLE_FLOOR, str(db)])
+        if "help" in figures:
+            measured["help"] = timed([*RESULTSBOOK, "--help"])
+            measured["python_start"] = timed([sys.executable, "-c", "pass"])
+        measured["load_avg"] = {"before": load, "after": os.getloadavg()[0]}
+        rounds.append(measured)
+        print(json.dumps({"runs": runs, "round": index, **measured}), file=sys.stderr, flush=True)
     store_bytes = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists())
     return summarize(runs, rounds, raw_bytes, store_bytes)
 
 
 PAIRS = [  # figure, its floor or peer
     ("build_10_tables", "orjson_parse"),
+    ("baseline_build_10_tables", "orjson_parse"),
+    ("build_10_tables", "baseline_build_10_tables"),
     ("cold_collect", "orjson_parse"),
     ("unchanged_collect", "stat_walk_process"),
     ("table", "table_sql_floor"),
+    ("baseline_table", "table_sql_floor"),
+    ("table", "baseline_table"),
     ("help", "python_start"),
 ]
 
@@ -247,6 +269,8 @@ def summarize(runs: int, rounds: list[dict[str, Any]], raw_bytes: int, store_byt
         if "peak_mb" in rounds[0][name]:
             result[name]["peak_mb"] = round(max(r[name]["peak_mb"] for r in rounds), 1)
     for figure, floor in PAIRS:
+        if figure not in rounds[0] or floor not in rounds[0]:
+            continue
         ratios = [r[figure]["seconds"] / r[floor]["seconds"] for r in rounds]
         result[f"{figure}_vs_{floor}"] = round(statistics.median(ratios), 2)
     loads = [value for r in rounds for value in r["load_avg"].values()]
@@ -264,7 +288,9 @@ def markdown(results: list[dict[str, Any]]) -> str:
     ]
     for r in results:
         for figure, floor in PAIRS:
-            peak = f", {r[figure]['peak_mb']:.0f} MB peak" if figure == "build_10_tables" else ""
+            if f"{figure}_vs_{floor}" not in r:
+                continue
+            peak = f", {r[figure]['peak_mb']:.0f} MB peak" if "peak_mb" in r[figure] else ""
             lines.append(
                 f"| {r['runs']:,} | {figure} | {r[figure]['min_s']} / {r[figure]['median_s']} s{peak} | "
                 f"{floor} | {r[floor]['min_s']} / {r[floor]['median_s']} s | {r[f'{figure}_vs_{floor}']}x |"
@@ -284,7 +310,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, action="append", help="corpus size (repeatable) [10000]")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/resultsbook-bench"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--figures", default="collect,build,table,help", help="which figures: collect,build,table,help [all]"
+    )
+    parser.add_argument(
+        "--baseline-python", help="another venv's Python: its build and table measured alongside"
+    )
     args = parser.parse_args()
+    figures = set(args.figures.split(","))
+    if figures - {"collect", "build", "table", "help"}:
+        sys.exit(f"--figures {args.figures}: choose among collect, build, table, help")
+    baseline = [args.baseline_python, "-m", "resultsbook"] if args.baseline_python else None
     if not MAKE_CORPUS.exists():
         sys.exit(f"{MAKE_CORPUS} is missing: the benchmark uses the shared corpus generator")
     try:
@@ -296,7 +332,7 @@ def main() -> None:
     print(json.dumps(state), flush=True)
     results = []
     for runs in args.runs or [10000]:
-        results.append(bench(runs, args.workdir, args.repeat))
+        results.append(bench(runs, args.workdir, args.repeat, figures, baseline))
         print(json.dumps(results[-1]), flush=True)
     print(json.dumps({"load_avg_end": os.getloadavg()}), flush=True)
     print(markdown(results))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from conftest import curve
 
 from resultsbook.errors import QueryError
 from resultsbook.query import MetricSpec, TableQuery, aggregate
+from resultsbook.query.access import MetricReader
 from resultsbook.query.select import parse_filter
 from resultsbook.sources.collect import CollectRequest, collect
 
@@ -203,3 +206,39 @@ def test_a_pooled_param_no_run_has_is_named(make_run, store, tmp_path):
     pooled_runs(make_run)
     result = table(store, tmp_path, pool=("splt",))
     assert result.notes == ("no run has the pooled param 'splt'; check its name (`resultsbook runs`)",)
+
+
+def test_a_build_decoding_each_metric_once_gets_the_tables_computed_alone(make_run, store, tmp_path):
+    """A build plans its reductions: each metric's series is decoded once for every table and let go,
+    the best steps one metric's `best(...)` needs of another computed first."""
+    rng = random.Random(5)
+    for model in ("a", "b"):
+        for seed in range(3):
+            points = [{"step": s * 10, "acc": rng.random(), "loss": rng.random()} for s in range(1, 8)]
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, points[: 3 if seed == 2 else 7])
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    metrics = [
+        MetricSpec("acc", "best(loss, min)"),
+        MetricSpec("loss", "best(acc, max)"),  # each looks at the other's steps
+        MetricSpec("acc", "best(acc, max)", skip_first=1),
+        MetricSpec("acc", "last(2)", skip_first=1),
+        MetricSpec("loss", "at(30)"),
+        MetricSpec("loss", "min", skip_first=5),  # nothing left of the short runs
+    ]
+    planned = MetricReader(store)
+    planned.plan(metrics)
+
+    def numbers(result):
+        return {
+            key: (
+                cell.runs.fields("run_id", "note"),
+                cell.runs.values.tobytes(),
+                repr(cell.stats),
+                cell.marks,
+            )
+            for key, cell in result.cells.items()
+        }
+
+    for metric in metrics:
+        query = TableQuery(metrics=(metric,), rows=("model",), min_replicates=1)
+        assert numbers(aggregate(store, query, reader=planned)) == numbers(aggregate(store, query))

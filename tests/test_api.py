@@ -162,6 +162,17 @@ def test_table_agrees_with_the_cli_in_every_format(make_run, book, tmp_path, cli
     assert frame.loc["mlp", ("moons", "marks")].split(",")[:2] == ["mixed", "duplicate"]
 
 
+def test_a_median_table_shows_the_interval_of_the_median_as_the_cli_does(book, cli):
+    flags = ["--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--db", book.path]
+    table = book.table(rows="model", columns="dataset", metric="test/acc", stats=["median", "bootstrap"])
+    assert (
+        table.to_markdown()
+        == cli("table", *flags, "--stat", "median,bootstrap", "--format", "markdown").output
+    )
+    with pytest.raises(rb.SpecError, match="ci95 is the Student-t interval of the mean, not of the median"):
+        book.table(rows="model", columns="dataset", metric="test/acc", stats=["median", "ci95"])
+
+
 def test_spec_table_is_what_build_writes(make_run, tmp_path, monkeypatch):
     quickstart_runs(make_run)
     (tmp_path / "resultsbook.toml").write_text(
@@ -260,8 +271,17 @@ def test_nan_values_are_missing_in_frames(make_run, tmp_path):
 
 def test_an_empty_selection_is_an_empty_frame_or_one_error(book):
     assert book.runs(where={"model": "nope"}).empty
-    assert list(book.series("test/acc", where={"model": "nope"}).columns) == ["run_id", "metric", "step", "value", "time"]
+    assert list(book.series("test/acc", where={"model": "nope"}).columns) == [
+        "run_id",
+        "metric",
+        "step",
+        "value",
+        "time",
+    ]
     with pytest.raises(rb.NotFoundError, match=r"filter model=nope matches no run; model has: logreg, mlp"):
         book.table(rows="model", metric="test/acc", where={"model": "nope"})
-    with pytest.raises(rb.QueryError, match="row key 'optimizer' is not a param of any selected run; params: dataset, lr, model, seed"):
+    with pytest.raises(
+        rb.QueryError,
+        match="row key 'optimizer' is not a param of any selected run; params: dataset, lr, model, seed",
+    ):
         book.table(rows="optimizer", metric="test/acc")

@@ -9,7 +9,13 @@ import pytest
 
 from resultsbook.errors import QueryError
 from resultsbook.query.expr import parse_expression
-from resultsbook.query.reduce import parse_reduction, reduce_series
+from resultsbook.query.reduce import (
+    best_step_of,
+    best_steps_of_rows,
+    parse_reduction,
+    reduce_rows,
+    reduce_series,
+)
 from resultsbook.query.stats import describe
 
 STEPS = np.array([10, 20, 30, 40, 50])
@@ -44,6 +50,34 @@ def test_best_takes_the_value_where_another_metric_is_best():
     test_acc = np.array([0.1, 0.2, 0.33, 0.4, 0.5])
     assert reduce_series(parse_reduction("best(val/loss)"), STEPS, test_acc, val_loss) == 0.33
     assert reduce_series(parse_reduction("best(val/loss, max)"), STEPS, test_acc, val_loss) == 0.1
+
+
+# values that make reductions disagree when done carelessly: NaN gaps, infinities, signed zeros, near ties
+AWKWARD = [0.5, 0.25, 0.3, 0.30000000000000004, 1.0, 1.0 - 1e-13, np.nan, np.inf, -np.inf, -0.0, 0.0, 5e-324]
+
+
+@pytest.mark.parametrize(
+    "text", ["last", "min", "max", "mean", "last(3)", "last(40)", "at(20)", "at(25)", "at(0)", "at(9999)"]
+)
+@pytest.mark.parametrize("awkward", [True, False])
+def test_a_table_reducing_every_run_at_once_gives_each_run_its_own_value(text, awkward):
+    rng = np.random.default_rng(7)  # awkward values in short runs; plain ones in long runs (pairwise sums)
+    values = rng.choice(AWKWARD, size=(400, 5)) if awkward else rng.normal(size=(300, 100))
+    steps = np.arange(values.shape[1]) * 10
+    reduction = parse_reduction(text)
+    at_once = reduce_rows(reduction, steps, values)
+    one_by_one = np.array([reduce_series(reduction, steps, row) for row in values])
+    np.testing.assert_array_equal(at_once, one_by_one)
+    assert np.array_equal(np.signbit(at_once), np.signbit(one_by_one))
+
+
+@pytest.mark.parametrize("direction", ["max", "min"])
+def test_best_steps_of_every_run_at_once_break_ties_as_one_run_at_a_time(direction):
+    values = np.random.default_rng(3).choice(AWKWARD, size=(2000, 4))
+    steps = np.array([5, 10, 15, 20])
+    at_once = best_steps_of_rows(steps, values, direction)
+    one_by_one = [best_step_of(steps, row, direction) for row in values]
+    np.testing.assert_array_equal(at_once, [np.nan if step is None else step for step in one_by_one])
 
 
 def test_bad_reductions_say_what_is_allowed():

@@ -11,10 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import QueryError, SpecError
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
+from resultsbook.query.normalize import Normalization
 from resultsbook.query.select import Filter
-from resultsbook.query.stats import CENTERS, SPREADS
+from resultsbook.query.stats import CENTERS, SPREADS, check_pairing
 from resultsbook.render import Labels, LatexOptions, MarkdownOptions, TableFormat, render_table
 from resultsbook.render.layout import Layout, layout_table
 
@@ -52,28 +53,74 @@ def table_request(
     digits: int | None = None,
     style: str = "pm",
     highlight: str = "column",
+    *,
+    goals: Mapping[str, str] | None = None,
+    pool: Names | None = None,
+    normalized: Mapping[str, Normalization] | None = None,
+    tasks: Names | None = None,
+    aggregates: Names = (),
+    threshold: float = 1.0,
+    versus: str | None = None,
+    test: str = "auto",
+    escape_formulas: bool = False,
 ) -> tuple[TableQuery, TableFormat]:
-    """Return the query and format of an ad-hoc table: the centre is the first of `stats` that is
-    one (else the mean), the spread the first spread named (else none)."""
-    stat_names = names(stats)
-    center = next((s for s in stat_names if s in CENTERS), "mean")
-    spread = next((s for s in stat_names if s in SPREADS), None)
+    """Return the query and format of an ad-hoc table (`resultsbook table` builds its own so):
+    `statistics` says which centre and spread `stats` asks for; `goals` gives a metric its own
+    direction; with `tasks`, the table aggregates over them (`aggregates`, `threshold`, `versus`)."""
+    stat_names, center, spread = statistics(stats, tasks)
     if direction not in (None, "max", "min"):
         raise SpecError(f'direction {direction!r} is not understood; use "max" or "min"')
+    try:
+        check_pairing(center, spread)
+    except QueryError as error:
+        raise SpecError(f"stats {', '.join(stat_names)}: {error}") from error
+    metrics = tuple(
+        MetricSpec(m, reduce, skip_first, budget, (goals or {}).get(m, direction), scale)
+        for m in names(metric)
+    )
+    task_keys = names(tasks)
     query = TableQuery(
-        metrics=tuple(MetricSpec(m, reduce, skip_first, budget, direction, scale) for m in names(metric)),
+        metrics=metrics,
         rows=names(rows),
         columns=names(columns),
         filters=tuple(filters),
         replicate=names(replicate),
+        pool=names(pool),
         run_specific=DEFAULT_RUN_SPECIFIC + names(run_specific),
         stats=tuple(dict.fromkeys([center, *stat_names])),
         ddof=ddof,
         expected=expected,
         derived=dict(derived or {}),
+        center=center,  # what bootstrap intervals resample and tests compare
+        normalized=dict(normalized or {}),
+        tasks=task_keys,
+        aggregates=names(aggregates) if task_keys else (),
+        optimality_threshold=threshold,
+        versus={names(rows)[0]: versus} if versus else {},
     )
-    fmt = TableFormat(center=center, spread=spread, digits=digits, style=style, highlight=highlight)
+    fmt = TableFormat(
+        center=center,
+        spread=spread,
+        digits=digits,
+        style=style,
+        highlight=highlight,
+        test=test,
+        escape_formulas=escape_formulas,
+    )
     return query, fmt
+
+
+def statistics(stats: Names, tasks: Names | None = None) -> tuple[tuple[str, ...], str, str | None]:
+    """Return (statistics, centre, spread) a table of `stats` computes: the centre is the first of
+    them that is one (else the mean), the spread the first spread (else none); over tasks the only
+    spread is the stratified bootstrap."""
+    stat_names = names(stats)
+    center = next((s for s in stat_names if s in CENTERS), "mean")
+    spread = next((s for s in stat_names if s in SPREADS), None)
+    if names(tasks):
+        spread = "bootstrap" if spread is not None else None
+        stat_names = ("bootstrap",) if spread else ()
+    return stat_names, center, spread
 
 
 def merge_labels(base: Labels, extra: Mapping[str, str | Mapping[str, str]] | None) -> Labels:

@@ -181,24 +181,18 @@ def table_command(
     escape_formulas: bool,
 ) -> None:
     """Aggregate runs over seeds into a table, from flags alone (a spec's labels are used if one is found)."""
+    from resultsbook.api.table import statistics, table_request
     from resultsbook.errors import ResultsbookError, SpecError
-    from resultsbook.query import MetricSpec, TableQuery, aggregate
-    from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
+    from resultsbook.query import aggregate
     from resultsbook.query.select import parse_filter
     from resultsbook.query.significance import resolve_test
-    from resultsbook.query.stats import CENTERS, SPREADS, check_pairing, check_statistics
-    from resultsbook.render import Labels, TableFormat, render_table
+    from resultsbook.query.stats import check_pairing, check_statistics
+    from resultsbook.render import Labels, render_table
 
     output_format = "json" if as_json else output_format
     spec = find_spec_or_none(None) if db_path is None else None
-    stat_names = split_list(stats)
-    center = next((s for s in stat_names if s in CENTERS), "mean")
-    spread = next((s for s in stat_names if s in SPREADS), None)
-    task_keys = split_list(tasks)
-    if task_keys:
-        spread = "bootstrap" if spread is not None else None
-        stat_names = ("bootstrap",) if spread else ()
-    else:
+    stat_names, center, spread = statistics(stats, tasks)
+    if not split_list(tasks):
         try:
             check_statistics(stat_names, center)
             check_pairing(center, spread)
@@ -215,34 +209,12 @@ def table_command(
         if not sep:
             raise SpecError(f"--derived {item!r} must look like NAME=EXPRESSION")
         formulas[name.strip()] = expression.strip()
-    query = TableQuery(
-        metrics=tuple(MetricSpec(m, reduce, skip_first, budget, metric_goals.get(m), scale) for m in metrics),
-        rows=split_list(rows),
-        columns=split_list(columns),
-        filters=tuple(parse_filter(w) for w in where),
-        replicate=split_list(replicate),
-        pool=split_list(pool),
-        run_specific=DEFAULT_RUN_SPECIFIC + split_list(run_specific),
-        stats=tuple(dict.fromkeys([center, *stat_names])),
-        ddof=ddof,
-        expected=expected,
-        derived=formulas,
-        center=center,
-        normalized=dict(spec.normalized) if spec else {},
-        tasks=task_keys,
-        aggregates=split_list(aggregates) if task_keys else (),
-        optimality_threshold=threshold,
-        versus={split_list(rows)[0]: versus} if versus else {},
-    )
-    fmt = TableFormat(
-        center=center,
-        spread=spread,
-        digits=digits,
-        style=style,
-        highlight=highlight,
-        test=test,
-        escape_formulas=escape_formulas,
-    )
+    query, fmt = table_request(  # the query the Python API's book.table builds from the same settings
+        rows, columns, metrics, reduce, stats, tuple(parse_filter(w) for w in where), replicate, ddof,
+        skip_first, budget, None, scale, expected, run_specific, formulas, digits, style, highlight,
+        goals=metric_goals, pool=pool, normalized=spec.normalized if spec else None, tasks=tasks,
+        aggregates=aggregates, threshold=threshold, versus=versus, test=test, escape_formulas=escape_formulas,
+    )  # fmt: skip
     with open_store(db_path, spec=spec) as store:
         if _given("replicate"):  # a typo here would silently average every run of a cell together
             _check_keys_exist("--replicate", query.replicate, store.param_keys())

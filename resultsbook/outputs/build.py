@@ -23,6 +23,7 @@ from resultsbook.models import StoredRun
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
+from resultsbook.query.runs import Runs
 from resultsbook.query.select import select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
 from resultsbook.render.data import render_csv_metadata
@@ -169,6 +170,8 @@ def build(
     is not recomputed."""
     check_names(spec, only)
     lock = read_lock(spec.lock)
+    if memo is None:  # the entries this build recomputes are not read: let their run lists go now
+        lock = {name: entry for name, entry in lock.items() if not _recomputed(name, only)}
     entries = dict(lock)
     results, skipped, tables = compute_outputs(spec, store, only, memo, lock, progress)
     findings: list[Finding] = []
@@ -183,6 +186,12 @@ def build(
     written, unchanged = write_files(files)
     write_files({spec.lock: render_lock(entries).encode()})
     return BuildReport(tuple(written), tuple(unchanged), tuple(findings), tuple(skipped), tables)
+
+
+def _recomputed(entry: str, only: Sequence[str]) -> bool:
+    """Tell whether a build of `only` (everything when empty) recomputes a table or figure entry."""
+    kind, _, name = entry.partition(".")
+    return kind in ("tables", "figures") and (not only or name in only)
 
 
 def refuse_read_only(paths: Sequence[str]) -> None:
@@ -251,9 +260,11 @@ def compute_outputs(
     progress.start(len(wanted_tables) + len(wanted_figures) + int(numbers))
     if memo is not None and memo.runs is None:
         memo.runs = store.runs()
-    runs = memo.runs if memo is not None and memo.runs is not None else store.runs()
+    # every table reads the same runs as columns; params are read key by key as tables need them
+    runs = Runs.of(memo.runs) if memo is not None and memo.runs is not None else Runs.load(store)
     cells = memo.cells if memo is not None else None
     reader = MetricReader(store, spec.derived)  # shared: tables reading the same metric load it once
+    reader.plan(metric for name in wanted_tables for metric in spec.tables[name].query.metrics)
     results: list[EntryResult] = []
     skipped: list[str] = []
     tables: dict[str, ResultTable] = {}
@@ -413,17 +424,18 @@ def results_digest(spec: Spec, table_spec: TableSpec, table: ResultTable) -> str
     Re-running the same experiment with the same numbers leaves it unchanged."""
     cells = [
         [list(map(str, row)), list(map(str, column)), cell.step,
-         [(run.run_id, run.value, run.status) for run in cell.runs], [mark.text for mark in cell.marks]]
+         cell.runs.fields("run_id", "value", "status"), [mark.text for mark in cell.marks]]
         for (row, column), cell in sorted(table.cells.items(), key=lambda item: repr(item[0]))
     ]  # fmt: skip
     return _digest(spec, table_spec, {"cells": cells})
 
 
-def selection_digest(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun]) -> str:
+def selection_digest(spec: Spec, table_spec: TableSpec, runs: Runs) -> str:
     """Digest the spec entry and the full stored content of the runs its filters select (cheap:
     no aggregation) — unchanged means the table cannot have changed."""
     selected = select_runs(runs, table_spec.query.filters)
-    return _digest(spec, table_spec, {"runs": sorted((run.run_id, run.digest) for run in selected)})
+    contents = zip(selected.field("run_id").tolist(), selected.field("digest").tolist())
+    return _digest(spec, table_spec, {"runs": sorted(contents)})
 
 
 def _digest(spec: Spec, table_spec: TableSpec, data: Mapping[str, Any]) -> str:
@@ -484,7 +496,7 @@ def shown_values(table: ResultTable, layout: Layout, labels: Labels) -> dict[str
             values[cell_label(table, row, column, labels)] = {
                 "value": text,
                 "n": int(cell.stats["n"]),
-                "runs": sorted(run.run_id for run in cell.runs),
+                "runs": cell.runs.sorted_run_ids(),
             }
     return values
 

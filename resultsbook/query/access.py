@@ -9,6 +9,7 @@ why; outputs mark both."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,14 +17,57 @@ import numpy as np
 from resultsbook.errors import QueryError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.query.expr import Expression, parse_expression
+from resultsbook.query.matrices import MetricSeries, SeriesIndex
 from resultsbook.query.model import MetricSpec
 from resultsbook.query.normalize import Normalization
-from resultsbook.query.reduce import Reduction, parse_reduction, reduce_series
+from resultsbook.query.reduce import (
+    Reduction,
+    best_steps_of_rows,
+    parse_reduction,
+    reduce_rows,
+    reduce_series,
+)
+from resultsbook.query.runs import Runs
 from resultsbook.store import Store
 
 Curve = tuple[np.ndarray, np.ndarray]  # steps, values
 ValueNote = tuple[str, str]  # (substituted | refused | logged, why), per run
 _SUMMARY_KINDS = {"last", "min", "max", "mean"}
+Job = tuple[Any, ...]  # ("reduce", reduction, skip) or ("best steps", direction, skip) of one metric
+
+
+@dataclass(frozen=True, eq=False)
+class Summaries:
+    """The stored per-run summaries of one metric key as arrays (NaN where SQL holds NULL)."""
+
+    runs: np.ndarray  # internal run ids, sorted
+    n: np.ndarray
+    columns: Mapping[str, np.ndarray]  # last, min, max, mean, summary
+    has_summary: np.ndarray  # the run reported a final value apart from its series
+
+    @classmethod
+    def read(cls, store: Store, key: str) -> Summaries:
+        rows = store.summary_columns(key)
+        columns = list(zip(*rows)) if rows else [() for _ in range(7)]
+        runs = np.array(columns[0], dtype=np.int64)
+        order = np.argsort(runs, kind="stable")
+        numbers = {  # NULL becomes NaN
+            name: np.array(columns[i], dtype=np.float64)[order]
+            for i, name in enumerate(("last", "min", "max", "mean", "summary"), start=2)
+        }
+        has_summary = np.fromiter((v is not None for v in columns[6]), dtype=bool, count=len(rows))
+        return cls(runs[order], np.array(columns[1], dtype=np.int64)[order], numbers, has_summary[order])
+
+    def find(self, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (found, index) of each run id among the summaries."""
+        if not len(self.runs):
+            return np.zeros(len(runs), dtype=bool), np.zeros(len(runs), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.runs, runs), len(self.runs) - 1)
+        return self.runs[at] == runs, at
+
+    def logged(self) -> np.ndarray:
+        """Return the ids of runs with a value: a series point or a final value."""
+        return self.runs[(self.n > 0) | self.has_summary]
 
 
 class MetricReader:
@@ -45,6 +89,30 @@ class MetricReader:
         self._keys = set(store.metric_keys())
         self._summaries: dict[str, dict[int, dict[str, Any]]] = {}
         self._series: dict[str, dict[int, tuple[Any, Any, Any]]] = {}
+        self._summary_arrays: dict[str, Summaries] = {}
+        self._matrices: dict[str, MetricSeries] = {}
+        self._indexes: dict[str, SeriesIndex] = {}
+        self._reduced: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
+        self._planned: dict[str, list[Job]] = {}
+
+    def plan(self, metrics: Iterable[MetricSpec]) -> None:
+        """Say which reductions the coming tables will ask for: the first time a metric's matrix is
+        decoded, every one of its planned reductions is computed and the matrix is let go, so that a
+        build holds one metric's series at a time (`curves` decodes it again if asked)."""
+        for metric in metrics:
+            try:
+                reduction = parse_reduction(metric.reduce)
+            except QueryError:
+                continue  # the table reports it when it is computed
+            keys = (metric.name, *reduction.metrics)
+            if reduction.kind == "best_mean" or not all(k in self._keys and self._is_plain(k) for k in keys):
+                continue
+            if reduction.kind in _SUMMARY_KINDS and not metric.skip_first:
+                continue  # read from the stored summaries
+            self._planned.setdefault(metric.name, []).append(("reduce", reduction, metric.skip_first))
+            if reduction.kind == "best":
+                job = ("best steps", reduction.direction, metric.skip_first)
+                self._planned.setdefault(reduction.other, []).append(job)
 
     def check(self, key: str) -> None:
         """Raise when a metric key is neither logged by any run nor derived."""
@@ -62,7 +130,7 @@ class MetricReader:
         if key in self.normalized:
             self.check(self.normalized[key].metric)
             return
-        params = sum(1 for run in self.store.runs() if key in run.params)
+        params = len(self.store.param_column(key)[0]) if key in self.store.param_keys() else 0
         if params:
             raise QueryError(
                 f"no run logs a metric {key!r}, but {params} run(s) have a param {key!r}: records files "
@@ -89,7 +157,33 @@ class MetricReader:
     def _logged_runs(self, key: str) -> set[int]:
         if key not in self._keys:
             return set()
-        return {run for run, row in self.summaries(key).items() if row["n"] or row["summary"] is not None}
+        return set(self.summary_arrays(key).logged().tolist())
+
+    def having(self, key: str, runs: Runs) -> np.ndarray:
+        """Return where runs have a value of a metric (as `runs_with`)."""
+        if key in self._keys and key not in self.derived and key not in self.normalized:
+            return np.isin(runs.ids, self.summary_arrays(key).logged())
+        having = self.runs_with(key)
+        return np.fromiter((run in having for run in runs.ids.tolist()), dtype=bool, count=len(runs))
+
+    def summary_arrays(self, key: str) -> Summaries:
+        """Return the stored per-run summaries of a logged metric as arrays."""
+        if key not in self._summary_arrays:
+            self._summary_arrays[key] = Summaries.read(self.store, key)
+        return self._summary_arrays[key]
+
+    def matrices(self, key: str) -> MetricSeries:
+        """Return every run's series of a logged metric, decoded at once."""
+        if key not in self._matrices:
+            self._matrices[key] = MetricSeries.read(self.store, key)
+            self._indexes[key] = self._matrices[key].index()
+        return self._matrices[key]
+
+    def series_index(self, key: str) -> SeriesIndex:
+        """Return where each run's series of a logged metric sits in arrays computed from it."""
+        if key not in self._indexes:
+            self.matrices(key)
+        return self._indexes[key]
 
     def summaries(self, key: str) -> dict[int, dict[str, Any]]:
         """Return the stored per-run summaries of a logged metric."""
@@ -97,22 +191,26 @@ class MetricReader:
             self._summaries[key] = self.store.metric_summaries(key)
         return self._summaries[key]
 
-    def curves(self, key: str, runs: Iterable[StoredRun], skip_first: int = 0) -> dict[int, Curve]:
+    def curves(self, key: str, runs: Iterable[StoredRun] | Runs, skip_first: int = 0) -> dict[int, Curve]:
         """Return each run's (steps, values) of a plain, derived or normalised metric, first points cut."""
-        runs = list(runs)
+        columns = Runs.of(runs if isinstance(runs, (Runs, list, tuple)) else list(runs))
         if key in self.normalized:
-            return self._normalized_curves(self.normalized[key], runs, skip_first)
-        return self._own_curves(key, runs, skip_first)
+            return self._normalized_curves(self.normalized[key], columns, skip_first)
+        return self._own_curves(key, columns, skip_first)
 
-    def _own_curves(self, key: str, runs: list[StoredRun], skip_first: int) -> dict[int, Curve]:
+    def _own_curves(self, key: str, runs: Runs, skip_first: int) -> dict[int, Curve]:
         """Return the curves a run logged (or a derived metric computes) under this very key."""
         if key in self.derived:
             curves = {run.id: self._derived_curve(self.derived[key], run) for run in runs}
         else:
-            if key not in self._series:
-                self._series[key] = self.store.series(key)
-            stored = self._series[key]
-            curves = {run.id: (stored[run.id][0], stored[run.id][1]) for run in runs if run.id in stored}
+            series = self.matrices(key)
+            ids = runs.ids
+            blocks, rows = series.locate(ids)
+            curves = {}
+            for run, block, row in zip(ids.tolist(), blocks.tolist(), rows.tolist()):
+                if block >= 0:
+                    found = series.blocks[block]
+                    curves[run] = (found.steps, found.values[row])
         if skip_first:
             curves = {
                 run: (steps[skip_first:], values[skip_first:]) for run, (steps, values) in curves.items()
@@ -127,13 +225,137 @@ class MetricReader:
         self, metric: MetricSpec, runs: Iterable[StoredRun]
     ) -> tuple[dict[int, float], dict[int, ValueNote]]:
         """Reduce each run's metric to one number, with a note for each value substituted or refused."""
-        runs = list(runs)
+        columns = Runs.of(runs if isinstance(runs, (Runs, list, tuple)) else list(runs))
+        values, notes = self.reduce(metric, columns)
+        return dict(zip(columns.ids.tolist(), values.tolist())), notes
+
+    def reduce(self, metric: MetricSpec, runs: Runs) -> tuple[np.ndarray, dict[int, ValueNote]]:
+        """Reduce each run's metric to one number (NaN where it has none), in the order of `runs`,
+        with a note for each value substituted or refused (by internal run id)."""
         reduction = parse_reduction(metric.reduce)
         if reduction.kind == "best_mean":
             raise QueryError("best-mean is computed over a cell's seeds, not per run")
         if metric.name in self.normalized:
             return self._normalized_values(self.normalized[metric.name], metric, runs)
-        return self._plain_values(metric, reduction, runs)
+        return self._values(metric, reduction, runs)
+
+    def _values(
+        self, metric: MetricSpec, reduction: Reduction, runs: Runs
+    ) -> tuple[np.ndarray, dict[int, ValueNote]]:
+        """Reduce a logged metric as arrays; a derived one (or one judged by a derived metric) run by run."""
+        for key in reduction.metrics:
+            self.check(key)
+        if not all(self._is_plain(key) for key in (metric.name, *reduction.metrics)):
+            out, notes = self._plain_values(metric, reduction, list(runs))
+            return np.array([out[run] for run in runs.ids.tolist()], dtype=np.float64), notes
+        if reduction.kind in _SUMMARY_KINDS and not metric.skip_first:
+            return self._summary_values(metric.name, reduction, runs.ids)
+        return self._series_values(metric, reduction, runs.ids)
+
+    def _is_plain(self, key: str) -> bool:
+        """Tell whether a key is a metric the runs logged (not derived, not normalised)."""
+        return key not in self.derived and key not in self.normalized
+
+    def _summary_values(
+        self, key: str, reduction: Reduction, ids: np.ndarray
+    ) -> tuple[np.ndarray, dict[int, ValueNote]]:
+        """Read last, min, max or mean from the stored summaries (a final value where no series)."""
+        summaries = self.summary_arrays(key)
+        found, at = summaries.find(ids)
+        n = np.where(found, summaries.n[at], 0)
+        asked = summaries.columns[reduction.kind][at]
+        final = summaries.columns["summary"][at]
+        out = np.where(found, np.where(n > 0, asked, final), np.nan)
+        notes: dict[int, ValueNote] = {}
+        if reduction.kind != "last":
+            substituted = found & (n == 0) & summaries.has_summary[at]
+            note = ("substituted", f"logged only a final value, taken as its {reduction.kind}")
+            notes = dict.fromkeys(ids[substituted].tolist(), note)
+        return out, notes
+
+    def _series_values(
+        self, metric: MetricSpec, reduction: Reduction, ids: np.ndarray
+    ) -> tuple[np.ndarray, dict[int, ValueNote]]:
+        """Reduce each run's series, every run that logged the same steps at once."""
+        reduced, empty = self._reduced_rows(metric.name, reduction, metric.skip_first)  # first: see plan
+        rows, _ = self.series_index(metric.name).find(ids)
+        out = np.full(len(ids), np.nan)
+        has = rows >= 0
+        out[has] = reduced[rows[has]]
+        emptied = np.zeros(len(ids), dtype=bool)
+        emptied[has] = empty[rows[has]]
+        notes: dict[int, ValueNote] = {}
+        if metric.skip_first:
+            note = ("refused", f"skip_first = {metric.skip_first} removed every point")
+            notes.update(dict.fromkeys(ids[emptied].tolist(), note))
+        summaries = self.summary_arrays(metric.name)
+        found, at = summaries.find(ids)
+        final_only = ~has & found & summaries.has_summary[at]
+        note = ("refused", f"logged only a final value; {_needs(reduction, metric)}")
+        notes.update(dict.fromkeys(ids[final_only].tolist(), note))
+        if reduction.kind == "best":
+            other_rows, points = self.series_index(reduction.other).find(ids)
+            lacking = has & ~emptied & ((other_rows < 0) | (points <= metric.skip_first))
+            out[lacking] = np.nan
+            note = ("refused", f"logged no {reduction.other!r} curve for {reduction.text}")
+            notes.update(dict.fromkeys(ids[lacking].tolist(), note))
+        return out, notes
+
+    def _reduced_rows(self, name: str, reduction: Reduction, skip: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the reduction of every stored run's series of a metric (rows in `series_index`
+        order), and where skipping the first points left none: computed once for every table."""
+        key = (name, reduction, skip)
+        if key not in self._reduced:
+            self._compute(name, ("reduce", reduction, skip))
+        return self._reduced[key]
+
+    def _best_steps(self, reduction: Reduction, skip: int, runs: np.ndarray) -> np.ndarray:
+        """Return the best step of `reduction.other` for each run (NaN where it has none)."""
+        key = ("best steps", reduction.other, reduction.direction, skip)
+        if key not in self._reduced:
+            self._compute(reduction.other, ("best steps", reduction.direction, skip))
+        rows, _ = self.series_index(reduction.other).find(runs)
+        out = np.full(len(runs), np.nan)
+        has = rows >= 0
+        out[has] = self._reduced[key][0][rows[has]]
+        return out
+
+    def _compute(self, name: str, asked: Job) -> None:
+        """Compute a job on a metric's matrix, with every job planned for that metric; the steps
+        its `best(...)` reductions need of other metrics are computed first (one matrix at a time),
+        and a planned metric's matrix is let go afterwards."""
+        planned = self._planned.pop(name, [])
+        jobs = [job for job in dict.fromkeys([asked, *planned]) if _job_key(name, job) not in self._reduced]
+        for job in jobs:
+            if job[0] == "reduce" and job[1].kind == "best":
+                other = ("best steps", job[1].direction, job[2])
+                if _job_key(job[1].other, other) not in self._reduced:
+                    self._compute(job[1].other, other)
+        series = self.matrices(name)
+        for job in jobs:
+            self._reduced[_job_key(name, job)] = self._run(series, job)
+        if planned:
+            del self._matrices[name]  # its index stays: where each run's row is, and its length
+
+    def _run(self, series: MetricSeries, job: Job) -> tuple[np.ndarray, np.ndarray]:
+        """Return one job's values for every row of the blocks laid end to end, and where skipping
+        the first points left none."""
+        kind, how, skip = job
+        parts, empties = [], []
+        for block in series.blocks:
+            kept = block.skip(skip)
+            if kind == "best steps":
+                parts.append(
+                    best_steps_of_rows(kept.steps, kept.values, how)
+                    if len(kept.steps)
+                    else np.full(len(block.runs), np.nan)
+                )
+            else:
+                at_steps = self._best_steps(how, skip, block.runs) if how.kind == "best" else None
+                parts.append(reduce_rows(how, kept.steps, kept.values, at_steps))
+            empties.append(np.full(len(block.runs), len(kept.steps) == 0))
+        flat = np.concatenate(parts) if parts else np.zeros(0)
+        return flat, np.concatenate(empties) if empties else np.zeros(0, dtype=bool)
 
     def _plain_values(
         self, metric: MetricSpec, reduction: Reduction, runs: list[StoredRun]
@@ -157,7 +379,7 @@ class MetricReader:
                         f"logged only a final value, taken as its {reduction.kind}",
                     )
             return out, notes
-        curves = self._own_curves(metric.name, runs, metric.skip_first)
+        curves = self._own_curves(metric.name, Runs.of(runs), metric.skip_first)
         others = self._other_curves(reduction, runs, metric.skip_first)
         rows = self.summaries(metric.name) if plain else {}
         out = {}
@@ -182,47 +404,45 @@ class MetricReader:
         return out, notes
 
     def _normalized_values(
-        self, normalization: Normalization, metric: MetricSpec, runs: list[StoredRun]
-    ) -> tuple[dict[int, float], dict[int, ValueNote]]:
+        self, normalization: Normalization, metric: MetricSpec, runs: Runs
+    ) -> tuple[np.ndarray, dict[int, ValueNote]]:
         """Normalise the raw metric's values per task; runs that logged the normalised metric keep it."""
-        having = self.runs_with(normalization.metric)
-        computed = [run for run in runs if run.id in having]
-        logged = [run for run in runs if run.id not in having]
+        computed = self.having(normalization.metric, runs)
         raw = MetricSpec(
             normalization.metric, metric.reduce, metric.skip_first, metric.budget, metric.direction
         )
-        out, notes = (
-            self._plain_values(raw, parse_reduction(metric.reduce), computed) if computed else ({}, {})
-        )
-        for run in computed:
-            reference = normalization.reference(run)
-            if reference is None:
-                out[run.id] = float("nan")
-                notes[run.id] = ("refused", normalization.missing_text(run))
-            else:
-                out[run.id] = float(normalization.apply(out[run.id], reference))
-        if logged:
-            own, own_notes = self._plain_values(metric, parse_reduction(metric.reduce), logged)
-            out.update(own)
+        out = np.full(len(runs), np.nan)
+        notes: dict[int, ValueNote] = {}
+        if computed.any():
+            chosen = runs.take(computed)
+            values, notes = self._values(raw, parse_reduction(metric.reduce), chosen)
+            low, high, missing = normalization.references_of(chosen)
+            out[computed] = normalization.apply(values, (low, high))  # NaN where no reference
+            notes.update({run: ("refused", text) for run, text in missing.items()})
+        logged = ~computed
+        if logged.any():
+            own = runs.take(logged)
+            values, own_notes = self._values(metric, parse_reduction(metric.reduce), own)
+            out[logged] = values
             notes.update(own_notes)
-            for run in logged:
-                notes.setdefault(run.id, ("logged", f"logged {metric.name} itself"))
+            for run in own.ids.tolist():
+                notes.setdefault(run, ("logged", f"logged {metric.name} itself"))
         return out, notes
 
     def _normalized_curves(
-        self, normalization: Normalization, runs: list[StoredRun], skip_first: int
+        self, normalization: Normalization, runs: Runs, skip_first: int
     ) -> dict[int, Curve]:
-        having = self.runs_with(normalization.metric)
-        raw = self.curves(normalization.metric, [run for run in runs if run.id in having], skip_first)
+        having = self.having(normalization.metric, runs)
+        computed = runs.take(having)
+        raw = self.curves(normalization.metric, computed, skip_first)
+        low, high, missing = normalization.references_of(computed)
         out = {}
-        for run in runs:
-            if run.id in raw:
-                reference = normalization.reference(run)
-                if reference is not None:
-                    steps, values = raw[run.id]
-                    out[run.id] = (steps, normalization.apply(values, reference))
-        logged = [run for run in runs if run.id not in having]
-        if logged and normalization.name in self._keys:
+        for index, run in enumerate(computed.ids.tolist()):
+            if run in raw and run not in missing:
+                steps, values = raw[run]
+                out[run] = (steps, normalization.apply(values, (low[index], high[index])))
+        logged = runs.take(~having)
+        if len(logged) and normalization.name in self._keys:
             out.update(self._own_curves(normalization.name, logged, skip_first))
         return out
 
@@ -272,6 +492,11 @@ class MetricReader:
             for name, value in inputs.items()
         }
         return steps, np.asarray(expression.evaluate(lambda name: aligned[name]), dtype=np.float64)
+
+
+def _job_key(name: str, job: Job) -> tuple[Any, ...]:
+    """Return the cache key of a job on a metric."""
+    return (name, job[1], job[2]) if job[0] == "reduce" else ("best steps", name, job[1], job[2])
 
 
 def _summary_value(row: Mapping[str, Any] | None, kind: str) -> float:

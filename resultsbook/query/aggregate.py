@@ -1,6 +1,10 @@
 """Aggregate over replicates: select runs, reduce each, group into cells, compute statistics,
 and mark every cell whose number could mislead (missing seeds, mixed configs, failed runs).
 
+Runs are columns (`Runs`): selection, reduction, grouping, ordering and the honesty checks are array
+operations over all the runs of a table at once, computed once per table; the statistics of each
+cell are those of query/stats.py, called on the cell's values.
+
     >>> table = aggregate(store, TableQuery(metrics=(MetricSpec("test/acc"),), rows=("model",),
     ...                                     columns=("dataset",)))          # doctest: +SKIP
 """
@@ -16,17 +20,17 @@ import numpy as np
 
 from resultsbook.errors import NotFoundError, QueryError, ResultsbookError, did_you_mean
 from resultsbook.models import StoredRun
-from resultsbook.params import format_value, sort_key, value_identity, values_equal
+from resultsbook.params import sort_key, values_equal
 from resultsbook.query.access import MetricReader, ValueNote
 from resultsbook.query.goal import metric_goal, unknown_goal_message
-from resultsbook.query.model import METRIC_KEY, Cell, CellRun, Mark, MetricSpec, ResultTable, TableQuery
-from resultsbook.query.provenance import provenance_mixes
+from resultsbook.query.marks import cell_marks, differing_columns, replicate_text
+from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.reduce import best_step_of, parse_reduction
+from resultsbook.query.runs import Runs, groups_of, members_of
 from resultsbook.query.select import (
     RUN_FIELDS,
     check_filter_keys,
     known_keys,
-    run_value,
     select_runs,
     why_nothing_selected,
 )
@@ -34,21 +38,21 @@ from resultsbook.query.stats import check_statistics, describe
 from resultsbook.store import Store
 
 Key = tuple[Any, ...]
-_UNFINISHED = ("failed", "running", "interrupted")
 LISTED = 8  # a mark names at most this many missing replicates; the JSON output has them all
 
 
 def aggregate(
     store: Store,
     query: TableQuery,
-    runs: Sequence[StoredRun] | None = None,
+    runs: Sequence[StoredRun] | Runs | None = None,
     reader: MetricReader | None = None,
     cache: dict[Any, Any] | None = None,
 ) -> ResultTable:
     """Compute a table: one cell per (row, column) with statistics over its replicates.
 
-    `cache` (kept by `watch` between rebuilds) holds cells by their runs' ids, contents and values:
-    a cell none of whose runs changed is reused instead of recomputed."""
+    `runs` (all the runs to choose from: `Runs.load(store)` by default) may be shared by the tables
+    of a build. `cache` (kept by `watch` between rebuilds) holds cells by their runs' ids, contents
+    and values: a cell none of whose runs changed is reused instead of recomputed."""
     check_statistics(query.stats, query.center)
     if not query.metrics:
         raise QueryError("a table needs at least one metric")
@@ -58,19 +62,18 @@ def aggregate(
         return aggregate_over_tasks(store, query, runs, reader)
     row_keys, column_keys = _layout(query)
     reader = reader_for(store, query, reader)
-    every = store.runs() if runs is None else runs
-    if not every:
+    every = Runs.load(store) if runs is None else Runs.of(runs)
+    if not len(every):
         raise why_nothing_selected(every, query.filters)
     for metric in query.metrics:
         reader.check(metric.name)
         parse_reduction(metric.reduce)
     check_filter_keys(every, query.filters)
-    selected = select_runs(every, query.filters)
+    selected: Runs = select_runs(every, query.filters)
     notes: list[str] = []
     cells: dict[tuple[Key, Key], Cell] = {}
     for metric in query.metrics:
-        having = reader.runs_with(metric.name)
-        candidates = [run for run in selected if run.id in having]
+        candidates = selected.take(reader.having(metric.name, selected))
         grouped = _group(candidates, row_keys, column_keys, metric, notes)
         if parse_reduction(metric.reduce).kind == "best_mean":
             direction = metric_goal(metric.name, metric.direction).direction
@@ -81,35 +84,35 @@ def aggregate(
             for (row, column), members in grouped.items():
                 curves = reader.curves(metric.name, members, metric.skip_first)
                 per_cell, step = best_mean(curves, direction, metric.budget)
-                cells[(row, column)] = _make_cell(row, column, metric, members, per_cell, query, step)
-        else:
-            members_all = [run for members in grouped.values() for run in members]
-            per_run, value_notes = reader.values_with_notes(metric, members_all)
-            for (row, column), members in grouped.items():
-                if cache is None:
-                    cells[(row, column)] = _make_cell(
-                        row, column, metric, members, per_run, query, notes=value_notes
-                    )
-                    continue
-                key = (repr(query), metric.name, row, column)
-                fingerprint = tuple(
-                    (run.id, run.digest, per_run.get(run.id), value_notes.get(run.id)) for run in members
+                values = np.array(
+                    [per_cell.get(run, np.nan) for run in members.ids.tolist()], dtype=np.float64
                 )
-                cached = cache.get(key)
-                if cached is None or cached[0] != fingerprint:
-                    cached = cache[key] = (
-                        fingerprint,
-                        _make_cell(row, column, metric, members, per_run, query, notes=value_notes),
-                    )
-                cells[(row, column)] = cached[1]
+                cells[(row, column)] = make_cell(row, column, metric, members, values, query, step)
+            continue
+        kept = Runs.joined(every, [members for members in grouped.values()])
+        reduced, value_notes = reader.reduce(metric, kept)
+        start = 0
+        for (row, column), members in grouped.items():
+            values = reduced[start : start + len(members)]
+            start += len(members)
+            if cache is None:
+                cells[(row, column)] = make_cell(
+                    row, column, metric, members, values, query, None, value_notes
+                )
+                continue
+            key = (repr(query), metric.name, row, column)
+            fingerprint = _fingerprint(members, values, value_notes)
+            cached = cache.get(key)
+            if cached is None or cached[0] != fingerprint:
+                cell = make_cell(row, column, metric, members, values, query, None, value_notes)
+                cached = cache[key] = (fingerprint, cell)
+            cells[(row, column)] = cached[1]
     most = max((len(c.runs) for c in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:
         expected = pooled_expected(cells, query)
         for name in query.pool:
-            if selected and not any(
-                name in run.params or run_value(run, name) is not None for run in selected
-            ):
+            if len(selected) and not (selected.has_param(name).any() or _has_value(selected, name)):
                 notes.append(f"no run has the pooled param {name!r}; check its name (`resultsbook runs`)")
     cells = _mark_cells(cells, query, expected)
     rows = _ordered({key[0] for key in cells}, row_keys, query.order)
@@ -118,6 +121,22 @@ def aggregate(
         raise _why_no_cells(every, selected, query, reader)
     return ResultTable(
         query, row_keys, column_keys, rows, columns, cells, expected, tuple(notes), metric_notes(query, cells)
+    )
+
+
+def _has_value(runs: Runs, key: str) -> bool:
+    """Tell whether any run has a value for a key (a param, or a run field of that name)."""
+    return any(value is not None for value in runs.value(key).tolist())
+
+
+def _fingerprint(members: Runs, values: np.ndarray, notes: Mapping[int, ValueNote]) -> tuple[Any, ...]:
+    """Return what a cached cell was computed from: its runs' ids, contents, values and notes."""
+    ids = members.ids
+    return (
+        ids.tobytes(),
+        tuple(members.field("digest").tolist()),
+        values.tobytes(),
+        tuple(notes.get(run) for run in ids.tolist() if run in notes),
     )
 
 
@@ -153,9 +172,7 @@ def metric_notes(query: TableQuery, cells: Mapping[Any, Cell]) -> tuple[str, ...
     return tuple(out)
 
 
-def _why_no_cells(
-    every: Sequence[StoredRun], selected: Sequence[StoredRun], query: TableQuery, reader: MetricReader
-) -> ResultsbookError:
+def _why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: MetricReader) -> ResultsbookError:
     """Say why a table has no cell: the filter that left no run, a row or column key no run has,
     or a metric none of the selected runs logs."""
     if not selected:
@@ -168,7 +185,7 @@ def _why_no_cells(
                 return QueryError(f"{label} {key!r} is not a param of any selected run; {hint}")
     for metric in query.metrics:
         having = reader.runs_with(metric.name)
-        if not any(run.id in having for run in selected):
+        if not reader.having(metric.name, selected).any():
             return NotFoundError(
                 f"none of the {len(selected)} selected runs logs {metric.name!r} "
                 f"({len(having)} other runs do); check the filters and the metric"
@@ -189,34 +206,45 @@ def _layout(query: TableQuery) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _group(
-    runs: Iterable[StoredRun],
+    runs: Runs,
     row_keys: Sequence[str],
     column_keys: Sequence[str],
     metric: MetricSpec,
     notes: list[str],
-) -> dict[tuple[Key, Key], list[StoredRun]]:
-    """Group runs by their row and column key values; report runs that lack a key."""
-    grouped: dict[tuple[Key, Key], list[StoredRun]] = defaultdict(list)
-    lacking: dict[str, int] = defaultdict(int)
-    for run in runs:
-        row = tuple(_key_value(run, key, metric) for key in row_keys)
-        column = tuple(_key_value(run, key, metric) for key in column_keys)
-        absent = [
-            key
-            for key in (*row_keys, *column_keys)
-            if key != METRIC_KEY and run_value(run, key) is None and key not in run.params
-        ]
-        if absent:
-            lacking[absent[0]] += 1
-            continue
-        grouped[(row, column)].append(run)
-    for key, count in lacking.items():
+) -> dict[tuple[Key, Key], Runs]:
+    """Group runs by their row and column key values (cells in the order their first run comes);
+    report runs that lack a key."""
+    names = [key for key in (*row_keys, *column_keys) if key != METRIC_KEY]
+    first_absent = np.full(len(runs), -1, dtype=np.int64)
+    for index in reversed(range(len(names))):  # the first key a run lacks is the one reported
+        first_absent[_lacks(runs, names[index])] = index
+    lacking: dict[str, tuple[int, int]] = {}  # key: (first run lacking it, count)
+    for index in np.unique(first_absent[first_absent >= 0]).tolist():
+        where = np.flatnonzero(first_absent == index)
+        earliest, count = lacking.get(names[index], (len(runs), 0))
+        lacking[names[index]] = (min(earliest, int(where[0])), count + len(where))
+    for key, (_, count) in sorted(lacking.items(), key=lambda item: item[1][0]):
         notes.append(f"{count} run(s) with {metric.name!r} have no param {key!r} and were left out")
+    kept = runs.take(first_absent < 0)
+    if not len(kept):
+        return {}
+    first, cell_of = groups_of([kept.codes(key) for key in names], len(kept))
+    values = {key: kept.value(key) for key in names}
+    grouped: dict[tuple[Key, Key], Runs] = {}
+    for at, members in zip(first.tolist(), members_of(cell_of, len(first))):  # cells as first met
+        row = tuple(metric.name if key == METRIC_KEY else values[key][at] for key in row_keys)
+        column = tuple(metric.name if key == METRIC_KEY else values[key][at] for key in column_keys)
+        grouped[(row, column)] = kept.take(members)
     return grouped
 
 
-def _key_value(run: StoredRun, key: str, metric: MetricSpec) -> Any:
-    return metric.name if key == METRIC_KEY else run_value(run, key)
+def _lacks(runs: Runs, key: str) -> np.ndarray:
+    """Return where runs have neither the param nor a run field of that name."""
+    coded = runs.coded(key)
+    nones = [code for code, value in enumerate(coded.values) if value is None]
+    if not nones:
+        return np.zeros(len(runs), dtype=bool)
+    return (runs.codes(key) == nones[0]) & ~runs.has_param(key)
 
 
 def best_mean(
@@ -244,132 +272,56 @@ def best_mean(
     return {run: float(values[index]) for run, values in at_common.items()}, step
 
 
-def _make_cell(
+def make_cell(
     row: Key,
     column: Key,
     metric: MetricSpec,
-    members: list[StoredRun],
-    per_run: Mapping[int, float],
+    members: Runs,
+    values: np.ndarray,
     query: TableQuery,
     step: float | None = None,
     notes: Mapping[int, ValueNote] | None = None,
 ) -> Cell:
-    """Build one cell: its runs with their (scaled) values and the statistics over them."""
-    members = sorted(
-        members, key=lambda run: (*(sort_key(run_value(run, k)) for k in query.replicate), run.name)
-    )
-    cell_runs = tuple(
-        CellRun(
-            id=run.id,
-            run_id=run.run_id,
-            name=run.name,
-            value=per_run.get(run.id, float("nan")) * metric.scale,
-            status=run.status,
-            replicate=tuple(run_value(run, key) for key in query.replicate),
-            note=(notes or {}).get(run.id),
-            pooled=tuple(run_value(run, key) for key in query.pool),
-        )
-        for run in members
+    """Build one cell from its runs and their values (in the same order): the runs ordered by
+    replicate then name, their values scaled, the statistics over them and the cell's marks."""
+    order = replicate_order(members, query.replicate)
+    members = members.take(order)
+    ids = members.ids
+    scaled = values[order] * metric.scale
+    noted = np.full(len(ids), None, dtype=object)
+    if notes:
+        for i, run in enumerate(ids.tolist()):
+            note = notes.get(run)
+            if note is not None:
+                noted[i] = note
+    runs = CellRuns(
+        ids=ids,
+        run_ids=members.field("run_id"),
+        names=members.field("name"),
+        values=scaled,
+        statuses=members.field("status"),
+        replicate=[members.value(key) for key in query.replicate],
+        notes=noted,
+        pooled=[members.value(key) for key in query.pool],
+        run_id_ranks=members.text_ranks("run_id"),
     )
     stats = describe(
-        [r.value for r in cell_runs],
-        query.stats,
-        query.ddof,
-        query.bootstrap_seed,
-        query.center,
-        query.bootstrap_resamples,
+        scaled, query.stats, query.ddof, query.bootstrap_seed, query.center, query.bootstrap_resamples
     )
-    return Cell(row, column, metric, cell_runs, stats, run_marks(members, cell_runs, query), step)
+    return Cell(row, column, metric, runs, stats, cell_marks(runs, query, members), step)
 
 
-def run_marks(
-    members: Sequence[StoredRun], cell_runs: Sequence[CellRun], query: TableQuery
-) -> tuple[Mark, ...]:
-    """Marks that depend on one cell alone: mixed configs, code or data, unfinished runs, duplicate
-    seeds, no value, values substituted, infinite values."""
-    marks: list[Mark] = []
-    differing = _differing_within_pools(members, query)
-    if differing:
-        described = "; ".join(
-            f"{key} ({', '.join(format_value(v) for v in values)})" for key, values in differing.items()
+def replicate_order(runs: Runs, keys: Sequence[str]) -> np.ndarray:
+    """Return the order of runs by their replicate values (`sort_key`), then name; stable."""
+    ranks = [runs.sort_ranks(key) for key in keys]
+    if any(rank is None for rank in ranks):  # NaN among the values: sort as Python sorts them
+        values = [runs.value(key).tolist() for key in keys]
+        names = runs.field("name").tolist()
+        return np.array(
+            sorted(range(len(runs)), key=lambda i: (*(sort_key(v[i]) for v in values), names[i])),
+            dtype=np.int64,
         )
-        marks.append(Mark("mixed", f"averages runs that differ in {described}"))
-    marks += [Mark("provenance", sentence) for sentence in provenance_mixes(members)]
-    unfinished = [run.status for run in cell_runs if run.status in _UNFINISHED]
-    if unfinished:
-        counts = ", ".join(f"{unfinished.count(s)} {s}" for s in _UNFINISHED if s in unfinished)
-        marks.append(Mark("status", f"includes {counts} run(s)"))
-    seen: dict[Key, int] = defaultdict(int)
-    for run in cell_runs:
-        if any(value is not None for value in run.replicate):
-            seen[(*run.pooled, *run.replicate)] += 1
-    repeated = [key for key, count in seen.items() if count > 1]
-    if repeated:
-        names = ", ".join(_replicate_text((*query.pool, *query.replicate), key) for key in repeated)
-        marks.append(Mark("duplicate", f"several runs share {names}"))
-    no_value = [run for run in cell_runs if np.isnan(run.value)]
-    if no_value:
-        reasons = _counted([run.note[1] if run.note else "NaN or not logged" for run in no_value])
-        marks.append(
-            Mark(
-                "novalue",
-                f"{len(no_value)} run(s) have no value and are left out ({_bounded(reasons)})",
-                tuple(f"{run.name}: {run.note[1] if run.note else 'NaN or not logged'}" for run in no_value),
-            )
-        )
-    substituted = [run for run in cell_runs if run.note and run.note[0] == "substituted"]
-    if substituted:
-        reasons = _counted([run.note[1] for run in substituted if run.note])
-        marks.append(
-            Mark(
-                "substituted",
-                f"{len(substituted)} run(s) {_bounded(reasons)}",
-                tuple(f"{run.name}: {run.note[1]}" for run in substituted if run.note),
-            )
-        )
-    infinite = [run for run in cell_runs if np.isinf(run.value)]
-    if infinite:
-        marks.append(
-            Mark(
-                "infinite",
-                f"{len(infinite)} run(s) are infinite: order statistics (median, IQM, min, max) use them, "
-                "the mean is infinite, spreads and intervals are not computed",
-                tuple(f"{run.name}: {run.value}" for run in infinite),
-            )
-        )
-    return tuple(marks)
-
-
-def _counted(texts: Sequence[str]) -> list[str]:
-    """Return distinct texts with their counts, most frequent first: `2× skip_first removed ...`."""
-    counts: dict[str, int] = defaultdict(int)
-    for text in texts:
-        counts[text] += 1
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [text if count == 1 else f"{count}× {text}" for text, count in ordered]
-
-
-def _bounded(items: Sequence[str], limit: int = 3) -> str:
-    """Join at most `limit` items, saying how many more there are."""
-    shown = "; ".join(items[:limit])
-    return shown + (f"; and {len(items) - limit} more" if len(items) > limit else "")
-
-
-def _differing_within_pools(members: Sequence[StoredRun], query: TableQuery) -> dict[str, list[Any]]:
-    """Return the params that differ among a cell's runs; with pooling, among the runs of one
-    pooled value (the splits of a dataset may be tuned differently, the seeds of one split not)."""
-    exempt = (*query.replicate, *query.run_specific, *query.pool)
-    if not query.pool:
-        return differing_params(members, exempt=exempt, count_absent=False)
-    groups: dict[Key, list[StoredRun]] = defaultdict(list)
-    for run in members:
-        groups[tuple(value_identity(run_value(run, key)) for key in query.pool)].append(run)
-    differing: dict[str, list[Any]] = {}
-    for group in groups.values():
-        for key, values in differing_params(group, exempt=exempt, count_absent=False).items():
-            known = differing.setdefault(key, [])
-            known += [v for v in values if not any(values_equal(v, k) for k in known)]
-    return {key: sorted(values, key=sort_key) for key, values in sorted(differing.items())}
+    return np.lexsort([runs.text_ranks("name"), *reversed([r for r in ranks if r is not None])])
 
 
 def _mark_cells(
@@ -378,10 +330,7 @@ def _mark_cells(
     """Add the marks that count replicates: fewer than expected, or too few to say anything."""
     if query.pool:
         return _mark_pooled_cells(cells, query, expected)
-    if query.replicate_values:
-        seen_replicates = {tuple(v if isinstance(v, (list, tuple)) else [v]) for v in query.replicate_values}
-    else:
-        seen_replicates = {run.replicate for cell in cells.values() for run in cell.runs}
+    seen_replicates: set[Key] | None = None
     marked = {}
     for key, cell in cells.items():
         n = int(cell.stats["n"])
@@ -389,17 +338,30 @@ def _mark_cells(
             few = Mark("few", f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})")
             cell = replace(cell, marks=(few, *cell.marks))
         if n < expected:
-            have = {run.replicate for run in cell.runs if not np.isnan(run.value)}
+            if seen_replicates is None:
+                seen_replicates = _every_replicate(cells, query)
+            valued = ~np.isnan(cell.runs.values)
+            have = set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
             missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
             text = f"n = {n} of {expected}"
             named: tuple[str, ...] = ()
             if missing and all(v is not None for k in missing for v in k):
-                named = tuple(_replicate_text(query.replicate, k) for k in missing)
+                named = tuple(replicate_text(query.replicate, k) for k in missing)
                 more = f" and {len(named) - LISTED} more" if len(named) > LISTED else ""
                 text += f" (missing {', '.join(named[:LISTED])}{more})"
             cell = replace(cell, marks=(Mark("incomplete", text, named), *cell.marks))
         marked[key] = cell
     return marked
+
+
+def _every_replicate(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> set[Key]:
+    """Return the replicates each cell should have: as the query lists them, else every one seen."""
+    if query.replicate_values:
+        return {tuple(v if isinstance(v, (list, tuple)) else [v]) for v in query.replicate_values}
+    seen: set[Key] = set()
+    for cell in cells.values():
+        seen.update(zip(*(column.tolist() for column in cell.runs.replicate)))
+    return seen
 
 
 def pooled_expected(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> int:
@@ -408,8 +370,8 @@ def pooled_expected(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) ->
         return query.expected or len(query.replicate_values)
     sizes: dict[tuple[Any, ...], int] = defaultdict(int)
     for key, cell in cells.items():
-        for run in cell.runs:
-            sizes[(key, run.pooled)] += 1
+        for pooled in zip(*(column.tolist() for column in cell.runs.pooled)):
+            sizes[(key, pooled)] += 1
     return max(sizes.values(), default=0)
 
 
@@ -426,12 +388,14 @@ def _mark_pooled_cells(
         if 0 < n < query.min_replicates:
             few = f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})"
             marks.insert(0, Mark("few", few))
+        values = cell.runs.values.tolist()
         counts: dict[Key, int] = defaultdict(int)
-        for run in cell.runs:
-            if not np.isnan(run.value):
-                counts[run.pooled] += 1
-        groups = sorted({run.pooled for run in cell.runs}, key=lambda g: tuple(sort_key(v) for v in g))
-        short = [_replicate_text(query.pool, group) for group in groups if counts[group] < expected]
+        every = list(zip(*(column.tolist() for column in cell.runs.pooled)))
+        for group, value in zip(every, values):
+            if not np.isnan(value):
+                counts[group] += 1
+        groups = sorted(set(every), key=lambda g: tuple(sort_key(v) for v in g))
+        short = [replicate_text(query.pool, group) for group in groups if counts[group] < expected]
         if short:
             text = f"n = {n} of {expected * len(groups)} ({expected} per pooled {pooled}; fewer in "
             marks.insert(0, Mark("incomplete", text + ", ".join(short) + ")"))
@@ -446,26 +410,7 @@ def differing_params(
 
     With `count_absent` false, a param only some runs record (another tracker, another logger)
     differs only where two runs record different values."""
-    skip = set(exempt)
-    keys = sorted({key for run in runs for key in run.params} - skip)
-    differing: dict[str, list[Any]] = {}
-    for key in keys:
-        values: dict[Any, Any] = {}
-        for run in runs:
-            if not count_absent and key not in run.params:
-                continue
-            value = run.params.get(key)
-            values.setdefault(value_identity(value), value)
-        if len(values) > 1:
-            differing[key] = sorted(values.values(), key=sort_key)
-    return differing
-
-
-def _replicate_text(keys: Sequence[str], values: Key) -> str:
-    """Say which replicate: `seed 3`, or `seed=3, fold=1` for several keys."""
-    if len(keys) == 1:
-        return f"{keys[0]} {format_value(values[0])}"
-    return ", ".join(f"{k}={format_value(v)}" for k, v in zip(keys, values))
+    return differing_columns(Runs.of(runs), set(exempt), count_absent)
 
 
 def _ordered(keys: set[Key], names: Sequence[str], order: Mapping[str, Sequence[Any]]) -> tuple[Key, ...]:

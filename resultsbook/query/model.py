@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
+
+import numpy as np
 
 from resultsbook.errors import QueryError
 from resultsbook.query.normalize import Normalization
@@ -108,6 +110,138 @@ class CellRun:
     pooled: tuple[Any, ...] = ()  # the values of the table's pool params: which group it belongs to
 
 
+class CellRuns(Sequence[CellRun]):
+    """The runs behind a cell as columns, in the cell's order; a `CellRun` is made only when one is
+    looked at (a cell of a large table has tens of thousands of runs and most outputs need columns)."""
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        run_ids: np.ndarray,
+        names: np.ndarray,
+        values: np.ndarray,
+        statuses: np.ndarray,
+        replicate: Sequence[np.ndarray],
+        notes: np.ndarray,
+        pooled: Sequence[np.ndarray] = (),
+        tasks: Sequence[np.ndarray] | None = None,
+        run_id_ranks: np.ndarray | None = None,
+    ) -> None:
+        self.ids = ids
+        self.run_ids = run_ids  # object arrays of text ...
+        self.names = names
+        self.values = values  # ... float64, after scaling
+        self.statuses = statuses
+        self.replicate = tuple(replicate)  # one object array per replicate key
+        self.notes = notes  # object array: None or (kind, why)
+        self.pooled = tuple(pooled)  # one object array per pooled key
+        self.tasks = None if tasks is None else tuple(tasks)
+        self._run_id_ranks = run_id_ranks  # order of run_ids among all runs (sorting without comparing)
+        self._made: tuple[CellRun, ...] | None = None
+
+    @classmethod
+    def of(cls, runs: Sequence[CellRun]) -> CellRuns:
+        """Return CellRun objects as columns (a CellRuns as it is)."""
+        if isinstance(runs, CellRuns):
+            return runs
+        listed = list(runs)
+        width = len(listed[0].replicate) if listed else 0
+        pooled = len(listed[0].pooled) if listed else 0
+        tasks = None if not listed or listed[0].task is None else len(listed[0].task)
+        made = cls(
+            np.array([r.id for r in listed], dtype=np.int64),
+            _objects([r.run_id for r in listed]),
+            _objects([r.name for r in listed]),
+            np.array([r.value for r in listed], dtype=np.float64),
+            _objects([r.status for r in listed]),
+            [_objects([r.replicate[i] for r in listed]) for i in range(width)],
+            _objects([r.note for r in listed]),
+            [_objects([r.pooled[i] for r in listed]) for i in range(pooled)],
+            None if tasks is None else [_objects([(r.task or ())[i] for r in listed]) for i in range(tasks)],
+        )
+        made._made = tuple(listed)
+        return made
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, item: int) -> CellRun: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> tuple[CellRun, ...]: ...
+
+    def __getitem__(self, item: int | slice) -> CellRun | tuple[CellRun, ...]:
+        return self.made()[item]
+
+    def __iter__(self) -> Iterator[CellRun]:
+        return iter(self.made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (CellRuns, tuple)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CellRuns({len(self)} runs)"
+
+    def made(self) -> tuple[CellRun, ...]:
+        """Return the runs as CellRun objects (made once)."""
+        if self._made is None:
+            columns = [c.tolist() for c in self.replicate]
+            pooled = [c.tolist() for c in self.pooled]
+            tasks = None if self.tasks is None else [c.tolist() for c in self.tasks]
+            self._made = tuple(
+                CellRun(
+                    id=run,
+                    run_id=run_id,
+                    name=name,
+                    value=value,
+                    status=status,
+                    replicate=tuple(c[i] for c in columns),
+                    note=note,
+                    task=None if tasks is None else tuple(c[i] for c in tasks),
+                    pooled=tuple(c[i] for c in pooled),
+                )
+                for i, (run, run_id, name, value, status, note) in enumerate(
+                    zip(
+                        self.ids.tolist(),
+                        self.run_ids.tolist(),
+                        self.names.tolist(),
+                        self.values.tolist(),
+                        self.statuses.tolist(),
+                        self.notes.tolist(),
+                    )
+                )
+            )
+        return self._made
+
+    def fields(self, *names: str) -> list[tuple[Any, ...]]:
+        """Return some `CellRun` fields of every run as tuples (without making the runs)."""
+        if self._made is not None:
+            return [tuple(getattr(run, name) for name in names) for run in self._made]
+        columns = {"id": self.ids, "run_id": self.run_ids, "name": self.names, "value": self.values}
+        columns.update(status=self.statuses, note=self.notes)
+        return list(zip(*(columns[name].tolist() for name in names)))
+
+    def sorted_run_ids(self) -> list[str]:
+        """Return the run ids in text order (as `sorted` gives them)."""
+        if self._run_id_ranks is None:
+            return sorted(self.run_ids.tolist())
+        return self.run_ids[np.argsort(self._run_id_ranks, kind="stable")].tolist()
+
+    def replicate_of(self, index: int) -> tuple[Any, ...]:
+        """Return one run's replicate values."""
+        return tuple(column[index] for column in self.replicate)
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """Return values as a 1-d object array (tuples stay elements)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
 @dataclass(frozen=True)
 class Cell:
     """One aggregated number: its replicates, statistics and marks."""
@@ -115,16 +249,20 @@ class Cell:
     row: tuple[Any, ...]
     column: tuple[Any, ...]
     metric: MetricSpec
-    runs: tuple[CellRun, ...]
+    runs: CellRuns
     stats: Mapping[str, float]
     marks: tuple[Mark, ...] = ()
     step: float | None = None  # best-mean: the step whose mean was best
     statistic: str | None = None  # aggregate tables: the aggregate this cell shows (stats["value"])
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.runs, CellRuns):
+            object.__setattr__(self, "runs", CellRuns.of(self.runs))
+
     @property
     def values(self) -> tuple[float, ...]:
-        """Return the per-run values (after scaling)."""
-        return tuple(run.value for run in self.runs)
+        """Return the per-run values (after scaling); `runs.values` holds them as an array."""
+        return tuple(self.runs.values.tolist())
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query.select import run_value
+
+if TYPE_CHECKING:
+    from resultsbook.query.runs import Runs
 
 TaskKey = tuple[str, ...]
 
@@ -42,7 +47,41 @@ class Normalization:
         task = self.task_of(run)
         return None if task is None else self.references.get(task)
 
-    def apply(self, value: Any, reference: tuple[float, float]) -> Any:
+    def references_of(self, runs: Runs) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+        """Return each run's (low, high) as two arrays, NaN where its task has no reference, and
+        {run id: why} for those runs; every run of one task looked up once."""
+        low, high = np.full(len(runs), np.nan), np.full(len(runs), np.nan)
+        missing: dict[int, str] = {}
+        if not len(runs):
+            return low, high, missing
+        coded = [runs.coded(key) for key in self.task]
+        if not all(c.uniform for c in coded):  # 1 and True group together but look up apart
+            for i, run in enumerate(runs):
+                reference = self.reference(run)
+                if reference is None:
+                    missing[run.id] = self.missing_text(run)
+                else:
+                    low[i], high[i] = reference
+            return low, high, missing
+        codes = np.stack([c.codes[runs.positions] for c in coded], axis=1)
+        tasks, inverse = np.unique(codes, axis=0, return_inverse=True)
+        ids = runs.ids
+        for index, row in enumerate(tasks.tolist()):
+            values = [c.values[code] for c, code in zip(coded, row)]
+            members = np.flatnonzero(inverse.reshape(-1) == index)
+            reference = (
+                None
+                if any(value is None for value in values)
+                else self.references.get(tuple(format_value(value) for value in values))
+            )
+            if reference is None:
+                text = self._missing(None if any(v is None for v in values) else values)
+                missing.update(dict.fromkeys(ids[members].tolist(), text))
+            else:
+                low[members], high[members] = reference
+        return low, high, missing
+
+    def apply(self, value: Any, reference: tuple[Any, Any]) -> Any:
         """Normalise a value (or an array of values) with one task's reference scores."""
         low, high = reference
         return (value - low) / (high - low)
@@ -55,7 +94,10 @@ class Normalization:
 
     def missing_text(self, run: StoredRun) -> str:
         """Say why a run has no normalised value."""
-        task = self.task_of(run)
-        if task is None:
+        return self._missing([run_value(run, key) for key in self.task])
+
+    def _missing(self, values: list[Any] | None) -> str:
+        """Say why a run with these task values (None: lacking a task key) has no normalised value."""
+        if values is None or any(value is None for value in values):
             return f"no {', '.join(self.task)} param to look up a reference score"
-        return f"no reference score for {' / '.join(task)}"
+        return f"no reference score for {' / '.join(format_value(value) for value in values)}"

@@ -130,7 +130,7 @@ def performance_profiles(
     """Compute one profile per row of a table aggregated over tasks, from the runs behind its cells."""
     if not table.query.tasks:
         raise QueryError('a profile figure draws a table aggregated over tasks (tasks = "KEY")')
-    by_row: dict[Any, tuple[Any, ...]] = {}
+    by_row: dict[Any, Sequence[Any]] = {}
     for (row, _), cell in table.cells.items():
         by_row.setdefault(row, cell.runs)
     scores = {row: _scores_by_task(runs) for row, runs in by_row.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from resultsbook.models import StoredRun
@@ -17,22 +17,31 @@ def provenance_mixes(runs: Sequence[StoredRun]) -> list[str]:
         >>> provenance_mixes(cell_runs)     # doctest: +SKIP
         ['mixes 2 git commits (3f2a9c1, 8be01d4)', 'includes 1 run from a dirty working tree']
     """
+    return mixes_of(
+        [run.git_commit for run in runs],
+        sum(1 for run in runs if run.git_dirty),
+        [data_digests(run.provenance) for run in runs],
+    )
+
+
+def mixes_of(commits: Iterable[str | None], dirty: int, digests: Iterable[Mapping[str, str]]) -> list[str]:
+    """Return `provenance_mixes` of runs given as columns: their git commits, how many ran from a
+    dirty tree, their data digests (runs without data may be left out)."""
     sentences: list[str] = []
-    commits = sorted({run.git_commit for run in runs if run.git_commit})
-    if len(commits) > 1:
-        sentences.append(f"mixes {len(commits)} git commits ({_listed([c[:7] for c in commits])})")
-    dirty = sum(1 for run in runs if run.git_dirty)
+    found = sorted({commit for commit in commits if commit})
+    if len(found) > 1:
+        sentences.append(f"mixes {len(found)} git commits ({_listed([c[:7] for c in found])})")
     if dirty:
         sentences.append(f"includes {dirty} run{'s' if dirty > 1 else ''} from a dirty working tree")
     versions: dict[str, set[str]] = {}
-    for run in runs:
-        for name, digest in data_digests(run.provenance).items():
+    for digest_of in digests:
+        for name, digest in digest_of.items():
             versions.setdefault(name, set()).add(digest)
     for name in sorted(versions):
-        digests = sorted(versions[name])
-        if len(digests) > 1:
-            shown = _listed([_short_digest(d) for d in digests])
-            sentences.append(f"mixes {len(digests)} versions of data {name!r} ({shown})")
+        listed = sorted(versions[name])
+        if len(listed) > 1:
+            shown = _listed([_short_digest(d) for d in listed])
+            sentences.append(f"mixes {len(listed)} versions of data {name!r} ({shown})")
     return sentences
 
 

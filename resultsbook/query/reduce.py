@@ -121,13 +121,12 @@ def reduce_series(
         return float(values[-1])
     if kind in {"min", "max", "mean"}:
         finite = values[~np.isnan(values)]
-        return float(getattr(np, kind)(finite)) if len(finite) else float("nan")
+        with np.errstate(invalid="ignore"):  # inf and -inf in one run: its mean is NaN
+            return float(getattr(np, kind)(finite)) if len(finite) else float("nan")
     if kind == "last_k":
-        return (
-            float(np.nanmean(values[-reduction.k :]))
-            if np.any(~np.isnan(values[-reduction.k :]))
-            else float("nan")
-        )
+        window = values[-reduction.k :]
+        with np.errstate(invalid="ignore"):
+            return float(np.nanmean(window)) if np.any(~np.isnan(window)) else float("nan")
     if kind == "at":
         return value_at(steps, values, reduction.step)
     if kind == "best":
@@ -160,3 +159,68 @@ def best_step_of(steps: np.ndarray, values: np.ndarray, direction: str) -> float
     else:
         tied = signed == best
     return float(steps[int(np.argmax(tied))])
+
+
+def reduce_rows(
+    reduction: Reduction, steps: np.ndarray, values: np.ndarray, at_steps: np.ndarray | None = None
+) -> np.ndarray:
+    """Reduce every row of a matrix (runs that share `steps`) at once, exactly as `reduce_series`
+    reduces each row: rows holding NaN where it matters go through `reduce_series` itself.
+
+    `at_steps` gives `best`'s step per row (NaN where the other metric has no best step)."""
+    rows, length = values.shape
+    kind = reduction.kind
+    if length == 0 or rows == 0:
+        return np.full(rows, np.nan)
+    if kind == "last":
+        return values[:, -1].copy()
+    if kind == "at":
+        return _values_at(steps, values, np.full(rows, reduction.step))
+    if kind == "best":
+        assert at_steps is not None
+        return _values_at(steps, values, at_steps)
+    if kind in {"min", "max", "mean"}:
+        window = values
+        with np.errstate(invalid="ignore"):  # inf and -inf in one run: its mean is NaN
+            out = getattr(np, kind)(values, axis=1)
+    elif kind == "last_k":
+        window = values[:, -reduction.k :]
+        with np.errstate(invalid="ignore"):
+            out = np.sum(window, axis=1) / window.shape[1]
+    else:
+        raise QueryError(f"reduction {reduction.text} is computed per cell, not per run")
+    for row in np.flatnonzero(np.isnan(window).any(axis=1)).tolist():  # NaN points are left out
+        out[row] = reduce_series(reduction, steps, values[row])
+    return out
+
+
+def best_steps_of_rows(steps: np.ndarray, values: np.ndarray, direction: str) -> np.ndarray:
+    """Return `best_step_of` each row (runs that share `steps`), NaN where a row has no value."""
+    if not values.shape[1]:
+        return np.full(len(values), np.nan)
+    # as best_step_of, without negating the matrix for "min": -(a - b) == -a + b exactly, so
+    # `-v >= -m - t` (t the tolerance) is `v <= m + t`; NaN points become the worst value
+    missing = np.isnan(values)
+    gaps = bool(missing.any())  # most matrices have no NaN: no masking, no copy of the matrix
+    high = direction == "max"
+    if gaps:
+        values = np.where(missing, -np.inf if high else np.inf, values)
+    best = np.max(values, axis=1) if high else np.min(values, axis=1)
+    finite = np.isfinite(best)
+    with np.errstate(invalid="ignore"):  # an infinite best: compared for equality below
+        margin = TIE_TOLERANCE * np.maximum(np.abs(best), np.finfo(np.float64).tiny)
+        within = values >= (best - margin)[:, None] if high else values <= (best + margin)[:, None]
+    tied = within if finite.all() else np.where(finite[:, None], within, values == best[:, None])
+    found = steps[np.argmax(tied, axis=1)].astype(np.float64)
+    return np.where(missing.all(axis=1), np.nan, found) if gaps else found
+
+
+def _values_at(steps: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Return `value_at` of each row at its own step (NaN steps give NaN)."""
+    with np.errstate(invalid="ignore"):
+        index = np.searchsorted(steps, at, side="right") - 1
+        valid = ~np.isnan(at) & (steps[-1] >= at) & (index >= 0)
+    out = np.full(len(values), np.nan)
+    rows = np.flatnonzero(valid)
+    out[rows] = values[rows, index[rows]]
+    return out

@@ -7,11 +7,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from resultsbook.errors import NotFoundError, QueryError, SpecError, closest, did_you_mean, listing_text
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, parse_scalar, sort_key, values_equal
+from resultsbook.query.runs import RUN_FIELDS, Runs
 
-RUN_FIELDS = ("status", "experiment", "name", "adapter", "source", "run_id", "git_commit")
 _FILTER = re.compile(r"^\s*([^!<>=~\s][^!<>=~]*?)\s*(!=|>=|<=|=|>|<|~)\s*(.*?)\s*$")
 
 
@@ -90,23 +92,47 @@ def run_value(run: StoredRun, key: str) -> Any:
     return None
 
 
-def select_runs(runs: Iterable[StoredRun], filters: Sequence[Filter]) -> list[StoredRun]:
-    """Return the runs that satisfy every filter."""
+def select_runs(runs: Iterable[StoredRun] | Runs, filters: Sequence[Filter]) -> Any:
+    """Return the runs that satisfy every filter (a `Runs` of the ones of a `Runs`, else a list)."""
+    if isinstance(runs, Runs):
+        return runs.take(accepted(runs, filters)) if filters else runs
     return [run for run in runs if all(f.accepts(run_value(run, f.key)) for f in filters)]
 
 
-def known_keys(runs: Iterable[StoredRun]) -> set[str]:
+def accepted(runs: Runs, filters: Sequence[Filter]) -> np.ndarray:
+    """Return where runs satisfy every filter: each filter asked once per distinct value."""
+    mask = np.ones(len(runs), dtype=bool)
+    for item in filters:
+        coded = runs.coded(item.key)
+        if coded.uniform:
+            verdicts = np.array([item.accepts(value) for value in coded.values], dtype=bool)
+            mask &= verdicts[runs.codes(item.key)]
+        else:  # 1 and True share a code but a filter may tell them apart
+            mask &= np.fromiter((item.accepts(v) for v in runs.value(item.key).tolist()), bool, len(runs))
+    return mask
+
+
+def known_keys(runs: Iterable[StoredRun] | Runs) -> set[str]:
     """Return every key a filter or a grouping can name: the runs' params and the run fields."""
+    if isinstance(runs, Runs):
+        return set(runs.param_keys()) | set(RUN_FIELDS)
     return {key for run in runs for key in run.params} | set(RUN_FIELDS)
 
 
-def check_filter_keys(runs: Sequence[StoredRun], filters: Sequence[Filter]) -> None:
+def has_key(runs: Sequence[StoredRun] | Runs, key: str) -> bool:
+    """Tell whether any of the runs has a param."""
+    if isinstance(runs, Runs):
+        return bool(runs.has_param(key).any())
+    return any(key in run.params for run in runs)
+
+
+def check_filter_keys(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter]) -> None:
     """Refuse a filter on a key no run has: `=` would select nothing and `!=` everything, silently."""
     if not runs:
         return
     for item in filters:
         # stops at the first run that has the key: the full scan is paid only on the way to an error
-        if item.key not in RUN_FIELDS and not any(item.key in run.params for run in runs):
+        if item.key not in RUN_FIELDS and not has_key(runs, item.key):
             hint = did_you_mean(item.key, known_keys(runs) - set(RUN_FIELDS), "params")
             raise QueryError(f"filter {item}: no run has a param {item.key!r}; {hint}")
 

@@ -78,7 +78,10 @@ def describe(
     Interval statistics add `<name>_lo` and `<name>_hi` beside their half-width; `minmax` gives
     `min` and `max`; `bootstrap` and `bca` are intervals of `center`.
     """
-    x = np.asarray([v for v in values if not math.isnan(v)], dtype=np.float64)
+    if isinstance(values, np.ndarray):
+        x = values[~np.isnan(values)].astype(np.float64)
+    else:
+        x = np.asarray([v for v in values if not math.isnan(v)], dtype=np.float64)
     n = len(x)
     nan = float("nan")
     asked = set(wanted)

@@ -38,7 +38,7 @@ from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader
 from resultsbook.query.goal import metric_goal
-from resultsbook.query.model import AGGREGATE_KEY, Cell, CellRun, Mark, ResultTable, TableQuery
+from resultsbook.query.model import AGGREGATE_KEY, Cell, CellRun, CellRuns, Mark, ResultTable, TableQuery
 from resultsbook.query.select import run_value, select_runs
 from resultsbook.query.stats import iqm_along
 from resultsbook.store import Store
@@ -367,11 +367,12 @@ def _task_marks(
     query: TableQuery,
 ) -> tuple[Mark, ...]:
     """Marks of one method: tasks without runs, missing (task, replicate) pairs, values left out."""
-    from resultsbook.query.aggregate import LISTED, run_marks
+    from resultsbook.query.aggregate import LISTED
+    from resultsbook.query.marks import cell_marks
 
     marks = [
         mark
-        for mark in run_marks([], members, query)
+        for mark in cell_marks(CellRuns.of(members), query)
         if mark.kind in ("novalue", "substituted", "infinite", "status")
     ]
     seen: dict[tuple[Any, Any], int] = defaultdict(int)
@@ -446,7 +447,7 @@ def _aggregate_cell(
     if interval is not None:
         low, high = interval
         stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=(high - low) / 2)
-    return Cell(row, (*column, name), metric, members, stats, marks, statistic=name)
+    return Cell(row, (*column, name), metric, CellRuns.of(members), stats, marks, statistic=name)
 
 
 def _improvement_cell(
@@ -479,7 +480,13 @@ def _improvement_cell(
         low, high = improvement_interval(x, y, query.bootstrap_resamples, query.bootstrap_seed)
         stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=(high - low) / 2)
     return Cell(
-        row, (*column, "probability_of_improvement"), metric, members, stats, marks, statistic=PAIRWISE[0]
+        row,
+        (*column, "probability_of_improvement"),
+        metric,
+        CellRuns.of(members),
+        stats,
+        marks,
+        statistic=PAIRWISE[0],
     )
 
 

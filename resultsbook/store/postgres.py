@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from resultsbook.errors import StoreError
 from resultsbook.models import Problem, StoredRun
-from resultsbook.store import Store, _stored_run
+from resultsbook.store import Store, stored_run
 from resultsbook.store.codec import decode_array
 from resultsbook.store.location import display_location, url_scheme
 from resultsbook.store.pg_schema import apply_migrations, pending_migrations
@@ -176,7 +176,45 @@ class PostgresStore(Store):
                 args,
             ).fetchall()
             params = self._params(None if sources is None else [row[0] for row in rows])
-        return [_stored_run(row, params.get(row[0], {})) for row in rows]
+        return [stored_run(row, params.get(row[0], {})) for row in rows]
+
+    def run_rows(self, include_missing: bool = False) -> list[tuple[Any, ...]]:
+        """Return every run as a row of `RUN_FIELDS` (no params; provenance as its JSON text), in the
+        order of `runs`."""
+        where = "" if include_missing else "WHERE runs.present = 1"
+        return list(
+            self.conn.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs JOIN sources ON sources.id = runs.source_id "
+                f"{where} ORDER BY sources.path, runs.run_key"
+            ).fetchall()
+        )
+
+    def params_of(self, runs: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Return the typed params of some runs by internal run id."""
+        return self._params(runs)
+
+    def param_column(self, key: str) -> tuple[list[int], list[Any]]:
+        """Return (run ids, typed values) of every run that has the param `key`."""
+        rows = self.conn.execute("SELECT run, value, type FROM params WHERE key = %s", [key]).fetchall()
+        return [row[0] for row in rows], [typed_param(value, kind) for _, value, kind in rows]
+
+    def series_blobs(self, key: str) -> Iterator[tuple[int, bytes, bytes]]:
+        """Yield (run, steps blob, values blob) of one metric key for every run, undecoded."""
+        cursor = self.conn.cursor(binary=True)  # blobs travel as bytes, not as hex text
+        cursor.execute('SELECT run, steps, "values" FROM series WHERE key = %s', [key])
+        return iter(cursor)
+
+    def series_count(self, key: str) -> int:
+        """Return how many runs have a series of one metric key."""
+        return int(self.conn.execute("SELECT count(*) FROM series WHERE key = %s", [key]).fetchone()[0])
+
+    def summary_columns(self, key: str) -> list[tuple[Any, ...]]:
+        """Return (run, n, last, min, max, mean, summary) rows of one metric key."""
+        return list(
+            self.conn.execute(
+                "SELECT run, n, last, min, max, mean, summary FROM metrics WHERE key = %s", [key]
+            ).fetchall()
+        )
 
     def _params(self, runs: Sequence[int] | None = None) -> dict[int, dict[str, Any]]:
         """Return the typed params of every run (or of some) by internal run id."""

@@ -1,0 +1,159 @@
+"""The honesty checks of one cell, on columns: configurations that differ among its runs (within each
+pooled value), code or data that differ, unfinished runs, replicates that repeat, runs without a
+value, values substituted, infinite values. Each is a mark: a kind and one bounded sentence.
+
+The checks read the cell's runs as arrays (`CellRuns`) and, for configurations and provenance, the
+runs themselves as columns (`Runs`): a cell of 20,000 runs costs array operations, not 20,000
+Python objects.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from resultsbook.params import format_value, sort_key, values_equal
+from resultsbook.query.model import CellRuns, Mark, TableQuery
+from resultsbook.query.provenance import mixes_of
+from resultsbook.query.runs import Runs, groups_of, members_of
+
+UNFINISHED = ("failed", "running", "interrupted")
+Key = tuple[Any, ...]
+
+
+def cell_marks(runs: CellRuns, query: TableQuery, members: Runs | None = None) -> tuple[Mark, ...]:
+    """Marks that depend on one cell alone: mixed configs, code or data (from `members`, the cell's
+    runs in its order, when given), unfinished runs, duplicate seeds, no value, values substituted,
+    infinite values."""
+    marks: list[Mark] = []
+    if members is not None:
+        differing = differing_within_pools(members, query)
+        if differing:
+            described = "; ".join(
+                f"{key} ({', '.join(format_value(v) for v in values)})" for key, values in differing.items()
+            )
+            marks.append(Mark("mixed", f"averages runs that differ in {described}"))
+        commits = set(members.field("git_commit").tolist())
+        dirty = int(np.count_nonzero(members.field("git_dirty").astype(bool)))
+        mixes = mixes_of(commits, dirty, members.data_digests())
+        marks += [Mark("provenance", sentence) for sentence in mixes]
+    unfinished = {status: int(np.count_nonzero(runs.statuses == status)) for status in UNFINISHED}
+    if any(unfinished.values()):
+        counts = ", ".join(f"{count} {status}" for status, count in unfinished.items() if count)
+        marks.append(Mark("status", f"includes {counts} run(s)"))
+    repeated = repeated_replicates(runs)
+    if repeated:
+        names = ", ".join(replicate_text((*query.pool, *query.replicate), key) for key in repeated)
+        marks.append(Mark("duplicate", f"several runs share {names}"))
+    marks += _value_marks(runs)
+    return tuple(marks)
+
+
+def repeated_replicates(runs: CellRuns) -> list[Key]:
+    """Return the (pooled..., replicate...) values several runs of a cell share, first seen first
+    (runs without any replicate value are not compared)."""
+    if not runs.replicate:
+        return []
+    named = np.zeros(len(runs), dtype=bool)
+    for column in runs.replicate:
+        named |= np.fromiter((v is not None for v in column.tolist()), dtype=bool, count=len(runs))
+    chosen = np.flatnonzero(named)
+    columns = [column[chosen].tolist() for column in (*runs.pooled, *runs.replicate)]
+    return [key for key, count in Counter(zip(*columns)).items() if count > 1]
+
+
+def _value_marks(runs: CellRuns) -> list[Mark]:
+    """Marks about the values: none, substituted, infinite."""
+    marks = []
+    values = runs.values
+    names = runs.names
+    notes = runs.notes
+    missing = np.flatnonzero(np.isnan(values)).tolist()
+    if missing:
+        why = [notes[i][1] if notes[i] else "NaN or not logged" for i in missing]
+        marks.append(
+            Mark(
+                "novalue",
+                f"{len(missing)} run(s) have no value and are left out ({bounded(counted(why))})",
+                tuple(f"{names[i]}: {text}" for i, text in zip(missing, why)),
+            )
+        )
+    noted = [i for i in np.flatnonzero(notes.astype(bool)).tolist() if notes[i][0] == "substituted"]
+    if noted:
+        marks.append(
+            Mark(
+                "substituted",
+                f"{len(noted)} run(s) {bounded(counted([notes[i][1] for i in noted]))}",
+                tuple(f"{names[i]}: {notes[i][1]}" for i in noted),
+            )
+        )
+    infinite = np.flatnonzero(np.isinf(values)).tolist()
+    if infinite:
+        marks.append(
+            Mark(
+                "infinite",
+                f"{len(infinite)} run(s) are infinite: order statistics (median, IQM, min, max) use them, "
+                "the mean is infinite, spreads and intervals are not computed",
+                tuple(f"{names[i]}: {float(values[i])}" for i in infinite),
+            )
+        )
+    return marks
+
+
+def differing_within_pools(members: Runs, query: TableQuery) -> dict[str, list[Any]]:
+    """Return the params that differ among a cell's runs; with pooling, among the runs of one
+    pooled value (the splits of a dataset may be tuned differently, the seeds of one split not)."""
+    exempt = {*query.replicate, *query.run_specific, *query.pool}
+    if not query.pool:
+        return differing_columns(members, exempt)
+    first, group_of = groups_of([members.value_identity_codes(key) for key in query.pool], len(members))
+    differing: dict[str, list[Any]] = {}
+    for group in members_of(group_of, len(first)):  # pooled values in the order first met
+        for key, values in differing_columns(members.take(group), exempt).items():
+            known = differing.setdefault(key, [])
+            known += [v for v in values if not any(values_equal(v, k) for k in known)]
+    return {key: sorted(values, key=sort_key) for key, values in sorted(differing.items())}
+
+
+def differing_columns(runs: Runs, exempt: set[str], count_absent: bool = False) -> dict[str, list[Any]]:
+    """Return the params (outside `exempt`) whose values differ among runs, with those values (the
+    first run's of each, sorted). A param only some runs record differs only where two runs record
+    different values, unless `count_absent`: then a run without it counts as having None."""
+    differing: dict[str, list[Any]] = {}
+    for key in runs.known_params():  # an exempt param is never read
+        if key in exempt or not runs.has_param(key).any():
+            continue
+        codes = runs.identity_codes(key, absent_as_none=count_absent)
+        chosen = codes >= 0
+        found = codes[chosen]
+        if found.min() == found.max():
+            continue
+        _, first = np.unique(found, return_index=True)
+        values = runs.param(key)[0][chosen]
+        differing[key] = sorted((values[i] for i in np.sort(first).tolist()), key=sort_key)
+    return differing
+
+
+def replicate_text(keys: Sequence[str], values: Key) -> str:
+    """Say which replicate: `seed 3`, or `seed=3, fold=1` for several keys."""
+    if len(keys) == 1:
+        return f"{keys[0]} {format_value(values[0])}"
+    return ", ".join(f"{k}={format_value(v)}" for k, v in zip(keys, values))
+
+
+def counted(texts: Sequence[str]) -> list[str]:
+    """Return distinct texts with their counts, most frequent first: `2× skip_first removed ...`."""
+    counts: dict[str, int] = defaultdict(int)
+    for text in texts:
+        counts[text] += 1
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [text if count == 1 else f"{count}× {text}" for text, count in ordered]
+
+
+def bounded(items: Sequence[str], limit: int = 3) -> str:
+    """Join at most `limit` items, saying how many more there are."""
+    shown = "; ".join(items[:limit])
+    return shown + (f"; and {len(items) - limit} more" if len(items) > limit else "")

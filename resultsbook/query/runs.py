@@ -1,0 +1,385 @@
+"""Runs as columns: what a table reads of many runs without building one object per run.
+
+A `Runs` is the runs of a store (or a selection of them) as arrays: their fields, and each param
+read from the store only when a table first needs it, with its values coded so that grouping,
+sorting and the honesty checks are array operations. It is also a sequence of `StoredRun`, built
+(with every param) only when something iterates it.
+
+    >>> runs = Runs.load(store)                      # doctest: +SKIP
+    >>> runs.select(filters).codes("model")          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, overload
+
+import numpy as np
+
+from resultsbook.models import StoredRun
+from resultsbook.params import sort_key, value_identity
+from resultsbook.query.provenance import data_digests
+from resultsbook.store import Store, stored_run
+
+# the fields of a run row (store.run_rows), in order; RUN_FIELDS of select.py are among them.
+# provenance is the stored JSON text (a dict for runs given as `StoredRun`), parsed only for its data
+ROW_FIELDS = (
+    "id", "run_id", "name", "adapter", "source", "experiment", "status", "start_time", "end_time",
+    "git_commit", "git_dirty", "provenance", "present", "digest",
+)  # fmt: skip
+_FIELD_INDEX = {name: i for i, name in enumerate(ROW_FIELDS)}
+RUN_FIELDS = ("status", "experiment", "name", "adapter", "source", "run_id", "git_commit")  # filterable
+ParamLoader = Callable[[str], tuple[Sequence[int], Sequence[Any]]]
+
+
+class Coded:
+    """One key's values over the runs as integer codes: runs whose values are equal (as Python's
+    `==`, the way a dict of them groups) share a code; `values[code]` is the first value of that code.
+    `uniform`: every value of a code has the type of that first one (False when 1 and True, or 1
+    and 1.0, share a code: their text differs, so text lookups must take each run's own value)."""
+
+    __slots__ = ("codes", "uniform", "values")
+
+    def __init__(self, codes: np.ndarray, values: list[Any], uniform: bool = True) -> None:
+        self.codes = codes
+        self.values = values
+        self.uniform = uniform
+
+
+class _Columns:
+    """Every run of one read of the store (or of a list of runs): the arrays `Runs` views."""
+
+    def __init__(
+        self,
+        rows: Sequence[tuple[Any, ...]],
+        load_params: ParamLoader | None,
+        keys: Callable[[], Sequence[str]],
+        stored: Callable[[_Columns], list[StoredRun]],
+    ) -> None:
+        self.size = len(rows)
+        columns = list(zip(*rows)) if rows else [() for _ in ROW_FIELDS]
+        self.ids = np.fromiter(columns[0], dtype=np.int64, count=self.size)
+        self.fields = {name: _object_array(columns[i]) for i, name in enumerate(ROW_FIELDS) if name != "id"}
+        self._load_params = load_params
+        self._keys = keys
+        self._stored = stored
+        self._stored_runs: list[StoredRun] | None = None
+        self._params: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._coded: dict[tuple[str, str], Coded] = {}
+        self._identities: dict[Any, tuple[np.ndarray, dict[Any, int]]] = {}
+        self._by_id: tuple[np.ndarray, np.ndarray] | None = None  # (order of ids, ids in that order)
+        self._key_list: list[str] | None = None
+        self._ranks: dict[str, np.ndarray] = {}
+        self._digests: list[dict[str, str]] | None = None
+        self._has_digests = np.zeros(0, dtype=bool)
+
+    def locate(self, runs: np.ndarray) -> np.ndarray:
+        """Return the position of each internal run id among these runs, -1 where it is not one."""
+        if self._by_id is None:
+            order = np.argsort(self.ids, kind="stable")
+            self._by_id = (order, self.ids[order])
+        order, ordered = self._by_id
+        if not len(ordered):
+            return np.full(len(runs), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(ordered, runs), len(ordered) - 1)
+        return np.where(ordered[at] == runs, order[at], -1)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Return the runs as rows of ROW_FIELDS again."""
+        return list(zip(self.ids.tolist(), *(self.fields[name].tolist() for name in ROW_FIELDS[1:])))
+
+    def param_names(self) -> list[str]:
+        """Return every param key any of these runs may have (a superset for a store's subset)."""
+        if self._key_list is None:
+            self._key_list = list(self._keys())
+        return self._key_list
+
+    def param(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return (values, has) of a param over every run: None and False where a run lacks it."""
+        found = self._params.get(key)
+        if found is None:
+            values = np.full(self.size, None, dtype=object)
+            has = np.zeros(self.size, dtype=bool)
+            if self._load_params is not None:
+                runs, stored = self._load_params(key)
+                at = self.locate(np.array(runs, dtype=np.int64))
+                kept = at >= 0
+                values[at[kept]] = _object_array(stored)[kept]
+                has[at[kept]] = True
+            found = self._params[key] = (values, has)
+        return found
+
+    def stored_runs(self) -> list[StoredRun]:
+        if self._stored_runs is None:
+            self._stored_runs = self._stored(self)
+        return self._stored_runs
+
+
+class Runs(Sequence[StoredRun]):
+    """Runs as columns (all runs of a read, or a selection of them, in the store's order)."""
+
+    def __init__(self, columns: _Columns, index: np.ndarray | None = None) -> None:
+        self._columns = columns
+        self._at = np.arange(columns.size) if index is None else index
+
+    # ----------------------------------------------------------------- making one
+    @classmethod
+    def load(cls, store: Store, include_missing: bool = False) -> Runs:
+        """Read the runs of a store: their fields now, their params key by key when asked."""
+
+        def stored(columns: _Columns) -> list[StoredRun]:  # made from the columns: no row is kept
+            params = store.params_of(columns.ids.tolist()) if columns.size else {}
+            return [stored_run(row, params.get(row[0], {})) for row in columns.rows()]
+
+        return cls(_Columns(store.run_rows(include_missing), store.param_column, store.param_keys, stored))
+
+    @classmethod
+    def of(cls, runs: Sequence[StoredRun] | Runs) -> Runs:
+        """Return runs as columns: a `Runs` as it is, a list of `StoredRun` read into columns."""
+        if isinstance(runs, Runs):
+            return runs
+        listed = list(runs)
+        rows = [tuple(getattr(run, name) for name in ROW_FIELDS) for run in listed]  # provenance as a dict
+
+        def load(key: str) -> tuple[list[int], list[Any]]:
+            having = [run for run in listed if key in run.params]
+            return [run.id for run in having], [run.params[key] for run in having]
+
+        keys = sorted({key for run in listed for key in run.params})
+        columns = _Columns(rows, load, lambda: keys, lambda _: listed)
+        columns._stored_runs = listed
+        return cls(columns)
+
+    @classmethod
+    def joined(cls, base: Runs, parts: Sequence[Runs]) -> Runs:
+        """Return the runs of several selections of one read, one after the other."""
+        index = np.concatenate([part._at for part in parts]) if parts else np.zeros(0, dtype=np.int64)
+        return cls(base._columns, index)
+
+    # ----------------------------------------------------------------- a sequence of StoredRun
+    def __len__(self) -> int:
+        return len(self._at)
+
+    @overload
+    def __getitem__(self, item: int) -> StoredRun: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> Sequence[StoredRun]: ...
+
+    def __getitem__(self, item: int | slice) -> StoredRun | Sequence[StoredRun]:
+        stored = self._columns.stored_runs()
+        if isinstance(item, slice):
+            return [stored[i] for i in self._at[item]]
+        return stored[int(self._at[item])]
+
+    def __iter__(self) -> Iterator[StoredRun]:
+        stored = self._columns.stored_runs()
+        return (stored[i] for i in self._at.tolist())
+
+    def __repr__(self) -> str:
+        return f"<Runs: {len(self)} runs>"
+
+    # ----------------------------------------------------------------- selections
+    def take(self, chosen: np.ndarray) -> Runs:
+        """Return the runs at some positions (an integer array) or where a mask is true."""
+        return Runs(self._columns, self._at[chosen])
+
+    def same_source(self, other: Runs) -> bool:
+        """Tell whether two selections view the same read of the store."""
+        return self._columns is other._columns
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Return each run's position in the read it belongs to (what `Coded` codes are indexed by)."""
+        return self._at
+
+    # ----------------------------------------------------------------- columns
+    @property
+    def ids(self) -> np.ndarray:
+        """Return the internal run ids."""
+        return self._columns.ids[self._at]
+
+    def field(self, name: str) -> np.ndarray:
+        """Return a run field (`run_id`, `name`, `status`, `source`, ...) as an object array."""
+        return self._columns.fields[name][self._at]
+
+    def param(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return (values, has) of a param: None and False where a run lacks it."""
+        values, has = self._columns.param(key)
+        return values[self._at], has[self._at]
+
+    def has_param(self, key: str) -> np.ndarray:
+        """Return where runs have a param."""
+        return self._columns.param(key)[1][self._at]
+
+    def value(self, key: str) -> np.ndarray:
+        """Return each run's value of a grouping or filter key: its param, else a run field (as
+        `select.run_value`), else None."""
+        values, has = self.param(key)
+        if key in RUN_FIELDS and not has.all():
+            values = np.where(has, values, self.field(key))
+        return values
+
+    def known_params(self) -> list[str]:
+        """Return the param keys of the read these runs belong to, sorted (no param is loaded)."""
+        return self._columns.param_names()
+
+    def param_keys(self) -> list[str]:
+        """Return the param keys at least one of these runs has, sorted."""
+        return [key for key in self._columns.param_names() if self.has_param(key).any()]
+
+    def coded(self, key: str) -> Coded:
+        """Return `value(key)` of every run of the read as codes (index them with `positions`)."""
+        cache = self._columns._coded
+        found = cache.get(("value", key))
+        if found is None:
+            whole = Runs(self._columns)
+            found = cache[("value", key)] = _code(whole.value(key))
+        return found
+
+    def codes(self, key: str) -> np.ndarray:
+        """Return the codes of `value(key)` for these runs."""
+        return self.coded(key).codes[self._at]
+
+    def identity_codes(self, key: str, absent_as_none: bool = False) -> np.ndarray:
+        """Return codes of a param under which values equal in the sense of `params.values_equal`
+        coincide (1 and 1.0, NaN and NaN; True and 1 differ); -1 where a run lacks it, or the code
+        of None with `absent_as_none`."""
+        cache = self._columns._identities
+        if key not in cache:
+            values, has = self._columns.param(key)
+            coded = _code(values) if key in RUN_FIELDS else Runs(self._columns).coded(key)
+            cache[key] = _identities(coded, values, has)
+        codes, identities = cache[key]
+        found = codes[self._at]
+        if absent_as_none:
+            found = np.where(found >= 0, found, identities.get(value_identity(None), len(identities)))
+        return found
+
+    def value_identity_codes(self, key: str) -> np.ndarray:
+        """Return codes of `params.value_identity` of `value(key)` (absent: the identity of None)."""
+        cache = self._columns._identities
+        if ("value", key) not in cache:
+            values = Runs(self._columns).value(key)
+            cache[("value", key)] = _identities(self.coded(key), values, np.ones(len(values), dtype=bool))
+        return cache[("value", key)][0][self._at]
+
+    def sort_ranks(self, key: str) -> np.ndarray | None:
+        """Return ranks of `value(key)` in `params.sort_key` order (equal keys, equal ranks), or None
+        when some value cannot be ranked so (NaN: the order of a Python sort then depends on input)."""
+        coded = self.coded(key)
+        keys = []
+        for value in coded.values:
+            if isinstance(value, float) and math.isnan(value):
+                return None
+            keys.append(sort_key(value))
+        try:
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+        except TypeError:
+            return None
+        ranks = np.zeros(len(keys), dtype=np.int64)
+        rank = 0
+        for previous, current in zip([None, *order], order):
+            if previous is not None and keys[previous] != keys[current]:
+                rank += 1
+            ranks[current] = rank
+        return ranks[coded.codes[self._at]]
+
+    def text_ranks(self, name: str) -> np.ndarray:
+        """Return the rank of each run's text field (`name`, `run_id`) in Python's string order."""
+        cache = self._columns._ranks
+        found = cache.get(name)
+        if found is None:
+            texts = self._columns.fields[name]
+            found = np.empty(len(texts), dtype=np.int64)
+            found[np.argsort(texts, kind="stable")] = np.arange(len(texts))
+            cache[name] = found
+        return found[self._at]
+
+    def data_digests(self) -> list[dict[str, str]]:
+        """Return the {data name: digest} of the runs whose provenance records data versions (the
+        others are left out), from provenance parsed once per read."""
+        columns = self._columns
+        if columns._digests is None:
+            columns._digests = [_data_digests(value) for value in columns.fields["provenance"].tolist()]
+            columns._has_digests = np.fromiter(map(bool, columns._digests), dtype=bool, count=columns.size)
+        digests = columns._digests
+        return [digests[i] for i in self._at[columns._has_digests[self._at]].tolist()]
+
+
+def _data_digests(provenance: str | Mapping[str, Any]) -> dict[str, str]:
+    """Return the data digests of a provenance, given as its stored JSON text or as a dict."""
+    if not isinstance(provenance, str):
+        return data_digests(provenance)
+    if '"data"' not in provenance:  # no data key: nothing to parse
+        return {}
+    return data_digests(json.loads(provenance))
+
+
+def _object_array(values: Sequence[Any]) -> np.ndarray:
+    """Return values as a 1-d object array (tuples and lists stay elements)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _code(values: np.ndarray) -> Coded:
+    """Code values the way a dict keyed by them groups them (NaN objects each apart, as in a dict)."""
+    index: dict[Any, int] = {}
+    firsts: list[Any] = []
+    codes = np.empty(len(values), dtype=np.int64)
+    uniform = True
+    try:
+        for i, value in enumerate(values.tolist()):
+            code = index.get(value)
+            if code is None:
+                code = index[value] = len(firsts)
+                firsts.append(value)
+            elif uniform and value.__class__ is not firsts[code].__class__:
+                uniform = False
+            codes[i] = code
+    except TypeError:  # an unhashable value (a list in a StoredRun made by hand): group by its text
+        return _code(_object_array([repr(v) for v in values.tolist()]))
+    return Coded(codes, firsts, uniform)
+
+
+def _identities(coded: Coded, values: np.ndarray, has: np.ndarray) -> tuple[np.ndarray, dict[Any, int]]:
+    """Return codes of `params.value_identity` of the values where `has` (-1 elsewhere), and the
+    code of each identity; each code of `coded` is looked at once when its values share a type."""
+    identities: dict[Any, int] = {}
+    if coded.uniform:
+        per_code = np.array(
+            [identities.setdefault(value_identity(v), len(identities)) for v in coded.values], dtype=np.int64
+        )
+        return np.where(has, per_code[coded.codes], -1), identities
+    codes = np.full(len(values), -1, dtype=np.int64)
+    for i in np.flatnonzero(has).tolist():
+        codes[i] = identities.setdefault(value_identity(values[i]), len(identities))
+    return codes, identities
+
+
+def groups_of(codes: Sequence[np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows by several columns of codes: return (first row of each group, group of each row),
+    groups numbered in the order of their first row. Columns are folded into one code at a time
+    (each fold renumbered densely), so it costs a 1-d sort per column, never a sort of rows."""
+    combined = np.zeros(size, dtype=np.int64)
+    for column in codes:
+        dense = column - int(column.min(initial=0))  # codes may be -1 (absent)
+        _, combined = np.unique(combined * (int(dense.max(initial=0)) + 1) + dense, return_inverse=True)
+        combined = combined.reshape(-1)
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # group numbers in the order their first row comes
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[inverse.reshape(-1)]
+
+
+def members_of(groups: np.ndarray, count: int) -> list[np.ndarray]:
+    """Return the rows of each group (numbered 0..count-1), each in the rows' order."""
+    order = np.argsort(groups, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(groups, minlength=count))[:-1])
+
+
+def positions_of(runs: Runs, ids: Mapping[int, Any]) -> np.ndarray:
+    """Return a mask of the runs whose internal id is a key of `ids` (a set or a mapping)."""
+    return np.fromiter((run in ids for run in runs.ids.tolist()), dtype=bool, count=len(runs))
