@@ -51,11 +51,11 @@ __all__ = [
 _LAZY = {
     "Run": ("resultsbook.runlog", "Run"),
     "seed_everything": ("resultsbook.runlog", "seed_everything"),
-    "Book": ("resultsbook.api", "Book"),
-    "Table": ("resultsbook.api", "Table"),
-    "open": ("resultsbook.api", "open_book"),
-    "collect": ("resultsbook.api", "collect"),
-    "build": ("resultsbook.api", "build"),
+    "Book": ("resultsbook.api.book", "Book"),
+    "Table": ("resultsbook.api.table", "Table"),
+    "open": ("resultsbook.api.book", "open_book"),
+    "collect": ("resultsbook.api.actions", "collect"),
+    "build": ("resultsbook.api.actions", "build"),
 }
 
 
