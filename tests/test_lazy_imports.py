@@ -1,5 +1,5 @@
 """What the read paths import: `--help` and a plain `table` stay off pandas, scipy.stats and matplotlib
-(each costs a command 0.3-1 s; benchmarks/README.md has the figures)."""
+(each costs a command 0.3-1 s; benchmarks/README.md has the figures), and `table` stays off the build."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from conftest import curve
 
 HEAVY = (
     "jinja2", "matplotlib", "numpy", "pandas", "rich", "scipy", "scipy.special", "scipy.stats",
-    "sqlite_utils", "yaml",
+    "sqlite_utils", "yaml", "resultsbook.outputs.build",
 )  # fmt: skip
 # run the command line as its entry point does, then list the heavy modules it had imported
 PROBE = (
