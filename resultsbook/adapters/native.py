@@ -109,17 +109,32 @@ def read_run_info(path: str | None, problems: list[Problem]) -> dict[str, Any]:
     return info
 
 
+class _NameNotExact(Exception):
+    """A long-layout record names its metric by an integer beyond 64 bits, which came as a float."""
+
+
 def read_metrics_jsonl(path: str, problems: list[Problem]) -> dict[str, Any]:
     """Read a metrics.jsonl (wide rows or long `metric`/`value` rows) into series by key, streamed."""
+    found: list[Problem] = []
+    try:  # every number becomes a float, so integers beyond 64 bits may be read as floats: faster
+        series = _read_metrics_jsonl(path, found, exact_integers=False)
+    except _NameNotExact:  # but not a metric's name: its digits are its name
+        found = []
+        series = _read_metrics_jsonl(path, found, exact_integers=True)
+    problems.extend(found)
+    return series
+
+
+def _read_metrics_jsonl(path: str, problems: list[Problem], exact_integers: bool) -> dict[str, Any]:
     builder = SeriesBuilder()
     skipped: dict[str, int] = {}
     tally = Tally()
     lines = 0
     try:
-        for records in iter_json_records(path, problems, tally):
+        for records in iter_json_records(path, problems, tally, exact_integers):
             lines += len(records)
             if not read_columns(records, builder):
-                read_records(records, builder, skipped)
+                read_records(records, builder, skipped, exact_integers)
     except OSError as error:
         problems.append(unreadable(path, error, "no metrics"))
         return {}
@@ -142,12 +157,27 @@ def read_metrics_jsonl(path: str, problems: list[Problem]) -> dict[str, Any]:
 def read_columns(records: list[dict[str, Any]], builder: SeriesBuilder) -> bool:
     """Add flat wide records a column at a time (the common case, ~10x faster); False if they are not
     all flat numbers with a numeric step (then nothing was added)."""
-    keys = sorted(set().union(*records))
+    first = tuple(records[0])
+    if all(len(record) == len(first) for record in records) and len(set(map(tuple, records))) == 1:
+        keys = list(first)  # every record has the same keys in the same order: one matrix
+        try:
+            matrix = np.array([tuple(record.values()) for record in records], dtype=np.float64)
+        except (TypeError, ValueError):  # text or nested objects: read key by key (or the slow path)
+            matrix = None
+        if matrix is not None and matrix.ndim == 2:
+            return _add_columns(records, keys, dict(zip(keys, matrix.T)), builder)
+    return _add_columns(records, sorted(set().union(*records)), {}, builder)
+
+
+def _add_columns(
+    records: list[dict[str, Any]], keys: list[str], known: dict[str, np.ndarray], builder: SeriesBuilder
+) -> bool:
+    """Add the columns of `keys` (`known` holds those already turned into arrays, None read as NaN)."""
     if "metric" in keys or _STEP not in keys:
         return False
     columns: list[tuple[str, np.ndarray, np.ndarray | None]] = []
     try:
-        steps = _float_column([record[_STEP] for record in records])
+        steps = _column(records, _STEP, known)[0]
         times = None
         if _TIME in keys:
             raw_times = [record.get(_TIME) for record in records]
@@ -159,10 +189,7 @@ def read_columns(records: list[dict[str, Any]], builder: SeriesBuilder) -> bool:
         for key in keys:
             if key in (_STEP, _TIME):
                 continue
-            column = [record.get(key) for record in records]
-            # None -> NaN here, and masked out below: a missing value is not a NaN point
-            values = _float_column(column)
-            present = np.array([value is not None for value in column]) if None in column else None
+            values, present = _column(records, key, known)
             columns.append((key, values, present))
     except (KeyError, TypeError, ValueError):  # nested objects, text, missing steps: the slow path
         return False
@@ -176,6 +203,20 @@ def read_columns(records: list[dict[str, Any]], builder: SeriesBuilder) -> bool:
     return True
 
 
+def _column(
+    records: list[dict[str, Any]], key: str, known: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return a key's values as floats and which records hold one (None: all do); a missing value
+    is not a NaN point. Raises KeyError for a missing step, TypeError/ValueError for text."""
+    values = known.get(key)
+    if values is not None and not np.isnan(values).any():
+        return values, None
+    column = [record[key] for record in records] if key == _STEP else [record.get(key) for record in records]
+    values = _float_column(column)  # None -> NaN here, masked out by `present`
+    present = np.array([value is not None for value in column]) if None in column else None
+    return values, present
+
+
 def _float_column(column: list[Any]) -> np.ndarray:
     """Return JSON values as a float array; raise ValueError unless each is a number, bool or null."""
     values = np.array(column, dtype=np.float64)
@@ -184,9 +225,15 @@ def _float_column(column: list[Any]) -> np.ndarray:
     return values
 
 
-def read_records(records: list[dict[str, Any]], builder: SeriesBuilder, skipped: dict[str, int]) -> None:
+def read_records(
+    records: list[dict[str, Any]],
+    builder: SeriesBuilder,
+    skipped: dict[str, int],
+    exact_integers: bool = True,
+) -> None:
     """Add records one point at a time (long layout, nested objects, missing steps, text values),
-    counting in `skipped` the values by key that are not numbers."""
+    counting in `skipped` the values by key that are not numbers. Raises _NameNotExact when a metric's
+    name is a float that may have been an integer beyond 64 bits and integers were not read exactly."""
     for record in records:
         raw_step = record.pop(_STEP, None)
         raw_time = record.pop(_TIME, None)
@@ -198,7 +245,10 @@ def read_records(records: list[dict[str, Any]], builder: SeriesBuilder, skipped:
         if raw_time is not None and time is None:
             skipped[_TIME] = skipped.get(_TIME, 0) + 1
         if "metric" in record and "value" in record and len(record) == 2:
-            record = {str(record["metric"]): record["value"]}
+            name = record["metric"]
+            if not exact_integers and isinstance(name, float) and abs(name) >= 2**63:
+                raise _NameNotExact
+            record = {str(name): record["value"]}
         if too_deep(record):
             skipped[_DEEP] = skipped.get(_DEEP, 0) + 1
             continue
