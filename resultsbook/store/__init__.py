@@ -49,6 +49,7 @@ class Store:
     def __init__(self, path: str, db: Database, created: Sequence[str] = ()) -> None:
         self.path = path
         self.folder = os.path.dirname(os.path.abspath(path))
+        self._parents: dict[str, str] = {}  # folder -> how the store names it (relpath costs ~50 µs)
         self.db = db
         self.created = tuple(created)  # the file and folders this open made: `discard` removes them
 
@@ -147,11 +148,19 @@ class Store:
         if url_scheme(path) is not None:
             return path
         absolute = os.path.abspath(path)
-        try:
-            relative = os.path.relpath(absolute, self.folder)
-        except ValueError:  # another drive on Windows
-            relative = absolute
-        return relative.replace(os.sep, "/")
+        parent, name = os.path.split(absolute)
+        if not name:
+            return _relative(absolute, self.folder)
+        above = self._parents.get(parent)  # the sources of a collect share a few parent folders
+        if above is None:
+            if len(self._parents) > 4096:
+                self._parents.clear()
+            above = self._parents[parent] = _relative(parent, self.folder)
+        if above == ".":
+            return name
+        if above.strip("./") == "":  # the parent holds the store's folder: the path may, too
+            return _relative(absolute, self.folder)
+        return f"{above}/{name}"
 
     def absolute(self, stored: str) -> str:
         """Return the absolute path of a stored source path (a URL as it is)."""
@@ -292,6 +301,15 @@ class Store:
         runs = self.db.execute("SELECT count(*) FROM runs WHERE present = 1").fetchone()[0]
         sources = self.db.execute("SELECT count(*) FROM sources WHERE present = 1").fetchone()[0]
         return {"runs": runs, "sources": sources}
+
+
+def _relative(absolute: str, folder: str) -> str:
+    """Return an absolute path relative to `folder`, '/'-separated."""
+    try:
+        relative = os.path.relpath(absolute, folder)
+    except ValueError:  # another drive on Windows
+        relative = absolute
+    return relative.replace(os.sep, "/")
 
 
 def _missing_folders(folder: str) -> list[str]:

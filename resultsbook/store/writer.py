@@ -73,10 +73,11 @@ class StoreWriter:
         gone = [run for key, (run, _, present, _) in existing.items() if key not in seen and present]
         counts["missing"] += self._mark_runs_missing(gone)
         self.conn.execute("DELETE FROM problems WHERE source_id = ?", [source_id])
-        self.conn.executemany(
-            "INSERT INTO problems (source_id, path, message, kept) VALUES (?, ?, ?, ?)",
-            [(source_id, self.relative(p.path), p.message, p.kept) for p in problems],
-        )
+        rows = [(source_id, self.relative(p.path), p.message, p.kept) for p in problems]
+        if rows:
+            self.conn.executemany(
+                "INSERT INTO problems (source_id, path, message, kept) VALUES (?, ?, ?, ?)", rows
+            )
         self._flush_if_full()
         return counts
 
@@ -134,16 +135,11 @@ class StoreWriter:
         return identity
 
     def _upsert_source(self, path: str, adapter: str, signature: str) -> int:
-        row = self.conn.execute("SELECT id FROM sources WHERE path = ?", [path]).fetchone()
-        if row is None:
-            cursor = self.conn.execute(
-                "INSERT INTO sources (path, adapter, signature) VALUES (?, ?, ?)", [path, adapter, signature]
-            )
-            return int(cursor.lastrowid or 0)
-        self.conn.execute(
-            "UPDATE sources SET adapter = ?, signature = ?, present = 1 WHERE id = ?",
-            [adapter, signature, row[0]],
-        )
+        row = self.conn.execute(
+            "INSERT INTO sources (path, adapter, signature) VALUES (?, ?, ?) ON CONFLICT (path) DO UPDATE "
+            "SET adapter = excluded.adapter, signature = excluded.signature, present = 1 RETURNING id",
+            [path, adapter, signature],
+        ).fetchone()
         return int(row[0])
 
     def _new_run_id(self) -> int:
@@ -285,12 +281,17 @@ def _summarize(series: Any) -> tuple[Any, ...]:
     if series is None or not len(series):
         return (0, None, None, None, None, None, None)
     values = series.values
-    finite = values[~np.isnan(values)]
+    steps = series.steps
+    lowest = values.min()
+    if lowest != lowest:  # a NaN among them (min propagates it): summarize the others
+        finite = values[~np.isnan(values)]
+        stats: tuple[Any, ...] = (None, None, None)
+        if len(finite):
+            stats = (float(finite.min()), float(finite.max()), float(finite.mean()))
+    else:
+        stats = (float(lowest), float(values.max()), float(values.sum() / len(values)))
     last = float(values[-1])
-    stats: tuple[Any, ...] = (None, None, None)
-    if len(finite):
-        stats = (float(finite.min()), float(finite.max()), float(finite.mean()))
-    return (len(values), float(series.steps[0]), float(series.steps[-1]), _finite_or_none(last), *stats)
+    return (len(values), float(steps[0]), float(steps[-1]), _finite_or_none(last), *stats)
 
 
 def _finite_or_none(value: float | None) -> float | None:
