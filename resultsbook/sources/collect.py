@@ -41,7 +41,7 @@ from resultsbook.sources.limits import check_environment
 from resultsbook.sources.parallel import map_in_order, map_in_threads
 from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.store import Store
-from resultsbook.store.writer import StoreWriter
+from resultsbook.store.writer import EncodedRun, StoreWriter, encode_run
 
 __all__ = [
     "CollectRequest",
@@ -194,7 +194,7 @@ def _read_and_write(
     return the run counts, how many sources were written, and the sources that vanished meanwhile."""
     totals: Counter[str] = Counter()
     vanished: list[str] = []
-    batch: list[tuple[_Planned, ReadResult]] = []
+    batch: list[tuple[_Planned, ReadResult, Sequence[EncodedRun] | None]] = []
     written = 0
     points = 0
     opened = time.monotonic()
@@ -208,19 +208,20 @@ def _read_and_write(
                     result.runs,
                     result.problems,
                     moves.get(item.stored_path),
+                    encoded,
                 )
-                for item, result in batch
+                for item, result, encoded in batch
             ]
 
         for counts in store.write(work):  # a writer may fill a source's counts only when it commits
             totals.update(counts)
-        for _, result in batch:
+        for _, result, _ in batch:
             problems.extend(result.problems)
         batch.clear()
 
     if progress is not None:
         progress.start(len(plan))
-    for item, result in zip(plan, read_planned(plan)):
+    for item, (result, encoded) in zip(plan, _read_and_encode(plan)):
         if progress is not None:
             progress.advance()
         if not _still_there(item.source):  # deleted while we read: gone, not a run without data
@@ -228,7 +229,7 @@ def _read_and_write(
             continue
         if not batch:
             opened = time.monotonic()
-        batch.append((item, result))
+        batch.append((item, result, encoded))
         written += 1
         points += _size(result)
         if len(batch) >= BATCH_SOURCES or points >= BATCH_POINTS or time.monotonic() - opened > BATCH_SECONDS:
@@ -369,6 +370,21 @@ def _not_here(path: str) -> Problem:
         "is not on this machine: it was not collected here",
         "the runs other collectors stored from it in the shared store",
     )
+
+
+def _read_and_encode(plan: Sequence[_Planned]) -> Iterator[tuple[ReadResult, Sequence[EncodedRun] | None]]:
+    """Read the planned sources in order; local ones also encoded for the store where they are read
+    (in the worker processes: encoding the series is a fair share of a collect's work)."""
+    for local, group in groupby(plan, key=lambda planned: _reading_kind(planned) == "local"):
+        if local:
+            yield from map_in_order(_read_planned_encoded, list(group))
+        else:
+            yield from ((result, None) for result in read_planned(list(group)))
+
+
+def _read_planned_encoded(planned: _Planned) -> tuple[ReadResult, tuple[EncodedRun, ...]]:
+    result = _read_planned(planned)
+    return result, tuple(encode_run(run, planned.source.adapter) for run in result.runs)
 
 
 def read_planned(plan: Sequence[_Planned]) -> Iterator[ReadResult]:

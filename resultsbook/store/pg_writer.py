@@ -24,6 +24,7 @@ from typing import Any
 
 from resultsbook.models import Problem, RunRecord, Source
 from resultsbook.store.writer import (
+    EncodedRun,
     _param_cell,
     _summarize,
     encode_series,
@@ -72,14 +73,20 @@ class PostgresWriter:
         runs: Iterable[RunRecord],
         problems: Iterable[Problem],
         moved_from: str | None = None,
+        prepared: Sequence[EncodedRun] | None = None,
     ) -> dict[str, int]:
         """Queue one source's runs and problems; return its counts of new/updated/unchanged/missing
         runs, filled when the transaction writes. `moved_from` names the stored path of the same
-        source before it (or the tree) was moved: its runs keep their ids."""
+        source before it (or the tree) was moved: its runs keep their ids. `prepared` holds
+        `encode_run` of each run when done already (its blobs and digest are used)."""
         encoded = []
-        for record in runs:
-            blobs = encode_series(record)
-            encoded.append((record, blobs, run_digest(record, source.adapter, blobs)))
+        for index, record in enumerate(runs):
+            if prepared is not None:
+                blobs, digest = prepared[index].blobs, prepared[index].digest
+            else:
+                blobs = encode_series(record)
+                digest = run_digest(record, source.adapter, blobs)
+            encoded.append((record, blobs, digest))
         counts: dict[str, int] = {}
         path = self.relative(source.path)
         self._queue.append(_Queued(source, path, signature, encoded, list(problems), moved_from, counts))
