@@ -231,7 +231,7 @@ def _read_and_write(
             opened = time.monotonic()
         batch.append((item, result, encoded))
         written += 1
-        points += _size(result)
+        points += _size(result, encoded)
         if len(batch) >= BATCH_SOURCES or points >= BATCH_POINTS or time.monotonic() - opened > BATCH_SECONDS:
             write_batch()
             points = 0
@@ -295,8 +295,10 @@ def _still_there(source: Source) -> bool:
     return not source.files or any(os.path.lexists(path) for path in source.files)
 
 
-def _size(result: ReadResult) -> int:
+def _size(result: ReadResult, encoded: Sequence[EncodedRun] | None = None) -> int:
     """Return how many rows a read result will write, roughly: its runs and their points."""
+    if encoded is not None:
+        return sum(1 + sum(cells[1] for cells in run.metrics) for run in encoded)
     return sum(1 + sum(len(series) for series in run.metrics.values()) for run in result.runs)
 
 
@@ -383,8 +385,12 @@ def _read_and_encode(plan: Sequence[_Planned]) -> Iterator[tuple[ReadResult, Seq
 
 
 def _read_planned_encoded(planned: _Planned) -> tuple[ReadResult, tuple[EncodedRun, ...]]:
+    """Read and encode a source; its runs come back without their series (the encoding holds them:
+    half as much to send from a worker process)."""
     result = _read_planned(planned)
-    return result, tuple(encode_run(run, planned.source.adapter) for run in result.runs)
+    encoded = tuple(encode_run(run, planned.source.adapter) for run in result.runs)
+    runs = tuple(replace(run, metrics={}) for run in result.runs)
+    return ReadResult(runs, result.problems), encoded
 
 
 def read_planned(plan: Sequence[_Planned]) -> Iterator[ReadResult]:
