@@ -156,8 +156,9 @@ def iter_json_records(
     own = tally is None
     found = Tally() if tally is None else tally
     for batch in iter_lines(path, problems, found, keep_last=_whole_object):
-        filled = [line for line in batch.lines if line.strip()]
-        records = _parse_all_at_once(filled, exact_integers)
+        records = _parse_all_at_once(batch.lines, exact_integers)  # a blank line fails it
+        if records is None:
+            records = _parse_all_at_once([line for line in batch.lines if line.strip()], exact_integers)
         if records is None:
             records = list(_parse_one_by_one(batch, found))
         if records:
@@ -224,7 +225,7 @@ def _parse_all_at_once(lines: list[str], exact_integers: bool = True) -> list[di
         return None
     if len(records) != len(lines):
         return None  # a line held two values; parse line by line to report it
-    if all(isinstance(record, dict) for record in records):
+    if set(map(type, records)) == {dict}:
         return records
     return None
 
