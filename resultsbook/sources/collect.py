@@ -38,6 +38,7 @@ from resultsbook.sources.find import (
     path_under,
 )
 from resultsbook.sources.limits import check_environment
+from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.parallel import map_in_order, map_in_threads
 from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.store import Store
@@ -94,6 +95,7 @@ def collect(
     looked at: a change in one run costs one read, whatever the size of the tree."""
     check_environment()
     stored = store.source_signatures()
+    listings = FolderListings(store.folder_listings()) if changed is None else None
     plan: list[_Planned] = []
     unchanged_sources: list[str] = []
     seen: set[str] = set()
@@ -120,7 +122,7 @@ def collect(
         if served is not None:
             found: Iterable[tuple[Source, Adapter]] = served[1]
         elif changed is None:
-            found = find_sources(request, log=log)
+            found = find_sources(request, log=log, listings=listings)
         else:
             root = os.path.abspath(request.path)
             near = [os.path.abspath(p) for p in changed if path_under(os.path.abspath(p), root)]
@@ -168,6 +170,8 @@ def collect(
     gone += [path for path in vanished if path in stored]
     if gone:
         totals["missing"] += store.write(lambda writer: writer.mark_sources_missing(gone))
+    if listings is not None and listings.taken:
+        store.remember_folder_listings(listings.taken)
     runs_per_source = store.run_counts_by_source() if unchanged_sources else {}
     unchanged_runs = sum(runs_per_source.get(path, 0) for path in unchanged_sources)
     return CollectReport(

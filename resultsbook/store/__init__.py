@@ -198,6 +198,38 @@ class Store:
         rows = self.db.execute("SELECT path, adapter, signature FROM sources WHERE present = 1").fetchall()
         return {path: (adapter, signature) for path, adapter, signature in rows}
 
+    def folder_listings(self) -> dict[str, tuple[Any, Any]]:
+        """Return the folder listings remembered by earlier collects on this machine:
+        {absolute path: ((device, inode, mtime ns, ctime ns), (files, sorted sub-folders, links))}."""
+        try:
+            columns = "path, device, inode, mtime_ns, ctime_ns, files, dirs"
+            found = self.db.execute(f"SELECT {columns} FROM {_LISTINGS}").fetchall()
+        except sqlite3.OperationalError:  # none yet (the table is made by the first collect)
+            return {}
+        none: frozenset[str] = frozenset()  # a folder with links is never remembered
+        return {
+            os.fsdecode(path): ((device, inode, mtime, ctime), (frozenset(_names(files)), _names(dirs), none))
+            for path, device, inode, mtime, ctime, files, dirs in found
+        }
+
+    def remember_folder_listings(
+        self, listings: Mapping[str, tuple[tuple[int, ...], tuple[Iterable[str], Iterable[str], Any]]]
+    ) -> None:
+        """Keep folder listings for the next collect (a cache: a store without it reads the same)."""
+        rows = [
+            (os.fsencode(path), *stamp, _packed(files), _packed(dirs))
+            for path, (stamp, (files, dirs, _)) in listings.items()
+        ]
+
+        def work(writer: StoreWriter) -> None:
+            writer.conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {_LISTINGS} (path BLOB PRIMARY KEY, device INTEGER, "
+                "inode INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, files BLOB, dirs BLOB)"
+            )
+            writer.conn.executemany(f"INSERT OR REPLACE INTO {_LISTINGS} VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+        self.write(work)
+
     def run_counts_by_source(self) -> dict[str, int]:
         """Return {stored source path: number of present runs}."""
         rows = self.db.execute(
@@ -301,6 +333,19 @@ class Store:
         runs = self.db.execute("SELECT count(*) FROM runs WHERE present = 1").fetchone()[0]
         sources = self.db.execute("SELECT count(*) FROM sources WHERE present = 1").fetchone()[0]
         return {"runs": runs, "sources": sources}
+
+
+_LISTINGS = "folder_listings"  # a cache, outside the migrated schema: older versions ignore it
+
+
+def _packed(names: Iterable[str]) -> bytes:
+    """Return file names as one blob: NUL never occurs in a name, undecodable bytes kept as bytes."""
+    return os.fsencode("\0".join(names))
+
+
+def _names(blob: bytes) -> tuple[str, ...]:
+    """Return the names packed by `_packed`, in their order."""
+    return tuple(os.fsdecode(blob).split("\0")) if blob else ()
 
 
 def _relative(absolute: str, folder: str) -> str:
