@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from itertools import chain
 from typing import Any
 
 import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
-from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import MAX_DEPTH
 from resultsbook.sources.lines import Tally
-from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.series import SeriesBuilder, usual_steps
 from resultsbook.sources.status_words import normalize_status
 from resultsbook.sources.textio import iter_json_records, load_json_file, to_float, to_timestamp, too_deep
 from resultsbook.sources.yamlio import read_yaml_file
@@ -130,15 +131,28 @@ def _read_metrics_jsonl(path: str, problems: list[Problem], exact_integers: bool
     skipped: dict[str, int] = {}
     tally = Tally()
     lines = 0
+    first: list[dict[str, Any]] | None = None  # the first batch, held: it may be the whole file
+    batches = 0
     try:
         for records in iter_json_records(path, problems, tally, exact_integers):
             lines += len(records)
-            if not read_columns(records, builder):
-                read_records(records, builder, skipped, exact_integers)
+            batches += 1
+            if batches == 1:
+                first = records
+                continue
+            if first is not None:
+                _add_records(first, builder, skipped, exact_integers)
+                first = None
+            _add_records(records, builder, skipped, exact_integers)
     except OSError as error:
         problems.append(unreadable(path, error, "no metrics"))
         return {}
     tally.report(path, problems)
+    if first is not None:
+        clean = clean_series(first)
+        if clean is not None:
+            return clean
+        _add_records(first, builder, skipped, exact_integers)
     if not lines and not any(p.path == path for p in problems):
         problems.append(Problem(path, "is empty", "no metrics"))
     for key, count in skipped.items():
@@ -152,6 +166,38 @@ def _read_metrics_jsonl(path: str, problems: list[Problem], exact_integers: bool
     series, series_problems = builder.build(path)
     problems.extend(series_problems)
     return series
+
+
+def _add_records(
+    records: list[dict[str, Any]], builder: SeriesBuilder, skipped: dict[str, int], exact_integers: bool
+) -> None:
+    if not read_columns(records, builder):
+        read_records(records, builder, skipped, exact_integers)
+
+
+def clean_series(records: list[dict[str, Any]]) -> dict[str, Series] | None:
+    """Return the series of a whole log in the usual shape, built at once: every record holds the
+    same keys in the same order, finite numbers only, a step that increases from 0 or more and no
+    time. None for any other log (the builder reads it, and reports what it finds)."""
+    if len(set(map(tuple, records))) != 1:
+        return None
+    keys = list(records[0])
+    if _STEP not in keys or _TIME in keys or "metric" in keys:
+        return None
+    values = chain.from_iterable(map(dict.values, records))
+    try:
+        matrix = np.fromiter(values, np.float64, count=len(records) * len(keys))
+    except (TypeError, ValueError, OverflowError):  # text, lists, objects, nulls, 1e400 as digits
+        return None
+    if not np.isfinite(matrix).all():
+        return None
+    columns = matrix.reshape(len(records), len(keys)).T.copy()  # each metric's values contiguous
+    steps = columns[keys.index(_STEP)]
+    if not usual_steps(steps):
+        return None
+    if np.all(steps == np.round(steps)):
+        steps = steps.astype(np.int64)
+    return {key: Series(steps, columns[index]) for index, key in enumerate(keys) if key != _STEP}
 
 
 def read_columns(records: list[dict[str, Any]], builder: SeriesBuilder) -> bool:

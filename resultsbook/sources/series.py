@@ -78,7 +78,7 @@ class SeriesBuilder:
             steps, values, times = self._arrays(key)
             checked = ordered.get(id(steps))
             if checked is None or checked[0] is not steps:
-                checked = ordered[id(steps)] = (steps, _in_order(steps))
+                checked = ordered[id(steps)] = (steps, usual_steps(steps))
             duplicates = 0
             if not checked[1]:
                 steps, values, times = _valid_steps(path, key, steps, values, times, problems)
@@ -153,7 +153,7 @@ def _valid_steps(
     return steps, values, times
 
 
-def _in_order(steps: np.ndarray) -> bool:
+def usual_steps(steps: np.ndarray) -> bool:
     """Tell whether steps are usual: increasing, from 0 or more, below 2**53 (none NaN): nothing to do."""
     if not len(steps):
         return False
