@@ -99,3 +99,13 @@ def test_folders_changed_just_before_a_collect_are_not_remembered(make_run, stor
     listed.clear()
     collect_runs(store, tmp_path)
     assert sorted(listed) == ["a", "runs"]
+
+
+def test_a_collect_loads_the_listings_of_its_roots_only(store):
+    listing = (frozenset({"metrics.jsonl"}), (), frozenset())
+    paths = ["/data/runs", "/data/runs/a", "/data/runs/a/b", "/data/runs2", "/data/runs-old/a", "/data"]
+    store.remember_folder_listings({path: ((1, index, 2, 3), listing) for index, path in enumerate(paths)})
+    assert sorted(store.folder_listings(["/data/runs"])) == ["/data/runs", "/data/runs/a", "/data/runs/a/b"]
+    assert sorted(store.folder_listings(["/data/runs/a/"])) == ["/data/runs/a", "/data/runs/a/b"]
+    assert len(store.folder_listings(["/"])) == len(paths)
+    assert store.folder_listings(["/data/runs/a"])["/data/runs/a"] == ((1, 1, 2, 3), listing)

@@ -95,7 +95,10 @@ def collect(
     looked at: a change in one run costs one read, whatever the size of the tree."""
     check_environment()
     stored = store.source_signatures()
-    listings = FolderListings(store.folder_listings()) if changed is None else None
+    listings = None
+    if changed is None:  # a watch looks at a few folders: it lists them
+        local = [os.path.abspath(r.path) for r in requests if "://" not in r.path]
+        listings = FolderListings(store.folder_listings(local))
     plan: list[_Planned] = []
     unchanged_sources: list[str] = []
     seen: set[str] = set()

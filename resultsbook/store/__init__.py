@@ -198,12 +198,20 @@ class Store:
         rows = self.db.execute("SELECT path, adapter, signature FROM sources WHERE present = 1").fetchall()
         return {path: (adapter, signature) for path, adapter, signature in rows}
 
-    def folder_listings(self) -> dict[str, tuple[Any, Any]]:
-        """Return the folder listings remembered by earlier collects on this machine:
+    def folder_listings(self, roots: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+        """Return the folder listings remembered by earlier collects on this machine, of the
+        folders at or under `roots` (absolute paths):
         {absolute path: ((device, inode, mtime ns, ctime ns), (files, sorted sub-folders, links))}."""
+        columns = "path, device, inode, mtime_ns, ctime_ns, files, dirs"
+        found = []
         try:
-            columns = "path, device, inode, mtime_ns, ctime_ns, files, dirs"
-            found = self.db.execute(f"SELECT {columns} FROM {_LISTINGS}").fetchall()
+            for root in roots:
+                top = os.fsencode(root.rstrip(os.sep) or os.sep)
+                below = top.rstrip(b"/") + b"/"  # the folders under it sort between "/" and "0"
+                found += self.db.execute(
+                    f"SELECT {columns} FROM {_LISTINGS} WHERE path = ? OR (path >= ? AND path < ?)",
+                    [top, below, below[:-1] + b"0"],
+                ).fetchall()
         except sqlite3.OperationalError:  # none yet (the table is made by the first collect)
             return {}
         none: frozenset[str] = frozenset()  # a folder with links is never remembered

@@ -152,7 +152,7 @@ class PostgresStore(Store):
         rows = self.conn.execute("SELECT path, adapter, signature FROM sources WHERE present = 1")
         return {path: (adapter, signature) for path, adapter, signature in rows}
 
-    def folder_listings(self) -> dict[str, tuple[Any, Any]]:
+    def folder_listings(self, roots: Any) -> dict[str, tuple[Any, Any]]:
         """Return {}: folder listings are remembered by local stores only (they describe this machine)."""
         return {}
 
