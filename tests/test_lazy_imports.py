@@ -62,3 +62,11 @@ def test_pandas_still_imports_after_the_command_line_kept_it_out_of_sqlite_utils
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False True (1, 1)"
+
+
+def test_an_unchanged_collect_imports_neither_pandas_nor_scipy_nor_matplotlib(make_run, cli, tmp_path):
+    make_run("a", {"model": "a"}, curve([0.5], "acc"))
+    cli("collect", "runs", "--db", "results.db")
+    # numpy: the adapters' module imports; sqlite_utils and yaml: what storing and reading use
+    imported = heavy_modules("collect", "runs", "--db", "results.db", cwd=str(tmp_path))
+    assert imported == ["numpy", "sqlite_utils", "yaml"]

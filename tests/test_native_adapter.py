@@ -142,3 +142,29 @@ def test_broken_middle_line_is_skipped(make_run):
     run, problems = read(folder)
     assert np.array_equal(run.metrics["loss"].steps, [1, 3])
     assert [p.message for p in problems] == ["line 2 is not valid JSON"]
+
+
+def test_a_usual_log_built_at_once_gives_the_series_the_builder_gives():
+    from resultsbook.adapters.native import clean_series, read_columns
+    from resultsbook.sources.series import SeriesBuilder
+
+    records = [{"step": 10 * i, "loss": 1 / (i + 1), "acc": i / 7, "ok": True} for i in range(50)]
+    builder = SeriesBuilder()
+    assert read_columns([dict(r) for r in records], builder)
+    expected, problems = builder.build("metrics.jsonl")
+    built = clean_series(records)
+    assert problems == [] and built is not None and list(built) == ["loss", "acc", "ok"]
+    for key, series in expected.items():
+        assert built[key].steps.dtype == series.steps.dtype == np.int64
+        assert built[key].steps.tolist() == series.steps.tolist()
+        assert built[key].values.tolist() == series.values.tolist()
+        assert built[key].times is series.times is None
+    odd = [
+        [*records[:-1], {**records[-1], "loss": float("nan")}],  # reported: the builder's
+        [*records[:-1], {"step": 5, "loss": 1.0, "acc": 0.0, "ok": True}],  # a step back
+        [*records[:-1], {"acc": 0.0, "loss": 1.0, "step": 999, "ok": True}],  # keys in another order
+        [{**r, "time": 1700000000 + r["step"]} for r in records],
+        [{**r, "acc": None} for r in records],
+        [{**r, "acc": "high"} for r in records],
+    ]
+    assert [clean_series(log) for log in odd] == [None] * len(odd)

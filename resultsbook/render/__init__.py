@@ -2,37 +2,61 @@
 
 from __future__ import annotations
 
-from resultsbook.query.model import ResultTable
-from resultsbook.render.data import render_csv, render_json
-from resultsbook.render.latex import LatexOptions, render_latex
-from resultsbook.render.layout import Labels, TableFormat, layout_table
-from resultsbook.render.markdown import MarkdownOptions, render_markdown
-from resultsbook.render.terminal import render_terminal
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from resultsbook.query.model import ResultTable
+    from resultsbook.render.latex import LatexOptions
+    from resultsbook.render.layout import Labels, TableFormat
+    from resultsbook.render.markdown import MarkdownOptions
 
 FORMATS = ("terminal", "latex", "markdown", "csv", "json")
 SUFFIX_FORMATS = {".tex": "latex", ".md": "markdown", ".csv": "csv", ".json": "json"}
+
+# the renderers load when first used: importing `resultsbook.render.escape` (every command's output
+# goes through it) must not cost jinja2, tabulate and the query model
+_LAZY = {
+    "Labels": "resultsbook.render.layout",
+    "TableFormat": "resultsbook.render.layout",
+    "LatexOptions": "resultsbook.render.latex",
+    "MarkdownOptions": "resultsbook.render.markdown",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def render_table(
     table: ResultTable,
     output_format: str,
-    fmt: TableFormat = TableFormat(),
-    labels: Labels = Labels(),
-    latex: LatexOptions = LatexOptions(),
-    markdown: MarkdownOptions = MarkdownOptions(),
+    fmt: TableFormat | None = None,
+    labels: Labels | None = None,
+    latex: LatexOptions | None = None,
+    markdown: MarkdownOptions | None = None,
     color: bool = False,
     generated: str = "",
 ) -> str:
     """Render an aggregated table in one of FORMATS; `generated` goes in a comment where it fits."""
+    from resultsbook.render.data import render_csv, render_json
+    from resultsbook.render.latex import LatexOptions, render_latex
+    from resultsbook.render.layout import Labels, TableFormat, layout_table
+    from resultsbook.render.markdown import MarkdownOptions, render_markdown
+    from resultsbook.render.terminal import render_terminal
+
+    fmt = fmt if fmt is not None else TableFormat()
     if output_format == "csv":
         return render_csv(table, fmt.digits, fmt.escape_formulas)
     if output_format == "json":
         return render_json(table, fmt.digits, generated)
-    layout = layout_table(table, fmt, labels)
+    layout = layout_table(table, fmt, labels if labels is not None else Labels())
     if output_format == "latex":
-        return render_latex(layout, fmt.style, latex, generated)
+        return render_latex(layout, fmt.style, latex if latex is not None else LatexOptions(), generated)
     if output_format == "markdown":
-        return render_markdown(layout, markdown, generated)
+        return render_markdown(layout, markdown if markdown is not None else MarkdownOptions(), generated)
     return render_terminal(layout, color)
 
 

@@ -38,10 +38,11 @@ from resultsbook.sources.find import (
     path_under,
 )
 from resultsbook.sources.limits import check_environment
+from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.parallel import map_in_order, map_in_threads
 from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.store import Store
-from resultsbook.store.writer import StoreWriter
+from resultsbook.store.writer import EncodedRun, StoreWriter, encode_run
 
 __all__ = [
     "CollectRequest",
@@ -94,6 +95,10 @@ def collect(
     looked at: a change in one run costs one read, whatever the size of the tree."""
     check_environment()
     stored = store.source_signatures()
+    listings = None
+    if changed is None:  # a watch looks at a few folders: it lists them
+        local = [os.path.abspath(r.path) for r in requests if "://" not in r.path]
+        listings = FolderListings(store.folder_listings(local))
     plan: list[_Planned] = []
     unchanged_sources: list[str] = []
     seen: set[str] = set()
@@ -120,7 +125,7 @@ def collect(
         if served is not None:
             found: Iterable[tuple[Source, Adapter]] = served[1]
         elif changed is None:
-            found = find_sources(request, log=log)
+            found = find_sources(request, log=log, listings=listings)
         else:
             root = os.path.abspath(request.path)
             near = [os.path.abspath(p) for p in changed if path_under(os.path.abspath(p), root)]
@@ -168,6 +173,8 @@ def collect(
     gone += [path for path in vanished if path in stored]
     if gone:
         totals["missing"] += store.write(lambda writer: writer.mark_sources_missing(gone))
+    if listings is not None and listings.taken:
+        store.remember_folder_listings(listings.taken)
     runs_per_source = store.run_counts_by_source() if unchanged_sources else {}
     unchanged_runs = sum(runs_per_source.get(path, 0) for path in unchanged_sources)
     return CollectReport(
@@ -194,7 +201,7 @@ def _read_and_write(
     return the run counts, how many sources were written, and the sources that vanished meanwhile."""
     totals: Counter[str] = Counter()
     vanished: list[str] = []
-    batch: list[tuple[_Planned, ReadResult]] = []
+    batch: list[tuple[_Planned, ReadResult, Sequence[EncodedRun] | None]] = []
     written = 0
     points = 0
     opened = time.monotonic()
@@ -208,19 +215,20 @@ def _read_and_write(
                     result.runs,
                     result.problems,
                     moves.get(item.stored_path),
+                    encoded,
                 )
-                for item, result in batch
+                for item, result, encoded in batch
             ]
 
         for counts in store.write(work):  # a writer may fill a source's counts only when it commits
             totals.update(counts)
-        for _, result in batch:
+        for _, result, _ in batch:
             problems.extend(result.problems)
         batch.clear()
 
     if progress is not None:
         progress.start(len(plan))
-    for item, result in zip(plan, read_planned(plan)):
+    for item, (result, encoded) in zip(plan, _read_and_encode(plan)):
         if progress is not None:
             progress.advance()
         if not _still_there(item.source):  # deleted while we read: gone, not a run without data
@@ -228,9 +236,9 @@ def _read_and_write(
             continue
         if not batch:
             opened = time.monotonic()
-        batch.append((item, result))
+        batch.append((item, result, encoded))
         written += 1
-        points += _size(result)
+        points += _size(result, encoded)
         if len(batch) >= BATCH_SOURCES or points >= BATCH_POINTS or time.monotonic() - opened > BATCH_SECONDS:
             write_batch()
             points = 0
@@ -294,8 +302,10 @@ def _still_there(source: Source) -> bool:
     return not source.files or any(os.path.lexists(path) for path in source.files)
 
 
-def _size(result: ReadResult) -> int:
+def _size(result: ReadResult, encoded: Sequence[EncodedRun] | None = None) -> int:
     """Return how many rows a read result will write, roughly: its runs and their points."""
+    if encoded is not None:
+        return sum(1 + sum(cells[1] for cells in run.metrics) for run in encoded)
     return sum(1 + sum(len(series) for series in run.metrics.values()) for run in result.runs)
 
 
@@ -369,6 +379,25 @@ def _not_here(path: str) -> Problem:
         "is not on this machine: it was not collected here",
         "the runs other collectors stored from it in the shared store",
     )
+
+
+def _read_and_encode(plan: Sequence[_Planned]) -> Iterator[tuple[ReadResult, Sequence[EncodedRun] | None]]:
+    """Read the planned sources in order; local ones also encoded for the store where they are read
+    (in the worker processes: encoding the series is a fair share of a collect's work)."""
+    for local, group in groupby(plan, key=lambda planned: _reading_kind(planned) == "local"):
+        if local:
+            yield from map_in_order(_read_planned_encoded, list(group))
+        else:
+            yield from ((result, None) for result in read_planned(list(group)))
+
+
+def _read_planned_encoded(planned: _Planned) -> tuple[ReadResult, tuple[EncodedRun, ...]]:
+    """Read and encode a source; its runs come back without their series (the encoding holds them:
+    half as much to send from a worker process)."""
+    result = _read_planned(planned)
+    encoded = tuple(encode_run(run, planned.source.adapter) for run in result.runs)
+    runs = tuple(replace(run, metrics={}) for run in result.runs)
+    return ReadResult(runs, result.problems), encoded
 
 
 def read_planned(plan: Sequence[_Planned]) -> Iterator[ReadResult]:

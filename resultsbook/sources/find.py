@@ -15,6 +15,7 @@ from resultsbook.errors import AdapterError, SpecError
 from resultsbook.models import Source
 from resultsbook.sources import fs
 from resultsbook.sources.derive import Derivation
+from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.pathpattern import PathPattern, compile_pattern
 from resultsbook.sources.walk import WalkNotes, walk_folders
 
@@ -44,9 +45,13 @@ class SearchLog:
 
 
 def find_sources(
-    request: CollectRequest, start: str | None = None, log: SearchLog | None = None
+    request: CollectRequest,
+    start: str | None = None,
+    log: SearchLog | None = None,
+    listings: FolderListings | None = None,
 ) -> Iterable[tuple[Source, Adapter]]:
-    """Yield the sources under a request's root (or under `start` within it) and their adapters."""
+    """Yield the sources under a request's root (or under `start` within it) and their adapters;
+    `listings` spares listing the folders unchanged since they were listed."""
     log = log if log is not None else SearchLog()
     adapters = make_adapters(request)
     forced = request.adapter is not None
@@ -58,9 +63,10 @@ def find_sources(
             return
         raise SpecError(f"no adapter reads {root}; name one with --adapter (see `resultsbook adapters`)")
     if request.pattern:
-        yield from _pattern_walk(request, compile_pattern(request.pattern), adapters, forced, start, log)
+        patterned = compile_pattern(request.pattern)
+        yield from _pattern_walk(request, patterned, adapters, forced, start, log, listings)
         return
-    yield from _walk_claims(start or root, adapters, request, forced, log)
+    yield from _walk_claims(start or root, adapters, request, forced, log, listings)
 
 
 def _pattern_walk(
@@ -70,6 +76,7 @@ def _pattern_walk(
     forced: bool,
     start: str | None,
     log: SearchLog,
+    listings: FolderListings | None = None,
 ) -> Iterable[tuple[Source, Adapter]]:
     """Yield the sources of the files and folders under the root whose path the pattern matches."""
     root = request.path
@@ -78,7 +85,7 @@ def _pattern_walk(
     if depth is not None:  # a fixed-depth pattern never looks below its last folder
         depth = max(depth - 1 - _relative(begin, root).count("/"), 0)
     claims = FolderClaims()
-    for folder in walk_folders(begin, lambda folder: True, log.walk, depth):
+    for folder in walk_folders(begin, lambda folder: True, log.walk, depth, listings):
         prefix = _relative(folder.path, root)
         for name in sorted(folder.files):
             yield from _match_file(
@@ -91,7 +98,12 @@ def _pattern_walk(
 
 
 def _walk_claims(
-    start: str, adapters: list[Adapter], request: CollectRequest, forced: bool, log: SearchLog
+    start: str,
+    adapters: list[Adapter],
+    request: CollectRequest,
+    forced: bool,
+    log: SearchLog,
+    listings: FolderListings | None = None,
 ) -> Iterable[tuple[Source, Adapter]]:
     """Yield the sources the adapters claim walking down from `start`; each claim says whether to go on."""
     claimed: list[tuple[Source, Adapter]] = []
@@ -104,7 +116,7 @@ def _walk_claims(
         claimed.extend(sources)
         return deeper
 
-    for _ in walk_folders(start, descend, log.walk):
+    for _ in walk_folders(start, descend, log.walk, listings=listings):
         yield from claimed
         claimed.clear()
 

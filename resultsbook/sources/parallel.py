@@ -23,8 +23,10 @@ def map_in_order(function: Callable[[Item], Result], items: Sequence[Item]) -> I
     them and results come back. Where fork is unavailable (Windows, macOS spawn), or with one core,
     everything runs here."""
     cores = os.cpu_count() or 1
-    workers = min(cores - 1, 4)  # the main process keeps a core: it writes while they read
-    if len(items) < MIN_ITEMS or workers < 1 or sys.platform == "win32" or not hasattr(os, "fork"):
+    # the main process writes while they read, with about half their work: on 2 cores two readers
+    # keep both cores busy; with more, it keeps one of its own
+    workers = cores if cores <= 2 else min(cores - 1, 4)
+    if len(items) < MIN_ITEMS or cores < 2 or sys.platform == "win32" or not hasattr(os, "fork"):
         yield from (function(item) for item in items)
         return
     import multiprocessing

@@ -73,12 +73,18 @@ class SeriesBuilder:
         # metrics logged together share one steps array; the original is kept as well, since a freed
         # array's id can be reused by the next key's steps
         typed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        ordered: dict[int, tuple[np.ndarray, bool]] = {}  # steps arrays already checked, shared the same way
         for key in self._counts:
             steps, values, times = self._arrays(key)
-            steps, values, times = _valid_steps(path, key, steps, values, times, problems)
-            if not len(steps):
-                continue
-            steps, values, times, duplicates = _settle_steps(steps, values, times)
+            checked = ordered.get(id(steps))
+            if checked is None or checked[0] is not steps:
+                checked = ordered[id(steps)] = (steps, usual_steps(steps))
+            duplicates = 0
+            if not checked[1]:
+                steps, values, times = _valid_steps(path, key, steps, values, times, problems)
+                if not len(steps):
+                    continue
+                steps, values, times, duplicates = _settle_steps(steps, values, times)
             if duplicates:
                 problems.append(
                     Problem(
@@ -145,6 +151,13 @@ def _valid_steps(
             )
         )
     return steps, values, times
+
+
+def usual_steps(steps: np.ndarray) -> bool:
+    """Tell whether steps are usual: increasing, from 0 or more, below 2**53 (none NaN): nothing to do."""
+    if not len(steps):
+        return False
+    return bool(steps[0] >= 0 and steps[-1] < MAX_STEP and (steps[1:] > steps[:-1]).all())
 
 
 def _step_text(step: float) -> str:

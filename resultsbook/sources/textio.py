@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
+import orjson
+
 from resultsbook.models import Problem
 from resultsbook.sources.fileio import read_file_bytes, unreadable
 from resultsbook.sources.limits import CONFIG, MAX_DEPTH, Limit
 from resultsbook.sources.lines import LineBatch, Tally, cut_off, iter_lines
 
 __all__ = [
+    "fast_loads",
     "iter_json_lines",
     "iter_json_records",
     "load_json_file",
@@ -78,13 +81,42 @@ def load_json_file(
     return value
 
 
+# digits to zeros: a run of 19 or more digits is then found by a substring search (a regex is 20x slower)
+_ZEROS = str.maketrans("123456789", "000000000")
+_ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
+
+
+def may_hold_big_integer(text: str | bytes) -> bool:
+    """Tell whether JSON text may hold an integer beyond 64 bits (a run of 19 digits or more; in a
+    fraction or a string as well, which merely sends the text to the exact parser)."""
+    if isinstance(text, bytes):
+        return b"0000000000000000000" in text.translate(_ZERO_BYTES)
+    return "0000000000000000000" in text.translate(_ZEROS)
+
+
+def fast_loads(text: str | bytes, exact_integers: bool = True) -> Any:
+    """Parse JSON exactly as `json.loads` does, with orjson wherever it gives the same value (nearly
+    always, and 5-10x faster); raises what `json.loads` raises.
+
+    orjson refuses NaN, Infinity, numbers that overflow a float, lone surrogates and nesting deeper
+    than 1024, which json accepts: those texts are parsed again by json. orjson also reads an integer
+    beyond 64 bits as the nearest float (the same number as `float(int(digits))`): texts that may hold
+    one go to json, unless `exact_integers` is False (the caller turns every number into a float)."""
+    if not exact_integers or not may_hold_big_integer(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
 def parse_json(text: str | bytes) -> tuple[bool, Any]:
     """Parse JSON text: (True, value), or (False, what is wrong) for invalid or too deeply nested JSON.
 
     NaN and Infinity are accepted, as the writers of run logs emit them.
     """
     try:
-        value = json.loads(text)
+        value = fast_loads(text)
     except json.JSONDecodeError as error:
         return False, f"{error.msg} at line {error.lineno} column {error.colno}"
     except RecursionError:
@@ -113,17 +145,20 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
 
 
 def iter_json_records(
-    path: str, problems: list[Problem], tally: Tally | None = None
+    path: str, problems: list[Problem], tally: Tally | None = None, exact_integers: bool = True
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield the JSON objects of a JSON Lines file in batches, streamed; bad and torn lines are reported.
 
-    Opening the file may raise OSError when iteration starts.
+    With `exact_integers` False, an integer beyond 64 bits may come as the nearest float (for callers
+    that turn every number into a float anyway: it saves a scan of the text). Opening the file may
+    raise OSError when iteration starts.
     """
     own = tally is None
     found = Tally() if tally is None else tally
     for batch in iter_lines(path, problems, found, keep_last=_whole_object):
-        filled = [line for line in batch.lines if line.strip()]
-        records = _parse_all_at_once(filled)
+        records = _parse_all_at_once(batch.lines, exact_integers)  # a blank line fails it
+        if records is None:
+            records = _parse_all_at_once([line for line in batch.lines if line.strip()], exact_integers)
         if records is None:
             records = list(_parse_one_by_one(batch, found))
         if records:
@@ -171,17 +206,26 @@ def _parse_one_by_one(batch: Any, tally: Tally) -> Iterator[dict[str, Any]]:
             yield record
 
 
-def _parse_all_at_once(lines: list[str]) -> list[dict[str, Any]] | None:
-    """Parse every line in one json call (much faster); None when any line needs a closer look."""
+def _parse_all_at_once(lines: list[str], exact_integers: bool = True) -> list[dict[str, Any]] | None:
+    """Parse every line in one call (much faster); None when any line needs a closer look."""
     if not lines:
         return []
+    joined = f"[{','.join(lines)}]"
     try:
-        records = json.loads(f"[{','.join(lines)}]")
+        if exact_integers and may_hold_big_integer(joined):
+            records = json.loads(joined)
+        else:
+            records = orjson.loads(joined)
+    except orjson.JSONDecodeError:  # a NaN somewhere, say: orjson for the lines that it reads alike
+        try:
+            records = [fast_loads(line, exact_integers) for line in lines]
+        except (ValueError, RecursionError):
+            return None
     except (ValueError, RecursionError):
         return None
     if len(records) != len(lines):
         return None  # a line held two values; parse line by line to report it
-    if all(isinstance(record, dict) for record in records):
+    if set(map(type, records)) == {dict}:
         return records
     return None
 

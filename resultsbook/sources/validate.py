@@ -23,6 +23,8 @@ _INT64 = (-(2**63), 2**63 - 1)
 
 def storable_text(text: str) -> str:
     """Return text SQLite can store as UTF-8: undecodable bytes (surrogate escapes) as `\\xNN`."""
+    if text.isascii():  # the usual case, checked without encoding
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from resultsbook.adapters.base import Folder
 from resultsbook.models import Problem
+from resultsbook.sources.listings import FolderListings
 
 # folders that never hold runs and can be huge; ".hydra"-style names stay visible in `dirs`
 _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", ".ipynb_checkpoints"}
@@ -36,10 +37,12 @@ def walk_folders(
     descend: Callable[[Folder], bool],
     notes: WalkNotes | None = None,
     max_depth: int | None = None,
+    listings: FolderListings | None = None,
 ) -> Iterator[Folder]:
     """Yield `root` and its sub-folders top-down, sorted; `descend(folder)`, called before each
     folder is yielded, says whether to go deeper. `max_depth` stops at that many levels below root.
-    A URL root (s3://…) is walked in its listing."""
+    A URL root (s3://…) is walked in its listing. With `listings`, a folder whose stamp is unchanged
+    is not listed again, and the listings taken are added to it."""
     if "://" in root:
         from resultsbook.sources.remote import is_url, walk_remote_folders
 
@@ -54,9 +57,10 @@ def walk_folders(
     seen: set[FolderId] = set()
     while stack or links:
         path, depth, parents = stack.pop() if stack else links.pop(0)
-        identity = _folder_id(path, notes)
-        if identity is None:
+        info = _folder_stat(path, notes)
+        if info is None:
             continue
+        identity = (info.st_dev, info.st_ino)
         if identity in parents:
             target = os.path.realpath(path)
             notes.problems.append(
@@ -66,11 +70,16 @@ def walk_folders(
         if identity in seen:
             continue  # reached before by another path: read once
         seen.add(identity)
-        listed = _list(path, notes)
+        listed = None if listings is None else listings.get(path, info)
         if listed is None:
-            continue
+            fresh = _list(path, notes)
+            if fresh is None:
+                continue
+            listed = fresh[:3]
+            if listings is not None:
+                listings.remember(path, info, listed, fresh[3])
         files, dirs, linked = listed
-        folder = Folder(path=path, files=frozenset(files), dirs=tuple(dirs))
+        folder = Folder(path=path, files=files, dirs=dirs)
         deeper = descend(folder)  # decided before yielding: callers read what descend found
         yield folder
         if not deeper or (max_depth is not None and depth >= max_depth):
@@ -95,15 +104,19 @@ def walk_folders(
             links.sort(key=lambda item: item[0])
 
 
-def _list(path: str, notes: WalkNotes) -> tuple[set[str], list[str], set[str]] | None:
-    """Return (files, sorted sub-folders, the sub-folders that are links), or None (reported)."""
+def _list(path: str, notes: WalkNotes) -> tuple[frozenset[str], tuple[str, ...], frozenset[str], bool] | None:
+    """Return (files, sorted sub-folders, the sub-folders that are links, whether any entry is a
+    link or could not be looked at), or None (reported)."""
     files: set[str] = set()
     dirs: list[str] = []
     linked: set[str] = set()
+    odd = False
     try:
         with os.scandir(path) as entries:
             for entry in entries:
                 try:
+                    if entry.is_symlink():
+                        odd = True
                     if entry.is_dir():
                         dirs.append(entry.name)
                         if entry.is_symlink():
@@ -111,6 +124,7 @@ def _list(path: str, notes: WalkNotes) -> tuple[set[str], list[str], set[str]] |
                     else:
                         files.add(entry.name)
                 except OSError:
+                    odd = True
                     continue
     except FileNotFoundError:
         return None  # removed while we walk: what it held is gone
@@ -125,13 +139,14 @@ def _list(path: str, notes: WalkNotes) -> tuple[set[str], list[str], set[str]] |
         )
         return None
     dirs.sort()
-    return files, dirs, linked
+    return frozenset(files), tuple(dirs), frozenset(linked), odd or bool(linked)
 
 
-def _folder_id(path: str, notes: WalkNotes) -> FolderId | None:
-    """Return a folder's (device, inode), or None when it cannot be looked at (reported)."""
+def _folder_stat(path: str, notes: WalkNotes) -> os.stat_result | None:
+    """Return a folder's stat (its id is device and inode), or None when it cannot be looked at
+    (reported)."""
     try:
-        info = os.stat(path)
+        return os.stat(path)
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -140,7 +155,6 @@ def _folder_id(path: str, notes: WalkNotes) -> FolderId | None:
             Problem(path, f"cannot be looked at ({error.strerror or error})", "the runs stored from it")
         )
         return None
-    return (info.st_dev, info.st_ino)
 
 
 def _ancestor_ids(root: str) -> frozenset[FolderId]:

@@ -49,6 +49,7 @@ class Store:
     def __init__(self, path: str, db: Database, created: Sequence[str] = ()) -> None:
         self.path = path
         self.folder = os.path.dirname(os.path.abspath(path))
+        self._parents: dict[str, str] = {}  # folder -> how the store names it (relpath costs ~50 µs)
         self.db = db
         self.created = tuple(created)  # the file and folders this open made: `discard` removes them
 
@@ -147,11 +148,19 @@ class Store:
         if url_scheme(path) is not None:
             return path
         absolute = os.path.abspath(path)
-        try:
-            relative = os.path.relpath(absolute, self.folder)
-        except ValueError:  # another drive on Windows
-            relative = absolute
-        return relative.replace(os.sep, "/")
+        parent, name = os.path.split(absolute)
+        if not name:
+            return _relative(absolute, self.folder)
+        above = self._parents.get(parent)  # the sources of a collect share a few parent folders
+        if above is None:
+            if len(self._parents) > 4096:
+                self._parents.clear()
+            above = self._parents[parent] = _relative(parent, self.folder)
+        if above == ".":
+            return name
+        if above.strip("./") == "":  # the parent holds the store's folder: the path may, too
+            return _relative(absolute, self.folder)
+        return f"{above}/{name}"
 
     def absolute(self, stored: str) -> str:
         """Return the absolute path of a stored source path (a URL as it is)."""
@@ -188,6 +197,46 @@ class Store:
         """Return {stored path: (adapter, signature)} for every source still present."""
         rows = self.db.execute("SELECT path, adapter, signature FROM sources WHERE present = 1").fetchall()
         return {path: (adapter, signature) for path, adapter, signature in rows}
+
+    def folder_listings(self, roots: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+        """Return the folder listings remembered by earlier collects on this machine, of the
+        folders at or under `roots` (absolute paths):
+        {absolute path: ((device, inode, mtime ns, ctime ns), (files, sorted sub-folders, links))}."""
+        columns = "path, device, inode, mtime_ns, ctime_ns, files, dirs"
+        found = []
+        try:
+            for root in roots:
+                top = os.fsencode(root.rstrip(os.sep) or os.sep)
+                below = top.rstrip(b"/") + b"/"  # the folders under it sort between "/" and "0"
+                found += self.db.execute(
+                    f"SELECT {columns} FROM {_LISTINGS} WHERE path = ? OR (path >= ? AND path < ?)",
+                    [top, below, below[:-1] + b"0"],
+                ).fetchall()
+        except sqlite3.OperationalError:  # none yet (the table is made by the first collect)
+            return {}
+        none: frozenset[str] = frozenset()  # a folder with links is never remembered
+        return {
+            os.fsdecode(path): ((device, inode, mtime, ctime), (frozenset(_names(files)), _names(dirs), none))
+            for path, device, inode, mtime, ctime, files, dirs in found
+        }
+
+    def remember_folder_listings(
+        self, listings: Mapping[str, tuple[tuple[int, ...], tuple[Iterable[str], Iterable[str], Any]]]
+    ) -> None:
+        """Keep folder listings for the next collect (a cache: a store without it reads the same)."""
+        rows = [
+            (os.fsencode(path), *stamp, _packed(files), _packed(dirs))
+            for path, (stamp, (files, dirs, _)) in listings.items()
+        ]
+
+        def work(writer: StoreWriter) -> None:
+            writer.conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {_LISTINGS} (path BLOB PRIMARY KEY, device INTEGER, "
+                "inode INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, files BLOB, dirs BLOB)"
+            )
+            writer.conn.executemany(f"INSERT OR REPLACE INTO {_LISTINGS} VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+        self.write(work)
 
     def run_counts_by_source(self) -> dict[str, int]:
         """Return {stored source path: number of present runs}."""
@@ -333,6 +382,28 @@ class Store:
         runs = self.db.execute("SELECT count(*) FROM runs WHERE present = 1").fetchone()[0]
         sources = self.db.execute("SELECT count(*) FROM sources WHERE present = 1").fetchone()[0]
         return {"runs": runs, "sources": sources}
+
+
+_LISTINGS = "folder_listings"  # a cache, outside the migrated schema: older versions ignore it
+
+
+def _packed(names: Iterable[str]) -> bytes:
+    """Return file names as one blob: NUL never occurs in a name, undecodable bytes kept as bytes."""
+    return os.fsencode("\0".join(names))
+
+
+def _names(blob: bytes) -> tuple[str, ...]:
+    """Return the names packed by `_packed`, in their order."""
+    return tuple(os.fsdecode(blob).split("\0")) if blob else ()
+
+
+def _relative(absolute: str, folder: str) -> str:
+    """Return an absolute path relative to `folder`, '/'-separated."""
+    try:
+        relative = os.path.relpath(absolute, folder)
+    except ValueError:  # another drive on Windows
+        relative = absolute
+    return relative.replace(os.sep, "/")
 
 
 def _missing_folders(folder: str) -> list[str]:

@@ -16,19 +16,17 @@ counts as a dict that is filled when the transaction writes (the collector adds 
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from resultsbook.models import Problem, RunRecord, Source
 from resultsbook.store.writer import (
+    EncodedRun,
     _param_cell,
-    _summarize,
-    encode_series,
+    encode_run,
     git_facts,
-    run_digest,
     run_identity,
 )
 
@@ -48,7 +46,7 @@ class _Queued:
     source: Source
     path: str
     signature: str
-    runs: Sequence[tuple[RunRecord, Mapping[str, tuple[bytes, bytes, bytes | None]], str]]
+    runs: Sequence[tuple[RunRecord, EncodedRun]]
     problems: Sequence[Problem]
     moved_from: str | None
     counts: dict[str, int]
@@ -72,14 +70,16 @@ class PostgresWriter:
         runs: Iterable[RunRecord],
         problems: Iterable[Problem],
         moved_from: str | None = None,
+        prepared: Sequence[EncodedRun] | None = None,
     ) -> dict[str, int]:
         """Queue one source's runs and problems; return its counts of new/updated/unchanged/missing
         runs, filled when the transaction writes. `moved_from` names the stored path of the same
-        source before it (or the tree) was moved: its runs keep their ids."""
-        encoded = []
-        for record in runs:
-            blobs = encode_series(record)
-            encoded.append((record, blobs, run_digest(record, source.adapter, blobs)))
+        source before it (or the tree) was moved: its runs keep their ids. `prepared` holds
+        `encode_run` of each run when done already."""
+        runs = list(runs)
+        if prepared is None:
+            prepared = [encode_run(record, source.adapter) for record in runs]
+        encoded = list(zip(runs, prepared))
         counts: dict[str, int] = {}
         path = self.relative(source.path)
         self._queue.append(_Queued(source, path, signature, encoded, list(problems), moved_from, counts))
@@ -144,10 +144,10 @@ class PostgresWriter:
         existing = {key: (run, digest, present, run_id) for run, key, digest, present, run_id in stored}
         counts = dict.fromkeys(_COUNTS, 0)
         seen: set[str] = set()
-        for record, blobs, digest in queued.runs:
+        for record, encoded in queued.runs:
             seen.add(record.key)
             before = existing.get(record.key)
-            if before is not None and before[1] == digest and before[2]:
+            if before is not None and before[1] == encoded.digest and before[2]:
                 counts["unchanged"] += 1
                 continue
             if before is not None:
@@ -157,7 +157,7 @@ class PostgresWriter:
             else:
                 counts["new"] += 1
                 run, run_id = self._new_run_id(), run_identity(queued.path, record.key)
-            self._queue_run(run, run_id, source_id, queued.source.adapter, record, digest, blobs)
+            self._queue_run(run, run_id, source_id, queued.source.adapter, record, encoded)
         gone = [run for key, (run, _, present, _) in existing.items() if key not in seen and present]
         self._hidden.extend(gone)
         counts["missing"] += len(gone)
@@ -174,8 +174,7 @@ class PostgresWriter:
         source_id: int,
         adapter: str,
         record: RunRecord,
-        digest: str,
-        blobs: Mapping[str, tuple[bytes, bytes, bytes | None]],
+        encoded: EncodedRun,
     ) -> None:
         commit, dirty = git_facts(record.provenance)
         self._runs.append(
@@ -192,18 +191,17 @@ class PostgresWriter:
                 _real(record.end_time),
                 commit,
                 dirty,
-                json.dumps(dict(record.provenance), sort_keys=True, default=str),
-                digest,
+                encoded.provenance,
+                encoded.digest,
                 1,
             ]
         )
         for key, value in record.params.items():
             stored, kind = _param_cell(value)
             self._params.append((run, key, _param_text(stored, kind), kind))
-        for key in sorted(set(record.metrics) | set(record.summary)):
-            summary = record.summary.get(key)
-            cells = _summarize(record.metrics.get(key))
-            self._metrics.append((run, key, cells[0], *map(_real, cells[1:]), _real(summary)))
+        blobs = encoded.blobs
+        for key, count, *cells in encoded.metrics:
+            self._metrics.append((run, key, count, *map(_real, cells)))
             if key in blobs:
                 self._series.append((run, key, *blobs[key]))
 

@@ -152,6 +152,13 @@ class PostgresStore(Store):
         rows = self.conn.execute("SELECT path, adapter, signature FROM sources WHERE present = 1")
         return {path: (adapter, signature) for path, adapter, signature in rows}
 
+    def folder_listings(self, roots: Any) -> dict[str, tuple[Any, Any]]:
+        """Return {}: folder listings are remembered by local stores only (they describe this machine)."""
+        return {}
+
+    def remember_folder_listings(self, listings: Any) -> None:
+        """Remember nothing (see `folder_listings`)."""
+
     def run_counts_by_source(self) -> dict[str, int]:
         """Return {stored source path: number of present runs}."""
         rows = self.conn.execute(

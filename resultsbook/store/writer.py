@@ -6,7 +6,8 @@ import hashlib
 import json
 import math
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,30 @@ from resultsbook.models import Problem, RunRecord, Source
 from resultsbook.store.codec import encode_floats, encode_steps
 
 _FLUSH_ROWS = 5000
+
+Blobs = Mapping[str, tuple[bytes, bytes, "bytes | None"]]
+
+
+@dataclass(frozen=True)
+class EncodedRun:
+    """What a store keeps of a run beyond its fields, computed where the run is read (a worker
+    process in a big collect), so the writer only writes."""
+
+    blobs: Blobs  # each non-empty series: steps, values, times
+    digest: str  # of everything stored about the run
+    metrics: tuple[tuple[Any, ...], ...]  # per key: key, n, first/last step, last, min, max, mean, final
+    provenance: str  # as JSON
+
+
+def encode_run(record: RunRecord, adapter: str) -> EncodedRun:
+    """Return a run's blobs, digest, metric summaries and provenance as the store writes them."""
+    blobs = encode_series(record)
+    metrics = tuple(
+        (key, *_summarize(record.metrics.get(key)), _finite_or_none(record.summary.get(key)))
+        for key in sorted(set(record.metrics) | set(record.summary))
+    )
+    provenance = json.dumps(dict(record.provenance), sort_keys=True, default=str)
+    return EncodedRun(blobs, run_digest(record, adapter, blobs), metrics, provenance)
 
 
 class StoreWriter:
@@ -26,7 +51,11 @@ class StoreWriter:
         self._params: list[tuple[Any, ...]] = []
         self._metrics: list[tuple[Any, ...]] = []
         self._series: list[tuple[Any, ...]] = []
+        self._runs: list[list[Any]] = []  # new runs, inserted with the rest at a flush
+        self._run_ids: set[str] = set()  # their public ids
         self._next_run = (conn.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()[0]) + 1
+        # the caller's write transaction holds the lock: sources from this id on are inserted by it
+        self._first_new_source = conn.execute("SELECT coalesce(max(id), 0) FROM sources").fetchone()[0] + 1
 
     def write_source(
         self,
@@ -35,53 +64,58 @@ class StoreWriter:
         runs: Iterable[RunRecord],
         problems: Iterable[Problem],
         moved_from: str | None = None,
+        prepared: Sequence[EncodedRun] | None = None,
     ) -> dict[str, int]:
         """Store one source's runs and problems; return counts of new/updated/unchanged/missing runs.
 
         `moved_from` names the stored path of the same source before it (or the store) was moved:
-        its runs keep their ids."""
+        its runs keep their ids. `prepared` holds `encode_run` of each run when done already."""
         path = self.relative(source.path)
         if moved_from is not None:
             self._move_source(moved_from, path)
         source_id = self._upsert_source(path, source.adapter, signature)
-        existing = {
-            key: (run, digest, present, run_id)
-            for run, key, digest, present, run_id in self.conn.execute(
-                "SELECT id, run_key, digest, present, run_id FROM runs WHERE source_id = ?", [source_id]
-            )
-        }
+        existing = {}
+        if source_id < self._first_new_source:  # a source inserted now has no runs nor problems yet
+            existing = {
+                key: (run, digest, present, run_id)
+                for run, key, digest, present, run_id in self.conn.execute(
+                    "SELECT id, run_key, digest, present, run_id FROM runs WHERE source_id = ?", [source_id]
+                )
+            }
+            self.conn.execute("DELETE FROM problems WHERE source_id = ?", [source_id])
         counts = {"new": 0, "updated": 0, "unchanged": 0, "missing": 0}
         seen: set[str] = set()
-        for record in runs:
+        runs = list(runs)
+        if prepared is None:
+            prepared = [encode_run(record, source.adapter) for record in runs]
+        for record, encoded in zip(runs, prepared):
             seen.add(record.key)
-            blobs = encode_series(record)
-            digest = run_digest(record, source.adapter, blobs)
             before = existing.get(record.key)
-            if before is not None and before[1] == digest and before[2]:
+            if before is not None and before[1] == encoded.digest and before[2]:
                 counts["unchanged"] += 1
                 continue
             if before is not None:
                 self._delete_run_rows(before[0])
                 counts["updated"] += 1
-                self._write_run(
-                    before[0], before[3], source_id, source.adapter, record, digest, blobs, replace=True
-                )
+                old, run_id = before[0], before[3]
+                self._write_run(old, run_id, source_id, source.adapter, record, encoded, replace=True)
             else:
                 counts["new"] += 1
                 run_id = self._free_identity(path, record.key)
-                self._write_run(self._new_run_id(), run_id, source_id, source.adapter, record, digest, blobs)
+                self._write_run(self._new_run_id(), run_id, source_id, source.adapter, record, encoded)
         gone = [run for key, (run, _, present, _) in existing.items() if key not in seen and present]
         counts["missing"] += self._mark_runs_missing(gone)
-        self.conn.execute("DELETE FROM problems WHERE source_id = ?", [source_id])
-        self.conn.executemany(
-            "INSERT INTO problems (source_id, path, message, kept) VALUES (?, ?, ?, ?)",
-            [(source_id, self.relative(p.path), p.message, p.kept) for p in problems],
-        )
+        rows = [(source_id, self.relative(p.path), p.message, p.kept) for p in problems]
+        if rows:
+            self.conn.executemany(
+                "INSERT INTO problems (source_id, path, message, kept) VALUES (?, ?, ?, ?)", rows
+            )
         self._flush_if_full()
         return counts
 
     def mark_sources_missing(self, paths: Iterable[str]) -> int:
         """Mark stored sources (and their runs) whose files are gone; return how many runs that hid."""
+        self.flush()
         hidden = 0
         for path in paths:
             row = self.conn.execute(
@@ -101,6 +135,8 @@ class StoreWriter:
 
     def flush(self) -> None:
         """Write the batched rows."""
+        if self._runs:
+            self.conn.executemany(f"INSERT INTO runs {_RUN_COLUMNS}", self._runs)
         if self._params:
             self.conn.executemany(
                 "INSERT INTO params (run, key, value, type) VALUES (?, ?, ?, ?)", self._params
@@ -115,7 +151,8 @@ class StoreWriter:
             self.conn.executemany(
                 'INSERT INTO series (run, key, steps, "values", times) VALUES (?, ?, ?, ?, ?)', self._series
             )
-        self._params, self._metrics, self._series = [], [], []
+        self._runs, self._params, self._metrics, self._series = [], [], [], []
+        self._run_ids.clear()
 
     # ----------------------------------------------------------------- internals
     def _move_source(self, old: str, new: str) -> None:
@@ -128,22 +165,21 @@ class StoreWriter:
         """Return the public id of a new run; a moved run may already hold the usual one."""
         identity = run_identity(path, key)
         attempt = 0
-        while self.conn.execute("SELECT 1 FROM runs WHERE run_id = ?", [identity]).fetchone():
+        while (
+            identity in self._run_ids
+            or self.conn.execute("SELECT 1 FROM runs WHERE run_id = ?", [identity]).fetchone()
+        ):
             attempt += 1
             identity = run_identity(path, f"{key}\0{attempt}")
+        self._run_ids.add(identity)
         return identity
 
     def _upsert_source(self, path: str, adapter: str, signature: str) -> int:
-        row = self.conn.execute("SELECT id FROM sources WHERE path = ?", [path]).fetchone()
-        if row is None:
-            cursor = self.conn.execute(
-                "INSERT INTO sources (path, adapter, signature) VALUES (?, ?, ?)", [path, adapter, signature]
-            )
-            return int(cursor.lastrowid or 0)
-        self.conn.execute(
-            "UPDATE sources SET adapter = ?, signature = ?, present = 1 WHERE id = ?",
-            [adapter, signature, row[0]],
-        )
+        row = self.conn.execute(
+            "INSERT INTO sources (path, adapter, signature) VALUES (?, ?, ?) ON CONFLICT (path) DO UPDATE "
+            "SET adapter = excluded.adapter, signature = excluded.signature, present = 1 RETURNING id",
+            [path, adapter, signature],
+        ).fetchone()
         return int(row[0])
 
     def _new_run_id(self) -> int:
@@ -152,6 +188,8 @@ class StoreWriter:
         return run
 
     def _mark_runs_missing(self, runs: list[int]) -> int:
+        if not runs:
+            return 0
         self.conn.executemany("UPDATE runs SET present = 0 WHERE id = ?", [(run,) for run in runs])
         return len(runs)
 
@@ -167,13 +205,12 @@ class StoreWriter:
         source_id: int,
         adapter: str,
         record: RunRecord,
-        digest: str,
-        blobs: Mapping[str, tuple[bytes, bytes, bytes | None]],
+        encoded: EncodedRun,
         replace: bool = False,
     ) -> None:
-        provenance = dict(record.provenance)
-        commit, dirty = git_facts(provenance)
+        commit, dirty = git_facts(record.provenance)
         values = [
+            run,
             run_id,
             source_id,
             record.key,
@@ -185,29 +222,30 @@ class StoreWriter:
             record.end_time,
             commit,
             dirty,
-            json.dumps(provenance, sort_keys=True, default=str),
-            digest,
+            encoded.provenance,
+            encoded.digest,
         ]
-        verb = "REPLACE" if replace else "INSERT"
-        self.conn.execute(
-            f"{verb} INTO runs (id, run_id, source_id, run_key, adapter, name, experiment, status, "
-            "start_time, end_time, git_commit, git_dirty, provenance, digest, present) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-            [run, *values],
-        )
+        if replace:
+            self.conn.execute(f"REPLACE INTO runs {_RUN_COLUMNS}", values)
+        else:
+            self._runs.append(values)
         for key, value in record.params.items():
             self._params.append((run, key, *_param_cell(value)))
-        keys = set(record.metrics) | set(record.summary)
-        for key in sorted(keys):
-            series = record.metrics.get(key)
-            summary = record.summary.get(key)
-            self._metrics.append((run, key, *_summarize(series), _finite_or_none(summary)))
+        blobs = encoded.blobs
+        for key, *cells in encoded.metrics:
+            self._metrics.append((run, key, *cells))
             if key in blobs:
                 self._series.append((run, key, *blobs[key]))
 
     def _flush_if_full(self) -> None:
-        if len(self._params) + len(self._metrics) + len(self._series) >= _FLUSH_ROWS:
+        if len(self._runs) + len(self._params) + len(self._metrics) + len(self._series) >= _FLUSH_ROWS:
             self.flush()
+
+
+_RUN_COLUMNS = (
+    "(id, run_id, source_id, run_key, adapter, name, experiment, status, start_time, end_time, "
+    "git_commit, git_dirty, provenance, digest, present) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+)
 
 
 def run_identity(source_path: str, key: str) -> str:
@@ -285,12 +323,17 @@ def _summarize(series: Any) -> tuple[Any, ...]:
     if series is None or not len(series):
         return (0, None, None, None, None, None, None)
     values = series.values
-    finite = values[~np.isnan(values)]
+    steps = series.steps
+    lowest = values.min()
+    if lowest != lowest:  # a NaN among them (min propagates it): summarize the others
+        finite = values[~np.isnan(values)]
+        stats: tuple[Any, ...] = (None, None, None)
+        if len(finite):
+            stats = (float(finite.min()), float(finite.max()), float(finite.mean()))
+    else:
+        stats = (float(lowest), float(values.max()), float(values.sum() / len(values)))
     last = float(values[-1])
-    stats: tuple[Any, ...] = (None, None, None)
-    if len(finite):
-        stats = (float(finite.min()), float(finite.max()), float(finite.mean()))
-    return (len(values), float(series.steps[0]), float(series.steps[-1]), _finite_or_none(last), *stats)
+    return (len(values), float(steps[0]), float(steps[-1]), _finite_or_none(last), *stats)
 
 
 def _finite_or_none(value: float | None) -> float | None:
