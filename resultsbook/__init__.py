@@ -24,8 +24,10 @@ from resultsbook.errors import (
 )
 
 if TYPE_CHECKING:
-    from resultsbook.api import Book, Table, build, collect
-    from resultsbook.api import open_book as open
+    from resultsbook.api.actions import build, collect
+    from resultsbook.api.book import Book
+    from resultsbook.api.book import open_book as open
+    from resultsbook.api.table import Table
     from resultsbook.runlog import Run, seed_everything
 
 __all__ = [
