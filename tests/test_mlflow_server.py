@@ -116,12 +116,13 @@ def test_a_server_that_is_not_there_is_one_line(tmp_path):
     from servers import free_port
 
     port = free_port()
-    with Store.open(str(tmp_path / "s.db")) as store, pytest.raises(SpecError) as caught:
-        collect(store, [CollectRequest(f"mlflow+http://127.0.0.1:{port}")])
-    assert str(caught.value) == (
-        f"mlflow+http://127.0.0.1:{port}: the server cannot be reached (connection refused); "
-        "check the URL and that it runs"
-    )
+    for experiment in ("", "#sweep", "#12"):  # not "has no experiment": nothing answered at all
+        with Store.open(str(tmp_path / "s.db")) as store, pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(f"mlflow+http://127.0.0.1:{port}{experiment}")])
+        assert str(caught.value) == (
+            f"mlflow+http://127.0.0.1:{port}: the server cannot be reached (connection refused); "
+            "check the URL and that it runs"
+        )
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,10 @@ class MlflowServerError(Exception):
     """A request the server refused or could not answer; the message says which and why."""
 
 
+class ServerUnreachable(MlflowServerError):
+    """No answer at all: the server is down, or the URL names no server."""
+
+
 class MlflowRest:
     """A client of one tracking server (http[s]://host:port[/prefix])."""
 
@@ -70,12 +74,16 @@ class MlflowRest:
             try:
                 found = self.call("GET", "/experiments/get", {"experiment_id": name_or_id})["experiment"]
                 return str(found["experiment_id"]), str(found["name"])
+            except ServerUnreachable:
+                raise
             except MlflowServerError:
                 pass  # a name made of digits
         try:
             found = self.call("GET", "/experiments/get-by-name", {"experiment_name": name_or_id})[
                 "experiment"
             ]
+        except ServerUnreachable:
+            raise
         except MlflowServerError as error:
             raise MlflowServerError(f"has no experiment {name_or_id!r} ({error})") from error
         return str(found["experiment_id"]), str(found["name"])
@@ -143,7 +151,7 @@ class MlflowRest:
             except (OSError, http.client.HTTPException) as error:
                 self._drop(conn)
                 if attempt == _RETRIES - 1:
-                    raise MlflowServerError(f"cannot be reached ({_reason(error)})") from error
+                    raise ServerUnreachable(f"cannot be reached ({_reason(error)})") from error
                 time.sleep(0.2 * 2**attempt)
                 continue
             if response.status in _BUSY and attempt < _RETRIES - 1:
