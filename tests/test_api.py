@@ -285,3 +285,43 @@ def test_an_empty_selection_is_an_empty_frame_or_one_error(book):
         match="row key 'optimizer' is not a param of any selected run; params: dataset, lr, model, seed",
     ):
         book.table(rows="optimizer", metric="test/acc")
+
+
+def test_collect_that_finds_nothing_leaves_no_store_and_says_what_was_tried(tmp_path):
+    (tmp_path / "empty").mkdir()
+    report = rb.collect(tmp_path / "empty", db=tmp_path / "s.db")
+    assert report.new + report.updated + report.unchanged == 0
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_collect_derives_params_as_the_cli_does(make_run, tmp_path, cli):
+    quickstart_runs(make_run)
+    rule = "family=model:^(.)"
+    rb.collect(tmp_path / "runs", db=tmp_path / "api.db", derive=[rule])
+    assert cli("collect", "runs", "--db", "cli.db", "--derive", rule).exit_code == 0
+    with rb.open(tmp_path / "api.db") as by_api, rb.open(tmp_path / "cli.db") as by_cli:
+        derived = by_api.runs().set_index("name")["params.family"].sort_index()
+        assert derived.to_dict() == by_cli.runs().set_index("name")["params.family"].sort_index().to_dict()
+    assert set(derived) == {"l", "m"}
+    with pytest.raises(rb.SpecError, match="family"):
+        rb.collect(tmp_path / "runs", db=tmp_path / "api.db", derive=["family"])
+
+
+def test_the_build_command_writes_what_rb_build_writes(make_run, tmp_path, cli):
+    quickstart_runs(make_run)
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.main]\nmetric = "test/acc"\nrows = ["model"]\n'
+        'columns = ["dataset"]\noutputs = ["paper/main.tex", "paper/main.md"]\n'
+        '[tables.other]\nmetric = "val/acc"\nrows = ["model"]\noutputs = ["paper/other.md"]\n'
+    )
+    result = cli("build", "--json")
+    assert result.exit_code == 0, result.output
+    by_cli = {p: (tmp_path / p).read_bytes() for p in json.loads(result.output)["written"]}
+    assert sorted(by_cli) == ["paper/main.md", "paper/main.tex", "paper/other.md"]
+    for path in by_cli:
+        (tmp_path / path).unlink()
+    report = rb.build(tmp_path / "resultsbook.toml", tables=["main"])
+    assert sorted(report.written) == [str(tmp_path / "paper/main.md"), str(tmp_path / "paper/main.tex")]
+    assert all((tmp_path / p).read_bytes() == by_cli[p] for p in ("paper/main.md", "paper/main.tex"))
+    with pytest.raises(rb.SpecError, match="mian"):
+        rb.build(tmp_path / "resultsbook.toml", tables=["mian"])

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resultsbook.errors import SpecError
 from resultsbook.models import CollectReport
-from resultsbook.outputs.build import BuildReport
-from resultsbook.outputs.build import build as build_outputs
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
-from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
-from resultsbook.store import DEFAULT_DB_NAME, Store
+from resultsbook.sources.derive import parse_derivation_text
+from resultsbook.store import DEFAULT_DB_NAME
 from resultsbook.store.location import choose_store_location
+from resultsbook.store.session import opened
+
+if TYPE_CHECKING:  # the spec and the renderers load only when needed, not for a collect of folders
+    from resultsbook.outputs.build import BuildReport
+    from resultsbook.outputs.build import Progress as BuildProgress
+    from resultsbook.spec import Spec
 
 PathLike = str | os.PathLike[str]
 
@@ -32,15 +36,18 @@ def collect(
     pattern: str | None = None,
     options: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
-    config: PathLike | None = None,
+    config: PathLike | Spec | None = None,
     progress: Progress | None = None,
+    derive: Sequence[str] = (),
 ) -> CollectReport:
     """Collect runs into a store (unchanged ones cost a stat) and return the report.
 
     With no `paths`, collect the sources of the spec (`config`, else the nearest resultsbook.toml)
-    as `resultsbook build` does before it builds. The store is `db`, else the spec's, else
-    ./resultsbook.db; it is created when missing."""
-    spec = _spec(config, required=paths is None)
+    as `resultsbook build` does before it builds. The store is `db`, else $RESULTSBOOK_DB, else the
+    spec's, else ./resultsbook.db; it is created when missing, and removed again when this collect
+    found no run in it. `derive` holds params computed from others, 'NAME=PARAM[:REGEX]'."""
+    needs_spec = paths is None or db is None  # for its sources, or for where its store is
+    spec = _spec(config, required=paths is None) if needs_spec else None
     if paths is None:
         assert spec is not None
         requests: Sequence[CollectRequest] = spec.sources
@@ -48,29 +55,55 @@ def collect(
             raise SpecError(f"{spec.path} names no [[sources]]; give the folders: rb.collect('runs/')")
     else:
         listed = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+        rules = tuple(parse_derivation_text(text) for text in derive)
         requests = [
-            CollectRequest(os.fspath(p), adapter, pattern, dict(options or {}), dict(params or {}))
+            CollectRequest(os.fspath(p), adapter, pattern, dict(options or {}), dict(params or {}), rules)
             for p in listed
         ]
-    with Store.open(_db(db, spec), create=True) as store:
-        return collect_sources(store, requests, progress)
+    try:
+        with opened(_db(db, spec), create=True) as store:
+            report = collect_sources(store, requests, progress)
+            if not report.new + report.updated + report.unchanged:
+                raise _NothingFound(report)  # inside, so that a store made for it is removed again
+    except _NothingFound as nothing:
+        return nothing.report
+    return report
 
 
 def build(
-    config: PathLike | None = None, db: PathLike | None = None, tables: Sequence[str] = ()
+    config: PathLike | Spec | None = None,
+    db: PathLike | None = None,
+    tables: Sequence[str] = (),
+    progress: BuildProgress | None = None,
 ) -> BuildReport:
     """Write every output of the spec (`config`, else the nearest resultsbook.toml), or only the named
-    tables and figures, from the store as it is; return what was written and the findings.
+    tables and figures, from one state of the store; return what was written and the findings.
 
     `resultsbook build` is `rb.collect()` then `rb.build()`."""
+    from resultsbook.outputs.build import build as build_outputs
+    from resultsbook.outputs.build import check_names
+
     spec = _spec(config, required=True)
     assert spec is not None
-    with Store.open(_db(db, spec), create=False) as store:
-        return build_outputs(spec, store, list(tables))
+    check_names(spec, tables)
+    with opened(_db(db, spec), create=False) as store, store.snapshot():
+        return build_outputs(spec, store, list(tables), progress=progress)
 
 
-def _spec(config: PathLike | None, required: bool) -> Spec | None:
-    """Return the spec named, else the nearest one; refuse when one is required and none is found."""
+class _NothingFound(Exception):
+    """A collect that found no run (raised inside the store's context, so a new store is discarded)."""
+
+    def __init__(self, report: CollectReport) -> None:
+        super().__init__("nothing found")
+        self.report = report
+
+
+def _spec(config: PathLike | Spec | None, required: bool) -> Spec | None:
+    """Return the spec given or named, else the nearest one; refuse when one is required and none is found."""
+    from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
+
+    if isinstance(config, Spec):
+        return config
     path = os.fspath(config) if config is not None else find_spec()
     if path is None:
         if required:

@@ -12,11 +12,13 @@ from resultsbook.cli.common import (
     config_option,
     echo,
     json_option,
+    load_required_spec,
     no_collect_option,
     print_json,
     progress_bar,
     quiet_option,
-    spec_and_store,
+    resolve_db,
+    show_problems,
     spec_db_option,
     verbose_option,
 )
@@ -51,21 +53,25 @@ def build_command(
     verbose: bool,
 ) -> None:
     """Write every table, figure and number the spec names, collecting its sources first."""
-    from resultsbook.outputs.build import build, check_names, finding_lines
+    from resultsbook.api.actions import build, collect
+    from resultsbook.cli.collect_cmd import nothing_found
+    from resultsbook.outputs.build import check_names, finding_lines
 
-    collected: list[Any] = []
-    with (
-        spec_and_store(
-            config,
-            db_path,
-            not no_collect,
-            quiet or as_json,
-            lambda spec: check_names(spec, tables),
-            collected,
-        ) as (spec, store),
-        progress_bar("Building", minimum=1) as progress,
-    ):
-        result = build(spec, store, tables, progress=progress)
+    spec = load_required_spec(config)
+    check_names(spec, tables)  # before anything is collected or created
+    db = resolve_db(db_path, spec)
+    collected = None
+    if not no_collect and spec.sources:
+        with progress_bar("Reading runs") as progress:
+            collected = collect(config=spec, db=db, progress=progress)
+        if not (quiet or as_json):
+            echo(f"Collected: {collected.summary_line()}")
+        show_problems(collected.problems)
+        if not collected.new + collected.updated + collected.unchanged:
+            paths = tuple(source.path for source in spec.sources)
+            echo(f"Warning: {nothing_found(collected, paths, None, None)}", err=True)
+    with progress_bar("Building", minimum=1) as progress:
+        result = build(spec, db=db, tables=tables, progress=progress)
     failed = strict and bool(result.findings)
     if as_json:
         from resultsbook.cli.collect_cmd import report_document
@@ -74,7 +80,7 @@ def build_command(
             "build",
             not failed,
             {
-                "collected": report_document(collected[0]) if collected else None,
+                "collected": report_document(collected) if collected else None,
                 "written": [os.path.relpath(p) for p in result.written],
                 "unchanged": [os.path.relpath(p) for p in result.unchanged],
                 "findings": [finding_document(f) for f in result.findings],

@@ -16,6 +16,7 @@ from resultsbook.cli.common import (
     open_store,
     print_json,
     progress_bar,
+    resolve_db,
     show_problems,
     split_list,
 )
@@ -59,10 +60,9 @@ def collect_command(
     an MLflow tracking server, mlflow+http://host:5000/#experiment. Exit 1 when nothing was found:
     no store is created then.
     """
+    from resultsbook.api.actions import collect
     from resultsbook.errors import NotFoundError
     from resultsbook.params import parse_scalar
-    from resultsbook.sources.collect import CollectRequest, collect
-    from resultsbook.sources.derive import parse_derivation_text
     from resultsbook.store.location import url_scheme
 
     for path in paths:
@@ -73,19 +73,16 @@ def collect_command(
     if columns:
         adapter_options["columns"] = list(split_list(columns))
     fixed = {key: parse_scalar(value) for key, value in _key_values(params, "--param")}
-    rules = tuple(parse_derivation_text(text) for text in derive)
-    requests = [CollectRequest(p, adapter, pattern, adapter_options, fixed, rules) for p in paths]
-    try:
-        # collect writes in short transactions of its own (other collectors may write between them);
-        # a store this command created is discarded when nothing was found
-        with open_store(db_path, create=True) as store, progress_bar("Reading runs") as progress:
-            report = collect(store, requests, progress)
-            if not report.new + report.updated + report.unchanged:
-                raise _NothingFound(report)
-    except _NothingFound as nothing:
-        show_problems(nothing.report.problems)
-        message = _nothing_found(nothing.report, paths, adapter, pattern)
-        fail("collect", as_json, report_document(nothing.report), NotFoundError(message))
+    # collect writes in short transactions of its own (other collectors may write between them)
+    with progress_bar("Reading runs") as progress:
+        report = collect(
+            paths, db=resolve_db(db_path), adapter=adapter, pattern=pattern, options=adapter_options,
+            params=fixed, progress=progress, derive=derive,
+        )  # fmt: skip
+    if not report.new + report.updated + report.unchanged:  # and a store made for it is gone again
+        show_problems(report.problems)
+        message = nothing_found(report, paths, adapter, pattern)
+        fail("collect", as_json, report_document(report), NotFoundError(message))
     if as_json:
         print_json("collect", True, report_document(report))
         return
@@ -94,15 +91,7 @@ def collect_command(
     show_problems(report.problems)
 
 
-class _NothingFound(Exception):
-    """A collect that found no run (raised inside the store's context, so a new store is discarded)."""
-
-    def __init__(self, report: Any) -> None:
-        super().__init__("nothing found")
-        self.report = report
-
-
-def _nothing_found(report: Any, paths: tuple[str, ...], adapter: str | None, pattern: str | None) -> str:
+def nothing_found(report: Any, paths: tuple[str, ...], adapter: str | None, pattern: str | None) -> str:
     """Say what was tried when a collect found no run, and what to try instead."""
     tried = f"adapter {adapter}" if adapter else "every installed adapter"
     tried += f", pattern {pattern!r}" if pattern else ", no --pattern"

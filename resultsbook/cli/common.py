@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
-    from resultsbook.models import CollectReport
     from resultsbook.spec import Spec
     from resultsbook.store import Store
 
@@ -133,25 +132,17 @@ def spec_and_store(
     db_path: str | None,
     collect_first: bool = True,
     quiet: bool = False,
-    check: Callable[[Spec], None] | None = None,
-    reports: list[CollectReport] | None = None,
 ) -> Iterator[tuple[Spec, Store]]:
     """Load the spec, open its store, collect its sources first (when asked), then yield both inside
-    one read snapshot: everything the command reads comes from one state of the store.
-
-    `check` validates flags against the spec before anything is collected or created."""
+    one read snapshot: everything the command reads comes from one state of the store."""
     from resultsbook.sources.collect import collect
 
     spec = load_required_spec(config)
-    if check is not None:
-        check(spec)
     collecting = collect_first and bool(spec.sources)
     with open_store(db_path, create=collecting, spec=spec) as store:
         if collecting:
             with progress_bar("Reading runs") as progress:
                 report = collect(store, spec.sources, progress)
-            if reports is not None:
-                reports.append(report)
             if not quiet:
                 echo(f"Collected: {report.summary_line()}")
             show_problems(report.problems)
@@ -172,37 +163,12 @@ def resolve_db(db_path: str | None, spec: Spec | None = None) -> str:
 
 @contextmanager
 def open_store(db_path: str | None, create: bool = False, spec: Spec | None = None) -> Iterator[Store]:
-    """Open the store for a command (read commands refuse to create an empty one).
+    """Open the store for a command (read commands refuse to create an empty one): --db, else
+    $RESULTSBOOK_DB, else the spec's; `store.session.opened` says how failures and new stores end."""
+    from resultsbook.store.session import opened
 
-    A store this command created is removed again when the command fails or leaves it without a
-    run, so a failed first command leaves no empty store (and no folder) behind. SQLite failures
-    become one line naming the store and a fix that keeps its data."""
-    from resultsbook.store import Store
-
-    store = Store.open(resolve_db(db_path, spec), create=create)
-    try:
+    with opened(resolve_db(db_path, spec), create=create) as store:
         yield store
-    except store.failures as error:
-        _close(store, failed=True)
-        raise store.problem(error) from error
-    except BaseException:
-        _close(store, failed=True)
-        raise
-    _close(store, failed=False)
-
-
-def _close(store: Store, failed: bool) -> None:
-    if store.created and (failed or _is_empty(store)):
-        store.discard()
-    else:
-        store.close()
-
-
-def _is_empty(store: Store) -> bool:
-    try:
-        return store.counts()["sources"] == 0
-    except store.failures:
-        return False
 
 
 def split_list(value: str | None) -> tuple[str, ...]:
