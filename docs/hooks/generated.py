@@ -38,7 +38,7 @@ class KeySection:
     module: str
     table: str
     intro: str
-    leave_out: tuple[str, ...] = ()  # keys listed in another section, e.g. the style keys of a figure
+    leave_out: tuple[tuple[str, str], ...] = ()  # (module, table) of keys listed in another section
 
 
 SPEC_SECTIONS = (
@@ -79,7 +79,7 @@ SPEC_SECTIONS = (
     ),
     KeySection(
         "`[style]`",
-        "resultsbook.spec.figures",
+        "resultsbook.spec.style",
         "STYLE_KEYS",
         "The look every figure starts from; a figure may set any of these keys itself.",
     ),
@@ -88,7 +88,7 @@ SPEC_SECTIONS = (
         "resultsbook.spec.figures",
         "FIGURE_KEYS",
         "Keys of every figure, besides the `[style]` keys above; then those of its kind below.",
-        leave_out=("STYLE_KEYS",),
+        leave_out=(("resultsbook.spec.style", "STYLE_KEYS"),),
     ),
     KeySection(
         'Curve figures (`kind = "curve"`)',
@@ -174,7 +174,7 @@ def spec_reference() -> str:
     parts = []
     for section in SPEC_SECTIONS:
         table = tables[(section.module, section.table)]
-        hidden = {key for name in section.leave_out for key in tables[(section.module, name)]}
+        hidden = {key for module, name in section.leave_out for key in tables[(module, name)]}
         rows = [f"| `{key}` | {text} |" for key, text in table.items() if key not in hidden]
         table_text = "| key | meaning |\n|---|---|\n" + "\n".join(rows)
         parts.append(f"## {section.heading}\n\n{section.intro}\n\n{table_text}")

@@ -9,18 +9,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from resultsbook.errors import QueryError, SpecError
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.select import Filter
 from resultsbook.query.stats import CENTERS, SPREADS, check_pairing
-from resultsbook.render import Labels, LatexOptions, MarkdownOptions, TableFormat, render_table
-from resultsbook.render.layout import Layout, layout_table
+from resultsbook.render import render_table
+from resultsbook.render.layout import Labels, Layout, TableFormat, layout_table
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from resultsbook.render import LatexOptions, MarkdownOptions
 
 Names = str | Sequence[str]
 
@@ -144,8 +146,8 @@ class Table:
     result: ResultTable
     format: TableFormat = field(default_factory=TableFormat)
     labels: Labels = field(default_factory=Labels)
-    latex: LatexOptions = field(default_factory=LatexOptions)
-    markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
+    latex: LatexOptions = field(default_factory=lambda: _options("LatexOptions"))
+    markdown: MarkdownOptions = field(default_factory=lambda: _options("MarkdownOptions"))
     name: str | None = None  # the spec's table name, for spec tables
 
     @functools.cached_property
@@ -206,6 +208,13 @@ class Table:
 
     def __repr__(self) -> str:
         return self.to_text().rstrip("\n")
+
+
+def _options(name: str) -> Any:
+    """Return default LaTeX or Markdown options, their renderer (jinja2, tabulate) loaded only now."""
+    import resultsbook.render
+
+    return getattr(resultsbook.render, name)()
 
 
 def _escape(text: str) -> str:

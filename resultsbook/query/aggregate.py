@@ -219,7 +219,7 @@ def _group(
     for index in reversed(range(len(names))):  # the first key a run lacks is the one reported
         first_absent[_lacks(runs, names[index])] = index
     lacking: dict[str, tuple[int, int]] = {}  # key: (first run lacking it, count)
-    for index in np.unique(first_absent[first_absent >= 0]).tolist():
+    for index in sorted(set(first_absent[first_absent >= 0].tolist())):  # (np.unique imports numpy.ma)
         where = np.flatnonzero(first_absent == index)
         earliest, count = lacking.get(names[index], (len(runs), 0))
         lacking[names[index]] = (min(earliest, int(where[0])), count + len(where))

@@ -325,21 +325,17 @@ def _object_array(values: Sequence[Any]) -> np.ndarray:
 
 def _code(values: np.ndarray) -> Coded:
     """Code values the way a dict keyed by them groups them (NaN objects each apart, as in a dict)."""
-    index: dict[Any, int] = {}
-    firsts: list[Any] = []
-    codes = np.empty(len(values), dtype=np.int64)
-    uniform = True
+    listed = values.tolist()
     try:
-        for i, value in enumerate(values.tolist()):
-            code = index.get(value)
-            if code is None:
-                code = index[value] = len(firsts)
-                firsts.append(value)
-            elif uniform and value.__class__ is not firsts[code].__class__:
-                uniform = False
-            codes[i] = code
+        firsts = list(dict.fromkeys(listed))  # each group's first value, in the order first met
+        index = dict(zip(firsts, range(len(firsts))))
+        codes = np.fromiter(map(index.__getitem__, listed), dtype=np.int64, count=len(listed))
+        kinds = set(map(type, listed))
+        # a group holds values of several types (1 and 1.0, 1 and True) when (value, type) pairs
+        # outnumber the groups
+        uniform = len(kinds) < 2 or len(dict.fromkeys(zip(listed, map(type, listed)))) == len(firsts)
     except TypeError:  # an unhashable value (a list in a StoredRun made by hand): group by its text
-        return _code(_object_array([repr(v) for v in values.tolist()]))
+        return _code(_object_array([repr(v) for v in listed]))
     return Coded(codes, firsts, uniform)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from resultsbook.errors import QueryError
 from resultsbook.query.stats import STATISTIC_FUNCTIONS
+from resultsbook.query.student_t import two_sided_p
 
 TESTS = ("auto", "welch", "permutation", "mannwhitney", "none")
 PERMUTATIONS = 10_000
@@ -77,9 +78,7 @@ def welch_p(a: np.ndarray, b: np.ndarray) -> float:
         return 1.0 if np.mean(a) == np.mean(b) else 0.0
     t = (np.mean(a) - np.mean(b)) / math.sqrt(spread)
     dof = spread**2 / (var_a**2 / (len(a) - 1) + var_b**2 / (len(b) - 1))
-    from scipy.special import stdtr  # imported here: scipy costs ~0.5 s to import
-
-    return float(2 * stdtr(dof, -abs(t)))
+    return two_sided_p(float(t), float(dof))
 
 
 def mann_whitney_p(a: np.ndarray, b: np.ndarray) -> float:

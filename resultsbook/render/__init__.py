@@ -41,22 +41,27 @@ def render_table(
     generated: str = "",
 ) -> str:
     """Render an aggregated table in one of FORMATS; `generated` goes in a comment where it fits."""
-    from resultsbook.render.data import render_csv, render_json
-    from resultsbook.render.latex import LatexOptions, render_latex
     from resultsbook.render.layout import Labels, TableFormat, layout_table
-    from resultsbook.render.markdown import MarkdownOptions, render_markdown
-    from resultsbook.render.terminal import render_terminal
 
+    # each format loads only its own renderer (LaTeX and Markdown cost jinja2)
     fmt = fmt if fmt is not None else TableFormat()
-    if output_format == "csv":
-        return render_csv(table, fmt.digits, fmt.escape_formulas)
-    if output_format == "json":
+    if output_format in ("csv", "json"):
+        from resultsbook.render.data import render_csv, render_json
+
+        if output_format == "csv":
+            return render_csv(table, fmt.digits, fmt.escape_formulas)
         return render_json(table, fmt.digits, generated)
     layout = layout_table(table, fmt, labels if labels is not None else Labels())
     if output_format == "latex":
+        from resultsbook.render.latex import LatexOptions, render_latex
+
         return render_latex(layout, fmt.style, latex if latex is not None else LatexOptions(), generated)
     if output_format == "markdown":
+        from resultsbook.render.markdown import MarkdownOptions, render_markdown
+
         return render_markdown(layout, markdown if markdown is not None else MarkdownOptions(), generated)
+    from resultsbook.render.terminal import render_terminal
+
     return render_terminal(layout, color)
 
 

@@ -1,14 +1,19 @@
-"""Find and load Jinja2 templates: the user's folders first, then the built-in ones."""
+"""Find and load Jinja2 templates: the user's folders first, then the built-in ones.
+
+jinja2 is imported when a template is first rendered: reading a spec (which names LaTeX options) or
+printing a table for the terminal does not pay for it."""
 
 from __future__ import annotations
 
 import functools
 import os
 from collections.abc import Sequence
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from resultsbook.errors import RenderError
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def builtin_template_dir() -> str:
@@ -23,6 +28,8 @@ def builtin_template_dir() -> str:
 @functools.cache
 def template_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
     """Return an environment whose delimiters cannot clash with LaTeX braces: ((( x ))), ((* if *))."""
+    import jinja2
+
     folders = [d for d in user_dirs if os.path.isdir(d)] + [builtin_template_dir()]
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(folders),
@@ -43,6 +50,8 @@ def template_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
 def html_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
     """Return the environment of HTML templates: Jinja2's own delimiters and autoescape on, so every
     value from logs or the spec is escaped by the template engine, not by hand."""
+    import jinja2
+
     folders = [d for d in user_dirs if os.path.isdir(d)] + [builtin_template_dir()]
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(folders),
@@ -55,6 +64,8 @@ def html_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
 def render_template(name: str, user_dirs: Sequence[str] = (), **context: object) -> str:
     """Render a template by name with the given context: LaTeX and Markdown templates (*.j2) take
     values already escaped for their target; HTML templates (*.html.j2) escape every value themselves."""
+    import jinja2
+
     environment = html_environment if name.endswith(".html.j2") else template_environment
     try:
         template = environment(tuple(user_dirs)).get_template(name)

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.query.normalize import Normalization
@@ -17,7 +17,6 @@ from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
 from resultsbook.render.venues import Venue, venue_preset
 from resultsbook.sources.collect import CollectRequest
-from resultsbook.spec.figures import FigureSpec, read_figures, read_style
 from resultsbook.spec.keys import check_keys, check_name, mapping_at, strings
 from resultsbook.spec.labels import read_labels
 from resultsbook.spec.macros import MacroSpec, read_macros
@@ -25,9 +24,13 @@ from resultsbook.spec.normalized import read_normalized
 from resultsbook.spec.report import ReportSpec, read_report
 from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
+from resultsbook.spec.style import read_style
 from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table
 from resultsbook.store import DEFAULT_DB_NAME
 from resultsbook.store.location import check_store_location, is_url
+
+if TYPE_CHECKING:
+    from resultsbook.spec.figures import FigureSpec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -163,20 +166,24 @@ def load_spec(path: str) -> Spec:
             ) from error
     venue = read_venue(document, where)
     style = read_style(document, where, venue)
-    figures = read_figures(
-        document,
-        tables,
-        project,
-        defaults,
-        derived,
-        template_dirs,
-        resolve,
-        style,
-        where,
-        labels,
-        venue,
-        normalized,
-    )
+    figures = {}
+    if "figures" in document:  # their curves, profiles and plots load only for a spec that has figures
+        from resultsbook.spec.figures import read_figures
+
+        figures = read_figures(
+            document,
+            tables,
+            project,
+            defaults,
+            derived,
+            template_dirs,
+            resolve,
+            style,
+            where,
+            labels,
+            venue,
+            normalized,
+        )
     macros = (
         read_macros(document.get("macros"), tables, project, resolve, where) if "macros" in document else None
     )

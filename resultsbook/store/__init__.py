@@ -278,11 +278,19 @@ class Store:
 
     def param_column(self, key: str) -> tuple[list[int], list[Any]]:
         """Return (run ids, typed values) of every run that has the param `key`."""
-        rows = self.db.execute("SELECT run, value, type FROM params WHERE key = ?", [key]).fetchall()
-        runs = [row[0] for row in rows]
-        if all(row[2] in _AS_STORED for row in rows):
-            return runs, [row[1] for row in rows]
-        return runs, [_typed(value, kind) for _, value, kind in rows]
+        # run and value come from the index on (key, value) alone; only a bool (stored as 0 or 1)
+        # or a float that is not finite (stored as its text) needs its type, read for those rows
+        rows = self.db.execute("SELECT run, value FROM params WHERE key = ?", [key]).fetchall()
+        runs, values = (list(column) for column in zip(*rows)) if rows else ([], [])
+        retyped = self.db.execute(
+            "SELECT run, value, type FROM params WHERE key = ? AND value IN (0, 1, 'nan', 'inf', '-inf') "
+            "AND type IN ('bool', 'float')",
+            [key],
+        ).fetchall()
+        if retyped:
+            typed = {run: _typed(value, kind) for run, value, kind in retyped}
+            values = [typed.get(run, value) for run, value in zip(runs, values)]
+        return runs, values
 
     def _params(self, runs: Sequence[int] | None = None) -> dict[int, dict[str, Any]]:
         """Return the typed params of every run (or of some) by internal run id."""
@@ -478,9 +486,6 @@ def _check_known_migrations(db: Database) -> None:
             f"this store was written by a newer resultsbook (migration {unknown[0]}); "
             "upgrade with `pip install -U resultsbook`"
         )
-
-
-_AS_STORED = frozenset(("int", "str", "null", "json"))  # types whose stored value is the value
 
 
 def _typed(value: Any, kind: str) -> Any:
