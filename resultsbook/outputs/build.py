@@ -432,11 +432,14 @@ def results_digest(spec: Spec, table_spec: TableSpec, table: ResultTable) -> str
 
 
 def _runs_digest(runs: CellRuns) -> str:
-    """Digest a cell's runs: their ids and statuses in order, and their values exactly (as float64
-    bytes: writing 100,000 floats as JSON text would cost a second)."""
+    """Digest a cell's runs: their ids and statuses in order (one status when all share it), and
+    their values exactly (as float64 bytes: writing 100,000 floats as JSON text costs a second)."""
     import numpy as np
 
-    digest = hashlib.sha256(json.dumps([runs.run_ids.tolist(), runs.statuses.tolist()]).encode())
+    statuses = runs.statuses.tolist()
+    if len(set(statuses)) == 1:  # as usual, one status for every run: given once
+        statuses = statuses[:1]
+    digest = hashlib.sha256(json.dumps([runs.run_ids.tolist(), statuses]).encode())
     digest.update(np.ascontiguousarray(runs.values, dtype="<f8").tobytes())
     return digest.hexdigest()
 
