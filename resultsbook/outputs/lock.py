@@ -93,6 +93,10 @@ def indented_json(value: Any, level: int = 0) -> str:
         if not value:
             return "[]"
         inner = "\n" + " " * (level + 1)
+        try:  # a list of text (a cell's run ids): each item encoded in C, no call per item here
+            return "[" + inner + ("," + inner).join(map(_encode_text, value)) + "\n" + " " * level + "]"
+        except TypeError:  # not all text
+            pass
         return (
             "["
             + inner

@@ -48,15 +48,18 @@ class Summaries:
     @classmethod
     def read(cls, store: Store, key: str) -> Summaries:
         rows = store.summary_columns(key)
-        columns = list(zip(*rows)) if rows else [() for _ in range(7)]
-        runs = np.array(columns[0], dtype=np.int64)
+        # one float matrix, NULL as NaN (SQLite stores NaN as NULL, so NaN means NULL); ids and
+        # counts are integers far below 2**53, exact as floats
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 7)
+        runs = table[:, 0].astype(np.int64)
         order = np.argsort(runs, kind="stable")
-        numbers = {  # NULL becomes NaN
-            name: np.array(columns[i], dtype=np.float64)[order]
+        table = table[order]
+        numbers = {
+            name: np.ascontiguousarray(table[:, i])
             for i, name in enumerate(("last", "min", "max", "mean", "summary"), start=2)
         }
-        has_summary = np.fromiter((v is not None for v in columns[6]), dtype=bool, count=len(rows))
-        return cls(runs[order], np.array(columns[1], dtype=np.int64)[order], numbers, has_summary[order])
+        has_summary = ~np.isnan(numbers["summary"])
+        return cls(runs[order], table[:, 1].astype(np.int64), numbers, has_summary)
 
     def find(self, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (found, index) of each run id among the summaries."""

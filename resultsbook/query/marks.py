@@ -40,7 +40,11 @@ def cell_marks(runs: CellRuns, query: TableQuery, members: Runs | None = None) -
         dirty = int(np.count_nonzero(members.field("git_dirty").astype(bool)))
         mixes = mixes_of(commits, dirty, members.data_digests())
         marks += [Mark("provenance", sentence) for sentence in mixes]
-    unfinished = {status: int(np.count_nonzero(runs.statuses == status)) for status in UNFINISHED}
+    present = set(runs.statuses.tolist())  # a few texts: compare each run's only when one is there
+    unfinished = {
+        status: int(np.count_nonzero(runs.statuses == status)) if status in present else 0
+        for status in UNFINISHED
+    }
     if any(unfinished.values()):
         counts = ", ".join(f"{count} {status}" for status, count in unfinished.items() if count)
         marks.append(Mark("status", f"includes {counts} run(s)"))
@@ -57,6 +61,10 @@ def repeated_replicates(runs: CellRuns) -> list[Key]:
     (runs without any replicate value are not compared)."""
     if not runs.replicate:
         return []
+    if len(runs.replicate) == 1 and not runs.pooled:  # one key: count its values, no tuple per run
+        values = runs.replicate[0].tolist()
+        if None not in values:
+            return [(value,) for value, count in Counter(values).items() if count > 1]
     named = np.zeros(len(runs), dtype=bool)
     for column in runs.replicate:
         named |= np.fromiter((v is not None for v in column.tolist()), dtype=bool, count=len(runs))
