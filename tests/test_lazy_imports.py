@@ -55,6 +55,8 @@ def test_a_plain_table_imports_neither_pandas_nor_scipy_stats_nor_matplotlib(mak
     # the terminal's table needs no template (jinja2)
     assert heavy_modules(*table, cwd=str(tmp_path)) == ["numpy", "sqlite_utils"]
     assert heavy_modules(*table, "--highlight", "none", cwd=str(tmp_path)) == ["numpy", "sqlite_utils"]
+    # nor the t-interval's quantile
+    assert heavy_modules(*table, "--stat", "mean,ci95", cwd=str(tmp_path)) == ["numpy", "sqlite_utils"]
     # nor with a spec beside the store, as long as it draws no figure (they cost matplotlib's modules)
     (tmp_path / "resultsbook.toml").write_text('[tables.t1]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n')
     assert heavy_modules(*table, cwd=str(tmp_path)) == ["numpy", "sqlite_utils"]

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.special import stdtr
+from scipy.special import stdtr, stdtrit
 
 from resultsbook.query.significance import welch_p
-from resultsbook.query.student_t import two_sided_p
+from resultsbook.query.student_t import two_sided_p, two_sided_quantile
 
 TOLERANCE = 1e-12
 DOF = st.floats(min_value=math.log(0.5), max_value=math.log(1e10)).map(math.exp)
@@ -100,3 +100,17 @@ def test_welch_p_is_scipys_ttest_to_1e_12(first, second):
         warnings.simplefilter("ignore", RuntimeWarning)
         want = float(ttest_ind(a, b, equal_var=False).pvalue)
     assert math.isclose(welch_p(a, b), want, rel_tol=TOLERANCE, abs_tol=1e-300)
+
+
+@pytest.mark.parametrize("level", [0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999])
+def test_the_t_intervals_quantile_is_scipys(level):
+    for dof in [*range(1, 200), 500, 1000, 10**4, 10**6, 10**9]:
+        want = float(stdtrit(dof, 0.5 + level / 2))
+        assert math.isclose(two_sided_quantile(1 - level, dof), want, rel_tol=1e-12), (dof, level)
+
+
+def test_the_quantile_inverts_the_tail_and_refuses_what_has_none():
+    for dof, p in [(1, 0.05), (3.5, 1e-10), (40, 0.3), (1e7, 1e-200)]:
+        assert math.isclose(two_sided_p(two_sided_quantile(p, dof), dof), p, rel_tol=1e-11)
+    assert two_sided_quantile(1.0, 4) == 0.0
+    assert math.isnan(two_sided_quantile(0.0, 4)) and math.isnan(two_sided_quantile(0.05, 0))

@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from resultsbook.errors import QueryError, did_you_mean
+from resultsbook.query.student_t import two_sided_quantile
 
 STATISTICS = (
     "n", "mean", "std", "sem", "ci95", "bootstrap", "bca", "median", "iqr", "iqm", "min", "max",
@@ -182,9 +183,7 @@ def t_half_width(x: np.ndarray, level: float = 0.95) -> float:
     n = len(x)
     if n < 2:
         return float("nan")
-    from scipy.special import stdtrit  # imported here: scipy costs ~0.5 s to import
-
-    quantile = float(stdtrit(n - 1, 0.5 + level / 2))
+    quantile = two_sided_quantile(1 - level, n - 1)  # stdtrit(n - 1, 0.5 + level / 2), without scipy
     return quantile * float(np.std(x, ddof=1)) / math.sqrt(n)
 
 

@@ -1,4 +1,5 @@
-"""The two-sided tail of Student's t distribution, without scipy (which costs a table ~0.2 s to import).
+"""The two-sided tail of Student's t distribution and its inverse, without scipy (which costs a table
+~0.2 s to import).
 
 P(|T| >= t) with ν degrees of freedom is the regularized incomplete beta function I_x(a, 1/2) at
 a = ν/2, x = ν / (ν + t²); x and 1 - x are both computed from t² / ν, never one from the other.
@@ -19,6 +20,7 @@ with scipy.special.stdtr (and mpmath) is pinned by tests/test_student_t.py.
 
 from __future__ import annotations
 
+import functools
 import math
 
 _TINY = 1e-300  # keeps the continued fraction's denominators away from zero (modified Lentz)
@@ -62,6 +64,29 @@ def two_sided_p(t: float, dof: float) -> float:
     if x < (a + 1) / (a + b + 2):
         return _front(a, b, x, log_x, log_y)
     return 1 - _front(b, a, y, log_y, log_x)
+
+
+@functools.lru_cache(maxsize=1024)
+def two_sided_quantile(p: float, dof: float) -> float:
+    """Return the t >= 0 with P(|T| >= t) = p (as stdtrit(dof, 1 - p/2)), by bisection of the tail."""
+    if not 0 < p <= 1 or math.isnan(dof) or dof <= 0:
+        return math.nan
+    if p == 1:
+        return 0.0
+    low, high = 0.0, 1.0
+    while two_sided_p(high, dof) > p:  # the tail falls as t grows: bracket the root
+        low, high = high, high * 2
+        if math.isinf(high):
+            return math.inf
+    while high - low > 2 * math.ulp(high):  # halve the bracket down to the doubles
+        middle = (low + high) / 2
+        if middle in (low, high):
+            break
+        if two_sided_p(middle, dof) > p:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
 
 
 def _front(a: float, b: float, x: float, log_x: float, log_y: float) -> float:
