@@ -208,10 +208,13 @@ def _read_and_write(
 
     def write_batch() -> None:
         def work(writer: StoreWriter) -> list[Mapping[str, int]]:
-            writer.expect((item.source.path, [run.key for run in result.runs]) for item, result, _ in batch)
+            writer.expect(
+                (_storable_source(item.source).path, [run.key for run in result.runs])
+                for item, result, _ in batch
+            )
             return [
                 writer.write_source(
-                    replace(item.source, path=storable_text(item.source.path)),
+                    _storable_source(item.source),
                     item.signature,
                     result.runs,
                     result.problems,
@@ -301,6 +304,12 @@ def _still_there(source: Source) -> bool:
     if not os.path.lexists(source.path):
         return False
     return not source.files or any(os.path.lexists(path) for path in source.files)
+
+
+def _storable_source(source: Source) -> Source:
+    """Return a source whose path the store can hold (undecodable bytes escaped)."""
+    path = storable_text(source.path)
+    return source if path is source.path else replace(source, path=path)
 
 
 def _size(result: ReadResult, encoded: Sequence[EncodedRun] | None = None) -> int:

@@ -55,6 +55,7 @@ class StoreWriter:
         self._runs: list[list[Any]] = []  # new runs, inserted with the rest at a flush
         self._run_ids: set[str] = set()  # their public ids
         self._sources: list[tuple[Any, ...]] = []  # new sources, inserted first at a flush
+        self._paths: dict[str, str] = {}  # how the store names the expected sources
         self._new_paths: set[str] = set()  # expected paths no source holds: inserted without a query
         self._free_ids: set[str] = set()  # expected run ids no run holds
         self._next_run = (conn.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()[0]) + 1
@@ -68,7 +69,7 @@ class StoreWriter:
         paths: list[str] = []
         identities: list[str] = []
         for source_path, keys in sources:
-            path = self.relative(source_path)
+            path = self._paths[source_path] = self.relative(source_path)
             paths.append(path)
             identities += [run_identity(path, key) for key in keys]
         stored = set(self._lookup("SELECT path FROM sources WHERE path IN", paths))
@@ -89,7 +90,7 @@ class StoreWriter:
 
         `moved_from` names the stored path of the same source before it (or the store) was moved:
         its runs keep their ids. `prepared` holds `encode_run` of each run when done already."""
-        path = self.relative(source.path)
+        path = self._paths.pop(source.path, None) or self.relative(source.path)
         if moved_from is not None:
             self._new_paths.discard(path)
             self._move_source(moved_from, path)
