@@ -26,6 +26,12 @@ _TASK = struct.Struct("<I")
 _HEADER = struct.Struct("<IQ")  # chunk number, message size
 
 
+_LOST = (
+    "a reader process ended before sending its results (killed, or out of memory?); "
+    "what was stored before is whole: run the command again to read the rest"
+)
+
+
 class ReaderLost(ResultsbookError):
     """A reader process ended without sending its results: killed, or out of memory."""
 
@@ -98,16 +104,17 @@ def _in_order(children: dict[int, int], count: int) -> Iterator[Any]:
         for wanted in range(count):
             while wanted not in arrived:
                 if not selector.get_map():  # every worker has ended, and chunk `wanted` never came
-                    raise ReaderLost(
-                        "a reader process ended before sending its results (killed, or out of memory?); "
-                        "what was stored before is whole: run the command again to read the rest"
-                    )
+                    raise ReaderLost(_LOST)
                 for key, _ in selector.select():
                     message = _receive(key.fd)
-                    if message is None:
-                        selector.unregister(key.fd)
-                    else:
+                    if message is not None:
                         arrived[message[0]] = message[1:]
+                        continue
+                    selector.unregister(key.fd)  # it has ended: all chunks taken, or it was killed
+                    os.close(key.fd)
+                    _, status = os.waitpid(children.pop(key.fd), 0)
+                    if os.waitstatus_to_exitcode(status) != 0:
+                        raise ReaderLost(_LOST)
             ok, results = arrived.pop(wanted)
             if not ok:
                 raise results
