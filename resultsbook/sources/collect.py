@@ -208,9 +208,13 @@ def _read_and_write(
 
     def write_batch() -> None:
         def work(writer: StoreWriter) -> list[Mapping[str, int]]:
+            writer.expect(
+                (_storable_source(item.source).path, [run.key for run in result.runs])
+                for item, result, _ in batch
+            )
             return [
                 writer.write_source(
-                    replace(item.source, path=storable_text(item.source.path)),
+                    _storable_source(item.source),
                     item.signature,
                     result.runs,
                     result.problems,
@@ -228,10 +232,10 @@ def _read_and_write(
 
     if progress is not None:
         progress.start(len(plan))
-    for item, (result, encoded) in zip(plan, _read_and_encode(plan)):
+    for item, (result, encoded, there) in zip(plan, _read_and_encode(plan)):
         if progress is not None:
             progress.advance()
-        if not _still_there(item.source):  # deleted while we read: gone, not a run without data
+        if not there:  # deleted while we read: gone, not a run without data
             vanished.append(item.stored_path)
             continue
         if not batch:
@@ -300,6 +304,12 @@ def _still_there(source: Source) -> bool:
     if not os.path.lexists(source.path):
         return False
     return not source.files or any(os.path.lexists(path) for path in source.files)
+
+
+def _storable_source(source: Source) -> Source:
+    """Return a source whose path the store can hold (undecodable bytes escaped)."""
+    path = storable_text(source.path)
+    return source if path is source.path else replace(source, path=path)
 
 
 def _size(result: ReadResult, encoded: Sequence[EncodedRun] | None = None) -> int:
@@ -381,23 +391,28 @@ def _not_here(path: str) -> Problem:
     )
 
 
-def _read_and_encode(plan: Sequence[_Planned]) -> Iterator[tuple[ReadResult, Sequence[EncodedRun] | None]]:
-    """Read the planned sources in order; local ones also encoded for the store where they are read
-    (in the worker processes: encoding the series is a fair share of a collect's work)."""
+def _read_and_encode(
+    plan: Sequence[_Planned],
+) -> Iterator[tuple[ReadResult, Sequence[EncodedRun] | None, bool]]:
+    """Read the planned sources in order, and tell whether each is still there after its read; local
+    ones also encoded for the store where they are read (in the worker processes: encoding the series
+    is a fair share of a collect's work, and the main process has the writing to do)."""
     for local, group in groupby(plan, key=lambda planned: _reading_kind(planned) == "local"):
+        planned = list(group)
         if local:
-            yield from map_in_order(_read_planned_encoded, list(group))
+            yield from map_in_order(_read_planned_encoded, planned)
         else:
-            yield from ((result, None) for result in read_planned(list(group)))
+            for item, result in zip(planned, read_planned(planned)):
+                yield result, None, _still_there(item.source)
 
 
-def _read_planned_encoded(planned: _Planned) -> tuple[ReadResult, tuple[EncodedRun, ...]]:
+def _read_planned_encoded(planned: _Planned) -> tuple[ReadResult, tuple[EncodedRun, ...], bool]:
     """Read and encode a source; its runs come back without their series (the encoding holds them:
     half as much to send from a worker process)."""
     result = _read_planned(planned)
     encoded = tuple(encode_run(run, planned.source.adapter) for run in result.runs)
     runs = tuple(replace(run, metrics={}) for run in result.runs)
-    return ReadResult(runs, result.problems), encoded
+    return ReadResult(runs, result.problems), encoded, _still_there(planned.source)
 
 
 def read_planned(plan: Sequence[_Planned]) -> Iterator[ReadResult]:

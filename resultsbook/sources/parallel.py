@@ -3,25 +3,50 @@ collect, and a second core halves it. Small collects stay in one process (forkin
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
+import selectors
 import signal
+import struct
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+
+from resultsbook.errors import ResultsbookError
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 MIN_ITEMS = 256  # below this, starting workers costs more than it saves
-_WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # inherited by forked workers
+CHUNK = 32  # items a worker reads before sending their results (one message), at least
+_MAX_CHUNKS = 2048  # chunk numbers written up front: 8 KiB, which any pipe holds
+_PIPE_BYTES = 1 << 20  # room in each result pipe, so that a worker reads on while the main process writes
+_TASK = struct.Struct("<I")
+_HEADER = struct.Struct("<IQ")  # chunk number, message size
+
+
+_LOST = (
+    "a reader process ended before sending its results (killed, or out of memory?); "
+    "what was stored before is whole: run the command again to read the rest"
+)
+
+
+class ReaderLost(ResultsbookError):
+    """A reader process ended without sending its results: killed, or out of memory."""
+
+    kind = "io"
 
 
 def map_in_order(function: Callable[[Item], Result], items: Sequence[Item]) -> Iterator[Result]:
     """Yield function(item) for every item, in order, computed by worker processes when worth it.
 
-    Workers are forked, so `function` and `items` are inherited, never pickled; only indexes go to
-    them and results come back. Where fork is unavailable (Windows, macOS spawn), or with one core,
-    everything runs here."""
+    Workers are forked, so `function` and `items` are inherited, never pickled. The chunk numbers
+    wait in one pipe; each worker takes the next, computes the chunk and sends its results through
+    its own pipe as one message, which the main process reads when it needs them (no task queue, no
+    result thread: they cost the main process, which has the writing to do, more than the reading it
+    hands over). Where fork is unavailable (Windows, macOS spawn), or with one core, everything runs
+    here."""
     cores = os.cpu_count() or 1
     # the main process writes while they read, with about half their work: on 2 cores two readers
     # keep both cores busy; with more, it keeps one of its own
@@ -29,27 +54,158 @@ def map_in_order(function: Callable[[Item], Result], items: Sequence[Item]) -> I
     if len(items) < MIN_ITEMS or cores < 2 or sys.platform == "win32" or not hasattr(os, "fork"):
         yield from (function(item) for item in items)
         return
-    import multiprocessing
-
-    global _WORK
-    _WORK = (function, items)
+    size = max(CHUNK, -(-len(items) // _MAX_CHUNKS))
+    count = -(-len(items) // size)
+    tasks, task_writer = os.pipe()
+    os.write(task_writer, b"".join(_TASK.pack(number) for number in range(count)))
+    os.close(task_writer)  # a worker that finds the pipe empty is done
+    children: dict[int, int] = {}  # result pipe -> worker process
+    finished = False
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_ignore_interrupts) as pool:
-            yield from pool.imap(_run, range(len(items)), chunksize=16)
+        for _ in range(workers):
+            read, write = os.pipe()
+            _widen(write)
+            try:
+                pid = os.fork()
+            except OSError:  # no process to spare (a limit on processes, or memory): read here
+                os.close(read)
+                os.close(write)
+                break
+            if pid == 0:  # the worker: compute chunks, send them, exit without cleaning up
+                os.close(read)
+                for other in children:
+                    os.close(other)
+                _serve(function, items, size, tasks, write)
+            os.close(write)
+            children[read] = pid
+        if len(children) < workers:
+            _stop(children)
+            children = {}
+            yield from (function(item) for item in items)
+            return
+        yield from _in_order(children, count)
+        finished = True
     finally:
-        _WORK = None
+        os.close(tasks)
+        if not finished:  # interrupted, or the caller stopped early: the readers are not needed
+            _stop(children)
+        for pipe, pid in children.items():
+            os.close(pipe)
+            os.waitpid(pid, 0)
 
 
-def _run(index: int) -> Any:
-    assert _WORK is not None
-    function, items = _WORK
-    return function(items[index])
+def _in_order(children: dict[int, int], count: int) -> Iterator[Any]:
+    """Yield the results of chunks 0 … count-1 in order, from whichever worker computed each; raise
+    what a worker raised where its chunk comes."""
+    arrived: dict[int, tuple[bool, Any]] = {}
+    with selectors.DefaultSelector() as selector:
+        for pipe in children:
+            selector.register(pipe, selectors.EVENT_READ)
+        for wanted in range(count):
+            while wanted not in arrived:
+                if not selector.get_map():  # every worker has ended, and chunk `wanted` never came
+                    raise ReaderLost(_LOST)
+                for key, _ in selector.select():
+                    message = _receive(key.fd)
+                    if message is not None:
+                        arrived[message[0]] = message[1:]
+                        continue
+                    selector.unregister(key.fd)  # it has ended: all chunks taken, or it was killed
+                    os.close(key.fd)
+                    _, status = os.waitpid(children.pop(key.fd), 0)
+                    if os.waitstatus_to_exitcode(status) != 0:
+                        raise ReaderLost(_LOST)
+            ok, results = arrived.pop(wanted)
+            if not ok:
+                raise results
+            yield from results
 
 
-def _ignore_interrupts() -> None:
-    """Leave Ctrl-C to the main process: it rolls the transaction back and reports once."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _serve(function: Callable[[Item], Result], items: Sequence[Item], size: int, tasks: int, fd: int) -> None:
+    """Take chunk numbers from `tasks` until it is empty, send each chunk's results (or the exception
+    that stopped it) through `fd`, and end the process."""
+    status = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's: it rolls back
+        while True:
+            task = os.read(tasks, _TASK.size)  # a read this small takes a whole number, or nothing
+            if len(task) < _TASK.size:
+                break
+            (number,) = _TASK.unpack(task)
+            failed = False
+            try:
+                results = [function(item) for item in items[number * size : (number + 1) * size]]
+                message = pickle.dumps((True, results), pickle.HIGHEST_PROTOCOL)
+            except Exception as error:
+                failed = True
+                message = _failure(error)
+            _write_all(fd, _HEADER.pack(number, len(message)) + message)
+            if failed:  # the main process raises it: nothing after it is read
+                break
+    except BaseException:
+        status = 1
+    finally:
+        os._exit(status)
+
+
+def _failure(error: Exception) -> bytes:
+    """Return the message of a chunk that raised: the exception itself when it pickles."""
+    try:
+        return pickle.dumps((False, error), pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return pickle.dumps((False, RuntimeError(f"{type(error).__name__}: {error}")))
+
+
+def _receive(pipe: int) -> tuple[int, bool, Any] | None:
+    """Return (chunk number, True, results) or (chunk number, False, the exception that stopped it)
+    of the next message in a worker's pipe, None once the pipe has ended."""
+    header = _read_exactly(pipe, _HEADER.size)
+    if header is None:
+        return None
+    number, size = _HEADER.unpack(header)
+    body = _read_exactly(pipe, size)
+    if body is None:
+        return None  # it died while sending: its chunk never comes
+    ok, payload = pickle.loads(body)
+    return number, ok, payload
+
+
+def _read_exactly(pipe: int, size: int) -> bytes | None:
+    """Read `size` bytes from a pipe (waiting for them), or None when it ends first."""
+    parts = []
+    while size:
+        part = os.read(pipe, min(size, _PIPE_BYTES))
+        if not part:
+            return None
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _widen(fd: int) -> None:
+    """Give a pipe more room than Linux's 64 KiB, where the system allows it."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+def _stop(children: dict[int, int]) -> None:
+    """End reader processes whose results are not wanted, and wait for them."""
+    for pipe, pid in children.items():
+        with contextlib.suppress(ProcessLookupError):  # it had ended already
+            os.kill(pid, signal.SIGKILL)
+        os.close(pipe)
+        os.waitpid(pid, 0)
+    children.clear()
 
 
 def map_in_threads(

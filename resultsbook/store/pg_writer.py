@@ -85,6 +85,9 @@ class PostgresWriter:
         self._queue.append(_Queued(source, path, signature, encoded, list(problems), moved_from, counts))
         return counts
 
+    def expect(self, sources: Iterable[tuple[str, Sequence[str]]]) -> None:
+        """Nothing to look up ahead: the queued sources are looked up together when they are written."""
+
     def mark_sources_missing(self, paths: Iterable[str]) -> int:
         """Mark stored sources (and their runs) whose files are gone; return how many runs that hid."""
         self.flush()

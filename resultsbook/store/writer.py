@@ -16,6 +16,7 @@ from resultsbook.models import Problem, RunRecord, Source
 from resultsbook.store.codec import encode_floats, encode_steps
 
 _FLUSH_ROWS = 5000
+_LOOKUP_CHUNK = 500  # values bound in one `IN (...)` lookup (SQLite allows at least 999)
 
 Blobs = Mapping[str, tuple[bytes, bytes, "bytes | None"]]
 
@@ -53,9 +54,28 @@ class StoreWriter:
         self._series: list[tuple[Any, ...]] = []
         self._runs: list[list[Any]] = []  # new runs, inserted with the rest at a flush
         self._run_ids: set[str] = set()  # their public ids
+        self._sources: list[tuple[Any, ...]] = []  # new sources, inserted first at a flush
+        self._paths: dict[str, str] = {}  # how the store names the expected sources
+        self._new_paths: set[str] = set()  # expected paths no source holds: inserted without a query
+        self._free_ids: set[str] = set()  # expected run ids no run holds
         self._next_run = (conn.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()[0]) + 1
         # the caller's write transaction holds the lock: sources from this id on are inserted by it
         self._first_new_source = conn.execute("SELECT coalesce(max(id), 0) FROM sources").fetchone()[0] + 1
+        self._next_source = self._first_new_source
+
+    def expect(self, sources: Iterable[tuple[str, Sequence[str]]]) -> None:
+        """Look up at once which of the sources about to be written (path, run keys) the store holds
+        and which of their run ids are free: one query per batch, not two per source."""
+        paths: list[str] = []
+        identities: list[str] = []
+        for source_path, keys in sources:
+            path = self._paths[source_path] = self.relative(source_path)
+            paths.append(path)
+            identities += [run_identity(path, key) for key in keys]
+        stored = set(self._lookup("SELECT path FROM sources WHERE path IN", paths))
+        taken = set(self._lookup("SELECT run_id FROM runs WHERE run_id IN", identities))
+        self._new_paths.update(path for path in paths if path not in stored)
+        self._free_ids.update(identity for identity in identities if identity not in taken)
 
     def write_source(
         self,
@@ -70,8 +90,9 @@ class StoreWriter:
 
         `moved_from` names the stored path of the same source before it (or the store) was moved:
         its runs keep their ids. `prepared` holds `encode_run` of each run when done already."""
-        path = self.relative(source.path)
+        path = self._paths.pop(source.path, None) or self.relative(source.path)
         if moved_from is not None:
+            self._new_paths.discard(path)
             self._move_source(moved_from, path)
         source_id = self._upsert_source(path, source.adapter, signature)
         existing = {}
@@ -135,6 +156,7 @@ class StoreWriter:
 
     def flush(self) -> None:
         """Write the batched rows."""
+        self._flush_sources()
         if self._runs:
             self.conn.executemany(f"INSERT INTO runs {_RUN_COLUMNS}", self._runs)
         if self._params:
@@ -155,6 +177,22 @@ class StoreWriter:
         self._run_ids.clear()
 
     # ----------------------------------------------------------------- internals
+    def _lookup(self, query: str, values: Sequence[str]) -> list[Any]:
+        """Return the first column of `query (?, ?, ...)` over `values`, a chunk at a time."""
+        found: list[Any] = []
+        for start in range(0, len(values), _LOOKUP_CHUNK):
+            chunk = values[start : start + _LOOKUP_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            found += [row[0] for row in self.conn.execute(f"{query} ({marks})", chunk)]
+        return found
+
+    def _flush_sources(self) -> None:
+        if self._sources:
+            self.conn.executemany(
+                "INSERT INTO sources (id, path, adapter, signature) VALUES (?, ?, ?, ?)", self._sources
+            )
+            self._sources = []
+
     def _move_source(self, old: str, new: str) -> None:
         """Give a stored source its new path, unless a source is stored there already."""
         taken = self.conn.execute("SELECT 1 FROM sources WHERE path = ?", [new]).fetchone()
@@ -164,6 +202,10 @@ class StoreWriter:
     def _free_identity(self, path: str, key: str) -> str:
         """Return the public id of a new run; a moved run may already hold the usual one."""
         identity = run_identity(path, key)
+        if identity in self._free_ids and identity not in self._run_ids:
+            self._free_ids.discard(identity)
+            self._run_ids.add(identity)
+            return identity
         attempt = 0
         while (
             identity in self._run_ids
@@ -175,11 +217,19 @@ class StoreWriter:
         return identity
 
     def _upsert_source(self, path: str, adapter: str, signature: str) -> int:
+        if path in self._new_paths:  # looked up by `expect`: its id is the next one
+            self._new_paths.discard(path)
+            source_id = self._next_source
+            self._next_source += 1
+            self._sources.append((source_id, path, adapter, signature))
+            return source_id
+        self._flush_sources()  # SQLite gives an inserted source the id after the largest stored
         row = self.conn.execute(
             "INSERT INTO sources (path, adapter, signature) VALUES (?, ?, ?) ON CONFLICT (path) DO UPDATE "
             "SET adapter = excluded.adapter, signature = excluded.signature, present = 1 RETURNING id",
             [path, adapter, signature],
         ).fetchone()
+        self._next_source = max(self._next_source, int(row[0]) + 1)
         return int(row[0])
 
     def _new_run_id(self) -> int:
