@@ -17,12 +17,12 @@ from resultsbook.adapters.mlflow_runs import (
     deleted_problem,
     make_run_record,
 )
-from resultsbook.models import Problem, ReadResult, Source
+from resultsbook.models import Problem, ReadResult, Series, Source
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import CHUNK, FileTooLarge, read_file_bytes, read_listed_file, unreadable
 from resultsbook.sources.limits import CONFIG, RECORD
 from resultsbook.sources.lines import LineBatch, Tally, cut_off, iter_lines
-from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.series import SeriesBuilder, usual_block
 from resultsbook.sources.yamlio import read_yaml_file
 
 # a line of the flat YAML that MLflow's safe_dump writes: `key: value`, value plain or single-quoted
@@ -69,10 +69,8 @@ def read_run_folder(
         read = lambda path: read_file_bytes(path, CONFIG)  # noqa: E731
     params = _read_values(files["params"], problems, read)
     tags = _read_values(files["tags"], problems, read)
-    builder = SeriesBuilder()
-    (read_listed_metric_files if listed else read_metric_files)(files["metrics"], builder, problems)
-    series, series_problems = builder.build(os.path.join(run_path, "metrics"))
-    problems.extend(series_problems)
+    read_metrics = read_listed_metric_files if listed else read_metric_files
+    series = read_metrics(files["metrics"], problems, os.path.join(run_path, "metrics"))
     name = experiment_meta.get("name")
     run = make_run_record(info, params, tags, series, None if name is None else str(name))
     return ReadResult((run,), tuple(problems))
@@ -178,8 +176,10 @@ def _read_value(path: str, problems: list[Problem], read: Callable[[str], bytes]
         return data.decode("utf-8", errors="replace")
 
 
-def read_metric_files(files: list[tuple[str, str]], builder: SeriesBuilder, problems: list[Problem]) -> None:
-    """Read a run's metric files (`timestamp_ms value step` per line, path and key) into the builder.
+def read_metric_files(
+    files: list[tuple[str, str]], problems: list[Problem], folder: str
+) -> dict[str, Series]:
+    """Read a run's metric files (`timestamp_ms value step` per line, path and key) into series.
 
     Lines are read in chunks (a run's small files together): lines MLflow wrote whole (three fields
     each) are parsed in one go, the others line by line; a last line without its newline is dropped
@@ -190,7 +190,7 @@ def read_metric_files(files: list[tuple[str, str]], builder: SeriesBuilder, prob
     _read_metric_lines(files, tables, problems, tallies)
     for path, tally in tallies:
         tally.report(path, problems)
-    _add_tables(tables, builder)
+    return _series(tables, problems, folder)
 
 
 def _read_metric_lines(
@@ -218,19 +218,32 @@ def _read_metric_lines(
     _parse_pending(pending, tables)
 
 
-def _add_tables(tables: dict[str, list[np.ndarray]], builder: SeriesBuilder) -> None:
-    """Add each metric's parsed rows (timestamp, value, step) to the builder, in the order met."""
-    for key, chunks in tables.items():
-        rows = [chunk for chunk in chunks if len(chunk)]
-        if rows:
-            table = rows[0] if len(rows) == 1 else np.concatenate(rows)
-            add_points(builder, key, table[:, 2], table[:, 0], table[:, 1])
+def _series(tables: dict[str, list[np.ndarray]], problems: list[Problem], folder: str) -> dict[str, Series]:
+    """Return the series of each metric's parsed rows (timestamp, value, step), in the order met:
+    checked all at once when they are as MLflow writes them, else settled and reported by the builder."""
+    parts = [(key, [chunk for chunk in chunks if len(chunk)]) for key, chunks in tables.items()]
+    parts = [(key, chunks) for key, chunks in parts if chunks]
+    if not parts:
+        return {}
+    block = np.concatenate([chunk for _, chunks in parts for chunk in chunks])
+    times, values, steps = np.ascontiguousarray(block.T)
+    counts = [sum(len(chunk) for chunk in chunks) for _, chunks in parts]
+    usual = usual_block([key for key, _ in parts], counts, steps, values, times / 1000.0)
+    if usual is not None:
+        return usual
+    builder = SeriesBuilder()
+    for key, chunks in parts:
+        table = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+        add_points(builder, key, table[:, 2], table[:, 0], table[:, 1])
+    series, series_problems = builder.build(folder)
+    problems.extend(series_problems)
+    return series
 
 
 def read_listed_metric_files(
-    files: list[tuple[str, str]], builder: SeriesBuilder, problems: list[Problem]
-) -> None:
-    """Read metric files its folder's listing names regular files (path and key) into the builder.
+    files: list[tuple[str, str]], problems: list[Problem], folder: str
+) -> dict[str, Series]:
+    """Read metric files its folder's listing names regular files (path and key) into series.
 
     Each file up to CHUNK bytes is read in one go, and the whole lines of several are parsed in one
     call; a file that is larger, or whose lines are not all `timestamp value step` in MLflow's own
@@ -269,7 +282,7 @@ def read_listed_metric_files(
         problems.extend(found[index])
     for path, tally in tallies:
         tally.report(path, problems)
-    _add_tables(tables, builder)
+    return _series(tables, problems, folder)
 
 
 def _parse_whole(
