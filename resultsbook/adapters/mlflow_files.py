@@ -299,8 +299,11 @@ def _parse_whole(
     if parsed[0] is None and len(whole) > 1:
         parsed = [parse_metric_block(data) for _, data, _ in whole]
     elif parsed[0] is not None:
-        counts = np.cumsum([data.count(b"\n") for _, data, _ in whole])
-        parsed = np.split(parsed[0], counts[:-1])
+        block, first, parsed = parsed[0], 0, []
+        for _, data, _ in whole:
+            lines = data.count(b"\n")
+            parsed.append(block[first : first + lines])
+            first += lines
     refused = []
     for (index, _, last), table in zip(whole, parsed):
         path, key = files[index]
