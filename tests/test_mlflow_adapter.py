@@ -448,3 +448,16 @@ def test_a_run_folder_holding_a_link_is_read_file_by_file_following_it(tmp_path)
     (run,) = [r for r in runs.values() if r.name == "cnn"]
     assert run.params["linked"] == 0.5
     assert not [p for p in problems if "linked" in p.path]
+
+
+def test_a_run_folder_that_gains_a_link_is_no_longer_read_from_its_listing(tmp_path):
+    root = copy_filestore(tmp_path)
+    folder = run_folder(root, "cnn")
+    ((_, adapter),) = [
+        found for found in find_sources(CollectRequest(str(root))) if found[0].path == str(folder)
+    ]
+    assert str(folder) in adapter._plain
+    (folder / "params" / "linked").symlink_to(folder / "params" / "model")
+    source = adapter.source_for_file(str(folder / "meta.yaml"))  # claimed again, as a watch does
+    assert str(folder) not in adapter._plain
+    assert adapter.read(source).runs[0].params["linked"] == adapter.read(source).runs[0].params["model"]

@@ -119,6 +119,7 @@ class MlflowAdapter(Adapter):
         if plain is not None:
             self._plain.add(path)
             return self.source(path, [*files, *plain])
+        self._plain.discard(path)  # listed plain before (a watch), not now
         loops: list[str] = []
         for sub in RUN_FOLDERS:
             files.extend(files_below(os.path.join(path, sub), loops))
