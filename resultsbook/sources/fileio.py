@@ -108,9 +108,8 @@ def read_listed_file(path: str, cap: int | None, limit: Limit | None) -> bytes:
         _refuse_unless_regular(path, info.st_mode)
         if cap is not None and info.st_size > cap:
             raise FileTooLarge(path, info.st_size, limit)  # type: ignore[arg-type]
-        wanted = min(
-            info.st_size + 1, _SMALL
-        )  # one byte more than its size: it ends where a read falls short
+        # a byte more than its size: a read that falls short of it has reached the end
+        wanted = min(info.st_size + 1, _SMALL)
         data = os.read(fd, wanted)
         if len(data) < wanted:
             return data
