@@ -9,7 +9,10 @@ store, MLflow's SQLite store, tensorboardX event files (+ add_hparams). For each
 --repeat times, each in a fresh process, page cache warm:
 
 - resultsbook `read` (3 times a round, being short): find every source and read every run with its full histories into memory,
-  the like-for-like counterpart of the peers (import time excluded, reported apart);
+  the like-for-like counterpart of the peers (import time excluded, reported apart), in one process;
+- resultsbook `read` as a collect reads: the same, the sources read by collect's reader processes
+  (`sources/parallel.py`: two on a 2-core machine) and every run, histories included, sent back to
+  the main process;
 - resultsbook `collect`: the same plus writing everything into a fresh store;
 - the peer, timed by ../shared/bench/bench_mlflow.py (setup + `search_runs` + `get_metric_history`
   for every run and metric) or bench_tb.py (tbparse `SummaryReader(...).scalars`, tensorboard's
@@ -64,14 +67,19 @@ CHILD = textwrap.dedent(
     import json, resource, sys, time
     start = time.perf_counter()
     from resultsbook.sources.collect import CollectRequest, collect, find_sources, read_source
+    from resultsbook.sources.parallel import map_in_order
     from resultsbook.store import Store
     import_s = time.perf_counter() - start
     mode, path = sys.argv[1], sys.argv[2]
     start = time.perf_counter()
-    if mode == "read":
+    if mode.startswith("read"):
         runs = points = problems = 0
-        for source, adapter in find_sources(CollectRequest(path)):
-            result = read_source(adapter, source)
+        found = find_sources(CollectRequest(path))
+        if mode == "read-parallel":  # as collect reads: in its worker processes
+            results = map_in_order(lambda item: read_source(item[1], item[0]), list(found))
+        else:
+            results = (read_source(adapter, source) for source, adapter in found)
+        for result in results:
             runs += len(result.runs)
             problems += len(result.problems)
             points += sum(len(series) for run in result.runs for series in run.metrics.values())
@@ -227,11 +235,12 @@ def check_against_peer(name: str, corpus: Path, peer_python: str) -> dict[str, A
 
 def bench(name: str, corpus: Path, peer_python: str, repeat: int) -> list[dict[str, Any]]:
     """Measure one corpus: ours and each peer, alternated; return one result per peer."""
-    reads, collects = [], []
+    reads, parallel_reads, collects = [], [], []
     peers: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in PEERS[name]}
     for _ in range(repeat):
         for _ in range(OURS_PER_ROUND):  # ours is short, so more exposed to other processes' bursts
             reads.append(ours("read", corpus))
+            parallel_reads.append(ours("read-parallel", corpus))
             collects.append(ours("collect", corpus))
         for label, script in PEERS[name]:
             peers[label].append(peer(peer_python, script, corpus))
@@ -239,6 +248,7 @@ def bench(name: str, corpus: Path, peer_python: str, repeat: int) -> list[dict[s
     floors = [file_store_floor(corpus) for _ in range(repeat)] if name == "mlflow-file" else []
     floor = statistics.median(floors) if floors else None
     read_s = statistics.median(r["seconds"] for r in reads)
+    parallel_read_s = statistics.median(r["seconds"] for r in parallel_reads)
     collect_s = statistics.median(c["seconds"] for c in collects)
     results = []
     for label, measured in peers.items():
@@ -253,12 +263,15 @@ def bench(name: str, corpus: Path, peer_python: str, repeat: int) -> list[dict[s
             "peer_s": round(peer_s, 3),
             "peer_min_s": round(min(m["seconds"] for m in measured), 3),
             "read_min_s": round(min(r["seconds"] for r in reads), 3),
+            "parallel_read_min_s": round(min(r["seconds"] for r in parallel_reads), 3),
             "collect_min_s": round(min(c["seconds"] for c in collects), 3),
             "open_and_parse_floor_min_s": round(min(floors), 3) if floors else None,
             "load_avg": os.getloadavg(),
             "read_s": round(read_s, 3),
             "collect_s": round(collect_s, 3),
             "read_speedup": round(peer_s / read_s, 1),
+            "parallel_read_s": round(parallel_read_s, 3),
+            "parallel_read_speedup": round(peer_s / parallel_read_s, 1),
             "collect_speedup": round(peer_s / collect_s, 1),
             "target": TARGETS[(name, label)],
             "peer_import_s": round(statistics.median(m["import_s"] for m in measured), 3),
@@ -294,15 +307,18 @@ def main() -> None:
         make_corpus(name, corpus, args.peer_python, args.runs)
         results.extend(bench(name, corpus, args.peer_python, args.repeat))
     print(
-        "\n| corpus | peer | peer min / median | resultsbook read min / median | speed-up (target) "
+        "\n| corpus | peer | peer min / median | resultsbook read, one process, min / median | speed-up "
+        "| read as collect reads (worker processes) | speed-up (target) "
         "| resultsbook collect min / median | speed-up | open+parse floor min / median "
         "| same runs and final values |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r['corpus']} | {r['peer']} | {r['peer_min_s']} / {r['peer_s']} s "
-            f"| {r['read_min_s']} / {r['read_s']} s | {r['read_speedup']}x (≥ {r['target']}x) "
+            f"| {r['read_min_s']} / {r['read_s']} s | {r['read_speedup']}x "
+            f"| {r['parallel_read_min_s']} / {r['parallel_read_s']} s "
+            f"| {r['parallel_read_speedup']}x (≥ {r['target']}x) "
             f"| {r['collect_min_s']} / {r['collect_s']} s | {r['collect_speedup']}x "
             f"| {r['open_and_parse_floor_min_s']} / {r['open_and_parse_floor_s']} s | "
             f"{'yes' if r['check']['agree'] else 'NO'} ({r['check']['final_values_compared']:,} values) |"

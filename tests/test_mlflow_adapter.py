@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
@@ -291,3 +292,172 @@ def test_collect_then_table_over_both_stores(cli):
     assert cells["model"] == "mlp"
     assert int(cells["n"]) == len(finals)
     assert float(cells["mean"]) == pytest.approx(sum(finals) / len(finals))
+
+
+# ---------------------------------------------------------------- the listed read: one open and read a file
+def both_ways(root: Path) -> list[tuple]:
+    """Read every run folder under `root` from its listing and file by file: (listed, file by file)."""
+    from resultsbook.adapters.mlflow_files import read_run_folder
+
+    pairs = []
+    for source, adapter in find_sources(CollectRequest(str(root))):
+        assert source.path in adapter._plain, f"{source.path} was not listed as plain files"
+        pairs.append(tuple(read_run_folder(source, False, None, listed) for listed in (True, False)))
+    return pairs
+
+
+def same_run(a, b) -> bool:
+    fields = ("key", "name", "params", "status", "start_time", "end_time", "experiment", "provenance")
+    if any(getattr(a, name) != getattr(b, name) for name in fields) or list(a.metrics) != list(b.metrics):
+        return False
+    for key, series in a.metrics.items():
+        other = b.metrics[key]
+        for mine, theirs in (
+            (series.steps, other.steps),
+            (series.values, other.values),
+            (series.times, other.times),
+        ):
+            if mine is None or theirs is None:
+                if mine is not theirs:
+                    return False
+            elif (
+                mine.dtype != theirs.dtype
+                or not np.array_equal(mine, theirs, equal_nan=True)
+                or not np.array_equal(np.signbit(mine), np.signbit(theirs))  # -0.0 is not 0.0
+            ):
+                return False
+    return True
+
+
+def assert_read_alike(root: Path) -> list[str]:
+    """Both ways read the same runs, values and problems; return the problems' messages."""
+    messages = []
+    for listed, by_file in both_ways(root):
+        assert [p.describe() for p in listed.problems] == [p.describe() for p in by_file.problems]
+        assert len(listed.runs) == len(by_file.runs)
+        assert all(same_run(a, b) for a, b in zip(listed.runs, by_file.runs))
+        messages.extend(p.message for p in listed.problems)
+    return messages
+
+
+def test_a_run_read_from_its_listing_is_the_run_read_file_by_file():
+    assert_read_alike(STORES["filestore"])
+
+
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        ("1700000004000 0.9", "last line (5) is cut off (a run still writing?)"),
+        ("1700000004000 0.9 40\n1700000005000 0.95", "last line (6) is cut off (a run still writing?)"),
+        ("1700000004000 oops 40\n", "line 5 is not `timestamp value step`"),
+        ("1700000004000 0.9 40 7\n1700000005000 0.95\n", "line 5 is not `timestamp value step`"),
+        ("1700000004000\t0.9 40\r\n", None),
+        ("1700000004000 nan 40\n1700000005000 -inf 50\n", "metric 'val_acc' has 2 NaN/Infinity value(s)"),
+        ("1700000004000 -0 40\n", None),
+        ("1700000004000 1e400 40\n", "metric 'val_acc' has 1 NaN/Infinity value(s)"),
+        ("1700000004000 0.\xe9 40\n", "line 5 has bytes that are not UTF-8 (at column 17)"),
+        ("1700000004000 0.9 40\n\n1700000005000 0.95 40\n", "metric 'val_acc' logs 1 step(s) more than once"),
+        ("1700000004000 0.9 -40\n", "metric 'val_acc' has 1 point(s) at negative steps (the first: -40)"),
+    ],
+)
+def test_damaged_metric_lines_read_from_the_listing_as_file_by_file(tmp_path, damage, expected):
+    root = copy_filestore(tmp_path)
+    with open(run_folder(root, "mlp-seed0") / "metrics" / "val_acc", "ab") as handle:
+        handle.write(damage.encode("latin-1"))
+    messages = assert_read_alike(root)
+    assert expected is None or expected in messages
+
+
+def test_old_two_field_lines_and_a_metric_over_the_record_limit_read_from_the_listing_as_file_by_file(
+    tmp_path, monkeypatch
+):
+    root = copy_filestore(tmp_path)
+    folder = run_folder(root, "cnn")
+    (folder / "metrics" / "old_metric").write_text("1700000000000 0.25\n")
+    (folder / "metrics" / "long").write_text("".join(f"17000000{i:05d} 0.{i} {i}\n" for i in range(400)))
+    (folder / "metrics" / "empty").write_text("")
+    monkeypatch.setenv("RESULTSBOOK_MAX_RECORD_SIZE", "1KiB")  # `long` is streamed, not read whole
+    assert_read_alike(root)
+    (run,) = [r for r in read_runs(root)[0].values() if r.name == "cnn"]
+    assert (list(run.metrics["old_metric"].steps), len(run.metrics["long"])) == ([0], 400)
+    assert "empty" not in run.metrics
+
+
+def test_metric_numbers_parsed_in_one_go_are_what_float_reads():
+    from resultsbook.adapters.mlflow_files import parse_metric_block
+
+    for path in STORES["filestore"].glob("mlruns/*/*/metrics/**/*"):
+        if path.is_file():
+            data = path.read_bytes()
+            expected = [float(token) for token in data.split()]
+            table = parse_metric_block(data)
+            assert table is not None and len(table) == data.count(b"\n")
+            assert np.array_equal(table.ravel(), expected, equal_nan=True), path
+    numbers = "-0 0.1 5e-324 2e-324 1e-400 1.7976931348623157e308 9007199254740993 12345678901234567890123 1E+3 -0.0"
+    randoms = np.random.default_rng(0).standard_normal(300) * 10.0 ** np.arange(-150, 150)
+    numbers += " " + " ".join(repr(float(value)) for value in randoms)
+    spelled = numbers + " nan -inf inf Infinity +1 .5 1. 00012 1_0"  # not JSON: parsed by float()
+    for text in (numbers, spelled):
+        tokens = text.split()
+        tokens += tokens[: 3 - len(tokens) % 3] if len(tokens) % 3 else []
+        table = parse_metric_block(
+            "".join(" ".join(tokens[i : i + 3]) + "\n" for i in range(0, len(tokens), 3)).encode()
+        )
+        expected = np.array([float(token) for token in tokens])
+        assert table is not None
+        assert np.array_equal(table.ravel(), expected, equal_nan=True)
+        assert np.array_equal(np.signbit(table.ravel()), np.signbit(expected))  # -0 stays -0.0
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [b"1 2 3 4\n5 6\n", b"1  2 3\n", b" 1 2 3\n", b"1 2 3 \n", b"1\t2 3\n", b"1 2 3\r\n", b"\n", b"1 2 3\n\n",
+     b"1 2 oops\n", b"1 2 3\x1f\n", "1 2 \u0663\n".encode()],
+)  # fmt: skip
+def test_metric_lines_not_three_numbers_each_are_left_to_the_line_by_line_reader(lines):
+    from resultsbook.adapters.mlflow_files import parse_metric_block
+
+    assert parse_metric_block(lines) is None
+
+
+def test_a_value_file_swapped_for_a_fifo_after_the_listing_is_refused_without_waiting(tmp_path):
+    root = copy_filestore(tmp_path)
+    ((source, adapter),) = [
+        found
+        for found in find_sources(CollectRequest(str(root)))
+        if found[0].path == str(run_folder(root, "cnn"))
+    ]
+    param = run_folder(root, "cnn") / "params" / "model"
+    param.unlink()
+    os.mkfifo(param)  # after the listing: the open descriptor is what refuses it
+    result = read_source(adapter, source)
+    assert "model" not in result.runs[0].params and result.runs[0].params
+    assert (str(param), "is a FIFO (named pipe), not a regular file; it was not read") in [
+        (p.path, p.message) for p in result.problems
+    ]
+
+
+def test_a_run_folder_holding_a_link_is_read_file_by_file_following_it(tmp_path):
+    root = copy_filestore(tmp_path)
+    folder = run_folder(root, "cnn")
+    (tmp_path / "elsewhere").write_text("0.5")
+    (folder / "params" / "linked").symlink_to(tmp_path / "elsewhere")
+    sources = {source.path: adapter for source, adapter in find_sources(CollectRequest(str(root)))}
+    assert str(folder) not in next(iter(sources.values()))._plain
+    runs, problems = read_runs(root)
+    (run,) = [r for r in runs.values() if r.name == "cnn"]
+    assert run.params["linked"] == 0.5
+    assert not [p for p in problems if "linked" in p.path]
+
+
+def test_a_run_folder_that_gains_a_link_is_no_longer_read_from_its_listing(tmp_path):
+    root = copy_filestore(tmp_path)
+    folder = run_folder(root, "cnn")
+    ((_, adapter),) = [
+        found for found in find_sources(CollectRequest(str(root))) if found[0].path == str(folder)
+    ]
+    assert str(folder) in adapter._plain
+    (folder / "params" / "linked").symlink_to(folder / "params" / "model")
+    source = adapter.source_for_file(str(folder / "meta.yaml"))  # claimed again, as a watch does
+    assert str(folder) not in adapter._plain
+    assert adapter.read(source).runs[0].params["linked"] == adapter.read(source).runs[0].params["model"]

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import orjson
 
-from resultsbook.adapters.mlflow_runs import META_FILE, add_points, deleted_problem, make_run_record
-from resultsbook.models import Problem, ReadResult, Source
+from resultsbook.adapters.mlflow_runs import (
+    META_FILE,
+    RUN_FOLDERS,
+    add_points,
+    deleted_problem,
+    make_run_record,
+)
+from resultsbook.models import Problem, ReadResult, Series, Source
 from resultsbook.sources import fs
-from resultsbook.sources.fileio import read_file_bytes, unreadable
-from resultsbook.sources.limits import CONFIG
-from resultsbook.sources.lines import LineBatch, Tally, iter_lines
-from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.fileio import CHUNK, FileTooLarge, read_file_bytes, read_listed_file, unreadable
+from resultsbook.sources.limits import CONFIG, RECORD
+from resultsbook.sources.lines import LineBatch, Tally, cut_off, iter_lines
+from resultsbook.sources.series import SeriesBuilder, usual_block
 from resultsbook.sources.yamlio import read_yaml_file
 
 # a line of the flat YAML that MLflow's safe_dump writes: `key: value`, value plain or single-quoted
@@ -24,12 +32,23 @@ _FLAT_LINE = re.compile(
 _INTEGER = re.compile(r"-?\d+")
 _NULLS = {"", "null", "~", "Null", "NULL"}
 _BATCH_LINES = 200_000  # metric lines parsed in one numpy call (a run's small files together)
+_BATCH_BYTES = 8 << 20  # metric files read whole and parsed in one go, at most this much at a time
+_METRIC_BYTES = b"0123456789.eE+- \n"  # the bytes of metric lines MLflow writes, NaN and infinities aside
+_LINE_SEPARATORS = np.array([32, 32, 10], dtype=np.uint8)  # " ", " ", "\n": three numbers a line
+_TO_COMMAS = bytes.maketrans(b" \n", b",,")
 
 
 def read_run_folder(
-    source: Source, keep_deleted: bool, experiments: dict[tuple[str, int, int], dict[str, Any]] | None = None
+    source: Source,
+    keep_deleted: bool,
+    experiments: dict[tuple[str, int, int], dict[str, Any]] | None = None,
+    listed: bool = False,
 ) -> ReadResult:
-    """Read one file-store run folder into a run, reporting what could not be read."""
+    """Read one file-store run folder into a run, reporting what could not be read.
+
+    `listed`: its listing found only regular files and folders, so each file is opened without a
+    stat first (the open descriptor is still checked).
+    """
     problems: list[Problem] = []
     run_path = source.path
     meta_path = os.path.join(run_path, META_FILE)
@@ -42,28 +61,32 @@ def read_run_folder(
             what = "this run" if info.get("lifecycle_stage") == "deleted" else "the experiment of this run"
             return ReadResult((), (*problems, deleted_problem(run_path, what)))
         info = {**info, "lifecycle_stage": "deleted"}
-    params: dict[str, str] = {}
-    tags: dict[str, str] = {}
-    metric_files: list[tuple[str, str]] = []
-    prefix = run_path.rstrip(os.sep) + os.sep
-    for path in source.files:
-        if not path.startswith(prefix):
-            continue
-        kind, _, key = path[len(prefix) :].partition(os.sep)
-        key = key.replace(os.sep, "/")  # keys with "/" are nested folders
-        if kind == "metrics":
-            metric_files.append((path, key))
-        elif kind in ("params", "tags"):
-            value = _read_value(path, problems)
-            if value is not None:
-                (params if kind == "params" else tags)[key] = value
-    builder = SeriesBuilder()
-    read_metric_files(metric_files, builder, problems)
-    series, series_problems = builder.build(os.path.join(run_path, "metrics"))
-    problems.extend(series_problems)
+    files = _files_by_kind(run_path, source.files)
+    if listed:
+        cap = CONFIG.bytes()
+        read: Callable[[str], bytes] = lambda path: read_listed_file(path, cap, CONFIG)  # noqa: E731
+    else:
+        read = lambda path: read_file_bytes(path, CONFIG)  # noqa: E731
+    params = _read_values(files["params"], problems, read)
+    tags = _read_values(files["tags"], problems, read)
+    read_metrics = read_listed_metric_files if listed else read_metric_files
+    series = read_metrics(files["metrics"], problems, os.path.join(run_path, "metrics"))
     name = experiment_meta.get("name")
     run = make_run_record(info, params, tags, series, None if name is None else str(name))
     return ReadResult((run,), tuple(problems))
+
+
+def _files_by_kind(run_path: str, files: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
+    """Sort a run's files into metrics, params and tags, each with its key."""
+    found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in RUN_FOLDERS}
+    prefix = run_path.rstrip(os.sep) + os.sep
+    for path in files:
+        if not path.startswith(prefix):
+            continue
+        kind, _, key = path[len(prefix) :].partition(os.sep)
+        if kind in found:
+            found[kind].append((path, key.replace(os.sep, "/")))  # keys with "/" are nested folders
+    return found
 
 
 def read_experiment_meta(
@@ -127,10 +150,22 @@ def parse_flat_yaml(text: str) -> dict[str, Any] | None:
     return meta
 
 
-def _read_value(path: str, problems: list[Problem]) -> str | None:
-    """Read a param or tag file: its whole text is the value."""
+def _read_values(
+    files: list[tuple[str, str]], problems: list[Problem], read: Callable[[str], bytes]
+) -> dict[str, str]:
+    """Read param or tag files (path and key) with `read`: each file's whole text is a value."""
+    values: dict[str, str] = {}
+    for path, key in files:
+        value = _read_value(path, problems, read)
+        if value is not None:
+            values[key] = value
+    return values
+
+
+def _read_value(path: str, problems: list[Problem], read: Callable[[str], bytes]) -> str | None:
+    """Read a param or tag file with `read`: its whole text is the value."""
     try:
-        data = read_file_bytes(path, CONFIG)
+        data = read(path)
     except OSError as error:
         problems.append(unreadable(path, error, "the other values"))
         return None
@@ -141,16 +176,32 @@ def _read_value(path: str, problems: list[Problem]) -> str | None:
         return data.decode("utf-8", errors="replace")
 
 
-def read_metric_files(files: list[tuple[str, str]], builder: SeriesBuilder, problems: list[Problem]) -> None:
-    """Read a run's metric files (`timestamp_ms value step` per line, path and key) into the builder.
+def read_metric_files(
+    files: list[tuple[str, str]], problems: list[Problem], folder: str
+) -> dict[str, Series]:
+    """Read a run's metric files (`timestamp_ms value step` per line, path and key) into series.
 
     Lines are read in chunks (a run's small files together): lines MLflow wrote whole (three fields
     each) are parsed in one go, the others line by line; a last line without its newline is dropped
     and reported.
     """
-    pending: list[tuple[str, Tally, LineBatch]] = []  # (key, its file's damage, lines): parsed together
     tables: dict[str, list[np.ndarray]] = {}
     tallies: list[tuple[str, Tally]] = []
+    _read_metric_lines(files, tables, problems, tallies)
+    for path, tally in tallies:
+        tally.report(path, problems)
+    return _series(tables, problems, folder)
+
+
+def _read_metric_lines(
+    files: list[tuple[str, str]],
+    tables: dict[str, list[np.ndarray]],
+    problems: list[Problem],
+    tallies: list[tuple[str, Tally]],
+) -> None:
+    """Read metric files a chunk at a time into `tables` (by key), counting each file's damaged lines
+    in a tally added to `tallies`."""
+    pending: list[tuple[str, Tally, LineBatch]] = []  # (key, its file's damage, lines): parsed together
     size = 0
     for path, key in files:
         tally = Tally()
@@ -165,26 +216,136 @@ def read_metric_files(files: list[tuple[str, str]], builder: SeriesBuilder, prob
         except OSError as error:
             problems.append(unreadable(path, error, "the other metrics"))
     _parse_pending(pending, tables)
+
+
+def _series(tables: dict[str, list[np.ndarray]], problems: list[Problem], folder: str) -> dict[str, Series]:
+    """Return the series of each metric's parsed rows (timestamp, value, step), in the order met:
+    checked all at once when they are as MLflow writes them, else settled and reported by the builder."""
+    parts = [(key, [chunk for chunk in chunks if len(chunk)]) for key, chunks in tables.items()]
+    parts = [(key, chunks) for key, chunks in parts if chunks]
+    if not parts:
+        return {}
+    block = np.concatenate([chunk for _, chunks in parts for chunk in chunks])
+    times, values, steps = np.ascontiguousarray(block.T)
+    counts = [sum(len(chunk) for chunk in chunks) for _, chunks in parts]
+    usual = usual_block([key for key, _ in parts], counts, steps, values, times / 1000.0)
+    if usual is not None:
+        return usual
+    builder = SeriesBuilder()
+    for key, chunks in parts:
+        table = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+        add_points(builder, key, table[:, 2], table[:, 0], table[:, 1])
+    series, series_problems = builder.build(folder)
+    problems.extend(series_problems)
+    return series
+
+
+def read_listed_metric_files(
+    files: list[tuple[str, str]], problems: list[Problem], folder: str
+) -> dict[str, Series]:
+    """Read metric files its folder's listing names regular files (path and key) into series.
+
+    Each file up to CHUNK bytes is read in one go, and the whole lines of several are parsed in one
+    call; a file that is larger, or whose lines are not all `timestamp value step` in MLflow's own
+    spelling, is read again as `read_metric_files` reads it, which reports its damage line by line.
+    A last line without its newline is dropped and reported, as there.
+    """
+    cap = min(CHUNK, RECORD.bytes())  # no line of a file read whole is longer than the record limit
+    found: list[list[Problem]] = [[] for _ in files]  # each file's problems, reported in file order
+    tables: dict[str, list[np.ndarray]] = {key: [] for _, key in files}
+    whole: list[tuple[int, bytes, str]] = []  # (file, its whole lines, its cut-off last line)
+    again: list[int] = []  # files read the line-by-line way
+    size = 0
+    for index, (path, _) in enumerate(files):
+        try:
+            data = read_listed_file(path, cap, RECORD)
+        except FileTooLarge:
+            again.append(index)
+            continue
+        except OSError as error:
+            found[index].append(unreadable(path, error, "the other metrics"))
+            continue
+        end = data.rfind(b"\n") + 1
+        if not data[end:].isascii():  # a cut-off line whose bytes need the careful reader
+            again.append(index)
+            continue
+        whole.append((index, data[:end], data[end:].decode("ascii")))
+        size += end
+        if size > _BATCH_BYTES:
+            again.extend(_parse_whole(whole, files, tables, found))
+            whole, size = [], 0
+    again.extend(_parse_whole(whole, files, tables, found))
+    tallies: list[tuple[str, Tally]] = []
+    for index in sorted(again):
+        _read_metric_lines([files[index]], tables, found[index], tallies)
+    for index in range(len(files)):
+        problems.extend(found[index])
     for path, tally in tallies:
         tally.report(path, problems)
-    for key, chunks in tables.items():
-        rows = [chunk for chunk in chunks if len(chunk)]
-        if rows:
-            table = rows[0] if len(rows) == 1 else np.concatenate(rows)
-            add_points(builder, key, table[:, 0], table[:, 1], table[:, 2])
+    return _series(tables, problems, folder)
+
+
+def _parse_whole(
+    whole: list[tuple[int, bytes, str]],
+    files: list[tuple[str, str]],
+    tables: dict[str, list[np.ndarray]],
+    found: list[list[Problem]],
+) -> list[int]:
+    """Parse the whole lines of files read whole, all at once, else each file's alone; return the
+    files whose lines need the line-by-line reader."""
+    if not whole:
+        return []
+    parsed = [parse_metric_block(b"".join(data for _, data, _ in whole))]
+    if parsed[0] is None and len(whole) > 1:
+        parsed = [parse_metric_block(data) for _, data, _ in whole]
+    elif parsed[0] is not None:
+        block, first, parsed = parsed[0], 0, []
+        for _, data, _ in whole:
+            lines = data.count(b"\n")
+            parsed.append(block[first : first + lines])
+            first += lines
+    refused = []
+    for (index, _, last), table in zip(whole, parsed):
+        path, key = files[index]
+        if table is None:
+            refused.append(index)
+            continue
+        tables[key].append(table)
+        if last.strip():
+            found[index].append(cut_off(path, len(table) + 1))
+    return refused
+
+
+def parse_metric_block(data: bytes) -> np.ndarray | None:
+    """Return the (timestamp, value, step) rows of whole metric lines, each three numbers apart by
+    single spaces as MLflow writes them, exactly as `float()` reads them; None for any other lines."""
+    if not data:
+        return np.empty((0, 3))
+    separators = np.frombuffer(data, np.uint8)
+    separators = separators[separators <= 32]  # spaces, newlines, and any other whitespace
+    if len(separators) % 3 or not (separators.reshape(-1, 3) == _LINE_SEPARATORS).all():
+        return None  # not three numbers on each line
+    numbers: list[float] | None = None
+    # "-0" is 0 to a JSON parser, -0.0 to float(); NaN and infinities are not JSON
+    if not data.translate(None, _METRIC_BYTES) and not (b"-" in data and (b"-0 " in data or b"-0\n" in data)):
+        try:  # orjson reads numbers exactly as float() does, several times faster
+            numbers = orjson.loads(b"[" + data[:-1].translate(_TO_COMMAS) + b"]")
+        except orjson.JSONDecodeError:
+            numbers = None
+    if numbers is None:
+        try:
+            numbers = list(map(float, data.split()))
+        except ValueError:
+            return None
+    return np.array(numbers, dtype=np.float64).reshape(-1, 3)
 
 
 def _parse_pending(pending: list[tuple[str, Tally, LineBatch]], tables: dict[str, list[np.ndarray]]) -> None:
-    """Parse lines of several files: in one numpy call when every line is three numbers, else each
-    file's lines one by one."""
+    """Parse lines of several files: all at once when every line is three numbers, else each file's
+    lines one by one."""
     lines = [line for *_, batch in pending for line in batch.lines]
-    text = " ".join(lines)
-    try:  # float() per token, then one array: several times faster than numpy's own text parsing
-        numbers = np.array(list(map(float, text.split())), dtype=np.float64)
-    except ValueError:
-        numbers = None
-    if numbers is not None and len(numbers) == 3 * len(lines) and text.count(" ") == 3 * len(lines) - 1:
-        table = numbers.reshape(-1, 3)[:, [2, 0, 1]]
+    table = parse_metric_block(("\n".join(lines) + "\n").encode()) if lines else None
+    if table is not None and len(table) == len(lines):
         first = 0
         for key, _, batch in pending:
             tables.setdefault(key, []).append(table[first : first + len(batch.lines)])
@@ -195,7 +356,7 @@ def _parse_pending(pending: list[tuple[str, Tally, LineBatch]], tables: dict[str
 
 
 def _parse_metric_lines(batch: LineBatch, tally: Tally) -> np.ndarray:
-    """Return (step, timestamp, value) rows of metric lines one by one; old two-field lines have step 0."""
+    """Return (timestamp, value, step) rows of metric lines one by one; old two-field lines have step 0."""
     rows: list[tuple[float, float, float]] = []
     for offset, line in enumerate(batch.lines):
         fields = line.split()
@@ -203,10 +364,10 @@ def _parse_metric_lines(batch: LineBatch, tally: Tally) -> np.ndarray:
             continue
         try:
             if len(fields) == 3:
-                rows.append((float(fields[2]), float(fields[0]), float(fields[1])))
+                rows.append((float(fields[0]), float(fields[1]), float(fields[2])))
                 continue
             if len(fields) == 2:  # files of old MLflow versions have no step: MLflow reads step 0
-                rows.append((0.0, float(fields[0]), float(fields[1])))
+                rows.append((float(fields[0]), float(fields[1]), 0.0))
                 continue
         except ValueError:
             pass

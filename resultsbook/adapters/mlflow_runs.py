@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ _EXPERIMENT_ID = re.compile(r"\d+")
 # mlflow/protos/service.proto, enum RunStatus; the file store writes the number
 _STATUS_CODES = {1: "running", 2: "running", 3: "finished", 4: "failed", 5: "interrupted"}
 _DELETED_CHOICES = ("skip", "keep")
+_NAME = attrgetter("name")
 # tags that become provenance fields rather than staying in provenance["tags"]
 _GIT_TAGS = {
     "mlflow.source.git.commit": "commit",
@@ -69,6 +71,7 @@ class MlflowAdapter(Adapter):
         # experiment meta.yaml by (path, size, mtime): read once per collect, not once per run
         self._experiments: dict[tuple[str, int, int], dict[str, Any]] = {}
         self._loops: dict[str, list[str]] = {}  # run folder -> links inside it back to a folder above
+        self._plain: set[str] = set()  # run folders listed holding only files and folders: no stat per file
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a file-store run folder, an experiment folder, or a folder holding mlflow.db."""
@@ -103,7 +106,8 @@ class MlflowAdapter(Adapter):
         from resultsbook.adapters import mlflow_files, mlflow_sqlite
 
         if fs.isdir(source.path):
-            result = mlflow_files.read_run_folder(source, self.keep_deleted, self._experiments)
+            listed = source.path in self._plain
+            result = mlflow_files.read_run_folder(source, self.keep_deleted, self._experiments, listed)
             loops = [loop_problem(link) for link in self._loops.get(source.path, ())]
             return ReadResult(result.runs, (*result.problems, *loops)) if loops else result
         return mlflow_sqlite.read_database(source, self.keep_deleted)
@@ -111,6 +115,11 @@ class MlflowAdapter(Adapter):
     def _run_folder_source(self, path: str) -> Source:
         """Return the source of a run folder: its meta.yaml, its experiment's, every value file."""
         files = [os.path.join(path, META_FILE), os.path.join(os.path.dirname(path), META_FILE)]
+        plain = None if fs.is_remote(path) else _plain_files_below(path)
+        if plain is not None:
+            self._plain.add(path)
+            return self.source(path, [*files, *plain])
+        self._plain.discard(path)  # listed plain before (a watch), not now
         loops: list[str] = []
         for sub in RUN_FOLDERS:
             files.extend(files_below(os.path.join(path, sub), loops))
@@ -129,6 +138,35 @@ class MlflowAdapter(Adapter):
 def _is_database_name(name: str) -> bool:
     """Tell whether a file name looks like an SQLite database (only asked when forced)."""
     return name.endswith((".db", ".sqlite", ".sqlite3")) and name != "resultsbook.db"
+
+
+def _plain_files_below(run_path: str) -> list[str] | None:
+    """Return the files under a local run folder's metrics, params and tags, as `files_below` orders
+    them, from one listing per folder (no stat); None when a link, a FIFO or anything but a regular
+    file or a folder is met (`files_below` lists those), or a folder cannot be listed."""
+    found: list[str] = []
+    for sub in RUN_FOLDERS:
+        try:
+            if not _add_plain_files(os.path.join(run_path, sub), found):
+                return None
+        except FileNotFoundError:
+            continue  # a run without tags, say
+        except OSError:
+            return None
+    return found
+
+
+def _add_plain_files(folder: str, found: list[str]) -> bool:
+    """Add a folder's files to `found`, depth first in name order; False at anything but a regular
+    file or a folder. Raises OSError when a folder cannot be listed."""
+    with fs.scandir(folder) as listing:
+        entries = sorted(listing, key=_NAME)
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False):
+            found.append(entry.path)
+        elif not entry.is_dir(follow_symlinks=False) or not _add_plain_files(entry.path, found):
+            return False
+    return True
 
 
 def _file_names(folder: str) -> list[str]:

@@ -91,15 +91,27 @@ def read_file_bytes(path: str, limit: Limit | None = None) -> bytes:
     """
     if fs.is_remote(path):
         return _read_remote_bytes(path, limit)
-    fd = open_regular(path)
+    _refuse_unless_regular(path, os.stat(path).st_mode)
+    return read_listed_file(path, None if limit is None else limit.bytes(), limit)
+
+
+def read_listed_file(path: str, cap: int | None, limit: Limit | None) -> bytes:
+    """Return the bytes of a local file that its folder's listing names a regular file (os.scandir's
+    `entry.is_file(follow_symlinks=False)`, so no stat is needed to keep a FIFO unopened), refusing
+    one over `cap` bytes (`limit`'s, looked up once by the caller): one open, one fstat, one read.
+
+    The open descriptor is checked again, so a file swapped for a FIFO or a device is refused too.
+    """
+    fd = os.open(path, _FLAGS)
     try:
-        cap = None if limit is None else limit.bytes()
-        if cap is not None:
-            size = os.fstat(fd).st_size
-            if size > cap:
-                raise FileTooLarge(path, size, limit)  # type: ignore[arg-type]
-        data = os.read(fd, _SMALL)
-        if len(data) < _SMALL:
+        info = os.fstat(fd)
+        _refuse_unless_regular(path, info.st_mode)
+        if cap is not None and info.st_size > cap:
+            raise FileTooLarge(path, info.st_size, limit)  # type: ignore[arg-type]
+        # a byte more than its size: a read that falls short of it has reached the end
+        wanted = min(info.st_size + 1, _SMALL)
+        data = os.read(fd, wanted)
+        if len(data) < wanted:
             return data
         chunks = [data]
         total = len(data)

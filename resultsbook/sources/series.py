@@ -160,6 +160,34 @@ def usual_steps(steps: np.ndarray) -> bool:
     return bool(steps[0] >= 0 and steps[-1] < MAX_STEP and (steps[1:] > steps[:-1]).all())
 
 
+def usual_block(
+    keys: Sequence[str], counts: Sequence[int], steps: np.ndarray, values: np.ndarray, times: np.ndarray
+) -> dict[str, Series] | None:
+    """Return the series of metrics whose points lie one after the other in three flat arrays
+    (`counts[i]` points of `keys[i]`), checked at once, when each is what `SeriesBuilder.build` would
+    leave as it is: usual, integral steps, finite values, every time known; None otherwise."""
+    ends = np.cumsum(counts)
+    starts = ends - np.asarray(counts)
+    if not len(steps) or (starts == ends).any():
+        return None
+    rising = steps[1:] > steps[:-1]
+    rising[ends[:-1] - 1] = True  # where one metric ends and the next begins
+    if not (
+        rising.all()
+        and (steps[starts] >= 0).all()
+        and (steps[ends - 1] < MAX_STEP).all()
+        and (steps == np.round(steps)).all()
+        and np.isfinite(values).all()
+        and not np.isnan(times).any()
+    ):
+        return None
+    integral = steps.astype(np.int64)
+    return {
+        key: Series(steps=integral[start:end], values=values[start:end], times=times[start:end])
+        for key, start, end in zip(keys, starts.tolist(), ends.tolist())
+    }
+
+
 def _step_text(step: float) -> str:
     """Write a step as it was probably logged: 9223372036854775808, not 9.223372036854776e+18."""
     return str(int(step)) if np.isfinite(step) and step == round(step) else repr(float(step))
