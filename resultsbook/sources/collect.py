@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from resultsbook.adapters import Adapter
 from resultsbook.errors import SpecError
@@ -42,7 +42,9 @@ from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.parallel import map_in_order, map_in_threads
 from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.store import Store
-from resultsbook.store.writer import EncodedRun, StoreWriter, encode_run
+
+if TYPE_CHECKING:
+    from resultsbook.store.writer import EncodedRun, StoreWriter
 
 __all__ = [
     "CollectRequest",
@@ -394,6 +396,8 @@ def _read_and_encode(plan: Sequence[_Planned]) -> Iterator[tuple[ReadResult, Seq
 def _read_planned_encoded(planned: _Planned) -> tuple[ReadResult, tuple[EncodedRun, ...]]:
     """Read and encode a source; its runs come back without their series (the encoding holds them:
     half as much to send from a worker process)."""
+    from resultsbook.store.writer import encode_run
+
     result = _read_planned(planned)
     encoded = tuple(encode_run(run, planned.source.adapter) for run in result.runs)
     runs = tuple(replace(run, metrics={}) for run in result.runs)
