@@ -134,11 +134,12 @@ def collect(
             found = find_sources_near(request, near, log)
             scopes += [(storable_text(store.relative(p)), True) for p in near if not os.path.exists(p)]
         how: dict[str, str] = {}
+        walked = log.walk.ids
         count = 0
         for source, adapter in found:
             count += 1
             stored_path = stored_name(source.path)
-            identity = _identity(source.path)
+            identity = walked.get(source.path) or _identity(source.path)
             if stored_path in seen or (identity is not None and identity in identities):
                 continue  # the same source reached again (overlapping roots, a link): read once
             seen.add(stored_path)

@@ -147,19 +147,23 @@ class Claimers:
             claim = adapter.claim(folder, self.forced)
             if claim is not None:
                 params = self.request.params
+                if not params:
+                    return [(source, adapter) for source in claim.sources], claim.descend
                 return [(_with_params(s, params), adapter) for s in claim.sources], claim.descend
         return None
 
     def _may_wake(self, folder: Folder) -> bool:
         """Tell (fast) whether a folder holds what any adapter not loaded yet claims."""
-        match = self._names.fullmatch
-        for name in folder.files:
-            if match(name):
-                return True
-        for name in folder.dirs:
-            if match(name):
-                return True
-        return bool(self._endings) and folder.path.endswith(self._endings)
+        if self._endings and folder.path.endswith(self._endings):
+            return True
+        key = (folder.files, folder.dirs)  # run folders repeat a few sets of names: match each once
+        known = self._matched.get(key)
+        if known is None:
+            match = self._names.fullmatch
+            known = any(match(name) for name in folder.files) or any(match(name) for name in folder.dirs)
+            if len(self._matched) < 4096:
+                self._matched[key] = known
+        return known
 
     def _wake(self, folder: Folder) -> None:
         """Load the adapters that may claim this folder; once loaded, an adapter is asked about every
@@ -174,6 +178,7 @@ class Claimers:
     def _hinted(self) -> None:
         self._names = re.compile("|".join(f"(?:{hint.names.pattern})" for hint in self.waiting) or "(?!)")
         self._endings = tuple(ending for hint in self.waiting for ending in hint.path_endings)
+        self._matched: dict[tuple[frozenset[str], tuple[str, ...]], bool] = {}
 
 
 def find_sources_near(

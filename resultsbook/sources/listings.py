@@ -37,7 +37,7 @@ class FolderListings:
 
     def get(self, path: str, info: os.stat_result) -> Listing | None:
         """Return the remembered listing of a folder, if it is still the folder's listing."""
-        entry = self.known.get(os.path.abspath(path))
+        entry = self.known.get(path) or self.known.get(os.path.abspath(path))  # keys are absolute
         if entry is None or entry[0] != stamp_of(info):
             return None
         return entry[1]

@@ -216,10 +216,14 @@ class Store:
         except sqlite3.OperationalError:  # none yet (the table is made by the first collect)
             return {}
         none: frozenset[str] = frozenset()  # a folder with links is never remembered
-        return {
-            os.fsdecode(path): ((device, inode, mtime, ctime), (frozenset(_names(files)), _names(dirs), none))
-            for path, device, inode, mtime, ctime, files, dirs in found
-        }
+        files_of: dict[bytes, frozenset[str]] = {}  # run folders share a few sets of names: decode once
+        listings = {}
+        for path, device, inode, mtime, ctime, files, dirs in found:
+            names = files_of.get(files)
+            if names is None:
+                names = files_of[files] = frozenset(_names(files))
+            listings[os.fsdecode(path)] = ((device, inode, mtime, ctime), (names, _names(dirs), none))
+        return listings
 
     def remember_folder_listings(
         self, listings: Mapping[str, tuple[tuple[int, ...], tuple[Iterable[str], Iterable[str], Any]]]
