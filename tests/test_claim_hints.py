@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import write_native_run
 
 from resultsbook.adapters import _BUILTIN, available_adapters, claim_hints, load_builtin
 from resultsbook.adapters.base import Folder
-from resultsbook.sources.find import list_folder
+from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.sources.find import find_sources, list_folder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -66,3 +68,25 @@ def test_a_hint_matches_names_only_as_the_adapter_does():
     assert hints["hf_trainer"].may_claim(folder(dirs=("checkpoint-500",)))
     assert not hints["hf_trainer"].may_claim(folder(dirs=("checkpoint-last",)))
     assert hints["wandb"].may_claim(folder(path="/runs/wandb/latest-run"))
+
+
+def test_an_adapter_loaded_late_still_claims_before_those_loaded_earlier(tmp_path):
+    write_native_run(tmp_path / "a_native", metrics=[{"step": 1, "acc": 0.1}])  # walked first
+    job = tmp_path / "b_job"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("seed: 1\n")
+    write_native_run(job, metrics=[{"step": 1, "acc": 0.2}])  # hydra (10) claims before native (40)
+    found = [(Path(s.path).name, a.name) for s, a in find_sources(CollectRequest(str(tmp_path)))]
+    assert found == [("a_native", "native"), ("b_job", "hydra")]
+
+
+def test_a_run_of_another_format_added_to_a_remembered_tree_is_collected(make_run, store, tmp_path):
+    make_run("a", {"model": "a"}, [{"step": 1, "acc": 0.5}])
+    assert collect(store, [CollectRequest(str(tmp_path / "runs"))]).new == 1
+    sacred = tmp_path / "runs" / "sacred" / "1"
+    sacred.mkdir(parents=True)
+    (sacred / "run.json").write_text('{"status": "COMPLETED", "start_time": "2024-01-01T00:00:00"}')
+    (sacred / "config.json").write_text('{"model": "b"}')
+    report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert (report.new, report.unchanged) == (1, 1)
+    assert {run.adapter for run in store.runs()} == {"native", "sacred"}
