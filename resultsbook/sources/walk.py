@@ -89,7 +89,7 @@ def walk_folders(
         folder = Folder(path, files, dirs)
         deeper = descend(folder)  # decided before yielding: callers read what descend found
         yield folder
-        if not deeper or (max_depth is not None and depth >= max_depth):
+        if not deeper or not dirs or (max_depth is not None and depth >= max_depth):
             continue
         inside = parents | {identity}
         new_links = len(links)

@@ -7,6 +7,7 @@ import json
 import os
 import random
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -217,12 +218,19 @@ class Store:
             return {}
         none: frozenset[str] = frozenset()  # a folder with links is never remembered
         files_of: dict[bytes, frozenset[str]] = {}  # run folders share a few sets of names: decode once
+        dirs_of: dict[bytes, tuple[str, ...]] = {}
+        # os.fsdecode, without its checks (10,000s of paths)
+        encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
         listings = {}
         for path, device, inode, mtime, ctime, files, dirs in found:
             names = files_of.get(files)
             if names is None:
                 names = files_of[files] = frozenset(_names(files))
-            listings[os.fsdecode(path)] = ((device, inode, mtime, ctime), (names, _names(dirs), none))
+            folders = dirs_of.get(dirs)
+            if folders is None:
+                folders = dirs_of[dirs] = _names(dirs)
+            stamp = (device, inode, mtime, ctime)
+            listings[path.decode(encoding, errors)] = (stamp, (names, folders, none))
         return listings
 
     def remember_folder_listings(
