@@ -5,10 +5,13 @@ imported only to apply migrations to a new or older store)."""
 from __future__ import annotations
 
 import contextlib
-import secrets
+import itertools
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
+
+
+_SAVEPOINTS = itertools.count()  # a savepoint's name need only differ from the open ones
 
 
 class Connection:
@@ -35,7 +38,7 @@ class Connection:
     def atomic(self) -> Iterator[Connection]:
         """Run the block as one transaction (a savepoint inside an open one); an exception undoes it."""
         if self.conn.in_transaction:
-            savepoint = f"resultsbook_{secrets.token_hex(8)}"
+            savepoint = f"resultsbook_{next(_SAVEPOINTS)}"
             self.conn.execute(f"SAVEPOINT {savepoint}")
             try:
                 yield self
