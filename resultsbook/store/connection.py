@@ -63,8 +63,9 @@ def applied_migrations(conn: sqlite3.Connection, migration_set: str) -> list[str
     """Return the names of the migrations a store has, in the order they were applied (as
     sqlite_utils records them); none for a new store."""
     try:
-        rows = conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", [migration_set]
+        rows = conn.execute(  # whole rows, as sqlite_utils reads them: a damaged table is met here
+            "SELECT name, applied_at FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+            [migration_set],
         ).fetchall()
     except sqlite3.OperationalError as error:
         if "no such table" in str(error):
