@@ -98,7 +98,9 @@ class ClaimHint:
 def claim_hints() -> tuple[ClaimHint, ...] | None:
     """Return the built-in adapters that claim folders unasked, in claiming order, without loading
     their modules; None when a plug-in adapter is installed (then every adapter is loaded)."""
-    if _may_have_plugins() and _plugin_targets():
+    import sys
+
+    if _may_have_plugins(tuple(sys.path)) and _plugin_targets():
         return None
     return _builtin_hints()
 
@@ -112,10 +114,11 @@ def _builtin_hints() -> tuple[ClaimHint, ...]:
     return tuple(sorted(hints, key=lambda hint: (hint.priority, hint.name)))
 
 
-def _may_have_plugins() -> bool:
+@functools.lru_cache(maxsize=8)
+def _may_have_plugins(path: tuple[str, ...]) -> bool:
     """Tell, without importlib.metadata (~20 ms to import), whether an installed distribution other
-    than resultsbook may declare adapters: True unless no `entry_points.txt` on sys.path names the
-    group (or the distributions cannot all be seen that way)."""
+    than resultsbook may declare adapters: True unless no `entry_points.txt` on the import `path`
+    names the group (or the distributions cannot all be seen that way). Asked once per path."""
     import os
     import sys
     from importlib.machinery import PathFinder
@@ -123,7 +126,7 @@ def _may_have_plugins() -> bool:
     for finder in sys.meta_path:  # a finder of its own may hold distributions (zip imports...)
         if hasattr(finder, "find_distributions") and finder is not PathFinder:
             return True
-    for folder in sys.path:
+    for folder in path:
         try:
             entries = os.scandir(folder or ".")
         except NotADirectoryError:

@@ -63,9 +63,10 @@ def walk_folders(
         try:  # the hot loop of a re-collect: one stat a folder, and no more calls than needed
             info = stat(path)
         except OSError:
-            info = _folder_stat(path, notes)  # reports why
-            if info is None:
+            found = _folder_stat(path, notes)  # reports why (or finds it back, created meanwhile)
+            if found is None:
                 continue
+            info = found
         identity = (info.st_dev, info.st_ino)
         if identity in parents:
             target = os.path.realpath(path)

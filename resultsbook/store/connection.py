@@ -10,7 +10,6 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-
 _SAVEPOINTS = itertools.count()  # a savepoint's name need only differ from the open ones
 
 
