@@ -57,7 +57,8 @@ def walk_folders(
     stack: list[tuple[str, int, frozenset[FolderId]]] = [(root, 0, above)]
     links: list[tuple[str, int, frozenset[FolderId]]] = []
     seen: set[FolderId] = set()
-    stat = os.stat
+    stat, ids = os.stat, notes.ids
+    remembered = None if listings is None else listings.get
     while stack or links:
         path, depth, parents = stack.pop() if stack else links.pop(0)
         try:  # the hot loop of a re-collect: one stat a folder, and no more calls than needed
@@ -77,8 +78,8 @@ def walk_folders(
         if identity in seen:
             continue  # reached before by another path: read once
         seen.add(identity)
-        notes.ids[path] = identity
-        listed = None if listings is None else listings.get(path, info)
+        ids[path] = identity
+        listed = None if remembered is None else remembered(path, info)
         if listed is None:
             fresh = _list(path, notes)
             if fresh is None:
