@@ -19,7 +19,6 @@ Every message ends with what to do about it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -65,6 +64,8 @@ class OutputError(ResultsbookError):
 
 def closest(word: str, known: Iterable[str]) -> str | None:
     """Return the known name a typo most likely meant, or None."""
+    import difflib  # here: a command that has no typo to explain never loads it
+
     names = sorted({str(name) for name in known})
     close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     if close:

@@ -12,31 +12,29 @@ HEAVY = (
     "jinja2", "matplotlib", "numpy", "pandas", "rich", "scipy", "scipy.special", "scipy.stats",
     "sqlite_utils", "yaml", "resultsbook.outputs.build",
 )  # fmt: skip
-# run the command line as its entry point does, then list the heavy modules it had imported
+# run the command line as its entry point does, then list the modules of interest it had imported
 PROBE = (
     "import atexit, sys\n"
-    f"atexit.register(lambda: print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr))\n"
+    "atexit.register(lambda: print(sorted(m for m in sys.modules if {test}), file=sys.stderr))\n"
     "sys.argv = ['resultsbook', *sys.argv[1:]]\n"
     "from resultsbook.cli import main\n"
     "main()\n"
 )
 
 
-def heavy_modules(*args: str, cwd: str | None = None) -> list[str]:
-    """Run `resultsbook ARGS` in a fresh process; return the heavy modules it imported."""
+def heavy_modules(*args: str, cwd: str | None = None, test: str = f"m in {HEAVY!r}") -> list[str]:
+    """Run `resultsbook ARGS` in a fresh process; return the heavy modules (or those `test`, a Python
+    condition on the module name `m`, picks) it imported."""
+    probe = PROBE.replace("{test}", test)
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=cwd, check=True
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=cwd, check=True
     )
     return eval(result.stderr.strip().splitlines()[-1])
 
 
 def loaded_modules(*args: str, cwd: str | None = None) -> list[str]:
     """Run `resultsbook ARGS` in a fresh process; return every module of resultsbook it imported."""
-    probe = PROBE.replace(f"m in {HEAVY!r}", "m in list(sys.modules) if m.startswith('resultsbook')")
-    result = subprocess.run(
-        [sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=cwd, check=True
-    )
-    return eval(result.stderr.strip().splitlines()[-1])
+    return heavy_modules(*args, cwd=cwd, test="m.startswith('resultsbook')")
 
 
 def test_help_imports_nothing_heavy(tmp_path):
@@ -53,13 +51,13 @@ def test_a_plain_table_imports_neither_pandas_nor_scipy_stats_nor_matplotlib(mak
     table = ["table", "--rows", "model", "--metric", "acc"]
     # Welch's t-test of the best against the runner-up is computed without scipy (query/student_t.py);
     # the terminal's table needs no template (jinja2)
-    assert heavy_modules(*table, cwd=str(tmp_path)) == ["numpy", "sqlite_utils"]
-    assert heavy_modules(*table, "--highlight", "none", cwd=str(tmp_path)) == ["numpy", "sqlite_utils"]
+    assert heavy_modules(*table, cwd=str(tmp_path)) == ["numpy"]
+    assert heavy_modules(*table, "--highlight", "none", cwd=str(tmp_path)) == ["numpy"]
     # nor the t-interval's quantile
-    assert heavy_modules(*table, "--stat", "mean,ci95", cwd=str(tmp_path)) == ["numpy", "sqlite_utils"]
+    assert heavy_modules(*table, "--stat", "mean,ci95", cwd=str(tmp_path)) == ["numpy"]
     # nor with a spec beside the store, as long as it draws no figure (they cost matplotlib's modules)
     (tmp_path / "resultsbook.toml").write_text('[tables.t1]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n')
-    assert heavy_modules(*table, cwd=str(tmp_path)) == ["numpy", "sqlite_utils"]
+    assert heavy_modules(*table, cwd=str(tmp_path)) == ["numpy"]
     assert "resultsbook.spec.figures" not in loaded_modules(*table, cwd=str(tmp_path))
 
 
@@ -76,9 +74,17 @@ def test_pandas_still_imports_after_the_command_line_kept_it_out_of_sqlite_utils
     assert result.stdout.strip() == "False True (1, 1)"
 
 
-def test_an_unchanged_collect_imports_neither_pandas_nor_scipy_nor_matplotlib(make_run, cli, tmp_path):
+def test_an_unchanged_collect_imports_nothing_heavy(make_run, cli, tmp_path):
     make_run("a", {"model": "a"}, curve([0.5], "acc"))
     cli("collect", "runs", "--db", "results.db")
-    # numpy: the adapters' module imports; sqlite_utils and yaml: what storing and reading use
+    # claiming a folder loads no parser, and a store that needs no migration no sqlite_utils
     imported = heavy_modules("collect", "runs", "--db", "results.db", cwd=str(tmp_path))
-    assert imported == ["numpy", "sqlite_utils", "yaml"]
+    assert imported == []
+
+
+def test_an_unchanged_collect_loads_only_the_adapter_that_claims_its_folders(make_run, cli, tmp_path):
+    make_run("a", {"model": "a"}, curve([0.5], "acc"))
+    cli("collect", "runs", "--db", "results.db")
+    picked = "m.startswith('resultsbook.adapters.') or m in ('importlib.metadata', 'yaml')"
+    imported = heavy_modules("collect", "runs", "--db", "results.db", cwd=str(tmp_path), test=picked)
+    assert imported == ["resultsbook.adapters.base", "resultsbook.adapters.native"]

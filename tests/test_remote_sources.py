@@ -214,5 +214,7 @@ def test_adapters_reach_files_only_through_the_seam():
                 owner = function.value.id if isinstance(function.value, ast.Name) else function.value.attr
                 if (owner, function.attr) in direct:
                     found.append(f"{module.name}:{node.lineno} {owner}.{function.attr}()")
-    # mlflow_sqlite opens its local copy of a database (fs.local_copy made it) with sqlite3
-    assert [line for line in found if not line.startswith("mlflow_sqlite.py")] == []
+    # mlflow_sqlite opens its local copy of a database (fs.local_copy made it) with sqlite3; the
+    # registry (__init__.py) looks for plug-ins on sys.path, the Python installation, not at logs
+    exempt = ("mlflow_sqlite.py", "__init__.py")
+    assert [line for line in found if not line.startswith(exempt)] == []

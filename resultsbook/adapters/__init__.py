@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import re
 import warnings
+from dataclasses import dataclass
 from importlib import import_module
-from importlib.metadata import entry_points
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, Served
 from resultsbook.errors import AdapterError
@@ -32,15 +33,144 @@ _BUILTIN = {
     "mlflow_server": "resultsbook.adapters.mlflow_tracking:MlflowTrackingAdapter",
 }
 
-__all__ = ["ENTRY_POINT_GROUP", "Adapter", "Claim", "Folder", "Served", "available_adapters", "get_adapter"]
+# What a folder must hold for a built-in adapter to claim it unasked: a file or sub-folder whose name
+# matches the pattern (or a path ending so). Collect loads an adapter's module only when a folder
+# matches; tests/test_claim_hints.py checks each against the adapter's own claim and priority.
+_CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
+    "hydra": (10, r"\.hydra", ()),
+    "hf_trainer": (20, r"trainer_state\.json|(all|train|eval|test|predict)_results\.json|checkpoint-\d+", ()),
+    "mlflow": (20, r"meta\.yaml|mlflow\.db", ()),
+    "sacred": (20, r"run\.json", ()),
+    "tensorboard": (25, r"(?s:.*tfevents.*)", ()),
+    "lightning_csv": (30, r"metrics\.csv", ()),
+    "wandb": (30, r"run-.+\.wandb|files", ("latest-run",)),
+    "dvclive": (35, r"plots", ()),
+    "poutyne": (35, r"log\.tsv", ()),
+    "native": (40, r"metrics\.jsonl", ()),
+    "keras_csv": (
+        70,
+        r"training\.log|(training|training_log|train_log|training_history|history|keras_log|csv_logger"
+        r"|csvlogger|log)\.csv",
+        (),
+    ),
+    "onefile": (
+        80,
+        r"(?i:(report|results|result|metrics|scores|eval_results|all_results|summary)\.json"
+        r"|(report|results|metrics|scores)\.yaml)",
+        (),
+    ),
+}
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Adapter",
+    "Claim",
+    "ClaimHint",
+    "Folder",
+    "Served",
+    "available_adapters",
+    "claim_hints",
+    "get_adapter",
+]
+
+
+@dataclass(frozen=True)
+class ClaimHint:
+    """A built-in adapter not loaded yet: its claiming order and what a folder it claims holds."""
+
+    name: str
+    priority: int
+    names: re.Pattern[str]  # matches (fully) the name of a file or sub-folder of such a folder
+    path_endings: tuple[str, ...]  # ... or the folder's path ends with one of these
+
+    def may_claim(self, folder: Folder) -> bool:
+        """Tell whether the adapter could claim this folder unasked (False: it certainly would not)."""
+        if self.path_endings and folder.path.endswith(self.path_endings):
+            return True
+        match = self.names.fullmatch
+        return any(match(name) for name in folder.files) or any(match(name) for name in folder.dirs)
+
+    def load(self, **options: object) -> Adapter:
+        """Import the adapter's module and return the adapter."""
+        return load_builtin(self.name)(**options)
+
+
+def claim_hints() -> tuple[ClaimHint, ...] | None:
+    """Return the built-in adapters that claim folders unasked, in claiming order, without loading
+    their modules; None when a plug-in adapter is installed (then every adapter is loaded)."""
+    import sys
+
+    if _may_have_plugins(tuple(sys.path)) and _plugin_targets():
+        return None
+    return _builtin_hints()
+
+
+@functools.cache
+def _builtin_hints() -> tuple[ClaimHint, ...]:
+    hints = [
+        ClaimHint(name, priority, re.compile(pattern), endings)
+        for name, (priority, pattern, endings) in _CLAIM_HINTS.items()
+    ]
+    return tuple(sorted(hints, key=lambda hint: (hint.priority, hint.name)))
+
+
+@functools.lru_cache(maxsize=8)
+def _may_have_plugins(path: tuple[str, ...]) -> bool:
+    """Tell, without importlib.metadata (~20 ms to import), whether an installed distribution other
+    than resultsbook may declare adapters: True unless no `entry_points.txt` on the import `path`
+    names the group (or the distributions cannot all be seen that way). Asked once per path."""
+    import os
+    import sys
+    from importlib.machinery import PathFinder
+
+    for finder in sys.meta_path:  # a finder of its own may hold distributions (zip imports...)
+        if hasattr(finder, "find_distributions") and finder is not PathFinder:
+            return True
+    for folder in path:
+        try:
+            entries = os.scandir(folder or ".")
+        except NotADirectoryError:
+            return True  # a zip file on the path
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if not entry.name.endswith((".dist-info", ".egg-info")):
+                    continue
+                if entry.name.partition("-")[0].lower() == "resultsbook":  # the built-ins themselves
+                    continue
+                try:
+                    with open(os.path.join(entry.path, "entry_points.txt"), "rb") as handle:
+                        if ENTRY_POINT_GROUP.encode() in handle.read():
+                            return True
+                except OSError:
+                    continue
+    return False
+
+
+def load_builtin(name: str) -> type[Adapter]:
+    """Import one built-in adapter's class."""
+    module_name, _, attribute = _BUILTIN[name].partition(":")
+    adapter: type[Adapter] = getattr(import_module(module_name), attribute)
+    return adapter
+
+
+def _plugin_targets() -> dict[str, str]:
+    """Return {name: target} of the adapters installed through entry points that are not the
+    built-ins themselves."""
+    from importlib.metadata import entry_points
+
+    return {
+        point.name: point.value
+        for point in entry_points(group=ENTRY_POINT_GROUP)
+        if _BUILTIN.get(point.name) != point.value
+    }
 
 
 @functools.cache
 def available_adapters() -> dict[str, type[Adapter]]:
     """Return every installed adapter class by name, ordered by claiming priority."""
-    targets = dict(_BUILTIN)
-    for point in entry_points(group=ENTRY_POINT_GROUP):
-        targets[point.name] = point.value
+    targets = {**_BUILTIN, **_plugin_targets()}
     found: dict[str, type[Adapter]] = {}
     for name, target in targets.items():
         try:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from itertools import chain
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
@@ -16,10 +14,15 @@ from resultsbook.sources import fs
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import MAX_DEPTH
 from resultsbook.sources.lines import Tally
-from resultsbook.sources.series import SeriesBuilder, usual_steps
 from resultsbook.sources.status_words import normalize_status
 from resultsbook.sources.textio import iter_json_records, load_json_file, to_float, to_timestamp, too_deep
-from resultsbook.sources.yamlio import read_yaml_file
+
+# numpy, the series builder and YAML are imported where a read needs them: a collect of unchanged
+# runs only claims folders, and loads none of them
+if TYPE_CHECKING:
+    import numpy as np
+
+    from resultsbook.sources.series import SeriesBuilder
 
 METRICS_FILE = "metrics.jsonl"
 RUN_FILE = "run.json"
@@ -80,6 +83,8 @@ class NativeAdapter(Adapter):
 
 def read_config(files: Mapping[str, str], problems: list[Problem]) -> dict[str, Any]:
     """Read the run's config file (JSON or YAML), flattened to dotted keys."""
+    from resultsbook.sources.yamlio import read_yaml_file
+
     for name in CONFIG_FILES:
         path = files.get(name)
         if path is None:
@@ -127,6 +132,8 @@ def read_metrics_jsonl(path: str, problems: list[Problem]) -> dict[str, Any]:
 
 
 def _read_metrics_jsonl(path: str, problems: list[Problem], exact_integers: bool) -> dict[str, Any]:
+    from resultsbook.sources.series import SeriesBuilder
+
     builder = SeriesBuilder()
     skipped: dict[str, int] = {}
     tally = Tally()
@@ -179,6 +186,10 @@ def clean_series(records: list[dict[str, Any]]) -> dict[str, Series] | None:
     """Return the series of a whole log in the usual shape, built at once: every record holds the
     same keys in the same order, finite numbers only, a step that increases from 0 or more and no
     time. None for any other log (the builder reads it, and reports what it finds)."""
+    import numpy as np
+
+    from resultsbook.sources.series import usual_steps
+
     if len(set(map(tuple, records))) != 1:
         return None
     keys = list(records[0])
@@ -203,6 +214,8 @@ def clean_series(records: list[dict[str, Any]]) -> dict[str, Series] | None:
 def read_columns(records: list[dict[str, Any]], builder: SeriesBuilder) -> bool:
     """Add flat wide records a column at a time (the common case, ~10x faster); False if they are not
     all flat numbers with a numeric step (then nothing was added)."""
+    import numpy as np
+
     if len(set(map(tuple, records))) == 1:
         keys = list(records[0])  # every record has the same keys in the same order: one matrix
         try:
@@ -218,6 +231,8 @@ def _add_columns(
     records: list[dict[str, Any]], keys: list[str], known: dict[str, np.ndarray], builder: SeriesBuilder
 ) -> bool:
     """Add the columns of `keys` (`known` holds those already turned into arrays, None read as NaN)."""
+    import numpy as np
+
     if "metric" in keys or _STEP not in keys:
         return False
     columns: list[tuple[str, np.ndarray, np.ndarray | None]] = []
@@ -253,6 +268,8 @@ def _column(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Return a key's values as floats and which records hold one (None: all do); a missing value
     is not a NaN point. Raises KeyError for a missing step, TypeError/ValueError for text."""
+    import numpy as np
+
     values = known.get(key)
     if values is not None and not np.isnan(values).any():
         return values, None
@@ -264,6 +281,8 @@ def _column(
 
 def _float_column(column: list[Any]) -> np.ndarray:
     """Return JSON values as a float array; raise ValueError unless each is a number, bool or null."""
+    import numpy as np
+
     values = np.array(column, dtype=np.float64)
     if values.ndim != 1:
         raise ValueError("not a column of numbers")  # a list of numbers in place of each number

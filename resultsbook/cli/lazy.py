@@ -1,19 +1,19 @@
-"""Keep the command line off pandas: sqlite_utils (the store's) imports it, when it can, only to
-map `pandas.Timestamp` values it inserts, which the store never does; pandas costs a command ~0.4 s.
+"""Keep the command line off pandas: sqlite_utils (which the store imports only to migrate a new or
+older store) imports it, when it can, only to map `pandas.Timestamp` values it inserts, which the
+store never does; pandas costs a command ~0.4 s.
 
 Only the command line's own process does this; in a user's process (the Python API) sqlite_utils is
-left as it is. It goes once the store reads without sqlite_utils."""
+left as it is. It goes once the store migrates without sqlite_utils."""
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 
 
-class _SqliteUtilsWithoutPandas(importlib.abc.MetaPathFinder):
+class _SqliteUtilsWithoutPandas:  # a meta path finder (importlib.abc costs a command ~6 ms to import)
     """Find `sqlite_utils.db` as usual, then run it while `import pandas` fails (unless pandas is
     loaded already); the finder removes itself after that one import."""
 

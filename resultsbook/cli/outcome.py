@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Mapping
@@ -125,6 +124,8 @@ def save_traceback(error: BaseException) -> str | None:
             *traceback.format_exception(type(error), error, error.__traceback__),
         ]
     )
+    import tempfile  # here: only an internal error needs it (~3 ms to import, with shutil)
+
     try:
         descriptor, path = tempfile.mkstemp(prefix=f"resultsbook-error-{stamp}-", suffix=".txt")
         with os.fdopen(descriptor, "w", encoding="utf-8", errors="replace") as handle:

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from resultsbook.adapters import Adapter
 from resultsbook.errors import SpecError
@@ -42,7 +42,9 @@ from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.parallel import map_in_order, map_in_threads
 from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.store import Store
-from resultsbook.store.writer import EncodedRun, StoreWriter, encode_run
+
+if TYPE_CHECKING:
+    from resultsbook.store.writer import EncodedRun, StoreWriter
 
 __all__ = [
     "CollectRequest",
@@ -132,11 +134,12 @@ def collect(
             found = find_sources_near(request, near, log)
             scopes += [(storable_text(store.relative(p)), True) for p in near if not os.path.exists(p)]
         how: dict[str, str] = {}
+        walked = log.walk.ids
         count = 0
         for source, adapter in found:
             count += 1
             stored_path = stored_name(source.path)
-            identity = _identity(source.path)
+            identity = walked.get(source.path) or _identity(source.path)
             if stored_path in seen or (identity is not None and identity in identities):
                 continue  # the same source reached again (overlapping roots, a link): read once
             seen.add(stored_path)
@@ -409,6 +412,8 @@ def _read_and_encode(
 def _read_planned_encoded(planned: _Planned) -> tuple[ReadResult, tuple[EncodedRun, ...], bool]:
     """Read and encode a source; its runs come back without their series (the encoding holds them:
     half as much to send from a worker process)."""
+    from resultsbook.store.writer import encode_run
+
     result = _read_planned(planned)
     encoded = tuple(encode_run(run, planned.source.adapter) for run in result.runs)
     runs = tuple(replace(run, metrics={}) for run in result.runs)

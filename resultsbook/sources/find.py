@@ -5,11 +5,12 @@ reached (links included), and what the search met is kept to explain an empty re
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from resultsbook.adapters import Adapter, available_adapters, get_adapter
+from resultsbook.adapters import Adapter, ClaimHint, available_adapters, claim_hints, get_adapter
 from resultsbook.adapters.base import Folder
 from resultsbook.errors import AdapterError, SpecError
 from resultsbook.models import Source
@@ -53,20 +54,21 @@ def find_sources(
     """Yield the sources under a request's root (or under `start` within it) and their adapters;
     `listings` spares listing the folders unchanged since they were listed."""
     log = log if log is not None else SearchLog()
-    adapters = make_adapters(request)
     forced = request.adapter is not None
     root = request.path
-    if fs.isfile(root):
-        found = source_for_file(adapters, root, forced, FolderClaims())
-        if found is not None:
-            yield _with_params(found[0], request.params), found[1]
-            return
-        raise SpecError(f"no adapter reads {root}; name one with --adapter (see `resultsbook adapters`)")
+    if not fs.isfile(root) and not request.pattern:  # a walk: adapters load as folders need them
+        yield from _walk_claims(start or root, Claimers(request), log, listings)
+        return
+    adapters = make_adapters(request)
     if request.pattern:
         patterned = compile_pattern(request.pattern)
         yield from _pattern_walk(request, patterned, adapters, forced, start, log, listings)
         return
-    yield from _walk_claims(start or root, adapters, request, forced, log, listings)
+    found = source_for_file(adapters, root, forced, FolderClaims())
+    if found is not None:
+        yield _with_params(found[0], request.params), found[1]
+        return
+    raise SpecError(f"no adapter reads {root}; name one with --adapter (see `resultsbook adapters`)")
 
 
 def _pattern_walk(
@@ -98,18 +100,13 @@ def _pattern_walk(
 
 
 def _walk_claims(
-    start: str,
-    adapters: list[Adapter],
-    request: CollectRequest,
-    forced: bool,
-    log: SearchLog,
-    listings: FolderListings | None = None,
+    start: str, claimers: Claimers, log: SearchLog, listings: FolderListings | None = None
 ) -> Iterable[tuple[Source, Adapter]]:
     """Yield the sources the adapters claim walking down from `start`; each claim says whether to go on."""
     claimed: list[tuple[Source, Adapter]] = []
 
     def descend(folder: Folder) -> bool:
-        found = _claim(folder, adapters, request, forced)
+        found = claimers.claim(folder)
         if found is None:
             return True
         sources, deeper = found
@@ -123,6 +120,65 @@ def _walk_claims(
 
 # what one folder's claim found: its sources and whether the walk goes deeper (None: unclaimed)
 _Claimed = tuple[list[tuple[Source, Adapter]], bool] | None
+
+
+class Claimers:
+    """The adapters that may claim the folders of a walk, in claiming order. Unless adapters are
+    named or given options, a built-in adapter is loaded only when a folder first holds what it
+    claims (its `ClaimHint`): a tree of one format loads one adapter's module."""
+
+    def __init__(self, request: CollectRequest, adapters: Sequence[Adapter] | None = None) -> None:
+        self.request = request
+        self.forced = request.adapter is not None
+        hints = None if adapters is not None or self.forced or request.options else claim_hints()
+        self.waiting: list[ClaimHint] = list(hints or ())
+        if hints is None:
+            loaded = adapters if adapters is not None else make_adapters(request)
+            self.active = [a for a in loaded if self.forced or a.claims_by_itself]
+        else:
+            self.active = []
+        self._hinted()
+
+    def claim(self, folder: Folder) -> _Claimed:
+        """Return the sources the first claiming adapter finds in a folder, and whether to go deeper."""
+        if self.waiting and self._may_wake(folder):
+            self._wake(folder)
+        for adapter in self.active:
+            claim = adapter.claim(folder, self.forced)
+            if claim is not None:
+                params = self.request.params
+                if not params:
+                    return [(source, adapter) for source in claim.sources], claim.descend
+                return [(_with_params(s, params), adapter) for s in claim.sources], claim.descend
+        return None
+
+    def _may_wake(self, folder: Folder) -> bool:
+        """Tell (fast) whether a folder holds what any adapter not loaded yet claims."""
+        if self._endings and folder.path.endswith(self._endings):
+            return True
+        key = (folder.files, folder.dirs)  # run folders repeat a few sets of names: match each once
+        known = self._matched.get(key)
+        if known is None:
+            match = self._names.fullmatch
+            known = any(match(name) for name in folder.files) or any(match(name) for name in folder.dirs)
+            if len(self._matched) < 4096:
+                self._matched[key] = known
+        return known
+
+    def _wake(self, folder: Folder) -> None:
+        """Load the adapters that may claim this folder; once loaded, an adapter is asked about every
+        folder (its claim may depend on what it claimed before)."""
+        woken = [hint for hint in self.waiting if hint.may_claim(folder)]
+        for hint in woken:
+            self.waiting.remove(hint)
+            self.active.append(hint.load())
+        self.active.sort(key=lambda adapter: (adapter.priority, adapter.name))
+        self._hinted()
+
+    def _hinted(self) -> None:
+        self._names = re.compile("|".join(f"(?:{hint.names.pattern})" for hint in self.waiting) or "(?!)")
+        self._endings = tuple(ending for hint in self.waiting for ending in hint.path_endings)
+        self._matched: dict[tuple[frozenset[str], tuple[str, ...]], bool] = {}
 
 
 def find_sources_near(
@@ -182,7 +238,7 @@ def _sources_around(
             return
         yield from ((s, a) for s, a in sources if path_under(path, s.path) or path in s.files)
     if os.path.isdir(path):
-        yield from _walk_claims(path, adapters, request, forced, log)
+        yield from _walk_claims(path, Claimers(request, adapters), log)
 
 
 def _claim(

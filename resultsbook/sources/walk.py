@@ -26,10 +26,12 @@ FolderId = tuple[int, int]
 
 @dataclass
 class WalkNotes:
-    """What a walk could not do: problems to report, and folders it could not list."""
+    """What a walk could not do: problems to report, and folders it could not list; and the id of
+    each folder it walked (a source that is a folder needs no stat of its own to be known)."""
 
     problems: list[Problem] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
+    ids: dict[str, FolderId] = field(default_factory=dict)
 
 
 def walk_folders(
@@ -55,11 +57,17 @@ def walk_folders(
     stack: list[tuple[str, int, frozenset[FolderId]]] = [(root, 0, above)]
     links: list[tuple[str, int, frozenset[FolderId]]] = []
     seen: set[FolderId] = set()
+    stat, ids = os.stat, notes.ids
+    remembered = None if listings is None else listings.get
     while stack or links:
         path, depth, parents = stack.pop() if stack else links.pop(0)
-        info = _folder_stat(path, notes)
-        if info is None:
-            continue
+        try:  # the hot loop of a re-collect: one stat a folder, and no more calls than needed
+            info = stat(path)
+        except OSError:
+            found = _folder_stat(path, notes)  # reports why (or finds it back, created meanwhile)
+            if found is None:
+                continue
+            info = found
         identity = (info.st_dev, info.st_ino)
         if identity in parents:
             target = os.path.realpath(path)
@@ -70,7 +78,8 @@ def walk_folders(
         if identity in seen:
             continue  # reached before by another path: read once
         seen.add(identity)
-        listed = None if listings is None else listings.get(path, info)
+        ids[path] = identity
+        listed = None if remembered is None else remembered(path, info)
         if listed is None:
             fresh = _list(path, notes)
             if fresh is None:
@@ -79,17 +88,18 @@ def walk_folders(
             if listings is not None:
                 listings.remember(path, info, listed, fresh[3])
         files, dirs, linked = listed
-        folder = Folder(path=path, files=files, dirs=dirs)
+        folder = Folder(path, files, dirs)
         deeper = descend(folder)  # decided before yielding: callers read what descend found
         yield folder
-        if not deeper or (max_depth is not None and depth >= max_depth):
+        if not deeper or not dirs or (max_depth is not None and depth >= max_depth):
             continue
         inside = parents | {identity}
         new_links = len(links)
+        prefix = os.path.join(path, "")  # then prefix + name is os.path.join(path, name), once a folder
         for name in reversed(dirs):
             if name in _SKIP or name.startswith("."):
                 continue
-            child = (os.path.join(path, name), depth + 1, inside)
+            child = (prefix + name, depth + 1, inside)
             if name not in linked:
                 stack.append(child)
             elif _is_system(child[0]):

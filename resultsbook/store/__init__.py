@@ -7,19 +7,20 @@ import json
 import os
 import random
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from resultsbook.errors import NotFoundError, SpecError, StoreError
 from resultsbook.models import Problem, StoredRun
-from resultsbook.store.codec import decode_array
+from resultsbook.store.connection import Connection, applied_migrations
 from resultsbook.store.location import is_postgres_url, local_path, store_problem, url_scheme
-from resultsbook.store.schema import migrations
-from resultsbook.store.writer import StoreWriter
+from resultsbook.store.schema import MIGRATION_NAMES, MIGRATION_SET
+
+if TYPE_CHECKING:
+    from resultsbook.store.writer import StoreWriter
 
 DEFAULT_DB_NAME = "resultsbook.db"
 # how long one statement waits for another process's write lock (SQLite's busy handler) ...
@@ -46,7 +47,7 @@ class Store:
     shared = False  # True for a store that other machines write to (PostgreSQL)
     failures: tuple[type[Exception], ...] = (sqlite3.Error,)  # what `problem` turns into one line
 
-    def __init__(self, path: str, db: Database, created: Sequence[str] = ()) -> None:
+    def __init__(self, path: str, db: Connection, created: Sequence[str] = ()) -> None:
         self.path = path
         self.folder = os.path.dirname(os.path.abspath(path))
         self._parents: dict[str, str] = {}  # folder -> how the store names it (relpath costs ~50 µs)
@@ -79,12 +80,11 @@ class Store:
             connection = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
-            db = Database(connection)
+            db = Connection(connection)
             retry_when_busy(lambda: db.execute("PRAGMA journal_mode=WAL"), path)
             db.execute("PRAGMA synchronous=NORMAL")
-            _check_known_migrations(db)
-            if migrations.pending(db):
-                retry_when_busy(lambda: _migrate(db), path)
+            if _pending_migrations(connection):
+                retry_when_busy(lambda: _migrate(connection), path)
         except (sqlite3.Error, OSError, StoreError) as error:
             if connection is not None:
                 connection.close()
@@ -173,6 +173,8 @@ class Store:
         """Run `work` in one short write transaction and return what it returns; on any exception
         nothing of it is written. When other processes hold the store, wait and run it again."""
 
+        from resultsbook.store.writer import StoreWriter
+
         def attempt() -> T:
             self.db.execute("BEGIN IMMEDIATE")  # take the write lock first: no upgrade deadlock
             try:
@@ -215,10 +217,21 @@ class Store:
         except sqlite3.OperationalError:  # none yet (the table is made by the first collect)
             return {}
         none: frozenset[str] = frozenset()  # a folder with links is never remembered
-        return {
-            os.fsdecode(path): ((device, inode, mtime, ctime), (frozenset(_names(files)), _names(dirs), none))
-            for path, device, inode, mtime, ctime, files, dirs in found
-        }
+        files_of: dict[bytes, frozenset[str]] = {}  # run folders share a few sets of names: decode once
+        dirs_of: dict[bytes, tuple[str, ...]] = {}
+        # os.fsdecode, without its checks (10,000s of paths)
+        encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+        listings = {}
+        for path, device, inode, mtime, ctime, files, dirs in found:
+            names = files_of.get(files)
+            if names is None:
+                names = files_of[files] = frozenset(_names(files))
+            folders = dirs_of.get(dirs)
+            if folders is None:
+                folders = dirs_of[dirs] = _names(dirs)
+            stamp = (device, inode, mtime, ctime)
+            listings[path.decode(encoding, errors)] = (stamp, (names, folders, none))
+        return listings
 
     def remember_folder_listings(
         self, listings: Mapping[str, tuple[tuple[int, ...], tuple[Iterable[str], Iterable[str], Any]]]
@@ -357,6 +370,8 @@ class Store:
 
     def series(self, key: str, runs: Iterable[int] | None = None) -> dict[int, tuple[Any, Any, Any]]:
         """Return {run: (steps, values, times)} arrays of one metric key."""
+        from resultsbook.store.codec import decode_array
+
         wanted = None if runs is None else set(runs)
         cursor = self.db.execute('SELECT run, steps, "values", times FROM series WHERE key = ?', [key])
         return {
@@ -464,28 +479,35 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def _migrate(db: Database) -> None:
-    """Apply pending migrations under the write lock: two processes opening a new store at once
-    must not both create its tables."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        migrations.apply(db)  # checks again what is pending, now that no one else can write
-        db.execute("COMMIT")
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.rollback()
-        raise
-
-
-def _check_known_migrations(db: Database) -> None:
-    """Refuse a store written by a newer resultsbook (it has migrations this one does not know)."""
-    known = {migration.name for migration in migrations._migrations}
-    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+def _pending_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Return the migrations a store lacks; refuse one written by a newer resultsbook (it has
+    migrations this one does not know)."""
+    applied = applied_migrations(conn, MIGRATION_SET)
+    unknown = [name for name in applied if name not in MIGRATION_NAMES]
     if unknown:
         raise StoreError(
             f"this store was written by a newer resultsbook (migration {unknown[0]}); "
             "upgrade with `pip install -U resultsbook`"
         )
+    return [name for name in MIGRATION_NAMES if name not in applied]
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Apply pending migrations under the write lock: two processes opening a new store at once
+    must not both create its tables."""
+    from sqlite_utils import Database
+
+    from resultsbook.store.schema import migrations
+
+    db = Database(conn)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        migrations().apply(db)  # checks again what is pending, now that no one else can write
+        db.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
 
 
 def _typed(value: Any, kind: str) -> Any:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+import functools
+from typing import TYPE_CHECKING
 
-migrations = Migrations("resultsbook")
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "resultsbook"  # the name sqlite_utils records each applied migration under
 
 
-@migrations()
 def m001_initial(db: Database) -> None:
     """Create sources, runs, params, per-run metric summaries, series blobs and problems."""
     db.executescript(
@@ -78,3 +81,18 @@ def m001_initial(db: Database) -> None:
         CREATE INDEX problems_source ON problems(source_id);
         """
     )
+
+
+MIGRATIONS = (m001_initial,)  # in order; a store records each one it has by name
+MIGRATION_NAMES = tuple(migration.__name__ for migration in MIGRATIONS)
+
+
+@functools.cache
+def migrations() -> Migrations:
+    """Return the migrations as sqlite_utils applies them (imported only when a store needs one)."""
+    from sqlite_utils.migrations import Migrations
+
+    steps = Migrations(MIGRATION_SET)
+    for migration in MIGRATIONS:
+        steps()(migration)
+    return steps
