@@ -91,15 +91,7 @@ class CsvAdapter(Adapter):
         for name in columns:
             if name in skip:
                 continue
-            values, present = table.column(name)
-            if table.bad[name]:
-                problems.append(
-                    Problem(
-                        path,
-                        f"{table.bad[name]} cell(s) of column {name!r} are not numbers",
-                        "the numeric ones",
-                    )
-                )
+            values, present = table.metric_column(name, path, problems)
             keep = present & has_step
             if keep.any():
                 builder.add_column(name, steps[keep], values[keep], None if times is None else times[keep])

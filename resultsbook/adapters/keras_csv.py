@@ -84,15 +84,7 @@ class KerasCsvAdapter(Adapter):
                 Problem(path, f"{table.bad[EPOCH_COLUMN]} row(s) have no numeric 'epoch'", "the other rows")
             )
         for name in table.columns[1:]:
-            values, present = table.column(name)
-            if table.bad[name]:
-                problems.append(
-                    Problem(
-                        path,
-                        f"{table.bad[name]} cell(s) of column {name!r} are not numbers",
-                        "the numeric ones",
-                    )
-                )
+            values, present = table.metric_column(name, path, problems)
             keep = present & has_epoch
             if keep.any():
                 builder.add_column(name, epochs[keep], values[keep])

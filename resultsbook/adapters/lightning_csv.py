@@ -99,13 +99,7 @@ def read_sparse_table(
     for name in columns:
         if name == step_column:
             continue
-        values, present = table.column(name)
-        if table.bad[name]:
-            problems.append(
-                Problem(
-                    path, f"{table.bad[name]} cell(s) of column {name!r} are not numbers", "the numeric ones"
-                )
-            )
+        values, present = table.metric_column(name, path, problems)
         keep = np.flatnonzero(present & has_step)
         if not len(keep):
             continue

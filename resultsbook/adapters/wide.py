@@ -87,15 +87,7 @@ class WideAdapter(Adapter):
                 )
             )
         for column, seed, metric in targets:
-            values, present = table.column(column)
-            if table.bad[column]:
-                problems.append(
-                    Problem(
-                        path,
-                        f"{table.bad[column]} cell(s) of column {column!r} are not numbers",
-                        "the numeric ones",
-                    )
-                )
+            values, present = table.metric_column(column, path, problems)
             keep = present & has_step
             if keep.any():
                 builders[seed].add_column(metric, steps[keep], values[keep])

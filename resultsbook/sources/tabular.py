@@ -40,6 +40,13 @@ class Table:
         """Return (numbers, mask of cells holding a number) of a column."""
         return self.numbers[name], self.present[name]
 
+    def metric_column(self, name: str, path: str, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+        """Return a column as `column` does, adding to `problems` how many of its cells are not numbers."""
+        if self.bad[name]:
+            message = f"{self.bad[name]} cell(s) of column {name!r} are not numbers"
+            problems.append(Problem(path, message, "the numeric ones"))
+        return self.column(name)
+
 
 def read_delimited(
     path: str,
