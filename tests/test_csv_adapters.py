@@ -178,3 +178,14 @@ def test_ragged_rows_are_dropped_and_reported_not_fatal(tmp_path):
     assert list(run.metrics["loss"].values) == [0.7]
     assert list(run.metrics["acc"].steps) == [3]
     assert problems == ["3 lines have another number of cells than the 3 columns (the first: line 2)"]
+
+
+def test_cells_that_are_not_numbers_are_counted_per_column_and_the_rest_kept(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("step,acc,loss\n1,0.5,2.0\n2,oops,1.5\n3,0.7,n/a\n4,0.8,huh\n")
+    run, problems = read_csv(path)
+    assert problems == [
+        "1 cell(s) of column 'acc' are not numbers",
+        "2 cell(s) of column 'loss' are not numbers",
+    ]
+    assert list(run.metrics["acc"].steps) == [1, 3, 4] and list(run.metrics["loss"].values) == [2.0, 1.5]
