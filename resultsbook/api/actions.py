@@ -55,7 +55,7 @@ def collect(
             raise SpecError(f"{spec.path} names no [[sources]]; give the folders: rb.collect('runs/')")
     else:
         listed = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-        rules = tuple(parse_derivation_text(text) for text in derive)
+        rules = tuple(parse_derivation_text(text, "derive") for text in derive)
         requests = [
             CollectRequest(os.fspath(p), adapter, pattern, dict(options or {}), dict(params or {}), rules)
             for p in listed

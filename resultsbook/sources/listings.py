@@ -38,8 +38,8 @@ class FolderListings:
     def get(self, path: str, info: os.stat_result) -> Listing | None:
         """Return the remembered listing of a folder, if it is still the folder's listing."""
         entry = self.known.get(path) or self.known.get(os.path.abspath(path))  # keys are absolute
-        if entry is None or entry[0] != (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns):
-            return None  # (the stamp_of the folder: spelled out in this once-a-folder call)
+        if entry is None or entry[0] != stamp_of(info):
+            return None
         return entry[1]
 
     def remember(self, path: str, info: os.stat_result, listing: Listing, has_links: bool) -> None:
