@@ -83,7 +83,7 @@ def test_runs_whose_files_disappear_are_marked_missing_and_come_back(tmp_path, s
 def test_one_broken_run_never_stops_a_collect(tmp_path, store, monkeypatch):
     make_runs(tmp_path / "runs", 3)
     (tmp_path / "runs" / "run001" / "config.json").write_text("{not json")
-    from resultsbook.adapters import native
+    from resultsbook.adapters import native_files as native
 
     original = native.read_metrics_jsonl
 

@@ -145,7 +145,7 @@ def test_broken_middle_line_is_skipped(make_run):
 
 
 def test_a_usual_log_built_at_once_gives_the_series_the_builder_gives():
-    from resultsbook.adapters.native import clean_series, read_columns
+    from resultsbook.adapters.native_files import clean_series, read_columns
     from resultsbook.sources.series import SeriesBuilder
 
     records = [{"step": 10 * i, "loss": 1 / (i + 1), "acc": i / 7, "ok": True} for i in range(50)]
