@@ -325,3 +325,28 @@ def test_the_build_command_writes_what_rb_build_writes(make_run, tmp_path, cli):
     assert all((tmp_path / p).read_bytes() == by_cli[p] for p in ("paper/main.md", "paper/main.tex"))
     with pytest.raises(rb.SpecError, match="mian"):
         rb.build(tmp_path / "resultsbook.toml", tables=["mian"])
+
+
+def test_building_a_spec_whose_sources_hold_no_run_says_what_was_tried(tmp_path, cli):
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.main]\nmetric = "acc"\nrows = ["model"]\n'
+    )
+    result = cli("build")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: no runs found under ")
+    assert "--adapter" in result.stderr and not (tmp_path / "resultsbook.db").exists()
+
+
+def test_building_one_table_keeps_the_others_in_the_lock(make_run, tmp_path):
+    quickstart_runs(make_run)
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.main]\nmetric = "test/acc"\nrows = ["model"]\noutputs = []\n'
+        '[tables.other]\nmetric = "val/acc"\nrows = ["model"]\noutputs = []\n'
+    )
+    rb.collect(config=tmp_path / "resultsbook.toml")
+    rb.build(tmp_path / "resultsbook.toml")
+    before = json.loads((tmp_path / "resultsbook.lock").read_text())
+    rb.build(tmp_path / "resultsbook.toml", tables=["main"])
+    after = json.loads((tmp_path / "resultsbook.lock").read_text())
+    assert after == before and {"tables.main", "tables.other"} <= set(after["entries"])

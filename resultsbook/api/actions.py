@@ -81,11 +81,9 @@ def build(
 
     `resultsbook build` is `rb.collect()` then `rb.build()`."""
     from resultsbook.outputs.build import build as build_outputs
-    from resultsbook.outputs.build import check_names
 
     spec = _spec(config, required=True)
     assert spec is not None
-    check_names(spec, tables)
     with opened(_db(db, spec), create=False) as store, store.snapshot():
         return build_outputs(spec, store, list(tables), progress=progress)
 

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from resultsbook.cli.common import (
+    collect_spec_sources,
     config_option,
     echo,
     json_option,
@@ -18,7 +19,6 @@ from resultsbook.cli.common import (
     progress_bar,
     quiet_option,
     resolve_db,
-    show_problems,
     spec_db_option,
     verbose_option,
 )
@@ -53,25 +53,16 @@ def build_command(
     verbose: bool,
 ) -> None:
     """Write every table, figure and number the spec names, collecting its sources first."""
-    from resultsbook.api.actions import build, collect
-    from resultsbook.cli.collect_cmd import nothing_found
+    from resultsbook.api.actions import build
     from resultsbook.outputs.build import check_names, finding_lines
 
     spec = load_required_spec(config)
     check_names(spec, tables)  # before anything is collected or created
-    db = resolve_db(db_path, spec)
     collected = None
     if not no_collect and spec.sources:
-        with progress_bar("Reading runs") as progress:
-            collected = collect(config=spec, db=db, progress=progress)
-        if not (quiet or as_json):
-            echo(f"Collected: {collected.summary_line()}")
-        show_problems(collected.problems)
-        if not collected.new + collected.updated + collected.unchanged:
-            paths = tuple(source.path for source in spec.sources)
-            echo(f"Warning: {nothing_found(collected, paths, None, None)}", err=True)
+        collected = collect_spec_sources(spec, db_path, quiet or as_json)
     with progress_bar("Building", minimum=1) as progress:
-        result = build(spec, db=db, tables=tables, progress=progress)
+        result = build(spec, db=resolve_db(db_path, spec), tables=tables, progress=progress)
     failed = strict and bool(result.findings)
     if as_json:
         from resultsbook.cli.collect_cmd import report_document

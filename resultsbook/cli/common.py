@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from resultsbook.models import CollectReport
     from resultsbook.spec import Spec
     from resultsbook.store import Store
 
@@ -133,21 +134,31 @@ def spec_and_store(
     collect_first: bool = True,
     quiet: bool = False,
 ) -> Iterator[tuple[Spec, Store]]:
-    """Load the spec, open its store, collect its sources first (when asked), then yield both inside
+    """Load the spec, collect its sources first (when asked), open its store, then yield both inside
     one read snapshot: everything the command reads comes from one state of the store."""
-    from resultsbook.sources.collect import collect
-
     spec = load_required_spec(config)
-    collecting = collect_first and bool(spec.sources)
-    with open_store(db_path, create=collecting, spec=spec) as store:
-        if collecting:
-            with progress_bar("Reading runs") as progress:
-                report = collect(store, spec.sources, progress)
-            if not quiet:
-                echo(f"Collected: {report.summary_line()}")
-            show_problems(report.problems)
-        with store.snapshot():
-            yield spec, store
+    if collect_first and spec.sources:
+        collect_spec_sources(spec, db_path, quiet)
+    with open_store(db_path, spec=spec) as store, store.snapshot():
+        yield spec, store
+
+
+def collect_spec_sources(spec: Spec, db_path: str | None, quiet: bool = False) -> CollectReport:
+    """Collect the spec's sources into its store (`rb.collect`) with a progress bar, print the summary
+    (unless quiet) and the problems; fail, saying what was tried, when they hold no run at all."""
+    from resultsbook.api.actions import collect
+    from resultsbook.cli.collect_cmd import nothing_found
+    from resultsbook.errors import NotFoundError
+
+    with progress_bar("Reading runs") as progress:
+        report = collect(config=spec, db=resolve_db(db_path, spec), progress=progress)
+    if not quiet:
+        echo(f"Collected: {report.summary_line()}")
+    show_problems(report.problems)
+    if not report.new + report.updated + report.unchanged + report.missing:
+        paths = tuple(source.path for source in spec.sources)
+        raise NotFoundError(nothing_found(report, paths, None, None))
+    return report
 
 
 def resolve_db(db_path: str | None, spec: Spec | None = None) -> str:
