@@ -397,16 +397,23 @@ def _not_here(path: str) -> Problem:
 def _read_and_encode(
     plan: Sequence[_Planned],
 ) -> Iterator[tuple[ReadResult, Sequence[EncodedRun] | None, bool]]:
-    """Read the planned sources in order, and tell whether each is still there after its read; local
-    ones also encoded for the store where they are read (in the worker processes: encoding the series
-    is a fair share of a collect's work, and the main process has the writing to do)."""
-    for local, group in groupby(plan, key=lambda planned: _reading_kind(planned) == "local"):
+    """Read the planned sources in order, and tell whether each is still there after its read.
+
+    Local ones are read in worker processes (parsing is the cost) and encoded for the store there
+    (encoding the series is a fair share of a collect's work, and the main process has the writing
+    to do); remote ones in threads, each source's files fetched in one concurrent request (waiting is
+    the cost); a tracking server's runs a batch at a time."""
+    for kind, group in groupby(plan, key=_reading_kind):
         planned = list(group)
-        if local:
+        if kind == "local":
             yield from map_in_order(_read_planned_encoded, planned)
+            continue
+        if isinstance(kind, Adapter):
+            results = read_batch(kind, planned)
         else:
-            for item, result in zip(planned, read_planned(planned)):
-                yield result, None, _still_there(item.source)
+            results = map_in_threads(_read_planned_remote, planned, REMOTE_READERS)
+        for item, result in zip(planned, results):
+            yield result, None, _still_there(item.source)
 
 
 def _read_planned_encoded(planned: _Planned) -> tuple[ReadResult, tuple[EncodedRun, ...], bool]:
@@ -418,20 +425,6 @@ def _read_planned_encoded(planned: _Planned) -> tuple[ReadResult, tuple[EncodedR
     encoded = tuple(encode_run(run, planned.source.adapter) for run in result.runs)
     runs = tuple(replace(run, metrics={}) for run in result.runs)
     return ReadResult(runs, result.problems), encoded, _still_there(planned.source)
-
-
-def read_planned(plan: Sequence[_Planned]) -> Iterator[ReadResult]:
-    """Read the planned sources, one result each, in order: local ones in worker processes (parsing
-    is the cost), remote ones in threads with each source's files fetched in one concurrent request
-    (waiting is), and a tracking server's runs a batch at a time."""
-    for kind, group in groupby(plan, key=_reading_kind):
-        planned = list(group)
-        if isinstance(kind, Adapter):
-            yield from read_batch(kind, planned)
-        elif kind == "remote":
-            yield from map_in_threads(_read_planned_remote, planned, REMOTE_READERS)
-        else:
-            yield from map_in_order(_read_planned, planned)
 
 
 def _reading_kind(planned: _Planned) -> Adapter | str:

@@ -87,6 +87,7 @@ def _pattern_walk(
     if depth is not None:  # a fixed-depth pattern never looks below its last folder
         depth = max(depth - 1 - _relative(begin, root).count("/"), 0)
     claims = FolderClaims()
+    claimers = Claimers(request, adapters)
     for folder in walk_folders(begin, lambda folder: True, log.walk, depth, listings):
         prefix = _relative(folder.path, root)
         for name in sorted(folder.files):
@@ -95,7 +96,7 @@ def _pattern_walk(
             )
         for name in folder.dirs:
             yield from _match_folder(
-                os.path.join(folder.path, name), f"{prefix}{name}", pattern, adapters, request, forced, log
+                os.path.join(folder.path, name), f"{prefix}{name}", pattern, claimers, log
             )
 
 
@@ -193,9 +194,10 @@ def find_sources_near(
     root = os.path.abspath(request.path)
     claims: dict[str, _Claimed] = {}  # changed paths share parent folders: claim each folder once
     file_claims = FolderClaims()
+    claimers = Claimers(request, adapters)
     for path in (os.path.abspath(p) for p in paths):
         if pattern is None:
-            yield from _sources_around(path, root, adapters, request, forced, claims, log)
+            yield from _sources_around(path, root, claimers, claims, log)
             continue
         if os.path.isdir(path):
             yield from find_sources(request, start=path, log=log)
@@ -206,20 +208,14 @@ def find_sources_near(
                     _match_file(candidate, relative, pattern, adapters, request, forced, log, file_claims)
                 )
             else:
-                found = list(_match_folder(candidate, relative, pattern, adapters, request, forced, log))
+                found = list(_match_folder(candidate, relative, pattern, claimers, log))
             if found:
                 yield from found
                 break
 
 
 def _sources_around(
-    path: str,
-    root: str,
-    adapters: list[Adapter],
-    request: CollectRequest,
-    forced: bool,
-    claims: dict[str, _Claimed],
-    log: SearchLog,
+    path: str, root: str, claimers: Claimers, claims: dict[str, _Claimed], log: SearchLog
 ) -> Iterable[tuple[Source, Adapter]]:
     """Yield the sources a changed path belongs to, claiming its folders from the root down as the
     full walk does: an outer claim wins (a Hydra job over the Lightning or native run inside it, a
@@ -228,7 +224,7 @@ def _sources_around(
     for folder in folders:
         if folder not in claims:
             listed = list_folder(folder)
-            claims[folder] = None if listed is None else _claim(listed, adapters, request, forced)
+            claims[folder] = None if listed is None else claimers.claim(listed)
         found = claims[folder]
         if found is None:
             continue
@@ -238,20 +234,7 @@ def _sources_around(
             return
         yield from ((s, a) for s, a in sources if path_under(path, s.path) or path in s.files)
     if os.path.isdir(path):
-        yield from _walk_claims(path, Claimers(request, adapters), log)
-
-
-def _claim(
-    folder: Folder, adapters: list[Adapter], request: CollectRequest, forced: bool
-) -> tuple[list[tuple[Source, Adapter]], bool] | None:
-    """Return the sources the first claiming adapter finds in a folder, and whether to go deeper."""
-    for adapter in adapters:
-        if not (forced or adapter.claims_by_itself):
-            continue
-        claim = adapter.claim(folder, forced)
-        if claim is not None:
-            return [(_with_params(s, request.params), adapter) for s in claim.sources], claim.descend
-    return None
+        yield from _walk_claims(path, claimers, log)
 
 
 class FolderClaims:
@@ -316,25 +299,19 @@ def _match_file(
 
 
 def _match_folder(
-    path: str,
-    relative: str,
-    pattern: PathPattern,
-    adapters: list[Adapter],
-    request: CollectRequest,
-    forced: bool,
-    log: SearchLog,
+    path: str, relative: str, pattern: PathPattern, claimers: Claimers, log: SearchLog
 ) -> Iterable[tuple[Source, Adapter]]:
     """Yield the sources of a folder whose relative path matches the pattern, its fields as params."""
     fields = _tried(pattern, relative, log)
     if fields is None:
         return
     listed = list_folder(path)
-    found = None if listed is None else _claim(listed, adapters, request, forced)
+    found = None if listed is None else claimers.claim(listed)
     if found is None or not found[0]:
         log.unread = log.unread or relative
         return
     for source, adapter in found[0]:
-        yield _with_params(source, {**request.params, **fields}), adapter
+        yield _with_params(source, {**claimers.request.params, **fields}), adapter
 
 
 def _tried(pattern: PathPattern, relative: str, log: SearchLog) -> dict[str, Any] | None:
