@@ -231,7 +231,8 @@ def test_a_build_decoding_each_metric_once_gets_the_tables_computed_alone(make_r
     def numbers(result):
         return {
             key: (
-                cell.runs.fields("run_id", "note"),
+                cell.runs.run_ids.tolist(),
+                cell.runs.notes.tolist(),
                 cell.runs.values.tobytes(),
                 repr(cell.stats),
                 cell.marks,

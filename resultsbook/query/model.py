@@ -218,14 +218,6 @@ class CellRuns(Sequence[CellRun]):
             )
         return self._made
 
-    def fields(self, *names: str) -> list[tuple[Any, ...]]:
-        """Return some `CellRun` fields of every run as tuples (without making the runs)."""
-        if self._made is not None:
-            return [tuple(getattr(run, name) for name in names) for run in self._made]
-        columns = {"id": self.ids, "run_id": self.run_ids, "name": self.names, "value": self.values}
-        columns.update(status=self.statuses, note=self.notes)
-        return list(zip(*(columns[name].tolist() for name in names)))
-
     def sorted_run_ids(self) -> list[str]:
         """Return the run ids in text order (as `sorted` gives them)."""
         if self._run_id_ranks is None:

@@ -57,13 +57,6 @@ def listdir(path: str) -> list[str]:
     return os.listdir(path)
 
 
-def walk(path: str) -> Iterator[tuple[str, list[str], list[str]]]:
-    """`os.walk` (top-down; sort or prune `dirs` in place) for local paths and URLs."""
-    if _MARK in path and is_remote(path):
-        return _remote().walk(path)
-    return os.walk(path)
-
-
 def stat(path: str) -> Any:
     """`os.stat` for local paths and URLs (st_size, st_mtime, st_mtime_ns)."""
     if _MARK in path and is_remote(path):

@@ -294,20 +294,6 @@ def scandir(path: str) -> RemoteScandir:
     return RemoteScandir(entries + [RemoteEntry(folder, name, False) for name in names])
 
 
-def walk(path: str) -> Iterator[tuple[str, list[str], list[str]]]:
-    """Yield (folder, sub-folders, files) top-down, as `os.walk` does; nothing when `path` is absent."""
-    tree = _tree_of(path) or list_tree(path)
-    stack = [normalize(path)]
-    while stack:
-        folder = stack.pop()
-        listed = tree.folders.get(folder)
-        if listed is None:
-            continue
-        dirs, names = list(listed[1]), list(listed[0])
-        yield folder, dirs, names
-        stack.extend(f"{folder}/{name}" for name in reversed(dirs))
-
-
 def stat(path: str) -> RemoteStat:
     tree = _tree_of(path)
     if tree is not None:

@@ -25,10 +25,6 @@ class Connection:
             return self.conn.execute(sql)
         return self.conn.execute(sql, parameters)
 
-    def executescript(self, sql: str) -> sqlite3.Cursor:
-        """Run several statements."""
-        return self.conn.executescript(sql)
-
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
