@@ -62,6 +62,13 @@ class OutputError(ResultsbookError):
     kind = "io"
 
 
+def first_line(error: BaseException) -> str:
+    """Return the first line of an error's message (drivers add hints on further lines), else its
+    type's name."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def closest(word: str, known: Iterable[str]) -> str | None:
     """Return the known name a typo most likely meant, or None."""
     import difflib  # here: a command that has no typo to explain never loads it

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from resultsbook.adapters.mlflow_sqlite import SqlBackend
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, first_line
 
 _DRIVERS = {"postgresql": ("psycopg", "postgres"), "mysql": ("pymysql", "mysql")}
 
@@ -42,7 +42,7 @@ def connect(target: str) -> SqlBackend:
                 connect_timeout=10,
             )
     except Exception as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        first = first_line(error)
         raise SpecError(f"cannot connect to MLflow's {dialect} backend ({first}); check the URL") from error
     return SqlBackend(conn, dialect)
 

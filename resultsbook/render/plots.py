@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.errors import RenderError
+from resultsbook.errors import RenderError, first_line
 from resultsbook.params import format_value, values_equal
 from resultsbook.query.curves import CurveSet
 from resultsbook.query.model import METRIC_KEY, ResultTable
@@ -662,7 +662,7 @@ def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:
     except (RuntimeError, OSError, ValueError) as error:
         if kind != "pgf":
             raise
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        first = first_line(error)
         if shutil.which("pdflatex") is None:
             raise RenderError(
                 f"PGF output needs a working pdflatex to measure text ({first}); install TeX Live "

@@ -15,7 +15,6 @@ import contextlib
 import errno
 import io
 import os
-import re
 import shutil
 import stat as stat_module
 import tempfile
@@ -27,12 +26,12 @@ from datetime import datetime
 from typing import IO, Any
 
 from resultsbook.adapters.base import Folder
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, first_line
 from resultsbook.sources.walk import _SKIP
+from resultsbook.store.location import is_url
 
 LISTING_THREADS = 16
 PREFETCH_MAX_BYTES = 64 << 20  # larger files are fetched when read, not held ahead
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 # protocol -> the resultsbook extra that installs its fsspec driver
 EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure",
           "abfss": "azure", "adl": "azure", "ssh": "ssh", "sftp": "ssh"}  # fmt: skip
@@ -46,11 +45,6 @@ CREDENTIALS = {
 }
 _ETAG_KEYS = ("ETag", "etag", "md5Hash", "generation", "VersionId")
 _MTIME_KEYS = ("LastModified", "last_modified", "mtime", "updated", "modified", "created")
-
-
-def is_url(path: str) -> bool:
-    """Tell whether a path is a URL (`scheme://…`) rather than a local path."""
-    return _SCHEME.match(path) is not None
 
 
 def normalize(url: str) -> str:
@@ -409,7 +403,7 @@ def _explained(url: str) -> Iterator[None]:
         raise SpecError(f"{url} cannot be listed (access denied){hint}") from error
     except Exception as error:
         name = type(error).__name__
-        first = str(error).strip().splitlines()[0] if str(error).strip() else name
+        first = first_line(error)
         raise SpecError(f"{url} cannot be listed ({name}: {first}){hint}") from error
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from resultsbook.errors import StoreError
+from resultsbook.errors import StoreError, first_line
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store import Store, stored_run
 from resultsbook.store.codec import decode_array
@@ -351,6 +351,5 @@ def typed_param(value: str | None, kind: str) -> Any:
 
 
 def _first_line(error: BaseException) -> str:
-    """Return the first line of a driver's message (libpq adds hints on further lines)."""
-    text = str(error).strip()
-    return text.splitlines()[0].rstrip(".") if text else type(error).__name__
+    """Return the first line of a driver's message without its full stop (it ends in parentheses)."""
+    return first_line(error).rstrip(".")
