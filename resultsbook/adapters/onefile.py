@@ -16,7 +16,6 @@ from resultsbook.params import flatten_fields, normalize_value
 from resultsbook.sources.fields import FieldRule, is_results_file
 from resultsbook.sources.interpolation import (
     InterpolationTooLarge,
-    has_interpolations,
     resolve_interpolations,
 )
 from resultsbook.sources.series import SeriesBuilder
@@ -89,11 +88,10 @@ class OneFileAdapter(Adapter):
         if not isinstance(document, Mapping):
             problems.append(Problem(path, _not_one_run(document), "nothing from this file"))
             return ReadResult((), tuple(problems))
-        if has_interpolations(document):
-            try:
-                document = resolve_interpolations(document)
-            except InterpolationTooLarge as error:
-                problems.append(Problem(path, str(error), "the values with ${...} as written"))
+        try:
+            document = resolve_interpolations(document)
+        except InterpolationTooLarge as error:
+            problems.append(Problem(path, str(error), "the values with ${...} as written"))
         status, document = _pop_status(document)
         params, finals, curves = self.split(flatten_fields(document), is_results_file(os.path.basename(path)))
         series: dict[str, Series] = {}

@@ -16,7 +16,7 @@ from resultsbook.errors import SpecError
 from resultsbook.models import CollectReport
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
-from resultsbook.sources.derive import parse_derivation_text
+from resultsbook.sources.derive import Derivation, parse_derivation_text
 from resultsbook.store import DEFAULT_DB_NAME
 from resultsbook.store.location import choose_store_location
 from resultsbook.store.session import opened
@@ -38,14 +38,14 @@ def collect(
     params: Mapping[str, Any] | None = None,
     config: PathLike | Spec | None = None,
     progress: Progress | None = None,
-    derive: Sequence[str] = (),
+    derive: Sequence[str | Derivation] = (),
 ) -> CollectReport:
     """Collect runs into a store (unchanged ones cost a stat) and return the report.
 
     With no `paths`, collect the sources of the spec (`config`, else the nearest resultsbook.toml)
     as `resultsbook build` does before it builds. The store is `db`, else $RESULTSBOOK_DB, else the
     spec's, else ./resultsbook.db; it is created when missing, and removed again when this collect
-    found no run in it. `derive` holds params computed from others, 'NAME=PARAM[:REGEX]'."""
+    found no run in it. `derive` holds params computed from others, 'NAME=PARAM[:REGEX]' (or parsed)."""
     needs_spec = paths is None or db is None  # for its sources, or for where its store is
     spec = _spec(config, required=paths is None) if needs_spec else None
     if paths is None:
@@ -55,7 +55,9 @@ def collect(
             raise SpecError(f"{spec.path} names no [[sources]]; give the folders: rb.collect('runs/')")
     else:
         listed = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-        rules = tuple(parse_derivation_text(text, "derive") for text in derive)
+        rules = tuple(
+            rule if isinstance(rule, Derivation) else parse_derivation_text(rule, "derive") for rule in derive
+        )
         requests = [
             CollectRequest(os.fspath(p), adapter, pattern, dict(options or {}), dict(params or {}), rules)
             for p in listed

@@ -63,6 +63,7 @@ def collect_command(
     from resultsbook.api.actions import collect
     from resultsbook.errors import NotFoundError
     from resultsbook.params import parse_scalar
+    from resultsbook.sources.derive import parse_derivation_text
     from resultsbook.store.location import url_scheme
 
     for path in paths:
@@ -73,11 +74,12 @@ def collect_command(
     if columns:
         adapter_options["columns"] = list(split_list(columns))
     fixed = {key: parse_scalar(value) for key, value in _key_values(params, "--param")}
+    rules = [parse_derivation_text(text) for text in derive]  # named --derive in what they say
     # collect writes in short transactions of its own (other collectors may write between them)
     with progress_bar("Reading runs") as progress:
         report = collect(
             paths, db=resolve_db(db_path), adapter=adapter, pattern=pattern, options=adapter_options,
-            params=fixed, progress=progress, derive=derive,
+            params=fixed, progress=progress, derive=rules,
         )  # fmt: skip
     if not report.new + report.updated + report.unchanged:  # and a store made for it is gone again
         show_problems(report.problems)
