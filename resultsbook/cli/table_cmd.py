@@ -210,8 +210,10 @@ def table_command(
             raise SpecError(f"--derived {item!r} must look like NAME=EXPRESSION")
         formulas[name.strip()] = expression.strip()
     query, fmt = table_request(  # the query the Python API's book.table builds from the same settings
-        rows, columns, metrics, reduce, stats, tuple(parse_filter(w) for w in where), replicate, ddof,
-        skip_first, budget, None, scale, expected, run_specific, formulas, digits, style, highlight,
+        rows=rows, columns=columns, metric=metrics, reduce=reduce, stats=stats,
+        filters=tuple(parse_filter(w) for w in where), replicate=replicate, ddof=ddof,
+        skip_first=skip_first, budget=budget, direction=None, scale=scale, expected=expected,
+        run_specific=run_specific, derived=formulas, digits=digits, style=style, highlight=highlight,
         goals=metric_goals, pool=pool, normalized=spec.normalized if spec else None, tasks=tasks,
         aggregates=aggregates, threshold=threshold, versus=versus, test=test, escape_formulas=escape_formulas,
     )  # fmt: skip
