@@ -316,3 +316,22 @@ def test_sample_efficiency_is_the_aggregate_over_tasks_at_each_step(make_run, st
     tasks = [[values[("b", task, seed)][-1] for seed in range(4)] for task in ("t1", "t2", "t3")]
     assert b.center[-1] == pytest.approx(ref_mean(tasks)) and np.array_equal(b.low, b.center)
     assert "IQM of score over tasks at each step" in efficiency_curves(store, query).statement
+
+
+def test_the_table_command_aggregates_over_tasks_as_the_spec_table_does(tmp_path, cli):
+    ours = {"A": [5, 6, 7.5, 8, 9], "B": [50, 60.5, 70, 80, 90], "C": [500, 600, 700, 800, 900.5]}
+    base = {"A": [1, 2, 3, 4, 5.5], "B": [10, 20, 30, 40, 50.5], "C": [100, 200, 300, 400.5, 500]}
+    _atari_like(tmp_path, {"ours": ours, "base": base})
+    assert cli("build").exit_code == 0
+    built = json.loads((tmp_path / "agg.json").read_text())
+    result = cli(
+        "table", "--rows", "method", "--metric", "hns", "--tasks", "game", "--replicate", "run",
+        "--aggregates", "mean,median,iqm,optimality_gap,probability_of_improvement", "--versus", "base",
+        "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    cells = {(c["row"]["method"], c["aggregate"]): c["stats"]["value"] for c in printed["cells"]}
+    assert len(cells) == 9
+    for cell in built["cells"]:
+        assert cells[(cell["row"]["method"], cell["aggregate"])] == cell["stats"]["value"]
