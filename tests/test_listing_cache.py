@@ -109,3 +109,14 @@ def test_a_collect_loads_the_listings_of_its_roots_only(store):
     assert sorted(store.folder_listings(["/data/runs/a/"])) == ["/data/runs/a", "/data/runs/a/b"]
     assert len(store.folder_listings(["/"])) == len(paths)
     assert store.folder_listings(["/data/runs/a"])["/data/runs/a"] == ((1, 1, 2, 3), listing)
+
+
+def test_a_collect_from_a_relative_root_uses_the_remembered_listings(
+    make_run, store, tmp_path, listed, settled_now, monkeypatch
+):
+    make_run("a", {"lr": 0.1}, curve([0.5, 0.6]))
+    monkeypatch.chdir(tmp_path)  # `resultsbook collect runs`: the walk's paths are relative
+    assert collect(store, [CollectRequest("runs")]).new == 1
+    listed.clear()
+    assert collect(store, [CollectRequest("runs")]).unchanged == 1
+    assert listed == []
