@@ -189,3 +189,12 @@ def test_cells_that_are_not_numbers_are_counted_per_column_and_the_rest_kept(tmp
         "2 cell(s) of column 'loss' are not numbers",
     ]
     assert list(run.metrics["acc"].steps) == [1, 3, 4] and list(run.metrics["loss"].values) == [2.0, 1.5]
+
+
+def test_a_time_column_keeps_the_times_it_can_read_and_counts_the_others(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("step,time,acc\n1,2024-01-01T00:00:00Z,0.5\n2,yesterday,0.6\n3,1704067260,0.7\n")
+    run, problems = read_csv(path)
+    assert problems == ["1 cell(s) of column 'time' are not times"]
+    times = run.metrics["acc"].times
+    assert times[0] == 1704067200.0 and np.isnan(times[1]) and times[2] == 1704067260.0
