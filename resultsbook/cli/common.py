@@ -145,17 +145,21 @@ def spec_and_store(
 
 def collect_spec_sources(spec: Spec, db_path: str | None, quiet: bool = False) -> CollectReport:
     """Collect the spec's sources into its store (`rb.collect`) with a progress bar, print the summary
-    (unless quiet) and the problems; fail, saying what was tried, when they hold no run at all."""
+    (unless quiet) and the problems; fail, saying what was tried, when they hold no run and there is
+    no store to read either (a shared store holds what other machines collected)."""
     from resultsbook.api.actions import collect
     from resultsbook.cli.collect_cmd import nothing_found
     from resultsbook.errors import NotFoundError
+    from resultsbook.store.location import is_postgres_url, local_path
 
+    db = resolve_db(db_path, spec)
     with progress_bar("Reading runs") as progress:
-        report = collect(config=spec, db=resolve_db(db_path, spec), progress=progress)
+        report = collect(config=spec, db=db, progress=progress)
     if not quiet:
         echo(f"Collected: {report.summary_line()}")
     show_problems(report.problems)
-    if not report.new + report.updated + report.unchanged + report.missing:
+    nothing = not report.new + report.updated + report.unchanged
+    if nothing and not is_postgres_url(db) and not os.path.exists(local_path(db)):  # no store to read
         paths = tuple(source.path for source in spec.sources)
         raise NotFoundError(nothing_found(report, paths, None, None))
     return report
