@@ -167,6 +167,14 @@ class PostgresStore(Store):
         )
         return {path: int(count) for path, count in rows}
 
+    def present_source_run_count(self) -> int:
+        """Return how many present runs the present sources hold (`run_counts_by_source` summed)."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM runs JOIN sources ON sources.id = runs.source_id "
+            "WHERE runs.present = 1 AND sources.present = 1"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
     def runs(self, include_missing: bool = False, sources: Sequence[str] | None = None) -> list[StoredRun]:
         """Return every run (or those of some stored source paths) with its params, ordered by
         source path and name."""
