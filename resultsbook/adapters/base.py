@@ -60,6 +60,9 @@ class Adapter:
     options: ClassVar[Mapping[str, str]] = {}
     # True when `read_many` reads a batch in fewer round trips than one `read` per source
     reads_in_batches: ClassVar[bool] = False
+    # True when `claim` depends on the folder it is given alone (its path and names): no state kept
+    # between folders, no file read; a re-collect may then reuse its claims of unchanged folders
+    claims_by_listing: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         unknown = sorted(set(options) - set(self.options))
@@ -108,6 +111,11 @@ class Adapter:
         Look at stats only: this is called for every source at every collect.
         """
         return ""
+
+    @classmethod
+    def keeps_clock(cls) -> bool:
+        """Tell whether this adapter's sources may change with the clock (it has a `clock_state`)."""
+        return cls.clock_state is not Adapter.clock_state
 
     def source(self, path: str, files: Sequence[str]) -> Source:
         """Return a `Source` of this adapter."""

@@ -27,6 +27,7 @@ class LightningCsvAdapter(Adapter):
     name = "lightning_csv"
     summary = "PyTorch Lightning CSVLogger folders (version_N/metrics.csv + hparams.yaml)"
     priority = 30
+    claims_by_listing = True
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder with metrics.csv beside hparams.yaml, or named version_<N>."""

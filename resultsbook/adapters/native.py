@@ -20,6 +20,7 @@ class NativeAdapter(Adapter):
     name = "native"
     summary = "run folder with config.json|yaml, metrics.jsonl and optional run.json"
     priority = 40
+    claims_by_listing = True
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder that holds a metrics.jsonl."""

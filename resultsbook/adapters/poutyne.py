@@ -28,6 +28,7 @@ class PoutyneAdapter(Adapter):
     name = "poutyne"
     summary = "Poutyne Experiment folders (log.tsv, last.epoch, checkpoint.ckpt, test_log.tsv)"
     priority = 35
+    claims_by_listing = True
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder with log.tsv beside a file only Poutyne's Experiment writes (or when asked)."""

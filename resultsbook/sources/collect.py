@@ -26,7 +26,7 @@ from resultsbook.adapters import Adapter
 from resultsbook.errors import SpecError
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, values_equal
-from resultsbook.sources import fs
+from resultsbook.sources import fs, snapshot
 from resultsbook.sources.derive import Derivation
 from resultsbook.sources.find import (
     CollectRequest,
@@ -100,10 +100,7 @@ def collect(
     check_environment()
     version = store.data_version()  # unchanged at the end: no other collector wrote meanwhile
     stored = store.source_signatures()
-    listings = None
-    if changed is None:  # a watch looks at a few folders: it lists them
-        local = [os.path.abspath(r.path) for r in requests if "://" not in r.path]
-        listings = FolderListings(store.folder_listings(local))
+    listings = None  # loaded when a walk needs them (a watch looks at a few folders: it lists them)
     plan: list[_Planned] = []
     unchanged_sources: list[str] = []
     seen: set[str] = set()
@@ -127,9 +124,17 @@ def collect(
             continue
         stored_name = stored_path_function(store, request.path)
         log = SearchLog()
+        context = snapshot.context_of(request, store.path) if served is None and changed is None else None
+        replayed = _replayed(store, request, context, stored)
+        taking: list[snapshot.Signed] | None = None if context is None else []  # this walk's snapshot
         if served is not None:
             found: Iterable[tuple[Source, Adapter]] = served[1]
+        elif replayed is not None:
+            found = replayed.changed
         elif changed is None:
+            if listings is None:
+                local = [os.path.abspath(r.path) for r in requests if "://" not in r.path]
+                listings = FolderListings(store.folder_listings(local))
             found = find_sources(request, log=log, listings=listings)
         else:
             root = os.path.abspath(request.path)
@@ -140,25 +145,53 @@ def collect(
         walked = log.walk.ids
         count = 0
         nothing = ("", "")
-        for source, adapter in found:  # the hot loop of an unchanged re-collect: a few µs a source
+        for stored_path, known in replayed.unchanged_sources() if replayed is not None else ():  # no walk
+            count += 1
+            if stored_path in seen or known in identities:
+                taking = None
+                continue
+            seen.add(stored_path)
+            identities.add(known)
+            unchanged_sources.append(stored_path)
+        for source, adapter in found:  # the hot loop of a re-collect that walks: a few µs a source
             count += 1
             stored_path = stored_name(source.path)
             identity = walked.get(source.path) or _identity(source.path)
             if stored_path in seen or (identity is not None and identity in identities):
+                taking = None  # a snapshot holds each of its sources once
                 continue  # the same source reached again (overlapping roots, a link): read once
             seen.add(stored_path)
             if identity is not None:
                 identities.add(identity)
             reading = how.get(adapter.name)
             if reading is None:
-                reading = how[adapter.name] = (reading_digest(adapter, request), keeps_clock(adapter))
+                reading = how[adapter.name] = (reading_digest(adapter, request), adapter.keeps_clock())
             digest = reading[0] + adapter.clock_state(source) if reading[1] else reading[0]
-            signature = signature_of(source, digest)
+            if taking is None:
+                signature = _signature(source, digest)
+            elif identity is None or source.version:
+                signature, taking = _signature(source, digest), None
+            else:
+                versions: list[int] = []
+                signature = _signature(source, digest, versions)
+                taking.append(
+                    (
+                        stored_path,
+                        source.path,
+                        adapter.name,
+                        identity,
+                        signature,
+                        source.files,
+                        tuple(versions),
+                    )
+                )
             if stored.get(stored_path, nothing)[1] == signature:
                 unchanged_sources.append(stored_path)
             else:
                 tail = _tail(source.path, request.path)
                 plan.append(_Planned(source, adapter, signature, request.derive, stored_path, tail))
+        if context is not None and (replayed is None or replayed.changed):
+            _keep_snapshot(store, request, context, replayed, taking, log, listings)
         problems.extend(log.walk.problems)
         unlisted += [storable_text(store.relative(path)) for path in log.walk.unlisted]
         if changed is None:
@@ -365,6 +398,11 @@ def reading_digest(adapter: Adapter, request: CollectRequest) -> str:
 def signature_of(source: Source, how: str) -> str:
     """Return a digest of the source files' sizes and mtimes (and remote objects' ETags), or of the
     version a tracking server gives a run, its params and how it is read."""
+    return _signature(source, how)
+
+
+def _signature(source: Source, how: str, versions: list[int] | None = None) -> str:
+    """`signature_of`, adding each local file's size and mtime to `versions` (-1s: gone or remote)."""
     parts = [how, repr(sorted(source.params.items())) if source.params else ""]
     if source.version:
         parts.append(source.version)
@@ -373,17 +411,84 @@ def signature_of(source: Source, how: str) -> str:
         try:
             if "://" in path:
                 parts.append(fs.version(path))
+                if versions is not None:
+                    versions += (-1, -1)
             else:  # fs.version's local half, inline: called for every file at every collect
                 info = stat(path)
                 parts.append(f"{info.st_size}:{info.st_mtime_ns}")
+                if versions is not None:
+                    versions += (info.st_size, info.st_mtime_ns)
         except OSError:
             parts.append(f"{path}:gone")
+            if versions is not None:
+                versions += (-1, -1)
     return _sha1(";".join(parts).encode()).hexdigest()
 
 
-def keeps_clock(adapter: Adapter) -> bool:
-    """Tell whether an adapter's sources may change with the clock (it overrides `clock_state`)."""
-    return type(adapter).clock_state is not Adapter.clock_state
+@dataclass
+class _Replayed:
+    """A walk not done again: the sources found unchanged, those to sign again, and the snapshot."""
+
+    unchanged: list[int]  # indices in `kept`
+    changed: list[tuple[Source, Adapter]]
+    kept: snapshot.Snapshot
+
+    def unchanged_sources(self) -> list[tuple[str, tuple[int, int]]]:
+        """Return the stored path and the (device, inode) of each source found unchanged."""
+        kept = self.kept
+        return [(kept.stored[index], kept.identity(index)) for index in self.unchanged]
+
+
+def _replayed(
+    store: Store, request: CollectRequest, context: str | None, stored: Mapping[str, tuple[str, str]]
+) -> _Replayed | None:
+    """Return last collect's sources of a request when none of the folders its walk went through
+    changed since (sources/snapshot.py says why that is what a walk would find), or None: walk."""
+    if context is None:
+        return None
+    remembered = store.collect_snapshot(os.path.abspath(request.path))
+    if remembered is None or remembered[0] != context:
+        return None
+    kept = snapshot.Snapshot.decode(remembered[1])
+    if kept is None or not kept.unchanged_folders():
+        return None
+    adapters = snapshot.adapters_of(kept)
+    if adapters is None:
+        return None
+    unchanged, changed = kept.split(stored)
+    again = []
+    for index in changed:
+        signed = kept.signed(index)
+        again.append((snapshot.source_of(signed, request), adapters[signed[2]]))
+    return _Replayed(unchanged, again, kept)
+
+
+def _keep_snapshot(
+    store: Store,
+    request: CollectRequest,
+    context: str,
+    replayed: _Replayed | None,
+    taken: list[snapshot.Signed] | None,
+    log: SearchLog,
+    listings: FolderListings | None,
+) -> None:
+    """Keep the snapshot of this request's walk (or of the replayed one, its changed sources signed
+    again) for the next collect; forget the old one when this walk cannot be replayed."""
+    kept = None
+    root = os.path.abspath(request.path)
+    if taken is not None and replayed is not None:
+        adapters = {adapter.name: adapter for _, adapter in replayed.changed}
+        signed = [replayed.kept.signed(index) for index in replayed.unchanged] + taken
+        kept = snapshot.take(replayed.kept.folder_stamps(), signed, adapters.values())
+    elif taken is not None and listings is not None and log.hinted is not None:
+        vouched = listings.vouched
+        folders = [(path, *vouched[path]) for path in log.walk.ids if path in vouched]
+        if len(folders) == len(log.walk.ids) and not log.walk.problems and not log.walk.unlisted:
+            kept = snapshot.take(folders, taken, log.hinted)
+    if kept is not None:
+        store.remember_collect_snapshot(root, context, kept.encode())
+    elif store.collect_snapshot(root) is not None:
+        store.remember_collect_snapshot(root, context, None)
 
 
 def served_sources(request: CollectRequest) -> tuple[str, list[tuple[Source, Adapter]]] | None:

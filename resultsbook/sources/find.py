@@ -43,6 +43,8 @@ class SearchLog:
     matched: int = 0  # of those, the ones the pattern matched
     example: str = ""  # the first path a pattern was tried on (relative to the root)
     unread: str = ""  # the first matched path no adapter would read
+    # the adapters a walk loaded by their claim hints (None: adapters named, given options, or plug-ins)
+    hinted: tuple[Adapter, ...] | None = None
 
 
 def find_sources(
@@ -117,6 +119,7 @@ def _walk_claims(
     for _ in walk_folders(start, descend, log.walk, listings=listings):
         yield from claimed
         claimed.clear()
+    log.hinted = tuple(claimers.active) if claimers.hinted else None
 
 
 # what one folder's claim found: its sources and whether the walk goes deeper (None: unclaimed)
@@ -132,6 +135,7 @@ class Claimers:
         self.request = request
         self.forced = request.adapter is not None
         hints = None if adapters is not None or self.forced or request.options else claim_hints()
+        self.hinted = hints is not None
         self.waiting: list[ClaimHint] = list(hints or ())
         if hints is None:
             loaded = adapters if adapters is not None else make_adapters(request)

@@ -33,6 +33,8 @@ class FolderListings:
     def __init__(self, known: dict[str, tuple[Stamp, Listing]] | None = None) -> None:
         self.known = known or {}
         self.taken: dict[str, tuple[Stamp, Listing]] = {}
+        # the folders (as walked) whose listing is known to be the one remembered, and its stamp
+        self.vouched: dict[str, Stamp] = {}
         self._started_ns = time.time_ns()
 
     def get(self, path: str, info: os.stat_result) -> Listing | None:
@@ -40,6 +42,7 @@ class FolderListings:
         entry = self.known.get(path) or self.known.get(os.path.abspath(path))  # keys are absolute
         if entry is None or entry[0] != stamp_of(info):
             return None
+        self.vouched[path] = entry[0]
         return entry[1]
 
     def remember(self, path: str, info: os.stat_result, listing: Listing, has_links: bool) -> None:
@@ -48,4 +51,6 @@ class FolderListings:
             return
         if info.st_ctime_ns > self._started_ns - SETTLED_NS:
             return
-        self.taken[os.path.abspath(path)] = (stamp_of(info), listing)
+        stamp = stamp_of(info)
+        self.taken[os.path.abspath(path)] = (stamp, listing)
+        self.vouched[path] = stamp

@@ -251,6 +251,35 @@ class Store:
 
         self.write(work)
 
+    def collect_snapshot(self, root: str) -> tuple[str, bytes] | None:
+        """Return the snapshot an earlier collect on this machine took of its walk of `root` (an
+        absolute path) and what it depends on: (context, snapshot), or None."""
+        try:
+            row = self.db.execute(
+                f"SELECT context, snapshot FROM {_SNAPSHOTS} WHERE root = ?", [os.fsencode(root)]
+            ).fetchone()
+        except sqlite3.OperationalError:  # none yet (the table is made by the first snapshot)
+            return None
+        return None if row is None else (row[0], row[1])
+
+    def remember_collect_snapshot(self, root: str, context: str, snapshot: bytes | None) -> None:
+        """Keep (or with None forget) the snapshot of a walk of `root` (a cache, as listings are)."""
+
+        def work(writer: StoreWriter) -> None:
+            writer.conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {_SNAPSHOTS} "
+                "(root BLOB PRIMARY KEY, context TEXT, snapshot BLOB)"
+            )
+            if snapshot is None:
+                writer.conn.execute(f"DELETE FROM {_SNAPSHOTS} WHERE root = ?", [os.fsencode(root)])
+            else:
+                writer.conn.execute(
+                    f"INSERT OR REPLACE INTO {_SNAPSHOTS} VALUES (?, ?, ?)",
+                    [os.fsencode(root), context, snapshot],
+                )
+
+        self.write(work)
+
     def run_counts_by_source(self) -> dict[str, int]:
         """Return {stored source path: number of present runs}."""
         rows = self.db.execute(
@@ -416,6 +445,7 @@ _PRESENT_SOURCE_RUNS = (
     "WHERE runs.present = 1 AND sources.present = 1"
 )
 _LISTINGS = "folder_listings"  # a cache, outside the migrated schema: older versions ignore it
+_SNAPSHOTS = "collect_snapshots"  # a cache too (sources/snapshot.py)
 
 
 def _packed(names: Iterable[str]) -> bytes:

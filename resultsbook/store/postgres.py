@@ -159,6 +159,13 @@ class PostgresStore(Store):
     def remember_folder_listings(self, listings: Any) -> None:
         """Remember nothing (see `folder_listings`)."""
 
+    def collect_snapshot(self, root: str) -> None:
+        """Return None: walks are remembered by local stores only (they describe this machine)."""
+        return None
+
+    def remember_collect_snapshot(self, root: str, context: str, snapshot: bytes | None) -> None:
+        """Remember nothing (see `collect_snapshot`)."""
+
     def run_counts_by_source(self) -> dict[str, int]:
         """Return {stored source path: number of present runs}."""
         rows = self.conn.execute(

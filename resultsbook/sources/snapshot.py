@@ -1,0 +1,247 @@
+"""Remember what a walk of a collect root found, so that a re-collect of a tree none of whose folders
+changed re-signs last time's sources without walking, claiming or hashing again.
+
+Why a snapshot gives what a walk would give:
+- every folder the walk went through is kept with its stamp (device, inode, modification and change
+  times), taken as `listings.py` takes them (settled, without links): the same stamp is the same
+  listing, so the walk would go through the same folders and see the same names. A run added,
+  removed or renamed moves its parent folder's times, a file added or removed its folder's;
+- a snapshot is kept only when the adapters were loaded by their claim hints (none named, no
+  options, no plug-in), every adapter the walk loaded claims from a folder's listing alone
+  (`Adapter.claims_by_listing`: no state, no file read, no clock), and the walk met no problem: the
+  claims then come out the same from the same listings;
+- it is used only for the same request (root as written, and the working folder when it is relative;
+  params and derived params), the same store file, and the same code of the walk, the claims and
+  the adapters that claimed (their files' sizes and times);
+- files changed in place do not move their folder's times: each source's files are stat-ed and
+  compared with the sizes and modification times its stored signature was made of (what the
+  signature itself compares), and a source whose files changed, or whose stored signature is no
+  longer the one remembered, is signed and read as a walk would have it.
+Any folder whose stamp moved, and the walk is done again (and a new snapshot taken)."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import sys
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate
+from typing import Any
+
+from resultsbook.adapters import Adapter, claim_hints, load_builtin
+from resultsbook.models import Source
+from resultsbook.sources.find import CollectRequest
+
+FORMAT = 2
+# stored path, source path, adapter, (device, inode) of the source, its signature, its files, and
+# the size and modification time (ns) of each file, flat
+Signed = tuple[str, str, str, tuple[int, int], str, tuple[str, ...], tuple[int, ...]]
+# a folder's path and stamp: device, inode, modification and change times (ns)
+FolderStamp = tuple[str, int, int, int, int]
+
+
+class Snapshot:
+    """The folders a walk went through and the sources it signed, kept in columns (names joined by
+    NUL, which no path holds; numbers in arrays): 10,000s of them load in a few milliseconds."""
+
+    def __init__(self, columns: tuple[Any, ...]) -> None:
+        (self.code, folders, stamps, self.adapters, stored, paths, kinds, ids, signatures, counts, files,
+         versions) = columns  # fmt: skip
+        self.folders: list[str] = folders.split("\0")
+        self.stamps = _numbers(stamps)
+        self.stored: list[str] = stored.split("\0")
+        self.paths: list[str] = paths.split("\0")
+        self.kinds = _numbers(kinds)
+        self.ids = _numbers(ids)
+        self.signatures: list[str] = signatures.split("\0")
+        self.counts = _numbers(counts)
+        self.files: list[str] = files.split("\0") if files else []
+        self.versions = _numbers(versions)
+        self.starts = list(accumulate(self.counts, initial=0))  # where each source's files start
+
+    @staticmethod
+    def of(
+        folders: Sequence[FolderStamp], sources: Sequence[Signed], code: tuple[tuple[str, int, int], ...]
+    ) -> Snapshot:
+        """Return the snapshot of these folders and signed sources."""
+        adapters = tuple(sorted({signed[2] for signed in sources}))
+        kind = {name: index for index, name in enumerate(adapters)}
+        columns = (
+            code,
+            "\0".join(folder[0] for folder in folders),
+            array("q", [n for folder in folders for n in folder[1:]]).tobytes(),
+            adapters,
+            "\0".join(signed[0] for signed in sources),
+            "\0".join(signed[1] for signed in sources),
+            array("q", [kind[signed[2]] for signed in sources]).tobytes(),
+            array("q", [n for signed in sources for n in signed[3]]).tobytes(),
+            "\0".join(signed[4] for signed in sources),
+            array("q", [len(signed[5]) for signed in sources]).tobytes(),
+            "\0".join(path for signed in sources for path in signed[5]),
+            array("q", [n for signed in sources for n in signed[6]]).tobytes(),
+        )
+        return Snapshot(columns)
+
+    def encode(self) -> bytes:
+        """Return the snapshot as bytes for the store."""
+        columns = (
+            self.code,
+            "\0".join(self.folders),
+            self.stamps.tobytes(),
+            self.adapters,
+            "\0".join(self.stored),
+            "\0".join(self.paths),
+            self.kinds.tobytes(),
+            self.ids.tobytes(),
+            "\0".join(self.signatures),
+            self.counts.tobytes(),
+            "\0".join(self.files),
+            self.versions.tobytes(),
+        )
+        return marshal.dumps((FORMAT, columns))
+
+    @staticmethod
+    def decode(blob: bytes) -> Snapshot | None:
+        """Return a stored snapshot, or None when it is of another format or damaged."""
+        try:
+            version, columns = marshal.loads(blob)
+            return Snapshot(columns) if version == FORMAT else None
+        except (ValueError, EOFError, TypeError, AttributeError, IndexError):
+            return None
+
+    def unchanged_folders(self) -> bool:
+        """Tell whether every folder still has its stamp (one stat a folder)."""
+        stat, stamps = os.stat, self.stamps
+        for index, path in enumerate(self.folders):
+            try:
+                info = stat(path)
+            except OSError:
+                return False
+            at = 4 * index
+            if (
+                info.st_mtime_ns != stamps[at + 2]
+                or info.st_ctime_ns != stamps[at + 3]
+                or info.st_ino != stamps[at + 1]
+                or info.st_dev != stamps[at]
+            ):
+                return False
+        return True
+
+    def split(self, stored: Mapping[str, tuple[str, str]]) -> tuple[list[int], list[int]]:
+        """Return the sources (by index) whose files still have the sizes and times their signature
+        was made of and whose stored signature is still that one, and the others (to sign again)."""
+        stat, files, versions, starts = os.stat, self.files, self.versions, self.starts
+        adapters, kinds, signatures = self.adapters, self.kinds, self.signatures
+        unchanged: list[int] = []
+        changed: list[int] = []
+        for index, path in enumerate(self.stored):  # the hot loop of an unchanged re-collect
+            same = stored.get(path) == (adapters[kinds[index]], signatures[index])
+            if same:
+                for at in range(starts[index], starts[index + 1]):
+                    try:
+                        info = stat(files[at])
+                    except OSError:
+                        same = False
+                        break
+                    if info.st_mtime_ns != versions[2 * at + 1] or info.st_size != versions[2 * at]:
+                        same = False
+                        break
+            (unchanged if same else changed).append(index)
+        return unchanged, changed
+
+    def identity(self, index: int) -> tuple[int, int]:
+        """Return the (device, inode) of a source."""
+        return (self.ids[2 * index], self.ids[2 * index + 1])
+
+    def signed(self, index: int) -> Signed:
+        """Return a source as it was signed."""
+        start, end = self.starts[index], self.starts[index + 1]
+        return (
+            self.stored[index],
+            self.paths[index],
+            self.adapters[self.kinds[index]],
+            self.identity(index),
+            self.signatures[index],
+            tuple(self.files[start:end]),
+            tuple(self.versions[2 * start : 2 * end]),
+        )
+
+    def folder_stamps(self) -> list[FolderStamp]:
+        """Return the folders with their stamps."""
+        s = self.stamps
+        return [
+            (path, s[4 * i], s[4 * i + 1], s[4 * i + 2], s[4 * i + 3]) for i, path in enumerate(self.folders)
+        ]
+
+
+def _numbers(blob: bytes) -> array[int]:
+    """Return the 64-bit integers packed in `blob`."""
+    numbers = array("q")
+    numbers.frombytes(blob)
+    return numbers
+
+
+def context_of(request: CollectRequest, store_location: str) -> str | None:
+    """Return what a snapshot of this request depends on beside its folders and code, or None when
+    its walk cannot be replayed (an adapter named or given options, a path pattern, a URL, a file,
+    plug-in adapters installed)."""
+    if request.adapter or request.pattern or request.options or "://" in request.path:
+        return None
+    if not os.path.isdir(request.path) or claim_hints() is None:
+        return None
+    where = "" if os.path.isabs(request.path) else os.getcwd()
+    derived = [rule.describe() for rule in request.derive]
+    how = [FORMAT, request.path, where, os.path.abspath(store_location), dict(request.params), derived]
+    return json.dumps(how, sort_keys=True, default=str)
+
+
+def code_stamps(adapters: Iterable[str]) -> tuple[tuple[str, int, int], ...]:
+    """Return the size and modification time of the modules that decide what a walk finds: the
+    walk, the claims, the claim hints and the named adapters' own modules."""
+    modules = [
+        "resultsbook.sources.walk",
+        "resultsbook.sources.find",
+        "resultsbook.sources.listings",
+        "resultsbook.sources.snapshot",
+        "resultsbook.adapters",
+        "resultsbook.adapters.base",
+    ]
+    try:
+        modules += sorted({load_builtin(name).__module__ for name in adapters})
+    except KeyError:  # not a built-in adapter
+        return ()
+    stamps = []
+    for module in modules:
+        path = getattr(sys.modules.get(module), "__file__", None) or ""
+        try:
+            info = os.stat(path)
+        except OSError:
+            return ()  # cannot tell the code apart: never replayed
+        stamps.append((path, info.st_size, info.st_mtime_ns))
+    return tuple(stamps)
+
+
+def adapters_of(snapshot: Snapshot) -> dict[str, Adapter] | None:
+    """Return the adapters of the snapshot's sources (loaded), or None when its code changed."""
+    if not snapshot.code or code_stamps(snapshot.adapters) != snapshot.code:
+        return None
+    return {name: load_builtin(name)() for name in snapshot.adapters}
+
+
+def source_of(signed: Signed, request: CollectRequest) -> Source:
+    """Return the source a snapshot entry stands for (with the request's params, as a walk gives it)."""
+    return Source(signed[2], signed[1], signed[5], dict(request.params))
+
+
+def take(
+    folders: Sequence[FolderStamp], sources: Sequence[Signed], adapters: Iterable[Adapter]
+) -> Snapshot | None:
+    """Return the snapshot of a walk, or None when a walk of it could not be replayed (see the
+    module's docstring: adapters that claim by more than a listing, or keep a clock)."""
+    loaded = list(adapters)
+    if not sources or not all(a.claims_by_listing and not a.keeps_clock() for a in loaded):
+        return None
+    code = code_stamps({signed[2] for signed in sources})
+    return Snapshot.of(folders, sources, code) if code else None

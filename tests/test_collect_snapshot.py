@@ -1,0 +1,174 @@
+"""A re-collect of a tree none of whose folders changed takes last collect's sources from the store
+instead of walking it again, and still sees every change: a file changed in place, a file added,
+a run added, removed or renamed, another way of reading, other adapter code, another collector's
+signature; trees that adapters claim by more than a listing are walked every time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from conftest import curve
+
+from resultsbook.sources import collect as collect_module
+from resultsbook.sources import listings, snapshot
+from resultsbook.sources.collect import CollectRequest, collect
+
+
+@pytest.fixture
+def settled_now(monkeypatch):
+    """Trust folders changed a moment ago (a test cannot wait for them to settle)."""
+    monkeypatch.setattr(listings, "SETTLED_NS", -(10**12))
+
+
+@pytest.fixture
+def walks(monkeypatch):
+    """Count the walks a collect does (find_sources calls)."""
+    done: list[str] = []
+    real = collect_module.find_sources
+
+    def counting(request, *args, **kwargs):
+        done.append(request.path)
+        return real(request, *args, **kwargs)
+
+    monkeypatch.setattr(collect_module, "find_sources", counting)
+    return done
+
+
+@pytest.fixture
+def runs(make_run, tmp_path):
+    """Three native runs under tmp_path/runs."""
+    for index, name in enumerate(["a", "b", "c"]):
+        make_run(name, {"lr": 0.1 * (index + 1)}, curve([0.5, 0.6 + index / 10]))
+    return tmp_path / "runs"
+
+
+def collect_runs(store, root, **request):
+    return collect(store, [CollectRequest(str(root), **request)])
+
+
+def test_an_unchanged_tree_is_not_walked_again(store, runs, settled_now, walks):
+    assert collect_runs(store, runs).new == 3
+    assert walks == [str(runs)]
+    again = collect_runs(store, runs)
+    assert (again.unchanged, again.sources_read, again.new, again.missing) == (3, 0, 0, 0)
+    assert walks == [str(runs)]  # the second collect did not walk
+
+
+def test_a_file_changed_in_place_is_read_again_without_a_walk(store, runs, settled_now, walks):
+    collect_runs(store, runs)
+    before = os.stat(runs / "b").st_mtime_ns
+    with open(runs / "b" / "metrics.jsonl", "a") as log:
+        log.write('{"step": 3, "acc": 0.95}\n')
+    assert os.stat(runs / "b").st_mtime_ns == before  # the folder did not change
+    report = collect_runs(store, runs)
+    assert (report.sources_read, report.unchanged, report.changed_sources) == (1, 2, ("runs/b",))
+    assert len(walks) == 1
+    run_b = next(run.id for run in store.runs() if run.name == "b")
+    assert store.metric_summaries("acc")[run_b]["last"] == 0.95
+    assert collect_runs(store, runs).sources_read == 0  # the snapshot now holds its new signature
+    assert len(walks) == 1
+
+
+def test_a_file_added_to_a_run_is_seen(store, runs, settled_now):
+    collect_runs(store, runs)
+    (runs / "a" / "config.yaml").write_text("seed: 3\n")
+    report = collect_runs(store, runs)
+    assert report.changed_sources == ("runs/a",)
+
+
+def test_a_run_added_removed_or_renamed_is_seen(store, runs, make_run, settled_now, walks):
+    collect_runs(store, runs)
+    make_run("d", {"lr": 0.4}, curve([0.9]))
+    assert collect_runs(store, runs).new == 1
+    shutil.rmtree(runs / "a")
+    assert collect_runs(store, runs).missing == 1
+    os.rename(runs / "b", runs / "b2")
+    renamed = collect_runs(store, runs)
+    assert (renamed.new, renamed.missing) == (1, 1)
+    assert len(walks) == 4  # each change walked the tree again
+    assert sorted(run.name for run in store.runs()) == ["b2", "c", "d"]
+
+
+def test_a_run_added_deeper_down_is_seen(store, make_run, tmp_path, settled_now):
+    make_run("group/a", {"lr": 0.1}, curve([0.5]))
+    root = tmp_path / "runs"
+    collect_runs(store, root)
+    make_run("group/b", {"lr": 0.2}, curve([0.6]))  # moves group/'s times, not runs/'
+    assert collect_runs(store, root).new == 1
+
+
+def test_another_way_of_reading_walks_again(store, runs, settled_now, walks):
+    collect_runs(store, runs)
+    collect_runs(store, runs, adapter="native")
+    collect_runs(store, runs, params={"team": "x"})
+    collect_runs(store, runs, params={"team": "x"})  # the same request again: its own snapshot
+    assert len(walks) == 3
+
+
+def test_other_adapter_code_walks_again(store, runs, settled_now, walks, monkeypatch):
+    collect_runs(store, runs)
+    real = snapshot.code_stamps
+    monkeypatch.setattr(snapshot, "code_stamps", lambda names: (("native.py", 1, 2), *real(names)))
+    assert collect_runs(store, runs).unchanged == 3
+    assert len(walks) == 2
+
+
+def test_a_signature_another_collector_changed_is_signed_again(store, runs, settled_now, walks):
+    collect_runs(store, runs)
+    store.db.execute("UPDATE sources SET signature = 'older' WHERE path = 'runs/c'")
+    report = collect_runs(store, runs)
+    assert (report.sources_read, report.changed_sources) == (1, ("runs/c",))
+    assert len(walks) == 1
+
+
+def test_a_tree_where_an_adapter_claims_by_more_than_names_is_walked_every_time(
+    store, runs, settled_now, walks
+):
+    (runs / "notes" / "plots").mkdir(parents=True)  # DVCLive's name: its claim lists plots/ itself
+    collect_runs(store, runs)
+    assert store.collect_snapshot(str(runs)) is None
+    assert collect_runs(store, runs).unchanged == 3
+    assert len(walks) == 2
+
+
+def test_a_tree_read_by_an_adapter_with_a_clock_is_walked_every_time(
+    store, runs, settled_now, walks, monkeypatch
+):
+    from resultsbook.adapters.native import NativeAdapter
+
+    # a run whose reading changes with the clock (a stale heartbeat) is signed at every collect
+    monkeypatch.setattr(NativeAdapter, "clock_state", lambda self, source: "", raising=False)
+    collect_runs(store, runs)
+    assert store.collect_snapshot(str(runs)) is None
+    assert collect_runs(store, runs).unchanged == 3
+    assert len(walks) == 2
+
+
+def test_folders_changed_a_moment_ago_are_walked_again(store, runs, walks):
+    collect_runs(store, runs)  # its folders were just written: their listings cannot be trusted yet
+    assert store.collect_snapshot(str(runs)) is None
+    collect_runs(store, runs)
+    assert len(walks) == 2
+
+
+def test_a_relative_root_written_another_way_walks_again(store, runs, settled_now, walks, monkeypatch):
+    monkeypatch.chdir(runs.parent)
+    collect(store, [CollectRequest("runs")])
+    assert collect(store, [CollectRequest("runs")]).unchanged == 3
+    assert len(walks) == 1
+    os.makedirs(runs.parent / "elsewhere")
+    monkeypatch.chdir(runs.parent / "elsewhere")  # the same folder, reached from elsewhere
+    again = collect(store, [CollectRequest("../runs")])
+    assert (again.unchanged, again.missing) == (3, 0)
+    assert len(walks) == 2
+
+
+def test_a_damaged_snapshot_walks_again(store, runs, settled_now, walks):
+    collect_runs(store, runs)
+    context = store.collect_snapshot(str(runs))[0]
+    store.remember_collect_snapshot(str(runs), context, b"not a snapshot")
+    assert collect_runs(store, runs).unchanged == 3
+    assert len(walks) == 2
+    assert snapshot.Snapshot.decode(store.collect_snapshot(str(runs))[1]) is not None
