@@ -172,3 +172,20 @@ def test_a_damaged_snapshot_walks_again(store, runs, settled_now, walks):
     assert collect_runs(store, runs).unchanged == 3
     assert len(walks) == 2
     assert snapshot.Snapshot.decode(store.collect_snapshot(str(runs))[1]) is not None
+
+
+def test_sources_reached_twice_are_counted_once(store, runs, settled_now, walks):
+    twice = [CollectRequest(str(runs)), CollectRequest(str(runs)), CollectRequest(str(runs / "a"))]
+    assert collect(store, twice).new == 3
+    again = collect(store, twice)
+    assert (again.unchanged, again.new, again.missing, again.sources_read) == (3, 0, 0, 0)
+
+
+def test_many_files_changed_in_place_are_all_read_again(store, runs, settled_now, walks):
+    collect_runs(store, runs)
+    for name in ["a", "c"]:
+        with open(runs / name / "metrics.jsonl", "a") as log:
+            log.write('{"step": 3, "acc": 0.99}\n')
+    report = collect_runs(store, runs)
+    assert (report.sources_read, report.changed_sources) == (2, ("runs/a", "runs/c"))
+    assert len(walks) == 1

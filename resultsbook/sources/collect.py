@@ -12,7 +12,7 @@ of reading): an interrupted collect keeps the sources it wrote, and no run is ev
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 import os
 import time
@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from resultsbook.adapters import Adapter
 from resultsbook.errors import SpecError
@@ -39,11 +39,8 @@ from resultsbook.sources.find import (
 )
 from resultsbook.sources.limits import check_environment
 from resultsbook.sources.listings import FolderListings
-from resultsbook.sources.parallel import map_in_order, map_in_threads
 from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.store import Store
-
-_sha1 = hashlib.sha1
 
 if TYPE_CHECKING:
     from resultsbook.store.writer import EncodedRun, StoreWriter
@@ -145,14 +142,20 @@ def collect(
         walked = log.walk.ids
         count = 0
         nothing = ("", "")
-        for stored_path, known in replayed.unchanged_sources() if replayed is not None else ():  # no walk
-            count += 1
-            if stored_path in seen or known in identities:
-                taking = None
-                continue
-            seen.add(stored_path)
-            identities.add(known)
-            unchanged_sources.append(stored_path)
+        if replayed is not None:  # no walk: these sources' files were stat-ed, nothing else
+            paths, known = replayed.kept.identities(replayed.unchanged)
+            count += len(paths)
+            if seen.isdisjoint(paths) and identities.isdisjoint(known):  # none reached twice: at once
+                seen.update(paths)
+                identities.update(known)
+                unchanged_sources += paths
+            else:
+                taking = None  # a snapshot holds each of its sources once
+                for stored_path, same in zip(paths, known):
+                    if stored_path not in seen and same not in identities:
+                        seen.add(stored_path)
+                        identities.add(same)
+                        unchanged_sources.append(stored_path)
         for source, adapter in found:  # the hot loop of a re-collect that walks: a few µs a source
             count += 1
             stored_path = stored_name(source.path)
@@ -392,7 +395,7 @@ def reading_digest(adapter: Adapter, request: CollectRequest) -> str:
     derived params."""
     derived = [rule.describe() for rule in request.derive]
     how = [adapter.name, adapter.config, dict(request.params), request.pattern, *derived]
-    return hashlib.sha1(json.dumps(how, sort_keys=True, default=str).encode()).hexdigest()
+    return _sha1()(json.dumps(how, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def signature_of(source: Source, how: str) -> str:
@@ -422,7 +425,15 @@ def _signature(source: Source, how: str, versions: list[int] | None = None) -> s
             parts.append(f"{path}:gone")
             if versions is not None:
                 versions += (-1, -1)
-    return _sha1(";".join(parts).encode()).hexdigest()
+    return _sha1()(";".join(parts).encode()).hexdigest()
+
+
+@functools.cache
+def _sha1() -> Callable[[bytes], Any]:
+    """Return hashlib's sha1, imported on first use: a re-collect from a snapshot hashes nothing."""
+    import hashlib
+
+    return hashlib.sha1
 
 
 @dataclass
@@ -432,11 +443,6 @@ class _Replayed:
     unchanged: list[int]  # indices in `kept`
     changed: list[tuple[Source, Adapter]]
     kept: snapshot.Snapshot
-
-    def unchanged_sources(self) -> list[tuple[str, tuple[int, int]]]:
-        """Return the stored path and the (device, inode) of each source found unchanged."""
-        kept = self.kept
-        return [(kept.stored[index], kept.identity(index)) for index in self.unchanged]
 
 
 def _replayed(
@@ -532,6 +538,8 @@ def _read_and_encode(
     (encoding the series is a fair share of a collect's work, and the main process has the writing
     to do); remote ones in threads, each source's files fetched in one concurrent request (waiting is
     the cost); a tracking server's runs a batch at a time."""
+    from resultsbook.sources.parallel import map_in_order, map_in_threads  # reading only: pickle etc.
+
     for kind, group in groupby(plan, key=_reading_kind):
         planned = list(group)
         if kind == "local":

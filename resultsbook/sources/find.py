@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resultsbook.adapters import Adapter, ClaimHint, available_adapters, claim_hints, get_adapter
 from resultsbook.adapters.base import Folder
@@ -17,8 +17,10 @@ from resultsbook.models import Source
 from resultsbook.sources import fs
 from resultsbook.sources.derive import Derivation
 from resultsbook.sources.listings import FolderListings
-from resultsbook.sources.pathpattern import PathPattern, compile_pattern
 from resultsbook.sources.walk import WalkNotes, walk_folders
+
+if TYPE_CHECKING:
+    from resultsbook.sources.pathpattern import PathPattern
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ def find_sources(
         return
     adapters = make_adapters(request)
     if request.pattern:
+        from resultsbook.sources.pathpattern import compile_pattern  # path patterns only
+
         patterned = compile_pattern(request.pattern)
         yield from _pattern_walk(request, patterned, adapters, forced, start, log, listings)
         return
@@ -194,7 +198,11 @@ def find_sources_near(
     log = log if log is not None else SearchLog()
     adapters = make_adapters(request)
     forced = request.adapter is not None
-    pattern = compile_pattern(request.pattern) if request.pattern else None
+    pattern = None
+    if request.pattern:
+        from resultsbook.sources.pathpattern import compile_pattern
+
+        pattern = compile_pattern(request.pattern)
     root = os.path.abspath(request.path)
     claims: dict[str, _Claimed] = {}  # changed paths share parent folders: claim each folder once
     file_claims = FolderClaims()

@@ -59,7 +59,7 @@ class Snapshot:
         self.counts = _numbers(counts)
         self.files: list[str] = files.split("\0") if files else []
         self.versions = _numbers(versions)
-        self.starts = list(accumulate(self.counts, initial=0))  # where each source's files start
+        self._starts: list[int] | None = None
 
     @staticmethod
     def of(
@@ -132,24 +132,33 @@ class Snapshot:
     def split(self, stored: Mapping[str, tuple[str, str]]) -> tuple[list[int], list[int]]:
         """Return the sources (by index) whose files still have the sizes and times their signature
         was made of and whose stored signature is still that one, and the others (to sign again)."""
-        stat, files, versions, starts = os.stat, self.files, self.versions, self.starts
-        adapters, kinds, signatures = self.adapters, self.kinds, self.signatures
+        stat, files, versions, adapters = os.stat, self.files, self.versions, self.adapters
         unchanged: list[int] = []
         changed: list[int] = []
-        for index, path in enumerate(self.stored):  # the hot loop of an unchanged re-collect
-            same = stored.get(path) == (adapters[kinds[index]], signatures[index])
-            if same:
-                for at in range(starts[index], starts[index + 1]):
-                    try:
-                        info = stat(files[at])
-                    except OSError:
-                        same = False
-                        break
-                    if info.st_mtime_ns != versions[2 * at + 1] or info.st_size != versions[2 * at]:
-                        same = False
-                        break
+        at = 0  # where the source's files start in `files`
+        columns = zip(self.stored, self.kinds, self.signatures, self.counts)
+        for index, (path, kind, signature, count) in enumerate(columns):  # the hot loop of a re-collect
+            entry = stored.get(path)
+            same = entry is not None and entry[1] == signature and entry[0] == adapters[kind]
+            end = at + count
+            while same and at < end:
+                try:
+                    info = stat(files[at])
+                except OSError:
+                    same = False
+                    break
+                same = info.st_mtime_ns == versions[2 * at + 1] and info.st_size == versions[2 * at]
+                at += 1
+            at = end
             (unchanged if same else changed).append(index)
         return unchanged, changed
+
+    def identities(self, indices: list[int]) -> tuple[list[str], list[tuple[int, int]]]:
+        """Return the stored paths and the (device, inode)s of these sources."""
+        ids = self.ids
+        if len(indices) == len(self.stored):  # every source (the usual case): column by column
+            return self.stored, list(zip(ids[0::2], ids[1::2]))
+        return [self.stored[i] for i in indices], [(ids[2 * i], ids[2 * i + 1]) for i in indices]
 
     def identity(self, index: int) -> tuple[int, int]:
         """Return the (device, inode) of a source."""
@@ -157,7 +166,9 @@ class Snapshot:
 
     def signed(self, index: int) -> Signed:
         """Return a source as it was signed."""
-        start, end = self.starts[index], self.starts[index + 1]
+        if self._starts is None:  # where each source's files start: needed for changed sources only
+            self._starts = list(accumulate(self.counts, initial=0))
+        start, end = self._starts[index], self._starts[index + 1]
         return (
             self.stored[index],
             self.paths[index],
