@@ -189,3 +189,10 @@ def test_many_files_changed_in_place_are_all_read_again(store, runs, settled_now
     report = collect_runs(store, runs)
     assert (report.sources_read, report.changed_sources) == (2, ("runs/a", "runs/c"))
     assert len(walks) == 1
+
+
+def test_an_adapter_installed_since_walks_again(store, runs, settled_now, walks, monkeypatch):
+    collect_runs(store, runs)
+    monkeypatch.setattr(snapshot, "plugins_installed", lambda: True)  # it may claim these folders
+    assert collect_runs(store, runs).unchanged == 3
+    assert len(walks) == 2

@@ -71,6 +71,8 @@ __all__ = [
     "available_adapters",
     "claim_hints",
     "get_adapter",
+    "load_builtin",
+    "plugins_installed",
 ]
 
 
@@ -98,11 +100,14 @@ class ClaimHint:
 def claim_hints() -> tuple[ClaimHint, ...] | None:
     """Return the built-in adapters that claim folders unasked, in claiming order, without loading
     their modules; None when a plug-in adapter is installed (then every adapter is loaded)."""
+    return None if plugins_installed() else _builtin_hints()
+
+
+def plugins_installed() -> bool:
+    """Tell whether an installed distribution declares adapters of its own."""
     import sys
 
-    if _may_have_plugins(tuple(sys.path)) and _plugin_targets():
-        return None
-    return _builtin_hints()
+    return bool(_may_have_plugins(tuple(sys.path)) and _plugin_targets())
 
 
 @functools.cache

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import accumulate
 from typing import Any
 
-from resultsbook.adapters import Adapter, claim_hints, load_builtin
+from resultsbook.adapters import Adapter, load_builtin, plugins_installed
 from resultsbook.models import Source
 from resultsbook.sources.find import CollectRequest
 
@@ -132,25 +132,26 @@ class Snapshot:
     def split(self, stored: Mapping[str, tuple[str, str]]) -> tuple[list[int], list[int]]:
         """Return the sources (by index) whose files still have the sizes and times their signature
         was made of and whose stored signature is still that one, and the others (to sign again)."""
-        stat, files, versions, adapters = os.stat, self.files, self.versions, self.adapters
+        stat, versions = os.stat, self.versions
+        moved: set[int] = set()  # the files that changed (or are gone)
+        for at, path in enumerate(self.files):  # the hot loop of an unchanged re-collect: a stat a file
+            try:
+                info = stat(path)
+            except OSError:
+                moved.add(at)
+                continue
+            if info.st_mtime_ns != versions[2 * at + 1] or info.st_size != versions[2 * at]:
+                moved.add(at)
+        signed = list(zip(map(self.adapters.__getitem__, self.kinds), self.signatures))
+        if not moved and list(map(stored.get, self.stored)) == signed:  # column against column, in C
+            return list(range(len(self.stored))), []
         unchanged: list[int] = []
         changed: list[int] = []
         at = 0  # where the source's files start in `files`
-        columns = zip(self.stored, self.kinds, self.signatures, self.counts)
-        for index, (path, kind, signature, count) in enumerate(columns):  # the hot loop of a re-collect
-            entry = stored.get(path)
-            same = entry is not None and entry[1] == signature and entry[0] == adapters[kind]
-            end = at + count
-            while same and at < end:
-                try:
-                    info = stat(files[at])
-                except OSError:
-                    same = False
-                    break
-                same = info.st_mtime_ns == versions[2 * at + 1] and info.st_size == versions[2 * at]
-                at += 1
-            at = end
+        for index, (path, count) in enumerate(zip(self.stored, self.counts)):
+            same = stored.get(path) == signed[index] and moved.isdisjoint(range(at, at + count))
             (unchanged if same else changed).append(index)
+            at += count
         return unchanged, changed
 
     def identities(self, indices: list[int]) -> tuple[list[str], list[tuple[int, int]]]:
@@ -200,7 +201,7 @@ def context_of(request: CollectRequest, store_location: str) -> str | None:
     plug-in adapters installed)."""
     if request.adapter or request.pattern or request.options or "://" in request.path:
         return None
-    if not os.path.isdir(request.path) or claim_hints() is None:
+    if not os.path.isdir(request.path) or plugins_installed():
         return None
     where = "" if os.path.isabs(request.path) else os.getcwd()
     derived = [rule.describe() for rule in request.derive]
