@@ -56,7 +56,9 @@ def test_a_plain_table_imports_neither_pandas_nor_scipy_stats_nor_matplotlib(mak
     # nor the t-interval's quantile
     assert heavy_modules(*table, "--stat", "mean,ci95", cwd=str(tmp_path)) == ["numpy"]
     # nor with a spec beside the store, as long as it draws no figure (they cost matplotlib's modules)
-    (tmp_path / "resultsbook.toml").write_text('[tables.t1]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n')
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t1]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n'
+    )
     assert heavy_modules(*table, cwd=str(tmp_path)) == ["numpy"]
     assert "resultsbook.spec.figures" not in loaded_modules(*table, cwd=str(tmp_path))
 
@@ -88,3 +90,15 @@ def test_an_unchanged_collect_loads_only_the_adapter_that_claims_its_folders(mak
     picked = "m.startswith('resultsbook.adapters.') or m in ('importlib.metadata', 'yaml')"
     imported = heavy_modules("collect", "runs", "--db", "results.db", cwd=str(tmp_path), test=picked)
     assert imported == ["resultsbook.adapters.base", "resultsbook.adapters.native"]
+
+
+def test_an_unchanged_collect_from_a_snapshot_hashes_nothing_and_starts_no_reader(make_run, tmp_path):
+    make_run("a", {"model": "a"}, curve([0.5], "acc"))
+    trusting = (  # a first collect that trusts folders written a moment ago, so it takes a snapshot
+        "import sys\nfrom resultsbook.sources import listings\nlistings.SETTLED_NS = -10**12\n"
+        "sys.argv = ['resultsbook', *sys.argv[1:]]\nfrom resultsbook.cli import main\nmain()\n"
+    )
+    args = ["collect", "runs", "--db", "results.db"]
+    subprocess.run([sys.executable, "-c", trusting, *args], cwd=tmp_path, check=True, capture_output=True)
+    picked = "m in ('hashlib', 'pickle', 'random', 'resultsbook.sources.parallel', 'resultsbook.sources.pathpattern')"
+    assert heavy_modules(*args, cwd=str(tmp_path), test=picked) == []

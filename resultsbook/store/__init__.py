@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import sqlite3
 import sys
 import time
@@ -507,6 +506,8 @@ def retry_when_busy(action: Callable[[], T], path: str, patience: float = WRITE_
                     f"{path} stayed locked by other processes for {patience:.0f} s; "
                     "try again when the other collects have finished"
                 ) from error
+            import random  # here: a store nobody else holds never waits (random costs ~1 ms to import)
+
             time.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 2, 1.0)
 
