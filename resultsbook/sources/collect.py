@@ -176,7 +176,7 @@ def collect(
             digest = reading[0] + adapter.clock_state(source) if reading[1] else reading[0]
             if taking is None:
                 signature = _signature(source, digest)
-            elif identity is None or source.version:
+            elif identity is None or source.version or source.params != request.params:
                 signature, taking = _signature(source, digest), None
             else:
                 versions: list[int] = []

@@ -11,8 +11,8 @@ Why a snapshot gives what a walk would give:
   (`Adapter.claims_by_listing`: no state, no file read, no clock), and the walk met no problem: the
   claims then come out the same from the same listings;
 - it is used only for the same request (root as written, and the working folder when it is relative;
-  params and derived params), the same store file, and the same code of the walk, the claims and
-  the adapters that claimed (their files' sizes and times);
+  params and derived params), the same store file, the same resultsbook version, and the same code
+  of the walk, the claims and the adapters that claimed (their files' sizes and times);
 - files changed in place do not move their folder's times: each source's files are stat-ed and
   compared with the sizes and modification times its stored signature was made of (what the
   signature itself compares), and a source whose files changed, or whose stored signature is no
@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import accumulate
 from typing import Any
 
+from resultsbook import __version__
 from resultsbook.adapters import Adapter, load_builtin, plugins_installed
 from resultsbook.models import Source
 from resultsbook.sources.find import CollectRequest
@@ -205,7 +206,15 @@ def context_of(request: CollectRequest, store_location: str) -> str | None:
         return None
     where = "" if os.path.isabs(request.path) else os.getcwd()
     derived = [rule.describe() for rule in request.derive]
-    how = [FORMAT, request.path, where, os.path.abspath(store_location), dict(request.params), derived]
+    how = [
+        FORMAT,
+        __version__,
+        request.path,
+        where,
+        os.path.abspath(store_location),
+        dict(request.params),
+        derived,
+    ]
     return json.dumps(how, sort_keys=True, default=str)
 
 
