@@ -196,3 +196,16 @@ def test_an_adapter_installed_since_walks_again(store, runs, settled_now, walks,
     monkeypatch.setattr(snapshot, "plugins_installed", lambda: True)  # it may claim these folders
     assert collect_runs(store, runs).unchanged == 3
     assert len(walks) == 2
+
+
+def test_a_run_whose_name_is_not_utf8_is_replayed_as_walked(store, make_run, tmp_path, settled_now, walks):
+    make_run(os.fsdecode(b"caf\xe9"), {"lr": 0.1}, curve([0.5]))  # Latin-1 bytes in a name
+    make_run("b", {"lr": 0.2}, curve([0.6]))
+    root = tmp_path / "runs"
+    assert collect_runs(store, root).new == 2
+    again = collect_runs(store, root)
+    assert (again.unchanged, again.sources_read, len(walks)) == (2, 0, 1)
+    with open(root / os.fsdecode(b"caf\xe9") / "metrics.jsonl", "a") as log:
+        log.write('{"step": 3, "acc": 0.9}\n')
+    assert collect_runs(store, root).sources_read == 1
+    assert len(walks) == 1
