@@ -118,6 +118,21 @@ def test_an_unknown_deleted_option_is_refused_with_the_choices():
         read_runs(STORES["sqlite"], deleted="maybe")
 
 
+@pytest.mark.parametrize(
+    "module, name", [("mlflow_runs", "MlflowAdapter"), ("mlflow_tracking", "MlflowTrackingAdapter")]
+)
+def test_both_mlflow_adapters_refuse_an_unknown_deleted_option_in_one_line(module, name):
+    import importlib
+
+    from resultsbook.errors import AdapterError
+
+    adapter = getattr(importlib.import_module(f"resultsbook.adapters.{module}"), name)
+    assert adapter(deleted=" KEEP ").keep_deleted and not adapter().keep_deleted
+    with pytest.raises(AdapterError) as refused:
+        adapter(deleted="Maybe")
+    assert str(refused.value) == "option deleted='maybe' is not one of skip, keep; use one of them"
+
+
 def test_sqlite_infinities_are_decoded_where_mlflow_client_returns_the_largest_double():
     runs, _ = read_runs(STORES["sqlite"])
     (diverged,) = [run for run in runs.values() if run.name == "mlp-seed2-diverged"]
