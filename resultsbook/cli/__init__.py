@@ -76,5 +76,8 @@ def main() -> None:
     # numpy asks for transparent huge pages for big arrays; where the kernel must compact memory to
     # find them, filling one metric's 80 MB matrix took 1 s instead of 0.05 s (docs/performance.md)
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    # no command multiplies matrices, yet OpenBLAS starts a thread per core when numpy loads: ~50 ms
+    # of a 0.4 s `table` on 2 busy cores
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     keep_pandas_out_of_sqlite_utils()
     cli(prog_name="resultsbook")
