@@ -1,5 +1,6 @@
 """What the read paths import: `--help` and a plain `table` stay off pandas, scipy.stats and matplotlib
-(each costs a command 0.3-1 s; benchmarks/README.md has the figures), and `table` stays off the build."""
+(each costs a command 0.3-1 s; benchmarks/README.md has the figures) and tabulate (30 ms with its
+importlib.metadata), and `table` stays off the build."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from resultsbook.cli import COMMANDS, cli
 
 HEAVY = (
     "jinja2", "matplotlib", "numpy", "pandas", "rich", "scipy", "scipy.special", "scipy.stats",
-    "sqlite_utils", "yaml", "resultsbook.outputs.build",
+    "sqlite_utils", "tabulate", "yaml", "resultsbook.outputs.build",
 )  # fmt: skip
 # run the command line as its entry point does, then list the modules of interest it had imported
 PROBE = (
