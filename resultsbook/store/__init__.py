@@ -291,10 +291,22 @@ class Store:
 
     def param_column(self, key: str) -> tuple[list[int], list[Any]]:
         """Return (run ids, typed values) of every run that has the param `key`."""
-        # run and value come from the index on (key, value) alone; only a bool (stored as 0 or 1)
-        # or a float that is not finite (stored as its text) needs its type, read for those rows
-        rows = self.db.execute("SELECT run, value FROM params WHERE key = ?", [key]).fetchall()
-        runs, values = (list(column) for column in zip(*rows)) if rows else ([], [])
+        # run and value come from the index on (key, value) alone, one row per distinct value with
+        # its runs as text (10,000 runs of a few values are a few rows, not 10,000 tuples; 1 and 1.0
+        # apart); only a bool (stored as 0 or 1) or a float that is not finite (stored as its text)
+        # needs its type, read for those rows
+        groups = self.db.execute(
+            "SELECT value, count(*), group_concat(run) FROM params WHERE key = ? "
+            "GROUP BY value, typeof(value)",
+            [key],
+        ).fetchall()
+        import numpy as np  # only a table reads params key by key, and a table has numpy loaded
+
+        text = ",".join(ids for _, _, ids in groups)
+        runs: list[int] = np.fromstring(text, dtype=np.int64, sep=",").tolist() if text else []
+        values: list[Any] = []
+        for value, count, _ in groups:
+            values += [value] * count
         retyped = self.db.execute(
             "SELECT run, value, type FROM params WHERE key = ? AND value IN (0, 1, 'nan', 'inf', '-inf') "
             "AND type IN ('bool', 'float')",
