@@ -42,6 +42,9 @@ class LazyCommands(MutableMapping[str, click.Command]):
         del self._places[name]
         self._loaded.pop(name, None)
 
+    def __contains__(self, name: object) -> bool:  # a name, not an import (Mapping's would look it up)
+        return name in self._places
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._places)
 
