@@ -1,5 +1,6 @@
 """What the read paths import: `--help` and a plain `table` stay off pandas, scipy.stats and matplotlib
-(each costs a command 0.3-1 s; benchmarks/README.md has the figures), and `table` stays off the build."""
+(each costs a command 0.3-1 s; benchmarks/README.md has the figures) and tabulate (30 ms with its
+importlib.metadata), and `table` stays off the build."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import sys
 
 from conftest import curve
 
+from resultsbook.cli import COMMANDS, cli
+
 HEAVY = (
     "jinja2", "matplotlib", "numpy", "pandas", "rich", "scipy", "scipy.special", "scipy.stats",
-    "sqlite_utils", "yaml", "resultsbook.outputs.build",
+    "sqlite_utils", "tabulate", "yaml", "resultsbook.outputs.build",
 )  # fmt: skip
 # run the command line as its entry point does, then list the modules of interest it had imported
 PROBE = (
@@ -88,3 +91,18 @@ def test_an_unchanged_collect_loads_only_the_adapter_that_claims_its_folders(mak
     picked = "m.startswith('resultsbook.adapters.') or m in ('importlib.metadata', 'yaml')"
     imported = heavy_modules("collect", "runs", "--db", "results.db", cwd=str(tmp_path), test=picked)
     assert imported == ["resultsbook.adapters.base", "resultsbook.adapters.native"]
+
+
+def test_a_command_loads_its_own_module_and_help_still_lists_every_command(tmp_path):
+    commands = [m for m in loaded_modules("table", "--help", cwd=str(tmp_path)) if m.endswith("_cmd")]
+    assert commands == ["resultsbook.cli.table_cmd"]
+    command = [sys.executable, "-m", "resultsbook", "--help"]
+    listed = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    listed = listed.split("Commands:\n")[1]
+    assert [line.split()[0] for line in listed.splitlines()] == sorted(COMMANDS)
+    assert "table     Aggregate runs over seeds into a table" in listed  # each with its short help
+
+
+def test_every_listed_command_is_found_under_its_own_name():
+    for name in COMMANDS:
+        assert cli.commands[name].name == name
