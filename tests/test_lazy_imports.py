@@ -4,6 +4,7 @@ importlib.metadata), and `table` stays off the build."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -59,7 +60,9 @@ def test_a_plain_table_imports_neither_pandas_nor_scipy_stats_nor_matplotlib(mak
     # nor the t-interval's quantile
     assert heavy_modules(*table, "--stat", "mean,ci95", cwd=str(tmp_path)) == ["numpy"]
     # nor with a spec beside the store, as long as it draws no figure (they cost matplotlib's modules)
-    (tmp_path / "resultsbook.toml").write_text('[tables.t1]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n')
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t1]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n'
+    )
     assert heavy_modules(*table, cwd=str(tmp_path)) == ["numpy"]
     assert "resultsbook.spec.figures" not in loaded_modules(*table, cwd=str(tmp_path))
 
@@ -106,3 +109,16 @@ def test_a_command_loads_its_own_module_and_help_still_lists_every_command(tmp_p
 def test_every_listed_command_is_found_under_its_own_name():
     for name in COMMANDS:
         assert cli.commands[name].name == name
+
+
+def test_a_command_sets_numpy_settings_only_where_the_user_has_not(monkeypatch):
+    from resultsbook import commandenv
+
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "")  # so that what the test sets is undone after it
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "8")
+    monkeypatch.setattr(commandenv, "_set_here", set())
+    commandenv.use_command_settings()
+    assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0" and os.environ["OPENBLAS_NUM_THREADS"] == "8"
+    user = commandenv.user_environment()
+    assert "NUMPY_MADVISE_HUGEPAGE" not in user and user["OPENBLAS_NUM_THREADS"] == "8"

@@ -7,8 +7,6 @@ Exit codes (cli/outcome.py): 0 success, 1 not current or not found, 2 usage, 70 
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from resultsbook import __version__
@@ -72,12 +70,8 @@ def cli(context: click.Context, color: str, debug: bool) -> None:
 def main() -> None:
     """Run the command line (named resultsbook however it was started: completion keys on the name)."""
     from resultsbook.cli.lazy import keep_pandas_out_of_sqlite_utils
+    from resultsbook.commandenv import use_command_settings
 
-    # numpy asks for transparent huge pages for big arrays; where the kernel must compact memory to
-    # find them, filling one metric's 80 MB matrix took 1 s instead of 0.05 s (docs/performance.md)
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
-    # no command multiplies matrices, yet OpenBLAS starts a thread per core when numpy loads: ~50 ms
-    # of a 0.4 s `table` on 2 busy cores
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    use_command_settings()  # before numpy loads: no huge pages, one OpenBLAS thread
     keep_pandas_out_of_sqlite_utils()
     cli(prog_name="resultsbook")

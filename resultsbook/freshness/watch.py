@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from resultsbook.commandenv import user_environment
 from resultsbook.errors import ResultsbookError
 from resultsbook.models import CollectReport
 from resultsbook.outputs.build import BuildMemo, BuildReport, build
@@ -233,7 +234,7 @@ def rebuild(
     seconds = time.time() - started
     status = None
     if then and built.written:
-        status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
+        status = subprocess.run(then, shell=True, cwd=spec.folder, env=user_environment()).returncode
     return WatchUpdate(started, reason, collected, built, "", status, seconds, tuple(changed or ()))
 
 
