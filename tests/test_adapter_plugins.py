@@ -43,19 +43,20 @@ class ScoreAdapter(Adapter):
 '''
 
 
+def install(site: Path, module: str, text: str, entry_point: str, monkeypatch) -> None:
+    """Install a tiny distribution (module + dist-info with entry_points.txt) on sys.path."""
+    info = site / f"{module}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (site / f"{module}.py").write_text(textwrap.dedent(text))
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[resultsbook.adapters]\n{entry_point}\n")
+    monkeypatch.syspath_prepend(str(site))
+
+
 @pytest.fixture
 def plugin(tmp_path, monkeypatch):
-    """Install a tiny distribution (module + dist-info with entry_points.txt) on sys.path."""
-    site = tmp_path / "site"
-    (site / "score_plugin-1.0.dist-info").mkdir(parents=True)
-    (site / "score_plugin.py").write_text(textwrap.dedent(PLUGIN))
-    (site / "score_plugin-1.0.dist-info" / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: score-plugin\nVersion: 1.0\n"
-    )
-    (site / "score_plugin-1.0.dist-info" / "entry_points.txt").write_text(
-        "[resultsbook.adapters]\nscore = score_plugin:ScoreAdapter\n"
-    )
-    monkeypatch.syspath_prepend(str(site))
+    """The score adapter, installed as another package would be."""
+    install(tmp_path / "site", "score_plugin", PLUGIN, "score = score_plugin:ScoreAdapter", monkeypatch)
     available_adapters.cache_clear()
     yield
     available_adapters.cache_clear()
@@ -125,3 +126,62 @@ def test_a_pattern_whose_files_the_adapter_does_not_read_says_so(plugin, tmp_pat
         "score adapter reads none of them (e.g. 'mlp/0/notes.txt'); point --pattern at the files it "
         "reads, or name another adapter (see `resultsbook adapters`); the store was left as it was"
     )
+
+
+CURVE_PLUGIN = '''
+"""A third-party adapter with a bug: one run per *.curve file of "step value" lines, its `loss` built
+from Python lists instead of numpy arrays; its `acc` built right."""
+
+import numpy as np
+
+from resultsbook.adapters import Adapter, Claim
+from resultsbook.models import ReadResult, RunRecord, Series
+from resultsbook.sources.textio import read_text
+
+
+class CurveAdapter(Adapter):
+    name = "curve"
+    summary = "step value lines per .curve file"
+    priority = 60
+
+    def claim(self, folder, forced=False):
+        names = sorted(n for n in folder.files if n.endswith(".curve"))
+        if not names:
+            return None
+        return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names))
+
+    def read(self, source):
+        problems = []
+        rows = [line.split() for line in read_text(source.path, problems).splitlines()]
+        steps = [int(step) for step, _ in rows]
+        values = [float(value) for _, value in rows]
+        metrics = {
+            "loss": Series(steps=steps, values=values),
+            "acc": Series(steps=np.array(steps), values=1 - np.array(values)),
+        }
+        return ReadResult((RunRecord(name="r", metrics=metrics),), tuple(problems))
+'''
+
+
+@pytest.fixture
+def buggy_plugin(tmp_path, monkeypatch):
+    """The curve adapter (with its bug), installed as another package would be."""
+    install(tmp_path / "site", "curve_plugin", CURVE_PLUGIN, "curve = curve_plugin:CurveAdapter", monkeypatch)
+    available_adapters.cache_clear()
+    yield
+    available_adapters.cache_clear()
+
+
+def test_a_malformed_series_from_a_plugin_costs_that_metric_and_names_the_adapter(
+    buggy_plugin, tmp_path, store
+):
+    path = tmp_path / "runs" / "a.curve"
+    path.parent.mkdir()
+    path.write_text("1 0.5\n2 0.25\n")
+    report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert report.new == 1
+    assert [p.describe() for p in report.problems] == [
+        f"{path}: metric 'loss' was read as a malformed series (a bug in the curve adapter) — kept: the other metrics"
+    ]
+    [run] = store.runs()
+    assert list(store.series("loss")) == [] and store.series("acc")[run.id][1].tolist() == [0.5, 0.75]

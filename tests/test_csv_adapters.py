@@ -198,3 +198,24 @@ def test_a_time_column_keeps_the_times_it_can_read_and_counts_the_others(tmp_pat
     assert problems == ["1 cell(s) of column 'time' are not times"]
     times = run.metrics["acc"].times
     assert times[0] == 1704067200.0 and np.isnan(times[1]) and times[2] == 1704067260.0
+
+
+def test_a_record_nesting_deeper_than_100_levels_costs_only_that_record(tmp_path):
+    path = tmp_path / "results.jsonl"
+    deep: list = []
+    for _ in range(150):  # a recursive structure, as json.dumps writes it
+        deep = [deep]
+    records = [
+        {"model": "a", "acc": 0.5},
+        {"model": "b", "acc": 0.625, "trace": deep},
+        {"model": "c", "acc": 0.75},
+    ]
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    result = read_records(path)
+    assert [p.describe() for p in result.problems] == [
+        f"{path}: 1 record(s) nest deeper than 100 levels — kept: the others"
+    ]
+    assert [(run.params, run.summary) for run in result.runs] == [
+        ({"model": "a"}, {"acc": 0.5}),
+        ({"model": "c"}, {"acc": 0.75}),
+    ]

@@ -69,3 +69,27 @@ def test_a_tsv_row_cut_off_mid_write_is_dropped_and_reported(root):
     run, problems, _ = read_tree(root)["projects/killed/dvclive"]
     assert [p.message for p in problems] == ["last line (5) is cut off (a run still writing?)"]
     assert list(run.metrics["val/acc"].steps) == [0, 1, 2]
+
+
+def test_a_tsv_value_that_is_not_a_number_is_counted_and_the_numbers_kept(root):
+    path = root / "projects" / "seed0" / "dvclive" / "plots" / "metrics" / "train" / "loss.tsv"
+    text = path.read_text()
+    path.write_text(text.replace("0.3333", "0.s333"))  # one bit of a "3" flipped on disk
+    run, problems, _ = read_tree(root)["projects/seed0/dvclive"]
+    assert [p.describe() for p in problems] == [
+        f"{path}: 1 value(s) are not numbers — kept: the numeric ones"
+    ]
+    assert list(run.metrics["train/loss"].steps) == [0, 1, 3]
+
+
+def test_final_values_that_are_not_numbers_are_counted_naming_the_first(root):
+    path = root / "projects" / "seed0" / "dvclive" / "metrics.json"
+    summary = json.loads(path.read_text())
+    # live.summary is a plain dict a script may add to; DVCLive writes it as it is
+    summary["test"] = {"acc": 0.75, "confusion": [[3, 1], [0, 4]], "note": "early stop"}
+    path.write_text(json.dumps(summary, indent=4))
+    run, problems, _ = read_tree(root)["projects/seed0/dvclive"]
+    assert [p.describe() for p in problems] == [
+        f"{path}: 2 value(s) are not numbers (the first: 'test/confusion') — kept: the numbers"
+    ]
+    assert run.summary == {"test/acc": 0.75}

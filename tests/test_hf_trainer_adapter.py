@@ -96,3 +96,43 @@ def test_a_state_file_cut_off_mid_write_is_reported_and_the_results_kept(root):
     [item] = [item for item in expected("hf_trainer")["runs"] if item["source"] == "out/seed2"]
     assert run.metrics == {} and run.summary["eval_accuracy"] == item["results"]["eval_accuracy"]
     assert run.status == "finished"  # train_results.json says train() returned
+
+
+def test_log_history_entries_that_are_not_objects_are_counted_and_the_others_kept(root):
+    path = root / "out" / "seed1" / "trainer_state.json"
+    state = json.loads(path.read_text())
+    # a callback that appended to state.log_history by hand, as a list and a bare number
+    state["log_history"][1:1] = [["loss", 0.7], 0.7]
+    path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+    run, problems, _ = read_tree(root)["out/seed1"]
+    assert [p.describe() for p in problems] == [
+        f"{path}: 2 log_history entries are not objects — kept: the others"
+    ]
+    assert list(run.metrics["loss"].steps) == [2, 4, 6, 8]
+
+
+def test_a_metric_logged_as_a_list_is_counted_by_name_and_its_other_values_kept(root):
+    path = root / "out" / "seed1" / "trainer_state.json"
+    state = json.loads(path.read_text())
+    # compute_metrics returning per-class scores: Trainer logs the list as it is
+    for entry in state["log_history"]:
+        if "eval_loss" in entry:
+            entry["eval_f1_per_class"] = [0.5, 0.75]
+    path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+    run, problems, _ = read_tree(root)["out/seed1"]
+    assert [p.describe() for p in problems] == [
+        f"{path}: 2 value(s) of 'eval_f1_per_class' in log_history are not numbers — kept: the rest"
+    ]
+    assert "eval_f1_per_class" not in run.metrics and list(run.metrics["eval_accuracy"].steps) == [4, 8]
+
+
+def test_results_that_are_not_numbers_are_counted_and_the_numbers_kept(root):
+    path = root / "out" / "seed1" / "all_results.json"
+    results = json.loads(path.read_text())
+    # trainer.save_metrics("all", metrics) writes whatever compute_metrics returned
+    results["eval_f1_per_class"] = [0.5, 0.75]
+    results["eval_confusion"] = {"tp": 3, "fp": 1}
+    path.write_text(json.dumps(results, indent=4, sort_keys=True))
+    run, problems, _ = read_tree(root)["out/seed1"]
+    assert [p.describe() for p in problems] == [f"{path}: 2 value(s) are not numbers — kept: the numbers"]
+    assert run.summary["eval_accuracy"] == results["eval_accuracy"] and "eval_confusion" not in run.summary

@@ -148,3 +148,21 @@ def test_a_job_is_read_again_when_a_run_inside_it_goes_stale(tmp_path, store, mo
     monkeypatch.setattr(sacred, "time", SimpleNamespace(time=lambda: later))
     report = collect(store, [request])
     assert report.updated == 1 and [run.status for run in store.runs()] == ["failed"]
+
+
+def test_a_config_nesting_deeper_than_100_levels_is_refused_and_the_metrics_kept(root):
+    import yaml
+
+    path = root / "logs" / "outputs" / "single" / ".hydra" / "config.yaml"
+    config = yaml.safe_load(path.read_text())
+    tree: dict = {"leaf": 1}
+    for _ in range(120):  # a recursive architecture written out level by level
+        tree = {"child": tree}
+    config["model"]["tree"] = tree
+    path.write_text(yaml.safe_dump(config, default_flow_style=False, sort_keys=False))  # as OmegaConf.save
+    run, problems, _ = read_tree(root)["logs/outputs/single"]
+    assert [p.describe() for p in problems] == [
+        f"{path}: is refused: it nests deeper than 100 levels — kept: no params"
+    ]
+    # the metrics, and the params of Lightning's hparams.yaml, are kept
+    assert "model.name" not in run.params and "train_loss" in run.metrics

@@ -1,16 +1,20 @@
 """What the read paths import: `--help` and a plain `table` stay off pandas, scipy.stats and matplotlib
-(each costs a command 0.3-1 s; benchmarks/README.md has the figures), and `table` stays off the build."""
+(each costs a command 0.3-1 s; benchmarks/README.md has the figures) and tabulate (30 ms with its
+importlib.metadata), and `table` stays off the build."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 from conftest import curve
 
+from resultsbook.cli import COMMANDS, cli
+
 HEAVY = (
     "jinja2", "matplotlib", "numpy", "pandas", "rich", "scipy", "scipy.special", "scipy.stats",
-    "sqlite_utils", "yaml", "resultsbook.outputs.build",
+    "sqlite_utils", "tabulate", "yaml", "resultsbook.outputs.build",
 )  # fmt: skip
 # run the command line as its entry point does, then list the modules of interest it had imported
 PROBE = (
@@ -102,3 +106,31 @@ def test_an_unchanged_collect_from_a_snapshot_hashes_nothing_and_starts_no_reade
     subprocess.run([sys.executable, "-c", trusting, *args], cwd=tmp_path, check=True, capture_output=True)
     picked = "m in ('hashlib', 'pickle', 'random', 'resultsbook.sources.parallel', 'resultsbook.sources.pathpattern')"
     assert heavy_modules(*args, cwd=str(tmp_path), test=picked) == []
+
+
+def test_a_command_loads_its_own_module_and_help_still_lists_every_command(tmp_path):
+    commands = [m for m in loaded_modules("table", "--help", cwd=str(tmp_path)) if m.endswith("_cmd")]
+    assert commands == ["resultsbook.cli.table_cmd"]
+    command = [sys.executable, "-m", "resultsbook", "--help"]
+    listed = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    listed = listed.split("Commands:\n")[1]
+    assert [line.split()[0] for line in listed.splitlines()] == sorted(COMMANDS)
+    assert "table     Aggregate runs over seeds into a table" in listed  # each with its short help
+
+
+def test_every_listed_command_is_found_under_its_own_name():
+    for name in COMMANDS:
+        assert cli.commands[name].name == name
+
+
+def test_a_command_sets_numpy_settings_only_where_the_user_has_not(monkeypatch):
+    from resultsbook import commandenv
+
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "")  # so that what the test sets is undone after it
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "8")
+    monkeypatch.setattr(commandenv, "_set_here", set())
+    commandenv.use_command_settings()
+    assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0" and os.environ["OPENBLAS_NUM_THREADS"] == "8"
+    user = commandenv.user_environment()
+    assert "NUMPY_MADVISE_HUGEPAGE" not in user and user["OPENBLAS_NUM_THREADS"] == "8"

@@ -118,6 +118,21 @@ def test_an_unknown_deleted_option_is_refused_with_the_choices():
         read_runs(STORES["sqlite"], deleted="maybe")
 
 
+@pytest.mark.parametrize(
+    "module, name", [("mlflow_runs", "MlflowAdapter"), ("mlflow_tracking", "MlflowTrackingAdapter")]
+)
+def test_both_mlflow_adapters_refuse_an_unknown_deleted_option_in_one_line(module, name):
+    import importlib
+
+    from resultsbook.errors import AdapterError
+
+    adapter = getattr(importlib.import_module(f"resultsbook.adapters.{module}"), name)
+    assert adapter(deleted=" KEEP ").keep_deleted and not adapter().keep_deleted
+    with pytest.raises(AdapterError) as refused:
+        adapter(deleted="Maybe")
+    assert str(refused.value) == "option deleted='maybe' is not one of skip, keep; use one of them"
+
+
 def test_sqlite_infinities_are_decoded_where_mlflow_client_returns_the_largest_double():
     runs, _ = read_runs(STORES["sqlite"])
     (diverged,) = [run for run in runs.values() if run.name == "mlp-seed2-diverged"]
@@ -461,3 +476,67 @@ def test_a_run_folder_that_gains_a_link_is_no_longer_read_from_its_listing(tmp_p
     source = adapter.source_for_file(str(folder / "meta.yaml"))  # claimed again, as a watch does
     assert str(folder) not in adapter._plain
     assert adapter.read(source).runs[0].params["linked"] == adapter.read(source).runs[0].params["model"]
+
+
+def log_metric_meanwhile(monkeypatch, database: Path) -> None:
+    """Log one more point of a run, as MLflow's SQL store does (metrics and latest_metrics in one
+    transaction), from another connection, after the adapter counted the points and before it reads them."""
+    from resultsbook.adapters import mlflow_sqlite
+
+    original = mlflow_sqlite._points_table
+
+    def write_then_read(*args, **kwargs):
+        with sqlite3.connect(database) as writer:
+            run_uuid, key, step = writer.execute(
+                'SELECT run_uuid, "key", max(step) FROM metrics GROUP BY run_uuid, "key" LIMIT 1'
+            ).fetchone()
+            point = (key, 0.5, 1700000900000, run_uuid, step + 1, 0)
+            writer.execute(
+                'INSERT INTO metrics ("key", value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)',
+                point,
+            )
+            writer.execute(
+                'UPDATE latest_metrics SET value = ?, timestamp = ?, step = ? WHERE "key" = ? AND run_uuid = ?',
+                (0.5, 1700000900000, step + 1, key, run_uuid),
+            )
+        writer.close()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(mlflow_sqlite, "_points_table", write_then_read)
+
+
+def test_a_point_logged_while_the_database_is_read_waits_for_the_next_collect(tmp_path, monkeypatch):
+    database = tmp_path / "mlflow.db"
+    shutil.copy(STORES["sqlite"] / "mlflow.db", database)
+    with sqlite3.connect(database) as writer:
+        writer.execute("PRAGMA journal_mode = WAL")  # as a database MLflow writes while it is read
+    writer.close()
+    before, usual = read_runs(tmp_path)
+    log_metric_meanwhile(monkeypatch, database)
+    during, problems = read_runs(tmp_path)
+    assert problems == usual and metric_points(during) == metric_points(before)  # one snapshot: not yet
+    monkeypatch.undo()
+    after, _ = read_runs(tmp_path)
+    assert sum(metric_points(after).values()) == sum(metric_points(before).values()) + 1
+
+
+def test_metrics_that_change_between_two_queries_are_reported_not_misaligned(tmp_path, monkeypatch):
+    """Only without a read snapshot (e.g. MySQL tables of an engine without transactions) can the
+    points change between the query that counts them and the one that reads them."""
+    from resultsbook.adapters.mlflow_sqlite import SqlBackend
+
+    database = tmp_path / "mlflow.db"
+    shutil.copy(STORES["sqlite"] / "mlflow.db", database)
+    _, usual = read_runs(tmp_path)  # the deleted runs it always reports
+    monkeypatch.setattr(SqlBackend, "begin_snapshot", lambda self: None)
+    monkeypatch.setattr(SqlBackend, "end_snapshot", lambda self: None)
+    log_metric_meanwhile(monkeypatch, database)
+    runs, problems = read_runs(tmp_path)
+    assert [p.describe() for p in problems if p not in usual] == [
+        f"{database}: metrics changed while being read — kept: no metric values; collect again"
+    ]
+    assert runs and all(run.metrics == {} for run in runs.values())
+
+
+def metric_points(runs) -> dict:
+    return {(key, name): len(series) for key, run in runs.items() for name, series in run.metrics.items()}

@@ -45,14 +45,19 @@ def sql(server, experiment: str = "") -> str:
 def test_the_rest_api_gives_what_mlflows_client_logged(tmp_path, mlflow_server):
     with Store.open(str(tmp_path / "s.db")) as store:
         report = collect(store, [CollectRequest(rest(mlflow_server, "lab-sweep"))])
-        assert (report.new, report.sources_read) == (6, 6)  # 4 finished, 1 failed, 1 running; deleted left out
+        assert (report.new, report.sources_read) == (
+            6,
+            6,
+        )  # 4 finished, 1 failed, 1 running; deleted left out
         runs = {run.name: run for run in store.runs()}
         logged = {run["name"]: run for run in mlflow_server.logged["runs"]}
         assert sorted(runs) == sorted(logged)
         for name, expected in logged.items():
             assert runs[name].status == expected["status"]
             assert runs[name].experiment == "lab-sweep"
-            assert runs[name].source.endswith(f"/#{mlflow_server.logged['experiment_id']}/{expected['run_id']}")
+            assert runs[name].source.endswith(
+                f"/#{mlflow_server.logged['experiment_id']}/{expected['run_id']}"
+            )
         seed1 = runs["mlp-seed1"]
         assert seed1.params == {"lr": 0.02, "model": "mlp", "optimizer.name": "adam", "seed": 1}
         assert seed1.git_commit == "0123abcd" * 5 and seed1.provenance["tags"] == {"team": "vision"}
@@ -82,23 +87,31 @@ def test_a_second_collect_reads_only_the_runs_that_changed(tmp_path, mlflow_serv
         collect(store, [CollectRequest(location)])
         again = collect(store, [CollectRequest(location)])
         assert (again.sources_read, again.unchanged) == (0, 6)
-        logged = json.loads(mlflow_server.run_client(str(WRITER), "--offset", str(10 + (kind == "sql")), "--runs", "1"))
+        logged = json.loads(
+            mlflow_server.run_client(str(WRITER), "--offset", str(10 + (kind == "sql")), "--runs", "1")
+        )
         running = next(r["run_id"] for r in mlflow_server.logged["runs"] if r["name"] == "still-running")
-        mlflow_server.run_client("-c", f"""
+        mlflow_server.run_client(
+            "-c",
+            f"""
 from mlflow.tracking import MlflowClient
 client = MlflowClient()
 client.log_metric({running!r}, "val/acc", 0.35 + {len(kind)} / 100, step=1)
 print("ok")
-""")
+""",
+        )
         changed = collect(store, [CollectRequest(location)])
         assert (changed.new, changed.updated, changed.sources_read) == (1, 1, 2)
         new_run = next(run for run in store.runs() if run.source.endswith(logged["runs"][0]["run_id"]))
         assert new_run.params["seed"] == 10 + (kind == "sql")
-        mlflow_server.run_client("-c", f"""
+        mlflow_server.run_client(
+            "-c",
+            f"""
 from mlflow.tracking import MlflowClient
 MlflowClient().delete_run({logged["runs"][0]["run_id"]!r})
 print("ok")
-""")
+""",
+        )
         gone = collect(store, [CollectRequest(location)])
         assert (gone.missing, gone.sources_read) == (1, 0)
 
@@ -107,7 +120,9 @@ def test_an_unknown_experiment_is_one_line(tmp_path, mlflow_server):
     with Store.open(str(tmp_path / "s.db")) as store:
         with pytest.raises(SpecError) as caught:
             collect(store, [CollectRequest(rest(mlflow_server, "no-such-sweep"))])
-        assert str(caught.value).startswith(f"mlflow+{mlflow_server.url}: the server has no experiment 'no-such-sweep'")
+        assert str(caught.value).startswith(
+            f"mlflow+{mlflow_server.url}: the server has no experiment 'no-such-sweep'"
+        )
         with pytest.raises(SpecError, match="has no experiment 'no-such-sweep'; check the name after #"):
             collect(store, [CollectRequest(sql(mlflow_server, "no-such-sweep"))])
 
@@ -123,6 +138,34 @@ def test_a_server_that_is_not_there_is_one_line(tmp_path):
             f"mlflow+http://127.0.0.1:{port}: the server cannot be reached (connection refused); "
             "check the URL and that it runs"
         )
+
+
+def test_a_run_garbage_collected_between_listing_and_reading_is_one_line(mlflow_server):
+    from resultsbook.sources.collect import read_source, served_sources
+
+    run_id = mlflow_server.run_client(
+        "-c",
+        """
+import mlflow
+mlflow.set_experiment("gc-sweep")
+with mlflow.start_run(run_name="short-lived") as run:
+    mlflow.log_metric("loss", 0.5, step=0)
+print(run.info.run_id)
+""",
+    )
+    _, [(source, adapter)] = served_sources(CollectRequest(sql(mlflow_server, "gc-sweep")))
+    assert source.path.endswith(f"/{run_id}")
+    mlflow_server.run_client(
+        "-c", f"from mlflow.tracking import MlflowClient; MlflowClient().delete_run({run_id!r})"
+    )
+    mlflow_server.run_client(
+        "-m", "mlflow", "gc", "--backend-store-uri", mlflow_server.backend_url, "--run-ids", run_id
+    )
+    result = read_source(adapter, source)
+    assert result.runs == ()
+    assert [p.describe() for p in result.problems] == [
+        f"{source.path}: is no longer in the server's database — kept: nothing"
+    ]
 
 
 @pytest.fixture(scope="module")

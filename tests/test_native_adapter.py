@@ -168,3 +168,27 @@ def test_a_usual_log_built_at_once_gives_the_series_the_builder_gives():
         [{**r, "acc": "high"} for r in records],
     ]
     assert [clean_series(log) for log in odd] == [None] * len(odd)
+
+
+def nested(levels: int) -> list:
+    """Return a value nesting `levels` lists deep, as json.dumps writes a recursive structure."""
+    value: list = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+def test_a_record_nesting_deeper_than_100_levels_costs_only_that_record(make_run):
+    folder = make_run(
+        "r",
+        metrics=[
+            {"step": 1, "loss": 1.0},
+            {"step": 2, "loss": 0.5, "debug": nested(150)},
+            {"step": 3, "loss": 0.25},
+        ],
+    )
+    run, problems = read(folder)
+    assert [p.describe() for p in problems] == [
+        f"{folder / 'metrics.jsonl'}: 1 record(s) nest deeper than 100 levels — kept: the others"
+    ]
+    assert list(run.metrics["loss"].steps) == [1, 3]

@@ -45,3 +45,19 @@ def test_a_lone_log_tsv_is_not_taken_for_an_experiment(tmp_path):
     (tmp_path / "log.tsv").write_text("epoch\ttime\tloss\n1\t0.1\t0.5\n")
     assert read_tree(tmp_path) == {}
     assert list(read_tree(tmp_path, "poutyne")["."][0].metrics["loss"].values) == [0.5]
+
+
+def test_a_damaged_last_epoch_file_is_reported_and_the_log_kept(root):
+    path = root / "experiments" / "seed0" / "last.epoch"
+    assert path.read_bytes() == b"3\n"  # Poutyne prints the last completed epoch
+    path.write_bytes(bytes([ord("3") ^ 0x40]) + b"\n")  # one bit of it flipped on disk: "s"
+    run, problems, _ = read_tree(root)["experiments/seed0"]
+    assert [p.describe() for p in problems] == [
+        f"{path}: does not hold one whole number — kept: the run without it"
+    ]
+    assert "last_epoch" not in run.provenance and run.status == "finished"
+    assert list(run.metrics["loss"].steps) == expected_epochs("experiments/seed0")
+
+
+def expected_epochs(source):
+    return next(item["epochs"] for item in expected("poutyne")["runs"] if item["source"] == source)

@@ -364,3 +364,47 @@ def test_empty_event_files_give_a_run_without_metrics(tmp_path, name):
     (folder / name).write_bytes(b"")
     runs, problems = read_runs(tmp_path)
     assert runs["run"].metrics == {} and problems == []
+
+
+def damaged_copy(tmp_path: Path, damage) -> tuple[Path, list[int]]:
+    """Copy tbx_seed0 with its event file damaged by `damage(data, offsets)`; return the file and offsets."""
+    folder = tmp_path / "run"
+    shutil.copytree(LOGS / "tbx_seed0", folder)
+    (event_file,) = folder.glob("events.out.tfevents.*")
+    data = bytearray(event_file.read_bytes())
+    offsets = record_offsets(bytes(data))
+    damage(data, offsets)
+    event_file.write_bytes(bytes(data))
+    return event_file, offsets
+
+
+def test_a_record_with_damaged_data_is_named_by_number_and_byte(tmp_path, decoding):
+    path, offsets = damaged_copy(tmp_path, lambda data, offsets: data.__setitem__(offsets[3] + 14, 0xFF))
+    runs, problems = read_runs(tmp_path)
+    assert [p.describe() for p in problems] == [
+        f"{path}: record 4 (byte {offsets[3]}) is damaged (CRC mismatch) — kept: every other record"
+    ]
+    assert runs["run"].metrics["train/loss"].steps.tolist() == [0, 10]  # the 4th record, step 20, is lost
+
+
+def test_a_damaged_length_checksum_over_an_intact_record_keeps_the_record(tmp_path, decoding):
+    path, offsets = damaged_copy(
+        tmp_path, lambda data, offsets: data.__setitem__(offsets[3] + 8, data[offsets[3] + 8] ^ 1)
+    )
+    runs, problems = read_runs(tmp_path)
+    assert [p.describe() for p in problems] == [
+        f"{path}: record 4 (byte {offsets[3]}) has a damaged length checksum, but its data checksum holds "
+        "— kept: the record"
+    ]
+    assert runs["run"].metrics["train/loss"].steps.tolist() == [0, 10, 20]
+
+
+def test_a_damaged_length_keeps_the_records_before_it_and_says_the_rest_cannot_be_framed(tmp_path, decoding):
+    path, offsets = damaged_copy(
+        tmp_path, lambda data, offsets: data.__setitem__(offsets[2], data[offsets[2]] ^ 1)
+    )
+    _, problems = read_runs(tmp_path)
+    assert [p.describe() for p in problems] == [
+        f"{path}: record 3 (byte {offsets[2]}) has a damaged length (CRC mismatch) "
+        "— kept: the 2 record(s) before it; the rest of the file cannot be framed"
+    ]

@@ -395,3 +395,34 @@ def test_mixed_tree_gives_each_run_to_its_own_adapter(tmp_path):
         (adapter.name, os.path.basename(s.path)) for s, adapter in find_sources(CollectRequest(str(tmp_path)))
     )
     assert found == sorted([("native", "run1"), *(("wandb", name) for name in EXPECTED)])
+
+
+def chunk_offsets(data: bytes) -> list[int]:
+    """Return where each chunk of a one-block .wandb log starts (after the 7-byte file header)."""
+    offsets, position = [], 7
+    while position + 7 <= len(data) and data[position : position + 7] != bytes(7):
+        offsets.append(position)
+        position += 7 + struct.unpack_from("<H", data, position + 4)[0]
+    return offsets
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [(9, "CRC-32 mismatch"), (6, "chunk type 254 is unknown")],  # a payload byte; the type byte (1)
+)
+def test_a_corrupt_chunk_is_named_by_byte_and_the_records_before_it_kept(tmp_path, where, message):
+    folder = tmp_path / "run"
+    shutil.copytree(FIXTURE / "wandb" / "offline-run-20261127_192049-finish01", folder)
+    path = folder / "run-finish01.wandb"
+    data = bytearray(path.read_bytes())
+    offsets = chunk_offsets(bytes(data))
+    assert len(data) < BLOCK and len(offsets) == 74  # one block, as wandb wrote this short run
+    damaged = offsets[37]
+    data[damaged + where] ^= 0xFF
+    path.write_bytes(bytes(data))
+    run, problems = read_folder(folder)
+    assert [p.describe() for p in problems] == [
+        f"{path}: {message} at byte {damaged} (corrupt data) — kept: the records before it and in the following blocks"
+    ]
+    expected = EXPECTED["offline-run-20261127_192049-finish01"]["metrics"]["train.loss"]["steps"]
+    assert run.metrics["train.loss"].steps.tolist() == expected[:9]  # the rest of the block is lost

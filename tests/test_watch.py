@@ -83,8 +83,11 @@ def add_seed(project: Path, seed: int) -> None:
     os.rename(project / "incoming" / f"mlp_moons_seed{seed}", project / "runs" / f"mlp_moons_seed{seed}")
 
 
-def test_a_new_run_rewrites_the_table_once_and_runs_then(project):
-    watcher = Watcher(project, "--then", "echo rebuilt >> then.log")
+def test_a_new_run_rewrites_the_table_once_and_runs_then(project, monkeypatch):
+    for name in ("OPENBLAS_NUM_THREADS", "NUMPY_MADVISE_HUGEPAGE"):  # the command sets them for itself
+        monkeypatch.delenv(name, raising=False)
+    settings = "${OPENBLAS_NUM_THREADS-unset} ${NUMPY_MADVISE_HUGEPAGE-unset}"
+    watcher = Watcher(project, "--then", f"echo rebuilt {settings} >> then.log")
     try:
         watcher.wait_for("] start:")
         table = project / "paper" / "results" / "table1.tex"
@@ -95,7 +98,8 @@ def test_a_new_run_rewrites_the_table_once_and_runs_then(project):
         assert sum("] runs:" in line for line in watcher.lines) == 1
         assert sum("paper/results/table1.tex" in line for line in watcher.lines if "] runs:" in line) == 1
         assert table.read_text() != before
-        assert (project / "then.log").read_text().count("rebuilt") == 2  # the first build and this one
+        # the first build and this one; --then runs in the user's environment, not the command's
+        assert (project / "then.log").read_text().count("rebuilt unset unset") == 2
     finally:
         assert watcher.stop() == 0
     assert watcher.lines[-1] == "Stopped."

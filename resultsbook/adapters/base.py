@@ -122,6 +122,14 @@ class Adapter:
         return Source(adapter=self.name, path=path, files=tuple(files))
 
 
+def option_choice(config: dict[str, Any], name: str, choices: Sequence[str]) -> str:
+    """Return an option's value, one of `choices` (the first when it is not given); refuse any other."""
+    value = str(config.get(name, choices[0])).strip().lower()
+    if value not in choices:
+        raise AdapterError(f"option {name}={value!r} is not one of {', '.join(choices)}; use one of them")
+    return value
+
+
 def option_list(value: Any) -> list[str] | None:
     """Accept a list option given as a list or as comma-separated text."""
     if value is None:

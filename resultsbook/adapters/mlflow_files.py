@@ -33,7 +33,8 @@ _INTEGER = re.compile(r"-?\d+")
 _NULLS = {"", "null", "~", "Null", "NULL"}
 _BATCH_LINES = 200_000  # metric lines parsed in one numpy call (a run's small files together)
 _BATCH_BYTES = 8 << 20  # metric files read whole and parsed in one go, at most this much at a time
-_METRIC_BYTES = b"0123456789.eE+- \n"  # the bytes of metric lines MLflow writes, NaN and infinities aside
+_NUMBER_BYTES = b"0123456789.eE+-"  # the bytes of the numbers MLflow writes, NaN and infinities aside
+_LINE_SEPARATORS_TEXT = b"  \n"
 _LINE_SEPARATORS = np.array([32, 32, 10], dtype=np.uint8)  # " ", " ", "\n": three numbers a line
 _TO_COMMAS = bytes.maketrans(b" \n", b",,")
 
@@ -321,13 +322,16 @@ def parse_metric_block(data: bytes) -> np.ndarray | None:
     single spaces as MLflow writes them, exactly as `float()` reads them; None for any other lines."""
     if not data:
         return np.empty((0, 3))
-    separators = np.frombuffer(data, np.uint8)
-    separators = separators[separators <= 32]  # spaces, newlines, and any other whitespace
-    if len(separators) % 3 or not (separators.reshape(-1, 3) == _LINE_SEPARATORS).all():
-        return None  # not three numbers on each line
+    # what is left of lines as MLflow writes them once the numbers' bytes are gone: "  \n" each
+    as_written = data.translate(None, _NUMBER_BYTES) == _LINE_SEPARATORS_TEXT * data.count(b"\n")
+    if not as_written:
+        separators = np.frombuffer(data, np.uint8)
+        separators = separators[separators <= 32]  # spaces, newlines, and any other whitespace
+        if len(separators) % 3 or not (separators.reshape(-1, 3) == _LINE_SEPARATORS).all():
+            return None  # not three numbers on each line
     numbers: list[float] | None = None
     # "-0" is 0 to a JSON parser, -0.0 to float(); NaN and infinities are not JSON
-    if not data.translate(None, _METRIC_BYTES) and not (b"-" in data and (b"-0 " in data or b"-0\n" in data)):
+    if as_written and not (b"-" in data and (b"-0 " in data or b"-0\n" in data)):
         try:  # orjson reads numbers exactly as float() does, several times faster
             numbers = orjson.loads(b"[" + data[:-1].translate(_TO_COMMAS) + b"]")
         except orjson.JSONDecodeError:

@@ -22,7 +22,7 @@ from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 
-from resultsbook.adapters.mlflow_runs import add_points, make_run_record
+from resultsbook.adapters.mlflow_runs import add_points, make_run_record, restore_infinities
 from resultsbook.errors import SpecError
 from resultsbook.models import Problem, RunRecord
 from resultsbook.sources.series import SeriesBuilder
@@ -30,7 +30,6 @@ from resultsbook.sources.series import SeriesBuilder
 API = "/api/2.0/mlflow"
 PAGE = 1000  # runs per search page
 HISTORY_PAGE = 25_000  # metric points per history page
-_LARGEST = 1.7976931348623157e308  # MLflow stores ±inf as ± the largest double
 _RETRIES = 5
 _BUSY = {429, 502, 503, 504}
 _TIMEOUT = 60.0
@@ -222,8 +221,7 @@ def read_run(
         steps = np.array([int(point.get("step", 0)) for point in points], dtype=np.float64)
         times = np.array([float(point.get("timestamp", 0)) for point in points], dtype=np.float64)
         values = np.array([_value(point.get("value")) for point in points], dtype=np.float64)
-        values[values == _LARGEST] = np.inf
-        values[values == -_LARGEST] = -np.inf
+        restore_infinities(values)
         order = np.argsort(steps, kind="stable")  # as the SQL reader orders them: by step
         add_points(builder, key, steps[order], times[order], values[order])
     series, series_problems = builder.build(where)

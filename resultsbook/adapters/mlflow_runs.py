@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.adapters.base import Adapter, Claim, Folder
-from resultsbook.errors import AdapterError
+from resultsbook.adapters.base import Adapter, Claim, Folder, option_choice
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import parse_scalar
 from resultsbook.sources import fs
@@ -32,6 +31,7 @@ _EXPERIMENT_ID = re.compile(r"\d+")
 # mlflow/protos/service.proto, enum RunStatus; the file store writes the number
 _STATUS_CODES = {1: "running", 2: "running", 3: "finished", 4: "failed", 5: "interrupted"}
 _DELETED_CHOICES = ("skip", "keep")
+_LARGEST = 1.7976931348623157e308  # MLflow stores +inf/-inf as ± the largest double
 _NAME = attrgetter("name")
 # tags that become provenance fields rather than staying in provenance["tags"]
 _GIT_TAGS = {
@@ -62,12 +62,7 @@ class MlflowAdapter(Adapter):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        deleted = str(self.config.get("deleted", "skip")).strip().lower()
-        if deleted not in _DELETED_CHOICES:
-            raise AdapterError(
-                f"option deleted={deleted!r} is not one of {', '.join(_DELETED_CHOICES)}; use one of them"
-            )
-        self.keep_deleted = deleted == "keep"
+        self.keep_deleted = option_choice(self.config, "deleted", _DELETED_CHOICES) == "keep"
         # experiment meta.yaml by (path, size, mtime): read once per collect, not once per run
         self._experiments: dict[tuple[str, int, int], dict[str, Any]] = {}
         self._loops: dict[str, list[str]] = {}  # run folder -> links inside it back to a folder above
@@ -260,3 +255,9 @@ def deleted_problem(path: str, what: str, count: int = 1) -> Problem:
         f"{what} {verb} deleted in MLflow (lifecycle_stage: deleted)",
         f"nothing; -o deleted=keep collects {them}",
     )
+
+
+def restore_infinities(values: np.ndarray) -> None:
+    """Turn the ± largest doubles that MLflow stores for ±inf back into infinities, in place."""
+    values[values == _LARGEST] = np.inf
+    values[values == -_LARGEST] = -np.inf

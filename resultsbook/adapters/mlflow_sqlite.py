@@ -15,15 +15,13 @@ from urllib.parse import quote
 
 import numpy as np
 
-from resultsbook.adapters.mlflow_runs import add_points, deleted_problem, make_run_record
+from resultsbook.adapters.mlflow_runs import add_points, deleted_problem, make_run_record, restore_infinities
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import open_regular, unreadable
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import to_float
 
-# MLflow stores +inf/-inf as the largest double (and NaN as 0 with is_nan = 1)
-_LARGEST = 1.7976931348623157e308
 _NEEDED_TABLES = {"runs", "experiments", "params", "tags", "metrics"}
 _LOCK_RETRIES = 5
 _BATCH = 100_000
@@ -255,8 +253,7 @@ def _series_by_run(
         return found
     values = table[:, 2]
     values[table[:, 3] != 0] = np.nan
-    values[values == _LARGEST] = np.inf
-    values[values == -_LARGEST] = -np.inf
+    restore_infinities(values)
     builders: dict[str, SeriesBuilder] = {}
     start = 0
     for run_id, key, count in groups:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from resultsbook.adapters.base import Adapter, Served
+from resultsbook.adapters.base import Adapter, Served, option_choice
 from resultsbook.errors import AdapterError, SpecError
 from resultsbook.models import Problem, ReadResult, Source
 
@@ -73,10 +73,7 @@ class MlflowTrackingAdapter(Adapter):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        deleted = str(self.config.get("deleted", "skip")).strip().lower()
-        if deleted not in _DELETED_CHOICES:
-            raise AdapterError(f"option deleted={deleted!r} is not one of {', '.join(_DELETED_CHOICES)}")
-        self.keep_deleted = deleted == "keep"
+        self.keep_deleted = option_choice(self.config, "deleted", _DELETED_CHOICES) == "keep"
         self._listed: dict[str, tuple[TrackingLocation, Any]] = {}  # source path -> (server, its run)
         self._experiments: dict[tuple[str, str], str] = {}  # (server, experiment id) -> name
 

@@ -113,7 +113,7 @@ class LogReader:
                         Problem(
                             path,
                             f"chunk at byte {base + pos} claims {length} bytes, past its 32 KiB block",
-                            "the records of the other blocks",
+                            "the records before it and in the following blocks",
                         )
                     )
                     pending, oversized = None, False
@@ -128,7 +128,7 @@ class LogReader:
                         Problem(
                             path,
                             f"{what} at byte {base + pos} (corrupt data)",
-                            "the records of the other blocks",
+                            "the records before it and in the following blocks",
                         )
                     )
                     pending, oversized = None, False

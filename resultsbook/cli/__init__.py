@@ -7,25 +7,35 @@ Exit codes (cli/outcome.py): 0 success, 1 not current or not found, 2 usage, 70 
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from resultsbook import __version__
-from resultsbook.cli.build_cmd import build_command
-from resultsbook.cli.check_cmd import check_command
-from resultsbook.cli.collect_cmd import adapters_command, collect_command, problems_command
-from resultsbook.cli.group import COLOR_CHOICES, ResultsbookGroup
-from resultsbook.cli.paper_cmds import preview_command, report_command
-from resultsbook.cli.recover_cmd import recover_command
-from resultsbook.cli.runs_cmd import diff_command, runs_command, show_command
-from resultsbook.cli.status_cmd import explain_command, status_command
-from resultsbook.cli.table_cmd import table_command
-from resultsbook.cli.watch_cmd import watch_command
+from resultsbook.cli.group import COLOR_CHOICES, LazyCommands, ResultsbookGroup
+
+# every command, and where it is: a command's module is imported only when that command runs (or
+# when --help or completion lists them all)
+COMMANDS = {
+    "collect": "resultsbook.cli.collect_cmd:collect_command",
+    "problems": "resultsbook.cli.collect_cmd:problems_command",
+    "adapters": "resultsbook.cli.collect_cmd:adapters_command",
+    "runs": "resultsbook.cli.runs_cmd:runs_command",
+    "show": "resultsbook.cli.runs_cmd:show_command",
+    "diff": "resultsbook.cli.runs_cmd:diff_command",
+    "table": "resultsbook.cli.table_cmd:table_command",
+    "build": "resultsbook.cli.build_cmd:build_command",
+    "check": "resultsbook.cli.check_cmd:check_command",
+    "status": "resultsbook.cli.status_cmd:status_command",
+    "explain": "resultsbook.cli.status_cmd:explain_command",
+    "watch": "resultsbook.cli.watch_cmd:watch_command",
+    "recover": "resultsbook.cli.recover_cmd:recover_command",
+    "report": "resultsbook.cli.paper_cmds:report_command",  # figures and numbers: issue 6
+    "preview": "resultsbook.cli.paper_cmds:preview_command",
+}
 
 
 @click.group(
     cls=ResultsbookGroup,
+    commands=LazyCommands(COMMANDS),
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="resultsbook")
@@ -57,32 +67,11 @@ def cli(context: click.Context, color: str, debug: bool) -> None:
     context.meta["resultsbook.color"] = color
 
 
-for command in (
-    collect_command,
-    problems_command,
-    adapters_command,
-    runs_command,
-    show_command,
-    diff_command,
-    table_command,
-    build_command,
-    check_command,
-    status_command,
-    explain_command,
-    watch_command,
-    recover_command,
-):
-    cli.add_command(command)
-for command in (report_command, preview_command):  # figures and numbers: issue 6
-    cli.add_command(command)
-
-
 def main() -> None:
     """Run the command line (named resultsbook however it was started: completion keys on the name)."""
     from resultsbook.cli.lazy import keep_pandas_out_of_sqlite_utils
+    from resultsbook.commandenv import use_command_settings
 
-    # numpy asks for transparent huge pages for big arrays; where the kernel must compact memory to
-    # find them, filling one metric's 80 MB matrix took 1 s instead of 0.05 s (docs/performance.md)
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    use_command_settings()  # before numpy loads: no huge pages, one OpenBLAS thread
     keep_pandas_out_of_sqlite_utils()
     cli(prog_name="resultsbook")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import click
@@ -17,6 +18,39 @@ from resultsbook.cli.outcome import EXIT_BROKEN_PIPE, Failure, envelope, failure
 GLOBAL_FLAGS = ("--debug",)
 GLOBAL_VALUED = ("--color",)
 COLOR_CHOICES = ("auto", "always", "never")
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """The group's commands by name, each imported from its "module:attribute" only when first
+    looked up: a command loads its own module alone, while --help, completion and "did you mean"
+    (which look every one up, or read only the names) still see them all."""
+
+    def __init__(self, places: Mapping[str, str]) -> None:
+        self._places = dict(places)
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module, _, attribute = self._places[name].partition(":")
+            self._loaded[name] = getattr(importlib.import_module(module), attribute)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._places[name] = ""
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._places[name]
+        self._loaded.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:  # a name, not an import (Mapping's would look it up)
+        return name in self._places
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._places)
 
 
 class ResultsbookGroup(click.Group):

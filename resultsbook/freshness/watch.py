@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from resultsbook.commandenv import user_environment
 from resultsbook.errors import ResultsbookError
 from resultsbook.models import CollectReport
 from resultsbook.outputs.build import BuildMemo, BuildReport, build
@@ -74,14 +75,9 @@ def watch_project(
         pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
         others = OtherWriters(store, spec.lock, debounce_ms)
 
-        def round_of(reason: str, paths: list[str] | None) -> None:
+        def round_of(reason: str, paths: list[str] | None, sources: list[Any] | None = None) -> None:
             version = store.data_version()  # before: what others commit meanwhile is seen next time
-            on_update(rebuild(spec, store, reason, paths, then, memo))
-            others.built(version)
-
-        def remote_round() -> None:
-            version = store.data_version()
-            update = rebuild_remote(spec, store, then, memo)
+            update = rebuild(spec, store, reason, paths, then, memo, sources)
             if update is not None:
                 on_update(update)
                 others.built(version)
@@ -106,8 +102,9 @@ def watch_project(
                     pending = None
                     continue
                 if not changes:
-                    if remote_sources(spec) and time.monotonic() - listed >= remote_poll_seconds:
-                        remote_round()
+                    remote = remote_sources(spec)
+                    if remote and time.monotonic() - listed >= remote_poll_seconds:
+                        round_of("remote", None, remote)
                         listed = time.monotonic()
                     if others.settled():  # another process collected or built: make the outputs current
                         memo.runs = None
@@ -197,60 +194,53 @@ def reload_spec(spec: Spec) -> tuple[Spec, WatchUpdate | None]:
 
 
 def rebuild(
-    spec: Spec, store: Store, reason: str, paths: Iterable[str] | None, then: str | None, memo: BuildMemo
-) -> WatchUpdate:
-    """Collect (only `paths` when given) and build the outputs whose inputs changed; never raise."""
+    spec: Spec,
+    store: Store,
+    reason: str,
+    paths: Iterable[str] | None,
+    then: str | None,
+    memo: BuildMemo,
+    sources: Sequence[Any] | None = None,
+) -> WatchUpdate | None:
+    """Collect (only `paths` when given) and build the outputs whose inputs changed; never raise.
+
+    With `sources` (the remote ones, listed again on a timer), only those are collected, and a round
+    that brought no run is no update at all: None."""
     started = time.time()
     changed = list(paths) if paths is not None else None
+    polled = sources is not None
     try:
-        collected = collect(store, spec.sources, changed=changed) if spec.sources else None
+        wanted = sources if sources is not None else spec.sources
+        collected = collect(store, wanted, changed=changed) if wanted else None
         nothing_new = collected is not None and not (collected.new or collected.updated or collected.missing)
+        if polled and nothing_new:
+            return None
         if reason == "runs" and nothing_new:
             return WatchUpdate(
                 started, reason, collected, seconds=time.time() - started, paths=tuple(changed or ())
             )
         with store.snapshot():  # one state of the store, even if another collect writes meanwhile
-            if changed is None:
+            if changed is None and not polled:
                 memo.runs = None  # a full collect: load every run again
             elif collected is not None:
                 memo.refresh_runs(store, collected.changed_sources)
             built = build(spec, store, memo=memo)
     except ResultsbookError as error:
         return WatchUpdate(started, reason, error=str(error), seconds=time.time() - started)
-    except Exception as error:  # the loop must survive anything a half-written file can cause
+    except Exception as error:  # the loop survives anything a half-written file or a server away causes
         return WatchUpdate(
             started, reason, error=f"{type(error).__name__}: {error}", seconds=time.time() - started
         )
     seconds = time.time() - started
     status = None
     if then and built.written:
-        status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
+        status = subprocess.run(then, shell=True, cwd=spec.folder, env=user_environment()).returncode
     return WatchUpdate(started, reason, collected, built, "", status, seconds, tuple(changed or ()))
 
 
 def remote_sources(spec: Spec) -> list[Any]:
     """Return the spec's sources that are URLs (object storage, tracking servers)."""
     return [source for source in spec.sources if url_scheme(source.path) is not None]
-
-
-def rebuild_remote(spec: Spec, store: Store, then: str | None, memo: BuildMemo) -> WatchUpdate | None:
-    """Collect the remote sources again (incrementally) and build when a run came or changed; None
-    when nothing did."""
-    started = time.time()
-    try:
-        collected = collect(store, remote_sources(spec))
-        if not (collected.new or collected.updated or collected.missing):
-            return None
-        with store.snapshot():
-            memo.refresh_runs(store, collected.changed_sources)
-            built = build(spec, store, memo=memo)
-    except Exception as error:  # a server away for a moment must not stop the watch
-        text = str(error) if isinstance(error, ResultsbookError) else f"{type(error).__name__}: {error}"
-        return WatchUpdate(started, "remote", error=text, seconds=time.time() - started)
-    status = None
-    if then and built.written:
-        status = subprocess.run(then, shell=True, cwd=spec.folder).returncode
-    return WatchUpdate(started, "remote", collected, built, "", status, time.time() - started)
 
 
 def _under_any(path: str, folders: Iterable[str]) -> bool:

@@ -587,3 +587,15 @@ def plain_cell(cell: DisplayCell | None, dash: str = "–", marks: bool = True) 
 def row_label_texts(labels: Sequence[str | None]) -> list[str]:
     """Return row labels with repeats blanked, for renderers that need strings."""
     return ["" if label is None else label for label in labels]
+
+
+def flat_headers(layout: Layout) -> list[list[str]]:
+    """Return each value column's header labels from the top level down."""
+    columns: list[list[str]] = [[] for _ in range(sum(span for _, span in layout.header_levels[-1]))]
+    for level in layout.header_levels:
+        position = 0
+        for label, span in level:
+            for index in range(position, position + span):
+                columns[index].append(label)
+            position += span
+    return columns

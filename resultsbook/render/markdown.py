@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tabulate import tabulate
 
 from resultsbook.render.escape import escape_markdown
-from resultsbook.render.layout import DisplayCell, Layout, row_label_texts
+from resultsbook.render.layout import DisplayCell, Layout, flat_headers, row_label_texts
 from resultsbook.render.templates import render_template
 
 DASH = "–"
@@ -51,18 +51,6 @@ def markdown_grid(layout: Layout) -> str:
     ]
     align = ["left"] * len(layout.row_labels) + ["right"] * (len(headers) - len(layout.row_labels))
     return tabulate(rows, headers=headers, tablefmt="github", colalign=align, disable_numparse=True)
-
-
-def flat_headers(layout: Layout) -> list[list[str]]:
-    """Return each value column's header labels from the top level down."""
-    columns: list[list[str]] = [[] for _ in range(sum(span for _, span in layout.header_levels[-1]))]
-    for level in layout.header_levels:
-        position = 0
-        for label, span in level:
-            for index in range(position, position + span):
-                columns[index].append(label)
-            position += span
-    return columns
 
 
 def markdown_cell(cell: DisplayCell | None) -> str:

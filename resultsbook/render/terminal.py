@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from tabulate import tabulate
-
 from resultsbook.render.escape import escape_terminal
-from resultsbook.render.layout import Layout, plain_cell, row_label_texts
-from resultsbook.render.markdown import flat_headers
-
-_BOLD, _RESET = "\033[1m", "\033[0m"
+from resultsbook.render.layout import Layout, flat_headers, plain_cell, row_label_texts
+from resultsbook.render.texttable import BOLD, RESET, text_table
 
 
 def render_terminal(layout: Layout, color: bool = False) -> str:
@@ -22,11 +18,11 @@ def render_terminal(layout: Layout, color: bool = False) -> str:
         for cell in cells:
             text = escape_terminal(plain_cell(cell))
             if color and cell is not None and cell.emphasis == "best":
-                text = f"{_BOLD}{text}{_RESET}"
+                text = f"{BOLD}{text}{RESET}"
             texts.append(text)
         rows.append([escape_terminal(label) for label in row_label_texts(labels)] + texts)
     align = ["left"] * len(layout.row_labels) + ["right"] * (len(headers) - len(layout.row_labels))
-    lines = [tabulate(rows, headers=headers, tablefmt="simple", colalign=align, disable_numparse=True)]
+    lines = [text_table(headers, rows, align)]
     lines += [escape_terminal(f"{symbol} {text}") for symbol, text in layout.footnotes]
     if layout.stat_note:
         lines.append(escape_terminal(layout.stat_note))

@@ -41,7 +41,7 @@ def _escape(char: str) -> str:
 
 def checked_result(source: Source, result: ReadResult) -> ReadResult:
     """Return a read result the store can hold, with a problem for each thing repaired or dropped."""
-    check = _Check(storable_text(source.path))
+    check = _Check(storable_text(source.path), source.adapter)
     if check.path != source.path:
         check.note("its path")
     runs = tuple(check.run(run) for run in result.runs)
@@ -62,8 +62,9 @@ def checked_result(source: Source, result: ReadResult) -> ReadResult:
 class _Check:
     """The repairs of one source's result, and what to report about them."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, adapter: str) -> None:
         self.path = path
+        self.adapter = adapter
         self.undecodable: list[str] = []
         self.problems: list[Problem] = []
 
@@ -122,7 +123,8 @@ class _Check:
                 self.problems.append(
                     Problem(
                         self.path,
-                        f"metric {name!r} was read as a malformed series (an adapter bug)",
+                        f"metric {name!r} was read as a malformed series "
+                        f"(a bug in the {self.adapter} adapter)",
                         "the other metrics",
                     )
                 )

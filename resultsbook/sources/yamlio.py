@@ -9,9 +9,8 @@ from typing import Any
 import yaml
 
 from resultsbook.models import Problem
-from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import CONFIG, MAX_DEPTH, YAML_ALIAS_NODES, Limit
-from resultsbook.sources.textio import read_text
+from resultsbook.sources.textio import read_nonempty_text
 
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -118,13 +117,8 @@ def read_yaml_file(
     quickly, returning None when the YAML parser is needed. Unknown tags are read as plain data,
     or refused when not `lenient`.
     """
-    try:
-        text = read_text(path, problems, limit)
-    except OSError as error:
-        problems.append(unreadable(path, error, kept))
-        return None
-    if not text.strip():
-        problems.append(Problem(path, "is empty", kept))
+    text = read_nonempty_text(path, problems, kept, limit)
+    if text is None:
         return None
     text = drop_cut_last_line(path, text, problems)
     parsed = fast(text) if fast is not None else None

@@ -323,10 +323,22 @@ class Store:
 
     def param_column(self, key: str) -> tuple[list[int], list[Any]]:
         """Return (run ids, typed values) of every run that has the param `key`."""
-        # run and value come from the index on (key, value) alone; only a bool (stored as 0 or 1)
-        # or a float that is not finite (stored as its text) needs its type, read for those rows
-        rows = self.db.execute("SELECT run, value FROM params WHERE key = ?", [key]).fetchall()
-        runs, values = (list(column) for column in zip(*rows)) if rows else ([], [])
+        # run and value come from the index on (key, value) alone, one row per distinct value with
+        # its runs as text: 10,000 runs of a few values are a few rows, not 10,000 tuples. SQL holds
+        # an int and an integral float as one value: when a key has such a float, its values are
+        # grouped by their type too (a sort, 3 ms more at 10,000 runs). Only a bool (stored as 0 or
+        # 1) or a float that is not finite (stored as its text) needs its type, read for those rows
+        sql = "SELECT value, count(*), group_concat(run) FROM params WHERE key = ? GROUP BY value"
+        groups = self.db.execute(sql, [key]).fetchall()
+        if self._has_integral_float(key, [value for value, _, _ in groups]):
+            groups = self.db.execute(sql + ", typeof(value)", [key]).fetchall()
+        import numpy as np  # only a table reads params key by key, and a table has numpy loaded
+
+        text = ",".join(ids for _, _, ids in groups)
+        runs: list[int] = np.fromstring(text, dtype=np.int64, sep=",").tolist() if text else []
+        values: list[Any] = []
+        for value, count, _ in groups:
+            values += [value] * count
         retyped = self.db.execute(
             "SELECT run, value, type FROM params WHERE key = ? AND value IN (0, 1, 'nan', 'inf', '-inf') "
             "AND type IN ('bool', 'float')",
@@ -336,6 +348,20 @@ class Store:
             typed = {run: _typed(value, kind) for run, value, kind in retyped}
             values = [typed.get(run, value) for run, value in zip(runs, values)]
         return runs, values
+
+    def _has_integral_float(self, key: str, values: list[Any]) -> bool:
+        """Tell whether a param may hold a float equal to an int among `values` (its distinct ones)."""
+        integral = [v for v in values if isinstance(v, int) or (isinstance(v, float) and v.is_integer())]
+        if not integral:
+            return False
+        if len(integral) > 500:  # too many to name in one statement: assume so
+            return True
+        found = self.db.execute(
+            f"SELECT 1 FROM params WHERE key = ? AND value IN ({','.join('?' * len(integral))}) "
+            "AND typeof(value) = 'real' LIMIT 1",
+            [key, *integral],
+        )
+        return found.fetchone() is not None
 
     def _params(self, runs: Sequence[int] | None = None) -> dict[int, dict[str, Any]]:
         """Return the typed params of every run (or of some) by internal run id."""
