@@ -265,10 +265,7 @@ def _read_and_write(
 
     def write_batch() -> None:
         def work(writer: StoreWriter) -> list[Mapping[str, int]]:
-            writer.expect(
-                (_storable_source(item.source).path, [run.key for run in result.runs])
-                for item, result, _ in batch
-            )
+            writer.expect((item.stored_path, [run.key for run in result.runs]) for item, result, _ in batch)
             return [
                 writer.write_source(
                     _storable_source(item.source),
@@ -277,6 +274,7 @@ def _read_and_write(
                     result.problems,
                     moves.get(item.stored_path),
                     encoded,
+                    item.stored_path,  # as the collect named it: the writer does not work it out again
                 )
                 for item, result, encoded in batch
             ]

@@ -71,17 +71,19 @@ class PostgresWriter:
         problems: Iterable[Problem],
         moved_from: str | None = None,
         prepared: Sequence[EncodedRun] | None = None,
+        stored_path: str | None = None,
     ) -> dict[str, int]:
         """Queue one source's runs and problems; return its counts of new/updated/unchanged/missing
         runs, filled when the transaction writes. `moved_from` names the stored path of the same
         source before it (or the tree) was moved: its runs keep their ids. `prepared` holds
-        `encode_run` of each run when done already."""
+        `encode_run` of each run when done already; `stored_path` how the store names the source, when
+        the caller knows it already."""
         runs = list(runs)
         if prepared is None:
             prepared = [encode_run(record, source.adapter) for record in runs]
         encoded = list(zip(runs, prepared))
         counts: dict[str, int] = {}
-        path = self.relative(source.path)
+        path = stored_path if stored_path is not None else self.relative(source.path)
         self._queue.append(_Queued(source, path, signature, encoded, list(problems), moved_from, counts))
         return counts
 

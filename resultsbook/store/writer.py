@@ -55,7 +55,6 @@ class StoreWriter:
         self._runs: list[list[Any]] = []  # new runs, inserted with the rest at a flush
         self._run_ids: set[str] = set()  # their public ids
         self._sources: list[tuple[Any, ...]] = []  # new sources, inserted first at a flush
-        self._paths: dict[str, str] = {}  # how the store names the expected sources
         self._new_paths: set[str] = set()  # expected paths no source holds: inserted without a query
         self._free_ids: set[str] = set()  # expected run ids no run holds
         self._next_run = (conn.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()[0]) + 1
@@ -64,12 +63,11 @@ class StoreWriter:
         self._next_source = self._first_new_source
 
     def expect(self, sources: Iterable[tuple[str, Sequence[str]]]) -> None:
-        """Look up at once which of the sources about to be written (path, run keys) the store holds
-        and which of their run ids are free: one query per batch, not two per source."""
+        """Look up at once which of the sources about to be written (stored path, run keys) the store
+        holds and which of their run ids are free: one query per batch, not two per source."""
         paths: list[str] = []
         identities: list[str] = []
-        for source_path, keys in sources:
-            path = self._paths[source_path] = self.relative(source_path)
+        for path, keys in sources:
             paths.append(path)
             identities += [run_identity(path, key) for key in keys]
         stored = set(self._lookup("SELECT path FROM sources WHERE path IN", paths))
@@ -85,12 +83,14 @@ class StoreWriter:
         problems: Iterable[Problem],
         moved_from: str | None = None,
         prepared: Sequence[EncodedRun] | None = None,
+        stored_path: str | None = None,
     ) -> dict[str, int]:
         """Store one source's runs and problems; return counts of new/updated/unchanged/missing runs.
 
         `moved_from` names the stored path of the same source before it (or the store) was moved:
-        its runs keep their ids. `prepared` holds `encode_run` of each run when done already."""
-        path = self._paths.pop(source.path, None) or self.relative(source.path)
+        its runs keep their ids. `prepared` holds `encode_run` of each run when done already;
+        `stored_path` how the store names the source, when the caller knows it already."""
+        path = stored_path if stored_path is not None else self.relative(source.path)
         if moved_from is not None:
             self._new_paths.discard(path)
             self._move_source(moved_from, path)
