@@ -174,6 +174,20 @@ def test_a_damaged_snapshot_walks_again(store, runs, settled_now, walks):
     assert snapshot.Snapshot.decode(store.collect_snapshot(str(runs))[1]) is not None
 
 
+def test_a_snapshot_whose_columns_do_not_fit_together_walks_again(store, runs, settled_now, walks):
+    collect_runs(store, runs)
+    context, blob = store.collect_snapshot(str(runs))
+    _, *lengths = snapshot._LENGTHS.unpack_from(blob)
+    kinds_at = snapshot._LENGTHS.size + sum(lengths[:6])  # the seventh column: each source's adapter
+    crafted = blob[:kinds_at] + (99).to_bytes(8, "little") + blob[kinds_at + 8 :]  # no adapter 99
+    assert len(crafted) == len(blob) and snapshot.Snapshot.decode(blob) is not None
+    assert snapshot.Snapshot.decode(crafted) is None
+    assert snapshot.Snapshot.decode(blob[:-8]) is None  # cut short
+    store.remember_collect_snapshot(str(runs), context, crafted)
+    assert collect_runs(store, runs).unchanged == 3
+    assert len(walks) == 2
+
+
 def test_sources_reached_twice_are_counted_once(store, runs, settled_now, walks):
     twice = [CollectRequest(str(runs)), CollectRequest(str(runs)), CollectRequest(str(runs / "a"))]
     assert collect(store, twice).new == 3

@@ -22,8 +22,8 @@ Any folder whose stamp moved, and the walk is done again (and a new snapshot tak
 from __future__ import annotations
 
 import json
-import marshal
 import os
+import struct
 import sys
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,7 +35,11 @@ from resultsbook.adapters import Adapter, load_builtin, plugins_installed
 from resultsbook.models import Source
 from resultsbook.sources.find import CollectRequest
 
-FORMAT = 2
+FORMAT = 3
+# code, folders, stamps, adapters, stored, paths, kinds, ids, signatures, counts, files, versions
+_COLUMNS = 12
+_TEXTS = (1, 4, 5, 8, 10)  # the columns of names joined by NUL; 0 and 3 are JSON, the rest arrays
+_LENGTHS = struct.Struct(f"<I{_COLUMNS}Q")  # the format, then each column's length in bytes
 # stored path, source path, adapter, (device, inode) of the source, its signature, its files, and
 # the size and modification time (ns) of each file, flat
 Signed = tuple[str, str, str, tuple[int, int], str, tuple[str, ...], tuple[int, ...]]
@@ -101,16 +105,43 @@ class Snapshot:
             "\0".join(self.files),
             self.versions.tobytes(),
         )
-        return marshal.dumps((FORMAT, columns))
+        parts = [_column_bytes(index, column) for index, column in enumerate(columns)]
+        return _LENGTHS.pack(FORMAT, *map(len, parts)) + b"".join(parts)
 
     @staticmethod
     def decode(blob: bytes) -> Snapshot | None:
-        """Return a stored snapshot, or None when it is of another format or damaged."""
-        try:
-            version, columns = marshal.loads(blob)
-            return Snapshot(columns) if version == FORMAT else None
-        except (ValueError, EOFError, TypeError, AttributeError, IndexError):
+        """Return a stored snapshot, or None when it is of another format, damaged or inconsistent
+        (the store is a file anyone may edit: nothing in it is trusted to be what this code wrote)."""
+        if len(blob) < _LENGTHS.size:
             return None
+        version, *lengths = _LENGTHS.unpack_from(blob)
+        if version != FORMAT or _LENGTHS.size + sum(lengths) != len(blob):
+            return None
+        columns: list[Any] = []
+        at = _LENGTHS.size
+        try:
+            for index, length in enumerate(lengths):
+                columns.append(_column_of(index, blob[at : at + length]))
+                at += length
+            kept = Snapshot(tuple(columns))
+        except (ValueError, TypeError, UnicodeDecodeError):
+            return None
+        return kept if kept.consistent() else None
+
+    def consistent(self) -> bool:
+        """Tell whether the columns fit together (as `of` makes them): every index they hold is in range."""
+        sources = len(self.stored)
+        return (
+            len(self.stamps) == 4 * len(self.folders)
+            and len(self.paths) == len(self.signatures) == len(self.kinds) == len(self.counts) == sources
+            and len(self.ids) == 2 * sources
+            and all(0 <= kind < len(self.adapters) for kind in self.kinds)
+            and all(count >= 0 for count in self.counts)
+            and sum(self.counts) == len(self.files)
+            and len(self.versions) == 2 * len(self.files)
+            and all(isinstance(name, str) for name in self.adapters)
+            and all(_is_stamp(stamp) for stamp in self.code)
+        )
 
     def unchanged_folders(self) -> bool:
         """Tell whether every folder still has its stamp (one stat a folder)."""
@@ -187,6 +218,36 @@ class Snapshot:
         return [
             (path, s[4 * i], s[4 * i + 1], s[4 * i + 2], s[4 * i + 3]) for i, path in enumerate(self.folders)
         ]
+
+
+def _column_bytes(index: int, column: Any) -> bytes:
+    """Return a column as bytes: names as UTF-8 (undecodable bytes of file names kept as surrogates)."""
+    if index in (0, 3):
+        return json.dumps(column).encode()
+    if index in _TEXTS:
+        return str(column).encode("utf-8", "surrogatepass")
+    return bytes(column)
+
+
+def _column_of(index: int, data: bytes) -> Any:
+    """Return a column from its bytes, as `Snapshot` takes it."""
+    if index == 0:
+        return tuple(tuple(stamp) if isinstance(stamp, list) else stamp for stamp in json.loads(data))
+    if index == 3:
+        return tuple(json.loads(data))
+    if index in _TEXTS:
+        return data.decode("utf-8", "surrogatepass")
+    return data
+
+
+def _is_stamp(stamp: Any) -> bool:
+    """Tell whether a code stamp is (path, size, modification time)."""
+    return (
+        isinstance(stamp, tuple)
+        and len(stamp) == 3
+        and isinstance(stamp[0], str)
+        and all(isinstance(n, int) for n in stamp[1:])
+    )
 
 
 def _numbers(blob: bytes) -> array[int]:
