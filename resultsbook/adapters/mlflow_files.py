@@ -25,9 +25,11 @@ from resultsbook.sources.lines import LineBatch, Tally, cut_off, iter_lines
 from resultsbook.sources.series import SeriesBuilder, usual_block
 from resultsbook.sources.yamlio import read_yaml_file
 
-# a line of the flat YAML that MLflow's safe_dump writes: `key: value`, value plain or single-quoted
+# a line of the flat YAML that MLflow's safe_dump writes: `key: value`, value plain or single-quoted;
+# a plain value ends at its last non-blank character (greedy: a lazy match tries the end at each one)
 _FLAT_LINE = re.compile(
-    r"^([A-Za-z_]+): (?:'((?:[^'\n]|'')*)'|([^'\"\[\]{}&*!|>%@`#\s][^#\n]*?|\[\]|\{\}))?[ \t]*$", re.MULTILINE
+    r"^([A-Za-z_]+): (?:'((?:[^'\n]|'')*)'|([^'\"\[\]{}&*!|>%@`#\s](?:[^#\n]*[^#\s])?|\[\]|\{\}))?[ \t]*$",
+    re.MULTILINE,
 )
 _INTEGER = re.compile(r"-?\d+")
 _NULLS = {"", "null", "~", "Null", "NULL"}
