@@ -279,6 +279,16 @@ def test_meta_yaml_fast_path_reads_what_yaml_reads():
     assert parse_flat_yaml("run_name: a very long\n  name\nstatus: 3\n") is None
 
 
+def test_meta_yaml_values_with_inner_and_trailing_blanks_read_as_yaml_reads_them():
+    import yaml
+
+    text = "run_name: a b  c  \nsource_name: x\nuser_id: 'it''s' \nstatus: 3  \ntags: []\n"
+    assert parse_flat_yaml(text) == yaml.safe_load(text)
+    assert parse_flat_yaml(text)["run_name"] == "a b  c"
+    # a carriage return or another blank at a line's end is left to the YAML parser
+    assert parse_flat_yaml("run_name: a \r\nstatus: 3\n") is None
+
+
 def test_collect_then_table_over_both_stores(cli):
     collected = cli("collect", str(FIXTURES))
     assert collected.exit_code == 0, collected.output

@@ -25,9 +25,11 @@ from resultsbook.sources.lines import LineBatch, Tally, cut_off, iter_lines
 from resultsbook.sources.series import SeriesBuilder, usual_block
 from resultsbook.sources.yamlio import read_yaml_file
 
-# a line of the flat YAML that MLflow's safe_dump writes: `key: value`, value plain or single-quoted
+# a line of the flat YAML that MLflow's safe_dump writes: `key: value`, value plain or single-quoted;
+# a plain value ends at its last non-blank character (greedy: a lazy match tries the end at each one)
 _FLAT_LINE = re.compile(
-    r"^([A-Za-z_]+): (?:'((?:[^'\n]|'')*)'|([^'\"\[\]{}&*!|>%@`#\s][^#\n]*?|\[\]|\{\}))?[ \t]*$", re.MULTILINE
+    r"^([A-Za-z_]+): (?:'((?:[^'\n]|'')*)'|([^'\"\[\]{}&*!|>%@`#\s](?:[^#\n]*[^#\s])?|\[\]|\{\}))?[ \t]*$",
+    re.MULTILINE,
 )
 _INTEGER = re.compile(r"-?\d+")
 _NULLS = {"", "null", "~", "Null", "NULL"}
@@ -296,13 +298,13 @@ def _parse_whole(
     files whose lines need the line-by-line reader."""
     if not whole:
         return []
-    parsed = [parse_metric_block(b"".join(data for _, data, _ in whole))]
+    counts = [data.count(b"\n") for _, data, _ in whole]  # each file's lines, counted once
+    parsed = [parse_metric_block(b"".join(data for _, data, _ in whole), sum(counts))]
     if parsed[0] is None and len(whole) > 1:
-        parsed = [parse_metric_block(data) for _, data, _ in whole]
+        parsed = [parse_metric_block(data, lines) for (_, data, _), lines in zip(whole, counts)]
     elif parsed[0] is not None:
         block, first, parsed = parsed[0], 0, []
-        for _, data, _ in whole:
-            lines = data.count(b"\n")
+        for lines in counts:
             parsed.append(block[first : first + lines])
             first += lines
     refused = []
@@ -317,13 +319,16 @@ def _parse_whole(
     return refused
 
 
-def parse_metric_block(data: bytes) -> np.ndarray | None:
+def parse_metric_block(data: bytes, lines: int | None = None) -> np.ndarray | None:
     """Return the (timestamp, value, step) rows of whole metric lines, each three numbers apart by
-    single spaces as MLflow writes them, exactly as `float()` reads them; None for any other lines."""
+    single spaces as MLflow writes them, exactly as `float()` reads them; None for any other lines.
+    `lines`: the number of newlines in `data`, when the caller has counted them."""
     if not data:
         return np.empty((0, 3))
+    if lines is None:
+        lines = data.count(b"\n")
     # what is left of lines as MLflow writes them once the numbers' bytes are gone: "  \n" each
-    as_written = data.translate(None, _NUMBER_BYTES) == _LINE_SEPARATORS_TEXT * data.count(b"\n")
+    as_written = data.translate(None, _NUMBER_BYTES) == _LINE_SEPARATORS_TEXT * lines
     if not as_written:
         separators = np.frombuffer(data, np.uint8)
         separators = separators[separators <= 32]  # spaces, newlines, and any other whitespace

@@ -7,6 +7,7 @@ skip is reported; `-o deleted=keep` collects them too, marked in their provenanc
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -33,6 +34,9 @@ _STATUS_CODES = {1: "running", 2: "running", 3: "finished", 4: "failed", 5: "int
 _DELETED_CHOICES = ("skip", "keep")
 _LARGEST = 1.7976931348623157e308  # MLflow stores +inf/-inf as ± the largest double
 _NAME = attrgetter("name")
+# runs of one experiment repeat a few param values: each short text is typed once (values are immutable)
+_typed_short = functools.lru_cache(maxsize=4096)(parse_scalar)
+_SHORT = 64
 # tags that become provenance fields rather than staying in provenance["tags"]
 _GIT_TAGS = {
     "mlflow.source.git.commit": "commit",
@@ -216,7 +220,7 @@ def make_run_record(
     return RunRecord(
         key=run_id,
         name=str(name),
-        params={key: parse_scalar(value) for key, value in params.items()},
+        params={key: _typed_param(value) for key, value in params.items()},
         metrics=metrics,
         status=mlflow_status(info.get("status")),
         start_time=_seconds(info.get("start_time")),
@@ -224,6 +228,11 @@ def make_run_record(
         experiment=experiment,
         provenance=provenance,
     )
+
+
+def _typed_param(text: str) -> Any:
+    """Type a param's text as `parse_scalar` does, short texts from a cache (a long one is typed anew)."""
+    return _typed_short(text) if len(text) <= _SHORT else parse_scalar(text)
 
 
 def _seconds(milliseconds: Any) -> float | None:
