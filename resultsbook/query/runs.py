@@ -57,6 +57,7 @@ class _Columns:
         load_params: ParamLoader | None,
         keys: Callable[[], Sequence[str]],
         stored: Callable[[_Columns], list[StoredRun]],
+        constant: Callable[[str], bool] | None = None,
     ) -> None:
         self.size = len(rows)
         columns = list(zip(*rows)) if rows else [() for _ in ROW_FIELDS]
@@ -65,6 +66,8 @@ class _Columns:
         self._load_params = load_params
         self._keys = keys
         self._stored = stored
+        self._constant = constant
+        self._constants: dict[str, bool] = {}
         self._stored_runs: list[StoredRun] | None = None
         self._params: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._coded: dict[tuple[str, str], Coded] = {}
@@ -111,6 +114,13 @@ class _Columns:
             found = self._params[key] = (values, has)
         return found
 
+    def constant(self, key: str) -> bool:
+        """Tell whether the store knows, without reading it, that a param has one value wherever set."""
+        found = self._constants.get(key)
+        if found is None:
+            found = self._constants[key] = self._constant is not None and self._constant(key)
+        return found
+
     def stored_runs(self) -> list[StoredRun]:
         if self._stored_runs is None:
             self._stored_runs = self._stored(self)
@@ -133,7 +143,8 @@ class Runs(Sequence[StoredRun]):
             params = store.params_of(columns.ids.tolist()) if columns.size else {}
             return [stored_run(row, params.get(row[0], {})) for row in columns.rows()]
 
-        return cls(_Columns(store.run_rows(include_missing), store.param_column, store.param_keys, stored))
+        rows = store.run_rows(include_missing)
+        return cls(_Columns(rows, store.param_column, store.param_keys, stored, store.constant_param))
 
     @classmethod
     def of(cls, runs: Sequence[StoredRun] | Runs) -> Runs:
@@ -225,6 +236,11 @@ class Runs(Sequence[StoredRun]):
     def known_params(self) -> list[str]:
         """Return the param keys of the read these runs belong to, sorted (no param is loaded)."""
         return self._columns.param_names()
+
+    def constant_param(self, key: str) -> bool:
+        """Tell whether every run of the store that has a param has one same value (then no two of
+        these runs differ in it); False when unsure."""
+        return self._columns.constant(key)
 
     def param_keys(self) -> list[str]:
         """Return the param keys at least one of these runs has, sorted."""

@@ -349,6 +349,19 @@ class Store:
             values = [typed.get(run, value) for run, value in zip(runs, values)]
         return runs, values
 
+    def constant_param(self, key: str) -> bool:
+        """Tell whether every run that has the param `key` has one same value (so no two runs can
+        differ in it); False when unsure. Two index lookups: a table skips such a param unread."""
+        values = self.db.execute("SELECT DISTINCT value FROM params WHERE key = ? LIMIT 2", [key]).fetchall()
+        if len(values) != 1:
+            return False
+        value = values[0][0]
+        if isinstance(value, (int, float)) and value not in (0, 1):  # int or float alone: equal numbers
+            return True
+        # 0 and 1 may be bools, a text a string, JSON or a float that is not finite: one type, or unsure
+        kinds = self.db.execute("SELECT DISTINCT type FROM params WHERE key = ? LIMIT 2", [key]).fetchall()
+        return len(kinds) == 1
+
     def _has_integral_float(self, key: str, values: list[Any]) -> bool:
         """Tell whether a param may hold a float equal to an int among `values` (its distinct ones)."""
         integral = [v for v in values if isinstance(v, int) or (isinstance(v, float) and v.is_integer())]

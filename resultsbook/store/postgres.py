@@ -220,6 +220,13 @@ class PostgresStore(Store):
         rows = self.conn.execute("SELECT run, value, type FROM params WHERE key = %s", [key]).fetchall()
         return [row[0] for row in rows], [typed_param(value, kind) for _, value, kind in rows]
 
+    def constant_param(self, key: str) -> bool:
+        """Tell whether every run that has the param `key` has one same value (one text, one type)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT value, type FROM params WHERE key = %s LIMIT 2", [key]
+        ).fetchall()
+        return len(rows) == 1
+
     def series_blobs(self, key: str) -> Iterator[tuple[int, bytes, bytes]]:
         """Yield (run, steps blob, values blob) of one metric key for every run, undecoded."""
         cursor = self.conn.cursor(binary=True)  # blobs travel as bytes, not as hex text
