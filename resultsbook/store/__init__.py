@@ -358,9 +358,11 @@ class Store:
         value = values[0][0]
         if isinstance(value, (int, float)) and value not in (0, 1):  # int or float alone: equal numbers
             return True
-        # 0 and 1 may be bools, a text a string, JSON or a float that is not finite: one type, or unsure
-        kinds = self.db.execute("SELECT DISTINCT type FROM params WHERE key = ? LIMIT 2", [key]).fetchall()
-        return len(kinds) == 1
+        # 0 and 1 may be bools, a text a string, JSON or a float that is not finite: one type (or
+        # ints and floats, equal numbers), else unsure
+        rows = self.db.execute("SELECT DISTINCT type FROM params WHERE key = ? LIMIT 3", [key]).fetchall()
+        kinds = {kind for (kind,) in rows}
+        return len(kinds) == 1 or kinds == {"int", "float"}
 
     def _has_integral_float(self, key: str, values: list[Any]) -> bool:
         """Tell whether a param may hold a float equal to an int among `values` (its distinct ones)."""
