@@ -34,6 +34,14 @@ _RUN_COLUMNS = (
     "runs.start_time, runs.end_time, runs.git_commit, runs.git_dirty, runs.provenance, runs.present, "
     "runs.digest"
 )
+# the SQL of each field of a run row, by its name (`run_rows(fields=...)` reads some of them)
+RUN_FIELD_COLUMNS = dict(
+    zip(
+        ("id", "run_id", "name", "adapter", "source", "experiment", "status", "start_time", "end_time",
+         "git_commit", "git_dirty", "provenance", "present", "digest"),
+        _RUN_COLUMNS.split(", "),
+    )
+)  # fmt: skip
 
 
 class Store:
@@ -308,12 +316,15 @@ class Store:
         params = self._params(None if sources is None else [row[0] for row in rows])
         return [stored_run(row, params.get(row[0], {})) for row in rows]
 
-    def run_rows(self, include_missing: bool = False) -> list[tuple[Any, ...]]:
-        """Return every run as a row of `RUN_FIELDS` (no params; provenance as its JSON text), in the
-        order of `runs`: what a table needs to read of 100,000 runs, without their params."""
+    def run_rows(
+        self, include_missing: bool = False, fields: Sequence[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Return every run as a row of `RUN_FIELD_COLUMNS` (no params; provenance as its JSON text),
+        or of some `fields` of it, in the order of `runs`: what a table reads of 100,000 runs."""
         where = "" if include_missing else "WHERE runs.present = 1"
+        columns = _RUN_COLUMNS if fields is None else ", ".join(RUN_FIELD_COLUMNS[name] for name in fields)
         return self.db.execute(
-            f"SELECT {_RUN_COLUMNS} FROM runs JOIN sources ON sources.id = runs.source_id "
+            f"SELECT {columns} FROM runs JOIN sources ON sources.id = runs.source_id "
             f"{where} ORDER BY sources.path, runs.run_key"
         ).fetchall()
 
