@@ -401,10 +401,14 @@ class Store:
 
     def param_keys(self) -> list[str]:
         """Return the param keys any run has (one index lookup per key, not a scan of every param)."""
+        return self._distinct_keys("params")
+
+    def _distinct_keys(self, table: str) -> list[str]:
+        """Return the distinct keys of `params` or `metrics`, sorted, one lookup of its key index each."""
         rows = self.db.execute(
-            "WITH RECURSIVE keys(key) AS (SELECT min(key) FROM params UNION ALL "
-            "SELECT (SELECT min(key) FROM params WHERE key > keys.key) FROM keys WHERE keys.key IS NOT NULL) "
-            "SELECT key FROM keys WHERE key IS NOT NULL"
+            f"WITH RECURSIVE keys(key) AS (SELECT min(key) FROM {table} UNION ALL "
+            f"SELECT (SELECT min(key) FROM {table} WHERE key > keys.key) FROM keys "
+            "WHERE keys.key IS NOT NULL) SELECT key FROM keys WHERE key IS NOT NULL"
         )
         return [row[0] for row in rows]
 
@@ -413,8 +417,8 @@ class Store:
         return self.db.execute("SELECT run_id, name FROM runs WHERE present = 1 ORDER BY name").fetchall()
 
     def metric_keys(self) -> list[str]:
-        """Return the metric keys logged by any run."""
-        return [row[0] for row in self.db.execute("SELECT DISTINCT key FROM metrics ORDER BY key")]
+        """Return the metric keys logged by any run, sorted (one index lookup per key, not a scan)."""
+        return self._distinct_keys("metrics")
 
     def metric_summaries(self, key: str) -> dict[int, dict[str, float | None]]:
         """Return {run: {n, last, min, max, mean, summary, ...}} for one metric key."""
