@@ -7,6 +7,7 @@ import math
 
 from conftest import curve
 
+from resultsbook.params import value_identity
 from resultsbook.store import Store
 
 # values whose stored form is ambiguous without their type: bools are stored as 0 and 1, and floats
@@ -45,3 +46,26 @@ def test_a_cell_mixing_true_and_1_is_marked_as_mixed_configs(make_run, cli):
     result = cli("table", "--rows", "model", "--metric", "acc", "--format", "json")
     (cell,) = json.loads(result.output)["cells"]
     assert cell["marks"] == [{"kind": "mixed", "text": "averages runs that differ in flag (true, 1)"}]
+
+
+def test_a_param_is_skipped_as_constant_only_when_every_run_has_one_same_value(make_run, cli, tmp_path):
+    pairs = {f"p{i:02d}_{j:02d}": (a, b) for i, a in enumerate(LOOKALIKES) for j, b in enumerate(LOOKALIKES)}
+    pairs["int_and_float"] = (3, 3.0)
+    pairs["zero_int_and_float"] = (0, 0.0)
+    for seed in (0, 1):
+        params = {key: pair[seed] for key, pair in pairs.items()}
+        make_run(f"run{seed}", {"model": "a", "seed": seed, **params}, curve([0.5]))
+    assert cli("collect", "runs").exit_code == 0
+    with Store.open(str(tmp_path / "resultsbook.db"), create=False) as store:
+        typed = list(store.params_of([run for run, _ in store.db.execute("SELECT id, 0 FROM runs")]).values())
+        constant = {key for key in pairs if store.constant_param(key)}
+    differing = {key for key in pairs if value_identity(typed[0][key]) != value_identity(typed[1][key])}
+    assert not constant & differing  # never skips a param two runs differ in
+    assert {"int_and_float", "zero_int_and_float", "p02_02", "p04_04", "p09_09"} <= constant  # 1, 0.5, "nan"
+    result = cli("table", "--rows", "model", "--metric", "acc", "--format", "json")
+    (cell,) = json.loads(result.output)["cells"]
+    (mark,) = [mark for mark in cell["marks"] if mark["kind"] == "mixed"]
+    named = {
+        part.split(" (")[0] for part in mark["text"].removeprefix("averages runs that differ in ").split("; ")
+    }
+    assert named == differing

@@ -186,7 +186,9 @@ class Book:
             highlight,
         )  # fmt: skip
         base = self.spec.labels if self.spec else Labels()
-        return Table(_non_empty(aggregate(self.store, query), where), fmt, merge_labels(base, labels))
+        with self.store.snapshot():  # one state of the store, even while a collect writes
+            computed = aggregate(self.store, query)
+        return Table(_non_empty(computed, where), fmt, merge_labels(base, labels))
 
     def spec_table(self, name: str) -> Table:
         """Return a table of the spec, computed as `resultsbook build` computes it."""
@@ -200,8 +202,10 @@ class Book:
             raise SpecError(f"no table named {name!r} in {self.spec.path}; tables: {known}")
         table_spec = self.spec.tables[name]
         markdown = MarkdownOptions(caption=table_spec.caption, template_dirs=self.spec.template_dirs)
+        with self.store.snapshot():  # one state of the store, even while a collect writes
+            computed = aggregate(self.store, table_spec.query)
         return Table(
-            _non_empty(aggregate(self.store, table_spec.query), f"[tables.{name}]"),
+            _non_empty(computed, f"[tables.{name}]"),
             table_spec.format,
             self.spec.labels,
             table_spec.latex,

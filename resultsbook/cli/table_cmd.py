@@ -217,7 +217,8 @@ def table_command(
         goals=metric_goals, pool=pool, normalized=spec.normalized if spec else None, tasks=tasks,
         aggregates=aggregates, threshold=threshold, versus=versus, test=test, escape_formulas=escape_formulas,
     )  # fmt: skip
-    with open_store(db_path, spec=spec) as store:
+    # one state of the store for every read (a run's fields and params are read as a table needs them)
+    with open_store(db_path, spec=spec) as store, store.snapshot():
         if _given("replicate"):  # a typo here would silently average every run of a cell together
             _check_keys_exist("--replicate", query.replicate, store.param_keys())
         table = aggregate(store, query)

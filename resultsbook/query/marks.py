@@ -131,8 +131,8 @@ def differing_columns(runs: Runs, exempt: set[str], count_absent: bool = False) 
     first run's of each, sorted). A param only some runs record differs only where two runs record
     different values, unless `count_absent`: then a run without it counts as having None."""
     differing: dict[str, list[Any]] = {}
-    for key in runs.known_params():  # an exempt param is never read
-        if key in exempt or not runs.has_param(key).any():
+    for key in runs.known_params():  # an exempt param is never read, nor one the store knows is constant
+        if key in exempt or (not count_absent and runs.constant_param(key)) or not runs.has_param(key).any():
             continue
         codes = runs.identity_codes(key, absent_as_none=count_absent)
         chosen = codes >= 0

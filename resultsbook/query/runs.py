@@ -30,8 +30,11 @@ ROW_FIELDS = (
     "git_commit", "git_dirty", "provenance", "present", "digest",
 )  # fmt: skip
 _FIELD_INDEX = {name: i for i, name in enumerate(ROW_FIELDS)}
+# the fields a table reads of every run (its cells' runs and marks); the others are read when asked
+TABLE_FIELDS = ("id", "run_id", "name", "status", "git_commit", "git_dirty", "provenance")
 RUN_FIELDS = ("status", "experiment", "name", "adapter", "source", "run_id", "git_commit")  # filterable
 ParamLoader = Callable[[str], tuple[Sequence[int], Sequence[Any]]]
+FieldLoader = Callable[[Sequence[str]], Sequence[tuple[Any, ...]]]  # rows of (id, *fields)
 
 
 class Coded:
@@ -57,14 +60,21 @@ class _Columns:
         load_params: ParamLoader | None,
         keys: Callable[[], Sequence[str]],
         stored: Callable[[_Columns], list[StoredRun]],
+        constant: Callable[[str], bool] | None = None,
+        names: Sequence[str] = ROW_FIELDS,
+        load_fields: FieldLoader | None = None,
     ) -> None:
+        """`rows` hold the fields `names` (id first); `load_fields` reads the others when asked."""
         self.size = len(rows)
-        columns = list(zip(*rows)) if rows else [() for _ in ROW_FIELDS]
+        columns = list(zip(*rows)) if rows else [() for _ in names]
         self.ids = np.fromiter(columns[0], dtype=np.int64, count=self.size)
-        self.fields = {name: _object_array(columns[i]) for i, name in enumerate(ROW_FIELDS) if name != "id"}
+        self.fields = {name: _object_array(columns[i]) for i, name in enumerate(names) if name != "id"}
+        self._load_fields = load_fields
         self._load_params = load_params
         self._keys = keys
         self._stored = stored
+        self._constant = constant
+        self._constants: dict[str, bool] = {}
         self._stored_runs: list[StoredRun] | None = None
         self._params: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._coded: dict[tuple[str, str], Coded] = {}
@@ -88,7 +98,31 @@ class _Columns:
 
     def rows(self) -> list[tuple[Any, ...]]:
         """Return the runs as rows of ROW_FIELDS again."""
+        self._read_fields([name for name in ROW_FIELDS[1:] if name not in self.fields])
         return list(zip(self.ids.tolist(), *(self.fields[name].tolist() for name in ROW_FIELDS[1:])))
+
+    def field(self, name: str) -> np.ndarray:
+        """Return a run field over every run, read from the store the first time it is asked for."""
+        found = self.fields.get(name)
+        if found is None:
+            if name not in ROW_FIELDS[1:]:
+                raise KeyError(name)
+            self._read_fields([name])
+            found = self.fields[name]
+        return found
+
+    def _read_fields(self, names: Sequence[str]) -> None:
+        """Read run fields not read yet (None for a run the store no longer has)."""
+        if not names:
+            return
+        rows = self._load_fields(("id", *names)) if self._load_fields is not None else []
+        columns = list(zip(*rows)) if rows else [() for _ in range(len(names) + 1)]
+        at = self.locate(np.fromiter(columns[0], dtype=np.int64, count=len(rows)))
+        kept = at >= 0
+        for i, name in enumerate(names, start=1):
+            values = np.full(self.size, None, dtype=object)
+            values[at[kept]] = _object_array(columns[i])[kept]
+            self.fields[name] = values
 
     def param_names(self) -> list[str]:
         """Return every param key any of these runs may have (a superset for a store's subset)."""
@@ -109,6 +143,13 @@ class _Columns:
                 values[at[kept]] = _object_array(stored)[kept]
                 has[at[kept]] = True
             found = self._params[key] = (values, has)
+        return found
+
+    def constant(self, key: str) -> bool:
+        """Tell whether the store knows, without reading it, that a param has one value wherever set."""
+        found = self._constants.get(key)
+        if found is None:
+            found = self._constants[key] = self._constant is not None and self._constant(key)
         return found
 
     def stored_runs(self) -> list[StoredRun]:
@@ -133,7 +174,21 @@ class Runs(Sequence[StoredRun]):
             params = store.params_of(columns.ids.tolist()) if columns.size else {}
             return [stored_run(row, params.get(row[0], {})) for row in columns.rows()]
 
-        return cls(_Columns(store.run_rows(include_missing), store.param_column, store.param_keys, stored))
+        def load_fields(names: Sequence[str]) -> list[tuple[Any, ...]]:
+            return store.run_rows(include_missing, names)
+
+        rows = store.run_rows(include_missing, TABLE_FIELDS)
+        return cls(
+            _Columns(
+                rows,
+                store.param_column,
+                store.param_keys,
+                stored,
+                store.constant_param,
+                TABLE_FIELDS,
+                load_fields,
+            )
+        )
 
     @classmethod
     def of(cls, runs: Sequence[StoredRun] | Runs) -> Runs:
@@ -203,7 +258,7 @@ class Runs(Sequence[StoredRun]):
 
     def field(self, name: str) -> np.ndarray:
         """Return a run field (`run_id`, `name`, `status`, `source`, ...) as an object array."""
-        return self._columns.fields[name][self._at]
+        return self._columns.field(name)[self._at]
 
     def param(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (values, has) of a param: None and False where a run lacks it."""
@@ -225,6 +280,11 @@ class Runs(Sequence[StoredRun]):
     def known_params(self) -> list[str]:
         """Return the param keys of the read these runs belong to, sorted (no param is loaded)."""
         return self._columns.param_names()
+
+    def constant_param(self, key: str) -> bool:
+        """Tell whether every run of the store that has a param has one same value (then no two of
+        these runs differ in it); False when unsure."""
+        return self._columns.constant(key)
 
     def param_keys(self) -> list[str]:
         """Return the param keys at least one of these runs has, sorted."""
@@ -292,7 +352,7 @@ class Runs(Sequence[StoredRun]):
         cache = self._columns._ranks
         found = cache.get(name)
         if found is None:
-            texts = self._columns.fields[name]
+            texts = self._columns.field(name)
             found = np.empty(len(texts), dtype=np.int64)
             found[np.argsort(texts, kind="stable")] = np.arange(len(texts))
             cache[name] = found
@@ -303,7 +363,7 @@ class Runs(Sequence[StoredRun]):
         others are left out), from provenance parsed once per read."""
         columns = self._columns
         if columns._digests is None:
-            columns._digests = [_data_digests(value) for value in columns.fields["provenance"].tolist()]
+            columns._digests = [_data_digests(value) for value in columns.field("provenance").tolist()]
             columns._has_digests = np.fromiter(map(bool, columns._digests), dtype=bool, count=columns.size)
         digests = columns._digests
         return [digests[i] for i in self._at[columns._has_digests[self._at]].tolist()]

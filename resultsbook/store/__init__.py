@@ -34,6 +34,14 @@ _RUN_COLUMNS = (
     "runs.start_time, runs.end_time, runs.git_commit, runs.git_dirty, runs.provenance, runs.present, "
     "runs.digest"
 )
+# the SQL of each field of a run row, by its name (`run_rows(fields=...)` reads some of them)
+RUN_FIELD_COLUMNS = dict(
+    zip(
+        ("id", "run_id", "name", "adapter", "source", "experiment", "status", "start_time", "end_time",
+         "git_commit", "git_dirty", "provenance", "present", "digest"),
+        _RUN_COLUMNS.split(", "),
+    )
+)  # fmt: skip
 
 
 class Store:
@@ -308,12 +316,15 @@ class Store:
         params = self._params(None if sources is None else [row[0] for row in rows])
         return [stored_run(row, params.get(row[0], {})) for row in rows]
 
-    def run_rows(self, include_missing: bool = False) -> list[tuple[Any, ...]]:
-        """Return every run as a row of `RUN_FIELDS` (no params; provenance as its JSON text), in the
-        order of `runs`: what a table needs to read of 100,000 runs, without their params."""
+    def run_rows(
+        self, include_missing: bool = False, fields: Sequence[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Return every run as a row of `RUN_FIELD_COLUMNS` (no params; provenance as its JSON text),
+        or of some `fields` of it, in the order of `runs`: what a table reads of 100,000 runs."""
         where = "" if include_missing else "WHERE runs.present = 1"
+        columns = _RUN_COLUMNS if fields is None else ", ".join(RUN_FIELD_COLUMNS[name] for name in fields)
         return self.db.execute(
-            f"SELECT {_RUN_COLUMNS} FROM runs JOIN sources ON sources.id = runs.source_id "
+            f"SELECT {columns} FROM runs JOIN sources ON sources.id = runs.source_id "
             f"{where} ORDER BY sources.path, runs.run_key"
         ).fetchall()
 
@@ -349,6 +360,21 @@ class Store:
             values = [typed.get(run, value) for run, value in zip(runs, values)]
         return runs, values
 
+    def constant_param(self, key: str) -> bool:
+        """Tell whether every run that has the param `key` has one same value (so no two runs can
+        differ in it); False when unsure. Two index lookups: a table skips such a param unread."""
+        values = self.db.execute("SELECT DISTINCT value FROM params WHERE key = ? LIMIT 2", [key]).fetchall()
+        if len(values) != 1:
+            return False
+        value = values[0][0]
+        if isinstance(value, (int, float)) and value not in (0, 1):  # int or float alone: equal numbers
+            return True
+        # 0 and 1 may be bools, a text a string, JSON or a float that is not finite: one type (or
+        # ints and floats, equal numbers), else unsure
+        rows = self.db.execute("SELECT DISTINCT type FROM params WHERE key = ? LIMIT 3", [key]).fetchall()
+        kinds = {kind for (kind,) in rows}
+        return len(kinds) == 1 or kinds == {"int", "float"}
+
     def _has_integral_float(self, key: str, values: list[Any]) -> bool:
         """Tell whether a param may hold a float equal to an int among `values` (its distinct ones)."""
         integral = [v for v in values if isinstance(v, int) or (isinstance(v, float) and v.is_integer())]
@@ -375,10 +401,14 @@ class Store:
 
     def param_keys(self) -> list[str]:
         """Return the param keys any run has (one index lookup per key, not a scan of every param)."""
+        return self._distinct_keys("params")
+
+    def _distinct_keys(self, table: str) -> list[str]:
+        """Return the distinct keys of `params` or `metrics`, sorted, one lookup of its key index each."""
         rows = self.db.execute(
-            "WITH RECURSIVE keys(key) AS (SELECT min(key) FROM params UNION ALL "
-            "SELECT (SELECT min(key) FROM params WHERE key > keys.key) FROM keys WHERE keys.key IS NOT NULL) "
-            "SELECT key FROM keys WHERE key IS NOT NULL"
+            f"WITH RECURSIVE keys(key) AS (SELECT min(key) FROM {table} UNION ALL "
+            f"SELECT (SELECT min(key) FROM {table} WHERE key > keys.key) FROM keys "
+            "WHERE keys.key IS NOT NULL) SELECT key FROM keys WHERE key IS NOT NULL"
         )
         return [row[0] for row in rows]
 
@@ -387,8 +417,8 @@ class Store:
         return self.db.execute("SELECT run_id, name FROM runs WHERE present = 1 ORDER BY name").fetchall()
 
     def metric_keys(self) -> list[str]:
-        """Return the metric keys logged by any run."""
-        return [row[0] for row in self.db.execute("SELECT DISTINCT key FROM metrics ORDER BY key")]
+        """Return the metric keys logged by any run, sorted (one index lookup per key, not a scan)."""
+        return self._distinct_keys("metrics")
 
     def metric_summaries(self, key: str) -> dict[int, dict[str, float | None]]:
         """Return {run: {n, last, min, max, mean, summary, ...}} for one metric key."""

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from resultsbook.errors import StoreError, first_line
 from resultsbook.models import Problem, StoredRun
-from resultsbook.store import Store, stored_run
+from resultsbook.store import RUN_FIELD_COLUMNS, Store, stored_run
 from resultsbook.store.codec import decode_array
 from resultsbook.store.location import display_location, url_scheme
 from resultsbook.store.pg_schema import apply_migrations, pending_migrations
@@ -200,13 +200,16 @@ class PostgresStore(Store):
             params = self._params(None if sources is None else [row[0] for row in rows])
         return [stored_run(row, params.get(row[0], {})) for row in rows]
 
-    def run_rows(self, include_missing: bool = False) -> list[tuple[Any, ...]]:
-        """Return every run as a row of `RUN_FIELDS` (no params; provenance as its JSON text), in the
-        order of `runs`."""
+    def run_rows(
+        self, include_missing: bool = False, fields: Sequence[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Return every run as a row of `RUN_FIELD_COLUMNS` (no params; provenance as its JSON text),
+        or of some `fields` of it, in the order of `runs`."""
         where = "" if include_missing else "WHERE runs.present = 1"
+        columns = _RUN_COLUMNS if fields is None else ", ".join(RUN_FIELD_COLUMNS[name] for name in fields)
         return list(
             self.conn.execute(
-                f"SELECT {_RUN_COLUMNS} FROM runs JOIN sources ON sources.id = runs.source_id "
+                f"SELECT {columns} FROM runs JOIN sources ON sources.id = runs.source_id "
                 f"{where} ORDER BY sources.path, runs.run_key"
             ).fetchall()
         )
@@ -219,6 +222,13 @@ class PostgresStore(Store):
         """Return (run ids, typed values) of every run that has the param `key`."""
         rows = self.conn.execute("SELECT run, value, type FROM params WHERE key = %s", [key]).fetchall()
         return [row[0] for row in rows], [typed_param(value, kind) for _, value, kind in rows]
+
+    def constant_param(self, key: str) -> bool:
+        """Tell whether every run that has the param `key` has one same value (one text, one type)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT value, type FROM params WHERE key = %s LIMIT 2", [key]
+        ).fetchall()
+        return len(rows) == 1
 
     def series_blobs(self, key: str) -> Iterator[tuple[int, bytes, bytes]]:
         """Yield (run, steps blob, values blob) of one metric key for every run, undecoded."""
