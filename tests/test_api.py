@@ -350,3 +350,24 @@ def test_building_one_table_keeps_the_others_in_the_lock(make_run, tmp_path):
     rb.build(tmp_path / "resultsbook.toml", tables=["main"])
     after = json.loads((tmp_path / "resultsbook.lock").read_text())
     assert after == before and {"tables.main", "tables.other"} <= set(after["entries"])
+
+
+def test_a_table_reads_one_state_of_the_store_from_the_api_and_the_cli(book, cli, monkeypatch):
+    from resultsbook.store import Store
+
+    in_snapshot: list[bool] = []
+    read = Store.param_column
+
+    def watched(store, key):  # a table reads params key by key, as it needs them
+        in_snapshot.append(store.db.conn.in_transaction)
+        return read(store, key)
+
+    monkeypatch.setattr(Store, "param_column", watched)
+    book.table(rows="model", columns="dataset", metric="test/acc")
+    assert (
+        cli(
+            "table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--db", book.path
+        ).exit_code
+        == 0
+    )
+    assert in_snapshot and all(in_snapshot)  # a collect writing meanwhile is not half seen
