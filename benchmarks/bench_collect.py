@@ -171,17 +171,21 @@ def timed(command: list[str], cwd: Path | None = None) -> dict[str, float]:
     return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024}
 
 
-def compile_bytecode(python: str) -> None:
-    """Compile the bytecode of the resultsbook that `python` imports, as installing a package does:
-    with PYTHONDONTWRITEBYTECODE set, or after a change, a command would otherwise compile its modules
-    anew on every run (about 50 ms) and the figures would measure the compiler."""
-    source = subprocess.run(
+def package_folder(python: str) -> str:
+    """Return the folder of the resultsbook package that `python` imports."""
+    return subprocess.run(
         [python, "-c", "import resultsbook, os; print(os.path.dirname(resultsbook.__file__))"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    subprocess.run([python, "-m", "compileall", "-q", source], check=True)
+
+
+def compile_bytecode(python: str) -> None:
+    """Compile the bytecode of the resultsbook that `python` imports, as installing a package does:
+    with PYTHONDONTWRITEBYTECODE set, or after a change, a command would otherwise compile its modules
+    anew on every run (about 50 ms) and the figures would measure the compiler."""
+    subprocess.run([python, "-m", "compileall", "-q", package_folder(python)], check=True)
 
 
 def machine_state() -> dict[str, Any]:
@@ -192,13 +196,10 @@ def machine_state() -> dict[str, Any]:
     version = subprocess.run(
         [*RESULTSBOOK, "--version"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    source = subprocess.run(
-        [sys.executable, "-c", "import resultsbook, os; print(os.path.dirname(resultsbook.__file__))"],
+    tested = subprocess.run(
+        ["git", "-C", package_folder(sys.executable), "rev-parse", "--short", "HEAD"],
         capture_output=True,
         text=True,
-    ).stdout.strip()
-    tested = subprocess.run(
-        ["git", "-C", source, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
