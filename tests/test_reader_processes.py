@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 
+import numpy as np
 import pytest
 
+from resultsbook.models import Series
 from resultsbook.sources.parallel import CHUNK, MIN_ITEMS, ReaderLost, map_in_order
 
 pytestmark = pytest.mark.skipif(
@@ -83,3 +86,33 @@ def test_without_a_process_to_spare_the_items_are_read_here(monkeypatch):
     monkeypatch.setattr(os, "fork", no_fork)
     items = list(range(MIN_ITEMS * 2))
     assert list(map_in_order(lambda value: (value, os.getpid()), items)) == [(i, os.getpid()) for i in items]
+
+
+@pytest.mark.parametrize(
+    "steps, values, times",
+    [
+        (np.arange(0, 500, 5, dtype=np.int64), np.linspace(0, 1, 100), np.linspace(1.7e9, 1.7e9 + 99, 100)),
+        (np.array([0.5, 1.5, 2.5]), np.array([np.nan, np.inf, -1.0]), None),
+        (np.arange(7, dtype=np.int32), np.arange(7, dtype=np.float32), np.arange(7, dtype=np.float64)),
+        (np.array([], dtype=np.int64), np.array([], dtype=np.float64), None),
+        (np.arange(10, dtype=np.uint16), np.ones(10)[::2].repeat(2), None),  # a strided source array
+    ],
+)
+def test_a_series_comes_back_from_a_reader_process_exactly_as_read(steps, values, times):
+    series = Series(steps, values, times)
+    back = pickle.loads(pickle.dumps(series, pickle.HIGHEST_PROTOCOL))
+    arrays = (back.steps, back.values, back.times)
+    for sent, received in zip((steps, values, times), arrays):
+        if sent is None:
+            assert received is None
+            continue
+        assert received.dtype == sent.dtype and received.tobytes() == sent.tobytes()
+        assert received.flags.writeable and received.flags.aligned
+    back.values[:] = 0  # the arrays are its own: the next series is untouched
+    assert pickle.loads(pickle.dumps(series)).values.tobytes() == values.tobytes()
+
+
+def test_a_malformed_series_still_reaches_the_check_that_reports_it():
+    series = Series([0, 1], "not an array")  # type: ignore[arg-type]
+    back = pickle.loads(pickle.dumps(series, pickle.HIGHEST_PROTOCOL))
+    assert (back.steps, back.values, back.times) == ([0, 1], "not an array", None)

@@ -4,6 +4,7 @@ collect, and a second core halves it. Small collects stay in one process (forkin
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import selectors
@@ -127,6 +128,7 @@ def _serve(function: Callable[[Item], Result], items: Sequence[Item], size: int,
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's: it rolls back
+        gc.freeze()  # what it inherited is not garbage: collections skip it (and leave its pages shared)
         while True:
             task = os.read(tasks, _TASK.size)  # a read this small takes a whole number, or nothing
             if len(task) < _TASK.size:
@@ -166,8 +168,21 @@ def _receive(pipe: int) -> tuple[int, bool, Any] | None:
     body = _read_exactly(pipe, size)
     if body is None:
         return None  # it died while sending: its chunk never comes
-    ok, payload = pickle.loads(body)
+    with _collector_paused():  # unpickling allocates thousands of objects: no cycle among them
+        ok, payload = pickle.loads(body)
     return number, ok, payload
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector, which thousands of new objects would set off again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _read_exactly(pipe: int, size: int) -> bytes | None:
