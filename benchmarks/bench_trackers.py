@@ -9,7 +9,8 @@ store, MLflow's SQLite store, tensorboardX event files (+ add_hparams). For each
 --repeat times, each in a fresh process, page cache warm:
 
 - resultsbook `read` (3 times a round, being short): find every source and read every run with its full histories into memory,
-  the like-for-like counterpart of the peers (import time excluded, reported apart), in one process;
+  the like-for-like counterpart of the peers (import time excluded, reported apart: resultsbook's
+  modules and numpy, as the peer's `import mlflow` brings numpy and pandas), in one process;
 - resultsbook `read` as a collect reads: the same, the sources read by collect's reader processes
   (`sources/parallel.py`: two on a 2-core machine) and every run, histories included, sent back to
   the main process;
@@ -69,6 +70,7 @@ CHILD = textwrap.dedent(
     from resultsbook.sources.collect import CollectRequest, collect, find_sources, read_source
     from resultsbook.sources.parallel import map_in_order
     from resultsbook.store import Store
+    import numpy  # read series become arrays; the peer's timed part leaves out its numpy import too
     import_s = time.perf_counter() - start
     mode, path = sys.argv[1], sys.argv[2]
     start = time.perf_counter()
