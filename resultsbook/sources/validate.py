@@ -82,6 +82,8 @@ class _Check:
         return problem if texts == (problem.path, problem.message, problem.kept) else Problem(*texts)
 
     def run(self, run: RunRecord) -> RunRecord:
+        if _as_stored(run):  # the usual run: nothing to repair, so nothing to copy
+            return run
         text = self.text
         return replace(
             run,
@@ -164,19 +166,59 @@ class _Check:
         return value
 
 
+def _as_stored(run: RunRecord) -> bool:
+    """Tell whether `_Check.run` would give back this run as it is: every text ASCII, every param a
+    plain value, every final value and time a finite float, every series well formed."""
+    texts = [run.key, run.name, run.status, *run.params, *run.metrics, *run.summary]
+    if run.experiment is not None:
+        texts.append(run.experiment)
+    for value in run.params.values():
+        kind = type(value)
+        if kind is str:
+            texts.append(value)
+        elif kind is int:
+            if not _INT64[0] <= value <= _INT64[1]:
+                return False
+        elif kind is not float and kind is not bool and value is not None:
+            return False
+    for number in run.summary.values():
+        if type(number) is not float or not abs(number) < 1e300:  # NaN too
+            return False
+    for time in (run.start_time, run.end_time):
+        if time is not None and (type(time) is not float or not abs(time) < 1e300):
+            return False
+    if set(map(type, texts)) != {str} or not "".join(texts).isascii():
+        return False
+    return all(map(_well_formed, run.metrics.values())) and _plain_ascii(run.provenance, 0)
+
+
+def _plain_ascii(value: Any, depth: int) -> bool:
+    """Tell whether provenance is kept as it is: dicts and lists of ASCII text (keys too) and other
+    values `plain` leaves alone, nested no deeper than it goes."""
+    kind = type(value)
+    if kind is str:
+        return value.isascii()
+    if depth > 100:
+        return False
+    if kind is dict:
+        return all(type(k) is str and k.isascii() and _plain_ascii(v, depth + 1) for k, v in value.items())
+    if kind is list:
+        return all(_plain_ascii(item, depth + 1) for item in value)
+    return not isinstance(value, (str, Mapping, list, tuple))
+
+
 def _well_formed(series: Any) -> bool:
     """Tell whether a series is what the store expects: flat numeric arrays of one length."""
     import numpy as np  # here: a collect with nothing to read never loads numpy
 
     try:
         steps, values, times = series.steps, series.values, series.times
-        arrays = [steps, values] + ([] if times is None else [times])
-        return all(
-            isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in "iuf" and len(a) == len(steps)
-            for a in arrays
-        )
     except AttributeError:
         return False
+    for array in (steps, values) if times is None else (steps, values, times):
+        if not isinstance(array, np.ndarray) or array.ndim != 1 or array.dtype.kind not in "iuf":
+            return False
+    return len(values) == len(steps) and (times is None or len(times) == len(steps))
 
 
 def _time(value: Any) -> float | None:
