@@ -3,7 +3,6 @@ same tables in PostgreSQL or MySQL behind a tracking server (mlflow_tracking.py)
 
 from __future__ import annotations
 
-import gc
 import os
 import sqlite3
 import time
@@ -19,6 +18,7 @@ from resultsbook.adapters.mlflow_runs import add_points, deleted_problem, make_r
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import open_regular, unreadable
+from resultsbook.sources.gcpause import cycle_collector_paused
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import to_float
 
@@ -276,11 +276,9 @@ def _points_table(
 ) -> np.ndarray:
     """Return every metric point as rows (step, timestamp, value, is_nan), ordered by run and key,
     fetched in batches; a field that is not a number (MLflow never writes one) is NaN, reported."""
-    collecting = gc.isenabled()
-    gc.disable()  # half a million row tuples would trigger repeated full collections for nothing
     tables: list[np.ndarray] = []
     bad = 0
-    try:
+    with cycle_collector_paused():  # half a million row tuples, none in a cycle
         sql = (
             f"SELECT step, timestamp, value, is_nan FROM metrics{condition} ORDER BY run_uuid, {db.key}, step"
         )
@@ -292,9 +290,6 @@ def _points_table(
                 table, count = _points_one_by_one(rows)
                 tables.append(table)
                 bad += count
-    finally:
-        if collecting:
-            gc.enable()
     if bad:
         problems.append(
             Problem(

@@ -12,9 +12,7 @@ of reading): an interrupted collect keeps the sources it wrote, and no run is ev
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import json
 import os
 import time
@@ -39,6 +37,7 @@ from resultsbook.sources.find import (
     make_adapters,
     path_under,
 )
+from resultsbook.sources.gcpause import cycle_collector_paused
 from resultsbook.sources.limits import check_environment
 from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.validate import checked_result, storable_text
@@ -98,7 +97,7 @@ def collect(
     looked at: a change in one run costs one read, whatever the size of the tree."""
     check_environment()
     version = store.data_version()  # unchanged at the end: no other collector wrote meanwhile
-    with _cycle_collector_paused():
+    with cycle_collector_paused():
         stored = store.source_signatures()
     listings = None  # loaded when a walk needs them (a watch looks at a few folders: it lists them)
     plan: list[_Planned] = []
@@ -125,7 +124,7 @@ def collect(
         stored_name = stored_path_function(store, request.path)
         log = SearchLog()
         context = snapshot.context_of(request, store.path) if served is None and changed is None else None
-        with _cycle_collector_paused():
+        with cycle_collector_paused():
             replayed = _replayed(store, request, context, stored)
         taking: list[snapshot.Signed] | None = None if context is None else []  # this walk's snapshot
         if served is not None:
@@ -436,20 +435,6 @@ def _sha1() -> Callable[[bytes], Any]:
     import hashlib
 
     return hashlib.sha1
-
-
-@contextlib.contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a re-collect builds its 10,000s of tuples and strings:
-    they hold no cycle, and the collector would go through them, and every module, again and again
-    (5-8 % of an unchanged re-collect)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass

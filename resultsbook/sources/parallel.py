@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from resultsbook.errors import ResultsbookError
+from resultsbook.sources.gcpause import cycle_collector_paused
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -168,21 +169,9 @@ def _receive(pipe: int) -> tuple[int, bool, Any] | None:
     body = _read_exactly(pipe, size)
     if body is None:
         return None  # it died while sending: its chunk never comes
-    with _collector_paused():  # unpickling allocates thousands of objects: no cycle among them
+    with cycle_collector_paused():  # unpickling makes thousands of objects, none in a cycle
         ok, payload = pickle.loads(body)
     return number, ok, payload
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector, which thousands of new objects would set off again and again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read_exactly(pipe: int, size: int) -> bytes | None:
