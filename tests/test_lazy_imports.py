@@ -67,19 +67,6 @@ def test_a_plain_table_imports_neither_pandas_nor_scipy_stats_nor_matplotlib(mak
     assert "resultsbook.spec.figures" not in loaded_modules(*table, cwd=str(tmp_path))
 
 
-def test_pandas_still_imports_after_the_command_line_kept_it_out_of_sqlite_utils():
-    code = (
-        "from resultsbook.cli.lazy import keep_pandas_out_of_sqlite_utils as keep_out\n"
-        "keep_out()\n"
-        "import sys, sqlite_utils.db\n"
-        "loaded = 'pandas' in sys.modules\n"
-        "import pandas\n"
-        "print(loaded, sqlite_utils.db.pd is None, pandas.DataFrame({'a': [1]}).shape)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False True (1, 1)"
-
-
 def test_an_unchanged_collect_imports_nothing_heavy(make_run, cli, tmp_path):
     make_run("a", {"model": "a"}, curve([0.5], "acc"))
     cli("collect", "runs", "--db", "results.db")

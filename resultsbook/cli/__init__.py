@@ -69,9 +69,7 @@ def cli(context: click.Context, color: str, debug: bool) -> None:
 
 def main() -> None:
     """Run the command line (named resultsbook however it was started: completion keys on the name)."""
-    from resultsbook.cli.lazy import keep_pandas_out_of_sqlite_utils
     from resultsbook.commandenv import use_command_settings
 
     use_command_settings()  # before numpy loads: no huge pages, one OpenBLAS thread
-    keep_pandas_out_of_sqlite_utils()
     cli(prog_name="resultsbook")

@@ -590,15 +590,12 @@ def _pending_migrations(conn: sqlite3.Connection) -> list[str]:
 def _migrate(conn: sqlite3.Connection) -> None:
     """Apply pending migrations under the write lock: two processes opening a new store at once
     must not both create its tables."""
-    from sqlite_utils import Database
+    from resultsbook.store.schema import apply_migrations
 
-    from resultsbook.store.schema import migrations
-
-    db = Database(conn)
-    db.execute("BEGIN IMMEDIATE")
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        migrations().apply(db)  # checks again what is pending, now that no one else can write
-        db.execute("COMMIT")
+        apply_migrations(conn, _pending_migrations(conn))  # again, now that no one else can write
+        conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.rollback()

@@ -1,6 +1,6 @@
 """The SQLite connection the store reads and writes through: sqlite3 itself, with the few
-conveniences the store used sqlite_utils for (sqlite_utils costs a command ~60 ms to import; it is
-imported only to apply migrations to a new or older store)."""
+conveniences the store once used sqlite-utils for (it cost a command ~60 ms to import, and pulled in
+pandas)."""
 
 from __future__ import annotations
 
@@ -56,9 +56,9 @@ class Connection:
 
 def applied_migrations(conn: sqlite3.Connection, migration_set: str) -> list[str]:
     """Return the names of the migrations a store has, in the order they were applied (as
-    sqlite_utils records them); none for a new store."""
+    sqlite-utils recorded them); none for a new store."""
     try:
-        rows = conn.execute(  # whole rows, as sqlite_utils reads them: a damaged table is met here
+        rows = conn.execute(  # whole rows, as sqlite-utils read them: a damaged table is met here
             "SELECT name, applied_at FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
             [migration_set],
         ).fetchall()

@@ -1,21 +1,16 @@
-"""The store's schema as ordered migrations; a new column or table is a new migration, never an edit."""
+"""The store's schema as ordered migrations; a new column or table is a new migration, never an edit.
+
+Applied migrations are recorded as sqlite-utils records them (the table `_sqlite_migrations`), which
+applied them until 2026-12: a store written by either version opens with the other."""
 
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING
+import sqlite3
+from collections.abc import Iterator, Sequence
 
-if TYPE_CHECKING:
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
+MIGRATION_SET = "resultsbook"  # the name each applied migration is recorded under
 
-MIGRATION_SET = "resultsbook"  # the name sqlite_utils records each applied migration under
-
-
-def m001_initial(db: Database) -> None:
-    """Create sources, runs, params, per-run metric summaries, series blobs and problems."""
-    db.executescript(
-        """
+M001_INITIAL = """
         CREATE TABLE sources (
             id INTEGER PRIMARY KEY,
             path TEXT NOT NULL UNIQUE,       -- relative to the store's folder, '/'-separated
@@ -79,20 +74,47 @@ def m001_initial(db: Database) -> None:
             kept TEXT NOT NULL
         );
         CREATE INDEX problems_source ON problems(source_id);
-        """
-    )
+"""  # sources, runs, params, per-run metric summaries, series blobs and problems
+
+MIGRATIONS = (("m001_initial", M001_INITIAL),)  # in order; a store records each one it has by name
+MIGRATION_NAMES = tuple(name for name, _ in MIGRATIONS)
+
+_RECORDS = """
+CREATE TABLE IF NOT EXISTS "_sqlite_migrations" (
+   "id" INTEGER PRIMARY KEY,
+   "migration_set" TEXT,
+   "name" TEXT,
+   "applied_at" TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS "idx__sqlite_migrations_migration_set_name"
+    ON "_sqlite_migrations" ("migration_set", "name");
+"""
 
 
-MIGRATIONS = (m001_initial,)  # in order; a store records each one it has by name
-MIGRATION_NAMES = tuple(migration.__name__ for migration in MIGRATIONS)
+def apply_migrations(conn: sqlite3.Connection, pending: Sequence[str]) -> None:
+    """Apply the named migrations and record each, inside the caller's transaction (executescript
+    would commit it: each statement runs alone)."""
+    from datetime import datetime, timezone
+
+    for statement in statements(_RECORDS):
+        conn.execute(statement)
+    for name, script in MIGRATIONS:
+        if name not in pending:
+            continue
+        for statement in statements(script):
+            conn.execute(statement)
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+            [MIGRATION_SET, name, str(datetime.now(timezone.utc))],
+        )
 
 
-@functools.cache
-def migrations() -> Migrations:
-    """Return the migrations as sqlite_utils applies them (imported only when a store needs one)."""
-    from sqlite_utils.migrations import Migrations
-
-    steps = Migrations(MIGRATION_SET)
-    for migration in MIGRATIONS:
-        steps()(migration)
-    return steps
+def statements(script: str) -> Iterator[str]:
+    """Split a SQL script into its statements (a `;` in a comment or a string ends none)."""
+    statement = ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip("; \n\t"):
+                yield statement
+            statement = ""
