@@ -11,8 +11,8 @@ import shutil
 import pytest
 from conftest import curve
 
-from resultsbook.sources import collect as collect_module
 from resultsbook.sources import listings, snapshot
+from resultsbook.sources import planning as planning_module
 from resultsbook.sources.collect import CollectRequest, collect
 
 
@@ -26,13 +26,13 @@ def settled_now(monkeypatch):
 def walks(monkeypatch):
     """Count the walks a collect does (find_sources calls)."""
     done: list[str] = []
-    real = collect_module.find_sources
+    real = planning_module.find_sources
 
     def counting(request, *args, **kwargs):
         done.append(request.path)
         return real(request, *args, **kwargs)
 
-    monkeypatch.setattr(collect_module, "find_sources", counting)
+    monkeypatch.setattr(planning_module, "find_sources", counting)
     return done
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from conftest import curve, write_native_run
 
-from resultsbook.sources import collect as collect_module
+from resultsbook.sources import planning as planning_module
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
 
@@ -33,10 +33,10 @@ def test_runs_another_collector_writes_meanwhile_are_not_counted_unchanged(
     root = CollectRequest(str(tmp_path / "runs"))
     assert collect(store, [root]).new == 2
     write_native_run(tmp_path / "other" / "c", {"lr": 0.3}, curve([0.7]))
-    real_find = collect_module.find_sources
+    real_find = planning_module.find_sources
 
     def find_while_another_collects(*args, **kwargs):
-        monkeypatch.setattr(collect_module, "find_sources", real_find)  # the other collector's own
+        monkeypatch.setattr(planning_module, "find_sources", real_find)  # the other collector's own
         other = Store.open(store.path)
         try:
             assert collect(other, [CollectRequest(str(tmp_path / "other"))]).new == 1
@@ -44,6 +44,6 @@ def test_runs_another_collector_writes_meanwhile_are_not_counted_unchanged(
             other.close()
         yield from real_find(*args, **kwargs)
 
-    monkeypatch.setattr(collect_module, "find_sources", find_while_another_collects)
+    monkeypatch.setattr(planning_module, "find_sources", find_while_another_collects)
     report = collect(store, [root])
     assert (report.unchanged, report.new) == (2, 0)

@@ -1,0 +1,403 @@
+"""Plan a collect: find each request's sources (by walking its tree, or by replaying the snapshot of
+the last walk when no folder changed), sign them, and sort them into unchanged ones and ones to read.
+
+>>> plan = plan_collect(store, [CollectRequest("runs/")], store.source_signatures())  # doctest: +SKIP
+>>> len(plan.sources), len(plan.unchanged)                                            # doctest: +SKIP
+(3, 17)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from resultsbook.adapters import Adapter
+from resultsbook.errors import SpecError
+from resultsbook.models import Problem, Source
+from resultsbook.sources import fs, snapshot
+from resultsbook.sources.derive import Derivation
+from resultsbook.sources.find import (
+    CollectRequest,
+    SearchLog,
+    explain_nothing_found,
+    find_sources,
+    find_sources_near,
+    make_adapters,
+    path_under,
+)
+from resultsbook.sources.gcpause import cycle_collector_paused
+from resultsbook.sources.listings import FolderListings
+from resultsbook.sources.validate import storable_text
+from resultsbook.store import Store
+
+Stored = Mapping[str, tuple[str, str]]  # stored source path -> (adapter, signature)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A source to read: how, its signature, and where it sits (for the store and for moves)."""
+
+    source: Source
+    adapter: Adapter
+    signature: str
+    derive: tuple[Derivation, ...]
+    stored_path: str
+    tail: str  # its path under the collect root: what stays the same when a tree is moved
+
+
+@dataclass
+class Plan:
+    """What a collect found: the sources to read, those unchanged, and what says which stored
+    sources are gone (the scopes looked at, the folders that could not be listed)."""
+
+    sources: list[Planned] = field(default_factory=list)  # to read, in the order found
+    unchanged: list[str] = field(default_factory=list)  # stored paths of sources whose signature held
+    seen: set[str] = field(default_factory=set)  # stored paths of every source found
+    scopes: list[tuple[str, bool]] = field(default_factory=list)  # stored path; count sources holding it?
+    unlisted: list[str] = field(default_factory=list)  # folders the walk could not list: their runs stay
+    unsure: list[str] = field(default_factory=list)  # roots where nothing was found: only what is gone goes
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    listings: FolderListings | None = None  # loaded when a walk needs them
+
+    def gone(self, store: Store, stored: Stored) -> list[str]:
+        """Return the stored sources this collect looked for and did not find."""
+        return [
+            path
+            for path in stored
+            if path not in self.seen
+            and any(
+                path_under(path, scope) or (inside and path_under(scope, path))
+                for scope, inside in self.scopes
+            )
+            and not any(path_under(path, folder) for folder in self.unlisted)
+            and not (
+                any(path_under(path, root) for root in self.unsure) and os.path.lexists(store.absolute(path))
+            )
+        ]
+
+
+def plan_collect(
+    store: Store, requests: Sequence[CollectRequest], stored: Stored, changed: Sequence[str] | None = None
+) -> Plan:
+    """Find and sign every request's sources; with `changed` (paths a file watcher reported), only
+    the sources those paths belong to."""
+    planner = _Planner(store, requests, stored, changed)
+    for request in requests:
+        planner.request(request)
+    return planner.plan
+
+
+class _Planner:
+    """Plans a collect's requests one after the other (a source reached twice is read once)."""
+
+    def __init__(
+        self, store: Store, requests: Sequence[CollectRequest], stored: Stored, changed: Sequence[str] | None
+    ) -> None:
+        self.store = store
+        self.requests = requests
+        self.stored = stored
+        self.changed = changed
+        self.plan = Plan()
+        self.identities: set[tuple[int, int]] = set()  # (device, inode) of every source found
+
+    def request(self, request: CollectRequest) -> None:
+        """Find, sign and sort one request's sources."""
+        store, plan, changed = self.store, self.plan, self.changed
+        served = served_sources(request)
+        if served is not None:
+            if changed is not None:
+                return  # a tracking server's runs do not change with local files
+        elif fs.is_remote(request.path):
+            request = replace(request, path=list_remote_root(request.path))
+        elif not os.path.exists(request.path):
+            if not store.shared:
+                raise SpecError(f"{request.path} does not exist; check the path given to collect")
+            plan.problems.append(_not_here(request.path))  # another machine's folder: its runs stay
+            return
+        log = SearchLog()
+        context = snapshot.context_of(request, store.path) if served is None and changed is None else None
+        with cycle_collector_paused():
+            replayed = _replayed(store, request, context, self.stored)
+        taking: list[snapshot.Signed] | None = None if context is None else []  # this walk's snapshot
+        if served is not None:
+            found: Iterable[tuple[Source, Adapter]] = served[1]
+        elif replayed is not None:
+            found = replayed.changed
+        elif changed is None:
+            if plan.listings is None:
+                local = [os.path.abspath(r.path) for r in self.requests if "://" not in r.path]
+                plan.listings = FolderListings(store.folder_listings(local))
+            found = find_sources(request, log=log, listings=plan.listings)
+        else:
+            root = os.path.abspath(request.path)
+            near = [os.path.abspath(p) for p in changed if path_under(os.path.abspath(p), root)]
+            found = find_sources_near(request, near, log)
+            plan.scopes += [(storable_text(store.relative(p)), True) for p in near if not os.path.exists(p)]
+        count = 0
+        if replayed is not None:  # no walk: these sources' files were stat-ed, nothing else
+            count += len(replayed.paths)
+            if not self._take_replayed(replayed):
+                taking = None  # a snapshot holds each of its sources once
+        found_count, taking = self._sign(request, found, log, taking)
+        count += found_count
+        if context is not None and (replayed is None or replayed.changed):
+            _keep_snapshot(store, request, context, replayed, taking, log, plan.listings)
+        plan.problems.extend(log.walk.problems)
+        plan.unlisted += [storable_text(store.relative(path)) for path in log.walk.unlisted]
+        if changed is None:
+            plan.scopes.append(
+                (served[0] if served is not None else storable_text(store.relative(request.path)), False)
+            )
+            if not count:  # a mistyped pattern or adapter: say so; runs still there stay
+                plan.notes.append(explain_nothing_found(request, log))
+                plan.unsure.append(storable_text(store.relative(request.path)))
+
+    def _take_replayed(self, replayed: _Replayed) -> bool:
+        """Count a replayed snapshot's unchanged sources; False when some were reached already."""
+        plan, paths, known = self.plan, replayed.paths, replayed.identities
+        if plan.seen.isdisjoint(paths) and self.identities.isdisjoint(known):  # none reached twice: at once
+            plan.seen.update(paths)
+            self.identities.update(known)
+            plan.unchanged += paths
+            return True
+        for stored_path, same in zip(paths, known):
+            if stored_path not in plan.seen and same not in self.identities:
+                plan.seen.add(stored_path)
+                self.identities.add(same)
+                plan.unchanged.append(stored_path)
+        return False
+
+    def _sign(
+        self,
+        request: CollectRequest,
+        found: Iterable[tuple[Source, Adapter]],
+        log: SearchLog,
+        taking: list[snapshot.Signed] | None,
+    ) -> tuple[int, list[snapshot.Signed] | None]:
+        """Sign the sources found and sort them into unchanged ones and ones to read; return how many
+        were found and this walk's snapshot (None once it cannot be one)."""
+        plan, identities, stored = self.plan, self.identities, self.stored
+        seen = plan.seen
+        stored_name = stored_path_function(self.store, request.path)
+        how: dict[str, tuple[str, bool]] = {}  # adapter: its reading digest, whether it keeps a clock
+        walked = log.walk.ids
+        nothing = ("", "")
+        count = 0
+        for source, adapter in found:  # the hot loop of a re-collect that walks: a few µs a source
+            count += 1
+            stored_path = stored_name(source.path)
+            identity = walked.get(source.path) or _identity(source.path)
+            if stored_path in seen or (identity is not None and identity in identities):
+                taking = None  # a snapshot holds each of its sources once
+                continue  # the same source reached again (overlapping roots, a link): read once
+            seen.add(stored_path)
+            if identity is not None:
+                identities.add(identity)
+            reading = how.get(adapter.name)
+            if reading is None:
+                reading = how[adapter.name] = (reading_digest(adapter, request), adapter.keeps_clock())
+            digest = reading[0] + adapter.clock_state(source) if reading[1] else reading[0]
+            if taking is None:
+                signature = _signature(source, digest)
+            elif identity is None or source.version or source.params != request.params:
+                signature, taking = _signature(source, digest), None
+            else:
+                versions: list[int] = []
+                signature = _signature(source, digest, versions)
+                taking.append(
+                    (
+                        stored_path,
+                        source.path,
+                        adapter.name,
+                        identity,
+                        signature,
+                        source.files,
+                        tuple(versions),
+                    )
+                )
+            if stored.get(stored_path, nothing)[1] == signature:
+                plan.unchanged.append(stored_path)
+            else:
+                tail = _tail(source.path, request.path)
+                plan.sources.append(Planned(source, adapter, signature, request.derive, stored_path, tail))
+        return count, taking
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """Return the (device, inode) of a source's path: the same file however it is reached."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def _tail(path: str, root: str) -> str:
+    """Return a source's path under its collect root ('/'-separated); the root's name for the root."""
+    prefix = root.rstrip(os.sep) + os.sep
+    if path.startswith(prefix):  # the usual case, without relpath's cost (~50 µs)
+        return path[len(prefix) :].replace(os.sep, "/")
+    relative = os.path.relpath(path, root).replace(os.sep, "/")
+    return os.path.basename(os.path.abspath(path)) if relative == "." else relative
+
+
+def stored_path_function(store: Store, root: str) -> Callable[[str], str]:
+    """Return a fast `path -> stored path` for paths under `root` (relpath costs ~50 µs a call)."""
+    prefix = store.relative(root)
+    cut = len(root)
+
+    def stored(path: str) -> str:
+        if not path.startswith(root):
+            return storable_text(store.relative(path))
+        tail = path[cut:].replace(os.sep, "/")
+        if not tail:
+            return storable_text(prefix)
+        if tail.startswith("/"):  # relpath never starts with "./": a root beside the store is "."
+            return storable_text(tail[1:] if prefix == "." else prefix + tail)
+        return storable_text(store.relative(path))
+
+    return stored
+
+
+def reading_digest(adapter: Adapter, request: CollectRequest) -> str:
+    """Return a digest of how a request's sources are read: adapter, options, pattern, fixed and
+    derived params."""
+    derived = [rule.describe() for rule in request.derive]
+    how = [adapter.name, adapter.config, dict(request.params), request.pattern, *derived]
+    return _sha1()(json.dumps(how, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def signature_of(source: Source, how: str) -> str:
+    """Return a digest of the source files' sizes and mtimes (and remote objects' ETags), or of the
+    version a tracking server gives a run, its params and how it is read."""
+    return _signature(source, how)
+
+
+def _signature(source: Source, how: str, versions: list[int] | None = None) -> str:
+    """`signature_of`, adding each local file's size and mtime to `versions` (-1s: gone or remote)."""
+    parts = [how, repr(sorted(source.params.items())) if source.params else ""]
+    if source.version:
+        parts.append(source.version)
+    stat = os.stat
+    for path in source.files:
+        try:
+            if "://" in path:
+                parts.append(fs.version(path))
+                if versions is not None:
+                    versions += (-1, -1)
+            else:  # fs.version's local half, inline: called for every file at every collect
+                info = stat(path)
+                parts.append(f"{info.st_size}:{info.st_mtime_ns}")
+                if versions is not None:
+                    versions += (info.st_size, info.st_mtime_ns)
+        except OSError:
+            parts.append(f"{path}:gone")
+            if versions is not None:
+                versions += (-1, -1)
+    return _sha1()(";".join(parts).encode()).hexdigest()
+
+
+@functools.cache
+def _sha1() -> Callable[[bytes], Any]:
+    """Return hashlib's sha1, imported on first use: a re-collect from a snapshot hashes nothing."""
+    import hashlib
+
+    return hashlib.sha1
+
+
+@dataclass
+class _Replayed:
+    """A walk not done again: the sources found unchanged, those to sign again, and the snapshot."""
+
+    unchanged: list[int]  # indices in `kept`
+    paths: list[str]  # their stored paths
+    identities: list[tuple[int, int]]  # and (device, inode)s
+    changed: list[tuple[Source, Adapter]]
+    kept: snapshot.Snapshot
+
+
+def _replayed(store: Store, request: CollectRequest, context: str | None, stored: Stored) -> _Replayed | None:
+    """Return last collect's sources of a request when none of the folders its walk went through
+    changed since (sources/snapshot.py says why that is what a walk would find), or None: walk."""
+    if context is None:
+        return None
+    remembered = store.collect_snapshot(os.path.abspath(request.path))
+    if remembered is None or remembered[0] != context:
+        return None
+    kept = snapshot.Snapshot.decode(remembered[1])
+    if kept is None or not kept.unchanged_folders():
+        return None
+    adapters = snapshot.adapters_of(kept)
+    if adapters is None:
+        return None
+    unchanged, changed = kept.split(stored)
+    again = []
+    for index in changed:
+        signed = kept.signed(index)
+        again.append((snapshot.source_of(signed, request), adapters[signed[2]]))
+    return _Replayed(unchanged, *kept.identities(unchanged), again, kept)
+
+
+def _keep_snapshot(
+    store: Store,
+    request: CollectRequest,
+    context: str,
+    replayed: _Replayed | None,
+    taken: list[snapshot.Signed] | None,
+    log: SearchLog,
+    listings: FolderListings | None,
+) -> None:
+    """Keep the snapshot of this request's walk (or of the replayed one, its changed sources signed
+    again) for the next collect; forget the old one when this walk cannot be replayed."""
+    kept = None
+    root = os.path.abspath(request.path)
+    if taken is not None and replayed is not None:
+        adapters = {adapter.name: adapter for _, adapter in replayed.changed}
+        signed = [replayed.kept.signed(index) for index in replayed.unchanged] + taken
+        kept = snapshot.take(replayed.kept.folder_stamps(), signed, adapters.values())
+    elif taken is not None and listings is not None and log.hinted is not None:
+        vouched = listings.vouched
+        folders = [(path, *vouched[path]) for path in log.walk.ids if path in vouched]
+        if len(folders) == len(log.walk.ids) and not log.walk.problems and not log.walk.unlisted:
+            kept = snapshot.take(folders, taken, log.hinted)
+    if kept is not None:
+        store.remember_collect_snapshot(root, context, kept.encode())
+    elif store.collect_snapshot(root) is not None:
+        store.remember_collect_snapshot(root, context, None)
+
+
+def served_sources(request: CollectRequest) -> tuple[str, list[tuple[Source, Adapter]]] | None:
+    """Return the root and the sources of a location a tracking server serves (mlflow+http://…),
+    or None when no adapter serves it (a folder, a file, an object-storage URL)."""
+    if "://" not in request.path:
+        return None
+    for adapter in make_adapters(request):
+        served = adapter.sources_at(request.path)
+        if served is not None:
+            sources = [
+                replace(s, params=dict(request.params)) if request.params else s for s in served.sources
+            ]
+            return served.root, [(source, adapter) for source in sources]
+    return None
+
+
+def list_remote_root(url: str) -> str:
+    """List a remote root for this collect (in parallel) and return it as stores name it."""
+    from resultsbook.sources.remote import list_tree, normalize
+
+    list_tree(url)
+    return normalize(url)
+
+
+def _not_here(path: str) -> Problem:
+    """The problem of a spec's source that this machine does not have, on a shared store."""
+    return Problem(
+        path,
+        "is not on this machine: it was not collected here",
+        "the runs other collectors stored from it in the shared store",
+    )
