@@ -185,8 +185,8 @@ def test_cells_that_are_not_numbers_are_counted_per_column_and_the_rest_kept(tmp
     path.write_text("step,acc,loss\n1,0.5,2.0\n2,oops,1.5\n3,0.7,n/a\n4,0.8,huh\n")
     run, problems = read_csv(path)
     assert problems == [
-        "1 cell(s) of column 'acc' are not numbers",
-        "2 cell(s) of column 'loss' are not numbers",
+        "1 cell(s) of column 'acc' are not numbers (the first: 'oops')",
+        "2 cell(s) of column 'loss' are not numbers (the first: 'n/a')",
     ]
     assert list(run.metrics["acc"].steps) == [1, 3, 4] and list(run.metrics["loss"].values) == [2.0, 1.5]
 

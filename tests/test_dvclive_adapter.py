@@ -77,7 +77,7 @@ def test_a_tsv_value_that_is_not_a_number_is_counted_and_the_numbers_kept(root):
     path.write_text(text.replace("0.3333", "0.s333"))  # one bit of a "3" flipped on disk
     run, problems, _ = read_tree(root)["projects/seed0/dvclive"]
     assert [p.describe() for p in problems] == [
-        f"{path}: 1 value(s) are not numbers — kept: the numeric ones"
+        f"{path}: 1 value(s) are not numbers (the first: '0.s333') — kept: the numeric ones"
     ]
     assert list(run.metrics["train/loss"].steps) == [0, 1, 3]
 

@@ -59,5 +59,16 @@ def test_a_damaged_last_epoch_file_is_reported_and_the_log_kept(root):
     assert list(run.metrics["loss"].steps) == expected_epochs("experiments/seed0")
 
 
+def test_an_empty_last_epoch_file_is_reported_and_the_log_kept(root):
+    path = root / "experiments" / "seed0" / "last.epoch"
+    path.write_bytes(b"")  # truncated: the run was killed while Poutyne rewrote it
+    run, problems, _ = read_tree(root)["experiments/seed0"]
+    assert [p.describe() for p in problems] == [
+        f"{path}: is empty (Poutyne writes the last completed epoch there) — kept: the run without it"
+    ]
+    assert "last_epoch" not in run.provenance
+    assert list(run.metrics["loss"].steps) == expected_epochs("experiments/seed0")
+
+
 def expected_epochs(source):
     return next(item["epochs"] for item in expected("poutyne")["runs"] if item["source"] == source)

@@ -108,7 +108,7 @@ def _add_table(builder: SeriesBuilder, name: str, path: str, problems: list[Prob
     values, present = table.column(value_column)
     if table.bad[value_column]:
         problems.append(
-            Problem(path, f"{table.bad[value_column]} value(s) are not numbers", "the numeric ones")
+            Problem(path, table.not_numbers(value_column).format("value(s) are"), "the numeric ones")
         )
     if _STEP in table.numbers:
         steps, has_step = table.column(_STEP)

@@ -99,9 +99,12 @@ def read_last_epoch(path: str | None, problems: list[Problem]) -> int | None:
     except OSError as error:
         problems.append(unreadable(path, error, "the run without it"))
         return None
+    if not lines:
+        message = "is empty (Poutyne writes the last completed epoch there)"
+        problems.append(Problem(path, message, "the run without it"))
+        return None
     number = to_float(lines[0]) if len(lines) == 1 else None
     if number is None or not math.isfinite(number) or number != int(number):
-        if lines:
-            problems.append(Problem(path, "does not hold one whole number", "the run without it"))
+        problems.append(Problem(path, "does not hold one whole number", "the run without it"))
         return None
     return int(number)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,6 +35,11 @@ class Table:
     bad: dict[str, int]
     text: dict[str, list[str]]
     first_line: int  # line number of the first row, for messages
+    first_bad: dict[str, str] = field(default_factory=dict)  # each column's first cell that is not a number
+
+    def not_numbers(self, name: str) -> str:
+        """Say how many cells of a column are not numbers, and the first: `2 ... (the first: 'abc')`."""
+        return f"{self.bad[name]} {{}} not numbers (the first: {self.first_bad[name]!r})"
 
     def column(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (numbers, mask of cells holding a number) of a column."""
@@ -43,7 +48,7 @@ class Table:
     def metric_column(self, name: str, path: str, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
         """Return a column as `column` does, adding to `problems` how many of its cells are not numbers."""
         if self.bad[name]:
-            message = f"{self.bad[name]} cell(s) of column {name!r} are not numbers"
+            message = self.not_numbers(name).format(f"cell(s) of column {name!r} are")
             problems.append(Problem(path, message, "the numeric ones"))
         return self.column(name)
 
@@ -107,6 +112,7 @@ class _TableReader:
         self.numbers: dict[str, list[np.ndarray]] = {}
         self.present: dict[str, list[np.ndarray]] = {}
         self.bad: dict[str, int] = {}
+        self.first_bad: dict[str, str] = {}
         self.text: dict[str, list[str]] = {}
 
     def add(self, batch: LineBatch) -> None:
@@ -234,6 +240,8 @@ class _TableReader:
             self.numbers.setdefault(name, []).append(values)
             self.present.setdefault(name, []).append(present)
             self.bad[name] = self.bad.get(name, 0) + bad
+            if bad and name not in self.first_bad:
+                self.first_bad[name] = next(c for c, ok in zip(cells, present) if c.strip() and not ok)
 
     def table(self) -> Table | None:
         if self.names is None:
@@ -250,7 +258,7 @@ class _TableReader:
         numbers = {name: _join(self.numbers.get(name), np.float64) for name in self.names}
         present = {name: _join(self.present.get(name), bool) for name in self.names}
         bad = {name: self.bad.get(name, 0) for name in self.names}
-        return Table(self.names, self.rows, numbers, present, bad, self.text, self.first_line)
+        return Table(self.names, self.rows, numbers, present, bad, self.text, self.first_line, self.first_bad)
 
 
 def _join(chunks: list[np.ndarray] | None, dtype: type) -> np.ndarray:
