@@ -140,7 +140,7 @@ def test_a_server_that_is_not_there_is_one_line(tmp_path):
         )
 
 
-def test_a_run_garbage_collected_between_listing_and_reading_is_one_line(mlflow_server):
+def test_a_run_garbage_collected_between_listing_and_reading_is_one_line(mlflow_server, tmp_path):
     from resultsbook.sources.collect import read_source, served_sources
 
     run_id = mlflow_server.run_client(
@@ -155,6 +155,8 @@ print(run.info.run_id)
     )
     _, [(source, adapter)] = served_sources(CollectRequest(sql(mlflow_server, "gc-sweep")))
     assert source.path.endswith(f"/{run_id}")
+    store = Store.open(str(tmp_path / "s.db"))
+    assert collect(store, [CollectRequest(sql(mlflow_server, "gc-sweep"))]).new == 1
     mlflow_server.run_client(
         "-c", f"from mlflow.tracking import MlflowClient; MlflowClient().delete_run({run_id!r})"
     )
@@ -164,8 +166,11 @@ print(run.info.run_id)
     result = read_source(adapter, source)
     assert result.runs == ()
     assert [p.describe() for p in result.problems] == [
-        f"{source.path}: is no longer in the server's database — kept: nothing"
+        f"{source.path}: was deleted from the server's database since it was listed (`mlflow gc`?) "
+        "— kept: nothing; the next collect marks it missing"
     ]
+    with store:
+        assert collect(store, [CollectRequest(sql(mlflow_server, "gc-sweep"))]).missing == 1
 
 
 @pytest.fixture(scope="module")

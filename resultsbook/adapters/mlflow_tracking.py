@@ -246,7 +246,8 @@ class MlflowTrackingAdapter(Adapter):
             run = found.get(_run_id(source))
             own = [p for p in problems if p.path == source.path]
             if run is None and not own:
-                own.append(Problem(source.path, "is no longer in the server's database", "nothing"))
+                gone = "was deleted from the server's database since it was listed (`mlflow gc`?)"
+                own.append(Problem(source.path, gone, "nothing; the next collect marks it missing"))
             yield ReadResult((run,) if run is not None else (), (*own, *shared))
 
 
