@@ -134,3 +134,30 @@ def test_a_read_only_output_is_refused_and_nothing_is_written(project: Path, cli
     assert table.read_bytes() == kept and (project / "out" / "t.md").read_bytes() == markdown
     table.chmod(0o644)
     assert cli("build").exit_code == 0
+
+
+@pytest.mark.parametrize("where", ["a-file/x.db", "a-file/deeper/x.db"])
+def test_a_store_path_under_a_file_is_one_line_naming_the_file(project: Path, cli, where: str) -> None:
+    (project / "a-file").write_text("not a folder")
+    result = cli("collect", "runs", "--db", where)
+    assert result.exit_code == 74
+    assert result.output.strip().splitlines() == [
+        f"Error: cannot create the store {where}: {project / 'a-file'} is not a folder; "
+        "pass --db with a path in a folder"
+    ]
+    assert (project / "a-file").read_text() == "not a folder"
+
+
+def test_a_store_folder_that_cannot_be_made_is_one_line_naming_it(tmp_path: Path, monkeypatch) -> None:
+    from resultsbook.errors import StoreError
+
+    def refused(path: str, exist_ok: bool = False) -> None:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr("os.makedirs", refused)
+    with pytest.raises(StoreError) as caught:
+        Store.open(str(tmp_path / "locked" / "x.db"))
+    assert str(caught.value) == (
+        f"cannot create the store {tmp_path / 'locked' / 'x.db'} (Permission denied: {tmp_path / 'locked'}); "
+        "pass --db with a writable folder"
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from resultsbook.errors import NotFoundError, SpecError, StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store.connection import Connection, applied_migrations
-from resultsbook.store.location import is_postgres_url, local_path, store_problem, url_scheme
+from resultsbook.store.location import folder_problem, is_postgres_url, local_path, store_problem, url_scheme
 from resultsbook.store.schema import MIGRATION_NAMES, MIGRATION_SET
 
 if TYPE_CHECKING:
@@ -98,6 +98,8 @@ class Store:
             _remove(created)
             if isinstance(error, sqlite3.Error):
                 raise store_problem(path, error) from error
+            if isinstance(error, OSError):
+                raise folder_problem(path, error) from error
             raise
         return cls(path, db, created)
 
@@ -542,7 +544,7 @@ def _remove(created: Sequence[str]) -> None:
                 os.rmdir(path)  # only if still empty: never anything someone else put there
             continue
         for suffix in ("", "-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # never made
                 os.unlink(path + suffix)
 
 

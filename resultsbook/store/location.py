@@ -149,6 +149,25 @@ def store_problem(path: str, error: sqlite3.Error) -> StoreError:
     return StoreError(f"the store {path} cannot be used ({text}); {_recovery(path, quoted)}")
 
 
+def folder_problem(path: str, error: OSError) -> StoreError:
+    """Return the one-line error for a store file that cannot be made where `path` puts it."""
+    where = error.filename or os.path.dirname(os.path.abspath(path))
+    if isinstance(error, (NotADirectoryError, FileExistsError)):
+        blocking = _existing_ancestor(os.path.dirname(os.path.abspath(path)))
+        return StoreError(
+            f"cannot create the store {path}: {blocking} is not a folder; pass --db with a path in a folder"
+        )
+    reason = error.strerror or str(error)
+    return StoreError(f"cannot create the store {path} ({reason}: {where}); pass --db with a writable folder")
+
+
+def _existing_ancestor(folder: str) -> str:
+    """Return the deepest part of a path that exists (what stands where a folder was wanted)."""
+    while not os.path.lexists(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    return folder
+
+
 def _damaged(path: str, text: str, quoted: str) -> StoreError:
     return StoreError(f"the store {path} is damaged ({text}); {_recovery(path, quoted)}")
 
