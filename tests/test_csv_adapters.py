@@ -191,6 +191,13 @@ def test_cells_that_are_not_numbers_are_counted_per_column_and_the_rest_kept(tmp
     assert list(run.metrics["acc"].steps) == [1, 3, 4] and list(run.metrics["loss"].values) == [2.0, 1.5]
 
 
+def test_a_long_cell_that_is_not_a_number_is_shown_cut_short(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("step,acc\n1,0.5\n2," + "x" * 10_000 + "\n")
+    _, problems = read_csv(path)
+    assert problems == [f"1 cell(s) of column 'acc' are not numbers (the first: '{'x' * 39}…')"]
+
+
 def test_a_time_column_keeps_the_times_it_can_read_and_counts_the_others(tmp_path):
     path = tmp_path / "log.csv"
     path.write_text("step,time,acc\n1,2024-01-01T00:00:00Z,0.5\n2,yesterday,0.6\n3,1704067260,0.7\n")

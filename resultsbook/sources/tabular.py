@@ -39,7 +39,9 @@ class Table:
 
     def not_numbers(self, name: str) -> str:
         """Say how many cells of a column are not numbers, and the first: `2 ... (the first: 'abc')`."""
-        return f"{self.bad[name]} {{}} not numbers (the first: {self.first_bad[name]!r})"
+        first = self.first_bad[name]
+        shown = first if len(first) <= 40 else first[:39] + "…"  # a cell may hold a whole document
+        return f"{self.bad[name]} {{}} not numbers (the first: {shown!r})"
 
     def column(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (numbers, mask of cells holding a number) of a column."""
