@@ -140,23 +140,26 @@ def test_a_server_that_is_not_there_is_one_line(tmp_path):
         )
 
 
-def test_a_run_garbage_collected_between_listing_and_reading_is_one_line(mlflow_server, tmp_path):
+@pytest.mark.parametrize("kind", ["sql", "rest"])
+def test_a_run_garbage_collected_between_listing_and_reading_is_one_line(mlflow_server, tmp_path, kind):
     from resultsbook.sources.collect import read_source, served_sources
 
+    experiment = f"gc-sweep-{kind}"
+    location = (sql if kind == "sql" else rest)(mlflow_server, experiment)
     run_id = mlflow_server.run_client(
         "-c",
-        """
+        f"""
 import mlflow
-mlflow.set_experiment("gc-sweep")
+mlflow.set_experiment({experiment!r})
 with mlflow.start_run(run_name="short-lived") as run:
     mlflow.log_metric("loss", 0.5, step=0)
 print(run.info.run_id)
 """,
     )
-    _, [(source, adapter)] = served_sources(CollectRequest(sql(mlflow_server, "gc-sweep")))
+    _, [(source, adapter)] = served_sources(CollectRequest(location))
     assert source.path.endswith(f"/{run_id}")
     store = Store.open(str(tmp_path / "s.db"))
-    assert collect(store, [CollectRequest(sql(mlflow_server, "gc-sweep"))]).new == 1
+    assert collect(store, [CollectRequest(location)]).new == 1
     mlflow_server.run_client(
         "-c", f"from mlflow.tracking import MlflowClient; MlflowClient().delete_run({run_id!r})"
     )
@@ -170,7 +173,7 @@ print(run.info.run_id)
         "— kept: nothing; the next collect marks it missing"
     ]
     with store:
-        assert collect(store, [CollectRequest(sql(mlflow_server, "gc-sweep"))]).missing == 1
+        assert collect(store, [CollectRequest(location)]).missing == 1
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,12 @@ _TIMEOUT = 60.0
 
 
 class MlflowServerError(Exception):
-    """A request the server refused or could not answer; the message says which and why."""
+    """A request the server refused or could not answer; the message says which and why, `status`
+    the HTTP status of a refusal."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class ServerUnreachable(MlflowServerError):
@@ -157,7 +162,7 @@ class MlflowRest:
                 time.sleep(0.2 * 2**attempt)
                 continue
             if response.status >= 400:
-                raise MlflowServerError(_refusal(response.status, data))
+                raise MlflowServerError(_refusal(response.status, data), response.status)
             try:
                 return dict(json.loads(data or b"{}"))
             except ValueError as error:

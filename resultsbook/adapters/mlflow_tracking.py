@@ -174,11 +174,14 @@ class MlflowTrackingAdapter(Adapter):
         try:
             runs: dict[str, Any] = {}
             failed: dict[str, str] = {}
+            gone: set[str] = set()  # runs the server no longer has
             for source in sources:
                 listed = self._listed.get(source.path)
                 try:
                     runs[source.path] = listed[1] if listed and listed[1] else client.run(_run_id(source))
                 except MlflowServerError as error:
+                    if error.status == 404:
+                        gone.add(source.path)
                     failed[source.path] = str(error)
             jobs = [(path, key) for path, run in runs.items() for key in metric_keys(run)]
 
@@ -191,6 +194,9 @@ class MlflowTrackingAdapter(Adapter):
             with ThreadPoolExecutor(THREADS) as pool:
                 fetched = dict(zip(jobs, pool.map(fetch, jobs)))
             for source in sources:
+                if source.path in gone:
+                    yield ReadResult((), (_deleted_since_listed(source),))
+                    continue
                 if source.path in failed:
                     yield _unreadable(source, failed[source.path])
                     continue
@@ -204,6 +210,9 @@ class MlflowTrackingAdapter(Adapter):
                         )
                         continue
                     histories[key] = points
+                if histories and not any(histories.values()) and _gone(client, source):
+                    yield ReadResult((), (_deleted_since_listed(source),))  # every history came back empty
+                    continue
                 experiment = self._experiment_name(client, where, runs[source.path])
                 record = read_run(client, runs[source.path], experiment, source.path, problems, histories)
                 yield ReadResult((record,), tuple(problems))
@@ -246,8 +255,7 @@ class MlflowTrackingAdapter(Adapter):
             run = found.get(_run_id(source))
             own = [p for p in problems if p.path == source.path]
             if run is None and not own:
-                gone = "was deleted from the server's database since it was listed (`mlflow gc`?)"
-                own.append(Problem(source.path, gone, "nothing; the next collect marks it missing"))
+                own.append(_deleted_since_listed(source))
             yield ReadResult((run,) if run is not None else (), (*own, *shared))
 
 
@@ -257,6 +265,23 @@ def _run_id(source: Source) -> str:
 
 def _run_id_of(path: str) -> str:
     return path.rsplit("/", 1)[-1]
+
+
+def _gone(client: Any, source: Source) -> bool:
+    """Tell whether the server no longer has a run (asked when its listed metrics have no points)."""
+    from resultsbook.adapters.mlflow_rest import MlflowServerError
+
+    try:
+        client.run(_run_id(source))
+    except MlflowServerError as error:
+        return error.status == 404
+    return False
+
+
+def _deleted_since_listed(source: Source) -> Problem:
+    """The problem of a run listed by the server and deleted for good before it was read."""
+    gone = "was deleted from the server's database since it was listed (`mlflow gc`?)"
+    return Problem(source.path, gone, "nothing; the next collect marks it missing")
 
 
 def _unreadable(source: Source, why: str) -> ReadResult:
