@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from resultsbook.errors import NotFoundError, SpecError, StoreError
 from resultsbook.models import Problem, StoredRun
-from resultsbook.store.connection import Connection, applied_migrations
+from resultsbook.store.connection import Connection
 from resultsbook.store.location import folder_problem, is_postgres_url, local_path, store_problem, url_scheme
-from resultsbook.store.schema import MIGRATION_NAMES, MIGRATION_SET
+from resultsbook.store.schema import pending_migrations
 
 if TYPE_CHECKING:
     from resultsbook.store.writer import StoreWriter
@@ -90,7 +90,7 @@ class Store:
             db = Connection(connection)
             retry_when_busy(lambda: db.execute("PRAGMA journal_mode=WAL"), path)
             db.execute("PRAGMA synchronous=NORMAL")
-            if _pending_migrations(connection):
+            if pending_migrations(connection):
                 retry_when_busy(lambda: _migrate(connection), path)
         except (sqlite3.Error, OSError, StoreError) as error:
             if connection is not None:
@@ -576,19 +576,6 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def _pending_migrations(conn: sqlite3.Connection) -> list[str]:
-    """Return the migrations a store lacks; refuse one written by a newer resultsbook (it has
-    migrations this one does not know)."""
-    applied = applied_migrations(conn, MIGRATION_SET)
-    unknown = [name for name in applied if name not in MIGRATION_NAMES]
-    if unknown:
-        raise StoreError(
-            f"this store was written by a newer resultsbook (migration {unknown[0]}); "
-            "upgrade with `pip install -U resultsbook`"
-        )
-    return [name for name in MIGRATION_NAMES if name not in applied]
-
-
 def _migrate(conn: sqlite3.Connection) -> None:
     """Apply pending migrations under the write lock: two processes opening a new store at once
     must not both create its tables."""
@@ -596,7 +583,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
     conn.execute("BEGIN IMMEDIATE")
     try:
-        apply_migrations(conn, _pending_migrations(conn))  # again, now that no one else can write
+        apply_migrations(conn, pending_migrations(conn))  # again, now that no one else can write
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from resultsbook.errors import StoreError
+from resultsbook.store.schema import MIGRATION_SET, refuse_unknown
 
-MIGRATION_SET = "resultsbook"
 _LOCK_KEY = 0x7265_7375_6C74  # pg_advisory_xact_lock key: "result"
 
 M001_INITIAL = """
@@ -97,12 +96,7 @@ def pending_migrations(conn: Any) -> list[str]:
         )
         applied = {row[0] for row in rows}
     known = [name for name, _ in MIGRATIONS]
-    unknown = sorted(applied - set(known))
-    if unknown:
-        raise StoreError(
-            f"this store was written by a newer resultsbook (migration {unknown[0]}); "
-            "upgrade with `pip install -U resultsbook`"
-        )
+    refuse_unknown(applied, known)
     return [name for name in known if name not in applied]
 
 

@@ -6,7 +6,10 @@ applied them until 2026-12: a store written by either version opens with the oth
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+
+from resultsbook.errors import StoreError
+from resultsbook.store.connection import applied_migrations
 
 MIGRATION_SET = "resultsbook"  # the name each applied migration is recorded under
 
@@ -89,6 +92,23 @@ CREATE TABLE IF NOT EXISTS "_sqlite_migrations" (
 CREATE UNIQUE INDEX IF NOT EXISTS "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
 """
+
+
+def pending_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Return the migrations a store lacks; refuse one written by a newer resultsbook."""
+    applied = applied_migrations(conn, MIGRATION_SET)
+    refuse_unknown(applied, MIGRATION_NAMES)
+    return [name for name in MIGRATION_NAMES if name not in applied]
+
+
+def refuse_unknown(applied: Iterable[str], known: Sequence[str]) -> None:
+    """Refuse a store that has a migration this resultsbook does not know (a newer one wrote it)."""
+    unknown = sorted(set(applied) - set(known))
+    if unknown:
+        raise StoreError(
+            f"this store was written by a newer resultsbook (migration {unknown[0]}); "
+            "upgrade with `pip install -U resultsbook`"
+        )
 
 
 def apply_migrations(conn: sqlite3.Connection, pending: Sequence[str]) -> None:
