@@ -107,9 +107,7 @@ def _add_table(builder: SeriesBuilder, name: str, path: str, problems: list[Prob
         value_column = others[-1]
     values, present = table.column(value_column)
     if table.bad[value_column]:
-        problems.append(
-            Problem(path, table.not_numbers(value_column).format("value(s) are"), "the numeric ones")
-        )
+        problems.append(Problem(path, table.not_numbers(value_column, "value(s) are"), "the numeric ones"))
     if _STEP in table.numbers:
         steps, has_step = table.column(_STEP)
         if not has_step.all():

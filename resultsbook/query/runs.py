@@ -21,14 +21,11 @@ import numpy as np
 from resultsbook.models import StoredRun
 from resultsbook.params import sort_key, value_identity
 from resultsbook.query.provenance import data_digests
-from resultsbook.store import Store, stored_run
+from resultsbook.store import RUN_FIELD_COLUMNS, Store, stored_run
 
 # the fields of a run row (store.run_rows), in order; RUN_FIELDS of select.py are among them.
 # provenance is the stored JSON text (a dict for runs given as `StoredRun`), parsed only for its data
-ROW_FIELDS = (
-    "id", "run_id", "name", "adapter", "source", "experiment", "status", "start_time", "end_time",
-    "git_commit", "git_dirty", "provenance", "present", "digest",
-)  # fmt: skip
+ROW_FIELDS = tuple(RUN_FIELD_COLUMNS)
 _FIELD_INDEX = {name: i for i, name in enumerate(ROW_FIELDS)}
 # the fields a table reads of every run (its cells' runs and marks); the others are read when asked
 TABLE_FIELDS = ("id", "run_id", "name", "status", "git_commit", "git_dirty", "provenance")

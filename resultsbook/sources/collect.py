@@ -34,7 +34,6 @@ from resultsbook.sources.planning import (
     reading_digest,
     served_sources,
     signature_of,
-    stored_path_function,
 )
 from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.store import Store
@@ -52,7 +51,6 @@ __all__ = [
     "reading_digest",
     "served_sources",
     "signature_of",
-    "stored_path_function",
 ]
 
 # a write transaction holds at most this much: other collectors wait for it, readers never do

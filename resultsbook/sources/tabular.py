@@ -37,11 +37,12 @@ class Table:
     first_line: int  # line number of the first row, for messages
     first_bad: dict[str, str] = field(default_factory=dict)  # each column's first cell that is not a number
 
-    def not_numbers(self, name: str) -> str:
-        """Say how many cells of a column are not numbers, and the first: `2 ... (the first: 'abc')`."""
+    def not_numbers(self, name: str, what: str) -> str:
+        """Say how many cells of a column are not numbers, and the first: `2 {what} not numbers (the
+        first: 'abc')`."""
         first = self.first_bad[name]
         shown = first if len(first) <= 40 else first[:39] + "…"  # a cell may hold a whole document
-        return f"{self.bad[name]} {{}} not numbers (the first: {shown!r})"
+        return f"{self.bad[name]} {what} not numbers (the first: {shown!r})"
 
     def column(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (numbers, mask of cells holding a number) of a column."""
@@ -50,7 +51,7 @@ class Table:
     def metric_column(self, name: str, path: str, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
         """Return a column as `column` does, adding to `problems` how many of its cells are not numbers."""
         if self.bad[name]:
-            message = self.not_numbers(name).format(f"cell(s) of column {name!r} are")
+            message = self.not_numbers(name, f"cell(s) of column {name!r} are")
             problems.append(Problem(path, message, "the numeric ones"))
         return self.column(name)
 

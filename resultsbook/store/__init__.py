@@ -299,7 +299,7 @@ class Store:
 
     def present_source_run_count(self) -> int:
         """Return how many present runs the present sources hold (`run_counts_by_source` summed)."""
-        return int(self.db.execute(_PRESENT_SOURCE_RUNS).fetchone()[0])
+        return int(self.db.execute(PRESENT_SOURCE_RUNS).fetchone()[0])
 
     def runs(self, include_missing: bool = False, sources: Sequence[str] | None = None) -> list[StoredRun]:
         """Return every run (or those of some stored source paths) with its params, ordered by
@@ -497,7 +497,7 @@ class Store:
         return {"runs": runs, "sources": sources}
 
 
-_PRESENT_SOURCE_RUNS = (
+PRESENT_SOURCE_RUNS = (  # the same SQL for SQLite and PostgreSQL
     "SELECT count(*) FROM runs JOIN sources ON sources.id = runs.source_id "
     "WHERE runs.present = 1 AND sources.present = 1"
 )

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from resultsbook.errors import StoreError, first_line
 from resultsbook.models import Problem, StoredRun
-from resultsbook.store import RUN_FIELD_COLUMNS, Store, stored_run
+from resultsbook.store import PRESENT_SOURCE_RUNS, RUN_FIELD_COLUMNS, Store, stored_run
 from resultsbook.store.codec import decode_array
 from resultsbook.store.location import display_location, url_scheme
 from resultsbook.store.pg_schema import apply_migrations, pending_migrations
@@ -176,10 +176,7 @@ class PostgresStore(Store):
 
     def present_source_run_count(self) -> int:
         """Return how many present runs the present sources hold (`run_counts_by_source` summed)."""
-        row = self.conn.execute(
-            "SELECT count(*) FROM runs JOIN sources ON sources.id = runs.source_id "
-            "WHERE runs.present = 1 AND sources.present = 1"
-        ).fetchone()
+        row = self.conn.execute(PRESENT_SOURCE_RUNS).fetchone()
         return int(row[0]) if row else 0
 
     def runs(self, include_missing: bool = False, sources: Sequence[str] | None = None) -> list[StoredRun]:
