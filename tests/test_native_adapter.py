@@ -162,12 +162,30 @@ def test_a_usual_log_built_at_once_gives_the_series_the_builder_gives():
     odd = [
         [*records[:-1], {**records[-1], "loss": float("nan")}],  # reported: the builder's
         [*records[:-1], {"step": 5, "loss": 1.0, "acc": 0.0, "ok": True}],  # a step back
-        [*records[:-1], {"acc": 0.0, "loss": 1.0, "step": 999, "ok": True}],  # keys in another order
+        [*records[:-1], {"acc": 0.0, "loss": 1.0, "step": 999, "other": True}],  # another key
+        [*records[:-1], {"acc": 0.0, "loss": 1.0, "step": 999}],  # a key fewer
         [{**r, "time": 1700000000 + r["step"]} for r in records],
         [{**r, "acc": None} for r in records],
         [{**r, "acc": "high"} for r in records],
     ]
     assert [clean_series(log) for log in odd] == [None] * len(odd)
+
+
+def test_a_usual_log_whose_records_order_their_keys_differently_is_built_at_once_alike():
+    from resultsbook.adapters.native_files import clean_series, read_columns
+    from resultsbook.sources.series import SeriesBuilder
+
+    records = [{"step": i, "loss": 1 / (i + 1), "acc": i / 7} for i in range(20)]
+    records[5] = {"acc": 0.25, "step": 5, "loss": 0.5}
+    builder = SeriesBuilder()
+    assert read_columns([dict(r) for r in records], builder)
+    expected, problems = builder.build("metrics.jsonl")
+    built = clean_series(records)
+    assert problems == [] and built is not None and sorted(built) == sorted(expected) == ["acc", "loss"]
+    for key, series in expected.items():
+        assert built[key].steps.tolist() == series.steps.tolist() == list(range(20))
+        assert built[key].values.tolist() == series.values.tolist()
+    assert built["acc"].values[5] == 0.25 and built["loss"].values[5] == 0.5
 
 
 def nested(levels: int) -> list:

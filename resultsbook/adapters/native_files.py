@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -148,17 +149,19 @@ def _add_records(
 
 def clean_series(records: list[dict[str, Any]]) -> dict[str, Series] | None:
     """Return the series of a whole log in the usual shape, built at once: every record holds the
-    same keys in the same order, finite numbers only, a step that increases from 0 or more and no
-    time. None for any other log (the builder reads it, and reports what it finds)."""
-    if len(set(map(tuple, records))) != 1:
-        return None
+    same keys, finite numbers only, a step that increases from 0 or more and no time. None for any
+    other log (the builder reads it, and reports what it finds)."""
     keys = list(records[0])
+    if set(map(len, records)) != {len(keys)}:
+        return None
     if _STEP not in keys or _TIME in keys or "metric" in keys:
         return None
-    values = chain.from_iterable(map(dict.values, records))
+    # each record's values in the first record's key order; a key it lacks raises KeyError
+    row = itemgetter(*keys) if len(keys) > 1 else lambda record: (record[keys[0]],)
     try:
+        values = chain.from_iterable(map(row, records))
         matrix = np.fromiter(values, np.float64, count=len(records) * len(keys))
-    except (TypeError, ValueError, OverflowError):  # text, lists, objects, nulls, 1e400 as digits
+    except (KeyError, TypeError, ValueError, OverflowError):  # another key, text, lists, objects, nulls
         return None
     if not np.isfinite(matrix).all():
         return None

@@ -24,9 +24,7 @@ from typing import Any
 from resultsbook.models import Problem, RunRecord, Source
 from resultsbook.store.writer import (
     EncodedRun,
-    _param_cell,
     encode_run,
-    git_facts,
     run_identity,
 )
 
@@ -181,7 +179,7 @@ class PostgresWriter:
         record: RunRecord,
         encoded: EncodedRun,
     ) -> None:
-        commit, dirty = git_facts(record.provenance)
+        commit, dirty = encoded.git
         self._runs.append(
             [
                 run,
@@ -201,9 +199,7 @@ class PostgresWriter:
                 1,
             ]
         )
-        for key, value in record.params.items():
-            stored, kind = _param_cell(value)
-            self._params.append((run, key, _param_text(stored, kind), kind))
+        self._params += [(run, key, _param_text(stored, kind), kind) for key, stored, kind in encoded.params]
         blobs = encoded.blobs
         for key, count, *cells in encoded.metrics:
             self._metrics.append((run, key, count, *map(_real, cells)))

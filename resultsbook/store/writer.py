@@ -16,6 +16,7 @@ from resultsbook.models import Problem, RunRecord, Source
 from resultsbook.store.codec import encode_floats, encode_steps
 
 _FLUSH_ROWS = 5000
+_JSON = json.JSONEncoder(sort_keys=True, default=str)  # json.dumps(sort_keys=True, default=str), made once
 _LOOKUP_CHUNK = 500  # values bound in one `IN (...)` lookup (SQLite allows at least 999)
 
 Blobs = Mapping[str, tuple[bytes, bytes, "bytes | None"]]
@@ -30,17 +31,25 @@ class EncodedRun:
     digest: str  # of everything stored about the run
     metrics: tuple[tuple[Any, ...], ...]  # per key: key, n, first/last step, last, min, max, mean, final
     provenance: str  # as JSON
+    params: tuple[tuple[str, Any, str], ...]  # per param: key, stored value, type name
+    git: tuple[str | None, int | None]  # commit, dirty
 
 
 def encode_run(record: RunRecord, adapter: str) -> EncodedRun:
-    """Return a run's blobs, digest, metric summaries and provenance as the store writes them."""
+    """Return a run's blobs, digest, metric summaries, provenance and param cells as the store writes
+    them."""
     blobs = encode_series(record)
+    summaries = _summaries(record.metrics)
+    empty = _summarize(None)
     metrics = tuple(
-        (key, *_summarize(record.metrics.get(key)), _finite_or_none(record.summary.get(key)))
+        (key, *summaries.get(key, empty), _finite_or_none(record.summary.get(key)))
         for key in sorted(set(record.metrics) | set(record.summary))
     )
-    provenance = json.dumps(dict(record.provenance), sort_keys=True, default=str)
-    return EncodedRun(blobs, run_digest(record, adapter, blobs), metrics, provenance)
+    provenance = _JSON.encode(dict(record.provenance))
+    params = tuple((key, *_param_cell(value)) for key, value in record.params.items())
+    return EncodedRun(
+        blobs, run_digest(record, adapter, blobs), metrics, provenance, params, git_facts(record.provenance)
+    )
 
 
 class StoreWriter:
@@ -258,7 +267,7 @@ class StoreWriter:
         encoded: EncodedRun,
         replace: bool = False,
     ) -> None:
-        commit, dirty = git_facts(record.provenance)
+        commit, dirty = encoded.git
         values = [
             run,
             run_id,
@@ -279,8 +288,7 @@ class StoreWriter:
             self.conn.execute(f"REPLACE INTO runs {_RUN_COLUMNS}", values)
         else:
             self._runs.append(values)
-        for key, value in record.params.items():
-            self._params.append((run, key, *_param_cell(value)))
+        self._params += [(run, *cell) for cell in encoded.params]
         blobs = encoded.blobs
         for key, *cells in encoded.metrics:
             self._metrics.append((run, key, *cells))
@@ -334,7 +342,7 @@ def run_digest(
         sorted(record.summary.items()),
         record.provenance,
     ]
-    digest.update(json.dumps(head, sort_keys=True, default=str).encode())
+    digest.update(_JSON.encode(head).encode())
     for key in sorted(blobs):
         digest.update(key.encode())
         for blob in blobs[key]:
@@ -365,7 +373,44 @@ def _param_cell(value: Any) -> tuple[Any, str]:
         return (value if math.isfinite(value) else repr(value)), "float"
     if isinstance(value, str):
         return value, "str"
-    return json.dumps(value, sort_keys=True, default=str), "json"
+    return _JSON.encode(value), "json"
+
+
+def _summaries(metrics: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
+    """Return `_summarize` of each series; series of one length, float64 values and no NaN are
+    reduced together (numpy sums each row as it sums one series alone: the same bits)."""
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, or a sum past 1e308: said, not warned
+        return _reduced(metrics)
+
+
+def _reduced(metrics: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
+    by_length: dict[int, list[str]] = {}
+    for key, series in metrics.items():
+        values = series.values
+        if values.dtype == np.float64 and values.flags.c_contiguous and len(values):
+            by_length.setdefault(len(values), []).append(key)
+    summaries: dict[str, tuple[Any, ...]] = {}
+    ends: dict[int, tuple[float, float]] = {}  # first and last step, by steps array (often shared)
+    for length, keys in by_length.items():
+        if len(keys) < 2:
+            continue
+        stacked = np.array([metrics[key].values for key in keys])
+        lowest = stacked.min(axis=1).tolist()
+        highest = stacked.max(axis=1).tolist()
+        means = (stacked.sum(axis=1) / length).tolist()
+        lasts = stacked[:, -1].tolist()
+        for key, low, high, mean, last in zip(keys, lowest, highest, means, lasts):
+            if low != low:  # a NaN among them (min propagates it): `_summarize` leaves it out
+                continue
+            steps = metrics[key].steps
+            if id(steps) not in ends:  # every series is alive here: an id names one array
+                ends[id(steps)] = (float(steps[0]), float(steps[-1]))
+            first, final = ends[id(steps)]
+            summaries[key] = (length, first, final, _finite_or_none(last), low, high, mean)
+    for key, series in metrics.items():
+        if key not in summaries:
+            summaries[key] = _summarize(series)
+    return summaries
 
 
 def _summarize(series: Any) -> tuple[Any, ...]:
