@@ -47,6 +47,22 @@ def test_curve_line_is_the_mean_over_seeds_at_each_step_with_a_std_band(project_
     assert curves.statement() == "Lines: mean over n = 3 seeds; band: ± std (ddof = 1)."
 
 
+@pytest.mark.parametrize(
+    ("seeds", "counted"), [([0, 1], "n = 2 seeds"), ([None, None], "n = 2 runs"), ([4, 4], "n = 2 runs")]
+)
+def test_the_curve_note_says_seeds_only_when_each_line_has_one_run_per_seed(
+    tmp_path: Path, store: Store, seeds: list, counted: str
+) -> None:
+    for index, seed in enumerate(seeds):
+        config = {"method": "ours"} | ({} if seed is None else {"seed": seed})
+        write_native_run(
+            tmp_path / f"runs/r{index}", config, [{"step": s, "acc": s / 10 + index} for s in range(3)]
+        )
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    statement = aggregate_curves(store, CurveQuery(metric="acc", hue="method")).statement()
+    assert statement.startswith(f"Lines: mean over {counted};")
+
+
 def test_ci95_and_minmax_bands_use_the_table_statistics(project_store: Store) -> None:
     for band, low_key, high_key in (("ci95", "ci95_lo", "ci95_hi"), ("minmax", "min", "max")):
         query = CurveQuery(metric="acc", hue="method", band=band, filters=(parse_filter("dataset=a"),))

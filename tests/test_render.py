@@ -89,19 +89,62 @@ def test_stat_note_states_spread_ddof_and_replicates(grid):
     assert "Mean ± s.e.m. (ddof = 1) over n = 2–3 seeds; per run: last." in text
 
 
+def _note_of(make_run, store, tmp_path, seeds, replicate=("seed",)):
+    """The terminal table's last line for one cell whose runs have these seeds (None: no seed param)."""
+    for index, seed in enumerate(seeds):
+        params = {"model": "mlp"} | ({} if seed is None else {"seed": seed, "random_state": seed})
+        make_run(f"r{index}", params, curve([0.5, 0.6 + index / 100], key="acc"))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("acc"),), rows=("model",), replicate=replicate)
+    return render_table(aggregate(store, query), "terminal", TableFormat()).splitlines()
+
+
+@pytest.mark.parametrize(
+    ("seeds", "counted"),
+    [
+        ([0, 1, 2], "n = 3 seeds"),
+        ([7], "n = 1 seed"),
+        ([None, None, None], "n = 3 runs"),  # no run records a seed: n counts runs
+        ([0, None, 2], "n = 3 runs"),
+        ([0, 0, 1], "n = 3 runs"),  # two runs share a seed
+        ([None], "n = 1 run"),
+    ],
+)
+def test_the_note_says_seeds_only_when_each_value_comes_from_its_own_seed(
+    make_run, store, tmp_path, seeds, counted
+):
+    assert (
+        f"Mean ± std (ddof = 1) over {counted}; per run: last."
+        in _note_of(make_run, store, tmp_path, seeds)[-1]
+    )
+
+
+def test_the_note_and_the_duplicate_mark_name_the_replicate_key_in_use(make_run, store, tmp_path):
+    lines = _note_of(make_run, store, tmp_path, [3, 3, 4], replicate=("random_state",))
+    assert "§ several runs share one replicate (random_state) (1 cell)" in lines
+    assert "over n = 3 runs;" in lines[-1]
+
+
 def test_nested_column_headers_and_row_groups_compile(make_run, store, tmp_path):
     """Two column levels (dataset, then metric) with \\multicolumn and \\cmidrule; two row levels."""
     for family, model in [("cnn", "resnet"), ("cnn", "vgg"), ("mlp", "mlp")]:
         for dataset in ("cifar", "svhn"):
             for seed in range(3):
-                make_run(f"{model}-{dataset}-{seed}", {"family": family, "model": model, "dataset": dataset,
-                                                     "seed": seed},
-                         [{"step": 1, "acc": 0.5 + len(model) / 20 + seed / 100, "loss": 1 - seed / 10}])
+                make_run(
+                    f"{model}-{dataset}-{seed}",
+                    {"family": family, "model": model, "dataset": dataset, "seed": seed},
+                    [{"step": 1, "acc": 0.5 + len(model) / 20 + seed / 100, "loss": 1 - seed / 10}],
+                )
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
-    query = TableQuery(metrics=(MetricSpec("acc", label="Acc."), MetricSpec("loss", label="Loss")),
-                       rows=("family", "model"), columns=("dataset", "metric"))
+    query = TableQuery(
+        metrics=(MetricSpec("acc", label="Acc."), MetricSpec("loss", label="Loss")),
+        rows=("family", "model"),
+        columns=("dataset", "metric"),
+    )
     table = aggregate(store, query)
-    text = render_table(table, "latex", TableFormat(digits=2), Labels(), LatexOptions(float=True, caption="Both"))
+    text = render_table(
+        table, "latex", TableFormat(digits=2), Labels(), LatexOptions(float=True, caption="Both")
+    )
     assert_snapshot("nested.tex", text)
     assert r"\multicolumn{2}{c}{cifar} & \multicolumn{2}{c}{svhn} \\" in text
     assert r"\cmidrule(lr){3-4} \cmidrule(lr){5-6}" in text

@@ -122,7 +122,11 @@ class CurveSet:
             if len(counts) == 1
             else f"n = {counts[0]}–{counts[-1]}"
         )
-        replicate = " × ".join(query.replicate) + "s" if query.replicate else "runs"
+        one = counts == [1]
+        if query.replicate and all(_one_run_per_replicate(line.runs, query.replicate) for line in self.lines):
+            replicate = " × ".join(query.replicate) + ("" if one else "s")
+        else:
+            replicate = "run" if one else "runs"  # no run records a seed, or some share one
         parts = [f"Lines: {query.center} over {n_text} {replicate}"]
         if query.band in ("std", "sem"):
             parts.append(f"band: ± {'std' if query.band == 'std' else 's.e.m.'} (ddof = {query.ddof})")
@@ -341,3 +345,9 @@ def _band(stats: Mapping[str, float], query: CurveQuery) -> tuple[float, float]:
     if math.isnan(low) or math.isnan(high):
         return center, center
     return low, high
+
+
+def _one_run_per_replicate(runs: Sequence[StoredRun], keys: Sequence[str]) -> bool:
+    """Tell whether each run of a line names every replicate key, no two alike."""
+    named = [tuple(run.params.get(key) for key in keys) for run in runs]
+    return not any(None in values for values in named) and len(set(named)) == len(named)

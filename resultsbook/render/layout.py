@@ -11,7 +11,7 @@ from typing import Any
 from resultsbook.errors import RenderError, ResultsbookError
 from resultsbook.params import format_value
 from resultsbook.query.goal import Goal, metric_goal
-from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, Mark, ResultTable
+from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, ResultTable
 from resultsbook.query.significance import TESTS, p_value, resolve_test, test_name
 from resultsbook.query.stats import BOOTSTRAPS, CENTERS, SMALL_BOOTSTRAP_N, SPREADS, check_pairing
 from resultsbook.render.numformat import NumberFormat, column_format
@@ -181,7 +181,7 @@ def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels) -> Layout
         if (cell := table.cell(row, column)) is not None
     }
     marks |= {key: extra for key, extra in tested.items() if key not in marks}
-    footnotes = _assign_marks(grid, marks)
+    footnotes = _assign_marks(grid, marks, table.query.replicate)
     return Layout(
         row_labels=tuple(labels.key(key) for key in table.row_keys),
         header_levels=_header_levels(table, labels),
@@ -388,9 +388,12 @@ def _number(cell: DisplayCell | None) -> float:
 
 
 def _assign_marks(
-    grid: list[list[DisplayCell | None]], marks: Mapping[tuple[int, int], tuple[Mark, ...]]
+    grid: list[list[DisplayCell | None]],
+    marks: Mapping[tuple[int, int], tuple[Mark, ...]],
+    replicate: Sequence[str],
 ) -> tuple[tuple[str, str], ...]:
-    """Attach footnote symbols to marked cells (in place) and return the footnote lines in use."""
+    """Attach footnote symbols to marked cells (in place) and return the footnote lines in use (the
+    duplicate mark names the table's replicate keys)."""
     counts: dict[str, int] = {}
     for (r, c), cell_marks in marks.items():
         kinds = sorted({m.kind for m in cell_marks}, key=list(MARK_SYMBOLS).index)
@@ -405,7 +408,10 @@ def _assign_marks(
     for kind, symbol in MARK_SYMBOLS.items():
         if kind in counts:
             count = counts[kind]
-            notes.append((symbol, f"{MARK_SUMMARIES[kind]} ({count} cell{'s' if count > 1 else ''})"))
+            summary = MARK_SUMMARIES[kind]
+            if kind == "duplicate" and replicate:
+                summary = summary.replace("(seed)", f"({' × '.join(replicate)})")
+            notes.append((symbol, f"{summary} ({count} cell{'s' if count > 1 else ''})"))
     return tuple(notes)
 
 
@@ -499,7 +505,7 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
         )
     elif fmt.spread is not None:
         what += f" with {SPREAD_NAMES[fmt.spread]}"
-    replicate = " × ".join(query.replicate) + "s" if query.replicate else "runs"
+    replicate = replicate_noun(table, counts)
     if query.pool:
         replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"
     reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
@@ -511,6 +517,32 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
             "cover less than 95%."
         )
     return note
+
+
+def replicate_noun(table: ResultTable, counts: Sequence[int]) -> str:
+    """Name what n counts: the replicate keys ("seeds") when every value in every cell comes from a
+    run with its own replicate values, else "runs" (no run records a seed, or some share one)."""
+    keys = table.query.replicate
+    one = list(counts) == [1]
+    if keys and all(_one_run_per_replicate(cell.runs) for cell in table.cells.values()):
+        return " × ".join(keys) + ("" if one else "s")
+    return "run" if one else "runs"
+
+
+def _one_run_per_replicate(runs: CellRuns) -> bool:
+    """Tell whether each run with a value names every replicate key, no two alike (in one pool)."""
+    replicate = [column.tolist() for column in runs.replicate]
+    pooled = [column.tolist() for column in runs.pooled]
+    seen = set()
+    for index, value in enumerate(runs.values.tolist()):
+        if math.isnan(value):
+            continue
+        named = tuple(column[index] for column in replicate)
+        key = (tuple(column[index] for column in pooled), named)
+        if None in named or key in seen:
+            return False
+        seen.add(key)
+    return True
 
 
 def n_range(counts: Sequence[int]) -> str:
