@@ -81,6 +81,22 @@ def test_runs_lacking_a_row_key_are_left_out_with_a_note(make_run, store, tmp_pa
     assert result.notes == ("1 run(s) with 'acc' have no param 'model' and were left out",)
 
 
+def test_runs_of_the_table_without_any_value_of_the_metric_are_counted_in_a_note(make_run, store, tmp_path):
+    make_run("a0", {"model": "a", "seed": 0}, curve([1.0]))
+    make_run("a1", {"model": "a", "seed": 1}, curve([3.0], key="loss"))  # never logged acc
+    make_run("b0", {"model": "b", "seed": 0}, curve([2.0], key="loss"), {"status": "failed"})
+    make_run("b1", {"model": "b", "seed": 1}, curve([2.0], key="loss"))
+    make_run("c0", {"seed": 0}, curve([2.0], key="loss"))  # no row key: in no cell, not counted
+    result = table(store, tmp_path)
+    assert result.rows == (("a",),) and result.cell(("a",), ()).stats["n"] == 1
+    assert result.notes == (
+        "3 selected run(s) (1 of them failed, interrupted or running) have no value of 'acc' and are left out (b: 2; a: 1); "
+        "`resultsbook problems` lists what collect could not read",
+    )
+    scoped = table(store, tmp_path, filters=(parse_filter("model=a"), parse_filter("seed=0")))
+    assert scoped.notes == ()
+
+
 def test_best_of_validation_skip_first_and_scale(make_run, store, tmp_path):
     make_run(
         "r0",

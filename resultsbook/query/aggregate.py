@@ -20,10 +20,10 @@ import numpy as np
 
 from resultsbook.errors import NotFoundError, QueryError, ResultsbookError, did_you_mean
 from resultsbook.models import StoredRun
-from resultsbook.params import sort_key, values_equal
+from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader, ValueNote
 from resultsbook.query.goal import metric_goal, unknown_goal_message
-from resultsbook.query.marks import cell_marks, differing_columns, replicate_text
+from resultsbook.query.marks import UNFINISHED, bounded, cell_marks, differing_columns, replicate_text
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.reduce import best_step_of, parse_reduction
 from resultsbook.query.runs import Runs, groups_of, members_of
@@ -73,8 +73,10 @@ def aggregate(
     notes: list[str] = []
     cells: dict[tuple[Key, Key], Cell] = {}
     for metric in query.metrics:
-        candidates = selected.take(reader.having(metric.name, selected))
+        having = reader.having(metric.name, selected)
+        candidates = selected.take(having)
         grouped = _group(candidates, row_keys, column_keys, metric, notes)
+        notes += _valueless_note(selected.take(~having), row_keys, column_keys, metric)
         if parse_reduction(metric.reduce).kind == "best_mean":
             direction = metric_goal(metric.name, metric.direction).direction
             if direction is None:
@@ -122,6 +124,27 @@ def aggregate(
     return ResultTable(
         query, row_keys, column_keys, rows, columns, cells, expected, tuple(notes), metric_notes(query, cells)
     )
+
+
+def _valueless_note(
+    runs: Runs, row_keys: Sequence[str], column_keys: Sequence[str], metric: MetricSpec
+) -> list[str]:
+    """Say how many selected runs that would sit in a cell have no value of the metric at all (never
+    logged it, or logged what collect refused), and in which cells: they are left out."""
+    grouped = _group(runs, row_keys, column_keys, metric, [])  # runs lacking a key are noted already
+    if not grouped:
+        return []
+    where = [
+        f"{' / '.join(format_value(value) for value in (*row, *column))}: {len(members)}"
+        for (row, column), members in sorted(grouped.items(), key=lambda item: -len(item[1]))
+    ]
+    count = sum(len(members) for members in grouped.values())
+    unfinished = sum(int(np.isin(members.field("status"), UNFINISHED).sum()) for members in grouped.values())
+    which = f" ({unfinished} of them failed, interrupted or running)" if unfinished else ""
+    return [
+        f"{count} selected run(s){which} have no value of {metric.name!r} and are left out "
+        f"({bounded(where)}); `resultsbook problems` lists what collect could not read"
+    ]
 
 
 def _has_value(runs: Runs, key: str) -> bool:
