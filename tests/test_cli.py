@@ -122,6 +122,13 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     )
     assert cli("table", "--metric", "x").exit_code == 2  # click usage error: --rows missing
     assert cli("collect", "runs", "--adapter", "nope").exit_code == 2
+    near = cli("collect", "runs", "--adapter", "lightning")
+    assert near.exit_code == 2 and near.output.startswith(
+        "Error: no adapter named 'lightning'; did you mean 'lightning_csv'? installed adapters: "
+    )
+    mistyped = cli("collect", "rnus")
+    assert mistyped.exit_code == 2 and "'rnus' does not exist; did you mean 'runs'?" in mistyped.output
+    assert "did you mean" not in cli("collect", "zzzz").output
 
 
 def test_runs_show_and_diff(make_run, cli):

@@ -194,12 +194,17 @@ def test_a_run_that_cannot_be_derived_keeps_going_with_a_problem(tmp_path, store
         {"config": {"data": {"path": "elsewhere/x"}}, "metrics": {"s": 1}},
     )
     write(tmp_path / "exp" / "b" / "report.json", {"metrics": {"s": 1}})
+    write(
+        tmp_path / "exp" / "c" / "report.json", {"config": {"data": {"paths": "data/y"}}, "metrics": {"s": 1}}
+    )
     rules = (parse_derivation_text("dataset=config.data.path:^data/(.+)$"),)
     report = collect(store, [CollectRequest(str(tmp_path / "exp"), derive=rules)])
-    assert report.new == 2
+    assert report.new == 3
     assert sorted(p.message for p in report.problems) == [
         "param 'dataset' could not be derived: config.data.path = 'elsewhere/x' does not match /^data/(.+)$/",
         "param 'dataset' could not be derived: its source param 'config.data.path' is absent",
+        "param 'dataset' could not be derived: its source param 'config.data.path' is absent "
+        "(did you mean 'config.data.paths'?)",
     ]
 
 

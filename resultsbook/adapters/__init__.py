@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, Served
-from resultsbook.errors import AdapterError
+from resultsbook.errors import AdapterError, closest
 
 ENTRY_POINT_GROUP = "resultsbook.adapters"
 
@@ -198,5 +198,7 @@ def get_adapter(name: str) -> type[Adapter]:
     adapters = available_adapters()
     if name not in adapters:
         known = ", ".join(adapters)
-        raise AdapterError(f"no adapter named {name!r}; installed adapters: {known}")
+        guess = closest(name, adapters)
+        hint = f"did you mean {guess!r}? " if guess is not None else ""
+        raise AdapterError(f"no adapter named {name!r}; {hint}installed adapters: {known}")
     return adapters[name]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, closest
 from resultsbook.params import format_value, parse_scalar
 
 DERIVE_KEYS = {"from", "regex", "template", "map", "default"}
@@ -40,7 +40,9 @@ class Derivation:
     def apply(self, params: Mapping[str, Any]) -> tuple[Any, str | None]:
         """Return (value, None), or (None, why it could not be derived)."""
         if self.source not in params:
-            return self._fallback(f"its source param {self.source!r} is absent")
+            guess = closest(self.source, params)
+            hint = f" (did you mean {guess!r}?)" if guess is not None else ""
+            return self._fallback(f"its source param {self.source!r} is absent{hint}")
         value = params[self.source]
         text = format_value(value)
         if self.regex is not None:
