@@ -44,6 +44,15 @@ def test_missing_seeds_are_marked_and_named(make_run, store, tmp_path):
     assert [m.text for m in expected.cell(("a",), ()).marks] == ["n = 3 of 4"]
 
 
+def test_seeds_drawn_at_random_per_run_are_not_named_as_missing(make_run, store, tmp_path):
+    """Sacred draws a new seed for every run: no cell shares one, so none is 'missing' elsewhere."""
+    for model, seeds in {"a": [104770530, 132581753, 912], "b": [55]}.items():
+        for seed in seeds:
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([1.0]))
+    marks = table(store, tmp_path).cell(("b",), ()).marks
+    assert [(m.text, m.details) for m in marks] == [("n = 1 of 3", ())]
+
+
 def test_a_cell_averaging_two_configs_is_marked(make_run, store, tmp_path):
     make_run("x0", {"model": "a", "seed": 0, "lr": 0.1, "timestamp": 1}, curve([1.0]))
     make_run("x1", {"model": "a", "seed": 1, "lr": 0.01, "timestamp": 2}, curve([1.0]))

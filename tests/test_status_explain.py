@@ -166,11 +166,34 @@ def test_explain_a_number_quoted_in_the_text(project):
     by_name = run_cli("explain", "gain_circles").output.splitlines()
     assert by_name[0].startswith("\\gainCircles (gain_circles, difference) = ")
     cells = [line for line in by_name if line.startswith("table1 / ")]
-    assert [line.split(":")[0] for line in cells] == ["table1 / MLP (16 hidden) / Circles",
-                                                      "table1 / Logistic regression / Circles"]
-    assert run_cli("explain", "paper/results/numbers.tex", "\\gainCircles").output == run_cli(
-        "explain", "gain_circles").output
+    assert [line.split(":")[0] for line in cells] == [
+        "table1 / MLP (16 hidden) / Circles",
+        "table1 / Logistic regression / Circles",
+    ]
+    assert (
+        run_cli("explain", "paper/results/numbers.tex", "\\gainCircles").output
+        == run_cli("explain", "gain_circles").output
+    )
     seeds = run_cli("explain", "n_seeds").output.splitlines()
     assert seeds[0] == "\\nSeeds (n_seeds, count) = 5" and len(seeds) == 21  # the 20 runs counted
     key = run_cli("explain", "table1/mlp/circles").output
     assert key.startswith("table1 / MLP (16 hidden) / Circles: ")
+
+
+def test_status_names_no_missing_seed_when_each_run_drew_its_own(tmp_path, monkeypatch):
+    """Seeds drawn at random per run (Sacred) are no plan: status counts the runs short, names none."""
+    for model, seeds in {"a": [104770530, 132581753, 912], "b": [55]}.items():
+        for seed in seeds:
+            write_native_run(
+                tmp_path / f"runs/{model}{seed}", {"model": model, "seed": seed}, [{"step": 1, "acc": 0.5}]
+            )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nrows = ["model"]\nmetric = "acc"\noutputs = []\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0, run_cli("build").output
+    result = run_cli("status")
+    assert result.output.splitlines()[:2] == [
+        "t: 1 of 2 cells complete",
+        "  b: 1 of 3, missing 2 unnamed (set seeds = [...] in the spec)",
+    ]

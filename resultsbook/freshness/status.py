@@ -14,6 +14,7 @@ from resultsbook.errors import NotFoundError, ResultsbookError, SpecError, did_y
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import Finding, compute_entry
 from resultsbook.params import format_value, sort_key
+from resultsbook.query.aggregate import expected_replicates
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.select import select_runs
 from resultsbook.render.escape import quote_shell
@@ -94,10 +95,7 @@ def status(
 def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec) -> list[CellStatus]:
     """Return each cell's found and expected replicates, missing ones named where possible."""
     query = table.query
-    if query.replicate_values:
-        names = {tuple(v if isinstance(v, (list, tuple)) else [v]) for v in query.replicate_values}
-    else:
-        names = {run.replicate for cell in table.cells.values() for run in cell.runs}
+    names = expected_replicates(table.cells, query)
     keys = (*table.row_keys, *table.column_keys)
     out = []
     for (row, column), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):

@@ -362,7 +362,7 @@ def _mark_cells(
             cell = replace(cell, marks=(few, *cell.marks))
         if n < expected:
             if seen_replicates is None:
-                seen_replicates = _every_replicate(cells, query)
+                seen_replicates = expected_replicates(cells, query)
             valued = ~np.isnan(cell.runs.values)
             have = set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
             missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
@@ -377,14 +377,18 @@ def _mark_cells(
     return marked
 
 
-def _every_replicate(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> set[Key]:
-    """Return the replicates each cell should have: as the query lists them, else every one seen."""
+def expected_replicates(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> set[Key]:
+    """Return the replicates each cell should have: as the query lists them, else every one seen;
+    none when no two cells share one (seeds drawn at random per run, as Sacred does, name no plan)."""
     if query.replicate_values:
         return {tuple(v if isinstance(v, (list, tuple)) else [v]) for v in query.replicate_values}
     seen: set[Key] = set()
+    shared = False
     for cell in cells.values():
-        seen.update(zip(*(column.tolist() for column in cell.runs.replicate)))
-    return seen
+        replicates = set(zip(*(column.tolist() for column in cell.runs.replicate)))
+        shared = shared or not seen.isdisjoint(replicates)
+        seen.update(replicates)
+    return seen if shared else set()
 
 
 def pooled_expected(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> int:
