@@ -94,6 +94,32 @@ def test_half_written_metrics_keep_the_run_and_report_the_file(runs):
     ]
 
 
+def test_a_metric_logged_as_a_list_says_what_it_holds_and_that_nothing_of_it_is_kept(tmp_path):
+    """Keras' evaluate() gives [loss, accuracy]; `_run.log_scalar` of it stores the list."""
+    from resultsbook.adapters.sacred import read_sacred_metrics
+
+    path = tmp_path / "metrics.json"
+    path.write_text(
+        json.dumps(
+            {
+                "score": {"steps": [0], "values": [[1.7086124859895808, 0.4134845733642578, 0.5]]},
+                "acc": {"steps": [0, 1], "values": [0.5, "n/a"]},
+            }
+        )
+    )
+    problems = []
+    series = read_sacred_metrics(str(path), problems)
+    assert list(series) == ["acc"]
+    assert [(p.message, p.kept) for p in problems] == [
+        (
+            "1 point(s) of 'score' are not numbers (the first: [1.7086124859895808, 0.4134845733642578…); "
+            "log each number of a list under its own name",
+            "nothing of 'score'",
+        ),
+        ("1 point(s) of 'acc' are not numbers (the first: \"n/a\")", "the rest"),
+    ]
+
+
 def test_jsonpickle_objects_stay_json_text_and_tuples_become_lists(tmp_path):
     from resultsbook.adapters.sacred import read_sacred_config
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from resultsbook.sources import fs
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
-from resultsbook.sources.textio import load_json_file, to_float, to_timestamp
+from resultsbook.sources.textio import clipped, load_json_file, to_float, to_timestamp
 
 RUN_FILE = "run.json"
 CONFIG_FILE = "config.json"
@@ -214,6 +215,20 @@ def _unpickle_free(value: Any) -> Any:
     return value
 
 
+def _not_numbers(path: str, key: str, values: list[Any], count: int, keep: list[int]) -> Problem:
+    """Say how many points of a metric are not numbers, show the first, and what is left of it; a
+    list (Keras' `evaluate` gives [loss, accuracy]) asks for one name per number."""
+    kept = set(keep)
+    first = next(values[i] for i in range(count) if i not in kept)
+    shown = clipped(json.dumps(first, default=str))
+    hint = "; log each number of a list under its own name" if isinstance(first, list) else ""
+    return Problem(
+        path,
+        f"{count - len(keep)} point(s) of {key!r} are not numbers (the first: {shown}){hint}",
+        "the rest" if keep else f"nothing of {key!r}",
+    )
+
+
 def read_sacred_metrics(path: str | None, problems: list[Problem]) -> dict[str, Any]:
     """Read metrics.json (per metric: steps, values, timestamps) into series."""
     if path is None:
@@ -239,9 +254,7 @@ def read_sacred_metrics(path: str | None, problems: list[Problem]) -> dict[str, 
         count = min(len(steps), len(values))
         keep = [i for i in range(count) if values[i] is not None and to_float(steps[i]) is not None]
         if len(keep) < count:
-            problems.append(
-                Problem(path, f"{count - len(keep)} point(s) of {key!r} are not numbers", "the rest")
-            )
+            problems.append(_not_numbers(path, str(key), entry["values"], count, keep))
         if not keep:
             continue
         times = np.array(

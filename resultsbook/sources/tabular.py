@@ -18,7 +18,7 @@ import numpy as np
 from resultsbook.models import Problem
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.lines import LineBatch, Tally, iter_lines
-from resultsbook.sources.textio import to_float
+from resultsbook.sources.textio import clipped, to_float
 
 _ROWS_KEPT = "the other rows"
 
@@ -40,9 +40,7 @@ class Table:
     def not_numbers(self, name: str, what: str) -> str:
         """Say how many cells of a column are not numbers, and the first: `2 {what} not numbers (the
         first: 'abc')`."""
-        first = self.first_bad[name]
-        shown = first if len(first) <= 40 else first[:39] + "…"  # a cell may hold a whole document
-        return f"{self.bad[name]} {what} not numbers (the first: {shown!r})"
+        return f"{self.bad[name]} {what} not numbers (the first: {clipped(self.first_bad[name])!r})"
 
     def column(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (numbers, mask of cells holding a number) of a column."""
