@@ -139,7 +139,7 @@ def test_fixture_runs_agree_with_wandbs_own_reader(folder_name):
 
 def test_fixture_holds_each_kind_of_run():
     statuses = sorted(run["status"] for run in EXPECTED.values())
-    assert statuses == ["failed", "finished", "finished", "running", "running"]
+    assert statuses == ["failed", "finished", "finished", "interrupted", "running", "running"]
     assert any(not run["complete"] for run in EXPECTED.values())
 
 
@@ -220,6 +220,7 @@ def test_exit_record_decides_finished_or_failed_and_its_absence_running(tmp_path
 
     assert status(exit_record(0)) == "finished"  # proto3 leaves the zero exit code out
     assert status(exit_record(1)) == "failed"
+    assert status(exit_record(255)) == "interrupted"  # wandb's exit hook on a KeyboardInterrupt
     assert status(exit_record(-9)) == "failed"
     assert status() == "running"
     assert status(pb(23, b"")) == "interrupted"  # preempting, never exited

@@ -61,6 +61,8 @@ _METADATA_KEYS = {
     "executable": "executable",
 }
 
+_CTRL_C = 255  # the exit code W&B records when the script ended on a KeyboardInterrupt
+
 
 class WandbAdapter(Adapter):
     """Read Weights & Biases run folders without the wandb package."""
@@ -356,12 +358,13 @@ class WandbRun:
         )
 
     def _status(self, has_log: bool) -> str:
-        """finished / failed from the exit record; without one the run is running (or was killed:
-        the log alone cannot tell), interrupted when it was being preempted."""
+        """finished / failed from the exit record (255 is interrupted: W&B's exit hook records it
+        for a KeyboardInterrupt); without one the run is running (or was killed: the log alone
+        cannot tell), interrupted when it was being preempted."""
         if not has_log:
             return "unknown"
         if self.exit_code is not None and not self.not_complete:
-            return "finished" if self.exit_code == 0 else "failed"
+            return {0: "finished", _CTRL_C: "interrupted"}.get(self.exit_code, "failed")
         return "interrupted" if self.preempting else "running"
 
     def _provenance(self) -> dict[str, Any]:
