@@ -118,6 +118,36 @@ def test_pattern_params_join_the_runs_and_conflicts_are_reported(tmp_path, store
     assert [p.message for p in report.problems] == ["param 'seed' is 4 in the run's config but 3 in its path"]
 
 
+def test_runs_named_like_a_patterns_files_that_it_does_not_match_are_reported(tmp_path, store):
+    root = tmp_path / "res"
+    for name in ("mlp_dr01_bs16", "mlp_dr02_bs16", "cnn_bs32"):  # the last has no dropout in its name
+        (root / "runs" / name).mkdir(parents=True)
+        (root / "runs" / name / "log.csv").write_text("step,loss\n1,0.5\n")
+    (root / "runs" / "notes.txt").write_text("not a run\n")
+    (root / "runs" / "mlp_dr01_bs16" / "extra").mkdir()
+    (root / "runs" / "mlp_dr01_bs16" / "extra" / "log.csv").write_text("step,loss\n1,0.5\n")  # deeper
+    pattern = "runs/{model}_dr{dropout}_bs{bs}/log.csv"
+    report = collect(store, [CollectRequest(str(root), pattern=pattern, adapter="csv")])
+    assert report.new == 2
+    assert [(p.path, p.message, p.kept) for p in report.problems] == [
+        (
+            str(root),
+            f"1 path(s) named like those --pattern {pattern!r} matches do not match it "
+            "(the first: 'runs/cnn_bs32/log.csv'); their runs were not collected: widen the pattern",
+            "the 2 path(s) it matches",
+        )
+    ]
+    wide = collect(store, [CollectRequest(str(root), pattern="runs/{run}/log.csv", adapter="csv")])
+    assert wide.problems == ()
+
+
+def test_a_patterns_last_part_names_files_only_with_some_literal_text():
+    assert compile_pattern("{model}_{seed}").last is None
+    assert compile_pattern("**/metrics.jsonl").near_miss("a/b/c/metrics.jsonl")
+    named = compile_pattern("{algo}/{_:\\d+}/report.json")
+    assert named.near_miss("cql/x/report.json") and not named.near_miss("cql/1/summary.json")
+
+
 def test_path_patterns():
     pattern = compile_pattern("{algo_dir}/{algo}_{env}-{dataset}_{seed}_{timestamp}/environment.csv")
     assert pattern.match("awac/AWAC_halfcheetah-medium-expert-v0_10_20220902124203/environment.csv") == {

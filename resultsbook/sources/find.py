@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from resultsbook.adapters import Adapter, ClaimHint, available_adapters, claim_hints, get_adapter
 from resultsbook.adapters.base import Folder
 from resultsbook.errors import AdapterError, SpecError
-from resultsbook.models import Source
+from resultsbook.models import Problem, Source
 from resultsbook.sources import fs
 from resultsbook.sources.derive import Derivation
 from resultsbook.sources.listings import FolderListings
@@ -45,6 +45,8 @@ class SearchLog:
     matched: int = 0  # of those, the ones the pattern matched
     example: str = ""  # the first path a pattern was tried on (relative to the root)
     unread: str = ""  # the first matched path no adapter would read
+    missed: int = 0  # paths a pattern did not match that are named like those it matches
+    missed_example: str = ""  # the first of them
     # the adapters a walk loaded by their claim hints (None: adapters named, given options, or plug-ins)
     hinted: tuple[Adapter, ...] | None = None
 
@@ -333,6 +335,9 @@ def _tried(pattern: PathPattern, relative: str, log: SearchLog) -> dict[str, Any
     fields = pattern.match(relative)
     if fields is not None:
         log.matched += 1
+    elif pattern.near_miss(relative):
+        log.missed += 1
+        log.missed_example = log.missed_example or relative
     return fields
 
 
@@ -352,6 +357,19 @@ def list_folder(path: str) -> Folder | None:
     return Folder(path, frozenset(files), tuple(sorted(dirs)))
 
 
+def pattern_misses(request: CollectRequest, log: SearchLog) -> Problem | None:
+    """Report the paths named like a pattern's files that it did not match: runs left out, maybe by
+    a pattern too narrow (one folder spelled another way)."""
+    if not log.missed or not log.matched:
+        return None
+    return Problem(
+        request.path,
+        f"{log.missed} path(s) named like those --pattern {request.pattern!r} matches do not match it "
+        f"(the first: {log.missed_example!r}); their runs were not collected: widen the pattern",
+        f"the {log.matched} path(s) it matches",
+    )
+
+
 def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
     """Say why a request found no source, naming what was tried and what to change."""
     head = f"no runs found under {request.path}"
@@ -361,7 +379,8 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         if not log.matched:
             return (
                 f"{head}; no path there matches --pattern {request.pattern!r} ({log.looked_at} tried, "
-                f"e.g. {log.example!r}); a pattern is matched against paths relative to {request.path}"
+                f"e.g. {log.missed_example or log.example!r}); a pattern is matched against paths "
+                f"relative to {request.path}"
             )
         if request.adapter:
             unread = f"the {request.adapter} adapter reads none of them"

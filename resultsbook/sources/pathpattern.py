@@ -20,6 +20,15 @@ class PathPattern:
     text: str
     regex: re.Pattern[str]
     fields: tuple[str, ...]
+    last: re.Pattern[str] | None = None  # its last part alone, when that names files (≥ 3 literal characters)
+
+    def near_miss(self, relative_path: str) -> bool:
+        """Tell whether a path the pattern did not match is named like what it matches: its last part
+        matches the pattern's, at the pattern's depth (a run the pattern may leave out by mistake)."""
+        if self.last is None or self.last.fullmatch(relative_path.rsplit("/", 1)[-1]) is None:
+            return False
+        depth = self.depth
+        return depth is None or relative_path.count("/") + 1 == depth
 
     def match(self, relative_path: str) -> dict[str, Any] | None:
         """Return the fields of a '/'-separated path relative to the collect root, or None."""
@@ -75,7 +84,21 @@ def compile_pattern(text: str) -> PathPattern:
         raise SpecError(
             f"path pattern {text!r} is not valid ({error}); check the {{name:regex}} parts"
         ) from error
-    return PathPattern(text=text, regex=regex, fields=tuple(fields))
+    return PathPattern(text=text, regex=regex, fields=tuple(fields), last=_last_part(pattern))
+
+
+def _last_part(pattern: str) -> re.Pattern[str] | None:
+    """Compile a pattern's last part alone when it names files: at least 3 literal characters, no
+    field or glob that spans folders (`{_:regex}` fields are matched as any text)."""
+    last = pattern.rsplit("/", 1)[-1]
+    literal = _FIELD.sub("", last).replace("*", "").replace("?", "")
+    if len(literal) < 3 or "**" in last or "{" in literal or "}" in literal:
+        return None
+    regex = "".join(
+        _glob_to_regex(piece) if index % 3 == 0 else "[^/]+?" if index % 3 == 1 else ""
+        for index, piece in enumerate(_FIELD.split(last))
+    )
+    return re.compile(regex)
 
 
 def _glob_to_regex(text: str) -> str:

@@ -28,6 +28,7 @@ from resultsbook.sources.find import (
     find_sources_near,
     make_adapters,
     path_under,
+    pattern_misses,
 )
 from resultsbook.sources.gcpause import cycle_collector_paused
 from resultsbook.sources.listings import FolderListings
@@ -148,6 +149,9 @@ class _Planner:
         if context is not None and (replayed is None or replayed.changed):
             _keep_snapshot(store, request, context, replayed, taking, log, plan.listings)
         plan.problems.extend(log.walk.problems)
+        missed = pattern_misses(request, log) if request.pattern else None
+        if missed is not None:
+            plan.problems.append(missed)
         plan.unlisted += [storable_text(store.relative(path)) for path in log.walk.unlisted]
         if changed is None:
             plan.scopes.append(
