@@ -268,3 +268,20 @@ def test_a_build_decoding_each_metric_once_gets_the_tables_computed_alone(make_r
     for metric in metrics:
         query = TableQuery(metrics=(metric,), rows=("model",), min_replicates=1)
         assert numbers(aggregate(store, query, reader=planned)) == numbers(aggregate(store, query))
+
+
+def test_a_mistyped_key_is_matched_against_the_run_fields_too_and_a_value_suggested_is_quoted(
+    make_run, store, tmp_path
+):
+    make_run("r0", {"model": "word 2 vec", "seed": 0}, curve([1.0]), {"experiment": "lyrics"})
+    with pytest.raises(
+        QueryError, match=r"row key 'experimnt' is not a param .*; did you mean 'experiment'\?$"
+    ):
+        table(store, tmp_path, rows=("experimnt",))
+    with pytest.raises(
+        QueryError,
+        match=r"filter experimnt=lyrics: no run has a param 'experimnt'; did you mean 'experiment'\?$",
+    ):
+        table(store, tmp_path, filters=(parse_filter("experimnt=lyrics"),))
+    with pytest.raises(Exception, match=r"did you mean 'model=word 2 vec'\?$"):  # as pasted into a shell
+        table(store, tmp_path, filters=(parse_filter("model=word 2 vek"),))

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.errors import NotFoundError, QueryError, ResultsbookError, did_you_mean
+from resultsbook.errors import NotFoundError, QueryError, ResultsbookError
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader, ValueNote
@@ -28,8 +28,8 @@ from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec
 from resultsbook.query.reduce import best_step_of, parse_reduction
 from resultsbook.query.runs import Runs, groups_of, members_of
 from resultsbook.query.select import (
-    RUN_FIELDS,
     check_filter_keys,
+    key_hint,
     known_keys,
     select_runs,
     why_nothing_selected,
@@ -204,8 +204,9 @@ def _why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: Metric
     for label, names in (("row key", query.rows), ("column key", query.columns)):
         for key in names:
             if key != METRIC_KEY and key not in keys:
-                hint = did_you_mean(key, keys - set(RUN_FIELDS), "params")
-                return QueryError(f"{label} {key!r} is not a param of any selected run; {hint}")
+                return QueryError(
+                    f"{label} {key!r} is not a param of any selected run; {key_hint(key, selected)}"
+                )
     for metric in query.metrics:
         having = reader.runs_with(metric.name)
         if not reader.having(metric.name, selected).any():

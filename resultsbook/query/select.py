@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -133,8 +134,15 @@ def check_filter_keys(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter
     for item in filters:
         # stops at the first run that has the key: the full scan is paid only on the way to an error
         if item.key not in RUN_FIELDS and not has_key(runs, item.key):
-            hint = did_you_mean(item.key, known_keys(runs) - set(RUN_FIELDS), "params")
-            raise QueryError(f"filter {item}: no run has a param {item.key!r}; {hint}")
+            raise QueryError(f"filter {item}: no run has a param {item.key!r}; {key_hint(item.key, runs)}")
+
+
+def key_hint(key: str, runs: Sequence[StoredRun] | Runs) -> str:
+    """Return the end of a message about a key no run has: the param it most likely meant, else the
+    run field (`experimnt` → `experiment`), else the params there are."""
+    params = known_keys(runs) - set(RUN_FIELDS)
+    guess = closest(key, params) or closest(key, RUN_FIELDS)
+    return f"did you mean {guess!r}?" if guess is not None else did_you_mean(key, params, "params")
 
 
 def why_nothing_selected(runs: Sequence[StoredRun], filters: Sequence[Filter]) -> NotFoundError:
@@ -153,7 +161,7 @@ def why_nothing_selected(runs: Sequence[StoredRun], filters: Sequence[Filter]) -
             hint = f"{item.key} has: {listing_text(texts)}"
             guess = closest(format_value(item.values[0]), texts) if item.op == "=" and item.values else None
             if guess is not None:
-                hint += f"; did you mean {item.key}={guess}?"
+                hint += f"; did you mean {shlex.quote(f'{item.key}={guess}')}?"  # pasted into a shell
             before = "" if item is filters[0] else f" (among the {len(remaining)} runs the others keep)"
             return NotFoundError(f"filter {item} matches no run{before}; {hint}")
         remaining = kept
