@@ -235,3 +235,18 @@ def test_map_in_order_keeps_the_order_of_items():
 
 def abs_negated(value: int) -> int:
     return -abs(value)
+
+
+def test_a_new_reading_version_of_an_adapter_reads_its_sources_again(tmp_path, store, monkeypatch):
+    """A fixed adapter (reading_version raised) re-reads what a store holds from its older reading."""
+    from resultsbook.adapters.native import NativeAdapter
+
+    for seed in range(2):
+        write_native_run(tmp_path / "runs" / f"r{seed}", {"seed": seed}, curve([1.0]))
+    request = [CollectRequest(str(tmp_path / "runs"))]
+    assert collect(store, request).sources_read == 2
+    assert collect(store, request).sources_read == 0
+    monkeypatch.setattr(NativeAdapter, "reading_version", 2)
+    again = collect(store, request)
+    assert (again.sources_read, again.new, again.updated, again.unchanged) == (2, 0, 0, 2)
+    assert collect(store, request).sources_read == 0

@@ -33,6 +33,7 @@ class SacredAdapter(Adapter):
     """Read the run folders of Sacred's FileStorageObserver."""
 
     name = "sacred"
+    reading_version = 2  # 2: a metric that is not numbers says what is kept
     summary = "Sacred FileStorageObserver run folders (run.json, config.json, metrics.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {

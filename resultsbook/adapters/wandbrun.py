@@ -68,6 +68,7 @@ class WandbAdapter(Adapter):
     """Read Weights & Biases run folders without the wandb package."""
 
     name = "wandb"
+    reading_version = 2  # 2: a run stopped by Ctrl-C is interrupted
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
 

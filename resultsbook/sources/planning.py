@@ -273,6 +273,8 @@ def reading_digest(adapter: Adapter, request: CollectRequest) -> str:
     derived params."""
     derived = [rule.describe() for rule in request.derive]
     how = [adapter.name, adapter.config, dict(request.params), request.pattern, *derived]
+    if adapter.reading_version > 1:  # the first version adds nothing: stores signed before it stay valid
+        how.append(f"reading {adapter.reading_version}")
     return _sha1()(json.dumps(how, sort_keys=True, default=str).encode()).hexdigest()
 
 
