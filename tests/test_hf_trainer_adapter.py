@@ -64,7 +64,8 @@ def test_training_args_bin_is_never_unpickled(root, monkeypatch):
 
     monkeypatch.setattr(pickle, "load", refuse)
     monkeypatch.setattr(pickle, "loads", refuse)
-    assert read_tree(root)["out/seed2"][0].params == {}  # no safe source of params in that folder
+    # no training_args.json there: what trainer_state.json records of the setup, nothing unpickled
+    assert read_tree(root)["out/seed2"][0].params == {"train_batch_size": 4, "num_train_epochs": 2}
 
 
 def test_epoch_logged_on_the_train_and_eval_entry_of_a_step_is_one_point(root):
@@ -79,7 +80,20 @@ def test_trial_params_of_a_search_become_params(root):
     state = json.loads(path.read_text())
     state["trial_params"] = {"learning_rate": 3e-4, "seed": 7}
     path.write_text(json.dumps(state))
-    assert read_tree(root)["out/seed2"][0].params == {"learning_rate": 3e-4, "seed": 7}
+    assert read_tree(root)["out/seed2"][0].params == {
+        "learning_rate": 3e-4,
+        "seed": 7,
+        "train_batch_size": 4,
+        "num_train_epochs": 2,
+    }
+
+
+def test_training_args_json_wins_over_what_trainer_state_records(root):
+    path = root / "out" / "seed1" / "training_args.json"
+    args = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**args, "num_train_epochs": 3}))
+    run = read_tree(root)["out/seed1"][0]
+    assert run.params["num_train_epochs"] == 3 and run.params["train_batch_size"] == 4
 
 
 def test_output_paths_of_training_args_are_provenance_not_config(root):

@@ -34,6 +34,7 @@ MODEL_CONFIG = "config.json"
 _CHECKPOINT = re.compile(r"checkpoint-(\d+)")
 _STEP = "step"
 _FINAL_KEY = "train_runtime"  # only in the log entry written when train() returns
+_STATE_PARAMS = ("train_batch_size", "num_train_epochs")  # params too: often the only config a folder has
 _STATE_FACTS = (
     "global_step",
     "max_steps",
@@ -57,6 +58,7 @@ class HfTrainerAdapter(Adapter):
     """Read Hugging Face Trainer output folders."""
 
     name = "hf_trainer"
+    reading_version = 2  # 2: train_batch_size and num_train_epochs of trainer_state.json are params
     summary = "Hugging Face Trainer output folders (trainer_state.json, checkpoint-N/, *_results.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -268,7 +270,8 @@ def read_results(files: Mapping[str, str], problems: list[Problem]) -> dict[str,
 def read_training_params(
     files: Mapping[str, str], state: Mapping[str, Any], problems: list[Problem]
 ) -> dict[str, Any]:
-    """Return params from safe sources: training_args.json, trial_params, the model config's name."""
+    """Return params from safe sources: training_args.json, trial_params, the batch size and epochs
+    trainer_state.json records, the model config's name."""
     params: dict[str, Any] = {}
     if ARGS_FILE in files:
         args = load_json_file(files[ARGS_FILE], problems, "no params from it")
@@ -277,6 +280,9 @@ def read_training_params(
     trial = state.get("trial_params")
     if isinstance(trial, Mapping):
         params.update(flatten_params(trial))
+    for key in _STATE_PARAMS:  # how the Trainer was set up, as trainer_state.json records it
+        if isinstance(state.get(key), (int, float)) and not isinstance(state.get(key), bool):
+            params.setdefault(key, normalize_value(state[key]))
     if MODEL_CONFIG in files:
         model = load_json_file(files[MODEL_CONFIG], problems, "no model name")
         if isinstance(model, Mapping):
