@@ -143,9 +143,13 @@ def test_runs_named_like_a_patterns_files_that_it_does_not_match_are_reported(tm
 
 def test_a_patterns_last_part_names_files_only_with_some_literal_text():
     assert compile_pattern("{model}_{seed}").last is None
-    assert compile_pattern("**/metrics.jsonl").near_miss("a/b/c/metrics.jsonl")
-    named = compile_pattern("{algo}/{_:\\d+}/report.json")
-    assert named.near_miss("cql/x/report.json") and not named.near_miss("cql/1/summary.json")
+    fixed = compile_pattern("{algo}/{seed}/report.json")
+    assert fixed.near_miss("cql/x/y/report.json") is False  # another depth
+    assert fixed.near_miss("cql/report.json") is False and fixed.near_miss("cql/1/summary.json") is False
+    assert fixed.near_miss("cql/notes/report.json")  # (not matched: the caller asks only then)
+    # an open depth may leave paths out on purpose: never reported
+    assert not compile_pattern("**/metrics.jsonl").near_miss("a/b/c/metrics.jsonl")
+    assert not compile_pattern("{algo}/{_:\\d+}/report.json").near_miss("cql/x/report.json")
 
 
 def test_path_patterns():

@@ -24,11 +24,13 @@ class PathPattern:
 
     def near_miss(self, relative_path: str) -> bool:
         """Tell whether a path the pattern did not match is named like what it matches: its last part
-        matches the pattern's, at the pattern's depth (a run the pattern may leave out by mistake)."""
-        if self.last is None or self.last.fullmatch(relative_path.rsplit("/", 1)[-1]) is None:
-            return False
+        matches the pattern's, at the pattern's depth (a run the pattern may leave out by mistake).
+        Never for a pattern of open depth (`**`, a field's own regex): it may leave paths out on
+        purpose (TabM's `{phase}/{_:\\d+}/report.json` skips each tuning's own report.json)."""
         depth = self.depth
-        return depth is None or relative_path.count("/") + 1 == depth
+        if self.last is None or depth is None or relative_path.count("/") + 1 != depth:
+            return False
+        return self.last.fullmatch(relative_path.rsplit("/", 1)[-1]) is not None
 
     def match(self, relative_path: str) -> dict[str, Any] | None:
         """Return the fields of a '/'-separated path relative to the collect root, or None."""
