@@ -101,6 +101,28 @@ def test_problems_are_listed_after_collect(make_run, cli, tmp_path):
     assert cli("problems").output.endswith("kept: the 1 complete line(s) before it\n")
 
 
+def test_runs_are_listed_with_the_numbers_in_their_names_in_order(make_run, cli):
+    for index in (10, 2, 1, 21):
+        make_run(f"version_{index}", {"seed": index}, curve([1.0]))
+    cli("collect", "runs")
+    names = [line.split()[0] for line in cli("runs", "--columns", "name").output.splitlines()[2:-1]]
+    assert names == ["version_1", "version_2", "version_10", "version_21"]
+
+
+def test_an_mlflow_run_folder_holding_only_artifacts_says_where_its_runs_are(cli, tmp_path):
+    run = tmp_path / "mlruns" / "1" / "6f834b64eab844c29ac8b7632a2d2f17"
+    (run / "artifacts" / "model").mkdir(parents=True)
+    (run / "artifacts" / "model" / "MLmodel").write_text("flavors: {}\n")
+    for adapter in ((), ("--adapter", "mlflow")):
+        result = cli("collect", str(run), *adapter)
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: no runs found under {run}; it holds an MLflow run's artifacts but no meta.yaml: the "
+            "run's params and metrics are in the tracking server or database that logged it; collect that "
+            "instead (mlflow+http://HOST:PORT, or its mlflow.db); the store was left as it was\n"
+        )
+
+
 def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     (tmp_path / "empty").mkdir()
     nothing = cli("collect", "empty")

@@ -97,6 +97,7 @@ def runs_command(
         summaries = store.all_metric_summaries() if output_format == "json" or wanted else {}
     if not runs:
         fail("runs", output_format == "json", {"runs": []}, why_nothing_selected(every, filters))
+    runs = sorted(runs, key=lambda run: (_natural(run.source), _natural(run.name)))
     if output_format == "json":
         keys = {key for key, _ in wanted}
         documents = [
@@ -380,3 +381,10 @@ def _time_text(value: float) -> str:
     from datetime import datetime, timezone
 
     return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _natural(text: str) -> list[Any]:
+    """Return a sort key that orders the numbers in a name by value: version_2 before version_10."""
+    import re
+
+    return [int(part) if index % 2 else part for index, part in enumerate(re.split(r"(\d+)", text))]
