@@ -60,3 +60,29 @@ def test_a_row_cut_off_while_keras_writes_it_is_dropped_and_reported(root):
     run, problems, _ = read_tree(root)["runs/crashed/training.log"]
     assert [p.message for p in problems] == ["last line (4) is cut off (a run still writing?)"]
     assert list(run.metrics["loss"].steps) == [0, 1]
+
+
+def test_a_log_appended_to_by_a_new_training_keeps_each_epoch_from_the_training_that_logged_it_last(tmp_path):
+    """CSVLogger(append=True) across trainings: the epochs start over; never a splice of two trainings."""
+    rows = ["epoch,loss,val_loss"]
+    rows += [f"{epoch},{9 - epoch},{19 - epoch}" for epoch in range(6)]  # a first training, epochs 0-5
+    rows += [f"{epoch},{0.9 - epoch / 10},{1.9 - epoch / 10}" for epoch in range(3)]  # run again: 0-2
+    rows += [f"{epoch},{0.5 - epoch / 10},{1.5 - epoch / 10}" for epoch in range(2, 4)]  # resumed at 2
+    (tmp_path / "training.log").write_text("\n".join(rows) + "\n")
+    run, problems, _ = read_tree(tmp_path)["training.log"]
+    assert list(run.metrics["val_loss"].steps) == [0, 1, 2, 3]
+    assert run.metrics["val_loss"].values.tolist() == pytest.approx([1.9, 1.8, 1.3, 1.2])
+    assert [(p.message, p.kept) for p in problems] == [
+        (
+            "the log starts over 2 time(s) (the first: data row 7, epoch 0), as CSVLogger(append=True) "
+            "writes when a training is run again",
+            "each epoch from the training that logged it last (7 earlier row(s) dropped)",
+        )
+    ]
+
+
+def test_a_training_resumed_at_the_next_epoch_is_one_log(tmp_path):
+    rows = ["epoch,loss", "0,3.0", "1,2.0", "2,1.5", "3,1.2"]  # resumed with initial_epoch=2: no restart
+    (tmp_path / "training.log").write_text("\n".join(rows) + "\n")
+    run, problems, _ = read_tree(tmp_path)["training.log"]
+    assert problems == [] and list(run.metrics["loss"].steps) == [0, 1, 2, 3]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.sources.series import SeriesBuilder
@@ -37,6 +39,7 @@ class KerasCsvAdapter(Adapter):
     """Read Keras CSVLogger files, one run per file."""
 
     name = "keras_csv"
+    reading_version = 2  # 2: a log that starts over keeps each epoch from its last training
     summary = "Keras CSVLogger files (epoch,... one row per epoch), e.g. training.log, history.csv"
     priority = 70  # claims single files by name: after every folder format
     options = {"delimiter": "field separator (CSVLogger's separator=; default: guessed)"}
@@ -83,12 +86,41 @@ class KerasCsvAdapter(Adapter):
             problems.append(
                 Problem(path, f"{table.bad[EPOCH_COLUMN]} row(s) have no numeric 'epoch'", "the other rows")
             )
+        current = _latest_training(epochs, has_epoch, path, problems)
         for name in table.columns[1:]:
             values, present = table.metric_column(name, path, problems)
-            keep = present & has_epoch
+            keep = present & has_epoch & current
             if keep.any():
                 builder.add_column(name, epochs[keep], values[keep])
         series, series_problems = builder.build(path)
         problems.extend(series_problems)
         name = f"{os.path.basename(os.path.dirname(os.path.abspath(path)))}/{os.path.basename(path)}"
         return ReadResult((RunRecord(name=name, metrics=series),), tuple(problems))
+
+
+def _latest_training(
+    epochs: np.ndarray, has_epoch: np.ndarray, path: str, problems: list[Problem]
+) -> np.ndarray:
+    """Return which rows to keep when the log starts over (`CSVLogger(append=True)` across trainings,
+    or a resume from an earlier checkpoint): as TensorBoard does at a restart, a row is dropped when
+    a later training logged its epoch again, so that each epoch comes from the training that logged
+    it last, never a splice of two."""
+    rows = np.flatnonzero(has_epoch)
+    steps = epochs[rows]
+    restarts = rows[1:][steps[1:] <= steps[:-1]]  # the epoch did not go up: a training started over
+    keep = np.ones(len(epochs), dtype=bool)
+    if not len(restarts):
+        return keep
+    order = np.arange(len(epochs))
+    for row in restarts.tolist():
+        keep &= (order >= row) | ~(epochs >= epochs[row])  # NaN epochs are not compared: kept
+    problems.append(
+        Problem(
+            path,
+            f"the log starts over {len(restarts)} time(s) (the first: data row {restarts[0] + 1}, epoch "
+            f"{epochs[restarts[0]]:g}), as CSVLogger(append=True) writes when a training is run again",
+            f"each epoch from the training that logged it last ({int((~keep & has_epoch).sum())} earlier "
+            "row(s) dropped)",
+        )
+    )
+    return keep
