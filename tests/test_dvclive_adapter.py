@@ -93,3 +93,18 @@ def test_final_values_that_are_not_numbers_are_counted_naming_the_first(root):
         f"{path}: 2 value(s) are not numbers (the first: 'test/confusion') — kept: the numbers"
     ]
     assert run.summary == {"test/acc": 0.75}
+
+
+def test_live_folders_inside_a_live_folder_are_runs_of_their_own(root, tmp_path):
+    """Live(dir="dvclive/fold_0") beside Live(dir="dvclive"): cross-validation folds, one run each."""
+    import shutil
+
+    project = tmp_path / "cv"
+    shutil.copytree(root / "projects" / "seed0" / "dvclive", project / "dvclive")
+    for fold in range(2):
+        shutil.copytree(root / "projects" / "seed1" / "dvclive", project / "dvclive" / f"fold_{fold}")
+    found = read_tree(project)
+    assert sorted(found) == ["dvclive", "dvclive/fold_0", "dvclive/fold_1"]
+    whole, fold = found["dvclive"][0], found["dvclive/fold_1"][0]
+    assert set(fold.metrics) == set(read_tree(root)["projects/seed1/dvclive"][0].metrics)
+    assert set(whole.metrics) == set(read_tree(root)["projects/seed0/dvclive"][0].metrics)

@@ -42,7 +42,9 @@ class DvcliveAdapter(Adapter):
             return None
         files = [folder.file(n) for n in (METRICS_FILE, PARAMS_FILE) if n in folder.files]
         files.extend(path for _, path in metric_tables(folder.path))
-        return Claim((self.source(folder.path, files),))
+        # Live(dir="dvclive/fold_0") inside a Live folder: its own runs (cross-validation folds)
+        nested = any(name != PLOTS_DIR for name in folder.dirs)
+        return Claim((self.source(folder.path, files),), descend=nested)
 
     def read(self, source: Source) -> ReadResult:
         """Read one DVCLive folder."""
