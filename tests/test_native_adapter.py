@@ -115,6 +115,20 @@ def test_duplicate_steps_keep_the_last_value_logged(make_run):
     assert "logs 2 step(s) more than once" in problems[0].message
 
 
+def test_a_step_logged_again_with_the_same_value_loses_nothing_and_is_not_reported(make_run):
+    """Lightning logs `epoch` with every log call: repeats of one value are no problem; another
+    value at a step is, counted alone."""
+    records = [{"step": s, "epoch": s // 3} for s in range(6)] + [
+        {"step": 2, "epoch": 0},
+        {"step": 4, "epoch": 1},
+    ]
+    records.append({"step": 5, "epoch": 9})  # another value: reported
+    folder = make_run("r", metrics=records)
+    run, problems = read(folder)
+    assert run.metrics["epoch"].values.tolist() == [0, 0, 0, 1, 1, 9]
+    assert [p.message for p in problems] == ["metric 'epoch' logs 1 step(s) more than once"]
+
+
 def test_long_layout_and_missing_steps(make_run):
     folder = make_run(
         "r",

@@ -143,7 +143,7 @@ def _valueless_note(
     which = f" ({unfinished} of them failed, interrupted or running)" if unfinished else ""
     return [
         f"{count} selected run(s){which} have no value of {metric.name!r} and are left out "
-        f"({bounded(where)}); `resultsbook problems` lists what collect could not read"
+        f"({bounded(where)}); `resultsbook problems` names any value collect refused"
     ]
 
 

@@ -196,10 +196,15 @@ def _step_text(step: float) -> str:
 def _settle_steps(
     steps: np.ndarray, values: np.ndarray, times: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Sort points by step, keeping the last one logged where a step repeats."""
+    """Sort points by step, keeping the last one logged where a step repeats; also return how many
+    of the points left out held another value than the one kept (a repeat of the same value, as
+    Lightning logs `epoch` with every call, loses nothing and is not counted)."""
     if len(steps) < 2 or np.all(steps[1:] > steps[:-1]):
         return steps, values, times, 0
     # unique on the reversed arrays finds each step's last occurrence
-    unique, first_in_reversed = np.unique(steps[::-1], return_index=True)
+    unique, first_in_reversed, group = np.unique(steps[::-1], return_index=True, return_inverse=True)
     keep = len(steps) - 1 - first_in_reversed
-    return unique, values[keep], times[keep], len(steps) - len(unique)
+    kept = values[keep][group]  # the value kept for each point's step, the points reversed
+    logged = values[::-1]
+    same = (logged == kept) | (np.isnan(logged) & np.isnan(kept))
+    return unique, values[keep], times[keep], int(np.count_nonzero(~same))
