@@ -108,3 +108,18 @@ def test_live_folders_inside_a_live_folder_are_runs_of_their_own(root, tmp_path)
     whole, fold = found["dvclive"][0], found["dvclive/fold_1"][0]
     assert set(fold.metrics) == set(read_tree(root)["projects/seed1/dvclive"][0].metrics)
     assert set(whole.metrics) == set(read_tree(root)["projects/seed0/dvclive"][0].metrics)
+
+
+def test_a_pattern_on_a_live_folders_metrics_json_reads_the_folder(root):
+    """`--pattern '{seed}/dvclive/metrics.json'` names the run by its file: the series are in plots/."""
+    from resultsbook.sources.collect import CollectRequest, find_sources
+
+    found = list(find_sources(CollectRequest(str(root / "projects"), pattern="{run}/dvclive/metrics.json")))
+    assert sorted((s.path.split("/")[-2], s.params["run"], a.name) for s, a in found) == [
+        ("killed", "killed", "dvclive"),
+        ("seed0", "seed0", "dvclive"),
+        ("seed1", "seed1", "dvclive"),
+    ]
+    whole = read_tree(root)["projects/seed0/dvclive"][0]
+    (source, adapter) = next((s, a) for s, a in found if s.params["run"] == "seed0")
+    assert set(adapter.read(source).runs[0].metrics) == set(whole.metrics)

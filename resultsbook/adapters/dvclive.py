@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -40,11 +40,26 @@ class DvcliveAdapter(Adapter):
         named = os.path.basename(folder.path) == DEFAULT_DIR
         if not (named or forced or METRICS_FILE in folder.files or PARAMS_FILE in folder.files):
             return None
-        files = [folder.file(n) for n in (METRICS_FILE, PARAMS_FILE) if n in folder.files]
-        files.extend(path for _, path in metric_tables(folder.path))
         # Live(dir="dvclive/fold_0") inside a Live folder: its own runs (cross-validation folds)
         nested = any(name != PLOTS_DIR for name in folder.dirs)
-        return Claim((self.source(folder.path, files),), descend=nested)
+        return Claim((self._live_source(folder.path, folder.files),), descend=nested)
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read the Live folder of a metrics.json or params.yaml a path pattern matched (not the file
+        alone: its series are in plots/)."""
+        folder = os.path.dirname(path)
+        if os.path.basename(path) not in (METRICS_FILE, PARAMS_FILE) or not fs.isdir(
+            os.path.join(folder, PLOTS_DIR)
+        ):
+            return None
+        names = {name for name in (METRICS_FILE, PARAMS_FILE) if fs.exists(os.path.join(folder, name))}
+        return self._live_source(folder, names)
+
+    def _live_source(self, folder: str, names: Collection[str]) -> Source:
+        """Return the source of a Live folder holding these of its top files: them, and every TSV."""
+        files = [os.path.join(folder, n) for n in (METRICS_FILE, PARAMS_FILE) if n in names]
+        files.extend(path for _, path in metric_tables(folder))
+        return self.source(folder, files)
 
     def read(self, source: Source) -> ReadResult:
         """Read one DVCLive folder."""
