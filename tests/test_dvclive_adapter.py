@@ -123,3 +123,18 @@ def test_a_pattern_on_a_live_folders_metrics_json_reads_the_folder(root):
     whole = read_tree(root)["projects/seed0/dvclive"][0]
     (source, adapter) = next((s, a) for s, a in found if s.params["run"] == "seed0")
     assert set(adapter.read(source).runs[0].metrics) == set(whole.metrics)
+
+
+def test_the_dvc_projects_params_yaml_gives_params_the_runs_own_win(root, tmp_path):
+    """DVC keeps an experiment's params in the project's params.yaml (what `dvc exp show` shows)."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(root / "projects" / "seed0" / "dvclive", project / "dvclive" / "fold_0")
+    (project / "dvc.yaml").write_text("stages: {}\n")
+    (project / "params.yaml").write_text("train:\n  lr: 0.01\n  epochs: 7\nrandom_seed: 42\n")
+    own = read_tree(root)["projects/seed0/dvclive"][0].params
+    run = read_tree(project)["dvclive/fold_0"][0]
+    assert run.params == {"train.lr": 0.01, "train.epochs": 7, "random_seed": 42, **own}
+    (project / "dvc.yaml").unlink()  # no DVC project: a params.yaml above is not the run's
+    assert read_tree(project)["dvclive/fold_0"][0].params == own

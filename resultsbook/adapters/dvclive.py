@@ -23,6 +23,7 @@ PARAMS_FILE = "params.yaml"
 PLOTS_DIR = "plots"
 METRICS_DIR = os.path.join("plots", "metrics")
 DEFAULT_DIR = "dvclive"
+DVC_FILE = "dvc.yaml"  # marks a DVC project, whose params.yaml holds the experiment's params
 _STEP, _TIMESTAMP = "step", "timestamp"
 
 
@@ -30,6 +31,7 @@ class DvcliveAdapter(Adapter):
     """Read a DVCLive output folder; one run per folder (DVCLive clears it at each new run)."""
 
     name = "dvclive"
+    reading_version = 2  # 2: the DVC project's params.yaml gives params
     summary = "DVCLive folders (metrics.json, params.yaml, plots/metrics/**.tsv)"
     priority = 35
 
@@ -59,7 +61,8 @@ class DvcliveAdapter(Adapter):
         """Return the source of a Live folder holding these of its top files: them, and every TSV."""
         files = [os.path.join(folder, n) for n in (METRICS_FILE, PARAMS_FILE) if n in names]
         files.extend(path for _, path in metric_tables(folder))
-        return self.source(folder, files)
+        project = project_params(folder)
+        return self.source(folder, files if project is None else [*files, project])
 
     def read(self, source: Source) -> ReadResult:
         """Read one DVCLive folder."""
@@ -75,14 +78,10 @@ class DvcliveAdapter(Adapter):
         # metrics.json repeats each series' latest value (a step behind in a live or killed run):
         # only the values logged with plot=False, which have no TSV, are its own
         summary = {key: value for key, value in summary.items() if key not in metrics}
-        params: dict[str, Any] = {}
-        params_path = os.path.join(source.path, PARAMS_FILE)
-        if fs.exists(params_path):
-            loaded = read_yaml_file(params_path, problems, "no params")
-            if isinstance(loaded, Mapping):
-                params = flatten_params(loaded)
-            elif loaded is not None:
-                problems.append(Problem(params_path, "does not hold a mapping of params", "no params"))
+        params = _read_params(os.path.join(source.path, PARAMS_FILE), problems)
+        project = project_params(source.path)  # the DVC project's params.yaml: what `dvc exp show` shows
+        if project is not None:
+            params = {**_read_params(project, problems), **params}  # the run's own (log_params) win
         folder = os.path.abspath(source.path)
         name = os.path.basename(folder)
         if name == DEFAULT_DIR:
@@ -95,6 +94,32 @@ class DvcliveAdapter(Adapter):
             provenance={"step": step} if step is not None else {},
         )
         return ReadResult((run,), tuple(problems))
+
+
+def _read_params(path: str, problems: list[Problem]) -> dict[str, Any]:
+    """Read a params.yaml into flat params ({} when there is none)."""
+    if not fs.exists(path):
+        return {}
+    loaded = read_yaml_file(path, problems, "no params from it")
+    if isinstance(loaded, Mapping):
+        return flatten_params(loaded)
+    if loaded is not None:
+        problems.append(Problem(path, "does not hold a mapping of params", "no params from it"))
+    return {}
+
+
+def project_params(folder: str, levels: int = 3) -> str | None:
+    """Return the params.yaml of the DVC project a Live folder belongs to (beside a dvc.yaml, at most
+    `levels` folders up), or None."""
+    current = os.path.dirname(os.path.abspath(folder))
+    for _ in range(levels):
+        if fs.exists(os.path.join(current, DVC_FILE)) and fs.exists(os.path.join(current, PARAMS_FILE)):
+            return os.path.join(current, PARAMS_FILE)
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+    return None
 
 
 def metric_tables(folder: str, loops: list[str] | None = None) -> list[tuple[str, str]]:
