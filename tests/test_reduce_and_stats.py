@@ -125,3 +125,24 @@ def test_expressions_are_arithmetic_only():
     for bad in ("__import__('os')", "x.real", "(lambda: 1)()", "'a' + 1", "open('f')", "x[0]"):
         with pytest.raises(QueryError):
             parse_expression(bad)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("bets(val/acc)", "best(val/acc)"),
+        ("lats", "last"),
+        ("lst(10)", "last(10)"),
+        ("best_men", "best-mean"),
+    ],
+)
+def test_a_misspelt_reduction_gets_the_one_meant_with_its_argument(typed, meant):
+    from resultsbook.errors import QueryError
+    from resultsbook.query.reduce import parse_reduction
+
+    with pytest.raises(QueryError) as caught:
+        parse_reduction(typed)
+    assert str(caught.value) == (
+        f"reduction {typed!r} is not understood; did you mean {meant!r}? (use last, min, max, mean, last(k), "
+        "at(step), best(KEY[, max|min]) or best-mean)"
+    )

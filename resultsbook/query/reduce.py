@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from resultsbook.errors import QueryError
+from resultsbook.errors import QueryError, closest
 from resultsbook.query.goal import goal_from_name, unknown_goal_message
 
 _CALL = re.compile(r"^\s*([a-z][a-z_-]*)\s*(?:\((.*)\))?\s*$")
@@ -91,10 +91,15 @@ def parse_reduction(text: str) -> Reduction:
         )
     if name in {"best-mean", "best_mean"} and not argument:
         return Reduction(kind="best_mean", text="best-mean")
+    guess = closest(name, _NAMES) if name not in _NAMES else None
+    if guess is not None:  # bets(val/acc): the name misspelt, the rest as written
+        meant = guess + text.strip()[len(name) :]
+        raise QueryError(f"reduction {text!r} is not understood; did you mean {meant!r}? ({_HELP})")
     raise QueryError(f"reduction {text!r} is not understood; {_HELP}")
 
 
 _HELP = "use last, min, max, mean, last(k), at(step), best(KEY[, max|min]) or best-mean"
+_NAMES = ("last", "min", "max", "mean", "at", "best", "best-mean")
 
 
 def _positive_int(text: str, whole: str) -> int:
