@@ -8,6 +8,8 @@ from trackers import copy_fixture, expected, last_values, read_tree, same_number
 
 from resultsbook.sources.collect import CollectRequest, find_sources, read_source
 
+APPENDED = "runs/appended/training.log"
+
 
 @pytest.fixture
 def root(tmp_path):
@@ -19,6 +21,8 @@ def test_every_file_agrees_with_what_keras_wrote(root):
     want = {item["source"]: item for item in expected("keras_csv")["runs"]}
     assert sorted(found) == sorted(want)
     for source, item in want.items():
+        if source == APPENDED:
+            continue  # two trainings in one file: its own test below
         run, problems, adapter = found[source]
         assert adapter == "keras_csv" and problems == []
         assert {k: len(s) for k, s in run.metrics.items()} == item["points"]
@@ -86,3 +90,21 @@ def test_a_training_resumed_at_the_next_epoch_is_one_log(tmp_path):
     (tmp_path / "training.log").write_text("\n".join(rows) + "\n")
     run, problems, _ = read_tree(tmp_path)["training.log"]
     assert problems == [] and list(run.metrics["loss"].steps) == [0, 1, 2, 3]
+
+
+def test_a_log_keras_appended_a_second_training_to_is_that_training(root):
+    """CSVLogger(append=True), the script run twice (written by Keras: tests/fixtures/keras_csv)."""
+    rows = next(item for item in expected("keras_csv")["runs"] if item["source"] == APPENDED)["rows"]
+    assert [int(row["epoch"]) for row in rows] == [0, 1, 2, 0, 1]
+    run, problems, _ = read_tree(root)[APPENDED]
+    second = rows[3:]
+    for key in ("loss", "val_accuracy"):
+        assert list(run.metrics[key].steps) == [0, 1]
+        assert run.metrics[key].values.tolist() == [float(row[key]) for row in second]
+    assert [(p.message, p.kept) for p in problems] == [
+        (
+            "the log starts over 1 time(s) (the first: data row 4, epoch 0), as CSVLogger(append=True) "
+            "writes when a training is run again",
+            "each epoch from the training that logged it last (3 earlier row(s) dropped)",
+        )
+    ]
