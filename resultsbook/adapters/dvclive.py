@@ -79,9 +79,14 @@ class DvcliveAdapter(Adapter):
         # only the values logged with plot=False, which have no TSV, are its own
         summary = {key: value for key, value in summary.items() if key not in metrics}
         params = _read_params(os.path.join(source.path, PARAMS_FILE), problems)
-        project = project_params(source.path)  # the DVC project's params.yaml: what `dvc exp show` shows
-        if project is not None:
-            params = {**_read_params(project, problems), **params}  # the run's own (log_params) win
+        # the DVC project's params.yaml (what `dvc exp show` shows), found when the folder was claimed
+        project = [
+            path
+            for path in source.files
+            if os.path.basename(path) == PARAMS_FILE and os.path.dirname(path) != source.path
+        ]
+        if project:
+            params = {**_read_params(project[0], problems), **params}  # the run's own (log_params) win
         folder = os.path.abspath(source.path)
         name = os.path.basename(folder)
         if name == DEFAULT_DIR:

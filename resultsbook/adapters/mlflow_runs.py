@@ -27,6 +27,11 @@ from resultsbook.sources.status_words import normalize_status
 META_FILE = "meta.yaml"
 DATABASE_FILES = frozenset({"mlflow.db"})
 RUN_FOLDERS = ("metrics", "params", "tags")
+ARTIFACTS_ONLY = (
+    "it holds an MLflow run's artifacts but no meta.yaml: the run's params and metrics are in the "
+    "tracking server or database that logged it; collect that instead (mlflow+http://HOST:PORT, or its "
+    "mlflow.db)"
+)
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
 _EXPERIMENT_ID = re.compile(r"\d+")
 # mlflow/protos/service.proto, enum RunStatus; the file store writes the number
@@ -270,3 +275,15 @@ def restore_infinities(values: np.ndarray) -> None:
     """Turn the ± largest doubles that MLflow stores for ±inf back into infinities, in place."""
     values[values == _LARGEST] = np.inf
     values[values == -_LARGEST] = -np.inf
+
+
+def holds_only_artifacts(path: str) -> bool:
+    """Tell whether a folder is a file-store run folder with only artifacts: the run was logged to a
+    tracking server (or an SQLite store keeps its artifacts here)."""
+    name = os.path.basename(os.path.normpath(path))
+    return (
+        _RUN_ID.fullmatch(name) is not None
+        and fs.isdir(os.path.join(path, "artifacts"))
+        and not fs.exists(os.path.join(path, META_FILE))
+        and not any(fs.isdir(os.path.join(path, folder)) for folder in RUN_FOLDERS)
+    )

@@ -103,14 +103,10 @@ def nothing_found(report: Any, paths: tuple[str, ...], adapter: str | None, patt
             f"{report.sources_read} source(s) under {where} were read ({tried}) but hold no run; "
             "see the problems above; no run was added or changed"
         )
-    from resultsbook.sources.find import NAME_THE_FORMAT
-
-    # the search says what the pattern or adapter missed, or what a folder holds instead of runs
-    telling = (
-        report.notes if adapter or pattern else [n for n in report.notes if not n.endswith(NAME_THE_FORMAT)]
-    )
-    if telling:
-        return "; ".join(telling) + "; the store was left as it was"
+    # the search says what it tried, and what a path holds instead of runs; several paths searched
+    # alike share one sentence
+    if report.notes and (adapter or pattern or len(paths) == 1):
+        return "; ".join(report.notes) + "; the store was left as it was"
     hint = "name the format with --adapter (see `resultsbook adapters`), or point --pattern at the log files"
     return f"no runs found under {where} ({tried}); {hint}; the store was left as it was"
 

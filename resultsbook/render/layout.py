@@ -505,7 +505,7 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
         )
     elif fmt.spread is not None:
         what += f" with {SPREAD_NAMES[fmt.spread]}"
-    replicate = replicate_noun(table, counts)
+    replicate = _replicate_noun(table, counts)
     if query.pool:
         replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"
     reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
@@ -519,7 +519,7 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
     return note
 
 
-def replicate_noun(table: ResultTable, counts: Sequence[int]) -> str:
+def _replicate_noun(table: ResultTable, counts: Sequence[int]) -> str:
     """Name what n counts: the replicate keys ("seeds") when every value in every cell comes from a
     run with its own replicate values, else "runs" (no run records a seed, or some share one)."""
     keys = table.query.replicate

@@ -357,9 +357,6 @@ def list_folder(path: str) -> Folder | None:
     return Folder(path, frozenset(files), tuple(sorted(dirs)))
 
 
-NAME_THE_FORMAT = "name the format with --adapter, or point --pattern at the log files"
-
-
 def pattern_misses(request: CollectRequest, log: SearchLog) -> Problem | None:
     """Report the paths named like a pattern's files that it did not match: runs left out, maybe by
     a pattern too narrow (one folder spelled another way)."""
@@ -394,28 +391,18 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
             f"{head}; {log.matched} path(s) match --pattern {request.pattern!r} but {unread} "
             f"(e.g. {log.unread!r}); {fix} (see `resultsbook adapters`)"
         )
-    if _mlflow_artifacts_only(request.path):
-        return (
-            f"{head}; it holds an MLflow run's artifacts but no meta.yaml: the run's params and metrics "
-            "are in the tracking server or database that logged it; collect that instead "
-            "(mlflow+http://HOST:PORT, or its mlflow.db)"
-        )
+    from resultsbook.adapters.mlflow_runs import ARTIFACTS_ONLY, holds_only_artifacts  # only to explain
+
+    if holds_only_artifacts(request.path):
+        return f"{head}; {ARTIFACTS_ONLY}"
     if request.adapter:
         return (
             f"{head}; the {request.adapter} adapter found nothing it reads there; "
             "point --pattern at the files it should read"
         )
-    return f"{head}; {NAME_THE_FORMAT}"
-
-
-def _mlflow_artifacts_only(path: str) -> bool:
-    """Tell whether a folder is an MLflow run folder holding only artifacts (a server kept the rest)."""
-    name = os.path.basename(os.path.normpath(path))
     return (
-        len(name) == 32
-        and all(char in "0123456789abcdef" for char in name)
-        and os.path.isdir(os.path.join(path, "artifacts"))
-        and not os.path.exists(os.path.join(path, "meta.yaml"))
+        f"{head} (every installed adapter, no --pattern); name the format with --adapter "
+        "(see `resultsbook adapters`), or point --pattern at the log files"
     )
 
 

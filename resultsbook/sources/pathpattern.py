@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -20,17 +21,24 @@ class PathPattern:
     text: str
     regex: re.Pattern[str]
     fields: tuple[str, ...]
-    last: re.Pattern[str] | None = None  # its last part alone, when that names files (≥ 3 literal characters)
 
     def near_miss(self, relative_path: str) -> bool:
         """Tell whether a path the pattern did not match is named like what it matches: its last part
         matches the pattern's, at the pattern's depth (a run the pattern may leave out by mistake).
         Never for a pattern of open depth (`**`, a field's own regex): it may leave paths out on
         purpose (TabM's `{phase}/{_:\\d+}/report.json` skips each tuning's own report.json)."""
-        depth = self.depth
-        if self.last is None or depth is None or relative_path.count("/") + 1 != depth:
+        last = self._last_part
+        if last is None or relative_path.count("/") + 1 != self.depth:
             return False
-        return self.last.fullmatch(relative_path.rsplit("/", 1)[-1]) is not None
+        return last.match(relative_path.rsplit("/", 1)[-1]) is not None
+
+    @functools.cached_property
+    def _last_part(self) -> PathPattern | None:
+        """The pattern's last part alone, when the depth is fixed and that part names files (at least
+        3 literal characters: `metrics.jsonl`, not `{model}_{seed}`)."""
+        last = self.text.strip().strip("/").rsplit("/", 1)[-1]
+        literal = _FIELD.sub("", last).replace("*", "").replace("?", "")
+        return compile_pattern(last) if self.depth is not None and len(literal) >= 3 else None
 
     def match(self, relative_path: str) -> dict[str, Any] | None:
         """Return the fields of a '/'-separated path relative to the collect root, or None."""
@@ -43,7 +51,7 @@ class PathPattern:
             if not name.startswith("_")
         }
 
-    @property
+    @functools.cached_property
     def depth(self) -> int | None:
         """Return how many path components a match has, or None when `**` or a field's own regex
         (which may span folders) makes it open."""
@@ -86,21 +94,7 @@ def compile_pattern(text: str) -> PathPattern:
         raise SpecError(
             f"path pattern {text!r} is not valid ({error}); check the {{name:regex}} parts"
         ) from error
-    return PathPattern(text=text, regex=regex, fields=tuple(fields), last=_last_part(pattern))
-
-
-def _last_part(pattern: str) -> re.Pattern[str] | None:
-    """Compile a pattern's last part alone when it names files: at least 3 literal characters, no
-    field or glob that spans folders (`{_:regex}` fields are matched as any text)."""
-    last = pattern.rsplit("/", 1)[-1]
-    literal = _FIELD.sub("", last).replace("*", "").replace("?", "")
-    if len(literal) < 3 or "**" in last or "{" in literal or "}" in literal:
-        return None
-    regex = "".join(
-        _glob_to_regex(piece) if index % 3 == 0 else "[^/]+?" if index % 3 == 1 else ""
-        for index, piece in enumerate(_FIELD.split(last))
-    )
-    return re.compile(regex)
+    return PathPattern(text=text, regex=regex, fields=tuple(fields))
 
 
 def _glob_to_regex(text: str) -> str:

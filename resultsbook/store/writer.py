@@ -384,13 +384,13 @@ def _summaries(metrics: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
 
 
 def _reduced(metrics: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
+    """`_summaries`, numpy's warnings aside."""
     by_length: dict[int, list[str]] = {}
     for key, series in metrics.items():
         values = series.values
         if values.dtype == np.float64 and values.flags.c_contiguous and len(values):
             by_length.setdefault(len(values), []).append(key)
     summaries: dict[str, tuple[Any, ...]] = {}
-    ends: dict[int, tuple[float, float]] = {}  # first and last step, by steps array (often shared)
     for length, keys in by_length.items():
         if len(keys) < 2:
             continue
@@ -403,10 +403,15 @@ def _reduced(metrics: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
             if low != low:  # a NaN among them (min propagates it): `_summarize` leaves it out
                 continue
             steps = metrics[key].steps
-            if id(steps) not in ends:  # every series is alive here: an id names one array
-                ends[id(steps)] = (float(steps[0]), float(steps[-1]))
-            first, final = ends[id(steps)]
-            summaries[key] = (length, first, final, _finite_or_none(last), low, high, mean)
+            summaries[key] = (
+                length,
+                float(steps[0]),
+                float(steps[-1]),
+                _finite_or_none(last),
+                low,
+                high,
+                mean,
+            )
     for key, series in metrics.items():
         if key not in summaries:
             summaries[key] = _summarize(series)
