@@ -23,7 +23,6 @@ from urllib.parse import urlencode, urlsplit
 import numpy as np
 
 from resultsbook.adapters.mlflow_runs import add_points, make_run_record, restore_infinities
-from resultsbook.errors import SpecError
 from resultsbook.models import Problem, RunRecord
 from resultsbook.sources.series import SeriesBuilder
 
@@ -237,14 +236,6 @@ def read_run(
 def metric_keys(run: Mapping[str, Any]) -> list[str]:
     """Return the keys of the metrics a run logged (from its latest values)."""
     return sorted({m["key"] for m in run.get("data", {}).get("metrics", [])})
-
-
-def check_reachable(client: MlflowRest, server: str) -> None:
-    """Raise a one-line SpecError when the server cannot be reached or refuses us."""
-    try:
-        client.call("POST", "/experiments/search", body={"max_results": 1})
-    except MlflowServerError as error:
-        raise SpecError(f"{server} {error}; check the URL and that `mlflow server` runs there") from error
 
 
 def _value(raw: Any) -> float:

@@ -431,8 +431,3 @@ def members_of(groups: np.ndarray, count: int) -> list[np.ndarray]:
     """Return the rows of each group (numbered 0..count-1), each in the rows' order."""
     order = np.argsort(groups, kind="stable")
     return np.split(order, np.cumsum(np.bincount(groups, minlength=count))[:-1])
-
-
-def positions_of(runs: Runs, ids: Mapping[int, Any]) -> np.ndarray:
-    """Return a mask of the runs whose internal id is a key of `ids` (a set or a mapping)."""
-    return np.fromiter((run in ids for run in runs.ids.tolist()), dtype=bool, count=len(runs))

@@ -70,10 +70,5 @@ def column_format(centers: Iterable[float], spreads: Iterable[float]) -> NumberF
     return NumberFormat(1, exponent)
 
 
-def auto_digits(centers: Iterable[float], spreads: Iterable[float]) -> int:
-    """Return the decimals column_format chooses (for numbers printed without a power of ten)."""
-    return column_format(centers, spreads).digits
-
-
 def _clamp(digits: int) -> int:
     return max(0, min(MAX_DIGITS, digits))
