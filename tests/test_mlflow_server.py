@@ -209,3 +209,53 @@ def test_mlflows_mysql_backend_gives_the_same_runs_as_its_rest_api(tmp_path, mlf
             answers[name] = json.loads(json.dumps(everything(store), default=repr).replace(prefix, "SERVER"))
     for part in answers["rest"]:
         assert answers["mysql"][part] == answers["rest"][part], part
+
+
+def test_a_url_copied_from_mlflows_pages_collects_its_experiment_or_its_run(tmp_path, mlflow_server):
+    experiment = mlflow_server.logged["experiment_id"]
+    crashed = next(run["run_id"] for run in mlflow_server.logged["runs"] if run["name"] == "crashed")
+    page = f"mlflow+{mlflow_server.url}/#/experiments/{experiment}"
+    with Store.open(str(tmp_path / "s.db")) as store:
+        assert collect(store, [CollectRequest(page)]).new == 6  # as '#lab-sweep' gives
+        one = collect(store, [CollectRequest(f"{page}/runs/{crashed}")])
+        assert (one.unchanged, one.missing) == (1, 0)  # the experiment's other runs are not gone
+        with pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(f"{page}/runs/0123456789abcdef")])
+        assert str(caught.value) == (
+            f"mlflow+{mlflow_server.url}: experiment {experiment} has no run '0123456789abcdef' (deleted, "
+            f"or a typo?); collect mlflow+{mlflow_server.url}/#{experiment} for all of its runs"
+        )
+
+
+@pytest.mark.parametrize("kind", ["rest", "sql"])
+def test_a_run_deleted_in_any_experiment_is_gone_from_a_whole_server_collect(tmp_path, mlflow_server, kind):
+    location = (rest if kind == "rest" else sql)(mlflow_server)
+    added = json.loads(
+        mlflow_server.run_client(str(WRITER), "--offset", str(20 + (kind == "sql")), "--runs", "1")
+    )
+    with Store.open(str(tmp_path / "s.db")) as store:
+        assert collect(store, [CollectRequest(location)]).new == 8  # both experiments
+        mlflow_server.run_client(
+            "-c",
+            f"""
+from mlflow.tracking import MlflowClient
+MlflowClient().delete_run({added["runs"][0]["run_id"]!r})
+print("ok")
+""",
+        )
+        # lab-sweep is not the last experiment listed: its runs were once out of the collect's scope
+        again = collect(store, [CollectRequest(location)])
+        assert (again.missing, again.unchanged) == (1, 7)
+
+
+def test_a_tracking_servers_plain_web_address_says_how_to_collect_it(tmp_path, mlflow_server):
+    from servers import free_port
+
+    with Store.open(str(tmp_path / "s.db")) as store:
+        with pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(mlflow_server.url)])  # MLFLOW_TRACKING_URI as it is
+        assert f"an MLflow tracking server is collected as 'mlflow+{mlflow_server.url}'" in str(caught.value)
+        nothing = f"http://127.0.0.1:{free_port()}"
+        with pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(nothing)])
+        assert str(caught.value).endswith(f"; an MLflow tracking server is collected as 'mlflow+{nothing}'")

@@ -2,6 +2,7 @@
 
     mlflow+http://host:5000                    every experiment, through the REST API
     mlflow+https://host/#my-experiment         one experiment (by name or id)
+    mlflow+http://host:5000/#/experiments/3    the same, as MLflow's pages name it (…/runs/<id>: one run)
     mlflow+postgresql://user@dbhost/mlflow     the server's SQL backend, read directly (faster)
     mlflow+mysql://user@dbhost/mlflow#3        (the same for MySQL)
 
@@ -25,6 +26,7 @@ from resultsbook.errors import AdapterError, SpecError
 from resultsbook.models import Problem, ReadResult, Source
 
 _SCHEME = re.compile(r"^mlflow\+(https?|postgres(?:ql)?|mysql)(?:\+[a-z0-9_]+)?://", re.IGNORECASE)
+_PAGE = re.compile(r"^experiments/([^/?]+)(?:/runs/([^/?]+))?(?:[/?].*)?$")  # the fragment of MLflow's pages
 _DELETED_CHOICES = ("skip", "keep")
 CHUNK = 500  # runs read from a SQL backend in one snapshot
 THREADS = 16  # metric histories fetched at once from a REST API
@@ -38,6 +40,7 @@ class TrackingLocation:
     server: str  # how runs are named: mlflow+<scheme>://host[:port][/path], no credentials
     target: str  # what to connect to: http(s)://… or postgresql://… / mysql://… with credentials
     experiment: str | None  # a name or id, from the #fragment
+    run: str | None = None  # one run's id, from a run page's #/experiments/<id>/runs/<run id>
 
 
 def parse_location(location: str) -> TrackingLocation | None:
@@ -52,10 +55,14 @@ def parse_location(location: str) -> TrackingLocation | None:
     netloc = host + (f":{parts.port}" if parts.port else "")
     path = parts.path.rstrip("/")
     experiment = parts.fragment.strip("/") or None
+    page = _PAGE.match(experiment or "")
+    run = None
+    if page is not None:  # a URL copied from MLflow's pages: #/experiments/3 or #/experiments/3/runs/<id>
+        experiment, run = page.group(1), page.group(2)
     kind = "rest" if scheme in ("http", "https") else "sql"
     server = f"mlflow+{scheme}://{netloc}{path}"
     target = urlunsplit((scheme, parts.netloc, path if kind == "rest" else parts.path, parts.query, ""))
-    return TrackingLocation(kind, server, target, experiment)
+    return TrackingLocation(kind, server, target, experiment, run)
 
 
 class MlflowTrackingAdapter(Adapter):
@@ -84,12 +91,21 @@ class MlflowTrackingAdapter(Adapter):
         if where is None:
             return None
         experiment_id, listed = self._list_rest(where) if where.kind == "rest" else self._list_sql(where)
+        if where.run is not None:
+            listed = [entry for entry in listed if entry[0] == where.run]
+            if not listed:
+                raise SpecError(
+                    f"{where.server}: experiment {experiment_id} has no run {where.run!r} (deleted, or a "
+                    f"typo?); collect {where.server}/#{experiment_id} for all of its runs"
+                )
         sources = []
-        for run_id, experiment_id, version, run in listed:
-            path = f"{where.server}/#{experiment_id}/{run_id}"
+        for run_id, run_experiment, version, run in listed:
+            path = f"{where.server}/#{run_experiment}/{run_id}"
             self._listed[path] = (where, run)
             sources.append(Source(adapter=self.name, path=path, files=(), version=version))
         root = where.server if experiment_id is None else f"{where.server}/#{experiment_id}"
+        if where.run is not None:
+            root = f"{root}/{where.run}"
         return Served(root, tuple(sorted(sources, key=lambda source: source.path)))
 
     def _list_rest(self, where: TrackingLocation) -> tuple[str | None, list[tuple[str, str, str, Any]]]:
@@ -103,8 +119,8 @@ class MlflowTrackingAdapter(Adapter):
                 experiments = {experiment_id: (name, "active")}
             else:
                 experiments = client.experiments(self.keep_deleted)
-            for experiment_id, (name, _) in experiments.items():
-                self._experiments[(where.server, experiment_id)] = name
+            for listed_id, (name, _) in experiments.items():
+                self._experiments[(where.server, listed_id)] = name
             found = []
             for run in client.search_runs(sorted(experiments), self.keep_deleted):
                 info = run.get("info", {})

@@ -76,7 +76,13 @@ def find_sources(
     if found is not None:
         yield _with_params(found[0], request.params), found[1]
         return
-    raise SpecError(f"no adapter reads {root}; name one with --adapter (see `resultsbook adapters`)")
+    from resultsbook.sources.remote import web_address_hint
+
+    hint = web_address_hint(root)
+    raise SpecError(
+        f"no adapter reads {root}; {hint + '; for a file, ' if hint else ''}"
+        "name one with --adapter (see `resultsbook adapters`)"
+    )
 
 
 def _pattern_walk(

@@ -404,7 +404,17 @@ def _explained(url: str) -> Iterator[None]:
     except Exception as error:
         name = type(error).__name__
         first = first_line(error)
+        web = web_address_hint(url)
+        hint += f"; {web}" if web else ""
         raise SpecError(f"{url} cannot be listed ({name}: {first}){hint}") from error
+
+
+def web_address_hint(url: str) -> str:
+    """Return how to read an MLflow tracking server when `url` is a web address (the form of
+    MLFLOW_TRACKING_URI, which a user may give as it is); empty for any other URL."""
+    if not url.lower().startswith(("http://", "https://")):
+        return ""
+    return f"an MLflow tracking server is collected as 'mlflow+{url}'"
 
 
 def _tree_of(path: str) -> RemoteTree | None:
