@@ -137,6 +137,12 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     bad_filter = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "model")
     assert bad_filter.exit_code == 2
     assert bad_filter.output.startswith("Error: filter 'model' is not understood; write KEY=VALUE")
+    no_bound = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed>=")
+    assert no_bound.exit_code == 2
+    assert no_bound.output == "Error: filter 'seed>=' has no value after '>='; write e.g. seed>=100\n"
+    doubled = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed==0", "--format", "csv")
+    single = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed=0", "--format", "csv")
+    assert doubled.exit_code == 0 and doubled.output == single.output  # == as Python writes it
     unknown = cli("table", "--rows", "model", "--metric", "acc")
     assert (
         unknown.exit_code == 2

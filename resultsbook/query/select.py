@@ -15,7 +15,7 @@ from resultsbook.models import StoredRun
 from resultsbook.params import format_value, parse_scalar, sort_key, values_equal
 from resultsbook.query.runs import RUN_FIELDS, Runs
 
-_FILTER = re.compile(r"^\s*([^!<>=~\s][^!<>=~]*?)\s*(!=|>=|<=|=|>|<|~)\s*(.*?)\s*$")
+_FILTER = re.compile(r"^\s*([^!<>=~\s][^!<>=~]*?)\s*(!=|>=|<=|==|=|>|<|~)\s*(.*?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,9 @@ def parse_filter(text: str) -> Filter:
             f"filter {text!r} is not understood; write KEY=VALUE, KEY!=V1,V2, KEY>=N or KEY~REGEX"
         )
     key, op, raw = found.groups()
+    op = "=" if op == "==" else op  # as Python and pandas' query write it
+    if op in {">", "<", ">=", "<="} and not raw:
+        raise SpecError(f"filter {text!r} has no value after {op!r}; write e.g. {key}{op}100")
     if op in {"=", "!="}:
         values = tuple(parse_scalar(part) for part in _split_values(raw))
     elif op == "~":
