@@ -109,6 +109,25 @@ def test_runs_are_listed_with_the_numbers_in_their_names_in_order(make_run, cli)
     assert names == ["version_1", "version_2", "version_10", "version_21"]
 
 
+def test_a_run_collected_from_inside_its_folder_is_named_after_it(make_run, cli, tmp_path, monkeypatch):
+    folder = make_run("lr0.1-seed3", {"lr": 0.1, "seed": 3}, curve([0.5, 0.7]))
+    monkeypatch.chdir(folder)
+    store = str(tmp_path / "s.db")
+    for given in ("metrics.jsonl", "./config.json", "."):  # a file of it (a crash before), or the folder
+        result = cli("collect", given, "--db", store)
+        assert result.exit_code == 0, result.output
+        names = cli("runs", "--db", store, "--columns", "name").output.splitlines()[2:-1]
+        assert names == ["lr0.1-seed3"]  # one run, whatever was given, not "."
+    mlflow = tmp_path / "project"
+    mlflow.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "mlflow" / "sqlite" / "mlflow.db", mlflow)
+    monkeypatch.chdir(mlflow)
+    by_file = cli("collect", "mlflow.db", "--db", "by-file.db")  # MLflow 3.7+'s default store, by its name
+    by_folder = cli("collect", ".", "--db", "by-folder.db")
+    assert by_file.exit_code == 0, by_file.output
+    assert by_file.output.split(":")[1] == by_folder.output.split(":")[1]
+
+
 def test_an_mlflow_run_folder_holding_only_artifacts_says_where_its_runs_are(cli, tmp_path):
     run = tmp_path / "mlruns" / "1" / "6f834b64eab844c29ac8b7632a2d2f17"
     (run / "artifacts" / "model").mkdir(parents=True)
@@ -121,6 +140,27 @@ def test_an_mlflow_run_folder_holding_only_artifacts_says_where_its_runs_are(cli
             "run's params and metrics are in the tracking server or database that logged it; collect that "
             "instead (mlflow+http://HOST:PORT, or its mlflow.db); the store was left as it was\n"
         )
+
+
+def test_an_mlflow_sqlite_projects_artifact_tree_or_uri_says_to_collect_its_mlflow_db(cli, tmp_path):
+    shutil.copy(ROOT / "tests" / "fixtures" / "mlflow" / "sqlite" / "mlflow.db", tmp_path)
+    for run in ("6f834b64eab844c29ac8b7632a2d2f17", "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"):
+        (tmp_path / "mlruns" / "1" / run / "artifacts").mkdir(parents=True)  # MLflow 3.7+'s default layout
+    for given in ("mlruns", "mlruns/1"):
+        result = cli("collect", given)
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: no runs found under {given}; it holds MLflow runs' artifacts but no meta.yaml: their "
+            "params and metrics are in the tracking server or database that logged them; collect mlflow.db; "
+            "the store was left as it was\n"
+        )
+    uri = cli("collect", "sqlite:///mlflow.db")  # MLFLOW_TRACKING_URI as it is
+    assert uri.exit_code == 2
+    assert uri.output == (
+        "Error: sqlite:///mlflow.db is MLflow's name for the file mlflow.db: collect it "
+        "(`resultsbook collect mlflow.db`)\n"
+    )
+    assert cli("collect", "mlflow.db").exit_code == 0
 
 
 def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):

@@ -7,6 +7,7 @@ skip is reported; `-o deleted=keep` collects them too, marked in their provenanc
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -277,13 +278,56 @@ def restore_infinities(values: np.ndarray) -> None:
     values[values == -_LARGEST] = -np.inf
 
 
-def holds_only_artifacts(path: str) -> bool:
-    """Tell whether a folder is a file-store run folder with only artifacts: the run was logged to a
-    tracking server (or an SQLite store keeps its artifacts here)."""
-    name = os.path.basename(os.path.normpath(path))
+def artifacts_only_note(path: str) -> str | None:
+    """Say where the runs are when a folder is, or holds (an experiment, an `mlruns`), file-store run
+    folders with only artifacts: the runs were logged to a tracking server, or an SQLite store
+    (MLflow's default since 3.7) keeps its artifacts there; None for any other folder."""
+    runs = _run_folders_near(path)
+    if not runs or not all(_holds_only_artifacts(run) for run in runs):
+        return None
+    if runs == [path]:
+        return ARTIFACTS_ONLY
+    beside = [
+        os.path.normpath(os.path.join(path, up, name))
+        for up in ("..", os.path.join("..", ".."))  # beside mlruns/, given mlruns/ or mlruns/<experiment>
+        for name in sorted(DATABASE_FILES)
+        if fs.isfile(os.path.join(path, up, name))
+    ]
+    fix = "collect that instead (mlflow+http://HOST:PORT, or its mlflow.db)"
+    where = f"collect {beside[0]}" if beside else fix
     return (
-        _RUN_ID.fullmatch(name) is not None
-        and fs.isdir(os.path.join(path, "artifacts"))
+        "it holds MLflow runs' artifacts but no meta.yaml: their params and metrics are in the tracking "
+        f"server or database that logged them; {where}"
+    )
+
+
+def _run_folders_near(path: str, most: int = 20) -> list[str]:
+    """Return the run folders a folder is or holds, at most two levels down (a few of them)."""
+    if _RUN_ID.fullmatch(os.path.basename(os.path.normpath(path))):
+        return [path]
+    found: list[str] = []
+    try:
+        names = sorted(fs.listdir(path))[:most]
+    except OSError:
+        return found
+    for name in names:
+        inner = os.path.join(path, name)
+        if _RUN_ID.fullmatch(name) and fs.isdir(inner):
+            found.append(inner)
+        elif _EXPERIMENT_ID.fullmatch(name) and fs.isdir(inner):
+            with contextlib.suppress(OSError):
+                found += [
+                    os.path.join(inner, run)
+                    for run in sorted(fs.listdir(inner))[:most]
+                    if _RUN_ID.fullmatch(run)
+                ]
+    return found[:most]
+
+
+def _holds_only_artifacts(path: str) -> bool:
+    """Tell whether a run folder holds only artifacts (no meta.yaml, metrics, params or tags)."""
+    return (
+        fs.isdir(os.path.join(path, "artifacts"))
         and not fs.exists(os.path.join(path, META_FILE))
         and not any(fs.isdir(os.path.join(path, folder)) for folder in RUN_FOLDERS)
     )

@@ -317,12 +317,23 @@ def _unreadable(adapter: Adapter, source: Source, error: Exception) -> ReadResul
 def _finish(result: ReadResult, source: Source, derive: Sequence[Derivation]) -> ReadResult:
     """Add the params a source carries (from its path or the spec) to its runs, then derive params;
     what the store cannot hold as read is repaired or dropped, and reported (`validate`)."""
+    if source.path.endswith(".") and any(run.name in (".", "..") for run in result.runs):
+        result = _named_after_the_folder(result, source)
     if source.params or derive:
         problems = list(result.problems)
         merged = (_merge_params(run, source, problems) for run in result.runs)
         runs = tuple(_derive(run, derive, source.path, problems) for run in merged)
         result = ReadResult(runs, tuple(problems))
     return checked_result(source, result)
+
+
+def _named_after_the_folder(result: ReadResult, source: Source) -> ReadResult:
+    """Give a run named after a folder collected as `.` (or `..`) that folder's own name."""
+    name = os.path.basename(os.path.abspath(source.path))
+    runs = tuple(
+        replace(run, name=name) if run.name == os.path.basename(source.path) else run for run in result.runs
+    )
+    return ReadResult(runs, result.problems)
 
 
 def _merge_params(run: RunRecord, source: Source, problems: list[Problem]) -> RunRecord:

@@ -72,7 +72,7 @@ def find_sources(
         patterned = compile_pattern(request.pattern)
         yield from _pattern_walk(request, patterned, adapters, forced, start, log, listings)
         return
-    found = source_for_file(adapters, root, forced, FolderClaims())
+    found = source_for_file(adapters, _with_its_folder(root), forced, FolderClaims())
     if found is not None:
         yield _with_params(found[0], request.params), found[1]
         return
@@ -83,6 +83,14 @@ def find_sources(
         f"no adapter reads {root}; {hint + '; for a file, ' if hint else ''}"
         "name one with --adapter (see `resultsbook adapters`)"
     )
+
+
+def _with_its_folder(path: str) -> str:
+    """Return a local file's path with a folder adapters can name a run after: `metrics.jsonl` given
+    from inside its run folder (or ./, ../) is taken by its absolute path."""
+    if fs.is_remote(path) or os.path.basename(os.path.dirname(path)) not in ("", ".", ".."):
+        return path
+    return os.path.abspath(path)
 
 
 def _pattern_walk(
@@ -397,10 +405,11 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
             f"{head}; {log.matched} path(s) match --pattern {request.pattern!r} but {unread} "
             f"(e.g. {log.unread!r}); {fix} (see `resultsbook adapters`)"
         )
-    from resultsbook.adapters.mlflow_runs import ARTIFACTS_ONLY, holds_only_artifacts  # only to explain
+    from resultsbook.adapters.mlflow_runs import artifacts_only_note  # only to explain
 
-    if holds_only_artifacts(request.path):
-        return f"{head}; {ARTIFACTS_ONLY}"
+    note = artifacts_only_note(request.path)
+    if note is not None:
+        return f"{head}; {note}"
     if request.adapter:
         return (
             f"{head}; the {request.adapter} adapter found nothing it reads there; "

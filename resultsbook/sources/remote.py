@@ -374,6 +374,10 @@ def _small(path: str) -> bool:
 def filesystem(url: str) -> tuple[Any, str]:
     """Return the fsspec file system of a URL and the path within it; one line on what to install."""
     scheme = url.split("://", 1)[0].lower()
+    if scheme == "sqlite":  # MLFLOW_TRACKING_URI's form of an mlflow.db, given as it is
+        path = url.split("://", 1)[1][1:] or "mlflow.db"
+        message = f"{url} is MLflow's name for the file {path}"
+        raise SpecError(f"{message}: collect it (`resultsbook collect {path}`)")
     extra = EXTRAS.get(scheme)
     install = f"pip install 'resultsbook[{extra}]'" if extra else "install the fsspec driver of that protocol"
     try:
