@@ -47,3 +47,36 @@ def test_opening_another_programs_sqlite_database_refuses_and_leaves_it_untouche
     assert other.read_bytes() == before
     tables = sqlite3.connect(other).execute("SELECT name FROM sqlite_master").fetchall()
     assert tables == [("experiments",)]
+
+
+def test_a_misspelt_where_key_is_one_error_in_runs_and_series_as_in_the_cli(book, cli):
+    for call in (lambda: book.runs(where={"modle": "mlp"}), lambda: book.series("acc", where="modle=mlp")):
+        with pytest.raises(rb.QueryError, match=r"filter modle=mlp: no run has a param 'modle'; did you mean 'model'\?"):
+            call()
+    assert book.runs(where={"model": "nope"}).empty  # a value no run has is an empty selection, not a typo
+
+
+@pytest.mark.parametrize("where", [5, [{"model": "mlp"}], {"model": {"name": "mlp"}}, ["model=mlp", 3]])
+def test_a_where_of_the_wrong_type_is_one_error_saying_what_it_takes(book, where):
+    with pytest.raises(rb.SpecError, match=r"where=.* is not understood; give a mapping .*or filter texts"):
+        book.runs(where=where)
+
+
+def test_empty_frames_merge_on_run_id_like_full_ones(book):
+    runs, curves = book.runs(), book.series("acc")
+    empty_runs, empty_curves = book.runs(where={"model": "nope"}), book.series("acc", where={"model": "nope"})
+    fixed = [name for name in runs.columns if not name.startswith("params.")]  # params: the selection's
+    assert list(empty_runs.columns) == fixed
+    text = ["run_id", "name", "status", "adapter", "source", "provenance", "metrics.acc", "start_time"]
+    assert empty_runs.dtypes[text].equals(runs.dtypes[text]) and empty_curves.dtypes.equals(curves.dtypes)
+    assert empty_curves.merge(empty_runs[["run_id", "status"]], on="run_id").empty
+    assert curves.merge(empty_runs[["run_id"]], on="run_id").empty
+    assert len(curves.merge(runs[["run_id", "params.model"]], on="run_id")) == 24
+
+
+def test_where_takes_sets_arrays_and_numpy_scalars_from_a_frame(book):
+    runs = book.runs()
+    assert len(book.runs(where={"seed": {0, 1}})) == 8
+    assert len(book.runs(where={"seed": runs["params.seed"].unique()[:2]})) == 8
+    assert len(book.runs(where={"seed": runs["params.seed"].to_numpy(dtype="int64")[0]})) == 4
+    assert len(book.series("acc", where={"model": runs["params.model"].iloc[0]})) == 12

@@ -9,15 +9,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.table import Names, Table, merge_labels, names, table_request
 from resultsbook.errors import QueryError, SpecError, StoreError
+from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import MetricSpec, ResultTable
-from resultsbook.query.select import Filter, filters_from_mapping, parse_filter, select_runs
+from resultsbook.query.select import (
+    Filter,
+    check_filter_keys,
+    filters_from_mapping,
+    parse_filter,
+    select_runs,
+)
 from resultsbook.render import Labels, MarkdownOptions
 from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
 from resultsbook.store import DEFAULT_DB_NAME, Store
@@ -75,9 +82,31 @@ def filters_of(where: Where) -> tuple[Filter, ...]:
     if where is None:
         return ()
     if isinstance(where, Mapping):
-        return tuple(filters_from_mapping(where))
-    texts = [where] if isinstance(where, str) else list(where)
+        return tuple(filters_from_mapping({key: _where_values(key, value) for key, value in where.items()}))
+    texts = [where] if isinstance(where, str) else list(where) if isinstance(where, (list, tuple)) else None
+    if texts is None or not all(isinstance(text, str) for text in texts):
+        raise SpecError(
+            f"where={where!r} is not understood; give a mapping {{'model': 'mlp', 'seed': [0, 1]}} "
+            "or filter texts ('lr>=0.01', ['model=mlp', 'seed<3'])"
+        )
     return tuple(parse_filter(text) for text in texts)
+
+
+def _where_values(key: str, value: Any) -> list[Any]:
+    """Return the values a mapping's key accepts: one, or any of a list, tuple, set or array
+    (numpy and pandas scalars as the Python values runs hold)."""
+    if isinstance(value, Mapping):
+        raise SpecError(
+            f"where={{{key!r}: {value!r}}} is not understood; give a mapping of a key to a value or a list "
+            "of values, e.g. {'model': 'mlp', 'seed': [0, 1]}, or filter texts ('lr>=0.01')"
+        )
+    many = isinstance(value, Iterable) and not isinstance(value, (str, bytes))
+    return [_plain(item) for item in (value if many else [value])]
+
+
+def _plain(value: Any) -> Any:
+    """Return a numpy or pandas scalar (np.int64(3), np.bool_(True)) as the Python value it holds."""
+    return value.item() if type(value).__module__ == "numpy" and hasattr(value, "item") else value
 
 
 class Book:
@@ -128,7 +157,7 @@ class Book:
         value by default, a run's reported final value when it logged no series)."""
         from resultsbook.api.frames import runs_frame
 
-        runs = select_runs(self.store.runs(include_missing), filters_of(where))
+        runs = _selected(self.store.runs(include_missing), filters_of(where))
         reader = MetricReader(self.store, self.derived)
         keys = names(metrics) if metrics is not None else tuple(self.store.metric_keys())
         for key in keys:
@@ -141,7 +170,7 @@ class Book:
         (derived metrics are computed at the steps their inputs share; they have no time)."""
         from resultsbook.api.frames import series_frame
 
-        runs = select_runs(self.store.runs(), filters_of(where))
+        runs = _selected(self.store.runs(), filters_of(where))
         reader = MetricReader(self.store, self.derived)
         curves = []
         for key in names(metrics):
@@ -212,6 +241,13 @@ class Book:
             markdown,
             name,
         )
+
+
+def _selected(runs: list[StoredRun], filters: Sequence[Filter]) -> list[StoredRun]:
+    """Return the runs the filters keep; a filter on a key no run has is a typo, refused as the CLI does."""
+    check_filter_keys(runs, filters)
+    selected: list[StoredRun] = select_runs(runs, filters)
+    return selected
 
 
 def _non_empty(table: ResultTable, where: object) -> ResultTable:
