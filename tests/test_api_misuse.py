@@ -6,7 +6,9 @@ hold the numbers the CLI prints. Real data comes from ../shared/realdata (skippe
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import textwrap
 
 import pytest
 
@@ -80,3 +82,127 @@ def test_where_takes_sets_arrays_and_numpy_scalars_from_a_frame(book):
     assert len(book.runs(where={"seed": runs["params.seed"].unique()[:2]})) == 8
     assert len(book.runs(where={"seed": runs["params.seed"].to_numpy(dtype="int64")[0]})) == 4
     assert len(book.series("acc", where={"model": runs["params.model"].iloc[0]})) == 12
+
+
+def test_a_misspelt_replicate_is_one_error_as_in_the_cli(book, cli):
+    with pytest.raises(rb.QueryError, match=r"replicate 'sed' is not a param of any run; did you mean 'seed'\?"):
+        book.table(rows="model", metric="acc", replicate="sed")
+    assert "'sed' is not a param of any run" in cli("table", "--db", str(book.path), "--rows", "model",
+                                                      "--metric", "acc", "--replicate", "sed").output  # fmt: skip
+
+
+def atari_like(tmp_path):
+    """Write a spec over per-method {game: [scores]} files with a human-normalised metric `hns`."""
+    (tmp_path / "scores").mkdir()
+    for method, factor in (("ours", 1.0), ("base", 0.5)):
+        games = {g: [top * factor * (0.5 + i / 10) for i in range(5)] for g, top in (("A", 10), ("B", 100), ("C", 1000))}
+        (tmp_path / "scores" / f"{method}.json").write_text(json.dumps(games))
+    (tmp_path / "resultsbook.toml").write_text(
+        textwrap.dedent("""
+        [[sources]]
+        path = "scores"
+        adapter = "records"
+        pattern = "{method}.json"
+        options = { task = "game" }
+
+        [normalized.hns]
+        metric = "score"
+        task = "game"
+        low = { A = 0.0, B = 0.0, C = 0.0 }
+        high = { A = 10.0, B = 100.0, C = 1000.0 }
+        """)
+    )
+    rb.collect(config=tmp_path / "resultsbook.toml")
+
+
+def test_a_book_opened_from_its_spec_knows_the_specs_normalized_metrics(tmp_path, cli):
+    atari_like(tmp_path)
+    args = ["--rows", "method", "--columns", "game", "--metric", "hns", "--replicate", "run", "--format", "csv"]
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        assert "hns" in book.metrics()
+        table = book.table(rows="method", columns="game", metric="hns", replicate="run")
+        assert table.to_csv() == cli("table", *args).output
+        assert table.to_frame().loc["ours", ("C", "mean")] == pytest.approx(0.7)
+        runs = book.runs(metrics=["hns", "score"], where={"method": "ours", "game": "B"})
+        assert sorted(runs["metrics.hns"]) == pytest.approx([v / 100 for v in sorted(runs["metrics.score"])])
+
+
+def test_book_table_takes_tasks_goals_pool_and_test_as_the_cli_flags(tmp_path, cli):
+    atari_like(tmp_path)
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        table = book.table(rows="method", metric="hns", replicate="run", tasks="game",
+                           aggregates=["mean", "iqm", "probability_of_improvement"], versus="base",
+                           threshold=0.5, goals={"hns": "max"})  # fmt: skip
+        flags = ["--rows", "method", "--metric", "hns", "--replicate", "run", "--tasks", "game", "--aggregates",
+                 "mean,iqm,probability_of_improvement", "--versus", "base", "--threshold", "0.5", "--goal", "hns=max"]  # fmt: skip
+        assert table.to_csv() == cli("table", *flags, "--format", "csv").output
+        assert table.to_frame().loc["ours", ("iqm", "tasks")] == 3
+        pooled = book.table(rows="method", metric="score", replicate="run", pool="game", test="none", goals={"score": "min"})
+        flags = ["--rows", "method", "--metric", "score", "--replicate", "run", "--pool", "game", "--test", "none",
+                 "--goal", "score=min"]  # fmt: skip
+        assert pooled.to_text() == cli("table", *flags).output
+        with pytest.raises(rb.ResultsbookError, match=r"test 'welsh' is not one of auto, welch"):
+            book.table(rows="method", metric="score", replicate="run", pool="game", test="welsh")
+        with pytest.raises(rb.ResultsbookError, match=r"test = welch compares means, but the table shows the median"):
+            book.table(rows="method", metric="score", replicate="run", pool="game", stats="median", test="welch")
+        with pytest.raises(rb.SpecError, match=r"goals \{'scor': 'min'\}: 'scor' is not a metric of this table \(score\)"):
+            book.table(rows="method", metric="score", replicate="run", pool="game", goals={"scor": "min"})
+        with pytest.raises(rb.SpecError, match=r"goals \{'score': 'lower'\}: use 'max' or 'min'"):
+            book.table(rows="method", metric="score", replicate="run", pool="game", goals={"score": "lower"})
+
+
+# ------------------------------------------------------------------ real published results, from a notebook
+
+
+TABM_PATTERN = "{model}/**/{phase}/{_:\\d+}/report.json"
+TABM_DATASET = "dataset=config.data.path:^data/(?:(?:classif|regression)-[^-]+-[^-]+-[^-]+-)?(.+)$"
+
+
+def test_tabms_published_table_from_a_notebook(realdata, tmp_path, cli):
+    """TabM's paper/README table (mean and std of metrics.test.score over seeds, splits pooled)."""
+    import csv
+
+    folder = realdata / "tabm"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    report = rb.collect(folder / "exp", db=tmp_path / "tabm.db", pattern=TABM_PATTERN, derive=[TABM_DATASET])
+    assert report.summary_line() == "3096 new, 0 updated, 0 unchanged, 0 problems"
+    with rb.open(tmp_path / "tabm.db") as book:
+        table = book.table(rows="dataset", metric="metrics.test.score", replicate="config.seed",
+                           pool="config.data.path", where={"model": "tabm-sharetrainingbatches",
+                           "phase": "0-evaluation"}, digits=6, highlight="none")  # fmt: skip
+        frame = table.to_frame()
+    with open(folder / "published/tabm_metrics.csv") as handle:
+        published = {row["dataset"]: (row["mean"], row["std"]) for row in csv.DictReader(handle)}
+    got = {name: (f"{row['mean']:.6f}", f"{row['std']:.6f}") for name, row in frame.iterrows()}
+    assert len(got) == 46 and got == {name: published[name] for name in got}
+    flags = ["--rows", "dataset", "--metric", "metrics.test.score", "--replicate", "config.seed", "--pool",
+             "config.data.path", "--where", "model=tabm-sharetrainingbatches", "--where", "phase=0-evaluation",
+             "--digits", "6", "--highlight", "none", "--db", str(tmp_path / "tabm.db")]  # fmt: skip
+    assert table.to_markdown() == cli("table", *flags, "--format", "markdown").output
+
+
+def test_the_iris_papers_atari100k_aggregates_from_a_notebook(realdata, tmp_path):
+    """IRIS (ICLR 2023): mean 1.046, median 0.289, IQM 0.501, optimality gap 0.512 of human-normalised scores."""
+    scores = realdata / "iris-atari100k"
+    (tmp_path / "resultsbook.toml").write_text(
+        textwrap.dedent(f"""
+        [[sources]]
+        path = "{scores}"
+        adapter = "records"
+        pattern = "{{method:(?!HUMAN|RANDOM)[^/]+}}.json"
+        options = {{ task = "game", rename = "seed:run", params = "run" }}
+
+        [normalized.HNS]
+        metric = "score"
+        task = "game"
+        low = "{scores}/RANDOM.json"
+        high = "{scores}/HUMAN.json"
+        """)
+    )
+    rb.collect(config=tmp_path / "resultsbook.toml")
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        frame = book.table(rows="method", metric="HNS", tasks="game", replicate="run", goals={"HNS": "max"}).to_frame()
+    iris = frame.loc["IRIS"].xs("value", level="stat").round(3).to_dict()
+    assert iris == {"mean": 1.046, "median": 0.289, "iqm": 0.501, "optimality_gap": 0.512}
+    assert frame.loc["IRIS", ("mean", "tasks")] == 26

@@ -13,11 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.table import Names, Table, merge_labels, names, table_request
-from resultsbook.errors import QueryError, SpecError, StoreError
+from resultsbook.errors import QueryError, SpecError, StoreError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import MetricSpec, ResultTable
+from resultsbook.query.normalize import Normalization
 from resultsbook.query.select import (
     Filter,
     check_filter_keys,
@@ -141,9 +142,14 @@ class Book:
         """Return the spec's derived metrics {name: expression}."""
         return dict(self.spec.derived) if self.spec else {}
 
+    @property
+    def normalized(self) -> dict[str, Normalization]:
+        """Return the spec's normalised metrics {name: how it is computed}."""
+        return dict(self.spec.normalized) if self.spec else {}
+
     def metrics(self) -> list[str]:
-        """Return the metric keys any run logged, then the spec's derived metrics."""
-        return [*self.store.metric_keys(), *self.derived]
+        """Return the metric keys any run logged, then the spec's derived and normalised metrics."""
+        return [*self.store.metric_keys(), *self.derived, *self.normalized]
 
     def runs(
         self,
@@ -158,7 +164,7 @@ class Book:
         from resultsbook.api.frames import runs_frame
 
         runs = _selected(self.store.runs(include_missing), filters_of(where))
-        reader = MetricReader(self.store, self.derived)
+        reader = MetricReader(self.store, self.derived, self.normalized)
         keys = names(metrics) if metrics is not None else tuple(self.store.metric_keys())
         for key in keys:
             reader.check(key)
@@ -171,11 +177,11 @@ class Book:
         from resultsbook.api.frames import series_frame
 
         runs = _selected(self.store.runs(), filters_of(where))
-        reader = MetricReader(self.store, self.derived)
+        reader = MetricReader(self.store, self.derived, self.normalized)
         curves = []
         for key in names(metrics):
             reader.check(key)
-            if key in reader.derived:
+            if key in reader.derived or key in reader.normalized:
                 found = reader.curves(key, runs)
                 curves += [(run.run_id, key, *found[run.id], None) for run in runs if run.id in found]
             else:
@@ -191,7 +197,7 @@ class Book:
         reduce: str = "last",
         stats: Names = ("mean", "std"),
         where: Where = None,
-        replicate: Names = "seed",
+        replicate: Names | None = None,
         ddof: int = 1,
         skip_first: int = 0,
         budget: float | None = None,
@@ -204,18 +210,30 @@ class Book:
         style: str = "pm",
         highlight: str = "column",
         labels: LabelsArg = None,
+        pool: Names | None = None,
+        goals: Mapping[str, str] | None = None,
+        test: str = "auto",
+        tasks: Names | None = None,
+        aggregates: Names = ("mean", "median", "iqm", "optimality_gap"),
+        threshold: float = 1.0,
+        versus: str | None = None,
     ) -> Table:
         """Aggregate runs over replicates into a table, as `resultsbook table` does with the same
-        settings (the spec's labels and derived metrics apply when the book has a spec)."""
+        settings (the spec's labels, derived and normalised metrics apply when the book has a spec)."""
         if not names(metric):
             raise SpecError('a table needs a metric: book.table(rows="model", metric="val/acc")')
+        _check_goals(goals, names(metric))
+        replicates = "seed" if replicate is None else replicate
         query, fmt = table_request(
-            rows, columns, metric, reduce, stats, filters_of(where), replicate, ddof, skip_first, budget,
+            rows, columns, metric, reduce, stats, filters_of(where), replicates, ddof, skip_first, budget,
             direction, scale, expected, run_specific, {**self.derived, **(derived or {})}, digits, style,
-            highlight,
+            highlight, goals=goals, pool=pool, normalized=self.normalized, tasks=tasks, aggregates=aggregates,
+            threshold=threshold, versus=versus, test=test,
         )  # fmt: skip
         base = self.spec.labels if self.spec else Labels()
         with self.store.snapshot():  # one state of the store, even while a collect writes
+            if replicate is not None:  # a typo here would silently average every run of a cell together
+                _check_replicate(query.replicate, self.store.param_keys())
             computed = aggregate(self.store, query)
         return Table(_non_empty(computed, where), fmt, merge_labels(base, labels))
 
@@ -241,6 +259,26 @@ class Book:
             markdown,
             name,
         )
+
+
+def _check_goals(goals: Mapping[str, str] | None, metrics: Sequence[str]) -> None:
+    """Refuse a goal for a metric the table does not show, or one that is not max or min."""
+    for name, goal in (goals or {}).items():
+        if name not in metrics:
+            raise SpecError(
+                f"goals {{{name!r}: {goal!r}}}: {name!r} is not a metric of this table ({', '.join(metrics)})"
+            )
+        if goal not in ("max", "min"):
+            raise SpecError(f"goals {{{name!r}: {goal!r}}}: use 'max' or 'min'")
+
+
+def _check_replicate(keys: Sequence[str], known: Sequence[str]) -> None:
+    """Refuse a replicate key no run has, as `resultsbook table --replicate` does."""
+    for key in keys:
+        if known and key not in known:
+            raise QueryError(
+                f"replicate {key!r} is not a param of any run; {did_you_mean(key, known, 'params')}"
+            )
 
 
 def _selected(runs: list[StoredRun], filters: Sequence[Filter]) -> list[StoredRun]:
