@@ -206,3 +206,21 @@ def test_the_iris_papers_atari100k_aggregates_from_a_notebook(realdata, tmp_path
     iris = frame.loc["IRIS"].xs("value", level="stat").round(3).to_dict()
     assert iris == {"mean": 1.046, "median": 0.289, "iqm": 0.501, "optimality_gap": 0.512}
     assert frame.loc["IRIS", ("mean", "tasks")] == 26
+
+
+def test_a_series_too_big_for_memory_is_refused_before_it_is_read(book):
+    with pytest.raises(rb.QueryError, match=r"book.series would hold 24 points of 12 runs \(about 2\.3 KiB\), more than "
+                       r"max_points=10; narrow it with where= or fewer metrics, or pass max_points=24 \(None: no limit\)"):
+        book.series("acc", max_points=10)
+    assert len(book.series("acc", where={"model": "mlp"}, max_points=12)) == 12
+    assert len(book.series("acc", max_points=None)) == 24
+
+
+
+def test_the_series_cap_counts_a_derived_metric_by_its_inputs(make_run, tmp_path):
+    quickstart(make_run, tmp_path)
+    (tmp_path / "resultsbook.toml").write_text('db = "s.db"\n[derived]\nerr = "1 - acc"\n')
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        with pytest.raises(rb.QueryError, match=r"book.series would hold 48 points of 12 runs"):
+            book.series(["acc", "err"], max_points=47)
+        assert len(book.series(["acc", "err"], max_points=48)) == 48

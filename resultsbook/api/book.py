@@ -27,12 +27,16 @@ from resultsbook.query.select import (
     select_runs,
 )
 from resultsbook.render import Labels, MarkdownOptions
+from resultsbook.sources.limits import format_size
 from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import ENVIRONMENT_VARIABLE, check_store_location, is_postgres_url
 
 if TYPE_CHECKING:
     import pandas as pd
+
+MAX_POINTS = 10_000_000  # book.series' default cap: about 1 GiB at its peak
+BYTES_PER_POINT = 100  # measured: 1.66M points (d3rlpy's D4RL runs) peaked at 140 MB, 84 B each
 
 Where = Mapping[str, Any] | str | Sequence[str] | None
 LabelsArg = Mapping[str, str | Mapping[str, str]] | None
@@ -171,16 +175,24 @@ class Book:
         values = {key: reader.values(MetricSpec(key, reduce), runs) for key in keys}
         return runs_frame(runs, values, include_missing)
 
-    def series(self, metrics: Names, where: Where = None) -> pd.DataFrame:
+    def series(
+        self, metrics: Names, where: Where = None, max_points: int | None = MAX_POINTS
+    ) -> pd.DataFrame:
         """Return the logged points of some metrics, one row each: run_id, metric, step, value, time
-        (derived metrics are computed at the steps their inputs share; they have no time)."""
+        (derived metrics are computed at the steps their inputs share; they have no time); refuse,
+        before reading them, more than `max_points` points (None: no limit)."""
         from resultsbook.api.frames import series_frame
 
         runs = _selected(self.store.runs(), filters_of(where))
         reader = MetricReader(self.store, self.derived, self.normalized)
-        curves = []
-        for key in names(metrics):
+        keys = names(metrics)
+        for key in keys:
             reader.check(key)
+        if max_points is not None:
+            ids = {run.id for run in runs}
+            _check_points(sum(_points(self.store, reader, key, ids) for key in keys), len(runs), max_points)
+        curves = []
+        for key in keys:
             if key in reader.derived or key in reader.normalized:
                 found = reader.curves(key, runs)
                 curves += [(run.run_id, key, *found[run.id], None) for run in runs if run.id in found]
@@ -258,6 +270,28 @@ class Book:
             table_spec.latex,
             markdown,
             name,
+        )
+
+
+def _points(store: Store, reader: MetricReader, key: str, runs: set[int]) -> int:
+    """Return how many points `series` would return of a metric for these runs, at most (from the
+    stored summaries, nothing decoded): a derived metric has no more than its fewest input."""
+    if key in reader.normalized:
+        return _points(store, reader, reader.normalized[key].metric, runs)
+    if key in reader.derived:
+        known = {*store.metric_keys(), *reader.derived, *reader.normalized}
+        inputs = [name for name in reader.derived[key].names if name in known]  # not the params it reads
+        return min((_points(store, reader, name, runs) for name in inputs), default=0)
+    return sum(int(row["n"] or 0) for run, row in store.metric_summaries(key).items() if run in runs)
+
+
+def _check_points(points: int, runs: int, max_points: int) -> None:
+    """Refuse a series frame that would not fit in memory, saying how to ask for less or for it all."""
+    if points > max_points:
+        raise QueryError(
+            f"book.series would hold {points:,} points of {runs:,} runs (about "
+            f"{format_size(points * BYTES_PER_POINT)}), more than max_points={max_points}; narrow it with "
+            f"where= or fewer metrics, or pass max_points={points} (None: no limit)"
         )
 
 
