@@ -224,3 +224,48 @@ def test_the_series_cap_counts_a_derived_metric_by_its_inputs(make_run, tmp_path
         with pytest.raises(rb.QueryError, match=r"book.series would hold 48 points of 12 runs"):
             book.series(["acc", "err"], max_points=47)
         assert len(book.series(["acc", "err"], max_points=48)) == 48
+
+
+def test_dollar_signs_from_logs_stay_text_in_a_notebook_not_mathjax(make_run, tmp_path):
+    make_run("a", {"model": "$\\alpha$ costs $5", "seed": 0}, [{"step": 1, "acc": 0.5}])
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    with rb.open(tmp_path / "s.db") as book:
+        html = book.table(rows="model", metric="acc")._repr_html_()
+    # Jupyter typesets $...$ in HTML outputs unless told not to (pandas does the same for its frames)
+    assert html.startswith('<div class="tex2jax_ignore mathjax_ignore">') and html.endswith("</div>")
+    assert "$\\alpha$ costs $5" in html
+
+
+def test_counts_in_a_task_table_frame_are_whole_numbers(tmp_path):
+    atari_like(tmp_path)
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        frame = book.table(rows="method", metric="hns", replicate="run", tasks="game").to_frame()
+    assert str(frame[("iqm", "tasks")].dtype) == "Int64" and str(frame[("iqm", "n")].dtype) == "Int64"
+    assert frame.loc["ours", ("iqm", "tasks")] == 3 and frame.loc["ours", ("iqm", "n")] == 15
+
+
+def test_a_missing_store_says_how_to_make_it_from_python(tmp_path):
+    with pytest.raises(rb.NotFoundError, match=r"no store at .*nope\.db; collect runs into it first: "
+                       r"rb\.collect\('runs/', db='.*nope\.db'\)"):  # fmt: skip
+        rb.open(tmp_path / "nope.db")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"ddof": "0"}, r"ddof='0' must be a whole number"),
+        ({"digits": "2"}, r"digits='2' must be a whole number"),
+        ({"skip_first": 1.5}, r"skip_first=1.5 must be a whole number"),
+        ({"expected": "3"}, r"expected='3' must be a whole number"),
+        ({"scale": "100"}, r"scale='100' must be a number"),
+    ],
+)
+def test_a_number_given_as_text_is_one_error_naming_the_argument(book, arguments, message):
+    with pytest.raises(rb.SpecError, match=message):
+        book.table(rows="model", metric="acc", **arguments)
+
+
+def test_series_without_a_metric_is_one_error(book):
+    for empty in (None, [], ""):
+        with pytest.raises(rb.SpecError, match=r"series needs a metric: book.series\('val/acc'\); book.metrics\(\) lists them"):
+            book.series(empty)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.table import Names, Table, merge_labels, names, table_request
-from resultsbook.errors import QueryError, SpecError, StoreError, did_you_mean
+from resultsbook.errors import NotFoundError, QueryError, SpecError, StoreError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
@@ -46,7 +46,12 @@ def open_book(path: str | os.PathLike[str] | None = None) -> Book:
     """Open a store to read: a store file, a resultsbook.toml (its store), a folder holding either,
     or, with no path, the store of the nearest resultsbook.toml (else ./resultsbook.db)."""
     spec, db = locate(None if path is None else os.fspath(path))
-    return Book(Store.open(db, create=False), spec)
+    try:
+        return Book(Store.open(db, create=False), spec)
+    except NotFoundError as missing:  # the store's own message names the command line's fix
+        raise NotFoundError(
+            f"no store at {db}; collect runs into it first: rb.collect('runs/', db={db!r})"
+        ) from missing
 
 
 def locate(path: str | None) -> tuple[Spec | None, str]:
@@ -186,6 +191,8 @@ class Book:
         runs = _selected(self.store.runs(), filters_of(where))
         reader = MetricReader(self.store, self.derived, self.normalized)
         keys = names(metrics)
+        if not keys:
+            raise SpecError("series needs a metric: book.series('val/acc'); book.metrics() lists them")
         for key in keys:
             reader.check(key)
         if max_points is not None:

@@ -95,7 +95,7 @@ def table_frame(table: ResultTable, layout: Layout) -> pd.DataFrame:
     else:
         frame.columns = pd.Index(list(data), name="stat")
     for key in frame.columns:
-        if (key[-1] if isinstance(key, tuple) else key) == "n":
+        if (key[-1] if isinstance(key, tuple) else key) in ("n", "tasks"):  # counts
             frame[key] = frame[key].astype("Int64")
     return frame
 
