@@ -10,6 +10,7 @@ import json
 import sqlite3
 import textwrap
 
+import pandas as pd
 import pytest
 
 import resultsbook as rb
@@ -269,3 +270,27 @@ def test_series_without_a_metric_is_one_error(book):
     for empty in (None, [], ""):
         with pytest.raises(rb.SpecError, match=r"series needs a metric: book.series\('val/acc'\); book.metrics\(\) lists them"):
             book.series(empty)
+
+
+def test_d3rlpys_published_d4rl_table_from_a_notebook_frame(realdata, tmp_path):
+    """d3rlpy's benchmark page: mean and population std over 10 seeds of each run's final and best return."""
+    import csv
+
+    rb.collect(realdata / "d3rlpy-d4rl/runs", db=tmp_path / "d4rl.db", options={"columns": ["epoch", "step", "return"]},
+               pattern="{algo_dir}/{algo}_{env}-{dataset}_{seed}_{timestamp}/environment.csv")  # fmt: skip
+    display = {"TD3PlusBC": "TD3+BC", "PLASWithPerturbation": "PLAS+P"}
+    long_runs = ["PLAS", "PLASWithPerturbation"]  # 1000 evaluations: the published best counts the last 500
+    with rb.open(tmp_path / "d4rl.db") as book:
+        keys = {"rows": ["algo", "env", "dataset"], "metric": "return", "ddof": 0}
+        final = book.table(**keys).to_frame()
+        best = pd.concat([
+            book.table(**keys, reduce="max", skip_first=1, where=f"algo!={','.join(long_runs)}").to_frame(),
+            book.table(**keys, reduce="max", skip_first=500, where={"algo": long_runs}).to_frame(),
+        ])  # fmt: skip
+    with open(realdata / "d3rlpy-d4rl/published/d4rl_table.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(final) == len(best) == 149
+    for frame, mean, std in ((final, "final return", "final std"), (best, "best return", "best std")):
+        got = {(display.get(a, a), e, d): (f"{row['mean']:.1f}", f"{row['std']:.1f}") for (a, e, d), row in frame.iterrows()}
+        assert got == {(r["algo"], r["env"], r["dataset"]): (r[mean], r[std]) for r in rows}
+        assert set(frame["n"]) == {10}
