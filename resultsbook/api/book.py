@@ -9,22 +9,34 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.table import Names, Table, merge_labels, names, table_request
-from resultsbook.errors import QueryError, SpecError, StoreError
+from resultsbook.errors import NotFoundError, QueryError, SpecError, StoreError, did_you_mean
+from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import MetricSpec, ResultTable
-from resultsbook.query.select import Filter, filters_from_mapping, parse_filter, select_runs
+from resultsbook.query.normalize import Normalization
+from resultsbook.query.select import (
+    Filter,
+    check_filter_keys,
+    filters_from_mapping,
+    parse_filter,
+    select_runs,
+)
 from resultsbook.render import Labels, MarkdownOptions
+from resultsbook.sources.limits import format_size
 from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import ENVIRONMENT_VARIABLE, check_store_location, is_postgres_url
 
 if TYPE_CHECKING:
     import pandas as pd
+
+MAX_POINTS = 10_000_000  # book.series' default cap: about 1 GiB at its peak
+BYTES_PER_POINT = 100  # measured: 1.66M points (d3rlpy's D4RL runs) peaked at 140 MB, 84 B each
 
 Where = Mapping[str, Any] | str | Sequence[str] | None
 LabelsArg = Mapping[str, str | Mapping[str, str]] | None
@@ -34,7 +46,12 @@ def open_book(path: str | os.PathLike[str] | None = None) -> Book:
     """Open a store to read: a store file, a resultsbook.toml (its store), a folder holding either,
     or, with no path, the store of the nearest resultsbook.toml (else ./resultsbook.db)."""
     spec, db = locate(None if path is None else os.fspath(path))
-    return Book(Store.open(db, create=False), spec)
+    try:
+        return Book(Store.open(db, create=False), spec)
+    except NotFoundError as missing:  # the store's own message names the command line's fix
+        raise NotFoundError(
+            f"no store at {db}; collect runs into it first: rb.collect('runs/', db={db!r})"
+        ) from missing
 
 
 def locate(path: str | None) -> tuple[Spec | None, str]:
@@ -75,9 +92,31 @@ def filters_of(where: Where) -> tuple[Filter, ...]:
     if where is None:
         return ()
     if isinstance(where, Mapping):
-        return tuple(filters_from_mapping(where))
-    texts = [where] if isinstance(where, str) else list(where)
+        return tuple(filters_from_mapping({key: _where_values(key, value) for key, value in where.items()}))
+    texts = [where] if isinstance(where, str) else list(where) if isinstance(where, (list, tuple)) else None
+    if texts is None or not all(isinstance(text, str) for text in texts):
+        raise SpecError(
+            f"where={where!r} is not understood; give a mapping {{'model': 'mlp', 'seed': [0, 1]}} "
+            "or filter texts ('lr>=0.01', ['model=mlp', 'seed<3'])"
+        )
     return tuple(parse_filter(text) for text in texts)
+
+
+def _where_values(key: str, value: Any) -> list[Any]:
+    """Return the values a mapping's key accepts: one, or any of a list, tuple, set or array
+    (numpy and pandas scalars as the Python values runs hold)."""
+    if isinstance(value, Mapping):
+        raise SpecError(
+            f"where={{{key!r}: {value!r}}} is not understood; give a mapping of a key to a value or a list "
+            "of values, e.g. {'model': 'mlp', 'seed': [0, 1]}, or filter texts ('lr>=0.01')"
+        )
+    many = isinstance(value, Iterable) and not isinstance(value, (str, bytes))
+    return [_plain(item) for item in (value if many else [value])]
+
+
+def _plain(value: Any) -> Any:
+    """Return a numpy or pandas scalar (np.int64(3), np.bool_(True)) as the Python value it holds."""
+    return value.item() if type(value).__module__ == "numpy" and hasattr(value, "item") else value
 
 
 class Book:
@@ -112,9 +151,14 @@ class Book:
         """Return the spec's derived metrics {name: expression}."""
         return dict(self.spec.derived) if self.spec else {}
 
+    @property
+    def normalized(self) -> dict[str, Normalization]:
+        """Return the spec's normalised metrics {name: how it is computed}."""
+        return dict(self.spec.normalized) if self.spec else {}
+
     def metrics(self) -> list[str]:
-        """Return the metric keys any run logged, then the spec's derived metrics."""
-        return [*self.store.metric_keys(), *self.derived]
+        """Return the metric keys any run logged, then the spec's derived and normalised metrics."""
+        return [*self.store.metric_keys(), *self.derived, *self.normalized]
 
     def runs(
         self,
@@ -128,25 +172,35 @@ class Book:
         value by default, a run's reported final value when it logged no series)."""
         from resultsbook.api.frames import runs_frame
 
-        runs = select_runs(self.store.runs(include_missing), filters_of(where))
-        reader = MetricReader(self.store, self.derived)
+        runs = _selected(self.store.runs(include_missing), filters_of(where))
+        reader = MetricReader(self.store, self.derived, self.normalized)
         keys = names(metrics) if metrics is not None else tuple(self.store.metric_keys())
         for key in keys:
             reader.check(key)
         values = {key: reader.values(MetricSpec(key, reduce), runs) for key in keys}
         return runs_frame(runs, values, include_missing)
 
-    def series(self, metrics: Names, where: Where = None) -> pd.DataFrame:
+    def series(
+        self, metrics: Names, where: Where = None, max_points: int | None = MAX_POINTS
+    ) -> pd.DataFrame:
         """Return the logged points of some metrics, one row each: run_id, metric, step, value, time
-        (derived metrics are computed at the steps their inputs share; they have no time)."""
+        (derived metrics are computed at the steps their inputs share; they have no time); refuse,
+        before reading them, more than `max_points` points (None: no limit)."""
         from resultsbook.api.frames import series_frame
 
-        runs = select_runs(self.store.runs(), filters_of(where))
-        reader = MetricReader(self.store, self.derived)
-        curves = []
-        for key in names(metrics):
+        runs = _selected(self.store.runs(), filters_of(where))
+        reader = MetricReader(self.store, self.derived, self.normalized)
+        keys = names(metrics)
+        if not keys:
+            raise SpecError("series needs a metric: book.series('val/acc'); book.metrics() lists them")
+        for key in keys:
             reader.check(key)
-            if key in reader.derived:
+        if max_points is not None:
+            ids = {run.id for run in runs}
+            _check_points(sum(_points(self.store, reader, key, ids) for key in keys), len(runs), max_points)
+        curves = []
+        for key in keys:
+            if key in reader.derived or key in reader.normalized:
                 found = reader.curves(key, runs)
                 curves += [(run.run_id, key, *found[run.id], None) for run in runs if run.id in found]
             else:
@@ -162,7 +216,7 @@ class Book:
         reduce: str = "last",
         stats: Names = ("mean", "std"),
         where: Where = None,
-        replicate: Names = "seed",
+        replicate: Names | None = None,
         ddof: int = 1,
         skip_first: int = 0,
         budget: float | None = None,
@@ -175,18 +229,30 @@ class Book:
         style: str = "pm",
         highlight: str = "column",
         labels: LabelsArg = None,
+        pool: Names | None = None,
+        goals: Mapping[str, str] | None = None,
+        test: str = "auto",
+        tasks: Names | None = None,
+        aggregates: Names = ("mean", "median", "iqm", "optimality_gap"),
+        threshold: float = 1.0,
+        versus: str | None = None,
     ) -> Table:
         """Aggregate runs over replicates into a table, as `resultsbook table` does with the same
-        settings (the spec's labels and derived metrics apply when the book has a spec)."""
+        settings (the spec's labels, derived and normalised metrics apply when the book has a spec)."""
         if not names(metric):
             raise SpecError('a table needs a metric: book.table(rows="model", metric="val/acc")')
+        _check_goals(goals, names(metric))
+        replicates = "seed" if replicate is None else replicate
         query, fmt = table_request(
-            rows, columns, metric, reduce, stats, filters_of(where), replicate, ddof, skip_first, budget,
+            rows, columns, metric, reduce, stats, filters_of(where), replicates, ddof, skip_first, budget,
             direction, scale, expected, run_specific, {**self.derived, **(derived or {})}, digits, style,
-            highlight,
+            highlight, goals=goals, pool=pool, normalized=self.normalized, tasks=tasks, aggregates=aggregates,
+            threshold=threshold, versus=versus, test=test,
         )  # fmt: skip
         base = self.spec.labels if self.spec else Labels()
         with self.store.snapshot():  # one state of the store, even while a collect writes
+            if replicate is not None:  # a typo here would silently average every run of a cell together
+                _check_replicate(query.replicate, self.store.param_keys())
             computed = aggregate(self.store, query)
         return Table(_non_empty(computed, where), fmt, merge_labels(base, labels))
 
@@ -212,6 +278,55 @@ class Book:
             markdown,
             name,
         )
+
+
+def _points(store: Store, reader: MetricReader, key: str, runs: set[int]) -> int:
+    """Return how many points `series` would return of a metric for these runs, at most (from the
+    stored summaries, nothing decoded): a derived metric has no more than its fewest input."""
+    if key in reader.normalized:
+        return _points(store, reader, reader.normalized[key].metric, runs)
+    if key in reader.derived:
+        known = {*store.metric_keys(), *reader.derived, *reader.normalized}
+        inputs = [name for name in reader.derived[key].names if name in known]  # not the params it reads
+        return min((_points(store, reader, name, runs) for name in inputs), default=0)
+    return sum(int(row["n"] or 0) for run, row in store.metric_summaries(key).items() if run in runs)
+
+
+def _check_points(points: int, runs: int, max_points: int) -> None:
+    """Refuse a series frame that would not fit in memory, saying how to ask for less or for it all."""
+    if points > max_points:
+        raise QueryError(
+            f"book.series would hold {points:,} points of {runs:,} runs (about "
+            f"{format_size(points * BYTES_PER_POINT)}), more than max_points={max_points}; narrow it with "
+            f"where= or fewer metrics, or pass max_points={points} (None: no limit)"
+        )
+
+
+def _check_goals(goals: Mapping[str, str] | None, metrics: Sequence[str]) -> None:
+    """Refuse a goal for a metric the table does not show, or one that is not max or min."""
+    for name, goal in (goals or {}).items():
+        if name not in metrics:
+            raise SpecError(
+                f"goals {{{name!r}: {goal!r}}}: {name!r} is not a metric of this table ({', '.join(metrics)})"
+            )
+        if goal not in ("max", "min"):
+            raise SpecError(f"goals {{{name!r}: {goal!r}}}: use 'max' or 'min'")
+
+
+def _check_replicate(keys: Sequence[str], known: Sequence[str]) -> None:
+    """Refuse a replicate key no run has, as `resultsbook table --replicate` does."""
+    for key in keys:
+        if known and key not in known:
+            raise QueryError(
+                f"replicate {key!r} is not a param of any run; {did_you_mean(key, known, 'params')}"
+            )
+
+
+def _selected(runs: list[StoredRun], filters: Sequence[Filter]) -> list[StoredRun]:
+    """Return the runs the filters keep; a filter on a key no run has is a typo, refused as the CLI does."""
+    check_filter_keys(runs, filters)
+    selected: list[StoredRun] = select_runs(runs, filters)
+    return selected
 
 
 def _non_empty(table: ResultTable, where: object) -> ResultTable:

@@ -18,6 +18,7 @@ RUN_COLUMNS = (
     "git_commit", "git_dirty", "provenance",
 )  # fmt: skip
 SERIES_COLUMNS = ("run_id", "metric", "step", "value", "time")
+_TEXT_COLUMNS = ("run_id", "name", "status", "experiment", "adapter", "source", "git_commit")
 
 
 def runs_frame(
@@ -25,6 +26,9 @@ def runs_frame(
 ) -> pd.DataFrame:
     """Return one row per run: its fields, `params.KEY` columns, then `metrics.KEY` values."""
     columns: dict[str, Any] = {name: [getattr(run, name) for run in runs] for name in RUN_COLUMNS}
+    if not runs:  # text columns of no run stay text (pandas would make them float), so merges still work
+        columns |= {name: pd.Series(dtype=str) for name in _TEXT_COLUMNS}
+        columns["provenance"] = pd.Series(dtype=object)
     for name in ("start_time", "end_time"):
         columns[name] = pd.to_datetime(pd.Series(columns[name], dtype="float64"), unit="s", utc=True)
     columns["git_dirty"] = pd.array(columns["git_dirty"], dtype="boolean")
@@ -71,7 +75,7 @@ def series_frame(
     )
 
 
-_EMPTY = {"run_id": object, "metric": object, "step": np.int64, "value": np.float64, "time": np.float64}
+_EMPTY = {"run_id": str, "metric": str, "step": np.int64, "value": np.float64, "time": np.float64}
 
 
 def table_frame(table: ResultTable, layout: Layout) -> pd.DataFrame:
@@ -91,7 +95,7 @@ def table_frame(table: ResultTable, layout: Layout) -> pd.DataFrame:
     else:
         frame.columns = pd.Index(list(data), name="stat")
     for key in frame.columns:
-        if (key[-1] if isinstance(key, tuple) else key) == "n":
+        if (key[-1] if isinstance(key, tuple) else key) in ("n", "tasks"):  # counts
             frame[key] = frame[key].astype("Int64")
     return frame
 

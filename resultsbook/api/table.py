@@ -69,6 +69,10 @@ def table_request(
     """Return the query and format of an ad-hoc table (`resultsbook table` builds its own so):
     `statistics` says which centre and spread `stats` asks for; `goals` gives a metric its own
     direction; with `tasks`, the table aggregates over them (`aggregates`, `threshold`, `versus`)."""
+    _check_numbers(
+        ddof=ddof, digits=digits, skip_first=skip_first, expected=expected, scale=scale, budget=budget,
+        threshold=threshold,
+    )  # fmt: skip
     stat_names, center, spread = statistics(stats, tasks)
     if direction not in (None, "max", "min"):
         raise SpecError(f'direction {direction!r} is not understood; use "max" or "min"')
@@ -110,6 +114,21 @@ def table_request(
         escape_formulas=escape_formulas,
     )
     return query, fmt
+
+
+def _check_numbers(**given: Any) -> None:
+    """Refuse a number given as text (ddof="0"), naming the argument; None means the default."""
+    import numbers
+
+    for name, value in given.items():
+        whole = name in ("ddof", "digits", "skip_first", "expected")
+        number = isinstance(value, numbers.Integral if whole else numbers.Real) and not isinstance(
+            value, bool
+        )
+        if value is None or number:
+            continue
+        kind = "a whole number" if whole else "a number"
+        raise SpecError(f"{name}={value!r} must be {kind}, e.g. {name}={1 if whole else 1.0}")
 
 
 def statistics(stats: Names, tasks: Names | None = None) -> tuple[tuple[str, ...], str, str | None]:
@@ -204,7 +223,8 @@ class Table:
         from resultsbook.render.html import render_results_table
 
         notes = "".join(f'<p class="note">{_escape(note)}</p>' for note in self.notes)
-        return render_results_table(self.layout) + notes
+        # Jupyter would typeset $...$ of values from logs as maths (pandas marks its frames so too)
+        return f'<div class="tex2jax_ignore mathjax_ignore">{render_results_table(self.layout)}{notes}</div>'
 
     def __repr__(self) -> str:
         return self.to_text().rstrip("\n")

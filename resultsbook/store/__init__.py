@@ -16,7 +16,7 @@ from resultsbook.errors import NotFoundError, SpecError, StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store.connection import Connection
 from resultsbook.store.location import folder_problem, is_postgres_url, local_path, store_problem, url_scheme
-from resultsbook.store.schema import pending_migrations
+from resultsbook.store.schema import pending_migrations, refuse_foreign
 
 if TYPE_CHECKING:
     from resultsbook.store.writer import StoreWriter
@@ -88,6 +88,7 @@ class Store:
                 path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
             db = Connection(connection)
+            retry_when_busy(lambda: refuse_foreign(connection, path), path)  # before anything is written
             retry_when_busy(lambda: db.execute("PRAGMA journal_mode=WAL"), path)
             db.execute("PRAGMA synchronous=NORMAL")
             if pending_migrations(connection):

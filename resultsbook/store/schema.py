@@ -101,6 +101,20 @@ def pending_migrations(conn: sqlite3.Connection) -> list[str]:
     return [name for name in MIGRATION_NAMES if name not in applied]
 
 
+def refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse an SQLite database another program keeps (mlflow.db...): opening it as a store would
+    write resultsbook's tables and journal mode into it."""
+    if applied_migrations(conn, MIGRATION_SET):
+        return
+    tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    if tables:
+        shown = ", ".join(tables[:5]) + (f" (and {len(tables) - 5} more)" if len(tables) > 5 else "")
+        raise StoreError(
+            f"{path} is not a resultsbook store (an SQLite database of other tables: {shown}); "
+            "point --db at the store, or at a new file (the file was left as it is)"
+        )
+
+
 def refuse_unknown(applied: Iterable[str], known: Sequence[str]) -> None:
     """Refuse a store that has a migration this resultsbook does not know (a newer one wrote it)."""
     unknown = sorted(set(applied) - set(known))

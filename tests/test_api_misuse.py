@@ -1,0 +1,296 @@
+"""The Python API as a stranger uses it: wrong paths, typos, odd arguments, real published data.
+
+Each mistake gets one ResultsbookError naming the key or file and the fix, and a notebook's frames
+hold the numbers the CLI prints. Real data comes from ../shared/realdata (skipped when absent).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import textwrap
+
+import pandas as pd
+import pytest
+
+import resultsbook as rb
+
+
+def quickstart(make_run, tmp_path):
+    """Write and collect 12 runs: 2 models x 2 datasets x 3 seeds; return the store's path."""
+    for model in ("logreg", "mlp"):
+        for dataset in ("moons", "circles"):
+            for seed in range(3):
+                make_run(
+                    f"{model}_{dataset}_{seed}",
+                    {"model": model, "dataset": dataset, "seed": seed},
+                    [{"step": 1, "acc": 0.5 + seed / 10}, {"step": 2, "acc": 0.6 + seed / 10}],
+                )
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    return tmp_path / "s.db"
+
+
+@pytest.fixture
+def book(make_run, tmp_path):
+    with rb.open(quickstart(make_run, tmp_path)) as opened:
+        yield opened
+
+
+def test_opening_another_programs_sqlite_database_refuses_and_leaves_it_untouched(tmp_path):
+    other = tmp_path / "mlflow.db"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE experiments (id INTEGER, name TEXT)")
+    connection.commit()
+    connection.close()
+    before = other.read_bytes()
+    with pytest.raises(rb.StoreError, match=r"mlflow\.db is not a resultsbook store .*experiments"):
+        rb.open(other)
+    with pytest.raises(rb.StoreError, match=r"mlflow\.db is not a resultsbook store"):
+        rb.collect(tmp_path, db=other)
+    assert other.read_bytes() == before
+    tables = sqlite3.connect(other).execute("SELECT name FROM sqlite_master").fetchall()
+    assert tables == [("experiments",)]
+
+
+def test_a_misspelt_where_key_is_one_error_in_runs_and_series_as_in_the_cli(book, cli):
+    for call in (lambda: book.runs(where={"modle": "mlp"}), lambda: book.series("acc", where="modle=mlp")):
+        with pytest.raises(rb.QueryError, match=r"filter modle=mlp: no run has a param 'modle'; did you mean 'model'\?"):
+            call()
+    assert book.runs(where={"model": "nope"}).empty  # a value no run has is an empty selection, not a typo
+
+
+@pytest.mark.parametrize("where", [5, [{"model": "mlp"}], {"model": {"name": "mlp"}}, ["model=mlp", 3]])
+def test_a_where_of_the_wrong_type_is_one_error_saying_what_it_takes(book, where):
+    with pytest.raises(rb.SpecError, match=r"where=.* is not understood; give a mapping .*or filter texts"):
+        book.runs(where=where)
+
+
+def test_empty_frames_merge_on_run_id_like_full_ones(book):
+    runs, curves = book.runs(), book.series("acc")
+    empty_runs, empty_curves = book.runs(where={"model": "nope"}), book.series("acc", where={"model": "nope"})
+    fixed = [name for name in runs.columns if not name.startswith("params.")]  # params: the selection's
+    assert list(empty_runs.columns) == fixed
+    text = ["run_id", "name", "status", "adapter", "source", "provenance", "metrics.acc", "start_time"]
+    assert empty_runs.dtypes[text].equals(runs.dtypes[text]) and empty_curves.dtypes.equals(curves.dtypes)
+    assert empty_curves.merge(empty_runs[["run_id", "status"]], on="run_id").empty
+    assert curves.merge(empty_runs[["run_id"]], on="run_id").empty
+    assert len(curves.merge(runs[["run_id", "params.model"]], on="run_id")) == 24
+
+
+def test_where_takes_sets_arrays_and_numpy_scalars_from_a_frame(book):
+    runs = book.runs()
+    assert len(book.runs(where={"seed": {0, 1}})) == 8
+    assert len(book.runs(where={"seed": runs["params.seed"].unique()[:2]})) == 8
+    assert len(book.runs(where={"seed": runs["params.seed"].to_numpy(dtype="int64")[0]})) == 4
+    assert len(book.series("acc", where={"model": runs["params.model"].iloc[0]})) == 12
+
+
+def test_a_misspelt_replicate_is_one_error_as_in_the_cli(book, cli):
+    with pytest.raises(rb.QueryError, match=r"replicate 'sed' is not a param of any run; did you mean 'seed'\?"):
+        book.table(rows="model", metric="acc", replicate="sed")
+    assert "'sed' is not a param of any run" in cli("table", "--db", str(book.path), "--rows", "model",
+                                                      "--metric", "acc", "--replicate", "sed").output  # fmt: skip
+
+
+def atari_like(tmp_path):
+    """Write a spec over per-method {game: [scores]} files with a human-normalised metric `hns`."""
+    (tmp_path / "scores").mkdir()
+    for method, factor in (("ours", 1.0), ("base", 0.5)):
+        games = {g: [top * factor * (0.5 + i / 10) for i in range(5)] for g, top in (("A", 10), ("B", 100), ("C", 1000))}
+        (tmp_path / "scores" / f"{method}.json").write_text(json.dumps(games))
+    (tmp_path / "resultsbook.toml").write_text(
+        textwrap.dedent("""
+        [[sources]]
+        path = "scores"
+        adapter = "records"
+        pattern = "{method}.json"
+        options = { task = "game" }
+
+        [normalized.hns]
+        metric = "score"
+        task = "game"
+        low = { A = 0.0, B = 0.0, C = 0.0 }
+        high = { A = 10.0, B = 100.0, C = 1000.0 }
+        """)
+    )
+    rb.collect(config=tmp_path / "resultsbook.toml")
+
+
+def test_a_book_opened_from_its_spec_knows_the_specs_normalized_metrics(tmp_path, cli):
+    atari_like(tmp_path)
+    args = ["--rows", "method", "--columns", "game", "--metric", "hns", "--replicate", "run", "--format", "csv"]
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        assert "hns" in book.metrics()
+        table = book.table(rows="method", columns="game", metric="hns", replicate="run")
+        assert table.to_csv() == cli("table", *args).output
+        assert table.to_frame().loc["ours", ("C", "mean")] == pytest.approx(0.7)
+        runs = book.runs(metrics=["hns", "score"], where={"method": "ours", "game": "B"})
+        assert sorted(runs["metrics.hns"]) == pytest.approx([v / 100 for v in sorted(runs["metrics.score"])])
+
+
+def test_book_table_takes_tasks_goals_pool_and_test_as_the_cli_flags(tmp_path, cli):
+    atari_like(tmp_path)
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        table = book.table(rows="method", metric="hns", replicate="run", tasks="game",
+                           aggregates=["mean", "iqm", "probability_of_improvement"], versus="base",
+                           threshold=0.5, goals={"hns": "max"})  # fmt: skip
+        flags = ["--rows", "method", "--metric", "hns", "--replicate", "run", "--tasks", "game", "--aggregates",
+                 "mean,iqm,probability_of_improvement", "--versus", "base", "--threshold", "0.5", "--goal", "hns=max"]  # fmt: skip
+        assert table.to_csv() == cli("table", *flags, "--format", "csv").output
+        assert table.to_frame().loc["ours", ("iqm", "tasks")] == 3
+        pooled = book.table(rows="method", metric="score", replicate="run", pool="game", test="none", goals={"score": "min"})
+        flags = ["--rows", "method", "--metric", "score", "--replicate", "run", "--pool", "game", "--test", "none",
+                 "--goal", "score=min"]  # fmt: skip
+        assert pooled.to_text() == cli("table", *flags).output
+        with pytest.raises(rb.ResultsbookError, match=r"test 'welsh' is not one of auto, welch"):
+            book.table(rows="method", metric="score", replicate="run", pool="game", test="welsh")
+        with pytest.raises(rb.ResultsbookError, match=r"test = welch compares means, but the table shows the median"):
+            book.table(rows="method", metric="score", replicate="run", pool="game", stats="median", test="welch")
+        with pytest.raises(rb.SpecError, match=r"goals \{'scor': 'min'\}: 'scor' is not a metric of this table \(score\)"):
+            book.table(rows="method", metric="score", replicate="run", pool="game", goals={"scor": "min"})
+        with pytest.raises(rb.SpecError, match=r"goals \{'score': 'lower'\}: use 'max' or 'min'"):
+            book.table(rows="method", metric="score", replicate="run", pool="game", goals={"score": "lower"})
+
+
+# ------------------------------------------------------------------ real published results, from a notebook
+
+
+TABM_PATTERN = "{model}/**/{phase}/{_:\\d+}/report.json"
+TABM_DATASET = "dataset=config.data.path:^data/(?:(?:classif|regression)-[^-]+-[^-]+-[^-]+-)?(.+)$"
+
+
+def test_tabms_published_table_from_a_notebook(realdata, tmp_path, cli):
+    """TabM's paper/README table (mean and std of metrics.test.score over seeds, splits pooled)."""
+    import csv
+
+    folder = realdata / "tabm"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    report = rb.collect(folder / "exp", db=tmp_path / "tabm.db", pattern=TABM_PATTERN, derive=[TABM_DATASET])
+    assert report.summary_line() == "3096 new, 0 updated, 0 unchanged, 0 problems"
+    with rb.open(tmp_path / "tabm.db") as book:
+        table = book.table(rows="dataset", metric="metrics.test.score", replicate="config.seed",
+                           pool="config.data.path", where={"model": "tabm-sharetrainingbatches",
+                           "phase": "0-evaluation"}, digits=6, highlight="none")  # fmt: skip
+        frame = table.to_frame()
+    with open(folder / "published/tabm_metrics.csv") as handle:
+        published = {row["dataset"]: (row["mean"], row["std"]) for row in csv.DictReader(handle)}
+    got = {name: (f"{row['mean']:.6f}", f"{row['std']:.6f}") for name, row in frame.iterrows()}
+    assert len(got) == 46 and got == {name: published[name] for name in got}
+    flags = ["--rows", "dataset", "--metric", "metrics.test.score", "--replicate", "config.seed", "--pool",
+             "config.data.path", "--where", "model=tabm-sharetrainingbatches", "--where", "phase=0-evaluation",
+             "--digits", "6", "--highlight", "none", "--db", str(tmp_path / "tabm.db")]  # fmt: skip
+    assert table.to_markdown() == cli("table", *flags, "--format", "markdown").output
+
+
+def test_the_iris_papers_atari100k_aggregates_from_a_notebook(realdata, tmp_path):
+    """IRIS (ICLR 2023): mean 1.046, median 0.289, IQM 0.501, optimality gap 0.512 of human-normalised scores."""
+    scores = realdata / "iris-atari100k"
+    (tmp_path / "resultsbook.toml").write_text(
+        textwrap.dedent(f"""
+        [[sources]]
+        path = "{scores}"
+        adapter = "records"
+        pattern = "{{method:(?!HUMAN|RANDOM)[^/]+}}.json"
+        options = {{ task = "game", rename = "seed:run", params = "run" }}
+
+        [normalized.HNS]
+        metric = "score"
+        task = "game"
+        low = "{scores}/RANDOM.json"
+        high = "{scores}/HUMAN.json"
+        """)
+    )
+    rb.collect(config=tmp_path / "resultsbook.toml")
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        frame = book.table(rows="method", metric="HNS", tasks="game", replicate="run", goals={"HNS": "max"}).to_frame()
+    iris = frame.loc["IRIS"].xs("value", level="stat").round(3).to_dict()
+    assert iris == {"mean": 1.046, "median": 0.289, "iqm": 0.501, "optimality_gap": 0.512}
+    assert frame.loc["IRIS", ("mean", "tasks")] == 26
+
+
+def test_a_series_too_big_for_memory_is_refused_before_it_is_read(book):
+    with pytest.raises(rb.QueryError, match=r"book.series would hold 24 points of 12 runs \(about 2\.3 KiB\), more than "
+                       r"max_points=10; narrow it with where= or fewer metrics, or pass max_points=24 \(None: no limit\)"):
+        book.series("acc", max_points=10)
+    assert len(book.series("acc", where={"model": "mlp"}, max_points=12)) == 12
+    assert len(book.series("acc", max_points=None)) == 24
+
+
+
+def test_the_series_cap_counts_a_derived_metric_by_its_inputs(make_run, tmp_path):
+    quickstart(make_run, tmp_path)
+    (tmp_path / "resultsbook.toml").write_text('db = "s.db"\n[derived]\nerr = "1 - acc"\n')
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        with pytest.raises(rb.QueryError, match=r"book.series would hold 48 points of 12 runs"):
+            book.series(["acc", "err"], max_points=47)
+        assert len(book.series(["acc", "err"], max_points=48)) == 48
+
+
+def test_dollar_signs_from_logs_stay_text_in_a_notebook_not_mathjax(make_run, tmp_path):
+    make_run("a", {"model": "$\\alpha$ costs $5", "seed": 0}, [{"step": 1, "acc": 0.5}])
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    with rb.open(tmp_path / "s.db") as book:
+        html = book.table(rows="model", metric="acc")._repr_html_()
+    # Jupyter typesets $...$ in HTML outputs unless told not to (pandas does the same for its frames)
+    assert html.startswith('<div class="tex2jax_ignore mathjax_ignore">') and html.endswith("</div>")
+    assert "$\\alpha$ costs $5" in html
+
+
+def test_counts_in_a_task_table_frame_are_whole_numbers(tmp_path):
+    atari_like(tmp_path)
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        frame = book.table(rows="method", metric="hns", replicate="run", tasks="game").to_frame()
+    assert str(frame[("iqm", "tasks")].dtype) == "Int64" and str(frame[("iqm", "n")].dtype) == "Int64"
+    assert frame.loc["ours", ("iqm", "tasks")] == 3 and frame.loc["ours", ("iqm", "n")] == 15
+
+
+def test_a_missing_store_says_how_to_make_it_from_python(tmp_path):
+    with pytest.raises(rb.NotFoundError, match=r"no store at .*nope\.db; collect runs into it first: "
+                       r"rb\.collect\('runs/', db='.*nope\.db'\)"):  # fmt: skip
+        rb.open(tmp_path / "nope.db")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"ddof": "0"}, r"ddof='0' must be a whole number"),
+        ({"digits": "2"}, r"digits='2' must be a whole number"),
+        ({"skip_first": 1.5}, r"skip_first=1.5 must be a whole number"),
+        ({"expected": "3"}, r"expected='3' must be a whole number"),
+        ({"scale": "100"}, r"scale='100' must be a number"),
+    ],
+)
+def test_a_number_given_as_text_is_one_error_naming_the_argument(book, arguments, message):
+    with pytest.raises(rb.SpecError, match=message):
+        book.table(rows="model", metric="acc", **arguments)
+
+
+def test_series_without_a_metric_is_one_error(book):
+    for empty in (None, [], ""):
+        with pytest.raises(rb.SpecError, match=r"series needs a metric: book.series\('val/acc'\); book.metrics\(\) lists them"):
+            book.series(empty)
+
+
+def test_d3rlpys_published_d4rl_table_from_a_notebook_frame(realdata, tmp_path):
+    """d3rlpy's benchmark page: mean and population std over 10 seeds of each run's final and best return."""
+    import csv
+
+    rb.collect(realdata / "d3rlpy-d4rl/runs", db=tmp_path / "d4rl.db", options={"columns": ["epoch", "step", "return"]},
+               pattern="{algo_dir}/{algo}_{env}-{dataset}_{seed}_{timestamp}/environment.csv")  # fmt: skip
+    display = {"TD3PlusBC": "TD3+BC", "PLASWithPerturbation": "PLAS+P"}
+    long_runs = ["PLAS", "PLASWithPerturbation"]  # 1000 evaluations: the published best counts the last 500
+    with rb.open(tmp_path / "d4rl.db") as book:
+        keys = {"rows": ["algo", "env", "dataset"], "metric": "return", "ddof": 0}
+        final = book.table(**keys).to_frame()
+        best = pd.concat([
+            book.table(**keys, reduce="max", skip_first=1, where=f"algo!={','.join(long_runs)}").to_frame(),
+            book.table(**keys, reduce="max", skip_first=500, where={"algo": long_runs}).to_frame(),
+        ])  # fmt: skip
+    with open(realdata / "d3rlpy-d4rl/published/d4rl_table.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(final) == len(best) == 149
+    for frame, mean, std in ((final, "final return", "final std"), (best, "best return", "best std")):
+        got = {(display.get(a, a), e, d): (f"{row['mean']:.1f}", f"{row['std']:.1f}") for (a, e, d), row in frame.iterrows()}
+        assert got == {(r["algo"], r["env"], r["dataset"]): (r[mean], r[std]) for r in rows}
+        assert set(frame["n"]) == {10}
