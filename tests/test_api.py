@@ -95,8 +95,8 @@ def test_table_frame_has_row_and_column_keys_stats_n_and_marks(book):
     assert frame.index.name == "model" and list(frame.index) == ["logreg", "mlp"]
     assert frame.columns.names == ["dataset", "stat"]
     assert list(frame.columns) == [
-        ("circles", "mean"), ("circles", "std"), ("circles", "n"), ("circles", "marks"),
-        ("moons", "mean"), ("moons", "std"), ("moons", "n"), ("moons", "marks"),
+        ("circles", "mean"), ("circles", "std"), ("circles", "n"), ("circles", "marks"), ("circles", "emphasis"),
+        ("moons", "mean"), ("moons", "std"), ("moons", "n"), ("moons", "marks"), ("moons", "emphasis"),
     ]  # fmt: skip
     assert frame.loc["mlp", ("moons", "mean")] == pytest.approx(0.91)
     assert frame.loc["mlp", ("moons", "std")] == pytest.approx(0.01)
@@ -127,7 +127,7 @@ def test_table_several_metrics_and_no_columns(book):
     assert frame.columns.names == ["metric", "stat"]
     assert frame.loc[("moons", "mlp"), ("val/acc", "mean")] == pytest.approx(0.5)
     only_rows = book.table(rows="model", metric="test/acc", stats=["median", "iqr"]).to_frame()
-    assert list(only_rows.columns) == ["median", "iqr", "n", "marks"]
+    assert list(only_rows.columns) == ["median", "iqr", "n", "marks", "emphasis"]
 
 
 def test_table_runs_lists_each_cells_replicates(book):
@@ -158,7 +158,9 @@ def test_table_agrees_with_the_cli_in_every_format(make_run, book, tmp_path, cli
         for stat in ("mean", "ci95", "n"):
             assert frame.loc[row, (column, stat)] == cell["stats"][stat]
         kinds = {mark["kind"] for mark in cell["marks"]}
-        assert kinds <= set(frame.loc[row, (column, "marks")].split(","))
+        assert kinds == set(filter(None, frame.loc[row, (column, "marks")].split(",")))
+        assert frame.loc[row, (column, "emphasis")] == cell.get("emphasis", "")
+    assert {frame.loc[model, ("moons", "emphasis")] for model in frame.index} >= {"best"}
     assert frame.loc["mlp", ("moons", "marks")].split(",")[:2] == ["mixed", "duplicate"]
 
 

@@ -78,8 +78,15 @@ def test_table_json_is_a_versioned_document(make_run, cli):
     quickstart_runs(make_run)
     cli("collect", "runs")
     document = json.loads(cli("table", "--rows", "model", "--metric", "test/acc", "--format", "json").output)
-    assert (document["format"], document["version"], document["ddof"]) == ("resultsbook.table", 2, 1)
+    assert (document["format"], document["version"], document["ddof"]) == ("resultsbook.table", 3, 1)
     assert len(document["cells"]) == 2 and len(document["cells"][0]["runs"]) == 6
+    printed = cli("table", "--rows", "model", "--metric", "test/acc").output
+    assert document["note"] in printed  # the sentence under the printed table
+    # the printed table's highlighting: which cell is bold, and why a best cell may not be significant
+    emphasis = {cell["row"]["model"]: cell.get("emphasis") for cell in document["cells"]}
+    assert emphasis == {"mlp": "best", "logreg": None}
+    kinds = {cell["row"]["model"]: [mark["kind"] for mark in cell["marks"]] for cell in document["cells"]}
+    assert ("°" in printed) == ("nonsig" in kinds["mlp"])
 
 
 def test_collect_twice_reports_nothing_new(make_run, cli):

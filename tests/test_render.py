@@ -151,3 +151,20 @@ def test_nested_column_headers_and_row_groups_compile(make_run, store, tmp_path)
     assert "\\addlinespace\nmlp & mlp" in text
     (tmp_path / "table.tex").write_text(text)
     compile_latex(tmp_path, r"\input{table.tex}")
+
+
+def test_json_carries_the_printed_highlighting_bold_cells_and_why_a_best_is_not_significant(grid):
+    import json
+
+    fmt = TableFormat(digits=1)
+    document = json.loads(render_table(grid, "json", fmt, LABELS))
+    terminal = render_table(grid, "terminal", fmt, LABELS)
+    markdown = render_table(grid, "markdown", fmt, LABELS)
+    cells = {(c["row"]["model"], c["column"]["dataset"]): c for c in document["cells"]}
+    bold = {key for key, cell in cells.items() if cell.get("emphasis") == "best"}
+    assert bold == {("resnet", "cifar"), (NASTY, "svhn")}
+    assert markdown.count("**") == 2 * len(bold)  # the same cells the Markdown makes bold
+    nonsig = [cell for cell in cells.values() if any(m["kind"] == "nonsig" for m in cell["marks"])]
+    assert len(nonsig) == terminal.count("°") - 1 > 0  # each ° cell, the legend's ° apart
+    assert nonsig[0]["marks"][-1]["text"].startswith("not significantly better than ")
+    assert document["note"] in terminal

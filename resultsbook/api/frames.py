@@ -81,7 +81,7 @@ _EMPTY = {"run_id": str, "metric": str, "step": np.int64, "value": np.float64, "
 def table_frame(table: ResultTable, layout: Layout) -> pd.DataFrame:
     """Return a table's cells: rows by the row keys, columns by (column key values..., statistic)."""
     stats = [name for name in stat_columns(table) if name != "n"]
-    fields = [*stats, "n", "marks"]
+    fields = [*stats, "n", "marks", "emphasis"]
     data: dict[Any, list[Any]] = {}
     for c, column in enumerate(table.columns):
         for name in fields:
@@ -102,12 +102,15 @@ def table_frame(table: ResultTable, layout: Layout) -> pd.DataFrame:
 
 def _cell_field(cell: Cell | None, name: str, layout: Layout, position: tuple[int, int]) -> Any:
     if cell is None:
-        return None if name in ("n", "marks") else np.nan
+        return None if name in ("n", "marks", "emphasis") else np.nan
     if name == "n":
         return int(cell.stats["n"])
     if name == "marks":
         kinds = sorted({m.kind for m in layout.marks.get(position, ())}, key=list(MARK_SYMBOLS).index)
         return ",".join(kinds)
+    if name == "emphasis":  # as the printed table shows it: bold best, underlined runner-up
+        display = layout.body[position[0]][1][position[1]]
+        return (display.emphasis if display is not None else None) or ""
     return float(cell.stats.get(name, np.nan))
 
 

@@ -45,13 +45,15 @@ def render_table(
 
     # each format loads only its own renderer (LaTeX and Markdown cost jinja2)
     fmt = fmt if fmt is not None else TableFormat()
-    if output_format in ("csv", "json"):
-        from resultsbook.render.data import render_csv, render_json
+    if output_format == "csv":
+        from resultsbook.render.data import render_csv
 
-        if output_format == "csv":
-            return render_csv(table, fmt.digits, fmt.escape_formulas)
-        return render_json(table, fmt.digits, generated)
+        return render_csv(table, fmt.digits, fmt.escape_formulas)
     layout = layout_table(table, fmt, labels if labels is not None else Labels())
+    if output_format == "json":
+        from resultsbook.render.data import render_json
+
+        return render_json(table, fmt.digits, generated, layout)
     if output_format == "latex":
         from resultsbook.render.latex import LatexOptions, render_latex
 

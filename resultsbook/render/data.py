@@ -2,8 +2,8 @@
 
 Non-finite numbers: CSV writes `inf`, `-inf` and an empty field for NaN; JSON writes the strings
 "inf" and "-inf" and null for NaN (JSON has no infinity). `-0` is written as 0. JSON cells carry
-their marks with the full lists behind them (`details`) and each run's note when its value was
-substituted or refused."""
+their marks with the full lists behind them (`details`), each run's note when its value was
+substituted or refused, and the printed table's highlighting (`emphasis`, and `nonsig` marks)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from typing import Any
 
 from resultsbook.params import normalize_value
 from resultsbook.query.goal import metric_goal
-from resultsbook.query.model import ResultTable
+from resultsbook.query.model import Mark, ResultTable
 from resultsbook.render.escape import neutralize_formula
-from resultsbook.render.layout import Labels
+from resultsbook.render.layout import Labels, Layout
 from resultsbook.render.numformat import fmt_fixed
 
-JSON_FORMAT_VERSION = 2  # 2: infinities as "inf"/"-inf", marks with details, runs with notes
+JSON_FORMAT_VERSION = 3  # 2: infinities as "inf"/"-inf", marks with details, runs with notes;
+# 3: the highlighted cells (emphasis best/second) and their nonsig marks, as the printed table has them
 
 
 def stat_columns(table: ResultTable) -> list[str]:
@@ -60,9 +61,13 @@ def render_csv(table: ResultTable, digits: int | None = None, escape_formulas: b
     return buffer.getvalue()
 
 
-def render_json(table: ResultTable, digits: int | None = None, generated: str = "") -> str:
-    """Return the table as JSON: the query's settings and every cell with its runs and marks."""
+def render_json(
+    table: ResultTable, digits: int | None = None, generated: str = "", layout: Layout | None = None
+) -> str:
+    """Return the table as JSON: the query's settings and every cell with its runs and marks, and,
+    given the printed `layout`, which cells it highlights and why a best one is not significant."""
     stats = stat_columns(table)
+    shown = _highlights(table, layout)
     document = {
         "format": "resultsbook.table",
         "version": JSON_FORMAT_VERSION,
@@ -117,17 +122,36 @@ def render_json(table: ResultTable, digits: int | None = None, generated: str = 
                         "text": mark.text,
                         **({"details": list(mark.details)} if mark.details else {}),
                     }
-                    for mark in cell.marks
+                    for mark in (*cell.marks, *shown.get((r, c), ((), None))[0])
                 ],
+                **({"emphasis": shown[(r, c)][1]} if shown.get((r, c), ((), None))[1] else {}),
                 **({"step": cell.step} if cell.step is not None else {}),
             }
-            for row in table.rows
-            for column in table.columns
+            for r, row in enumerate(table.rows)
+            for c, column in enumerate(table.columns)
             if (cell := table.cell(row, column)) is not None
         ],
         "notes": list(table.notes),
+        **({"note": layout.stat_note} if layout is not None else {}),
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _highlights(
+    table: ResultTable, layout: Layout | None
+) -> dict[tuple[int, int], tuple[tuple[Mark, ...], str | None]]:
+    """Return by (row, column) index what the printed table adds to a cell: its marks from the
+    highlighting (nonsig) and its emphasis (best, second)."""
+    if layout is None:
+        return {}
+    shown: dict[tuple[int, int], tuple[tuple[Mark, ...], str | None]] = {}
+    for r, (_, cells) in enumerate(layout.body):
+        for c, display in enumerate(cells):
+            added = tuple(m for m in layout.marks.get((r, c), ()) if m.kind == "nonsig")
+            emphasis = display.emphasis if display is not None else None
+            if added or emphasis:
+                shown[(r, c)] = (added, emphasis)
+    return shown
 
 
 def _json_run(run: Any, digits: int | None) -> dict[str, Any]:
