@@ -53,8 +53,8 @@ def test_every_reporting_command_prints_a_versioned_envelope(project: Path, cli,
     arguments, keys = ENVELOPES[command]
     result = cli(*arguments)
     document = json.loads(result.stdout)
-    # the table's envelope is the table document itself (version 2: infinities as "inf")
-    version = 2 if command == "table" else 1
+    # the table's envelope is the table document itself (version 3: with the printed highlighting)
+    version = 3 if command == "table" else 1
     assert (document["format"], document["version"]) == (f"resultsbook.{command}", version)
     assert document["ok"] is (result.exit_code == 0)
     assert document["error"] is None

@@ -282,6 +282,8 @@ def artifacts_only_note(path: str) -> str | None:
     """Say where the runs are when a folder is, or holds (an experiment, an `mlruns`), file-store run
     folders with only artifacts: the runs were logged to a tracking server, or an SQLite store
     (MLflow's default since 3.7) keeps its artifacts there; None for any other folder."""
+    if "://" in path:  # a server, or object storage: not looked into to explain
+        return None
     runs = _run_folders_near(path)
     if not runs or not all(_holds_only_artifacts(run) for run in runs):
         return None
