@@ -170,6 +170,27 @@ def test_an_mlflow_sqlite_projects_artifact_tree_or_uri_says_to_collect_its_mlfl
     assert cli("collect", "mlflow.db").exit_code == 0
 
 
+def test_a_tree_no_adapter_claims_says_which_log_files_it_holds_and_the_pattern_to_read_them(cli, tmp_path):
+    for algo, seed in [("bcq", 0), ("bcq", 1), ("cql", 0)]:
+        run = tmp_path / "runs" / algo / f"{algo}_{seed}"
+        run.mkdir(parents=True)
+        (run / "environment.csv").write_text("1,1000,5.5\n2,2000,6.5\n")  # d3rlpy's, without a header
+    (tmp_path / "runs" / "notes.yaml").write_text("who: me\n")
+    result = cli("collect", "runs")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: no runs found under runs (every installed adapter, no --pattern); it holds 3 file(s) named "
+        "environment.csv (e.g. bcq/bcq_0/environment.csv) that no adapter claims by name: read them with "
+        "--pattern '**/environment.csv', or --pattern '{group}/{run}/environment.csv' to make the folders "
+        "params (see `resultsbook adapters` for the formats read without a pattern); the store was left as it "
+        "was\n"
+    )
+    suggested = cli(
+        "collect", "runs", "--pattern", "{group}/{run}/environment.csv", "--columns", "epoch,step,return"
+    )
+    assert suggested.output.startswith("Collected runs: 3 new, 0 updated, 0 unchanged, 0 problems")
+
+
 def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     (tmp_path / "empty").mkdir()
     nothing = cli("collect", "empty")

@@ -415,9 +415,28 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
             f"{head}; the {request.adapter} adapter found nothing it reads there; "
             "point --pattern at the files it should read"
         )
+    logs = _log_files_hint(request.path)
     return (
-        f"{head} (every installed adapter, no --pattern); name the format with --adapter "
-        "(see `resultsbook adapters`), or point --pattern at the log files"
+        f"{head} (every installed adapter, no --pattern); {logs or 'name the format with --adapter '}"
+        f"{'' if logs else '(see `resultsbook adapters`), or point --pattern at the log files'}"
+    )
+
+
+def _log_files_hint(root: str) -> str:
+    """Say which log files a folder holds that no adapter claimed, and the --pattern to read them."""
+    from resultsbook.sources.hints import common_log_file, pattern_for  # only to explain
+
+    if "://" in root or not os.path.isdir(root):
+        return ""
+    found = common_log_file(root)
+    if found is None:
+        return ""
+    name, count, example = found
+    fields = f", or --pattern '{pattern_for(example)}' to make the folders params" if "/" in example else ""
+    return (
+        f"it holds {count} file(s) named {name} (e.g. {example}) that no adapter claims by name: read "
+        f"them with --pattern '**/{name}'{fields} (see `resultsbook adapters` for the formats read "
+        "without a pattern)"
     )
 
 

@@ -1,0 +1,41 @@
+"""What a folder holds, looked at only to explain an empty collect: the log files no adapter claimed."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+LOG_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".yaml", ".yml")  # what --pattern can read
+_MOST_FILES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
+_SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
+
+
+def common_log_file(root: str) -> tuple[str, int, str] | None:
+    """Return the most common log file name under a local folder (by count, then the shallowest),
+    how many there are and the path of one of them relative to root; None when there is none."""
+    counts: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    seen = 0
+    for folder, folders, files in os.walk(root):
+        folders.sort()
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in sorted(files):
+            seen += 1
+            if name.lower().endswith(LOG_SUFFIXES) and name not in _SKIP:
+                counts[name] += 1
+                examples.setdefault(name, os.path.relpath(os.path.join(folder, name), root))
+        if seen >= _MOST_FILES:
+            break
+    if not counts:
+        return None
+    name = max(counts, key=lambda key: (counts[key], -examples[key].count(os.sep)))
+    return name, counts[name], examples[name].replace(os.sep, "/")
+
+
+def pattern_for(example: str) -> str:
+    """Return a --pattern that makes each folder of `example` a param: 'a/b/x.csv' -> '{a}/{b}/x.csv'
+    with the fields named after their depth ({group}, {run}, ...)."""
+    parts = example.split("/")
+    depth = len(parts) - 1
+    names = {1: ["run"], 2: ["group", "run"]}.get(depth) or [f"level{i + 1}" for i in range(depth)]
+    return "/".join([*(f"{{{name}}}" for name in names), parts[-1]])
