@@ -211,6 +211,12 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     doubled = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed==0", "--format", "csv")
     single = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed=0", "--format", "csv")
     assert doubled.exit_code == 0 and doubled.output == single.output  # == as Python writes it
+    metric_as_row = cli("table", "--rows", "test/acc", "--metric", "test/acc")
+    assert metric_as_row.exit_code == 2
+    assert metric_as_row.output == (
+        "Error: row key 'test/acc' is a metric the runs log, not a param: rows and columns group runs by "
+        "params, and a metric is shown as the table's metric (--metric)\n"
+    )
     unknown = cli("table", "--rows", "model", "--metric", "acc")
     assert (
         unknown.exit_code == 2

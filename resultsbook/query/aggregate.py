@@ -204,6 +204,11 @@ def _why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: Metric
     for label, names in (("row key", query.rows), ("column key", query.columns)):
         for key in names:
             if key != METRIC_KEY and key not in keys:
+                if reader.having(key, selected).any():  # a metric: rows and columns group by params
+                    return QueryError(
+                        f"{label} {key!r} is a metric the runs log, not a param: rows and columns group "
+                        "runs by params, and a metric is shown as the table's metric (--metric)"
+                    )
                 return QueryError(
                     f"{label} {key!r} is not a param of any selected run; {key_hint(key, selected)}"
                 )
