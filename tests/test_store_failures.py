@@ -3,6 +3,7 @@ names the damage and a way out that keeps the data — never advice to delete an
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -74,6 +75,14 @@ def test_a_file_that_is_no_store_is_named_and_left_alone(project: Path, cli) -> 
         "(the file was left as it is)\n"
     )
     assert (project / "results.csv").read_text() == "model,acc\nmlp,0.9\n"
+
+
+def test_a_device_or_a_fifo_given_as_the_store_is_one_line(project: Path, cli) -> None:
+    os.mkfifo(project / "pipe")
+    for where in ("/dev/null", "pipe"):  # it said "the disk failed", and a FIFO could block
+        result = cli("collect", "runs", "--db", where)
+        assert result.exit_code == 2
+        assert result.output == f"Error: {where} is not a regular file; the store is a SQLite file, e.g. resultsbook.db\n"
 
 
 def test_a_store_that_cannot_grow_keeps_its_runs_and_says_the_disk_is_full(project: Path, cli, monkeypatch) -> None:

@@ -73,6 +73,8 @@ class Store:
         if os.path.isdir(path):
             example = os.path.join(path, DEFAULT_DB_NAME)
             raise SpecError(f"{path} is a folder; the store is a file, e.g. {example}")
+        if os.path.exists(path) and not os.path.isfile(path):  # /dev/null, a FIFO, a socket
+            raise SpecError(f"{path} is not a regular file; the store is a SQLite file, e.g. resultsbook.db")
         if not os.path.exists(path):
             if not create:
                 raise NotFoundError(
