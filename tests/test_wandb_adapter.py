@@ -19,7 +19,7 @@ from resultsbook.adapters.base import Folder
 from resultsbook.adapters.wandblog import BLOCK, scan_log
 from resultsbook.adapters.wandbrun import WandbAdapter
 from resultsbook.params import normalize_value
-from resultsbook.sources.collect import CollectRequest, find_sources
+from resultsbook.sources.collect import CollectRequest, collect, find_sources
 from resultsbook.sources.protowire import as_signed, iter_fields
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "wandb"
@@ -334,6 +334,16 @@ def test_latest_run_link_is_not_read_twice(tmp_path):
     os.symlink("run-20250101_000000-abc123", tmp_path / "wandb" / "latest-run")
     found = list(find_sources(CollectRequest(str(tmp_path))))
     assert [os.path.basename(s.path) for s, _ in found] == ["run-20250101_000000-abc123"]
+
+
+def test_latest_run_collected_by_its_link_is_the_run_it_points_to(tmp_path, store):
+    records = [run_record(), history(1, {"loss": 0.5}), exit_record(0)]
+    write_run(tmp_path / "wandb" / "run-20250101_000000-abc123", records)
+    os.symlink("run-20250101_000000-abc123", tmp_path / "wandb" / "latest-run")
+    by_link = collect(store, [CollectRequest(str(tmp_path / "wandb" / "latest-run"))])
+    assert by_link.new == 1  # it found nothing: a walk of wandb/ skips the link, to read the run once
+    by_parent = collect(store, [CollectRequest(str(tmp_path / "wandb"))])
+    assert (by_parent.new, by_parent.unchanged) == (0, 1)  # the same run, not a second one
 
 
 def test_wandb_adapter_claims_before_the_native_one():

@@ -110,6 +110,8 @@ class _Planner:
         """Find, sign and sort one request's sources."""
         store, plan, changed = self.store, self.plan, self.changed
         served = served_sources(request)
+        if served is None and os.path.islink(request.path):
+            request = replace(request, path=_sibling_of_alias(request.path))
         if served is not None:
             if changed is not None:
                 return  # a tracking server's runs do not change with local files
@@ -390,6 +392,18 @@ def served_sources(request: CollectRequest) -> tuple[str, list[tuple[Source, Ada
             ]
             return served.root, [(source, adapter) for source in sources]
     return None
+
+
+def _sibling_of_alias(path: str) -> str:
+    """Return the folder a link to a sibling stands for (W&B's `wandb/latest-run` → `wandb/run-…`), so
+    that its runs are the sibling's, as a collect of the parent finds them; any other path as it is."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return path
+    if os.sep in target or target in (os.curdir, os.pardir) or not os.path.isdir(path):
+        return path
+    return os.path.join(os.path.dirname(path), target)
 
 
 def list_remote_root(url: str) -> str:
