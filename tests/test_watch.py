@@ -209,3 +209,29 @@ def test_a_rebuild_that_reuses_runs_and_cells_writes_what_a_fresh_build_writes(p
         fresh = build(replace(spec, db=str(fresh_db)), store)
     assert fresh.written == ()  # every file already holds what a fresh build computes
     assert {path: Path(path).read_bytes() for path in fresh.unchanged} == written
+
+
+def save_like_an_editor(path: Path, text: str) -> None:
+    """Write a new file and rename it over `path`, as vim, VS Code or `sed -i` save."""
+    fresh = path.with_name(path.name + ".new")
+    fresh.write_text(text)
+    os.replace(fresh, path)
+
+
+def test_a_spec_typo_or_deletion_then_its_fix_saved_by_an_editor_rebuilds_with_the_fix(project):
+    spec = project / "resultsbook.toml"
+    good = spec.read_text()
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("] start:")
+        save_like_an_editor(spec, good.replace('metric = "test/acc"', 'metrc = "test/acc"', 1))
+        watcher.wait_for("unknown key 'metrc'; did you mean 'metric'?")
+        save_like_an_editor(spec, good.replace("digits = 1", "digits = 2", 1))
+        watcher.wait_for("] spec:")
+        assert any("paper/results/table1.md" in line for line in watcher.lines if "] spec:" in line)
+        spec.unlink()  # `git stash`, or an editor that deletes before it writes
+        watcher.wait_for("cannot read")
+        spec.write_text(good)
+        watcher.wait_for("] spec:", count=2)
+    finally:
+        assert watcher.stop() == 0

@@ -83,9 +83,10 @@ def watch_project(
                 others.built(version)
 
         listed = time.monotonic()
+        invalid, invalid_stat = False, _stat(spec.path)  # the spec on disk failed to load; its stat
 
         while True:
-            reloaded = False
+            rearm = False
             for changes in watchfiles.watch(
                 *watch_paths(spec),
                 watch_filter=ChangeFilter(ignored_paths(spec)),
@@ -101,6 +102,23 @@ def watch_project(
                     round_of(pending, None)
                     pending = None
                     continue
+                paths = sorted({path for _, path in changes})
+                spec_edited = os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}
+                if invalid:
+                    # an editor that saved the invalid spec by renaming a new file over it (or a
+                    # deleted spec) left the watcher on a file that is gone: its fix sends no event
+                    spec_edited = spec_edited or _stat(spec.path) != invalid_stat
+                if spec_edited:
+                    fresh, error = reload_spec(spec)
+                    if error is None:
+                        spec, pending, invalid, rearm = fresh, "spec", False, True
+                        others.lock = spec.lock
+                        break  # the set of watched paths may have changed: re-arm, then rebuild
+                    on_update(error)
+                    invalid, invalid_stat = True, _stat(spec.path)
+                    paths = [p for p in paths if os.path.abspath(p) != os.path.abspath(spec.path)]
+                    if not paths:
+                        continue
                 if not changes:
                     remote = remote_sources(spec)
                     if remote and time.monotonic() - listed >= remote_poll_seconds:
@@ -111,18 +129,9 @@ def watch_project(
                         memo.selections.clear()
                         round_of("store", [])
                     continue
-                paths = sorted({path for _, path in changes})
-                if os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}:
-                    fresh, error = reload_spec(spec)
-                    if error is not None:
-                        on_update(error)
-                        continue
-                    spec, pending, reloaded = fresh, "spec", True
-                    others.lock = spec.lock
-                    break  # the set of watched paths may have changed: re-arm, then rebuild
                 templates = any(_under_any(p, spec.template_dirs) for p in paths)
                 round_of("templates" if templates else "runs", paths)
-            if not reloaded:
+            if not rearm:
                 return
     finally:
         store.close()
