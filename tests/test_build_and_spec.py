@@ -116,6 +116,42 @@ def test_build_warns_about_marked_cells(project):
     )
 
 
+TWO_TABLES = '[tables.a]\nmetric = "x"\nrows = ["m"]\noutputs = ["{a}"]\n[tables.b]\nmetric = "x"\nrows = ["m"]\noutputs = ["{b}"]\n'
+
+
+@pytest.mark.parametrize(
+    ("snippet", "message"),
+    [
+        (
+            TWO_TABLES.format(a="paper/t.tex", b="paper/../paper/t.tex"),
+            "resultsbook.toml: [tables.b] writes paper/t.tex, which [tables.a] writes too; "
+            "give each output a file of its own",
+        ),
+        (
+            TWO_TABLES.format(a="paper/a.tex", b="paper/n.tex")
+            + '[macros]\noutput = "paper/n.tex"\n[macros.values]\nx = { cell = "a/1" }\n',
+            "resultsbook.toml: [macros] writes paper/n.tex, which [tables.b] writes too; "
+            "give each output a file of its own",
+        ),
+        (
+            'sections = ["README.md"]\n' + TWO_TABLES.format(a="README.md", b="b.md"),
+            "resultsbook.toml: sections writes README.md, which [tables.a] writes too; "
+            "give each output a file of its own",
+        ),
+        (
+            'lock = "paper/a.tex"\n' + TWO_TABLES.format(a="paper/a.tex", b="b.md"),
+            "resultsbook.toml: lock writes paper/a.tex, which [tables.a] writes too; "
+            "give each output a file of its own",
+        ),
+    ],
+)
+def test_two_entries_writing_one_file_are_refused_naming_both(tmp_path, snippet, message):
+    (tmp_path / "resultsbook.toml").write_text(snippet)
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == message
+
+
 @pytest.mark.parametrize(
     ("snippet", "message"),
     [
