@@ -9,7 +9,7 @@ import time
 import pytest
 from conftest import compile_latex, curve
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.outputs.build import build
 from resultsbook.sources.collect import collect
 from resultsbook.spec import load_spec
@@ -179,6 +179,58 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
     with pytest.raises(SpecError) as error:
         load_spec(str(tmp_path / "resultsbook.toml"))
     assert message in str(error.value)
+
+
+FLAGS = ("second", "show_n", "stat_note", "ties", "escape_formulas", "longtable", "multirow", "csv_metadata")
+
+
+@pytest.mark.parametrize("key", FLAGS)
+def test_a_quoted_false_is_refused_instead_of_read_as_true(tmp_path, key):
+    (tmp_path / "resultsbook.toml").write_text(f'[tables.t]\nmetric = "a"\nrows = ["m"]\n{key} = "false"\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        f"resultsbook.toml: [tables.t] {key} = 'false' must be true or false, without quotes: {key} = false"
+    )
+
+
+def test_a_quoted_yes_is_refused_suggesting_true(tmp_path):
+    (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "a"\nrows = ["m"]\nties = "yes"\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value).endswith("ties = 'yes' must be true or false, without quotes: ties = true")
+
+
+def test_a_quoted_flag_of_a_figure_is_refused(tmp_path):
+    table = '[tables.t]\nmetric = "a"\nrows = ["m"]\n'
+    figure = '[figures.f]\nkind = "curve"\nmetric = "a"\noutputs = ["f.pdf"]\nsharey = "no"\n'
+    (tmp_path / "resultsbook.toml").write_text(table + figure)
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        "resultsbook.toml: [figures.f] sharey = 'no' must be true or false, without quotes: sharey = false"
+    )
+
+
+def test_a_misspelt_spread_names_the_table_and_the_spread_meant(tmp_path):
+    (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "a"\nrows = ["m"]\nspread = "sme"\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        "resultsbook.toml: [tables.t] spread 'sme' is not one of std, sem, ci95, bootstrap, bca, iqr, minmax "
+        "or \"none\"; did you mean 'sem'?"
+    )
+
+
+def test_a_misspelt_highlight_names_the_table_and_the_key_meant(project):
+    spec = project / "resultsbook.toml"
+    spec.write_text(SPEC.replace('goal = "max"', 'goal = "max"\nhighlight = "modle"'))
+    with pytest.raises(ResultsbookError) as error:
+        run_build(project)
+    assert str(error.value) == (
+        "[tables.main] highlight 'modle' is not column, row, none or one of the keys model, dataset; "
+        "did you mean 'model'?"
+    )
 
 
 def test_spec_in_pyproject_and_defaults(tmp_path):

@@ -313,6 +313,13 @@ def compute_entry(
 ) -> EntryResult:
     """Aggregate and render one table in memory: what build would write, and what it would lock."""
     table = aggregate_entry(f"tables.{table_spec.name}", store, table_spec.query, runs, reader, cells)
+    try:
+        return _rendered_entry(spec, table_spec, table)
+    except ResultsbookError as error:  # a setting only the computed table can refuse (highlight, template)
+        raise type(error)(f"[tables.{table_spec.name}] {error}") from error
+
+
+def _rendered_entry(spec: Spec, table_spec: TableSpec, table: ResultTable) -> EntryResult:
     layout = layout_table(table, table_spec.format, table_spec.labels)
     return EntryResult(
         name=f"tables.{table_spec.name}",

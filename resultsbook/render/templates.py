@@ -90,4 +90,5 @@ def template_source_path(name: str, user_dirs: Sequence[str] = ()) -> str:
         path = os.path.join(folder, name)
         if os.path.isfile(path):
             return path
-    raise RenderError(f"template {name!r} not found")
+    folders = ", ".join(user_dirs) or "the built-in templates"
+    raise RenderError(f"template {name!r} not found in {folders}; check the name or the --templates folder")
