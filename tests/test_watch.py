@@ -235,3 +235,28 @@ def test_a_spec_typo_or_deletion_then_its_fix_saved_by_an_editor_rebuilds_with_t
         watcher.wait_for("] spec:", count=2)
     finally:
         assert watcher.stop() == 0
+
+
+def train_into_runs(project: Path, *seeds: int) -> None:
+    """Train elsewhere, then move the folder in as runs/ at once."""
+    arguments = [sys.executable, "train.py", "--seeds", *map(str, seeds), "--out", "incoming"]
+    subprocess.run(arguments, cwd=project, check=True, capture_output=True)
+    os.rename(project / "incoming", project / "runs")
+
+
+def test_a_runs_folder_made_or_made_anew_after_watch_started_is_watched(project):
+    runs = project / "runs"
+    shutil.rmtree(runs)  # watch started before the first training made runs/
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("runs does not exist")
+        train_into_runs(project, 0)
+        watcher.wait_for("] runs: 4 new, 0 updated, 0 unchanged")
+        shutil.rmtree(runs)  # cleaned, to train again
+        watcher.wait_for("runs does not exist", count=2)
+        train_into_runs(project, 0, 1)
+        watcher.wait_for("] runs: 4 new, 4 updated, 0 unchanged")
+        add_seed(project, 2)  # and the new folder's own events are seen
+        watcher.wait_for("] runs: 1 new, 0 updated, 0 unchanged")
+    finally:
+        assert watcher.stop() == 0

@@ -47,6 +47,20 @@ def watch_paths(spec: Spec) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
+def watched_identities(spec: Spec) -> tuple[tuple[int, int] | None, ...]:
+    """Return the identity (device, inode) of each local source and template folder, None when absent."""
+    paths = [*spec.template_dirs, *(s.path for s in spec.sources if url_scheme(s.path) is None)]
+    identities: list[tuple[int, int] | None] = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            identities.append(None)
+            continue
+        identities.append((info.st_dev, info.st_ino))
+    return tuple(identities)
+
+
 def ignored_paths(spec: Spec) -> set[str]:
     """Return files whose changes are ours (outputs, lock, store): reacting to them would loop."""
     ours = {spec.lock, *(o for t in spec.tables.values() for o in t.outputs)}
@@ -87,6 +101,7 @@ def watch_project(
 
         while True:
             rearm = False
+            watched = watched_identities(spec)
             for changes in watchfiles.watch(
                 *watch_paths(spec),
                 watch_filter=ChangeFilter(ignored_paths(spec)),
@@ -102,6 +117,11 @@ def watch_project(
                     round_of(pending, None)
                     pending = None
                     continue
+                if watched_identities(spec) != watched:
+                    # a source or template folder made (or made anew) since the watcher was armed: its
+                    # events go to no watcher, so arm one, then collect everything
+                    pending, rearm = "runs", True
+                    break
                 paths = sorted({path for _, path in changes})
                 spec_edited = os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}
                 if invalid:
