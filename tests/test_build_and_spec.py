@@ -266,3 +266,30 @@ def test_build_command_collects_then_writes(project, cli):
         "wrote results/main.json",
     ]
     assert cli("build", "--no-collect").output == "4 output(s) unchanged\n"
+
+
+def test_a_table_computed_in_a_failed_watch_round_is_written_by_the_next_one(project, make_run):
+    """watch keeps a memo of what it built; a round that failed (another table's metric misspelt)
+    wrote nothing, so the table it computed before failing must not count as written."""
+    from resultsbook.freshness.check import check
+    from resultsbook.outputs.build import BuildMemo
+    from resultsbook.store import Store
+
+    second = '\n[tables.other]\nmetric = "acc"\nrows = ["dataset"]\noutputs = ["results/other.md"]\n'
+    (project / "resultsbook.toml").write_text(SPEC + second)
+    (project / "misspelt.toml").write_text(SPEC + second.replace('metric = "acc"', 'metric = "acx"'))
+    good = load_spec(str(project / "resultsbook.toml"))
+    bad = load_spec(str(project / "misspelt.toml"))
+    with Store.open(good.db) as store:
+        memo = BuildMemo()
+        collect(store, good.sources)
+        build(good, store, memo=memo)
+        make_run("a_x_3", {"model": "a", "dataset": "x", "seed": 3}, curve([0.1, 0.2]))
+        collect(store, good.sources)
+        memo.runs = None
+        with pytest.raises(ResultsbookError):
+            build(bad, store, memo=memo)
+        memo.runs = None
+        build(good, store, memo=memo)
+        report = check(good, store)
+    assert [(os.path.basename(o.path), o.state) for o in report.outputs if o.state != "current"] == []

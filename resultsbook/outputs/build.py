@@ -173,6 +173,23 @@ def build(
     lock = read_lock(spec.lock)
     if memo is None:  # the entries this build recomputes are not read: let their run lists go now
         lock = {name: entry for name, entry in lock.items() if not _recomputed(name, only)}
+    remembered = dict(memo.selections) if memo is not None else {}
+    try:
+        return _build_and_write(spec, store, only, memo, lock, progress)
+    except BaseException:
+        if memo is not None:  # nothing of a failed round was written: the next one must recompute it
+            memo.selections = remembered
+        raise
+
+
+def _build_and_write(
+    spec: Spec,
+    store: Store,
+    only: Sequence[str],
+    memo: BuildMemo | None,
+    lock: dict[str, LockEntry],
+    progress: Progress | None,
+) -> BuildReport:
     entries = dict(lock)
     results, skipped, tables = compute_outputs(spec, store, only, memo, lock, progress)
     findings: list[Finding] = []
