@@ -293,3 +293,15 @@ def test_a_table_computed_in_a_failed_watch_round_is_written_by_the_next_one(pro
         build(good, store, memo=memo)
         report = check(good, store)
     assert [(os.path.basename(o.path), o.state) for o in report.outputs if o.state != "current"] == []
+
+
+def test_a_template_override_added_between_two_builds_of_one_process_is_used(project):
+    """watch builds again and again in one process: an override made meanwhile must be picked up."""
+    from conftest import ROOT
+
+    (project / "templates").mkdir()
+    run_build(project)
+    override = (ROOT / "templates" / "table.md.j2").read_text() + "Our own footer.\n"
+    (project / "templates" / "table.md.j2").write_text(override)
+    run_build(project)
+    assert (project / "results" / "main.md").read_text().endswith("Our own footer.\n")

@@ -260,3 +260,24 @@ def test_a_runs_folder_made_or_made_anew_after_watch_started_is_watched(project)
         watcher.wait_for("] runs: 1 new, 0 updated, 0 unchanged")
     finally:
         assert watcher.stop() == 0
+
+
+def test_a_template_override_made_while_watching_rewrites_the_tables(project):
+    table = project / "paper" / "results" / "table1.md"
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("] start:")
+        override = (ROOT / "templates" / "table.md.j2").read_text() + "Our own footer.\n"
+        (project / "incoming").mkdir()
+        (project / "incoming" / "table.md.j2").write_text(override)
+        os.rename(project / "incoming", project / "templates")  # the templates folder appears
+        watcher.wait_for("paper/results/table1.md", count=2)  # the first build, then this one
+        assert table.read_text().endswith("Our own footer.\n")
+        (project / "templates" / "table.md.j2").write_text(override.replace("Our own", "A new"))
+        watcher.wait_for("] templates:")
+        deadline = time.time() + 10
+        while not table.read_text().endswith("A new footer.\n") and time.time() < deadline:
+            time.sleep(0.05)
+        assert table.read_text().endswith("A new footer.\n")
+    finally:
+        assert watcher.stop() == 0

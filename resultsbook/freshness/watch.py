@@ -48,7 +48,8 @@ def watch_paths(spec: Spec) -> list[str]:
 
 
 def watched_identities(spec: Spec) -> tuple[tuple[int, int] | None, ...]:
-    """Return the identity (device, inode) of each local source and template folder, None when absent."""
+    """Return the identity (device, inode) of each template folder, then of each local source; None
+    when absent."""
     paths = [*spec.template_dirs, *(s.path for s in spec.sources if url_scheme(s.path) is None)]
     identities: list[tuple[int, int] | None] = []
     for path in paths:
@@ -117,10 +118,12 @@ def watch_project(
                     round_of(pending, None)
                     pending = None
                     continue
-                if watched_identities(spec) != watched:
+                now = watched_identities(spec)
+                if now != watched:
                     # a source or template folder made (or made anew) since the watcher was armed: its
-                    # events go to no watcher, so arm one, then collect everything
-                    pending, rearm = "runs", True
+                    # events go to no watcher, so arm one, then collect everything (and build)
+                    templates = now[: len(spec.template_dirs)] != watched[: len(spec.template_dirs)]
+                    pending, rearm = "templates" if templates else "runs", True
                     break
                 paths = sorted({path for _, path in changes})
                 spec_edited = os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}
