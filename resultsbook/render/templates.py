@@ -27,17 +27,17 @@ def builtin_template_dir() -> str:
 
 def template_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
     """Return an environment whose delimiters cannot clash with LaTeX braces: ((( x ))), ((* if *))."""
-    return _template_environment(user_dirs, _existing(user_dirs))
+    return _template_environment(_existing(user_dirs))
 
 
 def html_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
     """Return the environment of HTML templates: Jinja2's own delimiters and autoescape on, so every
     value from logs or the spec is escaped by the template engine, not by hand."""
-    return _html_environment(user_dirs, _existing(user_dirs))
+    return _html_environment(_existing(user_dirs))
 
 
 def _existing(user_dirs: tuple[str, ...]) -> tuple[str, ...]:
-    # part of the environments' cache key: a templates folder made later (watch) is searched too
+    # the environments' cache key: a templates folder made later (during a watch) is searched too
     return tuple(d for d in user_dirs if os.path.isdir(d))
 
 
@@ -59,7 +59,7 @@ def get_template(environment: jinja2.Environment, name: str, user_dirs: Sequence
 
 
 @functools.cache
-def _template_environment(user_dirs: tuple[str, ...], existing: tuple[str, ...]) -> jinja2.Environment:
+def _template_environment(existing: tuple[str, ...]) -> jinja2.Environment:
     import jinja2
 
     folders = [*existing, builtin_template_dir()]
@@ -79,7 +79,7 @@ def _template_environment(user_dirs: tuple[str, ...], existing: tuple[str, ...])
 
 
 @functools.cache
-def _html_environment(user_dirs: tuple[str, ...], existing: tuple[str, ...]) -> jinja2.Environment:
+def _html_environment(existing: tuple[str, ...]) -> jinja2.Environment:
     import jinja2
 
     folders = [*existing, builtin_template_dir()]
