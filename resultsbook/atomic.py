@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import tempfile
 
 
@@ -23,7 +24,9 @@ def write_atomic(path: str, content: bytes) -> None:
     """Write to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    remove_abandoned_temporaries(path)
+    prefix = f"{_temporary_prefix(path)}{os.getpid()}."
+    descriptor, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(content)
@@ -35,6 +38,39 @@ def write_atomic(path: str, content: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def remove_abandoned_temporaries(path: str) -> None:
+    """Remove the temporary files that writers of `path` on this machine left when they were killed
+    before their rename (SIGKILL half-way through a build): those whose process is gone."""
+    if os.name != "posix":  # no harmless way there to ask whether a process is alive
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    start = _temporary_prefix(path)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(start) :].partition(".")[0]
+        if name.startswith(start) and name.endswith(".tmp") and pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+
+def _temporary_prefix(path: str) -> str:
+    # the host too: on a shared folder, another machine's process ids say nothing here
+    return f".{os.path.basename(path)}.{socket.gethostname()}."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, as another user's process
+        return True
+    return True
 
 
 def is_read_only(path: str) -> bool:

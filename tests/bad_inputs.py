@@ -53,6 +53,7 @@ SPECS = {
     "alpha_text.toml": TABLE + 'metric = "test/acc"\nrows = ["model"]\nalpha = "low"\n',
     "order_scalar.toml": TABLE + 'metric = "test/acc"\nrows = ["model"]\norder = { model = 3 }\n',
     "command_key.toml": GOOD.replace("{model}", "{modle}"),
+    "same_output.toml": GOOD.replace("paper/numbers.tex", "paper/table1.tex"),
 }
 TABLE_ARGS = ["table", "--rows", "model", "--metric", "test/acc"]
 

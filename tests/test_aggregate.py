@@ -285,3 +285,16 @@ def test_a_mistyped_key_is_matched_against_the_run_fields_too_and_a_value_sugges
         table(store, tmp_path, filters=(parse_filter("experimnt=lyrics"),))
     with pytest.raises(Exception, match=r"did you mean 'model=word 2 vec'\?$"):  # as pasted into a shell
         table(store, tmp_path, filters=(parse_filter("model=word 2 vek"),))
+
+
+def test_an_ordered_value_no_run_has_is_named_with_the_one_meant(make_run, store, tmp_path):
+    for model in ("logreg", "mlp"):
+        make_run(model, {"model": model, "seed": 0}, curve([0.5]))
+    result = table(store, tmp_path, order={"model": ("mpl", "logreg")})
+    assert result.rows == (("logreg",), ("mlp",))  # the misspelt value orders nothing
+    assert result.notes == ("order lists model 'mpl', which no run has; did you mean 'mlp'?",)
+
+
+def test_an_order_of_a_key_the_table_does_not_show_says_nothing(make_run, store, tmp_path):
+    make_run("a", {"model": "a", "seed": 0}, curve([0.5]))
+    assert table(store, tmp_path, order={"dataset": ("zzz",)}).notes == ()  # set in [defaults] for others

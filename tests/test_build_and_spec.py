@@ -9,7 +9,7 @@ import time
 import pytest
 from conftest import compile_latex, curve
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.outputs.build import build
 from resultsbook.sources.collect import collect
 from resultsbook.spec import load_spec
@@ -116,6 +116,42 @@ def test_build_warns_about_marked_cells(project):
     )
 
 
+TWO_TABLES = '[tables.a]\nmetric = "x"\nrows = ["m"]\noutputs = ["{a}"]\n[tables.b]\nmetric = "x"\nrows = ["m"]\noutputs = ["{b}"]\n'
+
+
+@pytest.mark.parametrize(
+    ("snippet", "message"),
+    [
+        (
+            TWO_TABLES.format(a="paper/t.tex", b="paper/../paper/t.tex"),
+            "resultsbook.toml: [tables.b] writes paper/t.tex, which [tables.a] writes too; "
+            "give each output a file of its own",
+        ),
+        (
+            TWO_TABLES.format(a="paper/a.tex", b="paper/n.tex")
+            + '[macros]\noutput = "paper/n.tex"\n[macros.values]\nx = { cell = "a/1" }\n',
+            "resultsbook.toml: [macros] writes paper/n.tex, which [tables.b] writes too; "
+            "give each output a file of its own",
+        ),
+        (
+            'sections = ["README.md"]\n' + TWO_TABLES.format(a="README.md", b="b.md"),
+            "resultsbook.toml: sections writes README.md, which [tables.a] writes too; "
+            "give each output a file of its own",
+        ),
+        (
+            'lock = "paper/a.tex"\n' + TWO_TABLES.format(a="paper/a.tex", b="b.md"),
+            "resultsbook.toml: lock writes paper/a.tex, which [tables.a] writes too; "
+            "give each output a file of its own",
+        ),
+    ],
+)
+def test_two_entries_writing_one_file_are_refused_naming_both(tmp_path, snippet, message):
+    (tmp_path / "resultsbook.toml").write_text(snippet)
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == message
+
+
 @pytest.mark.parametrize(
     ("snippet", "message"),
     [
@@ -143,6 +179,58 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
     with pytest.raises(SpecError) as error:
         load_spec(str(tmp_path / "resultsbook.toml"))
     assert message in str(error.value)
+
+
+FLAGS = ("second", "show_n", "stat_note", "ties", "escape_formulas", "longtable", "multirow", "csv_metadata")
+
+
+@pytest.mark.parametrize("key", FLAGS)
+def test_a_quoted_false_is_refused_instead_of_read_as_true(tmp_path, key):
+    (tmp_path / "resultsbook.toml").write_text(f'[tables.t]\nmetric = "a"\nrows = ["m"]\n{key} = "false"\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        f"resultsbook.toml: [tables.t] {key} = 'false' must be true or false, without quotes: {key} = false"
+    )
+
+
+def test_a_quoted_yes_is_refused_suggesting_true(tmp_path):
+    (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "a"\nrows = ["m"]\nties = "yes"\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value).endswith("ties = 'yes' must be true or false, without quotes: ties = true")
+
+
+def test_a_quoted_flag_of_a_figure_is_refused(tmp_path):
+    table = '[tables.t]\nmetric = "a"\nrows = ["m"]\n'
+    figure = '[figures.f]\nkind = "curve"\nmetric = "a"\noutputs = ["f.pdf"]\nsharey = "no"\n'
+    (tmp_path / "resultsbook.toml").write_text(table + figure)
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        "resultsbook.toml: [figures.f] sharey = 'no' must be true or false, without quotes: sharey = false"
+    )
+
+
+def test_a_misspelt_spread_names_the_table_and_the_spread_meant(tmp_path):
+    (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "a"\nrows = ["m"]\nspread = "sme"\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        "resultsbook.toml: [tables.t] spread 'sme' is not one of std, sem, ci95, bootstrap, bca, iqr, minmax "
+        "or \"none\"; did you mean 'sem'?"
+    )
+
+
+def test_a_misspelt_highlight_names_the_table_and_the_key_meant(project):
+    spec = project / "resultsbook.toml"
+    spec.write_text(SPEC.replace('goal = "max"', 'goal = "max"\nhighlight = "modle"'))
+    with pytest.raises(ResultsbookError) as error:
+        run_build(project)
+    assert str(error.value) == (
+        "[tables.main] highlight 'modle' is not column, row, none or one of the keys model, dataset; "
+        "did you mean 'model'?"
+    )
 
 
 def test_spec_in_pyproject_and_defaults(tmp_path):
@@ -178,3 +266,42 @@ def test_build_command_collects_then_writes(project, cli):
         "wrote results/main.json",
     ]
     assert cli("build", "--no-collect").output == "4 output(s) unchanged\n"
+
+
+def test_a_table_computed_in_a_failed_watch_round_is_written_by_the_next_one(project, make_run):
+    """watch keeps a memo of what it built; a round that failed (another table's metric misspelt)
+    wrote nothing, so the table it computed before failing must not count as written."""
+    from resultsbook.freshness.check import check
+    from resultsbook.outputs.build import BuildMemo
+    from resultsbook.store import Store
+
+    second = '\n[tables.other]\nmetric = "acc"\nrows = ["dataset"]\noutputs = ["results/other.md"]\n'
+    (project / "resultsbook.toml").write_text(SPEC + second)
+    (project / "misspelt.toml").write_text(SPEC + second.replace('metric = "acc"', 'metric = "acx"'))
+    good = load_spec(str(project / "resultsbook.toml"))
+    bad = load_spec(str(project / "misspelt.toml"))
+    with Store.open(good.db) as store:
+        memo = BuildMemo()
+        collect(store, good.sources)
+        build(good, store, memo=memo)
+        make_run("a_x_3", {"model": "a", "dataset": "x", "seed": 3}, curve([0.1, 0.2]))
+        collect(store, good.sources)
+        memo.runs = None
+        with pytest.raises(ResultsbookError):
+            build(bad, store, memo=memo)
+        memo.runs = None
+        build(good, store, memo=memo)
+        report = check(good, store)
+    assert [(os.path.basename(o.path), o.state) for o in report.outputs if o.state != "current"] == []
+
+
+def test_a_template_override_added_between_two_builds_of_one_process_is_used(project):
+    """watch builds again and again in one process: an override made meanwhile must be picked up."""
+    from conftest import ROOT
+
+    (project / "templates").mkdir()
+    run_build(project)
+    override = (ROOT / "templates" / "table.md.j2").read_text() + "Our own footer.\n"
+    (project / "templates" / "table.md.j2").write_text(override)
+    run_build(project)
+    assert (project / "results" / "main.md").read_text().endswith("Our own footer.\n")

@@ -75,6 +75,32 @@ def test_check_reports_a_hand_edited_file_and_a_missing_one(paper):
     assert "paper/results/final_loss.csv: missing (run `resultsbook build`)" in result.output
 
 
+def edited_detail() -> str:
+    line = next(
+        line for line in run_cli("check").output.splitlines() if line.startswith("paper/results/table1.tex")
+    )
+    return line.removeprefix("paper/results/table1.tex: ")
+
+
+def test_an_edit_of_line_endings_or_of_lines_at_the_end_says_what_differs(paper):
+    run_cli("build")
+    table = paper / "paper" / "results" / "table1.tex"
+    built = table.read_bytes()
+    table.write_bytes(built.replace(b"\n", b"\r\n"))  # git's core.autocrlf, or an editor on Windows
+    assert edited_detail() == "edited (its lines end in CRLF (\\r\\n); build writes LF (\\n))"
+    table.write_bytes(built.rstrip(b"\n"))  # an editor that trims the final newline
+    assert edited_detail() == "edited (its last line has no newline; build writes one)"
+    lines = built.decode().splitlines(keepends=True)
+    table.write_bytes(built + b"% checked by hand\n")
+    assert (
+        edited_detail()
+        == f"edited (line {len(lines) + 1} is '% checked by hand', build writes no line there)"
+    )
+    table.write_text("".join(lines[:-2]))
+    ends = f"it ends at line {len(lines) - 2}, build writes 2 more from {lines[-2].strip()!r}"
+    assert edited_detail() == f"edited ({ends})"
+
+
 def test_check_notices_new_runs_and_says_how_many(paper):
     run_cli("build")
     subprocess.run(

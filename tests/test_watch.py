@@ -209,3 +209,75 @@ def test_a_rebuild_that_reuses_runs_and_cells_writes_what_a_fresh_build_writes(p
         fresh = build(replace(spec, db=str(fresh_db)), store)
     assert fresh.written == ()  # every file already holds what a fresh build computes
     assert {path: Path(path).read_bytes() for path in fresh.unchanged} == written
+
+
+def save_like_an_editor(path: Path, text: str) -> None:
+    """Write a new file and rename it over `path`, as vim, VS Code or `sed -i` save."""
+    fresh = path.with_name(path.name + ".new")
+    fresh.write_text(text)
+    os.replace(fresh, path)
+
+
+def test_a_spec_typo_or_deletion_then_its_fix_saved_by_an_editor_rebuilds_with_the_fix(project):
+    spec = project / "resultsbook.toml"
+    good = spec.read_text()
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("] start:")
+        save_like_an_editor(spec, good.replace('metric = "test/acc"', 'metrc = "test/acc"', 1))
+        watcher.wait_for("unknown key 'metrc'; did you mean 'metric'?")
+        save_like_an_editor(spec, good.replace("digits = 1", "digits = 2", 1))
+        watcher.wait_for("] spec:")
+        assert any("paper/results/table1.md" in line for line in watcher.lines if "] spec:" in line)
+        spec.unlink()  # `git stash`, or an editor that deletes before it writes
+        watcher.wait_for("cannot read")
+        spec.write_text(good)
+        watcher.wait_for("] spec:", count=2)
+    finally:
+        assert watcher.stop() == 0
+
+
+def train_into_runs(project: Path, *seeds: int) -> None:
+    """Train elsewhere, then move the folder in as runs/ at once."""
+    arguments = [sys.executable, "train.py", "--seeds", *map(str, seeds), "--out", "incoming"]
+    subprocess.run(arguments, cwd=project, check=True, capture_output=True)
+    os.rename(project / "incoming", project / "runs")
+
+
+def test_a_runs_folder_made_or_made_anew_after_watch_started_is_watched(project):
+    runs = project / "runs"
+    shutil.rmtree(runs)  # watch started before the first training made runs/
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("runs does not exist")
+        train_into_runs(project, 0)
+        watcher.wait_for("] runs: 4 new, 0 updated, 0 unchanged")
+        shutil.rmtree(runs)  # cleaned, to train again
+        watcher.wait_for("runs does not exist", count=2)
+        train_into_runs(project, 0, 1)
+        watcher.wait_for("] runs: 4 new, 4 updated, 0 unchanged")
+        add_seed(project, 2)  # and the new folder's own events are seen
+        watcher.wait_for("] runs: 1 new, 0 updated, 0 unchanged")
+    finally:
+        assert watcher.stop() == 0
+
+
+def test_a_template_override_made_while_watching_rewrites_the_tables(project):
+    table = project / "paper" / "results" / "table1.md"
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("] start:")
+        override = (ROOT / "templates" / "table.md.j2").read_text() + "Our own footer.\n"
+        (project / "incoming").mkdir()
+        (project / "incoming" / "table.md.j2").write_text(override)
+        os.rename(project / "incoming", project / "templates")  # the templates folder appears
+        watcher.wait_for("paper/results/table1.md", count=2)  # the first build, then this one
+        assert table.read_text().endswith("Our own footer.\n")
+        (project / "templates" / "table.md.j2").write_text(override.replace("Our own", "A new"))
+        watcher.wait_for("] templates:")
+        deadline = time.time() + 10
+        while not table.read_text().endswith("A new footer.\n") and time.time() < deadline:
+            time.sleep(0.05)
+        assert table.read_text().endswith("A new footer.\n")
+    finally:
+        assert watcher.stop() == 0

@@ -9,7 +9,6 @@ and the lock, and say what changed cell by cell.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -183,8 +182,18 @@ def _first_difference(path: str, data: bytes) -> str:
     expected = data.decode("utf-8", errors="replace")
     if "\0" in expected or "\0" in actual:
         return "its bytes differ from what build writes"
-    for number, (have, want) in enumerate(zip(actual.splitlines(), expected.splitlines()), start=1):
+    have_lines, want_lines = actual.splitlines(), expected.splitlines()
+    for number, (have, want) in enumerate(zip(have_lines, want_lines), start=1):
         if have != want:
             return f"line {number} is {have.strip()[:60]!r}, build writes {want.strip()[:60]!r}"
-    diff = list(difflib.unified_diff(actual.splitlines(), expected.splitlines(), lineterm="", n=0))
-    return f"differs in length ({len(diff)} diff lines)"
+    shared = min(len(have_lines), len(want_lines))
+    if len(have_lines) > shared:
+        return f"line {shared + 1} is {have_lines[shared].strip()[:60]!r}, build writes no line there"
+    if len(want_lines) > shared:
+        more = len(want_lines) - shared
+        return f"it ends at line {shared}, build writes {more} more from {want_lines[shared].strip()[:60]!r}"
+    if "\r\n" in actual and "\r\n" not in expected:  # git's core.autocrlf, an editor on Windows
+        return "its lines end in CRLF (\\r\\n); build writes LF (\\n)"
+    if expected.endswith("\n") and not actual.endswith("\n"):
+        return "its last line has no newline; build writes one"
+    return "its line endings differ from what build writes"

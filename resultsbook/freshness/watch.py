@@ -47,6 +47,21 @@ def watch_paths(spec: Spec) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
+def watched_identities(spec: Spec) -> tuple[tuple[int, int] | None, ...]:
+    """Return the identity (device, inode) of each template folder, then of each local source; None
+    when absent."""
+    paths = [*spec.template_dirs, *(s.path for s in spec.sources if url_scheme(s.path) is None)]
+    identities: list[tuple[int, int] | None] = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            identities.append(None)
+            continue
+        identities.append((info.st_dev, info.st_ino))
+    return tuple(identities)
+
+
 def ignored_paths(spec: Spec) -> set[str]:
     """Return files whose changes are ours (outputs, lock, store): reacting to them would loop."""
     ours = {spec.lock, *(o for t in spec.tables.values() for o in t.outputs)}
@@ -83,9 +98,11 @@ def watch_project(
                 others.built(version)
 
         listed = time.monotonic()
+        invalid, invalid_stat = False, _stat(spec.path)  # the spec on disk failed to load; its stat
 
         while True:
-            reloaded = False
+            rearm = False
+            watched = watched_identities(spec)
             for changes in watchfiles.watch(
                 *watch_paths(spec),
                 watch_filter=ChangeFilter(ignored_paths(spec)),
@@ -101,6 +118,30 @@ def watch_project(
                     round_of(pending, None)
                     pending = None
                     continue
+                now = watched_identities(spec)
+                if now != watched:
+                    # a source or template folder made (or made anew) since the watcher was armed: its
+                    # events go to no watcher, so arm one, then collect everything (and build)
+                    templates = now[: len(spec.template_dirs)] != watched[: len(spec.template_dirs)]
+                    pending, rearm = "templates" if templates else "runs", True
+                    break
+                paths = sorted({path for _, path in changes})
+                spec_edited = os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}
+                if invalid:
+                    # an editor that saved the invalid spec by renaming a new file over it (or a
+                    # deleted spec) left the watcher on a file that is gone: its fix sends no event
+                    spec_edited = spec_edited or _stat(spec.path) != invalid_stat
+                if spec_edited:
+                    fresh, error = reload_spec(spec)
+                    if error is None:
+                        spec, pending, invalid, rearm = fresh, "spec", False, True
+                        others.lock = spec.lock
+                        break  # the set of watched paths may have changed: re-arm, then rebuild
+                    on_update(error)
+                    invalid, invalid_stat = True, _stat(spec.path)
+                    paths = [p for p in paths if os.path.abspath(p) != os.path.abspath(spec.path)]
+                    if not paths:
+                        continue
                 if not changes:
                     remote = remote_sources(spec)
                     if remote and time.monotonic() - listed >= remote_poll_seconds:
@@ -111,18 +152,9 @@ def watch_project(
                         memo.selections.clear()
                         round_of("store", [])
                     continue
-                paths = sorted({path for _, path in changes})
-                if os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}:
-                    fresh, error = reload_spec(spec)
-                    if error is not None:
-                        on_update(error)
-                        continue
-                    spec, pending, reloaded = fresh, "spec", True
-                    others.lock = spec.lock
-                    break  # the set of watched paths may have changed: re-arm, then rebuild
                 templates = any(_under_any(p, spec.template_dirs) for p in paths)
                 round_of("templates" if templates else "runs", paths)
-            if not reloaded:
+            if not rearm:
                 return
     finally:
         store.close()

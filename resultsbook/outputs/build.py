@@ -173,6 +173,23 @@ def build(
     lock = read_lock(spec.lock)
     if memo is None:  # the entries this build recomputes are not read: let their run lists go now
         lock = {name: entry for name, entry in lock.items() if not _recomputed(name, only)}
+    remembered = dict(memo.selections) if memo is not None else {}
+    try:
+        return _build_and_write(spec, store, only, memo, lock, progress)
+    except BaseException:
+        if memo is not None:  # nothing of a failed round was written: the next one must recompute it
+            memo.selections = remembered
+        raise
+
+
+def _build_and_write(
+    spec: Spec,
+    store: Store,
+    only: Sequence[str],
+    memo: BuildMemo | None,
+    lock: dict[str, LockEntry],
+    progress: Progress | None,
+) -> BuildReport:
     entries = dict(lock)
     results, skipped, tables = compute_outputs(spec, store, only, memo, lock, progress)
     findings: list[Finding] = []
@@ -313,6 +330,13 @@ def compute_entry(
 ) -> EntryResult:
     """Aggregate and render one table in memory: what build would write, and what it would lock."""
     table = aggregate_entry(f"tables.{table_spec.name}", store, table_spec.query, runs, reader, cells)
+    try:
+        return _rendered_entry(spec, table_spec, table)
+    except ResultsbookError as error:  # a setting only the computed table can refuse (highlight, template)
+        raise type(error)(f"[tables.{table_spec.name}] {error}") from error
+
+
+def _rendered_entry(spec: Spec, table_spec: TableSpec, table: ResultTable) -> EntryResult:
     layout = layout_table(table, table_spec.format, table_spec.labels)
     return EntryResult(
         name=f"tables.{table_spec.name}",

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.errors import NotFoundError, QueryError, ResultsbookError
+from resultsbook.errors import NotFoundError, QueryError, ResultsbookError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader, ValueNote
@@ -116,6 +116,7 @@ def aggregate(
         for name in query.pool:
             if len(selected) and not (selected.has_param(name).any() or _has_value(selected, name)):
                 notes.append(f"no run has the pooled param {name!r}; check its name (`resultsbook runs`)")
+    notes += _order_notes(every, query.order, (*row_keys, *column_keys))
     cells = _mark_cells(cells, query, expected)
     rows = _ordered({key[0] for key in cells}, row_keys, query.order)
     columns = _ordered({key[1] for key in cells}, column_keys, query.order)
@@ -145,6 +146,20 @@ def _valueless_note(
         f"{count} selected run(s){which} have no value of {metric.name!r} and are left out "
         f"({bounded(where)}); `resultsbook problems` names any value collect refused"
     ]
+
+
+def _order_notes(runs: Runs, order: Mapping[str, Sequence[Any]], keys: Sequence[str]) -> list[str]:
+    """Name each value an `order` lists that no run has: a misspelt one would silently order nothing."""
+    notes: list[str] = []
+    for name, listed in order.items():
+        if name not in keys or name == METRIC_KEY:  # an order for another table's keys, e.g. in [defaults]
+            continue
+        present = [value for value in runs.coded(name).values if value is not None]
+        for value in listed:
+            if not any(values_equal(value, known) for known in present):
+                hint = did_you_mean(str(value), [format_value(known) for known in present], f"{name} has")
+                notes.append(f"order lists {name} {value!r}, which no run has; {hint}")
+    return notes
 
 
 def _has_value(runs: Runs, key: str) -> bool:

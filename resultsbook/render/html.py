@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from resultsbook.render.templates import html_environment, render_template
+from resultsbook.render.templates import get_template, html_environment, render_template
 
 REPORT_TEMPLATE = "report.html.j2"
 TABLES_TEMPLATE = "tables.html.j2"  # the macros the report draws its tables with
@@ -21,5 +21,5 @@ def render_report_page(page: Mapping[str, Any], template_dirs: Sequence[str] = (
 
 def render_results_table(layout: Any, template_dirs: Sequence[str] = ()) -> str:
     """Return one laid-out table as HTML, as the report shows it (with its notes): for notebooks."""
-    template = html_environment(tuple(template_dirs)).get_template(TABLES_TEMPLATE)
+    template = get_template(html_environment(tuple(template_dirs)), TABLES_TEMPLATE, template_dirs)
     return str(template.module.results_table(layout))  # type: ignore[attr-defined]

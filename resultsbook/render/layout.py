@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from resultsbook.errors import RenderError, ResultsbookError
+from resultsbook.errors import RenderError, ResultsbookError, closest
 from resultsbook.params import format_value
 from resultsbook.query.goal import Goal, metric_goal
 from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, ResultTable
@@ -257,8 +257,10 @@ def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int
     only along the highlight direction (down a column, along a row, or in one named key)."""
     keys = (*table.row_keys, *table.column_keys)
     if highlight not in HIGHLIGHTS and highlight not in keys:
+        guess = closest(highlight, [*HIGHLIGHTS, *keys])
+        hint = f"; did you mean {guess!r}?" if guess else ""
         raise RenderError(
-            f"highlight {highlight!r} is not column, row, none or one of the keys {', '.join(keys)}"
+            f"highlight {highlight!r} is not column, row, none or one of the keys {', '.join(keys)}{hint}"
         )
     if highlight == "column":
         varying = set(table.row_keys)

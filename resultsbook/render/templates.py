@@ -25,12 +25,44 @@ def builtin_template_dir() -> str:
     return os.path.join(os.path.dirname(package), "templates")
 
 
-@functools.cache
 def template_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
     """Return an environment whose delimiters cannot clash with LaTeX braces: ((( x ))), ((* if *))."""
+    return _template_environment(_existing(user_dirs))
+
+
+def html_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
+    """Return the environment of HTML templates: Jinja2's own delimiters and autoescape on, so every
+    value from logs or the spec is escaped by the template engine, not by hand."""
+    return _html_environment(_existing(user_dirs))
+
+
+def _existing(user_dirs: tuple[str, ...]) -> tuple[str, ...]:
+    # the environments' cache key: a templates folder made later (during a watch) is searched too
+    return tuple(d for d in user_dirs if os.path.isdir(d))
+
+
+def get_template(environment: jinja2.Environment, name: str, user_dirs: Sequence[str]) -> jinja2.Template:
+    """Return a template, loaded again when an override of it was made in a user folder since."""
+    template = environment.get_template(name)
+    try:
+        source = os.path.abspath(template_source_path(name, user_dirs))
+    except RenderError:
+        return template
+    if (
+        template.filename is not None
+        and os.path.abspath(template.filename) != source
+        and environment.cache is not None
+    ):
+        environment.cache.clear()  # Jinja2 checks only that the file it loaded did not change
+        template = environment.get_template(name)
+    return template
+
+
+@functools.cache
+def _template_environment(existing: tuple[str, ...]) -> jinja2.Environment:
     import jinja2
 
-    folders = [d for d in user_dirs if os.path.isdir(d)] + [builtin_template_dir()]
+    folders = [*existing, builtin_template_dir()]
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(folders),
         block_start_string="((*",
@@ -47,12 +79,10 @@ def template_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
 
 
 @functools.cache
-def html_environment(user_dirs: tuple[str, ...] = ()) -> jinja2.Environment:
-    """Return the environment of HTML templates: Jinja2's own delimiters and autoescape on, so every
-    value from logs or the spec is escaped by the template engine, not by hand."""
+def _html_environment(existing: tuple[str, ...]) -> jinja2.Environment:
     import jinja2
 
-    folders = [d for d in user_dirs if os.path.isdir(d)] + [builtin_template_dir()]
+    folders = [*existing, builtin_template_dir()]
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(folders),
         autoescape=True,
@@ -68,7 +98,7 @@ def render_template(name: str, user_dirs: Sequence[str] = (), **context: object)
 
     environment = html_environment if name.endswith(".html.j2") else template_environment
     try:
-        template = environment(tuple(user_dirs)).get_template(name)
+        template = get_template(environment(tuple(user_dirs)), name, user_dirs)
     except jinja2.TemplateNotFound as error:
         raise RenderError(
             f"template {name!r} not found in {', '.join(user_dirs) or 'the built-in templates'}; "
@@ -90,4 +120,5 @@ def template_source_path(name: str, user_dirs: Sequence[str] = ()) -> str:
         path = os.path.join(folder, name)
         if os.path.isfile(path):
             return path
-    raise RenderError(f"template {name!r} not found")
+    folders = ", ".join(user_dirs) or "the built-in templates"
+    raise RenderError(f"template {name!r} not found in {folders}; check the name or the --templates folder")

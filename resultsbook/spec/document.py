@@ -189,10 +189,15 @@ def load_spec(path: str) -> Spec:
     )
     sections = read_sections(document, resolve, where)
     report = read_report(document.get("report"), resolve, where) if "report" in document else None
-    written = [output for table in tables.values() for output in table.outputs]
-    written += [output for figure in figures.values() for output in figure.outputs]
+    writers = [(f"[tables.{name}]", output) for name, table in tables.items() for output in table.outputs]
+    writers += [(f"[figures.{name}]", path) for name, figure in figures.items() for path in figure.outputs]
     if macros is not None and macros.output:
-        written.append(macros.output)
+        writers.append(("[macros]", macros.output))
+    written = [output for _, output in writers]
+    writers += [("sections", section) for section in sections]
+    if "lock" in document:
+        writers.append(("lock", resolve(document["lock"])))
+    check_one_writer_each(writers, folder, where)
     return Spec(
         path=os.path.abspath(path),
         db=read_store_location(document, resolve, where),
@@ -211,6 +216,19 @@ def load_spec(path: str) -> Spec:
         preamble=read_preamble(document, where),
         normalized=normalized,
     )
+
+
+def check_one_writer_each(writers: list[tuple[str, str]], folder: str, where: str) -> None:
+    """Refuse a file that two entries write: the last one would silently replace the other."""
+    owners: dict[str, str] = {}
+    for entry, path in writers:
+        first = owners.setdefault(os.path.normcase(path), entry)
+        if first != entry:
+            shown = os.path.relpath(path, folder)
+            raise SpecError(
+                f"{where}: {entry} writes {shown}, which {first} writes too; "
+                "give each output a file of its own"
+            )
 
 
 def read_venue(document: Mapping[str, Any], where: str) -> Venue | None:

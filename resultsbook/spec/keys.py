@@ -82,6 +82,17 @@ def number_at(
     return int(value) if whole else float(value)
 
 
+def flag_at(entry: Mapping[str, Any], key: str, where: str, context: str, default: bool) -> bool:
+    """Return the true/false under `key` (default when absent); a quoted "false" is text, not false."""
+    value = entry.get(key, default)
+    if not isinstance(value, bool):
+        meant = {"true": "true", "yes": "true", "on": "true", "1": "true"}.get(str(value).lower(), "false")
+        raise SpecError(
+            f"{where}: {context} {key} = {value!r} must be true or false, without quotes: {key} = {meant}"
+        )
+    return value
+
+
 def optional_str(entry: Mapping[str, Any], key: str, where: str, context: str) -> str | None:
     """Return the string under `key`, or None when absent."""
     value = entry.get(key)

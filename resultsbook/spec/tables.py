@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import QueryError, ResultsbookError, SpecError, did_you_mean
+from resultsbook.errors import QueryError, ResultsbookError, SpecError, closest, did_you_mean
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.reduce import parse_reduction
@@ -20,6 +20,7 @@ from resultsbook.render.layout import Labels, TableFormat
 from resultsbook.spec.keys import (
     check_keys,
     default_int,
+    flag_at,
     list_value,
     mapping_at,
     number_at,
@@ -29,6 +30,16 @@ from resultsbook.spec.keys import (
 from resultsbook.spec.labels import optional_text, read_labels
 
 OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
+FLAG_DEFAULTS = {  # the true/false keys of a table, with their defaults
+    "second": True,
+    "show_n": False,
+    "stat_note": True,
+    "ties": False,
+    "escape_formulas": False,
+    "longtable": False,
+    "multirow": False,
+    "csv_metadata": False,
+}
 _LATEX_LABEL = re.compile(r"^[A-Za-z0-9:._\-/+]+$")  # written raw into \label{}: nothing TeX acts on
 _PLACEMENT = re.compile(r"^[htbpH!]+$")
 # every key the spec accepts, with the one line the reference page prints for it (docs/reference/spec.md)
@@ -144,7 +155,8 @@ def read_table(
     if not tasks and set(TASK_SETTINGS) & set(entry) - {"tasks"}:
         extra = sorted(set(TASK_SETTINGS) & set(entry) - {"tasks"})[0]
         raise SpecError(f'{where}: {context} {extra} needs tasks = "KEY" (the param naming the tasks)')
-    spread = _spread(entry.get("spread", "bootstrap" if tasks else "std"))
+    spread = _spread(entry.get("spread", "bootstrap" if tasks else "std"), where, context)
+    flags = {key: flag_at(entry, key, where, context, default) for key, default in FLAG_DEFAULTS.items()}
     if tasks and spread not in (None, "bootstrap"):
         raise SpecError(
             f'{where}: {context} aggregates over tasks take spread = "bootstrap" (stratified) or "none"'
@@ -156,13 +168,13 @@ def read_table(
             digits=optional_int(entry, "digits", where, context),
             style=str(entry.get("style", "pm")),
             highlight=str(entry.get("highlight", "column")),
-            second=bool(entry.get("second", True)),
-            show_n=bool(entry.get("show_n", False)),
-            stat_note=bool(entry.get("stat_note", True)),
+            second=flags["second"],
+            show_n=flags["show_n"],
+            stat_note=flags["stat_note"],
             test=str(entry.get("test", "auto")),
             alpha=float(entry.get("alpha", 0.05)),
-            ties=bool(entry.get("ties", False)),
-            escape_formulas=bool(entry.get("escape_formulas", False)),
+            ties=flags["ties"],
+            escape_formulas=flags["escape_formulas"],
         )
         aggregates = check_aggregates(strings(entry.get("aggregates", []), where, f"{context} aggregates"))
         stats = table_stats(
@@ -242,8 +254,8 @@ def read_table(
             template_dirs=template_dirs,
             float_env=entry["float"] if isinstance(entry.get("float"), str) else "table",
             fit=str(entry.get("fit", "natural")),
-            longtable=bool(entry.get("longtable", False)),
-            multirow=bool(entry.get("multirow", False)),
+            longtable=flags["longtable"],
+            multirow=flags["multirow"],
             siunitx=str(entry.get("siunitx", SIUNITX_SETUP)),
         )
     except ResultsbookError as error:
@@ -262,7 +274,7 @@ def read_table(
         dict(entry),
         str(command) if command else None,
         labels=project_labels.merged(own),
-        csv_metadata=bool(entry.get("csv_metadata", False)),
+        csv_metadata=flags["csv_metadata"],
     )
 
 
@@ -378,9 +390,13 @@ def read_filters(entry: Mapping[str, Any], where: str, context: str) -> tuple[Fi
     return tuple(filters)
 
 
-def _spread(value: Any) -> str | None:
+def _spread(value: Any, where: str, context: str) -> str | None:
     if value in (None, False, "none", ""):
         return None
     if value not in SPREADS:
-        raise SpecError(f'spread {value!r} is not one of {", ".join(SPREADS)} or "none"')
+        guess = closest(str(value), [*SPREADS, "none"])
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        raise SpecError(
+            f'{where}: {context} spread {value!r} is not one of {", ".join(SPREADS)} or "none"{hint}'
+        )
     return str(value)
