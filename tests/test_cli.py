@@ -208,6 +208,10 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     no_bound = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed>=")
     assert no_bound.exit_code == 2
     assert no_bound.output == "Error: filter 'seed>=' has no value after '>='; write e.g. seed>=100\n"
+    doubled_op = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed>>1")
+    assert doubled_op.output == (
+        "Error: filter 'seed>>1' has '>' where its value should be after '>'; write e.g. seed>100\n"
+    )
     doubled = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed==0", "--format", "csv")
     single = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed=0", "--format", "csv")
     assert doubled.exit_code == 0 and doubled.output == single.output  # == as Python writes it

@@ -57,8 +57,9 @@ def parse_filter(text: str) -> Filter:
         )
     key, op, raw = found.groups()
     op = "=" if op == "==" else op  # as Python and pandas' query write it
-    if op in {">", "<", ">=", "<="} and not raw:
-        raise SpecError(f"filter {text!r} has no value after {op!r}; write e.g. {key}{op}100")
+    if op in {">", "<", ">=", "<="} and (not raw or raw[0] in "<>=!~"):  # lr>, lr>>0.1
+        what = "no value" if not raw else f"{raw[0]!r} where its value should be"
+        raise SpecError(f"filter {text!r} has {what} after {op!r}; write e.g. {key}{op}100")
     if op in {"=", "!="}:
         values = tuple(parse_scalar(part) for part in _split_values(raw))
     elif op == "~":
