@@ -233,6 +233,30 @@ def test_a_misspelt_highlight_names_the_table_and_the_key_meant(project):
     )
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('replicate = ["sed"]', "replicate 'sed' is not a param of any run; did you mean 'seed'?"),
+        ('run_specific = ["datset"]', "run_specific 'datset' is not a param of any run; did you mean 'dataset'?"),
+    ],
+)
+def test_a_misspelt_replicate_or_run_specific_key_names_the_table(project, setting, message):
+    # a replicate typo silently averaged every run of a cell together; a run_specific one did nothing
+    spec = project / "resultsbook.toml"
+    spec.write_text(SPEC.replace('goal = "max"', f'goal = "max"\n{setting}'))
+    with pytest.raises(ResultsbookError) as error:
+        run_build(project)
+    assert str(error.value) == f"resultsbook.toml: [tables.main] {message}"
+
+
+def test_the_replicate_key_seed_may_be_absent_as_by_default(tmp_path, make_run):
+    for index in range(2):
+        make_run(f"r{index}", {"model": "a"}, curve([0.5 + index / 10]))  # no run records a seed
+    table = '[tables.t]\nmetric = "acc"\nrows = ["model"]\nreplicate = ["seed"]\noutputs = ["t.md"]\n'
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n' + table)
+    assert [os.path.basename(path) for path in run_build(tmp_path).written] == ["t.md"]
+
+
 def test_spec_in_pyproject_and_defaults(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         textwrap.dedent("""

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.table import Names, Table, merge_labels, names, table_request
-from resultsbook.errors import NotFoundError, QueryError, SpecError, StoreError, did_you_mean
+from resultsbook.errors import NotFoundError, QueryError, SpecError, StoreError
 from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
@@ -22,6 +22,7 @@ from resultsbook.query.normalize import Normalization
 from resultsbook.query.select import (
     Filter,
     check_filter_keys,
+    check_params_exist,
     filters_from_mapping,
     parse_filter,
     select_runs,
@@ -251,8 +252,8 @@ class Book:
         )  # fmt: skip
         base = self.spec.labels if self.spec else Labels()
         with self.store.snapshot():  # one state of the store, even while a collect writes
-            if replicate is not None:  # a typo here would silently average every run of a cell together
-                _check_replicate(query.replicate, self.store.param_keys())
+            if replicate is not None:
+                check_params_exist("replicate", query.replicate, self.store.param_keys())
             computed = aggregate(self.store, query)
         return Table(_non_empty(computed, where), fmt, merge_labels(base, labels))
 
@@ -311,15 +312,6 @@ def _check_goals(goals: Mapping[str, str] | None, metrics: Sequence[str]) -> Non
             )
         if goal not in ("max", "min"):
             raise SpecError(f"goals {{{name!r}: {goal!r}}}: use 'max' or 'min'")
-
-
-def _check_replicate(keys: Sequence[str], known: Sequence[str]) -> None:
-    """Refuse a replicate key no run has, as `resultsbook table --replicate` does."""
-    for key in keys:
-        if known and key not in known:
-            raise QueryError(
-                f"replicate {key!r} is not a param of any run; {did_you_mean(key, known, 'params')}"
-            )
 
 
 def _selected(runs: list[StoredRun], filters: Sequence[Filter]) -> list[StoredRun]:

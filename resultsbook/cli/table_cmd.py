@@ -184,7 +184,7 @@ def table_command(
     from resultsbook.api.table import statistics, table_request
     from resultsbook.errors import ResultsbookError, SpecError
     from resultsbook.query import aggregate
-    from resultsbook.query.select import parse_filter
+    from resultsbook.query.select import check_params_exist, parse_filter
     from resultsbook.query.significance import resolve_test
     from resultsbook.query.stats import check_pairing, check_statistics
     from resultsbook.render import Labels, render_table
@@ -219,8 +219,8 @@ def table_command(
     )  # fmt: skip
     # one state of the store for every read (a run's fields and params are read as a table needs them)
     with open_store(db_path, spec=spec) as store, store.snapshot():
-        if _given("replicate"):  # a typo here would silently average every run of a cell together
-            _check_keys_exist("--replicate", query.replicate, store.param_keys())
+        if _given("replicate"):
+            check_params_exist("--replicate", query.replicate, store.param_keys())
         table = aggregate(store, query)
     base = spec.labels if spec else Labels()
     color = output_format == "terminal" and use_color()
@@ -242,16 +242,6 @@ def _given(name: str) -> bool:
     from click.core import ParameterSource
 
     return click.get_current_context().get_parameter_source(name) == ParameterSource.COMMANDLINE
-
-
-def _check_keys_exist(flag: str, keys: tuple[str, ...], known: list[str]) -> None:
-    from resultsbook.errors import QueryError, did_you_mean
-
-    for key in keys:
-        if known and key not in known:
-            raise QueryError(
-                f"{flag} {key!r} is not a param of any run; {did_you_mean(key, known, 'params')}"
-            )
 
 
 def _goals(items: tuple[str, ...], metrics: tuple[str, ...]) -> dict[str, str]:

@@ -23,9 +23,9 @@ from resultsbook.models import StoredRun
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
-from resultsbook.query.model import CellRuns
+from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, CellRuns
 from resultsbook.query.runs import Runs
-from resultsbook.query.select import select_runs
+from resultsbook.query.select import check_params_exist, known_keys, select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
 from resultsbook.render.data import render_csv_metadata
 from resultsbook.render.latex import layout_texts, typeset_problems
@@ -329,11 +329,24 @@ def compute_entry(
     cells: dict[Any, Any] | None = None,
 ) -> EntryResult:
     """Aggregate and render one table in memory: what build would write, and what it would lock."""
+    _check_own_params(spec, table_spec, runs)
     table = aggregate_entry(f"tables.{table_spec.name}", store, table_spec.query, runs, reader, cells)
     try:
         return _rendered_entry(spec, table_spec, table)
     except ResultsbookError as error:  # a setting only the computed table can refuse (highlight, template)
         raise type(error)(f"[tables.{table_spec.name}] {error}") from error
+
+
+def _check_own_params(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun] | Runs) -> None:
+    """Refuse a table's `replicate` or `run_specific` key that no run has (a typo), naming the table;
+    the defaults (seed, and the usual run-specific params) may be absent."""
+    query = table_spec.query
+    known = known_keys(runs)
+    try:
+        check_params_exist("replicate", [k for k in query.replicate if k != "seed"], known)
+        check_params_exist("run_specific", query.run_specific[len(DEFAULT_RUN_SPECIFIC) :], known)
+    except ResultsbookError as error:
+        raise type(error)(f"{os.path.basename(spec.path)}: [tables.{table_spec.name}] {error}") from error
 
 
 def _rendered_entry(spec: Spec, table_spec: TableSpec, table: ResultTable) -> EntryResult:

@@ -141,6 +141,16 @@ def check_filter_keys(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter
             raise QueryError(f"filter {item}: no run has a param {item.key!r}; {key_hint(item.key, runs)}")
 
 
+def check_params_exist(what: str, keys: Iterable[str], known: Iterable[str]) -> None:
+    """Refuse a key (of `replicate`, `run_specific`) no run has as a param: a typo there would
+    silently average every run of a cell together, or mark cells that should not be."""
+    params = sorted(known)
+    for key in keys:
+        if params and key not in params:
+            hint = did_you_mean(key, params, "params")
+            raise QueryError(f"{what} {key!r} is not a param of any run; {hint}")
+
+
 def key_hint(key: str, runs: Sequence[StoredRun] | Runs) -> str:
     """Return the end of a message about a key no run has: the param it most likely meant, else the
     run field (`experimnt` → `experiment`), else the params there are."""
