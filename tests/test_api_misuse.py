@@ -6,12 +6,12 @@ hold the numbers the CLI prints. Real data comes from ../shared/realdata (skippe
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import textwrap
 
 import pandas as pd
 import pytest
+from test_tasks import atari_like_project
 
 import resultsbook as rb
 
@@ -93,26 +93,12 @@ def test_a_misspelt_replicate_is_one_error_as_in_the_cli(book, cli):
 
 
 def atari_like(tmp_path):
-    """Write a spec over per-method {game: [scores]} files with a human-normalised metric `hns`."""
-    (tmp_path / "scores").mkdir()
-    for method, factor in (("ours", 1.0), ("base", 0.5)):
-        games = {g: [top * factor * (0.5 + i / 10) for i in range(5)] for g, top in (("A", 10), ("B", 100), ("C", 1000))}
-        (tmp_path / "scores" / f"{method}.json").write_text(json.dumps(games))
-    (tmp_path / "resultsbook.toml").write_text(
-        textwrap.dedent("""
-        [[sources]]
-        path = "scores"
-        adapter = "records"
-        pattern = "{method}.json"
-        options = { task = "game" }
-
-        [normalized.hns]
-        metric = "score"
-        task = "game"
-        low = { A = 0.0, B = 0.0, C = 0.0 }
-        high = { A = 10.0, B = 100.0, C = 1000.0 }
-        """)
-    )
+    """Write per-method {game: [scores]} files with a human-normalised metric `hns`, and collect them."""
+    scores = {
+        method: {g: [top * factor * (0.5 + i / 10) for i in range(5)] for g, top in (("A", 10), ("B", 100), ("C", 1000))}
+        for method, factor in (("ours", 1.0), ("base", 0.5))
+    }
+    atari_like_project(tmp_path, scores)
     rb.collect(config=tmp_path / "resultsbook.toml")
 
 

@@ -42,6 +42,13 @@ def sql(server, experiment: str = "") -> str:
     return f"mlflow+{server.backend}" + (f"#{experiment}" if experiment else "")
 
 
+def delete_run(server, run_id: str) -> None:
+    """Delete a run with MLflow's own client, as a user does in MLflow."""
+    server.run_client(
+        "-c", f"from mlflow.tracking import MlflowClient; MlflowClient().delete_run({run_id!r})"
+    )
+
+
 def test_the_rest_api_gives_what_mlflows_client_logged(tmp_path, mlflow_server):
     with Store.open(str(tmp_path / "s.db")) as store:
         report = collect(store, [CollectRequest(rest(mlflow_server, "lab-sweep"))])
@@ -104,14 +111,7 @@ print("ok")
         assert (changed.new, changed.updated, changed.sources_read) == (1, 1, 2)
         new_run = next(run for run in store.runs() if run.source.endswith(logged["runs"][0]["run_id"]))
         assert new_run.params["seed"] == 10 + (kind == "sql")
-        mlflow_server.run_client(
-            "-c",
-            f"""
-from mlflow.tracking import MlflowClient
-MlflowClient().delete_run({logged["runs"][0]["run_id"]!r})
-print("ok")
-""",
-        )
+        delete_run(mlflow_server, logged["runs"][0]["run_id"])
         gone = collect(store, [CollectRequest(location)])
         assert (gone.missing, gone.sources_read) == (1, 0)
 
@@ -160,9 +160,7 @@ print(run.info.run_id)
     assert source.path.endswith(f"/{run_id}")
     store = Store.open(str(tmp_path / "s.db"))
     assert collect(store, [CollectRequest(location)]).new == 1
-    mlflow_server.run_client(
-        "-c", f"from mlflow.tracking import MlflowClient; MlflowClient().delete_run({run_id!r})"
-    )
+    delete_run(mlflow_server, run_id)
     mlflow_server.run_client(
         "-m", "mlflow", "gc", "--backend-store-uri", mlflow_server.backend_url, "--run-ids", run_id
     )
@@ -235,14 +233,7 @@ def test_a_run_deleted_in_any_experiment_is_gone_from_a_whole_server_collect(tmp
     )
     with Store.open(str(tmp_path / "s.db")) as store:
         assert collect(store, [CollectRequest(location)]).new == 8  # both experiments
-        mlflow_server.run_client(
-            "-c",
-            f"""
-from mlflow.tracking import MlflowClient
-MlflowClient().delete_run({added["runs"][0]["run_id"]!r})
-print("ok")
-""",
-        )
+        delete_run(mlflow_server, added["runs"][0]["run_id"])
         # lab-sweep is not the last experiment listed: its runs were once out of the collect's scope
         again = collect(store, [CollectRequest(location)])
         assert (again.missing, again.unchanged) == (1, 7)

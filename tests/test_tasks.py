@@ -187,7 +187,8 @@ def test_rliable_itself_agrees_when_installed():
 # ------------------------------------------------------------------ tables from files, end to end
 
 
-def _atari_like(tmp_path, methods: dict[str, dict[str, list[float]]]) -> None:
+def atari_like_project(tmp_path, methods: dict[str, dict[str, list[float]]]) -> None:
+    """Write {game: [scores]} files per method and a spec normalising them (`hns`), with a task table."""
     (tmp_path / "scores").mkdir()
     for method, games in methods.items():
         (tmp_path / "scores" / f"{method}.json").write_text(json.dumps(games))
@@ -222,7 +223,7 @@ def _atari_like(tmp_path, methods: dict[str, dict[str, list[float]]]) -> None:
 def test_a_task_table_from_task_score_files_without_glue(tmp_path, cli):
     ours = {"A": [5, 6, 7.5, 8, 9], "B": [50, 60.5, 70, 80, 90], "C": [500, 600, 700, 800, 900.5]}
     base = {"A": [1, 2, 3, 4, 5.5], "B": [10, 20, 30, 40, 50.5], "C": [100, 200, 300, 400.5, 500]}
-    _atari_like(tmp_path, {"ours": ours, "base": base})
+    atari_like_project(tmp_path, {"ours": ours, "base": base})
     assert cli("build").exit_code == 0
     document = json.loads((tmp_path / "agg.json").read_text())
     cells = {(c["row"]["method"], c["aggregate"]): c for c in document["cells"]}
@@ -247,7 +248,7 @@ def test_a_task_table_from_task_score_files_without_glue(tmp_path, cli):
 def test_missing_replicates_are_one_bounded_line_with_the_full_list_in_json(tmp_path, cli):
     games = {f"G{i}": [float(i)] * 30 for i in range(40)}
     sparse = {game: values[: 30 if i % 2 else 3] for i, (game, values) in enumerate(games.items())}
-    _atari_like(tmp_path, {"ours": sparse, "base": games})
+    atari_like_project(tmp_path, {"ours": sparse, "base": games})
     (tmp_path / "resultsbook.toml").write_text(
         (tmp_path / "resultsbook.toml").read_text().replace('high = { A = 10.0, B = 100.0, C = 1000.0 }', 'high = "high.json"')
     )
@@ -266,7 +267,7 @@ def test_missing_replicates_are_one_bounded_line_with_the_full_list_in_json(tmp_
 def test_a_profile_figure_draws_a_task_table(tmp_path, cli):
     ours = {"A": [5, 6, 7.5, 8, 9], "B": [50, 60.5, 70, 80, 90], "C": [500, 600, 700, 800, 900.5]}
     base = {"A": [1, 2, 3, 4, 5.5], "B": [10, 20, 30, 40, 50.5], "C": [100, 200, 300, 400.5, 500]}
-    _atari_like(tmp_path, {"ours": ours, "base": base})
+    atari_like_project(tmp_path, {"ours": ours, "base": base})
     with open(tmp_path / "resultsbook.toml", "a") as handle:
         handle.write('\n[figures.profile]\nkind = "profile"\ntable = "agg"\ntau = [0, 1]\noutputs = ["profile.png"]\n')
     assert cli("build").exit_code == 0
@@ -321,7 +322,7 @@ def test_sample_efficiency_is_the_aggregate_over_tasks_at_each_step(make_run, st
 def test_the_table_command_aggregates_over_tasks_as_the_spec_table_does(tmp_path, cli):
     ours = {"A": [5, 6, 7.5, 8, 9], "B": [50, 60.5, 70, 80, 90], "C": [500, 600, 700, 800, 900.5]}
     base = {"A": [1, 2, 3, 4, 5.5], "B": [10, 20, 30, 40, 50.5], "C": [100, 200, 300, 400.5, 500]}
-    _atari_like(tmp_path, {"ours": ours, "base": base})
+    atari_like_project(tmp_path, {"ours": ours, "base": base})
     assert cli("build").exit_code == 0
     built = json.loads((tmp_path / "agg.json").read_text())
     result = cli(
