@@ -109,8 +109,7 @@ def _cell_field(cell: Cell | None, name: str, layout: Layout, position: tuple[in
         kinds = sorted({m.kind for m in layout.marks.get(position, ())}, key=list(MARK_SYMBOLS).index)
         return ",".join(kinds)
     if name == "emphasis":  # as the printed table shows it: bold best, underlined runner-up
-        display = layout.body[position[0]][1][position[1]]
-        return (display.emphasis if display is not None else None) or ""
+        return layout.emphasis_at(*position) or ""
     return float(cell.stats.get(name, np.nan))
 
 

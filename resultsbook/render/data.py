@@ -67,7 +67,6 @@ def render_json(
     """Return the table as JSON: the query's settings and every cell with its runs and marks, and,
     given the printed `layout`, which cells it highlights and why a best one is not significant."""
     stats = stat_columns(table)
-    shown = _highlights(table, layout)
     document = {
         "format": "resultsbook.table",
         "version": JSON_FORMAT_VERSION,
@@ -122,9 +121,9 @@ def render_json(
                         "text": mark.text,
                         **({"details": list(mark.details)} if mark.details else {}),
                     }
-                    for mark in (*cell.marks, *shown.get((r, c), ((), None))[0])
+                    for mark in (*cell.marks, *_highlight_marks(layout, r, c))
                 ],
-                **({"emphasis": shown[(r, c)][1]} if shown.get((r, c), ((), None))[1] else {}),
+                **({"emphasis": emphasis} if layout and (emphasis := layout.emphasis_at(r, c)) else {}),
                 **({"step": cell.step} if cell.step is not None else {}),
             }
             for r, row in enumerate(table.rows)
@@ -137,21 +136,12 @@ def render_json(
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def _highlights(
-    table: ResultTable, layout: Layout | None
-) -> dict[tuple[int, int], tuple[tuple[Mark, ...], str | None]]:
-    """Return by (row, column) index what the printed table adds to a cell: its marks from the
-    highlighting (nonsig) and its emphasis (best, second)."""
+def _highlight_marks(layout: Layout | None, row: int, column: int) -> tuple[Mark, ...]:
+    """Return the marks the printed table's highlighting gives a cell (nonsig: a best that is not
+    significantly better than the runner-up)."""
     if layout is None:
-        return {}
-    shown: dict[tuple[int, int], tuple[tuple[Mark, ...], str | None]] = {}
-    for r, (_, cells) in enumerate(layout.body):
-        for c, display in enumerate(cells):
-            added = tuple(m for m in layout.marks.get((r, c), ()) if m.kind == "nonsig")
-            emphasis = display.emphasis if display is not None else None
-            if added or emphasis:
-                shown[(r, c)] = (added, emphasis)
-    return shown
+        return ()
+    return tuple(mark for mark in layout.marks.get((row, column), ()) if mark.kind == "nonsig")
 
 
 def _json_run(run: Any, digits: int | None) -> dict[str, Any]:

@@ -155,6 +155,11 @@ class Layout:
     spread_kind: str  # pm, interval or none
     marks: Mapping[tuple[int, int], tuple[Mark, ...]] = field(default_factory=dict)  # by (row, column) index
 
+    def emphasis_at(self, row: int, column: int) -> str | None:
+        """Return how the printed table emphasises a cell (by index): best, second, or None."""
+        display = self.body[row][1][column]
+        return display.emphasis if display is not None else None
+
     @property
     def width(self) -> int:
         """Return the number of columns: row-key columns plus value columns."""
