@@ -191,6 +191,17 @@ def test_a_tree_no_adapter_claims_says_which_log_files_it_holds_and_the_pattern_
     assert suggested.output.startswith("Collected runs: 3 new, 0 updated, 0 unchanged, 0 problems")
 
 
+def test_the_look_for_unclaimed_log_files_is_bounded_and_says_so(cli, tmp_path, monkeypatch):
+    from resultsbook.sources import hints
+
+    for index in range(6):
+        (tmp_path / "runs" / f"r{index}").mkdir(parents=True)
+        (tmp_path / "runs" / f"r{index}" / "environment.csv").write_text("1,2\n")
+    monkeypatch.setattr(hints, "_MOST_ENTRIES", 5)  # a huge tree, in small
+    result = cli("collect", "runs")
+    assert "it holds at least 2 file(s) named environment.csv (e.g. r0/environment.csv)" in result.output
+
+
 def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     (tmp_path / "empty").mkdir()
     nothing = cli("collect", "empty")

@@ -6,30 +6,33 @@ import os
 from collections import Counter
 
 LOG_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".yaml", ".yml")  # what --pattern can read
-_MOST_FILES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
+_MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
 _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
 
 
-def common_log_file(root: str) -> tuple[str, int, str] | None:
+def common_log_file(root: str) -> tuple[str, str, str] | None:
     """Return the most common log file name under a local folder (by count, then the shallowest),
-    how many there are and the path of one of them relative to root; None when there is none."""
+    how many there are ("at least N" when the look stopped early) and the path of one of them
+    relative to root; None when there is none."""
     counts: Counter[str] = Counter()
     examples: dict[str, str] = {}
-    seen = 0
+    seen, stopped = 0, False
     for folder, folders, files in os.walk(root):
         folders.sort()
         folders[:] = [name for name in folders if not name.startswith(".")]
+        seen += 1 + len(files)  # folders count too: a tree of empty folders is bounded as well
         for name in sorted(files):
-            seen += 1
             if name.lower().endswith(LOG_SUFFIXES) and name not in _SKIP:
                 counts[name] += 1
                 examples.setdefault(name, os.path.relpath(os.path.join(folder, name), root))
-        if seen >= _MOST_FILES:
+        if seen >= _MOST_ENTRIES:
+            stopped = True
             break
     if not counts:
         return None
     name = max(counts, key=lambda key: (counts[key], -examples[key].count(os.sep)))
-    return name, counts[name], examples[name].replace(os.sep, "/")
+    count = f"at least {counts[name]}" if stopped else str(counts[name])
+    return name, count, examples[name].replace(os.sep, "/")
 
 
 def pattern_for(example: str) -> str:

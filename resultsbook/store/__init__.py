@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -70,12 +71,16 @@ class Store:
 
             return PostgresStore.open(location, create)
         path = local_path(location)
-        if os.path.isdir(path):
+        try:
+            mode: int | None = os.stat(path).st_mode
+        except OSError:
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
             example = os.path.join(path, DEFAULT_DB_NAME)
             raise SpecError(f"{path} is a folder; the store is a file, e.g. {example}")
-        if os.path.exists(path) and not os.path.isfile(path):  # /dev/null, a FIFO, a socket
+        if mode is not None and not stat.S_ISREG(mode):  # /dev/null, a FIFO, a socket
             raise SpecError(f"{path} is not a regular file; the store is a SQLite file, e.g. resultsbook.db")
-        if not os.path.exists(path):
+        if mode is None:
             if not create:
                 raise NotFoundError(
                     f"no store at {path}; run `resultsbook collect PATH` first or pass --db FILE"
