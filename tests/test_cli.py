@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -189,6 +190,18 @@ def test_a_tree_no_adapter_claims_says_which_log_files_it_holds_and_the_pattern_
         "collect", "runs", "--pattern", "{group}/{run}/environment.csv", "--columns", "epoch,step,return"
     )
     assert suggested.output.startswith("Collected runs: 3 new, 0 updated, 0 unchanged, 0 problems")
+
+
+def test_a_fifo_or_a_device_given_to_collect_is_one_line(cli, tmp_path):
+    os.mkfifo(tmp_path / "metrics.jsonl")
+    os.symlink("/dev/zero", tmp_path / "zero.jsonl")
+    for given in ("metrics.jsonl", "zero.jsonl"):  # it said "cannot be listed ... fix its permissions"
+        result = cli("collect", given)
+        assert result.exit_code == 2
+        assert result.output == (
+            f"Error: {given} is neither a folder nor a regular file (a FIFO, a device?); give collect "
+            "the folder of the runs, or a log file\n"
+        )
 
 
 def test_the_look_for_unclaimed_log_files_is_bounded_and_says_so(cli, tmp_path, monkeypatch):

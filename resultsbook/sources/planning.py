@@ -122,6 +122,11 @@ class _Planner:
                 raise SpecError(f"{request.path} does not exist; check the path given to collect")
             plan.problems.append(_not_here(request.path))  # another machine's folder: its runs stay
             return
+        elif not os.path.isdir(request.path) and not os.path.isfile(request.path):
+            raise SpecError(
+                f"{request.path} is neither a folder nor a regular file (a FIFO, a device?); give collect "
+                "the folder of the runs, or a log file"
+            )
         log = SearchLog()
         context = snapshot.context_of(request, store.path) if served is None and changed is None else None
         with cycle_collector_paused():
