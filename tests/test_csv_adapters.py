@@ -37,6 +37,46 @@ def test_headerless_csv_without_names_is_read_and_explained(tmp_path):
     assert problems == ["has no header line and no column names were given (fix: --columns a,b,c)"]
 
 
+def test_comment_lines_before_the_header_are_not_the_header(tmp_path):
+    """Stable-Baselines3's monitor.csv opens with `#{json}`: its comma made it a two-column header."""
+    path = tmp_path / "0.monitor.csv"
+    path.write_text('#{"t_start": 1.5, "env_id": "CartPole-v1"}\n# another note\nr,l,t\n22.0,22,0.01\n35.0,35,0.03\n')
+    run, problems = read_csv(path)
+    assert problems == []
+    assert sorted(run.metrics) == ["l", "r", "t"] and list(run.metrics["r"].values) == [22.0, 35.0]
+
+
+def test_a_commented_header_names_the_columns_of_numpy_savetxt(tmp_path):
+    path = tmp_path / "log.csv"
+    np.savetxt(path, np.array([[10, 0.5], [20, 0.25]]), delimiter=",", header="step,loss")  # `# step,loss`
+    run, problems = read_csv(path)
+    assert problems == [] and sorted(run.metrics) == ["loss"]
+    assert list(run.metrics["loss"].steps) == [10, 20] and list(run.metrics["loss"].values) == [0.5, 0.25]
+
+
+def test_a_comment_that_names_no_columns_leaves_a_headerless_file_explained(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("# written by train.py, 3 columns\n1,5\n2,6\n")
+    run, problems = read_csv(path)
+    assert sorted(run.metrics) == ["col0", "col1"]
+    assert problems == ["has no header line and no column names were given (fix: --columns a,b,c)"]
+
+
+def test_a_header_naming_its_first_column_hash_is_still_the_header(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("#,loss\n0,0.5\n1,0.25\n")
+    run, problems = read_csv(path)
+    assert problems == [] and sorted(run.metrics) == ["#", "loss"]
+
+
+def test_a_comment_line_after_the_header_is_a_damaged_row(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("step,loss\n0,0.5\n# resumed\n1,0.25\n")
+    run, problems = read_csv(path)
+    assert list(run.metrics["loss"].values) == [0.5, 0.25]
+    assert problems == ["line 3 has 1 cells for the 2 columns"]
+
+
 def test_stray_header_rows_and_torn_last_row(tmp_path):
     path = tmp_path / "log.csv"
     path.write_text("step,loss,acc\n1,0.9,0.1\nstep,loss,acc\n2,0.8,0.2\n3,0.7")

@@ -106,6 +106,7 @@ class _TableReader:
         self.given, self.delimiter, self.want_text, self.missing = columns, delimiter, text, missing
         self.names: tuple[str, ...] | None = None
         self.header: list[str] | None = None
+        self.comment: str | None = None  # the last `#` line before the first row: maybe the header
         self.first_line = 1
         self.rows = 0
         self.repeats = 0
@@ -157,7 +158,10 @@ class _TableReader:
         return True
 
     def _split(self, batch: LineBatch) -> list[tuple[int, list[str]]]:
-        """Return (line number, cells) of the batch's non-blank lines."""
+        """Return (line number, cells) of the batch's non-blank lines (comment lines before the first
+        row left out)."""
+        if self.names is None:
+            batch = self._past_comments(batch)
         lines = batch.lines
         if self.delimiter is None:
             first = next((line for line in lines if line.strip()), None)
@@ -174,11 +178,30 @@ class _TableReader:
             return found
         return [(batch.first + i, line.split(sep)) for i, line in enumerate(lines) if line.strip()]
 
+    def _past_comments(self, batch: LineBatch) -> LineBatch:
+        """Return the batch without the `#` lines that open the file (Stable-Baselines3's monitor.csv
+        opens with one holding JSON; numpy.savetxt writes its header as one), keeping the last."""
+        skipped = 0
+        for line in batch.lines:
+            stripped = line.strip()
+            if stripped and not stripped.startswith("#"):
+                break
+            if stripped:
+                self.comment = stripped
+            skipped += 1
+        if not skipped:
+            return batch
+        return LineBatch(batch.first + skipped, batch.lines[skipped:])
+
     def _start(self, rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
-        """Take the column names from the first row (a header) or from the names given."""
+        """Take the column names from the first row (a header), from the names given, or from a `#`
+        line before the first row that names as many columns."""
         number, first = rows[0]
         header_row = any(cell.strip() and to_float(cell) is None for cell in first)
-        if self.given:
+        commented = None if header_row or self.given else self._commented_header(len(first))
+        if commented is not None:
+            self.names = commented
+        elif self.given:
             self.names = tuple(self.given)
             if header_row and [c.strip() for c in first] != list(self.names):
                 self.problems.append(
@@ -205,6 +228,18 @@ class _TableReader:
         wanted = self.names if self.want_text is True else self.want_text or ()
         self.text = {name: [] for name in self.names if name in wanted}
         return rows
+
+    def _commented_header(self, width: int) -> tuple[str, ...] | None:
+        """Return the column names a `#` line before headerless rows gives (`# step,loss`), if it
+        names `width` columns, each a word that is not a number."""
+        if self.comment is None:
+            return None
+        for line in (self.comment.lstrip("#"), self.comment):  # `#,loss`: a first column named "#"
+            cells = [cell.strip() for cell in line.split(self.delimiter or ",")]
+            words = all(cell and len(cell.split()) == 1 and to_float(cell) is None for cell in cells)
+            if len(cells) == width and words:  # prose ("# run 3, resumed") has spaces: not a header
+                return tuple(cells)
+        return None
 
     def _unique(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """Return the column names with repeated ones numbered (reported): `x`, `x.2`."""
