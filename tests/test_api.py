@@ -148,9 +148,9 @@ def test_table_agrees_with_the_cli_in_every_format(make_run, book, tmp_path, cli
         rows="model", columns="dataset", metric="test/acc", reduce="best(val/acc)", stats=["mean", "ci95"],
         where="seed!=2",
     )  # fmt: skip
-    assert cli("table", *flags, "--format", "latex").output == table.to_latex()
-    assert cli("table", *flags, "--format", "markdown").output == table.to_markdown()
-    assert cli("table", *flags).output == table.to_text() == repr(table) + "\n"
+    assert cli("table", *flags, "--format", "latex").stdout == table.to_latex()
+    assert cli("table", *flags, "--format", "markdown").stdout == table.to_markdown()
+    assert cli("table", *flags).stdout == table.to_text() == repr(table) + "\n"
     cells = json.loads(cli("table", *flags, "--format", "json").output)["cells"]
     frame = table.to_frame()
     for cell in cells:
@@ -169,7 +169,7 @@ def test_a_median_table_shows_the_interval_of_the_median_as_the_cli_does(book, c
     table = book.table(rows="model", columns="dataset", metric="test/acc", stats=["median", "bootstrap"])
     assert (
         table.to_markdown()
-        == cli("table", *flags, "--stat", "median,bootstrap", "--format", "markdown").output
+        == cli("table", *flags, "--stat", "median,bootstrap", "--format", "markdown").stdout
     )
     with pytest.raises(rb.SpecError, match="ci95 is the Student-t interval of the mean, not of the median"):
         book.table(rows="model", columns="dataset", metric="test/acc", stats=["median", "ci95"])

@@ -27,7 +27,10 @@ def test_table_from_flags_alone(make_run, cli):
     assert cli("collect", "runs").output == "Collected runs: 12 new, 0 updated, 0 unchanged, 0 problems\n"
     result = cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--digits", "3")
     assert result.exit_code == 0
-    assert result.output == (
+    assert result.stderr == (  # the goal was guessed from the name: said, with the flag that states it
+        "Note: the goal of 'test/acc' comes from its name (higher is better); state it with --goal test/acc=max\n"
+    )
+    assert result.stdout == (
         "model          circles          moons\n"
         "-------  -------------  -------------\n"
         "logreg   0.710 ± 0.010  0.810 ± 0.010\n"
@@ -55,7 +58,7 @@ def test_table_csv_with_only_rows_is_a_header_then_one_line_per_row(make_run, cl
         "--ddof",
         "0",
     )
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[0] == "model,mean,std,n"
     assert lines[1].startswith("logreg,0.81") and lines[1].endswith(",3")
     assert len(lines) == 3
@@ -72,7 +75,7 @@ def test_table_csv_with_only_rows_is_a_header_then_one_line_per_row(make_run, cl
         "--where",
         "dataset=moons",
     )
-    assert rounded.output.splitlines()[1:] == ["logreg,0.81,0.01", "mlp,0.91,0.01"]
+    assert rounded.output.splitlines()[1:] == ["logreg,0.81,0.01", "mlp,0.91,0.01"]  # no bold, no note
 
 
 def test_table_json_is_a_versioned_document(make_run, cli):

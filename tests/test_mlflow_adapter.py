@@ -312,7 +312,7 @@ def test_collect_then_table_over_both_stores(cli):
         for run in active(store)
         if run["experiment"] == "sweep"
     ]
-    header, row = result.output.strip().splitlines()[-2:]
+    header, row = result.stdout.strip().splitlines()[-2:]
     cells = dict(zip(header.split(","), row.split(",")))
     assert cells["model"] == "mlp"
     assert int(cells["n"]) == len(finals)

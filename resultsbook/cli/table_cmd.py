@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -235,6 +236,32 @@ def table_command(
         echo(text, nl=False, raw=not sys.stdout.isatty())
     for note in table.notes:
         echo(f"Warning: {note}", err=True)
+    for line in _guessed_directions(table.query.metrics, fmt.highlight != "none" and output_format != "csv"):
+        echo(f"Note: {line}", err=True)
+
+
+def _guessed_directions(metrics: Sequence[Any], highlighted: bool) -> list[str]:
+    """Say which directions were taken from metric names (a documented rule, but a guess), with the
+    flag that states them; a goal only where the best is shown (`highlighted`)."""
+    from resultsbook.query.goal import metric_goal
+    from resultsbook.query.reduce import parse_reduction
+
+    lines = []
+    for metric in metrics:
+        goal = metric_goal(metric.name, metric.direction)
+        if highlighted and goal.source == "name":
+            lines.append(
+                f"the goal of {metric.name!r} comes from its name ({goal.words}); "
+                f"state it with --goal {metric.name}={goal.direction}"
+            )
+        reduction = parse_reduction(metric.reduce)
+        if reduction.kind == "best" and reduction.direction_source == "name":
+            lines.append(
+                f"--reduce {metric.reduce!r} takes {reduction.other!r} as "
+                f"{'higher' if reduction.direction == 'max' else 'lower'}-is-better from its name; "
+                f"write --reduce {reduction.text!r}"
+            )
+    return lines
 
 
 def _given(name: str) -> bool:
