@@ -10,6 +10,8 @@ import sys
 
 from conftest import ROOT, curve
 
+import resultsbook as rb
+
 
 def quickstart_runs(make_run):
     for model, base in (("logreg", 0.8), ("mlp", 0.9)):
@@ -193,6 +195,46 @@ def test_a_tree_no_adapter_claims_says_which_log_files_it_holds_and_the_pattern_
         "collect", "runs", "--pattern", "{group}/{run}/environment.csv", "--columns", "epoch,step,return"
     )
     assert suggested.output.startswith("Collected runs: 3 new, 0 updated, 0 unchanged, 0 problems")
+
+
+def test_a_spinning_up_tree_is_read_by_following_the_hint(cli, tmp_path):
+    """Spinning Up's logger writes progress.txt (tab-separated, `Epoch` first) beside config.json: the
+    hint named config.json (a run's settings), and a pattern at progress.txt read nothing (.txt)."""
+    for seed in (0, 1):
+        run = tmp_path / "data" / f"ppo_s{seed}"
+        run.mkdir(parents=True)
+        (run / "config.json").write_text(f'{{"exp_name": "ppo", "seed": {seed}}}\n')
+        (run / "progress.txt").write_text(
+            "Epoch\tAverageEpRet\tTotalEnvInteracts\n0\t-170.5\t4000\n1\t-150.25\t8000\n"
+        )
+    hint = cli("collect", "data").output
+    assert "2 file(s) named progress.txt (e.g. ppo_s0/progress.txt)" in hint
+    assert "--pattern '{run}/progress.txt' to make the folders params" in hint
+    assert cli("collect", "data", "--pattern", "{run}/progress.txt").output.startswith(
+        "Collected data: 2 new, 0 updated, 0 unchanged, 0 problems"
+    )
+    steps = rb.open("resultsbook.db").series(["AverageEpRet"])
+    assert steps["step"].tolist() == [0, 1, 0, 1] and steps["value"].tolist() == [-170.5, -150.25] * 2
+    by_interactions = cli(
+        "collect",
+        "data",
+        "--db",
+        "other.db",
+        "--pattern",
+        "{run}/progress.txt",
+        "-o",
+        "step=TotalEnvInteracts",
+    )
+    assert by_interactions.exit_code == 0
+    assert rb.open("other.db").series(["AverageEpRet"])["step"].tolist() == [4000, 8000] * 2
+
+
+def test_adapter_csv_reads_any_file_a_pattern_names(cli, tmp_path):
+    (tmp_path / "runs" / "a").mkdir(parents=True)
+    (tmp_path / "runs" / "a" / "train.log").write_text("step,loss\n1,0.5\n2,0.25\n")
+    assert cli("collect", "runs", "--pattern", "{run}/train.log").exit_code == 1  # .log: no adapter guesses
+    forced = cli("collect", "runs", "--pattern", "{run}/train.log", "--adapter", "csv")
+    assert forced.output.startswith("Collected runs: 1 new, 0 updated, 0 unchanged, 0 problems")
 
 
 def test_a_fifo_or_a_device_given_to_collect_is_one_line(cli, tmp_path):

@@ -14,6 +14,7 @@ from resultsbook.sources.tabular import read_delimited
 from resultsbook.sources.textio import to_timestamp
 
 CSV_SUFFIXES = (".csv", ".tsv")
+PATTERN_SUFFIXES = (*CSV_SUFFIXES, ".txt")  # Spinning Up's progress.txt is tab-separated
 STEP_COLUMNS = ("step", "global_step", "_step", "iteration", "iter", "timestep", "env_step", "epoch")
 TIME_COLUMNS = ("time", "timestamp", "wall_time", "walltime", "_timestamp")
 
@@ -43,8 +44,8 @@ class CsvAdapter(Adapter):
         return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read any CSV/TSV file named by a path pattern."""
-        return self.source(path, [path]) if path.lower().endswith(CSV_SUFFIXES) else None
+        """Read any CSV/TSV/TXT file named by a path pattern; with --adapter csv, any file it names."""
+        return self.source(path, [path]) if forced or path.lower().endswith(PATTERN_SUFFIXES) else None
 
     def read(self, source: Source) -> ReadResult:
         """Read one CSV/TSV log."""
@@ -62,7 +63,7 @@ class CsvAdapter(Adapter):
         if table is None:
             return ReadResult((_run_for(path, {}, {}),), tuple(problems))
         columns = list(table.columns)
-        step_column = self.config.get("step") or next((c for c in STEP_COLUMNS if c in columns), None)
+        step_column = self.config.get("step") or _usual_step_column(columns)
         time_column = wanted_time or next((c for c in TIME_COLUMNS if c in columns), None)
         for wanted in filter(None, [step_column, time_column, *param_columns]):
             if wanted not in columns:
@@ -99,6 +100,15 @@ class CsvAdapter(Adapter):
         problems.extend(series_problems)
         params = {name: parse_scalar(table.text[name][0]) for name in param_columns if table.text.get(name)}
         return ReadResult((_run_for(path, params, series),), tuple(problems))
+
+
+def _usual_step_column(columns: list[str]) -> str | None:
+    """Return the column named like a step (`step`, ..., `epoch`), in any case (Spinning Up: `Epoch`)."""
+    by_name = {column.lower(): column for column in reversed(columns)}
+    for name in STEP_COLUMNS:
+        if name in columns:
+            return name
+    return next((by_name[name] for name in STEP_COLUMNS if name in by_name), None)
 
 
 def read_times(path: str, column: str, cells: list[str], problems: list[Problem]) -> np.ndarray:

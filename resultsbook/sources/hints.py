@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-LOG_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".yaml", ".yml")  # what --pattern can read
+LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".yaml", ".yml")  # --pattern reads them
+_SETTINGS = ("config", "args", "hparams", "params", "settings", "options", "meta")  # not logs of metrics
 _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
 _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
 
 
 def common_log_file(root: str) -> tuple[str, str, str] | None:
-    """Return the most common log file name under a local folder (by count, then the shallowest),
+    """Return the most common log file name under a local folder (by count, metrics before settings
+    such as config.json, then the shallowest),
     how many there are ("at least N" when the look stopped early) and the path of one of them
     relative to root; None when there is none."""
     counts: Counter[str] = Counter()
@@ -30,9 +32,15 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
             break
     if not counts:
         return None
-    name = max(counts, key=lambda key: (counts[key], -examples[key].count(os.sep)))
+    name = max(counts, key=lambda key: (counts[key], not _settings(key), -examples[key].count(os.sep)))
     count = f"at least {counts[name]}" if stopped else str(counts[name])
     return name, count, examples[name].replace(os.sep, "/")
+
+
+def _settings(name: str) -> bool:
+    """Tell whether a file name looks like a run's settings rather than its metrics."""
+    stem = os.path.splitext(name.lower())[0]
+    return any(word in stem for word in _SETTINGS)
 
 
 def pattern_for(example: str) -> str:
