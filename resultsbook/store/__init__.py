@@ -80,6 +80,8 @@ class Store:
             raise SpecError(f"{path} is a folder; the store is a file, e.g. {example}")
         if mode is not None and not stat.S_ISREG(mode):  # /dev/null, a FIFO, a socket
             raise SpecError(f"{path} is not a regular file; the store is a SQLite file, e.g. resultsbook.db")
+        if mode is not None and not create and _on_read_only_filesystem(path):
+            return cls(path, _read_only_connection(path))
         if mode is None:
             if not create:
                 raise NotFoundError(
@@ -104,6 +106,11 @@ class Store:
             if connection is not None:
                 connection.close()
             _remove(created)
+            if isinstance(error, sqlite3.Error) and _on_read_only_filesystem(path):
+                raise StoreError(
+                    f"the store {path} is on a read-only filesystem and this command writes it; mount it "
+                    "writable, or copy it elsewhere and pass --db COPY (reading commands work there)"
+                ) from error
             if isinstance(error, sqlite3.Error):
                 raise store_problem(path, error) from error
             if isinstance(error, OSError):
@@ -627,3 +634,41 @@ def stored_run(row: tuple[Any, ...], params: Mapping[str, Any]) -> StoredRun:
         params=params,
         digest=row[13],
     )
+
+
+def _on_read_only_filesystem(path: str) -> bool:
+    """Tell whether the store's file lies on a filesystem mounted read-only (a CI artifact, a
+    container's mount): SQLite in WAL mode cannot open it as usual, even to read."""
+    try:
+        return bool(os.statvfs(os.path.dirname(os.path.abspath(path))).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs (Windows): open as usual
+        return False
+
+
+def _read_only_connection(path: str) -> Connection:
+    """Open a store on a read-only filesystem as the unchanging file it is there (SQLite's `immutable`:
+    no lock, no WAL index); refuse one whose WAL journal holds writes not yet in the file."""
+    from urllib.parse import quote
+
+    journal = f"{path}-wal"
+    if os.path.exists(journal) and os.path.getsize(journal) > 0:
+        raise StoreError(
+            f"the store {path} is on a read-only filesystem and its journal {journal} holds writes not "
+            "yet in it; mount it writable once (any resultsbook command folds them in), or copy both "
+            "files elsewhere and pass --db COPY"
+        )
+    try:
+        connection = sqlite3.connect(
+            f"file:{quote(os.path.abspath(path))}?immutable=1", uri=True, check_same_thread=False
+        )
+        connection.isolation_level = None
+        refuse_foreign(connection, path)
+        if pending_migrations(connection):
+            connection.close()
+            raise StoreError(
+                f"the store {path} was written by an older resultsbook and is on a read-only filesystem; "
+                "open it once where it is writable (any command upgrades it), or copy it and pass --db COPY"
+            )
+    except sqlite3.Error as error:
+        raise store_problem(path, error) from error
+    return Connection(connection)

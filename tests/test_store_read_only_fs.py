@@ -1,0 +1,78 @@
+"""A store on a filesystem mounted read-only (a CI artifact, a container's mount) is read where it is;
+commands that write it say why they cannot. Needs root to mount a tmpfs (skipped otherwise)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_api import quickstart_runs
+
+import resultsbook as rb
+
+TABLE = ("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--goal", "max")
+
+
+@pytest.fixture
+def mount(tmp_path):
+    """Return a tmpfs mounted at tmp_path/mnt and a function remounting it read-only or writable."""
+    folder = tmp_path / "mnt"
+    folder.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root")
+    if subprocess.run(["mount", "-t", "tmpfs", "none", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("this machine does not let tests mount a tmpfs")
+
+    def remount(mode: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,{mode}", str(folder)], check=True)
+
+    try:
+        yield folder, remount
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def _project_on(folder: Path, make_run, cli) -> Path:
+    quickstart_runs(make_run)
+    db = folder / "resultsbook.db"
+    assert cli("collect", "runs", "--db", str(db)).exit_code == 0
+    return db
+
+
+def test_reading_commands_read_a_store_on_a_read_only_filesystem(mount, make_run, cli):
+    folder, remount = mount
+    db = _project_on(folder, make_run, cli)
+    before = cli(*TABLE, "--db", str(db)).output
+    remount("ro")
+    result = cli(*TABLE, "--db", str(db))  # it said "cannot open the store ... check that it is writable"
+    assert (result.exit_code, result.output) == (0, before)
+    assert cli("runs", "--db", str(db)).output.endswith("12 run(s)\n")
+    with rb.open(str(db)) as book:
+        assert len(book.runs()) == 12
+    assert sorted(os.listdir(folder)) == ["resultsbook.db"]  # nothing written beside it
+
+
+def test_a_command_that_writes_the_store_says_the_filesystem_is_read_only(mount, make_run, cli):
+    folder, remount = mount
+    db = _project_on(folder, make_run, cli)
+    remount("ro")
+    result = cli("collect", "runs", "--db", str(db))
+    assert result.exit_code == 74
+    assert result.output == (
+        f"Error: the store {db} is on a read-only filesystem and this command writes it; mount it writable, "
+        "or copy it elsewhere and pass --db COPY (reading commands work there)\n"
+    )
+
+
+def test_a_journal_holding_writes_is_not_skipped_on_a_read_only_filesystem(mount, make_run, cli):
+    """Read as unchanging, the file alone would silently lack the writes its WAL journal holds."""
+    folder, remount = mount
+    db = _project_on(folder, make_run, cli)
+    Path(f"{db}-wal").write_bytes(b"\0" * 4096)  # what a machine that lost power mid-collect leaves
+    remount("ro")
+    result = cli(*TABLE, "--db", str(db))
+    assert result.exit_code == 74
+    assert "its journal" in result.output and "holds writes not yet in it" in result.output
