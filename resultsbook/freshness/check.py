@@ -112,8 +112,7 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
     folder = os.path.dirname(spec.lock)
     states: list[OutputState] = []
     findings: list[Finding] = []
-    results, _, _ = compute_outputs(spec, store)
-    for result in results:
+    for result in compute_outputs(spec, store).results:
         findings += result.findings
         locked = lock.get(result.name)
         changes = diff_values(locked.values if locked else {}, result.values)
