@@ -150,6 +150,25 @@ def test_a_named_value_figure_or_section_quoting_a_failed_table_is_held_back(pro
     assert (project / "TABLE1.md").read_text() == "<!-- resultsbook:table1 -->\n<!-- /resultsbook -->\n"
 
 
+def test_check_names_an_entry_that_cannot_be_computed_and_fails(project, cli):
+    (project / "resultsbook.toml").write_text(SPEC + QUEUED)
+    assert cli("build").exit_code == 1
+    check = cli("check")
+    assert check.exit_code == 1
+    assert errors(check) == [QUEUED_ERROR]
+    assert check.stdout.splitlines()[-1] == "FAILED: 3 current, 1 entry cannot be computed"
+    document = json.loads(cli("check", "--json").stdout)
+    assert document["ok"] is False and {o["state"] for o in document["outputs"]} == {"current"}
+    assert document["failed"] == [
+        {
+            "entry": "tables.table3",
+            "kind": "not_found",
+            "message": QUEUED_ERROR.removeprefix("Error: "),
+            "held_back_by": "",
+        }
+    ]
+
+
 def test_a_typo_beside_queued_runs_exits_2_and_names_both(project, cli):
     typo = '\n[tables.table4]\nmetric = "f1"\nrows = ["model"]\noutputs = ["results/table4.tex"]\n'
     (project / "resultsbook.toml").write_text(SPEC + QUEUED + typo)

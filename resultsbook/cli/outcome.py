@@ -19,7 +19,7 @@ import platform
 import sys
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +99,16 @@ def failure_of(error: BaseException, debug: bool = False) -> Failure:
         f"{summary} — a bug in resultsbook; {where} (rerun with --debug to see it); please report it",
         saved,
     )
+
+
+def failed_exit_code(failures: Sequence[Any]) -> int:
+    """Return the exit code of entries that could not be built: the most pressing of their kinds'
+    (2, a spec to fix, before 1, runs not there yet); 0 when none failed."""
+    from resultsbook.errors import most_pressing_kind
+
+    if not failures:
+        return EXIT_OK
+    return KIND_CODES.get(most_pressing_kind([failure.kind for failure in failures]), EXIT_USAGE)
 
 
 def usage_message(error: Any) -> str:
