@@ -210,6 +210,42 @@ def test_rb_build_writes_the_others_then_raises_build_error_with_the_report(proj
         rb.build(project / "resultsbook.toml", tables=["table3"])
 
 
+def test_watch_reports_the_failed_entry_each_round_and_builds_it_when_its_runs_arrive(
+    project, make_run, capsys, monkeypatch
+):
+    from resultsbook.cli.watch_cmd import LiveStatus
+    from resultsbook.freshness.watch import rebuild
+    from resultsbook.outputs.build import BuildMemo
+    from resultsbook.spec import load_spec
+    from resultsbook.store import Store
+
+    monkeypatch.chdir(project)
+    (project / "resultsbook.toml").write_text(SPEC + QUEUED)
+    spec = load_spec(str(project / "resultsbook.toml"))
+    memo = BuildMemo()
+    display = LiveStatus(live=False)
+    with Store.open(spec.db) as store:
+        first = rebuild(spec, store, "start", None, None, memo)
+        assert first is not None and first.built is not None
+        assert [failure.entry for failure in first.built.failed] == ["tables.table3"]
+        display.show(first)
+        shown = capsys.readouterr()
+        assert "-> results/table1.tex, results/table2.md, results/numbers.tex" in shown.out
+        assert re.findall(r"^\[\d\d:\d\d:\d\d\] (.*)$", shown.err, re.MULTILINE) == [
+            QUEUED_ERROR + " (still watching)"
+        ]
+        add_runs(make_run, "a", shift=0.05)  # a round for other runs: table3 is tried, and reported, again
+        again = rebuild(spec, store, "runs", [str(project / "runs" / "ax0")], None, memo)
+        assert again is not None and again.built is not None
+        assert [failure.entry for failure in again.built.failed] == ["tables.table3"]
+        add_runs(make_run, "c")  # the queued runs finish
+        arrived = rebuild(
+            spec, store, "runs", [str(path) for path in (project / "runs").glob("c*")], None, memo
+        )
+        assert arrived is not None and arrived.built is not None and arrived.built.failed == ()
+        assert str(project / "results" / "table3.tex") in arrived.built.written
+
+
 def test_preview_builds_the_others_and_compiles_no_pdf_around_a_missing_table(project, cli):
     from conftest import require_pdflatex
 
