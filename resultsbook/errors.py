@@ -70,14 +70,19 @@ class BuildError(ResultsbookError):
     kind is the most pressing of theirs (a file in the way, then a spec to fix, then runs to wait for)."""
 
     def __init__(self, report: Any) -> None:
-        failed = report.failed
-        lines = [failure.line() for failure in failed]
-        if len(lines) > 1:
-            names = ", ".join(failure.entry for failure in failed)
-            lines.insert(0, f"{len(failed)} entries were not built ({names}); their files are as they were")
-        super().__init__("\n".join(lines))
+        super().__init__(not_built_text(report.failed))
         self.report = report
-        self.kind = most_pressing_kind([failure.kind for failure in failed])
+        self.kind = most_pressing_kind([failure.kind for failure in report.failed])
+
+
+def not_built_text(failed: Sequence[Any]) -> str:
+    """Return what to say of entries not built: each one's line, after a line counting them when
+    there are several."""
+    lines = [failure.line() for failure in failed]
+    if len(lines) > 1:
+        names = ", ".join(failure.entry for failure in failed)
+        lines.insert(0, f"{len(failed)} entries were not built ({names}); their files are as they were")
+    return "\n".join(lines)
 
 
 def most_pressing_kind(kinds: Sequence[str]) -> str:

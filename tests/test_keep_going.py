@@ -159,6 +159,11 @@ def test_check_names_an_entry_that_cannot_be_computed_and_fails(project, cli):
     assert check.stdout.splitlines()[-1] == "FAILED: 3 current, 1 entry cannot be computed"
     document = json.loads(cli("check", "--json").stdout)
     assert document["ok"] is False and {o["state"] for o in document["outputs"]} == {"current"}
+    assert document["error"] == {
+        "kind": "not_found",
+        "exit_code": 1,
+        "message": QUEUED_ERROR.removeprefix("Error: "),
+    }
     assert document["failed"] == [
         {
             "entry": "tables.table3",

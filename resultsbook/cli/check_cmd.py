@@ -16,7 +16,7 @@ from resultsbook.cli.common import (
     spec_db_option,
     verbose_option,
 )
-from resultsbook.cli.outcome import EXIT_NOT_CURRENT, failed_exit_code, json_text
+from resultsbook.cli.outcome import EXIT_NOT_CURRENT, json_text, not_built_failure
 
 
 @click.command("check")
@@ -46,11 +46,14 @@ def check_command(
 
     with spec_and_store(config, db_path, recollect, quiet or as_json) as (spec, store):
         report = check(spec, store, strict)
+    not_built = not_built_failure(report.failed)
     if as_json:
-        click.echo(json_text({**report.document(), "error": None}))
+        click.echo(json_text({**report.document(), "error": not_built.document() if not_built else None}))
+        for failure in report.failed:
+            echo(f"Error: {failure.line()}", err=True)
     else:
         print_report(report, verbose)
-    sys.exit(0 if report.ok else max(EXIT_NOT_CURRENT, failed_exit_code(report.failed)))
+    sys.exit(0 if report.ok else not_built.code if not_built else EXIT_NOT_CURRENT)
 
 
 def print_report(report: object, verbose: bool = False) -> None:

@@ -101,14 +101,15 @@ def failure_of(error: BaseException, debug: bool = False) -> Failure:
     )
 
 
-def failed_exit_code(failures: Sequence[Any]) -> int:
-    """Return the exit code of entries that could not be built: the most pressing of their kinds'
-    (2, a spec to fix, before 1, runs not there yet); 0 when none failed."""
-    from resultsbook.errors import most_pressing_kind
+def not_built_failure(failures: Sequence[Any]) -> Failure | None:
+    """Return the failure of entries that could not be computed, as `build` raises it: the most
+    pressing of their kinds (2, a spec to fix, before 1, runs not there yet); None when none failed."""
+    from resultsbook.errors import most_pressing_kind, not_built_text
 
     if not failures:
-        return EXIT_OK
-    return KIND_CODES.get(most_pressing_kind([failure.kind for failure in failures]), EXIT_USAGE)
+        return None
+    kind = most_pressing_kind([failure.kind for failure in failures])
+    return Failure(kind, KIND_CODES.get(kind, EXIT_USAGE), not_built_text(failures))
 
 
 def usage_message(error: Any) -> str:
