@@ -15,6 +15,7 @@ from resultsbook.cli.common import (
     json_option,
     load_required_spec,
     no_collect_option,
+    print_json,
     progress_bar,
     quiet_option,
     resolve_db,
@@ -53,7 +54,7 @@ def build_command(
 ) -> None:
     """Write every table, figure and number the spec names, collecting its sources first."""
     from resultsbook.api.actions import build
-    from resultsbook.cli.outcome import envelope, failure_of, json_text
+    from resultsbook.cli.outcome import failure_of
     from resultsbook.errors import BuildError
     from resultsbook.outputs.build import check_names, finding_lines
 
@@ -81,7 +82,7 @@ def build_command(
             "findings": [finding_document(f) for f in result.findings],
             "strict": strict,
         }
-        click.echo(json_text(envelope("build", not failed and failure is None, payload, failure)))
+        print_json("build", not failed and failure is None, payload, failure)
     else:
         for output in result.written:
             if not quiet:
