@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 
 from resultsbook.errors import (
     AdapterError,
+    BuildError,
     NotFoundError,
     OutputError,
     QueryError,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AdapterError",
     "Book",
+    "BuildError",
     "NotFoundError",
     "OutputError",
     "QueryError",

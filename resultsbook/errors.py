@@ -7,7 +7,8 @@
     ├── RenderError             an output cannot be rendered (unknown format, missing template)
     ├── NotFoundError           what the command needs is not there: no store, nothing collected, no runs
     ├── StoreError              the store cannot be used: damaged, full disk, written by a newer version
-    └── OutputError             an output file cannot be written: read-only, no permission, full disk
+    ├── OutputError             an output file cannot be written: read-only, no permission, full disk
+    └── BuildError              some entries of the spec could not be built; the others were written
 
 Each class has a `kind` that says whose move it is: `usage` (the request is wrong: fix the flag or the
 spec), `not_found` (the request is fine, the data is not there yet), `io` (a file or the disk is in the
@@ -19,7 +20,8 @@ Every message ends with what to do about it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 class ResultsbookError(Exception):
@@ -60,6 +62,34 @@ class OutputError(ResultsbookError):
     """An output file cannot be written."""
 
     kind = "io"
+
+
+class BuildError(ResultsbookError):
+    """Some entries of the spec could not be built (no run matches yet, a metric no run logs); every
+    other entry was written. `report` is the build's report, its `failed` the entries not built; the
+    kind is the most pressing of theirs (a file in the way, then a spec to fix, then runs to wait for)."""
+
+    def __init__(self, report: Any) -> None:
+        super().__init__(not_built_text(report.failed))
+        self.report = report
+        self.kind = most_pressing_kind([failure.kind for failure in report.failed])
+
+
+def not_built_text(failed: Sequence[Any]) -> str:
+    """Return what to say of entries not built: each one's line, after a line counting them when
+    there are several."""
+    lines = [failure.line() for failure in failed]
+    if len(lines) > 1:
+        names = ", ".join(failure.entry for failure in failed)
+        lines.insert(0, f"{len(failed)} entries were not built ({names}); their files are as they were")
+    return "\n".join(lines)
+
+
+def most_pressing_kind(kinds: Sequence[str]) -> str:
+    """Return the kind that says whose move it is when several things failed: a file in the way (io),
+    then something to fix (usage), then data that is not there yet (not_found)."""
+    order = ("not_found", "usage", "io")
+    return max(kinds, key=lambda kind: order.index(kind) if kind in order else 1, default="usage")
 
 
 def first_line(error: BaseException) -> str:

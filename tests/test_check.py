@@ -118,8 +118,8 @@ def test_check_json_envelope_is_a_stable_contract(paper):
     run_cli("build")
     change_final_value(paper, "logreg_circles_seed0", "train/loss", 3.0)
     document = json.loads(run_cli("check", "--collect", "--json").output)
-    assert set(document) == {"format", "version", "ok", "strict", "outputs", "findings", "error"}
-    assert document["error"] is None
+    assert set(document) == {"format", "version", "ok", "strict", "outputs", "failed", "findings", "error"}
+    assert document["error"] is None and document["failed"] == []
     assert (document["format"], document["version"], document["ok"]) == ("resultsbook.check", 1, False)
     states = {Path(o["path"]).name: o["state"] for o in document["outputs"]}
     assert states == {

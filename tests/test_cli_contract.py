@@ -36,8 +36,8 @@ def project(tmp_path: Path, cli) -> Path:
 
 ENVELOPES = {
     "collect": (["collect", "runs", "--json"], {"new", "updated", "unchanged", "missing", "problems"}),
-    "build": (["build", "--json"], {"collected", "written", "unchanged", "findings", "strict"}),
-    "check": (["check", "--json"], {"strict", "outputs", "findings"}),
+    "build": (["build", "--json"], {"collected", "written", "unchanged", "failed", "findings", "strict"}),
+    "check": (["check", "--json"], {"strict", "outputs", "failed", "findings"}),
     "status": (["status", "--json"], {"complete", "cells", "empty_tables", "runs", "findings"}),
     "explain": (["explain", "table1", "mlp / moons", "--json"], {"number", "cells"}),
     "show": (["show", "mlp_moons_0", "--json"], {"run", "problems"}),

@@ -169,7 +169,7 @@ def test_a_table_or_figure_overrides_labels_and_order_for_itself_only(tmp_path: 
         outputs = ["figures/curves.svg"]
         """,
     )
-    results, _, _ = compute_outputs(spec, store)
+    results = compute_outputs(spec, store).results
     outputs = {path: data for result in results for path, data in result.outputs.items()}
     mine = outputs[str(tmp_path / "results/mine.md")].decode()
     assert "Approach" in mine and "OURS (this paper)" in mine
@@ -193,7 +193,7 @@ def test_a_table_or_figure_overrides_labels_and_order_for_itself_only(tmp_path: 
 def test_a_label_needing_a_package_is_a_warning_naming_the_label_and_the_package(tmp_path: Path) -> None:
     labels = '[labels.values.method]\nbase = "Łąka"\nours = "数据"\nbig = "Big ✓"\n'
     spec, store = project_with_labels(tmp_path, labels)
-    results, _, _ = compute_outputs(spec, store)
+    results = compute_outputs(spec, store).results
     texts = [f.text for r in results for f in r.findings if f.kind == "typeset"]
     assert r"label 'Łąka': ą cannot be typeset without \usepackage[T1]{fontenc}" in texts[0]
     assert any("label '数据': 数 据 cannot be typeset without" in t and "CJKutf8" in t for t in texts)
@@ -240,7 +240,7 @@ big = { latex = '\textsc{Big}' }
         outputs = ["figures/bars.svg", "figures/bars.pgf"]
         """,
     )
-    results, _, _ = compute_outputs(spec, store)
+    results = compute_outputs(spec, store).results
     figure = next(r for r in results if r.name == "figures.bars")
     pgf = figure.outputs[str(tmp_path / "figures/bars.pgf")].decode()
     assert r"Ours$^\dagger$" in pgf and r"\textsc{Big}" in pgf
@@ -264,7 +264,7 @@ def test_a_figure_label_its_font_cannot_draw_is_one_note_not_a_warning_per_drawi
     spec, store = project_with_labels(
         tmp_path, labels, '[figures.bars]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/bars.png"]\n'
     )
-    results, _, _ = compute_outputs(spec, store)  # pytest turns any Python warning into an error
+    results = compute_outputs(spec, store).results  # pytest turns any Python warning into an error
     notes = [f.text for r in results for f in r.findings if r.name == "figures.bars"]
     assert notes == [
         "label '基线': the font 'times' has no 基 线, drawn as empty boxes in bars.png; choose a font that "

@@ -103,6 +103,9 @@ def test_build_fills_tables_figures_values_and_cells(tmp_path: Path) -> None:
 def test_an_unknown_region_name_is_an_error_naming_the_file(tmp_path: Path) -> None:
     spec, store = make_project(tmp_path, SECTIONS, top=TOP)
     (tmp_path / "RESULTS.md").write_text("<!-- resultsbook:tabel1 -->\n<!-- /resultsbook -->\n")
-    with pytest.raises(SpecError, match=r"RESULTS.md: region 'tabel1' is no table, figure, value or cell"):
-        build(spec, store)
+    (failure,) = build(spec, store).failed  # the tables are written; the page is left as it was
+    assert failure.entry == "sections" and failure.kind == "usage"
+    assert failure.line().startswith("resultsbook.toml: sections: ")
+    assert "RESULTS.md: region 'tabel1' is no table, figure, value or cell" in failure.line()
+    assert (tmp_path / "RESULTS.md").read_text() == "<!-- resultsbook:tabel1 -->\n<!-- /resultsbook -->\n"
     store.close()

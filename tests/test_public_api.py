@@ -7,6 +7,7 @@ import resultsbook
 PUBLIC = [
     "AdapterError",
     "Book",
+    "BuildError",
     "NotFoundError",
     "OutputError",
     "QueryError",

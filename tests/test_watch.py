@@ -125,6 +125,25 @@ def test_a_bad_or_half_written_run_is_reported_and_watching_goes_on(project):
         assert watcher.stop() == 0
 
 
+def test_a_table_whose_runs_are_queued_is_reported_each_round_and_built_when_they_arrive(project):
+    spec = project / "resultsbook.toml"
+    queued = '[tables.seed3]\nmetric = "test/acc"\nwhere = { seed = 3 }\nrows = ["model"]\n'
+    spec.write_text(spec.read_text() + "\n" + queued + 'outputs = ["paper/results/seed3.md"]\n')
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("] start:")
+        watcher.wait_for("] Error: resultsbook.toml: [tables.seed3] filter seed=3 matches no run")
+        start = next(line for line in watcher.lines if "] start:" in line)
+        assert "paper/results/table1.tex" in start and "seed3" not in start  # the others are written
+        add_seed(project, 3)
+        watcher.wait_for("] runs: 1 new")
+        arrived = next(line for line in watcher.lines if "] runs:" in line)
+        assert "paper/results/seed3.md" in arrived
+        assert (project / "paper" / "results" / "seed3.md").exists()
+    finally:
+        assert watcher.stop() == 0
+
+
 def test_latexmk_beside_watch_never_reads_half_a_table(project):
     require_pdflatex()
     if shutil.which("latexmk") is None:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import BuildError, SpecError
 from resultsbook.models import CollectReport
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
@@ -81,13 +81,20 @@ def build(
     """Write every output of the spec (`config`, else the nearest resultsbook.toml), or only the named
     tables and figures, from one state of the store; return what was written and the findings.
 
+    An entry that cannot be computed (no run matches it yet, a metric no run logs) does not stop the
+    others: they are written, then `rb.BuildError` is raised; its `report` is the BuildReport, whose
+    `failed` lists the entries not built (their files and lock entries are as they were).
+
     `resultsbook build` is `rb.collect()` then `rb.build()`."""
     from resultsbook.outputs.build import build as build_outputs
 
     spec = _spec(config, required=True)
     assert spec is not None
     with opened(_db(db, spec), create=False) as store, store.snapshot():
-        return build_outputs(spec, store, list(tables), progress=progress)
+        report = build_outputs(spec, store, list(tables), progress=progress)
+    if report.failed:
+        raise BuildError(report)
+    return report
 
 
 class _NothingFound(Exception):

@@ -54,6 +54,8 @@ def build_command(
 ) -> None:
     """Write every table, figure and number the spec names, collecting its sources first."""
     from resultsbook.api.actions import build
+    from resultsbook.cli.outcome import failure_of
+    from resultsbook.errors import BuildError
     from resultsbook.outputs.build import check_names, finding_lines
 
     spec = load_required_spec(config)
@@ -61,32 +63,39 @@ def build_command(
     collected = None
     if not no_collect and spec.sources:
         collected = collect_spec_sources(spec, db_path, quiet or as_json)
+    error: BuildError | None = None
     with progress_bar("Building", minimum=1) as progress:
-        result = build(spec, db=resolve_db(db_path, spec), tables=tables, progress=progress)
+        try:
+            result = build(spec, db=resolve_db(db_path, spec), tables=tables, progress=progress)
+        except BuildError as not_built:  # the other entries were written: say so, then what was not
+            error, result = not_built, not_built.report
+    failure = failure_of(error) if error is not None else None
     failed = strict and bool(result.findings)
     if as_json:
         from resultsbook.cli.collect_cmd import report_document
 
-        print_json(
-            "build",
-            not failed,
-            {
-                "collected": report_document(collected) if collected else None,
-                "written": [os.path.relpath(p) for p in result.written],
-                "unchanged": [os.path.relpath(p) for p in result.unchanged],
-                "findings": [finding_document(f) for f in result.findings],
-                "strict": strict,
-            },
-        )
-        sys.exit(1 if failed else 0)
-    for output in result.written:
-        if not quiet:
-            echo(f"wrote {os.path.relpath(output)}")
-    if result.unchanged and not quiet:
-        echo(f"{len(result.unchanged)} output(s) unchanged")
-    label = "Error" if strict else "Warning"
-    for warning in finding_lines(result.findings, verbose):
-        echo(f"{label}: {warning}", err=True)
+        payload = {
+            "collected": report_document(collected) if collected else None,
+            "written": [os.path.relpath(p) for p in result.written],
+            "unchanged": [os.path.relpath(p) for p in result.unchanged],
+            "failed": [entry.document() for entry in result.failed],
+            "findings": [finding_document(f) for f in result.findings],
+            "strict": strict,
+        }
+        print_json("build", not failed and failure is None, payload, failure)
+    else:
+        for output in result.written:
+            if not quiet:
+                echo(f"wrote {os.path.relpath(output)}")
+        if result.unchanged and not quiet:
+            echo(f"{len(result.unchanged)} output(s) unchanged")
+        label = "Error" if strict else "Warning"
+        for warning in finding_lines(result.findings, verbose):
+            echo(f"{label}: {warning}", err=True)
+    for entry in result.failed:
+        echo(f"Error: {entry.line()}", err=True)
+    if failure is not None:
+        sys.exit(failure.code)
     if failed:
         sys.exit(1)
 

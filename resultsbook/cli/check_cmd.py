@@ -16,7 +16,7 @@ from resultsbook.cli.common import (
     spec_db_option,
     verbose_option,
 )
-from resultsbook.cli.outcome import json_text
+from resultsbook.cli.outcome import EXIT_NOT_CURRENT, json_text, not_built_failure
 
 
 @click.command("check")
@@ -40,16 +40,20 @@ def check_command(
     quiet: bool,
     verbose: bool,
 ) -> None:
-    """Exit 0 when every output is current; 1 when one is stale, edited by hand or missing."""
+    """Exit 0 when every output is current; 1 when one is stale, edited by hand, missing or cannot be
+    computed (2 when the spec must be fixed for it)."""
     from resultsbook.freshness.check import check
 
     with spec_and_store(config, db_path, recollect, quiet or as_json) as (spec, store):
         report = check(spec, store, strict)
+    not_built = not_built_failure(report.failed)
     if as_json:
-        click.echo(json_text({**report.document(), "error": None}))
+        click.echo(json_text({**report.document(), "error": not_built.document() if not_built else None}))
+        for failure in report.failed:
+            echo(f"Error: {failure.line()}", err=True)
     else:
         print_report(report, verbose)
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if report.ok else not_built.code if not_built else EXIT_NOT_CURRENT)
 
 
 def print_report(report: object, verbose: bool = False) -> None:
@@ -72,5 +76,10 @@ def print_report(report: object, verbose: bool = False) -> None:
     label = "Error" if report.strict else "Warning"
     for line in finding_lines(report.findings, verbose):
         echo(f"{label}: {line}", err=True)
+    for failure in report.failed:
+        echo(f"Error: {failure.line()}", err=True)
+    if report.failed:
+        many = len(report.failed) > 1
+        counts["entries cannot be computed" if many else "entry cannot be computed"] = len(report.failed)
     summary = ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
     echo(f"{'OK' if report.ok else 'FAILED'}: {summary or 'no outputs'}")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from resultsbook.cli.outcome import Failure
     from resultsbook.models import CollectReport
     from resultsbook.spec import Spec
     from resultsbook.store import Store
@@ -54,11 +55,11 @@ def echo(text: str = "", err: bool = False, nl: bool = True, raw: bool = False) 
     click.echo(text if raw else escape_terminal(text, keep_lines=True), err=err, nl=nl, color=use_color(err))
 
 
-def print_json(command: str, ok: bool, payload: Mapping[str, Any]) -> None:
-    """Print the success (or "not current") envelope of a command's --json."""
+def print_json(command: str, ok: bool, payload: Mapping[str, Any], failure: Failure | None = None) -> None:
+    """Print the envelope of a command's --json: success, "not current", or a report beside a failure."""
     from resultsbook.cli.outcome import envelope, json_text
 
-    click.echo(json_text(envelope(command, ok, payload)))
+    click.echo(json_text(envelope(command, ok, payload, failure)))
 
 
 def fail(command: str, as_json: bool, payload: Mapping[str, Any], error: Exception) -> None:

@@ -19,7 +19,7 @@ import platform
 import sys
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +99,17 @@ def failure_of(error: BaseException, debug: bool = False) -> Failure:
         f"{summary} — a bug in resultsbook; {where} (rerun with --debug to see it); please report it",
         saved,
     )
+
+
+def not_built_failure(failures: Sequence[Any]) -> Failure | None:
+    """Return the failure of entries that could not be computed, as `build` raises it: the most
+    pressing of their kinds (2, a spec to fix, before 1, runs not there yet); None when none failed."""
+    from resultsbook.errors import most_pressing_kind, not_built_text
+
+    if not failures:
+        return None
+    kind = most_pressing_kind([failure.kind for failure in failures])
+    return Failure(kind, KIND_CODES.get(kind, EXIT_USAGE), not_built_text(failures))
 
 
 def usage_message(error: Any) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from typing import Any, NoReturn
 
 import click
 
@@ -70,7 +72,7 @@ def preview_command(
     verbose: bool,
 ) -> None:
     """Build every output, then compile one PDF showing every table, figure and number under its name."""
-    from resultsbook.errors import RenderError, SpecError
+    from resultsbook.errors import BuildError, RenderError, SpecError
     from resultsbook.outputs.build import finding_lines
     from resultsbook.outputs.preview import find_latex, make_preview
     from resultsbook.render.venues import venue_preset
@@ -85,10 +87,26 @@ def preview_command(
         spec_and_store(config, db_path, not no_collect, quiet) as (spec, store),
         progress_bar("Building the preview", minimum=1) as progress,
     ):
-        result = make_preview(spec, store, output, preset, progress)
+        try:
+            result = make_preview(spec, store, output, preset, progress)
+        except BuildError as error:  # no PDF: it would show old or missing files in their place
+            report_not_built(error, quiet)
     if not quiet:
         for path in result.build.written:
             echo(f"wrote {os.path.relpath(path)}")
     for warning in [*finding_lines(result.build.findings, verbose), *result.too_wide]:
         echo(f"Warning: {warning}", err=True)
     echo(f"preview: {os.path.relpath(result.pdf)}")
+
+
+def report_not_built(error: Any, quiet: bool = False) -> NoReturn:
+    """End a command whose build could not build every entry: what was written, one line per entry
+    not built, and the exit code of the most pressing."""
+    from resultsbook.cli.outcome import failure_of
+
+    if not quiet:
+        for path in error.report.written:
+            echo(f"wrote {os.path.relpath(path)}")
+    for entry in error.report.failed:
+        echo(f"Error: {entry.line()}", err=True)
+    sys.exit(failure_of(error).code)

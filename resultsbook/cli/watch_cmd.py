@@ -66,6 +66,8 @@ class LiveStatus:
             echo(f"[{stamp}] {update.reason}: {runs} -> {wrote} ({update.seconds:.2f} s)")
             for warning in update.built.warnings:
                 echo(f"  Warning: {warning}", err=True)
+            for failure in update.built.failed:  # the others were written; the next round tries it again
+                echo(f"[{stamp}] Error: {failure.line()} (still watching)", err=True)
             if update.then_status is not None:
                 echo(f"  then: exit {update.then_status}")
         if update.collected is not None:

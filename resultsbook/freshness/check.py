@@ -5,6 +5,9 @@ and the lock, and say what changed cell by cell.
     stale     the file is what build last wrote, but the results (or the spec) changed since
     edited    the file differs from what build wrote: someone edited it by hand
     missing   the file does not exist
+
+An entry that cannot be computed (no run matches it yet, a metric no run logs) is listed in `failed`
+by name, with what quotes it, and check fails: nothing about it can be said to be current.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resultsbook.outputs.build import Finding, compute_outputs
+from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import bytes_digest, file_digest, read_lock
 from resultsbook.spec import Spec
 from resultsbook.store import Store
@@ -62,16 +66,18 @@ class OutputState:
 
 @dataclass(frozen=True)
 class CheckReport:
-    """Every output's state and the statistical findings; `ok` is what CI wants to know."""
+    """Every output's state, the entries that could not be computed and the statistical findings;
+    `ok` is what CI wants to know."""
 
     outputs: tuple[OutputState, ...]
     findings: tuple[Finding, ...]
     strict: bool = False
+    failed: tuple[EntryFailure, ...] = ()
 
     @property
     def ok(self) -> bool:
         """Tell whether everything is current (and, when strict, free of findings)."""
-        current = all(output.state == "current" for output in self.outputs)
+        current = all(output.state == "current" for output in self.outputs) and not self.failed
         return current and not (self.strict and self.findings)
 
     def document(self) -> dict[str, Any]:
@@ -100,6 +106,7 @@ class CheckReport:
                 }
                 for output in self.outputs
             ],
+            "failed": [failure.document() for failure in self.failed],
             "findings": [
                 {"entry": f.entry, "cell": f.cell, "kind": f.kind, "text": f.text} for f in self.findings
             ],
@@ -112,8 +119,8 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
     folder = os.path.dirname(spec.lock)
     states: list[OutputState] = []
     findings: list[Finding] = []
-    results, _, _ = compute_outputs(spec, store)
-    for result in results:
+    computed = compute_outputs(spec, store, built=set(lock))
+    for result in computed.results:
         findings += result.findings
         locked = lock.get(result.name)
         changes = diff_values(locked.values if locked else {}, result.values)
@@ -127,7 +134,7 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
             if state.state == "stale" and redrawn:  # same data, drawn by another matplotlib version
                 state = OutputState(path, result.name, "current")
             states.append(state)
-    return CheckReport(tuple(states), tuple(findings), strict)
+    return CheckReport(tuple(states), tuple(findings), strict, tuple(computed.failed))
 
 
 def output_state(

@@ -5,6 +5,10 @@ computes the same outputs in memory with `compute_outputs`.
     >>> report = build(load_spec("resultsbook.toml"), store)     # doctest: +SKIP
     >>> report.written                                             # doctest: +SKIP
     ('paper/results/table1.tex',)
+
+An entry that cannot be computed (no run matches yet, a metric no run logs) does not stop the others,
+as `make -k`: it is in `report.failed`, its files and lock entry stay as they were, and whatever quotes
+it (a figure of its cells, the numbers file, Markdown sections) is held back and listed too.
 """
 
 from __future__ import annotations
@@ -12,14 +16,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from resultsbook import __version__
 from resultsbook.atomic import is_read_only, write_if_changed
 from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.models import StoredRun
+from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
@@ -43,7 +48,11 @@ from resultsbook.render.templates import template_source_path
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
 if TYPE_CHECKING:
+    from resultsbook.outputs.numbers import NumberBook
     from resultsbook.spec import FigureSpec
 
 
@@ -117,13 +126,15 @@ class BuildMemo:
 
 @dataclass(frozen=True)
 class BuildReport:
-    """What a build did: files written and left as they were, and the findings to show the user."""
+    """What a build did: files written and left as they were, the findings to show the user, and the
+    entries it could not build (their files and lock entries are as they were)."""
 
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
     findings: tuple[Finding, ...]
     skipped: tuple[str, ...] = ()  # entries whose selected runs had not changed (watch)
     tables: Mapping[str, ResultTable] = field(default_factory=dict)
+    failed: tuple[EntryFailure, ...] = ()
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -166,16 +177,18 @@ def build(
 ) -> BuildReport:
     """Render and write every output (or those of the named tables and figures), then the lock.
 
-    `memo` (kept by `watch` between rounds) remembers each table's selection digest: a table whose
-    selected runs did not change since the last round, and whose files are as the lock recorded,
-    is not recomputed."""
+    An entry that cannot be computed, and what quotes it, is left as it was and listed in `failed`;
+    the others are written. `memo` (kept by `watch` between rounds) remembers each table's selection
+    digest: a table whose selected runs did not change since the last round, and whose files are as
+    the lock recorded, is not recomputed."""
     check_names(spec, only)
     lock = read_lock(spec.lock)
+    built = set(lock)
     if memo is None:  # the entries this build recomputes are not read: let their run lists go now
         lock = {name: entry for name, entry in lock.items() if not _recomputed(name, only)}
     remembered = dict(memo.selections) if memo is not None else {}
     try:
-        return _build_and_write(spec, store, only, memo, lock, progress)
+        return _build_and_write(spec, store, only, memo, lock, built, progress)
     except BaseException:
         if memo is not None:  # nothing of a failed round was written: the next one must recompute it
             memo.selections = remembered
@@ -188,22 +201,33 @@ def _build_and_write(
     only: Sequence[str],
     memo: BuildMemo | None,
     lock: dict[str, LockEntry],
+    built: Collection[str],
     progress: Progress | None,
 ) -> BuildReport:
     entries = dict(lock)
-    results, skipped, tables = compute_outputs(spec, store, only, memo, lock, progress)
+    computed = compute_outputs(spec, store, only, memo, lock, progress, built)
     findings: list[Finding] = []
     files: dict[str, bytes] = {}
-    for result in results:
+    for result in computed.results:
         findings += result.findings
         files.update(result.outputs)
         entries[result.name] = lock_entry(spec, result)
+    if computed.failed:  # what they were built from, for `check` (the entries recomputed were let go)
+        before = read_lock(spec.lock)
+        entries.update({f.entry: before[f.entry] for f in computed.failed if f.entry in before})
     for name in [name for name in entries if name not in entry_names(spec)]:
         del entries[name]  # removed from the spec
     refuse_read_only([*files, spec.lock])
     written, unchanged = write_files(files)
     write_files({spec.lock: render_lock(entries).encode()})
-    return BuildReport(tuple(written), tuple(unchanged), tuple(findings), tuple(skipped), tables)
+    return BuildReport(
+        tuple(written),
+        tuple(unchanged),
+        tuple(findings),
+        tuple(computed.skipped),
+        computed.tables,
+        tuple(computed.failed),
+    )
 
 
 def _recomputed(entry: str, only: Sequence[str]) -> bool:
@@ -260,6 +284,17 @@ def entry_names(spec: Spec) -> list[str]:
     return names
 
 
+@dataclass(frozen=True)
+class Computed:
+    """Every entry computed in memory, the entries skipped as unchanged (watch), the aggregated tables,
+    and the entries that could not be computed or were held back because they quote one that could not."""
+
+    results: list[EntryResult]
+    skipped: list[str]
+    tables: dict[str, ResultTable]
+    failed: list[EntryFailure]
+
+
 def compute_outputs(
     spec: Spec,
     store: Store,
@@ -267,10 +302,12 @@ def compute_outputs(
     memo: BuildMemo | None = None,
     lock: Mapping[str, LockEntry] | None = None,
     progress: Progress | None = None,
-) -> tuple[list[EntryResult], list[str], dict[str, ResultTable]]:
-    """Compute every entry in memory: (results, entries skipped as unchanged, aggregated tables).
+    built: Collection[str] = (),
+) -> Computed:
+    """Compute every entry in memory; one that cannot be computed is listed in `failed`, not raised.
 
-    The numbers file and Markdown sections quote every table, so they come with full builds only."""
+    The numbers file and Markdown sections quote every table, so they come with full builds only.
+    `built` names the entries the lock has: the numbers file quotes their cells and notes."""
     progress = progress or NoProgress()
     wanted_figures = [f for name, f in spec.figures.items() if not only or name in only]
     numbers = not only and (spec.macros is not None or bool(spec.sections))
@@ -286,6 +323,7 @@ def compute_outputs(
     results: list[EntryResult] = []
     skipped: list[str] = []
     tables: dict[str, ResultTable] = {}
+    failed: dict[str, EntryFailure] = {}
     for name, table_spec in spec.tables.items():
         if only and name not in only:
             continue
@@ -298,26 +336,70 @@ def compute_outputs(
                 progress.advance()
                 continue
             memo.selections[name] = selection
-        result = compute_entry(spec, table_spec, store, runs, reader, cells)
-        assert result.table is not None
-        tables[name] = result.table
-        results.append(result)
+        result = _attempt(
+            spec, f"tables.{name}", failed, compute_entry, spec, table_spec, store, runs, reader, cells
+        )
+        if result is not None:
+            assert result.table is not None
+            tables[name] = result.table
+            results.append(result)
+        elif memo is not None:  # computed (and reported) again next round, whatever changed
+            del memo.selections[name]
         progress.advance()
-    if (wanted_figures or numbers) and len(tables) < len(spec.tables):
-        for name, table_spec in spec.tables.items():  # figures and numbers quote tables: all needed
-            if name not in tables:
-                tables[name] = aggregate_entry(f"tables.{name}", store, table_spec.query, runs, reader)
+    quoted = spec.tables if numbers else [t for f in wanted_figures if (t := quoted_table(f)) is not None]
+    for name in dict.fromkeys(quoted):  # figures and numbers quote tables: those skipped are needed too
+        entry = f"tables.{name}"
+        if name not in tables and entry not in failed:
+            table = _attempt(
+                spec, entry, failed, aggregate_entry, entry, store, spec.tables[name].query, runs, reader
+            )
+            if table is not None:
+                tables[name] = table
     figure_notes: dict[str, str] = {}
     for figure in wanted_figures:
         progress.step(f"figure {figure.name}")
-        result, figure_notes[figure.name] = compute_figure(spec, figure, store, runs, tables)
-        results.append(result)
+        entry, quoted_name = f"figures.{figure.name}", quoted_table(figure)
+        if quoted_name is not None and f"tables.{quoted_name}" in failed:
+            failed[entry] = held_back(spec, entry, figure.outputs, failed[f"tables.{quoted_name}"])
+        else:
+            drawn = _attempt(spec, entry, failed, compute_figure, spec, figure, store, runs, tables)
+            if drawn is not None:
+                result, figure_notes[figure.name] = drawn
+                results.append(result)
         progress.advance()
     if numbers:
         progress.step("numbers and sections")
-        results += compute_numbers_and_sections(spec, store, runs, tables, figure_notes)
+        numbered, not_numbered = compute_numbers_and_sections(
+            spec, store, runs, tables, figure_notes, list(failed.values()), built
+        )
+        results += numbered
+        failed |= {failure.entry: failure for failure in not_numbered}
         progress.advance()
-    return results, skipped, tables
+    return Computed(results, skipped, tables, list(failed.values()))
+
+
+def _attempt(
+    spec: Spec,
+    entry: str,
+    failed: dict[str, EntryFailure],
+    compute: Callable[_P, _T],
+    *args: _P.args,
+    **kwargs: _P.kwargs,
+) -> _T | None:
+    """Return compute(*args); when it raises the entry's own error, record the entry in `failed` and
+    return None (the store's or the disk's errors stop everything)."""
+    try:
+        return compute(*args, **kwargs)
+    except ResultsbookError as error:
+        if not is_entry_error(error):
+            raise
+        failed[entry] = entry_failure(spec, entry, error)
+        return None
+
+
+def quoted_table(figure: FigureSpec) -> str | None:
+    """Return the spec table a figure draws from (its cells, or the profile over its tasks), if any."""
+    return figure.profile.table if figure.profile is not None else figure.table
 
 
 def compute_entry(
@@ -426,34 +508,81 @@ def compute_numbers_and_sections(
     runs: Sequence[StoredRun],
     tables: Mapping[str, ResultTable],
     figure_notes: Mapping[str, str],
-) -> list[EntryResult]:
-    """Compute the numbers file (its named values locked one by one) and the Markdown sections."""
+    failed: Sequence[EntryFailure] = (),
+    built: Collection[str] = (),
+) -> tuple[list[EntryResult], list[EntryFailure]]:
+    """Compute the numbers file (its named values locked one by one) and the Markdown sections; hold
+    back each that quotes an entry in `failed` (see `numbers_blocker`), and list those that fail."""
     from resultsbook.outputs.numbers import compute_numbers
     from resultsbook.outputs.sections import section_outputs
+
+    entries = [name for name in entry_names(spec) if name in ("macros", "sections")]
+    try:
+        book = compute_numbers(spec, store, runs, tables, figure_notes)
+    except ResultsbookError as error:
+        if not is_entry_error(error) or not entries:
+            raise
+        first = entry_failure(spec, entries[0], error)
+        return [], [first, *(held_back(spec, entry, spec.sections, first) for entry in entries[1:])]
+    results: list[EntryResult] = []
+    not_built: list[EntryFailure] = []
+    if spec.macros is not None and spec.macros.output:
+        blocker = numbers_blocker(spec, failed, built)
+        if blocker is None:
+            results.append(numbers_entry(spec, spec.macros.output, book))
+        else:
+            not_built.append(held_back(spec, "macros", [spec.macros.output], blocker))
+    if spec.sections:
+        try:
+            sections = {path: text.encode() for path, text in section_outputs(spec, tables, book).items()}
+        except Unavailable as quoted:
+            blocker = {failure.entry: failure for failure in failed}[quoted.entry]
+            not_built.append(held_back(spec, "sections", spec.sections, blocker))
+        except ResultsbookError as error:
+            if not is_entry_error(error):
+                raise
+            not_built.append(entry_failure(spec, "sections", error))
+        else:
+            digest = hashlib.sha256(b"".join(sections[path] for path in sorted(sections))).hexdigest()
+            results.append(EntryResult("sections", digest, sections))
+    return results, not_built
+
+
+def numbers_entry(spec: Spec, output: str, book: NumberBook) -> EntryResult:
+    """Render the numbers file: named values, then every cell's statistics, then the notes."""
     from resultsbook.render.macros import render_macros
 
-    book = compute_numbers(spec, store, runs, tables, figure_notes)
-    results = []
-    if spec.macros is not None and spec.macros.output:
-        generated = (
-            f"Generated by resultsbook from [macros] in {os.path.basename(spec.path)}. "
-            "Do not edit: run `resultsbook build`."
-        )
-        text = render_macros(
-            {value.macro: value.text for value in book.values.values()},
-            {key: numbers.latex for key, numbers in book.cells.items()},
-            book.notes,
-            os.path.basename(spec.macros.output),
-            generated,
-        )
-        values = {f"\\{value.macro}": {"value": value.text} for value in book.values.values()}
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        results.append(EntryResult("macros", digest, {spec.macros.output: text.encode()}, values))
-    if spec.sections:
-        sections = {path: text.encode() for path, text in section_outputs(spec, tables, book).items()}
-        digest = hashlib.sha256(b"".join(sections[path] for path in sorted(sections))).hexdigest()
-        results.append(EntryResult("sections", digest, sections))
-    return results
+    generated = (
+        f"Generated by resultsbook from [macros] in {os.path.basename(spec.path)}. "
+        "Do not edit: run `resultsbook build`."
+    )
+    text = render_macros(
+        {value.macro: value.text for value in book.values.values()},
+        {key: numbers.latex for key, numbers in book.cells.items()},
+        book.notes,
+        os.path.basename(output),
+        generated,
+    )
+    values = {f"\\{value.macro}": {"value": value.text} for value in book.values.values()}
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return EntryResult("macros", digest, {output: text.encode()}, values)
+
+
+def numbers_blocker(
+    spec: Spec, failed: Sequence[EntryFailure], built: Collection[str]
+) -> EntryFailure | None:
+    """Return the failed entry the numbers file quotes, if any: a table a named value takes a cell of,
+    or a table or figure built before, whose cells and note the file holds (and the text may quote:
+    writing the file without them would break the paper); a table never built is in no one's text."""
+    from resultsbook.outputs.numbers import value_tables
+
+    assert spec.macros is not None
+    named = {table for value in spec.macros.values.values() for table in value_tables(value)}
+    for failure in failed:
+        kind, _, name = failure.entry.partition(".")
+        if (kind == "tables" and name in named) or (kind in ("tables", "figures") and failure.entry in built):
+            return failure
+    return None
 
 
 def results_digest(spec: Spec, table_spec: TableSpec, table: ResultTable) -> str:

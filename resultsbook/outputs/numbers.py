@@ -101,11 +101,14 @@ def compute_numbers(
     tables: Mapping[str, ResultTable],
     figure_notes: Mapping[str, str] | None = None,
 ) -> NumberBook:
-    """Compute every cell's numbers and every named value of the spec's [macros]."""
+    """Compute every cell's numbers and every named value of the spec's [macros]; a table missing from
+    `tables` (it could not be computed) gives no cells, and the values that quote it are left out."""
     cells: dict[str, CellNumbers] = {}
     notes: dict[str, str] = {}
     for name, table_spec in spec.tables.items():
-        table = tables[name]
+        table = tables.get(name)
+        if table is None:
+            continue
         cells.update(table_numbers(name, table_spec, table, spec))
         if table.cells:
             from resultsbook.render.layout import stat_note
@@ -116,9 +119,16 @@ def compute_numbers(
     if spec.macros is not None:
         reader = MetricReader(store, spec.derived)
         for name, value in spec.macros.values.items():
+            if any(table in spec.tables and table not in tables for table in value_tables(value)):
+                continue
             number, text = _named(value, cells, store, reader, runs)
             values[name] = NamedValue(name, value.macro, number, text)
     return NumberBook(cells, values, notes)
+
+
+def value_tables(value: ValueSpec) -> set[str]:
+    """Return the tables whose cells a named value quotes (none for a statistic or a count of runs)."""
+    return {key.split("/", 1)[0] for key in value.cells}
 
 
 def _named(

@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
-from resultsbook.errors import NotFoundError, RenderError
+from resultsbook.errors import BuildError, NotFoundError, RenderError
 from resultsbook.outputs.build import BuildReport, Progress, build, refuse_read_only, write_files
 from resultsbook.outputs.texlog import LOG_ENV, attribute, overfull_boxes
 from resultsbook.render.escape import escape_latex
@@ -68,6 +68,8 @@ def make_preview(
     pdf = os.path.abspath(output or os.path.join(spec.folder, PREVIEW_NAME))
     refuse_read_only([pdf])
     report = build(spec, store, progress=progress)
+    if report.failed:  # the preview would show an old or missing file in its place
+        raise BuildError(report)
     if progress is not None:
         progress.step("compiling the preview PDF")
     with tempfile.TemporaryDirectory(prefix="resultsbook-preview-") as folder:

@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
 from resultsbook.errors import SpecError
-from resultsbook.outputs.numbers import NumberBook
+from resultsbook.outputs.failures import Unavailable
+from resultsbook.outputs.numbers import NumberBook, value_tables
 from resultsbook.query import ResultTable
 from resultsbook.render import MarkdownOptions, render_table
 from resultsbook.render.escape import escape_markdown
@@ -117,7 +118,8 @@ def _region(
     inline: bool,
     where: str,
 ) -> str:
-    """Return the text of one region."""
+    """Return the text of one region; Unavailable when it quotes a table that could not be computed."""
+    _check_available(spec, tables, name)
     if name in spec.tables:
         if inline:
             raise SpecError(f"{where}: region {name!r} is a table; put its markers on separate lines")
@@ -144,3 +146,16 @@ def _region(
         f"{where}: region {name!r} is no table, figure, value or cell of the spec; "
         f"tables: {', '.join(spec.tables) or 'none'}; figures: {', '.join(spec.figures) or 'none'}"
     )
+
+
+def _check_available(spec: Spec, tables: Mapping[str, ResultTable], name: str) -> None:
+    """Raise Unavailable when a region names a table, a cell of one, or a named value quoting one that
+    is missing from `tables` (it could not be computed)."""
+    quoted = {name.split("/", 1)[0]}
+    if spec.macros is not None:
+        for value in spec.macros.values.values():
+            if name in (value.name, value.macro):
+                quoted |= value_tables(value)
+    for table in sorted(quoted):
+        if table in spec.tables and table not in tables:
+            raise Unavailable(f"tables.{table}")
