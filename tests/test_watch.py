@@ -105,6 +105,36 @@ def test_a_new_run_rewrites_the_table_once_and_runs_then(project, monkeypatch):
     assert watcher.lines[-1] == "Stopped."
 
 
+SLOW_THEN = "python -c \"import time; open('then-started', 'w'); time.sleep(1.5); open('then-done', 'w')\""
+
+
+def test_ctrl_c_during_a_rebuild_lets_it_finish_then_stops(project):
+    """A round cut short left outputs stale and exited 130 (the template test failed ~1 run in 5)."""
+    watcher = Watcher(project, "--then", SLOW_THEN)
+    try:
+        deadline = time.time() + 30
+        while not (project / "then-started").exists() and time.time() < deadline:
+            time.sleep(0.02)
+        assert (project / "then-started").exists()
+    finally:
+        code = watcher.stop()  # during the first round, while its --then runs
+    assert code == 0
+    assert (project / "then-done").exists()
+    assert any("Finishing this rebuild, then stopping" in line for line in watcher.lines)
+    assert any("] start:" in line for line in watcher.lines) and watcher.lines[-1] == "Stopped."
+
+
+def test_a_second_ctrl_c_during_a_rebuild_stops_at_once(project):
+    watcher = Watcher(project, "--then", SLOW_THEN)
+    deadline = time.time() + 30
+    while not (project / "then-started").exists() and time.time() < deadline:
+        time.sleep(0.02)
+    watcher.process.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    assert watcher.stop() == 130
+    assert not any("] start:" in line for line in watcher.lines)
+
+
 def test_a_bad_or_half_written_run_is_reported_and_watching_goes_on(project):
     watcher = Watcher(project)
     try:

@@ -36,7 +36,8 @@ def watch_command(config: str | None, db_path: str | None, then: str | None, deb
     spec = load_required_spec(config)
     display = LiveStatus(sys.stdout.isatty())
     echo(f"Watching {', '.join(os.path.relpath(p) for p in watch_paths(spec))} (Ctrl-C to stop)")
-    watch_project(spec.path, resolve_db(db_path, spec), then, debounce, display.show)
+    db = resolve_db(db_path, spec)
+    watch_project(spec.path, db, then, debounce, display.show, on_stopping=display.stopping)
     display.close()
     echo("Stopped.")
 
@@ -73,6 +74,12 @@ class LiveStatus:
         if update.collected is not None:
             show_problems(update.collected.problems)
         self.last = stamp
+        self._status()
+
+    def stopping(self) -> None:
+        """Say that Ctrl-C came during a rebuild, which finishes first."""
+        self._clear()
+        echo("Finishing this rebuild, then stopping (Ctrl-C again stops at once)", err=True)
         self._status()
 
     def _status(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from resultsbook.commandenv import user_environment
 from resultsbook.errors import ResultsbookError
+from resultsbook.freshness.interrupt import FinishThenStop
 from resultsbook.models import CollectReport
 from resultsbook.outputs.build import BuildMemo, BuildReport, build
 from resultsbook.sources.collect import collect
@@ -77,87 +78,112 @@ def watch_project(
     on_update: Callable[[WatchUpdate], None] = lambda update: None,
     stop_event: Any = None,
     remote_poll_seconds: float = REMOTE_POLL_SECONDS,
+    on_stopping: Callable[[], None] = lambda: None,
 ) -> None:
     """Build once, then rebuild on every change until Ctrl-C (or `stop_event`); sources that are
     URLs (object storage, tracking servers) send no file events: they are listed again every
-    `remote_poll_seconds`."""
-    import watchfiles
-
+    `remote_poll_seconds`. Ctrl-C during a rebuild lets it finish (`on_stopping` is told), then stops."""
     spec = load_spec(spec_path)
     store = Store.open(db_path or spec.db)
     try:
-        memo = BuildMemo()
-        pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
-        others = OtherWriters(store, spec.lock, debounce_ms)
+        _watch(spec, store, then, debounce_ms, on_update, stop_event, remote_poll_seconds, on_stopping)
+    except _Stopped:
+        pass
+    finally:
+        store.close()
 
-        def round_of(reason: str, paths: list[str] | None, sources: list[Any] | None = None) -> None:
+
+class _Stopped(Exception):
+    """Ctrl-C came during a round, which has now finished: the watch ends."""
+
+
+def _watch(
+    spec: Spec,
+    store: Store,
+    then: str | None,
+    debounce_ms: int,
+    on_update: Callable[[WatchUpdate], None],
+    stop_event: Any,
+    remote_poll_seconds: float,
+    on_stopping: Callable[[], None],
+) -> None:
+    """`watch_project`'s loop over an open store."""
+    import watchfiles
+
+    interrupt = FinishThenStop(on_stopping)
+    memo = BuildMemo()
+    pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
+    others = OtherWriters(store, spec.lock, debounce_ms)
+
+    def round_of(reason: str, paths: list[str] | None, sources: list[Any] | None = None) -> None:
+        with interrupt.round():
             version = store.data_version()  # before: what others commit meanwhile is seen next time
             update = rebuild(spec, store, reason, paths, then, memo, sources)
             if update is not None:
                 on_update(update)
                 others.built(version)
+        if interrupt.requested:
+            raise _Stopped
 
-        listed = time.monotonic()
-        invalid, invalid_stat = False, _stat(spec.path)  # the spec on disk failed to load; its stat
+    listed = time.monotonic()
+    invalid, invalid_stat = False, _stat(spec.path)  # the spec on disk failed to load; its stat
 
-        while True:
-            rearm = False
-            watched = watched_identities(spec)
-            for changes in watchfiles.watch(
-                *watch_paths(spec),
-                watch_filter=ChangeFilter(ignored_paths(spec)),
-                debounce=debounce_ms,
-                step=20,
-                stop_event=stop_event,
-                raise_interrupt=False,
-                yield_on_timeout=True,
-                rust_timeout=100,
-            ):
-                if pending is not None:
-                    # armed now: whatever changes during this full rebuild comes in the next batch
-                    round_of(pending, None)
-                    pending = None
+    while True:
+        rearm = False
+        watched = watched_identities(spec)
+        for changes in watchfiles.watch(
+            *watch_paths(spec),
+            watch_filter=ChangeFilter(ignored_paths(spec)),
+            debounce=debounce_ms,
+            step=20,
+            stop_event=stop_event,
+            raise_interrupt=False,
+            yield_on_timeout=True,
+            rust_timeout=100,
+        ):
+            if pending is not None:
+                # armed now: whatever changes during this full rebuild comes in the next batch
+                round_of(pending, None)
+                pending = None
+                continue
+            now = watched_identities(spec)
+            if now != watched:
+                # a source or template folder made (or made anew) since the watcher was armed: its
+                # events go to no watcher, so arm one, then collect everything (and build)
+                templates = now[: len(spec.template_dirs)] != watched[: len(spec.template_dirs)]
+                pending, rearm = "templates" if templates else "runs", True
+                break
+            paths = sorted({path for _, path in changes})
+            spec_edited = os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}
+            if invalid:
+                # an editor that saved the invalid spec by renaming a new file over it (or a
+                # deleted spec) left the watcher on a file that is gone: its fix sends no event
+                spec_edited = spec_edited or _stat(spec.path) != invalid_stat
+            if spec_edited:
+                fresh, error = reload_spec(spec)
+                if error is None:
+                    spec, pending, invalid, rearm = fresh, "spec", False, True
+                    others.lock = spec.lock
+                    break  # the set of watched paths may have changed: re-arm, then rebuild
+                on_update(error)
+                invalid, invalid_stat = True, _stat(spec.path)
+                paths = [p for p in paths if os.path.abspath(p) != os.path.abspath(spec.path)]
+                if not paths:
                     continue
-                now = watched_identities(spec)
-                if now != watched:
-                    # a source or template folder made (or made anew) since the watcher was armed: its
-                    # events go to no watcher, so arm one, then collect everything (and build)
-                    templates = now[: len(spec.template_dirs)] != watched[: len(spec.template_dirs)]
-                    pending, rearm = "templates" if templates else "runs", True
-                    break
-                paths = sorted({path for _, path in changes})
-                spec_edited = os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}
-                if invalid:
-                    # an editor that saved the invalid spec by renaming a new file over it (or a
-                    # deleted spec) left the watcher on a file that is gone: its fix sends no event
-                    spec_edited = spec_edited or _stat(spec.path) != invalid_stat
-                if spec_edited:
-                    fresh, error = reload_spec(spec)
-                    if error is None:
-                        spec, pending, invalid, rearm = fresh, "spec", False, True
-                        others.lock = spec.lock
-                        break  # the set of watched paths may have changed: re-arm, then rebuild
-                    on_update(error)
-                    invalid, invalid_stat = True, _stat(spec.path)
-                    paths = [p for p in paths if os.path.abspath(p) != os.path.abspath(spec.path)]
-                    if not paths:
-                        continue
-                if not changes:
-                    remote = remote_sources(spec)
-                    if remote and time.monotonic() - listed >= remote_poll_seconds:
-                        round_of("remote", None, remote)
-                        listed = time.monotonic()
-                    if others.settled():  # another process collected or built: make the outputs current
-                        memo.runs = None
-                        memo.selections.clear()
-                        round_of("store", [])
-                    continue
-                templates = any(_under_any(p, spec.template_dirs) for p in paths)
-                round_of("templates" if templates else "runs", paths)
-            if not rearm:
-                return
-    finally:
-        store.close()
+            if not changes:
+                remote = remote_sources(spec)
+                if remote and time.monotonic() - listed >= remote_poll_seconds:
+                    round_of("remote", None, remote)
+                    listed = time.monotonic()
+                if others.settled():  # another process collected or built: make the outputs current
+                    memo.runs = None
+                    memo.selections.clear()
+                    round_of("store", [])
+                continue
+            templates = any(_under_any(p, spec.template_dirs) for p in paths)
+            round_of("templates" if templates else "runs", paths)
+        if not rearm:
+            return
 
 
 class OtherWriters:
