@@ -34,7 +34,7 @@ def test_headerless_csv_without_names_is_read_and_explained(tmp_path):
     path.write_text("1,5\n2,6\n")
     run, problems = read_csv(path)
     assert sorted(run.metrics) == ["col0", "col1"]
-    assert problems == ["has no header line and no column names were given (fix: --columns a,b,c)"]
+    assert problems == ["has no header line and no column names were given (fix: options={'columns': ['a', 'b', 'c']})"]
 
 
 def test_stray_header_rows_and_torn_last_row(tmp_path):

@@ -18,6 +18,7 @@ from resultsbook.errors import SpecError, StoreError
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
 from resultsbook.store.location import choose_store_location, display_location
+from resultsbook.voice import to_command_line
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -184,7 +185,9 @@ def test_a_store_from_a_newer_resultsbook_is_refused(pg_url):
 
 
 def test_reading_an_empty_database_says_to_collect_first(pg_url):
-    with pytest.raises(StoreError, match=r"no resultsbook store in .* yet; run `resultsbook collect PATH --db"):
+    with pytest.raises(StoreError, match=r"no resultsbook store in .* yet; run `rb\.collect\('runs/', db='postgresql://"):
+        Store.open(pg_url, create=False)
+    with to_command_line(), pytest.raises(StoreError, match=r"yet; run `resultsbook collect PATH --db postgresql://"):
         Store.open(pg_url, create=False)
 
 

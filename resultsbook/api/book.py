@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.table import Names, Table, merge_labels, names, table_request
-from resultsbook.errors import NotFoundError, QueryError, SpecError, StoreError
+from resultsbook.errors import QueryError, SpecError, StoreError
 from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
@@ -47,12 +47,7 @@ def open_book(path: str | os.PathLike[str] | None = None) -> Book:
     """Open a store to read: a store file, a resultsbook.toml (its store), a folder holding either,
     or, with no path, the store of the nearest resultsbook.toml (else ./resultsbook.db)."""
     spec, db = locate(None if path is None else os.fspath(path))
-    try:
-        return Book(Store.open(db, create=False), spec)
-    except NotFoundError as missing:  # the store's own message names the command line's fix
-        raise NotFoundError(
-            f"no store at {db}; collect runs into it first: rb.collect('runs/', db={db!r})"
-        ) from missing
+    return Book(Store.open(db, create=False), spec)  # a missing store's message says how, in Python
 
 
 def locate(path: str | None) -> tuple[Spec | None, str]:

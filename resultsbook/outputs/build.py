@@ -42,6 +42,7 @@ from resultsbook.render.layout import (
 from resultsbook.render.templates import template_source_path
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
+from resultsbook.voice import option
 
 if TYPE_CHECKING:
     from resultsbook.spec import FigureSpec
@@ -152,7 +153,7 @@ def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[st
             what = MARK_SUMMARIES.get(finding.kind, finding.kind)
             lines.append(
                 f"{finding.entry}: {counts[group]} cells: {what}; e.g. {finding.cell}: {finding.text} "
-                "(--verbose lists every cell)"
+                f"({option('verbose')} lists every cell)"
             )
     return lines
 

@@ -42,6 +42,7 @@ from resultsbook.query.model import AGGREGATE_KEY, Cell, CellRun, CellRuns, Mark
 from resultsbook.query.select import run_value, select_runs
 from resultsbook.query.stats import iqm_along
 from resultsbook.store import Store
+from resultsbook.voice import option
 
 AGGREGATES = ("mean", "median", "iqm", "optimality_gap", "probability_of_improvement")
 AGGREGATE_NAMES = {
@@ -228,7 +229,7 @@ def aggregate_over_tasks(
             f"{sorted(overlap)[0]!r} is a task key (tasks = ...) and cannot also be a row or column"
         )
     if not query.rows:
-        raise QueryError("a table needs at least one row key (--rows)")
+        raise QueryError(f"a table needs at least one row key ({option('rows')})")
     metric = query.metrics[0]
     goal = metric_goal(metric.name, metric.direction)
     if goal.direction == "min" and set(aggregates) & {"optimality_gap", *PAIRWISE}:
@@ -301,7 +302,9 @@ def aggregate_over_tasks(
         if any(key[1] == (*prefix, name) for key in cells)
     )
     if not cells:
-        notes.append("no run matches the filters and has the metric; check --where and the metric name")
+        notes.append(
+            f"no run matches the filters and has the metric; check {option('where')} and the metric name"
+        )
     most = max((len(members) for members in cell_runs.values()), default=0)
     return ResultTable(
         query,

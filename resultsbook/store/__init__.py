@@ -13,10 +13,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from resultsbook.errors import NotFoundError, SpecError, StoreError
+from resultsbook.errors import SpecError, StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store.connection import Connection
-from resultsbook.store.location import folder_problem, is_postgres_url, local_path, store_problem, url_scheme
+from resultsbook.store.location import (
+    folder_problem,
+    is_postgres_url,
+    local_path,
+    missing_store,
+    store_problem,
+    url_scheme,
+)
 from resultsbook.store.schema import pending_migrations, refuse_foreign
 
 if TYPE_CHECKING:
@@ -82,9 +89,7 @@ class Store:
             raise SpecError(f"{path} is not a regular file; the store is a SQLite file, e.g. resultsbook.db")
         if mode is None:
             if not create:
-                raise NotFoundError(
-                    f"no store at {path}; run `resultsbook collect PATH` first or pass --db FILE"
-                )
+                raise missing_store(path)
             created = [*_missing_folders(os.path.dirname(os.path.abspath(path))), os.path.abspath(path)]
         else:
             created = []

@@ -23,6 +23,7 @@ from resultsbook.store.codec import decode_array
 from resultsbook.store.location import display_location, url_scheme
 from resultsbook.store.pg_schema import apply_migrations, pending_migrations
 from resultsbook.store.pg_writer import PostgresWriter
+from resultsbook.voice import command
 
 _RUN_COLUMNS = (
     "runs.id, runs.run_id, runs.name, runs.adapter, sources.path, runs.experiment, runs.status, "
@@ -60,7 +61,7 @@ class PostgresStore(Store):
             if not create and "m001_initial" in pending_migrations(conn):
                 raise StoreError(
                     f"no resultsbook store in {display_location(path)} yet; "
-                    f"run `resultsbook collect PATH --db {display_location(path)}` first"
+                    f"run `{command('collect', db=display_location(path))}` first"
                 )
             apply_migrations(conn)
         except StoreError:
