@@ -113,6 +113,35 @@ def test_building_into_a_missing_store_says_how_to_collect_into_it_from_python(t
     )
 
 
+def test_a_store_left_empty_while_a_collect_is_planning_says_a_collect_is_under_way(tmp_path, cli):
+    """The collect's progress starts once it has planned, before it writes a run: the store is there,
+    empty, as a cold collect of a large tree leaves it for seconds."""
+    headerless_runs(tmp_path)
+    seen = {}
+
+    class ReadWhilePlanned:
+        def start(self, total):
+            with rb.open(tmp_path / "s.db") as book:
+                seen["runs"] = len(book.runs())
+                with pytest.raises(rb.NotFoundError) as raised:
+                    book.table(rows="algo", metric="return")
+                seen["api"] = str(raised.value)
+            seen["cli"] = cli("table", "--db", "s.db", "--rows", "algo", "--metric", "return").output
+
+        def advance(self):
+            pass
+
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db", pattern="{algo}/{algo}_{seed}/environment.csv",
+               options={"columns": ["epoch", "step", "return"]}, progress=ReadWhilePlanned())  # fmt: skip
+    assert seen["runs"] == 0
+    under_way = (
+        "the store holds no runs yet: the collect that made it is still finding them, or was stopped "
+        "before it wrote any; try again once it has written some, or collect them: "
+    )
+    assert seen["api"] == under_way + "rb.collect('runs/')"
+    assert seen["cli"] == "Error: " + under_way + "resultsbook collect PATH\n"
+
+
 def messages_naming_flags(package):
     """Yield (file:line, text) of every error, problem and note below the command line whose literal
     text names a flag: the Python API reaches them too."""

@@ -65,7 +65,7 @@ def aggregate(
     reader = reader_for(store, query, reader)
     every = Runs.load(store) if runs is None else Runs.of(runs)
     if not len(every):
-        raise why_nothing_selected(every, query.filters)
+        raise why_nothing_selected(every, query.filters, store)
     for metric in query.metrics:
         reader.check(metric.name)
         parse_reduction(metric.reduce)

@@ -39,7 +39,7 @@ from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader
 from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import AGGREGATE_KEY, Cell, CellRun, CellRuns, Mark, ResultTable, TableQuery
-from resultsbook.query.select import run_value, select_runs
+from resultsbook.query.select import run_value, select_runs, why_nothing_selected
 from resultsbook.query.stats import iqm_along
 from resultsbook.store import Store
 from resultsbook.voice import option
@@ -237,12 +237,13 @@ def aggregate_over_tasks(
             f"{metric.name!r} is lower-is-better; the optimality gap and the probability of improvement "
             "assume higher scores are better (normalise it, or drop those aggregates)"
         )
+    every = store.runs() if runs is None else runs
+    if not every:
+        raise why_nothing_selected(every, query.filters, store)
     reader = reader_for(store, query, reader)
     reader.check(metric.name)
     having = reader.runs_with(metric.name)
-    selected = [
-        r for r in select_runs(store.runs() if runs is None else runs, query.filters) if r.id in having
-    ]
+    selected = [r for r in select_runs(every, query.filters) if r.id in having]
     notes: list[str] = []
     groups: dict[tuple[Key, Key], list[StoredRun]] = defaultdict(list)
     lacking: dict[str, int] = defaultdict(int)

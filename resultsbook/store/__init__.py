@@ -509,7 +509,12 @@ class Store:
         sources = self.db.execute("SELECT count(*) FROM sources WHERE present = 1").fetchone()[0]
         return {"runs": runs, "sources": sources}
 
+    def ever_written(self) -> bool:
+        """Tell whether any collect has written a source into the store (one gone since counts)."""
+        return self.db.execute(ANY_SOURCE).fetchone() is not None
 
+
+ANY_SOURCE = "SELECT 1 FROM sources LIMIT 1"  # the same SQL for SQLite and PostgreSQL
 PRESENT_SOURCE_RUNS = (  # the same SQL for SQLite and PostgreSQL
     "SELECT count(*) FROM runs JOIN sources ON sources.id = runs.source_id "
     "WHERE runs.present = 1 AND sources.present = 1"
