@@ -12,6 +12,13 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from resultsbook.api.arguments import (
+    check_names,
+    check_numbers,
+    mapping_argument,
+    name_argument,
+    path_argument,
+)
 from resultsbook.api.table import Names, Table, merge_labels, names, table_request
 from resultsbook.errors import QueryError, SpecError, StoreError
 from resultsbook.models import StoredRun
@@ -46,7 +53,7 @@ LabelsArg = Mapping[str, str | Mapping[str, str]] | None
 def open_book(path: str | os.PathLike[str] | None = None) -> Book:
     """Open a store to read: a store file, a resultsbook.toml (its store), a folder holding either,
     or, with no path, the store of the nearest resultsbook.toml (else ./resultsbook.db)."""
-    spec, db = locate(None if path is None else os.fspath(path))
+    spec, db = locate(None if path is None else path_argument("path", path, DEFAULT_DB_NAME))
     return Book(Store.open(db, create=False), spec)  # a missing store's message says how, in Python
 
 
@@ -168,6 +175,8 @@ class Book:
         value by default, a run's reported final value when it logged no series)."""
         from resultsbook.api.frames import runs_frame
 
+        check_names(metrics=metrics)
+        name_argument("reduce", reduce, "last")
         runs = _selected(self.store.runs(include_missing), filters_of(where))
         reader = MetricReader(self.store, self.derived, self.normalized)
         keys = names(metrics) if metrics is not None else tuple(self.store.metric_keys())
@@ -184,6 +193,8 @@ class Book:
         before reading them, more than `max_points` points (None: no limit)."""
         from resultsbook.api.frames import series_frame
 
+        check_names(metrics=metrics)
+        check_numbers(max_points=max_points)
         runs = _selected(self.store.runs(), filters_of(where))
         reader = MetricReader(self.store, self.derived, self.normalized)
         keys = names(metrics)
@@ -235,6 +246,14 @@ class Book:
     ) -> Table:
         """Aggregate runs over replicates into a table, as `resultsbook table` does with the same
         settings (the spec's labels, derived and normalised metrics apply when the book has a spec)."""
+        check_names(
+            rows=rows, columns=columns, metric=metric, stats=stats, replicate=replicate,
+            run_specific=run_specific, pool=pool, tasks=tasks, aggregates=aggregates,
+        )  # fmt: skip
+        name_argument("reduce", reduce, "last")
+        derived = mapping_argument("derived", derived, {"err": "1 - `val/acc`"})
+        labels = mapping_argument("labels", labels, {"model": "Model", "dataset": {"cifar10": "CIFAR-10"}})
+        goals = mapping_argument("goals", goals, {"val/loss": "min"})
         if not names(metric):
             raise SpecError('a table needs a metric: book.table(rows="model", metric="val/acc")')
         _check_goals(goals, names(metric))
@@ -254,6 +273,10 @@ class Book:
 
     def spec_table(self, name: str) -> Table:
         """Return a table of the spec, computed as `resultsbook build` computes it."""
+        if not isinstance(name, str):
+            raise SpecError(
+                f"spec_table takes one table's name, e.g. book.spec_table('table1'); it was given {name!r}"
+            )
         if self.spec is None:
             raise SpecError(
                 f"this book was opened from the store {self.path}, which has no spec; "
