@@ -282,7 +282,29 @@ def test_d3rlpys_published_d4rl_table_from_a_notebook_frame(realdata, tmp_path):
         assert set(frame["n"]) == {10}
 
 
-# ------------------------------------------------------------------ the wrong kind of argument
+# ------------------------------------------------------------------ the wrong kind of argument, a closed book
+
+
+def test_a_closed_book_is_one_error_saying_to_open_it_again(book):
+    path = book.path
+    book.close()
+    calls = [book.runs, book.metrics, lambda: book.series("acc"), lambda: book.table(rows="model", metric="acc")]
+    for call in calls:
+        with pytest.raises(rb.StoreError, match=rf"^this book is closed; open the store again: rb\.open\('{path}'\)$"):
+            call()
+    assert repr(book) == f"<resultsbook.Book {path}: closed>"
+    book.close()  # closing twice is no error
+
+
+def test_a_closed_spec_book_says_so_for_its_spec_tables(tmp_path):
+    atari_like(tmp_path)
+    (tmp_path / "resultsbook.toml").write_text(
+        (tmp_path / "resultsbook.toml").read_text() + '\n[tables.t]\nmetric = "hns"\nrows = ["method"]\n'
+    )
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        assert book.spec_table("t").to_frame().shape[0] == 2
+    with pytest.raises(rb.StoreError, match=r"^this book is closed"):
+        book.spec_table("t")
 
 
 @pytest.mark.parametrize(

@@ -126,17 +126,27 @@ class Book:
     """The runs of one store, read afresh at every call (a collect in between is seen)."""
 
     def __init__(self, store: Store, spec: Spec | None = None) -> None:
-        self.store = store
+        self._store: Store | None = store
+        self._path = store.path
         self.spec = spec
+
+    @property
+    def store(self) -> Store:
+        """Return the open store; refuse once the book is closed."""
+        if self._store is None:
+            raise StoreError(f"this book is closed; open the store again: rb.open({self._path!r})")
+        return self._store
 
     @property
     def path(self) -> str:
         """Return the store's path."""
-        return self.store.path
+        return self._path
 
     def close(self) -> None:
-        """Close the store."""
-        self.store.close()
+        """Close the store (again: nothing)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def __enter__(self) -> Book:
         return self
@@ -145,6 +155,8 @@ class Book:
         self.close()
 
     def __repr__(self) -> str:
+        if self._store is None:
+            return f"<resultsbook.Book {self.path}: closed>"
         counts = self.store.counts()
         spec = f", spec {self.spec.path}" if self.spec else ""
         return f"<resultsbook.Book {self.path}: {counts['runs']} runs{spec}>"
