@@ -357,3 +357,12 @@ def test_a_path_works_where_a_pattern_is_taken_and_a_str_where_a_list_is(make_ru
     assert [Path(path).name for path in report.written] == ["a.md"]
     report = rb.build(tmp_path, tables=["b"])  # the spec's folder, as rb.open takes it
     assert [Path(path).name for path in report.written] == ["b.md"]
+
+
+def test_a_misspelt_task_key_is_one_error_naming_tasks(tmp_path, cli):
+    atari_like(tmp_path)
+    with (
+        rb.open(tmp_path / "resultsbook.toml") as book,
+        pytest.raises(rb.QueryError, match=r"^tasks 'gmae' is not a param of any run; did you mean 'game'\?$"),
+    ):
+        book.table(rows="method", metric="hns", replicate="run", tasks="gmae")

@@ -278,8 +278,9 @@ class Book:
         )  # fmt: skip
         base = self.spec.labels if self.spec else Labels()
         with self.store.snapshot():  # one state of the store, even while a collect writes
-            if replicate is not None:
-                check_params_exist("replicate", query.replicate, self.store.param_keys())
+            given = {"replicate": query.replicate if replicate is not None else (), "tasks": query.tasks}
+            for what, keys in given.items():  # a typo would average every run of a cell, or find no task
+                check_params_exist(what, keys, self.store.param_keys())
             computed = aggregate(self.store, query)
         return Table(_non_empty(computed, where), fmt, merge_labels(base, labels))
 
