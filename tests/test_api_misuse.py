@@ -366,3 +366,18 @@ def test_a_misspelt_task_key_is_one_error_naming_tasks(tmp_path, cli):
         pytest.raises(rb.QueryError, match=r"^tasks 'gmae' is not a param of any run; did you mean 'game'\?$"),
     ):
         book.table(rows="method", metric="hns", replicate="run", tasks="gmae")
+
+
+def test_a_misspelt_store_path_suggests_the_store_beside_it_not_a_new_one(book, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(rb.NotFoundError, match=r"^no store at s\.bd; did you mean 's\.db'\?"):
+        rb.open("s.bd")
+    (tmp_path / "resultsbook.toml").write_text("")
+    with pytest.raises(rb.NotFoundError, match=r"^no store at resultsbook\.tom; did you mean 'resultsbook\.toml'\?"):
+        rb.open("resultsbook.tom")
+    with pytest.raises(rb.NotFoundError, match=r"^no store at nowhere/s\.db: there is no folder nowhere; check the path$"):
+        rb.open("nowhere/s.db")
+    with pytest.raises(rb.NotFoundError, match=r"^no store at nowhere/: there is no folder nowhere/; check the path$"):
+        rb.open("nowhere/")
+    with pytest.raises(rb.NotFoundError, match=r"^no store at new\.db; collect runs into it first: rb\.collect\('runs/', db='new\.db'\)$"):
+        rb.open("new.db")

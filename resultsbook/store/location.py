@@ -115,11 +115,35 @@ def local_path(location: str) -> str:
 
 
 def missing_store(path: str) -> NotFoundError:
-    """Return the error for a store that is not there, saying how to collect into it."""
-    python = f"; collect runs into it first: {command('collect', db=path)}"
+    """Return the error for a store that is not there: from Python, the store a typo missed, else how
+    to collect into it (never a new store named after a typo); from the command line, how to make one."""
+    folder = path if path.endswith(("/", os.sep)) else os.path.dirname(path) or "."
+    nearby = _nearby_store(path, folder) if os.path.isdir(folder) else None
+    if not os.path.isdir(folder):
+        python = f": there is no folder {folder}; check the path"
+    elif nearby:
+        python = f"; did you mean {nearby!r}?"
+    else:
+        python = f"; collect runs into it first: {command('collect', db=path)}"
     return NotFoundError(
         f"no store at {path}" + said("; run `resultsbook collect PATH` first or pass --db FILE", python)
     )
+
+
+def _nearby_store(path: str, folder: str) -> str | None:
+    """Return the file beside `path` whose name it likely misspells: a store (.db), a spec (.toml), or
+    a file of its suffix."""
+    import difflib  # here: only a missing store needs it
+
+    suffixes = (".db", ".toml", os.path.splitext(path)[1] or ".db")
+    try:
+        with os.scandir(folder) as entries:  # a few thousand names at most: this is only an error's hint
+            names = [entry.name for _, entry in zip(range(10_000), entries) if entry.name.endswith(suffixes)]
+    except OSError:
+        return None
+    # 0.7: `s.bd` is taken for `s.db`, `new.db` not for `s.db`
+    close = difflib.get_close_matches(os.path.basename(path), sorted(names), n=1, cutoff=0.7)
+    return os.path.join(os.path.dirname(path), close[0]) if close else None
 
 
 def store_problem(path: str, error: sqlite3.Error) -> StoreError:
