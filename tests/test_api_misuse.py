@@ -280,3 +280,104 @@ def test_d3rlpys_published_d4rl_table_from_a_notebook_frame(realdata, tmp_path):
         got = {(display.get(a, a), e, d): (f"{row['mean']:.1f}", f"{row['std']:.1f}") for (a, e, d), row in frame.iterrows()}
         assert got == {(r["algo"], r["env"], r["dataset"]): (r[mean], r[std]) for r in rows}
         assert set(frame["n"]) == {10}
+
+
+# ------------------------------------------------------------------ the wrong kind of argument, a closed book
+
+
+def test_a_closed_book_is_one_error_saying_to_open_it_again(book):
+    path = book.path
+    book.close()
+    calls = [book.runs, book.metrics, lambda: book.series("acc"), lambda: book.table(rows="model", metric="acc")]
+    for call in calls:
+        with pytest.raises(rb.StoreError, match=rf"^this book is closed; open the store again: rb\.open\('{path}'\)$"):
+            call()
+    assert repr(book) == f"<resultsbook.Book {path}: closed>"
+    book.close()  # closing twice is no error
+
+
+def test_a_closed_spec_book_says_so_for_its_spec_tables(tmp_path):
+    atari_like(tmp_path)
+    (tmp_path / "resultsbook.toml").write_text(
+        (tmp_path / "resultsbook.toml").read_text() + '\n[tables.t]\nmetric = "hns"\nrows = ["method"]\n'
+    )
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        assert book.spec_table("t").to_frame().shape[0] == 2
+    with pytest.raises(rb.StoreError, match=r"^this book is closed"):
+        book.spec_table("t")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda b, p: rb.open([str(b.path)]), r"^path=\[.*\] is not a path; give one, as a str or a pathlib\.Path"),
+        (lambda b, p: rb.collect(p / "runs", db=[str(b.path)]), r"^db=\[.*\] is not a path; give one"),
+        (lambda b, p: rb.collect([p / "runs", 3]), r"^paths=.* holds 3, which is not a path"),
+        (lambda b, p: rb.collect(p / "runs", adapter=["native"]), r"^adapter=\['native'\] must be one name, e\.g\. adapter='csv'$"),
+        (lambda b, p: rb.collect(p / "runs", options="columns=a,b"), r"^options='columns=a,b' must be a mapping, e\.g\. options=\{'columns': \['epoch', 'step', 'return'\]\}$"),
+        (lambda b, p: rb.collect(p / "runs", params=["lr=1"]), r"^params=\['lr=1'\] must be a mapping, e\.g\. params=\{'dataset': 'cifar10'\}$"),
+        (lambda b, p: rb.build(p / "resultsbook.toml", db=3), r"^db=3 is not a path"),
+        (lambda b, p: b.runs(metrics=p / "acc"), r"^metrics=PosixPath\(.*\) must be a name or a list of names, e\.g\. metrics=\['val/acc', 'test/acc'\]$"),
+        (lambda b, p: b.series(7), r"^metrics=7 must be a name or a list of names"),
+        (lambda b, p: b.table(rows="model", metric=p / "acc"), r"^metric=PosixPath\(.*\) must be a name or a list of names"),
+        (lambda b, p: b.table(rows=3, metric="acc"), r"^rows=3 must be a name or a list of names"),
+        (lambda b, p: b.spec_table(["t"]), r"^spec_table takes one table's name, e\.g\. book\.spec_table\('table1'\); it was given \['t'\]$"),
+        (lambda b, p: b.table(rows="model", metric="acc", reduce=["max"]), r"^reduce=\['max'\] must be one name, e\.g\. reduce='last'$"),
+        (lambda b, p: b.runs(reduce=["max"]), r"^reduce=\['max'\] must be one name"),
+        (lambda b, p: b.table(rows="model", metric="acc", labels=["Model"]), r"^labels=\['Model'\] must be a mapping, e\.g\. labels=\{'model': 'Model'"),
+        (lambda b, p: b.table(rows="model", metric="err", derived=["err=1-acc"]), r"^derived=\['err=1-acc'\] must be a mapping"),
+        (lambda b, p: b.table(rows="model", metric="acc", goals="max"), r"^goals='max' must be a mapping, e\.g\. goals=\{'val/loss': 'min'\}$"),
+        (lambda b, p: b.series("acc", max_points="100"), r"^max_points='100' must be a whole number"),
+        (lambda b, p: rb.collect([], db=p / "s.db"), r"^paths=\[\] names no path; give one or several"),
+        (lambda b, p: rb.open(""), r"^path='' names no path; give one: path='resultsbook\.db'$"),
+        (lambda b, p: rb.build(p / "runs"), r"runs holds no resultsbook\.toml; pass the spec: config='path/to/resultsbook\.toml'$"),
+    ],
+)
+def test_an_argument_of_the_wrong_kind_is_one_error_naming_it(book, tmp_path, call, message):
+    (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n')
+    with pytest.raises(rb.SpecError, match=message):
+        call(book, tmp_path)
+
+
+def test_a_path_works_where_a_pattern_is_taken_and_a_str_where_a_list_is(make_run, tmp_path):
+    from pathlib import Path
+
+    for seed in range(2):
+        make_run(f"mlp_{seed}", {"model": "mlp", "seed": seed, "data": f"/d/moons-{seed}"}, [{"step": 1, "acc": 0.5}])
+    report = rb.collect(tmp_path / "runs", db=tmp_path / "s.db", pattern=Path("{name}/metrics.jsonl"),
+                        derive="dataset=data:/d/([a-z]+)")  # fmt: skip
+    assert report.new == 2 and not report.problems
+    with rb.open(tmp_path / "s.db") as book:
+        assert set(book.runs()["params.dataset"]) == {"moons"}
+    (tmp_path / "resultsbook.toml").write_text(
+        'db = "s.db"\n[tables.a]\nmetric = "acc"\nrows = ["model"]\noutputs = ["a.md"]\n'
+        '[tables.b]\nmetric = "acc"\nrows = ["model"]\noutputs = ["b.md"]\n'
+    )
+    report = rb.build(tmp_path / "resultsbook.toml", tables="a")  # one name, not the letters of one
+    assert [Path(path).name for path in report.written] == ["a.md"]
+    report = rb.build(tmp_path, tables=["b"])  # the spec's folder, as rb.open takes it
+    assert [Path(path).name for path in report.written] == ["b.md"]
+
+
+def test_a_misspelt_task_key_is_one_error_naming_tasks(tmp_path, cli):
+    atari_like(tmp_path)
+    with (
+        rb.open(tmp_path / "resultsbook.toml") as book,
+        pytest.raises(rb.QueryError, match=r"^tasks 'gmae' is not a param of any run; did you mean 'game'\?$"),
+    ):
+        book.table(rows="method", metric="hns", replicate="run", tasks="gmae")
+
+
+def test_a_misspelt_store_path_suggests_the_store_beside_it_not_a_new_one(book, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(rb.NotFoundError, match=r"^no store at s\.bd; did you mean 's\.db'\?"):
+        rb.open("s.bd")
+    (tmp_path / "resultsbook.toml").write_text("")
+    with pytest.raises(rb.NotFoundError, match=r"^no store at resultsbook\.tom; did you mean 'resultsbook\.toml'\?"):
+        rb.open("resultsbook.tom")
+    with pytest.raises(rb.NotFoundError, match=r"^no store at nowhere/s\.db: there is no folder nowhere; check the path$"):
+        rb.open("nowhere/s.db")
+    with pytest.raises(rb.NotFoundError, match=r"^no store at nowhere/: there is no folder nowhere/; check the path$"):
+        rb.open("nowhere/")
+    with pytest.raises(rb.NotFoundError, match=r"^no store at new\.db; collect runs into it first: rb\.collect\('runs/', db='new\.db'\)$"):
+        rb.open("new.db")

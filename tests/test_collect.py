@@ -132,7 +132,7 @@ def test_runs_named_like_a_patterns_files_that_it_does_not_match_are_reported(tm
     assert [(p.path, p.message, p.kept) for p in report.problems] == [
         (
             str(root),
-            f"1 path(s) named like those --pattern {pattern!r} matches do not match it "
+            f"1 path(s) named like those pattern={pattern!r} matches do not match it "
             "(the first: 'runs/cnn_bs32/log.csv'); their runs were not collected: widen the pattern",
             "the 2 path(s) it matches",
         )

@@ -34,7 +34,7 @@ def test_headerless_csv_without_names_is_read_and_explained(tmp_path):
     path.write_text("1,5\n2,6\n")
     run, problems = read_csv(path)
     assert sorted(run.metrics) == ["col0", "col1"]
-    assert problems == ["has no header line and no column names were given (fix: --columns a,b,c)"]
+    assert problems == ["has no header line and no column names were given (fix: options={'columns': ['a', 'b', 'c']})"]
 
 
 def test_comment_lines_before_the_header_are_not_the_header(tmp_path):

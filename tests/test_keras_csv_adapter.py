@@ -42,7 +42,7 @@ def test_a_common_name_that_is_not_a_csvlogger_file_is_reported_not_read(tmp_pat
     [(source, adapter)] = find_sources(CollectRequest(str(tmp_path)))
     result = read_source(adapter, source)
     assert adapter.name == "keras_csv" and result.runs == ()
-    assert "not a Keras CSVLogger file (read it with --adapter csv)" in result.problems[0].message
+    assert "not a Keras CSVLogger file (read it with adapter='csv')" in result.problems[0].message
 
 
 def test_other_names_are_read_only_when_the_adapter_is_named(tmp_path):

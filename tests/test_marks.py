@@ -118,7 +118,7 @@ def test_finding_lines_keep_a_few_cells_listed_one_by_one():
     ]
     assert finding_lines(many) == [
         "t: 4 cells: best, but not significantly better than the runner-up; e.g. cell 0: not significantly "
-        "better than x (--verbose lists every cell)",
+        "better than x (BuildReport.findings lists every cell)",
         "t: n",
     ]
     assert len(finding_lines(many, verbose=True)) == 5

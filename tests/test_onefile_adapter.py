@@ -120,7 +120,7 @@ def test_a_file_holding_a_list_of_runs_points_to_records(tmp_path, store):
     report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
     assert report.new == 0
     assert report.problems[0].message == (
-        "holds a list of 1 items, not one run's fields (a list of runs is read by --adapter records)"
+        "holds a list of 1 items, not one run's fields (a list of runs is read by adapter='records')"
     )
 
 

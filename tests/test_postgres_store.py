@@ -18,6 +18,7 @@ from resultsbook.errors import SpecError, StoreError
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
 from resultsbook.store.location import choose_store_location, display_location
+from resultsbook.voice import to_command_line
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -184,10 +185,27 @@ def test_a_store_from_a_newer_resultsbook_is_refused(pg_url):
 
 
 def test_reading_an_empty_database_says_to_collect_first(pg_url):
-    with pytest.raises(StoreError, match=r"no resultsbook store in .* yet; run `resultsbook collect PATH --db"):
+    with pytest.raises(StoreError, match=r"no resultsbook store in .* yet; run `rb\.collect\('runs/', db='postgresql://"):
+        Store.open(pg_url, create=False)
+    with to_command_line(), pytest.raises(StoreError, match=r"yet; run `resultsbook collect PATH --db postgresql://"):
         Store.open(pg_url, create=False)
 
 
+
+
+def test_a_shared_store_no_collect_has_written_into_says_so_and_one_written_into_does_not(pg_url, tmp_path):
+    import resultsbook as rb
+
+    Store.open(pg_url).close()  # the schema, as a collect makes it before it has listed its folders
+    with rb.open(pg_url) as book, pytest.raises(rb.NotFoundError, match=r"^the store holds no runs yet: the collect"):
+        book.table(rows="model", metric="acc")
+    write_native_run(tmp_path / "runs" / "a", {"model": "mlp"}, curve([0.5]))
+    rb.collect(tmp_path / "runs", db=pg_url)
+    with Store.open(pg_url) as store:
+        assert store.ever_written()
+        store.write(lambda writer: writer.mark_sources_missing([str(tmp_path / "runs" / "a")]))
+    with rb.open(pg_url) as book, pytest.raises(rb.NotFoundError, match=r"^the store holds no runs; collect them"):
+        book.table(rows="model", metric="acc")
 def test_a_server_that_is_not_there_is_one_line_without_the_password(postgres_cluster):
     from servers import free_port
 

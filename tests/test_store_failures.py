@@ -15,6 +15,7 @@ from bad_inputs import damage_copy
 from conftest import write_native_run
 
 from resultsbook.store import Store
+from resultsbook.voice import to_command_line
 
 SPEC = """
 [[sources]]
@@ -168,5 +169,7 @@ def test_a_store_folder_that_cannot_be_made_is_one_line_naming_it(tmp_path: Path
         Store.open(str(tmp_path / "locked" / "x.db"))
     assert str(caught.value) == (
         f"cannot create the store {tmp_path / 'locked' / 'x.db'} (Permission denied: {tmp_path / 'locked'}); "
-        "pass --db with a writable folder"
+        "pass db= with a writable folder"
     )
+    with to_command_line(), pytest.raises(StoreError, match=r"; pass --db with a writable folder$"):
+        Store.open(str(tmp_path / "locked" / "x.db"))

@@ -63,8 +63,10 @@ def test_a_command_that_writes_the_store_says_the_filesystem_is_read_only(mount,
     assert result.exit_code == 74
     assert result.output == (
         f"Error: the store {db} is on a read-only filesystem and this command writes it; mount it writable, "
-        "or copy it elsewhere and pass --db COPY (reading commands work there)\n"
+        "or copy it elsewhere and pass --db COPY (reading it works there)\n"
     )
+    with pytest.raises(rb.ResultsbookError, match=r"pass db='COPY' \(reading it works there\)$"):
+        rb.collect(["runs"], db=str(db))  # from Python, in Python's words
 
 
 def test_a_journal_holding_writes_is_not_skipped_on_a_read_only_filesystem(mount, make_run, cli):

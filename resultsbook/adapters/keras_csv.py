@@ -14,6 +14,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import read_delimited
+from resultsbook.voice import option
 
 # the names in Keras' own documentation and examples, and the usual variations of them
 COMMON_NAMES = frozenset(
@@ -75,7 +76,7 @@ class KerasCsvAdapter(Adapter):
                 Problem(
                     path,
                     "does not start with an 'epoch' column, so it is not a Keras CSVLogger file "
-                    "(read it with --adapter csv)",
+                    f"(read it with {option('adapter', 'csv')})",
                     "nothing from this file",
                 )
             )

@@ -24,6 +24,7 @@ from resultsbook.sources import fs
 from resultsbook.sources.fileio import files_below, loop_problem
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
+from resultsbook.voice import option
 
 META_FILE = "meta.yaml"
 DATABASE_FILES = frozenset({"mlflow.db"})
@@ -268,7 +269,7 @@ def deleted_problem(path: str, what: str, count: int = 1) -> Problem:
     return Problem(
         path,
         f"{what} {verb} deleted in MLflow (lifecycle_stage: deleted)",
-        f"nothing; -o deleted=keep collects {them}",
+        f"nothing; {option('option', 'deleted=keep')} collects {them}",
     )
 
 

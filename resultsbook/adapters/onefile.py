@@ -22,6 +22,7 @@ from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
 from resultsbook.sources.textio import load_json_file, to_float
 from resultsbook.sources.yamlio import read_yaml_file
+from resultsbook.voice import option
 
 # the names found without being asked for (when a folder holds exactly one of them)
 RUN_FILE_NAMES = (
@@ -147,7 +148,7 @@ def _not_one_run(document: Any) -> str:
     if isinstance(document, list):
         return (
             f"holds a list of {len(document)} items, not one run's fields "
-            "(a list of runs is read by --adapter records)"
+            f"(a list of runs is read by {option('adapter', 'records')})"
         )
     return f"holds a {type(document).__name__}, not an object of one run's fields"
 

@@ -12,6 +12,13 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from resultsbook.api.arguments import (
+    check_names,
+    mapping_argument,
+    name_argument,
+    path_argument,
+    paths_argument,
+)
 from resultsbook.errors import BuildError, SpecError
 from resultsbook.models import CollectReport
 from resultsbook.sources.collect import CollectRequest, Progress
@@ -38,14 +45,20 @@ def collect(
     params: Mapping[str, Any] | None = None,
     config: PathLike | Spec | None = None,
     progress: Progress | None = None,
-    derive: Sequence[str | Derivation] = (),
+    derive: str | Derivation | Sequence[str | Derivation] = (),
 ) -> CollectReport:
     """Collect runs into a store (unchanged ones cost a stat) and return the report.
 
     With no `paths`, collect the sources of the spec (`config`, else the nearest resultsbook.toml)
     as `resultsbook build` does before it builds. The store is `db`, else $RESULTSBOOK_DB, else the
     spec's, else ./resultsbook.db; it is created when missing, and removed again when this collect
-    found no run in it. `derive` holds params computed from others, 'NAME=PARAM[:REGEX]' (or parsed)."""
+    found no run in it. `derive` holds params computed from others, 'NAME=PARAM[:REGEX]' (or parsed):
+    one, or a list."""
+    store_path = path_argument("db", db, DEFAULT_DB_NAME) if db else None  # "": the default, as --db ""
+    adapter = name_argument("adapter", adapter, "csv")
+    pattern = None if pattern is None else path_argument("pattern", pattern, "{model}/{seed}/metrics.csv")
+    options = mapping_argument("options", options, {"columns": ["epoch", "step", "return"]})
+    params = mapping_argument("params", params, {"dataset": "cifar10"})
     needs_spec = paths is None or db is None  # for its sources, or for where its store is
     spec = _spec(config, required=paths is None) if needs_spec else None
     if paths is None:
@@ -54,16 +67,14 @@ def collect(
         if not requests:
             raise SpecError(f"{spec.path} names no [[sources]]; give the folders: rb.collect('runs/')")
     else:
-        listed = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+        listed = paths_argument("paths", paths, "runs/")
+        given = [derive] if isinstance(derive, (str, Derivation)) else derive  # one rule, or several
         rules = tuple(
-            rule if isinstance(rule, Derivation) else parse_derivation_text(rule, "derive") for rule in derive
+            rule if isinstance(rule, Derivation) else parse_derivation_text(rule, "derive") for rule in given
         )
-        requests = [
-            CollectRequest(os.fspath(p), adapter, pattern, dict(options or {}), dict(params or {}), rules)
-            for p in listed
-        ]
+        requests = [CollectRequest(path, adapter, pattern, options, params, rules) for path in listed]
     try:
-        with opened(_db(db, spec), create=True) as store:
+        with opened(_db(store_path, spec), create=True) as store:
             report = collect_sources(store, requests, progress)
             if not report.new + report.updated + report.unchanged:
                 raise _NothingFound(report)  # inside, so that a store made for it is removed again
@@ -75,11 +86,12 @@ def collect(
 def build(
     config: PathLike | Spec | None = None,
     db: PathLike | None = None,
-    tables: Sequence[str] = (),
+    tables: str | Sequence[str] = (),
     progress: BuildProgress | None = None,
 ) -> BuildReport:
     """Write every output of the spec (`config`, else the nearest resultsbook.toml), or only the named
-    tables and figures, from one state of the store; return what was written and the findings.
+    tables and figures (one name, or a list), from one state of the store; return what was written and
+    the findings.
 
     An entry that cannot be computed (no run matches it yet, a metric no run logs) does not stop the
     others: they are written, then `rb.BuildError` is raised; its `report` is the BuildReport, whose
@@ -88,10 +100,13 @@ def build(
     `resultsbook build` is `rb.collect()` then `rb.build()`."""
     from resultsbook.outputs.build import build as build_outputs
 
+    check_names(tables=tables)
+    only = [tables] if isinstance(tables, str) else list(tables)
     spec = _spec(config, required=True)
     assert spec is not None
-    with opened(_db(db, spec), create=False) as store, store.snapshot():
-        report = build_outputs(spec, store, list(tables), progress=progress)
+    location = _db(path_argument("db", db, DEFAULT_DB_NAME) if db else None, spec)
+    with opened(location, create=False) as store, store.snapshot():
+        report = build_outputs(spec, store, only, progress=progress)
     if report.failed:
         raise BuildError(report)
     return report
@@ -111,7 +126,11 @@ def _spec(config: PathLike | Spec | None, required: bool) -> Spec | None:
 
     if isinstance(config, Spec):
         return config
-    path = os.fspath(config) if config is not None else find_spec()
+    path = path_argument("config", config, SPEC_NAME) if config is not None else find_spec()
+    if path is not None and os.path.isdir(path):  # the spec's folder, as rb.open takes it
+        if not os.path.isfile(os.path.join(path, SPEC_NAME)):
+            raise SpecError(f"{path} holds no {SPEC_NAME}; pass the spec: config='path/to/{SPEC_NAME}'")
+        path = os.path.join(path, SPEC_NAME)
     if path is None:
         if required:
             raise SpecError(
@@ -124,9 +143,6 @@ def _spec(config: PathLike | Spec | None, required: bool) -> Spec | None:
     return load_spec(path)
 
 
-def _db(db: PathLike | None, spec: Spec | None) -> str:
+def _db(db: str | None, spec: Spec | None) -> str:
     """Return the store: `db`, else $RESULTSBOOK_DB, else the spec's, else ./resultsbook.db."""
-    chosen = None if db is None else os.fspath(db)
-    return choose_store_location(
-        chosen, spec.db if spec is not None else None, os.path.abspath(DEFAULT_DB_NAME)
-    )
+    return choose_store_location(db, spec.db if spec is not None else None, os.path.abspath(DEFAULT_DB_NAME))

@@ -12,8 +12,15 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from resultsbook.api.arguments import (
+    check_names,
+    check_numbers,
+    mapping_argument,
+    name_argument,
+    path_argument,
+)
 from resultsbook.api.table import Names, Table, merge_labels, names, table_request
-from resultsbook.errors import NotFoundError, QueryError, SpecError, StoreError
+from resultsbook.errors import QueryError, SpecError, StoreError
 from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
@@ -46,13 +53,8 @@ LabelsArg = Mapping[str, str | Mapping[str, str]] | None
 def open_book(path: str | os.PathLike[str] | None = None) -> Book:
     """Open a store to read: a store file, a resultsbook.toml (its store), a folder holding either,
     or, with no path, the store of the nearest resultsbook.toml (else ./resultsbook.db)."""
-    spec, db = locate(None if path is None else os.fspath(path))
-    try:
-        return Book(Store.open(db, create=False), spec)
-    except NotFoundError as missing:  # the store's own message names the command line's fix
-        raise NotFoundError(
-            f"no store at {db}; collect runs into it first: rb.collect('runs/', db={db!r})"
-        ) from missing
+    spec, db = locate(None if path is None else path_argument("path", path, DEFAULT_DB_NAME))
+    return Book(Store.open(db, create=False), spec)  # a missing store's message says how, in Python
 
 
 def locate(path: str | None) -> tuple[Spec | None, str]:
@@ -124,17 +126,27 @@ class Book:
     """The runs of one store, read afresh at every call (a collect in between is seen)."""
 
     def __init__(self, store: Store, spec: Spec | None = None) -> None:
-        self.store = store
+        self._store: Store | None = store
+        self._path = store.path
         self.spec = spec
+
+    @property
+    def store(self) -> Store:
+        """Return the open store; refuse once the book is closed."""
+        if self._store is None:
+            raise StoreError(f"this book is closed; open the store again: rb.open({self._path!r})")
+        return self._store
 
     @property
     def path(self) -> str:
         """Return the store's path."""
-        return self.store.path
+        return self._path
 
     def close(self) -> None:
-        """Close the store."""
-        self.store.close()
+        """Close the store (again: nothing)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def __enter__(self) -> Book:
         return self
@@ -143,6 +155,8 @@ class Book:
         self.close()
 
     def __repr__(self) -> str:
+        if self._store is None:
+            return f"<resultsbook.Book {self.path}: closed>"
         counts = self.store.counts()
         spec = f", spec {self.spec.path}" if self.spec else ""
         return f"<resultsbook.Book {self.path}: {counts['runs']} runs{spec}>"
@@ -173,6 +187,8 @@ class Book:
         value by default, a run's reported final value when it logged no series)."""
         from resultsbook.api.frames import runs_frame
 
+        check_names(metrics=metrics)
+        name_argument("reduce", reduce, "last")
         runs = _selected(self.store.runs(include_missing), filters_of(where))
         reader = MetricReader(self.store, self.derived, self.normalized)
         keys = names(metrics) if metrics is not None else tuple(self.store.metric_keys())
@@ -189,6 +205,8 @@ class Book:
         before reading them, more than `max_points` points (None: no limit)."""
         from resultsbook.api.frames import series_frame
 
+        check_names(metrics=metrics)
+        check_numbers(max_points=max_points)
         runs = _selected(self.store.runs(), filters_of(where))
         reader = MetricReader(self.store, self.derived, self.normalized)
         keys = names(metrics)
@@ -240,6 +258,14 @@ class Book:
     ) -> Table:
         """Aggregate runs over replicates into a table, as `resultsbook table` does with the same
         settings (the spec's labels, derived and normalised metrics apply when the book has a spec)."""
+        check_names(
+            rows=rows, columns=columns, metric=metric, stats=stats, replicate=replicate,
+            run_specific=run_specific, pool=pool, tasks=tasks, aggregates=aggregates,
+        )  # fmt: skip
+        name_argument("reduce", reduce, "last")
+        derived = mapping_argument("derived", derived, {"err": "1 - `val/acc`"})
+        labels = mapping_argument("labels", labels, {"model": "Model", "dataset": {"cifar10": "CIFAR-10"}})
+        goals = mapping_argument("goals", goals, {"val/loss": "min"})
         if not names(metric):
             raise SpecError('a table needs a metric: book.table(rows="model", metric="val/acc")')
         _check_goals(goals, names(metric))
@@ -252,13 +278,18 @@ class Book:
         )  # fmt: skip
         base = self.spec.labels if self.spec else Labels()
         with self.store.snapshot():  # one state of the store, even while a collect writes
-            if replicate is not None:
-                check_params_exist("replicate", query.replicate, self.store.param_keys())
+            given = {"replicate": query.replicate if replicate is not None else (), "tasks": query.tasks}
+            for what, keys in given.items():  # a typo would average every run of a cell, or find no task
+                check_params_exist(what, keys, self.store.param_keys())
             computed = aggregate(self.store, query)
         return Table(_non_empty(computed, where), fmt, merge_labels(base, labels))
 
     def spec_table(self, name: str) -> Table:
         """Return a table of the spec, computed as `resultsbook build` computes it."""
+        if not isinstance(name, str):
+            raise SpecError(
+                f"spec_table takes one table's name, e.g. book.spec_table('table1'); it was given {name!r}"
+            )
         if self.spec is None:
             raise SpecError(
                 f"this book was opened from the store {self.path}, which has no spec; "

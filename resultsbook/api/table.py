@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from resultsbook.api.arguments import check_numbers
 from resultsbook.errors import QueryError, SpecError
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.normalize import Normalization
@@ -69,7 +70,7 @@ def table_request(
     """Return the query and format of an ad-hoc table (`resultsbook table` builds its own so):
     `statistics` says which centre and spread `stats` asks for; `goals` gives a metric its own
     direction; with `tasks`, the table aggregates over them (`aggregates`, `threshold`, `versus`)."""
-    _check_numbers(
+    check_numbers(
         ddof=ddof, digits=digits, skip_first=skip_first, expected=expected, scale=scale, budget=budget,
         threshold=threshold,
     )  # fmt: skip
@@ -114,21 +115,6 @@ def table_request(
         escape_formulas=escape_formulas,
     )
     return query, fmt
-
-
-def _check_numbers(**given: Any) -> None:
-    """Refuse a number given as text (ddof="0"), naming the argument; None means the default."""
-    import numbers
-
-    for name, value in given.items():
-        whole = name in ("ddof", "digits", "skip_first", "expected")
-        number = isinstance(value, numbers.Integral if whole else numbers.Real) and not isinstance(
-            value, bool
-        )
-        if value is None or number:
-            continue
-        kind = "a whole number" if whole else "a number"
-        raise SpecError(f"{name}={value!r} must be {kind}, e.g. {name}={1 if whole else 1.0}")
 
 
 def statistics(stats: Names, tasks: Names | None = None) -> tuple[tuple[str, ...], str, str | None]:

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from resultsbook.cli.outcome import EXIT_BROKEN_PIPE, Failure, envelope, failure_of, json_text
+from resultsbook.voice import to_command_line
 
 GLOBAL_FLAGS = ("--debug",)
 GLOBAL_VALUED = ("--color",)
@@ -66,6 +67,18 @@ class ResultsbookGroup(click.Group):
         **extra: Any,
     ) -> Any:
         """Run a command; map whatever it raises to one line and an exit code."""
+        with to_command_line():  # the library's messages name flags, not keyword arguments
+            return self._main(args, prog_name, complete_var, standalone_mode, **extra)
+
+    def _main(
+        self,
+        args: Sequence[str] | None,
+        prog_name: str | None,
+        complete_var: str | None,
+        standalone_mode: bool,
+        **extra: Any,
+    ) -> Any:
+        """Run a command (standalone: every failure one line and an exit code)."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         # what the imports made lives until the command exits: the cycle collector need not go

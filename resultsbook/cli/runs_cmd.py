@@ -95,8 +95,9 @@ def runs_command(
                     f"no run logs a metric {key!r}; {did_you_mean(key, known_metrics, 'logged metrics')}"
                 )
         summaries = store.all_metric_summaries() if output_format == "json" or wanted else {}
-    if not runs:
-        fail("runs", output_format == "json", {"runs": []}, why_nothing_selected(every, filters))
+        nothing = why_nothing_selected(every, filters, store) if not runs else None
+    if nothing is not None:
+        fail("runs", output_format == "json", {"runs": []}, nothing)
     runs = sorted(runs, key=lambda run: (_natural(run.source), _natural(run.name)))
     if output_format == "json":
         keys = {key for key, _ in wanted}

@@ -47,6 +47,7 @@ from resultsbook.render.layout import (
 from resultsbook.render.templates import template_source_path
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
+from resultsbook.voice import option
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -163,7 +164,7 @@ def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[st
             what = MARK_SUMMARIES.get(finding.kind, finding.kind)
             lines.append(
                 f"{finding.entry}: {counts[group]} cells: {what}; e.g. {finding.cell}: {finding.text} "
-                "(--verbose lists every cell)"
+                f"({option('verbose')} lists every cell)"
             )
     return lines
 

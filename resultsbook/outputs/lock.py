@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import SpecError
+from resultsbook.voice import command
 
 _encode_text = json.encoder.encode_basestring  # json's own string encoder (C)
 LOCK_FORMAT = "resultsbook.lock"
@@ -48,11 +49,11 @@ def read_lock(path: str) -> dict[str, LockEntry]:
         return {}
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SpecError(
-            f"{path} is not a valid lock file ({error}); delete it and run `resultsbook build`"
+            f"{path} is not a valid lock file ({error}); delete it and run `{command('build')}`"
         ) from error
     if document.get("format") != LOCK_FORMAT or document.get("version") != LOCK_VERSION:
         raise SpecError(
-            f"{path} is not a resultsbook lock of version {LOCK_VERSION}; run `resultsbook build`"
+            f"{path} is not a resultsbook lock of version {LOCK_VERSION}; run `{command('build')}`"
         )
     return {
         name: LockEntry(entry["inputs"], entry.get("values", {}), entry.get("outputs", {}))

@@ -36,6 +36,7 @@ from resultsbook.query.select import (
 )
 from resultsbook.query.stats import check_statistics, describe
 from resultsbook.store import Store
+from resultsbook.voice import command, option
 
 Key = tuple[Any, ...]
 LISTED = 8  # a mark names at most this many missing replicates; the JSON output has them all
@@ -64,7 +65,7 @@ def aggregate(
     reader = reader_for(store, query, reader)
     every = Runs.load(store) if runs is None else Runs.of(runs)
     if not len(every):
-        raise why_nothing_selected(every, query.filters)
+        raise why_nothing_selected(every, query.filters, store)
     for metric in query.metrics:
         reader.check(metric.name)
         parse_reduction(metric.reduce)
@@ -115,7 +116,7 @@ def aggregate(
         expected = pooled_expected(cells, query)
         for name in query.pool:
             if len(selected) and not (selected.has_param(name).any() or _has_value(selected, name)):
-                notes.append(f"no run has the pooled param {name!r}; check its name (`resultsbook runs`)")
+                notes.append(f"no run has the pooled param {name!r}; check its name (`{command('runs')}`)")
     notes += _order_notes(every, query.order, (*row_keys, *column_keys))
     cells = _mark_cells(cells, query, expected)
     rows = _ordered({key[0] for key in cells}, row_keys, query.order)
@@ -222,7 +223,7 @@ def _why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: Metric
                 if reader.having(key, selected).any():  # a metric: rows and columns group by params
                     return QueryError(
                         f"{label} {key!r} is a metric the runs log, not a param: rows and columns group "
-                        "runs by params, and a metric is shown as the table's metric (--metric)"
+                        f"runs by params, and a metric is shown as the table's metric ({option('metric')})"
                     )
                 return QueryError(
                     f"{label} {key!r} is not a param of any selected run; {key_hint(key, selected)}"
@@ -245,7 +246,7 @@ def _layout(query: TableQuery) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if len(query.metrics) > 1 and METRIC_KEY not in rows + columns:
         columns = (*columns, METRIC_KEY)
     if not rows:
-        raise QueryError("a table needs at least one row key (--rows)")
+        raise QueryError(f"a table needs at least one row key ({option('rows')})")
     return rows, columns
 
 

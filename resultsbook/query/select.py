@@ -6,7 +6,7 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +14,10 @@ from resultsbook.errors import NotFoundError, QueryError, SpecError, closest, di
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, parse_scalar, sort_key, values_equal
 from resultsbook.query.runs import RUN_FIELDS, Runs
+from resultsbook.voice import command
+
+if TYPE_CHECKING:
+    from resultsbook.store import Store
 
 _FILTER = re.compile(r"^\s*([^!<>=~\s][^!<>=~]*?)\s*(!=|>=|<=|==|=|>|<|~)\s*(.*?)\s*$")
 
@@ -151,6 +155,18 @@ def check_params_exist(what: str, keys: Iterable[str], known: Iterable[str]) -> 
             raise QueryError(f"{what} {key!r} is not a param of any run; {hint}")
 
 
+def nothing_collected(store: Store | None) -> NotFoundError:
+    """Return the error for a store without runs: a store no collect has written into yet exists only
+    while the collect that made it plans (it lists every folder before it writes; one that finds
+    nothing removes the store again), or after that collect was killed."""
+    if store is None or store.ever_written():
+        return NotFoundError(f"the store holds no runs; collect them first: {command('collect')}")
+    return NotFoundError(
+        "the store holds no runs yet: the collect that made it is still finding them, or was stopped "
+        f"before it wrote any; try again once it has written some, or collect them: {command('collect')}"
+    )
+
+
 def key_hint(key: str, runs: Sequence[StoredRun] | Runs) -> str:
     """Return the end of a message about a key no run has: the param it most likely meant, else the
     run field (`experimnt` → `experiment`), else the params there are."""
@@ -159,10 +175,13 @@ def key_hint(key: str, runs: Sequence[StoredRun] | Runs) -> str:
     return f"did you mean {guess!r}?" if guess is not None else did_you_mean(key, params, "params")
 
 
-def why_nothing_selected(runs: Sequence[StoredRun], filters: Sequence[Filter]) -> NotFoundError:
-    """Return the error saying which filter left no run, and the values its key does have."""
+def why_nothing_selected(
+    runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter], store: Store | None = None
+) -> NotFoundError:
+    """Return the error saying which filter left no run, and the values its key does have (or why
+    the store holds none)."""
     if not runs:
-        return NotFoundError("the store holds no runs; collect them first: resultsbook collect PATH")
+        return nothing_collected(store)
     remaining = list(runs)
     for item in filters:
         kept = [run for run in remaining if item.accepts(run_value(run, item.key))]

@@ -39,9 +39,10 @@ from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader
 from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import AGGREGATE_KEY, Cell, CellRun, CellRuns, Mark, ResultTable, TableQuery
-from resultsbook.query.select import run_value, select_runs
+from resultsbook.query.select import run_value, select_runs, why_nothing_selected
 from resultsbook.query.stats import iqm_along
 from resultsbook.store import Store
+from resultsbook.voice import option
 
 AGGREGATES = ("mean", "median", "iqm", "optimality_gap", "probability_of_improvement")
 AGGREGATE_NAMES = {
@@ -228,7 +229,7 @@ def aggregate_over_tasks(
             f"{sorted(overlap)[0]!r} is a task key (tasks = ...) and cannot also be a row or column"
         )
     if not query.rows:
-        raise QueryError("a table needs at least one row key (--rows)")
+        raise QueryError(f"a table needs at least one row key ({option('rows')})")
     metric = query.metrics[0]
     goal = metric_goal(metric.name, metric.direction)
     if goal.direction == "min" and set(aggregates) & {"optimality_gap", *PAIRWISE}:
@@ -236,12 +237,13 @@ def aggregate_over_tasks(
             f"{metric.name!r} is lower-is-better; the optimality gap and the probability of improvement "
             "assume higher scores are better (normalise it, or drop those aggregates)"
         )
+    every = store.runs() if runs is None else runs
+    if not every:
+        raise why_nothing_selected(every, query.filters, store)
     reader = reader_for(store, query, reader)
     reader.check(metric.name)
     having = reader.runs_with(metric.name)
-    selected = [
-        r for r in select_runs(store.runs() if runs is None else runs, query.filters) if r.id in having
-    ]
+    selected = [r for r in select_runs(every, query.filters) if r.id in having]
     notes: list[str] = []
     groups: dict[tuple[Key, Key], list[StoredRun]] = defaultdict(list)
     lacking: dict[str, int] = defaultdict(int)
@@ -301,7 +303,9 @@ def aggregate_over_tasks(
         if any(key[1] == (*prefix, name) for key in cells)
     )
     if not cells:
-        notes.append("no run matches the filters and has the metric; check --where and the metric name")
+        notes.append(
+            f"no run matches the filters and has the metric; check {option('where')} and the metric name"
+        )
     most = max((len(members) for members in cell_runs.values()), default=0)
     return ResultTable(
         query,

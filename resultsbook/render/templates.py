@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from resultsbook.errors import RenderError
+from resultsbook.voice import option
 
 if TYPE_CHECKING:
     import jinja2
@@ -102,7 +103,7 @@ def render_template(name: str, user_dirs: Sequence[str] = (), **context: object)
     except jinja2.TemplateNotFound as error:
         raise RenderError(
             f"template {name!r} not found in {', '.join(user_dirs) or 'the built-in templates'}; "
-            "check the name or the --templates folder"
+            f"check the name or the {option('templates')} folder"
         ) from error
     except jinja2.TemplateSyntaxError as error:
         raise RenderError(
@@ -121,4 +122,6 @@ def template_source_path(name: str, user_dirs: Sequence[str] = ()) -> str:
         if os.path.isfile(path):
             return path
     folders = ", ".join(user_dirs) or "the built-in templates"
-    raise RenderError(f"template {name!r} not found in {folders}; check the name or the --templates folder")
+    raise RenderError(
+        f"template {name!r} not found in {folders}; check the name or the {option('templates')} folder"
+    )

@@ -18,6 +18,7 @@ from resultsbook.sources import fs
 from resultsbook.sources.derive import Derivation
 from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.walk import WalkNotes, walk_folders
+from resultsbook.voice import option
 
 if TYPE_CHECKING:
     from resultsbook.sources.pathpattern import PathPattern
@@ -81,7 +82,7 @@ def find_sources(
     hint = web_address_hint(root)
     raise SpecError(
         f"no adapter reads {root}; {hint + '; for a file, ' if hint else ''}"
-        "name one with --adapter (see `resultsbook adapters`)"
+        f"name one with {option('adapter')} (see `resultsbook adapters`)"
     )
 
 
@@ -378,7 +379,7 @@ def pattern_misses(request: CollectRequest, log: SearchLog) -> Problem | None:
         return None
     return Problem(
         request.path,
-        f"{log.missed} path(s) named like those --pattern {request.pattern!r} matches do not match it "
+        f"{log.missed} path(s) named like those {option('pattern', request.pattern)} matches do not match it "
         f"(the first: {log.missed_example!r}); their runs were not collected: widen the pattern",
         f"the {log.matched} path(s) it matches",
     )
@@ -389,20 +390,21 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
     head = f"no runs found under {request.path}"
     if request.pattern:
         if not log.looked_at:
-            return f"{head}; it holds no files or folders to match --pattern {request.pattern!r} against"
+            against = option("pattern", request.pattern)
+            return f"{head}; it holds no files or folders to match {against} against"
         if not log.matched:
             return (
-                f"{head}; no path there matches --pattern {request.pattern!r} ({log.looked_at} tried, "
+                f"{head}; no path there matches {option('pattern', request.pattern)} ({log.looked_at} tried, "
                 f"e.g. {log.missed_example or log.example!r}); a pattern is matched against paths "
                 f"relative to {request.path}"
             )
         if request.adapter:
             unread = f"the {request.adapter} adapter reads none of them"
-            fix = "point --pattern at the files it reads, or name another adapter"
+            fix = f"point {option('pattern')} at the files it reads, or name another adapter"
         else:
-            unread, fix = "no installed adapter reads them", "name the format with --adapter"
+            unread, fix = "no installed adapter reads them", f"name the format with {option('adapter')}"
         return (
-            f"{head}; {log.matched} path(s) match --pattern {request.pattern!r} but {unread} "
+            f"{head}; {log.matched} path(s) match {option('pattern', request.pattern)} but {unread} "
             f"(e.g. {log.unread!r}); {fix} (see `resultsbook adapters`)"
         )
     from resultsbook.adapters.mlflow_runs import artifacts_only_note  # only to explain
@@ -413,17 +415,19 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
     if request.adapter:
         return (
             f"{head}; the {request.adapter} adapter found nothing it reads there; "
-            "point --pattern at the files it should read"
+            f"point {option('pattern')} at the files it should read"
         )
     logs = _log_files_hint(request.path)
+    if logs:
+        return f"{head} (every installed adapter, no {option('pattern')}); {logs}"
     return (
-        f"{head} (every installed adapter, no --pattern); {logs or 'name the format with --adapter '}"
-        f"{'' if logs else '(see `resultsbook adapters`), or point --pattern at the log files'}"
+        f"{head} (every installed adapter, no {option('pattern')}); name the format with {option('adapter')} "
+        f"(see `resultsbook adapters`), or point {option('pattern')} at the log files"
     )
 
 
 def _log_files_hint(root: str) -> str:
-    """Say which log files a folder holds that no adapter claimed, and the --pattern to read them."""
+    """Say which log files a folder holds that no adapter claimed, and the pattern to read them."""
     from resultsbook.sources.hints import common_log_file, pattern_for  # only to explain
 
     if "://" in root or not os.path.isdir(root):
@@ -432,11 +436,12 @@ def _log_files_hint(root: str) -> str:
     if found is None:
         return ""
     name, count, example = found
-    fields = f", or --pattern '{pattern_for(example)}' to make the folders params" if "/" in example else ""
+    folders = option("pattern", pattern_for(example))
+    fields = f", or {folders} to make the folders params" if "/" in example else ""
     return (
         f"it holds {count} file(s) named {name} (e.g. {example}) that no adapter claims by name: read "
-        f"them with --pattern '**/{name}'{fields} (see `resultsbook adapters` for the formats read "
-        "without a pattern)"
+        f"them with {option('pattern', f'**/{name}')}{fields} (see `resultsbook adapters` for the formats "
+        "read without a pattern)"
     )
 
 
@@ -471,7 +476,7 @@ def make_adapters(request: CollectRequest) -> list[Adapter]:
     unknown = sorted(set(options) - declared)
     if unknown:
         raise AdapterError(
-            f"no adapter has an option {unknown[0]!r}; name the adapter with --adapter "
+            f"no adapter has an option {unknown[0]!r}; name the adapter with {option('adapter')} "
             "and see `resultsbook adapters` for each one's options"
         )
     return [cls(**{k: v for k, v in options.items() if k in cls.options}) for cls in classes]

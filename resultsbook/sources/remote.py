@@ -29,6 +29,7 @@ from resultsbook.adapters.base import Folder
 from resultsbook.errors import SpecError, first_line
 from resultsbook.sources.walk import _SKIP
 from resultsbook.store.location import is_url
+from resultsbook.voice import command
 
 LISTING_THREADS = 16
 PREFETCH_MAX_BYTES = 64 << 20  # larger files are fetched when read, not held ahead
@@ -377,7 +378,7 @@ def filesystem(url: str) -> tuple[Any, str]:
     if scheme == "sqlite":  # MLFLOW_TRACKING_URI's form of an mlflow.db, given as it is
         path = url.split("://", 1)[1][1:] or "mlflow.db"
         message = f"{url} is MLflow's name for the file {path}"
-        raise SpecError(f"{message}: collect it (`resultsbook collect {path}`)")
+        raise SpecError(f"{message}: collect it (`{command('collect', path)}`)")
     extra = EXTRAS.get(scheme)
     install = f"pip install 'resultsbook[{extra}]'" if extra else "install the fsspec driver of that protocol"
     try:

@@ -19,6 +19,7 @@ from resultsbook.models import Problem
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.lines import LineBatch, Tally, iter_lines
 from resultsbook.sources.textio import clipped, to_float
+from resultsbook.voice import option
 
 _ROWS_KEPT = "the other rows"
 
@@ -216,7 +217,7 @@ class _TableReader:
             self.problems.append(
                 Problem(
                     self.path,
-                    "has no header line and no column names were given (fix: --columns a,b,c)",
+                    f"has no header line and no column names were given (fix: {option('columns', 'a,b,c')})",
                     f"the columns as {', '.join(self.names)}",
                 )
             )

@@ -28,6 +28,7 @@ from resultsbook.spec.style import read_style
 from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table
 from resultsbook.store import DEFAULT_DB_NAME
 from resultsbook.store.location import check_store_location, is_url
+from resultsbook.voice import option
 
 if TYPE_CHECKING:
     from resultsbook.spec.figures import FigureSpec
@@ -282,6 +283,8 @@ def _read_toml(path: str) -> dict[str, Any]:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except OSError as error:
-        raise SpecError(f"cannot read {path} ({error.strerror}); check the --config path") from error
+        raise SpecError(
+            f"cannot read {path} ({error.strerror}); check the {option('config')} path"
+        ) from error
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{path} is not valid TOML ({error}); fix the syntax at that line") from error

@@ -13,11 +13,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from resultsbook.errors import NotFoundError, SpecError, StoreError
+from resultsbook.errors import SpecError, StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store.connection import Connection
-from resultsbook.store.location import folder_problem, is_postgres_url, local_path, store_problem, url_scheme
+from resultsbook.store.location import (
+    folder_problem,
+    is_postgres_url,
+    local_path,
+    missing_store,
+    store_problem,
+    url_scheme,
+)
 from resultsbook.store.schema import pending_migrations, refuse_foreign
+from resultsbook.voice import option
 
 if TYPE_CHECKING:
     from resultsbook.store.writer import StoreWriter
@@ -84,9 +92,7 @@ class Store:
             return cls(path, _read_only_connection(path))
         if mode is None:
             if not create:
-                raise NotFoundError(
-                    f"no store at {path}; run `resultsbook collect PATH` first or pass --db FILE"
-                )
+                raise missing_store(path)
             created = [*_missing_folders(os.path.dirname(os.path.abspath(path))), os.path.abspath(path)]
         else:
             created = []
@@ -109,7 +115,7 @@ class Store:
             if isinstance(error, sqlite3.Error) and _on_read_only_filesystem(path):
                 raise StoreError(
                     f"the store {path} is on a read-only filesystem and this command writes it; mount it "
-                    "writable, or copy it elsewhere and pass --db COPY (reading commands work there)"
+                    f"writable, or copy it elsewhere and pass {option('db', 'COPY')} (reading it works there)"
                 ) from error
             if isinstance(error, sqlite3.Error):
                 raise store_problem(path, error) from error
@@ -511,7 +517,12 @@ class Store:
         sources = self.db.execute("SELECT count(*) FROM sources WHERE present = 1").fetchone()[0]
         return {"runs": runs, "sources": sources}
 
+    def ever_written(self) -> bool:
+        """Tell whether any collect has written a source into the store (one gone since counts)."""
+        return self.db.execute(ANY_SOURCE).fetchone() is not None
 
+
+ANY_SOURCE = "SELECT 1 FROM sources LIMIT 1"  # the same SQL for SQLite and PostgreSQL
 PRESENT_SOURCE_RUNS = (  # the same SQL for SQLite and PostgreSQL
     "SELECT count(*) FROM runs JOIN sources ON sources.id = runs.source_id "
     "WHERE runs.present = 1 AND sources.present = 1"
@@ -655,7 +666,7 @@ def _read_only_connection(path: str) -> Connection:
         raise StoreError(
             f"the store {path} is on a read-only filesystem and its journal {journal} holds writes not "
             "yet in it; mount it writable once (any resultsbook command folds them in), or copy both "
-            "files elsewhere and pass --db COPY"
+            f"files elsewhere and pass {option('db', 'COPY')}"
         )
     try:
         connection = sqlite3.connect(
@@ -667,7 +678,8 @@ def _read_only_connection(path: str) -> Connection:
             connection.close()
             raise StoreError(
                 f"the store {path} was written by an older resultsbook and is on a read-only filesystem; "
-                "open it once where it is writable (any command upgrades it), or copy it and pass --db COPY"
+                "open it once where it is writable (any command upgrades it), or copy it and pass "
+                f"{option('db', 'COPY')}"
             )
     except sqlite3.Error as error:
         raise store_problem(path, error) from error

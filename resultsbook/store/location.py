@@ -5,8 +5,8 @@
     postgresql://alice@db.lab.org/results   a PostgreSQL database shared by a lab (postgres://, too)
 
 Any other URL is refused by name instead of becoming a local folder called `gs:`. The store is
-chosen by --db, else the RESULTSBOOK_DB environment variable, else the spec's `store` (or its older
-name `db`), else resultsbook.db beside the spec, else ./resultsbook.db.
+chosen by --db (`db=` in Python), else the RESULTSBOOK_DB environment variable, else the spec's
+`store` (or its older name `db`), else resultsbook.db beside the spec, else ./resultsbook.db.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import shlex
 import sqlite3
 from collections.abc import Callable
 
-from resultsbook.errors import SpecError, StoreError
+from resultsbook.errors import NotFoundError, SpecError, StoreError
+from resultsbook.voice import command, option, said
 
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -58,9 +59,10 @@ def is_postgres_url(location: str) -> bool:
     return url_scheme(location) in POSTGRES_SCHEMES
 
 
-def check_store_location(location: str, where: str = "--db") -> str:
+def check_store_location(location: str, where: str | None = None) -> str:
     """Return a store location as commands open it (a file:// URL as its path), or refuse, naming
-    `where`, one that cannot hold a store."""
+    `where` (else the db option), one that cannot hold a store."""
+    where = where or option("db")
     if not location.strip():
         raise SpecError(f"{where} is empty; give a file path (SQLite) or a postgresql://user@host/db URL")
     if is_postgres_url(location):
@@ -72,9 +74,9 @@ def check_store_location(location: str, where: str = "--db") -> str:
 
 
 def choose_store_location(flag: str | None, spec_location: str | None, default: str) -> str:
-    """Return the store to use: the --db flag, else $RESULTSBOOK_DB, else the spec's, else `default`."""
+    """Return the store to use: the db option, else $RESULTSBOOK_DB, else the spec's, else `default`."""
     if flag:
-        return check_store_location(flag, "--db")
+        return check_store_location(flag)
     from_environment = os.environ.get(ENVIRONMENT_VARIABLE)
     if from_environment:
         return check_store_location(from_environment, ENVIRONMENT_VARIABLE)
@@ -112,6 +114,38 @@ def local_path(location: str) -> str:
     )
 
 
+def missing_store(path: str) -> NotFoundError:
+    """Return the error for a store that is not there: from Python, the store a typo missed, else how
+    to collect into it (never a new store named after a typo); from the command line, how to make one."""
+    folder = path if path.endswith(("/", os.sep)) else os.path.dirname(path) or "."
+    nearby = _nearby_store(path, folder) if os.path.isdir(folder) else None
+    if not os.path.isdir(folder):
+        python = f": there is no folder {folder}; check the path"
+    elif nearby:
+        python = f"; did you mean {nearby!r}?"
+    else:
+        python = f"; collect runs into it first: {command('collect', db=path)}"
+    return NotFoundError(
+        f"no store at {path}" + said("; run `resultsbook collect PATH` first or pass --db FILE", python)
+    )
+
+
+def _nearby_store(path: str, folder: str) -> str | None:
+    """Return the file beside `path` whose name it likely misspells: a store (.db), a spec (.toml), or
+    a file of its suffix."""
+    import difflib  # here: only a missing store needs it
+
+    suffixes = (".db", ".toml", os.path.splitext(path)[1] or ".db")
+    try:
+        with os.scandir(folder) as entries:  # a few thousand names at most: this is only an error's hint
+            names = [entry.name for _, entry in zip(range(10_000), entries) if entry.name.endswith(suffixes)]
+    except OSError:
+        return None
+    # 0.7: `s.bd` is taken for `s.db`, `new.db` not for `s.db`
+    close = difflib.get_close_matches(os.path.basename(path), sorted(names), n=1, cutoff=0.7)
+    return os.path.join(os.path.dirname(path), close[0]) if close else None
+
+
 def store_problem(path: str, error: sqlite3.Error) -> StoreError:
     """Return the one-line error for an SQLite failure on the store at `path`, with a fix that keeps data."""
     text = str(error)
@@ -120,8 +154,8 @@ def store_problem(path: str, error: sqlite3.Error) -> StoreError:
     if "not a database" in lowered or "encrypted" in lowered:
         if not has_sqlite_header(path):
             return StoreError(
-                f"{path} is not a resultsbook store (it is not an SQLite file); point --db at the store "
-                "(the file was left as it is)"
+                f"{path} is not a resultsbook store (it is not an SQLite file); point {option('db')} at "
+                "the store (the file was left as it is)"
             )
         return _damaged(path, text, quoted)
     if "malformed" in lowered or "corrupt" in lowered:
@@ -139,7 +173,7 @@ def store_problem(path: str, error: sqlite3.Error) -> StoreError:
     if "readonly" in lowered or "read-only" in lowered:
         return StoreError(
             f"the store {path} is read-only ({text}); make it and its folder writable "
-            f"(chmod u+w {quoted}) or copy it and pass --db COPY"
+            f"(chmod u+w {quoted}) or copy it and pass {option('db', 'COPY')}"
         )
     if "unable to open" in lowered:
         folder = os.path.dirname(os.path.abspath(path))
@@ -155,10 +189,13 @@ def folder_problem(path: str, error: OSError) -> StoreError:
     if isinstance(error, (NotADirectoryError, FileExistsError)):
         blocking = _existing_ancestor(os.path.dirname(os.path.abspath(path)))
         return StoreError(
-            f"cannot create the store {path}: {blocking} is not a folder; pass --db with a path in a folder"
+            f"cannot create the store {path}: {blocking} is not a folder; "
+            f"pass {option('db')} with a path in a folder"
         )
     reason = error.strerror or str(error)
-    return StoreError(f"cannot create the store {path} ({reason}: {where}); pass --db with a writable folder")
+    return StoreError(
+        f"cannot create the store {path} ({reason}: {where}); pass {option('db')} with a writable folder"
+    )
 
 
 def _existing_ancestor(folder: str) -> str:
@@ -174,10 +211,10 @@ def _damaged(path: str, text: str, quoted: str) -> StoreError:
 
 def _recovery(path: str, quoted: str) -> str:
     stem, _ = os.path.splitext(path)
-    recovered = shlex.quote(f"{stem}-recovered.db")
     return (
         f"copy what it still holds into a new file with `resultsbook recover {quoted}` and pass "
-        f"--db {recovered}, or collect the logs again into a new file with --db NEW.db "
+        f"{option('db', f'{stem}-recovered.db')}, or collect the logs again into a new file with "
+        f"{option('db', 'NEW.db')} "
         "(the damaged file is left as it is)"
     )
 

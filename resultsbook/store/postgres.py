@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 
 from resultsbook.errors import StoreError, first_line
 from resultsbook.models import Problem, StoredRun
-from resultsbook.store import PRESENT_SOURCE_RUNS, RUN_FIELD_COLUMNS, Store, stored_run
+from resultsbook.store import ANY_SOURCE, PRESENT_SOURCE_RUNS, RUN_FIELD_COLUMNS, Store, stored_run
 from resultsbook.store.codec import decode_array
 from resultsbook.store.location import display_location, url_scheme
 from resultsbook.store.pg_schema import apply_migrations, pending_migrations
 from resultsbook.store.pg_writer import PostgresWriter
+from resultsbook.voice import command
 
 _RUN_COLUMNS = (
     "runs.id, runs.run_id, runs.name, runs.adapter, sources.path, runs.experiment, runs.status, "
@@ -60,7 +61,7 @@ class PostgresStore(Store):
             if not create and "m001_initial" in pending_migrations(conn):
                 raise StoreError(
                     f"no resultsbook store in {display_location(path)} yet; "
-                    f"run `resultsbook collect PATH --db {display_location(path)}` first"
+                    f"run `{command('collect', db=display_location(path))}` first"
                 )
             apply_migrations(conn)
         except StoreError:
@@ -326,6 +327,10 @@ class PostgresStore(Store):
         runs = self.conn.execute("SELECT count(*) FROM runs WHERE present = 1").fetchone()[0]
         sources = self.conn.execute("SELECT count(*) FROM sources WHERE present = 1").fetchone()[0]
         return {"runs": int(runs), "sources": int(sources)}
+
+    def ever_written(self) -> bool:
+        """Tell whether any collect has written a source into the store (one gone since counts)."""
+        return self.conn.execute(ANY_SOURCE).fetchone() is not None
 
     # ----------------------------------------------------------------- other writers
     def data_version(self) -> int:

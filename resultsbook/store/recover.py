@@ -21,6 +21,7 @@ from typing import Any
 
 from resultsbook.errors import NotFoundError, SpecError, StoreError
 from resultsbook.store.location import has_sqlite_header
+from resultsbook.voice import option
 
 _BATCH = 1000
 _PROBE_LIMIT = 100_000  # rowids probed one by one past damage when the table's size is unknown
@@ -67,7 +68,7 @@ def recover_store(damaged: str, target: str) -> RecoverReport:
             old.close()
             raise StoreError(
                 f"the first page of {damaged} (its list of tables) is damaged ({error}), so no row can be "
-                "found; collect the logs again into a new file with --db NEW.db"
+                f"found; collect the logs again into a new file with {option('db', 'NEW.db')}"
             ) from error
         store = Store.open(target)
         try:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from resultsbook.errors import StoreError
 from resultsbook.store.connection import applied_migrations
+from resultsbook.voice import option
 
 MIGRATION_SET = "resultsbook"  # the name each applied migration is recorded under
 
@@ -111,7 +112,7 @@ def refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
         shown = ", ".join(tables[:5]) + (f" (and {len(tables) - 5} more)" if len(tables) > 5 else "")
         raise StoreError(
             f"{path} is not a resultsbook store (an SQLite database of other tables: {shown}); "
-            "point --db at the store, or at a new file (the file was left as it is)"
+            f"point {option('db')} at the store, or at a new file (the file was left as it is)"
         )
 
 

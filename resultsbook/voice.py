@@ -1,0 +1,95 @@
+"""Whom a message speaks to: it names an option, or a command, as its reader gives them.
+
+    option("db", "NEW.db")       command line: --db NEW.db                 Python: db='NEW.db'
+    option("pattern")            command line: --pattern                   Python: pattern=
+    command("collect")           command line: resultsbook collect PATH    Python: rb.collect('runs/')
+    said(words, other_words)     where a message says it differently, not only by another name
+
+The messages are built below the command line and the Python API, which both reach them. Python is
+spoken to, unless a command is running: the command group speaks to the command line for the length
+of a command (`to_command_line`), and the reader processes a collect forks inherit it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+_command_line = False
+
+# the flags not spelled --NAME
+_FLAGS = {"option": "-o"}
+# how the command line has always shown a value of these (any other: as a shell word, a URL as it is)
+_SHELL_VALUES: dict[str, Callable[[str], str]] = {"pattern": repr}
+# what Python passes for the flags that are not a keyword argument of the same name
+_PYTHON: dict[str, Callable[[str | None], str]] = {
+    "columns": lambda value: f"options={{'columns': {(value or 'a,b').split(',')!r}}}",
+    "option": lambda value: "options={{{!r}: {!r}}}".format(*(value or "KEY=VALUE").partition("=")[::2]),
+    "verbose": lambda value: "BuildReport.findings",
+    "templates": lambda value: "spec's `templates`",
+}
+# name -> (the command line's command, the Python call doing the same)
+_COMMANDS = {
+    "collect": ("resultsbook collect", "rb.collect"),
+    "build": ("resultsbook build", "rb.build"),
+    "runs": ("resultsbook runs", "book.runs"),
+}
+_EXAMPLE_PATHS = {"collect": ("PATH", "runs/")}  # the command line's placeholder, Python's example
+
+
+def option(name: str, value: str | None = None) -> str:
+    """Return how the reader gives option `name` (a keyword argument's name), with `value` if given.
+
+    >>> option("db", "NEW.db"), option("adapter")
+    ("db='NEW.db'", 'adapter=')
+    >>> with to_command_line():
+    ...     option("db", "NEW.db"), option("adapter")
+    ('--db NEW.db', '--adapter')
+    """
+    if not _command_line:
+        if name in _PYTHON:
+            return _PYTHON[name](value)
+        return f"{name}=" if value is None else f"{name}={value!r}"
+    flag = _FLAGS.get(name, "--" + name.replace("_", "-"))
+    return flag if value is None else f"{flag} {_SHELL_VALUES.get(name, _shell_word)(value)}"
+
+
+def command(name: str, path: str | None = None, **options: str) -> str:
+    """Return the command (`collect`, `build`, `runs`) the reader runs to do it, with a path and options.
+
+    >>> command("collect", db="store.db")
+    "rb.collect('runs/', db='store.db')"
+    >>> with to_command_line():
+    ...     command("collect", db="store.db")
+    'resultsbook collect PATH --db store.db'
+    """
+    words, call = _COMMANDS[name]
+    placeholder, example = _EXAMPLE_PATHS.get(name, (None, None))
+    given = [option(key, value) for key, value in options.items()]
+    if _command_line:
+        shown = path if path is not None else placeholder
+        return " ".join([words, *([shown] if shown else []), *given])
+    shown = repr(path if path is not None else example) if (path or example) else None
+    return f"{call}({', '.join([*([shown] if shown else []), *given])})"
+
+
+def said(command_line: str, python: str) -> str:
+    """Return the words of the command line or of Python, for a message that says it differently to each."""
+    return command_line if _command_line else python
+
+
+def _shell_word(value: str) -> str:
+    """Return a value as a shell word (a store's URL as it is: the command line has always shown it so)."""
+    return value if "://" in value else shlex.quote(value)
+
+
+@contextmanager
+def to_command_line() -> Iterator[None]:
+    """Name flags and commands in the messages built inside (the command group runs each command so)."""
+    global _command_line
+    before, _command_line = _command_line, True
+    try:
+        yield
+    finally:
+        _command_line = before

@@ -1,0 +1,176 @@
+"""An error speaks its reader's language: through `import resultsbook as rb` it names the keyword
+arguments a notebook passes (`pattern=`, `db=`, `rows=`...), through the command line the flags
+(`--pattern`, `--db`, `--rows`...) as it always has."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import resultsbook as rb
+
+FLAG = re.compile(r"(?<![\w-])--[a-z]")  # a command-line flag, as `--db` or `--pattern`
+
+
+def headerless_runs(root):
+    """Write three d3rlpy-like runs: runs/<algo>/<algo>_<seed>/environment.csv, CSV without a header."""
+    for algo, seed in [("bcq", 0), ("bcq", 1), ("cql", 0)]:
+        run = root / "runs" / algo / f"{algo}_{seed}"
+        run.mkdir(parents=True)
+        (run / "environment.csv").write_text("1,1000,5.5\n2,2000,6.5\n")
+
+
+def test_a_tree_no_adapter_claims_suggests_pattern_keywords_from_python_and_flags_from_the_cli(tmp_path, cli):
+    headerless_runs(tmp_path)
+    report = rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    assert report.notes == (
+        f"no runs found under {tmp_path / 'runs'} (every installed adapter, no pattern=); it holds 3 file(s) "
+        "named environment.csv (e.g. bcq/bcq_0/environment.csv) that no adapter claims by name: read them "
+        "with pattern='**/environment.csv', or pattern='{group}/{run}/environment.csv' to make the folders "
+        "params (see `resultsbook adapters` for the formats read without a pattern)",
+    )
+    assert (
+        "--pattern '**/environment.csv', or --pattern '{group}/{run}/environment.csv'"
+        in cli("collect", "runs").output
+    )
+
+
+def test_a_misspelt_pattern_names_the_pattern_argument(tmp_path, cli):
+    headerless_runs(tmp_path)
+    report = rb.collect(tmp_path / "runs", db=tmp_path / "s.db", pattern="{algo}/{run}/enviroment.csv")
+    assert report.new == 0 and len(report.notes) == 1
+    assert "no path there matches pattern='{algo}/{run}/enviroment.csv' (" in report.notes[0]
+    assert not FLAG.search(report.notes[0])
+    result = cli("collect", "runs", "--pattern", "{algo}/{run}/enviroment.csv")
+    assert "no path there matches --pattern '{algo}/{run}/enviroment.csv' (" in result.output
+
+
+def test_a_folder_no_adapter_reads_names_the_adapter_and_pattern_arguments(tmp_path, cli):
+    (tmp_path / "empty").mkdir()
+    report = rb.collect(tmp_path / "empty", db=tmp_path / "s.db")
+    assert report.notes == (
+        f"no runs found under {tmp_path / 'empty'} (every installed adapter, no pattern=); name the format "
+        "with adapter= (see `resultsbook adapters`), or point pattern= at the log files",
+    )
+
+
+def test_a_headerless_csv_says_how_to_name_its_columns_from_python(tmp_path, cli):
+    headerless_runs(tmp_path)
+    report = rb.collect(tmp_path / "runs", db=tmp_path / "s.db", pattern="{algo}/{run}/environment.csv")
+    assert {problem.message for problem in report.problems} == {
+        "has no header line and no column names were given (fix: options={'columns': ['a', 'b', 'c']})"
+    }
+    cli_problems = cli(
+        "collect", "runs", "--db", "cli.db", "--pattern", "{algo}/{run}/environment.csv"
+    ).output
+    assert "(fix: --columns a,b,c)" in cli_problems
+
+
+def test_an_option_no_adapter_has_names_the_adapter_argument(tmp_path):
+    headerless_runs(tmp_path)
+    with pytest.raises(
+        rb.AdapterError,
+        match=r"^no adapter has an option 'colums'; name the adapter with adapter= and see `resultsbook "
+        r"adapters` for each one's options$",
+    ):
+        rb.collect(tmp_path / "runs", db=tmp_path / "s.db", options={"colums": ["epoch", "step", "return"]})
+
+
+def test_a_table_without_rows_names_the_rows_argument(tmp_path):
+    headerless_runs(tmp_path)
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db", pattern="{algo}/{algo}_{seed}/environment.csv",
+               options={"columns": ["epoch", "step", "return"]})  # fmt: skip
+    with rb.open(tmp_path / "s.db") as book:
+        for rows in ("", []):
+            with pytest.raises(rb.QueryError, match=r"^a table needs at least one row key \(rows=\)$"):
+                book.table(rows=rows, metric="return")
+        with pytest.raises(rb.QueryError, match=r"a metric is shown as the table's metric \(metric=\)$"):
+            book.table(rows="return", metric="return")
+
+
+def test_a_store_that_is_not_an_sqlite_file_names_the_db_argument(tmp_path, cli):
+    (tmp_path / "results.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "runs").mkdir()
+    message = (
+        r"^.*results\.csv is not a resultsbook store \(it is not an SQLite file\); point db= at the store"
+    )
+    with pytest.raises(rb.StoreError, match=message):
+        rb.collect(tmp_path / "runs", db=tmp_path / "results.csv")
+    assert "point --db at the store" in cli("runs", "--db", "results.csv").output
+
+
+def test_building_into_a_missing_store_says_how_to_collect_into_it_from_python(tmp_path):
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
+    missing = tmp_path / "none.db"
+    with pytest.raises(rb.NotFoundError) as raised:
+        rb.build(tmp_path / "resultsbook.toml", db=missing)
+    assert (
+        str(raised.value)
+        == f"no store at {missing}; collect runs into it first: rb.collect('runs/', db='{missing}')"
+    )
+
+
+def test_a_store_left_empty_while_a_collect_is_planning_says_a_collect_is_under_way(tmp_path, cli):
+    """The collect's progress starts once it has planned, before it writes a run: the store is there,
+    empty, as a cold collect of a large tree leaves it for seconds."""
+    headerless_runs(tmp_path)
+    seen = {}
+
+    class ReadWhilePlanned:
+        def start(self, total):
+            with rb.open(tmp_path / "s.db") as book:
+                seen["runs"] = len(book.runs())
+                with pytest.raises(rb.NotFoundError) as raised:
+                    book.table(rows="algo", metric="return")
+                seen["api"] = str(raised.value)
+            seen["cli"] = cli("table", "--db", "s.db", "--rows", "algo", "--metric", "return").output
+
+        def advance(self):
+            pass
+
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db", pattern="{algo}/{algo}_{seed}/environment.csv",
+               options={"columns": ["epoch", "step", "return"]}, progress=ReadWhilePlanned())  # fmt: skip
+    assert seen["runs"] == 0
+    under_way = (
+        "the store holds no runs yet: the collect that made it is still finding them, or was stopped "
+        "before it wrote any; try again once it has written some, or collect them: "
+    )
+    assert seen["api"] == under_way + "rb.collect('runs/')"
+    assert seen["cli"] == "Error: " + under_way + "resultsbook collect PATH\n"
+
+
+def messages_naming_flags(package):
+    """Yield (file:line, text) of every error, problem and note below the command line whose literal
+    text names a flag: the Python API reaches them too."""
+    import ast
+
+    def literal(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            return "".join(literal(value) for value in node.values)
+        if isinstance(node, ast.BinOp):
+            return literal(node.left) + literal(node.right)
+        return ""
+
+    for path in sorted(package.rglob("*.py")):
+        if "cli" in path.relative_to(package).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name.endswith("Error") or name in ("Problem", "append"):
+                for argument in node.args:
+                    text = literal(argument)
+                    if FLAG.search(text):
+                        yield f"{path.relative_to(package.parent)}:{node.lineno}", text
+
+
+def test_no_message_below_the_command_line_names_a_flag_by_hand():
+    from conftest import ROOT
+
+    assert list(messages_naming_flags(ROOT / "resultsbook")) == []
