@@ -69,7 +69,9 @@ def test_fidelity_is_never_bold_without_a_goal_and_bolds_the_highest_with_one(ma
     bold = cli("table", "--rows", "model", "--metric", "fidelity", "--format", "markdown", "--goal", "max")
     assert "| a       | **0.91 ± 0.01** |" in bold.output
     assert "Bold: best (higher is better; Welch's t-test, α = 0.05)." in bold.output
-    lower = cli("table", "--rows", "model", "--metric", "fidelity", "--format", "markdown", "--goal", "fidelity=min")
+    lower = cli(
+        "table", "--rows", "model", "--metric", "fidelity", "--format", "markdown", "--goal", "fidelity=min"
+    )
     assert "| b       | **0.51 ± 0.01** |" in lower.output and "lower is better" in lower.output
 
 
@@ -109,30 +111,36 @@ def test_build_lints_a_goal_taken_from_a_name_or_missing(make_run, cli, tmp_path
         "Warning: t: the goal of 'val_loss' comes from its name (lower is better); "
         'state it with goal = "min"' in result.output
     )
-    assert "Warning: t: 'fidelity' has no goal, so no cell of it is bold; set goal = \"max\" or \"min\"" in (
+    assert 'Warning: t: \'fidelity\' has no goal, so no cell of it is bold; set goal = "max" or "min"' in (
         result.output
     )
-    assert "Bold: best (lower is better; Welch's t-test, α = 0.05). Not bold: fidelity (goal not set)." in (
-        tmp_path / "t.md"
-    ).read_text()
+    assert (
+        "Bold: best (lower is better; Welch's t-test, α = 0.05). Not bold: fidelity (goal not set)."
+        in (tmp_path / "t.md").read_text()
+    )
     assert cli("build", "--strict").exit_code == 1
 
 
 def test_the_old_direction_key_is_goals_alias_and_a_conflict_is_refused(make_run, cli, tmp_path):
     _runs(make_run, "fidelity")
-    _spec(tmp_path, '[tables.t]\nmetric = "fidelity"\ndirection = "min"\nrows = ["model"]\noutputs = ["t.json"]\n')
+    _spec(
+        tmp_path,
+        '[tables.t]\nmetric = "fidelity"\ndirection = "min"\nrows = ["model"]\noutputs = ["t.json"]\n',
+    )
     assert cli("build").exit_code == 0
     document = json.loads((tmp_path / "t.json").read_text())
     assert (document["metrics"][0]["goal"], document["metrics"][0]["goal_from"]) == ("min", "set")
     _spec(tmp_path, '[tables.t]\nmetric = "fidelity"\ndirection = "min"\ngoal = "max"\nrows = ["model"]\n')
-    with pytest.raises(SpecError, match=re.escape("has goal = 'max' and direction = 'min' (its old name); keep goal")):
+    with pytest.raises(
+        SpecError, match=re.escape("has goal = 'max' and direction = 'min' (its old name); keep goal")
+    ):
         from resultsbook.spec import load_spec
 
         load_spec(str(tmp_path / "resultsbook.toml"))
     _spec(tmp_path, '[tables.t]\nmetric = "fidelity"\ngoal = "up"\nrows = ["model"]\n')
     failed = cli("build")
     assert failed.exit_code == 2
-    assert "goal = 'up'; use goal = \"max\" (higher is better) or \"min\"" in failed.output
+    assert 'goal = \'up\'; use goal = "max" (higher is better) or "min"' in failed.output
 
 
 def test_best_mean_needs_a_goal(make_run, cli):
@@ -141,4 +149,39 @@ def test_best_mean_needs_a_goal(make_run, cli):
     result = cli("table", "--rows", "model", "--metric", "fidelity", "--reduce", "best-mean")
     assert result.exit_code == 2  # a usage error: the flags leave the goal open
     assert "reduce = best-mean: cannot tell whether 'fidelity' is better high or low" in result.output
-    assert cli("table", "--rows", "model", "--metric", "fidelity", "--reduce", "best-mean", "--goal", "max").exit_code == 0
+    assert (
+        cli(
+            "table", "--rows", "model", "--metric", "fidelity", "--reduce", "best-mean", "--goal", "max"
+        ).exit_code
+        == 0
+    )
+
+
+def test_best_of_a_misspelt_metric_names_the_metric_meant_not_its_direction(make_run, cli, tmp_path):
+    """best(val/ac) said "cannot tell whether 'val/ac' is better high or low": writing a direction then
+    only brought the real error, a metric no run logs."""
+    for model, values in {"a": [0.90, 0.91], "b": [0.50, 0.51]}.items():
+        for seed, value in enumerate(values):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([value], key="val/acc"))
+            make_run(f"{model}{seed}f", {"model": model, "seed": seed}, curve([value], key="val/fidelity"))
+    cli("collect", "runs")
+    misspelt = cli("table", "--rows", "model", "--metric", "val/acc", "--reduce", "best(val/ac)")
+    assert (misspelt.exit_code, misspelt.output) == (
+        2,
+        "Error: reduction 'best(val/ac)': no run logs a metric 'val/ac'; did you mean 'val/acc'?\n",
+    )
+    undirected = cli("table", "--rows", "model", "--metric", "val/acc", "--reduce", "best(val/fidelity)")
+    assert (
+        undirected.exit_code == 2
+        and "cannot tell whether 'val/fidelity' is better high or low" in undirected.output
+    )
+    _spec(
+        tmp_path,
+        '[tables.t]\nmetric = "val/acc"\nreduce = "best(val/ac)"\nrows = ["model"]\noutputs = ["t.md"]\n',
+    )
+    built = cli("build", "--no-collect")
+    assert (
+        built.exit_code == 2
+        and "[tables.t] reduction 'best(val/ac)': no run logs a metric 'val/ac'; did you mean 'val/acc'?"
+        in built.output
+    )

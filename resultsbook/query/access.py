@@ -22,6 +22,7 @@ from resultsbook.query.model import MetricSpec
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.reduce import (
     Reduction,
+    UnknownDirection,
     best_steps_of_rows,
     parse_reduction,
     reduce_rows,
@@ -142,6 +143,18 @@ class MetricReader:
             )
         hint = did_you_mean(key, [*self._keys, *self.derived, *self.normalized], "logged metrics")
         raise QueryError(f"no run logs a metric {key!r}; {hint}")
+
+    def check_reduction(self, text: str) -> None:
+        """Raise when a reduction is not understood; best(KEY) with a KEY no run logs says so (with
+        the key meant) rather than that KEY's direction cannot be told."""
+        try:
+            parse_reduction(text)
+        except UnknownDirection as error:
+            try:
+                self.check(error.key)
+            except QueryError as missing:
+                raise QueryError(f"reduction {text!r}: {missing}") from error
+            raise
 
     def runs_with(self, key: str) -> set[int]:
         """Return the ids of runs that have a value for a metric (derived: all of its metric inputs)."""

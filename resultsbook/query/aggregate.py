@@ -68,7 +68,7 @@ def aggregate(
         raise why_nothing_selected(every, query.filters, store)
     for metric in query.metrics:
         reader.check(metric.name)
-        parse_reduction(metric.reduce)
+        reader.check_reduction(metric.reduce)
     check_filter_keys(every, query.filters)
     selected: Runs = select_runs(every, query.filters)
     notes: list[str] = []

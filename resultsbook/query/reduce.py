@@ -50,6 +50,15 @@ class Reduction:
         return (self.other,) if self.kind == "best" else ()
 
 
+class UnknownDirection(QueryError):
+    """best(KEY) without a direction, and KEY's name documents none (or KEY is misspelt: a table, which
+    knows the logged metrics, says which)."""
+
+    def __init__(self, message: str, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 def parse_reduction(text: str) -> Reduction:
     """Parse `last`, `max`, `last(10)`, `at(5000)`, `best(val/acc)`, `best(val/loss, min)`, `best-mean`."""
     found = _CALL.match(text)
@@ -77,9 +86,10 @@ def parse_reduction(text: str) -> Reduction:
         else:
             other, named, source = argument, goal_from_name(argument), "name"
             if named is None:
-                raise QueryError(
+                raise UnknownDirection(
                     f"reduction {text!r}: "
-                    + unknown_goal_message(other, f"write best({other}, max) or best({other}, min)")
+                    + unknown_goal_message(other, f"write best({other}, max) or best({other}, min)"),
+                    other,
                 )
             direction = named
         return Reduction(

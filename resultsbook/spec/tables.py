@@ -11,7 +11,7 @@ from typing import Any
 from resultsbook.errors import QueryError, ResultsbookError, SpecError, closest, did_you_mean
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.normalize import Normalization
-from resultsbook.query.reduce import parse_reduction
+from resultsbook.query.reduce import UnknownDirection, parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
 from resultsbook.query.stats import BOOTSTRAP_RESAMPLES, SPREADS, check_statistics
 from resultsbook.query.tasks import check_aggregates
@@ -329,6 +329,8 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
     reduce = str(settings.get("reduce", "last"))
     try:
         parse_reduction(reduce)
+    except UnknownDirection:
+        pass  # KEY may be misspelt: the table, which knows the logged metrics, says which it is
     except ResultsbookError as error:
         raise SpecError(f"{where}: {context} reduce = {reduce!r}: {error}") from error
     direction = read_goal(settings, where, context)
