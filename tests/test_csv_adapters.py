@@ -59,7 +59,7 @@ def test_a_comment_that_names_no_columns_leaves_a_headerless_file_explained(tmp_
     path.write_text("# written by train.py, 3 columns\n1,5\n2,6\n")
     run, problems = read_csv(path)
     assert sorted(run.metrics) == ["col0", "col1"]
-    assert problems == ["has no header line and no column names were given (fix: --columns a,b,c)"]
+    assert problems == ["has no header line and no column names were given (fix: options={'columns': ['a', 'b', 'c']})"]
 
 
 def test_a_header_naming_its_first_column_hash_is_still_the_header(tmp_path):
