@@ -336,3 +336,19 @@ def test_the_table_command_aggregates_over_tasks_as_the_spec_table_does(tmp_path
     assert len(cells) == 9
     for cell in built["cells"]:
         assert cells[(cell["row"]["method"], cell["aggregate"])] == cell["stats"]["value"]
+
+
+def test_a_misspelt_tasks_key_is_refused_by_name_in_a_table_and_a_spec(tmp_path, cli):
+    """--tasks gmae printed an empty table and exited 0; a spec's tasks typo failed without naming it."""
+    atari_like_project(tmp_path, {"ours": {"A": [5, 6], "B": [50, 60]}, "base": {"A": [1, 2], "B": [10, 20]}})
+    assert cli("build").exit_code == 0
+    result = cli("table", "--rows", "method", "--metric", "hns", "--tasks", "gmae", "--replicate", "run")
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: --tasks 'gmae' is not a param of any run; did you mean 'game'?\n",
+    )
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace('tasks = "game"', 'tasks = "gmae"'))
+    built = cli("build", "--no-collect")
+    assert built.exit_code == 2
+    assert "resultsbook.toml: [tables.agg] tasks 'gmae' is not a param of any run; did you mean 'game'?" in built.output

@@ -222,6 +222,7 @@ def table_command(
     with open_store(db_path, spec=spec) as store, store.snapshot():
         if _given("replicate"):
             check_params_exist("--replicate", query.replicate, store.param_keys())
+        check_params_exist("--tasks", query.tasks, store.param_keys())  # a typo found no task: an empty table
         table = aggregate(store, query)
     base = spec.labels if spec else Labels()
     color = output_format == "terminal" and use_color()

@@ -421,13 +421,14 @@ def compute_entry(
 
 
 def _check_own_params(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRun] | Runs) -> None:
-    """Refuse a table's `replicate` or `run_specific` key that no run has (a typo), naming the table;
-    the defaults (seed, and the usual run-specific params) may be absent."""
+    """Refuse a table's `replicate`, `run_specific` or `tasks` key that no run has (a typo), naming the
+    table; the defaults (seed, and the usual run-specific params) may be absent."""
     query = table_spec.query
     known = known_keys(runs)
     try:
         check_params_exist("replicate", [k for k in query.replicate if k != "seed"], known)
         check_params_exist("run_specific", query.run_specific[len(DEFAULT_RUN_SPECIFIC) :], known)
+        check_params_exist("tasks", query.tasks, known)
     except ResultsbookError as error:
         raise type(error)(f"{os.path.basename(spec.path)}: [tables.{table_spec.name}] {error}") from error
 
