@@ -237,6 +237,28 @@ def test_adapter_csv_reads_any_file_a_pattern_names(cli, tmp_path):
     assert forced.output.startswith("Collected runs: 1 new, 0 updated, 0 unchanged, 0 problems")
 
 
+def test_collect_alone_collects_the_specs_sources(make_run, cli, tmp_path):
+    """`resultsbook collect` in a project said "missing argument 'PATHS...'", though build collects the
+    spec's [[sources]] and rb.collect() did too."""
+    quickstart_runs(make_run)
+    no_spec = cli("collect")
+    assert no_spec.exit_code == 2
+    assert (
+        "give the folders (or files) of the runs, e.g. `resultsbook collect runs/` (no resultsbook.toml"
+        in (no_spec.output)
+    )
+    (tmp_path / "resultsbook.toml").write_text('db = "store/results.db"\n\n[[sources]]\npath = "runs"\n')
+    assert cli("collect").output == "Collected: 12 new, 0 updated, 0 unchanged, 0 problems\n"
+    assert (tmp_path / "store" / "results.db").exists()  # the spec's store
+    assert cli("collect").output == "Collected: 0 new, 0 updated, 12 unchanged, 0 problems\n"
+    flags = cli("collect", "--pattern", "{run}/metrics.jsonl")
+    assert flags.exit_code == 2
+    assert (
+        "--pattern applies to the PATHs given; give them (`resultsbook collect runs/ --pattern ...`)"
+        in flags.output
+    )
+
+
 def test_a_fifo_or_a_device_given_to_collect_is_one_line(cli, tmp_path):
     os.mkfifo(tmp_path / "metrics.jsonl")
     os.symlink("/dev/zero", tmp_path / "zero.jsonl")

@@ -23,7 +23,7 @@ from resultsbook.cli.common import (
 
 
 @click.command("collect")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @db_option
 @click.option("--adapter", help="Read every source with this adapter (see `resultsbook adapters`).")
 @click.option(
@@ -57,14 +57,22 @@ def collect_command(
     """Collect runs from log folders (or files) into the store; unchanged runs are skipped.
 
     A PATH may be a URL: s3://bucket/prefix (and gs://, az://, ssh://… with their extra installed), or
-    an MLflow tracking server, mlflow+http://host:5000/#experiment. Exit 1 when nothing was found:
-    no store is created then.
+    an MLflow tracking server, mlflow+http://host:5000/#experiment. With no PATH, the [[sources]] of
+    the project's resultsbook.toml. Exit 1 when nothing was found: no store is created then.
     """
     from resultsbook.api.actions import collect
     from resultsbook.errors import NotFoundError
     from resultsbook.params import parse_scalar
     from resultsbook.sources.derive import parse_derivation_text
     from resultsbook.store.location import url_scheme
+
+    if not paths:
+        values = (adapter, pattern, columns, options, params, derive)
+        given = [flag for flag, value in zip(_PATH_FLAGS, values) if value]
+        report = _collect_spec_sources(db_path, given, quiet or as_json)
+        if as_json:
+            print_json("collect", True, report_document(report))
+        return
 
     for path in paths:
         if url_scheme(path) is None and not os.path.exists(path):
@@ -91,6 +99,31 @@ def collect_command(
     if not quiet:
         echo(f"Collected {', '.join(paths)}: {report.summary_line()}")
     show_problems(report.problems)
+
+
+# the flags that say how to read the PATHs given (a spec's [[sources]] say it themselves)
+_PATH_FLAGS = ("--adapter", "--pattern", "--columns", "--option", "--param", "--derive")
+
+
+def _collect_spec_sources(db_path: str | None, given: list[str], quiet: bool) -> Any:
+    """Collect the [[sources]] of the project's spec, as `build` does first; say what to give instead
+    when there is no spec with sources, or flags that only apply to the PATHs given."""
+    from resultsbook.cli.common import collect_spec_sources, find_spec_or_none
+
+    spec = find_spec_or_none(None)
+    if spec is None or not spec.sources:
+        where = f"{os.path.relpath(spec.path)} names no [[sources]]" if spec else "no resultsbook.toml here"
+        raise click.UsageError(
+            f"give the folders (or files) of the runs, e.g. `resultsbook collect runs/` ({where}; with "
+            "one that names [[sources]], `resultsbook collect` alone collects them)"
+        )
+    if given:
+        raise click.UsageError(
+            f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to the PATHs given; give them "
+            f"(`resultsbook collect runs/ {given[0]} ...`), or set them on a [[sources]] entry of "
+            f"{os.path.relpath(spec.path)}"
+        )
+    return collect_spec_sources(spec, db_path, quiet)
 
 
 def nothing_found(report: Any, paths: tuple[str, ...], adapter: str | None, pattern: str | None) -> str:
