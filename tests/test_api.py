@@ -373,3 +373,33 @@ def test_a_table_reads_one_state_of_the_store_from_the_api_and_the_cli(book, cli
         == 0
     )
     assert in_snapshot and all(in_snapshot)  # a collect writing meanwhile is not half seen
+
+
+def test_a_direction_taken_from_a_name_is_said_under_the_notebook_table(make_run, book, tmp_path, cli):
+    """The bold best of test/acc rests on its name (documented, but a guess): the CLI says so on
+    stderr; the notebook's table said nothing."""
+    quickstart_runs(make_run)
+    rb.collect(tmp_path / "runs", db=book.path)
+    table = book.table(rows="model", metric="test/acc", reduce="best(val/acc)")
+    assert table.guesses == (
+        "the goal of 'test/acc' comes from its name (higher is better); state it with goals={'test/acc': 'max'}",
+        "reduce='best(val/acc)' takes 'val/acc' as higher-is-better from its name; "
+        "write reduce='best(val/acc, max)'",
+    )
+    html = table._repr_html_()
+    assert "state it with goals={&#x27;test/acc&#x27;: &#x27;max&#x27;}" in html
+    stated = book.table(
+        rows="model", metric="test/acc", reduce="best(val/acc, max)", goals={"test/acc": "max"}
+    )
+    assert stated.guesses == ()
+    printed = cli(
+        "table", "--rows", "model", "--metric", "test/acc", "--reduce", "best(val/acc)", "--db", book.path
+    )
+    assert printed.stderr == "".join(
+        f"Note: {line}\n"
+        for line in (
+            "the goal of 'test/acc' comes from its name (higher is better); state it with --goal test/acc=max",
+            "--reduce 'best(val/acc)' takes 'val/acc' as higher-is-better from its name; "
+            "write --reduce 'best(val/acc, max)'",
+        )
+    )

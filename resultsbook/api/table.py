@@ -19,6 +19,7 @@ from resultsbook.query.select import Filter
 from resultsbook.query.stats import CENTERS, SPREADS, check_pairing
 from resultsbook.render import render_table
 from resultsbook.render.layout import Labels, Layout, TableFormat, layout_table
+from resultsbook.voice import option, said
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -165,6 +166,12 @@ class Table:
         """Return the table-wide warnings (runs left out, no matching run), as `table` prints them."""
         return self.result.notes
 
+    @property
+    def guesses(self) -> tuple[str, ...]:
+        """Return the directions taken from metric names (a documented rule, but a guess: the bold best
+        and best(KEY) rest on it), each with how to state it."""
+        return tuple(guessed_directions(self.result.query.metrics, self.format.highlight != "none"))
+
     def to_frame(self) -> pd.DataFrame:
         """Return one row per table row, one column per (column key values..., statistic): the
         statistics unrounded, then `n` and `marks` (the kinds of the cell's marks, comma-separated)."""
@@ -208,12 +215,38 @@ class Table:
         """Show the table in a notebook: bold best, underlined second, marks and their footnotes."""
         from resultsbook.render.html import render_results_table
 
-        notes = "".join(f'<p class="note">{_escape(note)}</p>' for note in self.notes)
+        notes = "".join(f'<p class="note">{_escape(note)}</p>' for note in (*self.notes, *self.guesses))
         # Jupyter would typeset $...$ of values from logs as maths (pandas marks its frames so too)
         return f'<div class="tex2jax_ignore mathjax_ignore">{render_results_table(self.layout)}{notes}</div>'
 
     def __repr__(self) -> str:
         return self.to_text().rstrip("\n")
+
+
+def guessed_directions(metrics: Sequence[MetricSpec], highlighted: bool) -> list[str]:
+    """Say which directions were taken from metric names, with how to state them; a goal only where
+    the best is shown (`highlighted`)."""
+    from resultsbook.query.goal import metric_goal
+    from resultsbook.query.reduce import parse_reduction
+
+    lines = []
+    for metric in metrics:
+        goal = metric_goal(metric.name, metric.direction)
+        if highlighted and goal.source == "name":
+            fix = said(
+                f"--goal {metric.name}={goal.direction}", f"goals={{{metric.name!r}: {goal.direction!r}}}"
+            )
+            lines.append(
+                f"the goal of {metric.name!r} comes from its name ({goal.words}); state it with {fix}"
+            )
+        reduction = parse_reduction(metric.reduce)
+        if reduction.kind == "best" and reduction.direction_source == "name":
+            better = "higher" if reduction.direction == "max" else "lower"
+            lines.append(
+                f"{option('reduce', metric.reduce)} takes {reduction.other!r} as {better}-is-better from its "
+                f"name; write {option('reduce', reduction.text)}"
+            )
+    return lines
 
 
 def _options(name: str) -> Any:

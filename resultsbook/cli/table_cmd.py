@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -182,7 +181,7 @@ def table_command(
     escape_formulas: bool,
 ) -> None:
     """Aggregate runs over seeds into a table, from flags alone (a spec's labels are used if one is found)."""
-    from resultsbook.api.table import statistics, table_request
+    from resultsbook.api.table import guessed_directions, statistics, table_request
     from resultsbook.errors import ResultsbookError, SpecError
     from resultsbook.query import aggregate
     from resultsbook.query.select import check_params_exist, parse_filter
@@ -237,32 +236,8 @@ def table_command(
         echo(text, nl=False, raw=not sys.stdout.isatty())
     for note in table.notes:
         echo(f"Warning: {note}", err=True)
-    for line in _guessed_directions(table.query.metrics, fmt.highlight != "none" and output_format != "csv"):
+    for line in guessed_directions(table.query.metrics, fmt.highlight != "none" and output_format != "csv"):
         echo(f"Note: {line}", err=True)
-
-
-def _guessed_directions(metrics: Sequence[Any], highlighted: bool) -> list[str]:
-    """Say which directions were taken from metric names (a documented rule, but a guess), with the
-    flag that states them; a goal only where the best is shown (`highlighted`)."""
-    from resultsbook.query.goal import metric_goal
-    from resultsbook.query.reduce import parse_reduction
-
-    lines = []
-    for metric in metrics:
-        goal = metric_goal(metric.name, metric.direction)
-        if highlighted and goal.source == "name":
-            lines.append(
-                f"the goal of {metric.name!r} comes from its name ({goal.words}); "
-                f"state it with --goal {metric.name}={goal.direction}"
-            )
-        reduction = parse_reduction(metric.reduce)
-        if reduction.kind == "best" and reduction.direction_source == "name":
-            lines.append(
-                f"--reduce {metric.reduce!r} takes {reduction.other!r} as "
-                f"{'higher' if reduction.direction == 'max' else 'lower'}-is-better from its name; "
-                f"write --reduce {reduction.text!r}"
-            )
-    return lines
 
 
 def _given(name: str) -> bool:
