@@ -29,9 +29,14 @@ def test_headerless_csv_with_column_names(tmp_path):
     assert list(run.metrics["epoch"].values) == [1, 2, 3]
 
 
-def test_headerless_csv_without_names_is_read_and_explained(tmp_path):
+@pytest.mark.parametrize(
+    "text",
+    ["1,5\n2,6\n", "# written by train.py, 3 columns\n1,5\n2,6\n"],  # a comment naming no columns, too
+    ids=["plain", "after-a-comment"],
+)
+def test_headerless_csv_without_names_is_read_and_explained(tmp_path, text):
     path = tmp_path / "env.csv"
-    path.write_text("1,5\n2,6\n")
+    path.write_text(text)
     run, problems = read_csv(path)
     assert sorted(run.metrics) == ["col0", "col1"]
     assert problems == ["has no header line and no column names were given (fix: options={'columns': ['a', 'b', 'c']})"]
@@ -52,14 +57,6 @@ def test_a_commented_header_names_the_columns_of_numpy_savetxt(tmp_path):
     run, problems = read_csv(path)
     assert problems == [] and sorted(run.metrics) == ["loss"]
     assert list(run.metrics["loss"].steps) == [10, 20] and list(run.metrics["loss"].values) == [0.5, 0.25]
-
-
-def test_a_comment_that_names_no_columns_leaves_a_headerless_file_explained(tmp_path):
-    path = tmp_path / "log.csv"
-    path.write_text("# written by train.py, 3 columns\n1,5\n2,6\n")
-    run, problems = read_csv(path)
-    assert sorted(run.metrics) == ["col0", "col1"]
-    assert problems == ["has no header line and no column names were given (fix: options={'columns': ['a', 'b', 'c']})"]
 
 
 def test_a_header_naming_its_first_column_hash_is_still_the_header(tmp_path):
