@@ -59,9 +59,91 @@ def test_check_passes_after_build_and_names_the_changed_cell(paper):
     assert len(changed) == 1 and " → 0.286 ± 0.080" in changed[0] and "run" not in changed[0]
     assert "paper/results/table1.tex" not in stale.output  # test accuracy did not change
     assert lines[-1] == "FAILED: 5 current, 4 stale"  # the loss table (.tex, .csv), its curve, numbers.tex
-    assert "paper/results/numbers.tex: stale (its data or settings changed)" in lines
+    assert "paper/results/numbers.tex: stale (results changed)" in lines
     assert run_cli("build").exit_code == 0
     assert run_cli("check").exit_code == 0
+
+
+def edit_spec(project: Path, old: str, new: str) -> None:
+    spec = project / "resultsbook.toml"
+    text = spec.read_text()
+    assert text.count(old) == 1
+    spec.write_text(text.replace(old, new))
+
+
+def stale_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if ": stale (" in line]
+
+
+def test_check_says_a_setting_changed_not_the_results(paper):
+    """digits = 1 -> 2 changes every cell's text; the runs did not change and check must not say so."""
+    run_cli("build")
+    edit_spec(paper, "digits = 1", "digits = 2")
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert stale_lines(result.output) == [
+        "paper/results/table1.tex: stale (its settings changed: digits)",
+        "paper/results/table1.md: stale (its settings changed: digits)",
+        "paper/results/numbers.tex: stale (the settings of [tables.table1] changed: digits)",
+        "RESULTS.md: stale (the settings of [tables.table1] changed: digits)",
+    ]
+    assert "  MLP (16 hidden) / Moons: " in result.output  # the cells are still listed
+    assert "results changed" not in result.output
+
+
+def test_check_says_a_where_selects_other_runs(paper):
+    run_cli("build")
+    edit_spec(paper, 'columns = ["dataset"]\n', 'columns = ["dataset"]\nwhere = { seed = [0, 1] }\n')
+    lines = stale_lines(run_cli("check").output)
+    assert (
+        "paper/results/table1.tex: stale (its settings changed: where; the runs it selects differ)" in lines
+    )
+    assert (
+        "paper/figures/bar.pgf: stale (the settings of [tables.table1] changed: where; "
+        "the runs [tables.table1] selects differ)"
+    ) in lines  # the bar figure draws table1's cells
+
+
+def test_check_names_a_changed_template_and_a_figure_setting(paper):
+    run_cli("build")
+    (paper / "templates").mkdir()
+    template = ROOT / "templates" / "table.tex.j2"
+    (paper / "templates" / "table.tex.j2").write_text(template.read_text() + "% our house style\n")
+    edit_spec(paper, 'band = "std"', 'band = "sem"')
+    assert stale_lines(run_cli("check").output) == [
+        "paper/results/table1.tex: stale (its template changed: table.tex.j2)",
+        "paper/results/final_loss.tex: stale (its template changed: table.tex.j2)",
+        "paper/figures/curve.pdf: stale (its settings changed: band)",
+        "paper/results/numbers.tex: stale (the note of [figures.curve] changed)",
+    ]
+
+
+def test_a_lock_without_parts_is_read_and_check_says_it_cannot_tell(paper):
+    """A lock written before the parts were recorded: read as it is, the reason said vaguely."""
+    run_cli("build")
+    lock = paper / "paper" / "resultsbook.lock"
+    document = json.loads(lock.read_text())
+    for entry in document["entries"].values():
+        entry.pop("parts", None)
+    lock.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    assert run_cli("check").exit_code == 0
+    edit_spec(paper, "digits = 1", "digits = 2")
+    lines = stale_lines(run_cli("check").output)
+    assert lines[0] == "paper/results/table1.tex: stale (its data or settings changed)"
+    assert "paper/results/numbers.tex: stale (its data or settings changed)" in lines
+    assert run_cli("build").exit_code == 0
+    assert "parts" in json.loads(lock.read_text())["entries"]["tables.table1"]
+
+
+def test_a_new_resultsbook_and_a_table_quoted_or_not_are_said_as_such():
+    from resultsbook.freshness.reasons import stale_reason
+
+    before = {"runs": "a", "settings.digits": "b", "version": "0.1.0"}
+    assert stale_reason(before, {**before, "version": "0.2.0"}) == "resultsbook changed: 0.1.0 → 0.2.0"
+    assert stale_reason(before, before) is None and stale_reason({}, before) is None
+    quoting = {"tables.a/runs": "1", "tables.a/settings.digits": "2", "version": "0.1.0"}
+    now = {"tables.b/runs": "1", "tables.b/settings.digits": "2", "version": "0.1.0"}
+    assert stale_reason(quoting, now) == "it no longer quotes [tables.a]; it now quotes [tables.b]"
 
 
 def test_check_reports_a_hand_edited_file_and_a_missing_one(paper):

@@ -2,7 +2,8 @@
 and the lock, and say what changed cell by cell.
 
     current   the file holds exactly what build would write now
-    stale     the file is what build last wrote, but the results (or the spec) changed since
+    stale     the file is what build last wrote, but the results (or the spec) changed since: the
+              detail says which (results, which settings, a template; see reasons.py)
     edited    the file differs from what build wrote: someone edited it by hand
     missing   the file does not exist
 
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from resultsbook.freshness.reasons import stale_reason
 from resultsbook.outputs.build import Finding, compute_outputs
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import bytes_digest, file_digest, read_lock
@@ -127,7 +129,8 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
         for path, data in result.outputs.items():
             relative = os.path.relpath(path, folder).replace(os.sep, "/")
             locked_digest = locked.outputs.get(relative) if locked else None
-            state = output_state(path, result.name, data, locked_digest, changes)
+            reason = stale_reason(locked.parts, result.parts) if locked else None
+            state = output_state(path, result.name, data, locked_digest, changes, reason)
             redrawn = (
                 result.name.startswith("figures.") and locked is not None and locked.inputs == result.inputs
             )
@@ -138,9 +141,15 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
 
 
 def output_state(
-    path: str, entry: str, expected: bytes, locked_digest: str | None, changes: tuple[CellChange, ...]
+    path: str,
+    entry: str,
+    expected: bytes,
+    locked_digest: str | None,
+    changes: tuple[CellChange, ...],
+    reason: str | None = None,
 ) -> OutputState:
-    """Decide whether one file is current, stale, edited or missing."""
+    """Decide whether one file is current, stale, edited or missing; `reason` says why a stale one
+    is (see reasons.py), when the lock recorded enough to tell."""
     actual = file_digest(path)
     if actual is None:
         return OutputState(path, entry, "missing", changes, "run `resultsbook build`")
@@ -149,13 +158,9 @@ def output_state(
     if locked_digest is None:
         return OutputState(path, entry, "stale", changes, "not in the lock: run `resultsbook build`")
     if actual == locked_digest:
-        if changes:
-            detail = "results changed"
-        elif entry.startswith("tables."):
-            detail = "the spec, a template or resultsbook changed"
-        else:
-            detail = "its data or settings changed"
-        return OutputState(path, entry, "stale", changes, detail)
+        if reason is None and entry.startswith("tables.") and not changes:
+            reason = "the spec, a template or resultsbook changed"
+        return OutputState(path, entry, "stale", changes, reason or "its data or settings changed")
     return OutputState(path, entry, "edited", changes, _first_difference(path, expected))
 
 

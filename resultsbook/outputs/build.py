@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from resultsbook import __version__
@@ -26,6 +26,7 @@ from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you
 from resultsbook.models import StoredRun
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
+from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, CellRuns
@@ -105,6 +106,7 @@ class EntryResult:
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
     table: ResultTable | None = None
+    parts: Mapping[str, str] = field(default_factory=dict)  # what it is made of, part by part (parts.py)
 
 
 @dataclass
@@ -343,7 +345,7 @@ def compute_outputs(
         if result is not None:
             assert result.table is not None
             tables[name] = result.table
-            results.append(result)
+            results.append(replace(result, parts=table_parts(spec, table_spec, runs)))
         elif memo is not None:  # computed (and reported) again next round, whatever changed
             del memo.selections[name]
         progress.advance()
@@ -366,13 +368,15 @@ def compute_outputs(
             drawn = _attempt(spec, entry, failed, compute_figure, spec, figure, store, runs, tables)
             if drawn is not None:
                 result, figure_notes[figure.name] = drawn
-                results.append(result)
+                known = {result.name: result.parts for result in results}
+                results.append(replace(result, parts=figure_parts(spec, figure, runs, known)))
         progress.advance()
     if numbers:
         progress.step("numbers and sections")
         numbered, not_numbered = compute_numbers_and_sections(
-            spec, store, runs, tables, figure_notes, list(failed.values()), built
-        )
+            spec, store, runs, tables, figure_notes, list(failed.values()), built,
+            {result.name: result.parts for result in results},
+        )  # fmt: skip
         results += numbered
         failed |= {failure.entry: failure for failure in not_numbered}
         progress.advance()
@@ -512,9 +516,11 @@ def compute_numbers_and_sections(
     figure_notes: Mapping[str, str],
     failed: Sequence[EntryFailure] = (),
     built: Collection[str] = (),
+    known_parts: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[EntryResult], list[EntryFailure]]:
     """Compute the numbers file (its named values locked one by one) and the Markdown sections; hold
-    back each that quotes an entry in `failed` (see `numbers_blocker`), and list those that fail."""
+    back each that quotes an entry in `failed` (see `numbers_blocker`), and list those that fail.
+    `known_parts` holds the parts of the tables computed already (the others are computed here)."""
     from resultsbook.outputs.numbers import compute_numbers
     from resultsbook.outputs.sections import section_outputs
 
@@ -531,7 +537,8 @@ def compute_numbers_and_sections(
     if spec.macros is not None and spec.macros.output:
         blocker = numbers_blocker(spec, failed, built)
         if blocker is None:
-            results.append(numbers_entry(spec, spec.macros.output, book))
+            parts = numbers_parts(spec, runs, tables, figure_notes, known_parts or {})
+            results.append(replace(numbers_entry(spec, spec.macros.output, book), parts=parts))
         else:
             not_built.append(held_back(spec, "macros", [spec.macros.output], blocker))
     if spec.sections:
@@ -546,7 +553,8 @@ def compute_numbers_and_sections(
             not_built.append(entry_failure(spec, "sections", error))
         else:
             digest = hashlib.sha256(b"".join(sections[path] for path in sorted(sections))).hexdigest()
-            results.append(EntryResult("sections", digest, sections))
+            parts = numbers_parts(spec, runs, tables, figure_notes, known_parts or {}, [MARKDOWN_TEMPLATE])
+            results.append(EntryResult("sections", digest, sections, parts=parts))
     return results, not_built
 
 
@@ -778,7 +786,7 @@ def lock_entry(spec: Spec, result: EntryResult) -> LockEntry:
         os.path.relpath(path, folder).replace(os.sep, "/"): bytes_digest(data)
         for path, data in result.outputs.items()
     }
-    return LockEntry(result.inputs, result.values, outputs)
+    return LockEntry(result.inputs, result.values, outputs, result.parts)
 
 
 def _files_as_locked(spec: Spec, entry: LockEntry | None) -> bool:

@@ -24,6 +24,9 @@ class LockEntry:
     inputs: str
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # cell -> value, n, runs
     outputs: Mapping[str, str] = field(default_factory=dict)  # path relative to the lock -> sha256
+    # what the inputs are made of, part by part (outputs/parts.py); empty in a lock written before
+    # the parts were recorded (read as it is; check then says less about why a file is stale)
+    parts: Mapping[str, str] = field(default_factory=dict)
 
 
 def bytes_digest(data: bytes) -> str:
@@ -56,7 +59,9 @@ def read_lock(path: str) -> dict[str, LockEntry]:
             f"{path} is not a resultsbook lock of version {LOCK_VERSION}; run `{command('build')}`"
         )
     return {
-        name: LockEntry(entry["inputs"], entry.get("values", {}), entry.get("outputs", {}))
+        name: LockEntry(
+            entry["inputs"], entry.get("values", {}), entry.get("outputs", {}), entry.get("parts", {})
+        )
         for name, entry in document.get("entries", {}).items()
     }
 
@@ -67,7 +72,12 @@ def render_lock(entries: Mapping[str, LockEntry]) -> str:
         "format": LOCK_FORMAT,
         "version": LOCK_VERSION,
         "entries": {
-            name: {"inputs": entry.inputs, "values": entry.values, "outputs": entry.outputs}
+            name: {
+                "inputs": entry.inputs,
+                "values": entry.values,
+                "outputs": entry.outputs,
+                **({"parts": entry.parts} if entry.parts else {}),
+            }
             for name, entry in sorted(entries.items())
         },
     }
