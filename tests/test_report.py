@@ -12,7 +12,7 @@ import pytest
 from conftest import write_native_run
 from figure_project import SEEDS, accuracy, make_project
 
-from resultsbook.outputs.report import render_report
+from resultsbook.outputs.report import render_report, report_page
 from resultsbook.sources.collect import CollectRequest, collect
 
 FIGURE = """
@@ -111,3 +111,92 @@ def test_report_loads_in_a_headless_browser_without_errors_and_shows_the_tables(
     pixels = imread(str(shot))[..., :3]
     dark = (pixels.mean(axis=2) < 0.5).mean()
     assert 0.005 < dark < 0.5  # text and table rules on a white page: neither blank nor a solid block
+
+
+NOT_YET = """
+[tables.table3]
+metric = "acc"
+rows = ["method"]
+where = { lr = "0.5" }
+outputs = ["results/table3.tex"]
+
+[figures.bar3]
+kind = "bar"
+table = "table3"
+outputs = ["figures/bar3.pdf"]
+
+[macros]
+output = "results/numbers.tex"
+
+[macros.values]
+gap = { difference = ["table1/big/a", "table1/base/a"] }
+gap3 = { difference = ["table3/big", "table3/base"] }
+"""
+
+
+@pytest.fixture
+def not_yet_project(tmp_path: Path):
+    """The report project with a table no run matches yet (lr = 0.5), a figure and a number quoting it;
+    the error lists the values lr has, one of them from the untrusted run."""
+    spec, store = make_project(tmp_path, FIGURE + NOT_YET)
+    config = {"method": "ours", "dataset": "a", "seed": 9, "lr": "<script>alert(1)</script>"}
+    write_native_run(tmp_path / "runs" / "evil", config, [{"step": 100, "acc": 50.0}], {"status": "failed"})
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    yield spec, store
+    store.close()
+
+
+def test_report_shows_every_table_it_can_and_a_box_for_one_that_cannot_be_computed(not_yet_project) -> None:
+    spec, store = not_yet_project
+    page = report_page(spec, store, store.runs())
+    assert [(f.entry, f.held_back_by) for f in page.failed] == [
+        ("tables.table3", ""),
+        ("figures.bar3", "tables.table3"),
+    ]
+    assert "Big model" in page.html and page.html.count('<img src="data:image/svg+xml;base64,') == 1
+    box = re.search(r'<section id="table-table3">.*?</section>', page.html, re.S)
+    assert box is not None and '<div class="failed" role="alert">' in box[0]
+    assert "[tables.table3] could not be computed" in box[0]
+    assert "filter lr=0.5 matches no run; lr has: 0.1, &lt;script&gt;alert(1)&lt;/script&gt;" in box[0]
+    assert "<script>" not in page.html
+    assert "[figures.bar3] held back</strong>" in page.html
+    assert "<td>gap</td><td>\\gap</td><td>15.0</td>" in page.html  # the number it can compute
+    assert (
+        "<td>\\gapThree</td><td>held back: it quotes [tables.table3], which could not be computed"
+        in page.html
+    )
+
+
+def test_report_command_writes_the_page_and_exits_as_build_would(not_yet_project, cli, tmp_path) -> None:
+    result = cli("report", "--no-collect", "-o", "page.html")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "wrote page.html",
+        "Error: resultsbook.toml: [tables.table3] filter lr=0.5 matches no run; lr has: 0.1, "
+        "<script>alert(1)</script>; did you mean lr=0.1?",
+        "Error: resultsbook.toml: [figures.bar3] held back: it quotes [tables.table3], which could not be "
+        "built; fix that and build again",
+    ]
+    assert "Table table1" in (tmp_path / "page.html").read_text()
+    assert cli("build", "--no-collect").exit_code == 1
+    spec_file, table3 = tmp_path / "resultsbook.toml", 'metric = "acc"\nrows = ["method"]\nwhere'
+    text = spec_file.read_text()
+    assert text.count(table3) == 1  # a metric no run logs: the spec must be fixed, 2 for both
+    spec_file.write_text(text.replace(table3, table3.replace('"acc"', '"f1"')))
+    assert (
+        cli("report", "--no-collect", "-o", "page.html").exit_code,
+        cli("build", "--no-collect").exit_code,
+    ) == (2, 2)
+
+
+def test_a_report_with_a_failed_entry_loads_in_a_headless_browser(not_yet_project, tmp_path: Path) -> None:
+    chromium = _chromium()
+    spec, store = not_yet_project
+    page = tmp_path / "report.html"
+    page.write_text(report_page(spec, store, store.runs()).html)
+    dom = _headless(chromium, tmp_path / "profile", "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert [line for line in dom.stderr.splitlines() if ":CONSOLE" in line] == []
+    boxes = re.findall(r'<div class="failed" role="alert">(.*?)</div>', dom.stdout, re.S)
+    assert len(boxes) == 2 and "lr has: 0.1, &lt;script&gt;alert(1)&lt;/script&gt;" in boxes[0]
+    assert '<table class="results">' in dom.stdout and "Big model" in dom.stdout

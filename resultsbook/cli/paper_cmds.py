@@ -35,15 +35,21 @@ def report_command(
     config: str | None, db_path: str | None, no_collect: bool, output: str | None, quiet: bool
 ) -> None:
     """Write one self-contained HTML page: every table and figure, the runs behind each cell, all runs."""
+    from resultsbook.cli.outcome import not_built_failure
     from resultsbook.outputs.report import write_report
 
     with (
         spec_and_store(config, db_path, not no_collect, quiet) as (spec, store),
         progress_bar("Writing the report", minimum=1) as progress,
     ):
-        target, changed = write_report(spec, store, output, progress)
+        target, changed, failed = write_report(spec, store, output, progress)
     if not quiet:
         echo(f"{'wrote' if changed else 'unchanged:'} {os.path.relpath(target)}")
+    for entry in failed:  # each is a box on the page too
+        echo(f"Error: {entry.line()}", err=True)
+    not_built = not_built_failure(failed)
+    if not_built is not None:
+        sys.exit(not_built.code)
 
 
 @click.command("preview")
