@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import tempfile
 
 
 def write_if_changed(path: str, content: bytes) -> bool:
@@ -26,6 +25,8 @@ def write_atomic(path: str, content: bytes) -> None:
     os.makedirs(folder, exist_ok=True)
     remove_abandoned_temporaries(path)
     prefix = f"{_temporary_prefix(path)}{os.getpid()}."
+    import tempfile  # here: the store imports this module, and an unchanged collect imports no random
+
     descriptor, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -71,6 +72,19 @@ def _alive(pid: int) -> bool:
     except OSError:  # it exists, as another user's process
         return True
     return True
+
+
+def on_read_only_filesystem(path: str) -> bool:
+    """Tell whether `path` (or, when it does not exist yet, the nearest folder above it that does)
+    lies on a filesystem mounted read-only: a CI artifact, a container's volume, a snapshot. There no
+    chmod makes a file writable."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs (Windows): as if writable, the write says otherwise
+        return False
 
 
 def is_read_only(path: str) -> bool:

@@ -1,11 +1,12 @@
-"""Shared fixtures: run folders built from dicts, a store, the CLI runner, the shared real data."""
+"""Shared fixtures: run folders built from dicts, a store, the CLI runner, a read-only mount, the shared
+real data."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,28 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
         return runner.invoke(command, list(args), catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def tmpfs_mount(tmp_path: Path) -> Iterator[tuple[Path, Callable[[str], None]]]:
+    """Return a tmpfs mounted at tmp_path/mnt and a function remounting it read-only ("ro") or
+    writable ("rw"): a real read-only filesystem. Skips unless root may mount one here."""
+    import subprocess
+
+    folder = tmp_path / "mnt"
+    folder.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root")
+    if subprocess.run(["mount", "-t", "tmpfs", "none", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("this machine does not let tests mount a tmpfs")
+
+    def remount(mode: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,{mode}", str(folder)], check=True)
+
+    try:
+        yield folder, remount
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
 
 
 @pytest.fixture

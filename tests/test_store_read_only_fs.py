@@ -4,8 +4,6 @@ commands that write it say why they cannot. Needs root to mount a tmpfs (skipped
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,25 +14,6 @@ import resultsbook as rb
 TABLE = ("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--goal", "max")
 
 
-@pytest.fixture
-def mount(tmp_path):
-    """Return a tmpfs mounted at tmp_path/mnt and a function remounting it read-only or writable."""
-    folder = tmp_path / "mnt"
-    folder.mkdir()
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a tmpfs needs root")
-    if subprocess.run(["mount", "-t", "tmpfs", "none", str(folder)], capture_output=True).returncode != 0:
-        pytest.skip("this machine does not let tests mount a tmpfs")
-
-    def remount(mode: str) -> None:
-        subprocess.run(["mount", "-o", f"remount,{mode}", str(folder)], check=True)
-
-    try:
-        yield folder, remount
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)
-
-
 def _project_on(folder: Path, make_run, cli) -> Path:
     quickstart_runs(make_run)
     db = folder / "resultsbook.db"
@@ -42,8 +21,8 @@ def _project_on(folder: Path, make_run, cli) -> Path:
     return db
 
 
-def test_reading_commands_read_a_store_on_a_read_only_filesystem(mount, make_run, cli):
-    folder, remount = mount
+def test_reading_commands_read_a_store_on_a_read_only_filesystem(tmpfs_mount, make_run, cli):
+    folder, remount = tmpfs_mount
     db = _project_on(folder, make_run, cli)
     before = cli(*TABLE, "--db", str(db)).output
     remount("ro")
@@ -55,8 +34,8 @@ def test_reading_commands_read_a_store_on_a_read_only_filesystem(mount, make_run
     assert sorted(os.listdir(folder)) == ["resultsbook.db"]  # nothing written beside it
 
 
-def test_a_command_that_writes_the_store_says_the_filesystem_is_read_only(mount, make_run, cli):
-    folder, remount = mount
+def test_a_command_that_writes_the_store_says_the_filesystem_is_read_only(tmpfs_mount, make_run, cli):
+    folder, remount = tmpfs_mount
     db = _project_on(folder, make_run, cli)
     remount("ro")
     result = cli("collect", "runs", "--db", str(db))
@@ -69,9 +48,9 @@ def test_a_command_that_writes_the_store_says_the_filesystem_is_read_only(mount,
         rb.collect(["runs"], db=str(db))  # from Python, in Python's words
 
 
-def test_a_journal_holding_writes_is_not_skipped_on_a_read_only_filesystem(mount, make_run, cli):
+def test_a_journal_holding_writes_is_not_skipped_on_a_read_only_filesystem(tmpfs_mount, make_run, cli):
     """Read as unchanging, the file alone would silently lack the writes its WAL journal holds."""
-    folder, remount = mount
+    folder, remount = tmpfs_mount
     db = _project_on(folder, make_run, cli)
     Path(f"{db}-wal").write_bytes(b"\0" * 4096)  # what a machine that lost power mid-collect leaves
     remount("ro")

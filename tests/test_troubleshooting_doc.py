@@ -78,6 +78,21 @@ def test_the_full_disk_message_is_the_one_sqlite_full_gives() -> None:
     assert body.strip() == f"Error: {error}"
 
 
+def test_the_read_only_filesystem_message_is_the_one_build_gives(tmpfs_mount, monkeypatch) -> None:
+    from resultsbook.errors import OutputError
+    from resultsbook.outputs.build import refuse_read_only
+
+    [(_, body)] = [block for block in blocks("text") if block[0] == "read-only-filesystem"]
+    folder, remount = tmpfs_mount
+    (folder / "paper" / "results").mkdir(parents=True)
+    (folder / "paper" / "results" / "table1.tex").write_text("built\n")
+    remount("ro")
+    monkeypatch.chdir(folder)
+    with pytest.raises(OutputError) as raised:
+        refuse_read_only([str(folder / "paper" / "results" / "table1.tex")])
+    assert body.strip() == f"Error: {raised.value}"
+
+
 def test_the_internal_error_message_is_the_one_a_bug_gives() -> None:
     from resultsbook.cli.outcome import failure_of
 

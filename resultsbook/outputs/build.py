@@ -13,6 +13,7 @@ it (a figure of its cells, the numbers file, Markdown sections) is held back and
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from resultsbook import __version__
-from resultsbook.atomic import is_read_only, write_if_changed
+from resultsbook.atomic import is_read_only, on_read_only_filesystem, write_if_changed
 from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
@@ -239,13 +240,22 @@ def _recomputed(entry: str, only: Sequence[str]) -> bool:
     return kind in ("tables", "figures") and (not only or name in only)
 
 
-def refuse_read_only(paths: Sequence[str]) -> None:
-    """Refuse to build over an output someone marked read-only, before any file is written."""
+def refuse_read_only(paths: Sequence[str], command: str = "build", elsewhere: str | None = None) -> None:
+    """Refuse to write an output on a read-only filesystem, or over one someone marked read-only,
+    before any file is written; `elsewhere` says how to write `command`'s file elsewhere instead
+    (build's files: through the spec)."""
     for path in paths:
-        if is_read_only(path):
+        if on_read_only_filesystem(path):  # no chmod helps there
+            instead = elsewhere or "point the spec's outputs (and its lock) to a writable folder"
             raise OutputError(
-                f"{os.path.relpath(path)} is read-only, so build leaves it as it is; make it writable "
-                "(chmod u+w) to let build replace it, or take it out of the spec's outputs"
+                f"{os.path.relpath(path)} is on a read-only filesystem, so {command} cannot write it; "
+                f"mount it writable, or {instead}"
+            )
+        if is_read_only(path):
+            instead = elsewhere or "take it out of the spec's outputs"
+            raise OutputError(
+                f"{os.path.relpath(path)} is read-only, so {command} leaves it as it is; make it writable "
+                f"(chmod u+w) to let {command} replace it, or {instead}"
             )
 
 
@@ -259,6 +269,11 @@ def write_files(files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
         try:
             changed = write_if_changed(path, data)
         except OSError as error:
+            if error.errno == errno.EROFS:  # remounted read-only since refuse_read_only looked
+                raise OutputError(
+                    f"cannot write {os.path.relpath(path)}: its filesystem is read-only; it is as it was "
+                    "before. Mount it writable, or write the outputs to a writable folder"
+                ) from error
             reason = error.strerror or str(error)
             raise OutputError(
                 f"cannot write {os.path.relpath(path)} ({reason}); it is as it was before. "

@@ -27,6 +27,7 @@ from resultsbook.render.escape import escape_latex
 from resultsbook.render.venues import PT_PER_IN, Venue, class_options, geometry_preamble, venue_preset
 from resultsbook.spec import Spec
 from resultsbook.store import Store
+from resultsbook.voice import option
 
 PREVIEW_NAME = "resultsbook-preview.pdf"
 _FILE_LINE_ERROR = re.compile(r"^\S+\.\w+:\d+: ")
@@ -66,7 +67,7 @@ def make_preview(
     find_latex()  # before building, so a missing TeX gets its one-line message first
     venue = venue_preset(preset) if preset else spec.venue
     pdf = os.path.abspath(output or os.path.join(spec.folder, PREVIEW_NAME))
-    refuse_read_only([pdf])
+    refuse_read_only([pdf], "preview", f"write the PDF elsewhere with {option('output', 'FILE')}")
     report = build(spec, store, progress=progress)
     if report.failed:  # the preview would show an old or missing file in its place
         raise BuildError(report)

@@ -36,6 +36,7 @@ from resultsbook.render.html import render_report_page
 from resultsbook.render.layout import layout_table
 from resultsbook.spec import FigureSpec, Spec, TableSpec
 from resultsbook.store import Store
+from resultsbook.voice import option
 
 _STATUS_ORDER = ("failed", "interrupted", "running", "unknown", "finished")
 Section = dict[str, Any]
@@ -131,7 +132,7 @@ def write_report(
     """Render the page and write it atomically unless unchanged; return (path, whether it was written,
     the entries that could not be computed: the page shows a box for each)."""
     target = report_path(spec, output)
-    refuse_read_only([target])
+    refuse_read_only([target], "report", f"write the page elsewhere with {option('output', 'FILE')}")
     page = report_page(spec, store, store.runs(), progress=progress)
     written, _ = write_files({target: page.html.encode()})
     return target, bool(written), page.failed

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from resultsbook.atomic import on_read_only_filesystem
 from resultsbook.errors import SpecError, StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store.connection import Connection
@@ -88,7 +89,8 @@ class Store:
             raise SpecError(f"{path} is a folder; the store is a file, e.g. {example}")
         if mode is not None and not stat.S_ISREG(mode):  # /dev/null, a FIFO, a socket
             raise SpecError(f"{path} is not a regular file; the store is a SQLite file, e.g. resultsbook.db")
-        if mode is not None and not create and _on_read_only_filesystem(path):
+        # SQLite in WAL mode cannot open a store on a read-only filesystem as usual, even to read
+        if mode is not None and not create and on_read_only_filesystem(path):
             return cls(path, _read_only_connection(path))
         if mode is None:
             if not create:
@@ -112,7 +114,7 @@ class Store:
             if connection is not None:
                 connection.close()
             _remove(created)
-            if isinstance(error, sqlite3.Error) and _on_read_only_filesystem(path):
+            if isinstance(error, sqlite3.Error) and on_read_only_filesystem(path):
                 raise StoreError(
                     f"the store {path} is on a read-only filesystem and this command writes it; mount it "
                     f"writable, or copy it elsewhere and pass {option('db', 'COPY')} (reading it works there)"
@@ -645,15 +647,6 @@ def stored_run(row: tuple[Any, ...], params: Mapping[str, Any]) -> StoredRun:
         params=params,
         digest=row[13],
     )
-
-
-def _on_read_only_filesystem(path: str) -> bool:
-    """Tell whether the store's file lies on a filesystem mounted read-only (a CI artifact, a
-    container's mount): SQLite in WAL mode cannot open it as usual, even to read."""
-    try:
-        return bool(os.statvfs(os.path.dirname(os.path.abspath(path))).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):  # no statvfs (Windows): open as usual
-        return False
 
 
 def _read_only_connection(path: str) -> Connection:
