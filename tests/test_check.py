@@ -265,3 +265,34 @@ def test_check_names_the_numbers_of_the_text_that_changed(paper):
     [change] = [line for line in result.output.splitlines() if line.startswith("  \\gainCircles: ")]
     old, new = change.removeprefix("  \\gainCircles: ").split(" → ")
     assert float(new) > float(old)
+
+
+def test_check_names_the_table_cells_the_numbers_file_quotes_that_changed(paper):
+    run_cli("build")
+    change_final_value(paper, "mlp_moons_seed1", "train/loss", 5.0)
+    shutil.rmtree(paper / "runs" / "logreg_circles_seed2")
+    result = run_cli("check", "--collect")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    start = lines.index("paper/results/numbers.tex: stale (results changed)")
+    quoted = [line for line in lines[start + 1 :] if line.startswith("  \\rbvalue{")]
+    assert [line.split(":")[0] for line in quoted] == [
+        "  \\rbvalue{table1/logreg/circles}",
+        "  \\rbvalue{final_loss/circles/logreg}",
+        "  \\rbvalue{final_loss/moons/mlp}",
+    ]
+    assert quoted[1].endswith(" (n = 3) → " + quoted[1].split(" → ")[1]) and "(n = 2)" in quoted[1]
+    assert "(n = " not in quoted[2] and quoted[2].endswith(" → 0.286 ± 0.080")
+
+
+def test_check_prints_twenty_cell_changes_an_entry_and_json_lists_them_all(capsys):
+    from resultsbook.cli.check_cmd import CHANGES_SHOWN, print_report
+    from resultsbook.freshness.check import CellChange, CheckReport, OutputState
+
+    changes = tuple(CellChange(f"cell {index}", "1.0", "2.0") for index in range(CHANGES_SHOWN + 5))
+    report = CheckReport((OutputState("t.tex", "tables.t", "stale", changes, "results changed"),), ())
+    print_report(report)
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[1 : CHANGES_SHOWN + 1] == [f"  cell {index}: 1.0 → 2.0" for index in range(CHANGES_SHOWN)]
+    assert shown[CHANGES_SHOWN + 1] == "  ... and 5 more cells: `resultsbook check --json` lists every one"
+    assert len(report.document()["outputs"][0]["changes"]) == CHANGES_SHOWN + 5

@@ -143,3 +143,11 @@ def test_a_value_from_a_missing_cell_names_the_cells_that_exist(tmp_path: Path) 
 def test_keys_with_characters_tex_acts_on_are_made_safe() -> None:
     assert latex_key("t/lr_0.1/a&b#c%d\\e{f}~g") == "t/lr_0.1/a-b-c-d-e-f--g"
     assert latex_key("t/a  b") == "t/a b"
+
+
+def test_the_cells_of_a_numbers_file_are_read_back_as_written():
+    from resultsbook.render.macros import cell_texts, render_macros
+
+    cells = {"t/a&b/x": {"value": "\\textbf{1.0}", "pm": "1.0 $\\pm$ {0.1}"}, "t/c/x": {"n": "5"}}
+    text = render_macros({"gain": "2.0"}, cells, {"t": "a note"}, "numbers.tex")
+    assert cell_texts(text) == {"t/a-b/x": cells["t/a&b/x"], "t/c/x": {"n": "5"}}

@@ -56,6 +56,9 @@ def check_command(
     sys.exit(0 if report.ok else not_built.code if not_built else EXIT_NOT_CURRENT)
 
 
+CHANGES_SHOWN = 20  # cell changes printed per entry; --json has them all
+
+
 def print_report(report: object, verbose: bool = False) -> None:
     """Print each output that is not current with its cell changes, the findings, and a summary."""
     from resultsbook.freshness.check import CheckReport
@@ -71,8 +74,12 @@ def print_report(report: object, verbose: bool = False) -> None:
         for output in outputs:
             detail = f" ({output.detail})" if output.detail else ""
             echo(f"{os.path.relpath(output.path)}: {output.state}{detail}")
-        for change in outputs[0].changes if outputs else ():  # the same for every output of an entry
+        changes = outputs[0].changes if outputs else ()  # the same for every output of an entry
+        for change in changes[:CHANGES_SHOWN]:
             echo(f"  {change.describe()}")
+        if len(changes) > CHANGES_SHOWN:
+            more = len(changes) - CHANGES_SHOWN
+            echo(f"  ... and {more} more cells: `resultsbook check --json` lists every one")
     label = "Error" if report.strict else "Warning"
     for line in finding_lines(report.findings, verbose):
         echo(f"{label}: {line}", err=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from resultsbook.freshness.reasons import stale_reason
@@ -136,6 +136,8 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
             )
             if state.state == "stale" and redrawn:  # same data, drawn by another matplotlib version
                 state = OutputState(path, result.name, "current")
+            if state.state == "stale" and result.name == "macros":
+                state = replace(state, changes=state.changes + quoted_cell_changes(path, data))
             states.append(state)
     return CheckReport(tuple(states), tuple(findings), strict, tuple(computed.failed))
 
@@ -162,6 +164,31 @@ def output_state(
             reason = "the spec, a template or resultsbook changed"
         return OutputState(path, entry, "stale", changes, reason or "its data or settings changed")
     return OutputState(path, entry, "edited", changes, _first_difference(path, expected))
+
+
+def quoted_cell_changes(path: str, expected: bytes) -> tuple[CellChange, ...]:
+    """Return the table cells whose `\\rbvalue` changed between the numbers file last built (at
+    `path`) and the one build would write now."""
+    from resultsbook.render.macros import cell_texts
+
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        old = cell_texts(handle.read())
+    new = cell_texts(expected.decode("utf-8", errors="replace"))
+    changes = []
+    for key in [*new, *(key for key in old if key not in new)]:
+        before, after = old.get(key), new.get(key)
+        if before != after:
+            counted = (before or {}).get("n") != (after or {}).get("n")  # say n where it moved
+            old_text, new_text = (_shown_cell(stats, counted) if stats else None for stats in (before, after))
+            changes.append(CellChange(f"\\rbvalue{{{key}}}", old_text, new_text))
+    return tuple(changes)
+
+
+def _shown_cell(stats: Mapping[str, str], counted: bool) -> str:
+    """Return a cell as a reader of the numbers file sees it: centre ± spread (and its n, if
+    `counted`)."""
+    text = stats.get("pm", stats.get("value", "")).replace(" $\\pm$ ", " ± ")
+    return f"{text} (n = {stats['n']})" if counted and "n" in stats else text
 
 
 def diff_values(

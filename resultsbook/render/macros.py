@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from resultsbook.render.escape import escape_latex
 
 _UNSAFE_KEY = re.compile(r"[^A-Za-z0-9._+\-=:,()/!?* ]")
+_CELL_LINE = re.compile(r"\\@namedef\{rb@v@([A-Za-z0-9_]+)@([^{}]*)\}\{(.*)\}")
 
 
 def latex_key(key: str) -> str:
@@ -69,3 +70,15 @@ def render_macros(
         lines.append(f"\\@namedef{{rb@n@{latex_key(name)}}}{{{escape_latex(note)}}}")
     lines.append("\\makeatother")
     return "\n".join(lines) + "\n"
+
+
+def cell_texts(numbers_file: str) -> dict[str, dict[str, str]]:
+    """Return {cell key: {stat: LaTeX text}} as a numbers file defines them (what `render_macros`
+    wrote from `cells`, keys made safe)."""
+    cells: dict[str, dict[str, str]] = {}
+    for line in numbers_file.splitlines():
+        found = _CELL_LINE.fullmatch(line)
+        if found is not None:
+            stat, key, text = found.groups()
+            cells.setdefault(key, {})[stat] = text
+    return cells
