@@ -180,6 +180,17 @@ def test_explain_a_number_quoted_in_the_text(project):
     assert key.startswith("table1 / MLP (16 hidden) / Circles: ")
 
 
+def test_explain_a_cell_as_the_paper_quotes_it_or_check_names_it(project):
+    run_cli("build")
+    key = run_cli("explain", "table1/mlp/circles").output
+    assert run_cli("explain", "\\rbvalue{table1/mlp/circles}").output == key
+    assert run_cli("explain", " \\rbvalue[std]{table1/mlp/circles} ").output == key
+    assert run_cli("explain", "paper/results/numbers.tex", "\\rbvalue{table1/mlp/circles}").output == key
+    typo = run_cli("explain", "\\rbvalue{table1/mlp/circels}")
+    assert typo.exit_code == 2
+    assert typo.output.endswith("did you mean 'model=mlp,dataset=circles'?\n")
+
+
 def test_status_names_no_missing_seed_when_each_run_drew_its_own(tmp_path, monkeypatch):
     """Seeds drawn at random per run (Sacred) are no plan: status counts the runs short, names none."""
     for model, seeds in {"a": [104770530, 132581753, 912], "b": [55]}.items():

@@ -125,12 +125,15 @@ def explain_command(
     """Show the runs behind a table, a cell of it, or a number quoted in the text.
 
     \b
-    OUTPUT: a table name or output file, a cell key (table1/mlp/circles), or a number's name
-    (gain_circles, \\gainCircles; or the numbers file with the name as CELL).
+    OUTPUT: a table name or output file, a cell key (table1/mlp/circles, or as the paper quotes it:
+    \\rbvalue{table1/mlp/circles}), or a number's name (gain_circles, \\gainCircles; or the numbers
+    file with the name as CELL).
     CELL: the cell's label ("MLP / Moons", or part of it) or key values (model=mlp,dataset=moons).
     """
     from resultsbook.freshness.explain import explain, explain_number, find_number
+    from resultsbook.render.macros import quoted_cell_key
 
+    output = quoted_cell_key(output)  # as the paper quotes it, or check names it: \rbvalue{table1/...}
     with spec_and_store(config, db_path, recollect, quiet or as_json) as (spec, store):
         macros_file = spec.macros.output if spec.macros is not None else None
         is_macros = macros_file and os.path.abspath(output) == macros_file
@@ -143,6 +146,8 @@ def explain_command(
             else:
                 print_number(explained, spec)
             return
+        if is_macros and cell is not None and quoted_cell_key(cell).partition("/")[0] in spec.tables:
+            output, cell = quoted_cell_key(cell), None  # a cell of the numbers file: its table's cell
         if output.partition("/")[0] in spec.tables and "/" in output and cell is None:
             output, cell = output.partition("/")[0], _cell_key_query(spec, output)
         explanations = explain(spec, store, output, cell)

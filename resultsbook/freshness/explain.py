@@ -89,10 +89,17 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
             )
     if cell is not None and not explanations:
         labels = [cell_label(table, r, c, table_spec.labels) for r, c in table.cells]
-        guess = closest(cell, labels)
+        keyed = [_pairs(table, r, c) for r, c in table.cells]
+        guess = closest(cell, keyed if "=" in cell else labels)
         hint = f"did you mean {guess!r}?" if guess else f"its cells: {listing_text(labels)}"
         raise SpecError(f"no cell of table {table_spec.name!r} matches {cell!r}; {hint}")
     return explanations
+
+
+def _pairs(table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...]) -> str:
+    """Return a cell as the key=value query that matches it (`model=mlp,dataset=moons`)."""
+    keys = (*table.row_keys, *table.column_keys)
+    return ",".join(f"{key}={format_value(value)}" for key, value in zip(keys, (*row, *column)))
 
 
 def _matches(

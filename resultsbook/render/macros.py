@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from resultsbook.render.escape import escape_latex
 
 _UNSAFE_KEY = re.compile(r"[^A-Za-z0-9._+\-=:,()/!?* ]")
+_QUOTED_CELL = re.compile(r"\s*\\rbvalue\s*(?:\[\s*[A-Za-z0-9_]*\s*\])?\s*\{([^{}]*)\}\s*")
 _CELL_LINE = re.compile(r"\\@namedef\{rb@v@([A-Za-z0-9_]+)@([^{}]*)\}\{(.*)\}")
 
 
@@ -82,3 +83,14 @@ def cell_texts(numbers_file: str) -> dict[str, dict[str, str]]:
             stat, key, text = found.groups()
             cells.setdefault(key, {})[stat] = text
     return cells
+
+
+def quoted_cell_key(text: str) -> str:
+    """Return the cell key of `\\rbvalue{KEY}` or `\\rbvalue[stat]{KEY}` as the paper quotes it; any
+    other text as it is.
+
+    >>> quoted_cell_key(r"\\rbvalue[std]{table1/mlp/moons}")
+    'table1/mlp/moons'
+    """
+    found = _QUOTED_CELL.fullmatch(text)
+    return text if found is None else found.group(1)
