@@ -200,7 +200,17 @@ def test_check_json_envelope_is_a_stable_contract(paper):
     run_cli("build")
     change_final_value(paper, "logreg_circles_seed0", "train/loss", 3.0)
     document = json.loads(run_cli("check", "--collect", "--json").output)
-    assert set(document) == {"format", "version", "ok", "strict", "outputs", "failed", "findings", "error"}
+    assert set(document) == {
+        "format",
+        "version",
+        "ok",
+        "strict",
+        "outputs",
+        "failed",
+        "quotes",
+        "findings",
+        "error",
+    }
     assert document["error"] is None and document["failed"] == []
     assert (document["format"], document["version"], document["ok"]) == ("resultsbook.check", 1, False)
     states = {Path(o["path"]).name: o["state"] for o in document["outputs"]}
@@ -268,6 +278,10 @@ def test_check_names_the_numbers_of_the_text_that_changed(paper):
 
 
 def test_check_names_the_table_cells_the_numbers_file_quotes_that_changed(paper):
+    spec = paper / "resultsbook.toml"
+    spec.write_text(
+        "".join(line for line in spec.read_text().splitlines(True) if not line.startswith("paper ="))
+    )
     run_cli("build")
     change_final_value(paper, "mlp_moons_seed1", "train/loss", 5.0)
     shutil.rmtree(paper / "runs" / "logreg_circles_seed2")
@@ -296,3 +310,61 @@ def test_check_prints_twenty_cell_changes_an_entry_and_json_lists_them_all(capsy
     assert shown[1 : CHANGES_SHOWN + 1] == [f"  cell {index}: 1.0 → 2.0" for index in range(CHANGES_SHOWN)]
     assert shown[CHANGES_SHOWN + 1] == "  ... and 5 more cells: `resultsbook check --json` lists every one"
     assert len(report.document()["outputs"][0]["changes"]) == CHANGES_SHOWN + 5
+
+
+def test_check_fails_on_a_number_the_paper_quotes_that_the_numbers_file_lacks(paper):
+    run_cli("build")
+    main = paper / "paper" / "main.tex"
+    text = main.read_text()
+    assert "\\rbvalue[pm]{table1/mlp/circles}" in text  # the quickstart's paper quotes it
+    main.write_text(
+        text.replace("\\rbvalue[pm]{table1/mlp/circles}", "\\rbvalue[pm]{table1/mlp/circels}").replace(
+            "\\rbvalue[pm]{table1/logreg/circles}", "\\rbvalue[ci]{table1/logreg/circles}"
+        )
+        + "% \\rbvalue{table1/commented/out}\n"
+    )
+    result = run_cli("check")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert errors == [
+        "Error: paper/main.tex:34: \\rbvalue[pm]{table1/mlp/circels} is no cell of paper/results/numbers.tex "
+        "(LaTeX stops there); did you mean table1/mlp/circles?",
+        "Error: paper/main.tex:34: \\rbvalue[ci]{table1/logreg/circles}: the cell has no statistic 'ci' in "
+        "paper/results/numbers.tex; it has value, pm, mean, n, sem, std",
+    ]
+    assert result.output.splitlines()[-1] == "FAILED: 9 current, 2 quoted numbers to fix"
+    document = json.loads(run_cli("check", "--json").output)
+    assert (
+        document["ok"] is False
+        and [quote["place"] for quote in document["quotes"]] == ["paper/main.tex:34"] * 2
+    )
+    main.write_text(text)
+    assert run_cli("check").exit_code == 0
+
+
+def test_check_lists_only_the_changed_cells_the_paper_quotes_and_where(paper):
+    run_cli("build")
+    shutil.rmtree(paper / "runs" / "mlp_circles_seed2")
+    change_final_value(paper, "mlp_moons_seed1", "train/loss", 5.0)
+    lines = run_cli("check", "--collect").output.splitlines()
+    start = lines.index("paper/results/numbers.tex: stale (results changed)")
+    quoted = [line for line in lines[start + 1 :] if line.startswith("  \\rbvalue{")]
+    assert len(quoted) == 1
+    assert quoted[0].startswith("  \\rbvalue{table1/mlp/circles} (paper/main.tex:34): ")
+    assert quoted[0].endswith("(n = 2)")
+
+
+def test_a_paper_pattern_matching_no_file_is_named_with_the_file_it_may_mean(paper):
+    spec = paper / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace('paper = ["paper/main.tex"]', 'paper = ["paper/mian.tex"]'))
+    run_cli("build")
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert (
+        "Error: paper/mian.tex: [macros] paper matches no file; did you mean paper/main.tex?\n"
+        in result.output
+    )
+    spec.write_text(spec.read_text().replace('paper = ["paper/mian.tex"]', "paper = 3"))
+    wrong = run_cli("check")
+    assert wrong.exit_code == 2
+    assert '[macros] paper must list the .tex files, e.g. ["paper/**/*.tex"]' in wrong.output

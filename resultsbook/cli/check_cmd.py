@@ -85,6 +85,12 @@ def print_report(report: object, verbose: bool = False) -> None:
         echo(f"{label}: {line}", err=True)
     for failure in report.failed:
         echo(f"Error: {failure.line()}", err=True)
+    for quote in report.quotes:
+        echo(f"Error: {quote.line()}", err=True)
+    if report.quotes:
+        counts["quoted numbers to fix" if len(report.quotes) > 1 else "quoted number to fix"] = len(
+            report.quotes
+        )
     if report.failed:
         many = len(report.failed) > 1
         counts["entries cannot be computed" if many else "entry cannot be computed"] = len(report.failed)

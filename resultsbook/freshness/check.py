@@ -14,14 +14,16 @@ by name, with what quotes it, and check fails: nothing about it can be said to b
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from resultsbook.freshness.quotes import Quote, QuoteProblem, paper_quotes, unknown_quotes
 from resultsbook.freshness.reasons import stale_reason
 from resultsbook.outputs.build import Finding, compute_outputs
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import bytes_digest, file_digest, read_lock
+from resultsbook.render.macros import cell_texts
 from resultsbook.spec import Spec
 from resultsbook.store import Store
 
@@ -75,11 +77,13 @@ class CheckReport:
     findings: tuple[Finding, ...]
     strict: bool = False
     failed: tuple[EntryFailure, ...] = ()
+    quotes: tuple[QuoteProblem, ...] = ()  # what the paper quotes that the numbers file lacks
 
     @property
     def ok(self) -> bool:
         """Tell whether everything is current (and, when strict, free of findings)."""
         current = all(output.state == "current" for output in self.outputs) and not self.failed
+        current = current and not self.quotes
         return current and not (self.strict and self.findings)
 
     def document(self) -> dict[str, Any]:
@@ -109,6 +113,7 @@ class CheckReport:
                 for output in self.outputs
             ],
             "failed": [failure.document() for failure in self.failed],
+            "quotes": [{"place": quote.place, "message": quote.message} for quote in self.quotes],
             "findings": [
                 {"entry": f.entry, "cell": f.cell, "kind": f.kind, "text": f.text} for f in self.findings
             ],
@@ -122,6 +127,9 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
     states: list[OutputState] = []
     findings: list[Finding] = []
     computed = compute_outputs(spec, store, built=set(lock))
+    paper = spec.macros.paper if spec.macros is not None else ()
+    generated = [path for result in computed.results for path in result.outputs]
+    quotes, quote_problems = paper_quotes(paper, generated) if paper else ([], [])
     for result in computed.results:
         findings += result.findings
         locked = lock.get(result.name)
@@ -136,10 +144,14 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
             )
             if state.state == "stale" and redrawn:  # same data, drawn by another matplotlib version
                 state = OutputState(path, result.name, "current")
+            if result.name == "macros" and paper:
+                cells = cell_texts(data.decode("utf-8", errors="replace"))
+                quote_problems += unknown_quotes(quotes, cells, os.path.relpath(path))
             if state.state == "stale" and result.name == "macros":
-                state = replace(state, changes=state.changes + quoted_cell_changes(path, data))
+                changes = quoted_cell_changes(path, data, quotes if paper else None)
+                state = replace(state, changes=state.changes + changes)
             states.append(state)
-    return CheckReport(tuple(states), tuple(findings), strict, tuple(computed.failed))
+    return CheckReport(tuple(states), tuple(findings), strict, tuple(computed.failed), tuple(quote_problems))
 
 
 def output_state(
@@ -166,21 +178,28 @@ def output_state(
     return OutputState(path, entry, "edited", changes, _first_difference(path, expected))
 
 
-def quoted_cell_changes(path: str, expected: bytes) -> tuple[CellChange, ...]:
+def quoted_cell_changes(
+    path: str, expected: bytes, quotes: Sequence[Quote] | None = None
+) -> tuple[CellChange, ...]:
     """Return the table cells whose `\\rbvalue` changed between the numbers file last built (at
-    `path`) and the one build would write now."""
-    from resultsbook.render.macros import cell_texts
-
+    `path`) and the one build would write now; with the paper's `quotes`, only those it quotes, each
+    named with where."""
     with open(path, encoding="utf-8", errors="replace") as handle:
         old = cell_texts(handle.read())
     new = cell_texts(expected.decode("utf-8", errors="replace"))
+    places: dict[str, list[str]] = {}
+    for quote in quotes or ():
+        places.setdefault(quote.key, []).append(quote.place())
     changes = []
     for key in [*new, *(key for key in old if key not in new)]:
         before, after = old.get(key), new.get(key)
+        if quotes is not None and key not in places:
+            continue
         if before != after:
             counted = (before or {}).get("n") != (after or {}).get("n")  # say n where it moved
             old_text, new_text = (_shown_cell(stats, counted) if stats else None for stats in (before, after))
-            changes.append(CellChange(f"\\rbvalue{{{key}}}", old_text, new_text))
+            where = f" ({', '.join(places[key])})" if key in places else ""
+            changes.append(CellChange(f"\\rbvalue{{{key}}}{where}", old_text, new_text))
     return tuple(changes)
 
 

@@ -20,6 +20,9 @@ MACRO_KEYS = {
     "output": 'the `.tex` file of commands, to `\\input` in the preamble, e.g. `"paper/results/numbers.tex"`',
     "prefix": "letters put before every command name [default: none]",
     "values": "`[macros.values]`: the named numbers, `name = { ... }` each",
+    "paper": 'the paper\'s `.tex` files that quote the numbers (globs, e.g. `["paper/**/*.tex"]`): `check` '
+    "fails on a `\\rbvalue` key or statistic the numbers file lacks, and lists the quoted cells that "
+    "changed [default: none]",
 }
 VALUE_KEYS = {
     "cell": 'a table cell, `"TABLE/ROW.../COLUMN..."` with values as in the spec, e.g. `"table1/mlp/moons"`',
@@ -68,6 +71,7 @@ class MacroSpec:
     output: str | None
     values: Mapping[str, ValueSpec]
     prefix: str = ""
+    paper: tuple[str, ...] = ()  # glob patterns (absolute) of the .tex files quoting the numbers
 
 
 def read_macros(
@@ -98,8 +102,16 @@ def read_macros(
             )
         taken[value.macro] = str(name)
         values[str(name)] = value
+    paper = entry.get("paper", [])
+    if isinstance(paper, str):
+        paper = [paper]
+    if not isinstance(paper, list) or not all(isinstance(pattern, str) for pattern in paper):
+        raise SpecError(f'{where}: [macros] paper must list the .tex files, e.g. ["paper/**/*.tex"]')
     return MacroSpec(
-        output=resolve(str(output)) if output is not None else None, values=values, prefix=prefix
+        output=resolve(str(output)) if output is not None else None,
+        values=values,
+        prefix=prefix,
+        paper=tuple(resolve(pattern) for pattern in paper),
     )
 
 

@@ -1,0 +1,101 @@
+"""The numbers the paper quotes: every `\\rbvalue[stat]{key}` of the `.tex` files `[macros] paper`
+names, checked against the numbers file before LaTeX stops on one it lacks."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from resultsbook.errors import closest
+
+_QUOTE = re.compile(r"\\rbvalue\s*(?:\[\s*([^\]]*?)\s*\])?\s*\{([^{}]*)\}")
+_COMMENT = re.compile(r"(?<!\\)%.*")
+_MAX_BYTES = 16 << 20  # a paper's source file is far smaller: a bigger one is not read
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One `\\rbvalue` of the paper: where it stands, the cell key and the statistic it asks for."""
+
+    path: str
+    line: int
+    key: str
+    stat: str  # "value" when the paper gives none
+
+    def place(self) -> str:
+        """Return `file:line`, relative to the working folder."""
+        return f"{os.path.relpath(self.path)}:{self.line}"
+
+
+@dataclass(frozen=True)
+class QuoteProblem:
+    """A quote LaTeX would stop on (no such cell or statistic), or a paper file that cannot be read."""
+
+    place: str
+    message: str
+
+    def line(self) -> str:
+        """Return the one line printed to users."""
+        return f"{self.place}: {self.message}"
+
+
+def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[list[Quote], list[QuoteProblem]]:
+    """Return the quotes of every file the patterns match (outputs resultsbook writes left out), in
+    file and line order, and the patterns that match no file or files that cannot be read."""
+    skipped = {os.path.abspath(path) for path in generated}
+    quotes: list[Quote] = []
+    problems: list[QuoteProblem] = []
+    files: list[str] = []
+    for pattern in patterns:
+        matched = sorted(path for path in glob.glob(pattern, recursive=True) if os.path.isfile(path))
+        if not matched:
+            problems.append(QuoteProblem(os.path.relpath(pattern), _unmatched(pattern)))
+        files += [path for path in matched if os.path.abspath(path) not in skipped and path not in files]
+    for path in files:
+        try:
+            if os.path.getsize(path) > _MAX_BYTES:
+                raise OSError(f"larger than {_MAX_BYTES >> 20} MB: not a paper's source")
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError as error:
+            reason = getattr(error, "strerror", None) or error
+            problems.append(QuoteProblem(os.path.relpath(path), f"cannot be read ({reason})"))
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            for found in _QUOTE.finditer(_COMMENT.sub("", line)):
+                quotes.append(Quote(path, number, found.group(2), found.group(1) or "value"))
+    return quotes, problems
+
+
+def unknown_quotes(
+    quotes: Iterable[Quote], cells: Mapping[str, Mapping[str, str]], numbers: str
+) -> list[QuoteProblem]:
+    """Return the quotes the numbers file (its `cells`) does not define, each with what it has."""
+    problems = []
+    for quote in quotes:
+        stats = cells.get(quote.key)
+        text = f"\\rbvalue{'' if quote.stat == 'value' else f'[{quote.stat}]'}{{{quote.key}}}"
+        if stats is None:
+            guess = closest(quote.key, cells)
+            hint = f"did you mean {guess}?" if guess else "keys are TABLE/ROW.../COLUMN..."
+            message = f"{text} is no cell of {numbers} (LaTeX stops there); {hint}"
+        elif quote.stat not in stats:
+            message = (
+                f"{text}: the cell has no statistic {quote.stat!r} in {numbers}; it has {', '.join(stats)}"
+            )
+        else:
+            continue
+        problems.append(QuoteProblem(quote.place(), message))
+    return problems
+
+
+def _unmatched(pattern: str) -> str:
+    """Say that a pattern of `[macros] paper` matches no file, with the .tex file it may have meant."""
+    folder = os.path.dirname(pattern.split("*")[0]) or "."
+    present = glob.glob(os.path.join(folder, "**", "*.tex"), recursive=True) if os.path.isdir(folder) else []
+    guess = closest(pattern, present)
+    hint = f"did you mean {os.path.relpath(guess)}?" if guess else "check the path in [macros] paper"
+    return f"[macros] paper matches no file; {hint}"
