@@ -368,3 +368,17 @@ def test_a_paper_pattern_matching_no_file_is_named_with_the_file_it_may_mean(pap
     wrong = run_cli("check")
     assert wrong.exit_code == 2
     assert '[macros] paper must list the .tex files, e.g. ["paper/**/*.tex"]' in wrong.output
+
+
+def test_build_warns_of_a_quote_latex_would_stop_on_and_strict_fails(paper):
+    main = paper / "paper" / "main.tex"
+    main.write_text(
+        main.read_text().replace("\\rbvalue[pm]{table1/mlp/circles}", "\\rbvalue{table1/mlp/circels}")
+    )
+    built = run_cli("build")
+    assert built.exit_code == 0
+    assert (
+        "Warning: macros: paper/main.tex:34: \\rbvalue{table1/mlp/circels} is no cell of "
+        "paper/results/numbers.tex (LaTeX stops there); did you mean table1/mlp/circles?\n"
+    ) in built.output
+    assert run_cli("build", "--strict").exit_code == 1

@@ -18,11 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from resultsbook.freshness.quotes import Quote, QuoteProblem, paper_quotes, unknown_quotes
 from resultsbook.freshness.reasons import stale_reason
 from resultsbook.outputs.build import Finding, compute_outputs
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import bytes_digest, file_digest, read_lock
+from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
 from resultsbook.render.macros import cell_texts
 from resultsbook.spec import Spec
 from resultsbook.store import Store
@@ -127,9 +127,11 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
     states: list[OutputState] = []
     findings: list[Finding] = []
     computed = compute_outputs(spec, store, built=set(lock))
-    paper = spec.macros.paper if spec.macros is not None else ()
-    generated = [path for result in computed.results for path in result.outputs]
-    quotes, quote_problems = paper_quotes(paper, generated) if paper else ([], [])
+    quotes: list[Quote] = []
+    quote_problems: list[QuoteProblem] = []
+    paper = spec.macros is not None and bool(spec.macros.paper)
+    if spec.macros is not None and paper:
+        quotes, quote_problems = check_paper(spec.macros.paper, computed.outputs(), spec.macros.output)
     for result in computed.results:
         findings += result.findings
         locked = lock.get(result.name)
@@ -144,9 +146,6 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
             )
             if state.state == "stale" and redrawn:  # same data, drawn by another matplotlib version
                 state = OutputState(path, result.name, "current")
-            if result.name == "macros" and paper:
-                cells = cell_texts(data.decode("utf-8", errors="replace"))
-                quote_problems += unknown_quotes(quotes, cells, os.path.relpath(path))
             if state.state == "stale" and result.name == "macros":
                 changes = quoted_cell_changes(path, data, quotes if paper else None)
                 state = replace(state, changes=state.changes + changes)

@@ -28,6 +28,7 @@ from resultsbook.models import StoredRun
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
+from resultsbook.outputs.quotes import check_paper
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, CellRuns
@@ -216,6 +217,9 @@ def _build_and_write(
         findings += result.findings
         files.update(result.outputs)
         entries[result.name] = lock_entry(spec, result)
+    if spec.macros is not None and spec.macros.paper:  # what LaTeX would stop on, said before it does
+        _, problems = check_paper(spec.macros.paper, files, spec.macros.output)
+        findings += [Finding("macros", "", "quote", problem.line()) for problem in problems]
     if computed.failed:  # what they were built from, for `check` (the entries recomputed were let go)
         before = read_lock(spec.lock)
         entries.update({f.entry: before[f.entry] for f in computed.failed if f.entry in before})
@@ -311,6 +315,10 @@ class Computed:
     skipped: list[str]
     tables: dict[str, ResultTable]
     failed: list[EntryFailure]
+
+    def outputs(self) -> dict[str, bytes]:
+        """Return every file computed, by path, with the bytes build writes."""
+        return {path: data for result in self.results for path, data in result.outputs.items()}
 
 
 def compute_outputs(

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from resultsbook.errors import closest
+from resultsbook.render.macros import cell_texts
 
 _QUOTE = re.compile(r"\\rbvalue\s*(?:\[\s*([^\]]*?)\s*\])?\s*\{([^{}]*)\}")
 _COMMENT = re.compile(r"(?<!\\)%.*")
@@ -40,6 +41,18 @@ class QuoteProblem:
     def line(self) -> str:
         """Return the one line printed to users."""
         return f"{self.place}: {self.message}"
+
+
+def check_paper(
+    patterns: Sequence[str], outputs: Mapping[str, bytes], numbers: str | None
+) -> tuple[list[Quote], list[QuoteProblem]]:
+    """Return the paper's quotes and what LaTeX would stop on: patterns matching nothing, unreadable
+    files, and (when `outputs` holds the numbers file) quotes it lacks."""
+    quotes, problems = paper_quotes(patterns, outputs)
+    if numbers is not None and numbers in outputs:
+        cells = cell_texts(outputs[numbers].decode("utf-8", errors="replace"))
+        problems += unknown_quotes(quotes, cells, os.path.relpath(numbers))
+    return quotes, problems
 
 
 def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[list[Quote], list[QuoteProblem]]:
