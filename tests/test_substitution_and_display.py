@@ -89,7 +89,9 @@ def test_seeds_that_all_logged_the_same_value_read_as_zero_spread(make_run, cli)
 def test_tiny_and_huge_magnitudes_are_written_with_a_shared_power_of_ten(make_run, cli):
     for seed, (small, huge) in enumerate([(1.2e-8, 1.52e12), (1.3e-8, 1.50e12), (1.1e-8, 1.55e12)]):
         make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "grad": small, "flops": huge}])
-        make_run(f"b{seed}", {"model": "b", "seed": seed}, [{"step": 1, "grad": small * 2, "flops": huge / 2}])
+        make_run(
+            f"b{seed}", {"model": "b", "seed": seed}, [{"step": 1, "grad": small * 2, "flops": huge / 2}]
+        )
     output = _table(cli, "--metric", "grad", "--goal", "min")
     assert "12e-9 ± 1e-9" in output and "24e-9 ± 2e-9" in output  # was 0.000000 ± 0.000000, all bold
     assert "1.52e12 ± 0.03e12" in _table(cli, "--metric", "flops", "--goal", "max")
@@ -143,9 +145,12 @@ def test_the_note_states_scale_centre_interval_and_test(make_run, cli):
     [
         ("median,ci95", "ci95 is the Student-t interval of the mean, not of the median"),
         ("iqm,ci95", "ci95 is the Student-t interval of the mean, not of the iqm"),
+        ("iqm,sem", "sem is the standard error of the mean, not of the iqm; with center = iqm use spread"),
+        ("median,sem,n", "sem is the standard error of the mean, not of the median"),
     ],
 )
 def test_an_interval_of_another_statistic_is_refused_in_one_line(make_run, cli, stat, message):
+    """The t-interval and the standard error are the mean's: beside a median they would read as its."""
     make_run("a0", {"model": "a", "seed": 0}, curve([0.1]))
     cli("collect", "runs")
     result = cli("table", "--rows", "model", "--metric", "acc", "--stat", stat)
@@ -164,7 +169,9 @@ def test_powers_of_ten_and_new_marks_compile_with_pdflatex(make_run, cli, tmp_pa
         make_run(f"b{seed}", {"model": "b", "seed": seed}, [{"step": 1, "grad": small * 2}])
     make_run("c0", {"model": "c", "seed": 0}, [{"step": 1, "grad": math.inf}])
     make_run("c1", {"model": "c", "seed": 1}, [], {"summary": {"grad": 2e-8}})
-    latex = _table(cli, "--metric", "grad", "--goal", "min", "--reduce", "max", "--style", style, "--format", "latex")
+    latex = _table(
+        cli, "--metric", "grad", "--goal", "min", "--reduce", "max", "--style", style, "--format", "latex"
+    )
     assert "e-9" in latex or "10^{-9}" in latex
     assert "\\approx" in latex and "\\infty" in latex
     (tmp_path / "table.tex").write_text(latex)
@@ -172,9 +179,36 @@ def test_powers_of_ten_and_new_marks_compile_with_pdflatex(make_run, cli, tmp_pa
 
 
 def test_a_derived_metric_from_a_final_value_is_marked(make_run, cli):
-    make_run("a0", {"model": "a", "seed": 0}, [{"step": 1, "acc": 0.5, "base": 0.1}, {"step": 2, "acc": 0.6, "base": 0.1}])
+    make_run(
+        "a0",
+        {"model": "a", "seed": 0},
+        [{"step": 1, "acc": 0.5, "base": 0.1}, {"step": 2, "acc": 0.6, "base": 0.1}],
+    )
     make_run("a1", {"model": "a", "seed": 1}, curve([0.7, 0.8]), {"summary": {"base": 0.2}})
-    cell = json.loads(_table(cli, "--metric", "gain", "--derived", "gain=acc-base", "--format", "json"))["cells"][0]
+    cell = json.loads(_table(cli, "--metric", "gain", "--derived", "gain=acc-base", "--format", "json"))[
+        "cells"
+    ][0]
     notes = {run["name"]: run.get("note") for run in cell["runs"]}
-    assert notes == {"a0": None, "a1": {"kind": "substituted", "text": "logged only a final value of base, used at every step"}}
+    assert notes == {
+        "a0": None,
+        "a1": {"kind": "substituted", "text": "logged only a final value of base, used at every step"},
+    }
     assert cell["stats"]["mean"] == pytest.approx((0.5 + 0.6) / 2)
+
+
+def test_the_standard_error_stays_a_column_beside_another_centre_and_no_band_of_a_median(
+    make_run, cli, tmp_path
+):
+    make_run("a0", {"model": "a", "seed": 0}, curve([0.1]))
+    make_run("a1", {"model": "a", "seed": 1}, curve([0.3]))
+    cli("collect", "runs")
+    extra = cli("table", "--rows", "model", "--metric", "acc", "--stat", "median,iqr,sem", "--format", "csv")
+    assert extra.exit_code == 0 and "sem" in extra.output.splitlines()[0]  # a column named sem: the mean's
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(
+        '[figures.f]\nkind = "curve"\nmetric = "acc"\nhue = "model"\ncenter = "median"\nband = "sem"\n'
+        'outputs = ["f.png"]\n'
+    )
+    refused = cli("build", "--no-collect", "--config", str(spec))
+    assert refused.exit_code == 2
+    assert "band = sem is the standard error of the mean, not of the median" in refused.output

@@ -3,7 +3,7 @@
 n          number of replicates with a value (NaN left out; ±inf kept, see below)
 mean       arithmetic mean
 std        standard deviation with the table's ddof (default 1, the sample std)
-sem        std / sqrt(n), with the same ddof
+sem        std / sqrt(n), with the same ddof; the spread of the mean only
 ci95       95 % Student-t interval of the mean (sample std, n - 1 dof); offered with the mean only
 bootstrap  95 % percentile bootstrap interval of the CENTRE statistic (mean, median or IQM)
 bca        95 % bias-corrected and accelerated (BCa) bootstrap interval of the centre
@@ -55,14 +55,19 @@ def check_statistics(names: Sequence[str], center: str = "mean") -> tuple[str, .
     return tuple(names)
 
 
+MEAN_ONLY = {"ci95": "the Student-t interval of the mean", "sem": "the standard error of the mean"}
+
+
 def check_pairing(center: str, spread: str | None) -> None:
-    """Refuse an interval that does not belong to the centre (the t-interval is the mean's)."""
+    """Refuse a spread that speaks of the mean beside another centre (the t-interval and the
+    standard error are the mean's: printed beside a median they would read as its own)."""
     if center not in CENTERS:
         raise QueryError(f"center {center!r} is not one of {', '.join(CENTERS)}")
-    if spread == "ci95" and center != "mean":
+    if spread in MEAN_ONLY and center != "mean":
         raise QueryError(
-            f"ci95 is the Student-t interval of the mean, not of the {center}; with center = {center} "
-            "use spread = bootstrap or bca (intervals of the centre), or center = mean"
+            f"{spread} is {MEAN_ONLY[spread]}, not of the {center}; with center = {center} "
+            "use spread = bootstrap or bca (intervals of the centre), std or iqr (how the runs spread), "
+            "or center = mean"
         )
 
 

@@ -11,7 +11,7 @@ from resultsbook.query.curves import ALIGNMENTS, BANDS, CurveQuery, parse_smooth
 from resultsbook.query.model import METRIC_KEY
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.profiles import EfficiencyQuery, ProfileQuery
-from resultsbook.query.stats import CENTERS
+from resultsbook.query.stats import CENTERS, MEAN_ONLY
 from resultsbook.query.tasks import AGGREGATES, PAIRWISE
 from resultsbook.render.figstyle import FigureStyle, parse_style
 from resultsbook.render.layout import Labels
@@ -286,8 +286,11 @@ def _curve_query(
     band = None if band in (None, False, "none", "") else str(band)
     if band is not None and band not in BANDS:
         raise SpecError(f'{where}: {context} band = {band!r}; use one of {", ".join(BANDS)} or "none"')
-    if band == "ci95" and center != "mean":
-        raise SpecError(f'{where}: {context} band = ci95 is an interval of the mean; set center = "mean"')
+    if band in MEAN_ONLY and center != "mean":
+        raise SpecError(
+            f"{where}: {context} band = {band} is {MEAN_ONLY[band]}, not of the {center}; "
+            'set center = "mean", or band = "std" or "minmax"'
+        )
     align = str(entry.get("align", "interpolate"))
     if align not in ALIGNMENTS:
         raise SpecError(f"{where}: {context} align = {align!r}; use one of {', '.join(ALIGNMENTS)}")
