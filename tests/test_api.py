@@ -127,7 +127,7 @@ def test_table_several_metrics_and_no_columns(book):
     assert frame.columns.names == ["metric", "stat"]
     assert frame.loc[("moons", "mlp"), ("val/acc", "mean")] == pytest.approx(0.5)
     only_rows = book.table(rows="model", metric="test/acc", stats=["median", "iqr"]).to_frame()
-    assert list(only_rows.columns) == ["median", "iqr", "n", "marks", "emphasis"]
+    assert list(only_rows.columns) == ["median", "iqr", "iqr_lo", "iqr_hi", "n", "marks", "emphasis"]
 
 
 def test_table_runs_lists_each_cells_replicates(book):

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import compile_latex
+from conftest import compile_latex, write_native_run
 from figure_project import SEEDS, accuracy, make_project
+from scipy.stats import t as stats_t
 
 from resultsbook.errors import SpecError
 from resultsbook.outputs.build import build
 from resultsbook.outputs.figures import figure_data
 from resultsbook.query import aggregate
+from resultsbook.query.stats import bootstrap_interval
 from resultsbook.render.figstyle import FigureStyle, parse_length
 from resultsbook.render.palette import Look, assign_looks
 from resultsbook.render.plots import (
@@ -30,7 +32,9 @@ from resultsbook.render.plots import (
     render_figure,
     short_number,
 )
+from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.spec import load_spec
+from resultsbook.store import Store
 
 BASELINES = Path(__file__).resolve().parent / "baselines"
 
@@ -113,6 +117,42 @@ def test_an_interval_spread_gives_its_bounds_as_error_bars(project) -> None:
     item = next(i for i in data.panels[0].bars if i.key == "big" and i.group == "a")
     finals = [accuracy("big", "a", seed, 100) for seed in SEEDS]
     assert (item.low, item.high) == pytest.approx((min(finals), max(finals)))
+
+
+SKEWED = {"a": [1.0, 2.0, 2.5, 3.0, 40.0], "b": [10.0, 11.0, 30.0, 31.0, 90.0]}  # intervals not centred
+
+
+@pytest.mark.parametrize(("center", "spread"), [("mean", "bca"), ("median", "iqr"), ("mean", "ci95")])
+def test_an_error_bar_is_the_interval_the_table_prints_not_centre_plus_minus_its_width(
+    tmp_path: Path, center: str, spread: str
+) -> None:
+    """A BCa interval or the quartiles need not be centred: drawn as centre ± half their width, a bar
+    would show an interval no table prints."""
+    for method, values in SKEWED.items():
+        for seed, value in enumerate(values):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{method}{seed}", config, [{"step": 1, "acc": value}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[figures.f]\nkind = "bar"\nmetric = "acc"\nx = "method"\n'
+        f'center = "{center}"\nspread = "{spread}"\noutputs = ["f.svg"]\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    store = Store.open(spec.db)
+    try:
+        collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+        data = figure_data(spec, spec.figures["f"], store, store.runs(), {}).data
+    finally:
+        store.close()
+    for item in data.panels[0].bars:
+        values = np.array(SKEWED[item.group])
+        if spread == "iqr":
+            expected = np.percentile(values, [25, 75])
+        elif spread == "ci95":
+            half = stats_t.ppf(0.975, len(values) - 1) * np.std(values, ddof=1) / np.sqrt(len(values))
+            expected = [np.mean(values) - half, np.mean(values) + half]
+        else:
+            expected = bootstrap_interval(values, "mean", 0, method="bca")
+        assert (item.low, item.high) == pytest.approx(tuple(expected))
 
 
 def test_a_method_keeps_its_colour_in_figures_showing_different_subsets(project) -> None:
@@ -226,7 +266,10 @@ def test_tick_labels_shorten_large_steps() -> None:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ('kind = "pie"\noutputs = ["f.pdf"]', 'needs kind = one of "curve", "bar", "points", "profile", "efficiency"'),
+        (
+            'kind = "pie"\noutputs = ["f.pdf"]',
+            'needs kind = one of "curve", "bar", "points", "profile", "efficiency"',
+        ),
         ('kind = "curve"\nmetric = "acc"\noutputs = ["f.jpg"]', "unknown suffix"),
         ('kind = "bar"\ntable = "nope"\noutputs = ["f.pdf"]', "is not a table of the spec"),
         ('kind = "bar"\ntable = "table1"\nmetric = "acc"\noutputs = ["f.pdf"]', "remove metric"),

@@ -56,7 +56,7 @@ def test_infinite_values_are_kept_for_order_statistics_and_marked(make_run, cli)
     for seed, value in enumerate([1.0, math.inf, 2.0]):
         make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([value], key="ppl"))
     output = _table(cli, "--metric", "ppl", "--stat", "median,iqr", "--goal", "min")
-    assert "2.00 ± inf∞" in output  # the median of [1, inf, 2] is 2, not nan
+    assert "2.00 [1.50, inf]∞" in output  # the median of [1, inf, 2] is 2, not nan; its quartiles
     assert "∞ some runs are infinite (1 cell)" in output
     document = json.loads(cli("table", "--rows", "model", "--metric", "ppl", "--format", "json").output)
     assert document["cells"][0]["stats"]["mean"] == "inf"  # JSON has no infinity: a string, not null
@@ -212,3 +212,30 @@ def test_the_standard_error_stays_a_column_beside_another_centre_and_no_band_of_
     refused = cli("build", "--no-collect", "--config", str(spec))
     assert refused.exit_code == 2
     assert "band = sem is the standard error of the mean, not of the median" in refused.output
+
+
+def test_the_iqr_is_shown_as_the_quartiles_not_plus_minus_its_width(make_run, cli):
+    """Median 2.5 with quartiles [2, 3]... of [1, 2, 2.5, 3, 40]: '2.5 ± 1.0' would claim [1.5, 3.5]."""
+    values = [1.0, 2.0, 2.5, 3.0, 40.0]
+    for seed, value in enumerate(values):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([value]))
+    output = _table(cli, "--metric", "acc", "--stat", "median,iqr", "--digits", "1")
+    assert "2.5 [2.0, 3.0]" in output and "±" not in output.splitlines()[2]
+    assert "Median with interquartile range [q25, q75] over n = 5 seeds" in output
+    csv = cli("table", "--rows", "model", "--metric", "acc", "--stat", "median,iqr", "--format", "csv").output
+    header, row = csv.splitlines()
+    assert header == "model,median,iqr,iqr_lo,iqr_hi"
+    assert [float(v) for v in row.split(",")[1:]] == [2.5, 1.0, *np.percentile(values, [25, 75])]
+
+
+@pytest.mark.parametrize("spread", ["bootstrap", "bca", "iqr", "minmax"])
+def test_an_s_column_that_cannot_hold_the_interval_is_refused_not_printed_without_it(make_run, cli, spread):
+    for seed, value in enumerate([0.1, 0.2, 0.4]):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([value]))
+    cli("collect", "runs")
+    center = "median" if spread == "iqr" else "mean"
+    args = ["--metric", "acc", "--stat", f"{center},{spread}", "--format", "latex"]
+    result = cli("table", "--rows", "model", *args, "--style", "siunitx-S")
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert f"so the {spread} interval would be left out while the note names it" in result.output
+    assert cli("table", "--rows", "model", *args, "--style", "siunitx").exit_code == 0

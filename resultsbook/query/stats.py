@@ -8,7 +8,8 @@ ci95       95 % Student-t interval of the mean (sample std, n - 1 dof); offered 
 bootstrap  95 % percentile bootstrap interval of the CENTRE statistic (mean, median or IQM)
 bca        95 % bias-corrected and accelerated (BCa) bootstrap interval of the centre
 median, min, max
-iqr        interquartile range q75 - q25 (linear interpolation, numpy's default)
+iqr        interquartile range q75 - q25 (linear interpolation, numpy's default); shown as the
+           interval [q25, q75] (`iqr_lo`, `iqr_hi`), which need not be centred on the median
 iqm        interquartile mean: mean of the middle 50 % (int(0.25 n) trimmed from each end, as
            scipy.stats.trim_mean and rliable)
 
@@ -114,7 +115,7 @@ def describe(
             out.update({method: denoise((high - low) / 2, x), f"{method}_lo": low, f"{method}_hi": high})
     if asked & {"median", "iqr"}:
         q25, median, q75 = quantiles(x, (0.25, 0.5, 0.75))
-        out.update(median=median, iqr=denoise(_difference(q75, q25), x))
+        out.update(median=median, iqr=denoise(_difference(q75, q25), x), iqr_lo=q25, iqr_hi=q75)
     if "iqm" in asked:
         out["iqm"] = interquartile_mean(x)
     if asked & {"min", "max", "minmax"}:
@@ -133,7 +134,7 @@ def _expand(wanted: set[str]) -> list[str]:
         elif name in {"std", "sem"}:
             keys += ["std", "sem"]
         elif name in {"median", "iqr"}:
-            keys += ["median", "iqr"]
+            keys += ["median", "iqr", "iqr_lo", "iqr_hi"]
         else:
             keys.append(name)
     return keys

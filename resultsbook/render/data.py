@@ -33,6 +33,8 @@ def stat_columns(table: ResultTable) -> list[str]:
     for name in table.query.stats:
         if name in ("bootstrap", "bca"):
             columns += [f"{name}_lo", f"{name}_hi"]
+        elif name == "iqr":
+            columns += ["iqr", "iqr_lo", "iqr_hi"]
         elif name == "minmax":
             columns += ["min", "max"]
         else:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from resultsbook.errors import RenderError
 from resultsbook.render.escape import RawLatex, escape_latex
 from resultsbook.render.latexchars import requirement_text, unicode_requirements
-from resultsbook.render.layout import DisplayCell, Layout
+from resultsbook.render.layout import S_COLUMN_INTERVAL, DisplayCell, Layout
 from resultsbook.render.templates import render_template
 
 _MARK_LATEX = {
@@ -223,6 +223,8 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
         text = latex_cell(cell, "pm", spread_kind)
         return f"{{{text}}}" if s_column else text
     if s_column:
+        if cell.interval is not None:  # an aggregate over tasks carries its bootstrap interval
+            raise RenderError(S_COLUMN_INTERVAL.format(spread="the aggregate's bootstrap interval"))
         body = _siunitx_body(cell)
         if cell.emphasis == "best":
             text = rf"\bfseries {body}"

@@ -18,7 +18,12 @@ from resultsbook.render.numformat import NumberFormat, column_format
 
 STYLES = ("pm", "sub", "siunitx", "siunitx-S")
 HIGHLIGHTS = ("column", "row", "none")
-INTERVAL_SPREADS = ("bootstrap", "bca", "minmax")
+INTERVAL_SPREADS = ("bootstrap", "bca", "minmax", "iqr")  # shown as [low, high], not ± a width
+S_COLUMN_INTERVAL = (
+    "the siunitx-S style puts each cell in an S column, which holds a number and an uncertainty but "
+    "not an interval, so {spread} would be left out while the note names it; choose the siunitx or "
+    "pm style, or the std or sem spread"
+)
 MARK_SYMBOLS = {
     "incomplete": "*",
     "few": "#",
@@ -51,7 +56,7 @@ SPREAD_NAMES = {
     "ci95": "95% t-interval",
     "bootstrap": "95% percentile bootstrap interval",
     "bca": "95% BCa bootstrap interval",
-    "iqr": "IQR",
+    "iqr": "interquartile range [q25, q75]",
     "minmax": "min-max range",
 }
 MAX_DIGITS_SHOWN = 15  # a double holds about 16 significant digits
@@ -82,6 +87,8 @@ class TableFormat:
             raise RenderError(f"spread {self.spread!r} is not one of {', '.join(SPREADS)} or none")
         if self.style not in STYLES:
             raise RenderError(f"style {self.style!r} is not one of {', '.join(STYLES)}")
+        if self.style == "siunitx-S" and self.spread in INTERVAL_SPREADS:
+            raise RenderError(S_COLUMN_INTERVAL.format(spread=f"the {self.spread} interval"))
         if not self.highlight:
             raise RenderError("highlight must be column, row, none or a row/column key")
         if self.test not in TESTS:

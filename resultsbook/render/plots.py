@@ -37,7 +37,10 @@ from resultsbook.render.palette import HATCHES, Look
 
 FIGURE_KINDS = ("curve", "bar", "points", "profile", "efficiency")
 FIGURE_SUFFIXES = (".pdf", ".pgf", ".svg", ".png")
-INTERVAL_BOUNDS = {"bootstrap": ("bootstrap_lo", "bootstrap_hi"), "minmax": ("min", "max")}
+# spreads drawn from their bounds (a BCa interval or the quartiles need not be centred)
+INTERVAL_BOUNDS = {name: (f"{name}_lo", f"{name}_hi") for name in ("ci95", "bootstrap", "bca", "iqr")} | {
+    "minmax": ("min", "max")
+}
 _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
     "pdf": {"metadata": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": "resultsbook"}},
     "svg": {"metadata": {"Date": None, "Creator": "resultsbook"}},
