@@ -123,7 +123,7 @@ def test_the_numbers_file_quoting_a_table_built_before_is_held_back(project, cli
     assert errors(result) == [
         QUEUED_ERROR,
         "Error: resultsbook.toml: [macros] held back (results/numbers.tex is as it was): it quotes "
-        "[tables.table3], which could not be built; fix that and build again",
+        "[tables.table3], which could not be built; fix that one first",
     ]  # its \rbvalue{table3/...} may be in the text: without them the paper would not compile
     assert (project / "results" / "numbers.tex").read_bytes() == numbers
     assert lock_entry_text(project, "macros") == locked

@@ -175,7 +175,7 @@ def test_report_command_writes_the_page_and_exits_as_build_would(not_yet_project
         "Error: resultsbook.toml: [tables.table3] filter lr=0.5 matches no run; lr has: 0.1, "
         "<script>alert(1)</script>; did you mean lr=0.1?",
         "Error: resultsbook.toml: [figures.bar3] held back: it quotes [tables.table3], which could not be "
-        "built; fix that and build again",
+        "built; fix that one first",
     ]
     assert "Table table1" in (tmp_path / "page.html").read_text()
     assert cli("build", "--no-collect").exit_code == 1

@@ -281,7 +281,7 @@ def write_files(files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
             reason = error.strerror or str(error)
             raise OutputError(
                 f"cannot write {os.path.relpath(path)} ({reason}); it is as it was before. "
-                "Free some space or fix the folder's permissions, then build again"
+                "Free some space or fix the folder's permissions, then run the command again"
             ) from error
         (written if changed else unchanged).append(path)
     return written, unchanged

@@ -80,6 +80,6 @@ def held_back(spec: Spec, entry: str, outputs: Sequence[str], blocker: EntryFail
         entry,
         blocker.kind,
         f"{os.path.basename(spec.path)}: {entry_label(entry)} held back{kept}: it quotes "
-        f"{entry_label(blocker.entry)}, which could not be built; fix that and build again",
+        f"{entry_label(blocker.entry)}, which could not be built; fix that one first",
         blocker.entry,
     )
