@@ -364,7 +364,9 @@ def test_a_paper_pattern_matching_no_file_is_named_with_the_file_it_may_mean(pap
         "Error: paper/mian.tex: [macros] paper matches no file; did you mean paper/main.tex?\n"
         in result.output
     )
-    spec.write_text(spec.read_text().replace('paper = ["paper/mian.tex"]', "paper = 3"))
+    spec.write_text(spec.read_text().replace('paper = ["paper/mian.tex"]', 'paper = "paper"'))
+    assert run_cli("check").exit_code == 0  # a folder: the .tex files below it
+    spec.write_text(spec.read_text().replace('paper = "paper"', "paper = 3"))
     wrong = run_cli("check")
     assert wrong.exit_code == 2
     assert '[macros] paper must list the .tex files, e.g. ["paper/**/*.tex"]' in wrong.output

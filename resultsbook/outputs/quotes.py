@@ -63,6 +63,8 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
     problems: list[QuoteProblem] = []
     files: list[str] = []
     for pattern in patterns:
+        if os.path.isdir(pattern):  # a folder: every .tex file below it
+            pattern = os.path.join(pattern, "**", "*.tex")
         matched = sorted(path for path in glob.glob(pattern, recursive=True) if os.path.isfile(path))
         if not matched:
             problems.append(QuoteProblem(os.path.relpath(pattern), _unmatched(pattern)))

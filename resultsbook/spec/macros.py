@@ -20,9 +20,9 @@ MACRO_KEYS = {
     "output": 'the `.tex` file of commands, to `\\input` in the preamble, e.g. `"paper/results/numbers.tex"`',
     "prefix": "letters put before every command name [default: none]",
     "values": "`[macros.values]`: the named numbers, `name = { ... }` each",
-    "paper": 'the paper\'s `.tex` files that quote the numbers (globs, e.g. `["paper/**/*.tex"]`): `check` '
-    "fails on a `\\rbvalue` key or statistic the numbers file lacks, and lists the quoted cells that "
-    "changed [default: none]",
+    "paper": 'the paper\'s `.tex` files that quote the numbers (globs or folders, e.g. `["paper/"]`): '
+    "`check` fails on a `\\rbvalue` key or statistic the numbers file lacks, and lists the quoted cells "
+    "that changed [default: none]",
 }
 VALUE_KEYS = {
     "cell": 'a table cell, `"TABLE/ROW.../COLUMN..."` with values as in the spec, e.g. `"table1/mlp/moons"`',
