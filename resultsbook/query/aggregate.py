@@ -23,7 +23,14 @@ from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader, ValueNote
 from resultsbook.query.goal import metric_goal, unknown_goal_message
-from resultsbook.query.marks import UNFINISHED, bounded, cell_marks, differing_columns, replicate_text
+from resultsbook.query.marks import (
+    UNFINISHED,
+    bounded,
+    cell_marks,
+    differing_columns,
+    differing_within_pools,
+    replicate_text,
+)
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.reduce import best_step_of, parse_reduction
 from resultsbook.query.runs import Runs, groups_of, members_of
@@ -353,7 +360,9 @@ def make_cell(
     stats = describe(
         scaled, query.stats, query.ddof, query.bootstrap_seed, query.center, query.bootstrap_resamples
     )
-    return Cell(row, column, metric, runs, stats, cell_marks(runs, query, members), step)
+    differing = differing_within_pools(members, query)
+    marks = cell_marks(runs, query, members, differing)
+    return Cell(row, column, metric, runs, stats, marks, step, differing=differing)
 
 
 def replicate_order(runs: Runs, keys: Sequence[str]) -> np.ndarray:
