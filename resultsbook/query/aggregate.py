@@ -43,7 +43,7 @@ from resultsbook.query.select import (
 )
 from resultsbook.query.stats import check_statistics, describe
 from resultsbook.store import Store
-from resultsbook.voice import command, option
+from resultsbook.voice import command, option, worded
 
 Key = tuple[Any, ...]
 LISTED = 8  # a mark names at most this many missing replicates; the JSON output has them all
@@ -123,7 +123,7 @@ def aggregate(
         expected = pooled_expected(cells, query)
         for name in query.pool:
             if len(selected) and not (selected.has_param(name).any() or _has_value(selected, name)):
-                notes.append(f"no run has the pooled param {name!r}; check its name (`{command('runs')}`)")
+                notes.append(worded(_unknown_pool_note, name))
     notes += _order_notes(every, query.order, (*row_keys, *column_keys))
     cells = _mark_cells(cells, query, expected)
     rows = _ordered({key[0] for key in cells}, row_keys, query.order)
@@ -154,6 +154,11 @@ def _valueless_note(
         f"{count} selected run(s){which} have no value of {metric.name!r} and are left out "
         f"({bounded(where)}); `resultsbook problems` names any value collect refused"
     ]
+
+
+def _unknown_pool_note(name: str) -> str:
+    """Say that no run has a pooled param (a typo, most likely) and how to see the params."""
+    return f"no run has the pooled param {name!r}; check its name (`{command('runs')}`)"
 
 
 def _order_notes(runs: Runs, order: Mapping[str, Sequence[Any]], keys: Sequence[str]) -> list[str]:
