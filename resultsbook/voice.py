@@ -3,6 +3,7 @@
     option("db", "NEW.db")       command line: --db NEW.db                 Python: db='NEW.db'
     option("pattern")            command line: --pattern                   Python: pattern=
     command("collect")           command line: resultsbook collect PATH    Python: rb.collect('runs/')
+    command("problems")          command line: resultsbook problems        Python: book.problems()
     said(words, other_words)     where a message says it differently, not only by another name
     worded(make), file_words(m)  a message that may be written into an output file, and how it is
 
@@ -38,6 +39,7 @@ _COMMANDS = {
     "collect": ("resultsbook collect", "rb.collect"),
     "build": ("resultsbook build", "rb.build"),
     "runs": ("resultsbook runs", "book.runs"),
+    "problems": ("resultsbook problems", "book.problems"),
 }
 _EXAMPLE_PATHS = {"collect": ("PATH", "runs/")}  # the command line's placeholder, Python's example
 
@@ -60,7 +62,7 @@ def option(name: str, value: str | None = None) -> str:
 
 
 def command(name: str, path: str | None = None, **options: str) -> str:
-    """Return the command (`collect`, `build`, `runs`) the reader runs to do it, with a path and options.
+    """Return the command (`collect`, `build`, `runs`, `problems`) the reader runs, with a path and options.
 
     >>> command("collect", db="store.db")
     "rb.collect('runs/', db='store.db')"

@@ -161,6 +161,25 @@ def test_a_json_table_holds_its_notes_in_the_command_lines_words_whoever_builds_
     assert json.loads(table.to_json())["notes"] == json.loads(cli("table", *flags).stdout)["notes"]
 
 
+def test_runs_left_out_without_a_value_point_at_book_problems_from_python_and_the_command_from_the_cli(
+    make_run, tmp_path, cli
+):
+    make_run("a0", {"model": "a", "seed": 0}, [{"step": 1, "acc": 0.5}])
+    make_run("a1", {"model": "a", "seed": 1}, [{"step": 1, "loss": 0.5}], {"status": "failed"})
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    with rb.open(tmp_path / "s.db") as book:
+        table = book.table(rows="model", metric="acc")
+    refused = "names any value collect refused"
+    assert table.notes[-1].endswith(f"; `book.problems()` {refused}")
+    assert json.loads(table.to_json())["notes"][-1].endswith(
+        f"; `resultsbook problems` {refused}"
+    )  # as files hold it
+    assert (
+        f"; `resultsbook problems` {refused}"
+        in cli("table", "--db", "s.db", "--rows", "model", "--metric", "acc").output
+    )
+
+
 def messages_naming_flags(package):
     """Yield (file:line, text) of every error, problem and note below the command line whose literal
     text names a flag: the Python API reaches them too."""

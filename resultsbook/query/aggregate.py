@@ -150,9 +150,11 @@ def _valueless_note(
     count = sum(len(members) for members in grouped.values())
     unfinished = sum(int(np.isin(members.field("status"), UNFINISHED).sum()) for members in grouped.values())
     which = f" ({unfinished} of them failed, interrupted or running)" if unfinished else ""
+    left_out = f"{count} selected run(s){which} have no value of {metric.name!r} and are left out"
     return [
-        f"{count} selected run(s){which} have no value of {metric.name!r} and are left out "
-        f"({bounded(where)}); `resultsbook problems` names any value collect refused"
+        worded(
+            lambda: f"{left_out} ({bounded(where)}); `{command('problems')}` names any value collect refused"
+        )
     ]
 
 
