@@ -3,11 +3,15 @@
     option("db", "NEW.db")       command line: --db NEW.db                 Python: db='NEW.db'
     option("pattern")            command line: --pattern                   Python: pattern=
     command("collect")           command line: resultsbook collect PATH    Python: rb.collect('runs/')
+    command("problems")          command line: resultsbook problems        Python: book.problems()
     said(words, other_words)     where a message says it differently, not only by another name
+    worded(make), file_words(m)  a message that may be written into an output file, and how it is
 
 The messages are built below the command line and the Python API, which both reach them. Python is
 spoken to, unless a command is running: the command group speaks to the command line for the length
-of a command (`to_command_line`), and the reader processes a collect forks inherit it.
+of a command (`to_command_line`), and the reader processes a collect forks inherit it. An output
+file reads the same whoever builds it: a message it holds (a table's note, in its JSON) is written
+in the command line's words.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 _command_line = False
 
@@ -34,6 +39,7 @@ _COMMANDS = {
     "collect": ("resultsbook collect", "rb.collect"),
     "build": ("resultsbook build", "rb.build"),
     "runs": ("resultsbook runs", "book.runs"),
+    "problems": ("resultsbook problems", "book.problems"),
 }
 _EXAMPLE_PATHS = {"collect": ("PATH", "runs/")}  # the command line's placeholder, Python's example
 
@@ -56,7 +62,7 @@ def option(name: str, value: str | None = None) -> str:
 
 
 def command(name: str, path: str | None = None, **options: str) -> str:
-    """Return the command (`collect`, `build`, `runs`) the reader runs to do it, with a path and options.
+    """Return the command (`collect`, `build`, `runs`, `problems`) the reader runs, with a path and options.
 
     >>> command("collect", db="store.db")
     "rb.collect('runs/', db='store.db')"
@@ -77,6 +83,28 @@ def command(name: str, path: str | None = None, **options: str) -> str:
 def said(command_line: str, python: str) -> str:
     """Return the words of the command line or of Python, for a message that says it differently to each."""
     return command_line if _command_line else python
+
+
+class _Worded(str):
+    """A message in its reader's words that keeps the command line's, for the files it is written to."""
+
+    command_line: str
+
+
+def worded(make: Callable[..., str], *args: Any) -> str:
+    """Return the message `make(*args)` builds, in its reader's words, keeping the command line's for
+    the output files that hold it (`file_words`)."""
+    with to_command_line():
+        command_line = make(*args)
+    message = _Worded(make(*args))
+    message.command_line = command_line
+    return message
+
+
+def file_words(message: str) -> str:
+    """Return a message as an output file holds it, whoever builds the file: as the command line says
+    it when `worded` built it."""
+    return message.command_line if isinstance(message, _Worded) else message
 
 
 def _shell_word(value: str) -> str:

@@ -100,7 +100,7 @@ def test_runs_of_the_table_without_any_value_of_the_metric_are_counted_in_a_note
     assert result.rows == (("a",),) and result.cell(("a",), ()).stats["n"] == 1
     assert result.notes == (
         "3 selected run(s) (1 of them failed, interrupted or running) have no value of 'acc' and are left out (b: 2; a: 1); "
-        "`resultsbook problems` names any value collect refused",
+        "`book.problems()` names any value collect refused",
     )
     scoped = table(store, tmp_path, filters=(parse_filter("model=a"), parse_filter("seed=0")))
     assert scoped.notes == ()

@@ -288,7 +288,10 @@ def test_d3rlpys_published_d4rl_table_from_a_notebook_frame(realdata, tmp_path):
 def test_a_closed_book_is_one_error_saying_to_open_it_again(book):
     path = book.path
     book.close()
-    calls = [book.runs, book.metrics, lambda: book.series("acc"), lambda: book.table(rows="model", metric="acc")]
+    calls = [
+        book.runs, book.metrics, book.problems, lambda: book.series("acc"),
+        lambda: book.table(rows="model", metric="acc"),
+    ]  # fmt: skip
     for call in calls:
         with pytest.raises(rb.StoreError, match=rf"^this book is closed; open the store again: rb\.open\('{path}'\)$"):
             call()

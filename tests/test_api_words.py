@@ -4,6 +4,7 @@ arguments a notebook passes (`pattern=`, `db=`, `rows=`...), through the command
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -140,6 +141,43 @@ def test_a_store_left_empty_while_a_collect_is_planning_says_a_collect_is_under_
     )
     assert seen["api"] == under_way + "rb.collect('runs/')"
     assert seen["cli"] == "Error: " + under_way + "resultsbook collect PATH\n"
+
+
+def test_a_json_table_holds_its_notes_in_the_command_lines_words_whoever_builds_it(make_run, tmp_path, cli):
+    for seed in range(2):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "acc": 0.5}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["model"]\n'
+        'pool = ["split"]\noutputs = ["t.json"]\n'
+    )
+    rb.collect(config=tmp_path / "resultsbook.toml")
+    rb.build(tmp_path / "resultsbook.toml")
+    check = cli("check")
+    assert check.exit_code == 0, check.output  # the file rb.build wrote is what `resultsbook build` writes
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        table = book.table(rows="model", metric="acc", pool="split")
+    assert table.notes == ("no run has the pooled param 'split'; check its name (`book.runs()`)",)
+    flags = ["--rows", "model", "--metric", "acc", "--pool", "split", "--format", "json"]
+    assert json.loads(table.to_json())["notes"] == json.loads(cli("table", *flags).stdout)["notes"]
+
+
+def test_runs_left_out_without_a_value_point_at_book_problems_from_python_and_the_command_from_the_cli(
+    make_run, tmp_path, cli
+):
+    make_run("a0", {"model": "a", "seed": 0}, [{"step": 1, "acc": 0.5}])
+    make_run("a1", {"model": "a", "seed": 1}, [{"step": 1, "loss": 0.5}], {"status": "failed"})
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    with rb.open(tmp_path / "s.db") as book:
+        table = book.table(rows="model", metric="acc")
+    refused = "names any value collect refused"
+    assert table.notes[-1].endswith(f"; `book.problems()` {refused}")
+    assert json.loads(table.to_json())["notes"][-1].endswith(
+        f"; `resultsbook problems` {refused}"
+    )  # as files hold it
+    assert (
+        f"; `resultsbook problems` {refused}"
+        in cli("table", "--db", "s.db", "--rows", "model", "--metric", "acc").output
+    )
 
 
 def messages_naming_flags(package):

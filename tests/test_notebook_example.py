@@ -79,3 +79,5 @@ def test_the_notebook_runs_and_shows_the_table_with_its_marks(tmp_path, monkeypa
     frame = shown[7]
     assert frame.loc["large", ("hard", "n")] == 4
     assert "incomplete" in frame.loc["large", ("hard", "marks")].split(",")  # and provenance, in a dirty tree
+    status = shown[9].set_index(["model", "dataset"])
+    assert status.loc[("large", "hard"), ["found", "expected", "missing"]].tolist() == [4, 5, [4]]

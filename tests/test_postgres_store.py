@@ -74,6 +74,9 @@ def everything(store: Store) -> dict[str, object]:
         },
         "run_metrics": [repr(store.run_metrics(r.id)) for r in runs],
         "problems": [(Path(p.path).name, p.message, p.kept) for p in store.problems()],
+        "problem_sources": [
+            (where(source), Path(p.path).name) for source, p in store.problems_with_sources()
+        ],
         "counts": dict(store.counts()),
     }
 

@@ -81,6 +81,13 @@ table.to_frame()
 table.runs().head()
 
 # %% [markdown]
+# What `resultsbook status` says of it, one row per cell: the seeds it lacks, the params it mixes.
+# (`book.problems()` lists what was wrong in the logs; here, nothing.)
+
+# %%
+table.status()
+
+# %% [markdown]
 # Happy with it? Put it in `resultsbook.toml`; `book.spec_table` then gives the table exactly as
 # `resultsbook build` writes it, and `rb.build()` writes it.
 

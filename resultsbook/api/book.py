@@ -175,6 +175,13 @@ class Book:
         """Return the metric keys any run logged, then the spec's derived and normalised metrics."""
         return [*self.store.metric_keys(), *self.derived, *self.normalized]
 
+    def problems(self) -> pd.DataFrame:
+        """Return one row per problem met at the last read of every source, as `resultsbook problems`
+        lists them: `source` (as `runs()` names it), `file`, `message` and what was `kept`."""
+        from resultsbook.api.frames import problems_frame
+
+        return problems_frame(self.store.problems_with_sources())
+
     def runs(
         self,
         where: Where = None,

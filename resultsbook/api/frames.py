@@ -1,23 +1,28 @@
-"""DataFrames of the API: runs (one row each), series (long), a table's cells, runs and marks."""
+"""DataFrames of the API: runs (one row each), series (long), problems, and a table's cells, runs,
+marks and status."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from resultsbook.models import StoredRun
+from resultsbook.models import Problem, StoredRun
 from resultsbook.query.model import Cell, ResultTable
 from resultsbook.render.data import stat_columns
 from resultsbook.render.layout import MARK_SYMBOLS, Layout
+
+if TYPE_CHECKING:
+    from resultsbook.freshness.status import CellReplicates
 
 RUN_COLUMNS = (
     "run_id", "name", "status", "experiment", "adapter", "source", "start_time", "end_time",
     "git_commit", "git_dirty", "provenance",
 )  # fmt: skip
 SERIES_COLUMNS = ("run_id", "metric", "step", "value", "time")
+PROBLEM_COLUMNS = ("source", "file", "message", "kept")
 _TEXT_COLUMNS = ("run_id", "name", "status", "experiment", "adapter", "source", "git_commit")
 
 
@@ -148,4 +153,27 @@ def marks_frame(table: ResultTable, layout: Layout) -> pd.DataFrame:
         for mark in marks:
             records.append({**keys, "kind": mark.kind, "symbol": MARK_SYMBOLS[mark.kind], "text": mark.text})
     columns = [*dict.fromkeys([*table.row_keys, *table.column_keys]), "kind", "symbol", "text"]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def problems_frame(problems: Sequence[tuple[str, Problem]]) -> pd.DataFrame:
+    """Return one row per (source, problem): the source, the file, what was wrong and what was kept."""
+    rows = [(source, problem.path, problem.message, problem.kept) for source, problem in problems]
+    return pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS), dtype=str)  # text even when there is none
+
+
+def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd.DataFrame:
+    """Return one row per cell: its keys, replicates found and expected, the missing replicates and
+    the params its runs differ in."""
+    key_names = [*dict.fromkeys([*table.row_keys, *table.column_keys])]
+    records = []
+    for cell in replicates:
+        keys = dict(zip(table.row_keys, cell.row)) | dict(zip(table.column_keys, cell.column))
+        missing = [key[0] if len(key) == 1 else dict(zip(table.query.replicate, key)) for key in cell.missing]
+        differing = table.cells[(cell.row, cell.column)].differing
+        records.append(
+            {**keys, "found": cell.found, "expected": cell.expected, "missing": missing,
+             "unnamed": cell.unnamed, "mixed": {key: list(values) for key, values in differing.items()}}
+        )  # fmt: skip
+    columns = [*key_names, "found", "expected", "missing", "unnamed", "mixed"]
     return pd.DataFrame.from_records(records, columns=columns)

@@ -146,8 +146,8 @@ def merge_labels(base: Labels, extra: Mapping[str, str | Mapping[str, str]] | No
 
 @dataclass(frozen=True)
 class Table:
-    """An aggregated table: `to_frame()` for its numbers, `to_latex()`, `to_markdown()` and the
-    notebook's HTML for how the paper shows it, marks included."""
+    """An aggregated table: `to_frame()` for its numbers, `status()` for its missing replicates,
+    `to_latex()`, `to_markdown()` and the notebook's HTML for how the paper shows it, marks included."""
 
     result: ResultTable
     format: TableFormat = field(default_factory=TableFormat)
@@ -190,6 +190,15 @@ class Table:
         from resultsbook.api.frames import marks_frame
 
         return marks_frame(self.result, self.layout)
+
+    def status(self) -> pd.DataFrame:
+        """Return one row per cell, as `resultsbook status` counts it: the cell's keys, replicates
+        `found` (with a value) and `expected`, the `missing` ones, how many are `unnamed`, and the
+        params its runs differ in (`mixed`)."""
+        from resultsbook.api.frames import status_frame
+        from resultsbook.freshness.status import cell_replicates
+
+        return status_frame(self.result, cell_replicates(self.result))
 
     def to_latex(self) -> str:
         """Return the LaTeX table (a `tabular`, or a float when the spec asks for one)."""

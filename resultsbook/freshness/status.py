@@ -92,31 +92,51 @@ def status(
     return StatusReport(tuple(cells), tuple(issues), tuple(findings), tuple(empty))
 
 
-def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec) -> list[CellStatus]:
-    """Return each cell's found and expected replicates, missing ones named where possible."""
-    query = table.query
-    names = expected_replicates(table.cells, query)
-    keys = (*table.row_keys, *table.column_keys)
+@dataclass(frozen=True)
+class CellReplicates:
+    """One cell's replicates, by its row and column keys: found (with a value), expected, missing."""
+
+    row: tuple[Any, ...]
+    column: tuple[Any, ...]
+    found: int
+    expected: int
+    missing: tuple[tuple[Any, ...], ...]  # replicate values, in the order of the table's replicate keys
+    unnamed: int  # missing replicates that no run anywhere names
+
+
+def cell_replicates(table: ResultTable) -> list[CellReplicates]:
+    """Return each cell's found and expected replicates and the missing ones, in the table's order."""
+    names = expected_replicates(table.cells, table.query)
     out = []
     for (row, column), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):
         have = {run.replicate for run in cell.runs if run.value == run.value}  # NaN never equals itself
         missing = sorted(names - have, key=lambda key: tuple(sort_key(v) for v in key))
         found = len(have)
         unnamed = max(0, table.expected - found - len(missing))
-        values = {k: v for k, v in zip(keys, (*row, *column)) if k != METRIC_KEY}
+        out.append(CellReplicates(row, column, found, max(table.expected, found), tuple(missing), unnamed))
+    return out
+
+
+def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec) -> list[CellStatus]:
+    """Return each cell's found and expected replicates, missing ones named where possible."""
+    replicate = table.query.replicate
+    keys = (*table.row_keys, *table.column_keys)
+    out = []
+    for cell in cell_replicates(table):
+        values = {k: v for k, v in zip(keys, (*cell.row, *cell.column)) if k != METRIC_KEY}
         commands = tuple(
-            fill_command(table_spec.command, {**values, **dict(zip(query.replicate, replicate))}, name)
-            for replicate in missing
+            fill_command(table_spec.command, {**values, **dict(zip(replicate, missing))}, name)
+            for missing in cell.missing
             if table_spec.command
         )
         out.append(
             CellStatus(
                 table=name,
-                cell=cell_label(table, row, column, table_spec.labels),
-                found=found,
-                expected=max(table.expected, found),
-                missing=tuple(_replicate_name(query.replicate, key) for key in missing),
-                unnamed=unnamed,
+                cell=cell_label(table, cell.row, cell.column, table_spec.labels),
+                found=cell.found,
+                expected=cell.expected,
+                missing=tuple(_replicate_name(replicate, key) for key in cell.missing),
+                unnamed=cell.unnamed,
                 commands=commands,
             )
         )

@@ -23,7 +23,14 @@ from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader, ValueNote
 from resultsbook.query.goal import metric_goal, unknown_goal_message
-from resultsbook.query.marks import UNFINISHED, bounded, cell_marks, differing_columns, replicate_text
+from resultsbook.query.marks import (
+    UNFINISHED,
+    bounded,
+    cell_marks,
+    differing_columns,
+    differing_within_pools,
+    replicate_text,
+)
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.reduce import best_step_of, parse_reduction
 from resultsbook.query.runs import Runs, groups_of, members_of
@@ -36,7 +43,7 @@ from resultsbook.query.select import (
 )
 from resultsbook.query.stats import check_statistics, describe
 from resultsbook.store import Store
-from resultsbook.voice import command, option
+from resultsbook.voice import command, option, worded
 
 Key = tuple[Any, ...]
 LISTED = 8  # a mark names at most this many missing replicates; the JSON output has them all
@@ -116,7 +123,7 @@ def aggregate(
         expected = pooled_expected(cells, query)
         for name in query.pool:
             if len(selected) and not (selected.has_param(name).any() or _has_value(selected, name)):
-                notes.append(f"no run has the pooled param {name!r}; check its name (`{command('runs')}`)")
+                notes.append(worded(_unknown_pool_note, name))
     notes += _order_notes(every, query.order, (*row_keys, *column_keys))
     cells = _mark_cells(cells, query, expected)
     rows = _ordered({key[0] for key in cells}, row_keys, query.order)
@@ -143,10 +150,17 @@ def _valueless_note(
     count = sum(len(members) for members in grouped.values())
     unfinished = sum(int(np.isin(members.field("status"), UNFINISHED).sum()) for members in grouped.values())
     which = f" ({unfinished} of them failed, interrupted or running)" if unfinished else ""
+    left_out = f"{count} selected run(s){which} have no value of {metric.name!r} and are left out"
     return [
-        f"{count} selected run(s){which} have no value of {metric.name!r} and are left out "
-        f"({bounded(where)}); `resultsbook problems` names any value collect refused"
+        worded(
+            lambda: f"{left_out} ({bounded(where)}); `{command('problems')}` names any value collect refused"
+        )
     ]
+
+
+def _unknown_pool_note(name: str) -> str:
+    """Say that no run has a pooled param (a typo, most likely) and how to see the params."""
+    return f"no run has the pooled param {name!r}; check its name (`{command('runs')}`)"
 
 
 def _order_notes(runs: Runs, order: Mapping[str, Sequence[Any]], keys: Sequence[str]) -> list[str]:
@@ -353,7 +367,9 @@ def make_cell(
     stats = describe(
         scaled, query.stats, query.ddof, query.bootstrap_seed, query.center, query.bootstrap_resamples
     )
-    return Cell(row, column, metric, runs, stats, cell_marks(runs, query, members), step)
+    differing = differing_within_pools(members, query)
+    marks = cell_marks(runs, query, members, differing)
+    return Cell(row, column, metric, runs, stats, marks, step, differing=differing)
 
 
 def replicate_order(runs: Runs, keys: Sequence[str]) -> np.ndarray:

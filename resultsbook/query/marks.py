@@ -10,7 +10,7 @@ Python objects.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,18 +24,22 @@ UNFINISHED = ("failed", "running", "interrupted")
 Key = tuple[Any, ...]
 
 
-def cell_marks(runs: CellRuns, query: TableQuery, members: Runs | None = None) -> tuple[Mark, ...]:
-    """Marks that depend on one cell alone: mixed configs, code or data (from `members`, the cell's
-    runs in its order, when given), unfinished runs, duplicate seeds, no value, values substituted,
-    infinite values."""
+def cell_marks(
+    runs: CellRuns,
+    query: TableQuery,
+    members: Runs | None = None,
+    differing: Mapping[str, Sequence[Any]] | None = None,
+) -> tuple[Mark, ...]:
+    """Marks that depend on one cell alone: mixed configs (`differing`, as `differing_within_pools`
+    finds them), code or data (from `members`, the cell's runs in its order, when given), unfinished
+    runs, duplicate seeds, no value, values substituted, infinite values."""
     marks: list[Mark] = []
+    if differing:
+        described = "; ".join(
+            f"{key} ({', '.join(format_value(v) for v in values)})" for key, values in differing.items()
+        )
+        marks.append(Mark("mixed", f"averages runs that differ in {described}"))
     if members is not None:
-        differing = differing_within_pools(members, query)
-        if differing:
-            described = "; ".join(
-                f"{key} ({', '.join(format_value(v) for v in values)})" for key, values in differing.items()
-            )
-            marks.append(Mark("mixed", f"averages runs that differ in {described}"))
         commits = set(members.field("git_commit").tolist())
         dirty = int(np.count_nonzero(members.field("git_dirty").astype(bool)))
         mixes = mixes_of(commits, dirty, members.data_digests())

@@ -246,6 +246,8 @@ class Cell:
     marks: tuple[Mark, ...] = ()
     step: float | None = None  # best-mean: the step whose mean was best
     statistic: str | None = None  # aggregate tables: the aggregate this cell shows (stats["value"])
+    # the params its runs differ in, with their values: what its `mixed` mark says
+    differing: Mapping[str, list[Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.runs, CellRuns):

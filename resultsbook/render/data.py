@@ -19,6 +19,7 @@ from resultsbook.query.model import Mark, ResultTable
 from resultsbook.render.escape import neutralize_formula
 from resultsbook.render.layout import Labels, Layout
 from resultsbook.render.numformat import fmt_fixed
+from resultsbook.voice import file_words
 
 JSON_FORMAT_VERSION = 3  # 2: infinities as "inf"/"-inf", marks with details, runs with notes;
 # 3: the highlighted cells (emphasis best/second) and their nonsig marks, as the printed table has them
@@ -132,7 +133,7 @@ def render_json(
             for c, column in enumerate(table.columns)
             if (cell := table.cell(row, column)) is not None
         ],
-        "notes": list(table.notes),
+        "notes": [file_words(note) for note in table.notes],
         **({"note": layout.stat_note} if layout is not None else {}),
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -505,13 +505,17 @@ class Store:
 
     def problems(self, source: str | None = None) -> list[Problem]:
         """Return the problems recorded at the last read of every source (or of one)."""
-        sql = "SELECT problems.path, message, kept FROM problems JOIN sources ON sources.id = source_id"
+        return [problem for _, problem in self.problems_with_sources(source)]
+
+    def problems_with_sources(self, source: str | None = None) -> list[tuple[str, Problem]]:
+        """Return (stored source path, problem) for the problems `problems` returns, in its order."""
+        sql = PROBLEMS_WITH_SOURCES
         args: list[Any] = []
         if source is not None:
             sql += " WHERE sources.path = ?"
             args.append(source)
         sql += " ORDER BY problems.rowid"
-        return [Problem(*row) for row in self.db.execute(sql, args)]
+        return [(row[0], Problem(*row[1:])) for row in self.db.execute(sql, args)]
 
     def counts(self) -> Mapping[str, int]:
         """Return how many runs and sources the store holds."""
@@ -525,6 +529,9 @@ class Store:
 
 
 ANY_SOURCE = "SELECT 1 FROM sources LIMIT 1"  # the same SQL for SQLite and PostgreSQL
+PROBLEMS_WITH_SOURCES = (  # the same SQL for SQLite and PostgreSQL
+    "SELECT sources.path, problems.path, message, kept FROM problems JOIN sources ON sources.id = source_id"
+)
 PRESENT_SOURCE_RUNS = (  # the same SQL for SQLite and PostgreSQL
     "SELECT count(*) FROM runs JOIN sources ON sources.id = runs.source_id "
     "WHERE runs.present = 1 AND sources.present = 1"

@@ -18,7 +18,14 @@ from typing import Any, TypeVar
 
 from resultsbook.errors import StoreError, first_line
 from resultsbook.models import Problem, StoredRun
-from resultsbook.store import ANY_SOURCE, PRESENT_SOURCE_RUNS, RUN_FIELD_COLUMNS, Store, stored_run
+from resultsbook.store import (
+    ANY_SOURCE,
+    PRESENT_SOURCE_RUNS,
+    PROBLEMS_WITH_SOURCES,
+    RUN_FIELD_COLUMNS,
+    Store,
+    stored_run,
+)
 from resultsbook.store.codec import decode_array
 from resultsbook.store.location import display_location, url_scheme
 from resultsbook.store.pg_schema import apply_migrations, pending_migrations
@@ -313,14 +320,15 @@ class PostgresStore(Store):
         )
         return [dict(zip(("key", *_SUMMARY_NAMES), row)) for row in cursor]
 
-    def problems(self, source: str | None = None) -> list[Problem]:
-        """Return the problems recorded at the last read of every source (or of one)."""
-        sql = "SELECT problems.path, message, kept FROM problems JOIN sources ON sources.id = source_id"
+    def problems_with_sources(self, source: str | None = None) -> list[tuple[str, Problem]]:
+        """Return (stored source path, problem) for the problems `problems` returns, in its order."""
+        sql = PROBLEMS_WITH_SOURCES
         args: list[Any] = []
         if source is not None:
             sql += " WHERE sources.path = %s"
             args.append(source)
-        return [Problem(*row) for row in self.conn.execute(sql + " ORDER BY problems.id", args)]
+        rows = self.conn.execute(sql + " ORDER BY problems.id", args)
+        return [(row[0], Problem(*row[1:])) for row in rows]
 
     def counts(self) -> Mapping[str, int]:
         """Return how many runs and sources the store holds."""
