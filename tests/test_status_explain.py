@@ -208,3 +208,56 @@ def test_status_names_no_missing_seed_when_each_run_drew_its_own(tmp_path, monke
         "t: 1 of 2 cells complete",
         "  b: 1 of 3, missing 2 unnamed (set seeds = [...] in the spec)",
     ]
+
+
+def test_a_complete_cell_names_no_missing_seed_when_another_ran_an_extra_one(project):
+    subprocess.run(
+        [sys.executable, "train.py", "--seeds", "5", "--models", "mlp", "--datasets", "moons"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    run_cli("collect", "runs")
+    result = run_cli("status", "--all")
+    lines = result.output.splitlines()
+    assert lines[:5] == [  # table1 asks for replicates = 5: seed 5 is an extra, not a gap
+        "table1: 4 of 4 cells complete",
+        "  Logistic regression / Circles: 5 of 5",
+        "  Logistic regression / Moons: 5 of 5",
+        "  MLP (16 hidden) / Circles: 5 of 5",
+        "  MLP (16 hidden) / Moons: 6 of 6",
+    ]
+    assert "  Circles / Logistic regression: 5 of 6, missing seed 5" in lines  # final_loss: the most seen
+
+
+def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_path, monkeypatch):
+    for method, seeds in (("a", (0, 1)), ("b", (0, 1, 2))):
+        for game in ("pong", "qbert"):
+            for seed in seeds:
+                if (method, game, seed) == ("b", "qbert", 1):
+                    continue  # one run never finished
+                config = {"method": method, "game": game, "seed": seed}
+                write_native_run(
+                    tmp_path / "runs" / f"{method}_{game}_{seed}", config, [{"step": 1, "score": seed}]
+                )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "score"\ngoal = "max"\nrows = ["method"]\n'
+        'tasks = ["game"]\naggregates = ["mean", "iqm"]\noutputs = []\n'
+        'command = "python train.py --method {method} --game {game} --seed {seed}"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect", "runs")
+    result = run_cli("status", "--all", "--commands")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:4] == [
+        "t: 1 of 2 cells complete",
+        "  a: 4 of 4",
+        "  b: 5 of 6, missing game=qbert, seed=1",
+        "    python train.py --method b --game qbert --seed 1",
+    ]
+    import resultsbook as rb
+
+    with rb.open() as book:
+        frame = book.spec_table("t").status()
+    assert list(frame.columns) == ["method", "found", "expected", "missing", "unnamed", "mixed"]
+    assert frame["missing"].tolist() == [[], [{"game": "qbert", "seed": 1}]]

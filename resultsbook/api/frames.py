@@ -165,12 +165,17 @@ def problems_frame(problems: Sequence[tuple[str, Problem]]) -> pd.DataFrame:
 def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd.DataFrame:
     """Return one row per cell: its keys, replicates found and expected, the missing replicates and
     the params its runs differ in."""
-    key_names = [*dict.fromkeys([*table.row_keys, *table.column_keys])]
+    column_keys = () if table.query.tasks else table.column_keys  # over tasks: one row per row
+    key_names = [*dict.fromkeys([*table.row_keys, *column_keys])]
     records = []
     for cell in replicates:
-        keys = dict(zip(table.row_keys, cell.row)) | dict(zip(table.column_keys, cell.column))
-        missing = [key[0] if len(key) == 1 else dict(zip(table.query.replicate, key)) for key in cell.missing]
-        differing = table.cells[(cell.row, cell.column)].differing
+        keys = dict(zip(table.row_keys, cell.row)) | dict(zip(column_keys, cell.column))
+        missing = [key[0] if len(key) == 1 else dict(zip(cell.named_by, key)) for key in cell.missing]
+        differing = next(
+            c.differing
+            for (row, column), c in table.cells.items()
+            if row == cell.row and (column == cell.column or not cell.column)
+        )
         records.append(
             {**keys, "found": cell.found, "expected": cell.expected, "missing": missing,
              "unnamed": cell.unnamed, "mixed": {key: list(values) for key, values in differing.items()}}

@@ -100,32 +100,70 @@ class CellReplicates:
     column: tuple[Any, ...]
     found: int
     expected: int
-    missing: tuple[tuple[Any, ...], ...]  # replicate values, in the order of the table's replicate keys
+    missing: tuple[tuple[Any, ...], ...]  # the values of `named_by` of each missing replicate
     unnamed: int  # missing replicates that no run anywhere names
+    named_by: tuple[str, ...] = ()  # the replicate keys; over tasks, the task keys then them
 
 
 def cell_replicates(table: ResultTable) -> list[CellReplicates]:
-    """Return each cell's found and expected replicates and the missing ones, in the table's order."""
+    """Return each cell's found and expected replicates and the missing ones, in the table's order;
+    a table over tasks counts each row's runs on every task instead (its cells are aggregates)."""
+    if table.query.tasks:
+        return _task_replicates(table)
     names = expected_replicates(table.cells, table.query)
+    replicate = table.query.replicate
     out = []
     for (row, column), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):
         have = {run.replicate for run in cell.runs if run.value == run.value}  # NaN never equals itself
-        missing = sorted(names - have, key=lambda key: tuple(sort_key(v) for v in key))
         found = len(have)
+        # a cell with all the replicates it should have is complete, whichever seeds others ran
+        missing = [] if found >= table.expected else sorted(names - have, key=_sorting)
         unnamed = max(0, table.expected - found - len(missing))
-        out.append(CellReplicates(row, column, found, max(table.expected, found), tuple(missing), unnamed))
+        expected = max(table.expected, found)
+        out.append(CellReplicates(row, column, found, expected, tuple(missing), unnamed, replicate))
     return out
+
+
+def _task_replicates(table: ResultTable) -> list[CellReplicates]:
+    """Count, for each row of a table over tasks, its (task, replicate) runs: every task a row of the
+    table ran on, with every replicate the row ran anywhere (or the listed seeds), `replicates` at
+    least."""
+    rows: dict[tuple[Any, ...], Any] = {}  # every aggregate of a row is over the same runs
+    for (row, _), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):
+        rows.setdefault(row, cell)
+    tasks = sorted({run.task for cell in rows.values() for run in cell.runs}, key=_sorting)
+    listed = {tuple(v if isinstance(v, (list, tuple)) else [v]) for v in table.query.replicate_values}
+    out = []
+    for row, cell in rows.items():
+        named = listed or {run.replicate for run in cell.runs if any(v is not None for v in run.replicate)}
+        present = {(run.task, run.replicate) for run in cell.runs if run.value == run.value}
+        per_task = max(len(named), table.query.expected or 0, 1)
+        if named:
+            pairs = [(task, rep) for task in tasks for rep in sorted(named, key=_sorting)]
+            missing = [(*task, *rep) for task, rep in pairs if (task, rep) not in present]
+            found = sum(1 for _, rep in present if rep in named)
+        else:  # no replicate key: one run a task
+            done = {task for task, _ in present}
+            missing, found = [task for task in tasks if task not in done], len(done)
+        expected = max(per_task * len(tasks), found)
+        unnamed = max(0, expected - found - len(missing))
+        keys = (*table.query.tasks, *(table.query.replicate if named else ()))
+        out.append(CellReplicates(row, (), found, expected, tuple(missing), unnamed, keys))
+    return out
+
+
+def _sorting(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(sort_key(value) for value in key)
 
 
 def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec) -> list[CellStatus]:
     """Return each cell's found and expected replicates, missing ones named where possible."""
-    replicate = table.query.replicate
     keys = (*table.row_keys, *table.column_keys)
     out = []
     for cell in cell_replicates(table):
         values = {k: v for k, v in zip(keys, (*cell.row, *cell.column)) if k != METRIC_KEY}
         commands = tuple(
-            fill_command(table_spec.command, {**values, **dict(zip(replicate, missing))}, name)
+            fill_command(table_spec.command, {**values, **dict(zip(cell.named_by, missing))}, name)
             for missing in cell.missing
             if table_spec.command
         )
@@ -135,7 +173,7 @@ def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec
                 cell=cell_label(table, cell.row, cell.column, table_spec.labels),
                 found=cell.found,
                 expected=cell.expected,
-                missing=tuple(_replicate_name(replicate, key) for key in cell.missing),
+                missing=tuple(_replicate_name(cell.named_by, key) for key in cell.missing),
                 unnamed=cell.unnamed,
                 commands=commands,
             )

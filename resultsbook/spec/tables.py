@@ -262,7 +262,8 @@ def read_table(
         raise SpecError(f"{where}: {context}: {error}") from error
     command = entry.get("command")
     if command is not None:
-        _check_command(str(command), (*query.rows, *query.columns, *query.replicate), where, context)
+        keys = (*query.rows, *query.columns, *query.tasks, *query.replicate)
+        _check_command(str(command), keys, where, context)
     own = read_labels(mapping_at(entry, "labels", where, context), where, f"{context} labels")
     return TableSpec(
         name,
@@ -282,13 +283,13 @@ COMMAND_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # {key}; {{ and }} 
 
 
 def _check_command(command: str, keys: Sequence[str], where: str, context: str) -> None:
-    """Refuse a `command` placeholder that is none of the table's row, column or replicate keys."""
+    """Refuse a `command` placeholder that is none of the table's row, column, task or replicate keys."""
     for found in COMMAND_PLACEHOLDER.finditer(command):
         key = (found.group(1) or "").strip()
         if found.group(1) is not None and key not in keys:
             hint = did_you_mean(key, keys, "its placeholders can be")
             raise SpecError(
-                f"{where}: {context} command has {{{key}}}, not a row, column or replicate key; {hint}"
+                f"{where}: {context} command has {{{key}}}, not a row, column, task or replicate key; {hint}"
             )
 
 
