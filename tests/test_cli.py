@@ -155,6 +155,31 @@ def test_an_mlflow_run_folder_holding_only_artifacts_says_where_its_runs_are(cli
         )
 
 
+def test_an_mlflow_file_store_of_experiments_without_runs_says_where_its_runs_are(cli, tmp_path):
+    # what MLflow writes on first use, committed without runs (seen in github.com/2025-1-productos-de-
+    # datos/PRE-08-mlflow-tracking-local-Camilaux @ 938b3918): collect advised --pattern '**/meta.yaml'
+    shutil.copytree(ROOT / "tests" / "fixtures" / "mlflow" / "empty", tmp_path / "project")
+    first = os.path.join("project", "mlruns", "0", "meta.yaml")
+    fix = "no run was logged there, or the run folders were not copied with it; collect"
+    for given, what in (
+        ("project", f"MLflow experiments ({first} and 1 more)"),
+        ("project/mlruns", f"MLflow experiments ({first} and 1 more)"),
+        ("project/mlruns/0", f"an MLflow experiment ({first})"),
+    ):
+        result = cli("collect", given)
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: no runs found under {given}; it holds {what} but no run folder (<experiment>/<run id>/"
+            f"meta.yaml): {fix} the store they were logged to (its mlflow.db, or mlflow+http://HOST:PORT); "
+            "the store was left as it was\n"
+        )
+    shutil.copy(ROOT / "tests" / "fixtures" / "mlflow" / "sqlite" / "mlflow.db", tmp_path / "project")
+    beside = cli("collect", "project/mlruns")
+    assert beside.output.endswith(
+        f"{fix} {os.path.join('project', 'mlflow.db')}; the store was left as it was\n"
+    )
+
+
 def test_an_mlflow_sqlite_projects_artifact_tree_or_uri_says_to_collect_its_mlflow_db(cli, tmp_path):
     shutil.copy(ROOT / "tests" / "fixtures" / "mlflow" / "sqlite" / "mlflow.db", tmp_path)
     for run in ("6f834b64eab844c29ac8b7632a2d2f17", "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"):
