@@ -380,6 +380,33 @@ def test_runs_show_and_diff(make_run, cli):
     assert cli("show", "zzz").exit_code == 2
 
 
+def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal(make_run, cli):
+    # pytorch-forecasting's hparams.yaml vary in 164 params, some of them pickled tensors (seen in
+    # github.com/DiegoCotacio/Deep-Demand-Forecasting-Guide @ 5ca86dfc, lightning_logs/): the listing
+    # printed lines 52,199 characters wide
+    pickled = (
+        "b'\\x80\\x02\\x8a\\nl\\xfc\\x9cF\\xf9 j\\xa8P\\x19.\\x80\\x02M\\xe9\\x03.\\x80\\x02}q\\x00(X\\x10'"
+    )
+    for seed in range(2):
+        config = {f"p{i:02}": seed * 100 + i for i in range(20)}
+        make_run(f"r{seed}", {**config, "loss.state": pickled * (seed + 1)}, curve([0.5]))
+    cli("collect", "runs")
+    listing = cli("runs")
+    header = listing.stdout.splitlines()[0].split()
+    assert header == ["run_id", "name", "status", "loss.state", *(f"p{i:02}" for i in range(11))]
+    assert max(len(line) for line in listing.stdout.splitlines()) < 200
+    assert pickled[:39] + "…" in listing.stdout
+    assert listing.stderr == (
+        "Note: 9 more params vary (p11, p12, p13, ...); name the ones to show: --columns "
+        "run_id,name,status,p11,...\n"
+        "Note: values longer than 40 characters are cut (…); --format csv or json prints them whole\n"
+    )
+    csv = cli("runs", "--format", "csv").stdout
+    assert "p19" in csv.splitlines()[0] and pickled * 2 in csv
+    chosen = cli("runs", "--columns", "name,p19")
+    assert chosen.stdout.splitlines()[0].split() == ["name", "p19"] and chosen.stderr == ""
+
+
 def test_help_is_fast_and_imports_nothing_heavy():
     code = "import sys; from resultsbook.cli import cli; print(sorted(m for m in ('pandas','numpy','scipy','sqlite_utils','jinja2','rich') if m in sys.modules))"
     modules = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -23,6 +23,8 @@ RUN_COLUMNS = (
     "end_time",
 )
 SUMMARIES = ("last", "min", "max", "mean", "n", "last_step", "summary")
+SHOWN_PARAMS = 12  # varying params a terminal listing shows unless --columns names others
+CELL_CHARS = 40  # a terminal cell longer than this is cut (a config may hold a pickled tensor)
 
 
 @click.command("runs")
@@ -45,7 +47,7 @@ SUMMARIES = ("last", "min", "max", "mean", "n", "last_step", "summary")
     metavar="A,B,...",
     shell_complete=complete_params,
     help="The columns to show, in order: run fields (run_id, name, status, source...) and params "
-    "[default: run_id, name, status, the params that vary, then the metrics].",
+    "[default: run_id, name, status, the params that vary (the first 12 in a table), then the metrics].",
 )
 @click.option(
     "--format",
@@ -73,6 +75,7 @@ def runs_command(
 ) -> None:
     """List runs with their status, the params that vary between them, and metric summaries.
 
+    In a table, values longer than 40 characters are cut; csv and json print them whole.
     Exit 1 when the filters select no run (the message names the values that exist).
     """
     from tabulate import tabulate
@@ -80,6 +83,7 @@ def runs_command(
     from resultsbook.query.aggregate import differing_params
     from resultsbook.query.select import check_filter_keys, parse_filter, select_runs, why_nothing_selected
     from resultsbook.render.escape import escape_terminal, neutralize_formula
+    from resultsbook.sources.textio import clipped
 
     output_format = "json" if as_json else output_format
     filters = [parse_filter(w) for w in where]
@@ -107,7 +111,9 @@ def runs_command(
         ]
         print_json("runs", True, {"runs": documents})
         return
-    fields = split_list(columns) or ("run_id", "name", "status", *differing_params(runs, exempt=()))
+    varying = [] if columns else list(differing_params(runs, exempt=()))
+    hidden = varying[SHOWN_PARAMS:] if output_format == "table" else []
+    fields = split_list(columns) or ("run_id", "name", "status", *varying[: len(varying) - len(hidden)])
     _check_columns(fields, runs)
     header = [*fields, *(f"{key}:{stat}" if stat != "last" else key for key, stat in wanted)]
     rows = [
@@ -127,13 +133,27 @@ def runs_command(
         writer.writerows([clean(header), *(clean(row) for row in rows)])
         click.echo(buffer.getvalue(), nl=False)
         return
-    shown = [[escape_terminal(value) for value in row] for row in rows]
+    escaped = [[escape_terminal(value) for value in row] for row in rows]
+    shown = [[clipped(value, CELL_CHARS) for value in row] for row in escaped]
     echo(
         tabulate(
             shown, headers=[escape_terminal(h) for h in header], tablefmt="simple", disable_numparse=True
         )
     )
     echo(f"{len(runs)} run(s)")
+    if hidden:
+        named = ", ".join(hidden[:3]) + (", ..." if len(hidden) > 3 else "")
+        echo(
+            f"Note: {len(hidden)} more params vary ({named}); name the ones to show: "
+            f"--columns run_id,name,status,{hidden[0]},...",
+            err=True,
+        )
+    if shown != escaped:
+        echo(
+            f"Note: values longer than {CELL_CHARS} characters are cut (…); --format csv or json prints "
+            "them whole",
+            err=True,
+        )
 
 
 def _summary_text(value: Any) -> str:
