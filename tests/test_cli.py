@@ -342,6 +342,11 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
         unknown.exit_code == 2
         and unknown.output == "Error: no run logs a metric 'acc'; did you mean 'test/acc'?\n"
     )
+    as_runs_takes_it = cli("table", "--rows", "model", "--metric", "test/acc:max")  # runs --metric KEY:STAT
+    assert as_runs_takes_it.exit_code == 2 and as_runs_takes_it.output == (
+        "Error: no run logs a metric 'test/acc:max'; a table reduces each run's 'test/acc' with "
+        "--metric test/acc --reduce max\n"
+    )
     assert cli("table", "--metric", "x").exit_code == 2  # click usage error: --rows missing
     assert cli("collect", "runs", "--adapter", "nope").exit_code == 2
     near = cli("collect", "runs", "--adapter", "lightning")
