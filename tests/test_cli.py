@@ -412,6 +412,20 @@ def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal
     assert chosen.stdout.splitlines()[0].split() == ["name", "p19"] and chosen.stderr == ""
 
 
+def test_runs_of_several_experiments_are_listed_with_their_experiment(make_run, cli):
+    # an mlruns/ of four MLflow experiments with params of their own (seen in
+    # github.com/01-AlstonAlvares/A3 @ 5be413db, app/mlruns): the listing mixed them without saying which
+    make_run("a", {"lr": 0.1}, curve([0.5]), {"experiment": "Default"})
+    make_run("b", {"lambda": 0.5}, curve([0.6]), {"experiment": "st126488-a3"})
+    cli("collect", "runs")
+    listing = cli("runs").stdout.splitlines()
+    assert listing[0].split() == ["run_id", "name", "status", "experiment", "lambda", "lr"]
+    assert listing[2].split()[1:] == ["a", "unknown", "Default", "none", "0.1"]
+    make_run("b", {"lambda": 0.5}, curve([0.6]), {"experiment": "Default"})
+    cli("collect", "runs")
+    assert cli("runs").stdout.splitlines()[0].split() == ["run_id", "name", "status", "lambda", "lr"]
+
+
 def test_help_is_fast_and_imports_nothing_heavy():
     code = "import sys; from resultsbook.cli import cli; print(sorted(m for m in ('pandas','numpy','scipy','sqlite_utils','jinja2','rich') if m in sys.modules))"
     modules = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

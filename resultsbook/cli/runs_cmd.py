@@ -47,7 +47,8 @@ CELL_CHARS = 40  # a terminal cell longer than this is cut (a config may hold a 
     metavar="A,B,...",
     shell_complete=complete_params,
     help="The columns to show, in order: run fields (run_id, name, status, source...) and params "
-    "[default: run_id, name, status, the params that vary (the first 12 in a table), then the metrics].",
+    "[default: run_id, name, status, the experiment when runs are of several, the params that vary "
+    "(the first 12 in a table), then the metrics].",
 )
 @click.option(
     "--format",
@@ -113,7 +114,15 @@ def runs_command(
         return
     varying = [] if columns else list(differing_params(runs, exempt=()))
     hidden = varying[SHOWN_PARAMS:] if output_format == "table" else []
-    fields = split_list(columns) or ("run_id", "name", "status", *varying[: len(varying) - len(hidden)])
+    several = len({run.experiment for run in runs}) > 1 and "experiment" not in varying
+    experiment = ("experiment",) if several else ()
+    fields = split_list(columns) or (
+        "run_id",
+        "name",
+        "status",
+        *experiment,
+        *varying[: len(varying) - len(hidden)],
+    )
     _check_columns(fields, runs)
     header = [*fields, *(f"{key}:{stat}" if stat != "last" else key for key, stat in wanted)]
     rows = [
