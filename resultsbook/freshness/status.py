@@ -183,7 +183,8 @@ def error_tail(provenance: Mapping[str, Any], lines: int = 3) -> str:
     """Return the last lines of a run's recorded error (resultsbook's logger, Sacred, others)."""
     error = provenance.get("error") or provenance.get("fail_trace") or provenance.get("traceback")
     if isinstance(error, Mapping):
-        parts = [f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()]
+        kind, message = error.get("type", "Error"), error.get("message", "")
+        parts = [f"{kind}: {message}" if message else str(kind)]  # `raise KeyboardInterrupt` has none
         trace = error.get("traceback") or error.get("traceback_tail") or ""
         text = "\n".join(trace) if isinstance(trace, list) else str(trace)
         tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
