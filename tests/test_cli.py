@@ -394,13 +394,18 @@ def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal
     )
     for seed in range(2):
         config = {f"p{i:02}": seed * 100 + i for i in range(20)}
-        make_run(f"r{seed}", {**config, "loss.state": pickled * (seed + 1)}, curve([0.5]))
+        make_run(
+            f"child_multi_run_ResNet_neg_root_mean_squared_error_{seed}",
+            {**config, "loss.state": pickled * (seed + 1)},
+            curve([0.5]),
+        )
     cli("collect", "runs")
     listing = cli("runs")
     header = listing.stdout.splitlines()[0].split()
     assert header == ["run_id", "name", "status", "loss.state", *(f"p{i:02}" for i in range(11))]
     assert max(len(line) for line in listing.stdout.splitlines()) < 200
     assert pickled[:39] + "…" in listing.stdout
+    assert "child_multi_run_ResNet_neg_root_mean_squared_error_1 " in listing.stdout  # names stay whole
     assert listing.stderr == (
         "Note: 9 more params vary (p11, p12, p13, ...); name the ones to show: --columns "
         "run_id,name,status,p11,...\n"

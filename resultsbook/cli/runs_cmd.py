@@ -24,7 +24,7 @@ RUN_COLUMNS = (
 )
 SUMMARIES = ("last", "min", "max", "mean", "n", "last_step", "summary")
 SHOWN_PARAMS = 12  # varying params a terminal listing shows unless --columns names others
-CELL_CHARS = 40  # a terminal cell longer than this is cut (a config may hold a pickled tensor)
+CELL_CHARS = 40  # a param value longer than this is cut in a table (a config may hold a pickled tensor)
 
 
 @click.command("runs")
@@ -76,7 +76,7 @@ def runs_command(
 ) -> None:
     """List runs with their status, the params that vary between them, and metric summaries.
 
-    In a table, values longer than 40 characters are cut; csv and json print them whole.
+    In a table, param values longer than 40 characters are cut; csv and json print them whole.
     Exit 1 when the filters select no run (the message names the values that exist).
     """
     from tabulate import tabulate
@@ -143,7 +143,11 @@ def runs_command(
         click.echo(buffer.getvalue(), nl=False)
         return
     escaped = [[escape_terminal(value) for value in row] for row in rows]
-    shown = [[clipped(value, CELL_CHARS) for value in row] for row in escaped]
+    whole = [field in RUN_COLUMNS for field in fields]  # a name or a source is what one types to find a run
+    shown = [
+        [v if keep else clipped(v, CELL_CHARS) for v, keep in zip(row, whole + [True] * len(wanted))]
+        for row in escaped
+    ]
     echo(
         tabulate(
             shown, headers=[escape_terminal(h) for h in header], tablefmt="simple", disable_numparse=True
