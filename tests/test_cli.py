@@ -431,6 +431,21 @@ def test_runs_of_several_experiments_are_listed_with_their_experiment(make_run, 
     assert cli("runs").stdout.splitlines()[0].split() == ["run_id", "name", "status", "lambda", "lr"]
 
 
+def test_runs_as_csv_keeps_every_digit_of_params_and_metrics(make_run, cli):
+    # a metric logged by MLflow as -0.24563483847301393 (github.com/izalitzilant/mlopsiu_team4 @
+    # 011345bb, mlruns/) came out of `runs --format csv` as -0.245635
+    make_run("a", {"lr": 1.23456789e-5}, curve([-0.24563483847301393], key="rmse"))
+    make_run("b", {"lr": 0.1}, curve([0.5], key="rmse"))
+    cli("collect", "runs")
+    csv = cli("runs", "--metric", "rmse", "--format", "csv").stdout.splitlines()
+    assert csv[:2] == [
+        "run_id,name,status,lr,rmse",
+        csv[1].split(",")[0] + ",a,unknown,1.23456789e-05,-0.24563483847301393",
+    ]
+    table = cli("runs", "--metric", "rmse").stdout
+    assert "1.23457e-05" in table and "-0.245635" in table  # the terminal keeps six digits
+
+
 def test_help_is_fast_and_imports_nothing_heavy():
     code = "import sys; from resultsbook.cli import cli; print(sorted(m for m in ('pandas','numpy','scipy','sqlite_utils','jinja2','rich') if m in sys.modules))"
     modules = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -125,10 +125,11 @@ def runs_command(
     )
     _check_columns(fields, runs)
     header = [*fields, *(f"{key}:{stat}" if stat != "last" else key for key, stat in wanted)]
+    exact = output_format == "csv"  # for a program: every digit; a terminal shows six
     rows = [
         [
-            *(_column_text(run, field) for field in fields),
-            *(_summary_text(summaries.get(run.id, {}).get(key, {}).get(stat)) for key, stat in wanted),
+            *(_column_text(run, field, exact) for field in fields),
+            *(_summary_text(summaries.get(run.id, {}).get(key, {}).get(stat), exact) for key, stat in wanted),
         ]
         for run in runs
     ]
@@ -169,8 +170,8 @@ def runs_command(
         )
 
 
-def _summary_text(value: Any) -> str:
-    return "" if value is None else _text(value)
+def _summary_text(value: Any, exact: bool = False) -> str:
+    return "" if value is None else (_exact_text if exact else _text)(value)
 
 
 def _metric_column(text: str) -> tuple[str, str]:
@@ -191,7 +192,7 @@ def _check_columns(fields: tuple[str, ...], runs: list[Any]) -> None:
             )
 
 
-def _column_text(run: Any, field: str) -> str:
+def _column_text(run: Any, field: str, exact: bool = False) -> str:
     if field in RUN_COLUMNS and field not in run.params:
         value = getattr(run, field)
         if field == "status" and not run.present:
@@ -199,7 +200,7 @@ def _column_text(run: Any, field: str) -> str:
         if field in ("start_time", "end_time") and value is not None:
             return _time_text(value)
         return "" if value is None else str(value)
-    return _text(run.params.get(field))
+    return (_exact_text if exact else _text)(run.params.get(field))
 
 
 @click.command("show")
@@ -402,6 +403,12 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return format_value(value)
+
+
+def _exact_text(value: Any) -> str:
+    from resultsbook.params import format_value, normalize_value
+
+    return format_value(normalize_value(value))
 
 
 def _short(value: Any, limit: int = 80) -> str:
