@@ -87,6 +87,10 @@ def test_series_and_tables_take_the_specs_derived_metrics(make_run, tmp_path):
 def test_an_unknown_metric_is_one_error_with_a_suggestion(book):
     with pytest.raises(rb.QueryError, match=r"no run logs a metric 'test/ac'; did you mean 'test/acc'\?"):
         book.series("test/ac")
+    with pytest.raises(
+        rb.QueryError, match=r"reduces each run's 'test/acc' with metric='test/acc', reduce='max'"
+    ):
+        book.table(rows="model", metric="test/acc:max")
 
 
 def test_table_frame_has_row_and_column_keys_stats_n_and_marks(book):

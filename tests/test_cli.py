@@ -155,6 +155,31 @@ def test_an_mlflow_run_folder_holding_only_artifacts_says_where_its_runs_are(cli
         )
 
 
+def test_an_mlflow_file_store_of_experiments_without_runs_says_where_its_runs_are(cli, tmp_path):
+    # what MLflow writes on first use, committed without runs (seen in github.com/2025-1-productos-de-
+    # datos/PRE-08-mlflow-tracking-local-Camilaux @ 938b3918): collect advised --pattern '**/meta.yaml'
+    shutil.copytree(ROOT / "tests" / "fixtures" / "mlflow" / "empty", tmp_path / "project")
+    first = os.path.join("project", "mlruns", "0", "meta.yaml")
+    fix = "no run was logged there, or the run folders were not copied with it; collect"
+    for given, what in (
+        ("project", f"MLflow experiments ({first} and 1 more)"),
+        ("project/mlruns", f"MLflow experiments ({first} and 1 more)"),
+        ("project/mlruns/0", f"an MLflow experiment ({first})"),
+    ):
+        result = cli("collect", given)
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: no runs found under {given}; it holds {what} but no run folder (<experiment>/<run id>/"
+            f"meta.yaml): {fix} the store they were logged to (its mlflow.db, or mlflow+http://HOST:PORT); "
+            "the store was left as it was\n"
+        )
+    shutil.copy(ROOT / "tests" / "fixtures" / "mlflow" / "sqlite" / "mlflow.db", tmp_path / "project")
+    beside = cli("collect", "project/mlruns")
+    assert beside.output.endswith(
+        f"{fix} {os.path.join('project', 'mlflow.db')}; the store was left as it was\n"
+    )
+
+
 def test_an_mlflow_sqlite_projects_artifact_tree_or_uri_says_to_collect_its_mlflow_db(cli, tmp_path):
     shutil.copy(ROOT / "tests" / "fixtures" / "mlflow" / "sqlite" / "mlflow.db", tmp_path)
     for run in ("6f834b64eab844c29ac8b7632a2d2f17", "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"):
@@ -317,6 +342,11 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
         unknown.exit_code == 2
         and unknown.output == "Error: no run logs a metric 'acc'; did you mean 'test/acc'?\n"
     )
+    as_runs_takes_it = cli("table", "--rows", "model", "--metric", "test/acc:max")  # runs --metric KEY:STAT
+    assert as_runs_takes_it.exit_code == 2 and as_runs_takes_it.output == (
+        "Error: no run logs a metric 'test/acc:max'; a table reduces each run's 'test/acc' with "
+        "--metric test/acc --reduce max\n"
+    )
     assert cli("table", "--metric", "x").exit_code == 2  # click usage error: --rows missing
     assert cli("collect", "runs", "--adapter", "nope").exit_code == 2
     near = cli("collect", "runs", "--adapter", "lightning")
@@ -353,6 +383,67 @@ def test_runs_show_and_diff(make_run, cli):
         ["host", "h1", "h2"],
     ]
     assert cli("show", "zzz").exit_code == 2
+
+
+def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal(make_run, cli):
+    # pytorch-forecasting's hparams.yaml vary in 164 params, some of them pickled tensors (seen in
+    # github.com/DiegoCotacio/Deep-Demand-Forecasting-Guide @ 5ca86dfc, lightning_logs/): the listing
+    # printed lines 52,199 characters wide
+    pickled = (
+        "b'\\x80\\x02\\x8a\\nl\\xfc\\x9cF\\xf9 j\\xa8P\\x19.\\x80\\x02M\\xe9\\x03.\\x80\\x02}q\\x00(X\\x10'"
+    )
+    for seed in range(2):
+        config = {f"p{i:02}": seed * 100 + i for i in range(20)}
+        make_run(
+            f"child_multi_run_ResNet_neg_root_mean_squared_error_{seed}",
+            {**config, "loss.state": pickled * (seed + 1)},
+            curve([0.5]),
+        )
+    cli("collect", "runs")
+    listing = cli("runs")
+    header = listing.stdout.splitlines()[0].split()
+    assert header == ["run_id", "name", "status", "loss.state", *(f"p{i:02}" for i in range(11))]
+    assert max(len(line) for line in listing.stdout.splitlines()) < 200
+    assert pickled[:39] + "…" in listing.stdout
+    assert "child_multi_run_ResNet_neg_root_mean_squared_error_1 " in listing.stdout  # names stay whole
+    assert listing.stderr == (
+        "Note: 9 more params vary (p11, p12, p13, ...); name the ones to show: --columns "
+        "run_id,name,status,p11,...\n"
+        "Note: values longer than 40 characters are cut (…); --format csv or json prints them whole\n"
+    )
+    csv = cli("runs", "--format", "csv").stdout
+    assert "p19" in csv.splitlines()[0] and pickled * 2 in csv
+    chosen = cli("runs", "--columns", "name,p19")
+    assert chosen.stdout.splitlines()[0].split() == ["name", "p19"] and chosen.stderr == ""
+
+
+def test_runs_of_several_experiments_are_listed_with_their_experiment(make_run, cli):
+    # an mlruns/ of four MLflow experiments with params of their own (seen in
+    # github.com/01-AlstonAlvares/A3 @ 5be413db, app/mlruns): the listing mixed them without saying which
+    make_run("a", {"lr": 0.1}, curve([0.5]), {"experiment": "Default"})
+    make_run("b", {"lambda": 0.5}, curve([0.6]), {"experiment": "st126488-a3"})
+    cli("collect", "runs")
+    listing = cli("runs").stdout.splitlines()
+    assert listing[0].split() == ["run_id", "name", "status", "experiment", "lambda", "lr"]
+    assert listing[2].split()[1:] == ["a", "unknown", "Default", "none", "0.1"]
+    make_run("b", {"lambda": 0.5}, curve([0.6]), {"experiment": "Default"})
+    cli("collect", "runs")
+    assert cli("runs").stdout.splitlines()[0].split() == ["run_id", "name", "status", "lambda", "lr"]
+
+
+def test_runs_as_csv_keeps_every_digit_of_params_and_metrics(make_run, cli):
+    # a metric logged by MLflow as -0.24563483847301393 (github.com/izalitzilant/mlopsiu_team4 @
+    # 011345bb, mlruns/) came out of `runs --format csv` as -0.245635
+    make_run("a", {"lr": 1.23456789e-5}, curve([-0.24563483847301393], key="rmse"))
+    make_run("b", {"lr": 0.1}, curve([0.5], key="rmse"))
+    cli("collect", "runs")
+    csv = cli("runs", "--metric", "rmse", "--format", "csv").stdout.splitlines()
+    assert csv[:2] == [
+        "run_id,name,status,lr,rmse",
+        csv[1].split(",")[0] + ",a,unknown,1.23456789e-05,-0.24563483847301393",
+    ]
+    table = cli("runs", "--metric", "rmse").stdout
+    assert "1.23457e-05" in table and "-0.245635" in table  # the terminal keeps six digits
 
 
 def test_help_is_fast_and_imports_nothing_heavy():

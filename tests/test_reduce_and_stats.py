@@ -16,6 +16,7 @@ from resultsbook.query.reduce import (
     reduce_rows,
     reduce_series,
 )
+from resultsbook.query.significance import welch_p
 from resultsbook.query.stats import describe
 
 STEPS = np.array([10, 20, 30, 40, 50])
@@ -115,6 +116,18 @@ def test_statistics_ignore_nan_and_say_nan_when_n_is_too_small():
     assert got["n"] == 1 and got["mean"] == 5.0
     assert math.isnan(got["std"]) and math.isnan(got["ci95"])
     assert describe([], ["mean", "std"])["n"] == 0
+
+
+def test_spreads_of_huge_values_are_computed_not_overflowed():
+    # a diverged gradient descent logged cv_r2 = -4.39e276 beside values near 0.9 (seen in
+    # github.com/01-AlstonAlvares/A3 @ 5be413db, app/mlruns): squaring it overflowed to inf
+    x = [0.90, -4.3935808063325714e276, 0.91]
+    got = describe(x, ["mean", "std", "ci95", "bca"])
+    assert got["std"] == pytest.approx(float(np.std(np.asarray(x) / 1e276, ddof=1)) * 1e276)
+    assert math.isfinite(got["ci95"]) and got["ci95"] > got["std"]
+    assert got["bca_lo"] <= got["mean"] <= got["bca_hi"]
+    assert describe([1e300, 3e300], ["std"], ddof=0)["std"] == pytest.approx(1e300)
+    assert 0 <= welch_p(np.asarray(x), np.asarray([0.80, 0.81, 0.82])) <= 1
 
 
 def test_expressions_are_arithmetic_only():

@@ -94,6 +94,43 @@ def test_status_lists_failed_running_and_dead_runs(project):
     assert attention[4].split() == ["running", "alive", "(runs/alive)"]
 
 
+def test_status_without_a_spec_lists_the_runs_of_the_store_that_need_attention(tmp_path, monkeypatch):
+    # a stranger's tree (github.com/0Chris5R/StanfordCS336-Own-Transformer @ 439c6c6d, wandb/) has
+    # failed and never-ended runs; status said only "no resultsbook.toml here ...; create one"
+    monkeypatch.chdir(tmp_path)
+    write_native_run(
+        tmp_path / "runs" / "done", {"lr": 0.1}, [{"step": 1, "loss": 0.5}], {"status": "finished"}
+    )
+    error = {"type": "ValueError", "message": "loss is NaN"}
+    write_native_run(tmp_path / "runs" / "crashed", {"lr": 9.0}, [], {"status": "failed", "error": error})
+    hung = write_native_run(tmp_path / "runs" / "hung", {"lr": 0.2}, [], {"status": "running"})
+    old = time.time() - 3 * 3600
+    for path in hung.iterdir():
+        os.utime(path, (old, old))
+    assert run_cli("collect", "runs", "--db", "logs.db").exit_code == 0
+    result = run_cli("status", "--db", "logs.db")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "Runs needing attention:",
+        "  dead        hung  (runs/hung)",
+        "              running, but no write for 3.0 h",
+        "  failed      crashed  (runs/crashed)",
+        "              ValueError: loss is NaN",
+    ]
+    assert result.stderr == (
+        "Note: no resultsbook.toml here or in any parent folder: these are the runs of logs.db that need "
+        "attention; a spec's tables would also count each cell's replicates (see `resultsbook table`)\n"
+    )
+    document = json.loads(run_cli("status", "--db", "logs.db", "--json").stdout)
+    assert document["ok"] is False and document["cells"] == []
+    assert [run["name"] for run in document["runs"]] == ["hung", "crashed"]
+    shutil.rmtree(tmp_path / "runs" / "crashed")
+    shutil.rmtree(tmp_path / "runs" / "hung")
+    run_cli("collect", "runs", "--db", "logs.db")
+    calm = run_cli("status", "--db", "logs.db")
+    assert calm.exit_code == 0 and calm.stdout == "1 run: none failed, was interrupted or is still running\n"
+
+
 def test_explain_lists_exactly_the_runs_averaged(project):
     run_cli("build")
     result = run_cli("explain", "paper/results/table1.tex", "MLP / Moons")

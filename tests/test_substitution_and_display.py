@@ -107,6 +107,19 @@ def test_rounding_is_half_up_on_the_shortest_representation():
     assert fmt_number(1.25e-8, 1, -9) == "12.5e-9"
 
 
+def test_a_value_far_beyond_its_column_gets_a_power_of_ten_of_its_own(make_run, cli):
+    # one diverged run logged cv_r2 = -4.39e276 among values near 0.9 (seen in
+    # github.com/01-AlstonAlvares/A3 @ 5be413db, app/mlruns): table stopped on an internal error
+    values = {"a": [0.91, 0.92, 0.93], "b": [0.90, -4.3935808063325714e276, 0.91], "c": [0.80, 0.81, 0.82]}
+    for model, column in values.items():
+        for seed, value in enumerate(column):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([value], key="r2"))
+    output = _table(cli, "--metric", "r2", "--goal", "max")
+    assert "-1.46e276 ± 2.54e276" in output  # not 280 digits, nor ± inf
+    assert "0.92 ± 0.01" in output and "0.81 ± 0.01" in output  # the column keeps its format
+    assert float(fmt_number(-4.3935808063325714e276, 2) or "nan") == -4.3935808063325714e276  # CSV, JSON
+
+
 def test_minus_zero_is_never_printed(make_run, cli):
     assert fmt_fixed(-0.004, 2) == "0.00" and fmt_fixed(-0.0, 1) == "0.0"
     for seed, value in enumerate([-0.0, -0.0, -0.0]):

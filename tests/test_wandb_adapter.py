@@ -18,6 +18,7 @@ from resultsbook.adapters import available_adapters
 from resultsbook.adapters.base import Folder
 from resultsbook.adapters.wandblog import BLOCK, scan_log
 from resultsbook.adapters.wandbrun import WandbAdapter
+from resultsbook.freshness.status import error_tail
 from resultsbook.params import normalize_value
 from resultsbook.sources.collect import CollectRequest, collect, find_sources
 from resultsbook.sources.protowire import as_signed, iter_fields
@@ -224,6 +225,49 @@ def test_exit_record_decides_finished_or_failed_and_its_absence_running(tmp_path
     assert status(exit_record(-9)) == "failed"
     assert status() == "running"
     assert status(pb(23, b"")) == "interrupted"  # preempting, never exited
+
+
+def test_a_failed_run_keeps_the_traceback_its_console_output_ends_with(tmp_path):
+    # W&B logs the console (stderr included) in the .wandb log; failed runs of a stranger's tree
+    # (github.com/0Chris5R/StanfordCS336-Own-Transformer @ 439c6c6d, wandb/) hold their traceback
+    # there, and status said "no error recorded"
+    crashed, _ = read_folder(FIXTURE / "wandb" / "offline-run-20261127_192050-crash001")
+    error = crashed.provenance["error"]
+    assert (error["type"], error["message"]) == ("ValueError", "diverged")
+    assert error["traceback_tail"].startswith("Traceback (most recent call last):\n  File ")
+    assert error["traceback_tail"].endswith('raise ValueError("diverged")\nValueError: diverged')
+    finished, _ = read_folder(FIXTURE / "wandb" / "offline-run-20261127_192049-finish01")
+    assert "error" not in finished.provenance
+
+    def output(line: str, stdout: bool = False) -> bytes:
+        return pb(13, (pb(1, 1) if stdout else b"") + pb(3, line))
+
+    noise = [output(f"step {i}\n", stdout=True) for i in range(100)]
+    lines = ["Traceback (most recent call last):\n", '  File "train.py", line 3, in <module>\n', "OSError\n"]
+    folder = write_run(
+        tmp_path / "run",
+        [run_record(), output("warning: slow\n"), *map(output, lines), *noise, exit_record(1)],
+    )
+    error = read_folder(folder)[0].provenance["error"]
+    assert error == {"type": "OSError", "message": "", "traceback_tail": "".join(lines).rstrip()}
+    noted = [
+        *lines[:2],
+        "RuntimeError: compile failed\n",
+        "\n",
+        "You can suppress this exception:\n",
+        "    x = 1\n",
+    ]
+    folder = write_run(tmp_path / "noted", [run_record(), *map(output, noted), exit_record(1)])
+    error = read_folder(folder)[0].provenance["error"]
+    assert (error["type"], error["message"]) == ("RuntimeError", "compile failed")  # then torch's notes
+    stopped, _ = read_folder(FIXTURE / "wandb" / "offline-run-20261203_213313-ctrlc001")
+    assert error_tail(stopped.provenance).endswith("^^^^^^^^^^^^^^^^^^^^^^^ | KeyboardInterrupt")  # said once
+    plain = write_run(tmp_path / "plain", [run_record(), output("Killed\n"), exit_record(137)])
+    assert read_folder(plain)[0].provenance["error"] == {
+        "type": "exit code",
+        "message": "137",
+        "traceback_tail": "Killed",
+    }
 
 
 def test_negative_exit_code_is_decoded():

@@ -29,6 +29,7 @@ from resultsbook.voice import option
 META_FILE = "meta.yaml"
 DATABASE_FILES = frozenset({"mlflow.db"})
 RUN_FOLDERS = ("metrics", "params", "tags")
+_EXPERIMENT_FILES = {META_FILE, "tags"}  # an experiment folder without runs (experiment tags are files)
 ARTIFACTS_ONLY = (
     "it holds an MLflow run's artifacts but no meta.yaml: the run's params and metrics are in the "
     "tracking server or database that logged it; collect that instead (mlflow+http://HOST:PORT, or its "
@@ -302,6 +303,48 @@ def artifacts_only_note(path: str) -> str | None:
         "it holds MLflow runs' artifacts but no meta.yaml: their params and metrics are in the tracking "
         f"server or database that logged them; {where}"
     )
+
+
+def empty_experiments_note(path: str) -> str | None:
+    """Say where the runs are when a folder is, or holds (in it or in its `mlruns/`), only MLflow
+    experiment folders without a run: MLflow writes their meta.yaml when a client or `mlflow ui`
+    first opens a file store, whether runs are then logged there or not; None for any other folder."""
+    if "://" in path:
+        return None
+    experiments = _empty_experiment_files(path)
+    if not experiments:
+        return None
+    store = os.path.dirname(os.path.dirname(experiments[0]))
+    beside = [os.path.join(store, "..", name) for name in sorted(DATABASE_FILES)]
+    found = [os.path.normpath(database) for database in beside if fs.isfile(database)]
+    where = found[0] if found else "the store they were logged to (its mlflow.db, or mlflow+http://HOST:PORT)"
+    what = f"MLflow experiments ({experiments[0]} and {len(experiments) - 1} more)"
+    return (
+        f"it holds {what if len(experiments) > 1 else f'an MLflow experiment ({experiments[0]})'} but no "
+        "run folder (<experiment>/<run id>/meta.yaml): no run was logged there, or the run folders were "
+        f"not copied with it; collect {where}"
+    )
+
+
+def _empty_experiment_files(path: str, most: int = 20) -> list[str]:
+    """Return the meta.yaml of the experiment folders a folder is or holds (in it, or in its
+    `mlruns/`); none when one of them holds a run, or anything but its meta.yaml and tags."""
+    folders = [path] if _EXPERIMENT_ID.fullmatch(os.path.basename(os.path.normpath(path))) else []
+    for parent in () if folders else (path, os.path.join(path, "mlruns")):
+        with contextlib.suppress(OSError):
+            folders += [
+                os.path.join(parent, n) for n in sorted(fs.listdir(parent)) if _EXPERIMENT_ID.fullmatch(n)
+            ]
+    found = []
+    for folder in folders[:most]:
+        try:
+            names = set(fs.listdir(folder))
+        except OSError:
+            continue
+        if META_FILE not in names or not names <= _EXPERIMENT_FILES:
+            return []
+        found.append(os.path.join(folder, META_FILE))
+    return found
 
 
 def _run_folders_near(path: str, most: int = 20) -> list[str]:

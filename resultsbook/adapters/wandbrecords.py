@@ -22,7 +22,8 @@ from resultsbook.sources.textio import parse_json
 
 # Record.record_type field numbers
 HISTORY, SUMMARY, CONFIG, RUN, EXIT, HEADER, PREEMPTING, ENVIRONMENT = 2, 3, 5, 17, 18, 21, 23, 26
-WANTED = frozenset({HISTORY, SUMMARY, CONFIG, RUN, EXIT, HEADER, PREEMPTING, ENVIRONMENT})
+OUTPUT_RAW = 13  # a line of the run's console
+WANTED = frozenset({HISTORY, SUMMARY, CONFIG, RUN, EXIT, HEADER, PREEMPTING, ENVIRONMENT, OUTPUT_RAW})
 _VALUE_TAG = (16 << 3 | LENGTH_DELIMITED).to_bytes(2, "little")  # field 16 as a two-byte varint key
 _KEY_TAG, _NESTED_TAG = 1 << 3 | LENGTH_DELIMITED, 2 << 3 | LENGTH_DELIMITED
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.wandbconsole import KEPT_RECORDS, console_error
 from resultsbook.adapters.wandblog import LogReader
 from resultsbook.adapters.wandbrecords import (
     CONFIG,
@@ -22,6 +24,7 @@ from resultsbook.adapters.wandbrecords import (
     EXIT,
     HEADER,
     HISTORY,
+    OUTPUT_RAW,
     PREEMPTING,
     RUN,
     SUMMARY,
@@ -68,7 +71,7 @@ class WandbAdapter(Adapter):
     """Read Weights & Biases run folders without the wandb package."""
 
     name = "wandb"
-    reading_version = 2  # 2: a run stopped by Ctrl-C is interrupted
+    reading_version = 3  # 2: a run stopped by Ctrl-C is interrupted; 3: a failed run's traceback
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
 
@@ -139,6 +142,7 @@ class WandbRun:
     format_version: int | None = None
     skipped: dict[str, int] = field(default_factory=dict)
     bad_json: int = 0
+    console: deque[bytes] = field(default_factory=lambda: deque(maxlen=KEPT_RECORDS))
 
     # ------------------------------------------------------------ the log
     def read_records(self, records: Iterable[bytes], path: str, problems: list[Problem]) -> None:
@@ -164,6 +168,8 @@ class WandbRun:
                     self._header(body)
                 elif kind == PREEMPTING:
                     self.preempting = True
+                elif kind == OUTPUT_RAW:
+                    self.console.append(body)  # decoded only if the run failed
             except (WireError, IndexError, ValueError, RecursionError, OverflowError):
                 broken += 1
         if broken:
@@ -383,6 +389,8 @@ class WandbRun:
         }
         if self.exit_code is not None:
             identity["exit_code"] = self.exit_code
+            if self.exit_code != 0:
+                provenance["error"] = console_error(self.console, self.exit_code)
         if self.runtime:
             identity["runtime"] = self.runtime
         if not self.complete:

@@ -23,6 +23,8 @@ RUN_COLUMNS = (
     "end_time",
 )
 SUMMARIES = ("last", "min", "max", "mean", "n", "last_step", "summary")
+SHOWN_PARAMS = 12  # varying params a terminal listing shows unless --columns names others
+CELL_CHARS = 40  # a param value longer than this is cut in a table (a config may hold a pickled tensor)
 
 
 @click.command("runs")
@@ -45,7 +47,8 @@ SUMMARIES = ("last", "min", "max", "mean", "n", "last_step", "summary")
     metavar="A,B,...",
     shell_complete=complete_params,
     help="The columns to show, in order: run fields (run_id, name, status, source...) and params "
-    "[default: run_id, name, status, the params that vary, then the metrics].",
+    "[default: run_id, name, status, the experiment when runs are of several, the params that vary "
+    "(the first 12 in a table), then the metrics].",
 )
 @click.option(
     "--format",
@@ -73,6 +76,7 @@ def runs_command(
 ) -> None:
     """List runs with their status, the params that vary between them, and metric summaries.
 
+    In a table, param values longer than 40 characters are cut; csv and json print them whole.
     Exit 1 when the filters select no run (the message names the values that exist).
     """
     from tabulate import tabulate
@@ -80,6 +84,7 @@ def runs_command(
     from resultsbook.query.aggregate import differing_params
     from resultsbook.query.select import check_filter_keys, parse_filter, select_runs, why_nothing_selected
     from resultsbook.render.escape import escape_terminal, neutralize_formula
+    from resultsbook.sources.textio import clipped
 
     output_format = "json" if as_json else output_format
     filters = [parse_filter(w) for w in where]
@@ -107,13 +112,24 @@ def runs_command(
         ]
         print_json("runs", True, {"runs": documents})
         return
-    fields = split_list(columns) or ("run_id", "name", "status", *differing_params(runs, exempt=()))
+    varying = [] if columns else list(differing_params(runs, exempt=()))
+    hidden = varying[SHOWN_PARAMS:] if output_format == "table" else []
+    several = len({run.experiment for run in runs}) > 1 and "experiment" not in varying
+    experiment = ("experiment",) if several else ()
+    fields = split_list(columns) or (
+        "run_id",
+        "name",
+        "status",
+        *experiment,
+        *varying[: len(varying) - len(hidden)],
+    )
     _check_columns(fields, runs)
     header = [*fields, *(f"{key}:{stat}" if stat != "last" else key for key, stat in wanted)]
+    exact = output_format == "csv"  # for a program: every digit; a terminal shows six
     rows = [
         [
-            *(_column_text(run, field) for field in fields),
-            *(_summary_text(summaries.get(run.id, {}).get(key, {}).get(stat)) for key, stat in wanted),
+            *(_column_text(run, field, exact) for field in fields),
+            *(_summary_text(summaries.get(run.id, {}).get(key, {}).get(stat), exact) for key, stat in wanted),
         ]
         for run in runs
     ]
@@ -127,17 +143,35 @@ def runs_command(
         writer.writerows([clean(header), *(clean(row) for row in rows)])
         click.echo(buffer.getvalue(), nl=False)
         return
-    shown = [[escape_terminal(value) for value in row] for row in rows]
+    escaped = [[escape_terminal(value) for value in row] for row in rows]
+    whole = [field in RUN_COLUMNS for field in fields]  # a name or a source is what one types to find a run
+    shown = [
+        [v if keep else clipped(v, CELL_CHARS) for v, keep in zip(row, whole + [True] * len(wanted))]
+        for row in escaped
+    ]
     echo(
         tabulate(
             shown, headers=[escape_terminal(h) for h in header], tablefmt="simple", disable_numparse=True
         )
     )
     echo(f"{len(runs)} run(s)")
+    if hidden:
+        named = ", ".join(hidden[:3]) + (", ..." if len(hidden) > 3 else "")
+        echo(
+            f"Note: {len(hidden)} more params vary ({named}); name the ones to show: "
+            f"--columns run_id,name,status,{hidden[0]},...",
+            err=True,
+        )
+    if shown != escaped:
+        echo(
+            f"Note: values longer than {CELL_CHARS} characters are cut (…); --format csv or json prints "
+            "them whole",
+            err=True,
+        )
 
 
-def _summary_text(value: Any) -> str:
-    return "" if value is None else _text(value)
+def _summary_text(value: Any, exact: bool = False) -> str:
+    return "" if value is None else (_exact_text if exact else _text)(value)
 
 
 def _metric_column(text: str) -> tuple[str, str]:
@@ -158,7 +192,7 @@ def _check_columns(fields: tuple[str, ...], runs: list[Any]) -> None:
             )
 
 
-def _column_text(run: Any, field: str) -> str:
+def _column_text(run: Any, field: str, exact: bool = False) -> str:
     if field in RUN_COLUMNS and field not in run.params:
         value = getattr(run, field)
         if field == "status" and not run.present:
@@ -166,7 +200,7 @@ def _column_text(run: Any, field: str) -> str:
         if field in ("start_time", "end_time") and value is not None:
             return _time_text(value)
         return "" if value is None else str(value)
-    return _text(run.params.get(field))
+    return (_exact_text if exact else _text)(run.params.get(field))
 
 
 @click.command("show")
@@ -369,6 +403,12 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return format_value(value)
+
+
+def _exact_text(value: Any) -> str:
+    from resultsbook.params import format_value, normalize_value
+
+    return format_value(normalize_value(value))
 
 
 def _short(value: Any, limit: int = 80) -> str:

@@ -13,9 +13,12 @@ from resultsbook.cli.common import (
     collect_option,
     config_option,
     echo,
+    find_spec_or_none,
     json_option,
+    open_store,
     print_json,
     quiet_option,
+    relative,
     spec_and_store,
     spec_db_option,
     verbose_option,
@@ -53,10 +56,15 @@ def status_command(
     quiet: bool,
     verbose: bool,
 ) -> None:
-    """Say what is missing: replicates per cell, missing seeds, failed, running and dead runs."""
+    """Say what is missing: replicates per cell, missing seeds, failed, running and dead runs.
+
+    Without a spec, say which runs of the store (--db) failed, were interrupted, run or look dead.
+    """
     from resultsbook.freshness.status import parse_duration, status
 
     seconds = parse_duration(stale_after)
+    if config is None and find_spec_or_none(None) is None:
+        _status_without_spec(db_path, seconds, as_json, quiet)
     with spec_and_store(config, db_path, recollect, quiet or as_json) as (spec, store):
         report = status(spec, store, seconds)
     if as_json:
@@ -80,16 +88,45 @@ def status_command(
             echo(line)
             for command in cell.commands if commands else ():
                 echo(f"    {command}")
-    if report.runs:
-        echo("Runs needing attention:")
-    for run in report.runs:
-        echo(f"  {run.state:<11} {run.name}  ({run.source})")
-        echo(f"              {run.detail}")
+    _echo_runs(report)
     from resultsbook.outputs.build import finding_lines
 
     for line in finding_lines(report.findings, verbose):
         echo(f"Warning: {line}", err=True)
     sys.exit(0 if report.complete else 1)
+
+
+def _status_without_spec(db_path: str | None, seconds: float, as_json: bool, quiet: bool) -> None:
+    """Print the runs of the store that need attention (no spec names tables to count), then exit."""
+    from resultsbook.freshness.status import runs_status
+    from resultsbook.store.location import display_location
+
+    with open_store(db_path) as store, store.snapshot():
+        report = runs_status(store, seconds)
+        where, count = relative(display_location(store.path)), len(store.runs())
+    if as_json:
+        print_json("status", report.complete, status_document(report))
+        sys.exit(0 if report.complete else 1)
+    if not quiet:
+        echo(
+            "Note: no resultsbook.toml here or in any parent folder: these are the runs of "
+            f"{where} that need attention; a spec's tables would also count each cell's replicates "
+            "(see `resultsbook table`)",
+            err=True,
+        )
+    _echo_runs(report)
+    if report.complete:
+        echo(f"{count} run{'' if count == 1 else 's'}: none failed, was interrupted or is still running")
+    sys.exit(0 if report.complete else 1)
+
+
+def _echo_runs(report: Any) -> None:
+    """Print the runs that need attention, each with its state, name, source and why."""
+    if report.runs:
+        echo("Runs needing attention:")
+    for run in report.runs:
+        echo(f"  {run.state:<11} {run.name}  ({run.source})")
+        echo(f"              {run.detail}")
 
 
 def status_document(report: Any) -> dict[str, Any]:

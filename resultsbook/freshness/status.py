@@ -228,11 +228,21 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     return RunStatus(run.run_id, run.name, run.source, "running", f"last write {_duration(silent)} ago")
 
 
+def runs_status(
+    store: Store, stale_after: float = DEFAULT_STALE_AFTER, now: float | None = None
+) -> StatusReport:
+    """Return the runs of the whole store that need attention, for a store read without a spec."""
+    issues = [issue for run in store.runs() if (issue := run_issue(store, run, stale_after, now))]
+    issues.sort(key=lambda issue: (issue.state, issue.source))
+    return StatusReport((), tuple(issues), ())
+
+
 def error_tail(provenance: Mapping[str, Any], lines: int = 3) -> str:
     """Return the last lines of a run's recorded error (resultsbook's logger, Sacred, others)."""
     error = provenance.get("error") or provenance.get("fail_trace") or provenance.get("traceback")
     if isinstance(error, Mapping):
-        parts = [f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()]
+        kind, message = error.get("type", "Error"), error.get("message", "")
+        parts = [f"{kind}: {message}" if message else str(kind)]  # `raise KeyboardInterrupt` has none
         trace = error.get("traceback") or error.get("traceback_tail") or ""
         text = "\n".join(trace) if isinstance(trace, list) else str(trace)
         tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]

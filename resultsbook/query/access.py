@@ -30,6 +30,7 @@ from resultsbook.query.reduce import (
 )
 from resultsbook.query.runs import Runs
 from resultsbook.store import Store
+from resultsbook.voice import option, said
 
 Curve = tuple[np.ndarray, np.ndarray]  # steps, values
 ValueNote = tuple[str, str]  # (substituted | refused | logged, why), per run
@@ -141,7 +142,9 @@ class MetricReader:
                 f"read fields of whole numbers as params; list it in the source's options, "
                 f'metrics = "{key}"'
             )
-        hint = did_you_mean(key, [*self._keys, *self.derived, *self.normalized], "logged metrics")
+        hint = _reduction_hint(key, self._keys) or did_you_mean(
+            key, [*self._keys, *self.derived, *self.normalized], "logged metrics"
+        )
         raise QueryError(f"no run logs a metric {key!r}; {hint}")
 
     def check_reduction(self, text: str) -> None:
@@ -536,3 +539,20 @@ def _as_number(value: Any, name: str, text: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise QueryError(f"derived metric {text!r}: param {name!r} is {value!r}, not a number")
     return float(value)
+
+
+def _reduction_hint(key: str, logged: Iterable[str]) -> str | None:
+    """Say how a table asks for `val/loss:min`, as `resultsbook runs --metric` takes it: a logged
+    metric and a reduction; None when the key is not that."""
+    metric, colon, reduction = key.rpartition(":")
+    if not colon or metric not in logged:
+        return None
+    try:
+        parse_reduction(reduction)
+    except QueryError:
+        return None
+    given = said(
+        f"{option('metric', metric)} {option('reduce', reduction)}",
+        f"{option('metric', metric)}, {option('reduce', reduction)}",
+    )
+    return f"a table reduces each run's {metric!r} with {given}"

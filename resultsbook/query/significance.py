@@ -28,6 +28,7 @@ from resultsbook.query.student_t import two_sided_p
 TESTS = ("auto", "welch", "permutation", "mannwhitney", "none")
 PERMUTATIONS = 10_000
 _CENTER_WORDS = {"mean": "means", "median": "medians", "iqm": "IQMs"}
+_FOURTH_POWERS_OVERFLOW = 1e75  # the dof squares variances: values beyond about 1e77 overflow
 
 
 def resolve_test(test: str, center: str) -> str:
@@ -72,6 +73,9 @@ def welch_p(a: np.ndarray, b: np.ndarray) -> float:
     """Return the p-value of Welch's t-test (as scipy.stats.ttest_ind(equal_var=False))."""
     if len(a) < 2 or len(b) < 2 or not (np.isfinite(a).all() and np.isfinite(b).all()):
         return float("nan")
+    largest = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+    if largest > _FOURTH_POWERS_OVERFLOW:  # t and its dof do not depend on the unit
+        a, b = a / largest, b / largest
     var_a, var_b = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
     spread = var_a + var_b
     if spread == 0:

@@ -20,6 +20,8 @@ Conventions (pinned against numpy/scipy by tests/test_stats_properties.py):
   interval; BCa follows Efron & Tibshirani (14.3, 15.4) as scipy does, except that when the
   jackknife values do not vary (acceleration 0/0, where scipy gives NaN) the acceleration is 0.
 - spreads below what rounding of the inputs can produce (seeds that all logged 0.1) are 0.
+- huge finite values (a diverged run's 1e276) get std, intervals and tests computed in the unit of the
+  largest value, where squares or cubes would overflow.
 - infinite values stay in: order statistics (median, quantiles, min, max) use them; the mean is
   ±inf (NaN for +inf and -inf together); std, sem and intervals are NaN. Outputs mark such cells.
 """
@@ -44,6 +46,8 @@ INTERVALS = ("ci95", *BOOTSTRAPS)  # interval estimates of the centre, with _lo 
 BOOTSTRAP_RESAMPLES = 10_000
 SMALL_BOOTSTRAP_N = 10  # fewer values: a bootstrap interval covers well below its nominal level
 _NOISE = 8 * np.finfo(np.float64).eps
+_SQUARES_OVERFLOW = 1e150  # beyond about 1.3e154, squares exceed the largest double
+_CUBES_OVERFLOW = 1e100  # and beyond about 5.6e102, cubes do
 
 
 def check_statistics(names: Sequence[str], center: str = "mean") -> tuple[str, ...]:
@@ -99,7 +103,7 @@ def describe(
     finite = bool(np.isfinite(x).all())
     out: dict[str, float] = {"n": float(n), "mean": mean_of(x)}
     if asked & {"std", "sem"}:
-        std = float(np.std(x, ddof=ddof)) if n > ddof and finite else nan
+        std = std_of(x, ddof) if n > ddof and finite else nan
         out["std"] = denoise(std, x)
         out["sem"] = out["std"] / math.sqrt(n)
     if "ci95" in asked:
@@ -146,6 +150,14 @@ def mean_of(x: np.ndarray) -> float:
         return float(np.mean(x))
 
 
+def std_of(x: np.ndarray, ddof: int) -> float:
+    """Return the standard deviation of finite values, also of values whose squares overflow."""
+    largest = float(np.max(np.abs(x))) if len(x) else 0.0
+    if largest < _SQUARES_OVERFLOW:
+        return float(np.std(x, ddof=ddof))
+    return float(np.std(x / largest, ddof=ddof)) * largest  # a diverged run logs 1e276
+
+
 def denoise(spread: float, x: np.ndarray) -> float:
     """Return 0 for a spread no larger than rounding of the inputs can produce, else the spread."""
     if math.isnan(spread) or math.isinf(spread) or len(x) == 0 or not np.isfinite(x).all():
@@ -190,7 +202,7 @@ def t_half_width(x: np.ndarray, level: float = 0.95) -> float:
     if n < 2:
         return float("nan")
     quantile = two_sided_quantile(1 - level, n - 1)  # stdtrit(n - 1, 0.5 + level / 2), without scipy
-    return quantile * float(np.std(x, ddof=1)) / math.sqrt(n)
+    return quantile * std_of(x, 1) / math.sqrt(n)
 
 
 def interquartile_mean(x: np.ndarray) -> float:
@@ -268,6 +280,9 @@ def bca_levels(x: np.ndarray, statistic: str, resampled: np.ndarray, tail: float
     n = len(x)
     leave_one_out = np.array([float(function(np.delete(x, i))) for i in range(n)])
     deviations = (n - 1) * (leave_one_out.mean() - leave_one_out)
+    largest = float(np.max(np.abs(deviations)))
+    if largest > _CUBES_OVERFLOW:  # the acceleration does not depend on the unit
+        deviations = deviations / largest
     squares = float(np.sum(deviations**2)) / n**2
     acceleration = float(np.sum(deviations**3)) / n**3 / (6 * squares**1.5) if squares > 0 else 0.0
     levels = []

@@ -14,7 +14,7 @@ from resultsbook.query.goal import Goal, metric_goal
 from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, ResultTable
 from resultsbook.query.significance import TESTS, p_value, resolve_test, test_name
 from resultsbook.query.stats import BOOTSTRAPS, CENTERS, SMALL_BOOTSTRAP_N, SPREADS, check_pairing
-from resultsbook.render.numformat import NumberFormat, column_format
+from resultsbook.render.numformat import NumberFormat, cell_format, column_format
 
 STYLES = ("pm", "sub", "siunitx", "siunitx-S")
 HIGHLIGHTS = ("column", "row", "none")
@@ -243,13 +243,17 @@ def _display(cell: Cell | None, fmt: TableFormat, number: NumberFormat) -> Displ
     """Format one cell; None when no run falls there or no run has a value."""
     if cell is None:
         return None
+    shown = spread_of(cell, fmt)
+    low_key, high_key = ("min", "max") if shown == "minmax" else (f"{shown}_lo", f"{shown}_hi")
+    shown_keys = (low_key, high_key) if shown in INTERVAL_SPREADS else (shown,) if shown else ()
+    number = cell_format(
+        number, [cell.stats.get(key, math.nan) for key in (center_key(cell, fmt), *shown_keys)]
+    )
     center = number.text(cell.stats.get(center_key(cell, fmt), math.nan))
     if center is None:
         return None
     spread = interval = None
-    shown = spread_of(cell, fmt)
     if shown in INTERVAL_SPREADS:
-        low_key, high_key = ("min", "max") if shown == "minmax" else (f"{shown}_lo", f"{shown}_hi")
         low, high = number.text(cell.stats[low_key]), number.text(cell.stats[high_key])
         interval = (low, high) if low is not None and high is not None else None
     elif shown is not None:

@@ -9,6 +9,9 @@ Decimals   one significant digit of the column's typical (median) spread, so a c
 Magnitude  when the column's typical value is below 1e-3 or at least 1e6, numbers are written as
            mantissa and a power of ten shared by the column, a multiple of 3 as in SI prefixes:
            12.3e-9 ± 0.4e-9 (nano), 1.52e12 (tera).
+Outliers   a cell holding a number 1e15 or more times the column's unit (one diverged run's 1e276 in a
+           column of 0.9s) is written in a power of ten of its own, three significant digits of its
+           largest number: -1.46e276 ± 2.54e276, not 280 digits.
 Missing    NaN is no number (None); infinities are `inf` and `-inf`.
 """
 
@@ -17,10 +20,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 MAX_DIGITS = 6
 SMALL, LARGE = 1e-3, 1e6  # typical magnitudes outside [SMALL, LARGE) get a power of ten
+BEYOND = 1e15  # a cell's number this many column units or more gets a power of ten of its own
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,9 @@ def fmt_number(value: float | None, digits: int, exponent: int = 0) -> str | Non
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     exact = Decimal(repr(float(value))).scaleb(-exponent)
-    rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    with localcontext() as context:  # the default 28 digits cannot hold 1e276 to two decimals
+        context.prec = max(context.prec, exact.adjusted() + digits + 2)
+        rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     if rounded == 0:
         rounded = abs(rounded)
     text = f"{rounded:.{digits}f}"
@@ -68,6 +74,15 @@ def column_format(centers: Iterable[float], spreads: Iterable[float]) -> NumberF
     if typical:
         return NumberFormat(_clamp(2 - math.floor(math.log10(typical / 10**exponent))), exponent)
     return NumberFormat(1, exponent)
+
+
+def cell_format(column: NumberFormat, values: Iterable[float]) -> NumberFormat:
+    """Return the column's format for a cell's numbers, or one of the cell's own for an outlier."""
+    largest = max((abs(v) for v in values if v is not None and math.isfinite(v)), default=0.0)
+    if largest < BEYOND * 10.0**column.exponent:
+        return column
+    exponent = 3 * math.floor(math.log10(largest) / 3)
+    return NumberFormat(_clamp(2 - math.floor(math.log10(largest / 10**exponent))), exponent)
 
 
 def _clamp(digits: int) -> int:
