@@ -252,3 +252,15 @@ def test_an_s_column_that_cannot_hold_the_interval_is_refused_not_printed_withou
     assert result.exit_code == 2 and result.output.count("\n") == 1
     assert f"so the {spread} interval would be left out while the note names it" in result.output
     assert cli("table", "--rows", "model", *args, "--style", "siunitx").exit_code == 0
+
+
+def test_a_value_far_below_a_diverged_columns_power_of_ten_is_not_printed_as_zero(make_run, cli):
+    # most runs of a column diverged (seen in github.com/01-AlstonAlvares/A3 @ 5be413db): its shared
+    # power of ten was e153 and the one sane cell read "0e153 ± 0e153"
+    values = {"a": [2.1e153, 2.2e153], "b": [3.0e153, 3.1e153], "c": [0.80, 0.82]}
+    for model, column in values.items():
+        for seed, value in enumerate(column):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([value], key="loss"))
+    output = _table(cli, "--metric", "loss", "--goal", "min")
+    assert "0e153" not in output
+    assert "0.810 ± 0.014" in output and "2.15e153 ± 0.07e153" in output

@@ -11,7 +11,9 @@ Magnitude  when the column's typical value is below 1e-3 or at least 1e6, number
            12.3e-9 ± 0.4e-9 (nano), 1.52e12 (tera).
 Outliers   a cell holding a number 1e15 or more times the column's unit (one diverged run's 1e276 in a
            column of 0.9s) is written in a power of ten of its own, three significant digits of its
-           largest number: -1.46e276 ± 2.54e276, not 280 digits.
+           largest number: -1.46e276 ± 2.54e276, not 280 digits; likewise a cell 1e15 or more times
+           below a column's power of ten (0.8 in a column of diverged 1e153s) is written on its own,
+           0.800, not 0e153.
 Missing    NaN is no number (None); infinities are `inf` and `-inf`.
 """
 
@@ -77,11 +79,20 @@ def column_format(centers: Iterable[float], spreads: Iterable[float]) -> NumberF
 
 
 def cell_format(column: NumberFormat, values: Iterable[float]) -> NumberFormat:
-    """Return the column's format for a cell's numbers, or one of the cell's own for an outlier."""
+    """Return the column's format for a cell's numbers, or one of the cell's own for an outlier: far
+    beyond the column's unit, or far below a column's power of ten (0.8 in a column of 1e153s would
+    read `0e153`)."""
     largest = max((abs(v) for v in values if v is not None and math.isfinite(v)), default=0.0)
-    if largest < BEYOND * 10.0**column.exponent:
-        return column
-    exponent = 3 * math.floor(math.log10(largest) / 3)
+    unit = 10.0**column.exponent
+    if largest >= BEYOND * unit or (column.exponent > 0 and 0 < largest * BEYOND <= unit):
+        return _own_format(largest)
+    return column
+
+
+def _own_format(largest: float) -> NumberFormat:
+    """Return the format of a number on its own: three significant digits, a power of ten outside
+    [SMALL, LARGE)."""
+    exponent = 0 if SMALL <= largest < LARGE else 3 * math.floor(math.log10(largest) / 3)
     return NumberFormat(_clamp(2 - math.floor(math.log10(largest / 10**exponent))), exponent)
 
 
