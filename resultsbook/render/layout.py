@@ -39,7 +39,7 @@ MARK_SYMBOLS = {
 }
 MARK_SUMMARIES = {
     "incomplete": "fewer replicates than expected",
-    "few": "too few replicates for a spread",
+    "few": "too few replicates: the spread says little",
     "mixed": "averages runs whose configurations differ",
     "provenance": "runs from different code or data (git commits, a dirty tree, data versions)",
     "status": "includes failed, interrupted or still-running runs",
