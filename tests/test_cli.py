@@ -425,7 +425,7 @@ def test_runs_of_several_experiments_are_listed_with_their_experiment(make_run, 
     cli("collect", "runs")
     listing = cli("runs").stdout.splitlines()
     assert listing[0].split() == ["run_id", "name", "status", "experiment", "lambda", "lr"]
-    assert listing[2].split()[1:] == ["a", "unknown", "Default", "none", "0.1"]
+    assert listing[2].split()[1:] == ["a", "unknown", "Default", "0.1"]  # no lambda: blank, not "none"
     make_run("b", {"lambda": 0.5}, curve([0.6]), {"experiment": "Default"})
     cli("collect", "runs")
     assert cli("runs").stdout.splitlines()[0].split() == ["run_id", "name", "status", "lambda", "lr"]
@@ -444,6 +444,14 @@ def test_runs_as_csv_keeps_every_digit_of_params_and_metrics(make_run, cli):
     ]
     table = cli("runs", "--metric", "rmse").stdout
     assert "1.23457e-05" in table and "-0.245635" in table  # the terminal keeps six digits
+
+
+def test_runs_leaves_a_param_a_run_does_not_have_blank_and_shows_a_null_one_as_none(make_run, cli):
+    make_run("a", {"lr": 0.1, "warmup": None}, curve([0.5]))
+    make_run("b", {"lr": 0.2}, curve([0.6]))
+    cli("collect", "runs")
+    csv = cli("runs", "--columns", "name,lr,warmup", "--format", "csv").stdout.splitlines()
+    assert csv == ["name,lr,warmup", "a,0.1,none", "b,0.2,"]
 
 
 def test_help_is_fast_and_imports_nothing_heavy():

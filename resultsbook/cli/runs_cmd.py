@@ -200,7 +200,9 @@ def _column_text(run: Any, field: str, exact: bool = False) -> str:
         if field in ("start_time", "end_time") and value is not None:
             return _time_text(value)
         return "" if value is None else str(value)
-    return (_exact_text if exact else _text)(run.params.get(field))
+    if field not in run.params:  # a param the run does not have: blank, unlike a null value ("none")
+        return ""
+    return (_exact_text if exact else _text)(run.params[field])
 
 
 @click.command("show")
