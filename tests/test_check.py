@@ -226,7 +226,7 @@ def test_check_json_envelope_is_a_stable_contract(paper):
         "RESULTS.md": "current",
     }
     change = next(o for o in document["outputs"] if o["path"].endswith("final_loss.tex"))["changes"][0]
-    assert set(change) == {"cell", "old", "new", "runs_added", "runs_removed"}
+    assert set(change) == {"cell", "old", "new", "runs_added", "runs_removed", "quoted_at"}
     assert change["cell"] == "Circles / Logistic regression"
     assert set(document["findings"][0]) == {"entry", "cell", "kind", "text"}
 
@@ -352,6 +352,12 @@ def test_check_lists_only_the_changed_cells_the_paper_quotes_and_where(paper):
     assert len(quoted) == 1
     assert quoted[0].startswith("  \\rbvalue{table1/mlp/circles} (paper/main.tex:34): ")
     assert quoted[0].endswith("(n = 2)")
+    document = json.loads(run_cli("check", "--json").output)
+    numbers = next(o for o in document["outputs"] if o["path"].endswith("numbers.tex"))
+    changed = [c for c in numbers["changes"] if c["cell"].startswith("\\rbvalue")]
+    assert [(c["cell"], c["quoted_at"]) for c in changed] == [
+        ("\\rbvalue{table1/mlp/circles}", ["paper/main.tex:34"])
+    ]
 
 
 def test_a_paper_pattern_matching_no_file_is_named_with_the_file_it_may_mean(paper):

@@ -40,15 +40,17 @@ class CellChange:
     new: str | None  # None: the cell is gone
     runs_added: int = 0
     runs_removed: int = 0
+    quoted_at: tuple[str, ...] = ()  # where the paper quotes it (`file:line`), for the numbers file
 
     def describe(self) -> str:
         """Say it as a reader would: `MLP / Moons: 90.0 ± 4.5 → 90.6 ± 3.9, 1 run added`."""
+        cell = f"{self.cell} ({', '.join(self.quoted_at)})" if self.quoted_at else self.cell
         if self.old is None:
-            text = f"{self.cell}: new cell {self.new}"
+            text = f"{cell}: new cell {self.new}"
         elif self.new is None:
-            text = f"{self.cell}: cell removed (was {self.old})"
+            text = f"{cell}: cell removed (was {self.old})"
         else:
-            text = f"{self.cell}: {self.old} → {self.new}"
+            text = f"{cell}: {self.old} → {self.new}"
         counts = [
             f"{count} run{'s' if count > 1 else ''} {verb}"
             for count, verb in ((self.runs_added, "added"), (self.runs_removed, "removed"))
@@ -106,6 +108,7 @@ class CheckReport:
                             "new": change.new,
                             "runs_added": change.runs_added,
                             "runs_removed": change.runs_removed,
+                            "quoted_at": list(change.quoted_at),
                         }
                         for change in output.changes
                     ],
@@ -197,8 +200,8 @@ def quoted_cell_changes(
         if before != after:
             counted = (before or {}).get("n") != (after or {}).get("n")  # say n where it moved
             old_text, new_text = (_shown_cell(stats, counted) if stats else None for stats in (before, after))
-            where = f" ({', '.join(places[key])})" if key in places else ""
-            changes.append(CellChange(f"\\rbvalue{{{key}}}{where}", old_text, new_text))
+            quoted = tuple(places.get(key, ()))
+            changes.append(CellChange(f"\\rbvalue{{{key}}}", old_text, new_text, quoted_at=quoted))
     return tuple(changes)
 
 
