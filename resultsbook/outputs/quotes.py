@@ -4,6 +4,7 @@ names, checked against the numbers file before LaTeX stops on one it lacks."""
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,6 +16,7 @@ from resultsbook.render.macros import cell_texts
 _QUOTE = re.compile(r"\\rbvalue\s*(?:\[\s*([^\]]*?)\s*\])?\s*\{([^{}]*)\}")
 _COMMENT = re.compile(r"(?<!\\)%.*")
 _MAX_BYTES = 16 << 20  # a paper's source file is far smaller: a bigger one is not read
+_MAX_FILES = 2000  # a paper has tens of files: a pattern matching more names something else
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,21 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
     skipped = {os.path.abspath(path) for path in generated}
     quotes: list[Quote] = []
     problems: list[QuoteProblem] = []
-    files: list[str] = []
+    files: dict[str, None] = {}  # in order, each once
     for pattern in patterns:
         if os.path.isdir(pattern):  # a folder: every .tex file below it
             pattern = os.path.join(pattern, "**", "*.tex")
-        matched = sorted(path for path in glob.glob(pattern, recursive=True) if os.path.isfile(path))
+        found = list(itertools.islice(glob.iglob(pattern, recursive=True), _MAX_FILES + 1))
+        if len(found) > _MAX_FILES:  # `/`, a home folder: not a paper
+            message = (
+                f"[macros] paper matches more than {_MAX_FILES:,} files; name the paper's own folder or files"
+            )
+            problems.append(QuoteProblem(os.path.relpath(pattern), message))
+            continue
+        matched = sorted(path for path in found if os.path.isfile(path))
         if not matched:
             problems.append(QuoteProblem(os.path.relpath(pattern), _unmatched(pattern)))
-        files += [path for path in matched if os.path.abspath(path) not in skipped and path not in files]
+        files.update((path, None) for path in matched if os.path.abspath(path) not in skipped)
     for path in files:
         try:
             if os.path.getsize(path) > _MAX_BYTES:
@@ -80,8 +89,8 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
             problems.append(QuoteProblem(os.path.relpath(path), f"cannot be read ({reason})"))
             continue
         for number, line in enumerate(text.splitlines(), start=1):
-            for found in _QUOTE.finditer(_COMMENT.sub("", line)):
-                quotes.append(Quote(path, number, found.group(2), found.group(1) or "value"))
+            for quote in _QUOTE.finditer(_COMMENT.sub("", line)):
+                quotes.append(Quote(path, number, quote.group(2), quote.group(1) or "value"))
     return quotes, problems
 
 
@@ -110,7 +119,8 @@ def unknown_quotes(
 def _unmatched(pattern: str) -> str:
     """Say that a pattern of `[macros] paper` matches no file, with the .tex file it may have meant."""
     folder = os.path.dirname(pattern.split("*")[0]) or "."
-    present = glob.glob(os.path.join(folder, "**", "*.tex"), recursive=True) if os.path.isdir(folder) else []
+    below = glob.iglob(os.path.join(folder, "**", "*.tex"), recursive=True) if os.path.isdir(folder) else ()
+    present = list(itertools.islice(below, _MAX_FILES))
     guess = closest(pattern, present)
     hint = f"did you mean {os.path.relpath(guess)}?" if guess else "check the path in [macros] paper"
     return f"[macros] paper matches no file; {hint}"
