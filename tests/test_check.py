@@ -372,13 +372,15 @@ def test_a_paper_pattern_matching_no_file_is_named_with_the_file_it_may_mean(pap
     )
     spec.write_text(spec.read_text().replace('paper = ["paper/mian.tex"]', 'paper = "paper"'))
     assert run_cli("check").exit_code == 0  # a folder: the .tex files below it
-    spec.write_text(spec.read_text().replace('paper = "paper"', 'paper = "/usr/share"'))
-    wide = run_cli("check")  # a folder of a whole system: refused, not read file by file
-    assert (
-        wide.exit_code == 1
-        and "[macros] paper matches more than 2,000 files; name the paper's" in wide.output
-    )
-    spec.write_text(spec.read_text().replace('paper = "/usr/share"', "paper = 3"))
+    many = paper / "home"  # a home folder, `/`: not a paper, refused rather than read file by file
+    for index in range(2001):
+        (many / f"{index // 100}").mkdir(parents=True, exist_ok=True)
+        (many / f"{index // 100}" / f"{index}.tex").write_text("")
+    spec.write_text(spec.read_text().replace('paper = "paper"', 'paper = "home"'))
+    wide = run_cli("check")
+    assert wide.exit_code == 1
+    assert "[macros] paper matches more than 2,000 files; name the paper's" in wide.output
+    spec.write_text(spec.read_text().replace('paper = "home"', "paper = 3"))
     wrong = run_cli("check")
     assert wrong.exit_code == 2
     assert '[macros] paper must list the .tex files, e.g. ["paper/**/*.tex"]' in wrong.output
