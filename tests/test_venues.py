@@ -137,6 +137,40 @@ def test_figures_of_a_venue_are_column_wide_in_its_font_and_wider_by_name(tmp_pa
     assert compiled.generated_overfull == []
 
 
+def test_a_pgf_figure_of_a_venue_is_laid_out_in_the_venue_font(tmp_path: Path) -> None:
+    """LaTeX measures a PGF figure's texts in the paper's font (Times for ICML), not Computer Modern."""
+    spec, store = make_project(
+        tmp_path,
+        """
+        [figures.bars]
+        kind = "bar"
+        table = "table1"
+        legend = "right"
+        outputs = ["figures/bars.pgf"]
+        """,
+        top='venue = "icml"\n',
+    )
+    build(spec, store)
+    store.close()
+    width = spec.figures["bars"].style.width
+    page = rf"\usepackage[paperwidth={width}in, paperheight=4in, margin=0pt]{{geometry}}"
+    compile_page(
+        tmp_path,
+        r"\noindent\input{figures/bars.pgf}",
+        [],
+        "10pt",
+        [page, r"\usepackage{times}"],
+        packages=("pgf",),
+    )
+    text = subprocess.run(
+        ["pdftotext", "-bbox", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)" yMax="[\d.]+">model</word>', text))
+    # the legend on the right ends where it was measured to, at the figure's edge less its padding
+    # (measured in Computer Modern, the Times labels ended 12.6bp short of it)
+    assert width * 72 - right < 8
+
+
 def test_a_venue_name_or_a_relative_width_without_a_venue_is_refused_with_the_fix(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="no venue preset 'icm'; presets: icml, neurips"):
         make_project(tmp_path / "a", top='venue = "icm"\n')
