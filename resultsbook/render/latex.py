@@ -235,7 +235,7 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
         return text + _marks(cell.marks)
     text = _number_text(cell, style)
     if cell.interval is not None:
-        low, high = (_tex_number(bound) for bound in cell.interval)
+        low, high = (tex_number(bound) for bound in cell.interval)
         text += rf" {{\small[{low}, {high}]}}"
     if cell.emphasis == "best":
         text = _bold(text, style)
@@ -252,12 +252,12 @@ def _number_text(cell: DisplayCell, style: str) -> str:
     if style == "siunitx":
         options = f"[{_SIUNITX_BOLD}]" if cell.emphasis == "best" else ""
         return rf"\num{options}{{{_siunitx_body(cell)}}}"
-    center = _tex_number(cell.center)
+    center = tex_number(cell.center)
     if cell.spread is None:
         return center
     if style == "sub":
-        return rf"{center}$_{{\pm {_tex_number(cell.spread, math=True)}}}$"
-    return rf"{center} $\pm$ {_tex_number(cell.spread)}"
+        return rf"{center}$_{{\pm {tex_number(cell.spread, math=True)}}}$"
+    return rf"{center} $\pm$ {tex_number(cell.spread)}"
 
 
 def _siunitx_body(cell: DisplayCell) -> str:
@@ -267,8 +267,8 @@ def _siunitx_body(cell: DisplayCell) -> str:
     return mantissa + uncertainty + (f"e{power}" if power else "")
 
 
-def _tex_number(text: str, math: bool = False) -> str:
-    """Write a number's shared power of ten as LaTeX: 12.3e-9 is 12.3\times10^{-9}."""
+def tex_number(text: str, math: bool = False) -> str:
+    """Write a formatted number as LaTeX: 12.3e-9 as 12.3\\times 10^{-9}, inf as \\infty."""
     if text in ("inf", "-inf"):
         return r"\ensuremath{\infty}" if text == "inf" else r"\ensuremath{-\infty}"
     mantissa, _, power = text.partition("e")
