@@ -268,12 +268,15 @@ def _siunitx_body(cell: DisplayCell) -> str:
 
 
 def tex_number(text: str, math: bool = False) -> str:
-    """Write a formatted number as LaTeX: 12.3e-9 as 12.3\\times 10^{-9}, inf as \\infty."""
+    """Write a formatted number as LaTeX: 12.3e-9 as 12.3\\times 10^{-9}, inf as \\infty, and a
+    minus sign as a minus (outside math, -9.9 would be typeset with a hyphen)."""
     if text in ("inf", "-inf"):
         return r"\ensuremath{\infty}" if text == "inf" else r"\ensuremath{-\infty}"
     mantissa, _, power = text.partition("e")
+    if not math and mantissa[:1] == "-" and mantissa[1:2].isdigit():
+        mantissa = r"\ensuremath{-}" + mantissa[1:]
     if not power:
-        return text
+        return mantissa
     times = rf"\times 10^{{{power}}}"
     return mantissa + (times if math else rf"\ensuremath{{{times}}}")
 
