@@ -264,6 +264,21 @@ def test_the_preview_finds_a_table_as_much_too_wide_as_the_venue_class_makes_it(
         assert "table*" not in line
 
 
+def test_the_preview_of_a_two_column_venue_shows_a_longtable_on_a_one_column_page(tmp_path: Path) -> None:
+    """longtable refuses two-column mode; the preview failed whole ("longtable not in 1-column mode")."""
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    extra = '[tables.appendix]\nmetric = "acc"\nrows = ["method", "dataset"]\nlongtable = true\n'
+    spec, store = make_project(
+        tmp_path, extra + 'outputs = ["results/appendix.tex"]\n', top='venue = "ieee"\n'
+    )
+    result = make_preview(spec, store)
+    store.close()
+    text = subprocess.run(["pdftotext", result.pdf, "-"], capture_output=True, text=True).stdout
+    assert "Table appendix" in text and "Big model" in text
+
+
 def quickstart_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("quickstart")
     for name in ("resultsbook.toml", "train.py"):

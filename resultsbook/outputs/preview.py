@@ -182,6 +182,10 @@ def preview_source(spec: Spec, report: BuildReport, folder: str, venue: Venue | 
             path = os.path.join(folder, f"table-{len(os.listdir(folder))}.tex")
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(_latex_copy(spec, name, report))
+        # longtable refuses two-column pages: the paper sets it after \onecolumn (an appendix), so here too
+        one_column = table_spec.latex.longtable and venue is not None and venue.columns > 1
+        if one_column:
+            add(NoEscape(r"\onecolumn"))
         add(NoEscape(rf"\subsection*{{Table {escape_latex(name)}}}"))
         if table_spec.caption:
             add(NoEscape(escape_latex(table_spec.caption) + r"\par\medskip"))
@@ -191,6 +195,8 @@ def preview_source(spec: Spec, report: BuildReport, folder: str, venue: Venue | 
             size = venue.table_font if venue else ""
             add(NoEscape(rf"\begin{{center}}{size}\input{{{_tex_path(path)}}}\end{{center}}"))
         _add_note(add, NoEscape, name, numbers)
+        if one_column:
+            add(NoEscape(r"\twocolumn"))
     for name, figure in spec.figures.items():
         shown = _shown_figure(figure.outputs)
         wide = venue is not None and venue.columns > 1 and _across_columns(spec, "figure", name, venue)
