@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from resultsbook.errors import RenderError
 from resultsbook.render.escape import RawLatex, escape_latex
-from resultsbook.render.latexchars import requirement_text, unicode_requirements
+from resultsbook.render.latexchars import PREAMBLE_FIX, requirement_text, unicode_requirements
 from resultsbook.render.layout import S_COLUMN_INTERVAL, DisplayCell, Layout
 from resultsbook.render.templates import render_template
 
@@ -322,12 +322,12 @@ def layout_texts(layout: Layout) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-def typeset_problems(texts: Sequence[str], preamble: Sequence[str]) -> list[str]:
+def typeset_problems(texts: Sequence[str], preamble: Sequence[str], fix: str = PREAMBLE_FIX) -> list[str]:
     """Say which labels hold characters that need a package the preamble lacks (raw LaTeX labels are
-    the user's own and are not checked)."""
+    the user's own and are not checked), each ending with `fix`."""
     problems = []
     for text in texts:
         if isinstance(text, RawLatex):
             continue
-        problems += requirement_text(text, unicode_requirements(text), preamble)
+        problems += requirement_text(text, unicode_requirements(text), preamble, fix)
     return problems
