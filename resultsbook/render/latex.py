@@ -162,7 +162,7 @@ def _table_format(layout: Layout, column: int) -> str:
             uncertainty = max(uncertainty, len(_uncertainty_digits(cell)))
     text = f"{'-' if sign else ''}{integer}.{decimal}"
     text += (f"({uncertainty})" if uncertainty else "") + exponent
-    return text + (f"{{{_marks(widest)}}}" if widest else "")
+    return text + (f"{{{_marks(widest, bool(exponent))}}}" if widest else "")
 
 
 def header_lines(layout: Layout, style: str) -> list[str]:
@@ -232,7 +232,7 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
             text = rf"{{\underline{{\num{{{body}}}}}}}"
         else:
             text = body
-        return text + _marks(cell.marks)
+        return text + _marks(cell.marks, _ends_in_power(cell))
     text = _number_text(cell, style)
     if cell.interval is not None:
         low, high = (tex_number(bound) for bound in cell.interval)
@@ -241,7 +241,12 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
         text = _bold(text, style)
     elif cell.emphasis == "second":
         text = rf"\underline{{{text}}}"
-    return text + _marks(cell.marks)
+    return text + _marks(cell.marks, _ends_in_power(cell))
+
+
+def _ends_in_power(cell: DisplayCell) -> bool:
+    """Tell whether a cell's text ends with a power of ten (its numbers share the centre's)."""
+    return "e" in cell.center.removesuffix("inf")
 
 
 def _infinite(cell: DisplayCell) -> bool:
@@ -295,10 +300,12 @@ def _uncertainty_digits(cell: DisplayCell) -> str:
     return digits or "0"
 
 
-def _marks(symbols: Sequence[str]) -> str:
+def _marks(symbols: Sequence[str], after_power: bool = False) -> str:
+    """Return footnote marks as a superscript; after a power of ten a thin space keeps them apart
+    (10^{12}$^{*}$ reads as the exponent 12*)."""
     if not symbols:
         return ""
-    return "$^{" + ",".join(_MARK_LATEX[s] for s in symbols) + "}$"
+    return (r"\," if after_power else "") + "$^{" + ",".join(_MARK_LATEX[s] for s in symbols) + "}$"
 
 
 def note_lines(layout: Layout) -> list[str]:

@@ -1,5 +1,6 @@
-"""A negative number is typeset with a minus sign in the pm and sub tables and in the text: outside math
-LaTeX sets the '-' of -9.9 as a hyphen, visibly shorter than the minus of −9.9 (siunitx sets its own)."""
+"""Numbers as a reader reads them: a negative number has a minus sign in the pm and sub tables and in the
+text (outside math LaTeX sets the '-' of -9.9 as a hyphen, visibly shorter than the minus of −9.9;
+siunitx sets its own), and a cell's marks stand apart from its power of ten."""
 
 from __future__ import annotations
 
@@ -57,3 +58,34 @@ def test_negative_numbers_get_a_minus_sign_in_tables_and_in_the_text(tmp_path: P
     assert "-9.9" not in text and "-20.2" not in text  # a hyphen
     assert text.count("−9.90") == len(STYLES) + 1  # U+2212 MINUS SIGN: each table, and the text
     assert "drop −10.30." in " ".join(text.split())
+
+
+def _project(root: Path, values: dict[str, list[float]], spec: str) -> None:
+    """Write one run per value (method, seed) logging `score`, the spec, then collect and build."""
+    for method, finals in values.items():
+        for seed, value in enumerate(finals):
+            config = {"method": method, "seed": seed}
+            write_native_run(root / "runs" / f"{method}{seed}", config, [{"step": 1, "score": value}])
+    (root / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n' + spec)
+    loaded = load_spec(str(root / "resultsbook.toml"))
+    store = Store.open(loaded.db)
+    collect(store, [CollectRequest(path=str(root / "runs"))])
+    build(loaded, store)
+    store.close()
+
+
+@pytest.mark.parametrize("style", ["pm", "sub", "siunitx", "siunitx-S"])
+def test_a_mark_after_a_power_of_ten_is_not_read_as_part_of_the_exponent(tmp_path: Path, style: str) -> None:
+    """4.063×10¹²*,# read as the exponent '12*,#': the marks now stand a thin space apart."""
+    _project(
+        tmp_path,
+        {"a": [1.5e-9, 1.6e-9, 1.4e-9], "b": [2.5e-9]},  # b: one seed, marked
+        TABLE.format(style=style) + "replicates = 3\n",
+    )
+    packages = ("booktabs", "siunitx") if style.startswith("siunitx") else ("booktabs",)
+    pdf = compile_latex(tmp_path, rf"\input{{{style}.tex}}", packages=packages)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
+    words = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split()
+    assert not [word for word in words if word.endswith("9∗,#")]  # read as the exponent −9∗,#
+    assert "∗,#" in words  # the marks, a word of their own after the exponent
