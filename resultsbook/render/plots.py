@@ -34,8 +34,8 @@ from resultsbook.query.profiles import TaskLines
 from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FONTS, FigureStyle, rc_params
 from resultsbook.render.layout import Labels, TableFormat, stat_note
-from resultsbook.render.legend import fit_legend
 from resultsbook.render.palette import HATCHES, Look
+from resultsbook.render.textfit import fit_categories, fit_legend
 
 FIGURE_KINDS = ("curve", "bar", "points", "profile", "efficiency")
 FIGURE_SUFFIXES = (".pdf", ".pgf", ".svg", ".png")
@@ -590,9 +590,9 @@ def _positions(panel: Panel, data: PlotData) -> list[tuple[BarItem, float, float
 
 def _category_ticks(axis: Any, data: PlotData, pgf: bool) -> None:
     axis.set_xticks(range(len(data.groups)))
-    texts = [figure_text(group, pgf) for group in data.groups]
-    for label, (_, parsed) in zip(axis.set_xticklabels([text for text, _ in texts]), texts):
-        label.set_parse_math(parsed)
+    # each category spans one of the n + 0.2 units of the axis (before the layout widens it a little)
+    slot = axis.get_position().width * axis.figure.bbox.width / (len(data.groups) + 0.2)
+    fit_categories(axis, data.groups, slot, lambda label: figure_text(label, pgf), pgf)
     axis.grid(False, axis="x")
     axis.set_xlim(-0.6, len(data.groups) - 0.4)
 

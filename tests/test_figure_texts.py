@@ -1,8 +1,10 @@
-"""A legend fits its figure: twelve methods with long names in a column-wide figure lose no letter at
-the figure's edge, in PDF and in PGF typeset by LaTeX; a short legend is placed as before."""
+"""Figure texts fit their figure: twelve methods with long names in a column-wide figure lose no letter
+of the legend at the figure's edge, in PDF and in PGF typeset by LaTeX; long category names under
+bars do not run into each other; short texts are placed as before."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,7 +16,15 @@ from paper_pages import compile_page
 
 from resultsbook.render.figstyle import FigureStyle, rc_params
 from resultsbook.render.palette import Look
-from resultsbook.render.plots import FigureOptions, LineData, Panel, PlotData, plot_figure, render_figure
+from resultsbook.render.plots import (
+    BarItem,
+    FigureOptions,
+    LineData,
+    Panel,
+    PlotData,
+    plot_figure,
+    render_figure,
+)
 
 LABELS = [
     "A very long method name with many words in it",
@@ -133,3 +143,48 @@ def test_a_legend_on_the_right_leaves_the_panel_most_of_its_half() -> None:
         figure.draw_without_rendering()
     [axis] = figure.axes
     assert axis.get_position().width > 0.35  # of the figure; the long label took all but 0.1 of it
+
+
+DATASETS = ("medium-expert-v0", "medium-replay-v0", "medium-v0", "random-v0")
+
+
+def _bars_over_long_categories() -> PlotData:
+    looks = [Look(color, "o") for color in ("#0072B2", "#D55E00", "#009E73")]
+    legend = tuple((f"m{i}", f"Method {i}", look) for i, look in enumerate(looks))
+    bars = tuple(
+        BarItem(group, key, label, look, 50.0 + i, 48.0 + i, 52.0 + i, (49.0 + i, 51.0 + i))
+        for group in DATASETS
+        for i, (key, label, look) in enumerate(legend)
+    )
+    return PlotData(
+        "bar", (Panel("", bars=bars),), legend, groups=DATASETS, xlabel="Dataset", ylabel="Return"
+    )
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".pgf"])
+def test_long_category_names_under_bars_do_not_run_into_each_other(tmp_path: Path, suffix: str) -> None:
+    """medium-expert-v0 and medium-replay-v0 were drawn over each other under a column-wide bar chart."""
+    figure = render_figure(_bars_over_long_categories(), FigureStyle(width=WIDTH_IN), FigureOptions(), suffix)
+    if suffix == ".pgf":
+        (tmp_path / "fig.pgf").write_bytes(figure)
+        page = rf"\usepackage[paperwidth={WIDTH_IN}in, paperheight=4in, margin=0pt]{{geometry}}"
+        compile_page(tmp_path, r"\noindent\input{fig.pgf}", [], preamble=[page], packages=("pgf",))
+        pdf = tmp_path / "doc.pdf"
+    else:
+        pdf = tmp_path / "fig.pdf"
+        pdf.write_bytes(figure)
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    import re
+
+    boxes = re.findall(
+        r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="[-\d.]+">([^<]*)</word>', xml
+    )
+    ticks = [
+        (float(x0), float(y0), float(x1), word)
+        for x0, y0, x1, word in boxes
+        if "v0" in word or "medium" in word
+    ]
+    assert ticks and all(any(word in name for name in DATASETS) for *_, word in ticks), ticks
+    for line in {round(y0) for _, y0, _, _ in ticks}:
+        row = sorted((x0, x1) for x0, y0, x1, _ in ticks if round(y0) == line)
+        assert all(right <= left for (_, right), (left, _) in itertools.pairwise(row)), row
