@@ -271,3 +271,16 @@ def test_a_figure_label_its_font_cannot_draw_is_one_note_not_a_warning_per_drawi
         'has them (font = "Noto Sans CJK SC"...) or .pgf'
     ]
     store.close()
+
+
+def test_a_pgf_figure_pdflatex_cannot_measure_names_the_label_and_the_fix(tmp_path: Path) -> None:
+    """It said 'pdflatex could not typeset a text of this figure (Error measuring {\\rmfamily...'."""
+    figure = '[figures.bars]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/bars.pgf"]\n'
+    spec, store = project_with_labels(tmp_path, '[labels.values.method]\nours = "Ours 🚀"\n', figure)
+    report = build(spec, store)
+    store.close()
+    [failure] = report.failed
+    assert failure.entry == "figures.bars"
+    assert "label 'Ours 🚀': 🚀 cannot be typeset without XeLaTeX" in failure.message
+    assert "bars.pgf is measured with pdflatex: give the value a display name in [labels]" in failure.message
+    assert "Error measuring" not in failure.message

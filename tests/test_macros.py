@@ -151,3 +151,39 @@ def test_the_cells_of_a_numbers_file_are_read_back_as_written():
     cells = {"t/a&b/x": {"value": "\\textbf{1.0}", "pm": "1.0 $\\pm$ {0.1}"}, "t/c/x": {"n": "5"}}
     text = render_macros({"gain": "2.0"}, cells, {"t": "a note"}, "numbers.tex")
     assert cell_texts(text) == {"t/a-b/x": cells["t/a&b/x"], "t/c/x": {"n": "5"}}
+
+
+def test_a_power_of_ten_or_an_infinity_reads_in_the_text_as_in_its_table(tmp_path: Path) -> None:
+    """\\rbvalue and named values print 1.50 × 10⁻⁹ and ∞ as the table does, not 1.50e-9 and inf."""
+    from conftest import write_native_run
+
+    from resultsbook.sources.collect import CollectRequest, collect
+    from resultsbook.store import Store
+
+    finals = {"a": [1.50e-9, 1.52e-9, 1.48e-9], "b": [1.0e-9, float("inf"), 1.1e-9]}
+    for method, values in finals.items():
+        for seed, value in enumerate(values):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{method}{seed}", config, [{"step": 1, "err": value}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "err"\nrows = ["method"]\nhighlight = "none"\n'
+        'outputs = ["t.tex"]\n\n[macros]\noutput = "numbers.tex"\n\n[macros.values]\n'
+        'err_a = { cell = "t/a" }\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    store = Store.open(spec.db)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    build(spec, store)
+    store.close()
+    row = next(line for line in (tmp_path / "t.tex").read_text().splitlines() if line.startswith("a & "))
+    assert (
+        "\\@namedef{rb@v@pm@t/a}{" + row.removeprefix("a & ").removesuffix(" \\\\") + "}"
+        in (tmp_path / "numbers.tex").read_text()
+    )
+    body = r"\input{t.tex}\par A: \rbvalue[pm]{t/a}. Named: \errA{}. B: \rbvalue{t/b}."
+    pdf = compile_latex(tmp_path, r"\input{numbers.tex}" + "\n" + body, packages=("booktabs",))
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    sentence = "".join(next(line for line in text.splitlines() if "Named:" in line).split())
+    assert sentence == "A:1.50×10−9±0.02×10−9.Named:1.50×10−9.B:∞."

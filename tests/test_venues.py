@@ -137,6 +137,40 @@ def test_figures_of_a_venue_are_column_wide_in_its_font_and_wider_by_name(tmp_pa
     assert compiled.generated_overfull == []
 
 
+def test_a_pgf_figure_of_a_venue_is_laid_out_in_the_venue_font(tmp_path: Path) -> None:
+    """LaTeX measures a PGF figure's texts in the paper's font (Times for ICML), not Computer Modern."""
+    spec, store = make_project(
+        tmp_path,
+        """
+        [figures.bars]
+        kind = "bar"
+        table = "table1"
+        legend = "right"
+        outputs = ["figures/bars.pgf"]
+        """,
+        top='venue = "icml"\n',
+    )
+    build(spec, store)
+    store.close()
+    width = spec.figures["bars"].style.width
+    page = rf"\usepackage[paperwidth={width}in, paperheight=4in, margin=0pt]{{geometry}}"
+    compile_page(
+        tmp_path,
+        r"\noindent\input{figures/bars.pgf}",
+        [],
+        "10pt",
+        [page, r"\usepackage{times}"],
+        packages=("pgf",),
+    )
+    text = subprocess.run(
+        ["pdftotext", "-bbox", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)" yMax="[\d.]+">model</word>', text))
+    # the legend on the right ends where it was measured to, at the figure's edge less its padding
+    # (measured in Computer Modern, the Times labels ended 12.6bp short of it)
+    assert width * 72 - right < 8
+
+
 def test_a_venue_name_or_a_relative_width_without_a_venue_is_refused_with_the_fix(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="no venue preset 'icm'; presets: icml, neurips"):
         make_project(tmp_path / "a", top='venue = "icm"\n')
@@ -183,6 +217,66 @@ def test_the_preview_is_set_on_a_venue_page_and_reports_what_sticks_out(tmp_path
     assert "wider than the ICML 2025 column (234.877pt): set fit" in result.too_wide[0]
     log_pages = subprocess.run(["pdfinfo", result.pdf], capture_output=True, text=True).stdout
     assert re.search(r"Page size: +612 x 792 pts \(letter\)", log_pages)
+
+
+WIDE_TABLES = """
+[tables.wide]
+metric = "acc"
+rows = ["lr"]
+columns = ["dataset", "method"]
+digits = 3
+outputs = ["results/wide.tex"]
+
+[tables.across]
+metric = "acc"
+rows = ["lr"]
+columns = ["method", "dataset", "seed"]
+digits = 5
+float = "table*"
+caption = "Across both columns."
+outputs = ["results/across.tex"]
+"""
+
+
+@pytest.mark.parametrize("venue", ["ieee", "lncs"])
+def test_the_preview_finds_a_table_as_much_too_wide_as_the_venue_class_makes_it(
+    venue: str, tmp_path: Path
+) -> None:
+    """IEEEtran sets tables in \\footnotesize with wider spaces, llncs in \\small with \\tabcolsep 1.4pt: the
+    preview's page does too, so it names the overflow the paper will have (IEEE: it said 81pt for 37pt)."""
+    pytest.importorskip("pylatex")
+    options, documentclass, preamble = real_template(venue)
+    spec, store = make_project(tmp_path, WIDE_TABLES, top=f'venue = "{venue}"\n')
+    result = make_preview(spec, store)
+    store.close()
+    previewed = {
+        line.split(" is ")[0]: float(line.split(" is ")[1].split("pt")[0]) for line in result.too_wide
+    }
+    wide, across = tmp_path / "results/wide.tex", tmp_path / "results/across.tex"
+    body = rf"\begin{{table}}[t]\centering\caption{{Wide.}}\input{{{wide}}}\end{{table}}"
+    body += "\n" + rf"\input{{{across}}}" + "\nText."
+    compiled = compile_page(tmp_path, body, [wide, across], options, preamble, documentclass, ("booktabs",))
+    in_paper = {f"table {name.removesuffix('.tex')}": box.points for name, box in compiled.generated_overfull}
+    assert in_paper and previewed == pytest.approx(in_paper, abs=0.05)
+    if venue == "ieee":  # a table* is measured against the text width, and table* is not offered again
+        line = next(line for line in result.too_wide if line.startswith("table across"))
+        assert "wider than the IEEE conference (IEEEtran) text width (516pt), across both columns" in line
+        assert "table*" not in line
+
+
+def test_the_preview_of_a_two_column_venue_shows_a_longtable_on_a_one_column_page(tmp_path: Path) -> None:
+    """longtable refuses two-column mode; the preview failed whole ("longtable not in 1-column mode")."""
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    extra = '[tables.appendix]\nmetric = "acc"\nrows = ["method", "dataset"]\nlongtable = true\n'
+    spec, store = make_project(
+        tmp_path, extra + 'outputs = ["results/appendix.tex"]\n', top='venue = "ieee"\n'
+    )
+    result = make_preview(spec, store)
+    store.close()
+    text = subprocess.run(["pdftotext", result.pdf, "-"], capture_output=True, text=True).stdout
+    assert "Table appendix" in text and "Big model" in text
 
 
 def quickstart_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -36,7 +36,7 @@ from resultsbook.query.runs import Runs
 from resultsbook.query.select import check_params_exist, known_keys, select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
 from resultsbook.render.data import render_csv_metadata
-from resultsbook.render.latex import layout_texts, typeset_problems
+from resultsbook.render.latex import layout_texts, tex_number, typeset_problems
 from resultsbook.render.layout import (
     MARK_SUMMARIES,
     Labels,
@@ -590,7 +590,7 @@ def numbers_entry(spec: Spec, output: str, book: NumberBook) -> EntryResult:
         "Do not edit: run `resultsbook build`."
     )
     text = render_macros(
-        {value.macro: value.text for value in book.values.values()},
+        {value.macro: tex_number(value.text) for value in book.values.values()},
         {key: numbers.latex for key, numbers in book.cells.items()},
         book.notes,
         os.path.basename(output),

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from resultsbook.errors import RenderError
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable
@@ -153,7 +154,17 @@ def render_figure_files(
     files = {}
     for path in figure.outputs:
         suffix = os.path.splitext(path)[1]
-        files[path] = render_figure(result.data, figure.style, figure.options, suffix, generated, preamble)
+        try:
+            drawn = render_figure(result.data, figure.style, figure.options, suffix, generated, preamble)
+        except RenderError as error:  # say which label pdflatex could not measure, and why
+            unset = typeset_problems(texts, preamble, fix="") if suffix == ".pgf" else []
+            if not unset:
+                raise
+            raise RenderError(
+                f"{unset[0]}, and {os.path.basename(path)} is measured with pdflatex: give the value a "
+                "display name in [labels], or choose .pdf"
+            ) from error
+        files[path] = drawn
         if suffix == ".pgf":
             notes += typeset_problems(texts, spec.paper_preamble)
         else:

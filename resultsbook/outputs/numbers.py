@@ -20,6 +20,7 @@ from resultsbook.query.access import MetricReader
 from resultsbook.query.model import Cell
 from resultsbook.query.select import run_value, select_runs
 from resultsbook.query.stats import describe
+from resultsbook.render.latex import tex_number
 from resultsbook.render.layout import DisplayCell, center_key, layout_table
 from resultsbook.render.numformat import column_format, fmt_number
 from resultsbook.spec import Spec, TableSpec, ValueSpec
@@ -37,11 +38,13 @@ class CellNumbers:
     digits: int
     center: str  # the statistic the cell shows (mean, median, iqm; `value` for an aggregate)
     exponent: int = 0  # the column's shared power of ten
+    value: str = ""  # the centre as the table prints it, as plain text ("1.70e-9")
 
 
 @dataclass(frozen=True)
 class NamedValue:
-    """A named number of the spec: its LaTeX command, its number and its text."""
+    """A named number of the spec: its LaTeX command, its number and its text (plain: "1.70e-9";
+    `tex_number` writes it for LaTeX)."""
 
     name: str
     macro: str
@@ -74,24 +77,28 @@ def table_numbers(name: str, table_spec: TableSpec, table: ResultTable, spec: Sp
             if cell is None or shown is None or not shown.center:
                 continue
             key = cell_key(name, row, column)
-            latex = {"value": shown.center, "pm": _pm(shown, latex=True)}
+            latex = {"value": tex_number(shown.center), "pm": _pm(shown, latex=True)}
             for stat, number in sorted(cell.stats.items()):
                 text = str(int(number)) if stat == "n" else fmt_number(number, shown.digits, shown.exponent)
                 if text is not None:
-                    latex[stat] = text
+                    latex[stat] = tex_number(text)
             plain = _pm(shown, latex=False)
             center = center_key(cell, table_spec.format)
-            out[key] = CellNumbers(key, latex, plain, cell, shown.digits, center, shown.exponent)
+            out[key] = CellNumbers(
+                key, latex, plain, cell, shown.digits, center, shown.exponent, shown.center
+            )
     return out
 
 
 def _pm(shown: DisplayCell, latex: bool) -> str:
+    """Return the centre and its spread or interval as the table prints them, in LaTeX or plain text."""
+    number = tex_number if latex else str
     if shown.spread is not None:
         sign = r"$\pm$" if latex else "±"
-        return f"{shown.center} {sign} {shown.spread}"
+        return f"{number(shown.center)} {sign} {number(shown.spread)}"
     if shown.interval is not None:
-        return f"{shown.center} [{shown.interval[0]}, {shown.interval[1]}]"
-    return shown.center
+        return f"{number(shown.center)} [{number(shown.interval[0])}, {number(shown.interval[1])}]"
+    return number(shown.center)
 
 
 def compute_numbers(
@@ -142,7 +149,7 @@ def _named(
     if value.kind == "cell":
         found = _cell(value, value.cells[0], cells)
         if value.stat == "value" and value.digits is None:
-            return found.cell.stats[found.center], found.latex["value"]
+            return found.cell.stats[found.center], found.value
         number = _stat(value, found)
         if value.digits is None:
             return number, _fmt(number, value.stat, found.digits, found.exponent)

@@ -92,21 +92,39 @@ def make_preview(
 
 
 def too_wide_outputs(spec: Spec, log: str, folder: str, venue: Venue | None) -> list[str]:
-    """Say which tables and figures stick out of the preview's column, by how much, and what to do."""
+    """Say which tables and figures stick out of the preview's column (or of the page, for those
+    across both columns), by how much, and what to do."""
     generated = {path: f"table {name}" for name, table in spec.tables.items() for path in table.outputs}
     generated |= {path: f"figure {name}" for name, figure in spec.figures.items() for path in figure.outputs}
-    where = f"the {venue.title} column ({venue.column_width:g}pt)" if venue else "the preview's text width"
     worst: dict[str, float] = {}
     for name, box in attribute(overfull_boxes(log), folder, generated):
         worst[name] = max(worst.get(name, 0.0), box.points)
-    fixes = {
-        "table": 'set fit = "scale" or "tabularx", or float = "table*" for both columns',
-        "figure": 'set width = "column" (with a venue preset) or a smaller width',
-    }
-    return [
-        f"{name} is {points:.1f}pt wider than {where}: {fixes[name.split()[0]]}"
-        for name, points in worst.items()
-    ]
+    lines = []
+    for name, points in worst.items():
+        kind, _, entry = name.partition(" ")
+        across = venue is not None and venue.columns > 1 and _across_columns(spec, kind, entry, venue)
+        if venue is None:
+            where = "the preview's text width"
+        elif across:
+            where = f"the {venue.title} text width ({venue.text_width:g}pt), across both columns"
+        else:
+            where = f"the {venue.title} column ({venue.column_width:g}pt)"
+        if kind == "figure":
+            fix = 'set width = "column" (with a venue preset) or a smaller width'
+        elif across:
+            fix = 'set fit = "scale" or "tabularx"'
+        else:
+            fix = 'set fit = "scale" or "tabularx", or float = "table*" for both columns'
+        lines.append(f"{name} is {points:.1f}pt wider than {where}: {fix}")
+    return lines
+
+
+def _across_columns(spec: Spec, kind: str, name: str, venue: Venue) -> bool:
+    """Tell whether the preview places an output across both columns (table*, a figure wider than one)."""
+    if kind == "table":
+        latex = spec.tables[name].latex
+        return latex.float and latex.float_env == "table*"
+    return spec.figures[name].style.width * PT_PER_IN > venue.column_width + 0.5
 
 
 def preview_packages(spec: Spec) -> list[str]:
@@ -164,21 +182,24 @@ def preview_source(spec: Spec, report: BuildReport, folder: str, venue: Venue | 
             path = os.path.join(folder, f"table-{len(os.listdir(folder))}.tex")
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(_latex_copy(spec, name, report))
+        # longtable refuses two-column pages: the paper sets it after \onecolumn (an appendix), so here too
+        one_column = table_spec.latex.longtable and venue is not None and venue.columns > 1
+        if one_column:
+            add(NoEscape(r"\onecolumn"))
         add(NoEscape(rf"\subsection*{{Table {escape_latex(name)}}}"))
         if table_spec.caption:
             add(NoEscape(escape_latex(table_spec.caption) + r"\par\medskip"))
         if table_spec.latex.float or table_spec.latex.longtable:
             add(NoEscape(rf"\input{{{_tex_path(path)}}}"))
-        else:
-            add(NoEscape(rf"\begin{{center}}\input{{{_tex_path(path)}}}\end{{center}}"))
+        else:  # in the size the venue sets its table floats in, as the paper will show it
+            size = venue.table_font if venue else ""
+            add(NoEscape(rf"\begin{{center}}{size}\input{{{_tex_path(path)}}}\end{{center}}"))
         _add_note(add, NoEscape, name, numbers)
+        if one_column:
+            add(NoEscape(r"\twocolumn"))
     for name, figure in spec.figures.items():
         shown = _shown_figure(figure.outputs)
-        wide = (
-            venue is not None
-            and venue.columns > 1
-            and figure.style.width * PT_PER_IN > venue.column_width + 0.5
-        )
+        wide = venue is not None and venue.columns > 1 and _across_columns(spec, "figure", name, venue)
         if wide:  # across both columns, as the paper would place it (figure*)
             add(NoEscape(r"\begin{figure*}[t]\centering"))
             add(NoEscape(rf"\textbf{{Figure {escape_latex(name)}}} (across both columns)\par\medskip"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from resultsbook.errors import RenderError
 from resultsbook.render.escape import RawLatex, escape_latex
-from resultsbook.render.latexchars import requirement_text, unicode_requirements
+from resultsbook.render.latexchars import PREAMBLE_FIX, requirement_text, unicode_requirements
 from resultsbook.render.layout import S_COLUMN_INTERVAL, DisplayCell, Layout
 from resultsbook.render.templates import render_template
 
@@ -162,7 +162,7 @@ def _table_format(layout: Layout, column: int) -> str:
             uncertainty = max(uncertainty, len(_uncertainty_digits(cell)))
     text = f"{'-' if sign else ''}{integer}.{decimal}"
     text += (f"({uncertainty})" if uncertainty else "") + exponent
-    return text + (f"{{{_marks(widest)}}}" if widest else "")
+    return text + (f"{{{_marks(widest, bool(exponent))}}}" if widest else "")
 
 
 def header_lines(layout: Layout, style: str) -> list[str]:
@@ -232,16 +232,21 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
             text = rf"{{\underline{{\num{{{body}}}}}}}"
         else:
             text = body
-        return text + _marks(cell.marks)
+        return text + _marks(cell.marks, _ends_in_power(cell))
     text = _number_text(cell, style)
     if cell.interval is not None:
-        low, high = (_tex_number(bound) for bound in cell.interval)
+        low, high = (tex_number(bound) for bound in cell.interval)
         text += rf" {{\small[{low}, {high}]}}"
     if cell.emphasis == "best":
         text = _bold(text, style)
     elif cell.emphasis == "second":
         text = rf"\underline{{{text}}}"
-    return text + _marks(cell.marks)
+    return text + _marks(cell.marks, _ends_in_power(cell))
+
+
+def _ends_in_power(cell: DisplayCell) -> bool:
+    """Tell whether a cell's text ends with a power of ten (its numbers share the centre's)."""
+    return "e" in cell.center.removesuffix("inf")
 
 
 def _infinite(cell: DisplayCell) -> bool:
@@ -252,12 +257,12 @@ def _number_text(cell: DisplayCell, style: str) -> str:
     if style == "siunitx":
         options = f"[{_SIUNITX_BOLD}]" if cell.emphasis == "best" else ""
         return rf"\num{options}{{{_siunitx_body(cell)}}}"
-    center = _tex_number(cell.center)
+    center = tex_number(cell.center)
     if cell.spread is None:
         return center
     if style == "sub":
-        return rf"{center}$_{{\pm {_tex_number(cell.spread, math=True)}}}$"
-    return rf"{center} $\pm$ {_tex_number(cell.spread)}"
+        return rf"{center}$_{{\pm {tex_number(cell.spread, math=True)}}}$"
+    return rf"{center} $\pm$ {tex_number(cell.spread)}"
 
 
 def _siunitx_body(cell: DisplayCell) -> str:
@@ -267,13 +272,16 @@ def _siunitx_body(cell: DisplayCell) -> str:
     return mantissa + uncertainty + (f"e{power}" if power else "")
 
 
-def _tex_number(text: str, math: bool = False) -> str:
-    """Write a number's shared power of ten as LaTeX: 12.3e-9 is 12.3\times10^{-9}."""
+def tex_number(text: str, math: bool = False) -> str:
+    """Write a formatted number as LaTeX: 12.3e-9 as 12.3\\times 10^{-9}, inf as \\infty, and a
+    minus sign as a minus (outside math, -9.9 would be typeset with a hyphen)."""
     if text in ("inf", "-inf"):
         return r"\ensuremath{\infty}" if text == "inf" else r"\ensuremath{-\infty}"
     mantissa, _, power = text.partition("e")
+    if not math and mantissa[:1] == "-" and mantissa[1:2].isdigit():
+        mantissa = r"\ensuremath{-}" + mantissa[1:]
     if not power:
-        return text
+        return mantissa
     times = rf"\times 10^{{{power}}}"
     return mantissa + (times if math else rf"\ensuremath{{{times}}}")
 
@@ -292,10 +300,12 @@ def _uncertainty_digits(cell: DisplayCell) -> str:
     return digits or "0"
 
 
-def _marks(symbols: Sequence[str]) -> str:
+def _marks(symbols: Sequence[str], after_power: bool = False) -> str:
+    """Return footnote marks as a superscript; after a power of ten a thin space keeps them apart
+    (10^{12}$^{*}$ reads as the exponent 12*)."""
     if not symbols:
         return ""
-    return "$^{" + ",".join(_MARK_LATEX[s] for s in symbols) + "}$"
+    return (r"\," if after_power else "") + "$^{" + ",".join(_MARK_LATEX[s] for s in symbols) + "}$"
 
 
 def note_lines(layout: Layout) -> list[str]:
@@ -319,12 +329,12 @@ def layout_texts(layout: Layout) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-def typeset_problems(texts: Sequence[str], preamble: Sequence[str]) -> list[str]:
+def typeset_problems(texts: Sequence[str], preamble: Sequence[str], fix: str = PREAMBLE_FIX) -> list[str]:
     """Say which labels hold characters that need a package the preamble lacks (raw LaTeX labels are
-    the user's own and are not checked)."""
+    the user's own and are not checked), each ending with `fix`."""
     problems = []
     for text in texts:
         if isinstance(text, RawLatex):
             continue
-        problems += requirement_text(text, unicode_requirements(text), preamble)
+        problems += requirement_text(text, unicode_requirements(text), preamble, fix)
     return problems

@@ -235,15 +235,19 @@ def unicode_requirements(text: str) -> dict[str, Requirement]:
     return needs
 
 
-def requirement_text(label: str, needs: dict[str, Requirement], preamble: Sequence[str]) -> list[str]:
+PREAMBLE_FIX = "(once the paper has it, list the line in preamble = [...] of the spec)"
+
+
+def requirement_text(
+    label: str, needs: dict[str, Requirement], preamble: Sequence[str], fix: str = PREAMBLE_FIX
+) -> list[str]:
     """Say, per missing requirement, which characters of a label need what the preamble lacks."""
     by_need: dict[str, list[str]] = {}
     for char, requirement in needs.items():
         if not requirement.met_by(preamble):
             by_need.setdefault(requirement.describe(), []).append(char)
     return [
-        f"label {label!r}: {' '.join(chars)} cannot be typeset without {need} "
-        "(once the paper has it, list the line in preamble = [...] of the spec)"
+        f"label {label!r}: {' '.join(chars)} cannot be typeset without {need}" + (f" {fix}" if fix else "")
         for need, chars in by_need.items()
     ]
 

@@ -13,13 +13,14 @@ object API with the Agg canvas: no pyplot, no global backend switch.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import math
 import re
 import shutil
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +35,11 @@ from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FONTS, FigureStyle, rc_params
 from resultsbook.render.layout import Labels, TableFormat, stat_note
 from resultsbook.render.palette import HATCHES, Look
+from resultsbook.render.textfit import fit_categories, fit_legend
 
 FIGURE_KINDS = ("curve", "bar", "points", "profile", "efficiency")
 FIGURE_SUFFIXES = (".pdf", ".pgf", ".svg", ".png")
+RIGHT_LEGEND_SHARE = 0.5  # of the figure's width, at most, for a legend on the right
 # spreads drawn from their bounds (a BCa interval or the quartiles need not be centred)
 INTERVAL_BOUNDS = {name: (f"{name}_lo", f"{name}_hi") for name in ("ci95", "bootstrap", "bca", "iqr")} | {
     "minmax": ("min", "max")
@@ -384,7 +387,8 @@ def render_figure(
         warnings.filterwarnings("ignore", message="constrained_layout not applied")
         matplotlib.rcdefaults()
         matplotlib.rcParams.update(rc_params(style, pgf, preamble))  # type: ignore[arg-type]
-        figure = plot_figure(data, style, options, pgf)
+        with latex_errors(pgf):  # a PGF legend is fitted with texts measured by LaTeX
+            figure = plot_figure(data, style, options, pgf)
         return figure_bytes(figure, suffix, generated)
 
 
@@ -586,9 +590,9 @@ def _positions(panel: Panel, data: PlotData) -> list[tuple[BarItem, float, float
 
 def _category_ticks(axis: Any, data: PlotData, pgf: bool) -> None:
     axis.set_xticks(range(len(data.groups)))
-    texts = [figure_text(group, pgf) for group in data.groups]
-    for label, (_, parsed) in zip(axis.set_xticklabels([text for text, _ in texts]), texts):
-        label.set_parse_math(parsed)
+    # each category spans one of the n + 0.2 units of the axis (before the layout widens it a little)
+    slot = axis.get_position().width * axis.figure.bbox.width / (len(data.groups) + 0.2)
+    fit_categories(axis, data.groups, slot, lambda label: figure_text(label, pgf), pgf)
     axis.grid(False, axis="x")
     axis.set_xlim(-0.6, len(data.groups) - 0.4)
 
@@ -644,26 +648,33 @@ def _legend_artist(figure: Any, first_axis: Any, data: PlotData, style: FigureSt
                     linestyle=look.dash,  # type: ignore[arg-type]
                 )
             )  # fmt: skip
-    texts = [figure_text(label, pgf) for _, label, _ in data.legend]
-    names = [text for text, _ in texts]
+    labels = [label for _, label, _ in data.legend]
     if style.legend == "inside":
-        legend = first_axis.legend(handles, names, loc="best")
-    elif style.legend == "right":
-        legend = figure.legend(handles, names, loc="outside right upper")
-    else:
-        legend = figure.legend(handles, names, loc="outside upper center", ncols=min(len(handles), 4))
-    for label, (_, parsed) in zip(legend.get_texts(), texts):
-        label.set_parse_math(parsed)
+        texts = [figure_text(label, pgf) for label in labels]
+        legend = first_axis.legend(handles, [text for text, _ in texts], loc="best")
+        for artist, (_, parsed) in zip(legend.get_texts(), texts):
+            artist.set_parse_math(parsed)
+        return
+    top = style.legend == "top"
+
+    def place(names: list[str], columns: int) -> Any:
+        if top:
+            return figure.legend(handles, names, loc="outside upper center", ncols=columns)
+        return figure.legend(handles, names, loc="outside right upper")
+
+    # a legend on the right leaves the panels at least half the width
+    room = figure.bbox.width * (1.0 if top else RIGHT_LEGEND_SHARE)
+    columns = min(len(handles), 4) if top else 1
+    fit_legend(figure, place, labels, columns, room, lambda label: figure_text(label, pgf), pgf)
 
 
-def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:
-    """Save a figure without dates or version strings, so unchanged data gives unchanged bytes."""
-    kind = suffix.lstrip(".")
-    buffer = io.BytesIO()
+@contextlib.contextmanager
+def latex_errors(pgf: bool) -> Iterator[None]:
+    """Turn a failure of the LaTeX that measures a PGF figure's texts into a RenderError with the fix."""
     try:
-        figure.savefig(buffer, format=kind, **_SAVE_OPTIONS[kind])
+        yield
     except (RuntimeError, OSError, ValueError) as error:
-        if kind != "pgf":
+        if not pgf:
             raise
         first = first_line(error)
         if shutil.which("pdflatex") is None:
@@ -675,6 +686,14 @@ def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:
             f"pdflatex could not typeset a text of this figure ({first[:200]}); check the figure's "
             "labels and title, or choose .pdf"
         ) from error
+
+
+def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:
+    """Save a figure without dates or version strings, so unchanged data gives unchanged bytes."""
+    kind = suffix.lstrip(".")
+    buffer = io.BytesIO()
+    with latex_errors(kind == "pgf"):
+        figure.savefig(buffer, format=kind, **_SAVE_OPTIONS[kind])
     content = buffer.getvalue()
     if generated and kind == "pgf":
         content = f"%% {generated}\n".encode() + content

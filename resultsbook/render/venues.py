@@ -39,6 +39,8 @@ class Venue:
     font_package: str  # the preamble line that sets the text font ("" for Computer Modern)
     template_packages: tuple[str, ...]  # preamble lines of the venue's example paper that outputs rely on
     source: str
+    table_font: str = ""  # the size the class sets table floats in (IEEEtran: \footnotesize), "" normal
+    class_tweaks: tuple[str, ...] = ()  # preamble lines doing what the class does to the text's widths
 
     def width(self, name: str) -> float:
         """Return `column` or `text` width in inches."""
@@ -148,7 +150,14 @@ VENUES = {
             r"\usepackage{times}",
             (),
             "IEEEtran.cls [conference], letter paper, 10pt: \\columnwidth 252pt, \\textwidth 516pt; "
-            "captions \\footnotesize",
+            "captions \\footnotesize; tables \\footnotesize (its \\@floatboxreset); interword space 0.35em "
+            "(its \\@IEEEtunefonts)",
+            table_font=r"\footnotesize",
+            # IEEEtran widens the space between words to 0.35em (bold 0.375em): tables get wider
+            class_tweaks=(
+                r"\AtBeginDocument{{\def\rbtune{\fontdimen2\font=0.35em{\bfseries\fontdimen2\font=0.375em}}"
+                r"\scriptsize\rbtune\footnotesize\rbtune\small\rbtune\normalsize\rbtune}}",
+            ),
         ),
         Venue(
             "lncs",
@@ -164,7 +173,10 @@ VENUES = {
             9,
             "",
             (),
-            "llncs.cls: \\textwidth 12.2cm, \\textheight 19.3cm, Computer Modern 10pt; captions \\small",
+            "llncs.cls: \\textwidth 12.2cm, \\textheight 19.3cm, Computer Modern 10pt; captions \\small; "
+            "floats \\small (its \\@floatboxreset); \\tabcolsep 1.4pt",
+            table_font=r"\small",
+            class_tweaks=(r"\setlength{\tabcolsep}{1.4pt}\setlength{\arraycolsep}{1.4pt}",),
         ),
         Venue(
             "cvpr",
@@ -197,7 +209,8 @@ def venue_preset(name: str) -> Venue:
 
 def geometry_preamble(venue: Venue) -> list[str]:
     """Return the preamble that imitates a venue's page with the geometry package (its style file is
-    not needed): class options, geometry, the text font and the packages its template loads."""
+    not needed): class options, geometry, the text font, the size of its tables and the packages its
+    template loads."""
     geometry = (
         f"{venue.paper}, textwidth={venue.text_width}pt, textheight={venue.text_height}pt, "
         f"columnsep={venue.column_sep}pt, centering"
@@ -205,7 +218,12 @@ def geometry_preamble(venue: Venue) -> list[str]:
     lines = [rf"\usepackage[{geometry}]{{geometry}}"]
     if venue.font_package:
         lines.append(venue.font_package)
-    return lines + list(venue.template_packages)
+    if venue.table_font:  # as the class does: table floats in a smaller size
+        lines.append(
+            r"\makeatletter\g@addto@macro\@floatboxreset{\def\rb@table{table}"
+            rf"\ifx\@captype\rb@table{venue.table_font}\fi}}\makeatother"
+        )
+    return lines + list(venue.class_tweaks) + list(venue.template_packages)
 
 
 def class_options(venue: Venue) -> list[str]:

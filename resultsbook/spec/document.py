@@ -89,8 +89,12 @@ class Spec:
 
     @property
     def paper_preamble(self) -> tuple[str, ...]:
-        """Return the preamble lines the paper has: the spec's own and those of its venue's template."""
-        return (*self.preamble, *(self.venue.template_packages if self.venue is not None else ()))
+        """Return the preamble lines the paper has: the spec's own and those of its venue's template,
+        its text font included (a PGF figure's labels are measured in it)."""
+        if self.venue is None:
+            return self.preamble
+        font = (self.venue.font_package,) if self.venue.font_package else ()
+        return tuple(dict.fromkeys((*self.preamble, *font, *self.venue.template_packages)))
 
     normalized: Mapping[str, Normalization] = field(default_factory=dict)
 

@@ -1,0 +1,105 @@
+"""Figure texts that fit their figure, never cut off or run together: a legend takes fewer columns,
+then wraps long labels at spaces (twelve methods with long names in a column-wide figure); category
+labels under bars wrap at spaces and hyphens, then turn, when wider than their slot
+(medium-expert-v0 ran into medium-replay-v0).
+
+Widths are measured as the output will draw them: with LaTeX for PGF (the paper's font), with the
+figure's own fonts otherwise. Texts that fit as placed are left exactly as before.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from resultsbook.render.escape import RawLatex
+
+MIN_LINE = 8  # characters: labels are not wrapped narrower than this
+
+
+def fit_legend(
+    figure: Any,
+    place: Callable[[list[str], int], Any],
+    labels: Sequence[str],
+    columns: int,
+    room: float,
+    drawn: Callable[[str], tuple[str, bool]],
+    pgf: bool,
+) -> Any:
+    """Place a legend with `place(texts, columns)` no wider than `room` (display units): drop columns,
+    then wrap the labels; return the legend (the last try when even that cannot fit)."""
+    renderer = _measuring_renderer(figure, pgf)
+    line: int | None = None  # characters per line; None keeps every label on one line
+    while True:
+        texts = [_wrapped(label, line, drawn) for label in labels]
+        legend = place([text for text, _ in texts], columns)
+        for artist, (_, parsed) in zip(legend.get_texts(), texts):
+            artist.set_parse_math(parsed)
+        width = legend.get_window_extent(renderer).width
+        if width <= room:
+            return legend
+        if columns > 1:
+            columns -= 1
+        else:
+            longest = max((len(part) for label in labels for part in _lines(label, line)), default=0)
+            narrower = max(MIN_LINE, min(longest - 1, int(longest * room / width)))
+            if narrower >= (line or longest):  # words longer than the room: nothing left to wrap
+                return legend
+            line = narrower
+        legend.remove()
+
+
+def fit_categories(
+    axis: Any, labels: Sequence[str], slot: float, drawn: Callable[[str], tuple[str, bool]], pgf: bool
+) -> None:
+    """Set the category labels of an axis no wider than `slot` each (display units): wrap them at
+    spaces and hyphens, then turn them when a word alone is wider."""
+    renderer = _measuring_renderer(axis.figure, pgf)
+    line: int | None = None
+    while True:
+        texts = [_wrapped(label, line, drawn, hyphens=True) for label in labels]
+        artists = axis.set_xticklabels([text for text, _ in texts])
+        for artist, (_, parsed) in zip(artists, texts):
+            artist.set_parse_math(parsed)
+        width = max((artist.get_window_extent(renderer).width for artist in artists), default=0.0)
+        if width <= slot:
+            return
+        longest = max((len(part) for label in labels for part in _lines(label, line, True)), default=0)
+        narrower = max(MIN_LINE // 2, min(longest - 1, int(longest * slot / width)))
+        if narrower >= (line or longest):  # a word wider than its slot: turn the labels
+            for artist in artists:
+                artist.set_rotation(30)
+                artist.set_horizontalalignment("right")
+                artist.set_rotation_mode("anchor")
+            return
+        line = narrower
+
+
+def _lines(label: str, line: int | None, hyphens: bool = False) -> list[str]:
+    """Return a label's lines when wrapped at spaces (and hyphens) to `line` characters (raw LaTeX is
+    never split)."""
+    if line is None or isinstance(label, RawLatex):
+        return [str(label)]
+    return textwrap.wrap(str(label), line, break_long_words=False, break_on_hyphens=hyphens) or [str(label)]
+
+
+def _wrapped(
+    label: str, line: int | None, drawn: Callable[[str], tuple[str, bool]], hyphens: bool = False
+) -> tuple[str, bool]:
+    """Return a label as drawn (`drawn` escapes it for its output), one line of it per text line."""
+    if line is None or isinstance(label, RawLatex):
+        return drawn(label)
+    parts = [drawn(part) for part in _lines(label, line, hyphens)]
+    return "\n".join(text for text, _ in parts), any(parsed for _, parsed in parts)
+
+
+def _measuring_renderer(figure: Any, pgf: bool) -> Any:
+    """Return a renderer that measures text as the output will: LaTeX for PGF, else matplotlib's fonts."""
+    if pgf:
+        from matplotlib.backends.backend_pgf import FigureCanvasPgf
+
+        return FigureCanvasPgf(figure).get_renderer()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    return FigureCanvasAgg(figure).get_renderer()

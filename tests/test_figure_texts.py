@@ -1,0 +1,190 @@
+"""Figure texts fit their figure: twelve methods with long names in a column-wide figure lose no letter
+of the legend at the figure's edge, in PDF and in PGF typeset by LaTeX; long category names under
+bars do not run into each other; short texts are placed as before."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from paper_pages import compile_page
+
+from resultsbook.render.figstyle import FigureStyle, rc_params
+from resultsbook.render.palette import Look
+from resultsbook.render.plots import (
+    BarItem,
+    FigureOptions,
+    LineData,
+    Panel,
+    PlotData,
+    plot_figure,
+    render_figure,
+)
+
+LABELS = [
+    "A very long method name with many words in it",
+    "Café é",
+    "lr_0.1 & 50%",
+    "a#b$c",
+    "baseline_1",
+    "tilde~caret^",
+    "ours",
+    "emoji (rocket)",
+    "back\\slash{x}",
+    "Transformer with relative position encodings",
+    "MLP",
+    "±µ zh_CN",
+]
+WIDTH_IN = 3.25
+
+
+def _many_methods(labels: list[str]) -> PlotData:
+    x = np.arange(0, 101, 10, dtype=float)
+    legend = tuple((f"m{i}", label, Look("#0072B2", "o")) for i, label in enumerate(labels))
+    lines = tuple(
+        LineData(key, label, look, x, 40 + i + 0.3 * x, 39 + i + 0.3 * x, 41 + i + 0.3 * x, 3)
+        for i, (key, label, look) in enumerate(legend)
+    )
+    return PlotData("curve", (Panel("", lines=lines),), legend, xlabel="Step", ylabel="Accuracy")
+
+
+def _words(pdf: Path) -> list[tuple[str, float, float]]:
+    """Return the words pdftotext finds on the first page, with their left and right edges (bp)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
+    xml = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    import re
+
+    found = re.findall(
+        r'<word xMin="([-\d.]+)" yMin="[-\d.]+" xMax="([-\d.]+)" yMax="[-\d.]+">([^<]*)</word>', xml
+    )
+    # the PGF draws µ as \\mu (Greek mu)
+    return [
+        (text.replace("&amp;", "&").replace("μ", "µ"), float(low), float(high)) for low, high, text in found
+    ]
+
+
+def _assert_every_label_whole_inside(pdf: Path, width_bp: float, labels: list[str] = LABELS) -> None:
+    words = _words(pdf)
+    legend = {word for label in labels for word in label.split()}
+    cut = [
+        (text, low, high)
+        for text, low, high in words
+        if text in legend and not -1 < low < high < width_bp + 1
+    ]
+    assert cut == [], f"legend text beyond the figure's edge (0 to {width_bp:.1f}bp): {cut}"
+    shown = {text for text, _, _ in words}
+    missing = [word for label in labels for word in label.split() if word not in shown]
+    assert missing == [], f"words of legend labels not in the figure: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("legend", "width", "labels"), [("top", WIDTH_IN, LABELS), ("right", 2.5, LABELS[:6])]
+)
+def test_a_long_legend_keeps_every_label_inside_a_column_wide_pdf(
+    tmp_path: Path, legend: str, width: float, labels: list[str]
+) -> None:
+    style = FigureStyle(width=width, legend=legend)
+    pdf = tmp_path / "fig.pdf"
+    pdf.write_bytes(render_figure(_many_methods(labels), style, FigureOptions(), ".pdf"))
+    _assert_every_label_whole_inside(pdf, width * 72, labels)
+
+
+def test_a_long_legend_keeps_every_label_inside_a_column_wide_pgf_typeset_by_latex(tmp_path: Path) -> None:
+    fonts = [r"\usepackage[T1]{fontenc}", r"\usepackage{lmodern}", r"\usepackage{textcomp}"]
+    (tmp_path / "fig.pgf").write_bytes(
+        render_figure(
+            _many_methods(LABELS), FigureStyle(width=WIDTH_IN), FigureOptions(), ".pgf", preamble=fonts
+        )
+    )
+    page = rf"\usepackage[paperwidth={WIDTH_IN}in, paperheight=4in, margin=0pt]{{geometry}}"
+    compile_page(tmp_path, r"\noindent\input{fig.pgf}", [], preamble=[page, *fonts], packages=("pgf",))
+    _assert_every_label_whole_inside(tmp_path / "doc.pdf", WIDTH_IN * 72)
+
+
+def _legend(labels: list[str], style: FigureStyle) -> Any:
+    """Return the legend of a figure drawn with resultsbook's settings (font sizes)."""
+    import matplotlib
+
+    with matplotlib.rc_context(rc_params(style, pgf=False)):
+        [legend] = plot_figure(_many_methods(labels), style, FigureOptions()).legends
+    return legend
+
+
+def test_a_legend_that_fits_keeps_its_four_columns_and_whole_labels() -> None:
+    legend = _legend(["Baseline", "Ours", "Big model", "Small"], FigureStyle())
+    assert legend._ncols == 4
+    assert [text.get_text() for text in legend.get_texts()] == ["Baseline", "Ours", "Big model", "Small"]
+
+
+def test_a_label_too_long_for_one_line_is_wrapped_at_spaces_not_cut() -> None:
+    long = "A method whose name alone is much wider than the narrow figure it is drawn in"
+    legend = _legend([long, "Ours"], FigureStyle(width=1.5))
+    lines = legend.get_texts()[0].get_text().split("\n")
+    assert len(lines) > 1 and " ".join(lines) == long
+
+
+def test_a_legend_on_the_right_leaves_the_panel_most_of_its_half() -> None:
+    import matplotlib
+
+    style = FigureStyle(width=2.5, legend="right")
+    with matplotlib.rc_context(rc_params(style, pgf=False)):
+        figure = plot_figure(_many_methods(LABELS[:6]), style, FigureOptions())
+        figure.draw_without_rendering()
+    [axis] = figure.axes
+    assert axis.get_position().width > 0.35  # of the figure; the long label took all but 0.1 of it
+
+
+DATASETS = ("medium-expert-v0", "medium-replay-v0", "medium-v0", "random-v0")
+
+
+def _bars_over_long_categories() -> PlotData:
+    looks = [Look(color, "o") for color in ("#0072B2", "#D55E00", "#009E73")]
+    legend = tuple((f"m{i}", f"Method {i}", look) for i, look in enumerate(looks))
+    bars = tuple(
+        BarItem(group, key, label, look, 50.0 + i, 48.0 + i, 52.0 + i, (49.0 + i, 51.0 + i))
+        for group in DATASETS
+        for i, (key, label, look) in enumerate(legend)
+    )
+    return PlotData(
+        "bar", (Panel("", bars=bars),), legend, groups=DATASETS, xlabel="Dataset", ylabel="Return"
+    )
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".pgf"])
+def test_long_category_names_under_bars_do_not_run_into_each_other(tmp_path: Path, suffix: str) -> None:
+    """medium-expert-v0 and medium-replay-v0 were drawn over each other under a column-wide bar chart."""
+    figure = render_figure(_bars_over_long_categories(), FigureStyle(width=WIDTH_IN), FigureOptions(), suffix)
+    if suffix == ".pgf":
+        (tmp_path / "fig.pgf").write_bytes(figure)
+        page = rf"\usepackage[paperwidth={WIDTH_IN}in, paperheight=4in, margin=0pt]{{geometry}}"
+        compile_page(tmp_path, r"\noindent\input{fig.pgf}", [], preamble=[page], packages=("pgf",))
+        pdf = tmp_path / "doc.pdf"
+    else:
+        pdf = tmp_path / "fig.pdf"
+        pdf.write_bytes(figure)
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    import re
+
+    boxes = re.findall(
+        r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="[-\d.]+">([^<]*)</word>', xml
+    )
+    ticks = [
+        (float(x0), float(y0), float(x1), word)
+        for x0, y0, x1, word in boxes
+        if "v0" in word or "medium" in word
+    ]
+    assert ticks and all(any(word in name for name in DATASETS) for *_, word in ticks), ticks
+    for line in {round(y0) for _, y0, _, _ in ticks}:
+        row = sorted((x0, x1) for x0, y0, x1, _ in ticks if round(y0) == line)
+        assert all(right <= left for (_, right), (left, _) in itertools.pairwise(row)), row

@@ -1,0 +1,91 @@
+"""Numbers as a reader reads them: a negative number has a minus sign in the pm and sub tables and in the
+text (outside math LaTeX sets the '-' of -9.9 as a hyphen, visibly shorter than the minus of −9.9;
+siunitx sets its own), and a cell's marks stand apart from its power of ten."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import compile_latex, write_native_run
+
+from resultsbook.outputs.build import build
+from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.spec import load_spec
+from resultsbook.store import Store
+
+SPEC = """
+[[sources]]
+path = "runs"
+
+[macros]
+output = "numbers.tex"
+
+[macros.values]
+drop = { difference = ["pm/b", "pm/a"] }
+"""
+TABLE = """
+[tables.{style}]
+metric = "score"
+rows = ["method"]
+highlight = "none"
+style = "{style}"
+outputs = ["{style}.tex"]
+"""
+STYLES = ("pm", "sub")
+
+
+def test_negative_numbers_get_a_minus_sign_in_tables_and_in_the_text(tmp_path: Path) -> None:
+    for method, values in {"a": [-9.8, -9.9, -10.0], "b": [-20.0, -20.2, -20.4]}.items():
+        for seed, value in enumerate(values):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{method}{seed}", config, [{"step": 1, "score": value}])
+    spec_text = SPEC + "".join(TABLE.format(style=style) for style in STYLES)
+    (tmp_path / "resultsbook.toml").write_text(spec_text)
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    store = Store.open(spec.db)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    build(spec, store)
+    store.close()
+    tables = "".join(rf"\input{{{style}.tex}}\par " for style in STYLES)
+    body = rf"{tables} Text: \rbvalue[pm]{{pm/a}}; drop \drop{{}}."
+    pdf = compile_latex(tmp_path, r"\input{numbers.tex}" + "\n" + body, packages=("booktabs",))
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "-9.9" not in text and "-20.2" not in text  # a hyphen
+    assert text.count("−9.90") == len(STYLES) + 1  # U+2212 MINUS SIGN: each table, and the text
+    assert "drop −10.30." in " ".join(text.split())
+
+
+def _project(root: Path, values: dict[str, list[float]], spec: str) -> None:
+    """Write one run per value (method, seed) logging `score`, the spec, then collect and build."""
+    for method, finals in values.items():
+        for seed, value in enumerate(finals):
+            config = {"method": method, "seed": seed}
+            write_native_run(root / "runs" / f"{method}{seed}", config, [{"step": 1, "score": value}])
+    (root / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n' + spec)
+    loaded = load_spec(str(root / "resultsbook.toml"))
+    store = Store.open(loaded.db)
+    collect(store, [CollectRequest(path=str(root / "runs"))])
+    build(loaded, store)
+    store.close()
+
+
+@pytest.mark.parametrize("style", ["pm", "sub", "siunitx", "siunitx-S"])
+def test_a_mark_after_a_power_of_ten_is_not_read_as_part_of_the_exponent(tmp_path: Path, style: str) -> None:
+    """4.063×10¹²*,# read as the exponent '12*,#': the marks now stand a thin space apart."""
+    _project(
+        tmp_path,
+        {"a": [1.5e-9, 1.6e-9, 1.4e-9], "b": [2.5e-9]},  # b: one seed, marked
+        TABLE.format(style=style) + "replicates = 3\n",
+    )
+    packages = ("booktabs", "siunitx") if style.startswith("siunitx") else ("booktabs",)
+    pdf = compile_latex(tmp_path, rf"\input{{{style}.tex}}", packages=packages)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
+    words = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split()
+    assert not [word for word in words if word.endswith("9∗,#")]  # read as the exponent −9∗,#
+    assert "∗,#" in words  # the marks, a word of their own after the exponent
