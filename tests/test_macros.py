@@ -187,3 +187,26 @@ def test_a_power_of_ten_or_an_infinity_reads_in_the_text_as_in_its_table(tmp_pat
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     sentence = "".join(next(line for line in text.splitlines() if "Named:" in line).split())
     assert sentence == "A:1.50×10−9±0.02×10−9.Named:1.50×10−9.B:∞."
+
+
+@pytest.mark.parametrize(
+    ("plain", "pm"),
+    [
+        ("-110.0", "-110.0 ± 5.0"),
+        ("1.70e-9", "1.70e-9 ± 0.02e-9"),
+        ("inf", "inf"),
+        ("-4.36e12", "-4.36e12 [-5e12, 1e12]"),
+    ],
+)
+def test_check_reads_a_number_of_the_numbers_file_back_as_the_terminal_shows_it(plain, pm):
+    from resultsbook.render.latex import tex_number
+    from resultsbook.render.macros import plain_number_text
+
+    center, _, rest = pm.partition(" ")
+    tex = tex_number(center)
+    if rest.startswith("± "):
+        tex += " $\\pm$ " + tex_number(rest[2:])
+    elif rest:
+        low, high = rest.strip("[]").split(", ")
+        tex += f" [{tex_number(low)}, {tex_number(high)}]"
+    assert plain_number_text(tex) == pm and plain_number_text(tex_number(plain)) == plain

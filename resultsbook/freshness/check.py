@@ -23,7 +23,7 @@ from resultsbook.outputs.build import Finding, compute_outputs
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import bytes_digest, file_digest, read_lock
 from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
-from resultsbook.render.macros import cell_texts
+from resultsbook.render.macros import cell_texts, plain_number_text
 from resultsbook.spec import Spec
 from resultsbook.store import Store
 
@@ -208,7 +208,7 @@ def quoted_cell_changes(
 def _shown_cell(stats: Mapping[str, str], counted: bool) -> str:
     """Return a cell as a reader of the numbers file sees it: centre ± spread (and its n, if
     `counted`)."""
-    text = stats.get("pm", stats.get("value", "")).replace(" $\\pm$ ", " ± ")
+    text = plain_number_text(stats.get("pm", stats.get("value", "")))
     return f"{text} (n = {stats['n']})" if counted and "n" in stats else text
 
 

@@ -11,6 +11,13 @@ from resultsbook.render.escape import escape_latex
 
 _UNSAFE_KEY = re.compile(r"[^A-Za-z0-9._+\-=:,()/!?* ]")
 _QUOTED_CELL = re.compile(r"\s*\\rbvalue\s*(?:\[\s*[A-Za-z0-9_]*\s*\])?\s*\{([^{}]*)\}\s*")
+_POWER = re.compile(r"\\ensuremath\{\\times 10\^\{(-?\d+)\}\}")
+_PLAIN = (
+    (r"\ensuremath{-\infty}", "-inf"),
+    (r"\ensuremath{\infty}", "inf"),
+    (r"\ensuremath{-}", "-"),
+    (r"$\pm$", "±"),
+)
 _CELL_LINE = re.compile(r"\\@namedef\{rb@v@([A-Za-z0-9_]+)@([^{}]*)\}\{(.*)\}")
 
 
@@ -94,3 +101,12 @@ def quoted_cell_key(text: str) -> str:
     """
     found = _QUOTED_CELL.fullmatch(text)
     return text if found is None else found.group(1)
+
+
+def plain_number_text(text: str) -> str:
+    """Return a number of the numbers file as plain text, as a table's cell reads in a terminal
+    (`tex_number` undone): `\\ensuremath{-}1.7\\ensuremath{\\times 10^{-9}}` is `-1.7e-9`."""
+    text = _POWER.sub(r"e\1", text)
+    for tex, plain in _PLAIN:
+        text = text.replace(tex, plain)
+    return text
