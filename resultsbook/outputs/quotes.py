@@ -15,6 +15,7 @@ from resultsbook.render.macros import cell_texts
 
 _QUOTE = re.compile(r"\\rbvalue\s*(?:\[\s*([^\]]*?)\s*\])?\s*\{([^{}]*)\}")
 _COMMENT = re.compile(r"(?<!\\)%.*")
+_UNKNOWN_YET = re.compile(r"[#\\]")  # a macro's parameter or another command: known when TeX runs
 _MAX_BYTES = 16 << 20  # a paper's source file is far smaller: a bigger one is not read
 _MAX_FILES = 2000  # a paper has tens of files: a pattern matching more names something else
 
@@ -90,7 +91,9 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
             continue
         for number, line in enumerate(text.splitlines(), start=1):
             for quote in _QUOTE.finditer(_COMMENT.sub("", line)):
-                quotes.append(Quote(path, number, quote.group(2), quote.group(1) or "value"))
+                key, stat = quote.group(2), quote.group(1) or "value"
+                if not _UNKNOWN_YET.search(key + stat):  # `\rbvalue{table1/#1}` in a \newcommand
+                    quotes.append(Quote(path, number, key, stat))
     return quotes, problems
 
 
