@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -373,6 +374,13 @@ def test_a_paper_pattern_matching_no_file_is_named_with_the_file_it_may_mean(pap
     )
     spec.write_text(spec.read_text().replace('paper = ["paper/mian.tex"]', 'paper = "paper"'))
     assert run_cli("check").exit_code == 0  # a folder: the .tex files below it
+    os.mkfifo(paper / "paper" / "pipe.tex")  # never read: no hang
+    spec.write_text(spec.read_text().replace('paper = "paper"', 'paper = "paper/pipe.tex"'))
+    piped = run_cli("check")
+    assert piped.exit_code == 1
+    assert "paper/pipe.tex: [macros] paper names something that is not a regular file" in piped.output
+    spec.write_text(spec.read_text().replace('paper = "paper/pipe.tex"', 'paper = "paper"'))
+    assert run_cli("check").exit_code == 0  # the folder's FIFO is passed over
     many = paper / "home"  # a home folder, `/`: not a paper, refused rather than read file by file
     for index in range(2001):
         (many / f"{index // 100}").mkdir(parents=True, exist_ok=True)

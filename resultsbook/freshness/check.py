@@ -132,9 +132,9 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
     computed = compute_outputs(spec, store, built=set(lock))
     quotes: list[Quote] = []
     quote_problems: list[QuoteProblem] = []
-    paper = spec.macros is not None and bool(spec.macros.paper)
+    paper = spec.macros.paper if spec.macros is not None else ()
     if spec.macros is not None and paper:
-        quotes, quote_problems = check_paper(spec.macros.paper, computed.outputs(), spec.macros.output)
+        quotes, quote_problems = check_paper(paper, computed.outputs(), spec.macros.output)
     for result in computed.results:
         findings += result.findings
         locked = lock.get(result.name)

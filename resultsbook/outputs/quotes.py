@@ -11,9 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from resultsbook.errors import closest
-from resultsbook.render.macros import cell_texts
+from resultsbook.render.macros import QUOTED_CELL, cell_texts
 
-_QUOTE = re.compile(r"\\rbvalue\s*(?:\[\s*([^\]]*?)\s*\])?\s*\{([^{}]*)\}")
 _COMMENT = re.compile(r"(?<!\\)%.*")
 _UNKNOWN_YET = re.compile(r"[#\\]")  # a macro's parameter or another command: known when TeX runs
 _MAX_BYTES = 16 << 20  # a paper's source file is far smaller: a bigger one is not read
@@ -90,7 +89,7 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
             problems.append(QuoteProblem(os.path.relpath(path), f"cannot be read ({reason})"))
             continue
         for number, line in enumerate(text.splitlines(), start=1):
-            for quote in _QUOTE.finditer(_COMMENT.sub("", line)):
+            for quote in QUOTED_CELL.finditer(_COMMENT.sub("", line)):
                 key, stat = quote.group(2), quote.group(1) or "value"
                 if not _UNKNOWN_YET.search(key + stat):  # `\rbvalue{table1/#1}` in a \newcommand
                     quotes.append(Quote(path, number, key, stat))
@@ -121,9 +120,11 @@ def unknown_quotes(
 
 def _unmatched(pattern: str) -> str:
     """Say that a pattern of `[macros] paper` matches no file, with the .tex file it may have meant."""
+    if os.path.exists(pattern):  # a FIFO, a device: never read
+        return "[macros] paper names something that is not a regular file; name the paper's .tex files"
     folder = os.path.dirname(pattern.split("*")[0]) or "."
     below = glob.iglob(os.path.join(folder, "**", "*.tex"), recursive=True) if os.path.isdir(folder) else ()
-    present = list(itertools.islice(below, _MAX_FILES))
+    present = [path for path in itertools.islice(below, _MAX_FILES) if os.path.isfile(path)]
     guess = closest(pattern, present)
     hint = f"did you mean {os.path.relpath(guess)}?" if guess else "check the path in [macros] paper"
     return f"[macros] paper matches no file; {hint}"

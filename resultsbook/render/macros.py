@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from resultsbook.render.escape import escape_latex
 
 _UNSAFE_KEY = re.compile(r"[^A-Za-z0-9._+\-=:,()/!?* ]")
-_QUOTED_CELL = re.compile(r"\s*\\rbvalue\s*(?:\[\s*[A-Za-z0-9_]*\s*\])?\s*\{([^{}]*)\}\s*")
+QUOTED_CELL = re.compile(r"\\rbvalue\s*(?:\[\s*([^\]]*?)\s*\])?\s*\{([^{}]*)\}")  # [stat], key
 _POWER = re.compile(r"\\ensuremath\{\\times 10\^\{(-?\d+)\}\}")
 _PLAIN = (
     (r"\ensuremath{-\infty}", "-inf"),
@@ -99,8 +99,8 @@ def quoted_cell_key(text: str) -> str:
     >>> quoted_cell_key(r"\\rbvalue[std]{table1/mlp/moons}")
     'table1/mlp/moons'
     """
-    found = _QUOTED_CELL.fullmatch(text)
-    return text if found is None else found.group(1)
+    found = QUOTED_CELL.fullmatch(text.strip())
+    return text if found is None else found.group(2)
 
 
 def plain_number_text(text: str) -> str:
