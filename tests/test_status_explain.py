@@ -298,3 +298,10 @@ def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_pa
         frame = book.spec_table("t").status()
     assert list(frame.columns) == ["method", "found", "expected", "missing", "unnamed", "mixed"]
     assert frame["missing"].tolist() == [[], [{"game": "qbert", "seed": 1}]]
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace('tasks = ["game"]', 'tasks = ["game"]\nseeds = [0, 1, 2]'))
+    listed = run_cli("status", "--all").output.splitlines()
+    assert listed[1:3] == [
+        "  a: 4 of 6, missing game=pong, seed=2, game=qbert, seed=2",
+        "  b: 5 of 6, missing game=qbert, seed=1",
+    ]

@@ -132,7 +132,7 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
     for (row, _), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):
         rows.setdefault(row, cell)
     tasks = sorted({run.task for cell in rows.values() for run in cell.runs}, key=_sorting)
-    listed = {tuple(v if isinstance(v, (list, tuple)) else [v]) for v in table.query.replicate_values}
+    listed = expected_replicates({}, table.query)  # the spec's `seeds`, if it lists them
     out = []
     for row, cell in rows.items():
         named = listed or {run.replicate for run in cell.runs if any(v is not None for v in run.replicate)}
