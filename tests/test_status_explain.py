@@ -288,8 +288,8 @@ def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_pa
     assert result.exit_code == 1
     assert result.output.splitlines()[:4] == [
         "t: 1 of 2 cells complete",
-        "  a: 4 of 4",
-        "  b: 5 of 6, missing game=qbert, seed=1",
+        "  a: 4 of 4 (2 seeds × 2 games)",
+        "  b: 5 of 6 (3 seeds × 2 games), missing (game=qbert, seed=1)",
         "    python train.py --method b --game qbert --seed 1",
     ]
     import resultsbook as rb
@@ -302,6 +302,28 @@ def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_pa
     spec.write_text(spec.read_text().replace('tasks = ["game"]', 'tasks = ["game"]\nseeds = [0, 1, 2]'))
     listed = run_cli("status", "--all").output.splitlines()
     assert listed[1:3] == [
-        "  a: 4 of 6, missing game=pong, seed=2, game=qbert, seed=2",
-        "  b: 5 of 6, missing game=qbert, seed=1",
+        "  a: 4 of 6 (3 seeds × 2 games), missing (game=pong, seed=2), (game=qbert, seed=2)",
+        "  b: 5 of 6 (3 seeds × 2 games), missing (game=qbert, seed=1)",
+    ]
+    cells = json.loads(run_cli("status", "--json").stdout)["cells"]
+    assert [cell["counted"] for cell in cells] == ["3 seeds × 2 games", "3 seeds × 2 games"]
+
+
+def test_status_of_a_table_over_tasks_without_seeds_counts_one_run_a_task(tmp_path, monkeypatch):
+    for game in ("pong", "qbert", "seaquest"):
+        if game != "seaquest":
+            write_native_run(
+                tmp_path / "runs" / game, {"method": "a", "game": game}, [{"step": 1, "score": 1}]
+            )
+    write_native_run(tmp_path / "runs" / "b", {"method": "b", "game": "seaquest"}, [{"step": 1, "score": 2}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "score"\nrows = ["method"]\n'
+        'tasks = ["game"]\naggregates = ["mean"]\noutputs = []\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect", "runs")
+    lines = run_cli("status", "--all").output.splitlines()
+    assert lines[1:3] == [
+        "  a: 2 of 3 (3 games), missing game seaquest",
+        "  b: 1 of 3 (3 games), missing game pong, game qbert",
     ]

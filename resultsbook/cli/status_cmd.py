@@ -80,6 +80,8 @@ def status_command(
             if cell.found >= cell.expected and not show_all:
                 continue
             line = f"  {cell.cell}: {cell.found} of {cell.expected}"
+            if cell.counted:
+                line += f" ({cell.counted})"
             named = list(cell.missing) + (
                 [f"{cell.unnamed} unnamed (set seeds = [...] in the spec)"] if cell.unnamed else []
             )

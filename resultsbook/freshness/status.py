@@ -39,6 +39,7 @@ class CellStatus:
     missing: tuple[str, ...]  # replicate values by name, e.g. ("seed 3", "seed 4")
     unnamed: int  # missing replicates that no run anywhere names (set `seeds` in the spec)
     commands: tuple[str, ...]  # how to launch the missing runs, when the spec gives a template
+    counted: str = ""  # over tasks, what `expected` is made of: "5 seeds × 26 games"
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class CellReplicates:
     missing: tuple[tuple[Any, ...], ...]  # the values of `named_by` of each missing replicate
     unnamed: int  # missing replicates that no run anywhere names
     named_by: tuple[str, ...] = ()  # the replicate keys; over tasks, the task keys then them
+    tasks: int = 0  # over tasks: how many tasks the row is counted on (0: not a table over tasks)
+    per_task: int = 0  # over tasks: the replicates expected on each
 
 
 def cell_replicates(table: ResultTable) -> list[CellReplicates]:
@@ -148,7 +151,9 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
         expected = max(per_task * len(tasks), found)
         unnamed = max(0, expected - found - len(missing))
         keys = (*table.query.tasks, *(table.query.replicate if named else ()))
-        out.append(CellReplicates(row, (), found, expected, tuple(missing), unnamed, keys))
+        out.append(
+            CellReplicates(row, (), found, expected, tuple(missing), unnamed, keys, len(tasks), per_task)
+        )
     return out
 
 
@@ -176,6 +181,7 @@ def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec
                 missing=tuple(_replicate_name(cell.named_by, key) for key in cell.missing),
                 unnamed=cell.unnamed,
                 commands=commands,
+                counted=_counted(table, cell),
             )
         )
     return out
@@ -205,7 +211,28 @@ def _order(table: ResultTable, key: tuple[Any, Any]) -> tuple[int, int]:
 def _replicate_name(keys: Sequence[str], values: tuple[Any, ...]) -> str:
     if len(keys) == 1:
         return f"{keys[0]} {format_value(values[0])}"
-    return ", ".join(f"{k}={format_value(v)}" for k, v in zip(keys, values))
+    return "(" + ", ".join(f"{k}={format_value(v)}" for k, v in zip(keys, values)) + ")"
+
+
+def _counted(table: ResultTable, cell: CellReplicates) -> str:
+    """Say what a row over tasks is expected to have: "5 seeds × 26 games" ("" for other tables)."""
+    if not cell.tasks:
+        return ""
+    tasks = table.query.tasks
+    counted = _how_many(cell.tasks, tasks[0] if len(tasks) == 1 else "task")
+    replicate = cell.named_by[len(tasks) :]  # none when no run names a replicate: one run a task
+    if not replicate:
+        return counted
+    return f"{_how_many(cell.per_task, replicate[0] if len(replicate) == 1 else 'replicate')} × {counted}"
+
+
+def _how_many(count: int, key: str) -> str:
+    """Return "26 games" for a count of a key's values ("26 values of env.id" for a key not a word)."""
+    if not re.fullmatch(r"[A-Za-z]+", key):
+        return f"{count} value{'' if count == 1 else 's'} of {key}"
+    if count == 1:
+        return f"1 {key}"
+    return f"{count} {key}es" if key.endswith(("s", "x", "ch", "sh")) else f"{count} {key}s"
 
 
 def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | None = None) -> RunStatus | None:
