@@ -210,3 +210,41 @@ def test_check_reads_a_number_of_the_numbers_file_back_as_the_terminal_shows_it(
         low, high = rest.strip("[]").split(", ")
         tex += f" [{tex_number(low)}, {tex_number(high)}]"
     assert plain_number_text(tex) == pm and plain_number_text(tex_number(plain)) == plain
+
+
+def test_a_key_with_letters_beyond_ascii_is_quoted_as_the_table_names_it(tmp_path: Path, cli) -> None:
+    """`\\rbvalue{t/Méthode}` in a UTF-8 paper finds the cell of the run whose method is "Méthode"
+    (written decomposed in its config, as macOS may), and `explain` and `check` read the same key."""
+    from conftest import write_native_run
+
+    for method, value in (("Me\u0301thode", 0.91), ("模型", 0.77), ("a&b", 0.55)):
+        for seed in range(3):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{value}{seed}", config, [{"step": 1, "acc": value}])
+    (tmp_path / "paper").mkdir()
+    (tmp_path / "paper" / "main.tex").write_text(
+        "A \\rbvalue{t/Méthode}, B \\rbvalue{t/模型}, C \\rbvalue{t/a-b}.\n", encoding="utf-8"
+    )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["method"]\noutputs = []\n\n'
+        '[macros]\noutput = "numbers.tex"\npaper = ["paper/main.tex"]\n',
+        encoding="utf-8",
+    )
+    cli("collect", "runs")
+    built = cli("build", "--strict")
+    assert built.exit_code == 0, built.output
+    defined = (tmp_path / "numbers.tex").read_text(encoding="utf-8")
+    assert (
+        "\\@namedef{rb@v@value@t/Méthode}{0.910}" in defined
+        and "\\@namedef{rb@v@value@t/模型}{0.770}" in defined
+    )
+    explained = cli("explain", "\\rbvalue{t/模型}")
+    assert explained.exit_code == 0 and "0.770" in explained.output
+    assert cli("check").exit_code == 0
+    shutil.copy(tmp_path / "numbers.tex", tmp_path / "paper" / "numbers.tex")
+    body = "\\input{numbers.tex}\nA \\rbvalue{t/Méthode}, C \\rbvalue{t/a-b}."
+    pdf = compile_latex(tmp_path / "paper", body, packages=())
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "A 0.910, C 0.550." in text

@@ -5,6 +5,7 @@ names it, never a silent blank."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from resultsbook.render.escape import escape_latex
@@ -22,12 +23,22 @@ _CELL_LINE = re.compile(r"\\@namedef\{rb@v@([A-Za-z0-9_]+)@([^{}]*)\}\{(.*)\}")
 
 
 def latex_key(key: str) -> str:
-    """Return a key as it can be written inside \\csname: characters TeX would act on become '-'.
+    """Return a key as it can be written inside \\csname: characters TeX would act on become '-';
+    letters and digits beyond ASCII stay (LaTeX reads UTF-8 in a \\csname as its bytes), composed
+    as editors write them (NFC).
 
     >>> latex_key("table1/lr_0.1/a&b")
     'table1/lr_0.1/a-b'
+    >>> latex_key("table1/Méthode/α=0.1")
+    'table1/Méthode/α=0.1'
     """
-    return _UNSAFE_KEY.sub("-", " ".join(key.split()))
+    text = unicodedata.normalize("NFC", " ".join(key.split()))
+    return _UNSAFE_KEY.sub(_kept_or_dash, text)
+
+
+def _kept_or_dash(found: re.Match[str]) -> str:
+    character = found.group(0)
+    return character if character > "\x7f" and character.isalnum() else "-"
 
 
 def render_macros(
