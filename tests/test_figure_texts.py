@@ -89,7 +89,13 @@ def _assert_every_label_whole_inside(pdf: Path, width_bp: float, labels: list[st
 
 
 @pytest.mark.parametrize(
-    ("legend", "width", "labels"), [("top", WIDTH_IN, LABELS), ("right", 2.5, LABELS[:6])]
+    ("legend", "width", "labels"),
+    [
+        ("top", WIDTH_IN, LABELS),
+        ("right", 2.5, LABELS[:6]),
+        ("right", WIDTH_IN, LABELS),
+        ("right", 2.5, LABELS * 2),
+    ],
 )
 def test_a_long_legend_keeps_every_label_inside_a_column_wide_pdf(
     tmp_path: Path, legend: str, width: float, labels: list[str]

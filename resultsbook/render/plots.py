@@ -35,11 +35,12 @@ from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FONTS, FigureStyle, rc_params
 from resultsbook.render.layout import Labels, TableFormat, stat_note
 from resultsbook.render.palette import HATCHES, Look
-from resultsbook.render.textfit import fit_categories, fit_legend
+from resultsbook.render.textfit import fit_categories, fit_legend, legend_height
 
 FIGURE_KINDS = ("curve", "bar", "points", "profile", "efficiency")
 FIGURE_SUFFIXES = (".pdf", ".pgf", ".svg", ".png")
 RIGHT_LEGEND_SHARE = 0.5  # of the figure's width, at most, for a legend on the right
+LEGEND_MARGIN = 1.04  # a figure grown to hold its legend is this much taller than the legend
 # spreads drawn from their bounds (a BCa interval or the quartiles need not be centred)
 INTERVAL_BOUNDS = {name: (f"{name}_lo", f"{name}_hi") for name in ("ci95", "bootstrap", "bca", "iqr")} | {
     "minmax": ("min", "max")
@@ -655,17 +656,28 @@ def _legend_artist(figure: Any, first_axis: Any, data: PlotData, style: FigureSt
         for artist, (_, parsed) in zip(legend.get_texts(), texts):
             artist.set_parse_math(parsed)
         return
-    top = style.legend == "top"
 
-    def place(names: list[str], columns: int) -> Any:
-        if top:
-            return figure.legend(handles, names, loc="outside upper center", ncols=columns)
-        return figure.legend(handles, names, loc="outside right upper")
+    def drawn(label: str) -> tuple[str, bool]:
+        return figure_text(label, pgf)
 
-    # a legend on the right leaves the panels at least half the width
-    room = figure.bbox.width * (1.0 if top else RIGHT_LEGEND_SHARE)
-    columns = min(len(handles), 4) if top else 1
-    fit_legend(figure, place, labels, columns, room, lambda label: figure_text(label, pgf), pgf)
+    def on_top(names: list[str], columns: int) -> Any:
+        return figure.legend(handles, names, loc="outside upper center", ncols=columns)
+
+    def on_the_right(names: list[str], columns: int) -> Any:
+        return figure.legend(handles, names, loc="outside right upper", ncols=columns)
+
+    if style.legend != "right":
+        fit_legend(figure, on_top, labels, min(len(handles), 4), figure.bbox.width, drawn, pgf)
+        return
+    room = figure.bbox.width * RIGHT_LEGEND_SHARE  # the panels keep at least half the width
+    legend = fit_legend(figure, on_the_right, labels, 1, room, drawn, pgf)
+    if legend_height(figure, legend, pgf) <= figure.bbox.height:
+        return
+    legend.remove()  # more entries than the figure's height holds: two columns, if they fit
+    legend = fit_legend(figure, on_the_right, labels, 2, room, drawn, pgf)
+    height = legend_height(figure, legend, pgf)
+    if height > figure.bbox.height:  # still taller: the figure grows rather than cut names off
+        figure.set_figheight(height * LEGEND_MARGIN / figure.dpi)
 
 
 @contextlib.contextmanager

@@ -94,6 +94,11 @@ def _wrapped(
     return "\n".join(text for text, _ in parts), any(parsed for _, parsed in parts)
 
 
+def legend_height(figure: Any, legend: Any, pgf: bool) -> float:
+    """Return a legend's height in display units, measured as the output draws it."""
+    return float(legend.get_window_extent(_measuring_renderer(figure, pgf)).height)
+
+
 def _measuring_renderer(figure: Any, pgf: bool) -> Any:
     """Return a renderer that measures text as the output will: LaTeX for PGF, else matplotlib's fonts."""
     if pgf:
