@@ -504,25 +504,23 @@ def compute_figure(
     digest = hashlib.sha256(repr((figure.style, figure.options, figure.outputs)).encode())
     update_digest(digest, drawn.data)
     findings = tuple(Finding(figure.name, "", "note", text) for text in drawn.notes)
-    values = figure_values(figure, drawn.data, drawn.table)
+    values = figure_values(figure, drawn.data)
     entry = EntryResult(f"figures.{figure.name}", digest.hexdigest(), files, values, findings)
     return entry, drawn.data.note
 
 
-def figure_values(figure: FigureSpec, data: PlotData, table: ResultTable | None) -> dict[str, dict[str, Any]]:
+def figure_values(figure: FigureSpec, data: PlotData) -> dict[str, dict[str, Any]]:
     """Return what the lock remembers of a figure: each curve's last point, or each bar of its own
-    aggregation as its table would show it; nothing for a figure of a spec table's cells, which that
-    table's entry lists."""
-    from resultsbook.render.figvalues import curve_end_values
+    aggregation; nothing for a figure of a spec table's cells, which that table's entry lists."""
+    from resultsbook.render.figvalues import plotted_values
 
     if quoted_table(figure) is not None:
         return {}
-    if table is not None:
-        assert figure.cells is not None
-        shown = shown_values(table, layout_table(table, figure.cells.format, figure.labels), figure.labels)
-        return {cell: {"value": value["value"], "n": value["n"]} for cell, value in shown.items()}
-    band = figure.curve.band if figure.curve is not None else "bootstrap"  # efficiency: percentile bootstrap
-    return curve_end_values(data, interval=band in INTERVAL_SPREADS)
+    if figure.cells is not None:
+        band = figure.cells.format.spread
+    else:  # a curve's band; a sample-efficiency figure's is a percentile bootstrap
+        band = figure.curve.band if figure.curve is not None else "bootstrap"
+    return plotted_values(data, interval=band in INTERVAL_SPREADS)
 
 
 def update_digest(digest: Any, value: Any) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from resultsbook.errors import RenderError
@@ -36,12 +36,10 @@ from resultsbook.store import Store
 
 @dataclass(frozen=True)
 class FigureResult:
-    """A figure's plot data (what it shows), the notes a reader must see (left-out runs...) and, for
-    bars or points of its own aggregation, the table of its cells."""
+    """A figure's plot data (what it shows) and the notes a reader must see (left-out runs...)."""
 
     data: PlotData
     notes: tuple[str, ...]
-    table: ResultTable | None = None
 
 
 def figure_data(
@@ -62,7 +60,6 @@ def figure_data(
         return _task_figure(spec, figure, store, runs, tables)
     assert figure.cells is not None
     table = tables.get(figure.table) if figure.table else None
-    own = table is None
     if table is None:
         from resultsbook.outputs.build import aggregate_entry  # build imports this module to draw
 
@@ -84,7 +81,7 @@ def figure_data(
         looks,
         figure.order,
     )
-    return FigureResult(data, table.notes, table if own else None)
+    return FigureResult(data, table.notes)
 
 
 def table_order(table: ResultTable, key: str) -> list[str]:
@@ -172,4 +169,4 @@ def render_figure_files(
             notes += typeset_problems(texts, spec.paper_preamble)
         else:
             notes += drawing_problems(texts, figure.style, os.path.basename(path))
-    return files, replace(result, notes=tuple(dict.fromkeys(notes)))
+    return files, FigureResult(result.data, tuple(dict.fromkeys(notes)))

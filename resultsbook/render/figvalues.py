@@ -1,35 +1,42 @@
-"""What the lock remembers of a curve figure, so that `check` can say which curve moved: each curve's
-last point as text (centre and band, written as a table writes a cell), its n and where it ends.
-A few numbers a curve, never the curve itself."""
+"""What the lock remembers of a figure, so that `check` can say which curve or bar moved: each
+curve's last point and each bar as text (centre and band, written as a table writes a cell, in digits
+of its own numbers), its n and where a curve ends. A few numbers a series, never the curve itself."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from resultsbook.render.layout import DisplayCell, plain_cell
 from resultsbook.render.numformat import column_format
-from resultsbook.render.plots import LineData, PlotData, short_number
+from resultsbook.render.plots import PlotData, short_number
 
 
-def curve_end_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
-    """Return {curve name: {value, n, x}}: each curve's last point, its band as `± half` (or, with
-    `interval`, as `[low, high]`), the runs behind it and the x it ends at, as the axis writes it."""
+def plotted_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
+    """Return {series name: {value, n (, x)}}: each curve's last point with the x it ends at, each bar;
+    the band as `± half` or, with `interval`, as `[low, high]`."""
     values: dict[str, dict[str, Any]] = {}
     for panel in data.panels:
         for line in panel.lines:
-            name = " / ".join(str(part) for part in (panel.title, line.label) if part) or str(data.ylabel)
-            if name in values:  # two hue values shown under one label
-                name = f"{name} ({line.key})"
-            values[name] = {"value": last_point_text(line, interval), "n": line.n, "x": _end(line)}
+            name = _name(values, (panel.title, line.label), line.key, data.ylabel)
+            ends = len(line.center) > 0
+            point = (float(line.center[-1]), float(line.low[-1]), float(line.high[-1])) if ends else None
+            values[name] = {
+                "value": point_text(*point, interval) if point else "–",
+                "n": line.n,
+                "x": short_number(float(line.x[-1])) if ends else "–",  # as the axis's ticks write it
+            }
+        for bar in panel.bars:
+            name = _name(values, (panel.title, bar.group, bar.label), bar.key, data.ylabel)
+            value = point_text(bar.center, bar.low, bar.high, interval)
+            values[name] = {"value": value, "n": len(bar.values)}  # the seeds it has a value for
     return values
 
 
-def last_point_text(line: LineData, interval: bool) -> str:
-    """Return a curve's last point as a table cell reads: `0.286 ± 0.080`, `0.29 [0.20, 0.37]`, `0.286`."""
-    if not len(line.center):
-        return "–"
-    center, low, high = (float(array[-1]) for array in (line.center, line.low, line.high))
+def point_text(center: float, low: float, high: float, interval: bool) -> str:
+    """Return a point and its band as a table cell reads: `0.286 ± 0.080`, `0.29 [0.20, 0.37]`, `0.286`;
+    digits from its own band (or value), so that one series moving leaves the others' text alone."""
     banded = not (math.isnan(low) or math.isnan(high)) and (low != center or high != center)
     number = column_format([center], [(high - low) / 2 if banded else math.nan])
     shown = DisplayCell(center=number.text(center) or "–")
@@ -40,6 +47,7 @@ def last_point_text(line: LineData, interval: bool) -> str:
     return plain_cell(shown, marks=False)
 
 
-def _end(line: LineData) -> str:
-    """Return where a curve ends on the x axis, written as the axis's ticks are (250k, 1.5M)."""
-    return short_number(float(line.x[-1])) if len(line.x) else "–"
+def _name(taken: dict[str, Any], parts: Sequence[str], key: str, fallback: str) -> str:
+    """Name a series as the figure shows it: panel title / category / legend label."""
+    name = " / ".join(str(part) for part in parts if part) or str(fallback) or "the curve"
+    return f"{name} ({key})" if name in taken else name  # two values shown under one label
