@@ -185,14 +185,18 @@ def test_an_edit_of_line_endings_or_of_lines_at_the_end_says_what_differs(paper)
     assert edited_detail() == f"edited ({ends})"
 
 
-def test_check_notices_new_runs_and_says_how_many(paper):
-    run_cli("build")
+def train_fourth_mlp_moons_seed(project: Path) -> None:
     subprocess.run(
         [sys.executable, "train.py", "--seeds", "3", "--models", "mlp", "--datasets", "moons"],
-        cwd=paper,
+        cwd=project,
         check=True,
         capture_output=True,
     )
+
+
+def test_check_notices_new_runs_and_says_how_many(paper):
+    run_cli("build")
+    train_fourth_mlp_moons_seed(paper)
     result = run_cli("check", "--collect")
     assert result.exit_code == 1
     assert "  MLP (16 hidden) / Moons: " in result.output and ", 1 run added" in result.output

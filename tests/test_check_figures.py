@@ -6,11 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from test_check import change_final_value, paper, run_cli
+from test_check import change_final_value, paper, run_cli, train_fourth_mlp_moons_seed
 
 __all__ = ["paper"]  # the quickstart fixture, built with 3 seeds
 
@@ -58,12 +56,7 @@ def test_check_json_lists_the_moved_curve_as_a_table_lists_a_cell(paper):
 
 def test_a_seed_more_says_each_curves_n_and_the_bar_figure_lists_its_tables_cells(paper):
     run_cli("build")
-    subprocess.run(
-        [sys.executable, "train.py", "--seeds", "3", "--models", "mlp", "--datasets", "moons"],
-        cwd=paper,
-        check=True,
-        capture_output=True,
-    )
+    train_fourth_mlp_moons_seed(paper)
     output = run_cli("check", "--collect").output
     assert block(output, "paper/figures/curve.pdf")[1:] == [
         "  Moons / MLP (16 hidden): 90.3 ± 0.6 (n = 3) → 92 ± 4 (n = 4)"
