@@ -79,7 +79,7 @@ def print_report(report: object, verbose: bool = False) -> None:
             echo(f"  {change.describe()}")
         if len(changes) > CHANGES_SHOWN:
             more = len(changes) - CHANGES_SHOWN
-            echo(f"  ... and {more} more cells: `resultsbook check --json` lists every one")
+            echo(f"  ... and {more} more {changes[0].kind}s: `resultsbook check --json` lists every one")
     label = "Error" if report.strict else "Warning"
     for line in finding_lines(report.findings, verbose):
         echo(f"{label}: {line}", err=True)

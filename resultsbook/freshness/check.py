@@ -18,17 +18,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from resultsbook.freshness.reasons import stale_reason
-from resultsbook.outputs.build import Finding, compute_outputs
+from resultsbook.freshness.reasons import RESULTS, stale_reason
+from resultsbook.outputs.build import Finding, compute_outputs, quoted_table
 from resultsbook.outputs.failures import EntryFailure
-from resultsbook.outputs.lock import bytes_digest, file_digest, read_lock
+from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock
 from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
 from resultsbook.render.macros import cell_texts, plain_number_text
-from resultsbook.spec import Spec
+from resultsbook.spec import FigureSpec, Spec
 from resultsbook.store import Store
 
 CHECK_FORMAT = "resultsbook.check"
 CHECK_VERSION = 1
+UNMOVED = {  # a figure whose results changed though none of its curves or bars reads otherwise
+    False: "each curve's last point reads as it did: the change is earlier or below the digits shown",
+    True: "each bar reads as it did: the change is below the digits shown",
+}
 
 
 @dataclass(frozen=True)
@@ -41,14 +45,15 @@ class CellChange:
     runs_added: int = 0
     runs_removed: int = 0
     quoted_at: tuple[str, ...] = ()  # where the paper quotes it (`file:line`), for the numbers file
+    kind: str = "cell"  # what it is to a reader: a table's cell, a figure's curve or bar
 
     def describe(self) -> str:
         """Say it as a reader would: `MLP / Moons: 90.0 ± 4.5 → 90.6 ± 3.9, 1 run added`."""
         cell = f"{self.cell} ({', '.join(self.quoted_at)})" if self.quoted_at else self.cell
         if self.old is None:
-            text = f"{cell}: new cell {self.new}"
+            text = f"{cell}: new {self.kind} {self.new}"
         elif self.new is None:
-            text = f"{cell}: cell removed (was {self.old})"
+            text = f"{cell}: {self.kind} removed (was {self.old})"
         else:
             text = f"{cell}: {self.old} → {self.new}"
         counts = [
@@ -135,10 +140,18 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
     paper = spec.macros.paper if spec.macros is not None else ()
     if spec.macros is not None and paper:
         quotes, quote_problems = check_paper(paper, computed.outputs(), spec.macros.output)
+    table_changes: dict[str, tuple[CellChange, ...]] = {}
     for result in computed.results:
         findings += result.findings
         locked = lock.get(result.name)
-        changes = diff_values(locked.values if locked else {}, result.values)
+        unmoved = ""
+        if result.name.startswith("figures."):
+            figure = spec.figures[result.name.partition(".")[2]]
+            changes = figure_changes(figure, locked, result.values, table_changes)
+            if not changes and locked and locked.values and result.values:  # the lock knows its curves
+                unmoved = UNMOVED[figure.cells is not None]
+        else:
+            changes = table_changes[result.name] = diff_values(locked.values if locked else {}, result.values)
         for path, data in result.outputs.items():
             relative = os.path.relpath(path, folder).replace(os.sep, "/")
             locked_digest = locked.outputs.get(relative) if locked else None
@@ -149,6 +162,8 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
             )
             if state.state == "stale" and redrawn:  # same data, drawn by another matplotlib version
                 state = OutputState(path, result.name, "current")
+            elif state.state == "stale" and state.detail == RESULTS and unmoved:
+                state = replace(state, detail=f"{RESULTS}; {unmoved}")
             if state.state == "stale" and result.name == "macros":
                 changes = quoted_cell_changes(path, data, quotes if paper else None)
                 state = replace(state, changes=state.changes + changes)
@@ -212,10 +227,28 @@ def _shown_cell(stats: Mapping[str, str], counted: bool) -> str:
     return f"{text} (n = {stats['n']})" if counted and "n" in stats else text
 
 
-def diff_values(
-    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
+def figure_changes(
+    figure: FigureSpec,
+    locked: LockEntry | None,
+    values: Mapping[str, Mapping[str, Any]],
+    table_changes: Mapping[str, tuple[CellChange, ...]],
 ) -> tuple[CellChange, ...]:
-    """Return the cells whose shown value or runs changed, in table order."""
+    """Return what moved in a figure: the cells of the spec table it draws (listed by that table's
+    entry), or its own curves' last points and bars; nothing when the lock recorded none (a lock
+    written before figures recorded what they plot)."""
+    table = quoted_table(figure)
+    if table is not None:
+        return table_changes.get(f"tables.{table}", ())
+    if locked is None or not locked.values:
+        return ()
+    return diff_values(locked.values, values, "bar" if figure.cells is not None else "curve")
+
+
+def diff_values(
+    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]], kind: str = "cell"
+) -> tuple[CellChange, ...]:
+    """Return the cells (or a figure's curves or bars: `kind`) whose shown value or runs changed, in
+    table order; where no run ids were recorded, the n (and where a curve ends) is said where it moved."""
     changes = []
     for cell in [*new, *(c for c in old if c not in new)]:
         before, after = old.get(cell), new.get(cell)
@@ -223,16 +256,31 @@ def diff_values(
             continue
         old_runs = set(before.get("runs", ())) if before else set()
         new_runs = set(after.get("runs", ())) if after else set()
+        texts = [stats["value"] if stats else None for stats in (before, after)]
+        if before and after and "runs" not in before:
+            texts = [_with_moved(stats, before, after) for stats in (before, after)]
         changes.append(
             CellChange(
                 cell,
-                before["value"] if before else None,
-                after["value"] if after else None,
+                texts[0],
+                texts[1],
                 len(new_runs - old_runs) if before else 0,
                 len(old_runs - new_runs) if after else 0,
+                kind=kind,
             )
         )
     return tuple(changes)
+
+
+def _with_moved(stats: Mapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    """Return a shown value with its n and where its curve ends, each only where it moved:
+    `0.286 ± 0.080 (n = 4, ends at 300)`."""
+    said = [
+        text.format(stats[key])
+        for key, text in (("n", "n = {}"), ("x", "ends at {}"))
+        if key in stats and before.get(key) != after.get(key)
+    ]
+    return f"{stats['value']} ({', '.join(said)})" if said else str(stats["value"])
 
 
 def _first_difference(path: str, data: bytes) -> str:

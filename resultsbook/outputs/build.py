@@ -38,6 +38,7 @@ from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
 from resultsbook.render.data import render_csv_metadata
 from resultsbook.render.latex import layout_texts, tex_number, typeset_problems
 from resultsbook.render.layout import (
+    INTERVAL_SPREADS,
     MARK_SUMMARIES,
     Labels,
     Layout,
@@ -57,6 +58,7 @@ _T = TypeVar("_T")
 
 if TYPE_CHECKING:
     from resultsbook.outputs.numbers import NumberBook
+    from resultsbook.render.plots import PlotData
     from resultsbook.spec import FigureSpec
 
 
@@ -502,7 +504,23 @@ def compute_figure(
     digest = hashlib.sha256(repr((figure.style, figure.options, figure.outputs)).encode())
     update_digest(digest, drawn.data)
     findings = tuple(Finding(figure.name, "", "note", text) for text in drawn.notes)
-    return EntryResult(f"figures.{figure.name}", digest.hexdigest(), files, {}, findings), drawn.data.note
+    values = figure_values(figure, drawn.data)
+    entry = EntryResult(f"figures.{figure.name}", digest.hexdigest(), files, values, findings)
+    return entry, drawn.data.note
+
+
+def figure_values(figure: FigureSpec, data: PlotData) -> dict[str, dict[str, Any]]:
+    """Return what the lock remembers of a figure: each curve's last point, or each bar of its own
+    aggregation; nothing for a figure of a spec table's cells, which that table's entry lists."""
+    from resultsbook.render.figvalues import plotted_values
+
+    if quoted_table(figure) is not None:
+        return {}
+    if figure.cells is not None:
+        band = figure.cells.format.spread
+    else:  # a curve's band; a sample-efficiency figure's is a percentile bootstrap
+        band = figure.curve.band if figure.curve is not None else "bootstrap"
+    return plotted_values(data, interval=band in INTERVAL_SPREADS)
 
 
 def update_digest(digest: Any, value: Any) -> None:

@@ -1,0 +1,53 @@
+"""What the lock remembers of a figure, so that `check` can say which curve or bar moved: each
+curve's last point and each bar as text (centre and band, written as a table writes a cell, in digits
+of its own numbers), its n and where a curve ends. A few numbers a series, never the curve itself."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from resultsbook.render.layout import DisplayCell, plain_cell
+from resultsbook.render.numformat import column_format
+from resultsbook.render.plots import PlotData, short_number
+
+
+def plotted_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
+    """Return {series name: {value, n (, x)}}: each curve's last point with the x it ends at, each bar;
+    the band as `± half` or, with `interval`, as `[low, high]`."""
+    values: dict[str, dict[str, Any]] = {}
+    for panel in data.panels:
+        for line in panel.lines:
+            name = _name(values, (panel.title, line.label), line.key, data.ylabel)
+            ends = len(line.center) > 0
+            point = (float(line.center[-1]), float(line.low[-1]), float(line.high[-1])) if ends else None
+            values[name] = {
+                "value": point_text(*point, interval) if point else "–",
+                "n": line.n,
+                "x": short_number(float(line.x[-1])) if ends else "–",  # as the axis's ticks write it
+            }
+        for bar in panel.bars:
+            name = _name(values, (panel.title, bar.group, bar.label), bar.key, data.ylabel)
+            value = point_text(bar.center, bar.low, bar.high, interval)
+            values[name] = {"value": value, "n": len(bar.values)}  # the seeds it has a value for
+    return values
+
+
+def point_text(center: float, low: float, high: float, interval: bool) -> str:
+    """Return a point and its band as a table cell reads: `0.286 ± 0.080`, `0.29 [0.20, 0.37]`, `0.286`;
+    digits from its own band (or value), so that one series moving leaves the others' text alone."""
+    banded = not (math.isnan(low) or math.isnan(high)) and (low != center or high != center)
+    number = column_format([center], [(high - low) / 2 if banded else math.nan])
+    shown = DisplayCell(center=number.text(center) or "–")
+    if banded and interval:
+        shown = DisplayCell(shown.center, interval=(number.text(low) or "–", number.text(high) or "–"))
+    elif banded:
+        shown = DisplayCell(shown.center, spread=number.text((high - low) / 2))
+    return plain_cell(shown, marks=False)
+
+
+def _name(taken: dict[str, Any], parts: Sequence[str], key: str, fallback: str) -> str:
+    """Name a series as the figure shows it: panel title / category / legend label."""
+    name = " / ".join(str(part) for part in parts if part) or str(fallback) or "the curve"
+    return f"{name} ({key})" if name in taken else name  # two values shown under one label

@@ -1,0 +1,135 @@
+"""`check` names what moved in a stale figure: each curve's last point (centre, band, n) and each bar,
+from what the lock recorded of it; a bar figure of a table's cells lists that table's cells."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from test_check import change_final_value, paper, run_cli, train_fourth_mlp_moons_seed
+
+__all__ = ["paper"]  # the quickstart fixture, built with 3 seeds
+
+
+def block(output: str, path: str) -> list[str]:
+    """Return the line `path: state (...)` and the indented lines listed under it."""
+    lines = output.splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith(f"{path}: "))
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("  ")), len(lines))
+    return lines[start:end]
+
+
+def test_check_names_the_curve_whose_last_point_moved_old_and_new(paper):
+    assert run_cli("build").exit_code == 0
+    change_final_value(paper, "mlp_moons_seed1", "val/acc", 0.2)  # one seed's last evaluation
+    assert run_cli("collect", "runs").exit_code == 0
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert block(result.output, "paper/figures/curve.pdf") == [
+        "paper/figures/curve.pdf: stale (results changed)",
+        "  Moons / MLP (16 hidden): 90.3 ± 0.6 → 67 ± 41",
+    ]
+    assert "paper/figures/mlp_loss.png" not in result.output  # the training loss did not change
+    assert "paper/results/table1.tex" not in result.output  # nor the best validation step
+
+
+def test_check_json_lists_the_moved_curve_as_a_table_lists_a_cell(paper):
+    run_cli("build")
+    change_final_value(paper, "mlp_moons_seed1", "train/loss", 5.0)
+    document = json.loads(run_cli("check", "--collect", "--json").output)
+    outputs = {Path(output["path"]).name: output for output in document["outputs"]}
+    assert outputs["mlp_loss.png"]["state"] == "stale"
+    assert outputs["mlp_loss.png"]["changes"] == [
+        {
+            "cell": "Moons / MLP (16 hidden)",
+            "old": "0.20 [0.19, 0.22]",  # band = "minmax": the interval, as a table prints one
+            "new": "0.4 [0.2, 0.7]",
+            "runs_added": 0,
+            "runs_removed": 0,
+            "quoted_at": [],
+        }
+    ]
+    assert outputs["curve.pdf"]["state"] == "current" and outputs["curve.pdf"]["changes"] == []
+
+
+def test_a_seed_more_says_each_curves_n_and_the_bar_figure_lists_its_tables_cells(paper):
+    run_cli("build")
+    train_fourth_mlp_moons_seed(paper)
+    output = run_cli("check", "--collect").output
+    assert block(output, "paper/figures/curve.pdf")[1:] == [
+        "  Moons / MLP (16 hidden): 90.3 ± 0.6 (n = 3) → 92 ± 4 (n = 4)"
+    ]
+    assert block(output, "paper/figures/mlp_loss.png")[1:] == [  # same last point, one seed more
+        "  Moons / MLP (16 hidden): 0.20 [0.19, 0.22] (n = 3) → 0.20 [0.19, 0.22] (n = 4)"
+    ]
+    # bar.pgf draws table1's cells: it lists them as table1 does, from table1's lock entry
+    table = block(output, "paper/results/table1.md")[1:]
+    assert table == ["  MLP (16 hidden) / Moons: 89.0 ± 5.6 → 90.3 ± 5.2, 1 run added"]
+    assert block(output, "paper/figures/bar.pgf")[1:] == table
+    lock = json.loads((paper / "paper" / "resultsbook.lock").read_text())
+    assert lock["entries"]["figures.bar"]["values"] == {}  # recorded once, in tables.table1
+
+
+def test_a_curve_that_disappears_or_appears_says_so(paper):
+    run_cli("build")
+    away = paper.parent / "away"
+    away.mkdir()
+    for run in sorted((paper / "runs").glob("logreg_circles_seed*")):
+        shutil.move(run, away / run.name)
+    gone = run_cli("check", "--collect").output
+    assert block(gone, "paper/figures/curve.pdf")[1:] == [
+        "  Circles / Logistic regression: curve removed (was 47 ± 3)"
+    ]
+    run_cli("build")
+    for run in sorted(away.iterdir()):
+        shutil.move(run, paper / "runs" / run.name)
+    back = run_cli("check", "--collect").output
+    assert block(back, "paper/figures/curve.pdf")[1:] == ["  Circles / Logistic regression: new curve 47 ± 3"]
+
+
+def test_a_change_before_the_last_point_says_the_curves_end_as_they_did(paper):
+    run_cli("build")
+    metrics = paper / "runs" / "logreg_circles_seed0" / "metrics.jsonl"
+    lines = [json.loads(line) for line in metrics.read_text().splitlines()]
+    middle = next(line for line in lines[len(lines) // 2 :] if "val/acc" in line)
+    middle["val/acc"] = 0.99
+    metrics.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    output = run_cli("check", "--collect").output
+    assert block(output, "paper/figures/curve.pdf") == [
+        "paper/figures/curve.pdf: stale (results changed; each curve's last point reads as it did: "
+        "the change is earlier or below the digits shown)"
+    ]
+
+
+def test_an_old_lock_without_figure_values_still_says_stale_without_a_list(paper):
+    run_cli("build")
+    lock = paper / "paper" / "resultsbook.lock"
+    document = json.loads(lock.read_text())
+    for name, entry in document["entries"].items():
+        if name.startswith("figures."):
+            entry["values"] = {}  # as build wrote figures before they recorded what they plot
+    lock.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    assert run_cli("check").exit_code == 0
+    change_final_value(paper, "mlp_moons_seed1", "val/acc", 0.2)
+    result = run_cli("check", "--collect")
+    assert result.exit_code == 1
+    assert block(result.output, "paper/figures/curve.pdf") == [
+        "paper/figures/curve.pdf: stale (results changed)"
+    ]
+    assert run_cli("build").exit_code == 0
+    assert "Moons / MLP (16 hidden)" in json.loads(lock.read_text())["entries"]["figures.curve"]["values"]
+
+
+def test_a_figure_drawn_by_another_matplotlib_from_the_same_data_is_current(paper):
+    run_cli("build")
+    figure = paper / "paper" / "figures" / "curve.pdf"
+    drawn = figure.read_bytes() + b"%% drawn by another matplotlib\n"
+    figure.write_bytes(drawn)
+    lock = paper / "paper" / "resultsbook.lock"
+    document = json.loads(lock.read_text())
+    document["entries"]["figures.curve"]["outputs"]["figures/curve.pdf"] = hashlib.sha256(drawn).hexdigest()
+    lock.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    result = run_cli("check")
+    assert result.exit_code == 0 and result.output.endswith("OK: 9 current\n")
