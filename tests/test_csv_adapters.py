@@ -39,13 +39,17 @@ def test_headerless_csv_without_names_is_read_and_explained(tmp_path, text):
     path.write_text(text)
     run, problems = read_csv(path)
     assert sorted(run.metrics) == ["col0", "col1"]
-    assert problems == ["has no header line and no column names were given (fix: options={'columns': ['a', 'b', 'c']})"]
+    assert problems == [
+        "has no header line and no column names were given (fix: options={'columns': ['a', 'b', 'c']})"
+    ]
 
 
 def test_comment_lines_before_the_header_are_not_the_header(tmp_path):
     """Stable-Baselines3's monitor.csv opens with `#{json}`: its comma made it a two-column header."""
     path = tmp_path / "0.monitor.csv"
-    path.write_text('#{"t_start": 1.5, "env_id": "CartPole-v1"}\n# another note\nr,l,t\n22.0,22,0.01\n35.0,35,0.03\n')
+    path.write_text(
+        '#{"t_start": 1.5, "env_id": "CartPole-v1"}\n# another note\nr,l,t\n22.0,22,0.01\n35.0,35,0.03\n'
+    )
     run, problems = read_csv(path)
     assert problems == []
     assert sorted(run.metrics) == ["l", "r", "t"] and list(run.metrics["r"].values) == [22.0, 35.0]
@@ -263,3 +267,51 @@ def test_a_record_nesting_deeper_than_100_levels_costs_only_that_record(tmp_path
         ({"model": "a"}, {"acc": 0.5}),
         ({"model": "c"}, {"acc": 0.75}),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "is empty — kept: nothing from this file"),
+        ("\n\n", "is empty — kept: nothing from this file"),
+        ("step,loss\n", "holds only its header line (step, loss), no row — kept: no run until it holds one"),
+        (
+            "step,loss",
+            "last line (1) is cut off (a run still writing?) — kept: the 0 complete line(s) before it",
+        ),
+    ],
+    ids=["empty", "blank-lines", "header-only", "cut-off-header"],
+)
+@pytest.mark.parametrize("adapter", [CsvAdapter(), WideAdapter()], ids=["csv", "wide"])
+def test_a_csv_that_holds_no_row_gives_no_run_and_says_why_in_one_line(tmp_path, text, problem, adapter):
+    path = tmp_path / "log.csv"
+    path.write_text(text)
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert result.runs == ()
+    assert [p.describe() for p in result.problems] == [f"{path}: {problem}"]
+
+
+def test_a_header_naming_many_columns_is_named_by_its_first_ones(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(",".join(f"m{index}" for index in range(40)) + "\n")
+    adapter = CsvAdapter()
+    (problem,) = adapter.read(adapter.source_for_file(str(path))).problems
+    assert problem.message == "holds only its header line (m0, m1, m2, m3, m4, m5, … 40 columns), no row"
+
+
+def test_pattern_files_that_hold_no_row_store_no_run(tmp_path, cli):
+    for name, text in [("a_0", "step,loss\n0,1.0\n"), ("a_1", "step,loss\n"), ("a_2", "")]:
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        (tmp_path / "runs" / name / "log.csv").write_text(text)
+    result = cli("collect", "runs", "--pattern", "{algo}_{seed}/log.csv")
+    assert result.output.splitlines() == [
+        "Collected runs: 1 new, 0 updated, 0 unchanged, 2 problems",
+        "Problems (everything readable was kept):",
+        "  runs/a_1/log.csv: holds only its header line (step, loss), no row — kept: no run until it holds one",
+        "  runs/a_2/log.csv: is empty — kept: nothing from this file",
+    ]
+    assert [run["params"]["seed"] for run in json.loads(cli("runs", "--json").output)["runs"]] == [0]
+    (tmp_path / "runs/a_1/log.csv").write_text("step,loss\n0,0.5\n")  # its first row: now it is a run
+    assert cli("collect", "runs", "--pattern", "{algo}_{seed}/log.csv").output.startswith(
+        "Collected runs: 1 new"
+    )

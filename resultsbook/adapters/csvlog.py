@@ -10,7 +10,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import parse_scalar
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.tabular import read_delimited
+from resultsbook.sources.tabular import holds_no_row, read_delimited
 from resultsbook.sources.textio import to_timestamp
 
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -60,8 +60,8 @@ class CsvAdapter(Adapter):
             self.config.get("delimiter"),
             text={*TIME_COLUMNS, *([wanted_time] if wanted_time else []), *param_columns},
         )
-        if table is None:
-            return ReadResult((_run_for(path, {}, {}),), tuple(problems))
+        if table is None or holds_no_row(table, path, problems):
+            return ReadResult((), tuple(problems))
         columns = list(table.columns)
         step_column = self.config.get("step") or _usual_step_column(columns)
         time_column = wanted_time or next((c for c in TIME_COLUMNS if c in columns), None)

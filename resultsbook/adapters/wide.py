@@ -10,7 +10,7 @@ from resultsbook.adapters.csvlog import CSV_SUFFIXES, STEP_COLUMNS
 from resultsbook.errors import AdapterError
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.tabular import read_delimited
+from resultsbook.sources.tabular import holds_no_row, read_delimited
 
 DEFAULT_SEED_REGEX = r"seed[_\-=]?(?P<seed>\d+)"
 
@@ -56,7 +56,7 @@ class WideAdapter(Adapter):
         problems: list[Problem] = []
         path = source.path
         table = read_delimited(path, problems)
-        if table is None:
+        if table is None or holds_no_row(table, path, problems):
             return ReadResult((), tuple(problems))
         columns = list(table.columns)
         step_column = self.config.get("step") or next((c for c in STEP_COLUMNS if c in columns), columns[0])

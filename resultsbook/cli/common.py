@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
     from resultsbook.cli.outcome import Failure
-    from resultsbook.models import CollectReport
+    from resultsbook.models import CollectReport, Problem
     from resultsbook.spec import Spec
     from resultsbook.store import Store
 
@@ -196,15 +197,20 @@ def split_list(value: str | None) -> tuple[str, ...]:
 PROBLEMS_SHOWN = 20
 
 
-def show_problems(problems: tuple[object, ...] | list[object], limit: int = PROBLEMS_SHOWN) -> None:
-    """Print problems, a few per run, with a pointer to the full list."""
+def show_problems(problems: Sequence[Problem], limit: int = PROBLEMS_SHOWN) -> None:
+    """Print problems, those alike in many files as one line and the rare ones first, with a pointer
+    to the full list."""
+    from resultsbook.render.problems import group_problems
+
     if not problems:
         return
     echo("Problems (everything readable was kept):", err=True)
-    for problem in problems[:limit]:
-        echo(f"  {relative(problem.describe())}", err=True)  # type: ignore[attr-defined]
-    if len(problems) > limit:
-        echo(f"  ... and {len(problems) - limit} more: run `resultsbook problems`", err=True)
+    groups = group_problems(replace(problem, path=relative(problem.path)) for problem in problems)
+    for group in groups[:limit]:
+        echo(f"  {group.describe()}", err=True)
+    hidden = sum(len(group.problems) for group in groups[limit:])
+    if hidden:
+        echo(f"  ... and {hidden} more: run `resultsbook problems`", err=True)
 
 
 # ----------------------------------------------------------------- progress

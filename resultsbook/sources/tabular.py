@@ -68,6 +68,7 @@ def read_delimited(
     file cannot be read or holds nothing."""
     tally = Tally()
     reader = _TableReader(path, problems, tally, columns, delimiter, text, frozenset(missing))
+    before = len(problems)
     try:
         for batch in iter_lines(path, problems, tally):
             reader.add(batch)
@@ -75,7 +76,21 @@ def read_delimited(
         problems.append(unreadable(path, error, "nothing from this file"))
         return None
     tally.report(path, problems)
-    return reader.table()
+    return reader.table(said_why_empty=len(problems) > before)
+
+
+def holds_no_row(table: Table, path: str, problems: list[Problem]) -> bool:
+    """Tell whether a table is its header line alone, reporting it: a run that has not logged a row
+    yet (or died before it did) is no run, until a collect finds its first row."""
+    if table.rows:
+        return False
+    names = ", ".join(table.columns[:6]) + (
+        f", … {len(table.columns)} columns" if len(table.columns) > 6 else ""
+    )
+    problems.append(
+        Problem(path, f"holds only its header line ({names}), no row", "no run until it holds one")
+    )
+    return True
 
 
 def guess_delimiter(path: str, text: str) -> str:
@@ -280,9 +295,12 @@ class _TableReader:
             if bad and name not in self.first_bad:
                 self.first_bad[name] = next(c for c, ok in zip(cells, present) if c.strip() and not ok)
 
-    def table(self) -> Table | None:
+    def table(self, said_why_empty: bool = False) -> Table | None:
+        """Return the table read, or None when the file held no line of it (said to be empty unless
+        its damage, a cut-off only line, already says why)."""
         if self.names is None:
-            self.problems.append(Problem(self.path, "is empty", "nothing from this file"))
+            if not said_why_empty:
+                self.problems.append(Problem(self.path, "is empty", "nothing from this file"))
             return None
         if self.repeats:
             self.problems.append(
