@@ -64,17 +64,14 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
     quotes: list[Quote] = []
     problems: list[QuoteProblem] = []
     files: dict[str, None] = {}  # in order, each once
-    for pattern in patterns:
-        if os.path.isdir(pattern):  # a folder: every .tex file below it
-            pattern = os.path.join(pattern, "**", "*.tex")
-        found = list(itertools.islice(glob.iglob(pattern, recursive=True), _MAX_FILES + 1))
-        if len(found) > _MAX_FILES:  # `/`, a home folder: not a paper
+    for pattern in map(_file_pattern, patterns):
+        matched = pattern_files(pattern)
+        if matched is None:  # `/`, a home folder: not a paper
             message = (
                 f"[macros] paper matches more than {_MAX_FILES:,} files; name the paper's own folder or files"
             )
             problems.append(QuoteProblem(os.path.relpath(pattern), message))
             continue
-        matched = sorted(path for path in found if os.path.isfile(path))
         if not matched:
             problems.append(QuoteProblem(os.path.relpath(pattern), _unmatched(pattern)))
         files.update((path, None) for path in matched if os.path.abspath(path) not in skipped)
@@ -94,6 +91,20 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
                 if not _UNKNOWN_YET.search(key + stat):  # `\rbvalue{table1/#1}` in a \newcommand
                     quotes.append(Quote(path, number, key, stat))
     return quotes, problems
+
+
+def pattern_files(pattern: str) -> list[str] | None:
+    """Return the files one pattern of `[macros] paper` matches (a folder: its .tex files), sorted;
+    None when it matches more than a paper has."""
+    found = list(itertools.islice(glob.iglob(_file_pattern(pattern), recursive=True), _MAX_FILES + 1))
+    if len(found) > _MAX_FILES:
+        return None
+    return sorted(path for path in found if os.path.isfile(path))
+
+
+def _file_pattern(pattern: str) -> str:
+    """Return the glob of a pattern: a folder stands for every .tex file below it."""
+    return os.path.join(pattern, "**", "*.tex") if os.path.isdir(pattern) else pattern
 
 
 def unknown_quotes(
