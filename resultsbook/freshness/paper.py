@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from resultsbook.outputs.build import written_files
 from resultsbook.outputs.quotes import QuoteProblem, paper_quotes, pattern_files, unknown_quotes
 from resultsbook.render.macros import cell_texts
 from resultsbook.spec import Spec
@@ -30,15 +31,6 @@ class PaperCheck:
     quotes: int
     problems: tuple[str, ...]
     again: bool = False  # no problem now, after a check that found some
-
-
-def written_files(spec: Spec) -> list[str]:
-    """Return every file build writes: those are outputs, never the paper."""
-    paths = [path for table in spec.tables.values() for path in table.outputs]
-    paths += [path for figure in spec.figures.values() for path in figure.outputs]
-    if spec.macros is not None and spec.macros.output:
-        paths.append(spec.macros.output)
-    return [*paths, *spec.sections, spec.lock]
 
 
 def paper_stats(patterns: Iterable[str], generated: Iterable[str]) -> Stats:

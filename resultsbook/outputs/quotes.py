@@ -60,8 +60,23 @@ def check_paper(
 def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[list[Quote], list[QuoteProblem]]:
     """Return the quotes of every file the patterns match (outputs resultsbook writes left out), in
     file and line order, and the patterns that match no file or files that cannot be read."""
-    skipped = {os.path.abspath(path) for path in generated}
+    texts, problems = paper_texts(patterns, generated)
     quotes: list[Quote] = []
+    for path, text in texts.items():
+        for number, line in enumerate(text.splitlines(), start=1):
+            for quote in QUOTED_CELL.finditer(_COMMENT.sub("", line)):
+                key, stat = quote.group(2), quote.group(1) or "value"
+                if not _UNKNOWN_YET.search(key + stat):  # `\rbvalue{table1/#1}` in a \newcommand
+                    quotes.append(Quote(path, number, key, stat))
+    return quotes, problems
+
+
+def paper_texts(
+    patterns: Sequence[str], generated: Iterable[str]
+) -> tuple[dict[str, str], list[QuoteProblem]]:
+    """Return the text of every file the patterns match (outputs resultsbook writes left out), in file
+    order, and the patterns that match no file or files that cannot be read."""
+    skipped = {os.path.abspath(path) for path in generated}
     problems: list[QuoteProblem] = []
     files: dict[str, None] = {}  # in order, each once
     for pattern in map(_file_pattern, patterns):
@@ -75,22 +90,24 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
         if not matched:
             problems.append(QuoteProblem(os.path.relpath(pattern), _unmatched(pattern)))
         files.update((path, None) for path in matched if os.path.abspath(path) not in skipped)
+    texts: dict[str, str] = {}
     for path in files:
         try:
             if os.path.getsize(path) > _MAX_BYTES:
                 raise OSError(f"larger than {_MAX_BYTES >> 20} MB: not a paper's source")
             with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
+                texts[path] = handle.read()
         except OSError as error:
             reason = getattr(error, "strerror", None) or error
             problems.append(QuoteProblem(os.path.relpath(path), f"cannot be read ({reason})"))
-            continue
-        for number, line in enumerate(text.splitlines(), start=1):
-            for quote in QUOTED_CELL.finditer(_COMMENT.sub("", line)):
-                key, stat = quote.group(2), quote.group(1) or "value"
-                if not _UNKNOWN_YET.search(key + stat):  # `\rbvalue{table1/#1}` in a \newcommand
-                    quotes.append(Quote(path, number, key, stat))
-    return quotes, problems
+    return texts, problems
+
+
+def paper_uses(command: str, patterns: Sequence[str], generated: Iterable[str]) -> bool:
+    """Tell whether the paper's files use a command (`\\onecolumn`) outside comments."""
+    used = re.compile(re.escape(command) + r"(?![A-Za-z@])")
+    texts, _ = paper_texts(patterns, generated)
+    return any(used.search(_COMMENT.sub("", line)) for text in texts.values() for line in text.splitlines())
 
 
 def pattern_files(pattern: str) -> list[str] | None:
