@@ -313,3 +313,73 @@ def test_the_quickstart_tables_drop_into_each_venue_template_without_overfull_bo
     generated = [tmp_path / "table1.tex", tmp_path / "final_loss.tex"]
     compiled = compile_page(tmp_path, body, generated, options, preamble, documentclass)
     assert compiled.generated_overfull == [], describe(compiled.generated_overfull)
+
+
+LONG_TABLE = '[tables.appendix]\nmetric = "acc"\nrows = ["method", "dataset"]\nlongtable = true\n'
+
+
+@pytest.mark.parametrize(
+    ("venue", "outputs", "warned"),
+    [
+        ("ieee", '["results/appendix.tex"]', True),
+        ("acl", '["results/appendix.tex", "results/appendix.md"]', True),
+        ("neurips", '["results/appendix.tex"]', False),  # one column: a longtable is at home there
+        ("icml", '["results/appendix.md"]', False),  # no LaTeX: nothing for LaTeX to stop on
+    ],
+)
+def test_build_warns_of_a_longtable_in_a_two_column_venue(
+    venue: str, outputs: str, warned: bool, tmp_path: Path
+) -> None:
+    spec, store = make_project(tmp_path, f"{LONG_TABLE}outputs = {outputs}\n", top=f'venue = "{venue}"\n')
+    try:
+        report = build(spec, store)
+    finally:
+        store.close()
+    lines = [line for line in report.warnings if "longtable" in line]
+    if not warned:
+        assert lines == []
+        return
+    assert lines == [
+        f'appendix: longtable = true on the two-column page of venue = "{venue}": LaTeX stops there '
+        '("longtable not in 1-column mode"); set longtable = false and float = "table*" (across both '
+        r"columns, a page at most), or \input the table after \onecolumn (an appendix)"
+    ]
+
+
+def test_no_longtable_warning_when_the_paper_sets_its_appendix_in_one_column(tmp_path: Path) -> None:
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (paper / "main.tex").write_text("% \\onecolumn only in a comment\nText.\n")
+    extra = f'{LONG_TABLE}outputs = ["results/appendix.tex"]\n[macros]\npaper = ["paper/"]\n'
+    spec, store = make_project(tmp_path, extra, top='venue = "icml"\n')
+    try:
+        assert any("longtable" in line for line in build(spec, store).warnings)
+        (paper / "main.tex").write_text("Text.\n\\appendix\\onecolumn\n\\input{../results/appendix.tex}\n")
+        assert not any("longtable" in line for line in build(spec, store).warnings)
+    finally:
+        store.close()
+
+
+def test_a_longtable_stops_latex_in_a_two_column_class_and_compiles_after_onecolumn(tmp_path: Path) -> None:
+    """What the warning above says, in IEEEtran itself."""
+    options, documentclass, preamble = real_template("ieee")
+    spec, store = make_project(
+        tmp_path,
+        LONG_TABLE + 'caption = "Every run."\noutputs = ["results/appendix.tex"]\n',
+        top='venue = "ieee"\n',
+    )
+    build(spec, store)
+    store.close()
+    table = tmp_path / "results" / "appendix.tex"
+    with pytest.raises(AssertionError, match="longtable not in 1-column mode"):
+        compile_page(
+            tmp_path,
+            rf"Text.\input{{{table}}}",
+            [table],
+            options,
+            preamble,
+            documentclass,
+            ("booktabs", "longtable"),
+        )
+    body = rf"Text.\onecolumn\input{{{table}}}\twocolumn Text."
+    compile_page(tmp_path, body, [table], options, preamble, documentclass, ("booktabs", "longtable"))

@@ -330,3 +330,76 @@ def test_a_template_override_made_while_watching_rewrites_the_tables(project):
         assert table.read_text().endswith("A new footer.\n")
     finally:
         assert watcher.stop() == 0
+
+
+def test_a_quote_broken_then_fixed_in_the_paper_is_checked_again_without_a_rebuild(project):
+    """Paper files are watched where they are (paper/ is outside runs/), saved as editors save them."""
+    spec = project / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace('paper = ["paper/main.tex"]', 'paper = ["paper/*.tex"]'))
+    main = project / "paper" / "main.tex"
+    good = main.read_text()
+    lock = project / "paper" / "resultsbook.lock"
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("] start:")
+        built = lock.stat().st_mtime_ns
+        save_like_an_editor(main, good.replace("{table1/mlp/circles}", "{table1/mlp/circle}"))
+        watcher.wait_for("is no cell of paper/results/numbers.tex (LaTeX stops there)")
+        broken = next(line for line in watcher.lines if "table1/mlp/circle}" in line)
+        assert "paper/main.tex:34:" in broken and "did you mean table1/mlp/circles?" in broken
+        main.unlink()  # `git checkout`, or an editor that deletes before it writes
+        main.write_text(good)
+        watcher.wait_for("] paper: paper/main.tex -> every quote is known again (2 quotes, ")
+        appendix = project / "paper" / "appendix.tex"  # a new file the folder's pattern gains
+        appendix.write_text("Seeds: \\rbvalue[n]{table1/mlp/moons}, \\rbvalue[median]{table1/mlp/moons}.\n")
+        watcher.wait_for("the cell has no statistic 'median'")
+        assert any("paper/appendix.tex:1:" in line for line in watcher.lines if "'median'" in line)
+        # one round per change: the paper is checked once per save, and nothing was rebuilt
+        assert sum("] paper:" in line for line in watcher.lines) == 3
+        assert not [line for line in watcher.lines if "] runs:" in line or "] spec:" in line]
+        assert lock.stat().st_mtime_ns == built
+    finally:
+        assert watcher.stop() == 0
+
+
+def paper_spec(project: Path, patterns: str):
+    """Load the quickstart's spec with `[macros] paper` set to `patterns` (a TOML list)."""
+    from resultsbook.spec import load_spec
+
+    spec = project / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace('paper = ["paper/main.tex"]', f"paper = {patterns}"))
+    return load_spec(str(spec))
+
+
+def settled_edits(edits, project: Path) -> list[str]:
+    """Poll the paper now (a debounce of 0: edits settle at once); the files changed, relative to the
+    project."""
+    edits.next_poll = 0.0  # whatever the last poll cost
+    return [os.path.relpath(path, project) for path in edits.settled()]
+
+
+def test_paper_edits_are_seen_however_the_file_is_saved_and_outputs_are_not_the_paper(tmp_path):
+    from resultsbook.freshness.paper import PaperEdits
+
+    project = tmp_path / "project"
+    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns("runs", "*.db*"))
+    spec = paper_spec(project, '["paper/"]')  # a folder: its .tex files, the generated ones left out
+    main = project / "paper" / "main.tex"
+    edits = PaperEdits(spec, debounce_ms=0)
+    assert set(edits.stats()) == {str(main)}
+    save_like_an_editor(main, main.read_text() + "%\n")
+    assert settled_edits(edits, project) == ["paper/main.tex"]
+    main.unlink()
+    main.write_text("A new text.\n")
+    assert settled_edits(edits, project) == ["paper/main.tex"]
+    (project / "paper" / "sections").mkdir()
+    (project / "paper" / "sections" / "intro.tex").write_text("Intro.\n")
+    assert settled_edits(edits, project) == ["paper/sections/intro.tex"]
+    (project / "paper" / "results" / "numbers.tex").write_text("% rewritten by build\n")
+    (project / "paper" / "main.aux").write_text("latexmk's\n")
+    quoted = edits.stats()
+    main.write_text("Edited before a build that checked it.\n")
+    edits.checked_in_build(edits.stats(), quote_problems=False)
+    assert settled_edits(edits, project) == []
+    edits.checked_in_build(quoted, quote_problems=False)  # the edit came after the build read the paper
+    assert settled_edits(edits, project) == ["paper/main.tex"]

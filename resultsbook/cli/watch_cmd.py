@@ -30,12 +30,15 @@ from resultsbook.cli.common import (
     help="Milliseconds (0 to 60000) to wait for a burst of writes to end.",
 )
 def watch_command(config: str | None, db_path: str | None, then: str | None, debounce: int) -> None:
-    """Rebuild outputs whenever runs, the spec or templates change (Ctrl-C stops)."""
+    """Rebuild outputs whenever runs, the spec or templates change, and check the paper's quotes
+    whenever its .tex files change (Ctrl-C stops)."""
     from resultsbook.freshness.watch import watch_paths, watch_project
 
     spec = load_required_spec(config)
     display = LiveStatus(sys.stdout.isatty())
-    echo(f"Watching {', '.join(os.path.relpath(p) for p in watch_paths(spec))} (Ctrl-C to stop)")
+    paper = spec.macros.paper if spec.macros is not None else ()
+    watched = ", ".join(os.path.relpath(p) for p in [*watch_paths(spec), *paper])
+    echo(f"Watching {watched} (Ctrl-C to stop)")
     db = resolve_db(db_path, spec)
     watch_project(spec.path, db, then, debounce, display.show, on_stopping=display.stopping)
     display.close()
@@ -58,6 +61,8 @@ class LiveStatus:
         stamp = time.strftime("%H:%M:%S", time.localtime(update.started))
         if update.error:
             echo(f"[{stamp}] Error: {update.error} (still watching)", err=True)
+        elif update.paper is not None:
+            show_paper_check(stamp, update.paper, update.seconds)
         elif update.built is not None:
             self.rebuilds += 1
             runs = update.collected.summary_line() if update.collected else "no sources"
@@ -95,3 +100,21 @@ class LiveStatus:
         """End the status line."""
         if self.live:
             sys.stdout.write("\n")
+
+
+def show_paper_check(stamp: str, checked: object, seconds: float) -> None:
+    """Print the quotes checked after the paper alone changed: what LaTeX would stop on, or that every
+    quote is known (again, after a check that found problems)."""
+    from resultsbook.freshness.paper import PaperCheck
+
+    assert isinstance(checked, PaperCheck)
+    files = ", ".join(os.path.relpath(path) for path in checked.changed)
+    problems = len(checked.problems)
+    if problems:
+        verdict = f"{problems} quote problem{'s' * (problems != 1)} LaTeX would stop on ({seconds:.2f} s)"
+    else:
+        count = f"{checked.quotes} quote{'s' * (checked.quotes != 1)}"
+        verdict = f"every quote is known{' again' * checked.again} ({count}, {seconds:.2f} s)"
+    echo(f"[{stamp}] paper: {files} -> {verdict}")
+    for problem in checked.problems:
+        echo(f"  Warning: {problem}", err=True)

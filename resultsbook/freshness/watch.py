@@ -1,5 +1,6 @@
 """Rebuild during a deadline: watch sources, spec and templates; on a change, re-collect only the
 changed sources and rewrite only the outputs whose inputs changed. A bad file is reported, never fatal.
+When only the paper's `.tex` files changed, their quotes are checked again, with no rebuild.
 
     >>> watch_project("resultsbook.toml", on_update=print)     # doctest: +SKIP
 """
@@ -16,6 +17,7 @@ from typing import Any
 from resultsbook.commandenv import user_environment
 from resultsbook.errors import ResultsbookError
 from resultsbook.freshness.interrupt import FinishThenStop
+from resultsbook.freshness.paper import PaperCheck, PaperEdits
 from resultsbook.models import CollectReport
 from resultsbook.outputs.build import BuildMemo, BuildReport, build
 from resultsbook.sources.collect import collect
@@ -32,13 +34,15 @@ class WatchUpdate:
     """What one round of the loop did, for the display."""
 
     started: float
-    reason: str  # start, runs, spec, templates, store (another process collected), remote (s3://, mlflow+…)
+    # start, runs, spec, templates, store (another process collected), remote (s3://, mlflow+…), paper
+    reason: str
     collected: CollectReport | None = None
     built: BuildReport | None = None
     error: str = ""
     then_status: int | None = None
     seconds: float = 0.0
     paths: tuple[str, ...] = field(default_factory=tuple)
+    paper: PaperCheck | None = None  # the quotes checked alone: only the paper changed
 
 
 def watch_paths(spec: Spec) -> list[str]:
@@ -114,14 +118,26 @@ def _watch(
     memo = BuildMemo()
     pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
     others = OtherWriters(store, spec.lock, debounce_ms)
+    paper = PaperEdits(spec, debounce_ms)
 
     def round_of(reason: str, paths: list[str] | None, sources: list[Any] | None = None) -> None:
         with interrupt.round():
             version = store.data_version()  # before: what others commit meanwhile is seen next time
+            quoted = paper.stats()  # likewise for the paper: an edit during the build is checked next
             update = rebuild(spec, store, reason, paths, then, memo, sources)
             if update is not None:
                 on_update(update)
                 others.built(version)
+            if update is not None and update.built is not None:
+                paper.checked_in_build(quoted, any(f.kind == "quote" for f in update.built.findings))
+        if interrupt.requested:
+            raise _Stopped
+
+    def quotes_round(changed: list[str]) -> None:
+        with interrupt.round():
+            started = time.time()
+            checked = paper.check(spec, changed)
+            on_update(WatchUpdate(started, "paper", seconds=time.time() - started, paper=checked))
         if interrupt.requested:
             raise _Stopped
 
@@ -164,6 +180,7 @@ def _watch(
                 if error is None:
                     spec, pending, invalid, rearm = fresh, "spec", False, True
                     others.lock = spec.lock
+                    paper = PaperEdits(spec, debounce_ms)
                     break  # the set of watched paths may have changed: re-arm, then rebuild
                 on_update(error)
                 invalid, invalid_stat = True, _stat(spec.path)
@@ -179,6 +196,9 @@ def _watch(
                     memo.runs = None
                     memo.selections.clear()
                     round_of("store", [])
+                edited = paper.settled()
+                if edited:  # only the paper changed: its quotes alone, against the numbers file
+                    quotes_round(edited)
                 continue
             templates = any(_under_any(p, spec.template_dirs) for p in paths)
             round_of("templates" if templates else "runs", paths)

@@ -28,7 +28,7 @@ from resultsbook.models import StoredRun
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
-from resultsbook.outputs.quotes import check_paper
+from resultsbook.outputs.quotes import check_paper, paper_uses
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, CellRuns
@@ -298,6 +298,15 @@ def check_names(spec: Spec, only: Sequence[str]) -> None:
         raise SpecError(f"no table or figure named {unknown[0]!r} in {os.path.basename(spec.path)}; {hint}")
 
 
+def written_files(spec: Spec) -> list[str]:
+    """Return every file build writes (the lock too): outputs, never the paper."""
+    paths = [path for table in spec.tables.values() for path in table.outputs]
+    paths += [path for figure in spec.figures.values() for path in figure.outputs]
+    if spec.macros is not None and spec.macros.output:
+        paths.append(spec.macros.output)
+    return [*paths, *spec.sections, spec.lock]
+
+
 def entry_names(spec: Spec) -> list[str]:
     """Return the lock keys of everything the spec writes."""
     names = [f"tables.{name}" for name in spec.tables] + [f"figures.{name}" for name in spec.figures]
@@ -480,6 +489,7 @@ def _rendered_entry(spec: Spec, table_spec: TableSpec, table: ResultTable) -> En
                 table_spec.caption if table_spec.latex.float or table_spec.latex.longtable else None,
             )
             + lint_findings(table_spec.name, table, table_spec.format)
+            + venue_findings(spec, table_spec)
         ),
         table=table,
     )
@@ -760,6 +770,24 @@ def table_findings(
             for text in typeset_problems([*layout_texts(layout), *([caption] if caption else [])], preamble)
         ]
     return findings
+
+
+def venue_findings(spec: Spec, table_spec: TableSpec) -> list[Finding]:
+    """Return what the venue's page cannot take of a LaTeX table: a longtable on a two-column page,
+    unless the paper `[macros] paper` names switches to one column somewhere (an appendix)."""
+    venue = spec.venue
+    latex = any(path.endswith(".tex") for path in table_spec.outputs)
+    if venue is None or venue.columns < 2 or not (latex and table_spec.latex.longtable):
+        return []
+    paper = spec.macros.paper if spec.macros is not None else ()
+    if paper and paper_uses(r"\onecolumn", paper, written_files(spec)):
+        return []
+    text = (
+        f"longtable = true on the two-column page of venue = {json.dumps(venue.name)}: LaTeX stops there "
+        '("longtable not in 1-column mode"); set longtable = false and float = "table*" (across both '
+        r"columns, a page at most), or \input the table after \onecolumn (an appendix)"
+    )
+    return [Finding(table_spec.name, "", "venue", text)]
 
 
 def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:

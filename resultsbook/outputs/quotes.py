@@ -60,40 +60,68 @@ def check_paper(
 def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[list[Quote], list[QuoteProblem]]:
     """Return the quotes of every file the patterns match (outputs resultsbook writes left out), in
     file and line order, and the patterns that match no file or files that cannot be read."""
-    skipped = {os.path.abspath(path) for path in generated}
+    texts, problems = paper_texts(patterns, generated)
     quotes: list[Quote] = []
-    problems: list[QuoteProblem] = []
-    files: dict[str, None] = {}  # in order, each once
-    for pattern in patterns:
-        if os.path.isdir(pattern):  # a folder: every .tex file below it
-            pattern = os.path.join(pattern, "**", "*.tex")
-        found = list(itertools.islice(glob.iglob(pattern, recursive=True), _MAX_FILES + 1))
-        if len(found) > _MAX_FILES:  # `/`, a home folder: not a paper
-            message = (
-                f"[macros] paper matches more than {_MAX_FILES:,} files; name the paper's own folder or files"
-            )
-            problems.append(QuoteProblem(os.path.relpath(pattern), message))
-            continue
-        matched = sorted(path for path in found if os.path.isfile(path))
-        if not matched:
-            problems.append(QuoteProblem(os.path.relpath(pattern), _unmatched(pattern)))
-        files.update((path, None) for path in matched if os.path.abspath(path) not in skipped)
-    for path in files:
-        try:
-            if os.path.getsize(path) > _MAX_BYTES:
-                raise OSError(f"larger than {_MAX_BYTES >> 20} MB: not a paper's source")
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError as error:
-            reason = getattr(error, "strerror", None) or error
-            problems.append(QuoteProblem(os.path.relpath(path), f"cannot be read ({reason})"))
-            continue
+    for path, text in texts.items():
         for number, line in enumerate(text.splitlines(), start=1):
             for quote in QUOTED_CELL.finditer(_COMMENT.sub("", line)):
                 key, stat = quote.group(2), quote.group(1) or "value"
                 if not _UNKNOWN_YET.search(key + stat):  # `\rbvalue{table1/#1}` in a \newcommand
                     quotes.append(Quote(path, number, key, stat))
     return quotes, problems
+
+
+def paper_texts(
+    patterns: Sequence[str], generated: Iterable[str]
+) -> tuple[dict[str, str], list[QuoteProblem]]:
+    """Return the text of every file the patterns match (outputs resultsbook writes left out), in file
+    order, and the patterns that match no file or files that cannot be read."""
+    skipped = {os.path.abspath(path) for path in generated}
+    problems: list[QuoteProblem] = []
+    files: dict[str, None] = {}  # in order, each once
+    for pattern in map(_file_pattern, patterns):
+        matched = pattern_files(pattern)
+        if matched is None:  # `/`, a home folder: not a paper
+            message = (
+                f"[macros] paper matches more than {_MAX_FILES:,} files; name the paper's own folder or files"
+            )
+            problems.append(QuoteProblem(os.path.relpath(pattern), message))
+            continue
+        if not matched:
+            problems.append(QuoteProblem(os.path.relpath(pattern), _unmatched(pattern)))
+        files.update((path, None) for path in matched if os.path.abspath(path) not in skipped)
+    texts: dict[str, str] = {}
+    for path in files:
+        try:
+            if os.path.getsize(path) > _MAX_BYTES:
+                raise OSError(f"larger than {_MAX_BYTES >> 20} MB: not a paper's source")
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                texts[path] = handle.read()
+        except OSError as error:
+            reason = getattr(error, "strerror", None) or error
+            problems.append(QuoteProblem(os.path.relpath(path), f"cannot be read ({reason})"))
+    return texts, problems
+
+
+def paper_uses(command: str, patterns: Sequence[str], generated: Iterable[str]) -> bool:
+    """Tell whether the paper's files use a command (`\\onecolumn`) outside comments."""
+    used = re.compile(re.escape(command) + r"(?![A-Za-z@])")
+    texts, _ = paper_texts(patterns, generated)
+    return any(used.search(_COMMENT.sub("", line)) for text in texts.values() for line in text.splitlines())
+
+
+def pattern_files(pattern: str) -> list[str] | None:
+    """Return the files one pattern of `[macros] paper` matches (a folder: its .tex files), sorted;
+    None when it matches more than a paper has."""
+    found = list(itertools.islice(glob.iglob(_file_pattern(pattern), recursive=True), _MAX_FILES + 1))
+    if len(found) > _MAX_FILES:
+        return None
+    return sorted(path for path in found if os.path.isfile(path))
+
+
+def _file_pattern(pattern: str) -> str:
+    """Return the glob of a pattern: a folder stands for every .tex file below it."""
+    return os.path.join(pattern, "**", "*.tex") if os.path.isdir(pattern) else pattern
 
 
 def unknown_quotes(
