@@ -277,7 +277,7 @@ def test_a_record_nesting_deeper_than_100_levels_costs_only_that_record(tmp_path
         ("step,loss\n", "holds only its header line (step, loss), no row — kept: no run until it holds one"),
         (
             "step,loss",
-            "last line (1) is cut off (a run still writing?) — kept: the 0 complete line(s) before it",
+            "last line (1) is cut off (a run still writing?) — kept: nothing: it is the only line",
         ),
     ],
     ids=["empty", "blank-lines", "header-only", "cut-off-header"],

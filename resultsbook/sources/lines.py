@@ -117,7 +117,7 @@ def cut_off(path: str, number: int) -> Problem:
     return Problem(
         path,
         f"last line ({number}) is cut off (a run still writing?)",
-        f"the {number - 1} complete line(s) before it",
+        f"the {number - 1} complete line(s) before it" if number > 1 else "nothing: it is the only line",
     )
 
 
