@@ -89,7 +89,7 @@ def test_a_curve_that_disappears_or_appears_says_so(paper):
     assert block(back, "paper/figures/curve.pdf")[1:] == ["  Circles / Logistic regression: new curve 47 ± 3"]
 
 
-def test_a_change_before_the_last_point_says_the_curves_end_as_they_did(paper):
+def test_a_change_before_the_last_point_names_the_curve_that_moved(paper):
     run_cli("build")
     metrics = paper / "runs" / "logreg_circles_seed0" / "metrics.jsonl"
     lines = [json.loads(line) for line in metrics.read_text().splitlines()]
@@ -98,8 +98,8 @@ def test_a_change_before_the_last_point_says_the_curves_end_as_they_did(paper):
     metrics.write_text("".join(json.dumps(line) + "\n" for line in lines))
     output = run_cli("check", "--collect").output
     assert block(output, "paper/figures/curve.pdf") == [
-        "paper/figures/curve.pdf: stale (results changed; each curve's last point reads as it did: "
-        "the change is earlier or below the digits shown)"
+        "paper/figures/curve.pdf: stale (results changed)",
+        "  Circles / Logistic regression: 47 ± 3 → 47 ± 3 (an earlier point moved, or a digit not shown)",
     ]
 
 
@@ -133,3 +133,22 @@ def test_a_figure_drawn_by_another_matplotlib_from_the_same_data_is_current(pape
     lock.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     result = run_cli("check")
     assert result.exit_code == 0 and result.output.endswith("OK: 9 current\n")
+
+
+def test_a_bar_whose_numbers_moved_below_its_digits_is_named(paper):
+    spec = paper / "resultsbook.toml"
+    spec.write_text(
+        spec.read_text() + '\n[figures.own_bar]\nkind = "bar"\nmetric = "val/acc"\nreduce = "last"\n'
+        'x = "dataset"\nhue = "model"\noutputs = ["paper/figures/own_bar.pdf"]\n'
+    )
+    assert run_cli("build").exit_code == 0
+    metrics = paper / "runs" / "mlp_moons_seed1" / "metrics.jsonl"
+    lines = [json.loads(line) for line in metrics.read_text().splitlines()]
+    last = next(line for line in reversed(lines) if "val/acc" in line)
+    last["val/acc"] += 1e-9  # far below the digits a bar of accuracies shows
+    metrics.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    listed = block(run_cli("check", "--collect").output, "paper/figures/own_bar.pdf")
+    assert listed[0] == "paper/figures/own_bar.pdf: stale (results changed)"
+    [moved] = listed[1:]
+    old, _, new = moved.removeprefix("  Moons / MLP (16 hidden): ").partition(" → ")
+    assert new == f"{old} (a digit not shown moved)"

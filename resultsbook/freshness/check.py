@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from resultsbook.freshness.reasons import RESULTS, stale_reason
+from resultsbook.freshness.reasons import stale_reason
 from resultsbook.outputs.build import Finding, compute_outputs, quoted_table
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock
@@ -29,9 +29,9 @@ from resultsbook.store import Store
 
 CHECK_FORMAT = "resultsbook.check"
 CHECK_VERSION = 1
-UNMOVED = {  # a figure whose results changed though none of its curves or bars reads otherwise
-    False: "each curve's last point reads as it did: the change is earlier or below the digits shown",
-    True: "each bar reads as it did: the change is below the digits shown",
+UNSHOWN = {  # why a curve or bar whose text reads as it did is listed: its numbers' digest moved
+    "curve": "an earlier point moved, or a digit not shown",
+    "bar": "a digit not shown moved",
 }
 
 
@@ -144,12 +144,9 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
     for result in computed.results:
         findings += result.findings
         locked = lock.get(result.name)
-        unmoved = ""
         if result.name.startswith("figures."):
             figure = spec.figures[result.name.partition(".")[2]]
             changes = figure_changes(figure, locked, result.values, table_changes)
-            if not changes and locked and locked.values and result.values:  # the lock knows its curves
-                unmoved = UNMOVED[figure.cells is not None]
         else:
             changes = table_changes[result.name] = diff_values(locked.values if locked else {}, result.values)
         for path, data in result.outputs.items():
@@ -162,8 +159,6 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
             )
             if state.state == "stale" and redrawn:  # same data, drawn by another matplotlib version
                 state = OutputState(path, result.name, "current")
-            elif state.state == "stale" and state.detail == RESULTS and unmoved:
-                state = replace(state, detail=f"{RESULTS}; {unmoved}")
             if state.state == "stale" and result.name == "macros":
                 changes = quoted_cell_changes(path, data, quotes if paper else None)
                 state = replace(state, changes=state.changes + changes)
@@ -258,7 +253,7 @@ def diff_values(
         new_runs = set(after.get("runs", ())) if after else set()
         texts = [stats["value"] if stats else None for stats in (before, after)]
         if before and after and "runs" not in before:
-            texts = [_with_moved(stats, before, after) for stats in (before, after)]
+            texts = [_with_moved(stats, before, after, kind) for stats in (before, after)]
         changes.append(
             CellChange(
                 cell,
@@ -272,14 +267,20 @@ def diff_values(
     return tuple(changes)
 
 
-def _with_moved(stats: Mapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+def _with_moved(
+    stats: Mapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any], kind: str
+) -> str:
     """Return a shown value with its n and where its curve ends, each only where it moved:
-    `0.286 ± 0.080 (n = 4, ends at 300)`."""
+    `0.286 ± 0.080 (n = 4, ends at 300)`; a curve or bar that reads as it did though its numbers
+    moved says so where it is shown now."""
     said = [
         text.format(stats[key])
         for key, text in (("n", "n = {}"), ("x", "ends at {}"))
         if key in stats and before.get(key) != after.get(key)
     ]
+    shown = [{k: v for k, v in s.items() if k != "points"} for s in (before, after)]
+    if stats is after and shown[0] == shown[1] and kind in UNSHOWN:  # only its numbers' digest differs
+        said.append(UNSHOWN[kind])
     return f"{stats['value']} ({', '.join(said)})" if said else str(stats["value"])
 
 

@@ -1,12 +1,16 @@
 """What the lock remembers of a figure, so that `check` can say which curve or bar moved: each
 curve's last point and each bar as text (centre and band, written as a table writes a cell, in digits
-of its own numbers), its n and where a curve ends. A few numbers a series, never the curve itself."""
+of its own numbers), its n, where a curve ends and a digest of its points. A few numbers a series,
+never the curve itself."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from resultsbook.render.layout import DisplayCell, plain_cell
 from resultsbook.render.numformat import column_format
@@ -26,12 +30,26 @@ def plotted_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
                 "value": point_text(*point, interval) if point else "–",
                 "n": line.n,
                 "x": short_number(float(line.x[-1])) if ends else "–",  # as the axis's ticks write it
+                "points": points_digest(line.x, line.center, line.low, line.high),
             }
         for bar in panel.bars:
             name = _name(values, (panel.title, bar.group, bar.label), bar.key, data.ylabel)
             value = point_text(bar.center, bar.low, bar.high, interval)
-            values[name] = {"value": value, "n": len(bar.values)}  # the seeds it has a value for
+            values[name] = {
+                "value": value,
+                "n": len(bar.values),  # the seeds it has a value for
+                "points": points_digest(np.array([bar.center, bar.low, bar.high]), np.array(bar.values)),
+            }
     return values
+
+
+def points_digest(*arrays: np.ndarray) -> str:
+    """Return a short digest of every number of a curve (or bar): it tells one that moved before its
+    last point, or below the digits shown, from one that did not, in 16 characters of the lock."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    return digest.hexdigest()[:16]
 
 
 def point_text(center: float, low: float, high: float, interval: bool) -> str:
