@@ -403,3 +403,24 @@ def test_paper_edits_are_seen_however_the_file_is_saved_and_outputs_are_not_the_
     assert settled_edits(edits, project) == []
     edits.checked_in_build(quoted, quote_problems=False)  # the edit came after the build read the paper
     assert settled_edits(edits, project) == ["paper/main.tex"]
+
+
+def test_every_file_build_writes_is_ours_to_watch_not_a_change(project):
+    """A figure or the numbers file written where watch looks (e.g. beside the runs) must not start
+    another round: before, only tables, the lock and the store were ignored."""
+    from watchfiles import Change
+
+    from resultsbook.freshness.watch import ChangeFilter, ignored_paths
+    from resultsbook.spec import load_spec
+
+    spec = load_spec(str(project / "resultsbook.toml"))
+    watched = ChangeFilter(ignored_paths(spec))
+    ours = [
+        *(path for figure in spec.figures.values() for path in figure.outputs),
+        spec.macros.output,
+        *spec.sections,
+        spec.lock,
+        spec.db + "-wal",
+    ]
+    assert [path for path in ours if watched(Change.modified, path)] == []
+    assert watched(Change.added, str(project / "runs" / "mlp_moons_seed9" / "metrics.jsonl"))

@@ -19,7 +19,7 @@ from resultsbook.errors import ResultsbookError
 from resultsbook.freshness.interrupt import FinishThenStop
 from resultsbook.freshness.paper import PaperCheck, PaperEdits
 from resultsbook.models import CollectReport
-from resultsbook.outputs.build import BuildMemo, BuildReport, build
+from resultsbook.outputs.build import BuildMemo, BuildReport, build, written_files
 from resultsbook.sources.collect import collect
 from resultsbook.spec import Spec, load_spec
 from resultsbook.store import Store
@@ -68,9 +68,9 @@ def watched_identities(spec: Spec) -> tuple[tuple[int, int] | None, ...]:
 
 
 def ignored_paths(spec: Spec) -> set[str]:
-    """Return files whose changes are ours (outputs, lock, store): reacting to them would loop."""
-    ours = {spec.lock, *(o for t in spec.tables.values() for o in t.outputs)}
-    ours |= {spec.db + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+    """Return files whose changes are ours (every output build writes, the lock, the store): reacting
+    to them would loop."""
+    ours = {*written_files(spec), *(spec.db + suffix for suffix in ("", "-wal", "-shm", "-journal"))}
     return {os.path.abspath(path) for path in ours}
 
 
