@@ -51,7 +51,7 @@ def test_numbers_that_differ_show_as_their_range_and_quoted_names_stay_apart():
     assert lines_of(problems) == [
         "d/metrics.jsonl: 2 value(s) of 'acc2' are not numbers — kept: the numbers",
         "e/metrics.jsonl: 2 value(s) of 'acc' are not numbers (the first: '12') — kept: the numbers",
-        "*/metrics.jsonl (3 paths, e.g. a/metrics.jsonl): 1–3 value(s) of 'acc' are not numbers — kept: the numbers",
+        "*/metrics.jsonl (3 paths, e.g. a/metrics.jsonl): 1, 2 or 3 value(s) of 'acc' are not numbers — kept: the numbers",
     ]
 
 
@@ -75,7 +75,7 @@ def test_one_file_with_the_same_problem_twice_says_how_many_times():
         Problem("a.csv", "line 3 is not a row", "the others"),
         Problem("a.csv", "line 9 is not a row", "the others"),
     ]
-    assert lines_of(problems) == ["a.csv (2 times): line 3–9 is not a row — kept: the others"]
+    assert lines_of(problems) == ["a.csv (2 times): line 3 or 9 is not a row — kept: the others"]
 
 
 def test_the_glob_of_paths_names_what_they_share():
@@ -138,7 +138,7 @@ def test_many_runs_with_the_same_bad_metric_value_read_as_one_line(make_run, cli
         make_run(f"r{seed:02d}", {"seed": seed}, points)
     result = cli("collect", "runs")
     assert problem_lines(result.output) == [
-        "runs/r*/metrics.jsonl (25 paths, e.g. runs/r00/metrics.jsonl): 1–3 value(s) of 'acc' are not numbers "
+        "runs/r*/metrics.jsonl (25 paths, e.g. runs/r00/metrics.jsonl): 1, 2 or 3 value(s) of 'acc' are not numbers "
         "— kept: the numbers"
     ]
 
@@ -182,3 +182,8 @@ def test_a_real_result_tree_without_column_names_prints_one_line(realdata, cli):
         "line and no column names were given (fix: --columns a,b,c) — kept: the columns as col0, col1, col2"
     ]
     assert len(cli("problems").output.splitlines()) == 230
+
+
+def test_a_number_that_took_many_values_names_the_first_and_last_never_a_range():
+    problems = [Problem("a.csv", f"line {line} is not a row", "the others") for line in (90, 3, 9, 41)]
+    assert lines_of(problems) == ["a.csv (4 times): line 3, 9, … or 90 is not a row — kept: the others"]

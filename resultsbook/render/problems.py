@@ -3,7 +3,8 @@
 Two problems are alike when their texts differ only in the path and in the numbers outside quotes
 (`2 value(s) of 'acc' are not numbers` and `3 value(s) of 'acc' …`): 126 deleted MLflow runs read
 as one line naming a glob of their paths, how many there are and one of them; a number that differs
-shows as its range (`1–3 value(s)`). The rare problems come first: one alone is likelier to be the
+shows as the values it took (`1, 2 or 3 value(s)`, `line 3 or 9`: never a range, which would
+claim the lines between). The rare problems come first: one alone is likelier to be the
 one that matters than the hundredth copy of a known one. Every problem stays listed one by one where
 it is stored (`resultsbook problems`, `--json`).
 """
@@ -93,13 +94,21 @@ def _numbers(text: str) -> list[int]:
     return [int(match[0]) for match in _QUOTED_OR_NUMBER.finditer(text) if match[0][0] not in "'\""]
 
 
+def _alternatives(numbers: Sequence[int]) -> str:
+    """Return the values a number took, never as a range (lines 3 and 9 are not lines 3 to 9):
+    `7`, `3 or 9`, `1, 2 or 3`, `3, 9, … or 90`."""
+    if len(numbers) == 1:
+        return str(numbers[0])
+    first = [str(number) for number in numbers[:-1]] if len(numbers) <= 3 else [*map(str, numbers[:2]), "…"]
+    return f"{', '.join(first)} or {numbers[-1]}"
+
+
 def _merged(texts: Sequence[str]) -> str:
-    """Return texts alike as one: each number that differs between them as its range (`1–3`)."""
+    """Return texts alike as one: each number that differs between them as the values it took
+    (`1, 2 or 3 value(s)`)."""
     if len(set(texts)) == 1:
         return texts[0]
     columns = zip(*(_numbers(text) for text in texts))
-    values = [
-        str(low) if low == high else f"{low}–{high}" for low, high in ((min(c), max(c)) for c in columns)
-    ]
+    values = [_alternatives(sorted(set(column))) for column in columns]
     pieces = _template(texts[0]).split(_SLOT)
     return pieces[0] + "".join(value + piece for value, piece in zip(values, pieces[1:]))
