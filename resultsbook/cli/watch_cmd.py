@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,9 @@ from resultsbook.cli.common import (
     show_problems,
     spec_db_option,
 )
+
+if TYPE_CHECKING:
+    from resultsbook.freshness.paper import PaperCheck
 
 
 @click.command("watch")
@@ -102,12 +106,9 @@ class LiveStatus:
             sys.stdout.write("\n")
 
 
-def show_paper_check(stamp: str, checked: object, seconds: float) -> None:
+def show_paper_check(stamp: str, checked: PaperCheck, seconds: float) -> None:
     """Print the quotes checked after the paper alone changed: what LaTeX would stop on, or that every
     quote is known (again, after a check that found problems)."""
-    from resultsbook.freshness.paper import PaperCheck
-
-    assert isinstance(checked, PaperCheck)
     files = ", ".join(os.path.relpath(path) for path in checked.changed)
     problems = len(checked.problems)
     if problems:

@@ -101,8 +101,7 @@ class PaperEdits:
         if stats == self.checked or (self.changed_at is not None and now - self.changed_at < self.debounce):
             return []
         before, self.checked = self.checked, stats
-        changed = sorted(path for path in {*stats, *before} if stats.get(path) != before.get(path))
-        return changed
+        return sorted(path for path in {*stats, *before} if stats.get(path) != before.get(path))
 
     def check(self, spec: Spec, changed: Iterable[str]) -> PaperCheck:
         """Check the quotes after `changed` files changed, and keep the verdict."""
