@@ -309,6 +309,20 @@ def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_pa
     assert [cell["counted"] for cell in cells] == ["3 seeds × 2 games", "3 seeds × 2 games"]
 
 
+def test_status_over_tasks_named_by_a_dotted_key_counts_its_values(tmp_path, monkeypatch):
+    for game in ("pong", "qbert"):
+        for seed in (0, 1):
+            config = {"method": "a", "env": {"id": game}, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{game}{seed}", config, [{"step": 1, "score": 1}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "score"\ngoal = "max"\nrows = ["method"]\n'
+        'tasks = ["env.id"]\naggregates = ["mean"]\noutputs = []\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect", "runs")
+    assert run_cli("status", "--all").output.splitlines()[1] == "  a: 4 of 4 (2 seeds × 2 values of env.id)"
+
+
 def test_status_of_a_table_over_tasks_without_seeds_counts_one_run_a_task(tmp_path, monkeypatch):
     for game in ("pong", "qbert", "seaquest"):
         if game != "seaquest":
