@@ -226,6 +226,9 @@ def test_explain_a_cell_as_the_paper_quotes_it_or_check_names_it(project):
     typo = run_cli("explain", "\\rbvalue{table1/mlp/circels}")
     assert typo.exit_code == 2
     assert typo.output.endswith("did you mean 'model=mlp,dataset=circles'?\n")
+    table_typo = run_cli("explain", "tabel1/mlp/circles")
+    assert table_typo.exit_code == 2
+    assert table_typo.output.endswith("did you mean 'table1/mlp/circles'?\n")
 
 
 def test_status_names_no_missing_seed_when_each_run_drew_its_own(tmp_path, monkeypatch):

@@ -46,7 +46,13 @@ def find_table(spec: Spec, target: str) -> TableSpec:
             return table
     outputs = [os.path.relpath(o) for t in spec.tables.values() for o in t.outputs]
     numbers = list(spec.macros.values) if spec.macros is not None else []
-    hint = did_you_mean(target, [*spec.tables, *outputs, *numbers], "tables, outputs and numbers")
+    names = [*spec.tables, *outputs, *numbers]
+    head, slash, cell_key = target.partition("/")
+    table_meant = closest(head, spec.tables) if slash and closest(target, names) is None else None
+    if table_meant is not None:  # a cell key whose table is mistyped: tabel1/mlp/moons
+        hint = f"did you mean {table_meant + slash + cell_key!r}?"
+    else:
+        hint = did_you_mean(target, names, "tables, outputs and numbers")
     raise SpecError(
         f"{target!r} is neither a table of {os.path.basename(spec.path)}, one of its outputs, "
         f"nor a number of [macros.values]; {hint}"
