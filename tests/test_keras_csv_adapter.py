@@ -45,6 +45,16 @@ def test_a_common_name_that_is_not_a_csvlogger_file_is_reported_not_read(tmp_pat
     assert "not a Keras CSVLogger file (read it with adapter='csv')" in result.problems[0].message
 
 
+def test_a_log_holding_only_its_header_is_no_run_until_its_first_epoch(tmp_path):
+    (tmp_path / "training.log").write_text("epoch,loss,val_loss\n")
+    [(source, adapter)] = find_sources(CollectRequest(str(tmp_path)))
+    result = read_source(adapter, source)
+    assert result.runs == ()
+    assert [p.message for p in result.problems] == [
+        "holds only its header line (epoch, loss, val_loss), no row"
+    ]
+
+
 def test_other_names_are_read_only_when_the_adapter_is_named(tmp_path):
     (tmp_path / "fit_log.csv").write_text("epoch,loss\n0,1.0\n1,0.5\n")
     assert read_tree(tmp_path) == {}

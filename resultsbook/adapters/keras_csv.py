@@ -13,7 +13,7 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.tabular import read_delimited
+from resultsbook.sources.tabular import holds_no_row, read_delimited
 from resultsbook.voice import option
 
 # the names in Keras' own documentation and examples, and the usual variations of them
@@ -80,6 +80,8 @@ class KerasCsvAdapter(Adapter):
                     "nothing from this file",
                 )
             )
+            return ReadResult((), tuple(problems))
+        if holds_no_row(table, path, problems):
             return ReadResult((), tuple(problems))
         builder = SeriesBuilder()
         epochs, has_epoch = table.column(EPOCH_COLUMN)
