@@ -119,8 +119,8 @@ def test_many_deleted_mlflow_runs_read_as_one_line_after_a_rare_problem(tmp_path
     )
     assert [line for line in lines if "deleted" in line] == lines[-1:]
     deleted = re.fullmatch(
-        rf"mlruns/{EXPERIMENT}/\* \(30 paths, e\.g\. mlruns/{EXPERIMENT}/[0-9a-f]{{32}}\): this run is deleted "
-        r"in MLflow \(lifecycle_stage: deleted\) — kept: nothing; -o deleted=keep collects it",
+        rf"mlruns/{EXPERIMENT}/\* \(30 paths, e\.g\. mlruns/{EXPERIMENT}/[0-9a-f]{{32}}\): run deleted "
+        r"in MLflow \(lifecycle_stage: deleted\) — kept: nothing; -o deleted=keep collects deleted runs",
         lines[-1],
     )
     assert deleted, lines[-1]

@@ -61,7 +61,7 @@ def read_run_folder(
     experiment_meta = read_experiment_meta(os.path.dirname(run_path), problems, experiments)
     if info.get("lifecycle_stage") == "deleted" or experiment_meta.get("lifecycle_stage") == "deleted":
         if not keep_deleted:
-            what = "this run" if info.get("lifecycle_stage") == "deleted" else "the experiment of this run"
+            what = "run" if info.get("lifecycle_stage") == "deleted" else "run's experiment"
             return ReadResult((), (*problems, deleted_problem(run_path, what)))
         info = {**info, "lifecycle_stage": "deleted"}
     files = _files_by_kind(run_path, source.files)

@@ -264,13 +264,13 @@ def add_points(
     builder.add_column(key, steps, values, times / 1000.0)
 
 
-def deleted_problem(path: str, what: str, count: int = 1) -> Problem:
-    """Return the report of runs skipped because they (or their experiment) are deleted in MLflow."""
-    verb, them = ("is", "it") if count == 1 else ("are", "them")
+def deleted_problem(path: str, what: str) -> Problem:
+    """Return the report of runs skipped because they (or their experiment) are deleted in MLflow,
+    worded for one run or many alike (a group of them reads as one line)."""
     return Problem(
         path,
-        f"{what} {verb} deleted in MLflow (lifecycle_stage: deleted)",
-        f"nothing; {option('option', 'deleted=keep')} collects {them}",
+        f"{what} deleted in MLflow (lifecycle_stage: deleted)",
+        f"nothing; {option('option', 'deleted=keep')} collects deleted runs",
     )
 
 

@@ -194,7 +194,7 @@ def read_runs(
                 info["lifecycle_stage"] = "deleted"
             infos[info["run_id"]] = info
         if skipped:
-            problems.append(deleted_problem(path, f"{len(skipped)} run(s) ({_some(skipped)})", len(skipped)))
+            problems.append(deleted_problem(path, f"{len(skipped)} run(s) ({_some(skipped)})"))
         params = _values_by_run(db, "params", infos, condition, args)
         tags = _values_by_run(db, "tags", infos, condition, args)
         series = _series_by_run(db, path, infos, problems, condition, args, where)
