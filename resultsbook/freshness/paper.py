@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from resultsbook.outputs.build import written_files
 from resultsbook.outputs.quotes import QuoteProblem, paper_quotes, pattern_files, unknown_quotes
-from resultsbook.render.macros import cell_texts
 from resultsbook.spec import Spec
 
 POLL_COST_SHARE = 0.05  # a paper so large that listing it is slow is polled less often: 5% of a core
@@ -58,12 +57,12 @@ def check_quotes(spec: Spec, changed: Iterable[str] = (), again: bool = False) -
     if numbers is not None:
         try:
             with open(numbers, encoding="utf-8", errors="replace") as handle:
-                cells = cell_texts(handle.read())
+                text = handle.read()
         except OSError:
             message = "is not written yet, so the paper's quotes are checked once build writes it"
             problems.append(QuoteProblem(os.path.relpath(numbers), message))
         else:
-            problems += unknown_quotes(quotes, cells, os.path.relpath(numbers))
+            problems += unknown_quotes(quotes, text, numbers)
     lines = tuple(f"macros: {problem.line()}" for problem in problems)  # as build's warnings say them
     return PaperCheck(tuple(changed), len(quotes), lines, again and not lines)
 

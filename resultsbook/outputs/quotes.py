@@ -52,8 +52,7 @@ def check_paper(
     files, and (when `outputs` holds the numbers file) quotes it lacks."""
     quotes, problems = paper_quotes(patterns, outputs)
     if numbers is not None and numbers in outputs:
-        cells = cell_texts(outputs[numbers].decode("utf-8", errors="replace"))
-        problems += unknown_quotes(quotes, cells, os.path.relpath(numbers))
+        problems += unknown_quotes(quotes, outputs[numbers].decode("utf-8", errors="replace"), numbers)
     return quotes, problems
 
 
@@ -124,10 +123,11 @@ def _file_pattern(pattern: str) -> str:
     return os.path.join(pattern, "**", "*.tex") if os.path.isdir(pattern) else pattern
 
 
-def unknown_quotes(
-    quotes: Iterable[Quote], cells: Mapping[str, Mapping[str, str]], numbers: str
-) -> list[QuoteProblem]:
-    """Return the quotes the numbers file (its `cells`) does not define, each with what it has."""
+def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> list[QuoteProblem]:
+    """Return the quotes the numbers file (`numbers_text`, written at `numbers`) does not define,
+    each with what it has."""
+    cells = cell_texts(numbers_text)
+    numbers = os.path.relpath(numbers)
     problems = []
     for quote in quotes:
         stats = cells.get(quote.key)
