@@ -360,6 +360,51 @@ def test_no_longtable_warning_when_the_paper_sets_its_appendix_in_one_column(tmp
         store.close()
 
 
+@pytest.mark.parametrize(
+    ("files", "warned_at"),
+    [
+        (  # the appendix is one column, but the table is input in the body, before it
+            {"main.tex": "\\documentclass[twocolumn]{article}\n\\begin{document}\n\\input{../results/appendix}\n"
+             "\\appendix\\onecolumn\nMore.\n\\end{document}\n"},
+            "paper/main.tex:3",
+        ),
+        (  # back to two columns after a one-column part
+            {"main.tex": "\\documentclass{article}\n\\onecolumn\nA.\n\\twocolumn\n\\input{../results/appendix.tex}\n"},
+            "paper/main.tex:5",
+        ),
+        (  # input by a section file that the root inputs after \onecolumn
+            {"main.tex": "\\documentclass{article}\nBody.\n\\appendix\\onecolumn\n\\input{sections/extra}\n",
+             "sections/extra.tex": "\\section{Every run}\n\\input{../results/appendix.tex}\n"},
+            None,
+        ),
+        (  # the same section file input in the two-column body
+            {"main.tex": "\\documentclass{article}\n\\input{sections/extra}\n\\appendix\\onecolumn\nEnd.\n",
+             "sections/extra.tex": "\\section{Every run}\n\\input{../results/appendix.tex}\n"},
+            "paper/sections/extra.tex:2",
+        ),
+    ],
+    ids=["before-onecolumn", "after-twocolumn", "section-after-onecolumn", "section-in-body"],
+)  # fmt: skip
+def test_the_longtable_warning_follows_the_paper_to_where_it_inputs_the_table(
+    files: dict[str, str], warned_at: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, text in files.items():
+        (tmp_path / "paper" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "paper" / name).write_text(text)
+    extra = f'{LONG_TABLE}outputs = ["results/appendix.tex"]\n[macros]\npaper = ["paper/"]\n'
+    spec, store = make_project(tmp_path, extra, top='venue = "icml"\n')
+    try:
+        lines = [line for line in build(spec, store).warnings if "longtable" in line]
+    finally:
+        store.close()
+    if warned_at is None:
+        assert lines == []
+    else:
+        assert len(lines) == 1
+        assert f"LaTeX stops at {warned_at}, which inputs it on a two-column page (" in lines[0]
+
+
 def test_a_longtable_stops_latex_in_a_two_column_class_and_compiles_after_onecolumn(tmp_path: Path) -> None:
     """What the warning above says, in IEEEtran itself."""
     options, documentclass, preamble = real_template("ieee")

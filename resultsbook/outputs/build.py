@@ -25,6 +25,7 @@ from resultsbook import __version__
 from resultsbook.atomic import is_read_only, on_read_only_filesystem, write_if_changed
 from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.models import StoredRun
+from resultsbook.outputs.columns import table_placements
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
@@ -773,19 +774,25 @@ def table_findings(
 
 
 def venue_findings(spec: Spec, table_spec: TableSpec) -> list[Finding]:
-    """Return what the venue's page cannot take of a LaTeX table: a longtable on a two-column page,
-    unless the paper `[macros] paper` names switches to one column somewhere (an appendix)."""
+    """Return what the venue's page cannot take of a LaTeX table: a longtable on a two-column page.
+    Where the paper (`[macros] paper`) inputs the table, the column mode there decides; a paper that
+    inputs it nowhere we can follow passes when it switches to one column somewhere (an appendix)."""
     venue = spec.venue
-    latex = any(path.endswith(".tex") for path in table_spec.outputs)
+    latex = [path for path in table_spec.outputs if path.endswith(".tex")]
     if venue is None or venue.columns < 2 or not (latex and table_spec.latex.longtable):
         return []
     paper = spec.macros.paper if spec.macros is not None else ()
-    if paper and paper_uses(r"\onecolumn", paper, written_files(spec)):
+    placements = [p for path in latex for p in table_placements(path, paper, written_files(spec))]
+    two_column = [p for p in placements if p.one_column is False]
+    if not two_column and placements and all(p.one_column for p in placements):
         return []
+    if not two_column and paper and paper_uses(r"\onecolumn", paper, written_files(spec)):
+        return []
+    stop = "there" if not two_column else f"at {two_column[0].place()}, which inputs it on a two-column page"
     text = (
-        f"longtable = true on the two-column page of venue = {json.dumps(venue.name)}: LaTeX stops there "
-        '("longtable not in 1-column mode"); set longtable = false and float = "table*" (across both '
-        r"columns, a page at most), or \input the table after \onecolumn (an appendix)"
+        f"longtable = true on the two-column page of venue = {json.dumps(venue.name)}: LaTeX stops {stop}"
+        ' ("longtable not in 1-column mode"); set longtable = false and float = "table*" '
+        r"(across both columns, a page at most), or \input the table after \onecolumn (an appendix)"
     )
     return [Finding(table_spec.name, "", "venue", text)]
 

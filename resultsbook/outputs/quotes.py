@@ -63,7 +63,7 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
     quotes: list[Quote] = []
     for path, text in texts.items():
         for number, line in enumerate(text.splitlines(), start=1):
-            for quote in QUOTED_CELL.finditer(_COMMENT.sub("", line)):
+            for quote in QUOTED_CELL.finditer(strip_comment(line)):
                 key, stat = quote.group(2), quote.group(1) or "value"
                 if not _UNKNOWN_YET.search(key + stat):  # `\rbvalue{table1/#1}` in a \newcommand
                     quotes.append(Quote(path, number, key, stat))
@@ -106,7 +106,12 @@ def paper_uses(command: str, patterns: Sequence[str], generated: Iterable[str]) 
     """Tell whether the paper's files use a command (`\\onecolumn`) outside comments."""
     used = re.compile(re.escape(command) + r"(?![A-Za-z@])")
     texts, _ = paper_texts(patterns, generated)
-    return any(used.search(_COMMENT.sub("", line)) for text in texts.values() for line in text.splitlines())
+    return any(used.search(strip_comment(line)) for text in texts.values() for line in text.splitlines())
+
+
+def strip_comment(line: str) -> str:
+    """Return a line of TeX without its comment (`%` to the end, unless escaped as `\\%`)."""
+    return _COMMENT.sub("", line)
 
 
 def pattern_files(pattern: str) -> list[str] | None:

@@ -1,0 +1,95 @@
+"""Whether the paper sets a table on a one-column page where it `\\input`s it: a longtable refuses
+two-column mode, so a two-column paper may take one only after `\\onecolumn` (an appendix)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from resultsbook.outputs.quotes import paper_texts, strip_comment
+
+_EVENT = re.compile(
+    r"\\(onecolumn|twocolumn|documentclass)(?![A-Za-z@])(?:\s*\[([^\]]*)\])?|\\(?:input|include)\s*\{([^}]*)\}"
+)
+_MAX_DEPTH = 16  # \input nested deeper than a paper's files go: not followed further
+_MAX_READS = 10_000  # files read in all: a paper inputting its files in many places stops here
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One place the paper inputs a table, and whether the page is in one column there (None: the
+    paper's files say nothing of it before that place)."""
+
+    path: str
+    line: int
+    one_column: bool | None
+
+    def place(self) -> str:
+        """Return `file:line`, relative to the working folder."""
+        return f"{os.path.relpath(self.path)}:{self.line}"
+
+
+def table_placements(table: str, patterns: Sequence[str], generated: Iterable[str]) -> list[Placement]:
+    """Return each place the paper's files `\\input` the file `table`, read from each root file
+    (the ones with `\\documentclass`) through the files it inputs, in the order TeX reads them."""
+    texts, _ = paper_texts(patterns, generated)
+    events = {os.path.abspath(path): list(_events(text)) for path, text in texts.items()}
+    roots = [path for path, found in events.items() if any(kind == "documentclass" for kind, *_ in found)]
+    reader = _Reader(events, os.path.abspath(table))
+    for root in roots:
+        reader.read(root, os.path.dirname(root), None, 0)
+    for path in events:  # a file no root inputs (a paper named by its sections): read on its own
+        if path not in reader.visited:
+            reader.read(path, os.path.dirname(path), None, 0)
+    return list(dict.fromkeys(reader.placements))
+
+
+def _events(text: str) -> Iterator[tuple[str, int, str]]:
+    """Yield (kind, line, argument) of each column switch, \\documentclass (its options) and \\input."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _EVENT.finditer(strip_comment(line)):
+            if match.group(1):
+                yield match.group(1), number, match.group(2) or ""
+            else:
+                yield "input", number, match.group(3).strip()
+
+
+class _Reader:
+    """Follows the paper's files as TeX reads them, noting the column mode at each input of the table."""
+
+    def __init__(self, events: Mapping[str, list[tuple[str, int, str]]], table: str) -> None:
+        self.events = events
+        self.table = table
+        self.visited: set[str] = set()
+        self.reading: set[str] = set()  # the files being read, outermost first: an input loop stops here
+        self.placements: list[Placement] = []
+        self.reads = _MAX_READS
+
+    def read(self, path: str, base: str, one_column: bool | None, depth: int) -> bool | None:
+        """Follow one file from the column mode it starts in; return the mode it ends in."""
+        self.visited.add(path)
+        self.reading.add(path)
+        self.reads -= 1
+        for kind, line, argument in self.events[path]:
+            if kind == "documentclass":  # the venue's two columns, unless the class is told otherwise
+                one_column = "onecolumn" in re.split(r"[\s,]+", argument)
+            elif kind in ("onecolumn", "twocolumn"):
+                one_column = kind == "onecolumn"
+            else:
+                paths = _resolved(argument, (os.path.dirname(path), base))
+                if self.table in paths:
+                    self.placements.append(Placement(path, line, one_column))
+                inner = next((p for p in self.events if p in paths), None)
+                if inner is not None and inner not in self.reading and depth < _MAX_DEPTH and self.reads:
+                    one_column = self.read(inner, base, one_column, depth + 1)
+        self.reading.discard(path)
+        return one_column
+
+
+def _resolved(target: str, folders: Iterable[str]) -> set[str]:
+    """Return the files an \\input target may name: from the inputting file's folder or the root's,
+    with or without `.tex` (TeX adds it)."""
+    names = (target, f"{target}.tex")
+    return {os.path.abspath(os.path.join(folder, name)) for folder in folders for name in names}
