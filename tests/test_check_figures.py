@@ -103,6 +103,18 @@ def test_a_change_before_the_last_point_names_the_curve_that_moved(paper):
     ]
 
 
+def test_a_curve_that_ends_earlier_says_where_along_its_x_axis(paper):
+    run_cli("build")
+    for metrics in sorted((paper / "runs").glob("logreg_circles_seed*/metrics.jsonl")):
+        lines = [json.loads(line) for line in metrics.read_text().splitlines()]
+        last = max(index for index, line in enumerate(lines) if "val/acc" in line)
+        metrics.write_text(
+            "".join(json.dumps(line) + "\n" for line in lines[:last])
+        )  # its last evaluation lost
+    moved = block(run_cli("check", "--collect").output, "paper/figures/curve.pdf")[1:]
+    assert moved == ["  Circles / Logistic regression: 47 ± 3 (ends at step 300) → 55 ± 6 (ends at step 275)"]
+
+
 def test_an_old_lock_without_figure_values_still_says_stale_without_a_list(paper):
     run_cli("build")
     lock = paper / "paper" / "resultsbook.lock"

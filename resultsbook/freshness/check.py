@@ -236,14 +236,20 @@ def figure_changes(
         return table_changes.get(f"tables.{table}", ())
     if locked is None or not locked.values:
         return ()
-    return diff_values(locked.values, values, "bar" if figure.cells is not None else "curve")
+    if figure.cells is not None:
+        return diff_values(locked.values, values, "bar")
+    return diff_values(locked.values, values, "curve", figure.curve.x if figure.curve is not None else "")
 
 
 def diff_values(
-    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]], kind: str = "cell"
+    old: Mapping[str, Mapping[str, Any]],
+    new: Mapping[str, Mapping[str, Any]],
+    kind: str = "cell",
+    x: str = "",
 ) -> tuple[CellChange, ...]:
     """Return the cells (or a figure's curves or bars: `kind`) whose shown value or runs changed, in
-    table order; where no run ids were recorded, the n (and where a curve ends) is said where it moved."""
+    table order; where no run ids were recorded, the n (and where a curve ends, along `x`) is said
+    where it moved."""
     changes = []
     for cell in [*new, *(c for c in old if c not in new)]:
         before, after = old.get(cell), new.get(cell)
@@ -253,7 +259,7 @@ def diff_values(
         new_runs = set(after.get("runs", ())) if after else set()
         texts = [stats["value"] if stats else None for stats in (before, after)]
         if before and after and "runs" not in before:
-            texts = [_with_moved(stats, before, after, kind) for stats in (before, after)]
+            texts = [_with_moved(stats, before, after, kind, x) for stats in (before, after)]
         changes.append(
             CellChange(
                 cell,
@@ -268,14 +274,14 @@ def diff_values(
 
 
 def _with_moved(
-    stats: Mapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any], kind: str
+    stats: Mapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any], kind: str, x: str
 ) -> str:
     """Return a shown value with its n and where its curve ends, each only where it moved:
-    `0.286 ± 0.080 (n = 4, ends at 300)`; a curve or bar that reads as it did though its numbers
-    moved says so where it is shown now."""
+    `0.286 ± 0.080 (n = 4, ends at step 300)`; a curve or bar that reads as it did though its
+    numbers moved says so where it is shown now."""
     said = [
         text.format(stats[key])
-        for key, text in (("n", "n = {}"), ("x", "ends at {}"))
+        for key, text in (("n", "n = {}"), ("x", f"ends at {x} {{}}" if x else "ends at {}"))
         if key in stats and before.get(key) != after.get(key)
     ]
     shown = [{k: v for k, v in s.items() if k != "points"} for s in (before, after)]
