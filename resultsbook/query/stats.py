@@ -103,7 +103,8 @@ def describe(
     finite = bool(np.isfinite(x).all())
     out: dict[str, float] = {"n": float(n), "mean": mean_of(x)}
     if asked & {"std", "sem"}:
-        std = std_of(x, ddof) if n > ddof and finite else nan
+        # one value has no spread, whatever the ddof (numpy's population std of one value is 0)
+        std = std_of(x, ddof) if n > max(ddof, 1) and finite else nan
         out["std"] = denoise(std, x)
         out["sem"] = out["std"] / math.sqrt(n)
     if "ci95" in asked:

@@ -214,10 +214,11 @@ def center_key(cell: Cell, fmt: TableFormat) -> str:
 
 
 def spread_of(cell: Cell, fmt: TableFormat) -> str | None:
-    """Return the spread a cell shows: aggregate cells carry a bootstrap interval or none."""
+    """Return the spread a cell shows: aggregate cells carry a bootstrap interval or none, and a cell
+    of one value none (its std with ddof = 0, quartiles and range are 0 and say nothing of the seeds)."""
     if cell.statistic is not None:
         return "bootstrap" if fmt.spread is not None and "bootstrap_lo" in cell.stats else None
-    return fmt.spread
+    return fmt.spread if cell.stats.get("n", 0) >= 2 else None
 
 
 def _formats_by_column(table: ResultTable, fmt: TableFormat) -> list[NumberFormat]:
