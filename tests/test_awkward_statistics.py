@@ -9,7 +9,10 @@ import math
 
 from conftest import curve
 
+import resultsbook
+from resultsbook.outputs.build import lint_findings
 from resultsbook.query.stats import describe
+from resultsbook.render.layout import TableFormat
 
 
 def _table(cli, *args: str) -> str:
@@ -39,3 +42,19 @@ def test_a_one_seed_cell_prints_no_spread_not_a_zero_one(make_run, cli):
         assert "±" not in line and "[" not in line, (stat, line)  # one seed says nothing of the spread
     document = json.loads(_table(cli, "--metric", "return", "--ddof", "0", "--format", "json"))
     assert [c["stats"]["std"] for c in document["cells"]] == [math.sqrt(2 / 3), None]
+
+
+def test_the_small_sample_bootstrap_note_names_the_cells_that_have_an_interval(make_run, cli):
+    _seeds(make_run, {"a": [1.0, 2.0, 3.0, 4.0], "b": [5.0]})
+    output = _table(cli, "--metric", "return", "--goal", "max", "--stat", "median,bootstrap")
+    assert "Bootstrap intervals from fewer than 10 values (here n = 4) cover less than 95%." in output
+
+
+def test_the_small_sample_bootstrap_lint_leaves_out_single_values(make_run, cli):
+    _seeds(make_run, {"a": [1.0, 2.0, 3.0, 4.0], "b": [5.0]})
+    cli("collect", "runs")
+    book = resultsbook.open("resultsbook.db")
+    table = book.table(rows="model", metric="return", stats=("median", "bootstrap"), goals={"return": "max"})
+    findings = lint_findings("t", table.result, TableFormat(center="median", spread="bootstrap"))
+    texts = [f.text for f in findings if "bootstrap" in f.text]
+    assert len(texts) == 1 and "(n = 4)" in texts[0], texts

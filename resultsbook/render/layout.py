@@ -529,7 +529,7 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
         replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"
     reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
     note = f"{what} over {n_text} {replicate}; per run: {', '.join(reductions)}."
-    small = [n for n in counts if 0 < n < SMALL_BOOTSTRAP_N]
+    small = [n for n in counts if 1 < n < SMALL_BOOTSTRAP_N]  # one value has no interval at all
     if fmt.spread in BOOTSTRAPS and small:
         note += (
             f" Bootstrap intervals from fewer than {SMALL_BOOTSTRAP_N} values (here n = {small[0]}) "
