@@ -58,3 +58,35 @@ def test_the_small_sample_bootstrap_lint_leaves_out_single_values(make_run, cli)
     findings = lint_findings("t", table.result, TableFormat(center="median", spread="bootstrap"))
     texts = [f.text for f in findings if "bootstrap" in f.text]
     assert len(texts) == 1 and "(n = 4)" in texts[0], texts
+
+
+def test_an_untested_bold_over_infinite_values_says_so_not_that_replicates_are_missing(make_run, cli):
+    _seeds(make_run, {"a": [150.0, math.inf, 160.0, 155.0, 152.0], "b": [100.0, 102.0, 98.0, 101.0, 99.0]})
+    for stat in ("mean,std", "median,iqr"):
+        document = json.loads(
+            _table(cli, "--metric", "return", "--goal", "max", "--stat", stat, "--format", "json")
+        )
+        texts = [m["text"] for c in document["cells"] for m in c["marks"] if m["kind"] == "nonsig"]
+        assert len(texts) == 1, texts
+        assert "cannot be computed with infinite values" in texts[0], texts
+        assert "two replicates" not in texts[0]
+
+
+def test_a_bold_probability_of_improvement_says_it_is_not_tested(make_run, cli):
+    scores = {"a": [0.9, 0.8, 0.85], "b": [0.5, 0.4, 0.45], "c": [0.1, 0.42, 0.6]}
+    for model, values in scores.items():
+        for game in ("pong", "breakout"):
+            for seed, value in enumerate(values):
+                make_run(f"{model}{game}{seed}", {"model": model, "game": game, "seed": seed}, curve([value]))
+    aggregates = ("--tasks", "game", "--aggregates", "iqm,probability_of_improvement", "--versus", "c")
+    document = json.loads(_table(cli, "--metric", "acc", "--goal", "max", *aggregates, "--format", "json"))
+    texts = [
+        m["text"]
+        for c in document["cells"]
+        if c["column"]["aggregate"] == "probability_of_improvement"
+        for m in c["marks"]
+        if m["kind"] == "nonsig"
+    ]
+    assert len(texts) == 1, texts
+    assert "two replicates" not in texts[0]
+    assert "no test compares probabilities of improvement" in texts[0], texts

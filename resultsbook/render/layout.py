@@ -362,10 +362,7 @@ def _emphasize(
                 if not _differs(table, fmt, position, rival):
                     p = _p_value(table, fmt, position, rival)
                     if math.isnan(p):
-                        text = (
-                            f"not shown to be better than {name}: the {table_test_name(table, fmt)} needs "
-                            "at least two replicates on each side"
-                        )
+                        text = f"not shown to be better than {name}: {_untested(table, fmt, position, rival)}"
                     else:
                         test_name = table_test_name(table, fmt)
                         text = f"not significantly better than {name} ({test_name}, p = {p:.2g})"
@@ -392,6 +389,19 @@ def _p_value(table: ResultTable, fmt: TableFormat, first: tuple[int, int], secon
 
         return difference_p(table.query, cells[0], cells[1])
     return p_value(test, cells[0].values, cells[1].values, fmt.center, table.query.bootstrap_seed)
+
+
+def _untested(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> str:
+    """Say why the test behind bold gave no p-value for two cells."""
+    cells = [table.cell(table.rows[r], table.columns[c]) for r, c in (first, second)]
+    if any(cell is not None and cell.statistic == "probability_of_improvement" for cell in cells):
+        return "no test compares probabilities of improvement (each is against the same row)"
+    name = table_test_name(table, fmt)
+    if any(cell is not None and any(map(math.isinf, cell.runs.values.tolist())) for cell in cells):
+        return f"the {name} cannot be computed with infinite values"
+    if table.query.tasks:
+        return f"the {name} needs at least two runs per task on each side"
+    return f"the {name} needs at least two replicates on each side"
 
 
 def _differs(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> bool:
