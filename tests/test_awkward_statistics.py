@@ -90,3 +90,20 @@ def test_a_bold_probability_of_improvement_says_it_is_not_tested(make_run, cli):
     assert len(texts) == 1, texts
     assert "two replicates" not in texts[0]
     assert "no test compares probabilities of improvement" in texts[0], texts
+
+
+def test_aggregates_over_tasks_with_an_infinite_run_have_no_interval_and_no_test(make_run, cli):
+    scores = {"a": [0.9, math.inf, 0.85], "b": [0.5, 0.4, 0.45], "c": [0.1, 0.42, 0.6]}
+    for model, values in scores.items():
+        for game in ("pong", "breakout"):
+            for seed, value in enumerate(values):
+                logged = value if game == "pong" else values[0]
+                make_run(
+                    f"{model}{game}{seed}", {"model": model, "game": game, "seed": seed}, curve([logged])
+                )
+    aggregates = ("--tasks", "game", "--aggregates", "mean,iqm")
+    document = json.loads(_table(cli, "--metric", "acc", "--goal", "max", *aggregates, "--format", "json"))
+    infinite = [c for c in document["cells"] if c["row"]["model"] == "a"]
+    assert [c["stats"].get("bootstrap_lo") for c in infinite] == [None, None]  # as over seeds: not computed
+    texts = [m["text"] for c in infinite for m in c["marks"] if m["kind"] == "nonsig"]
+    assert len(texts) == 2 and all("cannot be computed with infinite values" in t for t in texts), texts
