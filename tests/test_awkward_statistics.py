@@ -107,3 +107,14 @@ def test_aggregates_over_tasks_with_an_infinite_run_have_no_interval_and_no_test
     assert [c["stats"].get("bootstrap_lo") for c in infinite] == [None, None]  # as over seeds: not computed
     texts = [m["text"] for c in infinite for m in c["marks"] if m["kind"] == "nonsig"]
     assert len(texts) == 2 and all("cannot be computed with infinite values" in t for t in texts), texts
+
+
+def test_negative_values_round_half_away_from_zero_as_the_docs_say():
+    from resultsbook.render.numformat import fmt_fixed
+
+    assert [fmt_fixed(v, d) for v, d in ((-10.5, 0), (10.5, 0), (-2.675, 2), (-0.125, 2))] == [
+        "-11",
+        "11",
+        "-2.68",
+        "-0.13",
+    ]
