@@ -61,6 +61,7 @@ SPREAD_NAMES = {
 }
 MAX_DIGITS_SHOWN = 15  # a double holds about 16 significant digits
 CENTER_NAMES = {"mean": "Mean", "median": "Median", "iqm": "IQM"}
+CENTER_WORDS = {"mean": "mean", "median": "median", "iqm": "IQM"}  # mid-sentence: an acronym stays one
 
 
 @dataclass(frozen=True)
@@ -529,7 +530,7 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
         what += f" ± {SPREAD_NAMES[fmt.spread]} (ddof = {query.ddof})"
     elif fmt.spread in BOOTSTRAPS:
         what += (
-            f" with {SPREAD_NAMES[fmt.spread]} of the {CENTER_NAMES[fmt.center].lower()}"
+            f" with {SPREAD_NAMES[fmt.spread]} of the {CENTER_WORDS[fmt.center]}"
             f" ({query.bootstrap_resamples:,} resamples, seed {query.bootstrap_seed})"
         )
     elif fmt.spread is not None:
