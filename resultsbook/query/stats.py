@@ -2,7 +2,7 @@
 
 n          number of replicates with a value (NaN left out; ±inf kept, see below)
 mean       arithmetic mean
-std        standard deviation with the table's ddof (default 1, the sample std)
+std        standard deviation with the table's ddof (default 1, the sample std); NaN for one value
 sem        std / sqrt(n), with the same ddof; the spread of the mean only
 ci95       95 % Student-t interval of the mean (sample std, n - 1 dof); offered with the mean only
 bootstrap  95 % percentile bootstrap interval of the CENTRE statistic (mean, median or IQM)
