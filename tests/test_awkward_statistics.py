@@ -118,3 +118,43 @@ def test_negative_values_round_half_away_from_zero_as_the_docs_say():
         "-2.68",
         "-0.13",
     ]
+
+
+def test_with_ties_an_untested_cell_is_not_bold_as_not_significantly_worse(store, tmp_path):
+    from conftest import write_native_run
+
+    from resultsbook.query import MetricSpec, TableQuery, aggregate
+    from resultsbook.query.select import parse_filter
+    from resultsbook.render.layout import Labels, layout_table
+    from resultsbook.sources.collect import CollectRequest, collect
+
+    values = {
+        "a": [100, 102, 98, 101, 99], "b": [5], "c": [80, 81, 79, 82, 78], "d": [99, 101, 100, 98, 102],
+        "e": [95],
+    }  # fmt: skip
+    for method, runs in values.items():
+        for seed, value in enumerate(runs):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{method}{seed}", config, [{"step": 1, "acc": value}])
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+
+    def laid_out(methods: str):
+        query = TableQuery(
+            metrics=(MetricSpec("acc", direction="max"),),
+            rows=("method",),
+            filters=(parse_filter(f"method={methods}"),),
+        )
+        layout = layout_table(aggregate(store, query), TableFormat(ties=True), Labels())
+        emphasis = {row[0]: cells[0].emphasis for row, cells in layout.body}
+        return emphasis, [
+            mark.text for marks in layout.marks.values() for mark in marks if mark.kind == "nonsig"
+        ]
+
+    emphasis, nonsig = laid_out("a,b,c,d")
+    assert emphasis == {"a": "best", "b": None, "c": "second", "d": "best"}  # b's one seed was never tested
+    assert nonsig == []
+    emphasis, nonsig = laid_out("a,c,e")  # the runner-up cannot be tested: the best says so, as without ties
+    assert emphasis == {"a": "best", "c": None, "e": "second"}
+    assert nonsig == [
+        "not shown to be better than e: the Welch's t-test needs at least two replicates on each side"
+    ]

@@ -353,10 +353,13 @@ def _emphasize(
         runner_up = [
             (r, c) for r, c in positions if len(shown) > 1 and _number(grid[r][c]) * sign == shown[1]
         ]
+        p_values: dict[tuple[int, int], float] = {}
         if test != "none" and fmt.ties:
-            best += [p for p in positions if p not in best and not _differs(table, fmt, best[0], p)]
+            # a tie is a test that ran and found no difference: a cell it cannot test is no tie
+            p_values = {p: _p_value(table, fmt, best[0], p) for p in positions if p not in best}
+            best += [p for p, value in p_values.items() if value >= fmt.alpha]
             runner_up = [p for p in runner_up if p not in best]
-        elif test != "none" and runner_up:
+        if test != "none" and runner_up and (not fmt.ties or any(math.isnan(p_values[p]) for p in runner_up)):
             rival = max(runner_up, key=lambda p: _centre(table, fmt, p) * sign)
             name = cell_label(table, table.rows[rival[0]], table.columns[rival[1]], labels)
             for position in best:
