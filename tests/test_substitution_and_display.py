@@ -147,7 +147,7 @@ def test_the_note_states_scale_centre_interval_and_test(make_run, cli):
         "α = 0.05)."
     ) in output
     bca = _table(cli, "--metric", "acc", "--stat", "iqm,bca")
-    assert "IQM with 95% BCa bootstrap interval of the iqm" in bca
+    assert "IQM with 95% BCa bootstrap interval of the IQM (10,000 resamples" in bca
     assert "permutation test of the difference in IQMs" in bca
     mann = _table(cli, "--metric", "acc", "--stat", "median,iqr", "--test", "mannwhitney")
     assert "Mann–Whitney U test" in mann

@@ -839,7 +839,7 @@ def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Findi
                 )
             )
     bootstrapped = fmt.spread in BOOTSTRAPS or (table.query.tasks and fmt.spread is not None)
-    small = sorted({int(c.stats["n"]) for c in table.cells.values() if 0 < c.stats["n"] < SMALL_BOOTSTRAP_N})
+    small = sorted({int(c.stats["n"]) for c in table.cells.values() if 1 < c.stats["n"] < SMALL_BOOTSTRAP_N})
     if bootstrapped and small:
         findings.append(
             Finding(

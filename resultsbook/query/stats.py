@@ -2,7 +2,7 @@
 
 n          number of replicates with a value (NaN left out; ±inf kept, see below)
 mean       arithmetic mean
-std        standard deviation with the table's ddof (default 1, the sample std)
+std        standard deviation with the table's ddof (default 1, the sample std); NaN for one value
 sem        std / sqrt(n), with the same ddof; the spread of the mean only
 ci95       95 % Student-t interval of the mean (sample std, n - 1 dof); offered with the mean only
 bootstrap  95 % percentile bootstrap interval of the CENTRE statistic (mean, median or IQM)
@@ -103,7 +103,8 @@ def describe(
     finite = bool(np.isfinite(x).all())
     out: dict[str, float] = {"n": float(n), "mean": mean_of(x)}
     if asked & {"std", "sem"}:
-        std = std_of(x, ddof) if n > ddof and finite else nan
+        # one value has no spread, whatever the ddof (numpy's population std of one value is 0)
+        std = std_of(x, ddof) if n > max(ddof, 1) and finite else nan
         out["std"] = denoise(std, x)
         out["sem"] = out["std"] / math.sqrt(n)
     if "ci95" in asked:

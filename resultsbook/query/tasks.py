@@ -159,7 +159,7 @@ def stratified_intervals(
 ) -> dict[str, tuple[float, float]]:
     """Return the stratified percentile bootstrap intervals of several aggregates from the same resamples."""
     nan = (float("nan"), float("nan"))
-    if any(len(x) < 2 for x in per_task):
+    if any(len(x) < 2 or not np.isfinite(x).all() for x in per_task):  # as over seeds: inf has no interval
         return dict.fromkeys(names, nan)
 
     def every(batch: list[np.ndarray]) -> np.ndarray:
@@ -199,7 +199,7 @@ def difference_p(query: TableQuery, first: Cell, second: Cell) -> float:
     if not shared:
         return float("nan")
     x, y = [a[t] for t in shared], [b[t] for t in shared]
-    if any(len(v) < 2 for v in (*x, *y)):
+    if any(len(v) < 2 or not np.isfinite(v).all() for v in (*x, *y)):
         return float("nan")
     k = len(shared)
     name, threshold = first.statistic, query.optimality_threshold

@@ -61,6 +61,7 @@ SPREAD_NAMES = {
 }
 MAX_DIGITS_SHOWN = 15  # a double holds about 16 significant digits
 CENTER_NAMES = {"mean": "Mean", "median": "Median", "iqm": "IQM"}
+CENTER_WORDS = {"mean": "mean", "median": "median", "iqm": "IQM"}  # mid-sentence: an acronym stays one
 
 
 @dataclass(frozen=True)
@@ -214,10 +215,11 @@ def center_key(cell: Cell, fmt: TableFormat) -> str:
 
 
 def spread_of(cell: Cell, fmt: TableFormat) -> str | None:
-    """Return the spread a cell shows: aggregate cells carry a bootstrap interval or none."""
+    """Return the spread a cell shows: aggregate cells carry a bootstrap interval or none, and a cell
+    of one value none (its std with ddof = 0, quartiles and range are 0 and say nothing of the seeds)."""
     if cell.statistic is not None:
         return "bootstrap" if fmt.spread is not None and "bootstrap_lo" in cell.stats else None
-    return fmt.spread
+    return fmt.spread if cell.stats.get("n", 0) >= 2 else None
 
 
 def _formats_by_column(table: ResultTable, fmt: TableFormat) -> list[NumberFormat]:
@@ -351,20 +353,20 @@ def _emphasize(
         runner_up = [
             (r, c) for r, c in positions if len(shown) > 1 and _number(grid[r][c]) * sign == shown[1]
         ]
+        p_values: dict[tuple[int, int], float] = {}
         if test != "none" and fmt.ties:
-            best += [p for p in positions if p not in best and not _differs(table, fmt, best[0], p)]
+            # a tie is a test that ran and found no difference: a cell it cannot test is no tie
+            p_values = {p: _p_value(table, fmt, best[0], p) for p in positions if p not in best}
+            best += [p for p, value in p_values.items() if value >= fmt.alpha]
             runner_up = [p for p in runner_up if p not in best]
-        elif test != "none" and runner_up:
+        if test != "none" and runner_up and (not fmt.ties or any(math.isnan(p_values[p]) for p in runner_up)):
             rival = max(runner_up, key=lambda p: _centre(table, fmt, p) * sign)
             name = cell_label(table, table.rows[rival[0]], table.columns[rival[1]], labels)
             for position in best:
                 if not _differs(table, fmt, position, rival):
                     p = _p_value(table, fmt, position, rival)
                     if math.isnan(p):
-                        text = (
-                            f"not shown to be better than {name}: the {table_test_name(table, fmt)} needs "
-                            "at least two replicates on each side"
-                        )
+                        text = f"not shown to be better than {name}: {_untested(table, fmt, position, rival)}"
                     else:
                         test_name = table_test_name(table, fmt)
                         text = f"not significantly better than {name} ({test_name}, p = {p:.2g})"
@@ -391,6 +393,19 @@ def _p_value(table: ResultTable, fmt: TableFormat, first: tuple[int, int], secon
 
         return difference_p(table.query, cells[0], cells[1])
     return p_value(test, cells[0].values, cells[1].values, fmt.center, table.query.bootstrap_seed)
+
+
+def _untested(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> str:
+    """Say why the test behind bold gave no p-value for two cells."""
+    cells = [table.cell(table.rows[r], table.columns[c]) for r, c in (first, second)]
+    if any(cell is not None and cell.statistic == "probability_of_improvement" for cell in cells):
+        return "no test compares probabilities of improvement (each is against the same row)"
+    name = table_test_name(table, fmt)
+    if any(cell is not None and any(map(math.isinf, cell.runs.values.tolist())) for cell in cells):
+        return f"the {name} cannot be computed with infinite values"
+    if table.query.tasks:
+        return f"the {name} needs at least two runs per task on each side"
+    return f"the {name} needs at least two replicates on each side"
 
 
 def _differs(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> bool:
@@ -518,7 +533,7 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
         what += f" ± {SPREAD_NAMES[fmt.spread]} (ddof = {query.ddof})"
     elif fmt.spread in BOOTSTRAPS:
         what += (
-            f" with {SPREAD_NAMES[fmt.spread]} of the {CENTER_NAMES[fmt.center].lower()}"
+            f" with {SPREAD_NAMES[fmt.spread]} of the {CENTER_WORDS[fmt.center]}"
             f" ({query.bootstrap_resamples:,} resamples, seed {query.bootstrap_seed})"
         )
     elif fmt.spread is not None:
@@ -528,7 +543,7 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
         replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"
     reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
     note = f"{what} over {n_text} {replicate}; per run: {', '.join(reductions)}."
-    small = [n for n in counts if 0 < n < SMALL_BOOTSTRAP_N]
+    small = [n for n in counts if 1 < n < SMALL_BOOTSTRAP_N]  # one value has no interval at all
     if fmt.spread in BOOTSTRAPS and small:
         note += (
             f" Bootstrap intervals from fewer than {SMALL_BOOTSTRAP_N} values (here n = {small[0]}) "

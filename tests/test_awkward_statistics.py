@@ -1,0 +1,160 @@
+"""Statistics on awkward data, as a reviewer reads them: one seed, infinite values, small bootstrap
+samples and probabilities of improvement say what they are, and never a spread or a reason they do
+not have."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from conftest import curve
+
+import resultsbook
+from resultsbook.outputs.build import lint_findings
+from resultsbook.query.stats import describe
+from resultsbook.render.layout import TableFormat
+
+
+def _table(cli, *args: str) -> str:
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", *args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _seeds(make_run, values_by_model, key="return"):
+    for model, values in values_by_model.items():
+        for seed, value in enumerate(values):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([value], key=key))
+
+
+def test_a_single_value_has_no_spread_whatever_the_ddof():
+    assert math.isnan(describe([5.0], ["std", "sem"], ddof=0)["std"])  # numpy's population std says 0
+    assert math.isnan(describe([5.0], ["std", "sem"], ddof=0)["sem"])
+    assert describe([5.0, 7.0], ["std"], ddof=0)["std"] == 1.0
+
+
+def test_a_one_seed_cell_prints_no_spread_not_a_zero_one(make_run, cli):
+    _seeds(make_run, {"a": [1.0, 2.0, 3.0], "b": [5.0]})
+    for stat in ("mean,std", "mean,sem", "median,iqr", "mean,minmax"):
+        output = _table(cli, "--metric", "return", "--goal", "max", "--stat", stat, "--ddof", "0")
+        line = next(line for line in output.splitlines() if line.startswith("b "))
+        assert "±" not in line and "[" not in line, (stat, line)  # one seed says nothing of the spread
+    document = json.loads(_table(cli, "--metric", "return", "--ddof", "0", "--format", "json"))
+    assert [c["stats"]["std"] for c in document["cells"]] == [math.sqrt(2 / 3), None]
+
+
+def test_the_small_sample_bootstrap_note_names_the_cells_that_have_an_interval(make_run, cli):
+    _seeds(make_run, {"a": [1.0, 2.0, 3.0, 4.0], "b": [5.0]})
+    output = _table(cli, "--metric", "return", "--goal", "max", "--stat", "median,bootstrap")
+    assert "Bootstrap intervals from fewer than 10 values (here n = 4) cover less than 95%." in output
+
+
+def test_the_small_sample_bootstrap_lint_leaves_out_single_values(make_run, cli):
+    _seeds(make_run, {"a": [1.0, 2.0, 3.0, 4.0], "b": [5.0]})
+    cli("collect", "runs")
+    book = resultsbook.open("resultsbook.db")
+    table = book.table(rows="model", metric="return", stats=("median", "bootstrap"), goals={"return": "max"})
+    findings = lint_findings("t", table.result, TableFormat(center="median", spread="bootstrap"))
+    texts = [f.text for f in findings if "bootstrap" in f.text]
+    assert len(texts) == 1 and "(n = 4)" in texts[0], texts
+
+
+def test_an_untested_bold_over_infinite_values_says_so_not_that_replicates_are_missing(make_run, cli):
+    _seeds(make_run, {"a": [150.0, math.inf, 160.0, 155.0, 152.0], "b": [100.0, 102.0, 98.0, 101.0, 99.0]})
+    for stat in ("mean,std", "median,iqr"):
+        document = json.loads(
+            _table(cli, "--metric", "return", "--goal", "max", "--stat", stat, "--format", "json")
+        )
+        texts = [m["text"] for c in document["cells"] for m in c["marks"] if m["kind"] == "nonsig"]
+        assert len(texts) == 1, texts
+        assert "cannot be computed with infinite values" in texts[0], texts
+        assert "two replicates" not in texts[0]
+
+
+def test_a_bold_probability_of_improvement_says_it_is_not_tested(make_run, cli):
+    scores = {"a": [0.9, 0.8, 0.85], "b": [0.5, 0.4, 0.45], "c": [0.1, 0.42, 0.6]}
+    for model, values in scores.items():
+        for game in ("pong", "breakout"):
+            for seed, value in enumerate(values):
+                make_run(f"{model}{game}{seed}", {"model": model, "game": game, "seed": seed}, curve([value]))
+    aggregates = ("--tasks", "game", "--aggregates", "iqm,probability_of_improvement", "--versus", "c")
+    document = json.loads(_table(cli, "--metric", "acc", "--goal", "max", *aggregates, "--format", "json"))
+    texts = [
+        m["text"]
+        for c in document["cells"]
+        if c["column"]["aggregate"] == "probability_of_improvement"
+        for m in c["marks"]
+        if m["kind"] == "nonsig"
+    ]
+    assert len(texts) == 1, texts
+    assert "two replicates" not in texts[0]
+    assert "no test compares probabilities of improvement" in texts[0], texts
+
+
+def test_aggregates_over_tasks_with_an_infinite_run_have_no_interval_and_no_test(make_run, cli):
+    scores = {"a": [0.9, math.inf, 0.85], "b": [0.5, 0.4, 0.45], "c": [0.1, 0.42, 0.6]}
+    for model, values in scores.items():
+        for game in ("pong", "breakout"):
+            for seed, value in enumerate(values):
+                logged = value if game == "pong" else values[0]
+                make_run(
+                    f"{model}{game}{seed}", {"model": model, "game": game, "seed": seed}, curve([logged])
+                )
+    aggregates = ("--tasks", "game", "--aggregates", "mean,iqm")
+    document = json.loads(_table(cli, "--metric", "acc", "--goal", "max", *aggregates, "--format", "json"))
+    infinite = [c for c in document["cells"] if c["row"]["model"] == "a"]
+    assert [c["stats"].get("bootstrap_lo") for c in infinite] == [None, None]  # as over seeds: not computed
+    texts = [m["text"] for c in infinite for m in c["marks"] if m["kind"] == "nonsig"]
+    assert len(texts) == 2 and all("cannot be computed with infinite values" in t for t in texts), texts
+
+
+def test_negative_values_round_half_away_from_zero_as_the_docs_say():
+    from resultsbook.render.numformat import fmt_fixed
+
+    assert [fmt_fixed(v, d) for v, d in ((-10.5, 0), (10.5, 0), (-2.675, 2), (-0.125, 2))] == [
+        "-11",
+        "11",
+        "-2.68",
+        "-0.13",
+    ]
+
+
+def test_with_ties_an_untested_cell_is_not_bold_as_not_significantly_worse(store, tmp_path):
+    from conftest import write_native_run
+
+    from resultsbook.query import MetricSpec, TableQuery, aggregate
+    from resultsbook.query.select import parse_filter
+    from resultsbook.render.layout import Labels, layout_table
+    from resultsbook.sources.collect import CollectRequest, collect
+
+    values = {
+        "a": [100, 102, 98, 101, 99], "b": [5], "c": [80, 81, 79, 82, 78], "d": [99, 101, 100, 98, 102],
+        "e": [95],
+    }  # fmt: skip
+    for method, runs in values.items():
+        for seed, value in enumerate(runs):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{method}{seed}", config, [{"step": 1, "acc": value}])
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+
+    def laid_out(methods: str):
+        query = TableQuery(
+            metrics=(MetricSpec("acc", direction="max"),),
+            rows=("method",),
+            filters=(parse_filter(f"method={methods}"),),
+        )
+        layout = layout_table(aggregate(store, query), TableFormat(ties=True), Labels())
+        emphasis = {row[0]: cells[0].emphasis for row, cells in layout.body}
+        return emphasis, [
+            mark.text for marks in layout.marks.values() for mark in marks if mark.kind == "nonsig"
+        ]
+
+    emphasis, nonsig = laid_out("a,b,c,d")
+    assert emphasis == {"a": "best", "b": None, "c": "second", "d": "best"}  # b's one seed was never tested
+    assert nonsig == []
+    emphasis, nonsig = laid_out("a,c,e")  # the runner-up cannot be tested: the best says so, as without ties
+    assert emphasis == {"a": "best", "c": None, "e": "second"}
+    assert nonsig == [
+        "not shown to be better than e: the Welch's t-test needs at least two replicates on each side"
+    ]
