@@ -8,7 +8,6 @@ from typing import Any
 
 from resultsbook.errors import SpecError, did_you_mean
 
-
 # what other tools (pandas, seaborn, plotting scripts, trackers' configs) call a key: no typo of it,
 # so string likeness would answer them with a wrong key ('reduction' → 'direction', 'panels' → 'labels')
 KEY_SYNONYMS = {
