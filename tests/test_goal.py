@@ -29,6 +29,7 @@ from resultsbook.query.reduce import parse_reduction
         ("return", "max"),
         ("eval/mean_reward", "max"),  # Stable-Baselines3's own names
         ("rollout/ep_rew_mean", "max"),
+        ("charts/episodic_return", "max"),  # CleanRL's
         ("eval/mean_ep_length", None),  # longer is better in CartPole, worse in MountainCar
         ("answer_acc", None),  # "wer" inside "answer" is no name, nor is "acc" after "answer_"
         ("fidelity", None),  # not "fid"
