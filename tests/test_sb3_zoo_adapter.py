@@ -56,6 +56,7 @@ def test_a_table_averages_the_last_evaluation_over_the_seeds_of_args_yml(logs, c
 
 def test_a_run_without_its_final_model_is_not_called_finished(logs):
     (logs / "ppo" / "CartPole-v1_2" / "CartPole-v1.zip").unlink()
+    (logs / "ppo" / "CartPole-v1_2" / "rl_model_512_steps.zip").touch()  # --save-freq's checkpoints
     found = read_tree(logs)
     assert found["ppo/CartPole-v1_2"][0].status == "unknown"
     assert found["ppo/CartPole-v1_1"][0].status == "finished"

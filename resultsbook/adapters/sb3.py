@@ -27,6 +27,7 @@ EVALUATIONS_FILE = "evaluations.npz"
 MONITOR_FILE = re.compile(r"(.*\.)?monitor\.csv")
 ARGS_FILE, CONFIG_FILE, COMMAND_FILE = "args.yml", "config.yml", "command.txt"
 BEST_MODEL = "best_model.zip"
+CHECKPOINT = re.compile(r".*_\d+_steps\.zip")  # CheckpointCallback's rl_model_10000_steps.zip
 FLAGS = {"True": 1.0, "False": 0.0}
 # EvalCallback's arrays (one row of episodes per evaluation) and the metric of each row's mean
 EVALUATED = {
@@ -78,7 +79,8 @@ class Sb3Adapter(Adapter):
         problems.extend(series_problems)
         params, provenance = _read_settings(files, problems)
         parts = os.path.abspath(source.path).replace(os.sep, "/").split("/")
-        models = [n for n in files if "/" not in n and n.endswith(".zip") and n != BEST_MODEL]
+        settings = next((n.split("/")[0] for n in files if n.endswith("/" + ARGS_FILE)), None)
+        models = [n for n in files if "/" not in n and _is_final_model(n, settings)]
         run = RunRecord(
             name="/".join(parts[-2:]),
             params=params,
@@ -90,6 +92,14 @@ class Sb3Adapter(Adapter):
             provenance=provenance,
         )
         return ReadResult((run,), tuple(problems))
+
+
+def _is_final_model(name: str, settings: str | None) -> bool:
+    """Tell whether a file is the model the zoo saves when training ends: `<env>.zip`, named as the
+    folder of args.yml; without that folder, a .zip that is neither the best model nor a checkpoint."""
+    if settings is not None:
+        return name == f"{settings}.zip"
+    return name.endswith(".zip") and name != BEST_MODEL and not CHECKPOINT.fullmatch(name)
 
 
 def _run_files(path: str, files: frozenset[str], dirs: tuple[str, ...]) -> list[str]:
