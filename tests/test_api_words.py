@@ -72,7 +72,8 @@ def test_an_option_no_adapter_has_names_the_adapter_argument(tmp_path):
     headerless_runs(tmp_path)
     with pytest.raises(
         rb.AdapterError,
-        match=r"^no adapter has an option 'colums'; name the adapter with adapter= and see `resultsbook "
+        match=r"^no adapter has an option 'colums' \(did you mean 'columns'\?\); name the adapter with adapter= "
+        r"and see `resultsbook "
         r"adapters` for each one's options$",
     ):
         rb.collect(tmp_path / "runs", db=tmp_path / "s.db", options={"colums": ["epoch", "step", "return"]})

@@ -170,6 +170,11 @@ def test_two_entries_writing_one_file_are_refused_naming_both(tmp_path, snippet,
             "has an unknown suffix; use .tex, .md, .csv, .json",
         ),
         ('[tables.t]\nmetric = "a"\nrows = ["m"]\ndigits = "2"', "digits = '2' must be a whole number"),
+        (
+            '[tables.t]\nmetric = "a"\nrows = ["m"]\nseeds = 3',
+            "seeds = 3 must be the list of seeds, e.g. seeds = [0, 1, 2]; for the number of seeds each cell "
+            "should have, write replicates = 3",
+        ),
         ("[tables.t\n", "is not valid TOML"),
         ('[[sources]]\nadapter = "csv"', "[[sources]] #1 needs a path"),
     ],
@@ -179,6 +184,29 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
     with pytest.raises(SpecError) as error:
         load_spec(str(tmp_path / "resultsbook.toml"))
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("entry", "key", "meant"),
+    [
+        ("tables.t", 'reduction = "last"', "reduce"),  # was: did you mean 'direction'?
+        ("tables.t", 'filter = { env = "CartPole-v1" }', "where"),  # was: 'fit'
+        ("tables.t", "precision = 1", "digits"),  # was: 'direction'
+        ("tables.t", "decimals = 1", "digits"),  # was: every key
+        ("tables.t", "higher_is_better = true", "goal"),
+        ("tables.t", 'bold = "column"', "highlight"),
+        ("tables.t", 'group_by = ["m"]', "rows"),
+        ("figures.f", 'panels = "env"', "facet"),  # was: did you mean 'labels'?
+    ],
+)
+def test_a_key_other_tools_name_so_is_answered_with_this_one(tmp_path, entry, key, meant):
+    """Words of pandas, seaborn and the trackers' own configs are no typos of ours: string likeness
+    answered 'reduction' with 'direction' and 'panels' with 'labels'."""
+    body = 'metric = "a"\nrows = ["m"]' if entry.startswith("tables") else 'kind = "curve"\nmetric = "a"'
+    (tmp_path / "resultsbook.toml").write_text(f"[{entry}]\n{body}\n{key}\noutputs = []\n")
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value).endswith(f"has an unknown key {key.split(' = ')[0]!r}; did you mean {meant!r}?")
 
 
 FLAGS = ("second", "show_n", "stat_note", "ties", "escape_formulas", "longtable", "multirow", "csv_metadata")
@@ -235,7 +263,10 @@ def test_a_misspelt_highlight_names_the_table_and_the_key_meant(project):
     ("setting", "message"),
     [
         ('replicate = ["sed"]', "replicate 'sed' is not a param of any run; did you mean 'seed'?"),
-        ('run_specific = ["datset"]', "run_specific 'datset' is not a param of any run; did you mean 'dataset'?"),
+        (
+            'run_specific = ["datset"]',
+            "run_specific 'datset' is not a param of any run; did you mean 'dataset'?",
+        ),
     ],
 )
 def test_a_misspelt_replicate_or_run_specific_key_names_the_table(project, setting, message):

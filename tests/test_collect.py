@@ -176,6 +176,19 @@ def test_unknown_adapter_option_is_refused(tmp_path, store):
         collect(store, [CollectRequest(str(tmp_path / "runs"), options={"colums": "a"})])
 
 
+def test_a_mistyped_adapter_option_names_the_one_meant(tmp_path, store):
+    """`-o setp=TotalEnvInteracts` (Spinning Up's step) said only that no adapter has 'setp'."""
+    from resultsbook.errors import AdapterError
+
+    make_runs(tmp_path / "runs", 1)
+    with pytest.raises(
+        AdapterError, match=r"^no adapter has an option 'setp' \(did you mean 'step'\?\); name"
+    ):
+        collect(store, [CollectRequest(str(tmp_path / "runs"), options={"setp": "TotalEnvInteracts"})])
+    with pytest.raises(AdapterError, match=r"^no adapter has an option 'zzz'; name"):
+        collect(store, [CollectRequest(str(tmp_path / "runs"), options={"zzz": "1"})])
+
+
 def test_collecting_only_changed_paths_reads_only_their_runs(tmp_path, store):
     make_runs(tmp_path / "runs", 5)
     request = [CollectRequest(str(tmp_path / "runs"))]

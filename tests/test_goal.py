@@ -27,6 +27,10 @@ from resultsbook.query.reduce import parse_reduction
         ("test/acc", "max"),
         ("val_accuracy", "max"),
         ("return", "max"),
+        ("eval/mean_reward", "max"),  # Stable-Baselines3's own names
+        ("rollout/ep_rew_mean", "max"),
+        ("charts/episodic_return", "max"),  # CleanRL's
+        ("eval/mean_ep_length", None),  # longer is better in CartPole, worse in MountainCar
         ("answer_acc", None),  # "wer" inside "answer" is no name, nor is "acc" after "answer_"
         ("fidelity", None),  # not "fid"
         ("val/fidelity", None),

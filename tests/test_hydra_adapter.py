@@ -166,3 +166,24 @@ def test_a_config_nesting_deeper_than_100_levels_is_refused_and_the_metrics_kept
     ]
     # the metrics, and the params of Lightning's hparams.yaml, are kept
     assert "model.name" not in run.params and "train_loss" in run.metrics
+
+
+def test_runs_that_disagree_on_a_key_hydra_sets_once_keep_their_own_values(tmp_path):
+    """A `.hydra/` at a project root (hydra.run.dir=., or a script that seeds its own runs) made every
+    run below it take Hydra's seed and algo: all seeds 0, all 'sac', so a table put every run in one
+    row and called them replicates of seed 0. Runs that differ on a key Hydra fixes are not its job's."""
+    (tmp_path / ".hydra").mkdir()
+    (tmp_path / ".hydra" / "config.yaml").write_text("seed: 0\nalgo: sac\nlr: 0.1\n")
+    for algo, seed in (("ppo", 1), ("ppo", 2), ("a2c", 1)):
+        write_native_run(tmp_path / "runs" / f"{algo}_{seed}", config={"seed": seed, "algo": algo},
+                         metrics=[{"step": 1, "acc": 0.5}])  # fmt: skip
+    found = read_tree(tmp_path)
+    params = sorted(
+        (run.params["algo"], run.params["seed"], run.params["lr"]) for run, _, _ in found.values()
+    )
+    assert params == [("a2c", 1, 0.1), ("ppo", 1, 0.1), ("ppo", 2, 0.1)]  # Hydra's lr still fills in
+    problems = {problem.message for _, problems, _ in found.values() for problem in problems}
+    assert problems == {
+        "the 3 runs inside disagree on 'algo', 'seed', which Hydra's config sets once (algo = sac, seed = 0): "
+        "it is not their config (a .hydra/ folder above runs of their own, e.g. left by hydra.run.dir=.)"
+    }

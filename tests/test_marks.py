@@ -124,6 +124,24 @@ def test_finding_lines_keep_a_few_cells_listed_one_by_one():
     assert len(finding_lines(many, verbose=True)) == 5
 
 
+def test_the_count_of_a_summarised_mark_is_of_cells_not_of_lines():
+    """A cell that mixes commits and a dirty tree has two lines of one mark, and one line can stand for
+    several cells; the summary said '8 cells' of a mark the table's note counted in 6."""
+    from resultsbook.outputs.build import Finding
+
+    grouped = Finding(
+        "t", "a and 2 more cell(s)", "provenance", "mixes 2 git commits (x, y)", cells=("a", "b", "c")
+    )
+    commits = Finding("t", "d", "provenance", "mixes 3 git commits (x, y, z)")
+    dirty = Finding("t", "d", "provenance", "includes 1 run from a dirty working tree")
+    other = Finding("t", "e", "provenance", "mixes 2 git commits (x, z)")
+    assert finding_lines([grouped, commits, dirty, other]) == [
+        "t: 5 cells: runs from different code or data (git commits, a dirty tree, data versions); "
+        "e.g. a and 2 more cell(s): mixes 2 git commits (x, y) (BuildReport.findings lists every cell)"
+    ]
+    assert finding_lines([grouped]) == [grouped.line()]  # one line for three cells is no flood
+
+
 @pytest.mark.parametrize("second", [True, False])
 def test_second_false_never_underlines(store, tmp_path, second):
     table = table_of(store, tmp_path, {"a": 95.0, "b": 90.0, "c": 80.0, "d": 70.0})

@@ -145,3 +145,53 @@ def test_native_run_folders_are_not_taken_for_sacred_runs(tmp_path, make_run):
     make_run("native", config={"seed": 1}, metrics=[{"step": 1, "x": 1}], run={"status": "finished"})
     found = read_tree(tmp_path / "runs")
     assert {source: adapter for source, (_, _, adapter) in found.items()} == {"native": "native"}
+
+
+def test_results_kept_in_run_info_are_metrics(tmp_path):
+    """Sacred stores `_run.info` in info.json, where many projects keep their results instead of logging
+    metrics; it was listed as a file of the run and never read, so `--metric accuracy_test` found nothing."""
+    root = copy_fixture("sacred_info", tmp_path)
+    found = read_tree(root / "runs", "sacred")
+    want = expected("sacred_info")
+    assert sorted(found) == ["1", "2"]
+    for source, (run, problems, _) in found.items():
+        info = want[f"runs/{source}"]
+        assert problems == []
+        assert run.summary == {
+            "accuracy_test": info["accuracy_test"],
+            "sota.accuracy": info["sota"]["accuracy"],
+        }
+        assert list(run.metrics["loss_per_epoch"].values) == info["loss_per_epoch"]
+        accuracies = [item["accuracy_test"] for item in info["evaluations"]]
+        assert list(run.metrics["evaluations.accuracy_test"].values) == accuracies
+        assert list(run.metrics["evaluations.accuracy_test"].steps) == [0, 1, 2]
+        assert list(run.metrics["evaluations.brier"].values) == [
+            item["brier"] for item in info["evaluations"]
+        ]
+        assert not any(
+            key.startswith(("thresholds", "evaluations.model", "sota.reference")) for key in run.metrics
+        )
+
+
+def test_a_table_aggregates_a_result_kept_in_run_info(tmp_path, cli):
+    root = copy_fixture("sacred_info", tmp_path)
+    cli("collect", str(root / "runs"), "--db", "s.db")
+    result = cli(
+        "table", "--db", "s.db", "--rows", "dataset.name", "--metric", "accuracy_test", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    cells = json.loads(result.output)["cells"]
+    assert [(cell["stats"]["mean"], cell["stats"]["n"]) for cell in cells] == [(pytest.approx(0.915), 2)]
+
+
+def test_metrics_json_wins_over_a_number_of_the_same_name_in_run_info(tmp_path):
+    from resultsbook.adapters.sacred import SacredAdapter
+
+    folder = copy_fixture("sacred_info", tmp_path) / "runs" / "1"
+    (folder / "metrics.json").write_text(
+        json.dumps({"accuracy_test": {"steps": [0, 1], "values": [0.5, 0.6], "timestamps": [None, None]}})
+    )
+    adapter = SacredAdapter()
+    run = adapter.read(adapter.source_for_file(str(folder / "run.json"))).runs[0]
+    assert list(run.metrics["accuracy_test"].values) == [0.5, 0.6]
+    assert "accuracy_test" not in run.summary

@@ -344,3 +344,28 @@ def test_status_of_a_table_over_tasks_without_seeds_counts_one_run_a_task(tmp_pa
         "  a: 2 of 3 (3 games), missing game seaquest",
         "  b: 1 of 3 (3 games), missing game pong, game qbert",
     ]
+
+
+def test_explain_of_a_whole_label_is_that_cell_not_also_one_it_is_part_of(tmp_path, monkeypatch):
+    """'cnn / cifar10' named cnn / cifar100 as well (its text is part of that label): explain showed
+    two numbers and their runs for the one asked."""
+    for dataset in ("cifar10", "cifar100"):
+        for seed in (0, 1):
+            write_native_run(tmp_path / "runs" / f"{dataset}_{seed}", {"model": "cnn", "dataset": dataset,
+                             "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 10}])  # fmt: skip
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\ncolumns = ["dataset"]\n'
+        'outputs = ["acc.tex"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    for query in ("cnn / cifar10", "CNN / CIFAR10", "dataset=cifar10"):
+        shown = [
+            line for line in run_cli("explain", "acc", query).output.splitlines() if line.startswith("acc /")
+        ]
+        assert [line.split(":")[0] for line in shown] == ["acc / cnn / cifar10"], query
+    partial = run_cli("explain", "acc", "cifar1").output.splitlines()
+    assert [line.split(":")[0] for line in partial if line.startswith("acc /")] == [
+        "acc / cnn / cifar10",
+        "acc / cnn / cifar100",
+    ]

@@ -408,3 +408,44 @@ def test_a_damaged_length_keeps_the_records_before_it_and_says_the_rest_cannot_b
         f"{path}: record 3 (byte {offsets[2]}) has a damaged length (CRC mismatch) "
         "— kept: the 2 record(s) before it; the rest of the file cannot be framed"
     ]
+
+
+def test_cleanrl_s_hyperparameters_text_table_gives_the_run_its_params(tmp_path, cli):
+    """CleanRL keeps a run's arguments only as `add_text("hyperparameters", "|param|value|...")`
+    (tests/fixtures/cleanrl, written by torch's SummaryWriter): text was skipped, so its runs had no
+    params, and `--rows exp_name` answered "did you mean 'name'?"."""
+    from trackers import copy_fixture, expected, read_tree
+
+    root = copy_fixture("cleanrl", tmp_path)
+    found = read_tree(root)
+    want = expected("cleanrl")
+    assert sorted(found) == sorted(want)
+    for source, item in want.items():
+        run, problems, adapter = found[source]
+        assert (adapter, problems) == ("tensorboard", [])
+        assert run.params == {key: normalize_value(value) for key, value in item["arguments"].items()}
+        returns = run.metrics["charts/episodic_return"]
+        assert [[int(s), v] for s, v in zip(returns.steps, returns.values)] == item["charts/episodic_return"]
+    cli("collect", str(root / "runs"), "--db", "c.db")
+    table = cli(
+        "table",
+        "--db",
+        "c.db",
+        "--rows",
+        "exp_name",
+        "--metric",
+        "charts/episodic_return",
+        "--format",
+        "json",
+    )
+    assert table.exit_code == 0, table.output
+    (cell,) = json.loads(table.output)["cells"]
+    assert cell["row"] == {"exp_name": "ppo"} and cell["stats"]["n"] == 2
+
+
+def test_a_text_summary_that_is_no_table_of_params_gives_none():
+    from resultsbook.adapters.tensorboard_events import markdown_params
+
+    assert markdown_params("|param|value|\n|-|-|\n|lr|0.1|\n|name|a b|\n") == {"lr": 0.1, "name": "a b"}
+    assert markdown_params("loss went down") is None
+    assert markdown_params("|a|b|c|\n|-|-|-|\n|1|2|3|\n") is None  # three columns: not param | value

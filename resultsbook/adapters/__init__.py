@@ -29,6 +29,7 @@ _BUILTIN = {
     "hf_trainer": "resultsbook.adapters.hf_trainer:HfTrainerAdapter",
     "keras_csv": "resultsbook.adapters.keras_csv:KerasCsvAdapter",
     "poutyne": "resultsbook.adapters.poutyne:PoutyneAdapter",
+    "sb3": "resultsbook.adapters.sb3:Sb3Adapter",
     "dvclive": "resultsbook.adapters.dvclive:DvcliveAdapter",
     "mlflow_server": "resultsbook.adapters.mlflow_tracking:MlflowTrackingAdapter",
 }
@@ -46,6 +47,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "wandb": (30, r"run-.+\.wandb|files", ("latest-run",)),
     "dvclive": (35, r"plots", ()),
     "poutyne": (35, r"log\.tsv", ()),
+    "sb3": (35, r"evaluations\.npz", ()),
     "native": (40, r"metrics\.jsonl", ()),
     "keras_csv": (
         70,

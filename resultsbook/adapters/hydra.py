@@ -27,6 +27,7 @@ class HydraAdapter(Adapter):
     name = "hydra"
     summary = "Hydra job folders (.hydra/config.yaml), with the metrics the job wrote in any other format"
     priority = 10  # a job folder may hold a native metrics.jsonl or a Lightning CSV: claim it first
+    reading_version = 2  # 2: runs inside that disagree on a key Hydra sets once keep their own values
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -73,9 +74,19 @@ class HydraAdapter(Adapter):
             by_adapter[item.adapter] = by_adapter.get(item.adapter, 0) + 1
         if max(by_adapter.values()) == 1:  # one job, logged by one or several loggers: one run
             return ReadResult((_combine(base, inner, source.path, problems),), tuple(problems))
+        contested = _contested(params, inner)
+        if contested:
+            shown = ", ".join(f"{key} = {format_value(params[key])}" for key in contested)
+            message = (
+                f"the {len(inner)} runs inside disagree on {', '.join(map(repr, contested))}, which Hydra's "
+                f"config sets once ({shown}): it is not their config (a .hydra/ folder above runs of their "
+                "own, e.g. left by hydra.run.dir=.)"
+            )
+            kept = "each run's own params; Hydra's fill in the others"
+            problems.append(Problem(source.path, message, kept))
         runs = tuple(
             replace(
-                _combine(base, [item], source.path, problems),
+                _combine(base, [item], source.path, problems, hydra_wins=not contested),
                 key=item.source + (f"#{item.run.key}" if item.run.key else ""),
                 name=f"{name}/{item.source}" + (f"[{item.run.key}]" if item.run.key else ""),
             )
@@ -140,8 +151,22 @@ def _job_facts(node: Mapping[str, Any], provenance: dict[str, Any]) -> str | Non
     return str(job["name"]) if job.get("name") is not None else None
 
 
-def _combine(base: RunRecord, inner: list[InnerRun], where: str, problems: list[Problem]) -> RunRecord:
-    """Merge the inner runs of one job into the Hydra run: Hydra's params win, theirs fill in."""
+def _contested(params: Mapping[str, Any], inner: list[InnerRun]) -> list[str]:
+    """Return the keys Hydra's config sets that the runs inside hold different values of: one job's
+    config cannot be theirs."""
+    contested = []
+    for key in sorted(params):
+        values = [item.run.params[key] for item in inner if key in item.run.params]
+        if any(not values_equal(values[0], value) for value in values[1:]):
+            contested.append(key)
+    return contested
+
+
+def _combine(
+    base: RunRecord, inner: list[InnerRun], where: str, problems: list[Problem], hydra_wins: bool = True
+) -> RunRecord:
+    """Merge the inner runs of one job into the Hydra run: Hydra's params win, theirs fill in (or,
+    when Hydra's config is not theirs, theirs win and Hydra's fill in)."""
     params = dict(base.params)
     metrics: dict[str, Series] = {}
     summary: dict[str, float] = {}
@@ -152,7 +177,7 @@ def _combine(base: RunRecord, inner: list[InnerRun], where: str, problems: list[
         run = item.run
         sources.append(f"{item.adapter}:{item.source}")
         for key, value in run.params.items():
-            if key not in params:
+            if key not in params or not hydra_wins:
                 params[key] = value
             elif not values_equal(params[key], value):
                 problems.append(

@@ -1,4 +1,4 @@
-"""Sacred's FileStorageObserver: `<basedir>/<id>/` with run.json, config.json and metrics.json."""
+"""Sacred's FileStorageObserver: `<basedir>/<id>/` with run.json, config.json, metrics.json and info.json."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.params import flatten_params, normalize_value
+from resultsbook.params import flatten_fields, flatten_params, normalize_value
 from resultsbook.sources import fs
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
@@ -33,8 +33,8 @@ class SacredAdapter(Adapter):
     """Read the run folders of Sacred's FileStorageObserver."""
 
     name = "sacred"
-    reading_version = 2  # 2: a metric that is not numbers says what is kept
-    summary = "Sacred FileStorageObserver run folders (run.json, config.json, metrics.json)"
+    reading_version = 3  # 2: a metric that is not numbers says what is kept; 3: info.json's numbers
+    summary = "Sacred FileStorageObserver run folders (run.json, config.json, metrics.json, info.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
         "stale_after": "seconds since the last heartbeat after which a RUNNING run is dead (default 600)",
@@ -84,16 +84,20 @@ class SacredAdapter(Adapter):
             info = {}
         params = read_sacred_config(files.get(CONFIG_FILE), problems)
         metrics = read_sacred_metrics(files.get(METRICS_FILE), problems)
+        finals, curves = read_sacred_info(files.get(INFO_FILE), problems)
+        metrics = {**{k: v for k, v in curves.items() if k not in metrics}, **metrics}
         experiment = _mapping(info.get("experiment"))
         status, provenance = self._status(info, run_path, problems)
         provenance.update(_provenance(info, experiment))
         result = to_float(info.get("result"))
+        if result is not None and not isinstance(info.get("result"), bool):
+            finals["result"] = result
         basedir = os.path.basename(os.path.dirname(os.path.abspath(source.path)))
         run = RunRecord(
             name=f"{basedir}/{os.path.basename(source.path)}",
             params=params,
             metrics=metrics,
-            summary={} if result is None or isinstance(info.get("result"), bool) else {"result": result},
+            summary={k: v for k, v in sorted(finals.items()) if k not in metrics},
             status=status,
             start_time=to_timestamp(info.get("start_time")),
             end_time=to_timestamp(info.get("stop_time")),
@@ -201,6 +205,63 @@ def read_sacred_config(path: str | None, problems: list[Problem]) -> dict[str, A
         problems.append(Problem(path, "does not hold a mapping of config keys", "no params"))
         return {}
     return flatten_params(_unpickle_free(config))
+
+
+def read_sacred_info(path: str | None, problems: list[Problem]) -> tuple[dict[str, float], dict[str, Any]]:
+    """Read the numbers of info.json (`_run.info`, where many projects keep their results): a number is
+    a final value, a list of numbers a curve over its positions, a list of objects one curve per number
+    field (`evaluations.accuracy`); text, flags and other lists are not results."""
+    if path is None:
+        return {}, {}
+    data = load_json_file(path, problems, "no values from it", DOCUMENT)
+    if data is None:
+        return {}, {}
+    if not isinstance(data, Mapping):
+        problems.append(Problem(path, "does not hold a JSON object", "no values from it"))
+        return {}, {}
+    finals: dict[str, float] = {}
+    builder = SeriesBuilder()
+    for key, value in flatten_fields(_plain_data(data)).items():
+        number = _info_number(value)
+        if number is not None:
+            finals[key] = number
+        elif isinstance(value, list) and all(v is None or _info_number(v) is not None for v in value):
+            for step, item in enumerate(value):
+                point = _info_number(item)
+                if point is not None:  # null: no point at this position
+                    builder.add(key, step, point)
+        elif isinstance(value, list) and all(isinstance(item, Mapping) for item in value):
+            for step, item in enumerate(value):
+                for field, inner in flatten_fields(item, f"{key}.").items():
+                    inner_number = _info_number(inner)
+                    if inner_number is not None:
+                        builder.add(field, step, inner_number)
+    series, series_problems = builder.build(path)
+    problems.extend(series_problems)
+    return finals, series
+
+
+def _info_number(value: Any) -> float | None:
+    """Return a JSON number as a float (not a flag, not text)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _plain_data(value: Any) -> Any:
+    """Turn Sacred's jsonpickle encodings into plain data: a tuple into its list, a numpy array into its
+    values; any other object is dropped (never decoded)."""
+    if isinstance(value, Mapping):
+        if any(str(key).startswith("py/") for key in value):
+            if set(value) == {"py/tuple"} and isinstance(value["py/tuple"], list):
+                return [_plain_data(item) for item in value["py/tuple"]]
+            if value.get("py/object") == "numpy.ndarray" and isinstance(value.get("values"), list):
+                return [_plain_data(item) for item in value["values"]]
+            return None
+        return {key: _plain_data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_data(item) for item in value]
+    return value
 
 
 def _unpickle_free(value: Any) -> Any:

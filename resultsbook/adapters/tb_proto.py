@@ -258,6 +258,11 @@ def _parse_metadata(buffer: bytes) -> tuple[str, bytes]:
     return name, content
 
 
+def tensor_strings(buffer: bytes) -> list[bytes]:
+    """Return the `string_val` elements of a TensorProto (a text summary's text)."""
+    return [value for field, wire, value in iter_fields(buffer) if field == 8 and wire == _LENGTH]
+
+
 def tensor_scalar(buffer: bytes) -> float | None:
     """Return the value of a one-element numeric TensorProto, or None for anything else."""
     dtype = 0

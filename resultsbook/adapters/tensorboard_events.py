@@ -26,10 +26,11 @@ from resultsbook.adapters.tb_proto import (
     parse_simple_scalars,
     parse_summary,
     tensor_scalar,
+    tensor_strings,
 )
 from resultsbook.adapters.tfrecord import read_record_blocks
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.params import flatten_params
+from resultsbook.params import flatten_params, parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import folder_identity, unreadable
 from resultsbook.sources.protowire import WireError
@@ -39,6 +40,9 @@ from resultsbook.sources.yamlio import read_yaml_file
 EVENTS_MARK = "tfevents"
 LIGHTNING_HPARAMS = "hparams.yaml"
 _HPARAMS_PLUGIN = "hparams"
+_TEXT_PLUGIN = "text"
+# CleanRL's `writer.add_text("hyperparameters", "|param|value|\n|-|-|\n|lr|0.1|...")` (torch adds the suffix)
+_HYPERPARAMETER_TAGS = ("hyperparameters/text_summary", "hyperparameters")
 _SCALARS_PLUGIN = "scalars"
 _SESSION_START = 1
 # hparams SessionEndInfo.status -> resultsbook status
@@ -55,6 +59,7 @@ class TensorboardAdapter(Adapter):
     name = "tensorboard"
     summary = "folders of TensorBoard event files (events.out.tfevents.*), hparams included"
     priority = 25
+    reading_version = 2  # 2: a `hyperparameters` text table (CleanRL) gives params
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -103,7 +108,7 @@ class TensorboardAdapter(Adapter):
         own = read_event_files(groups.pop("", []), problems)
         builder = SeriesBuilder()
         own.add_to(builder, "")
-        params: dict[str, Any] = dict(own.hparams or {})
+        params: dict[str, Any] = {**(own.text_params or {}), **(own.hparams or {})}  # hparams win
         sessions = [own]
         for sub in sorted(groups):
             events = read_event_files(groups[sub], problems)
@@ -178,6 +183,7 @@ class EventData:
     chunks: dict[str, list[_Chunk]] = field(default_factory=dict)
     restarts: list[tuple[int, int]] = field(default_factory=list)  # (record order, step) of START
     hparams: dict[str, Any] | None = None
+    text_params: dict[str, Any] | None = None  # a `hyperparameters` text table (CleanRL)
     end_status: int | None = None
     end_time: float | None = None
     first_time: float | None = None
@@ -323,6 +329,12 @@ def _add_event(
         if plugin == _HPARAMS_PLUGIN:
             _add_hparams(value.plugin_content, data)
             continue
+        if plugin == _TEXT_PLUGIN and tag in _HYPERPARAMETER_TAGS and value.tensor is not None:
+            texts = tensor_strings(value.tensor)
+            table = markdown_params(texts[0].decode("utf-8", errors="replace")) if len(texts) == 1 else None
+            if table is not None:
+                data.text_params = {**(data.text_params or {}), **table}
+            continue
         if value.simple_value is not None:
             number: float | None = value.simple_value
         elif value.tensor is not None and plugin in ("", _SCALARS_PLUGIN):
@@ -349,6 +361,18 @@ def _append(
     points[1].append(step)
     points[2].append(value)
     points[3].append(wall_time or _NAN)
+
+
+def markdown_params(text: str) -> dict[str, Any] | None:
+    """Return the params of a two-column Markdown table (`|param|value|`, a `|-|-|` rule, then one
+    `|key|value|` row per param), typed as text read from logs is; None for any other text."""
+    rows = [line.strip() for line in text.strip().splitlines()]
+    if len(rows) < 3 or not all(row.startswith("|") and row.endswith("|") and len(row) > 1 for row in rows):
+        return None
+    cells = [[cell.strip() for cell in row[1:-1].split("|")] for row in rows]
+    if any(len(row) != 2 for row in cells) or not all(set(cell) <= set("-: ") and cell for cell in cells[1]):
+        return None
+    return {key: parse_scalar(value) for key, value in cells[2:] if key}
 
 
 def _add_hparams(content: bytes, data: EventData) -> None:

@@ -167,7 +167,8 @@ def explain_command(
     OUTPUT: a table name or output file, a cell key (table1/mlp/circles, or as the paper quotes it:
     \\rbvalue{table1/mlp/circles}), or a number's name (gain_circles, \\gainCircles; or the numbers
     file with the name as CELL).
-    CELL: the cell's label ("MLP / Moons", or part of it) or key values (model=mlp,dataset=moons).
+    CELL: the cell's label ("MLP / Moons": that cell; part of one: every cell it is part of) or key
+    values (model=mlp,dataset=moons).
     """
     from resultsbook.freshness.explain import explain, explain_number, find_number
     from resultsbook.render.macros import quoted_cell_key

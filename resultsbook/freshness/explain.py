@@ -70,14 +70,17 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
     assert table is not None
     layout = layout_table(table, table_spec.format, table_spec.labels)
     explanations = []
+    exact: list[bool] = []
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):
             found = table.cell(row, column)
             if found is None:
                 continue
             label = cell_label(table, row, column, table_spec.labels)
-            if cell is not None and not _matches(cell, label, table, row, column):
+            match = _match(cell, label, table, row, column) if cell is not None else EXACT
+            if match is None:
                 continue
+            exact.append(match == EXACT)
             shown = layout.body[r][1][c]
             members = [by_id[run.id] for run in found.runs]
             explanations.append(
@@ -93,6 +96,8 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                     step=found.step,
                 )
             )
+    if any(exact):  # 'cnn / cifar10' is that cell, not also 'cnn / cifar100', which it is part of
+        explanations = [explanation for explanation, whole in zip(explanations, exact) if whole]
     if cell is not None and not explanations:
         labels = [cell_label(table, r, c, table_spec.labels) for r, c in table.cells]
         keyed = [_pairs(table, r, c) for r, c in table.cells]
@@ -108,25 +113,33 @@ def _pairs(table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...]) ->
     return ",".join(f"{key}={format_value(value)}" for key, value in zip(keys, (*row, *column)))
 
 
-def _matches(
+EXACT, PARTIAL = "exact", "partial"
+
+
+def _match(
     query: str, label: str, table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...]
-) -> bool:
-    """Match a cell by its label (exactly or in part, any case) or by key=value pairs."""
+) -> str | None:
+    """Say whether a query names a cell: by key=value pairs or its whole label (EXACT), by part of its
+    label (PARTIAL), any case; None when it does not."""
     if "=" in query:
         values = dict(zip((*table.row_keys, *table.column_keys), (*row, *column)))
         pairs = [part.split("=", 1) for part in query.split(",")]
-        return all(
+        every = all(
             len(pair) == 2 and format_value(values.get(pair[0].strip())) == pair[1].strip() for pair in pairs
         )
+        return EXACT if every else None
     raw = " / ".join(format_value(v) for v in (*row, *column))
     wanted = [part.strip().lower() for part in query.split("/")]
+    found = None
     for name in (label, raw):
         parts = [part.strip().lower() for part in name.split(" / ")]
+        if wanted == parts:
+            return EXACT
         if len(wanted) == len(parts) and all(w in p for w, p in zip(wanted, parts)):
-            return True
+            found = PARTIAL
         if len(wanted) == 1 and wanted[0] in name.lower():
-            return True
-    return False
+            found = PARTIAL
+    return found
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,11 @@ class Finding:
     cell: str
     kind: str
     text: str
+    cells: tuple[str, ...] = ()  # the cells `cell` names, when it names several ("a and 2 more cell(s)")
+
+    def covered(self) -> tuple[str, ...]:
+        """Return the labels of the cells this finding is about."""
+        return self.cells or ((self.cell,) if self.cell else ())
 
     def line(self) -> str:
         """Return the one-line form printed to users."""
@@ -154,12 +159,15 @@ SUMMARY_AFTER = 3  # more cells than this with one kind of mark in one table: on
 
 
 def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[str]:
-    """Return findings as printable lines: one per finding, except that a kind of cell mark found in
-    more than three cells of one table becomes one line with the count (every cell with `verbose`)."""
+    """Return findings as printable lines: one per finding, except that a kind of cell mark with more
+    than three lines in one table becomes one line with the count of its cells (every line with
+    `verbose`)."""
     counts: dict[tuple[str, str], int] = {}
-    for finding in findings:
+    cells_of: dict[tuple[str, str], set[str]] = {}
+    for finding in findings:  # count cells, not lines: a cell may have two lines of a mark, a line many cells
         if finding.cell:
             counts[finding.entry, finding.kind] = counts.get((finding.entry, finding.kind), 0) + 1
+            cells_of.setdefault((finding.entry, finding.kind), set()).update(finding.covered())
     lines = []
     summarised = set()
     for finding in findings:
@@ -170,7 +178,7 @@ def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[st
             summarised.add(group)
             what = MARK_SUMMARIES.get(finding.kind, finding.kind)
             lines.append(
-                f"{finding.entry}: {counts[group]} cells: {what}; e.g. {finding.cell}: {finding.text} "
+                f"{finding.entry}: {len(cells_of[group])} cells: {what}; e.g. {finding.cell}: {finding.text} "
                 f"({option('verbose')} lists every cell)"
             )
     return lines
@@ -764,7 +772,7 @@ def table_findings(
             grouped.setdefault((mark.kind, mark.text), []).append(label)
     for (kind, text), cells in grouped.items():
         where = cells[0] if len(cells) == 1 else f"{cells[0]} and {len(cells) - 1} more cell(s)"
-        findings.append(Finding(name, where, kind, text))
+        findings.append(Finding(name, where, kind, text, tuple(cells) if len(cells) > 1 else ()))
     if latex:
         findings += [
             Finding(name, "", "typeset", text)

@@ -18,7 +18,7 @@ LOWER_IS_BETTER = (
 HIGHER_IS_BETTER = (
     "acc", "accuracy", "top1", "top5", "f1", "auc", "auroc", "bleu", "rouge", "return", "reward",
     "score", "success", "success_rate", "precision", "recall", "map", "iou", "miou", "psnr", "ssim",
-    "hns",
+    "hns", "mean_reward", "ep_rew_mean", "episodic_return",
 )  # fmt: skip
 SPLIT_PREFIXES = ("train", "training", "val", "valid", "validation", "test", "eval", "dev")
 GOALS = ("max", "min")

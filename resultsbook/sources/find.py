@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from resultsbook.adapters import Adapter, ClaimHint, available_adapters, claim_hints, get_adapter
 from resultsbook.adapters.base import Folder
-from resultsbook.errors import AdapterError, SpecError
+from resultsbook.errors import AdapterError, SpecError, closest
 from resultsbook.models import Problem, Source
 from resultsbook.sources import fs
 from resultsbook.sources.derive import Derivation
@@ -475,8 +475,10 @@ def make_adapters(request: CollectRequest) -> list[Adapter]:
     declared = {name for cls in classes for name in cls.options}
     unknown = sorted(set(options) - declared)
     if unknown:
+        guess = closest(unknown[0], declared)
+        meant = f" (did you mean {guess!r}?)" if guess else ""
         raise AdapterError(
-            f"no adapter has an option {unknown[0]!r}; name the adapter with {option('adapter')} "
+            f"no adapter has an option {unknown[0]!r}{meant}; name the adapter with {option('adapter')} "
             "and see `resultsbook adapters` for each one's options"
         )
     return [cls(**{k: v for k, v in options.items() if k in cls.options}) for cls in classes]

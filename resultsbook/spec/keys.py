@@ -8,13 +8,30 @@ from typing import Any
 
 from resultsbook.errors import SpecError, did_you_mean
 
+# what other tools (pandas, seaborn, plotting scripts, trackers' configs) call a key: no typo of it,
+# so string likeness would answer them with a wrong key ('reduction' → 'direction', 'panels' → 'labels')
+KEY_SYNONYMS = {
+    "reduction": "reduce", "reducer": "reduce", "aggregate": "reduce",
+    "filter": "where", "filters": "where", "query": "where", "select": "where",
+    "precision": "digits", "decimals": "digits", "round": "digits", "ndigits": "digits",
+    "higher_is_better": "goal", "lower_is_better": "goal", "maximize": "goal", "minimize": "goal",
+    "bold": "highlight", "group_by": "rows", "groupby": "rows", "index": "rows",
+    "panels": "facet", "panel": "facet", "facets": "facet", "subplots": "facet", "col": "facet",
+    "n_seeds": "replicates", "num_seeds": "replicates",
+}  # fmt: skip
+
 
 def check_keys(entry: Mapping[str, Any], known: Iterable[str], where: str, context: str) -> None:
-    """Refuse a key the entry does not know, suggesting the closest known one."""
+    """Refuse a key the entry does not know, suggesting the known key another tool's word means, else
+    the closest known one."""
     known = sorted(known)
     for key in entry:
         if key not in known:
-            hint = did_you_mean(str(key), known, "known keys", shown=len(known))
+            meant = KEY_SYNONYMS.get(str(key).lower())
+            if meant in known:
+                hint = f"did you mean {meant!r}?"
+            else:
+                hint = did_you_mean(str(key), known, "known keys", shown=len(known))
             raise SpecError(f"{where}: {context} has an unknown key {key!r}; {hint}")
 
 

@@ -213,7 +213,7 @@ def read_table(
             derived=dict(derived),
             order={str(k): tuple(v) for k, v in mapping_at(entry, "order", where, context).items()},
             bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
-            replicate_values=tuple(list_value(entry.get("seeds", []), where, f"{context} seeds")),
+            replicate_values=tuple(_seed_list(entry.get("seeds", []), where, context)),
             min_replicates=default_int(optional_int(entry, "min_replicates", where, context), 3),
             center=fmt.center,
             bootstrap_resamples=resamples,
@@ -403,3 +403,14 @@ def _spread(value: Any, where: str, context: str) -> str | None:
             f'{where}: {context} spread {value!r} is not one of {", ".join(SPREADS)} or "none"{hint}'
         )
     return str(value)
+
+
+def _seed_list(value: Any, where: str, context: str) -> list[Any]:
+    """Return the seeds every cell should have; a number there is the count, which `replicates` takes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        example = list(range(max(min(value, 5), 1)))
+        raise SpecError(
+            f"{where}: {context} seeds = {value} must be the list of seeds, e.g. seeds = {example}; "
+            f"for the number of seeds each cell should have, write replicates = {value}"
+        )
+    return list_value(value, where, f"{context} seeds")

@@ -1,0 +1,250 @@
+"""Stable-Baselines3 run folders as rl-baselines3-zoo writes them: EvalCallback's evaluations.npz, the
+Monitor's `*.monitor.csv` (one per environment), `<env>/args.yml`, `config.yml` and the final model."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.params import flatten_params
+from resultsbook.sources import fs
+from resultsbook.sources.fileio import read_file_bytes, unreadable
+from resultsbook.sources.limits import DOCUMENT
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.tabular import Table, read_delimited
+from resultsbook.sources.textio import parse_json, read_text
+from resultsbook.sources.yamlio import read_yaml_file
+
+EVALUATIONS_FILE = "evaluations.npz"
+MONITOR_FILE = re.compile(r"(.*\.)?monitor\.csv")
+ARGS_FILE, CONFIG_FILE, COMMAND_FILE = "args.yml", "config.yml", "command.txt"
+BEST_MODEL = "best_model.zip"
+CHECKPOINT = re.compile(r".*_\d+_steps\.zip")  # CheckpointCallback's rl_model_10000_steps.zip
+FLAGS = {"True": 1.0, "False": 0.0}
+# EvalCallback's arrays (one row of episodes per evaluation) and the metric of each row's mean
+EVALUATED = {
+    "results": "eval/mean_reward",
+    "ep_lengths": "eval/mean_ep_length",
+    "successes": "eval/success_rate",
+}
+# arguments of the zoo's train.py that say where and how loudly a run went, not what it trained
+BOOKKEEPING = frozenset(
+    {"log_folder", "tensorboard_log", "verbose", "progress", "uuid", "num_threads", "n_jobs", "log_interval",
+     "save_freq", "device", "storage", "study_name", "wandb_entity", "wandb_group", "wandb_project_name",
+     "wandb_tags", "track", "no_optim_plots", "optimization_log_path"}
+)  # fmt: skip
+
+
+class Sb3Adapter(Adapter):
+    """Read Stable-Baselines3 run folders (rl-baselines3-zoo's layout, or EvalCallback's log_path)."""
+
+    name = "sb3"
+    summary = "Stable-Baselines3 / rl-baselines3-zoo run folders (evaluations.npz, *.monitor.csv, args.yml)"
+    priority = 35
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim a folder holding EvalCallback's evaluations.npz, with its Monitor files and the zoo's
+        `<env>/` folder of arguments and hyperparameters."""
+        if EVALUATIONS_FILE not in folder.files:
+            return None
+        return Claim((self.source(folder.path, _run_files(folder.path, folder.files, folder.dirs)),))
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read the run folder of an evaluations.npz matched by a path pattern."""
+        if os.path.basename(path) != EVALUATIONS_FILE:
+            return None
+        folder = os.path.dirname(path)
+        names = fs.listdir(folder)
+        dirs = tuple(name for name in names if fs.isdir(os.path.join(folder, name)))
+        return self.source(folder, _run_files(folder, frozenset(names), dirs))
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one run folder: evaluations at their timesteps, training episodes at the timesteps of
+        all environments together (as SB3's own plots count them), params from the zoo's YAML files."""
+        problems: list[Problem] = []
+        files = {os.path.relpath(path, source.path).replace(os.sep, "/"): path for path in source.files}
+        builder = SeriesBuilder()
+        _read_evaluations(files.get(EVALUATIONS_FILE), builder, problems)
+        monitors = sorted(path for name, path in files.items() if MONITOR_FILE.fullmatch(name))
+        start, end = _read_monitors(monitors, builder, problems)
+        series, series_problems = builder.build(source.path)
+        problems.extend(series_problems)
+        params, provenance = _read_settings(files, problems)
+        parts = os.path.abspath(source.path).replace(os.sep, "/").split("/")
+        settings = next((n.split("/")[0] for n in files if n.endswith("/" + ARGS_FILE)), None)
+        models = [n for n in files if "/" not in n and _is_final_model(n, settings)]
+        run = RunRecord(
+            name="/".join(parts[-2:]),
+            params=params,
+            metrics=series,
+            # the zoo saves `<env>.zip` once training ends: without it the run was killed or still runs
+            status="finished" if models else "unknown",
+            start_time=start,
+            end_time=end,
+            provenance=provenance,
+        )
+        return ReadResult((run,), tuple(problems))
+
+
+def _is_final_model(name: str, settings: str | None) -> bool:
+    """Tell whether a file is the model the zoo saves when training ends: `<env>.zip`, named as the
+    folder of args.yml; without that folder, a .zip that is neither the best model nor a checkpoint."""
+    if settings is not None:
+        return name == f"{settings}.zip"
+    return name.endswith(".zip") and name != BEST_MODEL and not CHECKPOINT.fullmatch(name)
+
+
+def _run_files(path: str, files: frozenset[str], dirs: tuple[str, ...]) -> list[str]:
+    """Return the files of a run folder to read: evaluations, Monitor files, the final model (its name
+    only: a finished run) and the zoo's settings in the `<env>/` folder that holds args.yml."""
+    wanted = [
+        n for n in sorted(files) if n == EVALUATIONS_FILE or MONITOR_FILE.fullmatch(n) or n.endswith(".zip")
+    ]
+    found = [os.path.join(path, name) for name in wanted]
+    for sub in sorted(dirs):
+        inner = os.path.join(path, sub)
+        listed = set(fs.listdir(inner)) if sub not in ("tensorboard", "__pycache__") else set()
+        if ARGS_FILE in listed:
+            found += [os.path.join(inner, n) for n in (ARGS_FILE, CONFIG_FILE, COMMAND_FILE) if n in listed]
+            break
+    return found
+
+
+def _read_evaluations(path: str | None, builder: SeriesBuilder, problems: list[Problem]) -> None:
+    """Add EvalCallback's evaluations (one row of episodes per evaluation) as their means per timestep."""
+    if path is None:
+        return
+    kept = "nothing from this file"
+    try:
+        with np.load(io.BytesIO(read_file_bytes(path, DOCUMENT)), allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except OSError as error:
+        problems.append(unreadable(path, error, kept))
+        return
+    except (ValueError, zipfile.BadZipFile, EOFError, KeyError) as error:
+        # ValueError: object arrays (episodes of unequal counts), never unpickled
+        problems.append(Problem(path, f"is not a readable NumPy .npz file ({error})", kept))
+        return
+    steps = arrays.get("timesteps")
+    if steps is None or steps.ndim != 1:
+        problems.append(Problem(path, "has no 'timesteps' array (one timestep per evaluation)", kept))
+        return
+    at = steps.astype(np.float64)
+    for array_name, metric in EVALUATED.items():
+        if array_name not in arrays:
+            continue
+        episodes = arrays[array_name].astype(np.float64)
+        if episodes.ndim > 2:  # older SB3 kept each episode's reward as [r]
+            episodes = episodes.reshape(len(episodes), -1)
+        if episodes.ndim != 2 or len(episodes) != len(steps) or not episodes.size:
+            shape = "×".join(str(n) for n in arrays[array_name].shape)
+            message = f"'{array_name}' is {shape}, not one row of episodes per timestep"
+            problems.append(Problem(path, message, f"nothing of {metric}"))
+            continue
+        builder.add_column(metric, at, episodes.mean(axis=1))
+        if array_name == "results":
+            builder.add_column("eval/std_reward", at, episodes.std(axis=1))
+
+
+def _read_monitors(
+    paths: list[str], builder: SeriesBuilder, problems: list[Problem]
+) -> tuple[float | None, float | None]:
+    """Add the training episodes of every environment's Monitor file as one stream, in the order they
+    ended, stepped by the timesteps of all environments so far; return the first start and last end."""
+    columns: dict[str, list[np.ndarray]] = {}
+    ends: list[np.ndarray] = []
+    starts: list[float] = []
+    for path in paths:
+        table = read_delimited(path, problems, text=True)  # text: `info_keywords` flags (is_success)
+        if table is None or "l" not in table.columns or "t" not in table.columns:
+            if table is not None:
+                message = "has no 'l' and 't' columns (episode length and seconds)"
+                problems.append(Problem(path, message, "nothing from this file"))
+            continue
+        start = _monitor_start(path, problems)
+        starts.append(start or 0.0)
+        _, present = table.column("l")
+        times, timed = table.column("t")
+        keep = present & timed
+        ends.append((start or 0.0) + times[keep])
+        for name in table.columns:
+            if name in ("l", "t"):
+                columns.setdefault(name, []).append(table.column(name)[0][keep])
+            else:
+                columns.setdefault(name, []).append(_episode_values(table, name, path, problems)[keep])
+    if not ends:
+        return None, None
+    order = np.argsort(np.concatenate(ends), kind="stable")
+    finished = np.concatenate(ends)[order]
+    steps = np.cumsum(np.concatenate(columns["l"])[order])
+    for name, parts in columns.items():
+        if name == "t" or len(parts) != len(ends):
+            continue  # a column not in every file: no stream of its own
+        values = np.concatenate(parts)[order]
+        kept = ~np.isnan(values)
+        stamps = finished[kept] if all(starts) else None
+        builder.add_column(name, steps[kept].astype(np.float64), values[kept], stamps)
+    begun = min(starts) if all(starts) else None
+    return begun, (float(finished[-1]) if begun is not None and len(finished) else None)
+
+
+def _episode_values(table: Table, name: str, path: str, problems: list[Problem]) -> np.ndarray:
+    """Return a Monitor column as numbers: an `info_keywords` flag such as `is_success`, written as
+    True/False, as 1/0 (its mean is the success rate, as SB3 reads it with pandas)."""
+    if table.bad[name] and set(table.text[name]) <= FLAGS.keys() | {""}:
+        return np.array([FLAGS.get(cell, np.nan) for cell in table.text[name]], dtype=np.float64)
+    return table.metric_column(name, path, problems)[0]
+
+
+def _monitor_start(path: str, problems: list[Problem]) -> float | None:
+    """Return the `t_start` of a Monitor file's opening `#{...}` line (seconds since the epoch)."""
+    try:
+        with fs.open_binary(path) as handle:
+            first = handle.readline(4096).decode("utf-8", "replace")
+    except OSError as error:
+        problems.append(unreadable(path, error, "its episodes without their wall times"))
+        return None
+    ok, header = parse_json(first.lstrip("#").strip()) if first.startswith("#") else (False, None)
+    start = header.get("t_start") if ok and isinstance(header, Mapping) else None
+    return float(start) if isinstance(start, (int, float)) and not isinstance(start, bool) else None
+
+
+def _read_settings(
+    files: Mapping[str, str], problems: list[Problem]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return params (the hyperparameters of config.yml, then the arguments of args.yml, which win) and
+    provenance (where the run was logged, the command line)."""
+    by_name = {name.rsplit("/", 1)[-1]: path for name, path in files.items() if "/" in name}
+    hyper = _ordered_dict(read_yaml_file(by_name[CONFIG_FILE], problems)) if CONFIG_FILE in by_name else {}
+    args = _ordered_dict(read_yaml_file(by_name[ARGS_FILE], problems)) if ARGS_FILE in by_name else {}
+    provenance: dict[str, Any] = {key: args.pop(key) for key in sorted(BOOKKEEPING & set(args))}
+    args.pop("hyperparams", None)  # the overrides: config.yml already holds them merged
+    if isinstance(args.get("n_timesteps"), int) and args["n_timesteps"] <= 0:
+        args.pop("n_timesteps")  # -1: the budget of config.yml
+    if COMMAND_FILE in by_name:
+        try:
+            provenance["command"] = read_text(by_name[COMMAND_FILE], problems).strip()
+        except OSError as error:
+            problems.append(unreadable(by_name[COMMAND_FILE], error, "the run without its command line"))
+    return flatten_params({**hyper, **args}), provenance
+
+
+def _ordered_dict(value: Any) -> dict[str, Any]:
+    """Return the mapping the zoo wrote as `!!python/object/apply:collections.OrderedDict` (read
+    safely: a list holding one list of [key, value] pairs), or a plain mapping as it is."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    pairs = value[0] if isinstance(value, list) and len(value) == 1 and isinstance(value[0], list) else value
+    if not isinstance(pairs, list):
+        return {}
+    if all(isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) for pair in pairs):
+        return dict(pairs)
+    return {}

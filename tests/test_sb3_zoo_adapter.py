@@ -1,0 +1,99 @@
+"""Stable-Baselines3 runs as rl-baselines3-zoo writes them, by the zoo's own train.py (tests/fixtures/sb3_zoo):
+evaluations.npz, one Monitor file per environment, and the seed and hyperparameters in `<env>/*.yml`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from trackers import copy_fixture, expected, read_tree
+
+
+@pytest.fixture
+def logs(tmp_path):
+    return copy_fixture("sb3_zoo", tmp_path) / "logs"
+
+
+def test_every_run_agrees_with_what_the_zoo_and_sb3_read(logs):
+    """Before, no adapter read evaluations.npz and the folder suffix `_1` (the zoo's run counter) was
+    taken for the seed; each environment's Monitor file was a run of its own."""
+    found = read_tree(logs)
+    want = expected("sb3_zoo")
+    assert sorted(found) == sorted(want)
+    for source, item in want.items():
+        run, problems, adapter = found[source]
+        assert (adapter, problems, run.status) == ("sb3", [], "finished")
+        assert run.params["seed"] == item["seed"] and run.params["env"] == "CartPole-v1"
+        assert run.params["algo"] == source.split("/")[0] and "log_folder" not in run.params
+        evaluations = run.metrics["eval/mean_reward"]
+        assert list(evaluations.steps) == item["eval_steps"]
+        assert list(evaluations.values) == pytest.approx(item["eval_mean_reward"])
+        assert list(run.metrics["eval/mean_ep_length"].values) == pytest.approx(item["eval_mean_ep_length"])
+        assert list(run.metrics["r"].steps) == item["train_steps"]
+        assert list(run.metrics["r"].values) == item["train_returns"]
+        assert run.provenance["command"].startswith(
+            f"{run.provenance['command'].split()[0]} -m rl_zoo3.train"
+        )
+
+
+def test_a_table_averages_the_last_evaluation_over_the_seeds_of_args_yml(logs, cli):
+    result = cli("collect", str(logs), "--db", "z.db")
+    assert result.exit_code == 0 and "3 new" in result.output, result.output
+    table = cli("table", "--db", "z.db", "--rows", "algo", "--metric", "eval/mean_reward", "--format", "json")
+    assert table.exit_code == 0, table.output
+    cells = {cell["row"]["algo"]: cell for cell in json.loads(table.output)["cells"]}
+    want = expected("sb3_zoo")
+    ppo = [want[f"ppo/CartPole-v1_{i}"]["eval_mean_reward"][-1] for i in (1, 2)]
+    assert cells["ppo"]["stats"]["mean"] == pytest.approx(sum(ppo) / 2) and cells["ppo"]["stats"]["n"] == 2
+    assert sorted(run["name"] for run in cells["ppo"]["runs"]) == ["ppo/CartPole-v1_1", "ppo/CartPole-v1_2"]
+    assert not {mark["kind"] for mark in cells["ppo"]["marks"]} & {
+        "duplicate",
+        "mixed",
+    }  # seeds 1 and 2, one config
+    assert cells["a2c"]["stats"]["n"] == 1
+
+
+def test_a_run_without_its_final_model_is_not_called_finished(logs):
+    (logs / "ppo" / "CartPole-v1_2" / "CartPole-v1.zip").unlink()
+    (logs / "ppo" / "CartPole-v1_2" / "rl_model_512_steps.zip").touch()  # --save-freq's checkpoints
+    found = read_tree(logs)
+    assert found["ppo/CartPole-v1_2"][0].status == "unknown"
+    assert found["ppo/CartPole-v1_1"][0].status == "finished"
+
+
+def test_evaluations_that_need_unpickling_are_reported_and_the_episodes_kept(logs):
+    folder = logs / "ppo" / "CartPole-v1_1"
+    ragged = np.empty(2, dtype=object)
+    ragged[:] = [[1.0], [1.0, 2.0]]
+    np.savez(folder / "evaluations.npz", timesteps=np.array([256, 512]), results=ragged)
+    run, problems, _ = read_tree(logs)["ppo/CartPole-v1_1"]
+    assert [problem.message.split(" (")[0] for problem in problems] == ["is not a readable NumPy .npz file"]
+    assert "eval/mean_reward" not in run.metrics and len(run.metrics["r"]) > 0
+
+
+def test_rewards_kept_as_one_element_lists_are_averaged_as_numbers(logs):
+    """Older SB3 saved `results` as evaluations × episodes × 1 (rl-trained-agents' sac/Pendulum-v1_1):
+    it was refused as not one row per timestep."""
+    folder = logs / "ppo" / "CartPole-v1_1"
+    with np.load(folder / "evaluations.npz") as data:
+        steps, results, lengths = data["timesteps"], data["results"], data["ep_lengths"]
+    np.savez(folder / "evaluations.npz", timesteps=steps, results=results[:, :, None], ep_lengths=lengths)
+    run, problems, _ = read_tree(logs)["ppo/CartPole-v1_1"]
+    assert problems == []
+    assert list(run.metrics["eval/mean_reward"].values) == pytest.approx(results.mean(axis=1).tolist())
+
+
+def test_a_monitor_flag_written_as_true_or_false_is_a_success_rate(logs):
+    """Monitor(info_keywords=("is_success",)) writes the flag with csv.DictWriter: `True`/`False`, as in
+    rl-trained-agents' her/parking-v0_1; each cell was reported as not a number and dropped."""
+    folder = logs / "ppo" / "CartPole-v1_1"
+    for path in sorted(folder.glob("*.monitor.csv")):
+        lines = path.read_text().splitlines()
+        flags = ["True" if i % 2 else "False" for i in range(len(lines) - 2)]
+        body = [f"{line},{flag}" for line, flag in zip(lines[2:], flags)]
+        path.write_text("\n".join([lines[0], lines[1] + ",is_success", *body]) + "\n")
+    run, problems, _ = read_tree(logs)["ppo/CartPole-v1_1"]
+    assert problems == []
+    success = run.metrics["is_success"]
+    assert set(success.values) == {0.0, 1.0} and len(success) == len(run.metrics["r"])
