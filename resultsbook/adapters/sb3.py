@@ -131,7 +131,8 @@ def _read_evaluations(path: str | None, builder: SeriesBuilder, problems: list[P
         return
     except (ValueError, zipfile.BadZipFile, EOFError, KeyError) as error:
         # ValueError: object arrays (episodes of unequal counts), never unpickled
-        problems.append(Problem(path, f"is not a readable NumPy .npz file ({error})", kept))
+        why = "it holds pickled objects, which are never unpickled" if "pickle" in str(error) else error
+        problems.append(Problem(path, f"is not a readable NumPy .npz file ({why})", kept))
         return
     steps = arrays.get("timesteps")
     if steps is None or steps.ndim != 1:
