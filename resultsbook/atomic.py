@@ -54,7 +54,7 @@ def remove_abandoned_temporaries(path: str) -> None:
         return
     for name in names:
         pid = name[len(start) :].partition(".")[0]
-        if name.startswith(start) and name.endswith(".tmp") and pid.isdigit() and not _alive(int(pid)):
+        if name.startswith(start) and name.endswith(".tmp") and pid.isdigit() and not process_alive(int(pid)):
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(folder, name))
 
@@ -64,7 +64,8 @@ def _temporary_prefix(path: str) -> str:
     return f".{os.path.basename(path)}.{socket.gethostname()}."
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Tell whether a process of this machine runs (as any user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,7 +20,12 @@ from resultsbook.cli.common import (
 from resultsbook.cli.completion import complete_metrics, complete_params
 
 if TYPE_CHECKING:
+    from resultsbook.errors import ResultsbookError
+    from resultsbook.outputs.saved_table import SavedTable
+    from resultsbook.query.model import ResultTable
     from resultsbook.render import Labels
+    from resultsbook.render.layout import TableFormat
+    from resultsbook.store import Store
 
 
 @click.command("table")
@@ -148,6 +153,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="CSV: prefix cells that start with = + - @ with ' so a spreadsheet shows them as text.",
 )
+@click.option(
+    "--save",
+    metavar="NAME",
+    help="Also add this table to the spec as [tables.NAME] (a new resultsbook.toml if there is none), "
+    "written to results/NAME.tex by `resultsbook build`.",
+)
 def table_command(
     db_path: str | None,
     rows: str,
@@ -179,6 +190,7 @@ def table_command(
     labels: tuple[str, ...],
     as_json: bool,
     escape_formulas: bool,
+    save: str | None,
 ) -> None:
     """Aggregate runs over seeds into a table, from flags alone (a spec's labels are used if one is found)."""
     from resultsbook.api.table import guessed_directions, statistics, table_request
@@ -223,6 +235,10 @@ def table_command(
             check_params_exist("--replicate", query.replicate, store.param_keys())
         check_params_exist("--tasks", query.tasks, store.param_keys())  # a typo found no task: an empty table
         table = aggregate(store, query)
+        saved = None
+        if save is not None:
+            statistics_asked = (stat_names, center, spread)
+            saved = _save(save, store, table, fmt, statistics_asked, metric_goals)
     base = spec.labels if spec else Labels()
     color = output_format == "terminal" and use_color()
     text = render_table(table, output_format, fmt, _labels(labels, base), color=color)
@@ -238,6 +254,72 @@ def table_command(
         echo(f"Warning: {note}", err=True)
     for line in guessed_directions(table.query.metrics, fmt.highlight != "none" and output_format != "csv"):
         echo(f"Note: {line}", err=True)
+    if saved is not None:
+        _report_saved(saved)
+
+
+def _save(
+    name: str,
+    store: Store,
+    table: ResultTable,
+    fmt: TableFormat,
+    statistics_asked: tuple[tuple[str, ...], str, str | None],
+    goals: dict[str, str],
+) -> SavedTable | ResultsbookError:
+    """Add the table to the spec as [tables.NAME]; return what was written, or why nothing was (said
+    after the table is printed, with the entry to adapt by hand)."""
+    from resultsbook.cli.common import resolve_db
+    from resultsbook.cli.table_entry import table_entry
+    from resultsbook.errors import ResultsbookError
+    from resultsbook.outputs.saved_table import save_table
+    from resultsbook.render import Labels, render_table
+    from resultsbook.spec import find_spec, load_spec
+    from resultsbook.spec.toml_text import entry_text, header_text
+
+    context = click.get_current_context()
+    path = find_spec()
+    entry: dict[str, Any] = {}
+    try:
+        spec = load_spec(path) if path else None
+        entry = table_entry(
+            context.params, _given, statistics_asked, goals, dict(spec.derived) if spec else {}
+        )
+        labels = _labels(context.params["labels"], spec.labels if spec else Labels())
+        shown = render_table(table, "terminal", fmt, labels)
+        return save_table(
+            path,
+            name,
+            entry,
+            store,
+            resolve_db(context.params["db_path"], spec),
+            shown,
+            lambda _, spec_table, built: render_table(
+                built, "terminal", spec_table.format, spec_table.labels
+            ),
+        )
+    except ResultsbookError as error:
+        if entry:
+            inside = ("tool", "resultsbook") if path and path.endswith("pyproject.toml") else ()
+            error.add_note(entry_text(header_text(*inside, "tables", name), entry))
+        return error
+
+
+def _report_saved(saved: SavedTable | ResultsbookError) -> None:
+    """Say where the table was saved, or why it was not (exit 2) with the entry to add by hand."""
+    from resultsbook.cli.common import relative
+
+    if isinstance(saved, BaseException):
+        for note in getattr(saved, "__notes__", ()):
+            echo(note.rstrip("\n"), err=True)
+        raise saved
+    made = "a new " if saved.created else ""
+    echo(
+        f"Saved as {saved.header} in {made}{relative(saved.spec_path)}: `resultsbook build` writes "
+        f"{relative(saved.output)}",
+        err=True,
+    )
+    for note in saved.notes:
+        echo(f"Note: {note}", err=True)
 
 
 def _given(name: str) -> bool:

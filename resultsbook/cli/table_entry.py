@@ -1,0 +1,94 @@
+"""The `[tables.NAME]` entry that says what `resultsbook table`'s flags say (`table --save NAME`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from resultsbook.cli.common import split_list
+from resultsbook.errors import SpecError
+from resultsbook.spec.toml_text import key_text, string_text
+
+# flags written under the spec key of the same meaning, as given (comma lists become lists)
+_PLAIN = {
+    "reduce": "reduce",
+    "skip_first": "skip_first",
+    "budget": "budget",
+    "ddof": "ddof",
+    "expected": "replicates",
+    "scale": "scale",
+    "digits": "digits",
+    "style": "style",
+    "highlight": "highlight",
+    "test": "test",
+    "threshold": "optimality_threshold",
+    "versus": "versus",
+    "escape_formulas": "escape_formulas",
+}
+_LISTS = {"replicate": "replicate", "pool": "pool", "run_specific": "run_specific", "tasks": "tasks"}
+
+
+def table_entry(
+    flags: Mapping[str, Any],
+    given: Callable[[str], bool],
+    statistics: tuple[Sequence[str], str, str | None],
+    goals: Mapping[str, str],
+    derived_known: Mapping[str, str],
+) -> dict[str, Any]:
+    """Return the spec entry of the flags `given` on the command line: `statistics` is (names, centre,
+    spread) as the table computes them, `goals` each metric's goal, `derived_known` the spec's
+    `[derived]` (a formula only `--derived` names cannot be saved with the table)."""
+    for item in flags["derived"]:
+        name, _, expression = item.partition("=")
+        if derived_known.get(name.strip()) != expression.strip():
+            raise SpecError(
+                f"--save: --derived {item!r} is a formula of the spec's [derived], not of one table; add "
+                f"{key_text(name.strip())} = {string_text(expression.strip())} under [derived] in "
+                "resultsbook.toml, then save"
+            )
+    entry: dict[str, Any] = {"rows": list(split_list(flags["rows"]))}
+    if flags["columns"]:
+        entry["columns"] = list(split_list(flags["columns"]))
+    metrics = list(flags["metrics"])
+    shared = {goals[m] for m in metrics if m in goals}
+    if len(metrics) == 1 or (len(shared) == 1 and len(goals) == len(metrics)):
+        entry["metric" if len(metrics) == 1 else "metrics"] = metrics[0] if len(metrics) == 1 else metrics
+        if shared:
+            entry["goal"] = shared.pop()
+    else:
+        entry["metrics"] = [{"name": m, "goal": goals[m]} if m in goals else m for m in metrics]
+    if flags["where"]:
+        entry["where"] = list(flags["where"])
+    for flag, key in _PLAIN.items():
+        if given(flag):
+            entry[key] = flags[flag]
+    for flag, key in _LISTS.items():
+        if given(flag) and flags[flag]:
+            entry[key] = list(split_list(flags[flag]))
+    names, center, spread = statistics
+    if given("stats"):
+        entry["center"] = center
+        entry["spread"] = spread or "none"
+        extra = [name for name in names if name not in (center, spread)]
+        if extra:
+            entry["stats"] = extra
+    if flags["tasks"]:
+        entry["aggregates"] = list(split_list(flags["aggregates"]))  # the spec's default is not the flag's
+    labels = _labels(flags["labels"])
+    if labels:
+        entry["labels"] = labels
+    return entry
+
+
+def _labels(items: Sequence[str]) -> dict[str, Any]:
+    """Return --label KEY=TEXT and KEY:VALUE=TEXT as a table's `labels` (`keys`, `values`)."""
+    keys: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    for item in items:
+        target, _, text = item.partition("=")
+        key, colon, value = target.partition(":")
+        if colon:
+            values.setdefault(key, {})[value] = text
+        else:
+            keys[key] = text
+    return {name: part for name, part in (("keys", keys), ("values", values)) if part}

@@ -1,0 +1,221 @@
+"""`table --save NAME`: the table just printed becomes a table of the spec (`[tables.NAME]`, a new
+resultsbook.toml when there is none), written only once the spec is checked to build the same table."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from resultsbook.atomic import process_alive, write_atomic
+from resultsbook.errors import SpecError
+from resultsbook.outputs.build import compute_entry
+from resultsbook.spec import SPEC_NAME, Spec, TableSpec, load_spec
+from resultsbook.spec.keys import check_name
+from resultsbook.spec.toml_text import entry_text, header_text, string_text
+from resultsbook.store import DEFAULT_DB_NAME, Store
+from resultsbook.store.location import is_url
+
+_OUTPUTS_FOLDER = "results"  # where a first table goes when the spec writes no LaTeX table yet
+_LOCK_WAIT = 10.0  # seconds a save waits for another one (two terminals) to finish
+
+
+@dataclass(frozen=True)
+class SavedTable:
+    """What `--save` wrote: the spec file (new or not), the entry's header and the file build writes."""
+
+    spec_path: str
+    created: bool
+    header: str
+    output: str
+    notes: tuple[str, ...] = ()
+
+
+def save_table(
+    spec_path: str | None,
+    name: str,
+    entry: Mapping[str, Any],
+    store: Store,
+    location: str,
+    shown: str,
+    render: Callable[[Spec, TableSpec, Any], str],
+) -> SavedTable:
+    """Add `[tables.NAME]` = `entry` to the spec at `spec_path` (None: a new ./resultsbook.toml), once the
+    spec with it renders, by `render(spec, table_spec, table)`, exactly the text `shown` from the store
+    at `location`; refuse (writing nothing) a name taken, an output file there already, a spec that
+    builds from another store, or a table the entry would not build alike."""
+    check_name(name, "--save", "table")
+    path = os.path.abspath(spec_path or SPEC_NAME)
+    if os.path.basename(path) == "pyproject.toml":
+        raise SpecError(
+            f"--save writes to a resultsbook.toml; this project's spec is {os.path.relpath(path)}: add the "
+            f"entry above under [tool.resultsbook.tables.{name}] by hand"
+        )
+    with _held(path):
+        if spec_path is None and os.path.exists(path):  # another save made it meanwhile: add to it
+            spec_path = path
+        return _save(spec_path, path, name, entry, store, location, shown, render)
+
+
+def _save(
+    spec_path: str | None,
+    path: str,
+    name: str,
+    entry: Mapping[str, Any],
+    store: Store,
+    location: str,
+    shown: str,
+    render: Callable[[Spec, TableSpec, Any], str],
+) -> SavedTable:
+    """`save_table`, holding the spec's save lock."""
+    text = _read(path) if spec_path else ""
+    folder = os.path.dirname(path)
+    spec = load_spec(path) if spec_path else None
+    if spec is not None and name in spec.tables:
+        raise SpecError(
+            f"{os.path.relpath(path)} has a [tables.{name}] already; pick another name for --save"
+        )
+    notes: list[str] = []
+    head = ""
+    if spec is not None and not _same_store(spec.db, location):
+        raise SpecError(
+            f"--save: this table was read from {_shown_store(location)}, but {os.path.relpath(path)} builds "
+            f"from {_shown_store(spec.db)}; run it again without --db (or with --db {_shown_store(spec.db)})"
+        )
+    if spec is None and not _same_store(os.path.join(folder, DEFAULT_DB_NAME), location):
+        written, note = _store_text(location, folder)
+        head = f"store = {string_text(written)}\n\n"
+        notes += [note] if note else []
+    output = _output_path(spec, folder, name)
+    if os.path.exists(output):
+        raise SpecError(
+            f"--save: {os.path.relpath(output)} exists already and build would write over it; pick another "
+            "name for --save"
+        )
+    full_entry = {**entry, "outputs": [os.path.relpath(output, folder).replace(os.sep, "/")]}
+    header = header_text("tables", name)
+    separator = "" if not text else ("\n" if text.endswith("\n") else "\n\n")
+    new_text = head + text + separator + entry_text(header, full_entry)
+    _check_builds_alike(new_text, folder, name, store, shown, render)
+    if spec_path and _read(path) != text:
+        raise SpecError(
+            f"{os.path.relpath(path)} changed while --save read it; nothing written: run it again"
+        )
+    write_atomic(path, new_text.encode("utf-8"))
+    return SavedTable(path, spec_path is None, f"[{header}]", output, tuple(notes))
+
+
+def _check_builds_alike(
+    text: str,
+    folder: str,
+    name: str,
+    store: Store,
+    shown: str,
+    render: Callable[[Spec, TableSpec, Any], str],
+) -> None:
+    """Refuse an entry whose table, built as `build` builds it, prints otherwise than the one shown."""
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=folder, prefix=".resultsbook-save-", suffix=".toml", delete=False
+    ) as handle:
+        handle.write(text)
+    try:
+        spec = load_spec(handle.name)
+        table_spec = spec.tables[name]
+        table = compute_entry(spec, table_spec, store, store.runs()).table
+    finally:
+        os.unlink(handle.name)
+    if render(spec, table_spec, table) != shown:
+        raise SpecError(
+            "--save: the spec entry would not build the same table (a flag it cannot say yet); nothing "
+            "written: the entry is above, to adapt by hand"
+        )
+
+
+@contextlib.contextmanager
+def _held(path: str) -> Iterator[None]:
+    """Hold the spec's save lock, so that two saves at once (two terminals) each keep their table;
+    a lock whose process is gone (killed) is taken over."""
+    lock = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.save-lock")
+    deadline = time.monotonic() + _LOCK_WAIT
+    while True:
+        try:
+            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            if _abandoned(lock):
+                with contextlib.suppress(OSError):
+                    os.unlink(lock)
+                continue
+            if time.monotonic() > deadline:
+                raise SpecError(
+                    f"another `table --save` is writing {os.path.relpath(path)} (its lock: "
+                    f"{os.path.relpath(lock)}); run it again when it is done"
+                ) from None
+            time.sleep(0.05)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(f"{socket.gethostname()} {os.getpid()}")
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+
+
+def _abandoned(lock: str) -> bool:
+    """Tell whether a save lock was left by a process of this machine that is gone."""
+    try:
+        with open(lock, encoding="utf-8", errors="replace") as handle:
+            host, _, pid = handle.read().partition(" ")
+    except OSError:
+        return False
+    return host == socket.gethostname() and pid.isdigit() and not process_alive(int(pid))
+
+
+def _output_path(spec: Spec | None, folder: str, name: str) -> str:
+    """Return where build writes the table: beside the spec's first LaTeX table, else under results/."""
+    for table in spec.tables.values() if spec is not None else ():
+        for output in table.outputs:
+            if output.endswith(".tex"):
+                return os.path.join(os.path.dirname(output), f"{name}.tex")
+    return os.path.join(folder, _OUTPUTS_FOLDER, f"{name}.tex")
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _same_store(one: str, other: str) -> bool:
+    return one == other if is_url(one) or is_url(other) else os.path.abspath(one) == os.path.abspath(other)
+
+
+def _shown_store(location: str) -> str:
+    return _without_password(location) if is_url(location) else os.path.relpath(location)
+
+
+def _store_text(location: str, folder: str) -> tuple[str, str | None]:
+    """Return the store as the new spec names it (a path relative to it, a URL without its password),
+    and a note when a password was left out."""
+    if not is_url(location):
+        return os.path.relpath(location, folder).replace(os.sep, "/"), None
+    written = _without_password(location)
+    if written == location:
+        return written, None
+    return written, "the store's URL is written without its password (give it by ~/.pgpass or PGPASSWORD)"
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))

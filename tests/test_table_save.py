@@ -1,0 +1,234 @@
+"""`table --save NAME`: the table explored with flags becomes a table of the spec, which builds the same
+table; a name, a file or a store that would make it otherwise is refused, and the spec is left as it was."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, write_native_run
+
+from resultsbook.spec.toml_text import entry_text, value_text
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
+QUICKSTART = ROOT / "examples" / "quickstart"
+SWEEP = ("--rows", "model", "--columns", "dataset", "--metric", "acc")
+
+
+@pytest.fixture
+def runs(tmp_path):
+    """Two models on two datasets, three seeds each, and no spec: a stranger's collected tree."""
+    for model, base in (("mlp", 0.8), ("cnn", 0.9)):
+        for dataset in ("a", "b"):
+            for seed in range(3):
+                config = {"model": model, "dataset": dataset, "seed": seed, "lr": 0.1}
+                points = [
+                    {"step": step, "acc": base - 0.1 * (dataset == "b") + 0.01 * seed * step}
+                    for step in (1, 2)
+                ]
+                write_native_run(tmp_path / "runs" / f"{model}_{dataset}_{seed}", config, points)
+    return tmp_path
+
+
+def test_a_table_saved_without_a_spec_starts_one_that_builds_it(runs, cli):
+    assert cli("collect", "runs").exit_code == 0
+    shown = cli("table", *SWEEP, "--stat", "median,iqr", "--label", "model:cnn=CNN")
+    saved = cli("table", *SWEEP, "--stat", "median,iqr", "--label", "model:cnn=CNN", "--save", "main")
+    assert saved.exit_code == 0, saved.output
+    assert saved.stdout == shown.stdout  # the table is printed as without --save
+    assert (
+        "Saved as [tables.main] in a new resultsbook.toml: `resultsbook build` writes results/main.tex"
+        in (saved.stderr)
+    )
+    assert (runs / "resultsbook.toml").read_text() == (
+        "[tables.main]\n"
+        'rows = ["model"]\n'
+        'columns = ["dataset"]\n'
+        'metric = "acc"\n'
+        'center = "median"\n'
+        'spread = "iqr"\n'
+        'labels = { values = { model = { cnn = "CNN" } } }\n'
+        'outputs = ["results/main.tex"]\n'
+    )
+    assert cli("build").exit_code == 0
+    assert cli("check").exit_code == 0
+    latex = (runs / "results" / "main.tex").read_text()
+    assert "CNN" in latex and "[q25, q75]" not in latex  # the spec's own LaTeX of the same table
+    assert cli("explain", "main", "model=cnn,dataset=a").exit_code == 0
+
+
+def test_a_table_saved_into_the_quickstart_spec_goes_beside_its_tables_and_keeps_the_spec_as_it_was(
+    tmp_path, monkeypatch
+):
+    project = tmp_path / "project"
+    shutil.copytree(QUICKSTART, project, ignore=shutil.ignore_patterns("runs", "*.db*", "results"))
+    subprocess.run([sys.executable, "train.py"], cwd=project, check=True, capture_output=True)
+    monkeypatch.chdir(project)
+    before = (project / "resultsbook.toml").read_text()
+    from click.testing import CliRunner
+
+    from resultsbook.cli import cli
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["collect", "runs"]).exit_code == 0
+    flags = ["table", "--rows", "model", "--columns", "dataset", "--metric", "val/acc", "--reduce", "max"]
+    saved = runner.invoke(cli, [*flags, "--where", "seed<3", "--save", "peak"])
+    assert saved.exit_code == 0, saved.output
+    assert "MLP (16 hidden)" in saved.stdout  # the spec's labels, as `table` uses them
+    after = (project / "resultsbook.toml").read_text()
+    assert after.startswith(before) and after[len(before) :] == (
+        "\n[tables.peak]\n"
+        'rows = ["model"]\n'
+        'columns = ["dataset"]\n'
+        'metric = "val/acc"\n'
+        'where = ["seed<3"]\n'
+        'reduce = "max"\n'
+        'outputs = ["paper/results/peak.tex"]\n'
+    )
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    assert (project / "paper" / "results" / "peak.tex").is_file()
+
+
+@pytest.mark.parametrize(
+    ("setup", "flags", "message"),
+    [
+        (
+            "taken",
+            ("--save", "main"),
+            "Error: resultsbook.toml has a [tables.main] already; pick another name for --save",
+        ),
+        (
+            "file",
+            ("--save", "other"),
+            "Error: --save: results/other.tex exists already and build would write over it; pick another "
+            "name for --save",
+        ),
+        (
+            "store",
+            ("--db", "elsewhere.db", "--save", "other"),
+            "Error: --save: this table was read from elsewhere.db, but resultsbook.toml builds from "
+            "resultsbook.db; run it again without --db (or with --db resultsbook.db)",
+        ),
+        (
+            "derived",
+            ("--derived", "err=1-acc", "--save", "other"),
+            "Error: --save: --derived 'err=1-acc' is a formula of the spec's [derived], not of one table; "
+            'add err = "1-acc" under [derived] in resultsbook.toml, then save',
+        ),
+    ],
+)
+def test_a_save_that_would_build_something_else_is_refused_in_one_line_and_writes_nothing(
+    runs, cli, setup, flags, message
+):
+    assert cli("collect", "runs").exit_code == 0
+    assert cli("table", *SWEEP, "--save", "main").exit_code == 0
+    if setup == "file":
+        (runs / "results").mkdir()
+        (runs / "results" / "other.tex").write_text("% written by hand\n")
+    if setup == "store":
+        shutil.copy(runs / "resultsbook.db", runs / "elsewhere.db")
+    spec = (runs / "resultsbook.toml").read_text()
+    metric = ("--metric", "err") if setup == "derived" else ()
+    result = cli("table", *(SWEEP[:4] if metric else SWEEP), *metric, *flags)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == message
+    assert (runs / "resultsbook.toml").read_text() == spec
+    assert [p.name for p in runs.glob(".resultsbook-save-*")] == []
+
+
+def test_a_spec_in_pyproject_gets_the_entry_to_add_by_hand(runs, cli):
+    (runs / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.resultsbook]\nstore = "resultsbook.db"\n'
+    )
+    assert cli("collect", "runs").exit_code == 0
+    result = cli("table", *SWEEP, "--save", "main")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[-1] == (
+        "Error: --save writes to a resultsbook.toml; this project's spec is pyproject.toml: add the entry "
+        "above under [tool.resultsbook.tables.main] by hand"
+    )
+    entry = "\n".join(lines[lines.index("[tool.resultsbook.tables.main]") : -1])
+    assert tomllib.loads(entry)["tool"]["resultsbook"]["tables"]["main"]["metric"] == "acc"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'say "hi"\\ now',
+        "tab\tnewline\nnull\x00del\x7fend",
+        "emoji 🙂 and é",
+        ["a", 1, 2.5, True, {"x y": "z", "w": [1]}],
+        {"model": {'cnn"x': "C\\N"}},
+        float("inf"),
+    ],
+)
+def test_every_value_reads_back_from_the_toml_written(value):
+    text = entry_text('tables."t 1"', {"key": value, "odd key/é": value})
+    document = tomllib.loads(text)
+    assert document["tables"]["t 1"] == {"key": value, "odd key/é": value}
+    assert value_text(value).count("\n") == 0
+
+
+def test_an_entry_that_would_build_another_table_is_not_written(runs, cli, monkeypatch):
+    """The last guard: the spec with the entry is built in memory and must print the table shown."""
+    import resultsbook.cli.table_entry as entries
+
+    saying_less = entries.table_entry
+
+    def without_reduce(*args, **kwargs):
+        entry = saying_less(*args, **kwargs)
+        del entry["reduce"]  # as if a flag had no spec key
+        return entry
+
+    monkeypatch.setattr(entries, "table_entry", without_reduce)
+    assert cli("collect", "runs").exit_code == 0
+    result = cli("table", *SWEEP, "--reduce", "max", "--save", "main")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: --save: the spec entry would not build the same table (a flag it cannot say yet); nothing "
+        "written: the entry is above, to adapt by hand"
+    )
+    assert "[tables.main]" in result.stderr.splitlines()
+    assert not (runs / "resultsbook.toml").exists()
+
+
+def test_two_saves_at_once_each_keep_their_table(runs, cli):
+    assert cli("collect", "runs").exit_code == 0
+    command = [sys.executable, "-m", "resultsbook", "table", *SWEEP, "--save"]
+    saves = [subprocess.Popen([*command, name], cwd=runs, stderr=subprocess.PIPE, text=True) for name in "ab"]
+    errors = [save.communicate(timeout=120)[1] for save in saves]
+    assert [save.returncode for save in saves] == [0, 0], errors
+    assert sorted(tomllib.loads((runs / "resultsbook.toml").read_text())["tables"]) == ["a", "b"]
+    assert not list(runs.glob(".resultsbook.toml.save-lock"))
+
+
+def test_a_lock_left_by_a_killed_save_is_taken_over_and_a_live_one_waited_for(runs, cli, monkeypatch):
+    import socket
+
+    import resultsbook.outputs.saved_table as saving
+
+    assert cli("collect", "runs").exit_code == 0
+    lock = runs / ".resultsbook.toml.save-lock"
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    lock.write_text(f"{socket.gethostname()} {dead.stdout.strip()}")
+    assert cli("table", *SWEEP, "--save", "a").exit_code == 0
+    assert not lock.exists()
+    lock.write_text(f"{socket.gethostname()} {os.getpid()}")  # a save still running
+    monkeypatch.setattr(saving, "_LOCK_WAIT", 0.2)
+    busy = cli("table", *SWEEP, "--save", "b")
+    assert busy.exit_code == 2
+    assert busy.stderr.splitlines()[-1] == (
+        "Error: another `table --save` is writing resultsbook.toml (its lock: .resultsbook.toml.save-lock); "
+        "run it again when it is done"
+    )
+    assert "[tables.b]" not in (runs / "resultsbook.toml").read_text()
