@@ -232,3 +232,15 @@ def test_a_lock_left_by_a_killed_save_is_taken_over_and_a_live_one_waited_for(ru
         "run it again when it is done"
     )
     assert "[tables.b]" not in (runs / "resultsbook.toml").read_text()
+
+
+@pytest.mark.parametrize("name", ["", "a b", "t/1", "x]y", "tab\tle"])
+def test_a_name_that_makes_a_bad_file_name_is_refused(runs, cli, name):
+    assert cli("collect", "runs").exit_code == 0
+    result = cli("table", *SWEEP, "--save", name)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: --save {name!r}: the name becomes the table's file (results/NAME.tex) that LaTeX inputs; "
+        "use letters, digits, - and _"
+    )
+    assert not (runs / "resultsbook.toml").exists()

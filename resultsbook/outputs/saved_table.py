@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import tempfile
 import time
@@ -17,7 +18,6 @@ from resultsbook.atomic import process_alive, write_atomic
 from resultsbook.errors import SpecError
 from resultsbook.outputs.build import compute_entry
 from resultsbook.spec import SPEC_NAME, Spec, TableSpec, load_spec
-from resultsbook.spec.keys import check_name
 from resultsbook.spec.toml_text import entry_text, header_text, string_text
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import is_url
@@ -50,7 +50,11 @@ def save_table(
     spec with it renders, by `render(spec, table_spec, table)`, exactly the text `shown` from the store
     at `location`; refuse (writing nothing) a name taken, an output file there already, a spec that
     builds from another store, or a table the entry would not build alike."""
-    check_name(name, "--save", "table")
+    if not re.fullmatch(r"[\w-]+", name):
+        raise SpecError(
+            f"--save {name!r}: the name becomes the table's file (results/NAME.tex) that LaTeX inputs; "
+            "use letters, digits, - and _"
+        )
     path = os.path.abspath(spec_path or SPEC_NAME)
     if os.path.basename(path) == "pyproject.toml":
         raise SpecError(
