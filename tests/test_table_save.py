@@ -228,7 +228,7 @@ def test_a_lock_left_by_a_killed_save_is_taken_over_and_a_live_one_waited_for(ru
     busy = cli("table", *SWEEP, "--save", "b")
     assert busy.exit_code == 2
     assert busy.stderr.splitlines()[-1] == (
-        "Error: another `table --save` is writing resultsbook.toml (its lock: .resultsbook.toml.save-lock); "
+        "Error: another save is writing resultsbook.toml (its lock: .resultsbook.toml.save-lock); "
         "run it again when it is done"
     )
     assert "[tables.b]" not in (runs / "resultsbook.toml").read_text()
@@ -240,7 +240,7 @@ def test_a_name_that_makes_a_bad_file_name_is_refused(runs, cli, name):
     result = cli("table", *SWEEP, "--save", name)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
-        f"Error: --save {name!r}: the name becomes the table's file (results/NAME.tex) that LaTeX inputs; "
-        "use letters, digits, - and _"
+        f"Error: --save: the table name {name!r} becomes its file's name (results/NAME.tex), which LaTeX "
+        "inputs; use letters, digits, - and _"
     )
     assert not (runs / "resultsbook.toml").exists()

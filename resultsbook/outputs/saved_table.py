@@ -21,6 +21,7 @@ from resultsbook.spec import SPEC_NAME, Spec, TableSpec, load_spec
 from resultsbook.spec.toml_text import entry_text, header_text, string_text
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import is_url
+from resultsbook.voice import option
 
 _OUTPUTS_FOLDER = "results"  # where a first table goes when the spec writes no LaTeX table yet
 _LOCK_WAIT = 10.0  # seconds a save waits for another one (two terminals) to finish
@@ -52,14 +53,14 @@ def save_table(
     builds from another store, or a table the entry would not build alike."""
     if not re.fullmatch(r"[\w-]+", name):
         raise SpecError(
-            f"--save {name!r}: the name becomes the table's file (results/NAME.tex) that LaTeX inputs; "
-            "use letters, digits, - and _"
+            f"{option('save')}: the table name {name!r} becomes its file's name (results/NAME.tex), "
+            "which LaTeX inputs; use letters, digits, - and _"
         )
     path = os.path.abspath(spec_path or SPEC_NAME)
     if os.path.basename(path) == "pyproject.toml":
         raise SpecError(
-            f"--save writes to a resultsbook.toml; this project's spec is {os.path.relpath(path)}: add the "
-            f"entry above under [tool.resultsbook.tables.{name}] by hand"
+            f"{option('save')} writes to a resultsbook.toml; this project's spec is "
+            f"{os.path.relpath(path)}: add the entry above under [tool.resultsbook.tables.{name}] by hand"
         )
     with _held(path):
         if spec_path is None and os.path.exists(path):  # another save made it meanwhile: add to it
@@ -83,14 +84,15 @@ def _save(
     spec = load_spec(path) if spec_path else None
     if spec is not None and name in spec.tables:
         raise SpecError(
-            f"{os.path.relpath(path)} has a [tables.{name}] already; pick another name for --save"
+            f"{os.path.relpath(path)} has a [tables.{name}] already; pick another name for {option('save')}"
         )
     notes: list[str] = []
     head = ""
     if spec is not None and not _same_store(spec.db, location):
         raise SpecError(
-            f"--save: this table was read from {_shown_store(location)}, but {os.path.relpath(path)} builds "
-            f"from {_shown_store(spec.db)}; run it again without --db (or with --db {_shown_store(spec.db)})"
+            f"{option('save')}: this table was read from {_shown_store(location)}, but "
+            f"{os.path.relpath(path)} builds from {_shown_store(spec.db)}; run it again without "
+            f"{option('db')} (or with {option('db', _shown_store(spec.db))})"
         )
     if spec is None and not _same_store(os.path.join(folder, DEFAULT_DB_NAME), location):
         written, note = _store_text(location, folder)
@@ -99,8 +101,8 @@ def _save(
     output = _output_path(spec, folder, name)
     if os.path.exists(output):
         raise SpecError(
-            f"--save: {os.path.relpath(output)} exists already and build would write over it; pick another "
-            "name for --save"
+            f"{option('save')}: {os.path.relpath(output)} exists already and build would write over it; pick "
+            f"another name for {option('save')}"
         )
     full_entry = {**entry, "outputs": [os.path.relpath(output, folder).replace(os.sep, "/")]}
     header = header_text("tables", name)
@@ -109,7 +111,7 @@ def _save(
     _check_builds_alike(new_text, folder, name, store, shown, render)
     if spec_path and _read(path) != text:
         raise SpecError(
-            f"{os.path.relpath(path)} changed while --save read it; nothing written: run it again"
+            f"{os.path.relpath(path)} changed while {option('save')} read it; nothing written: run it again"
         )
     write_atomic(path, new_text.encode("utf-8"))
     return SavedTable(path, spec_path is None, f"[{header}]", output, tuple(notes))
@@ -136,8 +138,8 @@ def _check_builds_alike(
         os.unlink(handle.name)
     if render(spec, table_spec, table) != shown:
         raise SpecError(
-            "--save: the spec entry would not build the same table (a flag it cannot say yet); nothing "
-            "written: the entry is above, to adapt by hand"
+            f"{option('save')}: the spec entry would not build the same table (a flag it cannot say yet); "
+            "nothing written: the entry is above, to adapt by hand"
         )
 
 
@@ -158,7 +160,7 @@ def _held(path: str) -> Iterator[None]:
                 continue
             if time.monotonic() > deadline:
                 raise SpecError(
-                    f"another `table --save` is writing {os.path.relpath(path)} (its lock: "
+                    f"another save is writing {os.path.relpath(path)} (its lock: "
                     f"{os.path.relpath(lock)}); run it again when it is done"
                 ) from None
             time.sleep(0.05)
