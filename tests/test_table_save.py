@@ -244,3 +244,21 @@ def test_a_name_that_makes_a_bad_file_name_is_refused(runs, cli, name):
         "inputs; use letters, digits, - and _"
     )
     assert not (runs / "resultsbook.toml").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_a_spec_path_that_is_no_file_is_refused_not_read(runs, cli, kind):
+    assert cli("collect", "runs").exit_code == 0
+    spec = runs / "resultsbook.toml"
+    if kind == "fifo":
+        os.mkfifo(spec)  # reading it would block for ever
+    elif kind == "device":
+        spec.symlink_to("/dev/zero")  # reading it would never end
+    else:
+        spec.mkdir()
+    result = cli("table", *SWEEP, "--save", "main")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: resultsbook.toml is not a regular file (a folder, a pipe, a device?); move it away, then save "
+        "again"
+    )

@@ -63,7 +63,12 @@ def save_table(
             f"{os.path.relpath(path)}: add the entry above under [tool.resultsbook.tables.{name}] by hand"
         )
     with _held(path):
-        if spec_path is None and os.path.exists(path):  # another save made it meanwhile: add to it
+        if spec_path is None and os.path.lexists(path):  # another save made it meanwhile: add to it
+            if not os.path.isfile(path):  # a FIFO would block the read, /dev/zero never end it
+                raise SpecError(
+                    f"{os.path.relpath(path)} is not a regular file (a folder, a pipe, a device?); move it "
+                    f"away, then save again"
+                )
             spec_path = path
         return _save(spec_path, path, name, entry, store, location, shown, render)
 
