@@ -199,9 +199,22 @@ def _moved_sources(
         ]
         if len(candidates) != 1 or candidates[0] in moves.values():
             continue
-        if not os.path.lexists(store.absolute(candidates[0])):
+        if _seen_gone(store, candidates[0], tail):
             moves[item.stored_path] = candidates[0]
     return moves
+
+
+def _seen_gone(store: Store, stored_path: str, tail: str) -> bool:
+    """Tell whether this machine sees that a stored source is gone from where it was. An object is
+    never seen gone (a missing local path says nothing of a bucket), nor is a shared store's source
+    whose tree's folder this machine does not have: it may be a colleague's run of the same name."""
+    old = store.absolute(stored_path)
+    if fs.is_remote(old) or os.path.lexists(old):
+        return False
+    if not store.shared:
+        return True
+    old_root = old[: len(old) - len(tail)].rstrip("/\\") if old.endswith(tail) else os.path.dirname(old)
+    return os.path.isdir(os.path.dirname(old_root))
 
 
 def _still_there(source: Source) -> bool:
