@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import curve, write_native_run
 from test_remote_sources import upload
 
@@ -57,3 +58,38 @@ def test_two_sweeps_on_s3_with_the_same_run_names_are_both_kept(tmp_path, s3_buc
         report = collect(store, [CollectRequest(f"{s3_bucket}/sweep-42")])
         assert (report.new, report.unchanged) == (3, 0)
         assert sources_of(store) == [f"{s3_bucket}/sweep-41", f"{s3_bucket}/sweep-42"]
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "'postgresql://lab:secret@127.0.0.1:5432/results'",
+        '"postgresql://lab:secret@127.0.0.1:5432/results"',
+        " postgresql://lab:secret@127.0.0.1:5432/results",
+        "postgresql://lab:secret@127.0.0.1:5432/results ",
+    ],
+)
+def test_a_store_url_pasted_with_quotes_or_spaces_is_refused_not_made_a_local_file(
+    pasted, make_run, cli, tmp_path
+):
+    make_run("r1", {"seed": 1}, curve([1.0]))
+    result = cli("collect", "runs", "--db", pasted)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "secret" not in result.output
+    assert "give it without them: postgresql://lab:***@127.0.0.1:5432/results" in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["runs"]
+
+
+def test_a_spec_store_or_environment_pasted_with_quotes_is_refused(make_run, cli, tmp_path, monkeypatch):
+    make_run("r1", {"seed": 1}, curve([1.0]))
+    (tmp_path / "resultsbook.toml").write_text('store = "\'results.db\'"\n[[sources]]\npath = "runs"\n')
+    result = cli("collect")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: resultsbook.toml: store: the store 'results.db' was given with quotes around it; "
+        "give it without them: results.db\n"
+    )
+    monkeypatch.setenv("RESULTSBOOK_DB", "results.db ")
+    result = cli("collect", "runs")
+    assert result.output.startswith("Error: RESULTSBOOK_DB: the store 'results.db' was given with spaces")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["resultsbook.toml", "runs"]

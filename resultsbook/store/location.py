@@ -65,12 +65,29 @@ def check_store_location(location: str, where: str | None = None) -> str:
     where = where or option("db")
     if not location.strip():
         raise SpecError(f"{where} is empty; give a file path (SQLite) or a postgresql://user@host/db URL")
+    _refuse_wrapped(location, where)
     if is_postgres_url(location):
         return location
     try:
         return local_path(location)
     except SpecError as error:
         raise SpecError(f"{where}: {error}") from error
+
+
+def _refuse_wrapped(location: str, where: str) -> None:
+    """Refuse a location pasted with spaces or quotes around it: taken as it is, it would be a new
+    SQLite file in a folder named `'postgresql:` (or a database named `results `)."""
+    bare = location.strip()
+    quoted = len(bare) >= 2 and bare[0] == bare[-1] and bare[0] in "'\""
+    if quoted:
+        bare = bare[1:-1].strip()
+    if bare == location:
+        return
+    around = "quotes" if quoted else "spaces"
+    raise SpecError(
+        f"{where}: the store {display_location(bare)!r} was given with {around} around it; "
+        f"give it without them: {display_location(bare)}"
+    )
 
 
 def choose_store_location(flag: str | None, spec_location: str | None, default: str) -> str:
