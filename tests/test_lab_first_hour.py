@@ -5,6 +5,8 @@ a watch."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,68 @@ def test_a_spec_store_or_environment_pasted_with_quotes_is_refused(make_run, cli
     result = cli("collect", "runs")
     assert result.output.startswith("Error: RESULTSBOOK_DB: the store 'results.db' was given with spaces")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["resultsbook.toml", "runs"]
+
+
+def reader_url(pg_url: str, grants: str = "SELECT") -> str:
+    """Return the URL of the same database for a new role that may only read it (or what `grants` says)."""
+    import psycopg
+
+    database = pg_url.rsplit("/", 1)[1]
+    role = f"reader_{database}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT {grants} ON ALL TABLES IN SCHEMA public TO {role}")
+    return pg_url.replace("//resultsbook@", f"//{role}@")
+
+
+def test_a_role_that_may_only_read_is_told_so_in_one_line_and_can_still_read(tmp_path, pg_url, make_run, cli):
+    make_run("r1", {"seed": 1}, curve([1.0]))
+    assert cli("collect", "runs", "--db", pg_url).exit_code == 0
+    reader = reader_url(pg_url)
+    make_run("r2", {"seed": 2}, curve([2.0]))
+    result = cli("collect", "runs", "--db", reader)
+    assert result.exit_code != 0
+    role = reader.split("//", 1)[1].split("@", 1)[0]
+    assert result.output.splitlines() == [
+        f"Error: the shared store {reader} may not be written by the role '{role}' (permission denied for "
+        f"table sources); nothing of this command's last batch was kept; collect as a role that may "
+        f"write, or ask the database's owner to `GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+        f"public TO {role}` and `GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}` (a role that "
+        "may only read can still run build, check and watch over runs already collected)"
+    ]
+    runs = cli("runs", "--db", reader, "--format", "csv", "--columns", "name")
+    assert runs.output.splitlines() == ["name", "r1"]
+    # as a terminal shows it: the driver's own warning about the aborted pipeline is not a second line
+    command = [sys.executable, "-m", "resultsbook", "collect", "runs", "--db", reader]
+    shown = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    assert shown.stderr.splitlines() == result.output.splitlines()
+
+
+def test_the_grants_the_message_names_let_the_role_collect(tmp_path, pg_url, make_run, cli):
+    import psycopg
+
+    make_run("r1", {"seed": 1}, curve([1.0]))
+    assert cli("collect", "runs", "--db", pg_url).exit_code == 0
+    writer = reader_url(pg_url, "SELECT, INSERT, UPDATE, DELETE")
+    role = writer.split("//", 1)[1].split("@", 1)[0]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    make_run("r2", {"seed": 2}, curve([2.0]))
+    result = cli("collect", "runs", "--db", writer)
+    assert result.output == "Collected runs: 1 new, 0 updated, 1 unchanged, 0 problems\n"
+
+
+def test_a_read_only_server_is_told_apart_from_a_missing_grant(tmp_path, pg_url, make_run, cli):
+    import psycopg
+
+    make_run("r1", {"seed": 1}, curve([1.0]))
+    assert cli("collect", "runs", "--db", pg_url).exit_code == 0
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # as a standby server answers
+        conn.execute(f'ALTER DATABASE "{pg_url.rsplit("/", 1)[1]}" SET default_transaction_read_only = on')
+    make_run("r2", {"seed": 2}, curve([2.0]))
+    result = cli("collect", "runs", "--db", pg_url)
+    assert result.output.splitlines() == [
+        f"Error: the shared store {pg_url} is read-only (cannot execute INSERT in a read-only transaction): a "
+        "standby server, or one whose transactions are read-only by default; nothing of this command's "
+        "last batch was kept; collect into the primary server's URL"
+    ]

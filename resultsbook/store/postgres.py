@@ -55,6 +55,7 @@ class PostgresStore(Store):
         self.path = location
         self.folder = ""
         self.conn = conn
+        self.role = conn.info.user  # told in errors after the connection is closed
         self.created = ()  # a shared database is never removed by a command that fails
         self.failures = (psycopg.Error,)
         self._listening = False
@@ -92,6 +93,24 @@ class PostgresStore(Store):
 
     def problem(self, error: Exception) -> StoreError:
         """Return the one-line error for a database failure met while using this store."""
+        import psycopg.errors
+
+        if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
+            return StoreError(
+                f"the shared store {display_location(self.path)} is read-only ({_first_line(error)}): a "
+                "standby server, or one whose transactions are read-only by default; nothing of this "
+                "command's last batch was kept; collect into the primary server's URL"
+            )
+        if isinstance(error, psycopg.errors.InsufficientPrivilege):
+            role = self.role
+            return StoreError(
+                f"the shared store {display_location(self.path)} may not be written by the role {role!r} "
+                f"({_first_line(error)}); nothing of this command's last batch was kept; collect as a role "
+                f"that may write, or ask the database's owner to `GRANT INSERT, UPDATE, DELETE ON ALL "
+                f"TABLES IN SCHEMA public TO {role}` and `GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "
+                f"{role}` (a role that may only read can still run build, check and watch over runs "
+                "already collected)"
+            )
         return StoreError(
             f"the shared store {display_location(self.path)} failed ({_first_line(error)}); nothing of "
             "this command's last batch was kept; check that the server is up and run the command again"
@@ -352,6 +371,16 @@ class PostgresStore(Store):
         return self._others_writes
 
 
+def _quiet_driver_warnings() -> None:
+    """Keep psycopg's "error ignored terminating <Pipeline…>" off the terminal: the error it ignores is
+    the one this store reports, in one line (a program that configures logging still gets it)."""
+    import logging
+
+    driver = logging.getLogger("psycopg")
+    if not any(isinstance(handler, logging.NullHandler) for handler in driver.handlers):
+        driver.addHandler(logging.NullHandler())
+
+
 def connect(location: str) -> Any:
     """Open an autocommit connection to a PostgreSQL URL, or fail in one line saying what to do."""
     try:
@@ -361,6 +390,7 @@ def connect(location: str) -> Any:
             "a postgresql:// store needs the psycopg driver; install it with "
             "pip install 'resultsbook[postgres]'"
         ) from error
+    _quiet_driver_warnings()
     try:
         return psycopg.connect(
             location, autocommit=True, connect_timeout=_CONNECT_TIMEOUT, application_name="resultsbook"
