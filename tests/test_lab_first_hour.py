@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,40 @@ def test_a_read_only_server_is_told_apart_from_a_missing_grant(tmp_path, pg_url,
         "standby server, or one whose transactions are read-only by default; nothing of this command's "
         "last batch was kept; collect into the primary server's URL"
     ]
+
+
+def test_watch_outlives_a_restart_of_the_shared_stores_server(tmp_path):
+    from servers import PostgresCluster, ServerUnavailable
+    from test_watch import Watcher
+
+    try:
+        cluster = PostgresCluster().start()
+    except ServerUnavailable as error:
+        pytest.skip(f"no PostgreSQL server here: {error}")
+    try:
+        url = cluster.create_database("restarted")
+        project = tmp_path / "paper"
+        for seed in range(2):
+            write_native_run(
+                project / "runs" / f"seed{seed}", {"model": "mlp", "seed": seed}, curve([0.5, 0.6])
+            )
+        (project / "resultsbook.toml").write_text(
+            '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["model"]\n'
+            'outputs = ["t.md"]\n'
+        )
+        watcher = Watcher(project, "--db", url)
+        try:
+            watcher.wait_for("start:", timeout=60)
+            cluster.shut_down()  # the administrator restarts the server under the member's watch…
+            write_native_run(project / "runs" / "seed2", {"model": "mlp", "seed": 2}, curve([0.5, 0.9]))
+            watcher.wait_for("Error: the shared store", timeout=60)  # …while a run arrives
+            cluster.start_again()
+            deadline = time.monotonic() + 60
+            while "0.7" not in (project / "t.md").read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert "0.7" in (project / "t.md").read_text(), "\n".join(watcher.lines)
+            assert not any("Internal error" in line for line in watcher.lines)
+        finally:
+            assert watcher.stop() in (0, 130)
+    finally:
+        cluster.stop()

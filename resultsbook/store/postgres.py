@@ -362,13 +362,29 @@ class PostgresStore(Store):
     # ----------------------------------------------------------------- other writers
     def data_version(self) -> int:
         """Return a number that changes whenever another connection commits a write to the store
-        (each write transaction notifies; this connection listens from its first call)."""
-        if not self._listening:
-            self.conn.execute(f"LISTEN {WRITES_CHANNEL}")
-            self._listening = True
-        own = self.conn.info.backend_pid
-        self._others_writes += sum(1 for note in self.conn.notifies(timeout=0) if note.pid != own)
+        (each write transaction notifies; this connection listens from its first call).
+
+        A connection the server dropped (a restart, a network cut) is opened again here, and counts
+        as a change, since writes may have come meanwhile: a `watch` outlives its server's restart."""
+        import psycopg
+
+        try:
+            if self.conn.closed:
+                self._reconnect()
+            if not self._listening:
+                self.conn.execute(f"LISTEN {WRITES_CHANNEL}")
+                self._listening = True
+            own = self.conn.info.backend_pid
+            self._others_writes += sum(1 for note in self.conn.notifies(timeout=0) if note.pid != own)
+        except (psycopg.OperationalError, StoreError):
+            self._listening = False  # the server is away: nothing known changed; the next call retries
         return self._others_writes
+
+    def _reconnect(self) -> None:
+        """Open the connection again after the server dropped it (StoreError while it is away)."""
+        self.conn = connect(self.path)
+        self._listening = False
+        self._others_writes += 1
 
 
 def _quiet_driver_warnings() -> None:
