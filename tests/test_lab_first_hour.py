@@ -4,6 +4,7 @@ a watch."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -198,3 +199,52 @@ def test_watch_outlives_a_restart_of_the_shared_stores_server(tmp_path):
             assert watcher.stop() in (0, 130)
     finally:
         cluster.stop()
+
+
+class SilentServer:
+    """A TCP server that accepts connections and never answers (a proxy or a storage node that hangs),
+    counting how many connections it was asked for."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.accepted: list[object] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                self.accepted.append(self.listener.accept()[0])
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.accepted:
+            connection.close()  # type: ignore[attr-defined]
+
+
+def test_an_s3_server_that_never_answers_fails_in_one_line_after_a_few_waits(cli, monkeypatch):
+    pytest.importorskip("s3fs")
+    import fsspec.config
+
+    server = SilentServer()
+    try:
+        for name, value in {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "us-east-1",
+                            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.port}"}.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        # a lab's own fsspec configuration of the waits is kept (here: short, for the test)
+        monkeypatch.setitem(
+            fsspec.config.conf, "s3", {"config_kwargs": {"read_timeout": 0.5, "connect_timeout": 1}}
+        )
+        result = cli("collect", "s3://lab-runs/sweep-42", "--db", "resultsbook.db")
+        assert result.exit_code == 2
+        assert result.output.startswith("Error: s3://lab-runs/sweep-42 cannot be listed (ReadTimeoutError: ")
+        assert result.output.count("\n") == 1
+        assert len(server.accepted) <= 6  # a probe and a listing, 3 attempts each (botocore's retries were
+        # 4 more inside each of s3fs's 5 attempts: 50 waits of 15 s by default, over 12 minutes)
+    finally:
+        server.close()

@@ -44,6 +44,9 @@ CREDENTIALS = {
     "azure": "AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT_NAME with `az login`",
     "ssh": "your SSH agent or ~/.ssh keys",
 }
+# botocore's per-request limits for S3 (seconds), one attempt per s3fs attempt, and s3fs's attempts
+S3_WAITS: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 10, "retries": {"total_max_attempts": 1}}
+S3_ATTEMPTS = 3
 _ETAG_KEYS = ("ETag", "etag", "md5Hash", "generation", "VersionId")
 _MTIME_KEYS = ("LastModified", "last_modified", "mtime", "updated", "modified", "created")
 
@@ -386,11 +389,29 @@ def filesystem(url: str) -> tuple[Any, str]:
     except ImportError as error:
         raise SpecError(f"reading {scheme}:// needs fsspec; {install}") from error
     try:
-        return fsspec.core.url_to_fs(url)
+        fs, path = fsspec.core.url_to_fs(url, **_bounded_waits(scheme))
     except ImportError as error:
         raise SpecError(f"reading {scheme}:// needs its fsspec driver; {install}") from error
     except ValueError as error:
         raise SpecError(f"{scheme}:// is not a protocol fsspec knows ({error}); check the URL") from error
+    if EXTRAS.get(scheme) == "s3":
+        fs.retries = min(fs.retries, S3_ATTEMPTS)
+    return fs, path
+
+
+def _bounded_waits(scheme: str) -> dict[str, Any]:
+    """Return the options that keep a server that never answers from holding a collect for minutes.
+
+    botocore retries a timed-out request 4 times inside each of s3fs's 5 attempts: 25 waits of 15 s
+    for one request, and a listing makes two. Here each request is tried `S3_ATTEMPTS` times by s3fs
+    (which also waits out throttling), once each by botocore: about a minute in all before the one-line
+    error. The user's own fsspec configuration of these keys wins."""
+    if EXTRAS.get(scheme) != "s3":
+        return {}
+    import fsspec.config
+
+    configured = fsspec.config.conf.get(scheme, {}).get("config_kwargs", {})
+    return {"config_kwargs": {**S3_WAITS, **configured}}
 
 
 @contextlib.contextmanager
