@@ -248,3 +248,18 @@ def test_an_s3_server_that_never_answers_fails_in_one_line_after_a_few_waits(cli
         # 4 more inside each of s3fs's 5 attempts: 50 waits of 15 s by default, over 12 minutes)
     finally:
         server.close()
+
+
+def test_a_shared_store_from_a_newer_resultsbook_is_named_in_the_refusal(pg_url, cli):
+    import psycopg
+
+    Store.open(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO _resultsbook_migrations (migration_set, name) VALUES ('resultsbook', 'm999_x')"
+        )
+    result = cli("runs", "--db", pg_url)
+    assert result.output == (
+        f"Error: the shared store {pg_url} was written by a newer resultsbook (migration m999_x); "
+        "upgrade with `pip install -U resultsbook`\n"
+    )

@@ -65,13 +65,14 @@ class PostgresStore(Store):
     def open(cls, path: str, create: bool = True) -> PostgresStore:
         """Connect to the database at URL `path`, creating or migrating the schema when allowed."""
         conn = connect(path)
+        named = f"the shared store {display_location(path)}"
         try:
-            if not create and "m001_initial" in pending_migrations(conn):
+            if not create and "m001_initial" in pending_migrations(conn, named):
                 raise StoreError(
                     f"no resultsbook store in {display_location(path)} yet; "
                     f"run `{command('collect', db=display_location(path))}` first"
                 )
-            apply_migrations(conn)
+            apply_migrations(conn, named)
         except StoreError:
             conn.close()
             raise
