@@ -263,3 +263,22 @@ def test_a_shared_store_from_a_newer_resultsbook_is_named_in_the_refusal(pg_url,
         f"Error: the shared store {pg_url} was written by a newer resultsbook (migration m999_x); "
         "upgrade with `pip install -U resultsbook`\n"
     )
+
+
+@pytest.mark.parametrize("password", ["se@cret", "se/cret", "se#cret", "se?cret"])
+def test_a_password_with_a_url_character_is_never_printed(password, postgres_cluster, cli):
+    url = f"postgresql://lab:{password}@127.0.0.1:{postgres_cluster.port}/results"
+    result = cli("runs", "--db", url)
+    assert result.exit_code != 0 and result.output.count("\n") == 1
+    assert "cret" not in result.output, result.output
+    assert f"postgresql://lab:***@127.0.0.1:{postgres_cluster.port}/results" in result.output
+
+
+def test_a_password_that_needs_percent_encoding_is_refused_before_connecting(cli):
+    result = cli("runs", "--db", "postgresql://lab:p@ss/w0rd@db.lab.example.org/results")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: --db: the password in the store URL 'postgresql://lab:***@db.lab.example.org/results' "
+        "holds a character a URL gives another meaning ('@', '/' or '?'); write it percent-encoded "
+        "(@ as %40, / as %2F, ? as %3F), or keep it out of the URL: in ~/.pgpass or PGPASSWORD\n"
+    )

@@ -67,6 +67,7 @@ def check_store_location(location: str, where: str | None = None) -> str:
         raise SpecError(f"{where} is empty; give a file path (SQLite) or a postgresql://user@host/db URL")
     _refuse_wrapped(location, where)
     if is_postgres_url(location):
+        _refuse_unencoded_password(location, where)
         return location
     try:
         return local_path(location)
@@ -100,19 +101,40 @@ def choose_store_location(flag: str | None, spec_location: str | None, default: 
     return spec_location or default
 
 
+def _credentials(location: str) -> tuple[str, str, str, str] | None:
+    """Return (scheme, user, password, rest) of a URL that holds a password, else None. The password
+    runs to the last '@' (a pasted one may hold '@', '/', '#' or '?', which a URL parser would take for
+    the host, the path or the fragment, and so print)."""
+    if not is_url(location):
+        return None
+    scheme, after = location.split("://", 1)
+    userinfo, at, rest = after.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if not at or not colon or "/" in user:
+        return None
+    return scheme, user, password, rest
+
+
 def display_location(location: str) -> str:
     """Return a location safe to print: a password in a URL is replaced by ***."""
-    from urllib.parse import urlsplit, urlunsplit
+    found = _credentials(location)
+    if found is None:
+        return location
+    scheme, user, _, rest = found
+    return f"{scheme}://{user}:***@{rest}"
 
-    if not is_url(location):
-        return location
-    parts = urlsplit(location)
-    if parts.password is None:
-        return location
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
+
+def _refuse_unencoded_password(location: str, where: str) -> None:
+    """Refuse a store URL whose password holds '@', '/' or '?' as they are: the driver would take a
+    piece of it for the host or the database, and say so in its error."""
+    found = _credentials(location)
+    if found is None or not any(character in found[2] for character in "@/?"):
+        return
+    raise SpecError(
+        f"{where}: the password in the store URL {display_location(location)!r} holds a character a URL "
+        "gives another meaning ('@', '/' or '?'); write it percent-encoded (@ as %40, / as %2F, ? as %3F), "
+        "or keep it out of the URL: in ~/.pgpass or PGPASSWORD"
+    )
 
 
 def local_path(location: str) -> str:
