@@ -282,3 +282,33 @@ def test_a_password_that_needs_percent_encoding_is_refused_before_connecting(cli
         "holds a character a URL gives another meaning ('@', '/' or '?'); write it percent-encoded "
         "(@ as %40, / as %2F, ? as %3F), or keep it out of the URL: in ~/.pgpass or PGPASSWORD\n"
     )
+
+
+def test_moving_a_project_from_its_sqlite_file_to_the_shared_store_as_documented(
+    tmp_path, pg_url, monkeypatch
+):
+    from test_shared_store import run_cli
+
+    project = tmp_path / "paper"
+    for seed in range(3):
+        write_native_run(
+            project / "runs" / f"seed{seed}", {"model": "mlp", "seed": seed}, curve([0.5, 0.6 + seed])
+        )
+    write_native_run(tmp_path / "by-hand" / "seed9", {"model": "cnn", "seed": 9}, curve([0.7]))
+    (project / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["model"]\noutputs = ["t.tex"]\n'
+    )
+    local = str(project / "resultsbook.db")
+    assert run_cli(project, local, "collect", str(tmp_path / "by-hand")).returncode == 0
+    assert run_cli(project, local, "build").returncode == 0
+    written = (project / "t.tex").read_bytes()
+    # the page's steps: the sources collected by hand, then the spec's; check; build; the lock changes
+    listed = run_cli(project, local, "runs", "--format", "csv", "--columns", "source")
+    by_hand = sorted({line for line in listed.stdout.splitlines()[1:] if not line.startswith("runs/")})
+    assert by_hand == ["../by-hand/seed9"]
+    assert run_cli(project, pg_url, "collect", *by_hand).returncode == 0
+    assert run_cli(project, pg_url, "collect").returncode == 0
+    assert run_cli(project, pg_url, "check").returncode == 0
+    rebuilt = run_cli(project, pg_url, "build")
+    assert "1 output(s) unchanged" in rebuilt.stdout, rebuilt.stdout + rebuilt.stderr
+    assert (project / "t.tex").read_bytes() == written
