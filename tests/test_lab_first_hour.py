@@ -312,3 +312,27 @@ def test_moving_a_project_from_its_sqlite_file_to_the_shared_store_as_documented
     rebuilt = run_cli(project, pg_url, "build")
     assert "1 output(s) unchanged" in rebuilt.stdout, rebuilt.stdout + rebuilt.stderr
     assert (project / "t.tex").read_bytes() == written
+
+
+def test_a_run_deleted_from_the_bucket_between_listing_and_reading_is_gone_not_an_empty_run(
+    tmp_path, s3_bucket, monkeypatch
+):
+    import s3fs
+
+    from resultsbook.sources import remote
+
+    upload(same_named_runs(tmp_path / "sweep", 0), f"{s3_bucket}/sweep")
+    listed = remote.list_tree
+
+    def list_then_delete(url: str) -> object:
+        tree = listed(url)
+        s3 = s3fs.S3FileSystem()
+        s3.rm(f"{s3_bucket.removeprefix('s3://')}/sweep/seed1", recursive=True)  # a colleague cleans up
+        s3.invalidate_cache()
+        return tree
+
+    monkeypatch.setattr(remote, "list_tree", list_then_delete)
+    with Store.open(str(tmp_path / "resultsbook.db")) as store:
+        report = collect(store, [CollectRequest(f"{s3_bucket}/sweep")])
+        assert (report.new, report.problems) == (2, ())
+        assert [run.name for run in store.runs()] == ["seed0", "seed2"]

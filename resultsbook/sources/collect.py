@@ -256,11 +256,11 @@ def _read_and_encode(
             yield from map_in_order(_read_planned_encoded, planned)
             continue
         if isinstance(kind, Adapter):
-            results = read_batch(kind, planned)
-        else:
-            results = map_in_threads(_read_planned_remote, planned, REMOTE_READERS)
-        for item, result in zip(planned, results):
-            yield result, None, _still_there(item.source)
+            for item, result in zip(planned, read_batch(kind, planned)):
+                yield result, None, _still_there(item.source)
+            continue
+        for result, there in map_in_threads(_read_planned_remote, planned, REMOTE_READERS):
+            yield result, None, there
 
 
 def _read_planned_encoded(planned: Planned) -> tuple[ReadResult, tuple[EncodedRun, ...], bool]:
@@ -299,11 +299,16 @@ def _read_planned(planned: Planned) -> ReadResult:
     return read_source(planned.adapter, planned.source, planned.derive)
 
 
-def _read_planned_remote(planned: Planned) -> ReadResult:
-    from resultsbook.sources.remote import prefetched
+def _read_planned_remote(planned: Planned) -> tuple[ReadResult, bool]:
+    """Read a remote source; tell whether it is still there: not when every one of its objects was
+    deleted between the listing and the read (a run removed from the bucket meanwhile, as a run folder
+    deleted during a local collect, is gone, not a run with nothing in it)."""
+    from resultsbook.sources.remote import noting_gone, prefetched
 
-    with prefetched(planned.source.files):
-        return read_source(planned.adapter, planned.source, planned.derive)
+    with prefetched(planned.source.files), noting_gone() as gone:
+        result = read_source(planned.adapter, planned.source, planned.derive)
+    files = planned.source.files
+    return result, not (files and gone.issuperset(files))
 
 
 def read_source(adapter: Adapter, source: Source, derive: Sequence[Derivation] = ()) -> ReadResult:

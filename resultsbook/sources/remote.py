@@ -112,6 +112,7 @@ class RemoteEntry:
 _trees: dict[str, RemoteTree] = {}
 _trees_lock = threading.Lock()
 _prefetch = threading.local()
+_gone = threading.local()  # objects found missing by this thread's reads (`noting_gone`)
 
 
 # ----------------------------------------------------------------------------------- listing
@@ -322,6 +323,9 @@ def read_bytes(path: str) -> bytes:
     try:
         return bytes(fs.cat_file(stripped))
     except FileNotFoundError as error:
+        noted = getattr(_gone, "paths", None)
+        if noted is not None:
+            noted.add(path)
         raise FileNotFoundError(errno.ENOENT, "no such object", path) from error
     except Exception as error:  # the provider's own errors (access denied, throttling…) as OSError
         raise OSError(errno.EIO, f"cannot be fetched: {type(error).__name__}: {error}", path) from error
@@ -366,6 +370,17 @@ def prefetched(paths: Iterable[str]) -> Iterator[None]:
         yield
     finally:
         _prefetch.data = None
+
+
+@contextlib.contextmanager
+def noting_gone() -> Iterator[set[str]]:
+    """Yield the set of the objects this thread's reads find missing until the block ends (deleted
+    since the listing)."""
+    _gone.paths = set()
+    try:
+        yield _gone.paths
+    finally:
+        _gone.paths = None
 
 
 def _small(path: str) -> bool:
