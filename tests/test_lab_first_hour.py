@@ -336,3 +336,19 @@ def test_a_run_deleted_from_the_bucket_between_listing_and_reading_is_gone_not_a
         report = collect(store, [CollectRequest(f"{s3_bucket}/sweep")])
         assert (report.new, report.problems) == (2, ())
         assert [run.name for run in store.runs()] == ["seed0", "seed2"]
+
+
+def test_an_object_larger_than_the_prefetch_cap_is_streamed_not_held_whole(tmp_path, s3_bucket, monkeypatch):
+    from resultsbook.sources import remote
+
+    points = [{"step": step, "acc": step / 1000} for step in range(1, 401)]
+    write_native_run(tmp_path / "sweep" / "big", {"seed": 1}, points)
+    upload(tmp_path / "sweep", f"{s3_bucket}/sweep")
+    monkeypatch.setattr(remote, "PREFETCH_MAX_BYTES", 1024)  # as a 10 GB metrics.jsonl is to the 64 MB cap
+    fetched_whole: list[str] = []
+    read_bytes = remote.read_bytes
+    monkeypatch.setattr(remote, "read_bytes", lambda path: fetched_whole.append(path) or read_bytes(path))
+    with Store.open(str(tmp_path / "resultsbook.db")) as store:
+        assert collect(store, [CollectRequest(f"{s3_bucket}/sweep")]).new == 1
+        assert store.run_metrics(store.runs()[0].id)[0]["n"] == 400
+    assert not [path for path in fetched_whole if path.endswith("metrics.jsonl")]

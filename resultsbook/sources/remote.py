@@ -332,6 +332,20 @@ def read_bytes(path: str) -> bytes:
 
 
 def open_binary(path: str) -> IO[bytes]:
+    """Open an object for reading: a small one from memory, one larger than the prefetch cap (a 10 GB
+    metrics.jsonl) streamed a block at a time, never held whole."""
+    cached = getattr(_prefetch, "data", None)
+    if (cached is None or path not in cached) and not _small(path):
+        fs, stripped = filesystem(path)
+        try:
+            return fs.open(stripped, "rb")
+        except FileNotFoundError as error:
+            noted = getattr(_gone, "paths", None)
+            if noted is not None:
+                noted.add(path)
+            raise FileNotFoundError(errno.ENOENT, "no such object", path) from error
+        except Exception as error:
+            raise OSError(errno.EIO, f"cannot be fetched: {type(error).__name__}: {error}", path) from error
     return io.BytesIO(read_bytes(path))
 
 
