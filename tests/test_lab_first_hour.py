@@ -352,3 +352,20 @@ def test_an_object_larger_than_the_prefetch_cap_is_streamed_not_held_whole(tmp_p
         assert collect(store, [CollectRequest(f"{s3_bucket}/sweep")]).new == 1
         assert store.run_metrics(store.runs()[0].id)[0]["n"] == 400
     assert not [path for path in fetched_whole if path.endswith("metrics.jsonl")]
+
+
+def test_a_url_of_another_kind_is_refused_without_its_password(cli):
+    result = cli("runs", "--db", "mysql://lab:secret@db.lab.example.org/results")
+    assert result.exit_code == 2 and "secret" not in result.output
+    assert result.output.startswith(
+        "Error: --db: the store 'mysql://lab:***@db.lab.example.org/results' is a mysql://"
+    )
+
+
+def test_sqlalchemys_form_of_a_postgresql_url_says_the_plain_one(cli):
+    result = cli("runs", "--db", "postgresql+psycopg2://lab:secret@db.lab.example.org/results")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: --db: the store 'postgresql+psycopg2://lab:***@db.lab.example.org/results' is SQLAlchemy's "
+        "form of a PostgreSQL URL (the driver after '+'); give it as postgresql://lab:***@db.lab.example.org/results\n"
+    )

@@ -145,9 +145,17 @@ def local_path(location: str) -> str:
     scheme = found.group(1).lower()
     if scheme in STORE_KINDS:
         return STORE_KINDS[scheme](location)
+    shown = display_location(location)
+    base, plus, _ = scheme.partition("+")
+    if plus and base in POSTGRES_SCHEMES:  # SQLAlchemy's form, pasted from an MLflow or Alembic config
+        plain = "postgresql://" + shown.split("://", 1)[1]
+        raise SpecError(
+            f"the store {shown!r} is SQLAlchemy's form of a PostgreSQL URL (the driver after '+'); "
+            f"give it as {plain}"
+        )
     known = ", ".join(f"{kind}://" for kind in STORE_KINDS)
     raise SpecError(
-        f"the store {location!r} is a {scheme}:// URL, which resultsbook cannot open (it opens SQLite "
+        f"the store {shown!r} is a {scheme}:// URL, which resultsbook cannot open (it opens SQLite "
         f"files: a local path or {known}; and PostgreSQL databases: postgresql://); copy the store to "
         "a local file and give its path"
     )
