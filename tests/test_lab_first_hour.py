@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -201,6 +202,16 @@ def test_watch_outlives_a_restart_of_the_shared_stores_server(tmp_path):
         cluster.stop()
 
 
+@pytest.fixture
+def fresh_s3fs() -> Iterator[None]:
+    """Keep s3fs's instance cache from carrying one test's endpoint (an environment variable, which the
+    cache does not key on) into another's, either way."""
+    s3fs = pytest.importorskip("s3fs")
+    s3fs.S3FileSystem.clear_instance_cache()
+    yield
+    s3fs.S3FileSystem.clear_instance_cache()
+
+
 class SilentServer:
     """A TCP server that accepts connections and never answers (a proxy or a storage node that hangs),
     counting how many connections it was asked for."""
@@ -227,8 +238,7 @@ class SilentServer:
             connection.close()  # type: ignore[attr-defined]
 
 
-def test_an_s3_server_that_never_answers_fails_in_one_line_after_a_few_waits(cli, monkeypatch):
-    pytest.importorskip("s3fs")
+def test_an_s3_server_that_never_answers_fails_in_one_line_after_a_few_waits(cli, monkeypatch, fresh_s3fs):
     import fsspec.config
 
     server = SilentServer()
@@ -368,4 +378,24 @@ def test_sqlalchemys_form_of_a_postgresql_url_says_the_plain_one(cli):
     assert result.output == (
         "Error: --db: the store 'postgresql+psycopg2://lab:***@db.lab.example.org/results' is SQLAlchemy's "
         "form of a PostgreSQL URL (the driver after '+'); give it as postgresql://lab:***@db.lab.example.org/results\n"
+    )
+
+
+def test_an_s3_endpoint_nobody_listens_on_is_told_apart_from_missing_credentials(
+    cli, monkeypatch, fresh_s3fs
+):
+    from servers import free_port
+
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    for name, value in {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_ENDPOINT_URL": endpoint}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    result = cli("collect", "s3://lab-runs/sweep-42", "--db", "resultsbook.db")
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert result.output.startswith(
+        "Error: s3://lab-runs/sweep-42 cannot be listed (EndpointConnectionError: "
+    )
+    assert result.output.endswith(
+        "; the storage server did not answer: check that it is up and the endpoint (AWS_ENDPOINT_URL for an "
+        "S3-compatible server)\n"
     )

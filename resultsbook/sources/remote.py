@@ -47,6 +47,8 @@ CREDENTIALS = {
 # botocore's per-request limits for S3 (seconds), one attempt per s3fs attempt, and s3fs's attempts
 S3_WAITS: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 10, "retries": {"total_max_attempts": 1}}
 S3_ATTEMPTS = 3
+# what the providers' libraries raise when no server answers (not a matter of credentials)
+_UNANSWERED = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ClientConnectorError")
 _ETAG_KEYS = ("ETag", "etag", "md5Hash", "generation", "VersionId")
 _MTIME_KEYS = ("LastModified", "last_modified", "mtime", "updated", "modified", "created")
 
@@ -459,6 +461,10 @@ def _explained(url: str) -> Iterator[None]:
     except Exception as error:
         name = type(error).__name__
         first = first_line(error)
+        if name in _UNANSWERED:  # not a matter of credentials: the server is away or the endpoint wrong
+            hint = "; the storage server did not answer: check that it is up"
+            if EXTRAS.get(url.split("://", 1)[0].lower()) == "s3":
+                hint += " and the endpoint (AWS_ENDPOINT_URL for an S3-compatible server)"
         web = web_address_hint(url)
         hint += f"; {web}" if web else ""
         raise SpecError(f"{url} cannot be listed ({name}: {first}){hint}") from error
