@@ -88,8 +88,18 @@ class PostgresCluster:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._options = options
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "start")
         return self
+
+    def shut_down(self) -> None:
+        """Stop the server as an administrator does (`pg_ctl stop -m fast`), keeping the cluster."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def start_again(self) -> None:
+        """Start the server again after `shut_down`, on the same port."""
+        log = str(self.folder / "log")
+        self._run("pg_ctl", "-D", str(self.data), "-o", self._options, "-l", log, "-w", "start")
 
     def stop(self) -> None:
         """Stop the server and delete the cluster."""

@@ -119,13 +119,16 @@ def _watch(
     pending: str | None = "start"  # a full rebuild to do as soon as the watcher is armed
     others = OtherWriters(store, spec.lock, debounce_ms)
     paper = PaperEdits(spec, debounce_ms)
+    failed = False  # the last round failed (the store's server away): the next one collects everything
 
     def round_of(reason: str, paths: list[str] | None, sources: list[Any] | None = None) -> None:
+        nonlocal failed
         with interrupt.round():
             version = store.data_version()  # before: what others commit meanwhile is seen next time
             quoted = paper.stats()  # likewise for the paper: an edit during the build is checked next
-            update = rebuild(spec, store, reason, paths, then, memo, sources)
+            update = rebuild(spec, store, reason, None if failed else paths, then, memo, sources)
             if update is not None:
+                failed = bool(update.error)
                 on_update(update)
                 others.built(version)
             if update is not None and update.built is not None:
@@ -305,6 +308,8 @@ def rebuild(
             built = build(spec, store, memo=memo)
     except ResultsbookError as error:
         return WatchUpdate(started, reason, error=str(error), seconds=time.time() - started)
+    except store.failures as error:  # the store's server away: said as any command says it
+        return WatchUpdate(started, reason, error=str(store.problem(error)), seconds=time.time() - started)
     except Exception as error:  # the loop survives anything a half-written file or a server away causes
         return WatchUpdate(
             started, reason, error=f"{type(error).__name__}: {error}", seconds=time.time() - started

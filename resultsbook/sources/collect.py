@@ -199,9 +199,22 @@ def _moved_sources(
         ]
         if len(candidates) != 1 or candidates[0] in moves.values():
             continue
-        if not os.path.lexists(store.absolute(candidates[0])):
+        if _seen_gone(store, candidates[0], tail):
             moves[item.stored_path] = candidates[0]
     return moves
+
+
+def _seen_gone(store: Store, stored_path: str, tail: str) -> bool:
+    """Tell whether this machine sees that a stored source is gone from where it was. An object is
+    never seen gone (a missing local path says nothing of a bucket), nor is a shared store's source
+    whose tree's folder this machine does not have: it may be a colleague's run of the same name."""
+    old = store.absolute(stored_path)
+    if fs.is_remote(old) or os.path.lexists(old):
+        return False
+    if not store.shared:
+        return True
+    old_root = old[: len(old) - len(tail)].rstrip("/\\") if old.endswith(tail) else os.path.dirname(old)
+    return os.path.isdir(os.path.dirname(old_root))
 
 
 def _still_there(source: Source) -> bool:
@@ -243,11 +256,11 @@ def _read_and_encode(
             yield from map_in_order(_read_planned_encoded, planned)
             continue
         if isinstance(kind, Adapter):
-            results = read_batch(kind, planned)
-        else:
-            results = map_in_threads(_read_planned_remote, planned, REMOTE_READERS)
-        for item, result in zip(planned, results):
-            yield result, None, _still_there(item.source)
+            for item, result in zip(planned, read_batch(kind, planned)):
+                yield result, None, _still_there(item.source)
+            continue
+        for result, there in map_in_threads(_read_planned_remote, planned, REMOTE_READERS):
+            yield result, None, there
 
 
 def _read_planned_encoded(planned: Planned) -> tuple[ReadResult, tuple[EncodedRun, ...], bool]:
@@ -286,11 +299,16 @@ def _read_planned(planned: Planned) -> ReadResult:
     return read_source(planned.adapter, planned.source, planned.derive)
 
 
-def _read_planned_remote(planned: Planned) -> ReadResult:
-    from resultsbook.sources.remote import prefetched
+def _read_planned_remote(planned: Planned) -> tuple[ReadResult, bool]:
+    """Read a remote source; tell whether it is still there: not when every one of its objects was
+    deleted between the listing and the read (a run removed from the bucket meanwhile, as a run folder
+    deleted during a local collect, is gone, not a run with nothing in it)."""
+    from resultsbook.sources.remote import noting_gone, prefetched
 
-    with prefetched(planned.source.files):
-        return read_source(planned.adapter, planned.source, planned.derive)
+    with prefetched(planned.source.files), noting_gone() as gone:
+        result = read_source(planned.adapter, planned.source, planned.derive)
+    files = planned.source.files
+    return result, not (files and gone.issuperset(files))
 
 
 def read_source(adapter: Adapter, source: Source, derive: Sequence[Derivation] = ()) -> ReadResult:

@@ -44,6 +44,11 @@ CREDENTIALS = {
     "azure": "AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT_NAME with `az login`",
     "ssh": "your SSH agent or ~/.ssh keys",
 }
+# botocore's per-request limits for S3 (seconds), one attempt per s3fs attempt, and s3fs's attempts
+S3_WAITS: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 10, "retries": {"total_max_attempts": 1}}
+S3_ATTEMPTS = 3
+# what the providers' libraries raise when no server answers (not a matter of credentials)
+_UNANSWERED = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ClientConnectorError")
 _ETAG_KEYS = ("ETag", "etag", "md5Hash", "generation", "VersionId")
 _MTIME_KEYS = ("LastModified", "last_modified", "mtime", "updated", "modified", "created")
 
@@ -109,6 +114,7 @@ class RemoteEntry:
 _trees: dict[str, RemoteTree] = {}
 _trees_lock = threading.Lock()
 _prefetch = threading.local()
+_gone = threading.local()  # objects found missing by this thread's reads (`noting_gone`)
 
 
 # ----------------------------------------------------------------------------------- listing
@@ -319,12 +325,29 @@ def read_bytes(path: str) -> bytes:
     try:
         return bytes(fs.cat_file(stripped))
     except FileNotFoundError as error:
+        noted = getattr(_gone, "paths", None)
+        if noted is not None:
+            noted.add(path)
         raise FileNotFoundError(errno.ENOENT, "no such object", path) from error
     except Exception as error:  # the provider's own errors (access denied, throttling…) as OSError
         raise OSError(errno.EIO, f"cannot be fetched: {type(error).__name__}: {error}", path) from error
 
 
 def open_binary(path: str) -> IO[bytes]:
+    """Open an object for reading: a small one from memory, one larger than the prefetch cap (a 10 GB
+    metrics.jsonl) streamed a block at a time, never held whole."""
+    cached = getattr(_prefetch, "data", None)
+    if (cached is None or path not in cached) and not _small(path):
+        fs, stripped = filesystem(path)
+        try:
+            return fs.open(stripped, "rb")
+        except FileNotFoundError as error:
+            noted = getattr(_gone, "paths", None)
+            if noted is not None:
+                noted.add(path)
+            raise FileNotFoundError(errno.ENOENT, "no such object", path) from error
+        except Exception as error:
+            raise OSError(errno.EIO, f"cannot be fetched: {type(error).__name__}: {error}", path) from error
     return io.BytesIO(read_bytes(path))
 
 
@@ -365,6 +388,17 @@ def prefetched(paths: Iterable[str]) -> Iterator[None]:
         _prefetch.data = None
 
 
+@contextlib.contextmanager
+def noting_gone() -> Iterator[set[str]]:
+    """Yield the set of the objects this thread's reads find missing until the block ends (deleted
+    since the listing)."""
+    _gone.paths = set()
+    try:
+        yield _gone.paths
+    finally:
+        _gone.paths = None
+
+
 def _small(path: str) -> bool:
     tree = _tree_of(path)
     info = tree.files.get(path) if tree is not None else None
@@ -386,11 +420,29 @@ def filesystem(url: str) -> tuple[Any, str]:
     except ImportError as error:
         raise SpecError(f"reading {scheme}:// needs fsspec; {install}") from error
     try:
-        return fsspec.core.url_to_fs(url)
+        fs, path = fsspec.core.url_to_fs(url, **_bounded_waits(scheme))
     except ImportError as error:
         raise SpecError(f"reading {scheme}:// needs its fsspec driver; {install}") from error
     except ValueError as error:
         raise SpecError(f"{scheme}:// is not a protocol fsspec knows ({error}); check the URL") from error
+    if EXTRAS.get(scheme) == "s3":
+        fs.retries = min(fs.retries, S3_ATTEMPTS)
+    return fs, path
+
+
+def _bounded_waits(scheme: str) -> dict[str, Any]:
+    """Return the options that keep a server that never answers from holding a collect for minutes.
+
+    botocore retries a timed-out request 4 times inside each of s3fs's 5 attempts: 25 waits of 15 s
+    for one request, and a listing makes two. Here each request is tried `S3_ATTEMPTS` times by s3fs
+    (which also waits out throttling), once each by botocore: about a minute in all before the one-line
+    error. The user's own fsspec configuration of these keys wins."""
+    if EXTRAS.get(scheme) != "s3":
+        return {}
+    import fsspec.config
+
+    configured = fsspec.config.conf.get(scheme, {}).get("config_kwargs", {})
+    return {"config_kwargs": {**S3_WAITS, **configured}}
 
 
 @contextlib.contextmanager
@@ -409,6 +461,10 @@ def _explained(url: str) -> Iterator[None]:
     except Exception as error:
         name = type(error).__name__
         first = first_line(error)
+        if name in _UNANSWERED:  # not a matter of credentials: the server is away or the endpoint wrong
+            hint = "; the storage server did not answer: check that it is up"
+            if EXTRAS.get(url.split("://", 1)[0].lower()) == "s3":
+                hint += " and the endpoint (AWS_ENDPOINT_URL for an S3-compatible server)"
         web = web_address_hint(url)
         hint += f"; {web}" if web else ""
         raise SpecError(f"{url} cannot be listed ({name}: {first}){hint}") from error

@@ -65,12 +65,30 @@ def check_store_location(location: str, where: str | None = None) -> str:
     where = where or option("db")
     if not location.strip():
         raise SpecError(f"{where} is empty; give a file path (SQLite) or a postgresql://user@host/db URL")
+    _refuse_wrapped(location, where)
     if is_postgres_url(location):
+        _refuse_unencoded_password(location, where)
         return location
     try:
         return local_path(location)
     except SpecError as error:
         raise SpecError(f"{where}: {error}") from error
+
+
+def _refuse_wrapped(location: str, where: str) -> None:
+    """Refuse a location pasted with spaces or quotes around it: taken as it is, it would be a new
+    SQLite file in a folder named `'postgresql:` (or a database named `results `)."""
+    bare = location.strip()
+    quoted = len(bare) >= 2 and bare[0] == bare[-1] and bare[0] in "'\""
+    if quoted:
+        bare = bare[1:-1].strip()
+    if bare == location:
+        return
+    around = "quotes" if quoted else "spaces"
+    raise SpecError(
+        f"{where}: the store {display_location(bare)!r} was given with {around} around it; "
+        f"give it without them: {display_location(bare)}"
+    )
 
 
 def choose_store_location(flag: str | None, spec_location: str | None, default: str) -> str:
@@ -83,19 +101,40 @@ def choose_store_location(flag: str | None, spec_location: str | None, default: 
     return spec_location or default
 
 
+def _credentials(location: str) -> tuple[str, str, str, str] | None:
+    """Return (scheme, user, password, rest) of a URL that holds a password, else None. The password
+    runs to the last '@' (a pasted one may hold '@', '/', '#' or '?', which a URL parser would take for
+    the host, the path or the fragment, and so print)."""
+    if not is_url(location):
+        return None
+    scheme, after = location.split("://", 1)
+    userinfo, at, rest = after.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if not at or not colon or "/" in user:
+        return None
+    return scheme, user, password, rest
+
+
 def display_location(location: str) -> str:
     """Return a location safe to print: a password in a URL is replaced by ***."""
-    from urllib.parse import urlsplit, urlunsplit
+    found = _credentials(location)
+    if found is None:
+        return location
+    scheme, user, _, rest = found
+    return f"{scheme}://{user}:***@{rest}"
 
-    if not is_url(location):
-        return location
-    parts = urlsplit(location)
-    if parts.password is None:
-        return location
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
+
+def _refuse_unencoded_password(location: str, where: str) -> None:
+    """Refuse a store URL whose password holds '@', '/' or '?' as they are: the driver would take a
+    piece of it for the host or the database, and say so in its error."""
+    found = _credentials(location)
+    if found is None or not any(character in found[2] for character in "@/?"):
+        return
+    raise SpecError(
+        f"{where}: the password in the store URL {display_location(location)!r} holds a character a URL "
+        "gives another meaning ('@', '/' or '?'); write it percent-encoded (@ as %40, / as %2F, ? as %3F), "
+        "or keep it out of the URL: in ~/.pgpass or PGPASSWORD"
+    )
 
 
 def local_path(location: str) -> str:
@@ -106,9 +145,17 @@ def local_path(location: str) -> str:
     scheme = found.group(1).lower()
     if scheme in STORE_KINDS:
         return STORE_KINDS[scheme](location)
+    shown = display_location(location)
+    base, plus, _ = scheme.partition("+")
+    if plus and base in POSTGRES_SCHEMES:  # SQLAlchemy's form, pasted from an MLflow or Alembic config
+        plain = "postgresql://" + shown.split("://", 1)[1]
+        raise SpecError(
+            f"the store {shown!r} is SQLAlchemy's form of a PostgreSQL URL (the driver after '+'); "
+            f"give it as {plain}"
+        )
     known = ", ".join(f"{kind}://" for kind in STORE_KINDS)
     raise SpecError(
-        f"the store {location!r} is a {scheme}:// URL, which resultsbook cannot open (it opens SQLite "
+        f"the store {shown!r} is a {scheme}:// URL, which resultsbook cannot open (it opens SQLite "
         f"files: a local path or {known}; and PostgreSQL databases: postgresql://); copy the store to "
         "a local file and give its path"
     )

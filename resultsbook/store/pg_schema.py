@@ -86,8 +86,9 @@ CREATE INDEX problems_source ON problems(source_id);
 MIGRATIONS: tuple[tuple[str, str], ...] = (("m001_initial", M001_INITIAL),)
 
 
-def pending_migrations(conn: Any) -> list[str]:
-    """Return the names of the migrations this database lacks; refuse one written by a newer resultsbook."""
+def pending_migrations(conn: Any, store: str = "this store") -> list[str]:
+    """Return the names of the migrations this database lacks; refuse one written by a newer resultsbook
+    (naming it as `store`)."""
     exists = conn.execute("SELECT to_regclass('_resultsbook_migrations') IS NOT NULL").fetchone()[0]
     applied: set[str] = set()
     if exists:
@@ -96,13 +97,13 @@ def pending_migrations(conn: Any) -> list[str]:
         )
         applied = {row[0] for row in rows}
     known = [name for name, _ in MIGRATIONS]
-    refuse_unknown(applied, known)
+    refuse_unknown(applied, known, store)
     return [name for name in known if name not in applied]
 
 
-def apply_migrations(conn: Any) -> None:
+def apply_migrations(conn: Any, store: str = "this store") -> None:
     """Bring the schema up to date, once however many processes ask at the same moment."""
-    if not pending_migrations(conn):
+    if not pending_migrations(conn, store):
         return
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
@@ -111,7 +112,7 @@ def apply_migrations(conn: Any) -> None:
             "migration_set TEXT NOT NULL, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
             "PRIMARY KEY (migration_set, name))"
         )
-        pending = set(pending_migrations(conn))  # another process may have applied them meanwhile
+        pending = set(pending_migrations(conn, store))  # another process may have applied them meanwhile
         for name, sql in MIGRATIONS:
             if name in pending:
                 conn.execute(sql)

@@ -55,6 +55,7 @@ class PostgresStore(Store):
         self.path = location
         self.folder = ""
         self.conn = conn
+        self.role = conn.info.user  # told in errors after the connection is closed
         self.created = ()  # a shared database is never removed by a command that fails
         self.failures = (psycopg.Error,)
         self._listening = False
@@ -64,13 +65,14 @@ class PostgresStore(Store):
     def open(cls, path: str, create: bool = True) -> PostgresStore:
         """Connect to the database at URL `path`, creating or migrating the schema when allowed."""
         conn = connect(path)
+        named = f"the shared store {display_location(path)}"
         try:
-            if not create and "m001_initial" in pending_migrations(conn):
+            if not create and "m001_initial" in pending_migrations(conn, named):
                 raise StoreError(
                     f"no resultsbook store in {display_location(path)} yet; "
                     f"run `{command('collect', db=display_location(path))}` first"
                 )
-            apply_migrations(conn)
+            apply_migrations(conn, named)
         except StoreError:
             conn.close()
             raise
@@ -92,6 +94,24 @@ class PostgresStore(Store):
 
     def problem(self, error: Exception) -> StoreError:
         """Return the one-line error for a database failure met while using this store."""
+        import psycopg.errors
+
+        if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
+            return StoreError(
+                f"the shared store {display_location(self.path)} is read-only ({_first_line(error)}): a "
+                "standby server, or one whose transactions are read-only by default; nothing of this "
+                "command's last batch was kept; collect into the primary server's URL"
+            )
+        if isinstance(error, psycopg.errors.InsufficientPrivilege):
+            role = self.role
+            return StoreError(
+                f"the shared store {display_location(self.path)} may not be written by the role {role!r} "
+                f"({_first_line(error)}); nothing of this command's last batch was kept; collect as a role "
+                f"that may write, or ask the database's owner to `GRANT INSERT, UPDATE, DELETE ON ALL "
+                f"TABLES IN SCHEMA public TO {role}` and `GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "
+                f"{role}` (a role that may only read can still run build, check and watch over runs "
+                "already collected)"
+            )
         return StoreError(
             f"the shared store {display_location(self.path)} failed ({_first_line(error)}); nothing of "
             "this command's last batch was kept; check that the server is up and run the command again"
@@ -343,13 +363,39 @@ class PostgresStore(Store):
     # ----------------------------------------------------------------- other writers
     def data_version(self) -> int:
         """Return a number that changes whenever another connection commits a write to the store
-        (each write transaction notifies; this connection listens from its first call)."""
-        if not self._listening:
-            self.conn.execute(f"LISTEN {WRITES_CHANNEL}")
-            self._listening = True
-        own = self.conn.info.backend_pid
-        self._others_writes += sum(1 for note in self.conn.notifies(timeout=0) if note.pid != own)
+        (each write transaction notifies; this connection listens from its first call).
+
+        A connection the server dropped (a restart, a network cut) is opened again here, and counts
+        as a change, since writes may have come meanwhile: a `watch` outlives its server's restart."""
+        import psycopg
+
+        try:
+            if self.conn.closed:
+                self._reconnect()
+            if not self._listening:
+                self.conn.execute(f"LISTEN {WRITES_CHANNEL}")
+                self._listening = True
+            own = self.conn.info.backend_pid
+            self._others_writes += sum(1 for note in self.conn.notifies(timeout=0) if note.pid != own)
+        except (psycopg.OperationalError, StoreError):
+            self._listening = False  # the server is away: nothing known changed; the next call retries
         return self._others_writes
+
+    def _reconnect(self) -> None:
+        """Open the connection again after the server dropped it (StoreError while it is away)."""
+        self.conn = connect(self.path)
+        self._listening = False
+        self._others_writes += 1
+
+
+def _quiet_driver_warnings() -> None:
+    """Keep psycopg's "error ignored terminating <Pipeline…>" off the terminal: the error it ignores is
+    the one this store reports, in one line (a program that configures logging still gets it)."""
+    import logging
+
+    driver = logging.getLogger("psycopg")
+    if not any(isinstance(handler, logging.NullHandler) for handler in driver.handlers):
+        driver.addHandler(logging.NullHandler())
 
 
 def connect(location: str) -> Any:
@@ -361,6 +407,7 @@ def connect(location: str) -> Any:
             "a postgresql:// store needs the psycopg driver; install it with "
             "pip install 'resultsbook[postgres]'"
         ) from error
+    _quiet_driver_warnings()
     try:
         return psycopg.connect(
             location, autocommit=True, connect_timeout=_CONNECT_TIMEOUT, application_name="resultsbook"

@@ -116,12 +116,12 @@ def refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
         )
 
 
-def refuse_unknown(applied: Iterable[str], known: Sequence[str]) -> None:
+def refuse_unknown(applied: Iterable[str], known: Sequence[str], store: str = "this store") -> None:
     """Refuse a store that has a migration this resultsbook does not know (a newer one wrote it)."""
     unknown = sorted(set(applied) - set(known))
     if unknown:
         raise StoreError(
-            f"this store was written by a newer resultsbook (migration {unknown[0]}); "
+            f"{store} was written by a newer resultsbook (migration {unknown[0]}); "
             "upgrade with `pip install -U resultsbook`"
         )
 
