@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from resultsbook.query.model import ResultTable
     from resultsbook.render import Labels
     from resultsbook.render.layout import TableFormat
+    from resultsbook.spec import Spec, TableSpec
     from resultsbook.store import Store
 
 
@@ -271,7 +272,7 @@ def _save(
     from resultsbook.cli.common import resolve_db
     from resultsbook.cli.table_entry import table_entry
     from resultsbook.errors import ResultsbookError
-    from resultsbook.outputs.saved_table import save_table
+    from resultsbook.outputs.saved_table import TableToSave, save_table
     from resultsbook.render import Labels, render_table
     from resultsbook.spec import find_spec, load_spec
     from resultsbook.spec.toml_text import entry_text, header_text
@@ -286,22 +287,20 @@ def _save(
         )
         labels = _labels(context.params["labels"], spec.labels if spec else Labels())
         shown = render_table(table, "terminal", fmt, labels)
-        return save_table(
-            path,
-            name,
-            entry,
-            store,
-            resolve_db(context.params["db_path"], spec),
-            shown,
-            lambda _, spec_table, built: render_table(
-                built, "terminal", spec_table.format, spec_table.labels
-            ),
-        )
+        location = resolve_db(context.params["db_path"], spec)
+        return save_table(path, TableToSave(name, entry, store, location, shown, _as_spec_prints_it))
     except ResultsbookError as error:
         if entry:
             inside = ("tool", "resultsbook") if path and path.endswith("pyproject.toml") else ()
             error.add_note(entry_text(header_text(*inside, "tables", name), entry))
         return error
+
+
+def _as_spec_prints_it(spec: Spec, table_spec: TableSpec, table: ResultTable) -> str:
+    """Return a spec table as `table` prints it for the terminal (its own format and labels)."""
+    from resultsbook.render import render_table
+
+    return render_table(table, "terminal", table_spec.format, table_spec.labels)
 
 
 def _report_saved(saved: SavedTable | ResultsbookError) -> None:

@@ -38,19 +38,24 @@ class SavedTable:
     notes: tuple[str, ...] = ()
 
 
-def save_table(
-    spec_path: str | None,
-    name: str,
-    entry: Mapping[str, Any],
-    store: Store,
-    location: str,
-    shown: str,
-    render: Callable[[Spec, TableSpec, Any], str],
-) -> SavedTable:
-    """Add `[tables.NAME]` = `entry` to the spec at `spec_path` (None: a new ./resultsbook.toml), once the
-    spec with it renders, by `render(spec, table_spec, table)`, exactly the text `shown` from the store
-    at `location`; refuse (writing nothing) a name taken, an output file there already, a spec that
-    builds from another store, or a table the entry would not build alike."""
+@dataclass(frozen=True)
+class TableToSave:
+    """A table `table` printed, to save: its name and spec entry, the store it was read from (and where
+    that is), the text it printed, and how a spec's table prints (`render(spec, table_spec, table)`)."""
+
+    name: str
+    entry: Mapping[str, Any]
+    store: Store
+    location: str
+    shown: str
+    render: Callable[[Spec, TableSpec, Any], str]
+
+
+def save_table(spec_path: str | None, table: TableToSave) -> SavedTable:
+    """Add `[tables.NAME]` to the spec at `spec_path` (None: a new ./resultsbook.toml), once the spec
+    with it prints the table exactly as it was shown; refuse (writing nothing) a name taken, an output
+    file there already, a spec that builds from another store, or an entry that would build otherwise."""
+    name = table.name
     if not re.fullmatch(r"[\w-]+", name):
         raise SpecError(
             f"{option('save')}: the table name {name!r} becomes its file's name (results/NAME.tex), "
@@ -70,20 +75,12 @@ def save_table(
                     f"away, then save again"
                 )
             spec_path = path
-        return _save(spec_path, path, name, entry, store, location, shown, render)
+        return _save(spec_path, path, table)
 
 
-def _save(
-    spec_path: str | None,
-    path: str,
-    name: str,
-    entry: Mapping[str, Any],
-    store: Store,
-    location: str,
-    shown: str,
-    render: Callable[[Spec, TableSpec, Any], str],
-) -> SavedTable:
+def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
     """`save_table`, holding the spec's save lock."""
+    name, location = table.name, table.location
     text = _read(path) if spec_path else ""
     folder = os.path.dirname(path)
     spec = load_spec(path) if spec_path else None
@@ -109,11 +106,11 @@ def _save(
             f"{option('save')}: {os.path.relpath(output)} exists already and build would write over it; pick "
             f"another name for {option('save')}"
         )
-    full_entry = {**entry, "outputs": [os.path.relpath(output, folder).replace(os.sep, "/")]}
+    full_entry = {**table.entry, "outputs": [os.path.relpath(output, folder).replace(os.sep, "/")]}
     header = header_text("tables", name)
     separator = "" if not text else ("\n" if text.endswith("\n") else "\n\n")
     new_text = head + text + separator + entry_text(header, full_entry)
-    _check_builds_alike(new_text, folder, name, store, shown, render)
+    _check_builds_alike(new_text, folder, table)
     if spec_path and _read(path) != text:
         raise SpecError(
             f"{os.path.relpath(path)} changed while {option('save')} read it; nothing written: run it again"
@@ -122,14 +119,7 @@ def _save(
     return SavedTable(path, spec_path is None, f"[{header}]", output, tuple(notes))
 
 
-def _check_builds_alike(
-    text: str,
-    folder: str,
-    name: str,
-    store: Store,
-    shown: str,
-    render: Callable[[Spec, TableSpec, Any], str],
-) -> None:
+def _check_builds_alike(text: str, folder: str, table: TableToSave) -> None:
     """Refuse an entry whose table, built as `build` builds it, prints otherwise than the one shown."""
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=folder, prefix=".resultsbook-save-", suffix=".toml", delete=False
@@ -137,11 +127,11 @@ def _check_builds_alike(
         handle.write(text)
     try:
         spec = load_spec(handle.name)
-        table_spec = spec.tables[name]
-        table = compute_entry(spec, table_spec, store, store.runs()).table
+        table_spec = spec.tables[table.name]
+        built = compute_entry(spec, table_spec, table.store, table.store.runs()).table
     finally:
         os.unlink(handle.name)
-    if render(spec, table_spec, table) != shown:
+    if table.render(spec, table_spec, built) != table.shown:
         raise SpecError(
             f"{option('save')}: the spec entry would not build the same table (a flag it cannot say yet); "
             "nothing written: the entry is above, to adapt by hand"
