@@ -266,9 +266,9 @@ def _save(
     fmt: TableFormat,
     statistics_asked: tuple[tuple[str, ...], str, str | None],
     goals: dict[str, str],
-) -> SavedTable | ResultsbookError:
-    """Add the table to the spec as [tables.NAME]; return what was written, or why nothing was (said
-    after the table is printed, with the entry to adapt by hand)."""
+) -> SavedTable | tuple[ResultsbookError, str]:
+    """Add the table to the spec as [tables.NAME]; return what was written, or why nothing was and the
+    entry to adapt by hand (said after the table is printed)."""
     from resultsbook.cli.common import resolve_db
     from resultsbook.cli.table_entry import table_entry
     from resultsbook.errors import ResultsbookError
@@ -290,10 +290,8 @@ def _save(
         location = resolve_db(context.params["db_path"], spec)
         return save_table(path, TableToSave(name, entry, store, location, shown, _as_spec_prints_it))
     except ResultsbookError as error:
-        if entry:
-            inside = ("tool", "resultsbook") if path and path.endswith("pyproject.toml") else ()
-            error.add_note(entry_text(header_text(*inside, "tables", name), entry))
-        return error
+        inside = ("tool", "resultsbook") if path and path.endswith("pyproject.toml") else ()
+        return error, entry_text(header_text(*inside, "tables", name), entry) if entry else ""
 
 
 def _as_spec_prints_it(spec: Spec, table_spec: TableSpec, table: ResultTable) -> str:
@@ -303,14 +301,15 @@ def _as_spec_prints_it(spec: Spec, table_spec: TableSpec, table: ResultTable) ->
     return render_table(table, "terminal", table_spec.format, table_spec.labels)
 
 
-def _report_saved(saved: SavedTable | ResultsbookError) -> None:
+def _report_saved(saved: SavedTable | tuple[ResultsbookError, str]) -> None:
     """Say where the table was saved, or why it was not (exit 2) with the entry to add by hand."""
     from resultsbook.cli.common import relative
 
-    if isinstance(saved, BaseException):
-        for note in getattr(saved, "__notes__", ()):
-            echo(note.rstrip("\n"), err=True)
-        raise saved
+    if isinstance(saved, tuple):
+        error, entry = saved
+        if entry:
+            echo(entry.rstrip("\n"), err=True)
+        raise error
     made = "a new " if saved.created else ""
     echo(
         f"Saved as {saved.header} in {made}{relative(saved.spec_path)}: `resultsbook build` writes "
