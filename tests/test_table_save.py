@@ -262,3 +262,22 @@ def test_a_spec_path_that_is_no_file_is_refused_not_read(runs, cli, kind):
         "Error: resultsbook.toml is not a regular file (a folder, a pipe, a device?); move it away, then save "
         "again"
     )
+
+
+def test_a_table_read_from_another_store_starts_a_spec_that_names_that_store(runs, cli):
+    assert cli("collect", "runs", "--db", "lab.db").exit_code == 0
+    saved = cli("table", *SWEEP, "--db", "lab.db", "--save", "main")
+    assert saved.exit_code == 0, saved.output
+    assert (runs / "resultsbook.toml").read_text().startswith('store = "lab.db"\n\n[tables.main]\n')
+    assert cli("build").exit_code == 0 and (runs / "results" / "main.tex").is_file()
+    assert not (runs / "resultsbook.db").exists()  # build read lab.db, it made no store of its own
+
+
+def test_a_store_url_is_kept_in_a_file_without_its_password():
+    from resultsbook.store.location import location_without_password
+
+    assert location_without_password("postgresql://ana:p@ss/w#rd@db.lab:5432/runs") == (
+        "postgresql://ana@db.lab:5432/runs"
+    )
+    assert location_without_password("postgresql://ana@db.lab/runs") == "postgresql://ana@db.lab/runs"
+    assert location_without_password("results/store.db") == "results/store.db"

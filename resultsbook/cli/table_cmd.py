@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from resultsbook.query.model import ResultTable
     from resultsbook.render import Labels
     from resultsbook.render.layout import TableFormat
-    from resultsbook.spec import Spec, TableSpec
     from resultsbook.store import Store
 
 
@@ -269,7 +268,6 @@ def _save(
 ) -> SavedTable | tuple[ResultsbookError, str]:
     """Add the table to the spec as [tables.NAME]; return what was written, or why nothing was and the
     entry to adapt by hand (said after the table is printed)."""
-    from resultsbook.cli.common import resolve_db
     from resultsbook.cli.table_entry import table_entry
     from resultsbook.errors import ResultsbookError
     from resultsbook.outputs.saved_table import TableToSave, save_table
@@ -287,18 +285,10 @@ def _save(
         )
         labels = _labels(context.params["labels"], spec.labels if spec else Labels())
         shown = render_table(table, "terminal", fmt, labels)
-        location = resolve_db(context.params["db_path"], spec)
-        return save_table(path, TableToSave(name, entry, store, location, shown, _as_spec_prints_it))
+        return save_table(path, TableToSave(name, entry, store, shown))
     except ResultsbookError as error:
         inside = ("tool", "resultsbook") if path and path.endswith("pyproject.toml") else ()
         return error, entry_text(header_text(*inside, "tables", name), entry) if entry else ""
-
-
-def _as_spec_prints_it(spec: Spec, table_spec: TableSpec, table: ResultTable) -> str:
-    """Return a spec table as `table` prints it for the terminal (its own format and labels)."""
-    from resultsbook.render import render_table
-
-    return render_table(table, "terminal", table_spec.format, table_spec.labels)
 
 
 def _report_saved(saved: SavedTable | tuple[ResultsbookError, str]) -> None:

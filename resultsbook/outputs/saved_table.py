@@ -9,18 +9,18 @@ import re
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from resultsbook.atomic import process_alive, write_atomic
 from resultsbook.errors import SpecError
 from resultsbook.outputs.build import compute_entry
-from resultsbook.spec import SPEC_NAME, Spec, TableSpec, load_spec
+from resultsbook.render import render_table
+from resultsbook.spec import SPEC_NAME, Spec, load_spec
 from resultsbook.spec.toml_text import entry_text, header_text, string_text
 from resultsbook.store import DEFAULT_DB_NAME, Store
-from resultsbook.store.location import is_url
+from resultsbook.store.location import display_location, is_url, location_without_password
 from resultsbook.voice import option
 
 _OUTPUTS_FOLDER = "results"  # where a first table goes when the spec writes no LaTeX table yet
@@ -40,15 +40,13 @@ class SavedTable:
 
 @dataclass(frozen=True)
 class TableToSave:
-    """A table `table` printed, to save: its name and spec entry, the store it was read from (and where
-    that is), the text it printed, and how a spec's table prints (`render(spec, table_spec, table)`)."""
+    """A table `table` printed, to save: its name and spec entry, the store it was read from, and the
+    text it printed for the terminal."""
 
     name: str
     entry: Mapping[str, Any]
     store: Store
-    location: str
     shown: str
-    render: Callable[[Spec, TableSpec, Any], str]
 
 
 def save_table(spec_path: str | None, table: TableToSave) -> SavedTable:
@@ -80,7 +78,7 @@ def save_table(spec_path: str | None, table: TableToSave) -> SavedTable:
 
 def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
     """`save_table`, holding the spec's save lock."""
-    name, location = table.name, table.location
+    name, location = table.name, table.store.path
     text = _read(path) if spec_path else ""
     folder = os.path.dirname(path)
     spec = load_spec(path) if spec_path else None
@@ -131,7 +129,8 @@ def _check_builds_alike(text: str, folder: str, table: TableToSave) -> None:
         built = compute_entry(spec, table_spec, table.store, table.store.runs()).table
     finally:
         os.unlink(handle.name)
-    if table.render(spec, table_spec, built) != table.shown:
+    assert built is not None  # a table entry always computes its table
+    if render_table(built, "terminal", table_spec.format, table_spec.labels) != table.shown:
         raise SpecError(
             f"{option('save')}: the spec entry would not build the same table (a flag it cannot say yet); "
             "nothing written: the entry is above, to adapt by hand"
@@ -197,7 +196,7 @@ def _same_store(one: str, other: str) -> bool:
 
 
 def _shown_store(location: str) -> str:
-    return _without_password(location) if is_url(location) else os.path.relpath(location)
+    return display_location(location) if is_url(location) else os.path.relpath(location)
 
 
 def _store_text(location: str, folder: str) -> tuple[str, str | None]:
@@ -205,18 +204,7 @@ def _store_text(location: str, folder: str) -> tuple[str, str | None]:
     and a note when a password was left out."""
     if not is_url(location):
         return os.path.relpath(location, folder).replace(os.sep, "/"), None
-    written = _without_password(location)
+    written = location_without_password(location)
     if written == location:
         return written, None
     return written, "the store's URL is written without its password (give it by ~/.pgpass or PGPASSWORD)"
-
-
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}@{host}" if parts.username else host
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))

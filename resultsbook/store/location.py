@@ -124,6 +124,16 @@ def display_location(location: str) -> str:
     return f"{scheme}://{user}:***@{rest}"
 
 
+def location_without_password(location: str) -> str:
+    """Return a location as a file may keep it: a URL's password left out (~/.pgpass or PGPASSWORD
+    gives it), as found by `display_location`."""
+    found = _credentials(location)
+    if found is None:
+        return location
+    scheme, user, _, rest = found
+    return f"{scheme}://{user}@{rest}"
+
+
 def _refuse_unencoded_password(location: str, where: str) -> None:
     """Refuse a store URL whose password holds '@', '/' or '?' as they are: the driver would take a
     piece of it for the host or the database, and say so in its error."""
