@@ -335,18 +335,11 @@ def _goals(items: tuple[str, ...], metrics: tuple[str, ...]) -> dict[str, str]:
 
 def _labels(items: tuple[str, ...], base: Labels) -> Labels:
     """Add --label KEY=TEXT (a key's name) and KEY:VALUE=TEXT (a value's name) to the spec's labels."""
-    from resultsbook.errors import SpecError
+    from resultsbook.cli.table_entry import label_flags
     from resultsbook.render import Labels
 
-    keys = dict(base.keys)
-    values = {key: dict(mapping) for key, mapping in base.values.items()}
-    for item in items:
-        target, sep, text = item.partition("=")
-        if not sep:
-            raise SpecError(f"--label {item!r} must look like KEY=TEXT or KEY:VALUE=TEXT")
-        key, colon, value = target.partition(":")
-        if colon:
-            values.setdefault(key, {})[value] = text
-        else:
-            keys[key] = text
-    return Labels(keys=keys, values=values)
+    keys, values = label_flags(items)
+    merged = {key: dict(mapping) for key, mapping in base.values.items()}
+    for key, mapping in values.items():
+        merged.setdefault(key, {}).update(mapping)
+    return Labels(keys={**base.keys, **keys}, values=merged)

@@ -74,21 +74,24 @@ def table_entry(
             entry["stats"] = extra
     if flags["tasks"]:
         entry["aggregates"] = list(split_list(flags["aggregates"]))  # the spec's default is not the flag's
-    labels = _labels(flags["labels"])
+    keys, values = label_flags(flags["labels"])
+    labels = {name: part for name, part in (("keys", keys), ("values", values)) if part}
     if labels:
         entry["labels"] = labels
     return entry
 
 
-def _labels(items: Sequence[str]) -> dict[str, Any]:
-    """Return --label KEY=TEXT and KEY:VALUE=TEXT as a table's `labels` (`keys`, `values`)."""
+def label_flags(items: Sequence[str]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Return --label KEY=TEXT (a key's name) and KEY:VALUE=TEXT (a value's name) as (keys, values)."""
     keys: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
     for item in items:
-        target, _, text = item.partition("=")
+        target, sep, text = item.partition("=")
+        if not sep:
+            raise SpecError(f"--label {item!r} must look like KEY=TEXT or KEY:VALUE=TEXT")
         key, colon, value = target.partition(":")
         if colon:
             values.setdefault(key, {})[value] = text
         else:
             keys[key] = text
-    return {name: part for name, part in (("keys", keys), ("values", values)) if part}
+    return keys, values
