@@ -428,3 +428,16 @@ def test_a_longtable_stops_latex_in_a_two_column_class_and_compiles_after_onecol
         )
     body = rf"Text.\onecolumn\input{{{table}}}\twocolumn Text."
     compile_page(tmp_path, body, [table], options, preamble, documentclass, ("booktabs", "longtable"))
+
+
+def test_files_that_input_each_other_are_followed_once_to_the_table(tmp_path: Path) -> None:
+    from resultsbook.outputs.columns import Placement, table_placements
+
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (paper / "main.tex").write_text("\\documentclass{article}\n\\input{a}\\input{a}\n")
+    (paper / "a.tex").write_text("\\input{b}\\input{b}\\input{a}\n")
+    (paper / "b.tex").write_text("\\onecolumn\n\\input{a}\\input{../results/t}\\twocolumn\n")
+    table = tmp_path / "results" / "t.tex"
+    found = table_placements([str(table)], [str(paper)], [])
+    assert found == [Placement(str(paper / "b.tex"), 2, True)]

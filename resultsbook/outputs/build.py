@@ -790,11 +790,12 @@ def venue_findings(spec: Spec, table_spec: TableSpec) -> list[Finding]:
     if venue is None or venue.columns < 2 or not (latex and table_spec.latex.longtable):
         return []
     paper = spec.macros.paper if spec.macros is not None else ()
-    placements = [p for path in latex for p in table_placements(path, paper, written_files(spec))]
+    generated = written_files(spec)
+    placements = table_placements(latex, paper, generated) if paper else []
     two_column = [p for p in placements if p.one_column is False]
     if not two_column and placements and all(p.one_column for p in placements):
         return []
-    if not two_column and paper and paper_uses(r"\onecolumn", paper, written_files(spec)):
+    if not two_column and paper and paper_uses(r"\onecolumn", paper, generated):
         return []
     stop = "there" if not two_column else f"at {two_column[0].place()}, which inputs it on a two-column page"
     text = (

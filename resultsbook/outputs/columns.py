@@ -31,13 +31,16 @@ class Placement:
         return f"{os.path.relpath(self.path)}:{self.line}"
 
 
-def table_placements(table: str, patterns: Sequence[str], generated: Iterable[str]) -> list[Placement]:
-    """Return each place the paper's files `\\input` the file `table`, read from each root file
-    (the ones with `\\documentclass`) through the files it inputs, in the order TeX reads them."""
+def table_placements(
+    tables: Iterable[str], patterns: Sequence[str], generated: Iterable[str]
+) -> list[Placement]:
+    """Return each place the paper's files `\\input` one of the files `tables` (a table's outputs),
+    read from each root file (the ones with `\\documentclass`) through the files it inputs, in the
+    order TeX reads them."""
     texts, _ = paper_texts(patterns, generated)
     events = {os.path.abspath(path): list(_events(text)) for path, text in texts.items()}
     roots = [path for path, found in events.items() if any(kind == "documentclass" for kind, *_ in found)]
-    reader = _Reader(events, os.path.abspath(table))
+    reader = _Reader(events, {os.path.abspath(table) for table in tables})
     for root in roots:
         reader.read(root, os.path.dirname(root), None, 0)
     for path in events:  # a file no root inputs (a paper named by its sections): read on its own
@@ -59,9 +62,9 @@ def _events(text: str) -> Iterator[tuple[str, int, str]]:
 class _Reader:
     """Follows the paper's files as TeX reads them, noting the column mode at each input of the table."""
 
-    def __init__(self, events: Mapping[str, list[tuple[str, int, str]]], table: str) -> None:
+    def __init__(self, events: Mapping[str, list[tuple[str, int, str]]], tables: set[str]) -> None:
         self.events = events
-        self.table = table
+        self.tables = tables
         self.visited: set[str] = set()
         self.reading: set[str] = set()  # the files being read, outermost first: an input loop stops here
         self.placements: list[Placement] = []
@@ -79,7 +82,7 @@ class _Reader:
                 one_column = kind == "onecolumn"
             else:
                 paths = _resolved(argument, (os.path.dirname(path), base))
-                if self.table in paths:
+                if self.tables & paths:
                     self.placements.append(Placement(path, line, one_column))
                 inner = next((p for p in self.events if p in paths), None)
                 if inner is not None and inner not in self.reading and depth < _MAX_DEPTH and self.reads:
