@@ -195,3 +195,17 @@ def test_metrics_json_wins_over_a_number_of_the_same_name_in_run_info(tmp_path):
     run = adapter.read(adapter.source_for_file(str(folder / "run.json"))).runs[0]
     assert list(run.metrics["accuracy_test"].values) == [0.5, 0.6]
     assert "accuracy_test" not in run.summary
+
+
+def test_an_integer_no_float_holds_in_run_info_is_left_out_not_the_whole_run(tmp_path):
+    from resultsbook.adapters.sacred import SacredAdapter
+
+    folder = copy_fixture("sacred_info", tmp_path) / "runs" / "1"
+    info = json.loads((folder / "info.json").read_text())
+    (folder / "info.json").write_text(
+        json.dumps({**info, "huge": int("9" * 400), "curve": [1, int("9" * 400)]})
+    )
+    adapter = SacredAdapter()
+    result = adapter.read(adapter.source_for_file(str(folder / "run.json")))
+    (run,) = result.runs
+    assert "huge" not in run.summary and "accuracy_test" in run.summary

@@ -242,10 +242,10 @@ def read_sacred_info(path: str | None, problems: list[Problem]) -> tuple[dict[st
 
 
 def _info_number(value: Any) -> float | None:
-    """Return a JSON number as a float (not a flag, not text)."""
+    """Return a JSON number as a float (not a flag, not text, not an integer no float can hold)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    return to_float(value)
 
 
 def _plain_data(value: Any) -> Any:
