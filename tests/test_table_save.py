@@ -281,3 +281,25 @@ def test_a_store_url_is_kept_in_a_file_without_its_password():
     )
     assert location_without_password("postgresql://ana@db.lab/runs") == "postgresql://ana@db.lab/runs"
     assert location_without_password("results/store.db") == "results/store.db"
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ("--metric", "loss", "--goal", "acc=max"),  # a goal for one metric of two: per-metric entries
+        ("--metric", "loss", "--goal", "min"),  # one goal for both
+        ("--tasks", "dataset", "--aggregates", "mean,iqm"),  # over tasks: no columns
+        ("--scale", "100", "--digits", "1", "--style", "sub", "--highlight", "row", "--test", "none"),
+        ("--replicates", "4", "--ddof", "0", "--stat", "mean,sem,n", "--skip-first", "1", "--pool", "lr"),
+    ],
+    ids=["goal-of-one", "goal-of-all", "tasks", "format", "statistics"],
+)
+def test_every_flag_the_entry_says_builds_the_table_shown(runs, cli, flags):
+    for folder in (runs / "runs").iterdir():  # a second metric
+        lines = (folder / "metrics.jsonl").read_text().splitlines()
+        (folder / "metrics.jsonl").write_text("".join(line[:-1] + ', "loss": 0.5}\n' for line in lines))
+    assert cli("collect", "runs").exit_code == 0
+    columns = () if "--tasks" in flags else ("--columns", "dataset")
+    saved = cli("table", "--rows", "model", *columns, "--metric", "acc", *flags, "--save", "main")
+    assert saved.exit_code == 0, saved.output  # refused unless the spec builds the very table shown
+    assert cli("build").exit_code == 0 and cli("check").exit_code == 0
