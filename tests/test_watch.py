@@ -424,3 +424,21 @@ def test_every_file_build_writes_is_ours_to_watch_not_a_change(project):
     ]
     assert [path for path in ours if watched(Change.modified, path)] == []
     assert watched(Change.added, str(project / "runs" / "mlp_moons_seed9" / "metrics.jsonl"))
+
+
+def test_ctrl_c_between_rounds_stops_watch_as_ctrl_c_during_one_does(project, monkeypatch):
+    """Between rounds watch polls the store and the paper; a Ctrl-C landing there ended it as an
+    interruption (exit 130, "what was stored is whole") where the same Ctrl-C a moment later ended it
+    cleanly (exit 0)."""
+    from resultsbook.freshness import watch as watching
+
+    def ctrl_c(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(watching.PaperEdits, "settled", ctrl_c)  # polled after the first round
+    try:
+        watching.watch_project(str(project / "resultsbook.toml"))
+    except KeyboardInterrupt:
+        pytest.fail("a Ctrl-C between rounds ended watch as an interruption")
+    assert (project / "paper" / "results" / "table1.tex").is_file()  # the first round was built

@@ -147,66 +147,70 @@ def _watch(
     listed = time.monotonic()
     invalid, invalid_stat = False, _stat(spec.path)  # the spec on disk failed to load; its stat
 
-    while True:
-        rearm = False
-        watched = watched_identities(spec)
-        for changes in watchfiles.watch(
-            *watch_paths(spec),
-            watch_filter=ChangeFilter(ignored_paths(spec)),
-            debounce=debounce_ms,
-            step=20,
-            stop_event=stop_event,
-            raise_interrupt=False,
-            yield_on_timeout=True,
-            rust_timeout=100,
-        ):
-            if pending is not None:
-                # armed now: whatever changes during this full rebuild comes in the next batch
-                round_of(pending, None)
-                pending = None
-                continue
-            now = watched_identities(spec)
-            if now != watched:
-                # a source or template folder made (or made anew) since the watcher was armed: its
-                # events go to no watcher, so arm one, then collect everything (and build)
-                templates = now[: len(spec.template_dirs)] != watched[: len(spec.template_dirs)]
-                pending, rearm = "templates" if templates else "runs", True
-                break
-            paths = sorted({path for _, path in changes})
-            spec_edited = os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}
-            if invalid:
-                # an editor that saved the invalid spec by renaming a new file over it (or a
-                # deleted spec) left the watcher on a file that is gone: its fix sends no event
-                spec_edited = spec_edited or _stat(spec.path) != invalid_stat
-            if spec_edited:
-                fresh, error = reload_spec(spec)
-                if error is None:
-                    spec, pending, invalid, rearm = fresh, "spec", False, True
-                    others.lock = spec.lock
-                    paper = PaperEdits(spec, debounce_ms)
-                    break  # the set of watched paths may have changed: re-arm, then rebuild
-                on_update(error)
-                invalid, invalid_stat = True, _stat(spec.path)
-                paths = [p for p in paths if os.path.abspath(p) != os.path.abspath(spec.path)]
-                if not paths:
+    try:
+        while True:
+            rearm = False
+            watched = watched_identities(spec)
+            for changes in watchfiles.watch(
+                *watch_paths(spec),
+                watch_filter=ChangeFilter(ignored_paths(spec)),
+                debounce=debounce_ms,
+                step=20,
+                stop_event=stop_event,
+                raise_interrupt=False,
+                yield_on_timeout=True,
+                rust_timeout=100,
+            ):
+                if pending is not None:
+                    # armed now: whatever changes during this full rebuild comes in the next batch
+                    round_of(pending, None)
+                    pending = None
                     continue
-            if not changes:
-                remote = remote_sources(spec)
-                if remote and time.monotonic() - listed >= remote_poll_seconds:
-                    round_of("remote", None, remote)
-                    listed = time.monotonic()
-                if others.settled():  # another process collected or built: make the outputs current
-                    memo.runs = None
-                    memo.selections.clear()
-                    round_of("store", [])
-                edited = paper.settled()
-                if edited:  # only the paper changed: its quotes alone, against the numbers file
-                    quotes_round(edited)
-                continue
-            templates = any(_under_any(p, spec.template_dirs) for p in paths)
-            round_of("templates" if templates else "runs", paths)
-        if not rearm:
-            return
+                now = watched_identities(spec)
+                if now != watched:
+                    # a source or template folder made (or made anew) since the watcher was armed: its
+                    # events go to no watcher, so arm one, then collect everything (and build)
+                    templates = now[: len(spec.template_dirs)] != watched[: len(spec.template_dirs)]
+                    pending, rearm = "templates" if templates else "runs", True
+                    break
+                paths = sorted({path for _, path in changes})
+                spec_edited = os.path.abspath(spec.path) in {os.path.abspath(p) for p in paths}
+                if invalid:
+                    # an editor that saved the invalid spec by renaming a new file over it (or a
+                    # deleted spec) left the watcher on a file that is gone: its fix sends no event
+                    spec_edited = spec_edited or _stat(spec.path) != invalid_stat
+                if spec_edited:
+                    fresh, error = reload_spec(spec)
+                    if error is None:
+                        spec, pending, invalid, rearm = fresh, "spec", False, True
+                        others.lock = spec.lock
+                        paper = PaperEdits(spec, debounce_ms)
+                        break  # the set of watched paths may have changed: re-arm, then rebuild
+                    on_update(error)
+                    invalid, invalid_stat = True, _stat(spec.path)
+                    paths = [p for p in paths if os.path.abspath(p) != os.path.abspath(spec.path)]
+                    if not paths:
+                        continue
+                if not changes:
+                    remote = remote_sources(spec)
+                    if remote and time.monotonic() - listed >= remote_poll_seconds:
+                        round_of("remote", None, remote)
+                        listed = time.monotonic()
+                    if others.settled():  # another process collected or built: make the outputs current
+                        memo.runs = None
+                        memo.selections.clear()
+                        round_of("store", [])
+                    edited = paper.settled()
+                    if edited:  # only the paper changed: its quotes alone, against the numbers file
+                        quotes_round(edited)
+                    continue
+                templates = any(_under_any(p, spec.template_dirs) for p in paths)
+                round_of("templates" if templates else "runs", paths)
+            if not rearm:
+                return
+    except KeyboardInterrupt:  # Ctrl-C between rounds (a round holds it back): a stop like any other
+        if interrupt.requested:  # the second Ctrl-C of a round: stopped mid-round, said as such
+            raise
 
 
 class OtherWriters:
