@@ -303,3 +303,39 @@ def test_every_flag_the_entry_says_builds_the_table_shown(runs, cli, flags):
     saved = cli("table", "--rows", "model", *columns, "--metric", "acc", *flags, "--save", "main")
     assert saved.exit_code == 0, saved.output  # refused unless the spec builds the very table shown
     assert cli("build").exit_code == 0 and cli("check").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("inherited", "flags"),
+    [
+        ('reduce = "max"', SWEEP),
+        ('replicate = ["lr"]', SWEEP),
+        ('spread = "sem"', SWEEP),
+        ('columns = ["lr"]', ("--rows", "model", "--metric", "acc")),
+        ('where = ["model=mlp"]', SWEEP),
+        ('goal = "min"', SWEEP),
+        ("ddof = 0", SWEEP),
+    ],
+)
+def test_a_setting_every_table_of_the_spec_inherits_is_written_as_the_table_shown_used_it(
+    runs, cli, inherited, flags
+):
+    assert cli("collect", "runs").exit_code == 0
+    (runs / "resultsbook.toml").write_text(f"[defaults]\n{inherited}\n")
+    saved = cli("table", *flags, "--save", "main")
+    assert saved.exit_code == 0, saved.output  # `table` applies no [defaults]: the entry overrides them
+    assert cli("build").exit_code == 0 and cli("check").exit_code == 0
+    assert cli("table", *flags).stdout == saved.stdout
+
+
+def test_an_inherited_setting_no_flag_can_undo_is_named_when_the_save_is_refused(runs, cli):
+    assert cli("collect", "runs").exit_code == 0
+    (runs / "resultsbook.toml").write_text("[defaults]\nmin_replicates = 6\n")
+    result = cli("table", *SWEEP, "--save", "main")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: --save: the spec entry would not build the same table (its tables inherit min_replicates "
+        "from the spec's [defaults] or top level, which `resultsbook table` does not apply); nothing "
+        "written: the entry is above, to adapt by hand"
+    )
+    assert (runs / "resultsbook.toml").read_text() == "[defaults]\nmin_replicates = 6\n"

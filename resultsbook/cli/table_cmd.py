@@ -281,7 +281,12 @@ def _save(
     try:
         spec = load_spec(path) if path else None
         entry = table_entry(
-            context.params, _given, statistics_asked, goals, dict(spec.derived) if spec else {}
+            context.params,
+            _given,
+            statistics_asked,
+            goals,
+            dict(spec.derived) if spec else {},
+            spec.table_defaults if spec else (),
         )
         labels = _labels(context.params["labels"], spec.labels if spec else Labels())
         shown = render_table(table, "terminal", fmt, labels)

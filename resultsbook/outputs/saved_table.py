@@ -131,8 +131,15 @@ def _check_builds_alike(text: str, folder: str, table: TableToSave) -> None:
         os.unlink(handle.name)
     assert built is not None  # a table entry always computes its table
     if render_table(built, "terminal", table_spec.format, table_spec.labels) != table.shown:
+        unstated = sorted(set(spec.table_defaults) - set(table.entry))
+        why = (
+            f"its tables inherit {', '.join(unstated)} from the spec's [defaults] or top level, which "
+            "`resultsbook table` does not apply"
+            if unstated
+            else "a flag it cannot say yet"
+        )
         raise SpecError(
-            f"{option('save')}: the spec entry would not build the same table (a flag it cannot say yet); "
+            f"{option('save')}: the spec entry would not build the same table ({why}); "
             "nothing written: the entry is above, to adapt by hand"
         )
 

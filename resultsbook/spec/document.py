@@ -97,6 +97,7 @@ class Spec:
         return tuple(dict.fromkeys((*self.preamble, *font, *self.venue.template_packages)))
 
     normalized: Mapping[str, Normalization] = field(default_factory=dict)
+    table_defaults: Mapping[str, Any] = field(default_factory=dict)  # what every table starts from
 
     @property
     def folder(self) -> str:
@@ -220,6 +221,7 @@ def load_spec(path: str) -> Spec:
         venue=venue,
         preamble=read_preamble(document, where),
         normalized=normalized,
+        table_defaults={**project, **defaults},
     )
 
 
