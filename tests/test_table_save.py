@@ -179,7 +179,7 @@ def test_every_value_reads_back_from_the_toml_written(value):
 
 def test_an_entry_that_would_build_another_table_is_not_written(runs, cli, monkeypatch):
     """The last guard: the spec with the entry is built in memory and must print the table shown."""
-    import resultsbook.cli.table_entry as entries
+    import resultsbook.outputs.table_entry as entries
 
     saying_less = entries.table_entry
 

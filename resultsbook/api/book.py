@@ -19,6 +19,7 @@ from resultsbook.api.arguments import (
     name_argument,
     path_argument,
 )
+from resultsbook.api.saving import table_origin
 from resultsbook.api.table import Names, Table, merge_labels, names, table_request
 from resultsbook.errors import QueryError, SpecError, StoreError
 from resultsbook.models import StoredRun
@@ -95,7 +96,7 @@ def filters_of(where: Where) -> tuple[Filter, ...]:
     if where is None:
         return ()
     if isinstance(where, Mapping):
-        return tuple(filters_from_mapping({key: _where_values(key, value) for key, value in where.items()}))
+        return tuple(filters_from_mapping({key: where_values(key, value) for key, value in where.items()}))
     texts = [where] if isinstance(where, str) else list(where) if isinstance(where, (list, tuple)) else None
     if texts is None or not all(isinstance(text, str) for text in texts):
         raise SpecError(
@@ -105,7 +106,7 @@ def filters_of(where: Where) -> tuple[Filter, ...]:
     return tuple(parse_filter(text) for text in texts)
 
 
-def _where_values(key: str, value: Any) -> list[Any]:
+def where_values(key: str, value: Any) -> list[Any]:
     """Return the values a mapping's key accepts: one, or any of a list, tuple, set or array
     (numpy and pandas scalars as the Python values runs hold)."""
     if isinstance(value, Mapping):
@@ -264,7 +265,9 @@ class Book:
         versus: str | None = None,
     ) -> Table:
         """Aggregate runs over replicates into a table, as `resultsbook table` does with the same
-        settings (the spec's labels, derived and normalised metrics apply when the book has a spec)."""
+        settings (the spec's labels, derived and normalised metrics apply when the book has a spec);
+        `save` adds it to the spec."""
+        arguments = {name: value for name, value in locals().items() if name != "self"}  # for `save`
         check_names(
             rows=rows, columns=columns, metric=metric, stats=stats, replicate=replicate,
             run_specific=run_specific, pool=pool, tasks=tasks, aggregates=aggregates,
@@ -289,7 +292,8 @@ class Book:
             for what, keys in given.items():  # a typo would average every run of a cell, or find no task
                 check_params_exist(what, keys, self.store.param_keys())
             computed = aggregate(self.store, query)
-        return Table(_non_empty(computed, where), fmt, merge_labels(base, labels))
+        origin = table_origin(self, arguments)
+        return Table(_non_empty(computed, where), fmt, merge_labels(base, labels), origin=origin)
 
     def spec_table(self, name: str) -> Table:
         """Return a table of the spec, computed as `resultsbook build` computes it."""
@@ -312,7 +316,7 @@ class Book:
         return Table(
             _non_empty(computed, f"[tables.{name}]"),
             table_spec.format,
-            self.spec.labels,
+            table_spec.labels,  # the project's, and the table's own over them
             table_spec.latex,
             markdown,
             name,

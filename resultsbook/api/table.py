@@ -22,8 +22,12 @@ from resultsbook.render.layout import Labels, Layout, TableFormat, layout_table
 from resultsbook.voice import option, said
 
 if TYPE_CHECKING:
+    import os
+
     import pandas as pd
 
+    from resultsbook.api.saving import TableOrigin
+    from resultsbook.outputs.saved_table import SavedTable
     from resultsbook.render import LatexOptions, MarkdownOptions
 
 Names = str | Sequence[str]
@@ -155,6 +159,7 @@ class Table:
     latex: LatexOptions = field(default_factory=lambda: _options("LatexOptions"))
     markdown: MarkdownOptions = field(default_factory=lambda: _options("MarkdownOptions"))
     name: str | None = None  # the spec's table name, for spec tables
+    origin: TableOrigin | None = field(default=None, repr=False, compare=False)  # book.table's, to save
 
     @functools.cached_property
     def layout(self) -> Layout:
@@ -219,6 +224,14 @@ class Table:
     def to_text(self) -> str:
         """Return the table as aligned plain text, as `resultsbook table` prints it."""
         return render_table(self.result, "terminal", self.format, self.labels)
+
+    def save(self, name: str, spec: str | os.PathLike[str] | None = None) -> SavedTable:
+        """Add this table to a spec as `[tables.NAME]`, as `resultsbook table --save NAME` does: to
+        `spec`, else the book's, else the nearest resultsbook.toml, else a new ./resultsbook.toml; only
+        once the spec with it is checked to build this very table."""
+        from resultsbook.api.saving import save_table_made
+
+        return save_table_made(self, name, spec)
 
     def _repr_html_(self) -> str:
         """Show the table in a notebook: bold best, underlined second, marks and their footnotes."""

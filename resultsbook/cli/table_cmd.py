@@ -268,9 +268,9 @@ def _save(
 ) -> SavedTable | tuple[ResultsbookError, str]:
     """Add the table to the spec as [tables.NAME]; return what was written, or why nothing was and the
     entry to adapt by hand (said after the table is printed)."""
-    from resultsbook.cli.table_entry import table_entry
     from resultsbook.errors import ResultsbookError
     from resultsbook.outputs.saved_table import TableToSave, save_table
+    from resultsbook.outputs.table_entry import table_entry
     from resultsbook.render import Labels, render_table
     from resultsbook.spec import find_spec, load_spec
     from resultsbook.spec.toml_text import entry_text, header_text
@@ -280,8 +280,15 @@ def _save(
     entry: dict[str, Any] = {}
     try:
         spec = load_spec(path) if path else None
+        flags = context.params
+        derived = dict(item.partition("=")[::2] for item in flags["derived"])
+        settings = {
+            **flags,
+            "labels": _label_flags(flags["labels"]),
+            "derived": {name.strip(): formula.strip() for name, formula in derived.items()},
+        }
         entry = table_entry(
-            context.params,
+            settings,
             _given,
             statistics_asked,
             goals,
@@ -340,11 +347,28 @@ def _goals(items: tuple[str, ...], metrics: tuple[str, ...]) -> dict[str, str]:
 
 def _labels(items: tuple[str, ...], base: Labels) -> Labels:
     """Add --label KEY=TEXT (a key's name) and KEY:VALUE=TEXT (a value's name) to the spec's labels."""
-    from resultsbook.cli.table_entry import label_flags
     from resultsbook.render import Labels
 
-    keys, values = label_flags(items)
+    keys, values = _label_flags(items)
     merged = {key: dict(mapping) for key, mapping in base.values.items()}
     for key, mapping in values.items():
         merged.setdefault(key, {}).update(mapping)
     return Labels(keys={**base.keys, **keys}, values=merged)
+
+
+def _label_flags(items: tuple[str, ...]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Return --label KEY=TEXT (a key's name) and KEY:VALUE=TEXT (a value's name) as (keys, values)."""
+    from resultsbook.errors import SpecError
+
+    keys: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    for item in items:
+        target, sep, text = item.partition("=")
+        if not sep:
+            raise SpecError(f"--label {item!r} must look like KEY=TEXT or KEY:VALUE=TEXT")
+        key, colon, value = target.partition(":")
+        if colon:
+            values.setdefault(key, {})[value] = text
+        else:
+            keys[key] = text
+    return keys, values

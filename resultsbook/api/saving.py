@@ -1,0 +1,124 @@
+"""`Table.save(NAME)`: a table made with `book.table` becomes `[tables.NAME]` of the spec, as
+`resultsbook table --save NAME` does from the command line."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from resultsbook.api.arguments import path_argument
+from resultsbook.api.table import names, statistics
+from resultsbook.errors import ResultsbookError, SpecError
+
+if TYPE_CHECKING:
+    from resultsbook.api.book import Book
+    from resultsbook.api.table import Table
+    from resultsbook.outputs.saved_table import SavedTable
+
+
+@dataclass(frozen=True)
+class TableOrigin:
+    """How `book.table` made a table: its book and the arguments passed (what `save` writes)."""
+
+    book: Book
+    arguments: Mapping[str, Any]
+    passed: frozenset[str]  # the arguments not left at their defaults
+
+
+def table_origin(book: Book, arguments: Mapping[str, Any]) -> TableOrigin:
+    """Return the origin of a `book.table(**arguments)` call."""
+    from resultsbook.api.book import Book
+
+    defaults = {name: p.default for name, p in inspect.signature(Book.table).parameters.items()}
+    passed = frozenset(name for name, value in arguments.items() if not _is_default(value, defaults[name]))
+    return TableOrigin(book, dict(arguments), passed)
+
+
+def save_table_made(table: Table, name: str, spec: str | os.PathLike[str] | None) -> SavedTable:
+    """Add a table `book.table` made to a spec (`spec`; else the book's, else the nearest
+    resultsbook.toml, else a new ./resultsbook.toml), once that spec is checked to build it alike."""
+    from resultsbook.outputs.saved_table import TableToSave, save_table
+    from resultsbook.outputs.table_entry import table_entry
+    from resultsbook.spec import find_spec, load_spec
+    from resultsbook.spec.toml_text import entry_text, header_text
+
+    origin = table.origin
+    if origin is None:
+        raise SpecError(
+            f"this table is [tables.{table.name}] of the spec already; save tables made with book.table"
+        )
+    book, arguments = origin.book, origin.arguments
+    path = _spec_path(book, spec) if spec is not None or book.spec is not None else find_spec()
+    entry: dict[str, Any] = {}
+    try:
+        target = load_spec(path) if path and os.path.exists(path) else None
+        metrics = names(arguments["metric"])
+        direction = arguments["direction"]
+        goals = {m: goal for m in metrics if (goal := (arguments["goals"] or {}).get(m, direction))}
+        settings = {
+            **arguments,
+            "metrics": metrics,
+            "where": _where(arguments["where"]),
+            "labels": _labels(arguments["labels"]),
+            "derived": dict(arguments["derived"] or {}),
+        }
+        entry = table_entry(
+            settings,
+            lambda argument: argument in origin.passed,
+            statistics(arguments["stats"], arguments["tasks"]),
+            goals,
+            dict(target.derived) if target else {},
+            target.table_defaults if target else (),
+        )
+        return save_table(path, TableToSave(name, entry, book.store, table.to_text()))
+    except ResultsbookError as error:
+        if not entry:
+            raise
+        inside = ("tool", "resultsbook") if path and path.endswith("pyproject.toml") else ()
+        by_hand = entry_text(header_text(*inside, "tables", str(name)), entry).rstrip("\n")
+        raise type(error)(f"{error}\nThe entry, to add by hand:\n{by_hand}") from error
+
+
+def _spec_path(book: Book, spec: str | os.PathLike[str] | None) -> str:
+    """Return the spec to save to: the one given (a file, or a folder holding it), else the book's."""
+    from resultsbook.spec import SPEC_NAME
+
+    if spec is None:
+        assert book.spec is not None
+        return book.spec.path
+    path = path_argument("spec", spec, SPEC_NAME)
+    return os.path.join(path, SPEC_NAME) if os.path.isdir(path) else path
+
+
+def _where(where: Any) -> Any:
+    """Return `where` as the entry takes it: filter texts, or {param: [values]}."""
+    from resultsbook.api.book import where_values
+
+    if isinstance(where, Mapping):
+        return {key: where_values(key, value) for key, value in where.items()}
+    return where
+
+
+def _labels(labels: Mapping[str, Any] | None) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Return `labels` as (a key's name, a value's names)."""
+    keys: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    for key, text in (labels or {}).items():
+        if isinstance(text, Mapping):
+            values[key] = {str(value): str(name) for value, name in text.items()}
+        else:
+            keys[key] = str(text)
+    return keys, values
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    """Tell whether an argument was left at its default (arrays and frames never are)."""
+    if value is default:
+        return True
+    try:
+        return type(value) is type(default) and bool(value == default)
+    except (TypeError, ValueError):
+        return False

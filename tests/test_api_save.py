@@ -1,0 +1,125 @@
+"""`table.save(NAME)`: a table explored in a notebook becomes `[tables.NAME]` of the spec, which
+`resultsbook build` then builds as the very table shown; as `resultsbook table --save` does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_api import quickstart_runs
+
+import resultsbook as rb
+
+
+@pytest.fixture
+def project(make_run, tmp_path, cli):
+    """A collected store and no spec, the current folder being the project's (as `cli` leaves it)."""
+    quickstart_runs(make_run)
+    assert cli("collect", "runs").exit_code == 0
+    return tmp_path
+
+
+def test_a_notebook_table_saved_starts_a_spec_that_builds_it(project, cli):
+    with rb.open(project / "resultsbook.db") as book:
+        table = book.table(
+            rows="model",
+            columns=["dataset"],
+            metric="test/acc",
+            stats=["median", "iqr"],
+            where={"seed": np.array([0, 1, 2])},
+            labels={"model": {"mlp": "MLP"}},
+        )
+        saved = table.save("main")
+    assert saved.created and saved.spec_path == str(project / "resultsbook.toml")
+    assert saved.output == str(project / "results" / "main.tex")
+    assert (project / "resultsbook.toml").read_text() == (
+        "[tables.main]\n"
+        'rows = ["model"]\n'
+        'columns = ["dataset"]\n'
+        'metric = "test/acc"\n'
+        "where = { seed = [0, 1, 2] }\n"
+        'center = "median"\n'
+        'spread = "iqr"\n'
+        'labels = { values = { model = { mlp = "MLP" } } }\n'
+        'outputs = ["results/main.tex"]\n'
+    )
+    assert cli("build").exit_code == 0 and cli("check").exit_code == 0
+    with rb.open() as book:
+        assert book.spec_table("main").to_text() == table.to_text()
+
+
+def test_a_table_saved_into_the_books_spec_is_added_to_it(project, cli):
+    (project / "resultsbook.toml").write_text('[defaults]\nreduce = "max"\nspread = "sem"\n')
+    with rb.open(project / "resultsbook.toml") as book:
+        table = book.table(rows="model", metric="test/acc", goals={"test/acc": "max"}, ddof=0)
+        table.save("main")
+    assert (
+        (project / "resultsbook.toml")
+        .read_text()
+        .endswith(
+            "[tables.main]\n"
+            'rows = ["model"]\n'
+            'metric = "test/acc"\n'
+            'goal = "max"\n'
+            'reduce = "last"\n'
+            "ddof = 0\n"
+            'center = "mean"\n'
+            'spread = "std"\n'
+            'outputs = ["results/main.tex"]\n'
+        )
+    )
+    assert cli("build").exit_code == 0 and cli("check").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda book: book.table(rows="model", metric="err", derived={"err": "1 - `test/acc`"}),
+            "Table.save: derived={'err': '1 - `test/acc`'} is a formula of the spec's [derived], not of "
+            'one table; add err = "1 - `test/acc`" under [derived] in resultsbook.toml, then save',
+        ),
+        (
+            lambda book: book.table(rows="model", metric="test/acc", where={"lr": [0.1, None]}),
+            "Table.save: where={'lr': None}: resultsbook.toml cannot hold NoneType None; filter with a "
+            "text instead (where='lr=…')",
+        ),
+    ],
+    ids=["derived", "null-value"],
+)
+def test_what_the_spec_cannot_say_is_refused_in_python_words_and_nothing_is_written(project, make, message):
+    with rb.open(project / "resultsbook.db") as book, pytest.raises(rb.SpecError) as raised:
+        make(book).save("main")
+    assert str(raised.value) == message
+    assert not (project / "resultsbook.toml").exists()
+
+
+def test_a_taken_name_is_refused_with_the_entry_to_add_by_hand(project):
+    with rb.open(project / "resultsbook.db") as book:
+        table = book.table(rows="model", metric="test/acc")
+        table.save("main")
+        spec = (project / "resultsbook.toml").read_text()
+        with pytest.raises(rb.SpecError) as raised:
+            table.save("main")
+    assert str(raised.value).splitlines() == [
+        "resultsbook.toml has a [tables.main] already; pick another name for Table.save",
+        "The entry, to add by hand:",
+        "[tables.main]",
+        'rows = ["model"]',
+        'metric = "test/acc"',
+    ]
+    assert (project / "resultsbook.toml").read_text() == spec
+
+
+def test_a_spec_table_is_not_saved_again(project, cli):
+    with rb.open(project / "resultsbook.db") as book:
+        book.table(rows="model", metric="test/acc").save("main")
+    with rb.open() as book, pytest.raises(rb.SpecError, match=r"is \[tables.main\] of the spec already"):
+        book.spec_table("main").save("other")
+
+
+def test_a_table_saved_after_its_book_is_closed_says_to_open_it_again(project):
+    with rb.open(project / "resultsbook.db") as book:
+        table = book.table(rows="model", metric="test/acc")
+    with pytest.raises(rb.StoreError, match="this book is closed"):
+        table.save("main")
+    assert not (project / "resultsbook.toml").exists()
