@@ -189,6 +189,25 @@ def test_a_mistyped_adapter_option_names_the_one_meant(tmp_path, store):
         collect(store, [CollectRequest(str(tmp_path / "runs"), options={"zzz": "1"})])
 
 
+def test_an_option_no_adapter_that_read_the_runs_has_is_said_to_have_changed_nothing(tmp_path, cli):
+    """`-o step=iter` over native runs was taken silently: the user believed the steps came from it."""
+    make_runs(tmp_path / "runs", 2)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("no runs here\n")
+    used = "Note: -o step=iter changed nothing under runs: its runs were read by native, and 'step' is an " \
+        "option of csv, records, wide (name the adapter with --adapter to read them with it)"  # fmt: skip
+    for _ in range(2):  # read, then unchanged (its walk replayed from the store's snapshot)
+        result = cli("collect", "runs", "notes", "-o", "step=iter")
+        assert result.exit_code == 0, result.output
+        notes = [line for line in result.stderr.splitlines() if line.startswith("Note:")]
+        assert notes[0] == used
+        assert notes[1].startswith("Note: no runs found under notes (every installed adapter, no --pattern)")
+    (tmp_path / "csv" / "a").mkdir(parents=True)
+    (tmp_path / "csv" / "a" / "log.csv").write_text("iter,acc\n1,0.5\n2,0.6\n")
+    read = cli("collect", "csv", "--pattern", "{run}/log.csv", "-o", "step=iter", "--db", "csv.db")
+    assert read.exit_code == 0 and "Note:" not in read.stderr  # the csv adapter read it with that option
+
+
 def test_collecting_only_changed_paths_reads_only_their_runs(tmp_path, store):
     make_runs(tmp_path / "runs", 5)
     request = [CollectRequest(str(tmp_path / "runs"))]

@@ -98,6 +98,8 @@ def collect_command(
         return
     if not quiet:
         echo(f"Collected {', '.join(paths)}: {report.summary_line()}")
+    for note in report.notes:  # a root that held no run, an option no adapter used
+        echo(f"Note: {note}", err=True)
     show_problems(report.problems)
 
 

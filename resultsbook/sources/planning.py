@@ -34,6 +34,7 @@ from resultsbook.sources.gcpause import cycle_collector_paused
 from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.validate import storable_text
 from resultsbook.store import Store
+from resultsbook.voice import option
 
 Stored = Mapping[str, tuple[str, str]]  # stored source path -> (adapter, signature)
 
@@ -105,6 +106,7 @@ class _Planner:
         self.changed = changed
         self.plan = Plan()
         self.identities: set[tuple[int, int]] = set()  # (device, inode) of every source found
+        self.readers: tuple[str, ...] = ()  # the adapters of the sources the last request found
 
     def request(self, request: CollectRequest) -> None:
         """Find, sign and sort one request's sources."""
@@ -153,6 +155,13 @@ class _Planner:
                 taking = None  # a snapshot holds each of its sources once
         found_count, taking = self._sign(request, found, log, taking)
         count += found_count
+        if request.options and request.adapter is None and changed is None:
+            readers = (
+                set(self.readers) | {self.stored[path][0] for path in replayed.paths if path in self.stored}
+                if replayed
+                else set(self.readers)
+            )
+            plan.notes += unused_options(request, readers)
         if context is not None and (replayed is None or replayed.changed):
             _keep_snapshot(store, request, context, replayed, taking, log, plan.listings)
         plan.problems.extend(log.walk.problems)
@@ -236,7 +245,28 @@ class _Planner:
             else:
                 tail = _tail(source.path, request.path)
                 plan.sources.append(Planned(source, adapter, signature, request.derive, stored_path, tail))
+        self.readers = tuple(how)
         return count, taking
+
+
+def unused_options(request: CollectRequest, readers: set[str]) -> list[str]:
+    """Say which adapter options of a request no adapter that read its sources has (`-o step=` given
+    for CSV files, and the runs found were all native): they changed nothing."""
+    from resultsbook.adapters import available_adapters
+
+    classes = available_adapters()
+    declared = {name for reader in readers if reader in classes for name in classes[reader].options}
+    notes = []
+    for key, value in request.options.items():
+        if key in declared or not readers:
+            continue
+        owners = sorted(name for name, cls in classes.items() if key in cls.options)
+        notes.append(
+            f"{option('option', f'{key}={value}')} changed nothing under {request.path}: its runs were read "
+            f"by {', '.join(sorted(readers))}, and {key!r} is an option of {', '.join(owners)}"
+            f" (name the adapter with {option('adapter')} to read them with it)"
+        )
+    return notes
 
 
 def _identity(path: str) -> tuple[int, int] | None:
