@@ -221,8 +221,10 @@ def test_a_lock_left_by_a_killed_save_is_taken_over_and_a_live_one_waited_for(ru
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
     lock.write_text(f"{socket.gethostname()} {dead.stdout.strip()}")
+    (runs / ".resultsbook-save-k1ll3d.toml").write_text("[tables.half]\n")  # the spec it was checking
     assert cli("table", *SWEEP, "--save", "a").exit_code == 0
     assert not lock.exists()
+    assert [p.name for p in runs.glob(".resultsbook-save-*")] == []  # cleared by the save after it
     lock.write_text(f"{socket.gethostname()} {os.getpid()}")  # a save still running
     monkeypatch.setattr(saving, "_LOCK_WAIT", 0.2)
     busy = cli("table", *SWEEP, "--save", "b")

@@ -4,6 +4,7 @@ resultsbook.toml when there is none), written only once the spec is checked to b
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import re
 import socket
@@ -24,6 +25,7 @@ from resultsbook.store.location import display_location, is_url, location_withou
 from resultsbook.voice import option
 
 _OUTPUTS_FOLDER = "results"  # where a first table goes when the spec writes no LaTeX table yet
+_CHECK_PREFIX = ".resultsbook-save-"  # the spec checked before it is written, beside it
 _LOCK_WAIT = 10.0  # seconds a save waits for another one (two terminals) to finish
 
 
@@ -119,8 +121,11 @@ def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
 
 def _check_builds_alike(text: str, folder: str, table: TableToSave) -> None:
     """Refuse an entry whose table, built as `build` builds it, prints otherwise than the one shown."""
+    for left in glob.glob(os.path.join(glob.escape(folder), f"{_CHECK_PREFIX}*.toml")):
+        with contextlib.suppress(OSError):  # a killed save's: this save holds the lock, none is running
+            os.unlink(left)
     with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=folder, prefix=".resultsbook-save-", suffix=".toml", delete=False
+        "w", encoding="utf-8", dir=folder, prefix=_CHECK_PREFIX, suffix=".toml", delete=False
     ) as handle:
         handle.write(text)
     try:
