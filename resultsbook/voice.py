@@ -33,7 +33,7 @@ _PYTHON: dict[str, Callable[[str | None], str]] = {
     "option": lambda value: "options={{{!r}: {!r}}}".format(*(value or "KEY=VALUE").partition("=")[::2]),
     "verbose": lambda value: "BuildReport.findings",
     "templates": lambda value: "spec's `templates`",
-    "save": lambda value: "Table.save",
+    "save": lambda value: "table.save",
 }
 # name -> (the command line's command, the Python call doing the same)
 _COMMANDS = {

@@ -186,6 +186,26 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize("kind", ["binary", "fifo", "device"])
+def test_a_config_that_is_no_text_file_is_refused_in_one_line_not_read(tmp_path, cli, kind):
+    """`--config resultsbook.db` was an internal error (UnicodeDecodeError); a FIFO hung the command."""
+    spec = tmp_path / "spec.toml"
+    if kind == "binary":
+        spec.write_bytes(b"SQLite format 3\x00\x84\xff")
+    elif kind == "fifo":
+        os.mkfifo(spec)
+    else:
+        spec.symlink_to("/dev/zero")
+    result = cli("build", "--config", "spec.toml")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == {
+        "binary": "Error: spec.toml is not a spec: byte 16 is not UTF-8 text (a store or another binary file?); "
+        "check the --config path",
+    }.get(
+        kind, "Error: spec.toml is not a regular file (a folder, a pipe, a device?); check the --config path"
+    )
+
+
 @pytest.mark.parametrize(
     ("entry", "key", "meant"),
     [

@@ -52,11 +52,12 @@ class TableToSave:
 
 
 def save_table(spec_path: str | None, table: TableToSave) -> SavedTable:
-    """Add `[tables.NAME]` to the spec at `spec_path` (None: a new ./resultsbook.toml), once the spec
-    with it prints the table exactly as it was shown; refuse (writing nothing) a name taken, an output
-    file there already, a spec that builds from another store, or an entry that would build otherwise."""
+    """Add `[tables.NAME]` to the spec at `spec_path` (None: ./resultsbook.toml; made when there is
+    none), once the spec with it prints the table exactly as it was shown; refuse (writing nothing) a
+    name taken, an output file there already, a spec that builds from another store, or an entry that
+    would build otherwise."""
     name = table.name
-    if not re.fullmatch(r"[\w-]+", name):
+    if not isinstance(name, str) or not re.fullmatch(r"[\w-]+", name):
         raise SpecError(
             f"{option('save')}: the table name {name!r} becomes its file's name (results/NAME.tex), "
             "which LaTeX inputs; use letters, digits, - and _"
@@ -67,15 +68,21 @@ def save_table(spec_path: str | None, table: TableToSave) -> SavedTable:
             f"{option('save')} writes to a resultsbook.toml; this project's spec is "
             f"{os.path.relpath(path)}: add the entry above under [tool.resultsbook.tables.{name}] by hand"
         )
+    if not os.path.isdir(os.path.dirname(path)):
+        raise SpecError(
+            f"{option('save')}: the folder of {os.path.relpath(path)} does not exist; make it, or save to "
+            "the project's spec"
+        )
     with _held(path):
-        if spec_path is None and os.path.lexists(path):  # another save made it meanwhile: add to it
+        existing = None
+        if os.path.lexists(path):  # another save may have made it meanwhile: add to it
             if not os.path.isfile(path):  # a FIFO would block the read, /dev/zero never end it
                 raise SpecError(
                     f"{os.path.relpath(path)} is not a regular file (a folder, a pipe, a device?); move it "
                     f"away, then save again"
                 )
-            spec_path = path
-        return _save(spec_path, path, table)
+            existing = path
+        return _save(existing, path, table)
 
 
 def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
