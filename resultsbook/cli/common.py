@@ -159,6 +159,8 @@ def collect_spec_sources(spec: Spec, db_path: str | None, quiet: bool = False) -
         report = collect(config=spec, db=db, progress=progress)
     if not quiet:
         echo(f"Collected: {report.summary_line()}")
+    for note in report.notes:  # a source that held no run (a mistyped pattern), an option no adapter used
+        echo(f"Note: {note}", err=True)
     show_problems(report.problems)
     nothing = not report.new + report.updated + report.unchanged
     if nothing and not is_postgres_url(db) and not os.path.exists(local_path(db)):  # no store to read

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from resultsbook.sources.pathpattern import PathPattern
 
 
+_NAMES_KEPT = 1000  # file names kept to find the one a mistyped pattern meant
+
+
 @dataclass(frozen=True)
 class CollectRequest:
     """One root to collect, with how to read it: adapter, path pattern, adapter options, fixed
@@ -48,6 +51,7 @@ class SearchLog:
     unread: str = ""  # the first matched path no adapter would read
     missed: int = 0  # paths a pattern did not match that are named like those it matches
     missed_example: str = ""  # the first of them
+    names: set[str] = field(default_factory=set)  # names of files a pattern's file name did not match
     # the adapters a walk loaded by their claim hints (None: adapters named, given options, or plug-ins)
     hinted: tuple[Adapter, ...] | None = None
 
@@ -353,6 +357,8 @@ def _tried(pattern: PathPattern, relative: str, log: SearchLog) -> dict[str, Any
     elif pattern.near_miss(relative):
         log.missed += 1
         log.missed_example = log.missed_example or relative
+    elif pattern.file_name and len(log.names) < _NAMES_KEPT:
+        log.names.add(relative.rsplit("/", 1)[-1])
     return fields
 
 
@@ -396,7 +402,7 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
             return (
                 f"{head}; no path there matches {option('pattern', request.pattern)} ({log.looked_at} tried, "
                 f"e.g. {log.missed_example or log.example!r}); a pattern is matched against paths "
-                f"relative to {request.path}"
+                f"relative to {request.path}{_meant_pattern(request.pattern, log)}"
             )
         if request.adapter:
             unread = f"the {request.adapter} adapter reads none of them"
@@ -424,6 +430,18 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         f"{head} (every installed adapter, no {option('pattern')}); name the format with {option('adapter')} "
         f"(see `resultsbook adapters`), or point {option('pattern')} at the log files"
     )
+
+
+def _meant_pattern(text: str, log: SearchLog) -> str:
+    """Say which pattern a mistyped file name in it meant (`logs.csv` where the files are log.csv)."""
+    from resultsbook.sources.pathpattern import compile_pattern  # to explain
+
+    name = compile_pattern(text).file_name
+    guess = closest(name, log.names) if name else None
+    if not name or not guess or guess == name:
+        return ""
+    meant = text.rstrip("/")[: -len(name)] + guess
+    return f" (did you mean {option('pattern', meant)}?)"
 
 
 def _log_files_hint(root: str) -> str:
