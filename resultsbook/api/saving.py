@@ -60,8 +60,10 @@ def save_table_made(table: Table, name: str, spec: str | os.PathLike[str] | None
         metrics = names(arguments["metric"])
         direction = arguments["direction"]
         goals = {m: goal for m in metrics if (goal := (arguments["goals"] or {}).get(m, direction))}
+        listed = ("rows", "columns", "replicate", "pool", "run_specific", "tasks", "aggregates")
         settings = {
             **arguments,
+            **{name: names(arguments[name]) for name in listed},
             "metrics": metrics,
             "where": _where(arguments["where"]),
             "labels": _labels(arguments["labels"]),

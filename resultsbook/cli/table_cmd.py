@@ -282,8 +282,10 @@ def _save(
         spec = load_spec(path) if path else None
         flags = context.params
         derived = dict(item.partition("=")[::2] for item in flags["derived"])
+        listed = ("rows", "columns", "replicate", "pool", "run_specific", "tasks", "aggregates")
         settings = {
             **flags,
+            **{name: split_list(flags[name]) for name in listed},
             "labels": _label_flags(flags["labels"]),
             "derived": {name.strip(): formula.strip() for name, formula in derived.items()},
         }
