@@ -240,7 +240,7 @@ def test_a_task_table_from_task_score_files_without_glue(tmp_path, cli):
     assert "P(X &gt; base)" in markdown  # Markdown-escaped ">"
     assert "95% stratified percentile bootstrap intervals (runs resampled within each game; 2,000 resamples" in markdown
     assert "hns = (score − low) / (high − low), reference scores per game (low from low.json, high from the spec)" in markdown
-    assert "optimality gap: lower is better" in markdown
+    assert "optimality gap: lower is better; unpaired stratified bootstrap test of the difference" in markdown
     csv = (tmp_path / "agg.csv").read_text().splitlines()
     assert csv[0] == "method,aggregate,value,bootstrap_lo,bootstrap_hi,n,tasks"  # plain CSV: no comment
 
