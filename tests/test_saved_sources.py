@@ -299,3 +299,18 @@ def test_a_url_root_is_written_as_it_is(tmp_path, cli, s3_bucket):
         .startswith(f'[[sources]]\npath = "{s3_bucket}/lab/runs"\n')
     )
     assert "Collected: 0 new, 0 updated, 6 unchanged" in cli("build").output
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [("--param", "tag=none"), ("--derive", "family=model", "--derive", "family=seed")],
+    ids=["null-param", "one-param-derived-twice"],
+)
+def test_a_collect_a_spec_cannot_say_is_left_out_with_a_note(tmp_path, cli, flags):
+    write_runs(tmp_path / "runs")
+    assert cli("collect", "runs", *flags).exit_code == 0
+    saved = cli(*TABLE, "--save", "main")
+    assert saved.exit_code == 0, saved.output
+    assert "in a new resultsbook.toml with no [[sources]]: `resultsbook build` writes" in saved.stderr
+    assert "Note: runs/ was collected with options a spec cannot hold: add its entry by hand" in saved.stderr
+    assert (tmp_path / "resultsbook.toml").read_text().startswith("[tables.main]\n")

@@ -153,7 +153,8 @@ def _check_builds_alike(text: str, folder: str, table: TableToSave, sources: Spe
     if sources is not None and not same_sources(spec.sources, sources):
         raise SpecError(
             f"{option('save')}: the [[sources]] written from the store's collects would not read them back "
-            "as they were collected; nothing written: the entry is above, to add by hand"
+            "as they were collected (please report it); nothing written: the entry is above, to add by hand "
+            "with a [[sources]] entry per folder collected"
         )
     assert built is not None  # a table entry always computes its table
     if render_table(built, "terminal", table_spec.format, table_spec.labels) != table.shown:

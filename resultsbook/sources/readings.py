@@ -15,6 +15,8 @@ UNSAYABLE = ""  # the reading of a root read with options no spec can hold (Pyth
 
 def reading_text(request: CollectRequest) -> str:
     """Return a request's `[[sources]]` entry but for its path, as JSON (UNSAYABLE when it cannot be)."""
+    if len({rule.name for rule in request.derive}) < len(request.derive):
+        return UNSAYABLE  # two rules for one param: a spec's `derive` table holds one
     try:
         return json.dumps(request.entry(), ensure_ascii=False)
     except (TypeError, ValueError):  # an option only Python can pass

@@ -129,9 +129,9 @@ def has_readings(conn: Any) -> bool:
 
 
 def make_readings(conn: Any) -> None:
-    """Create the table of collect readings (outside the migrations, as in SQLite: an older resultsbook
-    still opens the store), inside the caller's transaction, once however many
-    collectors make it at the same moment (a role that may not create tables fails here)."""
+    """Create the table of collect readings inside the caller's transaction, once however many collectors
+    make it at the same moment; outside the migrations, as in SQLite, so that an older resultsbook still
+    opens the store (a role that may not create tables fails here)."""
     if has_readings(conn):
         return
     conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
