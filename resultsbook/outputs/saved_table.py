@@ -17,9 +17,9 @@ from typing import Any
 from resultsbook.atomic import process_alive, write_atomic
 from resultsbook.errors import SpecError
 from resultsbook.outputs.build import compute_entry
-from resultsbook.outputs.saved_sources import SpecSources, remembered_sources, same_sources, sources_phrase
 from resultsbook.render import render_table
 from resultsbook.spec import SPEC_NAME, Spec, load_spec
+from resultsbook.spec.collected_sources import SpecSources, collected_sources, same_sources, sources_phrase
 from resultsbook.spec.toml_text import entry_text, header_text, string_text
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import display_location, is_url, location_without_password
@@ -109,7 +109,7 @@ def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
         written, note = _store_text(location, folder)
         head = f"store = {string_text(written)}\n\n"
         notes += [note] if note else []
-    sources = remembered_sources(table.store, folder) if spec is None else None
+    sources = _collected_sources(table.store, folder) if spec is None else None
     if sources is not None:
         head += f"{sources.text}\n" if sources.text else ""
         notes += sources.notes
@@ -131,6 +131,13 @@ def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
     write_atomic(path, new_text.encode("utf-8"))
     said = sources_phrase(sources) if sources is not None else ""
     return SavedTable(path, spec_path is None, f"[{header}]", output, tuple(notes), said)
+
+
+def _collected_sources(store: Store, folder: str) -> SpecSources:
+    """Return the `[[sources]]` of a new spec in `folder`: the roots `store`'s collects read."""
+    return collected_sources(
+        [(store.absolute(root), text) for root, text in store.collect_readings()], folder
+    )
 
 
 def _check_builds_alike(text: str, folder: str, table: TableToSave, sources: SpecSources | None) -> None:

@@ -1,6 +1,6 @@
 """The `[[sources]]` a new spec started by `table --save` gets: the roots the store's collects read
 (sources/readings.py), each as its last collect read it, so that `build`, `watch` and `check --collect`
-collect them again the same way."""
+collect them again the same way; each entry is the one `read_source` reads back into that reading."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from resultsbook.sources.find import path_under
 from resultsbook.sources.readings import UNSAYABLE
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.toml_text import entry_text
-from resultsbook.store import Store
 from resultsbook.store.location import location_without_password, url_scheme
 from resultsbook.voice import option
 
@@ -34,10 +33,10 @@ class SpecSources:
     remembered: bool = False  # whether the store remembers any collect at all (an older one does not)
 
 
-def remembered_sources(store: Store, folder: str) -> SpecSources:
-    """Return the `[[sources]]` of a new spec in `folder` for the collects `store` remembers: roots gone
-    from this machine, or read in a way a spec cannot say, are left out with a note."""
-    readings = [(store.absolute(root), reading) for root, reading in store.collect_readings()]
+def collected_sources(readings: Sequence[tuple[str, str]], folder: str) -> SpecSources:
+    """Return the `[[sources]]` of a new spec in `folder` for the collects a store remembers, given as
+    (absolute root or URL, reading): roots gone from this machine, or read in a way a spec cannot say,
+    are left out with a note."""
     present = [(where, reading) for where, reading in readings if url_scheme(where) or os.path.lexists(where)]
     blocks: list[str] = []
     requests: list[CollectRequest] = []
