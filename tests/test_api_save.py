@@ -33,7 +33,11 @@ def test_a_notebook_table_saved_starts_a_spec_that_builds_it(project, cli):
         saved = table.save("main")
     assert saved.created and saved.spec_path == str(project / "resultsbook.toml")
     assert saved.output == str(project / "results" / "main.tex")
+    assert saved.sources == "with [[sources]] from the last collect of runs/"  # the store's collect of runs
     assert (project / "resultsbook.toml").read_text() == (
+        "[[sources]]\n"
+        'path = "runs"\n'
+        "\n"
         "[tables.main]\n"
         'rows = ["model"]\n'
         'columns = ["dataset"]\n'

@@ -315,8 +315,9 @@ def _report_saved(saved: SavedTable | tuple[ResultsbookError, str]) -> None:
             echo(entry.rstrip("\n"), err=True)
         raise error
     made = "a new " if saved.created else ""
+    sources = f" {saved.sources}" if saved.sources else ""
     echo(
-        f"Saved as {saved.header} in {made}{relative(saved.spec_path)}: `resultsbook build` writes "
+        f"Saved as {saved.header} in {made}{relative(saved.spec_path)}{sources}: `resultsbook build` writes "
         f"{relative(saved.output)}",
         err=True,
     )
