@@ -260,3 +260,29 @@ def test_preview_builds_the_others_and_compiles_no_pdf_around_a_missing_table(pr
     assert result.exit_code == 1
     assert "wrote results/table1.tex" in result.stdout and errors(result) == [QUEUED_ERROR]
     assert not list(project.glob("*.pdf"))
+
+
+def test_watch_names_a_source_that_holds_no_run_once(project, capsys, monkeypatch):
+    """A [[sources]] whose pattern matched nothing was silent under watch, as under build before."""
+    from resultsbook.cli.watch_cmd import LiveStatus
+    from resultsbook.freshness.watch import rebuild
+    from resultsbook.outputs.build import BuildMemo
+    from resultsbook.spec import load_spec
+    from resultsbook.store import Store
+
+    monkeypatch.chdir(project)
+    (project / "more").mkdir()
+    (project / "more" / "log.csv").write_text("step,acc\n1,0.5\n")
+    extra = '[[sources]]\npath = "more"\npattern = "{run}/logs.csv"\n\n'
+    (project / "resultsbook.toml").write_text(extra + SPEC)
+    spec = load_spec(str(project / "resultsbook.toml"))
+    display = LiveStatus(live=False)
+    memo = BuildMemo()
+    with Store.open(spec.db) as store:
+        for _ in range(2):  # a full collect each round (as after a failed one): the same note
+            update = rebuild(spec, store, "start", None, None, memo)
+            assert update is not None and update.collected is not None and update.collected.notes
+            display.show(update)
+    notes = [line for line in capsys.readouterr().err.splitlines() if "Note:" in line]
+    assert notes == [f"  Note: {update.collected.notes[0]}"]
+    assert "no runs found under" in notes[0] and "more" in notes[0]

@@ -63,6 +63,7 @@ class LiveStatus:
         self.live = live
         self.rebuilds = 0
         self.last = ""
+        self.noted: set[str] = set()  # each collect note once a watch: an empty source says it every round
 
     def show(self, update: object) -> None:
         from resultsbook.freshness.watch import WatchUpdate
@@ -88,6 +89,10 @@ class LiveStatus:
             if update.then_status is not None:
                 echo(f"  then: exit {update.then_status}")
         if update.collected is not None:
+            for note in update.collected.notes:
+                if note not in self.noted:
+                    echo(f"  Note: {note}", err=True)
+            self.noted.update(update.collected.notes)
             show_problems(update.collected.problems)
         self.last = stamp
         self._status()
