@@ -242,16 +242,16 @@ def test_one_csv_per_metric_is_named_by_its_suffix_and_the_hint_reads_them_all(c
     )
 
 
-def test_a_tree_of_numpy_curves_is_named_as_a_format_no_adapter_reads(cli, tmp_path):
-    """TD3's learning_curves/<env>/TD3_<env>_<seed>.npy: the error named no file at all."""
+def test_a_tree_of_pickles_is_named_as_a_format_no_adapter_reads(cli, tmp_path):
+    """Results pickled per run (`<env>/<algo>_<seed>.pkl`): the error named no file at all."""
     for env in ("Ant", "Hopper"):
-        (tmp_path / "curves" / env).mkdir(parents=True)
+        (tmp_path / "results" / env).mkdir(parents=True)
         for seed in (0, 1):
-            (tmp_path / "curves" / env / f"TD3_{env}-v1_{seed}.npy").write_bytes(b"\x93NUMPY")
-    result = cli("collect", "curves")
+            (tmp_path / "results" / env / f"td3_{seed}.pkl").write_bytes(b"\x80\x04N.")
+    result = cli("collect", "results")
     assert result.exit_code == 1
     assert (
-        "it holds 4 .npy file(s) (e.g. Ant/TD3_Ant-v1_0.npy), a format no installed adapter reads: write them "
+        "it holds 4 .pkl file(s) (e.g. Ant/td3_0.pkl), a format no installed adapter reads: write them "
         "out as CSV (one row per step) or JSON and collect those" in result.output
     )
 

@@ -5,10 +5,19 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".yaml", ".yml")  # --pattern reads them
+LOG_SUFFIXES = (
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".yaml",
+    ".yml",
+    ".npy",
+)  # --pattern reads them
 # arrays and pickles no adapter reads as they are (an SB3 evaluations.npz is claimed by its name)
 DATA_SUFFIXES = (
-    ".npy",
     ".npz",
     ".pkl",
     ".pickle",
