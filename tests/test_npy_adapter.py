@@ -83,3 +83,14 @@ def test_a_single_value_is_a_final_value_and_other_arrays_are_problems_not_crash
 def test_an_every_that_is_no_number_is_refused_by_name():
     with pytest.raises(Exception, match=r"npy adapter: every and first must be numbers, e\.g\. every=5000"):
         NpyAdapter(every="5k")
+
+
+def test_the_note_says_one_skipped_point_in_the_singular(cli, tmp_path):
+    write_td3_tree(tmp_path / "learning_curves", envs=("Ant",))
+    cli("collect", "learning_curves", "--pattern", "{env}/TD3_{_}_{seed}.npy")
+    one = cli("table", "--rows", "env", "--metric", "value", "--skip-first", "1").stdout
+    assert "per run: last (first point skipped)." in one
+    assert (
+        "(first 2 points skipped)"
+        in cli("table", "--rows", "env", "--metric", "value", "--skip-first", "2").stdout
+    )
