@@ -198,3 +198,17 @@ def test_two_values_that_differ_are_both_named_and_no_run_specific_advice_is_giv
     result = cli("table", "--rows", "model", "--metric", "acc")
     assert "Warning: table: a: averages runs that differ in lr (0.1, 0.5)\n" in result.stderr
     assert "run-specific" not in result.stderr
+
+
+def test_statistics_a_text_table_cannot_show_are_said_to_be_in_the_csv(make_run, cli):
+    for seed in range(3):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 10}])
+    cli("collect", "runs")
+    shown = cli("table", "--rows", "model", "--metric", "acc", "--stat", "mean,std,n,max")
+    assert shown.stdout.splitlines()[2] == "a        0.6 ± 0.1"
+    assert (
+        "Note: --stat n and max: a table shows the centre and one spread per cell; --format csv or "
+        "--format json prints every statistic asked\n" in shown.stderr
+    )
+    csv = cli("table", "--rows", "model", "--metric", "acc", "--stat", "mean,std,n,max", "--format", "csv")
+    assert csv.stdout.splitlines()[0] == "model,mean,std,n,max" and "Note" not in csv.stderr

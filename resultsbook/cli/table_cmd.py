@@ -260,8 +260,22 @@ def table_command(
         echo(f"Warning: {line}", err=True)
     for line in guessed_directions(table.query.metrics, fmt.highlight != "none" and output_format != "csv"):
         echo(f"Note: {line}", err=True)
+    unshown = [name for name in stat_names if name not in (center, spread)]
+    if unshown and output_format != "csv":
+        echo(f"Note: {_unshown_note(unshown)}", err=True)
     if saved is not None:
         _report_saved(saved)
+
+
+def _unshown_note(unshown: list[str]) -> str:
+    """Say that statistics asked beyond the centre and spread are in the CSV and JSON alone."""
+    from resultsbook.voice import option
+
+    names = " and ".join([", ".join(unshown[:-1]), unshown[-1]] if len(unshown) > 1 else unshown)
+    return (
+        f"--stat {names}: a table shows the centre and one spread per cell; {option('format', 'csv')} "
+        f"or {option('format', 'json')} prints every statistic asked"
+    )
 
 
 def _mark_lines(table: ResultTable, fmt: TableFormat, labels: Labels, name: str, verbose: bool) -> list[str]:
