@@ -31,9 +31,10 @@ _SHELL_VALUES: dict[str, Callable[[str], str]] = {"pattern": repr}
 _PYTHON: dict[str, Callable[[str | None], str]] = {
     "columns": lambda value: f"options={{'columns': {(value or 'a,b').split(',')!r}}}",
     "option": lambda value: "options={{{!r}: {!r}}}".format(*(value or "KEY=VALUE").partition("=")[::2]),
+    "param": lambda value: "params={{{!r}: {!r}}}".format(*(value or "KEY=VALUE").partition("=")[::2]),
     "verbose": lambda value: "BuildReport.findings",
     "templates": lambda value: "spec's `templates`",
-    "save": lambda value: "Table.save",
+    "save": lambda value: "table.save",
 }
 # name -> (the command line's command, the Python call doing the same)
 _COMMANDS = {

@@ -112,7 +112,8 @@ def test_a_pattern_no_path_matches_says_what_was_tried(plugin, tmp_path, cli):
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
         "Error: no runs found under runs; no path there matches --pattern '{model}/{seed}/result.score' "
-        "(3 tried, e.g. 'mlp'); a pattern is matched against paths relative to runs; the store was left as it was"
+        "(3 tried, e.g. 'mlp'); a pattern is matched against paths relative to runs (did you mean --pattern "
+        "'{model}/{seed}/final.score'?); the store was left as it was"
     )
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from test_api import quickstart_runs
@@ -31,7 +33,11 @@ def test_a_notebook_table_saved_starts_a_spec_that_builds_it(project, cli):
         saved = table.save("main")
     assert saved.created and saved.spec_path == str(project / "resultsbook.toml")
     assert saved.output == str(project / "results" / "main.tex")
+    assert saved.sources == "with [[sources]] from the last collect of runs/"  # the store's collect of runs
     assert (project / "resultsbook.toml").read_text() == (
+        "[[sources]]\n"
+        'path = "runs"\n'
+        "\n"
         "[tables.main]\n"
         'rows = ["model"]\n'
         'columns = ["dataset"]\n'
@@ -75,12 +81,12 @@ def test_a_table_saved_into_the_books_spec_is_added_to_it(project, cli):
     [
         (
             lambda book: book.table(rows="model", metric="err", derived={"err": "1 - `test/acc`"}),
-            "Table.save: derived={'err': '1 - `test/acc`'} is a formula of the spec's [derived], not of "
+            "table.save: derived={'err': '1 - `test/acc`'} is a formula of the spec's [derived], not of "
             'one table; add err = "1 - `test/acc`" under [derived] in resultsbook.toml, then save',
         ),
         (
             lambda book: book.table(rows="model", metric="test/acc", where={"lr": [0.1, None]}),
-            "Table.save: where={'lr': None}: resultsbook.toml cannot hold NoneType None; filter with a "
+            "table.save: where={'lr': None}: resultsbook.toml cannot hold NoneType None; filter with a "
             "text instead (where='lr=…')",
         ),
     ],
@@ -101,7 +107,7 @@ def test_a_taken_name_is_refused_with_the_entry_to_add_by_hand(project):
         with pytest.raises(rb.SpecError) as raised:
             table.save("main")
     assert str(raised.value).splitlines() == [
-        "resultsbook.toml has a [tables.main] already; pick another name for Table.save",
+        "resultsbook.toml has a [tables.main] already; pick another name for table.save",
         "The entry, to add by hand:",
         "[tables.main]",
         'rows = ["model"]',
@@ -123,3 +129,35 @@ def test_a_table_saved_after_its_book_is_closed_says_to_open_it_again(project):
     with pytest.raises(rb.StoreError, match="this book is closed"):
         table.save("main")
     assert not (project / "resultsbook.toml").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "spec", "message"),
+    [
+        (123, None, "table.save takes the table's name, e.g. table.save('main'); it was given 123"),
+        (
+            "main",
+            "nowhere/resultsbook.toml",
+            "table.save: the folder of nowhere/resultsbook.toml does not exist",
+        ),
+        ("main", "resultsbook.db", "spec='resultsbook.db' is not a resultsbook.toml; give the spec, or the folder"),
+        ("main", "pipe.toml", "spec='pipe.toml' is not a regular file (a pipe, a device?)"),
+    ],
+    ids=["name-not-text", "no-folder", "the-store", "fifo"],
+)
+def test_a_spec_argument_that_is_no_spec_is_refused_in_one_line(project, name, spec, message):
+    os.mkfifo(project / "pipe.toml")
+    with rb.open(project / "resultsbook.db") as book, pytest.raises(rb.SpecError) as raised:
+        book.table(rows="model", metric="test/acc").save(name, spec)
+    assert str(raised.value).startswith(message)
+    assert not (project / "resultsbook.toml").exists()
+
+
+def test_a_spec_folder_without_a_spec_gets_a_new_one_naming_the_store(project, cli):
+    (project / "paper").mkdir()
+    with rb.open(project / "resultsbook.db") as book:
+        saved = book.table(rows="model", metric="test/acc").save("main", spec=project / "paper")
+    assert saved.created and saved.spec_path == str(project / "paper" / "resultsbook.toml")
+    assert (project / "paper" / "resultsbook.toml").read_text().startswith('store = "../resultsbook.db"\n')
+    assert cli("build", "--config", "paper/resultsbook.toml").exit_code == 0
+    assert (project / "paper" / "results" / "main.tex").exists()

@@ -186,6 +186,26 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize("kind", ["binary", "fifo", "device"])
+def test_a_config_that_is_no_text_file_is_refused_in_one_line_not_read(tmp_path, cli, kind):
+    """`--config resultsbook.db` was an internal error (UnicodeDecodeError); a FIFO hung the command."""
+    spec = tmp_path / "spec.toml"
+    if kind == "binary":
+        spec.write_bytes(b"SQLite format 3\x00\x84\xff")
+    elif kind == "fifo":
+        os.mkfifo(spec)
+    else:
+        spec.symlink_to("/dev/zero")
+    result = cli("build", "--config", "spec.toml")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == {
+        "binary": "Error: spec.toml is not a spec: byte 16 is not UTF-8 text (a store or another binary file?); "
+        "check the --config path",
+    }.get(
+        kind, "Error: spec.toml is not a regular file (a folder, a pipe, a device?); check the --config path"
+    )
+
+
 @pytest.mark.parametrize(
     ("entry", "key", "meant"),
     [
@@ -284,6 +304,25 @@ def test_the_replicate_key_seed_may_be_absent_as_by_default(tmp_path, make_run):
     table = '[tables.t]\nmetric = "acc"\nrows = ["model"]\nreplicate = ["seed"]\noutputs = ["t.md"]\n'
     (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n' + table)
     assert [os.path.basename(path) for path in run_build(tmp_path).written] == ["t.md"]
+
+
+def test_a_source_of_the_spec_that_holds_no_run_is_named_by_build_and_collect(tmp_path, make_run, cli):
+    """A mistyped pattern on one of two [[sources]] was silent: its runs never reached the table."""
+    make_run("r0", {"model": "a", "seed": 0}, curve([0.5]))
+    (tmp_path / "more" / "b").mkdir(parents=True)
+    (tmp_path / "more" / "b" / "log.csv").write_text("step,acc\n1,0.7\n")
+    sources = '[[sources]]\npath = "runs"\n\n[[sources]]\npath = "more"\npattern = "{model}/logs.csv"\n'
+    table = '[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    (tmp_path / "resultsbook.toml").write_text(sources + table)
+    for command in ("build", "collect"):
+        result = cli(command)
+        assert result.exit_code == 0, result.output
+        notes = [line for line in result.stderr.splitlines() if line.startswith("Note:")]
+        assert notes == [
+            f"Note: no runs found under {tmp_path / 'more'}; no path there matches --pattern "
+            f"'{{model}}/logs.csv' (2 tried, e.g. 'b'); a pattern is matched against paths relative to "
+            f"{tmp_path / 'more'} (did you mean --pattern '{{model}}/log.csv'?)"
+        ]
 
 
 def test_spec_in_pyproject_and_defaults(tmp_path):

@@ -181,8 +181,59 @@ def test_the_example_shows_the_iris_papers_atari_100k_aggregates(example):
     note = lines[-1]
     assert "over 26 games × 1–100 runs each" in note and "stratified percentile bootstrap" in note
     assert "2600 run(s) logged HNS already normalised" in note  # CURL's records
+    assert "unpaired stratified bootstrap test of the difference, α = 0.05" in note
     document = (folder / "results/atari100k.tex").read_text()
     assert "1.046 {\\small[" in document
+
+
+ATARI_TASKS = {"rows": "method", "tasks": "game", "replicate": "run", "aggregates": ("mean", "median", "iqm")}
+
+
+def test_raw_atari_scores_warn_that_their_scales_differ_and_human_normalised_ones_do_not(example):
+    """IRIS's raw scores: Pong's largest |score| is 21, UpNDown's 142,282; as HNS (the spec's
+    [normalized.HNS]) they share a scale, and so do CURL's HNS as logged, read with no spec at all."""
+    import resultsbook as rb
+
+    folder, output = example
+    with rb.open(folder / "resultsbook.toml") as book:
+        raw = book.table(metric="score", **ATARI_TASKS).notes
+        normalised = book.table(metric="HNS", **ATARI_TASKS).notes
+    with rb.open(folder / "rb.db") as book:  # no spec: HNS is only what CURL's records logged
+        logged = book.table(metric="HNS", where="method=CURL_10_evals", **ATARI_TASKS).notes
+    assert raw == (
+        "'score' is not a [normalized] metric and its scale differs between games: the largest absolute "
+        "value of a run is 142,282 on 'UpNDown' but 21 on 'Pong', 6,775 times less (more than 1,000 times); "
+        "aggregates over games assume one scale: normalise 'score' per game with [normalized.NAME] in the "
+        'spec (see "Normalised scores" in docs/statistics-reference.md)',
+    )
+    assert normalised == () and logged == ()  # CURL's largest |HNS| differs 435-fold: PrivateEye's is 0.0078
+    assert "scale differs" not in output  # the example's atari100k table is of HNS
+
+
+def test_d4rl_normalised_returns_share_a_scale_and_an_optimality_gap_at_1_of_them_times_100_says_nothing(
+    example,
+):
+    """The example shows D4RL-normalised returns × 100: no warning about scales, but every v2 score is
+    above the default γ = 1, so the optimality gap is 0 for every algorithm until γ is 100."""
+    import resultsbook as rb
+
+    folder, _ = example
+    d4rl = {
+        "rows": "algo",
+        "metric": "d4rl",
+        "tasks": ["env", "dataset"],
+        "scale": 100,
+        "where": "dataset~-v2$",
+    }
+    with rb.open(folder / "resultsbook.toml") as book:
+        at_1 = book.table(**d4rl).notes
+        at_100 = book.table(**d4rl, threshold=100).notes
+    assert at_1 == (
+        "every value of 'd4rl' in the table is at least γ = 1 (the lowest is 27.2 on 'ant / medium-replay-v2'), "
+        "so the optimality gap is 0 for every row; set γ inside the scores' range (the spec's "
+        "optimality_threshold, threshold=)",
+    )
+    assert at_100 == ()
 
 
 def test_the_example_draws_atari_profiles_and_d4rl_sample_efficiency(example):

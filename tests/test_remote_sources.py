@@ -45,7 +45,9 @@ def test_runs_on_s3_are_stored_exactly_as_the_same_runs_on_disk(tmp_path, s3_buc
         with Store.open(str(tmp_path / f"{name}.db")) as store:
             report = collect(store, [CollectRequest(root)])
             assert report.new > 30
-            answers[name] = comparable(everything(store), Path(root).resolve().as_posix() if name == "disk" else root)
+            answers[name] = comparable(
+                everything(store), Path(root).resolve().as_posix() if name == "disk" else root
+            )
     for part in answers["disk"]:
         if part != "runs":
             assert answers["s3"][part] == answers["disk"][part], part
@@ -94,8 +96,14 @@ def test_path_patterns_take_params_from_object_keys(tmp_path, s3_bucket):
     with Store.open(str(tmp_path / "s.db")) as store:
         report = collect(
             store,
-            [CollectRequest(f"{s3_bucket}/d4rl/", "csv", "{algo_dir}/{algo}_{env}-{dataset}_{seed}_{ts}/environment.csv",
-                            {"columns": ["epoch", "step", "return"]})],
+            [
+                CollectRequest(
+                    f"{s3_bucket}/d4rl/",
+                    "csv",
+                    "{algo_dir}/{algo}_{env}-{dataset}_{seed}_{ts}/environment.csv",
+                    {"columns": ["epoch", "step", "return"]},
+                )
+            ],
         )
         assert report.new == 3
         params = sorted((r.params["algo"], r.params["env"], r.params["seed"]) for r in store.runs())
@@ -103,40 +111,69 @@ def test_path_patterns_take_params_from_object_keys(tmp_path, s3_bucket):
         assert {r.source.split("/d4rl/")[0] for r in store.runs()} == {s3_bucket}
 
 
-def test_a_prefix_that_holds_nothing_is_one_line(tmp_path, s3_bucket):
-    with Store.open(str(tmp_path / "s.db")) as store, pytest.raises(SpecError) as caught:
-        collect(store, [CollectRequest(f"{s3_bucket}/no/such/prefix")])
-    assert str(caught.value) == f"{s3_bucket}/no/such/prefix does not exist (nothing is stored under it); check the URL"
+def test_a_prefix_or_bucket_that_holds_nothing_is_one_line_naming_which(tmp_path, s3_bucket):
+    """A mistyped bucket and a mistyped prefix both said only 'nothing is stored under it'."""
+    import s3fs
+
+    s3fs.S3FileSystem().pipe(f"{s3_bucket[5:]}/sweeps/run1/config.json", b"{}")
+    expected = {
+        f"{s3_bucket}/no/such/prefix": f"nothing is stored under 'no' in {s3_bucket}",
+        f"{s3_bucket}/sweeps/run1/x": f"nothing is stored under 'x' in {s3_bucket}/sweeps/run1",
+        f"{s3_bucket}/sweep": f"nothing is stored under 'sweep' in {s3_bucket}; did you mean {s3_bucket}/sweeps?",
+        "s3://no-such-bucket-here/runs": "there is no bucket 'no-such-bucket-here'",
+    }
+    for url, missing in expected.items():
+        with Store.open(str(tmp_path / "s.db")) as store, pytest.raises(SpecError) as caught:
+            collect(store, [CollectRequest(url)])
+        assert str(caught.value) == f"{url} does not exist ({missing}); check the URL"
 
 
 def test_without_credentials_collect_says_where_they_come_from(tmp_path, s3_bucket, s3_server):
-    environment = env_without("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN")
-    environment |= {"AWS_ENDPOINT_URL": s3_server.endpoint, "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-                    "AWS_CONFIG_FILE": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true"}
+    environment = env_without(
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"
+    )
+    environment |= {
+        "AWS_ENDPOINT_URL": s3_server.endpoint,
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
     result = subprocess.run(
         [sys.executable, "-m", "resultsbook", "collect", f"{s3_bucket}/runs", "--db", str(tmp_path / "s.db")],
-        capture_output=True, text=True, env=environment, timeout=120,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
     )
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
     assert lines[0].startswith(f"Error: {s3_bucket}/runs cannot be listed (NoCredentialsError")
-    assert lines[0].endswith("credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE and "
-                             "~/.aws/credentials (and AWS_ENDPOINT_URL for an S3-compatible server)")
+    assert lines[0].endswith(
+        "credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE and "
+        "~/.aws/credentials (and AWS_ENDPOINT_URL for an S3-compatible server)"
+    )
 
 
 def test_without_the_driver_the_message_names_the_extra(tmp_path):
     blocked = "import sys; sys.modules['s3fs'] = None; from resultsbook.cli import main; main()"
     result = subprocess.run(
         [sys.executable, "-c", blocked, "collect", "s3://bucket/runs", "--db", str(tmp_path / "s.db")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert (result.returncode, result.stderr) == (2, "Error: reading s3:// needs its fsspec driver; pip install 'resultsbook[s3]'\n")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "Error: reading s3:// needs its fsspec driver; pip install 'resultsbook[s3]'\n",
+    )
 
 
 def test_the_cli_collects_and_builds_from_s3(tmp_path, s3_bucket, cli):
     for seed in range(3):
-        write_native_run(tmp_path / "runs" / f"s{seed}", {"seed": seed, "model": "mlp"}, curve([0.5, 0.6 + seed / 10]))
+        write_native_run(
+            tmp_path / "runs" / f"s{seed}", {"seed": seed, "model": "mlp"}, curve([0.5, 0.6 + seed / 10])
+        )
     upload(tmp_path / "runs", f"{s3_bucket}/runs")
     shutil.rmtree(tmp_path / "runs")
     (tmp_path / "resultsbook.toml").write_text(
@@ -147,7 +184,10 @@ def test_the_cli_collects_and_builds_from_s3(tmp_path, s3_bucket, cli):
     assert result.exit_code == 0, result.output
     assert "Collected: 3 new" in result.output
     assert "| mlp     | 0.7 ± 0.1 |" in (tmp_path / "t.md").read_text()
-    assert cli("collect", f"{s3_bucket}/runs").output == f"Collected {s3_bucket}/runs: 0 new, 0 updated, 3 unchanged, 0 problems\n"
+    assert (
+        cli("collect", f"{s3_bucket}/runs").output
+        == f"Collected {s3_bucket}/runs: 0 new, 0 updated, 3 unchanged, 0 problems\n"
+    )
 
 
 def test_name_prefixes_split_many_folders_into_a_few_listings():
@@ -210,7 +250,9 @@ def test_adapters_reach_files_only_through_the_seam():
             function = node.func
             if isinstance(function, ast.Name) and function.id == "open":
                 found.append(f"{module.name}:{node.lineno} open()")
-            elif isinstance(function, ast.Attribute) and isinstance(function.value, (ast.Name, ast.Attribute)):
+            elif isinstance(function, ast.Attribute) and isinstance(
+                function.value, (ast.Name, ast.Attribute)
+            ):
                 owner = function.value.id if isinstance(function.value, ast.Name) else function.value.attr
                 if (owner, function.attr) in direct:
                     found.append(f"{module.name}:{node.lineno} {owner}.{function.attr}()")

@@ -57,7 +57,9 @@ def test_a_store_sqlite_utils_migrated_opens_as_it_is_and_collects(tmp_path, mak
     before = schema(tmp_path / "resultsbook.db")
     make_run("a", {"model": "mlp", "seed": 0}, curve([0.5], "acc"))
     assert cli("collect", "runs").exit_code == 0
-    assert schema(tmp_path / "resultsbook.db") == before
+    # the collect adds only the roots it read (for `table --save`), outside the migrations
+    after = [row for row in schema(tmp_path / "resultsbook.db") if "collect_readings" not in row[1]]
+    assert after == before
     with Store.open(str(tmp_path / "resultsbook.db")) as store:
         assert [run.name for run in store.runs()] == ["a"]
 

@@ -44,10 +44,13 @@ def test_a_table_saved_without_a_spec_starts_one_that_builds_it(runs, cli):
     assert saved.exit_code == 0, saved.output
     assert saved.stdout == shown.stdout  # the table is printed as without --save
     assert (
-        "Saved as [tables.main] in a new resultsbook.toml: `resultsbook build` writes results/main.tex"
-        in (saved.stderr)
+        "Saved as [tables.main] in a new resultsbook.toml with [[sources]] from the last collect of runs/: "
+        "`resultsbook build` writes results/main.tex" in (saved.stderr)
     )
     assert (runs / "resultsbook.toml").read_text() == (
+        "[[sources]]\n"
+        'path = "runs"\n'
+        "\n"
         "[tables.main]\n"
         'rows = ["model"]\n'
         'columns = ["dataset"]\n'
@@ -270,7 +273,11 @@ def test_a_table_read_from_another_store_starts_a_spec_that_names_that_store(run
     assert cli("collect", "runs", "--db", "lab.db").exit_code == 0
     saved = cli("table", *SWEEP, "--db", "lab.db", "--save", "main")
     assert saved.exit_code == 0, saved.output
-    assert (runs / "resultsbook.toml").read_text().startswith('store = "lab.db"\n\n[tables.main]\n')
+    assert (
+        (runs / "resultsbook.toml")
+        .read_text()
+        .startswith('store = "lab.db"\n\n[[sources]]\npath = "runs"\n\n[tables.main]\n')
+    )
     assert cli("build").exit_code == 0 and (runs / "results" / "main.tex").is_file()
     assert not (runs / "resultsbook.db").exists()  # build read lab.db, it made no store of its own
 

@@ -240,7 +240,7 @@ def test_a_task_table_from_task_score_files_without_glue(tmp_path, cli):
     assert "P(X &gt; base)" in markdown  # Markdown-escaped ">"
     assert "95% stratified percentile bootstrap intervals (runs resampled within each game; 2,000 resamples" in markdown
     assert "hns = (score − low) / (high − low), reference scores per game (low from low.json, high from the spec)" in markdown
-    assert "optimality gap: lower is better" in markdown
+    assert "optimality gap: lower is better; unpaired stratified bootstrap test of the difference" in markdown
     csv = (tmp_path / "agg.csv").read_text().splitlines()
     assert csv[0] == "method,aggregate,value,bootstrap_lo,bootstrap_hi,n,tasks"  # plain CSV: no comment
 
@@ -352,3 +352,136 @@ def test_a_misspelt_tasks_key_is_refused_by_name_in_a_table_and_a_spec(tmp_path,
     built = cli("build", "--no-collect")
     assert built.exit_code == 2
     assert "resultsbook.toml: [tables.agg] tasks 'gmae' is not a param of any run; did you mean 'game'?" in built.output
+
+
+# ------------------------------------------------------------------ scores that do not suit aggregates over tasks
+
+
+def task_query(metric="score", aggregates=("mean", "iqm"), threshold=1.0, normalized=None):
+    from resultsbook.query.model import MetricSpec, TableQuery
+
+    return TableQuery(
+        metrics=(MetricSpec(metric),), rows=("method",), tasks=("game",), aggregates=aggregates,
+        optimality_threshold=threshold, normalized=normalized or {},
+    )  # fmt: skip
+
+
+def per_game(**games):
+    return {(game,): np.array(values, dtype=np.float64) for game, values in games.items()}
+
+
+def test_the_scale_of_a_task_is_its_largest_absolute_score_and_1000_times_apart_warns():
+    from resultsbook.query.taskscale import scale_note, scale_warnings
+
+    games = per_game(A=[-21.0, 3.0], B=[0.0, 0.0], C=[100.0, 21_021.5, np.inf], D=[float("nan")])
+    assert scale_note(task_query(), games, "games") == (
+        "'score' is not a [normalized] metric and its scale differs between games: the largest absolute "
+        "value of a run is 21,022 on 'C' but 21 on 'A', 1,001 times less (more than 1,000 times); "
+        "aggregates over games assume one scale: normalise 'score' per game with [normalized.NAME] in the "
+        'spec (see "Normalised scores" in docs/statistics-reference.md)'
+    )  # B (all 0) has no scale, C's inf and D's NaN are no scale either
+    within = per_game(A=[-21.0, 3.0], C=[100.0, 20_979.0])  # 999 times
+    assert scale_note(task_query(), within, "games") is None
+    assert scale_warnings(task_query(aggregates=("probability_of_improvement",)), games, "games") == []
+
+
+def test_a_task_name_from_the_logs_is_quoted_with_its_control_characters_escaped():
+    from resultsbook.query.taskscale import scale_note
+
+    games = {("Pong\n\x1b[2JWarning: fake",): np.array([21.0]), ("Krull",): np.array([-30_000.0])}
+    note = scale_note(task_query(), games, "games")
+    assert "30,000 on 'Krull' but 21 on 'Pong\\n\\x1b[2JWarning: fake', 1,429 times less" in note
+    assert "\n" not in note and "\x1b" not in note
+
+
+def test_scores_on_one_scale_do_not_warn_and_scores_on_scales_far_apart_do(make_run, tmp_path):
+    """Accuracy over datasets in [0, 1] (MNIST near 1, ImageNet near 0.76) is one scale; an error rate
+    too; a count of tokens per dataset is not."""
+    import resultsbook as rb
+
+    datasets = {
+        "mnist": (0.995, 60),
+        "cifar10": (0.95, 5_000),
+        "cifar100": (0.78, 9_000),
+        "imagenet": (0.76, 128_000),
+    }
+    for method, shift in (("a", 0.0), ("b", -0.02)):
+        for dataset, (accuracy, tokens) in datasets.items():
+            for seed in range(3):
+                metrics = {"step": 1, "acc": accuracy + shift - 0.001 * seed, "tokens": tokens + seed + 0.5}
+                metrics["error"] = 1 - metrics["acc"]
+                make_run(
+                    f"{method}-{dataset}-{seed}",
+                    {"method": method, "dataset": dataset, "seed": seed},
+                    [metrics],
+                )
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    with rb.open(tmp_path / "s.db") as book:
+        for metric in ("acc", "error"):
+            table = book.table(
+                rows="method", metric=metric, tasks="dataset", aggregates=("mean", "median", "iqm")
+            )
+            assert table.notes == (), metric
+        tokens = book.table(
+            rows="method", metric="tokens", tasks="dataset", aggregates=("mean", "median", "iqm")
+        )
+    assert tokens.notes == (
+        "'tokens' is not a [normalized] metric and its scale differs between datasets: the largest absolute "
+        "value of a run is 128,002 on 'imagenet' but 62.5 on 'mnist', 2,048 times less (more than 1,000 "
+        "times); aggregates over datasets assume one scale: normalise 'tokens' per dataset with "
+        '[normalized.NAME] in the spec (see "Normalised scores" in docs/statistics-reference.md)',
+    )
+
+
+def test_raw_scores_far_apart_warn_in_table_and_build_and_their_normalised_scores_do_not(tmp_path, cli):
+    ours = {"A": [-9.5, 6, 21], "B": [50, 60.5, 70], "C": [5_000, 12_000.5, 30_000]}
+    base = {"A": [1, 2, 3.5], "B": [10, 20.5, 30], "C": [1_000, 2_000.5, 3_000]}
+    atari_like_project(tmp_path, {"ours": ours, "base": base})
+    with open(tmp_path / "resultsbook.toml", "a") as handle:
+        handle.write('\n[tables.raw]\nmetric = "score"\nrows = ["method"]\ntasks = "game"\nreplicate = ["run"]\n'
+                     'aggregates = ["mean", "iqm"]\noutputs = ["raw.md"]\n')  # fmt: skip
+    warning = (
+        "'score' is not a [normalized] metric and its scale differs between games: the largest absolute "
+        "value of a run is 30,000 on 'C' but 21 on 'A', 1,429 times less (more than 1,000 times); "
+        "aggregates over games assume one scale: normalise 'score' per game with [normalized.NAME] in the "
+        'spec (see "Normalised scores" in docs/statistics-reference.md)'
+    )
+    built = cli("build")
+    assert built.exit_code == 0
+    assert f"Warning: raw: {warning}\n" in built.output
+    assert built.output.count("scale differs") == 1  # not for agg: hns is normalised per game
+    flags = ["--rows", "method", "--tasks", "game", "--replicate", "run", "--aggregates", "mean,iqm"]
+    assert f"Warning: {warning}\n" in cli("table", "--metric", "score", *flags).stderr
+    assert "Warning" not in cli("table", "--metric", "hns", *flags).stderr
+
+
+def test_an_optimality_gap_whose_threshold_lies_outside_every_score_warns(tmp_path, cli):
+    ours = {"A": [5, 6, 7.5], "B": [50, 60.5, 70], "C": [500, 600, 700.5]}
+    base = {"A": [1, 2, 3.5], "B": [10, 20.5, 30], "C": [100, 200.5, 300]}
+    atari_like_project(tmp_path, {"ours": ours, "base": base})
+    assert cli("build").exit_code == 0
+    flags = ["--rows", "method", "--metric", "score", "--tasks", "game", "--replicate", "run"]
+    above = cli("table", *flags, "--aggregates", "mean,optimality_gap")  # γ = 1, every score 1 or more
+    assert above.stderr.splitlines()[0] == (
+        "Warning: every value of 'score' in the table is at least γ = 1 (the lowest is 1 on 'A'), so the "
+        "optimality gap is 0 for every row; set γ inside the scores' range (the spec's "
+        "optimality_threshold, --threshold)"
+    )
+    below = cli(
+        "table", *flags, "--aggregates", "mean,optimality_gap", "--threshold", "800", "--format", "json"
+    )
+    document = json.loads(below.stdout)
+    assert document["notes"] == [
+        "every value of 'score' in the table is at most γ = 800 (the highest is 700 on 'C'), so the optimality "
+        "gap is 800 − the mean over games for every row; set γ inside the scores' range (the spec's "
+        "optimality_threshold, --threshold)"
+    ]
+    cells = {(c["row"]["method"], c["aggregate"]): c["stats"]["value"] for c in document["cells"]}
+    assert cells[("ours", "optimality_gap")] == pytest.approx(800 - cells[("ours", "mean")])
+    inside = cli("table", *flags, "--aggregates", "mean,optimality_gap", "--threshold", "8")
+    assert "Warning" not in inside.stderr
+    import resultsbook as rb
+
+    with rb.open(tmp_path / "resultsbook.toml") as book:  # Python is told the keyword argument
+        notes = book.table(rows="method", metric="score", tasks="game", replicate="run", threshold=800).notes
+    assert notes[0].endswith("(the spec's optimality_threshold, threshold=)")

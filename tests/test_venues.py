@@ -441,3 +441,32 @@ def test_files_that_input_each_other_are_followed_once_to_the_table(tmp_path: Pa
     table = tmp_path / "results" / "t.tex"
     found = table_placements([str(table)], [str(paper)], [])
     assert found == [Placement(str(paper / "b.tex"), 2, True)]
+
+
+def test_build_on_a_venues_page_names_a_table_wider_than_its_column_as_the_paper_measures_it(
+    tmp_path: Path,
+) -> None:
+    """A table 180pt wider than ICML's column was built without a word: the paper's PDF showed it."""
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    scaled = WIDE_TABLES.replace(
+        'outputs = ["results/wide.tex"]', 'fit = "scale"\noutputs = ["results/wide.tex"]'
+    )
+    for tables, top, expected in [
+        (WIDE_TABLES, 'venue = "ieee"\n', ["wide", "across"]),  # across: wider than the text width
+        (scaled, 'venue = "ieee"\n', ["across"]),
+        (WIDE_TABLES, "", []),  # no venue: no column to measure against
+    ]:
+        spec, store = make_project(tmp_path, tables, top=top)
+        report = build(spec, store)
+        widths = [finding for finding in report.findings if finding.kind == "venue"]
+        assert [finding.entry for finding in widths] == expected
+        if expected:
+            preview = make_preview(spec, store)  # the same number, said once: by the preview itself
+            said = {f"table {f.entry}": f.text.removeprefix(f"results/{f.entry}.tex ") for f in widths}
+            assert said == {
+                line.split(" is ")[0]: "is " + line.split(" is ", 1)[1] for line in preview.too_wide
+            }
+            assert [f for f in preview.build.findings if f.kind == "venue"] == []
+        store.close()

@@ -24,6 +24,7 @@ from resultsbook.models import CollectReport
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
 from resultsbook.sources.derive import Derivation, parse_derivation_text
+from resultsbook.sources.readings import remember_readings
 from resultsbook.store import DEFAULT_DB_NAME
 from resultsbook.store.location import choose_store_location
 from resultsbook.store.session import opened
@@ -78,6 +79,8 @@ def collect(
             report = collect_sources(store, requests, progress)
             if not report.new + report.updated + report.unchanged:
                 raise _NothingFound(report)  # inside, so that a store made for it is removed again
+            if paths is not None:  # a spec's sources say it themselves
+                remember_readings(store, requests)
     except _NothingFound as nothing:
         return nothing.report
     return report

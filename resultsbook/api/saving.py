@@ -45,6 +45,8 @@ def save_table_made(table: Table, name: str, spec: str | os.PathLike[str] | None
     from resultsbook.spec import find_spec, load_spec
     from resultsbook.spec.toml_text import entry_text, header_text
 
+    if not isinstance(name, str):
+        raise SpecError(f"table.save takes the table's name, e.g. table.save('main'); it was given {name!r}")
     origin = table.origin
     if origin is None:
         raise SpecError(
@@ -58,8 +60,10 @@ def save_table_made(table: Table, name: str, spec: str | os.PathLike[str] | None
         metrics = names(arguments["metric"])
         direction = arguments["direction"]
         goals = {m: goal for m in metrics if (goal := (arguments["goals"] or {}).get(m, direction))}
+        listed = ("rows", "columns", "replicate", "pool", "run_specific", "tasks", "aggregates")
         settings = {
             **arguments,
+            **{name: names(arguments[name]) for name in listed},
             "metrics": metrics,
             "where": _where(arguments["where"]),
             "labels": _labels(arguments["labels"]),
@@ -90,7 +94,13 @@ def _spec_path(book: Book, spec: str | os.PathLike[str] | None) -> str:
         assert book.spec is not None
         return book.spec.path
     path = path_argument("spec", spec, SPEC_NAME)
-    return os.path.join(path, SPEC_NAME) if os.path.isdir(path) else path
+    if os.path.isdir(path):
+        return os.path.join(path, SPEC_NAME)
+    if os.path.exists(path) and not os.path.isfile(path):  # a FIFO would block the read
+        raise SpecError(f"spec={path!r} is not a regular file (a pipe, a device?); give the spec's file")
+    if not path.endswith(".toml"):
+        raise SpecError(f"spec={path!r} is not a resultsbook.toml; give the spec, or the folder holding it")
+    return path
 
 
 def _where(where: Any) -> Any:

@@ -15,6 +15,7 @@ from resultsbook.cli.common import (
     json_option,
     load_required_spec,
     no_collect_option,
+    nothing_to_collect,
     print_json,
     progress_bar,
     quiet_option,
@@ -63,6 +64,8 @@ def build_command(
     collected = None
     if not no_collect and spec.sources:
         collected = collect_spec_sources(spec, db_path, quiet or as_json)
+    elif not no_collect and not (quiet or as_json):
+        echo(nothing_to_collect(spec))
     error: BuildError | None = None
     with progress_bar("Building", minimum=1) as progress:
         try:

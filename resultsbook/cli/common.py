@@ -141,8 +141,18 @@ def spec_and_store(
     spec = load_required_spec(config)
     if collect_first and spec.sources:
         collect_spec_sources(spec, db_path, quiet)
+    elif collect_first and not quiet:
+        echo(nothing_to_collect(spec))
     with open_store(db_path, spec=spec) as store, store.snapshot():
         yield spec, store
+
+
+def nothing_to_collect(spec: Spec) -> str:
+    """Say, where a command would collect the spec's sources first, that it names none."""
+    return (
+        f"Collected nothing: {relative(spec.path)} names no [[sources]]; the runs are those "
+        "`resultsbook collect` last wrote to the store"
+    )
 
 
 def collect_spec_sources(spec: Spec, db_path: str | None, quiet: bool = False) -> CollectReport:
@@ -159,6 +169,8 @@ def collect_spec_sources(spec: Spec, db_path: str | None, quiet: bool = False) -
         report = collect(config=spec, db=db, progress=progress)
     if not quiet:
         echo(f"Collected: {report.summary_line()}")
+    for note in report.notes:  # a source that held no run (a mistyped pattern), an option no adapter used
+        echo(f"Note: {note}", err=True)
     show_problems(report.problems)
     nothing = not report.new + report.updated + report.unchanged
     if nothing and not is_postgres_url(db) and not os.path.exists(local_path(db)):  # no store to read

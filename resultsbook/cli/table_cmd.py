@@ -311,8 +311,10 @@ def _save(
         spec = load_spec(path) if path else None
         flags = context.params
         derived = dict(item.partition("=")[::2] for item in flags["derived"])
+        listed = ("rows", "columns", "replicate", "pool", "run_specific", "tasks", "aggregates")
         settings = {
             **flags,
+            **{name: split_list(flags[name]) for name in listed},
             "labels": _label_flags(flags["labels"]),
             "derived": {name.strip(): formula.strip() for name, formula in derived.items()},
         }
@@ -342,8 +344,9 @@ def _report_saved(saved: SavedTable | tuple[ResultsbookError, str]) -> None:
             echo(entry.rstrip("\n"), err=True)
         raise error
     made = "a new " if saved.created else ""
+    sources = f" {saved.sources}" if saved.sources else ""
     echo(
-        f"Saved as {saved.header} in {made}{relative(saved.spec_path)}: `resultsbook build` writes "
+        f"Saved as {saved.header} in {made}{relative(saved.spec_path)}{sources}: `resultsbook build` writes "
         f"{relative(saved.output)}",
         err=True,
     )

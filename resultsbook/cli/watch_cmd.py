@@ -13,6 +13,7 @@ from resultsbook.cli.common import (
     config_option,
     echo,
     load_required_spec,
+    relative,
     resolve_db,
     show_problems,
     spec_db_option,
@@ -43,6 +44,12 @@ def watch_command(config: str | None, db_path: str | None, then: str | None, deb
     paper = spec.macros.paper if spec.macros is not None else ()
     watched = ", ".join(os.path.relpath(p) for p in [*watch_paths(spec), *paper])
     echo(f"Watching {watched} (Ctrl-C to stop)")
+    if not spec.sources:
+        echo(
+            f"No logs are watched: {relative(spec.path)} names no [[sources]]; runs arrive only when "
+            "`resultsbook collect` writes the store, and each such write rebuilds (add [[sources]] with "
+            'path = "runs" to watch a folder of runs)'
+        )
     db = resolve_db(db_path, spec)
     watch_project(spec.path, db, then, debounce, display.show, on_stopping=display.stopping)
     display.close()

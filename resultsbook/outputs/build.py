@@ -141,8 +141,10 @@ def build(
     only: Sequence[str] = (),
     memo: BuildMemo | None = None,
     progress: Progress | None = None,
+    measure: bool = True,
 ) -> BuildReport:
-    """Render and write every output (or those of the named tables and figures), then the lock.
+    """Render and write every output (or those of the named tables and figures), then the lock; on
+    a venue's page (`measure`), say which LaTeX tables are wider than its column.
 
     An entry that cannot be computed, and what quotes it, is left as it was and listed in `failed`;
     the others are written. `memo` (kept by `watch` between rounds) remembers each table's selection
@@ -155,11 +157,16 @@ def build(
         lock = {name: entry for name, entry in lock.items() if not _recomputed(name, only)}
     remembered = dict(memo.selections) if memo is not None else {}
     try:
-        return _build_and_write(spec, store, only, memo, lock, built, progress)
+        report = _build_and_write(spec, store, only, memo, lock, built, progress)
     except BaseException:
         if memo is not None:  # nothing of a failed round was written: the next one must recompute it
             memo.selections = remembered
         raise
+    if not measure or spec.venue is None:
+        return report
+    from resultsbook.outputs.widths import too_wide_tables  # a LaTeX run: only for a venue's page
+
+    return replace(report, findings=(*report.findings, *too_wide_tables(spec, report)))
 
 
 def _build_and_write(

@@ -68,7 +68,7 @@ def make_preview(
     venue = venue_preset(preset) if preset else spec.venue
     pdf = os.path.abspath(output or os.path.join(spec.folder, PREVIEW_NAME))
     refuse_read_only([pdf], "preview", f"write the PDF elsewhere with {option('output', 'FILE')}")
-    report = build(spec, store, progress=progress)
+    report = build(spec, store, progress=progress, measure=False)  # the preview measures on its own page
     if report.failed:  # the preview would show an old or missing file in its place
         raise BuildError(report)
     if progress is not None:
@@ -94,12 +94,18 @@ def make_preview(
 def too_wide_outputs(spec: Spec, log: str, folder: str, venue: Venue | None) -> list[str]:
     """Say which tables and figures stick out of the preview's column (or of the page, for those
     across both columns), by how much, and what to do."""
+    return [f"{name} {text}" for name, text in too_wide(spec, log, folder, venue)]
+
+
+def too_wide(spec: Spec, log: str, folder: str, venue: Venue | None) -> list[tuple[str, str]]:
+    """Return (`table NAME` or `figure NAME`, how much wider than what it is, and what to do) for each
+    output that sticks out of its column (or of the page, across both columns) in a compile's log."""
     generated = {path: f"table {name}" for name, table in spec.tables.items() for path in table.outputs}
     generated |= {path: f"figure {name}" for name, figure in spec.figures.items() for path in figure.outputs}
     worst: dict[str, float] = {}
     for name, box in attribute(overfull_boxes(log), folder, generated):
         worst[name] = max(worst.get(name, 0.0), box.points)
-    lines = []
+    lines: list[tuple[str, str]] = []
     for name, points in worst.items():
         kind, _, entry = name.partition(" ")
         across = venue is not None and venue.columns > 1 and _across_columns(spec, kind, entry, venue)
@@ -115,7 +121,7 @@ def too_wide_outputs(spec: Spec, log: str, folder: str, venue: Venue | None) -> 
             fix = 'set fit = "scale" or "tabularx"'
         else:
             fix = 'set fit = "scale" or "tabularx", or float = "table*" for both columns'
-        lines.append(f"{name} is {points:.1f}pt wider than {where}: {fix}")
+        lines.append((name, f"is {points:.1f}pt wider than {where}: {fix}"))
     return lines
 
 
@@ -248,6 +254,26 @@ def _add_note(add: object, no_escape: object, name: str, numbers: str | None) ->
 def _tex_path(path: str) -> str:
     """Return a path as LaTeX's \\input and \\includegraphics take it (forward slashes)."""
     return os.path.abspath(path).replace(os.sep, "/")
+
+
+def draft_log(folder: str, name: str) -> str | None:
+    """Run pdflatex once on `name` in `folder`, writing no PDF; return its log, or None when it fails."""
+    tool = shutil.which("pdflatex")
+    if tool is None:
+        return None
+    flags = ["-draftmode", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error"]
+    try:
+        result = subprocess.run(
+            [tool, *flags, name], cwd=folder, capture_output=True, text=True, timeout=120, check=False,
+            env={**os.environ, **LOG_ENV},
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    log = os.path.join(folder, os.path.splitext(name)[0] + ".log")
+    if result.returncode != 0 or not os.path.exists(log):
+        return None
+    with open(log, encoding="utf-8", errors="replace") as handle:
+        return handle.read()
 
 
 def compile_latex(folder: str, name: str) -> str:

@@ -19,6 +19,7 @@ from resultsbook.errors import SpecError
 from resultsbook.outputs.build import compute_entry
 from resultsbook.render import render_table
 from resultsbook.spec import SPEC_NAME, Spec, load_spec
+from resultsbook.spec.collected_sources import SpecSources, collected_sources, same_sources, sources_phrase
 from resultsbook.spec.toml_text import entry_text, header_text, string_text
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import display_location, is_url, location_without_password
@@ -38,6 +39,7 @@ class SavedTable:
     header: str
     output: str
     notes: tuple[str, ...] = ()
+    sources: str = ""  # a new spec: the [[sources]] it got from the store's collects, or how to add them
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,12 @@ class TableToSave:
 
 
 def save_table(spec_path: str | None, table: TableToSave) -> SavedTable:
-    """Add `[tables.NAME]` to the spec at `spec_path` (None: a new ./resultsbook.toml), once the spec
-    with it prints the table exactly as it was shown; refuse (writing nothing) a name taken, an output
-    file there already, a spec that builds from another store, or an entry that would build otherwise."""
+    """Add `[tables.NAME]` to the spec at `spec_path` (None: ./resultsbook.toml; made when there is
+    none), once the spec with it prints the table exactly as it was shown; refuse (writing nothing) a
+    name taken, an output file there already, a spec that builds from another store, or an entry that
+    would build otherwise."""
     name = table.name
-    if not re.fullmatch(r"[\w-]+", name):
+    if not isinstance(name, str) or not re.fullmatch(r"[\w-]+", name):
         raise SpecError(
             f"{option('save')}: the table name {name!r} becomes its file's name (results/NAME.tex), "
             "which LaTeX inputs; use letters, digits, - and _"
@@ -67,15 +70,21 @@ def save_table(spec_path: str | None, table: TableToSave) -> SavedTable:
             f"{option('save')} writes to a resultsbook.toml; this project's spec is "
             f"{os.path.relpath(path)}: add the entry above under [tool.resultsbook.tables.{name}] by hand"
         )
+    if not os.path.isdir(os.path.dirname(path)):
+        raise SpecError(
+            f"{option('save')}: the folder of {os.path.relpath(path)} does not exist; make it, or save to "
+            "the project's spec"
+        )
     with _held(path):
-        if spec_path is None and os.path.lexists(path):  # another save made it meanwhile: add to it
+        existing = None
+        if os.path.lexists(path):  # another save may have made it meanwhile: add to it
             if not os.path.isfile(path):  # a FIFO would block the read, /dev/zero never end it
                 raise SpecError(
                     f"{os.path.relpath(path)} is not a regular file (a folder, a pipe, a device?); move it "
                     f"away, then save again"
                 )
-            spec_path = path
-        return _save(spec_path, path, table)
+            existing = path
+        return _save(existing, path, table)
 
 
 def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
@@ -100,6 +109,10 @@ def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
         written, note = _store_text(location, folder)
         head = f"store = {string_text(written)}\n\n"
         notes += [note] if note else []
+    sources = _collected_sources(table.store, folder) if spec is None else None
+    if sources is not None:
+        head += f"{sources.text}\n" if sources.text else ""
+        notes += sources.notes
     output = _output_path(spec, folder, name)
     if os.path.exists(output):
         raise SpecError(
@@ -110,17 +123,27 @@ def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
     header = header_text("tables", name)
     separator = "" if not text else ("\n" if text.endswith("\n") else "\n\n")
     new_text = head + text + separator + entry_text(header, full_entry)
-    _check_builds_alike(new_text, folder, table)
+    _check_builds_alike(new_text, folder, table, sources)
     if spec_path and _read(path) != text:
         raise SpecError(
             f"{os.path.relpath(path)} changed while {option('save')} read it; nothing written: run it again"
         )
     write_atomic(path, new_text.encode("utf-8"))
-    return SavedTable(path, spec_path is None, f"[{header}]", output, tuple(notes))
+    said = sources_phrase(sources) if sources is not None else ""
+    return SavedTable(path, spec_path is None, f"[{header}]", output, tuple(notes), said)
 
 
-def _check_builds_alike(text: str, folder: str, table: TableToSave) -> None:
-    """Refuse an entry whose table, built as `build` builds it, prints otherwise than the one shown."""
+def _collected_sources(store: Store, folder: str) -> SpecSources:
+    """Return the `[[sources]]` of a new spec in `folder`: the roots `store`'s collects read."""
+    return collected_sources(
+        [(store.absolute(root), text) for root, text in store.collect_readings()], folder
+    )
+
+
+def _check_builds_alike(text: str, folder: str, table: TableToSave, sources: SpecSources | None) -> None:
+    """Refuse an entry whose table, built as `build` builds it, prints otherwise than the one shown, and
+    new `[[sources]]` that would not collect as the store's collects did. Nothing is collected here (a
+    save that is refused must leave the store as it was): the table is built from the store as it is."""
     for left in glob.glob(os.path.join(glob.escape(folder), f"{_CHECK_PREFIX}*.toml")):
         with contextlib.suppress(OSError):  # a killed save's: this save holds the lock, none is running
             os.unlink(left)
@@ -134,6 +157,12 @@ def _check_builds_alike(text: str, folder: str, table: TableToSave) -> None:
         built = compute_entry(spec, table_spec, table.store, table.store.runs()).table
     finally:
         os.unlink(handle.name)
+    if sources is not None and not same_sources(spec.sources, sources):
+        raise SpecError(
+            f"{option('save')}: the [[sources]] written from the store's collects would not read them back "
+            "as they were collected (please report it); nothing written: the entry is above, to add by hand "
+            "with a [[sources]] entry per folder collected"
+        )
     assert built is not None  # a table entry always computes its table
     if render_table(built, "terminal", table_spec.format, table_spec.labels) != table.shown:
         unstated = sorted(set(spec.table_defaults) - set(table.entry))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from resultsbook.api.table import names
 from resultsbook.errors import SpecError
 from resultsbook.query.goal import metric_goal
 from resultsbook.spec.toml_text import key_text, string_text
@@ -38,9 +37,10 @@ def table_entry(
     derived_known: Mapping[str, str],
     inherited: Collection[str] = (),
 ) -> dict[str, Any]:
-    """Return the spec entry of a table's settings, by `resultsbook table`'s flag names (`metrics`,
-    `where`, `labels` as (keys, values), `derived` as {name: formula}, ...), of those `given` (typed,
-    or passed): `statistics` is (names, centre, spread) as the table computes them, `goals` each
+    """Return the spec entry of a table's settings, by `resultsbook table`'s flag names (names as
+    sequences: `rows`, `metrics`, `replicate`...; `where` as filter texts or {param: [values]},
+    `labels` as (keys, values), `derived` as {name: formula}, ...), of those `given` (typed, or
+    passed): `statistics` is (names, centre, spread) as the table computes them, `goals` each
     metric's goal, `derived_known` the spec's `[derived]` (a formula given with the table alone
     cannot be saved with it). A setting the spec's tables `inherited` ([defaults], top-level
     `replicate`) is written as the table used it, given or not: `table` does not apply them, and the
@@ -54,10 +54,10 @@ def table_entry(
                 f"{option('save')}: {given_as} is a formula of the spec's [derived], not of one table; add "
                 f"{formula} under [derived] in resultsbook.toml, then save"
             )
-    entry: dict[str, Any] = {"rows": list(names(settings["rows"]))}
+    entry: dict[str, Any] = {"rows": list(settings["rows"])}
     if settings["columns"] or "columns" in inherited:
-        entry["columns"] = list(names(settings["columns"]))
-    metrics = list(names(settings["metrics"]))
+        entry["columns"] = list(settings["columns"] or ())
+    metrics = list(settings["metrics"])
     if "goal" in inherited:  # the table took the others' goals from their names: say so in the entry
         guessed = {m: goals.get(m) or metric_goal(m).direction for m in metrics}
         goals = {m: goal for m, goal in guessed.items() if goal is not None}
@@ -75,7 +75,7 @@ def table_entry(
             entry[key] = settings[flag]
     for flag, key in _LISTS.items():
         if stated(flag) and settings.get(flag):
-            entry[key] = list(names(settings[flag]))
+            entry[key] = list(settings[flag])
     stat_names, center, spread = statistics
     if stated("stats"):
         entry["center"] = center
@@ -84,7 +84,7 @@ def table_entry(
         if extra:
             entry["stats"] = extra
     if settings["tasks"]:
-        entry["aggregates"] = list(names(settings["aggregates"]))  # the spec's default is not the flag's
+        entry["aggregates"] = list(settings["aggregates"])  # the spec's default is not the flag's
     keys, values = settings["labels"]
     labels = {name: part for name, part in (("keys", keys), ("values", values)) if part}
     if labels:

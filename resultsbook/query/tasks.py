@@ -41,6 +41,7 @@ from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import AGGREGATE_KEY, Cell, CellRun, CellRuns, Mark, ResultTable, TableQuery
 from resultsbook.query.select import run_value, select_runs, why_nothing_selected
 from resultsbook.query.stats import iqm_along
+from resultsbook.query.taskscale import scale_warnings
 from resultsbook.store import Store
 from resultsbook.voice import option
 
@@ -267,6 +268,8 @@ def aggregate_over_tasks(
         {run.task for members in cell_runs.values() for run in members if run.task is not None},
         key=lambda t: tuple(sort_key(v) for v in t),
     )
+    pooled = _per_task([run for members in cell_runs.values() for run in members])
+    notes += scale_warnings(query, pooled, task_words(query.tasks))
     cells: dict[tuple[Key, Key], Cell] = {}
     intervals = "bootstrap" in query.stats
     for (row, column), members in cell_runs.items():

@@ -614,11 +614,17 @@ def _bold_note(table: ResultTable, fmt: TableFormat) -> str:
             direction += "; optimality gap: lower is better"
         rule = "best and any cell not significantly worse" if fmt.ties else "best"
         test = table_test(table, fmt)
-        how = "" if test == "none" else f"; {table_test_name(table, fmt)}, α = {fmt.alpha:g}"
+        how = "" if test == "none" else f"; {_unpaired(test)}{table_test_name(table, fmt)}, α = {fmt.alpha:g}"
         parts.append(f" Bold: {rule} ({direction}{how}).")
     if unknown:
         parts.append(f" Not bold: {', '.join(unknown)} (goal not set).")
     return "".join(parts)
+
+
+def _unpaired(test: str) -> str:
+    """Return `unpaired ` for a test whose name does not say its two samples are independent."""
+    # Welch's t-test and the Mann–Whitney U test are two-sample tests by name; these could be paired
+    return "unpaired " if test in ("permutation", "stratified") else ""
 
 
 def _pooled_range(table: ResultTable) -> str:

@@ -72,6 +72,23 @@ class Derivation:
             return self.default, None
         return None, f"param {self.name!r} could not be derived: {why}"
 
+    def entry(self) -> Any:
+        """Return the `derive.NAME` value of a spec that `parse_derivation` reads back into this rule:
+        "PARAM" or "PARAM:REGEX" as the command line gives it, else a table."""
+        plain = self.template is None and not self.mapping and self.default is _MISSING
+        if plain and ":" not in self.source:
+            return self.source if self.regex is None else f"{self.source}:{self.regex.pattern}"
+        table: dict[str, Any] = {"from": self.source}
+        if self.regex is not None:
+            table["regex"] = self.regex.pattern
+        if self.template is not None:
+            table["template"] = self.template
+        if self.mapping:
+            table["map"] = dict(self.mapping)
+        if self.default is not _MISSING:
+            table["default"] = self.default
+        return table
+
     def describe(self) -> list[Any]:
         """Return a plain description, for the digest of how sources are read."""
         default = None if self.default is _MISSING else ["default", self.default]

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from resultsbook.sources.pathpattern import PathPattern
 
 
+_NAMES_KEPT = 1000  # file names kept to find the one a mistyped pattern meant
+
+
 @dataclass(frozen=True)
 class CollectRequest:
     """One root to collect, with how to read it: adapter, path pattern, adapter options, fixed
@@ -35,6 +38,26 @@ class CollectRequest:
     options: Mapping[str, Any] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
     derive: tuple[Derivation, ...] = ()  # applied in this order, after the path params
+
+    def entry(self) -> dict[str, Any]:
+        """Return the `[[sources]]` entry, but for its path, that the spec reads back into this request
+        (spec/sources.py `read_source`): only what differs from the defaults."""
+        options = dict(self.options)
+        columns = options.get("columns")
+        entry: dict[str, Any] = {}
+        if self.adapter is not None:
+            entry["adapter"] = self.adapter
+        if self.pattern is not None:
+            entry["pattern"] = self.pattern
+        if isinstance(columns, (list, tuple)) and all(isinstance(name, str) for name in columns):
+            entry["columns"] = list(options.pop("columns"))
+        if options:
+            entry["options"] = options
+        if self.params:
+            entry["params"] = dict(self.params)
+        if self.derive:
+            entry["derive"] = {rule.name: rule.entry() for rule in self.derive}
+        return entry
 
 
 @dataclass
@@ -48,6 +71,7 @@ class SearchLog:
     unread: str = ""  # the first matched path no adapter would read
     missed: int = 0  # paths a pattern did not match that are named like those it matches
     missed_example: str = ""  # the first of them
+    names: set[str] = field(default_factory=set)  # names of files a pattern's file name did not match
     # the adapters a walk loaded by their claim hints (None: adapters named, given options, or plug-ins)
     hinted: tuple[Adapter, ...] | None = None
 
@@ -353,6 +377,8 @@ def _tried(pattern: PathPattern, relative: str, log: SearchLog) -> dict[str, Any
     elif pattern.near_miss(relative):
         log.missed += 1
         log.missed_example = log.missed_example or relative
+    elif pattern.file_name and len(log.names) < _NAMES_KEPT:
+        log.names.add(relative.rsplit("/", 1)[-1])
     return fields
 
 
@@ -396,7 +422,7 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
             return (
                 f"{head}; no path there matches {option('pattern', request.pattern)} ({log.looked_at} tried, "
                 f"e.g. {log.missed_example or log.example!r}); a pattern is matched against paths "
-                f"relative to {request.path}"
+                f"relative to {request.path}{_meant_pattern(request.pattern, log)}"
             )
         if request.adapter:
             unread = f"the {request.adapter} adapter reads none of them"
@@ -424,6 +450,18 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         f"{head} (every installed adapter, no {option('pattern')}); name the format with {option('adapter')} "
         f"(see `resultsbook adapters`), or point {option('pattern')} at the log files"
     )
+
+
+def _meant_pattern(text: str, log: SearchLog) -> str:
+    """Say which pattern a mistyped file name in it meant (`logs.csv` where the files are log.csv)."""
+    from resultsbook.sources.pathpattern import compile_pattern  # to explain
+
+    name = compile_pattern(text).file_name
+    guess = closest(name, log.names) if name else None
+    if not name or not guess or guess == name:
+        return ""
+    meant = text.rstrip("/")[: -len(name)] + guess
+    return f" (did you mean {option('pattern', meant)}?)"
 
 
 def _log_files_hint(root: str) -> str:

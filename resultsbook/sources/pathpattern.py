@@ -52,6 +52,12 @@ class PathPattern:
         }
 
     @functools.cached_property
+    def file_name(self) -> str | None:
+        """Return the pattern's last part when it is a plain file name (`logs.csv`), else None."""
+        last = self.text.strip().strip("/").rsplit("/", 1)[-1]
+        return None if _FIELD.search(last) or any(c in last for c in "*?[") or not last else last
+
+    @functools.cached_property
     def depth(self) -> int | None:
         """Return how many path components a match has, or None when `**` or a field's own regex
         (which may span folders) makes it open."""

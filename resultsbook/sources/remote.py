@@ -455,7 +455,7 @@ def _explained(url: str) -> Iterator[None]:
     except SpecError:
         raise
     except FileNotFoundError as error:
-        raise SpecError(f"{url} does not exist (nothing is stored under it); check the URL") from error
+        raise SpecError(f"{url} does not exist ({_what_is_missing(url)}); check the URL") from error
     except PermissionError as error:
         raise SpecError(f"{url} cannot be listed (access denied){hint}") from error
     except Exception as error:
@@ -468,6 +468,35 @@ def _explained(url: str) -> Iterator[None]:
         web = web_address_hint(url)
         hint += f"; {web}" if web else ""
         raise SpecError(f"{url} cannot be listed ({name}: {first}){hint}") from error
+
+
+def _what_is_missing(url: str) -> str:
+    """Say whether a URL's bucket is missing, or only the prefix in it (with the one it likely meant)."""
+    from resultsbook.errors import closest
+
+    scheme, _, rest = url.partition("://")
+    bucket, _, prefix = rest.partition("/")
+    try:
+        fs, _ = filesystem(f"{scheme}://{bucket}")
+        if not fs.exists(bucket):
+            return f"there is no bucket {bucket!r}"
+        if not prefix:
+            return "nothing is stored in it"
+        parts = prefix.strip("/").split("/")
+        for depth in range(len(parts) - 1, -1, -1):  # the deepest folder there is names the missing part
+            parent, name = "/".join(parts[:depth]), parts[depth]
+            with contextlib.suppress(FileNotFoundError):
+                listed = fs.ls(f"{bucket}/{parent}".rstrip("/"), detail=False)
+                break
+        else:
+            return "nothing is stored under it"
+    except Exception:  # a provider that cannot tell: say what is sure
+        return "nothing is stored under it"
+    names = [entry.rstrip("/").rsplit("/", 1)[-1] for entry in listed[:1000]]
+    meant = closest(name, names)
+    where = f"{bucket}/{parent}" if parent else bucket
+    guess = f"; did you mean {scheme}://{where}/{meant}?" if meant else ""
+    return f"nothing is stored under {name!r} in {scheme}://{where}{guess}"
 
 
 def web_address_hint(url: str) -> str:

@@ -285,12 +285,21 @@ def default_lock_path(spec_folder: str, outputs: list[str]) -> str:
 
 
 def _read_toml(path: str) -> dict[str, Any]:
+    if os.path.exists(path) and not os.path.isfile(path):  # a FIFO blocks the read, /dev/zero never ends
+        raise SpecError(
+            f"{path} is not a regular file (a folder, a pipe, a device?); check the {option('config')} path"
+        )
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except OSError as error:
         raise SpecError(
             f"cannot read {path} ({error.strerror}); check the {option('config')} path"
+        ) from error
+    except UnicodeDecodeError as error:
+        raise SpecError(
+            f"{path} is not a spec: byte {error.start} is not UTF-8 text (a store or another binary file?); "
+            f"check the {option('config')} path"
         ) from error
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{path} is not valid TOML ({error}); fix the syntax at that line") from error

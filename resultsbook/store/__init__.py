@@ -312,6 +312,27 @@ class Store:
 
         self.write(work)
 
+    def collect_readings(self) -> list[tuple[str, str]]:
+        """Return how each root was read by the last `collect PATH` of it: (root as the store names it,
+        its `[[sources]]` entry but for the path as JSON, "" when a spec cannot say it), the latest last."""
+        try:
+            return self.db.execute(f"SELECT root, reading FROM {READINGS} ORDER BY seq").fetchall()
+        except sqlite3.OperationalError:  # none yet (a store no `collect PATH` of this version wrote)
+            return []
+
+    def remember_collect_readings(self, readings: Sequence[tuple[str, str]]) -> None:
+        """Keep how roots were read (`collect_readings`), each replacing an earlier reading of its root;
+        a store without them reads the same (older versions ignore them)."""
+
+        def work(writer: StoreWriter) -> None:
+            writer.conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {READINGS} "
+                "(root TEXT PRIMARY KEY, reading TEXT NOT NULL, seq INTEGER NOT NULL)"
+            )
+            writer.conn.executemany(REMEMBER_READING.replace("%s", "?"), readings)
+
+        self.write(work)
+
     def run_counts_by_source(self) -> dict[str, int]:
         """Return {stored source path: number of present runs}."""
         rows = self.db.execute(
@@ -535,6 +556,15 @@ PROBLEMS_WITH_SOURCES = (  # the same SQL for SQLite and PostgreSQL
 PRESENT_SOURCE_RUNS = (  # the same SQL for SQLite and PostgreSQL
     "SELECT count(*) FROM runs JOIN sources ON sources.id = runs.source_id "
     "WHERE runs.present = 1 AND sources.present = 1"
+)
+# how roots were read by `collect PATH` (what `table --save` writes as [[sources]]): outside the migrated
+# schema, as the caches below, so that an older resultsbook still opens a store that has it
+READINGS = "collect_readings"
+# the same SQL for SQLite and PostgreSQL (placeholders `%s`): the latest reading gets the last seq
+REMEMBER_READING = (
+    f"INSERT INTO {READINGS} (root, reading, seq) VALUES (%s, %s, "
+    f"(SELECT coalesce(max(seq), 0) + 1 FROM {READINGS})) "
+    "ON CONFLICT (root) DO UPDATE SET reading = excluded.reading, seq = excluded.seq"
 )
 _LISTINGS = "folder_listings"  # a cache, outside the migrated schema: older versions ignore it
 _SNAPSHOTS = "collect_snapshots"  # a cache too (sources/snapshot.py)

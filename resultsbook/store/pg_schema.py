@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from resultsbook.store import READINGS
 from resultsbook.store.schema import MIGRATION_SET, refuse_unknown
 
 _LOCK_KEY = 0x7265_7375_6C74  # pg_advisory_xact_lock key: "result"
@@ -120,3 +121,21 @@ def apply_migrations(conn: Any, store: str = "this store") -> None:
                     "INSERT INTO _resultsbook_migrations (migration_set, name) VALUES (%s, %s)",
                     [MIGRATION_SET, name],
                 )
+
+
+def has_readings(conn: Any) -> bool:
+    """Tell whether the database has the table of remembered collect readings."""
+    return bool(conn.execute(f"SELECT to_regclass('{READINGS}') IS NOT NULL").fetchone()[0])
+
+
+def make_readings(conn: Any) -> None:
+    """Create the table of collect readings inside the caller's transaction, once however many collectors
+    make it at the same moment; outside the migrations, as in SQLite, so that an older resultsbook still
+    opens the store (a role that may not create tables fails here)."""
+    if has_readings(conn):
+        return
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    conn.execute(
+        f'CREATE TABLE IF NOT EXISTS {READINGS} (root TEXT COLLATE "C" PRIMARY KEY, reading TEXT NOT NULL, '
+        "seq BIGINT NOT NULL)"
+    )

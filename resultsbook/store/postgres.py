@@ -22,13 +22,20 @@ from resultsbook.store import (
     ANY_SOURCE,
     PRESENT_SOURCE_RUNS,
     PROBLEMS_WITH_SOURCES,
+    REMEMBER_READING,
     RUN_FIELD_COLUMNS,
     Store,
     stored_run,
 )
 from resultsbook.store.codec import decode_array
 from resultsbook.store.location import display_location, url_scheme
-from resultsbook.store.pg_schema import apply_migrations, pending_migrations
+from resultsbook.store.pg_schema import (
+    READINGS,
+    apply_migrations,
+    has_readings,
+    make_readings,
+    pending_migrations,
+)
 from resultsbook.store.pg_writer import PostgresWriter
 from resultsbook.voice import command
 
@@ -193,6 +200,29 @@ class PostgresStore(Store):
 
     def remember_collect_snapshot(self, root: str, context: str, snapshot: bytes | None) -> None:
         """Remember nothing (see `collect_snapshot`)."""
+
+    def collect_readings(self) -> list[tuple[str, str]]:
+        """Return how each root was read by the last `collect PATH` of it (see `Store.collect_readings`);
+        none when no collect remembered any, or when this role may not read them."""
+        import psycopg
+
+        try:
+            with self.conn.transaction():  # a savepoint inside a snapshot: a refusal must not abort it
+                if not has_readings(self.conn):
+                    return []
+                rows = self.conn.execute(f"SELECT root, reading FROM {READINGS} ORDER BY seq").fetchall()
+        except psycopg.errors.InsufficientPrivilege:
+            return []
+        return [(root, reading) for root, reading in rows]
+
+    def remember_collect_readings(self, readings: Sequence[tuple[str, str]]) -> None:
+        """Keep how roots were read (see `Store.remember_collect_readings`)."""
+
+        def work(writer: Any) -> None:
+            make_readings(writer.conn)
+            writer.conn.cursor().executemany(REMEMBER_READING, readings)
+
+        self.write(work)
 
     def run_counts_by_source(self) -> dict[str, int]:
         """Return {stored source path: number of present runs}."""

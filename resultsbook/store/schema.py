@@ -1,7 +1,11 @@
 """The store's schema as ordered migrations; a new column or table is a new migration, never an edit.
 
 Applied migrations are recorded as sqlite-utils records them (the table `_sqlite_migrations`), which
-applied them until 2026-12: a store written by either version opens with the other."""
+applied them until 2026-12: a store written by either version opens with the other.
+
+A store that has a migration this version does not know is refused (`refuse_unknown`), so what an older
+version can do without is kept outside the migrations instead, in a table made on first use that it
+ignores: the folder listings and walk snapshots (caches), and how `collect PATH` read each root."""
 
 from __future__ import annotations
 

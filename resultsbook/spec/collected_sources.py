@@ -1,0 +1,123 @@
+"""The `[[sources]]` a new spec started by `table --save` gets: the roots the store's collects read
+(sources/readings.py), each as its last collect read it, so that `build`, `watch` and `check --collect`
+collect them again the same way; each entry is the one `read_source` reads back into that reading."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from resultsbook.errors import SpecError
+from resultsbook.params import format_value
+from resultsbook.sources.collect import CollectRequest
+from resultsbook.sources.find import path_under
+from resultsbook.sources.readings import UNSAYABLE
+from resultsbook.spec.sources import read_source
+from resultsbook.spec.toml_text import entry_text
+from resultsbook.store.location import location_without_password, url_scheme
+from resultsbook.voice import option
+
+
+@dataclass(frozen=True)
+class SpecSources:
+    """The `[[sources]]` text for a new spec, the requests it must read back as, how to say them, and
+    notes on the roots left out."""
+
+    text: str = ""
+    requests: tuple[CollectRequest, ...] = ()
+    said: tuple[str, ...] = ()  # each root as the command line (or Python) gave it: `runs/ (--pattern …)`
+    notes: tuple[str, ...] = ()
+    remembered: bool = False  # whether the store remembers any collect at all (an older one does not)
+
+
+def collected_sources(readings: Sequence[tuple[str, str]], folder: str) -> SpecSources:
+    """Return the `[[sources]]` of a new spec in `folder` for the collects a store remembers, given as
+    (absolute root or URL, reading): roots gone from this machine, or read in a way a spec cannot say,
+    are left out with a note."""
+    present = [(where, reading) for where, reading in readings if url_scheme(where) or os.path.lexists(where)]
+    blocks: list[str] = []
+    requests: list[CollectRequest] = []
+    said: list[str] = []
+    notes: list[str] = []
+    for where, reading in readings:
+        remote = url_scheme(where) is not None
+        shown = where if remote else _shown(where)
+        if (where, reading) not in present:
+            notes.append(f"{shown} was collected but is gone: no [[sources]] entry reads it")
+            continue
+        if any(text == reading and other != where and path_under(where, other) for other, text in present):
+            continue  # under a root read the same way: its entry would add nothing
+        path = location_without_password(where) if remote else _relative(where, folder)
+        written = _entry_of(path, where, reading)
+        if written is None:
+            notes.append(f"{shown} was collected with options a spec cannot hold: add its entry by hand")
+            continue
+        if path != where and remote:
+            notes.append(f"the [[sources]] URL {path} is written without its password")
+        entry, request = written
+        blocks.append(entry_text("[sources]", entry))
+        requests.append(request)
+        said.append(_said(shown, entry))
+    return SpecSources("\n".join(blocks), tuple(requests), tuple(said), tuple(notes), bool(readings))
+
+
+def _entry_of(path: str, where: str, reading: str) -> tuple[dict[str, Any], CollectRequest] | None:
+    """Return a root's `[[sources]]` entry (its path as the spec writes it) and the request the spec must
+    read it back as; None when a spec cannot say it (a param `none`, an option only Python passes, a
+    reading a newer resultsbook kept)."""
+    if reading == UNSAYABLE:
+        return None
+    try:
+        entry = {"path": path, **json.loads(reading)}
+        entry_text("[sources]", entry)  # TOML has no form for some values (None)
+        local = {**entry, "path": where} if url_scheme(where) is None else entry
+        return entry, read_source(local, 0, str, "the store's collects")
+    except (SpecError, TypeError, ValueError):
+        return None
+
+
+def sources_phrase(sources: SpecSources) -> str:
+    """Return how a save says the sources it wrote (or that it wrote none, and how to add them)."""
+    if sources.said:
+        return f"with [[sources]] from the last collect of {_joined(sources.said)}"
+    if sources.remembered:
+        return "with no [[sources]]"
+    return (
+        "with no [[sources]] (the store does not say which folders were collected: add `[[sources]]` and "
+        '`path = "runs"` for build and watch to collect new runs)'
+    )
+
+
+def same_sources(read: Sequence[CollectRequest], sources: SpecSources) -> bool:
+    """Tell whether a spec's sources, as read back, are the requests the remembered collects make."""
+    return tuple(read) == sources.requests
+
+
+def _said(shown: str, entry: Mapping[str, Any]) -> str:
+    """Return a root with the options it was collected with, as its reader gives them."""
+    given = [option(key, entry[key]) for key in ("adapter", "pattern") if key in entry]
+    if "columns" in entry:
+        given.append(option("columns", ",".join(entry["columns"])))
+    given += [option("option", f"{k}={format_value(v)}") for k, v in entry.get("options", {}).items()]
+    given += [option("param", f"{k}={format_value(v)}") for k, v in entry.get("params", {}).items()]
+    for name, rule in entry.get("derive", {}).items():
+        given.append(option("derive", f"{name}={rule if isinstance(rule, str) else rule['from']}"))
+    return f"{shown} ({', '.join(given)})" if given else shown
+
+
+def _joined(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and of {items[-1]}"
+
+
+def _relative(path: str, folder: str) -> str:
+    """Return a local path relative to `folder`, '/'-separated."""
+    return os.path.relpath(path, folder).replace(os.sep, "/")
+
+
+def _shown(path: str) -> str:
+    """Return a local root as a user types it here: relative to the working folder, a folder with '/'."""
+    relative = _relative(path, os.getcwd())
+    return relative + "/" if os.path.isdir(path) and not relative.endswith("/") else relative
