@@ -121,10 +121,23 @@ def did_you_mean(word: str, known: Iterable[str], listing: str = "known", shown:
     'params: dataset, model'
     """
     names = sorted({str(name) for name in known})
+    ending = _last_part_matches(word, names)
+    if 1 < len(ending) <= MAX_GUESSES:  # as likely each: one guess would pick among them by spelling
+        return f"did you mean {' or '.join(repr(name) for name in ending)}?"
     guess = closest(word, names)
     if guess is not None:
         return f"did you mean {guess!r}?"
     return f"{listing}: {listing_text(names, shown)}"
+
+
+MAX_GUESSES = 4  # more names ending in the word than this: it says too little to guess from
+
+
+def _last_part_matches(word: str, names: Iterable[str]) -> list[str]:
+    """Return the names whose last dotted or slashed part is `word` (`f1` → `val.f1`, `test/f1`):
+    the key given without the section a one-file-per-run tree or a tracker put it in."""
+    lowered = str(word).lower()
+    return [name for name in names if name.lower().endswith((f".{lowered}", f"/{lowered}"))]
 
 
 def listing_text(names: Iterable[str], shown: int = 12) -> str:

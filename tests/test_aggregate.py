@@ -298,3 +298,11 @@ def test_an_ordered_value_no_run_has_is_named_with_the_one_meant(make_run, store
 def test_an_order_of_a_key_the_table_does_not_show_says_nothing(make_run, store, tmp_path):
     make_run("a", {"model": "a", "seed": 0}, curve([0.5]))
     assert table(store, tmp_path, order={"dataset": ("zzz",)}).notes == ()  # set in [defaults] for others
+
+
+def test_a_metric_given_without_its_section_names_every_section_that_has_it(make_run, store, tmp_path):
+    make_run(
+        "r0", {"model": "a"}, [{"step": 1, "val.f1_macro": 0.9, "test.f1_macro": 0.8, "val.f1_micro": 0.7}]
+    )
+    with pytest.raises(QueryError, match=r"did you mean 'test\.f1_macro' or 'val\.f1_macro'\?$"):
+        table(store, tmp_path, "f1_macro")

@@ -222,6 +222,40 @@ def test_a_tree_no_adapter_claims_says_which_log_files_it_holds_and_the_pattern_
     assert suggested.output.startswith("Collected runs: 3 new, 0 updated, 0 unchanged, 0 problems")
 
 
+def test_one_csv_per_metric_is_named_by_its_suffix_and_the_hint_reads_them_all(cli, tmp_path):
+    """A W&B chart export (AstroCLIP's wandb_logs/): one CSV per metric, each named its own way; the
+    hint named one of them, `1 file(s) named train_loss.csv`, as if the folder held nothing else."""
+    (tmp_path / "wandb_logs").mkdir()
+    for metric in ("train_loss", "val_loss", "val_score"):
+        (tmp_path / "wandb_logs" / f"{metric}.csv").write_text(
+            "Step,8-dim,16-dim\n6,5.05,5.17\n14,4.99,4.79\n"
+        )
+    result = cli("collect", "wandb_logs")
+    assert result.exit_code == 1
+    assert (
+        "it holds 3 .csv file(s), each named its own way (e.g. train_loss.csv) that no adapter "
+        in result.output
+    )
+    assert "read them with --pattern '**/*.csv' (see" in result.output
+    assert cli("collect", "wandb_logs", "--pattern", "**/*.csv").output.startswith(
+        "Collected wandb_logs: 3 new"
+    )
+
+
+def test_a_tree_of_pickles_is_named_as_a_format_no_adapter_reads(cli, tmp_path):
+    """Results pickled per run (`<env>/<algo>_<seed>.pkl`): the error named no file at all."""
+    for env in ("Ant", "Hopper"):
+        (tmp_path / "results" / env).mkdir(parents=True)
+        for seed in (0, 1):
+            (tmp_path / "results" / env / f"td3_{seed}.pkl").write_bytes(b"\x80\x04N.")
+    result = cli("collect", "results")
+    assert result.exit_code == 1
+    assert (
+        "it holds 4 .pkl file(s) (e.g. Ant/td3_0.pkl), a format no installed adapter reads: write them "
+        "out as CSV (one row per step) or JSON and collect those" in result.output
+    )
+
+
 def test_a_spinning_up_tree_is_read_by_following_the_hint(cli, tmp_path):
     """Spinning Up's logger writes progress.txt (tab-separated, `Epoch` first) beside config.json: the
     hint named config.json (a run's settings), and a pattern at progress.txt read nothing (.txt)."""

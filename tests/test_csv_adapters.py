@@ -110,6 +110,18 @@ def test_wide_csv_gives_one_run_per_seed(tmp_path):
     assert list(result.runs[1].metrics["rew"].steps) == [0, 10]
 
 
+def test_a_wide_csv_whose_columns_are_the_runs_alone_takes_the_metric_from_its_file_name(tmp_path):
+    """A W&B chart export, one CSV per metric (AstroCLIP's wandb_logs/val_loss.csv: Step,8-dim,16-dim):
+    every run's metric was called `value`, in each file alike."""
+    path = tmp_path / "val_loss.csv"
+    path.write_text("Step,8-dim,16-dim\n6,5.05,5.17\n14,4.99,4.79\n")
+    adapter = WideAdapter(seed_regex=r"^(\d+)-dim$", seed_param="dim")
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert [r.params for r in result.runs] == [{"dim": 8}, {"dim": 16}]
+    assert list(result.runs[1].metrics) == ["val_loss"]
+    assert list(result.runs[1].metrics["val_loss"].values) == [5.17, 4.79]
+
+
 def test_records_file_with_curves_and_finals(tmp_path):
     path = tmp_path / "runs.json"
     path.write_text(

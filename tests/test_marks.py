@@ -147,3 +147,68 @@ def test_second_false_never_underlines(store, tmp_path, second):
     table = table_of(store, tmp_path, {"a": 95.0, "b": 90.0, "c": 80.0, "d": 70.0})
     shown = emphasis(layout_table(table, TableFormat(digits=0, second=second), Labels()))
     assert shown[1] == ("second" if second else None)
+
+
+def write_sweep(root, seeds=range(5)):
+    """A sweep as a one-file-per-run tree names it (BS-Data's hyperparameter grid): each run's
+    results.json holds its config, whose experiment name and output folder are the run's own."""
+    for lr in (0.001, 0.01):
+        for seed in seeds:
+            name = f"grid_lr{lr}_s{seed}"
+            folder = root / "results" / f"experiment_{name}_2025120{seed}"
+            folder.mkdir(parents=True)
+            config = {
+                "optimizer": {"lr": lr},
+                "experiment": {"seed": seed, "name": name, "output_dir": f"/w/{name}"},
+            }
+            results = {"config": config, "test_metrics": {"f1_macro": 0.9 + lr + seed / 1000}}
+            (folder / "results.json").write_text(json.dumps(results))
+
+
+def test_a_table_names_the_params_its_runs_differ_in_and_says_a_run_s_own_name_is_run_specific(tmp_path, cli):
+    write_sweep(tmp_path)
+    cli("collect", "results")
+    result = cli(
+        "table", "--rows", "config.optimizer.lr", "--metric", "test_metrics.f1_macro",
+        "--replicate", "config.experiment.seed",
+    )  # fmt: skip
+    assert result.exit_code == 0
+    assert "† averages runs whose configurations differ (2 cells)" in result.stdout
+    assert result.stderr.splitlines()[0] == (
+        "Warning: table: 0.001: averages runs that differ in config.experiment.name (5 values, one per run: "
+        "grid_lr0.001_s0, grid_lr0.001_s1, grid_lr0.001_s2, …); config.experiment.output_dir (5 values, one "
+        "per run: /w/grid_lr0.001_s0, /w/grid_lr0.001_s1, /w/grid_lr0.001_s2, …); config.experiment.name and "
+        "config.experiment.output_dir have a value of their own in every run, as a run's name or folder has: if "
+        "that is all they are, declare them run-specific"
+    )
+    declared = cli(
+        "table", "--rows", "config.optimizer.lr", "--metric", "test_metrics.f1_macro",
+        "--replicate", "config.experiment.seed",
+        "--run-specific", "config.experiment.name,config.experiment.output_dir",
+    )  # fmt: skip
+    assert "†" not in declared.stdout and "Warning" not in declared.stderr
+
+
+def test_two_values_that_differ_are_both_named_and_no_run_specific_advice_is_given(make_run, cli):
+    for seed in range(3):
+        make_run(
+            f"a{seed}", {"model": "a", "seed": seed, "lr": 0.1 if seed else 0.5}, [{"step": 1, "acc": 1.0}]
+        )
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", "acc")
+    assert "Warning: table: a: averages runs that differ in lr (0.1, 0.5)\n" in result.stderr
+    assert "run-specific" not in result.stderr
+
+
+def test_statistics_a_text_table_cannot_show_are_said_to_be_in_the_csv(make_run, cli):
+    for seed in range(3):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 10}])
+    cli("collect", "runs")
+    shown = cli("table", "--rows", "model", "--metric", "acc", "--stat", "mean,std,n,max")
+    assert shown.stdout.splitlines()[2] == "a        0.6 ± 0.1"
+    assert (
+        "Note: --stat n and max: a table shows the centre and one spread per cell; --format csv or "
+        "--format json prints every statistic asked\n" in shown.stderr
+    )
+    csv = cli("table", "--rows", "model", "--metric", "acc", "--stat", "mean,std,n,max", "--format", "csv")
+    assert csv.stdout.splitlines()[0] == "model,mean,std,n,max" and "Note" not in csv.stderr

@@ -82,6 +82,26 @@ def test_every_number_of_a_results_file_is_a_result_but_its_seed(tmp_path, store
     }
 
 
+def test_a_history_of_one_object_per_epoch_is_one_curve_per_field(tmp_path, store):
+    """BS-Data's results.json keeps `metrics_history.val_metrics` as a list of objects, one per epoch:
+    the per-epoch validation F1 was dropped without a word (neither a number nor a list of numbers)."""
+    history = {
+        "val_metrics": [{"f1": 0.5, "class": {"tp": 3}}, None, {"f1": 0.75, "note": "x"}],
+        "train": [None],
+    }
+    write(tmp_path / "runs" / "a" / "results.json", {"seed": 1, "metrics_history": history})
+    report = collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    assert report.problems == ()
+    run, metrics = only_run(store)
+    assert run.params == {"seed": 1}
+    assert sorted(metrics) == ["metrics_history.val_metrics.class.tp", "metrics_history.val_metrics.f1"]
+    steps, values = store.series("metrics_history.val_metrics.f1")[run.id][:2]
+    assert (list(steps), list(values)) == ([0.0, 2.0], [0.5, 0.75])  # the epoch without a record: no point
+    ignored = {"ignore": "metrics_history.val_metrics.class.*"}
+    collect(store, [CollectRequest(str(tmp_path / "runs"), adapter="onefile", options=ignored)])
+    assert sorted(only_run(store)[1]) == ["metrics_history.val_metrics.f1"]
+
+
 def test_options_choose_params_results_and_fields_to_leave_out(tmp_path, store):
     write(tmp_path / "runs" / "a" / "report.json", REPORT)
     options = {"metrics": "n_parameters", "params": "metrics.test.support", "ignore": "gpus,time,function"}

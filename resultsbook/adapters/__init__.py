@@ -18,6 +18,7 @@ _BUILTIN = {
     "native": "resultsbook.adapters.native:NativeAdapter",
     "csv": "resultsbook.adapters.csvlog:CsvAdapter",
     "wide": "resultsbook.adapters.wide:WideAdapter",
+    "npy": "resultsbook.adapters.npy:NpyAdapter",
     "records": "resultsbook.adapters.records:RecordsAdapter",
     "onefile": "resultsbook.adapters.onefile:OneFileAdapter",
     "mlflow": "resultsbook.adapters.mlflow_runs:MlflowAdapter",

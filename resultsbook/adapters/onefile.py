@@ -131,6 +131,10 @@ class OneFileAdapter(Adapter):
                     finals[key] = number
                 elif _is_curve(value):
                     curves[key] = value
+                elif _is_records(value):  # a history: one object of numbers per epoch
+                    for field, column in _record_columns(value).items():
+                        if self.rule.kind(f"{key}.{field}", results_file) == "result" and _is_curve(column):
+                            curves[f"{key}.{field}"] = column
                 continue  # text or flags among results are neither results nor params
             params[key] = normalize_value(value)
         return dict(sorted(params.items())), finals, curves
@@ -178,6 +182,22 @@ def _is_curve(value: Any) -> bool:
         and any(v is not None for v in value)
         and all(v is None or _number(v) is not None for v in value)
     )
+
+
+def _is_records(value: Any) -> bool:
+    """Tell whether a value is a list of objects (nulls allowed), as a per-epoch history is kept."""
+    return (
+        isinstance(value, list)
+        and any(isinstance(v, Mapping) for v in value)
+        and all(v is None or isinstance(v, Mapping) for v in value)
+    )
+
+
+def _record_columns(records: list[Any]) -> dict[str, list[Any]]:
+    """Return a list of objects as columns by dotted field, a missing field or record as null."""
+    rows = [flatten_fields(record) if isinstance(record, Mapping) else {} for record in records]
+    fields = dict.fromkeys(field for row in rows for field in row)
+    return {field: [row.get(field) for row in rows] for field in fields}
 
 
 def _run_name(path: str) -> str:

@@ -25,7 +25,7 @@ class WideAdapter(Adapter):
     options = {
         "step": "the column holding the step (default: the first column)",
         "seed_regex": "regex finding the seed in a column name (default: seed_<n>)",
-        "metric": "metric name for the seed columns (default: the text before the seed)",
+        "metric": "metric name for the seed columns (default: the text before the seed, else the file name)",
         "seed_param": "param name for the seed (default: seed)",
     }
 
@@ -66,12 +66,14 @@ class WideAdapter(Adapter):
         seed_param = str(self.config.get("seed_param", "seed"))
         builders: dict[int, SeriesBuilder] = {}
         targets: list[tuple[str, int, str]] = []
+        stem = os.path.splitext(os.path.basename(path))[0]
         for column in columns:
             found = self._seed.search(column)
             if column == step_column or found is None:
                 continue
             seed = int(found.group("seed") if "seed" in found.groupdict() else found.group(1))
-            metric = str(self.config.get("metric") or column[: found.start()].strip(":_-/ ") or "value")
+            # a column that is the seed alone (`8-dim`): the file names the metric, one file per metric
+            metric = str(self.config.get("metric") or column[: found.start()].strip(":_-/ ") or stem)
             targets.append((column, seed, metric))
             builders.setdefault(seed, SeriesBuilder())
         if not targets:
@@ -92,7 +94,6 @@ class WideAdapter(Adapter):
             if keep.any():
                 builders[seed].add_column(metric, steps[keep], values[keep])
         runs = []
-        stem = os.path.splitext(os.path.basename(path))[0]
         for seed in sorted(builders):
             series, series_problems = builders[seed].build(path)
             problems.extend(series_problems)

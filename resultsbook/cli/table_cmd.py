@@ -16,6 +16,7 @@ from resultsbook.cli.common import (
     print_json,
     split_list,
     use_color,
+    verbose_option,
 )
 from resultsbook.cli.completion import complete_metrics, complete_params
 
@@ -159,6 +160,7 @@ if TYPE_CHECKING:
     help="Also add this table to the spec as [tables.NAME] (a new resultsbook.toml if there is none), "
     "written to results/NAME.tex by `resultsbook build`.",
 )
+@verbose_option
 def table_command(
     db_path: str | None,
     rows: str,
@@ -191,6 +193,7 @@ def table_command(
     as_json: bool,
     escape_formulas: bool,
     save: str | None,
+    verbose: bool,
 ) -> None:
     """Aggregate runs over seeds into a table, from flags alone (a spec's labels are used if one is found)."""
     from resultsbook.api.table import guessed_directions, statistics, table_request
@@ -241,7 +244,8 @@ def table_command(
             saved = _save(save, store, table, fmt, statistics_asked, metric_goals)
     base = spec.labels if spec else Labels()
     color = output_format == "terminal" and use_color()
-    text = render_table(table, output_format, fmt, _labels(labels, base), color=color)
+    shown_labels = _labels(labels, base)
+    text = render_table(table, output_format, fmt, shown_labels, color=color)
     if output_format == "json":
         document = json.loads(text)
         print_json("table", True, {k: v for k, v in document.items() if k != "format"})  # its own version
@@ -252,10 +256,35 @@ def table_command(
         echo(text, nl=False, raw=not sys.stdout.isatty())
     for note in table.notes:
         echo(f"Warning: {note}", err=True)
+    for line in _mark_lines(table, fmt, shown_labels, save or "table", verbose):
+        echo(f"Warning: {line}", err=True)
     for line in guessed_directions(table.query.metrics, fmt.highlight != "none" and output_format != "csv"):
         echo(f"Note: {line}", err=True)
+    unshown = [name for name in stat_names if name not in (center, spread)]
+    if unshown and output_format != "csv":
+        echo(f"Note: {_unshown_note(unshown)}", err=True)
     if saved is not None:
         _report_saved(saved)
+
+
+def _unshown_note(unshown: list[str]) -> str:
+    """Say that statistics asked beyond the centre and spread are in the CSV and JSON alone."""
+    from resultsbook.voice import option
+
+    names = " and ".join([", ".join(unshown[:-1]), unshown[-1]] if len(unshown) > 1 else unshown)
+    return (
+        f"--stat {names}: a table shows the centre and one spread per cell; {option('format', 'csv')} "
+        f"or {option('format', 'json')} prints every statistic asked"
+    )
+
+
+def _mark_lines(table: ResultTable, fmt: TableFormat, labels: Labels, name: str, verbose: bool) -> list[str]:
+    """Return what each cell mark says, as build prints it: the footnote under the table names the
+    kind of mark alone (which params differ, which seeds are missing is said here)."""
+    from resultsbook.outputs.findings import finding_lines, mark_findings
+    from resultsbook.render.layout import layout_table
+
+    return finding_lines(mark_findings(name, table, layout_table(table, fmt, labels), labels), verbose)
 
 
 def _save(

@@ -27,6 +27,7 @@ from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you
 from resultsbook.models import StoredRun
 from resultsbook.outputs.columns import table_placements
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
+from resultsbook.outputs.findings import Finding, finding_lines, mark_findings
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
 from resultsbook.outputs.quotes import check_paper, paper_uses
@@ -40,7 +41,6 @@ from resultsbook.render.data import render_csv_metadata
 from resultsbook.render.latex import layout_texts, tex_number, typeset_problems
 from resultsbook.render.layout import (
     INTERVAL_SPREADS,
-    MARK_SUMMARIES,
     Labels,
     Layout,
     TableFormat,
@@ -52,7 +52,6 @@ from resultsbook.render.layout import (
 from resultsbook.render.templates import template_source_path
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
-from resultsbook.voice import option
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -84,25 +83,6 @@ class NoProgress:
 
     def advance(self) -> None:
         pass
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A statistical or honesty warning about one cell (or a whole output when `cell` is empty)."""
-
-    entry: str
-    cell: str
-    kind: str
-    text: str
-    cells: tuple[str, ...] = ()  # the cells `cell` names, when it names several ("a and 2 more cell(s)")
-
-    def covered(self) -> tuple[str, ...]:
-        """Return the labels of the cells this finding is about."""
-        return self.cells or ((self.cell,) if self.cell else ())
-
-    def line(self) -> str:
-        """Return the one-line form printed to users."""
-        return f"{self.entry}: {self.cell}: {self.text}" if self.cell else f"{self.entry}: {self.text}"
 
 
 @dataclass(frozen=True)
@@ -153,35 +133,6 @@ class BuildReport:
     def warnings(self) -> tuple[str, ...]:
         """Return the findings as printable lines, a flood of one kind of cell mark summarised."""
         return tuple(finding_lines(self.findings))
-
-
-SUMMARY_AFTER = 3  # more cells than this with one kind of mark in one table: one summary line
-
-
-def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[str]:
-    """Return findings as printable lines: one per finding, except that a kind of cell mark with more
-    than three lines in one table becomes one line with the count of its cells (every line with
-    `verbose`)."""
-    counts: dict[tuple[str, str], int] = {}
-    cells_of: dict[tuple[str, str], set[str]] = {}
-    for finding in findings:  # count cells, not lines: a cell may have two lines of a mark, a line many cells
-        if finding.cell:
-            counts[finding.entry, finding.kind] = counts.get((finding.entry, finding.kind), 0) + 1
-            cells_of.setdefault((finding.entry, finding.kind), set()).update(finding.covered())
-    lines = []
-    summarised = set()
-    for finding in findings:
-        group = (finding.entry, finding.kind)
-        if verbose or not finding.cell or counts[group] <= SUMMARY_AFTER:
-            lines.append(finding.line())
-        elif group not in summarised:
-            summarised.add(group)
-            what = MARK_SUMMARIES.get(finding.kind, finding.kind)
-            lines.append(
-                f"{finding.entry}: {len(cells_of[group])} cells: {what}; e.g. {finding.cell}: {finding.text} "
-                f"({option('verbose')} lists every cell)"
-            )
-    return lines
 
 
 def build(
@@ -772,14 +723,7 @@ def table_findings(
     several cells share word for word (the runs of one method behind several aggregates) is one line
     naming the first cell and how many more."""
     findings = [Finding(name, "", "note", note) for note in table.notes]
-    grouped: dict[tuple[str, str], list[str]] = {}
-    for (r, c), marks in sorted(layout.marks.items()):
-        label = cell_label(table, table.rows[r], table.columns[c], labels)
-        for mark in marks:
-            grouped.setdefault((mark.kind, mark.text), []).append(label)
-    for (kind, text), cells in grouped.items():
-        where = cells[0] if len(cells) == 1 else f"{cells[0]} and {len(cells) - 1} more cell(s)"
-        findings.append(Finding(name, where, kind, text, tuple(cells) if len(cells) > 1 else ()))
+    findings += mark_findings(name, table, layout, labels)
     if latex:
         findings += [
             Finding(name, "", "typeset", text)

@@ -35,10 +35,7 @@ def cell_marks(
     runs, duplicate seeds, no value, values substituted, infinite values."""
     marks: list[Mark] = []
     if differing:
-        described = "; ".join(
-            f"{key} ({', '.join(format_value(v) for v in values)})" for key, values in differing.items()
-        )
-        marks.append(Mark("mixed", f"averages runs that differ in {described}"))
+        marks.append(Mark("mixed", mixed_text(differing, len(members) if members is not None else len(runs))))
     if members is not None:
         commits = set(members.field("git_commit").tolist())
         dirty = int(np.count_nonzero(members.field("git_dirty").astype(bool)))
@@ -58,6 +55,33 @@ def cell_marks(
         marks.append(Mark("duplicate", f"several runs share {names}"))
     marks += _value_marks(runs)
     return tuple(marks)
+
+
+SHOWN_VALUES = 3  # a param with more values than this in one cell is shown by its first few and a count
+
+
+def mixed_text(differing: Mapping[str, Sequence[Any]], runs: int) -> str:
+    """Say which params differ among a cell's `runs` runs, a few values each; a param with a value of
+    its own in every run (a name, a path) is most likely no setting, and the sentence says what to do."""
+    parts = []
+    for key, values in differing.items():
+        shown = ", ".join(format_value(v) for v in values[:SHOWN_VALUES])
+        if len(values) <= SHOWN_VALUES:
+            parts.append(f"{key} ({shown})")
+        else:
+            each = ", one per run" if len(values) == runs else ""
+            parts.append(f"{key} ({len(values)} values{each}: {shown}, …)")
+    text = f"averages runs that differ in {'; '.join(parts)}"
+    own = [key for key, values in differing.items() if runs > SHOWN_VALUES and len(values) == runs]
+    if own:
+        has, its, it_is, it = (
+            ("has", "its", "it is", "it") if len(own) == 1 else ("have", "their", "they are", "them")
+        )
+        text += (
+            f"; {' and '.join(own)} {has} a value of {its} own in every run, as a run's name or folder has: "
+            f"if that is all {it_is}, declare {it} run-specific"
+        )
+    return text
 
 
 def repeated_replicates(runs: CellRuns) -> list[Key]:

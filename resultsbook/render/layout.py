@@ -634,7 +634,13 @@ def _pooled_range(table: ResultTable) -> str:
 
 
 def _reduction_text(reduce: str, skip_first: int) -> str:
-    return f"{reduce} (first {skip_first} points skipped)" if skip_first else reduce
+    if not skip_first:
+        return reduce
+    return (
+        f"{reduce} (first point skipped)"
+        if skip_first == 1
+        else f"{reduce} (first {skip_first} points skipped)"
+    )
 
 
 def cell_label(table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...], labels: Labels) -> str:

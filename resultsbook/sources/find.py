@@ -466,18 +466,27 @@ def _meant_pattern(text: str, log: SearchLog) -> str:
 
 def _log_files_hint(root: str) -> str:
     """Say which log files a folder holds that no adapter claimed, and the pattern to read them."""
-    from resultsbook.sources.hints import common_log_file, pattern_for  # only to explain
+    from resultsbook.sources.hints import common_log_file, pattern_for, unread_data_file  # only to explain
 
     if "://" in root or not os.path.isdir(root):
         return ""
     found = common_log_file(root)
     if found is None:
-        return ""
+        data = unread_data_file(root)
+        if data is None:
+            return ""
+        suffix, count, example = data
+        return (
+            f"it holds {count} {suffix} file(s) (e.g. {example}), a format no installed adapter reads: write "
+            "them out as CSV (one row per step) or JSON and collect those, or read them with an adapter of "
+            "your own (see writing-an-adapter in the documentation)"
+        )
     name, count, example = found
-    folders = option("pattern", pattern_for(example))
+    folders = option("pattern", pattern_for(example, name))
     fields = f", or {folders} to make the folders params" if "/" in example else ""
+    what = f"{name[1:]} file(s), each named its own way" if name.startswith("*") else f"file(s) named {name}"
     return (
-        f"it holds {count} file(s) named {name} (e.g. {example}) that no adapter claims by name: read "
+        f"it holds {count} {what} (e.g. {example}) that no adapter claims by name: read "
         f"them with {option('pattern', f'**/{name}')}{fields} (see `resultsbook adapters` for the formats "
         "read without a pattern)"
     )

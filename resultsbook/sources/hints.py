@@ -5,7 +5,30 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-LOG_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".yaml", ".yml")  # --pattern reads them
+LOG_SUFFIXES = (
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".yaml",
+    ".yml",
+    ".npy",
+)  # --pattern reads them
+# arrays and pickles no adapter reads as they are (an SB3 evaluations.npz is claimed by its name)
+DATA_SUFFIXES = (
+    ".npz",
+    ".pkl",
+    ".pickle",
+    ".pt",
+    ".pth",
+    ".h5",
+    ".hdf5",
+    ".mat",
+    ".parquet",
+    ".feather",
+)
 _SETTINGS = ("config", "args", "hparams", "params", "settings", "options", "meta")  # not logs of metrics
 _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
 _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
@@ -13,28 +36,67 @@ _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
 
 def common_log_file(root: str) -> tuple[str, str, str] | None:
     """Return the most common log file name under a local folder (by count, metrics before settings
-    such as config.json, then the shallowest),
-    how many there are ("at least N" when the look stopped early) and the path of one of them
-    relative to root; None when there is none."""
-    counts: Counter[str] = Counter()
-    examples: dict[str, str] = {}
-    seen, stopped = 0, False
+    such as config.json, then the shallowest), how many there are ("at least N" when the look stopped
+    early) and the path of one of them relative to root; None when there is none. Files that each have
+    a name of their own (one CSV per metric) are named by their suffix: `*.csv`."""
+    looked = _look(root)
+    counts, examples = looked.names, looked.examples
+    if not counts:
+        return None
+    name = max(counts, key=lambda key: (counts[key], not _settings(key), -examples[key].count(os.sep)))
+    suffix = os.path.splitext(name)[1].lower()
+    if counts[name] == 1 and looked.suffixes[suffix] > 1:
+        return f"*{suffix}", looked.counted(looked.suffixes[suffix]), examples[name].replace(os.sep, "/")
+    return name, looked.counted(counts[name]), examples[name].replace(os.sep, "/")
+
+
+def unread_data_file(root: str) -> tuple[str, str, str] | None:
+    """Return the most common suffix of the data files under a local folder that no adapter reads
+    (`.npy` curves, pickles), how many there are and the path of one relative to root; None if none."""
+    looked = _look(root)
+    if not looked.data:
+        return None
+    suffix = max(looked.data, key=lambda key: looked.data[key])
+    return suffix, looked.counted(looked.data[suffix]), looked.data_examples[suffix].replace(os.sep, "/")
+
+
+class _Look:
+    """What a bounded walk of a folder saw: log files by name and suffix, data files by suffix."""
+
+    def __init__(self) -> None:
+        self.names: Counter[str] = Counter()
+        self.examples: dict[str, str] = {}
+        self.suffixes: Counter[str] = Counter()
+        self.data: Counter[str] = Counter()
+        self.data_examples: dict[str, str] = {}
+        self.stopped = False
+
+    def counted(self, count: int) -> str:
+        """Say a count, as "at least N" when the walk stopped early."""
+        return f"at least {count}" if self.stopped else str(count)
+
+
+def _look(root: str) -> _Look:
+    looked = _Look()
+    seen = 0
     for folder, folders, files in os.walk(root):
         folders.sort()
         folders[:] = [name for name in folders if not name.startswith(".")]
         seen += 1 + len(files)  # folders count too: a tree of empty folders is bounded as well
         for name in sorted(files):
-            if name.lower().endswith(LOG_SUFFIXES) and name not in _SKIP:
-                counts[name] += 1
-                examples.setdefault(name, os.path.relpath(os.path.join(folder, name), root))
+            suffix = os.path.splitext(name)[1].lower()
+            relative = os.path.relpath(os.path.join(folder, name), root)
+            if suffix in LOG_SUFFIXES and name not in _SKIP:
+                looked.names[name] += 1
+                looked.suffixes[suffix] += 1
+                looked.examples.setdefault(name, relative)
+            elif suffix in DATA_SUFFIXES:
+                looked.data[suffix] += 1
+                looked.data_examples.setdefault(suffix, relative)
         if seen >= _MOST_ENTRIES:
-            stopped = True
+            looked.stopped = True
             break
-    if not counts:
-        return None
-    name = max(counts, key=lambda key: (counts[key], not _settings(key), -examples[key].count(os.sep)))
-    count = f"at least {counts[name]}" if stopped else str(counts[name])
-    return name, count, examples[name].replace(os.sep, "/")
+    return looked
 
 
 def _settings(name: str) -> bool:
@@ -43,10 +105,11 @@ def _settings(name: str) -> bool:
     return any(word in stem for word in _SETTINGS)
 
 
-def pattern_for(example: str) -> str:
-    """Return a --pattern that makes each folder of `example` a param: 'a/b/x.csv' -> '{a}/{b}/x.csv'
-    with the fields named after their depth ({group}, {run}, ...)."""
+def pattern_for(example: str, name: str | None = None) -> str:
+    """Return a --pattern that makes each folder of `example` a param: 'a/b/x.csv' -> '{group}/{run}/x.csv'
+    with the fields named after their depth ({group}, {run}, ...); the file part is `name` when given
+    (a glob such as `*.csv`)."""
     parts = example.split("/")
     depth = len(parts) - 1
     names = {1: ["run"], 2: ["group", "run"]}.get(depth) or [f"level{i + 1}" for i in range(depth)]
-    return "/".join([*(f"{{{name}}}" for name in names), parts[-1]])
+    return "/".join([*(f"{{{name}}}" for name in names), name or parts[-1]])

@@ -1,0 +1,96 @@
+"""NumPy .npy curves, one file per run, as TD3's learning_curves/<env>/TD3_<env>-v1_<seed>.npy hold them
+(201 evaluations every 5000 steps); the files here are written by numpy.save."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from resultsbook.adapters.npy import NpyAdapter
+
+
+def write_td3_tree(root, envs=("Ant", "Hopper"), seeds=(0, 1, 2), points=5):
+    """Write <root>/<env>/TD3_<env>-v1_<seed>.npy curves; return them by (env, seed)."""
+    curves = {}
+    for e, env in enumerate(envs):
+        (root / env).mkdir(parents=True)
+        for seed in seeds:
+            curve = np.linspace(-10.0, 100.0 * (e + 1), points) + np.sin(np.arange(points) * (seed + 1)) * 7
+            np.save(root / env / f"TD3_{env}-v1_{seed}.npy", curve)
+            curves[env, seed] = curve
+    return curves
+
+
+def test_the_tree_is_read_with_a_pattern_and_its_table_is_numpys(cli, tmp_path):
+    curves = write_td3_tree(tmp_path / "learning_curves")
+    collected = cli(
+        "collect", "learning_curves", "--pattern", "{env}/TD3_{_}_{seed}.npy", "-o", "every=5000", "-o", "metric=return"
+    )  # fmt: skip
+    assert collected.output.startswith("Collected learning_curves: 6 new, 0 updated, 0 unchanged, 0 problems")
+    shown = json.loads(cli("show", "TD3_Ant-v1_1", "--json").output)
+    assert shown["run"]["params"] == {"env": "Ant", "seed": 1}
+    # TD3's table: the highest point of the seeds' mean curve (best-mean), first point (random policy) left out
+    table = cli(
+        "table", "--rows", "env", "--metric", "return", "--reduce", "best-mean", "--skip-first", "1",
+        "--ddof", "0", "--format", "csv",
+    )  # fmt: skip
+    lines = table.stdout.splitlines()
+    assert lines[0] == "env,mean,std"
+    for line in lines[1:]:
+        env, mean, std = line.split(",")
+        runs = np.array([curves[env, seed][1:] for seed in range(3)])
+        best = runs.mean(axis=0).argmax()
+        assert float(mean) == pytest.approx(runs[:, best].mean()) and float(std) == pytest.approx(
+            runs[:, best].std()
+        )
+
+
+def test_the_steps_are_the_positions_unless_every_and_first_are_given(tmp_path):
+    np.save(tmp_path / "c.npy", np.array([1.0, 2.0, 3.0], dtype=np.float32))
+    plain = NpyAdapter().read(NpyAdapter().source_for_file(str(tmp_path / "c.npy")))
+    assert list(plain.runs[0].metrics["value"].steps) == [0, 1, 2]
+    spaced = NpyAdapter(every="5000", first="1000")
+    run = spaced.read(spaced.source_for_file(str(tmp_path / "c.npy"))).runs[0]
+    assert list(run.metrics["value"].steps) == [1000, 6000, 11000]
+    assert list(run.metrics["value"].values) == [1.0, 2.0, 3.0]
+
+
+def test_a_single_value_is_a_final_value_and_other_arrays_are_problems_not_crashes(tmp_path):
+    np.save(tmp_path / "final.npy", np.float64(0.93))
+    np.save(tmp_path / "grid.npy", np.zeros((2, 3)))
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    np.save(tmp_path / "words.npy", np.array(["a", "b"]))
+    (tmp_path / "broken.npy").write_bytes(b"\x93NUMPY\x01\x00garbage")
+    adapter = NpyAdapter(metric="acc")
+
+    def read(name):
+        return adapter.read(adapter.source_for_file(str(tmp_path / name)))
+
+    assert read("final.npy").runs[0].summary == {"acc": 0.93}
+    assert (
+        read("grid.npy").problems[0].message == "is a 2×3 array; only a curve (1-D) or a single value is read"
+    )
+    assert "pickled objects, which are never unpickled" in read("objects.npy").problems[0].message
+    assert read("words.npy").problems[0].message == "holds <U1 values, not numbers"
+    assert (
+        read("broken.npy").runs == ()
+        and "is not a readable NumPy .npy file" in read("broken.npy").problems[0].message
+    )
+
+
+def test_an_every_that_is_no_number_is_refused_by_name():
+    with pytest.raises(Exception, match=r"npy adapter: every and first must be numbers, e\.g\. every=5000"):
+        NpyAdapter(every="5k")
+
+
+def test_the_note_says_one_skipped_point_in_the_singular(cli, tmp_path):
+    write_td3_tree(tmp_path / "learning_curves", envs=("Ant",))
+    cli("collect", "learning_curves", "--pattern", "{env}/TD3_{_}_{seed}.npy")
+    one = cli("table", "--rows", "env", "--metric", "value", "--skip-first", "1").stdout
+    assert "per run: last (first point skipped)." in one
+    assert (
+        "(first 2 points skipped)"
+        in cli("table", "--rows", "env", "--metric", "value", "--skip-first", "2").stdout
+    )
