@@ -94,3 +94,37 @@ def test_the_note_says_one_skipped_point_in_the_singular(cli, tmp_path):
         "(first 2 points skipped)"
         in cli("table", "--rows", "env", "--metric", "value", "--skip-first", "2").stdout
     )
+
+
+def test_bytes_that_are_no_array_are_said_to_be_so_and_a_header_is_not_trusted_with_memory(tmp_path):
+    """Random bytes were called 'pickled objects'; a header claiming 10^11 values made numpy try to
+    allocate 745 GiB (a MemoryError reported as an adapter bug)."""
+    np.save(tmp_path / "ok.npy", np.arange(5.0))
+    whole = (tmp_path / "ok.npy").read_bytes()
+    (tmp_path / "cut.npy").write_bytes(whole[:-8])
+    (tmp_path / "huge.npy").write_bytes(_with_shape(whole, "(99999999999,)"))
+    (tmp_path / "random.npy").write_bytes(bytes(range(256)) * 4)
+    adapter = NpyAdapter()
+
+    def said(name):
+        return adapter.read(adapter.source_for_file(str(tmp_path / name))).problems[0].message
+
+    prefix = "is not a readable NumPy .npy file "
+    assert said("random.npy") == prefix + "(it does not start with the .npy header)"
+    assert said("cut.npy") == prefix + "(its header says 5 values, but it holds 32 bytes of data: cut off?)"
+    assert (
+        said("huge.npy")
+        == prefix + "(its header says 99,999,999,999 values, but it holds 40 bytes of data: cut off?)"
+    )
+
+
+def _with_shape(npy: bytes, shape: str) -> bytes:
+    """Return a .npy file's bytes with its header's shape replaced (the header padded as numpy pads it)."""
+    import struct
+
+    start = 10
+    size = struct.unpack("<H", npy[8:10])[0]
+    header = npy[start : start + size].decode("latin1").rstrip(" \n")
+    header = header.replace(header[header.index("(") : header.index(")") + 1], shape)
+    padded = header + " " * ((64 - (start + len(header) + 1) % 64) % 64) + "\n"
+    return npy[:8] + struct.pack("<H", len(padded)) + padded.encode("latin1") + npy[start + size :]

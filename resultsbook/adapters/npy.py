@@ -16,6 +16,7 @@ from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 
 NPY_SUFFIX = ".npy"
+_MAGIC = b"\x93NUMPY"
 
 
 class NpyAdapter(Adapter):
@@ -59,11 +60,16 @@ class NpyAdapter(Adapter):
         path = source.path
         kept = "nothing from this file"
         try:
-            array = np.load(io.BytesIO(read_file_bytes(path, DOCUMENT)), allow_pickle=False)
+            data = read_file_bytes(path, DOCUMENT)
         except OSError as error:
             return ReadResult((), (unreadable(path, error, kept),))
-        except (ValueError, EOFError) as error:  # ValueError: an object array, which is never unpickled
-            why = "it holds pickled objects, which are never unpickled" if "pickle" in str(error) else error
+        why = _header_problem(data)
+        if why is None:
+            try:
+                array = np.load(io.BytesIO(data), allow_pickle=False)
+            except (ValueError, EOFError) as error:
+                why = str(error)
+        if why is not None:
             return ReadResult((), (Problem(path, f"is not a readable NumPy .npy file ({why})", kept),))
         if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
             return ReadResult((), (Problem(path, f"holds {array.dtype} values, not numbers", kept),))
@@ -80,3 +86,24 @@ class NpyAdapter(Adapter):
         builder.add_column(metric, steps, array.astype(np.float64))
         series, problems = builder.build(path)
         return ReadResult((RunRecord(name=name, metrics=series),), tuple(problems))
+
+
+def _header_problem(data: bytes) -> str | None:
+    """Say what makes bytes no .npy array to load (checked before numpy allocates what a header says)."""
+    if not data.startswith(_MAGIC):
+        return "it does not start with the .npy header"
+    handle = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(handle)
+        read = (
+            np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        )
+        shape, _, dtype = read(handle)
+    except (ValueError, EOFError) as error:
+        return f"its header is damaged: {error}"
+    if dtype.hasobject:
+        return "it holds pickled objects, which are never unpickled"
+    values, held = int(np.prod(shape, dtype=object)), len(data) - handle.tell()
+    if values * dtype.itemsize > held:
+        return f"its header says {values:,} values, but it holds {held:,} bytes of data: cut off?"
+    return None
