@@ -83,7 +83,11 @@ def save_table_made(table: Table, name: str, spec: str | os.PathLike[str] | None
             raise
         inside = ("tool", "resultsbook") if path and path.endswith("pyproject.toml") else ()
         by_hand = entry_text(header_text(*inside, "tables", str(name)), entry).rstrip("\n")
-        raise type(error)(f"{error}\nThe entry, to add by hand:\n{by_hand}") from error
+        try:
+            explained = type(error)(f"{error}\nThe entry, to add by hand:\n{by_hand}")
+        except TypeError:  # an error made of more than its message: as it is
+            raise error from None
+        raise explained from error
 
 
 def _spec_path(book: Book, spec: str | os.PathLike[str] | None) -> str:
