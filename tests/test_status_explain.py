@@ -369,3 +369,32 @@ def test_explain_of_a_whole_label_is_that_cell_not_also_one_it_is_part_of(tmp_pa
         "acc / cnn / cifar10",
         "acc / cnn / cifar100",
     ]
+
+
+def test_explain_says_which_differences_the_table_allows(tmp_path, monkeypatch):
+    """explain listed a run-specific output_dir among the differences as if it were one the † marks."""
+    for seed in (0, 1):
+        config = {
+            "model": "cnn",
+            "seed": seed,
+            "output_dir": f"out/{seed}",
+            "split": f"s{seed}",
+            "lr": 0.1 * (seed + 1),
+        }
+        write_native_run(tmp_path / "runs" / f"r{seed}", config, [{"step": 1, "acc": 0.5 + seed / 10}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\npool = ["split"]\n'
+        'outputs = ["acc.tex"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    shown = [
+        line.strip() for line in run_cli("explain", "acc", "cnn").output.splitlines() if "differ in" in line
+    ]
+    assert shown == [
+        "differ in lr: 0.1, 0.2",
+        "differ in output_dir: out/0, out/1 (run-specific: no † mark)",
+        "differ in split: s0, s1 (pooled: no † mark)",
+    ]
+    cell = json.loads(run_cli("explain", "acc", "cnn", "--json").output)["cells"][0]
+    assert cell["allowed"] == {"output_dir": "run-specific", "split": "pooled"}

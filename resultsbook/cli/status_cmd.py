@@ -214,6 +214,7 @@ def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
             for run, value in item.runs
         ],
         "differing": {key: list(values) for key, values in item.differing.items()},
+        "allowed": dict(item.allowed),
         "marks": list(item.marks),
     }
 
@@ -264,7 +265,8 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     echo("\n".join("  " + line for line in tabulate(rows, headers, disable_numparse=True).splitlines()))
     for key, values in item.differing.items():
         shown = escape_terminal(", ".join(format_value(v) for v in values))
-        echo(f"  differ in {escape_terminal(key)}: {shown}")
+        allowed = f" ({item.allowed[key]}: no † mark)" if key in item.allowed else ""
+        echo(f"  differ in {escape_terminal(key)}: {shown}{allowed}")
     for text in item.marks:
         echo(f"  ! {text}")
 

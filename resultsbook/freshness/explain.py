@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import SpecError, closest, did_you_mean, listing_text
@@ -13,7 +13,7 @@ from resultsbook.models import StoredRun
 from resultsbook.outputs.build import aggregate_entry, compute_entry
 from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
-from resultsbook.query.model import ResultTable
+from resultsbook.query.model import ResultTable, TableQuery
 from resultsbook.render.layout import cell_label, layout_table, plain_cell
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
@@ -32,6 +32,14 @@ class CellExplanation:
     differing: Mapping[str, list[Any]]
     marks: tuple[str, ...]
     step: float | None = None
+    allowed: Mapping[str, str] = field(default_factory=dict)  # differing params no † marks, and why
+
+
+def allowed_differences(differing: Mapping[str, list[Any]], query: TableQuery) -> dict[str, str]:
+    """Return the differing params that no † marks, each with why: the table's run-specific or
+    pooled params."""
+    allowed = {key: "run-specific" for key in differing if key in query.run_specific}
+    return allowed | {key: "pooled" for key in differing if key in query.pool}
 
 
 def find_table(spec: Spec, target: str) -> TableSpec:
@@ -83,6 +91,7 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
             exact.append(match == EXACT)
             shown = layout.body[r][1][c]
             members = [by_id[run.id] for run in found.runs]
+            differing = differing_params(members, exempt=table.query.replicate)
             explanations.append(
                 CellExplanation(
                     table=table_spec.name,
@@ -91,9 +100,10 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                     stats=found.stats,
                     reduce=found.metric.reduce,
                     runs=tuple(zip(members, (run.value for run in found.runs))),
-                    differing=differing_params(members, exempt=table.query.replicate),
+                    differing=differing,
                     marks=tuple(mark.text for mark in layout.marks.get((r, c), ())),
                     step=found.step,
+                    allowed=allowed_differences(differing, table.query),
                 )
             )
     if any(exact):  # 'cnn / cifar10' is that cell, not also 'cnn / cifar100', which it is part of
