@@ -74,6 +74,15 @@ def test_failed_running_and_duplicate_seed_runs_are_marked(make_run, store, tmp_
     }
 
 
+def test_a_cell_sharing_many_seeds_names_the_first_three_and_counts_the_rest(make_run, store, tmp_path):
+    """Two sweeps in one cell listed all 15 seeds they share (a sentence a screen wide)."""
+    for sweep in ("x", "y"):
+        for seed in range(15):
+            make_run(f"{sweep}{seed}", {"model": "a", "seed": seed}, curve([1.0]))
+    kinds = {m.kind: m.text for m in table(store, tmp_path).cell(("a",), ()).marks}
+    assert kinds["duplicate"] == "several runs share seed 0, seed 1, seed 2 and 12 more"
+
+
 def test_runs_without_a_value_are_left_out_and_said(make_run, store, tmp_path):
     make_run("r0", {"model": "a", "seed": 0}, curve([1.0]))
     make_run("r1", {"model": "a", "seed": 1}, [{"step": 1, "acc": float("nan")}])

@@ -51,8 +51,10 @@ def cell_marks(
         marks.append(Mark("status", f"includes {counts} run(s)"))
     repeated = repeated_replicates(runs)
     if repeated:
-        names = ", ".join(replicate_text((*query.pool, *query.replicate), key) for key in repeated)
-        marks.append(Mark("duplicate", f"several runs share {names}"))
+        keys = (*query.pool, *query.replicate)
+        names = ", ".join(replicate_text(keys, key) for key in repeated[:SHOWN_VALUES])
+        more = f" and {len(repeated) - SHOWN_VALUES} more" if len(repeated) > SHOWN_VALUES else ""
+        marks.append(Mark("duplicate", f"several runs share {names}{more}"))
     marks += _value_marks(runs)
     return tuple(marks)
 
