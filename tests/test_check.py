@@ -215,9 +215,11 @@ def test_check_json_envelope_is_a_stable_contract(paper):
         "failed",
         "quotes",
         "findings",
+        "uncollected",
         "error",
     }
     assert document["error"] is None and document["failed"] == []
+    assert document["uncollected"] == {"new": [], "gone": []}  # --collect took them in
     assert (document["format"], document["version"], document["ok"]) == ("resultsbook.check", 1, False)
     states = {Path(o["path"]).name: o["state"] for o in document["outputs"]}
     assert states == {
@@ -412,3 +414,27 @@ def test_build_warns_of_a_quote_latex_would_stop_on_and_strict_fails(paper):
         "paper/results/numbers.tex (LaTeX stops there); did you mean table1/mlp/circles?\n"
     ) in built.output
     assert run_cli("build", "--strict").exit_code == 1
+
+
+def test_plain_check_fails_while_a_run_the_logs_hold_is_not_in_the_store(paper):
+    """A run finished (or deleted) after the last collect: plain check said `OK`, the store being
+    current with itself, while the table lacked the run. A run changed in place is not looked for:
+    its file times differ in every clone, and only a read tells its content."""
+    run_cli("build")
+    assert run_cli("check").exit_code == 0
+    shutil.copytree(paper / "runs" / "mlp_moons_seed0", paper / "runs" / "mlp_moons_seed3")
+    config = paper / "runs" / "mlp_moons_seed3" / "config.json"
+    config.write_text(config.read_text().replace('"seed": 0', '"seed": 3'))
+    shutil.rmtree(paper / "runs" / "logreg_circles_seed2")
+    failed = run_cli("check")
+    assert failed.exit_code == 1
+    assert failed.stderr.splitlines()[-1] == (
+        "Error: 1 run source(s) under the spec's [[sources]] are not in the store (e.g. runs/mlp_moons_seed3) "
+        "and 1 stored run source(s) are gone from them (e.g. runs/logreg_circles_seed2): the outputs do not "
+        "show them yet; `resultsbook check --collect` collects them first, `resultsbook build` rebuilds with them"
+    )
+    assert failed.stdout.splitlines()[-1].endswith("2 run sources not collected")
+    document = json.loads(run_cli("check", "--json").stdout)
+    assert document["uncollected"] == {"new": ["runs/mlp_moons_seed3"], "gone": ["runs/logreg_circles_seed2"]}
+    assert run_cli("check", "--collect").exit_code == 1  # now the tables are stale, cell by cell
+    assert run_cli("build").exit_code == 0 and run_cli("check").exit_code == 0

@@ -45,7 +45,7 @@ def check_command(
     from resultsbook.freshness.check import check
 
     with spec_and_store(config, db_path, recollect, quiet or as_json) as (spec, store):
-        report = check(spec, store, strict)
+        report = check(spec, store, strict, collected=recollect)
     not_built = not_built_failure(report.failed)
     if as_json:
         click.echo(json_text({**report.document(), "error": not_built.document() if not_built else None}))
@@ -94,5 +94,24 @@ def print_report(report: object, verbose: bool = False) -> None:
     if report.failed:
         many = len(report.failed) > 1
         counts["entries cannot be computed" if many else "entry cannot be computed"] = len(report.failed)
+    uncollected = report.uncollected
+    if uncollected.new or uncollected.gone:
+        echo(f"Error: {_uncollected_line(uncollected.new, uncollected.gone)}", err=True)
+        counts["run sources not collected"] = len(uncollected.new) + len(uncollected.gone)
     summary = ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
     echo(f"{'OK' if report.ok else 'FAILED'}: {summary or 'no outputs'}")
+
+
+def _uncollected_line(new: tuple[str, ...], gone: tuple[str, ...]) -> str:
+    """Say which run sources the logs and the store disagree on, and how to take them in."""
+    parts = []
+    if new:
+        parts.append(
+            f"{len(new)} run source(s) under the spec's [[sources]] are not in the store (e.g. {new[0]})"
+        )
+    if gone:
+        parts.append(f"{len(gone)} stored run source(s) are gone from them (e.g. {gone[0]})")
+    return (
+        f"{' and '.join(parts)}: the outputs do not show them yet; `resultsbook check --collect` collects "
+        "them first, `resultsbook build` rebuilds with them"
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from resultsbook.freshness.reasons import stale_reason
@@ -24,6 +24,7 @@ from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock
 from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
 from resultsbook.render.macros import cell_texts, plain_number_text
+from resultsbook.sources.collect import Uncollected, uncollected
 from resultsbook.spec import FigureSpec, Spec
 from resultsbook.store import Store
 
@@ -85,12 +86,14 @@ class CheckReport:
     strict: bool = False
     failed: tuple[EntryFailure, ...] = ()
     quotes: tuple[QuoteProblem, ...] = ()  # what the paper quotes that the numbers file lacks
+    uncollected: Uncollected = field(default_factory=Uncollected)  # run sources the store does not hold
 
     @property
     def ok(self) -> bool:
-        """Tell whether everything is current (and, when strict, free of findings)."""
+        """Tell whether everything is current (and, when strict, free of findings): the outputs, and
+        the store as the spec's sources are."""
         current = all(output.state == "current" for output in self.outputs) and not self.failed
-        current = current and not self.quotes
+        current = current and not self.quotes and not self.uncollected.new and not self.uncollected.gone
         return current and not (self.strict and self.findings)
 
     def document(self) -> dict[str, Any]:
@@ -125,11 +128,13 @@ class CheckReport:
             "findings": [
                 {"entry": f.entry, "cell": f.cell, "kind": f.kind, "text": f.text} for f in self.findings
             ],
+            "uncollected": {"new": list(self.uncollected.new), "gone": list(self.uncollected.gone)},
         }
 
 
-def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
-    """Compare every output with what build would write now and with what the lock recorded."""
+def check(spec: Spec, store: Store, strict: bool = False, collected: bool = False) -> CheckReport:
+    """Compare every output with what build would write now and with what the lock recorded; unless
+    the spec's sources were just `collected`, also look for run sources the store does not hold yet."""
     lock = read_lock(spec.lock)
     folder = os.path.dirname(spec.lock)
     states: list[OutputState] = []
@@ -163,7 +168,10 @@ def check(spec: Spec, store: Store, strict: bool = False) -> CheckReport:
                 changes = quoted_cell_changes(path, data, quotes if paper else None)
                 state = replace(state, changes=state.changes + changes)
             states.append(state)
-    return CheckReport(tuple(states), tuple(findings), strict, tuple(computed.failed), tuple(quote_problems))
+    missing = Uncollected() if collected else uncollected(store, spec.sources)
+    return CheckReport(
+        tuple(states), tuple(findings), strict, tuple(computed.failed), tuple(quote_problems), missing
+    )
 
 
 def output_state(

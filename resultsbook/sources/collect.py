@@ -16,7 +16,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
@@ -115,6 +115,31 @@ def collect(
         problems=tuple(problems),
         notes=tuple(found.notes),
     )
+
+
+@dataclass(frozen=True)
+class Uncollected:
+    """What the logs hold that the store does not say: sources never collected, stored ones gone."""
+
+    new: tuple[str, ...] = ()
+    gone: tuple[str, ...] = ()
+
+
+def uncollected(store: Store, requests: Sequence[CollectRequest]) -> Uncollected:
+    """Return the sources of local requests that the store does not hold, and the stored ones gone
+    from them, by a walk alone (nothing read or written). A source changed in place is not looked
+    for: its file times differ in every clone of a repository, its content only a read would tell."""
+    local = [
+        request
+        for request in requests
+        if not fs.is_remote(request.path) and served_sources(request) is None and os.path.exists(request.path)
+    ]
+    if not local:
+        return Uncollected()
+    stored = store.source_signatures()
+    found = plan_collect(store, local, stored, snapshots=False)
+    new = tuple(item.stored_path for item in found.sources if item.stored_path not in stored)
+    return Uncollected(new, tuple(found.gone(store, stored)))
 
 
 def _read_and_write(

@@ -84,11 +84,16 @@ class Plan:
 
 
 def plan_collect(
-    store: Store, requests: Sequence[CollectRequest], stored: Stored, changed: Sequence[str] | None = None
+    store: Store,
+    requests: Sequence[CollectRequest],
+    stored: Stored,
+    changed: Sequence[str] | None = None,
+    snapshots: bool = True,
 ) -> Plan:
     """Find and sign every request's sources; with `changed` (paths a file watcher reported), only
-    the sources those paths belong to."""
-    planner = _Planner(store, requests, stored, changed)
+    the sources those paths belong to; without `snapshots`, every tree is walked and nothing is
+    written to the store (a plan to look at, not to collect)."""
+    planner = _Planner(store, requests, stored, changed, snapshots)
     for request in requests:
         planner.request(request)
     return planner.plan
@@ -98,7 +103,12 @@ class _Planner:
     """Plans a collect's requests one after the other (a source reached twice is read once)."""
 
     def __init__(
-        self, store: Store, requests: Sequence[CollectRequest], stored: Stored, changed: Sequence[str] | None
+        self,
+        store: Store,
+        requests: Sequence[CollectRequest],
+        stored: Stored,
+        changed: Sequence[str] | None,
+        snapshots: bool = True,
     ) -> None:
         self.store = store
         self.requests = requests
@@ -106,6 +116,7 @@ class _Planner:
         self.changed = changed
         self.plan = Plan()
         self.identities: set[tuple[int, int]] = set()  # (device, inode) of every source found
+        self.snapshots = snapshots
         self.readers: tuple[str, ...] = ()  # the adapters of the sources the last request found
 
     def request(self, request: CollectRequest) -> None:
@@ -130,7 +141,8 @@ class _Planner:
                 "the folder of the runs, or a log file"
             )
         log = SearchLog()
-        context = snapshot.context_of(request, store.path) if served is None and changed is None else None
+        walks = served is None and changed is None and self.snapshots
+        context = snapshot.context_of(request, store.path) if walks else None
         with cycle_collector_paused():
             replayed = _replayed(store, request, context, self.stored)
         taking: list[snapshot.Signed] | None = None if context is None else []  # this walk's snapshot
