@@ -54,7 +54,9 @@ def test_opening_another_programs_sqlite_database_refuses_and_leaves_it_untouche
 
 def test_a_misspelt_where_key_is_one_error_in_runs_and_series_as_in_the_cli(book, cli):
     for call in (lambda: book.runs(where={"modle": "mlp"}), lambda: book.series("acc", where="modle=mlp")):
-        with pytest.raises(rb.QueryError, match=r"filter modle=mlp: no run has a param 'modle'; did you mean 'model'\?"):
+        with pytest.raises(
+            rb.QueryError, match=r"filter modle=mlp: no run has a param 'modle'; did you mean 'model'\?"
+        ):
             call()
     assert book.runs(where={"model": "nope"}).empty  # a value no run has is an empty selection, not a typo
 
@@ -86,7 +88,9 @@ def test_where_takes_sets_arrays_and_numpy_scalars_from_a_frame(book):
 
 
 def test_a_misspelt_replicate_is_one_error_as_in_the_cli(book, cli):
-    with pytest.raises(rb.QueryError, match=r"replicate 'sed' is not a param of any run; did you mean 'seed'\?"):
+    with pytest.raises(
+        rb.QueryError, match=r"replicate 'sed' is not a param of any run; did you mean 'seed'\?"
+    ):
         book.table(rows="model", metric="acc", replicate="sed")
     assert "'sed' is not a param of any run" in cli("table", "--db", str(book.path), "--rows", "model",
                                                       "--metric", "acc", "--replicate", "sed").output  # fmt: skip
@@ -95,7 +99,10 @@ def test_a_misspelt_replicate_is_one_error_as_in_the_cli(book, cli):
 def atari_like(tmp_path):
     """Write per-method {game: [scores]} files with a human-normalised metric `hns`, and collect them."""
     scores = {
-        method: {g: [top * factor * (0.5 + i / 10) for i in range(5)] for g, top in (("A", 10), ("B", 100), ("C", 1000))}
+        method: {
+            g: [top * factor * (0.5 + i / 10) for i in range(5)]
+            for g, top in (("A", 10), ("B", 100), ("C", 1000))
+        }
         for method, factor in (("ours", 1.0), ("base", 0.5))
     }
     atari_like_project(tmp_path, scores)
@@ -104,7 +111,18 @@ def atari_like(tmp_path):
 
 def test_a_book_opened_from_its_spec_knows_the_specs_normalized_metrics(tmp_path, cli):
     atari_like(tmp_path)
-    args = ["--rows", "method", "--columns", "game", "--metric", "hns", "--replicate", "run", "--format", "csv"]
+    args = [
+        "--rows",
+        "method",
+        "--columns",
+        "game",
+        "--metric",
+        "hns",
+        "--replicate",
+        "run",
+        "--format",
+        "csv",
+    ]
     with rb.open(tmp_path / "resultsbook.toml") as book:
         assert "hns" in book.metrics()
         table = book.table(rows="method", columns="game", metric="hns", replicate="run")
@@ -124,15 +142,23 @@ def test_book_table_takes_tasks_goals_pool_and_test_as_the_cli_flags(tmp_path, c
                  "mean,iqm,probability_of_improvement", "--versus", "base", "--threshold", "0.5", "--goal", "hns=max"]  # fmt: skip
         assert table.to_csv() == cli("table", *flags, "--format", "csv").output
         assert table.to_frame().loc["ours", ("iqm", "tasks")] == 3
-        pooled = book.table(rows="method", metric="score", replicate="run", pool="game", test="none", goals={"score": "min"})
+        pooled = book.table(
+            rows="method", metric="score", replicate="run", pool="game", test="none", goals={"score": "min"}
+        )
         flags = ["--rows", "method", "--metric", "score", "--replicate", "run", "--pool", "game", "--test", "none",
                  "--goal", "score=min"]  # fmt: skip
         assert pooled.to_text() == cli("table", *flags).output
         with pytest.raises(rb.ResultsbookError, match=r"test 'welsh' is not one of auto, welch"):
             book.table(rows="method", metric="score", replicate="run", pool="game", test="welsh")
-        with pytest.raises(rb.ResultsbookError, match=r"test = welch compares means, but the table shows the median"):
-            book.table(rows="method", metric="score", replicate="run", pool="game", stats="median", test="welch")
-        with pytest.raises(rb.SpecError, match=r"goals \{'scor': 'min'\}: 'scor' is not a metric of this table \(score\)"):
+        with pytest.raises(
+            rb.ResultsbookError, match=r"test = welch compares means, but the table shows the median"
+        ):
+            book.table(
+                rows="method", metric="score", replicate="run", pool="game", stats="median", test="welch"
+            )
+        with pytest.raises(
+            rb.SpecError, match=r"goals \{'scor': 'min'\}: 'scor' is not a metric of this table \(score\)"
+        ):
             book.table(rows="method", metric="score", replicate="run", pool="game", goals={"scor": "min"})
         with pytest.raises(rb.SpecError, match=r"goals \{'score': 'lower'\}: use 'max' or 'min'"):
             book.table(rows="method", metric="score", replicate="run", pool="game", goals={"score": "lower"})
@@ -189,19 +215,23 @@ def test_the_iris_papers_atari100k_aggregates_from_a_notebook(realdata, tmp_path
     )
     rb.collect(config=tmp_path / "resultsbook.toml")
     with rb.open(tmp_path / "resultsbook.toml") as book:
-        frame = book.table(rows="method", metric="HNS", tasks="game", replicate="run", goals={"HNS": "max"}).to_frame()
+        frame = book.table(
+            rows="method", metric="HNS", tasks="game", replicate="run", goals={"HNS": "max"}
+        ).to_frame()
     iris = frame.loc["IRIS"].xs("value", level="stat").round(3).to_dict()
     assert iris == {"mean": 1.046, "median": 0.289, "iqm": 0.501, "optimality_gap": 0.512}
     assert frame.loc["IRIS", ("mean", "tasks")] == 26
 
 
 def test_a_series_too_big_for_memory_is_refused_before_it_is_read(book):
-    with pytest.raises(rb.QueryError, match=r"book.series would hold 24 points of 12 runs \(about 2\.3 KiB\), more than "
-                       r"max_points=10; narrow it with where= or fewer metrics, or pass max_points=24 \(None: no limit\)"):
+    with pytest.raises(
+        rb.QueryError,
+        match=r"book.series would hold 24 points of 12 runs \(about 2\.3 KiB\), more than "
+        r"max_points=10; narrow it with where= or fewer metrics, or pass max_points=24 \(None: no limit\)",
+    ):
         book.series("acc", max_points=10)
     assert len(book.series("acc", where={"model": "mlp"}, max_points=12)) == 12
     assert len(book.series("acc", max_points=None)) == 24
-
 
 
 def test_the_series_cap_counts_a_derived_metric_by_its_inputs(make_run, tmp_path):
@@ -254,7 +284,10 @@ def test_a_number_given_as_text_is_one_error_naming_the_argument(book, arguments
 
 def test_series_without_a_metric_is_one_error(book):
     for empty in (None, [], ""):
-        with pytest.raises(rb.SpecError, match=r"series needs a metric: book.series\('val/acc'\); book.metrics\(\) lists them"):
+        with pytest.raises(
+            rb.SpecError,
+            match=r"series needs a metric: book.series\('val/acc'\); book.metrics\(\) lists them",
+        ):
             book.series(empty)
 
 
@@ -277,7 +310,10 @@ def test_d3rlpys_published_d4rl_table_from_a_notebook_frame(realdata, tmp_path):
         rows = list(csv.DictReader(handle))
     assert len(rows) == len(final) == len(best) == 149
     for frame, mean, std in ((final, "final return", "final std"), (best, "best return", "best std")):
-        got = {(display.get(a, a), e, d): (f"{row['mean']:.1f}", f"{row['std']:.1f}") for (a, e, d), row in frame.iterrows()}
+        got = {
+            (display.get(a, a), e, d): (f"{row['mean']:.1f}", f"{row['std']:.1f}")
+            for (a, e, d), row in frame.iterrows()
+        }
         assert got == {(r["algo"], r["env"], r["dataset"]): (r[mean], r[std]) for r in rows}
         assert set(frame["n"]) == {10}
 
@@ -293,7 +329,9 @@ def test_a_closed_book_is_one_error_saying_to_open_it_again(book):
         lambda: book.table(rows="model", metric="acc"),
     ]  # fmt: skip
     for call in calls:
-        with pytest.raises(rb.StoreError, match=rf"^this book is closed; open the store again: rb\.open\('{path}'\)$"):
+        with pytest.raises(
+            rb.StoreError, match=rf"^this book is closed; open the store again: rb\.open\('{path}'\)$"
+        ):
             call()
     assert repr(book) == f"<resultsbook.Book {path}: closed>"
     book.close()  # closing twice is no error
@@ -313,31 +351,69 @@ def test_a_closed_spec_book_says_so_for_its_spec_tables(tmp_path):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda b, p: rb.open([str(b.path)]), r"^path=\[.*\] is not a path; give one, as a str or a pathlib\.Path"),
+        (
+            lambda b, p: rb.open([str(b.path)]),
+            r"^path=\[.*\] is not a path; give one, as a str or a pathlib\.Path",
+        ),
         (lambda b, p: rb.collect(p / "runs", db=[str(b.path)]), r"^db=\[.*\] is not a path; give one"),
         (lambda b, p: rb.collect([p / "runs", 3]), r"^paths=.* holds 3, which is not a path"),
-        (lambda b, p: rb.collect(p / "runs", adapter=["native"]), r"^adapter=\['native'\] must be one name, e\.g\. adapter='csv'$"),
-        (lambda b, p: rb.collect(p / "runs", options="columns=a,b"), r"^options='columns=a,b' must be a mapping, e\.g\. options=\{'columns': \['epoch', 'step', 'return'\]\}$"),
-        (lambda b, p: rb.collect(p / "runs", params=["lr=1"]), r"^params=\['lr=1'\] must be a mapping, e\.g\. params=\{'dataset': 'cifar10'\}$"),
+        (
+            lambda b, p: rb.collect(p / "runs", adapter=["native"]),
+            r"^adapter=\['native'\] must be one name, e\.g\. adapter='csv'$",
+        ),
+        (
+            lambda b, p: rb.collect(p / "runs", options="columns=a,b"),
+            r"^options='columns=a,b' must be a mapping, e\.g\. options=\{'columns': \['epoch', 'step', 'return'\]\}$",
+        ),
+        (
+            lambda b, p: rb.collect(p / "runs", params=["lr=1"]),
+            r"^params=\['lr=1'\] must be a mapping, e\.g\. params=\{'dataset': 'cifar10'\}$",
+        ),
         (lambda b, p: rb.build(p / "resultsbook.toml", db=3), r"^db=3 is not a path"),
-        (lambda b, p: b.runs(metrics=p / "acc"), r"^metrics=PosixPath\(.*\) must be a name or a list of names, e\.g\. metrics=\['val/acc', 'test/acc'\]$"),
+        (
+            lambda b, p: b.runs(metrics=p / "acc"),
+            r"^metrics=PosixPath\(.*\) must be a name or a list of names, e\.g\. metrics=\['val/acc', 'test/acc'\]$",
+        ),
         (lambda b, p: b.series(7), r"^metrics=7 must be a name or a list of names"),
-        (lambda b, p: b.table(rows="model", metric=p / "acc"), r"^metric=PosixPath\(.*\) must be a name or a list of names"),
+        (
+            lambda b, p: b.table(rows="model", metric=p / "acc"),
+            r"^metric=PosixPath\(.*\) must be a name or a list of names",
+        ),
         (lambda b, p: b.table(rows=3, metric="acc"), r"^rows=3 must be a name or a list of names"),
-        (lambda b, p: b.spec_table(["t"]), r"^spec_table takes one table's name, e\.g\. book\.spec_table\('table1'\); it was given \['t'\]$"),
-        (lambda b, p: b.table(rows="model", metric="acc", reduce=["max"]), r"^reduce=\['max'\] must be one name, e\.g\. reduce='last'$"),
+        (
+            lambda b, p: b.spec_table(["t"]),
+            r"^spec_table takes one table's name, e\.g\. book\.spec_table\('table1'\); it was given \['t'\]$",
+        ),
+        (
+            lambda b, p: b.table(rows="model", metric="acc", reduce=["max"]),
+            r"^reduce=\['max'\] must be one name, e\.g\. reduce='last'$",
+        ),
         (lambda b, p: b.runs(reduce=["max"]), r"^reduce=\['max'\] must be one name"),
-        (lambda b, p: b.table(rows="model", metric="acc", labels=["Model"]), r"^labels=\['Model'\] must be a mapping, e\.g\. labels=\{'model': 'Model'"),
-        (lambda b, p: b.table(rows="model", metric="err", derived=["err=1-acc"]), r"^derived=\['err=1-acc'\] must be a mapping"),
-        (lambda b, p: b.table(rows="model", metric="acc", goals="max"), r"^goals='max' must be a mapping, e\.g\. goals=\{'val/loss': 'min'\}$"),
+        (
+            lambda b, p: b.table(rows="model", metric="acc", labels=["Model"]),
+            r"^labels=\['Model'\] must be a mapping, e\.g\. labels=\{'model': 'Model'",
+        ),
+        (
+            lambda b, p: b.table(rows="model", metric="err", derived=["err=1-acc"]),
+            r"^derived=\['err=1-acc'\] must be a mapping",
+        ),
+        (
+            lambda b, p: b.table(rows="model", metric="acc", goals="max"),
+            r"^goals='max' must be a mapping, e\.g\. goals=\{'val/loss': 'min'\}$",
+        ),
         (lambda b, p: b.series("acc", max_points="100"), r"^max_points='100' must be a whole number"),
         (lambda b, p: rb.collect([], db=p / "s.db"), r"^paths=\[\] names no path; give one or several"),
         (lambda b, p: rb.open(""), r"^path='' names no path; give one: path='resultsbook\.db'$"),
-        (lambda b, p: rb.build(p / "runs"), r"runs holds no resultsbook\.toml; pass the spec: config='path/to/resultsbook\.toml'$"),
+        (
+            lambda b, p: rb.build(p / "runs"),
+            r"runs holds no resultsbook\.toml; pass the spec: config='path/to/resultsbook\.toml'$",
+        ),
     ],
 )
 def test_an_argument_of_the_wrong_kind_is_one_error_naming_it(book, tmp_path, call, message):
-    (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n')
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
     with pytest.raises(rb.SpecError, match=message):
         call(book, tmp_path)
 
@@ -346,7 +422,11 @@ def test_a_path_works_where_a_pattern_is_taken_and_a_str_where_a_list_is(make_ru
     from pathlib import Path
 
     for seed in range(2):
-        make_run(f"mlp_{seed}", {"model": "mlp", "seed": seed, "data": f"/d/moons-{seed}"}, [{"step": 1, "acc": 0.5}])
+        make_run(
+            f"mlp_{seed}",
+            {"model": "mlp", "seed": seed, "data": f"/d/moons-{seed}"},
+            [{"step": 1, "acc": 0.5}],
+        )
     report = rb.collect(tmp_path / "runs", db=tmp_path / "s.db", pattern=Path("{name}/metrics.jsonl"),
                         derive="dataset=data:/d/([a-z]+)")  # fmt: skip
     assert report.new == 2 and not report.problems
@@ -366,7 +446,9 @@ def test_a_misspelt_task_key_is_one_error_naming_tasks(tmp_path, cli):
     atari_like(tmp_path)
     with (
         rb.open(tmp_path / "resultsbook.toml") as book,
-        pytest.raises(rb.QueryError, match=r"^tasks 'gmae' is not a param of any run; did you mean 'game'\?$"),
+        pytest.raises(
+            rb.QueryError, match=r"^tasks 'gmae' is not a param of any run; did you mean 'game'\?$"
+        ),
     ):
         book.table(rows="method", metric="hns", replicate="run", tasks="gmae")
 
@@ -376,11 +458,96 @@ def test_a_misspelt_store_path_suggests_the_store_beside_it_not_a_new_one(book, 
     with pytest.raises(rb.NotFoundError, match=r"^no store at s\.bd; did you mean 's\.db'\?"):
         rb.open("s.bd")
     (tmp_path / "resultsbook.toml").write_text("")
-    with pytest.raises(rb.NotFoundError, match=r"^no store at resultsbook\.tom; did you mean 'resultsbook\.toml'\?"):
+    with pytest.raises(
+        rb.NotFoundError, match=r"^no store at resultsbook\.tom; did you mean 'resultsbook\.toml'\?"
+    ):
         rb.open("resultsbook.tom")
-    with pytest.raises(rb.NotFoundError, match=r"^no store at nowhere/s\.db: there is no folder nowhere; check the path$"):
+    with pytest.raises(
+        rb.NotFoundError, match=r"^no store at nowhere/s\.db: there is no folder nowhere; check the path$"
+    ):
         rb.open("nowhere/s.db")
-    with pytest.raises(rb.NotFoundError, match=r"^no store at nowhere/: there is no folder nowhere/; check the path$"):
+    with pytest.raises(
+        rb.NotFoundError, match=r"^no store at nowhere/: there is no folder nowhere/; check the path$"
+    ):
         rb.open("nowhere/")
-    with pytest.raises(rb.NotFoundError, match=r"^no store at new\.db; collect runs into it first: rb\.collect\('runs/', db='new\.db'\)$"):
+    with pytest.raises(
+        rb.NotFoundError,
+        match=r"^no store at new\.db; collect runs into it first: rb\.collect\('runs/', db='new\.db'\)$",
+    ):
         rb.open("new.db")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda book: book.table(rows="model", metirc="acc"),
+            r"book\.table\(\) has no argument metirc=; did you mean metric=\?$",
+        ),
+        (
+            lambda book: book.runs(wher={"model": "mlp"}),
+            r"book\.runs\(\) has no argument wher=; did you mean where=\?$",
+        ),
+        (
+            lambda book: book.series(metric="acc"),
+            r"book\.series\(\) has no argument metric=; did you mean metrics=\?$",
+        ),
+        (
+            lambda book: book.table(rows="model", metric="acc").save(nmae="main"),
+            r"table\.save\(\) has no argument nmae=; did you mean name=\?$",
+        ),
+        (
+            lambda book: rb.collect(paht="runs/"),
+            r"rb\.collect\(\) has no argument paht=; did you mean paths=\?$",
+        ),
+        (
+            lambda book: rb.build(tabels="main"),
+            r"rb\.build\(\) has no argument tabels=; did you mean tables=\?$",
+        ),
+        (
+            lambda book: book.table(rows="model", zzz=1),
+            r"no argument zzz=; it takes rows=, columns=, metric=, .*versus=$",
+        ),
+        (
+            lambda book: book.table(metric="acc"),
+            r"book\.table\(\): missing a required argument: 'rows'; give rows=$",
+        ),
+    ],
+)
+def test_a_misspelt_keyword_argument_is_one_error_naming_the_one_meant(book, call, message):
+    with pytest.raises(rb.SpecError, match=message):
+        call(book)
+
+
+def test_a_boolean_mask_as_where_is_one_line_saying_how_to_select_its_runs(book):
+    runs = book.runs()
+    mask = runs["params.seed"] > 0
+    with pytest.raises(rb.SpecError) as raised:
+        book.table(rows="model", metric="acc", where=mask)
+    message = str(raised.value)
+    assert message.startswith("where=<pandas Series of shape (12,)> is not understood; give a mapping")
+    assert "\n" not in message
+    assert message.endswith("pass their ids: where={'run_id': runs.loc[mask, 'run_id']}")
+    assert len(book.runs(where={"run_id": runs.loc[mask, "run_id"]})) == 8  # the fix it gives works
+
+
+def test_a_highlight_no_key_has_is_refused_by_book_table_not_when_the_notebook_shows_it(book):
+    with pytest.raises(
+        rb.RenderError,
+        match=r"highlight 'rows' is not column, row, none or one of the keys model, dataset; did you mean 'row'\?",
+    ):
+        book.table(rows="model", columns="dataset", metric="acc", highlight="rows")
+    assert (
+        "<table" in book.table(rows="model", columns="dataset", metric="acc", highlight="model")._repr_html_()
+    )
+
+
+@pytest.mark.parametrize(
+    "labels", [{"model": {"values": {"mlp": "MLP"}}}, {"values": {"model": {"mlp": "MLP"}}}]
+)
+def test_a_label_that_is_not_text_is_refused_rather_than_printed_as_a_dict(book, labels):
+    with pytest.raises(
+        rb.SpecError,
+        match=r"must be text; labels=\{'model': 'Model'\} names a key, labels=\{'model': \{'mlp': 'MLP'\}\} its values",
+    ):
+        book.table(rows="model", metric="acc", labels=labels)

@@ -175,6 +175,10 @@ def test_two_entries_writing_one_file_are_refused_naming_both(tmp_path, snippet,
             "seeds = 3 must be the list of seeds, e.g. seeds = [0, 1, 2]; for the number of seeds each cell "
             "should have, write replicates = 3",
         ),
+        (
+            '[tables.t]\nmetric = ["a", "b"]\nrows = ["m"]',
+            '[tables.t] metric = ["a", "b"] is not one metric\'s name; several metrics are written metrics = ["a", "b"]',
+        ),
         ("[tables.t\n", "is not valid TOML"),
         ('[[sources]]\nadapter = "csv"', "[[sources]] #1 needs a path"),
     ],

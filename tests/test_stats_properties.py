@@ -134,6 +134,14 @@ def test_infinite_values_keep_order_statistics_and_say_nan_for_spreads():
     assert math.isnan(describe([math.inf, -math.inf], ["mean"])["mean"])
 
 
+def test_runs_that_differ_have_no_zero_iqr_when_both_quartiles_are_infinite():
+    got = describe([0.6, math.inf], ["median", "iqr"], center="median")
+    assert (got["iqr_lo"], got["median"], got["iqr_hi"]) == (math.inf, math.inf, math.inf)
+    assert math.isnan(got["iqr"])  # not 0: the runs are 0.6 and inf
+    assert describe([1.0, math.inf, 2.0], ["iqr"])["iqr"] == math.inf
+    assert describe([0.1, 0.1, 0.1], ["iqr"])["iqr"] == 0
+
+
 def test_intervals_belong_to_their_centre():
     """The IQM's bootstrap interval contains the IQM (the old one resampled the mean: [4.45, 29.65])."""
     values = [1.0, 1.2, 1.5, 1.7, 2.0, 40.0, 80.0]

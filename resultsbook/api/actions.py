@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.arguments import (
     check_names,
+    known_keywords,
     mapping_argument,
     name_argument,
     path_argument,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # the spec and the renderers load only when needed, not for a
 PathLike = str | os.PathLike[str]
 
 
+@known_keywords("rb.collect")
 def collect(
     paths: PathLike | Sequence[PathLike] | None = None,
     db: PathLike | None = None,
@@ -86,6 +88,7 @@ def collect(
     return report
 
 
+@known_keywords("rb.build")
 def build(
     config: PathLike | Spec | None = None,
     db: PathLike | None = None,

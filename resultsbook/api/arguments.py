@@ -3,11 +3,60 @@ it, what it takes and an example, never a TypeError from deep inside."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, closest
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def known_keywords(call: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Refuse arguments the function does not take (`metirc=`, a missing `rows`) as one error naming
+    `call` and the fix, rather than Python's TypeError, which names neither the fix nor the others."""
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(function)
+        takes = [
+            name
+            for name, parameter in signature.parameters.items()
+            if name != "self" and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+        ]
+        listing = "it takes " + ", ".join(f"{name}=" for name in takes)
+
+        @functools.wraps(function)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+            for name in kwargs:
+                if name not in takes:
+                    guess = closest(name, takes)
+                    hint = f"did you mean {guess}=?" if guess else listing
+                    raise SpecError(f"{call}() has no argument {name}=; {hint}")
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError as error:  # a missing or an extra positional argument
+                missing = [t for t in takes if f"argument: {t!r}" in str(error)]
+                fix = f"give {missing[0]}=" if missing else listing
+                raise SpecError(f"{call}(): {error}; {fix}") from None
+            return function(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def brief(value: object) -> str:
+    """Return a value as a one-line message shows it: a pandas or numpy object by its kind and shape,
+    not its every line."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and not isinstance(value, (str, bytes)):
+        kind = type(value)
+        return f"<{kind.__module__.split('.')[0]} {kind.__name__} of shape {shape}>"
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def path_argument(name: str, value: object, example: str) -> str:

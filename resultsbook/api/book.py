@@ -13,8 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.arguments import (
+    brief,
     check_names,
     check_numbers,
+    known_keywords,
     mapping_argument,
     name_argument,
     path_argument,
@@ -36,6 +38,7 @@ from resultsbook.query.select import (
     select_runs,
 )
 from resultsbook.render import Labels, MarkdownOptions
+from resultsbook.render.layout import check_highlight
 from resultsbook.sources.limits import format_size
 from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
 from resultsbook.store import DEFAULT_DB_NAME, Store
@@ -51,6 +54,7 @@ Where = Mapping[str, Any] | str | Sequence[str] | None
 LabelsArg = Mapping[str, str | Mapping[str, str]] | None
 
 
+@known_keywords("rb.open")
 def open_book(path: str | os.PathLike[str] | None = None) -> Book:
     """Open a store to read: a store file, a resultsbook.toml (its store), a folder holding either,
     or, with no path, the store of the nearest resultsbook.toml (else ./resultsbook.db)."""
@@ -99,9 +103,14 @@ def filters_of(where: Where) -> tuple[Filter, ...]:
         return tuple(filters_from_mapping({key: where_values(key, value) for key, value in where.items()}))
     texts = [where] if isinstance(where, str) else list(where) if isinstance(where, (list, tuple)) else None
     if texts is None or not all(isinstance(text, str) for text in texts):
+        mask = str(getattr(where, "dtype", "")) in ("bool", "boolean")  # runs["params.seed"] > 3
+        hint = (
+            "; for the runs of a mask over book.runs(), pass their ids: "
+            "where={'run_id': runs.loc[mask, 'run_id']}"
+        )
         raise SpecError(
-            f"where={where!r} is not understood; give a mapping {{'model': 'mlp', 'seed': [0, 1]}} "
-            "or filter texts ('lr>=0.01', ['model=mlp', 'seed<3'])"
+            f"where={brief(where)} is not understood; give a mapping {{'model': 'mlp', 'seed': [0, 1]}} "
+            f"or filter texts ('lr>=0.01', ['model=mlp', 'seed<3']){hint if mask else ''}"
         )
     return tuple(parse_filter(text) for text in texts)
 
@@ -183,6 +192,7 @@ class Book:
 
         return problems_frame(self.store.problems_with_sources())
 
+    @known_keywords("book.runs")
     def runs(
         self,
         where: Where = None,
@@ -205,6 +215,7 @@ class Book:
         values = {key: reader.values(MetricSpec(key, reduce), runs) for key in keys}
         return runs_frame(runs, values, include_missing)
 
+    @known_keywords("book.series")
     def series(
         self, metrics: Names, where: Where = None, max_points: int | None = MAX_POINTS
     ) -> pd.DataFrame:
@@ -235,6 +246,7 @@ class Book:
                 curves += [(run.run_id, key, *stored[run.id]) for run in runs if run.id in stored]
         return series_frame(curves)
 
+    @known_keywords("book.table")
     def table(
         self,
         rows: Names,
@@ -293,8 +305,10 @@ class Book:
                 check_params_exist(what, keys, self.store.param_keys())
             computed = aggregate(self.store, query)
         origin = table_origin(self, arguments)
-        return Table(_non_empty(computed, where), fmt, merge_labels(base, labels), origin=origin)
+        check_highlight(_non_empty(computed, where), fmt.highlight)  # here, not when the notebook shows it
+        return Table(computed, fmt, merge_labels(base, labels), origin=origin)
 
+    @known_keywords("book.spec_table")
     def spec_table(self, name: str) -> Table:
         """Return a table of the spec, computed as `resultsbook build` computes it."""
         if not isinstance(name, str):

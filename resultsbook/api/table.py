@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from resultsbook.api.arguments import check_numbers
+from resultsbook.api.arguments import check_numbers, known_keywords
 from resultsbook.errors import QueryError, SpecError
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.normalize import Normalization
@@ -142,6 +142,12 @@ def merge_labels(base: Labels, extra: Mapping[str, str | Mapping[str, str]] | No
     values = {key: dict(mapping) for key, mapping in base.values.items()}
     for key, text in (extra or {}).items():
         if isinstance(text, Mapping):
+            for value, name in text.items():
+                if isinstance(name, (Mapping, list, tuple, set)):  # {"values": {"algo": {...}}}, as in TOML
+                    raise SpecError(
+                        f"labels={{{key!r}: {{{value!r}: ...}}}}: the label of {value!r} must be text; "
+                        "labels={'model': 'Model'} names a key, labels={'model': {'mlp': 'MLP'}} its values"
+                    )
             values.setdefault(key, {}).update({str(v): str(t) for v, t in text.items()})
         else:
             keys[key] = str(text)
@@ -225,6 +231,7 @@ class Table:
         """Return the table as aligned plain text, as `resultsbook table` prints it."""
         return render_table(self.result, "terminal", self.format, self.labels)
 
+    @known_keywords("table.save")
     def save(self, name: str, spec: str | os.PathLike[str] | None = None) -> SavedTable:
         """Add this table to a spec as `[tables.NAME]`, as `resultsbook table --save NAME` does: to
         `spec`, else the book's, else the nearest resultsbook.toml, else a new ./resultsbook.toml; only

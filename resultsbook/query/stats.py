@@ -23,7 +23,8 @@ Conventions (pinned against numpy/scipy by tests/test_stats_properties.py):
 - huge finite values (a diverged run's 1e276) get std, intervals and tests computed in the unit of the
   largest value, where squares or cubes would overflow.
 - infinite values stay in: order statistics (median, quantiles, min, max) use them; the mean is
-  ±inf (NaN for +inf and -inf together); std, sem and intervals are NaN. Outputs mark such cells.
+  ±inf (NaN for +inf and -inf together); std, sem and intervals are NaN, and so is an iqr whose two
+  quartiles are the same infinity (runs 0.6 and inf: not 0). Outputs mark such cells.
 """
 
 from __future__ import annotations
@@ -170,8 +171,10 @@ def denoise(spread: float, x: np.ndarray) -> float:
 
 
 def _difference(high: float, low: float) -> float:
+    """Return high - low: 0 for equal quartiles, NaN for two equal infinite ones (runs 0.6 and inf have
+    both quartiles at inf, and a spread no one can compute, not none)."""
     with np.errstate(invalid="ignore"):
-        return high - low if high != low else 0.0
+        return high - low if high != low or math.isinf(high) else 0.0
 
 
 def quantiles(x: np.ndarray, levels: Sequence[float]) -> list[float]:

@@ -270,9 +270,8 @@ def _display(cell: Cell | None, fmt: TableFormat, number: NumberFormat) -> Displ
     )
 
 
-def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int, int]]]:
-    """Return groups of (row, column) indexes whose cells compete for "best": same metric, differing
-    only along the highlight direction (down a column, along a row, or in one named key)."""
+def check_highlight(table: ResultTable, highlight: str) -> None:
+    """Refuse a highlight that is not column, row, none or one of the table's keys."""
     keys = (*table.row_keys, *table.column_keys)
     if highlight not in HIGHLIGHTS and highlight not in keys:
         guess = closest(highlight, [*HIGHLIGHTS, *keys])
@@ -280,6 +279,13 @@ def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int
         raise RenderError(
             f"highlight {highlight!r} is not column, row, none or one of the keys {', '.join(keys)}{hint}"
         )
+
+
+def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int, int]]]:
+    """Return groups of (row, column) indexes whose cells compete for "best": same metric, differing
+    only along the highlight direction (down a column, along a row, or in one named key)."""
+    keys = (*table.row_keys, *table.column_keys)
+    check_highlight(table, highlight)
     if highlight == "column":
         varying = set(table.row_keys)
     elif highlight == "row":

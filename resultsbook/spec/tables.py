@@ -28,6 +28,7 @@ from resultsbook.spec.keys import (
     strings,
 )
 from resultsbook.spec.labels import optional_text, read_labels
+from resultsbook.spec.toml_text import value_text
 
 OUTPUT_SUFFIXES = (".tex", ".md", ".csv", ".json")
 FLAG_DEFAULTS = {  # the true/false keys of a table, with their defaults
@@ -327,6 +328,11 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
     """Read one metric: its name, per-run reduction, scale, goal and label."""
     if "name" not in settings:
         raise SpecError(f"{where}: {context} a metrics entry needs a name")
+    if isinstance(settings["name"], (list, Mapping)):  # else one metric named "['acc', 'f1']"
+        raise SpecError(
+            f"{where}: {context} metric = {value_text(settings['name'])} is not one metric's name; "
+            f"several metrics are written metrics = {value_text(settings['name'])}"
+        )
     reduce = str(settings.get("reduce", "last"))
     try:
         parse_reduction(reduce)
