@@ -208,6 +208,29 @@ def test_an_option_no_adapter_that_read_the_runs_has_is_said_to_have_changed_not
     assert read.exit_code == 0 and "Note:" not in read.stderr  # the csv adapter read it with that option
 
 
+def test_a_second_pattern_over_one_root_adds_its_runs_and_hides_none_of_the_first(tmp_path, store):
+    """Collecting runs/ with --pattern 'cql/...', then with 'iql/...', marked every CQL run missing: the
+    second pattern looked for IQL runs only, and the CQL ones were still there."""
+    for algo in ("cql", "iql"):
+        for seed in (0, 1):
+            folder = tmp_path / "runs" / algo / f"s{seed}"
+            folder.mkdir(parents=True)
+            (folder / "log.csv").write_text(f"step,ret\n1,{seed}\n")
+    root = str(tmp_path / "runs")
+    first = collect(store, [CollectRequest(root, pattern="cql/s{seed}/log.csv")])
+    second = collect(store, [CollectRequest(root, pattern="iql/s{seed}/log.csv")])
+    assert (first.new, second.new, second.missing) == (2, 2, 0)
+    assert len(store.runs()) == 4
+    (
+        tmp_path / "runs" / "iql" / "s1" / "log.csv"
+    ).unlink()  # gone for real: a pattern that looks for it says so
+    again = collect(store, [CollectRequest(root, pattern="iql/s{seed}/log.csv")])
+    assert (again.unchanged, again.missing) == (1, 1)
+    assert len(store.runs()) == 3
+    everything = collect(store, [CollectRequest(root, pattern="{algo}/s{seed}/log.csv")])
+    assert (everything.new, everything.updated, everything.missing) == (0, 3, 0), everything
+
+
 def test_collecting_only_changed_paths_reads_only_their_runs(tmp_path, store):
     make_runs(tmp_path / "runs", 5)
     request = [CollectRequest(str(tmp_path / "runs"))]

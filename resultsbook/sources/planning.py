@@ -60,6 +60,9 @@ class Plan:
     unchanged: list[str] = field(default_factory=list)  # stored paths of sources whose signature held
     seen: set[str] = field(default_factory=set)  # stored paths of every source found
     scopes: list[tuple[str, bool]] = field(default_factory=list)  # stored path; count sources holding it?
+    patterns: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # a scope's patterns, when all its requests have one
     unlisted: list[str] = field(default_factory=list)  # folders the walk could not list: their runs stay
     unsure: list[str] = field(default_factory=list)  # roots where nothing was found: only what is gone goes
     problems: list[Problem] = field(default_factory=list)
@@ -67,13 +70,15 @@ class Plan:
     listings: FolderListings | None = None  # loaded when a walk needs them
 
     def gone(self, store: Store, stored: Stored) -> list[str]:
-        """Return the stored sources this collect looked for and did not find."""
+        """Return the stored sources this collect looked for and did not find. A pattern looks for what
+        it matches: a source another pattern collected under the same root, still there, is not gone."""
         return [
             path
             for path in stored
             if path not in self.seen
             and any(
-                path_under(path, scope) or (inside and path_under(scope, path))
+                (path_under(path, scope) and self._looked_for(path, scope, store))
+                or (inside and path_under(scope, path))
                 for scope, inside in self.scopes
             )
             and not any(path_under(path, folder) for folder in self.unlisted)
@@ -81,6 +86,18 @@ class Plan:
                 any(path_under(path, root) for root in self.unsure) and os.path.lexists(store.absolute(path))
             )
         ]
+
+    def _looked_for(self, path: str, scope: str, store: Store) -> bool:
+        """Tell whether a scope's requests looked for a stored source under it: any request without a
+        pattern did, a pattern only for what it matches (or what is no longer there)."""
+        patterns = self.patterns.get(scope)
+        if patterns is None:
+            return True
+        from resultsbook.sources.pathpattern import compile_pattern  # path patterns only
+
+        relative = path if scope in (".", "") else path[len(scope.rstrip("/")) + 1 :]
+        matched = any(compile_pattern(text).match(relative) is not None for text in patterns)
+        return matched or not os.path.lexists(store.absolute(path))
 
 
 def plan_collect(
@@ -182,9 +199,12 @@ class _Planner:
             plan.problems.append(missed)
         plan.unlisted += [storable_text(store.relative(path)) for path in log.walk.unlisted]
         if changed is None:
-            plan.scopes.append(
-                (served[0] if served is not None else storable_text(store.relative(request.path)), False)
-            )
+            scope = served[0] if served is not None else storable_text(store.relative(request.path))
+            plan.scopes.append((scope, False))
+            if request.pattern and (scope not in dict(plan.scopes[:-1]) or scope in plan.patterns):
+                plan.patterns.setdefault(scope, []).append(request.pattern)
+            else:  # a request without a pattern looks for everything under its root
+                plan.patterns.pop(scope, None)
             if not count:  # a mistyped pattern or adapter: say so; runs still there stay
                 plan.notes.append(explain_nothing_found(request, log))
                 plan.unsure.append(storable_text(store.relative(request.path)))
