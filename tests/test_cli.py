@@ -451,6 +451,20 @@ def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal
     assert chosen.stdout.splitlines()[0].split() == ["name", "p19"] and chosen.stderr == ""
 
 
+def test_runs_asked_for_a_column_it_lacks_names_the_run_fields_before_a_long_config(make_run, cli):
+    # a W&B tree of Hugging Face runs holds ~300 params: the listing of 12 of them named no run field,
+    # and `ended` was taken for the param `seed`
+    make_run("r0", {f"arg_{i:03}": i for i in range(300)} | {"seed": 0}, curve([0.5]))
+    cli("collect", "runs")
+    assert "did you mean 'end_time'?" in cli("runs", "--columns", "name,ended").output
+    unknown = cli("runs", "--columns", "name,finished_at").output
+    assert (
+        "run fields: run_id, name, status, adapter, source, experiment, git_commit, start_time, end_time;"
+        in unknown
+    )
+    assert "params: arg_000, arg_001" in unknown
+
+
 def test_runs_of_several_experiments_are_listed_with_their_experiment(make_run, cli):
     # an mlruns/ of four MLflow experiments with params of their own (seen in
     # github.com/01-AlstonAlvares/A3 @ 5be413db, app/mlruns): the listing mixed them without saying which

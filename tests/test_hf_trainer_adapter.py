@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 
 import pytest
-from trackers import copy_fixture, expected, last_values, read_tree, same_number
+from trackers import FIXTURES, copy_fixture, expected, last_values, read_tree, same_number
 
 
 @pytest.fixture
@@ -100,6 +101,18 @@ def test_output_paths_of_training_args_are_provenance_not_config(root):
     run = read_tree(root)["out/seed1"][0]
     assert "output_dir" not in run.params and run.provenance["output_dir"].endswith("out/seed1")
     assert run.params["learning_rate"] == 0.001 and run.params["seed"] == 1
+
+
+def test_a_wandb_folder_inside_an_output_folder_is_named_with_the_command_that_reads_it(root):
+    # output_dir="./" (seen in github.com/MS0117/ATP @ 8f5eee27): all_results.json at the project
+    # root made `collect .` one Hugging Face run, and the 131 W&B runs under wandb/ vanished unsaid
+    wandb = root / "out" / "seed1" / "wandb"
+    shutil.copytree(FIXTURES / "wandb_step_metric" / "wandb", wandb)
+    problems = read_tree(root)["out/seed1"][1]
+    assert [(p.path, p.message) for p in problems] == [
+        (str(wandb), "holds W&B runs, not read as part of the Hugging Face output folder around it")
+    ]
+    assert f"`resultsbook collect {wandb}` reads them" in problems[0].kept
 
 
 def test_a_state_file_cut_off_mid_write_is_reported_and_the_results_kept(root):

@@ -68,3 +68,21 @@ def test_row_cut_off_mid_write_is_dropped_and_reported(root):
     run, problems, _ = read_tree(root)["logs/mlp/version_1"]
     assert [p.message for p in problems] == ["last line (11) is cut off (a run still writing?)"]
     assert int(run.metrics["train_loss"].steps[-1]) == 11
+
+
+def test_a_torch_module_in_hparams_gives_its_settings_not_its_weights(tmp_path):
+    root = copy_fixture("lightning_csv_module", tmp_path)
+    found = read_tree(root)
+    for item in expected("lightning_csv_module")["runs"]:
+        run, problems, _ = found[item["source"]]
+        assert problems == []
+        assert run.params == {k: normalize_value(v) for k, v in item["params"].items()}
+
+
+def test_bytes_in_hparams_read_as_their_size_and_digest(tmp_path):
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    (folder / "hparams.yaml").write_text("mask: !!binary |\n  AAECAw==\nlr: 0.1\n")
+    (folder / "metrics.csv").write_text("epoch,step,loss\n0,0,1.0\n")
+    run = read_tree(tmp_path)["lightning_logs/version_0"][0]
+    assert run.params["mask"] == "<4 bytes, sha256 054edec1>"

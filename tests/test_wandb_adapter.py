@@ -481,3 +481,14 @@ def test_a_corrupt_chunk_is_named_by_byte_and_the_records_before_it_kept(tmp_pat
     ]
     expected = EXPECTED["offline-run-20261127_192049-finish01"]["metrics"]["train.loss"]["steps"]
     assert run.metrics["train.loss"].steps.tolist() == expected[:9]  # the rest of the block is lost
+
+
+def test_metrics_are_stepped_by_the_step_metric_they_were_defined_against():
+    # Hugging Face's WandbCallback plots every metric against train/global_step; W&B's _step counts
+    # log calls (a real GRPO run: _step 50 at global step 12), so a curve's steps were log-call counts
+    fixture = FIXTURE.parent / "wandb_step_metric"
+    (folder,) = (fixture / "wandb").iterdir()
+    run, problems = read_folder(folder)
+    want = json.loads((fixture / "expected.json").read_text())["steps"]
+    assert {key: [int(step) for step in run.metrics[key].steps] for key in want} == want
+    assert list(problems) == []  # train/epoch, logged in a training and an evaluation row at step 6, agrees

@@ -52,6 +52,8 @@ _STATE_FACTS = (
 # where a run wrote, not how it was configured: provenance, else every run differs in config
 _RUN_PATHS = ("output_dir", "logging_dir")
 DEFAULT_STALE_AFTER = 3600.0  # checkpoints can be an hour apart
+# trackers' folders an output folder can hold when `output_dir` is the project folder ("./")
+_TRACKER_FOLDERS = {"wandb": "W&B", "mlruns": "MLflow", "lightning_logs": "Lightning"}
 
 
 class HfTrainerAdapter(Adapter):
@@ -120,6 +122,7 @@ class HfTrainerAdapter(Adapter):
         if state_path and state_path != files.get(STATE_FILE):
             provenance["state_from"] = os.path.relpath(state_path, source.path).replace(os.sep, "/")
         status = self._status(state, history, files, source, provenance, problems)
+        problems.extend(_trackers_left_unread(source.path))
         run = RunRecord(
             name=os.path.basename(os.path.abspath(source.path)),
             params=params,
@@ -290,3 +293,20 @@ def read_training_params(
                 if model.get(key):
                     params.setdefault(name, normalize_value(model[key]))
     return params
+
+
+def _trackers_left_unread(folder: str) -> list[Problem]:
+    """Report a tracker's folder inside an output folder: the walk stops at the output folder."""
+    problems = []
+    for name, tracker in _TRACKER_FOLDERS.items():
+        inner = os.path.join(folder, name)
+        if fs.isdir(inner):
+            problems.append(
+                Problem(
+                    inner,
+                    f"holds {tracker} runs, not read as part of the Hugging Face output folder around it",
+                    f"nothing from it; `resultsbook collect {inner}` reads them (the {tracker} runs of "
+                    "this training repeat its metrics, to collect once)",
+                )
+            )
+    return problems

@@ -23,7 +23,8 @@ from resultsbook.sources.textio import parse_json
 # Record.record_type field numbers
 HISTORY, SUMMARY, CONFIG, RUN, EXIT, HEADER, PREEMPTING, ENVIRONMENT = 2, 3, 5, 17, 18, 21, 23, 26
 OUTPUT_RAW = 13  # a line of the run's console
-WANTED = frozenset({HISTORY, SUMMARY, CONFIG, RUN, EXIT, HEADER, PREEMPTING, ENVIRONMENT, OUTPUT_RAW})
+METRIC = 12  # a `define_metric` call: a metric (or a glob of them) and the metric it is plotted against
+WANTED = frozenset({HISTORY, SUMMARY, CONFIG, RUN, EXIT, HEADER, PREEMPTING, ENVIRONMENT, OUTPUT_RAW, METRIC})
 _VALUE_TAG = (16 << 3 | LENGTH_DELIMITED).to_bytes(2, "little")  # field 16 as a two-byte varint key
 _KEY_TAG, _NESTED_TAG = 1 << 3 | LENGTH_DELIMITED, 2 << 3 | LENGTH_DELIMITED
 
@@ -248,3 +249,12 @@ def read_git(raw: bytes) -> dict[str, str]:
         if number in (1, 2) and isinstance(value, bytes) and value:
             git["remote" if number == 1 else "commit"] = as_text(value)
     return git
+
+
+def read_metric_definition(raw: bytes) -> tuple[str, str, str]:
+    """Return a MetricRecord's (name, glob_name, step_metric), each "" when absent."""
+    fields = {1: "", 2: "", 4: ""}
+    for number, _, value in iter_fields(raw):
+        if number in fields and isinstance(value, bytes):
+            fields[number] = as_text(value)
+    return fields[1], fields[2], fields[4]

@@ -7,6 +7,7 @@ fills in what the log lacks. Field numbers: `wandb/proto/wandb_internal.proto`.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
 import re
@@ -24,6 +25,7 @@ from resultsbook.adapters.wandbrecords import (
     EXIT,
     HEADER,
     HISTORY,
+    METRIC,
     OUTPUT_RAW,
     PREEMPTING,
     RUN,
@@ -31,6 +33,7 @@ from resultsbook.adapters.wandbrecords import (
     ItemLog,
     key_path,
     read_git,
+    read_metric_definition,
     read_timestamp,
     record_type,
     split_items,
@@ -143,6 +146,9 @@ class WandbRun:
     skipped: dict[str, int] = field(default_factory=dict)
     bad_json: int = 0
     console: deque[bytes] = field(default_factory=lambda: deque(maxlen=KEPT_RECORDS))
+    step_metrics: dict[str, str] = field(default_factory=dict)  # define_metric(name, step_metric=...)
+    step_globs: list[tuple[str, str]] = field(default_factory=list)  # define_metric("*", step_metric=...)
+    step_values: dict[str, float | None] = field(default_factory=dict)  # each step metric's latest value
 
     # ------------------------------------------------------------ the log
     def read_records(self, records: Iterable[bytes], path: str, problems: list[Problem]) -> None:
@@ -170,6 +176,8 @@ class WandbRun:
                     self.preempting = True
                 elif kind == OUTPUT_RAW:
                     self.console.append(body)  # decoded only if the run failed
+                elif kind == METRIC:
+                    self._define_metric(body)
             except (WireError, IndexError, ValueError, RecursionError, OverflowError):
                 broken += 1
         if broken:
@@ -202,6 +210,9 @@ class WandbRun:
             time = None
         self.rows += 1
         add = self.builder.add
+        for name in self.step_values.keys() & values.keys():
+            if (number := _number(values[name])) is not None and math.isfinite(number):
+                self.step_values[name] = number
         for key, value in values.items():
             if key[0] == "_" or "._" in key:
                 continue  # W&B's own keys (_runtime, _wandb.*) and media fields (image._type)
@@ -210,7 +221,27 @@ class WandbRun:
                 if value is not None:
                     self.skipped[key] = self.skipped.get(key, 0) + 1
                 continue
-            add(key, step, point, time)
+            add(key, self._step_of(key, step), point, time)
+
+    def _define_metric(self, body: bytes) -> None:
+        """Note which metric a `define_metric` call plots a metric (or a glob of them) against."""
+        name, glob, step_metric = read_metric_definition(body)
+        if name:
+            self.step_metrics[name] = step_metric
+        elif glob and step_metric:
+            self.step_globs.append((glob, step_metric))
+        if step_metric:
+            self.step_values.setdefault(step_metric, None)
+
+    def _step_of(self, key: str, row_step: float) -> float:
+        """Return the step of a point: its step metric's latest value (as W&B plots it), else `_step`."""
+        if not self.step_values:
+            return row_step
+        step_metric = self.step_metrics.get(key)
+        if step_metric is None and key not in self.step_values:
+            step_metric = next((m for glob, m in self.step_globs if fnmatch.fnmatchcase(key, glob)), None)
+        value = self.step_values.get(step_metric) if step_metric else None
+        return row_step if value is None else value
 
     def _row_values(self, row: dict[str, bytes]) -> dict[str, Any]:
         """Decode a row's JSON values; objects logged under one key are flattened, media dropped."""

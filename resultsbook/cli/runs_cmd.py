@@ -184,12 +184,15 @@ def _metric_column(text: str) -> tuple[str, str]:
 
 def _check_columns(fields: tuple[str, ...], runs: list[Any]) -> None:
     """Refuse a column that is neither a run field nor a param of any listed run."""
-    known = set(RUN_COLUMNS) | {key for run in runs for key in run.params}
+    params = {key for run in runs for key in run.params}
     for field in fields:
-        if field not in known:
-            raise SpecError(
-                f"--columns: no run field or param {field!r}; {did_you_mean(field, known, 'columns')}"
-            )
+        if field in RUN_COLUMNS or field in params:
+            continue
+        field_guess = closest(field, RUN_COLUMNS)  # `ended` means end_time before it means a param `seed`
+        hint = f"did you mean {field_guess!r}?" if field_guess else did_you_mean(field, params, "params")
+        if not hint.startswith("did you mean"):  # no guess: a long config must not hide the run fields
+            hint = f"run fields: {', '.join(RUN_COLUMNS)}; {hint}"
+        raise SpecError(f"--columns: no run field or param {field!r}; {hint}")
 
 
 def _column_text(run: Any, field: str, exact: bool = False) -> str:

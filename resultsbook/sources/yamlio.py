@@ -3,6 +3,8 @@ aliases may not multiply a document ("billion laughs") nor refer to themselves; 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,21 +22,59 @@ class LenientSafeLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
 
     Lightning's `hparams.yaml` is written with `yaml.dump`, so it can hold such tags; the safe loader
     refuses them, the full loader would run code. A tuple becomes a list, an object its state mapping.
+    A torch module passed to `save_hyperparameters` keeps its public attributes only (its weights,
+    hooks and submodules are state, not settings); a function (`!!python/name:torch.tanh`) reads as
+    its name, a tensor as its shape, bytes as their size and digest: no pickled data in the params.
     """
+
+
+_TENSOR_REBUILDERS = (
+    "python/object/apply:torch._utils._rebuild_tensor",
+    "python/object/apply:torch._utils._rebuild_parameter",
+)
+_NAME_TAG = re.compile(r"python/(?:name|module):(.+)$")
+_TORCH_MODULE_STATE = frozenset({"_modules", "_parameters", "_buffers"})
 
 
 def _construct_plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
     """Build a tagged node as the plain scalar, list or mapping it is written as."""
+    if any(rebuilder in suffix for rebuilder in _TENSOR_REBUILDERS):
+        return _tensor_summary(loader, suffix, node)
     if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
+        mapping = loader.construct_mapping(node, deep=True)
+        if "python/object" in suffix and mapping.keys() >= _TORCH_MODULE_STATE:
+            return {key: value for key, value in mapping.items() if not str(key).startswith("_")}
+        return mapping
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
     if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
+        value = loader.construct_scalar(node)
+        named = _NAME_TAG.search(suffix)
+        return named.group(1) if named and not value else value  # `!!python/name:torch.tanh ''`
     return None
 
 
+def _tensor_summary(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> str:
+    """Return `<tensor of shape 10x5>` for a pickled torch tensor or parameter, without its data."""
+    arguments = node.value if isinstance(node, yaml.SequenceNode) else []
+    if "_rebuild_parameter" in suffix and arguments:  # (tensor, requires_grad, hooks)
+        inner = loader.construct_object(arguments[0], deep=True)
+        return inner if isinstance(inner, str) else "<tensor>"
+    if len(arguments) > 2 and isinstance(arguments[2], yaml.SequenceNode):  # (storage, offset, size, ...)
+        shape = loader.construct_sequence(arguments[2], deep=True)
+        if all(isinstance(size, int) for size in shape):
+            return f"<tensor of shape {'x'.join(map(str, shape)) or '()'}>"
+    return "<tensor>"
+
+
+def _construct_binary_summary(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    """Return `<N bytes, sha256 0123abcd>` for a `!!binary` value: runs still differ when it does."""
+    data = yaml.SafeLoader.construct_yaml_binary(loader, node)
+    return f"<{len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()[:8]}>"
+
+
 LenientSafeLoader.add_multi_constructor("", _construct_plain)
+LenientSafeLoader.add_constructor("tag:yaml.org,2002:binary", _construct_binary_summary)
 
 
 class StrictSafeLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
