@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 from collections.abc import Mapping
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.arguments import path_argument
-from resultsbook.api.table import names, statistics
+from resultsbook.api.table import merge_labels, names, statistics
 from resultsbook.errors import ResultsbookError, SpecError
+from resultsbook.render.layout import Labels
 
 if TYPE_CHECKING:
     from resultsbook.api.book import Book
@@ -30,11 +32,17 @@ class TableOrigin:
 
 def table_origin(book: Book, arguments: Mapping[str, Any]) -> TableOrigin:
     """Return the origin of a `book.table(**arguments)` call."""
-    from resultsbook.api.book import Book
-
-    defaults = {name: p.default for name, p in inspect.signature(Book.table).parameters.items()}
+    defaults = _table_defaults()
     passed = frozenset(name for name, value in arguments.items() if not _is_default(value, defaults[name]))
     return TableOrigin(book, dict(arguments), passed)
+
+
+@functools.cache
+def _table_defaults() -> dict[str, Any]:
+    """Return `book.table`'s arguments and their defaults (read once)."""
+    from resultsbook.api.book import Book
+
+    return {name: p.default for name, p in inspect.signature(Book.table).parameters.items()}
 
 
 def save_table_made(table: Table, name: str, spec: str | os.PathLike[str] | None) -> SavedTable:
@@ -117,15 +125,9 @@ def _where(where: Any) -> Any:
 
 
 def _labels(labels: Mapping[str, Any] | None) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """Return `labels` as (a key's name, a value's names)."""
-    keys: dict[str, str] = {}
-    values: dict[str, dict[str, str]] = {}
-    for key, text in (labels or {}).items():
-        if isinstance(text, Mapping):
-            values[key] = {str(value): str(name) for value, name in text.items()}
-        else:
-            keys[key] = str(text)
-    return keys, values
+    """Return `labels` as (a key's name, a value's names), read as `book.table` reads them."""
+    read = merge_labels(Labels(), labels)
+    return dict(read.keys), {key: dict(names) for key, names in read.values.items()}
 
 
 def _is_default(value: Any, default: Any) -> bool:

@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resultsbook.adapters import Adapter
 from resultsbook.errors import SpecError
@@ -35,6 +35,9 @@ from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.validate import storable_text
 from resultsbook.store import Store
 from resultsbook.voice import option
+
+if TYPE_CHECKING:
+    from resultsbook.sources.pathpattern import PathPattern
 
 Stored = Mapping[str, tuple[str, str]]  # stored source path -> (adapter, signature)
 
@@ -60,7 +63,7 @@ class Plan:
     unchanged: list[str] = field(default_factory=list)  # stored paths of sources whose signature held
     seen: set[str] = field(default_factory=set)  # stored paths of every source found
     scopes: list[tuple[str, bool]] = field(default_factory=list)  # stored path; count sources holding it?
-    patterns: dict[str, list[str]] = field(
+    patterns: dict[str, list[PathPattern]] = field(
         default_factory=dict
     )  # a scope's patterns, when all its requests have one
     unlisted: list[str] = field(default_factory=list)  # folders the walk could not list: their runs stay
@@ -93,10 +96,8 @@ class Plan:
         patterns = self.patterns.get(scope)
         if patterns is None:
             return True
-        from resultsbook.sources.pathpattern import compile_pattern  # path patterns only
-
         relative = path if scope in (".", "") else path[len(scope.rstrip("/")) + 1 :]
-        matched = any(compile_pattern(text).match(relative) is not None for text in patterns)
+        matched = any(pattern.match(relative) is not None for pattern in patterns)
         return matched or not os.path.lexists(store.absolute(path))
 
 
@@ -202,7 +203,9 @@ class _Planner:
             scope = served[0] if served is not None else storable_text(store.relative(request.path))
             plan.scopes.append((scope, False))
             if request.pattern and (scope not in dict(plan.scopes[:-1]) or scope in plan.patterns):
-                plan.patterns.setdefault(scope, []).append(request.pattern)
+                from resultsbook.sources.pathpattern import compile_pattern  # path patterns only
+
+                plan.patterns.setdefault(scope, []).append(compile_pattern(request.pattern))
             else:  # a request without a pattern looks for everything under its root
                 plan.patterns.pop(scope, None)
             if not count:  # a mistyped pattern or adapter: say so; runs still there stay
