@@ -86,3 +86,28 @@ def test_bytes_in_hparams_read_as_their_size_and_digest(tmp_path):
     (folder / "metrics.csv").write_text("epoch,step,loss\n0,0,1.0\n")
     run = read_tree(tmp_path)["lightning_logs/version_0"][0]
     assert run.params["mask"] == "<4 bytes, sha256 054edec1>"
+
+
+def test_a_version_folder_with_hparams_alone_is_a_run_whose_missing_metrics_are_said(tmp_path):
+    folder = tmp_path / "lightning_logs" / "version_3"
+    folder.mkdir(parents=True)
+    (folder / "hparams.yaml").write_text("lr: 0.1\nseed: 3\n")
+    run, problems, adapter = read_tree(tmp_path)["lightning_logs/version_3"]
+    assert adapter == "lightning_csv" and run.params == {"lr": 0.1, "seed": 3} and run.metrics == {}
+    assert [p.message for p in problems] == [
+        "holds hparams.yaml but no metrics.csv nor TensorBoard event file: a run that has not logged yet, "
+        "crashed before its first log, or whose logger wrote elsewhere"
+    ]
+
+
+def test_hparams_beside_event_files_stay_tensorboards_and_elsewhere_are_not_claimed(tmp_path):
+    board = tmp_path / "lightning_logs" / "version_0"
+    board.mkdir(parents=True)
+    (board / "hparams.yaml").write_text("lr: 0.1\n")
+    (board / "events.out.tfevents.1.host").write_bytes(b"")
+    other = tmp_path / "configs"
+    other.mkdir()
+    (other / "hparams.yaml").write_text("lr: 0.1\n")
+    found = read_tree(tmp_path)
+    assert "configs" not in found
+    assert found["lightning_logs/version_0"][2] == "tensorboard"

@@ -19,6 +19,10 @@ from resultsbook.sources.yamlio import read_yaml_file
 METRICS_FILE = "metrics.csv"
 HPARAMS_FILE = "hparams.yaml"
 STEP_COLUMN = "step"
+NO_METRICS = (
+    f"holds {HPARAMS_FILE} but no {METRICS_FILE} nor TensorBoard event file: a run that has not logged "
+    "yet, crashed before its first log, or whose logger wrote elsewhere"
+)
 
 
 class LightningCsvAdapter(Adapter):
@@ -30,10 +34,12 @@ class LightningCsvAdapter(Adapter):
     claims_by_listing = True
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
-        """Claim a folder with metrics.csv beside hparams.yaml, or named version_<N>."""
-        if METRICS_FILE not in folder.files:
+        """Claim a folder with metrics.csv beside hparams.yaml, or named version_<N>; a version_<N>
+        with hparams.yaml alone too (a run that has logged nothing yet: said, not skipped)."""
+        version_folder = os.path.basename(folder.path).startswith("version_")
+        if METRICS_FILE not in folder.files and not (version_folder and HPARAMS_FILE in folder.files):
             return None
-        if HPARAMS_FILE not in folder.files and not os.path.basename(folder.path).startswith("version_"):
+        if HPARAMS_FILE not in folder.files and not version_folder:
             return None
         names = [n for n in (HPARAMS_FILE, METRICS_FILE) if n in folder.files]
         return Claim((self.source(folder.path, [folder.file(n) for n in names]),))
@@ -51,7 +57,11 @@ class LightningCsvAdapter(Adapter):
         problems: list[Problem] = []
         params = read_hparams(os.path.join(source.path, HPARAMS_FILE), problems)
         metrics_path = os.path.join(source.path, METRICS_FILE)
-        table = read_delimited(metrics_path, problems, delimiter=",") if fs.exists(metrics_path) else None
+        table = None
+        if fs.exists(metrics_path):
+            table = read_delimited(metrics_path, problems, delimiter=",")
+        else:
+            problems.append(Problem(source.path, NO_METRICS, "its params, no metrics"))
         metrics = read_sparse_table(metrics_path, table, STEP_COLUMN, problems) if table else {}
         parts = os.path.abspath(source.path).replace(os.sep, "/").split("/")
         run = RunRecord(
