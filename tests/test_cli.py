@@ -544,3 +544,27 @@ def test_getting_started_shows_the_table_the_quickstart_writes():
     excerpt = page.split("`paper/results/table1.tex` then reads:\n\n", 1)[1].split("```latex\n", 1)[1]
     excerpt = excerpt.split("```", 1)[0]
     assert excerpt == (ROOT / "examples/quickstart/paper/results/table1.tex").read_text()
+
+
+def test_runs_metric_of_runs_that_logged_only_a_summary_shows_it_as_a_table_reduces_it(make_run, cli):
+    for seed in range(2):
+        make_run(f"r{seed}", {"seed": seed}, curve([0.5]), {"summary": {"test_acc": 0.9 + seed / 100}})
+    cli("collect", "runs")
+    assert cli("runs", "--metric", "test_acc", "--columns", "name").stdout.splitlines()[2:4] == [
+        "r0      0.9",
+        "r1      0.91",
+    ]
+    assert cli("runs", "--metric", "test_acc", "--columns", "name").stdout.split()[:2] == [
+        "name",
+        "test_acc:summary",
+    ]
+    make_run("r2", {"seed": 2}, [{"step": 1, "test_acc": 0.5}])
+    cli("collect", "runs")
+    mixed = cli("runs", "--metric", "test_acc", "--columns", "name", "--format", "csv")
+    assert mixed.stdout == "name,test_acc\nr0,0.9\nr1,0.91\nr2,0.5\n"
+    assert mixed.stderr == (
+        "Note: test_acc: 2 run(s) logged no series of it; their cells show the summary value they reported, "
+        "as a table reduces it (--metric test_acc:last shows logged points only)\n"
+    )
+    points = cli("runs", "--metric", "test_acc:last", "--columns", "name", "--format", "csv")
+    assert points.stdout == "name,test_acc\nr0,\nr1,\nr2,0.5\n" and points.stderr == ""

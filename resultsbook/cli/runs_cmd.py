@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -89,6 +90,7 @@ def runs_command(
     output_format = "json" if as_json else output_format
     filters = [parse_filter(w) for w in where]
     wanted = [_metric_column(text) for text in metrics]
+    defaulted = {key for key, stat in wanted if stat == "last" and not _names_stat(key, metrics)}
     with open_store(db_path) as store:
         every = store.runs(include_missing)
         check_filter_keys(every, filters)
@@ -124,15 +126,21 @@ def runs_command(
         *varying[: len(varying) - len(hidden)],
     )
     _check_columns(fields, runs)
-    header = [*fields, *(f"{key}:{stat}" if stat != "last" else key for key, stat in wanted)]
+    stats = {key: _shown_stats(runs, summaries, key) if key in defaulted else {} for key, _ in wanted}
+    header = [*fields, *(_metric_header(key, stat, stats[key]) for key, stat in wanted)]
     exact = output_format == "csv"  # for a program: every digit; a terminal shows six
     rows = [
         [
             *(_column_text(run, field, exact) for field in fields),
-            *(_summary_text(summaries.get(run.id, {}).get(key, {}).get(stat), exact) for key, stat in wanted),
+            *(
+                _summary_text(summaries.get(run.id, {}).get(key, {}).get(stats[key].get(run.id, stat)), exact)
+                for key, stat in wanted
+            ),
         ]
         for run in runs
     ]
+    mixed = [key for key, _ in wanted if set(stats[key].values()) == {"last", "summary"}]
+    notes = [_summary_note(key, stats[key]) for key in mixed]
     if output_format == "csv":
         import csv
         import io
@@ -142,6 +150,8 @@ def runs_command(
         clean = (lambda row: [neutralize_formula(v) for v in row]) if escape_formulas else list
         writer.writerows([clean(header), *(clean(row) for row in rows)])
         click.echo(buffer.getvalue(), nl=False)
+        for note in notes:
+            echo(note, err=True)
         return
     escaped = [[escape_terminal(value) for value in row] for row in rows]
     whole = [field in RUN_COLUMNS for field in fields]  # a name or a source is what one types to find a run
@@ -155,6 +165,8 @@ def runs_command(
         )
     )
     echo(f"{len(runs)} run(s)")
+    for note in notes:
+        echo(note, err=True)
     if hidden:
         named = ", ".join(hidden[:3]) + (", ..." if len(hidden) > 3 else "")
         echo(
@@ -172,6 +184,38 @@ def runs_command(
 
 def _summary_text(value: Any, exact: bool = False) -> str:
     return "" if value is None else (_exact_text if exact else _text)(value)
+
+
+def _shown_stats(runs: list[Any], summaries: Mapping[int, Any], key: str) -> dict[int, str]:
+    """Return, per run, what a --metric column without a STAT shows: the last logged point, or the
+    summary value of a run that logged no series of the metric (as a table reduces it)."""
+    shown = {}
+    for run in runs:
+        row = summaries.get(run.id, {}).get(key)
+        if row is not None:
+            shown[run.id] = "summary" if not row["n"] and row["summary"] is not None else "last"
+    return shown
+
+
+def _summary_note(key: str, shown: Mapping[int, str]) -> str:
+    """Say which cells of a --metric column are summary values among logged last points."""
+    count = sum(stat == "summary" for stat in shown.values())
+    return (
+        f"Note: {key}: {count} run(s) logged no series of it; their cells show the summary value they "
+        f"reported, as a table reduces it (--metric {key}:last shows logged points only)"
+    )
+
+
+def _metric_header(key: str, stat: str, shown: Mapping[int, str]) -> str:
+    """Name a --metric column: its STAT when not the last point, or when every value is a summary."""
+    if stat == "last" and shown and set(shown.values()) == {"summary"}:
+        return f"{key}:summary"
+    return key if stat == "last" else f"{key}:{stat}"
+
+
+def _names_stat(key: str, metrics: Sequence[str]) -> bool:
+    """Tell whether the user wrote `KEY:last` (then the last point is shown, summary or not)."""
+    return f"{key}:last" in metrics
 
 
 def _metric_column(text: str) -> tuple[str, str]:
