@@ -398,3 +398,27 @@ def test_explain_says_which_differences_the_table_allows(tmp_path, monkeypatch):
     ]
     cell = json.loads(run_cli("explain", "acc", "cnn", "--json").output)["cells"][0]
     assert cell["allowed"] == {"output_dir": "run-specific", "split": "pooled"}
+
+
+def test_explain_says_which_statistic_the_cell_prints_unrounded(project):
+    """explain printed '0.203 ± 0.008' with no word of what ± was (a std? a s.e.m.? which ddof?), so
+    a reader could not recompute the cell from the runs listed."""
+    import re
+    import statistics
+
+    run_cli("build")
+    table1 = run_cli("explain", "table1", "MLP / Moons").output.splitlines()
+    values = [float(line.split()[-1]) for line in table1[3:8]]
+    assert re.fullmatch(
+        r"  = mean (\S+) ± std (\S+) \(ddof = 1\) of the 5 values above \(logged values × 100\)", table1[8]
+    )
+    mean, std = (float(x) for x in re.findall(r"(?:mean|std) (\S+)", table1[8]))
+    assert (mean, std) == pytest.approx((statistics.mean(values), statistics.stdev(values)), rel=1e-5)
+    loss = run_cli("explain", "final_loss", "Moons / MLP").output.splitlines()
+    values = [float(line.split()[-1]) for line in loss[3:8]]
+    found = re.fullmatch(r"  = mean (\S+) ± s\.e\.m\. (\S+) \(ddof = 1\) of the 5 values above", loss[8])
+    assert found is not None
+    sem = statistics.stdev(values) / len(values) ** 0.5
+    assert (float(found[1]), float(found[2])) == pytest.approx((statistics.mean(values), sem), rel=1e-5)
+    cell = json.loads(run_cli("explain", "final_loss", "Moons / MLP", "--json").output)["cells"][0]
+    assert cell["computed"] == loss[8][4:]

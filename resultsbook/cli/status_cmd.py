@@ -215,6 +215,7 @@ def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
         ],
         "differing": {key: list(values) for key, values in item.differing.items()},
         "allowed": dict(item.allowed),
+        "computed": item.computed,
         "marks": list(item.marks),
     }
 
@@ -263,6 +264,8 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     ]  # fmt: skip
     headers = ["run", "name", *replicate, "status", "commit", "source", "value"]
     echo("\n".join("  " + line for line in tabulate(rows, headers, disable_numparse=True).splitlines()))
+    if item.computed:
+        echo(f"  = {item.computed}")
     for key, values in item.differing.items():
         shown = escape_terminal(", ".join(format_value(v) for v in values))
         allowed = f" ({item.allowed[key]}: no † mark)" if key in item.allowed else ""

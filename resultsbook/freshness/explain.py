@@ -14,7 +14,14 @@ from resultsbook.outputs.build import aggregate_entry, compute_entry
 from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
 from resultsbook.query.model import ResultTable, TableQuery
-from resultsbook.render.layout import cell_label, layout_table, plain_cell
+from resultsbook.render.layout import (
+    CENTER_WORDS,
+    SPREAD_NAMES,
+    TableFormat,
+    cell_label,
+    layout_table,
+    plain_cell,
+)
 from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
 
@@ -33,6 +40,7 @@ class CellExplanation:
     marks: tuple[str, ...]
     step: float | None = None
     allowed: Mapping[str, str] = field(default_factory=dict)  # differing params no † marks, and why
+    computed: str = ""  # the statistic printed, unrounded, with ddof and scale: what ± means
 
 
 def allowed_differences(differing: Mapping[str, list[Any]], query: TableQuery) -> dict[str, str]:
@@ -40,6 +48,28 @@ def allowed_differences(differing: Mapping[str, list[Any]], query: TableQuery) -
     pooled params."""
     allowed = {key: "run-specific" for key in differing if key in query.run_specific}
     return allowed | {key: "pooled" for key in differing if key in query.pool}
+
+
+def computed_text(stats: Mapping[str, float], fmt: TableFormat, ddof: int, scale: float) -> str:
+    """Say which statistics a cell prints, unrounded: `mean 90 ± std 4.52769 (ddof = 1) of the 5
+    values above (logged values × 100)`; empty when the cell shows an aggregate over tasks."""
+    center = stats.get(fmt.center)
+    if center is None:
+        return ""
+    n = int(stats.get("n", 0))
+    text = f"{CENTER_WORDS[fmt.center]} {center:.6g}"
+    spread = fmt.spread
+    if n < 2 or spread is None:
+        text += "" if spread is None else f" (one value: no {SPREAD_NAMES[spread]})"
+    elif spread in ("std", "sem") and spread in stats:
+        text += f" ± {SPREAD_NAMES[spread]} {stats[spread]:.6g} (ddof = {ddof})"
+    else:
+        lo, hi = ("min", "max") if spread == "minmax" else (f"{spread}_lo", f"{spread}_hi")
+        if lo in stats and hi in stats:
+            text += f", {SPREAD_NAMES[spread]} [{stats[lo]:.6g}, {stats[hi]:.6g}]"
+    values = "value" if n == 1 else "values"
+    text += f" of the {n} {values} above"
+    return text + (f" (logged values × {scale:g})" if scale != 1 else "")
 
 
 def find_table(spec: Spec, target: str) -> TableSpec:
@@ -104,6 +134,9 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                     marks=tuple(mark.text for mark in layout.marks.get((r, c), ())),
                     step=found.step,
                     allowed=allowed_differences(differing, table.query),
+                    computed=computed_text(
+                        found.stats, table_spec.format, table.query.ddof, found.metric.scale
+                    ),
                 )
             )
     if any(exact):  # 'cnn / cifar10' is that cell, not also 'cnn / cifar100', which it is part of
