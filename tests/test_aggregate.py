@@ -39,9 +39,9 @@ def test_missing_seeds_are_marked_and_named(make_run, store, tmp_path):
         for seed in seeds:
             make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([1.0]))
     result = table(store, tmp_path)
-    assert [m.text for m in result.cell(("b",), ()).marks] == ["n = 2 of 3 (missing seed 1)"]
+    assert [m.text for m in result.cell(("b",), ()).marks] == ["n = 2 of 3 seeds, the most any cell has (missing seed 1)"]
     expected = table(store, tmp_path, expected=4)
-    assert [m.text for m in expected.cell(("a",), ()).marks] == ["n = 3 of 4"]
+    assert [m.text for m in expected.cell(("a",), ()).marks] == ["n = 3 of 4 seeds asked for"]
 
 
 def test_seeds_drawn_at_random_per_run_are_not_named_as_missing(make_run, store, tmp_path):
@@ -50,7 +50,7 @@ def test_seeds_drawn_at_random_per_run_are_not_named_as_missing(make_run, store,
         for seed in seeds:
             make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([1.0]))
     marks = table(store, tmp_path).cell(("b",), ()).marks
-    assert [(m.text, m.details) for m in marks] == [("n = 1 of 3", ())]
+    assert [(m.text, m.details) for m in marks] == [("n = 1 of 3 seeds, the most any cell has", ())]
 
 
 def test_a_cell_averaging_two_configs_is_marked(make_run, store, tmp_path):
@@ -184,7 +184,7 @@ def test_expected_seeds_by_name(make_run, store, tmp_path):
     for seed in (0, 2):
         make_run(f"r{seed}", {"model": "a", "seed": seed}, curve([1.0]))
     marks = table(store, tmp_path, replicate_values=(0, 1, 2, 3)).cell(("a",), ()).marks
-    assert [m.text for m in marks] == ["n = 2 of 4 (missing seed 1, seed 3)"]
+    assert [m.text for m in marks] == ["n = 2 of the 4 seeds listed (missing seed 1, seed 3)"]
 
 
 def test_a_param_only_some_runs_record_is_not_a_mix(make_run, store, tmp_path):

@@ -111,7 +111,7 @@ def test_build_warns_about_marked_cells(project):
     os.rename(project / "runs" / "by2", project / "gone")
     report = run_build(project)
     assert report.warnings == (
-        "main: b / y: n = 2 of 3 (missing seed 2)",
+        "main: b / y: n = 2 of 3 seeds asked for (missing seed 2)",
         "main: b / y: only 2 replicates (fewer than 3)",
     )
 

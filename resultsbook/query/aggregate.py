@@ -404,7 +404,7 @@ def _mark_cells(
             valued = ~np.isnan(cell.runs.values)
             have = set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
             missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
-            text = f"n = {n} of {expected}"
+            text = f"n = {n} of {expected_text(query, expected)}"
             named: tuple[str, ...] = ()
             if missing and all(v is not None for k in missing for v in k):
                 named = tuple(replicate_text(query.replicate, k) for k in missing)
@@ -413,6 +413,17 @@ def _mark_cells(
             cell = replace(cell, marks=(Mark("incomplete", text, named), *cell.marks))
         marked[key] = cell
     return marked
+
+
+def expected_text(query: TableQuery, expected: int) -> str:
+    """Say what a cell's n is counted against, and where that count comes from: `5 seeds asked
+    for` (replicates = 5), `the 5 seeds listed` (seeds = [...]), `5 seeds, the most any cell has`."""
+    noun = "seeds" if query.replicate == ("seed",) else "replicates"
+    if query.expected:
+        return f"{expected} {noun} asked for"
+    if query.replicate_values:
+        return f"the {expected} {noun} listed"
+    return f"{expected} {noun}, the most any cell has"
 
 
 def expected_replicates(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> set[Key]:
