@@ -248,3 +248,45 @@ def test_a_key_with_letters_beyond_ascii_is_quoted_as_the_table_names_it(tmp_pat
         pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "A 0.910, C 0.550." in text
+
+
+def test_a_named_value_and_a_marked_cell_say_where_they_come_from_in_the_numbers_file(tmp_path: Path) -> None:
+    """A number in the text drops the marks its table prints (\\gainA from a cell averaging two
+    learning rates, one run from a dirty tree): the numbers file said nothing of where it came from."""
+    from conftest import write_native_run
+
+    from resultsbook.sources.collect import CollectRequest, collect
+    from resultsbook.store import Store
+
+    for name, config, dirty in [
+        ("o0", {"method": "ours", "seed": 0, "lr": "0.1\n\\bye"}, True),
+        ("o1", {"method": "ours", "seed": 1, "lr": 0.2}, False),
+        ("b0", {"method": "base", "seed": 0, "lr": 0.1}, False),
+        ("b1", {"method": "base", "seed": 1, "lr": 0.1}, False),
+    ]:
+        git = {"git": {"commit": "a" * 40, "dirty": dirty}}
+        write_native_run(tmp_path / "runs" / name, config, [{"step": 1, "acc": 0.5 + len(name) / 10}], git)
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["method"]\noutputs = ["t.md"]\n'
+        '[macros]\noutput = "numbers.tex"\n[macros.values]\n'
+        'gain_a = { difference = ["t/ours", "t/base"] }\nn_runs = { count = "runs", where = { method = "base" } }\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    store = Store.open(spec.db)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    build(spec, store)
+    store.close()
+    text = (tmp_path / "numbers.tex").read_text()
+    comments = [
+        line for line in text.splitlines() if line.startswith("%") and ("gainA" in line or "t/" in line)
+    ]
+    assert comments == [
+        "%   \\gainA: t/ours minus t/base; marked in its table: t/ours # † ‖, t/base #",
+        "% t/base, marked in its table (the text shows no mark): # only 2 replicates (fewer than 3)",
+        "% t/ours, marked in its table (the text shows no mark): # only 2 replicates (fewer than 3); † averages"
+        " runs that differ in lr (0.2, 0.1 \\bye); ‖ includes 1 run from a dirty working tree",
+    ]
+    assert "%   \\nRuns: the number of runs over the runs where method=base" in text
+    compile_latex(
+        tmp_path, r"\input{numbers.tex}" + "\n" + r"Gain \gainA{} over \rbvalue{t/ours}.", packages=()
+    )

@@ -17,7 +17,7 @@ from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.access import MetricReader
-from resultsbook.query.model import Cell
+from resultsbook.query.model import Cell, Mark
 from resultsbook.query.select import run_value, select_runs
 from resultsbook.query.stats import describe
 from resultsbook.render.latex import tex_number
@@ -39,6 +39,7 @@ class CellNumbers:
     center: str  # the statistic the cell shows (mean, median, iqm; `value` for an aggregate)
     exponent: int = 0  # the column's shared power of ten
     value: str = ""  # the centre as the table prints it, as plain text ("1.70e-9")
+    marks: tuple[Mark, ...] = ()  # the marks the table prints after it, which a number in the text drops
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,9 @@ def table_numbers(name: str, table_spec: TableSpec, table: ResultTable, spec: Sp
                     latex[stat] = tex_number(text)
             plain = _pm(shown, latex=False)
             center = center_key(cell, table_spec.format)
+            marks = tuple(layout.marks.get((r, c), ()))
             out[key] = CellNumbers(
-                key, latex, plain, cell, shown.digits, center, shown.exponent, shown.center
+                key, latex, plain, cell, shown.digits, center, shown.exponent, shown.center, marks
             )
     return out
 
@@ -214,3 +216,29 @@ def _fmt(number: float, stat: str, digits: int, exponent: int = 0) -> str:
         return str(int(number))
     text = fmt_number(number, digits, exponent)
     return "--" if text is None else text
+
+
+def value_origin(value: ValueSpec) -> str:
+    """Say in words what a named value is computed from: `table1/mlp/circles minus
+    table1/logreg/circles`, `the number of distinct seed values over the runs where model=mlp`."""
+    cells = value.cells
+    if value.kind == "difference":
+        return f"{cells[0]} minus {cells[1]}"
+    if value.kind == "ratio":
+        return f"{cells[0]} divided by {cells[1]}"
+    if value.kind == "cell":
+        return f"the {value.stat} of {cells[0]}" if value.stat != "value" else f"the cell {cells[0]}"
+    where = " where " + ", ".join(str(f) for f in value.filters) if value.filters else ""
+    if value.kind == "count":
+        what = "runs" if value.count == "runs" else f"distinct {' × '.join(value.replicate)} values"
+        return f"the number of {what} over the runs{where}"
+    assert value.metric is not None
+    return f"the {value.stat} of {value.metric.name} ({value.metric.reduce}) over the runs{where}"
+
+
+def marks_text(marks: Sequence[Mark]) -> str:
+    """Return a cell's marks as the table prints them, each with its sentence: `† averages runs that
+    differ in lr (0.4, 0.5); ‡ includes 1 failed run(s)`."""
+    from resultsbook.render.layout import MARK_SYMBOLS
+
+    return "; ".join(f"{MARK_SYMBOLS.get(mark.kind, '?')} {mark.text}" for mark in marks)

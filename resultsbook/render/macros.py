@@ -47,11 +47,14 @@ def render_macros(
     notes: Mapping[str, str],
     file_name: str,
     generated: str = "",
+    origins: Mapping[str, str] | None = None,
+    cell_marks: Mapping[str, str] | None = None,
 ) -> str:
     """Return the numbers file: named commands, then every cell's statistics, then the notes.
 
     `named` maps command names (letters only) to LaTeX text, `cells` maps cell keys to
-    {stat: LaTeX text}, `notes` maps table and figure names to plain sentences.
+    {stat: LaTeX text}, `notes` maps table and figure names to plain sentences; `origins` says in a
+    comment what each command is computed from, `cell_marks` the marks of a cell (the text drops them).
     """
     where = escape_latex(file_name)
     lines = [f"% {generated}"] if generated else []
@@ -74,6 +77,9 @@ def render_macros(
         "    {\\@nameuse{rb@n@#1}}}",
         "\\makeatother",
     ]
+    if origins:
+        lines.append("% Where each named value comes from (`resultsbook explain NAME` lists its runs):")
+        lines += [f"%   \\{name}: {comment_text(origins[name])}" for name in named if name in origins]
     for command, text in named.items():
         lines.append(f"\\newcommand{{\\{command}}}{{{text}}}")
     lines.append("\\makeatletter")
@@ -83,12 +89,20 @@ def render_macros(
         if safe in written:  # two keys that differ only in unsafe characters: the first one wins
             continue
         written.add(safe)
+        if cell_marks and cell_marks.get(key):
+            marked = comment_text(cell_marks[key])
+            lines.append(f"% {comment_text(key)}, marked in its table (the text shows no mark): {marked}")
         for stat, text in stats.items():
             lines.append(f"\\@namedef{{rb@v@{stat}@{safe}}}{{{text}}}")
     for name, note in notes.items():
         lines.append(f"\\@namedef{{rb@n@{latex_key(name)}}}{{{escape_latex(note)}}}")
     lines.append("\\makeatother")
     return "\n".join(lines) + "\n"
+
+
+def comment_text(text: str) -> str:
+    """Return text from the spec or the logs as one line of a TeX comment: no line break can end it."""
+    return "".join(" " if ch.isspace() or not ch.isprintable() else ch for ch in text)
 
 
 def cell_texts(numbers_file: str) -> dict[str, dict[str, str]]:
