@@ -202,6 +202,7 @@ def test_explain_a_number_quoted_in_the_text(project):
     run_cli("build")
     by_name = run_cli("explain", "gain_circles").output.splitlines()
     assert by_name[0].startswith("\\gainCircles (gain_circles, difference) = ")
+    assert by_name[1] == "  = table1/mlp/circles minus table1/logreg/circles"
     cells = [line for line in by_name if line.startswith("table1 / ")]
     assert [line.split(":")[0] for line in cells] == [
         "table1 / MLP (16 hidden) / Circles",
@@ -212,7 +213,8 @@ def test_explain_a_number_quoted_in_the_text(project):
         == run_cli("explain", "gain_circles").output
     )
     seeds = run_cli("explain", "n_seeds").output.splitlines()
-    assert seeds[0] == "\\nSeeds (n_seeds, count) = 5" and len(seeds) == 21  # the 20 runs counted
+    assert seeds[0] == "\\nSeeds (n_seeds, count) = 5" and len(seeds) == 22  # the 20 runs counted
+    assert seeds[1] == "  = the number of distinct seed values over the runs"
     key = run_cli("explain", "table1/mlp/circles").output
     assert key.startswith("table1 / MLP (16 hidden) / Circles: ")
 

@@ -227,6 +227,7 @@ def number_document(number: Any, spec: Spec) -> dict[str, Any]:
         "macro": number.macro,
         "kind": number.kind,
         "text": number.text,
+        "origin": number.origin,
         "cells": [cell_document(item, spec.tables[item.table].query.replicate) for item in number.cells],
         "runs": [{**run_summary(run), "value": value} for run, value in number.runs],
     }
@@ -277,9 +278,11 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
 def print_number(number: object, spec: Spec) -> None:
     """Print a named number: its value, then the cells or runs it comes from."""
     from resultsbook.freshness.explain import NumberExplanation
+    from resultsbook.render.escape import escape_terminal
 
     assert isinstance(number, NumberExplanation)
     echo(f"\\{number.macro} ({number.name}, {number.kind}) = {number.text}")
+    echo(f"  = {escape_terminal(number.origin)}")
     for item in number.cells:
         print_cell(item, spec.tables[item.table].query.replicate)
     for run, value in number.runs:

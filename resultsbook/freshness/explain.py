@@ -195,6 +195,7 @@ class NumberExplanation:
     text: str
     cells: tuple[CellExplanation, ...]
     runs: tuple[tuple[StoredRun, float | None], ...]
+    origin: str = ""  # what it is computed from, in words: `table1/mlp/circles minus table1/logreg/circles`
 
 
 def find_number(spec: Spec, name: str) -> str | None:
@@ -210,7 +211,7 @@ def find_number(spec: Spec, name: str) -> str | None:
 
 def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
     """Explain a named number: the cells of a cell, difference or ratio; the runs of a statistic or count."""
-    from resultsbook.outputs.numbers import compute_numbers
+    from resultsbook.outputs.numbers import compute_numbers, value_origin
     from resultsbook.query.access import MetricReader
     from resultsbook.query.select import select_runs
 
@@ -239,7 +240,10 @@ def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
             chosen = [(run, per_run[run.id] * value.metric.scale) for run in selected]
         else:
             chosen = [(run, None) for run in selected]
-    return NumberExplanation(key, value.macro, value.kind, book.values[key].text, tuple(cells), tuple(chosen))
+    origin = value_origin(value)
+    return NumberExplanation(
+        key, value.macro, value.kind, book.values[key].text, tuple(cells), tuple(chosen), origin
+    )
 
 
 def _key_query(spec: Spec, table: str, rest: str) -> str:
