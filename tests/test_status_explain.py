@@ -424,3 +424,23 @@ def test_explain_says_which_statistic_the_cell_prints_unrounded(project):
     assert (float(found[1]), float(found[2])) == pytest.approx((statistics.mean(values), sem), rel=1e-5)
     cell = json.loads(run_cli("explain", "final_loss", "Moons / MLP", "--json").output)["cells"][0]
     assert cell["computed"] == loss[8][4:]
+
+
+def test_explain_counts_the_listed_runs_that_have_no_value(tmp_path, monkeypatch):
+    """A run whose value is NaN is listed among the cell's runs but not in its n: the line saying what
+    the cell computes counted 'the 2 values above' under three runs."""
+    for seed, acc in enumerate([0.5, 0.7, float("nan")]):
+        write_native_run(
+            tmp_path / "runs" / f"r{seed}", {"model": "cnn", "seed": seed}, [{"step": 1, "acc": acc}]
+        )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\noutputs = ["acc.md"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    lines = run_cli("explain", "acc", "cnn").output.splitlines()
+    assert [line.split()[-1] for line in lines[3:6]] == ["0.5", "0.7", "nan"]
+    assert (
+        lines[6]
+        == "  = mean 0.6 ± std 0.141421 (ddof = 1) of the 2 values above, 1 run without a value left out"
+    )

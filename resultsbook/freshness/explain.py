@@ -50,9 +50,10 @@ def allowed_differences(differing: Mapping[str, list[Any]], query: TableQuery) -
     return allowed | {key: "pooled" for key in differing if key in query.pool}
 
 
-def computed_text(stats: Mapping[str, float], fmt: TableFormat, ddof: int, scale: float) -> str:
+def computed_text(stats: Mapping[str, float], fmt: TableFormat, ddof: int, scale: float, listed: int) -> str:
     """Say which statistics a cell prints, unrounded: `mean 90 ± std 4.52769 (ddof = 1) of the 5
-    values above (logged values × 100)`; empty when the cell shows an aggregate over tasks."""
+    values above (logged values × 100)`, and how many of the `listed` runs have no value; empty
+    when the cell shows an aggregate over tasks."""
     center = stats.get(fmt.center)
     if center is None:
         return ""
@@ -69,6 +70,8 @@ def computed_text(stats: Mapping[str, float], fmt: TableFormat, ddof: int, scale
             text += f", {SPREAD_NAMES[spread]} [{stats[lo]:.6g}, {stats[hi]:.6g}]"
     values = "value" if n == 1 else "values"
     text += f" of the {n} {values} above"
+    if listed > n:
+        text += f", {listed - n} run{'s' if listed - n > 1 else ''} without a value left out"
     return text + (f" (logged values × {scale:g})" if scale != 1 else "")
 
 
@@ -135,7 +138,7 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                     step=found.step,
                     allowed=allowed_differences(differing, table.query),
                     computed=computed_text(
-                        found.stats, table_spec.format, table.query.ddof, found.metric.scale
+                        found.stats, table_spec.format, table.query.ddof, found.metric.scale, len(members)
                     ),
                 )
             )
