@@ -459,8 +459,8 @@ def test_runs_asked_for_a_column_it_lacks_names_the_run_fields_before_a_long_con
     assert "did you mean 'end_time'?" in cli("runs", "--columns", "name,ended").output
     unknown = cli("runs", "--columns", "name,finished_at").output
     assert (
-        "run fields: run_id, name, status, adapter, source, experiment, git_commit, start_time, end_time;"
-        in unknown
+        "run fields: run_id, name, status, adapter, source, experiment, git_commit, git_dirty, start_time, "
+        "end_time;" in unknown
     )
     assert "params: arg_000, arg_001" in unknown
 
@@ -568,3 +568,14 @@ def test_runs_metric_of_runs_that_logged_only_a_summary_shows_it_as_a_table_redu
     )
     points = cli("runs", "--metric", "test_acc:last", "--columns", "name", "--format", "csv")
     assert points.stdout == "name,test_acc\nr0,\nr1,\nr2,0.5\n" and points.stderr == ""
+
+
+def test_runs_lists_whether_each_run_came_from_a_dirty_tree(make_run, cli):
+    # `runs --columns name,git_commit,git_dirty` was refused ("did you mean 'git_commit'?"): the dirty
+    # flag of the runs behind a ‖ mark could be read only run by run with `show`
+    make_run("clean", {"seed": 0}, curve([0.5]), {"git": {"commit": "a" * 40, "dirty": False}})
+    make_run("dirty", {"seed": 1}, curve([0.5]), {"git": {"commit": "a" * 40, "dirty": True}})
+    make_run("untracked", {"seed": 2}, curve([0.5]))
+    cli("collect", "runs")
+    listed = cli("runs", "--columns", "name,git_dirty", "--format", "csv").output.splitlines()
+    assert listed == ["name,git_dirty", "clean,false", "dirty,true", "untracked,"]

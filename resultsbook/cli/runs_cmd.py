@@ -20,6 +20,7 @@ RUN_COLUMNS = (
     "source",
     "experiment",
     "git_commit",
+    "git_dirty",
     "start_time",
     "end_time",
 )
@@ -246,6 +247,8 @@ def _column_text(run: Any, field: str, exact: bool = False) -> str:
             return f"{value} (missing)"
         if field in ("start_time", "end_time") and value is not None:
             return _time_text(value)
+        if field == "git_dirty":  # said only of a run whose commit is known, as `show` says (dirty)
+            return ("true" if value else "false") if run.git_commit else ""
         return "" if value is None else str(value)
     if field not in run.params:  # a param the run does not have: blank, unlike a null value ("none")
         return ""
