@@ -57,6 +57,9 @@ def test_report_shows_tables_the_runs_behind_each_cell_and_how_configs_differ(re
     # the mixed cell says which param differs, with the (escaped) values
     assert "<code>lr</code>: 0.1, &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "includes 1 failed run(s)" in html
+    # each run says which code it ran and where it was read: the cell's ‖ mark names no run
+    assert "<th>commit</th><th>source</th>" in html.replace("\n", "")
+    assert "runs/big_b_0" in html
     assert 'class="status-failed"' in html
     assert "&lt;b&gt;evil&lt;/b&gt;" in html and "<b>evil</b>" not in html
     assert "<script>alert(1)</script>" not in html
@@ -200,3 +203,20 @@ def test_a_report_with_a_failed_entry_loads_in_a_headless_browser(not_yet_projec
     boxes = re.findall(r'<div class="failed" role="alert">(.*?)</div>', dom.stdout, re.S)
     assert len(boxes) == 2 and "lr has: 0.1, &lt;script&gt;alert(1)&lt;/script&gt;" in boxes[0]
     assert '<table class="results">' in dom.stdout and "Big model" in dom.stdout
+
+
+def test_report_names_the_commit_and_dirty_tree_of_each_run_behind_a_cell(tmp_path: Path) -> None:
+    """A cell marked 'includes 1 run from a dirty working tree' listed its runs without their code
+    version, so the page could not say which run that was."""
+    spec, store = make_project(tmp_path)
+    config = {"method": "ours", "dataset": "a", "seed": 9}
+    git = {"git": {"commit": "0123456789abcdef" * 2, "dirty": True}}
+    write_native_run(tmp_path / "runs" / "ours_a_dirty", config, [{"step": 100, "acc": 50.0}], git)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    html = render_report(spec, store, store.runs())
+    store.close()
+    assert "includes 1 run from a dirty working tree" in html
+    row = re.search(r"<tr>\s*<td>ours_a_dirty</td>.*?</tr>", html, re.S)
+    assert row is not None
+    assert "<td>0123456789 (dirty)</td>" in row.group(0)
+    assert "runs/ours_a_dirty" in row.group(0)

@@ -257,6 +257,7 @@ def _cell_details(
             ", ".join(format_value(v) for v in run.replicate),
             format_value(run.value),
             run.status,
+            *_code_and_source(by_id.get(run.id)),
         ]
         for run in cell.runs
     ]
@@ -271,10 +272,21 @@ def _cell_details(
         "value": value,
         "n": int(cell.stats["n"]),
         "marks": [mark.text for mark in cell.marks],
-        "headers": ["run", "run id", " × ".join(replicate) or "replicate", "value", "status"],
+        "headers": ["run", "run id", " × ".join(replicate) or "replicate", "value", "status", *_CODE_HEADERS],
         "rows": rows,
         "differing": differing,
     }
+
+
+_CODE_HEADERS = ("commit", "source")
+
+
+def _code_and_source(run: StoredRun | None) -> list[str]:
+    """Return a run's commit (with "(dirty)" when its working tree had uncommitted changes) and source."""
+    if run is None:
+        return ["", ""]
+    commit = (run.git_commit or "")[:10] + (" (dirty)" if run.git_dirty and run.git_commit else "")
+    return [commit, run.source]
 
 
 def _runs_section(runs: Sequence[StoredRun]) -> dict[str, Any]:
