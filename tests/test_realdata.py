@@ -308,3 +308,39 @@ def test_tianshou_wide_csv_one_run_per_seed(realdata, cli):
     cell = document["cells"][0]
     assert cell["stats"]["n"] == 10 and cell["stats"]["mean"] == pytest.approx(final_mean)
     assert not math.isnan(cell["stats"]["std"])
+
+
+def test_explain_of_a_published_cell_lists_its_seeds_and_the_statistic_the_table_printed(
+    realdata, cli, tmp_path
+):
+    """d3rlpy's CQL on hopper-medium-v0 (final return, population std): explain's runs are the ten
+    seed folders, each with its last evaluation as pandas reads it, and its '=' line is the
+    published mean and std."""
+    import re
+
+    import pandas as pd
+
+    runs = realdata / "d3rlpy-d4rl/runs/cql"
+    (tmp_path / "resultsbook.toml").write_text(
+        f'[[sources]]\npath = "{runs.as_posix()}"\n'
+        'pattern = "{algo}_{env}-{dataset}_{seed}_{timestamp}/environment.csv"\n'
+        'columns = ["epoch", "step", "return"]\n'
+        '[tables.final]\nmetric = "return"\ngoal = "max"\nrows = ["env"]\ncolumns = ["dataset"]\n'
+        'where = { env = "hopper" }\nddof = 0\noutputs = ["final.md"]\n'
+    )
+    assert cli("build").exit_code == 0
+    lines = cli("explain", "final", "env=hopper,dataset=medium-v0").output.splitlines()
+    listed = {line.split()[-2].split("/")[-2]: float(line.split()[-1]) for line in lines[3:13]}
+    folders = sorted(runs.glob("CQL_hopper-medium-v0_*"))
+    lasts = {p.name: pd.read_csv(p / "environment.csv", header=None)[2].iloc[-1] for p in folders}
+    assert sorted(listed) == sorted(lasts)  # each seed's folder, by its source path
+    assert [listed[name] for name in sorted(lasts)] == pytest.approx(
+        [lasts[n] for n in sorted(lasts)], rel=1e-5
+    )
+    found = re.fullmatch(r"  = mean (\S+) ± std (\S+) \(ddof = 0\) of the 10 values above", lines[13])
+    assert found is not None, lines[13]
+    values = pd.Series(list(lasts.values()))
+    assert float(found[1]) == pytest.approx(values.mean(), rel=1e-5)
+    assert float(found[2]) == pytest.approx(values.std(ddof=0), rel=1e-5)
+    mean, std = published(realdata, "final return", "final std")[("CQL", "hopper", "medium-v0")]
+    assert (f"{float(found[1]):.1f}", f"{float(found[2]):.1f}") == (mean, std)
