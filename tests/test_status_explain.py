@@ -444,3 +444,21 @@ def test_explain_counts_the_listed_runs_that_have_no_value(tmp_path, monkeypatch
         lines[6]
         == "  = mean 0.6 ± std 0.141421 (ddof = 1) of the 2 values above, 1 run without a value left out"
     )
+
+
+def test_explain_says_when_the_built_outputs_show_another_value_than_the_store(project):
+    """After a collect without a build (a seed's folder gone), explain showed the store's 4 runs and
+    their mean as if they were what the paper's table printed: it said nothing of the 5 runs the
+    committed table was built from."""
+    run_cli("build")
+    assert "the outputs built last" not in run_cli("explain", "table1", "MLP / Moons").output
+    shutil.rmtree(project / "runs" / "mlp_moons_seed2")
+    run_cli("collect", "runs")
+    lines = run_cli("explain", "table1", "MLP / Moons").output.splitlines()
+    built = run_cli("explain", "table1", "MLP / Moons", "--json").output
+    shown = json.loads(built)["cells"][0]["built"]
+    assert lines[1] == f"  ! {shown}"
+    assert shown.startswith("the outputs built last show 90.0 ± 4.5 (n = 5), not this: ")
+    assert shown.endswith("the store changed since (1 run removed); run `resultsbook build`")
+    run_cli("build")
+    assert "the outputs built last" not in run_cli("explain", "table1", "MLP / Moons").output

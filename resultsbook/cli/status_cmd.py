@@ -216,6 +216,7 @@ def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
         "differing": {key: list(values) for key, values in item.differing.items()},
         "allowed": dict(item.allowed),
         "computed": item.computed,
+        "built": item.built,
         "marks": list(item.marks),
     }
 
@@ -257,6 +258,8 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     n = int(item.stats["n"])
     step = f" at step {item.step:g}" if item.step is not None else ""
     echo(f"{item.table} / {item.cell}: {item.shown} (n = {n}, per run: {item.reduce}{step})")
+    if item.built:
+        echo(f"  ! {item.built}")
     rows = [
         [escape_terminal(text) for text in (
             run.run_id, run.name, *(format_value(run.params.get(k)) for k in replicate), run.status,

@@ -11,6 +11,7 @@ from typing import Any
 from resultsbook.errors import SpecError, closest, did_you_mean, listing_text
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import aggregate_entry, compute_entry
+from resultsbook.outputs.lock import LockEntry, read_lock
 from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
 from resultsbook.query.model import ResultTable, TableQuery
@@ -41,6 +42,7 @@ class CellExplanation:
     step: float | None = None
     allowed: Mapping[str, str] = field(default_factory=dict)  # differing params no † marks, and why
     computed: str = ""  # the statistic printed, unrounded, with ddof and scale: what ± means
+    built: str = ""  # what the file built last shows instead, when the store changed since
 
 
 def allowed_differences(differing: Mapping[str, list[Any]], query: TableQuery) -> dict[str, str]:
@@ -73,6 +75,32 @@ def computed_text(stats: Mapping[str, float], fmt: TableFormat, ddof: int, scale
     if listed > n:
         text += f", {listed - n} run{'s' if listed - n > 1 else ''} without a value left out"
     return text + (f" (logged values × {scale:g})" if scale != 1 else "")
+
+
+def _lock_entry(spec: Spec, entry: str) -> LockEntry | None:
+    """Return what the last build recorded of an entry; None without a (readable) lock: check says why."""
+    try:
+        return read_lock(spec.lock).get(entry) if spec.lock else None
+    except SpecError:
+        return None
+
+
+def built_text(recorded: Mapping[str, Any] | None, shown: Any, run_ids: list[str]) -> str:
+    """Say what the file built last shows of a cell when it is not what the store gives now (runs
+    collected, changed or gone since `build`); empty when they agree or the cell was never built."""
+    if recorded is None:
+        return ""
+    now = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
+    if recorded.get("value") == now and sorted(recorded.get("runs", ())) == sorted(run_ids):
+        return ""
+    old, new = set(recorded.get("runs", ())), set(run_ids)
+    counts = [(len(new - old), "added"), (len(old - new), "removed")]
+    runs = [f"{count} run{'s' if count > 1 else ''} {verb}" for count, verb in counts if count]
+    changed = ", ".join(runs) or "the values of its runs changed"
+    return (
+        f"the outputs built last show {recorded.get('value')} (n = {recorded.get('n')}), not this: "
+        f"the store changed since ({changed}); run `resultsbook build`"
+    )
 
 
 def find_table(spec: Spec, target: str) -> TableSpec:
@@ -110,6 +138,7 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
     table = result.table
     assert table is not None
     layout = layout_table(table, table_spec.format, table_spec.labels)
+    recorded = _lock_entry(spec, f"tables.{table_spec.name}")
     explanations = []
     exact: list[bool] = []
     for r, row in enumerate(table.rows):
@@ -139,6 +168,9 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                     allowed=allowed_differences(differing, table.query),
                     computed=computed_text(
                         found.stats, table_spec.format, table.query.ddof, found.metric.scale, len(members)
+                    ),
+                    built=built_text(
+                        recorded.values.get(label) if recorded else None, shown, found.runs.sorted_run_ids()
                     ),
                 )
             )
