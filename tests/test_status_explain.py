@@ -462,3 +462,17 @@ def test_explain_says_when_the_built_outputs_show_another_value_than_the_store(p
     assert shown.endswith("the store changed since (1 run removed); run `resultsbook build`")
     run_cli("build")
     assert "the outputs built last" not in run_cli("explain", "table1", "MLP / Moons").output
+
+
+def test_explain_of_a_number_says_when_the_numbers_file_holds_another_value(project):
+    """\\gainCircles in the built numbers file and in explain's first line disagreed, silently, once
+    a seed was collected without a build."""
+    run_cli("build")
+    assert "built last" not in run_cli("explain", "gain_circles").output
+    shutil.rmtree(project / "runs" / "mlp_circles_seed2")
+    run_cli("collect", "runs")
+    lines = run_cli("explain", "gain_circles").output.splitlines()
+    assert lines[2] == (
+        "  ! the numbers file built last has 28.8, not this: the store changed since; run `resultsbook build`"
+    )
+    assert json.loads(run_cli("explain", "gain_circles", "--json").output)["number"]["built"] == lines[2][4:]

@@ -229,6 +229,7 @@ def number_document(number: Any, spec: Spec) -> dict[str, Any]:
         "kind": number.kind,
         "text": number.text,
         "origin": number.origin,
+        "built": number.built,
         "cells": [cell_document(item, spec.tables[item.table].query.replicate) for item in number.cells],
         "runs": [{**run_summary(run), "value": value} for run, value in number.runs],
     }
@@ -286,6 +287,8 @@ def print_number(number: object, spec: Spec) -> None:
     assert isinstance(number, NumberExplanation)
     echo(f"\\{number.macro} ({number.name}, {number.kind}) = {number.text}")
     echo(f"  = {escape_terminal(number.origin)}")
+    if number.built:
+        echo(f"  ! {escape_terminal(number.built)}")
     for item in number.cells:
         print_cell(item, spec.tables[item.table].query.replicate)
     for run, value in number.runs:

@@ -77,6 +77,9 @@ def computed_text(stats: Mapping[str, float], fmt: TableFormat, ddof: int, scale
     return text + (f" (logged values × {scale:g})" if scale != 1 else "")
 
 
+STALE = "the store changed since; run `resultsbook build`"
+
+
 def _lock_entry(spec: Spec, entry: str) -> LockEntry | None:
     """Return what the last build recorded of an entry; None without a (readable) lock: check says why."""
     try:
@@ -97,9 +100,8 @@ def built_text(recorded: Mapping[str, Any] | None, shown: Any, run_ids: list[str
     counts = [(len(new - old), "added"), (len(old - new), "removed")]
     runs = [f"{count} run{'s' if count > 1 else ''} {verb}" for count, verb in counts if count]
     changed = ", ".join(runs) or "the values of its runs changed"
-    return (
-        f"the outputs built last show {recorded.get('value')} (n = {recorded.get('n')}), not this: "
-        f"the store changed since ({changed}); run `resultsbook build`"
+    return f"the outputs built last show {recorded.get('value')} (n = {recorded.get('n')}), not this: " + (
+        STALE.replace("since;", f"since ({changed});")
     )
 
 
@@ -231,6 +233,7 @@ class NumberExplanation:
     cells: tuple[CellExplanation, ...]
     runs: tuple[tuple[StoredRun, float | None], ...]
     origin: str = ""  # what it is computed from, in words: `table1/mlp/circles minus table1/logreg/circles`
+    built: str = ""  # what the numbers file built last holds instead, when the store changed since
 
 
 def find_number(spec: Spec, name: str) -> str | None:
@@ -276,9 +279,11 @@ def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
         else:
             chosen = [(run, None) for run in selected]
     origin = value_origin(value)
-    return NumberExplanation(
-        key, value.macro, value.kind, book.values[key].text, tuple(cells), tuple(chosen), origin
-    )
+    text = book.values[key].text
+    recorded = _lock_entry(spec, "macros")
+    was = (recorded.values.get(f"\\{value.macro}") or {}).get("value") if recorded else None
+    built = "" if was is None or was == text else f"the numbers file built last has {was}, not this: {STALE}"
+    return NumberExplanation(key, value.macro, value.kind, text, tuple(cells), tuple(chosen), origin, built)
 
 
 def _key_query(spec: Spec, table: str, rest: str) -> str:
