@@ -19,6 +19,7 @@ from resultsbook.query.curves import (
     parse_smoothing,
     smooth_values,
 )
+from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
 from resultsbook.query.select import parse_filter
 from resultsbook.query.stats import describe
 from resultsbook.sources.collect import CollectRequest, collect
@@ -160,3 +161,36 @@ def test_a_single_seed_has_no_band(tmp_path: Path, store: Store) -> None:
     (line,) = aggregate_curves(store, CurveQuery(metric="acc", band="std")).lines
     np.testing.assert_allclose(line.low, line.center)
     assert not any(math.isnan(v) for v in line.high)
+
+
+def test_a_line_averaging_two_configs_code_versions_or_a_crashed_run_says_so(
+    tmp_path: Path, store: Store
+) -> None:
+    """A table cell of these seeds is marked † ‖ ‡; the curve figure drawing the same seeds as one
+    line said nothing, so the figure could average two learning rates from two commits unseen."""
+    for seed, (lr, commit, dirty, status) in enumerate(
+        [
+            (0.1, "a" * 40, False, "finished"),
+            (0.2, "b" * 40, True, "failed"),
+            (0.1, "a" * 40, False, "finished"),
+        ]
+    ):
+        config = {"model": "mlp", "seed": seed, "lr": lr, "output_dir": f"out/{seed}", "tag": f"t{seed}"}
+        run = {"status": status, "git": {"commit": commit, "dirty": dirty}}
+        write_native_run(
+            tmp_path / "runs" / f"r{seed}", config, [{"step": 1, "acc": 0.5}, {"step": 2, "acc": 0.6}], run
+        )
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    notes = aggregate_curves(
+        store, CurveQuery(metric="acc", hue="model", run_specific=(*DEFAULT_RUN_SPECIFIC, "tag"))
+    ).notes
+    assert notes == (
+        "model=mlp: averages runs that differ in lr (0.1, 0.2)",
+        "model=mlp: mixes 2 git commits (aaaaaaa, bbbbbbb)",
+        "model=mlp: includes 1 run from a dirty working tree",
+        "model=mlp: includes 1 failed run(s)",
+    )
+    split = aggregate_curves(
+        store, CurveQuery(metric="acc", hue="lr", run_specific=("tag", "output_dir"))
+    ).notes
+    assert split == ("lr=0.2: includes 1 run from a dirty working tree", "lr=0.2: includes 1 failed run(s)")

@@ -329,3 +329,31 @@ def _plot_data(kind: str, legend_label: str = "Ours") -> PlotData:
     return PlotData(
         kind, (Panel("", bars=bars),), legend, groups=("A", "B"), xlabel="Dataset", ylabel="Accuracy"
     )
+
+
+def test_a_curve_figure_warns_of_a_line_mixing_configs_unless_the_param_is_run_specific(
+    tmp_path: Path,
+) -> None:
+    """The warning a table cell gives as † is given by a curve line too, and `run_specific` of the
+    figure exempts a param as a table's does."""
+    from conftest import write_native_run
+
+    from resultsbook.outputs.build import build
+    from resultsbook.sources.collect import CollectRequest, collect
+    from resultsbook.store import Store
+
+    for seed in (0, 1):
+        config = {"model": "mlp", "seed": seed, "tag": f"t{seed}"}
+        write_native_run(
+            tmp_path / "runs" / f"r{seed}", config, [{"step": 1, "acc": 0.5}, {"step": 2, "acc": 0.6}]
+        )
+    figure = '[[sources]]\npath = "runs"\n[figures.c]\nkind = "curve"\nmetric = "acc"\nhue = "model"\noutputs = ["c.png"]\n'
+    warnings = []
+    for extra in ("", 'run_specific = ["tag"]\n'):
+        (tmp_path / "resultsbook.toml").write_text(figure + extra)
+        spec = load_spec(str(tmp_path / "resultsbook.toml"))
+        store = Store.open(spec.db)
+        collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+        warnings.append(build(spec, store).warnings)
+        store.close()
+    assert warnings == [("c: model=mlp: averages runs that differ in tag (t0, t1)",), ()]

@@ -24,6 +24,7 @@ from resultsbook.errors import QueryError
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key
 from resultsbook.query.access import Curve, MetricReader
+from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
 from resultsbook.query.select import Filter, run_value, select_runs
 from resultsbook.query.stats import CENTERS, describe
 from resultsbook.store import Store
@@ -86,6 +87,7 @@ class CurveQuery:
     points: int = 200
     min_seeds: int | None = None  # None: every seed of the line
     derived: Mapping[str, str] = field(default_factory=dict)
+    run_specific: tuple[str, ...] = DEFAULT_RUN_SPECIFIC  # params the seeds of a line may differ in
 
 
 @dataclass(frozen=True)
@@ -183,9 +185,27 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
             continue
         kept = tuple(run for run in members if run.id in found)
         lines.append(_line(facet, hue, kept, [found[run.id] for run in kept], query, notes))
+        notes += [f"{_group_text(query, facet, hue)}: {text}" for text in line_honesty(kept, query)]
     if not lines:
         notes.append("no run matches the filters and has the metric; check where and the metric name")
     return CurveSet(query, tuple(lines), tuple(notes))
+
+
+def line_honesty(runs: Sequence[StoredRun], query: CurveQuery) -> list[str]:
+    """Say what a table's `†`, `‖` and `‡` marks would say of the seeds averaged into one line: the
+    params they differ in, their code or data versions, runs that did not finish."""
+    from resultsbook.query.aggregate import differing_params
+    from resultsbook.query.marks import UNFINISHED, mixed_text
+    from resultsbook.query.provenance import provenance_mixes
+
+    exempt = {*query.replicate, *query.run_specific, *(k for k in (query.facet, query.hue) if k)}
+    differing = differing_params(runs, exempt, count_absent=False)
+    texts = [mixed_text(differing, len(runs))] if differing else []
+    texts += provenance_mixes(runs)
+    unfinished = {status: sum(1 for run in runs if run.status == status) for status in UNFINISHED}
+    if any(unfinished.values()):
+        texts.append(f"includes {', '.join(f'{n} {s}' for s, n in unfinished.items() if n)} run(s)")
+    return texts
 
 
 def _group(

@@ -8,7 +8,7 @@ from typing import Any
 
 from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.query.curves import ALIGNMENTS, BANDS, CurveQuery, parse_smoothing
-from resultsbook.query.model import METRIC_KEY
+from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, METRIC_KEY
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.profiles import EfficiencyQuery, ProfileQuery
 from resultsbook.query.stats import CENTERS, MEAN_ONLY
@@ -60,6 +60,8 @@ CURVE_KEYS = {
     "status": "keep only runs with these statuses",
     "experiment": "keep only runs of these experiments",
     "replicate": 'the keys that tell the seeds of a line apart [default: `["seed"]`]',
+    "run_specific": "params that may differ between the seeds of a line without a warning "
+    "(a run's folder, its start time; as in tables)",
     "center": "the line: `mean` (default), `median` or `iqm` over seeds",
     "band": 'the band: `std` (default), `sem`, `ci95`, `minmax` or `"none"`',
     "ddof": "delta degrees of freedom of `std` and `sem` [default: 1]",
@@ -309,6 +311,8 @@ def _curve_query(
         facet=facet,
         filters=read_filters(entry, where, context),
         replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
+        run_specific=DEFAULT_RUN_SPECIFIC
+        + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
         center=center,
         band=band,
         ddof=default_int(optional_int(entry, "ddof", where, context), 1),
