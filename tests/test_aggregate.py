@@ -180,6 +180,16 @@ def test_too_few_replicates_and_mixed_code_versions_are_marked(make_run, store, 
     ]
 
 
+def test_seeds_of_each_cell_own_are_not_named_as_missing_in_another(make_run, store, tmp_path):
+    """Cells that each ran seeds of their own (a benchmark's 100-103 for one algorithm, 10-50 for
+    another) sharing a few: a cell one run short was said to miss every seed the others ran,
+    'n = 2 of 3 (missing seed 3, seed 4, seed 5, seed 6)'."""
+    for model, seeds in {"a": [0, 1, 2], "b": [0, 3, 4], "c": [5, 6]}.items():
+        for seed in seeds:
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([1.0]))
+    assert [m.text for m in table(store, tmp_path).cell(("c",), ()).marks] == ["n = 2 of 3"]
+
+
 def test_expected_seeds_by_name(make_run, store, tmp_path):
     for seed in (0, 2):
         make_run(f"r{seed}", {"model": "a", "seed": seed}, curve([1.0]))

@@ -400,7 +400,7 @@ def _mark_cells(
             cell = replace(cell, marks=(few, *cell.marks))
         if n < expected:
             if seen_replicates is None:
-                seen_replicates = expected_replicates(cells, query)
+                seen_replicates = expected_replicates(cells, query, expected)
             valued = ~np.isnan(cell.runs.values)
             have = set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
             missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
@@ -415,9 +415,10 @@ def _mark_cells(
     return marked
 
 
-def expected_replicates(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> set[Key]:
+def expected_replicates(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery, expected: int) -> set[Key]:
     """Return the replicates each cell should have: as the query lists them, else every one seen;
-    none when no two cells share one (seeds drawn at random per run, as Sacred does, name no plan)."""
+    none when no two cells share one (seeds drawn at random per run, as Sacred does, name no plan),
+    nor when more are seen than a cell should have (cells that each ran seeds of their own)."""
     if query.replicate_values:
         return {tuple(v if isinstance(v, (list, tuple)) else [v]) for v in query.replicate_values}
     seen: set[Key] = set()
@@ -426,7 +427,7 @@ def expected_replicates(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery
         replicates = set(zip(*(column.tolist() for column in cell.runs.replicate)))
         shared = shared or not seen.isdisjoint(replicates)
         seen.update(replicates)
-    return seen if shared else set()
+    return seen if shared and len(seen) <= expected else set()
 
 
 def pooled_expected(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> int:
