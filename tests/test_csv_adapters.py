@@ -154,6 +154,27 @@ def test_records_one_per_run_and_step(tmp_path):
     assert list(result.runs[0].metrics["acc"].steps) == [1, 2]
 
 
+def test_records_of_a_run_and_step_keep_a_counter_beside_the_step_as_a_metric(tmp_path):
+    """DrQ publishes its curves as one CSV row per run and evaluation (step, episode, episode_reward,
+    env, seed, agent): the whole-number `episode` was a param, so every row was a run of its own."""
+    path = tmp_path / "bench.csv"
+    rows = ["step,episode,episode_reward,env,seed"]
+    for env, per_episode in (("walker_walk", 2000), ("cheetah_run", 4000)):
+        for seed in (1, 2):
+            rows += [f"{per_episode * e},{e},{100 * e + seed + 0.25},{env},{seed}" for e in (0, 2, 4)]
+    path.write_text("\n".join(rows) + "\n")
+    adapter = RecordsAdapter()
+    result = adapter.read(adapter.source(str(path), [str(path)]))
+    assert result.problems == ()
+    assert [run.params for run in result.runs] == [
+        {"env": env, "seed": seed} for env in ("walker_walk", "cheetah_run") for seed in (1, 2)
+    ]
+    cheetah = result.runs[2]
+    assert list(cheetah.metrics["episode"].steps) == [0, 8000, 16000]
+    assert list(cheetah.metrics["episode"].values) == [0, 2, 4]
+    assert list(cheetah.metrics["episode_reward"].values) == [1.25, 201.25, 401.25]
+
+
 def test_records_with_identical_params_are_kept_apart_and_reported(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps([{"m": "a", "acc": 0.5}, {"m": "a", "acc": 0.6}]))
