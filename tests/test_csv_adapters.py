@@ -265,6 +265,19 @@ def test_cells_that_are_not_numbers_are_counted_per_column_and_the_rest_kept(tmp
     assert list(run.metrics["acc"].steps) == [1, 3, 4] and list(run.metrics["loss"].values) == [2.0, 1.5]
 
 
+def test_columns_of_text_in_every_row_point_at_the_records_adapter(tmp_path):
+    """A long file of runs (step,reward,env,seed) collected as one CSV log said only that its env
+    cells were not numbers, never which adapter reads one row per run and step."""
+    path = tmp_path / "bench.csv"
+    path.write_text("step,reward,env,seed\n0,1.5,walker,1\n10,2.5,walker,1\n0,3.5,cheetah,2\n")
+    run, problems = read_csv(path)
+    assert problems[0] == (
+        "column(s) 'env' hold text in every one of its 3 row(s): if each row is one run (or one run at "
+        "one step), read the file with --adapter records, whose text columns become params"
+    )
+    assert "env" not in run.metrics and list(run.metrics["reward"].steps) == [0, 10]
+
+
 def test_a_long_cell_that_is_not_a_number_is_shown_cut_short(tmp_path):
     path = tmp_path / "log.csv"
     path.write_text("step,acc\n1,0.5\n2," + "x" * 10_000 + "\n")
