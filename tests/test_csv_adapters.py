@@ -175,6 +175,24 @@ def test_records_of_a_run_and_step_keep_a_counter_beside_the_step_as_a_metric(tm
     assert list(cheetah.metrics["episode_reward"].values) == [1.25, 201.25, 401.25]
 
 
+def test_the_row_index_pandas_writes_is_neither_a_param_nor_a_metric(tmp_path):
+    """`DataFrame.to_csv()` writes its index as a first column without a name (DrQ-v2's curves):
+    the records adapter made it a param named '' (every row a run), the csv adapter a metric ''."""
+    path = tmp_path / "curves.csv"
+    rows = [",agent,task,seed,frame,episode_reward"]
+    rows += [f"{i},DrQ-v2,walker_walk,{1 + i // 2},{10000 * (i % 2)},{i + 0.5}" for i in range(4)]
+    path.write_text("\n".join(rows) + "\n")
+    adapter = RecordsAdapter(step="frame")
+    result = adapter.read(adapter.source(str(path), [str(path)]))
+    assert [run.params for run in result.runs] == [
+        {"agent": "DrQ-v2", "seed": seed, "task": "walker_walk"} for seed in (1, 2)
+    ]
+    assert set(result.runs[1].metrics) == {"episode_reward"}
+    assert list(result.runs[1].metrics["episode_reward"].steps) == [0, 10000]
+    run, _ = read_csv(path, step="frame")
+    assert set(run.metrics) == {"seed", "episode_reward"}
+
+
 def test_records_with_identical_params_are_kept_apart_and_reported(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps([{"m": "a", "acc": 0.5}, {"m": "a", "acc": 0.6}]))

@@ -10,7 +10,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import parse_scalar
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.tabular import Table, holds_no_row, read_delimited
+from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
 from resultsbook.sources.textio import to_timestamp
 
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -26,7 +26,8 @@ class CsvAdapter(Adapter):
     summary = "CSV/TSV log, one row per step (found by --pattern or --adapter csv)"
     priority = 90
     claims_by_itself = False
-    reading_version = 2  # 2: columns of text in every row are named once, with --adapter records
+    # 2: columns of text in every row are named once, with --adapter records; pandas' index is no metric
+    reading_version = 2
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -89,7 +90,7 @@ class CsvAdapter(Adapter):
         if time_column in table.text:
             times = read_times(path, time_column, table.text[time_column], problems)
         builder = SeriesBuilder()
-        skip = {step_column, time_column, *param_columns}
+        skip = {step_column, time_column, *param_columns, row_index_column(table)}
         labels = _label_columns(table, skip)
         if labels:
             kept = "the numeric columns, as one run"

@@ -21,7 +21,7 @@ from resultsbook.params import format_value, normalize_value, parse_scalar
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import DOCUMENT, MAX_DEPTH
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.tabular import read_delimited
+from resultsbook.sources.tabular import read_delimited, row_index_column
 from resultsbook.sources.textio import iter_json_records, load_json_file, to_float, too_deep
 
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv")
@@ -35,7 +35,8 @@ class RecordsAdapter(Adapter):
     summary = "JSON / JSON Lines / CSV file with one record per run (or per run and step)"
     priority = 85
     claims_by_itself = False
-    reading_version = 2  # 2: a whole-number field counting along the step is a metric, not a param
+    # 2: a whole-number field counting along the step is a metric, not a param; pandas' index is no field
+    reading_version = 2
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -133,8 +134,9 @@ class RecordsAdapter(Adapter):
         if lowered.endswith((".csv", ".tsv")):
             table = read_delimited(path, problems, text=True)
             if table is not None:
+                names = [name for name in table.columns if name != row_index_column(table)]
                 for index in range(table.rows):
-                    cells = ((name, table.text[name][index]) for name in table.columns)
+                    cells = ((name, table.text[name][index]) for name in names)
                     yield {name: parse_scalar(cell) for name, cell in cells if cell != ""}
             return
         if lowered.endswith((".jsonl", ".ndjson")):
