@@ -91,6 +91,21 @@ def test_runs_without_a_value_are_left_out_and_said(make_run, store, tmp_path):
     assert [m.kind for m in cell.marks] == ["incomplete", "novalue"]
 
 
+def test_a_run_that_stopped_before_the_step_asked_says_where_it_stopped(make_run, store, tmp_path):
+    """DrQ-v2 evaluates every 20,000 frames up to 980,000: `at(1000000)` left every run of a task out
+    as '10× NaN or not logged', though each logged a value at every evaluation."""
+    make_run("r0", {"model": "a", "seed": 0}, curve([1.0, 2.0, 3.0], every=10))
+    make_run("r1", {"model": "a", "seed": 1}, curve([1.0, 2.0], every=10))
+    make_run("r2", {"model": "a", "seed": 2}, curve([5.0], every=40))
+    cell = table(store, tmp_path, MetricSpec("acc", reduce="at(30)")).cell(("a",), ())
+    assert cell.stats["n"] == 1
+    novalue = next(m for m in cell.marks if m.kind == "novalue")
+    assert novalue.text == (
+        "2 run(s) have no value and are left out "
+        "(logged from step 40, after at(30); stopped at step 20, before at(30))"
+    )
+
+
 def test_runs_lacking_a_row_key_are_left_out_with_a_note(make_run, store, tmp_path):
     make_run("r0", {"model": "a", "seed": 0}, curve([1.0]))
     make_run("r1", {"seed": 1}, curve([2.0]))
