@@ -114,6 +114,21 @@ def test_runs_lacking_a_row_key_are_left_out_with_a_note(make_run, store, tmp_pa
     assert result.notes == ("1 run(s) with 'acc' have no param 'model' and were left out",)
 
 
+def test_runs_left_out_for_lack_of_the_metric_name_the_like_metric_they_log(make_run, store, tmp_path):
+    """Spinning Up's PPO logs its return as AverageEpRet, its SAC as AverageTestEpRet, and a few runs
+    of a forked logger as AverageTestEpRet1: the note sent the user to `problems`, which had none."""
+    make_run("sac0", {"model": "sac", "seed": 0}, curve([1.0], key="AverageTestEpRet"))
+    make_run("ppo0", {"model": "ppo", "seed": 0}, curve([2.0], key="AverageEpRet"))
+    make_run("ppo1", {"model": "ppo", "seed": 1}, curve([2.0], key="AverageEpRet"))
+    make_run("td30", {"model": "td3", "seed": 0}, curve([3.0], key="AverageTestEpRet1"))
+    result = table(store, tmp_path, metric="AverageTestEpRet")
+    assert result.notes == (
+        "3 selected run(s) have no value of 'AverageTestEpRet' and are left out (ppo: 2; td3: 1); "
+        "2 of them log 'AverageEpRet'; 1 of them log 'AverageTestEpRet1'; "
+        "`book.problems()` names any value collect refused",
+    )
+
+
 def test_runs_of_the_table_without_any_value_of_the_metric_are_counted_in_a_note(make_run, store, tmp_path):
     make_run("a0", {"model": "a", "seed": 0}, curve([1.0]))
     make_run("a1", {"model": "a", "seed": 1}, curve([3.0], key="loss"))  # never logged acc

@@ -185,6 +185,17 @@ class MetricReader:
         having = self.runs_with(key)
         return np.fromiter((run in having for run in runs.ids.tolist()), dtype=bool, count=len(runs))
 
+    def logged_instead(self, key: str, runs: Runs) -> list[tuple[str, int]]:
+        """Return the logged metrics named like `key` (a typo, another algorithm's name for it) and
+        how many of these runs, which lack `key`, log each: most first."""
+        import difflib
+
+        if not len(runs):
+            return []
+        alike = difflib.get_close_matches(key, sorted(self._keys - {key}), n=3, cutoff=0.75)
+        counts = [(name, int(self.having(name, runs).sum())) for name in alike]
+        return sorted(((name, n) for name, n in counts if n), key=lambda item: -item[1])
+
     def summary_arrays(self, key: str) -> Summaries:
         """Return the stored per-run summaries of a logged metric as arrays."""
         if key not in self._summary_arrays:

@@ -84,7 +84,7 @@ def aggregate(
         having = reader.having(metric.name, selected)
         candidates = selected.take(having)
         grouped = _group(candidates, row_keys, column_keys, metric, notes)
-        notes += _valueless_note(selected.take(~having), row_keys, column_keys, metric)
+        notes += _valueless_note(selected.take(~having), row_keys, column_keys, metric, reader)
         if parse_reduction(metric.reduce).kind == "best_mean":
             direction = metric_goal(metric.name, metric.direction).direction
             if direction is None:
@@ -136,13 +136,16 @@ def aggregate(
 
 
 def _valueless_note(
-    runs: Runs, row_keys: Sequence[str], column_keys: Sequence[str], metric: MetricSpec
+    runs: Runs, row_keys: Sequence[str], column_keys: Sequence[str], metric: MetricSpec, reader: MetricReader
 ) -> list[str]:
     """Say how many selected runs that would sit in a cell have no value of the metric at all (never
-    logged it, or logged what collect refused), and in which cells: they are left out."""
+    logged it, or logged what collect refused), and in which cells: they are left out; and the
+    metrics of a like name they log instead."""
     grouped = _group(runs, row_keys, column_keys, metric, [])  # runs lacking a key are noted already
     if not grouped:
         return []
+    instead = reader.logged_instead(metric.name, Runs.joined(runs, list(grouped.values())))
+    logged = "; ".join(f"{n} of them log {name!r}" for name, n in instead)
     where = [
         f"{' / '.join(format_value(value) for value in (*row, *column))}: {len(members)}"
         for (row, column), members in sorted(grouped.items(), key=lambda item: -len(item[1]))
@@ -153,7 +156,11 @@ def _valueless_note(
     left_out = f"{count} selected run(s){which} have no value of {metric.name!r} and are left out"
     return [
         worded(
-            lambda: f"{left_out} ({bounded(where)}); `{command('problems')}` names any value collect refused"
+            lambda: (
+                f"{left_out} ({bounded(where)}); "
+                + (f"{logged}; " if logged else "")
+                + f"`{command('problems')}` names any value collect refused"
+            )
         )
     ]
 
