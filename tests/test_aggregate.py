@@ -91,12 +91,42 @@ def test_runs_without_a_value_are_left_out_and_said(make_run, store, tmp_path):
     assert [m.kind for m in cell.marks] == ["incomplete", "novalue"]
 
 
+def test_a_run_that_stopped_before_the_step_asked_says_where_it_stopped(make_run, store, tmp_path):
+    """DrQ-v2 evaluates every 20,000 frames up to 980,000: `at(1000000)` left every run of a task out
+    as '10× NaN or not logged', though each logged a value at every evaluation."""
+    make_run("r0", {"model": "a", "seed": 0}, curve([1.0, 2.0, 3.0], every=10))
+    make_run("r1", {"model": "a", "seed": 1}, curve([1.0, 2.0], every=10))
+    make_run("r2", {"model": "a", "seed": 2}, curve([5.0], every=40))
+    cell = table(store, tmp_path, MetricSpec("acc", reduce="at(30)")).cell(("a",), ())
+    assert cell.stats["n"] == 1
+    novalue = next(m for m in cell.marks if m.kind == "novalue")
+    assert novalue.text == (
+        "2 run(s) have no value and are left out "
+        "(logged from step 40, after at(30); stopped at step 20, before at(30))"
+    )
+
+
 def test_runs_lacking_a_row_key_are_left_out_with_a_note(make_run, store, tmp_path):
     make_run("r0", {"model": "a", "seed": 0}, curve([1.0]))
     make_run("r1", {"seed": 1}, curve([2.0]))
     result = table(store, tmp_path)
     assert result.rows == (("a",),)
     assert result.notes == ("1 run(s) with 'acc' have no param 'model' and were left out",)
+
+
+def test_runs_left_out_for_lack_of_the_metric_name_the_like_metric_they_log(make_run, store, tmp_path):
+    """Spinning Up's PPO logs its return as AverageEpRet, its SAC as AverageTestEpRet, and a few runs
+    of a forked logger as AverageTestEpRet1: the note sent the user to `problems`, which had none."""
+    make_run("sac0", {"model": "sac", "seed": 0}, curve([1.0], key="AverageTestEpRet"))
+    make_run("ppo0", {"model": "ppo", "seed": 0}, curve([2.0], key="AverageEpRet"))
+    make_run("ppo1", {"model": "ppo", "seed": 1}, curve([2.0], key="AverageEpRet"))
+    make_run("td30", {"model": "td3", "seed": 0}, curve([3.0], key="AverageTestEpRet1"))
+    result = table(store, tmp_path, metric="AverageTestEpRet")
+    assert result.notes == (
+        "3 selected run(s) have no value of 'AverageTestEpRet' and are left out (ppo: 2; td3: 1); "
+        "2 of them log 'AverageEpRet'; 1 of them log 'AverageTestEpRet1'; "
+        "`book.problems()` names any value collect refused",
+    )
 
 
 def test_runs_of_the_table_without_any_value_of_the_metric_are_counted_in_a_note(make_run, store, tmp_path):
@@ -178,6 +208,16 @@ def test_too_few_replicates_and_mixed_code_versions_are_marked(make_run, store, 
         ("provenance", "mixes 2 git commits (aaaa111, bbbb222)"),
         ("provenance", "includes 1 run from a dirty working tree"),
     ]
+
+
+def test_seeds_of_each_cell_own_are_not_named_as_missing_in_another(make_run, store, tmp_path):
+    """Cells that each ran seeds of their own (a benchmark's 100-103 for one algorithm, 10-50 for
+    another) sharing a few: a cell one run short was said to miss every seed the others ran,
+    'n = 2 of 3 (missing seed 3, seed 4, seed 5, seed 6)'."""
+    for model, seeds in {"a": [0, 1, 2], "b": [0, 3, 4], "c": [5, 6]}.items():
+        for seed in seeds:
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([1.0]))
+    assert [m.text for m in table(store, tmp_path).cell(("c",), ()).marks] == ["n = 2 of 3 seeds, the most any cell has"]
 
 
 def test_expected_seeds_by_name(make_run, store, tmp_path):

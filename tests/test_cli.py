@@ -256,9 +256,10 @@ def test_a_tree_of_pickles_is_named_as_a_format_no_adapter_reads(cli, tmp_path):
     )
 
 
-def test_a_spinning_up_tree_is_read_by_following_the_hint(cli, tmp_path):
+def test_a_spinning_up_tree_is_read_without_a_pattern_and_with_one(cli, tmp_path):
     """Spinning Up's logger writes progress.txt (tab-separated, `Epoch` first) beside config.json: the
-    hint named config.json (a run's settings), and a pattern at progress.txt read nothing (.txt)."""
+    spinup adapter reads it unasked, stepped by TotalEnvInteracts, and through a pattern at progress.txt
+    (the folders then params too); `-o step=Epoch` steps it by epoch."""
     for seed in (0, 1):
         run = tmp_path / "data" / f"ppo_s{seed}"
         run.mkdir(parents=True)
@@ -266,26 +267,18 @@ def test_a_spinning_up_tree_is_read_by_following_the_hint(cli, tmp_path):
         (run / "progress.txt").write_text(
             "Epoch\tAverageEpRet\tTotalEnvInteracts\n0\t-170.5\t4000\n1\t-150.25\t8000\n"
         )
-    hint = cli("collect", "data").output
-    assert "2 file(s) named progress.txt (e.g. ppo_s0/progress.txt)" in hint
-    assert "--pattern '{run}/progress.txt' to make the folders params" in hint
-    assert cli("collect", "data", "--pattern", "{run}/progress.txt").output.startswith(
+    assert cli("collect", "data").output.startswith(
         "Collected data: 2 new, 0 updated, 0 unchanged, 0 problems"
     )
     steps = rb.open("resultsbook.db").series(["AverageEpRet"])
-    assert steps["step"].tolist() == [0, 1, 0, 1] and steps["value"].tolist() == [-170.5, -150.25] * 2
-    by_interactions = cli(
-        "collect",
-        "data",
-        "--db",
-        "other.db",
-        "--pattern",
-        "{run}/progress.txt",
-        "-o",
-        "step=TotalEnvInteracts",
+    assert steps["step"].tolist() == [4000, 8000] * 2 and steps["value"].tolist() == [-170.5, -150.25] * 2
+    by_epoch = cli(
+        "collect", "data", "--db", "other.db", "--pattern", "{run}/progress.txt", "-o", "step=Epoch"
     )
-    assert by_interactions.exit_code == 0
-    assert rb.open("other.db").series(["AverageEpRet"])["step"].tolist() == [4000, 8000] * 2
+    assert by_epoch.output.startswith("Collected data: 2 new, 0 updated, 0 unchanged, 0 problems")
+    with rb.open("other.db") as book:
+        assert book.series(["AverageEpRet"])["step"].tolist() == [0, 1] * 2
+        assert sorted(book.runs()["params.run"]) == ["ppo_s0", "ppo_s1"]
 
 
 def test_adapter_csv_reads_any_file_a_pattern_names(cli, tmp_path):

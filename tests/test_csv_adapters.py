@@ -154,6 +154,45 @@ def test_records_one_per_run_and_step(tmp_path):
     assert list(result.runs[0].metrics["acc"].steps) == [1, 2]
 
 
+def test_records_of_a_run_and_step_keep_a_counter_beside_the_step_as_a_metric(tmp_path):
+    """DrQ publishes its curves as one CSV row per run and evaluation (step, episode, episode_reward,
+    env, seed, agent): the whole-number `episode` was a param, so every row was a run of its own."""
+    path = tmp_path / "bench.csv"
+    rows = ["step,episode,episode_reward,env,seed"]
+    for env, per_episode in (("walker_walk", 2000), ("cheetah_run", 4000)):
+        for seed in (1, 2):
+            rows += [f"{per_episode * e},{e},{100 * e + seed + 0.25},{env},{seed}" for e in (0, 2, 4)]
+    path.write_text("\n".join(rows) + "\n")
+    adapter = RecordsAdapter()
+    result = adapter.read(adapter.source(str(path), [str(path)]))
+    assert result.problems == ()
+    assert [run.params for run in result.runs] == [
+        {"env": env, "seed": seed} for env in ("walker_walk", "cheetah_run") for seed in (1, 2)
+    ]
+    cheetah = result.runs[2]
+    assert list(cheetah.metrics["episode"].steps) == [0, 8000, 16000]
+    assert list(cheetah.metrics["episode"].values) == [0, 2, 4]
+    assert list(cheetah.metrics["episode_reward"].values) == [1.25, 201.25, 401.25]
+
+
+def test_the_row_index_pandas_writes_is_neither_a_param_nor_a_metric(tmp_path):
+    """`DataFrame.to_csv()` writes its index as a first column without a name (DrQ-v2's curves):
+    the records adapter made it a param named '' (every row a run), the csv adapter a metric ''."""
+    path = tmp_path / "curves.csv"
+    rows = [",agent,task,seed,frame,episode_reward"]
+    rows += [f"{i},DrQ-v2,walker_walk,{1 + i // 2},{10000 * (i % 2)},{i + 0.5}" for i in range(4)]
+    path.write_text("\n".join(rows) + "\n")
+    adapter = RecordsAdapter(step="frame")
+    result = adapter.read(adapter.source(str(path), [str(path)]))
+    assert [run.params for run in result.runs] == [
+        {"agent": "DrQ-v2", "seed": seed, "task": "walker_walk"} for seed in (1, 2)
+    ]
+    assert set(result.runs[1].metrics) == {"episode_reward"}
+    assert list(result.runs[1].metrics["episode_reward"].steps) == [0, 10000]
+    run, _ = read_csv(path, step="frame")
+    assert set(run.metrics) == {"seed", "episode_reward"}
+
+
 def test_records_with_identical_params_are_kept_apart_and_reported(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps([{"m": "a", "acc": 0.5}, {"m": "a", "acc": 0.6}]))
@@ -242,6 +281,19 @@ def test_cells_that_are_not_numbers_are_counted_per_column_and_the_rest_kept(tmp
         "2 cell(s) of column 'loss' are not numbers (the first: 'n/a')",
     ]
     assert list(run.metrics["acc"].steps) == [1, 3, 4] and list(run.metrics["loss"].values) == [2.0, 1.5]
+
+
+def test_columns_of_text_in_every_row_point_at_the_records_adapter(tmp_path):
+    """A long file of runs (step,reward,env,seed) collected as one CSV log said only that its env
+    cells were not numbers, never which adapter reads one row per run and step."""
+    path = tmp_path / "bench.csv"
+    path.write_text("step,reward,env,seed\n0,1.5,walker,1\n10,2.5,walker,1\n0,3.5,cheetah,2\n")
+    run, problems = read_csv(path)
+    assert problems[0] == (
+        "column(s) 'env' hold text in every one of its 3 row(s): if each row is one run (or one run at "
+        "one step), read the file with --adapter records, whose text columns become params"
+    )
+    assert "env" not in run.metrics and list(run.metrics["reward"].steps) == [0, 10]
 
 
 def test_a_long_cell_that_is_not_a_number_is_shown_cut_short(tmp_path):

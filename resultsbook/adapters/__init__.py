@@ -31,6 +31,7 @@ _BUILTIN = {
     "keras_csv": "resultsbook.adapters.keras_csv:KerasCsvAdapter",
     "poutyne": "resultsbook.adapters.poutyne:PoutyneAdapter",
     "sb3": "resultsbook.adapters.sb3:Sb3Adapter",
+    "spinup": "resultsbook.adapters.spinup:SpinupAdapter",
     "dvclive": "resultsbook.adapters.dvclive:DvcliveAdapter",
     "mlflow_server": "resultsbook.adapters.mlflow_tracking:MlflowTrackingAdapter",
 }
@@ -49,6 +50,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "dvclive": (35, r"plots", ()),
     "poutyne": (35, r"log\.tsv", ()),
     "sb3": (35, r"evaluations\.npz", ()),
+    "spinup": (35, r"progress\.txt", ()),
     "native": (40, r"metrics\.jsonl", ()),
     "keras_csv": (
         70,

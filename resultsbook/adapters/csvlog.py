@@ -10,7 +10,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import parse_scalar
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.tabular import holds_no_row, read_delimited
+from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
 from resultsbook.sources.textio import to_timestamp
 
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -26,6 +26,8 @@ class CsvAdapter(Adapter):
     summary = "CSV/TSV log, one row per step (found by --pattern or --adapter csv)"
     priority = 90
     claims_by_itself = False
+    # 2: columns of text in every row are named once, with --adapter records; pandas' index is no metric
+    reading_version = 2
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -88,7 +90,12 @@ class CsvAdapter(Adapter):
         if time_column in table.text:
             times = read_times(path, time_column, table.text[time_column], problems)
         builder = SeriesBuilder()
-        skip = {step_column, time_column, *param_columns}
+        skip = {step_column, time_column, *param_columns, row_index_column(table)}
+        labels = _label_columns(table, skip)
+        if labels:
+            kept = "the numeric columns, as one run"
+            problems.append(Problem(path, _labels_text(labels, table.rows), kept))
+            skip.update(labels)
         for name in columns:
             if name in skip:
                 continue
@@ -100,6 +107,24 @@ class CsvAdapter(Adapter):
         problems.extend(series_problems)
         params = {name: parse_scalar(table.text[name][0]) for name in param_columns if table.text.get(name)}
         return ReadResult((_run_for(path, params, series),), tuple(problems))
+
+
+def _label_columns(table: Table, skip: set) -> list[str]:
+    """Return the columns (not step, time or params) whose every cell is text: labels, not metrics."""
+    return [
+        name
+        for name in table.columns
+        if name not in skip and table.rows and table.bad[name] and not table.present[name].any()
+    ]
+
+
+def _labels_text(labels: list[str], rows: int) -> str:
+    """Say that text columns name runs, and how to read the file as runs."""
+    named = ", ".join(repr(name) for name in labels)
+    return (
+        f"column(s) {named} hold text in every one of its {rows} row(s): if each row is one run (or one "
+        "run at one step), read the file with --adapter records, whose text columns become params"
+    )
 
 
 def _usual_step_column(columns: list[str]) -> str | None:

@@ -5,7 +5,8 @@ per task and position: params `task` and `run` (its index from 0), metric `score
 
 A field's kind is decided over the whole file, never value by value: a field holding any decimal
 number is a metric in every record (so the score 510 beside 368.7 stays a score); a field of text,
-booleans or only whole numbers is a param (seeds, epochs) unless the `metrics` option names it."""
+booleans or only whole numbers is a param (seeds, epochs) unless the `metrics` option names it, or,
+in records of a run and step, it counts along the step (an episode number beside the step)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from resultsbook.params import format_value, normalize_value, parse_scalar
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import DOCUMENT, MAX_DEPTH
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.tabular import read_delimited
+from resultsbook.sources.tabular import read_delimited, row_index_column
 from resultsbook.sources.textio import iter_json_records, load_json_file, to_float, too_deep
 
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv")
@@ -34,6 +35,8 @@ class RecordsAdapter(Adapter):
     summary = "JSON / JSON Lines / CSV file with one record per run (or per run and step)"
     priority = 85
     claims_by_itself = False
+    # 2: a whole-number field counting along the step is a metric, not a param; pandas' index is no field
+    reading_version = 2
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -73,6 +76,8 @@ class RecordsAdapter(Adapter):
             forced_metrics.add(self._option("value"))
         forced_metrics |= decimal_fields(records) - forced_params
         step_field = self.config.get("step") or ("step" if any("step" in r for r in records) else None)
+        if step_field:
+            forced_metrics |= counter_fields(records, step_field) - forced_params
         grouped: dict[str, tuple[dict[str, Any], SeriesBuilder, dict[str, float]]] = {}
         order: list[str] = []
         repeated: list[int] = []
@@ -129,8 +134,9 @@ class RecordsAdapter(Adapter):
         if lowered.endswith((".csv", ".tsv")):
             table = read_delimited(path, problems, text=True)
             if table is not None:
+                names = [name for name in table.columns if name != row_index_column(table)]
                 for index in range(table.rows):
-                    cells = ((name, table.text[name][index]) for name in table.columns)
+                    cells = ((name, table.text[name][index]) for name in names)
                     yield {name: parse_scalar(cell) for name, cell in cells if cell != ""}
             return
         if lowered.endswith((".jsonl", ".ndjson")):
@@ -216,6 +222,33 @@ def decimal_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:
             else:
                 seen.add("other")
     return {name for name, seen in kinds.items() if "decimal" in seen and "other" not in seen}
+
+
+def counter_fields(records: list[Mapping[str, Any]], step_field: str) -> set[str]:
+    """Return the whole-number fields that count along the step (an episode or epoch number logged
+    beside it): where the step rises from one record to the next, they never fall and rise at least
+    once. A seed or a setting stays the same while the step rises, and falls back when a run ends."""
+    rising: set[str] = set()
+    falling: set[str] = set()
+    previous: Mapping[str, Any] | None = None
+    for record in records:
+        if previous is not None:
+            before, after = to_float(previous.get(step_field)), to_float(record.get(step_field))
+            if before is not None and after is not None and after > before:
+                for name, value in record.items():
+                    earlier = previous.get(name)
+                    if not (_whole(value) and _whole(earlier)) or name == step_field:
+                        continue
+                    if value > earlier:
+                        rising.add(name)
+                    elif value < earlier:
+                        falling.add(name)
+        previous = record
+    return rising - falling
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def flatten_params_keep_lists(record: Mapping[str, Any]) -> dict[str, Any]:

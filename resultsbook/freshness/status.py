@@ -113,7 +113,7 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
     a table over tasks counts each row's runs on every task instead (its cells are aggregates)."""
     if table.query.tasks:
         return _task_replicates(table)
-    names = expected_replicates(table.cells, table.query)
+    names = expected_replicates(table.cells, table.query, table.expected)
     replicate = table.query.replicate
     out = []
     for (row, column), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):
@@ -135,7 +135,7 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
     for (row, _), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):
         rows.setdefault(row, cell)
     tasks = sorted({run.task for cell in rows.values() for run in cell.runs}, key=_sorting)
-    listed = expected_replicates({}, table.query)  # the spec's `seeds`, if it lists them
+    listed = expected_replicates({}, table.query, 0)  # the spec's `seeds`, if it lists them
     out = []
     for row, cell in rows.items():
         named = listed or {run.replicate for run in cell.runs if any(v is not None for v in run.replicate)}

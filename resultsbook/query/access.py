@@ -185,6 +185,17 @@ class MetricReader:
         having = self.runs_with(key)
         return np.fromiter((run in having for run in runs.ids.tolist()), dtype=bool, count=len(runs))
 
+    def logged_instead(self, key: str, runs: Runs) -> list[tuple[str, int]]:
+        """Return the logged metrics named like `key` (a typo, another algorithm's name for it) and
+        how many of these runs, which lack `key`, log each: most first."""
+        import difflib
+
+        if not len(runs):
+            return []
+        alike = difflib.get_close_matches(key, sorted(self._keys - {key}), n=3, cutoff=0.75)
+        counts = [(name, int(self.having(name, runs).sum())) for name in alike]
+        return sorted(((name, n) for name, n in counts if n), key=lambda item: -item[1])
+
     def summary_arrays(self, key: str) -> Summaries:
         """Return the stored per-run summaries of a logged metric as arrays."""
         if key not in self._summary_arrays:
@@ -312,6 +323,9 @@ class MetricReader:
         final_only = ~has & found & summaries.has_summary[at]
         note = ("refused", f"logged only a final value; {_needs(reduction, metric)}")
         notes.update(dict.fromkeys(ids[final_only].tolist(), note))
+        if reduction.kind == "at":
+            short = has & ~emptied & np.isnan(out)
+            notes.update(self._outside_step(metric.name, reduction, ids[short], metric.skip_first))
         if reduction.kind == "best":
             other_rows, points = self.series_index(reduction.other).find(ids)
             lacking = has & ~emptied & ((other_rows < 0) | (points <= metric.skip_first))
@@ -319,6 +333,25 @@ class MetricReader:
             note = ("refused", f"logged no {reduction.other!r} curve for {reduction.text}")
             notes.update(dict.fromkeys(ids[lacking].tolist(), note))
         return out, notes
+
+    def _outside_step(
+        self, name: str, reduction: Reduction, ids: np.ndarray, skip: int
+    ) -> dict[int, ValueNote]:
+        """Say why `at(step)` found no value in runs whose points all lie before or after the step
+        (a task trained for fewer steps than the table asks about)."""
+        series = self.matrices(name)
+        blocks, rows = series.locate(ids)
+        notes: dict[int, ValueNote] = {}
+        for run, block, row in zip(ids.tolist(), blocks.tolist(), rows.tolist()):
+            if block < 0:
+                continue
+            found = series.blocks[block].skip(skip)
+            logged = found.steps[~np.isnan(found.values[row])]
+            if len(logged) and logged[-1] < reduction.step:
+                notes[run] = ("refused", f"stopped at step {_step_text(logged[-1])}, before {reduction.text}")
+            elif len(logged) and logged[0] > reduction.step:
+                notes[run] = ("refused", f"logged from step {_step_text(logged[0])}, after {reduction.text}")
+        return notes
 
     def _reduced_rows(self, name: str, reduction: Reduction, skip: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the reduction of every stored run's series of a metric (rows in `series_index`
@@ -556,3 +589,8 @@ def _reduction_hint(key: str, logged: Iterable[str]) -> str | None:
         f"{option('metric', metric)}, {option('reduce', reduction)}",
     )
     return f"a table reduces each run's {metric!r} with {given}"
+
+
+def _step_text(step: float) -> str:
+    """Write a step as it was logged: 500000, not 500000.0."""
+    return str(int(step)) if float(step).is_integer() else repr(float(step))

@@ -84,7 +84,7 @@ def aggregate(
         having = reader.having(metric.name, selected)
         candidates = selected.take(having)
         grouped = _group(candidates, row_keys, column_keys, metric, notes)
-        notes += _valueless_note(selected.take(~having), row_keys, column_keys, metric)
+        notes += _valueless_note(selected.take(~having), row_keys, column_keys, metric, reader)
         if parse_reduction(metric.reduce).kind == "best_mean":
             direction = metric_goal(metric.name, metric.direction).direction
             if direction is None:
@@ -136,13 +136,16 @@ def aggregate(
 
 
 def _valueless_note(
-    runs: Runs, row_keys: Sequence[str], column_keys: Sequence[str], metric: MetricSpec
+    runs: Runs, row_keys: Sequence[str], column_keys: Sequence[str], metric: MetricSpec, reader: MetricReader
 ) -> list[str]:
     """Say how many selected runs that would sit in a cell have no value of the metric at all (never
-    logged it, or logged what collect refused), and in which cells: they are left out."""
+    logged it, or logged what collect refused), and in which cells: they are left out; and the
+    metrics of a like name they log instead."""
     grouped = _group(runs, row_keys, column_keys, metric, [])  # runs lacking a key are noted already
     if not grouped:
         return []
+    instead = reader.logged_instead(metric.name, Runs.joined(runs, list(grouped.values())))
+    logged = "; ".join(f"{n} of them log {name!r}" for name, n in instead)
     where = [
         f"{' / '.join(format_value(value) for value in (*row, *column))}: {len(members)}"
         for (row, column), members in sorted(grouped.items(), key=lambda item: -len(item[1]))
@@ -153,7 +156,11 @@ def _valueless_note(
     left_out = f"{count} selected run(s){which} have no value of {metric.name!r} and are left out"
     return [
         worded(
-            lambda: f"{left_out} ({bounded(where)}); `{command('problems')}` names any value collect refused"
+            lambda: (
+                f"{left_out} ({bounded(where)}); "
+                + (f"{logged}; " if logged else "")
+                + f"`{command('problems')}` names any value collect refused"
+            )
         )
     ]
 
@@ -400,7 +407,7 @@ def _mark_cells(
             cell = replace(cell, marks=(few, *cell.marks))
         if n < expected:
             if seen_replicates is None:
-                seen_replicates = expected_replicates(cells, query)
+                seen_replicates = expected_replicates(cells, query, expected)
             valued = ~np.isnan(cell.runs.values)
             have = set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
             missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
@@ -426,9 +433,10 @@ def expected_text(query: TableQuery, expected: int) -> str:
     return f"{expected} {noun}, the most any cell has"
 
 
-def expected_replicates(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> set[Key]:
+def expected_replicates(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery, expected: int) -> set[Key]:
     """Return the replicates each cell should have: as the query lists them, else every one seen;
-    none when no two cells share one (seeds drawn at random per run, as Sacred does, name no plan)."""
+    none when no two cells share one (seeds drawn at random per run, as Sacred does, name no plan),
+    nor when more are seen than a cell should have (cells that each ran seeds of their own)."""
     if query.replicate_values:
         return {tuple(v if isinstance(v, (list, tuple)) else [v]) for v in query.replicate_values}
     seen: set[Key] = set()
@@ -437,7 +445,7 @@ def expected_replicates(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery
         replicates = set(zip(*(column.tolist() for column in cell.runs.replicate)))
         shared = shared or not seen.isdisjoint(replicates)
         seen.update(replicates)
-    return seen if shared else set()
+    return seen if shared and len(seen) <= expected else set()
 
 
 def pooled_expected(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> int:

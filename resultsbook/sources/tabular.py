@@ -93,6 +93,12 @@ def holds_no_row(table: Table, path: str, problems: list[Problem]) -> bool:
     return True
 
 
+def row_index_column(table: Table) -> str | None:
+    """Return the name of a first column without a name: the row index pandas' `to_csv` writes
+    unless told `index=False` (a row number, neither a setting nor a result)."""
+    return table.columns[0] if table.columns and not table.columns[0].strip() else None
+
+
 def guess_delimiter(path: str, text: str) -> str:
     """Return the delimiter of a file: tab for .tsv or a tab-separated first line, else comma."""
     if os.path.splitext(path)[1].lower() == ".tsv":

@@ -1,0 +1,88 @@
+"""OpenAI Spinning Up run folders: `data/<exp_name>/<exp_name>_s<seed>/` with progress.txt and config.json.
+
+The files are written here as Spinning Up 0.2's `EpochLogger` writes them: `save_config` dumps the
+`locals()` of the algorithm through `convert_json` (objects become their repr, the logger itself a
+nested mapping), `dump_tabular` writes one tab-separated row per epoch.
+"""
+
+from __future__ import annotations
+
+import json
+
+from trackers import read_tree
+
+import resultsbook as rb
+
+
+def write_spinup_run(root, exp_name, seed, returns, config=True):
+    """Write one run folder as Spinning Up's logger lays it out."""
+    folder = root / exp_name / f"{exp_name}_s{seed}"
+    folder.mkdir(parents=True)
+    output_dir = f"/home/me/spinningup/data/{exp_name}/{exp_name}_s{seed}"
+    if config:
+        saved = {
+            "ac_kwargs": {"hidden_sizes": [256, 256]},
+            "env_fn": f"<function <lambda> at 0x7f70{seed:08x}>",
+            "exp_name": exp_name,
+            "logger": {
+                "<spinup.utils.logx.EpochLogger object at 0x7f704bcdf8d0>": {
+                    "exp_name": exp_name,
+                    "output_dir": output_dir,
+                    "output_file": {f"<_io.TextIOWrapper name='{output_dir}/progress.txt' mode='w'>": {}},
+                }
+            },
+            "logger_kwargs": {"exp_name": exp_name, "output_dir": output_dir},
+            "lr": 0.001,
+            "seed": seed,
+        }
+        (folder / "config.json").write_text(json.dumps(saved, indent=4, separators=(",", ":\t")))
+    rows = ["Epoch\tAverageTestEpRet\tTotalEnvInteracts\tTime"]
+    rows += [f"{epoch}\t{value}\t{4000 * epoch - 1}\t{3.5 * epoch}" for epoch, value in enumerate(returns, 1)]
+    (folder / "progress.txt").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+def test_config_json_gives_the_params_and_progress_txt_the_metrics(tmp_path):
+    """progress.txt beside config.json was claimed by no adapter: the seed and settings in config.json
+    were read by none, and a pattern at progress.txt gave runs without params."""
+    for seed in (0, 10):
+        write_spinup_run(tmp_path / "data", "sac-Hopper-v2", seed, [52.3, 218.6])
+    found = read_tree(tmp_path / "data")
+    assert sorted(found) == ["sac-Hopper-v2/sac-Hopper-v2_s0", "sac-Hopper-v2/sac-Hopper-v2_s10"]
+    run, problems, adapter = found["sac-Hopper-v2/sac-Hopper-v2_s10"]
+    assert adapter == "spinup" and problems == []
+    assert run.params == {
+        "ac_kwargs.hidden_sizes": "[256, 256]",
+        "env_fn": "<function <lambda>>",  # the address differs in every run: it is not a setting
+        "exp_name": "sac-Hopper-v2",
+        "lr": 0.001,
+        "seed": 10,
+    }
+    assert run.provenance == {"output_dir": "/home/me/spinningup/data/sac-Hopper-v2/sac-Hopper-v2_s10"}
+    assert run.experiment == "sac-Hopper-v2" and run.status == "unknown"
+    returns = run.metrics["AverageTestEpRet"]
+    assert list(returns.steps) == [3999, 7999] and list(returns.values) == [52.3, 218.6]
+    assert set(run.metrics) == {"AverageTestEpRet", "Epoch", "Time"}
+
+
+def test_a_fork_without_config_json_takes_exp_name_and_seed_from_the_folder(tmp_path):
+    """Forks of the logger write progress.txt alone in `<exp_name>_s<seed>/`."""
+    write_spinup_run(tmp_path / "runs", "TD3-Ant-v2", 7, [100.0], config=False)
+    (tmp_path / "runs" / "notes").mkdir()
+    (tmp_path / "runs" / "notes" / "progress.txt").write_text("halfway through the sweep\n")
+    found = read_tree(tmp_path / "runs")
+    assert list(found) == ["TD3-Ant-v2/TD3-Ant-v2_s7"]  # a progress.txt in another folder is not a run
+    run = found["TD3-Ant-v2/TD3-Ant-v2_s7"][0]
+    assert run.params == {"exp_name": "TD3-Ant-v2", "seed": 7}
+
+
+def test_a_table_over_seeds_from_a_spinning_up_tree_without_a_pattern(cli, tmp_path):
+    for seed, last in ((0, 300.0), (1, 500.0)):
+        write_spinup_run(tmp_path / "data", "ppo-Ant-v2", seed, [10.0, last])
+    assert cli("collect", "data").output.startswith(
+        "Collected data: 2 new, 0 updated, 0 unchanged, 0 problems"
+    )
+    with rb.open("resultsbook.db") as book:
+        frame = book.table(rows="exp_name", metric="AverageTestEpRet").to_frame()
+    assert frame.loc["ppo-Ant-v2", "mean"] == 400.0
+    assert frame.loc["ppo-Ant-v2", "n"] == 2
