@@ -239,3 +239,24 @@ def test_a_result_file_whose_interpolations_expand_without_bound_keeps_its_numbe
     assert any("references expand it past" in p.message for p in report.problems)
     (run,) = store.runs()
     assert store.metric_summaries("metrics.test.score")[run.id]["summary"] == 0.75
+
+
+def test_binary_bytes_as_a_csv_log_are_one_problem_and_a_carriage_return_costs_only_its_line(tmp_path, store):
+    broken = tmp_path / "runs" / "lightning_logs" / "version_0"
+    broken.mkdir(parents=True)
+    (broken / "hparams.yaml").write_text("lr: 0.1\n")
+    (broken / "metrics.csv").write_bytes(b'\x00\x93"\x1b\x07\xff\rPK\x03\x04,"\x01\n\x02\xfe,\x05\n' * 50)
+    returns = tmp_path / "runs" / "lightning_logs" / "version_1"
+    returns.mkdir(parents=True)
+    (returns / "hparams.yaml").write_text("lr: 0.2\n")
+    (returns / "metrics.csv").write_bytes(b'step,loss\n1,"0.5"\n2,0.4\r3\n3,"0.3"\n4,0.2\n')
+    report, problems = collect_tree(store, tmp_path / "runs")
+    assert report.new == 2
+    assert [p.removeprefix(f"{tmp_path}/") for p in problems] == [
+        "runs/lightning_logs/version_0/metrics.csv: is not text: its first line holds control bytes (a binary "
+        "file, or one damaged from its start) — kept: nothing from this file",
+        "runs/lightning_logs/version_1/metrics.csv: line 3 is not a row of delimited text (a carriage return "
+        "inside it, or binary bytes) — kept: the other rows",
+    ]
+    steps, values, _ = next(iter(store.series("loss").values()))
+    assert list(steps) == [1, 3, 4] and list(values) == [0.5, 0.3, 0.2]

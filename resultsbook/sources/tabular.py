@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -71,12 +72,26 @@ def read_delimited(
     before = len(problems)
     try:
         for batch in iter_lines(path, problems, tally):
+            if reader.names is None and _binary(batch.lines):
+                problems.append(Problem(path, _BINARY, "nothing from this file"))
+                return None
             reader.add(batch)
     except OSError as error:
         problems.append(unreadable(path, error, "nothing from this file"))
         return None
     tally.report(path, problems)
     return reader.table(said_why_empty=len(problems) > before)
+
+
+_BINARY = "is not text: its first line holds control bytes (a binary file, or one damaged from its start)"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never in a text header: tab, CR, LF aside
+
+
+def _binary(lines: list[str]) -> bool:
+    """Tell whether the first non-blank line of a file holds control bytes: binary data, not a
+    header or a row of delimited text (a latin-1 header decodes to U+FFFD, not to these)."""
+    first = next((line for line in lines if line.strip()), None)
+    return first is not None and _CONTROL.search(first) is not None
 
 
 def holds_no_row(table: Table, path: str, problems: list[Problem]) -> bool:
@@ -192,13 +207,30 @@ class _TableReader:
             self.delimiter = guess_delimiter(self.path, first)
         sep = self.delimiter
         if any('"' in line for line in lines):
-            reader = csv.reader(lines, delimiter=sep)
-            found = []
-            for row in reader:
-                if row and any(cell.strip() for cell in row):
-                    found.append((batch.first + reader.line_num - 1, row))
-            return found
+            return self._split_quoted(batch, sep)
         return [(batch.first + i, line.split(sep)) for i, line in enumerate(lines) if line.strip()]
+
+    def _split_quoted(self, batch: LineBatch, sep: str) -> list[tuple[int, list[str]]]:
+        """`_split` of lines with quotes, by the csv module; a line it cannot split (a carriage return
+        inside it, binary bytes) is counted as damaged, and the rows after it are read."""
+        reader = csv.reader(batch.lines, delimiter=sep)
+        found = []
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return found
+            except csv.Error:
+                line = batch.first + reader.line_num - 1
+                self.tally.add(
+                    "is not a row of delimited text (a carriage return inside it, or binary bytes)",
+                    "are not rows of delimited text (a carriage return inside them, or binary bytes)",
+                    line,
+                    _ROWS_KEPT,
+                )
+                continue
+            if row and any(cell.strip() for cell in row):
+                found.append((batch.first + reader.line_num - 1, row))
 
     def _past_comments(self, batch: LineBatch) -> LineBatch:
         """Return the batch without the `#` lines that open the file (Stable-Baselines3's monitor.csv
