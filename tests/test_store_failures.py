@@ -83,10 +83,15 @@ def test_a_device_or_a_fifo_given_as_the_store_is_one_line(project: Path, cli) -
     for where in ("/dev/null", "pipe"):  # it said "the disk failed", and a FIFO could block
         result = cli("collect", "runs", "--db", where)
         assert result.exit_code == 2
-        assert result.output == f"Error: {where} is not a regular file; the store is a SQLite file, e.g. resultsbook.db\n"
+        assert (
+            result.output
+            == f"Error: {where} is not a regular file; the store is a SQLite file, e.g. resultsbook.db\n"
+        )
 
 
-def test_a_store_that_cannot_grow_keeps_its_runs_and_says_the_disk_is_full(project: Path, cli, monkeypatch) -> None:
+def test_a_store_that_cannot_grow_keeps_its_runs_and_says_the_disk_is_full(
+    project: Path, cli, monkeypatch
+) -> None:
     opened = Store.open
 
     def capped(location: str, create: bool = True) -> Store:
@@ -101,8 +106,38 @@ def test_a_store_that_cannot_grow_keeps_its_runs_and_says_the_disk_is_full(proje
         result = cli("collect", "runs")
     assert result.exit_code == 74
     assert result.output.startswith("Error: the disk holding ")
-    assert "is full (database or disk is full); nothing of this command was stored" in result.output
+    assert "is full (database or disk is full); the store is whole" in result.output
     assert cli("runs").output.splitlines()[-1] == "6 run(s)"  # as it was before
+
+
+def test_a_disk_that_fills_after_some_batches_says_they_were_kept(project: Path, cli, monkeypatch) -> None:
+    from resultsbook.sources import collect as collecting
+
+    opened = Store.open
+
+    def capped(location: str, create: bool = True) -> Store:
+        store = opened(location, create)
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages + 40}")  # room for a few batches, not all
+        return store
+
+    write_runs(project, count=60, points=400)
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "open", staticmethod(capped))
+        patched.setattr(collecting, "BATCH_SOURCES", 2)
+        result = cli("collect", "runs")
+    assert result.exit_code == 74
+    kept = int(cli("runs").output.splitlines()[-1].split()[0])
+    assert 6 < kept < 60  # the batches written before the disk filled are kept, each whole
+    # before: "nothing of this command was stored and the store is as it was", with runs stored
+    assert result.output == (
+        f"Error: the disk holding {project / 'resultsbook.db'} is full (database or disk is full); the store is whole: "
+        "what this command stored before the disk filled is kept, each source whole, and nothing "
+        "after it; free some space and run it again (a collect reads only what is missing)\n"
+    )
+    again = cli("collect", "runs")
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith(f"Collected runs: {60 - kept} new, ")
 
 
 def test_a_full_file_system_is_one_line_and_the_store_is_as_it_was(project: Path) -> None:
@@ -125,7 +160,7 @@ def test_a_full_file_system_is_one_line_and_the_store_is_as_it_was(project: Path
     )
     assert "exit=74" in result.stdout, result.stdout + result.stderr
     [line] = result.stderr.splitlines()
-    assert "is full" in line and "the store is as it was" in line
+    assert "is full" in line and "the store is whole" in line
     assert result.stdout.rstrip().endswith("6 run(s)")
 
 

@@ -6,7 +6,7 @@
 2    usage: a bad flag, key, name or value, in the command line or the spec
 70   internal error: a bug in resultsbook; the traceback is saved to a file the message names
 74   a file is in the way: the store is damaged, the disk is full, an output is read-only
-130  interrupted (Ctrl-C); the store is as it was before the command
+130  interrupted (Ctrl-C); the store holds whole sources only: those written before, no run half-written
 141  the reader of the output went away (`resultsbook runs | head`)
 """
 

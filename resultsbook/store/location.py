@@ -219,8 +219,10 @@ def store_problem(path: str, error: sqlite3.Error) -> StoreError:
         return _damaged(path, text, quoted)
     if "full" in lowered:
         return StoreError(
-            f"the disk holding {path} is full ({text}); nothing of this command was stored and the store "
-            "is as it was; free some space and run it again"
+            # a collect commits in batches: those before the one that filled the disk are kept
+            f"the disk holding {path} is full ({text}); the store is whole: what this command stored "
+            "before the disk filled is kept, each source whole, and nothing after it; free some space and "
+            "run it again (a collect reads only what is missing)"
         )
     if "locked" in lowered or "busy" in lowered:
         return StoreError(
