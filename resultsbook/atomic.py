@@ -151,3 +151,19 @@ def is_read_only(path: str) -> bool:
     except OSError:
         return False
     return not (mode & 0o222) or not os.access(path, os.W_OK)
+
+
+def file_size_limit() -> str | None:
+    """Return the size this process may write a file to (`ulimit -f`), as a reader says it; None when
+    unlimited (or unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if soft >= size:
+            return f"{soft / size:.3g} {unit}"
+    return f"{soft} bytes"

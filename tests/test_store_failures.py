@@ -164,6 +164,61 @@ def test_a_full_file_system_is_one_line_and_the_store_is_as_it_was(project: Path
     assert result.stdout.rstrip().endswith("6 run(s)")
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the limit is set in the child before it runs")
+def test_a_file_size_limit_is_named_with_its_fix_not_as_a_failed_disk(project: Path) -> None:
+    import resource
+
+    def limited() -> None:  # `ulimit -f 16`: the store's shared-memory index (32 KiB) cannot be made
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "runs"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        preexec_fn=limited,
+        timeout=120,
+    )
+    assert result.returncode == 74, result.stderr
+    # before: "the disk failed while using the store ... (disk I/O error); check it and run again"
+    assert result.stderr == (
+        f"Error: the store {project / 'resultsbook.db'} cannot be written: this shell limits the size of "
+        "the files its commands write to 16 KiB (ulimit -f), and the store needs more (disk I/O error); "
+        "raise the limit (ulimit -f unlimited) and run again\n"
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the limit is set in the child before it runs")
+def test_an_output_past_the_file_size_limit_names_the_limit_and_keeps_the_old_file(tmp_path: Path) -> None:
+    import resource
+
+    (tmp_path / "t.tex").write_text("old")
+    script = (
+        "from resultsbook.errors import OutputError\n"
+        "from resultsbook.outputs.build import write_files\n"
+        "try:\n"
+        "    write_files({'t.tex': b'x' * 8192})\n"
+        "except OutputError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096)),
+        timeout=120,
+    )
+    # before: "cannot write t.tex (File too large); ... Free some space or fix the folder's permissions"
+    assert result.stdout == (
+        "cannot write t.tex (File too large): this shell limits the size of the files its commands write "
+        "to 4 KiB (ulimit -f); it is as it was before. Raise the limit (ulimit -f unlimited) and run the "
+        "command again\n"
+    ), result.stderr
+    assert (tmp_path / "t.tex").read_text() == "old"
+    assert [name for name in os.listdir(tmp_path) if name.endswith(".tmp")] == []
+
+
 def test_a_read_only_output_is_refused_and_nothing_is_written(project: Path, cli) -> None:
     write_runs(project, count=8)
     table = project / "out" / "t.tex"

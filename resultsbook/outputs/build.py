@@ -22,7 +22,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from resultsbook import __version__
-from resultsbook.atomic import is_read_only, on_read_only_filesystem, write_if_changed, writing_alone
+from resultsbook.atomic import (
+    file_size_limit,
+    is_read_only,
+    on_read_only_filesystem,
+    write_if_changed,
+    writing_alone,
+)
 from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.outputs.columns import table_placements
@@ -250,6 +256,13 @@ def write_files(files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
                     "before. Mount it writable, or write the outputs to a writable folder"
                 ) from error
             reason = error.strerror or str(error)
+            limit = file_size_limit() if error.errno == errno.EFBIG else None
+            if limit is not None:
+                raise OutputError(
+                    f"cannot write {os.path.relpath(path)} ({reason}): this shell limits the size of the "
+                    f"files its commands write to {limit} (ulimit -f); it is as it was before. Raise the "
+                    "limit (ulimit -f unlimited) and run the command again"
+                ) from error
             raise OutputError(
                 f"cannot write {os.path.relpath(path)} ({reason}); it is as it was before. "
                 "Free some space or fix the folder's permissions, then run the command again"
