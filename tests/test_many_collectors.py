@@ -187,6 +187,43 @@ def test_a_collect_waiting_for_a_locked_store_says_who_holds_it_and_stops_at_ctr
         holder.close()
 
 
+STOPPED_BEFORE_ITS_FIRST_WRITE = """
+import sys, time
+from resultsbook.store import Store
+original = Store.write
+def slow(self, work):
+    print("writing", flush=True)
+    time.sleep(60)
+    return original(self, work)
+Store.write = slow
+from resultsbook.cli import main
+sys.argv = ["resultsbook", "collect", "runs/g0", "--db", "new.db"]
+main()
+"""
+
+
+def test_a_collect_ended_by_sigterm_stops_as_at_ctrl_c_and_leaves_no_empty_store(tmp_path: Path) -> None:
+    make_tree(tmp_path / "runs")
+    collector = subprocess.Popen(
+        [sys.executable, "-c", STOPPED_BEFORE_ITS_FIRST_WRITE],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert collector.stdout is not None and collector.stdout.readline() == "writing\n"
+        collector.terminate()  # `kill`, `timeout`, a scheduler ending the job
+        _, err = collector.communicate(timeout=60)
+    finally:
+        collector.kill()
+        collector.communicate()
+    # before: killed where it stood (exit -15, nothing said), leaving the store it had made, empty
+    assert collector.returncode == 143, err
+    assert err.strip() == "Terminated; what was stored is whole (no run is half-written)."  # as Ctrl-C's
+    assert not (tmp_path / "new.db").exists()
+
+
 def test_readers_are_not_blocked_by_a_writer(tmp_path: Path) -> None:
     make_tree(tmp_path / "runs")
     store = Store.open(str(tmp_path / "resultsbook.db"))
