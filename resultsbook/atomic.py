@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import sys
+import time
+from collections.abc import Iterator
 
 
 def write_if_changed(path: str, content: bytes) -> bool:
@@ -39,6 +42,58 @@ def write_atomic(path: str, content: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+WAIT_NOTICE_S = 2.0  # after how long a wait for another writer's folder lock the user is told
+
+
+@contextlib.contextmanager
+def writing_alone(folder: str) -> Iterator[None]:
+    """Hold an exclusive advisory lock on `folder` for the block: two processes writing the same files
+    (two builds, a build beside a watch) write them one after the other, each all of its files. The
+    lock is on the folder itself, so nothing is added beside the outputs; where a folder cannot be
+    locked (Windows, some network filesystems) the block runs unlocked, as before."""
+    if os.name != "posix":  # no flock
+        yield
+        return
+    try:
+        os.makedirs(folder, exist_ok=True)
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:  # a folder that cannot be made is said by the write itself
+        yield
+        return
+    try:
+        _lock(descriptor, folder)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def _lock(descriptor: int, folder: str) -> None:
+    """Take the lock, telling the user once when another process keeps it for long (one stopped with
+    Ctrl-Z, or in a debugger); Ctrl-C stops the wait."""
+    import fcntl
+
+    started = time.monotonic()
+    pause = 0.01
+    told = False
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        except OSError:  # locks not supported here: write unlocked
+            return
+        if not told and time.monotonic() - started >= WAIT_NOTICE_S:
+            told = True
+            sys.stderr.write(
+                f"Waiting for another process writing into {os.path.relpath(folder)} (a build or a watch) "
+                "to finish writing; Ctrl-C stops this command\n"
+            )
+            sys.stderr.flush()
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def remove_abandoned_temporaries(path: str) -> None:
@@ -96,3 +151,19 @@ def is_read_only(path: str) -> bool:
     except OSError:
         return False
     return not (mode & 0o222) or not os.access(path, os.W_OK)
+
+
+def file_size_limit() -> str | None:
+    """Return the size this process may write a file to (`ulimit -f`), as a reader says it; None when
+    unlimited (or unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if soft >= size:
+            return f"{soft / size:.3g} {unit}"
+    return f"{soft} bytes"

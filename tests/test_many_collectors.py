@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -161,6 +162,66 @@ def test_a_store_locked_by_a_long_write_waits_instead_of_failing(tmp_path: Path)
     out, err = collector.communicate(timeout=120)
     assert collector.returncode == 0, err
     assert f"{RUNS_PER_GROUP} new" in out
+
+
+def test_a_collect_waiting_for_a_locked_store_says_who_holds_it_and_stops_at_ctrl_c(tmp_path: Path) -> None:
+    make_tree(tmp_path / "runs")
+    Store.open(str(tmp_path / "resultsbook.db")).close()
+    holder = sqlite3.connect(tmp_path / "resultsbook.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock, for as long as it likes
+    collector = resultsbook("collect", "runs/g0", cwd=tmp_path)
+    try:
+        ready, _, _ = select.select([collector.stderr], [], [], 60)
+        line = collector.stderr.readline() if ready else ""  # before: nothing said, however long it waited
+        assert line.startswith("Waiting for the store resultsbook.db: another process is writing it"), line
+        assert f"{os.getpid()} (" in line  # the process that has the store open (this test) is named
+        assert "Ctrl-C" in line
+        collector.send_signal(signal.SIGINT)
+        # before: SQLite's busy handler held Ctrl-C back for its 30 s; the holder never lets go here
+        _, err = collector.communicate(timeout=20)
+        assert collector.returncode == 130, err
+    finally:
+        collector.kill()
+        collector.communicate()
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+STOPPED_BEFORE_ITS_FIRST_WRITE = """
+import sys, time
+from resultsbook.store import Store
+original = Store.write
+def slow(self, work):
+    print("writing", flush=True)
+    time.sleep(60)
+    return original(self, work)
+Store.write = slow
+from resultsbook.cli import main
+sys.argv = ["resultsbook", "collect", "runs/g0", "--db", "new.db"]
+main()
+"""
+
+
+def test_a_collect_ended_by_sigterm_stops_as_at_ctrl_c_and_leaves_no_empty_store(tmp_path: Path) -> None:
+    make_tree(tmp_path / "runs")
+    collector = subprocess.Popen(
+        [sys.executable, "-c", STOPPED_BEFORE_ITS_FIRST_WRITE],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert collector.stdout is not None and collector.stdout.readline() == "writing\n"
+        collector.terminate()  # `kill`, `timeout`, a scheduler ending the job
+        _, err = collector.communicate(timeout=60)
+    finally:
+        collector.kill()
+        collector.communicate()
+    # before: killed where it stood (exit -15, nothing said), leaving the store it had made, empty
+    assert collector.returncode == 143, err
+    assert err.strip() == "Terminated; what was stored is whole (no run is half-written)."  # as Ctrl-C's
+    assert not (tmp_path / "new.db").exists()
 
 
 def test_readers_are_not_blocked_by_a_writer(tmp_path: Path) -> None:

@@ -83,10 +83,15 @@ def test_a_device_or_a_fifo_given_as_the_store_is_one_line(project: Path, cli) -
     for where in ("/dev/null", "pipe"):  # it said "the disk failed", and a FIFO could block
         result = cli("collect", "runs", "--db", where)
         assert result.exit_code == 2
-        assert result.output == f"Error: {where} is not a regular file; the store is a SQLite file, e.g. resultsbook.db\n"
+        assert (
+            result.output
+            == f"Error: {where} is not a regular file; the store is a SQLite file, e.g. resultsbook.db\n"
+        )
 
 
-def test_a_store_that_cannot_grow_keeps_its_runs_and_says_the_disk_is_full(project: Path, cli, monkeypatch) -> None:
+def test_a_store_that_cannot_grow_keeps_its_runs_and_says_the_disk_is_full(
+    project: Path, cli, monkeypatch
+) -> None:
     opened = Store.open
 
     def capped(location: str, create: bool = True) -> Store:
@@ -101,8 +106,38 @@ def test_a_store_that_cannot_grow_keeps_its_runs_and_says_the_disk_is_full(proje
         result = cli("collect", "runs")
     assert result.exit_code == 74
     assert result.output.startswith("Error: the disk holding ")
-    assert "is full (database or disk is full); nothing of this command was stored" in result.output
+    assert "is full (database or disk is full); the store is whole" in result.output
     assert cli("runs").output.splitlines()[-1] == "6 run(s)"  # as it was before
+
+
+def test_a_disk_that_fills_after_some_batches_says_they_were_kept(project: Path, cli, monkeypatch) -> None:
+    from resultsbook.sources import collect as collecting
+
+    opened = Store.open
+
+    def capped(location: str, create: bool = True) -> Store:
+        store = opened(location, create)
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages + 40}")  # room for a few batches, not all
+        return store
+
+    write_runs(project, count=60, points=400)
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "open", staticmethod(capped))
+        patched.setattr(collecting, "BATCH_SOURCES", 2)
+        result = cli("collect", "runs")
+    assert result.exit_code == 74
+    kept = int(cli("runs").output.splitlines()[-1].split()[0])
+    assert 6 < kept < 60  # the batches written before the disk filled are kept, each whole
+    # before: "nothing of this command was stored and the store is as it was", with runs stored
+    assert result.output == (
+        f"Error: the disk holding {project / 'resultsbook.db'} is full (database or disk is full); the store is whole: "
+        "what this command stored before the disk filled is kept, each source whole, and nothing "
+        "after it; free some space and run it again (a collect reads only what is missing)\n"
+    )
+    again = cli("collect", "runs")
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith(f"Collected runs: {60 - kept} new, ")
 
 
 def test_a_full_file_system_is_one_line_and_the_store_is_as_it_was(project: Path) -> None:
@@ -125,8 +160,63 @@ def test_a_full_file_system_is_one_line_and_the_store_is_as_it_was(project: Path
     )
     assert "exit=74" in result.stdout, result.stdout + result.stderr
     [line] = result.stderr.splitlines()
-    assert "is full" in line and "the store is as it was" in line
+    assert "is full" in line and "the store is whole" in line
     assert result.stdout.rstrip().endswith("6 run(s)")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the limit is set in the child before it runs")
+def test_a_file_size_limit_is_named_with_its_fix_not_as_a_failed_disk(project: Path) -> None:
+    import resource
+
+    def limited() -> None:  # `ulimit -f 16`: the store's shared-memory index (32 KiB) cannot be made
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, 16 * 1024))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "runs"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        preexec_fn=limited,
+        timeout=120,
+    )
+    assert result.returncode == 74, result.stderr
+    # before: "the disk failed while using the store ... (disk I/O error); check it and run again"
+    assert result.stderr == (
+        f"Error: the store {project / 'resultsbook.db'} cannot be written: this shell limits the size of "
+        "the files its commands write to 16 KiB (ulimit -f), and the store needs more (disk I/O error); "
+        "raise the limit (ulimit -f unlimited) and run again\n"
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the limit is set in the child before it runs")
+def test_an_output_past_the_file_size_limit_names_the_limit_and_keeps_the_old_file(tmp_path: Path) -> None:
+    import resource
+
+    (tmp_path / "t.tex").write_text("old")
+    script = (
+        "from resultsbook.errors import OutputError\n"
+        "from resultsbook.outputs.build import write_files\n"
+        "try:\n"
+        "    write_files({'t.tex': b'x' * 8192})\n"
+        "except OutputError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096)),
+        timeout=120,
+    )
+    # before: "cannot write t.tex (File too large); ... Free some space or fix the folder's permissions"
+    assert result.stdout == (
+        "cannot write t.tex (File too large): this shell limits the size of the files its commands write "
+        "to 4 KiB (ulimit -f); it is as it was before. Raise the limit (ulimit -f unlimited) and run the "
+        "command again\n"
+    ), result.stderr
+    assert (tmp_path / "t.tex").read_text() == "old"
+    assert [name for name in os.listdir(tmp_path) if name.endswith(".tmp")] == []
 
 
 def test_a_read_only_output_is_refused_and_nothing_is_written(project: Path, cli) -> None:

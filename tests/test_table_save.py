@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import ROOT, write_native_run
@@ -237,6 +238,20 @@ def test_a_lock_left_by_a_killed_save_is_taken_over_and_a_live_one_waited_for(ru
         "run it again when it is done"
     )
     assert "[tables.b]" not in (runs / "resultsbook.toml").read_text()
+
+
+def test_an_empty_lock_of_a_save_killed_as_it_made_it_is_taken_over(runs, cli, monkeypatch):
+    import resultsbook.outputs.saved_table as saving
+
+    assert cli("collect", "runs").exit_code == 0
+    lock = runs / ".resultsbook.toml.save-lock"
+    lock.write_text("")  # killed between creating its lock and writing its process id into it
+    os.utime(lock, (time.time() - 60, time.time() - 60))
+    monkeypatch.setattr(saving, "_LOCK_WAIT", 0.2)
+    result = cli("table", *SWEEP, "--save", "a")  # before: "another save is writing", every time
+    assert result.exit_code == 0, result.stderr
+    assert "[tables.a]" in (runs / "resultsbook.toml").read_text()
+    assert not lock.exists()
 
 
 @pytest.mark.parametrize("name", ["", "a b", "t/1", "x]y", "tab\tle"])

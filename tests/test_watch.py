@@ -103,6 +103,7 @@ def test_a_new_run_rewrites_the_table_once_and_runs_then(project, monkeypatch):
     finally:
         assert watcher.stop() == 0
     assert watcher.lines[-1] == "Stopped."
+    assert not any("KeyboardInterrupt" in line for line in watcher.lines), watcher.lines  # watchfiles' log
 
 
 SLOW_THEN = "python -c \"import time; open('then-started', 'w'); time.sleep(1.5); open('then-done', 'w')\""

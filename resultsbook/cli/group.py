@@ -13,7 +13,14 @@ from typing import Any
 
 import click
 
-from resultsbook.cli.outcome import EXIT_BROKEN_PIPE, Failure, envelope, failure_of, json_text
+from resultsbook.cli.outcome import (
+    EXIT_BROKEN_PIPE,
+    Failure,
+    envelope,
+    failure_of,
+    json_text,
+    terminated_as_interrupted,
+)
 from resultsbook.voice import to_command_line
 
 GLOBAL_FLAGS = ("--debug",)
@@ -88,7 +95,8 @@ class ResultsbookGroup(click.Group):
         debug = "--debug" in arguments or os.environ.get("RESULTSBOOK_DEBUG", "") not in ("", "0")
         command = command_name(arguments, self.commands)
         try:
-            code = super().main(arguments, prog_name, complete_var, False, **extra)
+            with terminated_as_interrupted():
+                code = super().main(arguments, prog_name, complete_var, False, **extra)
         except SystemExit:
             raise
         except BrokenPipeError:

@@ -6,7 +6,8 @@
 2    usage: a bad flag, key, name or value, in the command line or the spec
 70   internal error: a bug in resultsbook; the traceback is saved to a file the message names
 74   a file is in the way: the store is damaged, the disk is full, an output is read-only
-130  interrupted (Ctrl-C); the store is as it was before the command
+130  interrupted (Ctrl-C); the store holds whole sources only: those written before, no run half-written
+143  terminated (SIGTERM: kill, timeout, a scheduler), as Ctrl-C is
 141  the reader of the output went away (`resultsbook runs | head`)
 """
 
@@ -16,10 +17,13 @@ import errno
 import json
 import os
 import platform
+import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +33,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 70
 EXIT_IO = 74
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
 EXIT_BROKEN_PIPE = 141
 
 KIND_CODES = {"not_found": EXIT_NOT_CURRENT, "usage": EXIT_USAGE, "io": EXIT_IO}
@@ -42,6 +47,34 @@ _IO_ERRNOS = {
     errno.EIO: "the disk reported an I/O error; check the disk and run again",
     errno.EISDIR: "a folder is where a file should be; check the path in the spec or the flag",
 }
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM ended the command: it stops as at Ctrl-C (every path that cleans up after one runs)."""
+
+
+@contextmanager
+def terminated_as_interrupted() -> Iterator[None]:
+    """Turn SIGTERM into `Terminated` for the block: a command ended by `kill`, `timeout` or a scheduler
+    closes its store and removes one it created empty, as at Ctrl-C. An ignored SIGTERM stays ignored,
+    and a handler someone else installed (a program embedding the command) is left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends it at once
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @dataclass(frozen=True)
@@ -81,6 +114,10 @@ def failure_of(error: BaseException, debug: bool = False) -> Failure:
         return Failure("usage", EXIT_USAGE, usage_message(error))
     if isinstance(error, click.ClickException):
         return Failure("usage", error.exit_code or EXIT_USAGE, error.format_message())
+    if isinstance(error, Terminated) or isinstance(error.__cause__, Terminated):  # click makes it an Abort
+        return Failure(
+            "interrupted", EXIT_TERMINATED, "Terminated; what was stored is whole (no run is half-written)."
+        )
     if isinstance(error, (KeyboardInterrupt, click.Abort)):
         return Failure(
             "interrupted", EXIT_INTERRUPTED, "Interrupted; what was stored is whole (no run is half-written)."

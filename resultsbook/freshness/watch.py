@@ -112,7 +112,15 @@ def _watch(
     on_stopping: Callable[[], None],
 ) -> None:
     """`watch_project`'s loop over an open store."""
+    import logging
+
     import watchfiles
+
+    # watchfiles logs a Ctrl-C between rounds as a warning ("KeyboardInterrupt caught, stopping watch"),
+    # which Python prints to stderr unasked; the command says "Stopped." itself
+    watchfiles_log = logging.getLogger("watchfiles.main")
+    if not any(isinstance(handler, logging.NullHandler) for handler in watchfiles_log.handlers):
+        watchfiles_log.addHandler(logging.NullHandler())
 
     interrupt = FinishThenStop(on_stopping)
     memo = BuildMemo()

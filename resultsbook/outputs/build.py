@@ -22,7 +22,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from resultsbook import __version__
-from resultsbook.atomic import is_read_only, on_read_only_filesystem, write_if_changed
+from resultsbook.atomic import (
+    file_size_limit,
+    is_read_only,
+    on_read_only_filesystem,
+    write_if_changed,
+    writing_alone,
+)
 from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.outputs.columns import table_placements
@@ -178,25 +184,27 @@ def _build_and_write(
     built: Collection[str],
     progress: Progress | None,
 ) -> BuildReport:
-    entries = dict(lock)
     computed = compute_outputs(spec, store, only, memo, lock, progress, built)
     findings: list[Finding] = []
     files: dict[str, bytes] = {}
+    ours: dict[str, LockEntry] = {}
     for result in computed.results:
         findings += result.findings
         files.update(result.outputs)
-        entries[result.name] = lock_entry(spec, result)
+        ours[result.name] = lock_entry(spec, result)
     if spec.macros is not None and spec.macros.paper:  # what LaTeX would stop on, said before it does
         _, problems = check_paper(spec.macros.paper, files, spec.macros.output)
         findings += [Finding("macros", "", "quote", problem.line()) for problem in problems]
-    if computed.failed:  # what they were built from, for `check` (the entries recomputed were let go)
-        before = read_lock(spec.lock)
-        entries.update({f.entry: before[f.entry] for f in computed.failed if f.entry in before})
-    for name in [name for name in entries if name not in entry_names(spec)]:
-        del entries[name]  # removed from the spec
-    refuse_read_only([*files, spec.lock])
-    written, unchanged = write_files(files)
-    write_files({spec.lock: render_lock(entries).encode()})
+    # another build (a watch, a second terminal) may write these files too: each writes its files and
+    # its lock whole before the other starts, and keeps the entries the other wrote meanwhile (the
+    # ones this build did not compute, the failed ones among them), so the lock says what the files are
+    with writing_alone(os.path.dirname(os.path.abspath(spec.lock))):
+        entries = {**read_lock(spec.lock), **ours}
+        for name in [name for name in entries if name not in entry_names(spec)]:
+            del entries[name]  # removed from the spec
+        refuse_read_only([*files, spec.lock])
+        written, unchanged = write_files(files)
+        write_files({spec.lock: render_lock(entries).encode()})
     return BuildReport(
         tuple(written),
         tuple(unchanged),
@@ -248,6 +256,13 @@ def write_files(files: Mapping[str, bytes]) -> tuple[list[str], list[str]]:
                     "before. Mount it writable, or write the outputs to a writable folder"
                 ) from error
             reason = error.strerror or str(error)
+            limit = file_size_limit() if error.errno == errno.EFBIG else None
+            if limit is not None:
+                raise OutputError(
+                    f"cannot write {os.path.relpath(path)} ({reason}): this shell limits the size of the "
+                    f"files its commands write to {limit} (ulimit -f); it is as it was before. Raise the "
+                    "limit (ulimit -f unlimited) and run the command again"
+                ) from error
             raise OutputError(
                 f"cannot write {os.path.relpath(path)} ({reason}); it is as it was before. "
                 "Free some space or fix the folder's permissions, then run the command again"

@@ -28,6 +28,7 @@ from resultsbook.voice import option
 _OUTPUTS_FOLDER = "results"  # where a first table goes when the spec writes no LaTeX table yet
 _CHECK_PREFIX = ".resultsbook-save-"  # the spec checked before it is written, beside it
 _LOCK_WAIT = 10.0  # seconds a save waits for another one (two terminals) to finish
+_EMPTY_LOCK_S = 5.0  # a save writes its name into its new lock at once: empty for longer, it was killed
 
 
 @dataclass(frozen=True)
@@ -209,12 +210,16 @@ def _held(path: str) -> Iterator[None]:
 
 
 def _abandoned(lock: str) -> bool:
-    """Tell whether a save lock was left by a process of this machine that is gone."""
+    """Tell whether a save lock was left by a process of this machine that is gone, or by one killed
+    between making it and writing its name into it (empty for longer than any save takes to write)."""
     try:
         with open(lock, encoding="utf-8", errors="replace") as handle:
             host, _, pid = handle.read().partition(" ")
+        age = time.time() - os.stat(lock).st_mtime
     except OSError:
         return False
+    if not host and age > _EMPTY_LOCK_S:
+        return True
     return host == socket.gethostname() and pid.isdigit() and not process_alive(int(pid))
 
 

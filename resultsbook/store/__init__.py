@@ -36,6 +36,10 @@ DEFAULT_DB_NAME = "resultsbook.db"
 BUSY_TIMEOUT_S = 30.0
 # ... and how long a write keeps retrying after that: many collectors may share one store
 WRITE_PATIENCE_S = 600.0
+# how long one try for the write lock waits inside SQLite, where Ctrl-C is not heard (between tries it is)
+LOCK_TRY_MS = 200
+# after how long a wait for the write lock the user is told what is waiting, and for whom
+WAIT_NOTICE_S = 2.0
 
 T = TypeVar("T")
 
@@ -208,7 +212,7 @@ class Store:
         from resultsbook.store.writer import StoreWriter
 
         def attempt() -> T:
-            self.db.execute("BEGIN IMMEDIATE")  # take the write lock first: no upgrade deadlock
+            begin_write(self.db.conn)  # take the write lock first: no upgrade deadlock
             try:
                 writer = StoreWriter(self.db.conn, self.relative)
                 result = work(writer)
@@ -613,17 +617,33 @@ def _remove(created: Sequence[str]) -> None:
                 os.unlink(path + suffix)
 
 
+def begin_write(conn: sqlite3.Connection) -> None:
+    """Take the store's write lock (`BEGIN IMMEDIATE`), waiting for it at most LOCK_TRY_MS: the caller
+    (`retry_when_busy`) tries again after a pause, during which Ctrl-C stops the command at once."""
+    conn.execute(f"PRAGMA busy_timeout = {LOCK_TRY_MS}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+
+
 def retry_when_busy(action: Callable[[], T], path: str, patience: float = WRITE_PATIENCE_S) -> T:
     """Run `action`, again after a short random pause while another process holds the store locked
-    (SQLite waits BUSY_TIMEOUT_S itself, but some lock conflicts return at once)."""
-    deadline = time.monotonic() + patience
+    (SQLite waits BUSY_TIMEOUT_S itself, but some lock conflicts return at once). A wait longer than
+    WAIT_NOTICE_S is said on stderr, once, naming the processes that have the store open."""
+    started = time.monotonic()
+    deadline = started + patience
     pause = 0.01
+    told = False
     while True:
         try:
             return action()
         except sqlite3.OperationalError as error:
             if not _is_busy(error):
                 raise
+            if not told and time.monotonic() - started >= WAIT_NOTICE_S:
+                told = True
+                say_waiting(path, patience)
             if time.monotonic() > deadline:
                 raise StoreError(
                     f"{path} stayed locked by other processes for {patience:.0f} s; "
@@ -633,6 +653,24 @@ def retry_when_busy(action: Callable[[], T], path: str, patience: float = WRITE_
 
             time.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 2, 1.0)
+
+
+def say_waiting(path: str, patience: float) -> None:
+    """Tell the user, on stderr, that this command waits for the store's write lock and for whom."""
+    from resultsbook.store.holders import processes_holding
+
+    absolute = os.path.abspath(path)
+    here = os.getcwd() + os.sep
+    shown = absolute[len(here) :] if absolute.startswith(here) else path
+    holders = processes_holding(absolute)
+    named = ", ".join(f"{pid} ({command})" for pid, command in holders)
+    who = f" (processes with it open: {named})" if named else ""
+    sys.stderr.write(
+        f"Waiting for the store {shown}: another process is writing it{who}; this command goes on when "
+        f"it is done and gives up after {patience / 60:.0f} minutes; Ctrl-C stops it, keeping what it "
+        "stored\n"
+    )
+    sys.stderr.flush()
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -646,7 +684,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
     must not both create its tables."""
     from resultsbook.store.schema import apply_migrations
 
-    conn.execute("BEGIN IMMEDIATE")
+    begin_write(conn)
     try:
         apply_migrations(conn, pending_migrations(conn))  # again, now that no one else can write
         conn.execute("COMMIT")

@@ -17,6 +17,7 @@ import shlex
 import sqlite3
 from collections.abc import Callable
 
+from resultsbook.atomic import file_size_limit
 from resultsbook.errors import NotFoundError, SpecError, StoreError
 from resultsbook.voice import command, option, said
 
@@ -219,8 +220,10 @@ def store_problem(path: str, error: sqlite3.Error) -> StoreError:
         return _damaged(path, text, quoted)
     if "full" in lowered:
         return StoreError(
-            f"the disk holding {path} is full ({text}); nothing of this command was stored and the store "
-            "is as it was; free some space and run it again"
+            # a collect commits in batches: those before the one that filled the disk are kept
+            f"the disk holding {path} is full ({text}); the store is whole: what this command stored "
+            "before the disk filled is kept, each source whole, and nothing after it; free some space and "
+            "run it again (a collect reads only what is missing)"
         )
     if "locked" in lowered or "busy" in lowered:
         return StoreError(
@@ -236,6 +239,13 @@ def store_problem(path: str, error: sqlite3.Error) -> StoreError:
         folder = os.path.dirname(os.path.abspath(path))
         return StoreError(f"cannot open the store {path} ({text}); check that {folder} is writable")
     if "disk i/o" in lowered:
+        limit = file_size_limit()
+        if limit is not None:  # what a disk that failed and a store past `ulimit -f` both say
+            return StoreError(
+                f"the store {path} cannot be written: this shell limits the size of the files its commands "
+                f"write to {limit} (ulimit -f), and the store needs more ({text}); raise the limit "
+                "(ulimit -f unlimited) and run again"
+            )
         return StoreError(f"the disk failed while using the store {path} ({text}); check it and run again")
     return StoreError(f"the store {path} cannot be used ({text}); {_recovery(path, quoted)}")
 
