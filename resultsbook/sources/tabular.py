@@ -214,7 +214,7 @@ class _TableReader:
         """`_split` of lines with quotes, by the csv module; a line it cannot split (a carriage return
         inside it, binary bytes) is counted as damaged, and the rows after it are read."""
         reader = csv.reader(batch.lines, delimiter=sep)
-        found = []
+        found: list[tuple[int, list[str]]] = []
         while True:
             try:
                 row = next(reader)
