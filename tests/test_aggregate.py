@@ -7,7 +7,7 @@ import random
 import pytest
 from conftest import curve
 
-from resultsbook.errors import QueryError
+from resultsbook.errors import NotFoundError, QueryError
 from resultsbook.query import MetricSpec, TableQuery, aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.select import parse_filter
@@ -334,6 +334,20 @@ def test_a_mistyped_key_is_matched_against_the_run_fields_too_and_a_value_sugges
         table(store, tmp_path, filters=(parse_filter("experimnt=lyrics"),))
     with pytest.raises(Exception, match=r"did you mean 'model=word 2 vec'\?$"):  # as pasted into a shell
         table(store, tmp_path, filters=(parse_filter("model=word 2 vek"),))
+
+
+def test_a_misspelt_value_in_a_list_or_after_not_equal_is_refused_with_the_one_meant(
+    make_run, store, tmp_path
+):
+    for model in ("logreg", "mlp"):
+        for seed in (0, 1):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([0.5]))
+    with pytest.raises(NotFoundError, match=r"no run has model=logrg; .*did you mean model=mlp,logreg\?$"):
+        table(store, tmp_path, filters=(parse_filter("model=mlp,logrg"),))  # would silently drop logreg
+    with pytest.raises(NotFoundError, match=r"no run has model=mpl; .*did you mean 'model!=mlp'\?$"):
+        table(store, tmp_path, filters=(parse_filter("model!=mpl"),))  # would silently keep mlp
+    # a value with nothing close to it may be of runs still to come: the table is built
+    assert table(store, tmp_path, filters=(parse_filter("seed=0,1,7"),)).rows == (("logreg",), ("mlp",))
 
 
 def test_an_ordered_value_no_run_has_is_named_with_the_one_meant(make_run, store, tmp_path):
