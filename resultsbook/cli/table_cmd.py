@@ -199,6 +199,7 @@ def table_command(
     from resultsbook.api.table import guessed_directions, statistics, table_request
     from resultsbook.errors import ResultsbookError, SpecError
     from resultsbook.query import aggregate
+    from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
     from resultsbook.query.select import check_params_exist, parse_filter
     from resultsbook.query.significance import resolve_test
     from resultsbook.query.stats import check_pairing, check_statistics
@@ -237,6 +238,9 @@ def table_command(
         if _given("replicate"):
             check_params_exist("--replicate", query.replicate, store.param_keys())
         check_params_exist("--tasks", query.tasks, store.param_keys())  # a typo found no task: an empty table
+        # a typo would silently leave the cells of the param meant marked
+        extra = query.run_specific[len(DEFAULT_RUN_SPECIFIC) :]
+        check_params_exist("--run-specific", extra, store.param_keys())
         table = aggregate(store, query)
         saved = None
         if save is not None:
