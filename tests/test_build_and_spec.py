@@ -190,6 +190,21 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('digits = "2"', "[tables.t] digits = '2' must be a whole number"),
+        ('scale = "100"', "[tables.t] scale = '100' must be a number, e.g. scale = 1.0"),
+        ("skip_first = -1", "[tables.t] skip_first = -1 must be at least 0"),
+    ],
+)
+def test_a_number_written_as_text_names_the_file_and_the_table_once(tmp_path, setting, message):
+    (tmp_path / "resultsbook.toml").write_text(f'[tables.t]\nmetric = "a"\nrows = ["m"]\n{setting}\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == f"resultsbook.toml: {message}"
+
+
 @pytest.mark.parametrize("kind", ["binary", "fifo", "device"])
 def test_a_config_that_is_no_text_file_is_refused_in_one_line_not_read(tmp_path, cli, kind):
     """`--config resultsbook.db` was an internal error (UnicodeDecodeError); a FIFO hung the command."""
