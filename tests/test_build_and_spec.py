@@ -344,6 +344,37 @@ def test_a_source_of_the_spec_that_holds_no_run_is_named_by_build_and_collect(tm
         ]
 
 
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ('paht = "runs"', "[[sources]] #1 has an unknown key 'paht'; did you mean 'path'?"),
+        ('path = "runz"', "[[sources]] #1 path = 'runz' does not exist; did you mean 'runs'?"),
+        (
+            'path = ["runs"]',
+            "[[sources]] #1 path = ['runs'] must be one folder or file, e.g. path = \"runs\"",
+        ),
+        (
+            'path = "runs"\nadapter = "natve"',
+            "[[sources]] #1: no adapter named 'natve'; did you mean 'native'?",
+        ),
+        (
+            'path = "runs"\nadapter = "csv"\noptions = { stepp = "epoch" }',
+            "[[sources]] #1: adapter 'csv' has no option 'stepp'; did you mean 'step'?",
+        ),
+    ],
+)
+def test_a_misspelt_source_of_the_spec_names_the_file_the_entry_and_the_fix(
+    tmp_path, make_run, cli, source, message
+):
+    make_run("r0", {"model": "a", "seed": 0}, curve([0.5]))
+    table = '[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    (tmp_path / "resultsbook.toml").write_text(f"[[sources]]\n{source}\n\n{table}")
+    result = cli("build")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: resultsbook.toml: {message}")
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_spec_in_pyproject_and_defaults(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         textwrap.dedent("""
