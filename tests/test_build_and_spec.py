@@ -298,6 +298,23 @@ def test_a_misspelt_highlight_names_the_table_and_the_key_meant(project):
     ]
 
 
+def test_a_misspelt_label_is_a_warning_naming_the_one_meant_and_one_far_from_any_is_not(project):
+    spec = project / "resultsbook.toml"
+    labels = '[labels.keys]\nmodle = "Model"\n"acc" = "Accuracy"\n\n[labels.values.model]\nA = "A"\nc = "C"\n'
+    table = 'labels = { values = { dataset = { z = "Z" }, datset = { x = "X" } } }\n'
+    spec.write_text(
+        SPEC.replace('[labels.keys]\nmodel = "Model"\n\n[labels.values.model]\na = "Method_A & co"\n', labels)
+        .replace('goal = "max"\n', 'goal = "max"\n' + table)
+    )  # fmt: skip
+    report = run_build(project)
+    assert [finding.line() for finding in report.findings if finding.kind == "label"] == [
+        "resultsbook.toml: [labels.keys] modle: no run has a param or metric 'modle'; did you mean 'model'?",
+        "resultsbook.toml: [labels.values.model] A: no run has model = 'A'; did you mean 'a'?",
+        "resultsbook.toml: [tables.main] labels.values.datset: no run has a param 'datset'; did you mean 'dataset'?",
+    ]  # c and z may be of runs to come: nothing close to them is unlabelled
+    assert report.written  # the outputs are built, as with every warning
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
