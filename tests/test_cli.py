@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT, curve
 
 import resultsbook as rb
@@ -383,6 +384,20 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     mistyped = cli("collect", "rnus")
     assert mistyped.exit_code == 2 and "'rnus' does not exist; did you mean 'runs'?" in mistyped.output
     assert "did you mean" not in cli("collect", "zzzz").output
+
+
+@pytest.mark.parametrize(
+    ("args", "meant"),
+    [
+        (["table", "--rows", "model", "--metric", "acc", "--spread", "sem"], "--stat"),
+        (["build", "--only", "table1"], "--table"),
+        (["runs", "--filter", "model=mlp"], "--where"),
+    ],
+)
+def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, meant):
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: no such option '{args[-2]}'; did you mean '{meant}'? (see ")
 
 
 def test_runs_show_and_diff(make_run, cli):
