@@ -400,6 +400,16 @@ def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, me
     assert result.output.startswith(f"Error: no such option '{args[-2]}'; did you mean '{meant}'? (see ")
 
 
+def test_a_misspelt_config_file_is_answered_with_the_one_beside_it(cli, tmp_path):
+    (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "acc"\nrows = ["model"]\n')
+    result = cli("check", "--config", "resultsbook.tml")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: invalid value for '--config': File 'resultsbook.tml' does not exist; "
+        "did you mean 'resultsbook.toml'? (see `cli check --help`)\n"
+    )
+
+
 def test_runs_show_and_diff(make_run, cli):
     make_run(
         "a",
