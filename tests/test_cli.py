@@ -410,6 +410,21 @@ def test_a_misspelt_config_file_is_answered_with_the_one_beside_it(cli, tmp_path
     )
 
 
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("modle=Model", "--label modle: no run has a param or metric 'modle'; did you mean 'model'?"),
+        ("model:mpl=MLP", "--label mpl: no run has model = 'mpl'; did you mean 'mlp'?"),
+    ],
+)
+def test_a_misspelt_label_flag_is_refused_with_the_name_meant(make_run, cli, label, message):
+    quickstart_runs(make_run)
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", "test/acc", "--label", label)
+    assert result.exit_code == 2 and result.output == f"Error: {message}\n"
+    assert cli("table", "--rows", "model", "--metric", "test/acc", "--label", "model:mlp=MLP").exit_code == 0
+
+
 def test_runs_show_and_diff(make_run, cli):
     make_run(
         "a",

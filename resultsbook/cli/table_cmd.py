@@ -198,6 +198,7 @@ def table_command(
     """Aggregate runs over seeds into a table, from flags alone (a spec's labels are used if one is found)."""
     from resultsbook.api.table import guessed_directions, statistics, table_request
     from resultsbook.errors import ResultsbookError, SpecError
+    from resultsbook.outputs.label_names import misspelt_names
     from resultsbook.query import aggregate
     from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
     from resultsbook.query.select import check_params_exist, parse_filter
@@ -241,6 +242,11 @@ def table_command(
         # a typo would silently leave the cells of the param meant marked
         extra = query.run_specific[len(DEFAULT_RUN_SPECIFIC) :]
         check_params_exist("--run-specific", extra, store.param_keys())
+        flag_keys, flag_values = _label_flags(labels)
+        named = [*(metric.name for metric in query.metrics), *formulas]
+        misspelt = misspelt_names(Labels(keys=flag_keys, values=flag_values), store, named, "--label")
+        if misspelt:  # the table would show the raw name the label was meant to replace
+            raise SpecError(misspelt[0])
         table = aggregate(store, query)
         saved = None
         if save is not None:
