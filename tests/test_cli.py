@@ -425,6 +425,15 @@ def test_a_misspelt_label_flag_is_refused_with_the_name_meant(make_run, cli, lab
     assert cli("table", "--rows", "model", "--metric", "test/acc", "--label", "model:mlp=MLP").exit_code == 0
 
 
+def test_runs_names_a_misspelt_summary_of_a_metric_not_the_metric(make_run, cli):
+    quickstart_runs(make_run)
+    cli("collect", "runs")
+    result = cli("runs", "--metric", "test/acc:mxa")
+    assert result.exit_code == 2 and result.output == (
+        "Error: --metric test/acc:mxa: 'mxa' is no summary of a metric; did you mean 'max'?\n"
+    )
+
+
 def test_runs_show_and_diff(make_run, cli):
     make_run(
         "a",
