@@ -287,6 +287,20 @@ def test_figure_spec_errors_name_the_key_and_the_fix(tmp_path: Path, entry: str,
         load_spec(str(tmp_path / "resultsbook.toml"))
 
 
+@pytest.mark.parametrize(("width", "meant"), [("txt", "text"), ("colum", "column"), ("0.48txt", "0.48text")])
+def test_a_misspelt_venue_width_is_answered_with_the_one_meant(
+    tmp_path: Path, width: str, meant: str
+) -> None:
+    from figure_project import BASE_SPEC
+
+    figure = f'[figures.f]\nkind = "curve"\nmetric = "acc"\nwidth = "{width}"\noutputs = ["f.pdf"]\n'
+    (tmp_path / "resultsbook.toml").write_text('venue = "icml"\n' + BASE_SPEC + "\n" + figure)
+    with pytest.raises(
+        SpecError, match=re.escape(f"width = {width!r} is not a length; did you mean {meant!r}?")
+    ):
+        load_spec(str(tmp_path / "resultsbook.toml"))
+
+
 def test_pgf_without_latex_says_what_to_install(tmp_path: Path) -> None:
     # a fresh process: matplotlib keeps its LaTeX process alive once started
     script = tmp_path / "pgf.py"
