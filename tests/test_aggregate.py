@@ -348,6 +348,7 @@ def test_a_misspelt_value_in_a_list_or_after_not_equal_is_refused_with_the_one_m
         table(store, tmp_path, filters=(parse_filter("model!=mpl"),))  # would silently keep mlp
     # a value with nothing close to it may be of runs still to come: the table is built
     assert table(store, tmp_path, filters=(parse_filter("seed=0,1,7"),)).rows == (("logreg",), ("mlp",))
+    assert table(store, tmp_path, filters=(parse_filter("seed=0,11"),)).rows == (("logreg",), ("mlp",))
 
 
 def test_an_ordered_value_no_run_has_is_named_with_the_one_meant(make_run, store, tmp_path):

@@ -150,8 +150,8 @@ def check_filter_keys(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter
 
 
 def _check_filter_values(runs: Sequence[StoredRun] | Runs, item: Filter) -> None:
-    """Refuse a value of a filter that no run has, when the runs have one close to it that the filter
-    does not name (a value with nothing close may be of runs still to come)."""
+    """Refuse a text value of a filter that no run has, when the runs have one close to it that the
+    filter does not name (a value with nothing close may be of runs still to come)."""
     if isinstance(runs, Runs):
         coded = runs.coded(item.key)
         present = list(coded.values) if coded.uniform else runs.value(item.key).tolist()
@@ -160,8 +160,8 @@ def _check_filter_values(runs: Sequence[StoredRun] | Runs, item: Filter) -> None
     present = [value for value in present if value is not None]
     texts = sorted({format_value(value) for value in present}, key=str)
     for wanted in item.values:
-        if any(values_equal(value, wanted) for value in present):
-            continue
+        if isinstance(wanted, (int, float)) or any(values_equal(value, wanted) for value in present):
+            continue  # a number no run has is as likely a seed or a size still to come: 44 is not 4
         named = {format_value(value) for value in item.values}
         guess = closest(format_value(wanted), [text for text in texts if text not in named])
         if guess is None:
