@@ -324,6 +324,28 @@ def test_pgf_without_latex_says_what_to_install(tmp_path: Path) -> None:
     assert "install TeX Live" in result.stdout
 
 
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+def test_a_misspelt_package_of_the_preamble_names_the_file_latex_lacks(tmp_path: Path) -> None:
+    # a fresh process: matplotlib keeps its LaTeX process alive once started; this was an internal error
+    script = tmp_path / "pgf.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from test_figures import _plot_data\n"
+        "from resultsbook.errors import RenderError\n"
+        "from resultsbook.render.figstyle import FigureStyle\n"
+        "from resultsbook.render.plots import FigureOptions, render_figure\n"
+        "try:\n"
+        "    render_figure(_plot_data('bar'), FigureStyle(), FigureOptions(), '.pgf', preamble=[r'\\usepackage{amsmth}'])\n"
+        "except RenderError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
+    assert result.stdout.startswith("pdflatex has no file amsmth.sty, which the preamble loads"), (
+        result.stderr[-500:]
+    )
+
+
 def _plot_data(kind: str, legend_label: str = "Ours") -> PlotData:
     """Plot data built by hand, so the baseline does not depend on the store or the aggregation."""
     looks = {"base": Look("#0072B2", "o"), "ours": Look("#D55E00", "s")}
