@@ -488,6 +488,12 @@ def test_a_misspelt_store_path_suggests_the_store_beside_it_not_a_new_one(book, 
         rb.open("new.db")
 
 
+def test_a_misspelt_db_flag_suggests_the_store_beside_it_too(book, cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("runs", "--db", "s.bd")
+    assert result.exit_code == 1 and result.output == "Error: no store at s.bd; did you mean 's.db'?\n"
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
