@@ -463,3 +463,17 @@ def test_a_template_override_added_between_two_builds_of_one_process_is_used(pro
     (project / "templates" / "table.md.j2").write_text(override)
     run_build(project)
     assert (project / "results" / "main.md").read_text().endswith("Our own footer.\n")
+
+
+def test_a_misspelt_templates_folder_is_answered_with_the_one_beside_it(project):
+    (project / "templates").mkdir()
+    (project / "resultsbook.toml").write_text('templates = "templats"\n' + SPEC)
+    with pytest.raises(
+        SpecError,
+        match=r"^resultsbook\.toml: templates = 'templats' is no folder; did you mean 'templates'\?$",
+    ):
+        load_spec(str(project / "resultsbook.toml"))
+    (project / "resultsbook.toml").write_text(
+        'templates = "house-style"\n' + SPEC
+    )  # made later, as watch allows
+    assert load_spec(str(project / "resultsbook.toml")).template_dirs == (str(project / "house-style"),)
