@@ -477,3 +477,15 @@ def test_a_misspelt_templates_folder_is_answered_with_the_one_beside_it(project)
         'templates = "house-style"\n' + SPEC
     )  # made later, as watch allows
     assert load_spec(str(project / "resultsbook.toml")).template_dirs == (str(project / "house-style"),)
+
+
+def test_a_misspelt_template_name_is_answered_with_the_template_meant(project):
+    (project / "resultsbook.toml").write_text(
+        SPEC.replace('goal = "max"', 'goal = "max"\ntemplate = "tabel.tex.j2"')
+    )
+    (failure,) = run_build(project).failed
+    assert failure.line().endswith(
+        "template 'tabel.tex.j2' not found in "
+        + str(project / "templates")
+        + "; did you mean 'table.tex.j2'?"
+    )
