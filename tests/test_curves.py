@@ -94,6 +94,10 @@ def test_filters_select_the_runs_of_a_curve(project_store: Store) -> None:
             r"matches no run; .*method=ours\?",
         ),
         (CurveQuery(metric="acc", filters=(parse_filter("mehtod=ours"),)), r"no run has a param 'mehtod'"),
+        (
+            CurveQuery(metric="acc", x="stepp"),
+            r"x = 'stepp' is no logged metric, nor step or time; did you mean 'step'\?",
+        ),
     ],
 )
 def test_a_misspelt_hue_facet_or_filter_of_a_curve_is_refused_not_drawn_empty(

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.errors import QueryError
+from resultsbook.errors import QueryError, closest
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key
 from resultsbook.query.access import Curve, MetricReader
@@ -172,7 +172,14 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
     reader = MetricReader(store, query.derived)
     reader.check(query.metric)
     if query.x not in (X_STEP, X_TIME):
-        reader.check(query.x)
+        try:
+            reader.check(query.x)
+        except QueryError as error:
+            axis = closest(query.x, (X_STEP, X_TIME))
+            if axis is None:
+                raise
+            message = f"x = {query.x!r} is no logged metric, nor step or time; did you mean {axis!r}?"
+            raise QueryError(message) from error
     if query.x == X_TIME and query.metric in reader.derived:
         raise QueryError(f"x = time needs a logged metric; {query.metric!r} is derived (use x = step)")
     having = reader.runs_with(query.metric)
