@@ -279,7 +279,7 @@ def test_the_note_says_what_a_cell_pools(make_run, store, tmp_path):
 def test_a_pooled_param_no_run_has_is_named(make_run, store, tmp_path):
     pooled_runs(make_run)
     result = table(store, tmp_path, pool=("splt",))
-    assert result.notes == ("no run has the pooled param 'splt'; check its name (`book.runs()`)",)
+    assert result.notes == ("no run has the pooled param 'splt'; did you mean 'split'?",)
 
 
 def test_a_build_decoding_each_metric_once_gets_the_tables_computed_alone(make_run, store, tmp_path):
