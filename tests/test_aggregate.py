@@ -359,6 +359,13 @@ def test_an_ordered_value_no_run_has_is_named_with_the_one_meant(make_run, store
     assert result.notes == ("order lists model 'mpl', which no run has; did you mean 'mlp'?",)
 
 
+def test_an_order_of_a_misspelt_key_names_the_key_meant(make_run, store, tmp_path):
+    for model in ("logreg", "mlp"):
+        make_run(model, {"model": model, "seed": 0}, curve([0.5]))
+    result = table(store, tmp_path, order={"modle": ("mlp", "logreg")})
+    assert result.notes == ("order names 'modle', which no run has; did you mean 'model'?",)
+
+
 def test_an_order_of_a_key_the_table_does_not_show_says_nothing(make_run, store, tmp_path):
     make_run("a", {"model": "a", "seed": 0}, curve([0.5]))
     assert table(store, tmp_path, order={"dataset": ("zzz",)}).notes == ()  # set in [defaults] for others

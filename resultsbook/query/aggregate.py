@@ -176,6 +176,10 @@ def _order_notes(runs: Runs, order: Mapping[str, Sequence[Any]], keys: Sequence[
     """Name each value an `order` lists that no run has: a misspelt one would silently order nothing."""
     notes: list[str] = []
     for name, listed in order.items():
+        # order = { modle = [...] }: a key no run has, close to one the table shows that no order names
+        meant = closest(name, [key for key in keys if key not in order and key != METRIC_KEY])
+        if name not in keys and meant is not None and not runs.has_param(name).any():
+            notes.append(f"order names {name!r}, which no run has; did you mean {meant!r}?")
         if name not in keys or name == METRIC_KEY:  # an order for another table's keys, e.g. in [defaults]
             continue
         present = [value for value in runs.coded(name).values if value is not None]
