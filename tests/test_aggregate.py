@@ -7,7 +7,7 @@ import random
 import pytest
 from conftest import curve
 
-from resultsbook.errors import QueryError
+from resultsbook.errors import NotFoundError, QueryError
 from resultsbook.query import MetricSpec, TableQuery, aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.select import parse_filter
@@ -279,7 +279,7 @@ def test_the_note_says_what_a_cell_pools(make_run, store, tmp_path):
 def test_a_pooled_param_no_run_has_is_named(make_run, store, tmp_path):
     pooled_runs(make_run)
     result = table(store, tmp_path, pool=("splt",))
-    assert result.notes == ("no run has the pooled param 'splt'; check its name (`book.runs()`)",)
+    assert result.notes == ("no run has the pooled param 'splt'; did you mean 'split'?",)
 
 
 def test_a_build_decoding_each_metric_once_gets_the_tables_computed_alone(make_run, store, tmp_path):
@@ -336,12 +336,34 @@ def test_a_mistyped_key_is_matched_against_the_run_fields_too_and_a_value_sugges
         table(store, tmp_path, filters=(parse_filter("model=word 2 vek"),))
 
 
+def test_a_misspelt_value_in_a_list_or_after_not_equal_is_refused_with_the_one_meant(
+    make_run, store, tmp_path
+):
+    for model in ("logreg", "mlp"):
+        for seed in (0, 1):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([0.5]))
+    with pytest.raises(NotFoundError, match=r"no run has model=logrg; .*did you mean model=mlp,logreg\?$"):
+        table(store, tmp_path, filters=(parse_filter("model=mlp,logrg"),))  # would silently drop logreg
+    with pytest.raises(NotFoundError, match=r"no run has model=mpl; .*did you mean 'model!=mlp'\?$"):
+        table(store, tmp_path, filters=(parse_filter("model!=mpl"),))  # would silently keep mlp
+    # a value with nothing close to it may be of runs still to come: the table is built
+    assert table(store, tmp_path, filters=(parse_filter("seed=0,1,7"),)).rows == (("logreg",), ("mlp",))
+    assert table(store, tmp_path, filters=(parse_filter("seed=0,11"),)).rows == (("logreg",), ("mlp",))
+
+
 def test_an_ordered_value_no_run_has_is_named_with_the_one_meant(make_run, store, tmp_path):
     for model in ("logreg", "mlp"):
         make_run(model, {"model": model, "seed": 0}, curve([0.5]))
     result = table(store, tmp_path, order={"model": ("mpl", "logreg")})
     assert result.rows == (("logreg",), ("mlp",))  # the misspelt value orders nothing
     assert result.notes == ("order lists model 'mpl', which no run has; did you mean 'mlp'?",)
+
+
+def test_an_order_of_a_misspelt_key_names_the_key_meant(make_run, store, tmp_path):
+    for model in ("logreg", "mlp"):
+        make_run(model, {"model": model, "seed": 0}, curve([0.5]))
+    result = table(store, tmp_path, order={"modle": ("mlp", "logreg")})
+    assert result.notes == ("order names 'modle', which no run has; did you mean 'model'?",)
 
 
 def test_an_order_of_a_key_the_table_does_not_show_says_nothing(make_run, store, tmp_path):

@@ -96,6 +96,17 @@ def test_a_misspelt_replicate_is_one_error_as_in_the_cli(book, cli):
                                                       "--metric", "acc", "--replicate", "sed").output  # fmt: skip
 
 
+def test_a_misspelt_run_specific_is_refused_as_the_spec_refuses_it(book, cli):
+    with pytest.raises(
+        rb.QueryError, match=r"run_specific 'sed' is not a param of any run; did you mean 'seed'\?"
+    ):
+        book.table(rows="model", metric="acc", run_specific="sed")
+    flags = ["--rows", "model", "--metric", "acc", "--run-specific", "sed"]
+    result = cli("table", "--db", str(book.path), *flags)
+    assert result.exit_code == 2
+    assert result.output.endswith("--run-specific 'sed' is not a param of any run; did you mean 'seed'?\n")
+
+
 def atari_like(tmp_path):
     """Write per-method {game: [scores]} files with a human-normalised metric `hns`, and collect them."""
     scores = {
@@ -475,6 +486,12 @@ def test_a_misspelt_store_path_suggests_the_store_beside_it_not_a_new_one(book, 
         match=r"^no store at new\.db; collect runs into it first: rb\.collect\('runs/', db='new\.db'\)$",
     ):
         rb.open("new.db")
+
+
+def test_a_misspelt_db_flag_suggests_the_store_beside_it_too(book, cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("runs", "--db", "s.bd")
+    assert result.exit_code == 1 and result.output == "Error: no store at s.bd; did you mean 's.db'?\n"
 
 
 @pytest.mark.parametrize(

@@ -190,6 +190,21 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('digits = "2"', "[tables.t] digits = '2' must be a whole number"),
+        ('scale = "100"', "[tables.t] scale = '100' must be a number, e.g. scale = 1.0"),
+        ("skip_first = -1", "[tables.t] skip_first = -1 must be at least 0"),
+    ],
+)
+def test_a_number_written_as_text_names_the_file_and_the_table_once(tmp_path, setting, message):
+    (tmp_path / "resultsbook.toml").write_text(f'[tables.t]\nmetric = "a"\nrows = ["m"]\n{setting}\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == f"resultsbook.toml: {message}"
+
+
 @pytest.mark.parametrize("kind", ["binary", "fifo", "device"])
 def test_a_config_that_is_no_text_file_is_refused_in_one_line_not_read(tmp_path, cli, kind):
     """`--config resultsbook.db` was an internal error (UnicodeDecodeError); a FIFO hung the command."""
@@ -283,6 +298,23 @@ def test_a_misspelt_highlight_names_the_table_and_the_key_meant(project):
     ]
 
 
+def test_a_misspelt_label_is_a_warning_naming_the_one_meant_and_one_far_from_any_is_not(project):
+    spec = project / "resultsbook.toml"
+    labels = '[labels.keys]\nmodle = "Model"\n"acc" = "Accuracy"\n\n[labels.values.model]\nA = "A"\nc = "C"\n'
+    table = 'labels = { values = { dataset = { z = "Z" }, datset = { x = "X" } } }\n'
+    spec.write_text(
+        SPEC.replace('[labels.keys]\nmodel = "Model"\n\n[labels.values.model]\na = "Method_A & co"\n', labels)
+        .replace('goal = "max"\n', 'goal = "max"\n' + table)
+    )  # fmt: skip
+    report = run_build(project)
+    assert [finding.line() for finding in report.findings if finding.kind == "label"] == [
+        "resultsbook.toml: [labels.keys] modle: no run has a param or metric 'modle'; did you mean 'model'?",
+        "resultsbook.toml: [labels.values.model] A: no run has model = 'A'; did you mean 'a'?",
+        "resultsbook.toml: [tables.main] labels.values.datset: no run has a param 'datset'; did you mean 'dataset'?",
+    ]  # c and z may be of runs to come: nothing close to them is unlabelled
+    assert report.written  # the outputs are built, as with every warning
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
@@ -327,6 +359,37 @@ def test_a_source_of_the_spec_that_holds_no_run_is_named_by_build_and_collect(tm
             f"'{{model}}/logs.csv' (2 tried, e.g. 'b'); a pattern is matched against paths relative to "
             f"{tmp_path / 'more'} (did you mean --pattern '{{model}}/log.csv'?)"
         ]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ('paht = "runs"', "[[sources]] #1 has an unknown key 'paht'; did you mean 'path'?"),
+        ('path = "runz"', "[[sources]] #1 path = 'runz' does not exist; did you mean 'runs'?"),
+        (
+            'path = ["runs"]',
+            "[[sources]] #1 path = ['runs'] must be one folder or file, e.g. path = \"runs\"",
+        ),
+        (
+            'path = "runs"\nadapter = "natve"',
+            "[[sources]] #1: no adapter named 'natve'; did you mean 'native'?",
+        ),
+        (
+            'path = "runs"\nadapter = "csv"\noptions = { stepp = "epoch" }',
+            "[[sources]] #1: adapter 'csv' has no option 'stepp'; did you mean 'step'?",
+        ),
+    ],
+)
+def test_a_misspelt_source_of_the_spec_names_the_file_the_entry_and_the_fix(
+    tmp_path, make_run, cli, source, message
+):
+    make_run("r0", {"model": "a", "seed": 0}, curve([0.5]))
+    table = '[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    (tmp_path / "resultsbook.toml").write_text(f"[[sources]]\n{source}\n\n{table}")
+    result = cli("build")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: resultsbook.toml: {message}")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_spec_in_pyproject_and_defaults(tmp_path):
@@ -400,3 +463,29 @@ def test_a_template_override_added_between_two_builds_of_one_process_is_used(pro
     (project / "templates" / "table.md.j2").write_text(override)
     run_build(project)
     assert (project / "results" / "main.md").read_text().endswith("Our own footer.\n")
+
+
+def test_a_misspelt_templates_folder_is_answered_with_the_one_beside_it(project):
+    (project / "templates").mkdir()
+    (project / "resultsbook.toml").write_text('templates = "templats"\n' + SPEC)
+    with pytest.raises(
+        SpecError,
+        match=r"^resultsbook\.toml: templates = 'templats' is no folder; did you mean 'templates'\?$",
+    ):
+        load_spec(str(project / "resultsbook.toml"))
+    (project / "resultsbook.toml").write_text(
+        'templates = "house-style"\n' + SPEC
+    )  # made later, as watch allows
+    assert load_spec(str(project / "resultsbook.toml")).template_dirs == (str(project / "house-style"),)
+
+
+def test_a_misspelt_template_name_is_answered_with_the_template_meant(project):
+    (project / "resultsbook.toml").write_text(
+        SPEC.replace('goal = "max"', 'goal = "max"\ntemplate = "tabel.tex.j2"')
+    )
+    (failure,) = run_build(project).failed
+    assert failure.line().endswith(
+        "template 'tabel.tex.j2' not found in "
+        + str(project / "templates")
+        + "; did you mean 'table.tex.j2'?"
+    )

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT, curve
 
 import resultsbook as rb
@@ -383,6 +384,54 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     mistyped = cli("collect", "rnus")
     assert mistyped.exit_code == 2 and "'rnus' does not exist; did you mean 'runs'?" in mistyped.output
     assert "did you mean" not in cli("collect", "zzzz").output
+
+
+@pytest.mark.parametrize(
+    ("args", "meant"),
+    [
+        (["table", "--rows", "model", "--metric", "acc", "--spread", "sem"], "--stat"),
+        (["build", "--only", "table1"], "--table"),
+        (["runs", "--filter", "model=mlp"], "--where"),
+    ],
+)
+def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, meant):
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: no such option '{args[-2]}'; did you mean '{meant}'? (see ")
+
+
+def test_a_misspelt_config_file_is_answered_with_the_one_beside_it(cli, tmp_path):
+    (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "acc"\nrows = ["model"]\n')
+    result = cli("check", "--config", "resultsbook.tml")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: invalid value for '--config': File 'resultsbook.tml' does not exist; "
+        "did you mean 'resultsbook.toml'? (see `cli check --help`)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("modle=Model", "--label modle: no run has a param or metric 'modle'; did you mean 'model'?"),
+        ("model:mpl=MLP", "--label mpl: no run has model = 'mpl'; did you mean 'mlp'?"),
+    ],
+)
+def test_a_misspelt_label_flag_is_refused_with_the_name_meant(make_run, cli, label, message):
+    quickstart_runs(make_run)
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", "test/acc", "--label", label)
+    assert result.exit_code == 2 and result.output == f"Error: {message}\n"
+    assert cli("table", "--rows", "model", "--metric", "test/acc", "--label", "model:mlp=MLP").exit_code == 0
+
+
+def test_runs_names_a_misspelt_summary_of_a_metric_not_the_metric(make_run, cli):
+    quickstart_runs(make_run)
+    cli("collect", "runs")
+    result = cli("runs", "--metric", "test/acc:mxa")
+    assert result.exit_code == 2 and result.output == (
+        "Error: --metric test/acc:mxa: 'mxa' is no summary of a metric; did you mean 'max'?\n"
+    )
 
 
 def test_runs_show_and_diff(make_run, cli):

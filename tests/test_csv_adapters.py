@@ -110,6 +110,15 @@ def test_wide_csv_gives_one_run_per_seed(tmp_path):
     assert list(result.runs[1].metrics["rew"].steps) == [0, 10]
 
 
+def test_a_misspelt_step_column_of_a_wide_csv_is_answered_with_the_column_meant(tmp_path):
+    path = tmp_path / "test_rew.csv"
+    path.write_text("env_step,rew,rew:seed_0_a/x.csv\n0,1.5,1\n")
+    adapter = WideAdapter(step="env_stp")
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert result.runs == ()
+    assert [p.message for p in result.problems] == ["has no step column 'env_stp'; did you mean 'env_step'?"]
+
+
 def test_a_wide_csv_whose_columns_are_the_runs_alone_takes_the_metric_from_its_file_name(tmp_path):
     """A W&B chart export, one CSV per metric (AstroCLIP's wandb_logs/val_loss.csv: Step,8-dim,16-dim):
     every run's metric was called `value`, in each file alike."""

@@ -10,7 +10,7 @@ import pytest
 from conftest import write_native_run
 from figure_project import DATASETS, SEEDS, STEPS, accuracy, write_runs
 
-from resultsbook.errors import QueryError
+from resultsbook.errors import QueryError, ResultsbookError
 from resultsbook.query.curves import (
     CurveQuery,
     Smoothing,
@@ -79,6 +79,32 @@ def test_filters_select_the_runs_of_a_curve(project_store: Store) -> None:
     )
     curves = aggregate_curves(project_store, query)
     assert [(line.hue, len(line.runs)) for line in curves.lines] == [("ours", len(SEEDS))]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            CurveQuery(metric="acc", hue="mehtod"),
+            r"hue 'mehtod' is not a param of any run; did you mean 'method'\?",
+        ),
+        (CurveQuery(metric="acc", facet="datset"), r"facet 'datset' .*; did you mean 'dataset'\?"),
+        (
+            CurveQuery(metric="acc", filters=(parse_filter("method=ousr"),)),
+            r"matches no run; .*method=ours\?",
+        ),
+        (CurveQuery(metric="acc", filters=(parse_filter("mehtod=ours"),)), r"no run has a param 'mehtod'"),
+        (
+            CurveQuery(metric="acc", x="stepp"),
+            r"x = 'stepp' is no logged metric, nor step or time; did you mean 'step'\?",
+        ),
+    ],
+)
+def test_a_misspelt_hue_facet_or_filter_of_a_curve_is_refused_not_drawn_empty(
+    project_store: Store, query: CurveQuery, message: str
+) -> None:
+    with pytest.raises(ResultsbookError, match=message):
+        aggregate_curves(project_store, query)
 
 
 def test_seeds_logged_at_different_steps_are_interpolated_not_dropped(tmp_path: Path, store: Store) -> None:

@@ -287,6 +287,20 @@ def test_figure_spec_errors_name_the_key_and_the_fix(tmp_path: Path, entry: str,
         load_spec(str(tmp_path / "resultsbook.toml"))
 
 
+@pytest.mark.parametrize(("width", "meant"), [("txt", "text"), ("colum", "column"), ("0.48txt", "0.48text")])
+def test_a_misspelt_venue_width_is_answered_with_the_one_meant(
+    tmp_path: Path, width: str, meant: str
+) -> None:
+    from figure_project import BASE_SPEC
+
+    figure = f'[figures.f]\nkind = "curve"\nmetric = "acc"\nwidth = "{width}"\noutputs = ["f.pdf"]\n'
+    (tmp_path / "resultsbook.toml").write_text('venue = "icml"\n' + BASE_SPEC + "\n" + figure)
+    with pytest.raises(
+        SpecError, match=re.escape(f"width = {width!r} is not a length; did you mean {meant!r}?")
+    ):
+        load_spec(str(tmp_path / "resultsbook.toml"))
+
+
 def test_pgf_without_latex_says_what_to_install(tmp_path: Path) -> None:
     # a fresh process: matplotlib keeps its LaTeX process alive once started
     script = tmp_path / "pgf.py"
@@ -308,6 +322,28 @@ def test_pgf_without_latex_says_what_to_install(tmp_path: Path) -> None:
     )
     assert "PGF output needs a working pdflatex" in result.stdout
     assert "install TeX Live" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
+def test_a_misspelt_package_of_the_preamble_names_the_file_latex_lacks(tmp_path: Path) -> None:
+    # a fresh process: matplotlib keeps its LaTeX process alive once started; this was an internal error
+    script = tmp_path / "pgf.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from test_figures import _plot_data\n"
+        "from resultsbook.errors import RenderError\n"
+        "from resultsbook.render.figstyle import FigureStyle\n"
+        "from resultsbook.render.plots import FigureOptions, render_figure\n"
+        "try:\n"
+        "    render_figure(_plot_data('bar'), FigureStyle(), FigureOptions(), '.pgf', preamble=[r'\\usepackage{amsmth}'])\n"
+        "except RenderError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
+    assert result.stdout.startswith("pdflatex has no file amsmth.sty, which the preamble loads"), (
+        result.stderr[-500:]
+    )
 
 
 def _plot_data(kind: str, legend_label: str = "Ours") -> PlotData:

@@ -140,6 +140,14 @@ def test_a_value_from_a_missing_cell_names_the_cells_that_exist(tmp_path: Path) 
     store.close()
 
 
+@pytest.mark.parametrize("key", ["table1/ours/b ", "tabel1/ours/b", "table1/our/b"])
+def test_a_misspelt_cell_of_a_value_is_answered_with_the_cell_meant(tmp_path: Path, key: str) -> None:
+    spec, store = make_project(tmp_path, f'\n[macros]\n[macros.values]\nx = {{ cell = "{key}" }}\n')
+    with pytest.raises(SpecError, match=rf"no cell '{key}'; did you mean 'table1/ours/b'\?$"):
+        build(spec, store)
+    store.close()
+
+
 def test_keys_with_characters_tex_acts_on_are_made_safe() -> None:
     assert latex_key("t/lr_0.1/a&b#c%d\\e{f}~g") == "t/lr_0.1/a-b-c-d-e-f--g"
     assert latex_key("t/a  b") == "t/a b"

@@ -109,3 +109,13 @@ def test_an_unknown_region_name_is_an_error_naming_the_file(tmp_path: Path) -> N
     assert "RESULTS.md: region 'tabel1' is no table, figure, value or cell" in failure.line()
     assert (tmp_path / "RESULTS.md").read_text() == "<!-- resultsbook:tabel1 -->\n<!-- /resultsbook -->\n"
     store.close()
+
+
+def test_a_misspelt_sections_file_is_answered_with_the_one_beside_it(tmp_path: Path) -> None:
+    spec, store = make_project(tmp_path, SECTIONS, top=TOP.replace("RESULTS.md", "RESULT.md"))
+    (tmp_path / "RESULTS.md").write_text(PAGE)
+    (failure,) = build(spec, store).failed
+    assert failure.line().endswith(
+        f"sections: {tmp_path / 'RESULT.md'} does not exist; did you mean RESULTS.md, beside it?"
+    )
+    store.close()

@@ -147,6 +147,8 @@ def test_expressions_are_arithmetic_only():
         ("lats", "last"),
         ("lst(10)", "last(10)"),
         ("best_men", "best-mean"),
+        ("Max", "max"),  # a capital was "not understood", with no guess
+        ("LAST(10)", "last(10)"),
     ],
 )
 def test_a_misspelt_reduction_gets_the_one_meant_with_its_argument(typed, meant):

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from resultsbook.errors import AdapterError
+from resultsbook.errors import AdapterError, closest
 from resultsbook.models import ReadResult, Source
 
 
@@ -71,8 +71,10 @@ class Adapter:
         unknown = sorted(set(options) - set(self.options))
         if unknown:
             known = ", ".join(sorted(self.options)) or "none"
+            guess = closest(unknown[0], self.options) if self.options else None
+            meant = f"did you mean {guess!r}? " if guess else ""
             raise AdapterError(
-                f"adapter {self.name!r} has no option {unknown[0]!r}; its options are: {known}"
+                f"adapter {self.name!r} has no option {unknown[0]!r}; {meant}its options are: {known}"
             )
         self.config: dict[str, Any] = dict(options)
 

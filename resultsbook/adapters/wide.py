@@ -7,7 +7,7 @@ import re
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.csvlog import CSV_SUFFIXES, STEP_COLUMNS
-from resultsbook.errors import AdapterError
+from resultsbook.errors import AdapterError, closest
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import holds_no_row, read_delimited
@@ -61,7 +61,10 @@ class WideAdapter(Adapter):
         columns = list(table.columns)
         step_column = self.config.get("step") or next((c for c in STEP_COLUMNS if c in columns), columns[0])
         if step_column not in columns:
-            problems.append(Problem(path, f"has no step column {step_column!r}", "nothing from this file"))
+            guess = closest(step_column, columns)  # no list: the seed columns differ from file to file
+            hint = f"; did you mean {guess!r}?" if guess is not None else ""
+            missing = f"has no step column {step_column!r}{hint}"
+            problems.append(Problem(path, missing, "nothing from this file"))
             return ReadResult((), tuple(problems))
         seed_param = str(self.config.get("seed_param", "seed"))
         builders: dict[int, SeriesBuilder] = {}

@@ -78,6 +78,11 @@ def collect(
         requests = [CollectRequest(path, adapter, pattern, options, params, rules) for path in listed]
     try:
         with opened(_db(store_path, spec), create=True) as store:
+            if paths is None:
+                from resultsbook.spec.sources import check_sources
+
+                assert spec is not None
+                check_sources(spec.path, requests, store.shared)
             report = collect_sources(store, requests, progress)
             if not report.new + report.updated + report.unchanged:
                 raise _NothingFound(report)  # inside, so that a store made for it is removed again

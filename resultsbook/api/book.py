@@ -27,7 +27,7 @@ from resultsbook.errors import QueryError, SpecError, StoreError
 from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
-from resultsbook.query.model import MetricSpec, ResultTable
+from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.select import (
     Filter,
@@ -300,7 +300,11 @@ class Book:
         )  # fmt: skip
         base = self.spec.labels if self.spec else Labels()
         with self.store.snapshot():  # one state of the store, even while a collect writes
-            given = {"replicate": query.replicate if replicate is not None else (), "tasks": query.tasks}
+            given = {
+                "replicate": query.replicate if replicate is not None else (),
+                "tasks": query.tasks,
+                "run_specific": query.run_specific[len(DEFAULT_RUN_SPECIFIC) :],
+            }
             for what, keys in given.items():  # a typo would average every run of a cell, or find no task
                 check_params_exist(what, keys, self.store.param_keys())
             computed = aggregate(self.store, query)

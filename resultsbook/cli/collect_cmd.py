@@ -13,6 +13,7 @@ from resultsbook.cli.common import (
     echo,
     fail,
     json_option,
+    nearby,
     open_store,
     print_json,
     progress_bar,
@@ -76,7 +77,7 @@ def collect_command(
 
     for path in paths:
         if url_scheme(path) is None and not os.path.exists(path):
-            raise click.BadParameter(f"{path!r} does not exist{_nearby(path)}.", param_hint="'PATHS...'")
+            raise click.BadParameter(f"{path!r} does not exist{nearby(path)}.", param_hint="'PATHS...'")
 
     adapter_options: dict[str, object] = dict(_key_values(options, "--option"))
     if columns:
@@ -188,16 +189,3 @@ def adapters_command() -> None:
         echo(f"{name}: {adapter.summary}")
         for option, text in adapter.options.items():
             echo(f"    -o {option}=...   {text}")
-
-
-def _nearby(path: str) -> str:
-    """Return `; did you mean 'runs'?` when a sibling of a mistyped path is close to it."""
-    from resultsbook.errors import closest
-
-    parent, name = os.path.split(os.path.normpath(path))
-    try:
-        siblings = os.listdir(parent or ".")
-    except OSError:
-        return ""
-    guess = closest(name, siblings) if name else None
-    return "" if guess is None else f"; did you mean {os.path.join(parent, guess)!r}?"

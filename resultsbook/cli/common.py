@@ -103,9 +103,30 @@ def load_required_spec(config: str | None) -> Spec:
     return load_spec(path)
 
 
+def nearby(path: str) -> str:
+    """Return `; did you mean 'runs'?` when a sibling of a mistyped path is close to it."""
+    from resultsbook.errors import closest
+
+    parent, name = os.path.split(os.path.normpath(path))
+    try:
+        siblings = os.listdir(parent or ".")
+    except OSError:
+        return ""
+    guess = closest(name, siblings) if name else None
+    return "" if guess is None else f"; did you mean {os.path.join(parent, guess)!r}?"
+
+
+def _existing(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
+    """Refuse a --config file that does not exist, with the file beside it that was meant."""
+    if value is not None and not os.path.exists(value):
+        raise click.BadParameter(f"File {value!r} does not exist{nearby(value)}.")
+    return value
+
+
 config_option = click.option(
     "--config",
-    type=click.Path(dir_okay=False, exists=True),
+    type=click.Path(dir_okay=False),
+    callback=_existing,
     help="Spec file [default: nearest resultsbook.toml].",
 )
 spec_db_option = click.option(

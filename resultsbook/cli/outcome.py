@@ -149,14 +149,35 @@ def not_built_failure(failures: Sequence[Any]) -> Failure | None:
     return Failure(kind, KIND_CODES.get(kind, EXIT_USAGE), not_built_text(failures))
 
 
+# options other tools (pandas, seaborn, make-like runners) have, which resultsbook names otherwise: no
+# typo of the flag meant, so click's likeness would answer `--spread` with `--reduce`
+OPTION_SYNONYMS = {
+    "--spread": "--stat", "--center": "--stat", "--stats": "--stat", "--only": "--table",
+    "--tables": "--table", "--filter": "--where", "--precision": "--digits", "--decimals": "--digits",
+}  # fmt: skip
+
+
 def usage_message(error: Any) -> str:
     """Return click's usage error as one line that ends with where to look."""
     message = " ".join(error.format_message().split())
+    meant = _synonym(error)
+    if meant is not None:
+        message = f"No such option '{error.option_name}'; did you mean '{meant}'?"
     message = message.replace(". Did you mean", "; did you mean").replace(" Did you mean", "; did you mean")
     message = message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message
     context = getattr(error, "ctx", None)
     command = context.command_path if context is not None else "resultsbook"
     return f"{message.rstrip('.')} (see `{command} --help`)"
+
+
+def _synonym(error: Any) -> str | None:
+    """Return the flag of the command that an unknown flag names in other tools' words, or None."""
+    meant = OPTION_SYNONYMS.get(str(getattr(error, "option_name", "")))
+    context = getattr(error, "ctx", None)
+    if meant is None or context is None:
+        return None
+    flags = {flag for param in context.command.params for flag in getattr(param, "opts", ())}
+    return meant if meant in flags else None
 
 
 def save_traceback(error: BaseException) -> str | None:

@@ -98,6 +98,12 @@ def runs_command(
         runs = select_runs(every, filters)
         known_metrics = set(store.metric_keys())
         for key, _ in wanted:
+            metric, colon, summary = key.rpartition(":")
+            if key not in known_metrics and colon and metric in known_metrics:  # a misspelt summary
+                raise QueryError(
+                    f"--metric {key}: {summary!r} is no summary of a metric; "
+                    f"{did_you_mean(summary, SUMMARIES, 'summaries')}"
+                )
             if key not in known_metrics:
                 raise QueryError(
                     f"no run logs a metric {key!r}; {did_you_mean(key, known_metrics, 'logged metrics')}"

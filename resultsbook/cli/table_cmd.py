@@ -198,7 +198,9 @@ def table_command(
     """Aggregate runs over seeds into a table, from flags alone (a spec's labels are used if one is found)."""
     from resultsbook.api.table import guessed_directions, statistics, table_request
     from resultsbook.errors import ResultsbookError, SpecError
+    from resultsbook.outputs.label_names import misspelt_names
     from resultsbook.query import aggregate
+    from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
     from resultsbook.query.select import check_params_exist, parse_filter
     from resultsbook.query.significance import resolve_test
     from resultsbook.query.stats import check_pairing, check_statistics
@@ -237,6 +239,14 @@ def table_command(
         if _given("replicate"):
             check_params_exist("--replicate", query.replicate, store.param_keys())
         check_params_exist("--tasks", query.tasks, store.param_keys())  # a typo found no task: an empty table
+        # a typo would silently leave the cells of the param meant marked
+        extra = query.run_specific[len(DEFAULT_RUN_SPECIFIC) :]
+        check_params_exist("--run-specific", extra, store.param_keys())
+        flag_keys, flag_values = _label_flags(labels)
+        named = [*(metric.name for metric in query.metrics), *formulas]
+        misspelt = misspelt_names(Labels(keys=flag_keys, values=flag_values), store, named, "--label")
+        if misspelt:  # the table would show the raw name the label was meant to replace
+            raise SpecError(misspelt[0])
         table = aggregate(store, query)
         saved = None
         if save is not None:

@@ -34,6 +34,7 @@ from resultsbook.models import StoredRun
 from resultsbook.outputs.columns import table_placements
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.findings import Finding, finding_lines, mark_findings
+from resultsbook.outputs.label_names import misspelt_labels
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
 from resultsbook.outputs.quotes import check_paper, paper_uses
@@ -195,6 +196,8 @@ def _build_and_write(
     if spec.macros is not None and spec.macros.paper:  # what LaTeX would stop on, said before it does
         _, problems = check_paper(spec.macros.paper, files, spec.macros.output)
         findings += [Finding("macros", "", "quote", problem.line()) for problem in problems]
+    spec_name = os.path.basename(spec.path)
+    findings += [Finding(spec_name, "", "label", line) for line in misspelt_labels(spec, store)]
     # another build (a watch, a second terminal) may write these files too: each writes its files and
     # its lock whole before the other starts, and keeps the entries the other wrote meanwhile (the
     # ones this build did not compute, the failed ones among them), so the lock says what the files are

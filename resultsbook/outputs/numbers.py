@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, closest
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable
@@ -187,16 +187,27 @@ def _named(
     return number, _fmt(number, value.stat, stat_format.digits, stat_format.exponent)
 
 
+def _each_part_close(key: str, cell: str) -> bool:
+    """Tell whether every part of a cell's key is as written or a typo of it (`table1/ours/zz` shares
+    a long prefix with `table1/ours/b`, but zz is no typo of b)."""
+    parts, others = key.split("/"), cell.split("/")
+    return len(parts) == len(others) and all(
+        part == other or closest(part, [other]) is not None for part, other in zip(parts, others)
+    )
+
+
 def _cell(value: ValueSpec, key: str, cells: Mapping[str, CellNumbers]) -> CellNumbers:
     if key in cells:
         return cells[key]
     table = key.split("/", 1)[0]
     same = sorted(k for k in cells if k.split("/", 1)[0] == table)
-    hint = (
-        f"cells of {table}: {', '.join(same[:6])}{' ...' if len(same) > 6 else ''}"
-        if same
-        else "no table of that name has cells"
-    )
+    guess = closest(key, same or cells)
+    if guess is not None and _each_part_close(key, guess):  # table1/mlp/circels, tabel1/mlp/circles
+        hint = f"did you mean {guess!r}?"
+    elif same:
+        hint = f"cells of {table}: {', '.join(same[:6])}{' ...' if len(same) > 6 else ''}"
+    else:
+        hint = "no table of that name has cells"
     raise SpecError(f"[macros.values.{value.name}]: no cell {key!r}; {hint}")
 
 

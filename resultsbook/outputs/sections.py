@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, closest
 from resultsbook.outputs.failures import Unavailable
 from resultsbook.outputs.numbers import NumberBook, value_tables
 from resultsbook.query import ResultTable
@@ -95,9 +95,12 @@ def section_outputs(spec: Spec, tables: Mapping[str, ResultTable], book: NumberB
             with open(path, encoding="utf-8", newline="") as handle:
                 text = handle.read()
         except FileNotFoundError as error:
-            raise SpecError(
-                f"sections: {path} does not exist; create it with marked regions or remove it from sections"
-            ) from error
+            folder = os.path.dirname(path)
+            guess = closest(os.path.basename(path), os.listdir(folder)) if os.path.isdir(folder) else None
+            fix = "create it with marked regions or remove it from sections"
+            if guess is not None:  # RESULT.md beside RESULTS.md
+                fix = f"did you mean {guess}, beside it?"
+            raise SpecError(f"sections: {path} does not exist; {fix}") from error
         except UnicodeDecodeError as error:
             raise SpecError(f"sections: {path} is not UTF-8 text; save it as UTF-8") from error
         where = os.path.relpath(path)

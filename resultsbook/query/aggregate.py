@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.errors import NotFoundError, QueryError, ResultsbookError, did_you_mean
+from resultsbook.errors import NotFoundError, QueryError, ResultsbookError, closest, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader, ValueNote
@@ -123,7 +123,7 @@ def aggregate(
         expected = pooled_expected(cells, query)
         for name in query.pool:
             if len(selected) and not (selected.has_param(name).any() or _has_value(selected, name)):
-                notes.append(worded(_unknown_pool_note, name))
+                notes.append(worded(_unknown_pool_note, name, closest(name, selected.param_keys())))
     notes += _order_notes(every, query.order, (*row_keys, *column_keys))
     cells = _mark_cells(cells, query, expected)
     rows = _ordered({key[0] for key in cells}, row_keys, query.order)
@@ -165,8 +165,10 @@ def _valueless_note(
     ]
 
 
-def _unknown_pool_note(name: str) -> str:
-    """Say that no run has a pooled param (a typo, most likely) and how to see the params."""
+def _unknown_pool_note(name: str, meant: str | None) -> str:
+    """Say that no run has a pooled param (a typo, most likely): the one meant, else how to see them."""
+    if meant is not None:
+        return f"no run has the pooled param {name!r}; did you mean {meant!r}?"
     return f"no run has the pooled param {name!r}; check its name (`{command('runs')}`)"
 
 
@@ -174,6 +176,10 @@ def _order_notes(runs: Runs, order: Mapping[str, Sequence[Any]], keys: Sequence[
     """Name each value an `order` lists that no run has: a misspelt one would silently order nothing."""
     notes: list[str] = []
     for name, listed in order.items():
+        # order = { modle = [...] }: a key no run has, close to one the table shows that no order names
+        meant = closest(name, [key for key in keys if key not in order and key != METRIC_KEY])
+        if name not in keys and meant is not None and not runs.has_param(name).any():
+            notes.append(f"order names {name!r}, which no run has; did you mean {meant!r}?")
         if name not in keys or name == METRIC_KEY:  # an order for another table's keys, e.g. in [defaults]
             continue
         present = [value for value in runs.coded(name).values if value is not None]

@@ -20,12 +20,21 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.errors import QueryError
+from resultsbook.errors import QueryError, closest
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key
 from resultsbook.query.access import Curve, MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
-from resultsbook.query.select import Filter, run_value, select_runs
+from resultsbook.query.runs import RUN_FIELDS
+from resultsbook.query.select import (
+    Filter,
+    check_filter_keys,
+    has_key,
+    key_hint,
+    run_value,
+    select_runs,
+    why_nothing_selected,
+)
 from resultsbook.query.stats import CENTERS, describe
 from resultsbook.store import Store
 
@@ -163,13 +172,26 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
     reader = MetricReader(store, query.derived)
     reader.check(query.metric)
     if query.x not in (X_STEP, X_TIME):
-        reader.check(query.x)
+        try:
+            reader.check(query.x)
+        except QueryError as error:
+            axis = closest(query.x, (X_STEP, X_TIME))
+            if axis is None:
+                raise
+            message = f"x = {query.x!r} is no logged metric, nor step or time; did you mean {axis!r}?"
+            raise QueryError(message) from error
     if query.x == X_TIME and query.metric in reader.derived:
         raise QueryError(f"x = time needs a logged metric; {query.metric!r} is derived (use x = step)")
     having = reader.runs_with(query.metric)
-    selected = [
-        run for run in select_runs(store.runs() if runs is None else runs, query.filters) if run.id in having
-    ]
+    every = store.runs() if runs is None else runs
+    check_filter_keys(every, query.filters)
+    chosen = select_runs(every, query.filters)
+    if every and not chosen:  # a misspelt value of `where`: an empty figure, said only in a note
+        raise why_nothing_selected(every, query.filters, store)
+    for name, key in (("hue", query.hue), ("facet", query.facet)):
+        if key and key not in RUN_FIELDS and not has_key(every, key):  # a typo: one line for every run
+            raise QueryError(f"{name} {key!r} is not a param of any run; {key_hint(key, every)}")
+    selected = [run for run in chosen if run.id in having]
     notes: list[str] = []
     groups = _group(selected, query, notes)
     curves = _read_curves(store, reader, query, [run for members in groups.values() for run in members])

@@ -63,6 +63,10 @@ def parse_reduction(text: str) -> Reduction:
     """Parse `last`, `max`, `last(10)`, `at(5000)`, `best(val/acc)`, `best(val/loss, min)`, `best-mean`."""
     found = _CALL.match(text)
     if found is None:
+        called = re.match(r"\s*([A-Za-z][A-Za-z_-]*)", text)
+        if called is not None and called.group(1).lower() in _NAMES:  # Max, LAST(10): names are lowercase
+            meant = (called.group(1).lower() + text[called.end() :]).strip()
+            raise QueryError(f"reduction {text!r} is not understood; did you mean {meant!r}? ({_HELP})")
         raise QueryError(f"reduction {text!r} is not understood; {_HELP}")
     name, argument = found.group(1), (found.group(2) or "").strip()
     if name in {"last", "min", "max", "mean"} and not argument:

@@ -136,13 +136,42 @@ def has_key(runs: Sequence[StoredRun] | Runs, key: str) -> bool:
 
 
 def check_filter_keys(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter]) -> None:
-    """Refuse a filter on a key no run has: `=` would select nothing and `!=` everything, silently."""
+    """Refuse a filter on a key no run has: `=` would select nothing and `!=` everything, silently;
+    and a value of a list (`model=mlp,logrg`) or of `!=` that no run has, when one that runs have is
+    close to it: a typo there silently leaves runs out, or keeps the ones meant to go."""
     if not runs:
         return
     for item in filters:
         # stops at the first run that has the key: the full scan is paid only on the way to an error
         if item.key not in RUN_FIELDS and not has_key(runs, item.key):
             raise QueryError(f"filter {item}: no run has a param {item.key!r}; {key_hint(item.key, runs)}")
+        if item.key not in RUN_FIELDS and (item.op == "!=" or (item.op == "=" and len(item.values) > 1)):
+            _check_filter_values(runs, item)
+
+
+def _check_filter_values(runs: Sequence[StoredRun] | Runs, item: Filter) -> None:
+    """Refuse a text value of a filter that no run has, when the runs have one close to it that the
+    filter does not name (a value with nothing close may be of runs still to come)."""
+    if isinstance(runs, Runs):
+        coded = runs.coded(item.key)
+        present = list(coded.values) if coded.uniform else runs.value(item.key).tolist()
+    else:
+        present = [run_value(run, item.key) for run in runs]
+    present = [value for value in present if value is not None]
+    texts = sorted({format_value(value) for value in present}, key=str)
+    for wanted in item.values:
+        if isinstance(wanted, (int, float)) or any(values_equal(value, wanted) for value in present):
+            continue  # a number no run has is as likely a seed or a size still to come: 44 is not 4
+        named = {format_value(value) for value in item.values}
+        guess = closest(format_value(wanted), [text for text in texts if text not in named])
+        if guess is None:
+            continue
+        fixed = ",".join(guess if format_value(value) == format_value(wanted) else format_value(value)
+                         for value in item.values)  # fmt: skip
+        raise NotFoundError(
+            f"filter {item}: no run has {item.key}={format_value(wanted)}; {item.key} has: "
+            f"{listing_text(texts)}; did you mean {shlex.quote(f'{item.key}{item.op}{fixed}')}?"
+        )
 
 
 def check_params_exist(what: str, keys: Iterable[str], known: Iterable[str]) -> None:

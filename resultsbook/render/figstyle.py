@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, closest
 from resultsbook.render.venues import VENUES, Venue
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
@@ -74,6 +74,11 @@ def parse_length(text: Any, where: str, venue: Venue | None = None) -> float:
             )
         return float(relative.group(1) or 1.0) * venue.width(relative.group(2))
     found = _LENGTH.match(str(text))
+    word = str(text).lstrip("0123456789.")
+    fraction = str(text)[: len(str(text)) - len(word)]
+    meant = closest(word, ("column", "text")) if found is None and venue is not None and word else None
+    if meant is not None:  # `colum`, `0.48txt`: a venue's width misspelt
+        raise SpecError(f"{where} = {text!r} is not a length; did you mean {fraction + meant!r}?")
     if found is None:
         raise SpecError(
             f'{where} = {text!r} is not a length; write e.g. "3.25in", "8.5cm", "column" (with a venue '

@@ -685,9 +685,15 @@ def latex_errors(pgf: bool) -> Iterator[None]:
     """Turn a failure of the LaTeX that measures a PGF figure's texts into a RenderError with the fix."""
     try:
         yield
-    except (RuntimeError, OSError, ValueError) as error:
-        if not pgf:
+    except Exception as error:
+        if not pgf or not isinstance(error, (RuntimeError, OSError, ValueError, _latex_error())):
             raise
+        missing = re.search(r"File `([^']+)' not found", str(getattr(error, "latex_output", "")))
+        if missing is not None:  # \usepackage{amsmth}: a misspelt or uninstalled package of the preamble
+            raise RenderError(
+                f"pdflatex has no file {missing.group(1)}, which the preamble loads to measure this PGF "
+                "figure's texts; check that package's name in the spec's preamble, or install it"
+            ) from error
         first = first_line(error)
         if shutil.which("pdflatex") is None:
             raise RenderError(
@@ -698,6 +704,13 @@ def latex_errors(pgf: bool) -> Iterator[None]:
             f"pdflatex could not typeset a text of this figure ({first[:200]}); check the figure's "
             "labels and title, or choose .pdf"
         ) from error
+
+
+def _latex_error() -> type[Exception]:
+    """Return the error matplotlib raises when the LaTeX measuring a PGF figure's texts fails."""
+    from matplotlib.backends.backend_pgf import LatexError
+
+    return LatexError
 
 
 def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:

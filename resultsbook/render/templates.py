@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from resultsbook.errors import RenderError
+from resultsbook.errors import RenderError, closest
 from resultsbook.voice import option
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def render_template(name: str, user_dirs: Sequence[str] = (), **context: object)
     except jinja2.TemplateNotFound as error:
         raise RenderError(
             f"template {name!r} not found in {', '.join(user_dirs) or 'the built-in templates'}; "
-            f"check the name or the {option('templates')} folder"
+            + _template_hint(name, user_dirs)
         ) from error
     except jinja2.TemplateSyntaxError as error:
         raise RenderError(
@@ -122,6 +122,16 @@ def template_source_path(name: str, user_dirs: Sequence[str] = ()) -> str:
         if os.path.isfile(path):
             return path
     folders = ", ".join(user_dirs) or "the built-in templates"
-    raise RenderError(
-        f"template {name!r} not found in {folders}; check the name or the {option('templates')} folder"
-    )
+    raise RenderError(f"template {name!r} not found in {folders}; {_template_hint(name, user_dirs)}")
+
+
+def _template_hint(name: str, user_dirs: Sequence[str]) -> str:
+    """Return the end of a template-not-found message: the template meant, else where to look."""
+    names = [
+        entry
+        for folder in [*user_dirs, builtin_template_dir()]
+        if os.path.isdir(folder)
+        for entry in os.listdir(folder)
+    ]
+    guess = closest(name, names)
+    return f"did you mean {guess!r}?" if guess else f"check the name or the {option('templates')} folder"

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from resultsbook.errors import ResultsbookError, SpecError
+from resultsbook.errors import ResultsbookError, SpecError, closest
 from resultsbook.query.normalize import Normalization
 from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
@@ -105,6 +105,19 @@ class Spec:
         return os.path.dirname(os.path.abspath(self.path))
 
 
+def check_template_dirs(given: Sequence[str], folders: Sequence[str], where: str) -> None:
+    """Refuse a `templates` folder that does not exist when one beside it is close to its name: the
+    overrides would be silently left out (a folder far from any may be made later, as watch expects)."""
+    for name, folder in zip(given, folders):
+        parent = os.path.dirname(folder)
+        if os.path.isdir(folder) or not os.path.isdir(parent):
+            continue
+        beside = [entry.name for entry in os.scandir(parent) if entry.is_dir()]
+        guess = closest(os.path.basename(folder), beside)
+        if guess is not None:
+            raise SpecError(f"{where}: templates = {name!r} is no folder; did you mean {guess!r}?")
+
+
 def find_spec(start: str = ".") -> str | None:
     """Return the nearest resultsbook.toml (or pyproject.toml with [tool.resultsbook]) upwards."""
     folder = os.path.abspath(start)
@@ -138,6 +151,8 @@ def load_spec(path: str) -> Spec:
             )
     templates = strings(document.get("templates", "templates"), where, "templates")
     template_dirs = tuple(resolve(t) for t in templates)
+    if "templates" in document:
+        check_template_dirs(templates, template_dirs, where)
     if "lock" in document and not isinstance(document["lock"], str):
         lock = document["lock"]
         raise SpecError(f'{where}: lock = {lock!r} must be a file path, e.g. lock = "results/lock"')

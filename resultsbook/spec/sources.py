@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import ResultsbookError, SpecError, closest
 from resultsbook.sources.collect import CollectRequest
 from resultsbook.sources.derive import parse_derivation
 from resultsbook.spec.keys import check_keys, mapping_at, strings
@@ -27,13 +28,19 @@ SOURCE_KEYS = {
 def read_source(entry: Any, index: int, resolve: Any, where: str) -> CollectRequest:
     """Read one `[[sources]]` entry into a collect request."""
     context = f"[[sources]] #{index + 1}"
+    if isinstance(entry, Mapping):  # a misspelt key first: `paht = "runs"` is no missing path
+        check_keys(entry, SOURCE_KEYS, where, context)
     if not isinstance(entry, Mapping) or "path" not in entry:
         raise SpecError(f'{where}: {context} needs a path, e.g. path = "runs"')
-    check_keys(entry, SOURCE_KEYS, where, context)
+    if not isinstance(entry["path"], str):
+        raise SpecError(
+            f'{where}: {context} path = {entry["path"]!r} must be one folder or file, e.g. path = "runs" '
+            "(a [[sources]] entry each for several)"
+        )
     options = dict(mapping_at(entry, "options", where, context))
     if "columns" in entry:
         options["columns"] = list(strings(entry["columns"], where, f"{context} columns"))
-    path = str(entry["path"])
+    path = entry["path"]
     derive = mapping_at(entry, "derive", where, context)
     return CollectRequest(
         path=path if url_scheme(path) else resolve(path),  # a URL (s3://, mlflow+http://) as it is
@@ -45,3 +52,26 @@ def read_source(entry: Any, index: int, resolve: Any, where: str) -> CollectRequ
             parse_derivation(str(name), rule, f"{where}: {context}") for name, rule in derive.items()
         ),
     )
+
+
+def check_sources(spec_path: str, requests: Sequence[CollectRequest], shared: bool) -> None:
+    """Refuse a `[[sources]]` entry that collect cannot read, naming the spec file and the entry: a
+    misspelt adapter or option, a local path that does not exist (on a shared store, another
+    machine's folder may be missing here)."""
+    from resultsbook.sources.find import make_adapters  # here: reading a spec loads no adapter
+
+    where = os.path.basename(spec_path)
+    for index, request in enumerate(requests):
+        context = f"[[sources]] #{index + 1}"
+        try:
+            make_adapters(request)
+        except ResultsbookError as error:
+            raise SpecError(f"{where}: {context}: {error}") from error
+        if shared or url_scheme(request.path) is not None or os.path.exists(request.path):
+            continue
+        written = os.path.relpath(request.path, os.path.dirname(os.path.abspath(spec_path)))
+        parent, name = os.path.split(request.path)
+        guess = closest(name, os.listdir(parent)) if os.path.isdir(parent) else None
+        meant = os.path.join(os.path.dirname(written), guess) if guess else None
+        hint = f"did you mean {meant!r}?" if meant else "check the path"
+        raise SpecError(f"{where}: {context} path = {written!r} does not exist; {hint}")

@@ -183,6 +183,8 @@ def read_table(
         )
         check_statistics(stats, fmt.center)
     except ResultsbookError as error:
+        if str(error).startswith(f"{where}:"):  # a key's own reader named the file and the key already
+            raise
         raise SpecError(f"{where}: {context}: {error}") from error
     resamples = default_int(optional_int(entry, "bootstrap_resamples", where, context), BOOTSTRAP_RESAMPLES)
     if resamples < 100:
@@ -353,6 +355,8 @@ def read_metric(settings: Mapping[str, Any], where: str, context: str) -> Metric
             label=optional_text(settings, "label", where, f"{context} metric {settings['name']!r}"),
         )
     except (QueryError, SpecError) as error:
+        if str(error).startswith(f"{where}:"):  # a key's own reader named the file and the key already
+            raise
         raise SpecError(f"{where}: {context} {error}") from error
 
 

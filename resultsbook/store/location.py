@@ -173,8 +173,8 @@ def local_path(location: str) -> str:
 
 
 def missing_store(path: str) -> NotFoundError:
-    """Return the error for a store that is not there: from Python, the store a typo missed, else how
-    to collect into it (never a new store named after a typo); from the command line, how to make one."""
+    """Return the error for a store that is not there: the store a typo missed, else how to collect
+    into it (never a new store named after a typo), from the command line how to make one."""
     folder = path if path.endswith(("/", os.sep)) else os.path.dirname(path) or "."
     nearby = _nearby_store(path, folder) if os.path.isdir(folder) else None
     if not os.path.isdir(folder):
@@ -183,9 +183,10 @@ def missing_store(path: str) -> NotFoundError:
         python = f"; did you mean {nearby!r}?"
     else:
         python = f"; collect runs into it first: {command('collect', db=path)}"
-    return NotFoundError(
-        f"no store at {path}" + said("; run `resultsbook collect PATH` first or pass --db FILE", python)
-    )
+    command_line = "; run `resultsbook collect PATH` first or pass --db FILE"
+    if nearby and not nearby.endswith(".toml"):  # --db never takes the spec beside the store
+        command_line = f"; did you mean {nearby!r}?"
+    return NotFoundError(f"no store at {path}" + said(command_line, python))
 
 
 def _nearby_store(path: str, folder: str) -> str | None:
