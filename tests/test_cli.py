@@ -243,6 +243,30 @@ def test_one_csv_per_metric_is_named_by_its_suffix_and_the_hint_reads_them_all(c
     )
 
 
+def test_a_csv_of_many_runs_gets_the_records_adapter_as_the_hint_and_a_one_run_log_does_not(cli, tmp_path):
+    """DrQ's published curves (step, episode_reward, env, seed, agent in one file): the hint said
+    --pattern '**/bench.csv', which reads the file as one run of 30 rows."""
+    (tmp_path / "data").mkdir()
+    rows = [f"{step},{step / 10 + seed},{env},{seed},drq" for env in ("cheetah", "walker") for seed in range(3)
+            for step in range(0, 5000, 1000)]  # fmt: skip
+    (tmp_path / "data" / "bench.csv").write_text(
+        "step,episode_reward,env,seed,agent\n" + "\n".join(rows) + "\n"
+    )
+    result = cli("collect", "data")
+    assert result.exit_code == 1
+    assert (
+        "it holds 1 file(s) named bench.csv (e.g. bench.csv) whose rows look like the rows of many runs "
+        "(column(s) env, seed, agent): read them with --adapter records," in result.output
+    )
+    assert cli("collect", "data", "--adapter", "records").output.startswith("Collected data: 6 new")
+    (tmp_path / "one" / "r1").mkdir(parents=True)
+    (tmp_path / "one" / "r1" / "curve.csv").write_text(
+        "time,step,split,loss\n2024-01-01 10:00,1,train,0.5\n2024-01-01 10:01,2,train,0.4\n"
+        "2024-01-01 10:02,3,train,0.3\n"
+    )  # a timestamp never repeats, a constant text column alone is no second run
+    assert "--pattern '**/curve.csv'" in cli("collect", "one").output
+
+
 def test_a_tree_of_pickles_is_named_as_a_format_no_adapter_reads(cli, tmp_path):
     """Results pickled per run (`<env>/<algo>_<seed>.pkl`): the error named no file at all."""
     for env in ("Ant", "Hopper"):

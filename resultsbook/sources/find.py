@@ -466,7 +466,12 @@ def _meant_pattern(text: str, log: SearchLog) -> str:
 
 def _log_files_hint(root: str) -> str:
     """Say which log files a folder holds that no adapter claimed, and the pattern to read them."""
-    from resultsbook.sources.hints import common_log_file, pattern_for, unread_data_file  # only to explain
+    from resultsbook.sources.hints import (  # only to explain
+        common_log_file,
+        many_runs_columns,
+        pattern_for,
+        unread_data_file,
+    )
 
     if "://" in root or not os.path.isdir(root):
         return ""
@@ -482,6 +487,14 @@ def _log_files_hint(root: str) -> str:
             "your own (see writing-an-adapter in the documentation)"
         )
     name, count, example = found
+    runs_in_rows = many_runs_columns(os.path.join(root, example)) if name.endswith((".csv", ".tsv")) else []
+    if runs_in_rows:
+        named = ", ".join(runs_in_rows[:4])
+        return (
+            f"it holds {count} file(s) named {name} (e.g. {example}) whose rows look like the rows of many "
+            f"runs (column(s) {named}): read them with {option('adapter', 'records')}, which makes one run "
+            "of each distinct set of those values, as params"
+        )
     folders = option("pattern", pattern_for(example, name))
     fields = f", or {folders} to make the folders params" if "/" in example else ""
     what = f"{name[1:]} file(s), each named its own way" if name.startswith("*") else f"file(s) named {name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from collections import Counter
 
@@ -32,6 +33,8 @@ DATA_SUFFIXES = (
 _SETTINGS = ("config", "args", "hparams", "params", "settings", "options", "meta")  # not logs of metrics
 _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
 _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
+_PEEK_BYTES = 64 * 1024  # how much of a CSV the hint reads to tell a file of many runs
+_RUN_COLUMNS = ("seed", "run", "run_id", "trial")  # a column that, varying, tells rows of several runs
 
 
 def common_log_file(root: str) -> tuple[str, str, str] | None:
@@ -113,3 +116,45 @@ def pattern_for(example: str, name: str | None = None) -> str:
     depth = len(parts) - 1
     names = {1: ["run"], 2: ["group", "run"]}.get(depth) or [f"level{i + 1}" for i in range(depth)]
     return "/".join([*(f"{{{name}}}" for name in names), name or parts[-1]])
+
+
+def many_runs_columns(path: str) -> list[str]:
+    """Return the columns that make the first rows of a CSV/TSV look like rows of several runs: a
+    seed/run column that varies, or text that varies and repeats (env, agent; not a timestamp, which
+    never repeats), with the constant text columns beside them; none for a log of one run."""
+    from resultsbook.sources.tabular import guess_delimiter
+
+    if not os.path.isfile(path):  # a FIFO or a device would never end the read
+        return []
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_PEEK_BYTES)
+        lines = head.decode("utf-8", errors="replace").splitlines()[:-1]  # the last may be cut off
+        delimiter = guess_delimiter(path, lines[0] if lines else "")
+        rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
+    except (OSError, csv.Error):
+        return []
+    if len(rows) < 3:
+        return []
+    header = [cell.strip() for cell in rows[0]]
+    body = [row for row in rows[1:] if len(row) == len(header)]
+    varying: list[str] = []
+    constant: list[str] = []
+    for index, name in enumerate(header):
+        cells = [row[index].strip() for row in body]
+        distinct = len(set(cells))
+        if not name or not cells:
+            continue
+        if name.lower() in _RUN_COLUMNS and distinct > 1:
+            varying.append(name)
+        elif all(cell and not _number(cell) for cell in cells) and distinct < len(cells):
+            (varying if distinct > 1 else constant).append(name)
+    return [name for name in header if name in varying or name in constant] if varying else []
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
