@@ -76,6 +76,17 @@ def test_a_fork_without_config_json_takes_exp_name_and_seed_from_the_folder(tmp_
     assert run.params == {"exp_name": "TD3-Ant-v2", "seed": 7}
 
 
+def test_a_folder_named_for_another_seed_than_its_config_says_is_a_problem(tmp_path):
+    """A folder copied or renamed by hand (`_s3` holding seed 4's config): the config won, unsaid."""
+    folder = write_spinup_run(tmp_path / "data", "ppo", 4, [10.0])
+    folder.rename(folder.with_name("ppo_s3"))
+    run, problems, _ = read_tree(tmp_path / "data")["ppo/ppo_s3"]
+    assert run.params["seed"] == 4
+    assert [(p.message, p.kept) for p in problems] == [
+        ("is named for seed 3 but its config.json says seed = 4", "the seed config.json says")
+    ]
+
+
 def test_a_table_over_seeds_from_a_spinning_up_tree_without_a_pattern(cli, tmp_path):
     for seed, last in ((0, 300.0), (1, 500.0)):
         write_spinup_run(tmp_path / "data", "ppo-Ant-v2", seed, [10.0, last])

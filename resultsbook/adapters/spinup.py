@@ -10,7 +10,7 @@ from typing import Any
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.lightning_csv import read_sparse_table
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.params import flatten_params
+from resultsbook.params import flatten_params, values_equal
 from resultsbook.sources import fs
 from resultsbook.sources.tabular import holds_no_row, read_delimited
 from resultsbook.sources.textio import load_json_file
@@ -61,7 +61,16 @@ class SpinupAdapter(Adapter):
         params, provenance = read_spinup_config(os.path.join(source.path, CONFIG_FILE), problems)
         named = _RUN_FOLDER.fullmatch(os.path.basename(os.path.abspath(source.path)))
         if named:  # the folder's name fills in what config.json does not say
-            params = {"exp_name": named["exp_name"], "seed": int(named["seed"]), **params}
+            seed = int(named["seed"])
+            if "seed" in params and not values_equal(params["seed"], seed):
+                problems.append(
+                    Problem(
+                        source.path,
+                        f"is named for seed {seed} but its config.json says seed = {params['seed']!r}",
+                        "the seed config.json says",
+                    )
+                )
+            params = {"exp_name": named["exp_name"], "seed": seed, **params}
         progress = os.path.join(source.path, PROGRESS_FILE)
         table = read_delimited(progress, problems, delimiter="\t")
         if table is None or holds_no_row(table, progress, problems):
