@@ -97,3 +97,11 @@ def test_a_table_over_seeds_from_a_spinning_up_tree_without_a_pattern(cli, tmp_p
         frame = book.table(rows="exp_name", metric="AverageTestEpRet").to_frame()
     assert frame.loc["ppo-Ant-v2", "mean"] == 400.0
     assert frame.loc["ppo-Ant-v2", "n"] == 2
+
+
+def test_runs_shows_exp_name_once_not_again_as_the_experiment(cli, tmp_path):
+    for exp_name in ("ppo", "sac"):
+        write_spinup_run(tmp_path / "data", exp_name, 0, [1.0])
+    cli("collect", "data")
+    header = cli("runs").stdout.splitlines()[0].split()
+    assert header == ["run_id", "name", "status", "exp_name"]  # the experiment column said it again

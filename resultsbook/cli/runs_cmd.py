@@ -124,6 +124,7 @@ def runs_command(
     varying = [] if columns else list(differing_params(runs, exempt=()))
     hidden = varying[SHOWN_PARAMS:] if output_format == "table" else []
     several = len({run.experiment for run in runs}) > 1 and "experiment" not in varying
+    several = several and not _experiment_shown(runs, varying)
     experiment = ("experiment",) if several else ()
     fields = split_list(columns) or (
         "run_id",
@@ -187,6 +188,19 @@ def runs_command(
             "them whole",
             err=True,
         )
+
+
+def _experiment_shown(runs: list[Any], varying: list[str]) -> bool:
+    """Tell whether a varying param shown already says each run's experiment (Spinning Up's
+    `exp_name` is its experiment): the column would repeat it."""
+    from resultsbook.params import format_value
+
+    return any(
+        all(
+            run.experiment is not None and format_value(run.params.get(key)) == run.experiment for run in runs
+        )
+        for key in varying[:SHOWN_PARAMS]
+    )
 
 
 def _summary_text(value: Any, exact: bool = False) -> str:
