@@ -102,6 +102,10 @@ class Failure:
         return found
 
 
+# what an interrupted command leaves: collects commit whole sources, outputs are renamed into place
+_WHOLE = "what was stored is whole (no run is half-written), and each output is its old file or its new one."
+
+
 def failure_of(error: BaseException, debug: bool = False) -> Failure:
     """Classify an exception: resultsbook's own errors by kind, the disk's by errno, the rest as bugs."""
     import click
@@ -115,13 +119,9 @@ def failure_of(error: BaseException, debug: bool = False) -> Failure:
     if isinstance(error, click.ClickException):
         return Failure("usage", error.exit_code or EXIT_USAGE, error.format_message())
     if isinstance(error, Terminated) or isinstance(error.__cause__, Terminated):  # click makes it an Abort
-        return Failure(
-            "interrupted", EXIT_TERMINATED, "Terminated; what was stored is whole (no run is half-written)."
-        )
+        return Failure("interrupted", EXIT_TERMINATED, f"Terminated; {_WHOLE}")
     if isinstance(error, (KeyboardInterrupt, click.Abort)):
-        return Failure(
-            "interrupted", EXIT_INTERRUPTED, "Interrupted; what was stored is whole (no run is half-written)."
-        )
+        return Failure("interrupted", EXIT_INTERRUPTED, f"Interrupted; {_WHOLE}")
     if isinstance(error, OSError) and error.errno in _IO_ERRNOS:
         where = f"{error.filename}: " if error.filename else ""
         return Failure("io", EXIT_IO, f"{where}{_IO_ERRNOS[error.errno]}")
