@@ -61,7 +61,7 @@ def test_check_passes_after_build_and_names_the_changed_cell(paper):
     assert " → 0.286 ± 0.080" in changed[0] and "run" not in changed[0]
     assert "paper/results/table1.tex" not in stale.output  # test accuracy did not change
     assert lines[-1] == "FAILED: 5 current, 4 stale"  # the loss table (.tex, .csv), its curve, numbers.tex
-    assert "paper/results/numbers.tex: stale (results changed)" in lines
+    assert "paper/results/numbers.tex: stale (results changed; no value the paper quotes changed)" in lines
     assert run_cli("build").exit_code == 0
     assert run_cli("check").exit_code == 0
 
@@ -116,7 +116,7 @@ def test_check_names_a_changed_template_and_a_figure_setting(paper):
         "paper/results/table1.tex: stale (its template changed: table.tex.j2)",
         "paper/results/final_loss.tex: stale (its template changed: table.tex.j2)",
         "paper/figures/curve.pdf: stale (its settings changed: band)",
-        "paper/results/numbers.tex: stale (the note of [figures.curve] changed)",
+        "paper/results/numbers.tex: stale (the note of [figures.curve] changed; no value the paper quotes changed)",
     ]
 
 
@@ -367,6 +367,15 @@ def test_check_lists_only_the_changed_cells_the_paper_quotes_and_where(paper):
     assert [(c["cell"], c["quoted_at"]) for c in changed] == [
         ("\\rbvalue{table1/mlp/circles}", ["paper/main.tex:34"])
     ]
+
+
+def test_a_stale_numbers_file_whose_changes_the_paper_quotes_nowhere_says_so(paper):
+    """Only a number the text does not quote moved (final_loss/circles/logreg): the line said
+    'stale (results changed)' and named nothing, as if the paper's text had moved."""
+    run_cli("build")
+    change_final_value(paper, "logreg_circles_seed0", "train/loss", 0.1)
+    lines = run_cli("check", "--collect").output.splitlines()
+    assert "paper/results/numbers.tex: stale (results changed; no value the paper quotes changed)" in lines
 
 
 def test_a_paper_pattern_matching_no_file_is_named_with_the_file_it_may_mean(paper):

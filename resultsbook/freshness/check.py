@@ -167,6 +167,8 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
             if state.state == "stale" and result.name == "macros":
                 changes = quoted_cell_changes(path, data, quotes if paper else None)
                 state = replace(state, changes=state.changes + changes)
+                if paper and not state.changes:  # what moved is quoted nowhere: the text reads as it did
+                    state = replace(state, detail=f"{state.detail}; no value the paper quotes changed")
             states.append(state)
     missing = Uncollected() if collected else uncollected(store, spec.sources)
     return CheckReport(
