@@ -108,11 +108,16 @@ def pending_migrations(conn: sqlite3.Connection) -> list[str]:
 
 def refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
     """Refuse an SQLite database another program keeps (mlflow.db...): opening it as a store would
-    write resultsbook's tables and journal mode into it."""
-    if applied_migrations(conn, MIGRATION_SET):
-        return
-    tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    if tables:
+    write resultsbook's tables and journal mode into it. Both reads see one state of the file: another
+    process creating the same new store commits its tables and their record together, in between."""
+    conn.execute("BEGIN")
+    try:  # reading sqlite_master first fixes the state read: a missing table does not (no page read)
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        applied = applied_migrations(conn, MIGRATION_SET) if tables else []
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+    if tables and not applied:
         shown = ", ".join(tables[:5]) + (f" (and {len(tables) - 5} more)" if len(tables) > 5 else "")
         raise StoreError(
             f"{path} is not a resultsbook store (an SQLite database of other tables: {shown}); "
