@@ -39,7 +39,9 @@ def test_missing_seeds_are_marked_and_named(make_run, store, tmp_path):
         for seed in seeds:
             make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([1.0]))
     result = table(store, tmp_path)
-    assert [m.text for m in result.cell(("b",), ()).marks] == ["n = 2 of 3 seeds, the most any cell has (missing seed 1)"]
+    assert [m.text for m in result.cell(("b",), ()).marks] == [
+        "n = 2 of 3 seeds, the most any cell has (missing seed 1)"
+    ]
     expected = table(store, tmp_path, expected=4)
     assert [m.text for m in expected.cell(("a",), ()).marks] == ["n = 3 of 4 seeds asked for"]
 
@@ -104,6 +106,18 @@ def test_a_run_that_stopped_before_the_step_asked_says_where_it_stopped(make_run
         "2 run(s) have no value and are left out "
         "(logged from step 40, after at(30); stopped at step 20, before at(30))"
     )
+
+
+def test_a_derived_metric_at_a_step_a_run_never_reached_says_where_it_stopped(make_run, store, tmp_path):
+    """The same for a derived metric (error = 1 - acc), which said 'NaN or not logged'."""
+    make_run("r0", {"model": "a", "seed": 0}, curve([0.1, 0.2, 0.3], every=10))
+    make_run("r1", {"model": "a", "seed": 1}, curve([0.1, 0.2], every=10))
+    cell = table(store, tmp_path, MetricSpec("err", reduce="at(30)"), derived={"err": "1 - acc"}).cell(
+        ("a",), ()
+    )
+    assert cell.stats["n"] == 1 and cell.stats["mean"] == pytest.approx(0.7)
+    novalue = next(m for m in cell.marks if m.kind == "novalue")
+    assert novalue.text == "1 run(s) have no value and are left out (stopped at step 20, before at(30))"
 
 
 def test_runs_lacking_a_row_key_are_left_out_with_a_note(make_run, store, tmp_path):
@@ -217,7 +231,9 @@ def test_seeds_of_each_cell_own_are_not_named_as_missing_in_another(make_run, st
     for model, seeds in {"a": [0, 1, 2], "b": [0, 3, 4], "c": [5, 6]}.items():
         for seed in seeds:
             make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([1.0]))
-    assert [m.text for m in table(store, tmp_path).cell(("c",), ()).marks] == ["n = 2 of 3 seeds, the most any cell has"]
+    assert [m.text for m in table(store, tmp_path).cell(("c",), ()).marks] == [
+        "n = 2 of 3 seeds, the most any cell has"
+    ]
 
 
 def test_expected_seeds_by_name(make_run, store, tmp_path):

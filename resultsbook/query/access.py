@@ -346,11 +346,9 @@ class MetricReader:
             if block < 0:
                 continue
             found = series.blocks[block].skip(skip)
-            logged = found.steps[~np.isnan(found.values[row])]
-            if len(logged) and logged[-1] < reduction.step:
-                notes[run] = ("refused", f"stopped at step {_step_text(logged[-1])}, before {reduction.text}")
-            elif len(logged) and logged[0] > reduction.step:
-                notes[run] = ("refused", f"logged from step {_step_text(logged[0])}, after {reduction.text}")
+            note = _outside_note(found.steps[~np.isnan(found.values[row])], reduction)
+            if note is not None:
+                notes[run] = note
         return notes
 
     def _reduced_rows(self, name: str, reduction: Reduction, skip: int) -> tuple[np.ndarray, np.ndarray]:
@@ -450,7 +448,12 @@ class MetricReader:
                 notes[run.id] = ("refused", f"logged no {reduction.other!r} curve for {reduction.text}")
                 continue
             out[run.id] = reduce_series(reduction, curve[0], curve[1], other)
-            if not plain and run.id in self.constant_inputs:
+            outside = (
+                _outside_note(curve[0][~np.isnan(curve[1])], reduction) if reduction.kind == "at" else None
+            )
+            if outside is not None and out[run.id] != out[run.id]:  # NaN: no point at the step
+                notes[run.id] = outside
+            elif not plain and run.id in self.constant_inputs:
                 names = ", ".join(sorted(self.constant_inputs[run.id]))
                 notes[run.id] = ("substituted", f"logged only a final value of {names}, used at every step")
         return out, notes
@@ -589,6 +592,16 @@ def _reduction_hint(key: str, logged: Iterable[str]) -> str | None:
         f"{option('metric', metric)}, {option('reduce', reduction)}",
     )
     return f"a table reduces each run's {metric!r} with {given}"
+
+
+def _outside_note(logged: np.ndarray, reduction: Reduction) -> ValueNote | None:
+    """Say why `at(step)` found no value in a run whose points (`logged`, their steps) all lie before
+    or after the step; None when they do not."""
+    if len(logged) and logged[-1] < reduction.step:
+        return ("refused", f"stopped at step {_step_text(logged[-1])}, before {reduction.text}")
+    if len(logged) and logged[0] > reduction.step:
+        return ("refused", f"logged from step {_step_text(logged[0])}, after {reduction.text}")
+    return None
 
 
 def _step_text(step: float) -> str:
