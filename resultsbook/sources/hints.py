@@ -123,6 +123,7 @@ def many_runs_columns(path: str) -> list[str]:
     seed/run column that varies, or text that varies and repeats (env, agent; not a timestamp, which
     never repeats), with the constant text columns beside them; none for a log of one run."""
     from resultsbook.sources.tabular import guess_delimiter
+    from resultsbook.sources.textio import to_float
 
     if not os.path.isfile(path):  # a FIFO or a device would never end the read
         return []
@@ -147,14 +148,6 @@ def many_runs_columns(path: str) -> list[str]:
             continue
         if name.lower() in _RUN_COLUMNS and distinct > 1:
             varying.append(name)
-        elif all(cell and not _number(cell) for cell in cells) and distinct < len(cells):
+        elif all(cell and to_float(cell) is None for cell in cells) and distinct < len(cells):
             (varying if distinct > 1 else constant).append(name)
     return [name for name in header if name in varying or name in constant] if varying else []
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
