@@ -634,6 +634,12 @@ def test_runs_metric_of_runs_that_logged_only_a_summary_shows_it_as_a_table_redu
     )
     points = cli("runs", "--metric", "test_acc:last", "--columns", "name", "--format", "csv")
     assert points.stdout == "name,test_acc\nr0,\nr1,\nr2,0.5\n" and points.stderr == ""
+    both = cli("runs", "--metric", "acc", "--metric", "acc:max", "--columns", "name", "--format", "csv")
+    assert both.stdout == "name,acc,acc:max\nr0,0.5,0.5\nr1,0.5,0.5\nr2,,\n"  # each column its own summary
+    make_run("r3", {"seed": 3}, curve([0.9, 0.4]))
+    cli("collect", "runs")
+    rising = cli("runs", "--metric", "acc", "--metric", "acc:max", "--columns", "name", "--format", "csv")
+    assert rising.stdout.splitlines()[-1] == "r3,0.4,0.9"  # the max column showed the last point, 0.4
 
 
 def test_runs_lists_whether_each_run_came_from_a_dirty_tree(make_run, cli):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -91,7 +91,6 @@ def runs_command(
     output_format = "json" if as_json else output_format
     filters = [parse_filter(w) for w in where]
     wanted = [_metric_column(text) for text in metrics]
-    defaulted = {key for key, stat in wanted if stat == "last" and not _names_stat(key, metrics)}
     with open_store(db_path) as store:
         every = store.runs(include_missing)
         check_filter_keys(every, filters)
@@ -134,21 +133,24 @@ def runs_command(
         *varying[: len(varying) - len(hidden)],
     )
     _check_columns(fields, runs)
-    stats = {key: _shown_stats(runs, summaries, key) if key in defaulted else {} for key, _ in wanted}
-    header = [*fields, *(_metric_header(key, stat, stats[key]) for key, stat in wanted)]
+    picked = [_shown_stats(runs, summaries, key) if not stat else {} for key, stat in wanted]  # per column
+    header = [*fields, *(_metric_header(key, stat, each) for (key, stat), each in zip(wanted, picked))]
     exact = output_format == "csv"  # for a program: every digit; a terminal shows six
     rows = [
         [
             *(_column_text(run, field, exact) for field in fields),
             *(
-                _summary_text(summaries.get(run.id, {}).get(key, {}).get(stats[key].get(run.id, stat)), exact)
-                for key, stat in wanted
+                _summary_text(summaries.get(run.id, {}).get(key, {}).get(each.get(run.id, stat)), exact)
+                for (key, stat), each in zip(wanted, picked)
             ),
         ]
         for run in runs
     ]
-    mixed = [key for key, _ in wanted if set(stats[key].values()) == {"last", "summary"}]
-    notes = [_summary_note(key, stats[key]) for key in mixed]
+    notes = [
+        _summary_note(key, each)
+        for (key, _), each in zip(wanted, picked)
+        if set(each.values()) == {"last", "summary"}
+    ]
     if output_format == "csv":
         import csv
         import io
@@ -228,22 +230,19 @@ def _summary_note(key: str, shown: Mapping[int, str]) -> str:
 
 
 def _metric_header(key: str, stat: str, shown: Mapping[int, str]) -> str:
-    """Name a --metric column: its STAT when not the last point, or when every value is a summary."""
-    if stat == "last" and shown and set(shown.values()) == {"summary"}:
+    """Name a --metric column: its STAT when one was given other than last, `KEY:summary` when none
+    was and every value is a summary."""
+    if not stat and shown and set(shown.values()) == {"summary"}:
         return f"{key}:summary"
-    return key if stat == "last" else f"{key}:{stat}"
-
-
-def _names_stat(key: str, metrics: Sequence[str]) -> bool:
-    """Tell whether the user wrote `KEY:last` (then the last point is shown, summary or not)."""
-    return f"{key}:last" in metrics
+    return key if stat in ("", "last") else f"{key}:{stat}"
 
 
 def _metric_column(text: str) -> tuple[str, str]:
-    """Split `val/acc:max` into the metric key and the summary (last when none is given)."""
+    """Split `val/acc:max` into the metric key and the summary ("" when none is given: the last point,
+    or the summary of a run that logged no series)."""
     key, colon, stat = text.rpartition(":")
     if not colon or stat not in SUMMARIES:
-        return text, "last"
+        return text, ""
     return key, stat
 
 
