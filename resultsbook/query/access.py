@@ -448,10 +448,9 @@ class MetricReader:
                 notes[run.id] = ("refused", f"logged no {reduction.other!r} curve for {reduction.text}")
                 continue
             out[run.id] = reduce_series(reduction, curve[0], curve[1], other)
-            outside = (
-                _outside_note(curve[0][~np.isnan(curve[1])], reduction) if reduction.kind == "at" else None
-            )
-            if outside is not None and out[run.id] != out[run.id]:  # NaN: no point at the step
+            missed = reduction.kind == "at" and out[run.id] != out[run.id]  # NaN: no point at the step
+            outside = _outside_note(curve[0][~np.isnan(curve[1])], reduction) if missed else None
+            if outside is not None:
                 notes[run.id] = outside
             elif not plain and run.id in self.constant_inputs:
                 names = ", ".join(sorted(self.constant_inputs[run.id]))
