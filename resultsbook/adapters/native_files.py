@@ -19,7 +19,14 @@ from resultsbook.sources.limits import MAX_DEPTH
 from resultsbook.sources.lines import Tally
 from resultsbook.sources.series import SeriesBuilder, usual_steps
 from resultsbook.sources.status_words import normalize_status
-from resultsbook.sources.textio import iter_json_records, load_json_file, to_float, to_timestamp, too_deep
+from resultsbook.sources.textio import (
+    iter_json_records,
+    load_json_file,
+    parse_whole_json_lines,
+    to_float,
+    to_timestamp,
+    too_deep,
+)
 from resultsbook.sources.yamlio import read_yaml_file
 
 _STEP, _TIME = "step", "time"
@@ -105,8 +112,11 @@ def _read_metrics_jsonl(path: str, problems: list[Problem], exact_integers: bool
     lines = 0
     first: list[dict[str, Any]] | None = None  # the first batch, held: it may be the whole file
     batches = 0
+    whole = None if exact_integers else parse_whole_json_lines(path)  # the usual log: one call
     try:
-        for records in iter_json_records(path, problems, tally, exact_integers):
+        for records in (
+            [whole] if whole is not None else iter_json_records(path, problems, tally, exact_integers)
+        ):
             lines += len(records)
             batches += 1
             if batches == 1:

@@ -125,6 +125,24 @@ def read_listed_file(path: str, cap: int | None, limit: Limit | None) -> bytes:
         os.close(fd)
 
 
+def read_small_file(path: str, cap: int) -> bytes | None:
+    """Return a local regular file's bytes when it holds at most `cap` of them, else None (a larger
+    file is not read: its caller streams it). Raises OSError as `open_regular` does."""
+    fd = open_regular(path)
+    try:
+        size = os.fstat(fd).st_size
+        if size > cap:
+            return None
+        data = os.read(fd, size + 1)  # a byte more than its size: a read short of it reached the end
+        if len(data) <= size:
+            return data
+        while len(data) <= cap and (chunk := os.read(fd, cap + 1 - len(data))):  # it grew meanwhile
+            data += chunk
+        return data if len(data) <= cap else None
+    finally:
+        os.close(fd)
+
+
 def _read_remote_bytes(path: str, limit: Limit | None) -> bytes:
     """Return an object's bytes (objects are always regular), refusing one larger than `limit`."""
     if limit is not None and (size := fs.stat(path).st_size) > limit.bytes():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 from collections.abc import Iterator
@@ -11,9 +12,12 @@ from typing import Any
 import orjson
 
 from resultsbook.models import Problem
-from resultsbook.sources.fileio import read_file_bytes, unreadable
-from resultsbook.sources.limits import CONFIG, MAX_DEPTH, Limit
+from resultsbook.sources import fs
+from resultsbook.sources.fileio import read_file_bytes, read_small_file, unreadable
+from resultsbook.sources.limits import CONFIG, MAX_DEPTH, RECORD, Limit
 from resultsbook.sources.lines import LineBatch, Tally, cut_off, iter_lines
+
+WHOLE_FILE = 4 << 20  # a JSON Lines file up to this size is read and parsed in one call
 
 __all__ = [
     "fast_loads",
@@ -21,6 +25,7 @@ __all__ = [
     "iter_json_records",
     "load_json_file",
     "parse_json",
+    "parse_whole_json_lines",
     "read_file_bytes",
     "read_nonempty_text",
     "read_text",
@@ -165,6 +170,27 @@ def iter_json_records(
             yield records
     if own:
         found.report(path, problems)
+
+
+def parse_whole_json_lines(path: str) -> list[dict[str, Any]] | None:
+    """Return the records of a small local JSON Lines file that is whole and clean, parsed in one
+    call; None for any other file (remote, large, empty, a cut-off or blank line, bad bytes or JSON):
+    `iter_json_records` reads it, and reports what it finds. Numbers as `exact_integers=False`."""
+    if fs.is_remote(path):
+        return None
+    try:
+        data = read_small_file(path, min(WHOLE_FILE, RECORD.bytes()))
+    except OSError:
+        return None
+    if not data or not data.endswith(b"\n") or b"\r" in data or data.startswith(codecs.BOM_UTF8):
+        return None
+    try:  # a line's newline becomes a comma: valid JSON only when every line holds one whole value
+        records = orjson.loads(b"[" + data[:-1].replace(b"\n", b",") + b"]")
+    except orjson.JSONDecodeError:
+        return None
+    if len(records) != data.count(b"\n") or set(map(type, records)) != {dict}:
+        return None
+    return records  # type: ignore[no-any-return]
 
 
 def iter_json_lines(path: str, text: str, problems: list[Problem]) -> Iterator[dict[str, Any]]:
