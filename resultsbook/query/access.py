@@ -35,6 +35,8 @@ from resultsbook.voice import option, said
 Curve = tuple[np.ndarray, np.ndarray]  # steps, values
 ValueNote = tuple[str, str]  # (substituted | refused | logged, why), per run
 _SUMMARY_KINDS = {"last", "min", "max", "mean"}
+MIN_CURVE_POINTS = 5  # shorter curves are not compared: two seeds may well log a few same values
+MIN_CURVE_VALUES = 3  # nor curves of fewer values (a tiny eval set's accuracy stuck at 1.0)
 Job = tuple[Any, ...]  # ("reduce", reduction, skip) or ("best steps", direction, skip) of one metric
 
 
@@ -195,6 +197,48 @@ class MetricReader:
         alike = difflib.get_close_matches(key, sorted(self._keys - {key}), n=3, cutoff=0.75)
         counts = [(name, int(self.having(name, runs).sum())) for name in alike]
         return sorted(((name, n) for name, n in counts if n), key=lambda item: -item[1])
+
+    def curve_codes(self, key: str, runs: np.ndarray) -> np.ndarray | None:
+        """Return a code per run (internal ids) that two runs share when they logged one same curve of
+        a logged metric, point for point (steps and values to every bit; at least MIN_CURVE_POINTS
+        points of MIN_CURVE_VALUES different values); -1 for every other run. None for a derived or
+        normalised metric. Runs whose summaries differ are never read: only alike ones are compared."""
+        if not self._is_plain(key) or key not in self._keys:
+            return None
+        codes = np.full(len(runs), -1, dtype=np.int64)
+        summaries = self.summary_arrays(key)
+        if not len(summaries.runs) or not len(runs):
+            return codes
+        found, at = summaries.find(runs)
+        columns = summaries.columns
+        n = summaries.n[at]
+        curve = np.flatnonzero(found & (n >= MIN_CURVE_POINTS) & (columns["min"][at] < columns["max"][at]))
+        means = columns["mean"][at][curve]
+        _, inverse, counts = np.unique(means, return_inverse=True, return_counts=True)
+        curve = curve[counts[inverse.ravel()] > 1]  # a mean of its own: a curve of its own (one sort)
+        if len(curve) < 2:
+            return codes
+        rows = np.column_stack(
+            [
+                n[curve].astype(np.float64),
+                *(columns[name][at][curve] for name in ("last", "min", "max", "mean")),
+            ]
+        )
+        _, inverse, counts = np.unique(
+            rows.view(np.dtype((np.void, rows.shape[1] * 8))), return_inverse=True, return_counts=True
+        )
+        alike = curve[counts[inverse.ravel()] > 1]
+        if not len(alike):
+            return codes
+        series = self.store.series(key, runs[alike].tolist())
+        exact: dict[bytes, int] = {}
+        for position in alike.tolist():
+            steps, values, _ = series.get(int(runs[position]), (None, None, None))
+            if steps is None or values is None or len(np.unique(values)) < MIN_CURVE_VALUES:
+                continue
+            identity = b"".join([steps.dtype.str.encode(), steps.tobytes(), values.tobytes()])
+            codes[position] = exact.setdefault(identity, len(exact))
+        return codes
 
     def summary_arrays(self, key: str) -> Summaries:
         """Return the stored per-run summaries of a logged metric as arrays."""

@@ -30,6 +30,7 @@ from resultsbook.query.marks import (
     differing_columns,
     differing_within_pools,
     replicate_text,
+    same_curve_marks,
 )
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.reduce import best_step_of, parse_reduction
@@ -97,24 +98,29 @@ def aggregate(
                 values = np.array(
                     [per_cell.get(run, np.nan) for run in members.ids.tolist()], dtype=np.float64
                 )
-                cells[(row, column)] = make_cell(row, column, metric, members, values, query, step)
+                codes = reader.curve_codes(metric.name, members.ids)
+                cells[(row, column)] = make_cell(
+                    row, column, metric, members, values, query, step, None, codes
+                )
             continue
         kept = Runs.joined(every, [members for members in grouped.values()])
         reduced, value_notes = reader.reduce(metric, kept)
+        all_codes = reader.curve_codes(metric.name, kept.ids)
         start = 0
         for (row, column), members in grouped.items():
             values = reduced[start : start + len(members)]
+            codes = None if all_codes is None else all_codes[start : start + len(members)]
             start += len(members)
             if cache is None:
                 cells[(row, column)] = make_cell(
-                    row, column, metric, members, values, query, None, value_notes
+                    row, column, metric, members, values, query, None, value_notes, codes
                 )
                 continue
             key = (repr(query), metric.name, row, column)
             fingerprint = _fingerprint(members, values, value_notes)
             cached = cache.get(key)
             if cached is None or cached[0] != fingerprint:
-                cell = make_cell(row, column, metric, members, values, query, None, value_notes)
+                cell = make_cell(row, column, metric, members, values, query, None, value_notes, codes)
                 cached = cache[key] = (fingerprint, cell)
             cells[(row, column)] = cached[1]
     most = max((len(c.runs) for c in cells.values()), default=0)
@@ -353,9 +359,11 @@ def make_cell(
     query: TableQuery,
     step: float | None = None,
     notes: Mapping[int, ValueNote] | None = None,
+    curves: np.ndarray | None = None,
 ) -> Cell:
     """Build one cell from its runs and their values (in the same order): the runs ordered by
-    replicate then name, their values scaled, the statistics over them and the cell's marks."""
+    replicate then name, their values scaled, the statistics over them and the cell's marks
+    (`curves`: a code per run that runs logging one same curve share, `MetricReader.curve_codes`)."""
     order = replicate_order(members, query.replicate)
     members = members.take(order)
     ids = members.ids
@@ -382,6 +390,9 @@ def make_cell(
     )
     differing = differing_within_pools(members, query)
     marks = cell_marks(runs, query, members, differing)
+    if curves is not None:
+        keys = (*query.pool, *query.replicate)
+        marks = (*marks, *same_curve_marks(runs, curves[order], keys, metric.name))
     return Cell(row, column, metric, runs, stats, marks, step, differing=differing)
 
 

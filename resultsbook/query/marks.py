@@ -103,6 +103,41 @@ def repeated_replicates(runs: CellRuns) -> list[Key]:
     return [key for key, count in Counter(zip(*columns)).items() if count > 1]
 
 
+def same_curve_marks(runs: CellRuns, curves: np.ndarray, keys: Sequence[str], metric: str) -> list[Mark]:
+    """Mark runs of different replicates (seeds) that logged one same curve of the metric (`curves`: a
+    code per run, as `MetricReader.curve_codes` gives them): a seed that
+    never reached the training (or a run copied under another seed) gives a spread of zero that
+    looks like a stable method. A deterministic method gives it too: the sentence says both."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index, code in enumerate(curves.tolist()):
+        if code >= 0:
+            groups[code].append(index)
+    columns = [column.tolist() for column in (*runs.pooled, *runs.replicate)]
+    alike = []
+    for members in groups.values():
+        replicates = list(dict.fromkeys(tuple(column[i] for column in columns) for i in members))
+        if len(replicates) > 1:
+            alike.append((members, replicates))
+    if not alike:
+        return []
+    members, replicates = max(alike, key=lambda group: len(group[0]))
+    if keys:
+        shown = [replicate_text(keys, key) for key in replicates[:SHOWN_VALUES]]
+        if len(replicates) > SHOWN_VALUES:
+            named = f"{', '.join(shown)} and {len(replicates) - SHOWN_VALUES} more"
+        else:
+            named = f"{', '.join(shown[:-1])} and {shown[-1]}"
+    else:
+        named = f"{len(members)} runs"
+    others = f" (and {len(alike) - 1} more such group(s))" if len(alike) > 1 else ""
+    text = (
+        f"{named} logged the same curve of {metric!r}, point for point to every bit{others}: "
+        "the seed changed nothing — a seed that never reached the "
+        "training, a run copied, or a deterministic method"
+    )
+    return [Mark("same", text, tuple(str(runs.names[i]) for i in members))]
+
+
 def _value_marks(runs: CellRuns) -> list[Mark]:
     """Marks about the values: none, substituted, infinite."""
     marks = []

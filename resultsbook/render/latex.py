@@ -25,6 +25,7 @@ _MARK_LATEX = {
     "‖": r"\|",
     "‡": r"\ddagger",
     "§": r"\S",
+    "≡": r"\equiv",
     "¶": r"\P",
     "≈": r"\approx",
     "∞": r"\infty",

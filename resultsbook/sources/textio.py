@@ -190,7 +190,7 @@ def parse_whole_json_lines(path: str) -> list[dict[str, Any]] | None:
         return None
     if len(records) != data.count(b"\n") or set(map(type, records)) != {dict}:
         return None
-    return records  # type: ignore[no-any-return]
+    return records
 
 
 def iter_json_lines(path: str, text: str, problems: list[Problem]) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,89 @@
+"""Seeds that logged one same curve are marked `≡`: the seed never reached the training, a run was
+copied under another seed, or the method is deterministic. A spread of zero is not a stable method."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import compile_latex, curve
+
+from resultsbook.query import MetricSpec, TableQuery, aggregate
+from resultsbook.render.latex import render_latex
+from resultsbook.render.layout import Labels, TableFormat, layout_table
+from resultsbook.sources.collect import CollectRequest, collect
+
+SAME = [0.5, 0.61, 0.7, 0.74, 0.77]
+
+
+def table(store, tmp_path, metric="acc", **kwargs):
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec(metric),), rows=("model",), min_replicates=1, **kwargs)
+    return aggregate(store, query)
+
+
+def marks_of(result, model):
+    return {mark.kind: mark for mark in result.cell((model,), ()).marks}
+
+
+def test_seeds_that_logged_one_same_curve_are_marked_and_named(make_run, store, tmp_path):
+    for seed in range(5):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve(SAME))
+        make_run(f"b{seed}", {"model": "b", "seed": seed}, curve([v + seed / 100 for v in SAME]))
+    result = table(store, tmp_path)
+    same = marks_of(result, "a")["same"]
+    assert same.text.startswith("seed 0, seed 1, seed 2 and 2 more logged the same curve of 'acc'")
+    assert "a deterministic method" in same.text
+    assert same.details == ("a0", "a1", "a2", "a3", "a4")
+    assert "same" not in marks_of(result, "b")
+    assert result.cell(("a",), ()).stats["std"] == 0.0
+
+
+def test_two_of_three_seeds_alike_are_named_with_and(make_run, store, tmp_path):
+    make_run("a0", {"model": "a", "seed": 0}, curve(SAME))
+    make_run("a1", {"model": "a", "seed": 1}, curve(SAME))
+    make_run("a2", {"model": "a", "seed": 2}, curve([0.5, 0.6, 0.7, 0.75, 0.8]))
+    assert marks_of(table(store, tmp_path), "a")["same"].text.startswith(
+        "seed 0 and seed 1 logged the same curve"
+    )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[0.9], [0.5, 0.6, 0.7, 0.8], [0.5, 0.5, 0.5, 0.5, 0.5], [0.9, 1.0, 1.0, 1.0, 1.0, 1.0]],
+    ids=["final-value", "four-points", "constant", "two-values"],
+)
+def test_values_two_seeds_may_share_by_chance_are_not_marked(make_run, store, tmp_path, values):
+    for seed in range(3):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve(values))
+    assert "same" not in marks_of(table(store, tmp_path), "a")
+
+
+def test_one_seed_run_twice_is_a_duplicate_not_a_seed_that_changed_nothing(make_run, store, tmp_path):
+    make_run("a0", {"model": "a", "seed": 0}, curve(SAME))
+    make_run("a0-again", {"model": "a", "seed": 0}, curve(SAME))
+    make_run("a1", {"model": "a", "seed": 1}, curve([0.5, 0.6, 0.7, 0.75, 0.8]))
+    marks = marks_of(table(store, tmp_path), "a")
+    assert "duplicate" in marks and "same" not in marks
+
+
+def test_curves_alike_but_for_one_point_are_not_marked(make_run, store, tmp_path):
+    make_run("a0", {"model": "a", "seed": 0}, curve(SAME))
+    make_run("a1", {"model": "a", "seed": 1}, curve([0.5, 0.61, 0.7, 0.74, 0.7700000000000001]))
+    assert "same" not in marks_of(table(store, tmp_path), "a")
+
+
+def test_curves_with_the_same_summaries_in_another_order_are_not_marked(make_run, store, tmp_path):
+    """n, last, min, max and mean alike (the stored summaries): only the points tell them apart."""
+    make_run("a0", {"model": "a", "seed": 0}, curve(SAME))
+    make_run("a1", {"model": "a", "seed": 1}, curve([0.5, 0.7, 0.61, 0.74, 0.77]))
+    make_run("a2", {"model": "a", "seed": 2}, curve(SAME, every=2))
+    assert "same" not in marks_of(table(store, tmp_path), "a")
+
+
+def test_the_mark_is_typeset_and_explained_under_the_table(make_run, store, tmp_path):
+    for seed in range(3):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve(SAME))
+    layout = layout_table(table(store, tmp_path), TableFormat(), Labels())
+    latex = render_latex(layout, "pm")
+    assert r"\equiv" in latex
+    assert "the seed changed nothing" in latex
+    compile_latex(tmp_path, latex)
