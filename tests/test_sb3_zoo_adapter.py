@@ -99,3 +99,39 @@ def test_a_monitor_flag_written_as_true_or_false_is_a_success_rate(logs):
     assert problems == []
     success = run.metrics["is_success"]
     assert set(success.values) == {0.0, 1.0} and len(success) == len(run.metrics["r"])
+
+
+def test_runs_without_params_under_folders_named_for_them_get_the_pattern_that_reads_them(tmp_path, cli):
+    """A stranger's tree (github.com/mopben/bipedal-walker @ 1f6d5b9, runs/ablations/<exp>/seed_<n>/
+    eval_logs/evaluations.npz, written by SB3's EvalCallback) gave runs named `seed_0/eval_logs`
+    twice, without a param, and collect said nothing of the folders that name them."""
+    source = copy_fixture("sb3_zoo", tmp_path / "zoo") / "logs" / "ppo"
+    npz = [source / f"CartPole-v1_{i}" / "evaluations.npz" for i in (1, 2)]
+    for exp in ("base", "rnd"):
+        for seed, path in enumerate(npz):
+            folder = tmp_path / "runs" / "ablations" / exp / f"seed_{seed}" / "eval_logs"
+            folder.mkdir(parents=True)
+            (folder / "evaluations.npz").write_bytes(path.read_bytes())
+    result = cli("collect", "runs", "--db", "bare.db")
+    assert "4 new" in result.output
+    pattern = "ablations/{level2}/seed_{seed}/eval_logs/evaluations.npz"
+    assert (
+        "Note: 4 runs read by sb3 have no param (their logs hold none), so a table cannot tell them apart; "
+        "if their folders say what they are (the first: 'ablations/base/seed_0/eval_logs'), "
+        f"--pattern '{pattern}' makes them params"
+    ) in result.stderr
+    result = cli("collect", "runs", "--db", "named.db", "--pattern", pattern)
+    assert "4 new" in result.output and "Note:" not in result.stderr
+    table = cli(
+        "table", "--db", "named.db", "--rows", "level2", "--metric", "eval/mean_reward", "--format", "json"
+    )
+    assert [cell["stats"]["n"] for cell in json.loads(table.output)["cells"]] == [2, 2]
+
+
+def test_runs_that_differ_only_in_their_own_folder_get_no_pattern(tmp_path, cli):
+    source = copy_fixture("sb3_zoo", tmp_path / "zoo") / "logs" / "ppo" / "CartPole-v1_1" / "evaluations.npz"
+    for run in ("a", "b"):
+        (tmp_path / "runs" / run).mkdir(parents=True)
+        (tmp_path / "runs" / run / "evaluations.npz").write_bytes(source.read_bytes())
+    result = cli("collect", "runs", "--db", "bare.db")
+    assert "2 new" in result.output and "Note:" not in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -92,6 +93,22 @@ def test_status_lists_failed_running_and_dead_runs(project):
     assert attention[2].split() == ["failed", "crashed", "(runs/crashed)"]
     assert attention[3].strip() == "File train.py, line 9 | step() | ValueError: loss is NaN"
     assert attention[4].split() == ["running", "alive", "(runs/alive)"]
+
+
+def test_status_of_a_cloned_run_that_never_ended_says_when_it_logged_last(tmp_path, monkeypatch):
+    # a stranger's tree (github.com/aorvieto/VerySimpleTransformer @ e31370e, wandb/) committed W&B
+    # logs of March 2023 without their end: after a clone, status said only "last write 4 min ago"
+    monkeypatch.chdir(tmp_path)
+    killed = next((ROOT / "tests" / "fixtures" / "wandb" / "wandb").glob("*-killed01"))
+    shutil.copytree(killed, tmp_path / "wandb" / killed.name, copy_function=shutil.copy)  # as a clone
+    assert run_cli("collect", "wandb", "--db", "logs.db").exit_code == 0
+    lines = run_cli("status", "--db", "logs.db").stdout.splitlines()
+    assert lines[1].split()[0] == "running"
+    assert re.fullmatch(
+        r"last write \d+ s ago, but its last point was logged [\d.]+ (days|h) ago "
+        r"\(a copy or a clone dates files when it is made\)",
+        lines[2].strip(),
+    ), lines[2]
 
 
 def test_status_without_a_spec_lists_the_runs_of_the_store_that_need_attention(tmp_path, monkeypatch):

@@ -213,6 +213,28 @@ def test_files_folder_fills_in_a_log_cut_before_its_config(tmp_path):
     assert run.start_time is not None  # from wandb-metadata.json's startedAt
 
 
+def test_a_log_cut_short_of_the_summary_says_its_series_stop_early(tmp_path):
+    # a run folder committed or copied while W&B was writing: the log stops, files/ has the end
+    name = next(n for n in EXPECTED if n.endswith("online01"))
+    folder = tmp_path / name
+    shutil.copytree(FIXTURE / "wandb" / name, folder)
+    log = folder / "run-online01.wandb"
+    log.write_bytes(log.read_bytes()[: log.stat().st_size // 2])
+    run, problems = read_folder(folder)
+    last = run.metrics["val/acc"].steps[-1]
+    assert last < 190
+    cut = [p for p in problems if "cut short of the run" in p.message]
+    assert len(cut) == 1 and cut[0].path == str(log)
+    assert f"up to _step {last:g}" in cut[0].message and "at _step 190" in cut[0].message
+    assert run.summary["val/acc"] == EXPECTED[name]["summary"]["val/acc"]
+
+
+def test_a_whole_log_says_nothing_of_the_summary_file():
+    name = next(n for n in EXPECTED if n.endswith("online01"))
+    _, problems = read_folder(FIXTURE / "wandb" / name)
+    assert not [p for p in problems if "cut short" in p.message]
+
+
 # ---------------------------------------------------------------- logs built here
 def test_exit_record_decides_finished_or_failed_and_its_absence_running(tmp_path):
     def status(*records: bytes) -> str:
@@ -439,6 +461,22 @@ def test_later_summary_events_replace_whole_keys_in_log_order(tmp_path):
     ]
     run, _ = read_folder(write_run(tmp_path / "r", records))
     assert dict(run.summary) == {"val.acc": 6.0, "val.f1": 5.0, "test": 7.0}
+
+
+def test_a_summary_file_written_after_the_logs_last_summary_wins(tmp_path):
+    def summary(*items: bytes) -> bytes:
+        return pb(3, b"".join(pb(1, i) for i in items))
+
+    records = [run_record(), *(history(s, {"acc": s / 10}) for s in range(5))]
+    records.append(summary(item("acc", 0.4), item("best", 0.4), item("_step", 4)))
+    folder = write_run(tmp_path / "run-20250101_000000-abc123", records)
+    (folder / "files").mkdir()
+    (folder / "files" / "wandb-summary.json").write_text('{"acc": 0.9, "_step": 9}')
+    run, _ = read_folder(folder)
+    assert dict(run.summary) == {"acc": 0.9, "best": 0.4}
+    (folder / "files" / "wandb-summary.json").write_text('{"acc": 0.1, "other": 2, "_step": 4}')
+    run, _ = read_folder(folder)
+    assert dict(run.summary) == {"acc": 0.4, "best": 0.4, "other": 2.0}  # the log wins a tie
 
 
 def test_mixed_tree_gives_each_run_to_its_own_adapter(tmp_path):

@@ -75,6 +75,7 @@ __all__ = [
     "Served",
     "available_adapters",
     "claim_hints",
+    "claim_pattern",
     "get_adapter",
     "load_builtin",
     "plugins_installed",
@@ -106,6 +107,12 @@ def claim_hints() -> tuple[ClaimHint, ...] | None:
     """Return the built-in adapters that claim folders unasked, in claiming order, without loading
     their modules; None when a plug-in adapter is installed (then every adapter is loaded)."""
     return None if plugins_installed() else _builtin_hints()
+
+
+def claim_pattern(name: str) -> re.Pattern[str] | None:
+    """Return the pattern of the file names a built-in adapter claims a folder by (None for others)."""
+    hint = next((hint for hint in _builtin_hints() if hint.name == name), None)
+    return None if hint is None else hint.names
 
 
 def plugins_installed() -> bool:

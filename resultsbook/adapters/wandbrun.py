@@ -118,6 +118,8 @@ class WandbAdapter(Adapter):
         for path in source.files:
             if os.path.basename(path) in RUN_FILES and fs.exists(path):
                 run.fill_from_file(path, problems)
+        if log is not None and (cut := run.cut_short_of_summary()) is not None:
+            problems.append(cut.problem(log))
         fallback = _run_id_of(log) if log is not None else os.path.basename(source.path)
         record = run.to_record(fallback, log or source.path, log is not None, problems)
         return ReadResult((record,), tuple(problems))
@@ -136,6 +138,8 @@ class WandbRun:
     git: dict[str, str] = field(default_factory=dict)
     builder: SeriesBuilder = field(default_factory=SeriesBuilder)
     rows: int = 0
+    last_row_step: float | None = None  # the `_step` of the last row the log holds
+    file_summary_step: float | None = None  # the `_step` files/wandb-summary.json was written at
     last_time: float | None = None
     exit_code: int | None = None
     runtime: int | None = None
@@ -209,6 +213,7 @@ class WandbRun:
         else:
             time = None
         self.rows += 1
+        self.last_row_step = step
         add = self.builder.add
         for name in self.step_values.keys() & values.keys():
             if (number := _number(values[name])) is not None and math.isfinite(number):
@@ -346,8 +351,12 @@ class WandbRun:
         elif name == SUMMARY_FILE:
             summary = load_json_file(path, problems)
             if isinstance(summary, dict):
-                for key, value in summary.items():
-                    self.summary.setdefault(key, value)
+                self.file_summary_step = _step_number(summary)
+                if _is_later(self.file_summary_step, _step_number(self.summary)):
+                    self.summary = {**self.summary, **summary}  # the log was cut before its last summary
+                else:
+                    for key, value in summary.items():
+                        self.summary.setdefault(key, value)
         elif name == METADATA_FILE:
             metadata = load_json_file(path, problems)
             if isinstance(metadata, dict):
@@ -367,6 +376,14 @@ class WandbRun:
             for key in ("commit", "remote"):
                 if isinstance(git.get(key), str) and git[key]:
                     self.environment.setdefault("git", {}).setdefault(key, git[key])
+
+    def cut_short_of_summary(self) -> CutLog | None:
+        """Return where a cut log stops when files/wandb-summary.json shows the run went on past it."""
+        if self.complete or not self.rows or self.last_row_step is None:
+            return None
+        if not _is_later(self.file_summary_step, self.last_row_step):
+            return None
+        return CutLog(self.last_row_step, float(self.file_summary_step or 0))
 
     # ------------------------------------------------------------ the run
     def to_record(self, fallback_name: str, path: str, has_log: bool, problems: list[Problem]) -> RunRecord:
@@ -431,6 +448,36 @@ class WandbRun:
         if identity:
             provenance["wandb"] = identity
         return provenance
+
+
+@dataclass(frozen=True)
+class CutLog:
+    """A log cut before the end of a run that files/wandb-summary.json shows went on."""
+
+    last_step: float
+    summary_step: float
+
+    def problem(self, log: str) -> Problem:
+        """Return the problem that says each series stops early and what was kept."""
+        last, end = f"{self.last_step:g}", f"{self.summary_step:g}"
+        return Problem(
+            log,
+            f"holds the run up to _step {last}, but files/{SUMMARY_FILE} has it at _step {end}: the log "
+            "was cut short of the run (copied or committed while W&B was writing it?), so each series "
+            "stops early and its last point is not the run's last value",
+            f"the points up to _step {last}; the summary's values as each metric's final value",
+        )
+
+
+def _step_number(summary: Mapping[str, Any]) -> float | None:
+    """Return a summary's `_step`, if it holds a number there."""
+    step = summary.get("_step")
+    return float(step) if isinstance(step, (int, float)) and not isinstance(step, bool) else None
+
+
+def _is_later(step: float | None, than: float | None) -> bool:
+    """Tell whether `step` is known and past `than` (an unknown `than` is passed by any step)."""
+    return step is not None and math.isfinite(step) and (than is None or step > than)
 
 
 def _run_id_of(log: str) -> str:

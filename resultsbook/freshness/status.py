@@ -247,12 +247,27 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
         return RunStatus(run.run_id, run.name, run.source, "running", elsewhere)
     if updated is None:
         return RunStatus(run.run_id, run.name, run.source, "dead", "its files are gone")
-    silent = (time.time() if now is None else now) - updated
+    now = time.time() if now is None else now
+    silent = now - updated
+    logged = _logged_long_before(store, run, updated, stale_after, now)
     if silent > stale_after:
         return RunStatus(
-            run.run_id, run.name, run.source, "dead", f"running, but no write for {_duration(silent)}"
+            run.run_id, run.name, run.source, "dead", f"running, but no write for {_duration(silent)}{logged}"
         )
-    return RunStatus(run.run_id, run.name, run.source, "running", f"last write {_duration(silent)} ago")
+    detail = f"last write {_duration(silent)} ago{logged}"
+    return RunStatus(run.run_id, run.name, run.source, "running", detail)
+
+
+def _logged_long_before(store: Store, run: StoredRun, updated: float, stale_after: float, now: float) -> str:
+    """Say when a run logged its last point if that was long before its files were written: a copy
+    or a clone dates its files when it was made, and the run's own clock then says more."""
+    logged = store.last_logged_time(run.id)
+    if logged is None or updated - logged <= stale_after:
+        return ""
+    return (
+        f", but its last point was logged {_duration(now - logged)} ago"
+        " (a copy or a clone dates files when it is made)"
+    )
 
 
 def runs_status(

@@ -20,10 +20,11 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
-from resultsbook.adapters import Adapter
+from resultsbook.adapters import Adapter, claim_pattern
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, values_equal
 from resultsbook.sources import fs
+from resultsbook.sources.bare import BareRuns
 from resultsbook.sources.derive import Derivation
 from resultsbook.sources.find import CollectRequest, find_sources, find_sources_near, make_adapters
 from resultsbook.sources.gcpause import cycle_collector_paused
@@ -88,7 +89,8 @@ def collect(
     gone = found.gone(store, stored)
     moves = _moved_sources(store, plan, stored, found.seen)
     gone = [path for path in gone if path not in moves.values()]
-    totals, written, vanished = _read_and_write(store, plan, moves, problems, progress)
+    bare = BareRuns()
+    totals, written, vanished = _read_and_write(store, plan, moves, problems, progress, bare)
     gone += [path for path in vanished if path in stored]
     if gone:
         totals["missing"] += store.write(lambda writer: writer.mark_sources_missing(gone))
@@ -113,7 +115,7 @@ def collect(
         sources_skipped=len(found.unchanged),
         changed_sources=tuple(sorted({item.stored_path for item in plan} | set(gone))),
         problems=tuple(problems),
-        notes=tuple(found.notes),
+        notes=(*found.notes, *bare.notes()),
     )
 
 
@@ -148,9 +150,11 @@ def _read_and_write(
     moves: Mapping[str, str],
     problems: list[Problem],
     progress: Progress | None,
+    bare: BareRuns,
 ) -> tuple[Counter[str], int, list[str]]:
     """Read the planned sources (in worker processes when worth it) and write them in batches;
-    return the run counts, how many sources were written, and the sources that vanished meanwhile."""
+    return the run counts, how many sources were written, and the sources that vanished meanwhile.
+    Sources whose runs have no param go to `bare`."""
     totals: Counter[str] = Counter()
     vanished: list[str] = []
     batch: list[tuple[Planned, ReadResult, Sequence[EncodedRun] | None]] = []
@@ -191,6 +195,8 @@ def _read_and_write(
         if not batch:
             opened = time.monotonic()
         batch.append((item, result, encoded))
+        if result.runs and not any(run.params for run in result.runs):
+            bare.add(item.adapter.name, item.tail, item.source.files, claim_pattern(item.adapter.name))
         written += 1
         points += _size(result, encoded)
         if len(batch) >= BATCH_SOURCES or points >= BATCH_POINTS or time.monotonic() - opened > BATCH_SECONDS:

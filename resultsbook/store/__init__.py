@@ -518,6 +518,13 @@ class Store:
             if wanted is None or run in wanted
         }
 
+    def last_logged_time(self, run: int) -> float | None:
+        """Return the wall time of the newest point one run logged (None when it logged no time)."""
+        from resultsbook.store.codec import newest_time
+
+        cursor = self.db.execute("SELECT times FROM series WHERE run = ? AND times IS NOT NULL", [run])
+        return newest_time(times for (times,) in cursor)
+
     def run_metrics(self, run: int) -> list[dict[str, Any]]:
         """Return the metric summaries of one run."""
         cursor = self.db.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -40,3 +41,14 @@ def decode_array(blob: bytes | None) -> np.ndarray | None:
     if kind == _FLOAT64:
         return np.frombuffer(body, dtype="<f8")
     raise ValueError(f"unknown series encoding {kind!r}")
+
+
+def newest_time(blobs: Iterable[bytes]) -> float | None:
+    """Return the largest finite wall time in blobs of times (None when none holds one)."""
+    newest = None
+    for blob in blobs:
+        times = decode_array(blob)
+        if times is not None and len(times) and np.isfinite(times).any():
+            latest = float(np.nanmax(np.where(np.isfinite(times), times, np.nan)))
+            newest = latest if newest is None else max(newest, latest)
+    return newest

@@ -27,7 +27,7 @@ from resultsbook.store import (
     Store,
     stored_run,
 )
-from resultsbook.store.codec import decode_array
+from resultsbook.store.codec import decode_array, newest_time
 from resultsbook.store.location import display_location, url_scheme
 from resultsbook.store.pg_schema import (
     READINGS,
@@ -360,6 +360,12 @@ class PostgresStore(Store):
             run: (decode_array(steps), decode_array(values), decode_array(times))
             for run, steps, values, times in cursor
         }
+
+    def last_logged_time(self, run: int) -> float | None:
+        """Return the wall time of the newest point one run logged (None when it logged no time)."""
+        cursor = self.conn.cursor(binary=True)
+        cursor.execute("SELECT times FROM series WHERE run = %s AND times IS NOT NULL", [run])
+        return newest_time(times for (times,) in cursor)
 
     def run_metrics(self, run: int) -> list[dict[str, Any]]:
         """Return the metric summaries of one run."""

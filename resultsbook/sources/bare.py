@@ -1,0 +1,98 @@
+"""Runs a collect read without a single param: whatever tells them apart is in their folders' names.
+
+Runs whose logs hold no settings (a Stable-Baselines3 `EvalCallback` folder, SB3's own TensorBoard
+folders `PPO_1`, `PPO_2`) under folders named for them (`base/seed_0/eval_logs`) give a store in which
+a table cannot tell one from another. The note this module writes names the `--pattern` that takes
+the params from those folders, built from the runs' own paths.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from resultsbook.voice import option
+
+_NUMBERED = re.compile(r"([A-Za-z]+)([_-]?)(\d+)")  # seed_0, seed0, fold-3: a key and its number
+_LITERAL = re.compile(r"[\w.\- ]+")  # a folder name a pattern can hold as it is
+_FEWEST = 2  # one run alone needs nothing to tell it apart
+
+
+@dataclass
+class BareRuns:
+    """The runs of one collect that have no param, by adapter: their folders under the collect root
+    and the file of each that the adapter claims."""
+
+    found: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+
+    def add(self, adapter: str, tail: str, files: Sequence[str], claims: re.Pattern[str] | None) -> None:
+        """Note one source whose runs have no param (`tail`: its folder under the collect root)."""
+        names = [os.path.basename(path) for path in files]
+        claimed = next((name for name in names if claims is not None and claims.fullmatch(name)), None)
+        if claimed is not None and tail:
+            self.found[adapter][tail.replace(os.sep, "/")] = claimed
+
+    def notes(self) -> list[str]:
+        """Say, per adapter, how many runs have no param and the pattern that reads them from their paths."""
+        notes = []
+        for adapter, runs in sorted(self.found.items()):
+            pattern = pattern_of(runs)
+            if len(runs) >= _FEWEST and pattern is not None:
+                first = min(runs)
+                notes.append(
+                    f"{len(runs)} runs read by {adapter} have no param (their logs hold none), so a table "
+                    f"cannot tell them apart; if their folders say what they are (the first: '{first}'), "
+                    f"{option('pattern', pattern)} makes them params"
+                )
+        return notes
+
+
+def pattern_of(runs: dict[str, str]) -> str | None:
+    """Return a pattern whose fields are the folder names that vary between runs (`seed_0` gives
+    `seed_{seed}`), ending in the claimed file (a glob where each run's file has a name of its own);
+    None when the runs lie at different depths or differ only in their own folder's name."""
+    paths = [tail.split("/") for tail in runs]
+    depth = len(paths[0])
+    if any(len(parts) != depth for parts in paths):
+        return None
+    fields = []
+    for level in range(depth):
+        names = {parts[level] for parts in paths}
+        if len(names) == 1:
+            name = names.pop()
+            if not _LITERAL.fullmatch(name):
+                return None
+            fields.append(name)
+        else:
+            fields.append(_field(names, level))
+    if all(len({parts[level] for parts in paths}) == 1 for level in range(depth - 1)):
+        return None  # only the run's own folder varies: its name says nothing of its settings
+    file_part = _file_part(set(runs.values()))
+    return None if file_part is None else "/".join([*fields, file_part])
+
+
+def _field(names: set[str], level: int) -> str:
+    """Return the pattern of one varying folder: `seed_{seed}` when every name is a key and a number."""
+    found = [_NUMBERED.fullmatch(name) for name in names]
+    keys = {(match.group(1), match.group(2)) for match in found if match is not None}
+    if all(found) and len(keys) == 1:
+        key, separator = keys.pop()
+        return f"{key}{separator}{{{key.lower()}}}"
+    return f"{{level{level + 1}}}"
+
+
+def _file_part(names: set[str]) -> str | None:
+    """Return the claimed file's name, or a glob of the part the names share (`events.out.tfevents.*`);
+    None when they share nothing a pattern can hold."""
+    if len(names) == 1:
+        name = names.pop()
+        return name if _LITERAL.fullmatch(name) else None
+    ordered = sorted(names)
+    first, last = ordered[0], ordered[-1]  # the shortest common start of all is theirs
+    shared = first[: next((i for i, (a, b) in enumerate(zip(first, last)) if a != b), len(first))]
+    cut = shared.rfind(".")
+    shared = shared[: cut + 1] if cut >= 0 else shared
+    return shared + "*" if shared and _LITERAL.fullmatch(shared) else None
