@@ -73,6 +73,7 @@ def everything(store: Store) -> dict[str, object]:
             for k in keys
         },
         "run_metrics": [repr(store.run_metrics(r.id)) for r in runs],
+        "last_logged": [store.last_logged_time(r.id) for r in runs],
         "problems": [(Path(p.path).name, p.message, p.kept) for p in store.problems()],
         "problem_sources": [
             (where(source), Path(p.path).name) for source, p in store.problems_with_sources()
