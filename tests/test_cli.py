@@ -62,8 +62,8 @@ def test_table_csv_with_only_rows_is_a_header_then_one_line_per_row(make_run, cl
         "0",
     )
     lines = result.stdout.splitlines()
-    assert lines[0] == "model,mean,std,n"
-    assert lines[1].startswith("logreg,0.81") and lines[1].endswith(",3")
+    assert lines[0] == "model,mean,std,n,marks"
+    assert lines[1].startswith("logreg,0.81") and lines[1].endswith(",3,")
     assert len(lines) == 3
     rounded = cli(
         "table",
@@ -78,7 +78,7 @@ def test_table_csv_with_only_rows_is_a_header_then_one_line_per_row(make_run, cl
         "--where",
         "dataset=moons",
     )
-    assert rounded.output.splitlines()[1:] == ["logreg,0.81,0.01", "mlp,0.91,0.01"]  # no bold, no note
+    assert rounded.output.splitlines()[1:] == ["logreg,0.81,0.01,", "mlp,0.91,0.01,"]  # no bold, no note
 
 
 def test_table_json_is_a_versioned_document(make_run, cli):
