@@ -22,7 +22,7 @@ from resultsbook.params import normalize_value
 from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import Mark, ResultTable
 from resultsbook.render.escape import neutralize_formula
-from resultsbook.render.layout import MARK_SYMBOLS, Labels, Layout
+from resultsbook.render.layout import Labels, Layout, marks_in_words
 from resultsbook.render.numformat import fmt_fixed
 from resultsbook.voice import file_words
 
@@ -87,8 +87,7 @@ def marks_column(table: ResultTable) -> str:
 
 def marks_text(marks: Sequence[Mark]) -> str:
     """Return a cell's marks in words, in the printed table's order, each after its symbol."""
-    ordered = sorted(marks, key=lambda mark: list(MARK_SYMBOLS).index(mark.kind))
-    return MARKS_SEPARATOR.join(f"{MARK_SYMBOLS[mark.kind]} {file_words(mark.text)}" for mark in ordered)
+    return MARKS_SEPARATOR.join(file_words(text) for text in marks_in_words(marks))
 
 
 def render_json(
