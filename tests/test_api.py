@@ -399,7 +399,9 @@ def test_a_direction_taken_from_a_name_is_said_under_the_notebook_table(make_run
     printed = cli(
         "table", "--rows", "model", "--metric", "test/acc", "--reduce", "best(val/acc)", "--db", book.path
     )
-    notes = "".join(line for line in printed.stderr.splitlines(keepends=True) if not line.startswith("Warning:"))
+    notes = "".join(
+        line for line in printed.stderr.splitlines(keepends=True) if not line.startswith("Warning:")
+    )
     assert notes == "".join(  # the warnings name the cells of this toy table's marks
         f"Note: {line}\n"
         for line in (
@@ -408,3 +410,29 @@ def test_a_direction_taken_from_a_name_is_said_under_the_notebook_table(make_run
             "write --reduce 'best(val/acc, max)'",
         )
     )
+
+
+def test_table_order_places_values_first_as_the_specs_order_does(book):
+    """book.table had no `order=`, where a spec table has one: the notebook could not show the rows
+    in the paper's order."""
+    table = book.table(rows="model", columns="dataset", metric="test/acc", order={"model": ["mlp"]})
+    assert list(table.to_frame().index) == ["mlp", "logreg"]  # listed first, the rest sorted
+    assert table.to_text().splitlines()[2].startswith("mlp")
+    both = book.table(
+        rows="model", columns="dataset", metric="test/acc", order={"dataset": ("moons", "circles")}
+    )
+    assert [column[0] for column in both.result.columns] == ["moons", "circles"]
+    assert book.table(rows="model", metric="test/acc").result.rows == (("logreg",), ("mlp",))
+
+
+def test_a_mistyped_order_is_said_with_a_did_you_mean_as_in_the_spec(book):
+    misspelt_key = book.table(rows="model", metric="test/acc", order={"modle": ["mlp"]})
+    assert misspelt_key.notes == ("order names 'modle', which no run has; did you mean 'model'?",)
+    misspelt_value = book.table(rows="model", metric="test/acc", order={"model": ["mpl"]})
+    assert misspelt_value.notes == ("order lists model 'mpl', which no run has; did you mean 'mlp'?",)
+    with pytest.raises(rb.SpecError, match=r"^order=\['mlp'\] must be a mapping, e.g. order=\{'model'"):
+        book.table(rows="model", metric="test/acc", order=["mlp"])
+    with pytest.raises(
+        rb.SpecError, match=r"order=\{'model': 'mlp'\}: list the values of 'model' in the order"
+    ):
+        book.table(rows="model", metric="test/acc", order={"model": "mlp"})  # would order m, l, p

@@ -140,7 +140,11 @@ def test_a_table_saved_after_its_book_is_closed_says_to_open_it_again(project):
             "nowhere/resultsbook.toml",
             "table.save: the folder of nowhere/resultsbook.toml does not exist",
         ),
-        ("main", "resultsbook.db", "spec='resultsbook.db' is not a resultsbook.toml; give the spec, or the folder"),
+        (
+            "main",
+            "resultsbook.db",
+            "spec='resultsbook.db' is not a resultsbook.toml; give the spec, or the folder",
+        ),
         ("main", "pipe.toml", "spec='pipe.toml' is not a regular file (a pipe, a device?)"),
     ],
     ids=["name-not-text", "no-folder", "the-store", "fifo"],
@@ -161,3 +165,14 @@ def test_a_spec_folder_without_a_spec_gets_a_new_one_naming_the_store(project, c
     assert (project / "paper" / "resultsbook.toml").read_text().startswith('store = "../resultsbook.db"\n')
     assert cli("build", "--config", "paper/resultsbook.toml").exit_code == 0
     assert (project / "paper" / "results" / "main.tex").exists()
+
+
+def test_a_table_ordered_in_the_notebook_is_saved_with_its_order(project, cli):
+    with rb.open(project / "resultsbook.db") as book:
+        book.table(
+            rows="model", columns="dataset", metric="test/acc", order={"model": ["mlp", "logreg"]}
+        ).save("main")
+    assert 'order = { model = ["mlp", "logreg"] }\n' in (project / "resultsbook.toml").read_text()
+    assert cli("build").exit_code == 0
+    lines = (project / "results" / "main.tex").read_text().splitlines()
+    assert [line.split()[0] for line in lines if line.startswith(("mlp", "logreg"))] == ["mlp", "logreg"]

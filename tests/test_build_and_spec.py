@@ -196,6 +196,10 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
         ('digits = "2"', "[tables.t] digits = '2' must be a whole number"),
         ('scale = "100"', "[tables.t] scale = '100' must be a number, e.g. scale = 1.0"),
         ("skip_first = -1", "[tables.t] skip_first = -1 must be at least 0"),
+        (  # a text is no list: it ordered the characters m, l, p (each then said to be no value)
+            'order = { m = "mlp" }',
+            '[tables.t] order.m = "mlp" must list the values in the order wanted, e.g. order = { m = ["mlp", ...] }',
+        ),
     ],
 )
 def test_a_number_written_as_text_names_the_file_and_the_table_once(tmp_path, setting, message):
