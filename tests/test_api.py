@@ -294,10 +294,17 @@ def test_an_empty_selection_is_an_empty_frame_or_one_error(book):
 
 
 def test_collect_that_finds_nothing_leaves_no_store_and_says_what_was_tried(tmp_path):
+    """The reason was only in report.notes: a notebook cell or a script that did not print them said
+    nothing. It is warned, as the command line's error says it, and the report is returned."""
     (tmp_path / "empty").mkdir()
-    report = rb.collect(tmp_path / "empty", db=tmp_path / "s.db")
+    with pytest.warns(rb.NotFoundWarning) as warned:
+        report = rb.collect(tmp_path / "empty", db=tmp_path / "s.db")
     assert report.new + report.updated + report.unchanged == 0
     assert not (tmp_path / "s.db").exists()
+    [warning] = warned
+    assert str(warning.message) == report.notes[0] + "; the store was left as it was"
+    assert warning.filename == __file__  # the notebook's (or script's) line that collected
+    assert issubclass(rb.NotFoundWarning, RuntimeWarning)
 
 
 def test_collect_derives_params_as_the_cli_does(make_run, tmp_path, cli):
