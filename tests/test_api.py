@@ -406,9 +406,7 @@ def test_a_direction_taken_from_a_name_is_said_under_the_notebook_table(make_run
     printed = cli(
         "table", "--rows", "model", "--metric", "test/acc", "--reduce", "best(val/acc)", "--db", book.path
     )
-    notes = "".join(
-        line for line in printed.stderr.splitlines(keepends=True) if not line.startswith("Warning:")
-    )
+    notes = "".join(line for line in printed.stderr.splitlines(keepends=True) if not line.startswith("Warning:"))
     assert notes == "".join(  # the warnings name the cells of this toy table's marks
         f"Note: {line}\n"
         for line in (

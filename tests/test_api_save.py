@@ -140,11 +140,7 @@ def test_a_table_saved_after_its_book_is_closed_says_to_open_it_again(project):
             "nowhere/resultsbook.toml",
             "table.save: the folder of nowhere/resultsbook.toml does not exist",
         ),
-        (
-            "main",
-            "resultsbook.db",
-            "spec='resultsbook.db' is not a resultsbook.toml; give the spec, or the folder",
-        ),
+        ("main", "resultsbook.db", "spec='resultsbook.db' is not a resultsbook.toml; give the spec, or the folder"),
         ("main", "pipe.toml", "spec='pipe.toml' is not a regular file (a pipe, a device?)"),
     ],
     ids=["name-not-text", "no-folder", "the-store", "fifo"],
