@@ -10,6 +10,9 @@
     ├── OutputError             an output file cannot be written: read-only, no permission, full disk
     └── BuildError              some entries of the spec could not be built; the others were written
 
+    NotFoundWarning             (a RuntimeWarning) what the command line fails with as NotFoundError,
+                                where the Python API returns a report: `rb.collect` that found no run
+
 Each class has a `kind` that says whose move it is: `usage` (the request is wrong: fix the flag or the
 spec), `not_found` (the request is fine, the data is not there yet), `io` (a file or the disk is in the
 way). The command line turns kinds into exit codes.
@@ -50,6 +53,11 @@ class NotFoundError(ResultsbookError):
     """What the command needs is not there (yet): no store, no runs, nothing collected."""
 
     kind = "not_found"
+
+
+class NotFoundWarning(RuntimeWarning):
+    """What a command fails with as NotFoundError, where the Python API returns its report instead:
+    `rb.collect` that found no run warns so, with what was tried and what to change."""
 
 
 class StoreError(ResultsbookError):

@@ -294,10 +294,17 @@ def test_an_empty_selection_is_an_empty_frame_or_one_error(book):
 
 
 def test_collect_that_finds_nothing_leaves_no_store_and_says_what_was_tried(tmp_path):
+    """The reason was only in report.notes: a notebook cell or a script that did not print them said
+    nothing. It is warned, as the command line's error says it, and the report is returned."""
     (tmp_path / "empty").mkdir()
-    report = rb.collect(tmp_path / "empty", db=tmp_path / "s.db")
+    with pytest.warns(rb.NotFoundWarning) as warned:
+        report = rb.collect(tmp_path / "empty", db=tmp_path / "s.db")
     assert report.new + report.updated + report.unchanged == 0
     assert not (tmp_path / "s.db").exists()
+    [warning] = warned
+    assert str(warning.message) == report.notes[0] + "; the store was left as it was"
+    assert warning.filename == __file__  # the notebook's (or script's) line that collected
+    assert issubclass(rb.NotFoundWarning, RuntimeWarning)
 
 
 def test_collect_derives_params_as_the_cli_does(make_run, tmp_path, cli):
@@ -408,3 +415,29 @@ def test_a_direction_taken_from_a_name_is_said_under_the_notebook_table(make_run
             "write --reduce 'best(val/acc, max)'",
         )
     )
+
+
+def test_table_order_places_values_first_as_the_specs_order_does(book):
+    """book.table had no `order=`, where a spec table has one: the notebook could not show the rows
+    in the paper's order."""
+    table = book.table(rows="model", columns="dataset", metric="test/acc", order={"model": ["mlp"]})
+    assert list(table.to_frame().index) == ["mlp", "logreg"]  # listed first, the rest sorted
+    assert table.to_text().splitlines()[2].startswith("mlp")
+    both = book.table(
+        rows="model", columns="dataset", metric="test/acc", order={"dataset": ("moons", "circles")}
+    )
+    assert [column[0] for column in both.result.columns] == ["moons", "circles"]
+    assert book.table(rows="model", metric="test/acc").result.rows == (("logreg",), ("mlp",))
+
+
+def test_a_mistyped_order_is_said_with_a_did_you_mean_as_in_the_spec(book):
+    misspelt_key = book.table(rows="model", metric="test/acc", order={"modle": ["mlp"]})
+    assert misspelt_key.notes == ("order names 'modle', which no run has; did you mean 'model'?",)
+    misspelt_value = book.table(rows="model", metric="test/acc", order={"model": ["mpl"]})
+    assert misspelt_value.notes == ("order lists model 'mpl', which no run has; did you mean 'mlp'?",)
+    with pytest.raises(rb.SpecError, match=r"^order=\['mlp'\] must be a mapping, e.g. order=\{'model'"):
+        book.table(rows="model", metric="test/acc", order=["mlp"])
+    with pytest.raises(
+        rb.SpecError, match=r"order=\{'model': 'mlp'\}: list the values of 'model' in the order"
+    ):
+        book.table(rows="model", metric="test/acc", order={"model": "mlp"})  # would order m, l, p

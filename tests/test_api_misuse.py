@@ -523,7 +523,7 @@ def test_a_misspelt_db_flag_suggests_the_store_beside_it_too(book, cli, tmp_path
         ),
         (
             lambda book: book.table(rows="model", zzz=1),
-            r"no argument zzz=; it takes rows=, columns=, metric=, .*versus=$",
+            r"no argument zzz=; it takes rows=, columns=, metric=, .*versus=, order=$",
         ),
         (
             lambda book: book.table(metric="acc"),

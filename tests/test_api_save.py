@@ -161,3 +161,14 @@ def test_a_spec_folder_without_a_spec_gets_a_new_one_naming_the_store(project, c
     assert (project / "paper" / "resultsbook.toml").read_text().startswith('store = "../resultsbook.db"\n')
     assert cli("build", "--config", "paper/resultsbook.toml").exit_code == 0
     assert (project / "paper" / "results" / "main.tex").exists()
+
+
+def test_a_table_ordered_in_the_notebook_is_saved_with_its_order(project, cli):
+    with rb.open(project / "resultsbook.db") as book:
+        book.table(
+            rows="model", columns="dataset", metric="test/acc", order={"model": ["mlp", "logreg"]}
+        ).save("main")
+    assert 'order = { model = ["mlp", "logreg"] }\n' in (project / "resultsbook.toml").read_text()
+    assert cli("build").exit_code == 0
+    lines = (project / "results" / "main.tex").read_text().splitlines()
+    assert [line.split()[0] for line in lines if line.startswith(("mlp", "logreg"))] == ["mlp", "logreg"]

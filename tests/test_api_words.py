@@ -24,7 +24,8 @@ def headerless_runs(root):
 
 def test_a_tree_no_adapter_claims_suggests_pattern_keywords_from_python_and_flags_from_the_cli(tmp_path, cli):
     headerless_runs(tmp_path)
-    report = rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    with pytest.warns(rb.NotFoundWarning, match=r"^no runs found under .* read them with pattern="):
+        report = rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
     assert report.notes == (
         f"no runs found under {tmp_path / 'runs'} (every installed adapter, no pattern=); it holds 3 file(s) "
         "named environment.csv (e.g. bcq/bcq_0/environment.csv) that no adapter claims by name: read them "
@@ -39,7 +40,8 @@ def test_a_tree_no_adapter_claims_suggests_pattern_keywords_from_python_and_flag
 
 def test_a_misspelt_pattern_names_the_pattern_argument(tmp_path, cli):
     headerless_runs(tmp_path)
-    report = rb.collect(tmp_path / "runs", db=tmp_path / "s.db", pattern="{algo}/{run}/enviroment.csv")
+    with pytest.warns(rb.NotFoundWarning, match=r"no path there matches pattern="):
+        report = rb.collect(tmp_path / "runs", db=tmp_path / "s.db", pattern="{algo}/{run}/enviroment.csv")
     assert report.new == 0 and len(report.notes) == 1
     assert "no path there matches pattern='{algo}/{run}/enviroment.csv' (" in report.notes[0]
     assert not FLAG.search(report.notes[0])
@@ -49,7 +51,8 @@ def test_a_misspelt_pattern_names_the_pattern_argument(tmp_path, cli):
 
 def test_a_folder_no_adapter_reads_names_the_adapter_and_pattern_arguments(tmp_path, cli):
     (tmp_path / "empty").mkdir()
-    report = rb.collect(tmp_path / "empty", db=tmp_path / "s.db")
+    with pytest.warns(rb.NotFoundWarning, match=r"or point pattern= at the log files; the store was left"):
+        report = rb.collect(tmp_path / "empty", db=tmp_path / "s.db")
     assert report.notes == (
         f"no runs found under {tmp_path / 'empty'} (every installed adapter, no pattern=); name the format "
         "with adapter= (see `resultsbook adapters`), or point pattern= at the log files",
@@ -213,3 +216,21 @@ def test_no_message_below_the_command_line_names_a_flag_by_hand():
     from conftest import ROOT
 
     assert list(messages_naming_flags(ROOT / "resultsbook")) == []
+
+
+def test_a_collect_of_several_empty_folders_warns_in_python_words(tmp_path, cli):
+    """The sentence `resultsbook collect` fails with, when no note says it for every path, was the
+    command line's alone; `rb.collect` warns it with the arguments' names."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    with pytest.warns(rb.NotFoundWarning) as warned:
+        rb.collect([tmp_path / "a", tmp_path / "b"], db=tmp_path / "s.db")
+    assert str(warned[0].message) == (
+        f"no runs found under {tmp_path / 'a'}, {tmp_path / 'b'} (every installed adapter, no pattern=); name "
+        "the format with adapter= (see `resultsbook adapters`), or point pattern= at the log files; the store "
+        "was left as it was"
+    )
+    assert not FLAG.search(str(warned[0].message))
+    failed = cli("collect", "a", "b")
+    assert failed.exit_code == 1 and "Warning" not in failed.output
+    assert "(every installed adapter, no --pattern); name the format with --adapter (see" in failed.output

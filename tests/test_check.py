@@ -199,7 +199,27 @@ def test_check_notices_new_runs_and_says_how_many(paper):
     train_fourth_mlp_moons_seed(paper)
     result = run_cli("check", "--collect")
     assert result.exit_code == 1
-    assert "  MLP (16 hidden) / Moons: " in result.output and ", 1 run added" in result.output
+    assert "  MLP (16 hidden) / Moons: " in result.output
+    assert result.output.count(", 1 run added (mlp_moons_seed3)\n") == 3  # table1's two files and bar.pgf
+
+
+def test_check_names_the_runs_added_and_removed_a_few_then_counts(paper):
+    """check said `1 run removed` without naming the run; a cell that gained many names a few."""
+    run_cli("build")
+    for seed in (0, 1):
+        shutil.rmtree(paper / "runs" / f"mlp_moons_seed{seed}")
+    assert run_cli("collect", "runs").exit_code == 0
+    removed = "2 runs removed (mlp_moons_seed0, mlp_moons_seed1)"
+    assert f"  MLP (16 hidden) / Moons: 89.0 ± 5.6 → 88.0, {removed}\n" in run_cli("check").output
+    seeds = ("3", "4", "5", "6")
+    subprocess.run(
+        [sys.executable, "train.py", "--seeds", *seeds, "--models", "mlp", "--datasets", "moons"],
+        cwd=paper,
+        check=True,
+        capture_output=True,
+    )
+    added = "4 runs added (mlp_moons_seed3, mlp_moons_seed4, mlp_moons_seed5 and 1 more)"
+    assert f", {added}, {removed}\n" in run_cli("check", "--collect").output
 
 
 def test_check_json_envelope_is_a_stable_contract(paper):

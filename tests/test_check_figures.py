@@ -66,7 +66,7 @@ def test_a_seed_more_says_each_curves_n_and_the_bar_figure_lists_its_tables_cell
     ]
     # bar.pgf draws table1's cells: it lists them as table1 does, from table1's lock entry
     table = block(output, "paper/results/table1.md")[1:]
-    assert table == ["  MLP (16 hidden) / Moons: 89.0 ± 5.6 → 90.3 ± 5.2, 1 run added"]
+    assert table == ["  MLP (16 hidden) / Moons: 89.0 ± 5.6 → 90.3 ± 5.2, 1 run added (mlp_moons_seed3)"]
     assert block(output, "paper/figures/bar.pgf")[1:] == table
     lock = json.loads((paper / "paper" / "resultsbook.lock").read_text())
     assert lock["entries"]["figures.bar"]["values"] == {}  # recorded once, in tables.table1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 from figure_project import make_project
@@ -12,6 +13,7 @@ from figure_project import make_project
 from resultsbook.freshness.check import check
 from resultsbook.outputs.build import build
 from resultsbook.outputs.lock import read_lock
+from resultsbook.sources.collect import CollectRequest, collect
 
 SIDECAR = """
 [tables.final]
@@ -29,7 +31,7 @@ def test_a_csv_output_is_plain_csv_and_its_sidecar_describes_it(tmp_path: Path) 
     report = build(spec, store)
     text = (tmp_path / "results/final.csv").read_text()
     rows = list(csv.DictReader(text.splitlines()))
-    assert text.splitlines()[0] == "method,dataset,mean,std,n" and len(rows) == 6
+    assert text.splitlines()[0] == "method,dataset,mean,std,n,marks" and len(rows) == 6
     assert not text.startswith("#")
     sidecar = json.loads((tmp_path / "results/final.csv-metadata.json").read_text())
     assert sidecar["@context"] == "http://www.w3.org/ns/csvw" and sidecar["url"] == "final.csv"
@@ -39,8 +41,9 @@ def test_a_csv_output_is_plain_csv_and_its_sidecar_describes_it(tmp_path: Path) 
     )
     assert sidecar["dc:description"].startswith("Mean ± std (ddof = 1) over n = 3 seeds")
     columns = sidecar["tableSchema"]["columns"]
-    assert [c["name"] for c in columns] == ["method", "dataset", "mean", "std", "n"]
-    assert columns[0]["titles"] == "Method" and columns[-1]["datatype"] == "integer"
+    assert [c["name"] for c in columns] == ["method", "dataset", "mean", "std", "n", "marks"]
+    assert columns[0]["titles"] == "Method" and columns[-2]["datatype"] == "integer"
+    assert columns[-1]["datatype"] == "string"
     lock = read_lock(spec.lock)["tables.final"]
     assert set(lock.outputs) == {"final.csv", "final.csv-metadata.json"}
     assert str(tmp_path / "results/final.csv-metadata.json") in report.written
@@ -49,4 +52,43 @@ def test_a_csv_output_is_plain_csv_and_its_sidecar_describes_it(tmp_path: Path) 
     (tmp_path / "results/final.csv").write_text(text.replace("method,", "Method,"))
     states = {Path(o.path).name: o.state for o in check(spec, store).outputs}
     assert states["final.csv"] == "edited" and states["final.csv-metadata.json"] == "current"
+    store.close()
+
+
+MARKED = """
+[tables.marked]
+metric = "acc"
+rows = ["method"]
+columns = ["dataset"]
+replicates = 3
+digits = 1
+outputs = ["results/marked.csv", "results/marked.md"]
+"""
+
+
+def test_a_csv_carries_in_words_every_mark_the_printed_table_shows(tmp_path: Path) -> None:
+    """The Markdown and LaTeX marked a cell (3 of 5 seeds, a bold best that is not significant) where
+    the CSV gave the bare number: it now says each mark in a `marks` column, numbers unchanged."""
+    spec, store = make_project(tmp_path, MARKED, methods=("ours", "big"))
+    shutil.rmtree(tmp_path / "runs" / "big_a_2")
+    shutil.rmtree(tmp_path / "runs" / "big_a_1")
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    build(spec, store)
+    rows = list(csv.DictReader((tmp_path / "results/marked.csv").read_text().splitlines()))
+    assert list(rows[0]) == ["method", "dataset", "mean", "std", "n", "marks"]
+    marks = {(row["method"], row["dataset"]): row["marks"] for row in rows}
+    assert marks == {
+        ("ours", "a"): "",
+        ("ours", "b"): "",
+        (
+            "big",
+            "a",
+        ): "* n = 1 of 3 seeds asked for (missing seed 1, seed 2) ; # only 1 replicate (fewer than 3)"
+        " ; ° not shown to be better than Ours / a: the Welch's t-test needs at least two replicates on each side",
+        ("big", "b"): "",
+    }
+    big_a = next(row for row in rows if (row["method"], row["dataset"]) == ("big", "a"))
+    assert (float(big_a["mean"]), big_a["std"], big_a["n"]) == (74.0, "", "1")  # the numbers as they were
+    markdown = (tmp_path / "results/marked.md").read_text()
+    assert "| **74.0**\\*#° |" in markdown  # the symbols the CSV's words start with
     store.close()

@@ -9,6 +9,7 @@ PUBLIC = [
     "Book",
     "BuildError",
     "NotFoundError",
+    "NotFoundWarning",
     "OutputError",
     "QueryError",
     "RenderError",

@@ -220,3 +220,22 @@ def test_report_names_the_commit_and_dirty_tree_of_each_run_behind_a_cell(tmp_pa
     assert row is not None
     assert "<td>0123456789 (dirty)</td>" in row.group(0)
     assert "runs/ours_a_dirty" in row.group(0)
+
+
+def test_a_cells_detail_lists_every_mark_the_table_shows_it_with_in_words(tmp_path: Path) -> None:
+    """A bold best that is not significant shows ° in the table, but its detail listed only the
+    cell's own marks: the ° went unexplained there. Each mark is listed after its symbol."""
+    spec, store = make_project(tmp_path, methods=("ours", "big"))
+    shutil.rmtree(tmp_path / "runs" / "big_a_1")
+    shutil.rmtree(tmp_path / "runs" / "big_a_2")
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    html = render_report(spec, store, store.runs())
+    store.close()
+    assert "<strong>74.0</strong><sup>*#°</sup>" in html
+    warnings = re.findall(r'<p class="warn">(.*?)</p>', html)
+    assert warnings == [
+        "* n = 1 of 3 seeds, the most any cell has (missing seed 1, seed 2)",
+        "# only 1 replicate (fewer than 3)",
+        "° not shown to be better than Ours / a: the Welch&#39;s t-test needs at least two replicates"
+        " on each side",
+    ]

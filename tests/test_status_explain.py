@@ -476,7 +476,7 @@ def test_explain_says_when_the_built_outputs_show_another_value_than_the_store(p
     shown = json.loads(built)["cells"][0]["built"]
     assert lines[1] == f"  ! {shown}"
     assert shown.startswith("the outputs built last show 90.0 ± 4.5 (n = 5), not this: ")
-    assert shown.endswith("the store changed since (1 run removed); run `resultsbook build`")
+    assert shown.endswith("the store changed since: 1 run removed (mlp_moons_seed2); run `resultsbook build`")
     run_cli("build")
     assert "the outputs built last" not in run_cli("explain", "table1", "MLP / Moons").output
 

@@ -64,7 +64,8 @@ def test_infinite_values_are_kept_for_order_statistics_and_marked(make_run, cli)
     csv = cli(
         "table", "--rows", "model", "--metric", "ppl", "--format", "csv"
     ).stdout  # warnings go to stderr
-    assert csv.splitlines()[1:] == ["a,inf,"]  # mean inf, std not computed
+    infinite = "∞ 1 run(s) are infinite: order statistics (median, IQM, min, max) use them, the mean is"
+    assert csv.splitlines()[1:] == [f'a,inf,,"{infinite} infinite, spreads and intervals are not computed"']
 
 
 def test_ties_go_to_the_first_best_step_even_through_float_noise():
@@ -239,8 +240,9 @@ def test_the_iqr_is_shown_as_the_quartiles_not_plus_minus_its_width(make_run, cl
     assert "Median with interquartile range [q25, q75] over n = 5 seeds" in output
     csv = cli("table", "--rows", "model", "--metric", "acc", "--stat", "median,iqr", "--format", "csv").output
     header, row = csv.splitlines()
-    assert header == "model,median,iqr,iqr_lo,iqr_hi"
-    assert [float(v) for v in row.split(",")[1:]] == [2.5, 1.0, *np.percentile(values, [25, 75])]
+    assert header == "model,median,iqr,iqr_lo,iqr_hi,marks"
+    *numbers, marks = row.split(",")[1:]
+    assert [float(v) for v in numbers] == [2.5, 1.0, *np.percentile(values, [25, 75])] and marks == ""
 
 
 @pytest.mark.parametrize("spread", ["bootstrap", "bca", "iqr", "minmax"])

@@ -242,7 +242,7 @@ def test_a_task_table_from_task_score_files_without_glue(tmp_path, cli):
     assert "hns = (score − low) / (high − low), reference scores per game (low from low.json, high from the spec)" in markdown
     assert "optimality gap: lower is better; unpaired stratified bootstrap test of the difference" in markdown
     csv = (tmp_path / "agg.csv").read_text().splitlines()
-    assert csv[0] == "method,aggregate,value,bootstrap_lo,bootstrap_hi,n,tasks"  # plain CSV: no comment
+    assert csv[0] == "method,aggregate,value,bootstrap_lo,bootstrap_hi,n,tasks,marks"  # plain CSV: no comment
 
 
 def test_missing_replicates_are_one_bounded_line_with_the_full_list_in_json(tmp_path, cli):

@@ -9,6 +9,7 @@ the reports those commands print instead of printing them.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from resultsbook.api.arguments import (
     path_argument,
     paths_argument,
 )
-from resultsbook.errors import BuildError, SpecError
+from resultsbook.errors import BuildError, NotFoundWarning, SpecError
 from resultsbook.models import CollectReport
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
@@ -29,6 +30,7 @@ from resultsbook.sources.readings import remember_readings
 from resultsbook.store import DEFAULT_DB_NAME
 from resultsbook.store.location import choose_store_location
 from resultsbook.store.session import opened
+from resultsbook.voice import option, said
 
 if TYPE_CHECKING:  # the spec and the renderers load only when needed, not for a collect of folders
     from resultsbook.outputs.build import BuildReport
@@ -56,7 +58,8 @@ def collect(
     as `resultsbook build` does before it builds. The store is `db`, else $RESULTSBOOK_DB, else the
     spec's, else ./resultsbook.db; it is created when missing, and removed again when this collect
     found no run in it. `derive` holds params computed from others, 'NAME=PARAM[:REGEX]' (or parsed):
-    one, or a list."""
+    one, or a list. A collect that found no run warns `rb.NotFoundWarning` saying what was tried
+    (`resultsbook collect` fails with it), and returns its report."""
     store_path = path_argument("db", db, DEFAULT_DB_NAME) if db else None  # "": the default, as --db ""
     adapter = name_argument("adapter", adapter, "csv")
     pattern = None if pattern is None else path_argument("pattern", pattern, "{model}/{seed}/metrics.csv")
@@ -89,8 +92,36 @@ def collect(
             if paths is not None:  # a spec's sources say it themselves
                 remember_readings(store, requests)
     except _NothingFound as nothing:
+        tried = tuple(request.path for request in requests)
+        message = nothing_found(nothing.report, tried, adapter, pattern)
+        warnings.warn(message, NotFoundWarning, stacklevel=3)  # the caller's line, past `known_keywords`
         return nothing.report
     return report
+
+
+def nothing_found(
+    report: CollectReport, paths: Sequence[str], adapter: str | None, pattern: str | None
+) -> str:
+    """Say what was tried when a collect found no run, and what to try instead (the command line
+    fails with it, `rb.collect` warns it)."""
+    tried = f"adapter {adapter}" if adapter else "every installed adapter"
+    tried += f", pattern {pattern!r}" if pattern else f", no {option('pattern')}"
+    where = ", ".join(paths)
+    if report.sources_read:
+        problems = said("see the problems above", "see report.problems")
+        return (
+            f"{report.sources_read} source(s) under {where} were read ({tried}) but hold no run; "
+            f"{problems}; no run was added or changed"
+        )
+    # the search says what it tried, and what a path holds instead of runs; several paths searched
+    # alike share one sentence
+    if report.notes and (adapter or pattern or len(paths) == 1):
+        return "; ".join(report.notes) + "; the store was left as it was"
+    hint = (
+        f"name the format with {option('adapter')} (see `resultsbook adapters`), or point "
+        f"{option('pattern')} at the log files"
+    )
+    return f"no runs found under {where} ({tried}); {hint}; the store was left as it was"
 
 
 @known_keywords("rb.build")

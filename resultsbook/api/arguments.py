@@ -102,6 +102,19 @@ def mapping_argument(name: str, value: object, example: Mapping[str, Any]) -> di
     raise SpecError(f"{name}={value!r} must be a mapping, e.g. {name}={dict(example)!r}")
 
 
+def order_argument(order: object) -> dict[str, tuple[Any, ...]]:
+    """Return `order` as a table's query takes it: each key's values listed first, in that order (None:
+    no order); refuse a key given one value or a text, which would order its characters."""
+    given = mapping_argument("order", order, {"model": ["logreg", "mlp"]})
+    for key, values in given.items():
+        if not isinstance(values, (list, tuple)):
+            raise SpecError(
+                f"order={{{key!r}: {values!r}}}: list the values of {key!r} in the order wanted, "
+                f"e.g. order={{{key!r}: [{values!r}, ...]}}"
+            )
+    return {str(key): tuple(values) for key, values in given.items()}
+
+
 def check_numbers(**given: Any) -> None:
     """Refuse a number given as text (ddof="0"), naming the argument; None means the default."""
     import numbers

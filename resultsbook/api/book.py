@@ -19,6 +19,7 @@ from resultsbook.api.arguments import (
     known_keywords,
     mapping_argument,
     name_argument,
+    order_argument,
     path_argument,
 )
 from resultsbook.api.saving import table_origin
@@ -275,10 +276,12 @@ class Book:
         aggregates: Names = ("mean", "median", "iqm", "optimality_gap"),
         threshold: float = 1.0,
         versus: str | None = None,
+        order: Mapping[str, Sequence[Any]] | None = None,
     ) -> Table:
         """Aggregate runs over replicates into a table, as `resultsbook table` does with the same
         settings (the spec's labels, derived and normalised metrics apply when the book has a spec);
-        `save` adds it to the spec."""
+        `order` places some values of a row or column key first, in that order, as the spec's
+        `order` does (`order={"model": ["logreg", "mlp"]}`); `save` adds it to the spec."""
         arguments = {name: value for name, value in locals().items() if name != "self"}  # for `save`
         check_names(
             rows=rows, columns=columns, metric=metric, stats=stats, replicate=replicate,
@@ -288,6 +291,7 @@ class Book:
         derived = mapping_argument("derived", derived, {"err": "1 - `val/acc`"})
         labels = mapping_argument("labels", labels, {"model": "Model", "dataset": {"cifar10": "CIFAR-10"}})
         goals = mapping_argument("goals", goals, {"val/loss": "min"})
+        ordered = order_argument(order)
         if not names(metric):
             raise SpecError('a table needs a metric: book.table(rows="model", metric="val/acc")')
         _check_goals(goals, names(metric))
@@ -296,7 +300,7 @@ class Book:
             rows, columns, metric, reduce, stats, filters_of(where), replicates, ddof, skip_first, budget,
             direction, scale, expected, run_specific, {**self.derived, **(derived or {})}, digits, style,
             highlight, goals=goals, pool=pool, normalized=self.normalized, tasks=tasks, aggregates=aggregates,
-            threshold=threshold, versus=versus, test=test,
+            threshold=threshold, versus=versus, test=test, order=ordered,
         )  # fmt: skip
         base = self.spec.labels if self.spec else Labels()
         with self.store.snapshot():  # one state of the store, even while a collect writes

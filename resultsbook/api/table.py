@@ -71,10 +71,12 @@ def table_request(
     versus: str | None = None,
     test: str = "auto",
     escape_formulas: bool = False,
+    order: Mapping[str, Sequence[Any]] | None = None,
 ) -> tuple[TableQuery, TableFormat]:
     """Return the query and format of an ad-hoc table (`resultsbook table` builds its own so):
     `statistics` says which centre and spread `stats` asks for; `goals` gives a metric its own
-    direction; with `tasks`, the table aggregates over them (`aggregates`, `threshold`, `versus`)."""
+    direction; with `tasks`, the table aggregates over them (`aggregates`, `threshold`, `versus`);
+    `order` places some values of a key first, in that order, as the spec's `order` does."""
     check_numbers(
         ddof=ddof, digits=digits, skip_first=skip_first, expected=expected, scale=scale, budget=budget,
         threshold=threshold,
@@ -103,6 +105,7 @@ def table_request(
         ddof=ddof,
         expected=expected,
         derived=dict(derived or {}),
+        order={key: tuple(values) for key, values in (order or {}).items()},
         center=center,  # what bootstrap intervals resample and tests compare
         normalized=dict(normalized or {}),
         tasks=task_keys,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import asdict
 from typing import Any
 
@@ -61,8 +62,8 @@ def collect_command(
     an MLflow tracking server, mlflow+http://host:5000/#experiment. With no PATH, the [[sources]] of
     the project's resultsbook.toml. Exit 1 when nothing was found: no store is created then.
     """
-    from resultsbook.api.actions import collect
-    from resultsbook.errors import NotFoundError
+    from resultsbook.api.actions import collect, nothing_found
+    from resultsbook.errors import NotFoundError, NotFoundWarning
     from resultsbook.params import parse_scalar
     from resultsbook.sources.derive import parse_derivation_text
     from resultsbook.store.location import url_scheme
@@ -85,7 +86,8 @@ def collect_command(
     fixed = {key: parse_scalar(value) for key, value in _key_values(params, "--param")}
     rules = [parse_derivation_text(text) for text in derive]  # named --derive in what they say
     # collect writes in short transactions of its own (other collectors may write between them)
-    with progress_bar("Reading runs") as progress:
+    with progress_bar("Reading runs") as progress, warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotFoundWarning)  # said below as the error it is here
         report = collect(
             paths, db=resolve_db(db_path), adapter=adapter, pattern=pattern, options=adapter_options,
             params=fixed, progress=progress, derive=rules,
@@ -127,24 +129,6 @@ def _collect_spec_sources(db_path: str | None, given: list[str], quiet: bool) ->
             f"{os.path.relpath(spec.path)}"
         )
     return collect_spec_sources(spec, db_path, quiet)
-
-
-def nothing_found(report: Any, paths: tuple[str, ...], adapter: str | None, pattern: str | None) -> str:
-    """Say what was tried when a collect found no run, and what to try instead."""
-    tried = f"adapter {adapter}" if adapter else "every installed adapter"
-    tried += f", pattern {pattern!r}" if pattern else ", no --pattern"
-    where = ", ".join(paths)
-    if report.sources_read:
-        return (
-            f"{report.sources_read} source(s) under {where} were read ({tried}) but hold no run; "
-            "see the problems above; no run was added or changed"
-        )
-    # the search says what it tried, and what a path holds instead of runs; several paths searched
-    # alike share one sentence
-    if report.notes and (adapter or pattern or len(paths) == 1):
-        return "; ".join(report.notes) + "; the store was left as it was"
-    hint = "name the format with --adapter (see `resultsbook adapters`), or point --pattern at the log files"
-    return f"no runs found under {where} ({tried}); {hint}; the store was left as it was"
 
 
 def _key_values(items: tuple[str, ...], flag: str) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -180,13 +181,13 @@ def collect_spec_sources(spec: Spec, db_path: str | None, quiet: bool = False) -
     """Collect the spec's sources into its store (`rb.collect`) with a progress bar, print the summary
     (unless quiet) and the problems; fail, saying what was tried, when they hold no run and there is
     no store to read either (a shared store holds what other machines collected)."""
-    from resultsbook.api.actions import collect
-    from resultsbook.cli.collect_cmd import nothing_found
-    from resultsbook.errors import NotFoundError
+    from resultsbook.api.actions import collect, nothing_found
+    from resultsbook.errors import NotFoundError, NotFoundWarning
     from resultsbook.store.location import is_postgres_url, local_path
 
     db = resolve_db(db_path, spec)
-    with progress_bar("Reading runs") as progress:
+    with progress_bar("Reading runs") as progress, warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotFoundWarning)  # said below, as an error when there is no store
         report = collect(config=spec, db=db, progress=progress)
     if not quiet:
         echo(f"Collected: {report.summary_line()}")

@@ -230,11 +230,12 @@ def _summary_note(key: str, shown: Mapping[int, str]) -> str:
 
 
 def _metric_header(key: str, stat: str, shown: Mapping[int, str]) -> str:
-    """Name a --metric column: its STAT when one was given other than last, `KEY:summary` when none
-    was and every value is a summary."""
+    """Name a --metric column: with its STAT when one was given (`KEY:last` too: logged points only,
+    where `KEY` alone falls back to a run's summary value), `KEY:summary` when none was and every value
+    is a summary."""
     if not stat and shown and set(shown.values()) == {"summary"}:
         return f"{key}:summary"
-    return key if stat in ("", "last") else f"{key}:{stat}"
+    return f"{key}:{stat}" if stat else key
 
 
 def _metric_column(text: str) -> tuple[str, str]:

@@ -14,7 +14,7 @@ by name, with what quotes it, and check fails: nothing about it can be said to b
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -47,6 +47,8 @@ class CellChange:
     runs_removed: int = 0
     quoted_at: tuple[str, ...] = ()  # where the paper quotes it (`file:line`), for the numbers file
     kind: str = "cell"  # what it is to a reader: a table's cell, a figure's curve or bar
+    added: tuple[str, ...] = ()  # the runs added, by name (by run id until `named_runs` names them)
+    removed: tuple[str, ...] = ()  # the runs removed, likewise
 
     def describe(self) -> str:
         """Say it as a reader would: `MLP / Moons: 90.0 ± 4.5 → 90.6 ± 3.9, 1 run added`."""
@@ -58,11 +60,45 @@ class CellChange:
         else:
             text = f"{cell}: {self.old} → {self.new}"
         counts = [
-            f"{count} run{'s' if count > 1 else ''} {verb}"
-            for count, verb in ((self.runs_added, "added"), (self.runs_removed, "removed"))
+            runs_text(count, verb, names)
+            for count, verb, names in (
+                (self.runs_added, "added", self.added),
+                (self.runs_removed, "removed", self.removed),
+            )
             if count
         ]
         return ", ".join([text, *counts])
+
+
+RUNS_NAMED = 3  # runs named per change; the rest are counted
+
+
+def runs_text(count: int, verb: str, names: Sequence[str] = ()) -> str:
+    """Say how many runs were added or removed, naming a few: `2 runs added (mlp_s3, mlp_s4)`."""
+    text = f"{count} run{'s' if count > 1 else ''} {verb}"
+    if not names:
+        return text
+    more = f" and {len(names) - RUNS_NAMED} more" if len(names) > RUNS_NAMED else ""
+    return f"{text} ({', '.join(names[:RUNS_NAMED])}{more})"
+
+
+def run_names(store: Store, run_ids: Iterable[str]) -> dict[str, str]:
+    """Return {run id: name} of some runs, those the store no longer finds among them (one read of
+    every run's id and name, when there are any)."""
+    wanted = set(run_ids)
+    if not wanted:
+        return {}
+    rows = store.run_rows(include_missing=True, fields=("run_id", "name"))
+    return {run_id: name for run_id, name in rows if run_id in wanted}
+
+
+def named_runs(changes: Sequence[CellChange], names: Mapping[str, str]) -> tuple[CellChange, ...]:
+    """Return changes with their added and removed runs named (a run the store lost keeps its id), sorted."""
+
+    def named(ids: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(names.get(run_id, run_id) for run_id in ids))
+
+    return tuple(replace(c, added=named(c.added), removed=named(c.removed)) for c in changes)
 
 
 @dataclass(frozen=True)
@@ -170,6 +206,9 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
                 if paper and not state.changes:  # what moved is quoted nowhere: the text reads as it did
                     state = replace(state, detail=f"{state.detail}; no value the paper quotes changed")
             states.append(state)
+    changed_runs = (run for state in states for c in state.changes for run in (*c.added, *c.removed))
+    names = run_names(store, changed_runs)
+    states = [replace(state, changes=named_runs(state.changes, names)) for state in states]
     missing = Uncollected() if collected else uncollected(store, spec.sources)
     return CheckReport(
         tuple(states), tuple(findings), strict, tuple(computed.failed), tuple(quote_problems), missing
@@ -270,16 +309,10 @@ def diff_values(
         texts = [stats["value"] if stats else None for stats in (before, after)]
         if before and after and "runs" not in before:
             texts = [_with_moved(stats, before, after, kind, x) for stats in (before, after)]
-        changes.append(
-            CellChange(
-                cell,
-                texts[0],
-                texts[1],
-                len(new_runs - old_runs) if before else 0,
-                len(old_runs - new_runs) if after else 0,
-                kind=kind,
-            )
-        )
+        added = tuple(sorted(new_runs - old_runs)) if before else ()
+        removed = tuple(sorted(old_runs - new_runs)) if after else ()
+        counts = (len(added), len(removed))
+        changes.append(CellChange(cell, texts[0], texts[1], *counts, kind=kind, added=added, removed=removed))
     return tuple(changes)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import SpecError, closest, did_you_mean, listing_text
+from resultsbook.freshness.check import run_names, runs_text
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import aggregate_entry, compute_entry
 from resultsbook.outputs.lock import LockEntry, read_lock
@@ -88,20 +89,28 @@ def _lock_entry(spec: Spec, entry: str) -> LockEntry | None:
         return None
 
 
-def built_text(recorded: Mapping[str, Any] | None, shown: Any, run_ids: list[str]) -> str:
+def built_text(
+    recorded: Mapping[str, Any] | None, shown: Any, run_ids: list[str], store: Store | None = None
+) -> str:
     """Say what the file built last shows of a cell when it is not what the store gives now (runs
-    collected, changed or gone since `build`); empty when they agree or the cell was never built."""
+    collected, changed or gone since `build`, named from `store` when given); empty when they agree
+    or the cell was never built."""
     if recorded is None:
         return ""
     now = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
     if recorded.get("value") == now and sorted(recorded.get("runs", ())) == sorted(run_ids):
         return ""
     old, new = set(recorded.get("runs", ())), set(run_ids)
-    counts = [(len(new - old), "added"), (len(old - new), "removed")]
-    runs = [f"{count} run{'s' if count > 1 else ''} {verb}" for count, verb in counts if count]
+    names = run_names(store, old ^ new) if store is not None else {}
+    counts = [(new - old, "added"), (old - new, "removed")]
+    runs = [
+        runs_text(len(ids), verb, sorted(names.get(run_id, run_id) for run_id in ids))
+        for ids, verb in counts
+        if ids
+    ]
     changed = ", ".join(runs) or "the values of its runs changed"
     return f"the outputs built last show {recorded.get('value')} (n = {recorded.get('n')}), not this: " + (
-        STALE.replace("since;", f"since ({changed});")
+        STALE.replace("since;", f"since: {changed};")
     )
 
 
@@ -172,7 +181,10 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                         found.stats, table_spec.format, table.query.ddof, found.metric.scale, len(members)
                     ),
                     built=built_text(
-                        recorded.values.get(label) if recorded else None, shown, found.runs.sorted_run_ids()
+                        recorded.values.get(label) if recorded else None,
+                        shown,
+                        found.runs.sorted_run_ids(),
+                        store,
                     ),
                 )
             )

@@ -31,9 +31,9 @@ from resultsbook.outputs.failures import EntryFailure, entry_failure, held_back,
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import differing_params
-from resultsbook.query.model import Cell
+from resultsbook.query.model import Cell, Mark
 from resultsbook.render.html import render_report_page
-from resultsbook.render.layout import layout_table
+from resultsbook.render.layout import layout_table, marks_in_words
 from resultsbook.spec import FigureSpec, Spec, TableSpec
 from resultsbook.store import Store
 from resultsbook.voice import option
@@ -234,7 +234,8 @@ def _table_section(
                 if shown is None or not shown.center
                 else shown.center + (f" ± {shown.spread}" if shown.spread else "")
             )
-            cells.append(_cell_details(where, value, cell, table, by_id))
+            marks = layout.marks.get((r, c), ())  # the cell's own, and its highlighting's (°)
+            cells.append(_cell_details(where, value, cell, marks, table, by_id))
     tables[name] = table
     return {
         "kind": "table",
@@ -246,7 +247,12 @@ def _table_section(
 
 
 def _cell_details(
-    where: str, value: str, cell: Cell, table: ResultTable, by_id: Mapping[int, StoredRun]
+    where: str,
+    value: str,
+    cell: Cell,
+    marks: Sequence[Mark],
+    table: ResultTable,
+    by_id: Mapping[int, StoredRun],
 ) -> dict[str, Any]:
     members = [by_id[run.id] for run in cell.runs if run.id in by_id]
     replicate = table.query.replicate
@@ -271,7 +277,7 @@ def _cell_details(
         "where": where,
         "value": value,
         "n": int(cell.stats["n"]),
-        "marks": [mark.text for mark in cell.marks],
+        "marks": marks_in_words(marks),
         "headers": ["run", "run id", " × ".join(replicate) or "replicate", "value", "status", *_CODE_HEADERS],
         "rows": rows,
         "differing": differing,

@@ -83,6 +83,8 @@ def table_entry(
         extra = [name for name in stat_names if name not in (center, spread)]
         if extra:
             entry["stats"] = extra
+    if stated("order") and settings.get("order") is not None:
+        entry["order"] = {str(key): list(values) for key, values in settings["order"].items()}
     if settings["tasks"]:
         entry["aggregates"] = list(settings["aggregates"])  # the spec's default is not the flag's
     keys, values = settings["labels"]
@@ -113,4 +115,5 @@ def _stated(given: Callable[[str], bool], inherited: set[str]) -> Callable[[str]
     """Return whether the entry states a setting: given, or one the spec's tables inherit."""
     keys = {flag: {key} for flag, key in {**_PLAIN, **_LISTS}.items()}
     keys["stats"] = {"center", "spread", "stats"}
+    keys["order"] = {"order"}
     return lambda flag: given(flag) or bool(keys.get(flag, set()) & inherited)

@@ -45,11 +45,12 @@ def render_table(
 
     # each format loads only its own renderer (LaTeX and Markdown cost jinja2)
     fmt = fmt if fmt is not None else TableFormat()
+    labels = labels if labels is not None else Labels()
     if output_format == "csv":
         from resultsbook.render.data import render_csv
 
-        return render_csv(table, fmt.digits, fmt.escape_formulas)
-    layout = layout_table(table, fmt, labels if labels is not None else Labels())
+        return render_csv(table, fmt.digits, fmt.escape_formulas, csv_layout(table, fmt, labels))
+    layout = layout_table(table, fmt, labels)
     if output_format == "json":
         from resultsbook.render.data import render_json
 
@@ -65,6 +66,18 @@ def render_table(
     from resultsbook.render.terminal import render_terminal
 
     return render_terminal(layout, color)
+
+
+def csv_layout(table: ResultTable, fmt: TableFormat, labels: Labels) -> Any:
+    """Return the printed layout whose marks a CSV carries, or None when the table cannot be printed
+    (a CSV of statistics without the centre or spread it would print): its cells' own marks then."""
+    from resultsbook.errors import RenderError
+    from resultsbook.render.layout import layout_table
+
+    try:
+        return layout_table(table, fmt, labels)
+    except RenderError:
+        return None
 
 
 __all__ = [

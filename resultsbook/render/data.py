@@ -1,5 +1,9 @@
 """The aggregated table as data for scripts: CSV (one line per cell) and JSON, numbers unrounded.
 
+A CSV line ends with the cell's marks in words, in a `marks` column (empty when it has none): each
+mark as the printed table's symbol and its sentence, `° not significantly better than ...`, joined
+by ` ; `, so that no number a LaTeX or Markdown table marks reaches a spreadsheet bare.
+
 Non-finite numbers: CSV writes `inf`, `-inf` and an empty field for NaN; JSON writes the strings
 "inf" and "-inf" and null for NaN (JSON has no infinity). `-0` is written as 0. JSON cells carry
 their marks with the full lists behind them (`details`), each run's note when its value was
@@ -11,13 +15,14 @@ import csv
 import io
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from resultsbook.params import normalize_value
 from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import Mark, ResultTable
 from resultsbook.render.escape import neutralize_formula
-from resultsbook.render.layout import Labels, Layout
+from resultsbook.render.layout import Labels, Layout, marks_in_words
 from resultsbook.render.numformat import fmt_fixed
 from resultsbook.voice import file_words
 
@@ -43,8 +48,11 @@ def stat_columns(table: ResultTable) -> list[str]:
     return columns
 
 
-def render_csv(table: ResultTable, digits: int | None = None, escape_formulas: bool = False) -> str:
-    """Return plain CSV: one header line, then one line per cell: row keys, column keys, statistics.
+def render_csv(
+    table: ResultTable, digits: int | None = None, escape_formulas: bool = False, layout: Layout | None = None
+) -> str:
+    """Return plain CSV: one header line, then one line per cell: row keys, column keys, statistics,
+    and its marks in words (those of the printed `layout` when given: its highlighting's too).
 
     What produced it is recorded in the lock, and in `render_csv_metadata`'s sidecar if wanted. With
     `escape_formulas`, text that a spreadsheet would run as a formula gets a leading `'`.
@@ -53,15 +61,33 @@ def render_csv(table: ResultTable, digits: int | None = None, escape_formulas: b
     writer = csv.writer(buffer, lineterminator="\n")
     stats = stat_columns(table)
     clean = (lambda row: [neutralize_formula(v) for v in row]) if escape_formulas else list
-    writer.writerow(clean([*table.row_keys, *table.column_keys, *stats]))
-    for row in table.rows:
-        for column in table.columns:
+    writer.writerow(clean([*table.row_keys, *table.column_keys, *stats, marks_column(table)]))
+    for r, row in enumerate(table.rows):
+        for c, column in enumerate(table.columns):
             cell = table.cell(row, column)
             if cell is None:
                 continue
             values = [_csv_number(cell.stats.get(name, math.nan), name, digits) for name in stats]
-            writer.writerow(clean([*(_csv_key(v) for v in row), *(_csv_key(v) for v in column), *values]))
+            marks = layout.marks.get((r, c), ()) if layout is not None else cell.marks
+            keys = [*(_csv_key(v) for v in row), *(_csv_key(v) for v in column)]
+            writer.writerow(clean([*keys, *values, marks_text(marks)]))
     return buffer.getvalue()
+
+
+MARKS_SEPARATOR = " ; "
+
+
+def marks_column(table: ResultTable) -> str:
+    """Return the name of the CSV column of marks: `marks`, unless a row or column key has that name."""
+    name = "marks"
+    while name in (*table.row_keys, *table.column_keys):
+        name = "_" + name
+    return name
+
+
+def marks_text(marks: Sequence[Mark]) -> str:
+    """Return a cell's marks in words, in the printed table's order, each after its symbol."""
+    return MARKS_SEPARATOR.join(file_words(text) for text in marks_in_words(marks))
 
 
 def render_json(
@@ -192,6 +218,7 @@ def render_csv_metadata(
         columns.append({"name": key, "titles": str(labels.key(key)), "datatype": _csvw_type(values)})
     for name in stat_columns(table):
         columns.append({"name": name, "datatype": "integer" if name == "n" else "double"})
+    columns.append({"name": marks_column(table), "titles": "marks", "datatype": "string"})
     document = {
         "@context": "http://www.w3.org/ns/csvw",
         "url": csv_name,

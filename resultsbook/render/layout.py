@@ -52,6 +52,15 @@ MARK_SUMMARIES = {
     "tasks": "some tasks have no run: the aggregate is over fewer tasks",
     "nonsig": "best, but not significantly better than the runner-up",
 }
+
+
+def marks_in_words(marks: Sequence[Mark]) -> list[str]:
+    """Return a cell's marks in the printed order, each as its symbol then its sentence:
+    `° not significantly better than ...` (what a CSV or the report's detail says of a cell)."""
+    ordered = sorted(marks, key=lambda mark: list(MARK_SYMBOLS).index(mark.kind))
+    return [f"{MARK_SYMBOLS[mark.kind]} {mark.text}" for mark in ordered]
+
+
 SPREAD_NAMES = {
     "std": "std",
     "sem": "s.e.m.",

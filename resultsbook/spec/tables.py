@@ -214,7 +214,7 @@ def read_table(
             ddof=default_int(optional_int(entry, "ddof", where, context), 1),
             expected=optional_int(entry, "replicates", where, context),
             derived=dict(derived),
-            order={str(k): tuple(v) for k, v in mapping_at(entry, "order", where, context).items()},
+            order=_order(entry, where, context),
             bootstrap_seed=optional_int(entry, "bootstrap_seed", where, context) or 0,
             replicate_values=tuple(_seed_list(entry.get("seeds", []), where, context)),
             min_replicates=default_int(optional_int(entry, "min_replicates", where, context), 3),
@@ -283,6 +283,18 @@ def read_table(
 
 
 COMMAND_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # {key}; {{ and }} are literal braces
+
+
+def _order(entry: Mapping[str, Any], where: str, context: str) -> dict[str, tuple[Any, ...]]:
+    """Read `order = { key = [values...] }`; a key given one value, not a list, would order its characters."""
+    order = mapping_at(entry, "order", where, context)
+    for key, values in order.items():
+        if not isinstance(values, list):
+            raise SpecError(
+                f"{where}: {context} order.{key} = {value_text(values)} must list the values in the order "
+                f"wanted, e.g. order = {{ {key} = [{value_text(values)}, ...] }}"
+            )
+    return {str(key): tuple(values) for key, values in order.items()}
 
 
 def _check_command(command: str, keys: Sequence[str], where: str, context: str) -> None:
