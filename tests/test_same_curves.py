@@ -87,3 +87,26 @@ def test_the_mark_is_typeset_and_explained_under_the_table(make_run, store, tmp_
     assert r"\equiv" in latex
     assert "the seed changed nothing" in latex
     compile_latex(tmp_path, latex)
+
+
+def test_a_curve_figure_warns_of_a_line_whose_seeds_drew_one_same_curve(make_run, tmp_path):
+    from resultsbook.outputs.build import build
+    from resultsbook.spec import load_spec
+    from resultsbook.store import Store
+
+    for seed in range(3):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve(SAME))
+        make_run(f"b{seed}", {"model": "b", "seed": seed}, curve([v + seed / 100 for v in SAME]))
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[figures.c]\nkind = "curve"\nmetric = "acc"\nhue = "model"\n'
+        'outputs = ["c.png"]\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    with Store.open(spec.db) as store:
+        collect(store, [CollectRequest(str(tmp_path / "runs"))])
+        warnings = build(spec, store).warnings
+    assert [w for w in warnings if "same curve" in w] == [
+        "c: model=a: seed 0, seed 1 and seed 2 logged the same curve of 'acc', point for point to every "
+        "bit: the seed changed nothing — a seed that never reached the training, a run copied, or a "
+        "deterministic method"
+    ]

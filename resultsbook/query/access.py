@@ -17,6 +17,7 @@ import numpy as np
 from resultsbook.errors import QueryError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.query.expr import Expression, parse_expression
+from resultsbook.query.marks import MIN_CURVE_POINTS, curve_codes_of
 from resultsbook.query.matrices import MetricSeries, SeriesIndex
 from resultsbook.query.model import MetricSpec
 from resultsbook.query.normalize import Normalization
@@ -35,8 +36,6 @@ from resultsbook.voice import option, said
 Curve = tuple[np.ndarray, np.ndarray]  # steps, values
 ValueNote = tuple[str, str]  # (substituted | refused | logged, why), per run
 _SUMMARY_KINDS = {"last", "min", "max", "mean"}
-MIN_CURVE_POINTS = 5  # shorter curves are not compared: two seeds may well log a few same values
-MIN_CURVE_VALUES = 3  # nor curves of fewer values (a tiny eval set's accuracy stuck at 1.0)
 Job = tuple[Any, ...]  # ("reduce", reduction, skip) or ("best steps", direction, skip) of one metric
 
 
@@ -200,8 +199,7 @@ class MetricReader:
 
     def curve_codes(self, key: str, runs: np.ndarray) -> np.ndarray | None:
         """Return a code per run (internal ids) that two runs share when they logged one same curve of
-        a logged metric, point for point (steps and values to every bit; at least MIN_CURVE_POINTS
-        points of MIN_CURVE_VALUES different values); -1 for every other run. None for a derived or
+        a logged metric, point for point (`curve_codes_of`); -1 for every other run. None for a derived or
         normalised metric. Runs whose summaries differ are never read: only alike ones are compared."""
         if not self._is_plain(key) or key not in self._keys:
             return None
@@ -231,13 +229,8 @@ class MetricReader:
         if not len(alike):
             return codes
         series = self.store.series(key, runs[alike].tolist())
-        exact: dict[bytes, int] = {}
-        for position in alike.tolist():
-            steps, values, _ = series.get(int(runs[position]), (None, None, None))
-            if steps is None or values is None or len(np.unique(values)) < MIN_CURVE_VALUES:
-                continue
-            identity = b"".join([steps.dtype.str.encode(), steps.tobytes(), values.tobytes()])
-            codes[position] = exact.setdefault(identity, len(exact))
+        stored = [series.get(int(runs[position])) for position in alike.tolist()]
+        codes[alike] = curve_codes_of([None if s is None or s[1] is None else (s[0], s[1]) for s in stored])
         return codes
 
     def summary_arrays(self, key: str) -> Summaries:

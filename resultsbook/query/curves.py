@@ -206,18 +206,21 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
         if not found:
             continue
         kept = tuple(run for run in members if run.id in found)
-        lines.append(_line(facet, hue, kept, [found[run.id] for run in kept], query, notes))
-        notes += [f"{_group_text(query, facet, hue)}: {text}" for text in line_honesty(kept, query)]
+        kept_curves = [found[run.id] for run in kept]
+        lines.append(_line(facet, hue, kept, kept_curves, query, notes))
+        honesty = line_honesty(kept, query, kept_curves)
+        notes += [f"{_group_text(query, facet, hue)}: {text}" for text in honesty]
     if not lines:
         notes.append("no run matches the filters and has the metric; check where and the metric name")
     return CurveSet(query, tuple(lines), tuple(notes))
 
 
-def line_honesty(runs: Sequence[StoredRun], query: CurveQuery) -> list[str]:
-    """Say what a table's `†`, `‖` and `‡` marks would say of the seeds averaged into one line: the
-    params they differ in, their code or data versions, runs that did not finish."""
+def line_honesty(runs: Sequence[StoredRun], query: CurveQuery, curves: Sequence[Curve] = ()) -> list[str]:
+    """Say what a table's `†`, `‖`, `‡` and `≡` marks would say of the seeds averaged into one line:
+    the params they differ in, their code or data versions, runs that did not finish, seeds that
+    drew one same curve (`curves`, the runs' own, in their order)."""
     from resultsbook.query.aggregate import differing_params
-    from resultsbook.query.marks import UNFINISHED, mixed_text
+    from resultsbook.query.marks import UNFINISHED, curve_codes_of, mixed_text, same_curve_text
     from resultsbook.query.provenance import provenance_mixes
 
     exempt = {*query.replicate, *query.run_specific, *(k for k in (query.facet, query.hue) if k)}
@@ -227,6 +230,10 @@ def line_honesty(runs: Sequence[StoredRun], query: CurveQuery) -> list[str]:
     unfinished = {status: sum(1 for run in runs if run.status == status) for status in UNFINISHED}
     if any(unfinished.values()):
         texts.append(f"includes {', '.join(f'{n} {s}' for s, n in unfinished.items() if n)} run(s)")
+    if curves:
+        replicates = [tuple(run.params.get(key) for key in query.replicate) for run in runs]
+        same = same_curve_text(curve_codes_of(curves), replicates, query.replicate, query.metric)
+        texts += [same[0]] if same is not None else []
     return texts
 
 

@@ -103,28 +103,49 @@ def repeated_replicates(runs: CellRuns) -> list[Key]:
     return [key for key, count in Counter(zip(*columns)).items() if count > 1]
 
 
-def same_curve_marks(runs: CellRuns, curves: np.ndarray, keys: Sequence[str], metric: str) -> list[Mark]:
-    """Mark runs of different replicates (seeds) that logged one same curve of the metric (`curves`: a
-    code per run, as `MetricReader.curve_codes` gives them): a seed that
-    never reached the training (or a run copied under another seed) gives a spread of zero that
-    looks like a stable method. A deterministic method gives it too: the sentence says both."""
+MIN_CURVE_POINTS = 5  # shorter curves are not compared: two seeds may well log a few same values
+MIN_CURVE_VALUES = 3  # nor curves of fewer values (a tiny eval set's accuracy stuck at 1.0)
+
+
+def curve_codes_of(curves: Sequence[tuple[np.ndarray, np.ndarray] | None]) -> np.ndarray:
+    """Return a code per curve (steps, values) that curves alike point for point share, to every bit;
+    -1 for a curve too short or of too few values to tell (`MIN_CURVE_POINTS`, `MIN_CURVE_VALUES`)."""
+    codes = np.full(len(curves), -1, dtype=np.int64)
+    exact: dict[bytes, int] = {}
+    for index, curve in enumerate(curves):
+        if curve is None or len(curve[1]) < MIN_CURVE_POINTS or len(np.unique(curve[1])) < MIN_CURVE_VALUES:
+            continue
+        steps, values = curve
+        identity = b"".join(
+            [steps.dtype.str.encode(), steps.tobytes(), values.dtype.str.encode(), values.tobytes()]
+        )
+        codes[index] = exact.setdefault(identity, len(exact))
+    return codes
+
+
+def same_curve_text(
+    codes: np.ndarray, replicates: Sequence[Key], keys: Sequence[str], metric: str
+) -> tuple[str, list[int]] | None:
+    """Say which runs of different replicates (seeds) logged one same curve of the metric (`codes`
+    from `curve_codes_of`, `replicates` each run's values of `keys`), with the largest such group;
+    None when no two do. A seed that never reached the training (or a run copied under another
+    seed) gives a spread of zero that looks like a stable method; a deterministic method gives it too."""
     groups: dict[int, list[int]] = defaultdict(list)
-    for index, code in enumerate(curves.tolist()):
+    for index, code in enumerate(codes.tolist()):
         if code >= 0:
             groups[code].append(index)
-    columns = [column.tolist() for column in (*runs.pooled, *runs.replicate)]
     alike = []
     for members in groups.values():
-        replicates = list(dict.fromkeys(tuple(column[i] for column in columns) for i in members))
-        if len(replicates) > 1:
-            alike.append((members, replicates))
+        distinct = list(dict.fromkeys(replicates[i] for i in members))
+        if len(distinct) > 1:
+            alike.append((members, distinct))
     if not alike:
-        return []
-    members, replicates = max(alike, key=lambda group: len(group[0]))
+        return None
+    members, distinct = max(alike, key=lambda group: len(group[0]))
     if keys:
-        shown = [replicate_text(keys, key) for key in replicates[:SHOWN_VALUES]]
-        if len(replicates) > SHOWN_VALUES:
-            named = f"{', '.join(shown)} and {len(replicates) - SHOWN_VALUES} more"
+        shown = [replicate_text(keys, key) for key in distinct[:SHOWN_VALUES]]
+        if len(distinct) > SHOWN_VALUES:
+            named = f"{', '.join(shown)} and {len(distinct) - SHOWN_VALUES} more"
         else:
             named = f"{', '.join(shown[:-1])} and {shown[-1]}"
     else:
@@ -132,9 +153,21 @@ def same_curve_marks(runs: CellRuns, curves: np.ndarray, keys: Sequence[str], me
     others = f" (and {len(alike) - 1} more such group(s))" if len(alike) > 1 else ""
     text = (
         f"{named} logged the same curve of {metric!r}, point for point to every bit{others}: "
-        "the seed changed nothing — a seed that never reached the "
-        "training, a run copied, or a deterministic method"
+        "the seed changed nothing — a seed that never reached the training, a run copied, or a "
+        "deterministic method"
     )
+    return text, members
+
+
+def same_curve_marks(runs: CellRuns, codes: np.ndarray, keys: Sequence[str], metric: str) -> list[Mark]:
+    """Mark (≡) a cell whose runs of different replicates logged one same curve of its metric (`codes`
+    per run, as `MetricReader.curve_codes` gives them)."""
+    columns = [column.tolist() for column in (*runs.pooled, *runs.replicate)]
+    replicates = [tuple(column[i] for column in columns) for i in range(len(runs))]
+    found = same_curve_text(codes, replicates, keys, metric)
+    if found is None:
+        return []
+    text, members = found
     return [Mark("same", text, tuple(str(runs.names[i]) for i in members))]
 
 
