@@ -384,3 +384,40 @@ def test_a_number_quoted_in_an_uppercased_title_keeps_its_key(
         )
     )
     assert f"REACHES {value['value']} AND {value['value']} ±" in " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("finals", "difference"),
+    [
+        ({"ours": [1.04, 1.04], "base": [0.96, 0.96]}, "0.0"),  # 1.0 and 1.0 printed, 0.08 apart
+        (
+            {"ours": [1608.84, 1608.84], "base": [1686.87, 1686.87]},
+            "\\ensuremath{-}78.1",
+        ),  # d3rlpy's CQL vs BCQ
+    ],
+)
+def test_a_difference_in_the_text_is_the_difference_of_the_numbers_its_table_prints(
+    tmp_path: Path, finals: dict[str, list[float]], difference: str
+) -> None:
+    """A reader checks "CQL trails BCQ by 78.0 points" against the table: 1608.8 and 1686.9 are 78.1
+    apart. The text took the difference of the unrounded means, and disagreed with the table."""
+    from conftest import write_native_run
+
+    from resultsbook.sources.collect import CollectRequest, collect
+    from resultsbook.store import Store
+
+    for method, values in finals.items():
+        for seed, value in enumerate(values):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{method}{seed}", config, [{"step": 1, "ret": value}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "ret"\nrows = ["method"]\ndigits = 1\n'
+        'highlight = "none"\noutputs = ["t.tex"]\n\n[macros]\noutput = "numbers.tex"\n\n[macros.values]\n'
+        'gain = { difference = ["t/ours", "t/base"] }\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    store = Store.open(spec.db)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    build(spec, store)
+    store.close()
+    assert f"\\newcommand{{\\gain}}{{{difference}}}" in (tmp_path / "numbers.tex").read_text().splitlines()
