@@ -100,15 +100,10 @@ def too_wide_outputs(spec: Spec, log: str, folder: str, venue: Venue | None) -> 
 def too_wide(spec: Spec, log: str, folder: str, venue: Venue | None) -> list[tuple[str, str]]:
     """Return (`table NAME` or `figure NAME`, how much wider than what it is, and what to do) for each
     output that sticks out of its column (or of the page, across both columns) in a compile's log."""
-    generated = {path: f"table {name}" for name, table in spec.tables.items() for path in table.outputs}
-    generated |= {path: f"figure {name}" for name, figure in spec.figures.items() for path in figure.outputs}
-    worst: dict[str, float] = {}
-    for name, box in attribute(overfull_boxes(log), folder, generated):
-        worst[name] = max(worst.get(name, 0.0), box.points)
     lines: list[tuple[str, str]] = []
-    for name, points in worst.items():
+    for name, points in overflows(spec, log, folder).items():
         kind, _, entry = name.partition(" ")
-        across = venue is not None and venue.columns > 1 and _across_columns(spec, kind, entry, venue)
+        across = venue is not None and venue.columns > 1 and across_columns(spec, kind, entry, venue)
         if venue is None:
             where = "the preview's text width"
         elif across:
@@ -125,7 +120,17 @@ def too_wide(spec: Spec, log: str, folder: str, venue: Venue | None) -> list[tup
     return lines
 
 
-def _across_columns(spec: Spec, kind: str, name: str, venue: Venue) -> bool:
+def overflows(spec: Spec, log: str, folder: str) -> dict[str, float]:
+    """Return how many points each output (`table NAME`, `figure NAME`) sticks out by in a compile's log."""
+    generated = {path: f"table {name}" for name, table in spec.tables.items() for path in table.outputs}
+    generated |= {path: f"figure {name}" for name, figure in spec.figures.items() for path in figure.outputs}
+    worst: dict[str, float] = {}
+    for name, box in attribute(overfull_boxes(log), folder, generated):
+        worst[name] = max(worst.get(name, 0.0), box.points)
+    return worst
+
+
+def across_columns(spec: Spec, kind: str, name: str, venue: Venue) -> bool:
     """Tell whether the preview places an output across both columns (table*, a figure wider than one)."""
     if kind == "table":
         latex = spec.tables[name].latex
@@ -205,7 +210,7 @@ def preview_source(spec: Spec, report: BuildReport, folder: str, venue: Venue | 
             add(NoEscape(r"\twocolumn"))
     for name, figure in spec.figures.items():
         shown = _shown_figure(figure.outputs)
-        wide = venue is not None and venue.columns > 1 and _across_columns(spec, "figure", name, venue)
+        wide = venue is not None and venue.columns > 1 and across_columns(spec, "figure", name, venue)
         if wide:  # across both columns, as the paper would place it (figure*)
             add(NoEscape(r"\begin{figure*}[t]\centering"))
             add(NoEscape(rf"\textbf{{Figure {escape_latex(name)}}} (across both columns)\par\medskip"))
