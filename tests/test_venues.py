@@ -503,3 +503,40 @@ def test_build_says_when_fit_scale_shrinks_a_table_past_reading(tmp_path: Path) 
     assert int(percent) == round(100 * 234.8775 / (234.8775 + float(points)))
     assert float(size) == pytest.approx(10 * 234.8775 / (234.8775 + float(points)), abs=0.06)
     assert float(size) < 7 and 'float = "table*"' in fix
+
+
+@pytest.mark.parametrize("environment", ["table*", "table"])
+def test_a_table_the_paper_sets_across_both_columns_is_measured_against_the_text_width(
+    tmp_path: Path, environment: str
+) -> None:
+    """A bare table the paper inputs in its own table* was measured against ICML's column: build said
+    it was 118pt too wide (or that fit = "scale" set it at 37%) and told the author to use table*."""
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    tables = (
+        '[tables.natural]\nmetric = "acc"\nrows = ["lr"]\ncolumns = ["dataset", "method"]\ndigits = 1\n'
+        'outputs = ["results/natural.tex"]\n\n'
+        + WIDE_TABLES.replace(
+            'outputs = ["results/wide.tex"]', 'fit = "scale"\noutputs = ["results/wide.tex"]'
+        )
+        + '\n[macros]\noutput = "results/numbers.tex"\npaper = ["paper"]\n'
+    )
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    inputs = "".join(
+        f"\\begin{{{environment}}}[t]\n\\centering\n\\input{{../results/{name}}}\n\\end{{{environment}}}\n"
+        for name in ("natural", "wide")
+    )
+    (paper / "main.tex").write_text(
+        f"\\documentclass{{article}}\n\\begin{{document}}\n{inputs}\\end{{document}}\n"
+    )
+    spec, store = make_project(tmp_path, tables, top='venue = "icml"\n')
+    report = build(spec, store)
+    store.close()
+    widths = {f.entry: f.text for f in report.findings if f.kind == "venue" and f.entry != "across"}
+    if environment == "table*":
+        assert widths == {}
+    else:
+        assert sorted(widths) == ["natural", "wide"]
+        assert "wider than the ICML 2025 column (234.877pt)" in widths["natural"]

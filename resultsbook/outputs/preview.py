@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from resultsbook.errors import BuildError, NotFoundError, RenderError
@@ -97,13 +98,20 @@ def too_wide_outputs(spec: Spec, log: str, folder: str, venue: Venue | None) -> 
     return [f"{name} {text}" for name, text in too_wide(spec, log, folder, venue)]
 
 
-def too_wide(spec: Spec, log: str, folder: str, venue: Venue | None) -> list[tuple[str, str]]:
+def too_wide(
+    spec: Spec, log: str, folder: str, venue: Venue | None, placed_across: Collection[str] = ()
+) -> list[tuple[str, str]]:
     """Return (`table NAME` or `figure NAME`, how much wider than what it is, and what to do) for each
-    output that sticks out of its column (or of the page, across both columns) in a compile's log."""
+    output that sticks out of its column (or of the page, across both columns) in a compile's log;
+    the tables `placed_across`, set in the column here, the paper sets in its own table*."""
     lines: list[tuple[str, str]] = []
     for name, points in overflows(spec, log, folder).items():
         kind, _, entry = name.partition(" ")
         across = venue is not None and venue.columns > 1 and across_columns(spec, kind, entry, venue)
+        if venue is not None and venue.columns > 1 and kind == "table" and entry in placed_across:
+            across, points = True, points - (venue.text_width - venue.column_width)
+            if points <= 0:
+                continue
         if venue is None:
             where = "the preview's text width"
         elif across:

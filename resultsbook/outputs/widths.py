@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 
-from resultsbook.outputs.build import BuildReport, Finding
+from resultsbook.outputs.build import BuildReport, Finding, written_files
+from resultsbook.outputs.columns import table_placements
 from resultsbook.render.venues import Venue
-from resultsbook.spec import Spec
+from resultsbook.spec import Spec, TableSpec
 
 _MEASURED = "widths.tex"
 _NATURAL = "natural.tex"
@@ -41,8 +43,9 @@ def too_wide_tables(spec: Spec, report: BuildReport) -> list[Finding]:
         log = draft_log(folder, _MEASURED)
         if log is None:
             return []
-        wide = too_wide(shown, log, folder, venue)
-        shrunk = _shrunk_tables(shown, report, folder, venue)
+        across = placed_across(spec, tables)
+        wide = too_wide(shown, log, folder, venue, across)
+        shrunk = _shrunk_tables(shown, report, folder, venue, across)
     findings = []
     for name, text in wide:
         table = name.removeprefix("table ")
@@ -57,7 +60,25 @@ def _latex_output(spec: Spec, table: str) -> str:
     return os.path.relpath(output, spec.folder)
 
 
-def _shrunk_tables(spec: Spec, report: BuildReport, folder: str, venue: Venue) -> dict[str, str]:
+def placed_across(spec: Spec, tables: Mapping[str, TableSpec]) -> set[str]:
+    """Return the tables that the paper's files (`[macros] paper`) input only inside a table* or
+    figure*, across both columns, though they are not such floats themselves."""
+    paper = spec.macros.paper if spec.macros is not None else ()
+    if not paper:
+        return set()
+    generated = written_files(spec)
+    across = set()
+    for name, table in tables.items():
+        latex = [path for path in table.outputs if path.endswith(".tex")]
+        placements = table_placements(latex, paper, generated)
+        if placements and all(placement.across for placement in placements):
+            across.add(name)
+    return across
+
+
+def _shrunk_tables(
+    spec: Spec, report: BuildReport, folder: str, venue: Venue, placed: Collection[str]
+) -> dict[str, str]:
     """Return, for each `fit = "scale"` table that the scaling sets below legible text, what it is."""
     from resultsbook.outputs.preview import across_columns, draft_log, overflows, preview_source
     from resultsbook.render import render_table
@@ -87,10 +108,12 @@ def _shrunk_tables(spec: Spec, report: BuildReport, folder: str, venue: Venue) -
     for name, points in overflows(measured, log, folder).items():
         kind, _, entry = name.partition(" ")
         across = venue.columns > 1 and across_columns(measured, kind, entry, venue)
+        if venue.columns > 1 and entry in placed:  # measured in the column, set across both
+            across, points = True, points - (venue.text_width - venue.column_width)
         width = venue.text_width if across else venue.column_width
         where = f"text width ({width:g}pt), across both columns" if across else f"column ({width:g}pt)"
         factor = width / (width + points)
-        if base * factor >= SMALLEST_LEGIBLE_PT:
+        if points <= 0 or base * factor >= SMALLEST_LEGIBLE_PT:
             continue
         fix = (
             "fewer columns (rows and columns swapped), shorter labels, or two tables"
