@@ -42,7 +42,7 @@ FIT_PACKAGES = {"scale": "graphicx", "tabularx": "tabularx"}
 # not by `Undefined control sequence` at \toprule
 PACKAGE_COMMANDS = {
     "booktabs": r"\toprule",
-    "siunitx": r"\sisetup",
+    "siunitx": r"\num",
     "graphicx": r"\resizebox",
     "tabularx": r"\tabularx",
     "longtable": r"\longtable",
