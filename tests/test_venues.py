@@ -540,3 +540,21 @@ def test_a_table_the_paper_sets_across_both_columns_is_measured_against_the_text
     else:
         assert sorted(widths) == ["natural", "wide"]
         assert "wider than the ICML 2025 column (234.877pt)" in widths["natural"]
+
+
+def test_a_column_figure_previewed_on_a_narrower_venue_is_named_as_sticking_out_of_its_column(
+    tmp_path: Path,
+) -> None:
+    """An ICML column figure (234.9pt) previewed on ACL's page (219.1pt columns) was shown across both
+    columns and said to fit; in the ACL paper it sticks out of its column by 15.8pt."""
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    figures = '[figures.bars]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/bars.pdf"]\n'
+    spec, store = make_project(tmp_path, figures, top='venue = "icml"\n')
+    result = make_preview(spec, store, preset="acl")
+    store.close()
+    [line] = [line for line in result.too_wide if line.startswith("figure bars")]
+    points = float(line.split(" is ")[1].split("pt")[0])
+    assert points == pytest.approx(234.8775 - 219.08614, abs=0.5)
+    assert "wider than the ACL (acl.sty) column (219.086pt)" in line and 'venue = "acl"' in line

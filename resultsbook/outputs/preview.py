@@ -13,6 +13,7 @@ is wider than the venue's column is reported.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -118,7 +119,10 @@ def too_wide(
             where = f"the {venue.title} text width ({venue.text_width:g}pt), across both columns"
         else:
             where = f"the {venue.title} column ({venue.column_width:g}pt)"
-        if kind == "figure":
+        if kind == "figure" and venue is not None and spec.venue is not None and venue != spec.venue:
+            sized = f"figures are sized for {spec.venue.title}"
+            fix = f"set venue = {json.dumps(venue.name)} ({sized}) or a smaller width"
+        elif kind == "figure":
             fix = 'set width = "column" (with a venue preset) or a smaller width'
         elif across:
             fix = 'set fit = "scale" or "tabularx"'
@@ -143,7 +147,9 @@ def across_columns(spec: Spec, kind: str, name: str, venue: Venue) -> bool:
     if kind == "table":
         latex = spec.tables[name].latex
         return latex.float and latex.float_env == "table*"
-    return spec.figures[name].style.width * PT_PER_IN > venue.column_width + 0.5
+    # a figure a column of the spec's own two-column venue wide stays in a column on another page
+    sized_for = spec.venue if spec.venue is not None and spec.venue.columns > 1 else venue
+    return spec.figures[name].style.width * PT_PER_IN > sized_for.column_width + 0.5
 
 
 def preview_packages(spec: Spec) -> list[str]:
