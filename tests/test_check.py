@@ -155,7 +155,7 @@ def test_check_reports_a_hand_edited_file_and_a_missing_one(paper):
     (paper / "paper" / "results" / "final_loss.csv").unlink()
     result = run_cli("check")
     assert result.exit_code == 1
-    assert "paper/results/table1.tex: edited (line 9 is 'LogReg & " in result.output
+    assert "paper/results/table1.tex: edited (line 10 is 'LogReg & " in result.output
     assert "paper/results/final_loss.csv: missing (run `resultsbook build`)" in result.output
 
 
