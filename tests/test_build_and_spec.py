@@ -493,3 +493,18 @@ def test_a_misspelt_template_name_is_answered_with_the_template_meant(project):
         + str(project / "templates")
         + "; did you mean 'table.tex.j2'?"
     )
+
+
+def test_several_values_written_as_one_string_in_a_where_table_are_answered_with_a_list(tmp_path) -> None:
+    """`where = { algo = "CQL,IQL" }` (the comma list of the string form, in the table form) kept no
+    run and said only which values algo has, all of which the author had written."""
+    from figure_project import make_project
+
+    table = '[tables.t]\nmetric = "acc"\nrows = ["method"]\nwhere = { method = "ours,base" }\noutputs = ["t.md"]\n'
+    spec, store = make_project(tmp_path, table)
+    [failed] = build(spec, store).failed
+    store.close()
+    assert failed.message.endswith(
+        "filter method=ours,base matches no run; in a where table, a value is one value: "
+        'write method = ["ours", "base"] for several'
+    )

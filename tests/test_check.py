@@ -155,7 +155,7 @@ def test_check_reports_a_hand_edited_file_and_a_missing_one(paper):
     (paper / "paper" / "results" / "final_loss.csv").unlink()
     result = run_cli("check")
     assert result.exit_code == 1
-    assert "paper/results/table1.tex: edited (line 9 is 'LogReg & " in result.output
+    assert "paper/results/table1.tex: edited (line 10 is 'LogReg & " in result.output
     assert "paper/results/final_loss.csv: missing (run `resultsbook build`)" in result.output
 
 
@@ -467,3 +467,16 @@ def test_plain_check_fails_while_a_run_the_logs_hold_is_not_in_the_store(paper):
     assert document["uncollected"] == {"new": ["runs/mlp_moons_seed3"], "gone": ["runs/logreg_circles_seed2"]}
     assert run_cli("check", "--collect").exit_code == 1  # now the tables are stale, cell by cell
     assert run_cli("build").exit_code == 0 and run_cli("check").exit_code == 0
+
+
+def test_a_paper_pattern_matching_no_file_is_never_answered_with_a_file_resultsbook_writes(paper):
+    """A pattern naming no file was answered with the closest .tex file, a table resultsbook writes
+    ('did you mean paper/results/table1.tex?', as d3rlpy's paper/results/main.tex), which is no part
+    of the paper's text; the paper's own file is meant."""
+    spec = paper / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace('paper = ["paper/main.tex"]', 'paper = ["paper/table1.tex"]'))
+    run_cli("build")
+    result = run_cli("check")
+    assert "Error: paper/table1.tex: [macros] paper matches no file; did you mean paper/main.tex?\n" in (
+        result.output
+    )

@@ -194,3 +194,30 @@ def test_long_category_names_under_bars_do_not_run_into_each_other(tmp_path: Pat
     for line in {round(y0) for _, y0, _, _ in ticks}:
         row = sorted((x0, x1) for x0, y0, x1, _ in ticks if round(y0) == line)
         assert all(right <= left for (_, right), (left, _) in itertools.pairwise(row)), row
+
+
+D3RLPY_ALGORITHMS = [
+    "Advantage-Weighted Actor-Critic", "BCQ", "Bootstrapping Error Accumulation Reduction",
+    "Conservative Q-Learning", "Critic Regularized Regression", "Implicit Q-Learning",
+    "PLAS with Perturbation", "TD3+BC",
+]  # fmt: skip
+
+
+def _panel_height_in(labels: list[str], pgf: bool) -> float:
+    """Return the height of the one panel of a column-wide figure with these legend labels on top."""
+    import matplotlib
+
+    style = FigureStyle(width=WIDTH_IN)
+    with matplotlib.rc_context(rc_params(style, pgf=pgf)):
+        figure = plot_figure(_many_methods(labels), style, FigureOptions(), pgf=pgf)
+        figure.draw_without_rendering()
+    [axis] = figure.axes
+    return float(axis.get_position().height * figure.get_figheight())
+
+
+@pytest.mark.parametrize("pgf", [False, True])
+def test_a_legend_of_many_rows_on_top_leaves_the_panel_its_height(pgf: bool) -> None:
+    """d3rlpy's eight algorithms above a column-wide bar chart: the legend's eight rows took 1.6in of
+    the figure's 2.3in, and the bars were drawn 0.7in tall. The figure grows by the legend's rows."""
+    one_row = _panel_height_in(["BCQ", "CQL", "IQL", "TD3+BC"], pgf)
+    assert _panel_height_in(D3RLPY_ALGORITHMS, pgf) == pytest.approx(one_row, rel=0.05)

@@ -249,3 +249,42 @@ def test_a_table_is_one_box_wherever_a_paper_puts_it(store, tmp_path):
     compiled = compile_page(tmp_path, body, files, options, preamble, packages=("booktabs", "graphicx"))
     assert float(compiled.typeout("RESIZED").removesuffix("pt")) == pytest.approx(234.8775, abs=0.01)
     assert compiled.typeout("COLUMNWIDTH") == "234.8775pt"
+
+
+@pytest.mark.parametrize(
+    ("style", "options", "missing", "loaded"),
+    [
+        ("pm", LatexOptions(), "booktabs", ()),
+        ("siunitx", LatexOptions(float=True), "siunitx", ("booktabs",)),
+        ("pm", LatexOptions(fit="tabularx"), "tabularx", ("booktabs",)),
+        ("pm", LatexOptions(multirow=True), "multirow", ("booktabs",)),
+    ],
+)
+def test_a_paper_without_a_package_its_table_needs_stops_with_one_error_naming_it(
+    store, tmp_path, style, options, missing, loaded
+):
+    """IEEEtran's and ACL's templates load no booktabs: the table stopped LaTeX with `Undefined control
+    sequence` at \\toprule, then \\midrule and \\bottomrule, naming no package."""
+    import os
+    import subprocess
+
+    from conftest import require_pdflatex
+
+    from resultsbook.outputs.texlog import LOG_ENV
+
+    pdflatex = require_pdflatex()
+    table = grouped_table(store) if options.multirow else main_table(store)
+    [path] = write_tables(tmp_path, [("t", table, TableFormat(style=style), options)])
+    preamble = "".join(rf"\usepackage{{{package}}}" for package in loaded)
+    (tmp_path / "doc.tex").write_text(
+        rf"\documentclass{{article}}{preamble}\begin{{document}}\input{{{path.name}}}\end{{document}}" + "\n"
+    )
+    subprocess.run(
+        [pdflatex, "-interaction=nonstopmode", "doc.tex"],
+        cwd=tmp_path, capture_output=True, timeout=120, env={**os.environ, **LOG_ENV},
+    )  # fmt: skip
+    errors = [line for line in (tmp_path / "doc.log").read_text().splitlines() if line.startswith("!")]
+    needs = (
+        f"! Package resultsbook Error: This table needs \\usepackage{{{missing}}} in the paper's preamble."
+    )
+    assert errors == [needs]

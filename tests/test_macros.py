@@ -298,3 +298,126 @@ def test_a_named_value_and_a_marked_cell_say_where_they_come_from_in_the_numbers
     compile_latex(
         tmp_path, r"\input{numbers.tex}" + "\n" + r"Gain \gainA{} over \rbvalue{t/ours}.", packages=()
     )
+
+
+def _compile(folder: Path, preamble: str, body: str, documentclass: str = "article") -> str:
+    """Compile twice (bookmarks are written on the second pass); return the log, failing on an error."""
+    pdflatex = require_pdflatex()
+    (folder / "doc.tex").write_text(
+        f"\\documentclass{{{documentclass}}}\n\\input{{numbers.tex}}\n{preamble}\n"
+        f"\\begin{{document}}\n{body}\n\\end{{document}}\n"
+    )
+    for _ in range(2):
+        result = subprocess.run(
+            [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+            cwd=folder, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        log = (folder / "doc.log").read_text(errors="replace")
+        assert result.returncode == 0, [line for line in log.splitlines() if line.startswith("!")]
+    return log
+
+
+def _bookmarks(folder: Path) -> list[str]:
+    """Return the PDF bookmarks hyperref wrote (doc.out), decoded from its UTF-16 octal escapes."""
+    titles = re.findall(
+        r"\\BOOKMARK \[\d\]\[-\]\{[^}]*\}\{(.*)\}\{[^}]*\}% \d+", (folder / "doc.out").read_text()
+    )
+    octets = [re.sub(r"\\(\d{3})", lambda m: chr(int(m.group(1), 8)), title) for title in titles]
+    return [bytes(map(ord, text)).decode("utf-16") for text in octets]
+
+
+def test_a_number_quoted_in_a_section_title_is_the_number_in_the_pdf_bookmarks(
+    project, tmp_path: Path
+) -> None:
+    """hyperref (loaded by ACL's, CVPR's and ICML's templates) wrote `main/ours/a` into the PDF's
+    outline for `\\section{... \\rbvalue{main/ours/a}}`, and dropped the \\rbvalue with a warning."""
+    spec, store = project
+    build(spec, store)
+    shutil.copy(Path(spec.folder) / "results/numbers.tex", tmp_path / "numbers.tex")
+    cells = re.findall(
+        r"\\@namedef\{rb@v@(value|pm)@table1/ours/a\}\{(.*)\}", (tmp_path / "numbers.tex").read_text()
+    )
+    value, pm = dict(cells)["value"], dict(cells)["pm"].replace("$\\pm$", "±")
+    body = (
+        "\\section{Ours reaches \\rbvalue{table1/ours/a} (\\rbvalue[pm]{table1/ours/a}), \\gainA{} more}\n"
+        "\\subsection{\\rbnote{table1}}\ntext"
+    )
+    log = _compile(tmp_path, "\\usepackage{hyperref}", body)
+    assert "removing `\\rbvalue" not in log and "removing `\\rbnote" not in log
+    section, note = _bookmarks(tmp_path)
+    assert (
+        section
+        == f"Ours reaches {value} ({pm}), {dict(_defined((tmp_path / 'numbers.tex').read_text()))['gainA']} more"
+    )
+    assert note.startswith("Mean ± std (ddof = 1) over n = ")
+
+
+@pytest.mark.parametrize("documentclass", ["article", "acmart"])
+def test_a_number_quoted_in_an_uppercased_title_keeps_its_key(
+    project, tmp_path: Path, documentclass: str
+) -> None:
+    """acmart sets section titles in capitals (\\MakeTextUppercase): `\\rbvalue[pm]{table1/ours/a}`
+    became `\\rbvalue[PM]{TABLE1/OURS/A}` and stopped LaTeX with `No value`."""
+    if (
+        documentclass != "article"
+        and not subprocess.run(
+            ["kpsewhich", f"{documentclass}.cls"], capture_output=True, text=True
+        ).stdout.strip()
+    ):
+        pytest.skip(f"{documentclass}.cls is not installed: apt-get install texlive-publishers")
+    spec, store = project
+    build(spec, store)
+    shutil.copy(Path(spec.folder) / "results/numbers.tex", tmp_path / "numbers.tex")
+    title = "Ours reaches \\rbvalue{table1/ours/a} and \\rbvalue[pm]{table1/ours/a}: \\rbnote{table1}"
+    if documentclass == "article":
+        body, preamble = f"\\MakeUppercase{{{title}}}", ""
+    else:
+        preamble = "\\title{T}\\author{A}\\affiliation{\\institution{S}\\city{C}\\country{X}}"
+        body = f"\\maketitle\n\\section{{{title}}}\ntext"
+    _compile(tmp_path, preamble, body, documentclass)
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "doc.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    value = dict(
+        re.findall(
+            r"\\@namedef\{rb@v@(value)@table1/ours/a\}\{(.*)\}", (tmp_path / "numbers.tex").read_text()
+        )
+    )
+    assert f"REACHES {value['value']} AND {value['value']} ±" in " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("finals", "difference"),
+    [
+        ({"ours": [1.04, 1.04], "base": [0.96, 0.96]}, "0.0"),  # 1.0 and 1.0 printed, 0.08 apart
+        (
+            {"ours": [1608.84, 1608.84], "base": [1686.87, 1686.87]},
+            "\\ensuremath{-}78.1",
+        ),  # d3rlpy's CQL vs BCQ
+    ],
+)
+def test_a_difference_in_the_text_is_the_difference_of_the_numbers_its_table_prints(
+    tmp_path: Path, finals: dict[str, list[float]], difference: str
+) -> None:
+    """A reader checks "CQL trails BCQ by 78.0 points" against the table: 1608.8 and 1686.9 are 78.1
+    apart. The text took the difference of the unrounded means, and disagreed with the table."""
+    from conftest import write_native_run
+
+    from resultsbook.sources.collect import CollectRequest, collect
+    from resultsbook.store import Store
+
+    for method, values in finals.items():
+        for seed, value in enumerate(values):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{method}{seed}", config, [{"step": 1, "ret": value}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "ret"\nrows = ["method"]\ndigits = 1\n'
+        'highlight = "none"\noutputs = ["t.tex"]\n\n[macros]\noutput = "numbers.tex"\n\n[macros.values]\n'
+        'gain = { difference = ["t/ours", "t/base"] }\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    store = Store.open(spec.db)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    build(spec, store)
+    store.close()
+    assert f"\\newcommand{{\\gain}}{{{difference}}}" in (tmp_path / "numbers.tex").read_text().splitlines()

@@ -455,7 +455,7 @@ def test_build_on_a_venues_page_names_a_table_wider_than_its_column_as_the_paper
     )
     for tables, top, expected in [
         (WIDE_TABLES, 'venue = "ieee"\n', ["wide", "across"]),  # across: wider than the text width
-        (scaled, 'venue = "ieee"\n', ["across"]),
+        (scaled, 'venue = "ieee"\n', ["across", "wide"]),  # wide: scaled to fit, past reading
         (WIDE_TABLES, "", []),  # no venue: no column to measure against
     ]:
         spec, store = make_project(tmp_path, tables, top=top)
@@ -464,9 +464,97 @@ def test_build_on_a_venues_page_names_a_table_wider_than_its_column_as_the_paper
         assert [finding.entry for finding in widths] == expected
         if expected:
             preview = make_preview(spec, store)  # the same number, said once: by the preview itself
-            said = {f"table {f.entry}": f.text.removeprefix(f"results/{f.entry}.tex ") for f in widths}
+            said = {
+                f"table {f.entry}": f.text.removeprefix(f"results/{f.entry}.tex ")
+                for f in widths
+                if "too small to read" not in f.text  # the preview names what sticks out only
+            }
             assert said == {
                 line.split(" is ")[0]: "is " + line.split(" is ", 1)[1] for line in preview.too_wide
             }
             assert [f for f in preview.build.findings if f.kind == "venue"] == []
         store.close()
+
+
+def test_build_says_when_fit_scale_shrinks_a_table_past_reading(tmp_path: Path) -> None:
+    """d3rlpy's eight algorithms × four environments with fit = "scale" came out of an ICML column at
+    47%, its 10pt numbers at 4.7pt (smaller than \\tiny, which AAAI refuses), and build said nothing:
+    the table was no longer wider than the column."""
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    slight = '[tables.slight]\nmetric = "acc"\nrows = ["lr"]\ncolumns = ["method", "dataset"]\ndigits = 0\n'
+    slight += 'fit = "scale"\noutputs = ["results/slight.tex"]\n'  # 28pt too wide: set at 89%, 8.9pt
+    tables = slight + WIDE_TABLES.replace(
+        'outputs = ["results/wide.tex"]', 'fit = "scale"\noutputs = ["results/wide.tex"]'
+    )
+    spec, store = make_project(tmp_path, tables, top='venue = "icml"\n')
+    report = build(spec, store)
+    store.close()
+    widths = {finding.entry: finding.text for finding in report.findings if finding.kind == "venue"}
+    assert "slight" not in widths, widths
+    shrunk = re.fullmatch(
+        r'results/wide\.tex is ([\d.]+)pt wider than the ICML 2025 column \(234\.877pt\): fit = "scale" '
+        r"sets it at (\d+)%, its 10pt text at ([\d.]+)pt, too small to read; (.*)",
+        widths["wide"],
+    )
+    assert shrunk is not None, widths["wide"]
+    points, percent, size, fix = shrunk.groups()
+    assert int(percent) == round(100 * 234.8775 / (234.8775 + float(points)))
+    assert float(size) == pytest.approx(10 * 234.8775 / (234.8775 + float(points)), abs=0.06)
+    assert float(size) < 7 and 'float = "table*"' in fix
+
+
+@pytest.mark.parametrize("environment", ["table*", "table"])
+def test_a_table_the_paper_sets_across_both_columns_is_measured_against_the_text_width(
+    tmp_path: Path, environment: str
+) -> None:
+    """A bare table the paper inputs in its own table* was measured against ICML's column: build said
+    it was 118pt too wide (or that fit = "scale" set it at 37%) and told the author to use table*."""
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    tables = (
+        '[tables.natural]\nmetric = "acc"\nrows = ["lr"]\ncolumns = ["dataset", "method"]\ndigits = 1\n'
+        'outputs = ["results/natural.tex"]\n\n'
+        + WIDE_TABLES.replace(
+            'outputs = ["results/wide.tex"]', 'fit = "scale"\noutputs = ["results/wide.tex"]'
+        )
+        + '\n[macros]\noutput = "results/numbers.tex"\npaper = ["paper"]\n'
+    )
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    inputs = "".join(
+        f"\\begin{{{environment}}}[t]\n\\centering\n\\input{{../results/{name}}}\n\\end{{{environment}}}\n"
+        for name in ("natural", "wide")
+    )
+    (paper / "main.tex").write_text(
+        f"\\documentclass{{article}}\n\\begin{{document}}\n{inputs}\\end{{document}}\n"
+    )
+    spec, store = make_project(tmp_path, tables, top='venue = "icml"\n')
+    report = build(spec, store)
+    store.close()
+    widths = {f.entry: f.text for f in report.findings if f.kind == "venue" and f.entry != "across"}
+    if environment == "table*":
+        assert widths == {}
+    else:
+        assert sorted(widths) == ["natural", "wide"]
+        assert "wider than the ICML 2025 column (234.877pt)" in widths["natural"]
+
+
+def test_a_column_figure_previewed_on_a_narrower_venue_is_named_as_sticking_out_of_its_column(
+    tmp_path: Path,
+) -> None:
+    """An ICML column figure (234.9pt) previewed on ACL's page (219.1pt columns) was shown across both
+    columns and said to fit; in the ACL paper it sticks out of its column by 15.8pt."""
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    figures = '[figures.bars]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/bars.pdf"]\n'
+    spec, store = make_project(tmp_path, figures, top='venue = "icml"\n')
+    result = make_preview(spec, store, preset="acl")
+    store.close()
+    [line] = [line for line in result.too_wide if line.startswith("figure bars")]
+    points = float(line.split(" is ")[1].split("pt")[0])
+    assert points == pytest.approx(234.8775 - 219.08614, abs=0.5)
+    assert "wider than the ACL (acl.sty) column (219.086pt)" in line and 'venue = "acl"' in line

@@ -1,5 +1,6 @@
-"""Whether the paper sets a table on a one-column page where it `\\input`s it: a longtable refuses
-two-column mode, so a two-column paper may take one only after `\\onecolumn` (an appendix)."""
+"""Whether the paper sets a table on a one-column page where it `\\input`s it (a longtable refuses
+two-column mode, so a two-column paper may take one only after `\\onecolumn`, an appendix), and
+whether inside its own table* or figure* (measured against the text width, not the column)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from resultsbook.outputs.quotes import paper_texts, strip_comment
 
 _EVENT = re.compile(
     r"\\(onecolumn|twocolumn|documentclass)(?![A-Za-z@])(?:\s*\[([^\]]*)\])?|\\(?:input|include)\s*\{([^}]*)\}"
+    r"|\\(begin|end)\s*\{(?:table|figure)\*\}"
 )
 _MAX_DEPTH = 16  # \input nested deeper than a paper's files go: not followed further
 _MAX_READS = 10_000  # files read in all: a paper inputting its files in many places stops here
@@ -25,6 +27,7 @@ class Placement:
     path: str
     line: int
     one_column: bool | None
+    across: bool = False  # inside a table* or figure*: across both columns of a two-column page
 
     def place(self) -> str:
         """Return `file:line`, relative to the working folder."""
@@ -50,11 +53,14 @@ def table_placements(
 
 
 def _events(text: str) -> Iterator[tuple[str, int, str]]:
-    """Yield (kind, line, argument) of each column switch, \\documentclass (its options) and \\input."""
+    """Yield (kind, line, argument) of each column switch, \\documentclass (its options), \\input, and
+    begin and end of table* and figure*."""
     for number, line in enumerate(text.splitlines(), start=1):
         for match in _EVENT.finditer(strip_comment(line)):
             if match.group(1):
                 yield match.group(1), number, match.group(2) or ""
+            elif match.group(4):
+                yield f"{match.group(4)} starred", number, ""
             else:
                 yield "input", number, match.group(3).strip()
 
@@ -69,6 +75,7 @@ class _Reader:
         self.reading: set[str] = set()  # the files being read, outermost first: an input loop stops here
         self.placements: list[Placement] = []
         self.reads = _MAX_READS
+        self.starred = 0  # table* and figure* environments open where TeX reads
 
     def read(self, path: str, base: str, one_column: bool | None, depth: int) -> bool | None:
         """Follow one file from the column mode it starts in; return the mode it ends in."""
@@ -80,10 +87,12 @@ class _Reader:
                 one_column = "onecolumn" in re.split(r"[\s,]+", argument)
             elif kind in ("onecolumn", "twocolumn"):
                 one_column = kind == "onecolumn"
+            elif kind in ("begin starred", "end starred"):
+                self.starred = max(0, self.starred + (1 if kind == "begin starred" else -1))
             else:
                 paths = _resolved(argument, (os.path.dirname(path), base))
                 if self.tables & paths:
-                    self.placements.append(Placement(path, line, one_column))
+                    self.placements.append(Placement(path, line, one_column, self.starred > 0))
                 inner = next((p for p in self.events if p in paths), None)
                 if inner is not None and inner not in self.reading and depth < _MAX_DEPTH and self.reads:
                     one_column = self.read(inner, base, one_column, depth + 1)

@@ -22,7 +22,7 @@ from resultsbook.query.select import run_value, select_runs
 from resultsbook.query.stats import describe
 from resultsbook.render.latex import tex_number
 from resultsbook.render.layout import DisplayCell, center_key, layout_table
-from resultsbook.render.numformat import column_format, fmt_number
+from resultsbook.render.numformat import column_format, fmt_number, printed_difference
 from resultsbook.spec import Spec, TableSpec, ValueSpec
 from resultsbook.store import Store
 
@@ -160,8 +160,9 @@ def _named(
         first, second = (_cell(value, key, cells) for key in value.cells)
         a, b = _stat(value, first), _stat(value, second)
         if value.kind == "difference" and value.digits is None and first.exponent == second.exponent:
-            number = a - b
-            return number, _fmt(number, "", max(first.digits, second.digits), first.exponent)
+            # the difference of the numbers the table prints, which a reader can check against it
+            printed = printed_difference(a, b, first.digits, second.digits, first.exponent)
+            return a - b, _fmt(printed, "", max(first.digits, second.digits), first.exponent)
         number = a - b if value.kind == "difference" else (a / b if b != 0 else math.nan)
         if value.digits is not None:
             return number, _fmt(number, "", value.digits)

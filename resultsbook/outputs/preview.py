@@ -13,11 +13,13 @@ is wider than the venue's column is reported.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from resultsbook.errors import BuildError, NotFoundError, RenderError
@@ -97,25 +99,30 @@ def too_wide_outputs(spec: Spec, log: str, folder: str, venue: Venue | None) -> 
     return [f"{name} {text}" for name, text in too_wide(spec, log, folder, venue)]
 
 
-def too_wide(spec: Spec, log: str, folder: str, venue: Venue | None) -> list[tuple[str, str]]:
+def too_wide(
+    spec: Spec, log: str, folder: str, venue: Venue | None, placed_across: Collection[str] = ()
+) -> list[tuple[str, str]]:
     """Return (`table NAME` or `figure NAME`, how much wider than what it is, and what to do) for each
-    output that sticks out of its column (or of the page, across both columns) in a compile's log."""
-    generated = {path: f"table {name}" for name, table in spec.tables.items() for path in table.outputs}
-    generated |= {path: f"figure {name}" for name, figure in spec.figures.items() for path in figure.outputs}
-    worst: dict[str, float] = {}
-    for name, box in attribute(overfull_boxes(log), folder, generated):
-        worst[name] = max(worst.get(name, 0.0), box.points)
+    output that sticks out of its column (or of the page, across both columns) in a compile's log;
+    the tables `placed_across`, set in the column here, the paper sets in its own table*."""
     lines: list[tuple[str, str]] = []
-    for name, points in worst.items():
+    for name, points in overflows(spec, log, folder).items():
         kind, _, entry = name.partition(" ")
-        across = venue is not None and venue.columns > 1 and _across_columns(spec, kind, entry, venue)
+        across = venue is not None and venue.columns > 1 and across_columns(spec, kind, entry, venue)
+        if venue is not None and venue.columns > 1 and kind == "table" and entry in placed_across:
+            across, points = True, points - (venue.text_width - venue.column_width)
+            if points <= 0:
+                continue
         if venue is None:
             where = "the preview's text width"
         elif across:
             where = f"the {venue.title} text width ({venue.text_width:g}pt), across both columns"
         else:
             where = f"the {venue.title} column ({venue.column_width:g}pt)"
-        if kind == "figure":
+        if kind == "figure" and venue is not None and spec.venue is not None and venue != spec.venue:
+            sized = f"figures are sized for {spec.venue.title}"
+            fix = f"set venue = {json.dumps(venue.name)} ({sized}) or a smaller width"
+        elif kind == "figure":
             fix = 'set width = "column" (with a venue preset) or a smaller width'
         elif across:
             fix = 'set fit = "scale" or "tabularx"'
@@ -125,12 +132,24 @@ def too_wide(spec: Spec, log: str, folder: str, venue: Venue | None) -> list[tup
     return lines
 
 
-def _across_columns(spec: Spec, kind: str, name: str, venue: Venue) -> bool:
+def overflows(spec: Spec, log: str, folder: str) -> dict[str, float]:
+    """Return how many points each output (`table NAME`, `figure NAME`) sticks out by in a compile's log."""
+    generated = {path: f"table {name}" for name, table in spec.tables.items() for path in table.outputs}
+    generated |= {path: f"figure {name}" for name, figure in spec.figures.items() for path in figure.outputs}
+    worst: dict[str, float] = {}
+    for name, box in attribute(overfull_boxes(log), folder, generated):
+        worst[name] = max(worst.get(name, 0.0), box.points)
+    return worst
+
+
+def across_columns(spec: Spec, kind: str, name: str, venue: Venue) -> bool:
     """Tell whether the preview places an output across both columns (table*, a figure wider than one)."""
     if kind == "table":
         latex = spec.tables[name].latex
         return latex.float and latex.float_env == "table*"
-    return spec.figures[name].style.width * PT_PER_IN > venue.column_width + 0.5
+    # a figure a column of the spec's own two-column venue wide stays in a column on another page
+    sized_for = spec.venue if spec.venue is not None and spec.venue.columns > 1 else venue
+    return spec.figures[name].style.width * PT_PER_IN > sized_for.column_width + 0.5
 
 
 def preview_packages(spec: Spec) -> list[str]:
@@ -205,7 +224,7 @@ def preview_source(spec: Spec, report: BuildReport, folder: str, venue: Venue | 
             add(NoEscape(r"\twocolumn"))
     for name, figure in spec.figures.items():
         shown = _shown_figure(figure.outputs)
-        wide = venue is not None and venue.columns > 1 and _across_columns(spec, "figure", name, venue)
+        wide = venue is not None and venue.columns > 1 and across_columns(spec, "figure", name, venue)
         if wide:  # across both columns, as the paper would place it (figure*)
             add(NoEscape(r"\begin{figure*}[t]\centering"))
             add(NoEscape(rf"\textbf{{Figure {escape_latex(name)}}} (across both columns)\par\medskip"))

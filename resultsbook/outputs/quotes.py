@@ -7,7 +7,7 @@ import glob
 import itertools
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from resultsbook.errors import closest
@@ -87,7 +87,7 @@ def paper_texts(
             problems.append(QuoteProblem(os.path.relpath(pattern), message))
             continue
         if not matched:
-            problems.append(QuoteProblem(os.path.relpath(pattern), _unmatched(pattern)))
+            problems.append(QuoteProblem(os.path.relpath(pattern), _unmatched(pattern, skipped)))
         files.update((path, None) for path in matched if os.path.abspath(path) not in skipped)
     texts: dict[str, str] = {}
     for path in files:
@@ -151,13 +151,18 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
     return problems
 
 
-def _unmatched(pattern: str) -> str:
-    """Say that a pattern of `[macros] paper` matches no file, with the .tex file it may have meant."""
+def _unmatched(pattern: str, generated: Container[str]) -> str:
+    """Say that a pattern of `[macros] paper` matches no file, with the .tex file it may have meant
+    (never one of the `generated` outputs, which are no part of the paper's text)."""
     if os.path.exists(pattern):  # a FIFO, a device: never read
         return "[macros] paper names something that is not a regular file; name the paper's .tex files"
     folder = os.path.dirname(pattern.split("*")[0]) or "."
     below = glob.iglob(os.path.join(folder, "**", "*.tex"), recursive=True) if os.path.isdir(folder) else ()
-    present = [path for path in itertools.islice(below, _MAX_FILES) if os.path.isfile(path)]
+    present = [
+        path
+        for path in itertools.islice(below, _MAX_FILES)
+        if os.path.isfile(path) and os.path.abspath(path) not in generated
+    ]
     guess = closest(pattern, present)
     hint = f"did you mean {os.path.relpath(guess)}?" if guess else "check the path in [macros] paper"
     return f"[macros] paper matches no file; {hint}"

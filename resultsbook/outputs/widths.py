@@ -1,23 +1,31 @@
 """On a venue's page, `build` sets every LaTeX table it built on the venue's column, as the preview
-does (one draft pdflatex pass), and says which is wider than the column, by how much, and the fix."""
+does (one draft pdflatex pass), and says which is wider than the column, by how much, and the fix;
+and which `fit = "scale"` shrinks until its text is too small to read."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 
-from resultsbook.outputs.build import BuildReport, Finding
-from resultsbook.spec import Spec
+from resultsbook.outputs.build import BuildReport, Finding, written_files
+from resultsbook.outputs.columns import table_placements
+from resultsbook.render.venues import Venue
+from resultsbook.spec import Spec, TableSpec
 
 _MEASURED = "widths.tex"
+_NATURAL = "natural.tex"
+# \scriptsize of a 10pt paper: smaller text is hard to read in print (AAAI refuses \tiny, 5pt)
+SMALLEST_LEGIBLE_PT = 7.0
+_TABLE_FONT_PT = {r"\footnotesize": 8.0, r"\small": 9.0}  # of a 10pt class (IEEEtran, llncs)
 
 
 def too_wide_tables(spec: Spec, report: BuildReport) -> list[Finding]:
     """Return a finding for each LaTeX table of the build wider than the venue's column (or its text
-    width, across both columns); none without a venue or pdflatex, or when the tables do not compile
-    (the preview, and the paper, say why)."""
+    width, across both columns), or shrunk by `fit = "scale"` past reading; none without a venue or
+    pdflatex, or when the tables do not compile (the preview, and the paper, say why)."""
     from resultsbook.outputs.preview import draft_log, preview_source, too_wide
 
     venue = spec.venue
@@ -35,10 +43,85 @@ def too_wide_tables(spec: Spec, report: BuildReport) -> list[Finding]:
         log = draft_log(folder, _MEASURED)
         if log is None:
             return []
-        wide = too_wide(shown, log, folder, venue)
+        across = placed_across(spec, tables)
+        wide = too_wide(shown, log, folder, venue, across)
+        shrunk = _shrunk_tables(shown, report, folder, venue, across)
     findings = []
     for name, text in wide:
         table = name.removeprefix("table ")
-        output = next(path for path in tables[table].outputs if path.endswith(".tex"))
-        findings.append(Finding(table, "", "venue", f"{os.path.relpath(output, spec.folder)} {text}"))
-    return findings
+        findings.append(Finding(table, "", "venue", f"{_latex_output(spec, table)} {text}"))
+    return findings + [
+        Finding(table, "", "venue", f"{_latex_output(spec, table)} {text}") for table, text in shrunk.items()
+    ]
+
+
+def _latex_output(spec: Spec, table: str) -> str:
+    output = next(path for path in spec.tables[table].outputs if path.endswith(".tex"))
+    return os.path.relpath(output, spec.folder)
+
+
+def placed_across(spec: Spec, tables: Mapping[str, TableSpec]) -> set[str]:
+    """Return the tables that the paper's files (`[macros] paper`) input only inside a table* or
+    figure*, across both columns, though they are not such floats themselves."""
+    paper = spec.macros.paper if spec.macros is not None else ()
+    if not paper:
+        return set()
+    generated = written_files(spec)
+    across = set()
+    for name, table in tables.items():
+        latex = [path for path in table.outputs if path.endswith(".tex")]
+        placements = table_placements(latex, paper, generated)
+        if placements and all(placement.across for placement in placements):
+            across.add(name)
+    return across
+
+
+def _shrunk_tables(
+    spec: Spec, report: BuildReport, folder: str, venue: Venue, placed: Collection[str]
+) -> dict[str, str]:
+    """Return, for each `fit = "scale"` table that the scaling sets below legible text, what it is."""
+    from resultsbook.outputs.preview import across_columns, draft_log, overflows, preview_source
+    from resultsbook.render import render_table
+
+    scaled = {
+        name: table
+        for name, table in spec.tables.items()
+        if table.latex.fit == "scale" and not table.latex.longtable
+    }
+    if not scaled:
+        return {}
+    natural = {}
+    for index, (name, table) in enumerate(scaled.items()):  # its natural width: measured unscaled
+        path = os.path.join(folder, f"natural-{index}.tex")
+        latex = replace(table.latex, fit="natural")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(render_table(report.tables[name], "latex", table.format, table.labels, latex))
+        natural[name] = replace(table, latex=latex, outputs=(path,))
+    measured = replace(spec, tables=natural)
+    with open(os.path.join(folder, _NATURAL), "w", encoding="utf-8") as handle:
+        handle.write(preview_source(measured, report, folder, venue))
+    log = draft_log(folder, _NATURAL)
+    if log is None:
+        return {}
+    base = _TABLE_FONT_PT.get(venue.table_font, float(venue.font_size.removesuffix("pt")))
+    said = {}
+    for name, points in overflows(measured, log, folder).items():
+        kind, _, entry = name.partition(" ")
+        across = venue.columns > 1 and across_columns(measured, kind, entry, venue)
+        if venue.columns > 1 and entry in placed:  # measured in the column, set across both
+            across, points = True, points - (venue.text_width - venue.column_width)
+        width = venue.text_width if across else venue.column_width
+        where = f"text width ({width:g}pt), across both columns" if across else f"column ({width:g}pt)"
+        factor = width / (width + points)
+        if points <= 0 or base * factor >= SMALLEST_LEGIBLE_PT:
+            continue
+        fix = (
+            "fewer columns (rows and columns swapped), shorter labels, or two tables"
+            if across
+            else 'float = "table*" for both columns, fewer columns, or shorter labels'
+        )
+        said[entry] = (
+            f'is {points:.1f}pt wider than the {venue.title} {where}: fit = "scale" sets it at '
+            f"{round(100 * factor)}%, its {base:g}pt text at {base * factor:.1f}pt, too small to read; {fix}"
+        )
+    return said

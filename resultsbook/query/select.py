@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
@@ -90,6 +91,17 @@ def _split_values(raw: str) -> list[str]:
     """Split a comma-separated value list; a backslash keeps a literal comma."""
     parts = re.split(r"(?<!\\),", raw)
     return [part.replace("\\,", ",") for part in parts]
+
+
+def _comma_list(item: Filter, values: Sequence[str]) -> str | None:
+    """Return `["a", "b"]` when an equality filter's one value is `a,b` and a and b are values the
+    runs have (one string holding several values), else None."""
+    if item.op != "=" or len(item.values) != 1 or not isinstance(item.values[0], str):
+        return None
+    parts = [part.strip() for part in item.values[0].split(",")]
+    if len(parts) < 2 or not all(part in values for part in parts):
+        return None
+    return "[" + ", ".join(json.dumps(parse_scalar(part)) for part in parts) + "]"
 
 
 def run_value(run: StoredRun, key: str) -> Any:
@@ -222,7 +234,10 @@ def why_nothing_selected(
             texts = [format_value(value) for value in values]
             hint = f"{item.key} has: {listing_text(texts)}"
             guess = closest(format_value(item.values[0]), texts) if item.op == "=" and item.values else None
-            if guess is not None:
+            listed = _comma_list(item, texts)
+            if listed is not None:  # the string form's `model=a,b`, written in a where table
+                hint = f"in a where table, a value is one value: write {item.key} = {listed} for several"
+            elif guess is not None:
                 hint += f"; did you mean {shlex.quote(f'{item.key}={guess}')}?"  # pasted into a shell
             before = "" if item is filters[0] else f" (among the {len(remaining)} runs the others keep)"
             return NotFoundError(f"filter {item} matches no run{before}; {hint}")

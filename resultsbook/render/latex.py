@@ -39,6 +39,16 @@ FITS = ("natural", "scale", "tabular*", "tabularx")
 FLOATS = ("table", "table*")
 # what each option needs in the paper's preamble, beyond booktabs
 FIT_PACKAGES = {"scale": "graphicx", "tabularx": "tabularx"}
+# a command each package defines: a table tells a preamble without the package by one error naming it,
+# not by `Undefined control sequence` at \toprule
+PACKAGE_COMMANDS = {
+    "booktabs": r"\toprule",
+    "siunitx": r"\num",
+    "graphicx": r"\resizebox",
+    "tabularx": r"\tabularx",
+    "longtable": r"\longtable",
+    "multirow": r"\multirow",
+}
 DASH = "--"
 
 
@@ -95,6 +105,7 @@ def render_latex(
         options.template,
         options.template_dirs,
         header_comment=f"% {generated}" if generated else "",
+        requires=[(PACKAGE_COMMANDS[package], package) for package in options.packages(style)],
         float=options.float,
         float_env=options.float_env,
         placement=options.placement,

@@ -19,6 +19,19 @@ _PLAIN = (
     (r"\ensuremath{-}", "-"),
     (r"$\pm$", "±"),
 )
+# A title is case-changed (acmart's capitals) and turned into a PDF bookmark (hyperref), where
+# \rbvalue cannot run: its key keeps its case, and a bookmark shows the number, not the key.
+_TITLE_SAFE = (
+    "% Section titles: the key keeps its case in capitals (acmart), a PDF bookmark shows the number.",
+    "\\ifdefined\\AddToNoCaseChangeList\\AddToNoCaseChangeList{\\rbvalue\\rbnote}\\fi",
+    "\\def\\rb@text#1#{\\rb@text@#1[value]\\@nil}",
+    "\\def\\rb@text@[#1]#2\\@nil#3{\\rb@textof{rb@v@#1@#3}}",
+    "\\def\\rb@textof#1{\\ifcsname#1\\endcsname\\expandafter\\@firstofone\\else\\expandafter\\@gobble\\fi{\\csname#1\\endcsname}}",
+    "\\def\\rb@bookmarks{\\ifdefined\\pdfstringdefDisableCommands\\pdfstringdefDisableCommands{%",
+    "  \\def\\rbvalue{\\rb@text}\\def\\rbnote##1{\\rb@textof{rb@n@##1}}\\def\\pm{\\textpm}%",
+    "  \\def\\times{\\texttimes}}\\fi}",
+    "\\ifx\\@nodocument\\relax\\rb@bookmarks\\else\\AtBeginDocument{\\rb@bookmarks}\\fi",
+)
 _CELL_LINE = re.compile(r"\\@namedef\{rb@v@([A-Za-z0-9_]+)@([^{}]*)\}\{(.*)\}")
 
 
@@ -65,16 +78,18 @@ def render_macros(
         "% what a table or figure shows. An unknown key stops LaTeX with an error.",
         "\\makeatletter",
         "\\DeclareRobustCommand{\\rbvalue}[2][value]{%",
-        "  \\@ifundefined{rb@v@#1@#2}%",
+        "  \\lowercase{\\def\\rb@stat{#1}}%",
+        "  \\@ifundefined{rb@v@\\rb@stat @#2}%",
         f"    {{\\PackageError{{resultsbook}}{{No value `#2' (#1) in {where}}}%",
         "      {The key is the table name, then its row and column values, joined by /, as in",
         "       resultsbook.toml. Check the spelling, or run `resultsbook build` to regenerate the file.}}%",
-        "    {\\@nameuse{rb@v@#1@#2}}}",
+        "    {\\@nameuse{rb@v@\\rb@stat @#2}}}",
         "\\DeclareRobustCommand{\\rbnote}[1]{%",
         "  \\@ifundefined{rb@n@#1}%",
         f"    {{\\PackageError{{resultsbook}}{{No note for `#1' in {where}}}%",
         "      {Use the name of a table or figure of resultsbook.toml.}}%",
         "    {\\@nameuse{rb@n@#1}}}",
+        *_TITLE_SAFE,
         "\\makeatother",
     ]
     if origins:

@@ -52,14 +52,28 @@ def fmt_number(value: float | None, digits: int, exponent: int = 0) -> str | Non
         return None
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    exact = Decimal(repr(float(value))).scaleb(-exponent)
-    with localcontext() as context:  # the default 28 digits cannot hold 1e276 to two decimals
-        context.prec = max(context.prec, exact.adjusted() + digits + 2)
-        rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    rounded = _rounded(value, digits, exponent)
     if rounded == 0:
         rounded = abs(rounded)
     text = f"{rounded:.{digits}f}"
     return f"{text}e{exponent}" if exponent else text
+
+
+def _rounded(value: float, digits: int, exponent: int) -> Decimal:
+    """Return `value` / 10**exponent rounded half-up to `digits` decimals, as a table prints it."""
+    exact = Decimal(repr(float(value))).scaleb(-exponent)
+    with localcontext() as context:  # the default 28 digits cannot hold 1e276 to two decimals
+        context.prec = max(context.prec, exact.adjusted() + digits + 2)
+        return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def printed_difference(a: float, b: float, digits_a: int, digits_b: int, exponent: int = 0) -> float:
+    """Return a − b as the difference of the two numbers printed (each rounded to its decimals), so
+    that a difference quoted in the text agrees with its table; NaN or infinity as a − b is."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return a - b
+    difference = _rounded(a, digits_a, exponent) - _rounded(b, digits_b, exponent)
+    return float(difference.scaleb(exponent))
 
 
 def column_format(centers: Iterable[float], spreads: Iterable[float]) -> NumberFormat:

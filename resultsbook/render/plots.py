@@ -41,6 +41,7 @@ FIGURE_KINDS = ("curve", "bar", "points", "profile", "efficiency")
 FIGURE_SUFFIXES = (".pdf", ".pgf", ".svg", ".png")
 RIGHT_LEGEND_SHARE = 0.5  # of the figure's width, at most, for a legend on the right
 LEGEND_MARGIN = 1.04  # a figure grown to hold its legend is this much taller than the legend
+TOP_LEGEND_ROOM_IN = 0.3  # the height a legend on top adds to a figure: one row of labels
 # spreads drawn from their bounds (a BCa interval or the quartiles need not be centred)
 INTERVAL_BOUNDS = {name: (f"{name}_lo", f"{name}_hi") for name in ("ci95", "bootstrap", "bca", "iqr")} | {
     "minmax": ("min", "max")
@@ -485,7 +486,7 @@ def plot_figure(data: PlotData, style: FigureStyle, options: FigureOptions, pgf:
     rows = math.ceil(count / columns)
     panel_width = style.width / columns
     height = style.height or rows * max(panel_width * style.aspect, 1.2) + (
-        0.3 if style.legend == "top" else 0.0
+        TOP_LEGEND_ROOM_IN if style.legend == "top" else 0.0
     )
     figure = Figure(figsize=(style.width, height), layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=False, sharey=options.sharey)
@@ -667,7 +668,11 @@ def _legend_artist(figure: Any, first_axis: Any, data: PlotData, style: FigureSt
         return figure.legend(handles, names, loc="outside right upper", ncols=columns)
 
     if style.legend != "right":
-        fit_legend(figure, on_top, labels, min(len(handles), 4), figure.bbox.width, drawn, pgf)
+        legend = fit_legend(figure, on_top, labels, min(len(handles), 4), figure.bbox.width, drawn, pgf)
+        # rows beyond the one the height leaves room for: the figure grows, not the panels shrink
+        beyond = legend_height(figure, legend, pgf) * LEGEND_MARGIN / figure.dpi - TOP_LEGEND_ROOM_IN
+        if style.height is None and beyond > 0:
+            figure.set_figheight(figure.get_figheight() + beyond)
         return
     room = figure.bbox.width * RIGHT_LEGEND_SHARE  # the panels keep at least half the width
     legend = fit_legend(figure, on_the_right, labels, 1, room, drawn, pgf)
