@@ -447,6 +447,9 @@ def _check_own_params(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRu
     """Refuse a table's `replicate`, `run_specific` or `tasks` key that no run has (a typo), naming the
     table; the defaults (seed, and the usual run-specific params) may be absent."""
     query = table_spec.query
+    asked = ([k for k in query.replicate if k != "seed"], query.run_specific[len(DEFAULT_RUN_SPECIFIC) :])
+    if not any(asked) and not query.tasks:  # the defaults only: nothing to look up in every run
+        return
     known = known_keys(runs)
     try:
         check_params_exist("replicate", [k for k in query.replicate if k != "seed"], known)

@@ -39,10 +39,23 @@ def part_digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+_RUNS_PARTS: dict[tuple[int, str], tuple[object, str]] = {}  # (id of runs, filters) -> (runs, digest)
+_RUNS_PARTS_KEPT = 8  # the runs of a build or two: a watch round reads its runs anew
+
+
 def runs_part(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter]) -> str:
-    """Digest the stored content of the runs the filters select (each run's id and content digest)."""
+    """Digest the stored content of the runs the filters select (each run's id and content digest);
+    the tables of a build that select alike digest their 100,000 runs once, not once each."""
+    key = (id(runs), repr(filters))
+    known = _RUNS_PARTS.get(key)
+    if known is not None and known[0] is runs:  # the runs are held with it: their id is theirs still
+        return known[1]
     selected = Runs.of(select_runs(Runs.of(runs), filters))
-    return part_digest(sorted(zip(selected.field("run_id").tolist(), selected.field("digest").tolist())))
+    digest = part_digest(sorted(zip(selected.field("run_id").tolist(), selected.field("digest").tolist())))
+    if len(_RUNS_PARTS) >= _RUNS_PARTS_KEPT:
+        _RUNS_PARTS.clear()
+    _RUNS_PARTS[key] = (runs, digest)
+    return digest
 
 
 def settings_parts(entry: Mapping[str, Any]) -> dict[str, str]:

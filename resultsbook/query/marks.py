@@ -162,6 +162,8 @@ def same_curve_text(
 def same_curve_marks(runs: CellRuns, codes: np.ndarray, keys: Sequence[str], metric: str) -> list[Mark]:
     """Mark (≡) a cell whose runs of different replicates logged one same curve of its metric (`codes`
     per run, as `MetricReader.curve_codes` gives them)."""
+    if np.count_nonzero(codes >= 0) < 2:  # as usual, no two runs alike: nothing to look at per run
+        return []
     columns = [column.tolist() for column in (*runs.pooled, *runs.replicate)]
     replicates = [tuple(column[i] for column in columns) for i in range(len(runs))]
     found = same_curve_text(codes, replicates, keys, metric)
