@@ -220,6 +220,11 @@ def test_check_names_the_runs_added_and_removed_a_few_then_counts(paper):
     )
     added = "4 runs added (mlp_moons_seed3, mlp_moons_seed4, mlp_moons_seed5 and 1 more)"
     assert f", {added}, {removed}\n" in run_cli("check", "--collect").output
+    document = json.loads(run_cli("check", "--json").output)
+    table = next(o for o in document["outputs"] if o["path"].endswith("table1.tex"))
+    change = next(c for c in table["changes"] if c["cell"] == "MLP (16 hidden) / Moons")
+    assert change["added"] == [f"mlp_moons_seed{seed}" for seed in seeds]  # every one, for scripts
+    assert (change["runs_added"], change["removed"]) == (4, ["mlp_moons_seed0", "mlp_moons_seed1"])
 
 
 def test_check_json_envelope_is_a_stable_contract(paper):
@@ -254,7 +259,16 @@ def test_check_json_envelope_is_a_stable_contract(paper):
         "RESULTS.md": "current",
     }
     change = next(o for o in document["outputs"] if o["path"].endswith("final_loss.tex"))["changes"][0]
-    assert set(change) == {"cell", "old", "new", "runs_added", "runs_removed", "quoted_at"}
+    assert set(change) == {
+        "cell",
+        "old",
+        "new",
+        "runs_added",
+        "runs_removed",
+        "added",
+        "removed",
+        "quoted_at",
+    }
     assert change["cell"] == "Circles / Logistic regression"
     assert set(document["findings"][0]) == {"entry", "cell", "kind", "text"}
 

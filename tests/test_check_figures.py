@@ -48,6 +48,8 @@ def test_check_json_lists_the_moved_curve_as_a_table_lists_a_cell(paper):
             "new": "0.4 [0.2, 0.7]",
             "runs_added": 0,
             "runs_removed": 0,
+            "added": [],
+            "removed": [],
             "quoted_at": [],
         }
     ]

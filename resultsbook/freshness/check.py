@@ -152,6 +152,8 @@ class CheckReport:
                             "new": change.new,
                             "runs_added": change.runs_added,
                             "runs_removed": change.runs_removed,
+                            "added": list(change.added),
+                            "removed": list(change.removed),
                             "quoted_at": list(change.quoted_at),
                         }
                         for change in output.changes
