@@ -363,3 +363,25 @@ def test_an_inherited_setting_no_flag_can_undo_is_named_when_the_save_is_refused
         "written: the entry is above, to adapt by hand"
     )
     assert (runs / "resultsbook.toml").read_text() == "[defaults]\nmin_replicates = 6\n"
+
+
+def test_order_puts_values_first_says_typos_and_is_saved_with_the_table(runs, cli):
+    """The spec and book.table had `order`; the command line had no way to say it."""
+    assert cli("collect", "runs").exit_code == 0
+    default = cli("table", *SWEEP)
+    assert default.stdout.index("cnn") < default.stdout.index("mlp")
+    ordered = cli("table", *SWEEP, "--order", "model=mlp,cnn", "--order", "dataset=b,a")
+    assert ordered.exit_code == 0, ordered.output
+    assert ordered.stdout.index("mlp") < ordered.stdout.index("cnn")
+    header = ordered.stdout.splitlines()[0].split()
+    assert header[1:] == ["b", "a"]
+    typo = cli("table", *SWEEP, "--order", "model=mpl,cnn")
+    assert "order lists model 'mpl', which no run has; did you mean 'mlp'?" in typo.stderr
+    bad = cli("table", *SWEEP, "--order", "model")
+    assert bad.exit_code == 2 and "--order 'model' must look like KEY=VALUE[,VALUE...]" in bad.output
+    saved = cli("table", *SWEEP, "--order", "model=mlp,cnn", "--save", "main")
+    assert saved.exit_code == 0, saved.output
+    assert 'order = { model = ["mlp", "cnn"] }\n' in (runs / "resultsbook.toml").read_text()
+    assert cli("build").exit_code == 0
+    latex = (runs / "results" / "main.tex").read_text()
+    assert latex.index("mlp") < latex.index("cnn")

@@ -83,6 +83,12 @@ if TYPE_CHECKING:
 )
 @click.option("--where", multiple=True, metavar="FILTER", help="KEY=V[,V...], KEY!=V, KEY>=N, KEY~REGEX.")
 @click.option(
+    "--order",
+    multiple=True,
+    metavar="KEY=V[,V...]",
+    help="Put these values of a row or column key first, in this order (repeat for other keys).",
+)
+@click.option(
     "--replicates",
     "expected",
     type=click.IntRange(min=1),
@@ -174,6 +180,7 @@ def table_command(
     replicate: str,
     pool: str | None,
     where: tuple[str, ...],
+    order: tuple[str, ...],
     expected: int | None,
     run_specific: str | None,
     scale: float,
@@ -233,6 +240,7 @@ def table_command(
         run_specific=run_specific, derived=formulas, digits=digits, style=style, highlight=highlight,
         goals=metric_goals, pool=pool, normalized=spec.normalized if spec else None, tasks=tasks,
         aggregates=aggregates, threshold=threshold, versus=versus, test=test, escape_formulas=escape_formulas,
+        order=_order_flags(order),
     )  # fmt: skip
     # one state of the store for every read (a run's fields and params are read as a table needs them)
     with open_store(db_path, spec=spec) as store, store.snapshot():
@@ -326,6 +334,7 @@ def _save(
             **flags,
             **{name: split_list(flags[name]) for name in listed},
             "labels": _label_flags(flags["labels"]),
+            "order": _order_flags(flags["order"]),
             "derived": {name.strip(): formula.strip() for name, formula in derived.items()},
         }
         entry = table_entry(
@@ -396,6 +405,25 @@ def _labels(items: tuple[str, ...], base: Labels) -> Labels:
     for key, mapping in values.items():
         merged.setdefault(key, {}).update(mapping)
     return Labels(keys={**base.keys, **keys}, values=merged)
+
+
+def _order_flags(items: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
+    """Return --order KEY=V[,V...] (repeated per key) as a table's order: each key's values first."""
+    from resultsbook.errors import SpecError
+    from resultsbook.params import parse_scalar
+
+    order: dict[str, tuple[Any, ...]] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        key = key.strip()
+        if not sep or not key or not values.strip():
+            raise SpecError(
+                f"--order {item!r} must look like KEY=VALUE[,VALUE...], e.g. --order model=logreg,mlp"
+            )
+        if key in order:
+            raise SpecError(f"--order names {key!r} twice; list its values once: --order {key}=A,B,C")
+        order[key] = tuple(parse_scalar(value.strip()) for value in values.split(","))
+    return order
 
 
 def _label_flags(items: tuple[str, ...]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
