@@ -39,23 +39,22 @@ def part_digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-_RUNS_PARTS: dict[tuple[int, str], tuple[object, str]] = {}  # (id of runs, filters) -> (runs, digest)
-_RUNS_PARTS_KEPT = 8  # the runs of a build or two: a watch round reads its runs anew
+_LAST_RUNS: list[Any] = [None, {}]  # the runs of the last build, and their digest by filters
 
 
 def runs_part(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter]) -> str:
     """Digest the stored content of the runs the filters select (each run's id and content digest);
-    the tables of a build that select alike digest their 100,000 runs once, not once each."""
-    key = (id(runs), repr(filters))
-    known = _RUNS_PARTS.get(key)
-    if known is not None and known[0] is runs:  # the runs are held with it: their id is theirs still
-        return known[1]
-    selected = Runs.of(select_runs(Runs.of(runs), filters))
-    digest = part_digest(sorted(zip(selected.field("run_id").tolist(), selected.field("digest").tolist())))
-    if len(_RUNS_PARTS) >= _RUNS_PARTS_KEPT:
-        _RUNS_PARTS.clear()
-    _RUNS_PARTS[key] = (runs, digest)
-    return digest
+    the tables of a build that select alike digest their 100,000 runs once, not once each. Only the
+    last build's runs are kept (held, so that no other object can take their place)."""
+    if _LAST_RUNS[0] is not runs:
+        _LAST_RUNS[:] = [runs, {}]
+    digests: dict[str, str] = _LAST_RUNS[1]
+    key = repr(filters)
+    if key not in digests:
+        selected = Runs.of(select_runs(Runs.of(runs), filters))
+        pairs = zip(selected.field("run_id").tolist(), selected.field("digest").tolist())
+        digests[key] = part_digest(sorted(pairs))
+    return digests[key]
 
 
 def settings_parts(entry: Mapping[str, Any]) -> dict[str, str]:
