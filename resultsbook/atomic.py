@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -116,6 +115,8 @@ def remove_abandoned_temporaries(path: str) -> None:
 
 def _temporary_prefix(path: str) -> str:
     # the host too: on a shared folder, another machine's process ids say nothing here
+    import socket  # here: the store imports this module, and a collect that writes no file needs no socket
+
     return f".{os.path.basename(path)}.{socket.gethostname()}."
 
 

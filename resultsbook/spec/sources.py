@@ -64,7 +64,8 @@ def check_sources(spec_path: str, requests: Sequence[CollectRequest], shared: bo
     for index, request in enumerate(requests):
         context = f"[[sources]] #{index + 1}"
         try:
-            make_adapters(request)
+            if request.adapter is not None or request.options:  # else nothing to check: none is loaded
+                make_adapters(request)
         except ResultsbookError as error:
             raise SpecError(f"{where}: {context}: {error}") from error
         if shared or url_scheme(request.path) is not None or os.path.exists(request.path):
