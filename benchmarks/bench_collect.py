@@ -11,8 +11,10 @@ Every round measures, in this order and each as a fresh process run from the com
 - floors, on the same files with a warm page cache: reading every file's bytes, and reading and
   parsing them with orjson (config.json whole, metrics.jsonl line by line) — the fastest parser,
   so what "collect at the speed of the disk" is measured against;
-- `resultsbook collect CORPUS` into a new store (cold), then again (unchanged), beside a bare
-  scandir + stat walk of the corpus run as a fresh Python process (the floor of a re-collect);
+- `resultsbook collect CORPUS` into a new store (cold), then again (unchanged), then `resultsbook
+  collect` in the project folder (unchanged, the spec's [[sources]] naming the corpus: as a user
+  types it), beside a bare scandir + stat walk of the corpus run as a fresh Python process (the
+  floor of a re-collect);
 - `resultsbook build --no-collect` of a 10-table spec over every run (peak memory too);
 - `resultsbook table --rows model --columns dataset --metric val_acc` (mean ± std), beside a fresh
   Python process that runs the same SQL read of every run's last value and params and groups them;
@@ -242,6 +244,8 @@ def bench(
             measured["unchanged_collect"] = timed(
                 [*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"]
             )
+            # as a user types it in the project: the spec names the corpus and the store
+            measured["unchanged_collect_spec"] = timed([*RESULTSBOOK, "collect", "-q"], cwd=project)
             measured["stat_walk_process"] = timed([sys.executable, "-c", STAT_WALK, str(corpus)])
         sides = [("", RESULTSBOOK), *([("baseline_", baseline)] if baseline else [])]
         if index % 2:  # alternate which side goes first
@@ -269,6 +273,7 @@ PAIRS = [  # figure, its floor or peer
     ("build_10_tables", "baseline_build_10_tables"),
     ("cold_collect", "orjson_parse"),
     ("unchanged_collect", "stat_walk_process"),
+    ("unchanged_collect_spec", "stat_walk_process"),
     ("table", "table_sql_floor"),
     ("baseline_table", "table_sql_floor"),
     ("table", "baseline_table"),

@@ -390,10 +390,33 @@ def test_a_misspelt_source_of_the_spec_names_the_file_the_entry_and_the_fix(
     make_run("r0", {"model": "a", "seed": 0}, curve([0.5]))
     table = '[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
     (tmp_path / "resultsbook.toml").write_text(f"[[sources]]\n{source}\n\n{table}")
-    result = cli("build")
-    assert result.exit_code == 2
-    assert result.stderr.startswith(f"Error: resultsbook.toml: {message}")
-    assert len(result.stderr.splitlines()) == 1
+    for command in ("build", "collect"):  # collect reads the [[sources]] alone, with the same checks
+        result = cli(command)
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"Error: resultsbook.toml: {message}")
+        assert len(result.stderr.splitlines()) == 1
+
+
+def test_collect_reads_the_store_and_sources_of_the_spec_and_build_the_rest(tmp_path, make_run, cli):
+    """A typo in a table is build's to report: collect, which reads only the store and the [[sources]]
+    (not the tables' modules, 0.1 s a command), collects; a typo at the top level it refuses."""
+    make_run("r0", {"model": "a", "seed": 0}, curve([0.5]))
+    table = '[tables.t]\nmetric = "acc"\nrowz = ["model"]\noutputs = ["t.md"]\n'
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(f'store = "lab.db"\n[[sources]]\npath = "runs"\n\n{table}')
+    collected = cli("collect")
+    assert (collected.exit_code, collected.stdout) == (
+        0,
+        "Collected: 1 new, 0 updated, 0 unchanged, 0 problems\n",
+    )
+    assert (tmp_path / "lab.db").exists()
+    built = cli("build")
+    assert built.exit_code == 2
+    assert "[tables.t] has an unknown key 'rowz'; did you mean 'rows'?" in built.stderr
+    spec.write_text(f'stor = "lab.db"\n[[sources]]\npath = "runs"\n\n{table}')
+    refused = cli("collect")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("Error: resultsbook.toml: the top level has an unknown key 'stor'")
 
 
 def test_spec_in_pyproject_and_defaults(tmp_path):

@@ -87,6 +87,20 @@ def test_an_unchanged_collect_loads_only_the_adapter_that_claims_its_folders(mak
     assert heavy_modules("collect", cwd=str(tmp_path), test=picked) == imported
 
 
+def test_a_collect_from_a_spec_reads_only_its_store_and_sources(make_run, cli, tmp_path):
+    make_run("a", {"model": "a"}, curve([0.5], "acc"))
+    (tmp_path / "resultsbook.toml").write_text(
+        'store = "results.db"\n[[sources]]\npath = "runs"\n'
+        '[tables.t1]\nmetric = "acc"\nrows = ["model"]\n[figures.f1]\nkind = "curves"\nmetric = "acc"\n'
+    )
+    cli("collect")
+    # the tables' and figures' modules load numpy (0.1 s a command): a collect needs none of them
+    spec_modules = "m in ('numpy', 'resultsbook.spec.document', 'resultsbook.spec.tables')"
+    assert heavy_modules("collect", cwd=str(tmp_path), test=spec_modules) == []
+    cli("collect", "runs")  # its first collect as `runs` keeps a snapshot of its walk: that loads the writer
+    assert heavy_modules("collect", "runs", cwd=str(tmp_path), test=spec_modules) == []  # the spec's store
+
+
 def test_an_unchanged_collect_from_a_snapshot_hashes_nothing_and_starts_no_reader(make_run, tmp_path):
     make_run("a", {"model": "a"}, curve([0.5], "acc"))
     trusting = (  # a first collect that trusts folders written a moment ago, so it takes a snapshot

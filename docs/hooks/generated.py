@@ -44,7 +44,7 @@ class KeySection:
 SPEC_SECTIONS = (
     KeySection(
         "The top level",
-        "resultsbook.spec.document",
+        "resultsbook.spec.collecting",
         "TOP_KEYS",
         "`resultsbook.toml` (or `[tool.resultsbook]` in `pyproject.toml`), found in the current folder or "
         "a parent. Paths are relative to the spec file.",

@@ -9,9 +9,10 @@ the reports those commands print instead of printing them.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from resultsbook.api.arguments import (
     check_names,
@@ -35,7 +36,7 @@ from resultsbook.voice import option, said
 if TYPE_CHECKING:  # the spec and the renderers load only when needed, not for a collect of folders
     from resultsbook.outputs.build import BuildReport
     from resultsbook.outputs.build import Progress as BuildProgress
-    from resultsbook.spec import Spec
+    from resultsbook.spec import CollectSpec, Spec
 
 PathLike = str | os.PathLike[str]
 
@@ -48,7 +49,7 @@ def collect(
     pattern: str | None = None,
     options: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
-    config: PathLike | Spec | None = None,
+    config: PathLike | Spec | CollectSpec | None = None,
     progress: Progress | None = None,
     derive: str | Derivation | Sequence[str | Derivation] = (),
 ) -> CollectReport:
@@ -66,7 +67,7 @@ def collect(
     options = mapping_argument("options", options, {"columns": ["epoch", "step", "return"]})
     params = mapping_argument("params", params, {"dataset": "cifar10"})
     needs_spec = paths is None or db is None  # for its sources, or for where its store is
-    spec = _spec(config, required=paths is None) if needs_spec else None
+    spec = _collect_spec(config, required=paths is None) if needs_spec else None
     if paths is None:
         assert spec is not None
         requests: Sequence[CollectRequest] = spec.sources
@@ -164,10 +165,31 @@ class _NothingFound(Exception):
 
 def _spec(config: PathLike | Spec | None, required: bool) -> Spec | None:
     """Return the spec given or named, else the nearest one; refuse when one is required and none is found."""
-    from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
+    from resultsbook.spec import Spec, load_spec
 
     if isinstance(config, Spec):
         return config
+    path = _spec_path(config, required)
+    return None if path is None else load_spec(path)
+
+
+def _collect_spec(config: PathLike | Spec | CollectSpec | None, required: bool) -> Spec | CollectSpec | None:
+    """Return what a collect needs of the spec given or named, else of the nearest one (its store and
+    [[sources]]: the rest, and the modules that read it, are not loaded)."""
+    from resultsbook.spec.collecting import CollectSpec, load_collect_spec
+
+    document = sys.modules.get("resultsbook.spec.document")  # not loaded: `config` is no Spec
+    if isinstance(config, CollectSpec) or (document is not None and isinstance(config, document.Spec)):
+        return config
+    path = _spec_path(cast("PathLike | None", config), required)  # anything else is refused there
+    return None if path is None else load_collect_spec(path)
+
+
+def _spec_path(config: PathLike | None, required: bool) -> str | None:
+    """Return the path of the spec named (a file, or the folder that holds it), else of the nearest
+    one; refuse one that does not exist, or none found when one is required."""
+    from resultsbook.spec import SPEC_NAME, find_spec
+
     path = path_argument("config", config, SPEC_NAME) if config is not None else find_spec()
     if path is not None and os.path.isdir(path):  # the spec's folder, as rb.open takes it
         if not os.path.isfile(os.path.join(path, SPEC_NAME)):
@@ -182,9 +204,9 @@ def _spec(config: PathLike | Spec | None, required: bool) -> Spec | None:
         return None
     if not os.path.exists(path):
         raise SpecError(f"{path} does not exist; check the path of the spec")
-    return load_spec(path)
+    return path
 
 
-def _db(db: str | None, spec: Spec | None) -> str:
+def _db(db: str | None, spec: Spec | CollectSpec | None) -> str:
     """Return the store: `db`, else $RESULTSBOOK_DB, else the spec's, else ./resultsbook.db."""
     return choose_store_location(db, spec.db if spec is not None else None, os.path.abspath(DEFAULT_DB_NAME))

@@ -113,9 +113,9 @@ _PATH_FLAGS = ("--adapter", "--pattern", "--columns", "--option", "--param", "--
 def _collect_spec_sources(db_path: str | None, given: list[str], quiet: bool) -> Any:
     """Collect the [[sources]] of the project's spec, as `build` does first; say what to give instead
     when there is no spec with sources, or flags that only apply to the PATHs given."""
-    from resultsbook.cli.common import collect_spec_sources, find_spec_or_none
+    from resultsbook.cli.common import collect_spec_sources, find_collect_spec_or_none
 
-    spec = find_spec_or_none(None)
+    spec = find_collect_spec_or_none(None)
     if spec is None or not spec.sources:
         where = f"{os.path.relpath(spec.path)} names no [[sources]]" if spec else "no resultsbook.toml here"
         raise click.UsageError(

@@ -21,7 +21,7 @@ import click
 if TYPE_CHECKING:
     from resultsbook.cli.outcome import Failure
     from resultsbook.models import CollectReport, Problem
-    from resultsbook.spec import Spec
+    from resultsbook.spec import CollectSpec, Spec
     from resultsbook.store import Store
 
 db_option = click.option(
@@ -89,6 +89,15 @@ def find_spec_or_none(config: str | None) -> Spec | None:
 
     path = config or find_spec()
     return load_spec(path) if path else None
+
+
+def find_collect_spec_or_none(config: str | None) -> CollectSpec | None:
+    """Return what a collect needs (the store, the [[sources]]) of the spec named by --config, else
+    of the nearest resultsbook.toml, else None; the rest of the spec is not read."""
+    from resultsbook.spec import find_spec, load_collect_spec
+
+    path = config or find_spec()
+    return load_collect_spec(path) if path else None
 
 
 def load_required_spec(config: str | None) -> Spec:
@@ -177,7 +186,7 @@ def nothing_to_collect(spec: Spec) -> str:
     )
 
 
-def collect_spec_sources(spec: Spec, db_path: str | None, quiet: bool = False) -> CollectReport:
+def collect_spec_sources(spec: Spec | CollectSpec, db_path: str | None, quiet: bool = False) -> CollectReport:
     """Collect the spec's sources into its store (`rb.collect`) with a progress bar, print the summary
     (unless quiet) and the problems; fail, saying what was tried, when they hold no run and there is
     no store to read either (a shared store holds what other machines collected)."""
@@ -201,19 +210,21 @@ def collect_spec_sources(spec: Spec, db_path: str | None, quiet: bool = False) -
     return report
 
 
-def resolve_db(db_path: str | None, spec: Spec | None = None) -> str:
+def resolve_db(db_path: str | None, spec: Spec | CollectSpec | None = None) -> str:
     """Return the store: --db, else $RESULTSBOOK_DB, else the spec's (or the nearest spec's) store,
     else ./resultsbook.db."""
     from resultsbook.store import DEFAULT_DB_NAME
     from resultsbook.store.location import ENVIRONMENT_VARIABLE, choose_store_location
 
     if spec is None and not db_path and not os.environ.get(ENVIRONMENT_VARIABLE):
-        spec = find_spec_or_none(None)
+        spec = find_collect_spec_or_none(None)
     return choose_store_location(db_path, spec.db if spec else None, os.path.abspath(DEFAULT_DB_NAME))
 
 
 @contextmanager
-def open_store(db_path: str | None, create: bool = False, spec: Spec | None = None) -> Iterator[Store]:
+def open_store(
+    db_path: str | None, create: bool = False, spec: Spec | CollectSpec | None = None
+) -> Iterator[Store]:
     """Open the store for a command (read commands refuse to create an empty one): --db, else
     $RESULTSBOOK_DB, else the spec's; `store.session.opened` says how failures and new stores end."""
     from resultsbook.store.session import opened

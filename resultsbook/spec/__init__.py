@@ -1,29 +1,49 @@
-"""Read the spec (resultsbook.toml) into frozen specs, one module per part."""
+"""Read the spec (resultsbook.toml) into frozen specs, one module per part.
+
+The names load with their modules when first used: `collecting.py` reads what a collect needs (the
+store and the [[sources]]) without the tables' and figures' modules, which load numpy."""
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from resultsbook.spec.document import SPEC_NAME, Spec, find_spec, load_spec
-from resultsbook.spec.macros import MacroSpec, ValueSpec, macro_name
-from resultsbook.spec.report import ReportSpec
-from resultsbook.spec.tables import TableSpec, table_stats
-
 if TYPE_CHECKING:
+    from resultsbook.spec.collecting import SPEC_NAME, CollectSpec, find_spec, load_collect_spec
+    from resultsbook.spec.document import Spec, load_spec
     from resultsbook.spec.figures import FigureSpec
+    from resultsbook.spec.macros import MacroSpec, ValueSpec, macro_name
+    from resultsbook.spec.report import ReportSpec
+    from resultsbook.spec.tables import TableSpec, table_stats
+
+_HOMES = {
+    "SPEC_NAME": "collecting",
+    "CollectSpec": "collecting",
+    "find_spec": "collecting",
+    "load_collect_spec": "collecting",
+    "Spec": "document",
+    "load_spec": "document",
+    "FigureSpec": "figures",
+    "MacroSpec": "macros",
+    "ValueSpec": "macros",
+    "macro_name": "macros",
+    "ReportSpec": "report",
+    "TableSpec": "tables",
+    "table_stats": "tables",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # figures load when first named: their curves, profiles and plots cost a spec without figures
-    if name == "FigureSpec":
-        from resultsbook.spec.figures import FigureSpec
-
-        return FigureSpec
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """Import a name's module when the name is first used."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{home}"), name)
 
 
 __all__ = [
     "SPEC_NAME",
+    "CollectSpec",
     "FigureSpec",
     "MacroSpec",
     "ReportSpec",
@@ -31,6 +51,7 @@ __all__ = [
     "TableSpec",
     "ValueSpec",
     "find_spec",
+    "load_collect_spec",
     "load_spec",
     "macro_name",
     "table_stats",

@@ -6,7 +6,6 @@ Every error names the file, the key, the bad value and the fix.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,14 @@ from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
 from resultsbook.render.venues import Venue, venue_preset
 from resultsbook.sources.collect import CollectRequest
+from resultsbook.spec.collecting import (  # noqa: F401 (SPEC_NAME, find_spec: the spec's names, kept here)
+    LOCK_NAME,
+    SPEC_NAME,
+    TOP_KEYS,
+    find_spec,
+    read_store_location,
+    spec_document,
+)
 from resultsbook.spec.keys import check_keys, check_name, mapping_at, strings
 from resultsbook.spec.labels import read_labels
 from resultsbook.spec.macros import MacroSpec, read_macros
@@ -26,45 +33,9 @@ from resultsbook.spec.sections import read_sections
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.style import read_style
 from resultsbook.spec.tables import TABLE_KEYS, TableSpec, read_table
-from resultsbook.store import DEFAULT_DB_NAME
-from resultsbook.store.location import check_store_location, is_url
-from resultsbook.voice import option
 
 if TYPE_CHECKING:
     from resultsbook.spec.figures import FigureSpec
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-SPEC_NAME = "resultsbook.toml"
-LOCK_NAME = "resultsbook.lock"
-TOP_KEYS = {
-    "store": "the store: a SQLite file beside the spec, or a lab's shared `postgresql://user@host/db` "
-    "[default: `$RESULTSBOOK_DB`, else `resultsbook.db` beside the spec]",
-    "db": "the older name of `store`, with the same meaning (give one of the two)",
-    "lock": "the lock file [default: `resultsbook.lock` in the outputs' common folder]",
-    "replicate": 'the keys that tell replicates apart, for every table and figure [default: `["seed"]`]',
-    "run_specific": "params that may differ between replicates without a `†` mark, for every table",
-    "templates": "folder(s) of template overrides, named as the built-in ones [default: `templates`]",
-    "sources": "`[[sources]]`: the log folders `build` collects first",
-    "labels": "`[labels]`: display names of keys and values",
-    "derived": '`[derived]`: metrics computed from others, `name = "expression"`',
-    "defaults": "`[defaults]`: settings every table starts from (any table key)",
-    "tables": "`[tables.NAME]`: one table each",
-    "style": "`[style]`: the look every figure starts from",
-    "figures": "`[figures.NAME]`: one figure each",
-    "macros": "`[macros]`: the file of LaTeX commands for numbers quoted in the text",
-    "sections": 'Markdown files whose marked regions `build` regenerates, e.g. `["RESULTS.md"]`',
-    "report": "`[report]`: the HTML report",
-    "venue": "the paper's venue (`icml`, `neurips`, `iclr`, `aaai`, `acl`, `ieee`, `lncs`, `cvpr`): figures "
-    "a column wide in its font, the preview on its page",
-    "preamble": "the lines your paper's preamble already has, e.g. `\\usepackage[T1]{fontenc}`: labels that "
-    "need them are not warned about",
-    "normalized": "`[normalized.NAME]`: a metric normalised per task with reference scores (human-normalised "
-    "Atari scores, D4RL's normalised return)",
-}
 
 
 @dataclass(frozen=True)
@@ -118,27 +89,9 @@ def check_template_dirs(given: Sequence[str], folders: Sequence[str], where: str
             raise SpecError(f"{where}: templates = {name!r} is no folder; did you mean {guess!r}?")
 
 
-def find_spec(start: str = ".") -> str | None:
-    """Return the nearest resultsbook.toml (or pyproject.toml with [tool.resultsbook]) upwards."""
-    folder = os.path.abspath(start)
-    while True:
-        candidate = os.path.join(folder, SPEC_NAME)
-        if os.path.isfile(candidate):
-            return candidate
-        pyproject = os.path.join(folder, "pyproject.toml")
-        if os.path.isfile(pyproject) and "resultsbook" in _read_toml(pyproject).get("tool", {}):
-            return pyproject
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
-
-
 def load_spec(path: str) -> Spec:
     """Read and validate a spec file."""
-    document = _read_toml(path)
-    if os.path.basename(path) == "pyproject.toml":
-        document = document.get("tool", {}).get("resultsbook", {})
+    document = spec_document(path)
     where = os.path.basename(path)
     check_keys(document, TOP_KEYS, where, "the top level")
     folder = os.path.dirname(os.path.abspath(path))
@@ -276,45 +229,9 @@ def read_preamble(document: Mapping[str, Any], where: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def read_store_location(document: Mapping[str, Any], resolve: Any, where: str) -> str:
-    """Return the spec's store: `store` (or its older name `db`), a file beside the spec or a URL."""
-    if "store" in document and "db" in document:
-        raise SpecError(f"{where}: `store` and `db` both name the store; keep `store` and delete `db`")
-    key = "store" if "store" in document else "db"
-    value = document.get(key, DEFAULT_DB_NAME)
-    if not isinstance(value, str):
-        example = f'{key} = "results.db"'
-        raise SpecError(
-            f"{where}: {key} = {value!r} must be a file path or a postgresql:// URL, e.g. {example}"
-        )
-    location = check_store_location(value, f"{where}: {key}")  # a file:// URL becomes its path
-    return location if is_url(value) else resolve(location)
-
-
 def default_lock_path(spec_folder: str, outputs: list[str]) -> str:
     """Put the lock beside the outputs (their common folder), or beside the spec when there are none."""
     if not outputs:
         return os.path.join(spec_folder, LOCK_NAME)
     folders = [os.path.dirname(os.path.abspath(path)) for path in outputs]
     return os.path.join(os.path.commonpath(folders), LOCK_NAME)
-
-
-def _read_toml(path: str) -> dict[str, Any]:
-    if os.path.exists(path) and not os.path.isfile(path):  # a FIFO blocks the read, /dev/zero never ends
-        raise SpecError(
-            f"{path} is not a regular file (a folder, a pipe, a device?); check the {option('config')} path"
-        )
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as error:
-        raise SpecError(
-            f"cannot read {path} ({error.strerror}); check the {option('config')} path"
-        ) from error
-    except UnicodeDecodeError as error:
-        raise SpecError(
-            f"{path} is not a spec: byte {error.start} is not UTF-8 text (a store or another binary file?); "
-            f"check the {option('config')} path"
-        ) from error
-    except tomllib.TOMLDecodeError as error:
-        raise SpecError(f"{path} is not valid TOML ({error}); fix the syntax at that line") from error

@@ -1,0 +1,140 @@
+"""The parts of a spec that collecting needs, read without the rest: where the store is and the
+[[sources]]. A collect (and any command that only opens the store) loads none of the tables' and
+figures' modules, nor numpy: an unchanged re-collect stays about the cost of a stat walk."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from resultsbook.errors import SpecError
+from resultsbook.sources.collect import CollectRequest
+from resultsbook.spec.keys import check_keys
+from resultsbook.store import DEFAULT_DB_NAME
+from resultsbook.store.location import check_store_location, is_url
+from resultsbook.voice import option
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SPEC_NAME = "resultsbook.toml"
+LOCK_NAME = "resultsbook.lock"
+TOP_KEYS = {
+    "store": "the store: a SQLite file beside the spec, or a lab's shared `postgresql://user@host/db` "
+    "[default: `$RESULTSBOOK_DB`, else `resultsbook.db` beside the spec]",
+    "db": "the older name of `store`, with the same meaning (give one of the two)",
+    "lock": "the lock file [default: `resultsbook.lock` in the outputs' common folder]",
+    "replicate": 'the keys that tell replicates apart, for every table and figure [default: `["seed"]`]',
+    "run_specific": "params that may differ between replicates without a `†` mark, for every table",
+    "templates": "folder(s) of template overrides, named as the built-in ones [default: `templates`]",
+    "sources": "`[[sources]]`: the log folders `build` collects first",
+    "labels": "`[labels]`: display names of keys and values",
+    "derived": '`[derived]`: metrics computed from others, `name = "expression"`',
+    "defaults": "`[defaults]`: settings every table starts from (any table key)",
+    "tables": "`[tables.NAME]`: one table each",
+    "style": "`[style]`: the look every figure starts from",
+    "figures": "`[figures.NAME]`: one figure each",
+    "macros": "`[macros]`: the file of LaTeX commands for numbers quoted in the text",
+    "sections": 'Markdown files whose marked regions `build` regenerates, e.g. `["RESULTS.md"]`',
+    "report": "`[report]`: the HTML report",
+    "venue": "the paper's venue (`icml`, `neurips`, `iclr`, `aaai`, `acl`, `ieee`, `lncs`, `cvpr`): figures "
+    "a column wide in its font, the preview on its page",
+    "preamble": "the lines your paper's preamble already has, e.g. `\\usepackage[T1]{fontenc}`: labels that "
+    "need them are not warned about",
+    "normalized": "`[normalized.NAME]`: a metric normalised per task with reference scores (human-normalised "
+    "Atari scores, D4RL's normalised return)",
+}
+
+
+@dataclass(frozen=True)
+class CollectSpec:
+    """What `collect` needs of a spec: its path, its store and its [[sources]]."""
+
+    path: str
+    db: str  # the store: a SQLite file path or a postgresql:// URL
+    sources: tuple[CollectRequest, ...]
+
+
+def load_collect_spec(path: str) -> CollectSpec:
+    """Read a spec's store and [[sources]], its top-level keys checked; its tables, figures and the
+    rest are read by `load_spec`, when a command needs them."""
+    from resultsbook.spec.sources import read_source
+
+    document = spec_document(path)
+    where = os.path.basename(path)
+    check_keys(document, TOP_KEYS, where, "the top level")
+    folder = os.path.dirname(os.path.abspath(path))
+    resolve = lambda p: os.path.normpath(os.path.join(folder, p))  # noqa: E731
+    if not isinstance(document.get("sources", []), list):
+        raise SpecError(f'{where}: sources must be a list of tables, e.g. [[sources]] then path = "runs"')
+    return CollectSpec(
+        path=os.path.abspath(path),
+        db=read_store_location(document, resolve, where),
+        sources=tuple(read_source(s, i, resolve, where) for i, s in enumerate(document.get("sources", []))),
+    )
+
+
+def spec_document(path: str) -> dict[str, Any]:
+    """Return a spec file's TOML document: [tool.resultsbook] of a pyproject.toml."""
+    document = read_toml(path)
+    if os.path.basename(path) == "pyproject.toml":
+        document = document.get("tool", {}).get("resultsbook", {})
+    return document
+
+
+def find_spec(start: str = ".") -> str | None:
+    """Return the nearest resultsbook.toml (or pyproject.toml with [tool.resultsbook]) upwards."""
+    folder = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(folder, SPEC_NAME)
+        if os.path.isfile(candidate):
+            return candidate
+        pyproject = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(pyproject) and "resultsbook" in read_toml(pyproject).get("tool", {}):
+            return pyproject
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def read_store_location(document: Mapping[str, Any], resolve: Any, where: str) -> str:
+    """Return the spec's store: `store` (or its older name `db`), a file beside the spec or a URL."""
+    if "store" in document and "db" in document:
+        raise SpecError(f"{where}: `store` and `db` both name the store; keep `store` and delete `db`")
+    key = "store" if "store" in document else "db"
+    value = document.get(key, DEFAULT_DB_NAME)
+    if not isinstance(value, str):
+        example = f'{key} = "results.db"'
+        raise SpecError(
+            f"{where}: {key} = {value!r} must be a file path or a postgresql:// URL, e.g. {example}"
+        )
+    location = check_store_location(value, f"{where}: {key}")  # a file:// URL becomes its path
+    return location if is_url(value) else resolve(location)
+
+
+def read_toml(path: str) -> dict[str, Any]:
+    """Return a TOML file's document; refuse a file that is not regular, not UTF-8 or not valid TOML."""
+    if os.path.exists(path) and not os.path.isfile(path):  # a FIFO blocks the read, /dev/zero never ends
+        raise SpecError(
+            f"{path} is not a regular file (a folder, a pipe, a device?); check the {option('config')} path"
+        )
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as error:
+        raise SpecError(
+            f"cannot read {path} ({error.strerror}); check the {option('config')} path"
+        ) from error
+    except UnicodeDecodeError as error:
+        raise SpecError(
+            f"{path} is not a spec: byte {error.start} is not UTF-8 text (a store or another binary file?); "
+            f"check the {option('config')} path"
+        ) from error
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"{path} is not valid TOML ({error}); fix the syntax at that line") from error
