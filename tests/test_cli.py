@@ -223,6 +223,21 @@ def test_a_tree_no_adapter_claims_says_which_log_files_it_holds_and_the_pattern_
     assert suggested.output.startswith("Collected runs: 3 new, 0 updated, 0 unchanged, 0 problems")
 
 
+def test_the_hint_for_folders_named_seed_n_takes_the_seed_from_them(cli, tmp_path):
+    """An SB3 logger's `logs/seed_<k>/progress.csv` (fault-recovery-quadruped-rl): the hint said
+    `{run}/progress.csv`, which made each seed a configuration of its own, n = 1 in every cell."""
+    for seed in range(3):
+        run = tmp_path / "logs" / f"seed_{seed}"
+        run.mkdir(parents=True)
+        (run / "progress.csv").write_text(f"time/total_timesteps,rollout/ep_rew_mean\n8192,{seed}.5\n")
+    result = cli("collect", "logs")
+    assert result.exit_code == 1
+    assert "or --pattern 'seed_{seed}/progress.csv' to make the folders params" in result.output
+    assert cli("collect", "logs", "--pattern", "seed_{seed}/progress.csv").exit_code == 0
+    table = cli("table", "--rows", "metric", "--metric", "rollout/ep_rew_mean")
+    assert "over n = 3 seeds" in table.output  # the three seeds are one cell's replicates
+
+
 def test_one_csv_per_metric_is_named_by_its_suffix_and_the_hint_reads_them_all(cli, tmp_path):
     """A W&B chart export (AstroCLIP's wandb_logs/): one CSV per metric, each named its own way; the
     hint named one of them, `1 file(s) named train_loss.csv`, as if the folder held nothing else."""
