@@ -468,6 +468,8 @@ def _assign_marks(
 def _header_levels(table: ResultTable, labels: Labels) -> tuple[tuple[tuple[str, int], ...], ...]:
     """Return one header row per column key: (label, span) runs of equal prefixes."""
     if not table.column_keys:
+        if METRIC_KEY in table.row_keys and len(table.query.metrics) > 1:  # the rows name the metrics
+            return (((labels.key("value").capitalize(), 1),),)
         metric = table.query.metrics[0]
         return (((metric.label or labels.key(metric.name), 1),),)
     levels = []
