@@ -168,3 +168,17 @@ def test_json_carries_the_printed_highlighting_bold_cells_and_why_a_best_is_not_
     assert len(nonsig) == terminal.count("°") - 1 > 0  # each ° cell, the legend's ° apart
     assert nonsig[0]["marks"][-1]["text"].startswith("not significantly better than ")
     assert document["note"] in terminal
+
+
+def test_a_table_of_one_row_does_not_explain_a_bold_it_cannot_have(make_run, store, tmp_path):
+    """One method, ten seeds (an SB3 PPO run's `progress.csv` per seed): no cell competes with another,
+    nothing is bold, yet the note under the table in the paper said `Bold: best (higher is better; …)`."""
+    for seed in range(3):
+        make_run(f"ppo-{seed}", {"algo": "PPO", "seed": seed}, curve([1.0, 2.0 + seed], key="test/acc"))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    one_row = aggregate(store, TableQuery(metrics=(MetricSpec("test/acc"),), rows=("algo",)))
+    text = render_table(one_row, "markdown", TableFormat())
+    assert "Mean ± std (ddof = 1) over n = 3 seeds; per run: last." in text
+    assert "Bold" not in text
+    rows = aggregate(store, TableQuery(metrics=(MetricSpec("test/acc"),), rows=("seed",), min_replicates=1))
+    assert "Bold: best" in render_table(rows, "markdown", TableFormat())

@@ -536,11 +536,16 @@ def stat_note(table: ResultTable, fmt: TableFormat, emphasis: bool = True) -> st
     else:
         note = _replicates_note(table, fmt)
     note += _scale_note(table)
-    if emphasis and fmt.highlight != "none":
+    if emphasis and fmt.highlight != "none" and _competes(table, fmt.highlight):
         note += _bold_note(table, fmt)
     for text in table.metric_notes:
         note += f" {text}."
     return note
+
+
+def _competes(table: ResultTable, highlight: str) -> bool:
+    """Tell whether any two cells compete for bold: a table of one row (one cell per column) has none."""
+    return any(len(group) > 1 for group in comparable_groups(table, highlight))
 
 
 def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
