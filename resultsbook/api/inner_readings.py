@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from resultsbook.sources.find import CollectRequest
 from resultsbook.sources.readings import UNSAYABLE, reading_text
-from resultsbook.spec.collected_sources import reading_said
 from resultsbook.store import Store
 from resultsbook.voice import option
 
@@ -26,6 +25,8 @@ def inner_reading_notes(store: Store, requests: Sequence[CollectRequest]) -> lis
         outer = [key for key in known if root.startswith(key.rstrip("/") + "/") and known[key] != text]
         if not outer or known[max(outer, key=len)] == UNSAYABLE:
             continue
+        from resultsbook.spec.collected_sources import reading_said  # only to say it: it loads numpy
+
         enclosing = max(outer, key=len)  # the nearest: the reading that gave these runs their params
         earlier = reading_said(_shown(store, enclosing), json.loads(known[enclosing]))
         notes.append(
