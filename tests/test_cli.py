@@ -238,6 +238,24 @@ def test_the_hint_for_folders_named_seed_n_takes_the_seed_from_them(cli, tmp_pat
     assert "over n = 3 seeds" in table.output  # the three seeds are one cell's replicates
 
 
+def test_a_pattern_field_that_took_the_folders_underscore_is_named_with_the_pattern_meant(cli, tmp_path):
+    """`seed{seed}` over folders `seed_0`, `seed_1`: every seed was the text '_0', '_1' (so `--where
+    seed=0` selected nothing) and the collect said `10 new, 0 problems` and nothing else."""
+    for algo in ("ppo", "sac"):
+        for seed in range(4):
+            run = tmp_path / "logs" / algo / f"seed_{seed}"
+            run.mkdir(parents=True)
+            (run / "progress.csv").write_text(f"step,ret\n1,{seed}\n")
+    glued = cli("collect", "logs", "--pattern", "{algo}/seed{seed}/progress.csv")
+    assert glued.exit_code == 0
+    assert (
+        "Note: --pattern '{algo}/seed{seed}/progress.csv' took seed = '_0', '_1', '_2', …: text, the "
+        "folders' '_' kept before the number; did you mean --pattern '{algo}/seed_{seed}/progress.csv'?"
+    ) in glued.output
+    meant = cli("collect", "logs", "--pattern", "{algo}/seed_{seed}/progress.csv")
+    assert "Note" not in meant.output and "8 updated" in meant.output
+
+
 def test_one_csv_per_metric_is_named_by_its_suffix_and_the_hint_reads_them_all(cli, tmp_path):
     """A W&B chart export (AstroCLIP's wandb_logs/): one CSV per metric, each named its own way; the
     hint named one of them, `1 file(s) named train_loss.csv`, as if the folder held nothing else."""

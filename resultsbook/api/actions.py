@@ -23,6 +23,7 @@ from resultsbook.api.arguments import (
     paths_argument,
 )
 from resultsbook.api.inner_readings import inner_reading_notes
+from resultsbook.api.pattern_notes import glued_field_notes
 from resultsbook.errors import BuildError, NotFoundWarning, SpecError
 from resultsbook.models import CollectReport
 from resultsbook.sources.collect import CollectRequest, Progress
@@ -96,6 +97,9 @@ def collect(
                 remember_readings(store, requests)
             if inner and report.new + report.updated:
                 report = dataclasses.replace(report, notes=(*report.notes, *inner))
+            if paths is not None and pattern is not None and report.new + report.updated:
+                glued = glued_field_notes(store, requests, report)
+                report = dataclasses.replace(report, notes=(*report.notes, *glued))
     except _NothingFound as nothing:
         tried = tuple(request.path for request in requests)
         message = nothing_found(nothing.report, tried, adapter, pattern)
