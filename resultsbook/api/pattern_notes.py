@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from resultsbook.models import CollectReport
 from resultsbook.sources.find import CollectRequest
-from resultsbook.sources.pathpattern import compile_pattern
 from resultsbook.store import Store
 from resultsbook.voice import option
 
@@ -18,6 +17,8 @@ _GLUED = re.compile(r"_\d+")  # `_0`: the folder's `_`, then its number (`-3` an
 def glued_field_notes(store: Store, requests: Sequence[CollectRequest], report: CollectReport) -> list[str]:
     """Name each pattern field whose values, in the sources this collect read, are all `_` and a number,
     with the pattern that leaves the `_` out of the value."""
+    from resultsbook.sources.pathpattern import compile_pattern  # an unchanged collect never gets here
+
     notes = []
     for request in requests:
         if request.pattern is None or "://" in request.path:
