@@ -4,6 +4,7 @@ formatted cells, bold best / underlined second, and footnote marks."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -576,14 +577,20 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
     return note
 
 
+_PLURAL = re.compile(r"(?:[A-Za-z]+[_.])*[A-Za-z]{2,}[a-rt-wyA-RT-WY]")  # seed, fold, trial: + s is a plural
+
+
 def _replicate_noun(table: ResultTable, counts: Sequence[int]) -> str:
     """Name what n counts: the replicate keys ("seeds") when every value in every cell comes from a
     run with its own replicate values, else "runs" (no run records a seed, or some share one)."""
     keys = table.query.replicate
     one = list(counts) == [1]
+    runs = "run" if one else "runs"
     if keys and all(_one_run_per_replicate(cell.runs) for cell in table.cells.values()):
-        return " × ".join(keys) + ("" if one else "s")
-    return "run" if one else "runs"
+        if one or all(_PLURAL.fullmatch(key) for key in keys):
+            return " × ".join(keys) + ("" if one else "s")
+        return f"{runs} (one per {' × '.join(keys)})"  # `n = 3 ns`, `3 run_indexs`: no plural of a name
+    return runs
 
 
 def _one_run_per_replicate(runs: CellRuns) -> bool:
