@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, curve
+from conftest import ROOT, curve, write_native_run
 
 import resultsbook as rb
 
@@ -254,6 +254,22 @@ def test_a_pattern_field_that_took_the_folders_underscore_is_named_with_the_patt
     ) in glued.output
     meant = cli("collect", "logs", "--pattern", "{algo}/seed_{seed}/progress.csv")
     assert "Note" not in meant.output and "8 updated" in meant.output
+
+
+def test_a_table_without_rows_says_what_rows_are_and_how_to_show_one_configuration(cli, tmp_path):
+    """Ten seeds of one PPO configuration: `table --metric rollout/ep_rew_mean` said only `missing option
+    '--rows'`, and the store had no param to give it but the seed."""
+    for seed in range(2):
+        write_native_run(tmp_path / "runs" / f"s{seed}", {"seed": seed}, [{"step": 1, "ret": 1.0 + seed}])
+    cli("collect", "runs")
+    result = cli("table", "--metric", "ret")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: missing option '--rows': the params that vary between runs make the rows (`resultsbook runs` "
+        "shows them); for a table of one configuration over its seeds, --rows metric puts its metrics in rows "
+        "(see `cli table --help`)\n"  # `resultsbook table --help` from the installed command
+    )
+    assert "over n = 2 seeds" in cli("table", "--metric", "ret", "--rows", "metric").output
 
 
 def test_one_csv_per_metric_is_named_by_its_suffix_and_the_hint_reads_them_all(cli, tmp_path):
