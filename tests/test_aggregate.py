@@ -393,3 +393,15 @@ def test_a_metric_given_without_its_section_names_every_section_that_has_it(make
     )
     with pytest.raises(QueryError, match=r"did you mean 'test\.f1_macro' or 'val\.f1_macro'\?$"):
         table(store, tmp_path, "f1_macro")
+
+
+def test_several_metrics_come_in_the_order_they_are_listed(make_run, store, tmp_path):
+    """`metrics = ["loss", "acc"]` came out acc, loss: sorted by name, against the order the paper asked."""
+    for seed in range(2):
+        make_run(f"r{seed}", {"model": "a", "seed": seed}, [{"step": 1, "loss": 0.5, "acc": 0.9}])
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    metrics = (MetricSpec("loss"), MetricSpec("acc"))
+    result = aggregate(store, TableQuery(metrics=metrics, rows=("model",), min_replicates=1))
+    assert result.columns == (("loss",), ("acc",))
+    ordered = TableQuery(metrics=metrics, rows=("model",), min_replicates=1, order={"metric": ("acc",)})
+    assert aggregate(store, ordered).columns == (("acc",), ("loss",))

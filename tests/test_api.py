@@ -224,6 +224,26 @@ def test_open_finds_the_nearest_spec_and_refuses_a_missing_store(tmp_path, monke
     assert not (tmp_path / "store").exists()  # opening to read creates nothing
 
 
+def test_open_of_a_folder_of_logs_says_to_collect_it_or_names_the_spec_above(tmp_path, monkeypatch):
+    """`rb.open("logs")` in a notebook said `logs holds neither resultsbook.toml nor resultsbook.db; pass
+    the file to open`: which file, when the folder holds the run logs themselves?"""
+    (tmp_path / "logs" / "seed_0").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(rb.StoreError) as alone:
+        rb.open("logs")
+    assert str(alone.value).endswith(
+        "logs holds neither resultsbook.toml nor resultsbook.db; pass the store or the spec "
+        "(rb.open('path/to/resultsbook.db')), or, if it holds run logs, collect them first: "
+        "rb.collect('logs', db='resultsbook.db')"
+    )
+    (tmp_path / "resultsbook.toml").write_text('db = "results.db"\n')
+    with pytest.raises(rb.StoreError) as spec:
+        rb.open("logs/seed_0")
+    assert str(spec.value).endswith(
+        "the nearest spec above it is resultsbook.toml: rb.open('resultsbook.toml')"
+    )
+
+
 def test_collect_returns_the_report_the_cli_prints(make_run, tmp_path):
     quickstart_runs(make_run)
     (tmp_path / "runs" / "broken").mkdir()
@@ -406,7 +426,9 @@ def test_a_direction_taken_from_a_name_is_said_under_the_notebook_table(make_run
     printed = cli(
         "table", "--rows", "model", "--metric", "test/acc", "--reduce", "best(val/acc)", "--db", book.path
     )
-    notes = "".join(line for line in printed.stderr.splitlines(keepends=True) if not line.startswith("Warning:"))
+    notes = "".join(
+        line for line in printed.stderr.splitlines(keepends=True) if not line.startswith("Warning:")
+    )
     assert notes == "".join(  # the warnings name the cells of this toy table's marks
         f"Note: {line}\n"
         for line in (

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, curve
+from conftest import ROOT, curve, write_native_run
 
 import resultsbook as rb
 
@@ -221,6 +221,55 @@ def test_a_tree_no_adapter_claims_says_which_log_files_it_holds_and_the_pattern_
         "collect", "runs", "--pattern", "{group}/{run}/environment.csv", "--columns", "epoch,step,return"
     )
     assert suggested.output.startswith("Collected runs: 3 new, 0 updated, 0 unchanged, 0 problems")
+
+
+def test_the_hint_for_folders_named_seed_n_takes_the_seed_from_them(cli, tmp_path):
+    """An SB3 logger's `logs/seed_<k>/progress.csv` (fault-recovery-quadruped-rl): the hint said
+    `{run}/progress.csv`, which made each seed a configuration of its own, n = 1 in every cell."""
+    for seed in range(3):
+        run = tmp_path / "logs" / f"seed_{seed}"
+        run.mkdir(parents=True)
+        (run / "progress.csv").write_text(f"time/total_timesteps,rollout/ep_rew_mean\n8192,{seed}.5\n")
+    result = cli("collect", "logs")
+    assert result.exit_code == 1
+    assert "or --pattern 'seed_{seed}/progress.csv' to make the folders params" in result.output
+    assert cli("collect", "logs", "--pattern", "seed_{seed}/progress.csv").exit_code == 0
+    table = cli("table", "--rows", "metric", "--metric", "rollout/ep_rew_mean")
+    assert "over n = 3 seeds" in table.output  # the three seeds are one cell's replicates
+
+
+def test_a_pattern_field_that_took_the_folders_underscore_is_named_with_the_pattern_meant(cli, tmp_path):
+    """`seed{seed}` over folders `seed_0`, `seed_1`: every seed was the text '_0', '_1' (so `--where
+    seed=0` selected nothing) and the collect said `10 new, 0 problems` and nothing else."""
+    for algo in ("ppo", "sac"):
+        for seed in range(4):
+            run = tmp_path / "logs" / algo / f"seed_{seed}"
+            run.mkdir(parents=True)
+            (run / "progress.csv").write_text(f"step,ret\n1,{seed}\n")
+    glued = cli("collect", "logs", "--pattern", "{algo}/seed{seed}/progress.csv")
+    assert glued.exit_code == 0
+    assert (
+        "Note: --pattern '{algo}/seed{seed}/progress.csv' took seed = '_0', '_1', '_2', …: text, the "
+        "folders' '_' kept before the number; did you mean --pattern '{algo}/seed_{seed}/progress.csv'?"
+    ) in glued.output
+    meant = cli("collect", "logs", "--pattern", "{algo}/seed_{seed}/progress.csv")
+    assert "Note" not in meant.output and "8 updated" in meant.output
+
+
+def test_a_table_without_rows_says_what_rows_are_and_how_to_show_one_configuration(cli, tmp_path):
+    """Ten seeds of one PPO configuration: `table --metric rollout/ep_rew_mean` said only `missing option
+    '--rows'`, and the store had no param to give it but the seed."""
+    for seed in range(2):
+        write_native_run(tmp_path / "runs" / f"s{seed}", {"seed": seed}, [{"step": 1, "ret": 1.0 + seed}])
+    cli("collect", "runs")
+    result = cli("table", "--metric", "ret")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: missing option '--rows': the params that vary between runs make the rows (`resultsbook runs` "
+        "shows them); for a table of one configuration over its seeds, --rows metric puts its metrics in rows "
+        "(see `cli table --help`)\n"  # `resultsbook table --help` from the installed command
+    )
+    assert "over n = 2 seeds" in cli("table", "--metric", "ret", "--rows", "metric").output
 
 
 def test_one_csv_per_metric_is_named_by_its_suffix_and_the_hint_reads_them_all(cli, tmp_path):

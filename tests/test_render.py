@@ -168,3 +168,34 @@ def test_json_carries_the_printed_highlighting_bold_cells_and_why_a_best_is_not_
     assert len(nonsig) == terminal.count("°") - 1 > 0  # each ° cell, the legend's ° apart
     assert nonsig[0]["marks"][-1]["text"].startswith("not significantly better than ")
     assert document["note"] in terminal
+
+
+def test_a_table_of_one_row_does_not_explain_a_bold_it_cannot_have(make_run, store, tmp_path):
+    """One method, ten seeds (an SB3 PPO run's `progress.csv` per seed): no cell competes with another,
+    nothing is bold, yet the note under the table in the paper said `Bold: best (higher is better; …)`."""
+    for seed in range(3):
+        make_run(f"ppo-{seed}", {"algo": "PPO", "seed": seed}, curve([1.0, 2.0 + seed], key="test/acc"))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    one_row = aggregate(store, TableQuery(metrics=(MetricSpec("test/acc"),), rows=("algo",)))
+    text = render_table(one_row, "markdown", TableFormat())
+    assert "Mean ± std (ddof = 1) over n = 3 seeds; per run: last." in text
+    assert "Bold" not in text
+    rows = aggregate(store, TableQuery(metrics=(MetricSpec("test/acc"),), rows=("seed",), min_replicates=1))
+    assert "Bold: best" in render_table(rows, "markdown", TableFormat())
+
+
+@pytest.mark.parametrize(
+    ("replicate", "noun"),
+    [("seed", "3 seeds"), ("n", "3 runs (one per n)"), ("run_index", "3 runs (one per run_index)")],
+)
+def test_the_note_names_the_replicates_without_making_a_plural_of_any_key(
+    make_run, store, tmp_path, replicate, noun
+):
+    """`--replicate n` (zoo folders `Acrobot-v1_1`, `_2`, `_3` read as `{env}_{n}`) printed `over n = 3 ns`
+    under the table, which reads as nanoseconds; CORL's `run_index`, `3 run_indexs`."""
+    for index in range(3):
+        make_run(f"r{index}", {"env": "Acrobot", replicate: index}, curve([1.0, 2.0 + index], key="ret"))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("ret"),), rows=("env",), replicate=(replicate,))
+    text = render_table(aggregate(store, query), "terminal", TableFormat())
+    assert f"Mean ± std (ddof = 1) over n = {noun}; per run: last." in text

@@ -314,3 +314,24 @@ def test_a_collect_a_spec_cannot_say_is_left_out_with_a_note(tmp_path, cli, flag
     assert "in a new resultsbook.toml with no [[sources]]: `resultsbook build` writes" in saved.stderr
     assert "Note: runs/ was collected with options a spec cannot hold: add its entry by hand" in saved.stderr
     assert (tmp_path / "resultsbook.toml").read_text().startswith("[tables.main]\n")
+
+
+def test_collecting_one_run_of_a_folder_read_with_a_pattern_says_what_its_run_lost(cli, tmp_path):
+    """`collect logs --pattern 'seed_{seed}/progress.csv' --param algo=PPO`, then `collect
+    logs/seed_0/progress.csv` when that run finished: its run lost seed and algo, the table dropped it
+    (n = 9 of 10), and the collect said `1 updated, 0 problems` and nothing else."""
+    for seed in range(2):
+        (tmp_path / "logs" / f"seed_{seed}").mkdir(parents=True)
+        (tmp_path / "logs" / f"seed_{seed}" / "progress.csv").write_text(f"step,ret\n1,{seed}\n")
+    read = ("--pattern", "seed_{seed}/progress.csv", "--param", "algo=PPO")
+    assert cli("collect", "logs", *read).exit_code == 0
+    one = cli("collect", "logs/seed_0/progress.csv", "--adapter", "csv")
+    assert one.exit_code == 0
+    assert (
+        "Note: logs/seed_0/progress.csv lies under logs (--pattern 'seed_{seed}/progress.csv', --param "
+        "algo=PPO), collected last that way; read here with other flags, its runs lost the params that "
+        "reading gave them (--pattern, --param): collect logs again as before to give them back"
+    ) in one.output
+    assert "lies under" not in cli("collect", "logs/seed_0/progress.csv", "--adapter", "csv").output
+    again = cli("collect", "logs", *read)
+    assert "lies under" not in again.output and "1 updated" in again.output

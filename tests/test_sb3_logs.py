@@ -44,8 +44,21 @@ def test_the_monitors_json_line_is_not_taken_for_its_header(logs, tmp_path, cli)
     """The `#{"t_start": …, "env_id": …}` line has a comma: read as the header, it made two columns of
     `r,l,t` rows and every episode was dropped as a ragged row."""
     cli("collect", str(logs), "--db", "s.db", "--pattern", MONITOR)
-    result = cli("table", "--db", "s.db", "--rows", "env", "--metric", "r", "--reduce", "mean", "--format", "json")
+    result = cli(
+        "table", "--db", "s.db", "--rows", "env", "--metric", "r", "--reduce", "mean", "--format", "json"
+    )
     assert result.exit_code == 0, result.output
     returns = [expected("sb3")[f"logs/ppo/CartPole-v1_{seed}/0.monitor.csv"]["r"] for seed in (1, 2)]
     means = [sum(values) / len(values) for values in returns]  # type: ignore[arg-type]
     assert f"{sum(means) / 2:.0f}" in result.output
+
+
+def test_metrics_as_rows_are_not_headed_by_the_first_metric(logs, cli):
+    """`--rows metric` with two metrics and no columns headed the one value column with the first
+    metric's name, above a row holding the other metric."""
+    cli("collect", str(logs), "--db", "s.db", "--pattern", PROGRESS)
+    metrics = ["--metric", "rollout/ep_rew_mean", "--metric", "rollout/ep_len_mean"]
+    result = cli("table", "--db", "s.db", "--rows", "metric", *metrics, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    header = result.output.splitlines()[0]
+    assert header.split("|")[2].strip() == "Value"

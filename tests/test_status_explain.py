@@ -390,6 +390,29 @@ def test_explain_of_a_whole_label_is_that_cell_not_also_one_it_is_part_of(tmp_pa
     ]
 
 
+def test_explain_of_a_cell_whose_metric_has_a_slash_in_its_name(tmp_path, monkeypatch):
+    """SB3's `rollout/ep_rew_mean` as a column: `explain main "PPO / rollout/ep_rew_mean"` said no cell
+    matched it, then 'did you mean' the very label it was given."""
+    for seed in (0, 1):
+        write_native_run(tmp_path / "runs" / f"s{seed}", {"algo": "PPO", "seed": seed},
+                         [{"step": 1, "rollout/ep_rew_mean": 5.0 + seed, "rollout/ep_len_mean": 9.0}])  # fmt: skip
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.main]\nmetrics = ["rollout/ep_rew_mean", "rollout/ep_len_mean"]\n'
+        'rows = ["algo"]\noutputs = ["main.tex"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    for query in (
+        "PPO / rollout/ep_rew_mean",
+        "ppo/rollout/ep_rew_mean",
+        "algo=PPO,metric=rollout/ep_rew_mean",
+    ):
+        result = run_cli("explain", "main", query)
+        assert result.exit_code == 0, (query, result.output)
+        shown = [line.split(":")[0] for line in result.output.splitlines() if line.startswith("main /")]
+        assert shown == ["main / PPO / rollout/ep_rew_mean"], query
+
+
 def test_explain_says_which_differences_the_table_allows(tmp_path, monkeypatch):
     """explain listed a run-specific output_dir among the differences as if it were one the † marks."""
     for seed in (0, 1):

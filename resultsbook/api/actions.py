@@ -8,6 +8,7 @@ the reports those commands print instead of printing them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import warnings
@@ -22,6 +23,8 @@ from resultsbook.api.arguments import (
     path_argument,
     paths_argument,
 )
+from resultsbook.api.inner_readings import inner_reading_notes
+from resultsbook.api.pattern_notes import glued_field_notes
 from resultsbook.errors import BuildError, NotFoundWarning, SpecError
 from resultsbook.models import CollectReport
 from resultsbook.sources.collect import CollectRequest, Progress
@@ -87,11 +90,17 @@ def collect(
 
                 assert spec is not None
                 check_sources(spec.path, requests, store.shared)
+            inner = inner_reading_notes(store, requests) if paths is not None else []
             report = collect_sources(store, requests, progress)
             if not report.new + report.updated + report.unchanged:
                 raise _NothingFound(report)  # inside, so that a store made for it is removed again
             if paths is not None:  # a spec's sources say it themselves
                 remember_readings(store, requests)
+            if inner and report.new + report.updated:
+                report = dataclasses.replace(report, notes=(*report.notes, *inner))
+            if paths is not None and pattern is not None and report.new + report.updated:
+                glued = glued_field_notes(store, requests, report)
+                report = dataclasses.replace(report, notes=(*report.notes, *glued))
     except _NothingFound as nothing:
         tried = tuple(request.path for request in requests)
         message = nothing_found(nothing.report, tried, adapter, pattern)

@@ -87,13 +87,26 @@ def locate(path: str | None) -> tuple[Spec | None, str]:
         for name in (SPEC_NAME, DEFAULT_DB_NAME):
             if os.path.exists(os.path.join(path, name)):
                 return locate(os.path.join(path, name))
-        raise StoreError(f"{path} holds neither {SPEC_NAME} nor {DEFAULT_DB_NAME}; pass the file to open")
+        raise StoreError(_no_store_in(path))
     if path.endswith(".toml"):
         if not os.path.exists(path):
             raise SpecError(f"{path} does not exist; check the path of the spec")
         spec = load_spec(path)
         return spec, spec.db
     return None, path
+
+
+def _no_store_in(folder: str) -> str:
+    """Say that a folder holds no store nor spec: the nearest spec above it, else how to collect it."""
+    head = f"{folder} holds neither {SPEC_NAME} nor {DEFAULT_DB_NAME}"
+    above = find_spec(os.path.dirname(os.path.abspath(folder)))
+    if above is not None:
+        spec = os.path.relpath(above)
+        return f"{head}; the nearest spec above it is {spec}: rb.open({spec!r})"
+    return (
+        f"{head}; pass the store or the spec (rb.open('path/to/{DEFAULT_DB_NAME}')), or, if it holds run "
+        f"logs, collect them first: rb.collect({folder!r}, db={DEFAULT_DB_NAME!r})"
+    )
 
 
 def filters_of(where: Where) -> tuple[Filter, ...]:

@@ -157,9 +157,19 @@ OPTION_SYNONYMS = {
 }  # fmt: skip
 
 
+# what a missing option is for, when its name alone does not say how to fill it
+MISSING_HINTS = {
+    "rows": "the params that vary between runs make the rows (`resultsbook runs` shows them); for a table of "
+    "one configuration over its seeds, --rows metric puts its metrics in rows",
+}
+
+
 def usage_message(error: Any) -> str:
     """Return click's usage error as one line that ends with where to look."""
     message = " ".join(error.format_message().split())
+    missing = getattr(getattr(error, "param", None), "name", None) if _is_missing(error) else None
+    if missing in MISSING_HINTS:
+        message = f"{message.rstrip('.')}: {MISSING_HINTS[missing]}"
     meant = _synonym(error)
     if meant is not None:
         message = f"No such option '{error.option_name}'; did you mean '{meant}'?"
@@ -168,6 +178,13 @@ def usage_message(error: Any) -> str:
     context = getattr(error, "ctx", None)
     command = context.command_path if context is not None else "resultsbook"
     return f"{message.rstrip('.')} (see `{command} --help`)"
+
+
+def _is_missing(error: Any) -> bool:
+    """Tell whether a usage error is a required option left out."""
+    import click
+
+    return isinstance(error, click.MissingParameter)
 
 
 def _synonym(error: Any) -> str | None:

@@ -221,16 +221,20 @@ def _match(
         )
         return EXACT if every else None
     raw = " / ".join(format_value(v) for v in (*row, *column))
-    wanted = [part.strip().lower() for part in query.split("/")]
+    # 'PPO / rollout/ep_rew_mean': a '/' inside a value (a metric's name) does not part the cell's keys
+    splits = [[part.strip().lower() for part in query.split(separator)] for separator in (" / ", "/")]
     found = None
     for name in (label, raw):
         parts = [part.strip().lower() for part in name.split(" / ")]
-        if wanted == parts:
+        if "/".join(parts) == "/".join(splits[1]):  # written without the spaces: 'ppo/rollout/ep_rew_mean'
             return EXACT
-        if len(wanted) == len(parts) and all(w in p for w, p in zip(wanted, parts)):
-            found = PARTIAL
-        if len(wanted) == 1 and wanted[0] in name.lower():
-            found = PARTIAL
+        for wanted in splits:
+            if wanted == parts:
+                return EXACT
+            if len(wanted) == len(parts) and all(w in p for w, p in zip(wanted, parts)):
+                found = PARTIAL
+            if len(wanted) == 1 and wanted[0] in name.lower():
+                found = PARTIAL
     return found
 
 

@@ -132,8 +132,9 @@ def aggregate(
                 notes.append(worded(_unknown_pool_note, name, closest(name, selected.param_keys())))
     notes += _order_notes(every, query.order, (*row_keys, *column_keys))
     cells = _mark_cells(cells, query, expected)
-    rows = _ordered({key[0] for key in cells}, row_keys, query.order)
-    columns = _ordered({key[1] for key in cells}, column_keys, query.order)
+    order = {METRIC_KEY: tuple(metric.name for metric in query.metrics), **query.order}  # as listed
+    rows = _ordered({key[0] for key in cells}, row_keys, order)
+    columns = _ordered({key[1] for key in cells}, column_keys, order)
     if not cells:
         raise _why_no_cells(every, selected, query, reader)
     return ResultTable(

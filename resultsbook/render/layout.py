@@ -4,6 +4,7 @@ formatted cells, bold best / underlined second, and footnote marks."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -468,6 +469,8 @@ def _assign_marks(
 def _header_levels(table: ResultTable, labels: Labels) -> tuple[tuple[tuple[str, int], ...], ...]:
     """Return one header row per column key: (label, span) runs of equal prefixes."""
     if not table.column_keys:
+        if METRIC_KEY in table.row_keys and len(table.query.metrics) > 1:  # the rows name the metrics
+            return (((labels.key("value").capitalize(), 1),),)
         metric = table.query.metrics[0]
         return (((metric.label or labels.key(metric.name), 1),),)
     levels = []
@@ -534,11 +537,16 @@ def stat_note(table: ResultTable, fmt: TableFormat, emphasis: bool = True) -> st
     else:
         note = _replicates_note(table, fmt)
     note += _scale_note(table)
-    if emphasis and fmt.highlight != "none":
+    if emphasis and fmt.highlight != "none" and _competes(table, fmt.highlight):
         note += _bold_note(table, fmt)
     for text in table.metric_notes:
         note += f" {text}."
     return note
+
+
+def _competes(table: ResultTable, highlight: str) -> bool:
+    """Tell whether any two cells compete for bold: a table of one row (one cell per column) has none."""
+    return any(len(group) > 1 for group in comparable_groups(table, highlight))
 
 
 def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
@@ -569,14 +577,20 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
     return note
 
 
+_PLURAL = re.compile(r"(?:[A-Za-z]+[_.])*[A-Za-z]{2,}[a-rt-wyA-RT-WY]")  # seed, fold, trial: + s is a plural
+
+
 def _replicate_noun(table: ResultTable, counts: Sequence[int]) -> str:
     """Name what n counts: the replicate keys ("seeds") when every value in every cell comes from a
     run with its own replicate values, else "runs" (no run records a seed, or some share one)."""
     keys = table.query.replicate
     one = list(counts) == [1]
+    runs = "run" if one else "runs"
     if keys and all(_one_run_per_replicate(cell.runs) for cell in table.cells.values()):
-        return " × ".join(keys) + ("" if one else "s")
-    return "run" if one else "runs"
+        if one or all(_PLURAL.fullmatch(key) for key in keys):
+            return " × ".join(keys) + ("" if one else "s")
+        return f"{runs} (one per {' × '.join(keys)})"  # `n = 3 ns`, `3 run_indexs`: no plural of a name
+    return runs
 
 
 def _one_run_per_replicate(runs: CellRuns) -> bool:

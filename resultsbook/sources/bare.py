@@ -76,12 +76,17 @@ def pattern_of(runs: dict[str, str]) -> str | None:
 
 def _field(names: set[str], level: int) -> str:
     """Return the pattern of one varying folder: `seed_{seed}` when every name is a key and a number."""
+    return numbered_field(names) or f"{{level{level + 1}}}"
+
+
+def numbered_field(names: set[str]) -> str | None:
+    """Return `seed_{seed}` when every folder name is one key and a number (`seed_0`, `seed_1`), else None."""
     found = [_NUMBERED.fullmatch(name) for name in names]
     keys = {(match.group(1), match.group(2)) for match in found if match is not None}
-    if all(found) and len(keys) == 1:
-        key, separator = keys.pop()
-        return f"{key}{separator}{{{key.lower()}}}"
-    return f"{{level{level + 1}}}"
+    if not all(found) or len(keys) != 1:
+        return None
+    key, separator = keys.pop()
+    return f"{key}{separator}{{{key.lower()}}}"
 
 
 def _file_part(names: set[str]) -> str | None:

@@ -468,6 +468,7 @@ def _log_files_hint(root: str) -> str:
     """Say which log files a folder holds that no adapter claimed, and the pattern to read them."""
     from resultsbook.sources.hints import (  # only to explain
         common_log_file,
+        log_file_paths,
         many_runs_columns,
         pattern_for,
         unread_data_file,
@@ -495,7 +496,8 @@ def _log_files_hint(root: str) -> str:
             f"runs (column(s) {named}): read them with {option('adapter', 'records')}, which makes one run "
             "of each distinct set of those values, as params"
         )
-    folders = option("pattern", pattern_for(example, name))
+    paths = [] if name.startswith("*") else log_file_paths(root, name)
+    folders = option("pattern", pattern_for(example, name, paths))
     fields = f", or {folders} to make the folders params" if "/" in example else ""
     what = f"{name[1:]} file(s), each named its own way" if name.startswith("*") else f"file(s) named {name}"
     return (

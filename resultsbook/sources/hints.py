@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 from collections import Counter
+from collections.abc import Sequence
 
 LOG_SUFFIXES = (
     ".csv",
@@ -35,6 +36,11 @@ _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must sti
 _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
 _PEEK_BYTES = 64 * 1024  # how much of a CSV the hint reads to tell a file of many runs
 _RUN_COLUMNS = ("seed", "run", "run_id", "trial")  # a column that, varying, tells rows of several runs
+
+
+def log_file_paths(root: str, name: str) -> list[str]:
+    """Return the paths, relative to root and '/'-separated, of the files named `name` a bounded look saw."""
+    return [path.replace(os.sep, "/") for path in _look(root).paths.get(name, [])]
 
 
 def common_log_file(root: str) -> tuple[str, str, str] | None:
@@ -69,6 +75,7 @@ class _Look:
     def __init__(self) -> None:
         self.names: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
+        self.paths: dict[str, list[str]] = {}
         self.suffixes: Counter[str] = Counter()
         self.data: Counter[str] = Counter()
         self.data_examples: dict[str, str] = {}
@@ -93,6 +100,7 @@ def _look(root: str) -> _Look:
                 looked.names[name] += 1
                 looked.suffixes[suffix] += 1
                 looked.examples.setdefault(name, relative)
+                looked.paths.setdefault(name, []).append(relative)
             elif suffix in DATA_SUFFIXES:
                 looked.data[suffix] += 1
                 looked.data_examples.setdefault(suffix, relative)
@@ -108,14 +116,21 @@ def _settings(name: str) -> bool:
     return any(word in stem for word in _SETTINGS)
 
 
-def pattern_for(example: str, name: str | None = None) -> str:
+def pattern_for(example: str, name: str | None = None, paths: Sequence[str] = ()) -> str:
     """Return a --pattern that makes each folder of `example` a param: 'a/b/x.csv' -> '{group}/{run}/x.csv'
-    with the fields named after their depth ({group}, {run}, ...); the file part is `name` when given
-    (a glob such as `*.csv`)."""
+    with the fields named after their depth ({group}, {run}, ...), or `seed_{seed}` where every one of
+    `paths` (all the files, when known) has a folder there named one key and a number; the file part is
+    `name` when given (a glob such as `*.csv`)."""
+    from resultsbook.sources.bare import numbered_field
+
     parts = example.split("/")
     depth = len(parts) - 1
     names = {1: ["run"], 2: ["group", "run"]}.get(depth) or [f"level{i + 1}" for i in range(depth)]
-    return "/".join([*(f"{{{name}}}" for name in names), name or parts[-1]])
+    split = [path.split("/") for path in paths]
+    fields = [f"{{{field}}}" for field in names]
+    if split and all(len(each) == depth + 1 for each in split):
+        fields = [numbered_field({each[level] for each in split}) or fields[level] for level in range(depth)]
+    return "/".join([*fields, name or parts[-1]])
 
 
 def many_runs_columns(path: str) -> list[str]:

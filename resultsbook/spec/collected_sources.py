@@ -60,7 +60,7 @@ def collected_sources(readings: Sequence[tuple[str, str]], folder: str) -> SpecS
         entry, request = written
         blocks.append(entry_text("[sources]", entry))
         requests.append(request)
-        said.append(_said(shown, entry))
+        said.append(reading_said(shown, entry))
     return SpecSources("\n".join(blocks), tuple(requests), tuple(said), tuple(notes), bool(readings))
 
 
@@ -96,7 +96,7 @@ def same_sources(read: Sequence[CollectRequest], sources: SpecSources) -> bool:
     return tuple(read) == sources.requests
 
 
-def _said(shown: str, entry: Mapping[str, Any]) -> str:
+def reading_said(shown: str, entry: Mapping[str, Any]) -> str:
     """Return a root with the options it was collected with, as its reader gives them."""
     given = [option(key, entry[key]) for key in ("adapter", "pattern") if key in entry]
     if "columns" in entry:
