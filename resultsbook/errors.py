@@ -120,6 +120,19 @@ def closest(word: str, known: Iterable[str]) -> str | None:
     return contained[0] if len(contained) == 1 else None
 
 
+def nearby(path: str) -> str:
+    """Return `; did you mean 'runs'?` when a sibling of a mistyped path is close to it."""
+    import os
+
+    parent, name = os.path.split(os.path.normpath(path))
+    try:
+        siblings = os.listdir(parent or ".")
+    except OSError:
+        return ""
+    guess = closest(name, siblings) if name else None
+    return "" if guess is None else f"; did you mean {os.path.join(parent, guess)!r}?"
+
+
 def did_you_mean(word: str, known: Iterable[str], listing: str = "known", shown: int = 12) -> str:
     """Return the end of an error message: the closest known name, else the names that exist.
 

@@ -261,8 +261,11 @@ def test_collect_without_paths_needs_a_spec(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(rb.SpecError, match=r"no resultsbook.toml here .*the folders to collect"):
         rb.collect()
-    with pytest.raises(rb.SpecError, match="does not exist"):
+    with pytest.raises(rb.SpecError, match="nowhere does not exist; check the path given to collect"):
         rb.collect(tmp_path / "nowhere", db=tmp_path / "s.db")
+    (tmp_path / "logs").mkdir()
+    with pytest.raises(rb.SpecError, match=r"lgos does not exist; did you mean '.*logs'\?"):
+        rb.collect(tmp_path / "lgos", db=tmp_path / "s.db")  # as the command line guesses it
 
 
 def test_a_book_sees_runs_collected_after_it_was_opened(make_run, book, tmp_path):

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from resultsbook.errors import nearby
+
 if TYPE_CHECKING:
     from resultsbook.cli.outcome import Failure
     from resultsbook.models import CollectReport, Problem
@@ -111,19 +113,6 @@ def load_required_spec(config: str | None) -> Spec:
             "no resultsbook.toml here or in any parent folder; create one or pass --config FILE"
         )
     return load_spec(path)
-
-
-def nearby(path: str) -> str:
-    """Return `; did you mean 'runs'?` when a sibling of a mistyped path is close to it."""
-    from resultsbook.errors import closest
-
-    parent, name = os.path.split(os.path.normpath(path))
-    try:
-        siblings = os.listdir(parent or ".")
-    except OSError:
-        return ""
-    guess = closest(name, siblings) if name else None
-    return "" if guess is None else f"; did you mean {os.path.join(parent, guess)!r}?"
 
 
 def _existing(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:

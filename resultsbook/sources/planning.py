@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.adapters import Adapter
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, nearby
 from resultsbook.models import Problem, Source
 from resultsbook.sources import fs, snapshot
 from resultsbook.sources.derive import Derivation
@@ -150,7 +150,8 @@ class _Planner:
             request = replace(request, path=list_remote_root(request.path))
         elif not os.path.exists(request.path):
             if not store.shared:
-                raise SpecError(f"{request.path} does not exist; check the path given to collect")
+                hint = nearby(request.path) or "; check the path given to collect"
+                raise SpecError(f"{request.path} does not exist{hint}")
             plan.problems.append(_not_here(request.path))  # another machine's folder: its runs stay
             return
         elif not os.path.isdir(request.path) and not os.path.isfile(request.path):
