@@ -38,7 +38,9 @@ def make_groups(root: Path, groups: int, runs: int) -> list[Path]:
     for group in range(groups):
         for index in range(runs):
             seed = group * runs + index
-            write_native_run(root / f"g{group}" / f"r{index:03d}", {"seed": seed}, curve([seed, seed / 2, 1.0]))
+            write_native_run(
+                root / f"g{group}" / f"r{index:03d}", {"seed": seed}, curve([seed, seed / 2, 1.0])
+            )
         folders.append(root / f"g{group}")
     return folders
 
@@ -129,7 +131,10 @@ def test_a_batch_the_server_aborts_in_a_deadlock_is_replayed_whole(tmp_path, pg_
                 break
             time.sleep(0.1)
     assert errors == [] and deadlocks == 1
-    assert (reports[0].updated, reports[0].new) == (2, 0)  # the replayed batch's counts, not the aborted one's
+    assert (reports[0].updated, reports[0].new) == (
+        2,
+        0,
+    )  # the replayed batch's counts, not the aborted one's
     with Store.open(pg_url) as store:
         assert [run.name for run in store.runs()] == ["a", "b"]
         assert [store.run_metrics(run.id)[0]["n"] for run in store.runs()] == [3, 3]
@@ -141,7 +146,9 @@ def lab_project(tmp_path, pg_url):
     """The quickstart on a shared store: its runs collected by a 'node', the project elsewhere."""
     project = tmp_path / "project"
     shutil.copytree(ROOT / "examples" / "quickstart", project, ignore=shutil.ignore_patterns("runs", "*.db*"))
-    subprocess.run([sys.executable, "train.py", "--seeds", "0", "1", "2"], cwd=project, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "train.py", "--seeds", "0", "1", "2"], cwd=project, check=True, capture_output=True
+    )
     return project
 
 
@@ -158,7 +165,18 @@ def run_cli(project: Path, url: str, *args: str) -> subprocess.CompletedProcess[
 
 def add_seed(project: Path, seed: int, out: Path) -> None:
     subprocess.run(
-        [sys.executable, "train.py", "--seeds", str(seed), "--models", "mlp", "--datasets", "moons", "--out", str(out)],
+        [
+            sys.executable,
+            "train.py",
+            "--seeds",
+            str(seed),
+            "--models",
+            "mlp",
+            "--datasets",
+            "moons",
+            "--out",
+            str(out),
+        ],
         cwd=project,
         check=True,
         capture_output=True,
@@ -198,6 +216,39 @@ def test_a_source_not_on_this_machine_is_built_from_the_shared_store(lab_project
     shutil.copytree(lab_project, elsewhere, ignore=shutil.ignore_patterns("runs"))
     built = run_cli(elsewhere, pg_url, "build")
     assert built.returncode == 0, built.stderr
-    assert "runs: is not on this machine: it was not collected here — kept: the runs other collectors" in built.stderr
+    assert (
+        "runs: is not on this machine: it was not collected here — kept: the runs other collectors"
+        in built.stderr
+    )
     assert "9 output(s) unchanged" in built.stdout
     assert run_cli(elsewhere, pg_url, "check").returncode == 0
+
+
+@pytest.mark.parametrize("command", [("runs",), ("status",)])
+def test_a_read_cut_off_by_the_server_does_not_claim_a_lost_batch(
+    pg_url, make_run, cli, monkeypatch, command
+):
+    """A read-only command whose connection the server ended said "nothing of this command's last batch
+    was kept", as if it had been writing."""
+    import psycopg
+
+    from resultsbook.store.postgres import PostgresStore
+
+    make_run("seed0", {"seed": 0}, curve([0.5]))
+    (make_run("seed0").parent.parent / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\nrows = ["seed"]\noutputs = ["t.md"]\n'
+    )
+    assert cli("collect", "runs", "--db", pg_url).exit_code == 0
+    snapshot = PostgresStore.snapshot
+
+    def cut_off(store):  # the administrator restarts the server as the command starts reading
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [store.conn.info.backend_pid])
+        return snapshot(store)
+
+    monkeypatch.setattr(PostgresStore, "snapshot", cut_off)
+    result = cli(*command, "--db", pg_url)
+    assert result.exit_code == 74
+    assert result.output.startswith(f"Error: the shared store {pg_url} failed (")
+    assert result.output.endswith("); check that the server is up and run the command again\n")
+    assert "batch" not in result.output and result.output.count("\n") == 1

@@ -67,6 +67,7 @@ class PostgresStore(Store):
         self.failures = (psycopg.Error,)
         self._listening = False
         self._others_writes = 0
+        self._failed_writing = False  # the last failure came in a write (else in a read: nothing was lost)
 
     @classmethod
     def open(cls, path: str, create: bool = True) -> PostgresStore:
@@ -119,9 +120,11 @@ class PostgresStore(Store):
                 f"{role}` (a role that may only read can still run build, check and watch over runs "
                 "already collected)"
             )
+        lost = "; nothing of this command's last batch was kept" if self._failed_writing else ""
+        self._failed_writing = False  # said once: a watch's next round may fail in a read
         return StoreError(
-            f"the shared store {display_location(self.path)} failed ({_first_line(error)}); nothing of "
-            "this command's last batch was kept; check that the server is up and run the command again"
+            f"the shared store {display_location(self.path)} failed ({_first_line(error)}){lost}; check "
+            "that the server is up and run the command again"
         )
 
     @contextmanager
@@ -151,6 +154,7 @@ class PostgresStore(Store):
         transaction commits (the sources are compared and written together, in one round trip)."""
         import psycopg.errors
 
+        self._failed_writing = True  # until it commits: a failure now loses this batch
         for attempt in range(_WRITE_ATTEMPTS):
             writer = PostgresWriter(self.conn, self.relative)
             self.conn.execute("BEGIN")
@@ -159,6 +163,7 @@ class PostgresStore(Store):
                 writer.flush()
                 self.conn.execute(f"NOTIFY {WRITES_CHANNEL}")  # delivered to listeners at the commit
                 self.conn.execute("COMMIT")
+                self._failed_writing = False
                 return result
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
                 self.conn.execute("ROLLBACK")
