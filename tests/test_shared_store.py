@@ -252,3 +252,54 @@ def test_a_read_cut_off_by_the_server_does_not_claim_a_lost_batch(
     assert result.output.startswith(f"Error: the shared store {pg_url} failed (")
     assert result.output.endswith("); check that the server is up and run the command again\n")
     assert "batch" not in result.output and result.output.count("\n") == 1
+
+
+def test_a_collector_suspended_inside_its_batch_does_not_hang_the_others(tmp_path, pg_url, monkeypatch):
+    """A collect stopped with Ctrl-Z (or whose node froze) while it held its batch's sources made every
+    other collect of them wait, silently, for as long as it stayed stopped."""
+    import psycopg
+
+    from resultsbook.store import pg_writer, postgres
+
+    for seed in range(20):
+        write_native_run(tmp_path / "runs" / f"seed{seed}", {"seed": seed}, curve([0.1, 0.2]))
+    resumed = threading.Event()
+    copy_rows = pg_writer.PostgresWriter._copy_rows
+
+    def suspended(writer):  # the sources are locked: Ctrl-Z here
+        resumed.wait(60)
+        copy_rows(writer)
+
+    monkeypatch.setattr(pg_writer.PostgresWriter, "_copy_rows", suspended)
+    monkeypatch.setattr(postgres, "IDLE_IN_WRITE_MS", 1000, raising=False)
+    failures: list[BaseException] = []
+
+    def holder() -> None:
+        try:
+            with Store.open(pg_url) as store:
+                collect(store, [CollectRequest(str(tmp_path / "runs"))])
+        except Exception as error:  # its session was ended while it was stopped
+            failures.append(error)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            deadline = time.monotonic() + 30
+            idle = "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'"
+            while admin.execute(idle).fetchone()[0] == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        other = subprocess.run(
+            [sys.executable, "-m", "resultsbook", "collect", "runs", "--db", pg_url],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        resumed.set()
+        thread.join(60)
+    assert other.stdout.strip() == "Collected runs: 20 new, 0 updated, 0 unchanged, 0 problems", other.stderr
+    assert len(failures) == 1 and "idle-in-transaction timeout" in str(failures[0])
+    with Store.open(pg_url) as store:
+        assert store.counts() == {"runs": 20, "sources": 20}

@@ -47,6 +47,9 @@ _RUN_COLUMNS = (
 _SUMMARY_NAMES = ("n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
 _CONNECT_TIMEOUT = 10
 _WRITE_ATTEMPTS = 5
+# a writer idle inside its batch for this long (suspended with Ctrl-Z, its node frozen, its network
+# gone) is ended by the server, so the collectors waiting for the sources it locked go on
+IDLE_IN_WRITE_MS = 60_000
 WRITES_CHANNEL = "resultsbook_writes"
 T = TypeVar("T")
 
@@ -150,14 +153,15 @@ class PostgresStore(Store):
     def write(self, work: Callable[[Any], T]) -> T:  # work gets a PostgresWriter: StoreWriter's methods
         """Run `work` in one short write transaction and return what it returns; on any exception
         nothing of it is written. A transaction the server aborts (a deadlock with another program,
-        a serialization failure) runs again. The counts `write_source` returns are filled when the
+        a serialization failure) runs again, and one left idle by a stopped writer is ended by the
+        server after `IDLE_IN_WRITE_MS`. The counts `write_source` returns are filled when the
         transaction commits (the sources are compared and written together, in one round trip)."""
         import psycopg.errors
 
         self._failed_writing = True  # until it commits: a failure now loses this batch
         for attempt in range(_WRITE_ATTEMPTS):
             writer = PostgresWriter(self.conn, self.relative)
-            self.conn.execute("BEGIN")
+            self.conn.execute(f"BEGIN; SET LOCAL idle_in_transaction_session_timeout = {IDLE_IN_WRITE_MS:d}")
             try:
                 result = work(writer)
                 writer.flush()
