@@ -29,6 +29,7 @@ from resultsbook.store import (
 )
 from resultsbook.store.codec import decode_array, newest_time
 from resultsbook.store.location import display_location, url_scheme
+from resultsbook.store.pg_connect import connect
 from resultsbook.store.pg_schema import (
     READINGS,
     apply_migrations,
@@ -45,7 +46,6 @@ _RUN_COLUMNS = (
     "runs.digest"
 )
 _SUMMARY_NAMES = ("n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
-_CONNECT_TIMEOUT = 10
 _WRITE_ATTEMPTS = 5
 # a writer idle inside its batch for this long (suspended with Ctrl-Z, its node frozen, its network
 # gone) is ended by the server, so the collectors waiting for the sources it locked go on
@@ -431,37 +431,6 @@ class PostgresStore(Store):
         self.conn = connect(self.path)
         self._listening = False
         self._others_writes += 1
-
-
-def _quiet_driver_warnings() -> None:
-    """Keep psycopg's "error ignored terminating <Pipeline…>" off the terminal: the error it ignores is
-    the one this store reports, in one line (a program that configures logging still gets it)."""
-    import logging
-
-    driver = logging.getLogger("psycopg")
-    if not any(isinstance(handler, logging.NullHandler) for handler in driver.handlers):
-        driver.addHandler(logging.NullHandler())
-
-
-def connect(location: str) -> Any:
-    """Open an autocommit connection to a PostgreSQL URL, or fail in one line saying what to do."""
-    try:
-        import psycopg
-    except ImportError as error:
-        raise StoreError(
-            "a postgresql:// store needs the psycopg driver; install it with "
-            "pip install 'resultsbook[postgres]'"
-        ) from error
-    _quiet_driver_warnings()
-    try:
-        return psycopg.connect(
-            location, autocommit=True, connect_timeout=_CONNECT_TIMEOUT, application_name="resultsbook"
-        )
-    except psycopg.Error as error:
-        raise StoreError(
-            f"cannot connect to {display_location(location)} ({_first_line(error)}); check the URL, "
-            "that the server is up, and the password (PGPASSWORD or ~/.pgpass)"
-        ) from error
 
 
 def typed_param(value: str | None, kind: str) -> Any:
