@@ -256,7 +256,8 @@ def test_a_read_cut_off_by_the_server_does_not_claim_a_lost_batch(
 
 def test_a_collector_suspended_inside_its_batch_does_not_hang_the_others(tmp_path, pg_url, monkeypatch):
     """A collect stopped with Ctrl-Z (or whose node froze) while it held its batch's sources made every
-    other collect of them wait, silently, for as long as it stayed stopped."""
+    other collect of them wait, silently, for as long as it stayed stopped; now the server ends its batch
+    and the others, told for whom they wait, go on."""
     import psycopg
 
     from resultsbook.store import pg_writer, postgres
@@ -271,7 +272,7 @@ def test_a_collector_suspended_inside_its_batch_does_not_hang_the_others(tmp_pat
         copy_rows(writer)
 
     monkeypatch.setattr(pg_writer.PostgresWriter, "_copy_rows", suspended)
-    monkeypatch.setattr(postgres, "IDLE_IN_WRITE_MS", 1000, raising=False)
+    monkeypatch.setattr(postgres, "IDLE_IN_WRITE_MS", 4000, raising=False)
     failures: list[BaseException] = []
 
     def holder() -> None:
@@ -300,6 +301,17 @@ def test_a_collector_suspended_inside_its_batch_does_not_hang_the_others(tmp_pat
         resumed.set()
         thread.join(60)
     assert other.stdout.strip() == "Collected runs: 20 new, 0 updated, 0 unchanged, 0 problems", other.stderr
+    # and while it waited, it said for whom, once (it waited in silence)
+    waiting = [line for line in other.stderr.splitlines() if line.startswith("Waiting for the shared store")]
+    assert len(waiting) == 1, other.stderr
+    assert waiting[0].startswith(
+        f"Waiting for the shared store {pg_url}: another collector is writing the same "
+    )
+    assert ", idle in transaction for " in waiting[0]
+    assert waiting[0].endswith(
+        "this command goes on when it is done (one stopped inside its batch is ended by the server after 60 s); "
+        "Ctrl-C stops it, keeping what it stored"
+    )
     assert len(failures) == 1 and "idle-in-transaction timeout" in str(failures[0])
     with Store.open(pg_url) as store:
         assert store.counts() == {"runs": 20, "sources": 20}

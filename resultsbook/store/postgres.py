@@ -37,6 +37,7 @@ from resultsbook.store.pg_schema import (
     make_readings,
     pending_migrations,
 )
+from resultsbook.store.pg_waiting import WAIT_NOTICE_MS, say_waiting
 from resultsbook.store.pg_writer import PostgresWriter
 from resultsbook.voice import command
 
@@ -159,9 +160,13 @@ class PostgresStore(Store):
         import psycopg.errors
 
         self._failed_writing = True  # until it commits: a failure now loses this batch
+        patient = False  # the first attempt waits WAIT_NOTICE_MS for other writers, then says it waits
         for attempt in range(_WRITE_ATTEMPTS):
             writer = PostgresWriter(self.conn, self.relative)
-            self.conn.execute(f"BEGIN; SET LOCAL idle_in_transaction_session_timeout = {IDLE_IN_WRITE_MS:d}")
+            wait = "" if patient else f"; SET LOCAL lock_timeout = {WAIT_NOTICE_MS:d}"
+            self.conn.execute(
+                f"BEGIN; SET LOCAL idle_in_transaction_session_timeout = {IDLE_IN_WRITE_MS:d}{wait}"
+            )
             try:
                 result = work(writer)
                 writer.flush()
@@ -169,6 +174,12 @@ class PostgresStore(Store):
                 self.conn.execute("COMMIT")
                 self._failed_writing = False
                 return result
+            except psycopg.errors.LockNotAvailable:
+                self.conn.execute("ROLLBACK")
+                if patient:  # a lock_timeout of the role's own
+                    raise
+                patient = True
+                say_waiting(self.conn, self.path, IDLE_IN_WRITE_MS)
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
                 self.conn.execute("ROLLBACK")
                 if attempt == _WRITE_ATTEMPTS - 1:
