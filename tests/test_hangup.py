@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import curve, write_native_run
+from test_shared_store import wait_for_a_session
 from test_watch import SLOW_THEN, Watcher, project  # noqa: F401  (project: the fixture)
 
 from resultsbook.store import Store
@@ -94,11 +95,7 @@ def test_a_collect_waiting_on_the_shared_store_ends_in_one_line_when_its_termina
         other.execute("SELECT id FROM sources FOR UPDATE")
         collector = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            with psycopg.connect(pg_url, autocommit=True) as watcher:
-                deadline = time.monotonic() + 30
-                waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'resultsbook' AND wait_event_type = 'Lock'"
-                while watcher.execute(waiting).fetchone()[0] == 0 and time.monotonic() < deadline:
-                    time.sleep(0.05)
+            wait_for_a_session(pg_url, "application_name = 'resultsbook' AND wait_event_type = 'Lock'")
             collector.send_signal(signal.SIGHUP)
             _, err = collector.communicate(timeout=30)
         finally:

@@ -258,7 +258,6 @@ def test_a_collector_suspended_inside_its_batch_does_not_hang_the_others(tmp_pat
     """A collect stopped with Ctrl-Z (or whose node froze) while it held its batch's sources made every
     other collect of them wait, silently, for as long as it stayed stopped; now the server ends its batch
     and the others, told for whom they wait, go on."""
-    import psycopg
 
     from resultsbook.store import pg_writer, postgres
 
@@ -285,11 +284,7 @@ def test_a_collector_suspended_inside_its_batch_does_not_hang_the_others(tmp_pat
     thread = threading.Thread(target=holder)
     thread.start()
     try:
-        with psycopg.connect(pg_url, autocommit=True) as admin:
-            deadline = time.monotonic() + 30
-            idle = "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'"
-            while admin.execute(idle).fetchone()[0] == 0 and time.monotonic() < deadline:
-                time.sleep(0.05)
+        wait_for_a_session(pg_url, "state = 'idle in transaction'")
         other = subprocess.run(
             [sys.executable, "-m", "resultsbook", "collect", "runs", "--db", pg_url],
             cwd=tmp_path,
@@ -315,3 +310,14 @@ def test_a_collector_suspended_inside_its_batch_does_not_hang_the_others(tmp_pat
     assert len(failures) == 1 and "idle-in-transaction timeout" in str(failures[0])
     with Store.open(pg_url) as store:
         assert store.counts() == {"runs": 20, "sources": 20}
+
+
+def wait_for_a_session(url: str, condition: str, seconds: float = 30) -> None:
+    """Wait until a session of the server is in some state (a condition on pg_stat_activity)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as admin:
+        deadline = time.monotonic() + seconds
+        query = f"SELECT count(*) FROM pg_stat_activity WHERE {condition}"
+        while admin.execute(query).fetchone()[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
