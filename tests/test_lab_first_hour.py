@@ -399,3 +399,46 @@ def test_an_s3_endpoint_nobody_listens_on_is_told_apart_from_missing_credentials
         "; the storage server did not answer: check that it is up and the endpoint (AWS_ENDPOINT_URL for an "
         "S3-compatible server)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("where", "fix"),
+    [
+        ("resultsbook@127.0.0.1:{port}/reslts", "check the database's name at the end of the URL, or ask the "
+         "server's administrator to create it (createdb --owner resultsbook reslts)"),
+        ("resultsbook@127.0.0.1:{port}", "the URL names no database, so the server looked for one named after "
+         "the user (resultsbook): add the database's name at the end of the URL (…/results)"),
+        ("bob:pw@127.0.0.1:{port}/postgres", "check the user name before '@' in the URL, or ask the server's "
+         "administrator to create the role (createuser --pwprompt bob)"),
+        ("resultsbook@db.invalid/results", "check the host name in the URL"),
+        ("resultsbook@127.0.0.1:{free}/results", "check that the server is up, and the host and port in the URL "
+         "(PostgreSQL's default: 5432)"),
+    ],
+)  # fmt: skip
+def test_a_store_url_the_server_refuses_names_the_url_and_the_fix_for_its_cause(
+    where, fix, postgres_cluster, cli
+):
+    """Every refusal ended in one fix for all causes ("check the URL, that the server is up, and the
+    password"), whatever the server had said."""
+    from servers import free_port
+
+    url = "postgresql://" + where.format(port=postgres_cluster.port, free=free_port())
+    result = cli("runs", "--db", url)
+    assert result.exit_code == 74 and result.output.count("\n") == 1, result.output
+    shown = url.replace(":pw@", ":***@")
+    assert result.output.startswith(f"Error: cannot connect to {shown} (") and "pw@" not in result.output
+    assert result.output.endswith(f"); {fix}\n"), result.output
+
+
+def test_a_wrong_or_missing_password_says_where_the_password_comes_from():
+    from resultsbook.store.pg_connect import _connect_fix
+
+    url = "postgresql://alice@db.lab.example.org/results"
+    for reason in (
+        'FATAL:  password authentication failed for user "alice"',
+        "fe_sendauth: no password supplied",
+    ):
+        assert _connect_fix(url, reason) == (
+            "check alice's password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded "
+            "in the URL"
+        )

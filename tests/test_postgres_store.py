@@ -29,8 +29,18 @@ def varied_tree(root: Path) -> Path:
     shutil.copytree(FIXTURES, root / "trackers")
     write_native_run(
         root / "native" / "odd",
-        {"lr": 0.1, "big": 2**62, "flag": True, "off": False, "none": None, "list": [1, "a"],
-         "name": "café ☕", "tiny": 5e-324, "nan": float("nan"), "inf": float("-inf")},
+        {
+            "lr": 0.1,
+            "big": 2**62,
+            "flag": True,
+            "off": False,
+            "none": None,
+            "list": [1, "a"],
+            "name": "café ☕",
+            "tiny": 5e-324,
+            "nan": float("nan"),
+            "inf": float("-inf"),
+        },
         [{"step": 1, "loss": float("nan"), "acc": 0.5}, {"step": 2, "loss": float("inf"), "acc": 0.75}],
         {"status": "finished", "start_time": 1700000000, "end_time": 1700000100.25},
     )
@@ -57,14 +67,29 @@ def everything(store: Store) -> dict[str, object]:
     keys = store.metric_keys()
     return {
         "runs": [
-            (where(r.source), r.name, r.adapter, r.experiment, r.status,
-             r.start_time, r.end_time, r.git_commit, r.git_dirty, json.dumps(r.provenance, sort_keys=True),
-             r.present, r.digest, repr(list(r.params.items())), [type(v).__name__ for v in r.params.values()])
+            (
+                where(r.source),
+                r.name,
+                r.adapter,
+                r.experiment,
+                r.status,
+                r.start_time,
+                r.end_time,
+                r.git_commit,
+                r.git_dirty,
+                json.dumps(r.provenance, sort_keys=True),
+                r.present,
+                r.digest,
+                repr(list(r.params.items())),
+                [type(v).__name__ for v in r.params.values()],
+            )
             for r in runs
         ],
         "ids": [r.id for r in runs],
         "keys": keys,
-        "summaries": {k: sorted((name(run), repr(v)) for run, v in store.metric_summaries(k).items()) for k in keys},
+        "summaries": {
+            k: sorted((name(run), repr(v)) for run, v in store.metric_summaries(k).items()) for k in keys
+        },
         "series": {
             k: sorted(
                 (name(run), [None if a is None else (a.dtype.str, a.tobytes()) for a in arrays])
@@ -183,33 +208,46 @@ def test_a_store_from_a_newer_resultsbook_is_refused(pg_url):
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("INSERT INTO _resultsbook_migrations (migration_set, name) VALUES ('resultsbook', 'm999_x')")
+        conn.execute(
+            "INSERT INTO _resultsbook_migrations (migration_set, name) VALUES ('resultsbook', 'm999_x')"
+        )
     with pytest.raises(StoreError, match=r"newer resultsbook.*m999_x.*pip install -U resultsbook"):
         Store.open(pg_url)
 
 
 def test_reading_an_empty_database_says_to_collect_first(pg_url):
-    with pytest.raises(StoreError, match=r"no resultsbook store in .* yet; run `rb\.collect\('runs/', db='postgresql://"):
+    with pytest.raises(
+        StoreError, match=r"no resultsbook store in .* yet; run `rb\.collect\('runs/', db='postgresql://"
+    ):
         Store.open(pg_url, create=False)
-    with to_command_line(), pytest.raises(StoreError, match=r"yet; run `resultsbook collect PATH --db postgresql://"):
+    with (
+        to_command_line(),
+        pytest.raises(StoreError, match=r"yet; run `resultsbook collect PATH --db postgresql://"),
+    ):
         Store.open(pg_url, create=False)
-
-
 
 
 def test_a_shared_store_no_collect_has_written_into_says_so_and_one_written_into_does_not(pg_url, tmp_path):
     import resultsbook as rb
 
     Store.open(pg_url).close()  # the schema, as a collect makes it before it has listed its folders
-    with rb.open(pg_url) as book, pytest.raises(rb.NotFoundError, match=r"^the store holds no runs yet: the collect"):
+    with (
+        rb.open(pg_url) as book,
+        pytest.raises(rb.NotFoundError, match=r"^the store holds no runs yet: the collect"),
+    ):
         book.table(rows="model", metric="acc")
     write_native_run(tmp_path / "runs" / "a", {"model": "mlp"}, curve([0.5]))
     rb.collect(tmp_path / "runs", db=pg_url)
     with Store.open(pg_url) as store:
         assert store.ever_written()
         store.write(lambda writer: writer.mark_sources_missing([str(tmp_path / "runs" / "a")]))
-    with rb.open(pg_url) as book, pytest.raises(rb.NotFoundError, match=r"^the store holds no runs; collect them"):
+    with (
+        rb.open(pg_url) as book,
+        pytest.raises(rb.NotFoundError, match=r"^the store holds no runs; collect them"),
+    ):
         book.table(rows="model", metric="acc")
+
+
 def test_a_server_that_is_not_there_is_one_line_without_the_password(postgres_cluster):
     from servers import free_port
 
@@ -218,7 +256,9 @@ def test_a_server_that_is_not_there_is_one_line_without_the_password(postgres_cl
         Store.open(url)
     message = str(caught.value)
     assert "s3cret" not in message and "alice:***@127.0.0.1" in message and "\n" not in message
-    assert "check the URL, that the server is up, and the password" in message
+    assert message.endswith(
+        "; check that the server is up, and the host and port in the URL (PostgreSQL's default: 5432)"
+    )
 
 
 def test_without_the_driver_the_message_names_the_extra(monkeypatch):
@@ -264,7 +304,9 @@ def test_the_store_is_the_flag_else_the_environment_else_the_spec(monkeypatch):
     assert choose_store_location(None, "/p/results.db", "x") == "postgresql://lab@db/results"
     assert choose_store_location("mine.db", "/p/results.db", "x") == "mine.db"
     monkeypatch.setenv("RESULTSBOOK_DB", "mysql://lab@db/results")
-    with pytest.raises(SpecError, match="RESULTSBOOK_DB: the store 'mysql://lab@db/results' is a mysql:// URL"):
+    with pytest.raises(
+        SpecError, match="RESULTSBOOK_DB: the store 'mysql://lab@db/results' is a mysql:// URL"
+    ):
         choose_store_location(None, None, "x")
 
 
@@ -280,7 +322,9 @@ def test_the_spec_names_the_store_with_store_or_db(tmp_path):
     with pytest.raises(SpecError, match="`store` and `db` both name the store; keep `store`"):
         load_spec(str(spec))
     spec.write_text('store = "s3://bucket/results"\n')
-    with pytest.raises(SpecError, match=r"resultsbook\.toml: store: the store 's3://bucket/results' is a s3:// URL"):
+    with pytest.raises(
+        SpecError, match=r"resultsbook\.toml: store: the store 's3://bucket/results' is a s3:// URL"
+    ):
         load_spec(str(spec))
 
 
@@ -320,7 +364,10 @@ def lock_without_run_ids(folder: Path) -> list[object]:
     entries = []
     for path in sorted(folder.rglob("resultsbook.lock")):
         for name, entry in json.loads(path.read_text())["entries"].items():
-            values = {cell: {k: v for k, v in value.items() if k != "runs"} for cell, value in entry["values"].items()}
+            values = {
+                cell: {k: v for k, v in value.items() if k != "runs"}
+                for cell, value in entry["values"].items()
+            }
             entries.append((name, values, entry["outputs"]))
     return entries
 
@@ -361,11 +408,28 @@ def test_status_does_not_call_a_run_dead_because_its_files_are_on_another_machin
     from resultsbook.freshness.status import run_issue
     from resultsbook.models import StoredRun
 
-    running = StoredRun(1, "abc", "r", "native", "/node7/scratch/runs/r", None, "running", None, None,
-                        None, None, {}, True, {})
+    running = StoredRun(
+        1,
+        "abc",
+        "r",
+        "native",
+        "/node7/scratch/runs/r",
+        None,
+        "running",
+        None,
+        None,
+        None,
+        None,
+        {},
+        True,
+        {},
+    )
     with Store.open(pg_url) as store:
         issue = run_issue(store, running, stale_after=60)
-    assert (issue.state, issue.detail) == ("running", "its files are not on this machine: when it last wrote is unknown here")
+    assert (issue.state, issue.detail) == (
+        "running",
+        "its files are not on this machine: when it last wrote is unknown here",
+    )
 
 
 def test_a_write_is_one_short_transaction_whose_counts_are_filled_when_it_commits(tmp_path, pg_url):
@@ -377,6 +441,7 @@ def test_a_write_is_one_short_transaction_whose_counts_are_filled_when_it_commit
         write_native_run(tmp_path / "runs" / name, {"seed": name}, curve([1.0, 2.0]))
     found = list(find_sources(CollectRequest(str(tmp_path / "runs"))))
     with Store.open(pg_url) as store:
+
         def write_all(writer):
             counts = [writer.write_source(s, "sig", read_source(a, s).runs, []) for s, a in found]
             assert counts == [{}, {}]  # not written yet
@@ -400,7 +465,9 @@ def test_the_python_api_opens_the_shared_store_as_the_commands_do(tmp_path, pg_u
     import resultsbook as rb
 
     for seed in range(3):
-        write_native_run(tmp_path / "runs" / f"s{seed}", {"seed": seed, "model": "mlp"}, curve([0.5, 0.6 + seed]))
+        write_native_run(
+            tmp_path / "runs" / f"s{seed}", {"seed": seed, "model": "mlp"}, curve([0.5, 0.6 + seed])
+        )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RESULTSBOOK_DB", pg_url)
     assert rb.collect(str(tmp_path / "runs")).new == 3

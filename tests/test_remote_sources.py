@@ -260,3 +260,15 @@ def test_adapters_reach_files_only_through_the_seam():
     # registry (__init__.py) looks for plug-ins on sys.path, the Python installation, not at logs
     exempt = ("mlflow_sqlite.py", "__init__.py")
     assert [line for line in found if not line.startswith(exempt)] == []
+
+
+def test_a_mistyped_bucket_names_the_bucket_meant(tmp_path, s3_bucket):
+    """It said only that there is no such bucket, where the prefix's typo gets the one meant."""
+    bucket = s3_bucket.removeprefix("s3://")
+    typo = f"s3://{bucket[:-2]}{bucket[-1]}{bucket[-2]}/sweep-42"  # two letters swapped
+    with Store.open(str(tmp_path / "s.db")) as store, pytest.raises(SpecError) as caught:
+        collect(store, [CollectRequest(typo)])
+    assert str(caught.value) == (
+        f"{typo} does not exist (there is no bucket {typo[5:-9]!r}; did you mean {s3_bucket}/sweep-42?); "
+        "check the URL"
+    )

@@ -38,7 +38,9 @@ def make_groups(root: Path, groups: int, runs: int) -> list[Path]:
     for group in range(groups):
         for index in range(runs):
             seed = group * runs + index
-            write_native_run(root / f"g{group}" / f"r{index:03d}", {"seed": seed}, curve([seed, seed / 2, 1.0]))
+            write_native_run(
+                root / f"g{group}" / f"r{index:03d}", {"seed": seed}, curve([seed, seed / 2, 1.0])
+            )
         folders.append(root / f"g{group}")
     return folders
 
@@ -129,7 +131,10 @@ def test_a_batch_the_server_aborts_in_a_deadlock_is_replayed_whole(tmp_path, pg_
                 break
             time.sleep(0.1)
     assert errors == [] and deadlocks == 1
-    assert (reports[0].updated, reports[0].new) == (2, 0)  # the replayed batch's counts, not the aborted one's
+    assert (reports[0].updated, reports[0].new) == (
+        2,
+        0,
+    )  # the replayed batch's counts, not the aborted one's
     with Store.open(pg_url) as store:
         assert [run.name for run in store.runs()] == ["a", "b"]
         assert [store.run_metrics(run.id)[0]["n"] for run in store.runs()] == [3, 3]
@@ -141,7 +146,9 @@ def lab_project(tmp_path, pg_url):
     """The quickstart on a shared store: its runs collected by a 'node', the project elsewhere."""
     project = tmp_path / "project"
     shutil.copytree(ROOT / "examples" / "quickstart", project, ignore=shutil.ignore_patterns("runs", "*.db*"))
-    subprocess.run([sys.executable, "train.py", "--seeds", "0", "1", "2"], cwd=project, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "train.py", "--seeds", "0", "1", "2"], cwd=project, check=True, capture_output=True
+    )
     return project
 
 
@@ -158,7 +165,18 @@ def run_cli(project: Path, url: str, *args: str) -> subprocess.CompletedProcess[
 
 def add_seed(project: Path, seed: int, out: Path) -> None:
     subprocess.run(
-        [sys.executable, "train.py", "--seeds", str(seed), "--models", "mlp", "--datasets", "moons", "--out", str(out)],
+        [
+            sys.executable,
+            "train.py",
+            "--seeds",
+            str(seed),
+            "--models",
+            "mlp",
+            "--datasets",
+            "moons",
+            "--out",
+            str(out),
+        ],
         cwd=project,
         check=True,
         capture_output=True,
@@ -198,6 +216,108 @@ def test_a_source_not_on_this_machine_is_built_from_the_shared_store(lab_project
     shutil.copytree(lab_project, elsewhere, ignore=shutil.ignore_patterns("runs"))
     built = run_cli(elsewhere, pg_url, "build")
     assert built.returncode == 0, built.stderr
-    assert "runs: is not on this machine: it was not collected here — kept: the runs other collectors" in built.stderr
+    assert (
+        "runs: is not on this machine: it was not collected here — kept: the runs other collectors"
+        in built.stderr
+    )
     assert "9 output(s) unchanged" in built.stdout
     assert run_cli(elsewhere, pg_url, "check").returncode == 0
+
+
+@pytest.mark.parametrize("command", [("runs",), ("status",)])
+def test_a_read_cut_off_by_the_server_does_not_claim_a_lost_batch(
+    pg_url, make_run, cli, monkeypatch, command
+):
+    """A read-only command whose connection the server ended said "nothing of this command's last batch
+    was kept", as if it had been writing."""
+    import psycopg
+
+    from resultsbook.store.postgres import PostgresStore
+
+    make_run("seed0", {"seed": 0}, curve([0.5]))
+    (make_run("seed0").parent.parent / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\nrows = ["seed"]\noutputs = ["t.md"]\n'
+    )
+    assert cli("collect", "runs", "--db", pg_url).exit_code == 0
+    snapshot = PostgresStore.snapshot
+
+    def cut_off(store):  # the administrator restarts the server as the command starts reading
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [store.conn.info.backend_pid])
+        return snapshot(store)
+
+    monkeypatch.setattr(PostgresStore, "snapshot", cut_off)
+    result = cli(*command, "--db", pg_url)
+    assert result.exit_code == 74
+    assert result.output.startswith(f"Error: the shared store {pg_url} failed (")
+    assert result.output.endswith("); check that the server is up and run the command again\n")
+    assert "batch" not in result.output and result.output.count("\n") == 1
+
+
+def test_a_collector_suspended_inside_its_batch_does_not_hang_the_others(tmp_path, pg_url, monkeypatch):
+    """A collect stopped with Ctrl-Z (or whose node froze) while it held its batch's sources made every
+    other collect of them wait, silently, for as long as it stayed stopped; now the server ends its batch
+    and the others, told for whom they wait, go on."""
+
+    from resultsbook.store import pg_writer, postgres
+
+    for seed in range(20):
+        write_native_run(tmp_path / "runs" / f"seed{seed}", {"seed": seed}, curve([0.1, 0.2]))
+    resumed = threading.Event()
+    copy_rows = pg_writer.PostgresWriter._copy_rows
+
+    def suspended(writer):  # the sources are locked: Ctrl-Z here
+        resumed.wait(60)
+        copy_rows(writer)
+
+    monkeypatch.setattr(pg_writer.PostgresWriter, "_copy_rows", suspended)
+    monkeypatch.setattr(postgres, "IDLE_IN_WRITE_MS", 4000, raising=False)
+    failures: list[BaseException] = []
+
+    def holder() -> None:
+        try:
+            with Store.open(pg_url) as store:
+                collect(store, [CollectRequest(str(tmp_path / "runs"))])
+        except Exception as error:  # its session was ended while it was stopped
+            failures.append(error)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        wait_for_a_session(pg_url, "state = 'idle in transaction'")
+        other = subprocess.run(
+            [sys.executable, "-m", "resultsbook", "collect", "runs", "--db", pg_url],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        resumed.set()
+        thread.join(60)
+    assert other.stdout.strip() == "Collected runs: 20 new, 0 updated, 0 unchanged, 0 problems", other.stderr
+    # and while it waited, it said for whom, once (it waited in silence)
+    waiting = [line for line in other.stderr.splitlines() if line.startswith("Waiting for the shared store")]
+    assert len(waiting) == 1, other.stderr
+    assert waiting[0].startswith(
+        f"Waiting for the shared store {pg_url}: another collector is writing the same "
+    )
+    assert ", idle in transaction for " in waiting[0]
+    assert waiting[0].endswith(
+        "this command goes on when it is done (one stopped inside its batch is ended by the server after 60 s); "
+        "Ctrl-C stops it, keeping what it stored"
+    )
+    assert len(failures) == 1 and "idle-in-transaction timeout" in str(failures[0])
+    with Store.open(pg_url) as store:
+        assert store.counts() == {"runs": 20, "sources": 20}
+
+
+def wait_for_a_session(url: str, condition: str, seconds: float = 30) -> None:
+    """Wait until a session of the server is in some state (a condition on pg_stat_activity)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as admin:
+        deadline = time.monotonic() + seconds
+        query = f"SELECT count(*) FROM pg_stat_activity WHERE {condition}"
+        while admin.execute(query).fetchone()[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)

@@ -8,6 +8,7 @@
 74   a file is in the way: the store is damaged, the disk is full, an output is read-only
 130  interrupted (Ctrl-C); the store holds whole sources only: those written before, no run half-written
 143  terminated (SIGTERM: kill, timeout, a scheduler), as Ctrl-C is
+129  hung up (SIGHUP: the terminal or the ssh session closed), as SIGTERM is
 141  the reader of the output went away (`resultsbook runs | head`)
 """
 
@@ -34,6 +35,7 @@ EXIT_INTERNAL = 70
 EXIT_IO = 74
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
+EXIT_HUNG_UP = 129  # 128 + SIGHUP
 EXIT_BROKEN_PIPE = 141
 
 KIND_CODES = {"not_found": EXIT_NOT_CURRENT, "usage": EXIT_USAGE, "io": EXIT_IO}
@@ -53,28 +55,58 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM ended the command: it stops as at Ctrl-C (every path that cleans up after one runs)."""
 
 
+class HungUp(Terminated):
+    """SIGHUP ended the command: its terminal closed (a window, an ssh session); it stops as at SIGTERM."""
+
+
 @contextmanager
 def terminated_as_interrupted() -> Iterator[None]:
-    """Turn SIGTERM into `Terminated` for the block: a command ended by `kill`, `timeout` or a scheduler
-    closes its store and removes one it created empty, as at Ctrl-C. An ignored SIGTERM stays ignored,
-    and a handler someone else installed (a program embedding the command) is left alone."""
+    """Turn SIGTERM into `Terminated` (SIGHUP into `HungUp`) for the block: a command ended by `kill`,
+    `timeout`, a scheduler or a closed terminal closes its store and removes one it created empty, as
+    at Ctrl-C. An ignored signal stays ignored (`nohup`), and a handler someone else installed (a
+    program embedding the command) is left alone."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous is not signal.SIG_DFL:
-        yield
-        return
-
-    def stop(signum: int, frame: object) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends it at once
-        raise Terminated
-
-    signal.signal(signal.SIGTERM, stop)
+    ending = [(signal.SIGTERM, Terminated)]
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        ending.append((signal.SIGHUP, HungUp))
+    installed = {}
+    for number, raised in ending:
+        previous = signal.getsignal(number)
+        if previous is signal.SIG_DFL:
+            installed[number] = previous
+            signal.signal(number, _stopper(number, raised))
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, previous in installed.items():
+            signal.signal(number, previous)
+
+
+def _stopper(number: int, raised: type[Terminated]) -> Any:
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(number, signal.SIG_DFL)  # a second one ends it at once
+        if raised is HungUp:
+            leave_the_terminal()
+        raise raised
+
+    return stop
+
+
+def leave_the_terminal() -> None:
+    """After SIGHUP, send what the command still prints to /dev/null rather than to its closed terminal
+    (where every write fails); a file or a pipe the output goes to keeps getting it."""
+    import stat
+
+    for descriptor in (1, 2):
+        try:
+            if stat.S_ISCHR(os.fstat(descriptor).st_mode):
+                quiet = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(quiet, descriptor)
+                os.close(quiet)
+        except OSError:
+            pass
 
 
 @dataclass(frozen=True)
@@ -118,6 +150,8 @@ def failure_of(error: BaseException, debug: bool = False) -> Failure:
         return Failure("usage", EXIT_USAGE, usage_message(error))
     if isinstance(error, click.ClickException):
         return Failure("usage", error.exit_code or EXIT_USAGE, error.format_message())
+    if isinstance(error, HungUp) or isinstance(error.__cause__, HungUp):
+        return Failure("interrupted", EXIT_HUNG_UP, f"Hung up (the terminal closed); {_WHOLE}")
     if isinstance(error, Terminated) or isinstance(error.__cause__, Terminated):  # click makes it an Abort
         return Failure("interrupted", EXIT_TERMINATED, f"Terminated; {_WHOLE}")
     if isinstance(error, (KeyboardInterrupt, click.Abort)):

@@ -97,10 +97,20 @@ class LiveStatus:
         self.last = stamp
         self._status()
 
-    def stopping(self) -> None:
-        """Say that Ctrl-C came during a rebuild, which finishes first."""
+    def stopping(self, signum: int) -> None:
+        """Say that Ctrl-C (or SIGTERM) came during a rebuild, which finishes first; after SIGHUP the
+        terminal is gone: what is left to print goes nowhere."""
+        import signal
+
+        from resultsbook.cli.outcome import leave_the_terminal
+
+        if signum == getattr(signal, "SIGHUP", None):
+            self.live = False
+            leave_the_terminal()
+            return
         self._clear()
-        echo("Finishing this rebuild, then stopping (Ctrl-C again stops at once)", err=True)
+        again = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        echo(f"Finishing this rebuild, then stopping ({again} again stops at once)", err=True)
         self._status()
 
     def _status(self) -> None:

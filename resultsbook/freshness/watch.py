@@ -82,11 +82,12 @@ def watch_project(
     on_update: Callable[[WatchUpdate], None] = lambda update: None,
     stop_event: Any = None,
     remote_poll_seconds: float = REMOTE_POLL_SECONDS,
-    on_stopping: Callable[[], None] = lambda: None,
+    on_stopping: Callable[[int], None] = lambda signum: None,
 ) -> None:
     """Build once, then rebuild on every change until Ctrl-C (or `stop_event`); sources that are
     URLs (object storage, tracking servers) send no file events: they are listed again every
-    `remote_poll_seconds`. Ctrl-C during a rebuild lets it finish (`on_stopping` is told), then stops."""
+    `remote_poll_seconds`. Ctrl-C during a rebuild lets it finish (`on_stopping` is told the signal), then
+    stops; so do SIGTERM and SIGHUP when the program handles them (the command line does)."""
     spec = load_spec(spec_path)
     store = Store.open(db_path or spec.db)
     try:
@@ -109,7 +110,7 @@ def _watch(
     on_update: Callable[[WatchUpdate], None],
     stop_event: Any,
     remote_poll_seconds: float,
-    on_stopping: Callable[[], None],
+    on_stopping: Callable[[int], None],
 ) -> None:
     """`watch_project`'s loop over an open store."""
     import logging

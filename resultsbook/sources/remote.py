@@ -479,7 +479,7 @@ def _what_is_missing(url: str) -> str:
     try:
         fs, _ = filesystem(f"{scheme}://{bucket}")
         if not fs.exists(bucket):
-            return f"there is no bucket {bucket!r}"
+            return f"there is no bucket {bucket!r}{_bucket_meant(fs, url, bucket)}"
         if not prefix:
             return "nothing is stored in it"
         parts = prefix.strip("/").split("/")
@@ -497,6 +497,19 @@ def _what_is_missing(url: str) -> str:
     where = f"{bucket}/{parent}" if parent else bucket
     guess = f"; did you mean {scheme}://{where}/{meant}?" if meant else ""
     return f"nothing is stored under {name!r} in {scheme}://{where}{guess}"
+
+
+def _bucket_meant(fs: Any, url: str, bucket: str) -> str:
+    """Return "; did you mean URL?" with the bucket likely meant, among those these credentials may list."""
+    from resultsbook.errors import closest
+
+    try:
+        buckets = [entry.rstrip("/") for entry in fs.ls("", detail=False, refresh=True)[:1000]]
+    except Exception:  # credentials that may not list buckets: say what is sure
+        return ""
+    meant = closest(bucket, buckets)
+    scheme, _, rest = url.partition("://")
+    return f"; did you mean {scheme}://{meant}{rest[len(bucket) :]}?" if meant else ""
 
 
 def web_address_hint(url: str) -> str:

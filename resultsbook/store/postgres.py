@@ -29,6 +29,7 @@ from resultsbook.store import (
 )
 from resultsbook.store.codec import decode_array, newest_time
 from resultsbook.store.location import display_location, url_scheme
+from resultsbook.store.pg_connect import connect
 from resultsbook.store.pg_schema import (
     READINGS,
     apply_migrations,
@@ -36,6 +37,7 @@ from resultsbook.store.pg_schema import (
     make_readings,
     pending_migrations,
 )
+from resultsbook.store.pg_waiting import WAIT_NOTICE_MS, say_waiting
 from resultsbook.store.pg_writer import PostgresWriter
 from resultsbook.voice import command
 
@@ -45,8 +47,10 @@ _RUN_COLUMNS = (
     "runs.digest"
 )
 _SUMMARY_NAMES = ("n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
-_CONNECT_TIMEOUT = 10
 _WRITE_ATTEMPTS = 5
+# a writer idle inside its batch for this long (suspended with Ctrl-Z, its node frozen, its network
+# gone) is ended by the server, so the collectors waiting for the sources it locked go on
+IDLE_IN_WRITE_MS = 60_000
 WRITES_CHANNEL = "resultsbook_writes"
 T = TypeVar("T")
 
@@ -67,6 +71,7 @@ class PostgresStore(Store):
         self.failures = (psycopg.Error,)
         self._listening = False
         self._others_writes = 0
+        self._failed_writing = False  # the last failure came in a write (else in a read: nothing was lost)
 
     @classmethod
     def open(cls, path: str, create: bool = True) -> PostgresStore:
@@ -119,9 +124,11 @@ class PostgresStore(Store):
                 f"{role}` (a role that may only read can still run build, check and watch over runs "
                 "already collected)"
             )
+        lost = "; nothing of this command's last batch was kept" if self._failed_writing else ""
+        self._failed_writing = False  # said once: a watch's next round may fail in a read
         return StoreError(
-            f"the shared store {display_location(self.path)} failed ({_first_line(error)}); nothing of "
-            "this command's last batch was kept; check that the server is up and run the command again"
+            f"the shared store {display_location(self.path)} failed ({_first_line(error)}){lost}; check "
+            "that the server is up and run the command again"
         )
 
     @contextmanager
@@ -147,19 +154,32 @@ class PostgresStore(Store):
     def write(self, work: Callable[[Any], T]) -> T:  # work gets a PostgresWriter: StoreWriter's methods
         """Run `work` in one short write transaction and return what it returns; on any exception
         nothing of it is written. A transaction the server aborts (a deadlock with another program,
-        a serialization failure) runs again. The counts `write_source` returns are filled when the
+        a serialization failure) runs again, and one left idle by a stopped writer is ended by the
+        server after `IDLE_IN_WRITE_MS`. The counts `write_source` returns are filled when the
         transaction commits (the sources are compared and written together, in one round trip)."""
         import psycopg.errors
 
+        self._failed_writing = True  # until it commits: a failure now loses this batch
+        patient = False  # the first attempt waits WAIT_NOTICE_MS for other writers, then says it waits
         for attempt in range(_WRITE_ATTEMPTS):
             writer = PostgresWriter(self.conn, self.relative)
-            self.conn.execute("BEGIN")
+            wait = "" if patient else f"; SET LOCAL lock_timeout = {WAIT_NOTICE_MS:d}"
+            self.conn.execute(
+                f"BEGIN; SET LOCAL idle_in_transaction_session_timeout = {IDLE_IN_WRITE_MS:d}{wait}"
+            )
             try:
                 result = work(writer)
                 writer.flush()
                 self.conn.execute(f"NOTIFY {WRITES_CHANNEL}")  # delivered to listeners at the commit
                 self.conn.execute("COMMIT")
+                self._failed_writing = False
                 return result
+            except psycopg.errors.LockNotAvailable:
+                self.conn.execute("ROLLBACK")
+                if patient:  # a lock_timeout of the role's own
+                    raise
+                patient = True
+                say_waiting(self.conn, self.path, IDLE_IN_WRITE_MS)
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
                 self.conn.execute("ROLLBACK")
                 if attempt == _WRITE_ATTEMPTS - 1:
@@ -422,37 +442,6 @@ class PostgresStore(Store):
         self.conn = connect(self.path)
         self._listening = False
         self._others_writes += 1
-
-
-def _quiet_driver_warnings() -> None:
-    """Keep psycopg's "error ignored terminating <Pipeline…>" off the terminal: the error it ignores is
-    the one this store reports, in one line (a program that configures logging still gets it)."""
-    import logging
-
-    driver = logging.getLogger("psycopg")
-    if not any(isinstance(handler, logging.NullHandler) for handler in driver.handlers):
-        driver.addHandler(logging.NullHandler())
-
-
-def connect(location: str) -> Any:
-    """Open an autocommit connection to a PostgreSQL URL, or fail in one line saying what to do."""
-    try:
-        import psycopg
-    except ImportError as error:
-        raise StoreError(
-            "a postgresql:// store needs the psycopg driver; install it with "
-            "pip install 'resultsbook[postgres]'"
-        ) from error
-    _quiet_driver_warnings()
-    try:
-        return psycopg.connect(
-            location, autocommit=True, connect_timeout=_CONNECT_TIMEOUT, application_name="resultsbook"
-        )
-    except psycopg.Error as error:
-        raise StoreError(
-            f"cannot connect to {display_location(location)} ({_first_line(error)}); check the URL, "
-            "that the server is up, and the password (PGPASSWORD or ~/.pgpass)"
-        ) from error
 
 
 def typed_param(value: str | None, kind: str) -> Any:

@@ -1,0 +1,83 @@
+"""Connecting to a lab's PostgreSQL store: one line naming the URL (password hidden) and the fix for
+each way a connection is refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resultsbook.errors import StoreError, first_line
+from resultsbook.store.location import display_location
+
+_CONNECT_TIMEOUT = 10
+
+
+def _quiet_driver_warnings() -> None:
+    """Keep psycopg's "error ignored terminating <Pipeline…>" off the terminal: the error it ignores is
+    the one this store reports, in one line (a program that configures logging still gets it)."""
+    import logging
+
+    driver = logging.getLogger("psycopg")
+    if not any(isinstance(handler, logging.NullHandler) for handler in driver.handlers):
+        driver.addHandler(logging.NullHandler())
+
+
+def connect(location: str) -> Any:
+    """Open an autocommit connection to a PostgreSQL URL, or fail in one line saying what to do."""
+    try:
+        import psycopg
+    except ImportError as error:
+        raise StoreError(
+            "a postgresql:// store needs the psycopg driver; install it with "
+            "pip install 'resultsbook[postgres]'"
+        ) from error
+    _quiet_driver_warnings()
+    try:
+        return psycopg.connect(
+            location, autocommit=True, connect_timeout=_CONNECT_TIMEOUT, application_name="resultsbook"
+        )
+    except psycopg.Error as error:
+        reason = first_line(error).rstrip(".")
+        raise StoreError(
+            f"cannot connect to {display_location(location)} ({reason}); {_connect_fix(location, reason)}"
+        ) from error
+
+
+def _connect_fix(location: str, reason: str) -> str:
+    """Return what to do about a refused connection, told by libpq's (English) words for its cause."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        parts = conninfo_to_dict(location)
+    except Exception:  # already connected through it: a URL libpq reads
+        parts = {}
+    user, database = parts.get("user", "ROLE"), parts.get("dbname", "DATABASE")
+    if "password authentication failed" in reason or "no password supplied" in reason:
+        return (
+            f"check {user}'s password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or "
+            "percent-encoded in the URL"
+        )
+    if "database" in reason and "does not exist" in reason and "dbname" not in parts:
+        return (
+            f"the URL names no database, so the server looked for one named after the user ({user}): "
+            "add the database's name at the end of the URL (…/results)"
+        )
+    if "database" in reason and "does not exist" in reason:
+        return (
+            "check the database's name at the end of the URL, or ask the server's administrator to "
+            f"create it (createdb --owner {user} {database})"
+        )
+    if "role" in reason and "does not exist" in reason:
+        return (
+            "check the user name before '@' in the URL, or ask the server's administrator to create "
+            f"the role (createuser --pwprompt {user})"
+        )
+    if "resolve host" in reason or "translate host name" in reason:
+        return "check the host name in the URL"
+    if "Connection refused" in reason:
+        return "check that the server is up, and the host and port in the URL (PostgreSQL's default: 5432)"
+    if "timeout expired" in reason:
+        return (
+            f"nothing answered within {_CONNECT_TIMEOUT} s: check the host in the URL, and that this "
+            "machine may reach it (a VPN, a firewall)"
+        )
+    return "check the URL, that the server is up, and the password (PGPASSWORD or ~/.pgpass)"
