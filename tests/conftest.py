@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -199,3 +201,24 @@ def s3_bucket(s3_server: Any, monkeypatch: pytest.MonkeyPatch, request: pytest.F
     bucket = "b-" + "".join(c if c.isalnum() else "-" for c in request.node.name.lower())[:50].strip("-")
     s3fs.S3FileSystem().mkdir(bucket)
     return f"s3://{bucket}"
+
+
+def train_seed(project: Path, seed: int, out: Path) -> None:
+    """Train the quickstart's MLP on moons for one seed, its run folder written under `out`."""
+    subprocess.run(
+        [
+            sys.executable,
+            "train.py",
+            "--seeds",
+            str(seed),
+            "--models",
+            "mlp",
+            "--datasets",
+            "moons",
+            "--out",
+            str(out),
+        ],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, curve, env_without, write_native_run
+from conftest import ROOT, curve, env_without, train_seed, write_native_run
 from test_postgres_store import everything
 from test_watch import Watcher
 
@@ -163,30 +163,12 @@ def run_cli(project: Path, url: str, *args: str) -> subprocess.CompletedProcess[
     )
 
 
-def add_seed(project: Path, seed: int, out: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "train.py",
-            "--seeds",
-            str(seed),
-            "--models",
-            "mlp",
-            "--datasets",
-            "moons",
-            "--out",
-            str(out),
-        ],
-        cwd=project,
-        check=True,
-        capture_output=True,
-    )
-
-
 def test_check_sees_runs_another_collector_wrote(lab_project, pg_url, tmp_path):
     assert run_cli(lab_project, pg_url, "build").returncode == 0
     assert run_cli(lab_project, pg_url, "check").returncode == 0
-    add_seed(lab_project, 7, tmp_path / "node2")  # another node's run, in a folder this project does not name
+    train_seed(
+        lab_project, 7, tmp_path / "node2"
+    )  # another node's run, in a folder this project does not name
     assert run_cli(tmp_path, pg_url, "collect", str(tmp_path / "node2")).returncode == 0
     result = run_cli(lab_project, pg_url, "check")
     assert result.returncode == 1
@@ -199,7 +181,7 @@ def test_watch_rebuilds_when_another_collector_writes_into_the_store(lab_project
     try:
         watcher.wait_for("start:", timeout=60)
         before = table.read_text()
-        add_seed(lab_project, 8, tmp_path / "node2")
+        train_seed(lab_project, 8, tmp_path / "node2")
         started = time.monotonic()
         collected = run_cli(tmp_path, pg_url, "collect", str(tmp_path / "node2"))
         assert collected.returncode == 0, collected.stderr

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, require_pdflatex
+from conftest import ROOT, require_pdflatex, train_seed
 
 QUICKSTART = ROOT / "examples" / "quickstart"
 
@@ -63,23 +63,7 @@ class Watcher:
 
 
 def add_seed(project: Path, seed: int) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "train.py",
-            "--seeds",
-            str(seed),
-            "--models",
-            "mlp",
-            "--datasets",
-            "moons",
-            "--out",
-            str(project / "incoming"),
-        ],
-        cwd=project,
-        check=True,
-        capture_output=True,
-    )
+    train_seed(project, seed, project / "incoming")
     os.rename(project / "incoming" / f"mlp_moons_seed{seed}", project / "runs" / f"mlp_moons_seed{seed}")
 
 
