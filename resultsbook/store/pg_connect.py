@@ -9,6 +9,17 @@ from resultsbook.errors import StoreError, first_line
 from resultsbook.store.location import display_location
 
 _CONNECT_TIMEOUT = 10
+# a network that goes silent (a laptop's Wi-Fi, a VPN dropped) ends a command within about a minute,
+# not after TCP's 15 minutes of retransmissions, nor never when it waits for a reply: data the server
+# has not acknowledged for 60 s, or 30 s of silence and 3 unanswered probes 10 s apart, break the
+# connection (a live server's kernel acknowledges both however long its query runs)
+NETWORK_PATIENCE = {
+    "tcp_user_timeout": "60000",
+    "keepalives": "1",
+    "keepalives_idle": "30",
+    "keepalives_interval": "10",
+    "keepalives_count": "3",
+}
 
 
 def _quiet_driver_warnings() -> None:
@@ -33,13 +44,28 @@ def connect(location: str) -> Any:
     _quiet_driver_warnings()
     try:
         return psycopg.connect(
-            location, autocommit=True, connect_timeout=_CONNECT_TIMEOUT, application_name="resultsbook"
+            location,
+            autocommit=True,
+            connect_timeout=_CONNECT_TIMEOUT,
+            application_name="resultsbook",
+            **_unless_given(location, NETWORK_PATIENCE),
         )
     except psycopg.Error as error:
         reason = first_line(error).rstrip(".")
         raise StoreError(
             f"cannot connect to {display_location(location)} ({reason}); {_connect_fix(location, reason)}"
         ) from error
+
+
+def _unless_given(location: str, settings: dict[str, str]) -> dict[str, Any]:
+    """Return the settings the URL does not set itself (`?keepalives_idle=5` is the user's to choose)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        given = conninfo_to_dict(location)
+    except Exception:  # a URL libpq refuses: it says why when connecting
+        return {}
+    return {key: value for key, value in settings.items() if key not in given}
 
 
 def _connect_fix(location: str, reason: str) -> str:
