@@ -16,14 +16,7 @@ from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
 from resultsbook.render.venues import Venue, venue_preset
 from resultsbook.sources.collect import CollectRequest
-from resultsbook.spec.collecting import (  # noqa: F401 (SPEC_NAME, find_spec: the spec's names, kept here)
-    LOCK_NAME,
-    SPEC_NAME,
-    TOP_KEYS,
-    find_spec,
-    read_store_location,
-    spec_document,
-)
+from resultsbook.spec.collecting import LOCK_NAME, TOP_KEYS, read_store_location, spec_document
 from resultsbook.spec.keys import check_keys, check_name, mapping_at, strings
 from resultsbook.spec.labels import read_labels
 from resultsbook.spec.macros import MacroSpec, read_macros
