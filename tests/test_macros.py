@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import compile_latex, require_pdflatex
 from figure_project import BASE_SPEC, DATASETS, METHODS, SEEDS, accuracy, make_project
+from paper_pages import compile_page
 
 from resultsbook.errors import SpecError
 from resultsbook.outputs.build import build
@@ -163,31 +164,12 @@ def test_the_cells_of_a_numbers_file_are_read_back_as_written():
 
 def test_a_power_of_ten_or_an_infinity_reads_in_the_text_as_in_its_table(tmp_path: Path) -> None:
     """\\rbvalue and named values print 1.50 × 10⁻⁹ and ∞ as the table does, not 1.50e-9 and inf."""
-    from conftest import write_native_run
-
-    from resultsbook.sources.collect import CollectRequest, collect
-    from resultsbook.store import Store
-
     finals = {"a": [1.50e-9, 1.52e-9, 1.48e-9], "b": [1.0e-9, float("inf"), 1.1e-9]}
-    for method, values in finals.items():
-        for seed, value in enumerate(values):
-            config = {"method": method, "seed": seed}
-            write_native_run(tmp_path / "runs" / f"{method}{seed}", config, [{"step": 1, "err": value}])
-    (tmp_path / "resultsbook.toml").write_text(
-        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "err"\nrows = ["method"]\nhighlight = "none"\n'
-        'outputs = ["t.tex"]\n\n[macros]\noutput = "numbers.tex"\n\n[macros.values]\n'
-        'err_a = { cell = "t/a" }\n'
+    numbers = _build_final_values(
+        tmp_path, "err", finals, 'highlight = "none"\n', 'err_a = { cell = "t/a" }\n'
     )
-    spec = load_spec(str(tmp_path / "resultsbook.toml"))
-    store = Store.open(spec.db)
-    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
-    build(spec, store)
-    store.close()
     row = next(line for line in (tmp_path / "t.tex").read_text().splitlines() if line.startswith("a & "))
-    assert (
-        "\\@namedef{rb@v@pm@t/a}{" + row.removeprefix("a & ").removesuffix(" \\\\") + "}"
-        in (tmp_path / "numbers.tex").read_text()
-    )
+    assert "\\@namedef{rb@v@pm@t/a}{" + row.removeprefix("a & ").removesuffix(" \\\\") + "}" in numbers
     body = r"\input{t.tex}\par A: \rbvalue[pm]{t/a}. Named: \errA{}. B: \rbvalue{t/b}."
     pdf = compile_latex(tmp_path, r"\input{numbers.tex}" + "\n" + body, packages=("booktabs",))
     if shutil.which("pdftotext") is None:
@@ -301,20 +283,13 @@ def test_a_named_value_and_a_marked_cell_say_where_they_come_from_in_the_numbers
 
 
 def _compile(folder: Path, preamble: str, body: str, documentclass: str = "article") -> str:
-    """Compile twice (bookmarks are written on the second pass); return the log, failing on an error."""
-    pdflatex = require_pdflatex()
-    (folder / "doc.tex").write_text(
-        f"\\documentclass{{{documentclass}}}\n\\input{{numbers.tex}}\n{preamble}\n"
-        f"\\begin{{document}}\n{body}\n\\end{{document}}\n"
-    )
-    for _ in range(2):
-        result = subprocess.run(
-            [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-            cwd=folder, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        log = (folder / "doc.log").read_text(errors="replace")
-        assert result.returncode == 0, [line for line in log.splitlines() if line.startswith("!")]
-    return log
+    """Compile a document that inputs numbers.tex, twice (bookmarks come on the second pass); return its
+    log, failing on a LaTeX error."""
+    page = compile_page(
+        folder, body, (), options="", preamble=("\\input{numbers.tex}", preamble), documentclass=documentclass,
+        packages=(),
+    )  # fmt: skip
+    return page.log
 
 
 def _bookmarks(folder: Path) -> list[str]:
@@ -401,23 +376,39 @@ def test_a_difference_in_the_text_is_the_difference_of_the_numbers_its_table_pri
 ) -> None:
     """A reader checks "CQL trails BCQ by 78.0 points" against the table: 1608.8 and 1686.9 are 78.1
     apart. The text took the difference of the unrounded means, and disagreed with the table."""
+    numbers = _build_final_values(
+        tmp_path,
+        "ret",
+        finals,
+        'digits = 1\nhighlight = "none"\n',
+        'gain = { difference = ["t/ours", "t/base"] }\n',
+    )
+    assert f"\\newcommand{{\\gain}}{{{difference}}}" in numbers.splitlines()
+
+
+def _build_final_values(
+    tmp_path: Path, metric: str, finals: dict[str, list[float]], table: str, values: str
+) -> str:
+    """Build table t (rows: method, one run a seed logging one final value each) and the numbers file
+    naming `values`; return the numbers file."""
     from conftest import write_native_run
 
     from resultsbook.sources.collect import CollectRequest, collect
     from resultsbook.store import Store
 
-    for method, values in finals.items():
-        for seed, value in enumerate(values):
+    for method, finals_of_method in finals.items():
+        for seed, value in enumerate(finals_of_method):
             config = {"method": method, "seed": seed}
-            write_native_run(tmp_path / "runs" / f"{method}{seed}", config, [{"step": 1, "ret": value}])
+            write_native_run(tmp_path / "runs" / f"{method}{seed}", config, [{"step": 1, metric: value}])
     (tmp_path / "resultsbook.toml").write_text(
-        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "ret"\nrows = ["method"]\ndigits = 1\n'
-        'highlight = "none"\noutputs = ["t.tex"]\n\n[macros]\noutput = "numbers.tex"\n\n[macros.values]\n'
-        'gain = { difference = ["t/ours", "t/base"] }\n'
+        f'[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "{metric}"\nrows = ["method"]\n{table}'
+        'outputs = ["t.tex"]\n\n[macros]\noutput = "numbers.tex"\n\n[macros.values]\n' + values
     )
     spec = load_spec(str(tmp_path / "resultsbook.toml"))
     store = Store.open(spec.db)
-    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
-    build(spec, store)
-    store.close()
-    assert f"\\newcommand{{\\gain}}{{{difference}}}" in (tmp_path / "numbers.tex").read_text().splitlines()
+    try:
+        collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+        build(spec, store)
+    finally:
+        store.close()
+    return (tmp_path / "numbers.tex").read_text()
