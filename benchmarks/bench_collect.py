@@ -15,6 +15,9 @@ Every round measures, in this order and each as a fresh process run from the com
   collect` in the project folder (unchanged, the spec's [[sources]] naming the corpus: as a user
   types it), beside a bare scandir + stat walk of the corpus run as a fresh Python process (the
   floor of a re-collect);
+- the store's own floor (`store_insert`): the rows the cold collect wrote, inserted as they are into
+  an empty store of the same schema by plain sqlite3 (only the inserts timed). `parse_and_store` adds
+  it to the parse floor: the work any collect that stores these rows does, one core's worth;
 - `resultsbook build --no-collect` of a 10-table spec over every run (peak memory too);
 - `resultsbook table --rows model --columns dataset --metric val_acc` (mean ± std), beside a fresh
   Python process that runs the same SQL read of every run's last value and params and groups them;
@@ -110,6 +113,37 @@ TABLE_FLOOR = textwrap.dedent(
         print(key, f"{mean:.3f} ± {std:.3f}")
     """
 )
+# the least a store of these runs costs: the rows a cold collect wrote, inserted as they are into an
+# empty store of the same schema (same journal and sync settings, batches of 5,000 rows); prints the
+# seconds of the inserts alone (reading the rows out is not timed)
+STORE_FLOOR = textwrap.dedent(
+    """
+    import os, sqlite3, sys, tempfile, time
+    source = sqlite3.connect(sys.argv[1])
+    tables = ("sources", "runs", "params", "metrics", "series")
+    schema = [sql for (sql,) in source.execute(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN (?, ?, ?, ?, ?) "
+        "ORDER BY type = 'index'", tables)]
+    rows = {table: source.execute(f"SELECT * FROM {table}").fetchall() for table in tables}
+    folder = tempfile.mkdtemp()
+    target = sqlite3.connect(os.path.join(folder, "floor.db"), isolation_level=None)
+    target.execute("PRAGMA journal_mode=WAL")
+    target.execute("PRAGMA synchronous=NORMAL")
+    for sql in schema:
+        target.execute(sql)
+    start = time.perf_counter()
+    for table, kept in rows.items():
+        if not kept:
+            continue
+        insert = f"INSERT INTO {table} VALUES ({', '.join('?' * len(kept[0]))})"
+        for at in range(0, len(kept), 5000):
+            target.execute("BEGIN")
+            target.executemany(insert, kept[at : at + 5000])
+            target.execute("COMMIT")
+    target.close()  # the last checkpoint, as a collect's process ends with
+    print(time.perf_counter() - start)
+    """
+)
 
 
 def make_corpus(runs: int, folder: Path) -> None:
@@ -171,6 +205,12 @@ def timed(command: list[str], cwd: Path | None = None) -> dict[str, float]:
     if process.returncode not in (0,):
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {errors.decode()[-2000:]}")
     return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024}
+
+
+def reported(command: list[str]) -> dict[str, float]:
+    """Run a command that prints the seconds of its own timed part; return them."""
+    printed = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return {"seconds": float(printed.split()[-1])}
 
 
 def package_folder(python: str) -> str:
@@ -241,6 +281,9 @@ def bench(
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
             measured["cold_collect"] = timed([*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"])
+            measured["store_insert"] = reported([sys.executable, "-c", STORE_FLOOR, str(db)])
+            parse_and_store = measured["orjson_parse"]["seconds"] + measured["store_insert"]["seconds"]
+            measured["parse_and_store"] = {"seconds": parse_and_store}
             measured["unchanged_collect"] = timed(
                 [*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"]
             )
@@ -272,6 +315,7 @@ PAIRS = [  # figure, its floor or peer
     ("baseline_build_10_tables", "orjson_parse"),
     ("build_10_tables", "baseline_build_10_tables"),
     ("cold_collect", "orjson_parse"),
+    ("cold_collect", "parse_and_store"),
     ("unchanged_collect", "stat_walk_process"),
     ("unchanged_collect_spec", "stat_walk_process"),
     ("table", "table_sql_floor"),
