@@ -61,6 +61,53 @@ def test_status_names_exactly_the_deleted_seeds(project):
     ]
 
 
+def extra_seeds(project, seeds=(5, 6)):
+    """Train the quickstart's four configurations again with seeds the spec does not plan."""
+    args = [sys.executable, "train.py", "--seeds", *map(str, seeds)]
+    subprocess.run(args, cwd=project, check=True, capture_output=True)
+
+
+def test_cells_with_more_seeds_than_replicates_asks_for_are_named_and_status_says_7_of_5(project):
+    extra_seeds(project)
+    built = run_cli("build")
+    surplus = (
+        "table1: Logistic regression / Circles and 3 more cell(s): n = 7, more than the 5 seeds asked for: "
+        "all 7 are averaged (ask for 7, or filter the others out with where)"
+    )
+    assert built.exit_code == 0 and f"Warning: {surplus}" in built.output
+    assert run_cli("build", "--strict").exit_code == 1  # camera-ready: the plan and the cells disagree
+    status = run_cli("status", "--all")
+    assert "  Logistic regression / Circles: 7 of 5" in status.output.splitlines()
+    assert f"Warning: {surplus}" in status.output
+    table = run_cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--replicates", "5")
+    assert "Warning: table: Logistic regression / Circles and 3 more cell(s): n = 7, more than the 5" in table.output
+    exact = run_cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--replicates", "7")
+    assert "more than" not in exact.output
+    unplanned = run_cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc")
+    assert "more than" not in unplanned.output  # nothing asked: the most any cell has is the plan
+
+
+def test_cells_averaging_seeds_the_spec_does_not_list_are_named(project):
+    spec = project / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace("replicates = 5\n", "seeds = [0, 1, 2, 3, 4]\n"))
+    extra_seeds(project, (6,))
+    subprocess.run(
+        [sys.executable, "train.py", "--models", "mlp", "--datasets", "moons", "--seeds", "5"],
+        cwd=project, check=True, capture_output=True,
+    )  # fmt: skip
+    built = run_cli("build", "-v")
+    assert (
+        "Warning: table1: MLP (16 hidden) / Moons: averages seeds 5, 6, which the table's list of seeds "
+        "does not name (n = 7): list them, or filter them out with where"
+    ) in built.output
+    assert (
+        "Warning: table1: Logistic regression / Circles and 2 more cell(s): averages seed 6, which the "
+        "table's list of seeds does not name (n = 6)"
+    ) in built.output
+    spec.write_text(spec.read_text().replace("seeds = [0, 1, 2, 3, 4]\n", "seeds = [0, 1, 2, 3, 4, 5, 6]\n"))
+    assert "does not name" not in run_cli("build").output
+
+
 def test_status_lists_failed_running_and_dead_runs(project):
     common = {"model": "mlp", "dataset": "moons"}
     error = {"type": "ValueError", "message": "loss is NaN", "traceback": "File train.py, line 9\n  step()\n"}

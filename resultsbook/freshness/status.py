@@ -122,8 +122,8 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
         # a cell with all the replicates it should have is complete, whichever seeds others ran
         missing = [] if found >= table.expected else sorted(names - have, key=_sorting)
         unnamed = max(0, table.expected - found - len(missing))
-        expected = max(table.expected, found)
-        out.append(CellReplicates(row, column, found, expected, tuple(missing), unnamed, replicate))
+        # more than asked stays `7 of 5`: the surplus is a finding, not a bigger plan
+        out.append(CellReplicates(row, column, found, table.expected, tuple(missing), unnamed, replicate))
     return out
 
 

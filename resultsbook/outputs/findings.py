@@ -6,7 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from resultsbook.params import format_value, sort_key
 from resultsbook.query import ResultTable
+from resultsbook.query.aggregate import LISTED, expected_replicates
+from resultsbook.query.marks import replicate_text
 from resultsbook.render.layout import MARK_SUMMARIES, Labels, Layout, cell_label
 from resultsbook.voice import option
 
@@ -73,3 +78,54 @@ def mark_findings(name: str, table: ResultTable, layout: Layout, labels: Labels)
         where = cells[0] if len(cells) == 1 else f"{cells[0]} and {len(cells) - 1} more cell(s)"
         findings.append(Finding(name, where, kind, text, tuple(cells) if len(cells) > 1 else ()))
     return findings
+
+
+def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Finding]:
+    """Return the cells that average replicates the table does not ask for: more than `replicates`,
+    or seeds its `seeds` list leaves out. The note prints their n, but the plan (and the paper's
+    text) may say five seeds where a cell has seven: a rerun or a second sweep counted in."""
+    query = table.query
+    if query.pool or query.tasks or not (query.expected or query.replicate_values):
+        return []
+    listed = expected_replicates({}, query, 0) if query.replicate_values else set()
+    noun = "seed" if query.replicate == ("seed",) else "replicate"
+    grouped: dict[str, list[str]] = {}
+    for row in table.rows:
+        for column in table.columns:
+            cell = table.cells.get((row, column))
+            if cell is None:
+                continue
+            n = int(cell.stats["n"])
+            if listed:
+                valued = ~np.isnan(cell.runs.values)
+                have = set(zip(*(values[valued].tolist() for values in cell.runs.replicate)))
+                extra = sorted(have - listed, key=lambda key: tuple(sort_key(v) for v in key))
+                if not extra:
+                    continue
+                text = (
+                    f"averages {_replicates_words(query.replicate, extra, noun)}, which the table's list of "
+                    f"{noun}s does not name (n = {n}): list them, or filter them out with where"
+                )
+            elif query.expected and n > query.expected:
+                text = (
+                    f"n = {n}, more than the {query.expected} {noun}s asked for: all {n} are averaged "
+                    f"(ask for {n}, or filter the others out with where)"
+                )
+            else:
+                continue
+            grouped.setdefault(text, []).append(cell_label(table, row, column, labels))
+    findings = []
+    for text, cells in grouped.items():
+        where = cells[0] if len(cells) == 1 else f"{cells[0]} and {len(cells) - 1} more cell(s)"
+        findings.append(Finding(name, where, "surplus", text, tuple(cells) if len(cells) > 1 else ()))
+    return findings
+
+
+def _replicates_words(keys: Sequence[str], replicates: Sequence[tuple[object, ...]], noun: str) -> str:
+    """Say which replicates: `seeds 5, 6`, `seed 5`, or `seed=1, fold=2; …` for several keys."""
+    shown = replicates[:LISTED]
+    more = f" and {len(replicates) - LISTED} more" if len(replicates) > LISTED else ""
+    if len(keys) == 1:
+        values = ", ".join(format_value(key[0]) for key in shown)
+        return f"{noun}{'s' if len(replicates) > 1 else ''} {values}{more}"
+    return "; ".join(replicate_text(keys, key) for key in shown) + more

@@ -52,6 +52,7 @@ MARK_SUMMARIES = {
     "infinite": "some runs are infinite",
     "tasks": "some tasks have no run: the aggregate is over fewer tasks",
     "nonsig": "best, but not significantly better than the runner-up",
+    "surplus": "more replicates than the table asks for, all of them averaged",
 }
 
 
