@@ -205,7 +205,9 @@ def test_spec_table_needs_a_spec_and_a_known_name(book, tmp_path):
     (tmp_path / "resultsbook.toml").write_text('[tables.main]\nmetric = "test/acc"\nrows = ["model"]\n')
     with (
         rb.open(tmp_path) as with_spec,
-        pytest.raises(rb.SpecError, match=r"no table named 'mian'.*tables: main"),
+        pytest.raises(
+            rb.SpecError, match=r"no table named 'mian'.*did you mean 'main'\? \(its tables: main\)"
+        ),
     ):
         with_spec.spec_table("mian")
 

@@ -272,6 +272,46 @@ def test_a_table_without_rows_says_what_rows_are_and_how_to_show_one_configurati
     assert "over n = 2 seeds" in cli("table", "--metric", "ret", "--rows", "metric").output
 
 
+def test_table_name_prints_the_spec_table_as_build_computes_it(cli, tmp_path):
+    """`resultsbook table table1`, the name of a spec's table, said `missing option '--rows'`: as if a
+    table of the spec could not be looked at without building its outputs."""
+    for model, base in (("mlp", 0.8), ("cnn", 0.9)):
+        for seed in range(3):
+            config = {"model": model, "seed": seed}
+            write_native_run(
+                tmp_path / "runs" / f"{model}{seed}", config, [{"step": 1, "acc": base + seed / 100}]
+            )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[labels.values.model]\ncnn = "CNN"\n\n'
+        '[tables.main]\nmetric = "acc"\ngoal = "max"\nrows = ["model"]\nscale = 100\nspread = "sem"\n'
+        'replicates = 2\noutputs = ["main.md"]\n'
+    )
+    assert "resultsbook collect" in cli("table", "main").output  # nothing collected yet: where to start
+    cli("collect")
+    shown = cli("table", "main")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines()[:4] == [
+        "model           acc",
+        "-------  ----------",
+        "CNN      91.0 ± 0.6",
+        "mlp      81.0 ± 0.6",
+    ]
+    assert "Mean ± s.e.m. (ddof = 1) over n = 3 seeds; per run: last. Values × 100." in shown.output
+    assert "Warning: main: CNN and 1 more cell(s): n = 3, more than the 2 seeds asked for" in shown.output
+    assert cli("table", "main", "--format", "markdown").output.startswith("| model   |")
+    assert not (tmp_path / "main.md").exists()  # printed, not built
+    assert cli("table", "mian").output == (
+        f"Error: no table 'mian' in {tmp_path / 'resultsbook.toml'}; did you mean 'main'? (its tables: main)\n"
+    )
+    refused = cli("table", "main", "--rows", "seed")
+    assert refused.exit_code == 2
+    assert refused.output.startswith(
+        "Error: table main prints [tables.main] of the spec as build computes it, so --rows"
+    )
+    (tmp_path / "resultsbook.toml").unlink()
+    assert "no resultsbook.toml was found here or above" in cli("table", "main").output
+
+
 def test_one_csv_per_metric_is_named_by_its_suffix_and_the_hint_reads_them_all(cli, tmp_path):
     """A W&B chart export (AstroCLIP's wandb_logs/): one CSV per metric, each named its own way; the
     hint named one of them, `1 file(s) named train_loss.csv`, as if the folder held nothing else."""

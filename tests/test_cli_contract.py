@@ -188,6 +188,7 @@ def _complete(folder: Path, words: str) -> list[str]:
 
 def test_shell_completion_offers_tables_metrics_params_and_runs(project: Path) -> None:
     assert _complete(project, "resultsbook build --table ta") == ["table1"]
+    assert _complete(project, "resultsbook table ta") == ["table1"]
     assert _complete(project, "resultsbook table --metric te") == ["test/acc"]
     assert _complete(project, "resultsbook table --rows model,da") == ["model,dataset"]
     assert _complete(project, "resultsbook show mlp_moons_") == ["mlp_moons_0", "mlp_moons_1", "mlp_moons_2"]

@@ -79,9 +79,16 @@ def test_cells_with_more_seeds_than_replicates_asks_for_are_named_and_status_say
     status = run_cli("status", "--all")
     assert "  Logistic regression / Circles: 7 of 5" in status.output.splitlines()
     assert f"Warning: {surplus}" in status.output
-    table = run_cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--replicates", "5")
-    assert "Warning: table: Logistic regression / Circles and 3 more cell(s): n = 7, more than the 5" in table.output
-    exact = run_cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--replicates", "7")
+    table = run_cli(
+        "table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--replicates", "5"
+    )
+    assert (
+        "Warning: table: Logistic regression / Circles and 3 more cell(s): n = 7, more than the 5"
+        in table.output
+    )
+    exact = run_cli(
+        "table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc", "--replicates", "7"
+    )
     assert "more than" not in exact.output
     unplanned = run_cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc")
     assert "more than" not in unplanned.output  # nothing asked: the most any cell has is the plan
@@ -331,9 +338,10 @@ def test_a_complete_cell_names_no_missing_seed_when_another_ran_an_extra_one(pro
         "  Logistic regression / Circles: 5 of 5",
         "  Logistic regression / Moons: 5 of 5",
         "  MLP (16 hidden) / Circles: 5 of 5",
-        "  MLP (16 hidden) / Moons: 6 of 6",
+        "  MLP (16 hidden) / Moons: 6 of 5",  # more than asked: counted against the 5, and warned of
     ]
     assert "  Circles / Logistic regression: 5 of 6, missing seed 5" in lines  # final_loss: the most seen
+    assert "Warning: table1: MLP (16 hidden) / Moons: n = 6, more than the 5 seeds asked for" in result.output
 
 
 def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_path, monkeypatch):

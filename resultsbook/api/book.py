@@ -24,7 +24,7 @@ from resultsbook.api.arguments import (
 )
 from resultsbook.api.saving import table_origin
 from resultsbook.api.table import Names, Table, merge_labels, names, table_request
-from resultsbook.errors import QueryError, SpecError, StoreError
+from resultsbook.errors import QueryError, SpecError, StoreError, closest
 from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
@@ -342,8 +342,10 @@ class Book:
                 "open the spec to use its tables: rb.open('resultsbook.toml')"
             )
         if name not in self.spec.tables:
+            meant = closest(name, self.spec.tables)
+            hint = f"did you mean {meant!r}? " if meant else ""
             known = ", ".join(self.spec.tables) or "none"
-            raise SpecError(f"no table named {name!r} in {self.spec.path}; tables: {known}")
+            raise SpecError(f"no table named {name!r} in {self.spec.path}; {hint}(its tables: {known})")
         table_spec = self.spec.tables[name]
         markdown = MarkdownOptions(caption=table_spec.caption, template_dirs=self.spec.template_dirs)
         with self.store.snapshot():  # one state of the store, even while a collect writes

@@ -51,6 +51,11 @@ def _entries(context: click.Context) -> list[str]:
     return [*spec.tables, *spec.figures] if spec else []
 
 
+def _tables(context: click.Context) -> list[str]:
+    spec = _spec(context)
+    return list(spec.tables) if spec else []
+
+
 def _explainable(context: click.Context) -> list[str]:
     import os
 
@@ -83,6 +88,7 @@ def _runs(context: click.Context) -> list[str]:
 
 complete_entries = _quietly(_entries)
 complete_explainable = _quietly(_explainable)
+complete_tables = _quietly(_tables)
 complete_metrics = _quietly(_metrics)
 complete_params = _quietly(_params)
 complete_runs = _quietly(_runs)

@@ -18,7 +18,7 @@ from resultsbook.cli.common import (
     use_color,
     verbose_option,
 )
-from resultsbook.cli.completion import complete_metrics, complete_params
+from resultsbook.cli.completion import complete_metrics, complete_params, complete_tables
 
 if TYPE_CHECKING:
     from resultsbook.errors import ResultsbookError
@@ -29,11 +29,24 @@ if TYPE_CHECKING:
     from resultsbook.store import Store
 
 
+class _RequiredWithoutName(click.Option):
+    """An option required unless the command names a table of the spec (`table NAME`)."""
+
+    def process_value(self, ctx: click.Context, value: Any) -> Any:
+        value = super().process_value(ctx, value)
+        # NAME is declared first: when this option was not typed, NAME has been processed already
+        named = isinstance(ctx.params.get("name"), str)  # a NAME not given may be held as click's UNSET
+        if self.value_is_missing(value) and not named and not ctx.resilient_parsing:
+            raise click.MissingParameter(ctx=ctx, param=self)
+        return value
+
+
 @click.command("table")
+@click.argument("name", required=False, metavar="[NAME]", shell_complete=complete_tables)
 @db_option
 @click.option(
     "--rows",
-    required=True,
+    cls=_RequiredWithoutName,
     shell_complete=complete_params,
     help="Param(s) that make the rows, comma-separated.",
 )
@@ -43,7 +56,7 @@ if TYPE_CHECKING:
 @click.option(
     "--metric",
     "metrics",
-    required=True,
+    cls=_RequiredWithoutName,
     multiple=True,
     shell_complete=complete_metrics,
     help="Metric key (repeat for several).",
@@ -168,8 +181,9 @@ if TYPE_CHECKING:
 )
 @verbose_option
 def table_command(
+    name: str | None,
     db_path: str | None,
-    rows: str,
+    rows: str | None,
     columns: str | None,
     metrics: tuple[str, ...],
     reduce: str,
@@ -202,7 +216,14 @@ def table_command(
     save: str | None,
     verbose: bool,
 ) -> None:
-    """Aggregate runs over seeds into a table, from flags alone (a spec's labels are used if one is found)."""
+    """Aggregate runs over seeds into a table, from flags alone (a spec's labels are used if one is found).
+
+    With NAME, print the spec's [tables.NAME] as `resultsbook build` computes it.
+    """
+    if name is not None:
+        _print_spec_table(name, db_path, "json" if as_json else output_format, verbose)
+        return
+    assert rows is not None  # required without NAME
     from resultsbook.api.table import guessed_directions, statistics, table_request
     from resultsbook.errors import ResultsbookError, SpecError
     from resultsbook.outputs.label_names import misspelt_names
@@ -372,6 +393,60 @@ def _report_saved(saved: SavedTable | tuple[ResultsbookError, str]) -> None:
     )
     for note in saved.notes:
         echo(f"Note: {note}", err=True)
+
+
+# the flags that shape the table: with NAME, the spec's [tables.NAME] does
+_SHAPING = (
+    "rows", "columns", "metrics", "reduce", "skip_first", "budget", "stats", "ddof", "replicate", "pool",
+    "where", "order", "expected", "run_specific", "scale", "derived", "digits", "style", "highlight", "goals",
+    "direction", "test", "tasks", "aggregates", "threshold", "versus", "labels", "escape_formulas", "save",
+)  # fmt: skip
+
+
+def _print_spec_table(name: str, db_path: str | None, output_format: str, verbose: bool) -> None:
+    """Print the spec's [tables.NAME] as build computes it, with what build warns of it."""
+    from resultsbook.errors import SpecError, closest
+    from resultsbook.query import aggregate
+    from resultsbook.render import render_table
+
+    context = click.get_current_context()
+    shaping = [_parameter(context, flag) for flag in _SHAPING if _given(flag)]
+    if shaping:
+        flag = shaping[0].opts[0]
+        raise SpecError(
+            f"table {name} prints [tables.{name}] of the spec as build computes it, so {flag} has nothing "
+            f"to change: edit the spec, or give the flags without {name} (see `resultsbook table --help`)"
+        )
+    spec = find_spec_or_none(None)
+    if spec is None:
+        raise SpecError(
+            f"table {name} prints a table of the spec, and no resultsbook.toml was found here or above; "
+            "run it in the project, or give --rows and --metric for a table from flags alone"
+        )
+    if name not in spec.tables:
+        meant = closest(name, spec.tables)
+        hint = f"did you mean {meant!r}? " if meant else ""
+        known = ", ".join(spec.tables) or "none"
+        raise SpecError(f"no table {name!r} in {spec.path}; {hint}(its tables: {known})")
+    table_spec = spec.tables[name]
+    with open_store(db_path, spec=spec) as store, store.snapshot():
+        table = aggregate(store, table_spec.query)
+    color = output_format == "terminal" and use_color()
+    text = render_table(table, output_format, table_spec.format, table_spec.labels, color=color)
+    if output_format == "json":
+        document = json.loads(text)
+        print_json("table", True, {k: v for k, v in document.items() if k != "format"})
+        return
+    echo(text, nl=False, raw=output_format == "terminal" or not sys.stdout.isatty())
+    for note in table.notes:
+        echo(f"Warning: {note}", err=True)
+    for line in _mark_lines(table, table_spec.format, table_spec.labels, name, verbose):
+        echo(f"Warning: {line}", err=True)
+
+
+def _parameter(context: click.Context, name: str) -> click.Parameter:
+    """Return the command's parameter of this name."""
+    return next(param for param in context.command.params if param.name == name)
 
 
 def _given(name: str) -> bool:
