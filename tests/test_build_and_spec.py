@@ -293,6 +293,34 @@ def test_a_misspelt_spread_names_the_table_and_the_spread_meant(tmp_path):
     )
 
 
+def test_another_tools_name_of_a_statistic_is_answered_with_the_one_it_means(tmp_path, cli):
+    """`spread = "stderr"` was answered `did you mean 'std'?`, the nearest spelling, which is not the
+    standard error; `--stat mean,stderr` the same."""
+    (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "a"\nrows = ["m"]\nspread = "stderr"\n')
+    with pytest.raises(SpecError, match=r"spread 'stderr' is not one of .*; did you mean 'sem'\?$"):
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    (tmp_path / "resultsbook.toml").unlink()
+    flags = ("table", "--rows", "m", "--metric", "a", "--stat")
+    assert "unknown statistic 'stderr'; did you mean 'sem'?" in cli(*flags, "mean,stderr").output
+    assert "unknown statistic 'SD'; did you mean 'std'?" in cli(*flags, "mean,SD").output
+    assert "unknown statistic 'sdt'; did you mean 'std'?" in cli(*flags, "mean,sdt").output  # a typo still
+
+
+def test_a_figure_key_missing_from_its_table_asks_whether_the_table_has_it_misspelt(tmp_path):
+    """`columns = ["datset"]` in a table: the error named the figure drawn from it, `x = 'dataset' is
+    not a row or column key of the table (model, datset)`, and left the typo to be spotted."""
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nmetric = "a"\nrows = ["model"]\ncolumns = ["datset"]\n\n'
+        '[figures.f]\nkind = "bar"\ntable = "t"\nx = "dataset"\noutputs = ["f.pdf"]\n'
+    )
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value).endswith(
+        "x = 'dataset' is not a row or column key of the table (model, datset); "
+        "or is 'datset' in [tables.t] a typo of 'dataset'?"
+    )
+
+
 def test_a_misspelt_highlight_names_the_table_and_the_key_meant(project):
     spec = project / "resultsbook.toml"
     spec.write_text(SPEC.replace('goal = "max"', 'goal = "max"\nhighlight = "modle"'))

@@ -51,11 +51,30 @@ _SQUARES_OVERFLOW = 1e150  # beyond about 1.3e154, squares exceed the largest do
 _CUBES_OVERFLOW = 1e100  # and beyond about 5.6e102, cubes do
 
 
+# what other tools and papers call a statistic: the name meant is not the nearest spelling
+# (`stderr` is the standard error, `sem`, not `std`)
+STATISTIC_SYNONYMS = {
+    "stderr": "sem", "se": "sem", "ste": "sem", "standard_error": "sem", "sd": "std", "stdev": "std",
+    "stddev": "std", "ci": "ci95", "ci_95": "ci95", "conf": "ci95", "confidence": "ci95", "avg": "mean",
+    "average": "mean", "range": "minmax", "quartiles": "iqr", "boot": "bootstrap",
+}  # fmt: skip
+
+
+def meant_statistic(name: str) -> str | None:
+    """Return the statistic another tool's name for it means (`stderr` → `sem`), else None."""
+    return STATISTIC_SYNONYMS.get(name.strip().lower().replace("-", "_").replace(" ", "_"))
+
+
 def check_statistics(names: Sequence[str], center: str = "mean") -> tuple[str, ...]:
     """Validate statistic names and their pairing with the centre, raising one line naming what is allowed."""
     for name in names:
         if name not in STATISTICS and name != "minmax":
-            hint = did_you_mean(name, [*STATISTICS, "minmax"], "choose from", shown=20)
+            meant = meant_statistic(name)
+            hint = (
+                f"did you mean {meant!r}?"
+                if meant
+                else did_you_mean(name, [*STATISTICS, "minmax"], "choose from", shown=20)
+            )
             raise QueryError(f"unknown statistic {name!r}; {hint}")
     check_pairing(center, "ci95" if "ci95" in names else None)
     return tuple(names)

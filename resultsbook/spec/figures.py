@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import ResultsbookError, SpecError
+from resultsbook.errors import ResultsbookError, SpecError, closest
 from resultsbook.query.curves import ALIGNMENTS, BANDS, CurveQuery, parse_smoothing
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, METRIC_KEY
 from resultsbook.query.normalize import Normalization
@@ -268,9 +268,11 @@ def _figure(
     keys = (*cells.query.rows, *cells.query.columns, *([METRIC_KEY] if len(cells.query.metrics) > 1 else []))
     for key, value in (("hue", hue), ("x", x), ("facet", facet)):
         if value is not None and value not in keys:
+            typo = closest(value, keys) if table_name is not None else None
+            hint = f"; or is {typo!r} in [tables.{table_name}] a typo of {value!r}?" if typo else ""
             raise SpecError(
                 f"{where}: {context} {key} = {value!r} is not a row or column key of the table "
-                f"({', '.join(keys)})"
+                f"({', '.join(keys)}){hint}"
             )
     return FigureSpec(**{**common, "hue": hue}, x=x, table=table_name, cells=cells)
 

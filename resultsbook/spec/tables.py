@@ -13,7 +13,7 @@ from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.reduce import UnknownDirection, parse_reduction
 from resultsbook.query.select import Filter, filters_from_mapping, parse_filter
-from resultsbook.query.stats import BOOTSTRAP_RESAMPLES, SPREADS, check_statistics
+from resultsbook.query.stats import BOOTSTRAP_RESAMPLES, SPREADS, check_statistics, meant_statistic
 from resultsbook.query.tasks import check_aggregates
 from resultsbook.render.latex import SIUNITX_SETUP, LatexOptions
 from resultsbook.render.layout import Labels, TableFormat
@@ -419,7 +419,8 @@ def _spread(value: Any, where: str, context: str) -> str | None:
     if value in (None, False, "none", ""):
         return None
     if value not in SPREADS:
-        guess = closest(str(value), [*SPREADS, "none"])
+        meant = meant_statistic(str(value))
+        guess = meant if meant in SPREADS else closest(str(value), [*SPREADS, "none"])
         hint = f"; did you mean {guess!r}?" if guess else ""
         raise SpecError(
             f'{where}: {context} spread {value!r} is not one of {", ".join(SPREADS)} or "none"{hint}'
