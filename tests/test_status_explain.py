@@ -92,6 +92,9 @@ def test_cells_with_more_seeds_than_replicates_asks_for_are_named_and_status_say
     assert "more than" not in exact.output
     unplanned = run_cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc")
     assert "more than" not in unplanned.output  # nothing asked: the most any cell has is the plan
+    assert run_cli("report", "--no-collect").exit_code == 0
+    page = (project / "resultsbook-report.html").read_text()
+    assert "Logistic regression / Circles and 3 more cell(s): n = 7, more than the 5 seeds asked for" in page
 
 
 def test_cells_averaging_seeds_the_spec_does_not_list_are_named(project):
