@@ -92,6 +92,12 @@ def test_cells_with_more_seeds_than_replicates_asks_for_are_named_and_status_say
     assert "more than" not in exact.output
     unplanned = run_cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test/acc")
     assert "more than" not in unplanned.output  # nothing asked: the most any cell has is the plan
+    import resultsbook as rb
+
+    with rb.open(project) as book:
+        notes = book.spec_table("table1").notes
+        assert notes[-1].startswith("Logistic regression / Circles and 3 more cell(s): n = 7, more than the 5")
+        assert not any("more than" in note for note in book.table(rows="model", metric="test/acc").notes)
     assert run_cli("report", "--no-collect").exit_code == 0
     page = (project / "resultsbook-report.html").read_text()
     assert "Logistic regression / Circles and 3 more cell(s): n = 7, more than the 5 seeds asked for" in page

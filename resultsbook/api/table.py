@@ -177,8 +177,11 @@ class Table:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """Return the table-wide warnings (runs left out, no matching run), as `table` prints them."""
-        return self.result.notes
+        """Return the table-wide warnings (runs left out, no matching run, cells averaging more seeds
+        than asked for), as `table` prints them."""
+        from resultsbook.outputs.findings import surplus_notes
+
+        return (*self.result.notes, *surplus_notes(self.result, self.labels))
 
     @property
     def guesses(self) -> tuple[str, ...]:

@@ -121,6 +121,11 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
     return findings
 
 
+def surplus_notes(table: ResultTable, labels: Labels) -> list[str]:
+    """Return `surplus_findings` as notes of the table itself: `CELL: what it averages`."""
+    return [f"{found.cell}: {found.text}" for found in surplus_findings("", table, labels)]
+
+
 def _replicates_words(keys: Sequence[str], replicates: Sequence[tuple[object, ...]], noun: str) -> str:
     """Say which replicates: `seeds 5, 6`, `seed 5`, or `seed=1, fold=2; …` for several keys."""
     shown = replicates[:LISTED]

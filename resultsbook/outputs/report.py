@@ -28,7 +28,7 @@ from resultsbook.outputs.build import (
     write_files,
 )
 from resultsbook.outputs.failures import EntryFailure, entry_failure, held_back, is_entry_error
-from resultsbook.outputs.findings import surplus_findings
+from resultsbook.outputs.findings import surplus_notes
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import differing_params
@@ -242,10 +242,7 @@ def _table_section(
         "kind": "table",
         "caption": table_spec.caption or "",
         "layout": layout,
-        "notes": [
-            *table.notes,
-            *(f"{found.cell}: {found.text}" for found in surplus_findings(name, table, table_spec.labels)),
-        ],
+        "notes": [*table.notes, *surplus_notes(table, table_spec.labels)],
         "cells": cells,
     }
 
