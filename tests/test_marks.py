@@ -189,6 +189,32 @@ def test_a_table_names_the_params_its_runs_differ_in_and_says_a_run_s_own_name_i
     assert "†" not in declared.stdout and "Warning" not in declared.stderr
 
 
+def test_a_whole_number_of_its_own_in_every_run_is_said_to_be_maybe_a_measurement_read_as_a_param(
+    tmp_path, cli
+):
+    """A results.csv of one row per run with a `train_time_s` column of whole seconds: the records
+    adapter takes whole numbers for params, so every cell averaged runs that "differ in
+    train_time_s", and the advice was only to declare it run-specific, as for a run's name."""
+    lines = ["method,seed,accuracy,train_time_s"]
+    lines += [
+        f"{method},{seed},{0.8 + seed / 100},{100 + 37 * seed + len(method)}"
+        for method in ("a", "bb")
+        for seed in range(5)
+    ]
+    (tmp_path / "results.csv").write_text("\n".join(lines) + "\n")
+    cli("collect", "results.csv", "--adapter", "records")
+    table = ("table", "--rows", "method", "--metric", "accuracy", "--goal", "max")
+    warned = cli(*table).stderr
+    assert (
+        "train_time_s has a value of its own in every run, as a run's name or folder has: if that is all it "
+        "is, declare it run-specific; if it is a measurement (a time, a count), read it as a metric "
+        "(-o metrics=train_time_s, records and onefile)"
+    ) in warned
+    cli("collect", "results.csv", "--adapter", "records", "-o", "metrics=train_time_s")
+    assert "Warning" not in cli(*table).stderr
+    assert "175 ± 59" in cli("table", "--rows", "method", "--metric", "train_time_s").stdout
+
+
 def test_two_values_that_differ_are_both_named_and_no_run_specific_advice_is_given(make_run, cli):
     for seed in range(3):
         make_run(

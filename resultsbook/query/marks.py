@@ -19,6 +19,7 @@ from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.model import CellRuns, Mark, TableQuery
 from resultsbook.query.provenance import mixes_of
 from resultsbook.query.runs import Runs, groups_of, members_of
+from resultsbook.voice import option
 
 UNFINISHED = ("failed", "running", "interrupted")
 Key = tuple[Any, ...]
@@ -83,7 +84,20 @@ def mixed_text(differing: Mapping[str, Sequence[Any]], runs: int) -> str:
             f"; {' and '.join(own)} {has} a value of {its} own in every run, as a run's name or folder has: "
             f"if that is all {it_is}, declare {it} run-specific"
         )
+        # a number of its own in every run is rather a time or a count that a results file's reader took
+        # for a setting (whole numbers are params there)
+        measured = [key for key in own if all(_is_number(value) for value in differing[key])]
+        if measured:
+            fix = option("option", f"metrics={','.join(measured)}")
+            text += (
+                f"; if {it_is} a measurement (a time, a count), read {it} as a metric "
+                f"({fix}, records and onefile)"
+            )
     return text
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def repeated_replicates(runs: CellRuns) -> list[Key]:
