@@ -124,6 +124,38 @@ def test_cells_averaging_seeds_the_spec_does_not_list_are_named(project):
     assert "does not name" not in run_cli("build").output
 
 
+def test_a_seed_that_ran_but_gave_no_value_is_not_called_missing(tmp_path, monkeypatch):
+    """A seed whose loss went NaN was `missing seed 1`, as if it had never run: status offered the
+    command that launches it, and the table's mark said the same."""
+    for seed in range(3):
+        loss = [1.0, 0.5, float("nan") if seed == 1 else 0.25]
+        metrics = [{"step": step, "loss": value, "acc": 0.5 + step / 10} for step, value in enumerate(loss)]
+        write_native_run(tmp_path / "runs" / f"s{seed}", {"model": "a", "seed": seed}, metrics)
+    write_native_run(tmp_path / "runs" / "s3", {"model": "a", "seed": 3}, [{"step": 0, "loss": float("nan")}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetrics = ["loss", "acc"]\nrows = ["model"]\ngoal = "min"\n'
+        'seeds = [0, 1, 2, 3, 4]\ncommand = "python train.py --seed {seed}"\noutputs = []\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect")
+    status = run_cli("status", "--commands")
+    assert status.output.splitlines()[1:5] == [
+        "  a / loss: 2 of 5, missing seed 4; seed 1 and seed 3 ran but have no value",
+        "    python train.py --seed 1",
+        "    python train.py --seed 3",
+        "    python train.py --seed 4",
+    ]
+    assert (
+        "Warning: t: a / loss: n = 2 of the 5 seeds listed (missing seed 4; seed 1 and seed 3 ran but have "
+        "no value)"
+    ) in status.output
+    import resultsbook as rb
+
+    with rb.open(tmp_path) as book:
+        frame = book.spec_table("t").status()
+    assert frame["missing"].tolist() == [[1, 3, 4], [3, 4]] and frame["valueless"].tolist() == [[1, 3], []]
+
+
 def test_status_lists_failed_running_and_dead_runs(project):
     common = {"model": "mlp", "dataset": "moons"}
     error = {"type": "ValueError", "message": "loss is NaN", "traceback": "File train.py, line 9\n  step()\n"}
@@ -382,7 +414,7 @@ def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_pa
 
     with rb.open() as book:
         frame = book.spec_table("t").status()
-    assert list(frame.columns) == ["method", "found", "expected", "missing", "unnamed", "mixed"]
+    assert list(frame.columns) == ["method", "found", "expected", "missing", "valueless", "unnamed", "mixed"]
     assert frame["missing"].tolist() == [[], [{"game": "qbert", "seed": 1}]]
     spec = tmp_path / "resultsbook.toml"
     spec.write_text(spec.read_text().replace('tasks = ["game"]', 'tasks = ["game"]\nseeds = [0, 1, 2]'))

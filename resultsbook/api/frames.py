@@ -162,6 +162,11 @@ def problems_frame(problems: Sequence[tuple[str, Problem]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS), dtype=str)  # text even when there is none
 
 
+def _replicate_values(keys: Sequence[str], replicates: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Return replicates as a frame shows them: `1` for one key, `{"seed": 1, "fold": 0}` for several."""
+    return [key[0] if len(key) == 1 else dict(zip(keys, key)) for key in replicates]
+
+
 def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd.DataFrame:
     """Return one row per cell: its keys, replicates found and expected, the missing replicates and
     the params its runs differ in."""
@@ -170,7 +175,8 @@ def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd
     records = []
     for cell in replicates:
         keys = dict(zip(table.row_keys, cell.row)) | dict(zip(column_keys, cell.column))
-        missing = [key[0] if len(key) == 1 else dict(zip(cell.named_by, key)) for key in cell.missing]
+        missing = _replicate_values(cell.named_by, cell.missing)
+        valueless = _replicate_values(cell.named_by, cell.valueless)
         differing = next(
             c.differing
             for (row, column), c in table.cells.items()
@@ -178,7 +184,8 @@ def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd
         )
         records.append(
             {**keys, "found": cell.found, "expected": cell.expected, "missing": missing,
-             "unnamed": cell.unnamed, "mixed": {key: list(values) for key, values in differing.items()}}
+             "valueless": valueless, "unnamed": cell.unnamed,
+             "mixed": {key: list(values) for key, values in differing.items()}}
         )  # fmt: skip
-    columns = [*key_names, "found", "expected", "missing", "unnamed", "mixed"]
+    columns = [*key_names, "found", "expected", "missing", "valueless", "unnamed", "mixed"]
     return pd.DataFrame.from_records(records, columns=columns)

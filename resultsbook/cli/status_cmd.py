@@ -61,6 +61,7 @@ def status_command(
     Without a spec, say which runs of the store (--db) failed, were interrupted, run or look dead.
     """
     from resultsbook.freshness.status import parse_duration, status
+    from resultsbook.query.marks import named_list
 
     seconds = parse_duration(stale_after)
     if config is None and find_spec_or_none(None) is None:
@@ -82,11 +83,15 @@ def status_command(
             line = f"  {cell.cell}: {cell.found} of {cell.expected}"
             if cell.counted:
                 line += f" ({cell.counted})"
-            named = list(cell.missing) + (
+            named = [name for name in cell.missing if name not in cell.valueless] + (
                 [f"{cell.unnamed} unnamed (set seeds = [...] in the spec)"] if cell.unnamed else []
             )
             if named:
                 line += f", missing {', '.join(named)}"
+            if cell.valueless:  # its loss went NaN, say: its run is listed below if it failed
+                has = "has" if len(cell.valueless) == 1 else "have"
+                valueless = named_list(cell.valueless, len(cell.valueless))
+                line += f"{';' if named else ','} {valueless} ran but {has} no value"
             echo(line)
             for command in cell.commands if commands else ():
                 echo(f"    {command}")

@@ -40,6 +40,7 @@ class CellStatus:
     unnamed: int  # missing replicates that no run anywhere names (set `seeds` in the spec)
     commands: tuple[str, ...]  # how to launch the missing runs, when the spec gives a template
     counted: str = ""  # over tasks, what `expected` is made of: "5 seeds × 26 games"
+    valueless: tuple[str, ...] = ()  # those of `missing` whose run is there, without a value (NaN)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class CellReplicates:
     named_by: tuple[str, ...] = ()  # the replicate keys; over tasks, the task keys then them
     tasks: int = 0  # over tasks: how many tasks the row is counted on (0: not a table over tasks)
     per_task: int = 0  # over tasks: the replicates expected on each
+    valueless: tuple[tuple[Any, ...], ...] = ()  # of `missing`, those whose run is there but gave no value
 
 
 def cell_replicates(table: ResultTable) -> list[CellReplicates]:
@@ -122,8 +124,14 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
         # a cell with all the replicates it should have is complete, whichever seeds others ran
         missing = [] if found >= table.expected else sorted(names - have, key=_sorting)
         unnamed = max(0, table.expected - found - len(missing))
+        ran = {run.replicate for run in cell.runs}  # a run that diverged (NaN) is there, but has no value
+        valueless = tuple(key for key in missing if key in ran)
         # more than asked stays `7 of 5`: the surplus is a finding, not a bigger plan
-        out.append(CellReplicates(row, column, found, table.expected, tuple(missing), unnamed, replicate))
+        out.append(
+            CellReplicates(
+                row, column, found, table.expected, tuple(missing), unnamed, replicate, valueless=valueless
+            )
+        )
     return out
 
 
@@ -182,6 +190,7 @@ def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec
                 unnamed=cell.unnamed,
                 commands=commands,
                 counted=_counted(table, cell),
+                valueless=tuple(_replicate_name(cell.named_by, key) for key in cell.valueless),
             )
         )
     return out

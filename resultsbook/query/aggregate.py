@@ -29,6 +29,7 @@ from resultsbook.query.marks import (
     cell_marks,
     differing_columns,
     differing_within_pools,
+    named_list,
     replicate_text,
     same_curve_marks,
 )
@@ -428,16 +429,28 @@ def _mark_cells(
                 seen_replicates = expected_replicates(cells, query, expected)
             valued = ~np.isnan(cell.runs.values)
             have = set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
+            ran = set(zip(*(column.tolist() for column in cell.runs.replicate)))
             missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
             text = f"n = {n} of {expected_text(query, expected)}"
             named: tuple[str, ...] = ()
             if missing and all(v is not None for k in missing for v in k):
                 named = tuple(replicate_text(query.replicate, k) for k in missing)
-                more = f" and {len(named) - LISTED} more" if len(named) > LISTED else ""
-                text += f" (missing {', '.join(named[:LISTED])}{more})"
+                # a run that is there but gave no value (NaN, never logged) is no run to launch
+                absent = [text for key, text in zip(missing, named) if key not in ran]
+                valueless = [text for key, text in zip(missing, named) if key in ran]
+                parts = [f"missing {', '.join(absent[:LISTED])}{_more(absent)}"] if absent else []
+                if valueless:
+                    has = "has" if len(valueless) == 1 else "have"
+                    parts.append(f"{named_list(valueless, LISTED)} ran but {has} no value")
+                text += f" ({'; '.join(parts)})"
             cell = replace(cell, marks=(Mark("incomplete", text, named), *cell.marks))
         marked[key] = cell
     return marked
+
+
+def _more(named: Sequence[str]) -> str:
+    """Say how many of `named` a mark leaves unnamed: ` and 4 more`."""
+    return f" and {len(named) - LISTED} more" if len(named) > LISTED else ""
 
 
 def expected_text(query: TableQuery, expected: int) -> str:

@@ -157,11 +157,7 @@ def same_curve_text(
         return None
     members, distinct = max(alike, key=lambda group: len(group[0]))
     if keys:
-        shown = [replicate_text(keys, key) for key in distinct[:SHOWN_VALUES]]
-        if len(distinct) > SHOWN_VALUES:
-            named = f"{', '.join(shown)} and {len(distinct) - SHOWN_VALUES} more"
-        else:
-            named = f"{', '.join(shown[:-1])} and {shown[-1]}"
+        named = named_list([replicate_text(keys, key) for key in distinct], SHOWN_VALUES)
     else:
         named = f"{len(members)} runs"
     others = f" (and {len(alike) - 1} more such group(s))" if len(alike) > 1 else ""
@@ -264,6 +260,14 @@ def replicate_text(keys: Sequence[str], values: Key) -> str:
     if len(keys) == 1:
         return f"{keys[0]} {format_value(values[0])}"
     return ", ".join(f"{k}={format_value(v)}" for k, v in zip(keys, values))
+
+
+def named_list(texts: Sequence[str], shown: int) -> str:
+    """Name a few things: `seed 1`, `seed 1 and seed 3`, `seed 1, seed 2 and seed 3`, or the first
+    `shown` of more and how many more: `seed 1, seed 2, seed 3 and 4 more`."""
+    if len(texts) > shown:
+        return f"{', '.join(texts[:shown])} and {len(texts) - shown} more"
+    return texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} and {texts[-1]}"
 
 
 def counted(texts: Sequence[str]) -> list[str]:
