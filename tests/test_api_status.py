@@ -94,5 +94,5 @@ def test_status_of_an_ad_hoc_table_keys_each_cell_and_names_missing_replicates_b
     assert list(status.columns) == ["model", "metric", "found", "expected", "missing", "valueless", "unnamed", "mixed"]
     assert status.to_dict("records")[1] == {
         "model": "b", "metric": "acc", "found": 3, "expected": 4, "missing": [{"seed": 1, "fold": 0}],
-        "unnamed": 0, "mixed": {},
+        "valueless": [], "unnamed": 0, "mixed": {},
     }  # fmt: skip
