@@ -117,6 +117,43 @@ def test_a_value_that_is_not_a_number_warns_once_and_is_left_out(tmp_path):
     assert set(record.metrics) == {"loss"}
 
 
+def test_the_mapping_may_come_first_with_step_as_a_keyword_as_wandb_log_takes_it(tmp_path):
+    """`run.log({"loss": 0.3}, step=10)`, as wandb.log and MLflow's log_metrics take it, raised
+    `TypeError: Run.log() got multiple values for argument 'step'` at the first step: the run failed."""
+    with resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run:
+        run.log({"loss": 1.0}, step=10)
+        run.log({"loss": 0.5}, 20)
+        run.log(30, {"loss": 0.25})
+        run.log(step=40, metrics={"loss": 0.125})
+        run.log(metrics={"loss": 0.0625})
+        with pytest.raises(TypeError, match=r"got the step twice: 50 and step=51"):
+            run.log(50, {"loss": 0.0}, step=51)
+        with pytest.raises(TypeError, match=r"takes a step and a mapping of metrics.*given 0.3 where"):
+            run.log(60, 0.3)
+    record, _ = read_back(tmp_path / run.name)
+    assert list(record.metrics["loss"].steps) == [10, 20, 30, 40, 41]
+    assert list(record.metrics["loss"].values) == [1.0, 0.5, 0.25, 0.125, 0.0625]
+    assert run.status == "finished"
+
+
+def test_nested_metrics_are_recorded_under_dotted_keys_as_the_reader_names_them(tmp_path):
+    with resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run:
+        run.log(1, {"eval": {"acc": 0.9, "f1": {"macro": 0.8}}}, loss=0.5)
+        run.summary({"test": {"acc": 0.85}})
+    record, _ = read_back(tmp_path / run.name)
+    assert set(record.metrics) == {"eval.acc", "eval.f1.macro", "loss"}
+    assert record.summary == {"test.acc": 0.85}
+
+
+def test_a_value_that_is_not_a_number_is_warned_of_at_the_scripts_own_line(tmp_path):
+    with (
+        resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run,
+        pytest.warns(RuntimeWarning, match="'phase' = 'train' is not a number") as warned,
+    ):
+        run.log({"loss": 1.0, "phase": "train"}, step=1)
+    assert warned[0].filename == __file__  # not resultsbook/runlog/run.py
+
+
 def test_time_and_step_are_not_metric_names(tmp_path):
     with (
         resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run,

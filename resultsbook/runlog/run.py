@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
+from resultsbook.params import flatten_fields
 from resultsbook.runlog import lifecycle
 from resultsbook.runlog.provenance import (
     DIFF_FILE,
@@ -121,13 +122,24 @@ class Run:
         lifecycle.register(self)
 
     # ------------------------------------------------------------------ the API
-    def log(self, step: float | None = None, metrics: Mapping[str, Any] | None = None, **values: Any) -> None:
+    def log(
+        self,
+        step: float | Mapping[str, Any] | None = None,
+        metrics: Mapping[str, Any] | float | None = None,
+        /,
+        **values: Any,
+    ) -> None:
         """Record metric values at a step (the previous step + 1 when omitted).
 
         Keys that are not identifiers go in a mapping: `run.log(10, {"val/acc": 0.9}, loss=0.3)`.
-        Costs a few microseconds: the line is formatted from a template made once per set of keys
-        and written with others at most every `flush_every` seconds.
+        The mapping may come first, as `wandb.log` and MLflow's `log_metrics` take it:
+        `run.log({"val/acc": 0.9}, step=10)`. Costs a few microseconds: the line is formatted from a
+        template made once per set of keys and written with others at most every `flush_every` seconds.
         """
+        if isinstance(step, Mapping):  # the mapping first: run.log({"loss": 0.3}, 10)
+            step, metrics = metrics, step
+        if values and ("step" in values or isinstance(values.get("metrics"), Mapping)):
+            step, metrics = _keyword_arguments(step, metrics, values)
         if self._fd is None:
             if self.status not in ("inactive", "running") and not self._warned_closed:
                 self._warned_closed = True
@@ -139,6 +151,11 @@ class Run:
                 )
             return
         if metrics is not None:
+            if not isinstance(metrics, Mapping):
+                raise TypeError(
+                    f"Run.log() takes a step and a mapping of metrics, e.g. run.log(10, {{'loss': 0.3}}); it "
+                    f"was given {metrics!r} where the mapping goes"
+                )
             values = {**metrics, **values}
         if step is None:
             step = self._step + 1
@@ -164,7 +181,8 @@ class Run:
         """Record final values (test accuracy...); they are written to run.json at once."""
         if self.folder is None:
             return
-        for key, value in {**(values or {}), **more}.items():
+        # {"test": {"acc": 0.9}} is test.acc, as the reader names it
+        for key, value in flatten_fields({**(values or {}), **more}).items():
             number = self._number(key, value)
             if number is not None:
                 self._summary[key] = number
@@ -261,8 +279,9 @@ class Run:
                 stacklevel=3,
             )
 
-    def _number(self, key: str, value: Any) -> float | int | None:
-        """Return a metric value as a number (NumPy and tensor scalars too), or None and warn once."""
+    def _number(self, key: str, value: Any, stacklevel: int = 3) -> float | int | None:
+        """Return a metric value as a number (NumPy and tensor scalars too), or None and warn once
+        (`stacklevel` points the warning at the caller's line: the training script's)."""
         if type(value) in _PLAIN:
             return value
         try:
@@ -273,20 +292,22 @@ class Run:
                 warnings.warn(
                     f"metric {key!r} = {value!r} is not a number and is not recorded; log numbers only",
                     RuntimeWarning,
-                    stacklevel=3,
+                    stacklevel=stacklevel,
                 )
             return None
 
     def _json_line(self, step: float, now: float, values: Mapping[str, Any]) -> str:
         """Return a line through json (first use of a set of keys, NaN, NumPy or tensor values)."""
         record: dict[str, Any] = {"step": step, "time": round(now, 3)}
+        keys = tuple(values)
+        if any(isinstance(value, Mapping) for value in values.values()):
+            values = flatten_fields(values)  # {"eval": {"acc": 0.9}} is eval.acc, as the reader names it
         for key, value in values.items():
             if key in ("step", "time"):
                 raise ValueError(f"{key!r} is written by the logger itself; name the metric differently")
-            number = value if type(value) in _PLAIN else self._number(key, value)
+            number = value if type(value) in _PLAIN else self._number(key, value, stacklevel=4)
             if number is not None:
                 record[str(key)] = number
-        keys = tuple(values)
         if keys not in self._templates:
             self._templates[keys] = _line_template(keys)
         return json.dumps(record) + "\n"
@@ -465,3 +486,17 @@ def _now_iso() -> str:
     from datetime import datetime, timezone
 
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _keyword_arguments(step: Any, metrics: Any, values: dict[str, Any]) -> tuple[Any, Any]:
+    """Take `step=` and `metrics=` out of the keyword values of `Run.log`: they name its arguments
+    (wandb.log's `step=`), not metrics; refuse one given twice."""
+    if "step" in values:
+        if step is not None:
+            raise TypeError(f"Run.log() got the step twice: {step!r} and step={values['step']!r}")
+        step = values.pop("step")
+    if isinstance(values.get("metrics"), Mapping):
+        if metrics is not None:
+            raise TypeError("Run.log() got the metrics twice: a mapping and metrics=")
+        metrics = values.pop("metrics")
+    return step, metrics
