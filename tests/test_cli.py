@@ -238,6 +238,28 @@ def test_the_hint_for_folders_named_seed_n_takes_the_seed_from_them(cli, tmp_pat
     assert "over n = 3 seeds" in table.output  # the three seeds are one cell's replicates
 
 
+def test_the_hint_names_the_results_beside_a_parameters_json_and_the_settings_in_the_folders_names(cli, tmp_path):
+    """ML-PWS's gain sweep, `<estimator>_gain=<value>/parameters.json` beside `result.csv`: the hint named
+    parameters.json, the run's settings, and its --pattern read no run (240 problems); the folders' own
+    `gain=` went unsaid."""
+    for estimator in ("pws", "mlpws"):
+        for gain in ("0.025", "1.5"):
+            run = tmp_path / "sweep" / f"{estimator}_gain={gain}"
+            run.mkdir(parents=True)
+            (run / "parameters.json").write_text(f'{{"ar_coeffs": [0.5, -0.3], "gain": {gain}, "seed": 0}}')
+            (run / "result.csv").write_text("step,mean,count\n1,0.4,1000\n2,0.8,1000\n")
+    result = cli("collect", "sweep")
+    assert result.exit_code == 1
+    assert (
+        "it holds 4 file(s) named result.csv (e.g. mlpws_gain=0.025/result.csv) that no adapter claims by "
+        "name: read them with --pattern '**/result.csv', or --pattern '{run}_gain={gain}/result.csv' to make "
+        "the folders params"
+    ) in result.output
+    suggested = cli("collect", "sweep", "--pattern", "{run}_gain={gain}/result.csv")
+    assert suggested.output.startswith("Collected sweep: 4 new, 0 updated, 0 unchanged, 0 problems")
+    assert "0.8" in cli("table", "--rows", "gain", "--columns", "run", "--metric", "mean").output
+
+
 def test_a_pattern_field_that_took_the_folders_underscore_is_named_with_the_pattern_meant(cli, tmp_path):
     """`seed{seed}` over folders `seed_0`, `seed_1`: every seed was the text '_0', '_1' (so `--where
     seed=0` selected nothing) and the collect said `10 new, 0 problems` and nothing else."""

@@ -8,6 +8,7 @@ the params from those folders, built from the runs' own paths.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections import defaultdict
@@ -19,6 +20,8 @@ from resultsbook.voice import option
 _NUMBERED = re.compile(r"([A-Za-z]+)([_-]?)(\d+)")  # seed_0, seed0, fold-3: a key and its number
 _LITERAL = re.compile(r"[\w.\- ]+")  # a folder name a pattern can hold as it is
 _FEWEST = 2  # one run alone needs nothing to tell it apart
+# `gain=0.025` in `pws_gain=0.025`, `lr=0.1` in Hydra's `lr=0.1,seed=1`: a setting ends where the next begins
+_SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za-z0-9]*=)")
 
 
 @dataclass
@@ -87,6 +90,33 @@ def numbered_field(names: set[str]) -> str | None:
         return None
     key, separator = keys.pop()
     return f"{key}{separator}{{{key.lower()}}}"
+
+
+def settings_field(names: set[str], label: str) -> str | None:
+    """Return `{label}_gain={gain}` when every folder name holds the same `key=value` settings
+    (`pws_gain=0.025`, `mlpws_gain=20.0`; Hydra's `lr=0.1,seed=1`), after a text of its own or the same
+    one; None when the names hold none, or not the same keys."""
+    shapes = set()
+    heads = set()
+    for name in names:
+        found = list(_SETTING.finditer(name))
+        if not found or found[-1].end() != len(name):
+            return None
+        gaps = tuple(name[a.end() : b.start()] for a, b in itertools.pairwise(found))
+        shapes.add((tuple(match.group(1) for match in found), gaps))
+        heads.add(name[: found[0].start()])
+    keys, gaps = shapes.pop()
+    if shapes or len(set(keys)) < len(keys):
+        return None
+    settings = "".join(f"{key}={{{key}}}{gap}" for key, gap in zip(keys, (*gaps, "")))
+    if len(heads) == 1:
+        head = heads.pop()
+        return head + settings if not head or _LITERAL.fullmatch(head) else None
+    separators = {head[-1:] for head in heads}
+    separator = separators.pop()
+    if separators or separator not in ("_", "-") or any(len(head) < 2 for head in heads):
+        return None
+    return f"{{{label}}}{separator}{settings}"
 
 
 def _file_part(names: set[str]) -> str | None:
