@@ -284,3 +284,25 @@ def test_derive_from_the_command_line_and_the_spec(tmp_path, cli):
     bad = cli("collect", "exp", "--derive", "dataset")
     assert bad.exit_code == 2
     assert "--derive 'dataset' must look like NAME=PARAM or NAME=PARAM:REGEX" in bad.output
+
+
+def test_runs_of_one_file_without_params_get_a_pattern_that_names_the_file_once(tmp_path, cli):
+    """Sacred runs copied without their run.json (ml-pws's runs/92, runs/94), read by onefile from
+    their metrics.json: the note said --pattern '{level1}/metrics.json/metrics.json', which reads nothing."""
+    for exp in ("base", "rnd"):
+        for seed in range(2):
+            folder = tmp_path / "runs" / exp / f"seed_{seed}"
+            folder.mkdir(parents=True)
+            (folder / "metrics.json").write_text(
+                json.dumps({"loss": {"steps": [1, 2], "values": [0.5, 0.25]}})
+            )
+    result = cli("collect", "runs")
+    assert "4 new" in result.output
+    assert (
+        "if their folders say what they are (the first: 'base/seed_0'), --pattern '{level1}/seed_{seed}/metrics.json' "
+        "makes them params"
+    ) in result.stderr
+    for run in ("92", "94"):
+        (tmp_path / "sacred" / run).mkdir(parents=True)
+        (tmp_path / "sacred" / run / "metrics.json").write_text(json.dumps({"loss": [0.5, 0.25]}))
+    assert "Note:" not in cli("collect", "sacred").stderr  # a run's number says nothing of its settings

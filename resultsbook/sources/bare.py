@@ -35,8 +35,11 @@ class BareRuns:
         """Note one source whose runs have no param (`tail`: its folder under the collect root)."""
         names = [os.path.basename(path) for path in files]
         claimed = next((name for name in names if claims is not None and claims.fullmatch(name)), None)
+        tail = tail.replace(os.sep, "/")
+        if claimed is not None and tail.rpartition("/")[2] == claimed:  # a source that is one file
+            tail = tail.rpartition("/")[0]
         if claimed is not None and tail:
-            self.found[adapter][tail.replace(os.sep, "/")] = claimed
+            self.found[adapter][tail] = claimed
 
     def notes(self) -> list[str]:
         """Say, per adapter, how many runs have no param and the pattern that reads them from their paths."""
