@@ -413,6 +413,33 @@ def test_explain_of_a_cell_whose_metric_has_a_slash_in_its_name(tmp_path, monkey
         assert shown == ["main / PPO / rollout/ep_rew_mean"], query
 
 
+def gain_sweep(tmp_path, monkeypatch):
+    """Build ML-PWS's gain sweep in small: `<estimator>_gain=20.0/result.csv`, its table `mi`."""
+    for estimator in ("pws", "mlpws"):
+        folder = tmp_path / "sweep" / f"{estimator}_gain=20.0"
+        folder.mkdir(parents=True)
+        (folder / "result.csv").write_text(f"step,mean\n50,{len(estimator)}\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "sweep"\npattern = "{estimator}_gain={gain}/result.csv"\n'
+        '[tables.mi]\nmetric = "mean"\nrows = ["gain"]\ncolumns = ["estimator"]\noutputs = ["mi.tex"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+
+
+def test_explain_leaves_blank_a_seed_the_runs_do_not_have(tmp_path, monkeypatch):
+    """ML-PWS's gain sweep has no seed: explain printed `none` under seed, a null seed to the eye."""
+    gain_sweep(tmp_path, monkeypatch)
+    shown = run_cli("explain", "mi", "20 / pws").output.splitlines()
+    assert shown[1].split() == ["run", "name", "seed", "status", "commit", "source", "value"]
+    assert shown[3].split()[1:] == [
+        "pws_gain=20.0/result.csv",
+        "unknown",
+        "sweep/pws_gain=20.0/result.csv",
+        "3",
+    ]
+
+
 def test_explain_says_which_differences_the_table_allows(tmp_path, monkeypatch):
     """explain listed a run-specific output_dir among the differences as if it were one the † marks."""
     for seed in (0, 1):
