@@ -440,6 +440,18 @@ def test_explain_leaves_blank_a_seed_the_runs_do_not_have(tmp_path, monkeypatch)
     ]
 
 
+def test_explain_of_a_cell_matches_a_number_written_another_way(tmp_path, monkeypatch):
+    """`explain mi "20.0 / pws"`, the gain as its folder `pws_gain=20.0` writes it, matched no cell, though
+    `--where gain=20.0` selects its runs: the table prints the number 20.0 as `20`."""
+    gain_sweep(tmp_path, monkeypatch)
+    for query in ("20.0 / pws", "gain=20.0,estimator=pws", "2e1/PWS"):
+        result = run_cli("explain", "mi", query)
+        assert result.exit_code == 0, (query, result.output)
+        assert [line for line in result.output.splitlines() if line.startswith("mi /")] == [
+            "mi / 20 / pws: 3.00 (n = 1, per run: last)"
+        ], query
+
+
 def test_explain_says_which_differences_the_table_allows(tmp_path, monkeypatch):
     """explain listed a run-specific output_dir among the differences as if it were one the † marks."""
     for seed in (0, 1):

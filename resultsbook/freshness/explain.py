@@ -217,7 +217,8 @@ def _match(
         values = dict(zip((*table.row_keys, *table.column_keys), (*row, *column)))
         pairs = [part.split("=", 1) for part in query.split(",")]
         every = all(
-            len(pair) == 2 and format_value(values.get(pair[0].strip())) == pair[1].strip() for pair in pairs
+            len(pair) == 2 and _same_part(pair[1].strip(), format_value(values.get(pair[0].strip())))
+            for pair in pairs
         )
         return EXACT if every else None
     raw = " / ".join(format_value(v) for v in (*row, *column))
@@ -229,13 +230,24 @@ def _match(
         if "/".join(parts) == "/".join(splits[1]):  # written without the spaces: 'ppo/rollout/ep_rew_mean'
             return EXACT
         for wanted in splits:
-            if wanted == parts:
+            if len(wanted) == len(parts) and all(_same_part(w, p) for w, p in zip(wanted, parts)):
                 return EXACT
             if len(wanted) == len(parts) and all(w in p for w, p in zip(wanted, parts)):
                 found = PARTIAL
             if len(wanted) == 1 and wanted[0] in name.lower():
                 found = PARTIAL
     return found
+
+
+def _same_part(wanted: str, part: str) -> bool:
+    """Tell whether a part of a cell as typed is that part: the same text, or the same number (`20.0`,
+    `2e1` as the table's `20`, as `--where gain=20.0` selects it)."""
+    if wanted == part:
+        return True
+    try:
+        return float(wanted) == float(part)
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
