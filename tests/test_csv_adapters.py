@@ -240,6 +240,22 @@ def test_scores_per_task_are_one_run_per_task_and_position(tmp_path):
     assert [p.message for p in partial.problems] == ["1 task(s) have no score: Alien"]
 
 
+def test_an_object_of_one_run_is_no_records_file_and_says_to_read_it_with_onefile(tmp_path):
+    """ML-PWS's `neuron_<k>/pws_estimate.json` (and `parameters.json`), picked by --pattern: records took
+    their first list, of numbers (`"neurons": [0]`, `"ar_coeffs"`), for the records, and said only `record
+    1 is not an object` of each of 150 files, then `hold no run`."""
+    path = tmp_path / "pws_estimate.json"
+    path.write_text(json.dumps({"neurons": [0], "N": 4096, "pws_result": {"mutual_information": [0.0, 0.4]}}))
+    result = read_records(path)
+    assert result.runs == ()
+    assert [p.message for p in result.problems] == [
+        "holds no list of records (its lists hold no objects: 'neurons'); read a file that is one run with "
+        "--adapter onefile, or name the list of records with -o records=FIELD"
+    ]
+    path.write_text(json.dumps({"ar_coeffs": [0.5, -0.3], "runs": [{"seed": 0, "acc": 0.5}]}))
+    assert [r.summary for r in read_records(path).runs] == [{"acc": 0.5}]  # the list of objects, not the first
+
+
 def test_a_field_with_any_decimal_is_a_metric_in_every_record(tmp_path):
     path = tmp_path / "scores.csv"
     path.write_text("game,seed,score\nAlien,0,368.7\nAlien,1,510\nPong,0,21\n")
