@@ -102,6 +102,23 @@ def test_a_history_of_one_object_per_epoch_is_one_curve_per_field(tmp_path, stor
     assert sorted(only_run(store)[1]) == ["metrics_history.val_metrics.f1"]
 
 
+def test_a_section_named_as_results_holds_results(tmp_path, store):
+    """ML-PWS's `neuron_<k>/pws_estimate.json` keeps its curves under `pws_result`: each became a param,
+    400 numbers as JSON text, and the run had no metric (as a `*_results.json` file, it is results)."""
+    estimate = {
+        "neurons": [0],
+        "N": 4096,
+        "pws_result": {"t": [0.0, 0.01, 0.02], "mutual_information": [0.0, 0.5, 1.5]},
+        "test_metrics": {"n_spikes": 12},
+    }
+    write(tmp_path / "runs" / "neuron_0" / "pws_estimate.json", estimate)
+    collect(store, [CollectRequest(str(tmp_path / "runs"), adapter="onefile")])
+    run, metrics = only_run(store)
+    assert run.params == {"N": 4096, "neurons": "[0]"}
+    assert sorted(metrics) == ["pws_result.mutual_information", "pws_result.t", "test_metrics.n_spikes"]
+    assert metrics["pws_result.mutual_information"]["last"] == 1.5
+
+
 def test_options_choose_params_results_and_fields_to_leave_out(tmp_path, store):
     write(tmp_path / "runs" / "a" / "report.json", REPORT)
     options = {"metrics": "n_parameters", "params": "metrics.test.support", "ignore": "gpus,time,function"}
