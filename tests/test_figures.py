@@ -277,6 +277,11 @@ def test_tick_labels_shorten_large_steps() -> None:
         ('kind = "curve"\nmetric = "acc"\nband = "iqr"\noutputs = ["f.pdf"]', "band = 'iqr'"),
         ('kind = "curve"\nmetric = "acc"\nwidth = "3 inches"\noutputs = ["f.pdf"]', "is not a length"),
         ('kind = "curve"\nmetric = "acc"\nsmoth = "ema(0.5)"\noutputs = ["f.pdf"]', "did you mean 'smooth'"),
+        (  # ML-PWS's MI over a gain swept on a log scale: the points stood one slot apart, the scale unsaid
+            'kind = "points"\ntable = "table1"\nx = "dataset"\nxscale = "log"\noutputs = ["f.pdf"]',
+            '[figures.f] xscale = "log" has no effect on a points figure, whose x axis holds one slot per '
+            "value of dataset, in order; remove xscale",
+        ),
     ],
 )
 def test_figure_spec_errors_name_the_key_and_the_fix(tmp_path: Path, entry: str, message: str) -> None:
