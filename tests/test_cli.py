@@ -123,6 +123,27 @@ def test_runs_are_listed_with_the_numbers_in_their_names_in_order(make_run, cli)
     assert names == ["version_1", "version_2", "version_10", "version_21"]
 
 
+def test_runs_named_by_decimal_numbers_are_listed_by_their_value(make_run, cli):
+    """ML-PWS's `pws_gain=0.025` … `pws_gain=20.0`: `runs` listed 0.025, 0.2063979, 0.2934266, 0.03554137
+    (the digits after the point compared as whole numbers), a gain sweep out of order."""
+    for gain in ("0.2934266", "0.03554137", "20.0", "0.025", "1.19860564", "0.2063979"):
+        make_run(f"pws_gain={gain}", {"gain": float(gain)}, curve([1.0]))
+    for version in ("v1.10.0", "v1.9.2"):  # a dotted version is no decimal number
+        make_run(version, {"gain": 0}, curve([1.0]))
+    cli("collect", "runs")
+    names = [line.split()[0] for line in cli("runs", "--columns", "name").output.splitlines()[2:-1]]
+    assert names == [
+        "pws_gain=0.025",
+        "pws_gain=0.03554137",
+        "pws_gain=0.2063979",
+        "pws_gain=0.2934266",
+        "pws_gain=1.19860564",
+        "pws_gain=20.0",
+        "v1.9.2",
+        "v1.10.0",
+    ]
+
+
 def test_a_run_collected_from_inside_its_folder_is_named_after_it(make_run, cli, tmp_path, monkeypatch):
     folder = make_run("lr0.1-seed3", {"lr": 0.1, "seed": 3}, curve([0.5, 0.7]))
     monkeypatch.chdir(folder)

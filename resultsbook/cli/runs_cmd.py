@@ -497,7 +497,11 @@ def _time_text(value: float) -> str:
 
 
 def _natural(text: str) -> list[Any]:
-    """Return a sort key that orders the numbers in a name by value: version_2 before version_10."""
+    """Return a sort key that orders the numbers in a name by value: version_2 before version_10, and
+    gain=0.03554137 before gain=0.2063979 (a decimal number, not the dotted parts of a version v1.10.0)."""
     import re
 
-    return [int(part) if index % 2 else part for index, part in enumerate(re.split(r"(\d+)", text))]
+    parts = re.split(r"((?<![\d.])\d+\.\d+(?![.\d])|\d+)", text)
+    return [
+        (float(part) if "." in part else int(part)) if index % 2 else part for index, part in enumerate(parts)
+    ]
