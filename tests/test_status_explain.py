@@ -452,6 +452,17 @@ def test_explain_of_a_cell_matches_a_number_written_another_way(tmp_path, monkey
         ], query
 
 
+def test_explain_of_part_of_a_label_prefers_the_cells_whose_other_parts_it_names_whole(tmp_path, monkeypatch):
+    """`explain mi "20 / pws"` abbreviated as `"2 / pws"`: both `20 / pws` and `20 / mlpws` were shown,
+    though `pws` is the whole name of one column and only part of the other."""
+    gain_sweep(tmp_path, monkeypatch)
+    for query, cells in (("2 / pws", ["mi / 20 / pws"]), ("pws", ["mi / 20 / pws"]), ("2 / ws", None)):
+        shown = [line.split(":")[0] for line in run_cli("explain", "mi", query).output.splitlines()]
+        assert [line for line in shown if line.startswith("mi /")] == (
+            cells or ["mi / 20 / mlpws", "mi / 20 / pws"]
+        ), query
+
+
 def test_explain_says_which_differences_the_table_allows(tmp_path, monkeypatch):
     """explain listed a run-specific output_dir among the differences as if it were one the † marks."""
     for seed in (0, 1):
