@@ -288,6 +288,37 @@ def test_a_metric_read_as_a_param_is_named_with_the_fix(tmp_path, store):
         aggregate(store, TableQuery(metrics=(MetricSpec("score"),), rows=("game",)))
 
 
+def test_a_settings_file_beside_each_log_gives_its_params(tmp_path, store):
+    """ML-PWS's gain sweep: `<estimator>_gain=<g>/result.csv` beside the run's `parameters.json` (seed,
+    num_pairs, the estimator's own name); the CSV adapter had no way to read it, only the folder's name."""
+    from resultsbook.sources.collect import CollectRequest, collect
+
+    for folder, pairs in (("gaussian1_gain=1", 1000), ("gaussian2_gain=1", 100000)):
+        (tmp_path / "sweep" / folder).mkdir(parents=True)
+        (tmp_path / "sweep" / folder / "result.csv").write_text("step,mean\n50,21.1\n")
+        settings = {"run_info": {"hostname": "c3"}, "gain": 1.0, "num_pairs": pairs, "seed": 0, "ar": [0.5, 0.2]}
+        (tmp_path / "sweep" / folder / "parameters.json").write_text(json.dumps(settings))
+    (tmp_path / "sweep" / "gaussian2_gain=1" / "parameters.json").unlink()
+    (tmp_path / "sweep" / "gaussian2_gain=1" / "parameters.yaml").write_text("num_pairs: 100000\nseed: 0\n")
+    request = CollectRequest(
+        str(tmp_path / "sweep"), pattern="{method}_gain={gain}/result.csv", options={"config": "parameters.*"}
+    )
+    report = collect(store, [request])
+    assert (report.new, report.problems) == (2, ())
+    params = {run.name: dict(run.params) for run in store.runs()}
+    assert params["gaussian1_gain=1/result.csv"] == {
+        "method": "gaussian1",
+        "gain": 1.0,
+        "num_pairs": 1000,
+        "seed": 0,
+        "ar": "[0.5, 0.2]",
+        "run_info.hostname": "c3",
+    }
+    assert params["gaussian2_gain=1/result.csv"] == {"method": "gaussian2", "gain": 1, "num_pairs": 100000, "seed": 0}
+    (tmp_path / "sweep" / "gaussian2_gain=1" / "parameters.yaml").write_text("num_pairs: 10\nseed: 1\n")
+    assert collect(store, [request]).updated == 1  # the settings file is part of the run: a change re-reads it
+
+
 def test_ragged_rows_are_dropped_and_reported_not_fatal(tmp_path):
     path = tmp_path / "log.csv"
     path.write_text("step,loss,acc\n1,0.9\n2,0.8,0.2,extra\n3,0.7,0.3\n4,0.6\n")
