@@ -281,6 +281,25 @@ def test_the_hint_names_the_results_beside_a_parameters_json_and_the_settings_in
     assert "0.8" in cli("table", "--rows", "gain", "--columns", "run", "--metric", "mean").output
 
 
+def test_the_hint_names_the_settings_file_beside_the_logs_it_names(cli, tmp_path):
+    """ML-PWS's `parameters.json` beside each `result.csv`: the hint named the CSV and its folders, not
+    the file that says the run's estimator, seed and sample size, which `-o config` reads."""
+    for gain in ("0.025", "1.5"):
+        run = tmp_path / "sweep" / f"pws_gain={gain}"
+        run.mkdir(parents=True)
+        (run / "parameters.json").write_text(f'{{"gain": {gain}, "seed": 0, "num_pairs": 1000}}')
+        (run / "result.csv").write_text("step,mean\n1,0.4\n")
+    result = cli("collect", "sweep")
+    assert result.exit_code == 1
+    assert (
+        "or --pattern 'pws_gain={gain}/result.csv' to make the folders params; -o config=parameters.json "
+        "adds the settings beside them (see `resultsbook adapters`"
+    ) in result.output
+    read = cli("collect", "sweep", "--pattern", "pws_gain={gain}/result.csv", "-o", "config=parameters.json")
+    assert read.exit_code == 0, read.output
+    assert "num_pairs" in cli("runs", "--columns", "name,num_pairs,seed").output
+
+
 def test_a_pattern_field_that_took_the_folders_underscore_is_named_with_the_pattern_meant(cli, tmp_path):
     """`seed{seed}` over folders `seed_0`, `seed_1`: every seed was the text '_0', '_1' (so `--where
     seed=0` selected nothing) and the collect said `10 new, 0 problems` and nothing else."""

@@ -60,6 +60,17 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
     return name, looked.counted(counts[name]), examples[name].replace(os.sep, "/")
 
 
+def settings_beside(root: str, example: str) -> str | None:
+    """Return the name of a settings file (parameters.json, config.yaml) in the folder of a log found
+    under a local root (`example`, relative to it), for `-o config` to read beside each log; None if none."""
+    try:
+        names = sorted(os.listdir(os.path.join(root, os.path.dirname(example))))
+    except OSError:
+        return None
+    readable = (".json", ".yaml", ".yml")
+    return next((name for name in names if _settings(name) and name.lower().endswith(readable)), None)
+
+
 def unread_data_file(root: str) -> tuple[str, str, str] | None:
     """Return the most common suffix of the data files under a local folder that no adapter reads
     (`.npy` curves, pickles), how many there are and the path of one relative to root; None if none."""
