@@ -596,6 +596,19 @@ def test_runs_show_and_diff(make_run, cli):
     assert cli("show", "zzz").exit_code == 2
 
 
+def test_diff_of_runs_of_two_experiments_says_so(tmp_path, cli):
+    """ML-PWS trains each neuron twice, `neurons/neuron_0` and `training_logs/neuron_0` (Lightning folders
+    of two experiments, one hparams.yaml): `diff` said `the two runs have the same params and provenance`."""
+    for experiment in ("neurons", "training_logs"):
+        folder = tmp_path / "logs" / experiment / "neuron_0"
+        folder.mkdir(parents=True)
+        (folder / "hparams.yaml").write_text("hidden_size: 40\n")
+        (folder / "metrics.csv").write_text(f"epoch,step,corr\n0,9,{len(experiment) / 20}\n")
+    assert cli("collect", "logs").exit_code == 0
+    diff = cli("diff", "neurons/neuron_0", "training_logs/neuron_0").output.splitlines()
+    assert [line.split() for line in diff[2:]] == [["experiment", "neurons", "training_logs"]]
+
+
 def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal(make_run, cli):
     # pytorch-forecasting's hparams.yaml vary in 164 params, some of them pickled tensors (seen in
     # github.com/DiegoCotacio/Deep-Demand-Forecasting-Guide @ 5ca86dfc, lightning_logs/): the listing

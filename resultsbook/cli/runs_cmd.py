@@ -348,7 +348,7 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
 @db_option
 @json_option
 def diff_command(first: str, second: str, db_path: str | None, as_json: bool) -> None:
-    """Show how two runs differ: config params and provenance (code version, host, data)."""
+    """Show how two runs differ: config params, experiment and provenance (code version, host, data)."""
     from tabulate import tabulate
 
     from resultsbook.render.escape import escape_terminal
@@ -362,6 +362,7 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
         if left != right:
             params.append((key, left, right))
     fields = {
+        "experiment": (a.experiment, b.experiment),  # two trainings of one config, one per experiment
         "status": (a.status, b.status),
         "git commit": (a.git_commit, b.git_commit),
         "git dirty": (a.git_dirty, b.git_dirty),
@@ -385,7 +386,7 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
     rows = [[key, _text(left), _text(right)] for key, left, right in params]
     rows += [[key, _short(left), _short(right)] for key, left, right in facts]
     if not rows:
-        echo("The two runs have the same params and provenance.")
+        echo("The two runs have the same params, experiment and provenance.")
         return
     shown = [[escape_terminal(value) for value in row] for row in rows]
     headers = ["", escape_terminal(a.name), escape_terminal(b.name)]
