@@ -59,7 +59,8 @@ class BareRuns:
 def pattern_of(runs: dict[str, str]) -> str | None:
     """Return a pattern whose fields are the folder names that vary between runs (`seed_0` gives
     `seed_{seed}`), ending in the claimed file (a glob where each run's file has a name of its own);
-    None when the runs lie at different depths or differ only in their own folder's name."""
+    None when the runs lie at different depths or differ only in their own folder's name, unless that
+    name says their settings (`lr=0.1,seed=0`)."""
     paths = [tail.split("/") for tail in runs]
     depth = len(paths[0])
     if any(len(parts) != depth for parts in paths):
@@ -74,15 +75,17 @@ def pattern_of(runs: dict[str, str]) -> str | None:
             fields.append(name)
         else:
             fields.append(_field(names, level))
-    if all(len({parts[level] for parts in paths}) == 1 for level in range(depth - 1)):
-        return None  # only the run's own folder varies: its name says nothing of its settings
+    own_only = all(len({parts[level] for parts in paths}) == 1 for level in range(depth - 1))
+    if own_only and settings_field({parts[-1] for parts in paths}, f"level{depth}") is None:
+        return None  # only the run's own folder varies: its name (version_3) says nothing of its settings
     file_part = _file_part(set(runs.values()))
     return None if file_part is None else "/".join([*fields, file_part])
 
 
 def _field(names: set[str], level: int) -> str:
-    """Return the pattern of one varying folder: `seed_{seed}` when every name is a key and a number."""
-    return numbered_field(names) or f"{{level{level + 1}}}"
+    """Return the pattern of one varying folder: `seed_{seed}` when every name is a key and a number,
+    `lr={lr},seed={seed}` when every name says the same settings."""
+    return numbered_field(names) or settings_field(names, f"level{level + 1}") or f"{{level{level + 1}}}"
 
 
 def numbered_field(names: set[str]) -> str | None:
