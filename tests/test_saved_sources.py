@@ -151,9 +151,8 @@ def test_runs_of_a_root_read_by_an_earlier_pattern_that_the_sources_written_miss
     assert saved.exit_code == 0, saved.output
     assert (
         "Note: 4 of this table's runs (the first: 'mlpws_gain=1/result.csv') lie under sweep/, whose [[sources]] "
-        "entry reads it as its last collect did (--pattern '{estimator}_gain={gain}/backward_training_log.csv'), "
-        "which does not read them: a build on a new store would leave them out; add a [[sources]] entry for "
-        "sweep/ with the pattern that read them"
+        "entry (--pattern '{estimator}_gain={gain}/backward_training_log.csv') does not read them: a build on a "
+        "new store would leave them out; add a [[sources]] entry for sweep/ with the pattern that read them"
     ) in saved.stderr
     both = cli("table", "--rows", "gain", "--columns", "estimator", "--metric", "loss", "--save", "loss")
     assert both.exit_code == 0 and "lie under" not in both.stderr  # the runs its [[sources]] read

@@ -99,9 +99,9 @@ def sources_not_reading(paths: Collection[str], requests: Sequence[CollectReques
             root = _shown(request.path)
             notes.append(
                 f"{len(missed)} of this table's runs (the first: {missed[0]!r}) lie under {root}, whose "
-                f"[[sources]] entry reads it as its last collect did ({option('pattern', request.pattern)}), "
-                "which does not read them: a build on a new store would leave them out; add a [[sources]] "
-                f"entry for {root} with the pattern that read them"
+                f"[[sources]] entry ({option('pattern', request.pattern)}) does not read them: a build on a "
+                f"new store would leave them out; add a [[sources]] entry for {root} with the pattern that "
+                "read them"
             )
     return notes
 
