@@ -67,6 +67,19 @@ def test_runs_that_record_no_seed_are_counted_as_runs_not_seeds(make_run, store,
     assert [m.text for m in asked] == ["n = 3 of 4 runs asked for"]
 
 
+def test_a_metric_that_is_a_param_of_a_config_says_so_without_the_records_advice(make_run, store, tmp_path):
+    """`--metric gain` over ML-PWS's gain sweep (gain from the folders' names and parameters.json): the
+    error said records files read whole numbers as params, to list it in the source's options, which
+    the csv reading it has not."""
+    make_run("a", {"model": "a", "seed": 0, "gain": 0.5}, curve([1.0]))
+    with pytest.raises(QueryError) as raised:
+        table(store, tmp_path, metric="gain")
+    assert str(raised.value) == (
+        "no run logs a metric 'gain', but 1 run(s) have a param 'gain' (read by native): a setting, not a "
+        "measurement; make it a row or column key, or select runs by it"
+    )
+
+
 def test_a_cell_averaging_two_configs_is_marked(make_run, store, tmp_path):
     make_run("x0", {"model": "a", "seed": 0, "lr": 0.1, "timestamp": 1}, curve([1.0]))
     make_run("x1", {"model": "a", "seed": 1, "lr": 0.01, "timestamp": 2}, curve([1.0]))
