@@ -55,6 +55,31 @@ def test_seeds_drawn_at_random_per_run_are_not_named_as_missing(make_run, store,
     assert [(m.text, m.details) for m in marks] == [("n = 1 of 3 seeds, the most any cell has", ())]
 
 
+def test_runs_that_record_no_seed_are_counted_as_runs_not_seeds(make_run, store, tmp_path):
+    """ML-PWS's neuron models, one Lightning run per neuron and no seed: the mark said `n = 224 of 230
+    seeds` where the table's note said `over n = 224–230 runs`."""
+    for model, count in {"a": 3, "b": 2}.items():
+        for index in range(count):
+            make_run(f"{model}{index}", {"model": model}, curve([1.0 + index]))
+    marks = table(store, tmp_path).cell(("b",), ()).marks
+    assert [m.text for m in marks] == ["n = 2 of 3 runs, the most any cell has"]
+    asked = table(store, tmp_path, expected=4).cell(("a",), ()).marks
+    assert [m.text for m in asked] == ["n = 3 of 4 runs asked for"]
+
+
+def test_a_metric_that_is_a_param_of_a_config_says_so_without_the_records_advice(make_run, store, tmp_path):
+    """`--metric gain` over ML-PWS's gain sweep (gain from the folders' names and parameters.json): the
+    error said records files read whole numbers as params, to list it in the source's options, which
+    the csv reading it has not."""
+    make_run("a", {"model": "a", "seed": 0, "gain": 0.5}, curve([1.0]))
+    with pytest.raises(QueryError) as raised:
+        table(store, tmp_path, metric="gain")
+    assert str(raised.value) == (
+        "no run logs a metric 'gain', but 1 run(s) have a param 'gain' (read by native): a setting, not a "
+        "measurement; make it a row or column key, or select runs by it"
+    )
+
+
 def test_a_cell_averaging_two_configs_is_marked(make_run, store, tmp_path):
     make_run("x0", {"model": "a", "seed": 0, "lr": 0.1, "timestamp": 1}, curve([1.0]))
     make_run("x1", {"model": "a", "seed": 1, "lr": 0.01, "timestamp": 2}, curve([1.0]))

@@ -123,6 +123,27 @@ def test_runs_are_listed_with_the_numbers_in_their_names_in_order(make_run, cli)
     assert names == ["version_1", "version_2", "version_10", "version_21"]
 
 
+def test_runs_named_by_decimal_numbers_are_listed_by_their_value(make_run, cli):
+    """ML-PWS's `pws_gain=0.025` … `pws_gain=20.0`: `runs` listed 0.025, 0.2063979, 0.2934266, 0.03554137
+    (the digits after the point compared as whole numbers), a gain sweep out of order."""
+    for gain in ("0.2934266", "0.03554137", "20.0", "0.025", "1.19860564", "0.2063979"):
+        make_run(f"pws_gain={gain}", {"gain": float(gain)}, curve([1.0]))
+    for version in ("v1.10.0", "v1.9.2"):  # a dotted version is no decimal number
+        make_run(version, {"gain": 0}, curve([1.0]))
+    cli("collect", "runs")
+    names = [line.split()[0] for line in cli("runs", "--columns", "name").output.splitlines()[2:-1]]
+    assert names == [
+        "pws_gain=0.025",
+        "pws_gain=0.03554137",
+        "pws_gain=0.2063979",
+        "pws_gain=0.2934266",
+        "pws_gain=1.19860564",
+        "pws_gain=20.0",
+        "v1.9.2",
+        "v1.10.0",
+    ]
+
+
 def test_a_run_collected_from_inside_its_folder_is_named_after_it(make_run, cli, tmp_path, monkeypatch):
     folder = make_run("lr0.1-seed3", {"lr": 0.1, "seed": 3}, curve([0.5, 0.7]))
     monkeypatch.chdir(folder)
@@ -238,6 +259,47 @@ def test_the_hint_for_folders_named_seed_n_takes_the_seed_from_them(cli, tmp_pat
     assert "over n = 3 seeds" in table.output  # the three seeds are one cell's replicates
 
 
+def test_the_hint_names_the_results_beside_a_parameters_json_and_the_settings_in_the_folders_names(cli, tmp_path):
+    """ML-PWS's gain sweep, `<estimator>_gain=<value>/parameters.json` beside `result.csv`: the hint named
+    parameters.json, the run's settings, and its --pattern read no run (240 problems); the folders' own
+    `gain=` went unsaid."""
+    for estimator in ("pws", "mlpws"):
+        for gain in ("0.025", "1.5"):
+            run = tmp_path / "sweep" / f"{estimator}_gain={gain}"
+            run.mkdir(parents=True)
+            (run / "parameters.json").write_text(f'{{"ar_coeffs": [0.5, -0.3], "gain": {gain}, "seed": 0}}')
+            (run / "result.csv").write_text("step,mean,count\n1,0.4,1000\n2,0.8,1000\n")
+    result = cli("collect", "sweep")
+    assert result.exit_code == 1
+    assert (
+        "it holds 4 file(s) named result.csv (e.g. mlpws_gain=0.025/result.csv) that no adapter claims by "
+        "name: read them with --pattern '**/result.csv', or --pattern '{run}_gain={gain}/result.csv' to make "
+        "the folders params"
+    ) in result.output
+    suggested = cli("collect", "sweep", "--pattern", "{run}_gain={gain}/result.csv")
+    assert suggested.output.startswith("Collected sweep: 4 new, 0 updated, 0 unchanged, 0 problems")
+    assert "0.8" in cli("table", "--rows", "gain", "--columns", "run", "--metric", "mean").output
+
+
+def test_the_hint_names_the_settings_file_beside_the_logs_it_names(cli, tmp_path):
+    """ML-PWS's `parameters.json` beside each `result.csv`: the hint named the CSV and its folders, not
+    the file that says the run's estimator, seed and sample size, which `-o config` reads."""
+    for gain in ("0.025", "1.5"):
+        run = tmp_path / "sweep" / f"pws_gain={gain}"
+        run.mkdir(parents=True)
+        (run / "parameters.json").write_text(f'{{"gain": {gain}, "seed": 0, "num_pairs": 1000}}')
+        (run / "result.csv").write_text("step,mean\n1,0.4\n")
+    result = cli("collect", "sweep")
+    assert result.exit_code == 1
+    assert (
+        "or --pattern 'pws_gain={gain}/result.csv' to make the folders params; -o config=parameters.json "
+        "adds the settings beside them (see `resultsbook adapters`"
+    ) in result.output
+    read = cli("collect", "sweep", "--pattern", "pws_gain={gain}/result.csv", "-o", "config=parameters.json")
+    assert read.exit_code == 0, read.output
+    assert "num_pairs" in cli("runs", "--columns", "name,num_pairs,seed").output
+
+
 def test_a_pattern_field_that_took_the_folders_underscore_is_named_with_the_pattern_meant(cli, tmp_path):
     """`seed{seed}` over folders `seed_0`, `seed_1`: every seed was the text '_0', '_1' (so `--where
     seed=0` selected nothing) and the collect said `10 new, 0 problems` and nothing else."""
@@ -310,6 +372,14 @@ def test_table_name_prints_the_spec_table_as_build_computes_it(cli, tmp_path):
     )
     (tmp_path / "resultsbook.toml").unlink()
     assert "no resultsbook.toml was found here or above" in cli("table", "main").output
+
+
+def test_more_runs_than_asked_for_are_counted_as_runs_where_no_run_records_a_seed(cli, tmp_path):
+    for index in range(3):
+        write_native_run(tmp_path / "runs" / f"r{index}", {"model": "a"}, [{"step": 1, "acc": 0.5 + index / 10}])
+    cli("collect", "runs")
+    shown = cli("table", "--rows", "model", "--metric", "acc", "--replicates", "2")
+    assert "Warning: table: a: n = 3, more than the 2 runs asked for: all 3 are averaged" in shown.output
 
 
 def test_one_csv_per_metric_is_named_by_its_suffix_and_the_hint_reads_them_all(cli, tmp_path):
@@ -572,6 +642,19 @@ def test_runs_show_and_diff(make_run, cli):
         ["host", "h1", "h2"],
     ]
     assert cli("show", "zzz").exit_code == 2
+
+
+def test_diff_of_runs_of_two_experiments_says_so(tmp_path, cli):
+    """ML-PWS trains each neuron twice, `neurons/neuron_0` and `training_logs/neuron_0` (Lightning folders
+    of two experiments, one hparams.yaml): `diff` said `the two runs have the same params and provenance`."""
+    for experiment in ("neurons", "training_logs"):
+        folder = tmp_path / "logs" / experiment / "neuron_0"
+        folder.mkdir(parents=True)
+        (folder / "hparams.yaml").write_text("hidden_size: 40\n")
+        (folder / "metrics.csv").write_text(f"epoch,step,corr\n0,9,{len(experiment) / 20}\n")
+    assert cli("collect", "logs").exit_code == 0
+    diff = cli("diff", "neurons/neuron_0", "training_logs/neuron_0").output.splitlines()
+    assert [line.split() for line in diff[2:]] == [["experiment", "neurons", "training_logs"]]
 
 
 def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal(make_run, cli):

@@ -240,6 +240,22 @@ def test_scores_per_task_are_one_run_per_task_and_position(tmp_path):
     assert [p.message for p in partial.problems] == ["1 task(s) have no score: Alien"]
 
 
+def test_an_object_of_one_run_is_no_records_file_and_says_to_read_it_with_onefile(tmp_path):
+    """ML-PWS's `neuron_<k>/pws_estimate.json` (and `parameters.json`), picked by --pattern: records took
+    their first list, of numbers (`"neurons": [0]`, `"ar_coeffs"`), for the records, and said only `record
+    1 is not an object` of each of 150 files, then `hold no run`."""
+    path = tmp_path / "pws_estimate.json"
+    path.write_text(json.dumps({"neurons": [0], "N": 4096, "pws_result": {"mutual_information": [0.0, 0.4]}}))
+    result = read_records(path)
+    assert result.runs == ()
+    assert [p.message for p in result.problems] == [
+        "holds no list of records (its lists hold no objects: 'neurons'); read a file that is one run with "
+        "--adapter onefile, or name the list of records with -o records=FIELD"
+    ]
+    path.write_text(json.dumps({"ar_coeffs": [0.5, -0.3], "runs": [{"seed": 0, "acc": 0.5}]}))
+    assert [r.summary for r in read_records(path).runs] == [{"acc": 0.5}]  # the list of objects, not the first
+
+
 def test_a_field_with_any_decimal_is_a_metric_in_every_record(tmp_path):
     path = tmp_path / "scores.csv"
     path.write_text("game,seed,score\nAlien,0,368.7\nAlien,1,510\nPong,0,21\n")
@@ -270,6 +286,37 @@ def test_a_metric_read_as_a_param_is_named_with_the_fix(tmp_path, store):
     collect(store, [CollectRequest(str(tmp_path / "r"), adapter="records")])
     with pytest.raises(QueryError, match=r"1 run\(s\) have a param 'score'.*metrics = \"score\""):
         aggregate(store, TableQuery(metrics=(MetricSpec("score"),), rows=("game",)))
+
+
+def test_a_settings_file_beside_each_log_gives_its_params(tmp_path, store):
+    """ML-PWS's gain sweep: `<estimator>_gain=<g>/result.csv` beside the run's `parameters.json` (seed,
+    num_pairs, the estimator's own name); the CSV adapter had no way to read it, only the folder's name."""
+    from resultsbook.sources.collect import CollectRequest, collect
+
+    for folder, pairs in (("gaussian1_gain=1", 1000), ("gaussian2_gain=1", 100000)):
+        (tmp_path / "sweep" / folder).mkdir(parents=True)
+        (tmp_path / "sweep" / folder / "result.csv").write_text("step,mean\n50,21.1\n")
+        settings = {"run_info": {"hostname": "c3"}, "gain": 1.0, "num_pairs": pairs, "seed": 0, "ar": [0.5, 0.2]}
+        (tmp_path / "sweep" / folder / "parameters.json").write_text(json.dumps(settings))
+    (tmp_path / "sweep" / "gaussian2_gain=1" / "parameters.json").unlink()
+    (tmp_path / "sweep" / "gaussian2_gain=1" / "parameters.yaml").write_text("num_pairs: 100000\nseed: 0\n")
+    request = CollectRequest(
+        str(tmp_path / "sweep"), pattern="{method}_gain={gain}/result.csv", options={"config": "parameters.*"}
+    )
+    report = collect(store, [request])
+    assert (report.new, report.problems) == (2, ())
+    params = {run.name: dict(run.params) for run in store.runs()}
+    assert params["gaussian1_gain=1/result.csv"] == {
+        "method": "gaussian1",
+        "gain": 1.0,
+        "num_pairs": 1000,
+        "seed": 0,
+        "ar": "[0.5, 0.2]",
+        "run_info.hostname": "c3",
+    }
+    assert params["gaussian2_gain=1/result.csv"] == {"method": "gaussian2", "gain": 1, "num_pairs": 100000, "seed": 0}
+    (tmp_path / "sweep" / "gaussian2_gain=1" / "parameters.yaml").write_text("num_pairs: 10\nseed: 1\n")
+    assert collect(store, [request]).updated == 1  # the settings file is part of the run: a change re-reads it
 
 
 def test_ragged_rows_are_dropped_and_reported_not_fatal(tmp_path):

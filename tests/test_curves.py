@@ -98,6 +98,11 @@ def test_filters_select_the_runs_of_a_curve(project_store: Store) -> None:
             CurveQuery(metric="acc", x="stepp"),
             r"x = 'stepp' is no logged metric, nor step or time; did you mean 'step'\?",
         ),
+        (  # ML-PWS's MI over its gain sweep: the error said to read `gain` as a metric of records files
+            CurveQuery(metric="acc", x="dataset"),
+            r"^x = 'dataset' is a param, not a metric the runs log: a curve's x is step, time or a logged "
+            r"metric; kind = \"points\" with x = \"dataset\" shows a slot per value$",
+        ),
     ],
 )
 def test_a_misspelt_hue_facet_or_filter_of_a_curve_is_refused_not_drawn_empty(

@@ -111,6 +111,30 @@ def test_points_show_every_seed_beside_the_centre(project) -> None:
     assert data.note.startswith("Dots: one per seed; marker with bar: mean ± std")
 
 
+def test_points_of_runs_without_a_seed_say_one_dot_per_run(tmp_path: Path) -> None:
+    """ML-PWS's gain sweep (one run per estimator and gain, no seed): the caption said `Dots: one per seed`
+    beside `over n = 1 run`."""
+    for estimator in ("pws", "mlpws"):
+        for gain in (1, 2):
+            (tmp_path / "sweep" / f"{estimator}_gain={gain}").mkdir(parents=True)
+            (tmp_path / "sweep" / f"{estimator}_gain={gain}" / "result.csv").write_text(
+                f"step,mean\n50,{gain}\n"
+            )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "sweep"\npattern = "{estimator}_gain={gain}/result.csv"\n'
+        '[figures.mi]\nkind = "points"\nmetric = "mean"\nx = "gain"\nhue = "estimator"\noutputs = ["mi.png"]\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    store = Store.open(spec.db)
+    collect(store, list(spec.sources))
+    data = figure_data(spec, spec.figures["mi"], store, store.runs(), {}).data
+    store.close()
+    assert (
+        data.note
+        == "Dots: one per run; marker with bar: mean ± std (ddof = 1) over n = 1 run; per run: last."
+    )
+
+
 def test_an_interval_spread_gives_its_bounds_as_error_bars(project) -> None:
     spec, store = project
     data = figure_data(spec, spec.figures["two"], store, store.runs(), {}).data
@@ -277,6 +301,11 @@ def test_tick_labels_shorten_large_steps() -> None:
         ('kind = "curve"\nmetric = "acc"\nband = "iqr"\noutputs = ["f.pdf"]', "band = 'iqr'"),
         ('kind = "curve"\nmetric = "acc"\nwidth = "3 inches"\noutputs = ["f.pdf"]', "is not a length"),
         ('kind = "curve"\nmetric = "acc"\nsmoth = "ema(0.5)"\noutputs = ["f.pdf"]', "did you mean 'smooth'"),
+        (  # ML-PWS's MI over a gain swept on a log scale: the points stood one slot apart, the scale unsaid
+            'kind = "points"\ntable = "table1"\nx = "dataset"\nxscale = "log"\noutputs = ["f.pdf"]',
+            '[figures.f] xscale = "log" has no effect on a points figure, whose x axis holds one slot per '
+            "value of dataset, in order; remove xscale",
+        ),
     ],
 )
 def test_figure_spec_errors_name_the_key_and_the_fix(tmp_path: Path, entry: str, message: str) -> None:

@@ -102,6 +102,23 @@ def test_a_history_of_one_object_per_epoch_is_one_curve_per_field(tmp_path, stor
     assert sorted(only_run(store)[1]) == ["metrics_history.val_metrics.f1"]
 
 
+def test_a_section_named_as_results_holds_results(tmp_path, store):
+    """ML-PWS's `neuron_<k>/pws_estimate.json` keeps its curves under `pws_result`: each became a param,
+    400 numbers as JSON text, and the run had no metric (as a `*_results.json` file, it is results)."""
+    estimate = {
+        "neurons": [0],
+        "N": 4096,
+        "pws_result": {"t": [0.0, 0.01, 0.02], "mutual_information": [0.0, 0.5, 1.5]},
+        "test_metrics": {"n_spikes": 12},
+    }
+    write(tmp_path / "runs" / "neuron_0" / "pws_estimate.json", estimate)
+    collect(store, [CollectRequest(str(tmp_path / "runs"), adapter="onefile")])
+    run, metrics = only_run(store)
+    assert run.params == {"N": 4096, "neurons": "[0]"}
+    assert sorted(metrics) == ["pws_result.mutual_information", "pws_result.t", "test_metrics.n_spikes"]
+    assert metrics["pws_result.mutual_information"]["last"] == 1.5
+
+
 def test_options_choose_params_results_and_fields_to_leave_out(tmp_path, store):
     write(tmp_path / "runs" / "a" / "report.json", REPORT)
     options = {"metrics": "n_parameters", "params": "metrics.test.support", "ignore": "gpus,time,function"}
@@ -284,3 +301,25 @@ def test_derive_from_the_command_line_and_the_spec(tmp_path, cli):
     bad = cli("collect", "exp", "--derive", "dataset")
     assert bad.exit_code == 2
     assert "--derive 'dataset' must look like NAME=PARAM or NAME=PARAM:REGEX" in bad.output
+
+
+def test_runs_of_one_file_without_params_get_a_pattern_that_names_the_file_once(tmp_path, cli):
+    """Sacred runs copied without their run.json (ml-pws's runs/92, runs/94), read by onefile from
+    their metrics.json: the note said --pattern '{level1}/metrics.json/metrics.json', which reads nothing."""
+    for exp in ("base", "rnd"):
+        for seed in range(2):
+            folder = tmp_path / "runs" / exp / f"seed_{seed}"
+            folder.mkdir(parents=True)
+            (folder / "metrics.json").write_text(
+                json.dumps({"loss": {"steps": [1, 2], "values": [0.5, 0.25]}})
+            )
+    result = cli("collect", "runs")
+    assert "4 new" in result.output
+    assert (
+        "if their folders say what they are (the first: 'base/seed_0'), --pattern '{level1}/seed_{seed}/metrics.json' "
+        "makes them params"
+    ) in result.stderr
+    for run in ("92", "94"):
+        (tmp_path / "sacred" / run).mkdir(parents=True)
+        (tmp_path / "sacred" / run / "metrics.json").write_text(json.dumps({"loss": [0.5, 0.25]}))
+    assert "Note:" not in cli("collect", "sacred").stderr  # a run's number says nothing of its settings

@@ -132,6 +132,32 @@ def test_the_last_collect_of_a_root_is_the_one_written_and_the_save_says_so(tmp_
     assert text.count("[[sources]]") == 1 and 'pattern = "{model}/{run}/*.csv"' in text
 
 
+def test_runs_of_a_root_read_by_an_earlier_pattern_that_the_sources_written_miss_are_named(tmp_path, cli):
+    """ML-PWS's gain sweep, `<estimator>_gain=<g>/result.csv` beside `backward_training_log.csv`, collected
+    with one pattern, then the other: the table of `mean` (result.csv) was saved with [[sources]] that
+    read only the training logs, so a build on a new store had no `mean`, and the save said nothing."""
+    for estimator in ("pws", "mlpws"):
+        for gain in (1, 2):
+            folder = tmp_path / "sweep" / f"{estimator}_gain={gain}"
+            folder.mkdir(parents=True)
+            (folder / "result.csv").write_text(f"step,mean\n50,{gain + len(estimator)}\n")
+            (folder / "backward_training_log.csv").write_text("epoch,loss\n1,0.5\n")
+    assert cli("collect", "sweep", "--pattern", "{estimator}_gain={gain}/result.csv").exit_code == 0
+    assert (
+        cli("collect", "sweep", "--pattern", "{estimator}_gain={gain}/backward_training_log.csv").exit_code
+        == 0
+    )
+    saved = cli("table", "--rows", "gain", "--columns", "estimator", "--metric", "mean", "--save", "mi")
+    assert saved.exit_code == 0, saved.output
+    assert (
+        "Note: 4 of this table's runs (the first: 'mlpws_gain=1/result.csv') lie under sweep/, whose [[sources]] "
+        "entry (--pattern '{estimator}_gain={gain}/backward_training_log.csv') does not read them: a build on a "
+        "new store would leave them out; add a [[sources]] entry for sweep/ with the pattern that read them"
+    ) in saved.stderr
+    both = cli("table", "--rows", "gain", "--columns", "estimator", "--metric", "loss", "--save", "loss")
+    assert both.exit_code == 0 and "lie under" not in both.stderr  # the runs its [[sources]] read
+
+
 def test_a_root_gone_since_its_collect_is_left_out_and_a_file_or_a_folder_inside_a_root_adds_no_entry(
     tmp_path, cli
 ):

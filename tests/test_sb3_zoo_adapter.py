@@ -135,3 +135,22 @@ def test_runs_that_differ_only_in_their_own_folder_get_no_pattern(tmp_path, cli)
         (tmp_path / "runs" / run / "evaluations.npz").write_bytes(source.read_bytes())
     result = cli("collect", "runs", "--db", "bare.db")
     assert "2 new" in result.output and "Note:" not in result.stderr
+
+
+def test_runs_told_apart_by_the_settings_in_their_own_folders_names_get_the_pattern_of_them(tmp_path, cli):
+    """Hydra's `override_dirname` folders, `lr=0.1,seed=0/`, each holding an EvalCallback's file and no
+    param: collect said nothing, as of `version_0` folders, though each name says the run's settings."""
+    source = copy_fixture("sb3_zoo", tmp_path / "zoo") / "logs" / "ppo" / "CartPole-v1_1" / "evaluations.npz"
+    for lr in ("0.1", "0.01"):
+        for seed in (0, 1):
+            folder = tmp_path / "runs" / f"lr={lr},seed={seed}"
+            folder.mkdir(parents=True)
+            (folder / "evaluations.npz").write_bytes(source.read_bytes())
+    result = cli("collect", "runs", "--db", "bare.db")
+    pattern = "lr={lr},seed={seed}/evaluations.npz"
+    assert f"(the first: 'lr=0.01,seed=0'), --pattern '{pattern}' makes them params" in result.stderr
+    named = cli("collect", "runs", "--db", "named.db", "--pattern", pattern)
+    assert "4 new" in named.output and "Note:" not in named.stderr
+    table = cli("table", "--db", "named.db", "--rows", "lr", "--metric", "eval/mean_reward", "--format", "json")
+    assert [cell["stats"]["n"] for cell in json.loads(table.output)["cells"]] == [2, 2]
+

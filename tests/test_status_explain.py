@@ -509,6 +509,56 @@ def test_explain_of_a_cell_whose_metric_has_a_slash_in_its_name(tmp_path, monkey
         assert shown == ["main / PPO / rollout/ep_rew_mean"], query
 
 
+def gain_sweep(tmp_path, monkeypatch):
+    """Build ML-PWS's gain sweep in small: `<estimator>_gain=20.0/result.csv`, its table `mi`."""
+    for estimator in ("pws", "mlpws"):
+        folder = tmp_path / "sweep" / f"{estimator}_gain=20.0"
+        folder.mkdir(parents=True)
+        (folder / "result.csv").write_text(f"step,mean\n50,{len(estimator)}\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "sweep"\npattern = "{estimator}_gain={gain}/result.csv"\n'
+        '[tables.mi]\nmetric = "mean"\nrows = ["gain"]\ncolumns = ["estimator"]\noutputs = ["mi.tex"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+
+
+def test_explain_leaves_blank_a_seed_the_runs_do_not_have(tmp_path, monkeypatch):
+    """ML-PWS's gain sweep has no seed: explain printed `none` under seed, a null seed to the eye."""
+    gain_sweep(tmp_path, monkeypatch)
+    shown = run_cli("explain", "mi", "20 / pws").output.splitlines()
+    assert shown[1].split() == ["run", "name", "seed", "status", "commit", "source", "value"]
+    assert shown[3].split()[1:] == [
+        "pws_gain=20.0/result.csv",
+        "unknown",
+        "sweep/pws_gain=20.0/result.csv",
+        "3",
+    ]
+
+
+def test_explain_of_a_cell_matches_a_number_written_another_way(tmp_path, monkeypatch):
+    """`explain mi "20.0 / pws"`, the gain as its folder `pws_gain=20.0` writes it, matched no cell, though
+    `--where gain=20.0` selects its runs: the table prints the number 20.0 as `20`."""
+    gain_sweep(tmp_path, monkeypatch)
+    for query in ("20.0 / pws", "gain=20.0,estimator=pws", "2e1/PWS"):
+        result = run_cli("explain", "mi", query)
+        assert result.exit_code == 0, (query, result.output)
+        assert [line for line in result.output.splitlines() if line.startswith("mi /")] == [
+            "mi / 20 / pws: 3.00 (n = 1, per run: last)"
+        ], query
+
+
+def test_explain_of_part_of_a_label_prefers_the_cells_whose_other_parts_it_names_whole(tmp_path, monkeypatch):
+    """`explain mi "20 / pws"` abbreviated as `"2 / pws"`: both `20 / pws` and `20 / mlpws` were shown,
+    though `pws` is the whole name of one column and only part of the other."""
+    gain_sweep(tmp_path, monkeypatch)
+    for query, cells in (("2 / pws", ["mi / 20 / pws"]), ("pws", ["mi / 20 / pws"]), ("2 / ws", None)):
+        shown = [line.split(":")[0] for line in run_cli("explain", "mi", query).output.splitlines()]
+        assert [line for line in shown if line.startswith("mi /")] == (
+            cells or ["mi / 20 / mlpws", "mi / 20 / pws"]
+        ), query
+
+
 def test_explain_says_which_differences_the_table_allows(tmp_path, monkeypatch):
     """explain listed a run-specific output_dir among the differences as if it were one the † marks."""
     for seed in (0, 1):

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.params import parse_scalar
+from resultsbook.params import flatten_params, parse_scalar
+from resultsbook.sources import fs
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
-from resultsbook.sources.textio import to_timestamp
+from resultsbook.sources.textio import load_json_file, to_timestamp
+from resultsbook.sources.yamlio import read_yaml_file
 
 CSV_SUFFIXES = (".csv", ".tsv")
 PATTERN_SUFFIXES = (*CSV_SUFFIXES, ".txt")  # Spinning Up's progress.txt is tab-separated
@@ -34,6 +39,7 @@ class CsvAdapter(Adapter):
         "time": "the column holding wall time (default: time, timestamp, ...)",
         "params": "columns that hold configuration values rather than metrics",
         "delimiter": "field separator (default: tab for .tsv, else guessed)",
+        "config": "a settings file (JSON or YAML) beside each log, its keys params: e.g. parameters.json",
     }
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
@@ -43,11 +49,28 @@ class CsvAdapter(Adapter):
         names = sorted(n for n in folder.files if n.lower().endswith(CSV_SUFFIXES))
         if not names:
             return None
-        return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+        return Claim(tuple(self._log_source(folder.file(n)) for n in names), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read any CSV/TSV/TXT file named by a path pattern; with --adapter csv, any file it names."""
-        return self.source(path, [path]) if forced or path.lower().endswith(PATTERN_SUFFIXES) else None
+        return self._log_source(path) if forced or path.lower().endswith(PATTERN_SUFFIXES) else None
+
+    def _log_source(self, path: str) -> Source:
+        """Return the source of one log, with its settings file (a change to it re-reads the run)."""
+        settings = self._settings_file(path)
+        return self.source(path, [path, settings] if settings else [path])
+
+    def _settings_file(self, path: str) -> str | None:
+        """Return the file the `config` option names beside a log (a glob: its first match), if any."""
+        wanted = self.config.get("config")
+        if not wanted:
+            return None
+        folder = os.path.dirname(path)
+        try:
+            names = sorted(fnmatch.filter(fs.listdir(folder), str(wanted)))
+        except OSError:
+            return None
+        return os.path.join(folder, names[0]) if names else None
 
     def read(self, source: Source) -> ReadResult:
         """Read one CSV/TSV log."""
@@ -106,7 +129,31 @@ class CsvAdapter(Adapter):
         series, series_problems = builder.build(path)
         problems.extend(series_problems)
         params = {name: parse_scalar(table.text[name][0]) for name in param_columns if table.text.get(name)}
+        if self.config.get("config"):
+            settings = self._settings_file(path)
+            if settings is None:
+                wanted = self.config["config"]
+                problems.append(
+                    Problem(path, f"has no {wanted!r} beside it", "the log, without its settings")
+                )
+            else:
+                params = {**read_settings(settings, problems), **params}
         return ReadResult((_run_for(path, params, series),), tuple(problems))
+
+
+def read_settings(path: str, problems: list[Problem], what: str = "settings") -> dict[str, Any]:
+    """Read a settings file beside a log (JSON, else YAML, read safely: Python tags become plain data)
+    into dotted params; `what` names its keys in the problem of a file that holds no mapping of them."""
+    if path.lower().endswith(".json"):
+        settings = load_json_file(path, problems, "no params")
+    else:
+        settings = read_yaml_file(path, problems, "no params")
+    if settings is None:
+        return {}
+    if not isinstance(settings, Mapping):
+        problems.append(Problem(path, f"does not hold a mapping of {what}", "no params"))
+        return {}
+    return flatten_params(settings)
 
 
 def _label_columns(table: Table, skip: set) -> list[str]:

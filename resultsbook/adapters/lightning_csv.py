@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.csvlog import read_settings
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
-from resultsbook.params import flatten_params
 from resultsbook.sources import fs
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, read_delimited
-from resultsbook.sources.yamlio import read_yaml_file
 
 METRICS_FILE = "metrics.csv"
 HPARAMS_FILE = "hparams.yaml"
@@ -75,15 +73,7 @@ class LightningCsvAdapter(Adapter):
 
 def read_hparams(path: str, problems: list[Problem]) -> dict[str, Any]:
     """Read hparams.yaml safely (Python tags become plain data) into dotted params."""
-    if not fs.exists(path):
-        return {}
-    hparams = read_yaml_file(path, problems, "no params")
-    if hparams is None:
-        return {}
-    if not isinstance(hparams, Mapping):
-        problems.append(Problem(path, "does not hold a mapping of hyperparameters", "no params"))
-        return {}
-    return flatten_params(hparams)
+    return read_settings(path, problems, "hyperparameters") if fs.exists(path) else {}
 
 
 def read_sparse_table(

@@ -40,6 +40,7 @@ class OneFileAdapter(Adapter):
     name = "onefile"
     summary = "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...)"
     priority = 80  # after every tracker's format (their folders hold such files too), before records
+    reading_version = 2  # 2: a section named like results (`pws_result`, `test_metrics`) holds results
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",

@@ -36,7 +36,8 @@ class RecordsAdapter(Adapter):
     priority = 85
     claims_by_itself = False
     # 2: a whole-number field counting along the step is a metric, not a param; pandas' index is no field
-    reading_version = 2
+    # 3: an object's records are its first list of objects, not its first list (of numbers: a curve)
+    reading_version = 3
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -168,12 +169,16 @@ class RecordsAdapter(Adapter):
             yield from self._task_score_records(data)
             return
         if isinstance(data, Mapping):
+            lists = [k for k, v in data.items() if isinstance(v, list)]
             key = self.config.get("records") or next(
-                (k for k, v in data.items() if isinstance(v, list)), None
+                (k for k in lists if any(isinstance(v, Mapping) for v in data[k])), None
             )
-            data = data.get(key) if key is not None else None
+            if key is None:  # a config or a result of one run: its lists are curves or settings
+                problems.append(Problem(path, _no_records(lists), "nothing"))
+                return
+            data = data.get(key)
         if not isinstance(data, list):
-            problems.append(Problem(path, "holds no list of records (fix: the 'records' option)", "nothing"))
+            problems.append(Problem(path, _no_records([]), "nothing"))
             return
         for number, record in enumerate(data):
             if isinstance(record, Mapping):
@@ -294,3 +299,12 @@ def _parse_renames(raw: Any) -> dict[str, str]:
         return {str(k): str(v) for k, v in raw.items()}
     pairs = option_list(raw) or []
     return dict(pair.split(":", 1) for pair in pairs if ":" in pair)
+
+
+def _no_records(lists: list[str]) -> str:
+    """Say that a JSON file holds no list of records, naming its lists of numbers or text, and the fixes."""
+    named = f" (its lists hold no objects: {', '.join(repr(k) for k in lists[:3])})" if lists else ""
+    return (
+        f"holds no list of records{named}; read a file that is one run with --adapter onefile, or name the "
+        "list of records with -o records=FIELD"
+    )

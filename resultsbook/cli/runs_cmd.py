@@ -348,7 +348,7 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
 @db_option
 @json_option
 def diff_command(first: str, second: str, db_path: str | None, as_json: bool) -> None:
-    """Show how two runs differ: config params and provenance (code version, host, data)."""
+    """Show how two runs differ: config params, experiment and provenance (code version, host, data)."""
     from tabulate import tabulate
 
     from resultsbook.render.escape import escape_terminal
@@ -362,6 +362,7 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
         if left != right:
             params.append((key, left, right))
     fields = {
+        "experiment": (a.experiment, b.experiment),  # two trainings of one config, one per experiment
         "status": (a.status, b.status),
         "git commit": (a.git_commit, b.git_commit),
         "git dirty": (a.git_dirty, b.git_dirty),
@@ -385,7 +386,7 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
     rows = [[key, _text(left), _text(right)] for key, left, right in params]
     rows += [[key, _short(left), _short(right)] for key, left, right in facts]
     if not rows:
-        echo("The two runs have the same params and provenance.")
+        echo("The two runs have the same params, experiment and provenance.")
         return
     shown = [[escape_terminal(value) for value in row] for row in rows]
     headers = ["", escape_terminal(a.name), escape_terminal(b.name)]
@@ -497,7 +498,11 @@ def _time_text(value: float) -> str:
 
 
 def _natural(text: str) -> list[Any]:
-    """Return a sort key that orders the numbers in a name by value: version_2 before version_10."""
+    """Return a sort key that orders the numbers in a name by value: version_2 before version_10, and
+    gain=0.03554137 before gain=0.2063979 (a decimal number, not the dotted parts of a version v1.10.0)."""
     import re
 
-    return [int(part) if index % 2 else part for index, part in enumerate(re.split(r"(\d+)", text))]
+    parts = re.split(r"((?<![\d.])\d+\.\d+(?![.\d])|\d+)", text)
+    return [
+        (float(part) if "." in part else int(part)) if index % 2 else part for index, part in enumerate(parts)
+    ]

@@ -268,7 +268,9 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
         echo(f"  ! {item.built}")
     rows = [
         [escape_terminal(text) for text in (
-            run.run_id, run.name, *(format_value(run.params.get(k)) for k in replicate), run.status,
+            run.run_id, run.name,
+            *(format_value(run.params[k]) if k in run.params else "" for k in replicate),  # blank: no seed
+            run.status,
             (run.git_commit or "")[:10] + ("*" if run.git_dirty else ""), run.source, f"{value:.6g}")]
         for run, value in item.runs
     ]  # fmt: skip

@@ -151,7 +151,7 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
     layout = layout_table(table, table_spec.format, table_spec.labels)
     recorded = _lock_entry(spec, f"tables.{table_spec.name}")
     explanations = []
-    exact: list[bool] = []
+    ranks: list[int] = []
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):
             found = table.cell(row, column)
@@ -161,7 +161,7 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
             match = _match(cell, label, table, row, column) if cell is not None else EXACT
             if match is None:
                 continue
-            exact.append(match == EXACT)
+            ranks.append(match)
             shown = layout.body[r][1][c]
             members = [by_id[run.id] for run in found.runs]
             differing = differing_params(members, exempt=table.query.replicate)
@@ -188,8 +188,8 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                     ),
                 )
             )
-    if any(exact):  # 'cnn / cifar10' is that cell, not also 'cnn / cifar100', which it is part of
-        explanations = [explanation for explanation, whole in zip(explanations, exact) if whole]
+    # 'cnn / cifar10' is that cell, not also 'cnn / cifar100', which it is part of; '2 / pws' is 20 / pws
+    explanations = [explanation for explanation, rank in zip(explanations, ranks) if rank == max(ranks)]
     if cell is not None and not explanations:
         labels = [cell_label(table, r, c, table_spec.labels) for r, c in table.cells]
         keyed = [_pairs(table, r, c) for r, c in table.cells]
@@ -205,37 +205,51 @@ def _pairs(table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...]) ->
     return ",".join(f"{key}={format_value(value)}" for key, value in zip(keys, (*row, *column)))
 
 
-EXACT, PARTIAL = "exact", "partial"
+EXACT = 1_000_000  # a match by the whole label or key=value pairs: above any partial one
 
 
 def _match(
     query: str, label: str, table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...]
-) -> str | None:
-    """Say whether a query names a cell: by key=value pairs or its whole label (EXACT), by part of its
-    label (PARTIAL), any case; None when it does not."""
+) -> int | None:
+    """Rank how a query names a cell: by key=value pairs or its whole label (EXACT), by part of its
+    label (1 + how many of its parts it writes whole: `pws` in '2 / pws' names pws before mlpws), any
+    case; None when it does not."""
     if "=" in query:
         values = dict(zip((*table.row_keys, *table.column_keys), (*row, *column)))
         pairs = [part.split("=", 1) for part in query.split(",")]
         every = all(
-            len(pair) == 2 and format_value(values.get(pair[0].strip())) == pair[1].strip() for pair in pairs
+            len(pair) == 2 and _same_part(pair[1].strip(), format_value(values.get(pair[0].strip())))
+            for pair in pairs
         )
         return EXACT if every else None
     raw = " / ".join(format_value(v) for v in (*row, *column))
     # 'PPO / rollout/ep_rew_mean': a '/' inside a value (a metric's name) does not part the cell's keys
     splits = [[part.strip().lower() for part in query.split(separator)] for separator in (" / ", "/")]
-    found = None
+    found: int | None = None
     for name in (label, raw):
         parts = [part.strip().lower() for part in name.split(" / ")]
         if "/".join(parts) == "/".join(splits[1]):  # written without the spaces: 'ppo/rollout/ep_rew_mean'
             return EXACT
         for wanted in splits:
-            if wanted == parts:
+            if len(wanted) == len(parts) and all(_same_part(w, p) for w, p in zip(wanted, parts)):
                 return EXACT
             if len(wanted) == len(parts) and all(w in p for w, p in zip(wanted, parts)):
-                found = PARTIAL
+                whole = sum(_same_part(w, p) for w, p in zip(wanted, parts))
+                found = max(found or 0, 1 + whole)
             if len(wanted) == 1 and wanted[0] in name.lower():
-                found = PARTIAL
+                found = max(found or 0, 1 + any(_same_part(wanted[0], p) for p in parts))
     return found
+
+
+def _same_part(wanted: str, part: str) -> bool:
+    """Tell whether a part of a cell as typed is that part: the same text, or the same number (`20.0`,
+    `2e1` as the table's `20`, as `--where gain=20.0` selects it)."""
+    if wanted == part:
+        return True
+    try:
+        return float(wanted) == float(part)
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from resultsbook.params import format_value, sort_key
 from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import LISTED, expected_replicates
 from resultsbook.query.marks import replicate_text
-from resultsbook.render.layout import MARK_SUMMARIES, Labels, Layout, cell_label
+from resultsbook.render.layout import MARK_SUMMARIES, Labels, Layout, cell_label, replicates_word
 from resultsbook.voice import option
 
 
@@ -108,8 +108,8 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
                 )
             elif query.expected and n > query.expected:
                 text = (
-                    f"n = {n}, more than the {query.expected} {noun}s asked for: all {n} are averaged "
-                    f"(ask for {n}, or filter the others out with where)"
+                    f"n = {n}, more than the {query.expected} {replicates_word(table)} asked for: all {n} "
+                    f"are averaged (ask for {n}, or filter the others out with where)"
                 )
             else:
                 continue

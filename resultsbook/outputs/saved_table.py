@@ -17,9 +17,16 @@ from typing import Any
 from resultsbook.atomic import process_alive, write_atomic
 from resultsbook.errors import SpecError
 from resultsbook.outputs.build import compute_entry
+from resultsbook.query.model import ResultTable
 from resultsbook.render import render_table
 from resultsbook.spec import SPEC_NAME, Spec, load_spec
-from resultsbook.spec.collected_sources import SpecSources, collected_sources, same_sources, sources_phrase
+from resultsbook.spec.collected_sources import (
+    SpecSources,
+    collected_sources,
+    same_sources,
+    sources_not_reading,
+    sources_phrase,
+)
 from resultsbook.spec.toml_text import entry_text, header_text, string_text
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import display_location, is_url, location_without_password
@@ -124,7 +131,8 @@ def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
     header = header_text("tables", name)
     separator = "" if not text else ("\n" if text.endswith("\n") else "\n\n")
     new_text = head + text + separator + entry_text(header, full_entry)
-    _check_builds_alike(new_text, folder, table, sources)
+    spec_read, built = _check_builds_alike(new_text, folder, table, sources)
+    notes += _runs_not_read(built, spec_read, table.store)
     if spec_path and _read(path) != text:
         raise SpecError(
             f"{os.path.relpath(path)} changed while {option('save')} read it; nothing written: run it again"
@@ -141,10 +149,20 @@ def _collected_sources(store: Store, folder: str) -> SpecSources:
     )
 
 
-def _check_builds_alike(text: str, folder: str, table: TableToSave, sources: SpecSources | None) -> None:
+def _runs_not_read(built: ResultTable, spec: Spec, store: Store) -> list[str]:
+    """Say which of a table's runs the spec's `[[sources]]` would not collect again."""
+    ids = {int(i) for cell in built.cells.values() for i in cell.runs.ids.tolist()}
+    paths = {store.absolute(run.source) for run in store.runs() if run.id in ids}
+    return sources_not_reading(paths, spec.sources)
+
+
+def _check_builds_alike(
+    text: str, folder: str, table: TableToSave, sources: SpecSources | None
+) -> tuple[Spec, ResultTable]:
     """Refuse an entry whose table, built as `build` builds it, prints otherwise than the one shown, and
     new `[[sources]]` that would not collect as the store's collects did. Nothing is collected here (a
-    save that is refused must leave the store as it was): the table is built from the store as it is."""
+    save that is refused must leave the store as it was): the table is built from the store as it is.
+    Return the spec read back and the table it builds."""
     for left in glob.glob(os.path.join(glob.escape(folder), f"{_CHECK_PREFIX}*.toml")):
         with contextlib.suppress(OSError):  # a killed save's: this save holds the lock, none is running
             os.unlink(left)
@@ -177,6 +195,7 @@ def _check_builds_alike(text: str, folder: str, table: TableToSave, sources: Spe
             f"{option('save')}: the spec entry would not build the same table ({why}); "
             "nothing written: the entry is above, to adapt by hand"
         )
+    return spec, built
 
 
 @contextlib.contextmanager

@@ -36,6 +36,8 @@ from resultsbook.voice import option, said
 Curve = tuple[np.ndarray, np.ndarray]  # steps, values
 ValueNote = tuple[str, str]  # (substituted | refused | logged, why), per run
 _SUMMARY_KINDS = {"last", "min", "max", "mean"}
+# adapters that tell a param from a result by its value (a whole number is a param): `metrics = ...` fixes it
+_TYPED_FIELDS = {"records", "onefile"}
 Job = tuple[Any, ...]  # ("reduce", reduction, skip) or ("best steps", direction, skip) of one metric
 
 
@@ -138,10 +140,17 @@ class MetricReader:
             return
         params = len(self.store.param_column(key)[0]) if key in self.store.param_keys() else 0
         if params:
+            adapters = sorted({run.adapter for run in self.store.runs() if key in run.params})
+            if set(adapters) & _TYPED_FIELDS:
+                raise QueryError(
+                    f"no run logs a metric {key!r}, but {params} run(s) have a param {key!r}: records files "
+                    f"read fields of whole numbers as params; list it in the source's options, "
+                    f'metrics = "{key}"'
+                )
             raise QueryError(
-                f"no run logs a metric {key!r}, but {params} run(s) have a param {key!r}: records files "
-                f"read fields of whole numbers as params; list it in the source's options, "
-                f'metrics = "{key}"'
+                f"no run logs a metric {key!r}, but {params} run(s) have a param {key!r} (read by "
+                f"{', '.join(adapters)}): a setting, not a measurement; make it a row or column key, or "
+                "select runs by it"
             )
         hint = _reduction_hint(key, self._keys) or did_you_mean(
             key, [*self._keys, *self.derived, *self.normalized], "logged metrics"

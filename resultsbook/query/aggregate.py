@@ -418,6 +418,7 @@ def _mark_cells(
     if query.pool:
         return _mark_pooled_cells(cells, query, expected)
     seen_replicates: set[Key] | None = None
+    recorded = True
     marked = {}
     for key, cell in cells.items():
         n = int(cell.stats["n"])
@@ -427,11 +428,14 @@ def _mark_cells(
         if n < expected:
             if seen_replicates is None:
                 seen_replicates = expected_replicates(cells, query, expected)
+                recorded = any(
+                    v is not None for c in cells.values() for k in c.runs.replicate for v in k.tolist()
+                )
             valued = ~np.isnan(cell.runs.values)
             have = set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
             ran = set(zip(*(column.tolist() for column in cell.runs.replicate)))
             missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
-            text = f"n = {n} of {expected_text(query, expected)}"
+            text = f"n = {n} of {expected_text(query, expected, recorded)}"
             named: tuple[str, ...] = ()
             if missing and all(v is not None for k in missing for v in k):
                 named = tuple(replicate_text(query.replicate, k) for k in missing)
@@ -453,10 +457,11 @@ def _more(named: Sequence[str]) -> str:
     return f" and {len(named) - LISTED} more" if len(named) > LISTED else ""
 
 
-def expected_text(query: TableQuery, expected: int) -> str:
+def expected_text(query: TableQuery, expected: int, recorded: bool = True) -> str:
     """Say what a cell's n is counted against, and where that count comes from: `5 seeds asked
-    for` (replicates = 5), `the 5 seeds listed` (seeds = [...]), `5 seeds, the most any cell has`."""
-    noun = "seeds" if query.replicate == ("seed",) else "replicates"
+    for` (replicates = 5), `the 5 seeds listed` (seeds = [...]), `5 seeds, the most any cell has`;
+    `runs` when no run records a replicate key (`recorded` False), as the table's note says."""
+    noun = "runs" if not recorded else "seeds" if query.replicate == ("seed",) else "replicates"
     if query.expected:
         return f"{expected} {noun} asked for"
     if query.replicate_values:

@@ -175,6 +175,11 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
         try:
             reader.check(query.x)
         except QueryError as error:
+            if query.x in store.param_keys():
+                raise QueryError(
+                    f"x = {query.x!r} is a param, not a metric the runs log: a curve's x is step, time or a "
+                    f'logged metric; kind = "points" with x = "{query.x}" shows a slot per value'
+                ) from error
             axis = closest(query.x, (X_STEP, X_TIME))
             if axis is None:
                 raise

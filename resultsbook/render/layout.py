@@ -581,6 +581,16 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
 _PLURAL = re.compile(r"(?:[A-Za-z]+[_.])*[A-Za-z]{2,}[a-rt-wyA-RT-WY]")  # seed, fold, trial: + s is a plural
 
 
+def replicate_word(table: ResultTable) -> str:
+    """Name one of what n counts: `seed` (the replicate keys), else `run` (no run records a seed)."""
+    return _replicate_noun(table, [1])
+
+
+def replicates_word(table: ResultTable) -> str:
+    """Name what n counts, as the note under the table does: `seeds`, else `runs`."""
+    return _replicate_noun(table, [2, 2])
+
+
 def _replicate_noun(table: ResultTable, counts: Sequence[int]) -> str:
     """Name what n counts: the replicate keys ("seeds") when every value in every cell comes from a
     run with its own replicate values, else "runs" (no run records a seed, or some share one)."""

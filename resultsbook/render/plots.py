@@ -33,7 +33,7 @@ from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.profiles import TaskLines
 from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FONTS, FigureStyle, rc_params
-from resultsbook.render.layout import Labels, TableFormat, stat_note
+from resultsbook.render.layout import Labels, TableFormat, replicate_word, stat_note
 from resultsbook.render.palette import HATCHES, Look
 from resultsbook.render.textfit import fit_categories, fit_legend, legend_height
 
@@ -262,7 +262,7 @@ def cell_plot_data(
         ylabel = metric.label or labels.key(metric.name)
     note = stat_note(table, fmt, emphasis=False)
     if kind == "points":
-        note = "Dots: one per seed; marker with bar: " + note[0].lower() + note[1:]
+        note = f"Dots: one per {replicate_word(table)}; marker with bar: " + note[0].lower() + note[1:]
     return PlotData(
         kind=kind,
         panels=tuple(panels),

@@ -8,6 +8,7 @@ the params from those folders, built from the runs' own paths.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections import defaultdict
@@ -19,6 +20,8 @@ from resultsbook.voice import option
 _NUMBERED = re.compile(r"([A-Za-z]+)([_-]?)(\d+)")  # seed_0, seed0, fold-3: a key and its number
 _LITERAL = re.compile(r"[\w.\- ]+")  # a folder name a pattern can hold as it is
 _FEWEST = 2  # one run alone needs nothing to tell it apart
+# `gain=0.025` in `pws_gain=0.025`, `lr=0.1` in Hydra's `lr=0.1,seed=1`: a setting ends where the next begins
+_SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za-z0-9]*=)")
 
 
 @dataclass
@@ -32,8 +35,11 @@ class BareRuns:
         """Note one source whose runs have no param (`tail`: its folder under the collect root)."""
         names = [os.path.basename(path) for path in files]
         claimed = next((name for name in names if claims is not None and claims.fullmatch(name)), None)
+        tail = tail.replace(os.sep, "/")
+        if claimed is not None and tail.rpartition("/")[2] == claimed:  # a source that is one file
+            tail = tail.rpartition("/")[0]
         if claimed is not None and tail:
-            self.found[adapter][tail.replace(os.sep, "/")] = claimed
+            self.found[adapter][tail] = claimed
 
     def notes(self) -> list[str]:
         """Say, per adapter, how many runs have no param and the pattern that reads them from their paths."""
@@ -53,7 +59,8 @@ class BareRuns:
 def pattern_of(runs: dict[str, str]) -> str | None:
     """Return a pattern whose fields are the folder names that vary between runs (`seed_0` gives
     `seed_{seed}`), ending in the claimed file (a glob where each run's file has a name of its own);
-    None when the runs lie at different depths or differ only in their own folder's name."""
+    None when the runs lie at different depths or differ only in their own folder's name, unless that
+    name says their settings (`lr=0.1,seed=0`)."""
     paths = [tail.split("/") for tail in runs]
     depth = len(paths[0])
     if any(len(parts) != depth for parts in paths):
@@ -68,15 +75,17 @@ def pattern_of(runs: dict[str, str]) -> str | None:
             fields.append(name)
         else:
             fields.append(_field(names, level))
-    if all(len({parts[level] for parts in paths}) == 1 for level in range(depth - 1)):
-        return None  # only the run's own folder varies: its name says nothing of its settings
+    own_only = all(len({parts[level] for parts in paths}) == 1 for level in range(depth - 1))
+    if own_only and settings_field({parts[-1] for parts in paths}, f"level{depth}") is None:
+        return None  # only the run's own folder varies: its name (version_3) says nothing of its settings
     file_part = _file_part(set(runs.values()))
     return None if file_part is None else "/".join([*fields, file_part])
 
 
 def _field(names: set[str], level: int) -> str:
-    """Return the pattern of one varying folder: `seed_{seed}` when every name is a key and a number."""
-    return numbered_field(names) or f"{{level{level + 1}}}"
+    """Return the pattern of one varying folder: `seed_{seed}` when every name is a key and a number,
+    `lr={lr},seed={seed}` when every name says the same settings."""
+    return numbered_field(names) or settings_field(names, f"level{level + 1}") or f"{{level{level + 1}}}"
 
 
 def numbered_field(names: set[str]) -> str | None:
@@ -87,6 +96,33 @@ def numbered_field(names: set[str]) -> str | None:
         return None
     key, separator = keys.pop()
     return f"{key}{separator}{{{key.lower()}}}"
+
+
+def settings_field(names: set[str], label: str) -> str | None:
+    """Return `{label}_gain={gain}` when every folder name holds the same `key=value` settings
+    (`pws_gain=0.025`, `mlpws_gain=20.0`; Hydra's `lr=0.1,seed=1`), after a text of its own or the same
+    one; None when the names hold none, or not the same keys."""
+    shapes = set()
+    heads = set()
+    for name in names:
+        found = list(_SETTING.finditer(name))
+        if not found or found[-1].end() != len(name):
+            return None
+        gaps = tuple(name[a.end() : b.start()] for a, b in itertools.pairwise(found))
+        shapes.add((tuple(match.group(1) for match in found), gaps))
+        heads.add(name[: found[0].start()])
+    keys, gaps = shapes.pop()
+    if shapes or len(set(keys)) < len(keys):
+        return None
+    settings = "".join(f"{key}={{{key}}}{gap}" for key, gap in zip(keys, (*gaps, "")))
+    if len(heads) == 1:
+        head = heads.pop()
+        return head + settings if not head or _LITERAL.fullmatch(head) else None
+    separators = {head[-1:] for head in heads}
+    separator = separators.pop()
+    if separators or separator not in ("_", "-") or any(len(head) < 2 for head in heads):
+        return None
+    return f"{{{label}}}{separator}{settings}"
 
 
 def _file_part(names: set[str]) -> str | None:

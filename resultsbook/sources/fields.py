@@ -7,7 +7,7 @@ correct answers. The rule, applied to each flattened key (`metrics.test.score`) 
 1. the user's choice first: `ignore`, then `params`, then `metrics` (globs on dotted keys);
 2. the first part of the key that names a *section* decides: a config section (`config`, `args`,
    `hparams`, ...) makes it a param, a result section (`metrics`, `results`, `scores`, `test`,
-   `val`, ...) makes it a result;
+   `val`, ..., and `*_result(s)`, `*_metric(s)`, `*_score(s)` as `pws_result`) makes it a result;
 3. else a key named like a replicate or a hyperparameter (`seed`, `fold`, `split`, `lr`,
    `batch_size`, ...) is a param, and a part named like a result (`loss`, `accuracy`, `test_acc`,
    `val_f1`, `best_step`, ...) makes it a result (`eval_batch_size` is not: a prefix alone says
@@ -46,6 +46,9 @@ RESULT_SECTIONS = frozenset(
         "stats", "statistics", "losses",
     }
 )  # fmt: skip
+_RESULT_SECTION = re.compile(
+    r"\w+[_\-](results?|metrics?|scores?)", re.IGNORECASE
+)  # pws_result, test_metrics
 _RESULT_WORD = re.compile(
     r"^(best|final)[_/\-.]"
     r"|[_/\-.](loss|acc|accuracy|score|error|err|f1|auc|auroc|auprc|rmse|mse|mae|r2|nll|ppl|perplexity"
@@ -92,7 +95,7 @@ def key_kind(parts: Sequence[str], results_file: bool) -> Literal["param", "resu
         leaf = index == len(parts) - 1
         if not leaf and lowered in PARAM_SECTIONS:
             return "param"
-        if lowered in RESULT_SECTIONS:
+        if lowered in RESULT_SECTIONS or (not leaf and _RESULT_SECTION.fullmatch(lowered)):
             return "result"
     if _PARAM_WORD.fullmatch(parts[-1]):
         return "param"

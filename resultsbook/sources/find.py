@@ -471,6 +471,7 @@ def _log_files_hint(root: str) -> str:
         log_file_paths,
         many_runs_columns,
         pattern_for,
+        settings_beside,
         unread_data_file,
     )
 
@@ -499,6 +500,9 @@ def _log_files_hint(root: str) -> str:
     paths = [] if name.startswith("*") else log_file_paths(root, name)
     folders = option("pattern", pattern_for(example, name, paths))
     fields = f", or {folders} to make the folders params" if "/" in example else ""
+    settings = settings_beside(root, example) if name.lower().endswith((".csv", ".tsv")) else None
+    if settings is not None:  # the csv adapter reads it beside each log
+        fields += f"; {option('option', f'config={settings}')} adds the settings beside them"
     what = f"{name[1:]} file(s), each named its own way" if name.startswith("*") else f"file(s) named {name}"
     return (
         f"it holds {count} {what} (e.g. {example}) that no adapter claims by name: read "

@@ -31,7 +31,8 @@ DATA_SUFFIXES = (
     ".parquet",
     ".feather",
 )
-_SETTINGS = ("config", "args", "hparams", "params", "settings", "options", "meta")  # not logs of metrics
+# not logs of metrics: `parameter` for parameters.json, hyperparameters.yaml
+_SETTINGS = ("config", "args", "hparams", "params", "parameter", "settings", "options", "meta")
 _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
 _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
 _PEEK_BYTES = 64 * 1024  # how much of a CSV the hint reads to tell a file of many runs
@@ -57,6 +58,17 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
     if counts[name] == 1 and looked.suffixes[suffix] > 1:
         return f"*{suffix}", looked.counted(looked.suffixes[suffix]), examples[name].replace(os.sep, "/")
     return name, looked.counted(counts[name]), examples[name].replace(os.sep, "/")
+
+
+def settings_beside(root: str, example: str) -> str | None:
+    """Return the name of a settings file (parameters.json, config.yaml) in the folder of a log found
+    under a local root (`example`, relative to it), for `-o config` to read beside each log; None if none."""
+    try:
+        names = sorted(os.listdir(os.path.join(root, os.path.dirname(example))))
+    except OSError:
+        return None
+    readable = (".json", ".yaml", ".yml")
+    return next((name for name in names if _settings(name) and name.lower().endswith(readable)), None)
 
 
 def unread_data_file(root: str) -> tuple[str, str, str] | None:
@@ -119,9 +131,9 @@ def _settings(name: str) -> bool:
 def pattern_for(example: str, name: str | None = None, paths: Sequence[str] = ()) -> str:
     """Return a --pattern that makes each folder of `example` a param: 'a/b/x.csv' -> '{group}/{run}/x.csv'
     with the fields named after their depth ({group}, {run}, ...), or `seed_{seed}` where every one of
-    `paths` (all the files, when known) has a folder there named one key and a number; the file part is
-    `name` when given (a glob such as `*.csv`)."""
-    from resultsbook.sources.bare import numbered_field
+    `paths` (all the files, when known) has a folder there named one key and a number, or `{run}_gain={gain}`
+    where each names the same settings; the file part is `name` when given (a glob such as `*.csv`)."""
+    from resultsbook.sources.bare import numbered_field, settings_field
 
     parts = example.split("/")
     depth = len(parts) - 1
@@ -129,7 +141,11 @@ def pattern_for(example: str, name: str | None = None, paths: Sequence[str] = ()
     split = [path.split("/") for path in paths]
     fields = [f"{{{field}}}" for field in names]
     if split and all(len(each) == depth + 1 for each in split):
-        fields = [numbered_field({each[level] for each in split}) or fields[level] for level in range(depth)]
+        levels = [{each[level] for each in split} for level in range(depth)]
+        fields = [
+            numbered_field(names) or settings_field(names, field[1:-1]) or field
+            for names, field in zip(levels, fields)
+        ]
     return "/".join([*fields, name or parts[-1]])
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from resultsbook.errors import SpecError
 from resultsbook.params import format_value
 from resultsbook.sources.collect import CollectRequest
-from resultsbook.sources.find import path_under
+from resultsbook.sources.find import find_sources, path_under
 from resultsbook.sources.readings import UNSAYABLE
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.toml_text import entry_text
@@ -77,6 +77,33 @@ def _entry_of(path: str, where: str, reading: str) -> tuple[dict[str, Any], Coll
         return entry, read_source(local, 0, str, "the store's collects")
     except (SpecError, TypeError, ValueError):
         return None
+
+
+def sources_not_reading(paths: Collection[str], requests: Sequence[CollectRequest]) -> list[str]:
+    """Say which of the run sources at `paths` (absolute) lie under a root that a request reads with a
+    pattern that does not read them (collected earlier with another pattern, which the store keeps): a
+    build on a new store, a clone of the paper, would leave their runs out."""
+    notes = []
+    for request in requests:
+        if not request.pattern or url_scheme(request.path):
+            continue
+        under = {path for path in paths if path_under(path, request.path)}
+        if not under:
+            continue
+        try:
+            read = {os.path.abspath(source.path) for source, _ in find_sources(request)}
+        except (SpecError, OSError):  # a root gone or unreadable is said elsewhere
+            continue
+        missed = sorted(os.path.relpath(path, request.path).replace(os.sep, "/") for path in under - read)
+        if missed:
+            root = _shown(request.path)
+            notes.append(
+                f"{len(missed)} of this table's runs (the first: {missed[0]!r}) lie under {root}, whose "
+                f"[[sources]] entry ({option('pattern', request.pattern)}) does not read them: a build on a "
+                f"new store would leave them out; add a [[sources]] entry for {root} with the pattern that "
+                "read them"
+            )
+    return notes
 
 
 def sources_phrase(sources: SpecSources) -> str:

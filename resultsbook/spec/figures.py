@@ -45,7 +45,7 @@ FIGURE_KEYS = {
     "title": "the title above the figure [default: none]",
     "xlabel": "the x axis label [default: the display name from `[labels]`]",
     "ylabel": "the y axis label [default: the display name from `[labels]`]",
-    "xscale": "`linear` (default), `log` or `symlog`",
+    "xscale": "`linear` (default), `log` or `symlog` (curves: a bar or points figure has a slot per value)",
     "yscale": "`linear` (default), `log` or `symlog`",
     "xlim": "the x axis range, `[low, high]`",
     "ylim": "the y axis range, `[low, high]`",
@@ -212,6 +212,11 @@ def _figure(
     )
     options = _figure_options(entry, where, context)
     hue, facet, x = (optional_str(entry, key, where, context) for key in ("hue", "facet", "x"))
+    if kind in ("bar", "points") and options.xscale != "linear":
+        raise SpecError(
+            f'{where}: {context} xscale = "{options.xscale}" has no effect on a {kind} figure, whose x axis '
+            f"holds one slot per value of {x or 'its x key'}, in order; remove xscale"
+        )
     own_labels = read_labels(mapping_at(entry, "labels", where, context), where, f"{context} labels")
     shown_table = tables.get(str(entry.get("table"))) if kind != "curve" else None
     # a figure of a table's cells names them as that table does, then as the figure says

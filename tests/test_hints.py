@@ -1,0 +1,21 @@
+"""The pattern an empty collect's hint names, built from the folders' own names."""
+
+from __future__ import annotations
+
+from resultsbook.sources.hints import pattern_for
+
+
+def test_folders_named_by_their_settings_give_a_field_per_setting():
+    paths = ["lr=0.1,seed=0/log.csv", "lr=0.01,seed=1/log.csv"]  # Hydra's override_dirname
+    assert pattern_for(paths[0], "log.csv", paths) == "lr={lr},seed={seed}/log.csv"
+    paths = ["a/pws_gain=0.025/result.csv", "a/gaussian1_gain=20.0/result.csv"]
+    assert pattern_for(paths[0], "result.csv", paths) == "{group}/{run}_gain={gain}/result.csv"
+    paths = ["sweep_lr=1e-4_wd=0/x.csv", "sweep_lr=0.1_wd=1/x.csv"]
+    assert pattern_for(paths[0], "x.csv", paths) == "sweep_lr={lr}_wd={wd}/x.csv"
+
+
+def test_folders_whose_settings_differ_keep_one_field():
+    paths = ["lr=0.1/log.csv", "seed=1/log.csv", "pws_gain=1/log.csv"]
+    assert pattern_for(paths[0], "log.csv", paths) == "{run}/log.csv"
+    paths = ["gain=1/log.csv", "pws_gain=1/log.csv"]  # one with a text before its setting, one without
+    assert pattern_for(paths[0], "log.csv", paths) == "{run}/log.csv"
