@@ -309,3 +309,27 @@ def test_a_new_reading_version_of_an_adapter_reads_its_sources_again(tmp_path, s
     again = collect(store, request)
     assert (again.sources_read, again.new, again.updated, again.unchanged) == (2, 0, 0, 2)
     assert collect(store, request).sources_read == 0
+
+
+def test_a_walk_that_found_runs_names_the_plain_logs_it_left_unread(tmp_path, cli):
+    """ML-PWS's experiments/: 461 Lightning runs collected, and the 84 result.csv folders of its gain
+    sweep beside them left out without a word: the paper's Figure 1 was not in the store."""
+    for seed in range(2):
+        write_native_run(tmp_path / "exp" / "native" / f"run{seed}", {"seed": seed}, [{"step": 1, "acc": 0.5}])
+    for gain in ("0.1", "0.2"):
+        folder = tmp_path / "exp" / "sweep" / f"pws_gain={gain}"
+        folder.mkdir(parents=True)
+        (folder / "result.csv").write_text("step,mean\n1,0.5\n")
+    (tmp_path / "exp" / "summary.csv").write_text("model,acc\na,0.5\n")
+    result = cli("collect", "exp")
+    assert result.output.startswith("Collected exp: 2 new")
+    assert (
+        "Note: 3 log file(s) under exp were not read (named result.csv, 1 other name(s); e.g. "
+        "sweep/pws_gain=0.1/result.csv): no adapter claims them by name; collect them too with "
+        "--pattern '**/result.csv' (or --pattern '{group}/pws_gain={gain}/result.csv' to make the folders params)"
+    ) in result.output
+    read = cli("collect", "exp", "--pattern", "{group}/pws_gain={gain}/result.csv")
+    assert "2 new" in read.output and "not read" not in read.output  # a pattern reads what it names
+    (tmp_path / "exp" / "sweep" / "pws_gain=0.2" / "result.csv").unlink()
+    alone = cli("collect", "exp")
+    assert "not read" not in alone.output  # one stray CSV beside the runs (a summary) is no sweep

@@ -74,6 +74,10 @@ class SearchLog:
     names: set[str] = field(default_factory=set)  # names of files a pattern's file name did not match
     # the adapters a walk loaded by their claim hints (None: adapters named, given options, or plug-ins)
     hinted: tuple[Adapter, ...] | None = None
+    # log files in folders no adapter claimed, by name, and the path of the first of each: a walk that
+    # found runs beside them read none of them, which the collect says
+    unclaimed: dict[str, list[str]] = field(default_factory=dict)  # the first UNCLAIMED_KEPT paths of each
+    unclaimed_count: int = 0
 
 
 def find_sources(
@@ -156,6 +160,12 @@ def _walk_claims(
     def descend(folder: Folder) -> bool:
         found = claimers.claim(folder)
         if found is None:
+            for name in folder.files:
+                if name.lower().endswith(_UNCLAIMED_LOGS):
+                    log.unclaimed_count += 1
+                    kept = log.unclaimed.setdefault(name, [])
+                    if len(kept) < UNCLAIMED_KEPT:
+                        kept.append(folder.file(name))
             return True
         sources, deeper = found
         claimed.extend(sources)
@@ -165,6 +175,33 @@ def _walk_claims(
         yield from claimed
         claimed.clear()
     log.hinted = tuple(claimers.active) if claimers.hinted else None
+
+
+# logs of metrics a walk notes when no adapter claims their folder (not .json or .yaml: configs too)
+_UNCLAIMED_LOGS = (".csv", ".tsv", ".jsonl", ".ndjson")
+UNCLAIMED_KEPT = 1000  # paths kept of each name, enough to make a pattern of (memory stays bounded)
+
+
+def unclaimed_logs_note(request: CollectRequest, log: SearchLog) -> str | None:
+    """Say which log files a walk that found runs left unread (no adapter claims them by name: plain
+    CSVs beside Lightning folders), and the pattern that reads them; None unless two or more share a
+    name (a summary.csv beside the runs is no sweep)."""
+    if not log.unclaimed:
+        return None
+    name = max(log.unclaimed, key=lambda key: (len(log.unclaimed[key]), key))
+    if len(log.unclaimed[name]) < 2:
+        return None
+    from resultsbook.sources.hints import pattern_for  # only to explain
+
+    count = log.unclaimed_count
+    paths = [os.path.relpath(path, request.path).replace(os.sep, "/") for path in log.unclaimed[name]]
+    other = f", {len(log.unclaimed) - 1} other name(s)" if len(log.unclaimed) > 1 else ""
+    folders = f" (or {option('pattern', pattern_for(paths[0], name, paths))} to make the folders params)"
+    return (
+        f"{count} log file(s) under {request.path} were not read (named {name}{other}; e.g. {paths[0]}): no "
+        f"adapter claims them by name; collect them too with {option('pattern', f'**/{name}')}"
+        f"{folders if '/' in paths[0] else ''}"
+    )
 
 
 # what one folder's claim found: its sources and whether the walk goes deeper (None: unclaimed)

@@ -29,6 +29,7 @@ from resultsbook.sources.find import (
     make_adapters,
     path_under,
     pattern_misses,
+    unclaimed_logs_note,
 )
 from resultsbook.sources.gcpause import cycle_collector_paused
 from resultsbook.sources.listings import FolderListings
@@ -212,6 +213,10 @@ class _Planner:
             if not count:  # a mistyped pattern or adapter: say so; runs still there stay
                 plan.notes.append(explain_nothing_found(request, log))
                 plan.unsure.append(storable_text(store.relative(request.path)))
+            elif log.unclaimed and not request.pattern:  # runs found, and logs beside them unread
+                unread = unclaimed_logs_note(request, log)
+                if unread is not None:
+                    plan.notes.append(unread)
 
     def _take_replayed(self, replayed: _Replayed) -> bool:
         """Count a replayed snapshot's unchanged sources; False when some were reached already."""
