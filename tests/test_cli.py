@@ -583,6 +583,19 @@ def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, me
     assert result.output.startswith(f"Error: no such option '{args[-2]}'; did you mean '{meant}'? (see ")
 
 
+@pytest.mark.parametrize(("value", "meant"), [("md", "markdown"), ("tex", "latex"), ("markdwon", "markdown")])
+def test_a_choice_in_other_tools_words_or_misspelt_is_answered_with_the_one_meant(cli, value, meant):
+    result = cli("table", "--rows", "model", "--metric", "acc", "--format", value)
+    assert result.exit_code == 2
+    assert f"'{value}' is not one of 'terminal', 'latex', 'markdown', 'csv', 'json'; did you mean '{meant}'?" in (
+        result.output
+    )
+
+
+def test_a_choice_far_from_every_value_gets_no_guess(cli):
+    assert "did you mean" not in cli("table", "--rows", "m", "--metric", "a", "--format", "zzz").output
+
+
 def test_a_misspelt_config_file_is_answered_with_the_one_beside_it(cli, tmp_path):
     (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "acc"\nrows = ["model"]\n')
     result = cli("check", "--config", "resultsbook.tml")

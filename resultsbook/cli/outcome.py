@@ -198,12 +198,19 @@ MISSING_HINTS = {
 }
 
 
+# what other tools call a choice's value: `--format md` means markdown
+VALUE_SYNONYMS = {"md": "markdown", "tex": "latex", "txt": "terminal", "text": "terminal", "yml": "yaml"}
+
+
 def usage_message(error: Any) -> str:
     """Return click's usage error as one line that ends with where to look."""
     message = " ".join(error.format_message().split())
     missing = getattr(getattr(error, "param", None), "name", None) if _is_missing(error) else None
     if missing in MISSING_HINTS:
         message = f"{message.rstrip('.')}: {MISSING_HINTS[missing]}"
+    meant_value = _meant_choice(error, message)
+    if meant_value is not None:
+        message = f"{message.rstrip('.')}; did you mean {meant_value!r}?"
     meant = _synonym(error)
     if meant is not None:
         message = f"No such option '{error.option_name}'; did you mean '{meant}'?"
@@ -212,6 +219,23 @@ def usage_message(error: Any) -> str:
     context = getattr(error, "ctx", None)
     command = context.command_path if context is not None else "resultsbook"
     return f"{message.rstrip('.')} (see `{command} --help`)"
+
+
+def _meant_choice(error: Any, message: str) -> str | None:
+    """Return the choice a refused value of a choice option meant (`md`: markdown, `markdwon`: the
+    nearest spelling), or None."""
+    import re
+
+    choices = getattr(getattr(getattr(error, "param", None), "type", None), "choices", None)
+    given = re.search(r"'([^']*)' is not one of", message)
+    if not choices or given is None:
+        return None
+    from resultsbook.errors import closest
+
+    value = given.group(1)
+    synonym = VALUE_SYNONYMS.get(value.lower())
+    names = [str(choice) for choice in choices]
+    return synonym if synonym in names else closest(value, names)
 
 
 def _is_missing(error: Any) -> bool:
