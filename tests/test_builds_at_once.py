@@ -88,4 +88,4 @@ def test_a_build_that_runs_while_another_writes_leaves_no_output_that_reads_as_e
     # the files of one build and the lock of the other read as edited by hand; the files and lock of the
     # last build are honestly stale (written with digits = 1)
     assert "edited" not in check.stdout, check.stdout
-    assert "out/t.tex: stale (its settings changed: digits)" in check.stdout, check.stdout
+    assert "out/t.tex, out/t.md: stale (its settings changed: digits)" in check.stdout, check.stdout

@@ -14,9 +14,10 @@ __all__ = ["paper"]  # the quickstart fixture, built with 3 seeds
 
 
 def block(output: str, path: str) -> list[str]:
-    """Return the line `path: state (...)` and the indented lines listed under it."""
+    """Return the line `path: state (...)` (or `other, path: ...`, the outputs of one table stale alike)
+    and the indented lines listed under it."""
     lines = output.splitlines()
-    start = next(index for index, line in enumerate(lines) if line.startswith(f"{path}: "))
+    start = next(index for index, line in enumerate(lines) if path in line.split(": ", 1)[0].split(", "))
     end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("  ")), len(lines))
     return lines[start:end]
 

@@ -84,7 +84,7 @@ def test_workflow_with_the_store_committed(repo, tmp_path):
     git(repo, "commit", "-qam", "new results, tables forgotten")
     git(clone, "pull", "-q")
     failed = run(clone, steps[0])
-    assert failed.returncode == 1 and "final_loss.tex: stale (results changed)" in failed.stdout
+    assert failed.returncode == 1 and "final_loss.tex, paper/results/final_loss.csv: stale (results changed)" in failed.stdout
 
 
 def test_workflow_with_the_logs_committed(repo, tmp_path):

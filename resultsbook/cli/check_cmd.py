@@ -71,9 +71,12 @@ def print_report(report: object, verbose: bool = False) -> None:
     entries = dict.fromkeys(output.entry for output in report.outputs)
     for entry in entries:
         outputs = [o for o in report.outputs if o.entry == entry and o.state != "current"]
+        # the outputs of one entry that are stale alike share a line: the cell changes below are theirs
+        alike: dict[tuple[str, str], list[str]] = {}
         for output in outputs:
-            detail = f" ({output.detail})" if output.detail else ""
-            echo(f"{os.path.relpath(output.path)}: {output.state}{detail}")
+            alike.setdefault((output.state, output.detail), []).append(os.path.relpath(output.path))
+        for (state, detail), paths in alike.items():
+            echo(f"{', '.join(paths)}: {state}{f' ({detail})' if detail else ''}")
         changes = outputs[0].changes if outputs else ()  # the same for every output of an entry
         for change in changes[:CHANGES_SHOWN]:
             echo(f"  {change.describe()}")
