@@ -259,16 +259,25 @@ def test_the_hint_for_folders_named_seed_n_takes_the_seed_from_them(cli, tmp_pat
     assert "over n = 3 seeds" in table.output  # the three seeds are one cell's replicates
 
 
+def write_gain_sweep(root, estimators, settings, result):
+    """Write ML-PWS's gain sweep: `<estimator>_gain=<gain>/` holding parameters.json (the gain and
+    `settings`, JSON members) beside result.csv (`result`), at gains 0.025 and 1.5."""
+    for estimator in estimators:
+        for gain in ("0.025", "1.5"):
+            run = root / f"{estimator}_gain={gain}"
+            run.mkdir(parents=True)
+            (run / "parameters.json").write_text(f'{{"gain": {gain}, {settings}}}')
+            (run / "result.csv").write_text(result)
+
+
 def test_the_hint_names_the_results_beside_a_parameters_json_and_the_settings_in_the_folders_names(cli, tmp_path):
     """ML-PWS's gain sweep, `<estimator>_gain=<value>/parameters.json` beside `result.csv`: the hint named
     parameters.json, the run's settings, and its --pattern read no run (240 problems); the folders' own
     `gain=` went unsaid."""
-    for estimator in ("pws", "mlpws"):
-        for gain in ("0.025", "1.5"):
-            run = tmp_path / "sweep" / f"{estimator}_gain={gain}"
-            run.mkdir(parents=True)
-            (run / "parameters.json").write_text(f'{{"ar_coeffs": [0.5, -0.3], "gain": {gain}, "seed": 0}}')
-            (run / "result.csv").write_text("step,mean,count\n1,0.4,1000\n2,0.8,1000\n")
+    write_gain_sweep(
+        tmp_path / "sweep", ("pws", "mlpws"), '"ar_coeffs": [0.5, -0.3], "seed": 0',
+        "step,mean,count\n1,0.4,1000\n2,0.8,1000\n",
+    )  # fmt: skip
     result = cli("collect", "sweep")
     assert result.exit_code == 1
     assert (
@@ -284,11 +293,7 @@ def test_the_hint_names_the_results_beside_a_parameters_json_and_the_settings_in
 def test_the_hint_names_the_settings_file_beside_the_logs_it_names(cli, tmp_path):
     """ML-PWS's `parameters.json` beside each `result.csv`: the hint named the CSV and its folders, not
     the file that says the run's estimator, seed and sample size, which `-o config` reads."""
-    for gain in ("0.025", "1.5"):
-        run = tmp_path / "sweep" / f"pws_gain={gain}"
-        run.mkdir(parents=True)
-        (run / "parameters.json").write_text(f'{{"gain": {gain}, "seed": 0, "num_pairs": 1000}}')
-        (run / "result.csv").write_text("step,mean\n1,0.4\n")
+    write_gain_sweep(tmp_path / "sweep", ("pws",), '"seed": 0, "num_pairs": 1000', "step,mean\n1,0.4\n")
     result = cli("collect", "sweep")
     assert result.exit_code == 1
     assert (
