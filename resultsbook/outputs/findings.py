@@ -73,6 +73,11 @@ def mark_findings(name: str, table: ResultTable, layout: Layout, labels: Labels)
         label = cell_label(table, table.rows[r], table.columns[c], labels)
         for mark in marks:
             grouped.setdefault((mark.kind, mark.text), []).append(label)
+    return _grouped_findings(name, grouped)
+
+
+def _grouped_findings(name: str, grouped: dict[tuple[str, str], list[str]]) -> list[Finding]:
+    """Return one finding per (kind, text), naming the first of its cells and how many more."""
     findings = []
     for (kind, text), cells in grouped.items():
         where = cells[0] if len(cells) == 1 else f"{cells[0]} and {len(cells) - 1} more cell(s)"
@@ -89,7 +94,7 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
         return []
     listed = expected_replicates({}, query, 0) if query.replicate_values else set()
     noun = "seed" if query.replicate == ("seed",) else "replicate"
-    grouped: dict[str, list[str]] = {}
+    grouped: dict[tuple[str, str], list[str]] = {}
     for row in table.rows:
         for column in table.columns:
             cell = table.cells.get((row, column))
@@ -113,12 +118,8 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
                 )
             else:
                 continue
-            grouped.setdefault(text, []).append(cell_label(table, row, column, labels))
-    findings = []
-    for text, cells in grouped.items():
-        where = cells[0] if len(cells) == 1 else f"{cells[0]} and {len(cells) - 1} more cell(s)"
-        findings.append(Finding(name, where, "surplus", text, tuple(cells) if len(cells) > 1 else ()))
-    return findings
+            grouped.setdefault(("surplus", text), []).append(cell_label(table, row, column, labels))
+    return _grouped_findings(name, grouped)
 
 
 def surplus_notes(table: ResultTable, labels: Labels) -> list[str]:
