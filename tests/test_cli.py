@@ -259,6 +259,21 @@ def test_the_hint_for_folders_named_seed_n_takes_the_seed_from_them(cli, tmp_pat
     assert "over n = 3 seeds" in table.output  # the three seeds are one cell's replicates
 
 
+def test_a_project_not_collected_yet_is_told_to_collect_its_sources_not_a_path(cli, tmp_path, monkeypatch):
+    """In a project whose spec names its [[sources]], `runs` before any collect said `run `resultsbook
+    collect PATH` first`: a PATH the spec already gives."""
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')
+    told = (
+        f"Error: no store at {tmp_path / 'resultsbook.db'} yet: run `resultsbook collect` first (it collects "
+        "the spec's [[sources]] into it), or `resultsbook build`, which collects them before it builds\n"
+    )
+    assert cli("runs").output == told
+    assert cli("status").output == told
+    assert "collect PATH" in cli("runs", "--db", "other.db").output  # a store named by hand: as before
+    monkeypatch.setenv("RESULTSBOOK_DB", str(tmp_path / "lab.db"))
+    assert "collect PATH" in cli("runs").output
+
+
 def write_gain_sweep(root, estimators, settings, result):
     """Write ML-PWS's gain sweep: `<estimator>_gain=<gain>/` holding parameters.json (the gain and
     `settings`, JSON members) beside result.csv (`result`), at gains 0.025 and 1.5."""

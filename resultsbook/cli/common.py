@@ -216,9 +216,22 @@ def open_store(
 ) -> Iterator[Store]:
     """Open the store for a command (read commands refuse to create an empty one): --db, else
     $RESULTSBOOK_DB, else the spec's; `store.session.opened` says how failures and new stores end."""
+    from resultsbook.store.location import ENVIRONMENT_VARIABLE, is_url
     from resultsbook.store.session import opened
 
-    with opened(resolve_db(db_path, spec), create=create) as store:
+    spec_store = not db_path and not os.environ.get(ENVIRONMENT_VARIABLE)
+    if spec is None and spec_store:
+        spec = find_collect_spec_or_none(None)
+    location = resolve_db(db_path, spec)
+    if not create and spec_store and spec is not None and spec.sources and not os.path.lexists(location):
+        from resultsbook.errors import NotFoundError
+
+        if not is_url(location):  # the spec's own store, not made yet: its [[sources]] say what to collect
+            raise NotFoundError(
+                f"no store at {location} yet: run `resultsbook collect` first (it collects the spec's "
+                "[[sources]] into it), or `resultsbook build`, which collects them before it builds"
+            )
+    with opened(location, create=create) as store:
         yield store
 
 
