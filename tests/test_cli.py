@@ -274,6 +274,28 @@ def test_a_project_not_collected_yet_is_told_to_collect_its_sources_not_a_path(c
     assert "collect PATH" in cli("runs").output
 
 
+def test_ctrl_c_says_what_the_interrupted_command_leaves(cli, tmp_path, monkeypatch):
+    """Ctrl-C in `runs` said `each output is its old file or its new one` of a command that writes
+    nothing; in `collect`, that of outputs it never writes."""
+    write_native_run(tmp_path / "runs" / "r0", {"seed": 0}, [{"step": 1, "acc": 0.5}])
+    cli("collect", "runs")
+    from resultsbook.store import Store
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "runs", interrupted)
+    listing = cli("runs")
+    assert listing.exit_code == 130 and listing.output.strip() == "Interrupted; nothing was written."
+    monkeypatch.setattr(Store, "write", interrupted)
+    write_native_run(tmp_path / "runs" / "r1", {"seed": 1}, [{"step": 1, "acc": 0.6}])
+    collecting = cli("collect", "runs")
+    assert collecting.exit_code == 130
+    assert collecting.output.endswith(
+        "Interrupted; what was stored is whole (no run is half-written): collect again to read the rest.\n"
+    )
+
+
 def write_gain_sweep(root, estimators, settings, result):
     """Write ML-PWS's gain sweep: `<estimator>_gain=<gain>/` holding parameters.json (the gain and
     `settings`, JSON members) beside result.csv (`result`), at gains 0.025 and 1.5."""

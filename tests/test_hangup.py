@@ -103,8 +103,8 @@ def test_a_collect_waiting_on_the_shared_store_ends_in_one_line_when_its_termina
             collector.communicate()
     assert collector.returncode == 129, err
     assert err.decode().strip().splitlines()[-1] == (  # after "Waiting for the shared store …" if it was slow
-        "Hung up (the terminal closed); what was stored is whole (no run is half-written), and each output "
-        "is its old file or its new one."
+        "Hung up (the terminal closed); what was stored is whole (no run is half-written): collect again to "
+        "read the rest."
     )
     again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert again.stdout.strip() == "Collected runs: 0 new, 20 updated, 0 unchanged, 0 problems"

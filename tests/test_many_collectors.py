@@ -221,7 +221,7 @@ def test_a_collect_ended_by_sigterm_stops_as_at_ctrl_c_and_leaves_no_empty_store
     # before: killed where it stood (exit -15, nothing said), leaving the store it had made, empty
     assert collector.returncode == 143, err
     assert err.strip() == (  # as Ctrl-C's
-        "Terminated; what was stored is whole (no run is half-written), and each output is its old file or its new one."
+        "Terminated; what was stored is whole (no run is half-written): collect again to read the rest."
     )
     assert not (tmp_path / "new.db").exists()
 

@@ -106,7 +106,7 @@ class ResultsbookGroup(click.Group):
             click.echo(error.format_message())
             sys.exit(0)
         except (Exception, KeyboardInterrupt, click.Abort) as error:
-            failure = failure_of(error, debug)
+            failure = failure_of(error, debug, command)
             if debug and failure.kind == "internal":
                 traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
             report_failure(failure, command, wants_json(arguments))

@@ -136,10 +136,18 @@ class Failure:
 
 # what an interrupted command leaves: collects commit whole sources, outputs are renamed into place
 _WHOLE = "what was stored is whole (no run is half-written), and each output is its old file or its new one."
+# the same, said of a command that writes no output, and of one that writes nothing at all
+_COLLECTED = "what was stored is whole (no run is half-written): collect again to read the rest."
+_READ_ONLY = "nothing was written."
+_LEFT_BY = {
+    "collect": _COLLECTED,
+    **dict.fromkeys(("runs", "show", "diff", "problems", "adapters"), _READ_ONLY),
+}
 
 
-def failure_of(error: BaseException, debug: bool = False) -> Failure:
-    """Classify an exception: resultsbook's own errors by kind, the disk's by errno, the rest as bugs."""
+def failure_of(error: BaseException, debug: bool = False, command: str | None = None) -> Failure:
+    """Classify an exception: resultsbook's own errors by kind, the disk's by errno, the rest as bugs;
+    an interruption says what the `command` interrupted leaves."""
     import click
 
     from resultsbook.errors import ResultsbookError
@@ -150,12 +158,13 @@ def failure_of(error: BaseException, debug: bool = False) -> Failure:
         return Failure("usage", EXIT_USAGE, usage_message(error))
     if isinstance(error, click.ClickException):
         return Failure("usage", error.exit_code or EXIT_USAGE, error.format_message())
+    left = _LEFT_BY.get(command or "", _WHOLE)
     if isinstance(error, HungUp) or isinstance(error.__cause__, HungUp):
-        return Failure("interrupted", EXIT_HUNG_UP, f"Hung up (the terminal closed); {_WHOLE}")
+        return Failure("interrupted", EXIT_HUNG_UP, f"Hung up (the terminal closed); {left}")
     if isinstance(error, Terminated) or isinstance(error.__cause__, Terminated):  # click makes it an Abort
-        return Failure("interrupted", EXIT_TERMINATED, f"Terminated; {_WHOLE}")
+        return Failure("interrupted", EXIT_TERMINATED, f"Terminated; {left}")
     if isinstance(error, (KeyboardInterrupt, click.Abort)):
-        return Failure("interrupted", EXIT_INTERRUPTED, f"Interrupted; {_WHOLE}")
+        return Failure("interrupted", EXIT_INTERRUPTED, f"Interrupted; {left}")
     if isinstance(error, OSError) and error.errno in _IO_ERRNOS:
         where = f"{error.filename}: " if error.filename else ""
         return Failure("io", EXIT_IO, f"{where}{_IO_ERRNOS[error.errno]}")
