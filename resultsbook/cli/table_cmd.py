@@ -232,7 +232,7 @@ def table_command(
     from resultsbook.query.select import check_params_exist, parse_filter
     from resultsbook.query.significance import resolve_test
     from resultsbook.query.stats import check_pairing, check_statistics
-    from resultsbook.render import Labels, render_table
+    from resultsbook.render import Labels
 
     output_format = "json" if as_json else output_format
     spec = find_spec_or_none(None) if db_path is None else None
@@ -282,21 +282,9 @@ def table_command(
             statistics_asked = (stat_names, center, spread)
             saved = _save(save, store, table, fmt, statistics_asked, metric_goals)
     base = spec.labels if spec else Labels()
-    color = output_format == "terminal" and use_color()
     shown_labels = _labels(labels, base)
-    text = render_table(table, output_format, fmt, shown_labels, color=color)
-    if output_format == "json":
-        document = json.loads(text)
-        print_json("table", True, {k: v for k, v in document.items() if k != "format"})  # its own version
+    if not _print_table(table, output_format, fmt, shown_labels, save or "table", verbose):
         return
-    if output_format == "terminal":
-        echo(text, nl=False, raw=True)  # every value was escaped for the terminal by the renderer
-    else:  # the exact bytes into a file or pipe; control characters shown, not obeyed, on a terminal
-        echo(text, nl=False, raw=not sys.stdout.isatty())
-    for note in table.notes:
-        echo(f"Warning: {note}", err=True)
-    for line in _mark_lines(table, fmt, shown_labels, save or "table", verbose):
-        echo(f"Warning: {line}", err=True)
     for line in guessed_directions(table.query.metrics, fmt.highlight != "none" and output_format != "csv"):
         echo(f"Note: {line}", err=True)
     unshown = [name for name in stat_names if name not in (center, spread)]
@@ -407,7 +395,6 @@ def _print_spec_table(name: str, db_path: str | None, output_format: str, verbos
     """Print the spec's [tables.NAME] as build computes it, with what build warns of it."""
     from resultsbook.errors import SpecError, closest
     from resultsbook.query import aggregate
-    from resultsbook.render import render_table
 
     context = click.get_current_context()
     shaping = [_parameter(context, flag) for flag in _SHAPING if _given(flag)]
@@ -431,17 +418,29 @@ def _print_spec_table(name: str, db_path: str | None, output_format: str, verbos
     table_spec = spec.tables[name]
     with open_store(db_path, spec=spec) as store, store.snapshot():
         table = aggregate(store, table_spec.query)
-    color = output_format == "terminal" and use_color()
-    text = render_table(table, output_format, table_spec.format, table_spec.labels, color=color)
+    _print_table(table, output_format, table_spec.format, table_spec.labels, name, verbose)
+
+
+def _print_table(
+    table: ResultTable, output_format: str, fmt: TableFormat, labels: Labels, name: str, verbose: bool
+) -> bool:
+    """Print a table in its format, then what its notes and marks warn of (not for JSON, whose document
+    holds them); return False for JSON, after which nothing more is printed."""
+    from resultsbook.render import render_table
+
+    text = render_table(table, output_format, fmt, labels, color=output_format == "terminal" and use_color())
     if output_format == "json":
         document = json.loads(text)
-        print_json("table", True, {k: v for k, v in document.items() if k != "format"})
-        return
+        print_json("table", True, {k: v for k, v in document.items() if k != "format"})  # its own version
+        return False
+    # the terminal's text was escaped by the renderer; other formats go to a file or pipe as exact bytes,
+    # their control characters shown, not obeyed, on a terminal
     echo(text, nl=False, raw=output_format == "terminal" or not sys.stdout.isatty())
     for note in table.notes:
         echo(f"Warning: {note}", err=True)
-    for line in _mark_lines(table, table_spec.format, table_spec.labels, name, verbose):
+    for line in _mark_lines(table, fmt, labels, name, verbose):
         echo(f"Warning: {line}", err=True)
+    return True
 
 
 def _parameter(context: click.Context, name: str) -> click.Parameter:
