@@ -617,12 +617,23 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
         (["table", "--rows", "model", "--metric", "acc", "--spread", "sem"], "--stat"),
         (["build", "--only", "table1"], "--table"),
         (["runs", "--filter", "model=mlp"], "--where"),
+        (["table", "--rows", "model", "--metric", "acc", "--seeds", "5"], "--replicates"),
+        (["table", "--rows", "model", "--metric", "acc", "--ci", "bootstrap"], "--stat mean,ci95"),
+        (["table", "--rows", "model", "--metric", "acc", "--sort", "model=b,a"], "--order"),
+        (["table", "--rows", "model", "--metric", "acc", "-o", "t.tex"], "--save"),
+        (["table", "--rows", "model", "--metric", "acc", "--latex", "x"], "--format latex"),
+        (["runs", "--csv", "x"], "--format csv"),
     ],
 )
 def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, meant):
     result = cli(*args)
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: no such option '{args[-2]}'; did you mean '{meant}'? (see ")
+
+
+def test_a_flag_in_other_tools_words_is_not_answered_with_a_value_the_command_lacks(cli):
+    result = cli("runs", "--latex")  # runs prints a table, JSON or CSV: no LaTeX to point at
+    assert result.exit_code == 2 and result.output.startswith("Error: no such option '--latex' (see ")
 
 
 @pytest.mark.parametrize(("value", "meant"), [("md", "markdown"), ("tex", "latex"), ("markdwon", "markdown")])

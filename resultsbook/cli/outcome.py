@@ -192,11 +192,21 @@ def not_built_failure(failures: Sequence[Any]) -> Failure | None:
     return Failure(kind, KIND_CODES.get(kind, EXIT_USAGE), not_built_text(failures))
 
 
-# options other tools (pandas, seaborn, make-like runners) have, which resultsbook names otherwise: no
-# typo of the flag meant, so click's likeness would answer `--spread` with `--reduce`
+# options other tools (pandas, seaborn, rliable, make-like runners) have, which resultsbook names
+# otherwise: no typo of the flag meant, so click's likeness would answer `--spread` with `--reduce`
+# (and `--seeds` with `--derived`); a value after the flag says how the meaning is spelt here
 OPTION_SYNONYMS = {
     "--spread": "--stat", "--center": "--stat", "--stats": "--stat", "--only": "--table",
     "--tables": "--table", "--filter": "--where", "--precision": "--digits", "--decimals": "--digits",
+    "--ci": "--stat mean,ci95", "--interval": "--stat mean,ci95", "--std": "--stat mean,std",
+    "--sem": "--stat mean,sem", "--iqm": "--stat iqm,bootstrap", "--median": "--stat median,iqr",
+    "--agg": "--stat", "--groupby": "--rows", "--group-by": "--rows", "--by": "--rows",
+    "--seeds": "--replicates", "--n-seeds": "--replicates", "--sort": "--order", "--sort-by": "--order",
+    "-o": "--save", "--output": "--save", "--out": "--save", "--latex": "--format latex",
+    "--tex": "--format latex", "--markdown": "--format markdown", "--md": "--format markdown",
+    "--csv": "--format csv", "--maximize": "--goal METRIC=max", "--minimize": "--goal METRIC=min",
+    "--higher-is-better": "--goal METRIC=max", "--lower-is-better": "--goal METRIC=min",
+    "--direction": "--goal", "--mode": "--goal",
 }  # fmt: skip
 
 
@@ -260,8 +270,12 @@ def _synonym(error: Any) -> str | None:
     context = getattr(error, "ctx", None)
     if meant is None or context is None:
         return None
-    flags = {flag for param in context.command.params for flag in getattr(param, "opts", ())}
-    return meant if meant in flags else None
+    flag, _, value = meant.partition(" ")
+    param = next((p for p in context.command.params if flag in getattr(p, "opts", ())), None)
+    if param is None:
+        return None
+    choices = getattr(param.type, "choices", None)
+    return meant if not (value and choices) or value in choices else None  # `runs --latex`: no latex there
 
 
 def save_traceback(error: BaseException) -> str | None:
