@@ -38,7 +38,7 @@ ENVELOPES = {
     "collect": (["collect", "runs", "--json"], {"new", "updated", "unchanged", "missing", "problems"}),
     "build": (["build", "--json"], {"collected", "written", "unchanged", "failed", "findings", "strict"}),
     "check": (["check", "--json"], {"strict", "outputs", "failed", "findings"}),
-    "status": (["status", "--json"], {"complete", "cells", "empty_tables", "runs", "findings"}),
+    "status": (["status", "--json"], {"complete", "cells", "empty_tables", "empty_cells", "runs", "findings"}),
     "explain": (["explain", "table1", "mlp / moons", "--json"], {"number", "cells"}),
     "show": (["show", "mlp_moons_0", "--json"], {"run", "problems"}),
     "diff": (["diff", "mlp_moons_0", "mlp_moons_1", "--json"], {"first", "second", "differences"}),

@@ -662,3 +662,18 @@ def test_explain_of_a_number_says_when_the_numbers_file_holds_another_value(proj
         "  ! the numbers file built last has 28.8, not this: the store changed since; run `resultsbook build`"
     )
     assert json.loads(run_cli("explain", "gain_circles", "--json").output)["number"]["built"] == lines[2][4:]
+
+
+def test_status_names_the_cells_the_table_shows_as_a_dash_without_failing_on_them(project):
+    for seed in range(5):  # the MLP on moons never ran: table1 shows – there
+        shutil.rmtree(project / "runs" / f"mlp_moons_seed{seed}")
+    assert run_cli("build").exit_code == 0
+    result = run_cli("status")
+    assert result.exit_code == 0  # a table may leave out what does not apply: said, not failed
+    assert result.output.splitlines()[:2] == [
+        "table1: 3 of 3 cells complete",
+        "  no run at all: MLP (16 hidden) / Moons (shown as –; it is not counted above)",
+    ]
+    document = json.loads(run_cli("status", "--json").output)
+    # final_loss has its rows only: the row of MLP on moons is absent there, not shown as –
+    assert document["empty_cells"] == [{"table": "table1", "cell": "MLP (16 hidden) / Moons"}]

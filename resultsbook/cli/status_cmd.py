@@ -77,6 +77,12 @@ def status_command(
         cells = [cell for cell in report.cells if cell.table == table]
         done = sum(1 for cell in cells if cell.found >= cell.expected)
         echo(f"{table}: {done} of {len(cells)} cells complete")
+        holes = [cell for name, cell in report.holes if name == table]
+        if holes:
+            echo(
+                f"  no run at all: {named_list(holes, 10)} (shown as –; "
+                f"{'it is' if len(holes) == 1 else 'they are'} not counted above)"
+            )
         for cell in cells:
             if cell.found >= cell.expected and not show_all:
                 continue
@@ -144,6 +150,7 @@ def status_document(report: Any) -> dict[str, Any]:
         "complete": report.complete,
         "cells": [asdict(cell) for cell in report.cells],
         "empty_tables": [{"table": table, "reason": why} for table, why in report.empty],
+        "empty_cells": [{"table": table, "cell": cell} for table, cell in report.holes],
         "runs": [asdict(run) for run in report.runs],
         "findings": [finding_document(f) for f in report.findings],
     }

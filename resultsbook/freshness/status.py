@@ -62,6 +62,7 @@ class StatusReport:
     runs: tuple[RunStatus, ...]
     findings: tuple[Finding, ...]
     empty: tuple[tuple[str, str], ...] = ()  # (table, why no run is selected)
+    holes: tuple[tuple[str, str], ...] = ()  # (table, cell) of a row and a column with no run between
 
     @property
     def complete(self) -> bool:
@@ -79,6 +80,7 @@ def status(
     findings: list[Finding] = []
     watched: dict[int, StoredRun] = {}
     empty: list[tuple[str, str]] = []
+    holes: list[tuple[str, str]] = []
     for name, table_spec in spec.tables.items():
         try:
             result = compute_entry(spec, table_spec, store, runs)
@@ -88,10 +90,24 @@ def status(
         assert result.table is not None
         findings += result.findings
         cells += table_cells(name, result.table, table_spec, spec)
+        holes += [(name, label) for label in empty_cells(result.table, table_spec)]
         watched |= {run.id: run for run in select_runs(runs, table_spec.query.filters)}
     issues = [issue for run in watched.values() if (issue := run_issue(store, run, stale_after, now))]
     issues.sort(key=lambda issue: (issue.state, issue.source))
-    return StatusReport(tuple(cells), tuple(issues), tuple(findings), tuple(empty))
+    return StatusReport(tuple(cells), tuple(issues), tuple(findings), tuple(empty), tuple(holes))
+
+
+def empty_cells(table: ResultTable, table_spec: TableSpec) -> list[str]:
+    """Name the cells a table shows as – because no run falls there (a method never run on a
+    dataset): not counted as incomplete, since a table may leave out what does not apply."""
+    if table.query.tasks:  # its cells are aggregates over a row's runs: a row has all or none
+        return []
+    return [
+        cell_label(table, row, column, table_spec.labels)
+        for row in table.rows
+        for column in table.columns
+        if (row, column) not in table.cells
+    ]
 
 
 @dataclass(frozen=True)
