@@ -189,3 +189,31 @@ def test_best_of_a_misspelt_metric_names_the_metric_meant_not_its_direction(make
         and "[tables.t] reduction 'best(val/ac)': no run logs a metric 'val/ac'; did you mean 'val/acc'?"
         in built.output
     )
+
+
+def test_build_says_that_a_specs_stats_naming_a_centre_and_a_spread_print_neither(make_run, cli, tmp_path):
+    _runs(make_run, "acc")
+    table = """
+        [tables.t]
+        metric = "acc"
+        goal = "max"
+        rows = ["model"]
+        stats = ["iqm", "bootstrap"]
+        outputs = ["t.md"]
+        """
+    _spec(tmp_path, table)
+    result = cli("build")
+    assert result.exit_code == 0
+    assert "| a       | **0.91 ± 0.01** |" in (tmp_path / "t.md").read_text()  # as --stat would not
+    assert (
+        'Warning: t: stats = ["iqm", "bootstrap"] only adds columns to CSV and JSON outputs (this table '
+        'writes none): its cells show mean ± std; to show them instead, write center = "iqm" and '
+        'spread = "bootstrap" (as --stat iqm,bootstrap does in `resultsbook table`), or center = "mean" '
+        "to silence this\n"
+    ) in result.output
+    _spec(
+        tmp_path, table.replace('stats = ["iqm", "bootstrap"]', 'stats = ["median"]\n        center = "mean"')
+    )
+    assert "stats =" not in cli("build").output  # the centre stated: the median is an extra column, as asked
+    _spec(tmp_path, table.replace('stats = ["iqm", "bootstrap"]', 'stats = ["min", "max", "n"]'))
+    assert "stats =" not in cli("build").output  # no centre nor spread among them: nothing to mistake

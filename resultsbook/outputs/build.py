@@ -477,6 +477,7 @@ def _rendered_entry(spec: Spec, table_spec: TableSpec, table: ResultTable) -> En
                 table_spec.caption if table_spec.latex.float or table_spec.latex.longtable else None,
             )
             + lint_findings(table_spec.name, table, table_spec.format)
+            + extra_stats_findings(table_spec)
             + venue_findings(spec, table_spec)
         ),
         table=table,
@@ -792,6 +793,35 @@ def venue_findings(spec: Spec, table_spec: TableSpec) -> list[Finding]:
         r"(across both columns, a page at most), or \input the table after \onecolumn (an appendix)"
     )
     return [Finding(table_spec.name, "", "venue", text)]
+
+
+def extra_stats_findings(table_spec: TableSpec) -> list[Finding]:
+    """Say that a spec's `stats` naming a centre or spread changes no printed cell: `--stat iqm,bootstrap`
+    and the API's `stats=` choose what the cells show, the spec's `stats` adds CSV and JSON columns."""
+    from resultsbook.query.stats import CENTERS, SPREADS
+
+    entry = table_spec.entry
+    if "center" in entry or "spread" in entry or "tasks" in entry:
+        return []
+    extra = [str(stat) for stat in entry.get("stats", ())]
+    fmt = table_spec.format
+    center = next((stat for stat in extra if stat in CENTERS and stat != fmt.center), None)
+    spread = next((stat for stat in extra if stat in SPREADS and stat != fmt.spread), None)
+    if center is None and spread is None:
+        return []
+    shown = f"{fmt.center} ± {fmt.spread}" if fmt.spread else fmt.center
+    wanted = " and ".join(
+        [*([f'center = "{center}"'] if center else []), *([f'spread = "{spread}"'] if spread else [])]
+    )
+    writes = any(path.endswith((".csv", ".json")) for path in table_spec.outputs)
+    chosen = ",".join(s for s in (center or fmt.center, spread or fmt.spread) if s)
+    text = (
+        f"stats = {json.dumps(extra)} only adds columns to CSV and JSON outputs"
+        f"{'' if writes else ' (this table writes none)'}: its cells show {shown}; to show "
+        f"{'it' if (center is None) != (spread is None) else 'them'} instead, write {wanted} "
+        f'(as --stat {chosen} does in `resultsbook table`), or center = "{fmt.center}" to silence this'
+    )
+    return [Finding(table_spec.name, "", "lint", text)]
 
 
 def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
