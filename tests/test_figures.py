@@ -422,3 +422,28 @@ def test_a_curve_figure_warns_of_a_line_mixing_configs_unless_the_param_is_run_s
         warnings.append(build(spec, store).warnings)
         store.close()
     assert warnings == [("c: model=mlp: averages runs that differ in tag (t0, t1)",), ()]
+
+
+@pytest.mark.parametrize(("hue_is_x", "expected"), [(True, [(0.0, 0.8), (1.0, 0.8)]), (False, None)])
+def test_a_bar_whose_hue_is_its_x_fills_its_slot(hue_is_x, expected) -> None:
+    """d3rlpy's Atari table as a bar figure per game (facet = "game", x = hue = "algo"): each bar was
+    drawn a fifth as wide, off centre, in the slot of a hue that never shared it."""
+    from matplotlib.figure import Figure
+
+    from resultsbook.render.plots import plot_bar
+
+    looks = {"bcq": Look("#0072B2", "o"), "cql": Look("#D55E00", "s")}
+    legend = tuple((key, key.upper(), look) for key, look in looks.items())
+    groups = ("BCQ", "CQL") if hue_is_x else ("asterix", "pong")
+    pairs = list(zip(groups, looks)) if hue_is_x else [(group, key) for group in groups for key in looks]
+    bars = tuple(
+        BarItem(group, key, key.upper(), looks[key], 5.0, 4.0, 6.0, (4.0, 6.0)) for group, key in pairs
+    )
+    data = PlotData("bar", (Panel("", bars=bars),), legend, groups=groups)
+    axis = Figure().subplots()
+    plot_bar(axis, data.panels[0], data, FigureStyle(), FigureOptions())
+    drawn = [(round(p.get_x() + p.get_width() / 2, 6), round(p.get_width() / 0.92, 6)) for p in axis.patches]
+    if expected is None:  # two hues in each category: side by side, each in its own half
+        assert drawn == [(-0.2, 0.4), (0.2, 0.4), (0.8, 0.4), (1.2, 0.4)]
+    else:
+        assert drawn == expected

@@ -579,8 +579,11 @@ def plot_points(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, opt
 
 
 def _positions(panel: Panel, data: PlotData) -> list[tuple[BarItem, float, float]]:
-    """Place items: category i at x = i, the figure's hues side by side inside it (same slot everywhere)."""
+    """Place items: category i at x = i, the figure's hues side by side inside it (same slot everywhere);
+    hues that each stay in a category of their own (hue = x) fill it."""
     hues = [key for key, _, _ in data.legend] or [""]
+    if _one_hue_per_group(data):
+        hues = [""]
     width = 0.8 / len(hues)
     out = []
     for item in panel.bars:
@@ -588,6 +591,19 @@ def _positions(panel: Panel, data: PlotData) -> list[tuple[BarItem, float, float
         slot = hues.index(item.key) if item.key in hues else 0
         out.append((item, group - 0.4 + width * (slot + 0.5), width))
     return out
+
+
+def _one_hue_per_group(data: PlotData) -> bool:
+    """Tell whether, in every panel, each category holds one hue and each hue sits in one category."""
+    group_of: dict[str, str] = {}
+    hue_of: dict[str, str] = {}
+    for item in (item for panel in data.panels for item in panel.bars):
+        if (
+            group_of.setdefault(item.key, item.group) != item.group
+            or hue_of.setdefault(item.group, item.key) != item.key
+        ):
+            return False
+    return len(data.groups) > 1
 
 
 def _category_ticks(axis: Any, data: PlotData, pgf: bool) -> None:
