@@ -188,3 +188,18 @@ def test_an_npz_array_asked_for_and_absent_or_a_damaged_archive_is_a_problem_not
     )
     broken = NpyAdapter().read(NpyAdapter().source_for_file(str(tmp_path / "broken.npz")))
     assert broken.runs == () and "is not a readable NumPy .npz file" in broken.problems[0].message
+
+
+def test_an_empty_collect_names_files_numbered_in_each_folder_by_a_pattern_that_reads_them_all(cli, tmp_path):
+    """The hint named the commonest file, data_0.npz, and its --pattern '**/data_0.npz' read seed 0 alone
+    (and before .npz archives were read it called them a format no installed adapter reads)."""
+    write_monitor_tree(tmp_path / "data")
+    empty = cli("collect", "data")
+    assert empty.exit_code == 1
+    empty = empty.output
+    assert "it holds 12 file(s) named data_*.npz (e.g. Corridor/Ask/data_0.npz)" in empty
+    assert "--pattern '**/data_*.npz', or --pattern '{group}/{run}/data_{data}.npz' to make" in empty
+    collected = cli(
+        "collect", "data", "--pattern", "{group}/{run}/data_{data}.npz", "-o", "arrays=test_return"
+    )
+    assert collected.output.startswith("Collected data: 12 new, 0 updated, 0 unchanged, 0 problems")
