@@ -625,6 +625,16 @@ def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, me
     assert result.output.startswith(f"Error: no such option '{args[-2]}'; did you mean '{meant}'? (see ")
 
 
+def test_a_table_named_as_an_argument_of_build_is_answered_with_its_flag(cli):
+    """`resultsbook build main` said only 'got unexpected extra argument (main)'."""
+    result = cli("build", "main")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: got unexpected extra argument (main); did you mean --table main? (see `cli build --help`)\n"
+    )
+    assert "--table" not in cli("runs", "main").output  # runs takes no --table
+
+
 @pytest.mark.parametrize(("value", "meant"), [("md", "markdown"), ("tex", "latex"), ("markdwon", "markdown")])
 def test_a_choice_in_other_tools_words_or_misspelt_is_answered_with_the_one_meant(cli, value, meant):
     result = cli("table", "--rows", "model", "--metric", "acc", "--format", value)
