@@ -480,6 +480,12 @@ def test_a_tree_of_pickles_is_named_as_a_format_no_adapter_reads(cli, tmp_path):
         "it holds 4 .pkl file(s) (e.g. Ant/td3_0.pkl), a format no installed adapter reads: write them "
         "out as CSV (one row per step) or JSON and collect those" in result.output
     )
+    matched = cli("collect", "results", "--pattern", "{env}/td3_{seed}.pkl")  # said: name it with --adapter
+    assert matched.exit_code == 1
+    assert (
+        "4 path(s) match --pattern '{env}/td3_{seed}.pkl' but no installed adapter reads their format (e.g. "
+        "'Ant/td3_0.pkl'); write them out as CSV (one row per step) or JSON and collect those" in matched.output
+    )
 
 
 def test_a_spinning_up_tree_is_read_without_a_pattern_and_with_one(cli, tmp_path):
