@@ -131,6 +131,13 @@ class CollectReport:
         parts.append(f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}")
         return ", ".join(parts)
 
+    def __repr__(self) -> str:
+        """Return the counts, not every path read (a notebook shows the report a cell ends with)."""
+        return (
+            f"CollectReport({self.summary_line()}; {self.sources_read} source(s) read, "
+            f"{self.sources_skipped} skipped; see .problems, .notes and .changed_sources)"
+        )
+
 
 @dataclass(frozen=True)
 class StoredRun:

@@ -179,6 +179,17 @@ def test_a_median_table_shows_the_interval_of_the_median_as_the_cli_does(book, c
         book.table(rows="model", columns="dataset", metric="test/acc", stats=["median", "ci95"])
 
 
+def test_a_collect_report_shows_its_counts_not_every_path_it_read(make_run, tmp_path):
+    """A notebook cell ending in rb.collect(...) printed every one of its 1,440 paths."""
+    quickstart_runs(make_run)
+    report = rb.collect(tmp_path / "runs", db=tmp_path / "resultsbook.db")
+    assert len(report.changed_sources) == 12
+    assert repr(report) == (
+        "CollectReport(12 new, 0 updated, 0 unchanged, 0 problems; 12 source(s) read, 0 skipped; "
+        "see .problems, .notes and .changed_sources)"
+    )
+
+
 def test_spec_table_is_what_build_writes(make_run, tmp_path, monkeypatch):
     quickstart_runs(make_run)
     (tmp_path / "resultsbook.toml").write_text(

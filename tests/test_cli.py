@@ -480,6 +480,12 @@ def test_a_tree_of_pickles_is_named_as_a_format_no_adapter_reads(cli, tmp_path):
         "it holds 4 .pkl file(s) (e.g. Ant/td3_0.pkl), a format no installed adapter reads: write them "
         "out as CSV (one row per step) or JSON and collect those" in result.output
     )
+    matched = cli("collect", "results", "--pattern", "{env}/td3_{seed}.pkl")  # said: name it with --adapter
+    assert matched.exit_code == 1
+    assert (
+        "4 path(s) match --pattern '{env}/td3_{seed}.pkl' but no installed adapter reads their format (e.g. "
+        "'Ant/td3_0.pkl'); write them out as CSV (one row per step) or JSON and collect those" in matched.output
+    )
 
 
 def test_a_spinning_up_tree_is_read_without_a_pattern_and_with_one(cli, tmp_path):
@@ -634,6 +640,16 @@ def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, me
 def test_a_flag_in_other_tools_words_is_not_answered_with_a_value_the_command_lacks(cli):
     result = cli("runs", "--latex")  # runs prints a table, JSON or CSV: no LaTeX to point at
     assert result.exit_code == 2 and result.output.startswith("Error: no such option '--latex' (see ")
+
+
+def test_a_table_named_as_an_argument_of_build_is_answered_with_its_flag(cli):
+    """`resultsbook build main` said only 'got unexpected extra argument (main)'."""
+    result = cli("build", "main")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: got unexpected extra argument (main); did you mean --table main? (see `cli build --help`)\n"
+    )
+    assert "--table" not in cli("runs", "main").output  # runs takes no --table
 
 
 @pytest.mark.parametrize(("value", "meant"), [("md", "markdown"), ("tex", "latex"), ("markdwon", "markdown")])

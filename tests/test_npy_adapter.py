@@ -128,3 +128,78 @@ def _with_shape(npy: bytes, shape: str) -> bytes:
     header = header.replace(header[header.index("(") : header.index(")") + 1], shape)
     padded = header + " " * ((64 - (start + len(header) + 1) % 64) % 64) + "\n"
     return npy[:8] + struct.pack("<H", len(padded)) + padded.encode("latin1") + npy[start + size :]
+
+
+def write_monitor_tree(root, envs=("Corridor", "Loop"), monitors=("Ask", "Button"), seeds=(0, 1, 2)):
+    """Write <root>/<env>/<monitor>/data_<seed>.npz archives as Mon-MBIE-EB's sweeps save them (a
+    1-D test_return curve beside visit counts and Q-tables); return the curves by (env, monitor, seed)."""
+    curves = {}
+    for e, env in enumerate(envs):
+        for m, monitor in enumerate(monitors):
+            (root / env / monitor).mkdir(parents=True)
+            for seed in seeds:
+                curve = np.linspace(-3.0, e + m + 1.0, 6) + np.cos(np.arange(6.0) * (seed + 1))
+                grid = np.zeros((12, 5))
+                np.savez(root / env / monitor / f"data_{seed}.npz", test_return=curve, env_visit=grid)
+                curves[env, monitor, seed] = curve
+    return curves
+
+
+def test_an_npz_archive_per_seed_is_one_run_its_curves_named_by_their_arrays(cli, tmp_path):
+    """A tree of data_<seed>.npz archives (Mon-MBIE-EB) was 'a format no installed adapter reads', to
+    be written out as CSV first; with --pattern it said to name an adapter, though none read it."""
+    curves = write_monitor_tree(tmp_path / "data")
+    collected = cli("collect", "data", "--pattern", "{env}/{monitor}/data_{seed}.npz")
+    assert collected.output.startswith("Collected data: 12 new, 0 updated, 0 unchanged, 12 problems")
+    assert (
+        "holds arrays that are not curves (1-D) or single values: env_visit (12×5) — kept: read "
+        "test_return; -o arrays=test_return reads only those" in collected.output
+    )
+    listed = cli(
+        "runs", "--where", "env=Loop", "--columns", "name,env,monitor,seed", "--format", "csv"
+    ).stdout
+    assert listed.splitlines()[1:3] == ["data_0,Loop,Ask,0", "data_1,Loop,Ask,1"]
+    again = cli("collect", "data", "--pattern", "{env}/{monitor}/data_{seed}.npz", "-o", "arrays=test_return")
+    assert ", 0 problems" in again.output.splitlines()[0]
+    table = cli(
+        "table", "--rows", "env", "--columns", "monitor", "--metric", "test_return", "--format", "csv"
+    ).stdout.splitlines()
+    assert table[0] == "env,monitor,mean,std,marks"
+    for line in table[1:]:
+        env, monitor, mean, std = line.split(",")[:4]
+        last = np.array([curves[env, monitor, seed][-1] for seed in range(3)])
+        assert float(mean) == pytest.approx(last.mean()) and float(std) == pytest.approx(last.std(ddof=1))
+
+
+def test_an_npz_array_asked_for_and_absent_or_a_damaged_archive_is_a_problem_not_a_crash(tmp_path):
+    np.savez(tmp_path / "run.npz", returns=np.arange(3.0), final=np.float64(0.5), names=np.array(["a"]))
+    (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 not a zip")
+    run = NpyAdapter().read(NpyAdapter().source_for_file(str(tmp_path / "run.npz")))
+    assert list(run.runs[0].metrics["returns"].values) == [0.0, 1.0, 2.0]
+    assert run.runs[0].summary == {"final": 0.5}
+    assert run.problems[0].message == (
+        "holds arrays that are not curves (1-D) or single values: names (holds <U1 values, not numbers)"
+    )
+    asked = NpyAdapter(arrays="test_return")
+    missing = asked.read(asked.source_for_file(str(tmp_path / "run.npz")))
+    assert missing.runs == ()
+    assert (
+        missing.problems[0].message == "has no array test_return (-o arrays); it holds final, names, returns"
+    )
+    broken = NpyAdapter().read(NpyAdapter().source_for_file(str(tmp_path / "broken.npz")))
+    assert broken.runs == () and "is not a readable NumPy .npz file" in broken.problems[0].message
+
+
+def test_an_empty_collect_names_files_numbered_in_each_folder_by_a_pattern_that_reads_them_all(cli, tmp_path):
+    """The hint named the commonest file, data_0.npz, and its --pattern '**/data_0.npz' read seed 0 alone
+    (and before .npz archives were read it called them a format no installed adapter reads)."""
+    write_monitor_tree(tmp_path / "data")
+    empty = cli("collect", "data")
+    assert empty.exit_code == 1
+    empty = empty.output
+    assert "it holds 12 file(s) named data_*.npz (e.g. Corridor/Ask/data_0.npz)" in empty
+    assert "--pattern '**/data_*.npz', or --pattern '{group}/{run}/data_{data}.npz' to make" in empty
+    collected = cli(
+        "collect", "data", "--pattern", "{group}/{run}/data_{data}.npz", "-o", "arrays=test_return"
+    )
+    assert collected.output.startswith("Collected data: 12 new, 0 updated, 0 unchanged, 0 problems")

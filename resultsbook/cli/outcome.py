@@ -233,6 +233,9 @@ def usage_message(error: Any) -> str:
     meant = _synonym(error)
     if meant is not None:
         message = f"No such option '{error.option_name}'; did you mean '{meant}'?"
+    named = _extra_table(error, message)
+    if named is not None:
+        message = f"{message.rstrip('.')}; did you mean --table {named}?"
     message = message.replace(". Did you mean", "; did you mean").replace(" Did you mean", "; did you mean")
     message = message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message
     context = getattr(error, "ctx", None)
@@ -276,6 +279,19 @@ def _synonym(error: Any) -> str | None:
         return None
     choices = getattr(param.type, "choices", None)
     return meant if not (value and choices) or value in choices else None  # `runs --latex`: no latex there
+
+
+def _extra_table(error: Any, message: str) -> str | None:
+    """Return the word given as an argument to a command that takes tables by --table (`build main`),
+    or None."""
+    import re
+
+    given = re.fullmatch(r"Got unexpected extra argument \((\S+)\)\.?", message)
+    context = getattr(error, "ctx", None)
+    if given is None or context is None:
+        return None
+    flags = {flag for param in context.command.params for flag in getattr(param, "opts", ())}
+    return given.group(1) if "--table" in flags else None
 
 
 def save_traceback(error: BaseException) -> str | None:

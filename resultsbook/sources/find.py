@@ -461,14 +461,17 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
                 f"e.g. {log.missed_example or log.example!r}); a pattern is matched against paths "
                 f"relative to {request.path}{_meant_pattern(request.pattern, log)}"
             )
+        see = " (see `resultsbook adapters`)"
         if request.adapter:
             unread = f"the {request.adapter} adapter reads none of them"
-            fix = f"point {option('pattern')} at the files it reads, or name another adapter"
+            fix = f"point {option('pattern')} at the files it reads, or name another adapter{see}"
+        elif _data_file(log.unread):  # pickles, tensors: no adapter to name
+            unread, fix = "no installed adapter reads their format", _WRITE_THEM_OUT
         else:
-            unread, fix = "no installed adapter reads them", f"name the format with {option('adapter')}"
+            unread, fix = "no installed adapter reads them", f"name the format with {option('adapter')}{see}"
         return (
             f"{head}; {log.matched} path(s) match {option('pattern', request.pattern)} but {unread} "
-            f"(e.g. {log.unread!r}); {fix} (see `resultsbook adapters`)"
+            f"(e.g. {log.unread!r}); {fix}"
         )
     from resultsbook.adapters.mlflow_runs import artifacts_only_note, empty_experiments_note  # to explain
 
@@ -489,6 +492,13 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
     )
 
 
+def _data_file(path: str) -> bool:
+    """Tell whether a path names an array or a pickle (`.pkl`, `.pt`), a format no adapter reads."""
+    from resultsbook.sources.hints import DATA_SUFFIXES  # only to explain
+
+    return path.lower().endswith(DATA_SUFFIXES)
+
+
 def _meant_pattern(text: str, log: SearchLog) -> str:
     """Say which pattern a mistyped file name in it meant (`logs.csv` where the files are log.csv)."""
     from resultsbook.sources.pathpattern import compile_pattern  # to explain
@@ -499,6 +509,12 @@ def _meant_pattern(text: str, log: SearchLog) -> str:
         return ""
     meant = text.rstrip("/")[: -len(name)] + guess
     return f" (did you mean {option('pattern', meant)}?)"
+
+
+_WRITE_THEM_OUT = (
+    "write them out as CSV (one row per step) or JSON and collect those, or read them with an adapter "
+    "of your own (see writing-an-adapter in the documentation)"
+)  # what to do with pickles and tensors, which no installed adapter reads
 
 
 def _log_files_hint(root: str) -> str:
@@ -520,11 +536,8 @@ def _log_files_hint(root: str) -> str:
         if data is None:
             return ""
         suffix, count, example = data
-        return (
-            f"it holds {count} {suffix} file(s) (e.g. {example}), a format no installed adapter reads: write "
-            "them out as CSV (one row per step) or JSON and collect those, or read them with an adapter of "
-            "your own (see writing-an-adapter in the documentation)"
-        )
+        unread = "a format no installed adapter reads"
+        return f"it holds {count} {suffix} file(s) (e.g. {example}), {unread}: {_WRITE_THEM_OUT}"
     name, count, example = found
     runs_in_rows = many_runs_columns(os.path.join(root, example)) if name.endswith((".csv", ".tsv")) else []
     if runs_in_rows:

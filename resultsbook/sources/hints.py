@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -17,10 +18,10 @@ LOG_SUFFIXES = (
     ".yaml",
     ".yml",
     ".npy",
-)  # --pattern reads them
-# arrays and pickles no adapter reads as they are (an SB3 evaluations.npz is claimed by its name)
-DATA_SUFFIXES = (
     ".npz",
+)  # --pattern reads them
+# arrays and pickles no adapter reads as they are
+DATA_SUFFIXES = (
     ".pkl",
     ".pickle",
     ".pt",
@@ -37,6 +38,7 @@ _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must sti
 _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
 _PEEK_BYTES = 64 * 1024  # how much of a CSV the hint reads to tell a file of many runs
 _RUN_COLUMNS = ("seed", "run", "run_id", "trial")  # a column that, varying, tells rows of several runs
+_DIGITS = re.compile(r"\d+")
 
 
 def log_file_paths(root: str, name: str) -> list[str]:
@@ -48,16 +50,22 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
     """Return the most common log file name under a local folder (by count, metrics before settings
     such as config.json, then the shallowest), how many there are ("at least N" when the look stopped
     early) and the path of one of them relative to root; None when there is none. Files that each have
-    a name of their own (one CSV per metric) are named by their suffix: `*.csv`."""
+    a name of their own (one CSV per metric) are named by their suffix: `*.csv`; files numbered in each
+    folder (`data_0.npz` … `data_29.npz`, one per seed) by their name with a `*` for the number."""
     looked = _look(root)
     counts, examples = looked.names, looked.examples
     if not counts:
         return None
     name = max(counts, key=lambda key: (counts[key], not _settings(key), -examples[key].count(os.sep)))
     suffix = os.path.splitext(name)[1].lower()
+    example = examples[name].replace(os.sep, "/")
     if counts[name] == 1 and looked.suffixes[suffix] > 1:
-        return f"*{suffix}", looked.counted(looked.suffixes[suffix]), examples[name].replace(os.sep, "/")
-    return name, looked.counted(counts[name]), examples[name].replace(os.sep, "/")
+        return f"*{suffix}", looked.counted(looked.suffixes[suffix]), example
+    glob = _DIGITS.sub("*", name)
+    numbered = [other for other in counts if _DIGITS.sub("*", other) == glob]
+    if len(numbered) > 1:
+        return glob, looked.counted(sum(counts[other] for other in numbered)), example
+    return name, looked.counted(counts[name]), example
 
 
 def settings_beside(root: str, example: str) -> str | None:
@@ -132,7 +140,8 @@ def pattern_for(example: str, name: str | None = None, paths: Sequence[str] = ()
     """Return a --pattern that makes each folder of `example` a param: 'a/b/x.csv' -> '{group}/{run}/x.csv'
     with the fields named after their depth ({group}, {run}, ...), or `seed_{seed}` where every one of
     `paths` (all the files, when known) has a folder there named one key and a number, or `{run}_gain={gain}`
-    where each names the same settings; the file part is `name` when given (a glob such as `*.csv`)."""
+    where each names the same settings; the file part is `name` when given (a glob such as `*.csv`),
+    or `data_{data}.npz` for files numbered in each folder (`data_*.npz`)."""
     from resultsbook.sources.bare import numbered_field, settings_field
 
     parts = example.split("/")
@@ -146,7 +155,9 @@ def pattern_for(example: str, name: str | None = None, paths: Sequence[str] = ()
             numbered_field(names) or settings_field(names, field[1:-1]) or field
             for names, field in zip(levels, fields)
         ]
-    return "/".join([*fields, name or parts[-1]])
+    stem, suffix = os.path.splitext(parts[-1])
+    numbered = numbered_field({stem}) if name and "*" in name[1:] else None
+    return "/".join([*fields, f"{numbered}{suffix}" if numbered else name or parts[-1]])
 
 
 def many_runs_columns(path: str) -> list[str]:
