@@ -203,3 +203,13 @@ def test_an_empty_collect_names_files_numbered_in_each_folder_by_a_pattern_that_
         "collect", "data", "--pattern", "{group}/{run}/data_{data}.npz", "-o", "arrays=test_return"
     )
     assert collected.output.startswith("Collected data: 12 new, 0 updated, 0 unchanged, 0 problems")
+
+
+def test_an_npz_archive_whose_arrays_unpack_past_the_cap_together_is_refused_unread(tmp_path, monkeypatch):
+    """Each member was checked alone: many arrays under the cap could unpack to many times it."""
+    np.savez_compressed(tmp_path / "run.npz", **{f"curve{i}": np.zeros(1000) for i in range(4)})
+    monkeypatch.setenv("RESULTSBOOK_MAX_DOCUMENT_SIZE", "10KB")  # each array is 8 kB, the four 32 kB
+    read = NpyAdapter().read(NpyAdapter().source_for_file(str(tmp_path / "run.npz")))
+    assert read.runs == ()
+    assert "its arrays unpack to" in read.problems[0].message
+    assert "RESULTSBOOK_MAX_DOCUMENT_SIZE" in read.problems[0].message

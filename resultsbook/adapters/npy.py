@@ -125,11 +125,13 @@ def _archive_members(data: bytes) -> dict[str, bytes]:
     cap = DOCUMENT.bytes()
     members = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in archive.infolist():
-            if not info.filename.endswith(NPY_SUFFIX):
-                continue
-            if info.file_size > cap:
-                raise ValueError(f"its array {info.filename} unpacks to {info.file_size:,} bytes")
+        arrays = [info for info in archive.infolist() if info.filename.endswith(NPY_SUFFIX)]
+        unpacked = sum(info.file_size for info in arrays)  # many small members add up too
+        if unpacked > cap:
+            raise ValueError(
+                f"its arrays unpack to {unpacked:,} bytes, over the {cap:,} of {DOCUMENT.variable}"
+            )
+        for info in arrays:
             members[info.filename[: -len(NPY_SUFFIX)]] = archive.read(info)
     return members
 
