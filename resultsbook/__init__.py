@@ -26,7 +26,7 @@ from resultsbook.errors import (
 )
 
 if TYPE_CHECKING:
-    from resultsbook.api.actions import build, collect
+    from resultsbook.api.actions import build, collect, forget
     from resultsbook.api.book import Book
     from resultsbook.api.book import open_book as open
     from resultsbook.api.table import Table
@@ -49,6 +49,7 @@ __all__ = [
     "__version__",
     "build",
     "collect",
+    "forget",
     "open",
     "seed_everything",
 ]
@@ -62,6 +63,7 @@ _LAZY = {
     "open": ("resultsbook.api.book", "open_book"),
     "collect": ("resultsbook.api.actions", "collect"),
     "build": ("resultsbook.api.actions", "build"),
+    "forget": ("resultsbook.api.actions", "forget"),
 }
 
 

@@ -140,6 +140,25 @@ class CollectReport:
 
 
 @dataclass(frozen=True)
+class ForgetReport:
+    """The stored sources a forget removed (or, dry, would remove) and how many runs they held."""
+
+    sources: tuple[str, ...]  # as the store names them
+    runs: int
+    dry_run: bool = False
+    notes: tuple[str, ...] = ()  # the spec's [[sources]] that would collect them again
+
+    def summary_line(self) -> str:
+        """Say what was forgotten: `80 runs of 80 sources`."""
+        runs = f"{self.runs} run{'' if self.runs == 1 else 's'}"
+        return f"{runs} of {len(self.sources)} source{'' if len(self.sources) == 1 else 's'}"
+
+    def __repr__(self) -> str:
+        """Return the counts, not every source (a notebook shows the report a cell ends with)."""
+        return f"ForgetReport({self.summary_line()}{', dry run' if self.dry_run else ''})"
+
+
+@dataclass(frozen=True)
 class StoredRun:
     """A run as the store holds it, with its params."""
 

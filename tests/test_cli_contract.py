@@ -43,6 +43,7 @@ ENVELOPES = {
     "show": (["show", "mlp_moons_0", "--json"], {"run", "problems"}),
     "diff": (["diff", "mlp_moons_0", "mlp_moons_1", "--json"], {"first", "second", "differences"}),
     "problems": (["problems", "--json"], {"problems"}),
+    "forget": (["forget", "runs", "--dry-run", "--json"], {"sources", "runs", "dry_run", "notes"}),
     "runs": (["runs", "--json", "--metric", "test/acc"], {"runs"}),
     "table": (["table", "--rows", "model", "--metric", "test/acc", "--json"], {"cells", "stats", "rows"}),
 }

@@ -21,6 +21,7 @@ PUBLIC = [
     "__version__",
     "build",
     "collect",
+    "forget",
     "open",
     "seed_everything",
 ]

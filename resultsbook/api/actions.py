@@ -1,4 +1,4 @@
-"""`rb.collect` and `rb.build`: what `resultsbook collect` and `resultsbook build` do, returning
+"""`rb.collect`, `rb.build` and `rb.forget`: what `resultsbook collect`, `build` and `forget` do, returning
 the reports those commands print instead of printing them.
 
     >>> report = rb.collect("runs/")                       # doctest: +SKIP
@@ -12,7 +12,7 @@ import dataclasses
 import os
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from resultsbook.api.arguments import (
@@ -25,14 +25,16 @@ from resultsbook.api.arguments import (
 )
 from resultsbook.api.inner_readings import inner_reading_notes
 from resultsbook.api.pattern_notes import glued_field_notes
-from resultsbook.errors import BuildError, NotFoundWarning, SpecError
-from resultsbook.models import CollectReport
+from resultsbook.errors import BuildError, NotFoundError, NotFoundWarning, SpecError, closest
+from resultsbook.models import CollectReport, ForgetReport
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
 from resultsbook.sources.derive import Derivation, parse_derivation_text
+from resultsbook.sources.find import path_under
+from resultsbook.sources.pathpattern import PathPattern, compile_pattern
 from resultsbook.sources.readings import remember_readings
-from resultsbook.store import DEFAULT_DB_NAME
-from resultsbook.store.location import choose_store_location
+from resultsbook.store import DEFAULT_DB_NAME, Store
+from resultsbook.store.location import choose_store_location, url_scheme
 from resultsbook.store.session import opened
 from resultsbook.voice import option, said
 
@@ -162,6 +164,103 @@ def build(
     if report.failed:
         raise BuildError(report)
     return report
+
+
+@known_keywords("rb.forget")
+def forget(
+    paths: PathLike | Sequence[PathLike],
+    db: PathLike | None = None,
+    config: PathLike | None = None,
+    dry_run: bool = False,
+) -> ForgetReport:
+    """Remove from the store the runs read from `paths` (a log file, a run's folder, or a folder:
+    every source under it), with their problems, as if they were never collected; the logs are not
+    touched, and a collect that reads them brings them back. With `dry_run`, only say what would go.
+    A path under which the store holds no source raises rb.NotFoundError, naming the one meant."""
+    listed = paths_argument("paths", paths, "runs/old")
+    store_path = path_argument("db", db, DEFAULT_DB_NAME) if db else None
+    spec = _collect_spec(config, required=False) if db is None or config is not None else None
+    with opened(_db(store_path, spec), create=False) as store:
+        every = store.every_source()
+        roots = [_as_stored(store, path) for path in listed]
+        for path, root in zip(listed, roots):
+            if not any(path_under(source, root) for source in every):
+                raise NotFoundError(_nothing_under(path, root, every))
+        chosen = tuple(sorted(source for source in every if any(path_under(source, r) for r in roots)))
+        runs = sum(every[source] for source in chosen)
+        notes = _read_again_notes(store, chosen, spec.sources if spec is not None else ())
+        if not dry_run:
+            runs = store.write(lambda writer: writer.forget_sources(chosen))
+    return ForgetReport(chosen, runs, dry_run, tuple(notes))
+
+
+def _read_again_notes(store: Store, chosen: Sequence[str], sources: Sequence[CollectRequest]) -> list[str]:
+    """Say which of the sources forgotten the spec's [[sources]] read: `build` collects them again."""
+    notes = []
+    for request in sources:
+        root = _as_stored(store, request.path)
+        pattern = compile_pattern(request.pattern) if request.pattern else None
+        again = [
+            source
+            for source in chosen
+            if path_under(source, root)
+            and (
+                pattern is None
+                or _matches(
+                    pattern, store.absolute(source), source[len(root) + 1 :] if root != "." else source
+                )
+            )
+        ]
+        if again:
+            how = f" with pattern {request.pattern!r}" if request.pattern else ""
+            which = (
+                "the source forgotten lies"
+                if len(chosen) == 1
+                else f"{len(again)} of the sources forgotten lie"
+            )
+            where = request.path if url_scheme(request.path) else os.path.relpath(request.path)
+            notes.append(
+                f"{which} under {where}, which [[sources]] reads{how}: the next `resultsbook build` or "
+                "`collect` brings them back (narrow its pattern, or remove the entry)"
+            )
+    return notes
+
+
+def _as_stored(store: Store, path: str) -> str:
+    """Return a path as the store names its sources (relative to its folder, or a URL as it is)."""
+    if url_scheme(path) is not None:
+        return path.rstrip("/")
+    return store.relative(os.path.abspath(path)).rstrip("/") or "."
+
+
+def _matches(pattern: PathPattern, path: str, relative: str) -> bool:
+    """Tell whether a pattern reads a stored source: its path, or (a run's folder) a file in it."""
+    if pattern.match(relative) is not None:
+        return True
+    try:
+        names = os.listdir(path) if os.path.isdir(path) else []
+    except OSError:
+        return False
+    return any(pattern.match(f"{relative}/{name}") is not None for name in names)
+
+
+def _nothing_under(path: str, root: str, every: Iterable[str]) -> str:
+    """Say that the store holds no source at or under a path, and the stored folder beside it that
+    was meant (a misspelt last part)."""
+    parent, _, name = root.rpartition("/")
+    depth = root.count("/") + 1
+    beside = {
+        parts[depth - 1]
+        for parts in (source.split("/") for source in every)
+        if "/".join(parts[: depth - 1]) == parent
+    }
+    meant = closest(name, beside) if not os.path.lexists(path) else None  # there: forgotten, or never read
+    hint = (
+        f"; did you mean {os.path.join(os.path.dirname(path.rstrip('/' + os.sep)), meant)}?"
+        if meant
+        else " (not collected, or forgotten already); `resultsbook runs` lists what it holds"
+    )
+    return f"the store holds no run collected from {path}{hint}"
 
 
 class _NothingFound(Exception):

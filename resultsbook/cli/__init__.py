@@ -16,6 +16,7 @@ from resultsbook.cli.group import COLOR_CHOICES, LazyCommands, ResultsbookGroup
 # when --help or completion lists them all)
 COMMANDS = {
     "collect": "resultsbook.cli.collect_cmd:collect_command",
+    "forget": "resultsbook.cli.collect_cmd:forget_command",
     "problems": "resultsbook.cli.collect_cmd:problems_command",
     "adapters": "resultsbook.cli.collect_cmd:adapters_command",
     "runs": "resultsbook.cli.runs_cmd:runs_command",

@@ -1,4 +1,4 @@
-"""`collect`, `problems` and `adapters`: getting runs into the store."""
+"""`collect`, `forget`, `problems` and `adapters`: getting runs into the store (and out of it)."""
 
 from __future__ import annotations
 
@@ -146,6 +146,44 @@ def report_document(report: Any) -> dict[str, Any]:
     document = asdict(report)
     document["problems"] = [asdict(p) for p in report.problems]
     return document
+
+
+@click.command("forget")
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@click.option("--dry-run", is_flag=True, help="Say what would be forgotten; change nothing.")
+@json_option
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+def forget_command(
+    paths: tuple[str, ...], db_path: str | None, dry_run: bool, as_json: bool, quiet: bool
+) -> None:
+    """Remove from the store the runs read from PATHS (log files, run folders, or folders: every
+    source under them), as if never collected: runs of an earlier collect with another --pattern, a
+    folder collected by mistake. The logs are not touched; a collect that reads them brings them back.
+    """
+    from resultsbook.api.actions import forget
+
+    report = forget(
+        list(paths), db=db_path or None, dry_run=dry_run
+    )  # no --db: the spec's store, and its sources
+    if as_json:
+        document = {"sources": list(report.sources), "runs": report.runs, "dry_run": dry_run}
+        print_json("forget", True, {**document, "notes": list(report.notes)})
+        return
+    if not quiet:
+        echo(f"{'Would forget' if dry_run else 'Forgot'} {report.summary_line()} (the logs are untouched)")
+    for note in report.notes:
+        echo(f"Note: {note}", err=True)
+    if quiet:
+        return
+    if dry_run:
+        for source in report.sources[:_LISTED]:
+            echo(f"  {source}")
+        if len(report.sources) > _LISTED:
+            echo(f"  … and {len(report.sources) - _LISTED} more")
+
+
+_LISTED = 20  # sources a dry run names, before a count of the rest
 
 
 @click.command("problems")

@@ -139,8 +139,10 @@ _WHOLE = "what was stored is whole (no run is half-written), and each output is 
 # the same, said of a command that writes no output, and of one that writes nothing at all
 _COLLECTED = "what was stored is whole (no run is half-written): collect again to read the rest."
 _READ_ONLY = "nothing was written."
+_FORGOTTEN = "the store is as it was before, or without every run asked for: never half of them."
 _LEFT_BY = {
     "collect": _COLLECTED,
+    "forget": _FORGOTTEN,
     **dict.fromkeys(("runs", "show", "diff", "problems", "adapters"), _READ_ONLY),
 }
 

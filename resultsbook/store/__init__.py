@@ -337,6 +337,14 @@ class Store:
 
         self.write(work)
 
+    def every_source(self) -> dict[str, int]:
+        """Return {stored source path: number of runs} of every source, its files there or gone."""
+        rows = self.db.execute(
+            "SELECT sources.path, count(runs.id) FROM sources LEFT JOIN runs ON runs.source_id = sources.id "
+            "GROUP BY sources.id"
+        )
+        return dict(rows.fetchall())
+
     def run_counts_by_source(self) -> dict[str, int]:
         """Return {stored source path: number of present runs}."""
         rows = self.db.execute(

@@ -103,6 +103,26 @@ class PostgresWriter:
         ).rowcount
         return int(hidden)
 
+    def forget_sources(self, paths: Iterable[str]) -> int:
+        """Delete stored sources with their runs and problems, as if never collected; return how many
+        runs that deleted."""
+        self.flush()
+        wanted = sorted(paths)
+        if not wanted:
+            return 0
+        sources = [
+            row[0] for row in self.conn.execute("SELECT id FROM sources WHERE path = ANY(%s)", [wanted])
+        ]
+        runs = [
+            row[0] for row in self.conn.execute("SELECT id FROM runs WHERE source_id = ANY(%s)", [sources])
+        ]
+        for table in ("params", "metrics", "series"):
+            self.conn.execute(f"DELETE FROM {table} WHERE run = ANY(%s)", [runs])
+        self.conn.execute("DELETE FROM runs WHERE id = ANY(%s)", [runs])
+        self.conn.execute("DELETE FROM problems WHERE source_id = ANY(%s)", [sources])
+        self.conn.execute("DELETE FROM sources WHERE id = ANY(%s)", [sources])
+        return len(runs)
+
     def flush(self) -> None:
         """Write the queued sources (in the caller's transaction)."""
         if not self._queue:

@@ -244,6 +244,14 @@ class PostgresStore(Store):
 
         self.write(work)
 
+    def every_source(self) -> dict[str, int]:
+        """Return {stored source path: number of runs} of every source, its files there or gone."""
+        rows = self.conn.execute(
+            "SELECT sources.path, count(runs.id) FROM sources LEFT JOIN runs ON runs.source_id = sources.id "
+            "GROUP BY sources.path"
+        )
+        return {path: int(count) for path, count in rows}
+
     def run_counts_by_source(self) -> dict[str, int]:
         """Return {stored source path: number of present runs}."""
         rows = self.conn.execute(

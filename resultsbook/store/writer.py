@@ -163,6 +163,24 @@ class StoreWriter:
             hidden += self._mark_runs_missing(runs)
         return hidden
 
+    def forget_sources(self, paths: Iterable[str]) -> int:
+        """Delete stored sources with their runs and problems, as if never collected; return how many
+        runs that deleted."""
+        self.flush()
+        forgotten = 0
+        for path in paths:
+            row = self.conn.execute("SELECT id FROM sources WHERE path = ?", [path]).fetchone()
+            if row is None:
+                continue
+            runs = [(run,) for (run,) in self.conn.execute("SELECT id FROM runs WHERE source_id = ?", row)]
+            for table in ("params", "metrics", "series"):
+                self.conn.executemany(f"DELETE FROM {table} WHERE run = ?", runs)
+            self.conn.execute("DELETE FROM runs WHERE source_id = ?", row)
+            self.conn.execute("DELETE FROM problems WHERE source_id = ?", row)
+            self.conn.execute("DELETE FROM sources WHERE id = ?", row)
+            forgotten += len(runs)
+        return forgotten
+
     def flush(self) -> None:
         """Write the batched rows."""
         self._flush_sources()

@@ -1,0 +1,128 @@
+"""`resultsbook forget` (and `rb.forget`): runs read from a path leave the store, as if never collected,
+in SQLite and PostgreSQL stores alike; the logs stay, and a collect brings them back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import curve
+
+import resultsbook as rb
+from resultsbook.store import Store
+
+
+def two_patterns(make_run) -> None:
+    """Runs a first collect read with a pattern that took `group` from the folders, then one without."""
+    for group in ("old", "new"):
+        for seed in range(2):
+            make_run(f"{group}/s{seed}", {"model": "mlp", "seed": seed}, curve([0.5 + seed]))
+    make_run("old/broken", {"model": "mlp"}, [{"step": "x", "acc": 1}])  # a problem to forget with it
+
+
+def test_forget_removes_the_runs_and_problems_under_a_folder_and_a_collect_brings_them_back(make_run, cli):
+    two_patterns(make_run)
+    assert cli("collect", "runs").exit_code == 0
+    before = cli("problems").output
+    assert "old/broken" in before
+
+    dry = cli("forget", "runs/old", "--dry-run")
+    assert dry.exit_code == 0
+    assert dry.output.splitlines() == [
+        "Would forget 3 runs of 3 sources (the logs are untouched)",
+        "  runs/old/broken",
+        "  runs/old/s0",
+        "  runs/old/s1",
+    ]
+    assert cli("problems").output == before  # a dry run changes nothing
+
+    done = cli("forget", "runs/old")
+    assert done.exit_code == 0 and done.output == "Forgot 3 runs of 3 sources (the logs are untouched)\n"
+    listed = cli("runs", "--all", "--columns", "name,source", "--format", "csv").output.splitlines()
+    assert listed == ["name,source", "s0,runs/new/s0", "s1,runs/new/s1"]  # gone, not marked missing
+    assert "old/broken" not in cli("problems").output
+
+    again = cli("collect", "runs")
+    assert again.output.startswith("Collected runs: 3 new, 0 updated, 2 unchanged")
+
+
+def test_forget_of_a_path_the_store_does_not_hold_names_the_one_meant_and_changes_nothing(make_run, cli):
+    two_patterns(make_run)
+    cli("collect", "runs")
+    typo = cli("forget", "runs/new", "runs/odl")
+    assert typo.exit_code == 1
+    assert typo.output == "Error: the store holds no run collected from runs/odl; did you mean runs/old?\n"
+    assert cli("collect", "runs").output.startswith("Collected runs: 0 new, 0 updated, 5 unchanged")
+    assert cli("forget", "runs/new").exit_code == 0
+    gone = cli("forget", "runs/new")  # there on disk: forgotten already
+    assert gone.exit_code == 1 and "(not collected, or forgotten already)" in gone.output
+
+
+def test_forget_says_when_the_specs_sources_would_collect_the_runs_again(make_run, cli, tmp_path):
+    two_patterns(make_run)
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\npattern = "{group}/{run}/metrics.jsonl"\n'
+    )
+    assert cli("collect").exit_code == 0
+    result = cli("forget", "runs/new/s0", "--json")
+    document = json.loads(result.stdout)
+    assert document["ok"] and document["runs"] == 1 and document["sources"] == ["runs/new/s0"]
+    assert document["notes"] == [
+        "the source forgotten lies under runs, which [[sources]] reads with pattern "
+        "'{group}/{run}/metrics.jsonl': the next `resultsbook build` or `collect` brings them back (narrow "
+        "its pattern, or remove the entry)"
+    ]
+    assert "1 new" in cli("collect").output
+
+
+def test_rb_forget_returns_what_it_removed(make_run, tmp_path, monkeypatch):
+    two_patterns(make_run)
+    monkeypatch.chdir(tmp_path)
+    rb.collect("runs")
+    report = rb.forget(tmp_path / "runs" / "old", dry_run=True)
+    assert repr(report) == "ForgetReport(3 runs of 3 sources, dry run)"
+    assert len(rb.open().runs()) == 5
+    report = rb.forget(["runs/old/s0", "runs/old/s1"])
+    assert (report.runs, report.sources) == (2, ("runs/old/s0", "runs/old/s1"))
+    assert sorted(rb.open().runs()["name"]) == ["broken", "s0", "s1"]
+    with pytest.raises(rb.NotFoundError, match="did you mean runs/old"):
+        rb.forget("runs/olf")
+
+
+def test_forget_in_a_postgresql_store_removes_every_row_of_the_runs(make_run, tmp_path, pg_url, monkeypatch):
+    two_patterns(make_run)
+    monkeypatch.chdir(tmp_path)
+    rb.collect("runs", db=pg_url)
+    report = rb.forget("runs/old", db=pg_url)
+    assert report.runs == 3
+    store = Store.open(pg_url)
+    try:
+        assert sorted(run.name for run in store.runs(include_missing=True)) == ["s0", "s1"]
+        counts = store.conn.execute(
+            "SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM params), "
+            "(SELECT count(*) FROM metrics), (SELECT count(*) FROM series), (SELECT count(*) FROM problems)"
+        ).fetchone()
+        assert counts == (2, 4, 2, 2, 0)  # two runs left, each with model and seed, one metric, one series
+    finally:
+        store.close()
+    assert rb.collect("runs", db=pg_url).new == 3
+
+
+def test_a_forget_interrupted_half_way_removes_nothing(make_run, cli, monkeypatch):
+    two_patterns(make_run)
+    cli("collect", "runs")
+    from resultsbook.store.writer import StoreWriter
+
+    real = StoreWriter.forget_sources
+
+    def stopped_after_one(self, paths):
+        real(self, list(paths)[:1])  # the first source's rows are deleted, in the transaction
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(StoreWriter, "forget_sources", stopped_after_one)
+    result = cli("forget", "runs/old")
+    assert result.exit_code == 130
+    assert result.output.strip() == (
+        "Interrupted; the store is as it was before, or without every run asked for: never half of them."
+    )
+    assert len(cli("runs", "--format", "csv").output.splitlines()) == 1 + 5  # every run still there
