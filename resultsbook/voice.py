@@ -42,8 +42,12 @@ _COMMANDS = {
     "build": ("resultsbook build", "rb.build"),
     "runs": ("resultsbook runs", "book.runs"),
     "problems": ("resultsbook problems", "book.problems"),
+    "forget": ("resultsbook forget", "rb.forget"),
 }
-_EXAMPLE_PATHS = {"collect": ("PATH", "runs/")}  # the command line's placeholder, Python's example
+_EXAMPLE_PATHS = {
+    "collect": ("PATH", "runs/"),
+    "forget": ("FOLDER", "runs/old"),
+}  # the command line's placeholder, Python's example
 
 
 def option(name: str, value: str | None = None) -> str:

@@ -150,7 +150,10 @@ def test_runs_lacking_a_row_key_are_left_out_with_a_note(make_run, store, tmp_pa
     make_run("r1", {"seed": 1}, curve([2.0]))
     result = table(store, tmp_path)
     assert result.rows == (("a",),)
-    assert result.notes == ("1 run(s) with 'acc' have no param 'model' and were left out",)
+    assert result.notes == (
+        "1 run(s) with 'acc' have no param 'model' and were left out (the first: runs/r1; if a collect with "
+        "another pattern left them, `rb.forget('runs/old')` removes the runs under a folder)",
+    )
 
 
 def test_runs_left_out_for_lack_of_the_metric_name_the_like_metric_they_log(make_run, store, tmp_path):

@@ -183,7 +183,10 @@ def test_runs_without_the_hue_key_are_reported(tmp_path: Path, store: Store) -> 
     collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
     curves = aggregate_curves(store, CurveQuery(metric="acc", hue="method"))
     assert [line.hue for line in curves.lines] == ["x"]
-    assert curves.notes == ("1 run(s) with 'acc' have no param 'method' and were left out",)
+    assert curves.notes == (
+        "1 run(s) with 'acc' have no param 'method' and were left out (the first: runs/b; if a collect with "
+        "another pattern left them, `rb.forget('runs/old')` removes the runs under a folder)",
+    )
 
 
 def test_a_single_seed_has_no_band(tmp_path: Path, store: Store) -> None:

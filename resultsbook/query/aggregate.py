@@ -40,6 +40,7 @@ from resultsbook.query.select import (
     check_filter_keys,
     key_hint,
     known_keys,
+    left_out_note,
     select_runs,
     why_nothing_selected,
 )
@@ -303,8 +304,10 @@ def _group(
         where = np.flatnonzero(first_absent == index)
         earliest, count = lacking.get(names[index], (len(runs), 0))
         lacking[names[index]] = (min(earliest, int(where[0])), count + len(where))
-    for key, (_, count) in sorted(lacking.items(), key=lambda item: item[1][0]):
-        notes.append(f"{count} run(s) with {metric.name!r} have no param {key!r} and were left out")
+    sources = runs.field("source") if lacking else None
+    for key, (earliest, count) in sorted(lacking.items(), key=lambda item: item[1][0]):
+        assert sources is not None
+        notes.append(left_out_note(count, metric.name, key, str(sources[earliest])))
     kept = runs.take(first_absent < 0)
     if not len(kept):
         return {}

@@ -31,6 +31,7 @@ from resultsbook.query.select import (
     check_filter_keys,
     has_key,
     key_hint,
+    left_out_note,
     run_value,
     select_runs,
     why_nothing_selected,
@@ -248,18 +249,20 @@ def _group(
     """Group runs by (facet, hue) value; report runs that lack one of the keys."""
     groups: dict[tuple[Any, Any], list[StoredRun]] = defaultdict(list)
     lacking: dict[str, int] = defaultdict(int)
+    first: dict[str, str] = {}
     for run in runs:
         missing = [
             k for k in (query.facet, query.hue) if k and run_value(run, k) is None and k not in run.params
         ]
         if missing:
             lacking[str(missing[0])] += 1
+            first.setdefault(str(missing[0]), run.source)
             continue
         facet = run_value(run, query.facet) if query.facet else None
         hue = run_value(run, query.hue) if query.hue else None
         groups[(facet, hue)].append(run)
     for key, count in lacking.items():
-        notes.append(f"{count} run(s) with {query.metric!r} have no param {key!r} and were left out")
+        notes.append(left_out_note(count, query.metric, key, first[key]))
     return dict(sorted(groups.items(), key=lambda item: (sort_key(item[0][0]), sort_key(item[0][1]))))
 
 

@@ -104,6 +104,14 @@ def _comma_list(item: Filter, values: Sequence[str]) -> str | None:
     return "[" + ", ".join(json.dumps(parse_scalar(part)) for part in parts) + "]"
 
 
+def left_out_note(count: int, metric: str, key: str, first_source: str) -> str:
+    """Say that runs lacking a row, column, hue or facet key were left out, and how to drop strays."""
+    return (
+        f"{count} run(s) with {metric!r} have no param {key!r} and were left out (the first: {first_source}; "
+        f"if a collect with another pattern left them, `{command('forget')}` removes the runs under a folder)"
+    )
+
+
 def run_value(run: StoredRun, key: str) -> Any:
     """Return a run's value for a filter or grouping key: its param, else a run field."""
     if key in run.params:
