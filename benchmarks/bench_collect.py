@@ -18,6 +18,10 @@ Every round measures, in this order and each as a fresh process run from the com
 - the store's own floor (`store_insert`): the rows the cold collect wrote, inserted as they are into
   an empty store of the same schema by plain sqlite3 (only the inserts timed). `parse_and_store` adds
   it to the parse floor: the work any collect that stores these rows does, one core's worth;
+- the design's own bound (`pipeline_bound`, benchmarks/pipeline_bound.py, a fresh process): a
+  stripped-down collect of this corpus alone (no validation, no problems, one known layout) with
+  resultsbook's shape — two forked readers, one SQLite writer, the same rows — so that the cold
+  collect's ratio can be read against the least its design costs;
 - `resultsbook build --no-collect` of a 10-table spec over every run (peak memory too);
 - `resultsbook table --rows model --columns dataset --metric val_acc` (mean ± std), beside a fresh
   Python process that runs the same SQL read of every run's last value and params and groups them;
@@ -53,6 +57,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"
+PIPELINE_BOUND = Path(__file__).resolve().parent / "pipeline_bound.py"
 RESULTSBOOK = [sys.executable, "-m", "resultsbook"]
 
 SPEC = """
@@ -284,6 +289,10 @@ def bench(
             measured["store_insert"] = reported([sys.executable, "-c", STORE_FLOOR, str(db)])
             parse_and_store = measured["orjson_parse"]["seconds"] + measured["store_insert"]["seconds"]
             measured["parse_and_store"] = {"seconds": parse_and_store}
+            bound = workdir / f"bound_{runs}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{bound}{suffix}").unlink(missing_ok=True)
+            measured["pipeline_bound"] = timed([sys.executable, str(PIPELINE_BOUND), str(corpus), str(bound)])
             measured["unchanged_collect"] = timed(
                 [*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"]
             )
@@ -316,6 +325,8 @@ PAIRS = [  # figure, its floor or peer
     ("build_10_tables", "baseline_build_10_tables"),
     ("cold_collect", "orjson_parse"),
     ("cold_collect", "parse_and_store"),
+    ("pipeline_bound", "orjson_parse"),
+    ("cold_collect", "pipeline_bound"),
     ("unchanged_collect", "stat_walk_process"),
     ("unchanged_collect_spec", "stat_walk_process"),
     ("table", "table_sql_floor"),
