@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from trackers import copy_fixture, expected, read_tree
+from trackers import FIXTURES, copy_fixture, expected, read_tree
 
 
 @pytest.fixture
@@ -154,3 +154,29 @@ def test_runs_told_apart_by_the_settings_in_their_own_folders_names_get_the_patt
     table = cli("table", "--db", "named.db", "--rows", "lr", "--metric", "eval/mean_reward", "--format", "json")
     assert [cell["stats"]["n"] for cell in json.loads(table.output)["cells"]] == [2, 2]
 
+
+
+def test_the_event_files_of_tensorboard_log_in_the_run_folder_are_its_training_curves(tmp_path):
+    """A stranger's tree (github.com/eliamounier/Deep_RL @ ffcdd1c, logs/seed_42_Pendulum/PPO/ with
+    evaluations.npz and `tensorboard_log`'s PPO_1/events.out.tfevents.*): the sb3 run held eval/* only,
+    and the event files below it (rollout/ep_rew_mean, train/*) were read by nothing and named nowhere."""
+    source = copy_fixture("sb3_zoo", tmp_path / "zoo") / "logs" / "ppo" / "CartPole-v1_1" / "evaluations.npz"
+    (written,) = (FIXTURES / "tensorboard" / "logs" / "tbx_seed0").glob("events.out.tfevents.*")
+    run_folder = tmp_path / "logs" / "seed_0_CartPole" / "PPO"
+    for sub in ("PPO_1", "PPO_2"):
+        (run_folder / sub).mkdir(parents=True)
+    (run_folder / "evaluations.npz").write_bytes(source.read_bytes())
+    (run_folder / "PPO_2" / written.name).write_bytes(written.read_bytes())
+    (run, problems, adapter) = read_tree(tmp_path / "logs")["seed_0_CartPole/PPO"]
+    assert adapter == "sb3" and problems == []
+    assert {"eval/mean_reward", "train/loss", "val/acc"} <= set(run.metrics)
+    assert len(run.metrics["train/loss"]) == 3 and run.start_time is not None
+    (run_folder / "PPO_1" / written.name).write_bytes(written.read_bytes())
+    (run, problems, _) = read_tree(tmp_path / "logs")["seed_0_CartPole/PPO"]
+    assert [(p.message, p.kept) for p in problems] == [
+        (
+            "holds 2 TensorBoard runs (PPO_1, PPO_2), one per call of learn()",
+            "the metrics of PPO_2, the last; `--adapter tensorboard` reads each as a run",
+        )
+    ]
+    assert len(run.metrics["train/loss"]) == 3
