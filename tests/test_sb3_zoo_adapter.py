@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from trackers import FIXTURES, copy_fixture, expected, read_tree
 
+from resultsbook.sources.bare import pattern_of
+
 
 @pytest.fixture
 def logs(tmp_path):
@@ -180,3 +182,23 @@ def test_the_event_files_of_tensorboard_log_in_the_run_folder_are_its_training_c
         )
     ]
     assert len(run.metrics["train/loss"]) == 3
+
+
+def test_runs_under_folders_named_seed_then_env_get_a_pattern_with_both(tmp_path, cli):
+    """A stranger's tree (github.com/eliamounier/Deep_RL @ ffcdd1c, logs/seed_42_Pendulum/PPO/
+    evaluations.npz): the note offered `{level1}/{level2}/...`, so seed and environment were one param."""
+    source = copy_fixture("sb3_zoo", tmp_path / "zoo") / "logs" / "ppo" / "CartPole-v1_1" / "evaluations.npz"
+    for seed in (14, 42):
+        for env in ("Acrobot-v1", "Pendulum"):
+            folder = tmp_path / "logs" / f"seed_{seed}_{env}" / "PPO"
+            folder.mkdir(parents=True)
+            (folder / "evaluations.npz").write_bytes(source.read_bytes())
+    result = cli("collect", "logs", "--db", "bare.db")
+    pattern = "seed_{seed}_{level1}/PPO/evaluations.npz"
+    assert f"(the first: 'seed_14_Acrobot-v1/PPO'), --pattern '{pattern}' makes them params" in result.stderr
+    assert pattern_of({"Pendulum_seed_1/x": "a.npz", "Acrobot-v1_seed_2/x": "a.npz"}) == (
+        "{level1}_seed_{seed}/x/a.npz"
+    )
+    named = cli("collect", "logs", "--db", "named.db", "--pattern", pattern)
+    table = cli("table", "--db", "named.db", "--rows", "level1", "--metric", "eval/mean_reward", "--format", "json")
+    assert [cell["stats"]["n"] for cell in json.loads(table.output)["cells"]] == [2, 2], named.output
