@@ -631,6 +631,23 @@ def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, me
     assert result.output.startswith(f"Error: no such option '{args[-2]}'; did you mean '{meant}'? (see ")
 
 
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("plot", ": figures are drawn by `resultsbook build` from a [figures.NAME] entry in resultsbook.toml"),
+        ("figure", ": figures are drawn by `resultsbook build`"),
+        ("ls", "; did you mean 'runs'?"),
+        ("latex", "; did you mean 'table --format latex'?"),
+    ],
+)
+def test_a_command_other_tools_have_is_answered_with_what_resultsbook_does_instead(cli, command, answer):
+    """A stranger asked for `resultsbook plot` (a curve of the SB3 runs of github.com/eliamounier/Deep_RL)
+    and was offered `report`; `figure`, `ls` and `latex` were answered with nothing."""
+    result = cli(command)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: no such command '{command}'{answer}"), result.output
+
+
 def test_a_flag_in_other_tools_words_is_not_answered_with_a_value_the_command_lacks(cli):
     result = cli("runs", "--latex")  # runs prints a table, JSON or CSV: no LaTeX to point at
     assert result.exit_code == 2 and result.output.startswith("Error: no such option '--latex' (see ")

@@ -210,6 +210,20 @@ OPTION_SYNONYMS = {
 }  # fmt: skip
 
 
+# commands other tools have, which resultsbook does otherwise: click's likeness answers `plot` with
+# `report`, and `figure`, `ls` or `latex` with nothing
+COMMAND_SYNONYMS = {
+    "plot": "figures", "plots": "figures", "figure": "figures", "figures": "figures", "curve": "figures",
+    "curves": "figures", "ls": "runs", "list": "runs", "latex": "table --format latex",
+    "export": "table --format latex", "compare": "diff", "ingest": "collect", "import": "collect",
+    "scan": "collect", "verify": "check", "validate": "check",
+}  # fmt: skip
+FIGURES_HINT = (
+    "figures are drawn by `resultsbook build` from a [figures.NAME] entry in resultsbook.toml, as "
+    'docs/figures.md shows: kind = "curve", metric, hue, facet, outputs'
+)
+
+
 # what a missing option is for, when its name alone does not say how to fill it
 MISSING_HINTS = {
     "rows": "the params that vary between runs make the rows (`resultsbook runs` shows them); for a table of "
@@ -233,6 +247,9 @@ def usage_message(error: Any) -> str:
     meant = _synonym(error)
     if meant is not None:
         message = f"No such option '{error.option_name}'; did you mean '{meant}'?"
+    command_meant = _command_synonym(message)
+    if command_meant is not None:
+        message = command_meant
     message = message.replace(". Did you mean", "; did you mean").replace(" Did you mean", "; did you mean")
     message = message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message
     context = getattr(error, "ctx", None)
@@ -276,6 +293,19 @@ def _synonym(error: Any) -> str | None:
         return None
     choices = getattr(param.type, "choices", None)
     return meant if not (value and choices) or value in choices else None  # `runs --latex`: no latex there
+
+
+def _command_synonym(message: str) -> str | None:
+    """Return the answer to an unknown command that other tools have (`plot`, `ls`), or None."""
+    import re
+
+    given = re.match(r"No such command '([^']*)'", message)
+    meant = COMMAND_SYNONYMS.get(given.group(1).lower()) if given else None
+    if given is None or meant is None:
+        return None
+    if meant == "figures":
+        return f"No such command '{given.group(1)}': {FIGURES_HINT}"
+    return f"No such command '{given.group(1)}'; did you mean '{meant}'?"
 
 
 def save_traceback(error: BaseException) -> str | None:
