@@ -156,6 +156,11 @@ def reduce_series(
     raise QueryError(f"reduction {reduction.text} is computed per cell, not per run")
 
 
+def step_text(step: float) -> str:
+    """Write a step as it was logged: 500000, not 500000.0."""
+    return str(int(step)) if float(step).is_integer() else repr(float(step))
+
+
 def value_at(steps: np.ndarray, values: np.ndarray, step: float) -> float:
     """Return the value at `step`: the last point at or before it, NaN if the run stopped earlier."""
     if len(steps) == 0 or steps[-1] < step:
