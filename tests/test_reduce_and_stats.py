@@ -149,6 +149,8 @@ def test_expressions_are_arithmetic_only():
         ("best_men", "best-mean"),
         ("Max", "max"),  # a capital was "not understood", with no guess
         ("LAST(10)", "last(10)"),
+        ("last(3", "last(3)"),  # a stranger's bracket left open was answered "did you mean 'last(3'?"
+        ("at(20000", "at(20000)"),
     ],
 )
 def test_a_misspelt_reduction_gets_the_one_meant_with_its_argument(typed, meant):

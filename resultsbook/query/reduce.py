@@ -66,7 +66,9 @@ def parse_reduction(text: str) -> Reduction:
         called = re.match(r"\s*([A-Za-z][A-Za-z_-]*)", text)
         if called is not None and called.group(1).lower() in _NAMES:  # Max, LAST(10): names are lowercase
             meant = (called.group(1).lower() + text[called.end() :]).strip()
-            raise QueryError(f"reduction {text!r} is not understood; did you mean {meant!r}? ({_HELP})")
+            meant += ")" * (meant.count("(") - meant.count(")"))  # last(3: the bracket left open
+            if meant != text.strip():
+                raise QueryError(f"reduction {text!r} is not understood; did you mean {meant!r}? ({_HELP})")
         raise QueryError(f"reduction {text!r} is not understood; {_HELP}")
     name, argument = found.group(1), (found.group(2) or "").strip()
     if name in {"last", "min", "max", "mean"} and not argument:
