@@ -115,6 +115,22 @@ def test_problems_are_listed_after_collect(make_run, cli, tmp_path):
     assert cli("problems").output.endswith("kept: the 1 complete line(s) before it\n")
 
 
+def test_a_second_collect_says_the_problems_of_its_unchanged_sources_still_stand(make_run, cli, tmp_path):
+    """A stranger collected an SB3 tree twice (github.com/eliamounier/Deep_RL): the second said `0
+    problems` while the 9 of the first still stood, as `resultsbook problems` showed."""
+    folder = make_run("r", {"model": "a"}, curve([1.0]))
+    make_run("s", {"model": "b"}, curve([1.0]))
+    with open(folder / "metrics.jsonl", "a") as handle:
+        handle.write('{"step": 2, "ac')
+    cli("collect", "runs")
+    assert cli("collect", "runs").output.splitlines() == [
+        "Collected runs: 0 new, 0 updated, 2 unchanged, 0 problems",
+        "Note: 1 problem met when the unchanged sources were last read still stands; `resultsbook problems` lists them",
+    ]
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')
+    assert "Note: 1 problem met when" in cli("collect").output
+
+
 def test_runs_are_listed_with_the_numbers_in_their_names_in_order(make_run, cli):
     for index in (10, 2, 1, 21):
         make_run(f"version_{index}", {"seed": index}, curve([1.0]))
