@@ -255,7 +255,7 @@ def test_a_cell_whose_runs_trained_for_different_budgets_is_marked_and_at_names_
     sac = next(cell for cell in table.cells.values() if cell.row == ("sac",))
     ppo = next(cell for cell in table.cells.values() if cell.row == ("ppo",))
     assert [mark.text for mark in sac.marks if mark.kind == "mixed"] == [
-        "averages runs whose curves end at different steps (200 to 2000): last(3) takes each at its own end; "
+        "averages runs whose curves end at different steps (200 to 2000): last(3) reads each run to its own end; "
         "reduce = 'at(200)' compares them at one step"
     ]
     assert sac.marks[-1].details[0] == "sac_0: ends at step 200"

@@ -80,7 +80,8 @@ def ends_mark(ends: np.ndarray, names: np.ndarray, reduction: str) -> Mark | Non
         return None
     text = (
         f"averages runs whose curves end at different steps ({step_text(low)} to {step_text(high)}): "
-        f"{reduction} takes each at its own end; reduce = 'at({step_text(low)})' compares them at one step"
+        f"{reduction} reads each run to its own end; "
+        f"reduce = 'at({step_text(low)})' compares them at one step"
     )
     order = np.argsort(ends[known], kind="stable")
     details = tuple(f"{names[known][i]}: ends at step {step_text(float(ends[known][i]))}" for i in order)
