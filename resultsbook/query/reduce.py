@@ -82,6 +82,11 @@ def parse_reduction(text: str) -> Reduction:
         except ValueError as error:
             raise QueryError(f"reduction {text!r}: at() takes a step number, e.g. at(5000)") from error
         return Reduction(kind="at", step=step, text=f"at({argument})")
+    if name == "best" and not argument:  # a run's best value, as other tools call max
+        raise QueryError(
+            f"reduction {text!r} names no metric: max (or min) takes each run's best value of the table's "
+            "metric; best(KEY) takes it at the step where KEY is best, e.g. best(val/acc)"
+        )
     if name == "best" and argument:
         parts = [part.strip() for part in argument.rsplit(",", 1)]
         if len(parts) == 2 and parts[1] in {"max", "min"}:
