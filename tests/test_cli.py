@@ -376,6 +376,23 @@ def test_a_pattern_field_that_took_the_folders_underscore_is_named_with_the_patt
     assert "Note" not in meant.output and "8 updated" in meant.output
 
 
+def test_a_glued_field_of_a_pattern_naming_a_file_in_a_run_folder_is_named_too(cli, tmp_path):
+    """A stranger's SB3 tree (github.com/eliamounier/Deep_RL, logs/seed_14_Acrobot-v1/DQN/evaluations.npz)
+    read with `seed{seed}_{env}/{algo}/evaluations.npz`: every seed was '_14', '_42', and no note said
+    so, the sb3 run being the folder, which the pattern (ending in the file) did not match."""
+    source = ROOT / "tests" / "fixtures" / "sb3_zoo" / "logs" / "ppo" / "CartPole-v1_1" / "evaluations.npz"
+    for seed in (14, 42):
+        run = tmp_path / "logs" / f"seed_{seed}_Pendulum" / "PPO"
+        run.mkdir(parents=True)
+        (run / "evaluations.npz").write_bytes(source.read_bytes())
+    glued = cli("collect", "logs", "--pattern", "seed{seed}_{env}/{algo}/evaluations.npz")
+    assert glued.exit_code == 0 and "2 new" in glued.output
+    assert (
+        "Note: --pattern 'seed{seed}_{env}/{algo}/evaluations.npz' took seed = '_14', '_42': text, the folders' "
+        "'_' kept before the number; did you mean --pattern 'seed_{seed}_{env}/{algo}/evaluations.npz'?"
+    ) in glued.output
+
+
 def test_a_table_without_rows_says_what_rows_are_and_how_to_show_one_configuration(cli, tmp_path):
     """Ten seeds of one PPO configuration: `table --metric rollout/ep_rew_mean` said only `missing option
     '--rows'`, and the store had no param to give it but the seed."""
