@@ -773,6 +773,20 @@ def test_diff_of_runs_of_two_experiments_says_so(tmp_path, cli):
     assert [line.split() for line in diff[2:]] == [["experiment", "neurons", "training_logs"]]
 
 
+def test_diff_of_runs_trained_for_different_budgets_names_their_last_steps(make_run, cli):
+    """Two SAC seeds of a stranger's SB3 tree (github.com/eliamounier/Deep_RL), one trained 20000 steps,
+    the other 200000: diff named the seed alone, and the runs looked like one configuration."""
+    make_run("short", {"seed": 14}, [{"step": step, "ret": 1.0} for step in range(100, 2001, 100)])
+    make_run("long", {"seed": 20}, [{"step": step, "ret": 1.0} for step in range(100, 20001, 100)])
+    make_run("near", {"seed": 42}, [{"step": step, "ret": 1.0} for step in range(100, 1901, 100)])
+    cli("collect", "runs")
+    diff = cli("diff", "short", "long").output.splitlines()
+    assert [line.split() for line in diff[2:]] == [["seed", "14", "20"], ["last", "step", "(ret)", "2000", "20000"]]
+    document = json.loads(cli("diff", "short", "long", "--json").output)
+    assert document["differences"][-1] == {"key": "last step (ret)", "kind": "length", "first": 2000, "second": 20000}
+    assert [line.split() for line in cli("diff", "short", "near").output.splitlines()[2:]] == [["seed", "14", "42"]]
+
+
 def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal(make_run, cli):
     # pytorch-forecasting's hparams.yaml vary in 164 params, some of them pickled tensors (seen in
     # github.com/DiegoCotacio/Deep-Demand-Forecasting-Guide @ 5ca86dfc, lightning_logs/): the listing
