@@ -348,6 +348,24 @@ def test_a_closed_book_is_one_error_saying_to_open_it_again(book):
     book.close()  # closing twice is no error
 
 
+def test_book_table_given_a_spec_tables_name_points_to_spec_table(tmp_path):
+    """A stranger wrote book.table("main") as `resultsbook table main` takes it (an SB3 tree,
+    github.com/eliamounier/Deep_RL) and was told only that a table needs a metric."""
+    atari_like(tmp_path)
+    (tmp_path / "resultsbook.toml").write_text(
+        (tmp_path / "resultsbook.toml").read_text() + '\n[tables.main]\nmetric = "hns"\nrows = ["method"]\n'
+    )
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        for typed in ("main", "mian"):
+            with pytest.raises(rb.SpecError) as caught:
+                book.table(typed)
+            assert str(caught.value) == (
+                "book.table takes rows and a metric; the table 'main' of resultsbook.toml is book.spec_table('main')"
+            )
+        with pytest.raises(rb.SpecError, match=r"^a table needs a metric"):
+            book.table("method")
+
+
 def test_a_closed_spec_book_says_so_for_its_spec_tables(tmp_path):
     atari_like(tmp_path)
     (tmp_path / "resultsbook.toml").write_text(
