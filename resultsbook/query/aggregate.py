@@ -128,7 +128,7 @@ def aggregate(
                 cell = _with_ends_mark(cell, own_ends, members, metric)
                 cached = cache[key] = (fingerprint, cell)
             cells[(row, column)] = cached[1]
-    most = max((len(c.runs) for c in cells.values()), default=0)
+    most = max((_replicates_in(cell.runs) for cell in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:
         expected = pooled_expected(cells, query)
@@ -356,6 +356,16 @@ def best_mean(
     return {run: float(values[index]) for run, values in at_common.items()}, step
 
 
+def _replicates_in(runs: CellRuns, kept: np.ndarray | None = None) -> int:
+    """Count a cell's replicates (of the runs `kept`): its runs, those that share a seed (two sweeps
+    in one cell) once; each run once where a run has no seed."""
+    columns = [column if kept is None else column[kept] for column in runs.replicate]
+    count = len(runs) if kept is None else int(np.count_nonzero(kept))
+    if not columns or any(value is None for column in columns for value in column.tolist()):
+        return count
+    return len(set(zip(*(column.tolist() for column in columns))))
+
+
 def _last_steps(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray | None:
     """Return the step each run's curve of the metric ends at (NaN where it logged none), when the
     table's reduction depends on how long a run trained; else None."""
@@ -445,7 +455,8 @@ def _mark_cells(
         if 0 < n < query.min_replicates:
             few = Mark("few", f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})")
             cell = replace(cell, marks=(few, *cell.marks))
-        if n < expected:
+        distinct = _replicates_in(cell.runs, ~np.isnan(cell.runs.values))  # runs sharing a seed once
+        if distinct < expected:
             if seen_replicates is None:
                 seen_replicates = expected_replicates(cells, query, expected)
                 recorded = any(
@@ -456,6 +467,8 @@ def _mark_cells(
             ran = set(zip(*(column.tolist() for column in cell.runs.replicate)))
             missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
             text = f"n = {n} of {expected_text(query, expected, recorded)}"
+            if distinct != n:  # two sweeps in one cell: 11 runs of 3 seeds
+                text = f"{distinct} of {expected_text(query, expected, recorded)}, in n = {n} runs"
             named: tuple[str, ...] = ()
             if missing and all(v is not None for k in missing for v in k):
                 named = tuple(replicate_text(query.replicate, k) for k in missing)
