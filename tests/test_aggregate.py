@@ -439,6 +439,15 @@ def test_a_metric_given_without_its_section_names_every_section_that_has_it(make
         table(store, tmp_path, "f1_macro")
 
 
+def test_a_metric_given_without_its_section_names_the_one_section_that_has_it(make_run, store, tmp_path):
+    """SB3's train/loss beside train/actor_loss, time/fps and 18 more (github.com/eliamounier/Deep_RL):
+    --metric loss listed the first twelve metrics, since one key alone ends in /loss."""
+    logged = {f"train/other_{i}": 0.1 for i in range(14)}
+    make_run("r0", {"model": "a"}, [{"step": 1, "train/loss": 0.9, "train/actor_loss": 0.8, **logged}])
+    with pytest.raises(QueryError, match=r"did you mean 'train/loss'\?$"):
+        table(store, tmp_path, "loss")
+
+
 def test_several_metrics_come_in_the_order_they_are_listed(make_run, store, tmp_path):
     """`metrics = ["loss", "acc"]` came out acc, loss: sorted by name, against the order the paper asked."""
     for seed in range(2):
