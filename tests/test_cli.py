@@ -656,6 +656,8 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
         (["table", "--rows", "model", "--metric", "acc", "-o", "t.tex"], "--save"),
         (["table", "--rows", "model", "--metric", "acc", "--latex", "x"], "--format latex"),
         (["runs", "--csv", "x"], "--format csv"),
+        (["table", "--rows", "model", "--metric", "acc", "--reduction", "last"], "--reduce"),  # not --direction
+        (["table", "--rows", "model", "--metric", "acc", "--seed", "seed"], "--replicate"),
     ],
 )
 def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, meant):
@@ -679,6 +681,15 @@ def test_a_command_other_tools_have_is_answered_with_what_resultsbook_does_inste
     result = cli(command)
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: no such command '{command}'{answer}"), result.output
+
+
+def test_a_flag_misspelt_near_several_is_answered_with_the_one_it_starts_as(cli):
+    """A stranger's `table --digit 1` (on an SB3 tree, github.com/eliamounier/Deep_RL) was answered
+    `no such option '--digit'. (Did you mean one of: '--budget', '--digits', '--highlight'?)`."""
+    digit = cli("table", "--rows", "model", "--metric", "acc", "--digit", "1")
+    assert digit.output.startswith("Error: no such option '--digit'; did you mean '--digits'? (see ")
+    foo = cli("table", "--rows", "model", "--metric", "acc", "--foo", "1")
+    assert foo.output.startswith("Error: no such option '--foo'; did you mean one of '--format', '--pool'? (see ")
 
 
 def test_a_flag_in_other_tools_words_is_not_answered_with_a_value_the_command_lacks(cli):

@@ -206,7 +206,7 @@ OPTION_SYNONYMS = {
     "--tex": "--format latex", "--markdown": "--format markdown", "--md": "--format markdown",
     "--csv": "--format csv", "--maximize": "--goal METRIC=max", "--minimize": "--goal METRIC=min",
     "--higher-is-better": "--goal METRIC=max", "--lower-is-better": "--goal METRIC=min",
-    "--direction": "--goal", "--mode": "--goal",
+    "--direction": "--goal", "--mode": "--goal", "--reduction": "--reduce", "--seed": "--replicate",
 }  # fmt: skip
 
 
@@ -247,6 +247,8 @@ def usage_message(error: Any) -> str:
     meant = _synonym(error)
     if meant is not None:
         message = f"No such option '{error.option_name}'; did you mean '{meant}'?"
+    else:
+        message = _one_option_meant(message)
     command_meant = _command_synonym(message)
     if command_meant is not None:
         message = command_meant
@@ -255,6 +257,27 @@ def usage_message(error: Any) -> str:
     context = getattr(error, "ctx", None)
     command = context.command_path if context is not None else "resultsbook"
     return f"{message.rstrip('.')} (see `{command} --help`)"
+
+
+def _one_option_meant(message: str) -> str:
+    """Answer click's `No such option '--digit'. (Did you mean one of: '--budget', '--digits', ...?)`
+    with the one flag that starts as the typed one does (`--digits`), when one does."""
+    import re
+
+    found = re.match(r"No such option '([^']*)'\. \(Did you mean one of: (.*)\?\)$", message)
+    if found is None:
+        return message
+    typed, flags = found.group(1), re.findall(r"'([^']*)'", found.group(2))
+    word = typed.lstrip("-")
+    shared = {
+        flag: next((i for i, (a, b) in enumerate(zip(word, name)) if a != b), min(len(word), len(name)))
+        for flag, name in ((flag, flag.lstrip("-")) for flag in flags)
+    }
+    longest = max(shared.values(), default=0)
+    best = [flag for flag, length in shared.items() if length == longest]
+    if longest >= 3 and len(best) == 1:
+        return f"No such option '{typed}'; did you mean '{best[0]}'?"
+    return f"No such option '{typed}'; did you mean one of {', '.join(repr(flag) for flag in flags)}?"
 
 
 def _meant_choice(error: Any, message: str) -> str | None:
