@@ -178,7 +178,7 @@ def test_the_event_files_of_tensorboard_log_in_the_run_folder_are_its_training_c
     assert [(p.message, p.kept) for p in problems] == [
         (
             "holds 2 TensorBoard runs (PPO_1, PPO_2), one per call of learn()",
-            "the metrics of PPO_2, the last; `--adapter tensorboard` reads each as a run",
+            "the metrics of PPO_2, the last; adapter='tensorboard' reads each as a run",
         )
     ]
     assert len(run.metrics["train/loss"]) == 3

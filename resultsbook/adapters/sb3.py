@@ -24,6 +24,7 @@ from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, read_delimited
 from resultsbook.sources.textio import parse_json, read_text
 from resultsbook.sources.yamlio import read_yaml_file
+from resultsbook.voice import option
 
 EVALUATIONS_FILE = "evaluations.npz"
 MONITOR_FILE = re.compile(r"(.*\.)?monitor\.csv")
@@ -143,7 +144,7 @@ def _read_tensorboard(
     last = names[-1]
     if len(names) > 1:
         message = f"holds {len(names)} TensorBoard runs ({', '.join(names)}), one per call of learn()"
-        kept = f"the metrics of {last}, the last; `--adapter tensorboard` reads each as a run"
+        kept = f"the metrics of {last}, the last; {option('adapter', 'tensorboard')} reads each as a run"
         problems.append(Problem(root, message, kept))
     events = read_event_files(runs[last], problems)
     for tag in evaluated & set(events.chunks):
