@@ -692,6 +692,21 @@ def test_a_flag_misspelt_near_several_is_answered_with_the_one_it_starts_as(cli)
     assert foo.output.startswith("Error: no such option '--foo'; did you mean one of '--format', '--pool'? (see ")
 
 
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("build", "build writes every output of the spec; --table NAME writes one table or figure"),
+        ("status", "status reports every table of the spec; `resultsbook explain NAME` shows one table's runs"),
+    ],
+)
+def test_a_table_name_given_to_a_command_that_takes_none_says_what_it_does(cli, command, answer):
+    """A stranger typed `resultsbook status main` and `build main` (a spec over an SB3 tree,
+    github.com/eliamounier/Deep_RL) and was told only `got unexpected extra argument (main)`."""
+    result = cli(command, "main")
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: got unexpected extra argument (main): {answer} (see "), result.output
+
+
 def test_a_flag_in_other_tools_words_is_not_answered_with_a_value_the_command_lacks(cli):
     result = cli("runs", "--latex")  # runs prints a table, JSON or CSV: no LaTeX to point at
     assert result.exit_code == 2 and result.output.startswith("Error: no such option '--latex' (see ")

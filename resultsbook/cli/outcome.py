@@ -224,6 +224,15 @@ FIGURES_HINT = (
 )
 
 
+# what a command given a name it takes no argument for (`build main`, `status main`) does instead
+EXTRA_ARGUMENT_HINTS = {
+    "build": "build writes every output of the spec; --table NAME writes one table or figure",
+    "status": "status reports every table of the spec; `resultsbook explain NAME` shows one table's runs",
+    "check": "check checks every output of the spec",
+    "runs": "runs lists every run; --where KEY=VALUE selects some, `resultsbook show RUN` shows one",
+}
+
+
 # what a missing option is for, when its name alone does not say how to fill it
 MISSING_HINTS = {
     "rows": "the params that vary between runs make the rows (`resultsbook runs` shows them); for a table of "
@@ -252,6 +261,10 @@ def usage_message(error: Any) -> str:
     command_meant = _command_synonym(message)
     if command_meant is not None:
         message = command_meant
+    context = getattr(error, "ctx", None)
+    extra = EXTRA_ARGUMENT_HINTS.get(getattr(context, "info_name", None) or "")
+    if extra is not None and message.startswith("Got unexpected extra argument"):
+        message = f"{message.rstrip('.')}: {extra}"
     message = message.replace(". Did you mean", "; did you mean").replace(" Did you mean", "; did you mean")
     message = message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message
     context = getattr(error, "ctx", None)
