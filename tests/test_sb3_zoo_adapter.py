@@ -177,7 +177,7 @@ def test_the_event_files_of_tensorboard_log_in_the_run_folder_are_its_training_c
     (run, problems, _) = read_tree(tmp_path / "logs")["seed_0_CartPole/PPO"]
     assert [(p.message, p.kept) for p in problems] == [
         (
-            "holds 2 TensorBoard runs (PPO_1, PPO_2), one per call of learn()",
+            "holds 2 TensorBoard runs (PPO_1, PPO_2), one per learn(): the training ran again in this folder",
             "the metrics of PPO_2, the last; adapter='tensorboard' reads each as a run",
         )
     ]

@@ -143,7 +143,8 @@ def _read_tensorboard(
     names = sorted(runs, key=lambda sub: int(sub.rsplit("_", 1)[1]))
     last = names[-1]
     if len(names) > 1:
-        message = f"holds {len(names)} TensorBoard runs ({', '.join(names)}), one per call of learn()"
+        message = f"holds {len(names)} TensorBoard runs ({', '.join(names)}), one per learn(): "
+        message += "the training ran again in this folder"
         kept = f"the metrics of {last}, the last; {option('adapter', 'tensorboard')} reads each as a run"
         problems.append(Problem(root, message, kept))
     events = read_event_files(runs[last], problems)
