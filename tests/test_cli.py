@@ -786,6 +786,22 @@ def test_runs_show_and_diff(make_run, cli):
     assert cli("show", "zzz").exit_code == 2
 
 
+def test_a_run_named_by_its_folder_of_runs_lists_the_runs_under_it(tmp_path, cli):
+    """A stranger's `show seed_42_Pendulum` (SB3 runs seed_42_Pendulum/PPO, /SAC, /TD3 of
+    github.com/eliamounier/Deep_RL) was answered `did you mean 'seed_42_Pendulum/TD3'?`, one of three."""
+    source = ROOT / "tests" / "fixtures" / "sb3_zoo" / "logs" / "ppo" / "CartPole-v1_1" / "evaluations.npz"
+    for run in ("seed_42_Pendulum/PPO", "seed_42_Pendulum/SAC", "seed_42_Pendulum/TD3", "seed_14_Pendulum/PPO"):
+        (tmp_path / "logs" / run).mkdir(parents=True)
+        (tmp_path / "logs" / run / "evaluations.npz").write_bytes(source.read_bytes())
+    cli("collect", "logs")
+    shown = cli("show", "seed_42_Pendulum")
+    assert shown.exit_code == 2
+    assert shown.output.startswith(
+        "Error: no run has the id or name 'seed_42_Pendulum'; runs under it: seed_42_Pendulum/PPO, "
+        "seed_42_Pendulum/SAC, seed_42_Pendulum/TD3"
+    ), shown.output
+
+
 def test_diff_of_runs_of_two_experiments_says_so(tmp_path, cli):
     """ML-PWS trains each neuron twice, `neurons/neuron_0` and `training_logs/neuron_0` (Lightning folders
     of two experiments, one hparams.yaml): `diff` said `the two runs have the same params and provenance`."""

@@ -10,7 +10,7 @@ import click
 
 from resultsbook.cli.common import db_option, echo, fail, json_option, open_store, print_json, split_list
 from resultsbook.cli.completion import complete_metrics, complete_params, complete_runs
-from resultsbook.errors import QueryError, SpecError, closest, did_you_mean
+from resultsbook.errors import QueryError, SpecError, closest, did_you_mean, listing_text
 
 RUN_COLUMNS = (
     "run_id",
@@ -472,8 +472,12 @@ def find_run(runs: list[Any], text: str) -> Any:
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        below = sorted(r.name for r in runs if r.name.startswith(text.rstrip("/") + "/"))
         guess = closest(text, [r.name for r in runs])
-        hint = f"did you mean {guess!r}?" if guess else "list the runs with `resultsbook runs`"
+        if len(below) > 1:  # a folder of runs: seed_42_Pendulum holds seed_42_Pendulum/PPO, /SAC, ...
+            hint = f"runs under it: {listing_text(below, 5)}"
+        else:
+            hint = f"did you mean {guess!r}?" if guess else "list the runs with `resultsbook runs`"
         raise SpecError(f"no run has the id or name {text!r}; {hint}")
     listed = ", ".join(f"{r.run_id} ({r.name})" for r in matches[:5])
     raise SpecError(f"{text!r} matches {len(matches)} runs: {listed}; give more of the id")
