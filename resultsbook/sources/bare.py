@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from resultsbook.voice import option
 
 _NUMBERED = re.compile(r"([A-Za-z]+)([_-]?)(\d+)")  # seed_0, seed0, fold-3: a key and its number
-# seed_14_Acrobot-v1 (a key and its number, then the rest), Acrobot-v1_seed_14 (the rest first)
+# seed_14_Acrobot-v1 (a key and its number, then the rest), Acrobot-v1_seed_14 (the rest first), for
+# keys that count replicates: the `-v1` of Acrobot-v1 or the `bs16` of bs16_lr2 is no seed beside a name
+_REPLICATE_KEYS = frozenset({"seed", "trial", "run", "rep", "repeat", "fold"})
 _NUMBERED_FIRST = re.compile(r"([A-Za-z]+)([_-]?)(\d+)([_-])(.+)")
 _NUMBERED_LAST = re.compile(r"(.+?)([_-])([A-Za-z]+)([_-]?)(\d+)")
 _LITERAL = re.compile(r"[\w.\- ]+")  # a folder name a pattern can hold as it is
@@ -110,13 +112,13 @@ def _numbered_part(names: set[str], label: str) -> str | None:
     first = [_NUMBERED_FIRST.fullmatch(name) for name in names]
     if all(first):
         shapes = {match.group(1, 2, 4) for match in first if match is not None}
-        if len(shapes) == 1:
+        if len(shapes) == 1 and next(iter(shapes))[0].lower() in _REPLICATE_KEYS:
             key, separator, gap = shapes.pop()
             return f"{key}{separator}{{{key.lower()}}}{gap}{{{label}}}"
     last = [_NUMBERED_LAST.fullmatch(name) for name in names]
     if all(last):
         shapes = {match.group(2, 3, 4) for match in last if match is not None}
-        if len(shapes) == 1:
+        if len(shapes) == 1 and next(iter(shapes))[1].lower() in _REPLICATE_KEYS:
             gap, key, separator = shapes.pop()
             return f"{{{label}}}{gap}{key}{separator}{{{key.lower()}}}"
     return None
