@@ -639,6 +639,9 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     assert near.exit_code == 2 and near.output.startswith(
         "Error: no adapter named 'lightning'; did you mean 'lightning_csv'? installed adapters: "
     )
+    for named, meant in (("tb", "tensorboard"), ("stable-baselines3", "sb3")):  # other tools' names for them
+        other = cli("collect", "runs", "--adapter", named)
+        assert other.output.startswith(f"Error: no adapter named {named!r}; did you mean {meant!r}? "), other.output
     mistyped = cli("collect", "rnus")
     assert mistyped.exit_code == 2 and "'rnus' does not exist; did you mean 'runs'?" in mistyped.output
     assert "did you mean" not in cli("collect", "zzzz").output
