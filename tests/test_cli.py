@@ -710,6 +710,20 @@ def test_a_table_name_given_to_a_command_that_takes_none_says_what_it_does(cli, 
     assert result.output.startswith(f"Error: got unexpected extra argument (main): {answer} (see "), result.output
 
 
+def test_build_without_a_spec_says_how_to_write_one(cli, make_run):
+    """A stranger ran `resultsbook build` after collecting an SB3 tree (github.com/eliamounier/Deep_RL)
+    and was told to `create one`, with no word of `table --save`, which writes it."""
+    make_run("r", {"model": "a"}, curve([1.0]))
+    cli("collect", "runs")
+    for command in ("build", "check"):
+        result = cli(command)
+        assert result.exit_code == 1
+        assert result.output.startswith(
+            "Error: no resultsbook.toml here or in any parent folder; `resultsbook table --rows KEY --metric KEY "
+            "--save NAME` writes one holding that table"
+        ), result.output
+
+
 def test_a_flag_in_other_tools_words_is_not_answered_with_a_value_the_command_lacks(cli):
     result = cli("runs", "--latex")  # runs prints a table, JSON or CSV: no LaTeX to point at
     assert result.exit_code == 2 and result.output.startswith("Error: no such option '--latex' (see ")

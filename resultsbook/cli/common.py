@@ -110,7 +110,9 @@ def load_required_spec(config: str | None) -> Spec:
     path = config or find_spec()
     if path is None:
         raise NotFoundError(
-            "no resultsbook.toml here or in any parent folder; create one or pass --config FILE"
+            "no resultsbook.toml here or in any parent folder; `resultsbook table --rows KEY --metric KEY "
+            "--save NAME` writes one holding that table (docs/tables.md says what else it takes), or pass "
+            "--config FILE"
         )
     return load_spec(path)
 
