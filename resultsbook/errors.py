@@ -143,7 +143,7 @@ def did_you_mean(word: str, known: Iterable[str], listing: str = "known", shown:
     """
     names = sorted({str(name) for name in known})
     ending = _last_part_matches(word, names)
-    if 1 < len(ending) <= MAX_GUESSES:  # as likely each: one guess would pick among them by spelling
+    if 0 < len(ending) <= MAX_GUESSES:  # as likely each: one guess would pick among them by spelling
         return f"did you mean {' or '.join(repr(name) for name in ending)}?"
     guess = closest(word, names)
     if guess is not None:

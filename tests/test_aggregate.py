@@ -110,6 +110,25 @@ def test_a_cell_sharing_many_seeds_names_the_first_three_and_counts_the_rest(mak
     assert kinds["duplicate"] == "several runs share seed 0, seed 1, seed 2 and 12 more"
 
 
+def test_runs_sharing_a_seed_count_as_one_replicate_in_the_seeds_expected(make_run, store, tmp_path):
+    """A stranger's SB3 runs read by the tensorboard adapter (github.com/eliamounier/Deep_RL: PPO_1 …
+    PPO_6 of one seed) made 11 runs of 3 seeds in a cell: every other cell was 'n = 3 of 11 seeds', and
+    that cell, lacking 3 of the 6 seeds, was not called incomplete."""
+    for sweep in ("x", "y"):
+        for seed in range(3):
+            make_run(f"a_{sweep}{seed}", {"model": "a", "seed": seed}, curve([1.0]))
+    for seed in range(3):
+        make_run(f"b{seed}", {"model": "b", "seed": seed}, curve([1.0]))
+    make_run("c0", {"model": "c", "seed": 0}, curve([1.0]))
+    make_run("c0_again", {"model": "c", "seed": 0}, curve([2.0]))
+    result = table(store, tmp_path)
+    assert result.expected == 3
+    assert {m.kind for m in result.cell(("b",), ()).marks} == set()
+    assert {m.kind for m in result.cell(("a",), ()).marks} == {"duplicate"}
+    marks = {m.kind: m.text for m in result.cell(("c",), ()).marks}
+    assert marks["incomplete"] == "1 of 3 seeds, the most any cell has, in n = 2 runs (missing seed 1, seed 2)"
+
+
 def test_runs_without_a_value_are_left_out_and_said(make_run, store, tmp_path):
     make_run("r0", {"model": "a", "seed": 0}, curve([1.0]))
     make_run("r1", {"model": "a", "seed": 1}, [{"step": 1, "acc": float("nan")}])
@@ -421,6 +440,15 @@ def test_a_metric_given_without_its_section_names_every_section_that_has_it(make
     )
     with pytest.raises(QueryError, match=r"did you mean 'test\.f1_macro' or 'val\.f1_macro'\?$"):
         table(store, tmp_path, "f1_macro")
+
+
+def test_a_metric_given_without_its_section_names_the_one_section_that_has_it(make_run, store, tmp_path):
+    """SB3's train/loss beside train/actor_loss, time/fps and 18 more (github.com/eliamounier/Deep_RL):
+    --metric loss listed the first twelve metrics, since one key alone ends in /loss."""
+    logged = {f"train/other_{i}": 0.1 for i in range(14)}
+    make_run("r0", {"model": "a"}, [{"step": 1, "train/loss": 0.9, "train/actor_loss": 0.8, **logged}])
+    with pytest.raises(QueryError, match=r"did you mean 'train/loss'\?$"):
+        table(store, tmp_path, "loss")
 
 
 def test_several_metrics_come_in_the_order_they_are_listed(make_run, store, tmp_path):

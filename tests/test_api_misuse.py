@@ -348,6 +348,24 @@ def test_a_closed_book_is_one_error_saying_to_open_it_again(book):
     book.close()  # closing twice is no error
 
 
+def test_book_table_given_a_spec_tables_name_points_to_spec_table(tmp_path):
+    """A stranger wrote book.table("main") as `resultsbook table main` takes it (an SB3 tree,
+    github.com/eliamounier/Deep_RL) and was told only that a table needs a metric."""
+    atari_like(tmp_path)
+    (tmp_path / "resultsbook.toml").write_text(
+        (tmp_path / "resultsbook.toml").read_text() + '\n[tables.main]\nmetric = "hns"\nrows = ["method"]\n'
+    )
+    with rb.open(tmp_path / "resultsbook.toml") as book:
+        for typed in ("main", "mian"):
+            with pytest.raises(rb.SpecError) as caught:
+                book.table(typed)
+            assert str(caught.value) == (
+                "book.table takes rows and a metric; the table 'main' of resultsbook.toml is book.spec_table('main')"
+            )
+        with pytest.raises(rb.SpecError, match=r"^a table needs a metric"):
+            book.table("method")
+
+
 def test_a_closed_spec_book_says_so_for_its_spec_tables(tmp_path):
     atari_like(tmp_path)
     (tmp_path / "resultsbook.toml").write_text(
@@ -568,3 +586,19 @@ def test_a_label_that_is_not_text_is_refused_rather_than_printed_as_a_dict(book,
         match=r"must be text; labels=\{'model': 'Model'\} names a key, labels=\{'model': \{'mlp': 'MLP'\}\} its values",
     ):
         book.table(rows="model", metric="acc", labels=labels)
+
+
+def test_filters_joined_by_commas_are_refused_with_each_given_apart(book, cli):
+    """A stranger's `runs --where env=LunarLanderContinuous-v3,algo=PPO,seed=20` (an SB3 tree,
+    github.com/eliamounier/Deep_RL) listed every run of that env: 'algo=PPO' and 'seed=20' were read
+    as two more values of env."""
+    result = cli("runs", "--db", "s.db", "--where", "dataset=moons,model=mlp,seed=1")
+    assert result.exit_code != 0
+    assert result.output.strip() == (
+        "Error: filter dataset=moons,model=mlp,seed=1: 'model=mlp', 'seed=1' read as values of dataset, not "
+        "filters of their own (a comma lists one key's values: model=mlp,cnn); give each its own: "
+        "--where dataset=moons --where model=mlp --where seed=1"
+    )
+    with pytest.raises(rb.QueryError, match=r"give each its own: where=\['dataset=moons', 'model=mlp'\]$"):
+        book.runs(where="dataset=moons,model=mlp")
+    assert len(book.runs(where="model=mlp,logreg")) == 12  # a list of one key's values, as before

@@ -473,9 +473,10 @@ def test_plain_check_fails_while_a_run_the_logs_hold_is_not_in_the_store(paper):
     failed = run_cli("check")
     assert failed.exit_code == 1
     assert failed.stderr.splitlines()[-1] == (
-        "Error: 1 run source(s) under the spec's [[sources]] are not in the store (e.g. runs/mlp_moons_seed3) "
-        "and 1 stored run source(s) are gone from them (e.g. runs/logreg_circles_seed2): the outputs do not "
-        "show them yet; `resultsbook check --collect` collects them first, `resultsbook build` rebuilds with them"
+        "Error: 1 run source(s) under the spec's [[sources]] are not in the store (e.g. runs/mlp_moons_seed3): "
+        "the outputs do not show them yet; 1 stored run source(s) are gone from the spec's [[sources]] (e.g. "
+        "runs/logreg_circles_seed2): the outputs still count them; `resultsbook check --collect` collects "
+        "first, `resultsbook build` rebuilds with what the logs hold"
     )
     assert failed.stdout.splitlines()[-1].endswith("2 run sources not collected")
     document = json.loads(run_cli("check", "--json").stdout)
@@ -494,4 +495,18 @@ def test_a_paper_pattern_matching_no_file_is_never_answered_with_a_file_resultsb
     result = run_cli("check")
     assert "Error: paper/table1.tex: [macros] paper matches no file; did you mean paper/main.tex?\n" in (
         result.output
+    )
+
+
+def test_check_says_a_gone_run_source_is_still_counted_not_yet_to_be_shown(paper):
+    """A stranger moved an SB3 run folder away (github.com/eliamounier/Deep_RL): check said the sources
+    were 'gone from them' (from what?) and that 'the outputs do not show them yet', which they did."""
+    run_cli("build")
+    shutil.rmtree(paper / "runs" / "logreg_circles_seed2")
+    failed = run_cli("check")
+    assert failed.exit_code == 1
+    assert failed.stderr.splitlines()[-1] == (
+        "Error: 1 stored run source(s) are gone from the spec's [[sources]] (e.g. runs/logreg_circles_seed2): "
+        "the outputs still count them; `resultsbook check --collect` collects first, `resultsbook build` "
+        "rebuilds with what the logs hold"
     )

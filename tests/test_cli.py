@@ -115,6 +115,22 @@ def test_problems_are_listed_after_collect(make_run, cli, tmp_path):
     assert cli("problems").output.endswith("kept: the 1 complete line(s) before it\n")
 
 
+def test_a_second_collect_says_the_problems_of_its_unchanged_sources_still_stand(make_run, cli, tmp_path):
+    """A stranger collected an SB3 tree twice (github.com/eliamounier/Deep_RL): the second said `0
+    problems` while the 9 of the first still stood, as `resultsbook problems` showed."""
+    folder = make_run("r", {"model": "a"}, curve([1.0]))
+    make_run("s", {"model": "b"}, curve([1.0]))
+    with open(folder / "metrics.jsonl", "a") as handle:
+        handle.write('{"step": 2, "ac')
+    cli("collect", "runs")
+    assert cli("collect", "runs").output.splitlines() == [
+        "Collected runs: 0 new, 0 updated, 2 unchanged, 0 problems",
+        "Note: 1 problem met when the unchanged sources were last read still stands; `resultsbook problems` lists them",
+    ]
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')
+    assert "Note: 1 problem met when" in cli("collect").output
+
+
 def test_runs_are_listed_with_the_numbers_in_their_names_in_order(make_run, cli):
     for index in (10, 2, 1, 21):
         make_run(f"version_{index}", {"seed": index}, curve([1.0]))
@@ -358,6 +374,23 @@ def test_a_pattern_field_that_took_the_folders_underscore_is_named_with_the_patt
     ) in glued.output
     meant = cli("collect", "logs", "--pattern", "{algo}/seed_{seed}/progress.csv")
     assert "Note" not in meant.output and "8 updated" in meant.output
+
+
+def test_a_glued_field_of_a_pattern_naming_a_file_in_a_run_folder_is_named_too(cli, tmp_path):
+    """A stranger's SB3 tree (github.com/eliamounier/Deep_RL, logs/seed_14_Acrobot-v1/DQN/evaluations.npz)
+    read with `seed{seed}_{env}/{algo}/evaluations.npz`: every seed was '_14', '_42', and no note said
+    so, the sb3 run being the folder, which the pattern (ending in the file) did not match."""
+    source = ROOT / "tests" / "fixtures" / "sb3_zoo" / "logs" / "ppo" / "CartPole-v1_1" / "evaluations.npz"
+    for seed in (14, 42):
+        run = tmp_path / "logs" / f"seed_{seed}_Pendulum" / "PPO"
+        run.mkdir(parents=True)
+        (run / "evaluations.npz").write_bytes(source.read_bytes())
+    glued = cli("collect", "logs", "--pattern", "seed{seed}_{env}/{algo}/evaluations.npz")
+    assert glued.exit_code == 0 and "2 new" in glued.output
+    assert (
+        "Note: --pattern 'seed{seed}_{env}/{algo}/evaluations.npz' took seed = '_14', '_42': text, the folders' "
+        "'_' kept before the number; did you mean --pattern 'seed_{seed}_{env}/{algo}/evaluations.npz'?"
+    ) in glued.output
 
 
 def test_a_table_without_rows_says_what_rows_are_and_how_to_show_one_configuration(cli, tmp_path):
@@ -612,6 +645,9 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     assert near.exit_code == 2 and near.output.startswith(
         "Error: no adapter named 'lightning'; did you mean 'lightning_csv'? installed adapters: "
     )
+    for named, meant in (("tb", "tensorboard"), ("stable-baselines3", "sb3")):  # other tools' names for them
+        other = cli("collect", "runs", "--adapter", named)
+        assert other.output.startswith(f"Error: no adapter named {named!r}; did you mean {meant!r}? "), other.output
     mistyped = cli("collect", "rnus")
     assert mistyped.exit_code == 2 and "'rnus' does not exist; did you mean 'runs'?" in mistyped.output
     assert "did you mean" not in cli("collect", "zzzz").output
@@ -629,12 +665,69 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
         (["table", "--rows", "model", "--metric", "acc", "-o", "t.tex"], "--save"),
         (["table", "--rows", "model", "--metric", "acc", "--latex", "x"], "--format latex"),
         (["runs", "--csv", "x"], "--format csv"),
+        (["table", "--rows", "model", "--metric", "acc", "--reduction", "last"], "--reduce"),  # not --direction
+        (["table", "--rows", "model", "--metric", "acc", "--seed", "seed"], "--replicate"),
     ],
 )
 def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, meant):
     result = cli(*args)
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: no such option '{args[-2]}'; did you mean '{meant}'? (see ")
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("plot", ": figures are drawn by `resultsbook build` from a [figures.NAME] entry in resultsbook.toml"),
+        ("figure", ": figures are drawn by `resultsbook build`"),
+        ("ls", "; did you mean 'runs'?"),
+        ("latex", "; did you mean 'table --format latex'?"),
+    ],
+)
+def test_a_command_other_tools_have_is_answered_with_what_resultsbook_does_instead(cli, command, answer):
+    """A stranger asked for `resultsbook plot` (a curve of the SB3 runs of github.com/eliamounier/Deep_RL)
+    and was offered `report`; `figure`, `ls` and `latex` were answered with nothing."""
+    result = cli(command)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: no such command '{command}'{answer}"), result.output
+
+
+def test_a_flag_misspelt_near_several_is_answered_with_the_one_it_starts_as(cli):
+    """A stranger's `table --digit 1` (on an SB3 tree, github.com/eliamounier/Deep_RL) was answered
+    `no such option '--digit'. (Did you mean one of: '--budget', '--digits', '--highlight'?)`."""
+    digit = cli("table", "--rows", "model", "--metric", "acc", "--digit", "1")
+    assert digit.output.startswith("Error: no such option '--digit'; did you mean '--digits'? (see ")
+    foo = cli("table", "--rows", "model", "--metric", "acc", "--foo", "1")
+    assert foo.output.startswith("Error: no such option '--foo'; did you mean one of '--format', '--pool'? (see ")
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("check", "check checks every output of the spec"),  # build: did you mean --table main?
+        ("status", "status reports every table of the spec; `resultsbook explain NAME` shows one table's runs"),
+    ],
+)
+def test_a_table_name_given_to_a_command_that_takes_none_says_what_it_does(cli, command, answer):
+    """A stranger typed `resultsbook status main` and `build main` (a spec over an SB3 tree,
+    github.com/eliamounier/Deep_RL) and was told only `got unexpected extra argument (main)`."""
+    result = cli(command, "main")
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: got unexpected extra argument (main): {answer} (see "), result.output
+
+
+def test_build_without_a_spec_says_how_to_write_one(cli, make_run):
+    """A stranger ran `resultsbook build` after collecting an SB3 tree (github.com/eliamounier/Deep_RL)
+    and was told to `create one`, with no word of `table --save`, which writes it."""
+    make_run("r", {"model": "a"}, curve([1.0]))
+    cli("collect", "runs")
+    for command in ("build", "check"):
+        result = cli(command)
+        assert result.exit_code == 1
+        assert result.output.startswith(
+            "Error: no resultsbook.toml here or in any parent folder; `resultsbook table --rows KEY --metric KEY "
+            "--save NAME` writes one holding that table"
+        ), result.output
 
 
 def test_a_flag_in_other_tools_words_is_not_answered_with_a_value_the_command_lacks(cli):
@@ -726,6 +819,22 @@ def test_runs_show_and_diff(make_run, cli):
     assert cli("show", "zzz").exit_code == 2
 
 
+def test_a_run_named_by_its_folder_of_runs_lists_the_runs_under_it(tmp_path, cli):
+    """A stranger's `show seed_42_Pendulum` (SB3 runs seed_42_Pendulum/PPO, /SAC, /TD3 of
+    github.com/eliamounier/Deep_RL) was answered `did you mean 'seed_42_Pendulum/TD3'?`, one of three."""
+    source = ROOT / "tests" / "fixtures" / "sb3_zoo" / "logs" / "ppo" / "CartPole-v1_1" / "evaluations.npz"
+    for run in ("seed_42_Pendulum/PPO", "seed_42_Pendulum/SAC", "seed_42_Pendulum/TD3", "seed_14_Pendulum/PPO"):
+        (tmp_path / "logs" / run).mkdir(parents=True)
+        (tmp_path / "logs" / run / "evaluations.npz").write_bytes(source.read_bytes())
+    cli("collect", "logs")
+    shown = cli("show", "seed_42_Pendulum")
+    assert shown.exit_code == 2
+    assert shown.output.startswith(
+        "Error: no run has the id or name 'seed_42_Pendulum'; runs under it: seed_42_Pendulum/PPO, "
+        "seed_42_Pendulum/SAC, seed_42_Pendulum/TD3"
+    ), shown.output
+
+
 def test_diff_of_runs_of_two_experiments_says_so(tmp_path, cli):
     """ML-PWS trains each neuron twice, `neurons/neuron_0` and `training_logs/neuron_0` (Lightning folders
     of two experiments, one hparams.yaml): `diff` said `the two runs have the same params and provenance`."""
@@ -737,6 +846,20 @@ def test_diff_of_runs_of_two_experiments_says_so(tmp_path, cli):
     assert cli("collect", "logs").exit_code == 0
     diff = cli("diff", "neurons/neuron_0", "training_logs/neuron_0").output.splitlines()
     assert [line.split() for line in diff[2:]] == [["experiment", "neurons", "training_logs"]]
+
+
+def test_diff_of_runs_trained_for_different_budgets_names_their_last_steps(make_run, cli):
+    """Two SAC seeds of a stranger's SB3 tree (github.com/eliamounier/Deep_RL), one trained 20000 steps,
+    the other 200000: diff named the seed alone, and the runs looked like one configuration."""
+    make_run("short", {"seed": 14}, [{"step": step, "ret": 1.0} for step in range(100, 2001, 100)])
+    make_run("long", {"seed": 20}, [{"step": step, "ret": 1.0} for step in range(100, 20001, 100)])
+    make_run("near", {"seed": 42}, [{"step": step, "ret": 1.0} for step in range(100, 1901, 100)])
+    cli("collect", "runs")
+    diff = cli("diff", "short", "long").output.splitlines()
+    assert [line.split() for line in diff[2:]] == [["seed", "14", "20"], ["last", "step", "(ret)", "2000", "20000"]]
+    document = json.loads(cli("diff", "short", "long", "--json").output)
+    assert document["differences"][-1] == {"key": "last step (ret)", "kind": "length", "first": 2000, "second": 20000}
+    assert [line.split() for line in cli("diff", "short", "near").output.splitlines()[2:]] == [["seed", "14", "42"]]
 
 
 def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal(make_run, cli):

@@ -299,6 +299,14 @@ def test_tick_labels_shorten_large_steps() -> None:
         ('kind = "bar"\ntable = "table1"\nmetric = "acc"\noutputs = ["f.pdf"]', "remove metric"),
         ('kind = "bar"\ntable = "table1"\nhue = "lr"\noutputs = ["f.pdf"]', "is not a row or column key"),
         ('kind = "curve"\nmetric = "acc"\nband = "iqr"\noutputs = ["f.pdf"]', "band = 'iqr'"),
+        (  # a stranger's curve of SB3 runs (github.com/eliamounier/Deep_RL): kind and band in other words
+            'kind = "curves"\nmetric = "acc"\noutputs = ["f.pdf"]',
+            """needs kind = one of "curve", "bar", "points", "profile", "efficiency"; did you mean 'curve'?""",
+        ),
+        (
+            'kind = "curve"\nmetric = "acc"\nband = "stderr"\noutputs = ["f.pdf"]',
+            """band = 'stderr'; did you mean 'sem'? (use one of std, sem, ci95, minmax or "none")""",
+        ),
         ('kind = "curve"\nmetric = "acc"\nwidth = "3 inches"\noutputs = ["f.pdf"]', "is not a length"),
         ('kind = "curve"\nmetric = "acc"\nsmoth = "ema(0.5)"\noutputs = ["f.pdf"]', "did you mean 'smooth'"),
         (  # ML-PWS's MI over a gain swept on a log scale: the points stood one slot apart, the scale unsaid

@@ -238,3 +238,39 @@ def test_statistics_a_text_table_cannot_show_are_said_to_be_in_the_csv(make_run,
     )
     csv = cli("table", "--rows", "model", "--metric", "acc", "--stat", "mean,std,n,max", "--format", "csv")
     assert csv.stdout.splitlines()[0] == "model,mean,std,n,max,marks" and "Note" not in csv.stderr
+
+
+def test_a_cell_whose_runs_trained_for_different_budgets_is_marked_and_at_names_the_fix(store, tmp_path):
+    """A stranger's tree (github.com/eliamounier/Deep_RL @ ffcdd1c): SAC on LunarLanderContinuous ran
+    seeds 14, 42, 69 for 20,000 steps and 20, 35, 64 for 200,000; `last` averaged both budgets, unmarked."""
+    for seed, steps in ((0, 200), (1, 200), (2, 2000), (3, 2000)):
+        points = [{"step": step, "reward": step / 10 + seed} for step in range(100, steps + 1, 100)]
+        write_native_run(tmp_path / "runs" / f"sac_{seed}", {"algo": "sac", "seed": seed}, points)
+    for seed in (0, 1):
+        points = [{"step": step, "reward": 1.0} for step in range(100, 1901 + 100 * seed, 100)]
+        write_native_run(tmp_path / "runs" / f"ppo_{seed}", {"algo": "ppo", "seed": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("reward", reduce="last(3)"),), rows=("algo",))
+    table = aggregate(store, query)
+    sac = next(cell for cell in table.cells.values() if cell.row == ("sac",))
+    ppo = next(cell for cell in table.cells.values() if cell.row == ("ppo",))
+    assert [mark.text for mark in sac.marks if mark.kind == "mixed"] == [
+        "averages runs whose curves end at different steps (200 to 2000): last(3) reads each run to its own end; "
+        "reduce = 'at(200)' compares them at one step"
+    ]
+    assert sac.marks[-1].details[0] == "sac_0: ends at step 200"
+    assert "mixed" not in {mark.kind for mark in ppo.marks}  # 1900 and 2000 steps: one budget
+    at = aggregate(store, TableQuery(metrics=(MetricSpec("reward", reduce="at(200)"),), rows=("algo",)))
+    assert not next(cell for cell in at.cells.values() if cell.row == ("sac",)).marks  # one step for all
+
+
+def test_runs_stopped_early_each_at_its_own_step_are_not_marked_as_two_budgets(store, tmp_path):
+    """Early stopping ends each seed where its validation stopped improving (30, 55, 80, 100 epochs):
+    the value at that end is the one meant, and a † would tell the paper's reader otherwise."""
+    for seed, epochs in enumerate((30, 55, 80, 100)):
+        points = [{"step": epoch, "val_acc": 0.5 + epoch / 1000} for epoch in range(1, epochs + 1)]
+        write_native_run(tmp_path / "runs" / f"mlp_{seed}", {"model": "mlp", "seed": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("val_acc", reduce="last"),), rows=("model",)))
+    (cell,) = table.cells.values()
+    assert not cell.marks

@@ -83,7 +83,7 @@ def test_best_steps_of_every_run_at_once_break_ties_as_one_run_at_a_time(directi
 
 def test_bad_reductions_say_what_is_allowed():
     for text in ("lastt", "last(0)", "at(x)", "best()", "median"):
-        with pytest.raises(QueryError, match=r"use last, min, max|at least 1|step number"):
+        with pytest.raises(QueryError, match=r"use last, min, max|at least 1|step number|names no metric"):
             parse_reduction(text)
 
 
@@ -149,6 +149,8 @@ def test_expressions_are_arithmetic_only():
         ("best_men", "best-mean"),
         ("Max", "max"),  # a capital was "not understood", with no guess
         ("LAST(10)", "last(10)"),
+        ("last(3", "last(3)"),  # a stranger's bracket left open was answered "did you mean 'last(3'?"
+        ("at(20000", "at(20000)"),
     ],
 )
 def test_a_misspelt_reduction_gets_the_one_meant_with_its_argument(typed, meant):
@@ -161,3 +163,15 @@ def test_a_misspelt_reduction_gets_the_one_meant_with_its_argument(typed, meant)
         f"reduction {typed!r} is not understood; did you mean {meant!r}? (use last, min, max, mean, last(k), "
         "at(step), best(KEY[, max|min]) or best-mean)"
     )
+
+
+def test_best_without_a_metric_names_max_and_best_of_a_key():
+    """A stranger typed --reduce best on SB3 runs (github.com/eliamounier/Deep_RL) and was told only
+    that it was not understood."""
+    for typed in ("best", "best()"):
+        with pytest.raises(QueryError) as caught:
+            parse_reduction(typed)
+        assert str(caught.value) == (
+            f"reduction {typed!r} names no metric: max (or min) takes each run's best value of the table's "
+            "metric; best(KEY) takes it at the step where KEY is best, e.g. best(val/acc)"
+        )

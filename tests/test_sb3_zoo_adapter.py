@@ -7,7 +7,9 @@ import json
 
 import numpy as np
 import pytest
-from trackers import copy_fixture, expected, read_tree
+from trackers import FIXTURES, copy_fixture, expected, read_tree
+
+from resultsbook.sources.bare import pattern_of
 
 
 @pytest.fixture
@@ -154,3 +156,53 @@ def test_runs_told_apart_by_the_settings_in_their_own_folders_names_get_the_patt
     table = cli("table", "--db", "named.db", "--rows", "lr", "--metric", "eval/mean_reward", "--format", "json")
     assert [cell["stats"]["n"] for cell in json.loads(table.output)["cells"]] == [2, 2]
 
+
+
+def test_the_event_files_of_tensorboard_log_in_the_run_folder_are_its_training_curves(tmp_path):
+    """A stranger's tree (github.com/eliamounier/Deep_RL @ ffcdd1c, logs/seed_42_Pendulum/PPO/ with
+    evaluations.npz and `tensorboard_log`'s PPO_1/events.out.tfevents.*): the sb3 run held eval/* only,
+    and the event files below it (rollout/ep_rew_mean, train/*) were read by nothing and named nowhere."""
+    source = copy_fixture("sb3_zoo", tmp_path / "zoo") / "logs" / "ppo" / "CartPole-v1_1" / "evaluations.npz"
+    (written,) = (FIXTURES / "tensorboard" / "logs" / "tbx_seed0").glob("events.out.tfevents.*")
+    run_folder = tmp_path / "logs" / "seed_0_CartPole" / "PPO"
+    for sub in ("PPO_1", "PPO_2"):
+        (run_folder / sub).mkdir(parents=True)
+    (run_folder / "evaluations.npz").write_bytes(source.read_bytes())
+    (run_folder / "PPO_2" / written.name).write_bytes(written.read_bytes())
+    (run, problems, adapter) = read_tree(tmp_path / "logs")["seed_0_CartPole/PPO"]
+    assert adapter == "sb3" and problems == []
+    assert {"eval/mean_reward", "train/loss", "val/acc"} <= set(run.metrics)
+    assert len(run.metrics["train/loss"]) == 3 and run.start_time is not None
+    (run_folder / "PPO_1" / written.name).write_bytes(written.read_bytes())
+    (run, problems, _) = read_tree(tmp_path / "logs")["seed_0_CartPole/PPO"]
+    assert [(p.message, p.kept) for p in problems] == [
+        (
+            "holds 2 TensorBoard runs (PPO_1, PPO_2), one per learn(): the training ran again in this folder",
+            "the metrics of PPO_2, the last; adapter='tensorboard' reads each as a run",
+        )
+    ]
+    assert len(run.metrics["train/loss"]) == 3
+
+
+def test_runs_under_folders_named_seed_then_env_get_a_pattern_with_both(tmp_path, cli):
+    """A stranger's tree (github.com/eliamounier/Deep_RL @ ffcdd1c, logs/seed_42_Pendulum/PPO/
+    evaluations.npz): the note offered `{level1}/{level2}/...`, so seed and environment were one param."""
+    source = copy_fixture("sb3_zoo", tmp_path / "zoo") / "logs" / "ppo" / "CartPole-v1_1" / "evaluations.npz"
+    for seed in (14, 42):
+        for env in ("Acrobot-v1", "Pendulum"):
+            folder = tmp_path / "logs" / f"seed_{seed}_{env}" / "PPO"
+            folder.mkdir(parents=True)
+            (folder / "evaluations.npz").write_bytes(source.read_bytes())
+    result = cli("collect", "logs", "--db", "bare.db")
+    pattern = "seed_{seed}_{level1}/PPO/evaluations.npz"
+    assert f"(the first: 'seed_14_Acrobot-v1/PPO'), --pattern '{pattern}' makes them params" in result.stderr
+    assert pattern_of({"Pendulum_seed_1/x": "a.npz", "Acrobot-v1_seed_2/x": "a.npz"}) == (
+        "{level1}_seed_{seed}/x/a.npz"
+    )
+    # an environment's version (Acrobot-v1, CartPole-v0) or a setting (bs16_lr2) is no seed
+    assert pattern_of({"Acrobot-v1/s": "a.npz", "CartPole-v0/s": "a.npz"}) == "{level1}/s/a.npz"
+    assert pattern_of({"Acrobot-v1/seed_0": "a.npz", "CartPole-v0/seed_1": "a.npz"}) == "{level1}/seed_{seed}/a.npz"
+    assert pattern_of({"bs16_lr2/x": "a.npz", "bs32_lr3/x": "a.npz"}) == "{level1}/x/a.npz"
+    named = cli("collect", "logs", "--db", "named.db", "--pattern", pattern)
+    table = cli("table", "--db", "named.db", "--rows", "level1", "--metric", "eval/mean_reward", "--format", "json")
+    assert [cell["stats"]["n"] for cell in json.loads(table.output)["cells"]] == [2, 2], named.output

@@ -677,3 +677,17 @@ def test_status_names_the_cells_the_table_shows_as_a_dash_without_failing_on_the
     document = json.loads(run_cli("status", "--json").output)
     # final_loss has its rows only: the row of MLP on moons is absent there, not shown as –
     assert document["empty_cells"] == [{"table": "table1", "cell": "MLP (16 hidden) / Moons"}]
+
+
+def test_explain_of_a_figure_says_what_it_draws_not_that_it_is_no_table(project):
+    """A stranger asked `explain curves` of the curve figure of an SB3 tree (github.com/eliamounier/Deep_RL)
+    and was told it was neither a table nor an output, with a table of a similar name offered."""
+    run_cli("collect")
+    curve = run_cli("explain", "curve")
+    assert curve.exit_code != 0
+    assert curve.output.strip().endswith(
+        "'curve' is a figure, and explain shows the runs behind a table or a number; its lines aggregate the "
+        "runs `resultsbook runs` lists, by its hue and facet"
+    ), curve.output
+    bar = run_cli("explain", "bar")
+    assert bar.output.strip().endswith("it draws the cells of [tables.table1]: explain table1"), bar.output

@@ -505,6 +505,23 @@ def test_build_says_when_fit_scale_shrinks_a_table_past_reading(tmp_path: Path) 
     assert float(size) < 7 and 'float = "table*"' in fix
 
 
+def test_a_table_too_wide_with_fit_tabularx_is_not_told_to_set_fit_tabularx(tmp_path: Path) -> None:
+    """A stranger's SB3 table (github.com/eliamounier/Deep_RL: four algorithms × five environments) was
+    190pt wider than ICML's column with fit = "tabularx", and build said: set fit = "scale" or "tabularx"."""
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    tables = WIDE_TABLES.replace('outputs = ["results/wide.tex"]', 'fit = "tabularx"\noutputs = ["results/wide.tex"]')
+    spec, store = make_project(tmp_path, tables, top='venue = "icml"\n')
+    report = build(spec, store)
+    store.close()
+    widths = {finding.entry: finding.text for finding in report.findings if finding.kind == "venue"}
+    assert widths["wide"].endswith(
+        'wider than the ICML 2025 column (234.877pt): fit = "tabularx" can wrap only the first column, and '
+        'the other columns alone are wider; set fit = "scale", or float = "table*" for both columns'
+    ), widths["wide"]
+
+
 @pytest.mark.parametrize("environment", ["table*", "table"])
 def test_a_table_the_paper_sets_across_both_columns_is_measured_against_the_text_width(
     tmp_path: Path, environment: str

@@ -205,12 +205,24 @@ def available_adapters() -> dict[str, type[Adapter]]:
     return dict(sorted(found.items(), key=lambda item: (item[1].priority, item[0])))
 
 
+# what other tools call the formats: the closest spelling answers `tb` or `stable-baselines3` with nothing
+ADAPTER_SYNONYMS = {
+    "tb": "tensorboard", "tfevents": "tensorboard", "tensorflow": "tensorboard",
+    "tensorboardx": "tensorboard", "stable-baselines3": "sb3", "stable_baselines3": "sb3",
+    "stable-baselines": "sb3", "rl-zoo": "sb3", "rl_zoo3": "sb3", "rl-baselines3-zoo": "sb3",
+    "lightning": "lightning_csv", "pytorch-lightning": "lightning_csv", "pl": "lightning_csv",
+    "keras": "keras_csv", "huggingface": "hf_trainer", "transformers": "hf_trainer", "hf": "hf_trainer",
+    "spinningup": "spinup", "spinning-up": "spinup",
+}  # fmt: skip
+
+
 def get_adapter(name: str) -> type[Adapter]:
     """Return the adapter class called `name`, or raise with the list of known names."""
     adapters = available_adapters()
     if name not in adapters:
         known = ", ".join(adapters)
-        guess = closest(name, adapters)
+        synonym = ADAPTER_SYNONYMS.get(name.lower())
+        guess = synonym if synonym in adapters else closest(name, adapters)
         hint = f"did you mean {guess!r}? " if guess is not None else ""
         raise AdapterError(f"no adapter named {name!r}; {hint}installed adapters: {known}")
     return adapters[name]

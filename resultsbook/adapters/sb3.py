@@ -1,5 +1,6 @@
 """Stable-Baselines3 run folders as rl-baselines3-zoo writes them: EvalCallback's evaluations.npz, the
-Monitor's `*.monitor.csv` (one per environment), `<env>/args.yml`, `config.yml` and the final model."""
+Monitor's `*.monitor.csv` (one per environment), `<env>/args.yml`, `config.yml` and the final model,
+and the `<algo>_<N>/` folder of event files that `tensorboard_log` puts beside them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.tensorboard_events import EVENTS_MARK, read_event_files
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
 from resultsbook.sources import fs
@@ -22,12 +24,14 @@ from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, read_delimited
 from resultsbook.sources.textio import parse_json, read_text
 from resultsbook.sources.yamlio import read_yaml_file
+from resultsbook.voice import option
 
 EVALUATIONS_FILE = "evaluations.npz"
 MONITOR_FILE = re.compile(r"(.*\.)?monitor\.csv")
 ARGS_FILE, CONFIG_FILE, COMMAND_FILE = "args.yml", "config.yml", "command.txt"
 BEST_MODEL = "best_model.zip"
 CHECKPOINT = re.compile(r".*_\d+_steps\.zip")  # CheckpointCallback's rl_model_10000_steps.zip
+TENSORBOARD_RUN = re.compile(r"(.+)_(\d+)")  # `tensorboard_log`'s `<tb_log_name>_<N>/`, e.g. PPO_1
 FLAGS = {"True": 1.0, "False": 0.0}
 # EvalCallback's arrays (one row of episodes per evaluation) and the metric of each row's mean
 EVALUATED = {
@@ -49,6 +53,7 @@ class Sb3Adapter(Adapter):
     name = "sb3"
     summary = "Stable-Baselines3 / rl-baselines3-zoo run folders (evaluations.npz, *.monitor.csv, args.yml)"
     priority = 35
+    reading_version = 2  # 2: the event files of `tensorboard_log` in the run folder give metrics
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding EvalCallback's evaluations.npz, with its Monitor files and the zoo's
@@ -72,12 +77,14 @@ class Sb3Adapter(Adapter):
         problems: list[Problem] = []
         files = {os.path.relpath(path, source.path).replace(os.sep, "/"): path for path in source.files}
         builder = SeriesBuilder()
-        _read_evaluations(files.get(EVALUATIONS_FILE), builder, problems)
+        evaluated = _read_evaluations(files.get(EVALUATIONS_FILE), builder, problems)
         monitors = sorted(path for name, path in files.items() if MONITOR_FILE.fullmatch(name))
         start, end = _read_monitors(monitors, builder, problems)
+        logged, first_time = _read_tensorboard(source.path, files, evaluated, builder, problems)
         series, series_problems = builder.build(source.path)
         problems.extend(series_problems)
         params, provenance = _read_settings(files, problems)
+        params = {**logged, **params}  # args.yml and config.yml win
         parts = os.path.abspath(source.path).replace(os.sep, "/").split("/")
         settings = next((n.split("/")[0] for n in files if n.endswith("/" + ARGS_FILE)), None)
         models = [n for n in files if "/" not in n and _is_final_model(n, settings)]
@@ -87,7 +94,7 @@ class Sb3Adapter(Adapter):
             metrics=series,
             # the zoo saves `<env>.zip` once training ends: without it the run was killed or still runs
             status="finished" if models else "unknown",
-            start_time=start,
+            start_time=start if start is not None else first_time,
             end_time=end,
             provenance=provenance,
         )
@@ -109,35 +116,66 @@ def _run_files(path: str, files: frozenset[str], dirs: tuple[str, ...]) -> list[
         n for n in sorted(files) if n == EVALUATIONS_FILE or MONITOR_FILE.fullmatch(n) or n.endswith(".zip")
     ]
     found = [os.path.join(path, name) for name in wanted]
+    settings = False
     for sub in sorted(dirs):
         inner = os.path.join(path, sub)
         listed = set(fs.listdir(inner)) if sub not in ("tensorboard", "__pycache__") else set()
-        if ARGS_FILE in listed:
+        if ARGS_FILE in listed and not settings:
             found += [os.path.join(inner, n) for n in (ARGS_FILE, CONFIG_FILE, COMMAND_FILE) if n in listed]
-            break
+            settings = True
+        elif TENSORBOARD_RUN.fullmatch(sub):
+            found += [os.path.join(inner, n) for n in sorted(listed) if EVENTS_MARK in n]
     return found
 
 
-def _read_evaluations(path: str | None, builder: SeriesBuilder, problems: list[Problem]) -> None:
-    """Add EvalCallback's evaluations (one row of episodes per evaluation) as their means per timestep."""
+def _read_tensorboard(
+    root: str, files: Mapping[str, str], evaluated: set[str], builder: SeriesBuilder, problems: list[Problem]
+) -> tuple[dict[str, Any], float | None]:
+    """Add the metrics of the `<algo>_<N>/` event files SB3's `tensorboard_log` wrote in the run folder
+    (rollout/*, train/*, time/*; those evaluations.npz gave are kept from it); several such folders
+    (`learn` called again) are as many trainings: the last is read. Return its params and first time."""
+    runs: dict[str, list[str]] = {}
+    for name, path in files.items():
+        if name.count("/") == 1 and EVENTS_MARK in name.rsplit("/", 1)[1]:
+            runs.setdefault(name.split("/")[0], []).append(path)
+    if not runs:
+        return {}, None
+    names = sorted(runs, key=lambda sub: int(sub.rsplit("_", 1)[1]))
+    last = names[-1]
+    if len(names) > 1:
+        message = f"holds {len(names)} TensorBoard runs ({', '.join(names)}), one per learn(): "
+        message += "the training ran again in this folder"
+        kept = f"the metrics of {last}, the last; {option('adapter', 'tensorboard')} reads each as a run"
+        problems.append(Problem(root, message, kept))
+    events = read_event_files(runs[last], problems)
+    for tag in evaluated & set(events.chunks):
+        del events.chunks[tag]
+    events.add_to(builder, "")
+    return {**(events.text_params or {}), **(events.hparams or {})}, events.first_time
+
+
+def _read_evaluations(path: str | None, builder: SeriesBuilder, problems: list[Problem]) -> set[str]:
+    """Add EvalCallback's evaluations (one row of episodes per evaluation) as their means per timestep;
+    return the metrics added."""
+    added: set[str] = set()
     if path is None:
-        return
+        return added
     kept = "nothing from this file"
     try:
         with np.load(io.BytesIO(read_file_bytes(path, DOCUMENT)), allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
     except OSError as error:
         problems.append(unreadable(path, error, kept))
-        return
+        return added
     except (ValueError, zipfile.BadZipFile, EOFError, KeyError) as error:
         # ValueError: object arrays (episodes of unequal counts), never unpickled
         why = "it holds pickled objects, which are never unpickled" if "pickle" in str(error) else error
         problems.append(Problem(path, f"is not a readable NumPy .npz file ({why})", kept))
-        return
+        return added
     steps = arrays.get("timesteps")
     if steps is None or steps.ndim != 1:
         problems.append(Problem(path, "has no 'timesteps' array (one timestep per evaluation)", kept))
-        return
+        return added
     at = steps.astype(np.float64)
     for array_name, metric in EVALUATED.items():
         if array_name not in arrays:
@@ -151,8 +189,10 @@ def _read_evaluations(path: str | None, builder: SeriesBuilder, problems: list[P
             problems.append(Problem(path, message, f"nothing of {metric}"))
             continue
         builder.add_column(metric, at, episodes.mean(axis=1))
+        added.add(metric)
         if array_name == "results":
             builder.add_column("eval/std_reward", at, episodes.std(axis=1))
+    return added
 
 
 def _read_monitors(

@@ -306,6 +306,13 @@ class Book:
         goals = mapping_argument("goals", goals, {"val/loss": "min"})
         ordered = order_argument(order)
         if not names(metric):
+            spec = self.spec
+            meant = closest(rows, spec.tables) if spec is not None and isinstance(rows, str) else None
+            if spec is not None and meant is not None:  # `resultsbook table main`, in Python
+                raise SpecError(
+                    f"book.table takes rows and a metric; the table {meant!r} of "
+                    f"{os.path.basename(spec.path)} is book.spec_table({meant!r})"
+                )
             raise SpecError('a table needs a metric: book.table(rows="model", metric="val/acc")')
         _check_goals(goals, names(metric))
         replicates = "seed" if replicate is None else replicate

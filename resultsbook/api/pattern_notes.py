@@ -24,11 +24,16 @@ def glued_field_notes(store: Store, requests: Sequence[CollectRequest], report: 
         if request.pattern is None or "://" in request.path:
             continue
         pattern = compile_pattern(request.pattern)
+        head, slash, _ = request.pattern.strip().strip("/").rpartition("/")
+        folder = compile_pattern(head) if slash else None  # a run folder, read for the file matched in it
         root = store.relative(request.path).rstrip("/")
         prefix = f"{root}/" if root and root != "." else ""
         taken: dict[str, set[str]] = {name: set() for name in pattern.fields}
         for source in report.changed_sources:
-            fields = pattern.match(source[len(prefix) :]) if source.startswith(prefix) else None
+            relative = source[len(prefix) :] if source.startswith(prefix) else None
+            fields = None if relative is None else pattern.match(relative)
+            if fields is None and folder is not None and relative is not None:
+                fields = folder.match(relative)
             for name, value in (fields or {}).items():
                 if name in taken and isinstance(value, str) and _GLUED.fullmatch(value):
                     taken[name].add(value)

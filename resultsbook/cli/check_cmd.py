@@ -110,11 +110,15 @@ def _uncollected_line(new: tuple[str, ...], gone: tuple[str, ...]) -> str:
     parts = []
     if new:
         parts.append(
-            f"{len(new)} run source(s) under the spec's [[sources]] are not in the store (e.g. {new[0]})"
+            f"{len(new)} run source(s) under the spec's [[sources]] are not in the store (e.g. {new[0]}): "
+            "the outputs do not show them yet"
         )
     if gone:
-        parts.append(f"{len(gone)} stored run source(s) are gone from them (e.g. {gone[0]})")
+        parts.append(
+            f"{len(gone)} stored run source(s) are gone from the spec's [[sources]] (e.g. {gone[0]}): "
+            "the outputs still count them"
+        )
     return (
-        f"{' and '.join(parts)}: the outputs do not show them yet; `resultsbook check --collect` collects "
-        "them first, `resultsbook build` rebuilds with them"
+        f"{'; '.join(parts)}; `resultsbook check --collect` collects first, `resultsbook build` rebuilds "
+        "with what the logs hold"
     )

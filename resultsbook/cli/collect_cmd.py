@@ -19,6 +19,7 @@ from resultsbook.cli.common import (
     print_json,
     progress_bar,
     resolve_db,
+    show_earlier_problems,
     show_problems,
     split_list,
 )
@@ -104,6 +105,8 @@ def collect_command(
     for note in report.notes:  # a root that held no run, an option no adapter used
         echo(f"Note: {note}", err=True)
     show_problems(report.problems)
+    if not quiet:
+        show_earlier_problems(resolve_db(db_path), report)
 
 
 # the flags that say how to read the PATHs given (a spec's [[sources]] say it themselves)

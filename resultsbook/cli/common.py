@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from resultsbook.errors import nearby
+from resultsbook.errors import ResultsbookError, nearby
 
 if TYPE_CHECKING:
     from resultsbook.cli.outcome import Failure
@@ -110,7 +110,9 @@ def load_required_spec(config: str | None) -> Spec:
     path = config or find_spec()
     if path is None:
         raise NotFoundError(
-            "no resultsbook.toml here or in any parent folder; create one or pass --config FILE"
+            "no resultsbook.toml here or in any parent folder; `resultsbook table --rows KEY --metric KEY "
+            "--save NAME` writes one holding that table (docs/tables.md says what else it takes), or pass "
+            "--config FILE"
         )
     return load_spec(path)
 
@@ -192,6 +194,8 @@ def collect_spec_sources(spec: Spec | CollectSpec, db_path: str | None, quiet: b
     for note in report.notes:  # a source that held no run (a mistyped pattern), an option no adapter used
         echo(f"Note: {note}", err=True)
     show_problems(report.problems)
+    if not quiet:
+        show_earlier_problems(db, report)
     nothing = not report.new + report.updated + report.unchanged
     if nothing and not is_postgres_url(db) and not os.path.exists(local_path(db)):  # no store to read
         paths = tuple(source.path for source in spec.sources)
@@ -258,6 +262,26 @@ def show_problems(problems: Sequence[Problem], limit: int = PROBLEMS_SHOWN) -> N
     hidden = sum(len(group.problems) for group in groups[limit:])
     if hidden:
         echo(f"  ... and {hidden} more: run `resultsbook problems`", err=True)
+
+
+def show_earlier_problems(db: str, report: CollectReport) -> None:
+    """Say that the problems of the sources a collect found unchanged (not read again, so not in its
+    count) still stand: `0 problems` after a second collect is not a clean store."""
+    from resultsbook.store.session import opened
+
+    if not report.unchanged:
+        return
+    try:
+        with opened(db) as store:
+            earlier = len(store.problems()) - len(report.problems)
+    except (OSError, ResultsbookError):
+        return
+    if earlier > 0:
+        echo(
+            f"Note: {earlier} problem{'s' if earlier != 1 else ''} met when the unchanged sources were last "
+            f"read still {'stand' if earlier != 1 else 'stands'}; `resultsbook problems` lists them",
+            err=True,
+        )
 
 
 # ----------------------------------------------------------------- progress

@@ -208,8 +208,30 @@ OPTION_SYNONYMS = {
     "--tex": "--format latex", "--markdown": "--format markdown", "--md": "--format markdown",
     "--csv": "--format csv", "--maximize": "--goal METRIC=max", "--minimize": "--goal METRIC=min",
     "--higher-is-better": "--goal METRIC=max", "--lower-is-better": "--goal METRIC=min",
-    "--direction": "--goal", "--mode": "--goal",
+    "--direction": "--goal", "--mode": "--goal", "--reduction": "--reduce", "--seed": "--replicate",
 }  # fmt: skip
+
+
+# commands other tools have, which resultsbook does otherwise: click's likeness answers `plot` with
+# `report`, and `figure`, `ls` or `latex` with nothing
+COMMAND_SYNONYMS = {
+    "plot": "figures", "plots": "figures", "figure": "figures", "figures": "figures", "curve": "figures",
+    "curves": "figures", "ls": "runs", "list": "runs", "latex": "table --format latex",
+    "export": "table --format latex", "compare": "diff", "ingest": "collect", "import": "collect",
+    "scan": "collect", "verify": "check", "validate": "check",
+}  # fmt: skip
+FIGURES_HINT = (
+    "figures are drawn by `resultsbook build` from a [figures.NAME] entry in resultsbook.toml, as "
+    'docs/figures.md shows: kind = "curve", metric, hue, facet, outputs'
+)
+
+
+# what a command given a name it takes no argument for (`build main`, `status main`) does instead
+EXTRA_ARGUMENT_HINTS = {
+    "status": "status reports every table of the spec; `resultsbook explain NAME` shows one table's runs",
+    "check": "check checks every output of the spec",
+    "runs": "runs lists every run; --where KEY=VALUE selects some, `resultsbook show RUN` shows one",
+}
 
 
 # what a missing option is for, when its name alone does not say how to fill it
@@ -235,14 +257,44 @@ def usage_message(error: Any) -> str:
     meant = _synonym(error)
     if meant is not None:
         message = f"No such option '{error.option_name}'; did you mean '{meant}'?"
+    else:
+        message = _one_option_meant(message)
+    command_meant = _command_synonym(message)
+    if command_meant is not None:
+        message = command_meant
+    context = getattr(error, "ctx", None)
     named = _extra_table(error, message)
+    extra = EXTRA_ARGUMENT_HINTS.get(getattr(context, "info_name", None) or "")
     if named is not None:
         message = f"{message.rstrip('.')}; did you mean --table {named}?"
+    elif extra is not None and message.startswith("Got unexpected extra argument"):
+        message = f"{message.rstrip('.')}: {extra}"
     message = message.replace(". Did you mean", "; did you mean").replace(" Did you mean", "; did you mean")
     message = message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message
     context = getattr(error, "ctx", None)
     command = context.command_path if context is not None else "resultsbook"
     return f"{message.rstrip('.')} (see `{command} --help`)"
+
+
+def _one_option_meant(message: str) -> str:
+    """Answer click's `No such option '--digit'. (Did you mean one of: '--budget', '--digits', ...?)`
+    with the one flag that starts as the typed one does (`--digits`), when one does."""
+    import re
+
+    found = re.match(r"No such option '([^']*)'\. \(Did you mean one of: (.*)\?\)$", message)
+    if found is None:
+        return message
+    typed, flags = found.group(1), re.findall(r"'([^']*)'", found.group(2))
+    word = typed.lstrip("-")
+    shared = {
+        flag: next((i for i, (a, b) in enumerate(zip(word, name)) if a != b), min(len(word), len(name)))
+        for flag, name in ((flag, flag.lstrip("-")) for flag in flags)
+    }
+    longest = max(shared.values(), default=0)
+    best = [flag for flag, length in shared.items() if length == longest]
+    if longest >= 3 and len(best) == 1:
+        return f"No such option '{typed}'; did you mean '{best[0]}'?"
+    return f"No such option '{typed}'; did you mean one of {', '.join(repr(flag) for flag in flags)}?"
 
 
 def _meant_choice(error: Any, message: str) -> str | None:
@@ -294,6 +346,19 @@ def _extra_table(error: Any, message: str) -> str | None:
         return None
     flags = {flag for param in context.command.params for flag in getattr(param, "opts", ())}
     return given.group(1) if "--table" in flags else None
+
+
+def _command_synonym(message: str) -> str | None:
+    """Return the answer to an unknown command that other tools have (`plot`, `ls`), or None."""
+    import re
+
+    given = re.match(r"No such command '([^']*)'", message)
+    meant = COMMAND_SYNONYMS.get(given.group(1).lower()) if given else None
+    if given is None or meant is None:
+        return None
+    if meant == "figures":
+        return f"No such command '{given.group(1)}': {FIGURES_HINT}"
+    return f"No such command '{given.group(1)}'; did you mean '{meant}'?"
 
 
 def save_traceback(error: BaseException) -> str | None:

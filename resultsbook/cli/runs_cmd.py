@@ -10,7 +10,7 @@ import click
 
 from resultsbook.cli.common import db_option, echo, fail, json_option, open_store, print_json, split_list
 from resultsbook.cli.completion import complete_metrics, complete_params, complete_runs
-from resultsbook.errors import QueryError, SpecError, closest, did_you_mean
+from resultsbook.errors import QueryError, SpecError, closest, did_you_mean, listing_text
 
 RUN_COLUMNS = (
     "run_id",
@@ -348,14 +348,17 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
 @db_option
 @json_option
 def diff_command(first: str, second: str, db_path: str | None, as_json: bool) -> None:
-    """Show how two runs differ: config params, experiment and provenance (code version, host, data)."""
+    """Show how two runs differ: config params, experiment, provenance (code version, host, data) and
+    how long they trained, when one stopped before half of the other."""
     from tabulate import tabulate
 
+    from resultsbook.query.reduce import step_text
     from resultsbook.render.escape import escape_terminal
 
     with open_store(db_path) as store:
         runs = store.runs(include_missing=True)
         a, b = find_run(runs, first), find_run(runs, second)
+        lengths = _lengths(store.run_metrics(a.id), store.run_metrics(b.id))
     params = []
     for key in sorted(set(a.params) | set(b.params)):
         left, right = a.params.get(key, _ABSENT), b.params.get(key, _ABSENT)
@@ -374,7 +377,7 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
     if as_json:
         differences = [
             {"key": key, "kind": kind, "first": _absent_none(left), "second": _absent_none(right)}
-            for kind, items in (("param", params), ("provenance", facts))
+            for kind, items in (("param", params), ("provenance", facts), ("length", lengths))
             for key, left, right in items
         ]
         print_json(
@@ -385,12 +388,30 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
         return
     rows = [[key, _text(left), _text(right)] for key, left, right in params]
     rows += [[key, _short(left), _short(right)] for key, left, right in facts]
+    rows += [[key, step_text(left), step_text(right)] for key, left, right in lengths]
     if not rows:
         echo("The two runs have the same params, experiment and provenance.")
         return
     shown = [[escape_terminal(value) for value in row] for row in rows]
     headers = ["", escape_terminal(a.name), escape_terminal(b.name)]
     echo(tabulate(shown, headers=headers, tablefmt="simple", disable_numparse=True))
+
+
+def _lengths(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[tuple[str, float, float]]:
+    """Return the last step of the metric both runs log the longest, when one run ends before half of
+    the other's (two training budgets no param records: 20000 and 200000 steps)."""
+    from resultsbook.query.marks import SHORT_RUN
+
+    ends = [
+        {row["key"]: row["last_step"] for row in rows if row["last_step"] is not None}
+        for rows in (first, second)
+    ]
+    shared = sorted(set(ends[0]) & set(ends[1]), key=lambda key: (-max(ends[0][key], ends[1][key]), key))
+    if not shared:
+        return []
+    key = shared[0]
+    low, high = sorted((ends[0][key], ends[1][key]))
+    return [(f"last step ({key})", ends[0][key], ends[1][key])] if high > 0 and low < SHORT_RUN * high else []
 
 
 def _absent_none(value: Any) -> Any:
@@ -451,8 +472,12 @@ def find_run(runs: list[Any], text: str) -> Any:
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        below = sorted(r.name for r in runs if r.name.startswith(text.rstrip("/") + "/"))
         guess = closest(text, [r.name for r in runs])
-        hint = f"did you mean {guess!r}?" if guess else "list the runs with `resultsbook runs`"
+        if len(below) > 1:  # a folder of runs: seed_42_Pendulum holds seed_42_Pendulum/PPO, /SAC, ...
+            hint = f"runs under it: {listing_text(below, 5)}"
+        else:
+            hint = f"did you mean {guess!r}?" if guess else "list the runs with `resultsbook runs`"
         raise SpecError(f"no run has the id or name {text!r}; {hint}")
     listed = ", ".join(f"{r.run_id} ({r.name})" for r in matches[:5])
     raise SpecError(f"{text!r} matches {len(matches)} runs: {listed}; give more of the id")

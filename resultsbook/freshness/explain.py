@@ -124,6 +124,16 @@ def find_table(spec: Spec, target: str) -> TableSpec:
     for table in spec.tables.values():
         if wanted in table.outputs:
             return table
+    figure = next((f for name, f in spec.figures.items() if name == target or wanted in f.outputs), None)
+    if figure is not None:
+        marks = {"curve": "lines", "bar": "bars"}.get(figure.kind, figure.kind)
+        drawn = (
+            f"it draws the cells of [tables.{figure.table}]: explain {figure.table}"
+            if figure.table
+            else f"its {marks} aggregate the runs `resultsbook runs` lists, by its hue and facet"
+        )
+        why = "explain shows the runs behind a table or a number"
+        raise SpecError(f"{target!r} is a figure, and {why}; {drawn}")
     outputs = [os.path.relpath(o) for t in spec.tables.values() for o in t.outputs]
     numbers = list(spec.macros.values) if spec.macros is not None else []
     names = [*spec.tables, *outputs, *numbers]

@@ -124,6 +124,9 @@ def too_wide(
             fix = f"set venue = {json.dumps(venue.name)} ({sized}) or a smaller width"
         elif kind == "figure":
             fix = 'set width = "column" (with a venue preset) or a smaller width'
+        elif kind == "table" and spec.tables[entry].latex.fit == "tabularx":  # only its X column wraps
+            fix = 'fit = "tabularx" can wrap only the first column, and the other columns alone are wider; '
+            fix += 'set fit = "scale"' + ("" if across else ', or float = "table*" for both columns')
         elif across:
             fix = 'set fit = "scale" or "tabularx"'
         else:

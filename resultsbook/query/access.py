@@ -28,6 +28,7 @@ from resultsbook.query.reduce import (
     parse_reduction,
     reduce_rows,
     reduce_series,
+    step_text,
 )
 from resultsbook.query.runs import Runs
 from resultsbook.store import Store
@@ -643,12 +644,7 @@ def _outside_note(logged: np.ndarray, reduction: Reduction) -> ValueNote | None:
     """Say why `at(step)` found no value in a run whose points (`logged`, their steps) all lie before
     or after the step; None when they do not."""
     if len(logged) and logged[-1] < reduction.step:
-        return ("refused", f"stopped at step {_step_text(logged[-1])}, before {reduction.text}")
+        return ("refused", f"stopped at step {step_text(logged[-1])}, before {reduction.text}")
     if len(logged) and logged[0] > reduction.step:
-        return ("refused", f"logged from step {_step_text(logged[0])}, after {reduction.text}")
+        return ("refused", f"logged from step {step_text(logged[0])}, after {reduction.text}")
     return None
-
-
-def _step_text(step: float) -> str:
-    """Write a step as it was logged: 500000, not 500000.0."""
-    return str(int(step)) if float(step).is_integer() else repr(float(step))

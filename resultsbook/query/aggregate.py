@@ -24,11 +24,13 @@ from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader, ValueNote
 from resultsbook.query.goal import metric_goal, unknown_goal_message
 from resultsbook.query.marks import (
+    LENGTH_BOUND,
     UNFINISHED,
     bounded,
     cell_marks,
     differing_columns,
     differing_within_pools,
+    ends_mark,
     named_list,
     replicate_text,
     same_curve_marks,
@@ -108,24 +110,26 @@ def aggregate(
         kept = Runs.joined(every, [members for members in grouped.values()])
         reduced, value_notes = reader.reduce(metric, kept)
         all_codes = reader.curve_codes(metric.name, kept.ids)
+        ends = _last_steps(reader, metric, kept)
         start = 0
         for (row, column), members in grouped.items():
             values = reduced[start : start + len(members)]
             codes = None if all_codes is None else all_codes[start : start + len(members)]
+            own_ends = None if ends is None else ends[start : start + len(members)]
             start += len(members)
             if cache is None:
-                cells[(row, column)] = make_cell(
-                    row, column, metric, members, values, query, None, value_notes, codes
-                )
+                cell = make_cell(row, column, metric, members, values, query, None, value_notes, codes)
+                cells[(row, column)] = _with_ends_mark(cell, own_ends, members, metric)
                 continue
             key = (repr(query), metric.name, row, column)
             fingerprint = _fingerprint(members, values, value_notes)
             cached = cache.get(key)
             if cached is None or cached[0] != fingerprint:
                 cell = make_cell(row, column, metric, members, values, query, None, value_notes, codes)
+                cell = _with_ends_mark(cell, own_ends, members, metric)
                 cached = cache[key] = (fingerprint, cell)
             cells[(row, column)] = cached[1]
-    most = max((len(c.runs) for c in cells.values()), default=0)
+    most = max((_replicates_in(cell.runs) for cell in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:
         expected = pooled_expected(cells, query)
@@ -355,6 +359,32 @@ def best_mean(
     return {run: float(values[index]) for run, values in at_common.items()}, step
 
 
+def _replicates_in(runs: CellRuns, kept: np.ndarray | None = None) -> int:
+    """Count a cell's replicates (of the runs `kept`): its runs, those that share a seed (two sweeps
+    in one cell) once; each run once where a run has no seed."""
+    columns = [column if kept is None else column[kept] for column in runs.replicate]
+    count = len(runs) if kept is None else int(np.count_nonzero(kept))
+    if not columns or any(value is None for column in columns for value in column.tolist()):
+        return count
+    return len(set(zip(*(column.tolist() for column in columns))))
+
+
+def _last_steps(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray | None:
+    """Return the step each run's curve of the metric ends at (NaN where it logged none), when the
+    table's reduction depends on how long a run trained; else None."""
+    if parse_reduction(metric.reduce).kind not in LENGTH_BOUND:
+        return None
+    summaries = reader.summaries(metric.name) if metric.name not in reader.derived else {}
+    ends = [(summaries.get(run) or {}).get("last_step") for run in runs.ids.tolist()]
+    return np.array([np.nan if end is None else end for end in ends], dtype=np.float64)
+
+
+def _with_ends_mark(cell: Cell, ends: np.ndarray | None, members: Runs, metric: MetricSpec) -> Cell:
+    """Add the mark of runs that trained for very different budgets to a cell, if they did."""
+    mark = None if ends is None else ends_mark(ends, members.field("name"), metric.reduce)
+    return cell if mark is None else replace(cell, marks=(*cell.marks, mark))
+
+
 def make_cell(
     row: Key,
     column: Key,
@@ -428,7 +458,8 @@ def _mark_cells(
         if 0 < n < query.min_replicates:
             few = Mark("few", f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})")
             cell = replace(cell, marks=(few, *cell.marks))
-        if n < expected:
+        distinct = _replicates_in(cell.runs, ~np.isnan(cell.runs.values))  # runs sharing a seed once
+        if distinct < expected:
             if seen_replicates is None:
                 seen_replicates = expected_replicates(cells, query, expected)
                 recorded = any(
@@ -439,6 +470,8 @@ def _mark_cells(
             ran = set(zip(*(column.tolist() for column in cell.runs.replicate)))
             missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
             text = f"n = {n} of {expected_text(query, expected, recorded)}"
+            if distinct != n:  # two sweeps in one cell: 11 runs of 3 seeds
+                text = f"{distinct} of {expected_text(query, expected, recorded)}, in n = {n} runs"
             named: tuple[str, ...] = ()
             if missing and all(v is not None for k in missing for v in k):
                 named = tuple(replicate_text(query.replicate, k) for k in missing)

@@ -373,9 +373,10 @@ def _line(
     keep = n >= max(needed, 1)
     if how != "shared" and not keep.all():
         dropped = int((~keep).sum())
+        fix = "; min_seeds = N draws the points N seeds reach" if query.min_seeds is None else ""
         notes.append(
             f"{_group_text(query, facet, hue)}: {dropped} of {len(grid)} grid points dropped "
-            f"(fewer than {needed} seeds had data there)"
+            f"(fewer than {needed} seeds had data there{fix})"
         )
     grid, values, n = grid[keep], values[:, keep], n[keep]
     wanted = [query.center, *([query.band] if query.band else [])]

@@ -18,6 +18,7 @@ import numpy as np
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.model import CellRuns, Mark, TableQuery
 from resultsbook.query.provenance import mixes_of
+from resultsbook.query.reduce import step_text
 from resultsbook.query.runs import Runs, groups_of, members_of
 from resultsbook.voice import option
 
@@ -61,6 +62,34 @@ def cell_marks(
 
 
 SHOWN_VALUES = 3  # a param with more values than this in one cell is shown by its first few and a count
+
+
+# reductions whose value depends on how long a run trained: `at(step)` and best-mean (its budget) do not
+LENGTH_BOUND = frozenset({"last", "last_k", "min", "max", "mean", "best"})
+SHORT_RUN = 0.5  # a run that ends before half of the longest run's last step trained for another budget
+# budgets are few: runs of a cell ending at more distinct steps than this stopped early, each on its own
+BUDGETS = 2
+
+
+def ends_mark(ends: np.ndarray, names: np.ndarray, reduction: str) -> Mark | None:
+    """Mark a cell whose runs' curves end at very different steps (20000 and 200000: two training
+    budgets), where a reduction over the whole curve compares them at different points of training."""
+    known = ~np.isnan(ends)
+    if known.sum() < 2:
+        return None
+    low, high = float(np.min(ends[known])), float(np.max(ends[known]))
+    if high <= 0 or low >= SHORT_RUN * high:
+        return None
+    if len(set(ends[known].tolist())) > BUDGETS:  # each run stopped where it would: early stopping
+        return None
+    text = (
+        f"averages runs whose curves end at different steps ({step_text(low)} to {step_text(high)}): "
+        f"{reduction} reads each run to its own end; "
+        f"reduce = 'at({step_text(low)})' compares them at one step"
+    )
+    order = np.argsort(ends[known], kind="stable")
+    details = tuple(f"{names[known][i]}: ends at step {step_text(float(ends[known][i]))}" for i in order)
+    return Mark("mixed", text, details)
 
 
 def mixed_text(differing: Mapping[str, Sequence[Any]], runs: int) -> str:

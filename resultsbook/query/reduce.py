@@ -66,7 +66,9 @@ def parse_reduction(text: str) -> Reduction:
         called = re.match(r"\s*([A-Za-z][A-Za-z_-]*)", text)
         if called is not None and called.group(1).lower() in _NAMES:  # Max, LAST(10): names are lowercase
             meant = (called.group(1).lower() + text[called.end() :]).strip()
-            raise QueryError(f"reduction {text!r} is not understood; did you mean {meant!r}? ({_HELP})")
+            meant += ")" * (meant.count("(") - meant.count(")"))  # last(3: the bracket left open
+            if meant != text.strip():
+                raise QueryError(f"reduction {text!r} is not understood; did you mean {meant!r}? ({_HELP})")
         raise QueryError(f"reduction {text!r} is not understood; {_HELP}")
     name, argument = found.group(1), (found.group(2) or "").strip()
     if name in {"last", "min", "max", "mean"} and not argument:
@@ -80,6 +82,11 @@ def parse_reduction(text: str) -> Reduction:
         except ValueError as error:
             raise QueryError(f"reduction {text!r}: at() takes a step number, e.g. at(5000)") from error
         return Reduction(kind="at", step=step, text=f"at({argument})")
+    if name == "best" and not argument:  # a run's best value, as other tools call max
+        raise QueryError(
+            f"reduction {text!r} names no metric: max (or min) takes each run's best value of the table's "
+            "metric; best(KEY) takes it at the step where KEY is best, e.g. best(val/acc)"
+        )
     if name == "best" and argument:
         parts = [part.strip() for part in argument.rsplit(",", 1)]
         if len(parts) == 2 and parts[1] in {"max", "min"}:
@@ -154,6 +161,11 @@ def reduce_series(
         best_step = best_step_of(other[0], other[1], reduction.direction)
         return float("nan") if best_step is None else value_at(steps, values, best_step)
     raise QueryError(f"reduction {reduction.text} is computed per cell, not per run")
+
+
+def step_text(step: float) -> str:
+    """Write a step as it was logged: 500000, not 500000.0."""
+    return str(int(step)) if float(step).is_integer() else repr(float(step))
 
 
 def value_at(steps: np.ndarray, values: np.ndarray, step: float) -> float:

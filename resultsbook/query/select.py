@@ -15,7 +15,7 @@ from resultsbook.errors import NotFoundError, QueryError, SpecError, closest, di
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, parse_scalar, sort_key, values_equal
 from resultsbook.query.runs import RUN_FIELDS, Runs
-from resultsbook.voice import command
+from resultsbook.voice import command, said
 
 if TYPE_CHECKING:
     from resultsbook.store import Store
@@ -165,8 +165,33 @@ def check_filter_keys(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter
         # stops at the first run that has the key: the full scan is paid only on the way to an error
         if item.key not in RUN_FIELDS and not has_key(runs, item.key):
             raise QueryError(f"filter {item}: no run has a param {item.key!r}; {key_hint(item.key, runs)}")
+        if item.op in {"=", "!="} and len(item.values) > 1:
+            _check_joined_filters(runs, item)
         if item.key not in RUN_FIELDS and (item.op == "!=" or (item.op == "=" and len(item.values) > 1)):
             _check_filter_values(runs, item)
+
+
+_JOINED = re.compile(r"([A-Za-z_][\w./-]*)\s*(!=|>=|<=|==|=|~|>|<)")  # `algo=PPO` read as a value
+
+
+def _check_joined_filters(runs: Sequence[StoredRun] | Runs, item: Filter) -> None:
+    """Refuse a value list that holds filters of other keys (`env=Pendulum,algo=PPO,seed=20`: env is
+    Pendulum, 'algo=PPO' or 'seed=20'), which silently selected every run of the first key's value."""
+    joined = [
+        str(value)
+        for value in item.values[1:]
+        if isinstance(value, str)
+        and (found := _JOINED.match(value)) is not None
+        and (found.group(1) in RUN_FIELDS or has_key(runs, found.group(1)))
+    ]
+    if joined:
+        texts = (f"{item.key}{item.op}{format_value(item.values[0])}", *joined)
+        separate = said(" ".join(f"--where {shlex.quote(text)}" for text in texts), f"where={list(texts)!r}")
+        raise QueryError(
+            f"filter {item}: {', '.join(repr(text) for text in joined)} read as values of {item.key}, not "
+            "filters of their own (a comma lists one key's values: model=mlp,cnn); give each its own: "
+            f"{separate}"
+        )
 
 
 def _check_filter_values(runs: Sequence[StoredRun] | Runs, item: Filter) -> None:

@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from resultsbook.voice import option
 
 _NUMBERED = re.compile(r"([A-Za-z]+)([_-]?)(\d+)")  # seed_0, seed0, fold-3: a key and its number
+# seed_14_Acrobot-v1 (a key and its number, then the rest), Acrobot-v1_seed_14 (the rest first), for
+# keys that count replicates: the `-v1` of Acrobot-v1 or the `bs16` of bs16_lr2 is no seed beside a name
+_REPLICATE_KEYS = frozenset({"seed", "trial", "run", "rep", "repeat", "fold"})
+_NUMBERED_FIRST = re.compile(r"([A-Za-z]+)([_-]?)(\d+)([_-])(.+)")
+_NUMBERED_LAST = re.compile(r"(.+?)([_-])([A-Za-z]+)([_-]?)(\d+)")
 _LITERAL = re.compile(r"[\w.\- ]+")  # a folder name a pattern can hold as it is
 _FEWEST = 2  # one run alone needs nothing to tell it apart
 # `gain=0.025` in `pws_gain=0.025`, `lr=0.1` in Hydra's `lr=0.1,seed=1`: a setting ends where the next begins
@@ -84,8 +89,11 @@ def pattern_of(runs: dict[str, str]) -> str | None:
 
 def _field(names: set[str], level: int) -> str:
     """Return the pattern of one varying folder: `seed_{seed}` when every name is a key and a number,
-    `lr={lr},seed={seed}` when every name says the same settings."""
-    return numbered_field(names) or settings_field(names, f"level{level + 1}") or f"{{level{level + 1}}}"
+    `lr={lr},seed={seed}` when every name says the same settings, `seed_{seed}_{level1}` when every
+    name starts with a key and a number."""
+    label = f"level{level + 1}"
+    found = numbered_field(names) or settings_field(names, label) or _numbered_part(names, label)
+    return found or f"{{{label}}}"
 
 
 def numbered_field(names: set[str]) -> str | None:
@@ -96,6 +104,24 @@ def numbered_field(names: set[str]) -> str | None:
         return None
     key, separator = keys.pop()
     return f"{key}{separator}{{{key.lower()}}}"
+
+
+def _numbered_part(names: set[str], label: str) -> str | None:
+    """Return `seed_{seed}_{label}` when every folder name starts with one key and a number and goes on
+    (`seed_14_Acrobot-v1`), or `{label}_seed_{seed}` when it ends with them; else None."""
+    first = [_NUMBERED_FIRST.fullmatch(name) for name in names]
+    if all(first):
+        shapes = {match.group(1, 2, 4) for match in first if match is not None}
+        if len(shapes) == 1 and next(iter(shapes))[0].lower() in _REPLICATE_KEYS:
+            key, separator, gap = shapes.pop()
+            return f"{key}{separator}{{{key.lower()}}}{gap}{{{label}}}"
+    last = [_NUMBERED_LAST.fullmatch(name) for name in names]
+    if all(last):
+        shapes = {match.group(2, 3, 4) for match in last if match is not None}
+        if len(shapes) == 1 and next(iter(shapes))[1].lower() in _REPLICATE_KEYS:
+            gap, key, separator = shapes.pop()
+            return f"{{{label}}}{gap}{key}{separator}{{{key.lower()}}}"
+    return None
 
 
 def settings_field(names: set[str], label: str) -> str | None:

@@ -11,7 +11,7 @@ from resultsbook.query.curves import ALIGNMENTS, BANDS, CurveQuery, parse_smooth
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, METRIC_KEY
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.profiles import EfficiencyQuery, ProfileQuery
-from resultsbook.query.stats import CENTERS, MEAN_ONLY
+from resultsbook.query.stats import CENTERS, MEAN_ONLY, meant_statistic
 from resultsbook.query.tasks import AGGREGATES, PAIRWISE
 from resultsbook.render.figstyle import FigureStyle, parse_style
 from resultsbook.render.layout import Labels
@@ -190,7 +190,9 @@ def _figure(
     kind = entry.get("kind")
     if kind not in FIGURE_KINDS:
         kinds = ", ".join(f'"{k}"' for k in FIGURE_KINDS)
-        raise SpecError(f"{where}: {context} needs kind = one of {kinds}")
+        meant = closest(kind, FIGURE_KINDS) if isinstance(kind, str) else None  # kind = "curves"
+        guess = f"; did you mean {meant!r}?" if meant else ""
+        raise SpecError(f"{where}: {context} needs kind = one of {kinds}{guess}")
     own = {"curve": CURVE_KEYS, "profile": PROFILE_KEYS, "efficiency": EFFICIENCY_KEYS}.get(kind, CELL_KEYS)
     check_keys(entry, FIGURE_KEYS | own, where, context)
     outputs = tuple(resolve(p) for p in strings(entry.get("outputs", []), where, f"{context} outputs"))
@@ -294,7 +296,10 @@ def _curve_query(
     band = entry.get("band", "std")
     band = None if band in (None, False, "none", "") else str(band)
     if band is not None and band not in BANDS:
-        raise SpecError(f'{where}: {context} band = {band!r}; use one of {", ".join(BANDS)} or "none"')
+        meant = meant_statistic(band) or closest(band, BANDS)  # stderr: sem, ci: ci95
+        allowed = f'use one of {", ".join(BANDS)} or "none"'
+        said = f"did you mean {meant!r}? ({allowed})" if meant in BANDS else allowed
+        raise SpecError(f"{where}: {context} band = {band!r}; {said}")
     if band in MEAN_ONLY and center != "mean":
         raise SpecError(
             f"{where}: {context} band = {band} is {MEAN_ONLY[band]}, not of the {center}; "
