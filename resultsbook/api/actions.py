@@ -31,7 +31,6 @@ from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
 from resultsbook.sources.derive import Derivation, parse_derivation_text
 from resultsbook.sources.find import path_under
-from resultsbook.sources.pathpattern import PathPattern, compile_pattern
 from resultsbook.sources.readings import remember_readings
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import choose_store_location, url_scheme
@@ -41,6 +40,7 @@ from resultsbook.voice import option, said
 if TYPE_CHECKING:  # the spec and the renderers load only when needed, not for a collect of folders
     from resultsbook.outputs.build import BuildReport
     from resultsbook.outputs.build import Progress as BuildProgress
+    from resultsbook.sources.pathpattern import PathPattern
     from resultsbook.spec import CollectSpec, Spec
 
 PathLike = str | os.PathLike[str]
@@ -196,6 +196,8 @@ def forget(
 
 def _read_again_notes(store: Store, chosen: Sequence[str], sources: Sequence[CollectRequest]) -> list[str]:
     """Say which of the sources forgotten the spec's [[sources]] read: `build` collects them again."""
+    from resultsbook.sources.pathpattern import compile_pattern  # forget only: a collect need not load it
+
     notes = []
     for request in sources:
         root = _as_stored(store, request.path)
