@@ -48,7 +48,7 @@ class Summaries:
 
     runs: np.ndarray  # internal run ids, sorted
     n: np.ndarray
-    columns: Mapping[str, np.ndarray]  # last, min, max, mean, summary
+    columns: Mapping[str, np.ndarray]  # last, min, max, mean, summary, last_step
     has_summary: np.ndarray  # the run reported a final value apart from its series
 
     @classmethod
@@ -56,13 +56,13 @@ class Summaries:
         rows = store.summary_columns(key)
         # one float matrix, NULL as NaN (SQLite stores NaN as NULL, so NaN means NULL); ids and
         # counts are integers far below 2**53, exact as floats
-        table = np.array(rows, dtype=np.float64).reshape(len(rows), 7)
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 8)
         runs = table[:, 0].astype(np.int64)
         order = np.argsort(runs, kind="stable")
         table = table[order]
         numbers = {
             name: np.ascontiguousarray(table[:, i])
-            for i, name in enumerate(("last", "min", "max", "mean", "summary"), start=2)
+            for i, name in enumerate(("last", "min", "max", "mean", "summary", "last_step"), start=2)
         }
         has_summary = ~np.isnan(numbers["summary"])
         return cls(runs[order], table[:, 1].astype(np.int64), numbers, has_summary)

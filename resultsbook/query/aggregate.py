@@ -362,11 +362,11 @@ def best_mean(
 def _replicates_in(runs: CellRuns, kept: np.ndarray | None = None) -> int:
     """Count a cell's replicates (of the runs `kept`): its runs, those that share a seed (two sweeps
     in one cell) once; each run once where a run has no seed."""
-    columns = [column if kept is None else column[kept] for column in runs.replicate]
+    columns = [(column if kept is None else column[kept]).tolist() for column in runs.replicate]
     count = len(runs) if kept is None else int(np.count_nonzero(kept))
-    if not columns or any(value is None for column in columns for value in column.tolist()):
+    if not columns or any(None in values for values in columns):
         return count
-    return len(set(zip(*(column.tolist() for column in columns))))
+    return len(set(zip(*columns)))
 
 
 def _last_steps(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray | None:
@@ -374,9 +374,11 @@ def _last_steps(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndar
     table's reduction depends on how long a run trained; else None."""
     if parse_reduction(metric.reduce).kind not in LENGTH_BOUND:
         return None
-    summaries = reader.summaries(metric.name) if metric.name not in reader.derived else {}
-    ends = [(summaries.get(run) or {}).get("last_step") for run in runs.ids.tolist()]
-    return np.array([np.nan if end is None else end for end in ends], dtype=np.float64)
+    if metric.name in reader.derived or metric.name in reader.normalized:
+        return np.full(len(runs), np.nan)
+    summaries = reader.summary_arrays(metric.name)
+    found, at = summaries.find(runs.ids)
+    return np.where(found, summaries.columns["last_step"][at] if len(summaries.runs) else np.nan, np.nan)
 
 
 def _with_ends_mark(cell: Cell, ends: np.ndarray | None, members: Runs, metric: MetricSpec) -> Cell:
