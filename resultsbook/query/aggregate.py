@@ -129,7 +129,7 @@ def aggregate(
                 cell = _with_ends_mark(cell, own_ends, members, metric)
                 cached = cache[key] = (fingerprint, cell)
             cells[(row, column)] = cached[1]
-    most = max((_replicates_in(cell.runs) for cell in cells.values()), default=0)
+    most = max((_replicates_in(cell) for cell in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:
         expected = pooled_expected(cells, query)
@@ -359,14 +359,17 @@ def best_mean(
     return {run: float(values[index]) for run, values in at_common.items()}, step
 
 
-def _replicates_in(runs: CellRuns, kept: np.ndarray | None = None) -> int:
+def _replicates_in(cell: Cell, kept: np.ndarray | None = None) -> int:
     """Count a cell's replicates (of the runs `kept`): its runs, those that share a seed (two sweeps
     in one cell) once; each run once where a run has no seed."""
+    runs = cell.runs
+    if not any(mark.kind == "duplicate" for mark in cell.marks):  # no seed shared: one run each
+        return len(runs) if kept is None else int(np.count_nonzero(kept))
     columns = [(column if kept is None else column[kept]).tolist() for column in runs.replicate]
     count = len(runs) if kept is None else int(np.count_nonzero(kept))
     if not columns or any(None in values for values in columns):
         return count
-    return len(set(zip(*columns)))
+    return len(set(columns[0])) if len(columns) == 1 else len(set(zip(*columns)))
 
 
 def _last_steps(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray | None:
@@ -383,7 +386,7 @@ def _last_steps(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndar
 
 def _with_ends_mark(cell: Cell, ends: np.ndarray | None, members: Runs, metric: MetricSpec) -> Cell:
     """Add the mark of runs that trained for very different budgets to a cell, if they did."""
-    mark = None if ends is None else ends_mark(ends, members.field("name"), metric.reduce)
+    mark = None if ends is None else ends_mark(ends, members, metric.reduce)
     return cell if mark is None else replace(cell, marks=(*cell.marks, mark))
 
 
@@ -460,7 +463,7 @@ def _mark_cells(
         if 0 < n < query.min_replicates:
             few = Mark("few", f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})")
             cell = replace(cell, marks=(few, *cell.marks))
-        distinct = _replicates_in(cell.runs, ~np.isnan(cell.runs.values))  # runs sharing a seed once
+        distinct = _replicates_in(cell, ~np.isnan(cell.runs.values))  # runs sharing a seed once
         if distinct < expected:
             if seen_replicates is None:
                 seen_replicates = expected_replicates(cells, query, expected)

@@ -71,9 +71,10 @@ SHORT_RUN = 0.5  # a run that ends before half of the longest run's last step tr
 BUDGETS = 2
 
 
-def ends_mark(ends: np.ndarray, names: np.ndarray, reduction: str) -> Mark | None:
-    """Mark a cell whose runs' curves end at very different steps (20000 and 200000: two training
-    budgets), where a reduction over the whole curve compares them at different points of training."""
+def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
+    """Mark a cell whose runs (`members`, their curves ending at `ends`) end at very different steps
+    (20000 and 200000: two training budgets), where a reduction over the whole curve compares them at
+    different points of training."""
     known = ~np.isnan(ends)
     if known.sum() < 2:
         return None
@@ -88,6 +89,7 @@ def ends_mark(ends: np.ndarray, names: np.ndarray, reduction: str) -> Mark | Non
         f"reduce = 'at({step_text(low)})' compares them at one step"
     )
     order = np.argsort(ends[known], kind="stable")
+    names = members.field("name")
     details = tuple(f"{names[known][i]}: ends at step {step_text(float(ends[known][i]))}" for i in order)
     return Mark("mixed", text, details)
 
