@@ -118,6 +118,7 @@ class CollectReport:
     problems: tuple[Problem, ...] = ()
     changed_sources: tuple[str, ...] = ()  # stored paths of the sources read or found gone
     notes: tuple[str, ...] = ()  # why a collected path gave no source: what was tried, what to change
+    standing_problems: int = 0  # met when the unchanged sources were last read: not in `problems`
 
     def summary_line(self) -> str:
         """Return the one-line summary printed after a collect."""

@@ -93,6 +93,8 @@ def test_forget_in_a_postgresql_store_removes_every_row_of_the_runs(make_run, tm
     two_patterns(make_run)
     monkeypatch.chdir(tmp_path)
     rb.collect("runs", db=pg_url)
+    again = rb.collect("runs", db=pg_url)  # old/broken's problem stands, not read again
+    assert (again.unchanged, len(again.problems), again.standing_problems) == (5, 0, 1)
     report = rb.forget("runs/old", db=pg_url)
     assert report.runs == 3
     store = Store.open(pg_url)

@@ -106,7 +106,7 @@ def collect_command(
         echo(f"Note: {note}", err=True)
     show_problems(report.problems)
     if not quiet:
-        show_earlier_problems(resolve_db(db_path), report)
+        show_earlier_problems(report)
 
 
 # the flags that say how to read the PATHs given (a spec's [[sources]] say it themselves)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from resultsbook.errors import ResultsbookError, nearby
+from resultsbook.errors import nearby
 
 if TYPE_CHECKING:
     from resultsbook.cli.outcome import Failure
@@ -195,7 +195,7 @@ def collect_spec_sources(spec: Spec | CollectSpec, db_path: str | None, quiet: b
         echo(f"Note: {note}", err=True)
     show_problems(report.problems)
     if not quiet:
-        show_earlier_problems(db, report)
+        show_earlier_problems(report)
     nothing = not report.new + report.updated + report.unchanged
     if nothing and not is_postgres_url(db) and not os.path.exists(local_path(db)):  # no store to read
         paths = tuple(source.path for source in spec.sources)
@@ -264,18 +264,10 @@ def show_problems(problems: Sequence[Problem], limit: int = PROBLEMS_SHOWN) -> N
         echo(f"  ... and {hidden} more: run `resultsbook problems`", err=True)
 
 
-def show_earlier_problems(db: str, report: CollectReport) -> None:
+def show_earlier_problems(report: CollectReport) -> None:
     """Say that the problems of the sources a collect found unchanged (not read again, so not in its
     count) still stand: `0 problems` after a second collect is not a clean store."""
-    from resultsbook.store.session import opened
-
-    if not report.unchanged:
-        return
-    try:
-        with opened(db) as store:
-            earlier = len(store.problems()) - len(report.problems)
-    except (OSError, ResultsbookError):
-        return
+    earlier = report.standing_problems
     if earlier > 0:
         echo(
             f"Note: {earlier} problem{'s' if earlier != 1 else ''} met when the unchanged sources were last "

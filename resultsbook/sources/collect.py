@@ -106,6 +106,8 @@ def collect(
     else:
         runs_per_source = store.run_counts_by_source() if found.unchanged else {}
         unchanged_runs = sum(runs_per_source.get(path, 0) for path in found.unchanged)
+    # the unchanged sources were not read again: their problems stand, and are not in this count
+    standing = max(0, store.problem_count() - len(problems)) if found.unchanged else 0
     return CollectReport(
         new=totals["new"],
         updated=totals["updated"],
@@ -116,6 +118,7 @@ def collect(
         changed_sources=tuple(sorted({item.stored_path for item in plan} | set(gone))),
         problems=tuple(problems),
         notes=(*found.notes, *bare.notes()),
+        standing_problems=standing,
     )
 
 

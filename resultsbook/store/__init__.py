@@ -557,6 +557,10 @@ class Store:
         sql += " ORDER BY problems.rowid"
         return [(row[0], Problem(*row[1:])) for row in self.db.execute(sql, args)]
 
+    def problem_count(self) -> int:
+        """Return how many problems `problems` returns."""
+        return int(self.db.execute("SELECT count(*) FROM problems").fetchone()[0])
+
     def counts(self) -> Mapping[str, int]:
         """Return how many runs and sources the store holds."""
         runs = self.db.execute("SELECT count(*) FROM runs WHERE present = 1").fetchone()[0]

@@ -414,6 +414,10 @@ class PostgresStore(Store):
         rows = self.conn.execute(sql + " ORDER BY problems.id", args)
         return [(row[0], Problem(*row[1:])) for row in rows]
 
+    def problem_count(self) -> int:
+        """Return how many problems `problems` returns."""
+        return int(self.conn.execute("SELECT count(*) FROM problems").fetchone()[0])
+
     def counts(self) -> Mapping[str, int]:
         """Return how many runs and sources the store holds."""
         runs = self.conn.execute("SELECT count(*) FROM runs WHERE present = 1").fetchone()[0]
