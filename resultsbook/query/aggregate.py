@@ -118,15 +118,17 @@ def aggregate(
             own_ends = None if ends is None else ends[start : start + len(members)]
             start += len(members)
             if cache is None:
-                cell = make_cell(row, column, metric, members, values, query, None, value_notes, codes)
-                cells[(row, column)] = _with_ends_mark(cell, own_ends, members, metric)
+                cells[(row, column)] = make_cell(
+                    row, column, metric, members, values, query, None, value_notes, codes, own_ends
+                )
                 continue
             key = (repr(query), metric.name, row, column)
             fingerprint = _fingerprint(members, values, value_notes)
             cached = cache.get(key)
             if cached is None or cached[0] != fingerprint:
-                cell = make_cell(row, column, metric, members, values, query, None, value_notes, codes)
-                cell = _with_ends_mark(cell, own_ends, members, metric)
+                cell = make_cell(
+                    row, column, metric, members, values, query, None, value_notes, codes, own_ends
+                )
                 cached = cache[key] = (fingerprint, cell)
             cells[(row, column)] = cached[1]
     most = max((_replicates_in(cell) for cell in cells.values()), default=0)
@@ -362,11 +364,10 @@ def best_mean(
 def _replicates_in(cell: Cell, kept: np.ndarray | None = None) -> int:
     """Count a cell's replicates (of the runs `kept`): its runs, those that share a seed (two sweeps
     in one cell) once; each run once where a run has no seed."""
-    runs = cell.runs
+    count = len(cell.runs) if kept is None else int(np.count_nonzero(kept))
     if not any(mark.kind == "duplicate" for mark in cell.marks):  # no seed shared: one run each
-        return len(runs) if kept is None else int(np.count_nonzero(kept))
-    columns = [(column if kept is None else column[kept]).tolist() for column in runs.replicate]
-    count = len(runs) if kept is None else int(np.count_nonzero(kept))
+        return count
+    columns = [(column if kept is None else column[kept]).tolist() for column in cell.runs.replicate]
     if not columns or any(None in values for values in columns):
         return count
     return len(set(columns[0])) if len(columns) == 1 else len(set(zip(*columns)))
@@ -377,17 +378,11 @@ def _last_steps(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndar
     table's reduction depends on how long a run trained; else None."""
     if parse_reduction(metric.reduce).kind not in LENGTH_BOUND:
         return None
-    if metric.name in reader.derived or metric.name in reader.normalized:
-        return np.full(len(runs), np.nan)
+    if metric.name in reader.derived or metric.name in reader.normalized:  # no stored curve to end
+        return None
     summaries = reader.summary_arrays(metric.name)
     found, at = summaries.find(runs.ids)
     return np.where(found, summaries.columns["last_step"][at] if len(summaries.runs) else np.nan, np.nan)
-
-
-def _with_ends_mark(cell: Cell, ends: np.ndarray | None, members: Runs, metric: MetricSpec) -> Cell:
-    """Add the mark of runs that trained for very different budgets to a cell, if they did."""
-    mark = None if ends is None else ends_mark(ends, members, metric.reduce)
-    return cell if mark is None else replace(cell, marks=(*cell.marks, mark))
 
 
 def make_cell(
@@ -400,10 +395,12 @@ def make_cell(
     step: float | None = None,
     notes: Mapping[int, ValueNote] | None = None,
     curves: np.ndarray | None = None,
+    ends: np.ndarray | None = None,
 ) -> Cell:
     """Build one cell from its runs and their values (in the same order): the runs ordered by
     replicate then name, their values scaled, the statistics over them and the cell's marks
-    (`curves`: a code per run that runs logging one same curve share, `MetricReader.curve_codes`)."""
+    (`curves`: a code per run that runs logging one same curve share, `MetricReader.curve_codes`;
+    `ends`: the step each run's curve ends at, when the reduction reads a run to its end)."""
     order = replicate_order(members, query.replicate)
     members = members.take(order)
     ids = members.ids
@@ -433,6 +430,9 @@ def make_cell(
     if curves is not None:
         keys = (*query.pool, *query.replicate)
         marks = (*marks, *same_curve_marks(runs, curves[order], keys, metric.name))
+    budgets = None if ends is None else ends_mark(ends[order], members, metric.reduce)
+    if budgets is not None:
+        marks = (*marks, budgets)
     return Cell(row, column, metric, runs, stats, marks, step, differing=differing)
 
 
