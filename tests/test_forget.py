@@ -87,6 +87,8 @@ def test_rb_forget_returns_what_it_removed(make_run, tmp_path, monkeypatch):
     assert sorted(rb.open().runs()["name"]) == ["broken", "s0", "s1"]
     with pytest.raises(rb.NotFoundError, match="did you mean runs/old"):
         rb.forget("runs/olf")
+    with pytest.raises(rb.NotFoundError, match=r"forgotten already\); `book.runs\(\)` lists what it holds"):
+        rb.forget("runs/old/s0")  # in Python's words, not the command line's
 
 
 def test_forget_in_a_postgresql_store_removes_every_row_of_the_runs(make_run, tmp_path, pg_url, monkeypatch):

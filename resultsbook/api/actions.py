@@ -35,7 +35,7 @@ from resultsbook.sources.readings import remember_readings
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import choose_store_location, url_scheme
 from resultsbook.store.session import opened
-from resultsbook.voice import option, said
+from resultsbook.voice import command, option, said
 
 if TYPE_CHECKING:  # the spec and the renderers load only when needed, not for a collect of folders
     from resultsbook.outputs.build import BuildReport
@@ -260,7 +260,7 @@ def _nothing_under(path: str, root: str, every: Iterable[str]) -> str:
     hint = (
         f"; did you mean {os.path.join(os.path.dirname(path.rstrip('/' + os.sep)), meant)}?"
         if meant
-        else " (not collected, or forgotten already); `resultsbook runs` lists what it holds"
+        else f" (not collected, or forgotten already); `{command('runs')}` lists what it holds"
     )
     return f"the store holds no run collected from {path}{hint}"
 

@@ -166,24 +166,21 @@ def forget_command(
     """
     from resultsbook.api.actions import forget
 
-    report = forget(
-        list(paths), db=db_path or None, dry_run=dry_run
-    )  # no --db: the spec's store, and its sources
+    # without --db, the spec's store, whose [[sources]] may collect the runs again
+    report = forget(list(paths), db=db_path or None, dry_run=dry_run)
     if as_json:
         document = {"sources": list(report.sources), "runs": report.runs, "dry_run": dry_run}
         print_json("forget", True, {**document, "notes": list(report.notes)})
         return
     if not quiet:
         echo(f"{'Would forget' if dry_run else 'Forgot'} {report.summary_line()} (the logs are untouched)")
+        listed = report.sources[:_LISTED] if dry_run else ()
+        for source in listed:
+            echo(f"  {source}")
+        if dry_run and len(report.sources) > _LISTED:
+            echo(f"  … and {len(report.sources) - _LISTED} more")
     for note in report.notes:
         echo(f"Note: {note}", err=True)
-    if quiet:
-        return
-    if dry_run:
-        for source in report.sources[:_LISTED]:
-            echo(f"  {source}")
-        if len(report.sources) > _LISTED:
-            echo(f"  … and {len(report.sources) - _LISTED} more")
 
 
 _LISTED = 20  # sources a dry run names, before a count of the rest

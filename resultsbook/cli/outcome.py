@@ -271,7 +271,6 @@ def usage_message(error: Any) -> str:
         message = f"{message.rstrip('.')}: {extra}"
     message = message.replace(". Did you mean", "; did you mean").replace(" Did you mean", "; did you mean")
     message = message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message
-    context = getattr(error, "ctx", None)
     command = context.command_path if context is not None else "resultsbook"
     return f"{message.rstrip('.')} (see `{command} --help`)"
 
@@ -328,7 +327,7 @@ def _synonym(error: Any) -> str | None:
     if meant is None or context is None:
         return None
     flag, _, value = meant.partition(" ")
-    param = next((p for p in context.command.params if flag in getattr(p, "opts", ())), None)
+    param = _option(context, flag)
     if param is None:
         return None
     choices = getattr(param.type, "choices", None)
@@ -344,8 +343,12 @@ def _extra_table(error: Any, message: str) -> str | None:
     context = getattr(error, "ctx", None)
     if given is None or context is None:
         return None
-    flags = {flag for param in context.command.params for flag in getattr(param, "opts", ())}
-    return given.group(1) if "--table" in flags else None
+    return given.group(1) if _option(context, "--table") is not None else None
+
+
+def _option(context: Any, flag: str) -> Any:
+    """Return the option of the context's command that `flag` names, or None."""
+    return next((param for param in context.command.params if flag in getattr(param, "opts", ())), None)
 
 
 def _command_synonym(message: str) -> str | None:

@@ -109,19 +109,26 @@ def numbered_field(names: set[str]) -> str | None:
 def _numbered_part(names: set[str], label: str) -> str | None:
     """Return `seed_{seed}_{label}` when every folder name starts with one key and a number and goes on
     (`seed_14_Acrobot-v1`), or `{label}_seed_{seed}` when it ends with them; else None."""
-    first = [_NUMBERED_FIRST.fullmatch(name) for name in names]
-    if all(first):
-        shapes = {match.group(1, 2, 4) for match in first if match is not None}
-        if len(shapes) == 1 and next(iter(shapes))[0].lower() in _REPLICATE_KEYS:
-            key, separator, gap = shapes.pop()
-            return f"{key}{separator}{{{key.lower()}}}{gap}{{{label}}}"
-    last = [_NUMBERED_LAST.fullmatch(name) for name in names]
-    if all(last):
-        shapes = {match.group(2, 3, 4) for match in last if match is not None}
-        if len(shapes) == 1 and next(iter(shapes))[1].lower() in _REPLICATE_KEYS:
-            gap, key, separator = shapes.pop()
-            return f"{{{label}}}{gap}{key}{separator}{{{key.lower()}}}"
+    first = _one_shape(names, _NUMBERED_FIRST, (1, 2, 4))  # key, separator, gap
+    if first is not None and first[0].lower() in _REPLICATE_KEYS:
+        key, separator, gap = first
+        return f"{key}{separator}{{{key.lower()}}}{gap}{{{label}}}"
+    last = _one_shape(names, _NUMBERED_LAST, (3, 4, 2))
+    if last is not None and last[0].lower() in _REPLICATE_KEYS:
+        key, separator, gap = last
+        return f"{{{label}}}{gap}{key}{separator}{{{key.lower()}}}"
     return None
+
+
+def _one_shape(names: set[str], shape: re.Pattern[str], groups: tuple[int, ...]) -> tuple[str, ...] | None:
+    """Return the groups every name gives alike when each matches `shape` (`seed`, `_`, `_`), else None."""
+    found = set()
+    for name in names:
+        match = shape.fullmatch(name)
+        if match is None:
+            return None
+        found.add(match.group(*groups))
+    return found.pop() if len(found) == 1 else None
 
 
 def settings_field(names: set[str], label: str) -> str | None:
