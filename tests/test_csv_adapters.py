@@ -110,6 +110,39 @@ def test_wide_csv_gives_one_run_per_seed(tmp_path):
     assert list(result.runs[1].metrics["rew"].steps) == [0, 10]
 
 
+def test_a_csv_with_a_column_per_seed_read_as_one_run_names_the_wide_adapter(tmp_path):
+    """tianshou's test_rew_10seeds.csv, read with a pattern alone: one run per file, its seeds metrics
+    of that run, so every cell of a table over seeds had n = 1 with nothing saying why."""
+    import resultsbook as rb
+
+    for algo in ("ppo", "sac"):
+        (tmp_path / "runs" / algo).mkdir(parents=True)
+        (tmp_path / "runs" / algo / "test_rew.csv").write_text(
+            "env_step,rew,rew:shaded,rew:seed_0_a/x.csv,rew:seed_1_b/x.csv\n0,1.5,0.5,1,2\n10,3,1,2.5,3.5\n"
+        )
+    db, runs = str(tmp_path / "store.db"), str(tmp_path / "runs")
+    report = rb.collect(runs, db=db, pattern="{algo}/test_rew.csv")
+    assert report.new == 2
+    assert report.notes == (
+        "2 file(s) hold one column per seed (the first: 'ppo/test_rew.csv', column 'rew:seed_0_a/x.csv'), "
+        "so each was read as one run with a metric per seed and a table over seeds sees one run; "
+        "adapter='wide' reads each seed's column as a run (add it to the same call)",
+    )
+    followed = rb.collect(runs, db=str(tmp_path / "wide.db"), pattern="{algo}/test_rew.csv", adapter="wide")
+    assert (followed.new, followed.notes) == (4, ())
+
+
+def test_a_csv_naming_one_seed_or_none_in_its_columns_gets_no_seed_note(tmp_path):
+    import resultsbook as rb
+
+    (tmp_path / "runs" / "a").mkdir(parents=True)
+    (tmp_path / "runs" / "a" / "log.csv").write_text("step,loss_seed3,seed\n0,1,3\n10,0.5,3\n")
+    (tmp_path / "runs" / "b").mkdir()
+    (tmp_path / "runs" / "b" / "log.csv").write_text("step,loss,acc\n0,1,0.1\n10,0.5,0.2\n")
+    report = rb.collect(str(tmp_path / "runs"), db=str(tmp_path / "store.db"), pattern="{run}/log.csv")
+    assert report.new == 2 and not any("per seed" in note for note in report.notes)
+
+
 def test_a_misspelt_step_column_of_a_wide_csv_is_answered_with_the_column_meant(tmp_path):
     path = tmp_path / "test_rew.csv"
     path.write_text("env_step,rew,rew:seed_0_a/x.csv\n0,1.5,1\n")

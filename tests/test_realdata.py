@@ -278,6 +278,16 @@ def test_corl_records_with_curves(realdata, cli):
     assert spot["stats"]["mean"] == pytest.approx(sum(expected) / len(expected))
 
 
+def test_tianshou_wide_csv_read_by_a_pattern_alone_names_the_wide_adapter(realdata, cli):
+    result = cli("collect", str(realdata / "tianshou-mujoco"), "--pattern", "{env}/{algo}/test_rew_10seeds.csv")
+    assert "54 new" in result.output  # one run per file: its ten seeds are ten metrics of it
+    assert (
+        "Note: 54 file(s) hold one column per seed (the first: 'Ant-v3/a2c/test_rew_10seeds.csv', column "
+        "'rew:seed_0_0326_024335-Ant_v3_a2c/test_rew.csv'), so each was read as one run"
+    ) in result.output
+    assert "--adapter wide reads each seed's column as a run (add it to the same command)" in result.output
+
+
 def test_tianshou_wide_csv_one_run_per_seed(realdata, cli):
     result = cli(
         "collect", str(realdata / "tianshou-mujoco"), "--adapter", "wide", "--pattern", "{env}/{algo}/*.csv"

@@ -9,10 +9,11 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.csvlog import CSV_SUFFIXES, STEP_COLUMNS
 from resultsbook.errors import AdapterError, closest
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.sources.seed_columns import SEED_REGEX
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import holds_no_row, read_delimited
 
-DEFAULT_SEED_REGEX = r"seed[_\-=]?(?P<seed>\d+)"
+DEFAULT_SEED_REGEX = SEED_REGEX
 
 
 class WideAdapter(Adapter):

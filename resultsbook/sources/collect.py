@@ -36,6 +36,7 @@ from resultsbook.sources.planning import (
     served_sources,
     signature_of,
 )
+from resultsbook.sources.seed_columns import SeedColumns
 from resultsbook.sources.validate import checked_result, storable_text
 from resultsbook.store import Store
 
@@ -89,8 +90,8 @@ def collect(
     gone = found.gone(store, stored)
     moves = _moved_sources(store, plan, stored, found.seen)
     gone = [path for path in gone if path not in moves.values()]
-    bare = BareRuns()
-    totals, written, vanished = _read_and_write(store, plan, moves, problems, progress, bare)
+    bare, seeds = BareRuns(), SeedColumns()
+    totals, written, vanished = _read_and_write(store, plan, moves, problems, progress, bare, seeds)
     gone += [path for path in vanished if path in stored]
     if gone:
         totals["missing"] += store.write(lambda writer: writer.mark_sources_missing(gone))
@@ -117,7 +118,7 @@ def collect(
         sources_skipped=len(found.unchanged),
         changed_sources=tuple(sorted({item.stored_path for item in plan} | set(gone))),
         problems=tuple(problems),
-        notes=(*found.notes, *bare.notes()),
+        notes=(*found.notes, *bare.notes(), *seeds.notes()),
         standing_problems=standing,
     )
 
@@ -154,10 +155,11 @@ def _read_and_write(
     problems: list[Problem],
     progress: Progress | None,
     bare: BareRuns,
+    seeds: SeedColumns,
 ) -> tuple[Counter[str], int, list[str]]:
     """Read the planned sources (in worker processes when worth it) and write them in batches;
     return the run counts, how many sources were written, and the sources that vanished meanwhile.
-    Sources whose runs have no param go to `bare`."""
+    Sources whose runs have no param go to `bare`, tables with a column per seed to `seeds`."""
     totals: Counter[str] = Counter()
     vanished: list[str] = []
     batch: list[tuple[Planned, ReadResult, Sequence[EncodedRun] | None]] = []
@@ -200,6 +202,8 @@ def _read_and_write(
         batch.append((item, result, encoded))
         if result.runs and not any(run.params for run in result.runs):
             bare.add(item.adapter.name, item.tail, item.source.files, claim_pattern(item.adapter.name))
+        if len(result.runs) == 1 and seeds.reads(item.adapter.name):
+            seeds.add(item.tail, _metric_names(result, encoded))
         written += 1
         points += _size(result, encoded)
         if len(batch) >= BATCH_SOURCES or points >= BATCH_POINTS or time.monotonic() - opened > BATCH_SECONDS:
@@ -264,6 +268,13 @@ def _storable_source(source: Source) -> Source:
     """Return a source whose path the store can hold (undecodable bytes escaped)."""
     path = storable_text(source.path)
     return source if path is source.path else replace(source, path=path)
+
+
+def _metric_names(result: ReadResult, encoded: Sequence[EncodedRun] | None) -> Iterable[str]:
+    """Return the metric names of a source's first run (its encoding holds them when there is one)."""
+    if encoded is not None:
+        return [cells[0] for cells in encoded[0].metrics]
+    return result.runs[0].metrics
 
 
 def _size(result: ReadResult, encoded: Sequence[EncodedRun] | None = None) -> int:
