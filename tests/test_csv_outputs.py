@@ -84,7 +84,7 @@ def test_a_csv_carries_in_words_every_mark_the_printed_table_shows(tmp_path: Pat
             "big",
             "a",
         ): "* n = 1 of 3 seeds asked for (missing seed 1, seed 2) ; # only 1 replicate (fewer than 3)"
-        " ; ° not shown to be better than Ours / a: the Welch's t-test needs at least two replicates on each side",
+        " ; ° not shown to be better than Ours / a: Welch's t-test needs at least two replicates on each side",
         ("big", "b"): "",
     }
     big_a = next(row for row in rows if (row["method"], row["dataset"]) == ("big", "a"))

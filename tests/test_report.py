@@ -236,6 +236,6 @@ def test_a_cells_detail_lists_every_mark_the_table_shows_it_with_in_words(tmp_pa
     assert warnings == [
         "* n = 1 of 3 seeds, the most any cell has (missing seed 1, seed 2)",
         "# only 1 replicate (fewer than 3)",
-        "° not shown to be better than Ours / a: the Welch&#39;s t-test needs at least two replicates"
+        "° not shown to be better than Ours / a: Welch&#39;s t-test needs at least two replicates"
         " on each side",
     ]

@@ -420,11 +420,12 @@ def _untested(table: ResultTable, fmt: TableFormat, first: tuple[int, int], seco
     if any(cell is not None and cell.statistic == "probability_of_improvement" for cell in cells):
         return "no test compares probabilities of improvement (each is against the same row)"
     name = table_test_name(table, fmt)
+    name = name if "'s " in name else f"the {name}"  # Welch's t-test, the permutation test
     if any(cell is not None and any(map(math.isinf, cell.runs.values.tolist())) for cell in cells):
-        return f"the {name} cannot be computed with infinite values"
+        return f"{name} cannot be computed with infinite values"
     if table.query.tasks:
-        return f"the {name} needs at least two runs per task on each side"
-    return f"the {name} needs at least two replicates on each side"
+        return f"{name} needs at least two runs per task on each side"
+    return f"{name} needs at least two replicates on each side"
 
 
 def _differs(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> bool:
