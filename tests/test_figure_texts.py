@@ -221,3 +221,83 @@ def test_a_legend_of_many_rows_on_top_leaves_the_panel_its_height(pgf: bool) -> 
     the figure's 2.3in, and the bars were drawn 0.7in tall. The figure grows by the legend's rows."""
     one_row = _panel_height_in(["BCQ", "CQL", "IQL", "TD3+BC"], pgf)
     assert _panel_height_in(D3RLPY_ALGORITHMS, pgf) == pytest.approx(one_row, rel=0.05)
+
+
+TIANSHOU_ENVS = [
+    "Ant-v3", "HalfCheetah-v3", "Hopper-v3", "Humanoid-v3", "InvertedDoublePendulum-v2",
+    "InvertedPendulum-v2", "Reacher-v2", "Swimmer-v3", "Walker2d-v3",
+]  # fmt: skip
+
+
+def _panels(titles: list[str]) -> PlotData:
+    x = np.arange(0, 101, 10, dtype=float)
+    look = Look("#0072B2", "o")
+    line = LineData("ppo", "PPO", look, x, 0.3 * x, 0.3 * x - 1, 0.3 * x + 1, 10)
+    panels = tuple(Panel(title, lines=(line,)) for title in titles)
+    return PlotData("curve", panels, (("ppo", "PPO", look),), xlabel="Step", ylabel="rew")
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".pgf"])
+def test_panel_titles_longer_than_their_panel_neither_overlap_nor_leave_the_figure(
+    tmp_path: Path, suffix: str
+) -> None:
+    """tianshou's nine MuJoCo environments in a column-wide 3x3 figure: InvertedDoublePendulum-v2 ran
+    into InvertedPendulum-v2, which ran off the figure's right edge."""
+    # an ICML paper's Times, which scales; Computer and Latin Modern draw small sizes from wider design
+    # sizes, so a title set smaller may still not fit there (build says so: the test below)
+    fonts = [r"\usepackage{times}"]
+    unfitted: list[str] = []
+    style, options = FigureStyle(width=WIDTH_IN), FigureOptions()
+    figure = render_figure(_panels(TIANSHOU_ENVS), style, options, suffix, preamble=fonts, unfitted=unfitted)
+    assert unfitted == []
+    if suffix == ".pgf":
+        (tmp_path / "fig.pgf").write_bytes(figure)
+        page = rf"\usepackage[paperwidth={WIDTH_IN}in, paperheight=5in, margin=0pt]{{geometry}}"
+        compile_page(tmp_path, r"\noindent\input{fig.pgf}", [], preamble=[page, *fonts], packages=("pgf",))
+        pdf = tmp_path / "doc.pdf"
+    else:
+        pdf = tmp_path / "fig.pdf"
+        pdf.write_bytes(figure)
+    titles = [(text, low, high) for text, low, high in _words(pdf) if text in TIANSHOU_ENVS]
+    assert sorted(text for text, _, _ in titles) == sorted(TIANSHOU_ENVS)  # each whole, on one line
+    assert all(-1 < low < high < WIDTH_IN * 72 + 1 for _, low, high in titles), titles
+    for row in (TIANSHOU_ENVS[:3], TIANSHOU_ENVS[3:6], TIANSHOU_ENVS[6:]):
+        edges = [next((low, high) for text, low, high in titles if text == title) for title in row]
+        assert all(right < left for (_, right), (left, _) in itertools.pairwise(edges)), edges
+
+
+def test_panel_titles_that_fit_keep_their_size_and_a_long_one_is_set_smaller() -> None:
+    import matplotlib
+
+    style = FigureStyle(width=WIDTH_IN)
+    with matplotlib.rc_context(rc_params(style, pgf=False)):
+        size = matplotlib.rcParams["axes.titlesize"]
+        figure = plot_figure(_panels(TIANSHOU_ENVS), style, FigureOptions(), pgf=False)
+        sizes = {axis.get_title(): axis.title.get_fontsize() for axis in figure.axes if axis.get_title()}
+        wide = plot_figure(_panels(TIANSHOU_ENVS[3:6]), FigureStyle(width=7.0), FigureOptions(), pgf=False)
+        wide_sizes = [axis.title.get_fontsize() for axis in wide.axes if axis.get_title()]
+    base = matplotlib.font_manager.FontProperties(size=size).get_size_in_points()
+    assert sizes["Ant-v3"] == sizes["Hopper-v3"] == base
+    assert base * 0.7 - 1e-9 <= sizes["InvertedDoublePendulum-v2"] < base
+    assert wide_sizes == [base] * 3  # a text-wide figure has room for every title
+
+
+def test_a_panel_title_too_wide_even_set_smaller_is_said_by_build(tmp_path: Path, cli: Any) -> None:
+    long_name = "InvertedDoublePendulumOnACartWithFrictionAndNoise-v2"
+    for env in ("Ant-v3", long_name, "Hopper-v3"):
+        for seed in (0, 1):
+            folder = tmp_path / "runs" / env / f"s{seed}"
+            folder.mkdir(parents=True)
+            (folder / "log.csv").write_text("step,rew\n0,1\n10,2\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\npattern = "{env}/s{seed}/log.csv"\n\n'
+        '[figures.curves]\nkind = "curve"\nmetric = "rew"\nfacet = "env"\noutputs = ["curves.pdf"]\n'
+    )
+    result = cli("build")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Warning: curves: panel title {long_name!r} is wider than its panel in curves.pdf, even set smaller, "
+        "and runs into the next: give it a shorter display name in [labels], or fewer panels a row "
+        "(facet_columns)"
+    ) in result.output
+    assert "'Ant-v3' is wider" not in result.output

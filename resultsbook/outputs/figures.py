@@ -154,8 +154,11 @@ def render_figure_files(
     files = {}
     for path in figure.outputs:
         suffix = os.path.splitext(path)[1]
+        unfitted: list[str] = []
         try:
-            drawn = render_figure(result.data, figure.style, figure.options, suffix, generated, preamble)
+            drawn = render_figure(
+                result.data, figure.style, figure.options, suffix, generated, preamble, unfitted
+            )
         except RenderError as error:  # say which label pdflatex could not measure, and why
             unset = typeset_problems(texts, preamble, fix="") if suffix == ".pgf" else []
             if not unset:
@@ -165,8 +168,17 @@ def render_figure_files(
                 "display name in [labels], or choose .pdf"
             ) from error
         files[path] = drawn
+        notes += [title_too_wide(title, os.path.basename(path)) for title in unfitted]
         if suffix == ".pgf":
             notes += typeset_problems(texts, spec.paper_preamble)
         else:
             notes += drawing_problems(texts, figure.style, os.path.basename(path))
     return files, FigureResult(result.data, tuple(dict.fromkeys(notes)))
+
+
+def title_too_wide(title: str, output: str) -> str:
+    """Say that a panel's title runs into its neighbours' in an output, and how to shorten it."""
+    return (
+        f"panel title {str(title)!r} is wider than its panel in {output}, even set smaller, and runs into "
+        "the next: give it a shorter display name in [labels], or fewer panels a row (facet_columns)"
+    )

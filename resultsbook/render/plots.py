@@ -35,12 +35,13 @@ from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FONTS, FigureStyle, rc_params
 from resultsbook.render.layout import Labels, TableFormat, replicate_word, stat_note
 from resultsbook.render.palette import HATCHES, Look
-from resultsbook.render.textfit import fit_categories, fit_legend, legend_height
+from resultsbook.render.textfit import fit_categories, fit_legend, fit_title, legend_height
 
 FIGURE_KINDS = ("curve", "bar", "points", "profile", "efficiency")
 FIGURE_SUFFIXES = (".pdf", ".pgf", ".svg", ".png")
 RIGHT_LEGEND_SHARE = 0.5  # of the figure's width, at most, for a legend on the right
 LEGEND_MARGIN = 1.04  # a figure grown to hold its legend is this much taller than the legend
+TITLE_SHARE = 0.94  # of the room between a title's neighbours, at most, for the title: a gap between them
 TOP_LEGEND_ROOM_IN = 0.3  # the height a legend on top adds to a figure: one row of labels
 # spreads drawn from their bounds (a BCa interval or the quartiles need not be centred)
 INTERVAL_BOUNDS = {name: (f"{name}_lo", f"{name}_hi") for name in ("ci95", "bootstrap", "bca", "iqr")} | {
@@ -374,9 +375,11 @@ def render_figure(
     suffix: str,
     generated: str = "",
     preamble: Sequence[str] = (),
+    unfitted: list[str] | None = None,
 ) -> bytes:
     """Draw plot data and return the bytes of one output format (.pdf, .pgf, .svg, .png); `preamble`
-    holds the packages a PGF figure's labels need (matplotlib measures them with LaTeX)."""
+    holds the packages a PGF figure's labels need (matplotlib measures them with LaTeX); panel titles
+    too wide for their panel are added to `unfitted`."""
     if suffix not in FIGURE_SUFFIXES:
         raise RenderError(f"figure format {suffix!r} is not one of {', '.join(FIGURE_SUFFIXES)}")
     import matplotlib
@@ -390,7 +393,7 @@ def render_figure(
         matplotlib.rcdefaults()
         matplotlib.rcParams.update(rc_params(style, pgf, preamble))  # type: ignore[arg-type]
         with latex_errors(pgf):  # a PGF legend is fitted with texts measured by LaTeX
-            figure = plot_figure(data, style, options, pgf)
+            figure = plot_figure(data, style, options, pgf, unfitted)
         return figure_bytes(figure, suffix, generated)
 
 
@@ -477,8 +480,15 @@ def _charmap(family: str) -> frozenset[int]:
     return frozenset(ft2font.FT2Font(path).get_charmap())
 
 
-def plot_figure(data: PlotData, style: FigureStyle, options: FigureOptions, pgf: bool = False) -> Any:
-    """Return a matplotlib Figure drawing the plot data (texts as `figure_text` draws them)."""
+def plot_figure(
+    data: PlotData,
+    style: FigureStyle,
+    options: FigureOptions,
+    pgf: bool = False,
+    unfitted: list[str] | None = None,
+) -> Any:
+    """Return a matplotlib Figure drawing the plot data (texts as `figure_text` draws them); panel
+    titles too wide for their panel even when set smaller are added to `unfitted`."""
     from matplotlib.figure import Figure
 
     count = max(len(data.panels), 1)
@@ -513,7 +523,37 @@ def plot_figure(data: PlotData, style: FigureStyle, options: FigureOptions, pgf:
         text, parsed = figure_text(options.title, pgf)
         figure.suptitle(text, parse_math=parsed)
     _legend_artist(figure, flat[0], data, style, pgf)
+    unfit = _fit_titles(figure, flat[:count], [panel.title for panel in data.panels], columns, pgf)
+    if unfitted is not None:
+        unfitted += unfit
     return figure
+
+
+def _fit_titles(
+    figure: Any, axes: Sequence[Any], titles: Sequence[str], columns: int, pgf: bool
+) -> list[str]:
+    """Fit each panel's title between its neighbours' and within the figure, where the layout put
+    its panel (a title is centred on its axes, which the tick labels push off the middle of its
+    share); return the titles that are still too wide."""
+    if not any(titles):
+        return []
+    unfit = []
+    figure.get_layout_engine().execute(figure)
+    width = figure.bbox.width
+    centres = [(axis.get_position().x0 + axis.get_position().width / 2) * width for axis in axes]
+    for index, (axis, title) in enumerate(zip(axes, titles)):
+        if not title:
+            continue
+        centre, column = centres[index], index % columns
+        room = [centre, width - centre]  # half widths: to the figure's edges, halfway to the neighbours
+        if column > 0:
+            room.append((centre - centres[index - 1]) / 2)
+        if column < columns - 1 and index + 1 < len(axes):
+            room.append((centres[index + 1] - centre) / 2)
+        slot = 2 * min(room) * TITLE_SHARE
+        if not fit_title(axis, title, slot, lambda label: figure_text(label, pgf), pgf):
+            unfit.append(title)
+    return unfit
 
 
 def plot_curve(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, options: FigureOptions) -> None:

@@ -1,7 +1,8 @@
 """Figure texts that fit their figure, never cut off or run together: a legend takes fewer columns,
 then wraps long labels at spaces (twelve methods with long names in a column-wide figure); category
 labels under bars wrap at spaces and hyphens, then turn, when wider than their slot
-(medium-expert-v0 ran into medium-replay-v0).
+(medium-expert-v0 ran into medium-replay-v0); a panel's title wraps at spaces and hyphens, then is
+set smaller, when wider than its panel (InvertedDoublePendulum-v2 ran into InvertedPendulum-v2).
 
 Widths are measured as the output will draw them: with LaTeX for PGF (the paper's font), with the
 figure's own fonts otherwise. Texts that fit as placed are left exactly as before.
@@ -16,6 +17,7 @@ from typing import Any
 from resultsbook.render.escape import RawLatex
 
 MIN_LINE = 8  # characters: labels are not wrapped narrower than this
+MIN_TITLE_SCALE = 0.7  # a panel title too wide for its panel is set down to this share of its size
 
 
 def fit_legend(
@@ -74,6 +76,36 @@ def fit_categories(
                 artist.set_rotation_mode("anchor")
             return
         line = narrower
+
+
+def fit_title(
+    axis: Any, title: str, slot: float, drawn: Callable[[str], tuple[str, bool]], pgf: bool
+) -> bool:
+    """Set a panel's title no wider than `slot` (display units): wrap it at spaces and hyphens, then
+    set it smaller (to MIN_TITLE_SCALE of its size at most) when a word alone is wider; tell whether
+    it fits."""
+    renderer = _measuring_renderer(axis.figure, pgf)
+    line: int | None = None
+    while True:
+        text, parsed = _wrapped(title, line, drawn, hyphens=True)
+        artist = axis.set_title(text, parse_math=parsed)
+        width = artist.get_window_extent(renderer).width
+        if width <= slot:
+            return True
+        longest = max((len(part) for part in _lines(title, line, True)), default=0)
+        narrower = max(MIN_LINE // 2, min(longest - 1, int(longest * slot / width)))
+        if narrower >= (line or longest):  # a word wider than the panel
+            break
+        line = narrower
+    size = artist.get_fontsize()
+    smallest = size * MIN_TITLE_SCALE
+    for _ in range(4):  # measured again: a font's small sizes need not scale (LaTeX's cmr6 is wider)
+        size = max(smallest, size * slot / width * 0.98)
+        artist.set_fontsize(size)
+        width = artist.get_window_extent(renderer).width
+        if width <= slot or size <= smallest:
+            break
+    return width <= slot
 
 
 def _lines(label: str, line: int | None, hyphens: bool = False) -> list[str]:
