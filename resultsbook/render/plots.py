@@ -35,13 +35,20 @@ from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FONTS, FigureStyle, rc_params
 from resultsbook.render.layout import Labels, TableFormat, replicate_word, stat_note
 from resultsbook.render.palette import HATCHES, Look
-from resultsbook.render.textfit import fit_categories, fit_legend, fit_title, legend_height
+from resultsbook.render.textfit import (
+    fit_categories,
+    fit_legend,
+    fit_title,
+    legend_height,
+    measuring_renderer,
+)
 
 FIGURE_KINDS = ("curve", "bar", "points", "profile", "efficiency")
 FIGURE_SUFFIXES = (".pdf", ".pgf", ".svg", ".png")
 RIGHT_LEGEND_SHARE = 0.5  # of the figure's width, at most, for a legend on the right
 LEGEND_MARGIN = 1.04  # a figure grown to hold its legend is this much taller than the legend
 TITLE_SHARE = 0.94  # of the room between a title's neighbours, at most, for the title: a gap between them
+CLEAR_OF_LAYOUT = 0.8  # a title this far inside its room on the grid stays inside it after the layout
 TOP_LEGEND_ROOM_IN = 0.3  # the height a legend on top adds to a figure: one row of labels
 # spreads drawn from their bounds (a BCa interval or the quartiles need not be centred)
 INTERVAL_BOUNDS = {name: (f"{name}_lo", f"{name}_hi") for name in ("ci95", "bootstrap", "bca", "iqr")} | {
@@ -534,26 +541,38 @@ def _fit_titles(
 ) -> list[str]:
     """Fit each panel's title between its neighbours' and within the figure, where the layout put
     its panel (a title is centred on its axes, which the tick labels push off the middle of its
-    share); return the titles that are still too wide."""
+    share); return the titles that are still too wide. Titles well inside their room as the grid
+    places the panels are left as drawn: the layout is run early only for a figure that needs it."""
     if not any(titles):
         return []
-    unfit = []
+    renderer = measuring_renderer(figure, pgf)
+    widths = [axis.title.get_window_extent(renderer).width for axis in axes]
+    rooms = _title_rooms(figure, axes, columns)
+    if all(width <= room * CLEAR_OF_LAYOUT for width, room in zip(widths, rooms)):
+        return []
     figure.get_layout_engine().execute(figure)
-    width = figure.bbox.width
-    centres = [(axis.get_position().x0 + axis.get_position().width / 2) * width for axis in axes]
-    for index, (axis, title) in enumerate(zip(axes, titles)):
-        if not title:
-            continue
-        centre, column = centres[index], index % columns
-        room = [centre, width - centre]  # half widths: to the figure's edges, halfway to the neighbours
-        if column > 0:
-            room.append((centre - centres[index - 1]) / 2)
-        if column < columns - 1 and index + 1 < len(axes):
-            room.append((centres[index + 1] - centre) / 2)
-        slot = 2 * min(room) * TITLE_SHARE
-        if not fit_title(axis, title, slot, lambda label: figure_text(label, pgf), pgf):
+    unfit = []
+    for axis, title, room in zip(axes, titles, _title_rooms(figure, axes, columns)):
+        if title and not fit_title(axis, title, room, lambda label: figure_text(label, pgf), pgf):
             unfit.append(title)
     return unfit
+
+
+def _title_rooms(figure: Any, axes: Sequence[Any], columns: int) -> list[float]:
+    """Return the width each panel's title may take where its panel is now: twice the least of the
+    distances to the figure's edges and halfway to its neighbours' centres, less a gap."""
+    width = figure.bbox.width
+    centres = [(axis.get_position().x0 + axis.get_position().width / 2) * width for axis in axes]
+    rooms = []
+    for index, centre in enumerate(centres):
+        column = index % columns
+        half = [centre, width - centre]
+        if column > 0:
+            half.append((centre - centres[index - 1]) / 2)
+        if column < columns - 1 and index + 1 < len(centres):
+            half.append((centres[index + 1] - centre) / 2)
+        rooms.append(2 * min(half) * TITLE_SHARE)
+    return rooms
 
 
 def plot_curve(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, options: FigureOptions) -> None:

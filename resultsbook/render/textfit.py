@@ -31,7 +31,7 @@ def fit_legend(
 ) -> Any:
     """Place a legend with `place(texts, columns)` no wider than `room` (display units): drop columns,
     then wrap the labels; return the legend (the last try when even that cannot fit)."""
-    renderer = _measuring_renderer(figure, pgf)
+    renderer = measuring_renderer(figure, pgf)
     line: int | None = None  # characters per line; None keeps every label on one line
     while True:
         texts = [_wrapped(label, line, drawn) for label in labels]
@@ -57,7 +57,7 @@ def fit_categories(
 ) -> None:
     """Set the category labels of an axis no wider than `slot` each (display units): wrap them at
     spaces and hyphens, then turn them when a word alone is wider."""
-    renderer = _measuring_renderer(axis.figure, pgf)
+    renderer = measuring_renderer(axis.figure, pgf)
     line: int | None = None
     while True:
         texts = [_wrapped(label, line, drawn, hyphens=True) for label in labels]
@@ -84,7 +84,7 @@ def fit_title(
     """Set a panel's title no wider than `slot` (display units): wrap it at spaces and hyphens, then
     set it smaller (to MIN_TITLE_SCALE of its size at most) when a word alone is wider; tell whether
     it fits."""
-    renderer = _measuring_renderer(axis.figure, pgf)
+    renderer = measuring_renderer(axis.figure, pgf)
     line: int | None = None
     while True:
         text, parsed = _wrapped(title, line, drawn, hyphens=True)
@@ -128,10 +128,10 @@ def _wrapped(
 
 def legend_height(figure: Any, legend: Any, pgf: bool) -> float:
     """Return a legend's height in display units, measured as the output draws it."""
-    return float(legend.get_window_extent(_measuring_renderer(figure, pgf)).height)
+    return float(legend.get_window_extent(measuring_renderer(figure, pgf)).height)
 
 
-def _measuring_renderer(figure: Any, pgf: bool) -> Any:
+def measuring_renderer(figure: Any, pgf: bool) -> Any:
     """Return a renderer that measures text as the output will: LaTeX for PGF, else matplotlib's fonts."""
     if pgf:
         from matplotlib.backends.backend_pgf import FigureCanvasPgf
