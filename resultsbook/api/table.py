@@ -178,10 +178,10 @@ class Table:
     @property
     def notes(self) -> tuple[str, ...]:
         """Return the table-wide warnings (runs left out, no matching run, cells averaging more seeds
-        than asked for), as `table` prints them."""
-        from resultsbook.outputs.findings import surplus_notes
+        than asked for, a seed far from the others moving a mean), as `table` prints them."""
+        from resultsbook.outputs.findings import cell_notes
 
-        return (*self.result.notes, *surplus_notes(self.result, self.labels))
+        return (*self.result.notes, *cell_notes(self.result, self.labels))
 
     @property
     def guesses(self) -> tuple[str, ...]:

@@ -308,11 +308,12 @@ def _unshown_note(unshown: list[str]) -> str:
 def _mark_lines(table: ResultTable, fmt: TableFormat, labels: Labels, name: str, verbose: bool) -> list[str]:
     """Return what each cell mark says, as build prints it: the footnote under the table names the
     kind of mark alone (which params differ, which seeds are missing is said here)."""
-    from resultsbook.outputs.findings import finding_lines, mark_findings, surplus_findings
+    from resultsbook.outputs.findings import finding_lines, mark_findings, outlier_findings, surplus_findings
     from resultsbook.render.layout import layout_table
 
     findings = mark_findings(name, table, layout_table(table, fmt, labels), labels)
-    return finding_lines([*findings, *surplus_findings(name, table, labels)], verbose)
+    findings += [*surplus_findings(name, table, labels), *outlier_findings(name, table, labels)]
+    return finding_lines(findings, verbose)
 
 
 def _save(

@@ -33,7 +33,13 @@ from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you
 from resultsbook.models import StoredRun
 from resultsbook.outputs.columns import table_placements
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
-from resultsbook.outputs.findings import Finding, finding_lines, mark_findings, surplus_findings
+from resultsbook.outputs.findings import (
+    Finding,
+    finding_lines,
+    mark_findings,
+    outlier_findings,
+    surplus_findings,
+)
 from resultsbook.outputs.label_names import misspelt_labels
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
@@ -762,6 +768,7 @@ def table_findings(
     findings = [Finding(name, "", "note", note) for note in table.notes]
     findings += mark_findings(name, table, layout, labels)
     findings += surplus_findings(name, table, labels)
+    findings += outlier_findings(name, table, labels)
     if latex:
         findings += [
             Finding(name, "", "typeset", text)

@@ -12,6 +12,8 @@ from resultsbook.params import format_value, sort_key
 from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import LISTED, expected_replicates
 from resultsbook.query.marks import replicate_text
+from resultsbook.query.outliers import lone_outlier
+from resultsbook.query.taskscale import number_text
 from resultsbook.render.layout import MARK_SUMMARIES, Labels, Layout, cell_label, replicates_word
 from resultsbook.voice import option
 
@@ -122,9 +124,35 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
     return _grouped_findings(name, grouped)
 
 
-def surplus_notes(table: ResultTable, labels: Labels) -> list[str]:
-    """Return `surplus_findings` as notes of the table itself: `CELL: what it averages`."""
-    return [f"{found.cell}: {found.text}" for found in surplus_findings("", table, labels)]
+def outlier_findings(name: str, table: ResultTable, labels: Labels) -> list[Finding]:
+    """Return the cells whose mean one seed far from the others pulls away from their typical run
+    (`lone_outlier`): tables that show the mean only, as the median and the IQM move little."""
+    query = table.query
+    if query.center != "mean" or query.pool or query.tasks:
+        return []
+    findings = []
+    for (row, column), cell in table.cells.items():
+        valued = np.flatnonzero(~np.isnan(cell.runs.values))  # runs without a value have their own mark
+        values = cell.runs.values[valued]
+        far = None if cell.statistic is not None else lone_outlier(values)
+        if far is None:
+            continue
+        others = np.delete(values, far)
+        who = replicate_text(query.replicate, cell.runs.replicate_of(int(valued[far])))
+        mean, median = number_text(values.mean()), number_text(float(np.median(values)))
+        text = (
+            f"{who} gave {number_text(values[far])}, far from the other {len(others)} "
+            f"({number_text(others.min())} to {number_text(others.max())}): the mean, {mean}, rests on it "
+            f"(the median is {median}); check that run, or show the median or the IQM, which it moves little"
+        )
+        findings.append(Finding(name, cell_label(table, row, column, labels), "outlier", text))
+    return findings
+
+
+def cell_notes(table: ResultTable, labels: Labels) -> list[str]:
+    """Return `surplus_findings` and `outlier_findings` as notes of the table itself: `CELL: what`."""
+    found = [*surplus_findings("", table, labels), *outlier_findings("", table, labels)]
+    return [f"{finding.cell}: {finding.text}" for finding in found]
 
 
 def _replicates_words(keys: Sequence[str], replicates: Sequence[tuple[object, ...]], noun: str) -> str:

@@ -28,7 +28,7 @@ from resultsbook.outputs.build import (
     write_files,
 )
 from resultsbook.outputs.failures import EntryFailure, entry_failure, held_back, is_entry_error
-from resultsbook.outputs.findings import surplus_notes
+from resultsbook.outputs.findings import cell_notes
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import differing_params
@@ -242,7 +242,7 @@ def _table_section(
         "kind": "table",
         "caption": table_spec.caption or "",
         "layout": layout,
-        "notes": [*table.notes, *surplus_notes(table, table_spec.labels)],
+        "notes": [*table.notes, *cell_notes(table, table_spec.labels)],
         "cells": cells,
     }
 

@@ -53,8 +53,9 @@ def scale_note(query: TableQuery, per_task: Mapping[Key, np.ndarray], plural: st
         return None
     return (
         f"{name!r} is not a [normalized] metric and its scale differs between {plural}: the largest "
-        f"absolute value of a run is {_number(scales[largest])} on {task_text(largest)!r} but "
-        f"{_number(scales[smallest])} on {task_text(smallest)!r}, {_number(factor)} times less (more than "
+        f"absolute value of a run is {number_text(scales[largest])} on {task_text(largest)!r} but "
+        f"{number_text(scales[smallest])} on {task_text(smallest)!r}, {number_text(factor)} times less "
+        "(more than "
         f"{SCALE_FACTOR:,} times); aggregates over {plural} assume one scale: normalise {name!r} per "
         f"{' × '.join(query.tasks)} with [normalized.NAME] in the spec (see {DOCS})"
     )
@@ -69,10 +70,10 @@ def threshold_note(query: TableQuery, per_task: Mapping[Key, np.ndarray], plural
     highest = max(per_task, key=lambda task: per_task[task].max())
     low, high = float(per_task[lowest].min()), float(per_task[highest].max())
     if low >= gamma:
-        said = f"at least γ = {gamma:g} (the lowest is {_number(low)} on {task_text(lowest)!r})"
+        said = f"at least γ = {gamma:g} (the lowest is {number_text(low)} on {task_text(lowest)!r})"
         gap = "0 for every row"
     elif high <= gamma:
-        said = f"at most γ = {gamma:g} (the highest is {_number(high)} on {task_text(highest)!r})"
+        said = f"at most γ = {gamma:g} (the highest is {number_text(high)} on {task_text(highest)!r})"
         gap = f"{gamma:g} − the mean over {plural} for every row"
     else:
         return None
@@ -97,6 +98,6 @@ def task_text(task: Sequence[Any]) -> str:
     return " / ".join(format_value(value) for value in task)
 
 
-def _number(value: float) -> str:
+def number_text(value: float) -> str:
     """Return a magnitude as a reader compares them: `87,594`, `12.9`, `0.00123`."""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"

@@ -53,6 +53,7 @@ MARK_SUMMARIES = {
     "tasks": "some tasks have no run: the aggregate is over fewer tasks",
     "nonsig": "best, but not significantly better than the runner-up",
     "surplus": "more replicates than the table asks for, all of them averaged",
+    "outlier": "one seed far from the others moves the mean",
 }
 
 
