@@ -39,7 +39,7 @@ class CsvAdapter(Adapter):
         "time": "the column holding wall time (default: time, timestamp, ...)",
         "params": "columns that hold configuration values rather than metrics",
         "delimiter": "field separator (default: tab for .tsv, else guessed)",
-        "config": "a settings file (JSON or YAML) beside each log, its keys params: e.g. parameters.json",
+        "config": "a settings file (JSON or YAML) beside each log, its keys params: e.g. .hydra/config.yaml",
     }
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
@@ -65,9 +65,11 @@ class CsvAdapter(Adapter):
         wanted = self.config.get("config")
         if not wanted:
             return None
-        folder = os.path.dirname(path)
+        # the file may lie in a folder beside the log: Hydra's .hydra/config.yaml, ../config.json
+        where, name = os.path.split(str(wanted))
+        folder = os.path.join(os.path.dirname(path), where) if where else os.path.dirname(path)
         try:
-            names = sorted(fnmatch.filter(fs.listdir(folder), str(wanted)))
+            names = sorted(fnmatch.filter(fs.listdir(folder), name))
         except OSError:
             return None
         return os.path.join(folder, names[0]) if names else None
