@@ -83,6 +83,7 @@ def runs_command(
     """
     from tabulate import tabulate
 
+    from resultsbook.query.access import no_metric_error
     from resultsbook.query.aggregate import differing_params
     from resultsbook.query.select import check_filter_keys, parse_filter, select_runs, why_nothing_selected
     from resultsbook.render.escape import escape_terminal, neutralize_formula
@@ -104,9 +105,7 @@ def runs_command(
                     f"{did_you_mean(summary, SUMMARIES, 'summaries')}"
                 )
             if key not in known_metrics:
-                raise QueryError(
-                    f"no run logs a metric {key!r}; {did_you_mean(key, known_metrics, 'logged metrics')}"
-                )
+                raise no_metric_error(key, known_metrics)
         summaries = store.all_metric_summaries() if output_format == "json" or wanted else {}
         nothing = why_nothing_selected(every, filters, store) if not runs else None
     if nothing is not None:
