@@ -1051,3 +1051,28 @@ def test_runs_lists_whether_each_run_came_from_a_dirty_tree(make_run, cli):
     cli("collect", "runs")
     listed = cli("runs", "--columns", "name,git_dirty", "--format", "csv").output.splitlines()
     assert listed == ["name,git_dirty", "clean,false", "dirty,true", "untracked,"]
+
+
+def test_diff_shows_where_two_long_values_differ_and_tells_runs_of_one_name_apart(tmp_path, cli):
+    """Two jobs of nathimel/rdsg@82682cf's multirun, both named `num_trials=6/sim_param=0` (the last two
+    of nine `key=value` folders): their override_dirname differs past its 80th character, and diff
+    showed the same cut text on both sides, under the same name twice."""
+    overrides = "game.prior='random',game/similarity=nosofsky_normed,simulation.num_variants=1000,simulation/dynamics="
+    for dynamics in ("noisy_replicator_dynamic", "replicator_dynamic"):
+        job = tmp_path / "multirun" / f"dynamics={dynamics}" / "num_trials=6" / "sim_param=0"
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text("seed: 42\n")
+        (job / ".hydra" / "hydra.yaml").write_text(
+            f"hydra:\n  job:\n    name: run\n    override_dirname: {overrides}{dynamics}\n"
+        )
+        (job / "metrics.jsonl").write_text('{"step": 0, "distortion": 1.0}\n')
+        (job / "config.json").write_text("{}")
+    cli("collect", "multirun")
+    ids = [line.split()[0] for line in cli("runs").output.splitlines()[2:-1]]
+    lines = cli("diff", *ids).output.splitlines()
+    assert lines[0].split() == ["num_trials=6/sim_param=0", f"({ids[0]})", "num_trials=6/sim_param=0", f"({ids[1]})"]
+    assert lines[2].split() == [
+        "override_dirname",
+        "...simulation/dynamics=noisy_replicator_dynamic",
+        "...simulation/dynamics=replicator_dynamic",
+    ]

@@ -386,13 +386,14 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
         )
         return
     rows = [[key, _text(left), _text(right)] for key, left, right in params]
-    rows += [[key, _short(left), _short(right)] for key, left, right in facts]
+    rows += [[key, *_short_pair(left, right)] for key, left, right in facts]
     rows += [[key, step_text(left), step_text(right)] for key, left, right in lengths]
     if not rows:
         echo("The two runs have the same params, experiment and provenance.")
         return
     shown = [[escape_terminal(value) for value in row] for row in rows]
-    headers = ["", escape_terminal(a.name), escape_terminal(b.name)]
+    named = [a.name, b.name] if a.name != b.name else [f"{run.name} ({run.run_id})" for run in (a, b)]
+    headers = ["", *map(escape_terminal, named)]
     echo(tabulate(shown, headers=headers, tablefmt="simple", disable_numparse=True))
 
 
@@ -509,10 +510,28 @@ def _exact_text(value: Any) -> str:
 
 
 def _short(value: Any, limit: int = 80) -> str:
+    text = _one_line(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short_pair(left: Any, right: Any, limit: int = 80) -> list[str]:
+    """Return two differing values cut to `limit` characters from a little before where they first
+    differ: Hydra's override_dirname of two jobs differs past its 80th character, and cut from the
+    start both read the same."""
+    texts = [_one_line(left), _one_line(right)]
+    first = next((i for i, (a, b) in enumerate(zip(*texts)) if a != b), min(map(len, texts)))
+    start = first - _CONTEXT if first > limit - _CONTEXT else 0
+    return [_short(text, limit) if not start else _short("..." + text[start:], limit) for text in texts]
+
+
+_CONTEXT = 20  # characters kept before the first difference of two long values
+
+
+def _one_line(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
     if "\n" in text:
         text = " | ".join(line.strip() for line in text.splitlines() if line.strip())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return text
 
 
 def _time_text(value: float) -> str:
