@@ -352,6 +352,7 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
     from tabulate import tabulate
 
     from resultsbook.query.reduce import step_text
+    from resultsbook.render.differing import cut_where_they_differ
     from resultsbook.render.escape import escape_terminal
 
     with open_store(db_path) as store:
@@ -386,7 +387,9 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
         )
         return
     rows = [[key, _text(left), _text(right)] for key, left, right in params]
-    rows += [[key, *_short_pair(left, right)] for key, left, right in facts]
+    rows += [
+        [key, *cut_where_they_differ(_one_line(left), _one_line(right), 80)] for key, left, right in facts
+    ]
     rows += [[key, step_text(left), step_text(right)] for key, left, right in lengths]
     if not rows:
         echo("The two runs have the same params, experiment and provenance.")
@@ -512,19 +515,6 @@ def _exact_text(value: Any) -> str:
 def _short(value: Any, limit: int = 80) -> str:
     text = _one_line(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _short_pair(left: Any, right: Any, limit: int = 80) -> list[str]:
-    """Return two differing values cut to `limit` characters from a little before where they first
-    differ: Hydra's override_dirname of two jobs differs past its 80th character, and cut from the
-    start both read the same."""
-    texts = [_one_line(left), _one_line(right)]
-    first = next((i for i, (a, b) in enumerate(zip(*texts)) if a != b), min(map(len, texts)))
-    start = first - _CONTEXT if first > limit - _CONTEXT else 0
-    return [_short(text, limit) if not start else _short("..." + text[start:], limit) for text in texts]
-
-
-_CONTEXT = 20  # characters kept before the first difference of two long values
 
 
 def _one_line(value: Any) -> str:
