@@ -459,3 +459,17 @@ def test_pattern_files_that_hold_no_row_store_no_run(tmp_path, cli):
     assert cli("collect", "runs", "--pattern", "{algo}_{seed}/log.csv").output.startswith(
         "Collected runs: 1 new"
     )
+
+
+def test_a_misspelt_step_column_or_settings_file_gets_a_did_you_mean(tmp_path):
+    """`-o step=rnd` and `-o config=.hydra/confg.yaml` over nathimel/rdsg@82682cf's `mean_points.csv`
+    (columns rate, distortion, round) were reported missing with no word of the name meant."""
+    job = tmp_path / "sim_param=0"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("seed: 42\n")
+    (job / "mean_points.csv").write_text("rate,distortion,round\n0.0067,16.44,0\n")
+    _, problems = read_csv(job / "mean_points.csv", step="rnd", config=".hydra/confg.yaml")
+    assert problems == [
+        "has no column 'rnd' (columns: rate, distortion, round); did you mean 'round'?",
+        "has no '.hydra/confg.yaml' beside it; did you mean '.hydra/config.yaml'?",
+    ]
