@@ -203,7 +203,8 @@ def test_a_job_whose_only_logs_are_plain_csv_says_how_to_read_them(tmp_path):
         (
             "holds no metrics an adapter reads: its log(s) 'mean_points.csv', 'variant_points.csv' are plain "
             "CSV, which no adapter claims by name; collect one with pattern='**/mean_points.csv' "
-            "options={'config': '.hydra/config.yaml'} to read it with the job's config as params",
+            "options={'config': '.hydra/config.yaml'} to read it with the job's config as params, after "
+            "`rb.forget('runs/old')` of this collect's folder, which drops these runs of params alone",
             "the job's params, no metrics",
         )
     ]

@@ -16,7 +16,7 @@ from resultsbook.params import flatten_params, format_value, values_equal
 from resultsbook.sources import fs
 from resultsbook.sources.interpolation import InterpolationTooLarge, resolve_interpolations
 from resultsbook.sources.yamlio import read_yaml_file
-from resultsbook.voice import option
+from resultsbook.voice import command, option
 
 HYDRA_DIR = ".hydra"
 CONFIG_FILE, OVERRIDES_FILE, HYDRA_FILE = "config.yaml", "overrides.yaml", "hydra.yaml"
@@ -119,7 +119,8 @@ def _unread_logs_text(names: list[str]) -> str:
     fix = f"{option('pattern', '**/' + names[0])} {option('option', config)}"
     return (
         f"holds no metrics an adapter reads: its log(s) {shown} are plain CSV, which no adapter claims by "
-        f"name; collect one with {fix} to read it with the job's config as params"
+        f"name; collect one with {fix} to read it with the job's config as params, after "
+        f"`{command('forget')}` of this collect's folder, which drops these runs of params alone"
     )
 
 
