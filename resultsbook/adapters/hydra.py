@@ -4,6 +4,7 @@ jobs, combined with the metrics the job wrote beside them in any format another 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -103,6 +104,9 @@ class HydraAdapter(Adapter):
         return ReadResult(runs, tuple(problems))
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
 def _unread_logs(job: str) -> list[str]:
     """Return the names of the plain CSV logs in a job folder, which no adapter claims by name."""
     try:
@@ -113,13 +117,15 @@ def _unread_logs(job: str) -> list[str]:
 
 
 def _unread_logs_text(names: list[str]) -> str:
-    """Say that a job's metrics are plain CSV logs no adapter read, and the collect that reads one."""
-    shown = ", ".join(map(repr, names))
+    """Say that a job's metrics are plain CSV logs no adapter read, and the collect that reads one.
+    Names have `*` for their numbers, so that the jobs of a sweep that names its log after its settings
+    (`fedavg_Seed=4_C=100.csv`) are one problem line, not one each."""
+    globs = sorted({_NUMBER.sub("*", name) for name in names})
     config = f"config={HYDRA_DIR}/{CONFIG_FILE}"
-    fix = f"{option('pattern', '**/' + names[0])} {option('option', config)}"
+    fix = f"{option('pattern', '**/' + globs[0])} {option('option', config)}"
     return (
-        f"holds no metrics an adapter reads: its log(s) {shown} are plain CSV, which no adapter claims by "
-        f"name; collect one with {fix} to read it with the job's config as params, after "
+        f"holds no metrics an adapter reads: its log(s) {', '.join(globs)} are plain CSV, which no adapter "
+        f"claims by name; collect one with {fix} to read it with the job's config as params, after "
         f"`{command('forget')}` of this collect's folder, which drops these runs of params alone"
     )
 
