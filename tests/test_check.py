@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from resultsbook.render.differing import cut_where_they_differ
+
 QUICKSTART = ROOT / "examples" / "quickstart"
 
 
@@ -510,3 +512,17 @@ def test_check_says_a_gone_run_source_is_still_counted_not_yet_to_be_shown(paper
         "the outputs still count them; `resultsbook check --collect` collects first, `resultsbook build` "
         "rebuilds with what the logs hold"
     )
+
+
+def test_an_edit_late_in_a_long_line_shows_that_part_of_the_line(paper):
+    """A stranger's hand edit of the last cell of a 150-character row (nathimel/rdsg@82682cf's table,
+    nine columns): check cut both lines at 60 characters, before the edit, and they read the same."""
+    run_cli("build")
+    table = paper / "paper" / "results" / "table1.tex"
+    lines = table.read_text().splitlines(keepends=True)
+    number, line = next((i, line) for i, line in enumerate(lines) if len(line.strip()) > 70)
+    edited = line.rstrip()[:-8] + "Z" + line.rstrip()[-7:] + "\n"
+    table.write_text("".join([*lines[:number], edited, *lines[number + 1 :]]))
+    have, want = cut_where_they_differ(edited.strip(), line.strip(), 60)
+    assert have != want and "Z" in have
+    assert edited_detail() == f"edited (line {number + 1} is {have!r}, build writes {want!r})"

@@ -260,6 +260,28 @@ def test_a_tree_no_adapter_claims_says_which_log_files_it_holds_and_the_pattern_
     assert suggested.output.startswith("Collected runs: 3 new, 0 updated, 0 unchanged, 0 problems")
 
 
+def test_a_metric_asked_of_runs_that_log_none_points_to_the_problems_of_the_collect(cli, tmp_path):
+    """Hydra jobs whose only log is a plain CSV (nathimel/rdsg@82682cf) are runs of params alone: the
+    table said 'logged metrics: none', with no word of where the metrics went."""
+    for param in (0, 1):
+        job = tmp_path / "multirun" / f"sim_param={param}"
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text(f"sim_param: {param}\n")
+        (job / "mean_points.csv").write_text("rate,distortion,round\n0.0067,16.44,0\n")
+    assert "holds no metrics an adapter reads" in cli("collect", "multirun").output
+    expected = (
+        "Error: no run logs a metric 'distortion': no run in the store logs any metric; resultsbook problems "
+        "lists what the collect could not read\n"
+    )
+    table = cli("table", "--rows", "sim_param", "--metric", "distortion")
+    assert (table.exit_code, table.output) == (2, expected)
+    runs = cli("runs", "--metric", "distortion")
+    assert (runs.exit_code, runs.output) == (2, expected)
+    read = cli("collect", "multirun", "--pattern", "**/mean_points.csv", "-o", "config=.hydra/config.yaml")
+    assert read.output.startswith("Collected multirun: 2 new, 0 updated, 0 unchanged, 0 problems")
+    assert "16.4" in cli("table", "--rows", "sim_param", "--metric", "distortion").output
+
+
 def test_the_hint_for_folders_named_seed_n_takes_the_seed_from_them(cli, tmp_path):
     """An SB3 logger's `logs/seed_<k>/progress.csv` (fault-recovery-quadruped-rl): the hint said
     `{run}/progress.csv`, which made each seed a configuration of its own, n = 1 in every cell."""
@@ -1029,3 +1051,28 @@ def test_runs_lists_whether_each_run_came_from_a_dirty_tree(make_run, cli):
     cli("collect", "runs")
     listed = cli("runs", "--columns", "name,git_dirty", "--format", "csv").output.splitlines()
     assert listed == ["name,git_dirty", "clean,false", "dirty,true", "untracked,"]
+
+
+def test_diff_shows_where_two_long_values_differ_and_tells_runs_of_one_name_apart(tmp_path, cli):
+    """Two jobs of nathimel/rdsg@82682cf's multirun, both named `num_trials=6/sim_param=0` (the last two
+    of nine `key=value` folders): their override_dirname differs past its 80th character, and diff
+    showed the same cut text on both sides, under the same name twice."""
+    overrides = "game.prior='random',game/similarity=nosofsky_normed,simulation.num_variants=1000,simulation/dynamics="
+    for dynamics in ("noisy_replicator_dynamic", "replicator_dynamic"):
+        job = tmp_path / "multirun" / f"dynamics={dynamics}" / "num_trials=6" / "sim_param=0"
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text("seed: 42\n")
+        (job / ".hydra" / "hydra.yaml").write_text(
+            f"hydra:\n  job:\n    name: run\n    override_dirname: {overrides}{dynamics}\n"
+        )
+        (job / "metrics.jsonl").write_text('{"step": 0, "distortion": 1.0}\n')
+        (job / "config.json").write_text("{}")
+    cli("collect", "multirun")
+    ids = [line.split()[0] for line in cli("runs").output.splitlines()[2:-1]]
+    lines = cli("diff", *ids).output.splitlines()
+    assert lines[0].split() == ["num_trials=6/sim_param=0", f"({ids[0]})", "num_trials=6/sim_param=0", f"({ids[1]})"]
+    assert lines[2].split() == [
+        "override_dirname",
+        "...simulation/dynamics=noisy_replicator_dynamic",
+        "...simulation/dynamics=replicator_dynamic",
+    ]

@@ -352,6 +352,30 @@ def test_a_settings_file_beside_each_log_gives_its_params(tmp_path, store):
     assert collect(store, [request]).updated == 1  # the settings file is part of the run: a change re-reads it
 
 
+def test_a_settings_file_in_a_folder_beside_each_log_gives_its_params(tmp_path, store):
+    """A Hydra multirun whose jobs write a plain CSV beside `.hydra/config.yaml` (the layout of
+    nathimel/rdsg@82682cf: `dynamics=.../sim_param=N/mean_points.csv`): `-o config=.hydra/config.yaml`
+    read nothing and said the file was missing, since only names in the log's own folder were tried."""
+    from resultsbook.sources.collect import CollectRequest, collect
+
+    for dynamics, param in (("replicator_dynamic", 0), ("noisy_replicator_dynamic", 1)):
+        job = tmp_path / "multirun" / f"dynamics={dynamics}" / f"sim_param={param}"
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text(
+            f"game:\n  similarity:\n    param: {param}\nsimulation:\n  dynamics:\n    name: {dynamics}\nseed: 42\n"
+        )
+        (job / "mean_points.csv").write_text("rate,distortion,round\n0.0067,16.44,0\n2.53,1.95,1\n")
+    request = CollectRequest(
+        str(tmp_path / "multirun"),
+        pattern="**/mean_points.csv",
+        options={"config": ".hydra/config.yaml", "step": "round"},
+    )
+    report = collect(store, [request])
+    assert (report.new, report.problems) == (2, ())
+    params = sorted((run.params["simulation.dynamics.name"], run.params["game.similarity.param"]) for run in store.runs())
+    assert params == [("noisy_replicator_dynamic", 1), ("replicator_dynamic", 0)]
+
+
 def test_ragged_rows_are_dropped_and_reported_not_fatal(tmp_path):
     path = tmp_path / "log.csv"
     path.write_text("step,loss,acc\n1,0.9\n2,0.8,0.2,extra\n3,0.7,0.3\n4,0.6\n")
@@ -468,3 +492,17 @@ def test_pattern_files_that_hold_no_row_store_no_run(tmp_path, cli):
     assert cli("collect", "runs", "--pattern", "{algo}_{seed}/log.csv").output.startswith(
         "Collected runs: 1 new"
     )
+
+
+def test_a_misspelt_step_column_or_settings_file_gets_a_did_you_mean(tmp_path):
+    """`-o step=rnd` and `-o config=.hydra/confg.yaml` over nathimel/rdsg@82682cf's `mean_points.csv`
+    (columns rate, distortion, round) were reported missing with no word of the name meant."""
+    job = tmp_path / "sim_param=0"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("seed: 42\n")
+    (job / "mean_points.csv").write_text("rate,distortion,round\n0.0067,16.44,0\n")
+    _, problems = read_csv(job / "mean_points.csv", step="rnd", config=".hydra/confg.yaml")
+    assert problems == [
+        "has no column 'rnd' (columns: rate, distortion, round); did you mean 'round'?",
+        "has no '.hydra/confg.yaml' beside it; did you mean '.hydra/config.yaml'?",
+    ]

@@ -187,3 +187,41 @@ def test_runs_that_disagree_on_a_key_hydra_sets_once_keep_their_own_values(tmp_p
         "the 3 runs inside disagree on 'algo', 'seed', which Hydra's config sets once (algo = sac, seed = 0): "
         "it is not their config (a .hydra/ folder above runs of their own, e.g. left by hydra.run.dir=.)"
     }
+
+
+def test_a_job_whose_only_logs_are_plain_csv_says_how_to_read_them(tmp_path):
+    """nathimel/rdsg@82682cf commits a multirun whose jobs write `mean_points.csv` (rate, distortion,
+    round) beside `.hydra/`: each job was a run with no metric and no word why."""
+    job = tmp_path / "multirun" / "dynamics=replicator_dynamic" / "sim_param=0"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("seed: 42\ngame:\n  prior: uniform\n")
+    (job / "mean_points.csv").write_text("rate,distortion,round\n0.0067,16.44,0\n")
+    (job / "variant_points.csv").write_text("rate,distortion\n2.86,0.64\n")
+    run, problems, _ = read_tree(tmp_path)["multirun/dynamics=replicator_dynamic/sim_param=0"]
+    assert run.metrics == {} and run.params == {"seed": 42, "game.prior": "uniform"}
+    assert [(p.message, p.kept) for p in problems] == [
+        (
+            "holds no metrics an adapter reads: its log(s) mean_points.csv, variant_points.csv are plain "
+            "CSV, which no adapter claims by name; collect one with pattern='**/mean_points.csv' "
+            "options={'config': '.hydra/config.yaml'} to read it with the job's config as params, after "
+            "`rb.forget('runs/old')` of this collect's folder, which drops these runs of params alone",
+            "the job's params, no metrics",
+        )
+    ]
+
+
+def test_jobs_naming_their_csv_after_their_settings_are_one_problem_line(tmp_path, cli):
+    """stavrosb00/FedLearningFoodClassification@e17c9aa names each job's log after its settings
+    (`fedavg_varEpoch_iid_balanced_Seed=4_C=100_B=64_E=1_R=3.csv`): one problem line per job, each
+    with a pattern that read that one file."""
+    for seed in (4, 5, 6):
+        job = tmp_path / "multirun" / "strategy_fedavg" / str(seed)
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text(f"seed: {seed}\n")
+        (job / f"fedavg_varEpoch_Seed={seed}_C=100_R=3.csv").write_text("round,accuracy\n1,0.3\n")
+    lines = [line for line in cli("collect", "multirun").output.splitlines() if "holds no metrics" in line]
+    assert len(lines) == 1 and lines[0].startswith("  multirun/strategy_fedavg/* (3 paths"), lines
+    assert "its log(s) fedavg_varEpoch_Seed=*_C=*_R=*.csv are plain CSV" in lines[0]
+    assert "--pattern '**/fedavg_varEpoch_Seed=*_C=*_R=*.csv' -o config=.hydra/config.yaml" in lines[0]
+    read = cli("collect", "multirun", "--pattern", "**/fedavg_varEpoch_Seed=*_C=*_R=*.csv", "-o", "config=.hydra/config.yaml")
+    assert read.output.startswith("Collected multirun: 3 new"), read.output

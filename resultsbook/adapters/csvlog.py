@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.errors import closest
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, parse_scalar
 from resultsbook.sources import fs
@@ -39,7 +40,7 @@ class CsvAdapter(Adapter):
         "time": "the column holding wall time (default: time, timestamp, ...)",
         "params": "columns that hold configuration values rather than metrics",
         "delimiter": "field separator (default: tab for .tsv, else guessed)",
-        "config": "a settings file (JSON or YAML) beside each log, its keys params: e.g. parameters.json",
+        "config": "a settings file (JSON or YAML) beside each log, its keys params: e.g. .hydra/config.yaml",
     }
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
@@ -65,12 +66,23 @@ class CsvAdapter(Adapter):
         wanted = self.config.get("config")
         if not wanted:
             return None
-        folder = os.path.dirname(path)
+        # the file may lie in a folder beside the log: Hydra's .hydra/config.yaml, ../config.json
+        where, name = os.path.split(str(wanted))
+        folder = os.path.join(os.path.dirname(path), where) if where else os.path.dirname(path)
         try:
-            names = sorted(fnmatch.filter(fs.listdir(folder), str(wanted)))
+            names = sorted(fnmatch.filter(fs.listdir(folder), name))
         except OSError:
             return None
         return os.path.join(folder, names[0]) if names else None
+
+    def _settings_meant(self, path: str) -> str:
+        """Return '; did you mean …?' with the file beside a log the `config` option likely meant."""
+        where, name = os.path.split(str(self.config["config"]))
+        try:
+            guess = closest(name, fs.listdir(os.path.join(os.path.dirname(path), where)))
+        except OSError:
+            return ""
+        return f"; did you mean {os.path.join(where, guess)!r}?" if guess else ""
 
     def read(self, source: Source) -> ReadResult:
         """Read one CSV/TSV log."""
@@ -92,11 +104,10 @@ class CsvAdapter(Adapter):
         time_column = wanted_time or next((c for c in TIME_COLUMNS if c in columns), None)
         for wanted in filter(None, [step_column, time_column, *param_columns]):
             if wanted not in columns:
-                problems.append(
-                    Problem(
-                        path, f"has no column {wanted!r} (columns: {', '.join(columns)})", "the other columns"
-                    )
-                )
+                guess = closest(wanted, columns)
+                meant = f"; did you mean {guess!r}?" if guess else ""
+                message = f"has no column {wanted!r} (columns: {', '.join(columns)}){meant}"
+                problems.append(Problem(path, message, "the other columns"))
         if step_column in table.numbers:
             steps, has_step = table.column(step_column)
             if not has_step.all():
@@ -132,10 +143,8 @@ class CsvAdapter(Adapter):
         if self.config.get("config"):
             settings = self._settings_file(path)
             if settings is None:
-                wanted = self.config["config"]
-                problems.append(
-                    Problem(path, f"has no {wanted!r} beside it", "the log, without its settings")
-                )
+                message = f"has no {self.config['config']!r} beside it{self._settings_meant(path)}"
+                problems.append(Problem(path, message, "the log, without its settings"))
             else:
                 params = {**read_settings(settings, problems), **params}
         return ReadResult((_run_for(path, params, series),), tuple(problems))

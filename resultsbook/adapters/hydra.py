@@ -4,17 +4,20 @@ jobs, combined with the metrics the job wrote beside them in any format another 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.compose import InnerRun, find_inner_sources, inner_adapters, read_inner_runs
+from resultsbook.adapters.csvlog import CSV_SUFFIXES
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params, format_value, values_equal
 from resultsbook.sources import fs
 from resultsbook.sources.interpolation import InterpolationTooLarge, resolve_interpolations
 from resultsbook.sources.yamlio import read_yaml_file
+from resultsbook.voice import command, option
 
 HYDRA_DIR = ".hydra"
 CONFIG_FILE, OVERRIDES_FILE, HYDRA_FILE = "config.yaml", "overrides.yaml", "hydra.yaml"
@@ -27,7 +30,9 @@ class HydraAdapter(Adapter):
     name = "hydra"
     summary = "Hydra job folders (.hydra/config.yaml), with the metrics the job wrote in any other format"
     priority = 10  # a job folder may hold a native metrics.jsonl or a Lightning CSV: claim it first
-    reading_version = 2  # 2: runs inside that disagree on a key Hydra sets once keep their own values
+    # 2: runs inside that disagree on a key Hydra sets once keep their own values; 3: a job whose only
+    # logs are plain CSV says how to read them
+    reading_version = 3
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -68,6 +73,10 @@ class HydraAdapter(Adapter):
         name = "/".join(os.path.abspath(source.path).replace(os.sep, "/").split("/")[-2:])
         base = RunRecord(name=name, params=params, experiment=experiment, provenance=provenance)
         if not inner:
+            unread = _unread_logs(source.path)
+            if unread:
+                kept = "the job's params, no metrics"
+                problems.append(Problem(source.path, _unread_logs_text(unread), kept))
             return ReadResult((base,), tuple(problems))
         by_adapter: dict[str, int] = {}
         for item in inner:
@@ -93,6 +102,32 @@ class HydraAdapter(Adapter):
             for item in inner
         )
         return ReadResult(runs, tuple(problems))
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _unread_logs(job: str) -> list[str]:
+    """Return the names of the plain CSV logs in a job folder, which no adapter claims by name."""
+    try:
+        names = fs.listdir(job)
+    except OSError:
+        return []
+    return sorted(name for name in names if name.lower().endswith(CSV_SUFFIXES))
+
+
+def _unread_logs_text(names: list[str]) -> str:
+    """Say that a job's metrics are plain CSV logs no adapter read, and the collect that reads one.
+    Names have `*` for their numbers, so that the jobs of a sweep that names its log after its settings
+    (`fedavg_Seed=4_C=100.csv`) are one problem line, not one each."""
+    globs = sorted({_NUMBER.sub("*", name) for name in names})
+    config = f"config={HYDRA_DIR}/{CONFIG_FILE}"
+    fix = f"{option('pattern', '**/' + globs[0])} {option('option', config)}"
+    return (
+        f"holds no metrics an adapter reads: its log(s) {', '.join(globs)} are plain CSV, which no adapter "
+        f"claims by name; collect one with {fix} to read it with the job's config as params, after "
+        f"`{command('forget')}` of this collect's folder, which drops these runs of params alone"
+    )
 
 
 def read_hydra_files(

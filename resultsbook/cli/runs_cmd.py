@@ -83,6 +83,7 @@ def runs_command(
     """
     from tabulate import tabulate
 
+    from resultsbook.query.access import no_metric_error
     from resultsbook.query.aggregate import differing_params
     from resultsbook.query.select import check_filter_keys, parse_filter, select_runs, why_nothing_selected
     from resultsbook.render.escape import escape_terminal, neutralize_formula
@@ -104,9 +105,7 @@ def runs_command(
                     f"{did_you_mean(summary, SUMMARIES, 'summaries')}"
                 )
             if key not in known_metrics:
-                raise QueryError(
-                    f"no run logs a metric {key!r}; {did_you_mean(key, known_metrics, 'logged metrics')}"
-                )
+                raise no_metric_error(key, known_metrics)
         summaries = store.all_metric_summaries() if output_format == "json" or wanted else {}
         nothing = why_nothing_selected(every, filters, store) if not runs else None
     if nothing is not None:
@@ -353,6 +352,7 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
     from tabulate import tabulate
 
     from resultsbook.query.reduce import step_text
+    from resultsbook.render.differing import cut_where_they_differ
     from resultsbook.render.escape import escape_terminal
 
     with open_store(db_path) as store:
@@ -387,13 +387,16 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
         )
         return
     rows = [[key, _text(left), _text(right)] for key, left, right in params]
-    rows += [[key, _short(left), _short(right)] for key, left, right in facts]
+    rows += [
+        [key, *cut_where_they_differ(_one_line(left), _one_line(right), 80)] for key, left, right in facts
+    ]
     rows += [[key, step_text(left), step_text(right)] for key, left, right in lengths]
     if not rows:
         echo("The two runs have the same params, experiment and provenance.")
         return
     shown = [[escape_terminal(value) for value in row] for row in rows]
-    headers = ["", escape_terminal(a.name), escape_terminal(b.name)]
+    named = [a.name, b.name] if a.name != b.name else [f"{run.name} ({run.run_id})" for run in (a, b)]
+    headers = ["", *map(escape_terminal, named)]
     echo(tabulate(shown, headers=headers, tablefmt="simple", disable_numparse=True))
 
 
@@ -510,10 +513,15 @@ def _exact_text(value: Any) -> str:
 
 
 def _short(value: Any, limit: int = 80) -> str:
+    text = _one_line(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _one_line(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
     if "\n" in text:
         text = " | ".join(line.strip() for line in text.splitlines() if line.strip())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return text
 
 
 def _time_text(value: float) -> str:

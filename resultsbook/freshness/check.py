@@ -23,6 +23,7 @@ from resultsbook.outputs.build import Finding, compute_outputs, quoted_table
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock
 from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
+from resultsbook.render.differing import cut_where_they_differ
 from resultsbook.render.macros import cell_texts, plain_number_text
 from resultsbook.sources.collect import Uncollected, uncollected
 from resultsbook.spec import FigureSpec, Spec
@@ -345,7 +346,8 @@ def _first_difference(path: str, data: bytes) -> str:
     have_lines, want_lines = actual.splitlines(), expected.splitlines()
     for number, (have, want) in enumerate(zip(have_lines, want_lines), start=1):
         if have != want:
-            return f"line {number} is {have.strip()[:60]!r}, build writes {want.strip()[:60]!r}"
+            have, want = cut_where_they_differ(have.strip(), want.strip(), 60)
+            return f"line {number} is {have!r}, build writes {want!r}"
     shared = min(len(have_lines), len(want_lines))
     if len(have_lines) > shared:
         return f"line {shared + 1} is {have_lines[shared].strip()[:60]!r}, build writes no line there"

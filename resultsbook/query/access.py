@@ -32,7 +32,7 @@ from resultsbook.query.reduce import (
 )
 from resultsbook.query.runs import Runs
 from resultsbook.store import Store
-from resultsbook.voice import option, said
+from resultsbook.voice import command, option, said
 
 Curve = tuple[np.ndarray, np.ndarray]  # steps, values
 ValueNote = tuple[str, str]  # (substituted | refused | logged, why), per run
@@ -156,7 +156,7 @@ class MetricReader:
         hint = _reduction_hint(key, self._keys) or did_you_mean(
             key, [*self._keys, *self.derived, *self.normalized], "logged metrics"
         )
-        raise QueryError(f"no run logs a metric {key!r}; {hint}")
+        raise no_metric_error(key, self._keys, hint)
 
     def check_reduction(self, text: str) -> None:
         """Raise when a reduction is not understood; best(KEY) with a KEY no run logs says so (with
@@ -621,6 +621,17 @@ def _as_number(value: Any, name: str, text: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise QueryError(f"derived metric {text!r}: param {name!r} is {value!r}, not a number")
     return float(value)
+
+
+def no_metric_error(key: str, logged: Iterable[str], hint: str | None = None) -> QueryError:
+    """Return the error for a metric no run logs: the key meant, or where to look when no run logs any."""
+    logged = set(logged)
+    if not logged:  # runs with params alone: their logs went unread, which the collect reported
+        return QueryError(
+            f"no run logs a metric {key!r}: no run in the store logs any metric; "
+            f"{command('problems')} lists what the collect could not read"
+        )
+    return QueryError(f"no run logs a metric {key!r}; {hint or did_you_mean(key, logged, 'logged metrics')}")
 
 
 def _reduction_hint(key: str, logged: Iterable[str]) -> str | None:
