@@ -201,6 +201,17 @@ def test_files_folder_fills_in_a_run_without_its_log(tmp_path):
     assert run.metrics == {} and run.status == "unknown"
 
 
+def test_a_folder_without_its_log_is_named_by_the_run_id_in_its_name(tmp_path):
+    # Tarun-AK/scaling@f72a9e5: run-20260226_154419-m7i0ap16/ committed without its .wandb log
+    name = next(n for n in EXPECTED if n.endswith("online01"))
+    folder = tmp_path / name
+    shutil.copytree(FIXTURE / "wandb" / name, folder)
+    (folder / "run-online01.wandb").unlink()
+    run, _ = read_folder(folder)
+    assert run.name == "online01"
+    assert run.provenance["wandb"]["run_id"] == "online01"
+
+
 def test_files_folder_fills_in_a_log_cut_before_its_config(tmp_path):
     name = next(n for n in EXPECTED if n.endswith("online01"))
     folder = tmp_path / name
@@ -530,3 +541,4 @@ def test_metrics_are_stepped_by_the_step_metric_they_were_defined_against():
     want = json.loads((fixture / "expected.json").read_text())["steps"]
     assert {key: [int(step) for step in run.metrics[key].steps] for key in want} == want
     assert list(problems) == []  # train/epoch, logged in a training and an evaluation row at step 6, agrees
+
