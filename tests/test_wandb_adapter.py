@@ -542,3 +542,25 @@ def test_metrics_are_stepped_by_the_step_metric_they_were_defined_against():
     assert {key: [int(step) for step in run.metrics[key].steps] for key in want} == want
     assert list(problems) == []  # train/epoch, logged in a training and an evaluation row at step 6, agrees
 
+
+def test_a_run_resumed_in_several_folders_is_one_replicate_of_a_table(tmp_path, cli):
+    # Tarun-AK/scaling@f72a9e5: wandb.init(id="rtklwwa6", resume=...) wrote three folders of one run,
+    # the later two holding only the summary carried over; counted apart, n = 3 and a spread of zero
+    config = {"hidden_dim": 512}
+    trained = [run_record("rtk1", config, start=1_772_403_675), history(1, {"loss": 5.5})]
+    write_run(tmp_path / "wandb" / "run-20260301_172114-rtk1", [*trained, history(2, {"loss": 5.0})], "rtk1")
+    for when, stamp in (("20260307_161513", 1_772_918_113), ("20260308_194529", 1_773_013_529)):
+        resumed = write_run(
+            tmp_path / "wandb" / f"run-{when}-rtk1", [run_record("rtk1", config, start=stamp)], "rtk1"
+        )
+        (resumed / "files").mkdir()
+        (resumed / "files" / "wandb-summary.json").write_text('{"loss": 5.0, "_step": 2}')
+    other = [run_record("oth2", config, start=1_772_500_000), history(1, {"loss": 6.0})]
+    write_run(tmp_path / "wandb" / "run-20260302_100000-oth2", other, "oth2")
+    assert cli("collect", "wandb").exit_code == 0
+    result = cli("table", "--rows", "hidden_dim", "--metric", "loss", "--format", "json")
+    assert result.exit_code == 0, result.output
+    cell = json.loads(result.output)["cells"][0]
+    assert cell["stats"]["n"] == 2 and cell["stats"]["mean"] == pytest.approx(5.5)
+    result = cli("table", "--rows", "hidden_dim", "--metric", "loss")
+    assert "rtk1 (3 folders; kept: run-20260308_194529-rtk1)" in result.output

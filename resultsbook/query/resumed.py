@@ -1,0 +1,84 @@
+"""Count a W&B run resumed in several folders once per cell.
+
+`wandb.init(id=..., resume=...)` writes each resumption to a folder of its own, and each folder is a
+run of the store; a later folder carries the summary of the earlier ones, so counted apart they are
+replicates that agree to every digit: a spread of zero, and a bold best "significant" against it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from resultsbook.params import format_value
+from resultsbook.query.marks import bounded
+from resultsbook.query.runs import Runs
+
+Key = tuple[Any, ...]
+
+
+def tracker_run_ids(runs: Runs) -> np.ndarray:
+    """Return each run's W&B run id (None for a run of another tracker), from its provenance."""
+    ids = np.full(len(runs), None, dtype=object)
+    for i, provenance in enumerate(runs.field("provenance").tolist()):
+        if isinstance(provenance, str):
+            if '"wandb"' not in provenance:  # most runs: no JSON to parse
+                continue
+            provenance = json.loads(provenance)
+        wandb = provenance.get("wandb") if isinstance(provenance, Mapping) else None
+        if isinstance(wandb, Mapping) and isinstance(wandb.get("run_id"), str):
+            ids[i] = wandb["run_id"]
+    return ids
+
+
+def one_per_tracker_run(ids: np.ndarray, starts: np.ndarray, values: np.ndarray) -> np.ndarray | None:
+    """Return the positions to keep so that each W&B run id counts once: its latest-started folder
+    with a value (the latest of all when none has one); None when no id repeats."""
+    named = [i for i, run in enumerate(ids.tolist()) if run is not None]
+    if len({ids[i] for i in named}) == len(named):
+        return None
+    latest: dict[str, int] = {}
+    for i in named:
+        run = ids[i]
+        best = latest.get(run)
+        if best is None or _rank(i, starts, values) > _rank(best, starts, values):
+            latest[run] = i
+    keep = [i for i in range(len(ids)) if ids[i] is None or latest[ids[i]] == i]
+    return np.array(keep, dtype=np.int64)
+
+
+def _rank(i: int, starts: np.ndarray, values: np.ndarray) -> tuple[bool, float, int]:
+    """Order the folders of one run: those with a value first, then the latest start, then the last."""
+    start = starts[i]
+    return (not np.isnan(values[i]), float(start) if start is not None else float("-inf"), i)
+
+
+def folded_text(ids: np.ndarray, keep: np.ndarray, members: Runs) -> list[str]:
+    """Name each W&B run counted once, with its folder count and the folder whose value is kept."""
+    kept = set(keep.tolist())
+    names = members.field("source").tolist()
+    texts = []
+    for run in dict.fromkeys(i for i in ids.tolist() if i is not None):
+        where = [i for i, other in enumerate(ids.tolist()) if other == run]
+        if len(where) > 1:
+            chosen = next(i for i in where if i in kept)
+            texts.append(f"{run} ({len(where)} folders; kept: {_folder(names[chosen])})")
+    return texts
+
+
+def _folder(source: Any) -> str:
+    """Return the last part of a run's source path: `run-20260308_194529-rtklwwa6`."""
+    return str(source).rstrip("/").rsplit("/", 1)[-1]
+
+
+def resumed_note(folded: Sequence[tuple[Key, Sequence[str]]]) -> str:
+    """Say which cells counted a resumed W&B run once, and why."""
+    where = [f"{' / '.join(format_value(v) for v in cell)}: {', '.join(runs)}" for cell, runs in folded]
+    return (
+        f"{len(folded)} cell(s) hold a W&B run resumed in several folders (same run id), counted once, "
+        f"from its latest folder with a value ({bounded(where)}): a resumed folder repeats the summary "
+        "of the earlier ones, so counted apart they would be replicates that agree to every digit"
+    )
