@@ -471,3 +471,11 @@ def test_a_table_whose_runs_record_no_seed_says_runs_even_when_no_run_has_a_valu
         make_run(f"a{index}", {"model": "a"}, curve([1.0, 2.0]))
     result = table(store, tmp_path, metric=MetricSpec("acc", reduce="at(99)"))
     assert replicates_word(result) == "runs"
+
+
+def test_a_metric_typed_with_a_letter_for_a_digit_is_guessed_as_that_digit(make_run, store, tmp_path):
+    """Tarun-AK/scaling@f72a9e5 logs val/ngram_1 … val/ngram_127: `val/ngram_l` (an l for the 1) was
+    answered `did you mean 'val/ngram_9'?`, one of the many names one letter off."""
+    make_run("a", {"model": "a"}, [{"step": 1, **{f"val/ngram_{n}": 1.0 for n in range(1, 12)}}])
+    with pytest.raises(QueryError, match="did you mean 'val/ngram_1'"):
+        table(store, tmp_path, metric="val/ngram_l")
