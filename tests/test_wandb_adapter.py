@@ -564,3 +564,11 @@ def test_a_run_resumed_in_several_folders_is_one_replicate_of_a_table(tmp_path, 
     assert cell["stats"]["n"] == 2 and cell["stats"]["mean"] == pytest.approx(5.5)
     result = cli("table", "--rows", "hidden_dim", "--metric", "loss")
     assert "rtk1 (3 folders; kept: run-20260308_194529-rtk1)" in result.output
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nmetric = "loss"\nrows = ["hidden_dim"]\noutputs = []\n'
+    )
+    result = cli("explain", "t")
+    assert (
+        "  ! rtk1 is one W&B run resumed in 3 folders, counted once, from run-20260308_194529-rtk1; its other "
+        "folders are not counted here: run-20260301_172114-rtk1, run-20260307_161513-rtk1\n"
+    ) in result.output

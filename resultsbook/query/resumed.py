@@ -8,11 +8,13 @@ replicates that agree to every digit: a spread of zero, and a bold best "signifi
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query.marks import bounded
 from resultsbook.query.runs import Runs
@@ -24,14 +26,47 @@ def tracker_run_ids(runs: Runs) -> np.ndarray:
     """Return each run's W&B run id (None for a run of another tracker), from its provenance."""
     ids = np.full(len(runs), None, dtype=object)
     for i, provenance in enumerate(runs.field("provenance").tolist()):
-        if isinstance(provenance, str):
-            if '"wandb"' not in provenance:  # most runs: no JSON to parse
-                continue
-            provenance = json.loads(provenance)
-        wandb = provenance.get("wandb") if isinstance(provenance, Mapping) else None
-        if isinstance(wandb, Mapping) and isinstance(wandb.get("run_id"), str):
-            ids[i] = wandb["run_id"]
+        ids[i] = wandb_run_id(provenance)
     return ids
+
+
+def wandb_run_id(provenance: str | Mapping[str, Any] | None) -> str | None:
+    """Return the W&B run id a run's provenance (its stored JSON text, or a dict) records, if any."""
+    if isinstance(provenance, str):
+        if '"wandb"' not in provenance:  # most runs: no JSON to parse
+            return None
+        provenance = json.loads(provenance)
+    wandb = provenance.get("wandb") if isinstance(provenance, Mapping) else None
+    found = wandb.get("run_id") if isinstance(wandb, Mapping) else None
+    return found if isinstance(found, str) else None
+
+
+def runs_by_wandb_id(runs: Sequence[StoredRun]) -> dict[str, list[StoredRun]]:
+    """Return the runs of W&B run ids that more than one run (a resumed run's folders) records."""
+    found: dict[str, list[StoredRun]] = defaultdict(list)
+    for run in runs:
+        run_id = wandb_run_id(run.provenance)
+        if run_id is not None:
+            found[run_id].append(run)
+    return {run_id: folders for run_id, folders in found.items() if len(folders) > 1}
+
+
+def other_folders_text(members: Sequence[StoredRun], resumed: Mapping[str, Sequence[StoredRun]]) -> list[str]:
+    """Say, for each resumed W&B run among a cell's runs (`resumed` as `runs_by_wandb_id` gives it),
+    which of its other folders the cell does not count: what `explain` adds to a cell's marks."""
+    if not resumed:
+        return []
+    counted = {run.id for run in members}
+    texts = []
+    for run in members:
+        run_id = wandb_run_id(run.provenance)
+        others = [_folder(o.source) for o in resumed.get(run_id or "", ()) if o.id not in counted]
+        if others:
+            texts.append(
+                f"{run_id} is one W&B run resumed in {len(others) + 1} folders, counted once, from "
+                f"{_folder(run.source)}; its other folders are not counted here: {', '.join(sorted(others))}"
+            )
+    return texts
 
 
 def one_per_tracker_run(ids: np.ndarray, starts: np.ndarray, values: np.ndarray) -> np.ndarray | None:
