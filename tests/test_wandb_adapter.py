@@ -572,3 +572,15 @@ def test_a_run_resumed_in_several_folders_is_one_replicate_of_a_table(tmp_path, 
         "  ! rtk1 is one W&B run resumed in 3 folders, counted once, from run-20260308_194529-rtk1; its other "
         "folders are not counted here: run-20260301_172114-rtk1, run-20260307_161513-rtk1\n"
     ) in result.output
+
+
+def test_a_latest_run_folder_that_is_no_link_is_read_when_no_sibling_holds_its_run(tmp_path, store):
+    # Tarun-AK/scaling@f72a9e5 commits wandb/latest-run/ as a folder, a copy of run-…-efr29yl1/ beside it;
+    # a tree holding that copy alone (a zip of the project) found no run at all
+    records = [run_record("abc123"), history(1, {"loss": 0.5}), exit_record(0)]
+    write_run(tmp_path / "alone" / "wandb" / "latest-run", records)
+    assert collect(store, [CollectRequest(str(tmp_path / "alone"))]).new == 1
+    write_run(tmp_path / "both" / "wandb" / "run-20250101_000000-abc123", records)
+    write_run(tmp_path / "both" / "wandb" / "latest-run", records)
+    found = list(find_sources(CollectRequest(str(tmp_path / "both"))))
+    assert [os.path.basename(s.path) for s, _ in found] == ["run-20250101_000000-abc123"]

@@ -87,7 +87,8 @@ class WandbAdapter(Adapter):
         if not logs and not has_files and not folder.path.endswith("latest-run"):
             return None  # every folder of the walk comes here: the cheap tests first
         name = os.path.basename(folder.path.rstrip(os.sep))
-        if name == "latest-run" and os.path.basename(os.path.dirname(folder.path)) in ("wandb", ".wandb"):
+        in_wandb = os.path.basename(os.path.dirname(folder.path)) in ("wandb", ".wandb")
+        if name == "latest-run" and in_wandb and not _lone_copy(folder.path, logs):
             return Claim((), descend=False)  # a symlink to a run folder the walk visits anyway
         if not logs and not (has_files and RUN_FOLDER.fullmatch(name)):
             return None
@@ -487,6 +488,20 @@ def _is_later(step: float | None, than: float | None) -> bool:
 def _run_id_of(log: str) -> str:
     """Return the run id in a log's name, `run-<id>.wandb`."""
     return os.path.basename(log)[len("run-") : -len(".wandb")]
+
+
+def _lone_copy(latest: str, logs: list[str]) -> bool:
+    """Tell whether `wandb/latest-run` is a folder of its own (a copy of the link, as a zip or a copy
+    without links makes it) whose run no sibling `run-<date>-<id>` folder holds: then it is read."""
+    if not logs or os.path.islink(latest.rstrip(os.sep)):
+        return False
+    suffix = f"-{_run_id_of(logs[0])}"
+    parent = os.path.dirname(latest.rstrip(os.sep))
+    try:
+        siblings = fs.listdir(parent)
+    except OSError:
+        return False
+    return not any(n.endswith(suffix) and fs.exists(os.path.join(parent, n, logs[0])) for n in siblings)
 
 
 def _folder_run_id(folder: str) -> str:
