@@ -37,7 +37,7 @@ from resultsbook.query.marks import (
 )
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.reduce import best_step_of, parse_reduction
-from resultsbook.query.resumed import folded_text, one_per_tracker_run, resumed_note, tracker_run_ids
+from resultsbook.query.resumed import counted_once, folded_text, resumed_note, tracker_run_ids
 from resultsbook.query.runs import Runs, groups_of, members_of
 from resultsbook.query.select import (
     check_filter_keys,
@@ -122,7 +122,7 @@ def aggregate(
             values = reduced[span]
             codes = None if all_codes is None else all_codes[span]
             own_ends = None if ends is None else ends[span]
-            once = one_per_tracker_run(trackers[span], starts[span], values)
+            once = counted_once(members, values, trackers[span], starts[span], value_notes)
             if once is not None:  # a resumed W&B run counts once
                 folded.append(((*row, *column), folded_text(trackers[span], once, members)))
                 members, values = members.take(once), values[once]

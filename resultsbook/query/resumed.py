@@ -69,26 +69,49 @@ def other_folders_text(members: Sequence[StoredRun], resumed: Mapping[str, Seque
     return texts
 
 
-def one_per_tracker_run(ids: np.ndarray, starts: np.ndarray, values: np.ndarray) -> np.ndarray | None:
+def counted_once(
+    members: Runs, values: np.ndarray, ids: np.ndarray, starts: np.ndarray, notes: Mapping[int, Any]
+) -> np.ndarray | None:
+    """Return the positions of a cell's runs (`members`, their `values`, W&B run `ids` and `starts`)
+    that count each W&B run once, as `one_per_tracker_run` picks them; None when no id repeats."""
+    named = [run for run in ids.tolist() if run is not None]
+    if len(set(named)) == len(named):  # as usual: no resumed run, nothing to look up
+        return None
+    stand_ins = np.array([(notes.get(run) or ("",))[0] == "substituted" for run in members.ids.tolist()])
+    return one_per_tracker_run(ids, starts, values, stand_ins)
+
+
+def one_per_tracker_run(
+    ids: np.ndarray, starts: np.ndarray, values: np.ndarray, stand_ins: np.ndarray | None = None
+) -> np.ndarray | None:
     """Return the positions to keep so that each W&B run id counts once: its latest-started folder
-    with a value (the latest of all when none has one); None when no id repeats."""
+    with a value, one that logged it before one whose value stands in for it (`stand_ins`: a final
+    value as a `max`), the latest of all when none has one; None when no id repeats."""
     named = [i for i, run in enumerate(ids.tolist()) if run is not None]
     if len({ids[i] for i in named}) == len(named):
         return None
+    substituted = np.zeros(len(ids), dtype=bool) if stand_ins is None else stand_ins
     latest: dict[str, int] = {}
     for i in named:
         run = ids[i]
         best = latest.get(run)
-        if best is None or _rank(i, starts, values) > _rank(best, starts, values):
+        if best is None or _rank(i, starts, values, substituted) > _rank(best, starts, values, substituted):
             latest[run] = i
     keep = [i for i in range(len(ids)) if ids[i] is None or latest[ids[i]] == i]
     return np.array(keep, dtype=np.int64)
 
 
-def _rank(i: int, starts: np.ndarray, values: np.ndarray) -> tuple[bool, float, int]:
-    """Order the folders of one run: those with a value first, then the latest start, then the last."""
+def _rank(
+    i: int, starts: np.ndarray, values: np.ndarray, substituted: np.ndarray
+) -> tuple[bool, bool, float, int]:
+    """Order the folders of one run: with a value first, then logged, then the latest start, then the last."""
     start = starts[i]
-    return (not np.isnan(values[i]), float(start) if start is not None else float("-inf"), i)
+    return (
+        not np.isnan(values[i]),
+        not substituted[i],
+        float(start) if start is not None else float("-inf"),
+        i,
+    )
 
 
 def folded_text(ids: np.ndarray, keep: np.ndarray, members: Runs) -> list[str]:
