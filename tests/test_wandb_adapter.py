@@ -548,14 +548,17 @@ def test_a_run_resumed_in_several_folders_is_one_replicate_of_a_table(tmp_path, 
     # the later two holding only the summary carried over; counted apart, n = 3 and a spread of zero
     config = {"hidden_dim": 512}
     trained = [run_record("rtk1", config, start=1_772_403_675), history(1, {"loss": 5.5})]
-    write_run(tmp_path / "wandb" / "run-20260301_172114-rtk1", [*trained, history(2, {"loss": 5.0})], "rtk1")
+    ended = [history(2, {"loss": 5.0}), exit_record(0)]
+    write_run(tmp_path / "wandb" / "run-20260301_172114-rtk1", [*trained, *ended], "rtk1")
     for when, stamp in (("20260307_161513", 1_772_918_113), ("20260308_194529", 1_773_013_529)):
         resumed = write_run(
-            tmp_path / "wandb" / f"run-{when}-rtk1", [run_record("rtk1", config, start=stamp)], "rtk1"
+            tmp_path / "wandb" / f"run-{when}-rtk1",
+            [run_record("rtk1", config, start=stamp), exit_record(0)],
+            "rtk1",
         )
         (resumed / "files").mkdir()
         (resumed / "files" / "wandb-summary.json").write_text('{"loss": 5.0, "_step": 2}')
-    other = [run_record("oth2", config, start=1_772_500_000), history(1, {"loss": 6.0})]
+    other = [run_record("oth2", config, start=1_772_500_000), history(1, {"loss": 6.0}), exit_record(0)]
     write_run(tmp_path / "wandb" / "run-20260302_100000-oth2", other, "oth2")
     assert cli("collect", "wandb").exit_code == 0
     result = cli("table", "--rows", "hidden_dim", "--metric", "loss", "--format", "json")
@@ -563,10 +566,14 @@ def test_a_run_resumed_in_several_folders_is_one_replicate_of_a_table(tmp_path, 
     cell = json.loads(result.output)["cells"][0]
     assert cell["stats"]["n"] == 2 and cell["stats"]["mean"] == pytest.approx(5.5)
     result = cli("table", "--rows", "hidden_dim", "--metric", "loss")
+    assert "Note: 1 cell(s) hold a W&B run resumed in several folders" in result.output
     assert "rtk1 (3 folders; kept: run-20260308_194529-rtk1)" in result.output
     (tmp_path / "resultsbook.toml").write_text(
-        '[tables.t]\nmetric = "loss"\nrows = ["hidden_dim"]\noutputs = []\n'
+        '[tables.t]\nmetric = "loss"\ngoal = "min"\nrows = ["hidden_dim"]\nmin_replicates = 2\n'
+        'outputs = ["t.md"]\n'
     )
+    strict = cli("build", "--strict")
+    assert strict.exit_code == 0, strict.output  # counted once, as it should be: nothing to fix
     result = cli("explain", "t")
     assert (
         "  ! rtk1 is one W&B run resumed in 3 folders, counted once, from run-20260308_194529-rtk1; its other "

@@ -85,6 +85,7 @@ def aggregate(
     check_filter_keys(every, query.filters)
     selected: Runs = select_runs(every, query.filters)
     notes: list[str] = []
+    remarks: list[str] = []
     cells: dict[tuple[Key, Key], Cell] = {}
     for metric in query.metrics:
         having = reader.having(metric.name, selected)
@@ -143,7 +144,7 @@ def aggregate(
                 cached = cache[key] = (fingerprint, cell)
             cells[(row, column)] = cached[1]
         if folded:
-            notes.append(resumed_note(folded))
+            remarks.append(resumed_note(folded))
     most = max((_replicates_in(cell) for cell in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:
@@ -159,7 +160,16 @@ def aggregate(
     if not cells:
         raise _why_no_cells(every, selected, query, reader)
     return ResultTable(
-        query, row_keys, column_keys, rows, columns, cells, expected, tuple(notes), metric_notes(query, cells)
+        query,
+        row_keys,
+        column_keys,
+        rows,
+        columns,
+        cells,
+        expected,
+        tuple(notes),
+        metric_notes(query, cells),
+        tuple(remarks),
     )
 
 
