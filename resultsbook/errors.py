@@ -112,12 +112,23 @@ def closest(word: str, known: Iterable[str]) -> str | None:
     import difflib  # here: a command that has no typo to explain never loads it
 
     names = sorted({str(name) for name in known})
+    alike = [name for name in names if _look_alike(name) == _look_alike(str(word))]
+    if len(alike) == 1:  # `val/ngram_l`: 'val/ngram_1', not 'val/ngram_9', though both are one letter off
+        return alike[0]
     close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     if close:
         return close[0]
     lowered = str(word).lower()
     contained = [n for n in names if lowered and (lowered in n.lower() or n.lower() in lowered)]
     return contained[0] if len(contained) == 1 else None
+
+
+_LOOK_ALIKE = str.maketrans("lIO", "110")
+
+
+def _look_alike(name: str) -> str:
+    """Return a name with the letters typed for look-alike digits (l and I for 1, O for 0) as digits."""
+    return name.translate(_LOOK_ALIKE)
 
 
 def nearby(path: str) -> str:

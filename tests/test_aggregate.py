@@ -11,6 +11,7 @@ from resultsbook.errors import NotFoundError, QueryError
 from resultsbook.query import MetricSpec, TableQuery, aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.select import parse_filter
+from resultsbook.render.layout import replicates_word
 from resultsbook.sources.collect import CollectRequest, collect
 
 
@@ -461,3 +462,20 @@ def test_several_metrics_come_in_the_order_they_are_listed(make_run, store, tmp_
     assert result.columns == (("loss",), ("acc",))
     ordered = TableQuery(metrics=metrics, rows=("model",), min_replicates=1, order={"metric": ("acc",)})
     assert aggregate(store, ordered).columns == (("acc",), ("loss",))
+
+
+def test_a_table_whose_runs_record_no_seed_says_runs_even_when_no_run_has_a_value(make_run, store, tmp_path):
+    """Tarun-AK/scaling@f72a9e5, `--reduce 'at(999999)'` past every run's end: the note said `over n = 0
+    seeds` under cells marked `n = 0 of 13 runs`; its runs record no seed."""
+    for index in range(2):
+        make_run(f"a{index}", {"model": "a"}, curve([1.0, 2.0]))
+    result = table(store, tmp_path, metric=MetricSpec("acc", reduce="at(99)"))
+    assert replicates_word(result) == "runs"
+
+
+def test_a_metric_typed_with_a_letter_for_a_digit_is_guessed_as_that_digit(make_run, store, tmp_path):
+    """Tarun-AK/scaling@f72a9e5 logs val/ngram_1 … val/ngram_127: `val/ngram_l` (an l for the 1) was
+    answered `did you mean 'val/ngram_9'?`, one of the many names one letter off."""
+    make_run("a", {"model": "a"}, [{"step": 1, **{f"val/ngram_{n}": 1.0 for n in range(1, 12)}}])
+    with pytest.raises(QueryError, match="did you mean 'val/ngram_1'"):
+        table(store, tmp_path, metric="val/ngram_l")

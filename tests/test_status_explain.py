@@ -461,6 +461,22 @@ def test_status_of_a_table_over_tasks_without_seeds_counts_one_run_a_task(tmp_pa
     ]
 
 
+def test_status_counts_each_run_of_a_cell_without_seeds(tmp_path, monkeypatch):
+    # Tarun-AK/scaling@f72a9e5: W&B runs of a hidden_dim sweep record no seed; a cell of 2 runs was
+    # "1 of 2, missing 1 unnamed" while the table said n = 2
+    for name, width, loss in (("a", 128, 5.0), ("b", 128, 5.1), ("c", 256, 4.9)):
+        write_native_run(tmp_path / "runs" / name, {"hidden_dim": width}, [{"step": 1, "loss": loss}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "loss"\nrows = ["hidden_dim"]\noutputs = []\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect", "runs")
+    lines = run_cli("status", "--all").output.splitlines()
+    assert lines[0] == "t: 1 of 2 cells complete"
+    assert "  256: 1 of 2, missing 1 unnamed (set seeds = [...] in the spec)" in lines
+    assert "  128: 2 of 2" in lines
+
+
 def test_explain_of_a_whole_label_is_that_cell_not_also_one_it_is_part_of(tmp_path, monkeypatch):
     """'cnn / cifar10' named cnn / cifar100 as well (its text is part of that label): explain showed
     two numbers and their runs for the one asked."""

@@ -201,6 +201,17 @@ def test_files_folder_fills_in_a_run_without_its_log(tmp_path):
     assert run.metrics == {} and run.status == "unknown"
 
 
+def test_a_folder_without_its_log_is_named_by_the_run_id_in_its_name(tmp_path):
+    # Tarun-AK/scaling@f72a9e5: run-20260226_154419-m7i0ap16/ committed without its .wandb log
+    name = next(n for n in EXPECTED if n.endswith("online01"))
+    folder = tmp_path / name
+    shutil.copytree(FIXTURE / "wandb" / name, folder)
+    (folder / "run-online01.wandb").unlink()
+    run, _ = read_folder(folder)
+    assert run.name == "online01"
+    assert run.provenance["wandb"]["run_id"] == "online01"
+
+
 def test_files_folder_fills_in_a_log_cut_before_its_config(tmp_path):
     name = next(n for n in EXPECTED if n.endswith("online01"))
     folder = tmp_path / name
@@ -530,3 +541,53 @@ def test_metrics_are_stepped_by_the_step_metric_they_were_defined_against():
     want = json.loads((fixture / "expected.json").read_text())["steps"]
     assert {key: [int(step) for step in run.metrics[key].steps] for key in want} == want
     assert list(problems) == []  # train/epoch, logged in a training and an evaluation row at step 6, agrees
+
+
+def test_a_run_resumed_in_several_folders_is_one_replicate_of_a_table(tmp_path, cli):
+    # Tarun-AK/scaling@f72a9e5: wandb.init(id="rtklwwa6", resume=...) wrote three folders of one run,
+    # the later two holding only the summary carried over; counted apart, n = 3 and a spread of zero
+    config = {"hidden_dim": 512}
+    trained = [run_record("rtk1", config, start=1_772_403_675), history(1, {"loss": 5.5})]
+    ended = [history(2, {"loss": 5.0}), exit_record(0)]
+    write_run(tmp_path / "wandb" / "run-20260301_172114-rtk1", [*trained, *ended], "rtk1")
+    for when, stamp in (("20260307_161513", 1_772_918_113), ("20260308_194529", 1_773_013_529)):
+        resumed = write_run(
+            tmp_path / "wandb" / f"run-{when}-rtk1",
+            [run_record("rtk1", config, start=stamp), exit_record(0)],
+            "rtk1",
+        )
+        (resumed / "files").mkdir()
+        (resumed / "files" / "wandb-summary.json").write_text('{"loss": 5.0, "_step": 2}')
+    other = [run_record("oth2", config, start=1_772_500_000), history(1, {"loss": 6.0}), exit_record(0)]
+    write_run(tmp_path / "wandb" / "run-20260302_100000-oth2", other, "oth2")
+    assert cli("collect", "wandb").exit_code == 0
+    result = cli("table", "--rows", "hidden_dim", "--metric", "loss", "--format", "json")
+    assert result.exit_code == 0, result.output
+    cell = json.loads(result.output)["cells"][0]
+    assert cell["stats"]["n"] == 2 and cell["stats"]["mean"] == pytest.approx(5.5)
+    result = cli("table", "--rows", "hidden_dim", "--metric", "loss")
+    assert "Note: 1 cell(s) hold a W&B run resumed in several folders" in result.output
+    assert "rtk1 (3 folders; kept: run-20260308_194529-rtk1)" in result.output
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nmetric = "loss"\ngoal = "min"\nrows = ["hidden_dim"]\nmin_replicates = 2\n'
+        'outputs = ["t.md"]\n'
+    )
+    strict = cli("build", "--strict")
+    assert strict.exit_code == 0, strict.output  # counted once, as it should be: nothing to fix
+    result = cli("explain", "t")
+    assert (
+        "  ! rtk1 is one W&B run resumed in 3 folders, counted once, from run-20260308_194529-rtk1; its other "
+        "folders are not counted here: run-20260301_172114-rtk1, run-20260307_161513-rtk1\n"
+    ) in result.output
+
+
+def test_a_latest_run_folder_that_is_no_link_is_read_when_no_sibling_holds_its_run(tmp_path, store):
+    # Tarun-AK/scaling@f72a9e5 commits wandb/latest-run/ as a folder, a copy of run-…-efr29yl1/ beside it;
+    # a tree holding that copy alone (a zip of the project) found no run at all
+    records = [run_record("abc123"), history(1, {"loss": 0.5}), exit_record(0)]
+    write_run(tmp_path / "alone" / "wandb" / "latest-run", records)
+    assert collect(store, [CollectRequest(str(tmp_path / "alone"))]).new == 1
+    write_run(tmp_path / "both" / "wandb" / "run-20250101_000000-abc123", records)
+    write_run(tmp_path / "both" / "wandb" / "latest-run", records)
+    found = list(find_sources(CollectRequest(str(tmp_path / "both"))))
+    assert [os.path.basename(s.path) for s, _ in found] == ["run-20250101_000000-abc123"]

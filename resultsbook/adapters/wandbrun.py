@@ -47,7 +47,7 @@ from resultsbook.sources.textio import load_json_file, parse_json, to_float, to_
 from resultsbook.sources.yamlio import read_yaml_file
 
 # `run-<YYYYMMDD_HHMMSS>-<id>[-<suffix>]`, `offline-run-…`; the log inside is `run-<id>.wandb`
-RUN_FOLDER = re.compile(r"(?:offline-)?run-\d{8}_\d{6}-[A-Za-z0-9_-]+")
+RUN_FOLDER = re.compile(r"(?:offline-)?run-\d{8}_\d{6}-(?P<id>[A-Za-z0-9_-]+)")
 LOG_FILE = re.compile(r"run-.+\.wandb")
 FILES_DIR = "files"
 CONFIG_FILE, SUMMARY_FILE, METADATA_FILE = "config.yaml", "wandb-summary.json", "wandb-metadata.json"
@@ -74,7 +74,9 @@ class WandbAdapter(Adapter):
     """Read Weights & Biases run folders without the wandb package."""
 
     name = "wandb"
-    reading_version = 3  # 2: a run stopped by Ctrl-C is interrupted; 3: a failed run's traceback
+    # 2: a run stopped by Ctrl-C is interrupted; 3: a failed run's traceback; 4: a folder without its
+    # log is named by the run id in the folder's name, and keeps that id
+    reading_version = 4
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
 
@@ -85,7 +87,8 @@ class WandbAdapter(Adapter):
         if not logs and not has_files and not folder.path.endswith("latest-run"):
             return None  # every folder of the walk comes here: the cheap tests first
         name = os.path.basename(folder.path.rstrip(os.sep))
-        if name == "latest-run" and os.path.basename(os.path.dirname(folder.path)) in ("wandb", ".wandb"):
+        in_wandb = os.path.basename(os.path.dirname(folder.path)) in ("wandb", ".wandb")
+        if name == "latest-run" and in_wandb and not _lone_copy(folder.path, logs):
             return Claim((), descend=False)  # a symlink to a run folder the walk visits anyway
         if not logs and not (has_files and RUN_FOLDER.fullmatch(name)):
             return None
@@ -120,7 +123,9 @@ class WandbAdapter(Adapter):
                 run.fill_from_file(path, problems)
         if log is not None and (cut := run.cut_short_of_summary()) is not None:
             problems.append(cut.problem(log))
-        fallback = _run_id_of(log) if log is not None else os.path.basename(source.path)
+        fallback = _run_id_of(log) if log is not None else _folder_run_id(source.path)
+        if log is None and fallback != os.path.basename(source.path):
+            run.info.setdefault("run_id", fallback)  # one resumed run's folders are told by it
         record = run.to_record(fallback, log or source.path, log is not None, problems)
         return ReadResult((record,), tuple(problems))
 
@@ -483,6 +488,27 @@ def _is_later(step: float | None, than: float | None) -> bool:
 def _run_id_of(log: str) -> str:
     """Return the run id in a log's name, `run-<id>.wandb`."""
     return os.path.basename(log)[len("run-") : -len(".wandb")]
+
+
+def _lone_copy(latest: str, logs: list[str]) -> bool:
+    """Tell whether `wandb/latest-run` is a folder of its own (a copy of the link, as a zip or a copy
+    without links makes it) whose run no sibling `run-<date>-<id>` folder holds: then it is read."""
+    if not logs or os.path.islink(latest.rstrip(os.sep)):
+        return False
+    suffix = f"-{_run_id_of(logs[0])}"
+    parent = os.path.dirname(latest.rstrip(os.sep))
+    try:
+        siblings = fs.listdir(parent)
+    except OSError:
+        return False
+    return not any(n.endswith(suffix) and fs.exists(os.path.join(parent, n, logs[0])) for n in siblings)
+
+
+def _folder_run_id(folder: str) -> str:
+    """Return the run id in a run folder's name, `run-<date>_<time>-<id>`, else the folder's name."""
+    name = os.path.basename(folder.rstrip("/"))
+    found = RUN_FOLDER.fullmatch(name)
+    return found["id"] if found else name
 
 
 # ---------------------------------------------------------------- values

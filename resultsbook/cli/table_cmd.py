@@ -439,6 +439,8 @@ def _print_table(
     echo(text, nl=False, raw=output_format == "terminal" or not sys.stdout.isatty())
     for note in table.notes:
         echo(f"Warning: {note}", err=True)
+    for remark in table.remarks:
+        echo(f"Note: {remark}", err=True)
     for line in _mark_lines(table, fmt, labels, name, verbose):
         echo(f"Warning: {line}", err=True)
     return True

@@ -16,6 +16,7 @@ from resultsbook.outputs.lock import LockEntry, read_lock
 from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
 from resultsbook.query.model import ResultTable, TableQuery
+from resultsbook.query.resumed import other_folders_text, runs_by_wandb_id
 from resultsbook.render.layout import (
     CENTER_WORDS,
     SPREAD_NAMES,
@@ -155,6 +156,7 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
     table_spec = find_table(spec, target)
     runs = store.runs()
     by_id = {run.id: run for run in runs}
+    resumed = runs_by_wandb_id(runs)
     result = compute_entry(spec, table_spec, store, runs)
     table = result.table
     assert table is not None
@@ -184,7 +186,10 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                     reduce=found.metric.reduce,
                     runs=tuple(zip(members, (run.value for run in found.runs))),
                     differing=differing,
-                    marks=tuple(mark.text for mark in layout.marks.get((r, c), ())),
+                    marks=(
+                        *(mark.text for mark in layout.marks.get((r, c), ())),
+                        *other_folders_text(members, resumed),
+                    ),
                     step=found.step,
                     allowed=allowed_differences(differing, table.query),
                     computed=computed_text(

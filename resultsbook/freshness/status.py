@@ -135,8 +135,10 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
     replicate = table.query.replicate
     out = []
     for (row, column), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):
-        have = {run.replicate for run in cell.runs if run.value == run.value}  # NaN never equals itself
-        found = len(have)
+        valued = [run for run in cell.runs if run.value == run.value]  # NaN never equals itself
+        have = {run.replicate for run in valued}
+        # runs without a seed are each a replicate, as the table counts them (n = 2 runs, not 1 seed)
+        found = len(have) if all(None not in run.replicate for run in valued) else len(valued)
         # a cell with all the replicates it should have is complete, whichever seeds others ran
         missing = [] if found >= table.expected else sorted(names - have, key=_sorting)
         unnamed = max(0, table.expected - found - len(missing))

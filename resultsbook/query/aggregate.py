@@ -37,6 +37,7 @@ from resultsbook.query.marks import (
 )
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.reduce import best_step_of, parse_reduction
+from resultsbook.query.resumed import counted_once, folded_text, resumed_note, tracker_run_ids
 from resultsbook.query.runs import Runs, groups_of, members_of
 from resultsbook.query.select import (
     check_filter_keys,
@@ -84,6 +85,7 @@ def aggregate(
     check_filter_keys(every, query.filters)
     selected: Runs = select_runs(every, query.filters)
     notes: list[str] = []
+    remarks: list[str] = []
     cells: dict[tuple[Key, Key], Cell] = {}
     for metric in query.metrics:
         having = reader.having(metric.name, selected)
@@ -111,12 +113,22 @@ def aggregate(
         reduced, value_notes = reader.reduce(metric, kept)
         all_codes = reader.curve_codes(metric.name, kept.ids)
         ends = _last_steps(reader, metric, kept)
+        trackers = tracker_run_ids(kept)
+        starts = kept.field("start_time")
+        folded: list[tuple[Key, list[str]]] = []
         start = 0
         for (row, column), members in grouped.items():
-            values = reduced[start : start + len(members)]
-            codes = None if all_codes is None else all_codes[start : start + len(members)]
-            own_ends = None if ends is None else ends[start : start + len(members)]
+            span = slice(start, start + len(members))
             start += len(members)
+            values = reduced[span]
+            codes = None if all_codes is None else all_codes[span]
+            own_ends = None if ends is None else ends[span]
+            once = counted_once(members, values, trackers[span], starts[span], value_notes)
+            if once is not None:  # a resumed W&B run counts once
+                folded.append(((*row, *column), folded_text(trackers[span], once, members)))
+                members, values = members.take(once), values[once]
+                codes = None if codes is None else codes[once]
+                own_ends = None if own_ends is None else own_ends[once]
             if cache is None:
                 cells[(row, column)] = make_cell(
                     row, column, metric, members, values, query, None, value_notes, codes, own_ends
@@ -131,6 +143,8 @@ def aggregate(
                 )
                 cached = cache[key] = (fingerprint, cell)
             cells[(row, column)] = cached[1]
+        if folded:
+            remarks.append(resumed_note(folded))
     most = max((_replicates_in(cell) for cell in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:
@@ -146,7 +160,16 @@ def aggregate(
     if not cells:
         raise _why_no_cells(every, selected, query, reader)
     return ResultTable(
-        query, row_keys, column_keys, rows, columns, cells, expected, tuple(notes), metric_notes(query, cells)
+        query,
+        row_keys,
+        column_keys,
+        rows,
+        columns,
+        cells,
+        expected,
+        tuple(notes),
+        metric_notes(query, cells),
+        tuple(remarks),
     )
 
 

@@ -272,6 +272,8 @@ class ResultTable:
     expected: int
     notes: tuple[str, ...] = ()
     metric_notes: tuple[str, ...] = ()  # what the metrics are (normalisation), for the table note
+    # what the table did that needs no fix (a resumed W&B run counted once): said, never failed on
+    remarks: tuple[str, ...] = ()
 
     def cell(self, row: tuple[Any, ...], column: tuple[Any, ...]) -> Cell | None:
         """Return the cell at a row and column, or None when no run falls there."""

@@ -599,7 +599,10 @@ def _replicate_noun(table: ResultTable, counts: Sequence[int]) -> str:
     keys = table.query.replicate
     one = list(counts) == [1]
     runs = "run" if one else "runs"
-    if keys and all(_one_run_per_replicate(cell.runs) for cell in table.cells.values()):
+    cells = table.cells.values()
+    # a table where no run has a value (at(STEP) past every run's end) says nothing of seeds either way
+    valued = any(not all(map(math.isnan, cell.runs.values.tolist())) for cell in cells)
+    if keys and valued and all(_one_run_per_replicate(cell.runs) for cell in cells):
         if one or all(_PLURAL.fullmatch(key) for key in keys):
             return " × ".join(keys) + ("" if one else "s")
         return f"{runs} (one per {' × '.join(keys)})"  # `n = 3 ns`, `3 run_indexs`: no plural of a name

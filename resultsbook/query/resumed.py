@@ -1,0 +1,142 @@
+"""Count a W&B run resumed in several folders once per cell.
+
+`wandb.init(id=..., resume=...)` writes each resumption to a folder of its own, and each folder is a
+run of the store; a later folder carries the summary of the earlier ones, so counted apart they are
+replicates that agree to every digit: a spread of zero, and a bold best "significant" against it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from resultsbook.models import StoredRun
+from resultsbook.params import format_value
+from resultsbook.query.marks import bounded
+from resultsbook.query.runs import Runs
+
+Key = tuple[Any, ...]
+
+
+def tracker_run_ids(runs: Runs) -> np.ndarray:
+    """Return each run's W&B run id (None for a run of another tracker), from its provenance."""
+    ids = np.full(len(runs), None, dtype=object)
+    for i, provenance in enumerate(runs.field("provenance").tolist()):
+        ids[i] = wandb_run_id(provenance)
+    return ids
+
+
+def wandb_run_id(provenance: str | Mapping[str, Any] | None) -> str | None:
+    """Return the W&B run id a run's provenance (its stored JSON text, or a dict) records, if any."""
+    if isinstance(provenance, str):
+        if '"wandb"' not in provenance:  # most runs: no JSON to parse
+            return None
+        provenance = json.loads(provenance)
+    wandb = provenance.get("wandb") if isinstance(provenance, Mapping) else None
+    found = wandb.get("run_id") if isinstance(wandb, Mapping) else None
+    return found if isinstance(found, str) else None
+
+
+def runs_by_wandb_id(runs: Sequence[StoredRun]) -> dict[str, list[StoredRun]]:
+    """Return the runs of W&B run ids that more than one run (a resumed run's folders) records."""
+    found: dict[str, list[StoredRun]] = defaultdict(list)
+    for run in runs:
+        run_id = wandb_run_id(run.provenance)
+        if run_id is not None:
+            found[run_id].append(run)
+    return {run_id: folders for run_id, folders in found.items() if len(folders) > 1}
+
+
+def other_folders_text(members: Sequence[StoredRun], resumed: Mapping[str, Sequence[StoredRun]]) -> list[str]:
+    """Say, for each resumed W&B run among a cell's runs (`resumed` as `runs_by_wandb_id` gives it),
+    which of its other folders the cell does not count: what `explain` adds to a cell's marks."""
+    if not resumed:
+        return []
+    counted = {run.id for run in members}
+    texts = []
+    for run in members:
+        run_id = wandb_run_id(run.provenance)
+        others = [_folder(o.source) for o in resumed.get(run_id or "", ()) if o.id not in counted]
+        if others:
+            texts.append(
+                f"{run_id} is one W&B run resumed in {len(others) + 1} folders, counted once, from "
+                f"{_folder(run.source)}; its other folders are not counted here: {', '.join(sorted(others))}"
+            )
+    return texts
+
+
+def counted_once(
+    members: Runs, values: np.ndarray, ids: np.ndarray, starts: np.ndarray, notes: Mapping[int, Any]
+) -> np.ndarray | None:
+    """Return the positions of a cell's runs (`members`, their `values`, W&B run `ids` and `starts`)
+    that count each W&B run once, as `one_per_tracker_run` picks them; None when no id repeats."""
+    named = [run for run in ids.tolist() if run is not None]
+    if len(set(named)) == len(named):  # as usual: no resumed run, nothing to look up
+        return None
+    stand_ins = np.array([(notes.get(run) or ("",))[0] == "substituted" for run in members.ids.tolist()])
+    return one_per_tracker_run(ids, starts, values, stand_ins)
+
+
+def one_per_tracker_run(
+    ids: np.ndarray, starts: np.ndarray, values: np.ndarray, stand_ins: np.ndarray | None = None
+) -> np.ndarray | None:
+    """Return the positions to keep so that each W&B run id counts once: its latest-started folder
+    with a value, one that logged it before one whose value stands in for it (`stand_ins`: a final
+    value as a `max`), the latest of all when none has one; None when no id repeats."""
+    named = [i for i, run in enumerate(ids.tolist()) if run is not None]
+    if len({ids[i] for i in named}) == len(named):
+        return None
+    substituted = np.zeros(len(ids), dtype=bool) if stand_ins is None else stand_ins
+    latest: dict[str, int] = {}
+    for i in named:
+        run = ids[i]
+        best = latest.get(run)
+        if best is None or _rank(i, starts, values, substituted) > _rank(best, starts, values, substituted):
+            latest[run] = i
+    keep = [i for i in range(len(ids)) if ids[i] is None or latest[ids[i]] == i]
+    return np.array(keep, dtype=np.int64)
+
+
+def _rank(
+    i: int, starts: np.ndarray, values: np.ndarray, substituted: np.ndarray
+) -> tuple[bool, bool, float, int]:
+    """Order the folders of one run: with a value first, then logged, then the latest start, then the last."""
+    start = starts[i]
+    return (
+        not np.isnan(values[i]),
+        not substituted[i],
+        float(start) if start is not None else float("-inf"),
+        i,
+    )
+
+
+def folded_text(ids: np.ndarray, keep: np.ndarray, members: Runs) -> list[str]:
+    """Name each W&B run counted once, with its folder count and the folder whose value is kept."""
+    kept = set(keep.tolist())
+    names = members.field("source").tolist()
+    texts = []
+    for run in dict.fromkeys(i for i in ids.tolist() if i is not None):
+        where = [i for i, other in enumerate(ids.tolist()) if other == run]
+        if len(where) > 1:
+            chosen = next(i for i in where if i in kept)
+            texts.append(f"{run} ({len(where)} folders; kept: {_folder(names[chosen])})")
+    return texts
+
+
+def _folder(source: Any) -> str:
+    """Return the last part of a run's source path: `run-20260308_194529-rtklwwa6`."""
+    return str(source).rstrip("/").rsplit("/", 1)[-1]
+
+
+def resumed_note(folded: Sequence[tuple[Key, Sequence[str]]]) -> str:
+    """Say which cells counted a resumed W&B run once, and why."""
+    where = [f"{' / '.join(format_value(v) for v in cell)}: {', '.join(runs)}" for cell, runs in folded]
+    return (
+        f"{len(folded)} cell(s) hold a W&B run resumed in several folders (same run id), counted once, "
+        f"from its latest folder with a value ({bounded(where)}): a resumed folder repeats the summary "
+        "of the earlier ones, so counted apart they would be replicates that agree to every digit"
+    )

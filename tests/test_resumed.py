@@ -1,0 +1,27 @@
+"""A W&B run resumed in several folders counts once per cell: which folder's value is kept."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from resultsbook.query.resumed import one_per_tracker_run
+
+IDS = np.array(["rtk1", "rtk1", "rtk1", None], dtype=object)  # three folders of one run, one other run
+STARTS = np.array([1.0, 2.0, 3.0, 0.0], dtype=object)
+
+
+def test_the_latest_folder_with_a_value_is_kept_and_other_runs_stay():
+    values = np.array([5.0, 5.0, np.nan, 6.0])  # the last folder evaluated something else
+    assert one_per_tracker_run(IDS, STARTS, values).tolist() == [1, 3]
+
+
+def test_a_folder_that_logged_the_value_is_kept_before_a_later_one_whose_value_stands_in():
+    # `reduce = "max"`: the training folder logged the curve, the resumed ones hold its summary only
+    values = np.array([5.2, 5.0, 5.0, 6.0])
+    stand_ins = np.array([False, True, True, False])
+    assert one_per_tracker_run(IDS, STARTS, values, stand_ins).tolist() == [0, 3]
+
+
+def test_runs_of_distinct_ids_are_left_as_they_are():
+    ids = np.array(["a", "b", None], dtype=object)
+    assert one_per_tracker_run(ids, np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])) is None
