@@ -37,7 +37,7 @@ from resultsbook.query.marks import (
 )
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.reduce import best_step_of, parse_reduction
-from resultsbook.query.resumed import counted_once, folded_text, resumed_note, tracker_run_ids
+from resultsbook.query.resumed import counted_once, folded_text, resumed_note
 from resultsbook.query.runs import Runs, groups_of, members_of
 from resultsbook.query.select import (
     check_filter_keys,
@@ -113,8 +113,7 @@ def aggregate(
         reduced, value_notes = reader.reduce(metric, kept)
         all_codes = reader.curve_codes(metric.name, kept.ids)
         ends = _last_steps(reader, metric, kept)
-        trackers = tracker_run_ids(kept)
-        starts = kept.field("start_time")
+        trackers = kept.wandb_run_ids()
         folded: list[tuple[Key, list[str]]] = []
         start = 0
         for (row, column), members in grouped.items():
@@ -123,7 +122,7 @@ def aggregate(
             values = reduced[span]
             codes = None if all_codes is None else all_codes[span]
             own_ends = None if ends is None else ends[span]
-            once = counted_once(members, values, trackers[span], starts[span], value_notes)
+            once = counted_once(members, values, trackers[span], value_notes)
             if once is not None:  # a resumed W&B run counts once
                 folded.append(((*row, *column), folded_text(trackers[span], once, members)))
                 members, values = members.take(once), values[once]

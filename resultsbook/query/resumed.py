@@ -7,7 +7,6 @@ replicates that agree to every digit: a spread of zero, and a bold best "signifi
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,28 +16,9 @@ import numpy as np
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query.marks import bounded
-from resultsbook.query.runs import Runs
+from resultsbook.query.runs import Runs, wandb_run_id
 
 Key = tuple[Any, ...]
-
-
-def tracker_run_ids(runs: Runs) -> np.ndarray:
-    """Return each run's W&B run id (None for a run of another tracker), from its provenance."""
-    ids = np.full(len(runs), None, dtype=object)
-    for i, provenance in enumerate(runs.field("provenance").tolist()):
-        ids[i] = wandb_run_id(provenance)
-    return ids
-
-
-def wandb_run_id(provenance: str | Mapping[str, Any] | None) -> str | None:
-    """Return the W&B run id a run's provenance (its stored JSON text, or a dict) records, if any."""
-    if isinstance(provenance, str):
-        if '"wandb"' not in provenance:  # most runs: no JSON to parse
-            return None
-        provenance = json.loads(provenance)
-    wandb = provenance.get("wandb") if isinstance(provenance, Mapping) else None
-    found = wandb.get("run_id") if isinstance(wandb, Mapping) else None
-    return found if isinstance(found, str) else None
 
 
 def runs_by_wandb_id(runs: Sequence[StoredRun]) -> dict[str, list[StoredRun]]:
@@ -70,13 +50,14 @@ def other_folders_text(members: Sequence[StoredRun], resumed: Mapping[str, Seque
 
 
 def counted_once(
-    members: Runs, values: np.ndarray, ids: np.ndarray, starts: np.ndarray, notes: Mapping[int, Any]
+    members: Runs, values: np.ndarray, ids: np.ndarray, notes: Mapping[int, Any]
 ) -> np.ndarray | None:
-    """Return the positions of a cell's runs (`members`, their `values`, W&B run `ids` and `starts`)
-    that count each W&B run once, as `one_per_tracker_run` picks them; None when no id repeats."""
+    """Return the positions of a cell's runs (`members`, their `values` and W&B run `ids`) that count
+    each W&B run once, as `one_per_tracker_run` picks them; None when no id repeats."""
     named = [run for run in ids.tolist() if run is not None]
     if len(set(named)) == len(named):  # as usual: no resumed run, nothing to look up
         return None
+    starts = members.field("start_time")
     stand_ins = np.array([(notes.get(run) or ("",))[0] == "substituted" for run in members.ids.tolist()])
     return one_per_tracker_run(ids, starts, values, stand_ins)
 

@@ -81,6 +81,7 @@ class _Columns:
         self._ranks: dict[str, np.ndarray] = {}
         self._digests: list[dict[str, str]] | None = None
         self._has_digests = np.zeros(0, dtype=bool)
+        self._wandb_ids: np.ndarray | None = None
 
     def locate(self, runs: np.ndarray) -> np.ndarray:
         """Return the position of each internal run id among these runs, -1 where it is not one."""
@@ -364,6 +365,26 @@ class Runs(Sequence[StoredRun]):
             columns._has_digests = np.fromiter(map(bool, columns._digests), dtype=bool, count=columns.size)
         digests = columns._digests
         return [digests[i] for i in self._at[columns._has_digests[self._at]].tolist()]
+
+    def wandb_run_ids(self) -> np.ndarray:
+        """Return each run's W&B run id (None for a run of another tracker), from provenance read once
+        per read of the store: every table of a build asks."""
+        columns = self._columns
+        if columns._wandb_ids is None:
+            provenance = columns.field("provenance").tolist()
+            columns._wandb_ids = _object_array([wandb_run_id(value) for value in provenance])
+        return columns._wandb_ids[self._at]
+
+
+def wandb_run_id(provenance: str | Mapping[str, Any] | None) -> str | None:
+    """Return the W&B run id a run's provenance (its stored JSON text, or a dict) records, if any."""
+    if isinstance(provenance, str):
+        if '"wandb"' not in provenance:  # most runs: no JSON to parse
+            return None
+        provenance = json.loads(provenance)
+    wandb = provenance.get("wandb") if isinstance(provenance, Mapping) else None
+    found = wandb.get("run_id") if isinstance(wandb, Mapping) else None
+    return found if isinstance(found, str) else None
 
 
 def _data_digests(provenance: str | Mapping[str, Any]) -> dict[str, str]:
