@@ -188,11 +188,17 @@ def test_log_cut_anywhere_keeps_a_prefix_of_the_points(tmp_path):
         assert run.status == "running"
 
 
-def test_files_folder_fills_in_a_run_without_its_log(tmp_path):
+def _online_run_without_its_log(tmp_path):
+    """Return the name of the fixture's online run and a copy of its folder without its .wandb log."""
     name = next(n for n in EXPECTED if n.endswith("online01"))
     folder = tmp_path / name
     shutil.copytree(FIXTURE / "wandb" / name, folder)
     (folder / "run-online01.wandb").unlink()
+    return name, folder
+
+
+def test_files_folder_fills_in_a_run_without_its_log(tmp_path):
+    name, folder = _online_run_without_its_log(tmp_path)
     run, problems = read_folder(folder)
     assert problems == ()
     assert dict(run.params) == {k: normalize_value(v) for k, v in EXPECTED[name]["params"].items()}
@@ -203,10 +209,7 @@ def test_files_folder_fills_in_a_run_without_its_log(tmp_path):
 
 def test_a_folder_without_its_log_is_named_by_the_run_id_in_its_name(tmp_path):
     # Tarun-AK/scaling@f72a9e5: run-20260226_154419-m7i0ap16/ committed without its .wandb log
-    name = next(n for n in EXPECTED if n.endswith("online01"))
-    folder = tmp_path / name
-    shutil.copytree(FIXTURE / "wandb" / name, folder)
-    (folder / "run-online01.wandb").unlink()
+    _, folder = _online_run_without_its_log(tmp_path)
     run, _ = read_folder(folder)
     assert run.name == "online01"
     assert run.provenance["wandb"]["run_id"] == "online01"
