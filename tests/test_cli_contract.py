@@ -36,7 +36,7 @@ def project(tmp_path: Path, cli) -> Path:
 
 ENVELOPES = {
     "collect": (["collect", "runs", "--json"], {"new", "updated", "unchanged", "missing", "problems"}),
-    "build": (["build", "--json"], {"collected", "written", "unchanged", "failed", "findings", "strict"}),
+    "build": (["build", "--json"], {"collected", "written", "unchanged", "failed", "findings", "remarks", "strict"}),
     "check": (["check", "--json"], {"strict", "outputs", "failed", "findings"}),
     "status": (["status", "--json"], {"complete", "cells", "empty_tables", "empty_cells", "runs", "findings"}),
     "explain": (["explain", "table1", "mlp / moons", "--json"], {"number", "cells"}),

@@ -577,6 +577,7 @@ def test_a_run_resumed_in_several_folders_is_one_replicate_of_a_table(tmp_path, 
     )
     strict = cli("build", "--strict")
     assert strict.exit_code == 0, strict.output  # counted once, as it should be: nothing to fix
+    assert "Note: t: 1 cell(s) hold a W&B run resumed in several folders (same run id)" in strict.output
     result = cli("explain", "t")
     assert (
         "  ! rtk1 is one W&B run resumed in 3 folders, counted once, from run-20260308_194529-rtk1; its other "

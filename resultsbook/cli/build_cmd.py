@@ -83,6 +83,7 @@ def build_command(
             "unchanged": [os.path.relpath(p) for p in result.unchanged],
             "failed": [entry.document() for entry in result.failed],
             "findings": [finding_document(f) for f in result.findings],
+            "remarks": list(result.remarks),
             "strict": strict,
         }
         print_json("build", not failed and failure is None, payload, failure)
@@ -95,6 +96,8 @@ def build_command(
         label = "Error" if strict else "Warning"
         for warning in finding_lines(result.findings, verbose):
             echo(f"{label}: {warning}", err=True)
+        for remark in result.remarks:
+            echo(f"Note: {remark}", err=True)
     for entry in result.failed:
         echo(f"Error: {entry.line()}", err=True)
     if failure is not None:

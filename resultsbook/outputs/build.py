@@ -147,6 +147,11 @@ class BuildReport:
         """Return the findings as printable lines, a flood of one kind of cell mark summarised."""
         return tuple(finding_lines(self.findings))
 
+    @property
+    def remarks(self) -> tuple[str, ...]:
+        """Return what the tables did that needs no fix (a resumed W&B run counted once): notes."""
+        return tuple(f"{name}: {remark}" for name, table in self.tables.items() for remark in table.remarks)
+
 
 def build(
     spec: Spec,
