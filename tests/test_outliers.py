@@ -4,6 +4,7 @@ at 9.5 printed `2.0 ± 4.2` and won the bold, with nothing saying the typical ru
 from __future__ import annotations
 
 import csv
+import warnings
 
 import numpy as np
 import pytest
@@ -24,6 +25,9 @@ def test_seeds_alike_or_a_value_that_barely_moves_the_mean_are_not_named():
     assert lone_outlier(np.array([0.0, 0.1, 0.2, 9.5])) is None  # four values: too few to judge
     assert lone_outlier(np.array([0.0, 0.0, 0.1, 0.2, 9.5, np.nan])) is None  # the caller drops NaN
     assert lone_outlier(np.array([0.0, 0.0, 0.1, 0.2, np.inf])) is None  # infinite: its own mark
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a sum past 1e308 says nothing, not a RuntimeWarning on stderr
+        assert lone_outlier(np.array([1e308, 1e308, 1e308, 1e308, -1e308])) is None
 
 
 @pytest.mark.parametrize("n", [5, 10, 30])

@@ -27,13 +27,16 @@ def lone_outlier(values: np.ndarray) -> int | None:
     n = len(values)
     if n < MIN_VALUES or not np.isfinite(values).all():
         return None
-    mean, median = float(values.mean()), float(np.median(values))
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum of values near 1e308 overflows: no word
+        mean, median = float(values.mean()), float(np.median(values))
+        far = int(np.argmax(np.abs(values - median)))
+        others = np.delete(values, far)
+        centre, spread = float(others.mean()), float(others.std(ddof=1))
+    if not all(map(math.isfinite, (mean, centre, spread))):
+        return None
     if abs(mean - median) <= MATERIAL * max(abs(mean), abs(median)):
         return None
-    far = int(np.argmax(np.abs(values - median)))
-    others = np.delete(values, far)
-    spread = float(others.std(ddof=1))
     if spread == 0:  # the others agree exactly, and it does not (else the mean were the median)
         return far
-    t = abs(float(values[far]) - float(others.mean())) / (spread * math.sqrt(1 + 1 / (n - 1)))
+    t = abs(float(values[far]) - centre) / (spread * math.sqrt(1 + 1 / (n - 1)))
     return far if n * two_sided_p(t, n - 2) < ALPHA else None
