@@ -7,7 +7,6 @@ import gc
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
@@ -108,6 +107,8 @@ class ResultsbookGroup(click.Group):
         except (Exception, KeyboardInterrupt, click.Abort) as error:
             failure = failure_of(error, debug, command)
             if debug and failure.kind == "internal":
+                import traceback  # here: only --debug on a bug prints one
+
                 traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
             report_failure(failure, command, wants_json(arguments))
             sys.exit(failure.code)

@@ -17,12 +17,10 @@ from __future__ import annotations
 import errno
 import json
 import os
-import platform
 import signal
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -366,6 +364,9 @@ def _command_synonym(message: str) -> str | None:
 
 def save_traceback(error: BaseException) -> str | None:
     """Write the traceback, the command line and the versions to a file; return its path."""
+    import platform  # here, as tempfile below: only an internal error needs them
+    import traceback
+
     from resultsbook import __version__
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
