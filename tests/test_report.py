@@ -116,6 +116,37 @@ def test_report_loads_in_a_headless_browser_without_errors_and_shows_the_tables(
     assert 0.005 < dark < 0.5  # text and table rules on a white page: neither blank nor a solid block
 
 
+WIDE = """
+[tables.wide]
+metric = "acc"
+rows = ["method"]
+columns = ["dataset", "seed"]
+replicate = []
+outputs = ["results/wide.md"]
+"""
+MEASURE = """<script>addEventListener("load", () => {
+  const page = document.documentElement, box = document.querySelector("#table-wide .scroll");
+  document.body.dataset.pageScrolls = String(page.scrollWidth > page.clientWidth);
+  document.body.dataset.tableScrolls = String(box.scrollWidth > box.clientWidth);
+});</script>"""
+
+
+def test_a_table_wider_than_the_window_scrolls_by_itself_not_the_page(tmp_path: Path) -> None:
+    """A results table of many columns (tianshou's nine environments) pushed the whole page sideways."""
+    chromium = _chromium()
+    spec, store = make_project(tmp_path, WIDE)
+    page = tmp_path / "report.html"
+    html = render_report(spec, store, store.runs())
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy"[^>]*>', html)
+    assert policy is not None  # the page runs no script: this copy drops the policy to measure it
+    page.write_text(html.replace(policy.group(0), "").replace("</body>", MEASURE + "</body>"))
+    dom = _headless(chromium, tmp_path / "profile", "--window-size=420,900", "--dump-dom", page.as_uri())
+    store.close()
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert 'data-table-scrolls="true"' in dom.stdout  # six value columns do not fit 420 pixels
+    assert 'data-page-scrolls="false"' in dom.stdout
+
+
 NOT_YET = """
 [tables.table3]
 metric = "acc"
