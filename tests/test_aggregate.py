@@ -415,6 +415,14 @@ def test_a_misspelt_value_in_a_list_or_after_not_equal_is_refused_with_the_one_m
     assert table(store, tmp_path, filters=(parse_filter("seed=0,11"),)).rows == (("logreg",), ("mlp",))
 
 
+def test_a_value_copied_from_runs_six_digits_suggests_the_full_value_it_rounds(make_run, store, tmp_path):
+    # lr values of Optuna trials, Elluito/spase-resnet-50-experiments@a9285c1 lightning_logs/version_*/hparams.yaml
+    for i, lr in enumerate((0.022917513231918395, 0.04362291696800758, 0.004483179516403553)):
+        make_run(f"version_{i}", {"lr": lr}, curve([0.5]))
+    with pytest.raises(NotFoundError, match=r"did you mean lr=0\.022917513231918395\?$"):
+        table(store, tmp_path, rows=("lr",), filters=(parse_filter("lr=0.0229175"),))  # as `runs` shows it
+
+
 def test_an_ordered_value_no_run_has_is_named_with_the_one_meant(make_run, store, tmp_path):
     for model in ("logreg", "mlp"):
         make_run(model, {"model": model, "seed": 0}, curve([0.5]))
