@@ -231,7 +231,7 @@ def line_honesty(runs: Sequence[StoredRun], query: CurveQuery, curves: Sequence[
 
     exempt = {*query.replicate, *query.run_specific, *(k for k in (query.facet, query.hue) if k)}
     differing = differing_params(runs, exempt, count_absent=False)
-    texts = [mixed_text(differing, len(runs))] if differing else []
+    texts = [mixed_text(differing, len(runs), {run.adapter for run in runs})] if differing else []
     texts += provenance_mixes(runs)
     unfinished = {status: sum(1 for run in runs if run.status == status) for status in UNFINISHED}
     if any(unfinished.values()):
