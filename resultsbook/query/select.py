@@ -280,6 +280,10 @@ def why_nothing_selected(
             )
             texts = [format_value(value) for value in values]
             hint = f"{item.key} has: {listing_text(texts)}"
+            numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            if item.op in ("<", "<=", ">", ">=") and len(numbers) > 1:  # the bounds, not the lowest dozen
+                hint = f"{item.key} ranges from {format_value(numbers[0])} to {format_value(numbers[-1])}"
+                hint += f" ({len(texts)} values)"
             guess = None
             if item.op == "=" and item.values:
                 guess = _shown_as(item.values[0], values) or closest(format_value(item.values[0]), texts)
