@@ -415,6 +415,25 @@ def test_a_misspelt_value_in_a_list_or_after_not_equal_is_refused_with_the_one_m
     assert table(store, tmp_path, filters=(parse_filter("seed=0,11"),)).rows == (("logreg",), ("mlp",))
 
 
+def test_a_value_copied_from_runs_six_digits_suggests_the_full_value_it_rounds(make_run, store, tmp_path):
+    # lr values of Optuna trials, Elluito/spase-resnet-50-experiments@a9285c1 lightning_logs/version_*/hparams.yaml
+    for i, lr in enumerate((0.022917513231918395, 0.04362291696800758, 0.004483179516403553)):
+        make_run(f"version_{i}", {"lr": lr}, curve([0.5]))
+    with pytest.raises(NotFoundError, match=r"did you mean lr=0\.022917513231918395\?$"):
+        table(store, tmp_path, rows=("lr",), filters=(parse_filter("lr=0.0229175"),))  # as `runs` shows it
+
+
+def test_a_bound_beyond_every_value_names_the_range_the_values_span(make_run, store, tmp_path):
+    # 601 Optuna trials' lr (Elluito/spase-resnet-50-experiments@a9285c1): `lr>=1` listed the 12 lowest
+    for i, lr in enumerate((0.022917513231918395, 1.0043616863802428e-05, 0.09999239929770698, 0.0035)):
+        make_run(f"version_{i}", {"lr": lr}, curve([0.5]))
+    with pytest.raises(NotFoundError) as error:
+        table(store, tmp_path, rows=("lr",), filters=(parse_filter("lr>=1"),))
+    assert str(error.value) == (
+        "filter lr>=1 matches no run; lr ranges from 1.0043616863802428e-05 to 0.09999239929770698 (4 values)"
+    )
+
+
 def test_an_ordered_value_no_run_has_is_named_with_the_one_meant(make_run, store, tmp_path):
     for model in ("logreg", "mlp"):
         make_run(model, {"model": model, "seed": 0}, curve([0.5]))

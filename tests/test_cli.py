@@ -1076,3 +1076,17 @@ def test_diff_shows_where_two_long_values_differ_and_tells_runs_of_one_name_apar
         "...simulation/dynamics=noisy_replicator_dynamic",
         "...simulation/dynamics=replicator_dynamic",
     ]
+
+
+def test_a_run_named_by_its_last_folder_is_answered_with_its_whole_name(tmp_path, cli):
+    """`show version_1` over Optuna trials in lightning_logs/version_N (Elluito/spase-resnet-50-experiments
+    @a9285c1) said only to list the runs: version_10 … version_19 hold the text too, so no guess was made."""
+    written = ROOT / "tests" / "fixtures" / "tensorboard" / "logs" / "lightning_logs" / "version_0"
+    for number in (1, 2, 10, 11, 100):
+        shutil.copytree(written, tmp_path / "lightning_logs" / f"version_{number}")
+    cli("collect", "lightning_logs")
+    shown = cli("show", "version_1")
+    assert shown.exit_code == 2
+    assert shown.output == (
+        "Error: no run has the id or name 'version_1'; did you mean 'lightning_logs/version_1'?\n"
+    ), shown.output

@@ -89,6 +89,14 @@ def test_filters_select_the_runs_of_a_curve(project_store: Store) -> None:
             r"hue 'mehtod' is not a param of any run; did you mean 'method'\?",
         ),
         (CurveQuery(metric="acc", facet="datset"), r"facet 'datset' .*; did you mean 'dataset'\?"),
+        (  # Optuna trials' rho (Elluito/spase-resnet-50-experiments@a9285c1): the figure still warned of it
+            CurveQuery(metric="acc", hue="method", run_specific=(*DEFAULT_RUN_SPECIFIC, "datset")),
+            r"^run_specific 'datset' is not a param of any run; did you mean 'dataset'\?$",
+        ),
+        (
+            CurveQuery(metric="acc", hue="method", replicate=("sed",)),
+            r"^replicate 'sed' is not a param of any run; did you mean 'seed'\?$",
+        ),
         (
             CurveQuery(metric="acc", filters=(parse_filter("method=ousr"),)),
             r"matches no run; .*method=ours\?",

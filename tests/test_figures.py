@@ -455,3 +455,24 @@ def test_a_bar_whose_hue_is_its_x_fills_its_slot(hue_is_x, expected) -> None:
         assert drawn == [(-0.2, 0.4), (0.2, 0.4), (0.8, 0.4), (1.2, 0.4)]
     else:
         assert drawn == expected
+
+
+def test_a_curve_of_one_grid_point_is_drawn_as_a_marker_with_its_interval() -> None:
+    """Optuna trials that logged val_acc once each at step 175 (Elluito/spase-resnet-50-experiments@a9285c1,
+    lightning_logs/version_*): the figure had axes and a legend but nothing in the plot."""
+    from matplotlib.figure import Figure
+
+    from resultsbook.render.plots import plot_curve
+
+    look = Look("#0072B2", "o")
+    line = LineData(
+        "lightning_logs", "lightning_logs", look, np.array([175.0]), np.array([0.133]), np.array([0.126]),
+        np.array([0.140]), 107,
+    )  # fmt: skip
+    data = PlotData("curve", (Panel("", lines=(line,)),), (("lightning_logs", "lightning_logs", look),))
+    axis = Figure().subplots()
+    plot_curve(axis, data.panels[0], data, FigureStyle(), FigureOptions())
+    markers = [drawn for drawn in axis.get_lines() if drawn.get_marker() == "o"]  # not the caps
+    assert [(list(m.get_xdata()), list(m.get_ydata())) for m in markers] == [([175.0], [0.133])]
+    bars = [segment for collection in axis.collections for segment in collection.get_segments()]
+    assert [[tuple(point) for point in segment] for segment in bars] == [[(175.0, 0.126), (175.0, 0.140)]]

@@ -225,3 +225,16 @@ def test_jobs_naming_their_csv_after_their_settings_are_one_problem_line(tmp_pat
     assert "--pattern '**/fedavg_varEpoch_Seed=*_C=*_R=*.csv' -o config=.hydra/config.yaml" in lines[0]
     read = cli("collect", "multirun", "--pattern", "**/fedavg_varEpoch_Seed=*_C=*_R=*.csv", "-o", "config=.hydra/config.yaml")
     assert read.output.startswith("Collected multirun: 3 new"), read.output
+
+
+def test_a_value_hydra_saved_unresolved_is_taken_from_the_run_inside_that_resolved_it(root):
+    """Elluito/spase-resnet-50-experiments@71b2fb1 outputs/CIFAR10/*: `dataset.root: ${data_path:}/data/CIFAR10`
+    (a custom resolver) in .hydra/config.yaml, `/nobackup/sclaam/data/CIFAR10` in the W&B run inside; the
+    param kept the `${...}` text, with a problem line per run saying Hydra's value was kept."""
+    config = root / "logs" / "outputs" / "single" / ".hydra" / "config.yaml"
+    config.write_text(config.read_text() + "data_root: ${data_path:}/data/CIFAR10\n")
+    hparams = root / "logs" / "outputs" / "single" / "csv" / "version_0" / "hparams.yaml"
+    hparams.write_text(hparams.read_text() + "data_root: /nobackup/sclaam/data/CIFAR10\n")
+    run, problems, _ = read_tree(root)["logs/outputs/single"]
+    assert run.params["data_root"] == "/nobackup/sclaam/data/CIFAR10"
+    assert problems == []

@@ -274,3 +274,24 @@ def test_runs_stopped_early_each_at_its_own_step_are_not_marked_as_two_budgets(s
     table = aggregate(store, TableQuery(metrics=(MetricSpec("val_acc", reduce="last"),), rows=("model",)))
     (cell,) = table.cells.values()
     assert not cell.marks
+
+
+def test_a_number_of_its_own_in_every_run_of_a_tracker_is_not_said_to_be_read_with_records_options(
+    tmp_path, cli
+):
+    """Optuna trials' lr and rho in Lightning's hparams.yaml (Elluito/spase-resnet-50-experiments@a9285c1):
+    the warning said to read them as a metric with -o metrics=lr,rho, an option the tensorboard adapter
+    that read them does not have (collect then said it changed nothing)."""
+    for trial in range(8):
+        write_native_run(
+            tmp_path / "runs" / f"t{trial}",
+            {"model": "wrn", "lr": 0.001 * 1.7**trial},
+            [{"step": 1, "acc": 0.5}],
+        )
+    cli("collect", "runs")
+    warned = cli("table", "--rows", "model", "--metric", "acc", "--goal", "max").stderr
+    assert (
+        "lr has a value of its own in every run, as a run's name or folder has: if that is all it is, "
+        in warned
+    )
+    assert "declare it run-specific\n" in warned and "-o metrics" not in warned

@@ -199,3 +199,12 @@ def test_the_note_names_the_replicates_without_making_a_plural_of_any_key(
     query = TableQuery(metrics=(MetricSpec("ret"),), rows=("env",), replicate=(replicate,))
     text = render_table(aggregate(store, query), "terminal", TableFormat())
     assert f"Mean ± std (ddof = 1) over n = {noun}; per run: last." in text
+
+
+def test_markdown_notes_stay_text_under_the_table(grid):
+    """The `#` note (too few replicates) opened its line, so GitHub showed it as a heading (seen in a
+    one-seed table of W&B runs, Elluito/spase-resnet-50-experiments@71b2fb1)."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").enable("table").render(render_table(grid, "markdown", TableFormat(), LABELS))
+    assert "<h1>" not in html and "# too few replicates" in html

@@ -707,3 +707,22 @@ def test_explain_of_a_figure_says_what_it_draws_not_that_it_is_no_table(project)
     ), curve.output
     bar = run_cli("explain", "bar")
     assert bar.output.strip().endswith("it draws the cells of [tables.table1]: explain table1"), bar.output
+
+
+def test_explain_cuts_the_values_of_a_run_specific_param_short(tmp_path, monkeypatch):
+    """Optuna trials (Elluito/spase-resnet-50-experiments@a9285c1, lightning_logs/version_*): a cell of
+    107 runs with lr declared run-specific printed all 107 values of it on one line."""
+    for trial in range(14):
+        config = {"model": "wrn", "lr": round(0.001 * (trial + 1), 3)}
+        write_native_run(tmp_path / "runs" / f"t{trial}", config, [{"step": 1, "acc": 0.5}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\nrun_specific = ["lr"]\n'
+        'outputs = ["acc.tex"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    shown = [line.strip() for line in run_cli("explain", "acc", "wrn").output.splitlines() if "differ in" in line]
+    assert shown == [
+        "differ in lr: 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009, 0.01, 0.011, 0.012 "
+        "(and 2 more) (run-specific: no † mark)"
+    ]

@@ -15,7 +15,11 @@ from resultsbook.adapters.csvlog import CSV_SUFFIXES
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params, format_value, values_equal
 from resultsbook.sources import fs
-from resultsbook.sources.interpolation import InterpolationTooLarge, resolve_interpolations
+from resultsbook.sources.interpolation import (
+    InterpolationTooLarge,
+    has_interpolations,
+    resolve_interpolations,
+)
 from resultsbook.sources.yamlio import read_yaml_file
 from resultsbook.voice import command, option
 
@@ -31,8 +35,9 @@ class HydraAdapter(Adapter):
     summary = "Hydra job folders (.hydra/config.yaml), with the metrics the job wrote in any other format"
     priority = 10  # a job folder may hold a native metrics.jsonl or a Lightning CSV: claim it first
     # 2: runs inside that disagree on a key Hydra sets once keep their own values; 3: a job whose only
-    # logs are plain CSV says how to read them
-    reading_version = 3
+    # logs are plain CSV says how to read them; 4: a run inside gives the value of a `${...}` Hydra
+    # left unresolved
+    reading_version = 4
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -213,6 +218,10 @@ def _combine(
         sources.append(f"{item.adapter}:{item.source}")
         for key, value in run.params.items():
             if key not in params or not hydra_wins:
+                params[key] = value
+            elif has_interpolations(params[key]) and not has_interpolations(value):
+                # `${hydra:runtime.cwd}`, a custom resolver: Hydra saved it as written, the run inside
+                # logged what it resolved to on the run's machine
                 params[key] = value
             elif not values_equal(params[key], value):
                 problems.append(

@@ -476,7 +476,9 @@ def find_run(runs: list[Any], text: str) -> Any:
         return matches[0]
     if not matches:
         below = sorted(r.name for r in runs if r.name.startswith(text.rstrip("/") + "/"))
-        guess = closest(text, [r.name for r in runs])
+        # `version_1` for `lightning_logs/version_1`: the name's last folder, which `version_10` also holds
+        ending = [r.name for r in runs if r.name.endswith("/" + text.strip("/"))]
+        guess = ending[0] if len(ending) == 1 else closest(text, [r.name for r in runs])
         if len(below) > 1:  # a folder of runs: seed_42_Pendulum holds seed_42_Pendulum/PPO, /SAC, ...
             hint = f"runs under it: {listing_text(below, 5)}"
         else:

@@ -263,6 +263,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     """Print one cell's explanation: value, runs with their own values, differences, marks."""
     from tabulate import tabulate
 
+    from resultsbook.errors import listing_text
     from resultsbook.freshness.explain import CellExplanation
     from resultsbook.params import format_value
     from resultsbook.render.escape import escape_terminal
@@ -286,7 +287,9 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     if item.computed:
         echo(f"  = {item.computed}")
     for key, values in item.differing.items():
-        shown = escape_terminal(", ".join(format_value(v) for v in values))
+        texts = [format_value(v) for v in values]
+        # a run-specific param of a sweep has a value per run: hundreds of Optuna trials' lr are noise
+        shown = escape_terminal(listing_text(texts) if key in item.allowed else ", ".join(texts))
         allowed = f" ({item.allowed[key]}: no † mark)" if key in item.allowed else ""
         echo(f"  differ in {escape_terminal(key)}: {shown}{allowed}")
     for text in item.marks:

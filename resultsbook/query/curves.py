@@ -194,7 +194,11 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
     chosen = select_runs(every, query.filters)
     if every and not chosen:  # a misspelt value of `where`: an empty figure, said only in a note
         raise why_nothing_selected(every, query.filters, store)
-    for name, key in (("hue", query.hue), ("facet", query.facet)):
+    declared = [("hue", query.hue), ("facet", query.facet)]
+    # a typo in replicate or run_specific left the warning it was written to silence, naming the key
+    declared += [("replicate", key) for key in query.replicate if key != "seed"]
+    declared += [("run_specific", key) for key in query.run_specific[len(DEFAULT_RUN_SPECIFIC) :]]
+    for name, key in declared:
         if key and key not in RUN_FIELDS and not has_key(every, key):  # a typo: one line for every run
             raise QueryError(f"{name} {key!r} is not a param of any run; {key_hint(key, every)}")
     selected = [run for run in chosen if run.id in having]
@@ -231,7 +235,7 @@ def line_honesty(runs: Sequence[StoredRun], query: CurveQuery, curves: Sequence[
 
     exempt = {*query.replicate, *query.run_specific, *(k for k in (query.facet, query.hue) if k)}
     differing = differing_params(runs, exempt, count_absent=False)
-    texts = [mixed_text(differing, len(runs))] if differing else []
+    texts = [mixed_text(differing, len(runs), {run.adapter for run in runs})] if differing else []
     texts += provenance_mixes(runs)
     unfinished = {status: sum(1 for run in runs if run.status == status) for status in UNFINISHED}
     if any(unfinished.values()):

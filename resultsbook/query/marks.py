@@ -10,7 +10,7 @@ Python objects.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from resultsbook.query.runs import Runs, groups_of, members_of
 from resultsbook.voice import option
 
 UNFINISHED = ("failed", "running", "interrupted")
+METRICS_OPTION_ADAPTERS = ("records", "onefile")  # the adapters whose -o metrics= reads a column as a metric
 Key = tuple[Any, ...]
 
 
@@ -37,7 +38,9 @@ def cell_marks(
     runs, duplicate seeds, no value, values substituted, infinite values."""
     marks: list[Mark] = []
     if differing:
-        marks.append(Mark("mixed", mixed_text(differing, len(members) if members is not None else len(runs))))
+        count = len(members) if members is not None else len(runs)
+        adapters = set(members.field("adapter").tolist()) if members is not None else None
+        marks.append(Mark("mixed", mixed_text(differing, count, adapters)))
     if members is not None:
         commits = set(members.field("git_commit").tolist())
         dirty = int(np.count_nonzero(members.field("git_dirty").astype(bool)))
@@ -94,9 +97,12 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     return Mark("mixed", text, details)
 
 
-def mixed_text(differing: Mapping[str, Sequence[Any]], runs: int) -> str:
+def mixed_text(
+    differing: Mapping[str, Sequence[Any]], runs: int, adapters: Collection[str] | None = None
+) -> str:
     """Say which params differ among a cell's `runs` runs, a few values each; a param with a value of
-    its own in every run (a name, a path) is most likely no setting, and the sentence says what to do."""
+    its own in every run (a name, a path) is most likely no setting, and the sentence says what to do
+    (reading it as a metric only when the runs' `adapters`, if known, have the option)."""
     parts = []
     for key, values in differing.items():
         shown = ", ".join(format_value(v) for v in values[:SHOWN_VALUES])
@@ -118,7 +124,7 @@ def mixed_text(differing: Mapping[str, Sequence[Any]], runs: int) -> str:
         # a number of its own in every run is rather a time or a count that a results file's reader took
         # for a setting (whole numbers are params there)
         measured = [key for key in own if all(_is_number(value) for value in differing[key])]
-        if measured:
+        if measured and (adapters is None or not set(adapters).isdisjoint(METRICS_OPTION_ADAPTERS)):
             fix = option("option", f"metrics={','.join(measured)}")
             text += (
                 f"; if {it_is} a measurement (a time, a count), read {it} as a metric "

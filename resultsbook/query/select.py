@@ -93,6 +93,20 @@ def _split_values(raw: str) -> list[str]:
     return [part.replace("\\,", ",") for part in parts]
 
 
+def _shown_as(wanted: Any, values: Sequence[Any]) -> str | None:
+    """Return the full value that `wanted` is a rounding of (`runs` shows six significant digits:
+    `lr=0.0229175` copied from it means 0.022917496…), or None when no value or several round to it."""
+    if not isinstance(wanted, float):
+        return None
+    digits = len(repr(abs(wanted)).split("e")[0].replace(".", "").strip("0")) or 1
+    rounded = [
+        value
+        for value in values
+        if isinstance(value, float) and f"{value:.{digits}g}" == f"{wanted:.{digits}g}"
+    ]
+    return format_value(rounded[0]) if len(rounded) == 1 else None
+
+
 def _comma_list(item: Filter, values: Sequence[str]) -> str | None:
     """Return `["a", "b"]` when an equality filter's one value is `a,b` and a and b are values the
     runs have (one string holding several values), else None."""
@@ -266,7 +280,13 @@ def why_nothing_selected(
             )
             texts = [format_value(value) for value in values]
             hint = f"{item.key} has: {listing_text(texts)}"
-            guess = closest(format_value(item.values[0]), texts) if item.op == "=" and item.values else None
+            numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            if item.op in ("<", "<=", ">", ">=") and len(numbers) > 1:  # the bounds, not the lowest dozen
+                hint = f"{item.key} ranges from {format_value(numbers[0])} to {format_value(numbers[-1])}"
+                hint += f" ({len(texts)} values)"
+            guess = None
+            if item.op == "=" and item.values:
+                guess = _shown_as(item.values[0], values) or closest(format_value(item.values[0]), texts)
             listed = _comma_list(item, texts)
             if listed is not None:  # the string form's `model=a,b`, written in a where table
                 hint = f"in a where table, a value is one value: write {item.key} = {listed} for several"

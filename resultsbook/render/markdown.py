@@ -71,7 +71,12 @@ def markdown_cell(cell: DisplayCell | None) -> str:
 
 def markdown_notes(layout: Layout) -> list[str]:
     """Return the lines under the table: marks explained, then what the numbers are."""
-    lines = [f"{escape_markdown(symbol)} {escape_markdown(text)}  " for symbol, text in layout.footnotes]
+    lines = [f"{_note_symbol(symbol)} {escape_markdown(text)}  " for symbol, text in layout.footnotes]
     if layout.stat_note:
         lines.append(escape_markdown(layout.stat_note))
     return lines
+
+
+def _note_symbol(symbol: str) -> str:
+    """Return a mark's symbol as it opens a note line: `#` there would make the note a heading."""
+    return escape_markdown(symbol).replace("#", "\\#")

@@ -581,7 +581,11 @@ def plot_curve(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, opti
     ends = [float(line.x[-1]) for line in panel.lines if len(line.x)]
     low, high = options.xlim or (min(starts, default=0.0), max(ends, default=1.0))
     for index, line in enumerate(panel.lines):
-        if not np.array_equal(line.low, line.center) or not np.array_equal(line.high, line.center):
+        banded = not np.array_equal(line.low, line.center) or not np.array_equal(line.high, line.center)
+        if len(line.x) == 1:  # a band and a line of one point have no width: a marker and an error bar
+            _plot_one_point(axis, line, style, banded)
+            continue
+        if banded:
             axis.fill_between(
                 line.x, line.low, line.high, color=line.look.color, alpha=style.band_alpha, linewidth=0
             )
@@ -590,6 +594,15 @@ def plot_curve(axis: Any, panel: Panel, data: PlotData, style: FigureStyle, opti
             line.x, line.center, color=line.look.color, marker=line.look.marker if every else "",
             markevery=every or None, markersize=3.0, linewidth=style.line_width, linestyle=line.look.dash,
         )  # fmt: skip
+
+
+def _plot_one_point(axis: Any, line: LineData, style: FigureStyle, banded: bool) -> None:
+    """Draw a curve of one grid point (every seed logged once, or min_seeds left one) as its marker."""
+    below, above = line.center - line.low, line.high - line.center
+    axis.errorbar(
+        line.x, line.center, yerr=[below, above] if banded else None, fmt=line.look.marker,
+        color=line.look.color, markersize=3.0, elinewidth=style.line_width, capsize=2.0,
+    )  # fmt: skip
 
 
 def marker_indices(x: np.ndarray, low: float, high: float, count: int, line: int, lines: int) -> list[int]:
