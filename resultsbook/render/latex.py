@@ -324,7 +324,7 @@ def note_lines(layout: Layout) -> list[str]:
     """Return the footnote lines under the table: marks explained, then what the numbers are."""
     lines = [f"{_marks([symbol])} {_breakable(escape_latex(text))}" for symbol, text in layout.footnotes]
     if layout.stat_note:
-        lines.append(_breakable(escape_latex(layout.stat_note)))
+        lines.append(_breakable(escape_latex(layout.stat_note + layout.second_note("Underlined"))))
     return lines
 
 
