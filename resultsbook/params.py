@@ -107,12 +107,25 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def sort_key(value: Any) -> tuple[int, Any]:
-    """Order mixed param values: None, then numbers by value, then strings."""
+def sort_key(value: Any) -> tuple[Any, ...]:
+    """Order mixed param values: None, then numbers by value, then strings in natural order."""
     if value is None:
         return (0, 0)
     if isinstance(value, bool):
         return (1, int(value))
     if isinstance(value, (int, float)):
         return (1, value)
-    return (2, str(value))
+    text = str(value)
+    return (2, natural_key(text), text)  # the text itself orders "a01" and "a1" the same every time
+
+
+_NUMBER_IN_TEXT = re.compile(r"((?<![\d.])\d+\.\d+(?![.\d])|\d+)")
+
+
+def natural_key(text: str) -> list[Any]:
+    """Return a sort key that orders the numbers in a name by value: 2_shot before 10_shot, and
+    gain=0.03554137 before gain=0.2063979 (a decimal number, not the dotted parts of a version v1.10.0)."""
+    parts = _NUMBER_IN_TEXT.split(text)
+    return [
+        (float(part) if "." in part else int(part)) if index % 2 else part for index, part in enumerate(parts)
+    ]

@@ -367,6 +367,7 @@ def test_check_fails_on_a_number_the_paper_quotes_that_the_numbers_file_lacks(pa
             "\\rbvalue[pm]{table1/logreg/circles}", "\\rbvalue[ci]{table1/logreg/circles}"
         )
         + "% \\rbvalue{table1/commented/out}\n"
+        + "\\rbvalue[ci95]{table1/mlp/moons}\n"
     )
     result = run_cli("check")
     assert result.exit_code == 1
@@ -375,13 +376,17 @@ def test_check_fails_on_a_number_the_paper_quotes_that_the_numbers_file_lacks(pa
         "Error: paper/main.tex:34: \\rbvalue[pm]{table1/mlp/circels} is no cell of paper/results/numbers.tex "
         "(LaTeX stops there); did you mean table1/mlp/circles?",
         "Error: paper/main.tex:34: \\rbvalue[ci]{table1/logreg/circles}: the cell has no statistic 'ci' in "
-        "paper/results/numbers.tex; it has value, pm, mean, n, sem, std",
+        "paper/results/numbers.tex; it has value, pm, mean, n, sem, std; did you mean 'ci95', once "
+        "[tables.table1] stats lists it?",
+        "Error: paper/main.tex:71: \\rbvalue[ci95]{table1/mlp/moons}: the cell has no statistic 'ci95' in "
+        "paper/results/numbers.tex; it has value, pm, mean, n, sem, std (add 'ci95' to [tables.table1] stats "
+        "to quote it)",
     ]
-    assert result.output.splitlines()[-1] == "FAILED: 9 current, 2 quoted numbers to fix"
+    assert result.output.splitlines()[-1] == "FAILED: 9 current, 3 quoted numbers to fix"
     document = json.loads(run_cli("check", "--json").output)
     assert (
         document["ok"] is False
-        and [quote["place"] for quote in document["quotes"]] == ["paper/main.tex:34"] * 2
+        and [quote["place"] for quote in document["quotes"]][:2] == ["paper/main.tex:34"] * 2
     )
     macros = "\\newcommand{\\acc}[1]{\\rbvalue[pm]{table1/#1}}\n\\rbvalue[#2]{table1/\\method/circles}\n"
     main.write_text(text + macros)  # keys TeX only knows when it runs: not judged

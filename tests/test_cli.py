@@ -490,7 +490,7 @@ def test_one_csv_per_metric_is_named_by_its_suffix_and_the_hint_reads_them_all(c
     result = cli("collect", "wandb_logs")
     assert result.exit_code == 1
     assert (
-        "it holds 3 .csv file(s), each named its own way (e.g. train_loss.csv) that no adapter "
+        "it holds 3 .csv file(s), each named its own way (e.g. val_score.csv) that no adapter "
         in result.output
     )
     assert "read them with --pattern '**/*.csv' (see" in result.output

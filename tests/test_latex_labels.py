@@ -284,3 +284,33 @@ def test_a_pgf_figure_pdflatex_cannot_measure_names_the_label_and_the_fix(tmp_pa
     assert "label 'Ours 🚀': 🚀 cannot be typeset without XeLaTeX" in failure.message
     assert "bars.pgf is measured with pdflatex: give the value a display name in [labels]" in failure.message
     assert "Error measuring" not in failure.message
+
+
+def test_a_plain_caption_holding_latex_is_a_warning_that_names_the_latex_form(tmp_path: Path) -> None:
+    r"""eswc_2026_submission_13's k-shot table: `caption = 'Macro R-precision (\%)'` printed `(\%)` in
+    the PDF, backslash and all, without a word; the { latex = ... } form typesets it."""
+    table = """
+        [tables.t2]
+        metric = "acc"
+        rows = ["method"]
+        float = true
+        caption = 'Macro R-precision (\\%) by shots'
+        outputs = ["results/t2.tex"]
+        """
+    spec, store = project_with_labels(tmp_path, SPEC_LABELS, table)
+    texts = [f.text for r in compute_outputs(spec, store).results for f in r.findings if f.kind == "typeset"]
+    store.close()
+    assert [t for t in texts if "Macro" in t] == [
+        r"label 'Macro R-precision (\%) by shots': \% is printed as written, backslash included, since a "
+        "plain label is text; to have LaTeX typeset it, write the label as { latex = '...' }, or drop the "
+        "backslash (a plain % or & is escaped for you)"
+    ]
+    assert not [t for t in texts if "Ours" in t or "Big" in t]  # labels given as LaTeX are the user's own
+    raw = table.replace(
+        "'Macro R-precision (\\%) by shots'", "{ latex = 'Macro R-precision (\\%) by shots' }"
+    )
+    spec, store = project_with_labels(tmp_path / "raw", SPEC_LABELS, raw)
+    report = build(spec, store)
+    store.close()
+    assert not [f for f in report.findings if f.kind == "typeset" and "Macro" in f.text]
+    assert r"\caption{Macro R-precision (\%) by shots}" in (tmp_path / "raw/results/t2.tex").read_text()

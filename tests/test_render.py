@@ -208,3 +208,26 @@ def test_markdown_notes_stay_text_under_the_table(grid):
 
     html = MarkdownIt("commonmark").enable("table").render(render_table(grid, "markdown", TableFormat(), LABELS))
     assert "<h1>" not in html and "# too few replicates" in html
+
+
+def test_the_note_says_what_the_underlined_or_italic_runner_up_is(make_run, store, tmp_path):
+    """Three models of a k-shot ontology table (eswc_2026_submission_13): the runner-up is
+    underlined (italic in Markdown), and the note says so beside what bold is."""
+    for model, values in {
+        "o1": [0.82, 0.81, 0.83],
+        "gpt": [0.64, 0.70, 0.58],
+        "llama": [0.45, 0.40, 0.50],
+    }.items():
+        for seed, value in enumerate(values):
+            make_run(f"{model}-{seed}", {"model": model, "seed": seed}, curve([value], key="macro_r_prec"))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(
+        store, TableQuery(metrics=(MetricSpec("macro_r_prec", direction="max"),), rows=("model",))
+    )
+    latex = render_table(table, "latex", TableFormat(digits=2), Labels())
+    assert r"\underline{0.64 $\pm$ 0.06}" in latex
+    assert r"\alpha} = 0.05). Underlined: runner-up." in latex
+    markdown = render_table(table, "markdown", TableFormat(digits=2), Labels())
+    assert "*0.64 ± 0.06*" in markdown and "α = 0.05). Italics: runner-up." in markdown
+    plain = render_table(table, "latex", TableFormat(digits=2, second=False), Labels())
+    assert "runner-up." not in plain

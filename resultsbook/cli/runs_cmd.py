@@ -110,7 +110,9 @@ def runs_command(
         nothing = why_nothing_selected(every, filters, store) if not runs else None
     if nothing is not None:
         fail("runs", output_format == "json", {"runs": []}, nothing)
-    runs = sorted(runs, key=lambda run: (_natural(run.source), _natural(run.name)))
+    from resultsbook.params import natural_key
+
+    runs = sorted(runs, key=lambda run: (natural_key(run.source), natural_key(run.name)))
     if output_format == "json":
         keys = {key for key, _ in wanted}
         documents = [
@@ -530,14 +532,3 @@ def _time_text(value: float) -> str:
     from datetime import datetime, timezone
 
     return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _natural(text: str) -> list[Any]:
-    """Return a sort key that orders the numbers in a name by value: version_2 before version_10, and
-    gain=0.03554137 before gain=0.2063979 (a decimal number, not the dotted parts of a version v1.10.0)."""
-    import re
-
-    parts = re.split(r"((?<![\d.])\d+\.\d+(?![.\d])|\d+)", text)
-    return [
-        (float(part) if "." in part else int(part)) if index % 2 else part for index, part in enumerate(parts)
-    ]

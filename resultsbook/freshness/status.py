@@ -132,22 +132,27 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
     if table.query.tasks:
         return _task_replicates(table)
     names = expected_replicates(table.cells, table.query, table.expected)
-    replicate = table.query.replicate
+    # a pooled table expects its replicates within each pooled value (each split), as its n says
+    pool = table.query.pool
+    named_by = (*pool, *table.query.replicate)
     out = []
     for (row, column), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):
         valued = [run for run in cell.runs if run.value == run.value]  # NaN never equals itself
-        have = {run.replicate for run in valued}
+        have = {(*run.pooled, *run.replicate) for run in valued}
+        groups = sorted({run.pooled for run in cell.runs}, key=_sorting) if pool else [()]
+        expected = table.expected * len(groups)
         # runs without a seed are each a replicate, as the table counts them (n = 2 runs, not 1 seed)
         found = len(have) if all(None not in run.replicate for run in valued) else len(valued)
+        wanted = {(*group, *name) for group in groups for name in names}
         # a cell with all the replicates it should have is complete, whichever seeds others ran
-        missing = [] if found >= table.expected else sorted(names - have, key=_sorting)
-        unnamed = max(0, table.expected - found - len(missing))
-        ran = {run.replicate for run in cell.runs}  # a run that diverged (NaN) is there, but has no value
+        missing = [] if found >= expected else sorted(wanted - have, key=_sorting)
+        unnamed = max(0, expected - found - len(missing))
+        ran = {(*run.pooled, *run.replicate) for run in cell.runs}  # a diverged run (NaN) has no value
         valueless = tuple(key for key in missing if key in ran)
         # more than asked stays `7 of 5`: the surplus is a finding, not a bigger plan
         out.append(
             CellReplicates(
-                row, column, found, table.expected, tuple(missing), unnamed, replicate, valueless=valueless
+                row, column, found, expected, tuple(missing), unnamed, named_by, valueless=valueless
             )
         )
     return out

@@ -51,7 +51,7 @@ from resultsbook.query.runs import Runs
 from resultsbook.query.select import check_params_exist, known_keys, select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
 from resultsbook.render.data import render_csv_metadata
-from resultsbook.render.latex import layout_texts, tex_number, typeset_problems
+from resultsbook.render.latex import layout_texts, printed_commands, tex_number, typeset_problems
 from resultsbook.render.layout import (
     INTERVAL_SPREADS,
     Labels,
@@ -775,10 +775,9 @@ def table_findings(
     findings += surplus_findings(name, table, labels)
     findings += outlier_findings(name, table, labels)
     if latex:
-        findings += [
-            Finding(name, "", "typeset", text)
-            for text in typeset_problems([*layout_texts(layout), *([caption] if caption else [])], preamble)
-        ]
+        texts = [*layout_texts(layout), *([caption] if caption else [])]
+        problems = [*typeset_problems(texts, preamble), *printed_commands(texts)]
+        findings += [Finding(name, "", "typeset", text) for text in problems]
     return findings
 
 

@@ -128,6 +128,20 @@ def _file_pattern(pattern: str) -> str:
     return os.path.join(pattern, "**", "*.tex") if os.path.isdir(pattern) else pattern
 
 
+def _stats_hint(quote: Quote, stats: Container[str]) -> str:
+    """Say how to quote a statistic the table does not compute: the name meant, and where to ask for it."""
+    from resultsbook.query.stats import STATISTIC_SYNONYMS, STATISTICS
+
+    meant = STATISTIC_SYNONYMS.get(quote.stat, quote.stat)
+    table = quote.key.split("/", 1)[0]
+    if meant not in STATISTICS:
+        return ""
+    if meant != quote.stat:
+        where = "" if meant in stats else f", once [tables.{table}] stats lists it"
+        return f"; did you mean {meant!r}{where}?"
+    return f" (add {meant!r} to [tables.{table}] stats to quote it)"
+
+
 def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> list[QuoteProblem]:
     """Return the quotes the numbers file (`numbers_text`, written at `numbers`) does not define,
     each with what it has."""
@@ -144,6 +158,7 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
         elif quote.stat not in stats:
             message = (
                 f"{text}: the cell has no statistic {quote.stat!r} in {numbers}; it has {', '.join(stats)}"
+                + _stats_hint(quote, stats)
             )
         else:
             continue

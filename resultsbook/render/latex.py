@@ -9,6 +9,7 @@ notes, works bare or inside any float, and needs nothing beyond booktabs (and si
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -324,7 +325,7 @@ def note_lines(layout: Layout) -> list[str]:
     """Return the footnote lines under the table: marks explained, then what the numbers are."""
     lines = [f"{_marks([symbol])} {_breakable(escape_latex(text))}" for symbol, text in layout.footnotes]
     if layout.stat_note:
-        lines.append(_breakable(escape_latex(layout.stat_note)))
+        lines.append(_breakable(escape_latex(layout.stat_note + layout.second_note("Underlined"))))
     return lines
 
 
@@ -339,6 +340,24 @@ def layout_texts(layout: Layout) -> list[str]:
     texts += [label for level in layout.header_levels for label, _ in level]
     texts += [label for labels, _ in layout.body for label in labels if label is not None]
     return list(dict.fromkeys(texts))
+
+
+_COMMAND = re.compile(r"\\(?:[A-Za-z]+|[%$&#_{}])")
+
+
+def printed_commands(texts: Sequence[str]) -> list[str]:
+    """Say which plain labels (a caption, a display name) hold LaTeX commands, which the table
+    prints as written, backslash and all: `(\\%)` shows as `(\\%)`, not `(%)`."""
+    problems = []
+    for text in texts:
+        commands = [] if isinstance(text, RawLatex) else list(dict.fromkeys(_COMMAND.findall(text)))
+        if commands:
+            problems.append(
+                f"label '{text}': {' '.join(commands)} is printed as written, backslash included, since a "
+                "plain label is text; to have LaTeX typeset it, write the label as { latex = '...' }, "
+                "or drop the backslash (a plain % or & is escaped for you)"
+            )
+    return problems
 
 
 def typeset_problems(texts: Sequence[str], preamble: Sequence[str], fix: str = PREAMBLE_FIX) -> list[str]:

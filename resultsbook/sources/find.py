@@ -548,7 +548,9 @@ def _log_files_hint(root: str) -> str:
             "of each distinct set of those values, as params"
         )
     paths = [] if name.startswith("*") else log_file_paths(root, name)
-    folders = option("pattern", pattern_for(example, name, paths))
+    # a JSON object is one run, which only onefile reads from a pattern (the records adapter wants a list)
+    onefile = f" {option('adapter', 'onefile')}" if _json_object(os.path.join(root, example)) else ""
+    folders = option("pattern", pattern_for(example, name, paths)) + onefile
     fields = f", or {folders} to make the folders params" if "/" in example else ""
     settings = settings_beside(root, example) if name.lower().endswith((".csv", ".tsv")) else None
     if settings is not None:  # the csv adapter reads it beside each log
@@ -556,9 +558,20 @@ def _log_files_hint(root: str) -> str:
     what = f"{name[1:]} file(s), each named its own way" if name.startswith("*") else f"file(s) named {name}"
     return (
         f"it holds {count} {what} (e.g. {example}) that no adapter claims by name: read "
-        f"them with {option('pattern', f'**/{name}')}{fields} (see `resultsbook adapters` for the formats "
-        "read without a pattern)"
+        f"them with {option('pattern', f'**/{name}')}{onefile}{fields} (see `resultsbook adapters` for the "
+        "formats read without a pattern)"
     )
+
+
+def _json_object(path: str) -> bool:
+    """Tell whether a .json file holds one object (one run's results), from its first character."""
+    if not path.lower().endswith(".json"):
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4096).lstrip().startswith(b"{")
+    except OSError:
+        return False
 
 
 def _self_and_parents(path: str, root: str) -> list[str]:

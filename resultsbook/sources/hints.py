@@ -48,15 +48,22 @@ def log_file_paths(root: str, name: str) -> list[str]:
 
 def common_log_file(root: str) -> tuple[str, str, str] | None:
     """Return the most common log file name under a local folder (by count, metrics before settings
-    such as config.json, then the shallowest), how many there are ("at least N" when the look stopped
-    early) and the path of one of them relative to root; None when there is none. Files that each have
-    a name of their own (one CSV per metric) are named by their suffix: `*.csv`; files numbered in each
-    folder (`data_0.npz` … `data_29.npz`, one per seed) by their name with a `*` for the number."""
+    such as config.json, a name that says results before others, then the shallowest), how many there
+    are ("at least N" when the look stopped early) and the path of one of them relative to root; None
+    when there is none. Files that each have a name of their own (one CSV per metric) are named by their
+    suffix: `*.csv`; files numbered in each folder (`data_0.npz` … `data_29.npz`, one per seed) by their
+    name with a `*` for the number."""
     looked = _look(root)
     counts, examples = looked.names, looked.examples
     if not counts:
         return None
-    name = max(counts, key=lambda key: (counts[key], not _settings(key), -examples[key].count(os.sep)))
+    from resultsbook.sources.fields import is_results_file  # only to explain
+
+    def rank(key: str) -> tuple[int, bool, bool, int]:
+        # beside as many params.json, predictions.json, label_mapping.json: pred_metrics.json
+        return counts[key], not _settings(key), is_results_file(key), -examples[key].count(os.sep)
+
+    name = max(counts, key=rank)
     suffix = os.path.splitext(name)[1].lower()
     example = examples[name].replace(os.sep, "/")
     if counts[name] == 1 and looked.suffixes[suffix] > 1:

@@ -1,0 +1,41 @@
+"""A folder of run folders each holding several JSON files, none of a name an adapter claims: the hint
+names the metrics file (not label_mapping.json) and the adapter that reads it, so the command it
+gives works as given.
+
+The fixture mimics upalbhattacharya/eswc_2026_submission_13@c01b7ee766a3d492c478e9bf9eca168a684b219f:
+results/<k>_shot/<model>/<ontology>/<uuid>/runs/run_<i>/ with label_mapping.json, params.json,
+pred_metrics.json and predictions.json.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+
+def write_tree(root):
+    for model in ("gpt-4o", "llama3-8B"):
+        for run in (1, 2):
+            folder = root / model / "wines-ontology" / "2e2ddb82" / "runs" / f"run_{run}"
+            folder.mkdir(parents=True)
+            (folder / "label_mapping.json").write_text(json.dumps({"wine": 0}))
+            (folder / "params.json").write_text(json.dumps({"llm_name": model, "max_tokens": 500}))
+            (folder / "predictions.json").write_text(json.dumps({"wine-1": ["wine"]}))
+            (folder / "pred_metrics.json").write_text(
+                json.dumps({"macro_r_prec": 0.5 + run / 10, "map_1": 0.4})
+            )
+
+
+def test_the_hint_names_the_metrics_file_and_the_adapter_and_its_command_works(cli, tmp_path):
+    write_tree(tmp_path / "results")
+    failed = cli("collect", "results")
+    assert failed.exit_code == 1
+    assert "it holds 4 file(s) named pred_metrics.json" in failed.output
+    suggested = re.findall(r"--pattern '([^']+)' --adapter onefile", failed.output)
+    assert suggested == [
+        "**/pred_metrics.json",
+        "{level1}/{level2}/{level3}/{level4}/run_{run}/pred_metrics.json",
+    ]
+    collected = cli("collect", "results", "--pattern", suggested[1], "--adapter", "onefile")
+    assert collected.exit_code == 0, collected.output
+    assert "4 new, 0 updated, 0 unchanged, 0 problems" in collected.output
