@@ -209,3 +209,33 @@ def test_an_integer_no_float_holds_in_run_info_is_left_out_not_the_whole_run(tmp
     result = adapter.read(adapter.source_for_file(str(folder / "run.json")))
     (run,) = result.runs
     assert "huge" not in run.summary and "accuracy_test" in run.summary
+
+
+def test_numpy_scalars_in_run_info_are_numbers_not_dropped(tmp_path):
+    """PyMARL keeps its curves in `_run.info`, and jsonpickle writes each numpy mean as an object, as in
+    Yang-Xiaoqi/paperDataResult@b05acb1 sacred/3m/tmac_p2p_comm/1/info.json: `test_return_mean` (the
+    paper's metric) was silently left out while its `_T` steps were kept."""
+    from resultsbook.adapters.sacred import SacredAdapter
+
+    def scalar(x):
+        return {"dtype": "float64", "py/object": "numpy.float64", "value": x}
+
+    folder = copy_fixture("sacred_info", tmp_path) / "runs" / "1"
+    info = json.loads((folder / "info.json").read_text())
+    (folder / "info.json").write_text(
+        json.dumps(
+            {
+                **info,
+                "test_return_mean": [scalar(0.5354), scalar(0.0), None],
+                "best": scalar(3.25),
+                "count": {"dtype": "int64", "py/object": "numpy.int64", "value": 7},
+                "flag": {"dtype": "bool", "py/object": "numpy.bool_", "value": True},
+            }
+        )
+    )
+    adapter = SacredAdapter()
+    (run,) = adapter.read(adapter.source_for_file(str(folder / "run.json"))).runs
+    assert list(run.metrics["test_return_mean"].values) == [0.5354, 0.0]
+    assert list(run.metrics["test_return_mean"].steps) == [0, 1]
+    assert run.summary["best"] == 3.25 and run.summary["count"] == 7
+    assert "flag" not in run.summary

@@ -33,7 +33,8 @@ class SacredAdapter(Adapter):
     """Read the run folders of Sacred's FileStorageObserver."""
 
     name = "sacred"
-    reading_version = 3  # 2: a metric that is not numbers says what is kept; 3: info.json's numbers
+    # 2: a metric that is not numbers says what is kept; 3: info.json's numbers; 4: its numpy scalars
+    reading_version = 4
     summary = "Sacred FileStorageObserver run folders (run.json, config.json, metrics.json, info.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -250,18 +251,33 @@ def _info_number(value: Any) -> float | None:
 
 def _plain_data(value: Any) -> Any:
     """Turn Sacred's jsonpickle encodings into plain data: a tuple into its list, a numpy array into its
-    values; any other object is dropped (never decoded)."""
+    values, a numpy scalar into its number; any other object is dropped (never decoded)."""
     if isinstance(value, Mapping):
         if any(str(key).startswith("py/") for key in value):
             if set(value) == {"py/tuple"} and isinstance(value["py/tuple"], list):
                 return [_plain_data(item) for item in value["py/tuple"]]
             if value.get("py/object") == "numpy.ndarray" and isinstance(value.get("values"), list):
                 return [_plain_data(item) for item in value["values"]]
+            scalar = _numpy_scalar(value)
+            if scalar is not None:
+                return scalar
             return None
         return {key: _plain_data(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_plain_data(item) for item in value]
     return value
+
+
+def _numpy_scalar(value: Mapping[str, Any]) -> float | int | None:
+    """The number of a numpy scalar as jsonpickle writes it, `{"py/object": "numpy.float64", "dtype":
+    "float64", "value": 0.53}` (PyMARL logs every mean this way), else None."""
+    kind = value.get("py/object")
+    number = value.get("value")
+    if not (isinstance(kind, str) and kind.startswith("numpy.") and kind != "numpy.ndarray"):
+        return None
+    if set(value) - {"py/object", "dtype", "value"} or isinstance(number, bool):
+        return None
+    return number if isinstance(number, (int, float)) else None
 
 
 def _unpickle_free(value: Any) -> Any:
