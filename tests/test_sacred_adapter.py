@@ -239,3 +239,31 @@ def test_numpy_scalars_in_run_info_are_numbers_not_dropped(tmp_path):
     assert list(run.metrics["test_return_mean"].steps) == [0, 1]
     assert run.summary["best"] == 3.25 and run.summary["count"] == 7
     assert "flag" not in run.summary
+
+
+def test_pymarl_curves_are_over_the_environment_steps_logged_beside_them(tmp_path):
+    """PyMARL logs `test_battle_won_mean` with its environment steps in `test_battle_won_mean_T`, as in
+    Yang-Xiaoqi/paperDataResult@b05acb1 sacred/3m/tmac_p2p_comm/1/info.json: the curve was drawn over
+    list positions 0, 1, 2 (seeds logging at other steps were averaged position by position) and every
+    `_T` list showed up as a metric of its own."""
+    from resultsbook.adapters.sacred import SacredAdapter
+
+    folder = copy_fixture("sacred_info", tmp_path) / "runs" / "1"
+    info = json.loads((folder / "info.json").read_text())
+    (folder / "info.json").write_text(
+        json.dumps(
+            {
+                **info,
+                "test_battle_won_mean": [0.0, 0.25, 0.5],
+                "test_battle_won_mean_T": [198, 10345, 20558],
+                "episode": [352, 648],
+                "episode_T": [10050],  # not one step per point: positions, and a curve of its own
+            }
+        )
+    )
+    adapter = SacredAdapter()
+    (run,) = adapter.read(adapter.source_for_file(str(folder / "run.json"))).runs
+    assert list(run.metrics["test_battle_won_mean"].steps) == [198, 10345, 20558]
+    assert list(run.metrics["test_battle_won_mean"].values) == [0.0, 0.25, 0.5]
+    assert "test_battle_won_mean_T" not in run.metrics
+    assert list(run.metrics["episode"].steps) == [0, 1] and "episode_T" in run.metrics

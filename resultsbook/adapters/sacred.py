@@ -33,8 +33,9 @@ class SacredAdapter(Adapter):
     """Read the run folders of Sacred's FileStorageObserver."""
 
     name = "sacred"
-    # 2: a metric that is not numbers says what is kept; 3: info.json's numbers; 4: its numpy scalars
-    reading_version = 4
+    # 2: a metric that is not numbers says what is kept; 3: info.json's numbers; 4: its numpy scalars;
+    # 5: PyMARL's `<key>_T` steps
+    reading_version = 5
     summary = "Sacred FileStorageObserver run folders (run.json, config.json, metrics.json, info.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -210,8 +211,9 @@ def read_sacred_config(path: str | None, problems: list[Problem]) -> dict[str, A
 
 def read_sacred_info(path: str | None, problems: list[Problem]) -> tuple[dict[str, float], dict[str, Any]]:
     """Read the numbers of info.json (`_run.info`, where many projects keep their results): a number is
-    a final value, a list of numbers a curve over its positions, a list of objects one curve per number
-    field (`evaluations.accuracy`); text, flags and other lists are not results."""
+    a final value, a list of numbers a curve over its positions (over the list `<key>_T` beside it,
+    PyMARL's environment steps), a list of objects one curve per number field (`evaluations.accuracy`);
+    text, flags and other lists are not results."""
     if path is None:
         return {}, {}
     data = load_json_file(path, problems, "no values from it", DOCUMENT)
@@ -222,15 +224,20 @@ def read_sacred_info(path: str | None, problems: list[Problem]) -> tuple[dict[st
         return {}, {}
     finals: dict[str, float] = {}
     builder = SeriesBuilder()
-    for key, value in flatten_fields(_plain_data(data)).items():
+    fields = flatten_fields(_plain_data(data))
+    step_lists = _pymarl_steps(fields)
+    for key, value in fields.items():
         number = _info_number(value)
+        if key in step_lists.values():
+            continue  # the steps of another curve, not a result
         if number is not None:
             finals[key] = number
         elif isinstance(value, list) and all(v is None or _info_number(v) is not None for v in value):
-            for step, item in enumerate(value):
+            steps = step_lists.get(key)
+            for position, item in enumerate(value):
                 point = _info_number(item)
                 if point is not None:  # null: no point at this position
-                    builder.add(key, step, point)
+                    builder.add(key, fields[steps][position] if steps else position, point)
         elif isinstance(value, list) and all(isinstance(item, Mapping) for item in value):
             for step, item in enumerate(value):
                 for field, inner in flatten_fields(item, f"{key}.").items():
@@ -240,6 +247,22 @@ def read_sacred_info(path: str | None, problems: list[Problem]) -> tuple[dict[st
     series, series_problems = builder.build(path)
     problems.extend(series_problems)
     return finals, series
+
+
+def _pymarl_steps(fields: Mapping[str, Any]) -> dict[str, str]:
+    """The curves whose steps PyMARL logs beside them: `return_mean` with `return_mean_T`, a list of as
+    many numbers (environment steps), by curve key."""
+    pairs: dict[str, str] = {}
+    for key, value in fields.items():
+        steps = fields.get(f"{key}_T")
+        if (
+            isinstance(value, list)
+            and isinstance(steps, list)
+            and len(steps) == len(value)
+            and all(_info_number(step) is not None for step in steps)
+        ):
+            pairs[key] = f"{key}_T"
+    return pairs
 
 
 def _info_number(value: Any) -> float | None:
