@@ -559,3 +559,26 @@ def test_several_values_written_as_one_string_in_a_where_table_are_answered_with
         "filter method=ours,base matches no run; in a where table, a value is one value: "
         'write method = ["ours", "base"] for several'
     )
+
+
+def test_an_unquoted_dotted_key_in_a_where_table_is_the_dotted_param(tmp_path, make_run) -> None:
+    """`where = { env_args.map_name = "3m" }` (PyMARL's nested Sacred config, as in
+    Yang-Xiaoqi/paperDataResult@b05acb1) is a nested table to TOML: the build failed with 'no run has a
+    param env_args' although every run has env_args.map_name."""
+    for method in ("a", "b"):
+        for env in ("3m", "2s3z"):
+            for seed in range(2):
+                value = {"a": 0.5, "b": 0.6}[method] + {"3m": 0.0, "2s3z": 0.2}[env] + seed / 100
+                make_run(
+                    f"{method}{env}{seed}",
+                    {"method": method, "env_args": {"map_name": env}, "seed": seed},
+                    curve([0.1, value]),
+                )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\nrows = ["method"]\n'
+        'where = { env_args.map_name = "2s3z" }\noutputs = ["t.md"]\n'
+    )
+    report = run_build(tmp_path)
+    assert not report.failed
+    text = (tmp_path / "t.md").read_text()
+    assert "0.705" in text and "0.805" in text and "0.505" not in text

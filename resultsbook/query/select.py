@@ -79,9 +79,13 @@ def parse_filter(text: str) -> Filter:
 
 
 def filters_from_mapping(where: Mapping[str, Any]) -> list[Filter]:
-    """Turn a spec's `where = {lr = 0.1, model = ["a", "b"]}` into equality filters."""
+    """Turn a spec's `where = {lr = 0.1, model = ["a", "b"]}` into equality filters; a nested table, as
+    TOML reads the unquoted dotted key of `where = { env_args.map_name = "3m" }`, is the dotted param."""
     filters = []
     for key, value in where.items():
+        if isinstance(value, Mapping) and value:
+            filters += filters_from_mapping({f"{key}.{inner}": item for inner, item in value.items()})
+            continue
         values = tuple(value) if isinstance(value, (list, tuple)) else (value,)
         filters.append(Filter(key=str(key), op="=", values=values))
     return filters
