@@ -267,3 +267,15 @@ def test_pymarl_curves_are_over_the_environment_steps_logged_beside_them(tmp_pat
     assert list(run.metrics["test_battle_won_mean"].values) == [0.0, 0.25, 0.5]
     assert "test_battle_won_mean_T" not in run.metrics
     assert list(run.metrics["episode"].steps) == [0, 1] and "episode_T" in run.metrics
+
+
+def test_status_says_a_run_whose_heartbeat_stopped_was_killed_not_only_no_error(runs):
+    """24 of the 37 runs of Yang-Xiaoqi/paperDataResult@b05acb1 stopped beating while RUNNING; `status`
+    listed each as `failed  no error recorded`, hiding what collect had found out."""
+    from resultsbook.freshness.status import error_tail
+
+    found = dead_after_a_second(runs.parent)
+    assert error_tail(found["runs/4"][0].provenance) == (
+        "no error recorded: it stopped while running (killed, out of memory or node lost)"
+    )
+    assert found["runs/3"][0].provenance.get("dead") is None

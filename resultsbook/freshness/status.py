@@ -327,6 +327,8 @@ def error_tail(provenance: Mapping[str, Any], lines: int = 3) -> str:
         error = "".join(str(part) for part in error)
     if isinstance(error, str) and error.strip():
         return " | ".join(line.strip() for line in error.strip().splitlines()[-lines:])
+    if provenance.get("dead") is True:  # Sacred's RUNNING run whose heartbeat stopped
+        return "no error recorded: it stopped while running (killed, out of memory or node lost)"
     return "no error recorded"
 
 
