@@ -279,3 +279,36 @@ def test_status_says_a_run_whose_heartbeat_stopped_was_killed_not_only_no_error(
         "no error recorded: it stopped while running (killed, out of memory or node lost)"
     )
     assert found["runs/3"][0].provenance.get("dead") is None
+
+
+def test_a_curve_of_pickled_tensors_in_run_info_is_reported_not_silently_dropped(tmp_path):
+    """Some PyMARL runs of Yang-Xiaoqi/paperDataResult@b05acb1 (sacred/5z_vs_1ul/Code_seq/1/info.json)
+    logged `grad_norm` as torch tensors, which jsonpickle writes as pickled bytes: the metric vanished
+    with no word of why, while the same key of other runs was there."""
+    from resultsbook.adapters.sacred import SacredAdapter
+
+    tensor = {
+        "py/reduce": [
+            {"py/function": "torch._utils._rebuild_tensor_v2"},
+            {
+                "py/tuple": [
+                    {"py/reduce": [{"py/function": "torch.storage._load_from_bytes"}, {"py/b64": "gAI="}]}
+                ]
+            },
+        ]
+    }
+    folder = copy_fixture("sacred_info", tmp_path) / "runs" / "1"
+    info = json.loads((folder / "info.json").read_text())
+    (folder / "info.json").write_text(
+        json.dumps({**info, "grad_norm": [tensor, tensor], "grad_norm_T": [10, 20], "model": tensor})
+    )
+    adapter = SacredAdapter()
+    result = adapter.read(adapter.source_for_file(str(folder / "run.json")))
+    (run,) = result.runs
+    assert "grad_norm" not in run.metrics and "accuracy_test" in run.summary
+    (problem,) = result.problems
+    assert problem.path.endswith("info.json")
+    assert problem.message == (
+        "'grad_norm' is a list of pickled torch tensor objects, not numbers; "
+        "log float(value) (or value.item()) into _run.info to have it"
+    )

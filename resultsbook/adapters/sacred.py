@@ -34,8 +34,8 @@ class SacredAdapter(Adapter):
 
     name = "sacred"
     # 2: a metric that is not numbers says what is kept; 3: info.json's numbers; 4: its numpy scalars;
-    # 5: PyMARL's `<key>_T` steps
-    reading_version = 5
+    # 5: PyMARL's `<key>_T` steps; 6: a curve of pickled objects is reported
+    reading_version = 6
     summary = "Sacred FileStorageObserver run folders (run.json, config.json, metrics.json, info.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -224,6 +224,17 @@ def read_sacred_info(path: str | None, problems: list[Problem]) -> tuple[dict[st
         return {}, {}
     finals: dict[str, float] = {}
     builder = SeriesBuilder()
+    for key, value in data.items():
+        kind = _pickled_curve(value)
+        if kind is not None:
+            problems.append(
+                Problem(
+                    path,
+                    f"{key!r} is a list of pickled {kind} objects, not numbers; log float(value) "
+                    "(or value.item()) into _run.info to have it",
+                    f"the other values (nothing of {key!r})",
+                )
+            )
     fields = flatten_fields(_plain_data(data))
     step_lists = _pymarl_steps(fields)
     for key, value in fields.items():
@@ -263,6 +274,22 @@ def _pymarl_steps(fields: Mapping[str, Any]) -> dict[str, str]:
         ):
             pairs[key] = f"{key}_T"
     return pairs
+
+
+def _pickled_curve(value: Any) -> str | None:
+    """Name the kind of a list whose every item is a pickled object no number is read from (PyMARL's
+    `grad_norm` logged as torch tensors: `{"py/reduce": [{"py/function": "torch._utils..."}, …]}`)."""
+    if not isinstance(value, list) or not value or any(item is not None for item in _plain_data(value)):
+        return None
+    first = value[0]
+    if not isinstance(first, Mapping) or not any(str(key).startswith("py/") for key in first):
+        return None
+    kind = first.get("py/object")
+    reduce = first.get("py/reduce")
+    if kind is None and isinstance(reduce, list) and reduce and isinstance(reduce[0], Mapping):
+        kind = reduce[0].get("py/function") or reduce[0].get("py/type")
+    name = str(kind or "Python")
+    return "torch tensor" if name.startswith("torch.") else name
 
 
 def _info_number(value: Any) -> float | None:
