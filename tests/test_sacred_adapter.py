@@ -312,3 +312,25 @@ def test_a_curve_of_pickled_tensors_in_run_info_is_reported_not_silently_dropped
         "'grad_norm' is a list of pickled torch tensor objects, not numbers; "
         "log float(value) (or value.item()) into _run.info to have it"
     )
+
+
+def test_runs_of_one_name_in_several_folders_are_told_apart_by_their_folder_path(tmp_path, cli):
+    """Yang-Xiaoqi/paperDataResult@b05acb1 keeps sacred/<map>/<algorithm>/<id>/: seven runs are named
+    Code_seq/1. `show Code_seq/1` listed five ids with the same name, and `show 3m/Code_seq/1`, the
+    path the author knows, found no run."""
+    import shutil
+
+    runs = copy_fixture("sacred", tmp_path) / "runs"
+    for game in ("3m", "2s3z"):
+        shutil.copytree(runs, tmp_path / "paper_runs" / "sacred" / game / "Code_seq")
+    collected = cli("collect", "paper_runs")
+    assert collected.exit_code == 0, collected.output
+    ambiguous = cli("show", "Code_seq/1")
+    assert ambiguous.exit_code == 2
+    assert "sacred/2s3z/Code_seq/1" in ambiguous.output and "sacred/3m/Code_seq/1" in ambiguous.output
+    assert ambiguous.output.rstrip().endswith("give more of the id or more of the folder path")
+    shown = cli("show", "3m/Code_seq/1")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith("run ") and "Code_seq/1" in shown.output.splitlines()[0]
+    assert cli("show", "sacred/2s3z/Code_seq/1/").exit_code == 0
+    assert cli("show", "4m/Code_seq/1").exit_code == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -463,7 +464,8 @@ def _echo_error(error: Any) -> None:
 
 
 def find_run(runs: list[Any], text: str) -> Any:
-    """Return the run whose id, id prefix or name is `text`; a usage error when none or several match."""
+    """Return the run whose id, id prefix, name or end of folder path (`3m/Code_seq/1`, when several runs
+    share a name) is `text`; a usage error when none or several match."""
     if not runs:
         from resultsbook.errors import NotFoundError
 
@@ -474,6 +476,10 @@ def find_run(runs: list[Any], text: str) -> Any:
         )
     exact = [r for r in runs if r.run_id == text or r.name == text]
     matches = exact or [r for r in runs if r.run_id.startswith(text)]
+    if "/" in text.strip().rstrip("/") and (len(exact) > 1 or not matches):  # Code_seq/1 of every map
+        tail = text.strip().rstrip("/").replace(os.sep, "/")
+        by_path = [r for r in (exact or runs) if _source_ends_with(r.source, tail)]
+        matches = by_path or matches
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -486,8 +492,17 @@ def find_run(runs: list[Any], text: str) -> Any:
         else:
             hint = f"did you mean {guess!r}?" if guess else "list the runs with `resultsbook runs`"
         raise SpecError(f"no run has the id or name {text!r}; {hint}")
-    listed = ", ".join(f"{r.run_id} ({r.name})" for r in matches[:5])
-    raise SpecError(f"{text!r} matches {len(matches)} runs: {listed}; give more of the id")
+    shared = len({r.name for r in matches}) < len(matches)  # one name: their folders tell them apart
+    listed = listing_text((f"{r.run_id} ({r.source if shared else r.name})" for r in matches), 5)
+    more = " or more of the folder path" if shared else ""
+    raise SpecError(f"{text!r} matches {len(matches)} runs: {listed}; give more of the id{more}")
+
+
+def _source_ends_with(source: Any, tail: str) -> bool:
+    """Whether a run's source path is, or ends with the folders of, `tail` (`3m/Code_seq/1`)."""
+    path = str(source or "").replace(os.sep, "/").rstrip("/")
+    tail = tail.removeprefix("./")
+    return bool(tail) and (path == tail or path.endswith("/" + tail))
 
 
 def _run_document(run: Any, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
