@@ -531,3 +531,22 @@ def test_an_edit_late_in_a_long_line_shows_that_part_of_the_line(paper):
     have, want = cut_where_they_differ(edited.strip(), line.strip(), 60)
     assert have != want and "Z" in have
     assert edited_detail() == f"edited (line {number + 1} is {have!r}, build writes {want!r})"
+
+
+def test_a_named_value_quoted_as_a_cell_is_answered_with_its_command(paper):
+    """`\\rbvalue{gain}` for `gain = { difference = [...] }` of [macros.values] (tried on the PyMARL runs of
+    Yang-Xiaoqi/paperDataResult@b05acb1) was answered 'keys are TABLE/ROW.../COLUMN...', not `\\gain`."""
+    run_cli("build")
+    main = paper / "paper" / "main.tex"
+    main.write_text(main.read_text() + "\\rbvalue{gain_circles}\n\\rbvalue{no_such_value}\n")
+    result = run_cli("check")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert errors[0].endswith(
+        "\\rbvalue{gain_circles} is no cell of paper/results/numbers.tex (LaTeX stops there); "
+        "gain_circles is a value of [macros.values]: write \\gainCircles, not \\rbvalue{gain_circles}"
+    ), errors
+    assert errors[1].endswith(
+        "\\rbvalue{no_such_value} is no cell of paper/results/numbers.tex "
+        "(LaTeX stops there); keys are TABLE/ROW.../COLUMN..."
+    ), errors

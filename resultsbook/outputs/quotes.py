@@ -14,6 +14,7 @@ from resultsbook.errors import closest
 from resultsbook.render.macros import QUOTED_CELL, cell_texts
 
 _COMMENT = re.compile(r"(?<!\\)%.*")
+_NAMED_VALUE = re.compile(r"^\\newcommand\{\\([A-Za-z]+)\}", re.MULTILINE)  # a [macros.values] number
 _UNKNOWN_YET = re.compile(r"[#\\]")  # a macro's parameter or another command: known when TeX runs
 _MAX_BYTES = 16 << 20  # a paper's source file is far smaller: a bigger one is not read
 _MAX_FILES = 2000  # a paper has tens of files: a pattern matching more names something else
@@ -154,6 +155,9 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
         if stats is None:
             guess = closest(quote.key, cells)
             hint = f"did you mean {guess}?" if guess else "keys are TABLE/ROW.../COLUMN..."
+            named = _named_value(quote.key, numbers_text)
+            if named is not None:
+                hint = f"{quote.key} is a value of [macros.values]: write \\{named}, not {text}"
             message = f"{text} is no cell of {numbers} (LaTeX stops there); {hint}"
         elif quote.stat not in stats:
             message = (
@@ -164,6 +168,23 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
             continue
         problems.append(QuoteProblem(quote.place(), message))
     return problems
+
+
+def _named_value(key: str, numbers_text: str) -> str | None:
+    """Return the command the numbers file defines for a [macros.values] name (`gain_circles` →
+    `gainCircles`, or with the spec's prefix `rbGainCircles`), or None."""
+    from resultsbook.errors import SpecError
+    from resultsbook.spec.macros import macro_name
+
+    if "/" in key:
+        return None
+    try:
+        bare = macro_name(key)
+    except SpecError:
+        return None
+    commands = _NAMED_VALUE.findall(numbers_text)
+    found = [c for c in commands if c == bare or c.endswith(bare[0].upper() + bare[1:])]
+    return found[0] if len(found) == 1 else None
 
 
 def _unmatched(pattern: str, generated: Container[str]) -> str:
