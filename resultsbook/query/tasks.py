@@ -408,7 +408,7 @@ def _task_marks(
     )
     present = {(run.task, run.replicate) for run in members if not np.isnan(run.value)}
     missing = [(task, rep) for task in per_task for rep in replicates if (task, rep) not in present]
-    if missing and not _replicates_shared(members):
+    if missing and not replicates_shared(members):
         marks += _fewer_runs_marks(per_task, task_word)
     elif missing:
         texts = tuple(
@@ -437,7 +437,7 @@ def _task_marks(
     return tuple(marks)
 
 
-def _replicates_shared(members: Sequence[CellRun]) -> bool:
+def replicates_shared(members: Sequence[CellRun]) -> bool:
     """Tell whether the tasks were run with the same replicates (seeds 0-4 on each game): most seeds
     appear on two tasks or more. Seeds drawn at random per run (Spinning Up's, one per run folder)
     pair no run of one task with one of another, so a task lacks no seed of another."""
