@@ -445,6 +445,8 @@ def replicates_shared(members: Sequence[CellRun]) -> bool:
     for run in members:
         if any(v is not None for v in run.replicate):
             tasks_of[run.replicate].add(run.task)
+    if len({task for tasks in tasks_of.values() for task in tasks}) < 2:
+        return True  # one task: its (task, seed) pairs are its seeds, counted as before
     return 2 * sum(len(tasks) > 1 for tasks in tasks_of.values()) > len(tasks_of)
 
 
