@@ -238,3 +238,22 @@ def test_a_line_averaging_two_configs_code_versions_or_a_crashed_run_says_so(
         store, CurveQuery(metric="acc", hue="lr", run_specific=("tag", "output_dir"))
     ).notes
     assert split == ("lr=0.2: includes 1 run from a dirty working tree", "lr=0.2: includes 1 failed run(s)")
+
+
+def test_runs_that_never_logged_the_metric_are_named_with_what_they_log(tmp_path: Path, store: Store) -> None:
+    """Spinning Up's PPO logs AverageEpRet, its SAC AverageTestEpRet (as in
+    siddinkar/RainbowPolicyGradientPaper@9a626a2): `where algo = [PPO, SAC]` drew SAC's line alone and
+    said nothing of PPO's, as a table does."""
+    for index in range(2):
+        rows = [{"step": s, "AverageTestEpRet": s + index} for s in range(3)]
+        write_native_run(tmp_path / f"runs/sac{index}", {"algo": "SAC", "seed": index}, rows)
+        rows = [{"step": s, "AverageEpRet": s - index} for s in range(3)]
+        write_native_run(tmp_path / f"runs/ppo{index}", {"algo": "PPO", "seed": index}, rows)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    query = CurveQuery(metric="AverageTestEpRet", hue="algo", filters=(parse_filter("algo=PPO,SAC"),))
+    curves = aggregate_curves(store, query)
+    assert [line.hue for line in curves.lines] == ["SAC"]
+    assert curves.notes == (
+        "2 selected run(s) have no value of 'AverageTestEpRet' and are left out (algo=PPO: 2); "
+        "2 of them log 'AverageEpRet'",
+    )

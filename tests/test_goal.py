@@ -217,3 +217,21 @@ def test_build_says_that_a_specs_stats_naming_a_centre_and_a_spread_print_neithe
     assert "stats =" not in cli("build").output  # the centre stated: the median is an extra column, as asked
     _spec(tmp_path, table.replace('stats = ["iqm", "bootstrap"]', 'stats = ["min", "max", "n"]'))
     assert "stats =" not in cli("build").output  # no centre nor spread among them: nothing to mistake
+
+
+def test_table_says_which_flag_gives_a_metric_with_no_goal_its_bold(make_run, cli):
+    """Spinning Up's AverageTestEpRet (siddinkar/RainbowPolicyGradientPaper@9a626a2) is no documented
+    name: `table` printed only `Not bold: AverageTestEpRet (goal not set)`, never the flag."""
+    _runs(make_run, "AverageTestEpRet")
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", "AverageTestEpRet")
+    assert (
+        "Note: 'AverageTestEpRet' has no goal, so no cell of it is bold; give it with "
+        "--goal AverageTestEpRet=max (or =min)"
+    ) in result.output
+    bold = cli("table", "--rows", "model", "--metric", "AverageTestEpRet", "--goal", "AverageTestEpRet=max")
+    assert "has no goal" not in bold.output
+    csv = cli("table", "--rows", "model", "--metric", "AverageTestEpRet", "--format", "csv")
+    assert csv.exit_code == 0 and "has no goal" not in csv.output
+    one_row = cli("table", "--rows", "model", "--metric", "AverageTestEpRet", "--where", "model=a")
+    assert "has no goal" not in one_row.output  # nothing competes for bold

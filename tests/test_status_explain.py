@@ -427,6 +427,30 @@ def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_pa
     assert [cell["counted"] for cell in cells] == ["3 seeds × 2 games", "3 seeds × 2 games"]
 
 
+def test_status_over_tasks_counts_runs_per_task_when_each_run_draws_its_seed(tmp_path, monkeypatch):
+    """Spinning Up's seeds are drawn per run (siddinkar/RainbowPolicyGradientPaper@9a626a2): no seed
+    is on two envs, and status said `36 of 216 (36 seeds × 6 envs), missing (env=Ant-v2, seed=435),
+    ...`, every other env's seed, unbounded."""
+    seeds = iter(range(100, 200, 7))
+    for method, games in (("a", {"pong": 2, "qbert": 2}), ("b", {"pong": 3, "qbert": 2})):
+        for game, count in games.items():
+            for _ in range(count):
+                seed = next(seeds)
+                config = {"method": method, "game": game, "seed": seed}
+                write_native_run(tmp_path / "runs" / f"{method}_{game}_s{seed}", config, [{"step": 1, "score": 1}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "score"\ngoal = "max"\nrows = ["method"]\n'
+        'tasks = ["game"]\naggregates = ["mean"]\noutputs = []\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect", "runs")
+    assert run_cli("status", "--all").output.splitlines()[:3] == [
+        "t: 1 of 2 cells complete",
+        "  a: 4 of 4 (2 seeds × 2 games)",
+        "  b: 5 of 6 (3 seeds × 2 games), missing 1 unnamed (set seeds = [...] in the spec)",
+    ]
+
+
 def test_status_over_tasks_named_by_a_dotted_key_counts_its_values(tmp_path, monkeypatch):
     for game in ("pong", "qbert"):
         for seed in (0, 1):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -162,6 +163,8 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
     """Count, for each row of a table over tasks, its (task, replicate) runs: every task a row of the
     table ran on, with every replicate the row ran anywhere (or the listed seeds), `replicates` at
     least."""
+    from resultsbook.query.tasks import replicates_shared
+
     rows: dict[tuple[Any, ...], Any] = {}  # every aggregate of a row is over the same runs
     for (row, _), cell in sorted(table.cells.items(), key=lambda item: _order(table, item[0])):
         rows.setdefault(row, cell)
@@ -172,7 +175,11 @@ def _task_replicates(table: ResultTable) -> list[CellReplicates]:
         named = listed or {run.replicate for run in cell.runs if any(v is not None for v in run.replicate)}
         present = {(run.task, run.replicate) for run in cell.runs if run.value == run.value}
         per_task = max(len(named), table.query.expected or 0, 1)
-        if named:
+        if named and not listed and not replicates_shared(cell.runs):  # a seed drawn per run
+            counts = Counter(task for task, _ in present)
+            per_task = max(max(counts.values(), default=0), table.query.expected or 0, 1)
+            missing, found = [], len(present)
+        elif named:
             pairs = [(task, rep) for task in tasks for rep in sorted(named, key=_sorting)]
             missing = [(*task, *rep) for task, rep in pairs if (task, rep) not in present]
             found = sum(1 for _, rep in present if rep in named)

@@ -203,6 +203,8 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
             raise QueryError(f"{name} {key!r} is not a param of any run; {key_hint(key, every)}")
     selected = [run for run in chosen if run.id in having]
     notes: list[str] = []
+    if 0 < len(selected) < len(chosen):  # none at all is said below; a table says this too
+        notes.append(_valueless_note([run for run in chosen if run.id not in having], query, reader))
     groups = _group(selected, query, notes)
     curves = _read_curves(store, reader, query, [run for members in groups.values() for run in members])
     lines = []
@@ -223,6 +225,25 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
     if not lines:
         notes.append("no run matches the filters and has the metric; check where and the metric name")
     return CurveSet(query, tuple(lines), tuple(notes))
+
+
+def _valueless_note(lacking: Sequence[StoredRun], query: CurveQuery, reader: MetricReader) -> str:
+    """Say how many selected runs never logged the metric, of which lines, and what they log instead
+    (Spinning Up's PPO logs no AverageTestEpRet, its AverageEpRet): their line is missing."""
+    from resultsbook.query.marks import bounded
+    from resultsbook.query.runs import Runs
+
+    groups: dict[str, int] = defaultdict(int)
+    for run in lacking:
+        facet = run_value(run, query.facet) if query.facet else None
+        groups[_group_text(query, facet, run_value(run, query.hue) if query.hue else None)] += 1
+    where = [f"{text}: {n}" for text, n in sorted(groups.items(), key=lambda item: -item[1])]
+    instead = reader.logged_instead(query.metric, Runs.of(list(lacking)))
+    logged = "".join(f"; {n} of them log {name!r}" for name, n in instead)
+    return (
+        f"{len(lacking)} selected run(s) have no value of {query.metric!r} and are left out "
+        f"({bounded(where)}){logged}"
+    )
 
 
 def line_honesty(runs: Sequence[StoredRun], query: CurveQuery, curves: Sequence[Curve] = ()) -> list[str]:

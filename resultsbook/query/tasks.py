@@ -408,7 +408,9 @@ def _task_marks(
     )
     present = {(run.task, run.replicate) for run in members if not np.isnan(run.value)}
     missing = [(task, rep) for task in per_task for rep in replicates if (task, rep) not in present]
-    if missing:
+    if missing and not replicates_shared(members):
+        marks += _fewer_runs_marks(per_task, task_word)
+    elif missing:
         texts = tuple(
             f"{' / '.join(format_value(v) for v in task)} "
             + ", ".join(f"{k} {format_value(v)}" for k, v in zip(query.replicate, rep))
@@ -433,6 +435,42 @@ def _task_marks(
             )
         )
     return tuple(marks)
+
+
+def replicates_shared(members: Sequence[CellRun]) -> bool:
+    """Tell whether the tasks were run with the same replicates (seeds 0-4 on each game): most seeds
+    appear on two tasks or more. Seeds drawn at random per run (Spinning Up's, one per run folder)
+    pair no run of one task with one of another, so a task lacks no seed of another."""
+    tasks_of: dict[tuple[Any, ...], set[Key | None]] = defaultdict(set)
+    for run in members:
+        if any(v is not None for v in run.replicate):
+            tasks_of[run.replicate].add(run.task)
+    if len({task for tasks in tasks_of.values() for task in tasks}) < 2:
+        return True  # one task: its (task, seed) pairs are its seeds, counted as before
+    return 2 * sum(len(tasks) > 1 for tasks in tasks_of.values()) > len(tasks_of)
+
+
+def _fewer_runs_marks(per_task: Mapping[Key, np.ndarray], task_word: str) -> list[Mark]:
+    """Mark tasks with fewer runs than the method's most on one task, when its seeds are its own per
+    task (no (task, seed) pair is missing, only runs)."""
+    most = max(len(values) for values in per_task.values())
+    fewer = [(task, len(values)) for task, values in per_task.items() if len(values) < most]
+    if not fewer:
+        return []
+    from resultsbook.query.aggregate import LISTED
+
+    texts = tuple(f"{' / '.join(format_value(v) for v in task)}: {n}" for task, n in fewer)
+    more = f" and {len(texts) - LISTED} more" if len(texts) > LISTED else ""
+    expected = most * len(per_task)
+    found = sum(len(values) for values in per_task.values())
+    return [
+        Mark(
+            "incomplete",
+            f"n = {found} of {expected} ({most} runs × {len(per_task)} {task_word}, the most on one; "
+            f"fewer on {', '.join(texts[:LISTED])}{more})",
+            texts,
+        )
+    ]
 
 
 def _aggregate_cell(
