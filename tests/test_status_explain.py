@@ -438,13 +438,7 @@ def test_status_over_tasks_counts_runs_per_task_when_each_run_draws_its_seed(tmp
                 seed = next(seeds)
                 config = {"method": method, "game": game, "seed": seed}
                 write_native_run(tmp_path / "runs" / f"{method}_{game}_s{seed}", config, [{"step": 1, "score": 1}])
-    (tmp_path / "resultsbook.toml").write_text(
-        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "score"\ngoal = "max"\nrows = ["method"]\n'
-        'tasks = ["game"]\naggregates = ["mean"]\noutputs = []\n'
-    )
-    monkeypatch.chdir(tmp_path)
-    run_cli("collect", "runs")
-    assert run_cli("status", "--all").output.splitlines()[:3] == [
+    assert _status_over_tasks(tmp_path, monkeypatch, "game")[:3] == [
         "t: 1 of 2 cells complete",
         "  a: 4 of 4 (2 seeds × 2 games)",
         "  b: 5 of 6 (3 seeds × 2 games), missing 1 unnamed (set seeds = [...] in the spec)",
@@ -456,13 +450,18 @@ def test_status_over_tasks_named_by_a_dotted_key_counts_its_values(tmp_path, mon
         for seed in (0, 1):
             config = {"method": "a", "env": {"id": game}, "seed": seed}
             write_native_run(tmp_path / "runs" / f"{game}{seed}", config, [{"step": 1, "score": 1}])
+    assert _status_over_tasks(tmp_path, monkeypatch, "env.id")[1] == "  a: 4 of 4 (2 seeds × 2 values of env.id)"
+
+
+def _status_over_tasks(tmp_path, monkeypatch, tasks: str) -> list[str]:
+    """Collect tmp_path/runs for a table of `score` by method over `tasks`; return `status --all`'s lines."""
     (tmp_path / "resultsbook.toml").write_text(
         '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "score"\ngoal = "max"\nrows = ["method"]\n'
-        'tasks = ["env.id"]\naggregates = ["mean"]\noutputs = []\n'
+        f'tasks = ["{tasks}"]\naggregates = ["mean"]\noutputs = []\n'
     )
     monkeypatch.chdir(tmp_path)
     run_cli("collect", "runs")
-    assert run_cli("status", "--all").output.splitlines()[1] == "  a: 4 of 4 (2 seeds × 2 values of env.id)"
+    return run_cli("status", "--all").output.splitlines()
 
 
 def test_status_of_a_table_over_tasks_without_seeds_counts_one_run_a_task(tmp_path, monkeypatch):
