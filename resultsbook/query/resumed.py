@@ -54,12 +54,17 @@ def counted_once(
 ) -> np.ndarray | None:
     """Return the positions of a cell's runs (`members`, their `values` and W&B run `ids`) that count
     each W&B run once, as `one_per_tracker_run` picks them; None when no id repeats."""
-    named = [run for run in ids.tolist() if run is not None]
-    if len(set(named)) == len(named):  # as usual: no resumed run, nothing to look up
+    if not _repeats(ids):  # as usual: no resumed run, nothing to look up
         return None
     starts = members.field("start_time")
     stand_ins = np.array([(notes.get(run) or ("",))[0] == "substituted" for run in members.ids.tolist()])
     return one_per_tracker_run(ids, starts, values, stand_ins)
+
+
+def _repeats(ids: np.ndarray) -> bool:
+    """Tell whether a W&B run id (None: a run of another tracker) is recorded by several runs."""
+    named = [run for run in ids.tolist() if run is not None]
+    return len(set(named)) < len(named)
 
 
 def one_per_tracker_run(
@@ -68,9 +73,9 @@ def one_per_tracker_run(
     """Return the positions to keep so that each W&B run id counts once: its latest-started folder
     with a value, one that logged it before one whose value stands in for it (`stand_ins`: a final
     value as a `max`), the latest of all when none has one; None when no id repeats."""
-    named = [i for i, run in enumerate(ids.tolist()) if run is not None]
-    if len({ids[i] for i in named}) == len(named):
+    if not _repeats(ids):
         return None
+    named = [i for i, run in enumerate(ids.tolist()) if run is not None]
     substituted = np.zeros(len(ids), dtype=bool) if stand_ins is None else stand_ins
     latest: dict[str, int] = {}
     for i in named:
