@@ -75,6 +75,16 @@ def test_an_unchanged_collect_imports_nothing_heavy(make_run, cli, tmp_path):
     assert imported == []
     # nor what only a failure needs (traceback: 3-5 ms of the 0.17 s an unchanged 10k collect takes)
     assert heavy_modules("collect", "runs", "--db", "results.db", cwd=str(tmp_path), test="m == 'traceback'") == []
+    # nor what only reading a source, a problem or a --derive rule needs: an unchanged collect reads
+    # nothing, and its imports are a third of its time
+    only_when_read = ("resultsbook.sources.bare", "resultsbook.sources.seed_columns", "resultsbook.sources.derive",
+                      "resultsbook.render.problems")  # fmt: skip
+    unchanged = loaded_modules("collect", "runs", "--db", "results.db", cwd=str(tmp_path))
+    assert [module for module in only_when_read if module in unchanged] == []
+    # and a collect that reads a run, with a rule, still says what it read
+    make_run("b", {"model": "b_2"}, curve([0.5], "acc"))
+    read = loaded_modules("collect", "runs", "--db", "results.db", "--derive", "size=model:(\\d*)$", cwd=str(tmp_path))
+    assert [module for module in only_when_read if module in read] == list(only_when_read[:3])
 
 
 def test_an_unchanged_collect_loads_only_the_adapter_that_claims_its_folders(make_run, cli, tmp_path):

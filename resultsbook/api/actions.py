@@ -29,7 +29,6 @@ from resultsbook.errors import BuildError, NotFoundError, NotFoundWarning, SpecE
 from resultsbook.models import CollectReport, ForgetReport
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
-from resultsbook.sources.derive import Derivation, parse_derivation_text
 from resultsbook.sources.find import path_under
 from resultsbook.sources.readings import remember_readings
 from resultsbook.store import DEFAULT_DB_NAME, Store
@@ -40,6 +39,7 @@ from resultsbook.voice import command, option, said
 if TYPE_CHECKING:  # the spec and the renderers load only when needed, not for a collect of folders
     from resultsbook.outputs.build import BuildReport
     from resultsbook.outputs.build import Progress as BuildProgress
+    from resultsbook.sources.derive import Derivation
     from resultsbook.sources.pathpattern import PathPattern
     from resultsbook.spec import CollectSpec, Spec
 
@@ -80,10 +80,7 @@ def collect(
             raise SpecError(f"{spec.path} names no [[sources]]; give the folders: rb.collect('runs/')")
     else:
         listed = paths_argument("paths", paths, "runs/")
-        given = [derive] if isinstance(derive, (str, Derivation)) else derive  # one rule, or several
-        rules = tuple(
-            rule if isinstance(rule, Derivation) else parse_derivation_text(rule, "derive") for rule in given
-        )
+        rules = _derivations(derive)
         requests = [CollectRequest(path, adapter, pattern, options, params, rules) for path in listed]
     try:
         with opened(_db(store_path, spec), create=True) as store:
@@ -109,6 +106,19 @@ def collect(
         warnings.warn(message, NotFoundWarning, stacklevel=3)  # the caller's line, past `known_keywords`
         return nothing.report
     return report
+
+
+def _derivations(derive: str | Derivation | Sequence[str | Derivation]) -> tuple[Derivation, ...]:
+    """Return the rules `rb.collect(derive=...)` was given: one, or several, as text or as rules."""
+    if not derive:
+        return ()
+    # here: most collects derive nothing
+    from resultsbook.sources.derive import Derivation, parse_derivation_text
+
+    given = [derive] if isinstance(derive, (str, Derivation)) else derive
+    return tuple(
+        rule if isinstance(rule, Derivation) else parse_derivation_text(rule, "derive") for rule in given
+    )
 
 
 def nothing_found(

@@ -66,7 +66,6 @@ def collect_command(
     from resultsbook.api.actions import collect, nothing_found
     from resultsbook.errors import NotFoundError, NotFoundWarning
     from resultsbook.params import parse_scalar
-    from resultsbook.sources.derive import parse_derivation_text
     from resultsbook.store.location import url_scheme
 
     if not paths:
@@ -85,7 +84,11 @@ def collect_command(
     if columns:
         adapter_options["columns"] = list(split_list(columns))
     fixed = {key: parse_scalar(value) for key, value in _key_values(params, "--param")}
-    rules = [parse_derivation_text(text) for text in derive]  # named --derive in what they say
+    rules = []
+    if derive:
+        from resultsbook.sources.derive import parse_derivation_text  # here: most collects derive nothing
+
+        rules = [parse_derivation_text(text) for text in derive]  # named --derive in what they say
     # collect writes in short transactions of its own (other collectors may write between them)
     with progress_bar("Reading runs") as progress, warnings.catch_warnings():
         warnings.simplefilter("ignore", NotFoundWarning)  # said below as the error it is here

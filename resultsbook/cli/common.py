@@ -251,10 +251,10 @@ PROBLEMS_SHOWN = 20
 def show_problems(problems: Sequence[Problem], limit: int = PROBLEMS_SHOWN) -> None:
     """Print problems, those alike in many files as one line and the rare ones first, with a pointer
     to the full list."""
-    from resultsbook.render.problems import group_problems
-
     if not problems:
         return
+    from resultsbook.render.problems import group_problems  # here: most collects have none
+
     echo("Problems (everything readable was kept):", err=True)
     groups = group_problems(replace(problem, path=relative(problem.path)) for problem in problems)
     for group in groups[:limit]:

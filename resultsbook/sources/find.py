@@ -15,12 +15,12 @@ from resultsbook.adapters.base import Folder
 from resultsbook.errors import AdapterError, SpecError, closest
 from resultsbook.models import Problem, Source
 from resultsbook.sources import fs
-from resultsbook.sources.derive import Derivation
 from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.walk import WalkNotes, walk_folders
 from resultsbook.voice import option
 
 if TYPE_CHECKING:
+    from resultsbook.sources.derive import Derivation
     from resultsbook.sources.pathpattern import PathPattern
 
 

@@ -19,7 +19,6 @@ from resultsbook.adapters import Adapter
 from resultsbook.errors import SpecError, nearby
 from resultsbook.models import Problem, Source
 from resultsbook.sources import fs, snapshot
-from resultsbook.sources.derive import Derivation
 from resultsbook.sources.find import (
     CollectRequest,
     SearchLog,
@@ -38,6 +37,7 @@ from resultsbook.store import Store
 from resultsbook.voice import option
 
 if TYPE_CHECKING:
+    from resultsbook.sources.derive import Derivation
     from resultsbook.sources.pathpattern import PathPattern
 
 Stored = Mapping[str, tuple[str, str]]  # stored source path -> (adapter, signature)
