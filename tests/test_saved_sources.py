@@ -361,3 +361,28 @@ def test_collecting_one_run_of_a_folder_read_with_a_pattern_says_what_its_run_lo
     assert "lies under" not in cli("collect", "logs/seed_0/progress.csv", "--adapter", "csv").output
     again = cli("collect", "logs", *read)
     assert "lies under" not in again.output and "1 updated" in again.output
+
+
+def test_collecting_a_folder_inside_a_spec_source_says_what_its_runs_lost(cli, tmp_path):
+    """A stranger's tree (github.com/mopben/bipedal-walker@1f6d5b9): [[sources]] read runs/ with
+    --pattern 'ablations/{variant}/seed_{seed}/eval_logs/evaluations.npz'; `collect sde` from
+    runs/ablations (the spec's store) said `8 updated`, and the table lost the sde row unsaid."""
+    for seed in range(2):
+        (tmp_path / "logs" / f"seed_{seed}").mkdir(parents=True)
+        (tmp_path / "logs" / f"seed_{seed}" / "progress.csv").write_text(f"step,ret\n1,{seed}\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "logs"\npattern = "seed_{seed}/progress.csv"\nparams = { algo = "PPO" }\n'
+    )
+    assert cli("collect").exit_code == 0
+    one = cli("collect", "logs/seed_0", "--adapter", "csv")
+    assert one.exit_code == 0
+    assert (
+        "Note: logs/seed_0 lies under logs (--pattern 'seed_{seed}/progress.csv', --param algo=PPO), as the "
+        "spec's [[sources]] read it; read here with other flags, its runs lost the params that reading gave "
+        "them (--pattern, --param): `resultsbook collect` (no PATH) collects the [[sources]] again as before "
+        "to give them back"
+    ) in one.stderr
+    again = cli("collect")
+    assert "1 updated" in again.output
+    with Store.open(str(tmp_path / "resultsbook.db")) as store:
+        assert {run.params.get("algo") for run in store.runs()} == {"PPO"}
