@@ -884,6 +884,17 @@ def test_diff_of_runs_trained_for_different_budgets_names_their_last_steps(make_
     assert [line.split() for line in cli("diff", "short", "near").output.splitlines()[2:]] == [["seed", "14", "42"]]
 
 
+def test_runs_and_show_write_a_last_step_whole_as_at_takes_it(make_run, cli):
+    """SB3's PPO on BipedalWalker (github.com/mopben/bipedal-walker@1f6d5b9, tb/PPO_1) ends at step
+    2031616: `runs --metric KEY:last_step` and `show` printed 2.03162e+06, a step no run logged."""
+    make_run("ppo", {"seed": 0}, [{"step": step, "ret": 1.0} for step in (16384, 1015808, 2031616)])
+    cli("collect", "runs")
+    listed = cli("runs", "--metric", "ret:last_step", "--metric", "ret:n").output.splitlines()
+    assert listed[2].split()[-2:] == ["2031616", "3"]
+    shown = cli("show", "ppo").output.splitlines()
+    assert shown[-1].split() == ["ret", "3", "2031616", "1", "1", "1", "none"]
+
+
 def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal(make_run, cli):
     # pytorch-forecasting's hparams.yaml vary in 164 params, some of them pickled tensors (seen in
     # github.com/DiegoCotacio/Deep-Demand-Forecasting-Guide @ 5ca86dfc, lightning_logs/): the listing

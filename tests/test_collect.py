@@ -231,6 +231,46 @@ def test_a_second_pattern_over_one_root_adds_its_runs_and_hides_none_of_the_firs
     assert (everything.new, everything.updated, everything.missing) == (0, 3, 0), everything
 
 
+def test_a_collect_with_an_adapter_marks_no_run_of_another_adapter_missing(tmp_path, store):
+    """A stranger's tree (github.com/mopben/bipedal-walker@1f6d5b9, runs/ablations/*/seed_*/: SB3's
+    eval_logs/evaluations.npz beside TensorBoard's tb/PPO_1): `collect runs/`, then `collect runs/
+    --adapter sb3` marked all 19 TensorBoard runs missing, their files still there, and tables lost them."""
+    import numpy as np
+
+    for seed in (0, 1):
+        folder = tmp_path / "runs" / f"seed_{seed}"
+        (folder / "eval_logs").mkdir(parents=True)
+        evaluations = {"timesteps": np.array([100, 200]), "results": np.full((2, 3), float(seed))}
+        np.savez(folder / "eval_logs" / "evaluations.npz", ep_lengths=np.ones((2, 3)), **evaluations)
+        write_native_run(folder / "native", {"seed": seed}, curve([0.5]))
+    root = str(tmp_path / "runs")
+    assert collect(store, [CollectRequest(root)]).new == 4
+    again = collect(store, [CollectRequest(root, adapter="sb3")])
+    assert (again.updated + again.unchanged, again.missing, len(store.runs())) == (2, 0, 4)
+    (tmp_path / "runs" / "seed_1" / "eval_logs" / "evaluations.npz").unlink()  # gone: its adapter says so
+    gone = collect(store, [CollectRequest(root, adapter="sb3")])
+    assert (gone.missing, sorted(run.adapter for run in store.runs())) == (1, ["native", "native", "sb3"])
+
+
+def test_a_pattern_or_an_adapter_given_twice_to_one_collect_is_refused_with_a_collect_for_each(tmp_path, cli):
+    """The same tree: `collect runs/ --pattern A --pattern B` (one for SB3's eval logs, one for the
+    event files) read with B alone and said `19 new, 0 problems`: the 13 runs only A reads were left
+    out, unsaid."""
+    make_runs(tmp_path / "runs", 2)
+    twice = cli("collect", "runs", "--pattern", "run{n}/metrics.jsonl", "--pattern", "{run}/config.json")
+    assert twice.exit_code == 2
+    assert (
+        "Error: --pattern given 2 times ('run{n}/metrics.jsonl', '{run}/config.json'): a collect reads with "
+        "one; collect with each in turn (`resultsbook collect runs --pattern 'run{n}/metrics.jsonl'`, then "
+        "`resultsbook collect runs --pattern '{run}/config.json'`: the runs of each stay in the store), or "
+        "give each its own [[sources]] entry in resultsbook.toml"
+    ) in twice.stderr
+    assert not (tmp_path / "resultsbook.db").exists()
+    adapters = cli("collect", "runs", "--adapter", "native", "--adapter", "csv")
+    assert adapters.exit_code == 2 and "Error: --adapter given 2 times ('native', 'csv')" in adapters.stderr
+    assert cli("collect", "runs", "--adapter", "native").exit_code == 0
+
+
 def test_collecting_only_changed_paths_reads_only_their_runs(tmp_path, store):
     make_runs(tmp_path / "runs", 5)
     request = [CollectRequest(str(tmp_path / "runs"))]

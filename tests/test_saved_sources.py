@@ -158,6 +158,35 @@ def test_runs_of_a_root_read_by_an_earlier_pattern_that_the_sources_written_miss
     assert both.exit_code == 0 and "lie under" not in both.stderr  # the runs its [[sources]] read
 
 
+def test_runs_one_of_two_sources_entries_of_a_root_reads_are_not_said_to_be_missed(tmp_path, cli):
+    """A stranger's spec (github.com/mopben/bipedal-walker@1f6d5b9) reads runs/ twice, SB3's
+    eval_logs/evaluations.npz and the tb/PPO_N event files, one pattern each: `table --save` of a
+    TensorBoard metric said its 12 runs lie under runs/, whose entry (the eval_logs pattern) does not read
+    them, and to add the entry the spec already had."""
+    for seed in (0, 1):
+        folder = tmp_path / "runs" / f"seed_{seed}"
+        (folder / "eval").mkdir(parents=True)
+        (folder / "eval" / "eval.csv").write_text(f"step,reward\n1,{seed}\n")
+        (folder / "train").mkdir()
+        (folder / "train" / "train.csv").write_text(f"step,loss\n1,{seed}\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\npattern = "seed_{seed}/eval/eval.csv"\nparams = { part = "eval" }\n\n'
+        '[[sources]]\npath = "runs"\npattern = "seed_{seed}/train/train.csv"\nparams = { part = "train" }\n'
+    )
+    assert cli("collect").exit_code == 0
+    saved = cli("table", "--rows", "part", "--metric", "loss", "--goal", "min", "--save", "loss")
+    assert saved.exit_code == 0, saved.output
+    assert "lie under" not in saved.stderr
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\npattern = "seed_{seed}/eval/eval.csv"\nparams = { part = "eval" }\n'
+    )
+    missed = cli("table", "--rows", "part", "--metric", "loss", "--goal", "min", "--save", "again")
+    assert (
+        "Note: 2 of this table's runs (the first: 'seed_0/train/train.csv') lie under runs/, whose [[sources]] "
+        "entry (--pattern 'seed_{seed}/eval/eval.csv') does not read them"
+    ) in missed.stderr
+
+
 def test_a_root_gone_since_its_collect_is_left_out_and_a_file_or_a_folder_inside_a_root_adds_no_entry(
     tmp_path, cli
 ):
@@ -361,3 +390,28 @@ def test_collecting_one_run_of_a_folder_read_with_a_pattern_says_what_its_run_lo
     assert "lies under" not in cli("collect", "logs/seed_0/progress.csv", "--adapter", "csv").output
     again = cli("collect", "logs", *read)
     assert "lies under" not in again.output and "1 updated" in again.output
+
+
+def test_collecting_a_folder_inside_a_spec_source_says_what_its_runs_lost(cli, tmp_path):
+    """A stranger's tree (github.com/mopben/bipedal-walker@1f6d5b9): [[sources]] read runs/ with
+    --pattern 'ablations/{variant}/seed_{seed}/eval_logs/evaluations.npz'; `collect sde` from
+    runs/ablations (the spec's store) said `8 updated`, and the table lost the sde row unsaid."""
+    for seed in range(2):
+        (tmp_path / "logs" / f"seed_{seed}").mkdir(parents=True)
+        (tmp_path / "logs" / f"seed_{seed}" / "progress.csv").write_text(f"step,ret\n1,{seed}\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "logs"\npattern = "seed_{seed}/progress.csv"\nparams = { algo = "PPO" }\n'
+    )
+    assert cli("collect").exit_code == 0
+    one = cli("collect", "logs/seed_0", "--adapter", "csv")
+    assert one.exit_code == 0
+    assert (
+        "Note: logs/seed_0 lies under logs (--pattern 'seed_{seed}/progress.csv', --param algo=PPO), as the "
+        "spec's [[sources]] read it; read here with other flags, its runs lost the params that reading gave "
+        "them (--pattern, --param): `resultsbook collect` (no PATH) collects the [[sources]] again as before "
+        "to give them back"
+    ) in one.stderr
+    again = cli("collect")
+    assert "1 updated" in again.output
+    with Store.open(str(tmp_path / "resultsbook.db")) as store:
+        assert {run.params.get("algo") for run in store.runs()} == {"PPO"}

@@ -89,7 +89,8 @@ def collect(
 
                 assert spec is not None
                 check_sources(spec.path, requests, store.shared)
-            inner = inner_reading_notes(store, requests) if paths is not None else []
+            inner = inner_reading_notes(store, requests, lambda: _spec_sources(spec, config, store_path))
+            inner = inner if paths is not None else []
             report = collect_sources(store, requests, progress)
             if not report.new + report.updated + report.unchanged:
                 raise _NothingFound(report)  # inside, so that a store made for it is removed again
@@ -303,6 +304,19 @@ def _collect_spec(config: PathLike | Spec | CollectSpec | None, required: bool) 
         return config
     path = _spec_path(cast("PathLike | None", config), required)  # anything else is refused there
     return None if path is None else load_collect_spec(path)
+
+
+def _spec_sources(
+    spec: Spec | CollectSpec | None, config: PathLike | Spec | CollectSpec | None, db: str | None
+) -> Sequence[CollectRequest]:
+    """Return the [[sources]] of the spec whose store `db` is (given, else the nearest spec's), for a
+    note on what a `collect PATH` inside them changed; none when no such spec loads."""
+    if spec is None:
+        try:
+            spec = _collect_spec(config, required=False)
+        except SpecError:  # a broken spec is `build`'s to report, not a collect of folders'
+            return ()
+    return spec.sources if spec is not None and _db(db, spec) == spec.db else ()
 
 
 def _spec_path(config: PathLike | None, required: bool) -> str | None:

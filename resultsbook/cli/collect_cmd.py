@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import warnings
 from dataclasses import asdict
 from typing import Any
@@ -28,9 +29,16 @@ from resultsbook.cli.common import (
 @click.command("collect")
 @click.argument("paths", nargs=-1)
 @db_option
-@click.option("--adapter", help="Read every source with this adapter (see `resultsbook adapters`).")
+@click.option(
+    "--adapter",
+    "adapters",
+    multiple=True,  # to refuse a second one, which click would let replace the first
+    help="Read every source with this adapter (see `resultsbook adapters`).",
+)
 @click.option(
     "--pattern",
+    "patterns",
+    multiple=True,
     help="Path pattern under PATH whose {fields} become params, e.g. '{algo}/{algo_name}_{seed}/log.csv'.",
 )
 @click.option("--columns", help="Column names of headerless CSV files, e.g. epoch,step,return.")
@@ -48,8 +56,8 @@ from resultsbook.cli.common import (
 def collect_command(
     paths: tuple[str, ...],
     db_path: str | None,
-    adapter: str | None,
-    pattern: str | None,
+    adapters: tuple[str, ...],
+    patterns: tuple[str, ...],
     columns: str | None,
     options: tuple[str, ...],
     params: tuple[str, ...],
@@ -68,6 +76,8 @@ def collect_command(
     from resultsbook.params import parse_scalar
     from resultsbook.store.location import url_scheme
 
+    adapter = _one_of(adapters, "--adapter", paths)
+    pattern = _one_of(patterns, "--pattern", paths)
     if not paths:
         values = (adapter, pattern, columns, options, params, derive)
         given = [flag for flag, value in zip(_PATH_FLAGS, values) if value]
@@ -135,6 +145,20 @@ def _collect_spec_sources(db_path: str | None, given: list[str], quiet: bool) ->
             f"{os.path.relpath(spec.path)}"
         )
     return collect_spec_sources(spec, db_path, quiet)
+
+
+def _one_of(values: tuple[str, ...], flag: str, paths: tuple[str, ...]) -> str | None:
+    """Return the one value of a flag a collect reads with; refuse several, which would read by the last
+    alone and leave out, unsaid, the runs only the others read."""
+    if len(values) <= 1:
+        return values[0] if values else None
+    root = shlex.quote(paths[0]) if paths else "runs/"
+    each = ", then ".join(f"`resultsbook collect {root} {flag} {shlex.quote(value)}`" for value in values)
+    raise click.UsageError(
+        f"{flag} given {len(values)} times ({', '.join(map(repr, values))}): a collect reads with one; "
+        f"collect with each in turn ({each}: the runs of each stay in the store), or give each its own "
+        "[[sources]] entry in resultsbook.toml"
+    )
 
 
 def _key_values(items: tuple[str, ...], flag: str) -> list[tuple[str, str]]:

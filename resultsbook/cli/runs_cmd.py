@@ -142,7 +142,7 @@ def runs_command(
         [
             *(_column_text(run, field, exact) for field in fields),
             *(
-                _summary_text(summaries.get(run.id, {}).get(key, {}).get(each.get(run.id, stat)), exact)
+                _summary_text(summaries.get(run.id, {}).get(key, {}).get(each.get(run.id, stat)), exact, stat)
                 for (key, stat), each in zip(wanted, picked)
             ),
         ]
@@ -207,8 +207,18 @@ def _experiment_shown(runs: list[Any], varying: list[str]) -> bool:
     )
 
 
-def _summary_text(value: Any, exact: bool = False) -> str:
-    return "" if value is None else (_exact_text if exact else _text)(value)
+def _summary_text(value: Any, exact: bool = False, stat: str | None = None) -> str:
+    if value is None:
+        return ""
+    return _step_text(value) if stat == "last_step" else (_exact_text if exact else _text)(value)
+
+
+def _step_text(value: Any) -> str:
+    """Write a step whole, as logged (2031616, not 2.03162e+06): it is what at(STEP) takes."""
+    from resultsbook.query.reduce import step_text
+
+    whole = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return step_text(value) if whole else _text(value)
 
 
 def _shown_stats(runs: list[Any], summaries: Mapping[int, Any], key: str) -> dict[int, str]:
@@ -323,7 +333,7 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
         [
             escape_terminal(m["key"]),
             m["n"],
-            _text(m["last_step"]),
+            _step_text(m["last_step"]),
             _text(m["last"]),
             _text(m["min"]),
             _text(m["max"]),

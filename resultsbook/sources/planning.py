@@ -67,6 +67,7 @@ class Plan:
     patterns: dict[str, list[PathPattern]] = field(
         default_factory=dict
     )  # a scope's patterns, when all its requests have one
+    adapters: dict[str, set[str]] = field(default_factory=dict)  # a scope's, when all its requests name one
     unlisted: list[str] = field(default_factory=list)  # folders the walk could not list: their runs stay
     unsure: list[str] = field(default_factory=list)  # roots where nothing was found: only what is gone goes
     problems: list[Problem] = field(default_factory=list)
@@ -81,7 +82,7 @@ class Plan:
             for path in stored
             if path not in self.seen
             and any(
-                (path_under(path, scope) and self._looked_for(path, scope, store))
+                (path_under(path, scope) and self._looked_for(path, scope, store, stored))
                 or (inside and path_under(scope, path))
                 for scope, inside in self.scopes
             )
@@ -91,9 +92,13 @@ class Plan:
             )
         ]
 
-    def _looked_for(self, path: str, scope: str, store: Store) -> bool:
+    def _looked_for(self, path: str, scope: str, store: Store, stored: Stored) -> bool:
         """Tell whether a scope's requests looked for a stored source under it: any request without a
-        pattern did, a pattern only for what it matches (or what is no longer there)."""
+        pattern or an adapter did, a pattern only for what it matches and an adapter only for what it
+        reads (or, either, for what is no longer there)."""
+        adapters = self.adapters.get(scope)
+        if adapters is not None and stored[path][0] not in adapters:
+            return not os.path.lexists(store.absolute(path))
         patterns = self.patterns.get(scope)
         if patterns is None:
             return True
@@ -210,6 +215,10 @@ class _Planner:
                 plan.patterns.setdefault(scope, []).append(compile_pattern(request.pattern))
             else:  # a request without a pattern looks for everything under its root
                 plan.patterns.pop(scope, None)
+            if request.adapter and (scope not in dict(plan.scopes[:-1]) or scope in plan.adapters):
+                plan.adapters.setdefault(scope, set()).add(request.adapter)
+            else:  # and one without an adapter for every adapter's runs
+                plan.adapters.pop(scope, None)
             if not count:  # a mistyped pattern or adapter: say so; runs still there stay
                 plan.notes.append(explain_nothing_found(request, log))
                 plan.unsure.append(storable_text(store.relative(request.path)))

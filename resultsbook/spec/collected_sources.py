@@ -80,27 +80,36 @@ def _entry_of(path: str, where: str, reading: str) -> tuple[dict[str, Any], Coll
 
 
 def sources_not_reading(paths: Collection[str], requests: Sequence[CollectRequest]) -> list[str]:
-    """Say which of the run sources at `paths` (absolute) lie under a root that a request reads with a
-    pattern that does not read them (collected earlier with another pattern, which the store keeps): a
-    build on a new store, a clone of the paper, would leave their runs out."""
-    notes = []
-    for request in requests:
-        if not request.pattern or url_scheme(request.path):
-            continue
-        under = {path for path in paths if path_under(path, request.path)}
-        if not under:
-            continue
+    """Say which of the run sources at `paths` (absolute) lie under a root that the requests read with
+    patterns that do not read them (collected earlier with another pattern, which the store keeps): a
+    build on a new store, a clone of the paper, would leave their runs out. A source any entry reads
+    (two entries of one root, one pattern each) is read."""
+    local = [request for request in requests if not url_scheme(request.path)]
+    whole = [request.path for request in local if not request.pattern]  # each reads all under its root
+    patterned = [r for r in local if r.pattern and any(path_under(path, r.path) for path in paths)]
+    read: set[str] = set()
+    for request in patterned:
         try:
-            read = {os.path.abspath(source.path) for source, _ in find_sources(request)}
+            read |= {os.path.abspath(source.path) for source, _ in find_sources(request)}
         except (SpecError, OSError):  # a root gone or unreadable is said elsewhere
-            continue
-        missed = sorted(os.path.relpath(path, request.path).replace(os.sep, "/") for path in under - read)
+            whole.append(request.path)
+    notes = []
+    for root in dict.fromkeys(request.path for request in patterned):
+        under = {path for path in paths if path_under(path, root)} - read
+        missed = sorted(
+            os.path.relpath(path, root).replace(os.sep, "/")
+            for path in under
+            if not any(path_under(path, other) for other in whole)
+        )
         if missed:
-            root = _shown(request.path)
+            shown = _shown(root)
+            patterns = [option("pattern", r.pattern) for r in patterned if r.path == root and r.pattern]
+            entries = "entry" if len(patterns) == 1 else "entries"
+            does = "does" if len(patterns) == 1 else "do"
             notes.append(
-                f"{len(missed)} of this table's runs (the first: {missed[0]!r}) lie under {root}, whose "
-                f"[[sources]] entry ({option('pattern', request.pattern)}) does not read them: a build on a "
-                f"new store would leave them out; add a [[sources]] entry for {root} with the pattern that "
+                f"{len(missed)} of this table's runs (the first: {missed[0]!r}) lie under {shown}, whose "
+                f"[[sources]] {entries} ({', '.join(patterns)}) {does} not read them: a build on a "
+                f"new store would leave them out; add a [[sources]] entry for {shown} with the pattern that "
                 "read them"
             )
     return notes
