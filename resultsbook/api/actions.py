@@ -89,8 +89,11 @@ def collect(
 
                 assert spec is not None
                 check_sources(spec.path, requests, store.shared)
-            inner = inner_reading_notes(store, requests, lambda: _spec_sources(spec, config, store_path))
-            inner = inner if paths is not None else []
+            inner = (
+                inner_reading_notes(store, requests, lambda: _spec_sources(spec, config, store_path))
+                if paths is not None
+                else []
+            )  # a collect of the spec's own [[sources]] reads each as before
             report = collect_sources(store, requests, progress)
             if not report.new + report.updated + report.unchanged:
                 raise _NothingFound(report)  # inside, so that a store made for it is removed again
