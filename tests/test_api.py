@@ -110,8 +110,8 @@ def test_table_frame_has_row_and_column_keys_stats_n_and_marks(book):
 
 def test_table_marks_are_in_the_frame_and_the_rendered_text(make_run, book, tmp_path):
     make_run(
-        "mlp_moons_9", {"model": "mlp", "dataset": "moons", "seed": 9, "lr": 0.5}, curve([0.5], "test/acc")
-    )
+        "mlp_moons_9", {"model": "mlp", "dataset": "moons", "seed": 9, "lr": 0.5}, curve([0.5, 0.5], "test/acc")
+    )  # as long as the others: a curve ending at half of theirs would be marked too
     rb.collect(tmp_path / "runs", db=book.path)
     table = book.table(rows="model", columns="dataset", metric="test/acc", highlight="none", expected=3)
     assert table.to_frame().loc["mlp", ("moons", "marks")] == "mixed"

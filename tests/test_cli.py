@@ -837,6 +837,7 @@ def test_runs_show_and_diff(make_run, cli):
         ["git", "commit", "abc", "null"],
         ["git", "dirty", "false", "null"],
         ["host", "h1", "h2"],
+        ["last", "step", "(acc)", "2", "1"],  # b failed at half of a's training
     ]
     assert cli("show", "zzz").exit_code == 2
 

@@ -264,6 +264,21 @@ def test_a_cell_whose_runs_trained_for_different_budgets_is_marked_and_at_names_
     assert not next(cell for cell in at.cells.values() if cell.row == ("sac",)).marks  # one step for all
 
 
+def test_a_run_that_trained_half_the_budget_of_the_others_is_marked(store, tmp_path):
+    """A stranger's tree (mopben/bipedal-walker @ 1f6d5b9, runs/ablations/sde): seeds 0-2 trained 2M
+    steps and seed 42 1M, exactly half; its best reward was averaged with theirs, unmarked."""
+    for seed, steps in ((0, 2_000_000), (1, 2_000_000), (2, 2_000_000), (42, 1_000_000)):
+        points = [{"step": step, "reward": step / 1e4 + seed} for step in range(100_000, steps + 1, 100_000)]
+        write_native_run(tmp_path / "runs" / f"sde_{seed}", {"variant": "sde", "seed": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("reward", reduce="max"),), rows=("variant",)))
+    (cell,) = table.cells.values()
+    assert [mark.text for mark in cell.marks if mark.kind == "mixed"] == [
+        "averages runs whose curves end at different steps (1000000 to 2000000): max reads each run to its own "
+        "end; reduce = 'at(1000000)' compares them at one step"
+    ]
+
+
 def test_runs_stopped_early_each_at_its_own_step_are_not_marked_as_two_budgets(store, tmp_path):
     """Early stopping ends each seed where its validation stopped improving (30, 55, 80, 100 epochs):
     the value at that end is the one meant, and a † would tell the paper's reader otherwise."""

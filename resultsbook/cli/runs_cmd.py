@@ -361,7 +361,7 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
 @json_option
 def diff_command(first: str, second: str, db_path: str | None, as_json: bool) -> None:
     """Show how two runs differ: config params, experiment, provenance (code version, host, data) and
-    how long they trained, when one stopped before half of the other."""
+    how long they trained, when one stopped at half of the other or before."""
     from tabulate import tabulate
 
     from resultsbook.query.reduce import step_text
@@ -414,8 +414,8 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
 
 
 def _lengths(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[tuple[str, float, float]]:
-    """Return the last step of the metric both runs log the longest, when one run ends before half of
-    the other's (two training budgets no param records: 20000 and 200000 steps)."""
+    """Return the last step of the metric both runs log the longest, when one run ends at half of the
+    other's or before (two training budgets no param records: 20000 and 200000 steps)."""
     from resultsbook.query.marks import SHORT_RUN
 
     ends = [
@@ -427,7 +427,8 @@ def _lengths(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[
         return []
     key = shared[0]
     low, high = sorted((ends[0][key], ends[1][key]))
-    return [(f"last step ({key})", ends[0][key], ends[1][key])] if high > 0 and low < SHORT_RUN * high else []
+    budgets = high > 0 and low <= SHORT_RUN * high
+    return [(f"last step ({key})", ends[0][key], ends[1][key])] if budgets else []
 
 
 def _absent_none(value: Any) -> Any:

@@ -69,7 +69,7 @@ SHOWN_VALUES = 3  # a param with more values than this in one cell is shown by i
 
 # reductions whose value depends on how long a run trained: `at(step)` and best-mean (its budget) do not
 LENGTH_BOUND = frozenset({"last", "last_k", "min", "max", "mean", "best"})
-SHORT_RUN = 0.5  # a run that ends before half of the longest run's last step trained for another budget
+SHORT_RUN = 0.5  # a run that ends at half of the longest run's last step or before trained for another budget
 # budgets are few: runs of a cell ending at more distinct steps than this stopped early, each on its own
 BUDGETS = 2
 
@@ -82,7 +82,7 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     if known.sum() < 2:
         return None
     low, high = float(np.min(ends[known])), float(np.max(ends[known]))
-    if high <= 0 or low >= SHORT_RUN * high:
+    if high <= 0 or low > SHORT_RUN * high:
         return None
     if len(set(ends[known].tolist())) > BUDGETS:  # each run stopped where it would: early stopping
         return None
