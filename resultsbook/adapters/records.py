@@ -45,7 +45,8 @@ class RecordsAdapter(Adapter):
         "rename": "rename fields, e.g. run_index:seed,algorithm:algo",
         "records": "key of the list of records when the JSON file holds an object",
         "task": "scores per task ({task: [score, ...]}): the param the tasks become (default task)",
-        "index": "scores per task: the param of a score's position in its list (default run)",
+        "index": "the param numbering runs of the same params: a score's position in its list, or a run's "
+        "place among records whose step starts again (default run)",
         "value": "scores per task: the metric the scores become (default score)",
     }
 
@@ -82,10 +83,12 @@ class RecordsAdapter(Adapter):
         grouped: dict[str, tuple[dict[str, Any], SeriesBuilder, dict[str, float]]] = {}
         order: list[str] = []
         repeated: list[int] = []
+        restarts = StepRestarts()
         for number, record in enumerate(records):
             params, curves, finals = _split_fields(record, forced_params, forced_metrics, step_field)
             key = json.dumps(params, sort_keys=True, default=str)
             step = to_float(record.get(step_field)) if step_field else None
+            key = restarts.key(key, step, set(curves) | set(finals))
             if key in grouped and step is None:
                 repeated.append(number + 1)
                 key = f"{key}#{number}"
@@ -114,6 +117,8 @@ class RecordsAdapter(Adapter):
         runs = []
         for key in order:
             params, builder, summary = grouped[key]
+            if restarts.any:  # runs of the same params told apart by their position, as the step restarted
+                params = dict(sorted({**params, self._option("index"): restarts.position[key]}.items()))
             series, series_problems = builder.build(source.path)
             problems.extend(series_problems)
             label = ",".join(f"{k}={format_value(v)}" for k, v in params.items())
@@ -195,6 +200,43 @@ class RecordsAdapter(Adapter):
         for name, scores in data.items():
             for position, score in enumerate(scores if isinstance(scores, list) else [scores]):
                 yield {task: str(name), index: position, value: score}
+
+
+class StepRestarts:
+    """Tell apart runs of the same params listed in one file without a field naming them (Dopamine's
+    baselines: an agent's seeds one after another, the step starting again from the first, or side
+    by side, each step's value once per seed in a row)."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+        self.runs: dict[str, int] = {}
+        self.at_step: dict[str, list[set[str]]] = {}
+        self.position: dict[str, int] = {}
+        self.any = False
+
+    def key(self, key: str, step: float | None, metrics: set[str]) -> str:
+        """Return a record's run key: a step back to the run's first after it rose starts the next
+        run; a record repeating a metric of the records just before it at the same step is the next."""
+        if step is None:
+            self.position.setdefault(key, 0)
+            return key
+        if key in self.first and self.last[key] > self.first[key] and step <= self.first[key]:
+            self.runs[key] = self.runs.get(key, 0) + 1
+        else:
+            self.first.setdefault(key, step)
+        if self.last.get(key) != step:
+            self.at_step[key] = []
+        side = sum(
+            1 for earlier in self.at_step[key] if earlier & metrics
+        )  # rows of one step, other metrics: one run
+        self.at_step[key].append(metrics)
+        self.last[key] = step
+        count = self.runs.get(key, 0) + side
+        self.any = self.any or count > 0
+        run_key = f"{key}#run{count}" if count else key
+        self.position[run_key] = count
+        return run_key
 
 
 def is_task_scores(data: Mapping[str, Any]) -> bool:
