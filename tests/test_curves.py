@@ -120,6 +120,22 @@ def test_a_misspelt_hue_facet_or_filter_of_a_curve_is_refused_not_drawn_empty(
         aggregate_curves(project_store, query)
 
 
+def test_the_points_a_line_drops_name_the_seeds_that_stopped_early_and_where(
+    tmp_path: Path, store: Store
+) -> None:
+    """Dopamine's pong.json with one Rainbow seed cut at iteration 60 of 198: the figure said 138 of
+    199 points were dropped as fewer than 5 seeds had data there, not which seed stopped, nor where."""
+    for seed, end in ((0, 198), (1, 198), (2, 60), (3, 30)):
+        points = [{"step": s, "acc": s + seed + 0.5} for s in range(0, end + 1, 2)]
+        write_native_run(tmp_path / f"runs/s{seed}", {"seed": seed}, points)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    curves = aggregate_curves(store, CurveQuery(metric="acc", band=None, points=50))
+    assert curves.notes[-1].endswith(
+        "(fewer than 4 seeds had data there: seed 3 ends at step 30 and seed 2 ends at step 60, "
+        "the others at 198; min_seeds = N draws the points N seeds reach)"
+    )
+
+
 def test_seeds_logged_at_different_steps_are_interpolated_not_dropped(tmp_path: Path, store: Store) -> None:
     write_native_run(
         tmp_path / "runs/s0", {"seed": 0}, [{"step": s, "acc": float(s)} for s in (0, 10, 20, 30)]
@@ -134,7 +150,10 @@ def test_seeds_logged_at_different_steps_are_interpolated_not_dropped(tmp_path: 
     np.testing.assert_allclose(line.center, [(x + 2 * x) / 2 for x in (5, 10, 15, 20, 25)])
     assert any("2 of 7 grid points dropped" in note for note in curves.notes)
     # a stranger's SB3 tree (eliamounier/Deep_RL): 181 of 200 points of a line dropped, no word of how to keep them
-    assert curves.notes[-1].endswith("(fewer than 2 seeds had data there; min_seeds = N draws the points N seeds reach)")
+    assert curves.notes[-1].endswith(
+        "(fewer than 2 seeds had data there: seed 1 ends at step 25, the others at 30; "
+        "min_seeds = N draws the points N seeds reach)"
+    )
     assert "linearly interpolated onto a common grid" in curves.statement()
     assert "every seed" in curves.statement()
 

@@ -403,7 +403,7 @@ def _line(
         fix = "; min_seeds = N draws the points N seeds reach" if query.min_seeds is None else ""
         notes.append(
             f"{_group_text(query, facet, hue)}: {dropped} of {len(grid)} grid points dropped "
-            f"(fewer than {needed} seeds had data there{fix})"
+            f"(fewer than {needed} seeds had data there{_short_seeds(runs, curves, query)}{fix})"
         )
     grid, values, n = grid[keep], values[:, keep], n[keep]
     wanted = [query.center, *([query.band] if query.band else [])]
@@ -413,6 +413,27 @@ def _line(
         center[index] = stats[query.center]
         low[index], high[index] = _band(stats, query)
     return CurveLine(facet, hue, runs, grid, center, low, high, n, how)
+
+
+def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: CurveQuery) -> str:
+    """Name the seeds whose curves end before the others' (a run stopped or still training), with
+    where each ends: the figure draws the group only as far as the grid points enough seeds reach."""
+    from resultsbook.query.marks import SHOWN_VALUES, named_list, replicate_text
+    from resultsbook.query.reduce import step_text
+
+    ends = [float(x[-1]) for x, _ in curves]
+    last = max(ends)
+    short = sorted((end, index) for index, end in enumerate(ends) if end < last)
+    if not short:
+        return ""
+    keys = query.replicate
+
+    def seed(index: int) -> str:
+        values = tuple(runs[index].params.get(key) for key in keys)
+        return replicate_text(keys, values) if keys and None not in values else runs[index].name
+
+    texts = [f"{seed(index)} ends at {query.x} {step_text(end)}" for end, index in short]
+    return f": {named_list(texts, SHOWN_VALUES)}, the others at {step_text(last)}"
 
 
 def _band(stats: Mapping[str, float], query: CurveQuery) -> tuple[float, float]:
