@@ -281,6 +281,21 @@ def test_records_logging_metrics_in_rows_of_one_step_stay_one_run(tmp_path):
     assert list(result.runs[0].metrics["acc"].steps) == [0, 1]
 
 
+def test_a_step_field_in_no_record_is_one_problem_naming_the_field_meant_not_a_run_per_record(tmp_path):
+    """`-o step=iteration` on Dopamine's baselines (whose field is `Iteration`) read every one of
+    358,200 records as a run of its own, and said to name the seed with the 'params' option."""
+    path = tmp_path / "pong.json"
+    records = [{"Iteration": it, "Value": it + 0.5, "Agent": "DQN"} for _ in range(2) for it in range(3)]
+    path.write_text(json.dumps(records))
+    result = read_records(path, step="iteration")
+    assert result.runs == ()
+    assert [(p.message, p.kept) for p in result.problems] == [
+        ("the step field 'iteration' (-o step) is in no record; did you mean 'Iteration'?", "nothing")
+    ]
+    unstepped = read_records(path)  # two seeds: each (Agent, Iteration) twice
+    assert "its step field with the 'step' option" in unstepped.problems[0].message
+
+
 def test_records_with_identical_params_are_kept_apart_and_reported(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps([{"m": "a", "acc": 0.5}, {"m": "a", "acc": 0.6}]))

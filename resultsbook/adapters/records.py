@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.errors import did_you_mean
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, normalize_value, parse_scalar
 from resultsbook.sources.fileio import unreadable
@@ -78,6 +79,18 @@ class RecordsAdapter(Adapter):
             forced_metrics.add(self._option("value"))
         forced_metrics |= decimal_fields(records) - forced_params
         step_field = self.config.get("step") or ("step" if any("step" in r for r in records) else None)
+        if self.config.get("step") and records and not any(step_field in r for r in records):
+            # each record would be a run of its own: a curve of N points read as N runs
+            fields = {name for record in records for name in record}
+            problems.append(
+                Problem(
+                    source.path,
+                    f"the step field {step_field!r} (-o step) is in no record; "
+                    f"{did_you_mean(str(step_field), fields, 'fields')}",
+                    "nothing",
+                )
+            )
+            return ReadResult((), tuple(problems))
         if step_field:
             forced_metrics |= counter_fields(records, step_field) - forced_params
         grouped: dict[str, tuple[dict[str, Any], SeriesBuilder, dict[str, float]]] = {}
@@ -110,7 +123,8 @@ class RecordsAdapter(Adapter):
                 Problem(
                     source.path,
                     f"{len(repeated)} record(s) have the same params as an earlier one (records {first}; "
-                    "fix: name the distinguishing fields, e.g. the seed, with the 'params' option)",
+                    "fix: name the distinguishing fields, e.g. the seed, with the 'params' option, or, where "
+                    "each record is a point of a curve, its step field with the 'step' option)",
                     "each, as a separate run",
                 )
             )
