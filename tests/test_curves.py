@@ -259,6 +259,20 @@ def test_a_line_averaging_two_configs_code_versions_or_a_crashed_run_says_so(
     assert split == ("lr=0.2: includes 1 run from a dirty working tree", "lr=0.2: includes 1 failed run(s)")
 
 
+def test_a_warning_said_of_many_lines_is_one_note_naming_the_first_and_how_many_more(
+    tmp_path: Path, store: Store
+) -> None:
+    """Dopamine's baselines drawn without `replicate = "run"`: 24 lines (4 games x 6 agents) each
+    printed the same long warning on a line of its own, where a table says it once for its cells."""
+    for agent in ("c51", "dqn", "iqn"):
+        for run in range(2):
+            config = {"agent": agent, "run": run}
+            write_native_run(tmp_path / "runs" / f"{agent}{run}", config, [{"step": 1, "acc": 0.5 + run}])
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    notes = aggregate_curves(store, CurveQuery(metric="acc", hue="agent")).notes
+    assert notes == ("agent=c51 and 2 more line(s): averages runs that differ in run (0, 1)",)
+
+
 def test_runs_that_never_logged_the_metric_are_named_with_what_they_log(tmp_path: Path, store: Store) -> None:
     """Spinning Up's PPO logs AverageEpRet, its SAC AverageTestEpRet (as in
     siddinkar/RainbowPolicyGradientPaper@9a626a2): `where algo = [PPO, SAC]` drew SAC's line alone and

@@ -208,6 +208,7 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
     groups = _group(selected, query, notes)
     curves = _read_curves(store, reader, query, [run for members in groups.values() for run in members])
     lines = []
+    honest: dict[str, list[str]] = {}  # a warning said of several lines is one note, naming the first
     for (facet, hue), members in groups.items():
         found = {run.id: curves[run.id] for run in members if run.id in curves and len(curves[run.id][0])}
         if len(found) < len(members):
@@ -220,8 +221,11 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
         kept = tuple(run for run in members if run.id in found)
         kept_curves = [found[run.id] for run in kept]
         lines.append(_line(facet, hue, kept, kept_curves, query, notes))
-        honesty = line_honesty(kept, query, kept_curves)
-        notes += [f"{_group_text(query, facet, hue)}: {text}" for text in honesty]
+        for text in line_honesty(kept, query, kept_curves):
+            honest.setdefault(text, []).append(_group_text(query, facet, hue))
+    for text, named in honest.items():
+        where = named[0] if len(named) == 1 else f"{named[0]} and {len(named) - 1} more line(s)"
+        notes.append(f"{where}: {text}")
     if not lines:
         notes.append("no run matches the filters and has the metric; check where and the metric name")
     return CurveSet(query, tuple(lines), tuple(notes))
