@@ -272,6 +272,16 @@ def test_records_of_runs_side_by_side_each_step_once_per_run_are_runs_numbered_b
     assert list(result.runs[1].metrics["Value"].values) == [10.5, 11.5, 12.5]
 
 
+def test_a_step_logged_again_mid_run_is_no_run_of_its_own(tmp_path):
+    path = tmp_path / "log.jsonl"
+    rows = [{"step": t, "acc": value} for t, value in ((0, 0.5), (1, 1.5), (2, 2.5), (2, 2.25), (3, 3.5))]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = read_records(path)
+    assert [run.params for run in result.runs] == [{}]
+    assert list(result.runs[0].metrics["acc"].steps) == [0, 1, 2, 3]
+    assert "more than once" in result.problems[0].message
+
+
 def test_records_logging_metrics_in_rows_of_one_step_stay_one_run(tmp_path):
     path = tmp_path / "log.jsonl"
     rows = [{"step": t, name: t + 0.5} for t in (0, 1) for name in ("loss", "acc")]

@@ -226,12 +226,14 @@ class StepRestarts:
         self.last: dict[str, float] = {}
         self.runs: dict[str, int] = {}
         self.at_step: dict[str, list[set[str]]] = {}
+        self.side_by_side: set[str] = set()
         self.position: dict[str, int] = {}
         self.any = False
 
     def key(self, key: str, step: float | None, metrics: set[str]) -> str:
         """Return a record's run key: a step back to the run's first after it rose starts the next
-        run; a record repeating a metric of the records just before it at the same step is the next."""
+        run; where the first step's records repeat a metric, the runs are side by side, and a record
+        repeating a metric of those just before it at its step is the next run's."""
         if step is None:
             self.position.setdefault(key, 0)
             return key
@@ -241,9 +243,12 @@ class StepRestarts:
             self.first.setdefault(key, step)
         if self.last.get(key) != step:
             self.at_step[key] = []
-        side = sum(
-            1 for earlier in self.at_step[key] if earlier & metrics
-        )  # rows of one step, other metrics: one run
+        # rows of one step logging other metrics are one run's; a step logged again later (a resumed
+        # run) is left to the series' check of repeated steps unless the runs were side by side from the start
+        side = sum(1 for earlier in self.at_step[key] if earlier & metrics)
+        if side and step == self.first[key]:
+            self.side_by_side.add(key)
+        side = side if key in self.side_by_side else 0
         self.at_step[key].append(metrics)
         self.last[key] = step
         count = self.runs.get(key, 0) + side
