@@ -38,7 +38,9 @@ class RecordsAdapter(Adapter):
     claims_by_itself = False
     # 2: a whole-number field counting along the step is a metric, not a param; pandas' index is no field
     # 3: an object's records are its first list of objects, not its first list (of numbers: a curve)
-    reading_version = 3
+    # 4: runs of the same params whose step starts again (or side by side) are runs of their own;
+    #    a -o step no record has reads nothing
+    reading_version = 4
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
