@@ -300,7 +300,7 @@ def test_a_step_field_in_no_record_is_one_problem_naming_the_field_meant_not_a_r
     result = read_records(path, step="iteration")
     assert result.runs == ()
     assert [(p.message, p.kept) for p in result.problems] == [
-        ("the step field 'iteration' (-o step) is in no record; did you mean 'Iteration'?", "nothing")
+        ("the step field 'iteration' (the 'step' option) is in no record; did you mean 'Iteration'?", "nothing")
     ]
     unstepped = read_records(path)  # two seeds: each (Agent, Iteration) twice
     assert "its step field with the 'step' option" in unstepped.problems[0].message

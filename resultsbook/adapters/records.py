@@ -87,7 +87,7 @@ class RecordsAdapter(Adapter):
             problems.append(
                 Problem(
                     source.path,
-                    f"the step field {step_field!r} (-o step) is in no record; "
+                    f"the step field {step_field!r} (the 'step' option) is in no record; "
                     f"{did_you_mean(str(step_field), fields, 'fields')}",
                     "nothing",
                 )
