@@ -273,6 +273,19 @@ def test_a_warning_said_of_many_lines_is_one_note_naming_the_first_and_how_many_
     assert notes == ("agent=c51 and 2 more line(s): averages runs that differ in run (0, 1)",)
 
 
+def test_a_curve_of_runs_no_seed_tells_apart_says_to_count_the_replicates_by_their_number(
+    tmp_path: Path, store: Store
+) -> None:
+    for run in range(4):
+        write_native_run(
+            tmp_path / "runs" / f"dqn{run}", {"agent": "dqn", "run": run}, [{"step": 1, "acc": 0.5}]
+        )
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    (note,) = aggregate_curves(store, CurveQuery(metric="acc", hue="agent")).notes
+    assert "no run has 'seed': if run numbers the seeds, count the replicates by it (replicate='run')" in note
+    assert aggregate_curves(store, CurveQuery(metric="acc", hue="agent", replicate=("run",))).notes == ()
+
+
 def test_runs_that_never_logged_the_metric_are_named_with_what_they_log(tmp_path: Path, store: Store) -> None:
     """Spinning Up's PPO logs AverageEpRet, its SAC AverageTestEpRet (as in
     siddinkar/RainbowPolicyGradientPaper@9a626a2): `where algo = [PPO, SAC]` drew SAC's line alone and

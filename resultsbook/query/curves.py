@@ -260,9 +260,10 @@ def line_honesty(runs: Sequence[StoredRun], query: CurveQuery, curves: Sequence[
 
     exempt = {*query.replicate, *query.run_specific, *(k for k in (query.facet, query.hue) if k)}
     differing = differing_params(runs, exempt, count_absent=False)
-    unnamed = query.replicate if all(k not in run.params for run in runs for k in query.replicate) else ()
-    adapters = {run.adapter for run in runs}
-    texts = [mixed_text(differing, len(runs), adapters, unnamed)] if differing else []
+    texts = []
+    if differing:  # the runs are read again only to word a warning
+        unnamed = query.replicate if all(k not in run.params for run in runs for k in query.replicate) else ()
+        texts.append(mixed_text(differing, len(runs), {run.adapter for run in runs}, unnamed))
     texts += provenance_mixes(runs)
     unfinished = {status: sum(1 for run in runs if run.status == status) for status in UNFINISHED}
     if any(unfinished.values()):
