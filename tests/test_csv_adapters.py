@@ -303,7 +303,7 @@ def test_a_step_field_in_no_record_is_one_problem_naming_the_field_meant_not_a_r
         ("the step field 'iteration' (the 'step' option) is in no record; did you mean 'Iteration'?", "nothing")
     ]
     unstepped = read_records(path)  # two seeds: each (Agent, Iteration) twice
-    assert "its step field with the 'step' option" in unstepped.problems[0].message
+    assert "its step field with the 'step' option (step=Iteration))" in unstepped.problems[0].message
 
 
 def test_records_with_identical_params_are_kept_apart_and_reported(tmp_path):

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.errors import did_you_mean
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, normalize_value, parse_scalar
@@ -121,12 +122,14 @@ class RecordsAdapter(Adapter):
                     builder.add(name, step, value)
         if repeated:
             first = ", ".join(str(n) for n in repeated[:5]) + (" ..." if len(repeated) > 5 else "")
+            named = usual_step_column(list(dict.fromkeys(name for record in records for name in record)))
+            stepped = f" (step={named})" if named else ""  # Dopamine's `Iteration`: points of curves
             problems.append(
                 Problem(
                     source.path,
                     f"{len(repeated)} record(s) have the same params as an earlier one (records {first}; "
                     "fix: name the distinguishing fields, e.g. the seed, with the 'params' option, or, where "
-                    "each record is a point of a curve, its step field with the 'step' option)",
+                    f"each record is a point of a curve, its step field with the 'step' option{stepped})",
                     "each, as a separate run",
                 )
             )
