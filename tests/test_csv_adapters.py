@@ -282,6 +282,22 @@ def test_a_step_logged_again_mid_run_is_no_run_of_its_own(tmp_path):
     assert "more than once" in result.problems[0].message
 
 
+def test_runs_numbered_beside_records_without_a_step_repeating_their_params_are_read(tmp_path):
+    path = tmp_path / "mixed.json"
+    records = [
+        {"a": "x", "step": 0, "v": 0.5},
+        {"a": "x", "step": 1, "v": 1.5},
+        {"a": "x", "step": 0, "v": 2.5},
+    ]
+    path.write_text(json.dumps([*records, {"a": "y", "v": 0.5}, {"a": "y", "v": 0.75}]))
+    result = read_records(path)
+    assert [(run.params, run.summary) for run in result.runs][2:] == [
+        ({"a": "y", "run": 0}, {"v": 0.5}),
+        ({"a": "y", "run": 0}, {"v": 0.75}),
+    ]
+    assert "same params" in result.problems[0].message
+
+
 def test_records_logging_metrics_in_rows_of_one_step_stay_one_run(tmp_path):
     path = tmp_path / "log.jsonl"
     rows = [{"step": t, name: t + 0.5} for t in (0, 1) for name in ("loss", "acc")]
@@ -300,7 +316,10 @@ def test_a_step_field_in_no_record_is_one_problem_naming_the_field_meant_not_a_r
     result = read_records(path, step="iteration")
     assert result.runs == ()
     assert [(p.message, p.kept) for p in result.problems] == [
-        ("the step field 'iteration' (the 'step' option) is in no record; did you mean 'Iteration'?", "nothing")
+        (
+            "the step field 'iteration' (the 'step' option) is in no record; did you mean 'Iteration'?",
+            "nothing",
+        )
     ]
     unstepped = read_records(path)  # two seeds: each (Agent, Iteration) twice
     assert "its step field with the 'step' option (step=Iteration))" in unstepped.problems[0].message

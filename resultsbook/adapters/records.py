@@ -137,7 +137,8 @@ class RecordsAdapter(Adapter):
         for key in order:
             params, builder, summary = grouped[key]
             if restarts.any:  # runs of the same params told apart by their position, as the step restarted
-                params = dict(sorted({**params, self._option("index"): restarts.position[key]}.items()))
+                place = restarts.position.get(key, 0)  # a record without a step is its run's first
+                params = dict(sorted({**params, self._option("index"): place}.items()))
             series, series_problems = builder.build(source.path)
             problems.extend(series_problems)
             label = ",".join(f"{k}={format_value(v)}" for k, v in params.items())
