@@ -235,6 +235,96 @@ def test_the_row_index_pandas_writes_is_neither_a_param_nor_a_metric(tmp_path):
     assert set(run.metrics) == {"seed", "episode_reward"}
 
 
+def test_records_whose_step_starts_again_are_runs_numbered_by_their_place(tmp_path):
+    """Dopamine's baselines (`baselines/atari/data/pong.json`) list every agent's seeds one after the
+    other, Iteration 0..198 each, with no seed field: the seeds were merged into one run, the last
+    seed's value kept at every step, and a table over seeds saw one run per agent."""
+    path = tmp_path / "pong.json"
+    records = [
+        {"Iteration": it, "Value": 10.0 * seed + it + 0.5, "Agent": agent}
+        for agent in ("DQN", "Quantile (JAX)")
+        for seed in range(3)
+        for it in range(4)
+    ]
+    path.write_text(json.dumps(records))
+    result = read_records(path, step="Iteration")
+    assert result.problems == ()
+    assert [run.params for run in result.runs] == [
+        {"Agent": agent, "run": seed} for agent in ("DQN", "Quantile (JAX)") for seed in range(3)
+    ]
+    assert list(result.runs[2].metrics["Value"].steps) == [0, 1, 2, 3]
+    assert list(result.runs[2].metrics["Value"].values) == [20.5, 21.5, 22.5, 23.5]
+
+
+def test_records_of_runs_side_by_side_each_step_once_per_run_are_runs_numbered_by_their_place(tmp_path):
+    """Dopamine's `breakout_CNN.json` lists an agent's five seeds side by side: Iteration 0 five
+    times, then 1 five times...; they were one run holding the last seed's value at every step."""
+    path = tmp_path / "breakout_CNN.json"
+    records = [
+        {"Iteration": it, "Value": 10.0 * seed + it + 0.5, "Agent": "DQN"}
+        for it in range(3)
+        for seed in range(2)
+    ]
+    path.write_text(json.dumps(records))
+    result = read_records(path, step="Iteration")
+    assert result.problems == ()
+    assert [run.params for run in result.runs] == [{"Agent": "DQN", "run": 0}, {"Agent": "DQN", "run": 1}]
+    assert list(result.runs[1].metrics["Value"].values) == [10.5, 11.5, 12.5]
+
+
+def test_a_step_logged_again_mid_run_is_no_run_of_its_own(tmp_path):
+    path = tmp_path / "log.jsonl"
+    rows = [{"step": t, "acc": value} for t, value in ((0, 0.5), (1, 1.5), (2, 2.5), (2, 2.25), (3, 3.5))]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = read_records(path)
+    assert [run.params for run in result.runs] == [{}]
+    assert list(result.runs[0].metrics["acc"].steps) == [0, 1, 2, 3]
+    assert "more than once" in result.problems[0].message
+
+
+def test_runs_numbered_beside_records_without_a_step_repeating_their_params_are_read(tmp_path):
+    path = tmp_path / "mixed.json"
+    records = [
+        {"a": "x", "step": 0, "v": 0.5},
+        {"a": "x", "step": 1, "v": 1.5},
+        {"a": "x", "step": 0, "v": 2.5},
+    ]
+    path.write_text(json.dumps([*records, {"a": "y", "v": 0.5}, {"a": "y", "v": 0.75}]))
+    result = read_records(path)
+    assert [(run.params, run.summary) for run in result.runs][2:] == [
+        ({"a": "y", "run": 0}, {"v": 0.5}),
+        ({"a": "y", "run": 0}, {"v": 0.75}),
+    ]
+    assert "same params" in result.problems[0].message
+
+
+def test_records_logging_metrics_in_rows_of_one_step_stay_one_run(tmp_path):
+    path = tmp_path / "log.jsonl"
+    rows = [{"step": t, name: t + 0.5} for t in (0, 1) for name in ("loss", "acc")]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = read_records(path)
+    assert [run.params for run in result.runs] == [{}]
+    assert list(result.runs[0].metrics["acc"].steps) == [0, 1]
+
+
+def test_a_step_field_in_no_record_is_one_problem_naming_the_field_meant_not_a_run_per_record(tmp_path):
+    """`-o step=iteration` on Dopamine's baselines (whose field is `Iteration`) read every one of
+    358,200 records as a run of its own, and said to name the seed with the 'params' option."""
+    path = tmp_path / "pong.json"
+    records = [{"Iteration": it, "Value": it + 0.5, "Agent": "DQN"} for _ in range(2) for it in range(3)]
+    path.write_text(json.dumps(records))
+    result = read_records(path, step="iteration")
+    assert result.runs == ()
+    assert [(p.message, p.kept) for p in result.problems] == [
+        (
+            "the step field 'iteration' (the 'step' option) is in no record; did you mean 'Iteration'?",
+            "nothing",
+        )
+    ]
+    unstepped = read_records(path)  # two seeds: each (Agent, Iteration) twice
+    assert "its step field with the 'step' option (step=Iteration))" in unstepped.problems[0].message
+
+
 def test_records_with_identical_params_are_kept_apart_and_reported(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps([{"m": "a", "acc": 0.5}, {"m": "a", "acc": 0.6}]))

@@ -120,6 +120,22 @@ def test_a_misspelt_hue_facet_or_filter_of_a_curve_is_refused_not_drawn_empty(
         aggregate_curves(project_store, query)
 
 
+def test_the_points_a_line_drops_name_the_seeds_that_stopped_early_and_where(
+    tmp_path: Path, store: Store
+) -> None:
+    """Dopamine's pong.json with one Rainbow seed cut at iteration 60 of 198: the figure said 138 of
+    199 points were dropped as fewer than 5 seeds had data there, not which seed stopped, nor where."""
+    for seed, end in ((0, 198), (1, 198), (2, 60), (3, 30)):
+        points = [{"step": s, "acc": s + seed + 0.5} for s in range(0, end + 1, 2)]
+        write_native_run(tmp_path / f"runs/s{seed}", {"seed": seed}, points)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    curves = aggregate_curves(store, CurveQuery(metric="acc", band=None, points=50))
+    assert curves.notes[-1].endswith(
+        "(fewer than 4 seeds had data there: seed 3 ends at step 30 and seed 2 ends at step 60, "
+        "the others at 198; min_seeds = N draws the points N seeds reach)"
+    )
+
+
 def test_seeds_logged_at_different_steps_are_interpolated_not_dropped(tmp_path: Path, store: Store) -> None:
     write_native_run(
         tmp_path / "runs/s0", {"seed": 0}, [{"step": s, "acc": float(s)} for s in (0, 10, 20, 30)]
@@ -134,7 +150,10 @@ def test_seeds_logged_at_different_steps_are_interpolated_not_dropped(tmp_path: 
     np.testing.assert_allclose(line.center, [(x + 2 * x) / 2 for x in (5, 10, 15, 20, 25)])
     assert any("2 of 7 grid points dropped" in note for note in curves.notes)
     # a stranger's SB3 tree (eliamounier/Deep_RL): 181 of 200 points of a line dropped, no word of how to keep them
-    assert curves.notes[-1].endswith("(fewer than 2 seeds had data there; min_seeds = N draws the points N seeds reach)")
+    assert curves.notes[-1].endswith(
+        "(fewer than 2 seeds had data there: seed 1 ends at step 25, the others at 30; "
+        "min_seeds = N draws the points N seeds reach)"
+    )
     assert "linearly interpolated onto a common grid" in curves.statement()
     assert "every seed" in curves.statement()
 
@@ -238,6 +257,33 @@ def test_a_line_averaging_two_configs_code_versions_or_a_crashed_run_says_so(
         store, CurveQuery(metric="acc", hue="lr", run_specific=("tag", "output_dir"))
     ).notes
     assert split == ("lr=0.2: includes 1 run from a dirty working tree", "lr=0.2: includes 1 failed run(s)")
+
+
+def test_a_warning_said_of_many_lines_is_one_note_naming_the_first_and_how_many_more(
+    tmp_path: Path, store: Store
+) -> None:
+    """Dopamine's baselines drawn without `replicate = "run"`: 24 lines (4 games x 6 agents) each
+    printed the same long warning on a line of its own, where a table says it once for its cells."""
+    for agent in ("c51", "dqn", "iqn"):
+        for run in range(2):
+            config = {"agent": agent, "run": run}
+            write_native_run(tmp_path / "runs" / f"{agent}{run}", config, [{"step": 1, "acc": 0.5 + run}])
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    notes = aggregate_curves(store, CurveQuery(metric="acc", hue="agent")).notes
+    assert notes == ("agent=c51 and 2 more line(s): averages runs that differ in run (0, 1)",)
+
+
+def test_a_curve_of_runs_no_seed_tells_apart_says_to_count_the_replicates_by_their_number(
+    tmp_path: Path, store: Store
+) -> None:
+    for run in range(4):
+        write_native_run(
+            tmp_path / "runs" / f"dqn{run}", {"agent": "dqn", "run": run}, [{"step": 1, "acc": 0.5}]
+        )
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    (note,) = aggregate_curves(store, CurveQuery(metric="acc", hue="agent")).notes
+    assert "no run has 'seed': if run numbers the seeds, count the replicates by it (replicate='run')" in note
+    assert aggregate_curves(store, CurveQuery(metric="acc", hue="agent", replicate=("run",))).notes == ()
 
 
 def test_runs_that_never_logged_the_metric_are_named_with_what_they_log(tmp_path: Path, store: Store) -> None:

@@ -310,3 +310,35 @@ def test_a_number_of_its_own_in_every_run_of_a_tracker_is_not_said_to_be_read_wi
         in warned
     )
     assert "declare it run-specific\n" in warned and "-o metrics" not in warned
+
+
+def test_a_whole_number_numbering_the_runs_of_a_table_without_seeds_is_said_to_be_the_replicate(
+    tmp_path, cli
+):
+    """Dopamine's baselines (google/dopamine@5873f54, baselines/atari/data) name no seed: the records
+    adapter numbers an agent's runs `run`, and every cell was said to average runs differing in run,
+    with the advice to declare it run-specific or read it as a metric, never to count seeds by it."""
+    records = [
+        {"Iteration": it, "Value": seed + it + 0.5, "Agent": "DQN"} for seed in range(5) for it in range(3)
+    ]
+    (tmp_path / "pong.json").write_text(json.dumps(records))
+    cli("collect", "pong.json", "--adapter", "records", "-o", "step=Iteration")
+    warned = cli("table", "--rows", "Agent", "--metric", "Value", "--goal", "Value=max").stderr
+    assert (
+        "run has a value of its own in every run and no run has 'seed': if run numbers the seeds, count the "
+        "replicates by it (--replicate run); if it is only a run's name, as a folder is, declare it run-specific"
+    ) in warned
+    counted = cli(
+        "table",
+        "--rows",
+        "Agent",
+        "--metric",
+        "Value",
+        "--goal",
+        "Value=max",
+        "--replicate",
+        "run",
+        "--digits",
+        "1",
+    )
+    assert "Warning" not in counted.stderr and "4.5 ± 1.6" in counted.stdout

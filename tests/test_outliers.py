@@ -99,3 +99,14 @@ def test_a_notebook_table_says_it_in_its_notes(make_run, cli, tmp_path):
         "a: seed 4 gave 9.5, far from the other 4 (0 to 0.2): the mean, 1.96, rests on it (the median is 0.1); "
         "check that run, or show the median or the IQM, which it moves little"
     ]
+
+
+def test_a_run_of_no_seed_far_from_the_others_is_named_by_its_name_not_seed_none(make_run, cli):
+    """Dopamine's SAC on Ant (google/dopamine@5873f54, baselines/mujoco/data/ant.json) names no seed:
+    its fifth run, at -927 against 6,093 to 6,452, was said as `seed none gave -927`."""
+    for index, value in enumerate((0.1, 0.12, 0.08, 0.11, 9.5)):
+        make_run(f"r{index}", {"model": "a"}, [{"step": 1, "success": value}])
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", "success", "--goal", "max")
+    assert "Warning: table: a: the run r4 gave 9.5, far from the other 4 (0.08 to 0.12)" in result.output
+    assert "seed none" not in result.output

@@ -100,7 +100,7 @@ class CsvAdapter(Adapter):
         if table is None or holds_no_row(table, path, problems):
             return ReadResult((), tuple(problems))
         columns = list(table.columns)
-        step_column = self.config.get("step") or _usual_step_column(columns)
+        step_column = self.config.get("step") or usual_step_column(columns)
         time_column = wanted_time or next((c for c in TIME_COLUMNS if c in columns), None)
         for wanted in filter(None, [step_column, time_column, *param_columns]):
             if wanted not in columns:
@@ -183,7 +183,7 @@ def _labels_text(labels: list[str], rows: int) -> str:
     )
 
 
-def _usual_step_column(columns: list[str]) -> str | None:
+def usual_step_column(columns: list[str]) -> str | None:
     """Return the column named like a step (`step`, ..., `epoch`), in any case (Spinning Up: `Epoch`)."""
     by_name = {column.lower(): column for column in reversed(columns)}
     for name in STEP_COLUMNS:

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.adapters.csvlog import usual_step_column
+from resultsbook.errors import did_you_mean
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, normalize_value, parse_scalar
 from resultsbook.sources.fileio import unreadable
@@ -37,7 +39,9 @@ class RecordsAdapter(Adapter):
     claims_by_itself = False
     # 2: a whole-number field counting along the step is a metric, not a param; pandas' index is no field
     # 3: an object's records are its first list of objects, not its first list (of numbers: a curve)
-    reading_version = 3
+    # 4: runs of the same params whose step starts again (or side by side) are runs of their own;
+    #    a -o step no record has reads nothing
+    reading_version = 4
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -45,7 +49,8 @@ class RecordsAdapter(Adapter):
         "rename": "rename fields, e.g. run_index:seed,algorithm:algo",
         "records": "key of the list of records when the JSON file holds an object",
         "task": "scores per task ({task: [score, ...]}): the param the tasks become (default task)",
-        "index": "scores per task: the param of a score's position in its list (default run)",
+        "index": "the param numbering runs of the same params: a score's position in its list, or a run's "
+        "place among records whose step starts again (default run)",
         "value": "scores per task: the metric the scores become (default score)",
     }
 
@@ -77,15 +82,29 @@ class RecordsAdapter(Adapter):
             forced_metrics.add(self._option("value"))
         forced_metrics |= decimal_fields(records) - forced_params
         step_field = self.config.get("step") or ("step" if any("step" in r for r in records) else None)
+        if self.config.get("step") and records and not any(step_field in r for r in records):
+            # each record would be a run of its own: a curve of N points read as N runs
+            fields = {name for record in records for name in record}
+            problems.append(
+                Problem(
+                    source.path,
+                    f"the step field {step_field!r} (the 'step' option) is in no record; "
+                    f"{did_you_mean(str(step_field), fields, 'fields')}",
+                    "nothing",
+                )
+            )
+            return ReadResult((), tuple(problems))
         if step_field:
             forced_metrics |= counter_fields(records, step_field) - forced_params
         grouped: dict[str, tuple[dict[str, Any], SeriesBuilder, dict[str, float]]] = {}
         order: list[str] = []
         repeated: list[int] = []
+        restarts = StepRestarts()
         for number, record in enumerate(records):
             params, curves, finals = _split_fields(record, forced_params, forced_metrics, step_field)
             key = json.dumps(params, sort_keys=True, default=str)
             step = to_float(record.get(step_field)) if step_field else None
+            key = restarts.key(key, step, set(curves) | set(finals))
             if key in grouped and step is None:
                 repeated.append(number + 1)
                 key = f"{key}#{number}"
@@ -103,17 +122,23 @@ class RecordsAdapter(Adapter):
                     builder.add(name, step, value)
         if repeated:
             first = ", ".join(str(n) for n in repeated[:5]) + (" ..." if len(repeated) > 5 else "")
+            named = usual_step_column(list(dict.fromkeys(name for record in records for name in record)))
+            stepped = f" (step={named})" if named else ""  # Dopamine's `Iteration`: points of curves
             problems.append(
                 Problem(
                     source.path,
                     f"{len(repeated)} record(s) have the same params as an earlier one (records {first}; "
-                    "fix: name the distinguishing fields, e.g. the seed, with the 'params' option)",
+                    "fix: name the distinguishing fields, e.g. the seed, with the 'params' option, or, where "
+                    f"each record is a point of a curve, its step field with the 'step' option{stepped})",
                     "each, as a separate run",
                 )
             )
         runs = []
         for key in order:
             params, builder, summary = grouped[key]
+            if restarts.any:  # runs of the same params told apart by their position, as the step restarted
+                place = restarts.position.get(key, 0)  # a record without a step is its run's first
+                params = dict(sorted({**params, self._option("index"): place}.items()))
             series, series_problems = builder.build(source.path)
             problems.extend(series_problems)
             label = ",".join(f"{k}={format_value(v)}" for k, v in params.items())
@@ -195,6 +220,48 @@ class RecordsAdapter(Adapter):
         for name, scores in data.items():
             for position, score in enumerate(scores if isinstance(scores, list) else [scores]):
                 yield {task: str(name), index: position, value: score}
+
+
+class StepRestarts:
+    """Tell apart runs of the same params listed in one file without a field naming them (Dopamine's
+    baselines: an agent's seeds one after another, the step starting again from the first, or side
+    by side, each step's value once per seed in a row)."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+        self.runs: dict[str, int] = {}
+        self.at_step: dict[str, list[set[str]]] = {}
+        self.side_by_side: set[str] = set()
+        self.position: dict[str, int] = {}
+        self.any = False
+
+    def key(self, key: str, step: float | None, metrics: set[str]) -> str:
+        """Return a record's run key: a step back to the run's first after it rose starts the next
+        run; where the first step's records repeat a metric, the runs are side by side, and a record
+        repeating a metric of those just before it at its step is the next run's."""
+        if step is None:
+            self.position.setdefault(key, 0)
+            return key
+        if key in self.first and self.last[key] > self.first[key] and step <= self.first[key]:
+            self.runs[key] = self.runs.get(key, 0) + 1
+        else:
+            self.first.setdefault(key, step)
+        if self.last.get(key) != step:
+            self.at_step[key] = []
+        # rows of one step logging other metrics are one run's; a step logged again later (a resumed
+        # run) is left to the series' check of repeated steps unless the runs were side by side from the start
+        side = sum(1 for earlier in self.at_step[key] if earlier & metrics)
+        if side and step == self.first[key]:
+            self.side_by_side.add(key)
+        side = side if key in self.side_by_side else 0
+        self.at_step[key].append(metrics)
+        self.last[key] = step
+        count = self.runs.get(key, 0) + side
+        self.any = self.any or count > 0
+        run_key = f"{key}#run{count}" if count else key
+        self.position[run_key] = count
+        return run_key
 
 
 def is_task_scores(data: Mapping[str, Any]) -> bool:

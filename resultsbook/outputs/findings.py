@@ -138,7 +138,13 @@ def outlier_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
         if far is None:
             continue
         others = np.delete(values, far)
-        who = replicate_text(query.replicate, cell.runs.replicate_of(int(valued[far])))
+        replicate = cell.runs.replicate_of(int(valued[far]))
+        # a run of no seed (the replicate key absent) is named by its name, never "seed none"
+        who = (
+            replicate_text(query.replicate, replicate)
+            if None not in replicate
+            else f"the run {cell.runs.names[valued[far]]}"
+        )
         mean, median = number_text(values.mean()), number_text(float(np.median(values)))
         text = (
             f"{who} gave {number_text(values[far])}, far from the other {len(others)} "

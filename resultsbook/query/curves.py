@@ -208,6 +208,7 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
     groups = _group(selected, query, notes)
     curves = _read_curves(store, reader, query, [run for members in groups.values() for run in members])
     lines = []
+    honest: dict[str, list[str]] = {}  # a warning said of several lines is one note, naming the first
     for (facet, hue), members in groups.items():
         found = {run.id: curves[run.id] for run in members if run.id in curves and len(curves[run.id][0])}
         if len(found) < len(members):
@@ -220,8 +221,11 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
         kept = tuple(run for run in members if run.id in found)
         kept_curves = [found[run.id] for run in kept]
         lines.append(_line(facet, hue, kept, kept_curves, query, notes))
-        honesty = line_honesty(kept, query, kept_curves)
-        notes += [f"{_group_text(query, facet, hue)}: {text}" for text in honesty]
+        for text in line_honesty(kept, query, kept_curves):
+            honest.setdefault(text, []).append(_group_text(query, facet, hue))
+    for text, named in honest.items():
+        where = named[0] if len(named) == 1 else f"{named[0]} and {len(named) - 1} more line(s)"
+        notes.append(f"{where}: {text}")
     if not lines:
         notes.append("no run matches the filters and has the metric; check where and the metric name")
     return CurveSet(query, tuple(lines), tuple(notes))
@@ -256,7 +260,10 @@ def line_honesty(runs: Sequence[StoredRun], query: CurveQuery, curves: Sequence[
 
     exempt = {*query.replicate, *query.run_specific, *(k for k in (query.facet, query.hue) if k)}
     differing = differing_params(runs, exempt, count_absent=False)
-    texts = [mixed_text(differing, len(runs), {run.adapter for run in runs})] if differing else []
+    texts = []
+    if differing:  # the runs are read again only to word a warning
+        unnamed = query.replicate if all(k not in run.params for run in runs for k in query.replicate) else ()
+        texts.append(mixed_text(differing, len(runs), {run.adapter for run in runs}, unnamed))
     texts += provenance_mixes(runs)
     unfinished = {status: sum(1 for run in runs if run.status == status) for status in UNFINISHED}
     if any(unfinished.values()):
@@ -401,7 +408,7 @@ def _line(
         fix = "; min_seeds = N draws the points N seeds reach" if query.min_seeds is None else ""
         notes.append(
             f"{_group_text(query, facet, hue)}: {dropped} of {len(grid)} grid points dropped "
-            f"(fewer than {needed} seeds had data there{fix})"
+            f"(fewer than {needed} seeds had data there{_short_seeds(runs, curves, query)}{fix})"
         )
     grid, values, n = grid[keep], values[:, keep], n[keep]
     wanted = [query.center, *([query.band] if query.band else [])]
@@ -411,6 +418,27 @@ def _line(
         center[index] = stats[query.center]
         low[index], high[index] = _band(stats, query)
     return CurveLine(facet, hue, runs, grid, center, low, high, n, how)
+
+
+def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: CurveQuery) -> str:
+    """Name the seeds whose curves end before the others' (a run stopped or still training), with
+    where each ends: the figure draws the group only as far as the grid points enough seeds reach."""
+    from resultsbook.query.marks import SHOWN_VALUES, named_list, replicate_text
+    from resultsbook.query.reduce import step_text
+
+    ends = [float(x[-1]) for x, _ in curves]
+    last = max(ends)
+    short = sorted((end, index) for index, end in enumerate(ends) if end < last)
+    if not short:
+        return ""
+    keys = query.replicate
+
+    def seed(index: int) -> str:
+        values = tuple(runs[index].params.get(key) for key in keys)
+        return replicate_text(keys, values) if keys and None not in values else runs[index].name
+
+    texts = [f"{seed(index)} ends at {query.x} {step_text(end)}" for end, index in short]
+    return f": {named_list(texts, SHOWN_VALUES)}, the others at {step_text(last)}"
 
 
 def _band(stats: Mapping[str, float], query: CurveQuery) -> tuple[float, float]:

@@ -40,7 +40,8 @@ def cell_marks(
     if differing:
         count = len(members) if members is not None else len(runs)
         adapters = set(members.field("adapter").tolist()) if members is not None else None
-        marks.append(Mark("mixed", mixed_text(differing, count, adapters)))
+        unnamed = query.replicate if all(_no_value(column) for column in runs.replicate) else ()
+        marks.append(Mark("mixed", mixed_text(differing, count, adapters, unnamed)))
     if members is not None:
         commits = set(members.field("git_commit").tolist())
         dirty = int(np.count_nonzero(members.field("git_dirty").astype(bool)))
@@ -98,11 +99,15 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
 
 
 def mixed_text(
-    differing: Mapping[str, Sequence[Any]], runs: int, adapters: Collection[str] | None = None
+    differing: Mapping[str, Sequence[Any]],
+    runs: int,
+    adapters: Collection[str] | None = None,
+    unnamed: Sequence[str] = (),
 ) -> str:
     """Say which params differ among a cell's `runs` runs, a few values each; a param with a value of
     its own in every run (a name, a path) is most likely no setting, and the sentence says what to do
-    (reading it as a metric only when the runs' `adapters`, if known, have the option)."""
+    (reading it as a metric only when the runs' `adapters`, if known, have the option; counting the
+    replicates by it when no run has the replicate keys, `unnamed`: it may number the seeds)."""
     parts = []
     for key, values in differing.items():
         shown = ", ".join(format_value(v) for v in values[:SHOWN_VALUES])
@@ -117,10 +122,20 @@ def mixed_text(
         has, its, it_is, it = (
             ("has", "its", "it is", "it") if len(own) == 1 else ("have", "their", "they are", "them")
         )
-        text += (
-            f"; {' and '.join(own)} {has} a value of {its} own in every run, as a run's name or folder has: "
-            f"if that is all {it_is}, declare {it} run-specific"
-        )
+        text += f"; {' and '.join(own)} {has} a value of {its} own in every run"
+        numbering = [key for key in own if all(_is_whole(value) for value in differing[key])]
+        if unnamed and numbering:  # no run has a seed: a param numbering the runs most likely numbers them
+            keys = " or ".join(repr(key) for key in unnamed)
+            counters = " and ".join(numbering)
+            fix = option("replicate", ",".join(numbering))
+            verb = "numbers" if len(numbering) == 1 else "number"
+            text += (
+                f" and no run has {keys}: if {counters} {verb} the seeds, count the replicates by "
+                f"{'it' if len(numbering) == 1 else 'them'} ({fix}); if {it_is} only a run's name, "
+                f"as a folder is, declare {it} run-specific"
+            )
+        else:
+            text += f", as a run's name or folder has: if that is all {it_is}, declare {it} run-specific"
         # a number of its own in every run is rather a time or a count that a results file's reader took
         # for a setting (whole numbers are params there)
         measured = [key for key in own if all(_is_number(value) for value in differing[key])]
@@ -131,6 +146,15 @@ def mixed_text(
                 f"({fix}, records and onefile)"
             )
     return text
+
+
+def _no_value(column: np.ndarray) -> bool:
+    """Tell whether a column of replicate values holds none (no run of the cell has the key)."""
+    return all(value is None for value in column.tolist())
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_number(value: Any) -> bool:
