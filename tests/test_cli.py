@@ -523,6 +523,31 @@ def test_a_csv_of_many_runs_gets_the_records_adapter_as_the_hint_and_a_one_run_l
     assert "--pattern '**/curve.csv'" in cli("collect", "one").output
 
 
+def test_a_results_table_among_files_each_named_its_own_way_is_read_alone_by_records(cli, tmp_path):
+    """dna-nn-theory's cnn/results: `<model>-<dataset>-<metric>.csv` beside the combined accuracy.csv.
+    The hint said to read "them" with --adapter records, which made 632,587 runs of every curve's rows."""
+    folder = tmp_path / "results"
+    folder.mkdir()
+    combined = ["dataset,model,accuracy,test_accuracy"]
+    for model in ("cnn", "rnn"):
+        for dataset in ("histone", "splice"):
+            combined.append(f"{dataset},{model},0.9,0.8")
+            (folder / f"{model}-{dataset}-accuracy.csv").write_text("accuracy,test_accuracy\n0.9,0.8\n")
+            roc = "\n".join(f"0,{i / 10},{i / 10},{1 - i / 10}" for i in range(10))
+            (folder / f"{model}-{dataset}-roc.csv").write_text(f"ovr,fpr,tpr,thresholds\n{roc}\n")
+    (folder / "accuracy.csv").write_text("\n".join(combined) + "\n")
+    result = cli("collect", "results")
+    assert result.exit_code == 1
+    assert (
+        "it holds 9 .csv file(s), each named its own way; one of them, accuracy.csv, has rows that look like "
+        "the rows of many runs (column(s) dataset, model): read it alone with --pattern 'accuracy.csv' "
+        "--adapter records," in result.output
+    )
+    assert cli("collect", "results", "--pattern", "accuracy.csv", "--adapter", "records").output.startswith(
+        "Collected results: 4 new"
+    )
+
+
 def test_a_tree_of_pickles_is_named_as_a_format_no_adapter_reads(cli, tmp_path):
     """Results pickled per run (`<env>/<algo>_<seed>.pkl`): the error named no file at all."""
     for env in ("Ant", "Hopper"):

@@ -542,6 +542,13 @@ def _log_files_hint(root: str) -> str:
     runs_in_rows = many_runs_columns(os.path.join(root, example)) if name.endswith((".csv", ".tsv")) else []
     if runs_in_rows:
         named = ", ".join(runs_in_rows[:4])
+        if name.startswith("*"):  # only the file looked at has those columns: records would read every one
+            return (
+                f"it holds {count} {name[1:]} file(s), each named its own way; one of them, {example}, has "
+                f"rows that look like the rows of many runs (column(s) {named}): read it alone with "
+                f"{option('pattern', example)} {option('adapter', 'records')}, which makes one run of each "
+                "distinct set of those values, as params"
+            )
         return (
             f"it holds {count} file(s) named {name} (e.g. {example}) whose rows look like the rows of many "
             f"runs (column(s) {named}): read them with {option('adapter', 'records')}, which makes one run "
