@@ -131,7 +131,7 @@ def test_points_of_runs_without_a_seed_say_one_dot_per_run(tmp_path: Path) -> No
     store.close()
     assert (
         data.note
-        == "Dots: one per run; marker with bar: mean ± std (ddof = 1) over n = 1 run; per run: last."
+        == "Dots: one per run; marker: mean over n = 1 run; per run: last."
     )
 
 

@@ -565,15 +565,16 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
     counts = sorted({int(c.stats["n"]) for c in table.cells.values()})
     n_text = n_range(counts)
     what = CENTER_NAMES[fmt.center]
-    if fmt.spread in ("std", "sem"):
-        what += f" ± {SPREAD_NAMES[fmt.spread]} (ddof = {query.ddof})"
-    elif fmt.spread in BOOTSTRAPS:
+    spread = fmt.spread if counts != [1] else None  # a cell of one value prints its centre alone
+    if spread in ("std", "sem"):
+        what += f" ± {SPREAD_NAMES[spread]} (ddof = {query.ddof})"
+    elif spread in BOOTSTRAPS:
         what += (
-            f" with {SPREAD_NAMES[fmt.spread]} of the {CENTER_WORDS[fmt.center]}"
+            f" with {SPREAD_NAMES[spread]} of the {CENTER_WORDS[fmt.center]}"
             f" ({query.bootstrap_resamples:,} resamples, seed {query.bootstrap_seed})"
         )
-    elif fmt.spread is not None:
-        what += f" with {SPREAD_NAMES[fmt.spread]}"
+    elif spread is not None:
+        what += f" with {SPREAD_NAMES[spread]}"
     replicate = _replicate_noun(table, counts)
     if query.pool:
         replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"
