@@ -156,7 +156,7 @@ class MetricReader:
         hint = _reduction_hint(key, self._keys) or did_you_mean(
             key, [*self._keys, *self.derived, *self.normalized], "logged metrics"
         )
-        raise no_metric_error(key, self._keys, hint)
+        raise no_metric_error(key, self._keys, _step_column_hint(key) + hint)
 
     def check_reduction(self, text: str) -> None:
         """Raise when a reduction is not understood; best(KEY) with a KEY no run logs says so (with
@@ -632,6 +632,15 @@ def no_metric_error(key: str, logged: Iterable[str], hint: str | None = None) ->
             f"{command('problems')} lists what the collect could not read"
         )
     return QueryError(f"no run logs a metric {key!r}; {hint or did_you_mean(key, logged, 'logged metrics')}")
+
+
+def _step_column_hint(key: str) -> str:
+    """Say that a column named like a step (`epoch` of a Keras history CSV) gave each point its step."""
+    from resultsbook.adapters.csvlog import STEP_COLUMNS  # only to explain
+
+    if key.lower() not in STEP_COLUMNS or key.lower() == "step":
+        return ""
+    return f"a CSV log's {key!r} column is read as its points' steps, not a metric (a curve's x = \"step\"); "
 
 
 def _reduction_hint(key: str, logged: Iterable[str]) -> str | None:
