@@ -646,6 +646,24 @@ def test_the_look_for_unclaimed_log_files_is_bounded_and_says_so(cli, tmp_path, 
     assert "it holds at least 2 file(s) named environment.csv (e.g. r0/environment.csv)" in result.output
 
 
+def test_two_metrics_given_as_one_comma_list_are_told_to_repeat_metric(make_run, cli, tmp_path):
+    """dna-nn-theory's test and validation accuracy side by side: `--metric test_accuracy,val_accuracy`
+    (as --rows takes `a,b`) said "did you mean 'test_accuracy'?", dropping the second."""
+    for model in ("cnn", "rnn"):
+        make_run(model, {"model": model}, [{"step": 0, "test_accuracy": 0.8, "val_accuracy": 0.7}])
+    cli("collect", "runs")
+    listed = cli("table", "--rows", "model", "--metric", "test_accuracy,val_accuracy")
+    assert listed.exit_code == 2 and listed.output == (
+        "Error: no run logs a metric 'test_accuracy,val_accuracy'; 'test_accuracy,val_accuracy' names 2 "
+        "logged metrics, a column each: give each its own --metric (--metric test_accuracy --metric "
+        'val_accuracy; metrics = ["test_accuracy", "val_accuracy"] in a spec)\n'
+    )
+    repeated = cli("table", "--rows", "model", "--metric", "test_accuracy", "--metric", "val_accuracy")
+    assert repeated.exit_code == 0 and "val_accuracy" in repeated.stdout
+    mistyped = cli("table", "--rows", "model", "--metric", "test_accuracy,val_acc")
+    assert mistyped.output == "Error: no run logs a metric 'test_accuracy,val_acc'; did you mean 'test_accuracy'?\n"
+
+
 def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     (tmp_path / "empty").mkdir()
     nothing = cli("collect", "empty")

@@ -8,6 +8,7 @@ why; outputs mark both."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -153,8 +154,10 @@ class MetricReader:
                 f"{', '.join(adapters)}): a setting, not a measurement; make it a row or column key, or "
                 "select runs by it"
             )
-        hint = _reduction_hint(key, self._keys) or did_you_mean(
-            key, [*self._keys, *self.derived, *self.normalized], "logged metrics"
+        hint = (
+            _reduction_hint(key, self._keys)
+            or _listed_metrics_hint(key, self._keys)
+            or did_you_mean(key, [*self._keys, *self.derived, *self.normalized], "logged metrics")
         )
         raise no_metric_error(key, self._keys, _step_column_hint(key) + hint)
 
@@ -658,6 +661,20 @@ def _reduction_hint(key: str, logged: Iterable[str]) -> str | None:
         f"{option('metric', metric)}, {option('reduce', reduction)}",
     )
     return f"a table reduces each run's {metric!r} with {given}"
+
+
+def _listed_metrics_hint(key: str, logged: Iterable[str]) -> str | None:
+    """Say how a table asks for several metrics given as one `a,b` (as rows take keys); None when the
+    key is not logged metrics joined by commas."""
+    names = [name.strip() for name in key.split(",")]
+    if len(names) < 2 or not set(names) <= set(logged):
+        return None
+    given = said(
+        f"give each its own --metric ({' '.join(option('metric', name) for name in names)}; "
+        f"metrics = {json.dumps(names)} in a spec)",
+        f"give them as a list: metric={names!r}",
+    )
+    return f"{key!r} names {len(names)} logged metrics, a column each: {given}"
 
 
 def _outside_note(logged: np.ndarray, reduction: Reduction) -> ValueNote | None:
