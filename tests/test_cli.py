@@ -664,6 +664,26 @@ def test_two_metrics_given_as_one_comma_list_are_told_to_repeat_metric(make_run,
     assert mistyped.output == "Error: no run logs a metric 'test_accuracy,val_acc'; did you mean 'test_accuracy'?\n"
 
 
+def test_a_param_named_metric_is_not_hidden_by_the_metric_key(cli, tmp_path):
+    """dna-nn-theory's `<model>-<dataset>-<metric>.csv` read with --pattern '{model}-{dataset}-{metric}.csv':
+    `--columns metric` laid out the one --metric and averaged the accuracy and dynamics files' runs."""
+    (tmp_path / "results").mkdir()
+    for model in ("cnn", "rnn"):
+        (tmp_path / "results" / f"{model}-splice-accuracy.csv").write_text("val_accuracy\n0.9\n")
+        (tmp_path / "results" / f"{model}-splice-dynamics.csv").write_text("epoch,val_accuracy\n0,0.5\n1,0.7\n")
+    assert cli("collect", "results", "--pattern", "{model}-{dataset}-{metric}.csv").exit_code == 0
+    hidden = cli("table", "--rows", "model", "--columns", "metric", "--metric", "val_accuracy")
+    assert hidden.exit_code == 2 and hidden.output == (
+        "Error: 'metric' as a row or column key lays out the table's metrics (one per --metric), but 4 selected "
+        "run(s) have a param 'metric' too, which a table cannot group by; give that param another name where it "
+        "is made (a pattern's {metric} field: {kind})\n"
+    )
+    assert cli("table", "--rows", "model", "--metric", "val_accuracy", "--where", "metric=accuracy").exit_code == 0
+    cli("collect", "results", "--pattern", "{model}-{dataset}-{kind}.csv")
+    by_kind = cli("table", "--rows", "model", "--columns", "kind", "--metric", "val_accuracy")
+    assert by_kind.exit_code == 0 and "dynamics" in by_kind.stdout
+
+
 def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     (tmp_path / "empty").mkdir()
     nothing = cli("collect", "empty")
