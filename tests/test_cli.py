@@ -684,6 +684,22 @@ def test_a_param_named_metric_is_not_hidden_by_the_metric_key(cli, tmp_path):
     assert by_kind.exit_code == 0 and "dynamics" in by_kind.stdout
 
 
+def test_a_row_key_over_runs_without_params_points_at_the_problems(cli, tmp_path):
+    """dna-nn-theory's combined accuracy.csv (dataset, model, test_accuracy per row) collected without
+    --adapter records is one run of 39 points: `--rows model` ended in "params: none", no next step."""
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "accuracy.csv").write_text(
+        "dataset,model,test_accuracy\nsplice,cnn,0.9\nsplice,rnn,0.8\nhistone,cnn,0.7\n"
+    )
+    assert cli("collect", "results/accuracy.csv").exit_code == 0
+    result = cli("table", "--rows", "model", "--metric", "test_accuracy")
+    assert result.exit_code == 2 and result.output == (
+        "Error: row key 'model' is not a param of any selected run; the runs have no param at all; "
+        "resultsbook problems lists what the collect could not read\n"
+    )
+    assert "read the file with --adapter records" in cli("problems").output
+
+
 def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     (tmp_path / "empty").mkdir()
     nothing = cli("collect", "empty")
