@@ -543,9 +543,23 @@ def test_a_results_table_among_files_each_named_its_own_way_is_read_alone_by_rec
         "the rows of many runs (column(s) dataset, model): read it alone with --pattern 'accuracy.csv' "
         "--adapter records," in result.output
     )
+    assert (
+        "; --pattern '{level1}-{level2}-{level3}.csv' reads the others, the parts of their names as params;"
+        in result.output
+    )
     assert cli("collect", "results", "--pattern", "accuracy.csv", "--adapter", "records").output.startswith(
         "Collected results: 4 new"
     )
+    (folder / "accuracy.csv").unlink()
+    per_run = cli("collect", "results")
+    assert (
+        "read them with --pattern '**/*.csv', or --pattern '{level1}-{level2}-{level3}.csv' to make the parts of "
+        "their names params (see" in per_run.output
+    )
+    named = cli("collect", "results", "--pattern", "{level1}-{level2}-{level3}.csv")
+    assert named.output.startswith("Collected results: 8 new")
+    table = cli("table", "--rows", "level1", "--columns", "level2", "--metric", "test_accuracy", "--where", "level3=accuracy")
+    assert table.exit_code == 0 and "histone" in table.stdout
 
 
 def test_a_tree_of_pickles_is_named_as_a_format_no_adapter_reads(cli, tmp_path):
