@@ -523,6 +523,45 @@ def test_a_csv_of_many_runs_gets_the_records_adapter_as_the_hint_and_a_one_run_l
     assert "--pattern '**/curve.csv'" in cli("collect", "one").output
 
 
+def test_a_results_table_among_files_each_named_its_own_way_is_read_alone_by_records(cli, tmp_path):
+    """dna-nn-theory's cnn/results: `<model>-<dataset>-<metric>.csv` beside the combined accuracy.csv.
+    The hint said to read "them" with --adapter records, which made 632,587 runs of every curve's rows."""
+    folder = tmp_path / "results"
+    folder.mkdir()
+    combined = ["dataset,model,accuracy,test_accuracy"]
+    for model in ("cnn", "rnn"):
+        for dataset in ("histone", "splice"):
+            combined.append(f"{dataset},{model},0.9,0.8")
+            (folder / f"{model}-{dataset}-accuracy.csv").write_text("accuracy,test_accuracy\n0.9,0.8\n")
+            roc = "\n".join(f"0,{i / 10},{i / 10},{1 - i / 10}" for i in range(10))
+            (folder / f"{model}-{dataset}-roc.csv").write_text(f"ovr,fpr,tpr,thresholds\n{roc}\n")
+    (folder / "accuracy.csv").write_text("\n".join(combined) + "\n")
+    result = cli("collect", "results")
+    assert result.exit_code == 1
+    assert (
+        "it holds 9 .csv file(s), each named its own way; one of them, accuracy.csv, has rows that look like "
+        "the rows of many runs (column(s) dataset, model): read it alone with --pattern 'accuracy.csv' "
+        "--adapter records," in result.output
+    )
+    assert (
+        "; --pattern '{level1}-{level2}-{level3}.csv' reads the others, the parts of their names as params;"
+        in result.output
+    )
+    assert cli("collect", "results", "--pattern", "accuracy.csv", "--adapter", "records").output.startswith(
+        "Collected results: 4 new"
+    )
+    (folder / "accuracy.csv").unlink()
+    per_run = cli("collect", "results")
+    assert (
+        "read them with --pattern '**/*.csv', or --pattern '{level1}-{level2}-{level3}.csv' to make the parts of "
+        "their names params (see" in per_run.output
+    )
+    named = cli("collect", "results", "--pattern", "{level1}-{level2}-{level3}.csv")
+    assert named.output.startswith("Collected results: 8 new")
+    table = cli("table", "--rows", "level1", "--columns", "level2", "--metric", "test_accuracy", "--where", "level3=accuracy")
+    assert table.exit_code == 0 and "histone" in table.stdout
+
+
 def test_a_tree_of_pickles_is_named_as_a_format_no_adapter_reads(cli, tmp_path):
     """Results pickled per run (`<env>/<algo>_<seed>.pkl`): the error named no file at all."""
     for env in ("Ant", "Hopper"):
@@ -619,6 +658,60 @@ def test_the_look_for_unclaimed_log_files_is_bounded_and_says_so(cli, tmp_path, 
     monkeypatch.setattr(hints, "_MOST_ENTRIES", 5)  # a huge tree, in small
     result = cli("collect", "runs")
     assert "it holds at least 2 file(s) named environment.csv (e.g. r0/environment.csv)" in result.output
+
+
+def test_two_metrics_given_as_one_comma_list_are_told_to_repeat_metric(make_run, cli, tmp_path):
+    """dna-nn-theory's test and validation accuracy side by side: `--metric test_accuracy,val_accuracy`
+    (as --rows takes `a,b`) said "did you mean 'test_accuracy'?", dropping the second."""
+    for model in ("cnn", "rnn"):
+        make_run(model, {"model": model}, [{"step": 0, "test_accuracy": 0.8, "val_accuracy": 0.7}])
+    cli("collect", "runs")
+    listed = cli("table", "--rows", "model", "--metric", "test_accuracy,val_accuracy")
+    assert listed.exit_code == 2 and listed.output == (
+        "Error: no run logs a metric 'test_accuracy,val_accuracy'; 'test_accuracy,val_accuracy' names 2 "
+        "logged metrics, a column each: give each its own --metric (--metric test_accuracy --metric "
+        'val_accuracy; metrics = ["test_accuracy", "val_accuracy"] in a spec)\n'
+    )
+    repeated = cli("table", "--rows", "model", "--metric", "test_accuracy", "--metric", "val_accuracy")
+    assert repeated.exit_code == 0 and "val_accuracy" in repeated.stdout
+    mistyped = cli("table", "--rows", "model", "--metric", "test_accuracy,val_acc")
+    assert mistyped.output == "Error: no run logs a metric 'test_accuracy,val_acc'; did you mean 'test_accuracy'?\n"
+
+
+def test_a_param_named_metric_is_not_hidden_by_the_metric_key(cli, tmp_path):
+    """dna-nn-theory's `<model>-<dataset>-<metric>.csv` read with --pattern '{model}-{dataset}-{metric}.csv':
+    `--columns metric` laid out the one --metric and averaged the accuracy and dynamics files' runs."""
+    (tmp_path / "results").mkdir()
+    for model in ("cnn", "rnn"):
+        (tmp_path / "results" / f"{model}-splice-accuracy.csv").write_text("val_accuracy\n0.9\n")
+        (tmp_path / "results" / f"{model}-splice-dynamics.csv").write_text("epoch,val_accuracy\n0,0.5\n1,0.7\n")
+    assert cli("collect", "results", "--pattern", "{model}-{dataset}-{metric}.csv").exit_code == 0
+    hidden = cli("table", "--rows", "model", "--columns", "metric", "--metric", "val_accuracy")
+    assert hidden.exit_code == 2 and hidden.output == (
+        "Error: 'metric' as a row or column key lays out the table's metrics (one per --metric), but 4 selected "
+        "run(s) have a param 'metric' too, which a table cannot group by; give that param another name where it "
+        "is made (a pattern's {metric} field: {kind})\n"
+    )
+    assert cli("table", "--rows", "model", "--metric", "val_accuracy", "--where", "metric=accuracy").exit_code == 0
+    cli("collect", "results", "--pattern", "{model}-{dataset}-{kind}.csv")
+    by_kind = cli("table", "--rows", "model", "--columns", "kind", "--metric", "val_accuracy")
+    assert by_kind.exit_code == 0 and "dynamics" in by_kind.stdout
+
+
+def test_a_row_key_over_runs_without_params_points_at_the_problems(cli, tmp_path):
+    """dna-nn-theory's combined accuracy.csv (dataset, model, test_accuracy per row) collected without
+    --adapter records is one run of 39 points: `--rows model` ended in "params: none", no next step."""
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "accuracy.csv").write_text(
+        "dataset,model,test_accuracy\nsplice,cnn,0.9\nsplice,rnn,0.8\nhistone,cnn,0.7\n"
+    )
+    assert cli("collect", "results/accuracy.csv").exit_code == 0
+    result = cli("table", "--rows", "model", "--metric", "test_accuracy")
+    assert result.exit_code == 2 and result.output == (
+        "Error: row key 'model' is not a param of any selected run; the runs have no param at all; "
+        "resultsbook problems lists what the collect could not read\n"
+    )
+    assert "read the file with --adapter records" in cli("problems").output
 
 
 def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):

@@ -131,7 +131,7 @@ def test_points_of_runs_without_a_seed_say_one_dot_per_run(tmp_path: Path) -> No
     store.close()
     assert (
         data.note
-        == "Dots: one per run; marker with bar: mean ± std (ddof = 1) over n = 1 run; per run: last."
+        == "Dots: one per run; marker: mean over n = 1 run; per run: last."
     )
 
 
@@ -476,3 +476,27 @@ def test_a_curve_of_one_grid_point_is_drawn_as_a_marker_with_its_interval() -> N
     assert [(list(m.get_xdata()), list(m.get_ydata())) for m in markers] == [([175.0], [0.133])]
     bars = [segment for collection in axis.collections for segment in collection.get_segments()]
     assert [[tuple(point) for point in segment] for segment in bars] == [[(175.0, 0.126), (175.0, 0.140)]]
+
+
+def test_a_curve_over_a_keras_historys_epoch_column_is_told_it_is_the_step(tmp_path: Path, cli) -> None:
+    """dna-nn-theory's `<model>-<dataset>-dynamics.csv` (epoch,accuracy,loss,val_accuracy,val_loss):
+    x = "epoch" was refused with the logged metrics alone, where the epoch column had gone."""
+    (tmp_path / "results").mkdir()
+    for model in ("cnn", "rnn"):
+        rows = "\n".join(f"{epoch},{0.5 + epoch / 10}" for epoch in range(4))
+        (tmp_path / "results" / f"{model}-splice-dynamics.csv").write_text(f"epoch,val_accuracy\n{rows}\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "results"\npattern = "{model}-{dataset}-dynamics.csv"\n'
+        '[figures.curves]\nkind = "curve"\nmetric = "val_accuracy"\nx = "epoch"\nhue = "model"\n'
+        'outputs = ["curves.png"]\n'
+    )
+    result = cli("build")
+    assert result.exit_code == 2
+    assert (
+        "Error: resultsbook.toml: [figures.curves] no run logs a metric 'epoch'; a CSV log's 'epoch' column "
+        "is read as its points' steps, not a metric (a curve's x = \"step\"); logged metrics: val_accuracy"
+    ) in result.output
+    (tmp_path / "resultsbook.toml").write_text(
+        (tmp_path / "resultsbook.toml").read_text().replace('x = "epoch"', 'x = "step"')
+    )
+    assert cli("build").exit_code == 0

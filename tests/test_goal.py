@@ -219,6 +219,34 @@ def test_build_says_that_a_specs_stats_naming_a_centre_and_a_spread_print_neithe
     assert "stats =" not in cli("build").output  # no centre nor spread among them: nothing to mistake
 
 
+def test_build_says_that_a_specs_stats_naming_a_centre_alone_still_print_a_spread(make_run, cli, tmp_path):
+    """dna-nn-theory's table written as `stats = ["mean"]`, `--stat mean` in the spec: the cells and
+    the note said mean ± std, and nothing said that spread = "none" is the spec's --stat mean."""
+    _runs(make_run, "acc")
+    table = """
+        [tables.t]
+        metric = "acc"
+        goal = "max"
+        rows = ["model"]
+        stats = ["mean"]
+        outputs = ["t.md"]
+        """
+    _spec(tmp_path, table)
+    result = cli("build")
+    assert result.exit_code == 0
+    assert "| a       | **0.91 ± 0.01** |" in (tmp_path / "t.md").read_text()
+    assert (
+        'Warning: t: stats = ["mean"] only adds columns to CSV and JSON outputs (this table writes none): '
+        'its cells show mean ± std; to show mean alone instead, write spread = "none" (as --stat mean does '
+        'in `resultsbook table`), or center = "mean" to silence this\n'
+    ) in result.output
+    _spec(tmp_path, table.replace('stats = ["mean"]', 'stats = ["mean"]\n        spread = "none"'))
+    built = cli("build")
+    assert "stats =" not in built.output and "| a       | **0.910** |" in (tmp_path / "t.md").read_text()
+    _spec(tmp_path, table.replace('stats = ["mean"]', 'stats = ["mean", "std"]'))
+    assert "stats =" not in cli("build").output  # what the cells show: nothing to mistake
+
+
 def test_table_says_which_flag_gives_a_metric_with_no_goal_its_bold(make_run, cli):
     """Spinning Up's AverageTestEpRet (siddinkar/RainbowPolicyGradientPaper@9a626a2) is no documented
     name: `table` printed only `Not bold: AverageTestEpRet (goal not set)`, never the flag."""

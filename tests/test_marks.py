@@ -342,3 +342,18 @@ def test_a_whole_number_numbering_the_runs_of_a_table_without_seeds_is_said_to_b
         "1",
     )
     assert "Warning" not in counted.stderr and "4.5 ± 1.6" in counted.stdout
+
+
+def test_a_best_no_test_could_compare_is_not_said_to_be_not_significantly_better(store, tmp_path):
+    """dna-nn-theory: one run per model and data set; the legend under the bold best said `° best, but
+    not significantly better than the runner-up`, a finding of a test that never ran."""
+    write_methods(tmp_path, {"cnn": 80.0, "rnn": 85.0, "mlp": 70.0}, seeds=(1,))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
+    text = render_table(table, "terminal", TableFormat())
+    assert "° best, but no test could compare it with the runner-up (1 cell)" in text
+    assert "not significantly better" not in text
+    tested = table_of(store, tmp_path / "tested", {"cnn": 80.0, "rnn": 81.0, "mlp": 70.0})
+    assert "° best, but not significantly better than the runner-up (1 cell)" in render_table(
+        tested, "terminal", TableFormat()
+    )

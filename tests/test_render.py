@@ -113,10 +113,21 @@ def _note_of(make_run, store, tmp_path, seeds, replicate=("seed",)):
 def test_the_note_says_seeds_only_when_each_value_comes_from_its_own_seed(
     make_run, store, tmp_path, seeds, counted
 ):
-    assert (
-        f"Mean ± std (ddof = 1) over {counted}; per run: last."
-        in _note_of(make_run, store, tmp_path, seeds)[-1]
-    )
+    shown = "Mean" if len(seeds) == 1 else "Mean ± std (ddof = 1)"  # one value per cell: no spread
+    assert f"{shown} over {counted}; per run: last." in _note_of(make_run, store, tmp_path, seeds)[-1]
+
+
+def test_a_table_of_one_run_per_cell_names_no_spread_it_does_not_print(make_run, store, tmp_path):
+    """dna-nn-theory (13 models x 3 data sets, one run each): every cell printed its mean alone, under
+    `Mean ± std (ddof = 1) over n = 1 run`, a std the paper would state and no cell shows."""
+    for model in ("cnn", "rnn"):
+        for dataset in ("histone", "splice"):
+            make_run(f"{model}-{dataset}", {"model": model, "dataset": dataset}, curve([0.7], key="acc"))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("acc"),), rows=("model",), columns=("dataset",))
+    latex = render_table(aggregate(store, query), "latex", TableFormat())
+    assert "Mean over n = 1 run; per run: last." in latex
+    assert "pm" not in latex and "std" not in latex
 
 
 def test_the_note_and_the_duplicate_mark_name_the_replicate_key_in_use(make_run, store, tmp_path):

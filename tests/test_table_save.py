@@ -68,6 +68,22 @@ def test_a_table_saved_without_a_spec_starts_one_that_builds_it(runs, cli):
     assert cli("explain", "main", "model=cnn,dataset=a").exit_code == 0
 
 
+def test_a_table_saved_beside_runs_collected_from_results_is_written_outside_them(tmp_path, cli):
+    """dna-nn-theory keeps its runs in results/ (`<model>-<dataset>-accuracy.csv`): the saved table and
+    build's lock went into results/, among the logs the spec's [[sources]] collects."""
+    (tmp_path / "results").mkdir()
+    for model in ("cnn", "rnn"):
+        for dataset in ("histone", "splice"):
+            (tmp_path / "results" / f"{model}-{dataset}-accuracy.csv").write_text("test_accuracy\n0.8\n")
+    assert cli("collect", "results", "--pattern", "{model}-{dataset}-accuracy.csv").exit_code == 0
+    saved = cli("table", "--rows", "model", "--columns", "dataset", "--metric", "test_accuracy", "--save", "t1")
+    assert saved.exit_code == 0, saved.output
+    assert "`resultsbook build` writes paper/results/t1.tex" in saved.stderr
+    assert 'outputs = ["paper/results/t1.tex"]' in (tmp_path / "resultsbook.toml").read_text()
+    assert cli("build").exit_code == 0
+    assert sorted(path.name for path in (tmp_path / "results").iterdir() if not path.name.endswith(".csv")) == []
+
+
 def test_a_table_saved_into_the_quickstart_spec_goes_beside_its_tables_and_keeps_the_spec_as_it_was(
     tmp_path, monkeypatch
 ):

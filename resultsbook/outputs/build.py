@@ -818,18 +818,23 @@ def extra_stats_findings(table_spec: TableSpec) -> list[Finding]:
     fmt = table_spec.format
     center = next((stat for stat in extra if stat in CENTERS and stat != fmt.center), None)
     spread = next((stat for stat in extra if stat in SPREADS and stat != fmt.spread), None)
-    if center is None and spread is None:
+    # a centre named with no spread is what --stat mean means: the centre alone
+    named_spread = any(stat in SPREADS for stat in extra)
+    alone = bool(fmt.spread) and not named_spread and any(stat in CENTERS for stat in extra)
+    if center is None and spread is None and not alone:
         return []
     shown = f"{fmt.center} ± {fmt.spread}" if fmt.spread else fmt.center
-    wanted = " and ".join(
-        [*([f'center = "{center}"'] if center else []), *([f'spread = "{spread}"'] if spread else [])]
-    )
+    settings = [
+        *([f'center = "{center}"'] if center else []),
+        *([f'spread = "{spread}"'] if spread else ['spread = "none"'] if alone else []),
+    ]
     writes = any(path.endswith((".csv", ".json")) for path in table_spec.outputs)
-    chosen = ",".join(s for s in (center or fmt.center, spread or fmt.spread) if s)
+    chosen = ",".join(s for s in (center or fmt.center, spread or (None if alone else fmt.spread)) if s)
     text = (
         f"stats = {json.dumps(extra)} only adds columns to CSV and JSON outputs"
         f"{'' if writes else ' (this table writes none)'}: its cells show {shown}; to show "
-        f"{'it' if (center is None) != (spread is None) else 'them'} instead, write {wanted} "
+        f"{'them' if center and spread else f'{center or fmt.center} alone' if alone else 'it'} instead, "
+        f"write {' and '.join(settings)} "
         f'(as --stat {chosen} does in `resultsbook table`), or center = "{fmt.center}" to silence this'
     )
     return [Finding(table_spec.name, "", "lint", text)]

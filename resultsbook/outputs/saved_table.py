@@ -19,6 +19,7 @@ from resultsbook.errors import SpecError
 from resultsbook.outputs.build import compute_entry
 from resultsbook.query.model import ResultTable
 from resultsbook.render import render_table
+from resultsbook.sources.find import path_under
 from resultsbook.spec import SPEC_NAME, Spec, load_spec
 from resultsbook.spec.collected_sources import (
     SpecSources,
@@ -29,10 +30,10 @@ from resultsbook.spec.collected_sources import (
 )
 from resultsbook.spec.toml_text import entry_text, header_text, string_text
 from resultsbook.store import DEFAULT_DB_NAME, Store
-from resultsbook.store.location import display_location, is_url, location_without_password
+from resultsbook.store.location import display_location, is_url, location_without_password, url_scheme
 from resultsbook.voice import option
 
-_OUTPUTS_FOLDER = "results"  # where a first table goes when the spec writes no LaTeX table yet
+_OUTPUTS_FOLDERS = ("results", "paper/results")  # where a first table goes, unless it is a folder of runs
 _CHECK_PREFIX = ".resultsbook-save-"  # the spec checked before it is written, beside it
 _LOCK_WAIT = 10.0  # seconds a save waits for another one (two terminals) to finish
 _EMPTY_LOCK_S = 5.0  # a save writes its name into its new lock at once: empty for longer, it was killed
@@ -121,7 +122,7 @@ def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
     if sources is not None:
         head += f"{sources.text}\n" if sources.text else ""
         notes += sources.notes
-    output = _output_path(spec, folder, name)
+    output = _output_path(spec, folder, name, _collected_roots(table.store))
     if os.path.exists(output):
         raise SpecError(
             f"{option('save')}: {os.path.relpath(output)} exists already and build would write over it; pick "
@@ -242,13 +243,23 @@ def _abandoned(lock: str) -> bool:
     return host == socket.gethostname() and pid.isdigit() and not process_alive(int(pid))
 
 
-def _output_path(spec: Spec | None, folder: str, name: str) -> str:
-    """Return where build writes the table: beside the spec's first LaTeX table, else under results/."""
+def _output_path(spec: Spec | None, folder: str, name: str, roots: list[str]) -> str:
+    """Return where build writes the table: beside the spec's first LaTeX table, else under results/,
+    or paper/results/ when results/ is (or lies in) a folder of runs the store collected."""
     for table in spec.tables.values() if spec is not None else ():
         for output in table.outputs:
             if output.endswith(".tex"):
                 return os.path.join(os.path.dirname(output), f"{name}.tex")
-    return os.path.join(folder, _OUTPUTS_FOLDER, f"{name}.tex")
+    outputs = [os.path.join(folder, outputs_folder) for outputs_folder in _OUTPUTS_FOLDERS]
+    # a build writing into the runs' folder puts its table and lock among the logs a collect reads
+    free = (path for path in outputs if not any(path_under(path, root) for root in roots))
+    return os.path.join(next(free, outputs[0]), f"{name}.tex")
+
+
+def _collected_roots(store: Store) -> list[str]:
+    """Return the local folders (absolute) the store's collects read."""
+    roots = (store.absolute(root) for root, _ in store.collect_readings())
+    return [root for root in roots if url_scheme(root) is None]
 
 
 def _read(path: str) -> str:

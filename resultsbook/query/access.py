@@ -8,6 +8,7 @@ why; outputs mark both."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -153,10 +154,12 @@ class MetricReader:
                 f"{', '.join(adapters)}): a setting, not a measurement; make it a row or column key, or "
                 "select runs by it"
             )
-        hint = _reduction_hint(key, self._keys) or did_you_mean(
-            key, [*self._keys, *self.derived, *self.normalized], "logged metrics"
+        hint = (
+            _reduction_hint(key, self._keys)
+            or _listed_metrics_hint(key, self._keys)
+            or did_you_mean(key, [*self._keys, *self.derived, *self.normalized], "logged metrics")
         )
-        raise no_metric_error(key, self._keys, hint)
+        raise no_metric_error(key, self._keys, _step_column_hint(key) + hint)
 
     def check_reduction(self, text: str) -> None:
         """Raise when a reduction is not understood; best(KEY) with a KEY no run logs says so (with
@@ -634,6 +637,15 @@ def no_metric_error(key: str, logged: Iterable[str], hint: str | None = None) ->
     return QueryError(f"no run logs a metric {key!r}; {hint or did_you_mean(key, logged, 'logged metrics')}")
 
 
+def _step_column_hint(key: str) -> str:
+    """Say that a column named like a step (`epoch` of a Keras history CSV) gave each point its step."""
+    from resultsbook.adapters.csvlog import STEP_COLUMNS  # only to explain
+
+    if key.lower() not in STEP_COLUMNS or key.lower() == "step":
+        return ""
+    return f"a CSV log's {key!r} column is read as its points' steps, not a metric (a curve's x = \"step\"); "
+
+
 def _reduction_hint(key: str, logged: Iterable[str]) -> str | None:
     """Say how a table asks for `val/loss:min`, as `resultsbook runs --metric` takes it: a logged
     metric and a reduction; None when the key is not that."""
@@ -649,6 +661,20 @@ def _reduction_hint(key: str, logged: Iterable[str]) -> str | None:
         f"{option('metric', metric)}, {option('reduce', reduction)}",
     )
     return f"a table reduces each run's {metric!r} with {given}"
+
+
+def _listed_metrics_hint(key: str, logged: Iterable[str]) -> str | None:
+    """Say how a table asks for several metrics given as one `a,b` (as rows take keys); None when the
+    key is not logged metrics joined by commas."""
+    names = [name.strip() for name in key.split(",")]
+    if len(names) < 2 or not set(names) <= set(logged):
+        return None
+    given = said(
+        f"give each its own --metric ({' '.join(option('metric', name) for name in names)}; "
+        f"metrics = {json.dumps(names)} in a spec)",
+        f"give them as a list: metric={names!r}",
+    )
+    return f"{key!r} names {len(names)} logged metrics, a column each: {given}"
 
 
 def _outside_note(logged: np.ndarray, reduction: Reduction) -> ValueNote | None:

@@ -84,6 +84,7 @@ def aggregate(
         reader.check_reduction(metric.reduce)
     check_filter_keys(every, query.filters)
     selected: Runs = select_runs(every, query.filters)
+    _check_metric_param(query, selected)
     notes: list[str] = []
     remarks: list[str] = []
     cells: dict[tuple[Key, Key], Cell] = {}
@@ -302,6 +303,21 @@ def _why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: Metric
     return NotFoundError(
         "no selected run has every row and column key and a value of the metric; check rows and columns"
     )
+
+
+def _check_metric_param(query: TableQuery, selected: Runs) -> None:
+    """Refuse rows or columns named `metric` over runs with a param of that name (a pattern's
+    `{metric}` field): the key lays out the table's metrics, and the param's values would be mixed."""
+    if METRIC_KEY not in (*query.rows, *query.columns):
+        return
+    count = int(selected.has_param(METRIC_KEY).sum())
+    if count:
+        raise QueryError(
+            f"{METRIC_KEY!r} as a row or column key lays out the table's metrics (one per "
+            f"{option('metric')}), but {count} selected run(s) have a param {METRIC_KEY!r} too, which a "
+            "table cannot group by; give that param another name where it is made (a pattern's "
+            "{metric} field: {kind})"
+        )
 
 
 def _layout(query: TableQuery) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -263,6 +263,8 @@ def key_hint(key: str, runs: Sequence[StoredRun] | Runs) -> str:
     """Return the end of a message about a key no run has: the param it most likely meant, else the
     run field (`experimnt` → `experiment`), else the params there are."""
     params = known_keys(runs) - set(RUN_FIELDS)
+    if not params:  # a results table read as one run's curve, a log with no settings: collect said why
+        return f"the runs have no param at all; {command('problems')} lists what the collect could not read"
     guess = closest(key, params) or closest(key, RUN_FIELDS)
     return f"did you mean {guess!r}?" if guess is not None else did_you_mean(key, params, "params")
 

@@ -52,9 +52,13 @@ MARK_SUMMARIES = {
     "infinite": "some runs are infinite",
     "tasks": "some tasks have no run: the aggregate is over fewer tasks",
     "nonsig": "best, but not significantly better than the runner-up",
+    "untested": "best, but no test could compare it with the runner-up",
     "surplus": "more replicates than the table asks for, all of them averaged",
     "outlier": "one seed far from the others moves the mean",
 }
+
+
+_UNTESTED = "not shown to be better than"  # a nonsig mark whose test gave no p-value (one replicate)
 
 
 def marks_in_words(marks: Sequence[Mark]) -> list[str]:
@@ -394,7 +398,7 @@ def _emphasize(
                 if not _differs(table, fmt, position, rival):
                     p = _p_value(table, fmt, position, rival)
                     if math.isnan(p):
-                        text = f"not shown to be better than {name}: {_untested(table, fmt, position, rival)}"
+                        text = f"{_UNTESTED} {name}: {_untested(table, fmt, position, rival)}"
                     else:
                         test_name = table_test_name(table, fmt)
                         text = f"not significantly better than {name} ({test_name}, p = {p:.2g})"
@@ -473,8 +477,16 @@ def _assign_marks(
             summary = MARK_SUMMARIES[kind]
             if kind == "duplicate" and replicate:
                 summary = summary.replace("(seed)", f"({' × '.join(replicate)})")
+            if kind == "nonsig" and _untested_only(marks):
+                summary = MARK_SUMMARIES["untested"]
             notes.append((symbol, f"{summary} ({count} cell{'s' if count > 1 else ''})"))
     return tuple(notes)
+
+
+def _untested_only(marks: Mapping[tuple[int, int], tuple[Mark, ...]]) -> bool:
+    """Tell whether no `°` of a table rests on a test that ran (one replicate a side gives no p-value)."""
+    nonsig = [mark.text for cell_marks in marks.values() for mark in cell_marks if mark.kind == "nonsig"]
+    return all(text.startswith(_UNTESTED) for text in nonsig)
 
 
 def _header_levels(table: ResultTable, labels: Labels) -> tuple[tuple[tuple[str, int], ...], ...]:
@@ -565,15 +577,16 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
     counts = sorted({int(c.stats["n"]) for c in table.cells.values()})
     n_text = n_range(counts)
     what = CENTER_NAMES[fmt.center]
-    if fmt.spread in ("std", "sem"):
-        what += f" ± {SPREAD_NAMES[fmt.spread]} (ddof = {query.ddof})"
-    elif fmt.spread in BOOTSTRAPS:
+    spread = fmt.spread if counts != [1] else None  # a cell of one value prints its centre alone
+    if spread in ("std", "sem"):
+        what += f" ± {SPREAD_NAMES[spread]} (ddof = {query.ddof})"
+    elif spread in BOOTSTRAPS:
         what += (
-            f" with {SPREAD_NAMES[fmt.spread]} of the {CENTER_WORDS[fmt.center]}"
+            f" with {SPREAD_NAMES[spread]} of the {CENTER_WORDS[fmt.center]}"
             f" ({query.bootstrap_resamples:,} resamples, seed {query.bootstrap_seed})"
         )
-    elif fmt.spread is not None:
-        what += f" with {SPREAD_NAMES[fmt.spread]}"
+    elif spread is not None:
+        what += f" with {SPREAD_NAMES[spread]}"
     replicate = _replicate_noun(table, counts)
     if query.pool:
         replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"

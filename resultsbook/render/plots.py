@@ -270,7 +270,9 @@ def cell_plot_data(
         ylabel = metric.label or labels.key(metric.name)
     note = stat_note(table, fmt, emphasis=False)
     if kind == "points":
-        note = f"Dots: one per {replicate_word(table)}; marker with bar: " + note[0].lower() + note[1:]
+        one = all(int(cell.stats["n"]) == 1 for cell in table.cells.values())  # one value: no bar
+        marker = "marker" if one or fmt.spread is None else "marker with bar"
+        note = f"Dots: one per {replicate_word(table)}; {marker}: " + note[0].lower() + note[1:]
     return PlotData(
         kind=kind,
         panels=tuple(panels),

@@ -523,6 +523,7 @@ def _log_files_hint(root: str) -> str:
         common_log_file,
         log_file_paths,
         many_runs_columns,
+        name_parts_pattern,
         pattern_for,
         settings_beside,
         unread_data_file,
@@ -542,6 +543,19 @@ def _log_files_hint(root: str) -> str:
     runs_in_rows = many_runs_columns(os.path.join(root, example)) if name.endswith((".csv", ".tsv")) else []
     if runs_in_rows:
         named = ", ".join(runs_in_rows[:4])
+        if name.startswith("*"):  # only the file looked at has those columns: records would read every one
+            parts = name_parts_pattern(root, example)
+            others = (
+                f"; {option('pattern', parts)} reads the others, the parts of their names as params"
+                if parts
+                else ""
+            )
+            return (
+                f"it holds {count} {name[1:]} file(s), each named its own way; one of them, {example}, has "
+                f"rows that look like the rows of many runs (column(s) {named}): read it alone with "
+                f"{option('pattern', example)} {option('adapter', 'records')}, which makes one run of each "
+                f"distinct set of those values, as params{others}"
+            )
         return (
             f"it holds {count} file(s) named {name} (e.g. {example}) whose rows look like the rows of many "
             f"runs (column(s) {named}): read them with {option('adapter', 'records')}, which makes one run "
@@ -552,6 +566,9 @@ def _log_files_hint(root: str) -> str:
     onefile = f" {option('adapter', 'onefile')}" if _json_object(os.path.join(root, example)) else ""
     folders = option("pattern", pattern_for(example, name, paths)) + onefile
     fields = f", or {folders} to make the folders params" if "/" in example else ""
+    parts = name_parts_pattern(root, example) if name.startswith("*") else None
+    if parts is not None:  # one CSV per model and data set: the names say what each run is
+        fields += f", or {option('pattern', parts)}{onefile} to make the parts of their names params"
     settings = settings_beside(root, example) if name.lower().endswith((".csv", ".tsv")) else None
     if settings is not None:  # the csv adapter reads it beside each log
         fields += f"; {option('option', f'config={settings}')} adds the settings beside them"

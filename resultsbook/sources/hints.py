@@ -39,6 +39,7 @@ _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
 _PEEK_BYTES = 64 * 1024  # how much of a CSV the hint reads to tell a file of many runs
 _RUN_COLUMNS = ("seed", "run", "run_id", "trial")  # a column that, varying, tells rows of several runs
 _DIGITS = re.compile(r"\d+")
+_MOST_NAME_PARTS = 6  # more parts than this in a file name are no settings a pattern should name
 
 
 def log_file_paths(root: str, name: str) -> list[str]:
@@ -165,6 +166,28 @@ def pattern_for(example: str, name: str | None = None, paths: Sequence[str] = ()
     stem, suffix = os.path.splitext(parts[-1])
     numbered = numbered_field({stem}) if name and "*" in name[1:] else None
     return "/".join([*fields, f"{numbered}{suffix}" if numbered else name or parts[-1]])
+
+
+def name_parts_pattern(root: str, example: str) -> str | None:
+    """Return a --pattern that makes the parts of the file names beside `example` params, when most
+    such names split alike (`cnn-histone-accuracy.csv`, `rnn-splice-roc.csv` give
+    `{level1}-{level2}-{level3}.csv`, which leaves out a combined `accuracy.csv` beside them); None when
+    they do not, or hold one part."""
+    folder, _, file_name = example.rpartition("/")
+    suffix = os.path.splitext(file_name)[1]
+    stems = [
+        os.path.splitext(os.path.basename(path))[0]
+        for paths in _look(root).paths.values()
+        for path in paths
+        if os.path.dirname(path).replace(os.sep, "/") == folder and path.endswith(suffix)
+    ]
+    # at '-' only: '_' joins the words of one name as often (train_loss.csv, one CSV per metric)
+    counts = Counter(len(stem.split("-")) for stem in stems)
+    parts, alike = counts.most_common(1)[0] if counts else (0, 0)
+    if alike < 2 or 2 * alike < len(stems) or not 1 < parts <= _MOST_NAME_PARTS:
+        return None
+    fields = "-".join(f"{{level{index + 1}}}" for index in range(parts))
+    return f"{folder}/{fields}{suffix}" if folder else f"{fields}{suffix}"
 
 
 def many_runs_columns(path: str) -> list[str]:
