@@ -11,7 +11,7 @@ import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.errors import closest
-from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.models import STEP_COLUMNS, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.series import SeriesBuilder
@@ -21,7 +21,6 @@ from resultsbook.sources.yamlio import read_yaml_file
 
 CSV_SUFFIXES = (".csv", ".tsv")
 PATTERN_SUFFIXES = (*CSV_SUFFIXES, ".txt")  # Spinning Up's progress.txt is tab-separated
-STEP_COLUMNS = ("step", "global_step", "_step", "iteration", "iter", "timestep", "env_step", "epoch")
 TIME_COLUMNS = ("time", "timestamp", "wall_time", "walltime", "_timestamp")
 
 

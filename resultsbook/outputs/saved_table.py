@@ -19,18 +19,18 @@ from resultsbook.errors import SpecError
 from resultsbook.outputs.build import compute_entry
 from resultsbook.query.model import ResultTable
 from resultsbook.render import render_table
-from resultsbook.sources.find import path_under
 from resultsbook.spec import SPEC_NAME, Spec, load_spec
 from resultsbook.spec.collected_sources import (
     SpecSources,
     collected_sources,
+    in_collected_folder,
     same_sources,
     sources_not_reading,
     sources_phrase,
 )
 from resultsbook.spec.toml_text import entry_text, header_text, string_text
 from resultsbook.store import DEFAULT_DB_NAME, Store
-from resultsbook.store.location import display_location, is_url, location_without_password, url_scheme
+from resultsbook.store.location import display_location, is_url, location_without_password
 from resultsbook.voice import option
 
 _OUTPUTS_FOLDERS = ("results", "paper/results")  # where a first table goes, unless it is a folder of runs
@@ -122,7 +122,7 @@ def _save(spec_path: str | None, path: str, table: TableToSave) -> SavedTable:
     if sources is not None:
         head += f"{sources.text}\n" if sources.text else ""
         notes += sources.notes
-    output = _output_path(spec, folder, name, _collected_roots(table.store))
+    output = _output_path(spec, folder, name, table.store)
     if os.path.exists(output):
         raise SpecError(
             f"{option('save')}: {os.path.relpath(output)} exists already and build would write over it; pick "
@@ -243,7 +243,7 @@ def _abandoned(lock: str) -> bool:
     return host == socket.gethostname() and pid.isdigit() and not process_alive(int(pid))
 
 
-def _output_path(spec: Spec | None, folder: str, name: str, roots: list[str]) -> str:
+def _output_path(spec: Spec | None, folder: str, name: str, store: Store) -> str:
     """Return where build writes the table: beside the spec's first LaTeX table, else under results/,
     or paper/results/ when results/ is (or lies in) a folder of runs the store collected."""
     for table in spec.tables.values() if spec is not None else ():
@@ -252,14 +252,8 @@ def _output_path(spec: Spec | None, folder: str, name: str, roots: list[str]) ->
                 return os.path.join(os.path.dirname(output), f"{name}.tex")
     outputs = [os.path.join(folder, outputs_folder) for outputs_folder in _OUTPUTS_FOLDERS]
     # a build writing into the runs' folder puts its table and lock among the logs a collect reads
-    free = (path for path in outputs if not any(path_under(path, root) for root in roots))
+    free = (path for path in outputs if not in_collected_folder(path, store))
     return os.path.join(next(free, outputs[0]), f"{name}.tex")
-
-
-def _collected_roots(store: Store) -> list[str]:
-    """Return the local folders (absolute) the store's collects read."""
-    roots = (store.absolute(root) for root, _ in store.collect_readings())
-    return [root for root in roots if url_scheme(root) is None]
 
 
 def _read(path: str) -> str:

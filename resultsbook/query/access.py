@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from resultsbook.errors import QueryError, did_you_mean
-from resultsbook.models import StoredRun
+from resultsbook.models import STEP_COLUMNS, StoredRun
 from resultsbook.query.expr import Expression, parse_expression
 from resultsbook.query.marks import MIN_CURVE_POINTS, curve_codes_of
 from resultsbook.query.matrices import MetricSeries, SeriesIndex
@@ -639,8 +639,6 @@ def no_metric_error(key: str, logged: Iterable[str], hint: str | None = None) ->
 
 def _step_column_hint(key: str) -> str:
     """Say that a column named like a step (`epoch` of a Keras history CSV) gave each point its step."""
-    from resultsbook.adapters.csvlog import STEP_COLUMNS  # only to explain
-
     if key.lower() not in STEP_COLUMNS or key.lower() == "step":
         return ""
     return f"a CSV log's {key!r} column is read as its points' steps, not a metric (a curve's x = \"step\"); "

@@ -17,6 +17,7 @@ from resultsbook.sources.find import find_sources, path_under
 from resultsbook.sources.readings import UNSAYABLE
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.toml_text import entry_text
+from resultsbook.store import Store
 from resultsbook.store.location import location_without_password, url_scheme
 from resultsbook.voice import option
 
@@ -77,6 +78,12 @@ def _entry_of(path: str, where: str, reading: str) -> tuple[dict[str, Any], Coll
         return entry, read_source(local, 0, str, "the store's collects")
     except (SpecError, TypeError, ValueError):
         return None
+
+
+def in_collected_folder(path: str, store: Store) -> bool:
+    """Tell whether a path is, or lies in, a local folder the store's collects read."""
+    roots = (store.absolute(root) for root, _ in store.collect_readings())
+    return any(path_under(path, root) for root in roots if url_scheme(root) is None)
 
 
 def sources_not_reading(paths: Collection[str], requests: Sequence[CollectRequest]) -> list[str]:
