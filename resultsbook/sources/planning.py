@@ -459,7 +459,7 @@ def _keep_snapshot(
         if len(folders) == len(log.walk.ids) and not log.walk.problems and not log.walk.unlisted:
             kept = snapshot.take(folders, taken, log.hinted)
     if kept is not None:
-        store.remember_collect_snapshot(root, context, kept.encode())
+        store.remember_collect_snapshot(root, context, kept)
     elif store.collect_snapshot(root) is not None:
         store.remember_collect_snapshot(root, context, None)
 
