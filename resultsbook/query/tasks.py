@@ -39,7 +39,8 @@ from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader
 from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import AGGREGATE_KEY, Cell, CellRun, CellRuns, Mark, ResultTable, TableQuery
-from resultsbook.query.select import run_value, select_runs, why_nothing_selected
+from resultsbook.query.runs import Runs
+from resultsbook.query.select import check_filter_keys, run_value, select_runs, why_nothing_selected
 from resultsbook.query.stats import iqm_along
 from resultsbook.query.taskscale import scale_warnings
 from resultsbook.store import Store
@@ -219,7 +220,7 @@ def aggregate_over_tasks(
     store: Store, query: TableQuery, runs: Sequence[StoredRun] | None, reader: MetricReader | None
 ) -> ResultTable:
     """Compute a table of aggregates over tasks: one cell per (row, aggregate)."""
-    from resultsbook.query.aggregate import metric_notes, reader_for
+    from resultsbook.query.aggregate import _valueless_note, _why_no_cells, metric_notes, reader_for
 
     aggregates = check_aggregates(query.aggregates or ("mean",))
     if len(query.metrics) != 1:
@@ -238,14 +239,18 @@ def aggregate_over_tasks(
             f"{metric.name!r} is lower-is-better; the optimality gap and the probability of improvement "
             "assume higher scores are better (normalise it, or drop those aggregates)"
         )
-    every = store.runs() if runs is None else runs
-    if not every:
+    every = Runs.load(store) if runs is None else Runs.of(runs)
+    if not len(every):
         raise why_nothing_selected(every, query.filters, store)
     reader = reader_for(store, query, reader)
     reader.check(metric.name)
-    having = reader.runs_with(metric.name)
-    selected = [r for r in select_runs(every, query.filters) if r.id in having]
+    check_filter_keys(every, query.filters)
+    chosen: Runs = select_runs(every, query.filters)
+    logged = reader.having(metric.name, chosen)
+    selected = list(chosen.take(logged))
     notes: list[str] = []
+    if not logged.all():  # a method that logs another metric would silently vanish from the table
+        notes += _valueless_note(chosen.take(~logged), query.rows, query.columns, metric, reader)
     groups: dict[tuple[Key, Key], list[StoredRun]] = defaultdict(list)
     lacking: dict[str, int] = defaultdict(int)
     for run in selected:
@@ -306,9 +311,7 @@ def aggregate_over_tasks(
         if any(key[1] == (*prefix, name) for key in cells)
     )
     if not cells:
-        notes.append(
-            f"no run matches the filters and has the metric; check {option('where')} and the metric name"
-        )
+        raise _why_no_cells(every, chosen, query, reader)
     most = max((len(members) for members in cell_runs.values()), default=0)
     return ResultTable(
         query,

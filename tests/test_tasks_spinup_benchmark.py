@@ -1,0 +1,65 @@
+"""A benchmark of many tasks × a few algorithms × seeds as Spinning Up writes it (LQNew's DeepMind Control
+Suite runs: `SpinningUp/<ALGO>/<ALGO>-<domain>-<task>/<ALGO>-<domain>-<task>_s<seed>/progress.txt`), where
+the on-policy algorithm logs its return as `AverageEpRet` and the off-policy ones as `AverageTestEpRet`:
+a table over tasks must say which method it left out and why, as a table over seeds does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import resultsbook as rb
+from resultsbook.errors import NotFoundError
+
+
+def write_run(root, algo, env, seed, last):
+    """Write one run folder as Spinning Up's logger lays it out: PPO logs no test episodes."""
+    name = f"{algo}-{env}"
+    folder = root / algo / name / f"{name}_s{seed}"
+    folder.mkdir(parents=True)
+    config = {"exp_name": name.lower(), "seed": seed, "lr": 0.001}
+    (folder / "config.json").write_text(json.dumps(config, indent=4))
+    metric = "AverageEpRet" if algo == "PPO" else "AverageTestEpRet"
+    rows = [f"Epoch\t{metric}\tTotalEnvInteracts", f"1\t{last / 2}\t3999", f"2\t{last}\t7999"]
+    (folder / "progress.txt").write_text("\n".join(rows) + "\n")
+
+
+@pytest.fixture
+def book(cli, tmp_path):
+    """Three algorithms on two tasks, two seeds each, collected with algo and env taken from exp_name."""
+    for algo in ("SAC", "TD3", "PPO"):
+        for env in ("cheetah-run", "ball_in_cup-catch"):
+            for seed in (100, 101):
+                write_run(tmp_path / "SpinningUp", algo, env, seed, 100.0 * seed - 9_900.0)
+    derive = ("--derive", "env=exp_name:^[a-z0-9]+-(.+)$", "--derive", "algo=exp_name:^([a-z0-9]+)-")
+    assert "0 problems" in cli("collect", "SpinningUp", *derive).output
+    with rb.open("resultsbook.db") as opened:
+        yield opened
+
+
+def test_a_method_that_logs_another_metric_is_named_not_silently_dropped_from_the_aggregates(book, cli):
+    table = book.table(rows="algo", metric="AverageTestEpRet", tasks="env", aggregates=["mean", "iqm"])
+    assert sorted(table.to_frame().index.unique()) == ["sac", "td3"]
+    left_out = [note for note in table.notes if "have no value of 'AverageTestEpRet'" in note]
+    assert left_out == [
+        "4 selected run(s) have no value of 'AverageTestEpRet' and are left out (ppo: 4); 4 of them log "
+        "'AverageEpRet'; `book.problems()` names any value collect refused"
+    ]
+    shown = cli("table", "--rows", "algo", "--metric", "AverageTestEpRet", "--tasks", "env").output
+    assert "Warning: 4 selected run(s) have no value of 'AverageTestEpRet'" in shown
+
+
+def test_a_filter_value_no_run_has_is_named_with_the_values_there_are_not_an_empty_table(book, cli):
+    with pytest.raises(NotFoundError, match=r"filter algo=SAC matches no run; algo has: ppo, sac, td3; "):
+        book.table(rows="algo", metric="AverageTestEpRet", tasks="env", where=["algo=SAC"])
+    shown = cli(
+        "table", "--rows", "algo", "--metric", "AverageTestEpRet", "--tasks", "env", "--where", "algo=SAC"
+    )
+    assert shown.exit_code != 0 and "did you mean algo=sac?" in shown.output
+    assert "over 0 envs" not in shown.output  # a note describing the aggregates of no run
+
+
+def test_a_metric_the_selected_runs_do_not_log_is_an_error_naming_how_many_do(book):
+    with pytest.raises(NotFoundError, match=r"none of the 4 selected runs logs 'AverageTestEpRet' \(8 other"):
+        book.table(rows="algo", metric="AverageTestEpRet", tasks="env", where=["algo=ppo"])
