@@ -18,7 +18,7 @@ def write_run(root, algo, env, seed, last):
     name = f"{algo}-{env}"
     folder = root / algo / name / f"{name}_s{seed}"
     folder.mkdir(parents=True)
-    config = {"exp_name": name.lower(), "seed": seed, "lr": 0.001}
+    config = {"env_fn": "<function <lambda> at 0x7f7a4a016488>", "exp_name": name.lower(), "seed": seed}
     (folder / "config.json").write_text(json.dumps(config, indent=4))
     metric = "AverageEpRet" if algo == "PPO" else "AverageTestEpRet"
     rows = [f"Epoch\t{metric}\tTotalEnvInteracts", f"1\t{last / 2}\t3999", f"2\t{last}\t7999"]
@@ -63,3 +63,17 @@ def test_a_filter_value_no_run_has_is_named_with_the_values_there_are_not_an_emp
 def test_a_metric_the_selected_runs_do_not_log_is_an_error_naming_how_many_do(book):
     with pytest.raises(NotFoundError, match=r"none of the 4 selected runs logs 'AverageTestEpRet' \(8 other"):
         book.table(rows="algo", metric="AverageTestEpRet", tasks="env", where=["algo=ppo"])
+
+
+def test_a_task_key_every_run_shares_warns_that_the_aggregates_are_over_one_task(book):
+    """`--tasks env` before env is derived from exp_name suggests env_fn, the lambda every config.json names."""
+    table = book.table(rows="exp_name", metric="AverageTestEpRet", tasks="env_fn")
+    assert (
+        table.notes.count(
+            "every run of the table has one env_fn, '<function <lambda>>': its aggregates are over one task, not "
+            "a benchmark's; give tasks= the param whose values are the tasks"
+        )
+        == 1
+    )
+    over_envs = book.table(rows="algo", metric="AverageTestEpRet", tasks="env")
+    assert not any("over one task" in note for note in over_envs.notes)

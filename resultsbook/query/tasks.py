@@ -273,6 +273,12 @@ def aggregate_over_tasks(
         {run.task for members in cell_runs.values() for run in members if run.task is not None},
         key=lambda t: tuple(sort_key(v) for v in t),
     )
+    if len(all_tasks) == 1:  # `--tasks env_fn`: a param every run shares names no benchmark
+        task = " / ".join(format_value(value) for value in all_tasks[0])
+        notes.append(
+            f"every run of the table has one {' × '.join(query.tasks)}, {task!r}: its aggregates are "
+            f"over one task, not a benchmark's; give {option('tasks')} the param whose values are the tasks"
+        )
     pooled = _per_task([run for members in cell_runs.values() for run in members])
     notes += scale_warnings(query, pooled, task_words(query.tasks))
     cells: dict[tuple[Key, Key], Cell] = {}
