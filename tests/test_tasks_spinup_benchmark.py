@@ -77,3 +77,18 @@ def test_a_task_key_every_run_shares_warns_that_the_aggregates_are_over_one_task
     )
     over_envs = book.table(rows="algo", metric="AverageTestEpRet", tasks="env")
     assert not any("over one task" in note for note in over_envs.notes)
+
+
+def test_one_score_range_for_every_task_is_refused_with_the_derived_metric_that_writes_it(
+    book, cli, tmp_path
+):
+    """DeepMind Control's returns lie in [0, 1000] on every task: a number as low or high names no task."""
+    spec = '[normalized.dmc]\nmetric = "AverageTestEpRet"\ntask = "env"\nlow = 0\nhigh = 1000\n'
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    shown = cli("table", "--rows", "algo", "--metric", "dmc", "--tasks", "env")
+    assert shown.exit_code != 0
+    fix = '[derived] dmc = "(`AverageTestEpRet` - 0) / (1000 - 0)"'
+    assert shown.output.strip().endswith(fix)
+    (tmp_path / "resultsbook.toml").write_text(fix.replace("] ", "]\n") + "\n")
+    frame = rb.open(tmp_path).table(rows="algo", metric="dmc", tasks="env", aggregates=["mean"]).to_frame()
+    assert frame.loc["sac", ("mean", "value")] == pytest.approx(0.15)  # seeds 100, 101: 100 and 200 of 1000
