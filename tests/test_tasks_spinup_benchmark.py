@@ -92,3 +92,22 @@ def test_one_score_range_for_every_task_is_refused_with_the_derived_metric_that_
     (tmp_path / "resultsbook.toml").write_text(fix.replace("] ", "]\n") + "\n")
     frame = rb.open(tmp_path).table(rows="algo", metric="dmc", tasks="env", aggregates=["mean"]).to_frame()
     assert frame.loc["sac", ("mean", "value")] == pytest.approx(0.15)  # seeds 100, 101: 100 and 200 of 1000
+
+
+def test_a_centre_asked_of_stat_over_tasks_points_at_the_aggregates_instead_of_dropping_the_intervals(
+    book, cli
+):
+    """--stat median (or --iqm's --stat iqm,bootstrap) printed the aggregates without their intervals."""
+    shown = cli(
+        "table", "--rows", "algo", "--metric", "AverageTestEpRet", "--tasks", "env", "--stat", "median"
+    )
+    assert shown.exit_code != 0
+    assert shown.output == (
+        "Error: --stat median: over tasks the columns are the aggregates, so ask for the median with "
+        "--aggregates median; --stat only says whether they get bootstrap intervals (--stat mean,bootstrap) "
+        "or not (--stat mean)\n"
+    )
+    with pytest.raises(rb.SpecError, match=r"^stats='iqm,bootstrap': .* with aggregates='iqm'; "):
+        book.table(rows="algo", metric="AverageTestEpRet", tasks="env", stats="iqm,bootstrap")
+    plain = book.table(rows="algo", metric="AverageTestEpRet", tasks="env", aggregates="median", stats="mean")
+    assert "bootstrap_lo" not in plain.to_frame().columns.get_level_values(1)
