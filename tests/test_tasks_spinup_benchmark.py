@@ -111,3 +111,18 @@ def test_a_centre_asked_of_stat_over_tasks_points_at_the_aggregates_instead_of_d
         book.table(rows="algo", metric="AverageTestEpRet", tasks="env", stats="iqm,bootstrap")
     plain = book.table(rows="algo", metric="AverageTestEpRet", tasks="env", aggregates="median", stats="mean")
     assert "bootstrap_lo" not in plain.to_frame().columns.get_level_values(1)
+
+
+def test_versus_is_asked_for_in_the_readers_words_and_a_miscased_row_is_named(book, cli):
+    args = ("table", "--rows", "algo", "--metric", "AverageTestEpRet", "--tasks", "env", "--aggregates")
+    missing = cli(*args, "probability_of_improvement").output
+    assert missing == (
+        "Error: probability_of_improvement needs the row it is measured against: --versus VALUE "
+        '(versus = "VALUE" in the spec)\n'
+    )
+    miscased = cli(*args, "probability_of_improvement", "--versus", "SAC").output
+    assert miscased == "Error: versus = algo=SAC matches no row; rows: sac, td3; did you mean 'sac'?\n"
+    with pytest.raises(rb.QueryError, match=r"against: versus='VALUE' \(versus"):
+        book.table(
+            rows="algo", metric="AverageTestEpRet", tasks="env", aggregates="probability_of_improvement"
+        )

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.errors import QueryError
+from resultsbook.errors import QueryError, closest
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader
@@ -517,8 +517,8 @@ def _improvement_cell(
     """Return P(row > versus) for one row, or None for the versus row itself (and without a versus)."""
     if not query.versus:
         raise QueryError(
-            'probability_of_improvement needs versus = "VALUE" (the row it is measured against), '
-            'e.g. versus = "SPR"'
+            f"probability_of_improvement needs the row it is measured against: {option('versus', 'VALUE')} "
+            '(versus = "VALUE" in the spec)'
         )
     rival = _versus_runs(cell_runs, column, query)
     if rival is None or rival is members:
@@ -555,9 +555,12 @@ def _versus_runs(
         values = dict(zip(query.rows, row))
         if all(key in values and values_equal(values[key], value) for key, value in wanted.items()):
             return members
+    rows = list(dict.fromkeys(" / ".join(format_value(v) for v in row) for row, _ in cell_runs))
+    asked = " / ".join(format_value(value) for value in wanted.values())
+    meant = closest(asked, rows)
     raise QueryError(
         f"versus = {', '.join(f'{k}={format_value(v)}' for k, v in wanted.items())} matches no row; "
-        f"rows: {', '.join(' / '.join(format_value(v) for v in row) for row, _ in cell_runs)}"
+        f"rows: {', '.join(rows)}" + (f"; did you mean {meant!r}?" if meant is not None else "")
     )
 
 
