@@ -126,3 +126,15 @@ def test_versus_is_asked_for_in_the_readers_words_and_a_miscased_row_is_named(bo
         book.table(
             rows="algo", metric="AverageTestEpRet", tasks="env", aggregates="probability_of_improvement"
         )
+
+
+def test_a_sample_efficiency_figure_names_the_hue_whose_runs_log_another_metric(book):
+    from resultsbook.query.profiles import EfficiencyQuery, efficiency_curves
+
+    query = EfficiencyQuery("AverageTestEpRet", ("env",), "algo", aggregate="iqm", band=False)
+    curves = efficiency_curves(book.store, query)
+    assert sorted(line.hue for line in curves.lines) == ["sac", "td3"]
+    assert curves.notes[0] == (
+        "4 selected run(s) have no value of 'AverageTestEpRet' and are left out (ppo: 4); 4 of them log "
+        "'AverageEpRet'; `book.problems()` names any value collect refused"
+    )

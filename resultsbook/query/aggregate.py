@@ -92,7 +92,7 @@ def aggregate(
         having = reader.having(metric.name, selected)
         candidates = selected.take(having)
         grouped = _group(candidates, row_keys, column_keys, metric, notes)
-        notes += _valueless_note(selected.take(~having), row_keys, column_keys, metric, reader)
+        notes += valueless_note(selected.take(~having), row_keys, column_keys, metric, reader)
         if parse_reduction(metric.reduce).kind == "best_mean":
             direction = metric_goal(metric.name, metric.direction).direction
             if direction is None:
@@ -173,7 +173,7 @@ def aggregate(
     )
 
 
-def _valueless_note(
+def valueless_note(
     runs: Runs, row_keys: Sequence[str], column_keys: Sequence[str], metric: MetricSpec, reader: MetricReader
 ) -> list[str]:
     """Say how many selected runs that would sit in a cell have no value of the metric at all (never

@@ -220,7 +220,7 @@ def aggregate_over_tasks(
     store: Store, query: TableQuery, runs: Sequence[StoredRun] | None, reader: MetricReader | None
 ) -> ResultTable:
     """Compute a table of aggregates over tasks: one cell per (row, aggregate)."""
-    from resultsbook.query.aggregate import _valueless_note, _why_no_cells, metric_notes, reader_for
+    from resultsbook.query.aggregate import _why_no_cells, metric_notes, reader_for, valueless_note
 
     aggregates = check_aggregates(query.aggregates or ("mean",))
     if len(query.metrics) != 1:
@@ -250,7 +250,7 @@ def aggregate_over_tasks(
     selected = list(chosen.take(logged))
     notes: list[str] = []
     if not logged.all():  # a method that logs another metric would silently vanish from the table
-        notes += _valueless_note(chosen.take(~logged), query.rows, query.columns, metric, reader)
+        notes += valueless_note(chosen.take(~logged), query.rows, query.columns, metric, reader)
     groups: dict[tuple[Key, Key], list[StoredRun]] = defaultdict(list)
     lacking: dict[str, int] = defaultdict(int)
     for run in selected:
