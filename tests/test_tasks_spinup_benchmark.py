@@ -138,3 +138,19 @@ def test_a_sample_efficiency_figure_names_the_hue_whose_runs_log_another_metric(
         "4 selected run(s) have no value of 'AverageTestEpRet' and are left out (ppo: 4); 4 of them log "
         "'AverageEpRet'; `book.problems()` names any value collect refused"
     )
+
+
+def test_explain_of_an_aggregate_cell_says_what_it_prints_and_that_the_listed_values_are_scaled(
+    book, cli, tmp_path
+):
+    """The runs listed under `explain agg "td3 / IQM"` are × 100, as the cell is: unlabelled, they read
+    as the logged values."""
+    (tmp_path / "resultsbook.toml").write_text(
+        '[derived]\ndmc = "`AverageTestEpRet` / 1000"\n\n[tables.agg]\nmetric = "dmc"\ngoal = "max"\n'
+        'rows = ["algo"]\ntasks = "env"\naggregates = ["iqm"]\nscale = 100\nbootstrap_resamples = 1000\n'
+    )
+    shown = cli("explain", "agg", "td3 / IQM").output
+    computed = [line for line in shown.splitlines() if line.startswith("  = ")]
+    assert len(computed) == 1
+    assert computed[0].startswith("  = IQM 15, 95% stratified bootstrap [")
+    assert computed[0].endswith("] over the 4 values above (2 envs) (logged values × 100)")
