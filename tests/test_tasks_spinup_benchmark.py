@@ -154,3 +154,14 @@ def test_explain_of_an_aggregate_cell_says_what_it_prints_and_that_the_listed_va
     assert len(computed) == 1
     assert computed[0].startswith("  = IQM 15, 95% stratified bootstrap [")
     assert computed[0].endswith("] over the 4 values above (2 envs) (logged values × 100)")
+
+
+def test_runs_without_a_derived_metric_are_told_which_input_they_lack_and_what_they_log_instead(
+    cli, book, tmp_path
+):
+    (tmp_path / "resultsbook.toml").write_text('[derived]\ndmc = "`AverageTestEpRet` / 1000"\n')
+    table = rb.open(tmp_path).table(rows="algo", metric="dmc", tasks="env")
+    assert [note for note in table.notes if "have no value" in note] == [
+        "4 selected run(s) have no value of 'dmc' and are left out (ppo: 4); 'dmc' is computed from "
+        "'AverageTestEpRet'; 4 of them log 'AverageEpRet'; `book.problems()` names any value collect refused"
+    ]

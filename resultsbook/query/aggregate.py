@@ -184,6 +184,10 @@ def valueless_note(
         return []
     instead = reader.logged_instead(metric.name, Runs.joined(runs, list(grouped.values())))
     logged = "; ".join(f"{n} of them log {name!r}" for name, n in instead)
+    inputs = reader.computed_from(metric.name)
+    if inputs:  # `dmc = AverageTestEpRet / 1000`: what they lack is the input
+        computed = f"{metric.name!r} is computed from {', '.join(repr(name) for name in inputs)}"
+        logged = f"{computed}; {logged}" if logged else computed
     where = [
         f"{' / '.join(format_value(value) for value in (*row, *column))}: {len(members)}"
         for (row, column), members in sorted(grouped.items(), key=lambda item: -len(item[1]))
