@@ -165,3 +165,12 @@ def test_runs_without_a_derived_metric_are_told_which_input_they_lack_and_what_t
         "4 selected run(s) have no value of 'dmc' and are left out (ppo: 4); 'dmc' is computed from "
         "'AverageTestEpRet'; 4 of them log 'AverageEpRet'; `book.problems()` names any value collect refused"
     ]
+
+
+def test_series_of_a_derived_metric_has_no_made_up_point_for_runs_without_its_input(book, tmp_path):
+    """PPO's runs lack AverageTestEpRet: each got one point, step 0 and NaN, that nobody logged."""
+    (tmp_path / "resultsbook.toml").write_text('[derived]\ndmc = "`AverageTestEpRet` / 1000"\n')
+    opened = rb.open(tmp_path)
+    assert len(opened.series("dmc", where={"algo": "ppo"})) == 0
+    td3 = opened.series("dmc", where={"algo": "td3"})
+    assert sorted(td3["step"].unique()) == [3999, 7999] and td3["value"].notna().all()
