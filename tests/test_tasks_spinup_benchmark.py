@@ -65,6 +65,16 @@ def test_a_metric_the_selected_runs_do_not_log_is_an_error_naming_how_many_do(bo
         book.table(rows="algo", metric="AverageTestEpRet", tasks="env", where=["algo=ppo"])
 
 
+def test_a_metric_the_selected_runs_do_not_log_names_what_they_log_instead(book, tmp_path):
+    """`--where algo=ppo` with the off-policy return (or a metric derived from it): PPO logs AverageEpRet."""
+    with pytest.raises(NotFoundError, match=r"\(8 other runs do\); 4 of them log 'AverageEpRet'; check the"):
+        book.table(rows="env", columns="algo", metric="AverageTestEpRet", where=["algo=ppo"])
+    (tmp_path / "resultsbook.toml").write_text('[derived]\ndmc = "`AverageTestEpRet` / 1000"\n')
+    computed = r"'dmc' is computed from 'AverageTestEpRet'; 4 of them log 'AverageEpRet'; check the filters"
+    with pytest.raises(NotFoundError, match=computed):
+        rb.open(tmp_path).table(rows="algo", metric="dmc", tasks="env", where=["algo=ppo"])
+
+
 def test_a_task_key_every_run_shares_warns_that_the_aggregates_are_over_one_task(book):
     """`--tasks env` before env is derived from exp_name suggests env_fn, the lambda every config.json names."""
     table = book.table(rows="exp_name", metric="AverageTestEpRet", tasks="env_fn")

@@ -300,9 +300,14 @@ def _why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: Metric
     for metric in query.metrics:
         having = reader.runs_with(metric.name)
         if not reader.having(metric.name, selected).any():
+            inputs = reader.computed_from(metric.name)
+            computed = f"; {metric.name!r} is computed from {inputs[0]!r}" if len(inputs) == 1 else ""
+            instead = "".join(
+                f"; {n} of them log {name!r}" for name, n in reader.logged_instead(metric.name, selected)
+            )
             return NotFoundError(
                 f"none of the {len(selected)} selected runs logs {metric.name!r} "
-                f"({len(having)} other runs do); check the filters and the metric"
+                f"({len(having)} other runs do){computed}{instead}; check the filters and the metric"
             )
     return NotFoundError(
         "no selected run has every row and column key and a value of the metric; check rows and columns"
