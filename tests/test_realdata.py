@@ -201,6 +201,9 @@ def test_raw_atari_scores_warn_that_their_scales_differ_and_human_normalised_one
     with rb.open(folder / "rb.db") as book:  # no spec: HNS is only what CURL's records logged
         logged = book.table(metric="HNS", where="method=CURL_10_evals", **ATARI_TASKS).notes
     assert raw == (
+        # CURL's records log HNS only: its row is not silently missing from the raw scores' table
+        "2600 selected run(s) have no value of 'score' and are left out (CURL_10_evals: 2600); "
+        "`book.problems()` names any value collect refused",
         "'score' is not a [normalized] metric and its scale differs between games: the largest absolute "
         "value of a run is 142,282 on 'UpNDown' but 21 on 'Pong', 6,775 times less (more than 1,000 times); "
         "aggregates over games assume one scale: normalise 'score' per game with [normalized.NAME] in the "

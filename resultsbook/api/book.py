@@ -253,8 +253,10 @@ class Book:
         curves = []
         for key in keys:
             if key in reader.derived or key in reader.normalized:
-                found = reader.curves(key, runs)
-                curves += [(run.run_id, key, *found[run.id], None) for run in runs if run.id in found]
+                having = reader.runs_with(key)  # a run lacking an input has no point (not one NaN at step 0)
+                computed = [run for run in runs if run.id in having]
+                found = reader.curves(key, computed)
+                curves += [(run.run_id, key, *found[run.id], None) for run in computed if run.id in found]
             else:
                 stored = self.store.series(key, [run.id for run in runs])
                 curves += [(run.run_id, key, *stored[run.id]) for run in runs if run.id in stored]

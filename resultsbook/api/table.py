@@ -133,6 +133,15 @@ def statistics(stats: Names, tasks: Names | None = None) -> tuple[tuple[str, ...
     center = next((s for s in stat_names if s in CENTERS), "mean")
     spread = next((s for s in stat_names if s in SPREADS), None)
     if names(tasks):
+        if center != "mean":  # the cells are the aggregates: a median asked of --stat was silently not shown
+            asked = said(f"--stat {','.join(stat_names)}", f"stats={','.join(stat_names)!r}")
+            intervals = said("--stat mean,bootstrap", "stats='mean,bootstrap'")
+            none = said("--stat mean", "stats='mean'")
+            raise SpecError(
+                f"{asked}: over tasks the columns are the aggregates, so ask for the {center} with "
+                f"{option('aggregates', center)}; {said('--stat', 'stats')} only says whether they get "
+                f"bootstrap intervals ({intervals}) or not ({none})"
+            )
         spread = "bootstrap" if spread is not None else None
         stat_names = ("bootstrap",) if spread else ()
     return stat_names, center, spread

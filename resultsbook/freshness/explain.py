@@ -17,6 +17,7 @@ from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
 from resultsbook.query.model import ResultTable, TableQuery
 from resultsbook.query.resumed import other_folders_text, runs_by_wandb_id
+from resultsbook.query.tasks import AGGREGATE_NAMES, task_words
 from resultsbook.render.layout import (
     CENTER_WORDS,
     SPREAD_NAMES,
@@ -54,10 +55,20 @@ def allowed_differences(differing: Mapping[str, list[Any]], query: TableQuery) -
     return allowed | {key: "pooled" for key in differing if key in query.pool}
 
 
-def computed_text(stats: Mapping[str, float], fmt: TableFormat, ddof: int, scale: float, listed: int) -> str:
+def computed_text(
+    stats: Mapping[str, float],
+    fmt: TableFormat,
+    ddof: int,
+    scale: float,
+    listed: int,
+    aggregate: str | None = None,
+    tasks: tuple[str, ...] = (),
+) -> str:
     """Say which statistics a cell prints, unrounded: `mean 90 ± std 4.52769 (ddof = 1) of the 5
-    values above (logged values × 100)`, and how many of the `listed` runs have no value; empty
-    when the cell shows an aggregate over tasks."""
+    values above (logged values × 100)`, or the `aggregate` over tasks it shows, and how many of the
+    `listed` runs have no value."""
+    if aggregate is not None and "value" in stats:
+        return _aggregate_text(aggregate, stats, scale, tasks)
     center = stats.get(fmt.center)
     if center is None:
         return ""
@@ -76,6 +87,17 @@ def computed_text(stats: Mapping[str, float], fmt: TableFormat, ddof: int, scale
     text += f" of the {n} {values} above"
     if listed > n:
         text += f", {listed - n} run{'s' if listed - n > 1 else ''} without a value left out"
+    return text + (f" (logged values × {scale:g})" if scale != 1 else "")
+
+
+def _aggregate_text(aggregate: str, stats: Mapping[str, float], scale: float, tasks: tuple[str, ...]) -> str:
+    """Say which aggregate over tasks a cell prints, unrounded, with its interval: the values listed
+    are scaled as the cell is, which the line says (an IQM of 26.6 over values logged as 0.27)."""
+    text = f"{AGGREGATE_NAMES[aggregate]} {stats['value']:.6g}"
+    if "bootstrap_lo" in stats and "bootstrap_hi" in stats:
+        text += f", 95% stratified bootstrap [{stats['bootstrap_lo']:.6g}, {stats['bootstrap_hi']:.6g}]"
+    count, over = int(stats.get("n", 0)), f"{int(stats.get('tasks', 0))} {task_words(tasks)}"
+    text += f" over the {count} values above ({over})"
     return text + (f" (logged values × {scale:g})" if scale != 1 else "")
 
 
@@ -193,7 +215,13 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                     step=found.step,
                     allowed=allowed_differences(differing, table.query),
                     computed=computed_text(
-                        found.stats, table_spec.format, table.query.ddof, found.metric.scale, len(members)
+                        found.stats,
+                        table_spec.format,
+                        table.query.ddof,
+                        found.metric.scale,
+                        len(members),
+                        found.statistic if table.query.tasks else None,
+                        tuple(table.query.tasks),
                     ),
                     built=built_text(
                         recorded.values.get(label) if recorded else None,

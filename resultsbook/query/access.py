@@ -200,15 +200,26 @@ class MetricReader:
         return np.fromiter((run in having for run in runs.ids.tolist()), dtype=bool, count=len(runs))
 
     def logged_instead(self, key: str, runs: Runs) -> list[tuple[str, int]]:
-        """Return the logged metrics named like `key` (a typo, another algorithm's name for it) and
-        how many of these runs, which lack `key`, log each: most first."""
+        """Return the logged metrics named like `key` (a typo, another algorithm's name for it), or like
+        the metrics it is computed from, and how many of these runs, which lack `key`, log each."""
         import difflib
 
         if not len(runs):
             return []
-        alike = difflib.get_close_matches(key, sorted(self._keys - {key}), n=3, cutoff=0.75)
+        inputs = self.computed_from(key)  # a derived metric: what its runs log instead of its inputs
+        others = sorted(self._keys - {key, *inputs})
+        matches = (difflib.get_close_matches(wanted, others, n=3, cutoff=0.75) for wanted in inputs or [key])
+        alike = list(dict.fromkeys(name for found in matches for name in found))
         counts = [(name, int(self.having(name, runs).sum())) for name in alike]
         return sorted(((name, n) for name, n in counts if n), key=lambda item: -item[1])
+
+    def computed_from(self, key: str) -> list[str]:
+        """Return the logged metrics a derived or normalised metric is computed from (none if logged)."""
+        if key in self.normalized:
+            return [self.normalized[key].metric]
+        if key in self.derived:
+            return [name for name in self.derived[key].names if name in self._keys]
+        return []
 
     def curve_codes(self, key: str, runs: np.ndarray) -> np.ndarray | None:
         """Return a code per run (internal ids) that two runs share when they logged one same curve of

@@ -92,7 +92,7 @@ def aggregate(
         having = reader.having(metric.name, selected)
         candidates = selected.take(having)
         grouped = _group(candidates, row_keys, column_keys, metric, notes)
-        notes += _valueless_note(selected.take(~having), row_keys, column_keys, metric, reader)
+        notes += valueless_note(selected.take(~having), row_keys, column_keys, metric, reader)
         if parse_reduction(metric.reduce).kind == "best_mean":
             direction = metric_goal(metric.name, metric.direction).direction
             if direction is None:
@@ -173,7 +173,7 @@ def aggregate(
     )
 
 
-def _valueless_note(
+def valueless_note(
     runs: Runs, row_keys: Sequence[str], column_keys: Sequence[str], metric: MetricSpec, reader: MetricReader
 ) -> list[str]:
     """Say how many selected runs that would sit in a cell have no value of the metric at all (never
@@ -184,6 +184,10 @@ def _valueless_note(
         return []
     instead = reader.logged_instead(metric.name, Runs.joined(runs, list(grouped.values())))
     logged = "; ".join(f"{n} of them log {name!r}" for name, n in instead)
+    inputs = reader.computed_from(metric.name)
+    if inputs:  # `dmc = AverageTestEpRet / 1000`: what they lack is the input
+        computed = f"{metric.name!r} is computed from {', '.join(repr(name) for name in inputs)}"
+        logged = f"{computed}; {logged}" if logged else computed
     where = [
         f"{' / '.join(format_value(value) for value in (*row, *column))}: {len(members)}"
         for (row, column), members in sorted(grouped.items(), key=lambda item: -len(item[1]))
@@ -296,9 +300,14 @@ def _why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: Metric
     for metric in query.metrics:
         having = reader.runs_with(metric.name)
         if not reader.having(metric.name, selected).any():
+            inputs = reader.computed_from(metric.name)
+            computed = f"; {metric.name!r} is computed from {inputs[0]!r}" if len(inputs) == 1 else ""
+            instead = "".join(
+                f"; {n} of them log {name!r}" for name, n in reader.logged_instead(metric.name, selected)
+            )
             return NotFoundError(
                 f"none of the {len(selected)} selected runs logs {metric.name!r} "
-                f"({len(having)} other runs do); check the filters and the metric"
+                f"({len(having)} other runs do){computed}{instead}; check the filters and the metric"
             )
     return NotFoundError(
         "no selected run has every row and column key and a value of the metric; check rows and columns"

@@ -22,9 +22,11 @@ from resultsbook.errors import QueryError
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key
 from resultsbook.query.access import MetricReader
+from resultsbook.query.aggregate import valueless_note
 from resultsbook.query.curves import align_curves
-from resultsbook.query.model import ResultTable
+from resultsbook.query.model import MetricSpec, ResultTable
 from resultsbook.query.normalize import Normalization
+from resultsbook.query.runs import Runs
 from resultsbook.query.select import Filter, run_value, select_runs
 from resultsbook.query.tasks import (
     AGGREGATE_NAMES,
@@ -204,12 +206,13 @@ def efficiency_curves(
         raise QueryError(f"aggregate = {query.aggregate!r}; a sample-efficiency curve takes one of {allowed}")
     reader = MetricReader(store, query.derived, query.normalized)
     reader.check(query.metric)
-    having = reader.runs_with(query.metric)
-    selected = [
-        r for r in select_runs(store.runs() if runs is None else runs, query.filters) if r.id in having
-    ]
+    chosen: Runs = select_runs(Runs.load(store) if runs is None else Runs.of(runs), query.filters)
+    logged = reader.having(query.metric, chosen)
+    selected = list(chosen.take(logged))
     groups: dict[Any, list[StoredRun]] = defaultdict(list)
     notes: list[str] = []
+    if not logged.all():  # a hue that logs another metric would silently have no line
+        notes += valueless_note(chosen.take(~logged), [query.hue], [], MetricSpec(query.metric), reader)
     lacking = 0
     for run in selected:
         if run_value(run, query.hue) is None or any(run_value(run, k) is None for k in query.tasks):

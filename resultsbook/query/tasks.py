@@ -33,13 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.errors import QueryError
+from resultsbook.errors import QueryError, closest
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key, values_equal
 from resultsbook.query.access import MetricReader
 from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import AGGREGATE_KEY, Cell, CellRun, CellRuns, Mark, ResultTable, TableQuery
-from resultsbook.query.select import run_value, select_runs, why_nothing_selected
+from resultsbook.query.runs import Runs
+from resultsbook.query.select import check_filter_keys, run_value, select_runs, why_nothing_selected
 from resultsbook.query.stats import iqm_along
 from resultsbook.query.taskscale import scale_warnings
 from resultsbook.store import Store
@@ -219,7 +220,7 @@ def aggregate_over_tasks(
     store: Store, query: TableQuery, runs: Sequence[StoredRun] | None, reader: MetricReader | None
 ) -> ResultTable:
     """Compute a table of aggregates over tasks: one cell per (row, aggregate)."""
-    from resultsbook.query.aggregate import metric_notes, reader_for
+    from resultsbook.query.aggregate import _why_no_cells, metric_notes, reader_for, valueless_note
 
     aggregates = check_aggregates(query.aggregates or ("mean",))
     if len(query.metrics) != 1:
@@ -238,14 +239,18 @@ def aggregate_over_tasks(
             f"{metric.name!r} is lower-is-better; the optimality gap and the probability of improvement "
             "assume higher scores are better (normalise it, or drop those aggregates)"
         )
-    every = store.runs() if runs is None else runs
-    if not every:
+    every = Runs.load(store) if runs is None else Runs.of(runs)
+    if not len(every):
         raise why_nothing_selected(every, query.filters, store)
     reader = reader_for(store, query, reader)
     reader.check(metric.name)
-    having = reader.runs_with(metric.name)
-    selected = [r for r in select_runs(every, query.filters) if r.id in having]
+    check_filter_keys(every, query.filters)
+    chosen: Runs = select_runs(every, query.filters)
+    logged = reader.having(metric.name, chosen)
+    selected = list(chosen.take(logged))
     notes: list[str] = []
+    if not logged.all():  # a method that logs another metric would silently vanish from the table
+        notes += valueless_note(chosen.take(~logged), query.rows, query.columns, metric, reader)
     groups: dict[tuple[Key, Key], list[StoredRun]] = defaultdict(list)
     lacking: dict[str, int] = defaultdict(int)
     for run in selected:
@@ -268,6 +273,12 @@ def aggregate_over_tasks(
         {run.task for members in cell_runs.values() for run in members if run.task is not None},
         key=lambda t: tuple(sort_key(v) for v in t),
     )
+    if len(all_tasks) == 1:  # `--tasks env_fn`: a param every run shares names no benchmark
+        task = " / ".join(format_value(value) for value in all_tasks[0])
+        notes.append(
+            f"every run of the table has one {' × '.join(query.tasks)}, {task!r}: its aggregates are "
+            f"over one task, not a benchmark's; give {option('tasks')} the param whose values are the tasks"
+        )
     pooled = _per_task([run for members in cell_runs.values() for run in members])
     notes += scale_warnings(query, pooled, task_words(query.tasks))
     cells: dict[tuple[Key, Key], Cell] = {}
@@ -306,9 +317,7 @@ def aggregate_over_tasks(
         if any(key[1] == (*prefix, name) for key in cells)
     )
     if not cells:
-        notes.append(
-            f"no run matches the filters and has the metric; check {option('where')} and the metric name"
-        )
+        raise _why_no_cells(every, chosen, query, reader)
     most = max((len(members) for members in cell_runs.values()), default=0)
     return ResultTable(
         query,
@@ -508,8 +517,8 @@ def _improvement_cell(
     """Return P(row > versus) for one row, or None for the versus row itself (and without a versus)."""
     if not query.versus:
         raise QueryError(
-            'probability_of_improvement needs versus = "VALUE" (the row it is measured against), '
-            'e.g. versus = "SPR"'
+            f"probability_of_improvement needs the row it is measured against: {option('versus', 'VALUE')} "
+            '(versus = "VALUE" in the spec)'
         )
     rival = _versus_runs(cell_runs, column, query)
     if rival is None or rival is members:
@@ -546,9 +555,12 @@ def _versus_runs(
         values = dict(zip(query.rows, row))
         if all(key in values and values_equal(values[key], value) for key, value in wanted.items()):
             return members
+    rows = list(dict.fromkeys(" / ".join(format_value(v) for v in row) for row, _ in cell_runs))
+    asked = " / ".join(format_value(value) for value in wanted.values())
+    meant = closest(asked, rows)
     raise QueryError(
         f"versus = {', '.join(f'{k}={format_value(v)}' for k, v in wanted.items())} matches no row; "
-        f"rows: {', '.join(' / '.join(format_value(v) for v in row) for row, _ in cell_runs)}"
+        f"rows: {', '.join(rows)}" + (f"; did you mean {meant!r}?" if meant is not None else "")
     )
 
 

@@ -66,6 +66,7 @@ def read_normalized(document: Mapping[str, Any], resolve: Any, where: str) -> di
                     f"{where}: {context} a task of several keys takes its scores from a CSV file: "
                     'references = "file.csv" with a column per task key'
                 )
+            _refuse_one_score_for_all(name, metric, entry["low"], entry["high"], where, context)
             lows, low_origin = _scores(entry["low"], resolve, where, f"{context} low")
             highs, high_origin = _scores(entry["high"], resolve, where, f"{context} high")
             origin = f"low from {low_origin}, high from {high_origin}"
@@ -74,6 +75,22 @@ def read_normalized(document: Mapping[str, Any], resolve: Any, where: str) -> di
 
 
 _HELP = 'e.g. metric = "score", task = "game", low = "RANDOM.json", high = "HUMAN.json"'
+
+
+def _refuse_one_score_for_all(name: str, metric: str, low: Any, high: Any, where: str, context: str) -> None:
+    """Refuse a number as low or high (DeepMind Control's 0 and 1000 for every task): it names no
+    task, and the same range for all of them is a formula, which `[derived]` writes."""
+    numbers = [
+        value for value in (low, high) if isinstance(value, (int, float)) and not isinstance(value, bool)
+    ]
+    if not numbers:
+        return
+    lowest, highest = (format_value(v) if isinstance(v, (int, float)) else "LOW" for v in (low, high))
+    raise SpecError(
+        f"{where}: {context} low and high are scores per task ({{ Pong = -20.7, ... }} or a JSON file); "
+        f"one range for every task is a derived metric: [derived] {name} = "
+        f'"(`{metric}` - {lowest}) / ({highest} - {lowest})"'
+    )
 
 
 def _scores(value: Any, resolve: Any, where: str, context: str) -> tuple[dict[TaskKey, float], str]:
