@@ -158,7 +158,7 @@ def aggregate(
     rows = _ordered({key[0] for key in cells}, row_keys, order)
     columns = _ordered({key[1] for key in cells}, column_keys, order)
     if not cells:
-        raise _why_no_cells(every, selected, query, reader)
+        raise why_no_cells(every, selected, query, reader)
     return ResultTable(
         query,
         row_keys,
@@ -280,7 +280,7 @@ def metric_notes(query: TableQuery, cells: Mapping[Any, Cell]) -> tuple[str, ...
     return tuple(out)
 
 
-def _why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: MetricReader) -> ResultsbookError:
+def why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: MetricReader) -> ResultsbookError:
     """Say why a table has no cell: the filter that left no run, a row or column key no run has,
     or a metric none of the selected runs logs."""
     if not selected:

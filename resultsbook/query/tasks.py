@@ -220,7 +220,7 @@ def aggregate_over_tasks(
     store: Store, query: TableQuery, runs: Sequence[StoredRun] | None, reader: MetricReader | None
 ) -> ResultTable:
     """Compute a table of aggregates over tasks: one cell per (row, aggregate)."""
-    from resultsbook.query.aggregate import _why_no_cells, metric_notes, reader_for, valueless_note
+    from resultsbook.query.aggregate import metric_notes, reader_for, valueless_note, why_no_cells
 
     aggregates = check_aggregates(query.aggregates or ("mean",))
     if len(query.metrics) != 1:
@@ -317,7 +317,7 @@ def aggregate_over_tasks(
         if any(key[1] == (*prefix, name) for key in cells)
     )
     if not cells:
-        raise _why_no_cells(every, chosen, query, reader)
+        raise why_no_cells(every, chosen, query, reader)
     most = max((len(members) for members in cell_runs.values()), default=0)
     return ResultTable(
         query,
