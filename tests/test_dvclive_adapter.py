@@ -110,6 +110,22 @@ def test_live_folders_inside_a_live_folder_are_runs_of_their_own(root, tmp_path)
     assert set(whole.metrics) == set(read_tree(root)["projects/seed0/dvclive"][0].metrics)
 
 
+def test_the_plots_of_a_live_folder_holding_folds_are_not_called_unread_logs(tmp_path):
+    """dvclive/plots/ beside dvclive/fold_N/ (a cross-validation project's tree): its TSVs are the
+    outer run's, read with it; collect must not say they were left unread."""
+    import resultsbook as rb
+
+    live = tmp_path / "dvclive"
+    for folder in (live, live / "fold_0", live / "fold_1"):
+        for split in ("train", "eval"):
+            (folder / "plots" / "metrics" / split).mkdir(parents=True)
+            (folder / "plots" / "metrics" / split / "loss.tsv").write_text("step\tloss\n0\t3.5\n")
+        (folder / "metrics.json").write_text('{"train": {"loss": 3.5}, "eval": {"loss": 3.5}, "step": 0}')
+    report = rb.collect(str(live), db=str(tmp_path / "rb.db"))
+    assert (report.new, report.notes) == (3, ())
+    assert rb.open(str(tmp_path / "rb.db")).runs()["metrics.eval/loss"].tolist() == [3.5, 3.5, 3.5]
+
+
 def test_a_pattern_on_a_live_folders_metrics_json_reads_the_folder(root):
     """`--pattern '{seed}/dvclive/metrics.json'` names the run by its file: the series are in plots/."""
     from resultsbook.sources.collect import CollectRequest, find_sources

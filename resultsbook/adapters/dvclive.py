@@ -35,8 +35,15 @@ class DvcliveAdapter(Adapter):
     summary = "DVCLive folders (metrics.json, params.yaml, plots/metrics/**.tsv)"
     priority = 35
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # the plots/ of Live folders the walk goes on below (for nested Live folders): read with them
+        self._read_plots: set[str] = set()
+
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding plots/ beside metrics.json or params.yaml, or named dvclive."""
+        if folder.path in self._read_plots:
+            return Claim((), descend=False)  # its TSVs are its Live folder's run, not logs left unread
         if PLOTS_DIR not in folder.dirs or "run.json" in folder.files:
             return None
         named = os.path.basename(folder.path) == DEFAULT_DIR
@@ -44,6 +51,8 @@ class DvcliveAdapter(Adapter):
             return None
         # Live(dir="dvclive/fold_0") inside a Live folder: its own runs (cross-validation folds)
         nested = any(name != PLOTS_DIR for name in folder.dirs)
+        if nested:
+            self._read_plots.add(os.path.join(folder.path, PLOTS_DIR))
         return Claim((self._live_source(folder.path, folder.files),), descend=nested)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
