@@ -32,7 +32,7 @@ def test_every_run_agrees_with_dvclives_own_loaders(root):
             assert all(
                 (math.isnan(a) and math.isnan(b)) or a == b for a, b in zip(run.metrics[key].values, values)
             )
-        assert run.provenance["step"] == item["summary"]["step"]
+        assert run.provenance["dvclive"]["step"] == item["summary"]["step"]
 
 
 def test_nan_written_as_text_is_kept_as_nan_and_reported(root):
@@ -124,6 +124,20 @@ def test_the_plots_of_a_live_folder_holding_folds_are_not_called_unread_logs(tmp
     report = rb.collect(str(live), db=str(tmp_path / "rb.db"))
     assert (report.new, report.notes) == (3, ())
     assert rb.open(str(tmp_path / "rb.db")).runs()["metrics.eval/loss"].tolist() == [3.5, 3.5, 3.5]
+
+
+def test_diff_of_two_folds_names_the_step_of_metrics_json_as_dvclives(tmp_path, cli):
+    """Two folds stopped early at epochs 36 and 39 (Emily-RoseSteyn/measuring-quality-of-life-gauteng):
+    `diff` showed a bare `step  36  39` beside the params, as if the folds had a param `step`."""
+    for fold, step in ((0, 36), (4, 39)):
+        folder = tmp_path / "dvclive" / f"fold_{fold}"
+        (folder / "plots" / "metrics" / "eval").mkdir(parents=True)
+        (folder / "plots" / "metrics" / "eval" / "loss.tsv").write_text(f"step\tloss\n{step}\t3.5\n")
+        (folder / "metrics.json").write_text(f'{{"eval": {{"loss": 3.5}}, "step": {step}}}')
+        (folder / "params.yaml").write_text(f"fold: {fold}\n")
+    cli("collect", "dvclive")
+    lines = cli("diff", "fold_0", "fold_4").output.splitlines()
+    assert [line.split() for line in lines[2:]] == [["fold", "0", "4"], ["dvclive.step", "36", "39"]]
 
 
 def test_a_pattern_on_a_live_folders_metrics_json_reads_the_folder(root):

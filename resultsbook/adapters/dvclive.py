@@ -31,7 +31,8 @@ class DvcliveAdapter(Adapter):
     """Read a DVCLive output folder; one run per folder (DVCLive clears it at each new run)."""
 
     name = "dvclive"
-    reading_version = 2  # 2: the DVC project's params.yaml gives params
+    # 2: the DVC project's params.yaml gives params; 3: metrics.json's step is provenance dvclive.step
+    reading_version = 3
     summary = "DVCLive folders (metrics.json, params.yaml, plots/metrics/**.tsv)"
     priority = 35
 
@@ -105,7 +106,8 @@ class DvcliveAdapter(Adapter):
             params=params,
             metrics=metrics,
             summary=summary,
-            provenance={"step": step} if step is not None else {},
+            # named as DVCLive's, not a bare `step` that `diff` would show beside the params
+            provenance={"dvclive": {"step": step}} if step is not None else {},
         )
         return ReadResult((run,), tuple(problems))
 
