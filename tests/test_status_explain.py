@@ -749,3 +749,31 @@ def test_explain_cuts_the_values_of_a_run_specific_param_short(tmp_path, monkeyp
         "differ in lr: 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009, 0.01, 0.011, 0.012 "
         "(and 2 more) (run-specific: no † mark)"
     ]
+
+
+def test_status_names_a_counted_run_whose_logs_are_gone_and_how_to_forget_it(tmp_path, monkeypatch):
+    """Five DVCLive folds (Emily-RoseSteyn/measuring-quality-of-life-gauteng's dvclive/fold_N), one
+    deleted after a collect: status said `4 of 5, missing 1 unnamed` though the store knew fold 4."""
+    monkeypatch.chdir(tmp_path)
+    for fold in range(5):
+        folder = tmp_path / "dvclive" / f"fold_{fold}"
+        (folder / "plots" / "metrics" / "eval").mkdir(parents=True)
+        (folder / "plots" / "metrics" / "eval" / "r2_score.tsv").write_text(f"step\tr2_score\n0\t0.{fold}\n")
+        (folder / "params.yaml").write_text(f"fold: {fold}\nmodel: resnet50v2\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "dvclive"\n\n[tables.cv]\nmetric = "eval/r2_score"\nrows = ["model"]\n'
+        'replicate = "fold"\nreplicates = 5\noutputs = ["cv.md"]\n'
+    )
+    assert run_cli("build").exit_code == 0
+    shutil.rmtree(tmp_path / "dvclive" / "fold_4")
+    assert run_cli("collect").exit_code == 0
+    result = run_cli("status")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-3:] == [
+        "Runs needing attention:",
+        "  gone        fold_4  (dvclive/fold_4)",
+        "              its logs are gone since it was collected, so no table counts it: put them back and "
+        "collect, or resultsbook forget dvclive/fold_4 if it is gone for good",
+    ]
+    assert run_cli("forget", "dvclive/fold_4").exit_code == 0
+    assert "Runs needing attention:" not in run_cli("status").stdout
