@@ -124,6 +124,16 @@ def test_finding_lines_keep_a_few_cells_listed_one_by_one():
     assert len(finding_lines(many, verbose=True)) == 5
 
 
+def test_verbose_lists_each_cell_of_a_mark_that_several_cells_share_word_for_word():
+    """A five-fold table of R² and RMSE with a fold gone: `build --verbose`, which "lists every cell",
+    still printed `resnet50v2 / Val. R2 and 1 more cell(s): n = 4 of 5 replicates asked for`."""
+    from resultsbook.outputs.build import Finding
+
+    shared = Finding("cv", "r / R2 and 1 more cell(s)", "incomplete", "n = 4 of 5", ("r / R2", "r / RMSE"))
+    assert finding_lines([shared]) == ["cv: r / R2 and 1 more cell(s): n = 4 of 5"]
+    assert finding_lines([shared], verbose=True) == ["cv: r / R2: n = 4 of 5", "cv: r / RMSE: n = 4 of 5"]
+
+
 def test_the_count_of_a_summarised_mark_is_of_cells_not_of_lines():
     """A cell that mixes commits and a dirty tree has two lines of one mark, and one line can stand for
     several cells; the summary said '8 cells' of a mark the table's note counted in 6."""
