@@ -116,10 +116,14 @@ def test_cells_averaging_seeds_the_spec_does_not_list_are_named(project):
         "Warning: table1: MLP (16 hidden) / Moons: averages seeds 5, 6, which the table's list of seeds "
         "does not name (n = 7): list them, or filter them out with where"
     ) in built.output
+    for cell in ("Logistic regression / Circles", "Logistic regression / Moons", "MLP (16 hidden) / Circles"):
+        assert (  # -v lists each cell of a warning they share word for word
+            f"Warning: table1: {cell}: averages seed 6, which the table's list of seeds does not name (n = 6)"
+        ) in built.output
     assert (
         "Warning: table1: Logistic regression / Circles and 2 more cell(s): averages seed 6, which the "
         "table's list of seeds does not name (n = 6)"
-    ) in built.output
+    ) in run_cli("build").output
     spec.write_text(spec.read_text().replace("seeds = [0, 1, 2, 3, 4]\n", "seeds = [0, 1, 2, 3, 4, 5, 6]\n"))
     assert "does not name" not in run_cli("build").output
 
