@@ -781,3 +781,21 @@ def test_status_names_a_counted_run_whose_logs_are_gone_and_how_to_forget_it(tmp
     ]
     assert run_cli("forget", "dvclive/fold_4").exit_code == 0
     assert "Runs needing attention:" not in run_cli("status").stdout
+
+
+def test_explain_says_why_the_commit_column_is_blank(tmp_path, monkeypatch):
+    """`explain cv "resnet50v2"` over DVCLive folds, which record no git commit, left the commit column
+    blank without a word; asked which code made the number, the reader could not tell why."""
+    monkeypatch.chdir(tmp_path)
+    for fold in range(2):
+        folder = tmp_path / "dvclive" / f"fold_{fold}"
+        (folder / "plots" / "metrics" / "eval").mkdir(parents=True)
+        (folder / "plots" / "metrics" / "eval" / "r2_score.tsv").write_text(f"step\tr2_score\n0\t0.{fold}\n")
+        (folder / "params.yaml").write_text(f"fold: {fold}\nmodel: resnet50v2\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "dvclive"\n\n[tables.cv]\nmetric = "eval/r2_score"\nrows = ["model"]\n'
+        'replicate = "fold"\noutputs = ["cv.md"]\n'
+    )
+    assert run_cli("build").exit_code == 0
+    lines = run_cli("explain", "cv", "resnet50v2").output.splitlines()
+    assert "  commit blank: the dvclive logs of these runs record no git commit" in lines
