@@ -140,6 +140,27 @@ def test_diff_of_two_folds_names_the_step_of_metrics_json_as_dvclives(tmp_path, 
     assert [line.split() for line in lines[2:]] == [["fold", "0", "4"], ["dvclive.step", "36", "39"]]
 
 
+def test_collecting_a_live_folders_plots_names_the_live_folder_to_collect(tmp_path, cli):
+    """`collect dvclive/fold_0/plots` (one folder too deep) was told to read its TSVs with
+    --pattern '**/r2_score.tsv', as runs of their own: they are the fold's series."""
+    folder = tmp_path / "dvclive" / "fold_0"
+    for split in ("train", "eval"):
+        (folder / "plots" / "metrics" / split).mkdir(parents=True)
+        (folder / "plots" / "metrics" / split / "r2_score.tsv").write_text("step\tr2_score\n0\t0.5\n")
+    (folder / "metrics.json").write_text('{"step": 0}')
+    for given, live in (
+        ("dvclive/fold_0/plots", "dvclive/fold_0"),
+        ("dvclive/fold_0/plots/metrics/eval", "dvclive/fold_0"),
+    ):
+        result = cli("collect", given, "--db", "rb.db")
+        assert result.exit_code == 1
+        assert (
+            f"no runs found under {given}; it is inside the DVCLive run {live}, whose series it holds: "
+            "collect that folder" in result.output
+        )
+    assert cli("collect", "dvclive/fold_0", "--db", "rb.db").exit_code == 0
+
+
 def test_a_pattern_on_a_live_folders_metrics_json_reads_the_folder(root):
     """`--pattern '{seed}/dvclive/metrics.json'` names the run by its file: the series are in plots/."""
     from resultsbook.sources.collect import CollectRequest, find_sources

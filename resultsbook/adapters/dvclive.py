@@ -138,6 +138,26 @@ def project_params(folder: str, levels: int = 3) -> str | None:
     return None
 
 
+def inside_live_note(path: str) -> str | None:
+    """Say which Live folder to collect when `path` is inside one's plots/ (its series, which are that
+    run's, not runs of their own); None for any other folder."""
+    if "://" in path:  # object storage: not looked into to explain
+        return None
+    folder = os.path.abspath(path)
+    for levels in range(1, 5):  # plots/metrics/<group>/<subgroup>: DVCLive nests no deeper in practice
+        live = os.path.dirname(folder)
+        if os.path.basename(folder) == PLOTS_DIR and (
+            os.path.basename(live) == DEFAULT_DIR
+            or any(fs.exists(os.path.join(live, name)) for name in (METRICS_FILE, PARAMS_FILE))
+        ):
+            shown = os.path.normpath(os.path.join(path, *[os.pardir] * levels))  # in the words it was given
+            return f"it is inside the DVCLive run {shown}, whose series it holds: collect that folder"
+        if live == folder:
+            break
+        folder = live
+    return None
+
+
 def metric_tables(folder: str, loops: list[str] | None = None) -> list[tuple[str, str]]:
     """Return (metric name, path) of every TSV under plots/metrics; sub-folders join the name with "/".
     Links are followed; one back to a folder that contains it is added to `loops`."""
