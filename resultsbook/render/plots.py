@@ -41,6 +41,7 @@ from resultsbook.render.textfit import (
     fit_title,
     legend_height,
     measuring_renderer,
+    reading_order,
 )
 
 FIGURE_KINDS = ("curve", "bar", "points", "profile", "efficiency")
@@ -752,10 +753,14 @@ def _legend_artist(figure: Any, first_axis: Any, data: PlotData, style: FigureSt
         return figure_text(label, pgf)
 
     def on_top(names: list[str], columns: int) -> Any:
-        return figure.legend(handles, names, loc="outside upper center", ncols=columns)
+        order = reading_order(len(names), columns)
+        shown = [handles[i] for i in order], [names[i] for i in order]
+        return figure.legend(*shown, loc="outside upper center", ncols=columns)
 
     def on_the_right(names: list[str], columns: int) -> Any:
-        return figure.legend(handles, names, loc="outside right upper", ncols=columns)
+        order = reading_order(len(names), columns)
+        shown = [handles[i] for i in order], [names[i] for i in order]
+        return figure.legend(*shown, loc="outside right upper", ncols=columns)
 
     if style.legend != "right":
         legend = fit_legend(figure, on_top, labels, min(len(handles), 4), figure.bbox.width, drawn, pgf)
