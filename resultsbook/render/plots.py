@@ -362,9 +362,19 @@ def _legend(
     if not key:
         return ()
     texts = {format_value(v): v for v in shown}
-    return tuple(
-        (text, labels.value(key, texts[text]), look) for text, look in looks.items() if text in texts
-    )
+    # bare numbers (folds, seeds, learning rates) say nothing in a legend: each says which key it is
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in texts.values())
+
+    def entry(text: str) -> str:
+        label = labels.value(key, texts[text])
+        if not numbers or label != text:  # a display name the spec gives is shown as written
+            return label
+        name = labels.key(key)
+        if isinstance(name, RawLatex):
+            return RawLatex(f"{name.latex} = {escape_latex(text)}", f"{name} = {text}")
+        return f"{name} = {text}"
+
+    return tuple((text, entry(text), look) for text, look in looks.items() if text in texts)
 
 
 def _time_unit(curves: CurveSet) -> tuple[float, str]:
