@@ -367,3 +367,16 @@ def test_a_best_no_test_could_compare_is_not_said_to_be_not_significantly_better
     assert "° best, but not significantly better than the runner-up (1 cell)" in render_table(
         tested, "terminal", TableFormat()
     )
+
+
+def test_cells_of_one_replicate_are_footnoted_as_showing_no_spread(store, tmp_path):
+    """A table of a DVCLive tree's five folds, one row per fold: every cell `#`, footnoted `too few
+    replicates: the spread says little` under `Mean over n = 1 run`, a table that shows no spread."""
+    write_methods(tmp_path, {"a": 90.0, "b": 80.0}, seeds=(1,))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
+    layout = layout_table(table, TableFormat(), Labels())
+    assert dict(layout.footnotes)["#"] == "one replicate: no spread to say how much the value varies (2 cells)"
+    table = table_of(store, tmp_path / "two", {"c": 90.0, "d": 80.0}, min_replicates=4)  # n = 1 and n = 3
+    footnotes = dict(layout_table(table, TableFormat(), Labels()).footnotes)
+    assert footnotes["#"] == "too few replicates: the spread says little (4 cells)"
