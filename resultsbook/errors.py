@@ -154,9 +154,11 @@ def did_you_mean(word: str, known: Iterable[str], listing: str = "known", shown:
     """
     names = sorted({str(name) for name in known})
     ending = _last_part_matches(word, names)
-    if 0 < len(ending) <= MAX_GUESSES:  # as likely each: one guess would pick among them by spelling
-        return f"did you mean {' or '.join(repr(name) for name in ending)}?"
     guess = closest(word, names)
+    if 0 < len(ending) <= MAX_GUESSES:  # as likely each: one guess would pick among them by spelling
+        # a name spelt almost so is as likely (`folds`: the run's `fold`, or the config's `split.folds`)
+        spelt = [guess] if guess is not None and guess not in ending else []
+        return f"did you mean {' or '.join(repr(name) for name in [*ending, *spelt])}?"
     if guess is not None:
         return f"did you mean {guess!r}?"
     return f"{listing}: {listing_text(names, shown)}"

@@ -96,6 +96,15 @@ def test_a_misspelt_replicate_is_one_error_as_in_the_cli(book, cli):
                                                       "--metric", "acc", "--replicate", "sed").output  # fmt: skip
 
 
+def test_a_misspelt_key_names_the_key_spelt_almost_so_beside_those_ending_in_it():
+    """A five-fold DVCLive tree has the runs' `fold` and the config's `split.folds` (5 in every run):
+    `replicate="folds"` was answered `did you mean 'split.folds'?` alone, a key that is no replicate."""
+    from resultsbook.errors import did_you_mean
+
+    assert did_you_mean("folds", ["fold", "split.folds", "train.epochs"]) == "did you mean 'split.folds' or 'fold'?"
+    assert did_you_mean("f1", ["val.f1", "test/f1", "loss"]) == "did you mean 'test/f1' or 'val.f1'?"
+
+
 def test_a_misspelt_run_specific_is_refused_as_the_spec_refuses_it(book, cli):
     with pytest.raises(
         rb.QueryError, match=r"run_specific 'sed' is not a param of any run; did you mean 'seed'\?"

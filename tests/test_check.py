@@ -550,3 +550,23 @@ def test_a_named_value_quoted_as_a_cell_is_answered_with_its_command(paper):
         "\\rbvalue{no_such_value} is no cell of paper/results/numbers.tex "
         "(LaTeX stops there); keys are TABLE/ROW.../COLUMN..."
     ), errors
+
+
+def test_a_changed_cell_quoted_twice_on_one_line_names_the_line_once(tmp_path):
+    """`\\rbvalue[pm]{cv/resnet50v2/eval/r2_score} ($n=\\rbvalue[n]{cv/resnet50v2/eval/r2_score}$)` on line
+    10 of a DVCLive tree's paper: check named the change `(paper/main.tex:10, paper/main.tex:10)`."""
+    from resultsbook.freshness.check import quoted_cell_changes
+    from resultsbook.outputs.quotes import Quote
+
+    def numbers(mean: str) -> bytes:
+        return (
+            f"\\@namedef{{rb@v@value@cv/r/r2}}{{{mean}}}\n\\@namedef{{rb@v@pm@cv/r/r2}}{{{mean} $\\pm$ 18}}\n"
+            "\\@namedef{rb@v@n@cv/r/r2}{5}\n"
+        ).encode()
+
+    built = tmp_path / "numbers.tex"
+    built.write_bytes(numbers("-77"))
+    paper = str(tmp_path / "main.tex")
+    quotes = [Quote(paper, 10, "cv/r/r2", "pm"), Quote(paper, 10, "cv/r/r2", "n")]
+    [change] = quoted_cell_changes(str(built), numbers("-68"), quotes)
+    assert len(change.quoted_at) == 1 and change.quoted_at[0].endswith("main.tex:10")

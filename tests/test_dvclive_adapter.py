@@ -32,7 +32,7 @@ def test_every_run_agrees_with_dvclives_own_loaders(root):
             assert all(
                 (math.isnan(a) and math.isnan(b)) or a == b for a, b in zip(run.metrics[key].values, values)
             )
-        assert run.provenance["step"] == item["summary"]["step"]
+        assert run.provenance["dvclive"]["step"] == item["summary"]["step"]
 
 
 def test_nan_written_as_text_is_kept_as_nan_and_reported(root):
@@ -108,6 +108,57 @@ def test_live_folders_inside_a_live_folder_are_runs_of_their_own(root, tmp_path)
     whole, fold = found["dvclive"][0], found["dvclive/fold_1"][0]
     assert set(fold.metrics) == set(read_tree(root)["projects/seed1/dvclive"][0].metrics)
     assert set(whole.metrics) == set(read_tree(root)["projects/seed0/dvclive"][0].metrics)
+
+
+def test_the_plots_of_a_live_folder_holding_folds_are_not_called_unread_logs(tmp_path):
+    """dvclive/plots/ beside dvclive/fold_N/ (a cross-validation project's tree): its TSVs are the
+    outer run's, read with it; collect must not say they were left unread."""
+    import resultsbook as rb
+
+    live = tmp_path / "dvclive"
+    for folder in (live, live / "fold_0", live / "fold_1"):
+        for split in ("train", "eval"):
+            (folder / "plots" / "metrics" / split).mkdir(parents=True)
+            (folder / "plots" / "metrics" / split / "loss.tsv").write_text("step\tloss\n0\t3.5\n")
+        (folder / "metrics.json").write_text('{"train": {"loss": 3.5}, "eval": {"loss": 3.5}, "step": 0}')
+    report = rb.collect(str(live), db=str(tmp_path / "rb.db"))
+    assert (report.new, report.notes) == (3, ())
+    assert rb.open(str(tmp_path / "rb.db")).runs()["metrics.eval/loss"].tolist() == [3.5, 3.5, 3.5]
+
+
+def test_diff_of_two_folds_names_the_step_of_metrics_json_as_dvclives(tmp_path, cli):
+    """Two folds stopped early at epochs 36 and 39 (Emily-RoseSteyn/measuring-quality-of-life-gauteng):
+    `diff` showed a bare `step  36  39` beside the params, as if the folds had a param `step`."""
+    for fold, step in ((0, 36), (4, 39)):
+        folder = tmp_path / "dvclive" / f"fold_{fold}"
+        (folder / "plots" / "metrics" / "eval").mkdir(parents=True)
+        (folder / "plots" / "metrics" / "eval" / "loss.tsv").write_text(f"step\tloss\n{step}\t3.5\n")
+        (folder / "metrics.json").write_text(f'{{"eval": {{"loss": 3.5}}, "step": {step}}}')
+        (folder / "params.yaml").write_text(f"fold: {fold}\n")
+    cli("collect", "dvclive")
+    lines = cli("diff", "fold_0", "fold_4").output.splitlines()
+    assert [line.split() for line in lines[2:]] == [["fold", "0", "4"], ["dvclive.step", "36", "39"]]
+
+
+def test_collecting_a_live_folders_plots_names_the_live_folder_to_collect(tmp_path, cli):
+    """`collect dvclive/fold_0/plots` (one folder too deep) was told to read its TSVs with
+    --pattern '**/r2_score.tsv', as runs of their own: they are the fold's series."""
+    folder = tmp_path / "dvclive" / "fold_0"
+    for split in ("train", "eval"):
+        (folder / "plots" / "metrics" / split).mkdir(parents=True)
+        (folder / "plots" / "metrics" / split / "r2_score.tsv").write_text("step\tr2_score\n0\t0.5\n")
+    (folder / "metrics.json").write_text('{"step": 0}')
+    for given, live in (
+        ("dvclive/fold_0/plots", "dvclive/fold_0"),
+        ("dvclive/fold_0/plots/metrics/eval", "dvclive/fold_0"),
+    ):
+        result = cli("collect", given, "--db", "rb.db")
+        assert result.exit_code == 1
+        assert (
+            f"no runs found under {given}; it is inside the DVCLive run {live}, whose series it holds: "
+            "collect that folder" in result.output
+        )
+    assert cli("collect", "dvclive/fold_0", "--db", "rb.db").exit_code == 0
 
 
 def test_a_pattern_on_a_live_folders_metrics_json_reads_the_folder(root):

@@ -133,6 +133,27 @@ def test_a_legend_that_fits_keeps_its_four_columns_and_whole_labels() -> None:
     assert [text.get_text() for text in legend.get_texts()] == ["Baseline", "Ours", "Big model", "Small"]
 
 
+def test_a_legend_of_five_seeds_in_four_columns_reads_in_order() -> None:
+    """Five folds of a DVCLive tree as the hue: matplotlib fills its legend's columns top to bottom,
+    so the legend read `0 2 3 4` then `1` under the 0, as if fold 1 were something else."""
+    labels = ["0", "1", "2", "3", "4"]
+    legend = _legend(labels, FigureStyle())
+    legend.figure.canvas.draw()
+    places = {text.get_text(): text.get_window_extent() for text in legend.get_texts()}
+    read = sorted(labels, key=lambda label: (-round(places[label].y0), places[label].x0))
+    assert read == labels and legend._ncols == 4
+    colours = ["#000000", "#111111", "#222222", "#333333", "#444444"]
+    looks = tuple((f"m{i}", label, Look(colours[i], "o")) for i, label in enumerate(labels))
+    data = _many_methods(labels)
+    data = PlotData("curve", data.panels, looks, xlabel="Step", ylabel="Accuracy")
+    import matplotlib
+
+    with matplotlib.rc_context(rc_params(FigureStyle(), pgf=False)):
+        [legend] = plot_figure(data, FigureStyle(), FigureOptions()).legends
+    shown = {t.get_text(): h.get_color() for t, h in zip(legend.get_texts(), legend.legend_handles)}
+    assert shown == dict(zip(labels, colours))  # each label keeps its own marker
+
+
 def test_a_label_too_long_for_one_line_is_wrapped_at_spaces_not_cut() -> None:
     long = "A method whose name alone is much wider than the narrow figure it is drawn in"
     legend = _legend([long, "Ours"], FigureStyle(width=1.5))

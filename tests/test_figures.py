@@ -500,3 +500,25 @@ def test_a_curve_over_a_keras_historys_epoch_column_is_told_it_is_the_step(tmp_p
         (tmp_path / "resultsbook.toml").read_text().replace('x = "epoch"', 'x = "step"')
     )
     assert cli("build").exit_code == 0
+
+
+def test_a_legend_of_bare_numbers_says_which_key_they_are(tmp_path: Path) -> None:
+    """Curves of five DVCLive folds, hue = "fold": the legend read 0, 1, 2, 3, 4, numbers naming
+    nothing; each now says `fold = 0`, while a value with a display name keeps it."""
+    extra = FIGURES + """
+[figures.by_seed]
+kind = "curve"
+metric = "acc"
+hue = "seed"
+where = { method = "ours", dataset = "a" }
+outputs = ["figures/by_seed.pdf"]
+
+[labels.values.seed]
+2 = "seed two"
+"""
+    spec, store = make_project(tmp_path, extra)
+    data = figure_data(spec, spec.figures["by_seed"], store, store.runs(), {}).data
+    store.close()
+    assert [label for _, label, _ in data.legend] == [
+        f"seed = {seed}" if seed != 2 else "seed two" for seed in SEEDS
+    ]

@@ -111,12 +111,14 @@ def test_build_lints_a_goal_taken_from_a_name_or_missing(make_run, cli, tmp_path
     )
     result = cli("build")
     assert result.exit_code == 0
+    # the table's goal = would be both metrics': each one's is stated in its entry of metrics
     assert (
-        "Warning: t: the goal of 'val_loss' comes from its name (lower is better); "
-        'state it with goal = "min"' in result.output
+        "Warning: t: the goal of 'val_loss' comes from its name (lower is better); state it by writing its "
+        'entry of metrics as { name = "val_loss", goal = "min" }' in result.output
     )
-    assert 'Warning: t: \'fidelity\' has no goal, so no cell of it is bold; set goal = "max" or "min"' in (
-        result.output
+    assert (
+        "Warning: t: 'fidelity' has no goal, so no cell of it is bold; write its entry of metrics as "
+        '{ name = "fidelity", goal = "max" } (or "min")' in result.output
     )
     assert (
         "Bold: best (lower is better; Welch's t-test, α = 0.05). Not bold: fidelity (goal not set)."
@@ -263,3 +265,22 @@ def test_table_says_which_flag_gives_a_metric_with_no_goal_its_bold(make_run, cl
     assert csv.exit_code == 0 and "has no goal" not in csv.output
     one_row = cli("table", "--rows", "model", "--metric", "AverageTestEpRet", "--where", "model=a")
     assert "has no goal" not in one_row.output  # nothing competes for bold
+
+
+def test_a_goal_per_metric_written_as_a_mapping_is_refused_with_the_entries_that_give_them(tmp_path):
+    """A table of R² (max) and RMSE (min): `goal = { "eval/r2" = "max", ... }` is answered with the
+    metrics entries that set each one, not only with "use max or min" (one goal would be both's)."""
+    from resultsbook.spec import load_spec
+
+    _spec(
+        tmp_path,
+        '[tables.t]\nmetrics = ["eval/r2", "eval/rmse"]\ngoal = { "eval/r2" = "max", "eval/rmse" = "min" }\n'
+        'rows = ["model"]\n',
+    )
+    with pytest.raises(SpecError) as raised:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(raised.value).endswith(
+        'goal = { "eval/r2" = "max", "eval/rmse" = "min" } gives each metric a goal: a table\'s goal is one '
+        'for all its metrics, each metric\'s is in its entry: metrics = [{ name = "eval/r2", goal = "max" }, '
+        '{ name = "eval/rmse", goal = "min" }]'
+    )

@@ -314,3 +314,24 @@ def test_a_plain_caption_holding_latex_is_a_warning_that_names_the_latex_form(tm
     store.close()
     assert not [f for f in report.findings if f.kind == "typeset" and "Macro" in f.text]
     assert r"\caption{Macro R-precision (\%) by shots}" in (tmp_path / "raw/results/t2.tex").read_text()
+
+
+def test_a_plain_label_holding_inline_math_is_a_warning_that_names_the_latex_form(tmp_path: Path) -> None:
+    """A cross-validation table's `caption = 'Validation $R^2$ over 5 folds'` printed `$R^2$`, dollar signs
+    and caret, without a word (no backslash to warn about); prices (`$5 and $10`) are no math."""
+    table = """
+        [tables.t2]
+        metric = "acc"
+        rows = ["method"]
+        float = true
+        caption = 'Validation $R^2$ over 5 folds, $5 and $10'
+        outputs = ["results/t2.tex"]
+        """
+    spec, store = project_with_labels(tmp_path, SPEC_LABELS, table)
+    texts = [f.text for r in compute_outputs(spec, store).results for f in r.findings if f.kind == "typeset"]
+    store.close()
+    assert [t for t in texts if "Validation" in t] == [
+        "label 'Validation $R^2$ over 5 folds, $5 and $10': $R^2$ is printed as written, dollar signs "
+        "included, since a plain label is text; to have LaTeX typeset the math, write the label as "
+        "{ latex = '...' }"
+    ]

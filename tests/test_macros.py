@@ -412,3 +412,21 @@ def _build_final_values(
     finally:
         store.close()
     return (tmp_path / "numbers.tex").read_text()
+
+
+def test_a_count_of_seeds_no_run_has_is_refused_not_written_as_one(tmp_path: Path) -> None:
+    """Five DVCLive folds numbered by `fold`, none with a `seed`: `n_folds = { count = "seeds" }`
+    wrote \\nFolds{} as 1 (every run's seed `none`, one value), a number the text then quoted."""
+    extra = MACROS.replace(
+        'seeds = { count = "seeds", where = { method = "big" } }',
+        'seeds = { count = "seeds", replicate = ["fold"] }',
+    )
+    spec, store = make_project(tmp_path, extra)
+    report = build(spec, store)
+    store.close()
+    [failure] = report.failed
+    assert failure.entry == "macros"
+    assert failure.message.endswith(
+        "[macros.values.seeds]: count = \"seeds\" counts the distinct values of 'fold', a param no selected run "
+        'has (params: dataset, lr, method, seed); name the key that numbers the replicates with replicate = ["KEY"]'
+    )

@@ -124,6 +124,16 @@ def test_finding_lines_keep_a_few_cells_listed_one_by_one():
     assert len(finding_lines(many, verbose=True)) == 5
 
 
+def test_verbose_lists_each_cell_of_a_mark_that_several_cells_share_word_for_word():
+    """A five-fold table of R² and RMSE with a fold gone: `build --verbose`, which "lists every cell",
+    still printed `resnet50v2 / Val. R2 and 1 more cell(s): n = 4 of 5 replicates asked for`."""
+    from resultsbook.outputs.build import Finding
+
+    shared = Finding("cv", "r / R2 and 1 more cell(s)", "incomplete", "n = 4 of 5", ("r / R2", "r / RMSE"))
+    assert finding_lines([shared]) == ["cv: r / R2 and 1 more cell(s): n = 4 of 5"]
+    assert finding_lines([shared], verbose=True) == ["cv: r / R2: n = 4 of 5", "cv: r / RMSE: n = 4 of 5"]
+
+
 def test_the_count_of_a_summarised_mark_is_of_cells_not_of_lines():
     """A cell that mixes commits and a dirty tree has two lines of one mark, and one line can stand for
     several cells; the summary said '8 cells' of a mark the table's note counted in 6."""
@@ -357,3 +367,16 @@ def test_a_best_no_test_could_compare_is_not_said_to_be_not_significantly_better
     assert "° best, but not significantly better than the runner-up (1 cell)" in render_table(
         tested, "terminal", TableFormat()
     )
+
+
+def test_cells_of_one_replicate_are_footnoted_as_showing_no_spread(store, tmp_path):
+    """A table of a DVCLive tree's five folds, one row per fold: every cell `#`, footnoted `too few
+    replicates: the spread says little` under `Mean over n = 1 run`, a table that shows no spread."""
+    write_methods(tmp_path, {"a": 90.0, "b": 80.0}, seeds=(1,))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
+    layout = layout_table(table, TableFormat(), Labels())
+    assert dict(layout.footnotes)["#"] == "one replicate: no spread to say how much the value varies (2 cells)"
+    table = table_of(store, tmp_path / "two", {"c": 90.0, "d": 80.0}, min_replicates=4)  # n = 1 and n = 3
+    footnotes = dict(layout_table(table, TableFormat(), Labels()).footnotes)
+    assert footnotes["#"] == "too few replicates: the spread says little (4 cells)"

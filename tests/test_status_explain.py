@@ -116,10 +116,14 @@ def test_cells_averaging_seeds_the_spec_does_not_list_are_named(project):
         "Warning: table1: MLP (16 hidden) / Moons: averages seeds 5, 6, which the table's list of seeds "
         "does not name (n = 7): list them, or filter them out with where"
     ) in built.output
+    for cell in ("Logistic regression / Circles", "Logistic regression / Moons", "MLP (16 hidden) / Circles"):
+        assert (  # -v lists each cell of a warning they share word for word
+            f"Warning: table1: {cell}: averages seed 6, which the table's list of seeds does not name (n = 6)"
+        ) in built.output
     assert (
         "Warning: table1: Logistic regression / Circles and 2 more cell(s): averages seed 6, which the "
         "table's list of seeds does not name (n = 6)"
-    ) in built.output
+    ) in run_cli("build").output
     spec.write_text(spec.read_text().replace("seeds = [0, 1, 2, 3, 4]\n", "seeds = [0, 1, 2, 3, 4, 5, 6]\n"))
     assert "does not name" not in run_cli("build").output
 
@@ -749,3 +753,49 @@ def test_explain_cuts_the_values_of_a_run_specific_param_short(tmp_path, monkeyp
         "differ in lr: 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009, 0.01, 0.011, 0.012 "
         "(and 2 more) (run-specific: no † mark)"
     ]
+
+
+def test_status_names_a_counted_run_whose_logs_are_gone_and_how_to_forget_it(tmp_path, monkeypatch):
+    """Five DVCLive folds (Emily-RoseSteyn/measuring-quality-of-life-gauteng's dvclive/fold_N), one
+    deleted after a collect: status said `4 of 5, missing 1 unnamed` though the store knew fold 4."""
+    monkeypatch.chdir(tmp_path)
+    for fold in range(5):
+        folder = tmp_path / "dvclive" / f"fold_{fold}"
+        (folder / "plots" / "metrics" / "eval").mkdir(parents=True)
+        (folder / "plots" / "metrics" / "eval" / "r2_score.tsv").write_text(f"step\tr2_score\n0\t0.{fold}\n")
+        (folder / "params.yaml").write_text(f"fold: {fold}\nmodel: resnet50v2\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "dvclive"\n\n[tables.cv]\nmetric = "eval/r2_score"\nrows = ["model"]\n'
+        'replicate = "fold"\nreplicates = 5\noutputs = ["cv.md"]\n'
+    )
+    assert run_cli("build").exit_code == 0
+    shutil.rmtree(tmp_path / "dvclive" / "fold_4")
+    assert run_cli("collect").exit_code == 0
+    result = run_cli("status")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-3:] == [
+        "Runs needing attention:",
+        "  gone        fold_4  (dvclive/fold_4)",
+        "              its logs are gone since it was collected, so no table counts it: put them back and "
+        "collect, or resultsbook forget dvclive/fold_4 if it is gone for good",
+    ]
+    assert run_cli("forget", "dvclive/fold_4").exit_code == 0
+    assert "Runs needing attention:" not in run_cli("status").stdout
+
+
+def test_explain_says_why_the_commit_column_is_blank(tmp_path, monkeypatch):
+    """`explain cv "resnet50v2"` over DVCLive folds, which record no git commit, left the commit column
+    blank without a word; asked which code made the number, the reader could not tell why."""
+    monkeypatch.chdir(tmp_path)
+    for fold in range(2):
+        folder = tmp_path / "dvclive" / f"fold_{fold}"
+        (folder / "plots" / "metrics" / "eval").mkdir(parents=True)
+        (folder / "plots" / "metrics" / "eval" / "r2_score.tsv").write_text(f"step\tr2_score\n0\t0.{fold}\n")
+        (folder / "params.yaml").write_text(f"fold: {fold}\nmodel: resnet50v2\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "dvclive"\n\n[tables.cv]\nmetric = "eval/r2_score"\nrows = ["model"]\n'
+        'replicate = "fold"\noutputs = ["cv.md"]\n'
+    )
+    assert run_cli("build").exit_code == 0
+    lines = run_cli("explain", "cv", "resnet50v2").output.splitlines()
+    assert "  commit blank: the dvclive logs of these runs record no git commit" in lines

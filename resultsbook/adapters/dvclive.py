@@ -31,12 +31,20 @@ class DvcliveAdapter(Adapter):
     """Read a DVCLive output folder; one run per folder (DVCLive clears it at each new run)."""
 
     name = "dvclive"
-    reading_version = 2  # 2: the DVC project's params.yaml gives params
+    # 2: the DVC project's params.yaml gives params; 3: metrics.json's step is provenance dvclive.step
+    reading_version = 3
     summary = "DVCLive folders (metrics.json, params.yaml, plots/metrics/**.tsv)"
     priority = 35
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # the plots/ of Live folders the walk goes on below (for nested Live folders): read with them
+        self._read_plots: set[str] = set()
+
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding plots/ beside metrics.json or params.yaml, or named dvclive."""
+        if folder.path in self._read_plots:
+            return Claim((), descend=False)  # its TSVs are its Live folder's run, not logs left unread
         if PLOTS_DIR not in folder.dirs or "run.json" in folder.files:
             return None
         named = os.path.basename(folder.path) == DEFAULT_DIR
@@ -44,6 +52,8 @@ class DvcliveAdapter(Adapter):
             return None
         # Live(dir="dvclive/fold_0") inside a Live folder: its own runs (cross-validation folds)
         nested = any(name != PLOTS_DIR for name in folder.dirs)
+        if nested:
+            self._read_plots.add(os.path.join(folder.path, PLOTS_DIR))
         return Claim((self._live_source(folder.path, folder.files),), descend=nested)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
@@ -96,7 +106,8 @@ class DvcliveAdapter(Adapter):
             params=params,
             metrics=metrics,
             summary=summary,
-            provenance={"step": step} if step is not None else {},
+            # named as DVCLive's, not a bare `step` that `diff` would show beside the params
+            provenance={"dvclive": {"step": step}} if step is not None else {},
         )
         return ReadResult((run,), tuple(problems))
 
@@ -124,6 +135,26 @@ def project_params(folder: str, levels: int = 3) -> str | None:
         if parent == current:
             return None
         current = parent
+    return None
+
+
+def inside_live_note(path: str) -> str | None:
+    """Say which Live folder to collect when `path` is inside one's plots/ (its series, which are that
+    run's, not runs of their own); None for any other folder."""
+    if "://" in path:  # object storage: not looked into to explain
+        return None
+    folder = os.path.abspath(path)
+    for levels in range(1, 5):  # plots/metrics/<group>/<subgroup>: DVCLive nests no deeper in practice
+        live = os.path.dirname(folder)
+        if os.path.basename(folder) == PLOTS_DIR and (
+            os.path.basename(live) == DEFAULT_DIR
+            or any(fs.exists(os.path.join(live, name)) for name in (METRICS_FILE, PARAMS_FILE))
+        ):
+            shown = os.path.normpath(os.path.join(path, *[os.pardir] * levels))  # in the words it was given
+            return f"it is inside the DVCLive run {shown}, whose series it holds: collect that folder"
+        if live == folder:
+            break
+        folder = live
     return None
 
 

@@ -286,6 +286,9 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     echo("\n".join("  " + line for line in tabulate(rows, headers, disable_numparse=True).splitlines()))
     if item.computed:
         echo(f"  = {item.computed}")
+    if item.runs and not any(run.git_commit for run, _ in item.runs):  # a blank column says nothing
+        formats = " and ".join(sorted({run.adapter for run, _ in item.runs}))
+        echo(f"  commit blank: the {escape_terminal(formats)} logs of these runs record no git commit")
     for key, values in item.differing.items():
         texts = [format_value(v) for v in values]
         # a run-specific param of a sweep has a value per run: hundreds of Optuna trials' lr are noise

@@ -262,7 +262,7 @@ def quoted_cell_changes(
         if before != after:
             counted = (before or {}).get("n") != (after or {}).get("n")  # say n where it moved
             old_text, new_text = (_shown_cell(stats, counted) if stats else None for stats in (before, after))
-            quoted = tuple(places.get(key, ()))
+            quoted = tuple(dict.fromkeys(places.get(key, ())))  # `[pm]` and `[n]` of it on one line: once
             changes.append(CellChange(f"\\rbvalue{{{key}}}", old_text, new_text, quoted_at=quoted))
     return tuple(changes)
 

@@ -25,6 +25,7 @@ from resultsbook.spec import Spec, TableSpec
 from resultsbook.spec.tables import COMMAND_PLACEHOLDER
 from resultsbook.store import Store
 from resultsbook.store.location import url_scheme
+from resultsbook.voice import command
 
 DEFAULT_STALE_AFTER = 3600.0  # seconds without a write before a running run looks dead
 
@@ -46,7 +47,7 @@ class CellStatus:
 
 @dataclass(frozen=True)
 class RunStatus:
-    """A run that needs attention: failed, interrupted, running or dead."""
+    """A run that needs attention: failed, interrupted, running, dead or gone from its logs."""
 
     run_id: str
     name: str
@@ -76,10 +77,15 @@ def status(
     spec: Spec, store: Store, stale_after: float = DEFAULT_STALE_AFTER, now: float | None = None
 ) -> StatusReport:
     """Return the status of every table of the spec."""
-    runs = store.runs()
+    everything = store.runs(include_missing=True)
+    runs = [run for run in everything if run.present]
+    # a counted run whose logs went (a fold deleted, a copy not finished): one the tables had; a failed
+    # or unfinished one removed is a clean-up, not a loss
+    gone = [run for run in everything if not run.present and run.status in ("finished", "unknown")]
     cells: list[CellStatus] = []
     findings: list[Finding] = []
     watched: dict[int, StoredRun] = {}
+    lost: dict[int, StoredRun] = {}
     empty: list[tuple[str, str]] = []
     holes: list[tuple[str, str]] = []
     for name, table_spec in spec.tables.items():
@@ -93,7 +99,9 @@ def status(
         cells += table_cells(name, result.table, table_spec, spec)
         holes += [(name, label) for label in empty_cells(result.table, table_spec)]
         watched |= {run.id: run for run in select_runs(runs, table_spec.query.filters)}
+        lost |= {run.id: run for run in select_runs(gone, table_spec.query.filters)}
     issues = [issue for run in watched.values() if (issue := run_issue(store, run, stale_after, now))]
+    issues += [gone_issue(run) for run in lost.values()]
     issues.sort(key=lambda issue: (issue.state, issue.source))
     return StatusReport(tuple(cells), tuple(issues), tuple(findings), tuple(empty), tuple(holes))
 
@@ -272,6 +280,16 @@ def _how_many(count: int, key: str) -> str:
     if count == 1:
         return f"1 {key}"
     return f"{count} {key}es" if key.endswith(("s", "x", "ch", "sh")) else f"{count} {key}s"
+
+
+def gone_issue(run: StoredRun) -> RunStatus:
+    """Say that a run a table selected is gone from its logs: a missing seed the store can name."""
+    forget = command("forget", run.source)
+    detail = (
+        f"its logs are gone since it was collected, so no table counts it: put them back and collect, "
+        f"or {forget} if it is gone for good"
+    )
+    return RunStatus(run.run_id, run.name, run.source, "gone", detail)
 
 
 def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | None = None) -> RunStatus | None:

@@ -840,6 +840,15 @@ def extra_stats_findings(table_spec: TableSpec) -> list[Finding]:
     return [Finding(table_spec.name, "", "lint", text)]
 
 
+def _goal_setting(metric: str, goal: str, several: bool) -> str:
+    """Return how the spec states one metric's goal: a table's `goal` is every metric's, so a table of
+    several metrics states it in the metric's entry."""
+    from resultsbook.spec.toml_text import value_text
+
+    setting = f"goal = {value_text(goal)}"
+    return f"its entry of metrics as {{ name = {value_text(metric)}, {setting} }}" if several else setting
+
+
 def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
     """Return the statistical lint of a table: goals guessed or missing, best(KEY) directions taken
     from names, bootstrap intervals resting on too few values."""
@@ -848,16 +857,18 @@ def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Findi
     from resultsbook.query.stats import BOOTSTRAPS, SMALL_BOOTSTRAP_N
 
     findings = []
+    several = len(table.query.metrics) > 1
     for metric in table.query.metrics:
         goal = metric_goal(metric.name, metric.direction)
         if fmt.highlight != "none" and goal.source == "name":
+            stated = _goal_setting(metric.name, str(goal.direction), several)
             findings.append(
                 Finding(
                     name,
                     "",
                     "lint",
                     f"the goal of {metric.name!r} comes from its name ({goal.words}); "
-                    f'state it with goal = "{goal.direction}"',
+                    f"state it {'by writing' if several else 'with'} {stated}",
                 )
             )
         elif fmt.highlight != "none" and goal.source == "unknown":
@@ -866,7 +877,12 @@ def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Findi
                     name,
                     "",
                     "lint",
-                    f'{metric.name!r} has no goal, so no cell of it is bold; set goal = "max" or "min"',
+                    f"{metric.name!r} has no goal, so no cell of it is bold; "
+                    + (
+                        f'write {_goal_setting(metric.name, "max", several)} (or "min")'
+                        if several
+                        else 'set goal = "max" or "min"'
+                    ),
                 )
             )
         reduction = parse_reduction(metric.reduce)

@@ -42,8 +42,8 @@ SUMMARY_AFTER = 3  # more cells than this with one kind of mark in one table: on
 
 def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[str]:
     """Return findings as printable lines: one per finding, except that a kind of cell mark with more
-    than three lines in one table becomes one line with the count of its cells (every line with
-    `verbose`)."""
+    than three lines in one table becomes one line with the count of its cells (with `verbose`, every
+    line, and a line shared by several cells once for each)."""
     counts: dict[tuple[str, str], int] = {}
     cells_of: dict[tuple[str, str], set[str]] = {}
     for finding in findings:  # count cells, not lines: a cell may have two lines of a mark, a line many cells
@@ -54,7 +54,9 @@ def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[st
     summarised = set()
     for finding in findings:
         group = (finding.entry, finding.kind)
-        if verbose or not finding.cell or counts[group] <= SUMMARY_AFTER:
+        if verbose and finding.cells:  # one mark shared word for word: each of its cells, as asked
+            lines += [f"{finding.entry}: {cell}: {finding.text}" for cell in finding.cells]
+        elif verbose or not finding.cell or counts[group] <= SUMMARY_AFTER:
             lines.append(finding.line())
         elif group not in summarised:
             summarised.add(group)

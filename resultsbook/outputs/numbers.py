@@ -18,7 +18,7 @@ from resultsbook.params import format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import Cell, Mark
-from resultsbook.query.select import run_value, select_runs
+from resultsbook.query.select import key_hint, run_value, select_runs
 from resultsbook.query.stats import describe
 from resultsbook.render.latex import tex_number
 from resultsbook.render.layout import DisplayCell, center_key, layout_table
@@ -172,6 +172,13 @@ def _named(
     if value.kind == "count":
         if value.count == "runs":
             return float(len(selected)), str(len(selected))
+        absent = [k for k in value.replicate if all(run_value(run, k) is None for run in selected)]
+        if selected and absent:  # every run would be one value, `none`: a count of 1 that counts nothing
+            raise SpecError(
+                f'[macros.values.{value.name}]: count = "seeds" counts the distinct values of {absent[0]!r}, '
+                f"a param no selected run has ({key_hint(absent[0], selected)}); name the key that numbers "
+                'the replicates with replicate = ["KEY"]'
+            )
         seeds = {tuple(format_value(run_value(run, k)) for k in value.replicate) for run in selected}
         return float(len(seeds)), str(len(seeds))
     assert value.metric is not None

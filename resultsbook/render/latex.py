@@ -343,11 +343,13 @@ def layout_texts(layout: Layout) -> list[str]:
 
 
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+|[%$&#_{}])")
+# inline math as a LaTeX user writes it ($R^2$), not two prices ($5 and $10)
+_MATH = re.compile(r"(?<!\\)\$(?=\S)[^$]*?(?<=[^\s\\])\$")
 
 
 def printed_commands(texts: Sequence[str]) -> list[str]:
-    """Say which plain labels (a caption, a display name) hold LaTeX commands, which the table
-    prints as written, backslash and all: `(\\%)` shows as `(\\%)`, not `(%)`."""
+    """Say which plain labels (a caption, a display name) hold LaTeX commands or inline math, which the
+    table prints as written, backslash and all: `(\\%)` shows as `(\\%)`, not `(%)`; `$R^2$` as `$R^2$`."""
     problems = []
     for text in texts:
         commands = [] if isinstance(text, RawLatex) else list(dict.fromkeys(_COMMAND.findall(text)))
@@ -356,6 +358,13 @@ def printed_commands(texts: Sequence[str]) -> list[str]:
                 f"label '{text}': {' '.join(commands)} is printed as written, backslash included, since a "
                 "plain label is text; to have LaTeX typeset it, write the label as { latex = '...' }, "
                 "or drop the backslash (a plain % or & is escaped for you)"
+            )
+        math = [] if isinstance(text, RawLatex) or commands else _MATH.findall(text)
+        if math:  # one line a label: a command's line already names the latex form
+            problems.append(
+                f"label '{text}': {' '.join(dict.fromkeys(math))} is printed as written, dollar signs "
+                "included, since a plain label is text; to have LaTeX typeset the math, write the label "
+                "as { latex = '...' }"
             )
     return problems
 

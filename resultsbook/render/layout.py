@@ -53,6 +53,7 @@ MARK_SUMMARIES = {
     "tasks": "some tasks have no run: the aggregate is over fewer tasks",
     "nonsig": "best, but not significantly better than the runner-up",
     "untested": "best, but no test could compare it with the runner-up",
+    "single": "one replicate: no spread to say how much the value varies",
     "surplus": "more replicates than the table asks for, all of them averaged",
     "outlier": "one seed far from the others moves the mean",
 }
@@ -479,8 +480,16 @@ def _assign_marks(
                 summary = summary.replace("(seed)", f"({' × '.join(replicate)})")
             if kind == "nonsig" and _untested_only(marks):
                 summary = MARK_SUMMARIES["untested"]
+            if kind == "few" and _single_only(marks):  # no spread is shown to say little
+                summary = MARK_SUMMARIES["single"]
             notes.append((symbol, f"{summary} ({count} cell{'s' if count > 1 else ''})"))
     return tuple(notes)
+
+
+def _single_only(marks: Mapping[tuple[int, int], tuple[Mark, ...]]) -> bool:
+    """Tell whether every `#` of a table marks a cell of one replicate, which shows no spread."""
+    few = [mark.text for cell_marks in marks.values() for mark in cell_marks if mark.kind == "few"]
+    return all(text.startswith("only 1 replicate ") for text in few)
 
 
 def _untested_only(marks: Mapping[tuple[int, int], tuple[Mark, ...]]) -> bool:

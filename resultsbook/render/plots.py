@@ -41,6 +41,7 @@ from resultsbook.render.textfit import (
     fit_title,
     legend_height,
     measuring_renderer,
+    reading_order,
 )
 
 FIGURE_KINDS = ("curve", "bar", "points", "profile", "efficiency")
@@ -361,9 +362,19 @@ def _legend(
     if not key:
         return ()
     texts = {format_value(v): v for v in shown}
-    return tuple(
-        (text, labels.value(key, texts[text]), look) for text, look in looks.items() if text in texts
-    )
+    # bare numbers (folds, seeds, learning rates) say nothing in a legend: each says which key it is
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in texts.values())
+
+    def entry(text: str) -> str:
+        label = labels.value(key, texts[text])
+        if not numbers or label != text:  # a display name the spec gives is shown as written
+            return label
+        name = labels.key(key)
+        if isinstance(name, RawLatex):
+            return RawLatex(f"{name.latex} = {escape_latex(text)}", f"{name} = {text}")
+        return f"{name} = {text}"
+
+    return tuple((text, entry(text), look) for text, look in looks.items() if text in texts)
 
 
 def _time_unit(curves: CurveSet) -> tuple[float, str]:
@@ -752,10 +763,14 @@ def _legend_artist(figure: Any, first_axis: Any, data: PlotData, style: FigureSt
         return figure_text(label, pgf)
 
     def on_top(names: list[str], columns: int) -> Any:
-        return figure.legend(handles, names, loc="outside upper center", ncols=columns)
+        order = reading_order(len(names), columns)
+        shown = [handles[i] for i in order], [names[i] for i in order]
+        return figure.legend(*shown, loc="outside upper center", ncols=columns)
 
     def on_the_right(names: list[str], columns: int) -> Any:
-        return figure.legend(handles, names, loc="outside right upper", ncols=columns)
+        order = reading_order(len(names), columns)
+        shown = [handles[i] for i in order], [names[i] for i in order]
+        return figure.legend(*shown, loc="outside right upper", ncols=columns)
 
     if style.legend != "right":
         legend = fit_legend(figure, on_top, labels, min(len(handles), 4), figure.bbox.width, drawn, pgf)

@@ -380,8 +380,14 @@ def read_goal(settings: Mapping[str, Any], where: str, context: str) -> str | No
             f"{where}: {context} has goal = {goal!r} and direction = {direction!r} (its old name); keep goal"
         )
     value = goal if goal is not None else direction
+    key = "goal" if goal is not None else "direction"
+    if isinstance(value, Mapping):  # a goal per metric, as --goal METRIC=max gives them
+        entries = [{"name": str(name), "goal": each} for name, each in value.items()]
+        raise SpecError(
+            f"{where}: {context} {key} = {value_text(value)} gives each metric a goal: a table's goal is "
+            f"one for all its metrics, each metric's is in its entry: metrics = {value_text(entries)}"
+        )
     if value not in (None, "max", "min"):
-        key = "goal" if goal is not None else "direction"
         raise SpecError(f'{where}: {context} {key} = {value!r}; use goal = "max" (higher is better) or "min"')
     return value
 
