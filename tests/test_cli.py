@@ -344,6 +344,13 @@ def test_ctrl_c_says_what_the_interrupted_command_leaves(cli, tmp_path, monkeypa
     assert collecting.output.endswith(
         "Interrupted; what was stored is whole (no run is half-written): collect again to read the rest.\n"
     )
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')
+    building = cli("build")  # a build stopped in its collect or its writing is finished by building again
+    assert building.exit_code == 130
+    assert building.output.endswith(
+        "Interrupted; what was stored is whole (no run is half-written), and each output is its old file or "
+        "its new one: build again to finish (it collects the rest, then writes what is behind).\n"
+    )
 
 
 def write_gain_sweep(root, estimators, settings, result):
