@@ -171,8 +171,9 @@ def test_runs_lacking_a_row_key_are_left_out_with_a_note(make_run, store, tmp_pa
     result = table(store, tmp_path)
     assert result.rows == (("a",),)
     assert result.notes == (
-        "1 run(s) with 'acc' have no param 'model' and were left out (the first: runs/r1; if a collect with "
-        "another pattern left them, `rb.forget('runs/old')` removes the runs under a folder)",
+        "1 run(s) with 'acc' have no param 'model' and were left out (the first: runs/r1; a run still starting, "
+        "its config not written yet, has it once collected again; if a collect with another pattern left "
+        "them, `rb.forget('runs/old')` removes the runs under a folder)",
     )
 
 

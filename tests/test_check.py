@@ -288,7 +288,7 @@ def test_strict_fails_on_findings(paper):
 def test_check_without_a_store_says_what_to_do(paper):
     result = run_cli("check")
     assert result.exit_code == 1
-    assert result.output.startswith("Error: no store at ") and "resultsbook collect" in result.output
+    assert result.output.startswith("Error: no store at ") and "`resultsbook check --collect`" in result.output
 
 
 def test_the_committed_quickstart_outputs_are_current(tmp_path):

@@ -297,6 +297,18 @@ def test_the_hint_for_folders_named_seed_n_takes_the_seed_from_them(cli, tmp_pat
     assert "over n = 3 seeds" in table.output  # the three seeds are one cell's replicates
 
 
+def test_check_in_a_clean_clone_without_a_store_is_told_to_collect_with_check_itself(cli, tmp_path):
+    """In CI's fresh clone the store is not committed: `build` (as other commands advise) would rewrite
+    the outputs that check is there to judge; `check --collect` collects, then judges them."""
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')
+    told = cli("check").output
+    assert told == (
+        f"Error: no store at {tmp_path / 'resultsbook.db'} yet: run `resultsbook check --collect`, which "
+        "collects the spec's [[sources]] into it first\n"
+    )
+    assert not (tmp_path / "resultsbook.db").exists()
+
+
 def test_a_project_not_collected_yet_is_told_to_collect_its_sources_not_a_path(cli, tmp_path, monkeypatch):
     """In a project whose spec names its [[sources]], `runs` before any collect said `run `resultsbook
     collect PATH` first`: a PATH the spec already gives."""
@@ -331,6 +343,13 @@ def test_ctrl_c_says_what_the_interrupted_command_leaves(cli, tmp_path, monkeypa
     assert collecting.exit_code == 130
     assert collecting.output.endswith(
         "Interrupted; what was stored is whole (no run is half-written): collect again to read the rest.\n"
+    )
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')
+    building = cli("build")  # a build stopped in its collect or its writing is finished by building again
+    assert building.exit_code == 130
+    assert building.output.endswith(
+        "Interrupted; what was stored is whole (no run is half-written), and each output is its old file or "
+        "its new one: build again to finish (it collects the rest, then writes what is behind).\n"
     )
 
 

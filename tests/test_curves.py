@@ -213,8 +213,9 @@ def test_runs_without_the_hue_key_are_reported(tmp_path: Path, store: Store) -> 
     curves = aggregate_curves(store, CurveQuery(metric="acc", hue="method"))
     assert [line.hue for line in curves.lines] == ["x"]
     assert curves.notes == (
-        "1 run(s) with 'acc' have no param 'method' and were left out (the first: runs/b; if a collect with "
-        "another pattern left them, `rb.forget('runs/old')` removes the runs under a folder)",
+        "1 run(s) with 'acc' have no param 'method' and were left out (the first: runs/b; a run still starting, "
+        "its config not written yet, has it once collected again; if a collect with another pattern left "
+        "them, `rb.forget('runs/old')` removes the runs under a folder)",
     )
 
 

@@ -286,3 +286,20 @@ def test_watch_names_a_source_that_holds_no_run_once(project, capsys, monkeypatc
     notes = [line for line in capsys.readouterr().err.splitlines() if "Note:" in line]
     assert notes == [f"  Note: {update.collected.notes[0]}"]
     assert "no runs found under" in notes[0] and "more" in notes[0]
+
+
+def test_a_figure_over_a_store_whose_first_collect_was_killed_waits_for_runs_not_a_spec_fix(tmp_path):
+    """A collect killed while it listed folders leaves its new store empty: the tables said so (exit 1),
+    but a figure said `no run logs a metric 'acc'` (fix the spec, exit 2) of a metric every run logs."""
+    from resultsbook.store import Store
+
+    (tmp_path / "resultsbook.toml").write_text(
+        SPEC + '\n[figures.curve]\nkind = "curve"\nmetric = "acc"\noutputs = ["results/curve.png"]\n'
+    )
+    Store.open(str(tmp_path / "resultsbook.db")).close()  # made by the killed collect, nothing written
+    with pytest.raises(rb.BuildError) as raised:
+        rb.build(tmp_path / "resultsbook.toml")
+    failed = {failure.entry: failure for failure in raised.value.report.failed}
+    assert raised.value.kind == "not_found"
+    assert failed["figures.curve"].kind == "not_found"
+    assert "[figures.curve] the store holds no runs yet: the collect that made it" in failed["figures.curve"].message

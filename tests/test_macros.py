@@ -78,6 +78,22 @@ def test_named_values_are_computed_and_formatted_like_the_table(project) -> None
     assert values["seeds"] == str(len(SEEDS))
 
 
+def test_a_run_whose_config_is_not_written_yet_is_no_seed_of_its_own(tmp_path: Path) -> None:
+    from conftest import write_native_run
+
+    from resultsbook.sources.collect import CollectRequest, collect
+
+    spec, store = make_project(tmp_path, MACROS + 'all_seeds = { count = "seeds" }\n')
+    # a run still starting: its metrics are being written, its config.json not yet
+    write_native_run(tmp_path / "runs/ours_a_3", None, [{"step": 10, "acc": 50.0}])
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    build(spec, store)
+    store.close()
+    values = _defined((tmp_path / "results/numbers.tex").read_text())
+    assert values["runs"] == str(len(METHODS) * len(DATASETS) * len(SEEDS) + 1)
+    assert values["allSeeds"] == str(len(SEEDS))  # not one more for the run that has no seed yet
+
+
 def test_every_cell_is_in_the_numbers_file_with_its_statistics(project) -> None:
     spec, store = project
     build(spec, store)

@@ -187,6 +187,36 @@ def test_a_collect_waiting_for_a_locked_store_says_who_holds_it_and_stops_at_ctr
         holder.close()
 
 
+HOLDS_THE_WRITE_LOCK = """
+import sqlite3, sys, time
+holder = sqlite3.connect(sys.argv[1], isolation_level=None)
+holder.execute("BEGIN IMMEDIATE")
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="which process holds a file is read from Linux's /proc")
+def test_a_wait_for_a_stopped_process_says_it_is_stopped_and_how_to_resume_it(tmp_path: Path) -> None:
+    """A collect suspended with Ctrl-Z inside its write holds the store until resumed: the waiting one
+    said `another process is writing it`, and would wait its 10 minutes for a process that is not running."""
+    store = str(tmp_path / "resultsbook.db")
+    Store.open(store).close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDS_THE_WRITE_LOCK, store], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        holder.send_signal(signal.SIGSTOP)
+        while Path(f"/proc/{holder.pid}/stat").read_text().rpartition(")")[2].split()[0] not in "Tt":
+            time.sleep(0.01)  # the kernel stops it asynchronously; this waits for that, not for a race
+        waiting = "from resultsbook.store import say_waiting; import sys; say_waiting(sys.argv[1], 600)"
+        told = subprocess.run([sys.executable, "-c", waiting, store], capture_output=True, text=True).stderr
+        assert f"{holder.pid} (python" in told
+        assert f"stopped: `kill -CONT {holder.pid}`, or `fg` in its terminal, lets it go on)" in told
+    finally:
+        holder.kill()
+        holder.communicate()
+
+
 STOPPED_BEFORE_ITS_FIRST_WRITE = """
 import sys, time
 from resultsbook.store import Store

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, curve, write_native_run
 
-from resultsbook.errors import SpecError, StoreError
+from resultsbook.errors import NotFoundError, SpecError, StoreError
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
 from resultsbook.store.location import choose_store_location, display_location
@@ -216,13 +216,15 @@ def test_a_store_from_a_newer_resultsbook_is_refused(pg_url):
 
 
 def test_reading_an_empty_database_says_to_collect_first(pg_url):
+    """A fresh database (CI's service container) is a store not collected yet, as a missing SQLite file:
+    rb.NotFoundError and exit 1, not a broken store (exit 74)."""
     with pytest.raises(
-        StoreError, match=r"no resultsbook store in .* yet; run `rb\.collect\('runs/', db='postgresql://"
+        NotFoundError, match=r"no resultsbook store in .* yet; run `rb\.collect\('runs/', db='postgresql://"
     ):
         Store.open(pg_url, create=False)
     with (
         to_command_line(),
-        pytest.raises(StoreError, match=r"yet; run `resultsbook collect PATH --db postgresql://"),
+        pytest.raises(NotFoundError, match=r"yet; run `resultsbook collect PATH --db postgresql://"),
     ):
         Store.open(pg_url, create=False)
 

@@ -69,9 +69,15 @@ class NpyAdapter(Adapter):
             return ReadResult((), (unreadable(path, error, kept),))
         if path.lower().endswith(NPZ_SUFFIX):
             return self._read_archive(path, data)
-        array = _load(data)
+        cut = _complete_values(data)
+        array = _load(data) if cut is None else cut[0]
         if isinstance(array, str):
             return ReadResult((), (Problem(path, array, kept),))
+        found = []
+        if cut is not None:  # np.save writes the header, then the values in order: those written are whole
+            why = f"is cut off after {len(array):,} of the {cut[1]:,} values its header says"
+            why += " (a run still writing?)"
+            found.append(Problem(path, why, f"the {len(array):,} complete value(s) before it"))
         metric = str(self.config.get("metric") or "value")
         name = os.path.splitext(os.path.basename(path))[0]
         if array.ndim == 0:
@@ -83,7 +89,7 @@ class NpyAdapter(Adapter):
         builder = SeriesBuilder()
         builder.add_column(metric, steps, array.astype(np.float64))
         series, problems = builder.build(path)
-        return ReadResult((RunRecord(name=name, metrics=series),), tuple(problems))
+        return ReadResult((RunRecord(name=name, metrics=series),), (*found, *problems))
 
     def _read_archive(self, path: str, data: bytes) -> ReadResult:
         """Read one .npz archive into one run: each 1-D array a curve, each 0-d array a final value."""
@@ -151,6 +157,20 @@ def _load(data: bytes) -> np.ndarray | str:
     return array
 
 
+def _complete_values(data: bytes) -> tuple[np.ndarray, int] | None:
+    """Return the values whole in a 1-D array of numbers cut off in its data (a file np.save is still
+    writing) and how many its header says; None for any other file, whole or not."""
+    header = _header(data)
+    if isinstance(header, str):
+        return None
+    shape, dtype, offset = header
+    numeric = np.issubdtype(dtype, np.number) and not np.issubdtype(dtype, np.complexfloating)
+    held = (len(data) - offset) // max(dtype.itemsize, 1)
+    if len(shape) != 1 or not numeric or dtype.hasobject or not 0 < held < shape[0]:
+        return None
+    return np.frombuffer(data, dtype, held, offset), int(shape[0])
+
+
 def _shape(array: np.ndarray) -> str:
     """Say an array's shape as 12×5."""
     return "×".join(str(n) for n in array.shape)
@@ -158,6 +178,20 @@ def _shape(array: np.ndarray) -> str:
 
 def _header_problem(data: bytes) -> str | None:
     """Say what makes bytes no .npy array to load (checked before numpy allocates what a header says)."""
+    header = _header(data)
+    if isinstance(header, str):
+        return header
+    shape, dtype, offset = header
+    if dtype.hasobject:
+        return "it holds pickled objects, which are never unpickled"
+    values, held = int(np.prod(shape, dtype=object)), len(data) - offset
+    if values * dtype.itemsize > held:
+        return f"its header says {values:,} values, but it holds {held:,} bytes of data: cut off?"
+    return None
+
+
+def _header(data: bytes) -> tuple[tuple[int, ...], np.dtype, int] | str:
+    """Return a .npy file's shape, dtype and where its values start, or what makes its header unreadable."""
     if not data.startswith(_MAGIC):
         return "it does not start with the .npy header"
     handle = io.BytesIO(data)
@@ -169,9 +203,4 @@ def _header_problem(data: bytes) -> str | None:
         shape, _, dtype = read(handle)
     except (ValueError, EOFError) as error:
         return f"its header is damaged: {error}"
-    if dtype.hasobject:
-        return "it holds pickled objects, which are never unpickled"
-    values, held = int(np.prod(shape, dtype=object)), len(data) - handle.tell()
-    if values * dtype.itemsize > held:
-        return f"its header says {values:,} values, but it holds {held:,} bytes of data: cut off?"
-    return None
+    return shape, dtype, handle.tell()

@@ -44,7 +44,8 @@ def check_command(
     computed (2 when the spec must be fixed for it)."""
     from resultsbook.freshness.check import check
 
-    with spec_and_store(config, db_path, recollect, quiet or as_json) as (spec, store):
+    first = "resultsbook check --collect"
+    with spec_and_store(config, db_path, recollect, quiet or as_json, first) as (spec, store):
         report = check(spec, store, strict, collected=recollect)
     not_built = not_built_failure(report.failed)
     if as_json:

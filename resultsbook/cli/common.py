@@ -157,15 +157,17 @@ def spec_and_store(
     db_path: str | None,
     collect_first: bool = True,
     quiet: bool = False,
+    first: str = "",
 ) -> Iterator[tuple[Spec, Store]]:
     """Load the spec, collect its sources first (when asked), open its store, then yield both inside
-    one read snapshot: everything the command reads comes from one state of the store."""
+    one read snapshot: everything the command reads comes from one state of the store; `first` is
+    the command that collects before it runs, for a store not made yet."""
     spec = load_required_spec(config)
     if collect_first and spec.sources:
         collect_spec_sources(spec, db_path, quiet)
     elif collect_first and not quiet:
         echo(nothing_to_collect(spec))
-    with open_store(db_path, spec=spec) as store, store.snapshot():
+    with open_store(db_path, spec=spec, first=first) as store, store.snapshot():
         yield spec, store
 
 
@@ -216,10 +218,11 @@ def resolve_db(db_path: str | None, spec: Spec | CollectSpec | None = None) -> s
 
 @contextmanager
 def open_store(
-    db_path: str | None, create: bool = False, spec: Spec | CollectSpec | None = None
+    db_path: str | None, create: bool = False, spec: Spec | CollectSpec | None = None, first: str = ""
 ) -> Iterator[Store]:
     """Open the store for a command (read commands refuse to create an empty one): --db, else
-    $RESULTSBOOK_DB, else the spec's; `store.session.opened` says how failures and new stores end."""
+    $RESULTSBOOK_DB, else the spec's; `store.session.opened` says how failures and new stores end.
+    `first` is the command that collects the spec's sources and then does this one's work."""
     from resultsbook.store.location import ENVIRONMENT_VARIABLE, is_url
     from resultsbook.store.session import opened
 
@@ -230,6 +233,11 @@ def open_store(
     if not create and spec_store and spec is not None and spec.sources and not os.path.lexists(location):
         from resultsbook.errors import NotFoundError
 
+        if not is_url(location) and first:  # a clean clone in CI: the command has a --collect of its own
+            raise NotFoundError(
+                f"no store at {location} yet: run `{first}`, which collects the spec's [[sources]] into "
+                "it first"
+            )
         if not is_url(location):  # the spec's own store, not made yet: its [[sources]] say what to collect
             raise NotFoundError(
                 f"no store at {location} yet: run `resultsbook collect` first (it collects the spec's "

@@ -138,8 +138,10 @@ _WHOLE = "what was stored is whole (no run is half-written), and each output is 
 _COLLECTED = "what was stored is whole (no run is half-written): collect again to read the rest."
 _READ_ONLY = "nothing was written."
 _FORGOTTEN = "the store is as it was before, or without every run asked for: never half of them."
+_BUILT = _WHOLE[:-1] + ": build again to finish (it collects the rest, then writes what is behind)."
 _LEFT_BY = {
     "collect": _COLLECTED,
+    "build": _BUILT,
     "forget": _FORGOTTEN,
     **dict.fromkeys(("runs", "show", "diff", "problems", "adapters"), _READ_ONLY),
 }

@@ -179,7 +179,7 @@ def _named(
                 f"a param no selected run has ({key_hint(absent[0], selected)}); name the key that numbers "
                 'the replicates with replicate = ["KEY"]'
             )
-        seeds = {tuple(format_value(run_value(run, k)) for k in value.replicate) for run in selected}
+        seeds = {_replicate_of(run, value.replicate) for run in selected} - {None}
         return float(len(seeds)), str(len(seeds))
     assert value.metric is not None
     reader.check(value.metric.name)
@@ -193,6 +193,13 @@ def _named(
         return number, _fmt(number, value.stat, value.digits)
     stat_format = column_format([stats["mean"]], [stats.get("std", math.nan)])
     return number, _fmt(number, value.stat, stat_format.digits, stat_format.exponent)
+
+
+def _replicate_of(run: StoredRun, keys: Sequence[str]) -> tuple[str, ...] | None:
+    """Return a run's replicate values as text, or None when it lacks one (its config not written
+    yet): such a run is no seed of its own."""
+    values = [run_value(run, key) for key in keys]
+    return None if any(v is None for v in values) else tuple(format_value(v) for v in values)
 
 
 def _each_part_close(key: str, cell: str) -> bool:

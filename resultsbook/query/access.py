@@ -154,6 +154,10 @@ class MetricReader:
                 f"{', '.join(adapters)}): a setting, not a measurement; make it a row or column key, or "
                 "select runs by it"
             )
+        if not self._keys and not self.store.counts()["runs"]:  # not a typo: no run is there to log it yet
+            from resultsbook.query.select import nothing_collected
+
+            raise nothing_collected(self.store)
         hint = (
             _reduction_hint(key, self._keys)
             or _listed_metrics_hint(key, self._keys)

@@ -123,9 +123,11 @@ def _comma_list(item: Filter, values: Sequence[str]) -> str | None:
 
 
 def left_out_note(count: int, metric: str, key: str, first_source: str) -> str:
-    """Say that runs lacking a row, column, hue or facet key were left out, and how to drop strays."""
+    """Say that runs lacking a row, column, hue or facet key were left out, why they may, and how to
+    drop strays (not a run still starting, whose config comes later)."""
     return (
         f"{count} run(s) with {metric!r} have no param {key!r} and were left out (the first: {first_source}; "
+        "a run still starting, its config not written yet, has it once collected again; "
         f"if a collect with another pattern left them, `{command('forget')}` removes the runs under a folder)"
     )
 

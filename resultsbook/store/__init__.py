@@ -682,7 +682,12 @@ def say_waiting(path: str, patience: float) -> None:
     here = os.getcwd() + os.sep
     shown = absolute[len(here) :] if absolute.startswith(here) else path
     holders = processes_holding(absolute)
-    named = ", ".join(f"{pid} ({command})" for pid, command in holders)
+    named = ", ".join(
+        f"{pid} ({command}; stopped: `kill -CONT {pid}`, or `fg` in its terminal, lets it go on)"
+        if stopped
+        else f"{pid} ({command})"
+        for pid, command, stopped in holders
+    )
     who = f" (processes with it open: {named})" if named else ""
     sys.stderr.write(
         f"Waiting for the store {shown}: another process is writing it{who}; this command goes on when "

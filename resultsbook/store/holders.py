@@ -7,9 +7,9 @@ import os
 _SHOWN_CHARS = 60  # of a command line: enough to tell `resultsbook watch` from a training script
 
 
-def processes_holding(path: str, limit: int = 3) -> list[tuple[int, str]]:
-    """Return (process id, command line) of up to `limit` processes that have `path` open, other than
-    this one and the workers it started; none where that cannot be told."""
+def processes_holding(path: str, limit: int = 3) -> list[tuple[int, str, bool]]:
+    """Return (process id, command line, stopped) of up to `limit` processes that have `path` open,
+    other than this one and the workers it started; none where that cannot be told."""
     target = os.path.realpath(path)
     me = os.getpid()
     try:
@@ -21,7 +21,7 @@ def processes_holding(path: str, limit: int = 3) -> list[tuple[int, str]]:
         if pid == me or _parent(pid) == me:
             continue
         if _has_open(pid, target):
-            found.append((pid, _command_line(pid)))
+            found.append((pid, _command_line(pid), _stopped(pid)))
             if len(found) == limit:
                 break
     return found
@@ -43,12 +43,26 @@ def _has_open(pid: int, target: str) -> bool:
 
 
 def _parent(pid: int) -> int | None:
+    fields = _stat_fields(pid)
+    try:
+        return int(fields[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def _stopped(pid: int) -> bool:
+    """Tell whether a process is stopped (Ctrl-Z, SIGSTOP, a debugger): it holds its locks until resumed."""
+    fields = _stat_fields(pid)
+    return bool(fields) and fields[0] in (b"T", b"t")
+
+
+def _stat_fields(pid: int) -> list[bytes]:
+    """Return the fields of /proc/PID/stat after the name (state first), or none when unreadable."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read().rpartition(b")")[2].split()  # the name in parentheses may hold spaces
-        return int(fields[1])
-    except (OSError, IndexError, ValueError):
-        return None
+            return handle.read().rpartition(b")")[2].split()  # the name in parentheses may hold spaces
+    except OSError:
+        return []
 
 
 def _command_line(pid: int) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from resultsbook.errors import StoreError, first_line
+from resultsbook.errors import NotFoundError, StoreError, first_line
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store import (
     ANY_SOURCE,
@@ -80,12 +80,12 @@ class PostgresStore(Store):
         named = f"the shared store {display_location(path)}"
         try:
             if not create and "m001_initial" in pending_migrations(conn, named):
-                raise StoreError(
+                raise NotFoundError(  # as a missing SQLite file: nothing is wrong but that no collect ran yet
                     f"no resultsbook store in {display_location(path)} yet; "
                     f"run `{command('collect', db=display_location(path))}` first"
                 )
             apply_migrations(conn, named)
-        except StoreError:
+        except (StoreError, NotFoundError):
             conn.close()
             raise
         except Exception as error:
