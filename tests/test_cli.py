@@ -351,6 +351,11 @@ def test_ctrl_c_says_what_the_interrupted_command_leaves(cli, tmp_path, monkeypa
         "Interrupted; what was stored is whole (no run is half-written), and each output is its old file or "
         "its new one: build again to finish (it collects the rest, then writes what is behind).\n"
     )
+    checking = cli("check", "--collect")  # stopped in its collect: it writes no output to speak of
+    assert checking.exit_code == 130
+    assert checking.output.endswith(
+        "Interrupted; what was stored is whole (no run is half-written); check writes no output.\n"
+    )
 
 
 def write_gain_sweep(root, estimators, settings, result):

@@ -354,6 +354,23 @@ def test_a_misspelt_tasks_key_is_refused_by_name_in_a_table_and_a_spec(tmp_path,
     assert "resultsbook.toml: [tables.agg] tasks 'gmae' is not a param of any run; did you mean 'game'?" in built.output
 
 
+def test_a_tables_own_center_over_tasks_is_refused_naming_the_aggregates_that_show_it(tmp_path, cli):
+    """LQNew's DMC benchmark: `center = "median"` in a table over tasks was ignored unsaid (the columns
+    are the aggregates); a [defaults] centre, the per-seed tables', stands."""
+    atari_like_project(tmp_path, {"ours": {"A": [5, 6], "B": [50, 60]}, "base": {"A": [1, 2], "B": [10, 20]}})
+    spec = tmp_path / "resultsbook.toml"
+    text = spec.read_text()
+    spec.write_text(text.replace('tasks = "game"', 'tasks = "game"\ncenter = "median"'))
+    built = cli("build")
+    assert built.exit_code == 2
+    assert (
+        'resultsbook.toml: [tables.agg] center = "median" has no effect over tasks: the columns are the '
+        'aggregates; write aggregates = ["median"] (with the others wanted, e.g. ["mean", "median"])'
+    ) in built.output
+    spec.write_text('[defaults]\ncenter = "median"\n' + text)
+    assert cli("build").exit_code == 0
+
+
 # ------------------------------------------------------------------ scores that do not suit aggregates over tasks
 
 

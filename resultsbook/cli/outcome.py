@@ -138,11 +138,13 @@ _WHOLE = "what was stored is whole (no run is half-written), and each output is 
 _COLLECTED = "what was stored is whole (no run is half-written): collect again to read the rest."
 _READ_ONLY = "nothing was written."
 _FORGOTTEN = "the store is as it was before, or without every run asked for: never half of them."
+_CHECKED = "what was stored is whole (no run is half-written); check writes no output."
 _BUILT = _WHOLE[:-1] + ": build again to finish (it collects the rest, then writes what is behind)."
 _LEFT_BY = {
     "collect": _COLLECTED,
     "build": _BUILT,
     "forget": _FORGOTTEN,
+    "check": _CHECKED,
     **dict.fromkeys(("runs", "show", "diff", "problems", "adapters"), _READ_ONLY),
 }
 

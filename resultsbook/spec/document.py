@@ -123,6 +123,7 @@ def load_spec(path: str) -> Spec:
             raise SpecError(f"{where}: {context} must be a table of settings")
         check_name(name, where, "table")
         merged = {**project, **defaults, **entry}
+        _check_center_over_tasks(entry, merged, where, context)
         try:
             tables[name] = read_table(
                 name, merged, derived, template_dirs, resolve, where, context, labels, normalized
@@ -228,3 +229,17 @@ def default_lock_path(spec_folder: str, outputs: list[str]) -> str:
         return os.path.join(spec_folder, LOCK_NAME)
     folders = [os.path.dirname(os.path.abspath(path)) for path in outputs]
     return os.path.join(os.path.commonpath(folders), LOCK_NAME)
+
+
+def _check_center_over_tasks(
+    entry: Mapping[str, Any], merged: Mapping[str, Any], where: str, context: str
+) -> None:
+    """Refuse a table's own centre other than the mean over tasks, where the columns are the aggregates
+    and a centre would be ignored unsaid (one from [defaults] is the per-seed tables', and stands)."""
+    center = entry.get("center")
+    if merged.get("tasks") and center is not None and center != "mean":
+        wanted = f'"{center}"'
+        raise SpecError(
+            f"{where}: {context} center = {wanted} has no effect over tasks: the columns are the aggregates; "
+            f'write aggregates = [{wanted}] (with the others wanted, e.g. ["mean", {wanted}])'
+        )
