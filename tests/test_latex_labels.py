@@ -286,6 +286,14 @@ def test_a_pgf_figure_pdflatex_cannot_measure_names_the_label_and_the_fix(tmp_pa
     assert "Error measuring" not in failure.message
 
 
+def typeset_warnings(tmp_path: Path, table: str) -> list[str]:
+    """Return the typesetting warnings of a project of SPEC_LABELS and this table."""
+    spec, store = project_with_labels(tmp_path, SPEC_LABELS, table)
+    texts = [f.text for r in compute_outputs(spec, store).results for f in r.findings if f.kind == "typeset"]
+    store.close()
+    return texts
+
+
 def test_a_plain_caption_holding_latex_is_a_warning_that_names_the_latex_form(tmp_path: Path) -> None:
     r"""eswc_2026_submission_13's k-shot table: `caption = 'Macro R-precision (\%)'` printed `(\%)` in
     the PDF, backslash and all, without a word; the { latex = ... } form typesets it."""
@@ -297,9 +305,7 @@ def test_a_plain_caption_holding_latex_is_a_warning_that_names_the_latex_form(tm
         caption = 'Macro R-precision (\\%) by shots'
         outputs = ["results/t2.tex"]
         """
-    spec, store = project_with_labels(tmp_path, SPEC_LABELS, table)
-    texts = [f.text for r in compute_outputs(spec, store).results for f in r.findings if f.kind == "typeset"]
-    store.close()
+    texts = typeset_warnings(tmp_path, table)
     assert [t for t in texts if "Macro" in t] == [
         r"label 'Macro R-precision (\%) by shots': \% is printed as written, backslash included, since a "
         "plain label is text; to have LaTeX typeset it, write the label as { latex = '...' }, or drop the "
@@ -327,9 +333,7 @@ def test_a_plain_label_holding_inline_math_is_a_warning_that_names_the_latex_for
         caption = 'Validation $R^2$ over 5 folds, $5 and $10'
         outputs = ["results/t2.tex"]
         """
-    spec, store = project_with_labels(tmp_path, SPEC_LABELS, table)
-    texts = [f.text for r in compute_outputs(spec, store).results for f in r.findings if f.kind == "typeset"]
-    store.close()
+    texts = typeset_warnings(tmp_path, table)
     assert [t for t in texts if "Validation" in t] == [
         "label 'Validation $R^2$ over 5 folds, $5 and $10': $R^2$ is printed as written, dollar signs "
         "included, since a plain label is text; to have LaTeX typeset the math, write the label as "

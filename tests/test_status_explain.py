@@ -755,19 +755,25 @@ def test_explain_cuts_the_values_of_a_run_specific_param_short(tmp_path, monkeyp
     ]
 
 
-def test_status_names_a_counted_run_whose_logs_are_gone_and_how_to_forget_it(tmp_path, monkeypatch):
-    """Five DVCLive folds (Emily-RoseSteyn/measuring-quality-of-life-gauteng's dvclive/fold_N), one
-    deleted after a collect: status said `4 of 5, missing 1 unnamed` though the store knew fold 4."""
-    monkeypatch.chdir(tmp_path)
-    for fold in range(5):
+def dvclive_folds(tmp_path, folds, table_settings=""):
+    """Write DVCLive folds dvclive/fold_N (an eval/r2_score curve, params fold and model) and a spec
+    whose table cv counts them as replicates."""
+    for fold in range(folds):
         folder = tmp_path / "dvclive" / f"fold_{fold}"
         (folder / "plots" / "metrics" / "eval").mkdir(parents=True)
         (folder / "plots" / "metrics" / "eval" / "r2_score.tsv").write_text(f"step\tr2_score\n0\t0.{fold}\n")
         (folder / "params.yaml").write_text(f"fold: {fold}\nmodel: resnet50v2\n")
     (tmp_path / "resultsbook.toml").write_text(
         '[[sources]]\npath = "dvclive"\n\n[tables.cv]\nmetric = "eval/r2_score"\nrows = ["model"]\n'
-        'replicate = "fold"\nreplicates = 5\noutputs = ["cv.md"]\n'
+        f'replicate = "fold"\n{table_settings}outputs = ["cv.md"]\n'
     )
+
+
+def test_status_names_a_counted_run_whose_logs_are_gone_and_how_to_forget_it(tmp_path, monkeypatch):
+    """Five DVCLive folds (Emily-RoseSteyn/measuring-quality-of-life-gauteng's dvclive/fold_N), one
+    deleted after a collect: status said `4 of 5, missing 1 unnamed` though the store knew fold 4."""
+    monkeypatch.chdir(tmp_path)
+    dvclive_folds(tmp_path, 5, "replicates = 5\n")
     assert run_cli("build").exit_code == 0
     shutil.rmtree(tmp_path / "dvclive" / "fold_4")
     assert run_cli("collect").exit_code == 0
@@ -787,15 +793,7 @@ def test_explain_says_why_the_commit_column_is_blank(tmp_path, monkeypatch):
     """`explain cv "resnet50v2"` over DVCLive folds, which record no git commit, left the commit column
     blank without a word; asked which code made the number, the reader could not tell why."""
     monkeypatch.chdir(tmp_path)
-    for fold in range(2):
-        folder = tmp_path / "dvclive" / f"fold_{fold}"
-        (folder / "plots" / "metrics" / "eval").mkdir(parents=True)
-        (folder / "plots" / "metrics" / "eval" / "r2_score.tsv").write_text(f"step\tr2_score\n0\t0.{fold}\n")
-        (folder / "params.yaml").write_text(f"fold: {fold}\nmodel: resnet50v2\n")
-    (tmp_path / "resultsbook.toml").write_text(
-        '[[sources]]\npath = "dvclive"\n\n[tables.cv]\nmetric = "eval/r2_score"\nrows = ["model"]\n'
-        'replicate = "fold"\noutputs = ["cv.md"]\n'
-    )
+    dvclive_folds(tmp_path, 2)
     assert run_cli("build").exit_code == 0
     lines = run_cli("explain", "cv", "resnet50v2").output.splitlines()
     assert "  commit blank: the dvclive logs of these runs record no git commit" in lines
