@@ -65,6 +65,7 @@ class Problem:
     path: str
     message: str
     kept: str = ""
+    unread: bool = False  # the file could not be read at all: a stored source keeps the runs it held
 
     def describe(self) -> str:
         """Return the one-line form shown to users."""

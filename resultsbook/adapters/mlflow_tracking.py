@@ -301,4 +301,5 @@ def _deleted_since_listed(source: Source) -> Problem:
 
 
 def _unreadable(source: Source, why: str) -> ReadResult:
-    return ReadResult((), (Problem(source.path, f"could not be read ({why})", "nothing from this run"),))
+    problem = Problem(source.path, f"could not be read ({why})", "nothing from this run", unread=True)
+    return ReadResult((), (problem,))

@@ -57,6 +57,7 @@ __all__ = [
 BATCH_SOURCES = 200
 BATCH_POINTS = 200_000
 BATCH_SECONDS = 0.5
+_KEPT = "the runs stored from it before, as they were (the next collect reads it again)"
 REMOTE_READERS = 16  # sources read at once from a remote root: the time goes in round trips
 
 
@@ -88,7 +89,7 @@ def collect(
     gone = found.gone(store, stored)
     moves = _moved_sources(store, plan, stored, found.seen)
     gone = [path for path in gone if path not in moves.values()]
-    totals, written, vanished, read_notes = _read_and_write(store, plan, moves, problems, progress)
+    totals, written, vanished, read_notes = _read_and_write(store, plan, stored, moves, problems, progress)
     gone += [path for path in vanished if path in stored]
     if gone:
         totals["missing"] += store.write(lambda writer: writer.mark_sources_missing(gone))
@@ -148,13 +149,17 @@ def uncollected(store: Store, requests: Sequence[CollectRequest]) -> Uncollected
 def _read_and_write(
     store: Store,
     plan: Sequence[Planned],
+    stored: Mapping[str, tuple[str, str]],
     moves: Mapping[str, str],
     problems: list[Problem],
     progress: Progress | None,
 ) -> tuple[Counter[str], int, list[str], tuple[str, ...]]:
     """Read the planned sources (in worker processes when worth it) and write them in batches;
     return the run counts, how many sources were written, the sources that vanished meanwhile, and
-    the notes on what was read (runs without params, tables holding a column per seed)."""
+    the notes on what was read (runs without params, tables holding a column per seed).
+
+    A stored source with a file that could not be read at all (a permission, an I/O error, a FIFO in
+    its place) keeps the runs the store holds, and its signature: the next collect reads it again."""
     totals: Counter[str] = Counter()
     if not plan:
         return totals, 0, [], ()
@@ -164,14 +169,14 @@ def _read_and_write(
 
     bare, seeds = BareRuns(), SeedColumns()
     vanished: list[str] = []
-    batch: list[tuple[Planned, ReadResult, Sequence[EncodedRun] | None]] = []
+    batch: list[tuple[Planned, ReadResult, Sequence[EncodedRun] | None, bool]] = []
     written = 0
     points = 0
     opened = time.monotonic()
 
     def write_batch() -> None:
         def work(writer: StoreWriter) -> list[Mapping[str, int]]:
-            writer.expect((item.stored_path, [run.key for run in result.runs]) for item, result, _ in batch)
+            writer.expect((item.stored_path, [run.key for run in result.runs]) for item, result, *_ in batch)
             return [
                 writer.write_source(
                     _storable_source(item.source),
@@ -181,13 +186,14 @@ def _read_and_write(
                     moves.get(item.stored_path),
                     encoded,
                     item.stored_path,  # as the collect named it: the writer does not work it out again
+                    keep_stored=keep,
                 )
-                for item, result, encoded in batch
+                for item, result, encoded, keep in batch
             ]
 
         for counts in store.write(work):  # a writer may fill a source's counts only when it commits
             totals.update(counts)
-        for _, result, _ in batch:
+        for _, result, *_ in batch:
             problems.extend(result.problems)
         batch.clear()
 
@@ -201,7 +207,11 @@ def _read_and_write(
             continue
         if not batch:
             opened = time.monotonic()
-        batch.append((item, result, encoded))
+        keep = (item.stored_path in stored or item.stored_path in moves) and _unread(result)
+        if keep:
+            result = ReadResult((), tuple(replace(problem, kept=_KEPT) for problem in result.problems))
+            encoded = None
+        batch.append((item, result, encoded, keep))
         if result.runs and not any(run.params for run in result.runs):
             bare.add(item.adapter.name, item.tail, item.source.files, claim_pattern(item.adapter.name))
         if len(result.runs) == 1 and seeds.reads(item.adapter.name):
@@ -214,6 +224,12 @@ def _read_and_write(
     if batch:
         write_batch()
     return totals, written, vanished, (*bare.notes(), *seeds.notes())
+
+
+def _unread(result: ReadResult) -> bool:
+    """Tell whether a source's read met a file it could not read at all (not one it read and found
+    wrong: what that holds is what the run now is)."""
+    return any(problem.unread for problem in result.problems)
 
 
 def _moved_sources(
@@ -375,6 +391,7 @@ def _unreadable(adapter: Adapter, source: Source, error: Exception) -> ReadResul
         source.path,
         f"could not be read by the {adapter.name} adapter ({type(error).__name__}: {error})",
         "nothing from this source",
+        unread=True,
     )
     return ReadResult((), (problem,))
 

@@ -235,5 +235,5 @@ def loop_problem(link: str) -> Problem:
 def unreadable(path: str, error: OSError, kept: str) -> Problem:
     """Return the problem of a file that could not be read: refused (why), or the system's error."""
     if isinstance(error, UnreadableFile):
-        return Problem(path, error.reason, kept)
-    return Problem(path, f"cannot be read ({error.strerror or error})", kept)
+        return Problem(path, error.reason, kept, unread=True)
+    return Problem(path, f"cannot be read ({error.strerror or error})", kept, unread=True)

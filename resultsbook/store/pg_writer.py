@@ -48,6 +48,7 @@ class _Queued:
     problems: Sequence[Problem]
     moved_from: str | None
     counts: dict[str, int]
+    keep_stored: bool  # a file could not be read: a stored source keeps its runs and signature
 
 
 class PostgresWriter:
@@ -70,19 +71,23 @@ class PostgresWriter:
         moved_from: str | None = None,
         prepared: Sequence[EncodedRun] | None = None,
         stored_path: str | None = None,
+        keep_stored: bool = False,
     ) -> dict[str, int]:
         """Queue one source's runs and problems; return its counts of new/updated/unchanged/missing
         runs, filled when the transaction writes. `moved_from` names the stored path of the same
         source before it (or the tree) was moved: its runs keep their ids. `prepared` holds
         `encode_run` of each run when done already; `stored_path` how the store names the source, when
-        the caller knows it already."""
+        the caller knows it already. With `keep_stored`, a stored source keeps its runs and
+        signature, and only its problems are new."""
         runs = list(runs)
         if prepared is None:
             prepared = [encode_run(record, source.adapter) for record in runs]
         encoded = list(zip(runs, prepared))
         counts: dict[str, int] = {}
         path = stored_path if stored_path is not None else self.relative(source.path)
-        self._queue.append(_Queued(source, path, signature, encoded, list(problems), moved_from, counts))
+        self._queue.append(
+            _Queued(source, path, signature, encoded, list(problems), moved_from, counts, keep_stored)
+        )
         return counts
 
     def expect(self, sources: Iterable[tuple[str, Sequence[str]]]) -> None:
@@ -147,9 +152,9 @@ class PostgresWriter:
                     )
                 upserted = self.conn.execute(
                     "INSERT INTO sources (path, adapter, signature) VALUES (%s, %s, %s) "
-                    "ON CONFLICT (path) DO UPDATE SET adapter = EXCLUDED.adapter, "
-                    "signature = EXCLUDED.signature, present = 1 RETURNING id",
-                    [queued.path, queued.source.adapter, queued.signature],
+                    "ON CONFLICT (path) DO UPDATE SET adapter = EXCLUDED.adapter, present = 1, signature = "
+                    "CASE WHEN %s THEN sources.signature ELSE EXCLUDED.signature END RETURNING id",
+                    [queued.path, queued.source.adapter, queued.signature, queued.keep_stored],
                 )
                 # a statement of its own: it sees what another collector committed while we waited
                 stored = self.conn.execute(
@@ -166,8 +171,12 @@ class PostgresWriter:
         """Decide each run of a source against the stored ones and queue its rows."""
         existing = {key: (run, digest, present, run_id) for run, key, digest, present, run_id in stored}
         counts = dict.fromkeys(_COUNTS, 0)
+        runs = queued.runs
+        if queued.keep_stored and existing:
+            counts["unchanged"] = sum(1 for _, _, present, _ in existing.values() if present)
+            runs, existing = (), {}
         seen: set[str] = set()
-        for record, encoded in queued.runs:
+        for record, encoded in runs:
             seen.add(record.key)
             before = existing.get(record.key)
             if before is not None and before[1] == encoded.digest and before[2]:

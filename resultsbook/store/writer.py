@@ -93,17 +93,19 @@ class StoreWriter:
         moved_from: str | None = None,
         prepared: Sequence[EncodedRun] | None = None,
         stored_path: str | None = None,
+        keep_stored: bool = False,
     ) -> dict[str, int]:
         """Store one source's runs and problems; return counts of new/updated/unchanged/missing runs.
 
         `moved_from` names the stored path of the same source before it (or the store) was moved:
         its runs keep their ids. `prepared` holds `encode_run` of each run when done already;
-        `stored_path` how the store names the source, when the caller knows it already."""
+        `stored_path` how the store names the source, when the caller knows it already. With
+        `keep_stored`, a stored source keeps its runs and signature, and only its problems are new."""
         path = stored_path if stored_path is not None else self.relative(source.path)
         if moved_from is not None:
             self._new_paths.discard(path)
             self._move_source(moved_from, path)
-        source_id = self._upsert_source(path, source.adapter, signature)
+        source_id = self._upsert_source(path, source.adapter, signature, keep_stored)
         existing = {}
         if source_id < self._first_new_source:  # a source inserted now has no runs nor problems yet
             existing = {
@@ -114,6 +116,10 @@ class StoreWriter:
             }
             self.conn.execute("DELETE FROM problems WHERE source_id = ?", [source_id])
         counts = {"new": 0, "updated": 0, "unchanged": 0, "missing": 0}
+        if keep_stored and existing:
+            counts["unchanged"] = sum(1 for _, _, present, _ in existing.values() if present)
+            runs, prepared = (), ()
+            existing = {}
         seen: set[str] = set()
         runs = list(runs)
         if prepared is None:
@@ -243,7 +249,7 @@ class StoreWriter:
         self._run_ids.add(identity)
         return identity
 
-    def _upsert_source(self, path: str, adapter: str, signature: str) -> int:
+    def _upsert_source(self, path: str, adapter: str, signature: str, keep_signature: bool = False) -> int:
         if path in self._new_paths:  # looked up by `expect`: its id is the next one
             self._new_paths.discard(path)
             source_id = self._next_source
@@ -253,8 +259,9 @@ class StoreWriter:
         self._flush_sources()  # SQLite gives an inserted source the id after the largest stored
         row = self.conn.execute(
             "INSERT INTO sources (path, adapter, signature) VALUES (?, ?, ?) ON CONFLICT (path) DO UPDATE "
-            "SET adapter = excluded.adapter, signature = excluded.signature, present = 1 RETURNING id",
-            [path, adapter, signature],
+            "SET adapter = excluded.adapter, present = 1, "
+            "signature = CASE WHEN ? THEN signature ELSE excluded.signature END RETURNING id",
+            [path, adapter, signature, keep_signature],
         ).fetchone()
         self._next_source = max(self._next_source, int(row[0]) + 1)
         return int(row[0])
