@@ -274,6 +274,27 @@ def test_a_cell_whose_runs_trained_for_different_budgets_is_marked_and_at_names_
     assert not next(cell for cell in at.cells.values() if cell.row == ("sac",)).marks  # one step for all
 
 
+def test_the_footnote_of_a_cell_marked_for_its_curves_ends_says_so_not_that_configs_differ(store, tmp_path):
+    """The paper's footnote said "† averages runs whose configurations differ" of a cell whose seeds
+    share one config and trained for 200 and 2000 steps; a table with both kinds says both."""
+    for seed, steps in ((0, 200), (1, 200), (2, 2000), (3, 2000)):
+        points = [{"step": step, "reward": float(seed)} for step in range(100, steps + 1, 100)]
+        write_native_run(tmp_path / "runs" / f"sac_{seed}", {"algo": "sac", "seed": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("reward", reduce="last"),), rows=("algo",))
+    footnotes = layout_table(aggregate(store, query), TableFormat(), Labels()).footnotes
+    assert ("†", "averages runs whose curves end at different steps (1 cell)") in footnotes
+    for seed, lr in ((0, 0.1), (1, 0.2)):
+        points = [{"step": 100, "reward": 1.0}]
+        write_native_run(tmp_path / "runs" / f"ppo_{seed}", {"algo": "ppo", "seed": seed, "lr": lr}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    footnotes = layout_table(aggregate(store, query), TableFormat(), Labels()).footnotes
+    assert (
+        "†",
+        "averages runs whose configurations differ, or whose curves end at different steps (2 cells)",
+    ) in footnotes
+
+
 def test_a_run_that_trained_half_the_budget_of_the_others_is_marked(store, tmp_path):
     """A stranger's tree (mopben/bipedal-walker @ 1f6d5b9, runs/ablations/sde): seeds 0-2 trained 2M
     steps and seed 42 1M, exactly half; its best reward was averaged with theirs, unmarked."""

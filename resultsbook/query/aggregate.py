@@ -508,7 +508,11 @@ def _mark_cells(
     for key, cell in cells.items():
         n = int(cell.stats["n"])
         if 0 < n < query.min_replicates:
-            few = Mark("few", f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})")
+            few = Mark(
+                "few",
+                f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})",
+                note="single" if n == 1 else "",
+            )
             cell = replace(cell, marks=(few, *cell.marks))
         distinct = _replicates_in(cell, ~np.isnan(cell.runs.values))  # runs sharing a seed once
         if distinct < expected:
@@ -595,7 +599,7 @@ def _mark_pooled_cells(
         marks = list(cell.marks)
         if 0 < n < query.min_replicates:
             few = f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})"
-            marks.insert(0, Mark("few", few))
+            marks.insert(0, Mark("few", few, note="single" if n == 1 else ""))
         values = cell.runs.values.tolist()
         counts: dict[Key, int] = defaultdict(int)
         every = list(zip(*(column.tolist() for column in cell.runs.pooled)))

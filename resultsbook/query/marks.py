@@ -95,7 +95,7 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     order = np.argsort(ends[known], kind="stable")
     names = members.field("name")
     details = tuple(f"{names[known][i]}: ends at step {step_text(float(ends[known][i]))}" for i in order)
-    return Mark("mixed", text, details)
+    return Mark("mixed", text, details, note="ends")
 
 
 def mixed_text(

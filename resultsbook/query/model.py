@@ -93,6 +93,7 @@ class Mark:
     kind: str  # incomplete, duplicate, mixed, provenance, status, novalue, substituted, infinite, ...
     text: str  # one bounded line
     details: tuple[str, ...] = ()  # the full list behind the line (JSON outputs carry it)
+    note: str = ""  # which footnote sentence it needs when not its kind's usual one (render/layout.py)
 
 
 @dataclass(frozen=True)

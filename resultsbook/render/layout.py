@@ -43,6 +43,7 @@ MARK_SUMMARIES = {
     "incomplete": "fewer replicates than expected",
     "few": "too few replicates: the spread says little",
     "mixed": "averages runs whose configurations differ",
+    "ends": "averages runs whose curves end at different steps",
     "provenance": "runs from different code or data (git commits, a dirty tree, data versions)",
     "status": "includes failed, interrupted or still-running runs",
     "duplicate": "several runs share one replicate (seed)",
@@ -57,9 +58,6 @@ MARK_SUMMARIES = {
     "surplus": "more replicates than the table asks for, all of them averaged",
     "outlier": "one seed far from the others moves the mean",
 }
-
-
-_UNTESTED = "not shown to be better than"  # a nonsig mark whose test gave no p-value (one replicate)
 
 
 def marks_in_words(marks: Sequence[Mark]) -> list[str]:
@@ -399,11 +397,12 @@ def _emphasize(
                 if not _differs(table, fmt, position, rival):
                     p = _p_value(table, fmt, position, rival)
                     if math.isnan(p):
-                        text = f"{_UNTESTED} {name}: {_untested(table, fmt, position, rival)}"
+                        text = f"not shown to be better than {name}: {_untested(table, fmt, position, rival)}"
+                        marks[position] = (Mark("nonsig", text, note="untested"),)
                     else:
                         test_name = table_test_name(table, fmt)
                         text = f"not significantly better than {name} ({test_name}, p = {p:.2g})"
-                    marks[position] = (Mark("nonsig", text),)
+                        marks[position] = (Mark("nonsig", text),)
         below = len(positions) - len(best) - len(runner_up)
         second = runner_up if fmt.second and 0 < len(runner_up) <= below else []
         for position, emphasis in [*((p, "best") for p in best), *((p, "second") for p in second)]:
@@ -462,12 +461,15 @@ def _assign_marks(
     """Attach footnote symbols to marked cells (in place) and return the footnote lines in use (the
     duplicate mark names the table's replicate keys)."""
     counts: dict[str, int] = {}
+    notes_of: dict[str, set[str]] = {}  # the footnote sentences each kind's marks need
     for (r, c), cell_marks in marks.items():
         kinds = sorted({m.kind for m in cell_marks}, key=list(MARK_SYMBOLS).index)
         if not kinds:
             continue
         for kind in kinds:
             counts[kind] = counts.get(kind, 0) + 1
+        for mark in cell_marks:
+            notes_of.setdefault(mark.kind, set()).add(mark.note or mark.kind)
         shown = grid[r][c]
         symbols = tuple(MARK_SYMBOLS[k] for k in kinds)
         grid[r][c] = replace(shown, marks=symbols) if shown is not None else DisplayCell("", marks=symbols)
@@ -475,27 +477,14 @@ def _assign_marks(
     for kind, symbol in MARK_SYMBOLS.items():
         if kind in counts:
             count = counts[kind]
-            summary = MARK_SUMMARIES[kind]
+            needed = notes_of[kind]  # a note of its own when all of them need it, the kind's otherwise
+            summary = MARK_SUMMARIES[next(iter(needed)) if len(needed) == 1 else kind]
+            if kind == "mixed" and needed == {"mixed", "ends"}:
+                summary = f"{summary}, or {MARK_SUMMARIES['ends'].removeprefix('averages runs ')}"
             if kind == "duplicate" and replicate:
                 summary = summary.replace("(seed)", f"({' × '.join(replicate)})")
-            if kind == "nonsig" and _untested_only(marks):
-                summary = MARK_SUMMARIES["untested"]
-            if kind == "few" and _single_only(marks):  # no spread is shown to say little
-                summary = MARK_SUMMARIES["single"]
             notes.append((symbol, f"{summary} ({count} cell{'s' if count > 1 else ''})"))
     return tuple(notes)
-
-
-def _single_only(marks: Mapping[tuple[int, int], tuple[Mark, ...]]) -> bool:
-    """Tell whether every `#` of a table marks a cell of one replicate, which shows no spread."""
-    few = [mark.text for cell_marks in marks.values() for mark in cell_marks if mark.kind == "few"]
-    return all(text.startswith("only 1 replicate ") for text in few)
-
-
-def _untested_only(marks: Mapping[tuple[int, int], tuple[Mark, ...]]) -> bool:
-    """Tell whether no `°` of a table rests on a test that ran (one replicate a side gives no p-value)."""
-    nonsig = [mark.text for cell_marks in marks.values() for mark in cell_marks if mark.kind == "nonsig"]
-    return all(text.startswith(_UNTESTED) for text in nonsig)
 
 
 def _header_levels(table: ResultTable, labels: Labels) -> tuple[tuple[tuple[str, int], ...], ...]:
