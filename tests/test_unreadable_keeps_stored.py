@@ -85,3 +85,15 @@ def test_a_stored_run_whose_log_was_cut_is_stored_as_it_now_reads(tmp_path):
         report = collect(store, request)
         assert report.updated == 1 and report.problems[0].kept != KEPT
         assert store.run_metrics(store.runs()[0].id)[0]["n"] == 1
+
+
+def test_a_stored_run_in_a_folder_named_in_bytes_that_are_not_utf8_keeps_its_runs_too(tmp_path):
+    runs = tmp_path / "runs"
+    folder = Path(os.fsdecode(bytes(runs) + b"/caf\xe9"))  # a Latin-1 name: its path is repaired for the store
+    write_native_run(folder, {"lr": 0.1}, curve([0.5, 0.6]))
+    with Store.open(str(tmp_path / "resultsbook.db")) as store:
+        assert collect(store, [CollectRequest(str(runs))]).new == 1
+        replace_with_fifo(folder / "metrics.jsonl")
+        report = collect(store, [CollectRequest(str(runs))])
+        assert (report.unchanged, report.updated) == (1, 0)
+        assert store.run_metrics(store.runs()[0].id)[0]["n"] == 2

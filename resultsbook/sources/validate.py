@@ -79,7 +79,9 @@ class _Check:
 
     def problem(self, problem: Problem) -> Problem:
         texts = (storable_text(problem.path), storable_text(problem.message), storable_text(problem.kept))
-        return problem if texts == (problem.path, problem.message, problem.kept) else Problem(*texts)
+        if texts == (problem.path, problem.message, problem.kept):
+            return problem
+        return replace(problem, path=texts[0], message=texts[1], kept=texts[2])
 
     def run(self, run: RunRecord) -> RunRecord:
         if _as_stored(run):  # the usual run: nothing to repair, so nothing to copy
