@@ -93,10 +93,10 @@ def test_a_flood_of_warnings_is_one_line_per_table_and_kind_with_every_cell_in_v
     result = cli("build")
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("Warning: big:")]
-    nonsig = [line for line in lines if "not significantly better" in line]
+    nonsig = [line for line in lines if "best, but" in line]
     assert len(nonsig) == 1, lines
-    assert nonsig[0].startswith(
-        "Warning: big: 25 cells: best, but not significantly better than the runner-up; e.g. "
+    assert nonsig[0].startswith(  # one seed a cell: no test could run, as the table's footnote says
+        "Warning: big: 25 cells: best, but no test could compare it with the runner-up; e.g. "
     )
     assert nonsig[0].endswith("(--verbose lists every cell)")
     verbose = cli("build", "--verbose")
@@ -293,6 +293,22 @@ def test_the_footnote_of_a_cell_marked_for_its_curves_ends_says_so_not_that_conf
         "†",
         "averages runs whose configurations differ, or whose curves end at different steps (2 cells)",
     ) in footnotes
+
+
+def test_a_flood_of_cells_whose_curves_end_apart_is_summed_up_as_such(store, tmp_path):
+    """More than three † cells make one line of a build's findings: it gave the configs' sentence."""
+    from resultsbook.outputs.findings import mark_findings
+
+    for index, task in enumerate("abcd"):
+        for seed, steps in ((0, 200), (1, 2000 + 100 * index)):  # each its own text
+            points = [{"step": step, "reward": float(seed)} for step in range(100, steps + 1, 100)]
+            write_native_run(tmp_path / "runs" / f"{task}_{seed}", {"task": task, "seed": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("reward", reduce="last"),), rows=("task",)))
+    layout = layout_table(table, TableFormat(test="none"), Labels())
+    lines = finding_lines(mark_findings("t", table, layout, Labels()))
+    [line] = [line for line in lines if "curves end" in line]
+    assert line.startswith("t: 4 cells: averages runs whose curves end at different steps; e.g. a: ")
 
 
 def test_a_run_that_trained_half_the_budget_of_the_others_is_marked(store, tmp_path):

@@ -3,7 +3,7 @@ each, a flood of one kind of cell mark summarised. Light to import: `table` prin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +14,14 @@ from resultsbook.query.aggregate import LISTED, expected_replicates
 from resultsbook.query.marks import replicate_text
 from resultsbook.query.outliers import lone_outlier
 from resultsbook.query.taskscale import number_text
-from resultsbook.render.layout import MARK_SUMMARIES, Labels, Layout, cell_label, replicates_word
+from resultsbook.render.layout import (
+    MARK_SUMMARIES,
+    Labels,
+    Layout,
+    cell_label,
+    mark_summary,
+    replicates_word,
+)
 from resultsbook.voice import option
 
 
@@ -27,6 +34,7 @@ class Finding:
     kind: str
     text: str
     cells: tuple[str, ...] = ()  # the cells `cell` names, when it names several ("a and 2 more cell(s)")
+    note: str = ""  # the mark's note: which sentence sums it up (render.layout.mark_summary)
 
     def covered(self) -> tuple[str, ...]:
         """Return the labels of the cells this finding is about."""
@@ -60,7 +68,8 @@ def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[st
             lines.append(finding.line())
         elif group not in summarised:
             summarised.add(group)
-            what = MARK_SUMMARIES.get(finding.kind, finding.kind)
+            notes = {other.note or other.kind for other in findings if (other.entry, other.kind) == group}
+            what = mark_summary(finding.kind, notes) if finding.kind in MARK_SUMMARIES else finding.kind
             lines.append(
                 f"{finding.entry}: {len(cells_of[group])} cells: {what}; e.g. {finding.cell}: {finding.text} "
                 f"({option('verbose')} lists every cell)"
@@ -73,19 +82,24 @@ def mark_findings(name: str, table: ResultTable, layout: Layout, labels: Labels)
     several cells share word for word (the runs of one method behind several aggregates) is one
     finding naming the first cell and how many more."""
     grouped: dict[tuple[str, str], list[str]] = {}
+    notes: dict[tuple[str, str], str] = {}
     for (r, c), marks in sorted(layout.marks.items()):
         label = cell_label(table, table.rows[r], table.columns[c], labels)
         for mark in marks:
             grouped.setdefault((mark.kind, mark.text), []).append(label)
-    return _grouped_findings(name, grouped)
+            notes[mark.kind, mark.text] = mark.note
+    return _grouped_findings(name, grouped, notes)
 
 
-def _grouped_findings(name: str, grouped: dict[tuple[str, str], list[str]]) -> list[Finding]:
+def _grouped_findings(
+    name: str, grouped: dict[tuple[str, str], list[str]], notes: Mapping[tuple[str, str], str] | None = None
+) -> list[Finding]:
     """Return one finding per (kind, text), naming the first of its cells and how many more."""
     findings = []
     for (kind, text), cells in grouped.items():
         where = cells[0] if len(cells) == 1 else f"{cells[0]} and {len(cells) - 1} more cell(s)"
-        findings.append(Finding(name, where, kind, text, tuple(cells) if len(cells) > 1 else ()))
+        note = (notes or {}).get((kind, text), "")
+        findings.append(Finding(name, where, kind, text, tuple(cells) if len(cells) > 1 else (), note))
     return findings
 
 

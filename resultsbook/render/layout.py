@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -477,14 +477,20 @@ def _assign_marks(
     for kind, symbol in MARK_SYMBOLS.items():
         if kind in counts:
             count = counts[kind]
-            needed = notes_of[kind]  # a note of its own when all of them need it, the kind's otherwise
-            summary = MARK_SUMMARIES[next(iter(needed)) if len(needed) == 1 else kind]
-            if kind == "mixed" and needed == {"mixed", "ends"}:
-                summary = f"{summary}, or {MARK_SUMMARIES['ends'].removeprefix('averages runs ')}"
+            summary = mark_summary(kind, notes_of[kind])
             if kind == "duplicate" and replicate:
                 summary = summary.replace("(seed)", f"({' × '.join(replicate)})")
             notes.append((symbol, f"{summary} ({count} cell{'s' if count > 1 else ''})"))
     return tuple(notes)
+
+
+def mark_summary(kind: str, notes: Collection[str]) -> str:
+    """Return the sentence that sums up the marks of one kind whose `note`s (or kind, for the usual
+    sentence) are `notes`: a note of their own when all of them need it, the kind's otherwise."""
+    summary = MARK_SUMMARIES[next(iter(notes)) if len(notes) == 1 else kind]
+    if kind == "mixed" and set(notes) == {"mixed", "ends"}:
+        summary = f"{summary}, or {MARK_SUMMARIES['ends'].removeprefix('averages runs ')}"
+    return summary
 
 
 def _header_levels(table: ResultTable, labels: Labels) -> tuple[tuple[tuple[str, int], ...], ...]:
