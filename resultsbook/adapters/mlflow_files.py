@@ -100,9 +100,7 @@ def read_experiment_meta(
     try:
         info = fs.stat(path)
     except OSError as error:
-        problems.append(
-            Problem(path, f"cannot be read ({error.strerror})", "the run, without its experiment")
-        )
+        problems.append(unreadable(path, error, "the run, without its experiment"))
         return {}
     key = (path, info.st_size, info.st_mtime_ns)
     if cache is not None and key in cache:
