@@ -238,3 +238,41 @@ def test_a_value_hydra_saved_unresolved_is_taken_from_the_run_inside_that_resolv
     run, problems, _ = read_tree(root)["logs/outputs/single"]
     assert run.params["data_root"] == "/nobackup/sclaam/data/CIFAR10"
     assert problems == []
+
+
+def _flower_job(sweep, number, log):
+    """Write a Flower job of a Hydra multirun that left no metrics: its config, and its job log."""
+    job = sweep / str(number)
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text(f"seed: {number}\nstrategy:\n  name: fedavg\n")
+    (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  mode: MULTIRUN\n  job:\n    name: main\n")
+    (job / "main.log").write_text(log)
+
+
+def test_a_job_that_left_no_metrics_is_said_and_failed_when_its_job_log_ends_with_an_error(tmp_path, cli):
+    """stavrosb00/FedLearningFoodClassification@e17c9aa commits 46 Flower jobs with no metrics: 28 with an
+    empty main.log, 7 whose main.log ends with Ray's error, 11 killed mid-round. Collect said nothing of
+    them and `status` said `none failed`."""
+    sweep = tmp_path / "multirun" / "2024-03-14"
+    record = "[2024-03-14 23:01:57,523][flwr][{}] - {}\n"
+    died = record.format("ERROR", "The actor died unexpectedly before finishing this task.\n\tpid: 13000")
+    _flower_job(sweep, 0, record.format("INFO", "Starting Flower simulation") + died)
+    _flower_job(sweep, 1, "")
+    _flower_job(sweep, 2, record.format("DEBUG", "fit_round 3: strategy sampled 5 clients (out of 10)"))
+    found = read_tree(tmp_path)
+    failed, _, _ = found["multirun/2024-03-14/0"]
+    assert failed.status == "failed" and failed.metrics == {}
+    assert failed.provenance["error"] == "flwr ERROR: The actor died unexpectedly before finishing this task."
+    said = {job: found[f"multirun/2024-03-14/{job}"][1][0].message for job in (0, 1, 2)}
+    assert "its job log main.log ends with an error: the job failed" in said[0]
+    assert "its job log main.log is empty: the job stopped, or never ran," in said[1]
+    assert "its job log main.log ends with no error, as the log of a job killed" in said[2]
+    opening = "holds no metrics: no file beside .hydra/ is a log an adapter reads"
+    assert all(text.startswith(opening) for text in said.values())
+    assert found["multirun/2024-03-14/1"][0].status == "unknown"  # an empty log says nothing of how it ended
+    collected = cli("collect", "multirun").output
+    assert "3 problems" in collected and "resultsbook adapters" in collected, collected
+    status = cli("status")
+    assert status.exit_code == 1
+    assert "failed      2024-03-14/0" in status.output
+    assert "flwr ERROR: The actor died unexpectedly before finishing this task." in status.output

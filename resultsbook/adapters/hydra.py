@@ -36,8 +36,8 @@ class HydraAdapter(Adapter):
     priority = 10  # a job folder may hold a native metrics.jsonl or a Lightning CSV: claim it first
     # 2: runs inside that disagree on a key Hydra sets once keep their own values; 3: a job whose only
     # logs are plain CSV says how to read them; 4: a run inside gives the value of a `${...}` Hydra
-    # left unresolved
-    reading_version = 4
+    # left unresolved; 5: a job with no metrics says so, and is failed when its job log ends with an error
+    reading_version = 5
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -61,6 +61,8 @@ class HydraAdapter(Adapter):
         )
         for source, _ in found:
             files.extend(source.files)
+        # Hydra's job log (`main.log`): a job that left no metrics is read again when it logs more
+        files.extend(folder.file(name) for name in sorted(folder.files) if name.endswith(".log"))
         return Claim((self.source(folder.path, files),))
 
     def clock_state(self, source: Source) -> str:
@@ -78,10 +80,14 @@ class HydraAdapter(Adapter):
         name = "/".join(os.path.abspath(source.path).replace(os.sep, "/").split("/")[-2:])
         base = RunRecord(name=name, params=params, experiment=experiment, provenance=provenance)
         if not inner:
+            log = f"{experiment}.log" if experiment else None
+            error = _last_error(os.path.join(source.path, log)) if log else None
+            if error:  # the job's last word is an error: it failed, whatever else it left
+                base = replace(base, status="failed", provenance={**provenance, "error": error})
+            kept = "the job's params, no metrics" + ("; status failed, with that error" if error else "")
             unread = _unread_logs(source.path)
-            if unread:
-                kept = "the job's params, no metrics"
-                problems.append(Problem(source.path, _unread_logs_text(unread), kept))
+            text = _unread_logs_text(unread) if unread else _no_metrics_text(source.path, log, error)
+            problems.append(Problem(source.path, text, kept))
             return ReadResult((base,), tuple(problems))
         by_adapter: dict[str, int] = {}
         for item in inner:
@@ -110,6 +116,49 @@ class HydraAdapter(Adapter):
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# a record of Hydra's job log, `[2024-03-14 23:01:57,523][flwr][ERROR] - message`
+_RECORD = re.compile(r"^\[[^\]\n]*\]\[([^\]\n]*)\]\[([A-Z]+)\] - (.*)$", re.MULTILINE)
+_LOG_TAIL = 65536  # bytes of a job log read for its last record: a long run's log can be large
+
+
+def _last_error(log: str) -> str | None:
+    """Return the last record of a Hydra job log when it is an error (`flwr ERROR: the actor died`),
+    else None: a job whose log ends with an error failed."""
+    try:
+        with fs.open_binary(log) as handle:
+            handle.seek(max(0, fs.stat(log).st_size - _LOG_TAIL))
+            text = handle.read().decode("utf-8", errors="replace")
+    except (OSError, ValueError):  # no job log (a job that logs nothing), or one cut off
+        return None
+    records = list(_RECORD.finditer(text))
+    if not records or records[-1].group(2) not in ("ERROR", "CRITICAL"):
+        return None
+    logger, level, message = records[-1].groups()
+    return f"{logger} {level}: {message.strip()}"
+
+
+def _size(path: str) -> int | None:
+    """Return a file's size, or None when it is not there."""
+    try:
+        return int(fs.stat(path).st_size)
+    except OSError:
+        return None
+
+
+def _no_metrics_text(job: str, log: str | None, error: str | None) -> str:
+    """Say that a job left no metrics, what its job log says of it, and where else they may be."""
+    if error:
+        said = f"its job log {log} ends with an error: the job failed (`resultsbook status` shows it)"
+    elif (size := _size(os.path.join(job, log)) if log else None) is None:
+        said = "it has no job log (hydra.job.name.log) to say why"
+    elif size == 0:
+        said = f"its job log {log} is empty: the job stopped, or never ran, before it logged anything"
+    else:
+        said = f"its job log {log} ends with no error, as the log of a job killed while it ran does"
+    return (
+        f"holds no metrics: no file beside {HYDRA_DIR}/ is a log an adapter reads, and {said}; if the job "
+        "wrote its metrics elsewhere, collect that folder (`resultsbook adapters` lists the formats read)"
+    )
 
 
 def _unread_logs(job: str) -> list[str]:
