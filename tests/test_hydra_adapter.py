@@ -276,3 +276,30 @@ def test_a_job_that_left_no_metrics_is_said_and_failed_when_its_job_log_ends_wit
     assert status.exit_code == 1
     assert "failed      2024-03-14/0" in status.output
     assert "flwr ERROR: The actor died unexpectedly before finishing this task." in status.output
+
+
+def test_a_sweeps_multirun_yaml_or_a_jobs_hydra_folder_names_the_folder_to_collect(tmp_path, cli):
+    """Collecting stavrosb00/FedLearningFoodClassification@e17c9aa's `multirun/<date>/<time>/multirun.yaml`
+    made a run of Hydra's sweep config (300 params such as hydra.help.template, no metric) with
+    `0 problems`; its job's `.hydra/` folder advised reading its YAML files with `--pattern '**/*.yaml'`."""
+    sweep = tmp_path / "multirun" / "2024-03-14" / "22-41-53"
+    _flower_job(sweep, 0, "")
+    (sweep / "multirun.yaml").write_text("hydra:\n  mode: MULTIRUN\nseed: 0\n")
+    sweep_file = cli("collect", "multirun/2024-03-14/22-41-53/multirun.yaml")
+    assert (sweep_file.exit_code, sweep_file.output) == (
+        2,
+        "Error: multirun/2024-03-14/22-41-53/multirun.yaml: it is Hydra's record of the sweep "
+        "multirun/2024-03-14/22-41-53 (its config and the values swept), not a run: collect that folder, "
+        "resultsbook collect multirun/2024-03-14/22-41-53, where each job folder is a run\n",
+    )
+    config = cli("collect", "multirun/2024-03-14/22-41-53/0/.hydra/config.yaml")
+    assert config.exit_code == 2 and "it is a file of the Hydra job multirun/2024-03-14/22-41-53/0, not a run: " in config.output
+    folder = cli("collect", "multirun/2024-03-14/22-41-53/0/.hydra")
+    assert folder.exit_code != 0, folder.output
+    assert (
+        "it holds the config of the Hydra job multirun/2024-03-14/22-41-53/0, not its logs: collect that "
+        "folder, resultsbook collect multirun/2024-03-14/22-41-53/0" in folder.output
+    )
+    assert "--pattern" not in folder.output
+    assert not (tmp_path / "resultsbook.db").exists()
+    assert cli("collect", "multirun/2024-03-14/22-41-53").output.startswith("Collected multirun/2024-03-14/22-41-53: 1 new")

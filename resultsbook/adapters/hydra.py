@@ -184,6 +184,43 @@ def _unread_logs_text(names: list[str]) -> str:
     )
 
 
+SWEEP_FILE = "multirun.yaml"  # Hydra's record of a sweep, in the folder above its jobs
+
+
+def inside_hydra_note(path: str) -> str | None:
+    """Say which folder to collect when `path` is a Hydra job's `.hydra` folder, one of its files, or a
+    sweep's `multirun.yaml`: their config is the job's params, not a run; None for any other path."""
+    if "://" in path:  # object storage: not looked into to explain
+        return None
+    folder, name = os.path.split(os.path.abspath(path))
+    above = os.path.normpath(os.path.join(path, os.pardir))  # in the words it was given
+    if os.path.basename(folder) == HYDRA_DIR and name in _HYDRA_FILES:
+        job = os.path.normpath(os.path.join(above, os.pardir))
+        return (
+            f"it is a file of the Hydra job {job}, not a run: collect that folder, {command('collect', job)}"
+        )
+    if name == HYDRA_DIR:
+        return (
+            f"it holds the config of the Hydra job {above}, not its logs: collect that folder, "
+            f"{command('collect', above)}"
+        )
+    if name == SWEEP_FILE and _starts_with(path, b"hydra:"):
+        return (
+            f"it is Hydra's record of the sweep {above} (its config and the values swept), not a run: "
+            f"collect that folder, {command('collect', above)}, where each job folder is a run"
+        )
+    return None
+
+
+def _starts_with(path: str, text: bytes) -> bool:
+    """Tell whether a file's first line starts with `text`."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(text)) == text
+    except OSError:
+        return False
+
+
 def read_hydra_files(
     hydra: str, problems: list[Problem]
 ) -> tuple[dict[str, Any], dict[str, Any], str | None]:
