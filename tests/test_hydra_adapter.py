@@ -264,14 +264,14 @@ def test_a_job_that_left_no_metrics_is_said_and_failed_when_its_job_log_ends_wit
     assert failed.status == "failed" and failed.metrics == {}
     assert failed.provenance["error"] == "flwr ERROR: The actor died unexpectedly before finishing this task."
     said = {job: found[f"multirun/2024-03-14/{job}"][1][0].message for job in (0, 1, 2)}
-    assert "its job log main.log ends with an error: the job failed" in said[0]
+    assert "its job log main.log ends with an error: the job failed (`book.runs(where={'status': 'failed'})`" in said[0]
     assert "its job log main.log is empty: the job stopped, or never ran," in said[1]
     assert "its job log main.log ends with no error, as the log of a job killed" in said[2]
     opening = "holds no metrics: no file beside .hydra/ is a log an adapter reads"
     assert all(text.startswith(opening) for text in said.values())
     assert found["multirun/2024-03-14/1"][0].status == "unknown"  # an empty log says nothing of how it ended
     collected = cli("collect", "multirun").output
-    assert "3 problems" in collected and "resultsbook adapters" in collected, collected
+    assert "3 problems" in collected and "the job failed (`resultsbook status` lists it)" in collected, collected
     status = cli("status")
     assert status.exit_code == 1
     assert "failed      2024-03-14/0" in status.output

@@ -21,7 +21,7 @@ from resultsbook.sources.interpolation import (
     resolve_interpolations,
 )
 from resultsbook.sources.yamlio import read_yaml_file
-from resultsbook.voice import command, option
+from resultsbook.voice import command, option, said
 
 HYDRA_DIR = ".hydra"
 CONFIG_FILE, OVERRIDES_FILE, HYDRA_FILE = "config.yaml", "overrides.yaml", "hydra.yaml"
@@ -148,15 +148,16 @@ def _size(path: str) -> int | None:
 def _no_metrics_text(job: str, log: str | None, error: str | None) -> str:
     """Say that a job left no metrics, what its job log says of it, and where else they may be."""
     if error:
-        said = f"its job log {log} ends with an error: the job failed (`resultsbook status` shows it)"
+        listed = said("`resultsbook status` lists it", "`book.runs(where={'status': 'failed'})` lists it")
+        told = f"its job log {log} ends with an error: the job failed ({listed})"
     elif (size := _size(os.path.join(job, log)) if log else None) is None:
-        said = "it has no job log (hydra.job.name.log) to say why"
+        told = "it has no job log (hydra.job.name.log) to say why"
     elif size == 0:
-        said = f"its job log {log} is empty: the job stopped, or never ran, before it logged anything"
+        told = f"its job log {log} is empty: the job stopped, or never ran, before it logged anything"
     else:
-        said = f"its job log {log} ends with no error, as the log of a job killed while it ran does"
+        told = f"its job log {log} ends with no error, as the log of a job killed while it ran does"
     return (
-        f"holds no metrics: no file beside {HYDRA_DIR}/ is a log an adapter reads, and {said}; if the job "
+        f"holds no metrics: no file beside {HYDRA_DIR}/ is a log an adapter reads, and {told}; if the job "
         "wrote its metrics elsewhere, collect that folder (`resultsbook adapters` lists the formats read)"
     )
 
