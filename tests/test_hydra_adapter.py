@@ -303,3 +303,31 @@ def test_a_sweeps_multirun_yaml_or_a_jobs_hydra_folder_names_the_folder_to_colle
     assert "--pattern" not in folder.output
     assert not (tmp_path / "resultsbook.db").exists()
     assert cli("collect", "multirun/2024-03-14/22-41-53").output.startswith("Collected multirun/2024-03-14/22-41-53: 1 new")
+
+
+def test_a_job_logged_by_a_csv_logger_whose_job_log_ends_with_an_error_is_failed(tmp_path, cli):
+    """A Lightning CSVLogger keeps no status: a seed whose job died at epoch 1 of 3 (its main.log ending
+    with the error) was an `unknown` run counted as a replicate like the others, its curve cut short."""
+    for seed in (0, 1, 2):
+        job = tmp_path / "multirun" / "sweep" / str(seed)
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text(f"seed: {seed}\nmodel: mlp\n")
+        (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  mode: MULTIRUN\n  job:\n    name: main\n")
+        epochs = 1 if seed == 2 else 3
+        rows = "".join(f"{epoch},{epoch},{0.5 + epoch / 10 + seed / 100}\n" for epoch in range(epochs))
+        version = job / "csv" / "version_0"
+        version.mkdir(parents=True)
+        (version / "metrics.csv").write_text("epoch,step,val_acc\n" + rows)
+        (version / "hparams.yaml").write_text(f"seed: {seed}\n")
+        last = "[2024-01-01 10:00:00,000][__main__][ERROR] - CUDA out of memory" if seed == 2 else "done"
+        (job / "main.log").write_text(f"[2024-01-01 09:00:00,000][__main__][INFO] - start\n{last}\n")
+    found = read_tree(tmp_path)
+    died, problems, _ = found["multirun/sweep/2"]
+    assert died.status == "failed" and died.provenance["error"] == "__main__ ERROR: CUDA out of memory"
+    assert problems == [] and set(died.metrics) >= {"val_acc"}
+    assert [found[f"multirun/sweep/{seed}"][0].status for seed in (0, 1)] == ["unknown", "unknown"]
+    cli("collect", "multirun")
+    status = cli("status")
+    assert "failed      sweep/2" in status.output and "__main__ ERROR: CUDA out of memory" in status.output
+    table = cli("table", "--rows", "model", "--metric", "val_acc")
+    assert "Warning: table: mlp: includes 1 failed run(s)" in table.output, table.output

@@ -79,9 +79,9 @@ class HydraAdapter(Adapter):
         inner = read_inner_runs(source.path, found, problems)
         name = "/".join(os.path.abspath(source.path).replace(os.sep, "/").split("/")[-2:])
         base = RunRecord(name=name, params=params, experiment=experiment, provenance=provenance)
+        log = f"{experiment}.log" if experiment else None  # Hydra's job log, `${hydra.job.name}.log`
+        error = _last_error(os.path.join(source.path, log)) if log else None
         if not inner:
-            log = f"{experiment}.log" if experiment else None
-            error = _last_error(os.path.join(source.path, log)) if log else None
             if error:  # the job's last word is an error: it failed, whatever else it left
                 base = replace(base, status="failed", provenance={**provenance, "error": error})
             kept = "the job's params, no metrics" + ("; status failed, with that error" if error else "")
@@ -93,7 +93,10 @@ class HydraAdapter(Adapter):
         for item in inner:
             by_adapter[item.adapter] = by_adapter.get(item.adapter, 0) + 1
         if max(by_adapter.values()) == 1:  # one job, logged by one or several loggers: one run
-            return ReadResult((_combine(base, inner, source.path, problems),), tuple(problems))
+            run = _combine(base, inner, source.path, problems)
+            if error and run.status == "unknown":  # its logger keeps no status (a CSV, TensorBoard)
+                run = replace(run, status="failed", provenance={**run.provenance, "error": error})
+            return ReadResult((run,), tuple(problems))
         contested = _contested(params, inner)
         if contested:
             shown = ", ".join(f"{key} = {format_value(params[key])}" for key in contested)
