@@ -36,7 +36,8 @@ class HydraAdapter(Adapter):
     priority = 10  # a job folder may hold a native metrics.jsonl or a Lightning CSV: claim it first
     # 2: runs inside that disagree on a key Hydra sets once keep their own values; 3: a job whose only
     # logs are plain CSV says how to read them; 4: a run inside gives the value of a `${...}` Hydra
-    # left unresolved; 5: a job with no metrics says so, and is failed when its job log ends with an error
+    # left unresolved; 5: a job with no metrics says so, and one whose job log ends with an error is
+    # failed unless its logger keeps a status
     reading_version = 5
 
     def __init__(self, **options: Any) -> None:
