@@ -331,3 +331,21 @@ def test_a_job_logged_by_a_csv_logger_whose_job_log_ends_with_an_error_is_failed
     assert "failed      sweep/2" in status.output and "__main__ ERROR: CUDA out of memory" in status.output
     table = cli("table", "--rows", "model", "--metric", "val_acc")
     assert "Warning: table: mlp: includes 1 failed run(s)" in table.output, table.output
+
+
+def test_runs_shows_first_the_params_a_sweep_overrode(tmp_path, cli):
+    """stavrosb00/FedLearningFoodClassification@e17c9aa's sweeps differ from one another in a dozen
+    settings (C_fraction, client_resources.num_gpus, datapath, ...): `resultsbook runs` showed those
+    and hid what each sweep varied (num_clients=10,16,32, num_classes=4,10,30) behind `20 more params`."""
+    for sweep, (gpus, path) in enumerate(((0, "D:/DesktopC/data"), (0.5, "D:/data"))):
+        for job, clients in enumerate((10, 16)):
+            folder = tmp_path / "multirun" / f"sweep{sweep}" / str(job)
+            (folder / ".hydra").mkdir(parents=True)
+            other = "".join(f"a{index}: {index + sweep}\n" for index in range(12))  # settings of the sweep
+            config = f"{other}gpus: {gpus}\ndatapath: {path}\nnum_clients: {clients}\nzeta: {job}\n"
+            (folder / ".hydra" / "config.yaml").write_text(config)
+            (folder / ".hydra" / "overrides.yaml").write_text(f"- num_clients={clients}\n- +zeta={job}\n")
+            (folder / "metrics.jsonl").write_text('{"step": 0, "acc": 0.5}\n')
+    cli("collect", "multirun")
+    header = cli("runs").output.splitlines()[0].split()
+    assert header[:5] == ["run_id", "name", "status", "num_clients", "zeta"], header
