@@ -596,3 +596,24 @@ def test_a_misspelt_step_column_or_settings_file_gets_a_did_you_mean(tmp_path):
         "has no column 'rnd' (columns: rate, distortion, round); did you mean 'round'?",
         "has no '.hydra/confg.yaml' beside it; did you mean '.hydra/config.yaml'?",
     ]
+
+
+def test_a_flower_round_column_is_the_step_so_at_a_round_reads_that_round(tmp_path, cli):
+    """stavrosb00/FedLearningFoodClassification@e17c9aa writes Flower's History per job as
+    `round,test_loss,test_accuracy` from round 1: `round` was a metric and the step the row number, so
+    `--reduce 'at(3)'` said each run 'stopped at step 2, before at(3)' of a log that reached round 3."""
+    finals = {4: 38.26171875, 5: 30.625, 6: 15.83984375}
+    for seed, final in finals.items():
+        job = tmp_path / "multirun" / "strategy_fedavg" / str(seed)
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text(f"seed: {seed}\nstrategy:\n  name: fedavg\n")
+        rows = f"1,0.024,30.1953125\n2,0.023,25.0\n3,0.021,{final}\n"
+        (job / f"fedavg_Seed={seed}_R=3.csv").write_text("round,test_loss,test_accuracy\n" + rows)
+    read = cli("collect", "multirun", "--pattern", "**/fedavg_Seed=*_R=*.csv", "-o", "config=.hydra/config.yaml")
+    assert read.output.startswith("Collected multirun: 3 new"), read.output
+    table = cli("table", "--rows", "strategy.name", "--metric", "test_accuracy", "--reduce", "at(3)")
+    assert table.exit_code == 0, table.output
+    mean = sum(finals.values()) / 3
+    assert f"{mean:.0f} ± 11" in table.output and "n = 3 seeds; per run: at(3)" in table.output, table.output
+    asked = cli("table", "--rows", "strategy.name", "--metric", "round")
+    assert "a CSV log's 'round' column is read as its points' steps, not a metric" in asked.output, asked.output

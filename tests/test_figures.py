@@ -522,3 +522,20 @@ outputs = ["figures/by_seed.pdf"]
     assert [label for _, label, _ in data.legend] == [
         f"seed = {seed}" if seed != 2 else "seed two" for seed in SEEDS
     ]
+
+
+def test_a_curve_over_a_few_whole_rounds_is_ticked_at_whole_rounds() -> None:
+    """stavrosb00/FedLearningFoodClassification@e17c9aa's FedAvg seeds log test accuracy at rounds 1,
+    2, 3: the curve's x axis was ticked 1, 1.25, 1.5, ..., steps no run can have."""
+    from resultsbook.render.plots import plot_figure
+
+    look = Look("#0072B2", "o")
+    x, center = np.array([1.0, 2.0, 3.0]), np.array([25.3, 25.3, 28.2])
+    line = LineData("fedavg", "fedavg", look, x, center, center - 5, center + 11, 3)
+    data = PlotData("curve", (Panel("", lines=(line,)),), (("fedavg", "fedavg", look),), xlabel="Step")
+    axis = plot_figure(data, FigureStyle(), FigureOptions()).axes[0]
+    assert [tick for tick in axis.get_xticks() if 1 <= tick <= 3] == [1.0, 2.0, 3.0]
+    halves = LineData("fedavg", "fedavg", look, x / 2, center, center, center, 3)  # 0.5, 1, 1.5: not whole
+    data = PlotData("curve", (Panel("", lines=(halves,)),), (("fedavg", "fedavg", look),))
+    ticks = plot_figure(data, FigureStyle(), FigureOptions()).axes[0].get_xticks()
+    assert any(tick != round(tick) for tick in ticks)

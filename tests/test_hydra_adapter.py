@@ -238,3 +238,114 @@ def test_a_value_hydra_saved_unresolved_is_taken_from_the_run_inside_that_resolv
     run, problems, _ = read_tree(root)["logs/outputs/single"]
     assert run.params["data_root"] == "/nobackup/sclaam/data/CIFAR10"
     assert problems == []
+
+
+def _flower_job(sweep, number, log):
+    """Write a Flower job of a Hydra multirun that left no metrics: its config, and its job log."""
+    job = sweep / str(number)
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text(f"seed: {number}\nstrategy:\n  name: fedavg\n")
+    (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  mode: MULTIRUN\n  job:\n    name: main\n")
+    (job / "main.log").write_text(log)
+
+
+def test_a_job_that_left_no_metrics_is_said_and_failed_when_its_job_log_ends_with_an_error(tmp_path, cli):
+    """stavrosb00/FedLearningFoodClassification@e17c9aa commits 46 Flower jobs with no metrics: 28 with an
+    empty main.log, 7 whose main.log ends with Ray's error, 11 killed mid-round. Collect said nothing of
+    them and `status` said `none failed`."""
+    sweep = tmp_path / "multirun" / "2024-03-14"
+    record = "[2024-03-14 23:01:57,523][flwr][{}] - {}\n"
+    died = record.format("ERROR", "The actor died unexpectedly before finishing this task.\n\tpid: 13000")
+    _flower_job(sweep, 0, record.format("INFO", "Starting Flower simulation") + died)
+    _flower_job(sweep, 1, "")
+    _flower_job(sweep, 2, record.format("DEBUG", "fit_round 3: strategy sampled 5 clients (out of 10)"))
+    found = read_tree(tmp_path)
+    failed, _, _ = found["multirun/2024-03-14/0"]
+    assert failed.status == "failed" and failed.metrics == {}
+    assert failed.provenance["error"] == "flwr ERROR: The actor died unexpectedly before finishing this task."
+    said = {job: found[f"multirun/2024-03-14/{job}"][1][0].message for job in (0, 1, 2)}
+    assert "its job log main.log ends with an error: the job failed (`book.runs(where={'status': 'failed'})`" in said[0]
+    assert "its job log main.log is empty: the job stopped, or never ran," in said[1]
+    assert "its job log main.log ends with no error, as the log of a job killed" in said[2]
+    opening = "holds no metrics: no file beside .hydra/ is a log an adapter reads"
+    assert all(text.startswith(opening) for text in said.values())
+    assert found["multirun/2024-03-14/1"][0].status == "unknown"  # an empty log says nothing of how it ended
+    collected = cli("collect", "multirun").output
+    assert "3 problems" in collected and "the job failed (`resultsbook status` lists it)" in collected, collected
+    status = cli("status")
+    assert status.exit_code == 1
+    assert "failed      2024-03-14/0" in status.output
+    assert "flwr ERROR: The actor died unexpectedly before finishing this task." in status.output
+
+
+def test_a_sweeps_multirun_yaml_or_a_jobs_hydra_folder_names_the_folder_to_collect(tmp_path, cli):
+    """Collecting stavrosb00/FedLearningFoodClassification@e17c9aa's `multirun/<date>/<time>/multirun.yaml`
+    made a run of Hydra's sweep config (300 params such as hydra.help.template, no metric) with
+    `0 problems`; its job's `.hydra/` folder advised reading its YAML files with `--pattern '**/*.yaml'`."""
+    sweep = tmp_path / "multirun" / "2024-03-14" / "22-41-53"
+    _flower_job(sweep, 0, "")
+    (sweep / "multirun.yaml").write_text("hydra:\n  mode: MULTIRUN\nseed: 0\n")
+    sweep_file = cli("collect", "multirun/2024-03-14/22-41-53/multirun.yaml")
+    assert (sweep_file.exit_code, sweep_file.output) == (
+        2,
+        "Error: multirun/2024-03-14/22-41-53/multirun.yaml: it is Hydra's record of the sweep "
+        "multirun/2024-03-14/22-41-53 (its config and the values swept), not a run: collect that folder, "
+        "resultsbook collect multirun/2024-03-14/22-41-53, where each job folder is a run\n",
+    )
+    config = cli("collect", "multirun/2024-03-14/22-41-53/0/.hydra/config.yaml")
+    assert config.exit_code == 2 and "it is a file of the Hydra job multirun/2024-03-14/22-41-53/0, not a run: " in config.output
+    folder = cli("collect", "multirun/2024-03-14/22-41-53/0/.hydra")
+    assert folder.exit_code != 0, folder.output
+    assert (
+        "it holds the config of the Hydra job multirun/2024-03-14/22-41-53/0, not its logs: collect that "
+        "folder, resultsbook collect multirun/2024-03-14/22-41-53/0" in folder.output
+    )
+    assert "--pattern" not in folder.output
+    assert not (tmp_path / "resultsbook.db").exists()
+    assert cli("collect", "multirun/2024-03-14/22-41-53").output.startswith("Collected multirun/2024-03-14/22-41-53: 1 new")
+
+
+def test_a_job_logged_by_a_csv_logger_whose_job_log_ends_with_an_error_is_failed(tmp_path, cli):
+    """A Lightning CSVLogger keeps no status: a seed whose job died at epoch 1 of 3 (its main.log ending
+    with the error) was an `unknown` run counted as a replicate like the others, its curve cut short."""
+    for seed in (0, 1, 2):
+        job = tmp_path / "multirun" / "sweep" / str(seed)
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text(f"seed: {seed}\nmodel: mlp\n")
+        (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  mode: MULTIRUN\n  job:\n    name: main\n")
+        epochs = 1 if seed == 2 else 3
+        rows = "".join(f"{epoch},{epoch},{0.5 + epoch / 10 + seed / 100}\n" for epoch in range(epochs))
+        version = job / "csv" / "version_0"
+        version.mkdir(parents=True)
+        (version / "metrics.csv").write_text("epoch,step,val_acc\n" + rows)
+        (version / "hparams.yaml").write_text(f"seed: {seed}\n")
+        last = "[2024-01-01 10:00:00,000][__main__][ERROR] - CUDA out of memory" if seed == 2 else "done"
+        (job / "main.log").write_text(f"[2024-01-01 09:00:00,000][__main__][INFO] - start\n{last}\n")
+    found = read_tree(tmp_path)
+    died, problems, _ = found["multirun/sweep/2"]
+    assert died.status == "failed" and died.provenance["error"] == "__main__ ERROR: CUDA out of memory"
+    assert problems == [] and set(died.metrics) >= {"val_acc"}
+    assert [found[f"multirun/sweep/{seed}"][0].status for seed in (0, 1)] == ["unknown", "unknown"]
+    cli("collect", "multirun")
+    status = cli("status")
+    assert "failed      sweep/2" in status.output and "__main__ ERROR: CUDA out of memory" in status.output
+    table = cli("table", "--rows", "model", "--metric", "val_acc")
+    assert "Warning: table: mlp: includes 1 failed run(s)" in table.output, table.output
+
+
+def test_runs_shows_first_the_params_a_sweep_overrode(tmp_path, cli):
+    """stavrosb00/FedLearningFoodClassification@e17c9aa's sweeps differ from one another in a dozen
+    settings (C_fraction, client_resources.num_gpus, datapath, ...): `resultsbook runs` showed those
+    and hid what each sweep varied (num_clients=10,16,32, num_classes=4,10,30) behind `20 more params`."""
+    for sweep, (gpus, path) in enumerate(((0, "D:/DesktopC/data"), (0.5, "D:/data"))):
+        for job, clients in enumerate((10, 16)):
+            folder = tmp_path / "multirun" / f"sweep{sweep}" / str(job)
+            (folder / ".hydra").mkdir(parents=True)
+            other = "".join(f"a{index}: {index + sweep}\n" for index in range(12))  # settings of the sweep
+            config = f"{other}gpus: {gpus}\ndatapath: {path}\nnum_clients: {clients}\nzeta: {job}\n"
+            (folder / ".hydra" / "config.yaml").write_text(config)
+            (folder / ".hydra" / "overrides.yaml").write_text(f"- num_clients={clients}\n- +zeta={job}\n")
+            (folder / "metrics.jsonl").write_text('{"step": 0, "acc": 0.5}\n')
+    cli("collect", "multirun")
+    header = cli("runs").output.splitlines()[0].split()
+    assert header[:5] == ["run_id", "name", "status", "num_clients", "zeta"], header

@@ -32,7 +32,8 @@ class CsvAdapter(Adapter):
     priority = 90
     claims_by_itself = False
     # 2: columns of text in every row are named once, with --adapter records; pandas' index is no metric
-    reading_version = 2
+    # 3: a `round` column (Flower's rounds) is the step, not a metric
+    reading_version = 3
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",

@@ -21,7 +21,7 @@ from resultsbook.sources.interpolation import (
     resolve_interpolations,
 )
 from resultsbook.sources.yamlio import read_yaml_file
-from resultsbook.voice import command, option
+from resultsbook.voice import command, option, said
 
 HYDRA_DIR = ".hydra"
 CONFIG_FILE, OVERRIDES_FILE, HYDRA_FILE = "config.yaml", "overrides.yaml", "hydra.yaml"
@@ -36,8 +36,9 @@ class HydraAdapter(Adapter):
     priority = 10  # a job folder may hold a native metrics.jsonl or a Lightning CSV: claim it first
     # 2: runs inside that disagree on a key Hydra sets once keep their own values; 3: a job whose only
     # logs are plain CSV says how to read them; 4: a run inside gives the value of a `${...}` Hydra
-    # left unresolved
-    reading_version = 4
+    # left unresolved; 5: a job with no metrics says so, and one whose job log ends with an error is
+    # failed unless its logger keeps a status
+    reading_version = 5
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -61,6 +62,8 @@ class HydraAdapter(Adapter):
         )
         for source, _ in found:
             files.extend(source.files)
+        # Hydra's job log (`main.log`): a job that left no metrics is read again when it logs more
+        files.extend(folder.file(name) for name in sorted(folder.files) if name.endswith(".log"))
         return Claim((self.source(folder.path, files),))
 
     def clock_state(self, source: Source) -> str:
@@ -77,17 +80,24 @@ class HydraAdapter(Adapter):
         inner = read_inner_runs(source.path, found, problems)
         name = "/".join(os.path.abspath(source.path).replace(os.sep, "/").split("/")[-2:])
         base = RunRecord(name=name, params=params, experiment=experiment, provenance=provenance)
+        log = f"{experiment}.log" if experiment else None  # Hydra's job log, `${hydra.job.name}.log`
+        error = _last_error(os.path.join(source.path, log)) if log else None
         if not inner:
+            if error:  # the job's last word is an error: it failed, whatever else it left
+                base = replace(base, status="failed", provenance={**provenance, "error": error})
+            kept = "the job's params, no metrics" + ("; status failed, with that error" if error else "")
             unread = _unread_logs(source.path)
-            if unread:
-                kept = "the job's params, no metrics"
-                problems.append(Problem(source.path, _unread_logs_text(unread), kept))
+            text = _unread_logs_text(unread) if unread else _no_metrics_text(source.path, log, error)
+            problems.append(Problem(source.path, text, kept))
             return ReadResult((base,), tuple(problems))
         by_adapter: dict[str, int] = {}
         for item in inner:
             by_adapter[item.adapter] = by_adapter.get(item.adapter, 0) + 1
         if max(by_adapter.values()) == 1:  # one job, logged by one or several loggers: one run
-            return ReadResult((_combine(base, inner, source.path, problems),), tuple(problems))
+            run = _combine(base, inner, source.path, problems)
+            if error and run.status == "unknown":  # its logger keeps no status (a CSV, TensorBoard)
+                run = replace(run, status="failed", provenance={**run.provenance, "error": error})
+            return ReadResult((run,), tuple(problems))
         contested = _contested(params, inner)
         if contested:
             shown = ", ".join(f"{key} = {format_value(params[key])}" for key in contested)
@@ -110,6 +120,50 @@ class HydraAdapter(Adapter):
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# a record of Hydra's job log, `[2024-03-14 23:01:57,523][flwr][ERROR] - message`
+_RECORD = re.compile(r"^\[[^\]\n]*\]\[([^\]\n]*)\]\[([A-Z]+)\] - (.*)$", re.MULTILINE)
+_LOG_TAIL = 65536  # bytes of a job log read for its last record: a long run's log can be large
+
+
+def _last_error(log: str) -> str | None:
+    """Return the last record of a Hydra job log when it is an error (`flwr ERROR: the actor died`),
+    else None: a job whose log ends with an error failed."""
+    try:
+        with fs.open_binary(log) as handle:
+            handle.seek(max(0, fs.stat(log).st_size - _LOG_TAIL))
+            text = handle.read().decode("utf-8", errors="replace")
+    except (OSError, ValueError):  # no job log (a job that logs nothing), or one cut off
+        return None
+    records = list(_RECORD.finditer(text))
+    if not records or records[-1].group(2) not in ("ERROR", "CRITICAL"):
+        return None
+    logger, level, message = records[-1].groups()
+    return f"{logger} {level}: {message.strip()}"
+
+
+def _size(path: str) -> int | None:
+    """Return a file's size, or None when it is not there."""
+    try:
+        return int(fs.stat(path).st_size)
+    except OSError:
+        return None
+
+
+def _no_metrics_text(job: str, log: str | None, error: str | None) -> str:
+    """Say that a job left no metrics, what its job log says of it, and where else they may be."""
+    if error:
+        listed = said("`resultsbook status` lists it", "`book.runs(where={'status': 'failed'})` lists it")
+        told = f"its job log {log} ends with an error: the job failed ({listed})"
+    elif (size := _size(os.path.join(job, log)) if log else None) is None:
+        told = "it has no job log (hydra.job.name.log) to say why"
+    elif size == 0:
+        told = f"its job log {log} is empty: the job stopped, or never ran, before it logged anything"
+    else:
+        told = f"its job log {log} ends with no error, as the log of a job killed while it ran does"
+    return (
+        f"holds no metrics: no file beside {HYDRA_DIR}/ is a log an adapter reads, and {told}; if the job "
+        "wrote its metrics elsewhere, collect that folder (`resultsbook adapters` lists the formats read)"
+    )
 
 
 def _unread_logs(job: str) -> list[str]:
@@ -133,6 +187,43 @@ def _unread_logs_text(names: list[str]) -> str:
         f"claims by name; collect one with {fix} to read it with the job's config as params, after "
         f"`{command('forget')}` of this collect's folder, which drops these runs of params alone"
     )
+
+
+SWEEP_FILE = "multirun.yaml"  # Hydra's record of a sweep, in the folder above its jobs
+
+
+def inside_hydra_note(path: str) -> str | None:
+    """Say which folder to collect when `path` is a Hydra job's `.hydra` folder, one of its files, or a
+    sweep's `multirun.yaml`: their config is the job's params, not a run; None for any other path."""
+    if "://" in path:  # object storage: not looked into to explain
+        return None
+    folder, name = os.path.split(os.path.abspath(path))
+    above = os.path.normpath(os.path.join(path, os.pardir))  # in the words it was given
+    if os.path.basename(folder) == HYDRA_DIR and name in _HYDRA_FILES:
+        job = os.path.normpath(os.path.join(above, os.pardir))
+        return (
+            f"it is a file of the Hydra job {job}, not a run: collect that folder, {command('collect', job)}"
+        )
+    if name == HYDRA_DIR:
+        return (
+            f"it holds the config of the Hydra job {above}, not its logs: collect that folder, "
+            f"{command('collect', above)}"
+        )
+    if name == SWEEP_FILE and _starts_with(path, b"hydra:"):
+        return (
+            f"it is Hydra's record of the sweep {above} (its config and the values swept), not a run: "
+            f"collect that folder, {command('collect', above)}, where each job folder is a run"
+        )
+    return None
+
+
+def _starts_with(path: str, text: bytes) -> bool:
+    """Tell whether a file's first line starts with `text`."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(text)) == text
+    except OSError:
+        return False
 
 
 def read_hydra_files(

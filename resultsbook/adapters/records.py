@@ -41,7 +41,8 @@ class RecordsAdapter(Adapter):
     # 3: an object's records are its first list of objects, not its first list (of numbers: a curve)
     # 4: runs of the same params whose step starts again (or side by side) are runs of their own;
     #    a -o step no record has reads nothing
-    reading_version = 4
+    # 5: a `round` field (Flower's rounds) is the step, not a metric
+    reading_version = 5
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",

@@ -23,6 +23,7 @@ class WideAdapter(Adapter):
     summary = "CSV with one column per seed (e.g. rew:seed_0_...), one run per seed"
     priority = 80
     claims_by_itself = False
+    reading_version = 2  # 2: a `round` column (Flower's rounds) is the step, as the other step names
     options = {
         "step": "the column holding the step (default: the first column)",
         "seed_regex": "regex finding the seed in a column name (default: seed_<n>)",

@@ -122,7 +122,7 @@ def runs_command(
         ]
         print_json("runs", True, {"runs": documents})
         return
-    varying = [] if columns else list(differing_params(runs, exempt=()))
+    varying = [] if columns else _swept_first(list(differing_params(runs, exempt=())), runs)
     hidden = varying[SHOWN_PARAMS:] if output_format == "table" else []
     several = len({run.experiment for run in runs}) > 1 and "experiment" not in varying
     several = several and not _experiment_shown(runs, varying)
@@ -192,6 +192,18 @@ def runs_command(
             "them whole",
             err=True,
         )
+
+
+def _swept_first(varying: list[str], runs: list[Any]) -> list[str]:
+    """Put first the params a Hydra sweep overrode (`num_clients=10,16,32`): what the sweep varied,
+    not the settings that differ between sweeps (the data path of another machine)."""
+    swept = {
+        str(item).split("=", 1)[0].lstrip("+~")
+        for run in runs
+        for item in run.provenance.get("overrides", ())
+        if "=" in str(item)
+    }
+    return sorted(varying, key=lambda key: key not in swept)  # stable: alphabetical within each
 
 
 def _experiment_shown(runs: list[Any], varying: list[str]) -> bool:

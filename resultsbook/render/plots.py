@@ -701,13 +701,16 @@ def _category_ticks(axis: Any, data: PlotData, pgf: bool) -> None:
 
 
 def _style_axis(axis: Any, data: PlotData, options: FigureOptions) -> None:
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     for label in (*axis.get_xticklabels(), *axis.get_yticklabels()):
         label.set_parse_math(False)
     if data.kind == "curve":
         axis.set_xscale(options.xscale)
         if options.xscale == "linear":
+            if _whole_steps(data):  # 3 rounds are ticked 1, 2, 3, not 1.25, 1.5, ...: no step lies between
+                whole = MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True)
+                axis.xaxis.set_major_locator(whole)
             axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: short_number(value)))
     axis.set_yscale(options.yscale)
     if options.xlim:
@@ -715,6 +718,11 @@ def _style_axis(axis: Any, data: PlotData, options: FigureOptions) -> None:
     if options.ylim:
         axis.set_ylim(*options.ylim)
     axis.set_axisbelow(True)
+
+
+def _whole_steps(data: PlotData) -> bool:
+    """Tell whether every point of a curve figure lies at a whole x (steps, epochs, rounds)."""
+    return all(np.array_equal(line.x, np.round(line.x)) for panel in data.panels for line in panel.lines)
 
 
 def short_number(value: float) -> str:

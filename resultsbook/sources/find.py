@@ -101,6 +101,12 @@ def find_sources(
         patterned = compile_pattern(request.pattern)
         yield from _pattern_walk(request, patterned, adapters, forced, start, log, listings)
         return
+    if not forced:
+        from resultsbook.adapters.hydra import inside_hydra_note  # to explain
+
+        note = inside_hydra_note(root)
+        if note is not None:  # onefile would read Hydra's config as a run of params alone
+            raise SpecError(f"{root}: {note}")
     found = source_for_file(adapters, _with_its_folder(root), forced, FolderClaims())
     if found is not None:
         yield _with_params(found[0], request.params), found[1]
@@ -474,12 +480,14 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
             f"(e.g. {log.unread!r}); {fix}"
         )
     from resultsbook.adapters.dvclive import inside_live_note  # to explain
+    from resultsbook.adapters.hydra import inside_hydra_note  # to explain
     from resultsbook.adapters.mlflow_runs import artifacts_only_note, empty_experiments_note  # to explain
 
     note = (
         artifacts_only_note(request.path)
         or empty_experiments_note(request.path)
         or inside_live_note(request.path)
+        or inside_hydra_note(request.path)
     )
     if note is not None:
         return f"{head}; {note}"
