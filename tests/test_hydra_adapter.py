@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from conftest import write_native_run
@@ -276,6 +279,24 @@ def test_a_job_that_left_no_metrics_is_said_and_failed_when_its_job_log_ends_wit
     assert status.exit_code == 1
     assert "failed      2024-03-14/0" in status.output
     assert "flwr ERROR: The actor died unexpectedly before finishing this task." in status.output
+
+
+def test_a_job_log_or_a_sweep_file_that_is_a_fifo_is_never_opened(tmp_path):
+    """Reading a job log's last record, and a multirun.yaml's first line, opened the file: a FIFO in
+    its place blocked the collect forever."""
+    sweep = tmp_path / "multirun" / "2024-03-14"
+    _flower_job(sweep, 0, "")
+    (sweep / "0" / "main.log").unlink()
+    os.mkfifo(sweep / "0" / "main.log")
+    os.mkfifo(sweep / "multirun.yaml")
+
+    def collect_in_a_process(path: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "resultsbook", "collect", path, "--db", str(tmp_path / "s.db")]
+        return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+    collected = collect_in_a_process("multirun")
+    assert collected.returncode == 0 and "1 new" in collected.stdout, collected.stderr
+    assert collect_in_a_process("multirun/2024-03-14/multirun.yaml").returncode in (1, 2)
 
 
 def test_a_sweeps_multirun_yaml_or_a_jobs_hydra_folder_names_the_folder_to_collect(tmp_path, cli):

@@ -15,6 +15,7 @@ from resultsbook.adapters.csvlog import CSV_SUFFIXES
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params, format_value, values_equal
 from resultsbook.sources import fs
+from resultsbook.sources.fileio import iter_file_chunks, read_file_end
 from resultsbook.sources.interpolation import (
     InterpolationTooLarge,
     has_interpolations,
@@ -129,10 +130,8 @@ def _last_error(log: str) -> str | None:
     """Return the last record of a Hydra job log when it is an error (`flwr ERROR: the actor died`),
     else None: a job whose log ends with an error failed."""
     try:
-        with fs.open_binary(log) as handle:
-            handle.seek(max(0, fs.stat(log).st_size - _LOG_TAIL))
-            text = handle.read().decode("utf-8", errors="replace")
-    except (OSError, ValueError):  # no job log (a job that logs nothing), or one cut off
+        text = read_file_end(log, _LOG_TAIL).decode("utf-8", errors="replace")
+    except OSError:  # no job log (a job that logs nothing), or not a file (a FIFO is never opened)
         return None
     records = list(_RECORD.finditer(text))
     if not records or records[-1].group(2) not in ("ERROR", "CRITICAL"):
@@ -220,9 +219,8 @@ def inside_hydra_note(path: str) -> str | None:
 def _starts_with(path: str, text: bytes) -> bool:
     """Tell whether a file's first line starts with `text`."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read(len(text)) == text
-    except OSError:
+        return next(iter_file_chunks(path, len(text)), b"") == text
+    except OSError:  # not there, or not a file (a FIFO is never opened)
         return False
 
 

@@ -143,6 +143,21 @@ def read_small_file(path: str, cap: int) -> bytes | None:
         os.close(fd)
 
 
+def read_file_end(path: str, size: int) -> bytes:
+    """Return the last `size` bytes of a regular file (or object), all of a smaller one; raise
+    OSError as `open_regular` does (a FIFO is never opened)."""
+    if fs.is_remote(path):
+        with fs.open_binary(path) as handle:
+            handle.seek(max(0, fs.stat(path).st_size - size))
+            return bytes(handle.read(size))
+    fd = open_regular(path)
+    try:
+        os.lseek(fd, max(0, os.fstat(fd).st_size - size), os.SEEK_SET)
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
+
+
 def _read_remote_bytes(path: str, limit: Limit | None) -> bytes:
     """Return an object's bytes (objects are always regular), refusing one larger than `limit`."""
     if limit is not None and (size := fs.stat(path).st_size) > limit.bytes():
