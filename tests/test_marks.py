@@ -274,6 +274,34 @@ def test_a_cell_whose_runs_trained_for_different_budgets_is_marked_and_at_names_
     assert not next(cell for cell in at.cells.values() if cell.row == ("sac",)).marks  # one step for all
 
 
+def test_the_legend_of_runs_ending_at_different_steps_does_not_speak_of_configurations(store, tmp_path):
+    """A stranger's tree (github.com/7vik/nn-modularity @ 8cdb9e4, wandb/): runs of one name, cut at
+    step 0 and step 11, were footnoted `† averages runs whose configurations differ`, while no param
+    differed; the warning said their curves end at different steps."""
+    for seed, steps in ((0, 1), (1, 12), (2, 12)):
+        points = [{"step": step, "acc": 0.5 + step / 100} for step in range(steps)]
+        write_native_run(tmp_path / "runs" / f"a_{seed}", {"method": "a", "seed": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
+    footnotes = dict(layout_table(table, TableFormat(), Labels()).footnotes)
+    assert footnotes["†"] == "averages runs whose curves end at different steps (1 cell)"
+    for seed in range(3):
+        points = [{"step": step, "acc": 0.6} for step in range(12)]
+        write_native_run(tmp_path / "runs" / f"b_{seed}", {"method": "b", "seed": seed, "lr": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
+    footnotes = dict(layout_table(table, TableFormat(), Labels()).footnotes)
+    assert footnotes["†"] == "averages runs whose configurations or training lengths differ (2 cells)"
+
+
+def test_the_summary_line_of_many_cells_of_runs_ending_at_different_steps_says_so():
+    from resultsbook.outputs.build import Finding
+
+    ends = "averages runs whose curves end at different steps (0 to 11): last reads each run to its own end"
+    many = [Finding("t", f"cell {i}", "mixed", ends) for i in range(4)]
+    assert finding_lines(many)[0].startswith("t: 4 cells: averages runs whose curves end at different steps; e.g.")
+
+
 def test_a_run_that_trained_half_the_budget_of_the_others_is_marked(store, tmp_path):
     """A stranger's tree (mopben/bipedal-walker @ 1f6d5b9, runs/ablations/sde): seeds 0-2 trained 2M
     steps and seed 42 1M, exactly half; its best reward was averaged with theirs, unmarked."""

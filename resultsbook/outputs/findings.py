@@ -14,7 +14,14 @@ from resultsbook.query.aggregate import LISTED, expected_replicates
 from resultsbook.query.marks import replicate_text
 from resultsbook.query.outliers import lone_outlier
 from resultsbook.query.taskscale import number_text
-from resultsbook.render.layout import MARK_SUMMARIES, Labels, Layout, cell_label, replicates_word
+from resultsbook.render.layout import (
+    MARK_SUMMARIES,
+    Labels,
+    Layout,
+    cell_label,
+    mixed_summary,
+    replicates_word,
+)
 from resultsbook.voice import option
 
 
@@ -61,6 +68,8 @@ def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[st
         elif group not in summarised:
             summarised.add(group)
             what = MARK_SUMMARIES.get(finding.kind, finding.kind)
+            if finding.kind == "mixed":
+                what = mixed_summary(other.text for other in findings if (other.entry, other.kind) == group)
             lines.append(
                 f"{finding.entry}: {len(cells_of[group])} cells: {what}; e.g. {finding.cell}: {finding.text} "
                 f"({option('verbose')} lists every cell)"

@@ -73,6 +73,7 @@ LENGTH_BOUND = frozenset({"last", "last_k", "min", "max", "mean", "best"})
 SHORT_RUN = 0.5  # a run that ends at half of the longest run's last step or before trained for another budget
 # budgets are few: runs of a cell ending at more distinct steps than this stopped early, each on its own
 BUDGETS = 2
+ENDS_TEXT = "averages runs whose curves end at different steps"  # a † of training length, not of settings
 
 
 def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
@@ -88,7 +89,7 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     if len(set(ends[known].tolist())) > BUDGETS:  # each run stopped where it would: early stopping
         return None
     text = (
-        f"averages runs whose curves end at different steps ({step_text(low)} to {step_text(high)}): "
+        f"{ENDS_TEXT} ({step_text(low)} to {step_text(high)}): "
         f"{reduction} reads each run to its own end; "
         f"reduce = 'at({step_text(low)})' compares them at one step"
     )

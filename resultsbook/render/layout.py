@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from resultsbook.errors import RenderError, ResultsbookError, closest
 from resultsbook.params import format_value
 from resultsbook.query.goal import Goal, metric_goal
+from resultsbook.query.marks import ENDS_TEXT
 from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, ResultTable
 from resultsbook.query.significance import TESTS, p_value, resolve_test, test_name
 from resultsbook.query.stats import BOOTSTRAPS, CENTERS, SMALL_BOOTSTRAP_N, SPREADS, check_pairing
@@ -43,6 +44,8 @@ MARK_SUMMARIES = {
     "incomplete": "fewer replicates than expected",
     "few": "too few replicates: the spread says little",
     "mixed": "averages runs whose configurations differ",
+    "ends": ENDS_TEXT,
+    "mixed_or_ends": "averages runs whose configurations or training lengths differ",
     "provenance": "runs from different code or data (git commits, a dirty tree, data versions)",
     "status": "includes failed, interrupted or still-running runs",
     "duplicate": "several runs share one replicate (seed)",
@@ -482,8 +485,18 @@ def _assign_marks(
                 summary = MARK_SUMMARIES["untested"]
             if kind == "few" and _single_only(marks):  # no spread is shown to say little
                 summary = MARK_SUMMARIES["single"]
+            if kind == "mixed":
+                summary = mixed_summary(m.text for shown in marks.values() for m in shown if m.kind == kind)
             notes.append((symbol, f"{summary} ({count} cell{'s' if count > 1 else ''})"))
     return tuple(notes)
+
+
+def mixed_summary(texts: Iterable[str]) -> str:
+    """Say what the `†` of a table stand for: differing configurations, runs of different lengths, or both."""
+    ends = [text.startswith(ENDS_TEXT) for text in texts]
+    if ends and all(ends):
+        return MARK_SUMMARIES["ends"]
+    return MARK_SUMMARIES["mixed_or_ends" if any(ends) else "mixed"]
 
 
 def _single_only(marks: Mapping[tuple[int, int], tuple[Mark, ...]]) -> bool:
