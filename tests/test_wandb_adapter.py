@@ -595,3 +595,21 @@ def test_a_latest_run_folder_that_is_no_link_is_read_when_no_sibling_holds_its_r
     write_run(tmp_path / "both" / "wandb" / "latest-run", records)
     found = list(find_sources(CollectRequest(str(tmp_path / "both"))))
     assert [os.path.basename(s.path) for s, _ in found] == ["run-20250101_000000-abc123"]
+
+
+def test_collecting_a_run_folders_files_names_the_run_folder_to_collect(tmp_path, cli):
+    """7vik/nn-modularity@8cdb9e4: `collect wandb/run-20250126_220632-ktx43zjs/files` (one folder too
+    deep) was told to read requirements.txt with --pattern '**/requirements.txt', as a log."""
+    run = write_run(tmp_path / "wandb" / "run-20250126_220632-ktx43zjs", [run_record("ktx43zjs")], "ktx43zjs")
+    (run / "files" / "media" / "graph").mkdir(parents=True)
+    (run / "files" / "requirements.txt").write_text("torch==2.5.1\n")
+    (run / "files" / "wandb-metadata.json").write_text('{"program": "main.py"}')
+    for given in (f"{run.name}/files", f"{run.name}/files/media/graph"):
+        result = cli("collect", f"wandb/{given}", "--db", "rb.db")
+        assert result.exit_code == 1
+        assert (
+            f"no runs found under wandb/{given}; it is inside the W&B run folder wandb/{run.name}, which "
+            "holds its log and files/: collect that folder" in result.output
+        )
+        assert "--pattern" not in result.output
+    assert cli("collect", f"wandb/{run.name}", "--db", "rb.db").exit_code == 0

@@ -474,6 +474,27 @@ class CutLog:
         )
 
 
+def inside_run_note(path: str) -> str | None:
+    """Say which W&B run folder to collect when `path` is inside one (its `files/`, `logs/` or
+    `files/media/`), where no run of its own is; None for any other folder."""
+    if "://" in path:  # object storage: not looked into to explain
+        return None
+    folder = os.path.abspath(path)
+    for levels in range(1, 4):  # files/media/<kind>: W&B nests no deeper
+        run = os.path.dirname(folder)
+        if run == folder:
+            return None
+        name = os.path.basename(run)
+        if (RUN_FOLDER.fullmatch(name) or name == "latest-run") and fs.isdir(os.path.join(run, FILES_DIR)):
+            shown = os.path.normpath(os.path.join(path, *[os.pardir] * levels))  # in the words it was given
+            return (
+                f"it is inside the W&B run folder {shown}, which holds its log and files/: "
+                "collect that folder"
+            )
+        folder = run
+    return None
+
+
 def _step_number(summary: Mapping[str, Any]) -> float | None:
     """Return a summary's `_step`, if it holds a number there."""
     step = summary.get("_step")

@@ -475,11 +475,13 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         )
     from resultsbook.adapters.dvclive import inside_live_note  # to explain
     from resultsbook.adapters.mlflow_runs import artifacts_only_note, empty_experiments_note  # to explain
+    from resultsbook.adapters.wandbrun import inside_run_note  # to explain
 
     note = (
         artifacts_only_note(request.path)
         or empty_experiments_note(request.path)
         or inside_live_note(request.path)
+        or inside_run_note(request.path)
     )
     if note is not None:
         return f"{head}; {note}"
