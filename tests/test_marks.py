@@ -285,6 +285,14 @@ def test_the_legend_of_runs_ending_at_different_steps_does_not_speak_of_configur
     table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
     footnotes = dict(layout_table(table, TableFormat(), Labels()).footnotes)
     assert footnotes["†"] == "averages runs whose curves end at different steps (1 cell)"
+    (cell,) = table.cells.values()
+    assert cell.marks[-1].details[0] == "a_0: ends at step 0"
+    for seed in range(3):  # W&B's display name, one for every run of a method: the folders tell them apart
+        (tmp_path / "runs" / f"a_{seed}" / "run.json").write_text('{"name": "probe"}')
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
+    (cell,) = table.cells.values()
+    assert cell.marks[-1].details == ("runs/a_0: ends at step 0", "runs/a_1: ends at step 11", "runs/a_2: ends at step 11")
     for seed in range(3):
         points = [{"step": step, "acc": 0.6} for step in range(12)]
         write_native_run(tmp_path / "runs" / f"b_{seed}", {"method": "b", "seed": seed, "lr": seed}, points)

@@ -94,8 +94,8 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
         f"reduce = 'at({step_text(low)})' compares them at one step"
     )
     order = np.argsort(ends[known], kind="stable")
-    names = members.field("name")
-    details = tuple(f"{names[known][i]}: ends at step {step_text(float(ends[known][i]))}" for i in order)
+    names = told_apart(members.field("name")[known].tolist(), members.field("source")[known].tolist())
+    details = tuple(f"{names[i]}: ends at step {step_text(float(ends[known][i]))}" for i in order)
     return Mark("mixed", text, details)
 
 
@@ -322,6 +322,13 @@ def replicate_text(keys: Sequence[str], values: Key) -> str:
     if len(keys) == 1:
         return f"{keys[0]} {format_value(values[0])}"
     return ", ".join(f"{k}={format_value(v)}" for k, v in zip(keys, values))
+
+
+def told_apart(names: Sequence[str], sources: Sequence[str]) -> list[str]:
+    """Return each run's name, or its source where runs share a name (the row key `name`, a tracker's
+    display name reused by every run of a sweep), so that a sentence naming runs tells them apart."""
+    counts = Counter(names)
+    return [name if counts[name] == 1 else source for name, source in zip(names, sources, strict=True)]
 
 
 def named_list(texts: Sequence[str], shown: int) -> str:
