@@ -613,3 +613,27 @@ def test_collecting_a_run_folders_files_names_the_run_folder_to_collect(tmp_path
         )
         assert "--pattern" not in result.output
     assert cli("collect", f"wandb/{run.name}", "--db", "rb.db").exit_code == 0
+
+
+def test_a_log_torn_in_its_last_row_after_the_summary_of_that_row_says_its_series_stop_early(tmp_path):
+    """7vik/nn-modularity@8cdb9e4 transformer/wandb/run-20241024_082905-lo14fiq5: the log ends inside
+    its last history row (one spanning blocks), after the summary written at that row's _step 110; the
+    series stop at 109 (test_loss 0.0077, the summary's 0.0062) and nothing said the run went on."""
+
+    def summary(*items: bytes) -> bytes:
+        return pb(3, b"".join(pb(1, i) for i in items))
+
+    records = [run_record(), *(history(s, {"loss": 1 / (s + 1)}) for s in range(5))]
+    records.append(summary(item("loss", 0.05), item("_step", 5)))
+    records.append(history(5, {"loss": 0.05, "mask": "x" * 70_000}))  # spans blocks: the cut tears it
+    folder = write_run(tmp_path / "run-20241024_082905-abc123", records)
+    log = folder / "run-abc123.wandb"
+    log.write_bytes(log.read_bytes()[: 2 * BLOCK])
+    run, problems = read_folder(folder)
+    assert run.metrics["loss"].steps.tolist() == [0, 1, 2, 3, 4] and run.summary["loss"] == 0.05
+    cut = [p.message for p in problems if "cut short of the run" in p.message]
+    assert cut == [
+        "holds the run up to _step 4, but the log's own last summary has it at _step 5: the log was cut short "
+        "of the run (copied or committed while W&B was writing it?), so each series stops early and its last "
+        "point is not the run's last value"
+    ]

@@ -75,8 +75,9 @@ class WandbAdapter(Adapter):
 
     name = "wandb"
     # 2: a run stopped by Ctrl-C is interrupted; 3: a failed run's traceback; 4: a folder without its
-    # log is named by the run id in the folder's name, and keeps that id
-    reading_version = 4
+    # log is named by the run id in the folder's name, and keeps that id; 5: a log torn in a row after
+    # the summary of that row says its series stop early
+    reading_version = 5
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
 
@@ -383,12 +384,15 @@ class WandbRun:
                     self.environment.setdefault("git", {}).setdefault(key, git[key])
 
     def cut_short_of_summary(self) -> CutLog | None:
-        """Return where a cut log stops when files/wandb-summary.json shows the run went on past it."""
+        """Return where a cut log stops when its summary (files/wandb-summary.json, or the log's own,
+        written before a row the cut tore) shows the run went on past it."""
         if self.complete or not self.rows or self.last_row_step is None:
             return None
-        if not _is_later(self.file_summary_step, self.last_row_step):
+        step = _step_number(self.summary)  # the later of the two: fill_from_file keeps it
+        if step is None or not _is_later(step, self.last_row_step):
             return None
-        return CutLog(self.last_row_step, float(self.file_summary_step or 0))
+        whose = f"files/{SUMMARY_FILE}" if step == self.file_summary_step else "the log's own last summary"
+        return CutLog(self.last_row_step, step, whose)
 
     # ------------------------------------------------------------ the run
     def to_record(self, fallback_name: str, path: str, has_log: bool, problems: list[Problem]) -> RunRecord:
@@ -457,17 +461,19 @@ class WandbRun:
 
 @dataclass(frozen=True)
 class CutLog:
-    """A log cut before the end of a run that files/wandb-summary.json shows went on."""
+    """A log cut before the end of a run that its summary (files/wandb-summary.json, or the log's
+    own) shows went on."""
 
     last_step: float
     summary_step: float
+    whose: str = f"files/{SUMMARY_FILE}"  # the summary that went on: that file, or the log's own
 
     def problem(self, log: str) -> Problem:
         """Return the problem that says each series stops early and what was kept."""
         last, end = f"{self.last_step:g}", f"{self.summary_step:g}"
         return Problem(
             log,
-            f"holds the run up to _step {last}, but files/{SUMMARY_FILE} has it at _step {end}: the log "
+            f"holds the run up to _step {last}, but {self.whose} has it at _step {end}: the log "
             "was cut short of the run (copied or committed while W&B was writing it?), so each series "
             "stops early and its last point is not the run's last value",
             f"the points up to _step {last}; the summary's values as each metric's final value",
