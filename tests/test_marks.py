@@ -310,6 +310,26 @@ def test_the_summary_line_of_many_cells_of_runs_ending_at_different_steps_says_s
     assert finding_lines(many)[0].startswith("t: 4 cells: averages runs whose curves end at different steps; e.g.")
 
 
+def test_a_list_of_seeds_over_runs_that_hold_no_seed_names_no_seed_missing(store, tmp_path):
+    """7vik/nn-modularity's W&B runs log no config; with `seeds = [0, 1, 2]` a cell of 2 runs was
+    marked `n = 2 of the 3 runs listed (missing seed 0, seed 1, seed 2)` and warned `averages seed none,
+    which the table's list of seeds does not name`."""
+    from resultsbook.outputs.findings import surplus_findings
+
+    for run in range(2):
+        write_native_run(tmp_path / "runs" / f"a_{run}", {"method": "a"}, [{"step": 1, "acc": 0.5 + run / 10}])
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("acc"),), rows=("method",), replicate_values=(0, 1, 2))
+    table = aggregate(store, query)
+    (cell,) = table.cells.values()
+    assert [mark.text for mark in cell.marks if mark.kind == "incomplete"] == ["n = 2 of the 3 seeds listed"]
+    (finding,) = surplus_findings("t", table, Labels())
+    assert finding.text == (
+        "averages runs that hold no seed (n = 2), which the table's list of seeds cannot name: set replicate "
+        "to the param that numbers them, or remove seeds"
+    )
+
+
 def test_a_run_that_trained_half_the_budget_of_the_others_is_marked(store, tmp_path):
     """A stranger's tree (mopben/bipedal-walker @ 1f6d5b9, runs/ablations/sde): seeds 0-2 trained 2M
     steps and seed 42 1M, exactly half; its best reward was averaged with theirs, unmarked."""
