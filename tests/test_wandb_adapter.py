@@ -637,3 +637,22 @@ def test_a_log_torn_in_its_last_row_after_the_summary_of_that_row_says_its_serie
         "of the run (copied or committed while W&B was writing it?), so each series stops early and its last "
         "point is not the run's last value"
     ]
+
+
+def test_collecting_a_run_folders_summary_file_reads_the_run(tmp_path, cli):
+    """7vik/nn-modularity@8cdb9e4: `collect wandb/run-…-ktx43zjs/files/wandb-summary.json` was read by the
+    records adapter as 5 runs, one per summary key (`run=0,task=_step` among them)."""
+    run = write_run(
+        tmp_path / "wandb" / "run-20250126_220632-ktx43zjs",
+        [run_record("ktx43zjs"), history(0, {"acc": 0.6})],
+        "ktx43zjs",
+    )
+    (run / "files").mkdir()
+    (run / "files" / "wandb-summary.json").write_text('{"acc": 0.6, "loss": 0.1, "_step": 0, "_runtime": 7}')
+    given = f"wandb/{run.name}/files/wandb-summary.json"
+    assert cli("collect", given, "--db", "rb.db").output.startswith(f"Collected {given}: 1 new")
+    assert cli("collect", f"wandb/{run.name}", "--db", "rb.db").output.startswith(
+        f"Collected wandb/{run.name}: 0 new, 0 updated, 1 unchanged"
+    )
+    runs = json.loads(cli("runs", "--db", "rb.db", "--format", "json").output)["runs"]
+    assert [(r["adapter"], r["name"], r["source"]) for r in runs] == [("wandb", "ktx43zjs", f"wandb/{run.name}")]

@@ -96,11 +96,20 @@ class WandbAdapter(Adapter):
         return Claim((self._source(folder.path, logs, has_files),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the run folder of a `.wandb` log named by a path pattern."""
-        if not LOG_FILE.fullmatch(os.path.basename(path)):
+        """Read the run folder of a `.wandb` log, or of one of its files/ (`files/wandb-summary.json`:
+        the run's, not a file of scores of its own), named by a path or a pattern."""
+        name = os.path.basename(path)
+        if name in RUN_FILES and os.path.basename(os.path.dirname(path)) == FILES_DIR:
+            folder = os.path.dirname(os.path.dirname(path))
+            run = os.path.basename(folder)
+            if not (RUN_FOLDER.fullmatch(run) or run == "latest-run"):
+                return None
+            logs = sorted(n for n in fs.listdir(folder) if LOG_FILE.fullmatch(n))
+            return self._source(folder, logs, True)
+        if not LOG_FILE.fullmatch(name):
             return None
         folder = os.path.dirname(path)
-        return self._source(folder, [os.path.basename(path)], fs.isdir(os.path.join(folder, FILES_DIR)))
+        return self._source(folder, [name], fs.isdir(os.path.join(folder, FILES_DIR)))
 
     def _source(self, folder: str, logs: list[str], has_files: bool) -> Source:
         """Return the source of one run folder: its log (the first, if several) and files/ JSON/YAML."""
