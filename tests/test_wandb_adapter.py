@@ -656,3 +656,13 @@ def test_collecting_a_run_folders_summary_file_reads_the_run(tmp_path, cli):
     )
     runs = json.loads(cli("runs", "--db", "rb.db", "--format", "json").output)["runs"]
     assert [(r["adapter"], r["name"], r["source"]) for r in runs] == [("wandb", "ktx43zjs", f"wandb/{run.name}")]
+    (run / "logs").mkdir()
+    (run / "logs" / "debug.log").write_text("2025-01-26 22:06:32,123 INFO MainThread:1 Current SDK version\n")
+    for other in ("files/wandb-summary.json", "logs/debug.log"):  # the run's, as its folder is
+        assert "0 new, 0 updated, 1 unchanged" in cli("collect", f"wandb/{run.name}/{other}", "--db", "rb.db").output
+    (tmp_path / "wandb" / "debug.log").write_text("2025-01-26 22:06:32,123 INFO MainThread:1 Current SDK\n")
+    debug = cli("collect", "wandb/debug.log", "--db", "rb.db")
+    assert debug.exit_code == 2 and debug.output == (
+        "Error: no adapter reads wandb/debug.log; it is W&B's debug log, which holds no metrics: collect the "
+        "folder of its runs, wandb\n"
+    )

@@ -50,6 +50,8 @@ from resultsbook.sources.yamlio import read_yaml_file
 RUN_FOLDER = re.compile(r"(?:offline-)?run-\d{8}_\d{6}-(?P<id>[A-Za-z0-9_-]+)")
 LOG_FILE = re.compile(r"run-.+\.wandb")
 FILES_DIR = "files"
+LOGS_DIR = "logs"  # W&B's debug logs of the run: no metrics
+DEBUG_LOGS = ("debug.log", "debug-internal.log", "debug-core.log")
 CONFIG_FILE, SUMMARY_FILE, METADATA_FILE = "config.yaml", "wandb-summary.json", "wandb-metadata.json"
 RUN_FILES = (CONFIG_FILE, SUMMARY_FILE, METADATA_FILE)
 _INTERNAL = "_wandb"
@@ -96,10 +98,11 @@ class WandbAdapter(Adapter):
         return Claim((self._source(folder.path, logs, has_files),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the run folder of a `.wandb` log, or of one of its files/ (`files/wandb-summary.json`:
-        the run's, not a file of scores of its own), named by a path or a pattern."""
+        """Read the run folder of a `.wandb` log, or of a file in its files/ or logs/
+        (`files/wandb-summary.json`: the run's, not a file of scores of its own), named by a path or a
+        pattern."""
         name = os.path.basename(path)
-        if name in RUN_FILES and os.path.basename(os.path.dirname(path)) == FILES_DIR:
+        if os.path.basename(os.path.dirname(path)) in (FILES_DIR, LOGS_DIR):
             folder = os.path.dirname(os.path.dirname(path))
             run = os.path.basename(folder)
             if not (RUN_FOLDER.fullmatch(run) or run == "latest-run"):
@@ -487,6 +490,15 @@ class CutLog:
             "stops early and its last point is not the run's last value",
             f"the points up to _step {last}; the summary's values as each metric's final value",
         )
+
+
+def debug_log_note(path: str) -> str | None:
+    """Say what to collect when `path` is W&B's debug log beside the run folders (`wandb/debug.log`,
+    a copy of the last run's): it holds no metrics; None for any other file."""
+    if os.path.basename(path) not in DEBUG_LOGS or os.path.basename(os.path.dirname(path)) != "wandb":
+        return None
+    folder = os.path.dirname(path)
+    return f"it is W&B's debug log, which holds no metrics: collect the folder of its runs, {folder}"
 
 
 def inside_run_note(path: str) -> str | None:

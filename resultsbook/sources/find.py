@@ -105,8 +105,12 @@ def find_sources(
     if found is not None:
         yield _with_params(found[0], request.params), found[1]
         return
+    from resultsbook.adapters.wandbrun import debug_log_note  # to explain
     from resultsbook.sources.remote import web_address_hint
 
+    note = debug_log_note(root)
+    if note is not None:
+        raise SpecError(f"no adapter reads {root}; {note}")
     hint = web_address_hint(root)
     raise SpecError(
         f"no adapter reads {root}; {hint + '; for a file, ' if hint else ''}"
