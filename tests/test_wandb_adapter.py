@@ -666,3 +666,15 @@ def test_collecting_a_run_folders_summary_file_reads_the_run(tmp_path, cli):
         "Error: no adapter reads wandb/debug.log; it is W&B's debug log, which holds no metrics: collect the "
         "folder of its runs, wandb\n"
     )
+
+
+def test_show_and_diff_take_a_runs_own_folder_name(tmp_path, cli):
+    """7vik/nn-modularity@8cdb9e4: every run of a method shares one display name; `show
+    run-20250126_220632-ktx43zjs`, the folder W&B names the run by, said no run has that id or name."""
+    for folder, run_id in (("run-20250126_220632-ktx43zjs", "ktx43zjs"), ("run-20250126_235311-z4k1ciks", "z4k1ciks")):
+        write_run(tmp_path / "wandb" / folder, [run_record(run_id, name="probe"), history(0, {"acc": 0.6})], run_id)
+    assert cli("collect", "wandb", "--db", "rb.db").exit_code == 0
+    shown = cli("show", "run-20250126_220632-ktx43zjs", "--db", "rb.db")
+    assert shown.exit_code == 0 and "source: wandb/run-20250126_220632-ktx43zjs (wandb)" in shown.output
+    diff = cli("diff", "run-20250126_220632-ktx43zjs", "run-20250126_235311-z4k1ciks", "--db", "rb.db")
+    assert diff.exit_code == 0 and "wandb.run_id" in diff.output
