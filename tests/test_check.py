@@ -570,3 +570,18 @@ def test_a_changed_cell_quoted_twice_on_one_line_names_the_line_once(tmp_path):
     quotes = [Quote(paper, 10, "cv/r/r2", "pm"), Quote(paper, 10, "cv/r/r2", "n")]
     [change] = quoted_cell_changes(str(built), numbers("-68"), quotes)
     assert len(change.quoted_at) == 1 and change.quoted_at[0].endswith("main.tex:10")
+
+
+def test_runs_added_or_removed_that_share_a_name_are_named_by_their_source(store, tmp_path):
+    """7vik/nn-modularity's W&B runs share one display name per method: check said `1 run removed
+    (modular_neuron masking-…)`, the name of the cell itself, not which of its runs went."""
+    from conftest import write_native_run
+
+    from resultsbook.freshness.check import run_names
+    from resultsbook.sources.collect import CollectRequest, collect
+
+    for run, name in (("a", "probe"), ("b", "probe"), ("c", "alone")):
+        write_native_run(tmp_path / "runs" / run, {"m": 1}, [{"step": 0, "acc": 0.5}], run={"name": name})
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    ids = {run.source.rsplit("/", 1)[-1]: run.run_id for run in store.runs()}
+    assert run_names(store, ids.values()) == {ids["a"]: "runs/a", ids["b"]: "runs/b", ids["c"]: "alone"}

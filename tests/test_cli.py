@@ -738,6 +738,20 @@ def test_a_row_key_over_runs_without_params_points_at_the_problems(cli, tmp_path
     assert "read the file with --adapter records" in cli("problems").output
 
 
+def test_a_misspelt_run_field_over_runs_without_params_is_named(cli, tmp_path):
+    """7vik/nn-modularity's W&B runs log no config: `--rows nmae` was told the runs have no param at
+    all and to read `resultsbook problems`, not that it meant the run field `name`."""
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "accuracy.csv").write_text("step,acc\n0,0.9\n1,0.8\n")
+    assert cli("collect", "results/accuracy.csv").exit_code == 0
+    result = cli("table", "--rows", "nmae", "--metric", "acc")
+    assert result.exit_code == 2 and result.output == (
+        "Error: row key 'nmae' is not a param of any selected run; did you mean 'name'? (the runs have no "
+        "param at all, only their fields)\n"
+    )
+    assert cli("table", "--rows", "name", "--metric", "acc").exit_code == 0
+
+
 def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     (tmp_path / "empty").mkdir()
     nothing = cli("collect", "empty")
@@ -1214,8 +1228,7 @@ def test_a_run_named_by_its_last_folder_is_answered_with_its_whole_name(tmp_path
     for number in (1, 2, 10, 11, 100):
         shutil.copytree(written, tmp_path / "lightning_logs" / f"version_{number}")
     cli("collect", "lightning_logs")
-    shown = cli("show", "version_1")
-    assert shown.exit_code == 2
-    assert shown.output == (
-        "Error: no run has the id or name 'version_1'; did you mean 'lightning_logs/version_1'?\n"
-    ), shown.output
+    shown = cli("show", "version_1")  # the run's own folder names it (stranger18: W&B's run-<date>-<id>)
+    assert shown.exit_code == 0 and shown.output.startswith("run "), shown.output
+    assert "lightning_logs/version_1 (" in shown.output
+

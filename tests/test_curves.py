@@ -304,3 +304,17 @@ def test_runs_that_never_logged_the_metric_are_named_with_what_they_log(tmp_path
         "2 selected run(s) have no value of 'AverageTestEpRet' and are left out (algo=PPO: 2); "
         "2 of them log 'AverageEpRet'",
     )
+
+
+def test_runs_of_one_name_whose_curves_end_early_are_told_apart_by_their_folders(tmp_path, store):
+    """7vik/nn-modularity's W&B runs share one display name per method: a figure with hue = "name" said
+    `modular_neuron masking-… ends at step 0 and modular_neuron masking-… ends at step 0, the others at 11`."""
+    for run, steps in (("a", 1), ("b", 1), ("c", 12)):
+        points = [{"step": step, "acc": 0.5} for step in range(steps)]
+        write_native_run(tmp_path / "runs" / run, {"method": "m"}, points, run={"name": "probe"})
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    curves = aggregate_curves(store, CurveQuery(metric="acc", hue="name", band=None))
+    assert curves.notes[-1].endswith(
+        "(fewer than 3 seeds had data there: runs/a ends at step 0 and runs/b ends at step 0, the others at 11; "
+        "min_seeds = N draws the points N seeds reach)"
+    )

@@ -263,6 +263,16 @@ def test_table_says_which_flag_gives_a_metric_with_no_goal_its_bold(make_run, cl
     assert "has no goal" not in bold.output
     csv = cli("table", "--rows", "model", "--metric", "AverageTestEpRet", "--format", "csv")
     assert csv.exit_code == 0 and "has no goal" not in csv.output
+
+
+def test_the_goal_flag_of_a_metric_named_with_spaces_is_quoted_for_the_shell(make_run, cli):
+    """7vik/nn-modularity's W&B metric `GPT-2 Token Sub-Space Intervention Accuracy 5`: the note said
+    `--goal GPT-2 Token Sub-Space Intervention Accuracy 5=max`, five words to a shell."""
+    metric = "GPT-2 Token Sub-Space Intervention Accuracy 5"
+    _runs(make_run, metric)
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", metric)
+    assert f"give it with --goal '{metric}=max' (or =min)" in result.output
     one_row = cli("table", "--rows", "model", "--metric", "AverageTestEpRet", "--where", "model=a")
     assert "has no goal" not in one_row.output  # nothing competes for bold
 

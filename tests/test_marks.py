@@ -289,10 +289,7 @@ def test_the_footnote_of_a_cell_marked_for_its_curves_ends_says_so_not_that_conf
         write_native_run(tmp_path / "runs" / f"ppo_{seed}", {"algo": "ppo", "seed": seed, "lr": lr}, points)
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     footnotes = layout_table(aggregate(store, query), TableFormat(), Labels()).footnotes
-    assert (
-        "†",
-        "averages runs whose configurations differ, or whose curves end at different steps (2 cells)",
-    ) in footnotes
+    assert ("†", "averages runs whose configurations or training lengths differ (2 cells)") in footnotes
 
 
 def test_a_flood_of_cells_whose_curves_end_apart_is_summed_up_as_such(store, tmp_path):
@@ -309,6 +306,54 @@ def test_a_flood_of_cells_whose_curves_end_apart_is_summed_up_as_such(store, tmp
     lines = finding_lines(mark_findings("t", table, layout, Labels()))
     [line] = [line for line in lines if "curves end" in line]
     assert line.startswith("t: 4 cells: averages runs whose curves end at different steps; e.g. a: ")
+
+
+def test_the_legend_of_runs_ending_at_different_steps_does_not_speak_of_configurations(store, tmp_path):
+    """A stranger's tree (github.com/7vik/nn-modularity @ 8cdb9e4, wandb/): runs of one name, cut at
+    step 0 and step 11, were footnoted `† averages runs whose configurations differ`, while no param
+    differed; the warning said their curves end at different steps."""
+    for seed, steps in ((0, 1), (1, 12), (2, 12)):
+        points = [{"step": step, "acc": 0.5 + step / 100} for step in range(steps)]
+        write_native_run(tmp_path / "runs" / f"a_{seed}", {"method": "a", "seed": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
+    footnotes = dict(layout_table(table, TableFormat(), Labels()).footnotes)
+    assert footnotes["†"] == "averages runs whose curves end at different steps (1 cell)"
+    (cell,) = table.cells.values()
+    assert cell.marks[-1].details[0] == "a_0: ends at step 0"
+    for seed in range(3):  # W&B's display name, one for every run of a method: the folders tell them apart
+        (tmp_path / "runs" / f"a_{seed}" / "run.json").write_text('{"name": "probe"}')
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
+    (cell,) = table.cells.values()
+    assert cell.marks[-1].details == ("runs/a_0: ends at step 0", "runs/a_1: ends at step 11", "runs/a_2: ends at step 11")
+    for seed in range(3):
+        points = [{"step": step, "acc": 0.6} for step in range(12)]
+        write_native_run(tmp_path / "runs" / f"b_{seed}", {"method": "b", "seed": seed, "lr": seed}, points)
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
+    footnotes = dict(layout_table(table, TableFormat(), Labels()).footnotes)
+    assert footnotes["†"] == "averages runs whose configurations or training lengths differ (2 cells)"
+
+
+def test_a_list_of_seeds_over_runs_that_hold_no_seed_names_no_seed_missing(store, tmp_path):
+    """7vik/nn-modularity's W&B runs log no config; with `seeds = [0, 1, 2]` a cell of 2 runs was
+    marked `n = 2 of the 3 runs listed (missing seed 0, seed 1, seed 2)` and warned `averages seed none,
+    which the table's list of seeds does not name`."""
+    from resultsbook.outputs.findings import surplus_findings
+
+    for run in range(2):
+        write_native_run(tmp_path / "runs" / f"a_{run}", {"method": "a"}, [{"step": 1, "acc": 0.5 + run / 10}])
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("acc"),), rows=("method",), replicate_values=(0, 1, 2))
+    table = aggregate(store, query)
+    (cell,) = table.cells.values()
+    assert [mark.text for mark in cell.marks if mark.kind == "incomplete"] == ["n = 2 of the 3 seeds listed"]
+    (finding,) = surplus_findings("t", table, Labels())
+    assert finding.text == (
+        "averages runs that hold no seed (n = 2), which the table's list of seeds cannot name: set replicate "
+        "to the param that numbers them, or remove seeds"
+    )
 
 
 def test_a_run_that_trained_half_the_budget_of_the_others_is_marked(store, tmp_path):

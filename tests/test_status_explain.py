@@ -368,6 +368,22 @@ def test_status_names_no_missing_seed_when_each_run_drew_its_own(tmp_path, monke
     ]
 
 
+def test_status_names_no_seed_of_the_spec_missing_from_runs_that_have_no_seed(tmp_path, monkeypatch):
+    """7vik/nn-modularity's W&B runs log no config: with `seeds = [0, 1, 2]`, as status advised, a cell of
+    2 runs read `2 of 3, missing seed 0, seed 1, seed 2`, three missing of three while two were there."""
+    for run, model in (("a0", "a"), ("a1", "a"), ("a2", "a"), ("b0", "b"), ("b1", "b")):
+        write_native_run(tmp_path / f"runs/{run}", {"model": model}, [{"step": 1, "acc": 0.5}])
+    spec = '[[sources]]\npath = "runs"\n\n[tables.t]\nrows = ["model"]\nmetric = "acc"\noutputs = []\n'
+    monkeypatch.chdir(tmp_path)
+    for seeds in ("", "seeds = [0, 1, 2]\n"):
+        (tmp_path / "resultsbook.toml").write_text(spec + seeds)
+        assert run_cli("build").exit_code == 0, run_cli("build").output
+        assert run_cli("status").output.splitlines()[:2] == [
+            "t: 1 of 2 cells complete",
+            "  b: 2 of 3, missing 1 unnamed (its runs hold no replicate key to name them by)",
+        ]
+
+
 def test_a_complete_cell_names_no_missing_seed_when_another_ran_an_extra_one(project):
     subprocess.run(
         [sys.executable, "train.py", "--seeds", "5", "--models", "mlp", "--datasets", "moons"],
@@ -500,7 +516,7 @@ def test_status_counts_each_run_of_a_cell_without_seeds(tmp_path, monkeypatch):
     run_cli("collect", "runs")
     lines = run_cli("status", "--all").output.splitlines()
     assert lines[0] == "t: 1 of 2 cells complete"
-    assert "  256: 1 of 2, missing 1 unnamed (set seeds = [...] in the spec)" in lines
+    assert "  256: 1 of 2, missing 1 unnamed (its runs hold no replicate key to name them by)" in lines
     assert "  128: 2 of 2" in lines
 
 

@@ -595,3 +595,86 @@ def test_a_latest_run_folder_that_is_no_link_is_read_when_no_sibling_holds_its_r
     write_run(tmp_path / "both" / "wandb" / "latest-run", records)
     found = list(find_sources(CollectRequest(str(tmp_path / "both"))))
     assert [os.path.basename(s.path) for s, _ in found] == ["run-20250101_000000-abc123"]
+
+
+def test_collecting_a_run_folders_files_names_the_run_folder_to_collect(tmp_path, cli):
+    """7vik/nn-modularity@8cdb9e4: `collect wandb/run-20250126_220632-ktx43zjs/files` (one folder too
+    deep) was told to read requirements.txt with --pattern '**/requirements.txt', as a log."""
+    run = write_run(tmp_path / "wandb" / "run-20250126_220632-ktx43zjs", [run_record("ktx43zjs")], "ktx43zjs")
+    (run / "files" / "media" / "graph").mkdir(parents=True)
+    (run / "files" / "requirements.txt").write_text("torch==2.5.1\n")
+    (run / "files" / "wandb-metadata.json").write_text('{"program": "main.py"}')
+    for given in (f"{run.name}/files", f"{run.name}/files/media/graph"):
+        result = cli("collect", f"wandb/{given}", "--db", "rb.db")
+        assert result.exit_code == 1
+        assert (
+            f"no runs found under wandb/{given}; it is inside the W&B run folder wandb/{run.name}, which "
+            "holds its log and files/: collect that folder" in result.output
+        )
+        assert "--pattern" not in result.output
+    assert cli("collect", f"wandb/{run.name}", "--db", "rb.db").exit_code == 0
+
+
+def test_a_log_torn_in_its_last_row_after_the_summary_of_that_row_says_its_series_stop_early(tmp_path):
+    """7vik/nn-modularity@8cdb9e4 transformer/wandb/run-20241024_082905-lo14fiq5: the log ends inside
+    its last history row (one spanning blocks), after the summary written at that row's _step 110; the
+    series stop at 109 (test_loss 0.0077, the summary's 0.0062) and nothing said the run went on."""
+
+    def summary(*items: bytes) -> bytes:
+        return pb(3, b"".join(pb(1, i) for i in items))
+
+    records = [run_record(), *(history(s, {"loss": 1 / (s + 1)}) for s in range(5))]
+    records.append(summary(item("loss", 0.05), item("_step", 5)))
+    records.append(history(5, {"loss": 0.05, "mask": "x" * 70_000}))  # spans blocks: the cut tears it
+    folder = write_run(tmp_path / "run-20241024_082905-abc123", records)
+    log = folder / "run-abc123.wandb"
+    log.write_bytes(log.read_bytes()[: 2 * BLOCK])
+    run, problems = read_folder(folder)
+    assert run.metrics["loss"].steps.tolist() == [0, 1, 2, 3, 4] and run.summary["loss"] == 0.05
+    cut = [p.message for p in problems if "cut short of the run" in p.message]
+    assert cut == [
+        "holds the run up to _step 4, but the log's own last summary has it at _step 5: the log was cut short "
+        "of the run (copied or committed while W&B was writing it?), so each series stops early and its last "
+        "point is not the run's last value"
+    ]
+
+
+def test_collecting_a_run_folders_summary_file_reads_the_run(tmp_path, cli):
+    """7vik/nn-modularity@8cdb9e4: `collect wandb/run-…-ktx43zjs/files/wandb-summary.json` was read by the
+    records adapter as 5 runs, one per summary key (`run=0,task=_step` among them)."""
+    run = write_run(
+        tmp_path / "wandb" / "run-20250126_220632-ktx43zjs",
+        [run_record("ktx43zjs"), history(0, {"acc": 0.6})],
+        "ktx43zjs",
+    )
+    (run / "files").mkdir()
+    (run / "files" / "wandb-summary.json").write_text('{"acc": 0.6, "loss": 0.1, "_step": 0, "_runtime": 7}')
+    given = f"wandb/{run.name}/files/wandb-summary.json"
+    assert cli("collect", given, "--db", "rb.db").output.startswith(f"Collected {given}: 1 new")
+    assert cli("collect", f"wandb/{run.name}", "--db", "rb.db").output.startswith(
+        f"Collected wandb/{run.name}: 0 new, 0 updated, 1 unchanged"
+    )
+    runs = json.loads(cli("runs", "--db", "rb.db", "--format", "json").output)["runs"]
+    assert [(r["adapter"], r["name"], r["source"]) for r in runs] == [("wandb", "ktx43zjs", f"wandb/{run.name}")]
+    (run / "logs").mkdir()
+    (run / "logs" / "debug.log").write_text("2025-01-26 22:06:32,123 INFO MainThread:1 Current SDK version\n")
+    for other in ("files/wandb-summary.json", "logs/debug.log"):  # the run's, as its folder is
+        assert "0 new, 0 updated, 1 unchanged" in cli("collect", f"wandb/{run.name}/{other}", "--db", "rb.db").output
+    (tmp_path / "wandb" / "debug.log").write_text("2025-01-26 22:06:32,123 INFO MainThread:1 Current SDK\n")
+    debug = cli("collect", "wandb/debug.log", "--db", "rb.db")
+    assert debug.exit_code == 2 and debug.output == (
+        "Error: no adapter reads wandb/debug.log; it is W&B's debug log, which holds no metrics: collect the "
+        "folder of its runs, wandb\n"
+    )
+
+
+def test_show_and_diff_take_a_runs_own_folder_name(tmp_path, cli):
+    """7vik/nn-modularity@8cdb9e4: every run of a method shares one display name; `show
+    run-20250126_220632-ktx43zjs`, the folder W&B names the run by, said no run has that id or name."""
+    for folder, run_id in (("run-20250126_220632-ktx43zjs", "ktx43zjs"), ("run-20250126_235311-z4k1ciks", "z4k1ciks")):
+        write_run(tmp_path / "wandb" / folder, [run_record(run_id, name="probe"), history(0, {"acc": 0.6})], run_id)
+    assert cli("collect", "wandb", "--db", "rb.db").exit_code == 0
+    shown = cli("show", "run-20250126_220632-ktx43zjs", "--db", "rb.db")
+    assert shown.exit_code == 0 and "source: wandb/run-20250126_220632-ktx43zjs (wandb)" in shown.output
+    diff = cli("diff", "run-20250126_220632-ktx43zjs", "run-20250126_235311-z4k1ciks", "--db", "rb.db")
+    assert diff.exit_code == 0 and "wandb.run_id" in diff.output

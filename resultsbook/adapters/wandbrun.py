@@ -50,6 +50,8 @@ from resultsbook.sources.yamlio import read_yaml_file
 RUN_FOLDER = re.compile(r"(?:offline-)?run-\d{8}_\d{6}-(?P<id>[A-Za-z0-9_-]+)")
 LOG_FILE = re.compile(r"run-.+\.wandb")
 FILES_DIR = "files"
+LOGS_DIR = "logs"  # W&B's debug logs of the run: no metrics
+DEBUG_LOGS = ("debug.log", "debug-internal.log", "debug-core.log")
 CONFIG_FILE, SUMMARY_FILE, METADATA_FILE = "config.yaml", "wandb-summary.json", "wandb-metadata.json"
 RUN_FILES = (CONFIG_FILE, SUMMARY_FILE, METADATA_FILE)
 _INTERNAL = "_wandb"
@@ -75,8 +77,9 @@ class WandbAdapter(Adapter):
 
     name = "wandb"
     # 2: a run stopped by Ctrl-C is interrupted; 3: a failed run's traceback; 4: a folder without its
-    # log is named by the run id in the folder's name, and keeps that id
-    reading_version = 4
+    # log is named by the run id in the folder's name, and keeps that id; 5: a log torn in a row after
+    # the summary of that row says its series stop early
+    reading_version = 5
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
 
@@ -95,11 +98,21 @@ class WandbAdapter(Adapter):
         return Claim((self._source(folder.path, logs, has_files),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the run folder of a `.wandb` log named by a path pattern."""
-        if not LOG_FILE.fullmatch(os.path.basename(path)):
+        """Read the run folder of a `.wandb` log, or of a file in its files/ or logs/
+        (`files/wandb-summary.json`: the run's, not a file of scores of its own), named by a path or a
+        pattern."""
+        name = os.path.basename(path)
+        if os.path.basename(os.path.dirname(path)) in (FILES_DIR, LOGS_DIR):
+            folder = os.path.dirname(os.path.dirname(path))
+            run = os.path.basename(folder)
+            if not (RUN_FOLDER.fullmatch(run) or run == "latest-run"):
+                return None
+            logs = sorted(n for n in fs.listdir(folder) if LOG_FILE.fullmatch(n))
+            return self._source(folder, logs, True)
+        if not LOG_FILE.fullmatch(name):
             return None
         folder = os.path.dirname(path)
-        return self._source(folder, [os.path.basename(path)], fs.isdir(os.path.join(folder, FILES_DIR)))
+        return self._source(folder, [name], fs.isdir(os.path.join(folder, FILES_DIR)))
 
     def _source(self, folder: str, logs: list[str], has_files: bool) -> Source:
         """Return the source of one run folder: its log (the first, if several) and files/ JSON/YAML."""
@@ -383,12 +396,15 @@ class WandbRun:
                     self.environment.setdefault("git", {}).setdefault(key, git[key])
 
     def cut_short_of_summary(self) -> CutLog | None:
-        """Return where a cut log stops when files/wandb-summary.json shows the run went on past it."""
+        """Return where a cut log stops when its summary (files/wandb-summary.json, or the log's own,
+        written before a row the cut tore) shows the run went on past it."""
         if self.complete or not self.rows or self.last_row_step is None:
             return None
-        if not _is_later(self.file_summary_step, self.last_row_step):
+        step = _step_number(self.summary)  # the later of the two: fill_from_file keeps it
+        if step is None or not _is_later(step, self.last_row_step):
             return None
-        return CutLog(self.last_row_step, float(self.file_summary_step or 0))
+        whose = f"files/{SUMMARY_FILE}" if step == self.file_summary_step else "the log's own last summary"
+        return CutLog(self.last_row_step, step, whose)
 
     # ------------------------------------------------------------ the run
     def to_record(self, fallback_name: str, path: str, has_log: bool, problems: list[Problem]) -> RunRecord:
@@ -457,21 +473,53 @@ class WandbRun:
 
 @dataclass(frozen=True)
 class CutLog:
-    """A log cut before the end of a run that files/wandb-summary.json shows went on."""
+    """A log cut before the end of a run that its summary (files/wandb-summary.json, or the log's
+    own) shows went on."""
 
     last_step: float
     summary_step: float
+    whose: str = f"files/{SUMMARY_FILE}"  # the summary that went on: that file, or the log's own
 
     def problem(self, log: str) -> Problem:
         """Return the problem that says each series stops early and what was kept."""
         last, end = f"{self.last_step:g}", f"{self.summary_step:g}"
         return Problem(
             log,
-            f"holds the run up to _step {last}, but files/{SUMMARY_FILE} has it at _step {end}: the log "
+            f"holds the run up to _step {last}, but {self.whose} has it at _step {end}: the log "
             "was cut short of the run (copied or committed while W&B was writing it?), so each series "
             "stops early and its last point is not the run's last value",
             f"the points up to _step {last}; the summary's values as each metric's final value",
         )
+
+
+def debug_log_note(path: str) -> str | None:
+    """Say what to collect when `path` is W&B's debug log beside the run folders (`wandb/debug.log`,
+    a copy of the last run's): it holds no metrics; None for any other file."""
+    if os.path.basename(path) not in DEBUG_LOGS or os.path.basename(os.path.dirname(path)) != "wandb":
+        return None
+    folder = os.path.dirname(path)
+    return f"it is W&B's debug log, which holds no metrics: collect the folder of its runs, {folder}"
+
+
+def inside_run_note(path: str) -> str | None:
+    """Say which W&B run folder to collect when `path` is inside one (its `files/`, `logs/` or
+    `files/media/`), where no run of its own is; None for any other folder."""
+    if "://" in path:  # object storage: not looked into to explain
+        return None
+    folder = os.path.abspath(path)
+    for levels in range(1, 4):  # files/media/<kind>: W&B nests no deeper
+        run = os.path.dirname(folder)
+        if run == folder:
+            return None
+        name = os.path.basename(run)
+        if (RUN_FOLDER.fullmatch(name) or name == "latest-run") and fs.isdir(os.path.join(run, FILES_DIR)):
+            shown = os.path.normpath(os.path.join(path, *[os.pardir] * levels))  # in the words it was given
+            return (
+                f"it is inside the W&B run folder {shown}, which holds its log and files/: "
+                "collect that folder"
+            )
+        folder = run
+    return None
 
 
 def _step_number(summary: Mapping[str, Any]) -> float | None:

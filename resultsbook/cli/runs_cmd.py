@@ -488,7 +488,8 @@ def _echo_error(error: Any) -> None:
 
 def find_run(runs: list[Any], text: str) -> Any:
     """Return the run whose id, id prefix, name or end of folder path (`3m/Code_seq/1`, when several runs
-    share a name) is `text`; a usage error when none or several match."""
+    share a name; its own folder, `run-20250126_220632-ktx43zjs`) is `text`; a usage error when none or
+    several match."""
     if not runs:
         from resultsbook.errors import NotFoundError
 
@@ -499,10 +500,12 @@ def find_run(runs: list[Any], text: str) -> Any:
         )
     exact = [r for r in runs if r.run_id == text or r.name == text]
     matches = exact or [r for r in runs if r.run_id.startswith(text)]
-    if "/" in text.strip().rstrip("/") and (len(exact) > 1 or not matches):  # Code_seq/1 of every map
-        tail = text.strip().rstrip("/").replace(os.sep, "/")
+    tail = text.strip().rstrip("/").replace(os.sep, "/")
+    if "/" in tail and (len(exact) > 1 or not matches):  # Code_seq/1 of every map
         by_path = [r for r in (exact or runs) if _source_ends_with(r.source, tail)]
         matches = by_path or matches
+    elif not matches:  # a run's own folder, as a tracker names it: run-20250126_220632-ktx43zjs
+        matches = [r for r in runs if _source_ends_with(r.source, tail)]
     if len(matches) == 1:
         return matches[0]
     if not matches:

@@ -28,6 +28,8 @@ from resultsbook.cli.completion import complete_explainable
 if TYPE_CHECKING:
     from resultsbook.spec import Spec
 
+UNKEYED = "its runs hold no replicate key to name them by"  # each run one replicate: seeds = [...] names none
+
 
 @click.command("status")
 @config_option
@@ -89,8 +91,9 @@ def status_command(
             line = f"  {cell.cell}: {cell.found} of {cell.expected}"
             if cell.counted:
                 line += f" ({cell.counted})"
+            how = "set seeds = [...] in the spec" if cell.keyed else UNKEYED
             named = [name for name in cell.missing if name not in cell.valueless] + (
-                [f"{cell.unnamed} unnamed (set seeds = [...] in the spec)"] if cell.unnamed else []
+                [f"{cell.unnamed} unnamed ({how})"] if cell.unnamed else []
             )
             if named:
                 line += f", missing {', '.join(named)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -308,7 +309,8 @@ def _unset_goals(table: ResultTable, fmt: TableFormat, output_format: str) -> li
         return []  # nothing competes for bold
     names = [m.name for m in table.query.metrics if metric_goal(m.name, m.direction).direction is None]
     return [
-        f"{name!r} has no goal, so no cell of it is bold; give it with --goal {name}=max (or =min)"
+        f"{name!r} has no goal, so no cell of it is bold; give it with --goal {shlex.quote(f'{name}=max')} "
+        "(or =min)"
         for name in names
     ]
 

@@ -85,12 +85,18 @@ def runs_text(count: int, verb: str, names: Sequence[str] = ()) -> str:
 
 def run_names(store: Store, run_ids: Iterable[str]) -> dict[str, str]:
     """Return {run id: name} of some runs, those the store no longer finds among them (one read of
-    every run's id and name, when there are any)."""
+    every run's id and name, when there are any); a name other runs share (W&B's display name of a
+    whole sweep) gives way to the run's source, which tells it apart."""
+    from resultsbook.query.marks import told_apart
+
     wanted = set(run_ids)
     if not wanted:
         return {}
-    rows = store.run_rows(include_missing=True, fields=("run_id", "name"))
-    return {run_id: name for run_id, name in rows if run_id in wanted}
+    rows = store.run_rows(include_missing=True, fields=("run_id", "name", "source"))
+    if not rows:  # every run forgotten since: they keep their ids
+        return {}
+    ids, names, sources = zip(*rows)
+    return {run_id: label for run_id, label in zip(ids, told_apart(names, sources)) if run_id in wanted}
 
 
 def named_runs(changes: Sequence[CellChange], names: Mapping[str, str]) -> tuple[CellChange, ...]:

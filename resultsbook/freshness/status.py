@@ -43,6 +43,7 @@ class CellStatus:
     commands: tuple[str, ...]  # how to launch the missing runs, when the spec gives a template
     counted: str = ""  # over tasks, what `expected` is made of: "5 seeds × 26 games"
     valueless: tuple[str, ...] = ()  # those of `missing` whose run is there, without a value (NaN)
+    keyed: bool = True  # its runs have the replicate keys, by which `seeds` names the missing ones
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class CellReplicates:
     tasks: int = 0  # over tasks: how many tasks the row is counted on (0: not a table over tasks)
     per_task: int = 0  # over tasks: the replicates expected on each
     valueless: tuple[tuple[Any, ...], ...] = ()  # of `missing`, those whose run is there but gave no value
+    keyed: bool = True  # its runs have the replicate keys (else each run is one replicate, unnamed)
 
 
 def cell_replicates(table: ResultTable) -> list[CellReplicates]:
@@ -151,17 +153,27 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
         groups = sorted({run.pooled for run in cell.runs}, key=_sorting) if pool else [()]
         expected = table.expected * len(groups)
         # runs without a seed are each a replicate, as the table counts them (n = 2 runs, not 1 seed)
-        found = len(have) if all(None not in run.replicate for run in valued) else len(valued)
+        keyed = all(None not in run.replicate for run in valued)
+        found = len(have) if keyed else len(valued)
         wanted = {(*group, *name) for group in groups for name in names}
-        # a cell with all the replicates it should have is complete, whichever seeds others ran
-        missing = [] if found >= expected else sorted(wanted - have, key=_sorting)
+        # a cell with all the replicates it should have is complete, whichever seeds others ran; one of
+        # runs without a seed cannot tell which of the spec's seeds it lacks
+        missing = [] if found >= expected or not keyed else sorted(wanted - have, key=_sorting)
         unnamed = max(0, expected - found - len(missing))
         ran = {(*run.pooled, *run.replicate) for run in cell.runs}  # a diverged run (NaN) has no value
         valueless = tuple(key for key in missing if key in ran)
         # more than asked stays `7 of 5`: the surplus is a finding, not a bigger plan
         out.append(
             CellReplicates(
-                row, column, found, expected, tuple(missing), unnamed, named_by, valueless=valueless
+                row,
+                column,
+                found,
+                expected,
+                tuple(missing),
+                unnamed,
+                named_by,
+                valueless=valueless,
+                keyed=keyed,
             )
         )
     return out
@@ -229,6 +241,7 @@ def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec
                 commands=commands,
                 counted=_counted(table, cell),
                 valueless=tuple(_replicate_name(cell.named_by, key) for key in cell.valueless),
+                keyed=cell.keyed,
             )
         )
     return out

@@ -129,6 +129,11 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
                     f"averages {_replicates_words(query.replicate, extra, noun)}, which the table's list of "
                     f"{noun}s does not name (n = {n}): list them, or filter them out with where"
                 )
+                if any(None in key for key in extra):  # runs that record no seed: no list can name them
+                    text = (
+                        f"averages runs that hold no {noun} (n = {n}), which the table's list of {noun}s "
+                        f"cannot name: set replicate to the param that numbers them, or remove {noun}s"
+                    )
             elif query.expected and n > query.expected:
                 text = (
                     f"n = {n}, more than the {query.expected} {replicates_word(table)} asked for: all {n} "

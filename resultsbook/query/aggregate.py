@@ -529,7 +529,8 @@ def _mark_cells(
             if distinct != n:  # two sweeps in one cell: 11 runs of 3 seeds
                 text = f"{distinct} of {expected_text(query, expected, recorded)}, in n = {n} runs"
             named: tuple[str, ...] = ()
-            if missing and all(v is not None for k in missing for v in k):
+            keyed = all(v is not None for k in have for v in k)  # runs without a seed miss none by name
+            if missing and keyed and all(v is not None for k in missing for v in k):
                 named = tuple(replicate_text(query.replicate, k) for k in missing)
                 # a run that is there but gave no value (NaN, never logged) is no run to launch
                 absent = [text for key, text in zip(missing, named) if key not in ran]
@@ -553,11 +554,12 @@ def expected_text(query: TableQuery, expected: int, recorded: bool = True) -> st
     """Say what a cell's n is counted against, and where that count comes from: `5 seeds asked
     for` (replicates = 5), `the 5 seeds listed` (seeds = [...]), `5 seeds, the most any cell has`;
     `runs` when no run records a replicate key (`recorded` False), as the table's note says."""
-    noun = "runs" if not recorded else "seeds" if query.replicate == ("seed",) else "replicates"
+    named = "seeds" if query.replicate == ("seed",) else "replicates"
+    noun = "runs" if not recorded else named
     if query.expected:
         return f"{expected} {noun} asked for"
-    if query.replicate_values:
-        return f"the {expected} {noun} listed"
+    if query.replicate_values:  # the list names seeds, whether or not the runs hold one
+        return f"the {expected} {named} listed"
     return f"{expected} {noun}, the most any cell has"
 
 

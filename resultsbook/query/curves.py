@@ -423,7 +423,7 @@ def _line(
 def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: CurveQuery) -> str:
     """Name the seeds whose curves end before the others' (a run stopped or still training), with
     where each ends: the figure draws the group only as far as the grid points enough seeds reach."""
-    from resultsbook.query.marks import SHOWN_VALUES, named_list, replicate_text
+    from resultsbook.query.marks import SHOWN_VALUES, named_list, replicate_text, told_apart
     from resultsbook.query.reduce import step_text
 
     ends = [float(x[-1]) for x, _ in curves]
@@ -432,10 +432,11 @@ def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: Curv
     if not short:
         return ""
     keys = query.replicate
+    names = told_apart([run.name for run in runs], [run.source for run in runs])
 
     def seed(index: int) -> str:
         values = tuple(runs[index].params.get(key) for key in keys)
-        return replicate_text(keys, values) if keys and None not in values else runs[index].name
+        return replicate_text(keys, values) if keys and None not in values else names[index]
 
     texts = [f"{seed(index)} ends at {query.x} {step_text(end)}" for end, index in short]
     return f": {named_list(texts, SHOWN_VALUES)}, the others at {step_text(last)}"

@@ -73,6 +73,7 @@ LENGTH_BOUND = frozenset({"last", "last_k", "min", "max", "mean", "best"})
 SHORT_RUN = 0.5  # a run that ends at half of the longest run's last step or before trained for another budget
 # budgets are few: runs of a cell ending at more distinct steps than this stopped early, each on its own
 BUDGETS = 2
+ENDS_TEXT = "averages runs whose curves end at different steps"  # a † of training length, not of settings
 
 
 def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
@@ -88,13 +89,13 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     if len(set(ends[known].tolist())) > BUDGETS:  # each run stopped where it would: early stopping
         return None
     text = (
-        f"averages runs whose curves end at different steps ({step_text(low)} to {step_text(high)}): "
+        f"{ENDS_TEXT} ({step_text(low)} to {step_text(high)}): "
         f"{reduction} reads each run to its own end; "
         f"reduce = 'at({step_text(low)})' compares them at one step"
     )
     order = np.argsort(ends[known], kind="stable")
-    names = members.field("name")
-    details = tuple(f"{names[known][i]}: ends at step {step_text(float(ends[known][i]))}" for i in order)
+    names = told_apart(members.field("name")[known].tolist(), members.field("source")[known].tolist())
+    details = tuple(f"{names[i]}: ends at step {step_text(float(ends[known][i]))}" for i in order)
     return Mark("mixed", text, details, note="ends")
 
 
@@ -321,6 +322,13 @@ def replicate_text(keys: Sequence[str], values: Key) -> str:
     if len(keys) == 1:
         return f"{keys[0]} {format_value(values[0])}"
     return ", ".join(f"{k}={format_value(v)}" for k, v in zip(keys, values))
+
+
+def told_apart(names: Sequence[str], sources: Sequence[str]) -> list[str]:
+    """Return each run's name, or its source where runs share a name (the row key `name`, a tracker's
+    display name reused by every run of a sweep), so that a sentence naming runs tells them apart."""
+    counts = Counter(names)
+    return [name if counts[name] == 1 else source for name, source in zip(names, sources, strict=True)]
 
 
 def named_list(texts: Sequence[str], shown: int) -> str:

@@ -266,6 +266,9 @@ def key_hint(key: str, runs: Sequence[StoredRun] | Runs) -> str:
     run field (`experimnt` → `experiment`), else the params there are."""
     params = known_keys(runs) - set(RUN_FIELDS)
     if not params:  # a results table read as one run's curve, a log with no settings: collect said why
+        field = closest(key, RUN_FIELDS)  # `nmae`: the runs' own fields are keys all the same
+        if field is not None:
+            return f"did you mean {field!r}? (the runs have no param at all, only their fields)"
         return f"the runs have no param at all; {command('problems')} lists what the collect could not read"
     guess = closest(key, params) or closest(key, RUN_FIELDS)
     return f"did you mean {guess!r}?" if guess is not None else did_you_mean(key, params, "params")

@@ -12,6 +12,7 @@ from typing import Any
 from resultsbook.errors import RenderError, ResultsbookError, closest
 from resultsbook.params import format_value
 from resultsbook.query.goal import Goal, metric_goal
+from resultsbook.query.marks import ENDS_TEXT
 from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, ResultTable
 from resultsbook.query.significance import TESTS, p_value, resolve_test, test_name
 from resultsbook.query.stats import BOOTSTRAPS, CENTERS, SMALL_BOOTSTRAP_N, SPREADS, check_pairing
@@ -43,7 +44,8 @@ MARK_SUMMARIES = {
     "incomplete": "fewer replicates than expected",
     "few": "too few replicates: the spread says little",
     "mixed": "averages runs whose configurations differ",
-    "ends": "averages runs whose curves end at different steps",
+    "ends": ENDS_TEXT,
+    "mixed_or_ends": "averages runs whose configurations or training lengths differ",
     "provenance": "runs from different code or data (git commits, a dirty tree, data versions)",
     "status": "includes failed, interrupted or still-running runs",
     "duplicate": "several runs share one replicate (seed)",
@@ -487,10 +489,9 @@ def _assign_marks(
 def mark_summary(kind: str, notes: Collection[str]) -> str:
     """Return the sentence that sums up the marks of one kind whose `note`s (or kind, for the usual
     sentence) are `notes`: a note of their own when all of them need it, the kind's otherwise."""
-    summary = MARK_SUMMARIES[next(iter(notes)) if len(notes) == 1 else kind]
     if kind == "mixed" and set(notes) == {"mixed", "ends"}:
-        summary = f"{summary}, or {MARK_SUMMARIES['ends'].removeprefix('averages runs ')}"
-    return summary
+        return MARK_SUMMARIES["mixed_or_ends"]
+    return MARK_SUMMARIES[next(iter(notes)) if len(notes) == 1 else kind]
 
 
 def _header_levels(table: ResultTable, labels: Labels) -> tuple[tuple[tuple[str, int], ...], ...]:

@@ -111,8 +111,12 @@ def find_sources(
     if found is not None:
         yield _with_params(found[0], request.params), found[1]
         return
+    from resultsbook.adapters.wandbrun import debug_log_note  # to explain
     from resultsbook.sources.remote import web_address_hint
 
+    note = debug_log_note(root)
+    if note is not None:
+        raise SpecError(f"no adapter reads {root}; {note}")
     hint = web_address_hint(root)
     raise SpecError(
         f"no adapter reads {root}; {hint + '; for a file, ' if hint else ''}"
@@ -482,12 +486,14 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
     from resultsbook.adapters.dvclive import inside_live_note  # to explain
     from resultsbook.adapters.hydra import inside_hydra_note  # to explain
     from resultsbook.adapters.mlflow_runs import artifacts_only_note, empty_experiments_note  # to explain
+    from resultsbook.adapters.wandbrun import inside_run_note  # to explain
 
     note = (
         artifacts_only_note(request.path)
         or empty_experiments_note(request.path)
         or inside_live_note(request.path)
         or inside_hydra_note(request.path)
+        or inside_run_note(request.path)
     )
     if note is not None:
         return f"{head}; {note}"
