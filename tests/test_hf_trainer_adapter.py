@@ -163,3 +163,38 @@ def test_results_that_are_not_numbers_are_counted_and_the_numbers_kept(root):
     run, problems, _ = read_tree(root)["out/seed1"]
     assert [p.describe() for p in problems] == [f"{path}: 2 value(s) are not numbers — kept: the numbers"]
     assert run.summary["eval_accuracy"] == results["eval_accuracy"] and "eval_confusion" not in run.summary
+
+
+def evaluate_after_training(root, run, *evaluations):
+    """Append what run_glue.py's `trainer.evaluate()` calls after train() log, and save eval/all_results."""
+    path = root / "out" / run / "trainer_state.json"
+    state = json.loads(path.read_text())
+    step, epoch = state["global_step"], state["log_history"][-1]["epoch"]
+    for values in evaluations:
+        state["log_history"].append({"epoch": epoch, **values, "step": step})
+    path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+    results = root / "out" / run / "all_results.json"
+    first = dict(evaluations[0])
+    mismatched = {f"{k}_mm": v for k, v in evaluations[1].items()} if len(evaluations) > 1 else {}
+    results.write_text(json.dumps({**json.loads(results.read_text()), **first, **mismatched}, indent=4))
+    return step
+
+
+def test_the_evaluation_after_training_is_the_last_point_without_a_problem(root):
+    # run_glue.py with load_best_model_at_end: evaluate() after train() scores the best checkpoint at
+    # the last step, where the last epoch's evaluation was logged too; every run gave 4 problems
+    step = evaluate_after_training(root, "seed1", {"eval_accuracy": 0.875, "eval_loss": 0.5})
+    run, problems, _ = read_tree(root)["out/seed1"]
+    assert problems == []
+    assert run.metrics["eval_accuracy"].steps[-1] == step and last_values(run)["eval_accuracy"] == 0.875
+    assert list(run.metrics["eval_accuracy"].steps) == [4, 8]
+
+
+def test_mnli_mismatched_evaluation_does_not_pass_for_the_matched_accuracy(root):
+    # run_glue.py on MNLI evaluates the matched set, then the mismatched one, both logged as eval_*;
+    # all_results.json says eval_accuracy (matched) and eval_accuracy_mm: the last point was the latter
+    evaluate_after_training(root, "seed1", {"eval_accuracy": 0.84}, {"eval_accuracy": 0.85})
+    run, problems, _ = read_tree(root)["out/seed1"]
+    assert problems == []
+    assert last_values(run)["eval_accuracy"] == 0.84 == run.summary["eval_accuracy"]
+    assert run.summary["eval_accuracy_mm"] == 0.85

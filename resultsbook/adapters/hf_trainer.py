@@ -60,7 +60,9 @@ class HfTrainerAdapter(Adapter):
     """Read Hugging Face Trainer output folders."""
 
     name = "hf_trainer"
-    reading_version = 2  # 2: train_batch_size and num_train_epochs of trainer_state.json are params
+    # 2: train_batch_size and num_train_epochs of trainer_state.json are params; 3: an evaluation after
+    # train() is the last point, the one the results files report (MNLI: matched, not mismatched)
+    reading_version = 3
     summary = "Hugging Face Trainer output folders (trainer_state.json, checkpoint-N/, *_results.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -114,8 +116,8 @@ class HfTrainerAdapter(Adapter):
             state = None
         state = state or {}
         history: list[Any] = state["log_history"] if isinstance(state.get("log_history"), list) else []
-        metrics = read_log_history(state_path or source.path, history, problems)
         summary = read_results(files, problems)
+        metrics = read_log_history(state_path or source.path, history, problems, summary)
         params = read_training_params(files, state, problems)
         provenance: dict[str, Any] = {k: state[k] for k in _STATE_FACTS if state.get(k) is not None}
         provenance.update({k: params.pop(k) for k in _RUN_PATHS if k in params})
@@ -210,13 +212,21 @@ def _newest_mtime(paths: tuple[str, ...]) -> float | None:
     return max(times) if times else None
 
 
-def read_log_history(path: str, history: list[Any], problems: list[Problem]) -> dict[str, Any]:
-    """Read `log_history` entries ({..., "step": N}) into series; `epoch` is kept as a metric."""
+def read_log_history(
+    path: str, history: list[Any], problems: list[Problem], reported: Mapping[str, float] | None = None
+) -> dict[str, Any]:
+    """Read `log_history` entries ({..., "step": N}) into series; `epoch` is kept as a metric.
+
+    An evaluation after train() returned (run_glue.py's `trainer.evaluate()`) is the run's final value
+    at the last step: it replaces the in-training one there, and of several (MNLI's matched, then
+    mismatched set) the one the results files report is kept.
+    """
     builder = SeriesBuilder()
     skipped: dict[str, int] = {}
     last: dict[str, tuple[float, float]] = {}  # epoch repeats on the train and eval entry of a step
     not_objects = 0
-    for entry in history:
+    final = _final_evaluations(history, reported or {})
+    for index, entry in enumerate(history):
         if not isinstance(entry, Mapping):
             not_objects += 1
             continue
@@ -231,6 +241,9 @@ def read_log_history(path: str, history: list[Any], problems: list[Problem]) -> 
             if value is None:
                 skipped[key] = skipped.get(key, 0) + 1
                 continue
+            chosen = None if step is None else final.get((key, step))
+            if chosen is not None and chosen != (index, value):
+                continue  # an in-training value, or another evaluation, at the final evaluation's step
             point = (builder.next_step(key) if step is None else step, value)
             if last.get(key) != point:
                 builder.add(key, *point)
@@ -243,6 +256,27 @@ def read_log_history(path: str, history: list[Any], problems: list[Problem]) -> 
     series, series_problems = builder.build(path)
     problems.extend(series_problems)
     return series
+
+
+def _final_evaluations(
+    history: list[Any], reported: Mapping[str, float]
+) -> dict[tuple[str, float], tuple[int, float]]:
+    """Return, per (key, step) an entry after train()'s final one logs, the entry and value to keep:
+    the value the results files report if one of them is it, else the first."""
+    ended = [i for i, entry in enumerate(history) if isinstance(entry, Mapping) and _FINAL_KEY in entry]
+    chosen: dict[tuple[str, float], tuple[int, float]] = {}
+    for index in range(ended[-1] + 1 if ended else len(history), len(history)):
+        entry = history[index]
+        step = to_float(entry.get(_STEP)) if isinstance(entry, Mapping) else None
+        if step is None:
+            continue
+        for key, raw in entry.items():
+            value = to_float(raw)
+            if key == _STEP or value is None:
+                continue
+            if (key, step) not in chosen or (reported.get(key) == value != chosen[key, step][1]):
+                chosen[key, step] = (index, value)
+    return chosen
 
 
 def read_results(files: Mapping[str, str], problems: list[Problem]) -> dict[str, float]:
