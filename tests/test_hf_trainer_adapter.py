@@ -198,3 +198,21 @@ def test_mnli_mismatched_evaluation_does_not_pass_for_the_matched_accuracy(root)
     assert problems == []
     assert last_values(run)["eval_accuracy"] == 0.84 == run.summary["eval_accuracy"]
     assert run.summary["eval_accuracy_mm"] == 0.85
+
+
+def test_a_newest_checkpoint_within_save_steps_of_the_end_does_not_call_the_run_failed(root):
+    # github.com/BaarTeek123/llms_finetuning @ 3fc63eae: results/checkpoint-500 … checkpoint-25000 of
+    # max_steps 25257, save_steps 500 (transformers 4.41.2 saved nothing at the last step): it was
+    # "failed", "training stopped at step 25000 of 25257", though no checkpoint was due after 25000
+    crashed = root / "out" / "crashed"
+    path = crashed / "checkpoint-4" / "trainer_state.json"
+    state = json.loads(path.read_text())
+    path.write_text(json.dumps({**state, "max_steps": 6}))  # save_steps 4: the next save was past the end
+    age(crashed, 7200)
+    run, problems, _ = read_tree(root)["out/crashed"]
+    assert run.status == "unknown" and "incomplete" not in run.provenance
+    assert [p.describe() for p in problems] == [
+        f"{crashed}: its newest checkpoint is at step 4 of 6, the last save due before the end "
+        "(save_steps = 4): whether training ran to the end is not recorded (trainer.save_state() after "
+        "train() would say) — kept: the run, as unknown, with the log history of its newest checkpoint"
+    ]

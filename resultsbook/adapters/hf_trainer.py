@@ -61,8 +61,9 @@ class HfTrainerAdapter(Adapter):
 
     name = "hf_trainer"
     # 2: train_batch_size and num_train_epochs of trainer_state.json are params; 3: an evaluation after
-    # train() is the last point, the one the results files report (MNLI: matched, not mismatched)
-    reading_version = 3
+    # train() is the last point, the one the results files report (MNLI: matched, not mismatched);
+    # 4: a newest checkpoint within save_steps of the end is unknown, not failed
+    reading_version = 4
     summary = "Hugging Face Trainer output folders (trainer_state.json, checkpoint-N/, *_results.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -145,7 +146,8 @@ class HfTrainerAdapter(Adapter):
         problems: list[Problem],
     ) -> str:
         """Finished when train() returned (its final log entry, train_results.json, or the last step
-        reached); otherwise running while files are fresh, failed once they are stale."""
+        reached); otherwise running while files are fresh, failed once they are stale, unknown when
+        only a checkpoint says where it stopped and no later one was due before the end."""
         global_step, max_steps = to_float(state.get("global_step")), to_float(state.get("max_steps"))
         control = _mapping(
             _mapping(_mapping(state.get("stateful_callbacks")).get("TrainerControl")).get("args")
@@ -162,6 +164,24 @@ class HfTrainerAdapter(Adapter):
         newest = _newest_mtime(source.files)
         if newest is None or time.time() - newest < self._stale_after():
             return "running"
+        save_steps = to_float(state.get("save_steps"))
+        if (
+            "state_from" in provenance
+            and global_step is not None
+            and max_steps
+            and save_steps
+            and max_steps - global_step < save_steps  # no checkpoint was due before the end
+        ):
+            problems.append(
+                Problem(
+                    source.path,
+                    f"its newest checkpoint is at step {global_step:.0f} of {max_steps:.0f}, the last "
+                    f"save due before the end (save_steps = {save_steps:.0f}): whether training ran "
+                    "to the end is not recorded (trainer.save_state() after train() would say)",
+                    "the run, as unknown, with the log history of its newest checkpoint",
+                )
+            )
+            return "unknown"
         provenance["incomplete"] = True
         where = (
             f"step {global_step:.0f} of {max_steps:.0f}"
