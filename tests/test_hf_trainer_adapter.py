@@ -10,6 +10,8 @@ import time
 import pytest
 from trackers import FIXTURES, copy_fixture, expected, last_values, read_tree, same_number
 
+from resultsbook.voice import to_command_line
+
 
 @pytest.fixture
 def root(tmp_path):
@@ -216,3 +218,20 @@ def test_a_newest_checkpoint_within_save_steps_of_the_end_does_not_call_the_run_
         "(save_steps = 4): whether training ran to the end is not recorded (trainer.save_state() after "
         "train() would say) — kept: the run, as unknown, with the log history of its newest checkpoint"
     ]
+
+
+def test_a_checkpoint_folder_collected_by_itself_names_its_run_and_the_commands(root):
+    # `resultsbook collect out/seed1/checkpoint-8` (the wrong folder): a second run of seed 1, unsaid
+    checkpoint = root / "out" / "seed1" / "checkpoint-8"
+    with to_command_line():
+        [(run, problems, _)] = read_tree(checkpoint).values()
+    assert run.name == "checkpoint-8"
+    assert [p.describe() for p in problems] == [
+        f"{checkpoint}: is checkpoint 8 of the Hugging Face output folder {root / 'out' / 'seed1'}/, read "
+        "as a run of its own: it repeats the first steps of that folder's run — kept: the checkpoint as a "
+        f"run; resultsbook forget {checkpoint} removes it, resultsbook collect {root / 'out' / 'seed1'}/ "
+        "reads the run"
+    ]
+    # a crashed run's folder holds only checkpoints: the checkpoint is all there is, nothing to say
+    [(_, alone, _)] = read_tree(root / "out" / "crashed" / "checkpoint-4").values()
+    assert alone == []

@@ -19,6 +19,7 @@ from resultsbook.sources import fs
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import load_json_file, to_float
+from resultsbook.voice import command
 
 STATE_FILE = "trainer_state.json"
 RESULT_FILES = (
@@ -62,8 +63,9 @@ class HfTrainerAdapter(Adapter):
     name = "hf_trainer"
     # 2: train_batch_size and num_train_epochs of trainer_state.json are params; 3: an evaluation after
     # train() is the last point, the one the results files report (MNLI: matched, not mismatched);
-    # 4: a newest checkpoint within save_steps of the end is unknown, not failed
-    reading_version = 4
+    # 4: a newest checkpoint within save_steps of the end is unknown, not failed; 5: a checkpoint-N
+    # collected by itself under its run's output folder is named as such
+    reading_version = 5
     summary = "Hugging Face Trainer output folders (trainer_state.json, checkpoint-N/, *_results.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -126,6 +128,7 @@ class HfTrainerAdapter(Adapter):
             provenance["state_from"] = os.path.relpath(state_path, source.path).replace(os.sep, "/")
         status = self._status(state, history, files, source, provenance, problems)
         problems.extend(_trackers_left_unread(source.path))
+        problems.extend(_checkpoint_of_a_run(source.path))
         run = RunRecord(
             name=os.path.basename(os.path.abspath(source.path)),
             params=params,
@@ -347,6 +350,25 @@ def read_training_params(
                 if model.get(key):
                     params.setdefault(name, normalize_value(model[key]))
     return params
+
+
+def _checkpoint_of_a_run(folder: str) -> list[Problem]:
+    """Report a checkpoint-N folder collected by itself when the folder above is its run's output folder."""
+    match = _CHECKPOINT.fullmatch(os.path.basename(os.path.abspath(folder)))
+    parent = os.path.dirname(os.path.abspath(folder))
+    output_files = (os.path.join(parent, name) for name in (STATE_FILE, *RESULT_FILES))
+    if match is None or not any(fs.exists(path) for path in output_files):
+        return []
+    shown = os.path.join(os.path.dirname(folder.rstrip("/" + os.sep)) or ".", "")
+    return [
+        Problem(
+            folder,
+            f"is checkpoint {match.group(1)} of the Hugging Face output folder {shown}, read as a run of "
+            "its own: it repeats the first steps of that folder's run",
+            f"the checkpoint as a run; {command('forget', folder)} removes it, "
+            f"{command('collect', shown)} reads the run",
+        )
+    ]
 
 
 def _trackers_left_unread(folder: str) -> list[Problem]:
