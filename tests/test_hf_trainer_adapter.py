@@ -235,3 +235,18 @@ def test_a_checkpoint_folder_collected_by_itself_names_its_run_and_the_commands(
     # a crashed run's folder holds only checkpoints: the checkpoint is all there is, nothing to say
     [(_, alone, _)] = read_tree(root / "out" / "crashed" / "checkpoint-4").values()
     assert alone == []
+
+
+def test_a_run_with_only_checkpoints_takes_its_model_name_from_the_newest_one(root):
+    # github.com/BaarTeek123/llms_finetuning @ 3fc63eae: results/checkpoint-N/config.json name
+    # prajjwal1/bert-tiny, and the run had no model at all: `--rows model.name_or_path` left it out
+    crashed = root / "out" / "crashed"
+    config = {"_name_or_path": "prajjwal1/bert-tiny", "model_type": "bert", "hidden_size": 128}
+    (crashed / "checkpoint-4" / "config.json").write_text(json.dumps(config))
+    run = read_tree(root)["out/crashed"][0]
+    assert run.params == {
+        "train_batch_size": 4,
+        "num_train_epochs": 2,
+        "model.name_or_path": "prajjwal1/bert-tiny",
+        "model.model_type": "bert",
+    }

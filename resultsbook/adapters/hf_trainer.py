@@ -64,8 +64,9 @@ class HfTrainerAdapter(Adapter):
     # 2: train_batch_size and num_train_epochs of trainer_state.json are params; 3: an evaluation after
     # train() is the last point, the one the results files report (MNLI: matched, not mismatched);
     # 4: a newest checkpoint within save_steps of the end is unknown, not failed; 5: a checkpoint-N
-    # collected by itself under its run's output folder is named as such
-    reading_version = 5
+    # collected by itself under its run's output folder is named as such; 6: the model's name from the
+    # newest checkpoint's config.json while the output folder has none
+    reading_version = 6
     summary = "Hugging Face Trainer output folders (trainer_state.json, checkpoint-N/, *_results.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -86,6 +87,9 @@ class HfTrainerAdapter(Adapter):
         if MODEL_CONFIG in files:
             names.append(MODEL_CONFIG)
         paths = [folder.file(n) for n in names] + ([checkpoint] if checkpoint else [])
+        if checkpoint and MODEL_CONFIG not in files:  # until train() returns, the model's config is there
+            model_config = os.path.join(os.path.dirname(checkpoint), MODEL_CONFIG)
+            paths += [model_config] if fs.exists(model_config) else []
         return Claim((self.source(folder.path, paths),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
@@ -343,8 +347,11 @@ def read_training_params(
     for key in _STATE_PARAMS:  # how the Trainer was set up, as trainer_state.json records it
         if isinstance(state.get(key), (int, float)) and not isinstance(state.get(key), bool):
             params.setdefault(key, normalize_value(state[key]))
-    if MODEL_CONFIG in files:
-        model = load_json_file(files[MODEL_CONFIG], problems, "no model name")
+    model_config = files.get(MODEL_CONFIG) or next(
+        (path for rel, path in files.items() if rel.endswith("/" + MODEL_CONFIG)), None
+    )
+    if model_config is not None:
+        model = load_json_file(model_config, problems, "no model name")
         if isinstance(model, Mapping):
             for key, name in (("_name_or_path", "model.name_or_path"), ("model_type", "model.model_type")):
                 if model.get(key):
