@@ -250,3 +250,17 @@ def test_a_run_with_only_checkpoints_takes_its_model_name_from_the_newest_one(ro
         "model.name_or_path": "prajjwal1/bert-tiny",
         "model.model_type": "bert",
     }
+
+
+def test_the_task_run_glue_py_wrote_into_the_model_config_is_a_param(root):
+    # run_glue.py --task_name rte / mrpc into glue/rte, glue/mrpc: the task was only in the folder
+    # names (and training_args.bin), so a table by model averaged both tasks in one cell, unmarked
+    for task in ("rte", "mrpc"):
+        shutil.copytree(root / "out" / "seed2", root / "glue" / task)
+        config = {"_name_or_path": "bert-base-cased", "model_type": "bert", "finetuning_task": task}
+        (root / "glue" / task / "config.json").write_text(json.dumps(config))
+    found = read_tree(root / "glue")
+    assert {source: run.params.get("model.finetuning_task") for source, (run, _, _) in found.items()} == {
+        "rte": "rte",
+        "mrpc": "mrpc",
+    }

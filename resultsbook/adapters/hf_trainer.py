@@ -1,7 +1,7 @@
 """Hugging Face Trainer output folders: trainer_state.json (or the newest checkpoint's), *_results.json.
 
 Never unpickles training_args.bin: params come from a training_args.json when a script wrote one,
-`trial_params` of a hyperparameter search, and the model's config.json name and type.
+`trial_params` of a hyperparameter search, and the model's config.json name, type and fine-tuning task.
 """
 
 from __future__ import annotations
@@ -50,6 +50,13 @@ _STATE_FACTS = (
     "save_steps",
     "trial_name",
 )
+# what the model's config.json says of the run: run_glue.py (and run_ner, run_xnli) set finetuning_task
+# from --task_name, which is otherwise only in the folder's name and in training_args.bin
+_MODEL_PARAMS = (
+    ("_name_or_path", "model.name_or_path"),
+    ("model_type", "model.model_type"),
+    ("finetuning_task", "model.finetuning_task"),
+)
 # where a run wrote, not how it was configured: provenance, else every run differs in config
 _RUN_PATHS = ("output_dir", "logging_dir")
 DEFAULT_STALE_AFTER = 3600.0  # checkpoints can be an hour apart
@@ -65,8 +72,8 @@ class HfTrainerAdapter(Adapter):
     # train() is the last point, the one the results files report (MNLI: matched, not mismatched);
     # 4: a newest checkpoint within save_steps of the end is unknown, not failed; 5: a checkpoint-N
     # collected by itself under its run's output folder is named as such; 6: the model's name from the
-    # newest checkpoint's config.json while the output folder has none
-    reading_version = 6
+    # newest checkpoint's config.json while the output folder has none; 7: its finetuning_task too
+    reading_version = 7
     summary = "Hugging Face Trainer output folders (trainer_state.json, checkpoint-N/, *_results.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -353,7 +360,7 @@ def read_training_params(
     if model_config is not None:
         model = load_json_file(model_config, problems, "no model name")
         if isinstance(model, Mapping):
-            for key, name in (("_name_or_path", "model.name_or_path"), ("model_type", "model.model_type")):
+            for key, name in _MODEL_PARAMS:
                 if model.get(key):
                     params.setdefault(name, normalize_value(model[key]))
     return params
