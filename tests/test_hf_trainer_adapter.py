@@ -264,3 +264,17 @@ def test_the_task_run_glue_py_wrote_into_the_model_config_is_a_param(root):
         "rte": "rte",
         "mrpc": "mrpc",
     }
+
+
+def test_a_results_file_named_by_itself_reads_its_output_folder_not_a_second_run(root):
+    # `resultsbook collect glue/rte/seed1/all_results.json`: the onefile adapter made it a run of
+    # its own (no params, status unknown) beside the output folder's run of the same training
+    for name in ("all_results.json", "eval_results.json", "trainer_state.json"):
+        [(source, (run, _, adapter))] = read_tree(root / "out" / "seed1" / name).items()
+        assert (adapter, run.name, run.status) == ("hf_trainer", "seed1", "finished")
+        assert source == ".."  # the folder, relative to the file named
+    alone = root / "elsewhere"
+    alone.mkdir()
+    shutil.copy(root / "out" / "seed1" / "all_results.json", alone)  # no Trainer folder around it
+    [(_, (_, _, adapter))] = read_tree(alone / "all_results.json").items()
+    assert adapter != "hf_trainer"

@@ -100,11 +100,19 @@ class HfTrainerAdapter(Adapter):
         return Claim((self.source(folder.path, paths),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the output folder of a trainer_state.json matched by a path pattern."""
-        if os.path.basename(path) != STATE_FILE:
+        """Read the output folder of a trainer_state.json, or of a results file beside one (or beside
+        checkpoints), named by the user or matched by a path pattern."""
+        name = os.path.basename(path)
+        if name != STATE_FILE and name not in _RESULT_SET:
             return None
         folder = os.path.dirname(path)
-        return self.claim(Folder(folder, frozenset(fs.listdir(folder)), ()), forced).sources[0]  # type: ignore[union-attr]
+        listed = fs.listdir(folder)
+        checkpoints = tuple(
+            n for n in listed if _CHECKPOINT.fullmatch(n) and fs.isdir(os.path.join(folder, n))
+        )
+        if name != STATE_FILE and STATE_FILE not in listed and not checkpoints:
+            return None  # a results file alone is no output folder's: another adapter reads it as it is
+        return self.claim(Folder(folder, frozenset(listed), checkpoints), forced).sources[0]  # type: ignore[union-attr]
 
     def clock_state(self, source: Source) -> str:
         """Say "fresh" while the source was written recently: an unfinished run then fails by the clock."""
