@@ -10,6 +10,8 @@ import time
 import pytest
 from trackers import FIXTURES, copy_fixture, expected, last_values, read_tree, same_number
 
+from resultsbook.voice import to_command_line
+
 
 @pytest.fixture
 def root(tmp_path):
@@ -163,3 +165,116 @@ def test_results_that_are_not_numbers_are_counted_and_the_numbers_kept(root):
     run, problems, _ = read_tree(root)["out/seed1"]
     assert [p.describe() for p in problems] == [f"{path}: 2 value(s) are not numbers — kept: the numbers"]
     assert run.summary["eval_accuracy"] == results["eval_accuracy"] and "eval_confusion" not in run.summary
+
+
+def evaluate_after_training(root, run, *evaluations):
+    """Append what run_glue.py's `trainer.evaluate()` calls after train() log, and save eval/all_results."""
+    path = root / "out" / run / "trainer_state.json"
+    state = json.loads(path.read_text())
+    step, epoch = state["global_step"], state["log_history"][-1]["epoch"]
+    for values in evaluations:
+        state["log_history"].append({"epoch": epoch, **values, "step": step})
+    path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+    results = root / "out" / run / "all_results.json"
+    first = dict(evaluations[0])
+    mismatched = {f"{k}_mm": v for k, v in evaluations[1].items()} if len(evaluations) > 1 else {}
+    results.write_text(json.dumps({**json.loads(results.read_text()), **first, **mismatched}, indent=4))
+    return step
+
+
+def test_the_evaluation_after_training_is_the_last_point_without_a_problem(root):
+    # run_glue.py with load_best_model_at_end: evaluate() after train() scores the best checkpoint at
+    # the last step, where the last epoch's evaluation was logged too; every run gave 4 problems
+    step = evaluate_after_training(root, "seed1", {"eval_accuracy": 0.875, "eval_loss": 0.5})
+    run, problems, _ = read_tree(root)["out/seed1"]
+    assert problems == []
+    assert run.metrics["eval_accuracy"].steps[-1] == step and last_values(run)["eval_accuracy"] == 0.875
+    assert list(run.metrics["eval_accuracy"].steps) == [4, 8]
+
+
+def test_mnli_mismatched_evaluation_does_not_pass_for_the_matched_accuracy(root):
+    # run_glue.py on MNLI evaluates the matched set, then the mismatched one, both logged as eval_*;
+    # all_results.json says eval_accuracy (matched) and eval_accuracy_mm: the last point was the latter
+    evaluate_after_training(root, "seed1", {"eval_accuracy": 0.84}, {"eval_accuracy": 0.85})
+    run, problems, _ = read_tree(root)["out/seed1"]
+    assert problems == []
+    assert last_values(run)["eval_accuracy"] == 0.84 == run.summary["eval_accuracy"]
+    assert run.summary["eval_accuracy_mm"] == 0.85
+
+
+def test_a_newest_checkpoint_within_save_steps_of_the_end_does_not_call_the_run_failed(root):
+    # github.com/BaarTeek123/llms_finetuning @ 3fc63eae: results/checkpoint-500 … checkpoint-25000 of
+    # max_steps 25257, save_steps 500 (transformers 4.41.2 saved nothing at the last step): it was
+    # "failed", "training stopped at step 25000 of 25257", though no checkpoint was due after 25000
+    crashed = root / "out" / "crashed"
+    path = crashed / "checkpoint-4" / "trainer_state.json"
+    state = json.loads(path.read_text())
+    path.write_text(json.dumps({**state, "max_steps": 6}))  # save_steps 4: the next save was past the end
+    age(crashed, 7200)
+    run, problems, _ = read_tree(root)["out/crashed"]
+    assert run.status == "unknown" and "incomplete" not in run.provenance
+    assert [p.describe() for p in problems] == [
+        f"{crashed}: its newest checkpoint is at step 4 of 6, the last save due before the end "
+        "(save_steps = 4): whether training ran to the end is not recorded (trainer.save_state() after "
+        "train() would say) — kept: the run, as unknown, with the log history of its newest checkpoint"
+    ]
+
+
+def test_a_checkpoint_folder_collected_by_itself_names_its_run_and_the_commands(root):
+    # `resultsbook collect out/seed1/checkpoint-8` (the wrong folder): a second run of seed 1, unsaid
+    checkpoint = root / "out" / "seed1" / "checkpoint-8"
+    with to_command_line():
+        [(run, problems, _)] = read_tree(checkpoint).values()
+    assert run.name == "checkpoint-8"
+    assert [p.describe() for p in problems] == [
+        f"{checkpoint}: is checkpoint 8 of the Hugging Face output folder {root / 'out' / 'seed1'}/, read "
+        "as a run of its own: it repeats the first steps of that folder's run — kept: the checkpoint as a "
+        f"run; resultsbook forget {checkpoint} removes it, resultsbook collect {root / 'out' / 'seed1'}/ "
+        "reads the run"
+    ]
+    # a crashed run's folder holds only checkpoints: the checkpoint is all there is, nothing to say
+    [(_, alone, _)] = read_tree(root / "out" / "crashed" / "checkpoint-4").values()
+    assert alone == []
+
+
+def test_a_run_with_only_checkpoints_takes_its_model_name_from_the_newest_one(root):
+    # github.com/BaarTeek123/llms_finetuning @ 3fc63eae: results/checkpoint-N/config.json name
+    # prajjwal1/bert-tiny, and the run had no model at all: `--rows model.name_or_path` left it out
+    crashed = root / "out" / "crashed"
+    config = {"_name_or_path": "prajjwal1/bert-tiny", "model_type": "bert", "hidden_size": 128}
+    (crashed / "checkpoint-4" / "config.json").write_text(json.dumps(config))
+    run = read_tree(root)["out/crashed"][0]
+    assert run.params == {
+        "train_batch_size": 4,
+        "num_train_epochs": 2,
+        "model.name_or_path": "prajjwal1/bert-tiny",
+        "model.model_type": "bert",
+    }
+
+
+def test_the_task_run_glue_py_wrote_into_the_model_config_is_a_param(root):
+    # run_glue.py --task_name rte / mrpc into glue/rte, glue/mrpc: the task was only in the folder
+    # names (and training_args.bin), so a table by model averaged both tasks in one cell, unmarked
+    for task in ("rte", "mrpc"):
+        shutil.copytree(root / "out" / "seed2", root / "glue" / task)
+        config = {"_name_or_path": "bert-base-cased", "model_type": "bert", "finetuning_task": task}
+        (root / "glue" / task / "config.json").write_text(json.dumps(config))
+    found = read_tree(root / "glue")
+    assert {source: run.params.get("model.finetuning_task") for source, (run, _, _) in found.items()} == {
+        "rte": "rte",
+        "mrpc": "mrpc",
+    }
+
+
+def test_a_results_file_named_by_itself_reads_its_output_folder_not_a_second_run(root):
+    # `resultsbook collect glue/rte/seed1/all_results.json`: the onefile adapter made it a run of
+    # its own (no params, status unknown) beside the output folder's run of the same training
+    for name in ("all_results.json", "eval_results.json", "trainer_state.json"):
+        [(source, (run, _, adapter))] = read_tree(root / "out" / "seed1" / name).items()
+        assert (adapter, run.name, run.status) == ("hf_trainer", "seed1", "finished")
+        assert source == ".."  # the folder, relative to the file named
+    alone = root / "elsewhere"
+    alone.mkdir()
+    shutil.copy(root / "out" / "seed1" / "all_results.json", alone)  # no Trainer folder around it
+    [(_, (_, _, adapter))] = read_tree(alone / "all_results.json").items()
+    assert adapter != "hf_trainer"

@@ -1,7 +1,7 @@
 """Hugging Face Trainer output folders: trainer_state.json (or the newest checkpoint's), *_results.json.
 
 Never unpickles training_args.bin: params come from a training_args.json when a script wrote one,
-`trial_params` of a hyperparameter search, and the model's config.json name and type.
+`trial_params` of a hyperparameter search, and the model's config.json name, type and fine-tuning task.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from resultsbook.sources import fs
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import load_json_file, to_float
+from resultsbook.voice import command
 
 STATE_FILE = "trainer_state.json"
 RESULT_FILES = (
@@ -49,6 +50,13 @@ _STATE_FACTS = (
     "save_steps",
     "trial_name",
 )
+# what the model's config.json says of the run: run_glue.py (and run_ner, run_xnli) set finetuning_task
+# from --task_name, which is otherwise only in the folder's name and in training_args.bin
+_MODEL_PARAMS = (
+    ("_name_or_path", "model.name_or_path"),
+    ("model_type", "model.model_type"),
+    ("finetuning_task", "model.finetuning_task"),
+)
 # where a run wrote, not how it was configured: provenance, else every run differs in config
 _RUN_PATHS = ("output_dir", "logging_dir")
 DEFAULT_STALE_AFTER = 3600.0  # checkpoints can be an hour apart
@@ -60,7 +68,12 @@ class HfTrainerAdapter(Adapter):
     """Read Hugging Face Trainer output folders."""
 
     name = "hf_trainer"
-    reading_version = 2  # 2: train_batch_size and num_train_epochs of trainer_state.json are params
+    # 2: train_batch_size and num_train_epochs of trainer_state.json are params; 3: an evaluation after
+    # train() is the last point, the one the results files report (MNLI: matched, not mismatched);
+    # 4: a newest checkpoint within save_steps of the end is unknown, not failed; 5: a checkpoint-N
+    # collected by itself under its run's output folder is named as such; 6: the model's name from the
+    # newest checkpoint's config.json while the output folder has none; 7: its finetuning_task too
+    reading_version = 7
     summary = "Hugging Face Trainer output folders (trainer_state.json, checkpoint-N/, *_results.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -81,14 +94,25 @@ class HfTrainerAdapter(Adapter):
         if MODEL_CONFIG in files:
             names.append(MODEL_CONFIG)
         paths = [folder.file(n) for n in names] + ([checkpoint] if checkpoint else [])
+        if checkpoint and MODEL_CONFIG not in files:  # until train() returns, the model's config is there
+            model_config = os.path.join(os.path.dirname(checkpoint), MODEL_CONFIG)
+            paths += [model_config] if fs.exists(model_config) else []
         return Claim((self.source(folder.path, paths),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the output folder of a trainer_state.json matched by a path pattern."""
-        if os.path.basename(path) != STATE_FILE:
+        """Read the output folder of a trainer_state.json, or of a results file beside one (or beside
+        checkpoints), named by the user or matched by a path pattern."""
+        name = os.path.basename(path)
+        if name != STATE_FILE and name not in _RESULT_SET:
             return None
         folder = os.path.dirname(path)
-        return self.claim(Folder(folder, frozenset(fs.listdir(folder)), ()), forced).sources[0]  # type: ignore[union-attr]
+        listed = fs.listdir(folder)
+        checkpoints = tuple(
+            n for n in listed if _CHECKPOINT.fullmatch(n) and fs.isdir(os.path.join(folder, n))
+        )
+        if name != STATE_FILE and STATE_FILE not in listed and not checkpoints:
+            return None  # a results file alone is no output folder's: another adapter reads it as it is
+        return self.claim(Folder(folder, frozenset(listed), checkpoints), forced).sources[0]  # type: ignore[union-attr]
 
     def clock_state(self, source: Source) -> str:
         """Say "fresh" while the source was written recently: an unfinished run then fails by the clock."""
@@ -114,8 +138,8 @@ class HfTrainerAdapter(Adapter):
             state = None
         state = state or {}
         history: list[Any] = state["log_history"] if isinstance(state.get("log_history"), list) else []
-        metrics = read_log_history(state_path or source.path, history, problems)
         summary = read_results(files, problems)
+        metrics = read_log_history(state_path or source.path, history, problems, summary)
         params = read_training_params(files, state, problems)
         provenance: dict[str, Any] = {k: state[k] for k in _STATE_FACTS if state.get(k) is not None}
         provenance.update({k: params.pop(k) for k in _RUN_PATHS if k in params})
@@ -123,6 +147,7 @@ class HfTrainerAdapter(Adapter):
             provenance["state_from"] = os.path.relpath(state_path, source.path).replace(os.sep, "/")
         status = self._status(state, history, files, source, provenance, problems)
         problems.extend(_trackers_left_unread(source.path))
+        problems.extend(_checkpoint_of_a_run(source.path))
         run = RunRecord(
             name=os.path.basename(os.path.abspath(source.path)),
             params=params,
@@ -143,7 +168,8 @@ class HfTrainerAdapter(Adapter):
         problems: list[Problem],
     ) -> str:
         """Finished when train() returned (its final log entry, train_results.json, or the last step
-        reached); otherwise running while files are fresh, failed once they are stale."""
+        reached); otherwise running while files are fresh, failed once they are stale, unknown when
+        only a checkpoint says where it stopped and no later one was due before the end."""
         global_step, max_steps = to_float(state.get("global_step")), to_float(state.get("max_steps"))
         control = _mapping(
             _mapping(_mapping(state.get("stateful_callbacks")).get("TrainerControl")).get("args")
@@ -160,6 +186,24 @@ class HfTrainerAdapter(Adapter):
         newest = _newest_mtime(source.files)
         if newest is None or time.time() - newest < self._stale_after():
             return "running"
+        save_steps = to_float(state.get("save_steps"))
+        if (
+            "state_from" in provenance
+            and global_step is not None
+            and max_steps
+            and save_steps
+            and max_steps - global_step < save_steps  # no checkpoint was due before the end
+        ):
+            problems.append(
+                Problem(
+                    source.path,
+                    f"its newest checkpoint is at step {global_step:.0f} of {max_steps:.0f}, the last "
+                    f"save due before the end (save_steps = {save_steps:.0f}): whether training ran "
+                    "to the end is not recorded (trainer.save_state() after train() would say)",
+                    "the run, as unknown, with the log history of its newest checkpoint",
+                )
+            )
+            return "unknown"
         provenance["incomplete"] = True
         where = (
             f"step {global_step:.0f} of {max_steps:.0f}"
@@ -210,13 +254,21 @@ def _newest_mtime(paths: tuple[str, ...]) -> float | None:
     return max(times) if times else None
 
 
-def read_log_history(path: str, history: list[Any], problems: list[Problem]) -> dict[str, Any]:
-    """Read `log_history` entries ({..., "step": N}) into series; `epoch` is kept as a metric."""
+def read_log_history(
+    path: str, history: list[Any], problems: list[Problem], reported: Mapping[str, float] | None = None
+) -> dict[str, Any]:
+    """Read `log_history` entries ({..., "step": N}) into series; `epoch` is kept as a metric.
+
+    An evaluation after train() returned (run_glue.py's `trainer.evaluate()`) is the run's final value
+    at the last step: it replaces the in-training one there, and of several (MNLI's matched, then
+    mismatched set) the one the results files report is kept.
+    """
     builder = SeriesBuilder()
     skipped: dict[str, int] = {}
     last: dict[str, tuple[float, float]] = {}  # epoch repeats on the train and eval entry of a step
     not_objects = 0
-    for entry in history:
+    final = _final_evaluations(history, reported or {})
+    for index, entry in enumerate(history):
         if not isinstance(entry, Mapping):
             not_objects += 1
             continue
@@ -231,6 +283,9 @@ def read_log_history(path: str, history: list[Any], problems: list[Problem]) -> 
             if value is None:
                 skipped[key] = skipped.get(key, 0) + 1
                 continue
+            chosen = None if step is None else final.get((key, step))
+            if chosen is not None and chosen != (index, value):
+                continue  # an in-training value, or another evaluation, at the final evaluation's step
             point = (builder.next_step(key) if step is None else step, value)
             if last.get(key) != point:
                 builder.add(key, *point)
@@ -243,6 +298,27 @@ def read_log_history(path: str, history: list[Any], problems: list[Problem]) -> 
     series, series_problems = builder.build(path)
     problems.extend(series_problems)
     return series
+
+
+def _final_evaluations(
+    history: list[Any], reported: Mapping[str, float]
+) -> dict[tuple[str, float], tuple[int, float]]:
+    """Return, per (key, step) an entry after train()'s final one logs, the entry and value to keep:
+    the value the results files report if one of them is it, else the first."""
+    ended = [i for i, entry in enumerate(history) if isinstance(entry, Mapping) and _FINAL_KEY in entry]
+    chosen: dict[tuple[str, float], tuple[int, float]] = {}
+    for index in range(ended[-1] + 1 if ended else len(history), len(history)):
+        entry = history[index]
+        step = to_float(entry.get(_STEP)) if isinstance(entry, Mapping) else None
+        if step is None:
+            continue
+        for key, raw in entry.items():
+            value = to_float(raw)
+            if key == _STEP or value is None:
+                continue
+            if (key, step) not in chosen or (reported.get(key) == value != chosen[key, step][1]):
+                chosen[key, step] = (index, value)
+    return chosen
 
 
 def read_results(files: Mapping[str, str], problems: list[Problem]) -> dict[str, float]:
@@ -286,13 +362,35 @@ def read_training_params(
     for key in _STATE_PARAMS:  # how the Trainer was set up, as trainer_state.json records it
         if isinstance(state.get(key), (int, float)) and not isinstance(state.get(key), bool):
             params.setdefault(key, normalize_value(state[key]))
-    if MODEL_CONFIG in files:
-        model = load_json_file(files[MODEL_CONFIG], problems, "no model name")
+    model_config = files.get(MODEL_CONFIG) or next(
+        (path for rel, path in files.items() if rel.endswith("/" + MODEL_CONFIG)), None
+    )
+    if model_config is not None:
+        model = load_json_file(model_config, problems, "no model name")
         if isinstance(model, Mapping):
-            for key, name in (("_name_or_path", "model.name_or_path"), ("model_type", "model.model_type")):
+            for key, name in _MODEL_PARAMS:
                 if model.get(key):
                     params.setdefault(name, normalize_value(model[key]))
     return params
+
+
+def _checkpoint_of_a_run(folder: str) -> list[Problem]:
+    """Report a checkpoint-N folder collected by itself when the folder above is its run's output folder."""
+    match = _CHECKPOINT.fullmatch(os.path.basename(os.path.abspath(folder)))
+    parent = os.path.dirname(os.path.abspath(folder))
+    output_files = (os.path.join(parent, name) for name in (STATE_FILE, *RESULT_FILES))
+    if match is None or not any(fs.exists(path) for path in output_files):
+        return []
+    shown = os.path.join(os.path.dirname(folder.rstrip("/" + os.sep)) or ".", "")
+    return [
+        Problem(
+            folder,
+            f"is checkpoint {match.group(1)} of the Hugging Face output folder {shown}, read as a run of "
+            "its own: it repeats the first steps of that folder's run",
+            f"the checkpoint as a run; {command('forget', folder)} removes it, "
+            f"{command('collect', shown)} reads the run",
+        )
+    ]
 
 
 def _trackers_left_unread(folder: str) -> list[Problem]:
