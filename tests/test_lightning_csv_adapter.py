@@ -111,3 +111,42 @@ def test_hparams_beside_event_files_stay_tensorboards_and_elsewhere_are_not_clai
     found = read_tree(tmp_path)
     assert "configs" not in found
     assert found["lightning_logs/version_0"][2] == "tensorboard"
+
+
+FIT = (
+    "epoch,step,train_loss,val_acc,val_loss\n"
+    "0,1,0.9,,\n0,3,0.8,,\n0,3,,0.6,0.7\n1,5,0.7,,\n1,7,0.6,,\n1,7,,0.7,0.6\n2,9,0.5,,\n2,11,0.4,,\n2,11,,0.8,0.5\n"
+)
+
+
+def _version(tmp_path, metrics):
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    (folder / "hparams.yaml").write_text("lr: 0.1\n")
+    (folder / "metrics.csv").write_text(metrics)
+    return read_tree(tmp_path)["lightning_logs/version_0"]
+
+
+def test_a_validate_after_fit_is_the_final_value_not_the_curves_last_point(tmp_path):
+    # trainer.validate() after fit logs at the next step, one epoch past the fit's (another data split
+    # gave 0.999 in a public tree): max and last of the curve stay the fit's, as the paper reports them
+    run, problems, _ = _version(tmp_path, FIT + "3,12,,0.99,0.01\n")
+    assert list(run.metrics["val_acc"].steps) == [3, 7, 11] and run.metrics["val_acc"].values.max() == 0.8
+    assert run.summary == {"val_acc": 0.99, "val_loss": 0.01}
+    assert run.metrics["epoch"].values[-1] == 3 and len(run.metrics["train_loss"]) == 6
+    assert [p.describe() for p in problems] == [
+        f"{tmp_path / 'lightning_logs' / 'version_0' / 'metrics.csv'}: its rows at epoch 3, one past the "
+        "fit's last and a step after its last validation, are a trainer.validate() after fit — kept: as the "
+        "final value of val_acc, val_loss (`resultsbook runs --metric KEY:summary`), not a point of their curves"
+    ]
+
+
+def test_a_fit_of_one_step_an_epoch_or_a_test_after_fit_keeps_every_point(tmp_path):
+    one_step = "epoch,step,val_acc\n0,0,0.5\n1,1,0.6\n2,2,0.7\n3,3,0.9\n"
+    run, problems, _ = _version(tmp_path / "one", one_step)
+    assert problems == [] and list(run.metrics["val_acc"].steps) == [0, 1, 2, 3]
+    tested = FIT.replace("val_loss\n", "val_loss,test_acc\n").replace("\n", ",\n").replace(
+        "test_acc,\n", "test_acc\n"
+    ) + "3,12,,,,0.75\n"
+    run, problems, _ = _version(tmp_path / "test", tested)
+    assert problems == [] and run.summary == {} and list(run.metrics["test_acc"].steps) == [12]
