@@ -150,3 +150,23 @@ def test_a_fit_of_one_step_an_epoch_or_a_test_after_fit_keeps_every_point(tmp_pa
     ) + "3,12,,,,0.75\n"
     run, problems, _ = _version(tmp_path / "test", tested)
     assert problems == [] and run.summary == {} and list(run.metrics["test_acc"].steps) == [12]
+
+
+def test_a_hparams_yaml_named_collects_its_version_folder_not_a_second_run_of_params(tmp_path):
+    # `resultsbook collect lightning_logs/version_0/hparams.yaml` made a run of params alone beside
+    # version_0 (onefile's `version_0/hparams`), which the next collect of the tree then called missing
+    import resultsbook as rb
+
+    csv_run, board = tmp_path / "csv" / "version_0", tmp_path / "board" / "version_0"
+    for folder in (csv_run, board, tmp_path / "bare" / "version_1"):
+        folder.mkdir(parents=True)
+        (folder / "hparams.yaml").write_text("lr: 0.1\n")
+    (csv_run / "metrics.csv").write_text("epoch,step,val_acc\n0,9,0.9\n")
+    (board / "events.out.tfevents.1.host").write_bytes(b"")
+    for root in ("csv", "board", "bare"):
+        db = str(tmp_path / f"{root}.db")
+        assert rb.collect(str(tmp_path / root), db=db).new == 1
+        (folder,) = (tmp_path / root).iterdir()
+        again = rb.collect(str(folder / "hparams.yaml"), db=db)
+        assert (again.new, again.unchanged) == (0, 1), root
+        assert list(rb.open(db).runs()["name"]) == [f"{root}/{folder.name}"]

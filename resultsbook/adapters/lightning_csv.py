@@ -43,11 +43,13 @@ class LightningCsvAdapter(Adapter):
         return Claim((self.source(folder.path, [folder.file(n) for n in names]),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the version folder of a metrics.csv matched by a path pattern."""
-        if os.path.basename(path) != METRICS_FILE:
-            return None
-        folder = os.path.dirname(path)
+        """Read the version folder of a metrics.csv matched by a path pattern, or of a hparams.yaml
+        named (the run is its folder's, not a run of params alone beside it)."""
+        name, folder = os.path.basename(path), os.path.dirname(path)
         names = [n for n in (HPARAMS_FILE, METRICS_FILE) if fs.exists(os.path.join(folder, n))]
+        version_folder = os.path.basename(folder).startswith("version_")
+        if name not in (HPARAMS_FILE, METRICS_FILE) or (METRICS_FILE not in names and not version_folder):
+            return None
         return self.source(folder, [os.path.join(folder, n) for n in names])
 
     def read(self, source: Source) -> ReadResult:

@@ -81,8 +81,9 @@ class TensorboardAdapter(Adapter):
         return Claim((self.source(folder.path, files),), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the run folder of an event file matched by a path pattern."""
-        if EVENTS_MARK not in os.path.basename(path):
+        """Read the run folder of an event file matched by a path pattern, or of the hparams.yaml
+        Lightning writes beside them."""
+        if EVENTS_MARK not in os.path.basename(path) and os.path.basename(path) != LIGHTNING_HPARAMS:
             return None
         folder = os.path.dirname(path)
         names: list[str] = []
