@@ -170,3 +170,35 @@ def test_a_hparams_yaml_named_collects_its_version_folder_not_a_second_run_of_pa
         again = rb.collect(str(folder / "hparams.yaml"), db=db)
         assert (again.new, again.unchanged) == (0, 1), root
         assert list(rb.open(db).runs()["name"]) == [f"{root}/{folder.name}"]
+
+
+def test_an_omegaconf_config_pickled_into_hparams_gives_its_values(tmp_path):
+    # yaml.dump of a DictConfig writes its nodes with _metadata and a _parent alias back up, which the
+    # alias check refused, losing every param of the file (lr too), not only the config's
+    omegaconf = pytest.importorskip("omegaconf")
+    import yaml
+
+    config = omegaconf.OmegaConf.create({"model": {"lr": 0.1, "layers": [64, 64]}, "opt": None, "m": "???"})
+    listed = omegaconf.OmegaConf.create([1, {"a": 2}])
+    text = yaml.dump({"cfg": config, "steps": listed, "lr": 0.01})
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    (folder / "hparams.yaml").write_text(text)
+    (folder / "metrics.csv").write_text("epoch,step,val_acc\n0,9,0.9\n")
+    run, problems, _ = read_tree(tmp_path)["lightning_logs/version_0"]
+    assert problems == []
+    assert run.params == {
+        "cfg.model.lr": 0.1, "cfg.model.layers": "[64, 64]", "cfg.opt": None, "cfg.m": "???",
+        "steps": '[1, {"a": 2}]', "lr": 0.01,
+    }  # fmt: skip
+
+
+def test_an_alias_loop_inside_what_an_omegaconf_node_holds_is_still_refused(tmp_path):
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    (folder / "hparams.yaml").write_text(
+        "cfg: !!python/object:omegaconf.dictconfig.DictConfig\n  _content: &loop\n    inner: *loop\nlr: 0.1\n"
+    )
+    (folder / "metrics.csv").write_text("epoch,step,val_acc\n0,9,0.9\n")
+    run, problems, _ = read_tree(tmp_path)["lightning_logs/version_0"]
+    assert run.params == {} and "an alias refers to a node that contains it" in problems[0].message
