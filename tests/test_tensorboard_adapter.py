@@ -154,6 +154,21 @@ def test_lightning_hparams_yaml_with_python_tags_gives_the_params():
     assert problems == []
 
 
+def test_a_lightning_version_without_its_hparams_yaml_names_its_params_as_the_yaml_would(tmp_path):
+    # the event files' hparams are flattened with "/" (model/channels): a version whose hparams.yaml was
+    # not kept had params no run beside it has, and a table by model.name left it out
+    folder = tmp_path / "lightning_logs" / "version_1"
+    shutil.copytree(LOGS / "lightning_logs" / "version_0", folder)
+    (folder / "hparams.yaml").unlink()
+    runs, problems = read_runs(tmp_path)
+    params = runs["lightning_logs/version_1"].params
+    assert set(params) == {"lr", "max_epochs", "model.channels", "model.name", "seed"}
+    assert params["model.name"] == "cnn" and params["model.channels"] == "(16, 32)" and problems == []
+    # a class is written as str() gives it; the yaml names it as !!python/name:models.GCN does
+    session = {"model/model_class": "<class 'models.GCN'>", "lr": 0.1}
+    assert tensorboard_events._lightning_session_params(session) == {"model.model_class": "models.GCN", "lr": 0.1}
+
+
 def test_unsafe_yaml_tags_are_read_as_data_never_run(tmp_path):
     folder = tmp_path / "version_3"
     shutil.copytree(LOGS / "lightning_logs" / "version_0", folder)
