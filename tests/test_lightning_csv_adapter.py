@@ -135,8 +135,8 @@ def test_a_validate_after_fit_is_the_final_value_not_the_curves_last_point(tmp_p
     assert run.summary == {"val_acc": 0.99, "val_loss": 0.01}
     assert run.metrics["epoch"].values[-1] == 3 and len(run.metrics["train_loss"]) == 6
     assert [p.describe() for p in problems] == [
-        f"{tmp_path / 'lightning_logs' / 'version_0' / 'metrics.csv'}: its rows at epoch 3, one past the "
-        "fit's last and a step after its last validation, are a trainer.validate() after fit — kept: as the "
+        f"{tmp_path / 'lightning_logs' / 'version_0' / 'metrics.csv'}: its last points, at epoch 3 (one past "
+        "the fit's last) a step after its last validation, are a trainer.validate() after fit — kept: as the "
         "final value of val_acc, val_loss (`resultsbook runs --metric KEY:summary`), not a point of their curves"
     ]
 

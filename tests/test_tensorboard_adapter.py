@@ -294,6 +294,24 @@ def frame(data: bytes) -> bytes:
     return length + struct.pack("<I", crc(length)) + data + struct.pack("<I", crc(data))
 
 
+def test_a_lightning_validate_after_fit_is_the_final_value_not_a_point(tmp_path):
+    # as in metrics.csv: trainer.validate() logs at the step after the fit's last validation
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    points = [(step, "train_loss", 1.0 / step) for step in (1, 3, 5, 7, 9, 11)]
+    points += [(step, tag, value) for step, epoch, acc in ((3, 0, 0.6), (7, 1, 0.7), (11, 2, 0.8), (12, 3, 0.99))
+               for tag, value in (("epoch", epoch), ("val_acc", acc))]  # fmt: skip
+    events = b"".join(frame(scalar_event(1.0 + step, step, tag, value)) for step, tag, value in sorted(points))
+    (folder / "events.out.tfevents.1.host").write_bytes(events)
+    runs, problems = read_runs(tmp_path)
+    run = runs["lightning_logs/version_0"]
+    assert run.metrics["val_acc"].steps.tolist() == [3, 7, 11] and run.summary == {"val_acc": pytest.approx(0.99)}
+    assert len(run.metrics["train_loss"]) == 6
+    assert [p.kept for p in problems] == [
+        "as the final value of val_acc (`resultsbook runs --metric KEY:summary`), not a point of their curves"
+    ]
+
+
 def test_simple_scalar_fast_path_agrees_with_the_general_reader():
     for step in (0, 1, 127, 128, 300_000):
         event = scalar_event(1.5, step, "loss", 0.25)

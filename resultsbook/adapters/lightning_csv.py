@@ -108,8 +108,8 @@ def split_validation_after_fit(
     problems.append(
         Problem(
             path,
-            f"its rows at epoch {int(epoch)}, one past the fit's last and a step after its last validation, "
-            "are a trainer.validate() after fit",
+            f"its last points, at epoch {int(epoch)} (one past the fit's last) a step after its last "
+            "validation, are a trainer.validate() after fit",
             f"as the final value of {names} (`resultsbook runs --metric KEY:summary`), not a point of "
             "their curves",
         )

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.lightning_csv import split_validation_after_fit
 from resultsbook.adapters.tb_proto import (
     SimpleScalars,
     parse_event,
@@ -129,11 +130,15 @@ class TensorboardAdapter(Adapter):
             params = _lightning_session_params(params)
         series, series_problems = builder.build(root)
         problems.extend(series_problems)
+        summary: dict[str, float] = {}
+        if lightning:
+            series, summary = split_validation_after_fit(root, series, problems)
         status, end_time = _status(sessions)
         run = RunRecord(
             name=f"{parent}/{name}" if lightning else name,
             params=params,
             metrics=series,
+            summary=summary,
             status=status,
             start_time=own.first_time,
             end_time=end_time,
