@@ -331,7 +331,7 @@ def runs_status(
     store: Store, stale_after: float = DEFAULT_STALE_AFTER, now: float | None = None
 ) -> StatusReport:
     """Return the runs of the whole store that need attention, for a store read without a spec."""
-    logged = store.all_metric_summaries().keys()
+    logged = store.runs_with_metrics()
     issues = [
         issue
         for run in store.runs()
