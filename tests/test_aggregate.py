@@ -262,6 +262,17 @@ def test_unknown_metric_suggests_close_names(make_run, store, tmp_path):
         table(store, tmp_path, "acc")
 
 
+def test_a_metric_lightning_logged_per_step_and_per_epoch_names_both_halves(make_run, store, tmp_path):
+    # self.log("val_acc", on_step=True, on_epoch=True): the guess by spelling named val_acc_step alone
+    make_run("r0", {"model": "a"}, [{"step": 1, "val_acc_step": 0.8}, {"step": 2, "val_acc_epoch": 0.9}])
+    with pytest.raises(QueryError) as raised:
+        table(store, tmp_path, "val_acc")
+    assert str(raised.value) == (
+        "no run logs a metric 'val_acc'; did you mean 'val_acc_epoch' or 'val_acc_step'? (Lightning logs a "
+        "metric logged with on_step and on_epoch as both: its mean over each epoch, and its value at each step)"
+    )
+
+
 def test_too_few_replicates_and_mixed_code_versions_are_marked(make_run, store, tmp_path):
     make_run("r0", {"model": "a", "seed": 0}, curve([1.0]), {"git": {"commit": "aaaa1111", "dirty": False}})
     make_run("r1", {"model": "a", "seed": 1}, curve([2.0]), {"git": {"commit": "bbbb2222", "dirty": True}})

@@ -43,6 +43,28 @@ def test_table_from_flags_alone(make_run, cli):
     )
 
 
+def test_a_list_flag_given_twice_adds_to_it_rather_than_replacing_it(make_run, cli):
+    # `--stat median --stat iqr` printed the mean with the IQR (0.58 [0.51, 0.56]: a centre outside
+    # its own spread), the median dropped unsaid
+    quickstart_runs(make_run)
+    cli("collect", "runs")
+    flags = ("table", "--metric", "test/acc", "--digits", "3", "--goal", "max")
+    twice = cli(*flags, "--rows", "model", "--rows", "dataset", "--stat", "median", "--stat", "iqr")
+    once = cli(*flags, "--rows", "model,dataset", "--stat", "median,iqr")
+    assert twice.exit_code == 0 and twice.stdout == once.stdout
+    assert "Median with interquartile range" in twice.stdout and "circles" in twice.stdout
+    columns = cli(*flags, "--rows", "model", "--columns", "dataset", "--columns", "seed")
+    assert columns.stdout == cli(*flags, "--rows", "model", "--columns", "dataset,seed").stdout
+    assert columns.stdout.split()[:3] == ["model", "circles", "/"]  # circles / 0: both keys
+
+
+def test_runs_metric_of_a_lightning_split_metric_names_both_halves(make_run, cli):
+    make_run("r0", {"model": "a"}, [{"step": 1, "val_acc_step": 0.8}, {"step": 2, "val_acc_epoch": 0.9}])
+    cli("collect", "runs")
+    result = cli("runs", "--metric", "val_acc:max")
+    assert result.exit_code == 2 and "did you mean 'val_acc_epoch' or 'val_acc_step'?" in result.stderr
+
+
 def test_table_csv_with_only_rows_is_a_header_then_one_line_per_row(make_run, cli):
     quickstart_runs(make_run)
     cli("collect", "runs")

@@ -111,3 +111,94 @@ def test_hparams_beside_event_files_stay_tensorboards_and_elsewhere_are_not_clai
     found = read_tree(tmp_path)
     assert "configs" not in found
     assert found["lightning_logs/version_0"][2] == "tensorboard"
+
+
+FIT = (
+    "epoch,step,train_loss,val_acc,val_loss\n"
+    "0,1,0.9,,\n0,3,0.8,,\n0,3,,0.6,0.7\n1,5,0.7,,\n1,7,0.6,,\n1,7,,0.7,0.6\n2,9,0.5,,\n2,11,0.4,,\n2,11,,0.8,0.5\n"
+)
+
+
+def _version(tmp_path, metrics):
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    (folder / "hparams.yaml").write_text("lr: 0.1\n")
+    (folder / "metrics.csv").write_text(metrics)
+    return read_tree(tmp_path)["lightning_logs/version_0"]
+
+
+def test_a_validate_after_fit_is_the_final_value_not_the_curves_last_point(tmp_path):
+    # trainer.validate() after fit logs at the next step, one epoch past the fit's (another data split
+    # gave 0.999 in a public tree): max and last of the curve stay the fit's, as the paper reports them
+    run, problems, _ = _version(tmp_path, FIT + "3,12,,0.99,0.01\n")
+    assert list(run.metrics["val_acc"].steps) == [3, 7, 11] and run.metrics["val_acc"].values.max() == 0.8
+    assert run.summary == {"val_acc": 0.99, "val_loss": 0.01}
+    assert run.metrics["epoch"].values[-1] == 3 and len(run.metrics["train_loss"]) == 6
+    assert [p.describe() for p in problems] == [
+        f"{tmp_path / 'lightning_logs' / 'version_0' / 'metrics.csv'}: its last points, at epoch 3 (one past "
+        "the fit's last) a step after its last validation, are a trainer.validate() after fit — kept: as the "
+        "final value of val_acc, val_loss (`resultsbook runs --metric KEY:summary`), not a point of their curves"
+    ]
+
+
+def test_a_fit_of_one_step_an_epoch_or_a_test_after_fit_keeps_every_point(tmp_path):
+    one_step = "epoch,step,val_acc\n0,0,0.5\n1,1,0.6\n2,2,0.7\n3,3,0.9\n"
+    run, problems, _ = _version(tmp_path / "one", one_step)
+    assert problems == [] and list(run.metrics["val_acc"].steps) == [0, 1, 2, 3]
+    tested = FIT.replace("val_loss\n", "val_loss,test_acc\n").replace("\n", ",\n").replace(
+        "test_acc,\n", "test_acc\n"
+    ) + "3,12,,,,0.75\n"
+    run, problems, _ = _version(tmp_path / "test", tested)
+    assert problems == [] and run.summary == {} and list(run.metrics["test_acc"].steps) == [12]
+
+
+def test_a_hparams_yaml_named_collects_its_version_folder_not_a_second_run_of_params(tmp_path):
+    # `resultsbook collect lightning_logs/version_0/hparams.yaml` made a run of params alone beside
+    # version_0 (onefile's `version_0/hparams`), which the next collect of the tree then called missing
+    import resultsbook as rb
+
+    csv_run, board = tmp_path / "csv" / "version_0", tmp_path / "board" / "version_0"
+    for folder in (csv_run, board, tmp_path / "bare" / "version_1"):
+        folder.mkdir(parents=True)
+        (folder / "hparams.yaml").write_text("lr: 0.1\n")
+    (csv_run / "metrics.csv").write_text("epoch,step,val_acc\n0,9,0.9\n")
+    (board / "events.out.tfevents.1.host").write_bytes(b"")
+    for root in ("csv", "board", "bare"):
+        db = str(tmp_path / f"{root}.db")
+        assert rb.collect(str(tmp_path / root), db=db).new == 1
+        (folder,) = (tmp_path / root).iterdir()
+        again = rb.collect(str(folder / "hparams.yaml"), db=db)
+        assert (again.new, again.unchanged) == (0, 1), root
+        assert list(rb.open(db).runs()["name"]) == [f"{root}/{folder.name}"]
+
+
+def test_an_omegaconf_config_pickled_into_hparams_gives_its_values(tmp_path):
+    # yaml.dump of a DictConfig writes its nodes with _metadata and a _parent alias back up, which the
+    # alias check refused, losing every param of the file (lr too), not only the config's
+    omegaconf = pytest.importorskip("omegaconf")
+    import yaml
+
+    config = omegaconf.OmegaConf.create({"model": {"lr": 0.1, "layers": [64, 64]}, "opt": None, "m": "???"})
+    listed = omegaconf.OmegaConf.create([1, {"a": 2}])
+    text = yaml.dump({"cfg": config, "steps": listed, "lr": 0.01})
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    (folder / "hparams.yaml").write_text(text)
+    (folder / "metrics.csv").write_text("epoch,step,val_acc\n0,9,0.9\n")
+    run, problems, _ = read_tree(tmp_path)["lightning_logs/version_0"]
+    assert problems == []
+    assert run.params == {
+        "cfg.model.lr": 0.1, "cfg.model.layers": "[64, 64]", "cfg.opt": None, "cfg.m": "???",
+        "steps": '[1, {"a": 2}]', "lr": 0.01,
+    }  # fmt: skip
+
+
+def test_an_alias_loop_inside_what_an_omegaconf_node_holds_is_still_refused(tmp_path):
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    (folder / "hparams.yaml").write_text(
+        "cfg: !!python/object:omegaconf.dictconfig.DictConfig\n  _content: &loop\n    inner: *loop\nlr: 0.1\n"
+    )
+    (folder / "metrics.csv").write_text("epoch,step,val_acc\n0,9,0.9\n")
+    run, problems, _ = read_tree(tmp_path)["lightning_logs/version_0"]
+    assert run.params == {} and "an alias refers to a node that contains it" in problems[0].message

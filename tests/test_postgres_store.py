@@ -98,6 +98,7 @@ def everything(store: Store) -> dict[str, object]:
             for k in keys
         },
         "run_metrics": [repr(store.run_metrics(r.id)) for r in runs],
+        "with_metrics": sorted(name(run) for run in store.runs_with_metrics()),
         "last_logged": [store.last_logged_time(r.id) for r in runs],
         "problems": [(Path(p.path).name, p.message, p.kept) for p in store.problems()],
         "problem_sources": [

@@ -247,6 +247,26 @@ def test_status_without_a_spec_lists_the_runs_of_the_store_that_need_attention(t
     assert calm.exit_code == 0 and calm.stdout == "1 run: none failed, was interrupted or is still running\n"
 
 
+def test_status_without_a_spec_names_the_runs_that_logged_no_metric(tmp_path, monkeypatch):
+    # five Lightning version folders of a public tree hold hparams.yaml alone (crashed before their
+    # first log): status said "27 runs: none failed, was interrupted or is still running", exit 0
+    monkeypatch.chdir(tmp_path)
+    for version, metrics in ((0, "epoch,step,val_acc\n0,9,0.9\n"), (1, None)):
+        folder = tmp_path / "lightning_logs" / f"version_{version}"
+        folder.mkdir(parents=True)
+        (folder / "hparams.yaml").write_text("lr: 0.1\n")
+        if metrics:
+            (folder / "metrics.csv").write_text(metrics)
+    assert run_cli("collect", "lightning_logs", "--db", "logs.db").exit_code == 0
+    result = run_cli("status", "--db", "logs.db")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "Runs needing attention:",
+        "  no metrics  lightning_logs/version_1  (lightning_logs/version_1)",
+        "              logged no metric, only its params; resultsbook problems says what collect found in its logs",
+    ]
+
+
 def test_explain_lists_exactly_the_runs_averaged(project):
     run_cli("build")
     result = run_cli("explain", "paper/results/table1.tex", "MLP / Moons")

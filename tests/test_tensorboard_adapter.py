@@ -154,6 +154,21 @@ def test_lightning_hparams_yaml_with_python_tags_gives_the_params():
     assert problems == []
 
 
+def test_a_lightning_version_without_its_hparams_yaml_names_its_params_as_the_yaml_would(tmp_path):
+    # the event files' hparams are flattened with "/" (model/channels): a version whose hparams.yaml was
+    # not kept had params no run beside it has, and a table by model.name left it out
+    folder = tmp_path / "lightning_logs" / "version_1"
+    shutil.copytree(LOGS / "lightning_logs" / "version_0", folder)
+    (folder / "hparams.yaml").unlink()
+    runs, problems = read_runs(tmp_path)
+    params = runs["lightning_logs/version_1"].params
+    assert set(params) == {"lr", "max_epochs", "model.channels", "model.name", "seed"}
+    assert params["model.name"] == "cnn" and params["model.channels"] == "(16, 32)" and problems == []
+    # a class is written as str() gives it; the yaml names it as !!python/name:models.GCN does
+    session = {"model/model_class": "<class 'models.GCN'>", "lr": 0.1}
+    assert tensorboard_events._lightning_session_params(session) == {"model.model_class": "models.GCN", "lr": 0.1}
+
+
 def test_unsafe_yaml_tags_are_read_as_data_never_run(tmp_path):
     folder = tmp_path / "version_3"
     shutil.copytree(LOGS / "lightning_logs" / "version_0", folder)
@@ -277,6 +292,24 @@ def frame(data: bytes) -> bytes:
     length = struct.pack("<Q", len(data))
     crc = tfrecord.masked_crc32c
     return length + struct.pack("<I", crc(length)) + data + struct.pack("<I", crc(data))
+
+
+def test_a_lightning_validate_after_fit_is_the_final_value_not_a_point(tmp_path):
+    # as in metrics.csv: trainer.validate() logs at the step after the fit's last validation
+    folder = tmp_path / "lightning_logs" / "version_0"
+    folder.mkdir(parents=True)
+    points = [(step, "train_loss", 1.0 / step) for step in (1, 3, 5, 7, 9, 11)]
+    points += [(step, tag, value) for step, epoch, acc in ((3, 0, 0.6), (7, 1, 0.7), (11, 2, 0.8), (12, 3, 0.99))
+               for tag, value in (("epoch", epoch), ("val_acc", acc))]  # fmt: skip
+    events = b"".join(frame(scalar_event(1.0 + step, step, tag, value)) for step, tag, value in sorted(points))
+    (folder / "events.out.tfevents.1.host").write_bytes(events)
+    runs, problems = read_runs(tmp_path)
+    run = runs["lightning_logs/version_0"]
+    assert run.metrics["val_acc"].steps.tolist() == [3, 7, 11] and run.summary == {"val_acc": pytest.approx(0.99)}
+    assert len(run.metrics["train_loss"]) == 6
+    assert [p.kept for p in problems] == [
+        "as the final value of val_acc (`resultsbook runs --metric KEY:summary`), not a point of their curves"
+    ]
 
 
 def test_simple_scalar_fast_path_agrees_with_the_general_reader():

@@ -43,11 +43,13 @@ class LightningCsvAdapter(Adapter):
         return Claim((self.source(folder.path, [folder.file(n) for n in names]),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the version folder of a metrics.csv matched by a path pattern."""
-        if os.path.basename(path) != METRICS_FILE:
-            return None
-        folder = os.path.dirname(path)
+        """Read the version folder of a metrics.csv matched by a path pattern, or of a hparams.yaml
+        named (the run is its folder's, not a run of params alone beside it)."""
+        name, folder = os.path.basename(path), os.path.dirname(path)
         names = [n for n in (HPARAMS_FILE, METRICS_FILE) if fs.exists(os.path.join(folder, n))]
+        version_folder = os.path.basename(folder).startswith("version_")
+        if name not in (HPARAMS_FILE, METRICS_FILE) or (METRICS_FILE not in names and not version_folder):
+            return None
         return self.source(folder, [os.path.join(folder, n) for n in names])
 
     def read(self, source: Source) -> ReadResult:
@@ -61,14 +63,58 @@ class LightningCsvAdapter(Adapter):
         else:
             problems.append(Problem(source.path, NO_METRICS, "its params, no metrics"))
         metrics = read_sparse_table(metrics_path, table, STEP_COLUMN, problems) if table else {}
+        metrics, summary = split_validation_after_fit(metrics_path, metrics, problems)
         parts = os.path.abspath(source.path).replace(os.sep, "/").split("/")
         run = RunRecord(
             name="/".join(parts[-2:]),
             params=params,
             metrics=metrics,
+            summary=summary,
             experiment=parts[-2] if len(parts) > 1 else None,
         )
         return ReadResult((run,), tuple(problems))
+
+
+def split_validation_after_fit(
+    path: str, metrics: dict[str, Series], problems: list[Problem]
+) -> tuple[dict[str, Series], dict[str, float]]:
+    """Take a `trainer.validate()` run after `fit` out of the curves, as the final values it reports.
+
+    Lightning logs it at the step after the fit's last validation and one epoch past the fit's last:
+    the fit validates at the last step of each epoch, so its validations are more than one step
+    apart (with one step an epoch the two cannot be told apart, and nothing is taken out).
+    """
+    epochs = metrics.get("epoch")
+    if epochs is None or len(epochs) < 2:
+        return metrics, {}
+    step, epoch = epochs.steps[-1], epochs.values[-1]
+    if epochs.steps[-2] != step - 1 or epochs.values[-2] != epoch - 1:
+        return metrics, {}
+    after_fit = [
+        name
+        for name, series in metrics.items()
+        if name != "epoch" and len(series) >= 3 and series.steps[-1] == step
+        and series.steps[-2] == step - 1 and series.steps[-3] < step - 2
+    ]  # fmt: skip
+    if not after_fit:
+        return metrics, {}
+    summary = {name: float(metrics[name].values[-1]) for name in after_fit}
+    trimmed = {
+        name: Series(s.steps[:-1], s.values[:-1], None if s.times is None else s.times[:-1])
+        if name in after_fit else s
+        for name, s in metrics.items()
+    }  # fmt: skip
+    names = ", ".join(after_fit)
+    problems.append(
+        Problem(
+            path,
+            f"its last points, at epoch {int(epoch)} (one past the fit's last) a step after its last "
+            "validation, are a trainer.validate() after fit",
+            f"as the final value of {names} (`resultsbook runs --metric KEY:summary`), not a point of "
+            "their curves",
+        )
+    )
+    return trimmed, summary
 
 
 def read_hparams(path: str, problems: list[Problem]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.lightning_csv import split_validation_after_fit
 from resultsbook.adapters.tb_proto import (
     SimpleScalars,
     parse_event,
@@ -81,8 +82,9 @@ class TensorboardAdapter(Adapter):
         return Claim((self.source(folder.path, files),), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the run folder of an event file matched by a path pattern."""
-        if EVENTS_MARK not in os.path.basename(path):
+        """Read the run folder of an event file matched by a path pattern, or of the hparams.yaml
+        Lightning writes beside them."""
+        if EVENTS_MARK not in os.path.basename(path) and os.path.basename(path) != LIGHTNING_HPARAMS:
             return None
         folder = os.path.dirname(path)
         names: list[str] = []
@@ -118,19 +120,25 @@ class TensorboardAdapter(Adapter):
                 sessions.append(events)
             else:
                 events.add_to(builder, sub)
-        params = flatten_params(params)
-        if yaml_path is not None:
-            params = _with_lightning_hparams(params, yaml_path, problems)
-        series, series_problems = builder.build(root)
-        problems.extend(series_problems)
-        status, end_time = _status(sessions)
         name = os.path.basename(root.rstrip(os.sep))
         parent = os.path.basename(os.path.dirname(root.rstrip(os.sep)))
         lightning = _LIGHTNING_VERSION.fullmatch(name) is not None and parent
+        params = flatten_params(params)
+        if yaml_path is not None:
+            params = _with_lightning_hparams(params, yaml_path, problems)
+        elif lightning:  # its hparams.yaml not kept: the event files' hparams, named as the yaml's would be
+            params = _lightning_session_params(params)
+        series, series_problems = builder.build(root)
+        problems.extend(series_problems)
+        summary: dict[str, float] = {}
+        if lightning:
+            series, summary = split_validation_after_fit(root, series, problems)
+        status, end_time = _status(sessions)
         run = RunRecord(
             name=f"{parent}/{name}" if lightning else name,
             params=params,
             metrics=series,
+            summary=summary,
             status=status,
             start_time=own.first_time,
             end_time=end_time,
@@ -404,10 +412,23 @@ def _with_lightning_hparams(params: dict[str, Any], path: str, problems: list[Pr
         problems.append(Problem(path, "does not hold a mapping of hparams", "the hparams of the event files"))
         return params
     merged = flatten_params(config)
-    # Lightning flattens nested hparams with "/" for the event files; hparams.yaml keeps the nesting
-    for key, value in params.items():
-        merged.setdefault(key.replace("/", "."), value)
+    for key, value in _lightning_session_params(params).items():
+        merged.setdefault(key, value)
     return merged
+
+
+_CLASS_TEXT = re.compile(r"<class '([\w.]+)'>")
+
+
+def _lightning_session_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Return the hparams Lightning wrote into the event files with the keys and values hparams.yaml
+    gives them: it flattens nested hparams with "/" there (`model/lr`: `model.lr`) and writes a class
+    as `str()` does (`<class 'models.GCN'>`: `models.GCN`, as the yaml's `!!python/name:models.GCN`)."""
+    renamed: dict[str, Any] = {}
+    for key, value in params.items():
+        named = _CLASS_TEXT.fullmatch(value) if isinstance(value, str) else None
+        renamed.setdefault(key.replace("/", "."), named.group(1) if named else value)
+    return renamed
 
 
 def _status(sessions: list[EventData]) -> tuple[str, float | None]:

@@ -37,9 +37,16 @@ class _RequiredWithoutName(click.Option):
         value = super().process_value(ctx, value)
         # NAME is declared first: when this option was not typed, NAME has been processed already
         named = isinstance(ctx.params.get("name"), str)  # a NAME not given may be held as click's UNSET
-        if self.value_is_missing(value) and not named and not ctx.resilient_parsing:
+        missing = value is None or self.value_is_missing(value)  # None: a list flag not given, joined
+        if missing and not named and not ctx.resilient_parsing:
             raise click.MissingParameter(ctx=ctx, param=self)
         return value
+
+
+def _joined(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> str | None:
+    """Join a list flag given several times (`--stat median --stat iqr`), which click would let the last
+    one replace silently."""
+    return ",".join(values) if values else None
 
 
 @click.command("table")
@@ -48,11 +55,17 @@ class _RequiredWithoutName(click.Option):
 @click.option(
     "--rows",
     cls=_RequiredWithoutName,
+    multiple=True,
+    callback=_joined,
     shell_complete=complete_params,
-    help="Param(s) that make the rows, comma-separated.",
+    help="Param(s) that make the rows, comma-separated (or repeat the flag).",
 )
 @click.option(
-    "--columns", shell_complete=complete_params, help="Param(s) that make the columns, comma-separated."
+    "--columns",
+    multiple=True,
+    callback=_joined,
+    shell_complete=complete_params,
+    help="Param(s) that make the columns, comma-separated (or repeat the flag).",
 )
 @click.option(
     "--metric",
@@ -79,10 +92,12 @@ class _RequiredWithoutName(click.Option):
 @click.option(
     "--stat",
     "stats",
-    default="mean,std",
+    multiple=True,
+    callback=_joined,
+    default=["mean,std"],
     show_default=True,
-    help="Statistics: the first of mean/median/iqm is the centre, the first of std, sem, ci95 (mean only), "
-    "bootstrap, bca, iqr, minmax the spread; also n, min, max.",
+    help="Statistics, comma-separated (or repeat the flag): the first of mean/median/iqm is the centre, the "
+    "first of std, sem, ci95 (mean only), bootstrap, bca, iqr, minmax the spread; also n, min, max.",
 )
 @click.option(
     "--ddof",

@@ -7,7 +7,7 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -344,9 +344,23 @@ def runs_status(
     store: Store, stale_after: float = DEFAULT_STALE_AFTER, now: float | None = None
 ) -> StatusReport:
     """Return the runs of the whole store that need attention, for a store read without a spec."""
-    issues = [issue for run in store.runs() if (issue := run_issue(store, run, stale_after, now))]
+    logged = store.runs_with_metrics()
+    issues = [
+        issue
+        for run in store.runs()
+        if (issue := run_issue(store, run, stale_after, now) or _logged_nothing(run, logged))
+    ]
     issues.sort(key=lambda issue: (issue.state, issue.source))
     return StatusReport((), tuple(issues), ())
+
+
+def _logged_nothing(run: StoredRun, logged: Collection[int]) -> RunStatus | None:
+    """Name a run that logged no metric: a version folder with its hparams alone, crashed before its
+    first log (a table of any metric leaves it out, with a warning)."""
+    if run.id in logged:
+        return None
+    detail = f"logged no metric, only its params; {command('problems')} says what collect found in its logs"
+    return RunStatus(run.run_id, run.name, run.source, "no metrics", detail)
 
 
 def error_tail(provenance: Mapping[str, Any], lines: int = 3) -> str:

@@ -161,6 +161,7 @@ class MetricReader:
         hint = (
             _reduction_hint(key, self._keys)
             or _listed_metrics_hint(key, self._keys)
+            or _split_metric_hint(key, self._keys)
             or did_you_mean(key, [*self._keys, *self.derived, *self.normalized], "logged metrics")
         )
         raise no_metric_error(key, self._keys, _step_column_hint(key) + hint)
@@ -649,7 +650,20 @@ def no_metric_error(key: str, logged: Iterable[str], hint: str | None = None) ->
             f"no run logs a metric {key!r}: no run in the store logs any metric; "
             f"{command('problems')} lists what the collect could not read"
         )
-    return QueryError(f"no run logs a metric {key!r}; {hint or did_you_mean(key, logged, 'logged metrics')}")
+    hint = hint or _split_metric_hint(key, logged) or did_you_mean(key, logged, "logged metrics")
+    return QueryError(f"no run logs a metric {key!r}; {hint}")
+
+
+def _split_metric_hint(key: str, logged: Iterable[str]) -> str | None:
+    """Name both halves of a metric Lightning logged per step and per epoch (`val_acc_epoch`,
+    `val_acc_step`), of which a guess by spelling would pick one."""
+    split = [f"{key}_epoch", f"{key}_step"]
+    if not set(logged).issuperset(split):
+        return None
+    return (
+        f"did you mean {split[0]!r} or {split[1]!r}? (Lightning logs a metric logged with on_step and "
+        "on_epoch as both: its mean over each epoch, and its value at each step)"
+    )
 
 
 def _step_column_hint(key: str) -> str:

@@ -97,10 +97,52 @@ def load_yaml_text(text: str, lenient: bool = True) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
+        if lenient:
+            node = unwrap_omegaconf(node)
         check_node_graph(node)
         return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+_OMEGACONF_TAG = "tag:yaml.org,2002:python/object:omegaconf."
+_OMEGACONF_HOLDS = ("_content", "_val")  # a DictConfig's or ListConfig's values, a value node's value
+
+
+def unwrap_omegaconf(root: yaml.Node) -> yaml.Node:
+    """Replace each OmegaConf config or value `yaml.dump` pickled whole (a `DictConfig` among a
+    script's hparams) by what it holds, as `OmegaConf.to_container` would: its `_metadata` and the
+    `_parent` alias that points back up (which the alias check refuses, with every other param) go."""
+
+    def held(node: yaml.Node) -> yaml.Node:
+        seen: set[int] = set()
+        while _is_omegaconf(node) and id(node) not in seen:
+            seen.add(id(node))
+            inner = next((value for key, value in node.value if key.value in _OMEGACONF_HOLDS), None)
+            if inner is None:
+                return yaml.ScalarNode("tag:yaml.org,2002:null", "", node.start_mark, node.end_mark)
+            node = inner
+        return node
+
+    root = held(root)
+    done: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in done:
+            continue
+        done.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            node.value = [(key, held(value)) for key, value in node.value]
+            stack.extend(value for _, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            node.value = [held(item) for item in node.value]
+            stack.extend(node.value)
+    return root
+
+
+def _is_omegaconf(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.MappingNode) and node.tag.startswith(_OMEGACONF_TAG)
 
 
 def check_node_graph(root: yaml.Node) -> None:

@@ -487,6 +487,10 @@ class Store:
         names = ("n", "first_step", "last_step", "last", "min", "max", "mean", "summary")
         return {row[0]: dict(zip(names, row[1:])) for row in cursor}
 
+    def runs_with_metrics(self) -> set[int]:
+        """Return the ids of the runs that logged any metric (a series or a final value)."""
+        return {row[0] for row in self.db.execute("SELECT DISTINCT run FROM metrics")}
+
     def all_metric_summaries(self) -> dict[int, dict[str, dict[str, float | None]]]:
         """Return {run: {metric key: {n, last, min, max, mean, summary, ...}}} for every metric."""
         cursor = self.db.execute(

@@ -364,6 +364,10 @@ class PostgresStore(Store):
         )
         return {row[0]: dict(zip(_SUMMARY_NAMES, row[1:])) for row in cursor}
 
+    def runs_with_metrics(self) -> set[int]:
+        """Return the ids of the runs that logged any metric (a series or a final value)."""
+        return {row[0] for row in self.conn.execute("SELECT DISTINCT run FROM metrics")}
+
     def all_metric_summaries(self) -> dict[int, dict[str, dict[str, float | None]]]:
         """Return {run: {metric key: {n, last, min, max, mean, summary, ...}}} for every metric."""
         cursor = self.conn.execute(
