@@ -236,6 +236,40 @@ def test_two_values_that_differ_are_both_named_and_no_run_specific_advice_is_giv
     assert "run-specific" not in result.stderr
 
 
+def test_a_long_value_a_cell_s_runs_differ_in_is_cut_in_the_warning(make_run, cli):
+    """catniplab/ML-music-analysis's Sacred configs hold a torch distribution jsonpickled into
+    thousands of characters, different in every run: the warning printed each value whole."""
+    for seed in range(4):
+        pickled = json.dumps(
+            {"py/object": "torch.distributions.Uniform", "py/b64": "gAKKCmz8" * 600 + f"{seed}"}
+        )
+        make_run(f"a{seed}", {"model": "a", "seed": seed, "t_distrib": pickled}, [{"step": 1, "acc": 1.0}])
+    cli("collect", "runs")
+    warned = cli("table", "--rows", "model", "--metric", "acc").stderr
+    assert len(warned) < 1000
+    assert (
+        'averages runs that differ in t_distrib (4 values, one per run: {"py/object": '
+        '"torch.distributions.Unif…, {"py/object": "torch.distributions.Unif…, {"py/object": '
+        '"torch.distributions.Unif…, …); t_distrib has a value of its own in every run'
+    ) in warned
+
+
+def test_a_value_holding_thousands_of_digits_in_a_row_is_named_not_an_internal_error(make_run, cli):
+    """Ordering the values a cell's runs differ in read a run of 5000 digits with int(), which Python
+    refuses beyond 4300: the table stopped with an internal error."""
+    for seed in range(2):
+        make_run(
+            f"a{seed}",
+            {"model": "a", "seed": seed, "blob": "b64:" + f"{seed}" * 5000},
+            [{"step": 1, "acc": 1.0}],
+        )
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", "acc")
+    assert result.exit_code == 0
+    differ = "averages runs that differ in blob (b64:" + "0" * 35 + "…, b64:" + "1" * 35 + "…)"
+    assert f"Warning: table: a: {differ}\n" in result.stderr
+
+
 def test_statistics_a_text_table_cannot_show_are_said_to_be_in_the_csv(make_run, cli):
     for seed in range(3):
         make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 10}])

@@ -20,6 +20,7 @@ from resultsbook.query.model import CellRuns, Mark, TableQuery
 from resultsbook.query.provenance import mixes_of
 from resultsbook.query.reduce import step_text
 from resultsbook.query.runs import Runs, groups_of, members_of
+from resultsbook.sources.textio import clipped
 from resultsbook.voice import option
 
 UNFINISHED = ("failed", "running", "interrupted")
@@ -66,6 +67,7 @@ def cell_marks(
 
 
 SHOWN_VALUES = 3  # a param with more values than this in one cell is shown by its first few and a count
+VALUE_CHARS = 40  # a value is cut to this many characters: a config may hold a pickled object of pages
 
 
 # reductions whose value depends on how long a run trained: `at(step)` and best-mean (its budget) do not
@@ -110,7 +112,7 @@ def mixed_text(
     replicates by it when no run has the replicate keys, `unnamed`: it may number the seeds)."""
     parts = []
     for key, values in differing.items():
-        shown = ", ".join(format_value(v) for v in values[:SHOWN_VALUES])
+        shown = ", ".join(clipped(format_value(v), VALUE_CHARS) for v in values[:SHOWN_VALUES])
         if len(values) <= SHOWN_VALUES:
             parts.append(f"{key} ({shown})")
         else:
