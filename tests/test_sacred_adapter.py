@@ -120,7 +120,10 @@ def test_a_metric_logged_as_a_list_says_what_it_holds_and_that_nothing_of_it_is_
     ]
 
 
-def test_jsonpickle_objects_stay_json_text_and_tuples_become_lists(tmp_path):
+def test_jsonpickle_objects_stay_json_text_and_tuples_and_numpy_values_become_plain(tmp_path):
+    """catniplab/ML-music-analysis's configs hold `decays = np.linspace(...)` (a plain `[1.0]` in
+    other runs of the same sweep): the array was a param of JSON text, `{"dtype": "float64",
+    "py/object": "nump…`, which no filter could name and no other run's list equalled."""
     from resultsbook.adapters.sacred import read_sacred_config
 
     path = tmp_path / "config.json"
@@ -128,7 +131,9 @@ def test_jsonpickle_objects_stay_json_text_and_tuples_become_lists(tmp_path):
         json.dumps(
             {
                 "shape": {"py/tuple": [2, 3]},
-                "arr": {"py/object": "numpy.ndarray", "values": [1, 2]},
+                "arr": {"dtype": "float64", "py/object": "numpy.ndarray", "values": [0.98, 0.955]},
+                "lr": {"dtype": "float64", "py/object": "numpy.float64", "value": 0.001},
+                "dist": {"py/object": "torch.distributions.uniform.Uniform", "low": 0},
                 "opt": {"lr": 0.1},
             }
         )
@@ -136,7 +141,9 @@ def test_jsonpickle_objects_stay_json_text_and_tuples_become_lists(tmp_path):
     params = read_sacred_config(str(path), [])
     assert params == {
         "shape": "[2, 3]",
-        "arr": '{"py/object": "numpy.ndarray", "values": [1, 2]}',
+        "arr": "[0.98, 0.955]",
+        "lr": 0.001,
+        "dist": '{"low": 0, "py/object": "torch.distributions.uniform.Uniform"}',
         "opt.lr": 0.1,
     }
 
