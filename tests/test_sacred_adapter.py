@@ -341,3 +341,17 @@ def test_runs_of_one_name_in_several_folders_are_told_apart_by_their_folder_path
     assert shown.output.startswith("run ") and "Code_seq/1" in shown.output.splitlines()[0]
     assert cli("show", "sacred/2s3z/Code_seq/1/").exit_code == 0
     assert cli("show", "4m/Code_seq/1").exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["metrics.json", "config.json", "cout.txt"])
+def test_a_file_of_a_sacred_run_folder_named_alone_collects_its_run(tmp_path, cli, name):
+    """`resultsbook collect models/209/metrics.json` (catniplab/ML-music-analysis) read the file as a
+    results document: a second run of that name, status unknown, no params, and metrics
+    `testAccuracy.steps` and `testAccuracy.values`."""
+    copy_fixture("sacred", tmp_path)
+    collected = cli("collect", f"sacred/runs/1/{name}")
+    assert collected.exit_code == 0, collected.output
+    listed = cli("runs", "--format", "json").output
+    (run,) = json.loads(listed)["runs"]
+    assert (run["adapter"], run["status"], run["source"]) == ("sacred", "finished", "sacred/runs/1")
+    assert run["params"] and not any(key.endswith((".steps", ".values")) for key in run["metrics"])

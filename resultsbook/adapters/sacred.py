@@ -53,11 +53,18 @@ class SacredAdapter(Adapter):
         return Claim((self._source(folder.path, files),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the run folder of a run.json matched by a path pattern."""
-        if os.path.basename(path) != RUN_FILE:
+        """Read the run folder of a run.json named or matched by a path pattern, or of another file of
+        a Sacred run folder (its metrics.json alone is no run: it has neither config nor status)."""
+        name = os.path.basename(path)
+        if name not in (RUN_FILE, CONFIG_FILE, METRICS_FILE, INFO_FILE, OUTPUT_FILE):
             return None
         folder = os.path.dirname(path)
-        return self._source(folder, frozenset(fs.listdir(folder)))
+        if name != RUN_FILE and not fs.exists(os.path.join(folder, RUN_FILE)):
+            return None  # a file of that name elsewhere: another tracker's, or a results file
+        files = frozenset(fs.listdir(folder))
+        if name != RUN_FILE and _NATIVE_METRICS in files:
+            return None
+        return self._source(folder, files)
 
     def _source(self, path: str, files: frozenset[str]) -> Source:
         names = [n for n in (RUN_FILE, CONFIG_FILE, METRICS_FILE, INFO_FILE) if n in files]
