@@ -797,3 +797,25 @@ def test_explain_says_why_the_commit_column_is_blank(tmp_path, monkeypatch):
     assert run_cli("build").exit_code == 0
     lines = run_cli("explain", "cv", "resnet50v2").output.splitlines()
     assert "  commit blank: the dvclive logs of these runs record no git commit" in lines
+
+
+def test_explain_cuts_a_long_value_the_runs_differ_in(tmp_path, monkeypatch):
+    """catniplab/ML-music-analysis's Sacred configs hold a torch distribution jsonpickled into
+    thousands of characters per run: explain printed each value whole, a screen per value."""
+    for seed in (0, 1):
+        pickled = json.dumps(
+            {"py/object": "torch.distributions.Uniform", "py/b64": "gAKKCmz8" * 600 + str(seed)}
+        )
+        config = {"model": "gru", "seed": seed, "t_distrib": pickled}
+        write_native_run(tmp_path / "runs" / f"r{seed}", config, [{"step": 1, "acc": 0.5 + seed / 10}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\n'
+        'run_specific = ["t_distrib"]\noutputs = ["acc.tex"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    shown = [
+        line.strip() for line in run_cli("explain", "acc", "gru").output.splitlines() if "differ in" in line
+    ]
+    cut = '{"py/object": "torch.distributions.Unif…'
+    assert shown == [f"differ in t_distrib: {cut}, {cut} (run-specific: no † mark)"]
