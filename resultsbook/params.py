@@ -96,6 +96,9 @@ def value_identity(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, value)
 
 
+VALUE_CHARS = 40  # a value a message names is cut to this many characters: a config may hold a pickled object
+
+
 def format_value(value: Any) -> str:
     """Return the plain-text form of a param value, as a user would type it."""
     if value is None:

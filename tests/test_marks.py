@@ -254,6 +254,20 @@ def test_a_long_value_a_cell_s_runs_differ_in_is_cut_in_the_warning(make_run, cl
     ) in warned
 
 
+def test_a_filter_that_selects_nothing_names_the_values_there_are_cut_short(make_run, cli):
+    """`--where t_distrib=...` over those Sacred runs listed a dozen pickled values whole: 33 kB."""
+    for seed in range(4):
+        pickled = json.dumps(
+            {"py/object": "torch.distributions.Uniform", "py/b64": "gAKKCmz8" * 600 + f"{seed}"}
+        )
+        make_run(f"a{seed}", {"model": "a", "seed": seed, "t_distrib": pickled}, [{"step": 1, "acc": 1.0}])
+    cli("collect", "runs")
+    result = cli("runs", "--where", "t_distrib=Uniform")
+    assert result.exit_code == 1
+    cut = '{"py/object": "torch.distributions.Unif…'
+    assert result.output == f"Error: filter t_distrib=Uniform matches no run; t_distrib has: {', '.join([cut] * 4)}\n"
+
+
 def test_a_value_holding_thousands_of_digits_in_a_row_is_named_not_an_internal_error(make_run, cli):
     """Ordering the values a cell's runs differ in read a run of 5000 digits with int(), which Python
     refuses beyond 4300: the table stopped with an internal error."""

@@ -265,8 +265,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
 
     from resultsbook.errors import listing_text
     from resultsbook.freshness.explain import CellExplanation
-    from resultsbook.params import format_value
-    from resultsbook.query.marks import VALUE_CHARS
+    from resultsbook.params import VALUE_CHARS, format_value
     from resultsbook.render.escape import escape_terminal
     from resultsbook.sources.textio import clipped
 

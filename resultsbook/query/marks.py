@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.params import format_value, sort_key, values_equal
+from resultsbook.params import VALUE_CHARS, format_value, sort_key, values_equal
 from resultsbook.query.model import CellRuns, Mark, TableQuery
 from resultsbook.query.provenance import mixes_of
 from resultsbook.query.reduce import step_text
@@ -67,7 +67,6 @@ def cell_marks(
 
 
 SHOWN_VALUES = 3  # a param with more values than this in one cell is shown by its first few and a count
-VALUE_CHARS = 40  # a value is cut to this many characters: a config may hold a pickled object of pages
 
 
 # reductions whose value depends on how long a run trained: `at(step)` and best-mean (its budget) do not
