@@ -1171,6 +1171,27 @@ def test_runs_metric_of_runs_that_logged_only_a_summary_shows_it_as_a_table_redu
     assert rising.stdout.splitlines()[-1] == "r3,0.4,0.9"  # the max column showed the last point, 0.4
 
 
+def test_a_runs_metric_column_blank_in_every_row_says_the_runs_have_it_in_the_other_form(make_run, cli):
+    """`runs --metric testAccuracy:summary` over Sacred runs (catniplab/ML-music-analysis), which log
+    points and report no final value, printed an empty column and nothing else."""
+    make_run("logged", {"seed": 0}, curve([0.5, 0.7]))
+    make_run("reported", {"seed": 1}, [], {"summary": {"test_acc": 0.9}})
+    cli("collect", "runs")
+    blank = cli("runs", "--metric", "acc:summary", "--columns", "name", "--format", "csv")
+    assert blank.stdout == "name,acc:summary\nlogged,\nreported,\n"
+    assert blank.stderr == (
+        "Note: acc:summary is blank: these runs logged points of acc but reported no final value of it (as a "
+        "W&B summary holds); --metric acc (or acc:max, :mean, …) summarises the points\n"
+    )
+    points = cli("runs", "--where", "seed=1", "--metric", "test_acc:max", "--columns", "name", "--format", "csv")
+    assert points.stdout == "name,test_acc:max\nreported,\n"
+    assert points.stderr == (
+        "Note: test_acc:max is blank: these runs logged no points of test_acc, only a final value; "
+        "--metric test_acc shows it\n"
+    )
+    assert cli("runs", "--metric", "acc:max", "--columns", "name").stderr == ""  # one run has a value
+
+
 def test_runs_lists_whether_each_run_came_from_a_dirty_tree(make_run, cli):
     # `runs --columns name,git_commit,git_dirty` was refused ("did you mean 'git_commit'?"): the dirty
     # flag of the runs behind a ‖ mark could be read only run by run with `show`
