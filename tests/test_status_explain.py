@@ -819,3 +819,27 @@ def test_explain_cuts_a_long_value_the_runs_differ_in(tmp_path, monkeypatch):
     ]
     cut = '{"py/object": "torch.distributions.Unif…'
     assert shown == [f"differ in t_distrib: {cut}, {cut} (run-specific: no † mark)"]
+
+
+def test_status_names_the_failed_runs_of_a_table_that_keeps_only_finished_ones(tmp_path, monkeypatch):
+    """catniplab/ML-music-analysis: with `status = ["finished"]` in the table, as the docs show it, a
+    cell short of a seed that crashed (Sacred FAILED) or was interrupted said only `2 of 3`: status
+    named no run needing attention."""
+    for seed, state in enumerate(("finished", "finished", "failed")):
+        write_native_run(
+            tmp_path / "runs" / f"s{seed}",
+            {"model": "gru", "seed": seed},
+            [{"step": 1, "acc": 0.5}],
+            {"status": state, "error": {"type": "RuntimeError", "message": "loss diverged"}},
+        )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\nstatus = ["finished"]\n'
+        "replicates = 3\noutputs = [\"acc.md\"]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    output = run_cli("status").output
+    assert "gru: 2 of 3" in output
+    attention = output.split("Runs needing attention:\n")[1].splitlines()
+    assert attention[0].split() == ["failed", "s2", "(runs/s2)"]
+    assert attention[1].strip() == "RuntimeError: loss diverged"

@@ -98,7 +98,9 @@ def status(
         findings += result.findings
         cells += table_cells(name, result.table, table_spec, spec)
         holes += [(name, label) for label in empty_cells(result.table, table_spec)]
-        watched |= {run.id: run for run in select_runs(runs, table_spec.query.filters)}
+        # a table of finished runs only (status = ["finished"]) still has its crashed and queued runs named
+        others = [item for item in table_spec.query.filters if item.key != "status"]
+        watched |= {run.id: run for run in select_runs(runs, others)}
         lost |= {run.id: run for run in select_runs(gone, table_spec.query.filters)}
     issues = [issue for run in watched.values() if (issue := run_issue(store, run, stale_after, now))]
     issues += [gone_issue(run) for run in lost.values()]
