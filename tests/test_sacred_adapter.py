@@ -355,3 +355,20 @@ def test_a_file_of_a_sacred_run_folder_named_alone_collects_its_run(tmp_path, cl
     (run,) = json.loads(listed)["runs"]
     assert (run["adapter"], run["status"], run["source"]) == ("sacred", "finished", "sacred/runs/1")
     assert run["params"] and not any(key.endswith((".steps", ".values")) for key in run["metrics"])
+
+
+def test_status_says_what_sacred_s_interrupted_and_queued_mean(runs, cli):
+    """catniplab/ML-music-analysis's models/206 is INTERRUPTED (Ctrl-C mid-training): `status` said only
+    `no error recorded`; a QUEUED run (`ex.queue`, never started) said `last write 7 s ago`, the age of
+    the clone, as if it were alive."""
+    for folder, state in (("1", "INTERRUPTED"), ("2", "QUEUED")):
+        info = json.loads((runs / folder / "run.json").read_text())
+        (runs / folder / "run.json").write_text(json.dumps({**info, "status": state}))
+    cli("collect", "sacred/runs", "-o", "stale_after=1")
+    lines = cli("status").output.splitlines()
+    assert lines[lines.index("  interrupted runs/1  (sacred/runs/1)") + 1].strip() == (
+        "no error recorded: Sacred's INTERRUPTED, a stop by Ctrl-C (KeyboardInterrupt)"
+    )
+    assert lines[lines.index("  running     runs/2  (sacred/runs/2)") + 1].strip() == (
+        "queued (Sacred's QUEUED): not started yet"
+    )
