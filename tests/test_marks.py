@@ -284,6 +284,30 @@ def test_a_value_holding_thousands_of_digits_in_a_row_is_named_not_an_internal_e
     assert f"Warning: table: a: {differ}\n" in result.stderr
 
 
+def test_best_of_a_key_logged_per_epoch_read_on_a_metric_logged_per_batch_is_said(make_run, cli):
+    """catniplab/ML-music-analysis logs trainAccuracy per batch (steps 0..1800) and validAccuracy per
+    epoch (0..300) into Sacred's metrics.json: best(validAccuracy) read trainAccuracy at the batch
+    numbered like the best epoch, early in training, without a word."""
+    for seed in range(3):
+        batches = [{"step": step, "train_acc": step / 60} for step in range(61)]
+        epochs = [{"step": step, "val_acc": 0.5 + step / 20 - seed / 100} for step in range(11)]
+        make_run(f"s{seed}", {"model": "rnn", "seed": seed}, batches + epochs)
+    cli("collect", "runs")
+    table = ("table", "--rows", "model", "--reduce", "best(val_acc, max)")
+    warned = cli(*table, "--metric", "train_acc").stderr
+    assert (
+        "Warning: best(val_acc, max) reads train_acc at the step where val_acc is best, but in 3 of 3 runs "
+        "train_acc runs to a step at least 2 times further (e.g. s0: to 60, val_acc to 10): if the two count "
+        "steps differently (batches and epochs), that step is another point of training\n"
+    ) in warned
+    for seed in range(3):  # validation every 10 steps of the same count: no warning
+        points = [{"step": step, "acc": step / 60, **({"val_acc": step / 100} if step % 10 == 0 else {})}
+                  for step in range(61)]  # fmt: skip
+        make_run(f"s{seed}", {"model": "rnn", "seed": seed}, points)
+    cli("collect", "runs")
+    assert "reads acc" not in cli(*table, "--metric", "acc").stderr
+
+
 def test_statistics_a_text_table_cannot_show_are_said_to_be_in_the_csv(make_run, cli):
     for seed in range(3):
         make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 10}])
