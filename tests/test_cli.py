@@ -1240,3 +1240,27 @@ def test_a_run_named_by_its_last_folder_is_answered_with_its_whole_name(tmp_path
     assert shown.output == (
         "Error: no run has the id or name 'version_1'; did you mean 'lightning_logs/version_1'?\n"
     ), shown.output
+
+
+def test_an_option_of_one_value_given_twice_is_refused_not_silently_the_last(make_run, cli):
+    """`table --rows architecture --rows dataset` made rows of dataset alone, and `--stat median --stat
+    iqr` printed the mean (catniplab/ML-music-analysis): click keeps an option's last value in silence."""
+    for seed in range(3):
+        make_run(f"r{seed}", {"model": "a", "data": "x", "seed": seed}, curve([0.5 + seed / 10]))
+    cli("collect", "runs")
+    stats = cli("table", "--rows", "model", "--metric", "acc", "--stat", "median", "--stat=iqr")
+    assert stats.exit_code == 2
+    assert stats.stderr.startswith(
+        "Error: --stat is given 2 times (median, then iqr) and takes one value: only the last would count; "
+        "give it once (several go in one value: --stat median,iqr) (see `"
+    )
+    assert stats.stderr.endswith(" table --help`)\n")
+    rows = cli("table", "--rows", "model", "--rows", "data", "--metric", "acc")
+    assert "several go in one value: --rows model,data" in rows.stderr and rows.exit_code == 2
+    reduce = cli("table", "--rows", "model", "--metric", "acc", "--reduce", "max", "--reduce", "last")
+    assert reduce.stderr.startswith("Error: --reduce is given 2 times (max, then last)")
+    assert "several" not in reduce.stderr
+    # options taken several times, and a value that looks like an option, stay as they were
+    several = cli("table", "--rows", "model", "--metric", "acc", "--where", "seed>=0", "--where", "data=x")
+    assert several.exit_code == 0, several.output
+    assert cli("runs", "--where", "model=a", "--columns", "--where").exit_code == 2  # no column --where

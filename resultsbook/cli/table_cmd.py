@@ -80,8 +80,8 @@ class _RequiredWithoutName(click.Option):
     "stats",
     default="mean,std",
     show_default=True,
-    help="Statistics: the first of mean/median/iqm is the centre, the first of std, sem, ci95 (mean only), "
-    "bootstrap, bca, iqr, minmax the spread; also n, min, max.",
+    help="Statistics, comma-separated: the first of mean/median/iqm is the centre, the first of std, sem, "
+    "ci95 (mean only), bootstrap, bca, iqr, minmax the spread; also n, min, max.",
 )
 @click.option(
     "--ddof",
@@ -108,7 +108,8 @@ class _RequiredWithoutName(click.Option):
     help="Replicates each cell should have [default: the most seen].",
 )
 @click.option(
-    "--run-specific", help="Extra params that legitimately differ between replicates (timestamps...)."
+    "--run-specific",
+    help="Extra params (comma-separated) that legitimately differ between replicates (timestamps...).",
 )
 @click.option("--scale", type=float, default=1.0, show_default=True, help="Multiply values (e.g. 100 for %).")
 @click.option(
