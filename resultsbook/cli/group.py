@@ -71,7 +71,7 @@ class ResultsbookGroup(click.Group):
         from resultsbook.cli.repeats import refuse_repeated_options
 
         name, command, rest = super().resolve_command(ctx, args)
-        if command is not None:
+        if command is not None and not ctx.resilient_parsing:  # shell completion reads half-typed lines
             refuse_repeated_options(command, rest, click.Context(command, info_name=name, parent=ctx))
         return name, command, rest
 
