@@ -96,6 +96,9 @@ def value_identity(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, value)
 
 
+VALUE_CHARS = 40  # a value a message names is cut to this many characters: a config may hold a pickled object
+
+
 def format_value(value: Any) -> str:
     """Return the plain-text form of a param value, as a user would type it."""
     if value is None:
@@ -120,6 +123,7 @@ def sort_key(value: Any) -> tuple[Any, ...]:
 
 
 _NUMBER_IN_TEXT = re.compile(r"((?<![\d.])\d+\.\d+(?![.\d])|\d+)")
+_WHOLE_DIGITS = 4000  # Python refuses int() of 4300 digits; a longer run (a pickled blob) orders as a float
 
 
 def natural_key(text: str) -> list[Any]:
@@ -127,5 +131,6 @@ def natural_key(text: str) -> list[Any]:
     gain=0.03554137 before gain=0.2063979 (a decimal number, not the dotted parts of a version v1.10.0)."""
     parts = _NUMBER_IN_TEXT.split(text)
     return [
-        (float(part) if "." in part else int(part)) if index % 2 else part for index, part in enumerate(parts)
+        (float(part) if "." in part or len(part) > _WHOLE_DIGITS else int(part)) if index % 2 else part
+        for index, part in enumerate(parts)
     ]

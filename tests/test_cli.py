@@ -1207,6 +1207,27 @@ def test_runs_metric_of_runs_that_logged_only_a_summary_shows_it_as_a_table_redu
     assert rising.stdout.splitlines()[-1] == "r3,0.4,0.9"  # the max column showed the last point, 0.4
 
 
+def test_a_runs_metric_column_blank_in_every_row_says_the_runs_have_it_in_the_other_form(make_run, cli):
+    """`runs --metric testAccuracy:summary` over Sacred runs (catniplab/ML-music-analysis), which log
+    points and report no final value, printed an empty column and nothing else."""
+    make_run("logged", {"seed": 0}, curve([0.5, 0.7]))
+    make_run("reported", {"seed": 1}, [], {"summary": {"test_acc": 0.9}})
+    cli("collect", "runs")
+    blank = cli("runs", "--metric", "acc:summary", "--columns", "name", "--format", "csv")
+    assert blank.stdout == "name,acc:summary\nlogged,\nreported,\n"
+    assert blank.stderr == (
+        "Note: acc:summary is blank: these runs logged points of acc but reported no final value of it (as a "
+        "W&B summary holds); --metric acc (or acc:max, :mean, …) summarises the points\n"
+    )
+    points = cli("runs", "--where", "seed=1", "--metric", "test_acc:max", "--columns", "name", "--format", "csv")
+    assert points.stdout == "name,test_acc:max\nreported,\n"
+    assert points.stderr == (
+        "Note: test_acc:max is blank: these runs logged no points of test_acc, only a final value; "
+        "--metric test_acc shows it\n"
+    )
+    assert cli("runs", "--metric", "acc:max", "--columns", "name").stderr == ""  # one run has a value
+
+
 def test_runs_lists_whether_each_run_came_from_a_dirty_tree(make_run, cli):
     # `runs --columns name,git_commit,git_dirty` was refused ("did you mean 'git_commit'?"): the dirty
     # flag of the runs behind a ‖ mark could be read only run by run with `show`
@@ -1254,3 +1275,23 @@ def test_a_run_named_by_its_last_folder_is_answered_with_its_whole_name(tmp_path
     assert shown.exit_code == 0 and shown.output.startswith("run "), shown.output
     assert "lightning_logs/version_1 (" in shown.output
 
+
+def test_an_option_of_one_value_given_twice_is_refused_not_silently_the_last(make_run, cli):
+    """`--reduce max --reduce last` read the runs by `last` alone (catniplab/ML-music-analysis: `--rows`
+    and `--stat` given twice did the same, and now add up): click keeps an option's last value in silence."""
+    for seed in range(3):
+        make_run(f"r{seed}", {"model": "a", "data": "x", "seed": seed}, curve([0.5 + seed / 10]))
+    cli("collect", "runs")
+    reduce = cli("table", "--rows", "model", "--metric", "acc", "--reduce", "max", "--reduce", "last")
+    assert reduce.exit_code == 2
+    assert reduce.stderr.startswith(
+        "Error: --reduce is given 2 times (max, then last) and takes one value: only the last would count; "
+        "give it once (see `"
+    )
+    assert reduce.stderr.endswith(" table --help`)\n")
+    exempt = cli("table", "--rows", "model", "--metric", "acc", "--run-specific", "data", "--run-specific=seed")
+    assert exempt.exit_code == 2 and "several go in one value: --run-specific data,seed" in exempt.stderr
+    # options taken several times, and a value that looks like an option, stay as they were
+    several = cli("table", "--rows", "model", "--metric", "acc", "--where", "seed>=0", "--where", "data=x")
+    assert several.exit_code == 0, several.output
+    assert cli("runs", "--where", "model=a", "--columns", "--where").exit_code == 2  # no column --where

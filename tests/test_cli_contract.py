@@ -192,6 +192,7 @@ def test_shell_completion_offers_tables_metrics_params_and_runs(project: Path) -
     assert _complete(project, "resultsbook table ta") == ["table1"]
     assert _complete(project, "resultsbook table --metric te") == ["test/acc"]
     assert _complete(project, "resultsbook table --rows model,da") == ["model,dataset"]
+    assert _complete(project, "resultsbook table --rows model --rows da") == ["dataset"]  # refused when run
     assert _complete(project, "resultsbook show mlp_moons_") == ["mlp_moons_0", "mlp_moons_1", "mlp_moons_2"]
     assert _complete(project, "resultsbook explain ga") == ["gain"]
     assert _complete(project / "runs", "resultsbook table --metric x --db nowhere.db --metric ") == []

@@ -446,3 +446,32 @@ def test_a_count_of_seeds_no_run_has_is_refused_not_written_as_one(tmp_path: Pat
         "[macros.values.seeds]: count = \"seeds\" counts the distinct values of 'fold', a param no selected run "
         'has (params: dataset, lr, method, seed); name the key that numbers the replicates with replicate = ["KEY"]'
     )
+
+
+def test_a_named_value_from_a_cell_of_two_marks_of_one_symbol_names_the_symbol_once(tmp_path: Path) -> None:
+    """catniplab/ML-music-analysis: a cell whose seeds differ in config and trained for different
+    budgets is marked † twice; the numbers file said `marked in its table: main/GRU/Nottingham * # † ‖ † °`."""
+    from conftest import write_native_run
+
+    from resultsbook.sources.collect import CollectRequest, collect
+    from resultsbook.store import Store
+
+    for name, config, last in [
+        ("o0", {"method": "ours", "seed": 0, "lr": 0.1}, 100),
+        ("o1", {"method": "ours", "seed": 1, "lr": 0.2}, 10),
+        ("b0", {"method": "base", "seed": 0, "lr": 0.1}, 100),
+        ("b1", {"method": "base", "seed": 1, "lr": 0.1}, 100),
+    ]:
+        points = [{"step": step, "acc": 0.5 + len(name) / 10 + step / 1000} for step in (1, last)]
+        write_native_run(tmp_path / "runs" / name, config, points)
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["method"]\noutputs = ["t.md"]\n'
+        '[macros]\noutput = "numbers.tex"\n[macros.values]\ngain_a = { difference = ["t/ours", "t/base"] }\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    store = Store.open(spec.db)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    build(spec, store)
+    store.close()
+    text = (tmp_path / "numbers.tex").read_text()
+    assert "%   \\gainA: t/ours minus t/base; marked in its table: t/ours # †, t/base # °\n" in text

@@ -236,6 +236,78 @@ def test_two_values_that_differ_are_both_named_and_no_run_specific_advice_is_giv
     assert "run-specific" not in result.stderr
 
 
+def test_a_long_value_a_cell_s_runs_differ_in_is_cut_in_the_warning(make_run, cli):
+    """catniplab/ML-music-analysis's Sacred configs hold a torch distribution jsonpickled into
+    thousands of characters, different in every run: the warning printed each value whole."""
+    for seed in range(4):
+        pickled = json.dumps(
+            {"py/object": "torch.distributions.Uniform", "py/b64": "gAKKCmz8" * 600 + f"{seed}"}
+        )
+        make_run(f"a{seed}", {"model": "a", "seed": seed, "t_distrib": pickled}, [{"step": 1, "acc": 1.0}])
+    cli("collect", "runs")
+    warned = cli("table", "--rows", "model", "--metric", "acc").stderr
+    assert len(warned) < 1000
+    assert (
+        'averages runs that differ in t_distrib (4 values, one per run: {"py/object": '
+        '"torch.distributions.Unif…, {"py/object": "torch.distributions.Unif…, {"py/object": '
+        '"torch.distributions.Unif…, …); t_distrib has a value of its own in every run'
+    ) in warned
+
+
+def test_a_filter_that_selects_nothing_names_the_values_there_are_cut_short(make_run, cli):
+    """`--where t_distrib=...` over those Sacred runs listed a dozen pickled values whole: 33 kB."""
+    for seed in range(4):
+        pickled = json.dumps(
+            {"py/object": "torch.distributions.Uniform", "py/b64": "gAKKCmz8" * 600 + f"{seed}"}
+        )
+        make_run(f"a{seed}", {"model": "a", "seed": seed, "t_distrib": pickled}, [{"step": 1, "acc": 1.0}])
+    cli("collect", "runs")
+    result = cli("runs", "--where", "t_distrib=Uniform")
+    assert result.exit_code == 1
+    cut = '{"py/object": "torch.distributions.Unif…'
+    assert result.output == f"Error: filter t_distrib=Uniform matches no run; t_distrib has: {', '.join([cut] * 4)}\n"
+
+
+def test_a_value_holding_thousands_of_digits_in_a_row_is_named_not_an_internal_error(make_run, cli):
+    """Ordering the values a cell's runs differ in read a run of 5000 digits with int(), which Python
+    refuses beyond 4300: the table stopped with an internal error."""
+    for seed in range(2):
+        make_run(
+            f"a{seed}",
+            {"model": "a", "seed": seed, "blob": "b64:" + f"{seed}" * 5000},
+            [{"step": 1, "acc": 1.0}],
+        )
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", "acc")
+    assert result.exit_code == 0
+    differ = "averages runs that differ in blob (b64:" + "0" * 35 + "…, b64:" + "1" * 35 + "…)"
+    assert f"Warning: table: a: {differ}\n" in result.stderr
+
+
+def test_best_of_a_key_logged_per_epoch_read_on_a_metric_logged_per_batch_is_said(make_run, cli):
+    """catniplab/ML-music-analysis logs trainAccuracy per batch (steps 0..1800) and validAccuracy per
+    epoch (0..300) into Sacred's metrics.json: best(validAccuracy) read trainAccuracy at the batch
+    numbered like the best epoch, early in training, without a word."""
+    for seed in range(3):
+        batches = [{"step": step, "train_acc": step / 60} for step in range(61)]
+        epochs = [{"step": step, "val_acc": 0.5 + step / 20 - seed / 100} for step in range(11)]
+        make_run(f"s{seed}", {"model": "rnn", "seed": seed}, batches + epochs)
+    cli("collect", "runs")
+    table = ("table", "--rows", "model", "--reduce", "best(val_acc, max)")
+    warned = cli(*table, "--metric", "train_acc").stderr
+    assert (
+        "Warning: best(val_acc, max) reads train_acc at the step where val_acc is best, but in 3 of 3 runs "
+        "train_acc runs to a step at least 2 times further (e.g. s0: to 60, val_acc to 10): if the two count "
+        "steps differently (batches and epochs), that step is another point of training\n"
+    ) in warned
+    for seed in range(3):  # validation every 10 steps of the same count: no warning
+        points = [{"step": step, "acc": step / 60, **({"val_acc": step / 100} if step % 10 == 0 else {})}
+                  for step in range(61)]  # fmt: skip
+        make_run(f"s{seed}", {"model": "rnn", "seed": seed}, points)
+    cli("collect", "runs")
+    assert "reads acc" not in cli(*table, "--metric", "acc").stderr
+
+
 def test_statistics_a_text_table_cannot_show_are_said_to_be_in_the_csv(make_run, cli):
     for seed in range(3):
         make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 10}])

@@ -270,3 +270,19 @@ def test_a_cells_detail_lists_every_mark_the_table_shows_it_with_in_words(tmp_pa
         "° not shown to be better than Ours / a: Welch&#39;s t-test needs at least two replicates"
         " on each side",
     ]
+
+
+def test_a_cells_detail_cuts_a_long_value_its_runs_differ_in(tmp_path: Path) -> None:
+    """catniplab/ML-music-analysis's Sacred configs hold a torch distribution jsonpickled into
+    thousands of characters per run: each cell's detail and the list of runs printed them whole, a
+    1 MB page."""
+    spec, store = make_project(tmp_path, top='run_specific = ["blob"]\n')
+    for seed in (7, 8):
+        config = {"method": "ours", "dataset": "a", "seed": seed, "blob": "py/b64 " + "gAKKCmz8" * 600 + str(seed)}
+        write_native_run(tmp_path / "runs" / f"ours_a_{seed}", config, [{"step": 100, "acc": 50.0}])
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    html = render_report(spec, store, store.runs())
+    store.close()
+    cut = "py/b64 " + "gAKKCmz8" * 4 + "…"
+    assert f"<li><code>blob</code> (run-specific): none, {cut}, {cut}</li>" in html
+    assert f"blob={cut}, dataset=a" in html and "gAKKCmz8" * 6 not in html

@@ -120,7 +120,10 @@ def test_a_metric_logged_as_a_list_says_what_it_holds_and_that_nothing_of_it_is_
     ]
 
 
-def test_jsonpickle_objects_stay_json_text_and_tuples_become_lists(tmp_path):
+def test_jsonpickle_objects_stay_json_text_and_tuples_and_numpy_values_become_plain(tmp_path):
+    """catniplab/ML-music-analysis's configs hold `decays = np.linspace(...)` (a plain `[1.0]` in
+    other runs of the same sweep): the array was a param of JSON text, `{"dtype": "float64",
+    "py/object": "nump…`, which no filter could name and no other run's list equalled."""
     from resultsbook.adapters.sacred import read_sacred_config
 
     path = tmp_path / "config.json"
@@ -128,7 +131,9 @@ def test_jsonpickle_objects_stay_json_text_and_tuples_become_lists(tmp_path):
         json.dumps(
             {
                 "shape": {"py/tuple": [2, 3]},
-                "arr": {"py/object": "numpy.ndarray", "values": [1, 2]},
+                "arr": {"dtype": "float64", "py/object": "numpy.ndarray", "values": [0.98, 0.955]},
+                "lr": {"dtype": "float64", "py/object": "numpy.float64", "value": 0.001},
+                "dist": {"py/object": "torch.distributions.uniform.Uniform", "low": 0},
                 "opt": {"lr": 0.1},
             }
         )
@@ -136,7 +141,9 @@ def test_jsonpickle_objects_stay_json_text_and_tuples_become_lists(tmp_path):
     params = read_sacred_config(str(path), [])
     assert params == {
         "shape": "[2, 3]",
-        "arr": '{"py/object": "numpy.ndarray", "values": [1, 2]}',
+        "arr": "[0.98, 0.955]",
+        "lr": 0.001,
+        "dist": '{"low": 0, "py/object": "torch.distributions.uniform.Uniform"}',
         "opt.lr": 0.1,
     }
 
@@ -334,3 +341,34 @@ def test_runs_of_one_name_in_several_folders_are_told_apart_by_their_folder_path
     assert shown.output.startswith("run ") and "Code_seq/1" in shown.output.splitlines()[0]
     assert cli("show", "sacred/2s3z/Code_seq/1/").exit_code == 0
     assert cli("show", "4m/Code_seq/1").exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["metrics.json", "config.json", "cout.txt"])
+def test_a_file_of_a_sacred_run_folder_named_alone_collects_its_run(tmp_path, cli, name):
+    """`resultsbook collect models/209/metrics.json` (catniplab/ML-music-analysis) read the file as a
+    results document: a second run of that name, status unknown, no params, and metrics
+    `testAccuracy.steps` and `testAccuracy.values`."""
+    copy_fixture("sacred", tmp_path)
+    collected = cli("collect", f"sacred/runs/1/{name}")
+    assert collected.exit_code == 0, collected.output
+    listed = cli("runs", "--format", "json").output
+    (run,) = json.loads(listed)["runs"]
+    assert (run["adapter"], run["status"], run["source"]) == ("sacred", "finished", "sacred/runs/1")
+    assert run["params"] and not any(key.endswith((".steps", ".values")) for key in run["metrics"])
+
+
+def test_status_says_what_sacred_s_interrupted_and_queued_mean(runs, cli):
+    """catniplab/ML-music-analysis's models/206 is INTERRUPTED (Ctrl-C mid-training): `status` said only
+    `no error recorded`; a QUEUED run (`ex.queue`, never started) said `last write 7 s ago`, the age of
+    the clone, as if it were alive."""
+    for folder, state in (("1", "INTERRUPTED"), ("2", "QUEUED")):
+        info = json.loads((runs / folder / "run.json").read_text())
+        (runs / folder / "run.json").write_text(json.dumps({**info, "status": state}))
+    cli("collect", "sacred/runs", "-o", "stale_after=1")
+    lines = cli("status").output.splitlines()
+    assert lines[lines.index("  interrupted runs/1  (sacred/runs/1)") + 1].strip() == (
+        "no error recorded: Sacred's INTERRUPTED, a stop by Ctrl-C (KeyboardInterrupt)"
+    )
+    assert lines[lines.index("  running     runs/2  (sacred/runs/2)") + 1].strip() == (
+        "queued (Sacred's QUEUED): not started yet"
+    )

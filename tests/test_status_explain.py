@@ -833,3 +833,49 @@ def test_explain_says_why_the_commit_column_is_blank(tmp_path, monkeypatch):
     assert run_cli("build").exit_code == 0
     lines = run_cli("explain", "cv", "resnet50v2").output.splitlines()
     assert "  commit blank: the dvclive logs of these runs record no git commit" in lines
+
+
+def test_explain_cuts_a_long_value_the_runs_differ_in(tmp_path, monkeypatch):
+    """catniplab/ML-music-analysis's Sacred configs hold a torch distribution jsonpickled into
+    thousands of characters per run: explain printed each value whole, a screen per value."""
+    for seed in (0, 1):
+        pickled = json.dumps(
+            {"py/object": "torch.distributions.Uniform", "py/b64": "gAKKCmz8" * 600 + str(seed)}
+        )
+        config = {"model": "gru", "seed": seed, "t_distrib": pickled}
+        write_native_run(tmp_path / "runs" / f"r{seed}", config, [{"step": 1, "acc": 0.5 + seed / 10}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\n'
+        'run_specific = ["t_distrib"]\noutputs = ["acc.tex"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    shown = [
+        line.strip() for line in run_cli("explain", "acc", "gru").output.splitlines() if "differ in" in line
+    ]
+    cut = '{"py/object": "torch.distributions.Unif…'
+    assert shown == [f"differ in t_distrib: {cut}, {cut} (run-specific: no † mark)"]
+
+
+def test_status_names_the_failed_runs_of_a_table_that_keeps_only_finished_ones(tmp_path, monkeypatch):
+    """catniplab/ML-music-analysis: with `status = ["finished"]` in the table, as the docs show it, a
+    cell short of a seed that crashed (Sacred FAILED) or was interrupted said only `2 of 3`: status
+    named no run needing attention."""
+    for seed, state in enumerate(("finished", "finished", "failed")):
+        write_native_run(
+            tmp_path / "runs" / f"s{seed}",
+            {"model": "gru", "seed": seed},
+            [{"step": 1, "acc": 0.5}],
+            {"status": state, "error": {"type": "RuntimeError", "message": "loss diverged"}},
+        )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\nstatus = ["finished"]\n'
+        "replicates = 3\noutputs = [\"acc.md\"]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    output = run_cli("status").output
+    assert "gru: 2 of 3" in output
+    attention = output.split("Runs needing attention:\n")[1].splitlines()
+    assert attention[0].split() == ["failed", "s2", "(runs/s2)"]
+    assert attention[1].strip() == "RuntimeError: loss diverged"

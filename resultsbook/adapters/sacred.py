@@ -34,8 +34,9 @@ class SacredAdapter(Adapter):
 
     name = "sacred"
     # 2: a metric that is not numbers says what is kept; 3: info.json's numbers; 4: its numpy scalars;
-    # 5: PyMARL's `<key>_T` steps; 6: a curve of pickled objects is reported
-    reading_version = 6
+    # 5: PyMARL's `<key>_T` steps; 6: a curve of pickled objects is reported; 7: config.json's numpy
+    # arrays and scalars are lists and numbers
+    reading_version = 7
     summary = "Sacred FileStorageObserver run folders (run.json, config.json, metrics.json, info.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -52,11 +53,18 @@ class SacredAdapter(Adapter):
         return Claim((self._source(folder.path, files),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the run folder of a run.json matched by a path pattern."""
-        if os.path.basename(path) != RUN_FILE:
+        """Read the run folder of a run.json named or matched by a path pattern, or of another file of
+        a Sacred run folder (its metrics.json alone is no run: it has neither config nor status)."""
+        name = os.path.basename(path)
+        if name not in (RUN_FILE, CONFIG_FILE, METRICS_FILE, INFO_FILE, OUTPUT_FILE):
             return None
         folder = os.path.dirname(path)
-        return self._source(folder, frozenset(fs.listdir(folder)))
+        if name != RUN_FILE and not fs.exists(os.path.join(folder, RUN_FILE)):
+            return None  # a file of that name elsewhere: another tracker's, or a results file
+        files = frozenset(fs.listdir(folder))
+        if name != RUN_FILE and _NATIVE_METRICS in files:
+            return None
+        return self._source(folder, files)
 
     def _source(self, path: str, files: frozenset[str]) -> Source:
         names = [n for n in (RUN_FILE, CONFIG_FILE, METRICS_FILE, INFO_FILE) if n in files]
@@ -197,7 +205,8 @@ def _provenance(info: Mapping[str, Any], experiment: Mapping[str, Any]) -> dict[
 
 
 def read_sacred_config(path: str | None, problems: list[Problem]) -> dict[str, Any]:
-    """Read config.json into dotted params; jsonpickle objects ({"py/...": ...}) stay JSON text."""
+    """Read config.json into dotted params; numpy arrays and scalars are their values, other jsonpickle
+    objects ({"py/...": ...}) stay JSON text."""
     if path is None:
         return {}
     config = load_json_file(path, problems, "no params")
@@ -331,11 +340,17 @@ def _numpy_scalar(value: Mapping[str, Any]) -> float | int | None:
 
 
 def _unpickle_free(value: Any) -> Any:
-    """Replace jsonpickle-encoded objects by plain data: a tuple by its list, an object by its JSON."""
+    """Replace jsonpickle-encoded objects by plain data: a tuple or a numpy array by its list, a numpy
+    scalar by its number, any other object by its JSON."""
     if isinstance(value, Mapping):
         if any(str(key).startswith("py/") for key in value):
             if set(value) == {"py/tuple"} and isinstance(value["py/tuple"], list):
                 return [_unpickle_free(item) for item in value["py/tuple"]]
+            if value.get("py/object") == "numpy.ndarray" and isinstance(value.get("values"), list):
+                return [_unpickle_free(item) for item in value["values"]]
+            scalar = _numpy_scalar(value)
+            if scalar is not None:
+                return scalar
             return normalize_value(dict(value))  # kept whole, as JSON text: never decoded into objects
         return {key: _unpickle_free(item) for key, item in value.items()}
     if isinstance(value, list):

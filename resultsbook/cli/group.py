@@ -64,6 +64,17 @@ class ResultsbookGroup(click.Group):
     """A click group whose commands never end in a traceback: every error is one line on stderr (and,
     with --json, an envelope on stdout holding it) and an exit code that says whose move it is."""
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Find the command, refusing an option of one value given twice (click keeps the last)."""
+        from resultsbook.cli.repeats import refuse_repeated_options
+
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and not ctx.resilient_parsing:  # shell completion reads half-typed lines
+            refuse_repeated_options(command, rest, click.Context(command, info_name=name, parent=ctx))
+        return name, command, rest
+
     def main(
         self,
         args: Sequence[str] | None = None,

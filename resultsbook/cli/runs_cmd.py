@@ -153,6 +153,7 @@ def runs_command(
         for (key, _), each in zip(wanted, picked)
         if set(each.values()) == {"last", "summary"}
     ]
+    notes += [note for key, stat in wanted if stat and (note := _blank_note(key, stat, runs, summaries))]
     if output_format == "csv":
         import csv
         import io
@@ -251,6 +252,26 @@ def _summary_note(key: str, shown: Mapping[int, str]) -> str:
         f"Note: {key}: {count} run(s) logged no series of it; their cells show the summary value they "
         f"reported, as a table reduces it (--metric {key}:last shows logged points only)"
     )
+
+
+def _blank_note(key: str, stat: str, runs: list[Any], summaries: Mapping[int, Any]) -> str | None:
+    """Say why a `KEY:STAT` column is blank in every row when the runs have the metric in the other
+    form: `:summary` of runs that only logged points (a Sacred metrics.json), a point's statistic of
+    runs that only reported a final value."""
+    rows = [row for run in runs if (row := summaries.get(run.id, {}).get(key)) is not None]
+    if not rows or any(row.get(stat) is not None for row in rows):
+        return None
+    if stat == "summary" and any(row["n"] for row in rows):
+        return (
+            f"Note: {key}:summary is blank: these runs logged points of {key} but reported no final value "
+            f"of it (as a W&B summary holds); --metric {key} (or {key}:max, :mean, …) summarises the points"
+        )
+    if stat != "summary" and any(row["summary"] is not None for row in rows):
+        return (
+            f"Note: {key}:{stat} is blank: these runs logged no points of {key}, only a final value; "
+            f"--metric {key} shows it"
+        )
+    return None
 
 
 def _metric_header(key: str, stat: str, shown: Mapping[int, str]) -> str:

@@ -268,8 +268,9 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
 
     from resultsbook.errors import listing_text
     from resultsbook.freshness.explain import CellExplanation
-    from resultsbook.params import format_value
+    from resultsbook.params import VALUE_CHARS, format_value
     from resultsbook.render.escape import escape_terminal
+    from resultsbook.sources.textio import clipped
 
     assert isinstance(item, CellExplanation)
     n = int(item.stats["n"])
@@ -293,7 +294,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
         formats = " and ".join(sorted({run.adapter for run, _ in item.runs}))
         echo(f"  commit blank: the {escape_terminal(formats)} logs of these runs record no git commit")
     for key, values in item.differing.items():
-        texts = [format_value(v) for v in values]
+        texts = [clipped(format_value(v), VALUE_CHARS) for v in values]  # a pickled object takes pages
         # a run-specific param of a sweep has a value per run: hundreds of Optuna trials' lr are noise
         shown = escape_terminal(listing_text(texts) if key in item.allowed else ", ".join(texts))
         allowed = f" ({item.allowed[key]}: no † mark)" if key in item.allowed else ""

@@ -124,7 +124,8 @@ def _joined(context: click.Context, parameter: click.Parameter, values: tuple[st
     help="Replicates each cell should have [default: the most seen].",
 )
 @click.option(
-    "--run-specific", help="Extra params that legitimately differ between replicates (timestamps...)."
+    "--run-specific",
+    help="Extra params (comma-separated) that legitimately differ between replicates (timestamps...).",
 )
 @click.option("--scale", type=float, default=1.0, show_default=True, help="Multiply values (e.g. 100 for %).")
 @click.option(

@@ -99,7 +99,9 @@ def status(
         findings += result.findings
         cells += table_cells(name, result.table, table_spec, spec)
         holes += [(name, label) for label in empty_cells(result.table, table_spec)]
-        watched |= {run.id: run for run in select_runs(runs, table_spec.query.filters)}
+        # a table of finished runs only (status = ["finished"]) still has its crashed and queued runs named
+        others = [item for item in table_spec.query.filters if item.key != "status"]
+        watched |= {run.id: run for run in select_runs(runs, others)}
         lost |= {run.id: run for run in select_runs(gone, table_spec.query.filters)}
     issues = [issue for run in watched.values() if (issue := run_issue(store, run, stale_after, now))]
     issues += [gone_issue(run) for run in lost.values()]
@@ -311,6 +313,9 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
         return RunStatus(run.run_id, run.name, run.source, run.status, error_tail(run.provenance))
     if run.status != "running":
         return None
+    if run.provenance.get("sacred_status") == "QUEUED":  # its files date from when it was queued
+        queued = "queued (Sacred's QUEUED): not started yet"
+        return RunStatus(run.run_id, run.name, run.source, "running", queued)
     updated = last_update(store.absolute(run.source))
     if updated is None and (store.shared or url_scheme(run.source) is not None):
         elsewhere = "its files are not on this machine: when it last wrote is unknown here"
@@ -381,7 +386,15 @@ def error_tail(provenance: Mapping[str, Any], lines: int = 3) -> str:
         return " | ".join(line.strip() for line in error.strip().splitlines()[-lines:])
     if provenance.get("dead") is True:  # Sacred's RUNNING run whose heartbeat stopped
         return "no error recorded: it stopped while running (killed, out of memory or node lost)"
-    return "no error recorded"
+    stopped = _SACRED_STOPS.get(str(provenance.get("sacred_status")))
+    return f"no error recorded: {stopped}" if stopped else "no error recorded"
+
+
+# why Sacred ended a run that raised no error of its own
+_SACRED_STOPS = {
+    "INTERRUPTED": "Sacred's INTERRUPTED, a stop by Ctrl-C (KeyboardInterrupt)",
+    "TIMEOUT": "Sacred's TIMEOUT, a stop at its time limit",
+}
 
 
 def last_update(path: str) -> float | None:

@@ -627,7 +627,9 @@ def numbers_entry(spec: Spec, output: str, book: NumberBook) -> EntryResult:
         origin = value_origin(spec_value)
         marked = [key for key in spec_value.cells if key in book.cells and book.cells[key].marks]
         if marked:
-            symbols = {key: " ".join(MARK_SYMBOLS[m.kind] for m in book.cells[key].marks) for key in marked}
+            # each symbol once, as the table prints them: two marks may share one (†)
+            shown = {k: dict.fromkeys(MARK_SYMBOLS[m.kind] for m in book.cells[k].marks) for k in marked}
+            symbols = {key: " ".join(kinds) for key, kinds in shown.items()}
             origin += "; marked in its table: " + ", ".join(f"{key} {symbols[key]}" for key in marked)
         origins[value.macro] = origin
     text = render_macros(

@@ -29,12 +29,13 @@ from resultsbook.outputs.build import (
 )
 from resultsbook.outputs.failures import EntryFailure, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.findings import cell_notes
-from resultsbook.params import format_value
+from resultsbook.params import VALUE_CHARS, format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import differing_params
 from resultsbook.query.model import Cell, Mark
 from resultsbook.render.html import render_report_page
 from resultsbook.render.layout import layout_table, marks_in_words
+from resultsbook.sources.textio import clipped
 from resultsbook.spec import FigureSpec, Spec, TableSpec
 from resultsbook.store import Store
 from resultsbook.voice import option
@@ -273,7 +274,8 @@ def _cell_details(
         kind = (
             "replicate key" if key in replicate else "run-specific" if key in table.query.run_specific else ""
         )
-        differing.append({"key": key, "kind": kind, "text": ", ".join(format_value(v) for v in values)})
+        text = ", ".join(clipped(format_value(v), VALUE_CHARS) for v in values)  # a pickled object: pages
+        differing.append({"key": key, "kind": kind, "text": text})
     return {
         "where": where,
         "value": value,
@@ -302,7 +304,8 @@ def _runs_section(runs: Sequence[StoredRun]) -> dict[str, Any]:
     rows = []
     classes = []
     for run in runs:
-        params = ", ".join(f"{k}={format_value(v)}" for k, v in sorted(run.params.items()))
+        shown = {k: clipped(format_value(v), VALUE_CHARS) for k, v in run.params.items()}  # a pickled object
+        params = ", ".join(f"{k}={text}" for k, text in sorted(shown.items()))
         rows.append(
             [str(run.id), run.name, run.status, run.experiment or "", run.adapter, run.source, params]
         )

@@ -36,7 +36,7 @@ from resultsbook.query.marks import (
     same_curve_marks,
 )
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
-from resultsbook.query.reduce import best_step_of, parse_reduction
+from resultsbook.query.reduce import best_step_of, parse_reduction, step_text
 from resultsbook.query.resumed import counted_once, folded_text, resumed_note
 from resultsbook.query.runs import Runs, groups_of, members_of
 from resultsbook.query.select import (
@@ -114,6 +114,7 @@ def aggregate(
         reduced, value_notes = reader.reduce(metric, kept)
         all_codes = reader.curve_codes(metric.name, kept.ids)
         ends = _last_steps(reader, metric, kept)
+        notes += _step_scale_note(reader, metric, kept, ends)
         trackers = kept.wandb_run_ids()
         folded: list[tuple[Key, list[str]]] = []
         start = 0
@@ -430,6 +431,40 @@ def _last_steps(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndar
     summaries = reader.summary_arrays(metric.name)
     found, at = summaries.find(runs.ids)
     return np.where(found, summaries.columns["last_step"][at] if len(summaries.runs) else np.nan, np.nan)
+
+
+STEP_SCALE = 2.0  # a curve running this many times further than best(KEY)'s KEY counts its steps otherwise
+
+
+def _step_scale_note(
+    reader: MetricReader, metric: MetricSpec, runs: Runs, ends: np.ndarray | None
+) -> list[str]:
+    """Say when best(KEY) reads a metric whose curves run several times further than KEY's in most
+    runs (Sacred's `trainAccuracy` logged per batch to step 1800, `validAccuracy` per epoch to 300):
+    the step where KEY is best is then another point of the metric's training."""
+    reduction = parse_reduction(metric.reduce)
+    other = reduction.other
+    if reduction.kind != "best" or ends is None or other in reader.derived or other in reader.normalized:
+        return []
+    summaries = reader.summary_arrays(other)
+    found, at = summaries.find(runs.ids)
+    if not len(summaries.runs):
+        return []
+    other_ends = np.where(found, summaries.columns["last_step"][at], np.nan)
+    with np.errstate(invalid="ignore"):  # NaN: a run that logged no curve of one of them
+        both = (ends > 0) & (other_ends > 0)
+        further = both & (ends >= STEP_SCALE * other_ends)
+    if not both.any() or further.sum() * 2 <= both.sum():
+        return []
+    first = int(np.flatnonzero(further)[0])
+    count, of = int(further.sum()), int(both.sum())
+    return [
+        f"{reduction.text} reads {metric.name} at the step where {other} is best, but in {count} "
+        f"of {of} runs {metric.name} runs to a step at least {STEP_SCALE:g} times further (e.g. "
+        f"{runs.field('name')[first]}: to {step_text(float(ends[first]))}, {other} to "
+        f"{step_text(float(other_ends[first]))}): if the two count steps differently (batches and epochs), "
+        "that step is another point of training"
+    ]
 
 
 def make_cell(

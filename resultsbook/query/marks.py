@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.params import format_value, sort_key, values_equal
+from resultsbook.params import VALUE_CHARS, format_value, sort_key, values_equal
 from resultsbook.query.model import CellRuns, Mark, TableQuery
 from resultsbook.query.provenance import mixes_of
 from resultsbook.query.reduce import step_text
 from resultsbook.query.runs import Runs, groups_of, members_of
+from resultsbook.sources.textio import clipped
 from resultsbook.voice import option
 
 UNFINISHED = ("failed", "running", "interrupted")
@@ -111,7 +112,7 @@ def mixed_text(
     replicates by it when no run has the replicate keys, `unnamed`: it may number the seeds)."""
     parts = []
     for key, values in differing.items():
-        shown = ", ".join(format_value(v) for v in values[:SHOWN_VALUES])
+        shown = ", ".join(clipped(format_value(v), VALUE_CHARS) for v in values[:SHOWN_VALUES])
         if len(values) <= SHOWN_VALUES:
             parts.append(f"{key} ({shown})")
         else:

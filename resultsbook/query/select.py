@@ -13,8 +13,9 @@ import numpy as np
 
 from resultsbook.errors import NotFoundError, QueryError, SpecError, closest, did_you_mean, listing_text
 from resultsbook.models import StoredRun
-from resultsbook.params import format_value, parse_scalar, sort_key, values_equal
+from resultsbook.params import VALUE_CHARS, format_value, parse_scalar, sort_key, values_equal
 from resultsbook.query.runs import RUN_FIELDS, Runs
+from resultsbook.sources.textio import clipped
 from resultsbook.voice import command, said
 
 if TYPE_CHECKING:
@@ -290,7 +291,7 @@ def why_nothing_selected(
                 key=sort_key,
             )
             texts = [format_value(value) for value in values]
-            hint = f"{item.key} has: {listing_text(texts)}"
+            hint = f"{item.key} has: {listing_text(clipped(text, VALUE_CHARS) for text in texts)}"
             numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
             if item.op in ("<", "<=", ">", ">=") and len(numbers) > 1:  # the bounds, not the lowest dozen
                 hint = f"{item.key} ranges from {format_value(numbers[0])} to {format_value(numbers[-1])}"
