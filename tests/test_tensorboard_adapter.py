@@ -482,3 +482,32 @@ def test_a_text_summary_that_is_no_table_of_params_gives_none():
     assert markdown_params("|param|value|\n|-|-|\n|lr|0.1|\n|name|a b|\n") == {"lr": 0.1, "name": "a b"}
     assert markdown_params("loss went down") is None
     assert markdown_params("|a|b|c|\n|-|-|-|\n|1|2|3|\n") is None  # three columns: not param | value
+
+
+def test_best_of_a_test_metric_read_on_a_training_loss_logged_one_interval_earlier_is_said(tmp_path, cli):
+    """Mqtth3w/pixel-level-segmentation-in-pets-unipr logs with torch's SummaryWriter the training loss
+    of epoch e at step e * 230 and the test IoU of the same epoch at (e + 1) * 230: best(IoU) read the
+    training loss of the next epoch (0.0971, not the 0.0990 the repository reports), without a word."""
+    for index, name in enumerate(("UNet_Adam_dice", "UNet_Adam_CE", "UNet_RSMprop_dice")):
+        folder = tmp_path / "runs" / name
+        folder.mkdir(parents=True)
+        events = []
+        for epoch in range(6):
+            now = 1737909841.0 + 100 * epoch
+            events.append(scalar_event(now, epoch * 230, "Training loss", 0.5 - epoch / 20))
+            iou = 0.6 + epoch / 50 - (epoch == 5) / 10 + index / 100  # best at epoch 4, step 1150
+            events.append(scalar_event(now + 10, (epoch + 1) * 230, "IoU (avg on test)", iou))
+            events.append(scalar_event(now + 10, (epoch + 1) * 230, "Test loss (avg on test)", 0.4 - epoch / 20))
+        (folder / f"events.out.tfevents.{1737909841 + index}.wn44.4432.0").write_bytes(
+            b"".join(frame(event) for event in events)
+        )
+    cli("collect", "runs")
+    table = ("table", "--rows", "name", "--reduce", "best(IoU (avg on test), max)")
+    warned = cli(*table, "--metric", "Training loss").stderr
+    assert (
+        "Warning: best(IoU (avg on test), max) reads Training loss at the step where IoU (avg on test) is best, "
+        "but in 3 of 3 runs Training loss is logged one interval (230 steps) before IoU (avg on test)'s steps "
+        "(e.g. UNet_Adam_CE: at 0…1150, IoU (avg on test) at 230…1380): if both are logged once a round (an "
+        "epoch's training and its test), the value read is another round's\n"
+    ) in warned
+    assert "reads Test loss" not in cli(*table, "--metric", "Test loss (avg on test)").stderr  # same steps
