@@ -511,3 +511,21 @@ def test_best_of_a_test_metric_read_on_a_training_loss_logged_one_interval_earli
         "epoch's training and its test), the value read is another round's\n"
     ) in warned
     assert "reads Test loss" not in cli(*table, "--metric", "Test loss (avg on test)").stderr  # same steps
+
+
+def test_the_embeddings_add_embedding_writes_beside_the_runs_are_not_offered_as_logs_to_collect(tmp_path, cli):
+    """Dipeshtamboli/tensorboard-logs: torch's add_embedding writes <step>/<tag>/tensors.tsv and
+    metadata.tsv into a run's folder; collect advised reading them as runs with --pattern '**/tensors.tsv'."""
+    for name in ("fashion_mnist_experiment_1", "only_funcs"):
+        folder = tmp_path / "runs" / name
+        projector = folder / "00000" / "default"
+        projector.mkdir(parents=True)
+        (folder / "events.out.tfevents.1663724565.host.9402.0").write_bytes(
+            frame(scalar_event(1663724565.0, 0, "training loss", 0.5))
+        )
+        (folder / "projector_config.pbtxt").write_text('embeddings {\n  tensor_name: "default:00000"\n}\n')
+        (projector / "tensors.tsv").write_text("0.1\t0.2\n0.3\t0.4\n")
+        (projector / "metadata.tsv").write_text("boot\ncoat\n")
+    result = cli("collect", "runs")
+    assert result.output.startswith("Collected runs: 2 new")
+    assert "not read" not in result.output + result.stderr
