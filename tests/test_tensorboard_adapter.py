@@ -529,3 +529,31 @@ def test_the_embeddings_add_embedding_writes_beside_the_runs_are_not_offered_as_
     result = cli("collect", "runs")
     assert result.output.startswith("Collected runs: 2 new")
     assert "not read" not in result.output + result.stderr
+
+
+def test_hparams_sessions_of_different_hparams_in_one_writer_are_runs_of_their_own(tmp_path, cli):
+    """torch's documented example, `with SummaryWriter() as w: for i in range(5): w.add_hparams(...)`,
+    writes each session into runs/<date>_<host>/<time>/: TensorBoard shows five runs, collect made one
+    with the last session's hparams and a problem for each other value."""
+    folder = tmp_path / "runs" / "Dec05_16-00-00_vm"
+    folder.mkdir(parents=True)
+    version = field(1, 1, struct.pack("<d", 1795807682.0)) + field(3, 2, b"brain.Event:2")
+    (folder / "events.out.tfevents.1795807682.vm.1.0").write_bytes(frame(version))
+    for seed in (0, 1):
+        session = next(path for path in (LOGS / f"tbx_seed{seed}").iterdir() if path.is_dir())
+        shutil.copytree(session, folder / session.name)
+    result = cli("collect", "runs")
+    assert result.output.startswith("Collected runs: 2 new") and "problem" not in result.stderr
+    table = cli("table", "--rows", "seed", "--metric", "hparam/final_acc", "--digits", "2").output
+    assert ["0", "0.80#"] in [line.split() for line in table.splitlines()]
+    assert ["1", "0.79#"] in [line.split() for line in table.splitlines()]
+
+    shutil.copy(next((LOGS / "tbx_seed0").glob("events.*")), folder)  # and scalars of the writer itself
+    result = cli("collect", "runs")
+    assert (
+        "runs/Dec05_16-00-00_vm: its own scalars (train/loss, val/acc) sit beside 2 hparams sessions of "
+        "different hparams, each read as a run of its own; they belong to none of them (log each training "
+        "with its own SummaryWriter, add_hparams in its folder) — kept: them as run 'Dec05_16-00-00_vm', "
+        "without params\n"
+    ) in result.stderr
+    assert cli("runs").output.count("Dec05_16-00-00_vm") == 3
