@@ -497,7 +497,8 @@ def test_best_of_a_test_metric_read_on_a_training_loss_logged_one_interval_earli
             events.append(scalar_event(now, epoch * 230, "Training loss", 0.5 - epoch / 20))
             iou = 0.6 + epoch / 50 - (epoch == 5) / 10 + index / 100  # best at epoch 4, step 1150
             events.append(scalar_event(now + 10, (epoch + 1) * 230, "IoU (avg on test)", iou))
-            events.append(scalar_event(now + 10, (epoch + 1) * 230, "Test loss (avg on test)", 0.4 - epoch / 20))
+            test_loss = 0.4 - epoch / 20
+            events.append(scalar_event(now + 10, (epoch + 1) * 230, "Test loss (avg on test)", test_loss))
         (folder / f"events.out.tfevents.{1737909841 + index}.wn44.4432.0").write_bytes(
             b"".join(frame(event) for event in events)
         )
