@@ -482,3 +482,79 @@ def test_a_text_summary_that_is_no_table_of_params_gives_none():
     assert markdown_params("|param|value|\n|-|-|\n|lr|0.1|\n|name|a b|\n") == {"lr": 0.1, "name": "a b"}
     assert markdown_params("loss went down") is None
     assert markdown_params("|a|b|c|\n|-|-|-|\n|1|2|3|\n") is None  # three columns: not param | value
+
+
+def test_best_of_a_test_metric_read_on_a_training_loss_logged_one_interval_earlier_is_said(tmp_path, cli):
+    """Mqtth3w/pixel-level-segmentation-in-pets-unipr logs with torch's SummaryWriter the training loss
+    of epoch e at step e * 230 and the test IoU of the same epoch at (e + 1) * 230: best(IoU) read the
+    training loss of the next epoch (0.0971, not the 0.0990 the repository reports), without a word."""
+    for index, name in enumerate(("UNet_Adam_dice", "UNet_Adam_CE", "UNet_RSMprop_dice")):
+        folder = tmp_path / "runs" / name
+        folder.mkdir(parents=True)
+        events = []
+        for epoch in range(6):
+            now = 1737909841.0 + 100 * epoch
+            events.append(scalar_event(now, epoch * 230, "Training loss", 0.5 - epoch / 20))
+            iou = 0.6 + epoch / 50 - (epoch == 5) / 10 + index / 100  # best at epoch 4, step 1150
+            events.append(scalar_event(now + 10, (epoch + 1) * 230, "IoU (avg on test)", iou))
+            test_loss = 0.4 - epoch / 20
+            events.append(scalar_event(now + 10, (epoch + 1) * 230, "Test loss (avg on test)", test_loss))
+        (folder / f"events.out.tfevents.{1737909841 + index}.wn44.4432.0").write_bytes(
+            b"".join(frame(event) for event in events)
+        )
+    cli("collect", "runs")
+    table = ("table", "--rows", "name", "--reduce", "best(IoU (avg on test), max)")
+    warned = cli(*table, "--metric", "Training loss").stderr
+    assert (
+        "Warning: best(IoU (avg on test), max) reads Training loss at the step where IoU (avg on test) is best, "
+        "but in 3 of 3 runs Training loss is logged one interval (230 steps) before IoU (avg on test)'s steps "
+        "(e.g. UNet_Adam_CE: at 0…1150, IoU (avg on test) at 230…1380): if both are logged once a round (an "
+        "epoch's training and its test), the value read is another round's\n"
+    ) in warned
+    assert "reads Test loss" not in cli(*table, "--metric", "Test loss (avg on test)").stderr  # same steps
+
+
+def test_the_embeddings_add_embedding_writes_beside_the_runs_are_not_offered_as_logs_to_collect(tmp_path, cli):
+    """Dipeshtamboli/tensorboard-logs: torch's add_embedding writes <step>/<tag>/tensors.tsv and
+    metadata.tsv into a run's folder; collect advised reading them as runs with --pattern '**/tensors.tsv'."""
+    for name in ("fashion_mnist_experiment_1", "only_funcs"):
+        folder = tmp_path / "runs" / name
+        projector = folder / "00000" / "default"
+        projector.mkdir(parents=True)
+        (folder / "events.out.tfevents.1663724565.host.9402.0").write_bytes(
+            frame(scalar_event(1663724565.0, 0, "training loss", 0.5))
+        )
+        (folder / "projector_config.pbtxt").write_text('embeddings {\n  tensor_name: "default:00000"\n}\n')
+        (projector / "tensors.tsv").write_text("0.1\t0.2\n0.3\t0.4\n")
+        (projector / "metadata.tsv").write_text("boot\ncoat\n")
+    result = cli("collect", "runs")
+    assert result.output.startswith("Collected runs: 2 new")
+    assert "not read" not in result.output + result.stderr
+
+
+def test_hparams_sessions_of_different_hparams_in_one_writer_are_runs_of_their_own(tmp_path, cli):
+    """torch's documented example, `with SummaryWriter() as w: for i in range(5): w.add_hparams(...)`,
+    writes each session into runs/<date>_<host>/<time>/: TensorBoard shows five runs, collect made one
+    with the last session's hparams and a problem for each other value."""
+    folder = tmp_path / "runs" / "Dec05_16-00-00_vm"
+    folder.mkdir(parents=True)
+    version = field(1, 1, struct.pack("<d", 1795807682.0)) + field(3, 2, b"brain.Event:2")
+    (folder / "events.out.tfevents.1795807682.vm.1.0").write_bytes(frame(version))
+    for seed in (0, 1):
+        session = next(path for path in (LOGS / f"tbx_seed{seed}").iterdir() if path.is_dir())
+        shutil.copytree(session, folder / session.name)
+    result = cli("collect", "runs")
+    assert result.output.startswith("Collected runs: 2 new") and "problem" not in result.stderr
+    table = cli("table", "--rows", "seed", "--metric", "hparam/final_acc", "--digits", "2").output
+    assert ["0", "0.80#"] in [line.split() for line in table.splitlines()]
+    assert ["1", "0.79#"] in [line.split() for line in table.splitlines()]
+
+    shutil.copy(next((LOGS / "tbx_seed0").glob("events.*")), folder)  # and scalars of the writer itself
+    result = cli("collect", "runs")
+    assert (
+        "runs/Dec05_16-00-00_vm: its own scalars (train/loss, val/acc) sit beside 2 hparams sessions of "
+        "different hparams, each read as a run of its own; they belong to none of them (log each training "
+        "with its own SummaryWriter, add_hparams in its folder) — kept: them as run 'Dec05_16-00-00_vm', "
+        "without params\n"
+    ) in result.stderr
+    assert cli("runs").output.count("Dec05_16-00-00_vm") == 3

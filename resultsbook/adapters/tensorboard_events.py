@@ -60,7 +60,8 @@ class TensorboardAdapter(Adapter):
     name = "tensorboard"
     summary = "folders of TensorBoard event files (events.out.tfevents.*), hparams included"
     priority = 25
-    reading_version = 2  # 2: a `hyperparameters` text table (CleanRL) gives params
+    # 2: a `hyperparameters` text table (CleanRL) gives params; 3: sessions of different hparams are runs
+    reading_version = 3
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -108,12 +109,14 @@ class TensorboardAdapter(Adapter):
             relative = os.path.relpath(os.path.dirname(path), root)
             groups.setdefault("" if relative == "." else relative.replace(os.sep, "/"), []).append(path)
         own = read_event_files(groups.pop("", []), problems)
+        below = {sub: read_event_files(groups[sub], problems) for sub in sorted(groups)}
+        if yaml_path is None and _distinct_sessions(below) > 1:
+            return ReadResult(_session_runs(root, own, below, problems), tuple(problems))
         builder = SeriesBuilder()
         own.add_to(builder, "")
         params: dict[str, Any] = {**(own.text_params or {}), **(own.hparams or {})}  # hparams win
         sessions = [own]
-        for sub in sorted(groups):
-            events = read_event_files(groups[sub], problems)
+        for sub, events in below.items():
             if events.hparams is not None:  # add_hparams' session folder: params and metrics of this run
                 _merge_hparams(params, events.hparams, os.path.join(root, sub), problems)
                 events.add_to(builder, "")
@@ -145,6 +148,51 @@ class TensorboardAdapter(Adapter):
             experiment=parent if lightning else None,
         )
         return ReadResult((run,), tuple(problems))
+
+
+def _distinct_sessions(below: dict[str, EventData]) -> int:
+    """Return how many different sets of hparams the hparams sessions below a run folder hold."""
+    return len({repr(sorted(e.hparams.items())) for e in below.values() if e.hparams is not None})
+
+
+def _session_runs(
+    root: str, own: EventData, below: dict[str, EventData], problems: list[Problem]
+) -> tuple[RunRecord, ...]:
+    """Read each hparams session below a folder as a run of its own: `add_hparams` called once per
+    training into one writer (torch's documented example) leaves sessions of different hparams side
+    by side, which TensorBoard shows as that many runs. The folder's own scalars (and add_scalars'
+    folders) belong to none of them: they are a run of their own, without those params."""
+    name = os.path.basename(root.rstrip(os.sep))
+    runs: list[RunRecord] = []
+    shared = own.text_params or {}
+    builder = SeriesBuilder()
+    own.add_to(builder, "")
+    for sub, events in below.items():
+        if events.hparams is None:
+            events.add_to(builder, sub)
+            continue
+        session = SeriesBuilder()
+        events.add_to(session, "")
+        series, series_problems = session.build(os.path.join(root, sub))
+        problems.extend(series_problems)
+        status, end_time = _status([events])
+        params = flatten_params({**shared, **events.hparams})
+        runs.append(RunRecord(sub, f"{name}/{sub}", params, series, {}, status, events.first_time, end_time))
+    series, series_problems = builder.build(root)
+    problems.extend(series_problems)
+    if series:
+        tags = ", ".join(sorted(series)[:3]) + (", …" if len(series) > 3 else "")
+        problems.append(
+            Problem(
+                root,
+                f"its own scalars ({tags}) sit beside {len(runs)} hparams sessions of different hparams, "
+                "each read as a run of its own; they belong to none of them (log each training with its "
+                "own SummaryWriter, add_hparams in its folder)",
+                f"them as run {name!r}, without params",
+            )
+        )
+        runs.insert(0, RunRecord("", name, flatten_params(shared), series, {}, "unknown", own.first_time))
+    return tuple(runs)
 
 
 def _event_files_below(

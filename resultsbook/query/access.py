@@ -43,13 +43,16 @@ _TYPED_FIELDS = {"records", "onefile"}
 Job = tuple[Any, ...]  # ("reduce", reduction, skip) or ("best steps", direction, skip) of one metric
 
 
+_SUMMARY_COLUMNS = ("last", "min", "max", "mean", "summary", "last_step", "first_step")
+
+
 @dataclass(frozen=True, eq=False)
 class Summaries:
     """The stored per-run summaries of one metric key as arrays (NaN where SQL holds NULL)."""
 
     runs: np.ndarray  # internal run ids, sorted
     n: np.ndarray
-    columns: Mapping[str, np.ndarray]  # last, min, max, mean, summary, last_step
+    columns: Mapping[str, np.ndarray]  # last, min, max, mean, summary, last_step, first_step
     has_summary: np.ndarray  # the run reported a final value apart from its series
 
     @classmethod
@@ -57,13 +60,12 @@ class Summaries:
         rows = store.summary_columns(key)
         # one float matrix, NULL as NaN (SQLite stores NaN as NULL, so NaN means NULL); ids and
         # counts are integers far below 2**53, exact as floats
-        table = np.array(rows, dtype=np.float64).reshape(len(rows), 8)
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 2 + len(_SUMMARY_COLUMNS))
         runs = table[:, 0].astype(np.int64)
         order = np.argsort(runs, kind="stable")
         table = table[order]
         numbers = {
-            name: np.ascontiguousarray(table[:, i])
-            for i, name in enumerate(("last", "min", "max", "mean", "summary", "last_step"), start=2)
+            name: np.ascontiguousarray(table[:, i]) for i, name in enumerate(_SUMMARY_COLUMNS, start=2)
         }
         has_summary = ~np.isnan(numbers["summary"])
         return cls(runs[order], table[:, 1].astype(np.int64), numbers, has_summary)

@@ -170,6 +170,8 @@ def _walk_claims(
     def descend(folder: Folder) -> bool:
         found = claimers.claim(folder)
         if found is None:
+            if _is_projector_folder(folder):
+                return True
             for name in folder.files:
                 if name.lower().endswith(_UNCLAIMED_LOGS):
                     log.unclaimed_count += 1
@@ -190,6 +192,12 @@ def _walk_claims(
 # logs of metrics a walk notes when no adapter claims their folder (not .json or .yaml: configs too)
 _UNCLAIMED_LOGS = (".csv", ".tsv", ".jsonl", ".ndjson")
 UNCLAIMED_KEPT = 1000  # paths kept of each name, enough to make a pattern of (memory stays bounded)
+
+
+def _is_projector_folder(folder: Folder) -> bool:
+    """Tell whether a folder holds what TensorBoard's `add_embedding` writes (`<step>/<tag>/tensors.tsv`,
+    `metadata.tsv`): the points of an embedding, no log of metrics."""
+    return "tensors.tsv" in folder.files and os.path.basename(os.path.dirname(folder.path)).isdigit()
 
 
 def unclaimed_logs_note(request: CollectRequest, log: SearchLog) -> str | None:

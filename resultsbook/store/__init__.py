@@ -513,9 +513,10 @@ class Store:
         return int(self.db.execute("SELECT count(*) FROM series WHERE key = ?", [key]).fetchone()[0])
 
     def summary_columns(self, key: str) -> list[tuple[Any, ...]]:
-        """Return (run, n, last, min, max, mean, summary, last_step) rows of one metric key."""
+        """Return (run, n, last, min, max, mean, summary, last_step, first_step) rows of one metric key."""
         return self.db.execute(
-            "SELECT run, n, last, min, max, mean, summary, last_step FROM metrics WHERE key = ?", [key]
+            "SELECT run, n, last, min, max, mean, summary, last_step, first_step FROM metrics WHERE key = ?",
+            [key],
         ).fetchall()
 
     def series(self, key: str, runs: Iterable[int] | None = None) -> dict[int, tuple[Any, Any, Any]]:

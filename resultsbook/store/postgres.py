@@ -324,10 +324,12 @@ class PostgresStore(Store):
         return int(self.conn.execute("SELECT count(*) FROM series WHERE key = %s", [key]).fetchone()[0])
 
     def summary_columns(self, key: str) -> list[tuple[Any, ...]]:
-        """Return (run, n, last, min, max, mean, summary, last_step) rows of one metric key."""
+        """Return (run, n, last, min, max, mean, summary, last_step, first_step) rows of one metric key."""
         return list(
             self.conn.execute(
-                "SELECT run, n, last, min, max, mean, summary, last_step FROM metrics WHERE key = %s", [key]
+                "SELECT run, n, last, min, max, mean, summary, last_step, first_step "
+                "FROM metrics WHERE key = %s",
+                [key],
             ).fetchall()
         )
 
