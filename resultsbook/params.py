@@ -99,6 +99,11 @@ def value_identity(value: Any) -> tuple[str, Any]:
 VALUE_CHARS = 40  # a value a message names is cut to this many characters: a config may hold a pickled object
 
 
+def clipped(text: str, limit: int = VALUE_CHARS) -> str:
+    """Return text cut to `limit` characters for a message (a log's cell may hold a whole document)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def format_value(value: Any) -> str:
     """Return the plain-text form of a param value, as a user would type it."""
     if value is None:

@@ -137,7 +137,7 @@ def test_a_validate_after_fit_is_the_final_value_not_the_curves_last_point(tmp_p
     assert [p.describe() for p in problems] == [
         f"{tmp_path / 'lightning_logs' / 'version_0' / 'metrics.csv'}: its last points, at epoch 3 (one past "
         "the fit's last) a step after its last validation, are a trainer.validate() after fit — kept: as the "
-        "final value of val_acc, val_loss (`resultsbook runs --metric KEY:summary`), not a point of their curves"
+        "final value of val_acc, val_loss, not a point of their curves"
     ]
 
 

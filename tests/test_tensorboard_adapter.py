@@ -308,7 +308,7 @@ def test_a_lightning_validate_after_fit_is_the_final_value_not_a_point(tmp_path)
     assert run.metrics["val_acc"].steps.tolist() == [3, 7, 11] and run.summary == {"val_acc": pytest.approx(0.99)}
     assert len(run.metrics["train_loss"]) == 6
     assert [p.kept for p in problems] == [
-        "as the final value of val_acc (`resultsbook runs --metric KEY:summary`), not a point of their curves"
+        "as the final value of val_acc, not a point of their curves"
     ]
 
 

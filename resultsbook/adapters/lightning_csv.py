@@ -13,6 +13,7 @@ from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.sources import fs
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, read_delimited
+from resultsbook.voice import said
 
 METRICS_FILE = "metrics.csv"
 HPARAMS_FILE = "hparams.yaml"
@@ -110,8 +111,8 @@ def split_validation_after_fit(
             path,
             f"its last points, at epoch {int(epoch)} (one past the fit's last) a step after its last "
             "validation, are a trainer.validate() after fit",
-            f"as the final value of {names} (`resultsbook runs --metric KEY:summary`), not a point of "
-            "their curves",
+            f"as the final value of {names}{said(' (`resultsbook runs --metric KEY:summary`)', '')}, not a "
+            "point of their curves",
         )
     )
     return trimmed, summary

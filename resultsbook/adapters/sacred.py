@@ -12,12 +12,12 @@ import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.params import flatten_fields, flatten_params, normalize_value
+from resultsbook.params import clipped, flatten_fields, flatten_params, normalize_value
 from resultsbook.sources import fs
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
-from resultsbook.sources.textio import clipped, load_json_file, to_float, to_timestamp
+from resultsbook.sources.textio import load_json_file, to_float, to_timestamp
 
 RUN_FILE = "run.json"
 CONFIG_FILE = "config.json"

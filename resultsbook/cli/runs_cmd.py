@@ -84,11 +84,11 @@ def runs_command(
     """
     from tabulate import tabulate
 
+    from resultsbook.params import clipped
     from resultsbook.query.access import no_metric_error
     from resultsbook.query.aggregate import differing_params
     from resultsbook.query.select import check_filter_keys, parse_filter, select_runs, why_nothing_selected
     from resultsbook.render.escape import escape_terminal, neutralize_formula
-    from resultsbook.sources.textio import clipped
 
     output_format = "json" if as_json else output_format
     filters = [parse_filter(w) for w in where]

@@ -268,9 +268,8 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
 
     from resultsbook.errors import listing_text
     from resultsbook.freshness.explain import CellExplanation
-    from resultsbook.params import VALUE_CHARS, format_value
+    from resultsbook.params import VALUE_CHARS, clipped, format_value
     from resultsbook.render.escape import escape_terminal
-    from resultsbook.sources.textio import clipped
 
     assert isinstance(item, CellExplanation)
     n = int(item.stats["n"])

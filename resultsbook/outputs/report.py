@@ -29,13 +29,12 @@ from resultsbook.outputs.build import (
 )
 from resultsbook.outputs.failures import EntryFailure, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.findings import cell_notes
-from resultsbook.params import VALUE_CHARS, format_value
+from resultsbook.params import VALUE_CHARS, clipped, format_value
 from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import differing_params
 from resultsbook.query.model import Cell, Mark
 from resultsbook.render.html import render_report_page
 from resultsbook.render.layout import layout_table, marks_in_words
-from resultsbook.sources.textio import clipped
 from resultsbook.spec import FigureSpec, Spec, TableSpec
 from resultsbook.store import Store
 from resultsbook.voice import option

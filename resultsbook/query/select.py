@@ -13,9 +13,8 @@ import numpy as np
 
 from resultsbook.errors import NotFoundError, QueryError, SpecError, closest, did_you_mean, listing_text
 from resultsbook.models import StoredRun
-from resultsbook.params import VALUE_CHARS, format_value, parse_scalar, sort_key, values_equal
+from resultsbook.params import VALUE_CHARS, clipped, format_value, parse_scalar, sort_key, values_equal
 from resultsbook.query.runs import RUN_FIELDS, Runs
-from resultsbook.sources.textio import clipped
 from resultsbook.voice import command, said
 
 if TYPE_CHECKING:

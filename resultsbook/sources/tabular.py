@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from resultsbook.models import Problem
+from resultsbook.params import clipped
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.lines import LineBatch, Tally, iter_lines
-from resultsbook.sources.textio import clipped, to_float
+from resultsbook.sources.textio import to_float
 from resultsbook.voice import option
 
 _ROWS_KEPT = "the other rows"

@@ -256,11 +256,6 @@ def _parse_all_at_once(lines: list[str], exact_integers: bool = True) -> list[di
     return None
 
 
-def clipped(text: str, limit: int = 40) -> str:
-    """Return text cut to `limit` characters for a message (a log's cell may hold a whole document)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def to_float(value: Any) -> float | None:
     """Return a metric value as float, or None when it is not a number ("nan"/"inf" strings count)."""
     if isinstance(value, float):
