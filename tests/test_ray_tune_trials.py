@@ -1,0 +1,82 @@
+"""Ray Tune trial folders (`<trainable>_<env>_<n>_<settings>_<date>/` with params.json, progress.csv,
+result.json and an events file), as github.com/ray-project/rl-experiments @ 66c7949 commits them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from resultsbook.adapters.csvlog import CsvAdapter
+
+HEADER = (
+    "info,training_iteration,experiment_id,node_ip,timestamp,episode_reward_mean,hostname,pid,"
+    "timesteps_total,time_this_iter_s,time_total_s,date,done,config"
+)
+
+
+def write_trial(folder: Path, env: str, rewards: list[float], workers: int = 5) -> Path:
+    """Write one trial as Ray Tune 0.5 did: one progress.csv row per training iteration, from 1."""
+    folder.mkdir(parents=True)
+    (folder / "params.json").write_text(json.dumps({"env": env, "num_workers": workers}))
+    rows = [
+        f"\"{{'learner': {{'vf_loss': {i}.5}}}}\",{i},f8dd,172.30.1.23,{1534819438 + 20 * i},{reward},"
+        f"ip-172,3778,{500 * i},20.0,{20.0 * i},2018-08-21_02-44-{i:02d},{i == len(rewards)},"
+        f"\"{{'env': '{env}', 'num_workers': {workers}}}\""
+        for i, reward in enumerate(rewards, start=1)
+    ]
+    (folder / "progress.csv").write_text("\n".join([HEADER, *rows]) + "\n")
+    (folder / "result.json").write_text(
+        "".join(
+            json.dumps({"training_iteration": i, "episode_reward_mean": r}) + "\n"
+            for i, r in enumerate(rewards, 1)
+        )
+    )
+    return folder
+
+
+def test_training_iteration_is_the_step_of_a_ray_tune_progress_csv(tmp_path, cli):
+    """The step was the row number, from 0: `--reduce 'at(2)'` read training iteration 3."""
+    results = tmp_path / "atari-a2c" / "results"
+    for n, env in enumerate(("Breakout", "Qbert")):
+        write_trial(results / f"A2C_{env}_{n}_env={env}_2018-08-21_02-43-09ab{n}", env, [1.0, 2.0, 30.0 + n])
+    read = cli("collect", "atari-a2c", "--pattern", "**/progress.csv", "-o", "config=params.json")
+    assert read.output.startswith("Collected atari-a2c: 2 new"), read.output
+    table = cli(
+        "table", "--rows", "env", "--metric", "episode_reward_mean", "--reduce", "at(2)", "--format", "csv"
+    )
+    assert table.exit_code == 0, table.output
+    cells = [line.split(",")[:2] for line in table.output.splitlines()[1:3]]
+    assert cells == [["Breakout", "2.0"], ["Qbert", "2.0"]], table.output
+    asked = cli("table", "--rows", "env", "--metric", "training_iteration")
+    assert "a CSV log's 'training_iteration' column is read as its points' steps" in asked.output, (
+        asked.output
+    )
+
+
+def test_the_text_columns_of_a_ray_tune_progress_csv_do_not_point_at_the_records_adapter(tmp_path):
+    """Tune's bookkeeping (date, hostname, done, ...) and nested results (info, config) are text in every
+    row: the problem said to read the trial's progress.csv with --adapter records, one run per row."""
+    trial = write_trial(
+        tmp_path / "A2C_Breakout_0_env=Breakout_2018-08-21_02-43-09abc", "Breakout", [1.0, 2.0]
+    )
+    adapter = CsvAdapter()
+    result = adapter.read(adapter.source_for_file(str(trial / "progress.csv")))
+    assert [problem.message for problem in result.problems] == [
+        "column(s) 'info', 'config' hold nested values Ray Tune wrote as text in this trial's progress.csv; "
+        "options={'config': 'params.json'} reads its settings"
+    ]
+    (run,) = result.runs
+    assert sorted(run.metrics) == [
+        "episode_reward_mean",
+        "pid",
+        "time_this_iter_s",
+        "time_total_s",
+        "timesteps_total",
+    ]
+    assert list(run.metrics["episode_reward_mean"].steps) == [1, 2]
+    with_settings = CsvAdapter(config="params.json")
+    result = with_settings.read(with_settings.source_for_file(str(trial / "progress.csv")))
+    assert [problem.message for problem in result.problems] == [
+        "column(s) 'info', 'config' hold nested values Ray Tune wrote as text in this trial's progress.csv"
+    ]
+    assert dict(result.runs[0].params) == {"env": "Breakout", "num_workers": 5}
