@@ -80,3 +80,31 @@ def test_the_text_columns_of_a_ray_tune_progress_csv_do_not_point_at_the_records
         "column(s) 'info', 'config' hold nested values Ray Tune wrote as text in this trial's progress.csv"
     ]
     assert dict(result.runs[0].params) == {"env": "Breakout", "num_workers": 5}
+
+
+def test_runs_read_from_the_events_files_of_ray_tune_trials_name_params_json_and_progress_csv(tmp_path):
+    """Collected without a pattern, each trial's events file gave a run with no param, and the note
+    named only a pattern over the folders' names, never the params.json beside each."""
+    from resultsbook.adapters import claim_pattern
+    from resultsbook.sources.bare import BareRuns
+
+    bare = BareRuns()
+    for n, env in enumerate(("Breakout", "Qbert")):
+        trial = write_trial(
+            tmp_path / "results" / f"A2C_{env}_{n}_env={env}_2018-08-21_02-43-09ab{n}", env, [1.0]
+        )
+        events = trial / "events.out.tfevents.1534819438.ip-172-30-1-23"
+        events.write_bytes(b"")
+        bare.add("tensorboard", trial.name, [str(events)], claim_pattern("tensorboard"))
+    assert bare.notes() == [
+        "2 run(s) read by tensorboard are Ray Tune trials read without their settings (each folder holds "
+        "params.json beside progress.csv): pattern='**/progress.csv' options={'config': 'params.json'} reads "
+        "each trial's progress.csv with its params.json as params, stepped by training_iteration; do so into a "
+        "new store (db='ray.db'): a store holding both has each trial twice"
+    ]
+    (tmp_path / "results" / "A2C_Qbert_1_env=Qbert_2018-08-21_02-43-09ab1" / "params.json").unlink()
+    bare = BareRuns()
+    for trial in sorted((tmp_path / "results").iterdir()):
+        events = next(trial.glob("events.out.tfevents.*"))
+        bare.add("tensorboard", trial.name, [str(events)], claim_pattern("tensorboard"))
+    assert "Ray Tune" not in " ".join(bare.notes())
