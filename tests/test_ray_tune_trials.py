@@ -107,4 +107,28 @@ def test_runs_read_from_the_events_files_of_ray_tune_trials_name_params_json_and
     for trial in sorted((tmp_path / "results").iterdir()):
         events = next(trial.glob("events.out.tfevents.*"))
         bare.add("tensorboard", trial.name, [str(events)], claim_pattern("tensorboard"))
-    assert "Ray Tune" not in " ".join(bare.notes())
+    (note,) = bare.notes()  # the trial without its params.json is no Ray Tune trial; alone, it needs no note
+    assert note.startswith("1 run(s) read by tensorboard are Ray Tune trials"), note
+
+
+def test_progress_csv_files_a_walk_left_unread_are_named_with_the_params_json_beside_them(tmp_path, cli):
+    """Trials without an events file beside other runs: onefile claimed each result.json (a result a
+    line) and said it 'is not valid JSON', and the progress.csv beside it went unnamed; the note of
+    unread logs named --pattern '**/progress.csv' alone, and the trials so collected lost their settings."""
+    from conftest import write_native_run
+
+    write_native_run(tmp_path / "rl" / "native" / "run0", {"seed": 0}, [{"step": 1, "acc": 0.5}])
+    for n, env in enumerate(("Breakout", "Qbert")):
+        write_trial(
+            tmp_path / "rl" / "atari-ppo" / f"PPO_{env}_{n}_2020-01-21_10-10-abcdefg", env, [1.0, 2.0]
+        )
+    result = cli("collect", "rl")
+    assert result.output.startswith("Collected rl: 1 new"), result.output
+    assert (
+        "collect them too with --pattern '**/progress.csv' (or --pattern '{group}/{run}/progress.csv' to "
+        "make the folders params); -o config=params.json adds the settings beside them"
+    ) in result.output, result.output
+    assert "not valid JSON" not in result.output
+    (tmp_path / "rl" / "native").rename(tmp_path / "native")
+    alone = cli("collect", "rl", "--db", "alone.db")
+    assert alone.exit_code == 1 and "-o config=params.json adds the settings beside them" in alone.output

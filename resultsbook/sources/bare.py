@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from resultsbook.sources import fs
+from resultsbook.sources.raytune import is_trial_folder
 from resultsbook.voice import option
 
 _NUMBERED = re.compile(r"([A-Za-z]+)([_-]?)(\d+)")  # seed_0, seed0, fold-3: a key and its number
@@ -28,8 +28,6 @@ _LITERAL = re.compile(r"[\w.\- ]+")  # a folder name a pattern can hold as it is
 _FEWEST = 2  # one run alone needs nothing to tell it apart
 # `gain=0.025` in `pws_gain=0.025`, `lr=0.1` in Hydra's `lr=0.1,seed=1`: a setting ends where the next begins
 _SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za-z0-9]*=)")
-# a Ray Tune trial's folder: its settings and its results beside the events file TensorBoard reads
-_RAY_TUNE_TRIAL = ("params.json", "progress.csv")
 
 
 @dataclass
@@ -49,15 +47,18 @@ class BareRuns:
             tail = tail.rpartition("/")[0]
         if claimed is not None and tail:
             self.found[adapter][tail] = claimed
-            if files and _ray_tune_trial(os.path.dirname(files[0])):
+            if files and is_trial_folder(os.path.dirname(files[0])):
                 self.ray_tune_trials[adapter].add(tail)
 
     def notes(self) -> list[str]:
         """Say, per adapter, how many runs have no param and the pattern that reads them from their paths."""
         notes = []
-        for adapter, runs in sorted(self.found.items()):
-            if self.ray_tune_trials[adapter].issuperset(runs):
-                notes.append(_ray_tune_note(adapter, len(runs)))
+        for adapter, found in sorted(self.found.items()):
+            trials = self.ray_tune_trials[adapter]
+            if trials:
+                notes.append(_ray_tune_note(adapter, len(trials)))
+            runs = {tail: claimed for tail, claimed in found.items() if tail not in trials}
+            if not runs:
                 continue
             pattern = pattern_of(runs)
             if len(runs) >= _FEWEST and pattern is not None:
@@ -68,11 +69,6 @@ class BareRuns:
                     f"{option('pattern', pattern)} makes them params"
                 )
         return notes
-
-
-def _ray_tune_trial(folder: str) -> bool:
-    """Tell whether a local folder is a Ray Tune trial's: params.json beside progress.csv."""
-    return not fs.is_remote(folder) and all(fs.isfile(os.path.join(folder, name)) for name in _RAY_TUNE_TRIAL)
 
 
 def _ray_tune_note(adapter: str, count: int) -> str:

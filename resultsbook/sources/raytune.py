@@ -1,0 +1,18 @@
+"""What a Ray Tune trial's folder holds: params.json (its config) beside progress.csv (its results).
+
+Its result.json holds the same results a JSON object a line, which no adapter reads as a run; the csv
+adapter reads the progress.csv with `-o config=params.json`. The collect's notes and hints name that.
+"""
+
+from __future__ import annotations
+
+import os
+
+from resultsbook.sources import fs
+
+TRIAL_FILES = frozenset({"params.json", "progress.csv"})
+
+
+def is_trial_folder(folder: str) -> bool:
+    """Tell whether a local folder is a Ray Tune trial's (a remote one is never looked at: a request each)."""
+    return not fs.is_remote(folder) and all(fs.isfile(os.path.join(folder, name)) for name in TRIAL_FILES)
