@@ -132,3 +132,19 @@ def test_progress_csv_files_a_walk_left_unread_are_named_with_the_params_json_be
     (tmp_path / "rl" / "native").rename(tmp_path / "native")
     alone = cli("collect", "rl", "--db", "alone.db")
     assert alone.exit_code == 1 and "-o config=params.json adds the settings beside them" in alone.output
+
+
+def test_a_ray_tune_result_json_given_to_collect_names_the_progress_csv_beside_it(tmp_path, cli):
+    """`collect TRIAL/result.json` was read as one JSON document and said it 'is not valid JSON (Extra
+    data at line 2 column 1)': Tune writes a result a line."""
+    trial = write_trial(
+        tmp_path / "results" / "A2C_Breakout_0_env=Breakout_2018-08-21_02-43-09abc", "Breakout", [1.0]
+    )
+    result = cli("collect", str(trial / "result.json"))
+    assert result.exit_code != 0 and "not valid JSON" not in result.output, result.output
+    assert result.output.strip().endswith(
+        "it is a Ray Tune trial's result.json (a JSON object a line), which no adapter reads as a run: "
+        f"collect {trial / 'progress.csv'} beside it, with -o config=params.json for its settings"
+    ), result.output
+    read = cli("collect", str(trial / "progress.csv"), "-o", "config=params.json")
+    assert "1 new" in read.output, read.output

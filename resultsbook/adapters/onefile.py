@@ -71,6 +71,8 @@ class OneFileAdapter(Adapter):
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read a file named by a path pattern: a usual name or any YAML file; any file when asked."""
         name = os.path.basename(path)
+        if not forced and name.lower() == "result.json" and raytune.is_trial_folder(os.path.dirname(path)):
+            return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
         if forced or self._wanted(name, False) or name.lower().endswith(_YAML):
             return self.source(path, [path])
         return None

@@ -112,9 +112,10 @@ def find_sources(
         yield _with_params(found[0], request.params), found[1]
         return
     from resultsbook.adapters.wandbrun import debug_log_note  # to explain
+    from resultsbook.sources.raytune import result_json_note  # to explain
     from resultsbook.sources.remote import web_address_hint
 
-    note = debug_log_note(root)
+    note = debug_log_note(root) or result_json_note(root)
     if note is not None:
         raise SpecError(f"no adapter reads {root}; {note}")
     hint = web_address_hint(root)
