@@ -11,8 +11,20 @@ if TYPE_CHECKING:
 
 STATUSES = ("finished", "failed", "running", "interrupted", "unknown")
 # the names a log's step column goes by, in the order a CSV reader picks one (tables explain them too)
-# (`round`: a federated learning round, Flower's `History`)
-STEP_COLUMNS = ("step", "global_step", "_step", "iteration", "iter", "timestep", "env_step", "epoch", "round")
+# (`training_iteration`: Ray Tune's `progress.csv`, from 1; `round`: a federated learning round, Flower's
+# `History`)
+STEP_COLUMNS = (
+    "step",
+    "global_step",
+    "_step",
+    "iteration",
+    "iter",
+    "training_iteration",
+    "timestep",
+    "env_step",
+    "epoch",
+    "round",
+)
 
 ParamValue = Any  # int | float | str | bool | None, or a list/dict kept as JSON
 

@@ -252,6 +252,19 @@ def test_a_key_other_tools_name_so_is_answered_with_this_one(tmp_path, entry, ke
     assert str(error.value).endswith(f"has an unknown key {key.split(' = ')[0]!r}; did you mean {meant!r}?")
 
 
+def test_a_top_level_key_appended_below_a_table_says_to_move_it_above_the_first_header(tmp_path):
+    """`venue = "icml"` appended to a spec that `table --save` wrote lands in its last table: the error
+    listed the table's 55 known keys, never that the key belongs at the top."""
+    body = '[tables.atari]\nrows = ["algo"]\nmetric = "episode_reward_mean"\noutputs = []\nvenue = "icml"\n'
+    (tmp_path / "resultsbook.toml").write_text(body)
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value).endswith(
+        "[tables.atari] has an unknown key 'venue'; 'venue' is a key of the top level, and TOML puts a key "
+        "written below the header of [tables.atari] into it: move the line above the file's first [header]"
+    )
+
+
 FLAGS = ("second", "show_n", "stat_note", "ties", "escape_formulas", "longtable", "multirow", "csv_metadata")
 
 

@@ -18,10 +18,26 @@ from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
 from resultsbook.sources.textio import load_json_file, to_timestamp
 from resultsbook.sources.yamlio import read_yaml_file
+from resultsbook.voice import option
 
 CSV_SUFFIXES = (".csv", ".tsv")
 PATTERN_SUFFIXES = (*CSV_SUFFIXES, ".txt")  # Spinning Up's progress.txt is tab-separated
 TIME_COLUMNS = ("time", "timestamp", "wall_time", "walltime", "_timestamp")
+# the results Ray Tune fills in itself in every row of a trial's progress.csv
+RAY_TUNE_RESULTS = frozenset({"training_iteration", "time_this_iter_s", "time_total_s"})
+# the text Ray Tune writes beside them: where and when the trial ran, never a metric nor a label of runs
+RAY_TUNE_BOOKKEEPING = frozenset(
+    {
+        "date",
+        "hostname",
+        "node_ip",
+        "experiment_id",
+        "trial_id",
+        "experiment_tag",
+        "done",
+        "checkpoint_dir_name",
+    }
+)
 
 
 class CsvAdapter(Adapter):
@@ -33,7 +49,8 @@ class CsvAdapter(Adapter):
     claims_by_itself = False
     # 2: columns of text in every row are named once, with --adapter records; pandas' index is no metric
     # 3: a `round` column (Flower's rounds) is the step, not a metric
-    reading_version = 3
+    # 4: Ray Tune's `training_iteration` is the step; its text columns are one trial's, not labels of runs
+    reading_version = 4
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -126,7 +143,12 @@ class CsvAdapter(Adapter):
         builder = SeriesBuilder()
         skip = {step_column, time_column, *param_columns, row_index_column(table)}
         labels = _label_columns(table, skip)
-        if labels:
+        if labels and RAY_TUNE_RESULTS.issubset(columns):
+            nested = [name for name in labels if name not in RAY_TUNE_BOOKKEEPING]
+            if nested:
+                problems.append(Problem(path, self._ray_tune_text(nested), "the numeric columns"))
+            skip.update(labels)
+        elif labels:
             kept = "the numeric columns, as one run"
             problems.append(Problem(path, _labels_text(labels, table.rows), kept))
             skip.update(labels)
@@ -148,6 +170,18 @@ class CsvAdapter(Adapter):
             else:
                 params = {**read_settings(settings, problems), **params}
         return ReadResult((_run_for(path, params, series),), tuple(problems))
+
+    def _ray_tune_text(self, nested: list[str]) -> str:
+        """Say that the text columns of a Ray Tune trial's progress.csv hold nested results, and where
+        its settings are when they are not read."""
+        named = ", ".join(repr(name) for name in nested)
+        settings = (
+            ""
+            if self.config.get("config")
+            else f"; {option('option', 'config=params.json')} reads its settings"
+        )
+        said = f"column(s) {named} hold nested values Ray Tune wrote as text in this trial's progress.csv"
+        return said + settings
 
 
 def read_settings(path: str, problems: list[Problem], what: str = "settings") -> dict[str, Any]:

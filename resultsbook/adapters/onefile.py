@@ -13,6 +13,7 @@ from typing import Any
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_fields, normalize_value
+from resultsbook.sources import raytune
 from resultsbook.sources.fields import FieldRule, is_results_file
 from resultsbook.sources.interpolation import (
     InterpolationTooLarge,
@@ -63,11 +64,15 @@ class OneFileAdapter(Adapter):
         names = sorted(name for name in folder.files if self._wanted(name, forced))
         if not names or (not forced and not self.files and len(names) > 1):
             return None
+        if not forced and not self.files and raytune.TRIAL_FILES.issubset(folder.files):
+            return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
         return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read a file named by a path pattern: a usual name or any YAML file; any file when asked."""
         name = os.path.basename(path)
+        if not forced and name.lower() == "result.json" and raytune.is_trial_folder(os.path.dirname(path)):
+            return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
         if forced or self._wanted(name, False) or name.lower().endswith(_YAML):
             return self.source(path, [path])
         return None

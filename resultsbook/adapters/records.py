@@ -20,6 +20,7 @@ from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.errors import did_you_mean
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, normalize_value, parse_scalar
+from resultsbook.sources import raytune
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import DOCUMENT, MAX_DEPTH
 from resultsbook.sources.series import SeriesBuilder
@@ -67,7 +68,14 @@ class RecordsAdapter(Adapter):
         )
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read a JSON or JSON Lines file named by a path pattern."""
+        """Read a JSON or JSON Lines file named by a path pattern (unasked, not a Ray Tune trial's
+        result.json: its records are one trial's results, which its progress.csv holds too)."""
+        if (
+            not forced
+            and os.path.basename(path) == "result.json"
+            and raytune.is_trial_folder(os.path.dirname(path))
+        ):
+            return None
         return self.source(path, [path]) if path.lower().endswith((".json", ".jsonl", ".ndjson")) else None
 
     def read(self, source: Source) -> ReadResult:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from resultsbook.sources.raytune import is_trial_folder
 from resultsbook.voice import option
 
 _NUMBERED = re.compile(r"([A-Za-z]+)([_-]?)(\d+)")  # seed_0, seed0, fold-3: a key and its number
@@ -35,6 +36,7 @@ class BareRuns:
     and the file of each that the adapter claims."""
 
     found: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    ray_tune_trials: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add(self, adapter: str, tail: str, files: Sequence[str], claims: re.Pattern[str] | None) -> None:
         """Note one source whose runs have no param (`tail`: its folder under the collect root)."""
@@ -45,11 +47,19 @@ class BareRuns:
             tail = tail.rpartition("/")[0]
         if claimed is not None and tail:
             self.found[adapter][tail] = claimed
+            if files and is_trial_folder(os.path.dirname(files[0])):
+                self.ray_tune_trials[adapter].add(tail)
 
     def notes(self) -> list[str]:
         """Say, per adapter, how many runs have no param and the pattern that reads them from their paths."""
         notes = []
-        for adapter, runs in sorted(self.found.items()):
+        for adapter, found in sorted(self.found.items()):
+            trials = self.ray_tune_trials[adapter]
+            if trials:
+                notes.append(_ray_tune_note(adapter, len(trials)))
+            runs = {tail: claimed for tail, claimed in found.items() if tail not in trials}
+            if not runs:
+                continue
             pattern = pattern_of(runs)
             if len(runs) >= _FEWEST and pattern is not None:
                 first = min(runs)
@@ -59,6 +69,17 @@ class BareRuns:
                     f"{option('pattern', pattern)} makes them params"
                 )
         return notes
+
+
+def _ray_tune_note(adapter: str, count: int) -> str:
+    """Say that runs read without params are Ray Tune trials, and how to read them with their settings."""
+    fix = f"{option('pattern', '**/progress.csv')} {option('option', 'config=params.json')}"
+    return (
+        f"{count} run(s) read by {adapter} are Ray Tune trials read without their settings (each folder "
+        f"holds params.json beside progress.csv): {fix} reads each trial's progress.csv with its params.json "
+        "as params, stepped by training_iteration; do so into a new store "
+        f"({option('db', 'ray.db')}): a store holding both has each trial twice"
+    )
 
 
 def pattern_of(runs: dict[str, str]) -> str | None:

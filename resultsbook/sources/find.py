@@ -112,9 +112,10 @@ def find_sources(
         yield _with_params(found[0], request.params), found[1]
         return
     from resultsbook.adapters.wandbrun import debug_log_note  # to explain
+    from resultsbook.sources.raytune import result_json_note  # to explain
     from resultsbook.sources.remote import web_address_hint
 
-    note = debug_log_note(root)
+    note = debug_log_note(root) or result_json_note(root)
     if note is not None:
         raise SpecError(f"no adapter reads {root}; {note}")
     hint = web_address_hint(root)
@@ -209,16 +210,19 @@ def unclaimed_logs_note(request: CollectRequest, log: SearchLog) -> str | None:
     name = max(log.unclaimed, key=lambda key: (len(log.unclaimed[key]), key))
     if len(log.unclaimed[name]) < 2:
         return None
-    from resultsbook.sources.hints import pattern_for  # only to explain
+    from resultsbook.sources.hints import pattern_for, settings_beside  # only to explain
 
     count = log.unclaimed_count
     paths = [os.path.relpath(path, request.path).replace(os.sep, "/") for path in log.unclaimed[name]]
     other = f", {len(log.unclaimed) - 1} other name(s)" if len(log.unclaimed) > 1 else ""
     folders = f" (or {option('pattern', pattern_for(paths[0], name, paths))} to make the folders params)"
+    settings = settings_beside(request.path, paths[0]) if name.lower().endswith((".csv", ".tsv")) else None
+    # Ray Tune's params.json beside each trial's progress.csv: the settings a pattern alone leaves out
+    beside = f"; {option('option', f'config={settings}')} adds the settings beside them" if settings else ""
     return (
         f"{count} log file(s) under {request.path} were not read (named {name}{other}; e.g. {paths[0]}): no "
         f"adapter claims them by name; collect them too with {option('pattern', f'**/{name}')}"
-        f"{folders if '/' in paths[0] else ''}"
+        f"{folders if '/' in paths[0] else ''}{beside}"
     )
 
 

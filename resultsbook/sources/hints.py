@@ -59,10 +59,19 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
     if not counts:
         return None
     from resultsbook.sources.fields import is_results_file  # only to explain
+    from resultsbook.sources.raytune import is_trial_folder
 
-    def rank(key: str) -> tuple[int, bool, bool, int]:
-        # beside as many params.json, predictions.json, label_mapping.json: pred_metrics.json
-        return counts[key], not _settings(key), is_results_file(key), -examples[key].count(os.sep)
+    def rank(key: str) -> tuple[int, bool, bool, bool, int]:
+        # beside as many params.json, predictions.json, label_mapping.json: pred_metrics.json; a Ray
+        # Tune trial's result.json (a result a line) no adapter reads, its progress.csv the csv adapter does
+        trial = key == "result.json" and is_trial_folder(os.path.join(root, os.path.dirname(examples[key])))
+        return (
+            counts[key],
+            not _settings(key),
+            not trial,
+            is_results_file(key),
+            -examples[key].count(os.sep),
+        )
 
     name = max(counts, key=rank)
     suffix = os.path.splitext(name)[1].lower()
