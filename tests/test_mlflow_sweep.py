@@ -1,0 +1,50 @@
+"""An MLflow file store of a hyperparameter search, committed as it was left (Joaggi/anomaly-detection-
+density-matrix-kernel-density-estimation@74c887f9, mlruns/): every run of a sweep has the one name
+`oneclass`, and a few runs that crashed before logging a param sit in `<experiment id>/<run id>/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def mlflow_run(
+    root: Path, experiment: str, run_id: str, name: str, params: dict, metrics: dict, status: int = 3
+):
+    """Write one run of MLflow's file store as MLflow 1.x writes it (status 3: FINISHED)."""
+    exp = root / experiment
+    exp.mkdir(parents=True, exist_ok=True)
+    (exp / "meta.yaml").write_text(
+        f"artifact_location: mlflow/\nexperiment_id: '{experiment}'\nlifecycle_stage: active\nname: sweep-{experiment}\n"
+    )
+    run = exp / run_id
+    for folder in ("params", "metrics", "tags"):
+        (run / folder).mkdir(parents=True)
+    (run / "meta.yaml").write_text(
+        f"artifact_uri: mlflow/{run_id}/artifacts\nend_time: 1638144292395\nentry_point_name: ''\n"
+        f"experiment_id: '{experiment}'\nlifecycle_stage: active\nname: ''\nrun_id: {run_id}\n"
+        f"run_uuid: {run_id}\nsource_name: ''\nsource_type: 4\nsource_version: ''\n"
+        f"start_time: 1638144292017\nstatus: {status}\ntags: []\nuser_id: root\n"
+    )
+    (run / "tags" / "mlflow.runName").write_text(name)
+    for key, value in params.items():
+        (run / "params" / key).write_text(str(value))  # no newline, as MLflow writes them
+    for key, value in metrics.items():
+        (run / "metrics" / key).write_text(f"1638144292363 {value} 0\n")
+
+
+def _run_id(index: int) -> str:
+    return f"{index:032x}"
+
+
+def test_a_run_far_from_the_others_is_named_by_its_id_where_the_sweep_gives_every_run_one_name(cli, tmp_path):
+    """`cardio: the run oneclass gave 0.326` named one of 802 runs called oneclass: `show oneclass` finds none."""
+    for index, value in enumerate((0.8, 0.79, 0.81, 0.8, 0.78, 0.326)):
+        params = {"z_dataset": "cardio", "z_nu": 0.02 * (index + 1)}
+        mlflow_run(tmp_path / "mlruns", "2", _run_id(index), "oneclass", params, {"f1_score": value})
+    assert cli("collect", "mlruns").exit_code == 0
+    far = cli("runs", "--where", "z_nu=0.12").output.splitlines()[2].split()[0]
+    result = cli("table", "--rows", "z_dataset", "--metric", "f1_score", "--goal", "f1_score=max")
+    assert f"cardio: the run {far} (oneclass) gave 0.326, far from the other 5" in result.output
+    assert "the run oneclass gave" not in result.output
+    assert cli("show", far).exit_code == 0  # the id it names is one `show` takes
+
