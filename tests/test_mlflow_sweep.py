@@ -48,3 +48,14 @@ def test_a_run_far_from_the_others_is_named_by_its_id_where_the_sweep_gives_ever
     assert "the run oneclass gave" not in result.output
     assert cli("show", far).exit_code == 0  # the id it names is one `show` takes
 
+
+def test_mlflow_runs_that_logged_no_param_are_not_told_to_make_their_run_ids_params(cli, tmp_path):
+    """Runs that crashed before their first log_param: `--pattern '{level1}/{level2}/meta.yaml'` would
+    have made the experiment id and the run's random id its params."""
+    mlflow_run(tmp_path / "mlruns", "1", _run_id(1), "oneclass", {"z_nu": 0.1}, {"f1_score": 0.8})
+    mlflow_run(tmp_path / "mlruns", "5", _run_id(2), "oneclass", {}, {}, status=1)
+    mlflow_run(tmp_path / "mlruns", "6", _run_id(3), "isolation", {}, {}, status=4)
+    result = cli("collect", "mlruns")
+    assert result.exit_code == 0, result.output
+    assert "3 new" in result.output
+    assert "--pattern" not in result.output
