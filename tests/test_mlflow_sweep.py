@@ -59,3 +59,31 @@ def test_mlflow_runs_that_logged_no_param_are_not_told_to_make_their_run_ids_par
     assert result.exit_code == 0, result.output
     assert "3 new" in result.output
     assert "--pattern" not in result.output
+
+
+def test_a_points_figure_of_its_own_cells_warns_of_their_marks_as_a_table_does(cli, tmp_path):
+    """`x = "z_nu"`, `hue = "z_dataset"` over a grid of nu × gamma: each slot averaged 15 gammas, and
+    `build` said so of the table beside it but not of the figure."""
+    index = 0
+    for dataset in ("cardio", "thyroid"):
+        for nu in (0.1, 0.2):
+            for gamma in (0.25, 0.5, 1.0):
+                params = {"z_dataset": dataset, "z_nu": nu, "z_gamma": gamma}
+                mlflow_run(
+                    tmp_path / "mlruns",
+                    "2",
+                    _run_id(index),
+                    "oneclass",
+                    params,
+                    {"f1_score": 0.5 + gamma / 10},
+                )
+                index += 1
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "mlruns"\n\n[figures.nu]\nkind = "points"\nmetric = "f1_score"\nx = "z_nu"\n'
+        'hue = "z_dataset"\noutputs = ["results/nu.pdf"]\n'
+    )
+    result = cli("build")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Warning: nu: cardio / 0.1 and 3 more cell(s): averages runs that differ in z_gamma" in result.output
+    )
