@@ -87,3 +87,25 @@ def test_a_points_figure_of_its_own_cells_warns_of_their_marks_as_a_table_does(c
     assert (
         "Warning: nu: cardio / 0.1 and 3 more cell(s): averages runs that differ in z_gamma" in result.output
     )
+
+
+def test_a_path_inside_an_mlflow_file_store_collects_its_run_or_says_what_to_collect(cli, tmp_path):
+    """`collect mlruns/1/meta.yaml` stored a run of four params (the experiment's name, id, artifact
+    location), status unknown; a run's metrics folder advised --adapter, one of its files no adapter."""
+    run = tmp_path / "mlruns" / "1" / _run_id(7)
+    mlflow_run(tmp_path / "mlruns", "1", _run_id(7), "oneclass", {"z_nu": 0.1}, {"f1_score": 0.8})
+    experiment = cli("collect", "mlruns/1/meta.yaml")
+    assert experiment.exit_code == 2
+    assert (
+        "it is the meta.yaml of MLflow experiment 1, not of a run: collect its folder mlruns/1"
+        in experiment.output
+    )
+    assert not (tmp_path / "resultsbook.db").exists()
+    folder = cli("collect", str(run / "metrics"))
+    assert f"it lies inside the MLflow run folder {run}: collect that folder" in folder.output
+    assert "1 new, 0 updated" in cli("collect", str(run / "metrics" / "f1_score")).output
+    assert (
+        "0 new, 0 updated, 1 unchanged" in cli("collect", str(run / "params" / "z_nu")).output
+    )  # the same run
+    listed = cli("runs", "--metric", "f1_score").output
+    assert "1 run(s)" in listed and "0.8" in listed
