@@ -33,7 +33,8 @@ def mlflow_run(
 
 
 def _run_id(index: int) -> str:
-    return f"{index:032x}"
+    """Return a run id as MLflow makes them: 32 hex digits (with a letter, as nearly all have)."""
+    return f"a{index:031x}"
 
 
 def test_a_run_far_from_the_others_is_named_by_its_id_where_the_sweep_gives_every_run_one_name(cli, tmp_path):
@@ -109,3 +110,55 @@ def test_a_path_inside_an_mlflow_file_store_collects_its_run_or_says_what_to_col
     )  # the same run
     listed = cli("runs", "--metric", "f1_score").output
     assert "1 run(s)" in listed and "0.8" in listed
+
+
+def _nested_search(root: Path, parent_value: float | None = None) -> None:
+    """Write two searches as MLflow nests them: a parent run per model, which logs its children's mean
+    under their metric's name and holds their model but no seed, and three child runs, one per seed."""
+    index = 100
+    for model, base in (("mlp", 0.8), ("cnn", 0.9)):
+        parent = _run_id(index)
+        values = [base + seed / 100 for seed in range(3)]
+        for seed, value in enumerate(values):
+            child = _run_id(index + 1 + seed)
+            mlflow_run(
+                root, "1", child, f"{model}-seed{seed}", {"model": model, "seed": seed}, {"val_acc": value}
+            )
+            (root / "1" / child / "tags" / "mlflow.parentRunId").write_text(parent)
+        summary = sum(values) / 3 if parent_value is None else parent_value
+        mlflow_run(root, "1", parent, f"{model}-search", {"model": model}, {"val_acc": summary})
+        index += 10
+
+
+def test_an_mlflow_parent_run_is_not_counted_as_one_more_seed_beside_its_children(cli, tmp_path):
+    """A search's parent run logged its children's mean as val_acc and holds their model: the cell
+    averaged it with its three seeds, `over n = 4 runs`, without a mark."""
+    _nested_search(tmp_path / "mlruns", parent_value=0.0)  # a parent far from its children: seen if counted
+    assert cli("collect", "mlruns").exit_code == 0
+    result = cli(
+        "table", "--rows", "model", "--metric", "val_acc", "--goal", "val_acc=max", "--format", "csv"
+    )
+    assert result.exit_code == 0, result.output
+    rows = {line.split(",")[0]: line.split(",") for line in result.output.splitlines()}
+    assert [round(float(value), 9) for value in rows["cnn"][1:3]] == [0.91, 0.01], result.output
+    assert [round(float(value), 9) for value in rows["mlp"][1:3]] == [0.81, 0.01], result.output
+    shown = cli("table", "--rows", "model", "--metric", "val_acc", "--goal", "val_acc=max").output
+    assert "over n = 3 seeds" in shown
+    assert (
+        "2 cell(s) hold MLflow child runs and their parent run (tag mlflow.parentRunId), which is not counted "
+        "(mlp: mlp-search; cnn: cnn-search)"
+    ) in shown
+    alone = cli("table", "--rows", "model", "--metric", "val_acc", "--where", "name~search").output
+    assert "0 ± " not in alone and "not counted" not in alone  # a parent alone in its cell is its value
+
+
+def test_a_notebook_table_says_the_parent_run_it_left_out(tmp_path):
+    """`book.table(...).notes` said nothing of it: the remark reached the command's stderr only."""
+    import resultsbook as rb
+
+    _nested_search(tmp_path / "mlruns")
+    rb.collect(str(tmp_path / "mlruns"), db=str(tmp_path / "resultsbook.db"))
+    with rb.open(str(tmp_path / "resultsbook.db")) as book:
+        table = book.table(rows="model", metric="val_acc")
+        assert table.to_frame()["n"].tolist() == [3, 3]
+        assert any("which is not counted (mlp: mlp-search; cnn: cnn-search)" in note for note in table.notes)
