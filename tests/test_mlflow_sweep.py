@@ -162,3 +162,19 @@ def test_a_notebook_table_says_the_parent_run_it_left_out(tmp_path):
         table = book.table(rows="model", metric="val_acc")
         assert table.to_frame()["n"].tolist() == [3, 3]
         assert any("which is not counted (mlp: mlp-search; cnn: cnn-search)" in note for note in table.notes)
+
+
+def test_a_collect_into_the_store_of_a_spec_above_names_that_store(cli, tmp_path, monkeypatch):
+    """`resultsbook collect mlruns` in a subfolder of a paper's project wrote a stranger's runs into the
+    paper's store, saying only `Collected mlruns: 8 new`."""
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')
+    sub = tmp_path / "nest"
+    _nested_search(sub / "mlruns")
+    monkeypatch.chdir(sub)
+    result = cli("collect", "mlruns")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Collected mlruns into ../resultsbook.db, the store of the nearest resultsbook.toml (--db names another)"
+        in (result.output)
+    )
+    assert "Collected mlruns: 0 new" in cli("collect", "mlruns", "--db", "../resultsbook.db").output
