@@ -178,3 +178,18 @@ def test_a_collect_into_the_store_of_a_spec_above_names_that_store(cli, tmp_path
         in (result.output)
     )
     assert "Collected mlruns: 0 new" in cli("collect", "mlruns", "--db", "../resultsbook.db").output
+
+
+def test_an_mlflow_run_id_of_digits_alone_is_its_folder_name_not_a_number(cli, tmp_path):
+    """meta.yaml writes the id unquoted, so `run_id: 00000000000000000000000000000064` was the number 64:
+    the run's mlflow.run_id said 64, and its children (mlflow.parentRunId = 0000…0064) found no parent."""
+    parent = "0" * 30 + "64"
+    for seed in range(3):
+        child = _run_id(seed)
+        mlflow_run(tmp_path / "mlruns", "1", child, f"s{seed}", {"model": "mlp", "seed": seed}, {"acc": 0.8})
+        (tmp_path / "mlruns" / "1" / child / "tags" / "mlflow.parentRunId").write_text(parent)
+    mlflow_run(tmp_path / "mlruns", "1", parent, "search", {"model": "mlp"}, {"acc": 0.0})
+    assert cli("collect", "mlruns").exit_code == 0
+    assert f"mlflow.run_id = {parent}" in cli("show", "search").output
+    table = cli("table", "--rows", "model", "--metric", "acc", "--goal", "acc=max").output
+    assert "over n = 3 seeds" in table and "(mlp: search)" in table
