@@ -193,3 +193,18 @@ def test_an_mlflow_run_id_of_digits_alone_is_its_folder_name_not_a_number(cli, t
     assert f"mlflow.run_id = {parent}" in cli("show", "search").output
     table = cli("table", "--rows", "model", "--metric", "acc", "--goal", "acc=max").output
     assert "over n = 3 seeds" in table and "(mlp: search)" in table
+
+
+def test_a_figure_leaves_out_an_mlflow_parent_run_beside_its_children_and_says_so(cli, tmp_path):
+    """A curve per model, and points per model, averaged the search's parent run with its seeds."""
+    _nested_search(tmp_path / "mlruns", parent_value=0.0)
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "mlruns"\n\n[figures.curve]\nkind = "curve"\nmetric = "val_acc"\nhue = "model"\n'
+        'outputs = ["curve.pdf"]\n\n[figures.dots]\nkind = "points"\nmetric = "val_acc"\nhue = "model"\n'
+        'outputs = ["dots.pdf"]\n'
+    )
+    result = cli("build")
+    assert result.exit_code == 0, result.output
+    assert "curve: 2 line(s) hold MLflow child runs and their parent run" in result.output
+    assert "(model=cnn: cnn-search; model=mlp: mlp-search)" in result.output
+    assert "dots: 2 cell(s) hold MLflow child runs and their parent run" in result.output

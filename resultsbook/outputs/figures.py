@@ -82,7 +82,7 @@ def figure_data(
         looks,
         figure.order,
     )
-    own = () if figure.table else cell_mark_notes(table, figure.labels)
+    own = () if figure.table else (*table.remarks, *cell_mark_notes(table, figure.labels))
     return FigureResult(data, (*table.notes, *own))
 
 

@@ -36,7 +36,7 @@ from resultsbook.query.marks import (
     same_curve_marks,
 )
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
-from resultsbook.query.nested import parents_note, parents_text, without_parents
+from resultsbook.query.nested import cell_words, parents_note, parents_text, without_parents
 from resultsbook.query.reduce import best_step_of, parse_reduction, step_text
 from resultsbook.query.resumed import counted_once, folded_text, resumed_note
 from resultsbook.query.runs import Runs, groups_of, members_of
@@ -119,7 +119,7 @@ def aggregate(
         trackers = kept.wandb_run_ids()
         own_ids, parent_ids = kept.mlflow_nesting()
         folded: list[tuple[Key, list[str]]] = []
-        nested: list[tuple[Key, str]] = []
+        nested: list[str] = []
         start = 0
         for (row, column), members in grouped.items():
             span = slice(start, start + len(members))
@@ -138,7 +138,7 @@ def aggregate(
                 parents_of, own_of = parent_ids[span], own_ids[span]
             children = without_parents(own_of, parents_of)
             if children is not None:  # an MLflow parent run beside its children: not one more seed
-                nested.append(((*row, *column), parents_text(children, members)))
+                nested.append(cell_words((*row, *column), parents_text(children, members)))
                 members, values = members.take(children), values[children]
                 codes = None if codes is None else codes[children]
                 own_ends = None if own_ends is None else own_ends[children]

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query.marks import bounded
-from resultsbook.query.runs import Runs
+from resultsbook.query.runs import Runs, mlflow_parent_id, mlflow_run_id
 
 Key = tuple[Any, ...]
 
@@ -37,11 +38,28 @@ def parents_text(keep: np.ndarray, members: Runs) -> str:
     return ", ".join(str(name) for name in names)
 
 
-def parents_note(left_out: Sequence[tuple[Key, str]]) -> str:
-    """Say which cells left out an MLflow parent run, and why."""
-    where = [f"{' / '.join(format_value(v) for v in cell)}: {names}" for cell, names in left_out]
+def stored_without_parents(members: Sequence[StoredRun]) -> tuple[list[StoredRun], str]:
+    """Return the runs of a figure's line that are no parent of another of its runs, and the names of
+    those left out ('' when none is)."""
+    own = np.array([mlflow_run_id(run.provenance) for run in members], dtype=object)
+    parents = np.array([mlflow_parent_id(run.provenance) for run in members], dtype=object)
+    keep = without_parents(own, parents)
+    if keep is None:
+        return list(members), ""
+    kept = set(keep.tolist())
+    left = [str(run.name) for i, run in enumerate(members) if i not in kept]
+    return [members[i] for i in keep.tolist()], ", ".join(left)
+
+
+def cell_words(cell: Key, names: str) -> str:
+    """Say one cell's parent runs left out: `mlp / cifar10: mlp-search`."""
+    return f"{' / '.join(format_value(v) for v in cell)}: {names}"
+
+
+def parents_note(where: Sequence[str], noun: str = "cell") -> str:
+    """Say which cells (or a figure's lines) left out an MLflow parent run, and why."""
     return (
-        f"{len(left_out)} cell(s) hold MLflow child runs and their parent run (tag mlflow.parentRunId), "
+        f"{len(where)} {noun}(s) hold MLflow child runs and their parent run (tag mlflow.parentRunId), "
         f"which is not counted ({bounded(where)}): a parent's metrics sum up its children's, so it "
         "would count as one more seed; filter with where to show a parent's value on its own"
     )
