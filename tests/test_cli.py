@@ -1124,6 +1124,16 @@ def test_runs_as_csv_keeps_every_digit_of_params_and_metrics(make_run, cli):
     assert "1.23457e-05" in table and "-0.245635" in table  # the terminal keeps six digits
 
 
+def test_diff_shows_params_whole_where_six_digits_would_read_alike(make_run, cli):
+    """A diff is for what differs: lr 0.0010000001 against 0.001 printed 0.001 on both sides."""
+    make_run("a", {"lr": 0.0010000001, "gamma": 0.001953125}, curve([0.5]))
+    make_run("b", {"lr": 0.001, "gamma": 0.5}, curve([0.6]))
+    cli("collect", "runs")
+    rows = {line.split()[0]: line.split()[1:] for line in cli("diff", "a", "b").output.splitlines()[2:]}
+    assert rows["lr"] == ["0.0010000001", "0.001"]
+    assert rows["gamma"] == ["0.00195312", "0.5"]  # told apart at six digits: shown as runs shows them
+
+
 def test_runs_leaves_a_param_a_run_does_not_have_blank_and_shows_a_null_one_as_none(make_run, cli):
     make_run("a", {"lr": 0.1, "warmup": None}, curve([0.5]))
     make_run("b", {"lr": 0.2}, curve([0.6]))

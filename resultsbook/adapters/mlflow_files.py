@@ -58,6 +58,9 @@ def read_run_folder(
     info = read_meta(meta_path, problems)
     if info is None:
         return ReadResult((), tuple(problems))
+    for key in ("run_id", "run_uuid"):  # an id of digits alone is a YAML number: 0064… read as 64
+        if isinstance(info.get(key), int):
+            info[key] = os.path.basename(os.path.normpath(run_path))
     experiment_meta = read_experiment_meta(os.path.dirname(run_path), problems, experiments)
     if info.get("lifecycle_stage") == "deleted" or experiment_meta.get("lifecycle_stage") == "deleted":
         if not keep_deleted:

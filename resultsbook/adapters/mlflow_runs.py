@@ -106,7 +106,8 @@ class MlflowAdapter(Adapter):
         folder = os.path.dirname(path)
         if name == META_FILE and _RUN_ID.fullmatch(os.path.basename(folder)):
             return self._run_folder_source(folder)
-        return None
+        run = run_folder_above(path)  # a metric, param or tag file: its run, as its meta.yaml gives
+        return None if run is None else self._run_folder_source(run)
 
     def read(self, source: Source) -> ReadResult:
         """Read one run folder, or every run of one database."""
@@ -278,6 +279,44 @@ def restore_infinities(values: np.ndarray) -> None:
     """Turn the ± largest doubles that MLflow stores for ±inf back into infinities, in place."""
     values[values == _LARGEST] = np.inf
     values[values == -_LARGEST] = -np.inf
+
+
+def run_folder_above(path: str) -> str | None:
+    """Return the file-store run folder a path lies in, below its metrics, params or tags folder
+    (`<run id>/metrics/val/acc` gives `<run id>`); None for any other path."""
+    if "://" in path:
+        return None
+    parts = os.path.normpath(path).split(os.sep)
+    for index in range(len(parts) - 1, 0, -1):
+        if parts[index] in RUN_FOLDERS and _RUN_ID.fullmatch(parts[index - 1]):
+            run = os.sep.join(parts[:index])
+            return run if fs.isfile(os.path.join(run, META_FILE)) else None
+    return None
+
+
+def inside_store_note(path: str) -> str | None:
+    """Say what to collect when a path lies inside an MLflow file store but holds no run of its own:
+    an experiment's meta.yaml (read as a run of four params), a run's metrics, params or tags folder."""
+    if "://" in path:
+        return None
+    folder = os.path.dirname(os.path.normpath(path))
+    experiment = os.path.basename(path) == META_FILE and _EXPERIMENT_ID.fullmatch(os.path.basename(folder))
+    if experiment and any(_RUN_ID.fullmatch(name) for name in _file_names_or_folders(folder)):
+        return (
+            f"it is the meta.yaml of MLflow experiment {os.path.basename(folder)}, not of a run: "
+            f"collect its folder {folder} (its runs), or the mlruns/ above it"
+        )
+    run = run_folder_above(os.path.join(path, META_FILE)) if fs.isdir(path) else None
+    if run is not None:
+        return f"it lies inside the MLflow run folder {run}: collect that folder, or the mlruns/ above it"
+    return None
+
+
+def _file_names_or_folders(folder: str) -> list[str]:
+    """Return the names in a folder (none when it cannot be listed)."""
+    with contextlib.suppress(OSError):
+        return fs.listdir(folder)
+    return []
 
 
 def artifacts_only_note(path: str) -> str | None:

@@ -187,10 +187,11 @@ class Table:
     @property
     def notes(self) -> tuple[str, ...]:
         """Return the table-wide warnings (runs left out, no matching run, cells averaging more seeds
-        than asked for, a seed far from the others moving a mean), as `table` prints them."""
+        than asked for, a seed far from the others moving a mean), as `table` prints them, then what
+        it did that needs no fix (an MLflow parent run left out beside its children)."""
         from resultsbook.outputs.findings import cell_notes
 
-        return (*self.result.notes, *cell_notes(self.result, self.labels))
+        return (*self.result.notes, *cell_notes(self.result, self.labels), *self.result.remarks)
 
     @property
     def guesses(self) -> tuple[str, ...]:

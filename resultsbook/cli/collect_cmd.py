@@ -100,10 +100,11 @@ def collect_command(
 
         rules = [parse_derivation_text(text) for text in derive]  # named --derive in what they say
     # collect writes in short transactions of its own (other collectors may write between them)
+    store = resolve_db(db_path)
     with progress_bar("Reading runs") as progress, warnings.catch_warnings():
         warnings.simplefilter("ignore", NotFoundWarning)  # said below as the error it is here
         report = collect(
-            paths, db=resolve_db(db_path), adapter=adapter, pattern=pattern, options=adapter_options,
+            paths, db=store, adapter=adapter, pattern=pattern, options=adapter_options,
             params=fixed, progress=progress, derive=rules,
         )  # fmt: skip
     if not report.new + report.updated + report.unchanged:  # and a store made for it is gone again
@@ -114,12 +115,24 @@ def collect_command(
         print_json("collect", True, report_document(report))
         return
     if not quiet:
-        echo(f"Collected {', '.join(paths)}: {report.summary_line()}")
+        echo(f"Collected {', '.join(paths)}{_store_elsewhere(db_path, store)}: {report.summary_line()}")
     for note in report.notes:  # a root that held no run, an option no adapter used
         echo(f"Note: {note}", err=True)
     show_problems(report.problems)
     if not quiet:
         show_earlier_problems(report)
+
+
+def _store_elsewhere(db_path: str | None, store: str) -> str:
+    """Name the store a collect wrote into when it is not in this folder and no --db named it: the
+    nearest spec's, found in a folder above (runs of another project went into a paper's store unsaid)."""
+    from resultsbook.store.location import ENVIRONMENT_VARIABLE, url_scheme
+
+    if db_path or os.environ.get(ENVIRONMENT_VARIABLE) or url_scheme(store) is not None:
+        return ""
+    if os.path.dirname(os.path.abspath(store)) == os.getcwd():
+        return ""
+    return f" into {os.path.relpath(store)}, the store of the nearest resultsbook.toml (--db names another)"
 
 
 # the flags that say how to read the PATHs given (a spec's [[sources]] say it themselves)

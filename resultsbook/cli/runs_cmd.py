@@ -432,7 +432,7 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
             {"first": _run_document(a), "second": _run_document(b), "differences": differences},
         )
         return
-    rows = [[key, _text(left), _text(right)] for key, left, right in params]
+    rows = [[key, *_differing_texts(left, right)] for key, left, right in params]
     rows += [
         [key, *cut_where_they_differ(_one_line(left), _one_line(right), 80)] for key, left, right in facts
     ]
@@ -570,6 +570,15 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return format_value(value)
+
+
+def _differing_texts(left: Any, right: Any) -> tuple[str, str]:
+    """Show two values of a param that differ: to six digits, or whole where six digits read alike
+    (a diff of lr 0.0010000001 against 0.001 showed 0.001 twice)."""
+    shown = _text(left), _text(right)
+    if shown[0] != shown[1] or _ABSENT in (left, right):
+        return shown
+    return _exact_text(left), _exact_text(right)
 
 
 def _exact_text(value: Any) -> str:

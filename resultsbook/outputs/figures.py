@@ -20,6 +20,7 @@ from resultsbook.query.model import METRIC_KEY
 from resultsbook.query.select import run_value
 from resultsbook.render.latex import typeset_problems
 from resultsbook.render.latexchars import preamble_for
+from resultsbook.render.layout import Labels, cell_label
 from resultsbook.render.palette import Look, assign_looks, figure_looks
 from resultsbook.render.plots import (
     PlotData,
@@ -81,7 +82,24 @@ def figure_data(
         looks,
         figure.order,
     )
-    return FigureResult(data, table.notes)
+    own = () if figure.table else (*table.remarks, *cell_mark_notes(table, figure.labels))
+    return FigureResult(data, (*table.notes, *own))
+
+
+def cell_mark_notes(table: ResultTable, labels: Labels) -> tuple[str, ...]:
+    """Say the marks of a figure's own cells, which a figure cannot print (a `points` figure whose
+    slots average runs of differing configs was drawn without a word); one said of several cells is
+    one note naming the first and how many more, as a curve's lines are."""
+    cells: dict[str, list[str]] = {}
+    for row in table.rows:
+        for column in table.columns:
+            cell = table.cells.get((row, column))
+            for mark in cell.marks if cell is not None else ():
+                cells.setdefault(mark.text, []).append(cell_label(table, row, column, labels))
+    return tuple(
+        f"{named[0] if len(named) == 1 else f'{named[0]} and {len(named) - 1} more cell(s)'}: {text}"
+        for text, named in cells.items()
+    )
 
 
 def table_order(table: ResultTable, key: str) -> list[str]:

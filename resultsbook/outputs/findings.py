@@ -12,6 +12,7 @@ from resultsbook.params import format_value, sort_key
 from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import LISTED, expected_replicates
 from resultsbook.query.marks import replicate_text
+from resultsbook.query.model import CellRuns
 from resultsbook.query.outliers import lone_outlier
 from resultsbook.query.taskscale import number_text
 from resultsbook.render.layout import (
@@ -160,11 +161,12 @@ def outlier_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
             continue
         others = np.delete(values, far)
         replicate = cell.runs.replicate_of(int(valued[far]))
-        # a run of no seed (the replicate key absent) is named by its name, never "seed none"
+        # a run of no seed (the replicate key absent) is named by its name, never "seed none", or by
+        # its id where other runs of the cell share that name (MLflow's sweeps name every run alike)
         who = (
             replicate_text(query.replicate, replicate)
             if None not in replicate
-            else f"the run {cell.runs.names[valued[far]]}"
+            else _run_words(cell.runs, int(valued[far]))
         )
         mean, median = number_text(values.mean()), number_text(float(np.median(values)))
         text = (
@@ -174,6 +176,14 @@ def outlier_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
         )
         findings.append(Finding(name, cell_label(table, row, column, labels), "outlier", text))
     return findings
+
+
+def _run_words(runs: CellRuns, index: int) -> str:
+    """Name one run of a cell: `the run NAME`, or `the run ID (NAME)` when another run shares its name."""
+    name = runs.names[index]
+    if name and int(np.count_nonzero(runs.names == name)) == 1:
+        return f"the run {name}"
+    return f"the run {runs.run_ids[index]} ({name})" if name else f"the run {runs.run_ids[index]}"
 
 
 def cell_notes(table: ResultTable, labels: Labels) -> list[str]:

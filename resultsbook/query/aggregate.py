@@ -36,6 +36,7 @@ from resultsbook.query.marks import (
     same_curve_marks,
 )
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
+from resultsbook.query.nested import cell_words, parents_note, parents_text, without_parents
 from resultsbook.query.reduce import best_step_of, parse_reduction, step_text
 from resultsbook.query.resumed import counted_once, folded_text, resumed_note
 from resultsbook.query.runs import Runs, groups_of, members_of
@@ -117,7 +118,9 @@ def aggregate(
         notes += _step_scale_note(reader, metric, kept, ends)
         notes += _step_offset_note(reader, metric, kept)
         trackers = kept.wandb_run_ids()
+        own_ids, parent_ids = kept.mlflow_nesting()
         folded: list[tuple[Key, list[str]]] = []
+        nested: list[str] = []
         start = 0
         for (row, column), members in grouped.items():
             span = slice(start, start + len(members))
@@ -131,6 +134,15 @@ def aggregate(
                 members, values = members.take(once), values[once]
                 codes = None if codes is None else codes[once]
                 own_ends = None if own_ends is None else own_ends[once]
+                parents_of, own_of = parent_ids[span][once], own_ids[span][once]
+            else:
+                parents_of, own_of = parent_ids[span], own_ids[span]
+            children = without_parents(own_of, parents_of)
+            if children is not None:  # an MLflow parent run beside its children: not one more seed
+                nested.append(cell_words((*row, *column), parents_text(children, members)))
+                members, values = members.take(children), values[children]
+                codes = None if codes is None else codes[children]
+                own_ends = None if own_ends is None else own_ends[children]
             if cache is None:
                 cells[(row, column)] = make_cell(
                     row, column, metric, members, values, query, None, value_notes, codes, own_ends
@@ -147,6 +159,8 @@ def aggregate(
             cells[(row, column)] = cached[1]
         if folded:
             remarks.append(resumed_note(folded))
+        if nested:
+            remarks.append(parents_note(nested))
     most = max((_replicates_in(cell) for cell in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:

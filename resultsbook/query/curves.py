@@ -25,6 +25,7 @@ from resultsbook.models import StoredRun
 from resultsbook.params import format_value, sort_key
 from resultsbook.query.access import Curve, MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
+from resultsbook.query.nested import parents_note, stored_without_parents
 from resultsbook.query.runs import RUN_FIELDS
 from resultsbook.query.select import (
     Filter,
@@ -206,6 +207,13 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
     if 0 < len(selected) < len(chosen):  # none at all is said below; a table says this too
         notes.append(_valueless_note([run for run in chosen if run.id not in having], query, reader))
     groups = _group(selected, query, notes)
+    nested = []
+    for group, members in groups.items():  # an MLflow parent run beside its children: not one more seed
+        groups[group], names = stored_without_parents(members)
+        if names:
+            nested.append(f"{_group_text(query, *group)}: {names}")
+    if nested:
+        notes.append(parents_note(nested, "line"))
     curves = _read_curves(store, reader, query, [run for members in groups.values() for run in members])
     lines = []
     honest: dict[str, list[str]] = {}  # a warning said of several lines is one note, naming the first

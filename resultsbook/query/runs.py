@@ -82,6 +82,7 @@ class _Columns:
         self._digests: list[dict[str, str]] | None = None
         self._has_digests = np.zeros(0, dtype=bool)
         self._wandb_ids: np.ndarray | None = None
+        self._mlflow_nesting: tuple[np.ndarray, np.ndarray] | None = None
 
     def locate(self, runs: np.ndarray) -> np.ndarray:
         """Return the position of each internal run id among these runs, -1 where it is not one."""
@@ -374,6 +375,41 @@ class Runs(Sequence[StoredRun]):
             provenance = columns.field("provenance").tolist()
             columns._wandb_ids = _object_array([wandb_run_id(value) for value in provenance])
         return columns._wandb_ids[self._at]
+
+    def mlflow_nesting(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return each run's MLflow run id and its parent's (None where there is none), from provenance
+        read once per read of the store; run ids are looked up only when some run has a parent."""
+        columns = self._columns
+        if columns._mlflow_nesting is None:
+            provenance = columns.field("provenance").tolist()
+            parents = _object_array([mlflow_parent_id(value) for value in provenance])
+            own = np.full(len(provenance), None, dtype=object)
+            if any(parent is not None for parent in parents.tolist()):
+                own = _object_array([mlflow_run_id(value) for value in provenance])
+            columns._mlflow_nesting = (own, parents)
+        own, parents = columns._mlflow_nesting
+        return own[self._at], parents[self._at]
+
+
+def mlflow_parent_id(provenance: str | Mapping[str, Any] | None) -> str | None:
+    """Return the MLflow run id of the run's parent (tag `mlflow.parentRunId`), if it has one."""
+    if isinstance(provenance, str):
+        if '"parent_run_id"' not in provenance:  # most runs: no JSON to parse
+            return None
+        provenance = json.loads(provenance)
+    found = provenance.get("parent_run_id") if isinstance(provenance, Mapping) else None
+    return found if isinstance(found, str) and found else None
+
+
+def mlflow_run_id(provenance: str | Mapping[str, Any] | None) -> str | None:
+    """Return the MLflow run id a run's provenance records, if it is an MLflow run."""
+    if isinstance(provenance, str):
+        if '"mlflow"' not in provenance:
+            return None
+        provenance = json.loads(provenance)
+    mlflow = provenance.get("mlflow") if isinstance(provenance, Mapping) else None
+    found = mlflow.get("run_id") if isinstance(mlflow, Mapping) else None
+    return found if isinstance(found, str) and found else None
 
 
 def wandb_run_id(provenance: str | Mapping[str, Any] | None) -> str | None:

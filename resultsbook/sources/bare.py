@@ -26,6 +26,7 @@ _NUMBERED_FIRST = re.compile(r"([A-Za-z]+)([_-]?)(\d+)([_-])(.+)")
 _NUMBERED_LAST = re.compile(r"(.+?)([_-])([A-Za-z]+)([_-]?)(\d+)")
 _LITERAL = re.compile(r"[\w.\- ]+")  # a folder name a pattern can hold as it is
 _FEWEST = 2  # one run alone needs nothing to tell it apart
+_RUN_ID = re.compile(r"[0-9a-f]{32}")  # MLflow's run folders: a tracker's id, never the run's settings
 # `gain=0.025` in `pws_gain=0.025`, `lr=0.1` in Hydra's `lr=0.1,seed=1`: a setting ends where the next begins
 _SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za-z0-9]*=)")
 
@@ -85,12 +86,14 @@ def _ray_tune_note(adapter: str, count: int) -> str:
 def pattern_of(runs: dict[str, str]) -> str | None:
     """Return a pattern whose fields are the folder names that vary between runs (`seed_0` gives
     `seed_{seed}`), ending in the claimed file (a glob where each run's file has a name of its own);
-    None when the runs lie at different depths or differ only in their own folder's name, unless that
-    name says their settings (`lr=0.1,seed=0`)."""
+    None when the runs lie at different depths, sit in folders named by a tracker's run id (MLflow's),
+    or differ only in their own folder's name, unless that name says their settings (`lr=0.1,seed=0`)."""
     paths = [tail.split("/") for tail in runs]
     depth = len(paths[0])
     if any(len(parts) != depth for parts in paths):
         return None
+    if all(_RUN_ID.fullmatch(parts[-1]) for parts in paths):
+        return None  # mlruns/<experiment id>/<run id>: the tracker's own layout, which says nothing more
     fields = []
     for level in range(depth):
         names = {parts[level] for parts in paths}

@@ -103,9 +103,11 @@ def find_sources(
         return
     if not forced:
         from resultsbook.adapters.hydra import inside_hydra_note  # to explain
+        from resultsbook.adapters.mlflow_runs import inside_store_note  # to explain
 
-        note = inside_hydra_note(root)
-        if note is not None:  # onefile would read Hydra's config as a run of params alone
+        # onefile would read Hydra's config, or an MLflow experiment's meta.yaml, as a run of params alone
+        note = inside_hydra_note(root) or inside_store_note(root)
+        if note is not None:
             raise SpecError(f"{root}: {note}")
     found = source_for_file(adapters, _with_its_folder(root), forced, FolderClaims())
     if found is not None:
@@ -497,12 +499,17 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         )
     from resultsbook.adapters.dvclive import inside_live_note  # to explain
     from resultsbook.adapters.hydra import inside_hydra_note  # to explain
-    from resultsbook.adapters.mlflow_runs import artifacts_only_note, empty_experiments_note  # to explain
+    from resultsbook.adapters.mlflow_runs import (  # to explain
+        artifacts_only_note,
+        empty_experiments_note,
+        inside_store_note,
+    )
     from resultsbook.adapters.wandbrun import inside_run_note  # to explain
 
     note = (
         artifacts_only_note(request.path)
         or empty_experiments_note(request.path)
+        or inside_store_note(request.path)
         or inside_live_note(request.path)
         or inside_hydra_note(request.path)
         or inside_run_note(request.path)
