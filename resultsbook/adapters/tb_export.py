@@ -1,0 +1,151 @@
+"""Scalars downloaded from the TensorBoard web UI: `run-<run>-tag-<tag>.csv` (Wall time, Step, Value) or
+`.json` ([[wall_time, step, value], ...]), one file per run and tag; the files of one run are one run."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+
+import numpy as np
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.csvlog import TENSORBOARD_EXPORT, CsvAdapter
+from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
+from resultsbook.sources import fs
+from resultsbook.sources.limits import DOCUMENT
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.textio import load_json_file
+
+# TensorBoard's own run names: `PPO_1` (SB3 counts the runs of an algorithm), `ppo_seed3`, `seed=3`
+_SEED_IN_NAME = re.compile(r"(?:^|[_\-])seed[_\-=]?(?P<number>\d+)$", re.IGNORECASE)
+_NUMBER_LAST = re.compile(r"[_\-](?P<number>\d+)$")
+_SECOND_COPY = re.compile(r" \(\d+\)\.\w+$")  # what a browser names a file downloaded again
+
+
+class TensorboardExportAdapter(Adapter):
+    """Read the scalars the TensorBoard web UI downloads, one run per run name across its tags."""
+
+    name = "tb_export"
+    summary = "TensorBoard web UI downloads: run-<run>-tag-<tag>.csv/.json, one run per <run>"
+    priority = 60
+    claims_by_listing = True
+    # 1: first reading
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim a folder holding TensorBoard downloads: one source for all of them."""
+        names = sorted(name for name in folder.files if export_name(name) is not None)
+        if not names:
+            return None
+        return Claim((self.source(folder.path, [folder.file(name) for name in names]),), descend=True)
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read the downloads beside one a path pattern names, as a claim of its folder would."""
+        if export_name(os.path.basename(path)) is None:
+            return None
+        folder = os.path.dirname(path)
+        claim = self.claim(Folder(folder, frozenset(fs.listdir(folder)), ()))
+        return claim.sources[0] if claim else None
+
+    def read(self, source: Source) -> ReadResult:
+        """Read each run's tag files into one run, a metric per tag."""
+        problems: list[Problem] = []
+        files: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for path in source.files:
+            named = export_name(os.path.basename(path))
+            if named is not None:
+                files[named[0]].append((named[1], path))
+        runs = []
+        for run_name, tags in sorted(files.items()):
+            metrics: dict[str, Series] = {}
+            for tag, path in sorted(
+                tags, key=lambda named: (_SECOND_COPY.search(named[1]) is not None, named)
+            ):
+                series = read_export(path, tag, problems)
+                if series is None:
+                    continue
+                if tag in metrics:
+                    problems.append(
+                        Problem(path, f"holds tag {tag!r} of run {run_name!r} again", "the first")
+                    )
+                    continue
+                metrics[tag] = series
+            if metrics:
+                runs.append(
+                    RunRecord(
+                        key=run_name,
+                        name=run_name,
+                        params=params_of(run_name),
+                        metrics=metrics,
+                        start_time=_first_time(metrics),
+                    )
+                )
+        return ReadResult(tuple(runs), tuple(problems))
+
+
+def export_name(file_name: str) -> tuple[str, str] | None:
+    """Return (run, tag) a TensorBoard download's file name holds (.csv or .json), else None."""
+    stem, suffix = os.path.splitext(file_name)
+    if suffix.lower() not in (".csv", ".json"):
+        return None
+    named = TENSORBOARD_EXPORT.fullmatch(f"{stem}.csv")
+    return None if named is None else (named["run"], named["tag"])
+
+
+def params_of(run_name: str) -> dict[str, object]:
+    """Return the params a run's name says: `run` without its number, and `seed` or `run_number`."""
+    found = _SEED_IN_NAME.search(run_name)
+    key = "seed"
+    if found is None:
+        found, key = _NUMBER_LAST.search(run_name), "run_number"
+    if found is None or found.start() == 0:
+        return {"run": run_name}
+    return {"run": run_name[: found.start()], key: int(found["number"])}
+
+
+def read_export(path: str, tag: str, problems: list[Problem]) -> Series | None:
+    """Read one downloaded tag's points (CSV or JSON) as the series of that tag."""
+    if path.lower().endswith(".csv"):
+        csv = CsvAdapter()
+        result = csv.read(csv.source(path, [path]))
+        problems.extend(result.problems)
+        run = result.runs[0] if result.runs else None
+        if run is not None and tag not in run.metrics and run.metrics:
+            columns = ", ".join(run.metrics)
+            problems.append(Problem(path, f"has no Value column (columns read: {columns})", "nothing"))
+        return None if run is None else run.metrics.get(tag)
+    points = load_json_file(path, problems, "nothing", DOCUMENT)
+    if points is None:
+        return None
+    if not isinstance(points, list) or not all(_is_point(point) for point in points):
+        problems.append(Problem(path, "does not hold [[wall_time, step, value], ...]", "nothing"))
+        return None
+    table = np.array([[_number(cell) for cell in point] for point in points], dtype=np.float64).reshape(-1, 3)
+    builder = SeriesBuilder()
+    builder.add_column(tag, table[:, 1], table[:, 2], table[:, 0])
+    series, built = builder.build(path)
+    problems.extend(built)
+    return series.get(tag)
+
+
+def _is_point(point: object) -> bool:
+    """Tell whether a JSON value is one [wall_time, step, value] of numbers (a value may be "NaN")."""
+    return isinstance(point, list) and len(point) == 3 and all(_number(cell) is not None for cell in point)
+
+
+def _number(cell: object) -> float | None:
+    """Return a JSON cell as a float: a number, or the text TensorBoard writes for NaN and infinities."""
+    if isinstance(cell, bool):
+        return None
+    if isinstance(cell, (int, float)):
+        return float(cell)
+    if isinstance(cell, str) and cell.lower() in ("nan", "infinity", "-infinity", "inf", "-inf"):
+        return float(cell.lower().replace("infinity", "inf"))
+    return None
+
+
+def _first_time(metrics: dict[str, Series]) -> float | None:
+    """Return the earliest wall time any tag logged (None when none logged one)."""
+    times = [s.times[np.isfinite(s.times)] for s in metrics.values() if s.times is not None]
+    finite = [float(each.min()) for each in times if len(each)]
+    return min(finite) if finite else None

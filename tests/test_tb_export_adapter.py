@@ -1,0 +1,97 @@
+"""Scalars downloaded from the TensorBoard web UI and committed beside a paper: one file per run and tag,
+`run-<run>-tag-<tag>.csv` (`Wall time,Step,Value`) or `.json` (`[[wall_time, step, value], ...]`), as
+RayYoh/RL_by_sb3's data/run-ppo_97956418-tag-rollout_ep_rew_mean.csv are."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+import resultsbook as rb
+
+START = 1650595439.904449
+
+
+def write_download(folder, run, tag, values, suffix=".csv"):
+    """Write one tag of one run as TensorBoard's 'Download CSV' / 'Download JSON' saves it."""
+    points = [(START + 5.25 * i, 2048 * (i + 1), value) for i, value in enumerate(values)]
+    path = folder / f"run-{run}-tag-{tag}{suffix}"
+    if suffix == ".json":
+        path.write_text(json.dumps([list(point) for point in points]))
+    else:
+        path.write_text("Wall time,Step,Value\n" + "".join(f"{t},{s},{v}\n" for t, s, v in points))
+
+
+def test_the_tag_files_of_one_run_are_one_run_with_a_metric_per_tag(cli, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    returns = {97956418: [23.5, 198.75], 306655929: [23.75, 200.0], 3988534756: [25.0, 200.0]}
+    for seed, values in returns.items():
+        write_download(folder, f"ppo_{seed}", "rollout_ep_rew_mean", values)
+        write_download(folder, f"ppo_{seed}", "train_loss", [0.5, 0.25], suffix=".json")
+    assert cli("collect", "data").output.startswith("Collected data: 3 new, 0 updated, 0 unchanged, 0 problems")
+    book = rb.open("resultsbook.db")
+    runs = book.runs().set_index("name")
+    assert sorted(runs.index) == ["ppo_306655929", "ppo_3988534756", "ppo_97956418"]
+    assert runs.loc["ppo_97956418", "params.run"] == "ppo"
+    assert runs.loc["ppo_97956418", "params.run_number"] == 97956418
+    series = book.series(metrics=["rollout_ep_rew_mean", "train_loss"])
+    one = series[series["run_id"] == runs.loc["ppo_97956418", "run_id"]]
+    rewards = one[one["metric"] == "rollout_ep_rew_mean"]
+    assert rewards["step"].tolist() == [2048, 4096]
+    assert rewards["value"].tolist() == [23.5, 198.75]
+    assert rewards["time"].tolist() == [START, START + 5.25]
+    assert one[one["metric"] == "train_loss"]["value"].tolist() == [0.5, 0.25]
+    table = cli("table", "--rows", "run", "--metric", "rollout_ep_rew_mean", "--replicate", "run_number")
+    last = [values[-1] for values in returns.values()]
+    assert f"{np.mean(last):.1f} ± {np.std(last, ddof=1):.1f}" in table.output
+    assert "over n = 3 run_numbers" in table.output
+
+
+def test_a_table_over_run_numbers_without_a_seed_says_to_count_the_replicates_by_them(cli, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for number in (1, 2, 3):
+        write_download(folder, f"PPO_{number}", "rollout_ep_rew_mean", [float(number)])
+    cli("collect", "data")
+    table = cli("table", "--rows", "run", "--metric", "rollout_ep_rew_mean")
+    assert (
+        "averages runs that differ in run_number (1, 2, 3); no run has 'seed': if run_number numbers the "
+        "seeds, count the replicates by it (--replicate run_number)" in table.output
+    )
+
+
+def test_a_seed_in_the_run_name_is_the_seed(cli, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for seed in (0, 1):
+        write_download(folder, f"sac_seed{seed}", "eval_return", [float(seed)])
+    cli("collect", "data")
+    runs = rb.open("resultsbook.db").runs().set_index("name")
+    assert runs.loc["sac_seed1", "params.seed"] == 1
+    assert runs.loc["sac_seed1", "params.run"] == "sac"
+    assert "over n = 2 seeds" in cli("table", "--rows", "run", "--metric", "eval_return").output
+
+
+def test_a_download_of_another_shape_is_named_with_what_it_holds(cli, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write_download(folder, "PPO_1", "loss", [0.5])
+    (folder / "run-PPO_1-tag-reward.json").write_text('{"reward": 3}')
+    result = cli("collect", "data")
+    assert "1 problem" in result.output
+    assert "run-PPO_1-tag-reward.json: does not hold [[wall_time, step, value], ...]" in cli("problems").output
+    assert rb.open("resultsbook.db").runs()["name"].tolist() == ["PPO_1"]
+
+
+def test_a_second_download_of_one_tag_is_reported_and_left_out(cli, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write_download(folder, "PPO_1", "loss", [0.5])
+    (folder / "run-PPO_1-tag-loss (1).csv").write_text("Wall time,Step,Value\n1650595439.9,2048,9.5\n")
+    cli("collect", "data")
+    assert "run-PPO_1-tag-loss (1).csv: holds tag 'loss' of run 'PPO_1' again — kept: the first" in cli(
+        "problems"
+    ).output
+    assert rb.open("resultsbook.db").series(metrics=["loss"])["value"].tolist() == [0.5]
