@@ -95,3 +95,24 @@ def test_a_second_download_of_one_tag_is_reported_and_left_out(cli, tmp_path):
         "problems"
     ).output
     assert rb.open("resultsbook.db").series(metrics=["loss"])["value"].tolist() == [0.5]
+
+
+def test_a_metric_logged_only_by_runs_without_the_row_key_names_the_key_and_the_metric_of_the_others(
+    cli, tmp_path
+):
+    """The event files log `rollout/ep_rew_mean` and have no `run`; the downloads beside them have `run`."""
+    for seed in (1, 2):
+        with rb.Run(str(tmp_path / "events"), config={"seed": seed}) as run:
+            run.log(2048, **{"rollout/ep_rew_mean": 10.0 * seed})
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for number in (1, 2, 3):
+        write_download(folder, f"PPO_{number}", "rollout_ep_rew_mean", [float(number)])
+    cli("collect", "events")
+    cli("collect", "data")
+    result = cli("table", "--rows", "run", "--metric", "rollout/ep_rew_mean")
+    assert result.exit_code == 1
+    assert (
+        "the 2 selected run(s) that log 'rollout/ep_rew_mean' have no 'run'; the 3 run(s) that have 'run' log "
+        "'rollout_ep_rew_mean'; check the metric, or the rows and columns" in result.output
+    )
