@@ -116,3 +116,26 @@ def test_a_metric_logged_only_by_runs_without_the_row_key_names_the_key_and_the_
         "the 2 selected run(s) that log 'rollout/ep_rew_mean' have no 'run'; the 3 run(s) that have 'run' log "
         "'rollout_ep_rew_mean'; check the metric, or the rows and columns" in result.output
     )
+
+
+def test_the_downloads_of_a_logdir_run_named_dot_are_named_after_their_folder_whose_seed_a_pattern_reads(
+    cli, tmp_path
+):
+    """TensorBoard names the event files of the logdir itself `.`: `run-.-tag-<tag>.csv` in each seed's folder."""
+    for seed in (0, 1, 2):
+        folder = tmp_path / "exp" / f"seed_{seed}"
+        folder.mkdir(parents=True)
+        write_download(folder, ".", "rollout_ep_rew_mean", [float(seed)])
+        write_download(folder, ".", "train_loss", [seed + 0.5])
+    collected = cli("collect", "exp")
+    assert (
+        "3 runs read by tb_export have no param (their logs hold none), so a table cannot tell them apart; if "
+        "their folders say what they are (the first: 'seed_0'), --pattern "
+        "'seed_{seed}/run-.-tag-rollout_ep_rew_mean.csv' makes them params" in collected.output
+    )
+    assert sorted(rb.open("resultsbook.db").runs()["name"]) == ["seed_0", "seed_1", "seed_2"]
+    (tmp_path / "resultsbook.db").unlink()
+    cli("collect", "exp", "--pattern", "seed_{seed}/run-.-tag-rollout_ep_rew_mean.csv")
+    runs = rb.open("resultsbook.db").runs().set_index("params.seed")
+    assert sorted(runs.index) == [0, 1, 2]
+    assert "over n = 3 seeds" in cli("table", "--rows", "metric", "--metric", "train_loss").output

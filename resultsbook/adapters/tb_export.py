@@ -71,11 +71,13 @@ class TensorboardExportAdapter(Adapter):
                     continue
                 metrics[tag] = series
             if metrics:
+                # `.`: the event files of the logdir itself, a run that only its folder names
+                own = run_name == "."
                 runs.append(
                     RunRecord(
                         key=run_name,
-                        name=run_name,
-                        params=params_of(run_name),
+                        name=os.path.basename(os.path.abspath(source.path)) if own else run_name,
+                        params={} if own else params_of(run_name),
                         metrics=metrics,
                         start_time=_first_time(metrics),
                     )
