@@ -139,3 +139,22 @@ def test_the_downloads_of_a_logdir_run_named_dot_are_named_after_their_folder_wh
     runs = rb.open("resultsbook.db").runs().set_index("params.seed")
     assert sorted(runs.index) == [0, 1, 2]
     assert "over n = 3 seeds" in cli("table", "--rows", "metric", "--metric", "train_loss").output
+
+
+def test_a_pattern_names_the_params_of_each_run_and_one_file_collects_its_run_alone(cli, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for number in (1, 2, 3):
+        write_download(folder, f"PPO_{number}", "rollout_ep_rew_mean", [float(number)])
+        write_download(folder, f"PPO_{number}", "train_loss", [number / 4])
+    cli("collect", "data", "--pattern", "run-{algo}_{seed}-tag-{_}.csv")
+    runs = rb.open("resultsbook.db").runs().set_index("name")
+    assert runs.loc["PPO_2", "params.seed"] == 2
+    assert runs.loc["PPO_2", "params.algo"] == "PPO"
+    assert "params.run_number" not in runs.columns
+    table = cli("table", "--rows", "algo", "--metric", "train_loss")
+    assert "0.5 ± 0.3" in table.output and "over n = 3 seeds" in table.output
+    one = cli("collect", "--db", "one.db", "data/run-PPO_2-tag-train_loss.csv")
+    assert one.output.startswith("Collected data/run-PPO_2-tag-train_loss.csv: 1 new")
+    series = rb.open("one.db").series(metrics=["rollout_ep_rew_mean", "train_loss"])
+    assert sorted(series["metric"]) == ["rollout_ep_rew_mean", "train_loss"]

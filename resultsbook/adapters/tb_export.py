@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -33,56 +34,65 @@ class TensorboardExportAdapter(Adapter):
     # 1: first reading
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
-        """Claim a folder holding TensorBoard downloads: one source for all of them."""
-        names = sorted(name for name in folder.files if export_name(name) is not None)
-        if not names:
+        """Claim a folder holding TensorBoard downloads: a source per run, of all its tag files."""
+        runs = runs_in(folder.files)
+        if not runs:
             return None
-        return Claim((self.source(folder.path, [folder.file(name) for name in names]),), descend=True)
+        sources = (
+            self.source(folder.file(names[0]), [folder.file(n) for n in names]) for names in runs.values()
+        )
+        return Claim(tuple(sources), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the downloads beside one a path pattern names, as a claim of its folder would."""
-        if export_name(os.path.basename(path)) is None:
+        """Read the run of a download a path pattern names: its tag files beside it, as a claim would."""
+        named = export_name(os.path.basename(path))
+        if named is None:
             return None
         folder = os.path.dirname(path)
-        claim = self.claim(Folder(folder, frozenset(fs.listdir(folder)), ()))
-        return claim.sources[0] if claim else None
+        names = runs_in(fs.listdir(folder)).get(named[0]) or [os.path.basename(path)]
+        return self.source(os.path.join(folder, names[0]), [os.path.join(folder, n) for n in names])
 
     def read(self, source: Source) -> ReadResult:
-        """Read each run's tag files into one run, a metric per tag."""
+        """Read one run's tag files, a metric per tag."""
         problems: list[Problem] = []
-        files: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        metrics: dict[str, Series] = {}
+        run_name = ""
         for path in source.files:
             named = export_name(os.path.basename(path))
-            if named is not None:
-                files[named[0]].append((named[1], path))
-        runs = []
-        for run_name, tags in sorted(files.items()):
-            metrics: dict[str, Series] = {}
-            for tag, path in sorted(
-                tags, key=lambda named: (_SECOND_COPY.search(named[1]) is not None, named)
-            ):
-                series = read_export(path, tag, problems)
-                if series is None:
-                    continue
-                if tag in metrics:
-                    problems.append(
-                        Problem(path, f"holds tag {tag!r} of run {run_name!r} again", "the first")
-                    )
-                    continue
-                metrics[tag] = series
-            if metrics:
-                # `.`: the event files of the logdir itself, a run that only its folder names
-                own = run_name == "."
-                runs.append(
-                    RunRecord(
-                        key=run_name,
-                        name=os.path.basename(os.path.abspath(source.path)) if own else run_name,
-                        params={} if own else params_of(run_name),
-                        metrics=metrics,
-                        start_time=_first_time(metrics),
-                    )
-                )
-        return ReadResult(tuple(runs), tuple(problems))
+            if named is None:
+                continue
+            run_name, tag = named
+            series = read_export(path, tag, problems)
+            if series is None:
+                continue
+            if tag in metrics:
+                problems.append(Problem(path, f"holds tag {tag!r} of run {run_name!r} again", "the first"))
+                continue
+            metrics[tag] = series
+        if not metrics:
+            return ReadResult((), tuple(problems))
+        own = run_name == "."  # the event files of the logdir itself: a run that only its folder names
+        run = RunRecord(
+            name=os.path.basename(os.path.dirname(os.path.abspath(source.path))) if own else run_name,
+            params={} if own or source.params else params_of(run_name),  # a pattern's fields say them instead
+            metrics=metrics,
+            start_time=_first_time(metrics),
+        )
+        return ReadResult((run,), tuple(problems))
+
+
+def runs_in(names: Iterable[str]) -> dict[str, list[str]]:
+    """Return the downloads among file names by run, each run's in reading order (a browser's second
+    copy of a tag after the first)."""
+    runs: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        named = export_name(name)
+        if named is not None:
+            runs[named[0]].append(name)
+    return {
+        run: sorted(found, key=lambda n: (_SECOND_COPY.search(n) is not None, n))
+        for run, found in runs.items()
+    }
 
 
 def export_name(file_name: str) -> tuple[str, str] | None:
