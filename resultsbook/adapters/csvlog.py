@@ -23,10 +23,8 @@ from resultsbook.voice import option
 
 CSV_SUFFIXES = (".csv", ".tsv")
 PATTERN_SUFFIXES = (*CSV_SUFFIXES, ".txt")  # Spinning Up's progress.txt is tab-separated
-TIME_COLUMNS = ("time", "timestamp", "wall_time", "walltime", "wall time", "_timestamp")
-TIME_COLUMN_SPELLINGS = frozenset(
-    f(name) for name in TIME_COLUMNS for f in (str.lower, str.capitalize, str.upper)
-)
+# `Wall time`: TensorBoard's downloads (not `Time`: Spinning Up's elapsed seconds are a metric)
+TIME_COLUMNS = ("time", "timestamp", "wall_time", "walltime", "Wall time", "_timestamp")
 # a CSV the TensorBoard web UI downloads: `run-<run>-tag-<tag>.csv`, columns Wall time, Step, Value
 TENSORBOARD_EXPORT = re.compile(r"run-(?P<run>.+)-tag-(?P<tag>.+?)(?: \(\d+\))?\.csv", re.IGNORECASE)
 TENSORBOARD_EXPORT_COLUMNS = ["wall time", "step", "value"]
@@ -57,7 +55,7 @@ class CsvAdapter(Adapter):
     # 2: columns of text in every row are named once, with --adapter records; pandas' index is no metric
     # 3: a `round` column (Flower's rounds) is the step, not a metric
     # 4: Ray Tune's `training_iteration` is the step; its text columns are one trial's, not labels of runs
-    # 5: `Wall time` (TensorBoard's UI export) is wall time; the export's Value is the tag its name holds
+    # 5: `Wall time` (TensorBoard's UI download) is wall time; the export's Value is the tag its name holds
     reading_version = 5
     options = {
         "columns": "column names of a file without a header line",
@@ -120,13 +118,13 @@ class CsvAdapter(Adapter):
             problems,
             option_list(self.config.get("columns")),
             self.config.get("delimiter"),
-            text={*TIME_COLUMN_SPELLINGS, *([wanted_time] if wanted_time else []), *param_columns},
+            text={*TIME_COLUMNS, *([wanted_time] if wanted_time else []), *param_columns},
         )
         if table is None or holds_no_row(table, path, problems):
             return ReadResult((), tuple(problems))
         columns = list(table.columns)
         step_column = self.config.get("step") or usual_step_column(columns)
-        time_column = wanted_time or usual_time_column(columns)
+        time_column = wanted_time or next((c for c in TIME_COLUMNS if c in columns), None)
         for wanted in filter(None, [step_column, time_column, *param_columns]):
             if wanted not in columns:
                 guess = closest(wanted, columns)
@@ -234,12 +232,6 @@ def usual_step_column(columns: list[str]) -> str | None:
         if name in columns:
             return name
     return next((by_name[name] for name in STEP_COLUMNS if name in by_name), None)
-
-
-def usual_time_column(columns: list[str]) -> str | None:
-    """Return the column named like wall time, in any case (TensorBoard's exports: `Wall time`)."""
-    by_name = {column.lower(): column for column in reversed(columns)}
-    return next((by_name[name] for name in TIME_COLUMNS if name in by_name), None)
 
 
 def tensorboard_export_tag(path: str, columns: list[str]) -> str | None:
