@@ -31,7 +31,6 @@ class TensorboardExportAdapter(Adapter):
     summary = "TensorBoard web UI downloads: run-<run>-tag-<tag>.csv/.json, one run per <run>"
     priority = 60
     claims_by_listing = True
-    # 1: first reading
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding TensorBoard downloads: a source per run, of all its tag files."""
