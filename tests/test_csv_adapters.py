@@ -617,3 +617,24 @@ def test_a_flower_round_column_is_the_step_so_at_a_round_reads_that_round(tmp_pa
     assert f"{mean:.0f} ± 11" in table.output and "n = 3 seeds; per run: at(3)" in table.output, table.output
     asked = cli("table", "--rows", "strategy.name", "--metric", "round")
     assert "a CSV log's 'round' column is read as its points' steps, not a metric" in asked.output, asked.output
+
+
+def test_a_tensorboard_ui_export_is_its_tag_over_steps_with_wall_time_as_time(tmp_path):
+    path = tmp_path / "run-ppo_97956418-tag-rollout_ep_rew_mean.csv"
+    path.write_text("Wall time,Step,Value\n1650595439.904449,2048,23.5\n1650595445.1417203,4096,25.75\n")
+    run, problems = read_csv(path)
+    assert problems == []
+    assert sorted(run.metrics) == ["rollout_ep_rew_mean"]
+    series = run.metrics["rollout_ep_rew_mean"]
+    assert list(series.steps) == [2048, 4096]
+    assert list(series.values) == [23.5, 25.75]
+    assert list(series.times) == [1650595439.904449, 1650595445.1417203]
+
+
+def test_a_csv_of_wall_time_step_and_value_under_another_name_keeps_its_value_column(tmp_path):
+    path = tmp_path / "rewards.csv"
+    path.write_text("Wall time,Step,Value\n1650595439.9,1,2.5\n")
+    run, problems = read_csv(path)
+    assert problems == []
+    assert sorted(run.metrics) == ["Value"]
+    assert list(run.metrics["Value"].times) == [1650595439.9]

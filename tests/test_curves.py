@@ -271,7 +271,10 @@ def test_a_warning_said_of_many_lines_is_one_note_naming_the_first_and_how_many_
             write_native_run(tmp_path / "runs" / f"{agent}{run}", config, [{"step": 1, "acc": 0.5 + run}])
     collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
     notes = aggregate_curves(store, CurveQuery(metric="acc", hue="agent")).notes
-    assert notes == ("agent=c51 and 2 more line(s): averages runs that differ in run (0, 1)",)
+    assert notes == (
+        "agent=c51 and 2 more line(s): averages runs that differ in run (0, 1); no run has 'seed': if run "
+        "numbers the seeds, count the replicates by it (replicate='run')",
+    )
 
 
 def test_a_curve_of_runs_no_seed_tells_apart_says_to_count_the_replicates_by_their_number(
@@ -318,3 +321,15 @@ def test_runs_of_one_name_whose_curves_end_early_are_told_apart_by_their_folders
         "(fewer than 3 seeds had data there: runs/a ends at step 0 and runs/b ends at step 0, the others at 11; "
         "min_seeds = N draws the points N seeds reach)"
     )
+
+
+def test_the_seeds_a_curve_over_wall_time_drops_end_at_seconds_to_a_tenth(tmp_path: Path, store: Store) -> None:
+    """RayYoh/RL_by_sb3's TensorBoard downloads over x = "time": 'ends at time 112.7898645401001'."""
+    start = 1650595213.030206
+    for seed, seconds in ((1, 112.7898645401001), (2, 126.74809765815735), (3, 126.74809765815735)):
+        times = np.linspace(0.0, seconds, 20)
+        rows = "".join(f"{float(start + t)!r},{2048 * (i + 1)},{i * 10.0 + seed}\n" for i, t in enumerate(times))
+        (tmp_path / f"run-ppo_seed{seed}-tag-reward.csv").write_text("Wall time,Step,Value\n" + rows)
+    collect(store, [CollectRequest(path=str(tmp_path))])
+    curves = aggregate_curves(store, CurveQuery(metric="reward", x="time", band=None))
+    assert any("seed 1 ends at time 112.8 s, the others at 126.7 s;" in note for note in curves.notes)

@@ -33,6 +33,7 @@ _BUILTIN = {
     "sb3": "resultsbook.adapters.sb3:Sb3Adapter",
     "spinup": "resultsbook.adapters.spinup:SpinupAdapter",
     "dvclive": "resultsbook.adapters.dvclive:DvcliveAdapter",
+    "tb_export": "resultsbook.adapters.tb_export:TensorboardExportAdapter",
     "mlflow_server": "resultsbook.adapters.mlflow_tracking:MlflowTrackingAdapter",
 }
 
@@ -52,6 +53,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "sb3": (35, r"evaluations\.npz", ()),
     "spinup": (35, r"progress\.txt", ()),
     "native": (40, r"metrics\.jsonl", ()),
+    "tb_export": (60, r"(?i:run-.+-tag-.+\.(csv|json))", ()),
     "keras_csv": (
         70,
         r"training\.log|(training|training_log|train_log|training_history|history|keras_log|csv_logger"

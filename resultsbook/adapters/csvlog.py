@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +23,11 @@ from resultsbook.voice import option
 
 CSV_SUFFIXES = (".csv", ".tsv")
 PATTERN_SUFFIXES = (*CSV_SUFFIXES, ".txt")  # Spinning Up's progress.txt is tab-separated
-TIME_COLUMNS = ("time", "timestamp", "wall_time", "walltime", "_timestamp")
+# `Wall time`: TensorBoard's downloads (not `Time`: Spinning Up's elapsed seconds are a metric)
+TIME_COLUMNS = ("time", "timestamp", "wall_time", "walltime", "Wall time", "_timestamp")
+# a CSV the TensorBoard web UI downloads: `run-<run>-tag-<tag>.csv`, columns Wall time, Step, Value
+TENSORBOARD_EXPORT = re.compile(r"run-(?P<run>.+)-tag-(?P<tag>.+?)(?: \(\d+\))?\.csv", re.IGNORECASE)
+TENSORBOARD_EXPORT_COLUMNS = ["wall time", "step", "value"]
 # the results Ray Tune fills in itself in every row of a trial's progress.csv
 RAY_TUNE_RESULTS = frozenset({"training_iteration", "time_this_iter_s", "time_total_s"})
 # the text Ray Tune writes beside them: where and when the trial ran, never a metric nor a label of runs
@@ -50,7 +55,8 @@ class CsvAdapter(Adapter):
     # 2: columns of text in every row are named once, with --adapter records; pandas' index is no metric
     # 3: a `round` column (Flower's rounds) is the step, not a metric
     # 4: Ray Tune's `training_iteration` is the step; its text columns are one trial's, not labels of runs
-    reading_version = 4
+    # 5: `Wall time` (TensorBoard's UI download) is wall time; the export's Value is the tag its name holds
+    reading_version = 5
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -152,13 +158,15 @@ class CsvAdapter(Adapter):
             kept = "the numeric columns, as one run"
             problems.append(Problem(path, _labels_text(labels, table.rows), kept))
             skip.update(labels)
+        tag = tensorboard_export_tag(path, columns)
         for name in columns:
             if name in skip:
                 continue
             values, present = table.metric_column(name, path, problems)
             keep = present & has_step
             if keep.any():
-                builder.add_column(name, steps[keep], values[keep], None if times is None else times[keep])
+                key = tag if tag and name.lower() == "value" else name
+                builder.add_column(key, steps[keep], values[keep], None if times is None else times[keep])
         series, series_problems = builder.build(path)
         problems.extend(series_problems)
         params = {name: parse_scalar(table.text[name][0]) for name in param_columns if table.text.get(name)}
@@ -224,6 +232,14 @@ def usual_step_column(columns: list[str]) -> str | None:
         if name in columns:
             return name
     return next((by_name[name] for name in STEP_COLUMNS if name in by_name), None)
+
+
+def tensorboard_export_tag(path: str, columns: list[str]) -> str | None:
+    """Return the tag a TensorBoard UI export names in its file name (its Value column is that metric)."""
+    named = TENSORBOARD_EXPORT.fullmatch(os.path.basename(path))
+    if named is None or [c.lower() for c in columns] != TENSORBOARD_EXPORT_COLUMNS:
+        return None
+    return named["tag"]
 
 
 def read_times(path: str, column: str, cells: list[str], problems: list[Problem]) -> np.ndarray:

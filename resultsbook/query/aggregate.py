@@ -40,7 +40,7 @@ from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec
 from resultsbook.query.nested import cell_words, parents_note, parents_text, without_parents
 from resultsbook.query.reduce import best_step_of, parse_reduction
 from resultsbook.query.resumed import counted_once, folded_text, resumed_note
-from resultsbook.query.runs import Runs, groups_of, members_of
+from resultsbook.query.runs import RUN_FIELDS, Runs, groups_of, members_of
 from resultsbook.query.select import (
     check_filter_keys,
     key_hint,
@@ -325,9 +325,37 @@ def why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: MetricR
                 f"none of the {len(selected)} selected runs logs {metric.name!r} "
                 f"({len(having)} other runs do){computed}{instead}; check the filters and the metric"
             )
-    return NotFoundError(
+    return why_keys_and_metric_apart(selected, query, reader) or NotFoundError(
         "no selected run has every row and column key and a value of the metric; check rows and columns"
     )
+
+
+def why_keys_and_metric_apart(
+    selected: Runs, query: TableQuery, reader: MetricReader
+) -> NotFoundError | None:
+    """Say that the runs logging a metric lack a row or column key the other runs have (TensorBoard's event
+    files log `rollout/ep_rew_mean`, its downloads name the run and log `rollout_ep_rew_mean`)."""
+    keys = [key for key in (*query.rows, *query.columns) if key != METRIC_KEY and key not in RUN_FIELDS]
+    keyed = np.ones(len(selected), dtype=bool)
+    for key in keys:
+        keyed &= selected.has_param(key)
+    for metric in query.metrics:
+        logs = reader.having(metric.name, selected)
+        if not logs.any() or (logs & keyed).any():
+            continue
+        named = [repr(key) for key in keys if not (selected.has_param(key) & logs).any()]
+        having = " and ".join(named or [repr(key) for key in keys])
+        lacking = f"no {' or '.join(named)}" if named else f"not {having} together"
+        instead = "".join(
+            f"; {'the' if n == keyed.sum() else f'{n} of the'} {int(keyed.sum())} run(s) that have {having} "
+            f"log {name!r}"
+            for name, n in reader.logged_instead(metric.name, selected.take(keyed))
+        )
+        return NotFoundError(
+            f"the {int(logs.sum())} selected run(s) that log {metric.name!r} have {lacking}"
+            f"{instead}; check the metric, or the rows and columns"
+        )
+    return None
 
 
 def _check_metric_param(query: TableQuery, selected: Runs) -> None:

@@ -446,8 +446,11 @@ def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: Curv
         values = tuple(runs[index].params.get(key) for key in keys)
         return replicate_text(keys, values) if keys and None not in values else names[index]
 
-    texts = [f"{seed(index)} ends at {query.x} {step_text(end)}" for end, index in short]
-    return f": {named_list(texts, SHOWN_VALUES)}, the others at {step_text(last)}"
+    def at(x: float) -> str:  # seconds since the run's first point, to a tenth: not 112.7898645401001
+        return f"{x:.1f} s" if query.x == "time" else step_text(x)
+
+    texts = [f"{seed(index)} ends at {query.x} {at(end)}" for end, index in short]
+    return f": {named_list(texts, SHOWN_VALUES)}, the others at {at(last)}"
 
 
 def _band(stats: Mapping[str, float], query: CurveQuery) -> tuple[float, float]:

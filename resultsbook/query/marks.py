@@ -146,6 +146,14 @@ def mixed_text(
                 f"; if {it_is} a measurement (a time, a count), read {it} as a metric "
                 f"({fix}, records and onefile)"
             )
+    if unnamed and not own:  # too few runs to tell a name from a counter: a number of each run's own
+        numbering = [
+            key for key, values in differing.items() if len(values) == runs and all(map(_is_whole, values))
+        ]
+        if len(numbering) == 1:
+            keys, key = " or ".join(repr(key) for key in unnamed), numbering[0]
+            fix = option("replicate", key)
+            text += f"; no run has {keys}: if {key} numbers the seeds, count the replicates by it ({fix})"
     return text
 
 

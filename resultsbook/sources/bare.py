@@ -105,10 +105,17 @@ def pattern_of(runs: dict[str, str]) -> str | None:
         else:
             fields.append(_field(names, level))
     own_only = all(len({parts[level] for parts in paths}) == 1 for level in range(depth - 1))
-    if own_only and settings_field({parts[-1] for parts in paths}, f"level{depth}") is None:
+    own = {parts[-1] for parts in paths}
+    if own_only and settings_field(own, f"level{depth}") is None and not _numbers_replicates(own):
         return None  # only the run's own folder varies: its name (version_3) says nothing of its settings
     file_part = _file_part(set(runs.values()))
     return None if file_part is None else "/".join([*fields, file_part])
+
+
+def _numbers_replicates(names: set[str]) -> bool:
+    """Tell whether every folder name is a replicate's key and its number (`seed_0`, `fold-3`)."""
+    found = [_NUMBERED.fullmatch(name) for name in names]
+    return all(found) and {match.group(1).lower() for match in found if match} <= _REPLICATE_KEYS
 
 
 def _field(names: set[str], level: int) -> str:
