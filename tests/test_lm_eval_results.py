@@ -1,0 +1,41 @@
+"""EleutherAI lm-evaluation-harness output (`<model>/results_<timestamp>.json`) read as one run a file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+PATTERN = "{model_dir}/results_{_}.json"
+
+
+def _results(model: str, hellaswag: float, source: str, **config: Any) -> dict[str, Any]:
+    """Return an lm-eval results file of one task: its metrics keep the filter after a comma."""
+    return {
+        "results": {"hellaswag": {"alias": "hellaswag", "acc,none": hellaswag, "acc_stderr,none": 0.005}},
+        "configs": {"hellaswag": {"task": "hellaswag", "process_docs": source}},
+        "n-shot": {"hellaswag": 0},
+        "config": {"model": "hf", "model_args": f"pretrained={model}", **config},
+        "model_name": model,
+        "git_hash": "0230356",
+    }
+
+
+def _write(root: Path, stamp: str, document: dict[str, Any]) -> None:
+    folder = root / "tree" / document["model_name"].replace("/", "__")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"results_{stamp}.json").write_text(json.dumps(document))
+
+
+def test_a_task_source_that_differs_between_runs_is_named_on_one_line(tmp_path, cli):
+    """lm-eval keeps each task's Python source in its results: a warning naming it stays one line."""
+    _write(tmp_path, "2025-01-24T19-02-29", _results("org/m", 0.55, "def f(doc):\n    return 1\n"))
+    _write(tmp_path, "2025-01-26T22-29-00", _results("org/m", 0.56, "def f(doc):\n    return 2\n"))
+    assert cli("collect", "tree", "--pattern", PATTERN, "--adapter", "onefile").exit_code == 0
+    result = cli("table", "--rows", "model_name", "--metric", "results.hellaswag.acc,none")
+    (warning,) = [line for line in result.output.splitlines() if "averages runs that differ" in line]
+    assert (
+        r"configs.hellaswag.process_docs (def f(doc):\n    return 1\n, def f(doc):\n    return 2\n)"
+        in warning
+    )
+    assert "return 2" in warning  # the second value is on the warning's line, not a line of its own
