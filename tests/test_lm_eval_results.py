@@ -39,3 +39,15 @@ def test_a_task_source_that_differs_between_runs_is_named_on_one_line(tmp_path, 
         in warning
     )
     assert "return 2" in warning  # the second value is on the warning's line, not a line of its own
+
+
+def test_show_prints_a_param_whole(tmp_path, cli):
+    """lm-eval's `date` is a Unix time: `show` printed 1.73775e+09 for 1737745150.1674156."""
+    document = _results("org/m", 0.55, "def f(doc): ...", bootstrap_iters=100000)
+    document["date"] = 1737745150.1674156
+    _write(tmp_path, "2025-01-24T19-02-29", document)
+    assert cli("collect", "tree", "--pattern", PATTERN, "--adapter", "onefile").exit_code == 0
+    result = cli("show", "org__m/results_2025-01-24T19-02-29")
+    assert result.exit_code == 0, result.output
+    assert "  date = 1737745150.1674156\n" in result.output
+    assert "  config.bootstrap_iters = 100000\n" in result.output
