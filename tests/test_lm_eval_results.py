@@ -51,3 +51,15 @@ def test_show_prints_a_param_whole(tmp_path, cli):
     assert result.exit_code == 0, result.output
     assert "  date = 1737745150.1674156\n" in result.output
     assert "  config.bootstrap_iters = 100000\n" in result.output
+
+
+def test_the_no_runs_hint_does_not_split_a_timestamp_into_params(tmp_path, cli):
+    """The hint offered --pattern '<one model's folder>/{level1}-…-{level5}.json': a date cut at its
+    dashes, and the other models' folders left unread."""
+    _write(tmp_path, "2025-01-24T19-02-29.392595", _results("org/a", 0.55, ""))
+    _write(tmp_path, "2025-01-26T22-29-00.931915", _results("org/a", 0.56, ""))
+    _write(tmp_path, "2025-01-25T04-48-43.622918", _results("org/b", 0.59, ""))
+    result = cli("collect", "tree")
+    assert result.exit_code == 1
+    assert "--pattern '{run}/*.json' --adapter onefile to make the folders params" in result.output
+    assert "{level1}" not in result.output
