@@ -63,3 +63,20 @@ def test_the_no_runs_hint_does_not_split_a_timestamp_into_params(tmp_path, cli):
     assert result.exit_code == 1
     assert "--pattern '{run}/*.json' --adapter onefile to make the folders params" in result.output
     assert "{level1}" not in result.output
+
+
+def test_a_run_holding_a_row_key_as_an_object_is_said_to_hold_its_keys(tmp_path, cli):
+    """gen_kwargs is null in one lm-eval run and {temperature: 0.6, ...} in another: a table by it left
+    the second out saying it was 'a run still starting, its config not written yet'."""
+    _write(tmp_path, "2025-01-24T19-02-29", _results("org/m", 0.55, "", gen_kwargs=None))
+    sampled = _results("org/m", 0.56, "", gen_kwargs={"temperature": 0.6, "top_p": 0.95})
+    _write(tmp_path, "2025-01-26T22-29-00", sampled)
+    assert cli("collect", "tree", "--pattern", PATTERN, "--adapter", "onefile").exit_code == 0
+    result = cli("table", "--rows", "config.gen_kwargs", "--metric", "results.hellaswag.acc,none")
+    assert result.exit_code == 0, result.output
+    assert (
+        "have no param 'config.gen_kwargs' and were left out (the first: tree/org__m/results_2025-01-26T22-29-00.json; "
+        "in them config.gen_kwargs is an object, read as the params config.gen_kwargs.temperature, "
+        "config.gen_kwargs.top_p: name one of those instead)"
+    ) in result.output
+    assert "still starting" not in result.output
