@@ -80,3 +80,29 @@ def test_a_run_holding_a_row_key_as_an_object_is_said_to_hold_its_keys(tmp_path,
         "config.gen_kwargs.top_p: name one of those instead)"
     ) in result.output
     assert "still starting" not in result.output
+
+
+def test_a_null_filter_leaves_out_a_run_holding_the_key_as_an_object(tmp_path, cli):
+    """`--where config.gen_kwargs=none` kept the sampled run too (its gen_kwargs, an object, is read as
+    the params config.gen_kwargs.*): the greedy and the sampled evaluation were averaged."""
+    _write(tmp_path, "2025-01-24T19-02-29", _results("org/m", 0.55, "", gen_kwargs=None))
+    _write(tmp_path, "2025-01-26T22-29-00", _results("org/m", 0.75, "", gen_kwargs={"temperature": 0.6}))
+    assert cli("collect", "tree", "--pattern", PATTERN, "--adapter", "onefile").exit_code == 0
+    metric = ("--metric", "results.hellaswag.acc,none", "--format", "json")
+    for where, value in (("config.gen_kwargs=none", 0.55), ("config.gen_kwargs!=none", 0.75)):
+        result = cli("table", "--rows", "model_name", *metric, "--where", where)
+        assert result.exit_code == 0, result.output
+        (cell,) = json.loads(result.output)["cells"]
+        assert (cell["stats"]["n"], cell["stats"]["mean"]) == (1, value), where
+
+
+def test_a_null_filter_in_the_python_api_leaves_out_a_run_holding_the_key_as_an_object(tmp_path, cli):
+    import resultsbook as rb
+
+    _write(tmp_path, "2025-01-24T19-02-29", _results("org/m", 0.55, "", gen_kwargs=None))
+    _write(tmp_path, "2025-01-26T22-29-00", _results("org/m", 0.75, "", gen_kwargs={"temperature": 0.6}))
+    assert cli("collect", "tree", "--pattern", PATTERN, "--adapter", "onefile").exit_code == 0
+    book = rb.open(str(tmp_path / "resultsbook.db"))
+    assert book.runs(where="config.gen_kwargs=none")["name"].tolist() == [
+        "org__m/results_2025-01-24T19-02-29"
+    ]
