@@ -106,3 +106,18 @@ def test_a_null_filter_in_the_python_api_leaves_out_a_run_holding_the_key_as_an_
     assert book.runs(where="config.gen_kwargs=none")["name"].tolist() == [
         "org__m/results_2025-01-24T19-02-29"
     ]
+
+
+def test_the_python_api_reads_a_metric_named_with_a_comma_as_one_metric(tmp_path, cli):
+    """book.table(metric="results.hellaswag.acc,none") split it at the comma into 'results.hellaswag.acc'
+    and 'none', then said: no run logs 'results.hellaswag.acc'; did you mean 'results.hellaswag.acc,none'?"""
+    import resultsbook as rb
+
+    _write(tmp_path, "2025-01-24T19-02-29", _results("org/m", 0.55, ""))
+    assert cli("collect", "tree", "--pattern", PATTERN, "--adapter", "onefile").exit_code == 0
+    book = rb.open(str(tmp_path / "resultsbook.db"))
+    frame = book.table(rows="model_name", metric="results.hellaswag.acc,none").to_frame()
+    assert frame.loc["org/m", "mean"] == 0.55
+    runs = book.runs(metrics="results.hellaswag.acc,none")
+    assert runs["metrics.results.hellaswag.acc,none"].tolist() == [0.55]
+    assert book.series("results.hellaswag.acc,none").empty  # a final value only: no logged point
