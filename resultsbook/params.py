@@ -100,7 +100,9 @@ VALUE_CHARS = 40  # a value a message names is cut to this many characters: a co
 
 
 def clipped(text: str, limit: int = VALUE_CHARS) -> str:
-    """Return text cut to `limit` characters for a message (a log's cell may hold a whole document)."""
+    """Return text on one line (a line break shown as \\n) cut to `limit` characters for a message (a
+    log's cell may hold a whole document: lm-eval's results.json keeps each task's Python source)."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -569,6 +569,19 @@ def test_a_csv_of_many_runs_gets_the_records_adapter_as_the_hint_and_a_one_run_l
     assert "--pattern '**/curve.csv'" in cli("collect", "one").output
 
 
+def test_the_name_parts_hint_reads_every_folder_of_such_files(cli, tmp_path):
+    """Files named `<model>-<dataset>.json` in two folders: the hint named the first folder, whose
+    pattern left the other folder's runs unread."""
+    for path in ("a/cnn-histone", "a/rnn-histone", "b/cnn-splice", "b/rnn-splice"):
+        (tmp_path / "res" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "res" / f"{path}.json").write_text('{"acc": 0.5}')
+    result = cli("collect", "res")
+    assert result.exit_code == 1
+    assert "--pattern '{run}/{level1}-{level2}.json' --adapter onefile to make the parts" in result.output
+    collected = cli("collect", "res", "--pattern", "{run}/{level1}-{level2}.json", "--adapter", "onefile")
+    assert collected.output.startswith("Collected res: 4 new")
+
+
 def test_a_results_table_among_files_each_named_its_own_way_is_read_alone_by_records(cli, tmp_path):
     """dna-nn-theory's cnn/results: `<model>-<dataset>-<metric>.csv` beside the combined accuracy.csv.
     The hint said to read "them" with --adapter records, which made 632,587 runs of every curve's rows."""

@@ -290,7 +290,7 @@ def test_a_named_value_and_a_marked_cell_say_where_they_come_from_in_the_numbers
         "%   \\gainA: t/ours minus t/base; marked in its table: t/ours # † ‖, t/base #",
         "% t/base, marked in its table (the text shows no mark): # only 2 replicates (fewer than 3)",
         "% t/ours, marked in its table (the text shows no mark): # only 2 replicates (fewer than 3); † averages"
-        " runs that differ in lr (0.2, 0.1 \\bye); ‖ includes 1 run from a dirty working tree",
+        " runs that differ in lr (0.2, 0.1\\n\\bye); ‖ includes 1 run from a dirty working tree",
     ]
     assert "%   \\nRuns: the number of runs over the runs where method=base" in text
     compile_latex(

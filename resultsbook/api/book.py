@@ -23,7 +23,7 @@ from resultsbook.api.arguments import (
     path_argument,
 )
 from resultsbook.api.saving import table_origin
-from resultsbook.api.table import Names, Table, merge_labels, names, table_request
+from resultsbook.api.table import Names, Table, merge_labels, metric_names, table_request
 from resultsbook.errors import QueryError, SpecError, StoreError, closest
 from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
@@ -223,7 +223,7 @@ class Book:
         name_argument("reduce", reduce, "last")
         runs = _selected(self.store.runs(include_missing), filters_of(where))
         reader = MetricReader(self.store, self.derived, self.normalized)
-        keys = names(metrics) if metrics is not None else tuple(self.store.metric_keys())
+        keys = metric_names(metrics) if metrics is not None else tuple(self.store.metric_keys())
         for key in keys:
             reader.check(key)
         values = {key: reader.values(MetricSpec(key, reduce), runs) for key in keys}
@@ -242,7 +242,7 @@ class Book:
         check_numbers(max_points=max_points)
         runs = _selected(self.store.runs(), filters_of(where))
         reader = MetricReader(self.store, self.derived, self.normalized)
-        keys = names(metrics)
+        keys = metric_names(metrics)
         if not keys:
             raise SpecError("series needs a metric: book.series('val/acc'); book.metrics() lists them")
         for key in keys:
@@ -307,7 +307,7 @@ class Book:
         labels = mapping_argument("labels", labels, {"model": "Model", "dataset": {"cifar10": "CIFAR-10"}})
         goals = mapping_argument("goals", goals, {"val/loss": "min"})
         ordered = order_argument(order)
-        if not names(metric):
+        if not metric_names(metric):
             spec = self.spec
             meant = closest(rows, spec.tables) if spec is not None and isinstance(rows, str) else None
             if spec is not None and meant is not None:  # `resultsbook table main`, in Python
@@ -316,7 +316,7 @@ class Book:
                     f"{os.path.basename(spec.path)} is book.spec_table({meant!r})"
                 )
             raise SpecError('a table needs a metric: book.table(rows="model", metric="val/acc")')
-        _check_goals(goals, names(metric))
+        _check_goals(goals, metric_names(metric))
         replicates = "seed" if replicate is None else replicate
         query, fmt = table_request(
             rows, columns, metric, reduce, stats, filters_of(where), replicates, ddof, skip_first, budget,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.arguments import path_argument
-from resultsbook.api.table import merge_labels, names, statistics
+from resultsbook.api.table import merge_labels, metric_names, names, statistics
 from resultsbook.errors import ResultsbookError, SpecError
 from resultsbook.render.layout import Labels
 
@@ -65,7 +65,7 @@ def save_table_made(table: Table, name: str, spec: str | os.PathLike[str] | None
     entry: dict[str, Any] = {}
     try:
         target = load_spec(path) if path and os.path.exists(path) else None
-        metrics = names(arguments["metric"])
+        metrics = metric_names(arguments["metric"])
         direction = arguments["direction"]
         goals = {m: goal for m in metrics if (goal := (arguments["goals"] or {}).get(m, direction))}
         listed = ("rows", "columns", "replicate", "pool", "run_specific", "tasks", "aggregates")

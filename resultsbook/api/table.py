@@ -42,6 +42,14 @@ def names(value: Names | None) -> tuple[str, ...]:
     return tuple(str(item) for item in value)
 
 
+def metric_names(value: Names | None) -> tuple[str, ...]:
+    """Return one metric key or several as a tuple: a string is one key, commas and all, as `--metric`
+    takes it (lm-evaluation-harness names its metrics `acc,none`)."""
+    if isinstance(value, str):
+        return (value,) if value.strip() else ()
+    return names(value)
+
+
 def table_request(
     rows: Names,
     columns: Names | None,
@@ -90,7 +98,7 @@ def table_request(
         raise SpecError(f"stats {', '.join(stat_names)}: {error}") from error
     metrics = tuple(
         MetricSpec(m, reduce, skip_first, budget, (goals or {}).get(m, direction), scale)
-        for m in names(metric)
+        for m in metric_names(metric)
     )
     task_keys = names(tasks)
     query = TableQuery(

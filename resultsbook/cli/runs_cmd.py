@@ -355,7 +355,7 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
     _echo_error(found.provenance.get("error"))
     echo("params:")
     for key, value in found.params.items():
-        echo(f"  {escape_terminal(key)} = {escape_terminal(_text(value))}")
+        echo(f"  {escape_terminal(key)} = {escape_terminal(_exact_text(value))}")
     if found.provenance:
         echo("provenance:")
         shown = {k: v for k, v in found.provenance.items() if k != "error"}

@@ -404,7 +404,9 @@ def _group(
     sources = runs.field("source") if lacking else None
     for key, (earliest, count) in sorted(lacking.items(), key=lambda item: item[1][0]):
         assert sources is not None
-        notes.append(left_out_note(count, metric.name, key, str(sources[earliest])))
+        held = runs.take(first_absent == names.index(key)).param_keys()
+        nested = [name for name in held if name.startswith(f"{key}.")]
+        notes.append(left_out_note(count, metric.name, key, str(sources[earliest]), nested))
     kept = runs.take(first_absent < 0)
     if not len(kept):
         return {}

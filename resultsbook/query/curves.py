@@ -290,6 +290,7 @@ def _group(
     groups: dict[tuple[Any, Any], list[StoredRun]] = defaultdict(list)
     lacking: dict[str, int] = defaultdict(int)
     first: dict[str, str] = {}
+    nested: dict[str, list[str]] = {}
     for run in runs:
         missing = [
             k for k in (query.facet, query.hue) if k and run_value(run, k) is None and k not in run.params
@@ -297,12 +298,15 @@ def _group(
         if missing:
             lacking[str(missing[0])] += 1
             first.setdefault(str(missing[0]), run.source)
+            if str(missing[0]) not in nested:  # the first run lacking it says what it holds instead
+                inside = f"{missing[0]}."
+                nested[str(missing[0])] = sorted(name for name in run.params if name.startswith(inside))
             continue
         facet = run_value(run, query.facet) if query.facet else None
         hue = run_value(run, query.hue) if query.hue else None
         groups[(facet, hue)].append(run)
     for key, count in lacking.items():
-        notes.append(left_out_note(count, query.metric, key, first[key]))
+        notes.append(left_out_note(count, query.metric, key, first[key], nested[key]))
     return dict(sorted(groups.items(), key=lambda item: (sort_key(item[0][0]), sort_key(item[0][1]))))
 
 

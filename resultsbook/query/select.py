@@ -122,11 +122,16 @@ def _comma_list(item: Filter, values: Sequence[str]) -> str | None:
     return "[" + ", ".join(json.dumps(parse_scalar(part)) for part in parts) + "]"
 
 
-def left_out_note(count: int, metric: str, key: str, first_source: str) -> str:
+def left_out_note(count: int, metric: str, key: str, first_source: str, nested: Sequence[str] = ()) -> str:
     """Say that runs lacking a row, column, hue or facet key were left out, why they may, and how to
-    drop strays (not a run still starting, whose config comes later)."""
-    return (
-        f"{count} run(s) with {metric!r} have no param {key!r} and were left out (the first: {first_source}; "
+    drop strays (not a run still starting, whose config comes later); or, when they hold the key as an
+    object (`nested`: lm-eval's gen_kwargs, null in one run and {temperature: 0.6} in another), its keys."""
+    left = f"{count} run(s) with {metric!r} have no param {key!r} and were left out "
+    left += f"(the first: {first_source}; "
+    if nested:
+        shown = ", ".join(nested[:3]) + (f" and {len(nested) - 3} more" if len(nested) > 3 else "")
+        return left + f"in them {key} is an object, read as the params {shown}: name one of those instead)"
+    return left + (
         "a run still starting, its config not written yet, has it once collected again; "
         f"if a collect with another pattern left them, `{command('forget')}` removes the runs under a folder)"
     )
@@ -145,7 +150,16 @@ def select_runs(runs: Iterable[StoredRun] | Runs, filters: Sequence[Filter]) -> 
     """Return the runs that satisfy every filter (a `Runs` of the ones of a `Runs`, else a list)."""
     if isinstance(runs, Runs):
         return runs.take(accepted(runs, filters)) if filters else runs
-    return [run for run in runs if all(f.accepts(run_value(run, f.key)) for f in filters)]
+    return [run for run in runs if all(_run_accepts(run, f) for f in filters)]
+
+
+def _run_accepts(run: StoredRun, item: Filter) -> bool:
+    """Tell whether one run satisfies a filter (a key it holds as an object equals no value)."""
+    if item.key not in run.params and item.key not in RUN_FIELDS:
+        inside = f"{item.key}."
+        if any(name.startswith(inside) for name in run.params):
+            return item.op == "!="
+    return item.accepts(run_value(run, item.key))
 
 
 def accepted(runs: Runs, filters: Sequence[Filter]) -> np.ndarray:
@@ -155,10 +169,26 @@ def accepted(runs: Runs, filters: Sequence[Filter]) -> np.ndarray:
         coded = runs.coded(item.key)
         if coded.uniform:
             verdicts = np.array([item.accepts(value) for value in coded.values], dtype=bool)
-            mask &= verdicts[runs.codes(item.key)]
+            passes = verdicts[runs.codes(item.key)]
         else:  # 1 and True share a code but a filter may tell them apart
-            mask &= np.fromiter((item.accepts(v) for v in runs.value(item.key).tolist()), bool, len(runs))
+            passes = np.fromiter((item.accepts(v) for v in runs.value(item.key).tolist()), bool, len(runs))
+        objects = _object_valued(runs, item.key)
+        mask &= np.where(objects, item.op == "!=", passes)
     return mask
+
+
+def _object_valued(runs: Runs, key: str) -> np.ndarray:
+    """Return where runs lack `key` but hold keys under it: their value is an object, which is not
+    null (lm-eval's gen_kwargs, null in one results file, {temperature: 0.6} in the next: `=none`
+    selected both)."""
+    held = np.zeros(len(runs), dtype=bool)
+    if key in RUN_FIELDS:
+        return held
+    inside = f"{key}."
+    for name in runs.known_params():
+        if name.startswith(inside):
+            held |= runs.has_param(name)
+    return held & ~runs.has_param(key) if held.any() else held
 
 
 def known_keys(runs: Iterable[StoredRun] | Runs) -> set[str]:

@@ -40,6 +40,7 @@ _PEEK_BYTES = 64 * 1024  # how much of a CSV the hint reads to tell a file of ma
 _RUN_COLUMNS = ("seed", "run", "run_id", "trial")  # a column that, varying, tells rows of several runs
 _DIGITS = re.compile(r"\d+")
 _MOST_NAME_PARTS = 6  # more parts than this in a file name are no settings a pattern should name
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def log_file_paths(root: str, name: str) -> list[str]:
@@ -184,18 +185,22 @@ def name_parts_pattern(root: str, example: str) -> str | None:
     they do not, or hold one part."""
     folder, _, file_name = example.rpartition("/")
     suffix = os.path.splitext(file_name)[1]
+    paths = [path.replace(os.sep, "/") for paths in _look(root).paths.values() for path in paths]
     stems = [
         os.path.splitext(os.path.basename(path))[0]
-        for paths in _look(root).paths.values()
         for path in paths
-        if os.path.dirname(path).replace(os.sep, "/") == folder and path.endswith(suffix)
+        if os.path.dirname(path) == folder and path.endswith(suffix)
     ]
+    # a date splits at '-' into no settings (lm-eval's results_2025-01-24T19-02-29.392595.json)
+    stems = [stem for stem in stems if not _DATE.search(stem)]
     # at '-' only: '_' joins the words of one name as often (train_loss.csv, one CSV per metric)
     counts = Counter(len(stem.split("-")) for stem in stems)
     parts, alike = counts.most_common(1)[0] if counts else (0, 0)
     if alike < 2 or 2 * alike < len(stems) or not 1 < parts <= _MOST_NAME_PARTS:
         return None
     fields = "-".join(f"{{level{index + 1}}}" for index in range(parts))
+    if any(os.path.dirname(path) != folder for path in paths if path.endswith(suffix)):
+        folder = pattern_for(example).rpartition("/")[0]  # one folder's name would read its files alone
     return f"{folder}/{fields}{suffix}" if folder else f"{fields}{suffix}"
 
 
