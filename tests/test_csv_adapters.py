@@ -89,6 +89,23 @@ def test_stray_header_rows_and_torn_last_row(tmp_path):
     ]
 
 
+def test_a_quoted_last_row_without_its_newline_is_kept_whole(tmp_path):
+    """W&B's exports end without a newline: a last row closed by a quote, a cell for every column, is
+    whole (its final evaluation is the number a paper quotes); one cut inside a cell is not."""
+    path = tmp_path / "wandb_export.csv"
+    path.write_text('"Step","run_seed_0 - acc"\n"1","0.5"\n"2","0.75"')
+    run, problems = read_csv(path)
+    assert list(run.metrics["run_seed_0 - acc"].values) == [0.5, 0.75]
+    assert problems == []
+    path.write_text('"Step","run_seed_0 - acc"\n"1","0.5"\n"2","0.7')
+    run, problems = read_csv(path)
+    assert list(run.metrics["run_seed_0 - acc"].values) == [0.5]
+    assert problems == ["last line (3) is cut off (a run still writing?)"]
+    path.write_text('"Step","a","b"\n"1","0.5","1"\n"2","0.75"')
+    run, problems = read_csv(path)
+    assert list(run.metrics["a"].values) == [0.5]
+
+
 def test_sparse_rows_and_tsv(tmp_path):
     path = tmp_path / "metrics.tsv"
     path.write_text("epoch\ttrain_loss\tval_acc\n0\t1.0\t\n1\t0.5\t0.7\n2\tnan\t\n")
