@@ -181,6 +181,26 @@ def test_a_wide_csv_whose_columns_are_the_runs_alone_takes_the_metric_from_its_f
     assert list(result.runs[1].metrics["val_loss"].values) == [5.17, 4.79]
 
 
+def test_a_wandb_chart_export_gives_a_run_per_seed_of_its_metric_without_its_bands(tmp_path):
+    """A W&B web-UI chart export (`Step, <run> - <metric>, <run> - <metric>__MIN, __MAX`, every cell
+    quoted, no newline at its end): the metric is the text after ` - `, and the __MIN/__MAX columns,
+    W&B's band around the line, are no values of it (taken as such, a step's value was its __MAX)."""
+    path = tmp_path / "wandb_export_2022-08-25T22_43_23.724+02_00.csv"
+    header = ["Step"] + [f"pix2pix_seed_{s} - test SSIM{b}" for s in (0, 65) for b in ("", "__MIN", "__MAX")]
+    rows = [
+        ["1", "0.45", "0.32", "0.58", "0.63", "0.63", "0.63"],
+        ["15", "0.44", "0.31", "0.57", "0.61", "0.6", "0.62"],
+    ]
+    path.write_text("\n".join(",".join(f'"{cell}"' for cell in row) for row in [header, *rows]))
+    adapter = WideAdapter()
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert [p.message for p in result.problems] == []
+    assert [r.params for r in result.runs] == [{"seed": 0}, {"seed": 65}]
+    assert [list(r.metrics) for r in result.runs] == [["test SSIM"], ["test SSIM"]]
+    assert list(result.runs[0].metrics["test SSIM"].values) == [0.45, 0.44]
+    assert list(result.runs[1].metrics["test SSIM"].values) == [0.63, 0.61]
+
+
 def test_records_file_with_curves_and_finals(tmp_path):
     path = tmp_path / "runs.json"
     path.write_text(

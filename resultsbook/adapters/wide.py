@@ -14,6 +14,8 @@ from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import holds_no_row, read_delimited
 
 DEFAULT_SEED_REGEX = SEED_REGEX
+_BANDS = ("__MIN", "__MAX")  # a W&B chart export's band around each `<run> - <metric>` column
+_WANDB_SEPARATOR = " - "  # a W&B chart export's column: `<run name> - <metric>`
 
 
 class WideAdapter(Adapter):
@@ -23,11 +25,14 @@ class WideAdapter(Adapter):
     summary = "CSV with one column per seed (e.g. rew:seed_0_...), one run per seed"
     priority = 80
     claims_by_itself = False
-    reading_version = 2  # 2: a `round` column (Flower's rounds) is the step, as the other step names
+    # 2: a `round` column (Flower's rounds) is the step, as the other step names; 3: a W&B chart
+    # export's `__MIN`/`__MAX` band columns are left out, its metric is the text after ` - `
+    reading_version = 3
     options = {
         "step": "the column holding the step (default: the first column)",
         "seed_regex": "regex finding the seed in a column name (default: seed_<n>)",
-        "metric": "metric name for the seed columns (default: the text before the seed, else the file name)",
+        "metric": "metric name for the seed columns (default: the text after ` - ` of a W&B export's "
+        "`<run> - <metric>`, else the text before the seed, else the file name)",
         "seed_param": "param name for the seed (default: seed)",
     }
 
@@ -72,13 +77,14 @@ class WideAdapter(Adapter):
         builders: dict[int, SeriesBuilder] = {}
         targets: list[tuple[str, int, str]] = []
         stem = os.path.splitext(os.path.basename(path))[0]
+        named = set(columns)
         for column in columns:
             found = self._seed.search(column)
-            if column == step_column or found is None:
+            if column == step_column or found is None or _band(column, named):
                 continue
             seed = int(found.group("seed") if "seed" in found.groupdict() else found.group(1))
             # a column that is the seed alone (`8-dim`): the file names the metric, one file per metric
-            metric = str(self.config.get("metric") or column[: found.start()].strip(":_-/ ") or stem)
+            metric = str(self.config.get("metric") or _metric_name(column, found) or stem)
             targets.append((column, seed, metric))
             builders.setdefault(seed, SeriesBuilder())
         if not targets:
@@ -111,3 +117,17 @@ class WideAdapter(Adapter):
                 )
             )
         return ReadResult(tuple(runs), tuple(problems))
+
+
+def _band(column: str, columns: set[str]) -> bool:
+    """Tell whether a column is the W&B band (`<run> - <metric>__MIN`, `__MAX`) of another column."""
+    return column.endswith(_BANDS) and column[: -len(_BANDS[0])] in columns
+
+
+def _metric_name(column: str, found: re.Match[str]) -> str:
+    """Return the metric a seed column names: the text after the run of a W&B export's `<run> -
+    <metric>`, else the text before the seed (`rew` of `rew:seed_0_…`)."""
+    after = column.find(_WANDB_SEPARATOR, found.end())
+    if after >= 0 and column[after + len(_WANDB_SEPARATOR) :].strip():
+        return column[after + len(_WANDB_SEPARATOR) :].strip()
+    return column[: found.start()].strip(":_-/ ")
