@@ -201,6 +201,21 @@ def test_a_wandb_chart_export_gives_a_run_per_seed_of_its_metric_without_its_ban
     assert list(result.runs[1].metrics["test SSIM"].values) == [0.63, 0.61]
 
 
+def test_a_wandb_chart_export_of_runs_named_without_a_seed_gives_a_run_per_name(tmp_path):
+    """W&B names runs `lively-sun-12`: a chart export of such runs is a run per name (param `run`),
+    not 'no column matching the seed pattern'."""
+    path = tmp_path / "wandb_export_2024-03-01T12_00_00.000+01_00.csv"
+    header = ["Step"] + [f"{r} - val/acc{b}" for r in ("lively-sun-12", "brisk-dew-7") for b in ("", "__MIN", "__MAX")]
+    rows = [["1", "0.5", "0.4", "0.6", "0.6", "0.6", "0.6"], ["2", "0.7", "0.7", "0.7", "0.8", "0.8", "0.8"]]
+    path.write_text("\n".join(",".join(f'"{cell}"' for cell in row) for row in [header, *rows]))
+    adapter = WideAdapter()
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert [p.message for p in result.problems] == []
+    assert [r.params for r in result.runs] == [{"run": "brisk-dew-7"}, {"run": "lively-sun-12"}]
+    assert [list(r.metrics) for r in result.runs] == [["val/acc"], ["val/acc"]]
+    assert list(result.runs[1].metrics["val/acc"].values) == [0.5, 0.7]
+
+
 def test_records_file_with_curves_and_finals(tmp_path):
     path = tmp_path / "runs.json"
     path.write_text(
