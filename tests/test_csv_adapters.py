@@ -149,6 +149,25 @@ def test_a_csv_with_a_column_per_seed_read_as_one_run_names_the_wide_adapter(tmp
     assert (followed.new, followed.notes) == (4, ())
 
 
+def test_a_wandb_chart_export_read_as_one_run_names_the_wide_adapter(tmp_path):
+    """A W&B chart export collected by a pattern alone is one run whose metrics are its runs' columns
+    and their __MIN/__MAX bands: the collect says so, and names the adapter that reads it."""
+    import resultsbook as rb
+
+    (tmp_path / "runs").mkdir()
+    header = '"Step","lively-sun-12 - acc","lively-sun-12 - acc__MIN","lively-sun-12 - acc__MAX"'
+    (tmp_path / "runs" / "wandb_export.csv").write_text(header + '\n"1","0.5","0.4","0.6"')
+    db, runs = str(tmp_path / "store.db"), str(tmp_path / "runs")
+    report = rb.collect(runs, db=db, pattern="*.csv")
+    assert report.notes == (
+        "1 file(s) are W&B chart exports (the first: 'wandb_export.csv', column 'lively-sun-12 - acc'), so "
+        "each was read as one run whose metrics are its runs' columns and their __MIN/__MAX bands; "
+        "adapter='wide' reads each run's column as a run and leaves the bands out (add it to the same call)",
+    )
+    followed = rb.collect(runs, db=str(tmp_path / "wide.db"), pattern="*.csv", adapter="wide")
+    assert (followed.new, followed.notes) == (1, ())
+
+
 def test_a_csv_naming_one_seed_or_none_in_its_columns_gets_no_seed_note(tmp_path):
     import resultsbook as rb
 
