@@ -255,6 +255,27 @@ def test_records_file_with_curves_and_finals(tmp_path):
     assert result.runs[1].summary == {"regret": 0.25}
 
 
+def test_a_wandb_runs_table_export_is_a_run_per_row_named_and_stated_by_wandb(tmp_path):
+    """The runs table the W&B web UI exports: each row a run with its Name and State (a crashed run is
+    failed), its bookkeeping (Created, Runtime, Notes, User, Tags, Sweep, _step) no param, so that a
+    cell of runs of one config is no longer 'averaging runs whose configurations differ'."""
+    path = tmp_path / "wandb_export_2024-03-01T12_00_00.000+01_00.csv"
+    header = '"Name","State","Notes","User","Tags","Created","Runtime","Sweep","model","seed","test/acc","_step"'
+    rows = [
+        '"lively-sun-12","finished","-","alice","base","2024-02-28T10:00:00.000Z","3600","","mlp","0","0.91","99"',
+        '"calm-sky-3","crashed","-","alice","","2024-02-28T12:00:00.000Z","200","","mlp","1","0.5","10"',
+    ]
+    path.write_text("\n".join([header, *rows]))
+    adapter = RecordsAdapter()
+    result = adapter.read(adapter.source(str(path), [str(path)]))
+    assert [p.message for p in result.problems] == []
+    assert [(r.name, r.status, r.params) for r in result.runs] == [
+        ("lively-sun-12", "finished", {"model": "mlp", "seed": 0}),
+        ("calm-sky-3", "failed", {"model": "mlp", "seed": 1}),
+    ]
+    assert result.runs[0].summary == {"test/acc": 0.91}
+
+
 def test_records_one_per_run_and_step(tmp_path):
     path = tmp_path / "log.jsonl"
     rows = [
