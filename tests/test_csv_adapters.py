@@ -235,6 +235,20 @@ def test_a_wandb_chart_export_of_runs_named_without_a_seed_gives_a_run_per_name(
     assert list(result.runs[1].metrics["val/acc"].values) == [0.5, 0.7]
 
 
+def test_wandb_runs_of_one_seed_in_one_chart_export_are_not_merged_into_one_run(tmp_path):
+    """Two W&B runs of seed 0 in one chart (cycle_seed_0, pix_seed_0) were one run whose steps held
+    both values, the last kept: now the first is read, and the line names the other."""
+    path = tmp_path / "wandb_export.csv"
+    path.write_text('"Step","cycle_seed_0 - ssim","pix_seed_0 - ssim"\n"1","0.5","0.8"\n"2","0.6","0.9"')
+    adapter = WideAdapter()
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert [list(r.metrics["ssim"].values) for r in result.runs] == [[0.5, 0.6]]
+    assert [p.message for p in result.problems] == [
+        "W&B runs 'cycle_seed_0' and 'pix_seed_0' both hold seed 0 (1 column(s) of runs sharing a seed): "
+        "a run per seed cannot tell them apart; export one chart per configuration"
+    ]
+
+
 def test_records_file_with_curves_and_finals(tmp_path):
     path = tmp_path / "runs.json"
     path.write_text(

@@ -80,15 +80,32 @@ class WideAdapter(Adapter):
         targets: list[tuple[str, int | str, str]] = []
         stem = os.path.splitext(os.path.basename(path))[0]
         named = set(columns)
+        owners: dict[int, str] = {}  # the W&B run whose columns a seed reads
+        shared: list[tuple[int, str, str]] = []  # (seed, its run, another run of that seed)
         for column in columns:
             found = self._seed.search(column)
             if column == step_column or found is None or _band(column, named):
                 continue
             seed = int(found.group("seed") if "seed" in found.groupdict() else found.group(1))
+            owner = owners.setdefault(seed, _wandb_run(column, found))
+            if owner != _wandb_run(column, found):
+                shared.append((seed, owner, _wandb_run(column, found)))
+                continue
             # a column that is the seed alone (`8-dim`): the file names the metric, one file per metric
             metric = str(self.config.get("metric") or _metric_name(column, found) or stem)
             targets.append((column, seed, metric))
             builders.setdefault(seed, SeriesBuilder())
+        if shared:
+            seed, owner, other = shared[0]
+            problems.append(
+                Problem(
+                    path,
+                    f"W&B runs {owner!r} and {other!r} both hold seed {seed} ({len(shared)} column(s) of "
+                    "runs sharing a seed): a run per seed cannot tell them apart; export one chart per "
+                    "configuration",
+                    "each seed's first run; the other runs' columns left out",
+                )
+            )
         if not targets:  # a W&B export whose run names hold no seed: a run per name
             targets = _wandb_runs(columns, step_column, self.config.get("metric"))
             builders = {run: SeriesBuilder() for _, run, _ in targets}
@@ -128,6 +145,12 @@ class WideAdapter(Adapter):
 def _band(column: str, columns: set[str]) -> bool:
     """Tell whether a column is the W&B band (`<run> - <metric>__MIN`, `__MAX`) of another column."""
     return column.endswith(_BANDS) and column[: -len(_BANDS[0])] in columns
+
+
+def _wandb_run(column: str, found: re.Match[str]) -> str:
+    """Return the run name of a W&B export's `<run> - <metric>` column holding a seed (else '')."""
+    after = column.find(_WANDB_SEPARATOR, found.end())
+    return column[:after].strip() if after >= 0 else ""
 
 
 def _metric_name(column: str, found: re.Match[str]) -> str:
