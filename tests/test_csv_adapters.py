@@ -168,6 +168,19 @@ def test_a_wandb_chart_export_read_as_one_run_names_the_wide_adapter(tmp_path):
     assert (followed.new, followed.notes) == (1, ())
 
 
+def test_a_folder_of_wandb_chart_exports_collected_without_a_pattern_names_the_wide_adapter(tmp_path, cli):
+    (tmp_path / "charts").mkdir()
+    header = '"Step","lively-sun-12 - acc","lively-sun-12 - acc__MIN","lively-sun-12 - acc__MAX"'
+    (tmp_path / "charts" / "wandb_export.csv").write_text(header + '\n"1","0.5","0.4","0.6"')
+    result = cli("collect", "charts")
+    assert result.exit_code != 0
+    assert (
+        "it holds 1 file(s) named wandb_export.csv (e.g. wandb_export.csv) that are W&B chart exports (column "
+        "'lively-sun-12 - acc' and its __MIN/__MAX band): read them with --adapter wide, a run per W&B run"
+    ) in result.output, result.output
+    assert cli("collect", "charts", "--adapter", "wide").output.startswith("Collected charts: 1 new")
+
+
 def test_a_csv_naming_one_seed_or_none_in_its_columns_gets_no_seed_note(tmp_path):
     import resultsbook as rb
 

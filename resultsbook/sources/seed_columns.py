@@ -19,6 +19,14 @@ _BANDS = ("__MIN", "__MAX")  # a W&B chart export's band around each `<run> - <m
 _FEWEST = 2  # seeds in one file's columns: one alone may be a column that names its seed
 
 
+def wandb_chart_column(columns: Iterable[str]) -> str | None:
+    """Return the first `<run> - <metric>` column of a W&B chart export (one beside its `__MIN` or
+    `__MAX` band), or None when the columns are no such export's."""
+    named = set(columns)
+    bands = sorted(key[: -len(_BANDS[0])] for key in named if key.endswith(_BANDS))
+    return next((key for key in bands if key in named and " - " in key), None)
+
+
 @dataclass
 class SeedColumns:
     """The files of a collect whose columns hold a seed each: {path under the root: first column}."""
@@ -35,9 +43,7 @@ class SeedColumns:
         """Note a source read as one run when its metrics' names hold two seeds or more, or are a W&B
         chart export's `<run> - <metric>` columns with their `__MIN`/`__MAX` bands."""
         metrics = list(metrics)
-        named = set(metrics)
-        bands = sorted(key[: -len(_BANDS[0])] for key in named if key.endswith(_BANDS))
-        export = next((key for key in bands if key in named and " - " in key), None)
+        export = wandb_chart_column(metrics)
         if export is not None:
             self.exports[tail.replace("\\", "/")] = export
             return
