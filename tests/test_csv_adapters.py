@@ -303,6 +303,18 @@ def test_a_wandb_runs_table_export_is_a_run_per_row_named_and_stated_by_wandb(tm
     assert result.runs[0].summary == {"test/acc": 0.91}
 
 
+def test_a_filter_on_wandbs_state_column_names_the_status_field(tmp_path, cli):
+    """W&B's runs table calls a run's status its State: `--where State=finished` is answered with the
+    field that holds it, not with the list of params."""
+    header = '"Name","State","Notes","User","Tags","Created","Runtime","Sweep","model","seed","acc"'
+    row = '"a","{}","-","u","","2024-02-28T10:00:00.000Z","1","","mlp","{}","0.5"'
+    rows = [row.format("finished", 0), row.format("crashed", 1)]
+    (tmp_path / "wandb_export.csv").write_text("\n".join([header, *rows]))
+    assert cli("collect", "wandb_export.csv", "--adapter", "records").exit_code == 0
+    result = cli("table", "--rows", "model", "--metric", "acc", "--where", "State=finished")
+    assert "no run has a param 'State'; did you mean 'status'?" in result.output, result.output
+
+
 def test_records_one_per_run_and_step(tmp_path):
     path = tmp_path / "log.jsonl"
     rows = [
