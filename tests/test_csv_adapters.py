@@ -89,6 +89,23 @@ def test_stray_header_rows_and_torn_last_row(tmp_path):
     ]
 
 
+def test_a_quoted_last_row_without_its_newline_is_kept_whole(tmp_path):
+    """W&B's exports end without a newline: a last row closed by a quote, a cell for every column, is
+    whole (its final evaluation is the number a paper quotes); one cut inside a cell is not."""
+    path = tmp_path / "wandb_export.csv"
+    path.write_text('"Step","run_seed_0 - acc"\n"1","0.5"\n"2","0.75"')
+    run, problems = read_csv(path)
+    assert list(run.metrics["run_seed_0 - acc"].values) == [0.5, 0.75]
+    assert problems == []
+    path.write_text('"Step","run_seed_0 - acc"\n"1","0.5"\n"2","0.7')
+    run, problems = read_csv(path)
+    assert list(run.metrics["run_seed_0 - acc"].values) == [0.5]
+    assert problems == ["last line (3) is cut off (a run still writing?)"]
+    path.write_text('"Step","a","b"\n"1","0.5","1"\n"2","0.75"')
+    run, problems = read_csv(path)
+    assert list(run.metrics["a"].values) == [0.5]
+
+
 def test_sparse_rows_and_tsv(tmp_path):
     path = tmp_path / "metrics.tsv"
     path.write_text("epoch\ttrain_loss\tval_acc\n0\t1.0\t\n1\t0.5\t0.7\n2\tnan\t\n")
@@ -132,6 +149,38 @@ def test_a_csv_with_a_column_per_seed_read_as_one_run_names_the_wide_adapter(tmp
     assert (followed.new, followed.notes) == (4, ())
 
 
+def test_a_wandb_chart_export_read_as_one_run_names_the_wide_adapter(tmp_path):
+    """A W&B chart export collected by a pattern alone is one run whose metrics are its runs' columns
+    and their __MIN/__MAX bands: the collect says so, and names the adapter that reads it."""
+    import resultsbook as rb
+
+    (tmp_path / "runs").mkdir()
+    header = '"Step","lively-sun-12 - acc","lively-sun-12 - acc__MIN","lively-sun-12 - acc__MAX"'
+    (tmp_path / "runs" / "wandb_export.csv").write_text(header + '\n"1","0.5","0.4","0.6"')
+    db, runs = str(tmp_path / "store.db"), str(tmp_path / "runs")
+    report = rb.collect(runs, db=db, pattern="*.csv")
+    assert report.notes == (
+        "1 file(s) are W&B chart exports (the first: 'wandb_export.csv', column 'lively-sun-12 - acc'), so "
+        "each was read as one run whose metrics are its runs' columns and their __MIN/__MAX bands; "
+        "adapter='wide' reads each run's column as a run and leaves the bands out (add it to the same call)",
+    )
+    followed = rb.collect(runs, db=str(tmp_path / "wide.db"), pattern="*.csv", adapter="wide")
+    assert (followed.new, followed.notes) == (1, ())
+
+
+def test_a_folder_of_wandb_chart_exports_collected_without_a_pattern_names_the_wide_adapter(tmp_path, cli):
+    (tmp_path / "charts").mkdir()
+    header = '"Step","lively-sun-12 - acc","lively-sun-12 - acc__MIN","lively-sun-12 - acc__MAX"'
+    (tmp_path / "charts" / "wandb_export.csv").write_text(header + '\n"1","0.5","0.4","0.6"')
+    result = cli("collect", "charts")
+    assert result.exit_code != 0
+    assert (
+        "it holds 1 file(s) named wandb_export.csv (e.g. wandb_export.csv) that are W&B chart exports (column "
+        "'lively-sun-12 - acc' and its __MIN/__MAX band): read them with --adapter wide, a run per W&B run"
+    ) in result.output, result.output
+    assert cli("collect", "charts", "--adapter", "wide").output.startswith("Collected charts: 1 new")
+
+
 def test_a_csv_naming_one_seed_or_none_in_its_columns_gets_no_seed_note(tmp_path):
     import resultsbook as rb
 
@@ -164,6 +213,55 @@ def test_a_wide_csv_whose_columns_are_the_runs_alone_takes_the_metric_from_its_f
     assert list(result.runs[1].metrics["val_loss"].values) == [5.17, 4.79]
 
 
+def test_a_wandb_chart_export_gives_a_run_per_seed_of_its_metric_without_its_bands(tmp_path):
+    """A W&B web-UI chart export (`Step, <run> - <metric>, <run> - <metric>__MIN, __MAX`, every cell
+    quoted, no newline at its end): the metric is the text after ` - `, and the __MIN/__MAX columns,
+    W&B's band around the line, are no values of it (taken as such, a step's value was its __MAX)."""
+    path = tmp_path / "wandb_export_2022-08-25T22_43_23.724+02_00.csv"
+    header = ["Step"] + [f"pix2pix_seed_{s} - test SSIM{b}" for s in (0, 65) for b in ("", "__MIN", "__MAX")]
+    rows = [
+        ["1", "0.45", "0.32", "0.58", "0.63", "0.63", "0.63"],
+        ["15", "0.44", "0.31", "0.57", "0.61", "0.6", "0.62"],
+    ]
+    path.write_text("\n".join(",".join(f'"{cell}"' for cell in row) for row in [header, *rows]))
+    adapter = WideAdapter()
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert [p.message for p in result.problems] == []
+    assert [r.params for r in result.runs] == [{"seed": 0}, {"seed": 65}]
+    assert [list(r.metrics) for r in result.runs] == [["test SSIM"], ["test SSIM"]]
+    assert list(result.runs[0].metrics["test SSIM"].values) == [0.45, 0.44]
+    assert list(result.runs[1].metrics["test SSIM"].values) == [0.63, 0.61]
+
+
+def test_a_wandb_chart_export_of_runs_named_without_a_seed_gives_a_run_per_name(tmp_path):
+    """W&B names runs `lively-sun-12`: a chart export of such runs is a run per name (param `run`),
+    not 'no column matching the seed pattern'."""
+    path = tmp_path / "wandb_export_2024-03-01T12_00_00.000+01_00.csv"
+    header = ["Step"] + [f"{r} - val/acc{b}" for r in ("lively-sun-12", "brisk-dew-7") for b in ("", "__MIN", "__MAX")]
+    rows = [["1", "0.5", "0.4", "0.6", "0.6", "0.6", "0.6"], ["2", "0.7", "0.7", "0.7", "0.8", "0.8", "0.8"]]
+    path.write_text("\n".join(",".join(f'"{cell}"' for cell in row) for row in [header, *rows]))
+    adapter = WideAdapter()
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert [p.message for p in result.problems] == []
+    assert [r.params for r in result.runs] == [{"run": "brisk-dew-7"}, {"run": "lively-sun-12"}]
+    assert [list(r.metrics) for r in result.runs] == [["val/acc"], ["val/acc"]]
+    assert list(result.runs[1].metrics["val/acc"].values) == [0.5, 0.7]
+
+
+def test_wandb_runs_of_one_seed_in_one_chart_export_are_not_merged_into_one_run(tmp_path):
+    """Two W&B runs of seed 0 in one chart (cycle_seed_0, pix_seed_0) were one run whose steps held
+    both values, the last kept: now the first is read, and the line names the other."""
+    path = tmp_path / "wandb_export.csv"
+    path.write_text('"Step","cycle_seed_0 - ssim","pix_seed_0 - ssim"\n"1","0.5","0.8"\n"2","0.6","0.9"')
+    adapter = WideAdapter()
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert [list(r.metrics["ssim"].values) for r in result.runs] == [[0.5, 0.6]]
+    assert [p.message for p in result.problems] == [
+        "W&B runs 'cycle_seed_0' and 'pix_seed_0' both hold seed 0 (1 column(s) of runs sharing a seed): "
+        "a run per seed cannot tell them apart; export one chart per configuration"
+    ]
+
+
 def test_records_file_with_curves_and_finals(tmp_path):
     path = tmp_path / "runs.json"
     path.write_text(
@@ -182,6 +280,39 @@ def test_records_file_with_curves_and_finals(tmp_path):
     ]
     assert list(result.runs[1].metrics["curve"].values) == [2, 3, 4]
     assert result.runs[1].summary == {"regret": 0.25}
+
+
+def test_a_wandb_runs_table_export_is_a_run_per_row_named_and_stated_by_wandb(tmp_path):
+    """The runs table the W&B web UI exports: each row a run with its Name and State (a crashed run is
+    failed), its bookkeeping (Created, Runtime, Notes, User, Tags, Sweep, _step) no param, so that a
+    cell of runs of one config is no longer 'averaging runs whose configurations differ'."""
+    path = tmp_path / "wandb_export_2024-03-01T12_00_00.000+01_00.csv"
+    header = '"Name","State","Notes","User","Tags","Created","Runtime","Sweep","model","seed","test/acc","_step"'
+    rows = [
+        '"lively-sun-12","finished","-","alice","base","2024-02-28T10:00:00.000Z","3600","","mlp","0","0.91","99"',
+        '"calm-sky-3","crashed","-","alice","","2024-02-28T12:00:00.000Z","200","","mlp","1","0.5","10"',
+    ]
+    path.write_text("\n".join([header, *rows]))
+    adapter = RecordsAdapter()
+    result = adapter.read(adapter.source(str(path), [str(path)]))
+    assert [p.message for p in result.problems] == []
+    assert [(r.name, r.status, r.params) for r in result.runs] == [
+        ("lively-sun-12", "finished", {"model": "mlp", "seed": 0}),
+        ("calm-sky-3", "failed", {"model": "mlp", "seed": 1}),
+    ]
+    assert result.runs[0].summary == {"test/acc": 0.91}
+
+
+def test_a_filter_on_wandbs_state_column_names_the_status_field(tmp_path, cli):
+    """W&B's runs table calls a run's status its State: `--where State=finished` is answered with the
+    field that holds it, not with the list of params."""
+    header = '"Name","State","Notes","User","Tags","Created","Runtime","Sweep","model","seed","acc"'
+    row = '"a","{}","-","u","","2024-02-28T10:00:00.000Z","1","","mlp","{}","0.5"'
+    rows = [row.format("finished", 0), row.format("crashed", 1)]
+    (tmp_path / "wandb_export.csv").write_text("\n".join([header, *rows]))
+    assert cli("collect", "wandb_export.csv", "--adapter", "records").exit_code == 0
+    result = cli("table", "--rows", "model", "--metric", "acc", "--where", "State=finished")
+    assert "no run has a param 'State'; did you mean 'status'?" in result.output, result.output
 
 
 def test_records_one_per_run_and_step(tmp_path):

@@ -20,7 +20,7 @@ from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.errors import did_you_mean
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, normalize_value, parse_scalar
-from resultsbook.sources import raytune
+from resultsbook.sources import raytune, wandb_runs_table
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import DOCUMENT, MAX_DEPTH
 from resultsbook.sources.series import SeriesBuilder
@@ -43,7 +43,8 @@ class RecordsAdapter(Adapter):
     # 4: runs of the same params whose step starts again (or side by side) are runs of their own;
     #    a -o step no record has reads nothing
     # 5: a `round` field (Flower's rounds) is the step, not a metric
-    reading_version = 5
+    # 6: a W&B runs table's row is a run named by its Name, with its State; its bookkeeping is no param
+    reading_version = 6
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -82,6 +83,10 @@ class RecordsAdapter(Adapter):
         """Read every run of one records file."""
         problems: list[Problem] = []
         records = list(self._records(source.path, problems))
+        wandb_runs: list[tuple[str, str]] = []  # (name, status) of each row of a W&B runs table
+        if wandb_runs_table.is_runs_table(records):
+            rows = [wandb_runs_table.run_fields(record) for record in records]
+            wandb_runs, records = [(name, status) for name, status, _ in rows], [kept for *_, kept in rows]
         renames = _parse_renames(self.config.get("rename"))
         records = [{renames.get(k, k): v for k, v in flatten_params_keep_lists(r).items()} for r in records]
         forced_params = set(option_list(self.config.get("params")) or [])
@@ -109,11 +114,15 @@ class RecordsAdapter(Adapter):
         order: list[str] = []
         repeated: list[int] = []
         restarts = StepRestarts()
+        names: dict[str, tuple[str, str]] = {}
         for number, record in enumerate(records):
             params, curves, finals = _split_fields(record, forced_params, forced_metrics, step_field)
             key = json.dumps(params, sort_keys=True, default=str)
             step = to_float(record.get(step_field)) if step_field else None
             key = restarts.key(key, step, set(curves) | set(finals))
+            if wandb_runs:  # a W&B run is its row, whatever its params
+                key = f"{wandb_runs[number][0]}#{number}"
+                names[key] = wandb_runs[number]
             if key in grouped and step is None:
                 repeated.append(number + 1)
                 key = f"{key}#{number}"
@@ -151,13 +160,15 @@ class RecordsAdapter(Adapter):
             series, series_problems = builder.build(source.path)
             problems.extend(series_problems)
             label = ",".join(f"{k}={format_value(v)}" for k, v in params.items())
+            name, status = names.get(key, ("", "unknown"))
             runs.append(
                 RunRecord(
                     key=key,
-                    name=label or os.path.basename(source.path),
+                    name=name or label or os.path.basename(source.path),
                     params=params,
                     metrics=series,
                     summary=summary,
+                    status=status,
                 )
             )
         return ReadResult(tuple(runs), tuple(problems))

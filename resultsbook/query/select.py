@@ -300,8 +300,11 @@ def key_hint(key: str, runs: Sequence[StoredRun] | Runs) -> str:
         if field is not None:
             return f"did you mean {field!r}? (the runs have no param at all, only their fields)"
         return f"the runs have no param at all; {command('problems')} lists what the collect could not read"
-    guess = closest(key, params) or closest(key, RUN_FIELDS)
+    guess = closest(key, params) or closest(key, RUN_FIELDS) or _FIELD_WORDS.get(key.lower())
     return f"did you mean {guess!r}?" if guess is not None else did_you_mean(key, params, "params")
+
+
+_FIELD_WORDS = {"state": "status"}  # a tracker's word for a run field (W&B's State column)
 
 
 def why_nothing_selected(

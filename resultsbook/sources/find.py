@@ -565,6 +565,7 @@ def _log_files_hint(root: str) -> str:
         pattern_for,
         settings_beside,
         unread_data_file,
+        wandb_chart_export,
     )
 
     if "://" in root or not os.path.isdir(root):
@@ -578,6 +579,16 @@ def _log_files_hint(root: str) -> str:
         unread = "a format no installed adapter reads"
         return f"it holds {count} {suffix} file(s) (e.g. {example}), {unread}: {_WRITE_THEM_OUT}"
     name, count, example = found
+    chart = wandb_chart_export(os.path.join(root, example)) if name.endswith(".csv") else None
+    if chart is not None:  # one run per W&B run of the chart, its bands left out: the wide adapter
+        what = f"{name[1:]} file(s)" if name.startswith("*") else f"file(s) named {name}"
+        parts = name_parts_pattern(root, example) if name.startswith("*") else None
+        named = f", with {option('pattern', parts)} to make the parts of their names params" if parts else ""
+        return (
+            f"it holds {count} {what} (e.g. {example}) that are W&B chart exports (column {chart!r} and "
+            f"its __MIN/__MAX band): read them with {option('adapter', 'wide')}{named}, a run per W&B run, "
+            "each named by its seed or its name"
+        )
     runs_in_rows = many_runs_columns(os.path.join(root, example)) if name.endswith((".csv", ".tsv")) else []
     if runs_in_rows:
         named = ", ".join(runs_in_rows[:4])

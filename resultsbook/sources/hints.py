@@ -204,6 +204,19 @@ def name_parts_pattern(root: str, example: str) -> str | None:
     return f"{folder}/{fields}{suffix}" if folder else f"{fields}{suffix}"
 
 
+def wandb_chart_export(path: str) -> str | None:
+    """Return a `<run> - <metric>` column of a CSV whose header is a W&B chart export's, else None."""
+    from resultsbook.sources.fileio import iter_file_chunks
+    from resultsbook.sources.seed_columns import wandb_chart_column
+
+    try:
+        head = next(iter(iter_file_chunks(path, _PEEK_BYTES)), b"")
+        header = next(csv.reader([head.decode("utf-8", errors="replace").split("\n", 1)[0]]), [])
+    except (OSError, csv.Error):
+        return None
+    return wandb_chart_column(cell.strip() for cell in header)
+
+
 def many_runs_columns(path: str) -> list[str]:
     """Return the columns that make the first rows of a CSV/TSV look like rows of several runs: a
     seed/run column that varies, or text that varies and repeats (env, agent; not a timestamp, which

@@ -3,8 +3,9 @@ adapter reads them: memory is bounded by the chunk, not by the file.
 
 The rule for a log's last line: a line counts once its newline is written. A last line without one
 was cut off by a run still writing, or killed; it is dropped and reported even when it parses,
-because `0.7` may be the first bytes of `0.789`. The only last line kept is one that cannot be the
-start of a longer line: a whole JSON object, whose closing brace ends it.
+because `0.7` may be the first bytes of `0.789`. The only last lines kept are those that cannot be
+the start of a longer line: a whole JSON object, whose closing brace ends it, and a CSV row whose
+closing quote ends its last column (sources.tabular says which).
 
 A line longer than the record limit (`RESULTSBOOK_MAX_RECORD_SIZE`) is skipped without being held in
 memory; bytes that are not UTF-8 are replaced by U+FFFD. Each kind of damage is reported once per

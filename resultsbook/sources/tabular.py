@@ -72,7 +72,7 @@ def read_delimited(
     reader = _TableReader(path, problems, tally, columns, delimiter, text, frozenset(missing))
     before = len(problems)
     try:
-        for batch in iter_lines(path, problems, tally):
+        for batch in iter_lines(path, problems, tally, keep_last=reader.whole_last_line):
             if reader.names is None and _binary(batch.lines):
                 problems.append(Problem(path, _BINARY, "nothing from this file"))
                 return None
@@ -180,6 +180,15 @@ class _TableReader:
                 kept.append(row)
         if kept:
             self._add_rows(kept)
+
+    def whole_last_line(self, line: str) -> bool:
+        """Tell whether a last line without its newline is a whole row nonetheless: its last cell is
+        closed by a quote and it has a cell for every column (a W&B export ends so: a cut-off line
+        ends inside a cell, or short of the last column)."""
+        if self.names is None or not line.endswith('"'):
+            return False
+        rows = list(csv.reader([line], delimiter=self.delimiter or ","))
+        return len(rows) == 1 and len(rows[0]) == len(self.names)
 
     def _add_plain(self, lines: list[str]) -> bool:
         """Add a batch of plain rows (no quotes, no blank or ragged line, no repeated header) with one
