@@ -104,6 +104,9 @@ def test_a_quoted_last_row_without_its_newline_is_kept_whole(tmp_path):
     path.write_text('"Step","a","b"\n"1","0.5","1"\n"2","0.75"')
     run, problems = read_csv(path)
     assert list(run.metrics["a"].values) == [0.5]
+    path.write_text('"Step","a","b"\n"1","0.5","1"\n"2","0.75","')  # cut after its last cell's opening quote
+    run, problems = read_csv(path)
+    assert list(run.metrics["a"].values) == [0.5] and problems == ["last line (3) is cut off (a run still writing?)"]
 
 
 def test_sparse_rows_and_tsv(tmp_path):

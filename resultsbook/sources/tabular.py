@@ -187,7 +187,10 @@ class _TableReader:
         ends inside a cell, or short of the last column)."""
         if self.names is None or not line.endswith('"'):
             return False
-        rows = list(csv.reader([line], delimiter=self.delimiter or ","))
+        try:  # strict: a line cut just after the quote that opens its last cell is no row
+            rows = list(csv.reader([line], delimiter=self.delimiter or ",", strict=True))
+        except csv.Error:
+            return False
         return len(rows) == 1 and len(rows[0]) == len(self.names)
 
     def _add_plain(self, lines: list[str]) -> bool:
