@@ -403,24 +403,24 @@ def mlflow_parent_id(provenance: str | Mapping[str, Any] | None) -> str | None:
 
 def mlflow_run_id(provenance: str | Mapping[str, Any] | None) -> str | None:
     """Return the MLflow run id a run's provenance records, if it is an MLflow run."""
-    if isinstance(provenance, str):
-        if '"mlflow"' not in provenance:
-            return None
-        provenance = json.loads(provenance)
-    mlflow = provenance.get("mlflow") if isinstance(provenance, Mapping) else None
-    found = mlflow.get("run_id") if isinstance(mlflow, Mapping) else None
-    return found if isinstance(found, str) and found else None
+    return _tracker_run_id(provenance, "mlflow") or None
 
 
 def wandb_run_id(provenance: str | Mapping[str, Any] | None) -> str | None:
     """Return the W&B run id a run's provenance (its stored JSON text, or a dict) records, if any."""
+    return _tracker_run_id(provenance, "wandb")
+
+
+def _tracker_run_id(provenance: str | Mapping[str, Any] | None, tracker: str) -> str | None:
+    """Return `provenance[tracker]["run_id"]` when it is text (the JSON is parsed only if it names the
+    tracker: most runs do not)."""
     if isinstance(provenance, str):
-        if '"wandb"' not in provenance:  # most runs: no JSON to parse
+        if f'"{tracker}"' not in provenance:
             return None
         provenance = json.loads(provenance)
-    wandb = provenance.get("wandb") if isinstance(provenance, Mapping) else None
-    found = wandb.get("run_id") if isinstance(wandb, Mapping) else None
-    return found if isinstance(found, str) else None
+    found = provenance.get(tracker) if isinstance(provenance, Mapping) else None
+    run_id = found.get("run_id") if isinstance(found, Mapping) else None
+    return run_id if isinstance(run_id, str) else None
 
 
 def _data_digests(provenance: str | Mapping[str, Any]) -> dict[str, str]:
