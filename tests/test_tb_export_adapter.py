@@ -85,6 +85,18 @@ def test_a_download_of_another_shape_is_named_with_what_it_holds(cli, tmp_path):
     assert rb.open("resultsbook.db").runs()["name"].tolist() == ["PPO_1"]
 
 
+def test_a_json_download_with_a_number_no_float_holds_is_named_and_its_run_kept(cli, tmp_path):
+    """An integer of 400 digits raised OverflowError inside the adapter: the whole run was lost to one
+    "could not be read by the tb_export adapter" line."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write_download(folder, "PPO_1", "loss", [0.5])
+    (folder / "run-PPO_1-tag-reward.json").write_text("[[1650595439.9, 2048, 1" + "0" * 400 + "]]")
+    cli("collect", "data")
+    assert "run-PPO_1-tag-reward.json: does not hold [[wall_time, step, value], ...]" in cli("problems").output
+    assert rb.open("resultsbook.db").runs()["name"].tolist() == ["PPO_1"]
+
+
 def test_a_second_download_of_one_tag_is_reported_and_left_out(cli, tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()

@@ -16,11 +16,12 @@ from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.sources import fs
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.textio import load_json_file
+from resultsbook.sources.textio import load_json_file, to_float
 
 # TensorBoard's own run names: `PPO_1` (SB3 counts the runs of an algorithm), `ppo_seed3`, `seed=3`
 _SEED_IN_NAME = re.compile(r"(?:^|[_\-])seed[_\-=]?(?P<number>\d+)$", re.IGNORECASE)
 _NUMBER_LAST = re.compile(r"[_\-](?P<number>\d+)$")
+_NON_FINITE = ("nan", "inf", "infinity")
 _SECOND_COPY = re.compile(r" \(\d+\)\.\w+$")  # what a browser names a file downloaded again
 
 
@@ -145,14 +146,13 @@ def _is_point(point: object) -> bool:
 
 
 def _number(cell: object) -> float | None:
-    """Return a JSON cell as a float: a number, or the text TensorBoard writes for NaN and infinities."""
-    if isinstance(cell, bool):
+    """Return a JSON cell as a float: a number, or the text TensorBoard writes for NaN and infinities
+    (not a bool, nor a number written as text)."""
+    if isinstance(cell, bool) or (
+        isinstance(cell, str) and cell.strip().lower().lstrip("+-") not in _NON_FINITE
+    ):
         return None
-    if isinstance(cell, (int, float)):
-        return float(cell)
-    if isinstance(cell, str) and cell.lower() in ("nan", "infinity", "-infinity", "inf", "-inf"):
-        return float(cell.lower().replace("infinity", "inf"))
-    return None
+    return to_float(cell)  # None too for an integer no float holds
 
 
 def _first_time(metrics: dict[str, Series]) -> float | None:
