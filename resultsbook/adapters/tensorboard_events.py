@@ -177,7 +177,17 @@ def _session_runs(
         problems.extend(series_problems)
         status, end_time = _status([events])
         params = flatten_params({**shared, **events.hparams})
-        runs.append(RunRecord(sub, f"{name}/{sub}", params, series, {}, status, events.first_time, end_time))
+        runs.append(
+            RunRecord(
+                key=sub,
+                name=f"{name}/{sub}",
+                params=params,
+                metrics=series,
+                status=status,
+                start_time=events.first_time,
+                end_time=end_time,
+            )
+        )
     series, series_problems = builder.build(root)
     problems.extend(series_problems)
     if series:
@@ -191,7 +201,9 @@ def _session_runs(
                 f"them as run {name!r}, without params",
             )
         )
-        runs.insert(0, RunRecord("", name, flatten_params(shared), series, {}, "unknown", own.first_time))
+        runs.insert(
+            0, RunRecord(name=name, params=flatten_params(shared), metrics=series, start_time=own.first_time)
+        )
     return tuple(runs)
 
 
