@@ -97,3 +97,24 @@ def test_a_stored_run_in_a_folder_named_in_bytes_that_are_not_utf8_keeps_its_run
         report = collect(store, [CollectRequest(str(runs))])
         assert (report.unchanged, report.updated) == (1, 0)
         assert store.run_metrics(store.runs()[0].id)[0]["n"] == 2
+
+
+def test_a_stored_run_whose_adapter_fails_on_it_keeps_what_the_store_holds(tmp_path, monkeypatch):
+    """An adapter that raises on a source (a bug, an error it did not expect) reads nothing of it:
+    the runs stored from it before stay, rather than being marked missing."""
+    from resultsbook.adapters.native import NativeAdapter
+
+    write_native_run(tmp_path / "runs" / "a", {"lr": 0.1}, curve([0.5, 0.6]))
+    request = [CollectRequest(str(tmp_path / "runs"))]
+    with Store.open(str(tmp_path / "resultsbook.db")) as store:
+        assert collect(store, request).new == 1
+        write_native_run(tmp_path / "runs" / "a", {"lr": 0.1}, curve([0.5, 0.6, 0.7]))
+
+        def broken(self, source):
+            raise RuntimeError("unexpected layout")
+
+        monkeypatch.setattr(NativeAdapter, "read", broken)
+        report = collect(store, request)
+        assert (report.unchanged, report.missing, report.problems[0].kept) == (1, 0, KEPT)
+        assert [run.name for run in store.runs()] == ["a"]
+        assert store.run_metrics(store.runs()[0].id)[0]["n"] == 2
