@@ -4,6 +4,9 @@ result.json and an events file), as github.com/ray-project/rl-experiments @ 66c7
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from resultsbook.adapters.csvlog import CsvAdapter
@@ -148,3 +151,16 @@ def test_a_ray_tune_result_json_given_to_collect_names_the_progress_csv_beside_i
     ), result.output
     read = cli("collect", str(trial / "progress.csv"), "-o", "config=params.json")
     assert "1 new" in read.output, read.output
+
+
+def test_a_trial_whose_results_are_fifos_is_answered_without_opening_them(tmp_path):
+    """The no-runs hint looked at the first bytes of the result.json it names with a plain open(): a
+    FIFO in its place blocked the collect forever."""
+    trial = tmp_path / "ray_results" / "PPO_1"
+    trial.mkdir(parents=True)
+    (trial / "params.json").write_text('{"lr": 0.1}')
+    os.mkfifo(trial / "progress.csv")
+    os.mkfifo(trial / "result.json")
+    command = [sys.executable, "-m", "resultsbook", "collect", "ray_results", "--db", "s.db"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr

@@ -633,9 +633,10 @@ def _json_object(path: str) -> bool:
     """Tell whether a .json file holds one object (one run's results), from its first character."""
     if not path.lower().endswith(".json"):
         return False
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(4096).lstrip().startswith(b"{")
+    from resultsbook.sources.fileio import iter_file_chunks  # to explain
+
+    try:  # a FIFO in its place is refused, never opened
+        return next(iter_file_chunks(path, 4096), b"").lstrip().startswith(b"{")
     except OSError:
         return False
 
