@@ -75,6 +75,9 @@ def test_an_unchanged_collect_imports_nothing_heavy(make_run, cli, tmp_path):
     assert imported == []
     # nor what only a failure needs (traceback: 3-5 ms of the 0.17 s an unchanged 10k collect takes)
     assert heavy_modules("collect", "runs", "--db", "results.db", cwd=str(tmp_path), test="m == 'traceback'") == []
+    # nor what only LaTeX, Markdown and HTML escaping need: its one line goes through the terminal's (3 ms)
+    escaping = "m in ('html', 'html.entities', 'resultsbook.render.latexchars')"
+    assert heavy_modules("collect", "runs", "--db", "results.db", cwd=str(tmp_path), test=escaping) == []
     # nor what only reading a source, a problem or a --derive rule needs: an unchanged collect reads
     # nothing, and its imports are a third of its time
     only_when_read = ("resultsbook.sources.bare", "resultsbook.sources.seed_columns", "resultsbook.sources.derive",

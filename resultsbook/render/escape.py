@@ -3,10 +3,7 @@ raw LaTeX a user gives explicitly."""
 
 from __future__ import annotations
 
-import html
 import re
-
-from resultsbook.render.latexchars import latex_char, latex_to_text
 
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -38,6 +35,8 @@ class RawLatex(str):
     latex: str
 
     def __new__(cls, latex: str, text: str | None = None) -> RawLatex:
+        from resultsbook.render.latexchars import latex_to_text
+
         self = super().__new__(cls, latex_to_text(latex) if text is None else text)
         self.latex = latex
         return self
@@ -56,6 +55,9 @@ def escape_latex(text: str) -> str:
     >>> print(escape_latex("lr_0.1 & 50% #1 {a} ± α"))
     lr\\_0.1 \\& 50\\% \\#1 \\{a\\} \\ensuremath{\\pm} \\ensuremath{\\alpha}
     """
+    # the character tables load when first needed: every command's terminal output goes through this module
+    from resultsbook.render.latexchars import latex_char
+
     if isinstance(text, RawLatex):
         return text.latex
     out: list[str] = []
@@ -71,12 +73,16 @@ def escape_latex(text: str) -> str:
 
 def escape_markdown(text: str) -> str:
     """Make text literal inside a GitHub Markdown table cell (no emphasis, links, HTML or pipes)."""
+    import html
+
     flat = " ".join(str(text).split())
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
 def escape_html(text: str) -> str:
     """Escape text for HTML element content and attribute values."""
+    import html
+
     return html.escape(str(text), quote=True)
 
 
