@@ -182,6 +182,11 @@ def test_a_snapshot_whose_columns_do_not_fit_together_walks_again(store, runs, s
     crafted = blob[:kinds_at] + (99).to_bytes(8, "little") + blob[kinds_at + 8 :]  # no adapter 99
     assert len(crafted) == len(blob) and snapshot.Snapshot.decode(blob) is not None
     assert snapshot.Snapshot.decode(crafted) is None
+    below = blob[:kinds_at] + (-1).to_bytes(8, "little", signed=True) + blob[kinds_at + 8 :]  # nor adapter -1
+    assert snapshot.Snapshot.decode(below) is None
+    counts_at = snapshot._LENGTHS.size + sum(lengths[:9])  # the tenth: how many files each source has
+    fewer = blob[:counts_at] + (-1).to_bytes(8, "little", signed=True) + blob[counts_at + 8 :]
+    assert snapshot.Snapshot.decode(fewer) is None
     assert snapshot.Snapshot.decode(blob[:-8]) is None  # cut short
     store.remember_collect_snapshot(str(runs), context, crafted)
     assert collect_runs(store, runs).unchanged == 3

@@ -94,8 +94,8 @@ class Snapshot:
             len(self.stamps) == 4 * len(self.folders)
             and len(self.paths) == len(self.signatures) == len(self.kinds) == len(self.counts) == sources
             and len(self.ids) == 2 * sources
-            and all(0 <= kind < len(self.adapters) for kind in self.kinds)
-            and all(count >= 0 for count in self.counts)
+            and (not sources or (min(self.kinds) >= 0 and max(self.kinds) < len(self.adapters)))
+            and (not sources or min(self.counts) >= 0)
             and sum(self.counts) == len(self.files)
             and len(self.versions) == 2 * len(self.files)
             and all(isinstance(name, str) for name in self.adapters)
