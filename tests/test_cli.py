@@ -880,6 +880,18 @@ def test_a_command_other_tools_have_is_answered_with_what_resultsbook_does_inste
     assert result.output.startswith(f"Error: no such command '{command}'{answer}"), result.output
 
 
+def test_an_option_of_the_command_given_before_it_says_where_it_goes(cli):
+    """A stranger on Keras CSVLogger logs (github.com/AhmedImtiazPrio/irfanet-10) typed
+    `resultsbook --db p.db collect tree/` and was asked whether they meant '--debug'."""
+    result = cli("--db", "p.db", "collect", "tree/")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: --db is an option of `resultsbook collect`, not of resultsbook: give it after the command, "
+        "`resultsbook collect --db …` (see `resultsbook collect --help`)\n"
+    )
+    assert "did you mean '--debug'" in cli("--dbx", "p.db", "runs").output
+
+
 def test_a_flag_misspelt_near_several_is_answered_with_the_one_it_starts_as(cli):
     """A stranger's `table --digit 1` (on an SB3 tree, github.com/eliamounier/Deep_RL) was answered
     `no such option '--digit'. (Did you mean one of: '--budget', '--digits', '--highlight'?)`."""
