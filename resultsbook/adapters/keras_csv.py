@@ -105,9 +105,9 @@ def _latest_training(
     epochs: np.ndarray, has_epoch: np.ndarray, path: str, problems: list[Problem]
 ) -> np.ndarray:
     """Return which rows to keep when the log starts over (`CSVLogger(append=True)` across trainings,
-    or a resume from an earlier checkpoint): as TensorBoard does at a restart, a row is dropped when
-    a later training logged its epoch again, so that each epoch comes from the training that logged
-    it last, never a splice of two."""
+    or a resume from an earlier checkpoint): as TensorBoard does at a restart, a training that starts
+    over at epoch e drops every earlier row at or past e (past the new training's end too): nothing
+    of an earlier training is kept from where a later one started over."""
     rows = np.flatnonzero(has_epoch)
     steps = epochs[rows]
     restarts = rows[1:][steps[1:] <= steps[:-1]]  # the epoch did not go up: a training started over
@@ -117,13 +117,21 @@ def _latest_training(
     order = np.arange(len(epochs))
     for row in restarts.tolist():
         keep &= (order >= row) | ~(epochs >= epochs[row])  # NaN epochs are not compared: kept
+    dropped = ~keep & has_epoch
+    last_kept, last_dropped = np.nanmax(epochs[keep & has_epoch]), np.nanmax(epochs[dropped])
+    # a last training shorter than an earlier one: its end is the run's end, which a table's last shows
+    shorter = (
+        f"; the log now ends at epoch {last_kept:g}, where an earlier training reached epoch {last_dropped:g}"
+        if last_dropped > last_kept
+        else ""
+    )
     problems.append(
         Problem(
             path,
             f"the log starts over {len(restarts)} time(s) (the first: data row {restarts[0] + 1}, epoch "
             f"{epochs[restarts[0]]:g}), as CSVLogger(append=True) writes when a training is run again",
-            f"each epoch from the training that logged it last ({int((~keep & has_epoch).sum())} earlier "
-            "row(s) dropped)",
+            f"each training from the epoch it started at, as TensorBoard keeps a restarted run "
+            f"({int(dropped.sum())} earlier row(s) at or past that epoch dropped{shorter})",
         )
     )
     return keep
