@@ -618,8 +618,8 @@ def test_a_table_naming_one_metric_twice_is_refused_with_a_derived_name_for_the_
         load_spec(str(spec))
     assert str(raised.value) == (
         "resultsbook.toml: [tables.t]: metric 'val_acc' is named twice; a table shows each metric once, so "
-        'to show it reduced two ways give the second a name of its own, [derived] val_acc_2 = "`val_acc`" '
-        "(--derived on the command line), and name that in its entry"
+        'to show it reduced two ways give the second a derived name of its own, val_acc_2 = "`val_acc`" '
+        "([derived] in resultsbook.toml), and name that in its entry"
     )
     make_run("a", {"model": "a"}, curve([0.9, 0.7], key="val_acc"))
     spec.write_text(

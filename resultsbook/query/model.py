@@ -89,8 +89,8 @@ class TableQuery:
         if twice is not None:  # a table's columns are its metrics' names: the second would hide the first
             raise QueryError(
                 f"metric {twice!r} is named twice; a table shows each metric once, so to show it "
-                f"reduced two ways give the second a name of its own, [derived] {_plain(twice)}_2 = "
-                f'"`{twice}`" (--derived on the command line), and name that in its entry'
+                f"reduced two ways give the second a derived name of its own, {_plain(twice)}_2 = "
+                f'"`{twice}`" ([derived] in resultsbook.toml), and name that in its entry'
             )
 
 
