@@ -142,3 +142,25 @@ def test_a_log_keras_appended_a_second_training_to_is_that_training(root):
             "at or past that epoch dropped; the log now ends at epoch 1, where an earlier training reached epoch 2)",
         )
     ]
+
+
+def test_csvlogger_logs_of_their_own_names_beside_a_training_log_are_named_as_left_unread(tmp_path):
+    """irfanet-10 holds training.log beside training_191017.log, training_logs191017(2).log, ...: a
+    collect read training.log alone and said nothing of the eight others."""
+    header = "epoch,acc,loss,val_acc,val_loss\n0,0.5,1.0,0.6,0.9\n"
+    for name in ("training.log", "training_191017.log", "training_logs191017(2).log"):
+        (tmp_path / name).write_text(header)
+    (tmp_path / "stdout.log").write_text("Epoch 1/50\n")  # a text log beside them: not counted
+    found = read_tree(tmp_path)
+    assert sorted(found) == ["training.log"]
+    assert [(p.message, p.kept) for p in found["training.log"][1]] == [
+        (
+            "2 .log file(s) beside it are Keras CSVLogger logs too (e.g. 'training_191017.log'), which "
+            "resultsbook reads only by a usual name such as training.log; collect with adapter='keras_csv' "
+            "to read them as well",
+            "this file's run alone",
+        )
+    ]
+    named = read_tree(tmp_path, adapter="keras_csv")  # every file read: nothing left to say
+    assert sorted(named) == ["training.log", "training_191017.log", "training_logs191017(2).log"]
+    assert all(problems == [] for _, problems, _ in named.values())

@@ -561,9 +561,9 @@ def _read_keras() -> str:
 
 def _keras_log(root: str, relative: str) -> bool:
     """Tell whether a path (relative to a local root) is a Keras CSVLogger file."""
-    from resultsbook.sources.hints import keras_csv_header  # only to explain
+    from resultsbook.adapters.keras_csv import starts_as_csvlogger  # only to explain
 
-    return "://" not in root and keras_csv_header(os.path.join(root, relative))
+    return "://" not in root and starts_as_csvlogger(os.path.join(root, relative))
 
 
 _WRITE_THEM_OUT = (

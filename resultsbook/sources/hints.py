@@ -155,22 +155,12 @@ def keras_logs(root: str) -> tuple[str, str] | None:
     """Return how many `.log` files a local folder holds and one of them (relative to root), when that
     one is a Keras CSVLogger file (`training_logs191017(2).log`), which no adapter claims by such a
     name; None otherwise."""
+    from resultsbook.adapters.keras_csv import starts_as_csvlogger  # only to explain
+
     logs = _look(root).logs
-    if not logs or not keras_csv_header(os.path.join(root, logs[0])):
+    if not logs or not starts_as_csvlogger(os.path.join(root, logs[0])):
         return None
     return str(len(logs)), logs[0].replace(os.sep, "/")
-
-
-def keras_csv_header(path: str) -> bool:
-    """Tell whether a file's first line is a CSVLogger header (`epoch,acc,loss,...`), from its first bytes."""
-    from resultsbook.sources.fileio import iter_file_chunks
-
-    try:  # a FIFO in its place is refused, never opened
-        head = next(iter_file_chunks(path, 4096), b"")
-    except OSError:
-        return False
-    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip()
-    return re.match(rb"epoch[,;\t|]", first) is not None
 
 
 def _settings(name: str) -> bool:
