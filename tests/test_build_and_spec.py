@@ -595,3 +595,37 @@ def test_an_unquoted_dotted_key_in_a_where_table_is_the_dotted_param(tmp_path, m
     assert not report.failed
     text = (tmp_path / "t.md").read_text()
     assert "0.705" in text and "0.805" in text and "0.505" not in text
+
+
+def test_a_table_naming_one_metric_twice_is_refused_with_a_derived_name_for_the_second(tmp_path, make_run):
+    """irfanet-10's Keras logs: `metrics = [{ name = "val_acc", reduce = "max", label = "Best" },
+    { name = "val_acc", reduce = "last", label = "Last" }]` built one column, labelled Best, of the
+    last values, and the note said `per run: last, max`."""
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(
+        textwrap.dedent("""
+        [[sources]]
+        path = "runs"
+
+        [tables.t]
+        metrics = [{ name = "val_acc", reduce = "max", label = "Best" },
+                   { name = "val_acc", reduce = "last", label = "Last" }]
+        rows = ["model"]
+        outputs = ["t.md"]
+        """)
+    )
+    with pytest.raises(SpecError) as raised:
+        load_spec(str(spec))
+    assert str(raised.value) == (
+        "resultsbook.toml: [tables.t]: metric 'val_acc' is named twice; a table shows each metric once, so "
+        'to show it reduced two ways give the second a derived name of its own, val_acc_2 = "`val_acc`" '
+        "([derived] in resultsbook.toml), and name that in its entry"
+    )
+    make_run("a", {"model": "a"}, curve([0.9, 0.7], key="val_acc"))
+    spec.write_text(
+        spec.read_text().replace('name = "val_acc", reduce = "last"', 'name = "val_acc_2", reduce = "last"')
+        + '\n[derived]\nval_acc_2 = "`val_acc`"\n'
+    )
+    run_build(tmp_path)
+    table = (tmp_path / "t.md").read_text()
+    assert table.index("Best") < table.index("Last") and table.index("0.900") < table.index("0.700"), table

@@ -261,6 +261,33 @@ def test_an_mlflow_sqlite_projects_artifact_tree_or_uri_says_to_collect_its_mlfl
     assert cli("collect", "mlflow.db").exit_code == 0
 
 
+def test_keras_csvlogger_files_of_names_of_their_own_are_answered_with_the_keras_adapter(cli, tmp_path):
+    """irfanet-10 keeps its CSVLogger logs as training_logs191017(2).log, ...: `collect` said only to
+    name the format with --adapter, and `--pattern` that no installed adapter reads them."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for name in ("training_logs191017(2).log", "training_logs191017(3).log"):
+        (logs / name).write_text("epoch,acc,loss,val_acc,val_loss\n0,0.5,1.0,0.6,0.9\n")
+    keras = (
+        "they are Keras CSVLogger logs (a header starting with 'epoch'): --adapter keras_csv reads them under "
+        "any name, one run per file; the store was left as it was\n"
+    )
+    found = cli("collect", "logs")
+    assert found.exit_code == 1
+    assert found.output == (
+        "Error: no runs found under logs (every installed adapter, no --pattern); it holds 2 .log file(s) "
+        "(e.g. training_logs191017(2).log) that no adapter claims by name; " + keras
+    )
+    matched = cli("collect", "logs", "--pattern", "training_logs{date}({rep}).log")
+    assert matched.exit_code == 1
+    assert matched.output == (
+        "Error: no runs found under logs; 2 path(s) match --pattern 'training_logs{date}({rep}).log' but no "
+        "adapter claims them by name (e.g. 'training_logs191017(2).log'); " + keras
+    )
+    (logs / "training_logs191017(2).log").write_text("2017-10-19 12:00 started\n")  # a text log: no hint
+    assert "keras_csv" not in cli("collect", "logs").output
+
+
 def test_a_tree_no_adapter_claims_says_which_log_files_it_holds_and_the_pattern_to_read_them(cli, tmp_path):
     for algo, seed in [("bcq", 0), ("bcq", 1), ("cql", 0)]:
         run = tmp_path / "runs" / algo / f"{algo}_{seed}"
@@ -878,6 +905,18 @@ def test_a_command_other_tools_have_is_answered_with_what_resultsbook_does_inste
     result = cli(command)
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: no such command '{command}'{answer}"), result.output
+
+
+def test_an_option_of_the_command_given_before_it_says_where_it_goes(cli):
+    """A stranger on Keras CSVLogger logs (github.com/AhmedImtiazPrio/irfanet-10) typed
+    `resultsbook --db p.db collect tree/` and was asked whether they meant '--debug'."""
+    result = cli("--db", "p.db", "collect", "tree/")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: --db is an option of `resultsbook collect`, not of resultsbook: give it after the command, "
+        "`resultsbook collect --db …` (see `resultsbook collect --help`)\n"
+    )
+    assert "did you mean '--debug'" in cli("--dbx", "p.db", "runs").output
 
 
 def test_a_flag_misspelt_near_several_is_answered_with_the_one_it_starts_as(cli):

@@ -141,6 +141,29 @@ def test_runs_named_like_a_patterns_files_that_it_does_not_match_are_reported(tm
     assert wide.problems == ()
 
 
+def test_keras_logs_a_pattern_of_fields_in_the_file_name_leaves_out_are_reported(tmp_path, store):
+    # irfanet-10's shape: CSVLogger files side by side, a repeat's number only in some names
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("training_logs191017(2).log", "training_logs191017(3).log", "training_logs211017.log"):
+        (root / name).write_text("epoch,acc,loss,val_acc,val_loss\n0,0.5,1.0,0.6,0.9\n")
+    pattern = "training_logs{date}({rep}).log"
+    report = collect(store, [CollectRequest(str(root), pattern=pattern, adapter="keras_csv")])
+    assert report.new == 2
+    assert [p.message for p in report.problems] == [
+        f"1 path(s) named like those pattern={pattern!r} matches do not match it "
+        "(the first: 'training_logs211017.log'); their runs were not collected: widen the pattern"
+    ]
+
+
+def test_a_last_part_of_fields_is_named_like_by_its_leading_text_and_extension():
+    keras = compile_pattern("training_logs{date}({rep}).log")
+    assert keras.near_miss("training_logs211017.log")
+    assert not keras.near_miss("training.log") and not keras.near_miss("training_logs211017.csv")
+    assert not keras.near_miss("old/training_logs211017.log")  # another depth
+    assert not compile_pattern("{model}_{seed}.csv").near_miss("notes.csv")  # no leading text
+
+
 def test_a_patterns_last_part_names_files_only_with_some_literal_text():
     assert not compile_pattern("{model}_{seed}").near_miss("mlp_3")  # no file name to go by
     fixed = compile_pattern("{algo}/{seed}/report.json")

@@ -497,6 +497,22 @@ def test_scores_per_task_are_one_run_per_task_and_position(tmp_path):
     assert [p.message for p in partial.problems] == ["1 task(s) have no score: Alien"]
 
 
+def test_a_keras_history_dump_is_one_run_of_curves_not_scores_per_task(tmp_path):
+    """`json.dump(model.fit(...).history)` per model and seed, read by --pattern: records took each
+    metric for a task and each epoch for a run (4 metrics x 33 epochs: 132 runs of a metric 'score')."""
+    path = tmp_path / "history.json"
+    history = {"loss": [1.0, 0.6, 0.5], "accuracy": [0.5, 0.7, 0.8], "val_loss": [1.1, 0.7, 0.9]}
+    path.write_text(json.dumps(history))
+    result = read_records(path)
+    assert len(result.runs) == 1 and result.problems == ()
+    curves = result.runs[0].metrics
+    assert sorted(curves) == ["accuracy", "loss", "val_loss"]
+    assert list(curves["val_loss"].steps) == [0, 1, 2]  # the 0-based epoch, as CSVLogger writes it
+    assert curves["val_loss"].values.tolist() == [1.1, 0.7, 0.9]
+    path.write_text(json.dumps({"loss": [0.5, 0.4], "Pong": [19.3]}))  # lists of other lengths: scores
+    assert len(read_records(path).runs) == 3
+
+
 def test_an_object_of_one_run_is_no_records_file_and_says_to_read_it_with_onefile(tmp_path):
     """ML-PWS's `neuron_<k>/pws_estimate.json` (and `parameters.json`), picked by --pattern: records took
     their first list, of numbers (`"neurons": [0]`, `"ar_coeffs"`), for the records, and said only `record

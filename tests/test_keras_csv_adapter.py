@@ -90,8 +90,31 @@ def test_a_log_appended_to_by_a_new_training_keeps_each_epoch_from_the_training_
         (
             "the log starts over 2 time(s) (the first: data row 7, epoch 0), as CSVLogger(append=True) "
             "writes when a training is run again",
-            "each epoch from the training that logged it last (7 earlier row(s) dropped)",
+            "each training from the epoch it started at, as TensorBoard keeps a restarted run (7 earlier row(s) "
+            "at or past that epoch dropped; the log now ends at epoch 3, where an earlier training reached epoch 5)",
         )
+    ]
+
+
+def test_a_long_training_followed_by_a_short_retry_says_the_log_now_ends_at_the_retrys_end(tmp_path):
+    """irfanet-10's training_logs221017.log: 133 epochs, then retries of 4, 5 and 9 epochs appended;
+    the note said `each epoch from the training that logged it last`, as if epochs 9-132 were kept."""
+    rows = ["epoch,acc,loss,val_acc,val_loss"]
+    for length in (6, 2, 3):  # a training of epochs 0-5, then two short retries from epoch 0
+        rows += [f"{epoch},0.9,0.1,{0.5 + epoch / 100},0.4" for epoch in range(length)]
+    (tmp_path / "training.log").write_text("\n".join(rows) + "\n")
+    run, problems, _ = read_tree(tmp_path)["training.log"]
+    assert list(run.metrics["val_acc"].steps) == [0, 1, 2]
+    assert [p.kept for p in problems] == [
+        "each training from the epoch it started at, as TensorBoard keeps a restarted run (8 earlier row(s) "
+        "at or past that epoch dropped; the log now ends at epoch 2, where an earlier training reached epoch 5)"
+    ]
+    longer = ["epoch,loss", "0,3", "1,2", "0,3", "1,2", "2,1"]  # run again, longer: nothing of the first past it
+    (tmp_path / "training.log").write_text("\n".join(longer) + "\n")
+    _, problems, _ = read_tree(tmp_path)["training.log"]
+    assert [p.kept for p in problems] == [
+        "each training from the epoch it started at, as TensorBoard keeps a restarted run (2 earlier row(s) "
+        "at or past that epoch dropped)"
     ]
 
 
@@ -115,6 +138,29 @@ def test_a_log_keras_appended_a_second_training_to_is_that_training(root):
         (
             "the log starts over 1 time(s) (the first: data row 4, epoch 0), as CSVLogger(append=True) "
             "writes when a training is run again",
-            "each epoch from the training that logged it last (3 earlier row(s) dropped)",
+            "each training from the epoch it started at, as TensorBoard keeps a restarted run (3 earlier row(s) "
+            "at or past that epoch dropped; the log now ends at epoch 1, where an earlier training reached epoch 2)",
         )
     ]
+
+
+def test_csvlogger_logs_of_their_own_names_beside_a_training_log_are_named_as_left_unread(tmp_path):
+    """irfanet-10 holds training.log beside training_191017.log, training_logs191017(2).log, ...: a
+    collect read training.log alone and said nothing of the eight others."""
+    header = "epoch,acc,loss,val_acc,val_loss\n0,0.5,1.0,0.6,0.9\n"
+    for name in ("training.log", "training_191017.log", "training_logs191017(2).log"):
+        (tmp_path / name).write_text(header)
+    (tmp_path / "stdout.log").write_text("Epoch 1/50\n")  # a text log beside them: not counted
+    found = read_tree(tmp_path)
+    assert sorted(found) == ["training.log"]
+    assert [(p.message, p.kept) for p in found["training.log"][1]] == [
+        (
+            "2 .log file(s) beside it are Keras CSVLogger logs too (e.g. 'training_191017.log'), which "
+            "resultsbook reads only by a usual name such as training.log; collect with adapter='keras_csv' "
+            "to read them as well",
+            "this file's run alone",
+        )
+    ]
+    named = read_tree(tmp_path, adapter="keras_csv")  # every file read: nothing left to say
+    assert sorted(named) == ["training.log", "training_191017.log", "training_logs191017(2).log"]
+    assert all(problems == [] for _, problems, _ in named.values())

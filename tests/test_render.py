@@ -130,6 +130,18 @@ def test_a_table_of_one_run_per_cell_names_no_spread_it_does_not_print(make_run,
     assert "pm" not in latex and "std" not in latex
 
 
+def test_a_table_whose_cells_hold_one_value_or_none_names_no_spread(make_run, store, tmp_path):
+    """irfanet-10's Keras logs, `--reduce 'at(13)'` past one run's last epoch: cells of one value and
+    one empty cell were noted `Mean ± std (ddof = 1) over n = 0–1 runs`, a std no cell shows."""
+    make_run("a", {"model": "a"}, curve([0.7, 0.8], key="acc"))
+    make_run("b", {"model": "b"}, curve([0.6], key="acc"))  # stopped before step 2
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("acc", reduce="at(2)"),), rows=("model",))
+    table = aggregate(store, query)
+    assert "Mean over n = 0–1 runs; per run: at(2)." in render_table(table, "terminal", TableFormat())
+    assert "std" not in render_table(table, "latex", TableFormat())
+
+
 def test_the_note_and_the_duplicate_mark_name_the_replicate_key_in_use(make_run, store, tmp_path):
     lines = _note_of(make_run, store, tmp_path, [3, 3, 4], replicate=("random_state",))
     assert "§ several runs share one replicate (random_state) (1 cell)" in lines

@@ -7,11 +7,14 @@ commonly give it (`training.log`, `history.csv`, ...), and checks the header bef
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Sequence
 
 import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.sources.fileio import iter_file_chunks
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import holds_no_row, read_delimited
 from resultsbook.voice import option
@@ -53,7 +56,11 @@ class KerasCsvAdapter(Adapter):
             names = sorted(folder.files & COMMON_NAMES)
         if not names:
             return None
-        return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+        sources = [self.source(folder.file(n), [folder.file(n)]) for n in names]
+        if not forced:  # .log files beside it, CSVLogger's maybe, are left unread: its read says so
+            beside = sorted(n for n in folder.files - COMMON_NAMES if n.lower().endswith(".log"))
+            sources[0] = self.source(sources[0].path, [sources[0].path, *map(folder.file, beside)])
+        return Claim(tuple(sources), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read a file matched by a path pattern, when this adapter was asked for by name."""
@@ -98,16 +105,43 @@ class KerasCsvAdapter(Adapter):
         series, series_problems = builder.build(path)
         problems.extend(series_problems)
         name = f"{os.path.basename(os.path.dirname(os.path.abspath(path)))}/{os.path.basename(path)}"
+        _note_unread_logs_beside(path, source.files[1:], problems)
         return ReadResult((RunRecord(name=name, metrics=series),), tuple(problems))
+
+
+def _note_unread_logs_beside(path: str, beside: Sequence[str], problems: list[Problem]) -> None:
+    """Say which .log files beside a log read by its usual name are CSVLogger logs left unread
+    (irfanet-10's training_logs191017(2).log, ... beside its training.log)."""
+    unread = [other for other in beside if starts_as_csvlogger(other)]
+    if unread:
+        problems.append(
+            Problem(
+                path,
+                f"{len(unread)} .log file(s) beside it are Keras CSVLogger logs too (e.g. "
+                f"{os.path.basename(unread[0])!r}), which resultsbook reads only by a usual name such as "
+                f"training.log; collect with {option('adapter', 'keras_csv')} to read them as well",
+                "this file's run alone",
+            )
+        )
+
+
+def starts_as_csvlogger(path: str) -> bool:
+    """Tell whether a file's first line is a CSVLogger header (`epoch,acc,loss,...`), from its first bytes."""
+    try:  # a FIFO in its place is refused, never opened
+        head = next(iter_file_chunks(path, 4096), b"")
+    except OSError:
+        return False
+    first = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip()
+    return re.match(rb"epoch[,;\t|]", first) is not None
 
 
 def _latest_training(
     epochs: np.ndarray, has_epoch: np.ndarray, path: str, problems: list[Problem]
 ) -> np.ndarray:
     """Return which rows to keep when the log starts over (`CSVLogger(append=True)` across trainings,
-    or a resume from an earlier checkpoint): as TensorBoard does at a restart, a row is dropped when
-    a later training logged its epoch again, so that each epoch comes from the training that logged
-    it last, never a splice of two."""
+    or a resume from an earlier checkpoint): as TensorBoard does at a restart, a training that starts
+    over at epoch e drops every earlier row at or past e (past the new training's end too): nothing
+    of an earlier training is kept from where a later one started over."""
     rows = np.flatnonzero(has_epoch)
     steps = epochs[rows]
     restarts = rows[1:][steps[1:] <= steps[:-1]]  # the epoch did not go up: a training started over
@@ -117,13 +151,21 @@ def _latest_training(
     order = np.arange(len(epochs))
     for row in restarts.tolist():
         keep &= (order >= row) | ~(epochs >= epochs[row])  # NaN epochs are not compared: kept
+    dropped = ~keep & has_epoch
+    last_kept, last_dropped = np.nanmax(epochs[keep & has_epoch]), np.nanmax(epochs[dropped])
+    # a last training shorter than an earlier one: its end is the run's end, which a table's last shows
+    shorter = (
+        f"; the log now ends at epoch {last_kept:g}, where an earlier training reached epoch {last_dropped:g}"
+        if last_dropped > last_kept
+        else ""
+    )
     problems.append(
         Problem(
             path,
             f"the log starts over {len(restarts)} time(s) (the first: data row {restarts[0] + 1}, epoch "
             f"{epochs[restarts[0]]:g}), as CSVLogger(append=True) writes when a training is run again",
-            f"each epoch from the training that logged it last ({int((~keep & has_epoch).sum())} earlier "
-            "row(s) dropped)",
+            f"each training from the epoch it started at, as TensorBoard keeps a restarted run "
+            f"({int(dropped.sum())} earlier row(s) at or past that epoch dropped{shorter})",
         )
     )
     return keep

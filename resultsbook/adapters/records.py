@@ -1,7 +1,8 @@
 """Result files that hold many runs: a JSON list, JSON Lines or CSV with one record per run
 (or per run and step); a record may carry a whole curve as a list of numbers. A JSON object of
 scores per task, `{"Pong": [14.6, 12.1, ...], ...}` (benchmark results as published), is one run
-per task and position: params `task` and `run` (its index from 0), metric `score`.
+per task and position: params `task` and `run` (its index from 0), metric `score`; a Keras History
+dump, `{"loss": [...], "val_loss": [...]}` of one length, is one run with a curve per metric.
 
 A field's kind is decided over the whole file, never value by value: a field holding any decimal
 number is a metric in every record (so the score 510 beside 368.7 stays a score); a field of text,
@@ -44,7 +45,8 @@ class RecordsAdapter(Adapter):
     #    a -o step no record has reads nothing
     # 5: a `round` field (Flower's rounds) is the step, not a metric
     # 6: a W&B runs table's row is a run named by its Name, with its State; its bookkeeping is no param
-    reading_version = 6
+    # 7: a Keras History dump ({"loss": [...], ...}) is one run of curves, not scores per task
+    reading_version = 7
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -204,6 +206,9 @@ class RecordsAdapter(Adapter):
         data = load_json_file(path, problems, limit=DOCUMENT)
         if data is None:
             return
+        if isinstance(data, Mapping) and not self.config.get("records") and is_keras_history(data):
+            yield data  # one run: a curve per metric, its positions the 0-based epochs (as CSVLogger's)
+            return
         if isinstance(data, Mapping) and not self.config.get("records") and is_task_scores(data):
             self._task_scores = True
             empty = sorted(str(task) for task, scores in data.items() if scores == [])
@@ -295,6 +300,13 @@ def is_task_scores(data: Mapping[str, Any]) -> bool:
         (isinstance(v, list) and all(number(x) for x in v)) or (number(v) and v is not None) for v in values
     )
     return shaped and any(v != [] for v in values)
+
+
+def is_keras_history(data: Mapping[str, Any]) -> bool:
+    """Tell whether a JSON object is a Keras History dump (`json.dump(model.fit(...).history)`): a
+    list of numbers per metric, `loss` among them, each one value per epoch; not scores per task."""
+    lengths = {len(value) if isinstance(value, list) else -1 for value in data.values()}
+    return "loss" in data and len(lengths) == 1 and min(lengths) > 0 and is_task_scores(data)
 
 
 def decimal_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:

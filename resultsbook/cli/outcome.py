@@ -159,7 +159,7 @@ def failure_of(error: BaseException, debug: bool = False, command: str | None = 
     if isinstance(error, ResultsbookError):
         return Failure(error.kind, KIND_CODES.get(error.kind, EXIT_USAGE), str(error))
     if isinstance(error, click.UsageError):
-        return Failure("usage", EXIT_USAGE, usage_message(error))
+        return Failure("usage", EXIT_USAGE, usage_message(error, command))
     if isinstance(error, click.ClickException):
         return Failure("usage", error.exit_code or EXIT_USAGE, error.format_message())
     left = _LEFT_BY.get(command or "", _WHOLE)
@@ -247,9 +247,13 @@ MISSING_HINTS = {
 VALUE_SYNONYMS = {"md": "markdown", "tex": "latex", "txt": "terminal", "text": "terminal", "yml": "yaml"}
 
 
-def usage_message(error: Any) -> str:
-    """Return click's usage error as one line that ends with where to look."""
+def usage_message(error: Any, command_named: str | None = None) -> str:
+    """Return click's usage error as one line that ends with where to look; `command_named` is the
+    command the line names, whose option given before it (`resultsbook --db x.db runs`) is placed."""
     message = " ".join(error.format_message().split())
+    placed = _option_before_command(error, command_named)
+    if placed is not None:
+        return placed
     missing = getattr(getattr(error, "param", None), "name", None) if _is_missing(error) else None
     if missing in MISSING_HINTS:
         message = f"{message.rstrip('.')}: {MISSING_HINTS[missing]}"
@@ -275,6 +279,26 @@ def usage_message(error: Any) -> str:
     message = message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message
     command = context.command_path if context is not None else "resultsbook"
     return f"{message.rstrip('.')} (see `{command} --help`)"
+
+
+def _option_before_command(error: Any, command_named: str | None) -> str | None:
+    """Return where an option of the command goes when it was given before the command's name
+    (click answers `resultsbook --db x.db collect` with `no such option '--db'; did you mean
+    '--debug'?`), or None."""
+    import click
+
+    context = getattr(error, "ctx", None)
+    group = getattr(context, "command", None)
+    flag = str(getattr(error, "option_name", ""))
+    if not isinstance(error, click.NoSuchOption) or not isinstance(group, click.Group) or not command_named:
+        return None
+    command = group.commands.get(command_named)
+    if command is None or not any(flag in getattr(param, "opts", ()) for param in command.params):
+        return None
+    return (
+        f"{flag} is an option of `resultsbook {command_named}`, not of resultsbook: give it after the "
+        f"command, `resultsbook {command_named} {flag} …` (see `resultsbook {command_named} --help`)"
+    )
 
 
 def _one_option_meant(message: str) -> str:

@@ -84,6 +84,19 @@ class TableQuery:
             )
         if self.min_replicates < 0:
             raise QueryError(f"min_replicates = {self.min_replicates} must be 0 or more")
+        names = [metric.name for metric in self.metrics]
+        twice = next((name for index, name in enumerate(names) if name in names[:index]), None)
+        if twice is not None:  # a table's columns are its metrics' names: the second would hide the first
+            raise QueryError(
+                f"metric {twice!r} is named twice; a table shows each metric once, so to show it "
+                f"reduced two ways give the second a derived name of its own, {_plain(twice)}_2 = "
+                f'"`{twice}`" ([derived] in resultsbook.toml), and name that in its entry'
+            )
+
+
+def _plain(name: str) -> str:
+    """Return a metric's name as an identifier a derived metric can have (`val/acc`: `val_acc`)."""
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
 
 
 @dataclass(frozen=True)

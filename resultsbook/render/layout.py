@@ -582,7 +582,7 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
     counts = sorted({int(c.stats["n"]) for c in table.cells.values()})
     n_text = n_range(counts)
     what = CENTER_NAMES[fmt.center]
-    spread = fmt.spread if counts != [1] else None  # a cell of one value prints its centre alone
+    spread = fmt.spread if counts[-1:] >= [2] else None  # a cell of one value (or none): its centre alone
     if spread in ("std", "sem"):
         what += f" ± {SPREAD_NAMES[spread]} (ddof = {query.ddof})"
     elif spread in BOOTSTRAPS:

@@ -491,6 +491,8 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
             fix = f"point {option('pattern')} at the files it reads, or name another adapter{see}"
         elif _data_file(log.unread):  # pickles, tensors: no adapter to name
             unread, fix = "no installed adapter reads their format", _WRITE_THEM_OUT
+        elif _keras_log(request.path, log.unread):
+            unread, fix = "no adapter claims them by name", _read_keras()
         else:
             unread, fix = "no installed adapter reads them", f"name the format with {option('adapter')}{see}"
         return (
@@ -549,6 +551,21 @@ def _meant_pattern(text: str, log: SearchLog) -> str:
     return f" (did you mean {option('pattern', meant)}?)"
 
 
+def _read_keras() -> str:
+    """Say how CSVLogger files of names of their own are read (keras_csv claims only the usual ones)."""
+    return (
+        f"they are Keras CSVLogger logs (a header starting with 'epoch'): {option('adapter', 'keras_csv')} "
+        "reads them under any name, one run per file"
+    )
+
+
+def _keras_log(root: str, relative: str) -> bool:
+    """Tell whether a path (relative to a local root) is a Keras CSVLogger file."""
+    from resultsbook.adapters.keras_csv import starts_as_csvlogger  # only to explain
+
+    return "://" not in root and starts_as_csvlogger(os.path.join(root, relative))
+
+
 _WRITE_THEM_OUT = (
     "write them out as CSV (one row per step) or JSON and collect those, or read them with an adapter "
     "of your own (see writing-an-adapter in the documentation)"
@@ -559,6 +576,7 @@ def _log_files_hint(root: str) -> str:
     """Say which log files a folder holds that no adapter claimed, and the pattern to read them."""
     from resultsbook.sources.hints import (  # only to explain
         common_log_file,
+        keras_logs,
         log_file_paths,
         many_runs_columns,
         name_parts_pattern,
@@ -571,6 +589,11 @@ def _log_files_hint(root: str) -> str:
     if "://" in root or not os.path.isdir(root):
         return ""
     found = common_log_file(root)
+    keras = keras_logs(root) if found is None else None
+    if keras is not None:
+        count, example = keras
+        unclaimed = f"it holds {count} .log file(s) (e.g. {example}) that no adapter claims by name"
+        return f"{unclaimed}; {_read_keras()}"
     if found is None:
         data = unread_data_file(root)
         if data is None:

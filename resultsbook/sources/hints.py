@@ -117,6 +117,7 @@ class _Look:
         self.suffixes: Counter[str] = Counter()
         self.data: Counter[str] = Counter()
         self.data_examples: dict[str, str] = {}
+        self.logs: list[str] = []  # `.log` files: text logs, or Keras CSVLogger files named so
         self.stopped = False
 
     def counted(self, count: int) -> str:
@@ -142,10 +143,24 @@ def _look(root: str) -> _Look:
             elif suffix in DATA_SUFFIXES:
                 looked.data[suffix] += 1
                 looked.data_examples.setdefault(suffix, relative)
+            elif suffix == ".log":
+                looked.logs.append(relative)
         if seen >= _MOST_ENTRIES:
             looked.stopped = True
             break
     return looked
+
+
+def keras_logs(root: str) -> tuple[str, str] | None:
+    """Return how many `.log` files a local folder holds and one of them (relative to root), when that
+    one is a Keras CSVLogger file (`training_logs191017(2).log`), which no adapter claims by such a
+    name; None otherwise."""
+    from resultsbook.adapters.keras_csv import starts_as_csvlogger  # only to explain
+
+    logs = _look(root).logs
+    if not logs or not starts_as_csvlogger(os.path.join(root, logs[0])):
+        return None
+    return str(len(logs)), logs[0].replace(os.sep, "/")
 
 
 def _settings(name: str) -> bool:

@@ -24,13 +24,33 @@ class PathPattern:
 
     def near_miss(self, relative_path: str) -> bool:
         """Tell whether a path the pattern did not match is named like what it matches: its last part
-        matches the pattern's, at the pattern's depth (a run the pattern may leave out by mistake).
-        Never for a pattern of open depth (`**`, a field's own regex): it may leave paths out on
-        purpose (TabM's `{phase}/{_:\\d+}/report.json` skips each tuning's own report.json)."""
-        last = self._last_part
-        if last is None or relative_path.count("/") + 1 != self.depth:
+        matches the pattern's, or begins and ends as a last part of fields does (`training_logs{date}
+        ({rep}).log` over `training_logs211017.log`), at the pattern's depth (a run the pattern may
+        leave out by mistake). Never for a pattern of open depth (`**`, a field's own regex): it may
+        leave paths out on purpose (TabM's `{phase}/{_:\\d+}/report.json` skips each tuning's own
+        report.json)."""
+        if self.depth is None or relative_path.count("/") + 1 != self.depth:
             return False
-        return last.match(relative_path.rsplit("/", 1)[-1]) is not None
+        name = relative_path.rsplit("/", 1)[-1]
+        if self._last_part is not None and self._last_part.match(name) is not None:
+            return True
+        ends = self._last_name_ends
+        return ends is not None and name.startswith(ends[0]) and name.endswith(ends[1])
+
+    @functools.cached_property
+    def _last_name_ends(self) -> tuple[str, str] | None:
+        """The text before the first field of a last part that names files by fields, and its file
+        extension (`training_logs{date}({rep}).log`: 'training_logs', '.log'), when both are plain
+        text and the first is at least 3 characters: `training_logs211017.log` is named like it."""
+        last = self.text.strip().strip("/").rsplit("/", 1)[-1]
+        fields = list(_FIELD.finditer(last))
+        if not fields:
+            return None
+        prefix, tail = last[: fields[0].start()], last[fields[-1].end() :]
+        extension = tail[tail.rfind(".") :] if "." in tail else ""
+        if len(prefix) < 3 or len(extension) < 2 or any(c in prefix + extension for c in "*?["):
+            return None
+        return prefix, extension
 
     @functools.cached_property
     def _last_part(self) -> PathPattern | None:
