@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from resultsbook.adapters import MONITOR_FILE
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.tensorboard_events import EVENTS_MARK, read_event_files
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
@@ -27,7 +28,6 @@ from resultsbook.sources.yamlio import read_yaml_file
 from resultsbook.voice import option
 
 EVALUATIONS_FILE = "evaluations.npz"
-MONITOR_FILE = re.compile(r"(.*\.)?monitor\.csv")
 ARGS_FILE, CONFIG_FILE, COMMAND_FILE = "args.yml", "config.yml", "command.txt"
 BEST_MODEL = "best_model.zip"
 CHECKPOINT = re.compile(r".*_\d+_steps\.zip")  # CheckpointCallback's rl_model_10000_steps.zip
@@ -57,10 +57,15 @@ class Sb3Adapter(Adapter):
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding EvalCallback's evaluations.npz, with its Monitor files and the zoo's
-        `<env>/` folder of arguments and hyperparameters."""
-        if EVALUATIONS_FILE not in folder.files:
+        `<env>/` folder of arguments and hyperparameters; or a folder of Monitor files alone (one run,
+        its environments' episodes together, as SB3's `load_results` reads them)."""
+        if EVALUATIONS_FILE in folder.files:
+            return Claim((self.source(folder.path, _run_files(folder.path, folder.files, folder.dirs)),))
+        if not any(MONITOR_FILE.fullmatch(name) for name in folder.files):
             return None
-        return Claim((self.source(folder.path, _run_files(folder.path, folder.files, folder.dirs)),))
+        # the folders below may hold runs of their own (another training's Monitor files, PPO_1/)
+        files = _run_files(folder.path, folder.files, folder.dirs, tensorboard=False)
+        return Claim((self.source(folder.path, files),), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read the run folder of an evaluations.npz matched by a path pattern."""
@@ -79,8 +84,10 @@ class Sb3Adapter(Adapter):
         builder = SeriesBuilder()
         evaluated = _read_evaluations(files.get(EVALUATIONS_FILE), builder, problems)
         monitors = sorted(path for name, path in files.items() if MONITOR_FILE.fullmatch(name))
-        start, end = _read_monitors(monitors, builder, problems)
+        start, end, episodes = _read_monitors(monitors, builder, problems)
         logged, first_time = _read_tensorboard(source.path, files, evaluated, builder, problems)
+        if EVALUATIONS_FILE not in files and not episodes and first_time is None:
+            return ReadResult((), tuple(problems))  # a `monitor.csv` of another program: no run of SB3
         series, series_problems = builder.build(source.path)
         problems.extend(series_problems)
         params, provenance = _read_settings(files, problems)
@@ -109,9 +116,12 @@ def _is_final_model(name: str, settings: str | None) -> bool:
     return name.endswith(".zip") and name != BEST_MODEL and not CHECKPOINT.fullmatch(name)
 
 
-def _run_files(path: str, files: frozenset[str], dirs: tuple[str, ...]) -> list[str]:
+def _run_files(
+    path: str, files: frozenset[str], dirs: tuple[str, ...], tensorboard: bool = True
+) -> list[str]:
     """Return the files of a run folder to read: evaluations, Monitor files, the final model (its name
-    only: a finished run) and the zoo's settings in the `<env>/` folder that holds args.yml."""
+    only: a finished run), the zoo's settings in the `<env>/` folder that holds args.yml and (unless
+    told not to) the event files of `<algo>_<N>/`."""
     wanted = [
         n for n in sorted(files) if n == EVALUATIONS_FILE or MONITOR_FILE.fullmatch(n) or n.endswith(".zip")
     ]
@@ -123,7 +133,7 @@ def _run_files(path: str, files: frozenset[str], dirs: tuple[str, ...]) -> list[
         if ARGS_FILE in listed and not settings:
             found += [os.path.join(inner, n) for n in (ARGS_FILE, CONFIG_FILE, COMMAND_FILE) if n in listed]
             settings = True
-        elif TENSORBOARD_RUN.fullmatch(sub):
+        elif tensorboard and TENSORBOARD_RUN.fullmatch(sub):
             found += [os.path.join(inner, n) for n in sorted(listed) if EVENTS_MARK in n]
     return found
 
@@ -197,9 +207,10 @@ def _read_evaluations(path: str | None, builder: SeriesBuilder, problems: list[P
 
 def _read_monitors(
     paths: list[str], builder: SeriesBuilder, problems: list[Problem]
-) -> tuple[float | None, float | None]:
+) -> tuple[float | None, float | None, int]:
     """Add the training episodes of every environment's Monitor file as one stream, in the order they
-    ended, stepped by the timesteps of all environments so far; return the first start and last end."""
+    ended, stepped by the timesteps of all environments so far; return the first start, the last end
+    and how many episodes were read."""
     columns: dict[str, list[np.ndarray]] = {}
     ends: list[np.ndarray] = []
     starts: list[float] = []
@@ -207,7 +218,9 @@ def _read_monitors(
         table = read_delimited(path, problems, text=True)  # text: `info_keywords` flags (is_success)
         if table is None or "l" not in table.columns or "t" not in table.columns:
             if table is not None:
-                message = "has no 'l' and 't' columns (episode length and seconds)"
+                fix = option("pattern", "**/" + os.path.basename(path))
+                message = "has no 'l' and 't' columns (episode length and seconds): it is no Monitor file of "
+                message += f"Stable-Baselines3; read it as a CSV log with {fix}"
                 problems.append(Problem(path, message, "nothing from this file"))
             continue
         start = _monitor_start(path, problems)
@@ -222,7 +235,7 @@ def _read_monitors(
             else:
                 columns.setdefault(name, []).append(_episode_values(table, name, path, problems)[keep])
     if not ends:
-        return None, None
+        return None, None, 0
     order = np.argsort(np.concatenate(ends), kind="stable")
     finished = np.concatenate(ends)[order]
     steps = np.cumsum(np.concatenate(columns["l"])[order])
@@ -234,7 +247,7 @@ def _read_monitors(
         stamps = finished[kept] if all(starts) else None
         builder.add_column(name, steps[kept].astype(np.float64), values[kept], stamps)
     begun = min(starts) if all(starts) else None
-    return begun, (float(finished[-1]) if begun is not None and len(finished) else None)
+    return begun, (float(finished[-1]) if begun is not None and len(finished) else None), len(finished)
 
 
 def _episode_values(table: Table, name: str, path: str, problems: list[Problem]) -> np.ndarray:

@@ -1,0 +1,104 @@
+"""Stable-Baselines3 runs logged by the Monitor alone (no EvalCallback): `Monitor(env, log_dir)` writes
+`log_dir/monitor.csv`, `make_vec_env(..., n_envs=16, monitor_dir=log_dir)` one `N.monitor.csv` per
+environment, as a notebook comparing A2C and PPO on BipedalWalker commits them
+(Florence-Sun/Algorithm-performance-analysis-on-Bipedal-environment: `monitor.csv`, `hyper_a2c/`,
+`hyper_ppo/`). SB3's `load_results` reads a folder's files as one run, its episodes in the order they
+ended, and `ts2xy(…, "timesteps")` steps them by the timesteps of all environments so far."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import resultsbook as rb
+
+# (return, length, seconds since t_start) of each episode, per environment
+WORKERS = {
+    0: [(-110.5, 1600, 10.0), (-90.25, 80, 12.5), (-40.0, 1600, 30.0)],
+    1: [(-100.0, 1600, 11.0), (-60.5, 1600, 25.0)],
+    2: [(-120.0, 50, 2.0), (-70.75, 1600, 20.0), (-30.5, 1600, 33.0)],
+}
+START = 1650220239.5
+
+
+def write_monitor(path, episodes, start=START):
+    """Write a Monitor file as SB3 does: its `#{json}` line, the `r,l,t` header, an episode a line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = json.dumps({"t_start": start, "env_id": "BipedalWalker-v3"})
+    path.write_text(f"#{header}\nr,l,t\n" + "".join(f"{r},{n},{t}\n" for r, n, t in episodes))
+
+
+def sb3_stream(workers, starts):
+    """Return the steps and returns SB3's `load_results` + `ts2xy(…, "timesteps")` give."""
+    episodes = sorted((starts[w] + t, r, n) for w, rows in workers.items() for r, n, t in rows)
+    return np.cumsum([n for _, _, n in episodes]).tolist(), [r for _, r, _ in episodes]
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """monitor.csv of one run at the root, and two folders of three environments' Monitor files."""
+    root = tmp_path / "logs"
+    write_monitor(root / "monitor.csv", [(-101.5, 55, 0.2), (-98.25, 1600, 4.4)])
+    for algo in ("hyper_a2c", "hyper_ppo"):
+        for worker, episodes in WORKERS.items():
+            write_monitor(root / algo / f"{worker}.monitor.csv", episodes, START + worker / 10)
+    return root
+
+
+def test_a_folder_of_monitor_files_is_one_run_stepped_by_timesteps(tree, tmp_path):
+    """Before, no adapter read them without a pattern, and the pattern the error named made each
+    environment's file a run of its own, stepped by episode: a table averaged 16 environments of one
+    training as `n = 16 runs`. The root's monitor.csv is a run too, and the walk goes on below it."""
+    report = rb.collect(str(tree), db=str(tmp_path / "m.db"))
+    assert (report.new, report.problems) == (3, ())
+    with rb.open(str(tmp_path / "m.db")) as book:
+        runs = book.runs().set_index("source")
+        assert sorted(runs.index) == ["logs", "logs/hyper_a2c", "logs/hyper_ppo"]
+        assert set(runs["adapter"]) == {"sb3"}
+        series = book.series("r", where={"run_id": [runs.loc["logs/hyper_a2c", "run_id"]]})
+        steps, returns = sb3_stream(WORKERS, {w: START + w / 10 for w in WORKERS})
+        assert series["step"].tolist() == steps
+        assert series["value"].tolist() == returns
+        # the mean return of the last 4 episodes of all environments, as SB3's callbacks take it
+        table = book.table(rows="source", metric="r", reduce="last(4)", stats=["mean"]).to_frame()
+        assert table.loc["logs/hyper_a2c", ("mean")].item() == pytest.approx(np.mean(returns[-4:]))
+        assert table.loc["logs", ("mean")].item() == pytest.approx((-101.5 - 98.25) / 2)  # both it has
+
+
+def test_a_monitor_csv_of_another_program_is_no_run_and_names_the_pattern(tmp_path, cli):
+    """A `monitor.csv` of a system monitor (no r, l, t) is no SB3 run: no empty run is stored, and the
+    problem names the pattern that reads it as a CSV log."""
+    host = tmp_path / "sys" / "host1"
+    host.mkdir(parents=True)
+    (host / "monitor.csv").write_text("time,cpu,mem\n1,0.5,0.3\n2,0.6,0.35\n")
+    result = cli("collect", "sys", "--db", "s.db")
+    assert result.exit_code == 1
+    assert "host1/monitor.csv: has no 'l' and 't' columns" in result.output
+    assert "read it as a CSV log with --pattern '**/monitor.csv'" in result.output
+    again = cli("collect", "sys", "--db", "s.db", "--pattern", "**/monitor.csv")
+    assert again.exit_code == 0, again.output
+    assert "1 new" in again.output
+
+
+def test_the_note_on_runs_without_params_names_their_folders(tmp_path, cli):
+    """The note's pattern ended in the first Monitor file (`…/seed_{seed}/0.monitor.csv`), which a
+    pattern reads alone, by the csv adapter: one environment of each run, stepped by episode."""
+    for algo in ("a2c", "ppo"):
+        for seed in (0, 1):
+            for worker, episodes in WORKERS.items():
+                write_monitor(tmp_path / "logs" / algo / f"seed_{seed}" / f"{worker}.monitor.csv", episodes)
+    result = cli("collect", "logs", "--db", "a.db")
+    assert "--pattern '{level1}/seed_{seed}' makes them params" in result.output, result.output
+    again = cli("collect", "logs", "--db", "b.db", "--pattern", "{algo}/seed_{seed}")
+    assert "4 new" in again.output, again.output
+    with rb.open(str(tmp_path / "b.db")) as book:
+        runs = book.runs()
+        assert sorted(zip(runs["params.algo"], runs["params.seed"])) == [
+            ("a2c", 0),
+            ("a2c", 1),
+            ("ppo", 0),
+            ("ppo", 1),
+        ]
+        assert set(runs["adapter"]) == {"sb3"}
