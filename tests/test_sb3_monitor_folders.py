@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 import pytest
+from trackers import copy_fixture, expected
 
 import resultsbook as rb
 
@@ -76,8 +77,8 @@ def test_a_monitor_csv_of_another_program_is_no_run_and_names_the_pattern(tmp_pa
     result = cli("collect", "sys", "--db", "s.db")
     assert result.exit_code == 1
     assert "host1/monitor.csv: has no 'l' and 't' columns" in result.output
-    assert "read it as a CSV log with --pattern '**/monitor.csv'" in result.output
-    again = cli("collect", "sys", "--db", "s.db", "--pattern", "**/monitor.csv")
+    assert "read it as a CSV log with --pattern '**/monitor.csv' --adapter csv" in result.output
+    again = cli("collect", "sys", "--db", "s.db", "--pattern", "**/monitor.csv", "--adapter", "csv")
     assert again.exit_code == 0, again.output
     assert "1 new" in again.output
 
@@ -102,3 +103,44 @@ def test_the_note_on_runs_without_params_names_their_folders(tmp_path, cli):
             ("ppo", 1),
         ]
         assert set(runs["adapter"]) == {"sb3"}
+
+
+def test_the_loggers_progress_csv_beside_the_monitor_files_is_part_of_the_run(tmp_path):
+    """SB3's own files (tests/fixtures/sb3: `0.monitor.csv` and the logger's `progress.csv` per run
+    folder), collected without a pattern: the Monitor's episodes (`r`, the last episode's return) and
+    the logger's `rollout/ep_rew_mean` (its mean over the last 100 episodes) at the logger's timesteps
+    are one run, rather than the progress.csv left unread beside it."""
+    logs = copy_fixture("sb3", tmp_path) / "logs"
+    report = rb.collect(str(logs), db=str(tmp_path / "s.db"))
+    assert (report.new, report.problems) == (2, ())
+    with rb.open(str(tmp_path / "s.db")) as book:
+        for run_id, source in book.runs()[["run_id", "source"]].itertuples(index=False):
+            want = expected("sb3")
+            folder = source.split("/", 1)[1]  # sb3/logs/ppo/…: the fixture names it from logs/
+            progress, monitor = want[f"{folder}/progress.csv"], want[f"{folder}/0.monitor.csv"]
+            series = book.series(["rollout/ep_rew_mean", "r"], where={"run_id": [run_id]})
+            smoothed = series[series.metric == "rollout/ep_rew_mean"]
+            assert smoothed["step"].tolist() == progress["time/total_timesteps"]
+            assert smoothed["value"].tolist() == progress["rollout/ep_rew_mean"]
+            assert series[series.metric == "r"]["value"].tolist() == monitor["r"]
+            assert "time/total_timesteps" not in book.metrics()
+
+
+def test_a_monitor_file_named_or_matched_by_a_pattern_is_read_as_the_walk_reads_its_folder(tree, tmp_path):
+    """`collect logs/monitor.csv` (the run at the root, without the folders below) and a pattern over
+    the Monitor files read them by the csv adapter, stepped by episode, and a pattern made each
+    environment a run: one store held curves of one kind stepped two ways."""
+    db = str(tmp_path / "p.db")
+    rb.collect(str(tree / "monitor.csv"), db=db, params={"algo": "A2C"})
+    rb.collect(str(tree), db=db, pattern="{algo}/*.monitor.csv")
+    with rb.open(db) as book:
+        runs = book.runs().set_index("params.algo")
+        assert sorted(runs.index) == ["A2C", "hyper_a2c", "hyper_ppo"]
+        assert set(runs["adapter"]) == {"sb3"}
+        assert runs.loc["A2C", "source"] == "logs"  # the folder, as a walk reads it
+        series = book.series("r", where={"algo": ["A2C", "hyper_a2c"]}).merge(
+            book.runs()[["run_id", "params.algo"]]
+        )
+        assert series[series["params.algo"] == "A2C"]["step"].tolist() == [55, 1655]
+        steps, _ = sb3_stream(WORKERS, {w: START + w / 10 for w in WORKERS})
+        assert series[series["params.algo"] == "hyper_a2c"]["step"].tolist() == steps

@@ -28,6 +28,7 @@ from resultsbook.sources.yamlio import read_yaml_file
 from resultsbook.voice import option
 
 EVALUATIONS_FILE = "evaluations.npz"
+PROGRESS_FILE, PROGRESS_STEP = "progress.csv", "time/total_timesteps"  # SB3's logger, configure(…, ["csv"])
 ARGS_FILE, CONFIG_FILE, COMMAND_FILE = "args.yml", "config.yml", "command.txt"
 BEST_MODEL = "best_model.zip"
 CHECKPOINT = re.compile(r".*_\d+_steps\.zip")  # CheckpointCallback's rl_model_10000_steps.zip
@@ -68,13 +69,17 @@ class Sb3Adapter(Adapter):
         return Claim((self.source(folder.path, files),), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the run folder of an evaluations.npz matched by a path pattern."""
-        if os.path.basename(path) != EVALUATIONS_FILE:
+        """Read the run folder of an evaluations.npz or a Monitor file named or matched by a path
+        pattern, as the walk claims it: a Monitor file's curve is stepped by timesteps however it
+        was found (`--adapter csv` reads one file alone, stepped by episode)."""
+        name = os.path.basename(path)
+        if name != EVALUATIONS_FILE and not MONITOR_FILE.fullmatch(name):
             return None
-        folder = os.path.dirname(path)
+        folder = os.path.dirname(path) or "."
         names = fs.listdir(folder)
-        dirs = tuple(name for name in names if fs.isdir(os.path.join(folder, name)))
-        return self.source(folder, _run_files(folder, frozenset(names), dirs))
+        dirs = tuple(sorted(name for name in names if fs.isdir(os.path.join(folder, name))))
+        found = self.claim(Folder(folder, frozenset(names).difference(dirs), dirs))
+        return found.sources[0] if found is not None else None
 
     def read(self, source: Source) -> ReadResult:
         """Read one run folder: evaluations at their timesteps, training episodes at the timesteps of
@@ -85,6 +90,7 @@ class Sb3Adapter(Adapter):
         evaluated = _read_evaluations(files.get(EVALUATIONS_FILE), builder, problems)
         monitors = sorted(path for name, path in files.items() if MONITOR_FILE.fullmatch(name))
         start, end, episodes = _read_monitors(monitors, builder, problems)
+        evaluated |= _read_progress(files.get(PROGRESS_FILE), evaluated, builder, problems)
         logged, first_time = _read_tensorboard(source.path, files, evaluated, builder, problems)
         if EVALUATIONS_FILE not in files and not episodes and first_time is None:
             return ReadResult((), tuple(problems))  # a `monitor.csv` of another program: no run of SB3
@@ -123,7 +129,9 @@ def _run_files(
     only: a finished run), the zoo's settings in the `<env>/` folder that holds args.yml and (unless
     told not to) the event files of `<algo>_<N>/`."""
     wanted = [
-        n for n in sorted(files) if n == EVALUATIONS_FILE or MONITOR_FILE.fullmatch(n) or n.endswith(".zip")
+        n
+        for n in sorted(files)
+        if n in (EVALUATIONS_FILE, PROGRESS_FILE) or MONITOR_FILE.fullmatch(n) or n.endswith(".zip")
     ]
     found = [os.path.join(path, name) for name in wanted]
     settings = False
@@ -205,6 +213,32 @@ def _read_evaluations(path: str | None, builder: SeriesBuilder, problems: list[P
     return added
 
 
+def _read_progress(
+    path: str | None, evaluated: set[str], builder: SeriesBuilder, problems: list[Problem]
+) -> set[str]:
+    """Add the columns of SB3's logger CSV beside the Monitor files (rollout/ep_rew_mean, train/*, …)
+    at its time/total_timesteps (those evaluations.npz gave are kept from it); return the metrics added."""
+    table = None if path is None else read_delimited(path, problems)
+    if path is None or table is None:
+        return set()
+    if PROGRESS_STEP not in table.columns:
+        message = f"has no {PROGRESS_STEP!r} column (the timesteps of each row)"
+        problems.append(
+            Problem(path, message, f"nothing from this file; {option('pattern')} reads it as a CSV log")
+        )
+        return set()
+    steps, stepped = table.column(PROGRESS_STEP)
+    added = set()
+    for name in table.columns:
+        if name == PROGRESS_STEP or name in evaluated:
+            continue
+        values, present = table.metric_column(name, path, problems)
+        if (keep := stepped & present).any():
+            builder.add_column(name, steps[keep], values[keep])
+            added.add(name)
+    return added
+
+
 def _read_monitors(
     paths: list[str], builder: SeriesBuilder, problems: list[Problem]
 ) -> tuple[float | None, float | None, int]:
@@ -218,7 +252,7 @@ def _read_monitors(
         table = read_delimited(path, problems, text=True)  # text: `info_keywords` flags (is_success)
         if table is None or "l" not in table.columns or "t" not in table.columns:
             if table is not None:
-                fix = option("pattern", "**/" + os.path.basename(path))
+                fix = f"{option('pattern', '**/' + os.path.basename(path))} {option('adapter', 'csv')}"
                 message = "has no 'l' and 't' columns (episode length and seconds): it is no Monitor file of "
                 message += f"Stable-Baselines3; read it as a CSV log with {fix}"
                 problems.append(Problem(path, message, "nothing from this file"))
