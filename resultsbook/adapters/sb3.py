@@ -54,7 +54,9 @@ class Sb3Adapter(Adapter):
     name = "sb3"
     summary = "Stable-Baselines3 / rl-baselines3-zoo run folders (evaluations.npz, *.monitor.csv, args.yml)"
     priority = 35
-    reading_version = 2  # 2: the event files of `tensorboard_log` in the run folder give metrics
+    # 2: the event files of `tensorboard_log` in the run folder give metrics
+    # 3: the logger's progress.csv beside the Monitor files gives metrics
+    reading_version = 3
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding EvalCallback's evaluations.npz, with its Monitor files and the zoo's
