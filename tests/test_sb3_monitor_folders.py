@@ -144,3 +144,30 @@ def test_a_monitor_file_named_or_matched_by_a_pattern_is_read_as_the_walk_reads_
         assert series[series["params.algo"] == "A2C"]["step"].tolist() == [55, 1655]
         steps, _ = sb3_stream(WORKERS, {w: START + w / 10 for w in WORKERS})
         assert series[series["params.algo"] == "hyper_a2c"]["step"].tolist() == steps
+
+
+def test_monitor_files_named_for_runs_are_runs_of_their_own(tmp_path):
+    """`Monitor(env, "logs/seed_0")` writes `logs/seed_0.monitor.csv`: several such files in one folder
+    are several runs, not the environments of one, which only make_vec_env's `0.monitor.csv`, … are;
+    merged, three seeds' episodes made one curve."""
+    logs = tmp_path / "logs"
+    for seed, episodes in WORKERS.items():
+        write_monitor(logs / f"seed_{seed}.monitor.csv", episodes, START + seed)
+    for worker in (0, 1):
+        write_monitor(logs / f"{worker}.monitor.csv", WORKERS[worker], START + worker)
+    rb.collect(str(logs), db=str(tmp_path / "w.db"))
+    rb.collect(str(logs), db=str(tmp_path / "p.db"), pattern="seed_{seed}.monitor.csv")
+    with rb.open(str(tmp_path / "w.db")) as book:
+        runs = book.runs().set_index("name")
+        assert sorted(runs.index) == ["logs/seed_0", "logs/seed_1", "logs/seed_2", tmp_path.name + "/logs"]
+        both = book.series("r", where={"run_id": [runs.loc[tmp_path.name + "/logs", "run_id"]]})
+        assert (
+            both["step"].tolist() == sb3_stream({w: WORKERS[w] for w in (0, 1)}, {0: START, 1: START + 1})[0]
+        )
+    with rb.open(str(tmp_path / "p.db")) as book:
+        runs = book.runs()
+        assert sorted(runs["params.seed"]) == [0, 1, 2] and set(runs["adapter"]) == {"sb3"}
+        for seed, episodes in WORKERS.items():
+            series = book.series("r", where={"seed": [seed]})
+            assert series["value"].tolist() == [r for r, _, _ in episodes]
+            assert series["step"].tolist() == np.cumsum([n for _, n, _ in episodes]).tolist()

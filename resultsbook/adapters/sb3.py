@@ -28,6 +28,9 @@ from resultsbook.sources.yamlio import read_yaml_file
 from resultsbook.voice import option
 
 EVALUATIONS_FILE = "evaluations.npz"
+# one environment's Monitor file of a run: make_vec_env's `{rank}.monitor.csv`, OpenAI baselines'
+# `{rank}.{subrank}.monitor.csv`, `Monitor(env, log_dir)`'s `monitor.csv`
+WORKER_FILE = re.compile(r"(\d+(\.\d+)?\.)?monitor\.csv")
 PROGRESS_FILE, PROGRESS_STEP = "progress.csv", "time/total_timesteps"  # SB3's logger, configure(…, ["csv"])
 ARGS_FILE, CONFIG_FILE, COMMAND_FILE = "args.yml", "config.yml", "command.txt"
 BEST_MODEL = "best_model.zip"
@@ -64,11 +67,17 @@ class Sb3Adapter(Adapter):
         its environments' episodes together, as SB3's `load_results` reads them)."""
         if EVALUATIONS_FILE in folder.files:
             return Claim((self.source(folder.path, _run_files(folder.path, folder.files, folder.dirs)),))
-        if not any(MONITOR_FILE.fullmatch(name) for name in folder.files):
+        monitors = sorted(name for name in folder.files if MONITOR_FILE.fullmatch(name))
+        if not monitors:
             return None
+        sources = []
+        if any(WORKER_FILE.fullmatch(name) for name in monitors):
+            files = _run_files(folder.path, folder.files, folder.dirs, tensorboard=False)
+            sources.append(self.source(folder.path, [path for path in files if not _run_of_its_own(path)]))
+        # `Monitor(env, "logs/seed_0")`'s seed_0.monitor.csv: a run of its own, not an environment of one
+        sources += [self.source(path, [path]) for path in map(folder.file, monitors) if _run_of_its_own(path)]
         # the folders below may hold runs of their own (another training's Monitor files, PPO_1/)
-        files = _run_files(folder.path, folder.files, folder.dirs, tensorboard=False)
-        return Claim((self.source(folder.path, files),), descend=True)
+        return Claim(tuple(sources), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read the run folder of an evaluations.npz or a Monitor file named or matched by a path
@@ -81,26 +90,33 @@ class Sb3Adapter(Adapter):
         names = fs.listdir(folder)
         dirs = tuple(sorted(name for name in names if fs.isdir(os.path.join(folder, name))))
         found = self.claim(Folder(folder, frozenset(names).difference(dirs), dirs))
-        return found.sources[0] if found is not None else None
+        own = os.path.join(folder, name)
+        sources = () if found is None else found.sources
+        return next((source for source in sources if source.path == own or own in source.files), None)
 
     def read(self, source: Source) -> ReadResult:
         """Read one run folder: evaluations at their timesteps, training episodes at the timesteps of
         all environments together (as SB3's own plots count them), params from the zoo's YAML files."""
         problems: list[Problem] = []
-        files = {os.path.relpath(path, source.path).replace(os.sep, "/"): path for path in source.files}
+        alone = _run_of_its_own(source.path)  # one Monitor file, not a folder
+        root = os.path.dirname(source.path) if alone else source.path
+        files = {os.path.relpath(path, root).replace(os.sep, "/"): path for path in source.files}
         builder = SeriesBuilder()
         evaluated = _read_evaluations(files.get(EVALUATIONS_FILE), builder, problems)
-        monitors = sorted(path for name, path in files.items() if MONITOR_FILE.fullmatch(name))
+        # a folder without evaluations.npz: its environments' files, not the runs of their own beside them
+        environments = MONITOR_FILE if alone or EVALUATIONS_FILE in files else WORKER_FILE
+        monitors = sorted(path for name, path in files.items() if environments.fullmatch(name))
         start, end, episodes = _read_monitors(monitors, builder, problems)
         evaluated |= _read_progress(files.get(PROGRESS_FILE), evaluated, builder, problems)
-        logged, first_time = _read_tensorboard(source.path, files, evaluated, builder, problems)
+        logged, first_time = _read_tensorboard(root, files, evaluated, builder, problems)
         if EVALUATIONS_FILE not in files and not episodes and first_time is None:
             return ReadResult((), tuple(problems))  # a `monitor.csv` of another program: no run of SB3
         series, series_problems = builder.build(source.path)
         problems.extend(series_problems)
         params, provenance = _read_settings(files, problems)
         params = {**logged, **params}  # args.yml and config.yml win
-        parts = os.path.abspath(source.path).replace(os.sep, "/").split("/")
+        named = source.path[: -len(".monitor.csv")] if alone else source.path  # logs/seed_0
+        parts = os.path.abspath(named).replace(os.sep, "/").split("/")
         settings = next((n.split("/")[0] for n in files if n.endswith("/" + ARGS_FILE)), None)
         models = [n for n in files if "/" not in n and _is_final_model(n, settings)]
         run = RunRecord(
@@ -114,6 +130,13 @@ class Sb3Adapter(Adapter):
             provenance=provenance,
         )
         return ReadResult((run,), tuple(problems))
+
+
+def _run_of_its_own(path: str) -> bool:
+    """Tell whether a path is a Monitor file named for a run of its own (`Monitor(env, "logs/seed_0")`
+    writes seed_0.monitor.csv), not one environment's of a run (`0.monitor.csv`, `monitor.csv`)."""
+    name = os.path.basename(path)
+    return MONITOR_FILE.fullmatch(name) is not None and WORKER_FILE.fullmatch(name) is None
 
 
 def _is_final_model(name: str, settings: str | None) -> bool:

@@ -45,10 +45,13 @@ class BareRuns:
         names = [os.path.basename(path) for path in files]
         claimed = next((name for name in names if claims is not None and claims.fullmatch(name)), None)
         tail = tail.replace(os.sep, "/")
-        if claimed is not None and tail.rpartition("/")[2] == claimed:  # a source that is one file
-            tail = tail.rpartition("/")[0]
         if claimed is None and any(MONITOR_FILE.fullmatch(name) for name in names):
-            claimed = ""  # a pattern naming one Monitor file reads it alone: end at the folder, as walked
+            # SB3's Monitor files: a run of one (seed_0.monitor.csv) ends the pattern at it, the run of a
+            # folder's environments (0.monitor.csv, …) at the folder, which the adapter claims as walked
+            own = tail.rpartition("/")[2]
+            claimed = own if own in names else ""
+        if claimed and tail.rpartition("/")[2] == claimed:  # a source that is one file
+            tail = tail.rpartition("/")[0]
         if claimed is not None and tail:
             self.found[adapter][tail] = claimed
             if files and is_trial_folder(os.path.dirname(files[0])):
