@@ -171,3 +171,24 @@ def test_monitor_files_named_for_runs_are_runs_of_their_own(tmp_path):
             series = book.series("r", where={"seed": [seed]})
             assert series["value"].tolist() == [r for r, _, _ in episodes]
             assert series["step"].tolist() == np.cumsum([n for _, n, _ in episodes]).tolist()
+
+
+def test_a_monitor_file_without_its_json_line_is_named_and_its_episodes_stay_in_order(tmp_path):
+    """A file without `#{"t_start": …}` (cut, or written by hand) was read as starting at 0 s since the
+    epoch: its episodes all came before the other environments', so every step after them was wrong,
+    and the run lost its wall times without a word."""
+    logs = tmp_path / "logs"
+    write_monitor(logs / "1.monitor.csv", WORKERS[1])
+    write_monitor(logs / "0.monitor.csv", WORKERS[0])
+    text = (logs / "0.monitor.csv").read_text()
+    (logs / "0.monitor.csv").write_text(text.split("\n", 1)[1])  # no JSON line
+    report = rb.collect(str(logs), db=str(tmp_path / "h.db"))
+    assert [problem.describe() for problem in report.problems] == [
+        f"{logs / '0.monitor.csv'}: opens with 'r,l,t', not the '#{{\"t_start\": …}}' line SB3's Monitor "
+        "writes — kept: its episodes, their seconds counted from its start; the run without wall times"
+    ]
+    with rb.open(str(tmp_path / "h.db")) as book:
+        series = book.series("r")
+        steps, returns = sb3_stream({w: WORKERS[w] for w in (0, 1)}, {0: 0.0, 1: 0.0})
+        assert series["value"].tolist() == returns and series["step"].tolist() == steps
+        assert series["time"].isna().all()

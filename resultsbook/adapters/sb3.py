@@ -5,6 +5,7 @@ and the `<algo>_<N>/` folder of event files that `tensorboard_log` puts beside t
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import zipfile
@@ -17,9 +18,9 @@ from resultsbook.adapters import MONITOR_FILE
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.tensorboard_events import EVENTS_MARK, read_event_files
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.params import flatten_params
+from resultsbook.params import clipped, flatten_params
 from resultsbook.sources import fs
-from resultsbook.sources.fileio import read_file_bytes, unreadable
+from resultsbook.sources.fileio import iter_file_chunks, read_file_bytes, unreadable
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, read_delimited
@@ -271,8 +272,8 @@ def _read_monitors(
     ended, stepped by the timesteps of all environments so far; return the first start, the last end
     and how many episodes were read."""
     columns: dict[str, list[np.ndarray]] = {}
-    ends: list[np.ndarray] = []
-    starts: list[float] = []
+    seconds: list[np.ndarray] = []
+    starts: list[float | None] = []
     for path in paths:
         table = read_delimited(path, problems, text=True)  # text: `info_keywords` flags (is_success)
         if table is None or "l" not in table.columns or "t" not in table.columns:
@@ -282,30 +283,34 @@ def _read_monitors(
                 message += f"Stable-Baselines3; read it as a CSV log with {fix}"
                 problems.append(Problem(path, message, "nothing from this file"))
             continue
-        start = _monitor_start(path, problems)
-        starts.append(start or 0.0)
+        starts.append(_monitor_start(path, problems))
         _, present = table.column("l")
         times, timed = table.column("t")
         keep = present & timed
-        ends.append((start or 0.0) + times[keep])
+        seconds.append(times[keep])
         for name in table.columns:
             if name in ("l", "t"):
                 columns.setdefault(name, []).append(table.column(name)[0][keep])
             else:
                 columns.setdefault(name, []).append(_episode_values(table, name, path, problems)[keep])
-    if not ends:
+    if not seconds:
         return None, None, 0
-    order = np.argsort(np.concatenate(ends), kind="stable")
-    finished = np.concatenate(ends)[order]
+    # a file without its t_start: every environment's seconds counted from its own start, as if all
+    # began together (they do, in one vectorised env), rather than its episodes before all the others'
+    known = [start for start in starts if start is not None]
+    dated = len(known) == len(starts)
+    ends = np.concatenate([(start if dated else 0.0) + times for start, times in zip(starts, seconds)])
+    order = np.argsort(ends, kind="stable")
+    finished = ends[order]
     steps = np.cumsum(np.concatenate(columns["l"])[order])
     for name, parts in columns.items():
-        if name == "t" or len(parts) != len(ends):
+        if name == "t" or len(parts) != len(seconds):
             continue  # a column not in every file: no stream of its own
         values = np.concatenate(parts)[order]
         kept = ~np.isnan(values)
-        stamps = finished[kept] if all(starts) else None
+        stamps = finished[kept] if dated else None
         builder.add_column(name, steps[kept].astype(np.float64), values[kept], stamps)
-    begun = min(starts) if all(starts) else None
+    begun = min(known) if dated else None
     return begun, (float(finished[-1]) if begun is not None and len(finished) else None), len(finished)
 
 
@@ -318,16 +323,23 @@ def _episode_values(table: Table, name: str, path: str, problems: list[Problem])
 
 
 def _monitor_start(path: str, problems: list[Problem]) -> float | None:
-    """Return the `t_start` of a Monitor file's opening `#{...}` line (seconds since the epoch)."""
-    try:
-        with fs.open_binary(path) as handle:
-            first = handle.readline(4096).decode("utf-8", "replace")
+    """Return the `t_start` of a Monitor file's opening `#{...}` line (seconds since the epoch); a
+    problem names a file whose line is missing or damaged."""
+    kept = "its episodes, their seconds counted from its start; the run without wall times"
+    try:  # a FIFO in its place is refused, never opened
+        first = next(iter_file_chunks(path, 4096), b"").split(b"\n", 1)[0].decode("utf-8", "replace")
     except OSError as error:
-        problems.append(unreadable(path, error, "its episodes without their wall times"))
+        problems.append(unreadable(path, error, kept))
         return None
     ok, header = parse_json(first.lstrip("#").strip()) if first.startswith("#") else (False, None)
     start = header.get("t_start") if ok and isinstance(header, Mapping) else None
-    return float(start) if isinstance(start, (int, float)) and not isinstance(start, bool) else None
+    if isinstance(start, (int, float)) and not isinstance(start, bool) and math.isfinite(start):
+        return float(start)
+    line = clipped(first.strip())
+    problems.append(
+        Problem(path, f"opens with {line!r}, not the '#{{\"t_start\": …}}' line SB3's Monitor writes", kept)
+    )
+    return None
 
 
 def _read_settings(
