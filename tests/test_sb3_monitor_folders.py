@@ -192,3 +192,19 @@ def test_a_monitor_file_without_its_json_line_is_named_and_its_episodes_stay_in_
         steps, returns = sb3_stream({w: WORKERS[w] for w in (0, 1)}, {0: 0.0, 1: 0.0})
         assert series["value"].tolist() == returns and series["step"].tolist() == steps
         assert series["time"].isna().all()
+
+
+def test_a_column_only_some_environments_log_is_named(tmp_path):
+    """An `info_keywords` column (`is_success`) in one Monitor file of a run and not in the others gave
+    no curve of it, without a word."""
+    logs = tmp_path / "logs"
+    for worker in (0, 1, 2):
+        write_monitor(logs / f"{worker}.monitor.csv", WORKERS[worker])
+    lines = (logs / "0.monitor.csv").read_text().splitlines()
+    flagged = [lines[0], "r,l,t,is_success", *(f"{line},True" for line in lines[2:])]
+    (logs / "0.monitor.csv").write_text("\n".join(flagged) + "\n")
+    report = rb.collect(str(logs), db=str(tmp_path / "c.db"))
+    assert [problem.describe() for problem in report.problems] == [
+        f"{logs / '1.monitor.csv'}: has no column 'is_success', which 1 of the run's 3 Monitor files have "
+        "— kept: no curve of 'is_success' for the run"
+    ]

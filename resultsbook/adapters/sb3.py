@@ -274,6 +274,8 @@ def _read_monitors(
     columns: dict[str, list[np.ndarray]] = {}
     seconds: list[np.ndarray] = []
     starts: list[float | None] = []
+    read: list[str] = []  # the files read, with their columns
+    headers: list[tuple[str, ...]] = []
     for path in paths:
         table = read_delimited(path, problems, text=True)  # text: `info_keywords` flags (is_success)
         if table is None or "l" not in table.columns or "t" not in table.columns:
@@ -284,6 +286,8 @@ def _read_monitors(
                 problems.append(Problem(path, message, "nothing from this file"))
             continue
         starts.append(_monitor_start(path, problems))
+        read.append(path)
+        headers.append(table.columns)
         _, present = table.column("l")
         times, timed = table.column("t")
         keep = present & timed
@@ -304,8 +308,15 @@ def _read_monitors(
     finished = ends[order]
     steps = np.cumsum(np.concatenate(columns["l"])[order])
     for name, parts in columns.items():
-        if name == "t" or len(parts) != len(seconds):
-            continue  # a column not in every file: no stream of its own
+        if name == "t":
+            continue
+        if len(parts) != len(seconds):  # a column not in every file: no stream of its own
+            without = [path for path, names in zip(read, headers) if name not in names]
+            message = (
+                f"has no column {name!r}, which {len(parts)} of the run's {len(seconds)} Monitor files have"
+            )
+            problems.append(Problem(without[0], message, f"no curve of {name!r} for the run"))
+            continue
         values = np.concatenate(parts)[order]
         kept = ~np.isnan(values)
         stamps = finished[kept] if dated else None
