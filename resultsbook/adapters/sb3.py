@@ -56,7 +56,7 @@ class Sb3Adapter(Adapter):
     """Read Stable-Baselines3 run folders (rl-baselines3-zoo's layout, or EvalCallback's log_path)."""
 
     name = "sb3"
-    summary = "Stable-Baselines3 / rl-baselines3-zoo run folders (evaluations.npz, *.monitor.csv, args.yml)"
+    summary = "Stable-Baselines3 run folders (evaluations.npz, *.monitor.csv, progress.csv, zoo args.yml)"
     priority = 35
     # 2: the event files of `tensorboard_log` in the run folder give metrics
     # 3: the logger's progress.csv beside the Monitor files gives metrics
