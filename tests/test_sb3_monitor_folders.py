@@ -208,3 +208,21 @@ def test_a_column_only_some_environments_log_is_named(tmp_path):
         f"{logs / '1.monitor.csv'}: has no column 'is_success', which 1 of the run's 3 Monitor files have "
         "— kept: no curve of 'is_success' for the run"
     ]
+
+
+def test_a_native_run_folder_where_the_monitor_also_wrote_stays_native(tmp_path):
+    """`Monitor(env, run.folder)` beside resultsbook's own log: the run is the native one (its config
+    and metrics), not an SB3 run of the Monitor file that took the folder from it."""
+    with rb.Run(str(tmp_path / "runs"), config={"algo": "ppo", "seed": 0}) as run:
+        run.log(0, reward=1.0)
+    folder = next((tmp_path / "runs").iterdir())
+    write_monitor(folder / "monitor.csv", WORKERS[0])
+    report = rb.collect(str(tmp_path / "runs"), db=str(tmp_path / "n.db"))
+    assert report.new == 1
+    with rb.open(str(tmp_path / "n.db")) as book:
+        runs = book.runs()
+        assert runs["adapter"].tolist() == ["native"] and runs["params.algo"].tolist() == ["ppo"]
+    again = rb.collect(
+        str(tmp_path / "runs"), db=str(tmp_path / "m.db"), pattern="*/monitor.csv", adapter="sb3"
+    )
+    assert again.new == 1  # the fix the docs name: its Monitor file, read by sb3 when asked for

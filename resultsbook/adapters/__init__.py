@@ -85,6 +85,7 @@ __all__ = [
     "get_adapter",
     "load_builtin",
     "plugins_installed",
+    "run_file_of_later",
 ]
 
 
@@ -113,6 +114,19 @@ def claim_hints() -> tuple[ClaimHint, ...] | None:
     """Return the built-in adapters that claim folders unasked, in claiming order, without loading
     their modules; None when a plug-in adapter is installed (then every adapter is loaded)."""
     return None if plugins_installed() else _builtin_hints()
+
+
+def run_file_of_later(name: str, folder: Folder) -> str | None:
+    """Return a file of the folder by which a built-in adapter after `name` in claiming order claims
+    folders (native's metrics.jsonl), if any: a claim that such a file may be another's run yields."""
+    hints = _builtin_hints()
+    own = next(hint for hint in hints if hint.name == name)
+    for hint in hints:
+        if (hint.priority, hint.name) > (own.priority, own.name):
+            found = next((n for n in sorted(folder.files) if hint.names.fullmatch(n)), None)
+            if found is not None:
+                return found
+    return None
 
 
 def claim_pattern(name: str) -> re.Pattern[str] | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.adapters import MONITOR_FILE
+from resultsbook.adapters import MONITOR_FILE, run_file_of_later
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.tensorboard_events import EVENTS_MARK, read_event_files
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
@@ -69,8 +69,8 @@ class Sb3Adapter(Adapter):
         if EVALUATIONS_FILE in folder.files:
             return Claim((self.source(folder.path, _run_files(folder.path, folder.files, folder.dirs)),))
         monitors = sorted(name for name in folder.files if MONITOR_FILE.fullmatch(name))
-        if not monitors:
-            return None
+        if not monitors or (not forced and run_file_of_later(self.name, folder) is not None):
+            return None  # a native run's folder (metrics.jsonl) where SB3's Monitor also wrote stays native's
         sources = []
         if any(WORKER_FILE.fullmatch(name) for name in monitors):
             files = _run_files(folder.path, folder.files, folder.dirs, tensorboard=False)
@@ -90,7 +90,7 @@ class Sb3Adapter(Adapter):
         folder = os.path.dirname(path) or "."
         names = fs.listdir(folder)
         dirs = tuple(sorted(name for name in names if fs.isdir(os.path.join(folder, name))))
-        found = self.claim(Folder(folder, frozenset(names).difference(dirs), dirs))
+        found = self.claim(Folder(folder, frozenset(names).difference(dirs), dirs), forced)
         own = os.path.join(folder, name)
         sources = () if found is None else found.sources
         return next((source for source in sources if source.path == own or own in source.files), None)
