@@ -77,7 +77,12 @@ def test_a_monitor_csv_of_another_program_is_no_run_and_names_the_pattern(tmp_pa
     result = cli("collect", "sys", "--db", "s.db")
     assert result.exit_code == 1
     assert "host1/monitor.csv: has no 'l' and 't' columns" in result.output
-    assert "read it as a CSV log with --pattern '**/monitor.csv' --adapter csv" in result.output
+    assert (
+        "read it as a CSV log with --adapter csv (the file named alone), or --pattern '**/monitor.csv' "
+        "--adapter csv (every such file under a folder)" in result.output
+    )
+    alone = cli("collect", "sys/host1/monitor.csv", "--db", "a.db", "--adapter", "csv")
+    assert alone.exit_code == 0 and "1 new" in alone.output
     again = cli("collect", "sys", "--db", "s.db", "--pattern", "**/monitor.csv", "--adapter", "csv")
     assert again.exit_code == 0, again.output
     assert "1 new" in again.output

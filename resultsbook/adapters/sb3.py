@@ -280,9 +280,11 @@ def _read_monitors(
         table = read_delimited(path, problems, text=True)  # text: `info_keywords` flags (is_success)
         if table is None or "l" not in table.columns or "t" not in table.columns:
             if table is not None:
-                fix = f"{option('pattern', '**/' + os.path.basename(path))} {option('adapter', 'csv')}"
+                csv = option("adapter", "csv")
+                every = f"{option('pattern', '**/' + os.path.basename(path))} {csv}"
                 message = "has no 'l' and 't' columns (episode length and seconds): it is no Monitor file of "
-                message += f"Stable-Baselines3; read it as a CSV log with {fix}"
+                message += f"Stable-Baselines3; read it as a CSV log with {csv} (the file named alone), "
+                message += f"or {every} (every such file under a folder)"
                 problems.append(Problem(path, message, "nothing from this file"))
             continue
         starts.append(_monitor_start(path, problems))
