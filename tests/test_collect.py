@@ -396,3 +396,17 @@ def test_a_walk_that_found_runs_names_the_plain_logs_it_left_unread(tmp_path, cl
     (tmp_path / "exp" / "sweep" / "pws_gain=0.2" / "result.csv").unlink()
     alone = cli("collect", "exp")
     assert "not read" not in alone.output  # one stray CSV beside the runs (a summary) is no sweep
+
+
+def test_a_pattern_given_with_a_file_says_it_matches_under_a_folder(tmp_path, cli):
+    """`collect host/monitor.csv --pattern '**/monitor.csv'` reported the file as a folder that
+    `cannot be listed (Not a directory); fix its permissions`, then that it held nothing to match."""
+    (tmp_path / "host").mkdir()
+    (tmp_path / "host" / "monitor.csv").write_text("step,cpu\n1,0.5\n")
+    result = cli("collect", "host/monitor.csv", "--pattern", "**/monitor.csv", "--adapter", "csv")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: no runs found under host/monitor.csv: it is a file, and --pattern '**/monitor.csv' matches "
+        "the paths under a folder; collect the file without --pattern, or give its folder; the store was "
+        "left as it was\n"
+    )

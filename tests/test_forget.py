@@ -130,3 +130,30 @@ def test_a_forget_interrupted_half_way_removes_nothing(make_run, cli, monkeypatc
         "Interrupted; the store is as it was before, or without every run asked for: never half of them."
     )
     assert len(cli("runs", "--format", "csv").output.splitlines()) == 1 + 5  # every run still there
+
+
+def _monitor_runs(root) -> None:
+    """SB3 runs read from their folders: `logs/` (its monitor.csv) and `logs/ppo/` (two environments)."""
+    header = '#{"t_start": 1650220239.5, "env_id": "CartPole-v1"}\nr,l,t\n'
+    (root / "logs" / "ppo").mkdir(parents=True)
+    (root / "logs" / "monitor.csv").write_text(header + "10.0,10,0.5\n")
+    for worker in (0, 1):
+        (root / "logs" / "ppo" / f"{worker}.monitor.csv").write_text(header + "12.0,12,0.6\n")
+
+
+def test_forget_of_a_file_of_a_run_read_from_its_folder_names_the_folder(tmp_path, cli):
+    """`forget logs/ppo/0.monitor.csv`, one environment's file of the run of logs/ppo, and `forget
+    logs/ppx`, a misspelt folder beside one inside another stored folder, failed with an IndexError."""
+    _monitor_runs(tmp_path)
+    assert cli("collect", "logs").exit_code == 0
+    part = cli("forget", "logs/ppo/0.monitor.csv")
+    assert part.exit_code == 1
+    assert part.output == (
+        "Error: the store holds no run collected from logs/ppo/0.monitor.csv alone: it lies in the folder "
+        "of the run collected from logs/ppo; forget that run with resultsbook forget logs/ppo\n"
+    )
+    typo = cli("forget", "logs/ppx")
+    assert typo.exit_code == 1 and typo.output == (
+        "Error: the store holds no run collected from logs/ppx; did you mean logs/ppo?\n"
+    )
+    assert "Forgot 1 run of 1 source" in cli("forget", "logs/ppo").output

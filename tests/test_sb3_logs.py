@@ -3,6 +3,8 @@ the Monitor's `0.monitor.csv`, which opens with a `#{json}` line, and the logger
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from trackers import copy_fixture, expected
 
@@ -33,6 +35,15 @@ def test_every_column_agrees_with_what_sb3_wrote(logs, tmp_path, pattern):
     file = pattern.rsplit("/", 1)[1]
     for seed in runs["params.seed"]:
         want = expected("sb3")[f"logs/ppo/CartPole-v1_{seed}/{file}"]
+        if file == "0.monitor.csv":  # read by sb3: `t` is each episode's wall time, the step the timesteps
+            seconds = want.pop("t")
+            series = book.series(list(want), where={"seed": int(seed)})
+            lengths = series[series.metric == "l"].sort_values("step")
+            assert lengths["step"].tolist() == list(itertools.accumulate(want["l"]))  # type: ignore[arg-type]
+            assert lengths["time"].diff().dropna().round(6).tolist() == [
+                round(b - a, 6)  # type: ignore[operator]
+                for a, b in itertools.pairwise(seconds)
+            ]
         series = book.series(list(want), where={"seed": int(seed)})
         for metric, values in want.items():
             got = series[series.metric == metric].sort_values("step")["value"].tolist()

@@ -37,6 +37,9 @@ _BUILTIN = {
     "mlflow_server": "resultsbook.adapters.mlflow_tracking:MlflowTrackingAdapter",
 }
 
+# the files Stable-Baselines3's Monitor writes: `monitor.csv`, `0.monitor.csv` (one per environment)
+MONITOR_FILE = re.compile(r"(.*\.)?monitor\.csv")
+
 # What a folder must hold for a built-in adapter to claim it unasked: a file or sub-folder whose name
 # matches the pattern (or a path ending so). Collect loads an adapter's module only when a folder
 # matches; tests/test_claim_hints.py checks each against the adapter's own claim and priority.
@@ -50,7 +53,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "wandb": (30, r"run-.+\.wandb|files", ("latest-run",)),
     "dvclive": (35, r"plots", ()),
     "poutyne": (35, r"log\.tsv", ()),
-    "sb3": (35, r"evaluations\.npz", ()),
+    "sb3": (35, r"evaluations\.npz|" + MONITOR_FILE.pattern, ()),
     "spinup": (35, r"progress\.txt", ()),
     "native": (40, r"metrics\.jsonl", ()),
     "tb_export": (60, r"(?i:run-.+-tag-.+\.(csv|json))", ()),
@@ -70,6 +73,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "MONITOR_FILE",
     "Adapter",
     "Claim",
     "ClaimHint",
@@ -81,6 +85,7 @@ __all__ = [
     "get_adapter",
     "load_builtin",
     "plugins_installed",
+    "run_file_of_later",
 ]
 
 
@@ -111,10 +116,30 @@ def claim_hints() -> tuple[ClaimHint, ...] | None:
     return None if plugins_installed() else _builtin_hints()
 
 
+def run_file_of_later(name: str, folder: Folder) -> str | None:
+    """Return a file of the folder by which a built-in adapter after `name` in claiming order claims
+    folders (native's metrics.jsonl), if any: a claim that such a file may be another's run yields."""
+    hints = _builtin_hints()
+    own = next(hint for hint in hints if hint.name == name)
+    for hint in hints:
+        if (hint.priority, hint.name) > (own.priority, own.name):
+            found = next((n for n in sorted(folder.files) if hint.names.fullmatch(n)), None)
+            if found is not None:
+                return found
+    return None
+
+
 def claim_pattern(name: str) -> re.Pattern[str] | None:
-    """Return the pattern of the file names a built-in adapter claims a folder by (None for others)."""
+    """Return the pattern of the file names a built-in adapter claims a folder by and a `--pattern` may
+    end in to read the same run (None for others): of sb3's, `evaluations.npz` alone, since a Monitor
+    file a pattern names is read by the csv adapter, one run per file."""
+    if name == "sb3":
+        return _SB3_RUN_FILE
     hint = next((hint for hint in _builtin_hints() if hint.name == name), None)
     return None if hint is None else hint.names
+
+
+_SB3_RUN_FILE = re.compile(r"evaluations\.npz")
 
 
 def plugins_installed() -> bool:

@@ -5,6 +5,7 @@ and the `<algo>_<N>/` folder of event files that `tensorboard_log` puts beside t
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import zipfile
@@ -13,12 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from resultsbook.adapters import MONITOR_FILE, run_file_of_later
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.tensorboard_events import EVENTS_MARK, read_event_files
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.params import flatten_params
+from resultsbook.params import clipped, flatten_params
 from resultsbook.sources import fs
-from resultsbook.sources.fileio import read_file_bytes, unreadable
+from resultsbook.sources.fileio import iter_file_chunks, read_file_bytes, unreadable
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, read_delimited
@@ -27,7 +29,10 @@ from resultsbook.sources.yamlio import read_yaml_file
 from resultsbook.voice import option
 
 EVALUATIONS_FILE = "evaluations.npz"
-MONITOR_FILE = re.compile(r"(.*\.)?monitor\.csv")
+# one environment's Monitor file of a run: make_vec_env's `{rank}.monitor.csv`, OpenAI baselines'
+# `{rank}.{subrank}.monitor.csv`, `Monitor(env, log_dir)`'s `monitor.csv`
+WORKER_FILE = re.compile(r"(\d+(\.\d+)?\.)?monitor\.csv")
+PROGRESS_FILE, PROGRESS_STEP = "progress.csv", "time/total_timesteps"  # SB3's logger, configure(…, ["csv"])
 ARGS_FILE, CONFIG_FILE, COMMAND_FILE = "args.yml", "config.yml", "command.txt"
 BEST_MODEL = "best_model.zip"
 CHECKPOINT = re.compile(r".*_\d+_steps\.zip")  # CheckpointCallback's rl_model_10000_steps.zip
@@ -51,41 +56,68 @@ class Sb3Adapter(Adapter):
     """Read Stable-Baselines3 run folders (rl-baselines3-zoo's layout, or EvalCallback's log_path)."""
 
     name = "sb3"
-    summary = "Stable-Baselines3 / rl-baselines3-zoo run folders (evaluations.npz, *.monitor.csv, args.yml)"
+    summary = "Stable-Baselines3 run folders (evaluations.npz, *.monitor.csv, progress.csv, zoo args.yml)"
     priority = 35
-    reading_version = 2  # 2: the event files of `tensorboard_log` in the run folder give metrics
+    # 2: the event files of `tensorboard_log` in the run folder give metrics
+    # 3: the logger's progress.csv beside the Monitor files gives metrics
+    reading_version = 3
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding EvalCallback's evaluations.npz, with its Monitor files and the zoo's
-        `<env>/` folder of arguments and hyperparameters."""
-        if EVALUATIONS_FILE not in folder.files:
-            return None
-        return Claim((self.source(folder.path, _run_files(folder.path, folder.files, folder.dirs)),))
+        `<env>/` folder of arguments and hyperparameters; or a folder of Monitor files alone (one run,
+        its environments' episodes together, as SB3's `load_results` reads them)."""
+        if EVALUATIONS_FILE in folder.files:
+            return Claim((self.source(folder.path, _run_files(folder.path, folder.files, folder.dirs)),))
+        monitors = sorted(name for name in folder.files if MONITOR_FILE.fullmatch(name))
+        if not monitors or (not forced and run_file_of_later(self.name, folder) is not None):
+            return None  # a native run's folder (metrics.jsonl) where SB3's Monitor also wrote stays native's
+        sources = []
+        if any(WORKER_FILE.fullmatch(name) for name in monitors):
+            files = _run_files(folder.path, folder.files, folder.dirs, tensorboard=False)
+            sources.append(self.source(folder.path, [path for path in files if not _run_of_its_own(path)]))
+        # `Monitor(env, "logs/seed_0")`'s seed_0.monitor.csv: a run of its own, not an environment of one
+        sources += [self.source(path, [path]) for path in map(folder.file, monitors) if _run_of_its_own(path)]
+        # the folders below may hold runs of their own (another training's Monitor files, PPO_1/)
+        return Claim(tuple(sources), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read the run folder of an evaluations.npz matched by a path pattern."""
-        if os.path.basename(path) != EVALUATIONS_FILE:
+        """Read the run folder of an evaluations.npz or a Monitor file named or matched by a path
+        pattern, as the walk claims it: a Monitor file's curve is stepped by timesteps however it
+        was found (`--adapter csv` reads one file alone, stepped by episode)."""
+        name = os.path.basename(path)
+        if name != EVALUATIONS_FILE and not MONITOR_FILE.fullmatch(name):
             return None
-        folder = os.path.dirname(path)
+        folder = os.path.dirname(path) or "."
         names = fs.listdir(folder)
-        dirs = tuple(name for name in names if fs.isdir(os.path.join(folder, name)))
-        return self.source(folder, _run_files(folder, frozenset(names), dirs))
+        dirs = tuple(sorted(name for name in names if fs.isdir(os.path.join(folder, name))))
+        found = self.claim(Folder(folder, frozenset(names).difference(dirs), dirs), forced)
+        own = os.path.join(folder, name)
+        sources = () if found is None else found.sources
+        return next((source for source in sources if source.path == own or own in source.files), None)
 
     def read(self, source: Source) -> ReadResult:
         """Read one run folder: evaluations at their timesteps, training episodes at the timesteps of
         all environments together (as SB3's own plots count them), params from the zoo's YAML files."""
         problems: list[Problem] = []
-        files = {os.path.relpath(path, source.path).replace(os.sep, "/"): path for path in source.files}
+        alone = _run_of_its_own(source.path)  # one Monitor file, not a folder
+        root = os.path.dirname(source.path) if alone else source.path
+        files = {os.path.relpath(path, root).replace(os.sep, "/"): path for path in source.files}
         builder = SeriesBuilder()
         evaluated = _read_evaluations(files.get(EVALUATIONS_FILE), builder, problems)
-        monitors = sorted(path for name, path in files.items() if MONITOR_FILE.fullmatch(name))
-        start, end = _read_monitors(monitors, builder, problems)
-        logged, first_time = _read_tensorboard(source.path, files, evaluated, builder, problems)
+        # a folder without evaluations.npz: its environments' files, not the runs of their own beside them
+        environments = MONITOR_FILE if alone or EVALUATIONS_FILE in files else WORKER_FILE
+        monitors = sorted(path for name, path in files.items() if environments.fullmatch(name))
+        start, end, episodes = _read_monitors(monitors, builder, problems)
+        evaluated |= _read_progress(files.get(PROGRESS_FILE), evaluated, builder, problems)
+        logged, first_time = _read_tensorboard(root, files, evaluated, builder, problems)
+        if EVALUATIONS_FILE not in files and not episodes and first_time is None:
+            return ReadResult((), tuple(problems))  # a `monitor.csv` of another program: no run of SB3
         series, series_problems = builder.build(source.path)
         problems.extend(series_problems)
         params, provenance = _read_settings(files, problems)
         params = {**logged, **params}  # args.yml and config.yml win
-        parts = os.path.abspath(source.path).replace(os.sep, "/").split("/")
+        named = source.path[: -len(".monitor.csv")] if alone else source.path  # logs/seed_0
+        parts = os.path.abspath(named).replace(os.sep, "/").split("/")
         settings = next((n.split("/")[0] for n in files if n.endswith("/" + ARGS_FILE)), None)
         models = [n for n in files if "/" not in n and _is_final_model(n, settings)]
         run = RunRecord(
@@ -101,6 +133,13 @@ class Sb3Adapter(Adapter):
         return ReadResult((run,), tuple(problems))
 
 
+def _run_of_its_own(path: str) -> bool:
+    """Tell whether a path is a Monitor file named for a run of its own (`Monitor(env, "logs/seed_0")`
+    writes seed_0.monitor.csv), not one environment's of a run (`0.monitor.csv`, `monitor.csv`)."""
+    name = os.path.basename(path)
+    return MONITOR_FILE.fullmatch(name) is not None and WORKER_FILE.fullmatch(name) is None
+
+
 def _is_final_model(name: str, settings: str | None) -> bool:
     """Tell whether a file is the model the zoo saves when training ends: `<env>.zip`, named as the
     folder of args.yml; without that folder, a .zip that is neither the best model nor a checkpoint."""
@@ -109,11 +148,16 @@ def _is_final_model(name: str, settings: str | None) -> bool:
     return name.endswith(".zip") and name != BEST_MODEL and not CHECKPOINT.fullmatch(name)
 
 
-def _run_files(path: str, files: frozenset[str], dirs: tuple[str, ...]) -> list[str]:
+def _run_files(
+    path: str, files: frozenset[str], dirs: tuple[str, ...], tensorboard: bool = True
+) -> list[str]:
     """Return the files of a run folder to read: evaluations, Monitor files, the final model (its name
-    only: a finished run) and the zoo's settings in the `<env>/` folder that holds args.yml."""
+    only: a finished run), the zoo's settings in the `<env>/` folder that holds args.yml and (unless
+    told not to) the event files of `<algo>_<N>/`."""
     wanted = [
-        n for n in sorted(files) if n == EVALUATIONS_FILE or MONITOR_FILE.fullmatch(n) or n.endswith(".zip")
+        n
+        for n in sorted(files)
+        if n in (EVALUATIONS_FILE, PROGRESS_FILE) or MONITOR_FILE.fullmatch(n) or n.endswith(".zip")
     ]
     found = [os.path.join(path, name) for name in wanted]
     settings = False
@@ -123,7 +167,7 @@ def _run_files(path: str, files: frozenset[str], dirs: tuple[str, ...]) -> list[
         if ARGS_FILE in listed and not settings:
             found += [os.path.join(inner, n) for n in (ARGS_FILE, CONFIG_FILE, COMMAND_FILE) if n in listed]
             settings = True
-        elif TENSORBOARD_RUN.fullmatch(sub):
+        elif tensorboard and TENSORBOARD_RUN.fullmatch(sub):
             found += [os.path.join(inner, n) for n in sorted(listed) if EVENTS_MARK in n]
     return found
 
@@ -195,46 +239,92 @@ def _read_evaluations(path: str | None, builder: SeriesBuilder, problems: list[P
     return added
 
 
+def _read_progress(
+    path: str | None, evaluated: set[str], builder: SeriesBuilder, problems: list[Problem]
+) -> set[str]:
+    """Add the columns of SB3's logger CSV beside the Monitor files (rollout/ep_rew_mean, train/*, …)
+    at its time/total_timesteps (those evaluations.npz gave are kept from it); return the metrics added."""
+    table = None if path is None else read_delimited(path, problems)
+    if path is None or table is None:
+        return set()
+    if PROGRESS_STEP not in table.columns:
+        message = f"has no {PROGRESS_STEP!r} column (the timesteps of each row)"
+        problems.append(
+            Problem(path, message, f"nothing from this file; {option('pattern')} reads it as a CSV log")
+        )
+        return set()
+    steps, stepped = table.column(PROGRESS_STEP)
+    added = set()
+    for name in table.columns:
+        if name == PROGRESS_STEP or name in evaluated:
+            continue
+        values, present = table.metric_column(name, path, problems)
+        if (keep := stepped & present).any():
+            builder.add_column(name, steps[keep], values[keep])
+            added.add(name)
+    return added
+
+
 def _read_monitors(
     paths: list[str], builder: SeriesBuilder, problems: list[Problem]
-) -> tuple[float | None, float | None]:
+) -> tuple[float | None, float | None, int]:
     """Add the training episodes of every environment's Monitor file as one stream, in the order they
-    ended, stepped by the timesteps of all environments so far; return the first start and last end."""
+    ended, stepped by the timesteps of all environments so far; return the first start, the last end
+    and how many episodes were read."""
     columns: dict[str, list[np.ndarray]] = {}
-    ends: list[np.ndarray] = []
-    starts: list[float] = []
+    seconds: list[np.ndarray] = []
+    starts: list[float | None] = []
+    read: list[str] = []  # the files read, with their columns
+    headers: list[tuple[str, ...]] = []
     for path in paths:
         table = read_delimited(path, problems, text=True)  # text: `info_keywords` flags (is_success)
         if table is None or "l" not in table.columns or "t" not in table.columns:
             if table is not None:
-                message = "has no 'l' and 't' columns (episode length and seconds)"
+                csv = option("adapter", "csv")
+                every = f"{option('pattern', '**/' + os.path.basename(path))} {csv}"
+                message = "has no 'l' and 't' columns (episode length and seconds): it is no Monitor file of "
+                message += f"Stable-Baselines3; read it as a CSV log with {csv} (the file named alone), "
+                message += f"or {every} (every such file under a folder)"
                 problems.append(Problem(path, message, "nothing from this file"))
             continue
-        start = _monitor_start(path, problems)
-        starts.append(start or 0.0)
+        starts.append(_monitor_start(path, problems))
+        read.append(path)
+        headers.append(table.columns)
         _, present = table.column("l")
         times, timed = table.column("t")
         keep = present & timed
-        ends.append((start or 0.0) + times[keep])
+        seconds.append(times[keep])
         for name in table.columns:
             if name in ("l", "t"):
                 columns.setdefault(name, []).append(table.column(name)[0][keep])
             else:
                 columns.setdefault(name, []).append(_episode_values(table, name, path, problems)[keep])
-    if not ends:
-        return None, None
-    order = np.argsort(np.concatenate(ends), kind="stable")
-    finished = np.concatenate(ends)[order]
+    if not seconds:
+        return None, None, 0
+    # a file without its t_start: every environment's seconds counted from its own start, as if all
+    # began together (they do, in one vectorised env), rather than its episodes before all the others'
+    known = [start for start in starts if start is not None]
+    dated = len(known) == len(starts)
+    ends = np.concatenate([(start if dated else 0.0) + times for start, times in zip(starts, seconds)])
+    order = np.argsort(ends, kind="stable")
+    finished = ends[order]
     steps = np.cumsum(np.concatenate(columns["l"])[order])
     for name, parts in columns.items():
-        if name == "t" or len(parts) != len(ends):
-            continue  # a column not in every file: no stream of its own
+        if name == "t":
+            continue
+        if len(parts) != len(seconds):  # a column not in every file: no stream of its own
+            without = [path for path, names in zip(read, headers) if name not in names]
+            message = (
+                f"has no column {name!r}, which {len(parts)} of the run's {len(seconds)} Monitor files have"
+            )
+            problems.append(Problem(without[0], message, f"no curve of {name!r} for the run"))
+            continue
         values = np.concatenate(parts)[order]
         kept = ~np.isnan(values)
-        stamps = finished[kept] if all(starts) else None
+        stamps = finished[kept] if dated else None
         builder.add_column(name, steps[kept].astype(np.float64), values[kept], stamps)
-    begun = min(starts) if all(starts) else None
-    return begun, (float(finished[-1]) if begun is not None and len(finished) else None)
+    begun = min(known) if dated else None
+    return begun, (float(finished[-1]) if begun is not None and len(finished) else None), len(finished)
 
 
 def _episode_values(table: Table, name: str, path: str, problems: list[Problem]) -> np.ndarray:
@@ -246,16 +336,23 @@ def _episode_values(table: Table, name: str, path: str, problems: list[Problem])
 
 
 def _monitor_start(path: str, problems: list[Problem]) -> float | None:
-    """Return the `t_start` of a Monitor file's opening `#{...}` line (seconds since the epoch)."""
-    try:
-        with fs.open_binary(path) as handle:
-            first = handle.readline(4096).decode("utf-8", "replace")
+    """Return the `t_start` of a Monitor file's opening `#{...}` line (seconds since the epoch); a
+    problem names a file whose line is missing or damaged."""
+    kept = "its episodes, their seconds counted from its start; the run without wall times"
+    try:  # a FIFO in its place is refused, never opened
+        first = next(iter_file_chunks(path, 4096), b"").split(b"\n", 1)[0].decode("utf-8", "replace")
     except OSError as error:
-        problems.append(unreadable(path, error, "its episodes without their wall times"))
+        problems.append(unreadable(path, error, kept))
         return None
     ok, header = parse_json(first.lstrip("#").strip()) if first.startswith("#") else (False, None)
     start = header.get("t_start") if ok and isinstance(header, Mapping) else None
-    return float(start) if isinstance(start, (int, float)) and not isinstance(start, bool) else None
+    if isinstance(start, (int, float)) and not isinstance(start, bool) and math.isfinite(start):
+        return float(start)
+    line = clipped(first.strip())
+    problems.append(
+        Problem(path, f"opens with {line!r}, not the '#{{\"t_start\": …}}' line SB3's Monitor writes", kept)
+    )
+    return None
 
 
 def _read_settings(

@@ -263,12 +263,21 @@ def _matches(pattern: PathPattern, path: str, relative: str) -> bool:
 def _nothing_under(path: str, root: str, every: Iterable[str]) -> str:
     """Say that the store holds no source at or under a path, and the stored folder beside it that
     was meant (a misspelt last part)."""
+    holders = [source for source in every if source != root and path_under(root, source)]
+    if holders and os.path.isfile(path):  # a file of a run read from its folder (SB3's 0.monitor.csv)
+        holder = max(holders, key=len)
+        inside = root[len(holder) + 1 :] if holder != "." else root
+        folder = path.rstrip("/" + os.sep)[: -len(inside)].rstrip("/" + os.sep) or "."
+        return (
+            f"the store holds no run collected from {path} alone: it lies in the folder of the run "
+            f"collected from {folder}; forget that run with {command('forget', folder)}"
+        )
     parent, _, name = root.rpartition("/")
     depth = root.count("/") + 1
     beside = {
         parts[depth - 1]
         for parts in (source.split("/") for source in every)
-        if "/".join(parts[: depth - 1]) == parent
+        if len(parts) >= depth and "/".join(parts[: depth - 1]) == parent
     }
     meant = closest(name, beside) if not os.path.lexists(path) else None  # there: forgotten, or never read
     hint = (

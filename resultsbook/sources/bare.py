@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from resultsbook.adapters import MONITOR_FILE
 from resultsbook.sources.raytune import is_trial_folder
 from resultsbook.voice import option
 
@@ -44,7 +45,12 @@ class BareRuns:
         names = [os.path.basename(path) for path in files]
         claimed = next((name for name in names if claims is not None and claims.fullmatch(name)), None)
         tail = tail.replace(os.sep, "/")
-        if claimed is not None and tail.rpartition("/")[2] == claimed:  # a source that is one file
+        if claimed is None and any(MONITOR_FILE.fullmatch(name) for name in names):
+            # SB3's Monitor files: a run of one (seed_0.monitor.csv) ends the pattern at it, the run of a
+            # folder's environments (0.monitor.csv, …) at the folder, which the adapter claims as walked
+            own = tail.rpartition("/")[2]
+            claimed = own if own in names else ""
+        if claimed and tail.rpartition("/")[2] == claimed:  # a source that is one file
             tail = tail.rpartition("/")[0]
         if claimed is not None and tail:
             self.found[adapter][tail] = claimed
@@ -85,7 +91,8 @@ def _ray_tune_note(adapter: str, count: int) -> str:
 
 def pattern_of(runs: dict[str, str]) -> str | None:
     """Return a pattern whose fields are the folder names that vary between runs (`seed_0` gives
-    `seed_{seed}`), ending in the claimed file (a glob where each run's file has a name of its own);
+    `seed_{seed}`), ending in the claimed file (a glob where each run's file has a name of its own) or,
+    for a run of SB3 Monitor files, at its folder;
     None when the runs lie at different depths, sit in folders named by a tracker's run id (MLflow's),
     or differ only in their own folder's name, unless that name says their settings (`lr=0.1,seed=0`)."""
     paths = [tail.split("/") for tail in runs]
@@ -108,6 +115,8 @@ def pattern_of(runs: dict[str, str]) -> str | None:
     own = {parts[-1] for parts in paths}
     if own_only and settings_field(own, f"level{depth}") is None and not _numbers_replicates(own):
         return None  # only the run's own folder varies: its name (version_3) says nothing of its settings
+    if "" in runs.values():
+        return "/".join(fields)
     file_part = _file_part(set(runs.values()))
     return None if file_part is None else "/".join([*fields, file_part])
 

@@ -478,6 +478,11 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
     if request.pattern:
         if not log.looked_at:
             against = option("pattern", request.pattern)
+            if fs.isfile(request.path):
+                return (
+                    f"{head}: it is a file, and {against} matches the paths under a folder; collect the "
+                    f"file without {option('pattern')}, or give its folder"
+                )
             return f"{head}; it holds no files or folders to match {against} against"
         if not log.matched:
             return (

@@ -136,8 +136,8 @@ def _list(path: str, notes: WalkNotes) -> tuple[frozenset[str], tuple[str, ...],
                 except OSError:
                     odd = True
                     continue
-    except FileNotFoundError:
-        return None  # removed while we walk: what it held is gone
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # removed while we walk, or a file (given with a pattern: the collect says so)
     except OSError as error:
         notes.unlisted.append(path)
         notes.problems.append(
