@@ -604,6 +604,21 @@ def test_a_text_or_nan_in_a_column_of_numbers_is_that_runs_missing_value_not_a_p
         assert math.isnan(summary) == math.isnan(run.summary["test_macro_f1"])
 
 
+def test_a_row_written_twice_is_named_as_a_repeat_with_the_fix(tmp_path):
+    """The same row appended twice (an aggregate script run twice): the problem said to name the seed as
+    a param, which the rows already have; it says the row repeats an earlier one, and to delete it."""
+    (tmp_path / "r.csv").write_text(per_seed_results([*SEEDED_ROWS, SEEDED_ROWS[1]]))
+    result = read_records(tmp_path / "r.csv")
+    assert len(result.runs) == 7
+    assert [(p.message, p.kept) for p in result.problems] == [
+        (
+            "1 record(s) repeat an earlier one field for field (record 7 repeats 2): a row written twice counts "
+            "its run twice; fix: delete the repeated rows from the file",
+            "each, as a separate run",
+        )
+    ]
+
+
 def test_a_metric_read_as_a_param_is_named_with_the_fix(tmp_path, store):
     from resultsbook.errors import QueryError
     from resultsbook.query import MetricSpec, TableQuery, aggregate

@@ -122,6 +122,8 @@ class RecordsAdapter(Adapter):
         grouped: dict[str, tuple[dict[str, Any], SeriesBuilder, dict[str, float]]] = {}
         order: list[str] = []
         repeated: list[int] = []
+        copies: list[tuple[int, int]] = []  # (record, the earlier record it repeats field for field)
+        first_record: dict[str, int] = {}
         restarts = StepRestarts()
         names: dict[str, tuple[str, str]] = {}
         for number, record in enumerate(records):
@@ -133,8 +135,13 @@ class RecordsAdapter(Adapter):
                 key = f"{wandb_runs[number][0]}#{number}"
                 names[key] = wandb_runs[number]
             if key in grouped and step is None:
-                repeated.append(number + 1)
+                earlier = first_record[key]
+                if records[earlier] == record:  # every field the same: one row written twice
+                    copies.append((number + 1, earlier + 1))
+                else:
+                    repeated.append(number + 1)
                 key = f"{key}#{number}"
+            first_record.setdefault(key, number)
             if key not in grouped:
                 grouped[key] = (params, SeriesBuilder(), {})
                 order.append(key)
@@ -147,9 +154,11 @@ class RecordsAdapter(Adapter):
                     summary[name] = value
                 else:
                     builder.add(name, step, value)
+        named = usual_step_column(list(dict.fromkeys(name for record in records for name in record)))
+        if named and copies:  # records alike of a file with a step column are rather points of curves
+            repeated, copies = sorted([*repeated, *(n for n, _ in copies)]), []
         if repeated:
             first = ", ".join(str(n) for n in repeated[:5]) + (" ..." if len(repeated) > 5 else "")
-            named = usual_step_column(list(dict.fromkeys(name for record in records for name in record)))
             stepped = f" (step={named})" if named else ""  # Dopamine's `Iteration`: points of curves
             problems.append(
                 Problem(
@@ -157,6 +166,16 @@ class RecordsAdapter(Adapter):
                     f"{len(repeated)} record(s) have the same params as an earlier one (records {first}; "
                     "fix: name the distinguishing fields, e.g. the seed, with the 'params' option, or, where "
                     f"each record is a point of a curve, its step field with the 'step' option{stepped})",
+                    "each, as a separate run",
+                )
+            )
+        if copies:
+            shown = ", ".join(f"{n} repeats {e}" for n, e in copies[:5]) + (" ..." if len(copies) > 5 else "")
+            problems.append(
+                Problem(
+                    source.path,
+                    f"{len(copies)} record(s) repeat an earlier one field for field (record {shown}): a row "
+                    "written twice counts its run twice; fix: delete the repeated rows from the file",
                     "each, as a separate run",
                 )
             )
