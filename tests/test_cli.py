@@ -889,6 +889,19 @@ def test_a_flag_misspelt_near_several_is_answered_with_the_one_it_starts_as(cli)
     assert foo.output.startswith("Error: no such option '--foo'; did you mean one of '--format', '--pool'? (see ")
 
 
+@pytest.mark.parametrize("command", ["status", "build", "check", "report"])
+def test_a_flag_of_table_given_to_a_command_of_the_specs_tables_names_the_table_command(cli, command):
+    """A stranger's `resultsbook status --rows model --columns budget --metric test_macro_f1` (a paper's
+    per-seed results CSV, to see its missing seeds) was answered `did you mean '--verbose'?`."""
+    result = cli(command, "--rows", "model", "--metric", "test_macro_f1")
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        f"Error: no such option '--rows': {command} works on the tables of resultsbook.toml; `resultsbook "
+        "table --rows …` shows a table of your choosing (its warnings name each cell's missing seeds), and "
+        "its --save NAME adds it to resultsbook.toml (see "
+    ), result.output
+
+
 @pytest.mark.parametrize(
     ("command", "answer"),
     [
