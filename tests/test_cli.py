@@ -582,6 +582,28 @@ def test_the_name_parts_hint_reads_every_folder_of_such_files(cli, tmp_path):
     assert collected.output.startswith("Collected res: 4 new")
 
 
+def test_a_per_seed_results_table_beside_result_files_is_named_with_how_to_read_it(cli, tmp_path):
+    """chestx6-ssl-benchmark's results/: linear-probe JSONs in low_label_*pct/ folders, summary CSVs, and
+    per_seed_results.csv (a row per model, label budget and seed: the paper's main table). The hint named
+    the JSONs alone; the CSV of the paper's runs went unmentioned."""
+    folder = tmp_path / "results"
+    for budget in ("1pct", "10pct"):
+        (folder / f"low_label_{budget}").mkdir(parents=True)
+        (folder / f"low_label_{budget}" / "lp_simclr_final.json").write_text('{"train_losses": [1.0, 0.5]}')
+    (folder / "calibration_results.csv").write_text("Model,ECE\nResNet50,0.02\nMAE,0.03\n")
+    rows = [f"{key},{name},10pct,{seed},0.{70 + seed % 7}" for key, name in (("r50", "ResNet50 (Scratch)"),
+            ("mae", "MAE + ViT-S/16")) for seed in (42, 123, 456)]  # fmt: skip
+    (folder / "per_seed_results.csv").write_text("model_key,model,budget,seed,test_macro_f1\n" + "\n".join(rows) + "\n")
+    result = cli("collect", "results")
+    assert result.exit_code == 1
+    assert (
+        "; per_seed_results.csv has a row per run (column(s) model_key, model, budget, seed): read it alone "
+        "with --pattern 'per_seed_results.csv' --adapter records, a run per row; the store was left as it was"
+    ) in " ".join(result.output.split()), result.output
+    read = cli("collect", "results", "--pattern", "per_seed_results.csv", "--adapter", "records")
+    assert read.output.startswith("Collected results: 6 new"), read.output
+
+
 def test_a_results_table_among_files_each_named_its_own_way_is_read_alone_by_records(cli, tmp_path):
     """dna-nn-theory's cnn/results: `<model>-<dataset>-<metric>.csv` beside the combined accuracy.csv.
     The hint said to read "them" with --adapter records, which made 632,587 runs of every curve's rows."""
