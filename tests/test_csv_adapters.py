@@ -604,6 +604,25 @@ def test_a_text_or_nan_in_a_column_of_numbers_is_that_runs_missing_value_not_a_p
         assert math.isnan(summary) == math.isnan(run.summary["test_macro_f1"])
 
 
+def test_a_seed_whose_final_value_is_nan_ran_and_is_not_said_to_be_missing(tmp_path, cli):
+    """A seed that diverged, its test_macro_f1 written `nan` in the results CSV: the store keeps a NaN
+    final value as no number, and the table said `missing seed 123`, a run to launch again, where the
+    run is there and gave no value."""
+    import resultsbook as rb
+
+    rows = [*SEEDED_ROWS]
+    rows[1] = rows[1].replace(",0.774,", ",nan,")
+    (tmp_path / "r.csv").write_text(per_seed_results(rows))
+    assert cli("collect", "r.csv", "--adapter", "records").exit_code == 0
+    table = cli("table", "--rows", "model", "--metric", "test_macro_f1")
+    assert "n = 2 of 3 seeds, the most any cell has (seed 123 ran but has no value)" in table.output, table.output
+    assert "missing seed 123" not in table.output
+    with rb.open(tmp_path / "resultsbook.db") as book:
+        status = book.table(rows="model", metric="test_macro_f1").status().set_index("model")
+    assert status.loc["ResNet50 (Scratch)", "valueless"] == [123]
+    assert status.loc["ResNet50 (Scratch)", "missing"] == [123]
+
+
 def test_a_row_written_twice_is_named_as_a_repeat_with_the_fix(tmp_path):
     """The same row appended twice (an aggregate script run twice): the problem said to name the seed as
     a param, which the rows already have; it says the row repeats an earlier one, and to delete it."""

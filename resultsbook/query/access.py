@@ -78,8 +78,9 @@ class Summaries:
         return self.runs[at] == runs, at
 
     def logged(self) -> np.ndarray:
-        """Return the ids of runs with a value: a series point or a final value."""
-        return self.runs[(self.n > 0) | self.has_summary]
+        """Return the ids of runs that logged the metric: a series point or a final value, NaN included
+        (a seed whose final value is NaN ran, and its cell says so, rather than that it is missing)."""
+        return self.runs
 
 
 class MetricReader:
