@@ -623,6 +623,30 @@ def test_a_seed_whose_final_value_is_nan_ran_and_is_not_said_to_be_missing(tmp_p
     assert status.loc["ResNet50 (Scratch)", "missing"] == [123]
 
 
+def test_a_summary_table_of_mean_and_std_texts_is_named_as_already_aggregated(tmp_path, cli):
+    """chestx6-ssl-benchmark's supervised_results_summary.csv holds `0.8481 ± 0.0092` per model and
+    budget: asked for `--metric Macro_F1`, the table said records read whole numbers as params and to
+    name it a metric, which read no value at all; `--metric Model`, a text, got the same advice."""
+    (tmp_path / "summary.csv").write_text(
+        "Model,Subset,Macro_F1\nresnet50_pretrained,10pct,0.8481 ± 0.0092\nresnet50_scratch,10pct,0.7671 ± 0.0060\n"
+    )
+    assert cli("collect", "summary.csv", "--adapter", "records").exit_code == 0
+    asked = cli("table", "--rows", "Model", "--metric", "Macro_F1")
+    assert asked.exit_code == 2
+    assert (
+        "no run logs a metric 'Macro_F1', but 2 run(s) have a param 'Macro_F1' whose values are already "
+        "aggregated ('0.7671 ± 0.0060'), text and not numbers: a table aggregates one number per run over "
+        "the seeds; collect the per-seed results instead"
+    ) in " ".join(asked.output.split()), asked.output
+    text = cli("table", "--rows", "Subset", "--metric", "Model")
+    assert "a param 'Model' (read by records): a setting, not a measurement" in text.output, text.output
+    forced = read_records(tmp_path / "summary.csv", metrics="Macro_F1")
+    assert [p.message for p in forced.problems] == [
+        "field 'Macro_F1' holds no number: text in 2 record(s) (record 1: '0.8481 ± 0.0092' and 1 more): "
+        "read as no value there; if Macro_F1 is a setting rather than a result, name it with the 'params' option"
+    ]
+
+
 def test_a_row_written_twice_is_named_as_a_repeat_with_the_fix(tmp_path):
     """The same row appended twice (an aggregate script run twice): the problem said to name the seed as
     a param, which the rows already have; it says the row repeats an earlier one, and to delete it."""

@@ -373,19 +373,23 @@ def texts_among_numbers(path: str, records: list[Mapping[str, Any]], metrics: se
     """Name, per metric field, the records whose value is a text that is no number (`N/A`): each is
     read as no value, which a table counts as a seed without one."""
     found: dict[str, list[tuple[int, str]]] = {}
+    numbers: Counter[str] = Counter()
     for number, record in enumerate(records, start=1):
         for name in metrics:
             value = record.get(name)
             if isinstance(value, str) and to_float(value) is None:
                 found.setdefault(name, []).append((number, value))
+            elif value is not None:
+                numbers[name] += 1
     problems = []
     for name, texts in sorted(found.items()):
         first, value = texts[0]
         more = f" and {len(texts) - 1} more" if len(texts) > 1 else ""
+        what = "holds numbers, but text" if numbers[name] else "holds no number: text"  # -o metrics named it
         problems.append(
             Problem(
                 path,
-                f"field {name!r} holds numbers, but text in {len(texts)} record(s) (record {first}: "
+                f"field {name!r} {what} in {len(texts)} record(s) (record {first}: "
                 f"{clipped(value)!r}{more}): read as no value there; if {name} is a setting rather than a "
                 "result, name it with the 'params' option",
                 "the records' other fields",
