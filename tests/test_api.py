@@ -479,3 +479,29 @@ def test_a_mistyped_order_is_said_with_a_did_you_mean_as_in_the_spec(book):
         rb.SpecError, match=r"order=\{'model': 'mlp'\}: list the values of 'model' in the order"
     ):
         book.table(rows="model", metric="test/acc", order={"model": "mlp"})  # would order m, l, p
+
+
+def test_keys_only_runs_gone_since_log_are_no_metrics_of_the_book(tmp_path, cli):
+    """A per-seed results CSV collected first without --adapter (one run whose metrics are its columns,
+    `seed` among them), then, as the collect's hint says, with --adapter records: the first run is gone,
+    yet `book.metrics()` listed `seed`, `book.runs()` had an empty `metrics.seed` column, and a table of
+    `--metric seed` answered that 1 other run logs it: check the filters."""
+    (tmp_path / "per_seed_results.csv").write_text(
+        "model,budget,seed,test_macro_f1\n"
+        + "".join(f"ResNet50 (Scratch),10pct,{seed},0.{70 + seed}\n" for seed in (1, 2, 3))
+        + "ResNet50 (Scratch),20pct,1,\n"  # not run yet
+    )
+    assert cli("collect", "per_seed_results.csv").exit_code == 0
+    assert cli("collect", "per_seed_results.csv", "--adapter", "records").output.startswith(
+        "Collected per_seed_results.csv: 4 new, 0 updated, 0 unchanged, 1 missing"
+    )
+    with rb.open(tmp_path / "resultsbook.db") as book:
+        assert book.metrics() == ["test_macro_f1"]
+        assert list(book.runs().filter(like="metrics.").columns) == ["metrics.test_macro_f1"]
+        assert "metrics.seed" in book.runs(include_missing=True).columns  # the gone run's own
+        with pytest.raises(rb.QueryError, match="no run logs a metric 'seed', but 4 run"):
+            book.table(rows="model", metric="seed")
+    table = cli("table", "--rows", "model", "--metric", "seed")
+    assert "other runs do" not in table.output and "no run logs a metric 'seed'" in table.output, table.output
+    table = cli("table", "--rows", "model", "--metric", "test_macro_f1", "--where", "budget=20pct")
+    assert "none of the 1 selected runs logs 'test_macro_f1' (3 other runs do)" in table.output, table.output

@@ -609,6 +609,28 @@ def test_the_name_parts_hint_reads_every_folder_of_such_files(cli, tmp_path):
     assert collected.output.startswith("Collected res: 4 new")
 
 
+def test_a_per_seed_results_table_beside_result_files_is_named_with_how_to_read_it(cli, tmp_path):
+    """chestx6-ssl-benchmark's results/: linear-probe JSONs in low_label_*pct/ folders, summary CSVs, and
+    per_seed_results.csv (a row per model, label budget and seed: the paper's main table). The hint named
+    the JSONs alone; the CSV of the paper's runs went unmentioned."""
+    folder = tmp_path / "results"
+    for budget in ("1pct", "10pct"):
+        (folder / f"low_label_{budget}").mkdir(parents=True)
+        (folder / f"low_label_{budget}" / "lp_simclr_final.json").write_text('{"train_losses": [1.0, 0.5]}')
+    (folder / "calibration_results.csv").write_text("Model,ECE\nResNet50,0.02\nMAE,0.03\n")
+    rows = [f"{key},{name},10pct,{seed},0.{70 + seed % 7}" for key, name in (("r50", "ResNet50 (Scratch)"),
+            ("mae", "MAE + ViT-S/16")) for seed in (42, 123, 456)]  # fmt: skip
+    (folder / "per_seed_results.csv").write_text("model_key,model,budget,seed,test_macro_f1\n" + "\n".join(rows) + "\n")
+    result = cli("collect", "results")
+    assert result.exit_code == 1
+    assert (
+        "; per_seed_results.csv has a row per run (column(s) model_key, model, budget, seed): read it alone "
+        "with --pattern 'per_seed_results.csv' --adapter records, a run per row; the store was left as it was"
+    ) in " ".join(result.output.split()), result.output
+    read = cli("collect", "results", "--pattern", "per_seed_results.csv", "--adapter", "records")
+    assert read.output.startswith("Collected results: 6 new"), read.output
+
+
 def test_a_results_table_among_files_each_named_its_own_way_is_read_alone_by_records(cli, tmp_path):
     """dna-nn-theory's cnn/results: `<model>-<dataset>-<metric>.csv` beside the combined accuracy.csv.
     The hint said to read "them" with --adapter records, which made 632,587 runs of every curve's rows."""
@@ -926,6 +948,19 @@ def test_a_flag_misspelt_near_several_is_answered_with_the_one_it_starts_as(cli)
     assert digit.output.startswith("Error: no such option '--digit'; did you mean '--digits'? (see ")
     foo = cli("table", "--rows", "model", "--metric", "acc", "--foo", "1")
     assert foo.output.startswith("Error: no such option '--foo'; did you mean one of '--format', '--pool'? (see ")
+
+
+@pytest.mark.parametrize("command", ["status", "build", "check", "report"])
+def test_a_flag_of_table_given_to_a_command_of_the_specs_tables_names_the_table_command(cli, command):
+    """A stranger's `resultsbook status --rows model --columns budget --metric test_macro_f1` (a paper's
+    per-seed results CSV, to see its missing seeds) was answered `did you mean '--verbose'?`."""
+    result = cli(command, "--rows", "model", "--metric", "test_macro_f1")
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        f"Error: no such option '--rows': {command} works on the tables of resultsbook.toml; `resultsbook "
+        "table --rows …` shows a table of your choosing (its warnings name each cell's missing seeds), and "
+        "its --save NAME adds it to resultsbook.toml (see "
+    ), result.output
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -537,14 +538,144 @@ def test_a_field_with_any_decimal_is_a_metric_in_every_record(tmp_path):
     assert [r.params for r in result.runs][1] == {"game": "Alien", "seed": 1}
     whole = tmp_path / "whole.json"
     whole.write_text(
-        json.dumps([{"game": "Pong", "seed": 0, "score": 21}, {"game": "Pong", "seed": 1, "score": 20}])
+        json.dumps([{"game": "Pong", "seed": 0, "hits": 21}, {"game": "Pong", "seed": 1, "hits": 20}])
     )
     assert read_records(whole).runs[0].params == {
         "game": "Pong",
-        "score": 21,
+        "hits": 21,
         "seed": 0,
-    }  # whole numbers: params
-    assert read_records(whole, metrics="score").runs[0].summary == {"score": 21.0}
+    }  # whole numbers: params, unless named as a result (below)
+    assert read_records(whole, metrics="hits").runs[0].summary == {"hits": 21.0}
+
+
+def per_seed_results(rows: list[str]) -> str:
+    """A paper's hand-aggregated per_seed_results.csv (chestx6-ssl-benchmark): a row per model, label
+    budget and seed, with the final metrics and the epoch each run was best at."""
+    return "model_key,model,budget,seed,test_macro_f1,best_epoch\n" + "".join(f"{row}\n" for row in rows)
+
+
+SEEDED_ROWS = [
+    f"{key},{name},10pct,{seed},{value},{epoch}"
+    for key, name, values in (
+        ("resnet50_scratch", "ResNet50 (Scratch)", (0.7678, 0.7740, 0.7595)),
+        ("mae_vits16", "MAE + ViT-S/16", (0.6245, 0.5467, 0.6491)),
+    )
+    for seed, value, epoch in zip((42, 123, 456), values, (50, 43, 11))
+]
+
+
+def test_a_whole_number_field_named_as_a_result_is_a_metric_not_a_setting_of_each_run(tmp_path, cli):
+    """best_epoch (the epoch each seed was best at) is a whole number, which a records file reads as a
+    param: every cell of the paper's table was marked as averaging runs whose configurations differ."""
+    (tmp_path / "per_seed_results.csv").write_text(per_seed_results(SEEDED_ROWS))
+    result = read_records(tmp_path / "per_seed_results.csv")
+    assert result.problems == ()
+    assert result.runs[0].params == {
+        "budget": "10pct",
+        "model": "ResNet50 (Scratch)",
+        "model_key": "resnet50_scratch",
+        "seed": 42,
+    }
+    assert result.runs[0].summary == {"test_macro_f1": 0.7678, "best_epoch": 50.0}
+    assert cli("collect", "per_seed_results.csv", "--adapter", "records").exit_code == 0
+    table = cli("table", "--rows", "model", "--columns", "budget", "--metric", "test_macro_f1", "--ddof", "0")
+    assert "differ" not in table.output and "†" not in table.output, table.output
+    assert "ResNet50 (Scratch)  0.767 ± 0.006\n" in table.output, table.output  # the paper: 0.767 ± 0.006
+
+
+@pytest.mark.parametrize(
+    ("cell", "summary"),
+    [
+        ("nan", math.nan),
+        ("NaN", math.nan),
+        ("inf", math.inf),
+        ("-inf", -math.inf),
+        ("N/A", None),
+        ("OOM", None),
+    ],
+)
+def test_a_text_or_nan_in_a_column_of_numbers_is_that_runs_missing_value_not_a_param(tmp_path, cell, summary):
+    """One seed's cell of a results CSV written as nan, inf or N/A: the field became a param of that
+    run alone (test_macro_f1=N/A in its name) and its value vanished without a word, inf included."""
+    rows = [*SEEDED_ROWS]
+    rows[1] = rows[1].replace(",0.774,", f",{cell},")
+    (tmp_path / "r.csv").write_text(per_seed_results(rows))
+    result = read_records(tmp_path / "r.csv")
+    run = result.runs[1]
+    assert run.params == {
+        "budget": "10pct",
+        "model": "ResNet50 (Scratch)",
+        "model_key": "resnet50_scratch",
+        "seed": 123,
+    }
+    assert [r.params.get("test_macro_f1") for r in result.runs] == [None] * 6
+    if summary is None:
+        assert "test_macro_f1" not in run.summary
+        assert [p.message for p in result.problems] == [
+            f"field 'test_macro_f1' holds numbers, but text in 1 record(s) (record 2: {cell!r}): read as no "
+            "value there; if test_macro_f1 is a setting rather than a result, name it with the 'params' option"
+        ]
+    else:
+        assert run.summary["test_macro_f1"] == summary or math.isnan(run.summary["test_macro_f1"])
+        assert math.isnan(summary) == math.isnan(run.summary["test_macro_f1"])
+
+
+def test_a_seed_whose_final_value_is_nan_ran_and_is_not_said_to_be_missing(tmp_path, cli):
+    """A seed that diverged, its test_macro_f1 written `nan` in the results CSV: the store keeps a NaN
+    final value as no number, and the table said `missing seed 123`, a run to launch again, where the
+    run is there and gave no value."""
+    import resultsbook as rb
+
+    rows = [*SEEDED_ROWS]
+    rows[1] = rows[1].replace(",0.774,", ",nan,")
+    (tmp_path / "r.csv").write_text(per_seed_results(rows))
+    assert cli("collect", "r.csv", "--adapter", "records").exit_code == 0
+    table = cli("table", "--rows", "model", "--metric", "test_macro_f1")
+    assert "n = 2 of 3 seeds, the most any cell has (seed 123 ran but has no value)" in table.output, table.output
+    assert "missing seed 123" not in table.output
+    with rb.open(tmp_path / "resultsbook.db") as book:
+        status = book.table(rows="model", metric="test_macro_f1").status().set_index("model")
+    assert status.loc["ResNet50 (Scratch)", "valueless"] == [123]
+    assert status.loc["ResNet50 (Scratch)", "missing"] == [123]
+
+
+def test_a_summary_table_of_mean_and_std_texts_is_named_as_already_aggregated(tmp_path, cli):
+    """chestx6-ssl-benchmark's supervised_results_summary.csv holds `0.8481 ± 0.0092` per model and
+    budget: asked for `--metric Macro_F1`, the table said records read whole numbers as params and to
+    name it a metric, which read no value at all; `--metric Model`, a text, got the same advice."""
+    (tmp_path / "summary.csv").write_text(
+        "Model,Subset,Macro_F1\nresnet50_pretrained,10pct,0.8481 ± 0.0092\nresnet50_scratch,10pct,0.7671 ± 0.0060\n"
+    )
+    assert cli("collect", "summary.csv", "--adapter", "records").exit_code == 0
+    asked = cli("table", "--rows", "Model", "--metric", "Macro_F1")
+    assert asked.exit_code == 2
+    assert (
+        "no run logs a metric 'Macro_F1', but 2 run(s) have a param 'Macro_F1' whose values are already "
+        "aggregated ('0.7671 ± 0.0060'), text and not numbers: a table aggregates one number per run over "
+        "the seeds; collect the per-seed results instead"
+    ) in " ".join(asked.output.split()), asked.output
+    text = cli("table", "--rows", "Subset", "--metric", "Model")
+    assert "a param 'Model' (read by records): a setting, not a measurement" in text.output, text.output
+    forced = read_records(tmp_path / "summary.csv", metrics="Macro_F1")
+    assert [p.message for p in forced.problems] == [
+        "field 'Macro_F1' holds no number: text in 2 record(s) (record 1: '0.8481 ± 0.0092' and 1 more): "
+        "read as no value there; if Macro_F1 is a setting rather than a result, name it with the 'params' option"
+    ]
+
+
+def test_a_row_written_twice_is_named_as_a_repeat_with_the_fix(tmp_path):
+    """The same row appended twice (an aggregate script run twice): the problem said to name the seed as
+    a param, which the rows already have; it says the row repeats an earlier one, and to delete it."""
+    (tmp_path / "r.csv").write_text(per_seed_results([*SEEDED_ROWS, SEEDED_ROWS[1]]))
+    result = read_records(tmp_path / "r.csv")
+    assert len(result.runs) == 7
+    assert [(p.message, p.kept) for p in result.problems] == [
+        (
+            "1 record(s) repeat an earlier one field for field (record 7 repeats 2): a row written twice counts "
+            "its run twice; fix: delete the repeated rows from the file",
+            "each, as a separate run",
+        )
+    ]
 
 
 def test_a_metric_read_as_a_param_is_named_with_the_fix(tmp_path, store):
@@ -554,11 +685,11 @@ def test_a_metric_read_as_a_param_is_named_with_the_fix(tmp_path, store):
 
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "whole.json").write_text(
-        json.dumps([{"game": "Pong", "seed": 0, "score": 21, "t": 0.5}])
+        json.dumps([{"game": "Pong", "seed": 0, "hits": 21, "t": 0.5}])
     )
     collect(store, [CollectRequest(str(tmp_path / "r"), adapter="records")])
-    with pytest.raises(QueryError, match=r"1 run\(s\) have a param 'score'.*metrics = \"score\""):
-        aggregate(store, TableQuery(metrics=(MetricSpec("score"),), rows=("game",)))
+    with pytest.raises(QueryError, match=r"1 run\(s\) have a param 'hits'.*metrics = \"hits\""):
+        aggregate(store, TableQuery(metrics=(MetricSpec("hits"),), rows=("game",)))
 
 
 def test_a_settings_file_beside_each_log_gives_its_params(tmp_path, store):

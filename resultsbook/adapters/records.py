@@ -5,14 +5,18 @@ per task and position: params `task` and `run` (its index from 0), metric `score
 dump, `{"loss": [...], "val_loss": [...]}` of one length, is one run with a curve per metric.
 
 A field's kind is decided over the whole file, never value by value: a field holding any decimal
-number is a metric in every record (so the score 510 beside 368.7 stays a score); a field of text,
-booleans or only whole numbers is a param (seeds, epochs) unless the `metrics` option names it, or,
-in records of a run and step, it counts along the step (an episode number beside the step)."""
+number is a metric in every record (so the score 510 beside 368.7 stays a score, and an `N/A` or
+`nan` among its numbers is a value missing there); a field of text, booleans or only whole numbers
+is a param (seeds, epochs) unless the `metrics` option names it, its name says it is a result
+(`best_epoch`, `episode_reward`: the rule of sources/fields.py), or, in records of a run and step,
+it counts along the step (an episode number beside the step)."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,8 +24,9 @@ from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.errors import did_you_mean
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
-from resultsbook.params import format_value, normalize_value, parse_scalar
+from resultsbook.params import clipped, format_value, normalize_value, parse_scalar
 from resultsbook.sources import raytune, wandb_runs_table
+from resultsbook.sources.fields import key_kind
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import DOCUMENT, MAX_DEPTH
 from resultsbook.sources.series import SeriesBuilder
@@ -46,7 +51,9 @@ class RecordsAdapter(Adapter):
     # 5: a `round` field (Flower's rounds) is the step, not a metric
     # 6: a W&B runs table's row is a run named by its Name, with its State; its bookkeeping is no param
     # 7: a Keras History dump ({"loss": [...], ...}) is one run of curves, not scores per task
-    reading_version = 7
+    # 8: a whole-number field named as a result (best_epoch) is a metric; a text (N/A) or nan among a
+    #    field's numbers is a missing or NaN value, not a param of that record's run
+    reading_version = 8
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -97,6 +104,8 @@ class RecordsAdapter(Adapter):
             forced_params |= {self._option("task"), self._option("index")}
             forced_metrics.add(self._option("value"))
         forced_metrics |= decimal_fields(records) - forced_params
+        forced_metrics |= result_named_fields(records) - forced_params
+        problems += texts_among_numbers(source.path, records, forced_metrics - forced_params)
         step_field = self.config.get("step") or ("step" if any("step" in r for r in records) else None)
         if self.config.get("step") and records and not any(step_field in r for r in records):
             # each record would be a run of its own: a curve of N points read as N runs
@@ -115,6 +124,8 @@ class RecordsAdapter(Adapter):
         grouped: dict[str, tuple[dict[str, Any], SeriesBuilder, dict[str, float]]] = {}
         order: list[str] = []
         repeated: list[int] = []
+        copies: list[tuple[int, int]] = []  # (record, the earlier record it repeats field for field)
+        first_record: dict[str, int] = {}
         restarts = StepRestarts()
         names: dict[str, tuple[str, str]] = {}
         for number, record in enumerate(records):
@@ -126,8 +137,13 @@ class RecordsAdapter(Adapter):
                 key = f"{wandb_runs[number][0]}#{number}"
                 names[key] = wandb_runs[number]
             if key in grouped and step is None:
-                repeated.append(number + 1)
+                earlier = first_record[key]
+                if records[earlier] == record:  # every field the same: one row written twice
+                    copies.append((number + 1, earlier + 1))
+                else:
+                    repeated.append(number + 1)
                 key = f"{key}#{number}"
+            first_record.setdefault(key, number)
             if key not in grouped:
                 grouped[key] = (params, SeriesBuilder(), {})
                 order.append(key)
@@ -140,9 +156,11 @@ class RecordsAdapter(Adapter):
                     summary[name] = value
                 else:
                     builder.add(name, step, value)
+        named = usual_step_column(list(dict.fromkeys(name for record in records for name in record)))
+        if named and copies:  # records alike of a file with a step column are rather points of curves
+            repeated, copies = sorted([*repeated, *(n for n, _ in copies)]), []
         if repeated:
             first = ", ".join(str(n) for n in repeated[:5]) + (" ..." if len(repeated) > 5 else "")
-            named = usual_step_column(list(dict.fromkeys(name for record in records for name in record)))
             stepped = f" (step={named})" if named else ""  # Dopamine's `Iteration`: points of curves
             problems.append(
                 Problem(
@@ -150,6 +168,16 @@ class RecordsAdapter(Adapter):
                     f"{len(repeated)} record(s) have the same params as an earlier one (records {first}; "
                     "fix: name the distinguishing fields, e.g. the seed, with the 'params' option, or, where "
                     f"each record is a point of a curve, its step field with the 'step' option{stepped})",
+                    "each, as a separate run",
+                )
+            )
+        if copies:
+            shown = ", ".join(f"{n} repeats {e}" for n, e in copies[:5]) + (" ..." if len(copies) > 5 else "")
+            problems.append(
+                Problem(
+                    source.path,
+                    f"{len(copies)} record(s) repeat an earlier one field for field (record {shown}): a row "
+                    "written twice counts its run twice; fix: delete the repeated rows from the file",
                     "each, as a separate run",
                 )
             )
@@ -310,22 +338,76 @@ def is_keras_history(data: Mapping[str, Any]) -> bool:
 
 
 def decimal_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Return the fields that hold numbers only, at least one of them decimal: metrics in every record."""
-    kinds: dict[str, set[str]] = {}
+    """Return the fields that hold numbers, at least one of them decimal: metrics in every record. A
+    text that is no number (`N/A`, `OOM`) in fewer records than hold numbers is a value missing there,
+    not a setting; `nan` and `inf` are numbers."""
+    kinds: dict[str, Counter[str]] = {}
     for record in records:
         for name, value in record.items():
-            if value is None:
-                continue
-            seen = kinds.setdefault(name, set())
-            if isinstance(value, bool):
-                seen.add("other")
-            elif isinstance(value, float):
-                seen.add("decimal")
-            elif isinstance(value, int):
-                seen.add("whole")
-            else:
-                seen.add("other")
-    return {name for name, seen in kinds.items() if "decimal" in seen and "other" not in seen}
+            if value is not None:
+                kinds.setdefault(name, Counter())[_kind(value)] += 1
+    return {
+        name
+        for name, seen in kinds.items()
+        if seen["decimal"] and not seen["other"] and seen["text"] < seen["decimal"] + seen["whole"]
+    }
+
+
+def _kind(value: Any) -> str:
+    """Return a value's kind for `decimal_fields`: decimal, whole, text (no number) or other."""
+    if isinstance(value, bool):
+        return "other"
+    if isinstance(value, float):
+        return "decimal"
+    if isinstance(value, int):
+        return "whole"
+    if isinstance(value, str):  # a CSV's nan or inf is a number; JSON's "1.5" stays text, as before
+        number = to_float(value)
+        return "text" if number is None else "other" if math.isfinite(number) else "decimal"
+    return "other"
+
+
+def result_named_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Return the fields of whole numbers only whose name says they are results, as the one rule of
+    fields.py reads names (`best_epoch`, `episode_reward`, `metrics.correct`): not settings that
+    would make every run of a cell differ in its configuration."""
+    names = {name for record in records for name, value in record.items() if _whole(value)}
+    others = {
+        name
+        for record in records
+        for name, value in record.items()
+        if name in names and value is not None and not _whole(value)
+    }
+    return {name for name in names - others if key_kind(name.split("."), results_file=False) == "result"}
+
+
+def texts_among_numbers(path: str, records: list[Mapping[str, Any]], metrics: set[str]) -> list[Problem]:
+    """Name, per metric field, the records whose value is a text that is no number (`N/A`): each is
+    read as no value, which a table counts as a seed without one."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    numbers: Counter[str] = Counter()
+    for number, record in enumerate(records, start=1):
+        for name in metrics:
+            value = record.get(name)
+            if isinstance(value, str) and to_float(value) is None:
+                found.setdefault(name, []).append((number, value))
+            elif value is not None:
+                numbers[name] += 1
+    problems = []
+    for name, texts in sorted(found.items()):
+        first, value = texts[0]
+        more = f" and {len(texts) - 1} more" if len(texts) > 1 else ""
+        what = "holds numbers, but text" if numbers[name] else "holds no number: text"  # -o metrics named it
+        problems.append(
+            Problem(
+                path,
+                f"field {name!r} {what} in {len(texts)} record(s) (record {first}: "
+                f"{clipped(value)!r}{more}): read as no value there; if {name} is a setting rather than a "
+                "result, name it with the 'params' option",
+                "the records' other fields",
+            )
+        )
+    return problems
 
 
 def counter_fields(records: list[Mapping[str, Any]], step_field: str) -> set[str]:

@@ -223,9 +223,12 @@ class Book:
         name_argument("reduce", reduce, "last")
         runs = _selected(self.store.runs(include_missing), filters_of(where))
         reader = MetricReader(self.store, self.derived, self.normalized)
-        keys = metric_names(metrics) if metrics is not None else tuple(self.store.metric_keys())
-        for key in keys:
-            reader.check(key)
+        if metrics is None:  # every key the runs shown log (a run gone since keeps its own)
+            keys = tuple(self.store.metric_keys(include_missing))
+        else:
+            keys = metric_names(metrics)
+            for key in keys:
+                reader.check(key)
         values = {key: reader.values(MetricSpec(key, reduce), runs) for key in keys}
         return runs_frame(runs, values, include_missing)
 

@@ -261,8 +261,11 @@ def usage_message(error: Any, command_named: str | None = None) -> str:
     if meant_value is not None:
         message = f"{message.rstrip('.')}; did you mean {meant_value!r}?"
     meant = _synonym(error)
+    elsewhere = _table_flag(error)
     if meant is not None:
         message = f"No such option '{error.option_name}'; did you mean '{meant}'?"
+    elif elsewhere is not None:
+        message = elsewhere
     else:
         message = _one_option_meant(message)
     command_meant = _command_synonym(message)
@@ -358,6 +361,32 @@ def _synonym(error: Any) -> str | None:
         return None
     choices = getattr(param.type, "choices", None)
     return meant if not (value and choices) or value in choices else None  # `runs --latex`: no latex there
+
+
+# the commands that work on the tables of the spec: a flag that shapes a table belongs to `table`
+SPEC_TABLE_COMMANDS = ("status", "build", "check", "report", "watch")
+
+
+def _table_flag(error: Any) -> str | None:
+    """Say that a flag given to a command of the spec's tables (`status --rows model`) is one of
+    `resultsbook table`, which shows a table of one's choosing (click's likeness offered `--verbose`),
+    or None."""
+    import click
+
+    context = getattr(error, "ctx", None)
+    flag = str(getattr(error, "option_name", "") or "")
+    command = getattr(context, "info_name", None)
+    if not isinstance(error, click.NoSuchOption) or context is None or command not in SPEC_TABLE_COMMANDS:
+        return None
+    root = context.find_root()
+    table = root.command.get_command(root, "table") if isinstance(root.command, click.Group) else None
+    if table is None or not any(flag in getattr(param, "opts", ()) for param in table.params):
+        return None
+    return (
+        f"No such option '{flag}': {command} works on the tables of resultsbook.toml; "
+        f"`resultsbook table {flag} …` shows a table of your choosing (its warnings name each cell's "
+        "missing seeds), and its --save NAME adds it to resultsbook.toml"
+    )
 
 
 def _extra_table(error: Any, message: str) -> str | None:

@@ -9,6 +9,7 @@ why; outputs mark both."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 
 from resultsbook.errors import QueryError, did_you_mean
 from resultsbook.models import STEP_COLUMNS, StoredRun
+from resultsbook.params import clipped
 from resultsbook.query.expr import Expression, parse_expression
 from resultsbook.query.marks import MIN_CURVE_POINTS, curve_codes_of
 from resultsbook.query.matrices import MetricSeries, SeriesIndex
@@ -40,6 +42,7 @@ ValueNote = tuple[str, str]  # (substituted | refused | logged, why), per run
 _SUMMARY_KINDS = {"last", "min", "max", "mean"}
 # adapters that tell a param from a result by its value (a whole number is a param): `metrics = ...` fixes it
 _TYPED_FIELDS = {"records", "onefile"}
+_AGGREGATED = re.compile(r"\d\s*(±|\+/?-)\s*\d")  # `0.85 ± 0.01`, `0.85 +- 0.01`: a summary's cell
 Job = tuple[Any, ...]  # ("reduce", reduction, skip) or ("best steps", direction, skip) of one metric
 
 
@@ -78,8 +81,9 @@ class Summaries:
         return self.runs[at] == runs, at
 
     def logged(self) -> np.ndarray:
-        """Return the ids of runs with a value: a series point or a final value."""
-        return self.runs[(self.n > 0) | self.has_summary]
+        """Return the ids of runs that logged the metric: a series point or a final value, NaN included
+        (a seed whose final value is NaN ran, and its cell says so, rather than that it is missing)."""
+        return self.runs
 
 
 class MetricReader:
@@ -142,10 +146,19 @@ class MetricReader:
         if key in self.normalized:
             self.check(self.normalized[key].metric)
             return
-        params = len(self.store.param_column(key)[0]) if key in self.store.param_keys() else 0
+        runs, values = self.store.param_column(key) if key in self.store.param_keys() else ([], [])
+        params = len(runs)
         if params:
             adapters = sorted({run.adapter for run in self.store.runs() if key in run.params})
-            if set(adapters) & _TYPED_FIELDS:
+            aggregated = [value for value in values if isinstance(value, str) and _AGGREGATED.search(value)]
+            if aggregated:  # a summary table's `0.8481 ± 0.0092`: no number of one run
+                raise QueryError(
+                    f"no run logs a metric {key!r}, but {params} run(s) have a param {key!r} whose values "
+                    f"are already aggregated ({clipped(aggregated[0])!r}), text and not numbers: a table "
+                    "aggregates one number per run over the seeds; collect the per-seed results instead"
+                )
+            numbers = all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values)
+            if set(adapters) & _TYPED_FIELDS and numbers:  # a text is a setting: `model` is no metric
                 raise QueryError(
                     f"no run logs a metric {key!r}, but {params} run(s) have a param {key!r}: records files "
                     f"read fields of whole numbers as params; list it in the source's options, "

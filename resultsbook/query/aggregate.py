@@ -314,7 +314,7 @@ def why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: MetricR
                     f"{label} {key!r} is not a param of any selected run; {key_hint(key, selected)}"
                 )
     for metric in query.metrics:
-        having = reader.runs_with(metric.name)
+        having = int(np.count_nonzero(reader.having(metric.name, every)))  # runs gone since do not count
         if not reader.having(metric.name, selected).any():
             inputs = reader.computed_from(metric.name)
             computed = f"; {metric.name!r} is computed from {inputs[0]!r}" if len(inputs) == 1 else ""
@@ -323,7 +323,7 @@ def why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: MetricR
             )
             return NotFoundError(
                 f"none of the {len(selected)} selected runs logs {metric.name!r} "
-                f"({len(having)} other runs do){computed}{instead}; check the filters and the metric"
+                f"({having} other runs do){computed}{instead}; check the filters and the metric"
             )
     return why_keys_and_metric_apart(selected, query, reader) or NotFoundError(
         "no selected run has every row and column key and a value of the metric; check rows and columns"

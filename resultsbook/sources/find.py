@@ -653,7 +653,22 @@ def _log_files_hint(root: str) -> str:
     return (
         f"it holds {count} {what} (e.g. {example}) that no adapter claims by name: read "
         f"them with {option('pattern', f'**/{name}')}{onefile}{fields} (see `resultsbook adapters` for the "
-        "formats read without a pattern)"
+        f"formats read without a pattern){_seeded_table_hint(root, example)}"
+    )
+
+
+def _seeded_table_hint(root: str, example: str) -> str:
+    """Say which table beside the files named has a row per run and seed (a paper's results CSV, which
+    the hint above would not read as runs), and how to read it; empty when none has."""
+    from resultsbook.sources.hints import seeded_table  # only to explain
+
+    found = seeded_table(root)
+    if found is None or found[0] == example:
+        return ""
+    path, columns = found
+    return (
+        f"; {path} has a row per run (column(s) {', '.join(columns[:4])}): read it alone with "
+        f"{option('pattern', path)} {option('adapter', 'records')}, a run per row"
     )
 
 

@@ -232,6 +232,28 @@ def wandb_chart_export(path: str) -> str | None:
     return wandb_chart_column(cell.strip() for cell in header)
 
 
+_MOST_PEEKS = 20  # tables looked into for a seed column: an empty collect must still answer at once
+
+
+def seeded_table(root: str) -> tuple[str, list[str]] | None:
+    """Return a CSV/TSV under a local folder (the shallowest first, a few at most) whose rows are runs
+    told apart by a seed or run column, as a paper's per_seed_results.csv is, with the columns that say
+    so (`many_runs_columns`), its path relative to root and '/'-separated; None when none is."""
+    looked = _look(root)
+    tables = [
+        path
+        for name, paths in looked.paths.items()
+        if name.lower().endswith((".csv", ".tsv"))
+        for path in paths
+    ]
+    tables.sort(key=lambda path: (path.count(os.sep), path))
+    for path in tables[:_MOST_PEEKS]:
+        columns = many_runs_columns(os.path.join(root, path))
+        if any(column.lower() in _RUN_COLUMNS for column in columns):
+            return path.replace(os.sep, "/"), columns
+    return None
+
+
 def many_runs_columns(path: str) -> list[str]:
     """Return the columns that make the first rows of a CSV/TSV look like rows of several runs: a
     seed/run column that varies, or text that varies and repeats (env, agent; not a timestamp, which

@@ -457,16 +457,24 @@ class Store:
             found.setdefault(run, {})[key] = _typed(value, kind)
         return found
 
-    def param_keys(self) -> list[str]:
-        """Return the param keys any run has (one index lookup per key, not a scan of every param)."""
-        return self._distinct_keys("params")
+    def param_keys(self, include_missing: bool = False) -> list[str]:
+        """Return the param keys any present run has (one index lookup per key, not a scan of every param)."""
+        return self._distinct_keys("params", include_missing)
 
-    def _distinct_keys(self, table: str) -> list[str]:
-        """Return the distinct keys of `params` or `metrics`, sorted, one lookup of its key index each."""
+    def _distinct_keys(self, table: str, include_missing: bool = False) -> list[str]:
+        """Return the distinct keys of `params` or `metrics`, sorted, one lookup of its key index each;
+        a key only runs gone since they were collected have (a file re-read with other options leaves
+        its old runs so) is left out unless `include_missing`: no run there has it."""
+        present = (
+            ""
+            if include_missing
+            else f" AND EXISTS (SELECT 1 FROM {table} JOIN runs ON runs.id = {table}.run "
+            f"WHERE {table}.key = keys.key AND runs.present = 1)"
+        )
         rows = self.db.execute(
             f"WITH RECURSIVE keys(key) AS (SELECT min(key) FROM {table} UNION ALL "
             f"SELECT (SELECT min(key) FROM {table} WHERE key > keys.key) FROM keys "
-            "WHERE keys.key IS NOT NULL) SELECT key FROM keys WHERE key IS NOT NULL"
+            f"WHERE keys.key IS NOT NULL) SELECT key FROM keys WHERE key IS NOT NULL{present}"
         )
         return [row[0] for row in rows]
 
@@ -474,9 +482,9 @@ class Store:
         """Return (run id, name) of every present run, cheaply (no params)."""
         return self.db.execute("SELECT run_id, name FROM runs WHERE present = 1 ORDER BY name").fetchall()
 
-    def metric_keys(self) -> list[str]:
-        """Return the metric keys logged by any run, sorted (one index lookup per key, not a scan)."""
-        return self._distinct_keys("metrics")
+    def metric_keys(self, include_missing: bool = False) -> list[str]:
+        """Return the metric keys logged by any present run, sorted (one index lookup per key, not a scan)."""
+        return self._distinct_keys("metrics", include_missing)
 
     def metric_summaries(self, key: str) -> dict[int, dict[str, float | None]]:
         """Return {run: {n, last, min, max, mean, summary, ...}} for one metric key."""

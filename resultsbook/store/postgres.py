@@ -345,18 +345,17 @@ class PostgresStore(Store):
             found.setdefault(run, {})[key] = typed_param(value, kind)
         return found
 
-    def param_keys(self) -> list[str]:
-        """Return the param keys any run has."""
-        return [row[0] for row in self.conn.execute("SELECT DISTINCT key FROM params ORDER BY key")]
+    def _distinct_keys(self, table: str, include_missing: bool = False) -> list[str]:
+        """Return the distinct keys of `params` or `metrics`, sorted; those of present runs only unless
+        `include_missing`, as the SQLite store does."""
+        present = "" if include_missing else f" JOIN runs ON runs.id = {table}.run WHERE runs.present = 1"
+        rows = self.conn.execute(f"SELECT DISTINCT key FROM {table}{present} ORDER BY key")
+        return [row[0] for row in rows]
 
     def run_names(self) -> list[tuple[str, str]]:
         """Return (run id, name) of every present run, cheaply (no params)."""
         rows = self.conn.execute('SELECT run_id, name FROM runs WHERE present = 1 ORDER BY name COLLATE "C"')
         return [(run_id, name) for run_id, name in rows]
-
-    def metric_keys(self) -> list[str]:
-        """Return the metric keys logged by any run."""
-        return [row[0] for row in self.conn.execute("SELECT DISTINCT key FROM metrics ORDER BY key")]
 
     def metric_summaries(self, key: str) -> dict[int, dict[str, float | None]]:
         """Return {run: {n, last, min, max, mean, summary, ...}} for one metric key."""
