@@ -101,7 +101,7 @@ def test_a_last_line_without_its_newline_is_dropped_even_when_it_parses(tmp_path
     problems = []
     assert all_lines(path, problems) == ["step,loss", "1,0.5", "2,0.789"]
     assert [(p.message, p.kept) for p in problems] == [
-        ("last line (4) is cut off (a run still writing?)", "the 3 complete line(s) before it")
+        ("last line (4) is cut off (a run still writing?); if the file is complete, end its last line with a newline", "the 3 complete line(s) before it")
     ]
 
 
@@ -123,7 +123,7 @@ def test_a_json_line_cut_inside_a_number_is_dropped(tmp_path):
     assert [r for batch in iter_json_records(str(path), problems) for r in batch] == [
         {"step": 1, "loss": 0.5}
     ]
-    assert messages(problems) == ["last line (2) is cut off (a run still writing?)"]
+    assert messages(problems) == ["last line (2) is cut off (a run still writing?); if the file is complete, end its last line with a newline"]
 
 
 def test_a_line_longer_than_the_record_limit_is_skipped_without_holding_it(tmp_path, monkeypatch):
@@ -336,5 +336,5 @@ def test_json_lines_already_read_follow_the_same_rules_as_a_streamed_file():
     problems: list = []
     text = '{"step": 1}\nnope\n{"step": 2}\n{"step": 3, "loss": 0.'
     assert list(iter_json_lines("m.jsonl", text, problems)) == [{"step": 1}, {"step": 2}]
-    assert messages(problems) == ["last line (4) is cut off (a run still writing?)", "line 2 is not valid JSON"]
+    assert messages(problems) == ["last line (4) is cut off (a run still writing?); if the file is complete, end its last line with a newline", "line 2 is not valid JSON"]
     assert list(iter_json_lines("m.jsonl", '{"step": 1}\n{"step": 2}', [])) == [{"step": 1}, {"step": 2}]

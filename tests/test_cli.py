@@ -132,7 +132,7 @@ def test_problems_are_listed_after_collect(make_run, cli, tmp_path):
     assert result.output.splitlines() == [
         "Collected runs: 1 new, 0 updated, 0 unchanged, 1 problem",
         "Problems (everything readable was kept):",
-        "  runs/r/metrics.jsonl: last line (2) is cut off (a run still writing?) — kept: the 1 complete line(s) before it",
+        "  runs/r/metrics.jsonl: last line (2) is cut off (a run still writing?); if the file is complete, end its last line with a newline — kept: the 1 complete line(s) before it",
     ]
     assert cli("problems").output.endswith("kept: the 1 complete line(s) before it\n")
 

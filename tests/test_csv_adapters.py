@@ -85,7 +85,7 @@ def test_stray_header_rows_and_torn_last_row(tmp_path):
     run, problems = read_csv(path)
     assert list(run.metrics["loss"].steps) == [1, 2]
     assert problems == [
-        "last line (5) is cut off (a run still writing?)",
+        "last line (5) is cut off (a run still writing?); if the file is complete, end its last line with a newline",
         "repeats its header 1 time(s) (first at line 3)",
     ]
 
@@ -101,13 +101,13 @@ def test_a_quoted_last_row_without_its_newline_is_kept_whole(tmp_path):
     path.write_text('"Step","run_seed_0 - acc"\n"1","0.5"\n"2","0.7')
     run, problems = read_csv(path)
     assert list(run.metrics["run_seed_0 - acc"].values) == [0.5]
-    assert problems == ["last line (3) is cut off (a run still writing?)"]
+    assert problems == ["last line (3) is cut off (a run still writing?); if the file is complete, end its last line with a newline"]
     path.write_text('"Step","a","b"\n"1","0.5","1"\n"2","0.75"')
     run, problems = read_csv(path)
     assert list(run.metrics["a"].values) == [0.5]
     path.write_text('"Step","a","b"\n"1","0.5","1"\n"2","0.75","')  # cut after its last cell's opening quote
     run, problems = read_csv(path)
-    assert list(run.metrics["a"].values) == [0.5] and problems == ["last line (3) is cut off (a run still writing?)"]
+    assert list(run.metrics["a"].values) == [0.5] and problems == ["last line (3) is cut off (a run still writing?); if the file is complete, end its last line with a newline"]
 
 
 def test_sparse_rows_and_tsv(tmp_path):
@@ -825,7 +825,7 @@ def test_a_record_nesting_deeper_than_100_levels_costs_only_that_record(tmp_path
         ("step,loss\n", "holds only its header line (step, loss), no row — kept: no run until it holds one"),
         (
             "step,loss",
-            "last line (1) is cut off (a run still writing?) — kept: nothing: it is the only line",
+            "last line (1) is cut off (a run still writing?); if the file is complete, end its last line with a newline — kept: nothing: it is the only line",
         ),
     ],
     ids=["empty", "blank-lines", "header-only", "cut-off-header"],

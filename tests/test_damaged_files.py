@@ -63,7 +63,7 @@ def test_a_last_number_cut_short_is_dropped_and_reported_not_stored_wrong(tmp_pa
     assert report.new == 1
     assert list(last_values(store, "loss").values()) == [0.5]
     assert problems == [
-        f"{path}: last line (3) is cut off (a run still writing?) — kept: the 2 complete line(s) before it"
+        f"{path}: last line (3) is cut off (a run still writing?); if the file is complete, end its last line with a newline — kept: the 2 complete line(s) before it"
     ]
 
 

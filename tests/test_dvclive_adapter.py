@@ -67,7 +67,7 @@ def test_a_tsv_row_cut_off_mid_write_is_dropped_and_reported(root):
     path = root / "projects" / "killed" / "dvclive" / "plots" / "metrics" / "val" / "acc.tsv"
     path.write_text(path.read_text() + "1795808664999\t3")
     run, problems, _ = read_tree(root)["projects/killed/dvclive"]
-    assert [p.message for p in problems] == ["last line (5) is cut off (a run still writing?)"]
+    assert [p.message for p in problems] == ["last line (5) is cut off (a run still writing?); if the file is complete, end its last line with a newline"]
     assert list(run.metrics["val/acc"].steps) == [0, 1, 2]
 
 

@@ -72,7 +72,7 @@ def test_a_row_cut_off_while_keras_writes_it_is_dropped_and_reported(root):
     path = root / "runs" / "crashed" / "training.log"
     path.write_text(path.read_text() + "2,0.81,0.49")
     run, problems, _ = read_tree(root)["runs/crashed/training.log"]
-    assert [p.message for p in problems] == ["last line (4) is cut off (a run still writing?)"]
+    assert [p.message for p in problems] == ["last line (4) is cut off (a run still writing?); if the file is complete, end its last line with a newline"]
     assert list(run.metrics["loss"].steps) == [0, 1]
 
 

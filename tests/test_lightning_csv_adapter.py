@@ -66,7 +66,7 @@ def test_row_cut_off_mid_write_is_dropped_and_reported(root):
     path = root / "logs" / "mlp" / "version_1" / "metrics.csv"
     path.write_text(path.read_text() + "2,13,0.5")
     run, problems, _ = read_tree(root)["logs/mlp/version_1"]
-    assert [p.message for p in problems] == ["last line (11) is cut off (a run still writing?)"]
+    assert [p.message for p in problems] == ["last line (11) is cut off (a run still writing?); if the file is complete, end its last line with a newline"]
     assert int(run.metrics["train_loss"].steps[-1]) == 11
 
 

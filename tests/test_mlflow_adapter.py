@@ -372,8 +372,8 @@ def test_a_run_read_from_its_listing_is_the_run_read_file_by_file():
 @pytest.mark.parametrize(
     "damage, expected",
     [
-        ("1700000004000 0.9", "last line (5) is cut off (a run still writing?)"),
-        ("1700000004000 0.9 40\n1700000005000 0.95", "last line (6) is cut off (a run still writing?)"),
+        ("1700000004000 0.9", "last line (5) is cut off (a run still writing?); if the file is complete, end its last line with a newline"),
+        ("1700000004000 0.9 40\n1700000005000 0.95", "last line (6) is cut off (a run still writing?); if the file is complete, end its last line with a newline"),
         ("1700000004000 oops 40\n", "line 5 is not `timestamp value step`"),
         ("1700000004000 0.9 40 7\n1700000005000 0.95\n", "line 5 is not `timestamp value step`"),
         ("1700000004000\t0.9 40\r\n", None),

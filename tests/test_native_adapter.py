@@ -72,7 +72,7 @@ def test_truncated_last_line_keeps_earlier_points(make_run):
         handle.write('{"step": 3, "lo')
     run, problems = read(folder)
     assert list(run.metrics["loss"].values) == [1.0, 0.5]
-    assert [p.message for p in problems] == ["last line (3) is cut off (a run still writing?)"]
+    assert [p.message for p in problems] == ["last line (3) is cut off (a run still writing?); if the file is complete, end its last line with a newline"]
     assert problems[0].kept == "the 2 complete line(s) before it"
 
 
