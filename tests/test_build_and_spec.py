@@ -9,6 +9,7 @@ import time
 import pytest
 from conftest import compile_latex, curve
 
+import resultsbook as rb
 from resultsbook.errors import SpecError
 from resultsbook.outputs.build import build
 from resultsbook.sources.collect import collect
@@ -597,7 +598,7 @@ def test_an_unquoted_dotted_key_in_a_where_table_is_the_dotted_param(tmp_path, m
     assert "0.705" in text and "0.805" in text and "0.505" not in text
 
 
-def test_a_table_naming_one_metric_twice_is_refused_with_a_derived_name_for_the_second(tmp_path, make_run):
+def test_a_table_reducing_one_metric_two_ways_shows_a_column_of_each(tmp_path, make_run, cli):
     """irfanet-10's Keras logs: `metrics = [{ name = "val_acc", reduce = "max", label = "Best" },
     { name = "val_acc", reduce = "last", label = "Last" }]` built one column, labelled Best, of the
     last values, and the note said `per run: last, max`."""
@@ -612,20 +613,27 @@ def test_a_table_naming_one_metric_twice_is_refused_with_a_derived_name_for_the_
                    { name = "val_acc", reduce = "last", label = "Last" }]
         rows = ["model"]
         outputs = ["t.md"]
+
+        [tables.u]
+        metrics = [{ name = "val_acc", reduce = "max" }, { name = "val_acc", reduce = "last" }]
+        rows = ["model"]
+        outputs = ["u.md"]
         """)
     )
-    with pytest.raises(SpecError) as raised:
-        load_spec(str(spec))
-    assert str(raised.value) == (
-        "resultsbook.toml: [tables.t]: metric 'val_acc' is named twice; a table shows each metric once, so "
-        'to show it reduced two ways give the second a derived name of its own, val_acc_2 = "`val_acc`" '
-        "([derived] in resultsbook.toml), and name that in its entry"
-    )
-    make_run("a", {"model": "a"}, curve([0.9, 0.7], key="val_acc"))
-    spec.write_text(
-        spec.read_text().replace('name = "val_acc", reduce = "last"', 'name = "val_acc_2", reduce = "last"')
-        + '\n[derived]\nval_acc_2 = "`val_acc`"\n'
-    )
+    for seed, (best, last) in enumerate([(0.9, 0.7), (0.92, 0.72)]):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([0.5, best, last], key="val_acc"))
     run_build(tmp_path)
     table = (tmp_path / "t.md").read_text()
-    assert table.index("Best") < table.index("Last") and table.index("0.900") < table.index("0.700"), table
+    assert "| a       | 0.91 ± 0.01# | 0.71 ± 0.01# |" in table, table
+    assert table.index("Best") < table.index("Last")
+    assert "per run: Best: max; Last: last." in table
+    unlabelled = (tmp_path / "u.md").read_text()
+    assert "val\\_acc (max)" in unlabelled and "val\\_acc (last)" in unlabelled, unlabelled
+    assert "per run: val\\_acc: max; val\\_acc: last." in unlabelled
+    frame = rb.open(str(spec)).spec_table("u").runs()
+    assert sorted(set(frame["metric"])) == ["val_acc (last)", "val_acc (max)"]
+    assert sorted(frame[frame["metric"] == "val_acc (max)"]["value"]) == [0.9, 0.92]
+    # one metric listed twice, reduced the same way, is a mistake: said
+    spec.write_text(spec.read_text().replace('reduce = "last", label = "Last"', 'reduce = "max", label = "Last"'))
+    with pytest.raises(SpecError, match="'val_acc' is listed twice, reduced the same way \\(max\\): list it once"):
+        load_spec(str(spec))

@@ -137,8 +137,8 @@ def cell_runs_frame(table: ResultTable) -> pd.DataFrame:
             for run in cell.runs:
                 replicate = dict(zip(table.query.replicate, run.replicate))
                 records.append(
-                    {**keys, "metric": cell.metric.name, "run_id": run.run_id, "name": run.name,
-                     "status": run.status, **replicate, "value": run.value}
+                    {**keys, "metric": table.query.metric_key(cell.metric), "run_id": run.run_id,
+                     "name": run.name, "status": run.status, **replicate, "value": run.value}
                 )  # fmt: skip
     columns = [*dict.fromkeys([*table.row_keys, *table.column_keys, "metric", "run_id", "name", "status",
                                *table.query.replicate, "value"])]  # fmt: skip

@@ -299,7 +299,7 @@ def guessed_directions(metrics: Sequence[MetricSpec], highlighted: bool) -> list
                 f"{option('reduce', metric.reduce)} takes {reduction.other!r} as {better}-is-better from its "
                 f"name; write {option('reduce', reduction.text)}"
             )
-    return lines
+    return list(dict.fromkeys(lines))  # a metric reduced two ways (best and last) is said once
 
 
 def _options(name: str) -> Any:

@@ -860,7 +860,8 @@ def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Findi
 
     findings = []
     several = len(table.query.metrics) > 1
-    for metric in table.query.metrics:
+    goals = {(metric.name, metric.direction): metric for metric in table.query.metrics}  # best and last: once
+    for metric in goals.values():
         goal = metric_goal(metric.name, metric.direction)
         if fmt.highlight != "none" and goal.source == "name":
             stated = _goal_setting(metric.name, str(goal.direction), several)

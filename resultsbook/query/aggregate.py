@@ -93,7 +93,7 @@ def aggregate(
     for metric in query.metrics:
         having = reader.having(metric.name, selected)
         candidates = selected.take(having)
-        grouped = _group(candidates, row_keys, column_keys, metric, notes)
+        grouped = _group(candidates, row_keys, column_keys, metric, query.metric_key(metric), notes)
         notes += valueless_note(selected.take(~having), row_keys, column_keys, metric, reader)
         if parse_reduction(metric.reduce).kind == "best_mean":
             direction = metric_goal(metric.name, metric.direction).direction
@@ -148,7 +148,7 @@ def aggregate(
                     row, column, metric, members, values, query, None, value_notes, codes, own_ends
                 )
                 continue
-            key = (repr(query), metric.name, row, column)
+            key = (repr(query), query.metric_key(metric), row, column)
             fingerprint = _fingerprint(members, values, value_notes)
             cached = cache.get(key)
             if cached is None or cached[0] != fingerprint:
@@ -170,7 +170,7 @@ def aggregate(
                 notes.append(worded(_unknown_pool_note, name, closest(name, selected.param_keys())))
     notes += _order_notes(every, query.order, (*row_keys, *column_keys))
     cells = _mark_cells(cells, query, expected)
-    order = {METRIC_KEY: tuple(metric.name for metric in query.metrics), **query.order}  # as listed
+    order = {METRIC_KEY: tuple(map(query.metric_key, query.metrics)), **query.order}  # as listed
     rows = _ordered({key[0] for key in cells}, row_keys, order)
     columns = _ordered({key[1] for key in cells}, column_keys, order)
     if not cells:
@@ -195,7 +195,7 @@ def valueless_note(
     """Say how many selected runs that would sit in a cell have no value of the metric at all (never
     logged it, or logged what collect refused), and in which cells: they are left out; and the
     metrics of a like name they log instead."""
-    grouped = _group(runs, row_keys, column_keys, metric, [])  # runs lacking a key are noted already
+    grouped = _group(runs, row_keys, column_keys, metric, metric.name, [])  # runs lacking a key: noted
     if not grouped:
         return []
     instead = reader.logged_instead(metric.name, Runs.joined(runs, list(grouped.values())))
@@ -388,10 +388,11 @@ def _group(
     row_keys: Sequence[str],
     column_keys: Sequence[str],
     metric: MetricSpec,
+    laid_out: str,
     notes: list[str],
 ) -> dict[tuple[Key, Key], Runs]:
-    """Group runs by their row and column key values (cells in the order their first run comes);
-    report runs that lack a key."""
+    """Group runs by their row and column key values, the metric's under `laid_out` (cells in the
+    order their first run comes); report runs that lack a key."""
     names = [key for key in (*row_keys, *column_keys) if key != METRIC_KEY]
     first_absent = np.full(len(runs), -1, dtype=np.int64)
     for index in reversed(range(len(names))):  # the first key a run lacks is the one reported
@@ -414,8 +415,8 @@ def _group(
     values = {key: kept.value(key) for key in names}
     grouped: dict[tuple[Key, Key], Runs] = {}
     for at, members in zip(first.tolist(), members_of(cell_of, len(first))):  # cells as first met
-        row = tuple(metric.name if key == METRIC_KEY else values[key][at] for key in row_keys)
-        column = tuple(metric.name if key == METRIC_KEY else values[key][at] for key in column_keys)
+        row = tuple(laid_out if key == METRIC_KEY else values[key][at] for key in row_keys)
+        column = tuple(laid_out if key == METRIC_KEY else values[key][at] for key in column_keys)
         grouped[(row, column)] = kept.take(members)
     return grouped
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, overload
 
 import numpy as np
@@ -84,19 +85,39 @@ class TableQuery:
             )
         if self.min_replicates < 0:
             raise QueryError(f"min_replicates = {self.min_replicates} must be 0 or more")
-        names = [metric.name for metric in self.metrics]
-        twice = next((name for index, name in enumerate(names) if name in names[:index]), None)
-        if twice is not None:  # a table's columns are its metrics' names: the second would hide the first
+        unlabelled = [replace(metric, label=None) for metric in self.metrics]  # the numbers, not their name
+        same = next((m for index, m in enumerate(unlabelled) if m in unlabelled[:index]), None)
+        if same is not None:
             raise QueryError(
-                f"metric {twice!r} is named twice; a table shows each metric once, so to show it "
-                f"reduced two ways give the second a derived name of its own, {_plain(twice)}_2 = "
-                f'"`{twice}`" ([derived] in resultsbook.toml), and name that in its entry'
+                f"metric {same.name!r} is listed twice, reduced the same way ({same.reduce}): list it once"
             )
 
+    def metric_key(self, metric: MetricSpec) -> str:
+        """Return the value of the `metric` key that lays this metric out: its name, or, for a metric the
+        table reduces two ways (a Keras log's best and last val_acc), its name and its reduction."""
+        return _metric_keys(self.metrics)[self.metrics.index(metric)]
 
-def _plain(name: str) -> str:
-    """Return a metric's name as an identifier a derived metric can have (`val/acc`: `val_acc`)."""
-    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    def metric_of_key(self, key: Any) -> MetricSpec:
+        """Return the metric laid out under a value of the `metric` key."""
+        return self.metrics[_metric_keys(self.metrics).index(key)]
+
+
+@functools.lru_cache(maxsize=64)
+def _metric_keys(metrics: tuple[MetricSpec, ...]) -> tuple[str, ...]:
+    """Return each metric's key: its name when the table names it once, else `name (reduce)`, with the
+    points skipped or its position when that is still not enough to tell two apart."""
+    names = [metric.name for metric in metrics]
+    keys = [
+        name if names.count(name) == 1 else f"{name} ({metric.reduce}{_skipped(metric)})"
+        for name, metric in zip(names, metrics)
+    ]
+    return tuple(
+        key if keys.count(key) == 1 else f"{key[:-1]}, {index + 1})" for index, key in enumerate(keys)
+    )
+
+
+def _skipped(metric: MetricSpec) -> str:
+    return f", skip {metric.skip_first}" if metric.skip_first else ""
 
 
 @dataclass(frozen=True)
@@ -298,4 +319,4 @@ class ResultTable:
         if len(self.query.metrics) == 1:
             return self.query.metrics[0]
         keys = dict(zip(self.row_keys, row)) | dict(zip(self.column_keys, column))
-        return next(m for m in self.query.metrics if m.name == keys[METRIC_KEY])
+        return self.query.metric_of_key(keys[METRIC_KEY])

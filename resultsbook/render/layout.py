@@ -326,7 +326,8 @@ def comparable_groups(table: ResultTable, highlight: str) -> list[list[tuple[int
                 continue
             values = dict(zip(keys, (*row, *column)))
             fixed = tuple(format_value(v) for k, v in values.items() if k not in varying)
-            groups.setdefault((fixed, table.metric_of(row, column).name), []).append((r, c))
+            metric = table.query.metric_key(table.metric_of(row, column))
+            groups.setdefault((fixed, metric), []).append((r, c))
     return list(groups.values())
 
 
@@ -524,8 +525,7 @@ def _value_label(table: ResultTable, depth: int, value: Any, labels: Labels, row
 def key_value_label(table: ResultTable, key: str, value: Any, labels: Labels) -> str:
     """Return the display name of a row or column key's value (a metric's label for the metric key)."""
     if key == METRIC_KEY:
-        metric = next(m for m in table.query.metrics if m.name == value)
-        return metric.label or labels.key(metric.name)
+        return metric_label(table, value, labels)
     if key == AGGREGATE_KEY and format_value(value) not in labels.values.get(key, {}):
         from resultsbook.query.tasks import AGGREGATE_NAMES, versus_label
 
@@ -533,6 +533,13 @@ def key_value_label(table: ResultTable, key: str, value: Any, labels: Labels) ->
             return f"P(X > {labels.value(table.query.rows[0], versus_label(table.query))})"
         return AGGREGATE_NAMES.get(str(value), str(value))
     return labels.value(key, value)
+
+
+def metric_label(table: ResultTable, key: Any, labels: Labels) -> str:
+    """Return the display name of the metric under a value of the `metric` key: its label, else its
+    name's label, with how it is reduced when the table reduces it two ways (`Val. acc. (max)`)."""
+    metric = table.query.metric_of_key(key)
+    return metric.label or labels.key(metric.name) + str(key)[len(metric.name) :]
 
 
 def _row_labels(table: ResultTable, index: int, labels: Labels) -> tuple[str | None, ...]:
@@ -596,7 +603,11 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
     if query.pool:
         replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"
     reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
-    note = f"{what} over {n_text} {replicate}; per run: {', '.join(reductions)}."
+    if len(reductions) > 1:  # which metric is reduced which way (Best: max; Last: last)
+        reductions = [
+            f"{m.label or m.name}: {_reduction_text(m.reduce, m.skip_first)}" for m in query.metrics
+        ]
+    note = f"{what} over {n_text} {replicate}; per run: {'; '.join(reductions)}."
     small = [n for n in counts if 1 < n < SMALL_BOOTSTRAP_N]  # one value has no interval at all
     if fmt.spread in BOOTSTRAPS and small:
         note += (

@@ -33,7 +33,7 @@ from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.profiles import TaskLines
 from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FONTS, FigureStyle, rc_params
-from resultsbook.render.layout import Labels, TableFormat, replicate_word, stat_note
+from resultsbook.render.layout import Labels, TableFormat, metric_label, replicate_word, stat_note
 from resultsbook.render.palette import HATCHES, Look
 from resultsbook.render.textfit import (
     fit_categories,
@@ -328,8 +328,7 @@ def _index_of(groups: list[Any], label: str, table: ResultTable, labels: Labels,
 
 def _key_label(table: ResultTable, labels: Labels, key: str | None, value: Any) -> str:
     if key == METRIC_KEY:
-        metric = next((m for m in table.query.metrics if m.name == value), None)
-        return (metric.label if metric and metric.label else None) or labels.key(str(value))
+        return metric_label(table, value, labels)
     return labels.value(key or "", value)
 
 

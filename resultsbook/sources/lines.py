@@ -117,7 +117,8 @@ def cut_off(path: str, number: int) -> Problem:
     """Return the report of a last line (number `number`) that has no newline at its end."""
     return Problem(
         path,
-        f"last line ({number}) is cut off (a run still writing?); if the file is complete, end its last line with a newline",
+        f"last line ({number}) is cut off (a run still writing?); if the file is complete, end its last line "
+        "with a newline",
         f"the {number - 1} complete line(s) before it" if number > 1 else "nothing: it is the only line",
     )
 
