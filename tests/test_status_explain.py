@@ -277,16 +277,19 @@ def test_status_does_not_send_to_problems_a_run_whose_logs_collect_found_nothing
     header = b"\x09" + struct.pack("<d", 1.0) + b"\x1a\x0dbrain.Event:2"  # Event(wall_time, file_version)
     length = struct.pack("<Q", len(header))
     record = length + struct.pack("<I", masked_crc32c(length)) + header + struct.pack("<I", masked_crc32c(header))
-    (tmp_path / "lightning_logs" / "version_2").mkdir(parents=True)
-    (tmp_path / "lightning_logs" / "version_2" / "events.out.tfevents.1.host").write_bytes(record)
+    for version in (10, 2):
+        (tmp_path / "lightning_logs" / f"version_{version}").mkdir(parents=True)
+        (tmp_path / "lightning_logs" / f"version_{version}" / "events.out.tfevents.1.host").write_bytes(record)
     assert run_cli("collect", "lightning_logs", "--db", "logs.db").exit_code == 0
     assert run_cli("problems", "--db", "logs.db").stdout == "No problems.\n"
     result = run_cli("status", "--db", "logs.db")
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[1:] == [
+    detail = "logged no metric and no params; collect found nothing wrong in its logs: a run stopped before its first log"
+    assert result.stdout.splitlines()[1:] == [  # version_2 before version_10, as `resultsbook runs` lists them
         "  no metrics  lightning_logs/version_2  (lightning_logs/version_2)",
-        "              logged no metric and no params; collect found nothing wrong in its logs: a run stopped "
-        "before its first log",
+        f"              {detail}",
+        "  no metrics  lightning_logs/version_10  (lightning_logs/version_10)",
+        f"              {detail}",
     ]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from resultsbook.errors import NotFoundError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import Finding, compute_entry
-from resultsbook.params import format_value, sort_key
+from resultsbook.params import format_value, natural_key, sort_key
 from resultsbook.query.aggregate import expected_replicates
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.select import select_runs
@@ -105,7 +105,7 @@ def status(
         lost |= {run.id: run for run in select_runs(gone, table_spec.query.filters)}
     issues = [issue for run in watched.values() if (issue := run_issue(store, run, stale_after, now))]
     issues += [gone_issue(run) for run in lost.values()]
-    issues.sort(key=lambda issue: (issue.state, issue.source))
+    issues.sort(key=lambda issue: (issue.state, natural_key(issue.source)))
     return StatusReport(tuple(cells), tuple(issues), tuple(findings), tuple(empty), tuple(holes))
 
 
@@ -356,7 +356,7 @@ def runs_status(
         for run in store.runs()
         if (issue := run_issue(store, run, stale_after, now) or _logged_nothing(run, logged, troubled))
     ]
-    issues.sort(key=lambda issue: (issue.state, issue.source))
+    issues.sort(key=lambda issue: (issue.state, natural_key(issue.source)))
     return StatusReport((), tuple(issues), ())
 
 
