@@ -317,9 +317,11 @@ def test_runs_of_one_name_whose_curves_end_early_are_told_apart_by_their_folders
         write_native_run(tmp_path / "runs" / run, {"method": "m"}, points, run={"name": "probe"})
     collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
     curves = aggregate_curves(store, CurveQuery(metric="acc", hue="name", band=None))
+    # no run records a seed: they are runs, as the caption counts them (a Lightning sweep's version_N
+    # folders, AnAccountWithoutAName/Deep-Lineary-Gated-Networks@f5ad0fc, were "fewer than 5 seeds")
     assert curves.notes[-1].endswith(
-        "(fewer than 3 seeds had data there: runs/a ends at step 0 and runs/b ends at step 0, the others at 11; "
-        "min_seeds = N draws the points N seeds reach)"
+        "(fewer than 3 runs had data there: runs/a ends at step 0 and runs/b ends at step 0, the others at 11; "
+        "min_seeds = N draws the points N runs reach)"
     )
 
 

@@ -202,3 +202,22 @@ def test_an_alias_loop_inside_what_an_omegaconf_node_holds_is_still_refused(tmp_
     (folder / "metrics.csv").write_text("epoch,step,val_acc\n0,9,0.9\n")
     run, problems, _ = read_tree(tmp_path)["lightning_logs/version_0"]
     assert run.params == {} and "an alias refers to a node that contains it" in problems[0].message
+
+
+def test_collecting_a_version_s_checkpoints_folder_names_the_version_folder_to_collect(tmp_path, cli):
+    """AnAccountWithoutAName/Deep-Lineary-Gated-Networks@f5ad0fc: `collect lightning_logs/version_11/checkpoints`
+    (one folder too deep, beside the event files) was told to name the format with --adapter."""
+    version = tmp_path / "lightning_logs" / "version_11"
+    (version / "checkpoints").mkdir(parents=True)
+    (version / "checkpoints" / "epoch=99-step=2600.ckpt").write_bytes(b"PK\x03\x04")
+    (version / "hparams.yaml").write_text("lr: 0.001\n")
+    (version / "metrics.csv").write_text("epoch,step,val_acc\n0,9,0.5\n")
+    result = cli("collect", "lightning_logs/version_11/checkpoints", "--db", "rb.db")
+    assert result.exit_code == 1
+    assert (
+        "no runs found under lightning_logs/version_11/checkpoints; it is inside the Lightning version folder "
+        "lightning_logs/version_11, which holds its logs (hparams.yaml, metrics.csv): collect that folder, or "
+        "lightning_logs for every version" in result.output
+    )
+    assert "--adapter" not in result.output
+    assert cli("collect", "lightning_logs/version_11", "--db", "rb.db").exit_code == 0

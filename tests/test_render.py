@@ -176,6 +176,27 @@ def test_nested_column_headers_and_row_groups_compile(make_run, store, tmp_path)
     compile_latex(tmp_path, r"\input{table.tex}")
 
 
+def test_a_number_over_a_column_says_its_key_unless_the_spec_labels_it(make_run, store, tmp_path):
+    # a Lightning sweep by kernel_size x in_channels printed "kernel_size & 1 & 3": 1 and 3 of what?
+    for channels in (1, 3):
+        for seed in range(2):
+            params = {"kernel_size": 3, "in_channels": channels, "seed": seed}
+            make_run(
+                f"k3-c{channels}-{seed}", params, [{"step": 1, "val_acc": 0.5 + channels / 10 + seed / 100}]
+            )
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("val_acc"),), rows=("kernel_size",), columns=("in_channels",))
+    table = aggregate(store, query)
+    assert "kernel\\_size & in\\_channels = 1 & in\\_channels = 3 \\\\" in render_table(
+        table, "latex", TableFormat()
+    )
+    markdown = render_table(table, "markdown", TableFormat()).splitlines()[0]
+    assert markdown.split("|")[2:4] == ["   in\\_channels = 1 ", "   in\\_channels = 3 "]
+    assert "in_channels = 1" in render_table(table, "terminal", TableFormat()).splitlines()[0]
+    labels = Labels(keys={"in_channels": "Channels"}, values={"in_channels": {"1": "grey"}})
+    assert "& grey & Channels = 3 \\\\" in render_table(table, "latex", TableFormat(), labels)
+
+
 def test_json_carries_the_printed_highlighting_bold_cells_and_why_a_best_is_not_significant(grid):
     import json
 

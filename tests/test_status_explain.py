@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -264,6 +265,31 @@ def test_status_without_a_spec_names_the_runs_that_logged_no_metric(tmp_path, mo
         "Runs needing attention:",
         "  no metrics  lightning_logs/version_1  (lightning_logs/version_1)",
         "              logged no metric, only its params; resultsbook problems says what collect found in its logs",
+    ]
+
+
+def test_status_does_not_send_to_problems_a_run_whose_logs_collect_found_nothing_wrong_in(tmp_path, monkeypatch):
+    # Lightning version folders of a public tree whose event file holds its header alone, no
+    # hparams.yaml: status said "only its params; resultsbook problems says…", and problems said none
+    from resultsbook.adapters.tfrecord import masked_crc32c
+
+    monkeypatch.chdir(tmp_path)
+    header = b"\x09" + struct.pack("<d", 1.0) + b"\x1a\x0dbrain.Event:2"  # Event(wall_time, file_version)
+    length = struct.pack("<Q", len(header))
+    record = length + struct.pack("<I", masked_crc32c(length)) + header + struct.pack("<I", masked_crc32c(header))
+    for version in (10, 2):
+        (tmp_path / "lightning_logs" / f"version_{version}").mkdir(parents=True)
+        (tmp_path / "lightning_logs" / f"version_{version}" / "events.out.tfevents.1.host").write_bytes(record)
+    assert run_cli("collect", "lightning_logs", "--db", "logs.db").exit_code == 0
+    assert run_cli("problems", "--db", "logs.db").stdout == "No problems.\n"
+    result = run_cli("status", "--db", "logs.db")
+    assert result.exit_code == 1
+    detail = "logged no metric and no params; collect found nothing wrong in its logs: a run stopped before its first log"
+    assert result.stdout.splitlines()[1:] == [  # version_2 before version_10, as `resultsbook runs` lists them
+        "  no metrics  lightning_logs/version_2  (lightning_logs/version_2)",
+        f"              {detail}",
+        "  no metrics  lightning_logs/version_10  (lightning_logs/version_10)",
+        f"              {detail}",
     ]
 
 

@@ -113,6 +113,8 @@ def test_scalars_and_params_agree_with_event_accumulator_and_tbparse(decoding):
         if folder in DAMAGED:
             continue
         points, hparams = expected_run(folder)
+        if "lightning" in folder:  # its hp_metric = -1 at step 0 is Lightning's placeholder, no measurement
+            assert points.pop("hp_metric") == [[0, -1.0, 1700000000.0]]
         assert set(run.metrics) == set(points), folder
         for tag, expected in points.items():
             steps, values, times = last_per_step(expected)
@@ -121,6 +123,8 @@ def test_scalars_and_params_agree_with_event_accumulator_and_tbparse(decoding):
             assert all(same(a, b) for a, b in zip(series.values, values)), (folder, tag)
             assert list(series.times) == times, (folder, tag)
         for tag, last in FOLDERS[folder].get("tbparse_last", {}).items():
+            if tag not in points:
+                continue
             assert same(float(run.metrics[tag].values[-1]), number(last)), (folder, tag)
         if "lightning" not in folder:
             assert run.params == {key: normalize_value(value) for key, value in hparams.items()}
@@ -150,7 +154,7 @@ def test_lightning_hparams_yaml_with_python_tags_gives_the_params():
     }
     tbparse = FOLDERS["lightning_logs/version_0"]["tbparse_hparams"]
     assert {key.replace("/", ".") for key in tbparse} == set(run.params)
-    assert run.metrics["hp_metric"].values.tolist() == [-1.0]
+    assert "hp_metric" not in run.metrics  # the placeholder Lightning logs beside the hparams
     assert problems == []
 
 
@@ -310,6 +314,27 @@ def test_a_lightning_validate_after_fit_is_the_final_value_not_a_point(tmp_path)
     assert [p.kept for p in problems] == [
         "as the final value of val_acc, not a point of their curves"
     ]
+
+
+@pytest.mark.parametrize("hparams_yaml", [True, False])
+def test_lightning_s_hp_metric_placeholder_is_no_metric_but_a_logged_hp_metric_is(tmp_path, cli, hparams_yaml):
+    # TensorBoardLogger logs hp_metric = -1 at step 0 with the hparams: a table of it was -1.00 ± 0.00
+    for version, own in (("version_0", []), ("version_1", [(5, 0.7), (9, 0.8)])):
+        folder = tmp_path / "lightning_logs" / version
+        folder.mkdir(parents=True)
+        points = [(0, "hp_metric", -1.0)] + [(step, "hp_metric", value) for step, value in own]
+        points += [(step, "val_acc", 0.5 + step / 100) for step in (5, 9)]
+        events = b"".join(frame(scalar_event(1.0 + step, step, tag, value)) for step, tag, value in points)
+        (folder / "events.out.tfevents.1.host").write_bytes(events)
+        if hparams_yaml:
+            (folder / "hparams.yaml").write_text("lr: 0.1\n")
+    runs, problems = read_runs(tmp_path)
+    assert "hp_metric" not in runs["lightning_logs/version_0"].metrics and problems == []
+    logged = runs["lightning_logs/version_1"].metrics["hp_metric"]
+    assert logged.steps.tolist() == [5, 9] and logged.values.tolist() == pytest.approx([0.7, 0.8])
+    cli("collect", str(tmp_path / "lightning_logs"))
+    table = cli("table", "--rows", "lr" if hparams_yaml else "name", "--metric", "hp_metric", "--stat", "mean")
+    assert "-1" not in table.output and "0.80" in table.output
 
 
 def test_simple_scalar_fast_path_agrees_with_the_general_reader():

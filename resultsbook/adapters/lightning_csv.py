@@ -163,3 +163,27 @@ def read_sparse_table(
     series, series_problems = builder.build(path)
     problems.extend(series_problems)
     return series
+
+
+def inside_version_note(path: str) -> str | None:
+    """Say which Lightning version folder to collect when `path` is a folder inside one (its
+    `checkpoints/`), where no run of its own is; None for any other folder."""
+    if "://" in path:  # object storage: not looked into to explain
+        return None
+    version = os.path.dirname(os.path.abspath(path))
+    if not os.path.basename(version).startswith("version_"):
+        return None
+    try:
+        with fs.scandir(version) as entries:
+            names = [entry.name for entry in entries]
+    except OSError:
+        return None
+    logs = sorted(name for name in names if name in (HPARAMS_FILE, METRICS_FILE) or "tfevents" in name)
+    if not logs:
+        return None
+    shown = os.path.normpath(os.path.join(path, os.pardir))  # in the words it was given
+    held = ", ".join(logs[:2]) + (", …" if len(logs) > 2 else "")
+    return (
+        f"it is inside the Lightning version folder {shown}, which holds its logs ({held}): collect that "
+        f"folder, or {os.path.normpath(os.path.join(shown, os.pardir))} for every version"
+    )

@@ -30,7 +30,7 @@ from resultsbook.adapters.tb_proto import (
     tensor_strings,
 )
 from resultsbook.adapters.tfrecord import read_record_blocks
-from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params, parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import folder_identity, unreadable
@@ -40,6 +40,7 @@ from resultsbook.sources.yamlio import read_yaml_file
 
 EVENTS_MARK = "tfevents"
 LIGHTNING_HPARAMS = "hparams.yaml"
+LIGHTNING_HP_METRIC = "hp_metric"
 _HPARAMS_PLUGIN = "hparams"
 _TEXT_PLUGIN = "text"
 # CleanRL's `writer.add_text("hyperparameters", "|param|value|\n|-|-|\n|lr|0.1|...")` (torch adds the suffix)
@@ -60,8 +61,9 @@ class TensorboardAdapter(Adapter):
     name = "tensorboard"
     summary = "folders of TensorBoard event files (events.out.tfevents.*), hparams included"
     priority = 25
-    # 2: a `hyperparameters` text table (CleanRL) gives params; 3: sessions of different hparams are runs
-    reading_version = 3
+    # 2: a `hyperparameters` text table (CleanRL) gives params; 3: sessions of different hparams are runs;
+    # 4: Lightning's `hp_metric = -1` placeholder is no metric
+    reading_version = 4
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -134,6 +136,8 @@ class TensorboardAdapter(Adapter):
         series, series_problems = builder.build(root)
         problems.extend(series_problems)
         summary: dict[str, float] = {}
+        if lightning or yaml_path is not None:
+            series = _without_hp_metric_placeholder(series)
         if lightning:
             series, summary = split_validation_after_fit(root, series, problems)
         status, end_time = _status(sessions)
@@ -475,6 +479,22 @@ def _with_lightning_hparams(params: dict[str, Any], path: str, problems: list[Pr
     for key, value in _lightning_session_params(params).items():
         merged.setdefault(key, value)
     return merged
+
+
+def _without_hp_metric_placeholder(series: dict[str, Series]) -> dict[str, Series]:
+    """Leave out the `hp_metric = -1` Lightning's TensorBoardLogger writes at step 0 when it logs the
+    hparams without a metric (`default_hp_metric`): a placeholder for TensorBoard's HPARAMS tab, no
+    measurement; a `self.log("hp_metric", …)` of the run's own keeps its points after it."""
+    placeholder = series.get(LIGHTNING_HP_METRIC)
+    if placeholder is None or not len(placeholder):
+        return series
+    if placeholder.steps[0] != 0 or placeholder.values[0] != -1:
+        return series
+    kept = {name: s for name, s in series.items() if name != LIGHTNING_HP_METRIC}
+    if len(placeholder) > 1:
+        times = None if placeholder.times is None else placeholder.times[1:]
+        kept[LIGHTNING_HP_METRIC] = Series(placeholder.steps[1:], placeholder.values[1:], times)
+    return kept
 
 
 _CLASS_TEXT = re.compile(r"<class '([\w.]+)'>")

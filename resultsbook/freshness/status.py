@@ -14,7 +14,7 @@ from typing import Any
 from resultsbook.errors import NotFoundError, ResultsbookError, SpecError, did_you_mean
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import Finding, compute_entry
-from resultsbook.params import format_value, sort_key
+from resultsbook.params import format_value, natural_key, sort_key
 from resultsbook.query.aggregate import expected_replicates
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.select import select_runs
@@ -105,7 +105,7 @@ def status(
         lost |= {run.id: run for run in select_runs(gone, table_spec.query.filters)}
     issues = [issue for run in watched.values() if (issue := run_issue(store, run, stale_after, now))]
     issues += [gone_issue(run) for run in lost.values()]
-    issues.sort(key=lambda issue: (issue.state, issue.source))
+    issues.sort(key=lambda issue: (issue.state, natural_key(issue.source)))
     return StatusReport(tuple(cells), tuple(issues), tuple(findings), tuple(empty), tuple(holes))
 
 
@@ -350,21 +350,26 @@ def runs_status(
 ) -> StatusReport:
     """Return the runs of the whole store that need attention, for a store read without a spec."""
     logged = store.runs_with_metrics()
+    troubled = {source for source, _ in store.problems_with_sources()}
     issues = [
         issue
         for run in store.runs()
-        if (issue := run_issue(store, run, stale_after, now) or _logged_nothing(run, logged))
+        if (issue := run_issue(store, run, stale_after, now) or _logged_nothing(run, logged, troubled))
     ]
-    issues.sort(key=lambda issue: (issue.state, issue.source))
+    issues.sort(key=lambda issue: (issue.state, natural_key(issue.source)))
     return StatusReport((), tuple(issues), ())
 
 
-def _logged_nothing(run: StoredRun, logged: Collection[int]) -> RunStatus | None:
+def _logged_nothing(run: StoredRun, logged: Collection[int], troubled: Collection[str]) -> RunStatus | None:
     """Name a run that logged no metric: a version folder with its hparams alone, crashed before its
     first log (a table of any metric leaves it out, with a warning)."""
     if run.id in logged:
         return None
-    detail = f"logged no metric, only its params; {command('problems')} says what collect found in its logs"
+    what = "logged no metric, only its params" if run.params else "logged no metric and no params"
+    if run.source in troubled:
+        detail = f"{what}; {command('problems')} says what collect found in its logs"
+    else:  # an event file of its header alone: pointing at `problems` would show "No problems."
+        detail = f"{what}; collect found nothing wrong in its logs: a run stopped before its first log"
     return RunStatus(run.run_id, run.name, run.source, "no metrics", detail)
 
 

@@ -417,10 +417,12 @@ def _line(
     keep = n >= max(needed, 1)
     if how != "shared" and not keep.all():
         dropped = int((~keep).sum())
-        fix = "; min_seeds = N draws the points N seeds reach" if query.min_seeds is None else ""
+        # runs that record no seed (Lightning's version_N of one config) are runs, as the caption says
+        seeds = "seeds" if query.replicate and _one_run_per_replicate(runs, query.replicate) else "runs"
+        fix = f"; min_seeds = N draws the points N {seeds} reach" if query.min_seeds is None else ""
         notes.append(
             f"{_group_text(query, facet, hue)}: {dropped} of {len(grid)} grid points dropped "
-            f"(fewer than {needed} seeds had data there{_short_seeds(runs, curves, query)}{fix})"
+            f"(fewer than {needed} {seeds} had data there{_short_seeds(runs, curves, query)}{fix})"
         )
     grid, values, n = grid[keep], values[:, keep], n[keep]
     wanted = [query.center, *([query.band] if query.band else [])]

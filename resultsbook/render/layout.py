@@ -4,6 +4,7 @@ formatted cells, bold best / underlined second, and footnote marks."""
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -511,10 +512,25 @@ def _header_levels(table: ResultTable, labels: Labels) -> tuple[tuple[tuple[str,
             if prefix == previous:
                 runs[-1] = (runs[-1][0], runs[-1][1] + 1)
             else:
-                runs.append((_value_label(table, depth, column[depth], labels), 1))
+                runs.append((_column_value_label(table, depth, column[depth], labels), 1))
                 previous = prefix
         levels.append(tuple(runs))
     return tuple(levels)
+
+
+def _column_value_label(table: ResultTable, depth: int, value: Any, labels: Labels) -> str:
+    """Return a column's header label: a number alone over a column names nothing (the row keys
+    head the first column, the column key nowhere), so it says its key, `in_channels = 3`, unless
+    the spec labels that value."""
+    label = _value_label(table, depth, value, labels)
+    key = table.column_keys[depth]
+    if not _is_number(value) or key in (METRIC_KEY, AGGREGATE_KEY) or label != format_value(value):
+        return label
+    return f"{labels.key(key)} = {label}"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _value_label(table: ResultTable, depth: int, value: Any, labels: Labels, rows: bool = False) -> str:

@@ -506,6 +506,7 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         )
     from resultsbook.adapters.dvclive import inside_live_note  # to explain
     from resultsbook.adapters.hydra import inside_hydra_note  # to explain
+    from resultsbook.adapters.lightning_csv import inside_version_note  # to explain
     from resultsbook.adapters.mlflow_runs import (  # to explain
         artifacts_only_note,
         empty_experiments_note,
@@ -520,6 +521,7 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         or inside_live_note(request.path)
         or inside_hydra_note(request.path)
         or inside_run_note(request.path)
+        or inside_version_note(request.path)
     )
     if note is not None:
         return f"{head}; {note}"
