@@ -26,7 +26,7 @@ from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import DOCUMENT, MAX_DEPTH
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import read_delimited, row_index_column
-from resultsbook.sources.textio import iter_json_records, load_json_file, to_float, too_deep
+from resultsbook.sources.textio import holds_json_lines, iter_json_records, load_json_file, to_float, too_deep
 
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv")
 
@@ -46,7 +46,8 @@ class RecordsAdapter(Adapter):
     # 5: a `round` field (Flower's rounds) is the step, not a metric
     # 6: a W&B runs table's row is a run named by its Name, with its State; its bookkeeping is no param
     # 7: a Keras History dump ({"loss": [...], ...}) is one run of curves, not scores per task
-    reading_version = 7
+    # 8: a .json file of one object per line (Detectron2's metrics.json) is read as JSON Lines
+    reading_version = 8
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -187,7 +188,7 @@ class RecordsAdapter(Adapter):
                     cells = ((name, table.text[name][index]) for name in names)
                     yield {name: parse_scalar(cell) for name, cell in cells if cell != ""}
             return
-        if lowered.endswith((".jsonl", ".ndjson")):
+        if lowered.endswith((".jsonl", ".ndjson")) or (lowered.endswith(".json") and holds_json_lines(path)):
             deep = 0
             try:
                 for records in iter_json_records(path, problems):

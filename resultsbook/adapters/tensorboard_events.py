@@ -32,7 +32,7 @@ from resultsbook.adapters.tb_proto import (
 from resultsbook.adapters.tfrecord import read_record_blocks
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, parse_scalar
-from resultsbook.sources import fs
+from resultsbook.sources import detectron2, fs
 from resultsbook.sources.fileio import folder_identity, unreadable
 from resultsbook.sources.protowire import WireError
 from resultsbook.sources.series import SeriesBuilder
@@ -61,7 +61,8 @@ class TensorboardAdapter(Adapter):
     summary = "folders of TensorBoard event files (events.out.tfevents.*), hparams included"
     priority = 25
     # 2: a `hyperparameters` text table (CleanRL) gives params; 3: sessions of different hparams are runs
-    reading_version = 3
+    # 4: a Detectron2 output folder's config.yaml gives params
+    reading_version = 4
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -77,6 +78,8 @@ class TensorboardAdapter(Adapter):
         files = [folder.file(name) for name in own]
         if LIGHTNING_HPARAMS in folder.files:
             files.append(folder.file(LIGHTNING_HPARAMS))
+        elif detectron2.is_output_folder(folder.files):
+            files.append(folder.file(detectron2.CONFIG_FILE))
         for sub_path, sub_files in _event_files_below(folder.path, folder.dirs):
             self._folded.add(sub_path)
             files.extend(sub_files)
@@ -101,10 +104,13 @@ class TensorboardAdapter(Adapter):
         problems: list[Problem] = []
         root = source.path
         groups: dict[str, list[str]] = {}
-        yaml_path = None
+        yaml_path = config_path = None
         for path in source.files:
             if os.path.basename(path) == LIGHTNING_HPARAMS and os.path.dirname(path) == root:
                 yaml_path = path
+                continue
+            if os.path.basename(path) == detectron2.CONFIG_FILE and os.path.dirname(path) == root:
+                config_path = path
                 continue
             relative = os.path.relpath(os.path.dirname(path), root)
             groups.setdefault("" if relative == "." else relative.replace(os.sep, "/"), []).append(path)
@@ -131,6 +137,8 @@ class TensorboardAdapter(Adapter):
             params = _with_lightning_hparams(params, yaml_path, problems)
         elif lightning:  # its hparams.yaml not kept: the event files' hparams, named as the yaml's would be
             params = _lightning_session_params(params)
+        if config_path is not None:  # Detectron2's config.yaml: its event files hold no params
+            params = {**detectron2.config_params(config_path, problems), **params}
         series, series_problems = builder.build(root)
         problems.extend(series_problems)
         summary: dict[str, float] = {}
