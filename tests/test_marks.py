@@ -247,10 +247,24 @@ def test_a_long_value_a_cell_s_runs_differ_in_is_cut_in_the_warning(make_run, cl
     cli("collect", "runs")
     warned = cli("table", "--rows", "model", "--metric", "acc").stderr
     assert len(warned) < 1000
+    assert (  # cut from where they differ: cut from the start, they read the same
+        'averages runs that differ in t_distrib (4 values, one per run: …Cmz8gAKKCmz8gAKKCmz80"}, '
+        '…Cmz8gAKKCmz8gAKKCmz81"}, …Cmz8gAKKCmz8gAKKCmz82"}, …); t_distrib has a value of its own in every run'
+    ) in warned
+
+
+def test_long_values_that_differ_only_at_their_ends_are_told_apart_in_the_warning(make_run, cli):
+    """norlab-ulaval/droneSegmentation's Detectron2 configs start from checkpoints of one folder: the
+    warning cut both paths to `lowAltitude_segmentation/Mask2Former/mo…`, the same twice."""
+    folder = "lowAltitude_segmentation/Mask2Former/"
+    for seed, weights in enumerate(["model_best.pth", "model_best_base.pth", "model_best.pth"]):
+        make_run(
+            f"a{seed}", {"model": "a", "seed": seed, "WEIGHTS": folder + weights}, [{"step": 1, "acc": 1.0}]
+        )
+    cli("collect", "runs")
+    warned = cli("table", "--rows", "model", "--metric", "acc").stderr
     assert (
-        'averages runs that differ in t_distrib (4 values, one per run: {"py/object": '
-        '"torch.distributions.Unif…, {"py/object": "torch.distributions.Unif…, {"py/object": '
-        '"torch.distributions.Unif…, …); t_distrib has a value of its own in every run'
+        "averages runs that differ in WEIGHTS (…sk2Former/model_best.pth, …sk2Former/model_best_base.pth)"
     ) in warned
 
 
@@ -265,7 +279,10 @@ def test_a_filter_that_selects_nothing_names_the_values_there_are_cut_short(make
     result = cli("runs", "--where", "t_distrib=Uniform")
     assert result.exit_code == 1
     cut = '{"py/object": "torch.distributions.Unif…'
-    assert result.output == f"Error: filter t_distrib=Uniform matches no run; t_distrib has: {', '.join([cut] * 4)}\n"
+    assert (
+        result.output
+        == f"Error: filter t_distrib=Uniform matches no run; t_distrib has: {', '.join([cut] * 4)}\n"
+    )
 
 
 def test_a_value_holding_thousands_of_digits_in_a_row_is_named_not_an_internal_error(make_run, cli):
@@ -398,7 +415,11 @@ def test_the_legend_of_runs_ending_at_different_steps_does_not_speak_of_configur
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
     (cell,) = table.cells.values()
-    assert cell.marks[-1].details == ("runs/a_0: ends at step 0", "runs/a_1: ends at step 11", "runs/a_2: ends at step 11")
+    assert cell.marks[-1].details == (
+        "runs/a_0: ends at step 0",
+        "runs/a_1: ends at step 11",
+        "runs/a_2: ends at step 11",
+    )
     for seed in range(3):
         points = [{"step": step, "acc": 0.6} for step in range(12)]
         write_native_run(tmp_path / "runs" / f"b_{seed}", {"method": "b", "seed": seed, "lr": seed}, points)
@@ -415,7 +436,9 @@ def test_a_list_of_seeds_over_runs_that_hold_no_seed_names_no_seed_missing(store
     from resultsbook.outputs.findings import surplus_findings
 
     for run in range(2):
-        write_native_run(tmp_path / "runs" / f"a_{run}", {"method": "a"}, [{"step": 1, "acc": 0.5 + run / 10}])
+        write_native_run(
+            tmp_path / "runs" / f"a_{run}", {"method": "a"}, [{"step": 1, "acc": 0.5 + run / 10}]
+        )
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     query = TableQuery(metrics=(MetricSpec("acc"),), rows=("method",), replicate_values=(0, 1, 2))
     table = aggregate(store, query)
@@ -530,7 +553,9 @@ def test_cells_of_one_replicate_are_footnoted_as_showing_no_spread(store, tmp_pa
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
     layout = layout_table(table, TableFormat(), Labels())
-    assert dict(layout.footnotes)["#"] == "one replicate: no spread to say how much the value varies (2 cells)"
+    assert (
+        dict(layout.footnotes)["#"] == "one replicate: no spread to say how much the value varies (2 cells)"
+    )
     table = table_of(store, tmp_path / "two", {"c": 90.0, "d": 80.0}, min_replicates=4)  # n = 1 and n = 3
     footnotes = dict(layout_table(table, TableFormat(), Labels()).footnotes)
     assert footnotes["#"] == "too few replicates: the spread says little (4 cells)"
