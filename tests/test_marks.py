@@ -258,9 +258,8 @@ def test_long_values_that_differ_only_at_their_ends_are_told_apart_in_the_warnin
     warning cut both paths to `lowAltitude_segmentation/Mask2Former/mo…`, the same twice."""
     folder = "lowAltitude_segmentation/Mask2Former/"
     for seed, weights in enumerate(["model_best.pth", "model_best_base.pth", "model_best.pth"]):
-        make_run(
-            f"a{seed}", {"model": "a", "seed": seed, "WEIGHTS": folder + weights}, [{"step": 1, "acc": 1.0}]
-        )
+        config = {"model": "a", "seed": seed, "WEIGHTS": folder + weights}
+        make_run(f"a{seed}", config, [{"step": 1, "acc": 1.0}])
     cli("collect", "runs")
     warned = cli("table", "--rows", "model", "--metric", "acc").stderr
     assert (
@@ -279,10 +278,7 @@ def test_a_filter_that_selects_nothing_names_the_values_there_are_cut_short(make
     result = cli("runs", "--where", "t_distrib=Uniform")
     assert result.exit_code == 1
     cut = '{"py/object": "torch.distributions.Unif…'
-    assert (
-        result.output
-        == f"Error: filter t_distrib=Uniform matches no run; t_distrib has: {', '.join([cut] * 4)}\n"
-    )
+    assert result.output == f"Error: filter t_distrib=Uniform matches no run; t_distrib has: {', '.join([cut] * 4)}\n"
 
 
 def test_a_value_holding_thousands_of_digits_in_a_row_is_named_not_an_internal_error(make_run, cli):
@@ -415,11 +411,7 @@ def test_the_legend_of_runs_ending_at_different_steps_does_not_speak_of_configur
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
     (cell,) = table.cells.values()
-    assert cell.marks[-1].details == (
-        "runs/a_0: ends at step 0",
-        "runs/a_1: ends at step 11",
-        "runs/a_2: ends at step 11",
-    )
+    assert cell.marks[-1].details == ("runs/a_0: ends at step 0", "runs/a_1: ends at step 11", "runs/a_2: ends at step 11")
     for seed in range(3):
         points = [{"step": step, "acc": 0.6} for step in range(12)]
         write_native_run(tmp_path / "runs" / f"b_{seed}", {"method": "b", "seed": seed, "lr": seed}, points)
@@ -436,9 +428,7 @@ def test_a_list_of_seeds_over_runs_that_hold_no_seed_names_no_seed_missing(store
     from resultsbook.outputs.findings import surplus_findings
 
     for run in range(2):
-        write_native_run(
-            tmp_path / "runs" / f"a_{run}", {"method": "a"}, [{"step": 1, "acc": 0.5 + run / 10}]
-        )
+        write_native_run(tmp_path / "runs" / f"a_{run}", {"method": "a"}, [{"step": 1, "acc": 0.5 + run / 10}])
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     query = TableQuery(metrics=(MetricSpec("acc"),), rows=("method",), replicate_values=(0, 1, 2))
     table = aggregate(store, query)
@@ -553,9 +543,7 @@ def test_cells_of_one_replicate_are_footnoted_as_showing_no_spread(store, tmp_pa
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
     layout = layout_table(table, TableFormat(), Labels())
-    assert (
-        dict(layout.footnotes)["#"] == "one replicate: no spread to say how much the value varies (2 cells)"
-    )
+    assert dict(layout.footnotes)["#"] == "one replicate: no spread to say how much the value varies (2 cells)"
     table = table_of(store, tmp_path / "two", {"c": 90.0, "d": 80.0}, min_replicates=4)  # n = 1 and n = 3
     footnotes = dict(layout_table(table, TableFormat(), Labels()).footnotes)
     assert footnotes["#"] == "too few replicates: the spread says little (4 cells)"
