@@ -100,7 +100,7 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     return Mark("mixed", text, details, note="ends")
 
 
-def _clipped_apart(texts: list[str]) -> list[str]:
+def clipped_apart(texts: list[str]) -> list[str]:
     """Return values cut for a message, from where they differ when cutting their ends off would show
     two different values the same (checkpoints of one folder: `lowAltitude_segmentation/Mask2Former/mo…`)."""
     heads = [clipped(text) for text in texts]
@@ -121,7 +121,7 @@ def mixed_text(
     replicates by it when no run has the replicate keys, `unnamed`: it may number the seeds)."""
     parts = []
     for key, values in differing.items():
-        shown = ", ".join(_clipped_apart([format_value(v) for v in values[:SHOWN_VALUES]]))
+        shown = ", ".join(clipped_apart([format_value(v) for v in values[:SHOWN_VALUES]]))
         if len(values) <= SHOWN_VALUES:
             parts.append(f"{key} ({shown})")
         else:
