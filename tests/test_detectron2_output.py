@@ -78,3 +78,15 @@ def test_event_files_of_a_detectron2_output_folder_take_its_config_as_params(tmp
     (run,) = store.runs()
     assert run.adapter == "tensorboard"
     assert run.params["SOLVER.BASE_LR"] == 1e-07 and run.params["MODEL.WEIGHTS"] == "model_final.pth"
+
+
+def test_records_without_a_step_says_its_runs_differ_only_in_the_iteration(tmp_path, store):
+    # before: 127 runs, one per line of Publaynet's metrics.json, and 0 problems
+    folder = output_folder(tmp_path, "output")
+    report = collect(store, [CollectRequest(str(folder / "metrics.json"), adapter="records")])
+    assert report.new == len(LINES)
+    (problem,) = [problem for problem in report.problems if "'iteration'" in problem.message]
+    assert problem.message == (
+        "4 runs differ only in 'iteration', a step: where each record is a point of a curve, name its step "
+        "field with the 'step' option (step=iteration)"
+    )

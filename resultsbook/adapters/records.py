@@ -154,6 +154,8 @@ class RecordsAdapter(Adapter):
                     "each, as a separate run",
                 )
             )
+        if not step_field and not wandb_runs:
+            problems.extend(_points_read_as_runs(source.path, records, [grouped[key][0] for key in order]))
         runs = []
         for key in order:
             params, builder, summary = grouped[key]
@@ -288,6 +290,30 @@ class StepRestarts:
         run_key = f"{key}#run{count}" if count else key
         self.position[run_key] = count
         return run_key
+
+
+def _points_read_as_runs(
+    path: str, records: list[Mapping[str, Any]], params_of_runs: list[dict[str, Any]]
+) -> list[Problem]:
+    """Report runs told apart only by a field named like a step (Detectron2's `iteration`): each
+    record of a curve read as a run of its own, a param the step."""
+    named = usual_step_column(list(dict.fromkeys(name for record in records for name in record)))
+    if named is None or not all(named in params for params in params_of_runs):
+        return []
+    rest = {
+        json.dumps({k: v for k, v in p.items() if k != named}, sort_keys=True, default=str)
+        for p in params_of_runs
+    }
+    if len(rest) == len(params_of_runs):
+        return []
+    return [
+        Problem(
+            path,
+            f"{len(params_of_runs)} runs differ only in {named!r}, a step: where each record is a point "
+            f"of a curve, name its step field with the 'step' option (step={named})",
+            "each record as a run",
+        )
+    ]
 
 
 def is_task_scores(data: Mapping[str, Any]) -> bool:
