@@ -27,12 +27,29 @@ LINES = [
 ]
 
 
-def output_folder(root: Path, name: str, config: str = CONFIG) -> Path:
+STARTED = "[08/30 15:28:26] d2.engine.train_loop INFO: Starting training from iteration 0\n"
+ITERATION = "[08/30 15:28:31] d2.utils.events INFO:  eta: 1:02:03  iter: 999  total_loss: 5.6  lr: 9.98e-09\n"
+ENDED = (
+    "[08/30 16:39:07] d2.engine.hooks INFO: Overall training speed: 998 iterations in 0:03:24 (0.2032 s / it)\n"
+    "[08/30 16:39:07] d2.engine.hooks INFO: Total training time: 0:03:39 (0:00:15 on hooks)\n"
+)
+RAISED = (
+    "[09/03 07:24:52] d2.engine.train_loop ERROR: Exception during training:\n"
+    "Traceback (most recent call last):\n"
+    '  File "/opt/conda/lib/python3.10/site-packages/torch/serialization.py", line 629, in save\n'
+    "RuntimeError: [enforce fail at inline_container.cc:764] . PytorchStreamWriter failed writing file\n"
+)
+
+
+def output_folder(
+    root: Path, name: str, config: str = CONFIG, log: str = STARTED + ITERATION + ENDED
+) -> Path:
     folder = root / name
     folder.mkdir(parents=True)
     (folder / "metrics.json").write_text("".join(json.dumps(line) + "\n" for line in LINES))
     (folder / "config.yaml").write_text(config)
     (folder / "last_checkpoint").write_text("model_best.pth")
+    (folder / "log.txt").write_text(log)
     return folder
 
 
@@ -73,11 +90,13 @@ def test_event_files_of_a_detectron2_output_folder_take_its_config_as_params(tmp
     shutil.copytree(ROOT / "tests" / "fixtures" / "tensorboard" / "logs" / "tbx_seed0", folder)
     (folder / "config.yaml").write_text(CONFIG)
     (folder / "last_checkpoint").write_text("model_0039999.pth")
+    (folder / "log.txt").write_text(STARTED + ITERATION + ENDED)
     report = collect(store, [CollectRequest(str(tmp_path))])
     assert report.new == 1
     (run,) = store.runs()
     assert run.adapter == "tensorboard"
     assert run.params["SOLVER.BASE_LR"] == 1e-07 and run.params["MODEL.WEIGHTS"] == "model_final.pth"
+    assert run.status == "interrupted"  # its event files end far before SOLVER.MAX_ITER, its log says it ended
 
 
 def test_records_without_a_step_says_its_runs_differ_only_in_the_iteration(tmp_path, store):
@@ -89,4 +108,32 @@ def test_records_without_a_step_says_its_runs_differ_only_in_the_iteration(tmp_p
     assert problem.message == (
         "4 runs differ only in 'iteration', a step: where each record is a point of a curve, name its step "
         "field with the 'step' option (step=iteration)"
+    )
+
+
+def test_the_status_comes_from_the_log_the_checkpoint_and_how_far_the_metrics_went(tmp_path, store, cli):
+    # before: every Detectron2 run was `unknown`, so a cell averaging runs stopped at 2% of their
+    # SOLVER.MAX_ITER (Ctrl-C) or crashed (a full disk while saving a checkpoint) had no mark
+    tree = tmp_path / "tree"
+    output_folder(tree, "done", CONFIG.replace("20000", "1000"))  # its metrics reach iteration 999
+    output_folder(tree, "stopped")  # the session ended at 999 of 20000, no exception logged
+    output_folder(tree, "crashed", log=STARTED + ITERATION + RAISED + ENDED)  # the hooks' end comes after
+    output_folder(tree, "writing", log=STARTED + ITERATION)  # still running, or killed with -9
+    final = output_folder(tree, "final", log=STARTED + ITERATION)
+    (final / "last_checkpoint").write_text("model_final.pth")
+    collect(store, [CollectRequest(str(tree))])
+    statuses = {run.name: run.status for run in store.runs()}
+    assert statuses == {
+        "tree/done": "finished",
+        "tree/stopped": "interrupted",
+        "tree/crashed": "failed",
+        "tree/writing": "unknown",
+        "tree/final": "finished",
+    }
+    lines = cli("status").output.splitlines()
+    shown = " | ".join(line.strip() for line in RAISED.splitlines()[1:])  # the traceback's last 3 lines
+    assert f"              {shown}" in lines
+    assert (
+        "              training ended at step 999 of SOLVER.MAX_ITER = 20000 without an exception (Ctrl-C or a signal)"
+        in lines
     )

@@ -46,7 +46,7 @@ class OneFileAdapter(Adapter):
     priority = 80  # after every tracker's format (their folders hold such files too), before records
     # 2: a section named like results (`pws_result`, `test_metrics`) holds results
     # 3: a JSON Lines file of a usual name (Detectron2's metrics.json) is one run's curves,
-    #    its config.yaml the params
+    #    its config.yaml the params, its log.txt and last_checkpoint the status
     reading_version = 3
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
@@ -72,7 +72,7 @@ class OneFileAdapter(Adapter):
             return None
         if not forced and not self.files and raytune.TRIAL_FILES.issubset(folder.files):
             return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
-        beside = [folder.file(detectron2.CONFIG_FILE)] if detectron2.is_output_folder(folder.files) else []
+        beside = detectron2.side_files(folder.path, folder.files)
         paths = [folder.file(name) for name in names if folder.file(name) not in beside]
         return Claim(tuple(self.source(path, [path, *beside]) for path in paths), descend=True)
 
@@ -168,13 +168,19 @@ def _read_json_lines(source: Source, problems: list[Problem]) -> ReadResult:
         return ReadResult((), tuple(problems))
     result = RecordsAdapter(step=step).read(source)
     runs = result.runs
-    named = (path for path in source.files if os.path.basename(path) == detectron2.CONFIG_FILE)
-    config = next(named, None) or detectron2.config_beside(source.path)  # a path pattern names the log alone
     if len(runs) == 1:
-        params = runs[0].params
-        if config:
-            params = {**detectron2.config_params(config, problems), **params}
-        runs = (dataclasses.replace(runs[0], name=_run_name(source.path), params=params),)
+        run = runs[0]
+        side = [path for path in source.files if path != source.path] or detectron2.side_files_beside(
+            source.path
+        )
+        if side:  # Detectron2's output folder: params from its config, status from its log
+            last_step = max((float(s.steps[-1]) for s in run.metrics.values() if len(s)), default=None)
+            root = os.path.dirname(source.path)
+            config, status, provenance = detectron2.read_side_files(root, side, last_step, problems)
+            run = dataclasses.replace(
+                run, params={**config, **run.params}, status=status, provenance=provenance
+            )
+        runs = (dataclasses.replace(run, name=_run_name(source.path)),)
     return ReadResult(runs, (*problems, *result.problems))
 
 

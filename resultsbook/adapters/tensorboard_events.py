@@ -61,7 +61,7 @@ class TensorboardAdapter(Adapter):
     summary = "folders of TensorBoard event files (events.out.tfevents.*), hparams included"
     priority = 25
     # 2: a `hyperparameters` text table (CleanRL) gives params; 3: sessions of different hparams are runs
-    # 4: a Detectron2 output folder's config.yaml gives params
+    # 4: a Detectron2 output folder's config.yaml gives params, its log and last_checkpoint the status
     reading_version = 4
 
     def __init__(self, **options: Any) -> None:
@@ -78,8 +78,8 @@ class TensorboardAdapter(Adapter):
         files = [folder.file(name) for name in own]
         if LIGHTNING_HPARAMS in folder.files:
             files.append(folder.file(LIGHTNING_HPARAMS))
-        elif detectron2.is_output_folder(folder.files):
-            files.append(folder.file(detectron2.CONFIG_FILE))
+        else:
+            files.extend(detectron2.side_files(folder.path, folder.files))
         for sub_path, sub_files in _event_files_below(folder.path, folder.dirs):
             self._folded.add(sub_path)
             files.extend(sub_files)
@@ -104,13 +104,14 @@ class TensorboardAdapter(Adapter):
         problems: list[Problem] = []
         root = source.path
         groups: dict[str, list[str]] = {}
-        yaml_path = config_path = None
+        yaml_path = None
+        side: list[str] = []  # a Detectron2 output folder's config.yaml, last_checkpoint and log.txt
         for path in source.files:
             if os.path.basename(path) == LIGHTNING_HPARAMS and os.path.dirname(path) == root:
                 yaml_path = path
                 continue
-            if os.path.basename(path) == detectron2.CONFIG_FILE and os.path.dirname(path) == root:
-                config_path = path
+            if os.path.basename(path) in detectron2.SIDE_FILES and os.path.dirname(path) == root:
+                side.append(path)
                 continue
             relative = os.path.relpath(os.path.dirname(path), root)
             groups.setdefault("" if relative == "." else relative.replace(os.sep, "/"), []).append(path)
@@ -137,14 +138,17 @@ class TensorboardAdapter(Adapter):
             params = _with_lightning_hparams(params, yaml_path, problems)
         elif lightning:  # its hparams.yaml not kept: the event files' hparams, named as the yaml's would be
             params = _lightning_session_params(params)
-        if config_path is not None:  # Detectron2's config.yaml: its event files hold no params
-            params = {**detectron2.config_params(config_path, problems), **params}
         series, series_problems = builder.build(root)
         problems.extend(series_problems)
         summary: dict[str, float] = {}
         if lightning:
             series, summary = split_validation_after_fit(root, series, problems)
         status, end_time = _status(sessions)
+        provenance: dict[str, Any] = {}
+        if side:  # Detectron2's event files hold no params and no status: its config and log do
+            last_step = max((float(s.steps[-1]) for s in series.values() if len(s)), default=None)
+            config, status, provenance = detectron2.read_side_files(root, side, last_step, problems)
+            params = {**config, **params}
         run = RunRecord(
             name=f"{parent}/{name}" if lightning else name,
             params=params,
@@ -154,6 +158,7 @@ class TensorboardAdapter(Adapter):
             start_time=own.first_time,
             end_time=end_time,
             experiment=parent if lightning else None,
+            provenance=provenance,
         )
         return ReadResult((run,), tuple(problems))
 
