@@ -265,6 +265,8 @@ def test_long_values_that_differ_only_at_their_ends_are_told_apart_in_the_warnin
     assert (
         "averages runs that differ in WEIGHTS (…sk2Former/model_best.pth, …sk2Former/model_best_base.pth)"
     ) in warned
+    listed = [line.split()[3] for line in cli("runs").output.splitlines()[2:5]]  # run_id name status WEIGHTS
+    assert listed == ["…sk2Former/model_best.pth", "…sk2Former/model_best_base.pth", "…sk2Former/model_best.pth"]
 
 
 def test_a_filter_that_selects_nothing_names_the_values_there_are_cut_short(make_run, cli):

@@ -84,9 +84,9 @@ def runs_command(
     """
     from tabulate import tabulate
 
-    from resultsbook.params import clipped
     from resultsbook.query.access import no_metric_error
     from resultsbook.query.aggregate import differing_params
+    from resultsbook.query.marks import clipped_apart
     from resultsbook.query.select import check_filter_keys, parse_filter, select_runs, why_nothing_selected
     from resultsbook.render.escape import escape_terminal, neutralize_formula
 
@@ -168,10 +168,11 @@ def runs_command(
         return
     escaped = [[escape_terminal(value) for value in row] for row in rows]
     whole = [field in RUN_COLUMNS for field in fields]  # a name or a source is what one types to find a run
-    shown = [
-        [v if keep else clipped(v, CELL_CHARS) for v, keep in zip(row, whole + [True] * len(wanted))]
-        for row in escaped
-    ]
+    # a column is cut from where its values differ when cut from the start they would read the same
+    by_column = [list(column) for column in zip(*escaped)]
+    kept = whole + [True] * len(wanted)
+    cut = [column if keep else clipped_apart(column, CELL_CHARS) for column, keep in zip(by_column, kept)]
+    shown = [list(row) for row in zip(*cut)] if escaped else []
     echo(
         tabulate(
             shown, headers=[escape_terminal(h) for h in header], tablefmt="simple", disable_numparse=True

@@ -100,13 +100,13 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     return Mark("mixed", text, details, note="ends")
 
 
-def clipped_apart(texts: list[str]) -> list[str]:
+def clipped_apart(texts: list[str], limit: int = VALUE_CHARS) -> list[str]:
     """Return values cut for a message, from where they differ when cutting their ends off would show
     two different values the same (checkpoints of one folder: `lowAltitude_segmentation/Mask2Former/mo…`)."""
-    heads = [clipped(text) for text in texts]
+    heads = [clipped(text, limit) for text in texts]
     if len(set(heads)) == len(set(texts)):
         return heads
-    return cut_all_where_they_differ([clipped(text, len(text) + 1) for text in texts], VALUE_CHARS, "…")
+    return cut_all_where_they_differ([clipped(text, len(text) + 1) for text in texts], limit, "…")
 
 
 def mixed_text(
