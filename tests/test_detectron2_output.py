@@ -96,7 +96,9 @@ def test_event_files_of_a_detectron2_output_folder_take_its_config_as_params(tmp
     (run,) = store.runs()
     assert run.adapter == "tensorboard"
     assert run.params["SOLVER.BASE_LR"] == 1e-07 and run.params["MODEL.WEIGHTS"] == "model_final.pth"
-    assert run.status == "interrupted"  # its event files end far before SOLVER.MAX_ITER, its log says it ended
+    assert (
+        run.status == "interrupted"
+    )  # its event files end far before SOLVER.MAX_ITER, its log says it ended
 
 
 def test_records_without_a_step_says_its_runs_differ_only_in_the_iteration(tmp_path, store):
@@ -137,3 +139,12 @@ def test_the_status_comes_from_the_log_the_checkpoint_and_how_far_the_metrics_we
         "              training ended at step 999 of SOLVER.MAX_ITER = 20000 without an exception (Ctrl-C or a signal)"
         in lines
     )
+
+
+def test_diff_of_a_stopped_run_and_a_finished_one_shows_the_error_and_no_blank_fact(tmp_path, store, cli):
+    # the finished run has no provenance at all: diff showed a row without a name, `{}` beside `(absent)`
+    output_folder(tmp_path / "tree", "done", CONFIG.replace("20000", "1000"))
+    output_folder(tmp_path / "tree", "stopped")
+    collect(store, [CollectRequest(str(tmp_path / "tree"))])
+    lines = cli("diff", "tree/done", "tree/stopped").output.splitlines()
+    assert [line.split()[0] for line in lines[2:]] == ["SOLVER.MAX_ITER", "status", "error"]

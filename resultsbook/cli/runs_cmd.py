@@ -488,7 +488,7 @@ def flatten_provenance(provenance: dict[str, Any], summarize_over: int | None = 
                 return
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
-        else:
+        elif prefix:  # a run with no provenance at all has no fact, not one fact named "" holding {}
             flat[prefix] = value
 
     walk("", provenance)
