@@ -135,6 +135,12 @@ def test_the_status_comes_from_the_log_the_checkpoint_and_how_far_the_metrics_we
     lines = cli("status").output.splitlines()
     shown = " | ".join(line.strip() for line in RAISED.splitlines()[1:])  # the traceback's last 3 lines
     assert f"              {shown}" in lines
+    shown = cli("show", "tree/crashed").output.splitlines()  # before: no error at all, the error being text
+    at = shown.index("  error: Exception during training:")
+    assert shown[at + 1 : at + 5] == [
+        "  traceback (last lines):",
+        *(f"    {line}" for line in RAISED.splitlines()[1:]),
+    ]
     assert (
         "              training ended at step 999 of SOLVER.MAX_ITER = 20000 without an exception (Ctrl-C or a signal)"
         in lines

@@ -470,6 +470,7 @@ def _absent_none(value: Any) -> Any:
 
 
 _ABSENT = "(absent)"
+ERROR_LINES = 10  # of a traceback a log gave as text, the last lines `show` prints
 _SHOW_ENTRIES = 12  # `show` summarizes a longer mapping (packages) by its size; `diff` lists it
 _SHOWN_AS_FIELDS = {"git.commit", "git.dirty", "git_commit", "git_dirty"}
 
@@ -496,7 +497,16 @@ def flatten_provenance(provenance: dict[str, Any], summarize_over: int | None = 
 
 
 def _echo_error(error: Any) -> None:
-    """Print how a failed or interrupted run ended: exception type, message, traceback tail."""
+    """Print how a failed or interrupted run ended: exception type, message, traceback tail (or the
+    text a log gave: a Hydra job log's last error, a Detectron2 log's traceback)."""
+    if isinstance(error, str) and error.strip():
+        lines = error.strip().splitlines()
+        echo(f"  error: {lines[0]}")
+        if len(lines) > 1:
+            echo("  traceback (last lines):")
+            for line in lines[1:][-ERROR_LINES:]:
+                echo(f"    {line}")
+        return
     if not isinstance(error, dict):
         return
     kind, message = error.get("type", "error"), error.get("message", "")
