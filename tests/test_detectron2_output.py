@@ -96,9 +96,23 @@ def test_event_files_of_a_detectron2_output_folder_take_its_config_as_params(tmp
     (run,) = store.runs()
     assert run.adapter == "tensorboard"
     assert run.params["SOLVER.BASE_LR"] == 1e-07 and run.params["MODEL.WEIGHTS"] == "model_final.pth"
-    assert (
-        run.status == "interrupted"
-    )  # its event files end far before SOLVER.MAX_ITER, its log says it ended
+    # its event files end far before SOLVER.MAX_ITER, and its log says training ended
+    assert run.status == "interrupted"
+    assert run.name == f"{tmp_path.name}/output_new_finetuning"  # as onefile names one with its metrics.json
+
+
+def test_metrics_json_beside_the_event_files_is_read_for_its_exact_values(tmp_path, store):
+    # the event files hold the same scalars as float32: 34.01842 was 34.018421173095703
+    folder = output_folder(tmp_path / "tree", "output")
+    events = ROOT / "tests" / "fixtures" / "tensorboard" / "logs" / "tbx_seed0"
+    for event_file in events.glob("events.out.tfevents.*"):
+        shutil.copy(event_file, folder)
+    collect(store, [CollectRequest(str(tmp_path / "tree"))])
+    (run,) = store.runs()
+    metrics = {m["key"]: m for m in store.run_metrics(run.id)}
+    assert (run.adapter, run.name) == ("onefile", "tree/output")
+    assert metrics["sem_seg/mIoU"]["last"] == 34.01842
+    assert "val/acc" not in metrics  # the event files' scalars (another run's, here) are not read
 
 
 def test_records_without_a_step_says_its_runs_differ_only_in_the_iteration(tmp_path, store):

@@ -75,6 +75,8 @@ class TensorboardAdapter(Adapter):
         own = sorted(name for name in folder.files if EVENTS_MARK in name)
         if not own:
             return None
+        if not forced and detectron2.holds_metrics(folder.files):
+            return None  # metrics.json has the same scalars exactly (event files keep float32): onefile's
         files = [folder.file(name) for name in own]
         if LIGHTNING_HPARAMS in folder.files:
             files.append(folder.file(LIGHTNING_HPARAMS))
@@ -150,7 +152,7 @@ class TensorboardAdapter(Adapter):
             config, status, provenance = detectron2.read_side_files(root, side, last_step, problems)
             params = {**config, **params}
         run = RunRecord(
-            name=f"{parent}/{name}" if lightning else name,
+            name=f"{parent}/{name}" if lightning or side else name,  # Detectron2's: as onefile names it
             params=params,
             metrics=series,
             summary=summary,

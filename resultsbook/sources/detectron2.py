@@ -18,6 +18,7 @@ from resultsbook.sources.yamlio import read_yaml_file
 CONFIG_FILE = "config.yaml"
 CHECKPOINT_FILE = "last_checkpoint"  # the checkpointer's pointer file: only Detectron2 writes it so
 LOG_FILE = "log.txt"
+METRICS_FILE = "metrics.json"  # every scalar, one JSON object per line, as the event files hold them
 SIDE_FILES = (CONFIG_FILE, CHECKPOINT_FILE, LOG_FILE)
 FINAL_CHECKPOINT = b"model_final.pth"  # saved once the last iteration has run
 LOG_TAIL = 65536  # bytes of log.txt read: a long training's log is megabytes
@@ -31,6 +32,11 @@ _RECORD = re.compile(r"\[\d\d/\d\d \d\d:\d\d:\d\d\] ")  # a log record starts `[
 def is_output_folder(names: Collection[str]) -> bool:
     """Tell whether a folder's file names are those of a Detectron2 output folder with its config."""
     return CONFIG_FILE in names and CHECKPOINT_FILE in names
+
+
+def holds_metrics(names: Collection[str]) -> bool:
+    """Tell whether a folder's file names are those of a Detectron2 output folder with its metrics.json."""
+    return METRICS_FILE in names and is_output_folder(names)
 
 
 def side_files(folder: str, names: Collection[str]) -> list[str]:
