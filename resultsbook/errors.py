@@ -112,6 +112,10 @@ def closest(word: str, known: Iterable[str]) -> str | None:
     import difflib  # here: a command that has no typo to explain never loads it
 
     names = sorted({str(name) for name in known})
+    # only its case wrong (`solver.base_lr` for Detectron2's `SOLVER.BASE_LR`, beside `SOLVER.BASE_LR_END`)
+    same = [name for name in names if name.lower() == str(word).lower()]
+    if len(same) == 1:
+        return same[0]
     alike = [name for name in names if _look_alike(name) == _look_alike(str(word))]
     if len(alike) == 1:  # `val/ngram_l`: 'val/ngram_1', not 'val/ngram_9', though both are one letter off
         return alike[0]

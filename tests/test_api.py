@@ -505,3 +505,19 @@ def test_keys_only_runs_gone_since_log_are_no_metrics_of_the_book(tmp_path, cli)
     assert "other runs do" not in table.output and "no run logs a metric 'seed'" in table.output, table.output
     table = cli("table", "--rows", "model", "--metric", "test_macro_f1", "--where", "budget=20pct")
     assert "none of the 1 selected runs logs 'test_macro_f1' (3 other runs do)" in table.output, table.output
+
+
+def test_a_table_by_learning_rate_prints_each_rate_in_its_frame(make_run, tmp_path):
+    """norlab-ulaval/droneSegmentation's Detectron2 runs by SOLVER.BASE_LR: to_frame() printed the rows
+    1e-08 and 1e-07 both as `0.0` (an object index formats its floats to six decimals)."""
+    for lr, miou in ((1e-08, 31.8), (1e-07, 34.0), (0.0001, 35.3)):
+        make_run(f"lr{lr}", {"lr": lr, "seed": 0}, [{"step": 1, "miou": miou}])
+    rb.collect(tmp_path / "runs", db=tmp_path / "resultsbook.db")
+    with rb.open(tmp_path / "resultsbook.db") as book:
+        frame = book.table(rows="lr", metric="miou").to_frame()
+    assert [line.split()[0] for line in frame.to_string().splitlines()[2:]] == [
+        "1.000000e-08",
+        "1.000000e-07",
+        "1.000000e-04",
+    ]
+    assert frame.loc[1e-07, "mean"] == 34.0

@@ -105,6 +105,17 @@ def test_a_misspelt_key_names_the_key_spelt_almost_so_beside_those_ending_in_it(
     assert did_you_mean("f1", ["val.f1", "test/f1", "loss"]) == "did you mean 'test/f1' or 'val.f1'?"
 
 
+def test_a_key_typed_in_the_wrong_case_names_the_key_though_a_longer_one_contains_it(make_run, cli):
+    """Detectron2's config keys are capitals: `--where solver.base_lr=1e-07` listed 265 params instead of
+    naming SOLVER.BASE_LR, since SOLVER.BASE_LR_END contains it too."""
+    make_run("a", {"SOLVER": {"BASE_LR": 1e-07, "BASE_LR_END": 0.0}, "seed": 0}, [{"step": 1, "acc": 0.5}])
+    cli("collect", "runs")
+    result = cli("table", "--rows", "seed", "--metric", "acc", "--where", "solver.base_lr=1e-07")
+    assert result.output == (
+        "Error: filter solver.base_lr=1e-07: no run has a param 'solver.base_lr'; did you mean 'SOLVER.BASE_LR'?\n"
+    )
+
+
 def test_a_misspelt_run_specific_is_refused_as_the_spec_refuses_it(book, cli):
     with pytest.raises(
         rb.QueryError, match=r"run_specific 'sed' is not a param of any run; did you mean 'seed'\?"

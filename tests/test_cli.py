@@ -1155,7 +1155,8 @@ def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal
     header = listing.stdout.splitlines()[0].split()
     assert header == ["run_id", "name", "status", "loss.state", *(f"p{i:02}" for i in range(11))]
     assert max(len(line) for line in listing.stdout.splitlines()) < 200
-    assert pickled[:39] + "…" in listing.stdout
+    # the two values share their first 81 characters: cut from where they differ, not both to the same head
+    assert "…" + pickled[-20:] + " " in listing.stdout and "…" + (pickled * 2)[61:99] + "…" in listing.stdout
     assert "child_multi_run_ResNet_neg_root_mean_squared_error_1 " in listing.stdout  # names stay whole
     assert listing.stderr == (
         "Note: 9 more params vary (p11, p12, p13, ...); name the ones to show: --columns "

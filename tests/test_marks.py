@@ -247,11 +247,26 @@ def test_a_long_value_a_cell_s_runs_differ_in_is_cut_in_the_warning(make_run, cl
     cli("collect", "runs")
     warned = cli("table", "--rows", "model", "--metric", "acc").stderr
     assert len(warned) < 1000
-    assert (
-        'averages runs that differ in t_distrib (4 values, one per run: {"py/object": '
-        '"torch.distributions.Unif…, {"py/object": "torch.distributions.Unif…, {"py/object": '
-        '"torch.distributions.Unif…, …); t_distrib has a value of its own in every run'
+    assert (  # cut from where they differ: cut from the start, they read the same
+        'averages runs that differ in t_distrib (4 values, one per run: …Cmz8gAKKCmz8gAKKCmz80"}, '
+        '…Cmz8gAKKCmz8gAKKCmz81"}, …Cmz8gAKKCmz8gAKKCmz82"}, …); t_distrib has a value of its own in every run'
     ) in warned
+
+
+def test_long_values_that_differ_only_at_their_ends_are_told_apart_in_the_warning(make_run, cli):
+    """norlab-ulaval/droneSegmentation's Detectron2 configs start from checkpoints of one folder: the
+    warning cut both paths to `lowAltitude_segmentation/Mask2Former/mo…`, the same twice."""
+    folder = "lowAltitude_segmentation/Mask2Former/"
+    for seed, weights in enumerate(["model_best.pth", "model_best_base.pth", "model_best.pth"]):
+        config = {"model": "a", "seed": seed, "WEIGHTS": folder + weights}
+        make_run(f"a{seed}", config, [{"step": 1, "acc": 1.0}])
+    cli("collect", "runs")
+    warned = cli("table", "--rows", "model", "--metric", "acc").stderr
+    assert (
+        "averages runs that differ in WEIGHTS (…sk2Former/model_best.pth, …sk2Former/model_best_base.pth)"
+    ) in warned
+    listed = [line.split()[3] for line in cli("runs").output.splitlines()[2:5]]  # run_id name status WEIGHTS
+    assert listed == ["…sk2Former/model_best.pth", "…sk2Former/model_best_base.pth", "…sk2Former/model_best.pth"]
 
 
 def test_a_filter_that_selects_nothing_names_the_values_there_are_cut_short(make_run, cli):

@@ -879,8 +879,9 @@ def test_explain_cuts_a_long_value_the_runs_differ_in(tmp_path, monkeypatch):
     shown = [
         line.strip() for line in run_cli("explain", "acc", "gru").output.splitlines() if "differ in" in line
     ]
-    cut = '{"py/object": "torch.distributions.Unif…'
-    assert shown == [f"differ in t_distrib: {cut}, {cut} (run-specific: no † mark)"]
+    # cut from where they differ: from the start, both read '{"py/object": "torch.distributions.Unif…'
+    cut = '…Cmz8gAKKCmz8gAKKCmz8{}"}}'
+    assert shown == [f"differ in t_distrib: {cut.format(0)}, {cut.format(1)} (run-specific: no † mark)"]
 
 
 def test_status_names_the_failed_runs_of_a_table_that_keeps_only_finished_ones(tmp_path, monkeypatch):
@@ -905,3 +906,20 @@ def test_status_names_the_failed_runs_of_a_table_that_keeps_only_finished_ones(t
     attention = output.split("Runs needing attention:\n")[1].splitlines()
     assert attention[0].split() == ["failed", "s2", "(runs/s2)"]
     assert attention[1].strip() == "RuntimeError: loss diverged"
+
+
+def test_a_run_without_a_seed_that_gave_no_value_is_counted_not_called_seed_none(tmp_path, monkeypatch):
+    """norlab-ulaval/droneSegmentation's Detectron2 runs record no seed, and a class absent from the
+    validation images has a NaN IoU: status said `0 of 1, seed none ran but has no value`."""
+    for name, model, iou in (("a", "a", float("nan")), ("b", "b", 0.5), ("c", "c", 0.5), ("c2", "c", float("nan"))):
+        write_native_run(tmp_path / "runs" / name, {"model": model}, [{"step": 1, "iou": iou}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "iou"\nrows = ["model"]\nreplicates = 2\noutputs = []\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect", "runs")
+    lines = run_cli("status").output.splitlines()
+    unnamed = "missing 1 unnamed (its runs hold no replicate key to name them by)"
+    assert f"  a: 0 of 2, {unnamed}; 1 run ran but has no value" in lines
+    assert "  c: 1 of 2, 1 run ran but has no value" in lines
+    assert not [line for line in lines if "seed none" in line]

@@ -5,15 +5,18 @@ results and which are params follows the rule of `resultsbook.sources.fields`.""
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.adapters.csvlog import usual_step_column
+from resultsbook.adapters.records import RecordsAdapter
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_fields, normalize_value
-from resultsbook.sources import raytune
+from resultsbook.sources import detectron2, raytune
 from resultsbook.sources.fields import FieldRule, is_results_file
 from resultsbook.sources.interpolation import (
     InterpolationTooLarge,
@@ -21,7 +24,7 @@ from resultsbook.sources.interpolation import (
 )
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
-from resultsbook.sources.textio import load_json_file, to_float
+from resultsbook.sources.textio import holds_json_lines, iter_json_records, load_json_file, to_float
 from resultsbook.sources.yamlio import read_yaml_file
 from resultsbook.voice import option
 
@@ -41,7 +44,10 @@ class OneFileAdapter(Adapter):
     name = "onefile"
     summary = "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...)"
     priority = 80  # after every tracker's format (their folders hold such files too), before records
-    reading_version = 2  # 2: a section named like results (`pws_result`, `test_metrics`) holds results
+    # 2: a section named like results (`pws_result`, `test_metrics`) holds results
+    # 3: a JSON Lines file of a usual name (Detectron2's metrics.json) is one run's curves,
+    #    its config.yaml the params, its log.txt and last_checkpoint the status
+    reading_version = 3
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -66,7 +72,9 @@ class OneFileAdapter(Adapter):
             return None
         if not forced and not self.files and raytune.TRIAL_FILES.issubset(folder.files):
             return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
-        return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+        beside = detectron2.side_files(folder.path, folder.files)
+        paths = [folder.file(name) for name in names if folder.file(name) not in beside]
+        return Claim(tuple(self.source(path, [path, *beside]) for path in paths), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read a file named by a path pattern: a usual name or any YAML file; any file when asked."""
@@ -89,6 +97,8 @@ class OneFileAdapter(Adapter):
         """Read one run file."""
         problems: list[Problem] = []
         path = source.path
+        if path.lower().endswith(".json") and holds_json_lines(path):
+            return _read_json_lines(source, problems)
         document = _load(path, problems)
         if document is None:
             return ReadResult((), tuple(problems))
@@ -144,6 +154,34 @@ class OneFileAdapter(Adapter):
                 continue  # text or flags among results are neither results nor params
             params[key] = normalize_value(value)
         return dict(sorted(params.items())), finals, curves
+
+
+def _read_json_lines(source: Source, problems: list[Problem]) -> ReadResult:
+    """Read a run's log of one JSON object per line (Detectron2's metrics.json) as its curves, stepped
+    by the field named like a step (`iteration`, `iter`, `epoch`...) in its first record."""
+    first = next((batch[0] for batch in iter_json_records(source.path, []) if batch), {})
+    step = usual_step_column(list(first))
+    if step is None:
+        fix = f"read it with {option('adapter', 'records')} -o step=FIELD (the field counting the steps)"
+        message = f"holds one JSON object per line, none naming a step; {fix}"
+        problems.append(Problem(source.path, message, "nothing"))
+        return ReadResult((), tuple(problems))
+    result = RecordsAdapter(step=step).read(source)
+    runs = result.runs
+    if len(runs) == 1:
+        run = runs[0]
+        side = [path for path in source.files if path != source.path] or detectron2.side_files_beside(
+            source.path
+        )
+        if side:  # Detectron2's output folder: params from its config, status from its log
+            last_step = max((float(s.steps[-1]) for s in run.metrics.values() if len(s)), default=None)
+            root = os.path.dirname(source.path)
+            config, status, provenance = detectron2.read_side_files(root, side, last_step, problems)
+            run = dataclasses.replace(
+                run, params={**config, **run.params}, status=status, provenance=provenance
+            )
+        runs = (dataclasses.replace(run, name=_run_name(source.path)),)
+    return ReadResult(runs, (*problems, *result.problems))
 
 
 def _load(path: str, problems: list[Problem]) -> Any:

@@ -31,7 +31,7 @@ from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import DOCUMENT, MAX_DEPTH
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import read_delimited, row_index_column
-from resultsbook.sources.textio import iter_json_records, load_json_file, to_float, too_deep
+from resultsbook.sources.textio import holds_json_lines, iter_json_records, load_json_file, to_float, too_deep
 
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv")
 
@@ -53,7 +53,8 @@ class RecordsAdapter(Adapter):
     # 7: a Keras History dump ({"loss": [...], ...}) is one run of curves, not scores per task
     # 8: a whole-number field named as a result (best_epoch) is a metric; a text (N/A) or nan among a
     #    field's numbers is a missing or NaN value, not a param of that record's run
-    reading_version = 8
+    # 9: a .json file of one object per line (Detectron2's metrics.json) is read as JSON Lines
+    reading_version = 9
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -181,6 +182,8 @@ class RecordsAdapter(Adapter):
                     "each, as a separate run",
                 )
             )
+        if not step_field and not wandb_runs:
+            problems.extend(_points_read_as_runs(source.path, records, [grouped[key][0] for key in order]))
         runs = []
         for key in order:
             params, builder, summary = grouped[key]
@@ -215,7 +218,7 @@ class RecordsAdapter(Adapter):
                     cells = ((name, table.text[name][index]) for name in names)
                     yield {name: parse_scalar(cell) for name, cell in cells if cell != ""}
             return
-        if lowered.endswith((".jsonl", ".ndjson")):
+        if lowered.endswith((".jsonl", ".ndjson")) or (lowered.endswith(".json") and holds_json_lines(path)):
             deep = 0
             try:
                 for records in iter_json_records(path, problems):
@@ -315,6 +318,30 @@ class StepRestarts:
         run_key = f"{key}#run{count}" if count else key
         self.position[run_key] = count
         return run_key
+
+
+def _points_read_as_runs(
+    path: str, records: list[Mapping[str, Any]], params_of_runs: list[dict[str, Any]]
+) -> list[Problem]:
+    """Report runs told apart only by a field named like a step (Detectron2's `iteration`): each
+    record of a curve read as a run of its own, a param the step."""
+    named = usual_step_column(list(dict.fromkeys(name for record in records for name in record)))
+    if named is None or not all(named in params for params in params_of_runs):
+        return []
+    rest = {
+        json.dumps({k: v for k, v in p.items() if k != named}, sort_keys=True, default=str)
+        for p in params_of_runs
+    }
+    if len(rest) == len(params_of_runs):
+        return []
+    return [
+        Problem(
+            path,
+            f"{len(params_of_runs)} runs differ only in {named!r}, a step: where each record is a point "
+            f"of a curve, name its step field with the 'step' option (step={named})",
+            "each record as a run",
+        )
+    ]
 
 
 def is_task_scores(data: Mapping[str, Any]) -> bool:

@@ -32,7 +32,7 @@ from resultsbook.adapters.tb_proto import (
 from resultsbook.adapters.tfrecord import read_record_blocks
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params, parse_scalar
-from resultsbook.sources import fs
+from resultsbook.sources import detectron2, fs
 from resultsbook.sources.fileio import folder_identity, unreadable
 from resultsbook.sources.protowire import WireError
 from resultsbook.sources.series import SeriesBuilder
@@ -63,7 +63,8 @@ class TensorboardAdapter(Adapter):
     priority = 25
     # 2: a `hyperparameters` text table (CleanRL) gives params; 3: sessions of different hparams are runs;
     # 4: Lightning's `hp_metric = -1` placeholder is no metric
-    reading_version = 4
+    # 5: a Detectron2 output folder's config.yaml gives params, its log and last_checkpoint the status
+    reading_version = 5
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -76,9 +77,13 @@ class TensorboardAdapter(Adapter):
         own = sorted(name for name in folder.files if EVENTS_MARK in name)
         if not own:
             return None
+        if not forced and detectron2.holds_metrics(folder.files):
+            return None  # metrics.json has the same scalars exactly (event files keep float32): onefile's
         files = [folder.file(name) for name in own]
         if LIGHTNING_HPARAMS in folder.files:
             files.append(folder.file(LIGHTNING_HPARAMS))
+        else:
+            files.extend(detectron2.side_files(folder.path, folder.files))
         for sub_path, sub_files in _event_files_below(folder.path, folder.dirs):
             self._folded.add(sub_path)
             files.extend(sub_files)
@@ -104,9 +109,13 @@ class TensorboardAdapter(Adapter):
         root = source.path
         groups: dict[str, list[str]] = {}
         yaml_path = None
+        side: list[str] = []  # a Detectron2 output folder's config.yaml, last_checkpoint and log.txt
         for path in source.files:
             if os.path.basename(path) == LIGHTNING_HPARAMS and os.path.dirname(path) == root:
                 yaml_path = path
+                continue
+            if os.path.basename(path) in detectron2.SIDE_FILES and os.path.dirname(path) == root:
+                side.append(path)
                 continue
             relative = os.path.relpath(os.path.dirname(path), root)
             groups.setdefault("" if relative == "." else relative.replace(os.sep, "/"), []).append(path)
@@ -141,8 +150,13 @@ class TensorboardAdapter(Adapter):
         if lightning:
             series, summary = split_validation_after_fit(root, series, problems)
         status, end_time = _status(sessions)
+        provenance: dict[str, Any] = {}
+        if side:  # Detectron2's event files hold no params and no status: its config and log do
+            last_step = max((float(s.steps[-1]) for s in series.values() if len(s)), default=None)
+            config, status, provenance = detectron2.read_side_files(root, side, last_step, problems)
+            params = {**config, **params}
         run = RunRecord(
-            name=f"{parent}/{name}" if lightning else name,
+            name=f"{parent}/{name}" if lightning or side else name,  # Detectron2's: as onefile names it
             params=params,
             metrics=series,
             summary=summary,
@@ -150,6 +164,7 @@ class TensorboardAdapter(Adapter):
             start_time=own.first_time,
             end_time=end_time,
             experiment=parent if lightning else None,
+            provenance=provenance,
         )
         return ReadResult((run,), tuple(problems))
 

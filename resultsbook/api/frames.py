@@ -121,7 +121,10 @@ def _cell_field(cell: Cell | None, name: str, layout: Layout, position: tuple[in
 def _index(keys: Sequence[tuple[Any, ...]], names: Sequence[str]) -> pd.Index:
     """Return a row index: a plain index for one key, a MultiIndex for several."""
     if len(names) == 1:
-        return pd.Index([key[0] for key in keys], name=names[0], dtype=object)
+        values = [key[0] for key in keys]
+        # learning rates as floats: an object index prints 1e-08 and 1e-07 both as `0.0`
+        floats = bool(values) and all(type(value) is float for value in values)
+        return pd.Index(values, name=names[0], dtype=float if floats else object)
     return pd.MultiIndex.from_tuples(list(keys), names=list(names))
 
 

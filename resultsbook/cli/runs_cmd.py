@@ -84,9 +84,9 @@ def runs_command(
     """
     from tabulate import tabulate
 
-    from resultsbook.params import clipped
     from resultsbook.query.access import no_metric_error
     from resultsbook.query.aggregate import differing_params
+    from resultsbook.query.marks import clipped_apart
     from resultsbook.query.select import check_filter_keys, parse_filter, select_runs, why_nothing_selected
     from resultsbook.render.escape import escape_terminal, neutralize_formula
 
@@ -168,10 +168,11 @@ def runs_command(
         return
     escaped = [[escape_terminal(value) for value in row] for row in rows]
     whole = [field in RUN_COLUMNS for field in fields]  # a name or a source is what one types to find a run
-    shown = [
-        [v if keep else clipped(v, CELL_CHARS) for v, keep in zip(row, whole + [True] * len(wanted))]
-        for row in escaped
-    ]
+    # a column is cut from where its values differ when cut from the start they would read the same
+    by_column = [list(column) for column in zip(*escaped)]
+    kept = whole + [True] * len(wanted)
+    cut = [column if keep else clipped_apart(column, CELL_CHARS) for column, keep in zip(by_column, kept)]
+    shown = [list(row) for row in zip(*cut)] if escaped else []
     echo(
         tabulate(
             shown, headers=[escape_terminal(h) for h in header], tablefmt="simple", disable_numparse=True
@@ -469,6 +470,7 @@ def _absent_none(value: Any) -> Any:
 
 
 _ABSENT = "(absent)"
+ERROR_LINES = 10  # of a traceback a log gave as text, the last lines `show` prints
 _SHOW_ENTRIES = 12  # `show` summarizes a longer mapping (packages) by its size; `diff` lists it
 _SHOWN_AS_FIELDS = {"git.commit", "git.dirty", "git_commit", "git_dirty"}
 
@@ -487,7 +489,7 @@ def flatten_provenance(provenance: dict[str, Any], summarize_over: int | None = 
                 return
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
-        else:
+        elif prefix:  # a run with no provenance at all has no fact, not one fact named "" holding {}
             flat[prefix] = value
 
     walk("", provenance)
@@ -495,7 +497,16 @@ def flatten_provenance(provenance: dict[str, Any], summarize_over: int | None = 
 
 
 def _echo_error(error: Any) -> None:
-    """Print how a failed or interrupted run ended: exception type, message, traceback tail."""
+    """Print how a failed or interrupted run ended: exception type, message, traceback tail (or the
+    text a log gave: a Hydra job log's last error, a Detectron2 log's traceback)."""
+    if isinstance(error, str) and error.strip():
+        lines = error.strip().splitlines()
+        echo(f"  error: {lines[0]}")
+        if len(lines) > 1:
+            echo("  traceback (last lines):")
+            for line in lines[1:][-ERROR_LINES:]:
+                echo(f"    {line}")
+        return
     if not isinstance(error, dict):
         return
     kind, message = error.get("type", "error"), error.get("message", "")

@@ -101,6 +101,10 @@ def status_command(
                 has = "has" if len(cell.valueless) == 1 else "have"
                 valueless = named_list(cell.valueless, len(cell.valueless))
                 line += f"{';' if named else ','} {valueless} ran but {has} no value"
+            elif cell.valueless_runs:  # runs without a seed: counted, not named
+                many = cell.valueless_runs
+                runs = "1 run ran but has" if many == 1 else f"{many} runs ran but have"
+                line += f"{';' if named else ','} {runs} no value"
             echo(line)
             for command in cell.commands if commands else ():
                 echo(f"    {command}")
@@ -268,7 +272,8 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
 
     from resultsbook.errors import listing_text
     from resultsbook.freshness.explain import CellExplanation
-    from resultsbook.params import VALUE_CHARS, clipped, format_value
+    from resultsbook.params import format_value
+    from resultsbook.query.marks import clipped_apart
     from resultsbook.render.escape import escape_terminal
 
     assert isinstance(item, CellExplanation)
@@ -293,7 +298,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
         formats = " and ".join(sorted({run.adapter for run, _ in item.runs}))
         echo(f"  commit blank: the {escape_terminal(formats)} logs of these runs record no git commit")
     for key, values in item.differing.items():
-        texts = [clipped(format_value(v), VALUE_CHARS) for v in values]  # a pickled object takes pages
+        texts = clipped_apart([format_value(v) for v in values])  # a pickled object takes pages
         # a run-specific param of a sweep has a value per run: hundreds of Optuna trials' lr are noise
         shown = escape_terminal(listing_text(texts) if key in item.allowed else ", ".join(texts))
         allowed = f" ({item.allowed[key]}: no † mark)" if key in item.allowed else ""

@@ -44,6 +44,7 @@ class CellStatus:
     counted: str = ""  # over tasks, what `expected` is made of: "5 seeds × 26 games"
     valueless: tuple[str, ...] = ()  # those of `missing` whose run is there, without a value (NaN)
     keyed: bool = True  # its runs have the replicate keys, by which `seeds` names the missing ones
+    valueless_runs: int = 0  # runs without the replicate keys that are there, without a value
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class CellReplicates:
     per_task: int = 0  # over tasks: the replicates expected on each
     valueless: tuple[tuple[Any, ...], ...] = ()  # of `missing`, those whose run is there but gave no value
     keyed: bool = True  # its runs have the replicate keys (else each run is one replicate, unnamed)
+    valueless_runs: int = 0  # runs without the replicate keys that are there but gave no value
 
 
 def cell_replicates(table: ResultTable) -> list[CellReplicates]:
@@ -155,13 +157,15 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
         groups = sorted({run.pooled for run in cell.runs}, key=_sorting) if pool else [()]
         expected = table.expected * len(groups)
         # runs without a seed are each a replicate, as the table counts them (n = 2 runs, not 1 seed)
-        keyed = all(None not in run.replicate for run in valued)
+        # (those without a value too: a cell whose one run has no seed and diverged is no `seed none`)
+        keyed = all(None not in run.replicate for run in cell.runs)
         found = len(have) if keyed else len(valued)
         wanted = {(*group, *name) for group in groups for name in names}
         # a cell with all the replicates it should have is complete, whichever seeds others ran; one of
         # runs without a seed cannot tell which of the spec's seeds it lacks
         missing = [] if found >= expected or not keyed else sorted(wanted - have, key=_sorting)
-        unnamed = max(0, expected - found - len(missing))
+        valueless_runs = 0 if keyed else min(len(cell.runs) - len(valued), max(0, expected - found))
+        unnamed = max(0, expected - found - len(missing) - valueless_runs)
         ran = {(*run.pooled, *run.replicate) for run in cell.runs}  # a diverged run (NaN) has no value
         valueless = tuple(key for key in missing if key in ran)
         # more than asked stays `7 of 5`: the surplus is a finding, not a bigger plan
@@ -176,6 +180,7 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
                 named_by,
                 valueless=valueless,
                 keyed=keyed,
+                valueless_runs=valueless_runs,
             )
         )
     return out
@@ -244,6 +249,7 @@ def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec
                 counted=_counted(table, cell),
                 valueless=tuple(_replicate_name(cell.named_by, key) for key in cell.valueless),
                 keyed=cell.keyed,
+                valueless_runs=cell.valueless_runs,
             )
         )
     return out

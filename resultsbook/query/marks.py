@@ -20,6 +20,7 @@ from resultsbook.query.model import CellRuns, Mark, TableQuery
 from resultsbook.query.provenance import mixes_of
 from resultsbook.query.reduce import step_text
 from resultsbook.query.runs import Runs, groups_of, members_of
+from resultsbook.render.differing import cut_all_where_they_differ
 from resultsbook.voice import option
 
 UNFINISHED = ("failed", "running", "interrupted")
@@ -99,6 +100,15 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     return Mark("mixed", text, details, note="ends")
 
 
+def clipped_apart(texts: list[str], limit: int = VALUE_CHARS) -> list[str]:
+    """Return values cut for a message, from where they differ when cutting their ends off would show
+    two different values the same (checkpoints of one folder: `lowAltitude_segmentation/Mask2Former/mo…`)."""
+    heads = [clipped(text, limit) for text in texts]
+    if len(set(heads)) == len(set(texts)):
+        return heads
+    return cut_all_where_they_differ([clipped(text, len(text) + 1) for text in texts], limit, "…")
+
+
 def mixed_text(
     differing: Mapping[str, Sequence[Any]],
     runs: int,
@@ -111,7 +121,7 @@ def mixed_text(
     replicates by it when no run has the replicate keys, `unnamed`: it may number the seeds)."""
     parts = []
     for key, values in differing.items():
-        shown = ", ".join(clipped(format_value(v), VALUE_CHARS) for v in values[:SHOWN_VALUES])
+        shown = ", ".join(clipped_apart([format_value(v) for v in values[:SHOWN_VALUES]]))
         if len(values) <= SHOWN_VALUES:
             parts.append(f"{key} ({shown})")
         else:

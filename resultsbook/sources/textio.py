@@ -13,14 +13,16 @@ import orjson
 
 from resultsbook.models import Problem
 from resultsbook.sources import fs
-from resultsbook.sources.fileio import read_file_bytes, read_small_file, unreadable
+from resultsbook.sources.fileio import iter_file_chunks, read_file_bytes, read_small_file, unreadable
 from resultsbook.sources.limits import CONFIG, MAX_DEPTH, RECORD, Limit
 from resultsbook.sources.lines import LineBatch, Tally, cut_off, iter_lines
 
 WHOLE_FILE = 4 << 20  # a JSON Lines file up to this size is read and parsed in one call
+FIRST_LINE = 4 << 20  # a file whose first line is longer is not taken for JSON Lines under a .json name
 
 __all__ = [
     "fast_loads",
+    "holds_json_lines",
     "iter_json_lines",
     "iter_json_records",
     "load_json_file",
@@ -170,6 +172,27 @@ def iter_json_records(
             yield records
     if own:
         found.report(path, problems)
+
+
+def holds_json_lines(path: str) -> bool:
+    """Tell whether a `.json` file is JSON Lines, as Detectron2's metrics.json and MMDetection's
+    *.log.json are: its first line is a whole JSON object and more text follows it."""
+    if fs.is_remote(path):
+        return False
+    head = b""
+    try:
+        for chunk in iter_file_chunks(path):
+            head += chunk
+            first, newline, rest = head.partition(b"\n")
+            if (newline and rest.strip()) or len(head) > FIRST_LINE:
+                break
+    except OSError:
+        return False
+    first, newline, rest = head.partition(b"\n")
+    if not newline or not rest.strip() or not first.strip().startswith((b"{", codecs.BOM_UTF8 + b"{")):
+        return False
+    ok, value = parse_json(first.removeprefix(codecs.BOM_UTF8))
+    return ok and isinstance(value, dict)
 
 
 def parse_whole_json_lines(path: str) -> list[dict[str, Any]] | None:
