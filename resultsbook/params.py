@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 _INT = re.compile(r"[+-]?\d+")
@@ -104,6 +104,30 @@ def clipped(text: str, limit: int = VALUE_CHARS) -> str:
     log's cell may hold a whole document: lm-eval's results.json keeps each task's Python source)."""
     text = text.replace("\r", "\\r").replace("\n", "\\n")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+DIFFERENCE_CONTEXT = 20  # characters kept before the first difference when texts are cut where they differ
+
+
+def cut_where_they_differ(first: str, second: str, limit: int) -> tuple[str, str]:
+    """Return two texts cut to `limit` characters, from a little before their first difference when it
+    lies past the cut: cut from the start, two long texts that differ late read the same."""
+    first, second = cut_all_where_they_differ([first, second], limit)
+    return first, second
+
+
+def cut_all_where_they_differ(texts: Sequence[str], limit: int, mark: str = "...") -> list[str]:
+    """Return texts cut to `limit` characters (`mark` where cut), from a little before the first place
+    where any two differ when it lies past the cut."""
+    shortest = min(map(len, texts), default=0)
+    at = next((i for i, chars in enumerate(zip(*texts)) if len(set(chars)) > 1), shortest)
+    start = at - DIFFERENCE_CONTEXT if at > limit - DIFFERENCE_CONTEXT else 0
+    return [_cut_from(text, start, limit, mark) for text in texts]
+
+
+def _cut_from(text: str, start: int, limit: int, mark: str) -> str:
+    text = mark + text[start:] if start else text
+    return text if len(text) <= limit else text[: limit - len(mark)] + mark
 
 
 def format_value(value: Any) -> str:

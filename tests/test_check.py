@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from resultsbook.render.differing import cut_where_they_differ
+from resultsbook.params import cut_where_they_differ
 
 QUICKSTART = ROOT / "examples" / "quickstart"
 

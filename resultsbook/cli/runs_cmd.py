@@ -398,8 +398,8 @@ def diff_command(first: str, second: str, db_path: str | None, as_json: bool) ->
     how long they trained, when one stopped at half of the other or before."""
     from tabulate import tabulate
 
+    from resultsbook.params import cut_where_they_differ
     from resultsbook.query.reduce import step_text
-    from resultsbook.render.differing import cut_where_they_differ
     from resultsbook.render.escape import escape_terminal
 
     with open_store(db_path) as store:

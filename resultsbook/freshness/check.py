@@ -23,7 +23,7 @@ from resultsbook.outputs.build import Finding, compute_outputs, quoted_table
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock
 from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
-from resultsbook.render.differing import cut_where_they_differ
+from resultsbook.params import cut_where_they_differ
 from resultsbook.render.macros import cell_texts, plain_number_text
 from resultsbook.sources.collect import Uncollected, uncollected
 from resultsbook.spec import FigureSpec, Spec

@@ -15,12 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.params import VALUE_CHARS, clipped, format_value, sort_key, values_equal
+from resultsbook.params import (
+    VALUE_CHARS,
+    clipped,
+    cut_all_where_they_differ,
+    format_value,
+    sort_key,
+    values_equal,
+)
 from resultsbook.query.model import CellRuns, Mark, TableQuery
 from resultsbook.query.provenance import mixes_of
 from resultsbook.query.reduce import step_text
 from resultsbook.query.runs import Runs, groups_of, members_of
-from resultsbook.render.differing import cut_all_where_they_differ
 from resultsbook.voice import option
 
 UNFINISHED = ("failed", "running", "interrupted")
