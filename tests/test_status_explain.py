@@ -591,6 +591,25 @@ def test_explain_of_a_whole_label_is_that_cell_not_also_one_it_is_part_of(tmp_pa
     ]
 
 
+def test_explain_of_a_cell_as_its_column_header_reads_it(tmp_path, monkeypatch):
+    """A column of numbers is headed `in_channels = 1` (a bare `1` named nothing): a cell copied from
+    the table as `conv / in_channels = 1` was no cell, though its row and header said it."""
+    for channels in (1, 3):
+        for seed in (0, 1):
+            config = {"model": "conv", "in_channels": channels, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"c{channels}_{seed}", config, [{"step": 1, "acc": channels / 10}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\n'
+        'columns = ["in_channels"]\noutputs = ["acc.md"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    assert "in\\_channels = 1" in (tmp_path / "acc.md").read_text()
+    for query in ("conv / in_channels = 1", "CONV/IN_CHANNELS=1", "conv / 1", "in_channels=1"):
+        shown = [line for line in run_cli("explain", "acc", query).output.splitlines() if line.startswith("acc /")]
+        assert [line.split(":")[0] for line in shown] == ["acc / conv / 1"], query
+
+
 def test_explain_of_a_cell_whose_metric_has_a_slash_in_its_name(tmp_path, monkeypatch):
     """SB3's `rollout/ep_rew_mean` as a column: `explain main "PPO / rollout/ep_rew_mean"` said no cell
     matched it, then 'did you mean' the very label it was given."""

@@ -4,6 +4,7 @@ and each run's own value, and the params in which they differ."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from resultsbook.render.layout import (
     SPREAD_NAMES,
     TableFormat,
     cell_label,
+    headed_cell_label,
     layout_table,
     plain_cell,
 )
@@ -192,7 +194,8 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
             if found is None:
                 continue
             label = cell_label(table, row, column, table_spec.labels)
-            match = _match(cell, label, table, row, column) if cell is not None else EXACT
+            headed = headed_cell_label(table, row, column, table_spec.labels)
+            match = _match(cell, label, table, row, column, headed) if cell is not None else EXACT
             if match is None:
                 continue
             ranks.append(match)
@@ -252,11 +255,18 @@ EXACT = 1_000_000  # a match by the whole label or key=value pairs: above any pa
 
 
 def _match(
-    query: str, label: str, table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...]
+    query: str,
+    label: str,
+    table: ResultTable,
+    row: tuple[Any, ...],
+    column: tuple[Any, ...],
+    headed: str | None = None,
 ) -> int | None:
-    """Rank how a query names a cell: by key=value pairs or its whole label (EXACT), by part of its
-    label (1 + how many of its parts it writes whole: `pws` in '2 / pws' names pws before mlpws), any
-    case; None when it does not."""
+    """Rank how a query names a cell: by key=value pairs, its whole label or its row and headers as the
+    table shows them (`a / in_channels = 1`, EXACT), by part of its label (1 + how many of its parts it
+    writes whole: `pws` in '2 / pws' names pws before mlpws), any case; None when it does not."""
+    if headed is not None and headed != label and _spaced_alike(query) == _spaced_alike(headed):
+        return EXACT
     if "=" in query:
         values = dict(zip((*table.row_keys, *table.column_keys), (*row, *column)))
         pairs = [part.split("=", 1) for part in query.split(",")]
@@ -282,6 +292,11 @@ def _match(
             if len(wanted) == 1 and wanted[0] in name.lower():
                 found = max(found or 0, 1 + any(_same_part(wanted[0], p) for p in parts))
     return found
+
+
+def _spaced_alike(text: str) -> str:
+    """Return a cell's name in lower case without the spaces around its `/` and `=`."""
+    return re.sub(r"\s*([/=])\s*", r"\1", text.strip().lower())
 
 
 def _same_part(wanted: str, part: str) -> bool:

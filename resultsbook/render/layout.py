@@ -749,6 +749,16 @@ def cell_label(table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...]
     return " / ".join(key_value_label(table, key, value, labels) for key, value in zip(keys, (*row, *column)))
 
 
+def headed_cell_label(
+    table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...], labels: Labels
+) -> str:
+    """Name a cell as its row and its column's headers read: `MLP / in_channels = 3` where a number
+    heads the column (`cell_label` writes `MLP / 3`)."""
+    rows = [key_value_label(table, key, value, labels) for key, value in zip(table.row_keys, row)]
+    heads = [_column_value_label(table, depth, value, labels) for depth, value in enumerate(column)]
+    return " / ".join([*rows, *heads])
+
+
 def plain_cell(cell: DisplayCell | None, dash: str = "–", marks: bool = True) -> str:
     """Return a cell as plain text: `93.4 ± 0.2`, `93.4 [93.1, 93.7]`, marks appended."""
     if cell is None:
