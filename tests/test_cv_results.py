@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import resultsbook as rb
 from resultsbook.adapters.records import RecordsAdapter
@@ -26,6 +27,7 @@ def write_cv_results(path, separator=";"):
     ranks = {key: rank for rank, key in enumerate(sorted(FOLDS, key=lambda k: -np.mean(FOLDS[k])), 1)}
     for index, ((c, kernel), scores) in enumerate(FOLDS.items()):
         params = f"{{'C': {c}, 'kernel': '{kernel}'}}"
+        params = f'"{params}"' if separator in params else params  # quoted, as pandas writes it
         cells = [str(index), "1.97", "0.15", str(c), kernel, params, *map(repr, scores)]
         cells += [repr(float(np.mean(scores))), repr(float(np.std(scores))), str(ranks[(c, kernel)])]
         lines.append(separator.join(cells))
@@ -45,8 +47,9 @@ def test_each_fold_of_a_candidate_is_a_run_with_its_params_and_no_summary(tmp_pa
     assert len(result.runs) == 9
 
 
-def test_a_table_over_folds_gives_sklearns_mean_and_population_std(tmp_path, cli):
-    write_cv_results(tmp_path / "cv_results.csv")
+@pytest.mark.parametrize("separator", [";", ","])
+def test_a_table_over_folds_gives_sklearns_mean_and_population_std(tmp_path, cli, separator):
+    write_cv_results(tmp_path / "cv_results.csv", separator)
     collected = cli("collect", ".", "--pattern", "**/cv_results.csv", "--adapter", "records")
     assert collected.exit_code == 0, collected.output
     book = rb.open(tmp_path / "resultsbook.db")
@@ -56,3 +59,25 @@ def test_a_table_over_folds_gives_sklearns_mean_and_population_std(tmp_path, cli
         assert frame.loc[c, (kernel, "mean")] == float(np.mean(scores))
         assert frame.loc[c, (kernel, "std")] == float(np.std(scores))
         assert frame.loc[c, (kernel, "n")] == 3
+
+
+def test_a_folder_holding_cv_results_is_answered_with_the_adapter_and_the_fold(tmp_path, cli):
+    """Collected without an adapter, the error names scikit-learn's table and the whole command."""
+    write_cv_results(tmp_path / "cv_results.csv")
+    result = cli("collect", ".")
+    assert result.exit_code != 0
+    assert (
+        "that are scikit-learn cv_results_ tables: read them with --pattern '**/cv_results.csv' "
+        "--adapter records, a run per candidate and fold; a table counts the folds as replicates with "
+        "--replicate fold" in result.output
+    ), result.output
+
+
+def test_cv_results_read_by_a_pattern_alone_names_the_records_adapter(tmp_path, cli):
+    write_cv_results(tmp_path / "cv_results.csv", separator=",")
+    result = cli("collect", ".", "--pattern", "**/cv_results.csv")
+    assert (
+        "a scikit-learn cv_results_ table (a row per candidate, its folds in split<k>_ columns)"
+        in result.output
+    )
+    assert "read it with --adapter records, a run per candidate and fold" in result.output, result.output
