@@ -81,3 +81,33 @@ def test_cv_results_read_by_a_pattern_alone_names_the_records_adapter(tmp_path, 
         in result.output
     )
     assert "read it with --adapter records, a run per candidate and fold" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        (
+            "mean_test_score",
+            "its mean over the replicates, seeds or the folds of a cross-validation, is the table's",
+        ),
+        ("std_test_score", "--ddof 0 for the population std, as scikit-learn's std_test_score"),
+        ("rank_test_score", "a rank is no metric to average"),
+    ],
+)
+def test_asking_for_sklearns_summary_column_names_the_fold_metric_and_the_statistic(
+    tmp_path, cli, asked, said
+):
+    write_cv_results(tmp_path / "cv_results.csv")
+    cli("collect", ".", "--pattern", "**/cv_results.csv", "--adapter", "records")
+    result = cli("table", "--rows", "C", "--metric", asked, "--replicate", "fold")
+    assert f"no run logs a metric {asked!r}; did you mean 'test_score'? (" in result.output, result.output
+    assert said in result.output, result.output
+
+
+def test_the_python_api_names_the_statistic_as_its_keywords(tmp_path, cli):
+    write_cv_results(tmp_path / "cv_results.csv")
+    cli("collect", ".", "--pattern", "**/cv_results.csv", "--adapter", "records")
+    with pytest.raises(
+        rb.QueryError, match=r"stats=\('mean', 'std'\), with ddof=0 for the population std, as"
+    ):
+        rb.open(tmp_path / "resultsbook.db").table(rows="C", metric="mean_test_score")
