@@ -15,6 +15,7 @@ from resultsbook.errors import closest
 from resultsbook.models import STEP_COLUMNS, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, parse_scalar
 from resultsbook.sources import fs
+from resultsbook.sources.cv_results import is_cv_results
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
 from resultsbook.sources.textio import load_json_file, to_timestamp
@@ -156,7 +157,8 @@ class CsvAdapter(Adapter):
             skip.update(labels)
         elif labels:
             kept = "the numeric columns, as one run"
-            problems.append(Problem(path, _labels_text(labels, table.rows), kept))
+            said = _CV_RESULTS_TEXT if is_cv_results(columns) else _labels_text(labels, table.rows)
+            problems.append(Problem(path, said, kept))
             skip.update(labels)
         tag = tensorboard_export_tag(path, columns)
         for name in columns:
@@ -214,6 +216,13 @@ def _label_columns(table: Table, skip: set) -> list[str]:
         for name in table.columns
         if name not in skip and table.rows and table.bad[name] and not table.present[name].any()
     ]
+
+
+_CV_RESULTS_TEXT = (
+    "a scikit-learn cv_results_ table (a row per candidate, its folds in split<k>_ columns): read it "
+    "with --adapter records, a run per candidate and fold; a table counts the folds as replicates with "
+    "--replicate fold"
+)
 
 
 def _labels_text(labels: list[str], rows: int) -> str:

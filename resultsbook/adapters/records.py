@@ -25,7 +25,7 @@ from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.errors import did_you_mean
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import clipped, format_value, normalize_value, parse_scalar
-from resultsbook.sources import raytune, wandb_runs_table
+from resultsbook.sources import cv_results, raytune, wandb_runs_table
 from resultsbook.sources.fields import key_kind
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import DOCUMENT, MAX_DEPTH
@@ -54,7 +54,8 @@ class RecordsAdapter(Adapter):
     # 8: a whole-number field named as a result (best_epoch) is a metric; a text (N/A) or nan among a
     #    field's numbers is a missing or NaN value, not a param of that record's run
     # 9: a .json file of one object per line (Detectron2's metrics.json) is read as JSON Lines
-    reading_version = 9
+    # 10: a scikit-learn cv_results_ table is a run per candidate and fold, not a run per row
+    reading_version = 10
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -97,9 +98,15 @@ class RecordsAdapter(Adapter):
         if wandb_runs_table.is_runs_table(records):
             rows = [wandb_runs_table.run_fields(record) for record in records]
             wandb_runs, records = [(name, status) for name, status, _ in rows], [kept for *_, kept in rows]
+        fields = {name for record in records for name in record}
+        fold_params: set[str] = set()
+        if cv_results.is_cv_results(fields):  # a row per candidate: a run per candidate and fold
+            fold_params = cv_results.candidate_params(fields)
+            records = [fold for record in records for fold in cv_results.fold_records(record)]
         renames = _parse_renames(self.config.get("rename"))
         records = [{renames.get(k, k): v for k, v in flatten_params_keep_lists(r).items()} for r in records]
         forced_params = set(option_list(self.config.get("params")) or [])
+        forced_params |= {renames.get(name, name) for name in fold_params}
         forced_metrics = set(option_list(self.config.get("metrics")) or [])
         if getattr(self, "_task_scores", False):
             forced_params |= {self._option("task"), self._option("index")}

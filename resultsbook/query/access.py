@@ -177,6 +177,7 @@ class MetricReader:
             _reduction_hint(key, self._keys)
             or _listed_metrics_hint(key, self._keys)
             or _split_metric_hint(key, self._keys)
+            or _over_replicates_hint(key, self._keys)
             or did_you_mean(key, [*self._keys, *self.derived, *self.normalized], "logged metrics")
         )
         raise no_metric_error(key, self._keys, _step_column_hint(key) + hint)
@@ -665,7 +666,12 @@ def no_metric_error(key: str, logged: Iterable[str], hint: str | None = None) ->
             f"no run logs a metric {key!r}: no run in the store logs any metric; "
             f"{command('problems')} lists what the collect could not read"
         )
-    hint = hint or _split_metric_hint(key, logged) or did_you_mean(key, logged, "logged metrics")
+    hint = (
+        hint
+        or _split_metric_hint(key, logged)
+        or _over_replicates_hint(key, logged)
+        or did_you_mean(key, logged, "logged metrics")
+    )
     return QueryError(f"no run logs a metric {key!r}; {hint}")
 
 
@@ -678,6 +684,22 @@ def _split_metric_hint(key: str, logged: Iterable[str]) -> str | None:
     return (
         f"did you mean {split[0]!r} or {split[1]!r}? (Lightning logs a metric logged with on_step and "
         "on_epoch as both: its mean over each epoch, and its value at each step)"
+    )
+
+
+def _over_replicates_hint(key: str, logged: Iterable[str]) -> str | None:
+    """Say that `mean_test_score`, `std_test_score` or `rank_test_score` (scikit-learn's cv_results_
+    columns over folds) is the table's to compute from the logged `test_score`; None otherwise."""
+    prefix, _, metric = key.partition("_")
+    if prefix not in ("mean", "std", "rank") or metric not in set(logged):
+        return None
+    if prefix == "rank":
+        return f"did you mean {metric!r}? (a rank is no metric to average: the bold best is the table's rank)"
+    stats = said("--stat mean,std", "stats=('mean', 'std')")
+    return (
+        f"did you mean {metric!r}? (its {prefix} over the replicates, seeds or the folds of a "
+        f"cross-validation, is the table's to compute: {stats}, with {said('--ddof 0', 'ddof=0')} for "
+        "the population std, as scikit-learn's std_test_score)"
     )
 
 

@@ -589,6 +589,7 @@ def _log_files_hint(root: str) -> str:
         name_parts_pattern,
         pattern_for,
         settings_beside,
+        sklearn_cv_results,
         unread_data_file,
         wandb_chart_export,
     )
@@ -618,6 +619,13 @@ def _log_files_hint(root: str) -> str:
             f"it holds {count} {what} (e.g. {example}) that are W&B chart exports (column {chart!r} and "
             f"its __MIN/__MAX band): read them with {option('adapter', 'wide')}{named}, a run per W&B run, "
             "each named by its seed or its name"
+        )
+    if name.endswith((".csv", ".tsv")) and sklearn_cv_results(os.path.join(root, example)):
+        what = f"{name[1:]} file(s)" if name.startswith("*") else f"file(s) named {name}"
+        return (
+            f"it holds {count} {what} (e.g. {example}) that are scikit-learn cv_results_ tables: read them "
+            f"with {option('pattern', f'**/{name}')} {option('adapter', 'records')}, a run per candidate "
+            f"and fold; a table counts the folds as replicates with {option('replicate', 'fold')}"
         )
     runs_in_rows = many_runs_columns(os.path.join(root, example)) if name.endswith((".csv", ".tsv")) else []
     if runs_in_rows:

@@ -232,6 +232,21 @@ def wandb_chart_export(path: str) -> str | None:
     return wandb_chart_column(cell.strip() for cell in header)
 
 
+def sklearn_cv_results(path: str) -> bool:
+    """Tell whether a CSV/TSV's header is that of a scikit-learn `cv_results_` written with pandas."""
+    from resultsbook.sources.cv_results import is_cv_results
+    from resultsbook.sources.fileio import iter_file_chunks
+    from resultsbook.sources.tabular import guess_delimiter
+
+    try:
+        head = next(iter(iter_file_chunks(path, _PEEK_BYTES)), b"")
+        line = head.decode("utf-8", errors="replace").split("\n", 1)[0]
+        header = next(csv.reader([line], delimiter=guess_delimiter(path, line)), [])
+    except (OSError, csv.Error):
+        return False
+    return is_cv_results(cell.strip() for cell in header)
+
+
 _MOST_PEEKS = 20  # tables looked into for a seed column: an empty collect must still answer at once
 
 
