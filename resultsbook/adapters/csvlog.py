@@ -15,6 +15,7 @@ from resultsbook.errors import closest
 from resultsbook.models import STEP_COLUMNS, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, parse_scalar
 from resultsbook.sources import fs
+from resultsbook.sources.rlkit import epoch_status
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
 from resultsbook.sources.textio import load_json_file, to_timestamp
@@ -56,7 +57,8 @@ class CsvAdapter(Adapter):
     # 3: a `round` column (Flower's rounds) is the step, not a metric
     # 4: Ray Tune's `training_iteration` is the step; its text columns are one trial's, not labels of runs
     # 5: `Wall time` (TensorBoard's UI download) is wall time; the export's Value is the tag its name holds
-    reading_version = 5
+    # 6: an rlkit run (Epoch, variant.json's num_epochs) is finished at its last epoch, running before
+    reading_version = 6
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -177,7 +179,9 @@ class CsvAdapter(Adapter):
                 problems.append(Problem(path, message, "the log, without its settings"))
             else:
                 params = {**read_settings(settings, problems), **params}
-        return ReadResult((_run_for(path, params, series),), tuple(problems))
+        last = float(np.max(steps[has_step])) if has_step.any() else None
+        status = epoch_status(params, step_column, last)  # an rlkit run's epochs against its variant's
+        return ReadResult((_run_for(path, params, series, status),), tuple(problems))
 
     def _ray_tune_text(self, nested: list[str]) -> str:
         """Say that the text columns of a Ray Tune trial's progress.csv hold nested results, and where
@@ -258,7 +262,7 @@ def read_times(path: str, column: str, cells: list[str], problems: list[Problem]
     return times
 
 
-def _run_for(path: str, params: dict, series: dict) -> RunRecord:
+def _run_for(path: str, params: dict, series: dict, status: str = "unknown") -> RunRecord:
     """Return the run of one log file, named after its folder and file."""
     name = os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))
-    return RunRecord(name=name, params=params, metrics=series)
+    return RunRecord(name=name, params=params, metrics=series, status=status)
