@@ -16,7 +16,8 @@ def write_rlkit_run(root, seed, epochs, planned=4):
     folder = root / f"Door-Panda-OSC-POSE-SEED{seed}" / f"Door_Panda_OSC_POSE_SEED{seed}_2020_09_13_0000--s-0"
     folder.mkdir(parents=True)
     variant = {"algorithm": "SAC", "algorithm_kwargs": {"num_epochs": planned}, "seed": seed}
-    variant["eval_environment_kwargs"] = {"env_name": "Door", "robots": ["Panda"]}
+    for kind in ("eval", "expl"):  # rlkit's evaluation and exploration environments, configured alike
+        variant[f"{kind}_environment_kwargs"] = {"env_name": "Door", "robots": ["Panda"]}
     (folder / "variant.json").write_text(json.dumps(variant, indent=2))
     rows = "".join(f"{2500 * (e + 1)},{10.0 * e + seed},{60.0 * e},{e}\n" for e in range(epochs))
     (folder / "progress.csv").write_text(HEADER + rows)
@@ -57,3 +58,16 @@ def test_status_says_when_no_log_says_how_its_run_ended(tmp_path, cli):
         "2 runs: none known to have failed, been interrupted or be still running; no run's log says how "
         "it ended (status unknown), so a run cut short reads as finished\n"
     )
+
+
+def test_a_row_key_given_without_its_section_names_the_nested_params_ending_in_it(tmp_path, cli):
+    # `--rows env_name` over variant.json's eval_environment_kwargs.env_name answered "did you mean 'name'?"
+    for seed in (17, 59):
+        write_rlkit_run(tmp_path / "runs", seed, 4)
+    cli("collect", "runs", "--pattern", "**/progress.csv", "-o", "config=variant.json")
+    result = cli("table", "--rows", "env_name", "--metric", "evaluation/Average Returns")
+    assert result.exit_code == 2
+    assert result.output.endswith(
+        "Error: row key 'env_name' is not a param of any selected run; did you mean "
+        "'eval_environment_kwargs.env_name' or 'expl_environment_kwargs.env_name'?\n"
+    ), result.output
