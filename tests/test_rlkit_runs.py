@@ -71,3 +71,15 @@ def test_a_row_key_given_without_its_section_names_the_nested_params_ending_in_i
         "Error: row key 'env_name' is not a param of any selected run; did you mean "
         "'eval_environment_kwargs.env_name' or 'expl_environment_kwargs.env_name'?\n"
     ), result.output
+
+
+def test_an_rlkit_run_stepped_by_environment_steps_keeps_the_status_its_epochs_give(tmp_path, cli):
+    # -o step='exploration/num steps total' (to compare runs at 1M steps) left every run unknown
+    write_rlkit_run(tmp_path / "runs", 17, 4)
+    write_rlkit_run(tmp_path / "runs", 59, 2)
+    options = ("-o", "config=variant.json", "-o", "step=exploration/num steps total")
+    assert cli("collect", "runs", "--pattern", "**/progress.csv", *options).exit_code == 0
+    runs = rb.open(tmp_path).runs().sort_values("params.seed")
+    assert runs["status"].tolist() == ["finished", "running"]
+    steps = rb.open(tmp_path).series(metrics="evaluation/Average Returns").groupby("run_id")["step"].max()
+    assert sorted(steps.tolist()) == [5000.0, 10000.0]

@@ -15,7 +15,7 @@ from resultsbook.errors import closest
 from resultsbook.models import STEP_COLUMNS, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, parse_scalar
 from resultsbook.sources import fs
-from resultsbook.sources.rlkit import epoch_status
+from resultsbook.sources.rlkit import EPOCH_COLUMN, epoch_status
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
 from resultsbook.sources.textio import load_json_file, to_timestamp
@@ -179,8 +179,8 @@ class CsvAdapter(Adapter):
                 problems.append(Problem(path, message, "the log, without its settings"))
             else:
                 params = {**read_settings(settings, problems), **params}
-        last = float(np.max(steps[has_step])) if has_step.any() else None
-        status = epoch_status(params, step_column, last)  # an rlkit run's epochs against its variant's
+        # an rlkit run: how far its epochs went, whichever column steps it, against its variant's num_epochs
+        status = epoch_status(params, last_number(table, EPOCH_COLUMN))
         return ReadResult((_run_for(path, params, series, status),), tuple(problems))
 
     def _ray_tune_text(self, nested: list[str]) -> str:
@@ -260,6 +260,14 @@ def read_times(path: str, column: str, cells: list[str], problems: list[Problem]
     if bad:
         problems.append(Problem(path, f"{bad} cell(s) of column {column!r} are not times", "the other times"))
     return times
+
+
+def last_number(table: Table, name: str) -> float | None:
+    """Return the last number a column holds, if the table has it (the last `Epoch` an rlkit run logged)."""
+    if name not in table.numbers:
+        return None
+    values, present = table.column(name)
+    return float(values[present][-1]) if present.any() else None
 
 
 def _run_for(path: str, params: dict, series: dict, status: str = "unknown") -> RunRecord:

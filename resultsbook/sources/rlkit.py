@@ -12,12 +12,13 @@ EPOCH_COLUMN = "Epoch"
 PLANNED = "num_epochs"
 
 
-def epoch_status(params: Mapping[str, Any], step_column: str | None, last_epoch: float | None) -> str:
-    """Return a run's status from its last Epoch (from 0) and its config's num_epochs: finished when it
-    reached the last one; running when it stopped before (still writing, or cut short: `status` tells
-    them apart by when it last wrote, and a table marks the cell ‡); unknown without both."""
+def epoch_status(params: Mapping[str, Any], last_epoch: float | None) -> str:
+    """Return a run's status from its last Epoch (from 0, whichever column steps it) and its config's
+    num_epochs: finished when it reached the last one; running when it stopped before (still writing,
+    or cut short: `status` tells them apart by when it last wrote, and a table marks the cell ‡);
+    unknown without both."""
     planned = planned_epochs(params)
-    if step_column != EPOCH_COLUMN or planned is None or last_epoch is None:
+    if planned is None or last_epoch is None:
         return "unknown"
     return "finished" if last_epoch + 1 >= planned else "running"
 
