@@ -83,3 +83,14 @@ def test_an_rlkit_run_stepped_by_environment_steps_keeps_the_status_its_epochs_g
     assert runs["status"].tolist() == ["finished", "running"]
     steps = rb.open(tmp_path).series(metrics="evaluation/Average Returns").groupby("run_id")["step"].max()
     assert sorted(steps.tolist()) == [5000.0, 10000.0]
+
+
+def test_a_misspelt_step_column_is_answered_with_the_one_meant_not_every_column(tmp_path, cli):
+    # -o step=exploration/num_steps_total over robosuite-benchmark listed the 83 columns of each progress.csv
+    write_rlkit_run(tmp_path / "runs", 17, 4)
+    result = cli("collect", "runs", "--pattern", "**/progress.csv", "-o", "step=exploration/num_steps_total")
+    assert (
+        "has no column 'exploration/num_steps_total'; did you mean 'exploration/num steps total'? — kept: "
+        "the other columns"
+    ) in result.output, result.output
+    assert "(columns:" not in result.output
