@@ -5,6 +5,8 @@ runs/<Env>-<Robot>-<Controller>-SEED<n>/<...>_0000--s-0/)."""
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import resultsbook as rb
 
@@ -44,6 +46,16 @@ def test_an_rlkit_run_that_stopped_before_its_num_epochs_is_not_counted_as_finis
     table = cli("table", "--rows", "eval_environment_kwargs.env_name", "--metric", "evaluation/Average Returns")
     assert "‡ includes failed, interrupted or still-running runs" in table.output, table.output
     assert "includes 1 running run(s)" in table.output, table.output
+    hours_ago = time.time() - 3 * 3600  # a cluster's time limit cut it: no write since
+    for path in (tmp_path / "runs").rglob("*"):
+        os.utime(path, (hours_ago, hours_ago))
+    status = cli("status")
+    assert status.exit_code == 1
+    assert status.stdout.splitlines()[1:] == [
+        "  dead        Door_Panda_OSC_POSE_SEED59_2020_09_13_0000--s-0/progress.csv  "
+        "(runs/Door-Panda-OSC-POSE-SEED59/Door_Panda_OSC_POSE_SEED59_2020_09_13_0000--s-0/progress.csv)",
+        "              running, at 2 of 4 epochs (num_epochs), but no write for 3.0 h",
+    ], status.stdout
 
 
 def test_status_says_when_no_log_says_how_its_run_ended(tmp_path, cli):

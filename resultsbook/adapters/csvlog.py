@@ -180,8 +180,8 @@ class CsvAdapter(Adapter):
             else:
                 params = {**read_settings(settings, problems), **params}
         # an rlkit run: how far its epochs went, whichever column steps it, against its variant's num_epochs
-        status = epoch_status(params, last_number(table, EPOCH_COLUMN))
-        return ReadResult((_run_for(path, params, series, status),), tuple(problems))
+        status, provenance = epoch_status(params, last_number(table, EPOCH_COLUMN))
+        return ReadResult((_run_for(path, params, series, status, provenance),), tuple(problems))
 
     def _ray_tune_text(self, nested: list[str]) -> str:
         """Say that the text columns of a Ray Tune trial's progress.csv hold nested results, and where
@@ -270,7 +270,9 @@ def last_number(table: Table, name: str) -> float | None:
     return float(values[present][-1]) if present.any() else None
 
 
-def _run_for(path: str, params: dict, series: dict, status: str = "unknown") -> RunRecord:
+def _run_for(
+    path: str, params: dict, series: dict, status: str = "unknown", provenance: Mapping | None = None
+) -> RunRecord:
     """Return the run of one log file, named after its folder and file."""
     name = os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))
-    return RunRecord(name=name, params=params, metrics=series, status=status)
+    return RunRecord(name=name, params=params, metrics=series, status=status, provenance=provenance or {})

@@ -12,15 +12,17 @@ EPOCH_COLUMN = "Epoch"
 PLANNED = "num_epochs"
 
 
-def epoch_status(params: Mapping[str, Any], last_epoch: float | None) -> str:
+def epoch_status(params: Mapping[str, Any], last_epoch: float | None) -> tuple[str, dict[str, str]]:
     """Return a run's status from its last Epoch (from 0, whichever column steps it) and its config's
-    num_epochs: finished when it reached the last one; running when it stopped before (still writing,
-    or cut short: `status` tells them apart by when it last wrote, and a table marks the cell ‡);
-    unknown without both."""
+    num_epochs, with how far it went as provenance `progress`: finished when it reached the last one;
+    running when it stopped before (still writing, or cut short: `status` tells them apart by when it
+    last wrote, and a table marks the cell ‡); unknown without both."""
     planned = planned_epochs(params)
     if planned is None or last_epoch is None:
-        return "unknown"
-    return "finished" if last_epoch + 1 >= planned else "running"
+        return "unknown", {}
+    if last_epoch + 1 >= planned:
+        return "finished", {}
+    return "running", {"progress": f"{last_epoch + 1:g} of {planned} epochs (num_epochs)"}
 
 
 def planned_epochs(params: Mapping[str, Any]) -> int | None:
