@@ -129,7 +129,7 @@ class CsvAdapter(Adapter):
         time_column = wanted_time or next((c for c in TIME_COLUMNS if c in columns), None)
         for wanted in filter(None, [step_column, time_column, *param_columns]):
             if wanted not in columns:
-                guess = closest(wanted, columns)  # named, it needs no list (rlkit's progress.csv has 90)
+                guess = closest(wanted, columns)  # named, it needs no list (rlkit's progress.csv has 83)
                 meant = f"; did you mean {guess!r}?" if guess else f" (columns: {', '.join(columns)})"
                 message = f"has no column {wanted!r}{meant}"
                 problems.append(Problem(path, message, "the other columns"))
