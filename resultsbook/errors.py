@@ -157,7 +157,7 @@ def did_you_mean(word: str, known: Iterable[str], listing: str = "known", shown:
     'params: dataset, model'
     """
     names = sorted({str(name) for name in known})
-    ending = _last_part_matches(word, names)
+    ending = last_part_matches(word, names)
     guess = closest(word, names)
     if 0 < len(ending) <= MAX_GUESSES:  # as likely each: one guess would pick among them by spelling
         # a name spelt almost so is as likely (`folds`: the run's `fold`, or the config's `split.folds`)
@@ -171,7 +171,7 @@ def did_you_mean(word: str, known: Iterable[str], listing: str = "known", shown:
 MAX_GUESSES = 4  # more names ending in the word than this: it says too little to guess from
 
 
-def _last_part_matches(word: str, names: Iterable[str]) -> list[str]:
+def last_part_matches(word: str, names: Iterable[str]) -> list[str]:
     """Return the names whose last dotted or slashed part is `word` (`f1` → `val.f1`, `test/f1`):
     the key given without the section a one-file-per-run tree or a tracker put it in."""
     lowered = str(word).lower()

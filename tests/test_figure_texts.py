@@ -322,3 +322,17 @@ def test_a_panel_title_too_wide_even_set_smaller_is_said_by_build(tmp_path: Path
         "(facet_columns)"
     ) in result.output
     assert "'Ant-v3' is wider" not in result.output
+
+
+def test_a_grid_of_panels_draws_its_long_axis_labels_once_clear_of_one_another(tmp_path: Path) -> None:
+    """robosuite-benchmark's seven tasks in a column-wide 3-column grid: each bottom panel drew
+    'exploration/num steps total', wider than the panel, into its neighbour's, and each row's
+    'evaluation/Average Returns', taller than the row, into the row below's."""
+    data = _panels(["Door", "Lift", "NutAssemblyRound", "PickPlaceCan", "PickPlaceMilk", "Stack", "Wipe"])
+    xlabel, ylabel = "exploration/num steps total", "evaluation/Average Returns"
+    data = PlotData("curve", data.panels, data.legend, xlabel=xlabel, ylabel=ylabel)
+    pdf = tmp_path / "fig.pdf"
+    pdf.write_bytes(render_figure(data, FigureStyle(width=WIDTH_IN), FigureOptions(), ".pdf"))
+    words = [text for text, _, _ in _words(pdf)]
+    assert words.count("exploration/num") == 1 and words.count("total") == 1, words
+    assert words.count("evaluation/Average") == 1, words

@@ -16,6 +16,7 @@ from resultsbook.models import STEP_COLUMNS, Problem, ReadResult, RunRecord, Sou
 from resultsbook.params import flatten_params, parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.cv_results import is_cv_results
+from resultsbook.sources.rlkit import EPOCH_COLUMN, epoch_status
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
 from resultsbook.sources.textio import load_json_file, to_timestamp
@@ -57,7 +58,8 @@ class CsvAdapter(Adapter):
     # 3: a `round` column (Flower's rounds) is the step, not a metric
     # 4: Ray Tune's `training_iteration` is the step; its text columns are one trial's, not labels of runs
     # 5: `Wall time` (TensorBoard's UI download) is wall time; the export's Value is the tag its name holds
-    reading_version = 5
+    # 6: an rlkit run (Epoch, variant.json's num_epochs) is finished at its last epoch, running before
+    reading_version = 6
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -128,9 +130,9 @@ class CsvAdapter(Adapter):
         time_column = wanted_time or next((c for c in TIME_COLUMNS if c in columns), None)
         for wanted in filter(None, [step_column, time_column, *param_columns]):
             if wanted not in columns:
-                guess = closest(wanted, columns)
-                meant = f"; did you mean {guess!r}?" if guess else ""
-                message = f"has no column {wanted!r} (columns: {', '.join(columns)}){meant}"
+                guess = closest(wanted, columns)  # named, it needs no list (rlkit's progress.csv has 83)
+                meant = f"; did you mean {guess!r}?" if guess else f" (columns: {', '.join(columns)})"
+                message = f"has no column {wanted!r}{meant}"
                 problems.append(Problem(path, message, "the other columns"))
         if step_column in table.numbers:
             steps, has_step = table.column(step_column)
@@ -179,7 +181,9 @@ class CsvAdapter(Adapter):
                 problems.append(Problem(path, message, "the log, without its settings"))
             else:
                 params = {**read_settings(settings, problems), **params}
-        return ReadResult((_run_for(path, params, series),), tuple(problems))
+        # an rlkit run: how far its epochs went, whichever column steps it, against its variant's num_epochs
+        status, provenance = epoch_status(params, last_number(table, EPOCH_COLUMN))
+        return ReadResult((_run_for(path, params, series, status, provenance),), tuple(problems))
 
     def _ray_tune_text(self, nested: list[str]) -> str:
         """Say that the text columns of a Ray Tune trial's progress.csv hold nested results, and where
@@ -267,7 +271,17 @@ def read_times(path: str, column: str, cells: list[str], problems: list[Problem]
     return times
 
 
-def _run_for(path: str, params: dict, series: dict) -> RunRecord:
+def last_number(table: Table, name: str) -> float | None:
+    """Return the last number a column holds, if the table has it (the last `Epoch` an rlkit run logged)."""
+    if name not in table.numbers:
+        return None
+    values, present = table.column(name)
+    return float(values[present][-1]) if present.any() else None
+
+
+def _run_for(
+    path: str, params: dict, series: dict, status: str = "unknown", provenance: Mapping | None = None
+) -> RunRecord:
     """Return the run of one log file, named after its folder and file."""
     name = os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))
-    return RunRecord(name=name, params=params, metrics=series)
+    return RunRecord(name=name, params=params, metrics=series, status=status, provenance=provenance or {})

@@ -123,7 +123,9 @@ def _status_without_spec(db_path: str | None, seconds: float, as_json: bool, qui
 
     with open_store(db_path) as store, store.snapshot():
         report = runs_status(store, seconds)
-        where, count = relative(display_location(store.path)), len(store.runs())
+        stored = store.runs()
+        where, count = relative(display_location(store.path)), len(stored)
+        unknown = sum(run.status == "unknown" for run in stored)
     if as_json:
         print_json("status", report.complete, status_document(report))
         sys.exit(0 if report.complete else 1)
@@ -136,8 +138,21 @@ def _status_without_spec(db_path: str | None, seconds: float, as_json: bool, qui
         )
     _echo_runs(report)
     if report.complete:
-        echo(f"{count} run{'' if count == 1 else 's'}: none failed, was interrupted or is still running")
+        echo(_complete_line(count, unknown))
     sys.exit(0 if report.complete else 1)
+
+
+def _complete_line(count: int, unknown: int) -> str:
+    """Say that no run needs attention, and how many of them that is only because their logs say
+    nothing of how they ended (an rlkit progress.csv cut short by a time limit reads as complete)."""
+    runs = f"{count} run{'' if count == 1 else 's'}"
+    if not unknown:
+        return f"{runs}: none failed, was interrupted or is still running"
+    silent = "no run's log says" if unknown == count else f"{unknown} of their logs do not say"
+    return (
+        f"{runs}: none known to have failed, been interrupted or be still running; {silent} how it ended "
+        "(status unknown), so a run cut short reads as finished"
+    )
 
 
 def _echo_runs(report: Any) -> None:

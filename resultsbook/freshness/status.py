@@ -331,11 +331,12 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     now = time.time() if now is None else now
     silent = now - updated
     logged = _logged_long_before(store, run, updated, stale_after, now)
+    # how far it went, where its logs say (an rlkit run: 1322 of 2000 epochs)
+    progress = f", at {run.provenance['progress']}" if run.provenance.get("progress") else ""
     if silent > stale_after:
-        return RunStatus(
-            run.run_id, run.name, run.source, "dead", f"running, but no write for {_duration(silent)}{logged}"
-        )
-    detail = f"last write {_duration(silent)} ago{logged}"
+        detail = f"running{progress}, but no write for {_duration(silent)}{logged}"
+        return RunStatus(run.run_id, run.name, run.source, "dead", detail)
+    detail = f"last write {_duration(silent)} ago{progress}{logged}"
     return RunStatus(run.run_id, run.name, run.source, "running", detail)
 
 

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from resultsbook.errors import NotFoundError, QueryError, SpecError, closest, did_you_mean, listing_text
+from resultsbook.errors import (
+    NotFoundError,
+    QueryError,
+    SpecError,
+    closest,
+    did_you_mean,
+    last_part_matches,
+    listing_text,
+)
 from resultsbook.models import StoredRun
 from resultsbook.params import VALUE_CHARS, clipped, format_value, parse_scalar, sort_key, values_equal
 from resultsbook.query.runs import RUN_FIELDS, Runs
@@ -300,7 +308,10 @@ def key_hint(key: str, runs: Sequence[StoredRun] | Runs) -> str:
         if field is not None:
             return f"did you mean {field!r}? (the runs have no param at all, only their fields)"
         return f"the runs have no param at all; {command('problems')} lists what the collect could not read"
-    guess = closest(key, params) or closest(key, RUN_FIELDS) or _FIELD_WORDS.get(key.lower())
+    guess = closest(key, params)
+    if guess is None and last_part_matches(key, params):  # `env_name`: a nested config's leaf, not `name`
+        return did_you_mean(key, params, "params")
+    guess = guess or closest(key, RUN_FIELDS) or _FIELD_WORDS.get(key.lower())
     return f"did you mean {guess!r}?" if guess is not None else did_you_mean(key, params, "params")
 
 

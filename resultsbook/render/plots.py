@@ -531,13 +531,17 @@ def plot_figure(
         _style_axis(axis, data, options)
         if data.kind != "curve":
             _category_ticks(axis, data, pgf)
-    for index, axis in enumerate(flat[:count]):
-        if index % columns == 0:
-            text, parsed = figure_text(options.ylabel if options.ylabel is not None else data.ylabel, pgf)
-            axis.set_ylabel(text, parse_math=parsed)
-        if index >= count - columns:
-            text, parsed = figure_text(options.xlabel if options.xlabel is not None else data.xlabel, pgf)
-            axis.set_xlabel(text, parse_math=parsed)
+    ylabel = figure_text(options.ylabel if options.ylabel is not None else data.ylabel, pgf)
+    xlabel = figure_text(options.xlabel if options.xlabel is not None else data.xlabel, pgf)
+    if count > 1:  # one label for the grid: each panel's own is as long as the panel, and overlapped the next
+        size = flat[0].xaxis.label.get_size()
+        if xlabel[0]:
+            figure.supxlabel(xlabel[0], parse_math=xlabel[1], fontsize=size)
+        if ylabel[0]:
+            figure.supylabel(ylabel[0], parse_math=ylabel[1], fontsize=size)
+    else:
+        flat[0].set_ylabel(ylabel[0], parse_math=ylabel[1])
+        flat[0].set_xlabel(xlabel[0], parse_math=xlabel[1])
     if options.title:
         text, parsed = figure_text(options.title, pgf)
         figure.suptitle(text, parse_math=parsed)

@@ -33,7 +33,7 @@ DATA_SUFFIXES = (
     ".feather",
 )
 # not logs of metrics: `parameter` for parameters.json, hyperparameters.yaml
-_SETTINGS = ("config", "args", "hparams", "params", "parameter", "settings", "options", "meta")
+_SETTINGS = ("config", "args", "hparams", "params", "parameter", "settings", "options", "meta", "variant")
 _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
 _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
 _PEEK_BYTES = 64 * 1024  # how much of a CSV the hint reads to tell a file of many runs
