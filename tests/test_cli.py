@@ -34,12 +34,12 @@ def test_table_from_flags_alone(make_run, cli):
         "Note: the goal of 'test/acc' comes from its name (higher is better); state it with --goal test/acc=max\n"
     )
     assert result.stdout == (
-        "model          circles          moons\n"
-        "-------  -------------  -------------\n"
-        "logreg   0.710 ± 0.010  0.810 ± 0.010\n"
-        "mlp      0.810 ± 0.010  0.910 ± 0.010\n"
+        "model              circles              moons\n"
+        "-------  -----------------  -----------------\n"
+        "logreg       0.710 ± 0.010      0.810 ± 0.010\n"
+        "mlp      **0.810 ± 0.010**  **0.910 ± 0.010**\n"
         "Mean ± std (ddof = 1) over n = 3 seeds; per run: last. "
-        "Bold: best (higher is better; Welch's t-test, α = 0.05).\n"
+        "**…**: best (higher is better; Welch's t-test, α = 0.05).\n"
     )
 
 
@@ -110,7 +110,7 @@ def test_table_json_is_a_versioned_document(make_run, cli):
     assert (document["format"], document["version"], document["ddof"]) == ("resultsbook.table", 3, 1)
     assert len(document["cells"]) == 2 and len(document["cells"][0]["runs"]) == 6
     printed = cli("table", "--rows", "model", "--metric", "test/acc").output
-    assert document["note"] in printed  # the sentence under the printed table
+    assert document["note"].replace("Bold:", "**…**:") in printed  # the sentence under the printed table
     # the printed table's highlighting: which cell is bold, and why a best cell may not be significant
     emphasis = {cell["row"]["model"]: cell.get("emphasis") for cell in document["cells"]}
     assert emphasis == {"mlp": "best", "logreg": None}
@@ -523,10 +523,10 @@ def test_table_name_prints_the_spec_table_as_build_computes_it(cli, tmp_path):
     shown = cli("table", "main")
     assert shown.exit_code == 0, shown.output
     assert shown.output.splitlines()[:4] == [
-        "model           acc",
-        "-------  ----------",
-        "CNN      91.0 ± 0.6",
-        "mlp      81.0 ± 0.6",
+        "model               acc",
+        "-------  --------------",
+        "CNN      **91.0 ± 0.6**",
+        "mlp          81.0 ± 0.6",
     ]
     assert "Mean ± s.e.m. (ddof = 1) over n = 3 seeds; per run: last. Values × 100." in shown.output
     assert "Warning: main: CNN and 1 more cell(s): n = 3, more than the 2 seeds asked for" in shown.output

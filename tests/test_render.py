@@ -211,7 +211,29 @@ def test_json_carries_the_printed_highlighting_bold_cells_and_why_a_best_is_not_
     nonsig = [cell for cell in cells.values() if any(m["kind"] == "nonsig" for m in cell["marks"])]
     assert len(nonsig) == terminal.count("°") - 1 > 0  # each ° cell, the legend's ° apart
     assert nonsig[0]["marks"][-1]["text"].startswith("not significantly better than ")
-    assert document["note"] in terminal
+    assert document["note"].replace("Bold:", "**…**:") in terminal
+
+
+def test_plain_text_shows_the_best_cells_between_stars_and_says_so_where_it_cannot_print_bold(grid):
+    """Piped to a file, under NO_COLOR or in print(table), the note said `Bold: best` of a table in
+    which nothing was bold: the best cells are now between `**`, and the note says that."""
+    fmt = TableFormat(digits=1)
+    plain = render_table(grid, "terminal", fmt, LABELS)
+    starred = [line.split()[0] for line in plain.splitlines()[2:4] if "**" in line]
+    assert plain.count("**") == 2 * 2 + 2 and starred == ["lr_0.1", "resnet"]  # the note's **…** too
+    assert "**96.7 ± 0.3***#°" in plain  # as the Markdown source has it: **96.7 ± 0.3**\\*#°
+    assert "**…**: best (higher is better; Welch's t-test, α = 0.05)." in plain and "Bold" not in plain
+    colored = render_table(grid, "terminal", fmt, LABELS, color=True)
+    assert colored.count("\x1b[1m") == 2 and "**" not in colored and " Bold: best" in colored
+
+
+def test_a_p_value_is_never_printed_as_alpha_itself_unless_it_is():
+    from resultsbook.render.layout import p_text
+
+    assert p_text(0.0503, 0.05) == "0.0503"  # `p = 0.05` beside `α = 0.05` hid on which side it fell
+    assert p_text(0.05, 0.05) == "0.05"
+    assert p_text(0.23456, 0.05) == "0.23"
+    assert p_text(0.0100004, 0.01) == "0.0100004"
 
 
 def test_a_table_of_one_row_does_not_explain_a_bold_it_cannot_have(make_run, store, tmp_path):

@@ -50,7 +50,10 @@ def render_table(
         from resultsbook.render.data import render_csv
 
         return render_csv(table, fmt.digits, fmt.escape_formulas, csv_layout(table, fmt, labels))
-    layout = layout_table(table, fmt, labels)
+    from resultsbook.render.layout import PLAIN_BOLD
+
+    plain = output_format == "terminal" and not color
+    layout = layout_table(table, fmt, labels, bold=PLAIN_BOLD if plain else "Bold")
     if output_format == "json":
         from resultsbook.render.data import render_json
 

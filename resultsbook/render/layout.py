@@ -27,6 +27,8 @@ S_COLUMN_INTERVAL = (
     "not an interval, so {spread} would be left out while the note names it; choose the siunitx or "
     "pm style, or the std or sem spread"
 )
+# how plain text (a pipe, a file, NO_COLOR, print(table)) shows a best cell, and says so in its note
+PLAIN_BOLD = "**…**"
 MARK_SYMBOLS = {
     "incomplete": "*",
     "few": "#",
@@ -202,8 +204,9 @@ class Layout:
         return len(self.row_labels) + sum(span for _, span in self.header_levels[-1])
 
 
-def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels) -> Layout:
-    """Lay out an aggregated table for printing."""
+def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels, bold: str = "Bold") -> Layout:
+    """Lay out an aggregated table for printing; `bold` names how the printed table shows the best
+    cells (PLAIN_BOLD where it cannot print bold)."""
     for needed in (fmt.center, *([fmt.spread] if fmt.spread else [])):
         wanted = "min" if needed == "minmax" else needed
         cells = [cell for cell in table.cells.values() if cell.statistic is None]
@@ -229,7 +232,7 @@ def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels) -> Layout
         body=tuple((_row_labels(table, index, labels), tuple(cells)) for index, cells in enumerate(grid)),
         group_starts=_group_starts(table),
         footnotes=footnotes,
-        stat_note=stat_note(table, fmt) if fmt.stat_note else "",
+        stat_note=stat_note(table, fmt, bold=bold) if fmt.stat_note else "",
         spread_kind="none"
         if fmt.spread is None
         else ("interval" if fmt.spread in INTERVAL_SPREADS else "pm"),
@@ -404,8 +407,8 @@ def _emphasize(
                         text = f"not shown to be better than {name}: {_untested(table, fmt, position, rival)}"
                         marks[position] = (Mark("nonsig", text, note="untested"),)
                     else:
-                        test_name = table_test_name(table, fmt)
-                        text = f"not significantly better than {name} ({test_name}, p = {p:.2g})"
+                        tested_by = f"{table_test_name(table, fmt)}, p = {p_text(p, fmt.alpha)}"
+                        text = f"not significantly better than {name} ({tested_by})"
                         marks[position] = (Mark("nonsig", text),)
         below = len(positions) - len(best) - len(runner_up)
         second = runner_up if fmt.second and 0 < len(runner_up) <= below else []
@@ -413,6 +416,17 @@ def _emphasize(
             r, c = position
             grid[r][c] = replace(grid[r][c], emphasis=emphasis)  # type: ignore[type-var]
     return marks
+
+
+def p_text(p: float, alpha: float) -> str:
+    """Return a p-value to two significant digits, more when two would print it as alpha itself
+    (`p = 0.05` beside `α = 0.05` would not say on which side of it p fell)."""
+    text = f"{p:.2g}"
+    for digits in (3, 4, 6):
+        if float(text) != alpha or p == alpha:
+            break
+        text = f"{p:.{digits}g}"
+    return text
 
 
 def _centre(table: ResultTable, fmt: TableFormat, position: tuple[int, int]) -> float:
@@ -577,7 +591,7 @@ def _group_starts(table: ResultTable) -> tuple[int, ...]:
     return tuple(i for i in range(1, len(table.rows)) if table.rows[i][0] != table.rows[i - 1][0])
 
 
-def stat_note(table: ResultTable, fmt: TableFormat, emphasis: bool = True) -> str:
+def stat_note(table: ResultTable, fmt: TableFormat, emphasis: bool = True, bold: str = "Bold") -> str:
     """Say what the numbers are: statistic, interval (of which statistic, how computed), spread with
     ddof, replicate count, reduction, scale, normalisation and (with `emphasis`, for tables) what
     the bold means, in which direction and by which test."""
@@ -589,7 +603,7 @@ def stat_note(table: ResultTable, fmt: TableFormat, emphasis: bool = True) -> st
         note = _replicates_note(table, fmt)
     note += _scale_note(table)
     if emphasis and fmt.highlight != "none" and _competes(table, fmt.highlight):
-        note += _bold_note(table, fmt)
+        note += _bold_note(table, fmt, bold)
     for text in table.metric_notes:
         note += f" {text}."
     return note
@@ -694,8 +708,9 @@ def _scale_note(table: ResultTable) -> str:
     return " " + "; ".join(f"{m.label or m.name} × {m.scale:g}" for m in scaled) + "."
 
 
-def _bold_note(table: ResultTable, fmt: TableFormat) -> str:
-    """Say what bold means: best in which direction, by which test; name metrics left without bold."""
+def _bold_note(table: ResultTable, fmt: TableFormat, bold: str = "Bold") -> str:
+    """Say what bold (or what stands for it) means: best in which direction, by which test; name
+    metrics left without it."""
     goals: dict[str, Goal] = {}
     for cell in table.cells.values():
         name = cell.metric.label or cell.metric.name
@@ -715,9 +730,10 @@ def _bold_note(table: ResultTable, fmt: TableFormat) -> str:
         rule = "best and any cell not significantly worse" if fmt.ties else "best"
         test = table_test(table, fmt)
         how = "" if test == "none" else f"; {_unpaired(test)}{table_test_name(table, fmt)}, α = {fmt.alpha:g}"
-        parts.append(f" Bold: {rule} ({direction}{how}).")
+        parts.append(f" {bold}: {rule} ({direction}{how}).")
     if unknown:
-        parts.append(f" Not bold: {', '.join(unknown)} (goal not set).")
+        unmarked = "Not bold" if bold == "Bold" else "Not marked"
+        parts.append(f" {unmarked}: {', '.join(unknown)} (goal not set).")
     return "".join(parts)
 
 

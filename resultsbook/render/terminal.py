@@ -8,8 +8,9 @@ from resultsbook.render.texttable import BOLD, RESET, text_table
 
 
 def render_terminal(layout: Layout, color: bool = False) -> str:
-    """Render a laid-out table as aligned plain text; the best values bold when `color`. Every value
-    is escaped for the terminal: an escape sequence from a log is shown, never obeyed."""
+    """Render a laid-out table as aligned plain text; the best values bold when `color`, else
+    between `**` (as the layout's note says: PLAIN_BOLD). Every value is escaped for the terminal:
+    an escape sequence from a log is shown, never obeyed."""
     headers = [escape_terminal(label) for label in layout.row_labels]
     headers += [escape_terminal(" / ".join(parts)) for parts in flat_headers(layout)]
     rows = []
@@ -17,8 +18,9 @@ def render_terminal(layout: Layout, color: bool = False) -> str:
         texts = []
         for cell in cells:
             text = escape_terminal(plain_cell(cell))
-            if color and cell is not None and cell.emphasis == "best":
-                text = f"{BOLD}{text}{RESET}"
+            if cell is not None and cell.emphasis == "best":
+                value = escape_terminal(plain_cell(cell, marks=False))
+                text = f"{BOLD}{text}{RESET}" if color else f"**{value}**{text[len(value) :]}"
             texts.append(text)
         rows.append([escape_terminal(label) for label in row_label_texts(labels)] + texts)
     align = ["left"] * len(layout.row_labels) + ["right"] * (len(headers) - len(layout.row_labels))
