@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,32 @@ def test_series_is_long_with_every_logged_point(book):
     assert list(one["value"]) == pytest.approx([0.8, 0.81, 0.82])
     assert set(series["time"]) == {100.0, 101.0}
     assert set(series["run_id"]) <= set(book.runs()["run_id"])
+
+
+def test_series_says_why_runs_that_report_only_a_final_value_have_no_points(make_run, tmp_path):
+    """A results.json per run (the final accuracy, no steps): series() was an empty frame, unexplained."""
+    make_run("curve", {"model": "mlp", "seed": 0}, curve([0.7, 0.8]))
+    for seed in (1, 2):
+        folder = tmp_path / "runs" / f"final{seed}"
+        folder.mkdir(parents=True)
+        (folder / "results.json").write_text(json.dumps({"model": "mlp", "seed": seed, "acc": 0.9}))
+    rb.collect(tmp_path / "runs", db=tmp_path / "f.db")
+    with rb.open(tmp_path / "f.db") as book:
+        runs = book.runs()
+        assert sorted(runs["metrics.acc"]) == pytest.approx([0.8, 0.9, 0.9])
+        with pytest.warns(rb.NotFoundWarning) as said:
+            series = book.series("acc")
+        assert len(series) == 2 and series["run_id"].nunique() == 1  # the one run that logged steps
+        (warning,) = said
+        assert str(warning.message).startswith("book.series(): 2 runs (run '")
+        assert str(warning.message).endswith(
+            "report 'acc' only as a final value, with no logged steps, so none of its points are here; "
+            "book.runs() has the value, in the column 'metrics.acc'"
+        )
+        assert warning.filename == __file__  # the caller's line
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert len(book.series("acc", where={"seed": 0})) == 2  # nothing left out: nothing said
 
 
 def test_series_and_tables_take_the_specs_derived_metrics(make_run, tmp_path):

@@ -263,6 +263,7 @@ class Book:
             else:
                 stored = self.store.series(key, [run.id for run in runs])
                 curves += [(run.run_id, key, *stored[run.id]) for run in runs if run.id in stored]
+                _warn_finals_only(key, [run for run in runs if run.id not in stored], self.store)
         return series_frame(curves)
 
     @known_keywords("book.table")
@@ -382,6 +383,31 @@ def _points(store: Store, reader: MetricReader, key: str, runs: set[int]) -> int
         inputs = [name for name in reader.derived[key].names if name in known]  # not the params it reads
         return min((_points(store, reader, name, runs) for name in inputs), default=0)
     return sum(int(row["n"] or 0) for run, row in store.metric_summaries(key).items() if run in runs)
+
+
+def _warn_finals_only(key: str, without_points: Sequence[StoredRun], store: Any) -> None:
+    """Warn that runs report a metric only as a final value: series() has no row of theirs, and an
+    empty frame alone would not say why."""
+    if not without_points:
+        return
+    summaries = store.metric_summaries(key)
+    finals = [run for run in without_points if (summaries.get(run.id) or {}).get("summary") is not None]
+    if finals:
+        import warnings
+
+        from resultsbook.errors import NotFoundWarning
+
+        which = (
+            f"run {finals[0].run_id!r} reports"
+            if len(finals) == 1
+            else (f"{len(finals)} runs (run {finals[0].run_id!r}, …) report")
+        )
+        warnings.warn(
+            f"book.series(): {which} {key!r} only as a final value, with no logged steps, so none of its "
+            f"points are here; book.runs() has the value, in the column 'metrics.{key}'",
+            NotFoundWarning,
+            stacklevel=4,  # the caller's line, past `known_keywords` and `checked`
+        )
 
 
 def _check_points(points: int, runs: int, max_points: int) -> None:
