@@ -134,3 +134,19 @@ def test_a_results_csv_without_training_settings_beside_it_is_not_claimed(tmp_pa
     (folder / "results.csv").write_text("epoch,acc\n1,0.5\n")
     report, runs = collected(store, tmp_path / "runs")
     assert report.new == 0 and not runs
+
+
+def test_a_yolov5_training_that_logged_no_epoch_is_named_not_taken_for_a_run_without_params(tmp_path, store):
+    """train.py writes opt.yaml and hyp.yaml (and its events file) as it starts, results.csv after the
+    first epoch: a training stopped before then was a TensorBoard run with no param and no metric."""
+    exp = tmp_path / "runs" / "train" / "exp5"
+    exp.mkdir(parents=True)
+    (exp / "opt.yaml").write_text("weights: yolov5n.pt\nepochs: 300\nbatch_size: 128\nseed: 0\nhyp:\n  lr0: 0.01\n")
+    (exp / "hyp.yaml").write_text("lr0: 0.01\n")
+    shutil.copy(EVENTS, exp / "events.out.tfevents.1684174219.host.29672.0")
+    report, runs = collected(store, tmp_path / "runs")
+    assert report.new == 0 and not runs
+    assert [p.describe() for p in report.problems] == [
+        f"{exp}: holds opt.yaml, hyp.yaml but no results.csv: the training logged no epoch (it stopped "
+        "before its first ended, or is still in it) — kept: no run until it writes one"
+    ]

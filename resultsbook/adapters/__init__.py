@@ -49,7 +49,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "hf_trainer": (20, r"trainer_state\.json|(all|train|eval|test|predict)_results\.json|checkpoint-\d+", ()),
     "mlflow": (20, r"meta\.yaml|mlflow\.db", ()),
     "sacred": (20, r"run\.json", ()),
-    "ultralytics": (20, r"results\.csv", ()),
+    "ultralytics": (20, r"results\.csv|opt\.yaml", ()),
     "tensorboard": (25, r"(?s:.*tfevents.*)", ()),
     "lightning_csv": (30, r"metrics\.csv|hparams\.yaml", ()),
     "wandb": (30, r"run-.+\.wandb|files", ("latest-run",)),

@@ -45,14 +45,17 @@ class UltralyticsAdapter(Adapter):
     claims_by_listing = True
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
-        """Claim a folder with results.csv beside args.yaml or opt.yaml (results.csv alone when asked)."""
-        if RESULTS_FILE not in folder.files:
-            return None
+        """Claim a folder with results.csv beside args.yaml or opt.yaml (results.csv alone when asked),
+        and a YOLOv5 training's folder that has no results.csv yet (opt.yaml with hyp.yaml)."""
         settings = [n for n in (*SETTINGS_FILES, HYP_FILE) if n in folder.files]
-        if not forced and not any(n in folder.files for n in SETTINGS_FILES):
+        if RESULTS_FILE in folder.files:
+            if not forced and not any(n in folder.files for n in SETTINGS_FILES):
+                return None
+            files = [folder.file(RESULTS_FILE), *map(folder.file, settings)]
+            return Claim((self.source(folder.path, files),))
+        if not started_training(folder):
             return None
-        files = [folder.file(RESULTS_FILE), *map(folder.file, settings)]
-        return Claim((self.source(folder.path, files),))
+        return Claim((self.source(folder.path, [folder.file(n) for n in settings]),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read the training folder of a results.csv a path pattern matched, its settings beside it."""
@@ -71,7 +74,14 @@ class UltralyticsAdapter(Adapter):
         YOLOv5); `time` (YOLOv8.1 on: seconds since training began) is a metric, not a wall time."""
         problems: list[Problem] = []
         files = {os.path.basename(path): path for path in source.files}
-        path = files.get(RESULTS_FILE, os.path.join(source.path, RESULTS_FILE))
+        path = files.get(RESULTS_FILE)
+        if path is None:
+            said = ", ".join(n for n in (*SETTINGS_FILES, HYP_FILE) if n in files)
+            message = (
+                f"holds {said} but no {RESULTS_FILE}: the training logged no epoch (it stopped before "
+                "its first ended, or is still in it)"
+            )
+            return ReadResult((), (Problem(source.path, message, "no run until it writes one"),))
         name = os.path.basename(os.path.abspath(source.path))
         params = read_training_settings(files, problems)
         table = read_delimited(path, problems)  # the header's padding is trimmed: `metrics/mAP50-95(B)`
@@ -96,6 +106,12 @@ class UltralyticsAdapter(Adapter):
         series, series_problems = builder.build(path)
         problems.extend(series_problems)
         return ReadResult((RunRecord(name=name, params=params, metrics=series),), tuple(problems))
+
+
+def started_training(folder: Folder) -> bool:
+    """Tell whether a folder without results.csv is a YOLOv5 training's that logged no epoch: train.py
+    writes opt.yaml and hyp.yaml as it starts. (YOLOv8's args.yaml is a name other programs write too.)"""
+    return OPT_FILE in folder.files and HYP_FILE in folder.files
 
 
 def read_training_settings(files: Mapping[str, str], problems: list[Problem]) -> dict[str, Any]:
