@@ -150,3 +150,23 @@ def test_a_yolov5_training_that_logged_no_epoch_is_named_not_taken_for_a_run_wit
         f"{exp}: holds opt.yaml, hyp.yaml but no results.csv: the training logged no epoch (it stopped "
         "before its first ended, or is still in it) — kept: no run until it writes one"
     ]
+
+
+def test_a_store_that_held_these_folders_as_tensorboard_runs_updates_them_in_place(tmp_path, store, monkeypatch):
+    """Before this adapter the folder's events file made the run: a re-collect replaces each such run
+    (same run, now with params and the CSV's epochs), it does not add a second one beside it."""
+    from resultsbook import adapters
+
+    write_v8(tmp_path / "runs" / "detect" / "yolov8n", "yolov8n.yaml", 0, [0.1, 0.4938])
+    with monkeypatch.context() as before:
+        before.delitem(adapters._BUILTIN, "ultralytics")
+        before.delitem(adapters._CLAIM_HINTS, "ultralytics")
+        adapters._builtin_hints.cache_clear()
+        adapters.available_adapters.cache_clear()
+        report, runs = collected(store, tmp_path / "runs")
+        assert report.new == 1 and runs["yolov8n"].adapter == "tensorboard" and not runs["yolov8n"].params
+    adapters._builtin_hints.cache_clear()
+    adapters.available_adapters.cache_clear()
+    report, runs = collected(store, tmp_path / "runs")
+    assert (report.new, report.updated) == (0, 1) and len(runs) == 1
+    assert runs["yolov8n"].adapter == "ultralytics" and runs["yolov8n"].params["seed"] == 0
