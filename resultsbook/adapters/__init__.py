@@ -35,6 +35,7 @@ _BUILTIN = {
     "dvclive": "resultsbook.adapters.dvclive:DvcliveAdapter",
     "tb_export": "resultsbook.adapters.tb_export:TensorboardExportAdapter",
     "mlflow_server": "resultsbook.adapters.mlflow_tracking:MlflowTrackingAdapter",
+    "ultralytics": "resultsbook.adapters.ultralytics:UltralyticsAdapter",
 }
 
 # the files Stable-Baselines3's Monitor writes: `monitor.csv`, `0.monitor.csv` (one per environment)
@@ -48,6 +49,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "hf_trainer": (20, r"trainer_state\.json|(all|train|eval|test|predict)_results\.json|checkpoint-\d+", ()),
     "mlflow": (20, r"meta\.yaml|mlflow\.db", ()),
     "sacred": (20, r"run\.json", ()),
+    "ultralytics": (20, r"results\.csv|opt\.yaml", ()),
     "tensorboard": (25, r"(?s:.*tfevents.*)", ()),
     "lightning_csv": (30, r"metrics\.csv|hparams\.yaml", ()),
     "wandb": (30, r"run-.+\.wandb|files", ("latest-run",)),
@@ -239,7 +241,8 @@ ADAPTER_SYNONYMS = {
     "stable-baselines": "sb3", "rl-zoo": "sb3", "rl_zoo3": "sb3", "rl-baselines3-zoo": "sb3",
     "lightning": "lightning_csv", "pytorch-lightning": "lightning_csv", "pl": "lightning_csv",
     "keras": "keras_csv", "huggingface": "hf_trainer", "transformers": "hf_trainer", "hf": "hf_trainer",
-    "spinningup": "spinup", "spinning-up": "spinup",
+    "spinningup": "spinup", "spinning-up": "spinup", "yolo": "ultralytics", "yolov5": "ultralytics",
+    "yolov8": "ultralytics",
 }  # fmt: skip
 
 
