@@ -122,6 +122,25 @@ def test_training_and_validation_timings_are_two_curves_each_at_its_own_steps(tm
     assert metrics["epoch"]["last"] == 2 and metrics["iter"]["last"] == 80
 
 
+def test_seeds_set_in_the_config_are_the_replicates_of_one_cell(tmp_path, cli):
+    # before: the cell was marked † "averages runs that differ in randomness.seed (1, 2, 3)"
+    for seed, top1 in ((1, 90.0), (2, 91.0), (3, 92.5)):
+        vis = run_folder(tmp_path / "work_dirs", "rtm", f"2024010{seed}_000000", 0.001, top1, seed=seed)
+        config = (vis / "config.py").read_text().replace("seed=None", f"seed={seed}")
+        (vis / "config.py").write_text(config)
+    (tmp_path / "work_dirs" / "rtm" / "20240103_000000" / "20240103_000000.log").unlink()  # the config's seed
+    assert cli("collect", "work_dirs").output.startswith("Collected work_dirs: 3 new")
+    table = json.loads(
+        cli("table", "--rows", "work_dir", "--metric", "accuracy/top1", "--format", "json").output
+    )
+    (cell,) = table["cells"]
+    assert cell["stats"]["n"] == 3 and cell["stats"]["mean"] == pytest.approx((90.0 + 91.0 + 92.5) / 3)
+    assert not [mark for mark in cell["marks"] if mark["kind"] != "few"]
+    runs = json.loads(cli("runs", "--format", "json").output)["runs"]
+    assert sorted(run["params"]["seed"] for run in runs) == [1, 2, 3]
+    assert not [run for run in runs if "randomness.seed" in run["params"]]
+
+
 def test_a_run_stopped_before_its_last_epoch_is_not_finished(tmp_path, store):
     vis = run_folder(tmp_path, "cfg", "20230608_014129", 0.001, 93.0)
     lines = (vis / "scalars.json").read_text().splitlines(keepends=True)

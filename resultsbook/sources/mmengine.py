@@ -30,6 +30,7 @@ VIS_FOLDER = "vis_data"
 LOG_HEAD = 65536  # bytes of <timestamp>.log read: its environment block, with the seed, comes first
 # fields only training records hold (LoggerHook logs the learning rate, counters and GPU memory)
 TRAINING_FIELDS = frozenset({"lr", "base_lr", "iter", "memory"})
+SEED_SETTING = "randomness.seed"  # config.py's seed: None draws one, which the log names
 VALIDATION_PREFIX = "val/"  # a validation record's `data_time`, `time`: not the training ones
 _TIMESTAMP_JSON = re.compile(r"\d{8}_\d{6}\.json")  # vis_data/<timestamp>.json, a copy of scalars.json
 _SEED = re.compile(r"^Runtime environment:\s*$.*?^\s+seed: (-?\d+)\s*$", re.MULTILINE | re.DOTALL)
@@ -120,7 +121,12 @@ def read_run(path: str, files: Sequence[str], name: str) -> ReadResult:
     config = next((f for f in files if os.path.dirname(f) == root and f.endswith(CONFIG_FILE)), None)
     params = config_params(config, problems) if config else {}
     log = next((f for f in files if f.endswith(".log")), None)
+    # the seed is `seed`, the replicate a table counts, not `randomness.seed`, a setting that would
+    # make a cell of three seeds "average runs that differ in randomness.seed"
     seed = log_seed(log) if log else None
+    configured = params.pop(SEED_SETTING, None)
+    if seed is None and isinstance(configured, int) and not isinstance(configured, bool):
+        seed = configured
     if seed is not None:
         params["seed"] = seed
     run = RunRecord(
