@@ -208,3 +208,14 @@ def test_real_work_dirs_give_the_last_validation_of_each_config(realdata, cli):
     assert cli("collect", str(seg)).output.startswith(f"Collected {seg}: 1 new")
     runs = cli("runs", "--where", "seed=0", "--metric", "mIoU", "--format", "csv").output.splitlines()
     assert len(runs) == 2 and runs[1].split(",")[-1] == "83.8"
+
+
+def test_the_timestamp_json_copy_named_alone_is_the_same_run_as_its_folder(tmp_path, cli):
+    # before: vis_data/<timestamp>.json (what MMDetection's analyze_logs.py is given) was read by records
+    # as 4 runs, each training record's epoch and memory their params
+    run_folder(tmp_path / "work_dirs", "rtm", "20240101_000000", 0.001, 93.0)
+    copy = "work_dirs/rtm/20240101_000000/vis_data/20240101_000000.json"
+    assert cli("collect", copy).output.startswith(f"Collected {copy}: 1 new")
+    assert cli("collect", "work_dirs").output.startswith("Collected work_dirs: 0 new, 0 updated, 1 unchanged")
+    (run,) = json.loads(cli("runs", "--format", "json").output)["runs"]
+    assert run["source"].endswith("vis_data/scalars.json") and run["params"]["seed"] == 7

@@ -90,6 +90,9 @@ class OneFileAdapter(Adapter):
             return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
         if name == mmengine.SCALARS_FILE and not self.files:
             return self.source(path, [path, *mmengine.side_files_beside(path)])
+        scalars = None if forced or self.files else mmengine.scalars_of_copy(path)
+        if scalars is not None:  # vis_data/<timestamp>.json, which MMDetection's analyze_logs.py takes
+            return self.source(scalars, [scalars, *mmengine.side_files_beside(scalars)])
         if forced or self._wanted(name, False) or name.lower().endswith(_YAML):
             return self.source(path, [path])
         return None

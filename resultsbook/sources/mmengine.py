@@ -58,6 +58,18 @@ def side_files_beside(path: str) -> list[str]:
     return side_files(folder, names)
 
 
+def scalars_of_copy(path: str) -> str | None:
+    """Return the scalars.json beside `vis_data/<timestamp>.json`, the copy of it that LoggerHook
+    writes (the same records), else None."""
+    if not _TIMESTAMP_JSON.fullmatch(os.path.basename(path)):
+        return None
+    scalars = os.path.join(os.path.dirname(path), SCALARS_FILE)
+    try:
+        return scalars if fs.isfile(scalars) else None
+    except OSError:
+        return None
+
+
 def _log_path(folder: str, names: Collection[str]) -> str | None:
     """Return the `<timestamp>.log` above `vis_data/`, named by the `<timestamp>.json` copy of
     scalars.json in it or by the run folder (a run folder renamed, `train/`, keeps its log's name);
