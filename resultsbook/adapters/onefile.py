@@ -42,7 +42,10 @@ class OneFileAdapter(Adapter):
     list of numbers."""
 
     name = "onefile"
-    summary = "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...)"
+    summary = (
+        "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...; "
+        "MMEngine's vis_data/scalars.json)"
+    )
     priority = 80  # after every tracker's format (their folders hold such files too), before records
     # 2: a section named like results (`pws_result`, `test_metrics`) holds results
     # 3: a JSON Lines file of a usual name (Detectron2's metrics.json) is one run's curves,
