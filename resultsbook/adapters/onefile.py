@@ -16,7 +16,7 @@ from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.adapters.records import RecordsAdapter
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_fields, normalize_value
-from resultsbook.sources import detectron2, raytune
+from resultsbook.sources import detectron2, mmengine, raytune
 from resultsbook.sources.fields import FieldRule, is_results_file
 from resultsbook.sources.interpolation import (
     InterpolationTooLarge,
@@ -42,12 +42,17 @@ class OneFileAdapter(Adapter):
     list of numbers."""
 
     name = "onefile"
-    summary = "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...)"
+    summary = (
+        "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...; "
+        "MMEngine's vis_data/scalars.json)"
+    )
     priority = 80  # after every tracker's format (their folders hold such files too), before records
     # 2: a section named like results (`pws_result`, `test_metrics`) holds results
     # 3: a JSON Lines file of a usual name (Detectron2's metrics.json) is one run's curves,
     #    its config.yaml the params, its log.txt and last_checkpoint the status
-    reading_version = 3
+    # 4: MMEngine's vis_data/scalars.json is one run (training and validation records apart), its
+    #    config.py the params, its <timestamp>.log the seed
+    reading_version = 4
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -66,7 +71,12 @@ class OneFileAdapter(Adapter):
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim the run files of a folder. Unasked, only a folder with exactly one file of a usual
-        name (report.json, results.json, ...) is claimed: two such files could be one run or two."""
+        name (report.json, results.json, ...) is claimed: two such files could be one run or two; and
+        MMEngine's `vis_data/` by its scalars.json, with its config.py and the log beside it."""
+        if not self.files and mmengine.is_run_folder(folder.path, folder.files):
+            path = folder.file(mmengine.SCALARS_FILE)
+            beside = mmengine.side_files(folder.path, folder.files)
+            return Claim((self.source(path, [path, *beside]),), descend=True)
         names = sorted(name for name in folder.files if self._wanted(name, forced))
         if not names or (not forced and not self.files and len(names) > 1):
             return None
@@ -81,6 +91,11 @@ class OneFileAdapter(Adapter):
         name = os.path.basename(path)
         if not forced and name.lower() == "result.json" and raytune.is_trial_folder(os.path.dirname(path)):
             return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
+        if name == mmengine.SCALARS_FILE and not self.files:
+            return self.source(path, [path, *mmengine.side_files_beside(path)])
+        scalars = None if forced or self.files else mmengine.scalars_of_copy(path)
+        if scalars is not None:  # vis_data/<timestamp>.json, which MMDetection's analyze_logs.py takes
+            return self.source(scalars, [scalars, *mmengine.side_files_beside(scalars)])
         if forced or self._wanted(name, False) or name.lower().endswith(_YAML):
             return self.source(path, [path])
         return None
@@ -97,6 +112,8 @@ class OneFileAdapter(Adapter):
         """Read one run file."""
         problems: list[Problem] = []
         path = source.path
+        if os.path.basename(path) == mmengine.SCALARS_FILE and not self.files and holds_json_lines(path):
+            return mmengine.read_run(path, source.files, _run_name(path))
         if path.lower().endswith(".json") and holds_json_lines(path):
             return _read_json_lines(source, problems)
         document = _load(path, problems)
@@ -246,9 +263,11 @@ def _record_columns(records: list[Any]) -> dict[str, list[Any]]:
 
 def _run_name(path: str) -> str:
     """Name a run by where its file is: `0-evaluation/3` for .../0-evaluation/3/report.json, or
-    `results/seed3` for results/seed3.yaml."""
+    `results/seed3` for results/seed3.yaml, `<work_dir>/<timestamp>` for MMEngine's scalars.json."""
     parts = os.path.abspath(path).replace(os.sep, "/").split("/")
     name = parts[-1]
+    if name == mmengine.SCALARS_FILE and parts[-2:-1] == [mmengine.VIS_FOLDER]:
+        return "/".join(parts[-4:-2])  # <work_dir>/<timestamp> of <work_dir>/<timestamp>/vis_data/...
     if name.lower() in RUN_FILE_NAMES:
         return "/".join(parts[-3:-1])
     return "/".join([*parts[-2:-1], os.path.splitext(name)[0]])

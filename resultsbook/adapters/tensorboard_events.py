@@ -32,7 +32,7 @@ from resultsbook.adapters.tb_proto import (
 from resultsbook.adapters.tfrecord import read_record_blocks
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params, parse_scalar
-from resultsbook.sources import detectron2, fs
+from resultsbook.sources import detectron2, fs, mmengine
 from resultsbook.sources.fileio import folder_identity, unreadable
 from resultsbook.sources.protowire import WireError
 from resultsbook.sources.series import SeriesBuilder
@@ -79,6 +79,8 @@ class TensorboardAdapter(Adapter):
             return None
         if not forced and detectron2.holds_metrics(folder.files):
             return None  # metrics.json has the same scalars exactly (event files keep float32): onefile's
+        if not forced and mmengine.is_run_folder(folder.path, folder.files):
+            return None  # MMEngine's TensorboardVisBackend: scalars.json beside is read, with its config
         files = [folder.file(name) for name in own]
         if LIGHTNING_HPARAMS in folder.files:
             files.append(folder.file(LIGHTNING_HPARAMS))
