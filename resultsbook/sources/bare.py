@@ -30,6 +30,9 @@ _FEWEST = 2  # one run alone needs nothing to tell it apart
 _RUN_ID = re.compile(r"[0-9a-f]{32}")  # MLflow's run folders: a tracker's id, never the run's settings
 # `gain=0.025` in `pws_gain=0.025`, `lr=0.1` in Hydra's `lr=0.1,seed=1`: a setting ends where the next begins
 _SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za-z0-9]*=)")
+# `20210608-165417-resnet50-224`: the date and time a run started (`%Y%m%d-%H%M%S`), then its name
+_STAMPED = re.compile(r"(\d{8})([-_])(\d{6})([-_])(.+)")
+_MODEL_AND_SIZE = re.compile(r"[^-]+-\d+")  # the rest of timm's train.py folder: `<model>-<image size>`
 
 
 @dataclass
@@ -196,6 +199,27 @@ def settings_field(names: set[str], label: str) -> str | None:
     if separators or separator not in ("_", "-") or any(len(head) < 2 for head in heads):
         return None
     return f"{{{label}}}{separator}{settings}"
+
+
+def stamped_field(names: set[str], label: str) -> str | None:
+    """Return `{date}-{time}-{label}` when every folder name begins with the date and time its run
+    started (`20240101-120000-baseline`), so that the stamp, which differs in every run, goes to
+    `date` and `time`, which a table treats as run-specific, instead of into a param that sets each
+    run apart and marks every cell of several runs `†`; timm's output folders,
+    `<date>-<time>-<model>-<image size>` (`20210608-165417-resnet50-224`), give
+    `{date}-{time}-{model}-{resolution}` (not `img_size`: its args.yaml holds `img_size: null` unless
+    it was given). None when a name does not begin so."""
+    found = [_STAMPED.fullmatch(name) for name in names]
+    if not names or not all(found):
+        return None
+    separators = {(match.group(2), match.group(4)) for match in found if match is not None}
+    if len(separators) != 1:
+        return None
+    first, second = separators.pop()
+    rests = [match.group(5) for match in found if match is not None]
+    timm = all(_MODEL_AND_SIZE.fullmatch(part) for part in rests)
+    rest = "{model}-{resolution}" if timm else f"{{{label}}}"
+    return f"{{date}}{first}{{time}}{second}{rest}"
 
 
 def _file_part(names: set[str]) -> str | None:
