@@ -110,6 +110,22 @@ def test_following_the_hint_gives_a_cell_per_model_over_its_seeds_that_the_folde
     assert vit_cell["stats"]["mean"] == 70.0
 
 
+def test_summary_csv_read_without_params_are_named_in_a_note_with_the_pattern_and_args_yaml(tmp_path, cli):
+    train = tmp_path / "output" / "train"
+    for seed, stamp in enumerate(["20240101-120000", "20240101-130000"]):
+        timm_run(train, f"{stamp}-resnet18-224", [50.0, 60.0], timm_args("resnet18", seed))
+    # the hint's first option: every summary.csv, no field, no -o config: runs a table cannot tell apart
+    collected = cli("collect", "output/train", "--pattern", "**/summary.csv")
+    assert collected.output.startswith("Collected output/train: 2 new")
+    assert (
+        "Note: 2 runs read by csv have no param (their logs hold none), so a table cannot tell them apart; if "
+        "their folders say what they are (the first: '20240101-120000-resnet18-224'), --pattern "
+        f"'{TIMM_PATTERN}' makes them params; -o config=args.yaml adds the settings beside them\n"
+    ) in collected.output
+    again = cli("collect", "output/train", "--pattern", TIMM_PATTERN, "-o", "config=args.yaml")
+    assert "2 updated" in again.output and "Note:" not in again.output
+
+
 def test_folders_that_begin_with_a_date_and_time_give_date_and_time_fields_not_one_param_per_run():
     paths = ["20240101-120000-baseline/log.csv", "20240102-093000-baseline/log.csv"]
     assert pattern_for(paths[0], "log.csv", paths) == "{date}-{time}-{run}/log.csv"
