@@ -126,6 +126,28 @@ def test_summary_csv_read_without_params_are_named_in_a_note_with_the_pattern_an
     assert "2 updated" in again.output and "Note:" not in again.output
 
 
+def test_lr_a_param_of_args_yaml_and_a_column_of_summary_csv_is_listed_in_two_columns_named_apart(
+    tmp_path, cli
+):
+    train = tmp_path / "output" / "train"
+    for seed, lr in [(0, 0.1), (1, 0.05)]:
+        timm_run(
+            train, f"2024010{seed + 1}-120000-resnet18-224", [50.0, 60.0], timm_args("resnet18", seed, lr=lr)
+        )
+    cli("collect", "output/train", "--pattern", TIMM_PATTERN, "-o", "config=args.yaml")
+    listed = cli("runs", "--columns", "name,lr", "--metric", "lr", "--format", "csv").output.splitlines()
+    # the param (the lr asked for) and the metric (the scheduler's lr of the last epoch, 0.05 in every row)
+    assert listed[:3] == [
+        "name,lr,lr:last",
+        "20240101-120000-resnet18-224/summary.csv,0.1,0.05",
+        "20240102-120000-resnet18-224/summary.csv,0.05,0.05",
+    ]
+    assert "lr:last" in cli("runs", "--metric", "lr").output.splitlines()[0]  # lr varies: a column of its own
+    assert (
+        cli("runs", "--metric", "eval_top1", "--format", "csv").output.splitlines()[0].endswith(",eval_top1")
+    )
+
+
 def test_folders_that_begin_with_a_date_and_time_give_date_and_time_fields_not_one_param_per_run():
     paths = ["20240101-120000-baseline/log.csv", "20240102-093000-baseline/log.csv"]
     assert pattern_for(paths[0], "log.csv", paths) == "{date}-{time}-{run}/log.csv"
