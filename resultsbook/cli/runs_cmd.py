@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -136,7 +136,8 @@ def runs_command(
     )
     _check_columns(fields, runs)
     picked = [_shown_stats(runs, summaries, key) if not stat else {} for key, stat in wanted]  # per column
-    header = [*fields, *(_metric_header(key, stat, each) for (key, stat), each in zip(wanted, picked))]
+    headed = [_metric_header(key, stat, each, fields) for (key, stat), each in zip(wanted, picked)]
+    header = [*fields, *headed]
     exact = output_format == "csv"  # for a program: every digit; a terminal shows six
     rows = [
         [
@@ -275,12 +276,15 @@ def _blank_note(key: str, stat: str, runs: list[Any], summaries: Mapping[int, An
     return None
 
 
-def _metric_header(key: str, stat: str, shown: Mapping[int, str]) -> str:
+def _metric_header(key: str, stat: str, shown: Mapping[int, str], fields: Sequence[str] = ()) -> str:
     """Name a --metric column: with its STAT when one was given (`KEY:last` too: logged points only,
     where `KEY` alone falls back to a run's summary value), `KEY:summary` when none was and every value
-    is a summary."""
+    is a summary; `KEY:last` when a param column shown is named `KEY` too (timm's `lr`, a param in
+    args.yaml and a column of summary.csv), so that no two columns share a name."""
     if not stat and shown and set(shown.values()) == {"summary"}:
         return f"{key}:summary"
+    if not stat and key in fields:
+        return f"{key}:last" if set(shown.values()) <= {"last"} else f"{key} (metric)"
     return f"{key}:{stat}" if stat else key
 
 

@@ -27,9 +27,13 @@ _NUMBERED_FIRST = re.compile(r"([A-Za-z]+)([_-]?)(\d+)([_-])(.+)")
 _NUMBERED_LAST = re.compile(r"(.+?)([_-])([A-Za-z]+)([_-]?)(\d+)")
 _LITERAL = re.compile(r"[\w.\- ]+")  # a folder name a pattern can hold as it is
 _FEWEST = 2  # one run alone needs nothing to tell it apart
+CSV = "csv"  # the adapter that reads the logs a pattern names, with `-o config=FILE` beside each
 _RUN_ID = re.compile(r"[0-9a-f]{32}")  # MLflow's run folders: a tracker's id, never the run's settings
 # `gain=0.025` in `pws_gain=0.025`, `lr=0.1` in Hydra's `lr=0.1,seed=1`: a setting ends where the next begins
 _SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za-z0-9]*=)")
+# `20210608-165417-resnet50-224`: the date and time a run started (`%Y%m%d-%H%M%S`), then its name
+_STAMPED = re.compile(r"(\d{8})([-_])(\d{6})([-_])(.+)")
+_MODEL_AND_SIZE = re.compile(r"[^-]+-\d+")  # the rest of timm's train.py folder: `<model>-<image size>`
 
 
 @dataclass
@@ -39,11 +43,20 @@ class BareRuns:
 
     found: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     ray_tune_trials: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    settings: dict[str, str] = field(default_factory=dict)  # a settings file beside the csv logs: args.yaml
 
     def add(self, adapter: str, tail: str, files: Sequence[str], claims: re.Pattern[str] | None) -> None:
         """Note one source whose runs have no param (`tail`: its folder under the collect root)."""
         names = [os.path.basename(path) for path in files]
         claimed = next((name for name in names if claims is not None and claims.fullmatch(name)), None)
+        if adapter == CSV and claims is None and len(names) == 1:
+            # a log a pattern named (`**/summary.csv`): the csv adapter claims none by name
+            claimed = names[0]
+            if adapter not in self.settings and "://" not in files[0]:
+                from resultsbook.sources.hints import settings_beside  # only to explain
+
+                beside = settings_beside(os.path.dirname(files[0]), names[0])
+                self.settings[adapter] = beside or ""
         tail = tail.replace(os.sep, "/")
         if claimed is None and any(MONITOR_FILE.fullmatch(name) for name in names):
             # SB3's Monitor files: a run of one (seed_0.monitor.csv) ends the pattern at it, the run of a
@@ -68,12 +81,18 @@ class BareRuns:
             if not runs:
                 continue
             pattern = pattern_of(runs)
-            if len(runs) >= _FEWEST and pattern is not None:
+            beside = self.settings.get(adapter)
+            # timm's args.yaml beside each summary.csv: -o config reads it, whatever the folders say
+            config = f"{option('option', f'config={beside}')} adds the settings beside them" if beside else ""
+            if len(runs) >= _FEWEST and (pattern is not None or config):
                 first = min(runs)
+                fix = f"{option('pattern', pattern)} makes them params" if pattern is not None else ""
                 notes.append(
                     f"{len(runs)} runs read by {adapter} have no param (their logs hold none), so a table "
-                    f"cannot tell them apart; if their folders say what they are (the first: '{first}'), "
-                    f"{option('pattern', pattern)} makes them params"
+                    f"cannot tell them apart; "
+                    + (f"if their folders say what they are (the first: '{first}'), {fix}" if fix else "")
+                    + ("; " if fix and config else "")
+                    + config
                 )
         return notes
 
@@ -113,7 +132,10 @@ def pattern_of(runs: dict[str, str]) -> str | None:
             fields.append(_field(names, level))
     own_only = all(len({parts[level] for parts in paths}) == 1 for level in range(depth - 1))
     own = {parts[-1] for parts in paths}
-    if own_only and settings_field(own, f"level{depth}") is None and not _numbers_replicates(own):
+    # timm's `<date>-<time>-<model>-<image size>` says the model, a `<date>-<time>-<name>` nothing more
+    said = "{model}" in (stamped_field(own, f"level{depth}") or "")
+    unsaid = settings_field(own, f"level{depth}") is None and not _numbers_replicates(own) and not said
+    if own_only and unsaid:
         return None  # only the run's own folder varies: its name (version_3) says nothing of its settings
     if "" in runs.values():
         return "/".join(fields)
@@ -132,7 +154,12 @@ def _field(names: set[str], level: int) -> str:
     `lr={lr},seed={seed}` when every name says the same settings, `seed_{seed}_{level1}` when every
     name starts with a key and a number."""
     label = f"level{level + 1}"
-    found = numbered_field(names) or settings_field(names, label) or _numbered_part(names, label)
+    found = (
+        numbered_field(names)
+        or settings_field(names, label)
+        or _numbered_part(names, label)
+        or stamped_field(names, label)
+    )
     return found or f"{{{label}}}"
 
 
@@ -196,6 +223,27 @@ def settings_field(names: set[str], label: str) -> str | None:
     if separators or separator not in ("_", "-") or any(len(head) < 2 for head in heads):
         return None
     return f"{{{label}}}{separator}{settings}"
+
+
+def stamped_field(names: set[str], label: str) -> str | None:
+    """Return `{date}-{time}-{label}` when every folder name begins with the date and time its run
+    started (`20240101-120000-baseline`), so that the stamp, which differs in every run, goes to
+    `date` and `time`, which a table treats as run-specific, instead of into a param that sets each
+    run apart and marks every cell of several runs `†`; timm's output folders,
+    `<date>-<time>-<model>-<image size>` (`20210608-165417-resnet50-224`), give
+    `{date}-{time}-{model}-{resolution}` (not `img_size`: its args.yaml holds `img_size: null` unless
+    it was given). None when a name does not begin so."""
+    found = [_STAMPED.fullmatch(name) for name in names]
+    if not names or not all(found):
+        return None
+    separators = {(match.group(2), match.group(4)) for match in found if match is not None}
+    if len(separators) != 1:
+        return None
+    first, second = separators.pop()
+    rests = [match.group(5) for match in found if match is not None]
+    timm = all(_MODEL_AND_SIZE.fullmatch(part) for part in rests)
+    rest = "{model}-{resolution}" if timm else f"{{{label}}}"
+    return f"{{date}}{first}{{time}}{second}{rest}"
 
 
 def _file_part(names: set[str]) -> str | None:

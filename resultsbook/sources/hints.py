@@ -49,8 +49,9 @@ def log_file_paths(root: str, name: str) -> list[str]:
 
 
 def common_log_file(root: str) -> tuple[str, str, str] | None:
-    """Return the most common log file name under a local folder (by count, metrics before settings
-    such as config.json, a name that says results before others, then the shallowest), how many there
+    """Return the most common log file name under a local folder (a log of metrics seen more than once
+    before settings such as config.json or args.yaml, however many; then by count, metrics before
+    settings, a name that says results before others, then the shallowest), how many there
     are ("at least N" when the look stopped early) and the path of one of them relative to root; None
     when there is none. Files that each have a name of their own (one CSV per metric) are named by their
     suffix: `*.csv`; files numbered in each folder (`data_0.npz` … `data_29.npz`, one per seed) by their
@@ -62,11 +63,14 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
     from resultsbook.sources.fields import is_results_file  # only to explain
     from resultsbook.sources.raytune import is_trial_folder
 
-    def rank(key: str) -> tuple[int, bool, bool, bool, int]:
+    def rank(key: str) -> tuple[bool, int, bool, bool, bool, int]:
         # beside as many params.json, predictions.json, label_mapping.json: pred_metrics.json; a Ray
         # Tune trial's result.json (a result a line) no adapter reads, its progress.csv the csv adapter does
         trial = key == "result.json" and is_trial_folder(os.path.join(root, os.path.dirname(examples[key])))
+        # a log of metrics in several folders before more settings files: timm's args.yaml is written
+        # when a run starts, its summary.csv after the first epoch, so runs that died early leave more
         return (
+            counts[key] > 1 and not _settings(key),
             counts[key],
             not _settings(key),
             not trial,
@@ -173,9 +177,10 @@ def pattern_for(example: str, name: str | None = None, paths: Sequence[str] = ()
     """Return a --pattern that makes each folder of `example` a param: 'a/b/x.csv' -> '{group}/{run}/x.csv'
     with the fields named after their depth ({group}, {run}, ...), or `seed_{seed}` where every one of
     `paths` (all the files, when known) has a folder there named one key and a number, or `{run}_gain={gain}`
-    where each names the same settings; the file part is `name` when given (a glob such as `*.csv`),
-    or `data_{data}.npz` for files numbered in each folder (`data_*.npz`)."""
-    from resultsbook.sources.bare import numbered_field, settings_field
+    where each names the same settings, or `{date}-{time}-{run}` where each begins with the date and time
+    its run started (timm's `{date}-{time}-{model}-{resolution}`); the file part is `name` when given (a
+    glob such as `*.csv`), or `data_{data}.npz` for files numbered in each folder (`data_*.npz`)."""
+    from resultsbook.sources.bare import numbered_field, settings_field, stamped_field
 
     parts = example.split("/")
     depth = len(parts) - 1
@@ -185,7 +190,10 @@ def pattern_for(example: str, name: str | None = None, paths: Sequence[str] = ()
     if split and all(len(each) == depth + 1 for each in split):
         levels = [{each[level] for each in split} for level in range(depth)]
         fields = [
-            numbered_field(names) or settings_field(names, field[1:-1]) or field
+            numbered_field(names)
+            or settings_field(names, field[1:-1])
+            or stamped_field(names, field[1:-1])
+            or field
             for names, field in zip(levels, fields)
         ]
     stem, suffix = os.path.splitext(parts[-1])
