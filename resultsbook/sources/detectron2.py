@@ -49,12 +49,7 @@ def side_files(folder: str, names: Collection[str]) -> list[str]:
 def side_files_beside(path: str) -> list[str]:
     """Return the side files of the Detectron2 output folder holding `path` (a path pattern names the
     log alone)."""
-    folder = os.path.dirname(path)
-    try:
-        names = fs.listdir(folder)
-    except OSError:
-        return []
-    return side_files(folder, names)
+    return side_files(*fs.names_beside(path))
 
 
 def read_side_files(

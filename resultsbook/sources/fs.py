@@ -57,6 +57,16 @@ def listdir(path: str) -> list[str]:
     return os.listdir(path)
 
 
+def names_beside(path: str) -> tuple[str, list[str]]:
+    """Return the folder holding `path` and the names in it (none when it cannot be listed): where an
+    adapter looks for the side files of a log that a path pattern named alone."""
+    folder = os.path.dirname(path)
+    try:
+        return folder, listdir(folder)
+    except OSError:
+        return folder, []
+
+
 def stat(path: str) -> Any:
     """`os.stat` for local paths and URLs (st_size, st_mtime, st_mtime_ns)."""
     if _MARK in path and is_remote(path):
