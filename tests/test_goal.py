@@ -37,6 +37,21 @@ from resultsbook.query.reduce import parse_reduction
         ("wall_time", None),
         ("loss/acc", None),  # both kinds: undecided
         ("terrain_score", None),
+        ("metrics/mAP50-95(B)", "max"),  # Ultralytics' results.csv: the (B)ox tag dropped
+        ("metrics/mAP50(M)", "max"),
+        ("metrics/precision(B)", "max"),
+        ("metrics/mAP_0.5:0.95", "max"),  # YOLOv5
+        ("coco/bbox_mAP", "max"),  # MMDetection 3.x
+        ("coco/segm_mAP_75", "max"),
+        ("coco/bbox_mAP_s", "max"),
+        ("bbox/AP50", "max"),  # Detectron2
+        ("bbox/APs", "max"),
+        ("mIoU", "max"),  # MMSegmentation
+        ("aAcc", "max"),
+        ("val/mDice", "max"),
+        ("cap", None),  # not "ap"
+        ("map_loss", None),
+        ("metrics/mAP50-95(B)/loss", None),  # both kinds: undecided
     ],
 )
 def test_a_goal_comes_only_from_whole_documented_names(name, goal):

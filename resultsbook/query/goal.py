@@ -18,8 +18,15 @@ LOWER_IS_BETTER = (
 HIGHER_IS_BETTER = (
     "acc", "accuracy", "top1", "top5", "f1", "auc", "auroc", "bleu", "rouge", "return", "reward",
     "score", "success", "success_rate", "precision", "recall", "map", "iou", "miou", "psnr", "ssim",
-    "hns", "mean_reward", "ep_rew_mean", "episodic_return",
+    "hns", "mean_reward", "ep_rew_mean", "episodic_return", "macc", "aacc", "dice", "mdice", "fscore",
+    "mfscore",
 )  # fmt: skip
+# average precision as detection frameworks name it: mAP at IoU thresholds or object sizes (`mAP50-95`,
+# `mAP_75`, `mAP_s`), Detectron2's `AP`, `AP50`, `APs`, MMDetection's `bbox_mAP`, `segm_mAP_50`
+AVERAGE_PRECISION = re.compile(
+    r"(?:(?:bbox|segm|box|mask|keypoints?)_)?m?ap(?:[_-]?(?:\d+(?:[_-]\d+)?|[sml]))?"
+)
+TASK_TAG = re.compile(r"\([a-z]\)$")  # Ultralytics' (B) box, (M) mask, (P) pose: `metrics/mAP50-95(B)`
 SPLIT_PREFIXES = ("train", "training", "val", "valid", "validation", "test", "eval", "dev")
 GOALS = ("max", "min")
 _PREFIX = re.compile(rf"^(?:{'|'.join(SPLIT_PREFIXES)})[_-](.+)$")
@@ -52,11 +59,12 @@ def goal_from_name(name: str) -> str | None:
     """Return max or min when a path component of the name is a documented name, else None."""
     found = set()
     for component in re.split(r"[/.]", name.lower()):
+        component = TASK_TAG.sub("", component)
         stripped = _PREFIX.match(component)
         for word in {component, stripped.group(1) if stripped else component}:
             if word in LOWER_IS_BETTER:
                 found.add("min")
-            elif word in HIGHER_IS_BETTER:
+            elif word in HIGHER_IS_BETTER or AVERAGE_PRECISION.fullmatch(word):
                 found.add("max")
     return found.pop() if len(found) == 1 else None
 
