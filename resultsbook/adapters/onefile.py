@@ -16,7 +16,7 @@ from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.adapters.records import RecordsAdapter
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_fields, normalize_value
-from resultsbook.sources import detectron2, mmengine, raytune
+from resultsbook.sources import detectron2, mmcv, mmengine, raytune
 from resultsbook.sources.fields import FieldRule, is_results_file
 from resultsbook.sources.interpolation import (
     InterpolationTooLarge,
@@ -44,7 +44,7 @@ class OneFileAdapter(Adapter):
     name = "onefile"
     summary = (
         "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...; "
-        "MMEngine's vis_data/scalars.json)"
+        "MMEngine's vis_data/scalars.json, MMCV 1.x's <timestamp>.log.json)"
     )
     priority = 80  # after every tracker's format (their folders hold such files too), before records
     # 2: a section named like results (`pws_result`, `test_metrics`) holds results
@@ -52,7 +52,9 @@ class OneFileAdapter(Adapter):
     #    its config.yaml the params, its log.txt and last_checkpoint the status
     # 4: MMEngine's vis_data/scalars.json is one run (training and validation records apart), its
     #    config.py the params, its <timestamp>.log the seed
-    reading_version = 4
+    # 5: MMCV 1.x's <timestamp>.log.json is one run (training and validation records apart, each at
+    #    its own step), the config in its first line the params
+    reading_version = 5
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -77,6 +79,16 @@ class OneFileAdapter(Adapter):
             path = folder.file(mmengine.SCALARS_FILE)
             beside = mmengine.side_files(folder.path, folder.files)
             return Claim((self.source(path, [path, *beside]),), descend=True)
+        logs = [] if self.files else sorted(name for name in folder.files if mmcv.is_run_log(name))
+        if logs:  # MMCV 1.x's work_dir: a <timestamp>.log.json per training, the .log and config beside
+            paths = [folder.file(name) for name in logs]
+            return Claim(
+                tuple(
+                    self.source(p, [p, *mmcv.side_files(folder.path, folder.files, os.path.basename(p))])
+                    for p in paths
+                ),
+                descend=True,
+            )
         names = sorted(name for name in folder.files if self._wanted(name, forced))
         if not names or (not forced and not self.files and len(names) > 1):
             return None
@@ -93,6 +105,8 @@ class OneFileAdapter(Adapter):
             return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
         if name == mmengine.SCALARS_FILE and not self.files:
             return self.source(path, [path, *mmengine.side_files_beside(path)])
+        if mmcv.is_run_log(name) and not self.files:
+            return self.source(path, [path, *mmcv.side_files_beside(path)])
         scalars = None if forced or self.files else mmengine.scalars_of_copy(path)
         if scalars is not None:  # vis_data/<timestamp>.json, which MMDetection's analyze_logs.py takes
             return self.source(scalars, [scalars, *mmengine.side_files_beside(scalars)])
@@ -114,6 +128,8 @@ class OneFileAdapter(Adapter):
         path = source.path
         if os.path.basename(path) == mmengine.SCALARS_FILE and not self.files and holds_json_lines(path):
             return mmengine.read_run(path, source.files, _run_name(path))
+        if mmcv.is_run_log(os.path.basename(path)) and not self.files:
+            return mmcv.read_runs(path, source.files, _run_name(path))
         if path.lower().endswith(".json") and holds_json_lines(path):
             return _read_json_lines(source, problems)
         document = _load(path, problems)
@@ -268,6 +284,8 @@ def _run_name(path: str) -> str:
     name = parts[-1]
     if name == mmengine.SCALARS_FILE and parts[-2:-1] == [mmengine.VIS_FOLDER]:
         return "/".join(parts[-4:-2])  # <work_dir>/<timestamp> of <work_dir>/<timestamp>/vis_data/...
+    if mmcv.is_run_log(name):
+        return "/".join([*parts[-2:-1], name.removesuffix(".log.json")])  # <work_dir>/<timestamp>
     if name.lower() in RUN_FILE_NAMES:
         return "/".join(parts[-3:-1])
     return "/".join([*parts[-2:-1], os.path.splitext(name)[0]])

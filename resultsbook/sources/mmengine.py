@@ -150,12 +150,19 @@ def config_params(path: str, problems: list[Problem]) -> dict[str, Any]:
     without running it: top-level assignments of literals, lists, tuples and `dict(...)` are read;
     any other expression (a call, a name) is left out."""
     try:
-        tree = ast.parse(read_text(path, problems))
+        text = read_text(path, problems)
     except OSError as error:
         problems.append(unreadable(path, error, "the run without params"))
         return {}
+    return config_text_params(text, path, problems)
+
+
+def config_text_params(text: str, path: str, problems: list[Problem]) -> dict[str, Any]:
+    """Return the settings of a dumped config's text (read from `path`), as `config_params` does."""
+    try:
+        tree = ast.parse(text)
     except (SyntaxError, ValueError) as error:
-        message = f"is not a Python config MMEngine dumped (line {getattr(error, 'lineno', '?')})"
+        message = f"is not a Python config MMEngine or MMCV dumped (line {getattr(error, 'lineno', '?')})"
         problems.append(Problem(path, message, "the run without params"))
         return {}
     settings: dict[str, Any] = {}
