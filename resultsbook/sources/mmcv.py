@@ -182,7 +182,7 @@ def _train_step(record: dict[str, Any], by_epoch: bool, epoch_length: int | None
 
 def _params(path: str, files: Sequence[str], meta: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     """Return the run's params: the config its meta line holds (the one this run ran with), else the
-    `<config>.py` dumped beside it (the latest run's), with the seed the meta line names."""
+    `<config>.py` dumped beside it (the latest run's), with the seed and `exp_name` the meta names."""
     text = meta.get("config")
     if isinstance(text, str) and text.strip():
         params = mmengine.config_text_params(text, f"{path} (its 'config')", problems)
@@ -191,6 +191,9 @@ def _params(path: str, files: Sequence[str], meta: dict[str, Any], problems: lis
         named = [f for f in configs if os.path.basename(f) == meta.get("exp_name")]
         config = (named or configs)[0] if len(named) == 1 or len(configs) == 1 else None
         params = mmengine.config_params(config, problems) if config else {}
+    name = meta.get("exp_name")  # MMDetection's: the config file's name, which a table groups by
+    if isinstance(name, str):
+        params["exp_name"] = name
     seed = meta.get("seed")
     if isinstance(seed, int) and not isinstance(seed, bool):
         params["seed"] = seed

@@ -1,0 +1,214 @@
+"""MMCV 1.x's work_dir, as MMDetection 2.x, MMSegmentation 0.x and MMClassification 0.x write it:
+`<work_dir>/<YYYYmmdd_HHMMSS>.log.json` (JSON Lines: a meta line `{"env_info": …, "config": "<the
+dumped config>", "seed": …, "exp_name": …}`, or `{}` from a notebook's `train_detector`; then
+`{"mode": "train", "epoch", "iter", "lr", …, "loss", "time"}` and `{"mode": "val", "epoch", "iter",
+"lr", "accuracy_top-1", …}` records), the text log `<timestamp>.log` (`Epoch [1][10/72]`) and
+`<config>.py` beside. MMCV is not installed here or in CI: the shapes are those of
+lyc686/OpenMMlab_AI_2023.2 @ 4bc6ebf7 (code/Task_01/*/, code/Task_02/VOC2012/log/; MMCV 1.7.1,
+mmcls 0.25.0, mmdet 2.x) and ruianlc/mmcls-mmseg-mmdet-example @ 78984bb8 (*/data/output/*.log.json,
+notebook runs: `{}` meta lines, `None.log.json`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from resultsbook.sources.collect import CollectRequest, collect
+
+CONFIG = """model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='{backbone}', widen_factor=1.0),
+    head=dict(type='LinearClsHead', num_classes=5, topk=(1, 5)))
+optimizer = dict(type='SGD', lr={lr}, momentum=0.9, weight_decay=4e-05)
+runner = dict(type='EpochBasedRunner', max_epochs=2)
+evaluation = dict(interval=1, metric='accuracy')
+workflow = [('train', 1)]
+work_dir = './work_dirs/{name}'
+gpu_ids = range(0, 1)
+seed = {seed}
+"""
+
+TEXT_LOG = """2023-02-05 19:41:36,105 - mmcls - INFO - workflow: [('train', 1)], max: 2 epochs
+2023-02-05 19:41:38,315 - mmcls - INFO - Epoch [1][10/72]\tlr: 5.000e-03, time: 0.334, loss: 1.2117
+"""
+
+
+def meta(name: str, lr: float, seed: int, backbone: str = "MobileNetV2") -> dict:
+    config = CONFIG.format(backbone=backbone, lr=lr, name=name, seed=seed)
+    return {"env_info": "sys.platform: linux\nMMCV: 1.7.1", "seed": seed, "mmcls_version": "0.25.0",
+            "config": config, "CLASSES": ["daisy", "rose"]}  # fmt: skip
+
+
+def train(epoch: int, iteration: int, loss: float) -> dict:
+    return {"mode": "train", "epoch": epoch, "iter": iteration, "lr": 0.005, "memory": 2456,
+            "data_time": 0.003, "loss": loss, "time": 0.085}  # fmt: skip
+
+
+def val(epoch: int, top1: float) -> dict:
+    # `iter` is the length of the validation set, 18 after every epoch
+    return {
+        "mode": "val",
+        "epoch": epoch,
+        "iter": 18,
+        "lr": 0.0049,
+        "accuracy_top-1": top1,
+        "accuracy_top-5": 100.0,
+    }
+
+
+def work_dir(root: Path, name: str, stamp: str, lr: float, seed: int, last: float, **kwargs: str) -> Path:
+    """Write <root>/<name>/<stamp>.log.json, <stamp>.log and <name>.py, as tools/train.py does."""
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [meta(name, lr, seed, **kwargs), train(1, 10, 1.2), train(1, 70, 0.4), val(1, 89.9),
+             train(2, 10, 0.3), train(2, 70, 0.2), val(2, last)]  # fmt: skip
+    (folder / f"{stamp}.log.json").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    (folder / f"{stamp}.log").write_text(TEXT_LOG)
+    (folder / f"{name}.py").write_text(CONFIG.format(backbone="MobileNetV2", lr=lr, name=name, seed=seed))
+    return folder
+
+
+def the_run(store, name):
+    (run,) = [run for run in store.runs() if run.name == name]
+    return run, {m["key"]: m for m in store.run_metrics(run.id)}
+
+
+def test_a_work_dir_is_found_unasked_and_is_one_run_with_its_config_as_params(tmp_path, store):
+    # before: "no runs found ... 2 .json file(s) ... that no adapter claims by name: read them with
+    # --pattern '{run}/*.json' --adapter onefile", which read nothing ("none naming a step")
+    work_dir(tmp_path / "work_dirs", "mobilenet-v2_flower5", "20230205_194128", 0.005, 822248908, 95.24648)
+    work_dir(tmp_path / "work_dirs", "resnet18_flower5", "20230205_191441", 0.001, 1464604417, 94.71831)
+    report = collect(store, [CollectRequest(str(tmp_path / "work_dirs"))])
+    assert report.new == 2 and not report.problems
+    run, metrics = the_run(store, "mobilenet-v2_flower5/20230205_194128")
+    assert run.adapter == "onefile" and run.status == "finished"
+    assert run.params["optimizer.lr"] == 0.005 and run.params["model.backbone.type"] == "MobileNetV2"
+    assert run.params["runner.max_epochs"] == 2 and run.params["seed"] == 822248908
+    assert not {"mode", "epoch", "iter", "memory", "env_info", "config", "CLASSES", "gpu_ids"} & set(
+        run.params
+    )
+    assert metrics["accuracy_top-1"]["last"] == 95.24648 and metrics["accuracy_top-1"]["last_step"] == 2
+
+
+def test_validation_is_stepped_by_epoch_and_training_by_iteration_from_the_start(tmp_path, store):
+    # before (--adapter records -o step=iter): a run per (mode, epoch), validation at "iter" 18 — the
+    # length of the validation set — and every epoch's training starting again at iteration 10
+    work_dir(tmp_path / "work_dirs", "cfg", "20230205_194128", 0.005, 1, 95.0)
+    collect(store, [CollectRequest(str(tmp_path / "work_dirs"))])
+    run, metrics = the_run(store, "cfg/20230205_194128")
+
+    def steps(key):
+        return store.series(key)[run.id][0].tolist()
+
+    assert steps("accuracy_top-1") == [1, 2]
+    assert steps("loss") == [10, 70, 82, 142]  # epoch 2 starts after the 72 iterations of epoch 1
+    assert steps("lr") == [10, 70, 82, 142]  # the training's; validation records repeat it
+    assert "val/lr" not in metrics and "epoch" not in metrics and "iter" not in metrics
+
+
+def test_without_its_text_log_the_validation_curves_are_kept_and_the_fix_named(tmp_path, store):
+    folder = work_dir(tmp_path / "work_dirs", "cfg", "20230205_194128", 0.005, 1, 95.0)
+    (folder / "20230205_194128.log").unlink()
+    report = collect(store, [CollectRequest(str(tmp_path / "work_dirs"))])
+    (problem,) = report.problems
+    assert (
+        problem.path.endswith("20230205_194128.log.json")
+        and "20230205_194128.log, not beside it" in problem.message
+    )
+    _run, metrics = the_run(store, "cfg/20230205_194128")
+    assert metrics["accuracy_top-1"]["last"] == 95.0 and "loss" not in metrics
+
+
+def test_two_log_files_of_one_work_dir_are_two_runs_a_restart_that_died_logs_no_metric(tmp_path, store, cli):
+    # lyc686's homework work_dir holds four: three attempts of 8 lines, then the training of 10 epochs
+    root = tmp_path / "work_dirs"
+    work_dir(root, "cfg", "20230205_194128", 0.005, 822248908, 95.24648)
+    died = root / "cfg" / "20230205_193526.log.json"
+    died.write_text(json.dumps(meta("cfg", 0.005, 1441747327)) + "\n" + json.dumps(train(1, 10, 1.3)) + "\n")
+    os.utime(died, (1675625726, 1675625726))
+    assert cli("collect", "work_dirs").output.startswith("Collected work_dirs: 2 new")
+    runs = {run["name"]: run for run in json.loads(cli("runs", "--format", "json").output)["runs"]}
+    assert runs["cfg/20230205_193526"]["status"] == "unknown"
+    assert runs["cfg/20230205_194128"]["status"] == "finished"
+    table = json.loads(
+        cli("table", "--rows", "work_dir", "--metric", "accuracy_top-1", "--format", "json").output
+    )
+    (cell,) = table["cells"]
+    assert cell["stats"]["n"] == 1 and cell["stats"]["mean"] == 95.24648
+
+
+def test_a_notebook_that_trained_again_into_one_file_gives_one_run_per_training(tmp_path, store):
+    # ruianlc's hugging-mmseg/data/output/None.log.json: `{}` starts each training, an IterBasedRunner
+    # (mmseg) whose validation records say "iter": 2000, the size of ADE20K's validation set
+    folder = tmp_path / "output"
+    folder.mkdir()
+
+    def seg_train(iteration):
+        return {
+            "mode": "train",
+            "epoch": 1,
+            "iter": iteration,
+            "lr": 0.0006,
+            "decode.loss_ce": 3.0,
+            "loss": 3.5,
+            "time": 1.0,
+        }
+
+    def seg_val(miou):
+        return {"mode": "val", "epoch": 1, "iter": 2000, "lr": 0.0005, "aAcc": 0.3, "mIoU": miou}
+
+    lines = [{}, {}, seg_train(50), {}, seg_train(10), seg_train(20), seg_train(50), seg_val(0.0035),
+             seg_train(60), seg_train(100), seg_val(0.0059)]  # fmt: skip
+    (folder / "None.log.json").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = collect(store, [CollectRequest(str(folder))])
+    assert report.new == 2
+    assert any("holds 2 trainings appended one after another" in p.message for p in report.problems)
+    run, metrics = the_run(store, "output/None#2")
+    assert store.series("mIoU")[run.id][0].tolist() == [50, 100]  # the iteration it validated after
+    assert metrics["mIoU"]["last"] == 0.0059
+    assert store.series("loss")[run.id][0].tolist() == [10, 20, 50, 60, 100]
+
+
+LYC686 = "mmcv-logjson/lyc686-openmmlab/code/Task_01"  # three MMClassification work_dirs, 10 epochs
+VOC = "mmcv-logjson/lyc686-openmmlab/code/Task_02/VOC2012/log"  # 17 attempts of one MMDetection config
+
+
+def tree(realdata, name):
+    if not (realdata / name).is_dir():
+        pytest.skip(f"{realdata / name} is absent")
+    return realdata / name
+
+
+def last_val(path: Path, key: str) -> float:
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [record for record in records if record.get("mode") == "val"][-1][key]
+
+
+def test_real_work_dirs_give_the_last_validation_of_each_config(realdata, cli, tmp_path):
+    logs = tree(realdata, LYC686)
+    assert cli("collect", str(logs)).output.startswith(
+        f"Collected {logs}: 3 new, 0 updated, 0 unchanged, 0 problems"
+    )
+    table = json.loads(
+        cli("table", "--rows", "work_dir", "--metric", "accuracy_top-1", "--format", "json").output
+    )
+    found = {cell["row"]["work_dir"]: cell["stats"]["mean"] for cell in table["cells"]}
+    for name in ("mobilenet-v2_cifar10", "mobilenet-v2_flower5", "resnet18_8xb32_in1k"):
+        (log,) = (logs / name).glob("*.log.json")
+        assert found[f"./work_dirs/{name}"] == last_val(log, "accuracy_top-1")
+    assert found["./work_dirs/mobilenet-v2_flower5"] == 95.24648
+    runs = json.loads(cli("runs", "--format", "json").output)["runs"]
+    assert {run["status"] for run in runs} == {"finished"}
+
+
+def test_real_detection_attempts_are_runs_and_only_the_one_that_trained_has_an_map(realdata, cli):
+    logs = tree(realdata, VOC)
+    assert cli("collect", str(logs)).output.startswith(f"Collected {logs}: 17 new")
+    table = json.loads(cli("table", "--rows", "exp_name", "--metric", "mAP", "--format", "json").output)
+    (cell,) = table["cells"]
+    assert cell["stats"]["n"] == 1 and cell["stats"]["mean"] == last_val(
+        logs / "20230209_225526.log.json", "mAP"
+    )
