@@ -41,10 +41,14 @@ def is_run_log(name: str) -> bool:
 
 
 def side_files(folder: str, names: Collection[str], log_json: str) -> list[str]:
-    """Return the text log of a `<timestamp>.log.json` and the configs dumped into its work_dir."""
+    """Return the text log of a `<timestamp>.log.json`, the configs dumped into its work_dir and the
+    other log.json files there (a training resumed from a checkpoint continues in the next one)."""
     text_log = log_json.removesuffix(".json")
     found = [os.path.join(folder, text_log)] if text_log in names else []
-    return found + [os.path.join(folder, name) for name in sorted(names) if name.endswith(".py")]
+    others = [
+        name for name in sorted(names) if name.endswith(".py") or (is_run_log(name) and name != log_json)
+    ]
+    return found + [os.path.join(folder, name) for name in others]
 
 
 def side_files_beside(path: str) -> list[str]:
@@ -66,23 +70,11 @@ class _Segment:
 
 def read_runs(path: str, files: Sequence[str], name: str) -> ReadResult:
     """Read the run(s) of one `<timestamp>.log.json` at `path`: curves from its records, params from
-    the config its meta line holds (else the `<config>.py` among `files`), the seed from its meta."""
+    the config its meta line holds (else the `<config>.py` among `files`), the seed from its meta. A
+    training resumed from a checkpoint of its work_dir is one run, read from its last log.json."""
     problems: list[Problem] = []
-    segments: list[_Segment] = []
     try:
-        for batch in iter_json_records(path, problems):
-            for record in batch:
-                mode = record.get("mode")
-                if mode is None:  # the meta line that starts each training
-                    segments.append(_Segment(record))
-                    continue
-                if not segments:
-                    segments.append(_Segment({}))
-                if mode == "train":
-                    segments[-1].train.append(record)
-                elif mode == "val":
-                    train = segments[-1].train
-                    segments[-1].val.append((record, to_float(train[-1].get("iter")) if train else None))
+        segments = _segments(path, problems)
     except OSError as error:
         problems.append(unreadable(path, error, "nothing from this file"))
         return ReadResult((), tuple(problems))
@@ -93,6 +85,26 @@ def read_runs(path: str, files: Sequence[str], name: str) -> ReadResult:
             "each, as a notebook that trains again into one work_dir writes them)"
         )
         problems.append(Problem(path, message, f"each as its own run, {name}#1 to {name}#{len(held)}"))
+    elif held:
+        chain = _Chain(path, files)
+        later = chain.resumed_by(path)
+        if later is not None:
+            message = (
+                f"was resumed by {os.path.basename(later)} (its resume_from is a checkpoint of this work_dir)"
+            )
+            later_name = "/".join([*name.split("/")[:-1], os.path.basename(later).removesuffix(".log.json")])
+            problems.append(Problem(path, message, f"its records, in the run {later_name}"))
+            return ReadResult((), tuple(problems))
+        earlier = chain.resumed(path)
+        if earlier:
+            names = ", ".join(os.path.basename(f) for f in earlier)
+            message = (
+                f"resumes the training that {names} logged (its resume_from is a checkpoint of this work_dir)"
+            )
+            problems.append(
+                Problem(path, message, "one run of them all, with the params and seed of the first")
+            )
+            held = [_joined([chain.training(f) for f in earlier] + held)]
     text_log = next((f for f in files if f == path.removesuffix(".json")), None)
     epoch_length = _epoch_length(text_log) if text_log and len(held) == 1 else None
     runs = []
@@ -100,6 +112,117 @@ def read_runs(path: str, files: Sequence[str], name: str) -> ReadResult:
         run_name = name if len(held) == 1 else f"{name}#{number}"
         runs.append(_run(path, files, run_name, segment, epoch_length, problems))
     return ReadResult(tuple(runs), tuple(problems))
+
+
+def _segments(path: str, problems: list[Problem]) -> list[_Segment]:
+    """Return the trainings of a log.json, each from its meta line on; raise OSError."""
+    segments: list[_Segment] = []
+    for batch in iter_json_records(path, problems):
+        for record in batch:
+            mode = record.get("mode")
+            if mode is None:  # the meta line that starts each training
+                segments.append(_Segment(record))
+                continue
+            if not segments:
+                segments.append(_Segment({}))
+            if mode == "train":
+                segments[-1].train.append(record)
+            elif mode == "val":
+                train = segments[-1].train
+                segments[-1].val.append((record, to_float(train[-1].get("iter")) if train else None))
+    return segments
+
+
+class _Chain:
+    """The log.json files of one work_dir, oldest first (by their timestamps), as far as resuming goes:
+    one whose config resumes from a checkpoint of this work_dir (`resume_from`, or `auto_resume`)
+    continues the latest one before it that logged training records."""
+
+    def __init__(self, path: str, files: Sequence[str]) -> None:
+        folder = os.path.dirname(path)
+        self.logs = sorted(
+            {path, *(f for f in files if os.path.dirname(f) == folder and is_run_log(os.path.basename(f)))}
+        )
+        self.logs = [f for f in self.logs if not os.path.basename(f).startswith("None")]
+        self.folder = os.path.basename(folder)
+        self._read: dict[str, _Segment | None] = {}
+
+    def training(self, path: str) -> _Segment | None:
+        """Return the one training a log.json holds, None when it holds none or several (or is unreadable)."""
+        if path not in self._read:
+            try:
+                segments = _segments(path, [])
+            except OSError:
+                segments = []
+            self._read[path] = segments[0] if len(segments) == 1 else None
+        return self._read[path]
+
+    def resumes(self, path: str) -> bool:
+        """Tell whether a log.json's training started from a checkpoint of this work_dir."""
+        segment = self.training(path)
+        text = segment.meta.get("config") if segment else None
+        if not isinstance(text, str):
+            return False
+        params = mmengine.config_text_params(text, path, [])
+        source = params.get("resume_from")
+        if isinstance(source, str) and os.path.basename(os.path.dirname(source)) == self.folder:
+            return True
+        return params.get("auto_resume") is True
+
+    def before(self, path: str) -> str | None:
+        """Return the latest log.json before `path` that logged training records."""
+        earlier = self.logs[: self.logs.index(path)] if path in self.logs else []
+        for candidate in reversed(earlier):
+            segment = self.training(candidate)
+            if segment is not None and segment.train:
+                return candidate
+        return None
+
+    def resumed_by(self, path: str) -> str | None:
+        """Return the later log.json that resumed this one's training, else None."""
+        later = self.logs[self.logs.index(path) + 1 :] if path in self.logs else []
+        return next((f for f in later if self.resumes(f) and self.before(f) == path), None)
+
+    def resumed(self, path: str) -> list[str]:
+        """Return the log.json files, oldest first, whose training this one continues."""
+        chain: list[str] = []
+        current = path
+        while (
+            self.resumes(current) and (previous := self.before(current)) is not None and previous not in chain
+        ):
+            chain.insert(0, previous)
+            current = previous
+        return chain
+
+
+def _joined(segments: Sequence[_Segment | None]) -> _Segment:
+    """Join one training's log.json files, oldest first: each keeps its records before the epoch (or
+    iteration) the next one resumed at, which it logged again."""
+    held = [segment for segment in segments if segment is not None]
+    joined = _Segment(held[0].meta)
+    for segment, following in zip(held, [*held[1:], None]):
+        start = _start(following) if following is not None else None
+        for record in segment.train:
+            if start is None or _position(record) < start:
+                joined.train.append(record)
+        for record, before in segment.val:
+            if start is None or _position(record, before) < start:
+                joined.val.append((record, before))
+    return joined
+
+
+def _start(segment: _Segment) -> tuple[float, float]:
+    """Return where a resumed training's records start: the (epoch, iteration) of its first record."""
+    return _position(segment.train[0]) if segment.train else (float("inf"), float("inf"))
+
+
+def _position(record: dict[str, Any], before: float | None = None) -> tuple[float, float]:
+    """Return a record's (epoch, iteration) for ordering records of one training across restarts:
+    by epoch first (an EpochBasedRunner's iteration starts again each epoch); a validation record
+    at the iteration of the training record before it."""
+    epoch = to_float(record.get("epoch")) or 0.0
+    iteration = (before or 0.0) if record.get("mode") == "val" else (to_float(record.get("iter")) or 0.0)
+    return (epoch, iteration)
 
 
 def _run(
