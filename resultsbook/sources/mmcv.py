@@ -104,7 +104,7 @@ def read_runs(path: str, files: Sequence[str], name: str) -> ReadResult:
             problems.append(
                 Problem(path, message, "one run of them all, with the params and seed of the first")
             )
-            held = [_joined([chain.training(f) for f in earlier] + held)]
+            held = [_joined([*(chain.training(f) for f in earlier), *held])]
     text_log = next((f for f in files if f == path.removesuffix(".json")), None)
     epoch_length = _epoch_length(text_log) if text_log and len(held) == 1 else None
     runs = []
