@@ -16,7 +16,7 @@ from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.adapters.records import RecordsAdapter
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_fields, normalize_value
-from resultsbook.sources import detectron2, mmengine, raytune
+from resultsbook.sources import detectron2, mmengine, nnunet, raytune
 from resultsbook.sources.fields import FieldRule, is_results_file
 from resultsbook.sources.interpolation import (
     InterpolationTooLarge,
@@ -52,7 +52,9 @@ class OneFileAdapter(Adapter):
     #    its config.yaml the params, its log.txt and last_checkpoint the status
     # 4: MMEngine's vis_data/scalars.json is one run (training and validation records apart), its
     #    config.py the params, its <timestamp>.log the seed
-    reading_version = 4
+    # 5: nnU-Net's summary.json is one run of its means (the cases left out), its folders (or its
+    #    fold's debug.json) the params
+    reading_version = 5
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -84,6 +86,8 @@ class OneFileAdapter(Adapter):
             return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
         beside = detectron2.side_files(folder.path, folder.files)
         paths = [folder.file(name) for name in names if folder.file(name) not in beside]
+        if not self.files and names == [nnunet.SUMMARY_FILE]:  # nnU-Net's fold: its debug.json above
+            beside = [*beside, *nnunet.side_files(folder.path)]
         return Claim(tuple(self.source(path, [path, *beside]) for path in paths), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
@@ -96,6 +100,8 @@ class OneFileAdapter(Adapter):
         scalars = None if forced or self.files else mmengine.scalars_of_copy(path)
         if scalars is not None:  # vis_data/<timestamp>.json, which MMDetection's analyze_logs.py takes
             return self.source(scalars, [scalars, *mmengine.side_files_beside(scalars)])
+        if name == nnunet.SUMMARY_FILE and not forced and not self.files:
+            return self.source(path, [path, *nnunet.side_files(os.path.dirname(path))])
         if forced or self._wanted(name, False) or name.lower().endswith(_YAML):
             return self.source(path, [path])
         return None
@@ -122,6 +128,9 @@ class OneFileAdapter(Adapter):
         if not isinstance(document, Mapping):
             problems.append(Problem(path, _not_one_run(document), "nothing from this file"))
             return ReadResult((), tuple(problems))
+        if os.path.basename(path) == nnunet.SUMMARY_FILE and not self.files and nnunet.is_summary(document):
+            run = nnunet.read_summary(path, document, list(source.files), problems)
+            return ReadResult((run,), tuple(problems))
         try:
             document = resolve_interpolations(document)
         except InterpolationTooLarge as error:
