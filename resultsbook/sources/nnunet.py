@@ -16,6 +16,7 @@ folders (or, where the folds were copied out of them, the `output_folder` that t
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -24,13 +25,15 @@ from typing import Any
 from resultsbook.models import Problem, RunRecord
 from resultsbook.params import flatten_fields
 from resultsbook.sources import fs
-from resultsbook.sources.textio import load_json_file, to_float
+from resultsbook.sources.textio import load_json_file
 
 SUMMARY_FILE = "summary.json"
 DEBUG_FILE = "debug.json"
 FOREGROUND = "foreground_mean"  # v2's mean over the foreground labels; v1's is computed as v1 computes it
 FOLD_PARAM = "fold"
 _FOLD = re.compile(r"^fold_(?P<fold>\d+|all)$")
+_CROSSVAL = "crossval_results"  # v2's summary over the folds' validations merged
+_EVALUATIONS = ("validation", _CROSSVAL)
 _DATASET = re.compile(r"^(?:Dataset|Task)\d+_.+$")
 _CONFIGURATIONS = frozenset({"2d", "3d_fullres", "3d_lowres", "3d_cascade_fullres"})
 # the labels nnU-Net v1's foreground_mean() leaves out: background, "ignore" and its 99
@@ -50,7 +53,7 @@ def is_summary(document: Any) -> bool:
 
 def side_files(folder: str) -> list[str]:
     """Return the debug.json of the fold a `validation*/` folder is in, when there is one."""
-    if not os.path.basename(folder.rstrip("/\\")).startswith("validation"):
+    if not os.path.basename(folder.rstrip("/\\")).startswith("validation"):  # a fold's, not crossval's
         return []
     debug = os.path.join(os.path.dirname(folder.rstrip("/\\")), DEBUG_FILE)
     return [debug] if fs.isfile(debug) else []
@@ -62,6 +65,8 @@ def read_summary(
     """Read one nnU-Net summary.json as one finished run: its means as results, its folders as params."""
     folder = os.path.dirname(os.path.abspath(path))
     params = layout_params(folder)
+    # named from the trainer's folder down: `<trainer>__<plans>__<configuration>/fold_0/validation`
+    depth = 1 + (FOLD_PARAM in params) + ("trainer" in params)
     debug = next((name for name in files if os.path.basename(name) == DEBUG_FILE), None)
     if debug is not None and not {"configuration", "dataset"} <= params.keys():
         written = _output_folder(debug, problems)
@@ -71,7 +76,7 @@ def read_summary(
     if isinstance(task, str) and task and "dataset" not in params:
         params["dataset"] = task
     return RunRecord(
-        name="/".join(folder.replace(os.sep, "/").split("/")[-2:]),
+        name="/".join(folder.replace(os.sep, "/").split("/")[-depth:]),
         params=dict(sorted(params.items())),
         summary=summary_results(document),
         status="finished",  # nnU-Net writes summary.json once the fold's validation is done
@@ -94,41 +99,49 @@ def summary_results(document: Mapping[str, Any]) -> dict[str, float]:
         found = {"mean": document.get("mean"), FOREGROUND: document.get(FOREGROUND)}
     numbers = {}
     for key, value in flatten_fields(found).items():
-        plain = isinstance(value, (int, float)) and not isinstance(value, bool)
-        number = to_float(value) if plain else None
+        number = _plain_number(value)
         if number is not None:
             numbers[key] = number
     return dict(sorted(numbers.items()))
 
 
 def _foreground_mean(labels: Mapping[str, Any]) -> dict[str, float]:
-    """Average each metric over the foreground labels, as nnU-Net v1's foreground_mean() does."""
+    """Average each metric over the foreground labels as nnU-Net v1's foreground_mean() does (a NaN
+    left out, as its np.nanmean does)."""
     foreground = [value for label, value in labels.items() if label not in _NOT_FOREGROUND]
-    metrics = dict.fromkeys(key for value in foreground for key in value)
     averaged = {}
-    for metric in metrics:
-        values = [value.get(metric) for value in foreground]
-        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values) and values:
-            averaged[metric] = sum(float(v) for v in values) / len(values)
+    for metric in dict.fromkeys(key for value in foreground for key in value):
+        numbers = [_plain_number(value.get(metric)) for value in foreground]
+        kept = [number for number in numbers if number is not None and not math.isnan(number)]
+        if kept:
+            averaged[metric] = sum(kept) / len(kept)
     return averaged
+
+
+def _plain_number(value: Any) -> float | None:
+    """Return a JSON number as a float; None for text, flags and nulls."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def layout_params(folder: str) -> dict[str, Any]:
     """Return the params nnU-Net's folders name, from a fold's `validation*` folder upward: v2's
     `Dataset<ID>_<Name>/<trainer>__<plans>__<configuration>/fold_<k>`, v1's
-    `<configuration>/Task<ID>_<Name>/<trainer>__<plans>/fold_<k>`; what a folder does not say is left out."""
+    `<configuration>/Task<ID>_<Name>/<trainer>__<plans>/fold_<k>`; v2's cross-validation summary
+    (`<trainer>__<plans>__<configuration>/crossval_results_folds_0_1_2_3_4/`) has no fold. What a
+    folder does not say is left out."""
     parts = [part for part in folder.replace(os.sep, "/").split("/") if part]
     params: dict[str, Any] = {}
-    if parts and parts[-1].startswith("validation"):
+    if parts and parts[-1].startswith(_EVALUATIONS):
         params["validation"] = parts.pop()
     found = _FOLD.match(parts[-1]) if parts else None
-    if found is None:
+    if found is not None:
+        fold = found.group("fold")
+        params[FOLD_PARAM] = int(fold) if fold.isdigit() else fold
+        parts.pop()
+    elif not params.get("validation", "").startswith(_CROSSVAL):
         return params
-    fold = found.group("fold")
-    params[FOLD_PARAM] = int(fold) if fold.isdigit() else fold
-    parts.pop()
     names = parts[-1].split("__") if parts else []
-    if len(names) not in (2, 3):
+    if len(names) not in (2, 3) or not all(names):
         return params
     params["trainer"], params["plans"] = names[0], names[1]
     if len(names) == 3:
