@@ -44,7 +44,7 @@ class OneFileAdapter(Adapter):
     name = "onefile"
     summary = (
         "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...; "
-        "MMEngine's vis_data/scalars.json)"
+        "MMEngine's vis_data/scalars.json; nnU-Net's validation summary.json)"
     )
     priority = 80  # after every tracker's format (their folders hold such files too), before records
     # 2: a section named like results (`pws_result`, `test_metrics`) holds results
