@@ -99,6 +99,18 @@ def test_v2_folds_are_runs_of_the_means_with_configuration_and_dataset_as_params
     assert "over n = 5 folds" in shown and "averages" not in shown
 
 
+def test_a_table_over_folds_without_replicate_fold_says_the_folds_are_the_replicates(tmp_path, cli):
+    v2_tree(tmp_path)
+    cli("collect", "nnUNet_results")
+    shown = cli("table", "--rows", "configuration", "--metric", "foreground_mean.Dice").output
+    assert (
+        "averages runs that differ in fold (5 values, one per run: 0, 1, 2, …); fold has a value of its own in "
+        "every run and no run has 'seed': a cross-validation's folds are its replicates, counted with "
+        "--replicate fold"
+    ) in shown
+    assert "numbers the seeds" not in shown and "metrics=fold" not in shown  # folds are no seeds, no measurement
+
+
 def test_v2_cross_validation_summary_has_no_fold_and_is_kept_apart(tmp_path, cli):
     v2_tree(tmp_path)
     trainer = tmp_path / "nnUNet_results" / "Dataset004_Hippocampus" / "nnUNetTrainer__nnUNetPlans__2d"
