@@ -16,7 +16,7 @@ from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.adapters.records import RecordsAdapter
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_fields, normalize_value
-from resultsbook.sources import detectron2, mmcv, mmengine, raytune
+from resultsbook.sources import detectron2, mmcv, mmengine, nnunet, raytune
 from resultsbook.sources.fields import FieldRule, is_results_file
 from resultsbook.sources.interpolation import (
     InterpolationTooLarge,
@@ -44,7 +44,8 @@ class OneFileAdapter(Adapter):
     name = "onefile"
     summary = (
         "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...; "
-        "MMEngine's vis_data/scalars.json, MMCV 1.x's <timestamp>.log.json)"
+        "MMEngine's vis_data/scalars.json, MMCV 1.x's <timestamp>.log.json, nnU-Net's validation "
+        "summary.json)"
     )
     priority = 80  # after every tracker's format (their folders hold such files too), before records
     # 2: a section named like results (`pws_result`, `test_metrics`) holds results
@@ -54,7 +55,9 @@ class OneFileAdapter(Adapter):
     #    config.py the params, its <timestamp>.log the seed
     # 5: MMCV 1.x's <timestamp>.log.json is one run (training and validation records apart, each at
     #    its own step), the config in its first line the params
-    reading_version = 5
+    # 6: nnU-Net's summary.json is one run of its means (the cases left out), its folders (or its
+    #    fold's debug.json) the params
+    reading_version = 6
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -96,6 +99,8 @@ class OneFileAdapter(Adapter):
             return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
         beside = detectron2.side_files(folder.path, folder.files)
         paths = [folder.file(name) for name in names if folder.file(name) not in beside]
+        if not self.files and names == [nnunet.SUMMARY_FILE]:  # nnU-Net's fold: its debug.json above
+            beside = [*beside, *nnunet.side_files(folder.path)]
         return Claim(tuple(self.source(path, [path, *beside]) for path in paths), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
@@ -110,6 +115,8 @@ class OneFileAdapter(Adapter):
         scalars = None if forced or self.files else mmengine.scalars_of_copy(path)
         if scalars is not None:  # vis_data/<timestamp>.json, which MMDetection's analyze_logs.py takes
             return self.source(scalars, [scalars, *mmengine.side_files_beside(scalars)])
+        if name == nnunet.SUMMARY_FILE and not forced and not self.files:
+            return self.source(path, [path, *nnunet.side_files(os.path.dirname(path))])
         if forced or self._wanted(name, False) or name.lower().endswith(_YAML):
             return self.source(path, [path])
         return None
@@ -138,6 +145,9 @@ class OneFileAdapter(Adapter):
         if not isinstance(document, Mapping):
             problems.append(Problem(path, _not_one_run(document), "nothing from this file"))
             return ReadResult((), tuple(problems))
+        if os.path.basename(path) == nnunet.SUMMARY_FILE and not self.files and nnunet.is_summary(document):
+            run = nnunet.read_summary(path, document, list(source.files), problems)
+            return ReadResult((run,), tuple(problems))
         try:
             document = resolve_interpolations(document)
         except InterpolationTooLarge as error:

@@ -141,6 +141,11 @@ def mixed_text(
         )
         text += f"; {' and '.join(own)} {has} a value of {its} own in every run"
         numbering = [key for key in own if all(_is_whole(value) for value in differing[key])]
+        if unnamed and numbering == own and all(_is_fold(key) for key in own):  # nnU-Net's fold_<k>
+            keys = " or ".join(repr(key) for key in unnamed)
+            fix = option("replicate", ",".join(own))
+            folds = "a cross-validation's folds are its replicates"
+            return f"{text} and no run has {keys}: {folds}, counted with {fix}"
         if unnamed and numbering:  # no run has a seed: a param numbering the runs most likely numbers them
             keys = " or ".join(repr(key) for key in unnamed)
             counters = " and ".join(numbering)
@@ -176,6 +181,11 @@ def mixed_text(
 def _no_value(column: np.ndarray) -> bool:
     """Tell whether a column of replicate values holds none (no run of the cell has the key)."""
     return all(value is None for value in column.tolist())
+
+
+def _is_fold(key: str) -> bool:
+    """Tell whether a param is named as the fold of a cross-validation (`fold`, `cv.fold`)."""
+    return key.rsplit(".", 1)[-1].lower() == "fold"
 
 
 def _is_whole(value: Any) -> bool:
