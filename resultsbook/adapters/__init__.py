@@ -68,7 +68,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "onefile": (
         80,
         r"(?i:(report|results|result|metrics|scores|eval_results|all_results|summary)\.json"
-        r"|(report|results|metrics|scores)\.yaml)|scalars\.json",
+        r"|(report|results|metrics|scores)\.yaml)|scalars\.json|metrics_epoch_\d+\.json",
         (),
     ),
 }
