@@ -161,8 +161,15 @@ def test_real_serialization_directories_give_each_model_its_epochs_and_finals(re
     table = cli("table", "--rows", "name", "--metric", "validation_em", "--reduce", "max", "--format", "json")
     cells = {cell["row"]["name"] if isinstance(cell["row"], dict) else cell["row"][0]: cell
              for cell in json.loads(table.output)["cells"]}  # fmt: skip
+    at_best = cli(
+        "table", "--rows", "name", "--metric", "validation_f1", "--reduce", "best(validation_em, max)",
+        "--format", "json",
+    )  # fmt: skip
+    f1s = {cell["row"]["name"] if isinstance(cell["row"], dict) else cell["row"][0]: cell["stats"]["mean"]
+           for cell in json.loads(at_best.output)["cells"]}  # fmt: skip
     for folder in sorted(tree.iterdir()):
         finals = json.loads((folder / "metrics.json").read_text())
+        assert f1s[f"{REAL}/{folder.name}"] == finals["best_validation_f1"]  # the epoch AllenNLP kept
         epochs = sorted(folder.glob("metrics_epoch_*.json"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
         ems = [json.loads(path.read_text())["validation_em"] for path in epochs]
         assert len(ems) == finals["epoch"] + 1  # epochs 0..18 of the baseline: 19 points
