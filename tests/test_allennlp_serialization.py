@@ -204,3 +204,19 @@ def test_status_says_the_runs_an_older_reading_made_of_the_folder_are_now_part_o
         "              its files are now read as part of models/bidaf, so no table counts this run: "
         "resultsbook forget models/bidaf/metrics.json drops it"
     )
+
+
+def test_epoch_files_another_program_wrote_are_named_instead_of_a_run_without_curves_said_nothing(
+    tmp_path, store
+):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for epoch in range(2):
+        (folder / f"metrics_epoch_{epoch}.json").write_text(json.dumps({"acc": 0.5 + epoch / 10, "epoch": epoch}))
+    report = collect(store, [CollectRequest(str(tmp_path))])
+    assert [(p.path, p.message) for p in report.problems] == [
+        (
+            str(folder / "metrics_epoch_0.json"),
+            "holds no number named training_* or validation_*, as AllenNLP's metrics of an epoch do",
+        )
+    ]

@@ -70,6 +70,10 @@ def read_run(folder: str, files: Sequence[str], name: str) -> ReadResult:
                 builder.add(key, epoch, number)
     series, series_problems = builder.build(folder)
     problems.extend(series_problems)
+    epochs = [path for path in files if EPOCH_FILE.fullmatch(os.path.basename(path))]
+    if epochs and not series and not problems:  # another program's metrics_epoch_<N>.json
+        message = "holds no number named training_* or validation_*, as AllenNLP's metrics of an epoch do"
+        problems.append(Problem(epochs[0], message, "the run without curves"))
     finals: dict[str, float] = {}
     metrics_path = by_name.get(METRICS_FILE)
     if metrics_path is not None:
