@@ -121,7 +121,7 @@ def test_seeds_that_differ_between_python_numpy_and_pytorch_are_one_seed_as_writ
     serialization_dir(tmp_path, "run", [0.5, 0.6], config(0.2, seeds=(13370, 1337, 133)))
     collect(store, [CollectRequest(str(tmp_path))])
     (run,) = store.runs()
-    assert run.params["seed"] == "13370/1337/133"
+    assert run.params["seed"] == "[13370, 1337, 133]"  # a list, as the store keeps one
 
 
 def test_a_run_still_training_is_not_finished_and_the_next_collect_updates_it(tmp_path, store):
