@@ -220,3 +220,19 @@ def test_epoch_files_another_program_wrote_are_named_instead_of_a_run_without_cu
             "holds no number named training_* or validation_*, as AllenNLP's metrics of an epoch do",
         )
     ]
+
+
+def test_a_pattern_field_in_the_name_of_the_epoch_files_is_named_as_one_value_per_run(tmp_path, cli):
+    # before: `--pattern '{variant}/metrics_epoch_{epoch}.json'` collected each folder as one run with the
+    # param epoch = 0 (its first file's), and said nothing of the other epochs' values
+    serialization_dir(tmp_path / "models", "bidaf", [0.55, 0.67, 0.66], config(0.2))
+    result = cli("collect", "models", "--pattern", "{variant}/metrics_epoch_{epoch}.json")
+    assert result.output.splitlines() == [
+        "Collected models: 1 new, 0 updated, 0 unchanged, 1 problem",
+        "Problems (everything readable was kept):",
+        "  models/bidaf: the field {epoch} of --pattern '{variant}/metrics_epoch_{epoch}.json' is 0 in one of "
+        "this run's files and 1 in another, and a run has one value of a param: put '*' in its place — kept: "
+        "epoch = the first file's value",
+    ]
+    again = cli("collect", "models", "--pattern", "{variant}/metrics_epoch_*.json")
+    assert again.output.startswith("Collected models: 0 new, 1 updated") and "problem" not in again.output[60:]
