@@ -204,6 +204,11 @@ def test_status_says_the_runs_an_older_reading_made_of_the_folder_are_now_part_o
         "              its files are now read as part of models/bidaf, so no table counts this run: "
         "resultsbook forget models/bidaf/metrics.json drops it"
     )
+    # and forget said "the next `resultsbook build` or `collect` brings them back", which it does not
+    assert cli("forget", "models/bidaf/metrics.json").output == (
+        "Forgot 1 run of 1 source (the logs are untouched)\n"
+    )
+    assert "models/bidaf/metrics.json" not in cli("status").output
 
 
 def test_epoch_files_another_program_wrote_are_named_instead_of_a_run_without_curves_said_nothing(
