@@ -52,6 +52,13 @@ from resultsbook.query.reduce import parse_reduction
         ("cap", None),  # not "ap"
         ("map_loss", None),
         ("metrics/mAP50-95(B)/loss", None),  # both kinds: undecided
+        ("best_validation_accuracy", "max"),  # AllenNLP's metrics.json: the best epoch's values
+        ("best_validation_loss", "min"),
+        ("best_validation_f1", "max"),
+        ("validation_em", "max"),  # exact match (SQuAD, DROP), as AllenNLP's BiDAF logs it
+        ("test_exact_match", "max"),
+        ("best_epoch", None),  # an epoch, better neither way
+        ("bestacc", None),
     ],
 )
 def test_a_goal_comes_only_from_whole_documented_names(name, goal):

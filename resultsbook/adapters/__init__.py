@@ -68,7 +68,8 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "onefile": (
         80,
         r"(?i:(report|results|result|metrics|scores|eval_results|all_results|summary)\.json"
-        r"|(report|results|metrics|scores)\.yaml)|scalars\.json|(\d{8}_\d{6}|None)\.log\.json",
+        r"|(report|results|metrics|scores)\.yaml)|scalars\.json|(\d{8}_\d{6}|None)\.log\.json"
+        r"|metrics_epoch_\d+\.json",
         (),
     ),
 }

@@ -16,7 +16,7 @@ from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.adapters.records import RecordsAdapter
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_fields, normalize_value
-from resultsbook.sources import detectron2, mmcv, mmengine, nnunet, raytune
+from resultsbook.sources import allennlp, detectron2, fs, mmcv, mmengine, nnunet, raytune
 from resultsbook.sources.fields import FieldRule, is_results_file
 from resultsbook.sources.interpolation import (
     InterpolationTooLarge,
@@ -45,7 +45,7 @@ class OneFileAdapter(Adapter):
     summary = (
         "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...; "
         "MMEngine's vis_data/scalars.json, MMCV 1.x's <timestamp>.log.json, nnU-Net's validation "
-        "summary.json)"
+        "summary.json, AllenNLP's serialization directories)"
     )
     priority = 80  # after every tracker's format (their folders hold such files too), before records
     # 2: a section named like results (`pws_result`, `test_metrics`) holds results
@@ -57,7 +57,9 @@ class OneFileAdapter(Adapter):
     #    its own step), the config in its first line the params
     # 6: nnU-Net's summary.json is one run of its means (the cases left out), its folders (or its
     #    fold's debug.json) the params
-    reading_version = 6
+    # 7: AllenNLP's serialization directory is one run: its metrics_epoch_<N>.json the curves (step N),
+    #    metrics.json the finals, config.json the params with the seeds as `seed`; its log/ not walked
+    reading_version = 7
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -77,7 +79,11 @@ class OneFileAdapter(Adapter):
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim the run files of a folder. Unasked, only a folder with exactly one file of a usual
         name (report.json, results.json, ...) is claimed: two such files could be one run or two; and
-        MMEngine's `vis_data/` by its scalars.json, with its config.py and the log beside it."""
+        MMEngine's `vis_data/` by its scalars.json, with its config.py and the log beside it; AllenNLP's
+        serialization directory by its metrics_epoch_<N>.json, its TensorBoard `log/` left unwalked
+        (its events repeat the epochs)."""
+        if not self.files and allennlp.is_run_folder(folder.files):
+            return Claim((self.source(folder.path, allennlp.run_files(folder.path, folder.files)),))
         if not self.files and mmengine.is_run_folder(folder.path, folder.files):
             path = folder.file(mmengine.SCALARS_FILE)
             beside = mmengine.side_files(folder.path, folder.files)
@@ -112,6 +118,10 @@ class OneFileAdapter(Adapter):
             return self.source(path, [path, *mmengine.side_files_beside(path)])
         if mmcv.is_run_log(name) and not self.files:
             return self.source(path, [path, *mmcv.side_files_beside(path)])
+        if not self.files and (name in allennlp.RUN_FILES or allennlp.EPOCH_FILE.fullmatch(name)):
+            folder, names = fs.names_beside(path)
+            if allennlp.is_run_folder(names):  # a serialization directory: the folder is the run
+                return self.source(folder, allennlp.run_files(folder, names))
         scalars = None if forced or self.files else mmengine.scalars_of_copy(path)
         if scalars is not None:  # vis_data/<timestamp>.json, which MMDetection's analyze_logs.py takes
             return self.source(scalars, [scalars, *mmengine.side_files_beside(scalars)])
@@ -133,6 +143,8 @@ class OneFileAdapter(Adapter):
         """Read one run file."""
         problems: list[Problem] = []
         path = source.path
+        if not self.files and allennlp.is_run_folder(map(os.path.basename, source.files)):
+            return allennlp.read_run(path, source.files, _run_name(path, folder=True))
         if os.path.basename(path) == mmengine.SCALARS_FILE and not self.files and holds_json_lines(path):
             return mmengine.read_run(path, source.files, _run_name(path))
         if mmcv.is_run_log(os.path.basename(path)) and not self.files:
@@ -287,10 +299,13 @@ def _record_columns(records: list[Any]) -> dict[str, list[Any]]:
     return {field: [row.get(field) for row in rows] for field in fields}
 
 
-def _run_name(path: str) -> str:
+def _run_name(path: str, folder: bool = False) -> str:
     """Name a run by where its file is: `0-evaluation/3` for .../0-evaluation/3/report.json, or
-    `results/seed3` for results/seed3.yaml, `<work_dir>/<timestamp>` for MMEngine's scalars.json."""
+    `results/seed3` for results/seed3.yaml, `<work_dir>/<timestamp>` for MMEngine's scalars.json; a
+    run `folder` (AllenNLP's serialization directory) by it and its parent, as its metrics.json was."""
     parts = os.path.abspath(path).replace(os.sep, "/").split("/")
+    if folder:
+        return "/".join(parts[-2:])
     name = parts[-1]
     if name == mmengine.SCALARS_FILE and parts[-2:-1] == [mmengine.VIS_FOLDER]:
         return "/".join(parts[-4:-2])  # <work_dir>/<timestamp> of <work_dir>/<timestamp>/vis_data/...

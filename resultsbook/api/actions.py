@@ -209,17 +209,20 @@ def forget(
 
 
 def _read_again_notes(store: Store, chosen: Sequence[str], sources: Sequence[CollectRequest]) -> list[str]:
-    """Say which of the sources forgotten the spec's [[sources]] read: `build` collects them again."""
+    """Say which of the sources forgotten the spec's [[sources]] read: `build` collects them again
+    (not one the last collect found no more: missing, or read now as part of another source)."""
     from resultsbook.sources.pathpattern import compile_pattern  # forget only: a collect need not load it
 
     notes = []
+    present = store.source_signatures() if sources else {}
     for request in sources:
         root = _as_stored(store, request.path)
         pattern = compile_pattern(request.pattern) if request.pattern else None
         again = [
             source
             for source in chosen
-            if path_under(source, root)
+            if source in present
+            and path_under(source, root)
             and (
                 pattern is None
                 or _matches(

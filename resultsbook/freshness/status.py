@@ -105,7 +105,7 @@ def status(
         watched |= {run.id: run for run in select_runs(runs, others)}
         lost |= {run.id: run for run in select_runs(gone, table_spec.query.filters)}
     issues = [issue for run in watched.values() if (issue := run_issue(store, run, stale_after, now))]
-    issues += [gone_issue(run) for run in lost.values()]
+    issues += [gone_issue(run, _reading_of(store, run, runs)) for run in lost.values()]
     issues.sort(key=lambda issue: (issue.state, natural_key(issue.source)))
     return StatusReport(tuple(cells), tuple(issues), tuple(findings), tuple(empty), tuple(holes))
 
@@ -303,14 +303,31 @@ def _how_many(count: int, key: str) -> str:
     return f"{count} {key}es" if key.endswith(("s", "x", "ch", "sh")) else f"{count} {key}s"
 
 
-def gone_issue(run: StoredRun) -> RunStatus:
-    """Say that a run a table selected is gone from its logs: a missing seed the store can name."""
+def gone_issue(run: StoredRun, read_by: StoredRun | None = None) -> RunStatus:
+    """Say that a run a table selected is gone from its logs: a missing seed the store can name; or,
+    when a run of a folder above its source is collected, that its files are read as that run now
+    (AllenNLP's metrics.json and log/ events, one run of their serialization directory)."""
     forget = command("forget", run.source)
     detail = (
         f"its logs are gone since it was collected, so no table counts it: put them back and collect, "
         f"or {forget} if it is gone for good"
     )
+    if read_by is not None:
+        named = read_by.source if read_by.name == read_by.source else f"{read_by.name} ({read_by.source})"
+        detail = f"its files are now read as part of {named}, so no table counts this run: {forget} drops it"
     return RunStatus(run.run_id, run.name, run.source, "gone", detail)
+
+
+def _reading_of(store: Store, run: StoredRun, present: Sequence[StoredRun]) -> StoredRun | None:
+    """Return the present run whose source is a folder holding a missing run's source, when that source
+    is still on this machine (a file of the folder's run now, not a file deleted), else None."""
+    if store.shared or url_scheme(run.source) is not None:
+        return None
+    above = next((other for other in present if run.source.startswith(other.source.rstrip("/") + "/")), None)
+    try:
+        return above if above is not None and fs.exists(store.absolute(run.source)) else None
+    except (OSError, ResultsbookError):
+        return None
 
 
 def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | None = None) -> RunStatus | None:

@@ -2,7 +2,8 @@
 else taken from its name only when a whole path component is a documented name.
 
 A metric name is split into path components at `/` and `.`; a component names a goal when it is one
-of the names below, alone or after a split prefix (`val_loss`, `test-acc`). `answer_acc` and
+of the names below, alone or after a split prefix (`val_loss`, `test-acc`), itself after `best_`
+(AllenNLP's `best_validation_accuracy`: the best epoch's value, better the same way). `answer_acc` and
 `fidelity` name none: their goal must be set. A name with components of both kinds names none.
 """
 
@@ -19,7 +20,7 @@ HIGHER_IS_BETTER = (
     "acc", "accuracy", "top1", "top5", "f1", "auc", "auroc", "bleu", "rouge", "return", "reward",
     "score", "success", "success_rate", "precision", "recall", "map", "iou", "miou", "psnr", "ssim",
     "hns", "mean_reward", "ep_rew_mean", "episodic_return", "macc", "aacc", "dice", "mdice", "fscore",
-    "mfscore",
+    "mfscore", "em", "exact_match",
 )  # fmt: skip
 # average precision as detection frameworks name it: mAP at IoU thresholds or object sizes (`mAP50-95`,
 # `mAP_75`, `mAP_s`), Detectron2's `AP`, `AP50`, `APs`, MMDetection's `bbox_mAP`, `segm_mAP_50`
@@ -30,6 +31,7 @@ TASK_TAG = re.compile(r"\([a-z]\)$")  # Ultralytics' (B) box, (M) mask, (P) pose
 SPLIT_PREFIXES = ("train", "training", "val", "valid", "validation", "test", "eval", "dev")
 GOALS = ("max", "min")
 _PREFIX = re.compile(rf"^(?:{'|'.join(SPLIT_PREFIXES)})[_-](.+)$")
+_BEST = re.compile(r"^best[_-](.+)$")  # best_validation_loss: the best epoch's validation_loss
 _WORDS = {"max": "higher is better", "min": "lower is better"}
 
 
@@ -60,8 +62,10 @@ def goal_from_name(name: str) -> str | None:
     found = set()
     for component in re.split(r"[/.]", name.lower()):
         component = TASK_TAG.sub("", component)
-        stripped = _PREFIX.match(component)
-        for word in {component, stripped.group(1) if stripped else component}:
+        best = _BEST.match(component)
+        words = {component, best.group(1)} if best else {component}
+        words |= {stripped.group(1) for word in words if (stripped := _PREFIX.match(word))}
+        for word in words:
             if word in LOWER_IS_BETTER:
                 found.add("min")
             elif word in HIGHER_IS_BETTER or AVERAGE_PRECISION.fullmatch(word):

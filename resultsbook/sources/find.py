@@ -14,6 +14,7 @@ from resultsbook.adapters import Adapter, ClaimHint, available_adapters, claim_h
 from resultsbook.adapters.base import Folder
 from resultsbook.errors import AdapterError, SpecError, closest
 from resultsbook.models import Problem, Source
+from resultsbook.params import format_value
 from resultsbook.sources import fs
 from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.walk import WalkNotes, walk_folders
@@ -78,6 +79,11 @@ class SearchLog:
     # found runs beside them read none of them, which the collect says
     unclaimed: dict[str, list[str]] = field(default_factory=dict)  # the first UNCLAIMED_KEPT paths of each
     unclaimed_count: int = 0
+    # a pattern's fields from the first file that gave each run of several files (an AllenNLP folder's
+    # metrics_epoch_<N>.json), and the first field two files of one run gave two values: (source, field,
+    # first value, other value)
+    fields_of: dict[str, dict[str, Any]] = field(default_factory=dict)
+    split: tuple[str, str, Any, Any] | None = None
 
 
 def find_sources(
@@ -409,6 +415,11 @@ def _match_file(
     if found is None:
         log.unread = log.unread or relative
         return
+    if found[0].path != path and log.split is None:  # a file of a run of several: one value each field
+        first = log.fields_of.setdefault(found[0].path, fields)
+        split = next((key for key in fields if key in first and first[key] != fields[key]), None)
+        if split is not None:
+            log.split = (found[0].path, split, first[split], fields[split])
     yield _with_params(found[0], {**request.params, **fields}), found[1]
 
 
@@ -470,6 +481,20 @@ def pattern_misses(request: CollectRequest, log: SearchLog) -> Problem | None:
         f"(the first: {log.missed_example!r}); their runs were not collected: widen the pattern",
         f"the {log.matched} path(s) it matches",
     )
+
+
+def pattern_split(request: CollectRequest, log: SearchLog) -> Problem | None:
+    """Report a pattern field that takes several values in the files of one run (`{epoch}` of
+    AllenNLP's metrics_epoch_{epoch}.json): the run has one value of each param, its first file's."""
+    if log.split is None:
+        return None
+    source, key, first, other = log.split
+    message = (
+        f"the field {{{key}}} of {option('pattern', request.pattern)} is {format_value(first)} in one of "
+        f"this run's files and {format_value(other)} in another, and a run has one value of a param: "
+        f"put '*' in its place"
+    )
+    return Problem(source, message, f"{key} = the first file's value")
 
 
 def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:

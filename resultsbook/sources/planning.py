@@ -28,6 +28,7 @@ from resultsbook.sources.find import (
     make_adapters,
     path_under,
     pattern_misses,
+    pattern_split,
     unclaimed_logs_note,
 )
 from resultsbook.sources.gcpause import cycle_collector_paused
@@ -205,6 +206,9 @@ class _Planner:
         missed = pattern_misses(request, log) if request.pattern else None
         if missed is not None:
             plan.problems.append(missed)
+        split = pattern_split(request, log) if request.pattern else None
+        if split is not None:
+            plan.problems.append(split)
         plan.unlisted += [storable_text(store.relative(path)) for path in log.walk.unlisted]
         if changed is None:
             scope = served[0] if served is not None else storable_text(store.relative(request.path))
