@@ -105,7 +105,8 @@ def status(
         watched |= {run.id: run for run in select_runs(runs, others)}
         lost |= {run.id: run for run in select_runs(gone, table_spec.query.filters)}
     issues = [issue for run in watched.values() if (issue := run_issue(store, run, stale_after, now))]
-    issues += [gone_issue(run, _reading_of(store, run, runs)) for run in lost.values()]
+    by_source = {run.source.rstrip("/"): run for run in runs} if lost else {}
+    issues += [gone_issue(run, _reading_of(store, run, by_source)) for run in lost.values()]
     issues.sort(key=lambda issue: (issue.state, natural_key(issue.source)))
     return StatusReport(tuple(cells), tuple(issues), tuple(findings), tuple(empty), tuple(holes))
 
@@ -318,12 +319,16 @@ def gone_issue(run: StoredRun, read_by: StoredRun | None = None) -> RunStatus:
     return RunStatus(run.run_id, run.name, run.source, "gone", detail)
 
 
-def _reading_of(store: Store, run: StoredRun, present: Sequence[StoredRun]) -> StoredRun | None:
-    """Return the present run whose source is a folder holding a missing run's source, when that source
-    is still on this machine (a file of the folder's run now, not a file deleted), else None."""
+def _reading_of(store: Store, run: StoredRun, present: Mapping[str, StoredRun]) -> StoredRun | None:
+    """Return the present run whose source (`present`: by source path) is a folder holding a missing
+    run's source, when that source is still on this machine (a file of the folder's run now, not a file
+    deleted), else None."""
     if store.shared or url_scheme(run.source) is not None:
         return None
-    above = next((other for other in present if run.source.startswith(other.source.rstrip("/") + "/")), None)
+    parts = run.source.rstrip("/").split("/")
+    # the nearest folder above first; a look per level, not per run (a store of 100,000 runs)
+    folders = ("/".join(parts[:level]) for level in range(len(parts) - 1, 0, -1))
+    above = next((present[folder] for folder in folders if folder in present), None)
     try:
         return above if above is not None and fs.exists(store.absolute(run.source)) else None
     except (OSError, ResultsbookError):
