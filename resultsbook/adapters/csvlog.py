@@ -59,7 +59,9 @@ class CsvAdapter(Adapter):
     # 4: Ray Tune's `training_iteration` is the step; its text columns are one trial's, not labels of runs
     # 5: `Wall time` (TensorBoard's UI download) is wall time; the export's Value is the tag its name holds
     # 6: an rlkit run (Epoch, variant.json's num_epochs) is finished at its last epoch, running before
-    reading_version = 6
+    # 7: a second header of another width (Acme's actor processes appending to one logs.csv) reads the
+    #    rows of its width instead of dropping them; a log stepped by its row number names its *_steps
+    reading_version = 7
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -146,6 +148,10 @@ class CsvAdapter(Adapter):
                 )
         else:
             steps, has_step = np.arange(table.rows, dtype=np.float64), np.ones(table.rows, dtype=bool)
+            counts = count_columns(columns) if step_column is None else []
+            if counts:
+                kept = "the row number (from 0) as the step"
+                problems.append(Problem(path, _row_number_text(counts), kept))
         times = None
         if time_column in table.text:
             times = read_times(path, time_column, table.text[time_column], problems)
@@ -245,6 +251,21 @@ def usual_step_column(columns: list[str]) -> str | None:
         if name in columns:
             return name
     return next((by_name[name] for name in STEP_COLUMNS if name in by_name), None)
+
+
+def count_columns(columns: list[str]) -> list[str]:
+    """Return the columns named as counts of steps (`actor_steps`, `learner_steps`: Acme's logs.csv),
+    which could step a log that has no column named like a step."""
+    return [column for column in columns if column.lower().endswith("_steps")]
+
+
+def _row_number_text(counts: list[str]) -> str:
+    """Say that a log is stepped by its row number although columns count its steps, and the fix."""
+    named = ", ".join(repr(column) for column in counts)
+    return (
+        f"has no step column, so its rows are steps 0, 1, 2, …; column(s) {named} count steps: "
+        f"{option('option', f'step={counts[0]}')} steps its curves by the first"
+    )
 
 
 def tensorboard_export_tag(path: str, columns: list[str]) -> str | None:

@@ -55,7 +55,8 @@ class RecordsAdapter(Adapter):
     #    field's numbers is a missing or NaN value, not a param of that record's run
     # 9: a .json file of one object per line (Detectron2's metrics.json) is read as JSON Lines
     # 10: a scikit-learn cv_results_ table is a run per candidate and fold, not a run per row
-    reading_version = 10
+    # 11: a second header of another width in a CSV reads the rows of its width instead of dropping them
+    reading_version = 11
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",

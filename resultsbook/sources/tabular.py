@@ -3,7 +3,11 @@
 Cells become numbers a chunk of lines at a time, so a table costs memory for its numbers, not for
 its text; the columns asked for as text keep their cells. A row with more or fewer cells than the
 header is dropped and reported: which of its cells belong to which column cannot be known (a line
-cut off and continued by a restarted writer looks just like that).
+cut off and continued by a restarted writer looks just like that). The exception is a second header
+of another width, as several processes appending to one file write it (DeepMind Acme's CSVLogger:
+each actor process writes the header of the counts it knew when it started, sorted, so one
+`actor/logs.csv` holds rows of 9 and of 11 cells under their two headers): a row as wide as one of
+the headers is read by that header, the columns of the others left empty in it.
 """
 
 from __future__ import annotations
@@ -149,6 +153,9 @@ class _TableReader:
         self.rows = 0
         self.repeats = 0
         self.first_repeat = 0
+        self.first_names: tuple[str, ...] = ()  # the columns of the first header (or given)
+        self.layouts: dict[int, tuple[str, ...]] = {}  # header width -> its names (a header of each width)
+        self.other_headers: list[tuple[int, int]] = []  # (line, width) of each header of another width
         self.numbers: dict[str, list[np.ndarray]] = {}
         self.present: dict[str, list[np.ndarray]] = {}
         self.bad: dict[str, int] = {}
@@ -163,12 +170,21 @@ class _TableReader:
             if not rows:
                 return
             rows = self._start(rows)
-        width = len(self.names)  # type: ignore[arg-type]
+        width = self.width
         kept: list[list[str]] = []
+        layout = width  # the width of the header the rows in `kept` are read by
         for number, row in rows:
             if self.header is not None and row[0].strip() == self.header[0] and self._repeats_header(row):
                 self.repeats += 1
                 self.first_repeat = self.first_repeat or number
+            elif self.header is not None and row[0].strip() == self.header[0] and self._other_header(row):
+                self.layouts[len(row)] = tuple(cell.strip() for cell in row)
+                self.other_headers.append((number, len(row)))
+            elif len(row) in self.layouts:
+                if len(row) != layout:  # rows of another writer: those before keep their place
+                    self._add_rows(kept, self.layouts[layout])
+                    kept, layout = [], len(row)
+                kept.append(row)
             elif len(row) != width:
                 self.tally.add(
                     f"has {len(row)} cells for the {width} columns",
@@ -178,8 +194,12 @@ class _TableReader:
                 )
             else:
                 kept.append(row)
-        if kept:
-            self._add_rows(kept)
+        self._add_rows(kept, self.layouts.get(layout))
+
+    @property
+    def width(self) -> int:
+        """The number of cells of a row of the first header (or of the columns given)."""
+        return len(self.header) if self.header is not None else len(self.names)  # type: ignore[arg-type]
 
     def whole_last_line(self, line: str) -> bool:
         """Tell whether a last line without its newline is a whole row nonetheless: its last cell is
@@ -197,7 +217,7 @@ class _TableReader:
         """Add a batch of plain rows (no quotes, no blank or ragged line, no repeated header) with one
         split for the whole batch, several times faster than row by row; False if it is not plain."""
         sep = self.delimiter or ","
-        width = len(self.names)  # type: ignore[arg-type]
+        width = self.width
         joined = sep.join(lines)
         if '"' in joined or not all(line.count(sep) == width - 1 and line.strip() for line in lines):
             return False
@@ -291,6 +311,9 @@ class _TableReader:
             self.header = [cell.strip() for cell in first]
             rows = rows[1:]
         self.names = self._unique(self.names)
+        self.first_names = self.names
+        if header_row and not commented and not self.given:
+            self.layouts = {len(self.names): self.names}
         self.first_line = rows[0][0] if rows else number + 1
         wanted = self.names if self.want_text is True else self.want_text or ()
         self.text = {name: [] for name in self.names if name in wanted}
@@ -327,14 +350,42 @@ class _TableReader:
         return tuple(unique)
 
     def _repeats_header(self, row: list[str]) -> bool:
-        return [cell.strip() for cell in row] == self.header
+        return [cell.strip() for cell in row] == self.header or (
+            len(row) in self.layouts and tuple(cell.strip() for cell in row) == self.layouts[len(row)]
+        )
 
-    def _add_rows(self, rows: list[list[str]]) -> None:
-        self._add_columns(len(rows), list(zip(*rows)))
+    def _other_header(self, row: list[str]) -> bool:
+        """Tell whether a row starting like the header is a header of another width, its names each
+        once and none a number (another writer's header: Acme's actor processes, one file)."""
+        if not self.layouts or len(row) in self.layouts:
+            return False
+        names = [cell.strip() for cell in row]
+        return len(set(names)) == len(names) and all(name and to_float(name) is None for name in names)
 
-    def _add_columns(self, count: int, columns: Sequence[Sequence[str]]) -> None:
+    def _add_rows(self, rows: list[list[str]], names: tuple[str, ...] | None = None) -> None:
+        if rows:
+            self._add_columns(len(rows), list(zip(*rows)), names)
+
+    def _add_columns(
+        self, count: int, columns: Sequence[Sequence[str]], names: tuple[str, ...] | None = None
+    ) -> None:
+        """Add rows given by column; `names` the header they are read by (default: the first), the
+        columns of the other headers left empty in them."""
+        names = names or self.first_names
+        assert self.names is not None
+        for name in names:
+            if name not in self.names:  # a column the rows before never had: empty in them
+                self.names = (*self.names, name)
+                if self.want_text is True or (self.want_text and name in self.want_text):
+                    self.text[name] = []
+                if self.rows:
+                    self._add_empty(name, self.rows)
+        if len(names) != len(self.names):
+            for name in self.names:
+                if name not in names:
+                    self._add_empty(name, count)
         self.rows += count
-        for name, cells in zip(self.names, columns):  # type: ignore[arg-type]
+        for name, cells in zip(names, columns):
             if name in self.text:
                 self.text[name].extend(cells)
             if self.missing:
@@ -345,6 +396,13 @@ class _TableReader:
             self.bad[name] = self.bad.get(name, 0) + bad
             if bad and name not in self.first_bad:
                 self.first_bad[name] = next(c for c, ok in zip(cells, present) if c.strip() and not ok)
+
+    def _add_empty(self, name: str, count: int) -> None:
+        """Add `count` empty cells to a column the rows being added do not have."""
+        self.numbers.setdefault(name, []).append(np.full(count, np.nan))
+        self.present.setdefault(name, []).append(np.zeros(count, dtype=bool))
+        if name in self.text:
+            self.text[name].extend([""] * count)
 
     def table(self, said_why_empty: bool = False) -> Table | None:
         """Return the table read, or None when the file held no line of it (said to be empty unless
@@ -361,6 +419,14 @@ class _TableReader:
                     "the data rows around it",
                 )
             )
+        if self.other_headers:
+            line, width = self.other_headers[0]
+            more = f" and {len(self.other_headers) - 1} more" if len(self.other_headers) > 1 else ""
+            said = (
+                f"holds a second header of {width} columns at line {line}{more} (several writers "
+                "appending to one file, each with its header, as Acme's actor processes)"
+            )
+            self.problems.append(Problem(self.path, said, "every row, read by the header of its width"))
         numbers = {name: _join(self.numbers.get(name), np.float64) for name in self.names}
         present = {name: _join(self.present.get(name), bool) for name in self.names}
         bad = {name: self.bad.get(name, 0) for name in self.names}
