@@ -188,3 +188,26 @@ def test_speaker_id_logs_capitalised_epoch_and_error_rates(tmp_path, store):
     assert store.series("valid/error")[run.id][1].tolist() == [0.437, 0.225]
     metrics = {m["key"]: m for m in store.run_metrics(run.id)}
     assert metrics["test/error"]["summary"] == 0.0 and metrics["epoch_loaded"]["summary"] == 2
+
+
+def test_a_train_log_committed_without_its_hyperparams_is_read_by_the_pattern_the_hint_names(tmp_path, cli):
+    # before: the hint's --pattern '**/train_log.txt' read each log as a CSV split at its commas
+    for seed in (1986, 2602):
+        folder = experiment_folder(tmp_path, "CRDNN", seed, [40.0, 30.0], 15.0 + seed % 3)
+        (folder / "hyperparams.yaml").unlink()
+    hint = cli("collect", "results").output
+    assert "--pattern '**/train_log.txt'" in hint
+    out = cli("collect", "results", "--pattern", "**/train_log.txt").output
+    assert out.startswith("Collected results: 2 new, 0 updated, 0 unchanged, 0 problems")
+    table = json.loads(cli("table", "--rows", "experiment", "--metric", "test/WER", "--format", "json").output)
+    (cell,) = table["cells"]
+    assert cell["stats"]["n"] == 2 and cell["stats"]["mean"] == pytest.approx(statistics.mean([15.0, 16.0]))  # 15 + seed % 3
+
+
+def test_another_programs_train_log_named_by_a_pattern_is_one_problem_naming_the_csv_adapter(tmp_path, cli):
+    (tmp_path / "logs" / "a").mkdir(parents=True)
+    (tmp_path / "logs" / "a" / "train_log.txt").write_text("step,loss\n1,0.5\n2,0.4\n")
+    out = cli("collect", "logs", "--pattern", "**/train_log.txt").output
+    assert "holds no SpeechBrain train_log line" in out and "--adapter csv" in out
+    out = cli("collect", "logs", "--pattern", "**/train_log.txt", "--adapter", "csv").output
+    assert out.startswith("Collected logs: 1 new")

@@ -129,7 +129,8 @@ class OneFileAdapter(Adapter):
                 return self.source(folder, allennlp.run_files(folder, names))
         if not self.files and name in speechbrain.RUN_FILES:
             folder, names = fs.names_beside(path)
-            if speechbrain.is_run_folder(names):  # an experiment folder: the folder is the run
+            # an experiment folder is the run, and so is a train_log.txt named without its hyperparams
+            if name == speechbrain.TRAIN_LOG or speechbrain.is_run_folder(names):
                 return self.source(folder, speechbrain.run_files(folder, names))
         scalars = None if forced or self.files else mmengine.scalars_of_copy(path)
         if scalars is not None:  # vis_data/<timestamp>.json, which MMDetection's analyze_logs.py takes
@@ -154,7 +155,7 @@ class OneFileAdapter(Adapter):
         path = source.path
         if not self.files and allennlp.is_run_folder(map(os.path.basename, source.files)):
             return allennlp.read_run(path, source.files, _run_name(path, folder=True))
-        if not self.files and speechbrain.is_run_folder(map(os.path.basename, source.files)):
+        if not self.files and speechbrain.TRAIN_LOG in map(os.path.basename, source.files):
             return speechbrain.read_run(path, source.files, _run_name(path, folder=True))
         if os.path.basename(path) == mmengine.SCALARS_FILE and not self.files and holds_json_lines(path):
             return mmengine.read_run(path, source.files, _run_name(path))

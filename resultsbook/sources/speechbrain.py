@@ -32,6 +32,7 @@ from resultsbook.sources.lines import Tally, iter_lines
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import to_float
 from resultsbook.sources.yamlio import read_yaml_file
+from resultsbook.voice import option
 
 TRAIN_LOG = "train_log.txt"
 HPARAMS_FILE = "hyperparams.yaml"
@@ -102,7 +103,7 @@ def read_run(folder: str, files: Sequence[str], name: str) -> ReadResult:
     log = by_name.get(TRAIN_LOG, os.path.join(folder, TRAIN_LOG))
     builder = SeriesBuilder()
     finals: dict[str, float] = {}
-    tests = 0
+    tests = read = other = 0
     tally = Tally()
     try:
         for batch in iter_lines(log, problems, tally):
@@ -110,10 +111,18 @@ def read_run(folder: str, files: Sequence[str], name: str) -> ReadResult:
                 if not line.strip():
                     continue
                 if not _read_line(line, builder, finals, tally, number):
+                    other += 1
                     continue
+                read += 1
                 tests += _is_test(line)
     except OSError as error:
         problems.append(unreadable(log, error, "the run without curves"))
+    if other and not read and HPARAMS_FILE not in by_name:  # a pattern named another program's log
+        message = (
+            f"holds no SpeechBrain train_log line (`epoch: N, lr: ... - train loss: ...`) in its {other} "
+            f"line(s); a CSV log of this name is read with {option('adapter', 'csv')}"
+        )
+        return ReadResult((), (*problems, Problem(log, message, "nothing from this file")))
     tally.report(log, problems)
     series, series_problems = builder.build(log)
     problems.extend(series_problems)
