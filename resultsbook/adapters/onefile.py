@@ -16,7 +16,7 @@ from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.adapters.records import RecordsAdapter
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_fields, normalize_value
-from resultsbook.sources import allennlp, detectron2, fs, mmcv, mmengine, nnunet, raytune
+from resultsbook.sources import allennlp, detectron2, fs, mmcv, mmengine, nnunet, raytune, speechbrain
 from resultsbook.sources.fields import FieldRule, is_results_file
 from resultsbook.sources.interpolation import (
     InterpolationTooLarge,
@@ -45,7 +45,8 @@ class OneFileAdapter(Adapter):
     summary = (
         "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...; "
         "MMEngine's vis_data/scalars.json, MMCV 1.x's <timestamp>.log.json, nnU-Net's validation "
-        "summary.json, AllenNLP's serialization directories)"
+        "summary.json, AllenNLP's serialization directories, SpeechBrain's train_log.txt beside "
+        "hyperparams.yaml)"
     )
     priority = 80  # after every tracker's format (their folders hold such files too), before records
     # 2: a section named like results (`pws_result`, `test_metrics`) holds results
@@ -59,7 +60,9 @@ class OneFileAdapter(Adapter):
     #    fold's debug.json) the params
     # 7: AllenNLP's serialization directory is one run: its metrics_epoch_<N>.json the curves (step N),
     #    metrics.json the finals, config.json the params with the seeds as `seed`; its log/ not walked
-    reading_version = 7
+    # 8: SpeechBrain's experiment folder is one run: its train_log.txt the curves (step: the epoch) and
+    #    the finals (its test line), hyperparams.yaml the params, a seed folder's name the seed
+    reading_version = 8
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -84,6 +87,8 @@ class OneFileAdapter(Adapter):
         (its events repeat the epochs)."""
         if not self.files and allennlp.is_run_folder(folder.files):
             return Claim((self.source(folder.path, allennlp.run_files(folder.path, folder.files)),))
+        if not self.files and speechbrain.is_run_folder(folder.files):  # its save/ holds checkpoints
+            return Claim((self.source(folder.path, speechbrain.run_files(folder.path, folder.files)),))
         if not self.files and mmengine.is_run_folder(folder.path, folder.files):
             path = folder.file(mmengine.SCALARS_FILE)
             beside = mmengine.side_files(folder.path, folder.files)
@@ -122,6 +127,11 @@ class OneFileAdapter(Adapter):
             folder, names = fs.names_beside(path)
             if allennlp.is_run_folder(names):  # a serialization directory: the folder is the run
                 return self.source(folder, allennlp.run_files(folder, names))
+        if not self.files and name in speechbrain.RUN_FILES:
+            folder, names = fs.names_beside(path)
+            # an experiment folder is the run, and so is a train_log.txt named without its hyperparams
+            if name == speechbrain.TRAIN_LOG or speechbrain.is_run_folder(names):
+                return self.source(folder, speechbrain.run_files(folder, names))
         scalars = None if forced or self.files else mmengine.scalars_of_copy(path)
         if scalars is not None:  # vis_data/<timestamp>.json, which MMDetection's analyze_logs.py takes
             return self.source(scalars, [scalars, *mmengine.side_files_beside(scalars)])
@@ -145,6 +155,8 @@ class OneFileAdapter(Adapter):
         path = source.path
         if not self.files and allennlp.is_run_folder(map(os.path.basename, source.files)):
             return allennlp.read_run(path, source.files, _run_name(path, folder=True))
+        if not self.files and speechbrain.TRAIN_LOG in map(os.path.basename, source.files):
+            return speechbrain.read_run(path, source.files, _run_name(path, folder=True))
         if os.path.basename(path) == mmengine.SCALARS_FILE and not self.files and holds_json_lines(path):
             return mmengine.read_run(path, source.files, _run_name(path))
         if mmcv.is_run_log(os.path.basename(path)) and not self.files:

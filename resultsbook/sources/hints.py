@@ -62,16 +62,19 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
         return None
     from resultsbook.sources.fields import is_results_file  # only to explain
     from resultsbook.sources.raytune import is_trial_folder
+    from resultsbook.sources.speechbrain import TRAIN_LOG
 
-    def rank(key: str) -> tuple[bool, int, bool, bool, bool, int]:
+    def rank(key: str) -> tuple[bool, int, bool, bool, bool, bool, int]:
         # beside as many params.json, predictions.json, label_mapping.json: pred_metrics.json; a Ray
         # Tune trial's result.json (a result a line) no adapter reads, its progress.csv the csv adapter does
         trial = key == "result.json" and is_trial_folder(os.path.join(root, os.path.dirname(examples[key])))
         # a log of metrics in several folders before more settings files: timm's args.yaml is written
         # when a run starts, its summary.csv after the first epoch, so runs that died early leave more
+        # SpeechBrain's train_log.txt (its epochs) before the log.txt beside it (Python's logging of the run)
         return (
             counts[key] > 1 and not _settings(key),
             counts[key],
+            key == TRAIN_LOG,
             not _settings(key),
             not trial,
             is_results_file(key),
