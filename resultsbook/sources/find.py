@@ -608,6 +608,7 @@ def _log_files_hint(root: str) -> str:
     """Say which log files a folder holds that no adapter claimed, and the pattern to read them."""
     from resultsbook.sources.hints import (  # only to explain
         common_log_file,
+        fairseq_logs,
         keras_logs,
         log_file_paths,
         many_runs_columns,
@@ -621,6 +622,14 @@ def _log_files_hint(root: str) -> str:
 
     if "://" in root or not os.path.isdir(root):
         return ""
+    fairseq = fairseq_logs(root)  # before the dict.en.txt and preprocess.log of fairseq's data-bin
+    if fairseq is not None:
+        count, example = fairseq
+        return (
+            f"it holds {count} .log file(s) that no adapter claims by name, and {example} is a "
+            f"fairseq-train log: read them with {option('adapter', 'fairseq')}, a run per training, its "
+            "curves stepped by num_updates"
+        )
     found = common_log_file(root)
     keras = keras_logs(root) if found is None else None
     if keras is not None:
