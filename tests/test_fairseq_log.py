@@ -211,6 +211,20 @@ def test_trainings_that_start_afresh_in_one_log_are_runs_of_their_own(tmp_path):
     assert "holds 2 trainings (a configuration line starts each) that do not resume" in problem.message
 
 
+def test_a_training_resumed_from_another_logs_checkpoint_says_its_curves_begin_there(tmp_path):
+    # the real tain_staged_tm_longer.log: --max-update 200000 from the staged run's checkpoint_last.pt
+    lines = [namespace(max_update=400), loaded(2, 200), inner(300, 7.0), valid(300, 4.5, 4.5), DONE]
+    result = read(write(tmp_path / "tm" / "longer.log", lines))
+    (run,) = result.runs
+    assert points(run, "valid_loss") == ([300], [4.5])
+    (problem,) = result.problems
+    assert problem.message.startswith(
+        "starts from checkpoints/checkpoint_last.pt, saved at 200 updates by a training this log does "
+        "not hold: the curves of tm/longer begin after it"
+    )
+    assert problem.kept == "tm/longer from update 200 on"
+
+
 def test_a_running_best_kept_the_wrong_way_is_named(tmp_path):
     # the real logs ran --maximize-best-checkpoint-metric on the loss: best_loss stays at its first, worst value
     lines = [

@@ -178,6 +178,15 @@ def _runs(path: str, name: str, trainings: list[_Training], problems: list[Probl
     runs = []
     for number, chain in enumerate(chains, start=1):
         run_name = name if len(chains) == 1 else f"{name}#{number}"
+        start = chain[0].loaded
+        if start is not None and start[1] > 0:  # resumed a checkpoint that another log's training saved
+            message = (
+                f"{'has a training that starts' if len(chains) > 1 else 'starts'} from {start[0]}, saved at "
+                f"{start[1]:g} updates by a training this log does not hold: the curves of {run_name} begin "
+                "after it, and a reduction (min, max, best) sees only its own updates; the updates before "
+                "are in the log of the training that saved it"
+            )
+            problems.append(Problem(path, message, f"{run_name} from update {start[1]:g} on"))
         runs.append(_run(path, run_name, chain, problems))
     return runs
 
