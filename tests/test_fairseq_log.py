@@ -307,6 +307,22 @@ def test_another_programs_log_is_one_problem_and_no_run(tmp_path, cli):
     assert read(other).runs == () and len(read(other).problems) == 1
 
 
+def test_a_log_of_fairseq_before_0_10_is_named_so_not_read_as_another_programs(tmp_path):
+    # fairseq 0.9 printed its progress bare (the shape its own log parsers of that time split on " | ")
+    lines = [
+        "Namespace(arch='transformer', lr=[0.0005], seed=1)",
+        "| epoch 002:    100 / 1400 loss=8.413, nll_loss=8.413, ppl=340.8, num_updates=1500",
+        "| epoch 002 | loss 8.413 | nll_loss 8.413 | ppl 340.8 | num_updates 2798 | lr 0.17 | wall 2020",
+        "| epoch 002 | valid on 'valid' subset | loss 7.599 | nll_loss 7.599 | ppl 193.89 | num_updates 2798",
+    ]
+    result = read(write(tmp_path / "train.log", lines))
+    assert result.runs == ()
+    (problem,) = result.problems
+    assert problem.message.startswith(
+        "holds 3 progress line(s) of fairseq before 0.10 ('| epoch 001 | loss 9.3"
+    )
+
+
 def test_a_progress_line_of_no_fairseq_shape_is_counted_once(tmp_path):
     bad = f"{T.format(2)} | INFO | valid | epoch 001 | valid on 'valid' subset | loss 4.1 | num_updates many"
     lines = [namespace(), inner(100, 9.0), bad, bad.replace("4.1", "4.0"), valid(200, 5.0, 5.0), DONE]

@@ -51,6 +51,7 @@ _INNER = re.compile(r"epoch (\d+):\s+(\d+) / (\d+) (.*)")  # `epoch 001:    100 
 _VALID_ON = re.compile(r"valid on '([^']*)' subset")
 _LOADED = re.compile(r"(?i:loaded checkpoint) (.+) \(epoch (\d+) @ (\d+) updates\)")
 _DONE = "done training in"
+_BEFORE_0_10 = re.compile(r"\| epoch \d+(:| \|)")  # fairseq ≤ 0.9: `| epoch 001 | …`, `| epoch 001:  100 / …`
 _TRACEBACK = "Traceback (most recent call last)"
 # fairseq's --best-checkpoint-metric: which way each is better, to catch a `maximize` flag set the wrong way
 _LOWER_BETTER = ("loss", "ppl", "wer", "uer", "cer")
@@ -104,6 +105,7 @@ def read_log(path: str, name: str) -> ReadResult:
     tally = Tally()
     trainings: list[_Training] = []
     progress = 0
+    old = 0  # lines of fairseq before 0.10, printed without date and logger: `| epoch 001 | loss 9.3 | …`
     try:
         for batch in iter_lines(path, problems, tally):
             for offset, text in enumerate(batch.lines):
@@ -111,6 +113,8 @@ def read_log(path: str, name: str) -> ReadResult:
                 if found is None:
                     if text.startswith(_TRACEBACK) and trainings:
                         trainings[-1].failed = True
+                    elif _BEFORE_0_10.match(text):
+                        old += 1
                     continue
                 logger, message = found.group(3), found.group(4)
                 number = batch.first + offset
@@ -142,6 +146,13 @@ def read_log(path: str, name: str) -> ReadResult:
         problems.append(unreadable(path, error, "nothing from this file"))
         return ReadResult((), tuple(problems))
     tally.report(path, problems)
+    if not progress and old:
+        message = (
+            f"holds {old} progress line(s) of fairseq before 0.10 ('| epoch 001 | loss 9.3 | …', printed "
+            "without date and logger), which this reader does not read: it reads fairseq ≥ 0.10's logging "
+            "lines ('<date> <time> | INFO | train | epoch 001 | …')"
+        )
+        return ReadResult((), (*problems, Problem(path, message, "nothing from this file")))
     if not progress:
         message = (
             "holds no progress line of fairseq-train ('<date> <time> | INFO | train | epoch 001 | …', "
