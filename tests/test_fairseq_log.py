@@ -169,6 +169,16 @@ def test_a_table_of_the_best_valid_loss_by_arch_is_the_lowest_the_logs_hold(tmp_
     }
 
 
+def test_a_log_given_alone_is_named_a_fairseq_train_log(tmp_path, cli):
+    write(tmp_path / "wmt_big" / "train.log", one_training({100: 5.5, 200: 4.25, 300: 4.5}))
+    alone = cli("collect", "wmt_big/train.log")
+    assert alone.exit_code == 2
+    assert (
+        "it is a fairseq-train log: read it with --adapter fairseq, a run per training in it" in alone.output
+    )
+    assert "1 new" in cli("collect", "wmt_big/train.log", "--adapter", "fairseq").output
+
+
 def test_trainings_appended_into_one_log_that_resume_each_other_are_one_run(tmp_path):
     # the real logs' stages: max_update 1000, then 10000 from checkpoint_last.pt, at the update it saved
     first = [namespace(max_update=200), FRESH, inner(100, 9.0), valid(100, 6.0, 6.0), inner(200, 8.0)]
