@@ -333,6 +333,26 @@ def test_a_log_of_fairseq_before_0_10_is_named_so_not_read_as_another_programs(t
     )
 
 
+def test_a_configuration_line_that_does_not_parse_or_is_huge_costs_the_params_alone(tmp_path):
+    lines = [
+        f"{T.format(0)} | INFO | fairseq_cli.train | Namespace(arch='transformer', lr=[0.0005]",
+        inner(100, 9.0),
+    ]
+    lines += [
+        f"{T.format(0)} | INFO | fairseq_cli.train | Namespace(seed={'(' * 2_000_000})",
+        inner(200, 8.0),
+    ]
+    result = read(write(tmp_path / "train.log", lines))
+    first, second = result.runs
+    assert first.params == {} == second.params and points(first, "train_inner_loss") == ([100], [9.0])
+    messages = [problem.message for problem in result.problems]
+    assert (
+        messages[0]
+        == "line 1 is a configuration line of fairseq_cli.train that does not parse as Python's repr of it"
+    )
+    assert messages[1].startswith("line 3 is a configuration line of fairseq_cli.train longer than 1,048,576")
+
+
 def test_a_progress_line_of_no_fairseq_shape_is_counted_once(tmp_path):
     bad = f"{T.format(2)} | INFO | valid | epoch 001 | valid on 'valid' subset | loss 4.1 | num_updates many"
     lines = [namespace(), inner(100, 9.0), bad, bad.replace("4.1", "4.0"), valid(200, 5.0, 5.0), DONE]

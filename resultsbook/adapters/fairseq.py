@@ -56,6 +56,7 @@ _TRACEBACK = "Traceback (most recent call last)"
 # fairseq's --best-checkpoint-metric: which way each is better, to catch a `maximize` flag set the wrong way
 _LOWER_BETTER = ("loss", "ppl", "wer", "uer", "cer")
 _HIGHER_BETTER = ("bleu", "acc", "accuracy", "f1", "chrf", "bertscore")
+_MOST_CONFIG_CHARS = 1 << 20  # a configuration line parsed as Python (fairseq's: a few kB)
 _PEEK = 64 * 1024  # bytes of a file the hint of an empty collect reads to tell a fairseq log
 
 
@@ -281,6 +282,10 @@ def _config(message: str, path: str, number: int, problems: list[Problem]) -> di
     another fairseq_cli.train line."""
     if not (message.startswith("Namespace(") or message.startswith("{")):
         return None
+    if len(message) > _MOST_CONFIG_CHARS:  # fairseq's is a few kB: parsing megabytes is no reading of it
+        why = f"is a configuration line of fairseq_cli.train longer than {_MOST_CONFIG_CHARS:,} characters"
+        problems.append(Problem(path, f"line {number} {why}: not parsed", "the training without params"))
+        return {}
     try:
         tree = ast.parse(message, mode="eval").body
         value = _literal(tree)
