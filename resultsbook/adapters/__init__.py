@@ -36,6 +36,7 @@ _BUILTIN = {
     "tb_export": "resultsbook.adapters.tb_export:TensorboardExportAdapter",
     "mlflow_server": "resultsbook.adapters.mlflow_tracking:MlflowTrackingAdapter",
     "ultralytics": "resultsbook.adapters.ultralytics:UltralyticsAdapter",
+    "fairseq": "resultsbook.adapters.fairseq:FairseqAdapter",
 }
 
 # the files Stable-Baselines3's Monitor writes: `monitor.csv`, `0.monitor.csv` (one per environment)
@@ -243,7 +244,7 @@ ADAPTER_SYNONYMS = {
     "lightning": "lightning_csv", "pytorch-lightning": "lightning_csv", "pl": "lightning_csv",
     "keras": "keras_csv", "huggingface": "hf_trainer", "transformers": "hf_trainer", "hf": "hf_trainer",
     "spinningup": "spinup", "spinning-up": "spinup", "yolo": "ultralytics", "yolov5": "ultralytics",
-    "yolov8": "ultralytics",
+    "yolov8": "ultralytics", "fairseq-train": "fairseq",
 }  # fmt: skip
 
 

@@ -123,7 +123,7 @@ def find_sources(
     from resultsbook.sources.raytune import result_json_note  # to explain
     from resultsbook.sources.remote import web_address_hint
 
-    note = debug_log_note(root) or result_json_note(root)
+    note = debug_log_note(root) or result_json_note(root) or _fairseq_log_note(root)
     if note is not None:
         raise SpecError(f"no adapter reads {root}; {note}")
     hint = web_address_hint(root)
@@ -131,6 +131,16 @@ def find_sources(
         f"no adapter reads {root}; {hint + '; for a file, ' if hint else ''}"
         f"name one with {option('adapter')} (see `resultsbook adapters`)"
     )
+
+
+def _fairseq_log_note(path: str) -> str | None:
+    """Say how a fairseq-train log given alone is read (no adapter claims a `.log` unasked); None when
+    the file is not one."""
+    from resultsbook.adapters.fairseq import starts_as_fairseq_log  # to explain
+
+    if fs.is_remote(path) or not starts_as_fairseq_log(path):
+        return None
+    return f"it is a fairseq-train log: read it with {option('adapter', 'fairseq')}, a run per training in it"
 
 
 def _with_its_folder(path: str) -> str:
@@ -608,6 +618,7 @@ def _log_files_hint(root: str) -> str:
     """Say which log files a folder holds that no adapter claimed, and the pattern to read them."""
     from resultsbook.sources.hints import (  # only to explain
         common_log_file,
+        fairseq_logs,
         keras_logs,
         log_file_paths,
         many_runs_columns,
@@ -621,6 +632,14 @@ def _log_files_hint(root: str) -> str:
 
     if "://" in root or not os.path.isdir(root):
         return ""
+    fairseq = fairseq_logs(root)  # before the dict.en.txt and preprocess.log of fairseq's data-bin
+    if fairseq is not None:
+        count, example = fairseq
+        return (
+            f"it holds {count} .log file(s) that no adapter claims by name, and {example} is a "
+            f"fairseq-train log: read them with {option('adapter', 'fairseq')}, a run per training, its "
+            "curves stepped by num_updates"
+        )
     found = common_log_file(root)
     keras = keras_logs(root) if found is None else None
     if keras is not None:

@@ -170,6 +170,24 @@ def keras_logs(root: str) -> tuple[str, str] | None:
     return str(len(logs)), logs[0].replace(os.sep, "/")
 
 
+_MOST_LOG_PEEKS = (
+    5  # `.log` files looked into for fairseq's lines: an empty collect must still answer at once
+)
+
+
+def fairseq_logs(root: str) -> tuple[str, str] | None:
+    """Return how many `.log` files a local folder holds and the first of them (relative to root) whose
+    first bytes hold fairseq-train's lines (a preprocess.log may come first), looking into a few; None
+    when none of those is one."""
+    from resultsbook.adapters.fairseq import starts_as_fairseq_log  # only to explain
+
+    looked = _look(root)
+    for relative in looked.logs[:_MOST_LOG_PEEKS]:
+        if starts_as_fairseq_log(os.path.join(root, relative)):
+            return looked.counted(len(looked.logs)), relative.replace(os.sep, "/")
+    return None
+
+
 def _settings(name: str) -> bool:
     """Tell whether a file name looks like a run's settings rather than its metrics."""
     stem = os.path.splitext(name.lower())[0]
