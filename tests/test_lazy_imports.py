@@ -61,10 +61,13 @@ def test_a_plain_table_imports_neither_pandas_nor_scipy_stats_nor_matplotlib(mak
     assert heavy_modules(*table, "--stat", "mean,ci95", cwd=str(tmp_path)) == ["numpy"]
     # nor with a spec beside the store, as long as it draws no figure (they cost matplotlib's modules)
     (tmp_path / "resultsbook.toml").write_text(
-        '[tables.t1]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n'
+        '[[sources]]\npath = "runs"\n\n[tables.t1]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n'
     )
     assert heavy_modules(*table, cwd=str(tmp_path)) == ["numpy"]
-    assert "resultsbook.spec.figures" not in loaded_modules(*table, cwd=str(tmp_path))
+    loaded = loaded_modules(*table, cwd=str(tmp_path))
+    assert "resultsbook.spec.figures" not in loaded
+    # reading the spec's [[sources]] loads no adapter nor the search (20 ms of every table, build, check)
+    assert not {"resultsbook.adapters", "resultsbook.sources.find", "resultsbook.sources.collect"} & set(loaded)
 
 
 def test_an_unchanged_collect_imports_nothing_heavy(make_run, cli, tmp_path):

@@ -17,48 +17,15 @@ from resultsbook.models import Problem, Source
 from resultsbook.params import format_value
 from resultsbook.sources import fs
 from resultsbook.sources.listings import FolderListings
+from resultsbook.sources.request import CollectRequest
 from resultsbook.sources.walk import WalkNotes, walk_folders
 from resultsbook.voice import option
 
 if TYPE_CHECKING:
-    from resultsbook.sources.derive import Derivation
     from resultsbook.sources.pathpattern import PathPattern
 
 
 _NAMES_KEPT = 1000  # file names kept to find the one a mistyped pattern meant
-
-
-@dataclass(frozen=True)
-class CollectRequest:
-    """One root to collect, with how to read it: adapter, path pattern, adapter options, fixed
-    params and params derived from other params."""
-
-    path: str
-    adapter: str | None = None
-    pattern: str | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    params: Mapping[str, Any] = field(default_factory=dict)
-    derive: tuple[Derivation, ...] = ()  # applied in this order, after the path params
-
-    def entry(self) -> dict[str, Any]:
-        """Return the `[[sources]]` entry, but for its path, that the spec reads back into this request
-        (spec/sources.py `read_source`): only what differs from the defaults."""
-        options = dict(self.options)
-        columns = options.get("columns")
-        entry: dict[str, Any] = {}
-        if self.adapter is not None:
-            entry["adapter"] = self.adapter
-        if self.pattern is not None:
-            entry["pattern"] = self.pattern
-        if isinstance(columns, (list, tuple)) and all(isinstance(name, str) for name in columns):
-            entry["columns"] = list(options.pop("columns"))
-        if options:
-            entry["options"] = options
-        if self.params:
-            entry["params"] = dict(self.params)
-        if self.derive:
-            entry["derive"] = {rule.name: rule.entry() for rule in self.derive}
-        return entry
 
 
 @dataclass

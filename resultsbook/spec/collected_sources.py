@@ -12,9 +12,9 @@ from typing import Any
 
 from resultsbook.errors import SpecError
 from resultsbook.params import format_value
-from resultsbook.sources.collect import CollectRequest
 from resultsbook.sources.find import find_sources, path_under
 from resultsbook.sources.readings import UNSAYABLE
+from resultsbook.sources.request import CollectRequest
 from resultsbook.spec.sources import read_source
 from resultsbook.spec.toml_text import entry_text
 from resultsbook.store import Store

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resultsbook.errors import SpecError
-from resultsbook.sources.collect import CollectRequest
+from resultsbook.sources.request import CollectRequest
 from resultsbook.spec.keys import check_keys
 from resultsbook.store import DEFAULT_DB_NAME
 from resultsbook.store.location import check_store_location, is_url

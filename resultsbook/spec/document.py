@@ -15,7 +15,7 @@ from resultsbook.query.normalize import Normalization
 from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
 from resultsbook.render.venues import Venue, venue_preset
-from resultsbook.sources.collect import CollectRequest
+from resultsbook.sources.request import CollectRequest
 from resultsbook.spec.collecting import LOCK_NAME, TOP_KEYS, read_store_location, spec_document
 from resultsbook.spec.keys import check_keys, check_name, mapping_at, strings
 from resultsbook.spec.labels import read_labels

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from resultsbook.errors import ResultsbookError, SpecError, closest
-from resultsbook.sources.collect import CollectRequest
 from resultsbook.sources.derive import parse_derivation
+from resultsbook.sources.request import CollectRequest
 from resultsbook.spec.keys import check_keys, mapping_at, strings
 from resultsbook.store.location import url_scheme
 
