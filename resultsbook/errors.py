@@ -119,12 +119,28 @@ def closest(word: str, known: Iterable[str]) -> str | None:
     alike = [name for name in names if _look_alike(name) == _look_alike(str(word))]
     if len(alike) == 1:  # `val/ngram_l`: 'val/ngram_1', not 'val/ngram_9', though both are one letter off
         return alike[0]
+    swapped = [name for name in names if _one_swap(str(word), name)]
+    if len(swapped) == 1:  # `modle`: 'model' (two keys swapped), not 'mode' (one key dropped)
+        return swapped[0]
     close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     if close:
         return close[0]
     lowered = str(word).lower()
     contained = [n for n in names if lowered and (lowered in n.lower() or n.lower() in lowered)]
     return contained[0] if len(contained) == 1 else None
+
+
+def _one_swap(word: str, name: str) -> bool:
+    """Tell whether `name` is `word` with two neighbouring characters swapped (the commonest typo)."""
+    if len(word) != len(name) or word == name:
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(word, name)) if a != b]
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and word[differ[0]] == name[differ[1]]
+        and (word[differ[1]] == name[differ[0]])
+    )
 
 
 _LOOK_ALIKE = str.maketrans("lIO", "110")

@@ -105,6 +105,17 @@ def test_a_misspelt_key_names_the_key_spelt_almost_so_beside_those_ending_in_it(
     assert did_you_mean("f1", ["val.f1", "test/f1", "loss"]) == "did you mean 'test/f1' or 'val.f1'?"
 
 
+def test_a_key_with_two_letters_swapped_names_that_key_before_one_a_letter_shorter():
+    """Ultralytics' args.yaml holds `mode` and `model`: `--rows modle` was answered 'did you mean
+    'mode'?' (one letter dropped scores higher with difflib than two swapped)."""
+    from resultsbook.errors import closest
+
+    assert closest("modle", ["mode", "model", "seed"]) == "model"
+    assert closest("sede", ["seed", "mode"]) == "seed"
+    assert closest("mode", ["mode", "model"]) == "mode"  # the name itself is no swap
+    assert closest("mdoe", ["mode", "model"]) == "mode"
+
+
 def test_a_key_typed_in_the_wrong_case_names_the_key_though_a_longer_one_contains_it(make_run, cli):
     """Detectron2's config keys are capitals: `--where solver.base_lr=1e-07` listed 265 params instead of
     naming SOLVER.BASE_LR, since SOLVER.BASE_LR_END contains it too."""
