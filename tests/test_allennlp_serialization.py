@@ -124,6 +124,19 @@ def test_seeds_that_differ_between_python_numpy_and_pytorch_are_one_seed_as_writ
     assert run.params["seed"] == "[13370, 1337, 133]"  # a list, as the store keeps one
 
 
+def test_a_config_json_that_holds_no_mapping_is_named_and_the_run_keeps_its_curves(tmp_path, store):
+    """config.json holding a list was dropped without a word: the run had no params and nothing said why."""
+    folder = serialization_dir(tmp_path, "run", [0.5, 0.6], config(0.2))
+    (folder / "config.json").write_text("[1, 2]")
+    report = collect(store, [CollectRequest(str(tmp_path))])
+    (run,) = store.runs()
+    assert run.params == {} and len(store.series("validation_em")[run.id][0]) == 2
+    (problem,) = report.problems
+    assert (problem.path, problem.message, problem.kept) == (
+        str(folder / "config.json"), "does not hold a mapping of config keys", "the run without params"
+    )
+
+
 def test_a_run_still_training_is_not_finished_and_the_next_collect_updates_it(tmp_path, store):
     folder = serialization_dir(tmp_path / "models", "bidaf", [0.55, 0.67], config(0.2), ended=False)
     assert collect(store, [CollectRequest(str(tmp_path / "models"))]).new == 1

@@ -6,21 +6,20 @@ import fnmatch
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.errors import closest
 from resultsbook.models import STEP_COLUMNS, Problem, ReadResult, RunRecord, Source
-from resultsbook.params import flatten_params, parse_scalar
+from resultsbook.params import parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.cv_results import is_cv_results
 from resultsbook.sources.rlkit import EPOCH_COLUMN, epoch_status
 from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.settings import read_settings
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
-from resultsbook.sources.textio import load_json_file, to_timestamp
-from resultsbook.sources.yamlio import read_yaml_file
+from resultsbook.sources.textio import to_timestamp
 from resultsbook.voice import option
 
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -202,21 +201,6 @@ class CsvAdapter(Adapter):
         )
         said = f"column(s) {named} hold nested values Ray Tune wrote as text in this trial's progress.csv"
         return said + settings
-
-
-def read_settings(path: str, problems: list[Problem], what: str = "settings") -> dict[str, Any]:
-    """Read a settings file beside a log (JSON, else YAML, read safely: Python tags become plain data)
-    into dotted params; `what` names its keys in the problem of a file that holds no mapping of them."""
-    if path.lower().endswith(".json"):
-        settings = load_json_file(path, problems, "no params")
-    else:
-        settings = read_yaml_file(path, problems, "no params")
-    if settings is None:
-        return {}
-    if not isinstance(settings, Mapping):
-        problems.append(Problem(path, f"does not hold a mapping of {what}", "no params"))
-        return {}
-    return flatten_params(settings)
 
 
 def _label_columns(table: Table, skip: set) -> list[str]:

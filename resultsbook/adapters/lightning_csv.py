@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
-from resultsbook.adapters.csvlog import read_settings
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.sources import fs
 from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.settings import read_settings
 from resultsbook.sources.tabular import Table, read_delimited
 from resultsbook.voice import said
 

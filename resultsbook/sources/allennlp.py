@@ -18,8 +18,9 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from resultsbook.models import Problem, ReadResult, RunRecord
-from resultsbook.params import flatten_params, normalize_value
+from resultsbook.params import normalize_value
 from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.settings import read_settings
 from resultsbook.sources.textio import load_json_file, to_float
 
 CONFIG_FILE = "config.json"
@@ -96,10 +97,7 @@ def read_run(folder: str, files: Sequence[str], name: str) -> ReadResult:
 def config_params(path: str, problems: list[Problem]) -> dict[str, Any]:
     """Return config.json flattened (`trainer.optimizer.lr`), its seeds as the one param `seed`: the
     value they share, else the list of them in that order (`[13370, 1337, 133]`)."""
-    document = load_json_file(path, problems, "the run without params")
-    if not isinstance(document, dict):
-        return {}
-    params = flatten_params(document)
+    params = read_settings(path, problems, "config keys", kept="the run without params")
     seeds = [params.pop(key) for key in SEED_SETTINGS if key in params]
     if seeds:
         params["seed"] = seeds[0] if all(seed == seeds[0] for seed in seeds) else normalize_value(seeds)

@@ -10,10 +10,9 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from resultsbook.models import Problem
-from resultsbook.params import flatten_params
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import read_file_end
-from resultsbook.sources.yamlio import read_yaml_file
+from resultsbook.sources.settings import read_settings
 
 CONFIG_FILE = "config.yaml"
 CHECKPOINT_FILE = "last_checkpoint"  # the checkpointer's pointer file: only Detectron2 writes it so
@@ -58,22 +57,15 @@ def read_side_files(
     """Return the params, status and provenance (a failed run's error) of the Detectron2 output folder
     `root` from its side files among `files`, given the last step its metrics reached."""
     found = {os.path.basename(path): path for path in files if os.path.dirname(path) == root}
-    params = config_params(found[CONFIG_FILE], problems) if CONFIG_FILE in found else {}
+    params = (
+        read_settings(found[CONFIG_FILE], problems, kept="the run without params")
+        if CONFIG_FILE in found
+        else {}
+    )
     status, error = _status(
         found.get(CHECKPOINT_FILE), found.get(LOG_FILE), params.get("SOLVER.MAX_ITER"), last_step
     )
     return params, status, {"error": error} if error else {}
-
-
-def config_params(path: str, problems: list[Problem]) -> dict[str, Any]:
-    """Return the params of a Detectron2 config.yaml, flattened (`SOLVER.BASE_LR`); {} when unreadable."""
-    config = read_yaml_file(path, problems, "the run without params")
-    if config is None:
-        return {}
-    if not isinstance(config, dict):
-        problems.append(Problem(path, "does not hold a mapping of settings", "the run without params"))
-        return {}
-    return flatten_params(config)
 
 
 def _status(
