@@ -284,6 +284,17 @@ def test_too_few_replicates_and_mixed_code_versions_are_marked(make_run, store, 
     ]
 
 
+def test_a_plan_of_one_replicate_marks_no_cell_as_too_few(make_run, store, tmp_path):
+    """replicates = 1 (one run per config, by plan) marked every cell '# only 1 replicate (fewer than
+    3)' and warned so; a cell short of a plan of two still is."""
+    make_run("r0", {"model": "a", "seed": 0}, curve([1.0]))
+    make_run("r1", {"model": "b", "seed": 0}, curve([2.0]))
+    single = table(store, tmp_path, expected=1, min_replicates=3)
+    assert [m.kind for m in single.cell(("a",), ()).marks] == []
+    planned_two = table(store, tmp_path, expected=2, min_replicates=3)
+    assert "few" in [m.kind for m in planned_two.cell(("a",), ()).marks]
+
+
 def test_seeds_of_each_cell_own_are_not_named_as_missing_in_another(make_run, store, tmp_path):
     """Cells that each ran seeds of their own (a benchmark's 100-103 for one algorithm, 10-50 for
     another) sharing a few: a cell one run short was said to miss every seed the others ran,

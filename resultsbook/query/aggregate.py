@@ -554,7 +554,7 @@ def _mark_cells(
     marked = {}
     for key, cell in cells.items():
         n = int(cell.stats["n"])
-        if 0 < n < query.min_replicates:
+        if query.marks_few(n):
             few = Mark(
                 "few",
                 f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})",
@@ -646,7 +646,7 @@ def _mark_pooled_cells(
     for key, cell in cells.items():
         n = int(cell.stats["n"])
         marks = list(cell.marks)
-        if 0 < n < query.min_replicates:
+        if query.marks_few(n):
             few = f"only {n} replicate{'s' if n > 1 else ''} (fewer than {query.min_replicates})"
             marks.insert(0, Mark("few", few, note="single" if n == 1 else ""))
         values = cell.runs.values.tolist()

@@ -92,6 +92,10 @@ class TableQuery:
                 f"metric {same.name!r} is listed twice, reduced the same way ({same.reduce}): list it once"
             )
 
+    def marks_few(self, n: int) -> bool:
+        """Whether a cell of n replicates is marked as too few: not when one replicate is the plan."""
+        return 0 < n < self.min_replicates and self.expected != 1
+
     def metric_key(self, metric: MetricSpec) -> str:
         """Return the value of the `metric` key that lays this metric out: its name, or, for a metric the
         table reduces two ways (a Keras log's best and last val_acc), its name and its reduction."""
