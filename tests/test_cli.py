@@ -1169,6 +1169,24 @@ def test_runs_lists_a_dozen_varying_params_and_cuts_long_values_for_the_terminal
     assert chosen.stdout.splitlines()[0].split() == ["name", "p19"] and chosen.stderr == ""
 
 
+def test_runs_keeps_the_run_fields_beside_params_of_the_same_name(make_run, cli):
+    """A config holding `name` and `source` (Ultralytics' args.yaml, many Hydra configs): `runs` printed
+    two columns headed `name`, both the param's value, and `--columns source` gave the param, not the
+    folder the run was read from."""
+    for run in ("r0", "r1"):
+        make_run(run, {"name": f"exp-{run}", "source": "imagenet", "seed": 0}, curve([0.5]))
+    cli("collect", "runs")
+    listing = cli("runs").stdout.splitlines()
+    assert listing[0].split() == ["run_id", "name", "status", "params.name"]
+    assert listing[2].split()[1:] == ["r0", "unknown", "exp-r0"]
+    chosen = cli("runs", "--columns", "name,params.name,source,params.source", "--format", "csv").stdout
+    assert chosen.splitlines() == [
+        "name,params.name,source,params.source",
+        "r0,exp-r0,runs/r0,imagenet",
+        "r1,exp-r1,runs/r1,imagenet",
+    ]
+
+
 def test_runs_asked_for_a_column_it_lacks_names_the_run_fields_before_a_long_config(make_run, cli):
     # a W&B tree of Hugging Face runs holds ~300 params: the listing of 12 of them named no run field,
     # and `ended` was taken for the param `seed`

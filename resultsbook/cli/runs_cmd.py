@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from typing import Any
 
 import click
@@ -26,6 +26,7 @@ RUN_COLUMNS = (
     "end_time",
 )
 SUMMARIES = ("last", "min", "max", "mean", "n", "last_step", "summary")
+_PARAMS = "params."  # prefixes a param whose name a run field has, as book.runs() names every param
 SHOWN_PARAMS = 12  # varying params a terminal listing shows unless --columns names others
 CELL_CHARS = 40  # a param value longer than this is cut in a table (a config may hold a pickled tensor)
 
@@ -50,7 +51,8 @@ CELL_CHARS = 40  # a param value longer than this is cut in a table (a config ma
     metavar="A,B,...",
     shell_complete=complete_params,
     help="The columns to show, in order: run fields (run_id, name, status, source...) and params "
-    "[default: run_id, name, status, the experiment when runs are of several, the params that vary "
+    "(params.KEY for a param named as a run field) [default: run_id, name, status, the experiment "
+    "when runs are of several, the params that vary "
     "(the first 12 in a table), then the metrics].",
 )
 @click.option(
@@ -132,7 +134,7 @@ def runs_command(
         "name",
         "status",
         *experiment,
-        *varying[: len(varying) - len(hidden)],
+        *map(_param_column, varying[: len(varying) - len(hidden)]),
     )
     _check_columns(fields, runs)
     picked = [_shown_stats(runs, summaries, key) if not stat else {} for key, stat in wanted]  # per column
@@ -186,7 +188,7 @@ def runs_command(
         named = ", ".join(hidden[:3]) + (", ..." if len(hidden) > 3 else "")
         echo(
             f"Note: {len(hidden)} more params vary ({named}); name the ones to show: "
-            f"--columns run_id,name,status,{hidden[0]},...",
+            f"--columns run_id,name,status,{_param_column(hidden[0])},...",
             err=True,
         )
     if shown != escaped:
@@ -297,11 +299,28 @@ def _metric_column(text: str) -> tuple[str, str]:
     return key, stat
 
 
+def _param_column(key: str) -> str:
+    """Name a param's column: `params.KEY` when a run field has its name (a config's `name` or
+    `source`), so that the run's own field keeps its column."""
+    return f"{_PARAMS}{key}" if key in RUN_COLUMNS else key
+
+
+def _param_key(field: str, params: Container[str]) -> str | None:
+    """Return the param a column names (`lr`, or `params.name` beside the run's `name`), or None."""
+    if field in RUN_COLUMNS:
+        return None
+    if field in params:
+        return field
+    if field.startswith(_PARAMS) and field[len(_PARAMS) :] in params:
+        return field[len(_PARAMS) :]
+    return None
+
+
 def _check_columns(fields: tuple[str, ...], runs: list[Any]) -> None:
     """Refuse a column that is neither a run field nor a param of any listed run."""
     params = {key for run in runs for key in run.params}
     for field in fields:
-        if field in RUN_COLUMNS or field in params:
+        if field in RUN_COLUMNS or _param_key(field, params) is not None:
             continue
         field_guess = closest(field, RUN_COLUMNS)  # `ended` means end_time before it means a param `seed`
         hint = f"did you mean {field_guess!r}?" if field_guess else did_you_mean(field, params, "params")
@@ -311,7 +330,7 @@ def _check_columns(fields: tuple[str, ...], runs: list[Any]) -> None:
 
 
 def _column_text(run: Any, field: str, exact: bool = False) -> str:
-    if field in RUN_COLUMNS and field not in run.params:
+    if field in RUN_COLUMNS:
         value = getattr(run, field)
         if field == "status" and not run.present:
             return f"{value} (missing)"
@@ -320,9 +339,10 @@ def _column_text(run: Any, field: str, exact: bool = False) -> str:
         if field == "git_dirty":  # said only of a run whose commit is known, as `show` says (dirty)
             return ("true" if value else "false") if run.git_commit else ""
         return "" if value is None else str(value)
-    if field not in run.params:  # a param the run does not have: blank, unlike a null value ("none")
+    key = _param_key(field, run.params)
+    if key is None:  # a param the run does not have: blank, unlike a null value ("none")
         return ""
-    return (_exact_text if exact else _text)(run.params[field])
+    return (_exact_text if exact else _text)(run.params[key])
 
 
 @click.command("show")
