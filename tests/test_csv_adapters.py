@@ -580,7 +580,7 @@ def test_a_whole_number_field_named_as_a_result_is_a_metric_not_a_setting_of_eac
     assert cli("collect", "per_seed_results.csv", "--adapter", "records").exit_code == 0
     table = cli("table", "--rows", "model", "--columns", "budget", "--metric", "test_macro_f1", "--ddof", "0")
     assert "differ" not in table.output and "†" not in table.output, table.output
-    assert "ResNet50 (Scratch)  0.767 ± 0.006\n" in table.output, table.output  # the paper: 0.767 ± 0.006
+    assert "ResNet50 (Scratch)  **0.767 ± 0.006**\n" in table.output, table.output  # the paper: 0.767 ± 0.006
 
 
 @pytest.mark.parametrize(

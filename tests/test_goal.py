@@ -59,6 +59,24 @@ from resultsbook.query.reduce import parse_reduction
         ("test_exact_match", "max"),
         ("best_epoch", None),  # an epoch, better neither way
         ("bestacc", None),
+        ("top1_acc", "max"),  # image classification as its training scripts name it
+        ("eval/top1_accuracy", "max"),
+        ("val_acc1", "max"),  # DeiT's acc1, acc5
+        ("Acc@1", "max"),  # torchvision's reference scripts
+        ("top5_err", "min"),
+        ("eval_macro_f1", "max"),
+        ("eval_rougeLsum", "max"),  # Hugging Face's summarization scripts
+        ("eval_matthews_correlation", "max"),  # GLUE's CoLA, STS-B
+        ("eval_spearmanr", "max"),
+        ("acc_norm", "max"),  # lm-evaluation-harness
+        ("lpips", "min"),
+        ("bits_per_dim", "min"),
+        ("ndcg@10", "max"),  # a cutoff
+        ("hits@10", "max"),
+        ("val_loss_epoch", "min"),  # Lightning's on_epoch half
+        ("train_acc_step", "max"),  # and its on_step half
+        ("lr_epoch", None),  # not a name before the suffix either
+        ("global_step", None),
     ],
 )
 def test_a_goal_comes_only_from_whole_documented_names(name, goal):

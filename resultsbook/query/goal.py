@@ -3,7 +3,8 @@ else taken from its name only when a whole path component is a documented name.
 
 A metric name is split into path components at `/` and `.`; a component names a goal when it is one
 of the names below, alone or after a split prefix (`val_loss`, `test-acc`), itself after `best_`
-(AllenNLP's `best_validation_accuracy`: the best epoch's value, better the same way). `answer_acc` and
+(AllenNLP's `best_validation_accuracy`: the best epoch's value, better the same way), and alone or
+before a cutoff (`acc@1`) or Lightning's `_epoch`/`_step`. `answer_acc` and
 `fidelity` name none: their goal must be set. A name with components of both kinds names none.
 """
 
@@ -14,13 +15,18 @@ from dataclasses import dataclass
 
 LOWER_IS_BETTER = (
     "loss", "error", "err", "error_rate", "nll", "perplexity", "ppl", "regret", "mse", "mae", "rmse",
-    "wer", "cer", "fid", "latency", "cost",
+    "wer", "cer", "fid", "latency", "cost", "top1_err", "top5_err", "top1_error", "top5_error", "ter",
+    "lpips", "bpd", "bits_per_dim",
 )  # fmt: skip
 HIGHER_IS_BETTER = (
     "acc", "accuracy", "top1", "top5", "f1", "auc", "auroc", "bleu", "rouge", "return", "reward",
     "score", "success", "success_rate", "precision", "recall", "map", "iou", "miou", "psnr", "ssim",
     "hns", "mean_reward", "ep_rew_mean", "episodic_return", "macc", "aacc", "dice", "mdice", "fscore",
-    "mfscore", "em", "exact_match",
+    "mfscore", "em", "exact_match", "top1_acc", "top5_acc", "top1_accuracy", "top5_accuracy", "acc1",
+    "acc5", "acc_top1", "acc_top5", "acc_norm", "macro_f1", "micro_f1", "weighted_f1", "f1_macro",
+    "f1_micro", "f1_weighted", "rouge1", "rouge2", "rougel", "rougelsum", "chrf", "meteor", "mcc",
+    "matthews_correlation", "pearson", "pearsonr", "spearman", "spearmanr", "ndcg", "mrr", "hits",
+    "hit_rate", "episode_return", "episode_reward",
 )  # fmt: skip
 # average precision as detection frameworks name it: mAP at IoU thresholds or object sizes (`mAP50-95`,
 # `mAP_75`, `mAP_s`), Detectron2's `AP`, `AP50`, `APs`, MMDetection's `bbox_mAP`, `segm_mAP_50`
@@ -32,6 +38,8 @@ SPLIT_PREFIXES = ("train", "training", "val", "valid", "validation", "test", "ev
 GOALS = ("max", "min")
 _PREFIX = re.compile(rf"^(?:{'|'.join(SPLIT_PREFIXES)})[_-](.+)$")
 _BEST = re.compile(r"^best[_-](.+)$")  # best_validation_loss: the best epoch's validation_loss
+# a cutoff (`acc@1`, `recall@10`, `ndcg@10`) or Lightning's on_epoch/on_step halves (`val_loss_epoch`)
+_SUFFIX = re.compile(r"^(.+?)(?:@\d+|[_-](?:epoch|step))$")
 _WORDS = {"max": "higher is better", "min": "lower is better"}
 
 
@@ -65,6 +73,7 @@ def goal_from_name(name: str) -> str | None:
         best = _BEST.match(component)
         words = {component, best.group(1)} if best else {component}
         words |= {stripped.group(1) for word in words if (stripped := _PREFIX.match(word))}
+        words |= {stripped.group(1) for word in words if (stripped := _SUFFIX.match(word))}
         for word in words:
             if word in LOWER_IS_BETTER:
                 found.add("min")
