@@ -70,6 +70,16 @@ def test_a_plain_table_imports_neither_pandas_nor_scipy_stats_nor_matplotlib(mak
     assert not {"resultsbook.adapters", "resultsbook.sources.find", "resultsbook.sources.collect"} & set(loaded)
 
 
+def test_a_table_of_five_seeds_a_cell_stays_off_numpy_ma(make_run, cli, tmp_path):
+    """The far-seed check takes each cell's median: np.median imports numpy.ma (20 ms of a table)."""
+    for model in ("a", "b"):
+        for seed in range(5):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([seed / 10 + (model == "b")], "acc"))
+    cli("collect", "runs")
+    table = ["table", "--rows", "model", "--metric", "acc"]
+    assert heavy_modules(*table, cwd=str(tmp_path), test="m == 'numpy.ma'") == []
+
+
 def test_an_unchanged_collect_imports_nothing_heavy(make_run, cli, tmp_path):
     make_run("a", {"model": "a"}, curve([0.5], "acc"))
     cli("collect", "runs", "--db", "results.db")

@@ -13,7 +13,7 @@ from resultsbook.query import ResultTable
 from resultsbook.query.aggregate import LISTED, expected_replicates
 from resultsbook.query.marks import replicate_text
 from resultsbook.query.model import CellRuns
-from resultsbook.query.outliers import lone_outlier
+from resultsbook.query.outliers import finite_median, lone_outlier
 from resultsbook.query.taskscale import number_text
 from resultsbook.render.layout import (
     MARK_SUMMARIES,
@@ -168,7 +168,7 @@ def outlier_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
             if None not in replicate
             else _run_words(cell.runs, int(valued[far]))
         )
-        mean, median = number_text(values.mean()), number_text(float(np.median(values)))
+        mean, median = number_text(values.mean()), number_text(finite_median(values))
         text = (
             f"{who} gave {number_text(values[far])}, far from the other {len(others)} "
             f"({number_text(others.min())} to {number_text(others.max())}): the mean, {mean}, rests on it "

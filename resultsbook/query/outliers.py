@@ -21,6 +21,16 @@ MIN_VALUES = 5  # below this, the others' spread is too rough to call one value 
 MATERIAL = 0.01
 
 
+def finite_median(values: np.ndarray) -> float:
+    """Return the median of finite values, as np.median does (its NaN check imports numpy.ma: 20 ms
+    of a `table`)."""
+    ordered = np.sort(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return float(ordered[middle - 1 : middle + 1].mean())
+
+
 def lone_outlier(values: np.ndarray) -> int | None:
     """Return the index of the one value far from all the others, or None (NaN and infinite values
     are left to their own marks: a cell holding one is not tested)."""
@@ -28,7 +38,7 @@ def lone_outlier(values: np.ndarray) -> int | None:
     if n < MIN_VALUES or not np.isfinite(values).all():
         return None
     with np.errstate(over="ignore", invalid="ignore"):  # a sum of values near 1e308 overflows: no word
-        mean, median = float(values.mean()), float(np.median(values))
+        mean, median = float(values.mean()), finite_median(values)
         far = int(np.argmax(np.abs(values - median)))
         others = np.delete(values, far)
         centre, spread = float(others.mean()), float(others.std(ddof=1))
