@@ -58,12 +58,13 @@ def write_training(folder: Path, epochs: int, patience: int, maps: list[float], 
     return folder
 
 
-def checkpoint(path: Path, optimizer: dict | None) -> None:
+def checkpoint(path: Path, optimizer: dict | None, epochs_saved: int = 30) -> None:
     """A checkpoint as torch.save writes it: a zip whose `<name>/data.pkl` pickles a dict whose model is a
     torch class (which nothing here can load: torch is not installed) and whose `optimizer` is the
     optimizer's state during training, None once Ultralytics' strip_optimizer saved it at the end."""
     saved = {"epoch": -1 if optimizer is None else 29, "best_fitness": None, "model": "MODEL", "ema": None,
-             "updates": None, "optimizer": optimizer, "train_args": {"optimizer": "auto", "epochs": 600}}  # fmt: skip
+             "updates": None, "optimizer": optimizer, "train_args": {"optimizer": "auto", "epochs": 600},
+             "train_results": {"epoch": list(range(1, epochs_saved + 1))}}  # fmt: skip
     data = pickle.dumps(saved, protocol=2)
     model = b"X\x05\x00\x00\x00MODEL"
     assert data.count(model) == 1
@@ -183,3 +184,22 @@ def test_a_yolov5_training_counts_its_epochs_from_0_against_opt_yaml(tmp_path, s
     assert found["exp"].status == "finished" and found["exp2"].status == "failed"
     assert found["exp2"].provenance["progress"] == "40 of 100 epochs (epochs)"
     assert "results.csv holds 40 of 100 epochs (opt.yaml: epochs)" in report.problems[0].message
+
+
+def test_weights_that_cannot_be_read_as_a_zip_checkpoint_or_over_the_limit_leave_the_rows_to_say(
+    tmp_path, store, monkeypatch
+):
+    """A last.pt saved before PyTorch 1.6 (a bare pickle stream, not a zip), or one being written, says
+    nothing; nor does one whose data.pkl is over RESULTSBOOK_MAX_CONFIG_SIZE (never read whole)."""
+    runs = tmp_path / "runs" / "detect"
+    maps = [0.1 + 0.01 * epoch for epoch in range(30)]
+    legacy = write_training(runs / "legacy", 600, 100, maps)
+    (legacy / "weights" / "last.pt").write_bytes(pickle.dumps({"optimizer": None}, protocol=2))
+    age(legacy)
+    large = write_training(runs / "large", 600, 100, maps)
+    checkpoint(large / "weights" / "last.pt", None, epochs_saved=3000)  # results.csv kept in it: 9 kB
+    age(large)
+    monkeypatch.setenv("RESULTSBOOK_MAX_CONFIG_SIZE", "4k")  # args.yaml is read, data.pkl is not
+    report, found = collected(store, tmp_path / "runs")
+    assert found["legacy"].status == "failed" and found["large"].status == "failed"
+    assert sorted(problem.path for problem in report.problems) == [str(runs / "large"), str(runs / "legacy")]
