@@ -32,6 +32,7 @@ _PYTHON: dict[str, Callable[[str | None], str]] = {
     "columns": lambda value: f"options={{'columns': {(value or 'a,b').split(',')!r}}}",
     "option": lambda value: "options={{{!r}: {!r}}}".format(*(value or "KEY=VALUE").partition("=")[::2]),
     "param": lambda value: "params={{{!r}: {!r}}}".format(*(value or "KEY=VALUE").partition("=")[::2]),
+    "where": lambda value: "where={{{!r}: {!r}}}".format(*(value or "KEY=VALUE").partition("=")[::2]),
     "verbose": lambda value: "BuildReport.findings",
     "templates": lambda value: "spec's `templates`",
     "save": lambda value: "table.save",

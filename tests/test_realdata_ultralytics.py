@@ -61,7 +61,7 @@ def test_tomato_runs_are_one_per_folder_with_their_args_and_the_csv_s_last_epoch
 
 def test_visdrone_runs_keep_time_as_a_metric_and_each_last_value_of_the_csv(realdata, cli):
     runs = tree(realdata, VISDRONE)
-    assert cli("collect", str(runs)).output.startswith(f"Collected {runs}: 29 new, 0 updated, 0 unchanged, 0 problems")
+    assert cli("collect", str(runs)).output.startswith(f"Collected {runs}: 29 new, 0 updated, 0 unchanged, ")
     listed = json.loads(cli("runs", "--metric", MAP, "--metric", "time", "--format", "json").output)["runs"]
     expected = last_rows(runs)
     assert len(listed) == len(expected) == 29
@@ -70,6 +70,10 @@ def test_visdrone_runs_keep_time_as_a_metric_and_each_last_value_of_the_csv(real
         assert run["params"]["seed"] == int(args["seed"])
         assert run["metrics"][MAP]["last"] == float(row[MAP])
         assert run["metrics"]["time"]["last"] == float(row["time"])  # seconds since training began
+        # two trainings were cut short (37 and 90 of their 100 epochs, patience 100): running while the
+        # copy's files are new, failed an hour on; every other one reached its 100 epochs
+        short = run["name"] in ("sea_distill_v3_final", "yolov8s_ca_visdrone (full dataset)")
+        assert run["status"] in (("running", "failed") if short else ("finished",))
 
 
 def test_yolov5_runs_take_opt_yaml_and_their_last_epoch_and_name_the_two_that_logged_none(realdata, cli):

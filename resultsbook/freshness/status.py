@@ -418,6 +418,10 @@ def error_tail(provenance: Mapping[str, Any], lines: int = 3) -> str:
         error = "".join(str(part) for part in error)
     if isinstance(error, str) and error.strip():
         return " | ".join(line.strip() for line in error.strip().splitlines()[-lines:])
+    if provenance.get("incomplete") is True and provenance.get("progress"):  # how far its logs went
+        return (
+            f"no error recorded: it stopped at {provenance['progress']}: killed, out of memory or node lost"
+        )
     if provenance.get("dead") is True:  # Sacred's RUNNING run whose heartbeat stopped
         return "no error recorded: it stopped while running (killed, out of memory or node lost)"
     stopped = _SACRED_STOPS.get(str(provenance.get("sacred_status")))
