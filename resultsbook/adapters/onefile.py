@@ -62,7 +62,9 @@ class OneFileAdapter(Adapter):
     #    metrics.json the finals, config.json the params with the seeds as `seed`; its log/ not walked
     # 8: SpeechBrain's experiment folder is one run: its train_log.txt the curves (step: the epoch) and
     #    the finals (its test line), hyperparams.yaml the params, a seed folder's name the seed
-    reading_version = 8
+    # 9: an MMCV 1.x training resumed from a checkpoint of its work_dir is the run of the log.json it
+    #    started in (it was the last log's: a resume collected after the first log made it missing)
+    reading_version = 9
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
