@@ -64,7 +64,9 @@ class OneFileAdapter(Adapter):
     #    the finals (its test line), hyperparams.yaml the params, a seed folder's name the seed
     # 9: an MMCV 1.x training resumed from a checkpoint of its work_dir is the run of the log.json it
     #    started in (it was the last log's: a resume collected after the first log made it missing)
-    reading_version = 9
+    # 10: an MMEngine training resumed with --resume in a later run folder of its work_dir is the run
+    #    of the folder it started in (it was two runs, which a table averaged as two)
+    reading_version = 10
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
