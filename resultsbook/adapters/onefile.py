@@ -66,7 +66,9 @@ class OneFileAdapter(Adapter):
     #    started in (it was the last log's: a resume collected after the first log made it missing)
     # 10: an MMEngine training resumed with --resume in a later run folder of its work_dir is the run
     #    of the folder it started in (it was two runs, which a table averaged as two)
-    reading_version = 10
+    # 11: an nnU-Net v2 fold whose folders and debug.json do not name its dataset takes it from its
+    #    trainer folder's plans.json (`dataset_name`)
+    reading_version = 11
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -114,7 +116,7 @@ class OneFileAdapter(Adapter):
             return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
         beside = detectron2.side_files(folder.path, folder.files)
         paths = [folder.file(name) for name in names if folder.file(name) not in beside]
-        if not self.files and names == [nnunet.SUMMARY_FILE]:  # nnU-Net's fold: its debug.json above
+        if not self.files and names == [nnunet.SUMMARY_FILE]:  # nnU-Net's: its debug.json, plans.json above
             beside = [*beside, *nnunet.side_files(folder.path)]
         return Claim(tuple(self.source(path, [path, *beside]) for path in paths), descend=True)
 
