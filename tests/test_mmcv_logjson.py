@@ -222,6 +222,23 @@ def test_a_resume_collected_while_the_training_runs_updates_its_run_and_leaves_n
     assert "missing" not in cli("status").output
 
 
+def test_a_resume_that_died_before_logging_leaves_the_next_resume_in_the_run(tmp_path, store):
+    """Shapes as above (lyc686/OpenMMlab_AI_2023.2 @ 4bc6ebf7, whose homework work_dir also holds
+    starts that died after their meta line, 20230205_193526.log.json)."""
+    # before: 2 new, the empty resume and the next one each a run of the training joined to the first
+    folder = tmp_path / "work_dirs" / "cfg"
+    folder.mkdir(parents=True)
+    write_log(folder, "20230101_000000", CRASHED, 1672542000)
+    write_log(folder, "20230101_050000", RESUMED[:1], 1672549200)  # died before its first record
+    write_log(folder, "20230101_100000", RESUMED, 1672574400)
+    report = collect(store, [CollectRequest(str(tmp_path / "work_dirs"))])
+    assert report.new == 1 and len(report.problems) == 2
+    run, _metrics = the_run(store, "cfg/20230101_000000")
+    assert store.series("accuracy_top-1")[run.id][1].tolist() == [80.0, 85.0, 88.0, 90.0]
+    assert store.series("loss")[run.id][1].tolist() == [1.0, 0.8, 0.5, 0.5, 0.4]
+    assert run.status == "finished"
+
+
 def test_the_resumed_log_named_alone_says_to_collect_its_work_dir(tmp_path, cli):
     """Shapes as in the test above (lyc686/OpenMMlab_AI_2023.2 @ 4bc6ebf7, a resume simulated)."""
     folder = tmp_path / "work_dirs" / "cfg"

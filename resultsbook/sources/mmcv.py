@@ -170,25 +170,18 @@ class _Chain:
     def before(self, path: str) -> str | None:
         """Return the latest log.json before `path` that logged training records."""
         earlier = self.logs[: self.logs.index(path)] if path in self.logs else []
-        for candidate in reversed(earlier):
-            segment = self.training(candidate)
-            if segment is not None and segment.train:
-                return candidate
-        return None
-
-    def resumed_by(self, path: str) -> str | None:
-        """Return the later log.json that resumed this one's training, else None."""
-        later = self.logs[self.logs.index(path) + 1 :] if path in self.logs else []
-        return next((f for f in later if self.resumes(f) and self.before(f) == path), None)
+        return next((f for f in reversed(earlier) if self._trained(f)), None)
 
     def resumers(self, path: str) -> list[str]:
-        """Return the later log.json files, oldest first, that continue this one's training."""
-        chain: list[str] = []
-        current = path
-        while (later := self.resumed_by(current)) is not None and later not in chain:
-            chain.append(later)
-            current = later
-        return chain
+        """Return the later log.json files, oldest first, that continue this one's training with
+        training records of their own (a resume that died before its first logs none)."""
+        later = self.logs[self.logs.index(path) + 1 :] if path in self.logs else []
+        return [f for f in later if self.resumed(f)[:1] == [path] and self._trained(f)]
+
+    def _trained(self, path: str) -> bool:
+        """Tell whether a log.json logged training records."""
+        segment = self.training(path)
+        return segment is not None and bool(segment.train)
 
     def resumed(self, path: str) -> list[str]:
         """Return the log.json files, oldest first, whose training this one continues."""

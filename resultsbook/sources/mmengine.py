@@ -247,21 +247,17 @@ class _Chain:
     def before(self, path: str) -> str | None:
         """Return the latest run folder's scalars.json before `path` that logged training records."""
         earlier = self.runs[: self.runs.index(path)] if path in self.runs else []
-        return next((f for f in reversed(earlier) if any(map(_is_training, self.records(f)))), None)
-
-    def resumed_by(self, path: str) -> str | None:
-        """Return the later run folder's scalars.json that resumed this one's training, else None."""
-        later = self.runs[self.runs.index(path) + 1 :] if path in self.runs else []
-        return next((f for f in later if self.resumes(f) and self.before(f) == path), None)
+        return next((f for f in reversed(earlier) if self._trained(f)), None)
 
     def resumers(self, path: str) -> list[str]:
-        """Return the later scalars.json files, oldest first, that continue this one's training."""
-        chain: list[str] = []
-        current = path
-        while (later := self.resumed_by(current)) is not None and later not in chain:
-            chain.append(later)
-            current = later
-        return chain
+        """Return the later scalars.json files, oldest first, that continue this one's training with
+        training records of their own (a resume that died before its first logs none)."""
+        later = self.runs[self.runs.index(path) + 1 :] if path in self.runs else []
+        return [f for f in later if self.resumed(f)[:1] == [path] and self._trained(f)]
+
+    def _trained(self, path: str) -> bool:
+        """Tell whether a run folder logged training records."""
+        return any(map(_is_training, self.records(path)))
 
     def resumed(self, path: str) -> list[str]:
         """Return the scalars.json files, oldest first, whose training this one continues."""
