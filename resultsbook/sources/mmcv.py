@@ -144,6 +144,7 @@ class _Chain:
         self.logs = [f for f in self.logs if not os.path.basename(f).startswith("None")]
         self.folder = os.path.basename(folder)
         self._read: dict[str, _Segment | None] = {}
+        self._resumes: dict[str, bool] = {}
 
     def training(self, path: str) -> _Segment | None:
         """Return the one training a log.json holds, None when it holds none or several (or is unreadable)."""
@@ -157,6 +158,12 @@ class _Chain:
 
     def resumes(self, path: str) -> bool:
         """Tell whether a log.json's training started from a checkpoint of this work_dir."""
+        if path not in self._resumes:
+            self._resumes[path] = self._config_resumes(path)
+        return self._resumes[path]
+
+    def _config_resumes(self, path: str) -> bool:
+        """`resumes`, from the config the log.json's meta line holds."""
         segment = self.training(path)
         text = segment.meta.get("config") if segment else None
         if not isinstance(text, str):

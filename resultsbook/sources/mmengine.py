@@ -224,6 +224,7 @@ class _Chain:
         )
         self.work_dir = os.path.basename(work_dir)
         self._read: dict[str, list[dict[str, Any]]] = {}
+        self._resumes: dict[str, bool] = {}
 
     def records(self, path: str) -> list[dict[str, Any]]:
         """Return a run folder's records, none when its scalars.json cannot be read."""
@@ -236,6 +237,12 @@ class _Chain:
 
     def resumes(self, path: str) -> bool:
         """Tell whether a run folder's training resumed from a checkpoint of this work_dir."""
+        if path not in self._resumes:
+            self._resumes[path] = self._config_resumes(path)
+        return self._resumes[path]
+
+    def _config_resumes(self, path: str) -> bool:
+        """`resumes`, from the run folder's config.py."""
         params = config_params(os.path.join(os.path.dirname(path), CONFIG_FILE), [])
         source = params.get("load_from")
         if params.get("resume") is not True:
