@@ -140,41 +140,118 @@ def test_two_log_files_of_one_work_dir_are_two_runs_a_restart_that_died_logs_no_
     assert cell["stats"]["n"] == 1 and cell["stats"]["mean"] == 95.24648
 
 
+def started(resume_from, seed):
+    """The meta line of a training of 4 epochs, started afresh (None) or from a checkpoint."""
+    record = meta("cfg", 0.01, seed)
+    record["config"] = (
+        record["config"].replace("max_epochs=2", "max_epochs=4") + f"resume_from = {resume_from!r}\n"
+    )
+    return record
+
+
+# a training that crashed in epoch 3, and its resume from epoch_2.pth (seeded anew by tools/train.py)
+CRASHED = [started(None, 5), train(1, 70, 1.0), val(1, 80.0), train(2, 70, 0.8), val(2, 85.0),
+           train(3, 10, 0.7)]  # fmt: skip
+RESUMED = [started("./work_dirs/cfg/epoch_2.pth", 6), train(3, 10, 0.5), train(3, 70, 0.5), val(3, 88.0),
+           train(4, 70, 0.4), val(4, 90.0)]  # fmt: skip
+
+
+def write_log(folder: Path, stamp: str, lines: list, mtime: float) -> None:
+    """Write <stamp>.log.json and <stamp>.log as tools/train.py does, last written at `mtime`."""
+    for path, text in (
+        (folder / f"{stamp}.log.json", "".join(json.dumps(line) + "\n" for line in lines)),
+        (folder / f"{stamp}.log", TEXT_LOG),
+    ):
+        path.write_text(text)
+        os.utime(path, (mtime, mtime))
+
+
 def test_a_training_resumed_from_its_work_dir_is_one_run_to_its_end(tmp_path, store, cli):
     # before: two runs of one training, 2 "seeds" averaged into 88 ± 4 instead of its final 90
     folder = tmp_path / "work_dirs" / "cfg"
     folder.mkdir(parents=True)
-
-    def started(resume_from, seed):
-        record = meta("cfg", 0.01, seed)
-        record["config"] = (
-            record["config"].replace("max_epochs=2", "max_epochs=4") + f"resume_from = {resume_from!r}\n"
-        )
-        return record
-
-    first = [
-        started(None, 5),
-        train(1, 70, 1.0),
-        val(1, 80.0),
-        train(2, 70, 0.8),
-        val(2, 85.0),
-        train(3, 10, 0.7),
-    ]
-    second = [started("./work_dirs/cfg/epoch_2.pth", 6), train(3, 10, 0.5), train(3, 70, 0.5), val(3, 88.0),
-              train(4, 70, 0.4), val(4, 90.0)]  # fmt: skip
-    for stamp, lines in (("20230101_000000", first), ("20230101_100000", second)):
-        (folder / f"{stamp}.log.json").write_text("".join(json.dumps(line) + "\n" for line in lines))
-        (folder / f"{stamp}.log").write_text(TEXT_LOG)
+    write_log(folder, "20230101_000000", CRASHED, 1672531200)
+    write_log(folder, "20230101_100000", RESUMED, 1672567200)
     report = collect(store, [CollectRequest(str(tmp_path / "work_dirs"))])
     assert report.new == 1
-    messages = {Path(p.path).name: p.message for p in report.problems}
-    assert messages["20230101_000000.log.json"].startswith("was resumed by 20230101_100000.log.json")
-    run, metrics = the_run(store, "cfg/20230101_100000")
+    (problem,) = report.problems
+    assert Path(problem.path).name == "20230101_100000.log.json"
+    assert problem.message.startswith("resumes the training that 20230101_000000.log.json logged")
+    assert problem.kept == "its records, in the run cfg/20230101_000000"
+    run, metrics = the_run(store, "cfg/20230101_000000")
     assert run.status == "finished" and run.params["seed"] == 5 and run.params["resume_from"] is None
     assert store.series("accuracy_top-1")[run.id][0].tolist() == [1, 2, 3, 4]
     assert store.series("accuracy_top-1")[run.id][1].tolist() == [80.0, 85.0, 88.0, 90.0]
     assert store.series("loss")[run.id][1].tolist() == [1.0, 0.8, 0.5, 0.5, 0.4]  # epoch 3 once, resumed
     assert metrics["accuracy_top-1"]["last"] == 90.0
+
+
+def test_a_resume_collected_while_the_training_runs_updates_its_run_and_leaves_none_missing(tmp_path, cli):
+    """The work_dir of lyc686/OpenMMlab_AI_2023.2 @ 4bc6ebf7 (code/Task_01/mobilenet-v2_flower5/:
+    20230205_194128.log.json and .log, checkpoint_config interval 5), its training cut in an epoch and
+    resumed by `tools/train.py --resume-from work_dirs/<cfg>/epoch_N.pth`, which starts a new
+    <timestamp>.log.json whose meta line holds the config with that resume_from."""
+    # before: the second collect said "1 new, 0 updated, 0 unchanged, 1 missing, 2 problems", the joined
+    # run taking the resumed log's name and a new run_id, the first one left missing
+    folder = tmp_path / "work_dirs" / "cfg"
+    folder.mkdir(parents=True)
+    write_log(folder, "20230101_000000", CRASHED[:5], 1672538400)  # collected after epoch 2
+    assert cli("collect", "work_dirs").output.startswith("Collected work_dirs: 1 new, 0 updated, 0 unchanged")
+    (before,) = json.loads(cli("runs", "--format", "json").output)["runs"]
+    assert before["name"] == "cfg/20230101_000000" and before["status"] == "unknown"
+
+    write_log(folder, "20230101_000000", CRASHED, 1672542000)  # it crashed in epoch 3
+    write_log(folder, "20230101_100000", RESUMED[:4], 1672567200)  # resumed: epoch 3 validated
+    output = cli("collect", "work_dirs").output
+    assert output.startswith("Collected work_dirs: 0 new, 1 updated, 0 unchanged, 1 problem")
+    assert "missing" not in output
+    (during,) = json.loads(cli("runs", "--all", "--format", "json").output)["runs"]
+    assert (during["run_id"], during["name"]) == (before["run_id"], before["name"])
+    assert during["status"] == "unknown"  # 3 of its 4 epochs
+
+    write_log(folder, "20230101_100000", RESUMED, 1672574400)  # the resumed training ends
+    output = cli("collect", "work_dirs").output
+    assert output.startswith("Collected work_dirs: 0 new, 1 updated, 0 unchanged, 1 problem")
+    (after,) = json.loads(cli("runs", "--all", "--format", "json").output)["runs"]
+    assert (after["run_id"], after["status"]) == (before["run_id"], "finished")
+    table = json.loads(
+        cli("table", "--rows", "work_dir", "--metric", "accuracy_top-1", "--format", "json").output
+    )
+    (cell,) = table["cells"]
+    assert cell["stats"]["n"] == 1 and cell["stats"]["mean"] == 90.0
+    assert "missing" not in cli("status").output
+
+
+def test_a_resume_that_died_before_logging_leaves_the_next_resume_in_the_run(tmp_path, store):
+    """Shapes as above (lyc686/OpenMMlab_AI_2023.2 @ 4bc6ebf7, whose homework work_dir also holds
+    starts that died after their meta line, 20230205_193526.log.json)."""
+    # before: 2 new, the empty resume and the next one each a run of the training joined to the first
+    folder = tmp_path / "work_dirs" / "cfg"
+    folder.mkdir(parents=True)
+    write_log(folder, "20230101_000000", CRASHED, 1672542000)
+    write_log(folder, "20230101_050000", RESUMED[:1], 1672549200)  # died before its first record
+    write_log(folder, "20230101_100000", RESUMED, 1672574400)
+    report = collect(store, [CollectRequest(str(tmp_path / "work_dirs"))])
+    assert report.new == 1 and len(report.problems) == 2
+    run, _metrics = the_run(store, "cfg/20230101_000000")
+    assert store.series("accuracy_top-1")[run.id][1].tolist() == [80.0, 85.0, 88.0, 90.0]
+    assert store.series("loss")[run.id][1].tolist() == [1.0, 0.8, 0.5, 0.5, 0.4]
+    assert run.status == "finished"
+
+
+def test_the_resumed_log_named_alone_says_to_collect_its_work_dir(tmp_path, cli):
+    """Shapes as in the test above (lyc686/OpenMMlab_AI_2023.2 @ 4bc6ebf7, a resume simulated)."""
+    folder = tmp_path / "work_dirs" / "cfg"
+    folder.mkdir(parents=True)
+    write_log(folder, "20230101_000000", CRASHED, 1672542000)
+    write_log(folder, "20230101_100000", RESUMED, 1672574400)
+    result = cli("collect", "work_dirs/cfg/20230101_100000.log.json")
+    assert result.exit_code == 1
+    assert (
+        "20230101_100000.log.json: resumes the training that 20230101_000000.log.json logged (its "
+        "resume_from is a checkpoint of this work_dir), one run with it; named alone, this log adds no "
+        "run: collect its work_dir — kept: its records, in the run cfg/20230101_000000"
+    ) in result.output
 
 
 def test_a_notebook_that_trained_again_into_one_file_gives_one_run_per_training(tmp_path, store):

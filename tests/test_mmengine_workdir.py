@@ -9,6 +9,7 @@ written by MMEngine 0.7.3 and 0.7.4."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -180,6 +181,71 @@ def test_tensorboard_events_beside_scalars_json_leave_the_run_to_scalars_json(tm
     assert collect(store, [CollectRequest(str(tmp_path))]).new == 1
     (run,) = store.runs()
     assert run.adapter == "onefile" and run.params["optim_wrapper.optimizer.lr"] == 0.001
+
+
+def write_scalars(vis: Path, lines: list[dict], mtime: float) -> None:
+    """Write a run folder's scalars.json (and its <stamp>.json copy), last written at `mtime`."""
+    text = "".join(json.dumps(record) + "\n" for record in lines)
+    for path in (vis / "scalars.json", vis / f"{vis.parent.name}.json"):
+        path.write_text(text)
+        os.utime(path, (mtime, mtime))
+
+
+def test_a_resume_collected_while_the_training_runs_updates_its_run_and_leaves_none_missing(tmp_path, cli):
+    """The run folder of Xuer0313/Openmmlab_AICamp @ 768afc72 (task2/mmpretrain/exp/20230607_232741/,
+    CheckpointHook interval 1, `last_checkpoint` beside), its training cut in an epoch and resumed by
+    `tools/train.py --resume`, which starts a new <timestamp>/ run folder whose vis_data/config.py
+    says `resume = True` (`load_from = None`: the work_dir's last checkpoint) and whose scalars.json
+    goes on at the resumed iteration."""
+    # before: "1 new, 0 updated, 1 unchanged", two runs of one training that a table averaged as two
+    # (the Xuer0313 run cut at epoch 41 and resumed to epoch 60: "59 ± 3 … over n = 2 runs" where its
+    # last validation is 60.59, marked † for "runs that differ in resume (false, true)")
+    first = run_folder(tmp_path / "work_dirs", "cfg", "20230608_014129", 0.001, 93.0)
+    lines = records(93.0)
+    write_scalars(first, lines[:4], 1686188500)  # collected after epoch 1's validation
+    assert cli("collect", "work_dirs").output.startswith("Collected work_dirs: 1 new, 0 updated, 0 unchanged")
+    (before,) = json.loads(cli("runs", "--format", "json").output)["runs"]
+    assert before["name"] == "cfg/20230608_014129" and before["status"] == "unknown"
+
+    write_scalars(first, lines[:5], 1686189000)  # it died in epoch 2, after iteration 60
+    second = run_folder(tmp_path / "work_dirs", "cfg", "20230608_020000", 0.001, 93.0, seed=8)
+    (second / "config.py").write_text(
+        (second / "config.py").read_text() + "load_from = None\nresume = True\n"
+    )
+    resumed = [train(60, 2, 0.7), train(60, 2, 0.7)]  # from epoch_1.pth; the first record twice
+    write_scalars(second, resumed, 1686190000)
+    output = cli("collect", "work_dirs").output
+    assert output.startswith("Collected work_dirs: 0 new, 1 updated, 0 unchanged, 1 problem")
+    assert "missing" not in output
+    assert (
+        "20230608_020000/vis_data/scalars.json: resumes the training that run folder 20230608_014129 "
+        "logged (its config.py has resume = True, from a checkpoint of this work_dir), one run with it; "
+        "named alone, this folder adds no run: collect its work_dir — kept: its records, in the run "
+        "cfg/20230608_014129"
+    ) in output
+    (during,) = json.loads(cli("runs", "--all", "--format", "json").output)["runs"]
+    assert (during["run_id"], during["name"], during["status"]) == (
+        before["run_id"],
+        before["name"],
+        "unknown",
+    )
+
+    write_scalars(second, [*resumed, train(80, 2, 0.5), val(2, 93.0)], 1686191000)  # it ends
+    assert cli("collect", "work_dirs").output.startswith("Collected work_dirs: 0 new, 1 updated")
+    (after,) = json.loads(cli("runs", "--all", "--format", "json").output)["runs"]
+    assert (after["run_id"], after["status"], after["params"]["seed"]) == (before["run_id"], "finished", 7)
+    table = json.loads(
+        cli("table", "--rows", "work_dir", "--metric", "accuracy/top1", "--format", "json").output
+    )
+    (cell,) = table["cells"]
+    assert cell["stats"]["n"] == 1 and cell["stats"]["mean"] == 93.0
+    (run,) = json.loads(cli("runs", "--metric", "loss", "--format", "json").output)["runs"]
+    loss = run["metrics"]["loss"]  # iteration 60 once, from the resumed training: 3.29, 2.9, 0.7, 0.5
+    assert (loss["n"], loss["last_step"], loss["mean"]) == (
+        4,
+        80.0,
+        pytest.approx((3.29 + 2.9 + 0.7 + 0.5) / 4),
+    )
 
 
 REAL = "mmengine-workdirs"

@@ -165,6 +165,29 @@ def test_v1_folds_copied_out_of_their_folders_get_configuration_from_debug_json(
     assert stats["mean"] == pytest.approx(statistics.mean(foreground), rel=1e-12)
 
 
+def test_a_v2_trainer_folder_committed_without_debug_json_takes_its_dataset_from_plans_json(tmp_path, cli):
+    """zzl120/nnUNetV2-- @ 860edf46 commits a v2 trainer folder at the repository's root
+    (`nnUNetTrainer_50epochs__nnUNetPlans__3d_fullres/`, no `Dataset004_Hippocampus/` above it) with
+    its `plans.json` (`"dataset_name": "Dataset004_Hippocampus"`, as nnU-Net v2 writes it there) and
+    `dataset.json`; here its folds' debug.json, the only other place naming the dataset, are left out."""
+    # before: the folds had no `dataset` param, so a table by dataset found none
+    trainer = tmp_path / "repo" / "nnUNetTrainer_50epochs__nnUNetPlans__3d_fullres"
+    trainer.mkdir(parents=True)
+    plans = {"dataset_name": "Dataset004_Hippocampus", "plans_name": "nnUNetPlans", "configurations": {}}
+    (trainer / "plans.json").write_text(json.dumps(plans, indent=4))
+    (trainer / "dataset.json").write_text(json.dumps({"labels": {"background": 0, "Anterior": 1, "Posterior": 2}}))
+    dice = [write_v2_summary(trainer / f"fold_{fold}" / "validation", fold, 0.0) for fold in range(5)]
+    assert cli("collect", "repo").output.startswith("Collected repo: 5 new, 0 updated, 0 unchanged, 0 problems")
+    shown = cli("show", "nnUNetTrainer_50epochs__nnUNetPlans__3d_fullres/fold_2/validation").output
+    for param in ("configuration = 3d_fullres", "dataset = Dataset004_Hippocampus", "fold = 2"):
+        assert param in shown
+    table = cli("table", "--rows", "dataset", "--metric", "foreground_mean.Dice", "--replicate", "fold",
+                "--format", "json")  # fmt: skip
+    (cell,) = json.loads(table.output)["cells"]
+    assert cell["row"]["dataset"] == "Dataset004_Hippocampus" and cell["stats"]["n"] == 5
+    assert cell["stats"]["mean"] == pytest.approx(statistics.mean(dice), rel=1e-12)
+
+
 def test_a_summary_json_of_another_shape_is_read_as_before(tmp_path, cli):
     folder = tmp_path / "runs" / "a"
     folder.mkdir(parents=True)

@@ -62,7 +62,13 @@ class OneFileAdapter(Adapter):
     #    metrics.json the finals, config.json the params with the seeds as `seed`; its log/ not walked
     # 8: SpeechBrain's experiment folder is one run: its train_log.txt the curves (step: the epoch) and
     #    the finals (its test line), hyperparams.yaml the params, a seed folder's name the seed
-    reading_version = 8
+    # 9: an MMCV 1.x training resumed from a checkpoint of its work_dir is the run of the log.json it
+    #    started in (it was the last log's: a resume collected after the first log made it missing)
+    # 10: an MMEngine training resumed with --resume in a later run folder of its work_dir is the run
+    #    of the folder it started in (it was two runs, which a table averaged as two)
+    # 11: an nnU-Net v2 fold whose folders and debug.json do not name its dataset takes it from its
+    #    trainer folder's plans.json (`dataset_name`)
+    reading_version = 11
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -110,7 +116,7 @@ class OneFileAdapter(Adapter):
             return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
         beside = detectron2.side_files(folder.path, folder.files)
         paths = [folder.file(name) for name in names if folder.file(name) not in beside]
-        if not self.files and names == [nnunet.SUMMARY_FILE]:  # nnU-Net's fold: its debug.json above
+        if not self.files and names == [nnunet.SUMMARY_FILE]:  # nnU-Net's: its debug.json, plans.json above
             beside = [*beside, *nnunet.side_files(folder.path)]
         return Claim(tuple(self.source(path, [path, *beside]) for path in paths), descend=True)
 

@@ -71,7 +71,8 @@ class _Segment:
 def read_runs(path: str, files: Sequence[str], name: str) -> ReadResult:
     """Read the run(s) of one `<timestamp>.log.json` at `path`: curves from its records, params from
     the config its meta line holds (else the `<config>.py` among `files`), the seed from its meta. A
-    training resumed from a checkpoint of its work_dir is one run, read from its last log.json."""
+    training resumed from a checkpoint of its work_dir is one run of the log.json it started in (its
+    name and identity stay those the first collect gave it; a log that resumes it holds no run)."""
     problems: list[Problem] = []
     try:
         segments = _segments(path, problems)
@@ -87,24 +88,21 @@ def read_runs(path: str, files: Sequence[str], name: str) -> ReadResult:
         problems.append(Problem(path, message, f"each as its own run, {name}#1 to {name}#{len(held)}"))
     elif held:
         chain = _Chain(path, files)
-        later = chain.resumed_by(path)
-        if later is not None:
-            message = (
-                f"was resumed by {os.path.basename(later)} (its resume_from is a checkpoint of this work_dir)"
-            )
-            later_name = "/".join([*name.split("/")[:-1], os.path.basename(later).removesuffix(".log.json")])
-            problems.append(Problem(path, message, f"its records, in the run {later_name}"))
-            return ReadResult((), tuple(problems))
         earlier = chain.resumed(path)
-        if earlier:
+        if earlier:  # the run is the first log's: its identity stays when a resumed training adds a log
             names = ", ".join(os.path.basename(f) for f in earlier)
+            first = os.path.basename(earlier[0])
             message = (
-                f"resumes the training that {names} logged (its resume_from is a checkpoint of this work_dir)"
+                f"resumes the training that {names} logged (its resume_from is a checkpoint of this "
+                f"work_dir), one run with {'it' if len(earlier) == 1 else 'them'}; named alone, this log "
+                "adds no run: collect its work_dir"
             )
-            problems.append(
-                Problem(path, message, "one run of them all, with the params and seed of the first")
-            )
-            held = [_joined([*(chain.training(f) for f in earlier), *held])]
+            first_name = "/".join([*name.split("/")[:-1], first.removesuffix(".log.json")])
+            problems.append(Problem(path, message, f"its records, in the run {first_name}"))
+            return ReadResult((), tuple(problems))
+        later = chain.resumers(path)
+        if later:
+            held = [_joined([*held, *(chain.training(f) for f in later)])]
     text_log = next((f for f in files if f == path.removesuffix(".json")), None)
     epoch_length = _epoch_length(text_log) if text_log and len(held) == 1 else None
     runs = []
@@ -146,6 +144,7 @@ class _Chain:
         self.logs = [f for f in self.logs if not os.path.basename(f).startswith("None")]
         self.folder = os.path.basename(folder)
         self._read: dict[str, _Segment | None] = {}
+        self._resumes: dict[str, bool] = {}
 
     def training(self, path: str) -> _Segment | None:
         """Return the one training a log.json holds, None when it holds none or several (or is unreadable)."""
@@ -159,6 +158,12 @@ class _Chain:
 
     def resumes(self, path: str) -> bool:
         """Tell whether a log.json's training started from a checkpoint of this work_dir."""
+        if path not in self._resumes:
+            self._resumes[path] = self._config_resumes(path)
+        return self._resumes[path]
+
+    def _config_resumes(self, path: str) -> bool:
+        """`resumes`, from the config the log.json's meta line holds."""
         segment = self.training(path)
         text = segment.meta.get("config") if segment else None
         if not isinstance(text, str):
@@ -172,16 +177,18 @@ class _Chain:
     def before(self, path: str) -> str | None:
         """Return the latest log.json before `path` that logged training records."""
         earlier = self.logs[: self.logs.index(path)] if path in self.logs else []
-        for candidate in reversed(earlier):
-            segment = self.training(candidate)
-            if segment is not None and segment.train:
-                return candidate
-        return None
+        return next((f for f in reversed(earlier) if self._trained(f)), None)
 
-    def resumed_by(self, path: str) -> str | None:
-        """Return the later log.json that resumed this one's training, else None."""
+    def resumers(self, path: str) -> list[str]:
+        """Return the later log.json files, oldest first, that continue this one's training with
+        training records of their own (a resume that died before its first logs none)."""
         later = self.logs[self.logs.index(path) + 1 :] if path in self.logs else []
-        return next((f for f in later if self.resumes(f) and self.before(f) == path), None)
+        return [f for f in later if self.resumed(f)[:1] == [path] and self._trained(f)]
+
+    def _trained(self, path: str) -> bool:
+        """Tell whether a log.json logged training records."""
+        segment = self.training(path)
+        return segment is not None and bool(segment.train)
 
     def resumed(self, path: str) -> list[str]:
         """Return the log.json files, oldest first, whose training this one continues."""

@@ -7,7 +7,10 @@ dumped) and its text log `<YYYYmmdd_HHMMSS>.log` beside `vis_data/`, which names
 
 Training and validation records share `data_time` and `time` and are stepped differently (training by
 iteration; validation by epoch under an EpochBasedTrainLoop): read as one run of JSON Lines they made
-one curve of both, and made each training record's `epoch`, `iter` and `memory` a run of its own."""
+one curve of both, and made each training record's `epoch`, `iter` and `memory` a run of its own.
+
+`tools/train.py --resume` starts a new `<YYYYmmdd_HHMMSS>/` run folder in the work_dir, its config.py
+saying `resume = True`, its scalars.json going on at the step the checkpoint was saved at."""
 
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ TRAINING_FIELDS = frozenset({"lr", "base_lr", "iter", "memory"})
 SEED_SETTING = "randomness.seed"  # config.py's seed: None draws one, which the log names
 VALIDATION_PREFIX = "val/"  # a validation record's `data_time`, `time`: not the training ones
 _TIMESTAMP_JSON = re.compile(r"\d{8}_\d{6}\.json")  # vis_data/<timestamp>.json, a copy of scalars.json
+_STAMP = re.compile(r"\d{8}_\d{6}")  # a run folder's name: the time the training started
 _SEED = re.compile(r"^Runtime environment:\s*$.*?^\s+seed: (-?\d+)\s*$", re.MULTILINE | re.DOTALL)
 
 
@@ -42,10 +46,31 @@ def is_run_folder(folder: str, names: Collection[str]) -> bool:
 
 
 def side_files(folder: str, names: Collection[str]) -> list[str]:
-    """Return the config.py of a `vis_data/` folder and the `<timestamp>.log` beside the folder."""
+    """Return the config.py of a `vis_data/` folder, the `<timestamp>.log` beside the folder and the
+    scalars.json of the other run folders of its work_dir (a training resumed with `--resume`
+    continues in the next one; the config.py beside each, written once at its start, is read then)."""
     found = [os.path.join(folder, CONFIG_FILE)] if CONFIG_FILE in names else []
     log = _log_path(folder, names)
-    return [*found, log] if log else found
+    return [*found, log, *_other_runs(folder)] if log else [*found, *_other_runs(folder)]
+
+
+def _other_runs(folder: str) -> list[str]:
+    """Return the scalars.json of the other `<work_dir>/<YYYYmmdd_HHMMSS>/vis_data/` folders beside
+    the run folder of `folder`, when it is named so: one listing, no stat (a folder without one is
+    a file gone in the signature, and holds no training when read)."""
+    run = os.path.dirname(folder)
+    if os.path.basename(folder) != VIS_FOLDER or not _STAMP.fullmatch(os.path.basename(run)):
+        return []
+    work_dir = os.path.dirname(run)
+    try:
+        names = fs.listdir(work_dir)
+    except OSError:
+        return []
+    return [
+        os.path.join(work_dir, name, VIS_FOLDER, SCALARS_FILE)
+        for name in sorted(names)
+        if name != os.path.basename(run) and _STAMP.fullmatch(name)
+    ]
 
 
 def side_files_beside(path: str) -> list[str]:
@@ -83,41 +108,54 @@ def _log_path(folder: str, names: Collection[str]) -> str | None:
 
 def read_run(path: str, files: Sequence[str], name: str) -> ReadResult:
     """Read one MMEngine run: metrics from its scalars.json at `path`, params from config.py and the
-    seed from the log among `files`, the status from how far the training went."""
+    seed from the log among `files`, the status from how far the training went. A training resumed
+    with `--resume` in a later run folder of its work_dir is one run, this folder's: a folder whose
+    training resumes an earlier one's holds no run."""
     problems: list[Problem] = []
-    builder = SeriesBuilder()
-    shared: set[str] = set()  # fields training records logged: a validation record's are renamed
-    previous: dict[str, Any] | None = None
-    last_train: dict[str, Any] | None = None
-    validated_after = False
-    skipped = 0
     try:
-        for batch in iter_json_records(path, problems):
-            for record in batch:
-                if record == previous:  # MMEngine writes the first record twice
-                    continue
-                previous = record
-                step = to_float(record.get("step"))
-                if step is None:
-                    skipped += 1
-                    continue
-                training = not TRAINING_FIELDS.isdisjoint(record)
-                for key, value in record.items():
-                    number = None if isinstance(value, bool) or key == "step" else to_float(value)
-                    if number is None:
-                        continue
-                    if training:
-                        shared.add(key)
-                    elif key in shared:
-                        key = VALIDATION_PREFIX + key
-                    builder.add(key, step, number)
-                if training:
-                    last_train, validated_after = record, False
-                else:
-                    validated_after = True
+        records = _records(path, problems)
     except OSError as error:
         problems.append(unreadable(path, error, "nothing from this file"))
         return ReadResult((), tuple(problems))
+    chain = _Chain(path, files)
+    earlier = chain.resumed(path) if len(chain.runs) > 1 else []
+    if earlier:  # the run is the first folder's: its identity stays when a resume adds a folder
+        names = ", ".join(_stamp(f) for f in earlier)
+        message = (
+            f"resumes the training that run folder {names} logged (its config.py has resume = True, "
+            f"from a checkpoint of this work_dir), one run with {'it' if len(earlier) == 1 else 'them'}; "
+            "named alone, this folder adds no run: collect its work_dir"
+        )
+        first_name = "/".join([*name.split("/")[:-1], _stamp(earlier[0])])
+        problems.append(Problem(path, message, f"its records, in the run {first_name}"))
+        return ReadResult((), tuple(problems))
+    later = chain.resumers(path) if len(chain.runs) > 1 else []
+    if later:
+        records = _joined([records, *(chain.records(f) for f in later)])
+    builder = SeriesBuilder()
+    shared: set[str] = set()  # fields training records logged: a validation record's are renamed
+    last_train: dict[str, Any] | None = None
+    validated_after = False
+    skipped = 0
+    for record in records:
+        step = to_float(record.get("step"))
+        if step is None:
+            skipped += 1
+            continue
+        training = _is_training(record)
+        for key, value in record.items():
+            number = None if isinstance(value, bool) or key == "step" else to_float(value)
+            if number is None:
+                continue
+            if training:
+                shared.add(key)
+            elif key in shared:
+                key = VALIDATION_PREFIX + key
+            builder.add(key, step, number)
+        if training:
+            last_train, validated_after = record, False
+        else:
+            validated_after = True
     if skipped:
         problems.append(
             Problem(path, f"{skipped} record(s) have no number under 'step'", "the other records")
@@ -143,6 +181,119 @@ def read_run(path: str, files: Sequence[str], name: str) -> ReadResult:
         status=_status(params, last_train, validated_after),
     )
     return ReadResult((run,), tuple(problems))
+
+
+def _records(path: str, problems: list[Problem]) -> list[dict[str, Any]]:
+    """Return the records of a scalars.json, the first one once (MMEngine writes it twice); raise
+    OSError."""
+    records: list[dict[str, Any]] = []
+    for batch in iter_json_records(path, problems):
+        for record in batch:
+            if not records or record != records[-1]:
+                records.append(record)
+    return records
+
+
+def _is_training(record: dict[str, Any]) -> bool:
+    """Tell a training record (LoggerHook logs the learning rate and counters) from a validation one."""
+    return not TRAINING_FIELDS.isdisjoint(record)
+
+
+def _stamp(path: str) -> str:
+    """Return the run folder name of a `<work_dir>/<stamp>/vis_data/scalars.json`."""
+    return os.path.basename(os.path.dirname(os.path.dirname(path)))
+
+
+class _Chain:
+    """The run folders of one work_dir, oldest first (by their timestamps), as far as resuming goes:
+    one whose config.py says `resume = True` (with `load_from` None, the work_dir's last checkpoint,
+    or a checkpoint of this work_dir) continues the latest one before it that logged training."""
+
+    def __init__(self, path: str, files: Sequence[str]) -> None:
+        work_dir = os.path.dirname(os.path.dirname(os.path.dirname(path)))
+        self.runs = sorted(
+            {
+                path,
+                *(
+                    f
+                    for f in files
+                    if os.path.basename(f) == SCALARS_FILE
+                    and os.path.dirname(os.path.dirname(os.path.dirname(f))) == work_dir
+                ),
+            }
+        )
+        self.work_dir = os.path.basename(work_dir)
+        self._read: dict[str, list[dict[str, Any]]] = {}
+        self._resumes: dict[str, bool] = {}
+
+    def records(self, path: str) -> list[dict[str, Any]]:
+        """Return a run folder's records, none when its scalars.json cannot be read."""
+        if path not in self._read:
+            try:
+                self._read[path] = _records(path, [])
+            except OSError:
+                self._read[path] = []
+        return self._read[path]
+
+    def resumes(self, path: str) -> bool:
+        """Tell whether a run folder's training resumed from a checkpoint of this work_dir."""
+        if path not in self._resumes:
+            self._resumes[path] = self._config_resumes(path)
+        return self._resumes[path]
+
+    def _config_resumes(self, path: str) -> bool:
+        """`resumes`, from the run folder's config.py."""
+        params = config_params(os.path.join(os.path.dirname(path), CONFIG_FILE), [])
+        source = params.get("load_from")
+        if params.get("resume") is not True:
+            return False
+        return source is None or (
+            isinstance(source, str) and os.path.basename(os.path.dirname(source)) == self.work_dir
+        )
+
+    def before(self, path: str) -> str | None:
+        """Return the latest run folder's scalars.json before `path` that logged training records."""
+        earlier = self.runs[: self.runs.index(path)] if path in self.runs else []
+        return next((f for f in reversed(earlier) if self._trained(f)), None)
+
+    def resumers(self, path: str) -> list[str]:
+        """Return the later scalars.json files, oldest first, that continue this one's training with
+        training records of their own (a resume that died before its first logs none)."""
+        later = self.runs[self.runs.index(path) + 1 :] if path in self.runs else []
+        return [f for f in later if self.resumed(f)[:1] == [path] and self._trained(f)]
+
+    def _trained(self, path: str) -> bool:
+        """Tell whether a run folder logged training records."""
+        return any(map(_is_training, self.records(path)))
+
+    def resumed(self, path: str) -> list[str]:
+        """Return the scalars.json files, oldest first, whose training this one continues."""
+        chain: list[str] = []
+        current = path
+        while (
+            self.resumes(current) and (previous := self.before(current)) is not None and previous not in chain
+        ):
+            chain.insert(0, previous)
+            current = previous
+        return chain
+
+
+def _joined(parts: Sequence[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Join one training's run folders, oldest first: each keeps its training (validation) records
+    before the step of the next one's first training (validation) record, which it logged again."""
+    joined: list[dict[str, Any]] = []
+    for part, following in zip(parts, [*parts[1:], None]):
+        cut = {True: float("inf"), False: float("inf")}
+        for record in following or ():
+            step = to_float(record.get("step"))
+            kind = _is_training(record)
+            if step is not None and cut[kind] == float("inf"):
+                cut[kind] = step
+        for record in part:
+            step = to_float(record.get("step"))
+            if step is None or step < cut[_is_training(record)]:
+                joined.append(record)
+    return joined
 
 
 def config_params(path: str, problems: list[Problem]) -> dict[str, Any]:

@@ -11,8 +11,8 @@ Read as any results file, each case's numbers became a curve stepped by the case
 Dice of a fold was its last case's), and the fold, configuration and dataset were nowhere. Here a
 summary is one run: the means nnU-Net computed are its results, the cases are left out, and the
 folders (or, where the folds were copied out of them, the `output_folder` that the fold's
-`debug.json` names) give the params `dataset`, `configuration`, `trainer`, `plans`, `fold` and
-`validation`."""
+`debug.json` names, or the `dataset_name` of v2's trainer folder's `plans.json`) give the params
+`dataset`, `configuration`, `trainer`, `plans`, `fold` and `validation`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from resultsbook.sources.textio import load_json_file
 
 SUMMARY_FILE = "summary.json"
 DEBUG_FILE = "debug.json"
+PLANS_FILE = "plans.json"  # v2's, in the trainer folder: its `dataset_name` is the dataset's folder
 FOREGROUND = "foreground_mean"  # v2's mean over the foreground labels; v1's is computed as v1 computes it
 FOLD_PARAM = "fold"
 _FOLD = re.compile(r"^fold_(?P<fold>\d+|all)$")
@@ -52,11 +53,15 @@ def is_summary(document: Any) -> bool:
 
 
 def side_files(folder: str) -> list[str]:
-    """Return the debug.json of the fold a `validation*/` folder is in, when there is one."""
-    if not os.path.basename(folder.rstrip("/\\")).startswith("validation"):  # a fold's, not crossval's
-        return []
-    debug = os.path.join(os.path.dirname(folder.rstrip("/\\")), DEBUG_FILE)
-    return [debug] if fs.isfile(debug) else []
+    """Return the debug.json of the fold a `validation*/` folder is in, and the plans.json of its
+    trainer folder (of a crossval folder: the one it is in), those there are."""
+    folder = folder.rstrip("/\\")
+    if os.path.basename(folder).startswith("validation"):  # a fold's, not crossval's
+        fold = os.path.dirname(folder)
+        candidates = [os.path.join(fold, DEBUG_FILE), os.path.join(os.path.dirname(fold), PLANS_FILE)]
+    else:
+        candidates = [os.path.join(os.path.dirname(folder), PLANS_FILE)]
+    return [path for path in candidates if fs.isfile(path)]
 
 
 def read_summary(
@@ -75,6 +80,11 @@ def read_summary(
     task = document.get("task")
     if isinstance(task, str) and task and "dataset" not in params:
         params["dataset"] = task
+    plans = next((name for name in files if os.path.basename(name) == PLANS_FILE), None)
+    if plans is not None and "dataset" not in params:  # a trainer folder committed without its dataset's
+        name = _dataset_name(plans, problems)
+        if name:
+            params["dataset"] = name
     return RunRecord(
         name="/".join(folder.replace(os.sep, "/").split("/")[-depth:]),
         params=dict(sorted(params.items())),
@@ -152,6 +162,13 @@ def layout_params(folder: str) -> dict[str, Any]:
         if len(names) == 2 and parts and parts[-1] in _CONFIGURATIONS:
             params["configuration"] = parts[-1]
     return params
+
+
+def _dataset_name(plans: str, problems: list[Problem]) -> str | None:
+    """Return the `dataset_name` a v2 trainer folder's plans.json names (`Dataset004_Hippocampus`)."""
+    document = load_json_file(plans, problems, "the params its folders name")
+    value = document.get("dataset_name") if isinstance(document, Mapping) else None
+    return value if isinstance(value, str) and _DATASET.match(value) else None
 
 
 def _output_folder(debug: str, problems: list[Problem]) -> str | None:
