@@ -78,6 +78,20 @@ def test_one_file_with_the_same_problem_twice_says_how_many_times():
     assert lines_of(problems) == ["a.csv (2 times): line 3 or 9 is not a row — kept: the others"]
 
 
+def test_problems_whose_numbers_differ_in_two_places_show_the_first_one_s_own():
+    """Ultralytics' trainings cut short: `holds 30, 37 or 107 of 100 or 600 epochs` paired no number
+    with its own (37 of 100, 107 of 600)."""
+    problems = [
+        Problem("runs/train4/results.csv", "holds 107 of 600 epochs", "the run"),
+        Problem("runs/train5/results.csv", "holds 30 of 600 epochs", "the run"),
+        Problem("runs/train6/results.csv", "holds 37 of 100 epochs", "the run"),
+    ]
+    assert lines_of(problems) == [
+        "runs/train*/results.csv (3 paths, e.g. runs/train4/results.csv): holds 107 of 600 epochs (the first's "
+        "numbers; the others' differ) — kept: the run"
+    ]
+
+
 def test_the_glob_of_paths_names_what_they_share():
     from resultsbook.render.problems import path_glob
 

@@ -4,9 +4,11 @@ Two problems are alike when their texts differ only in the path and in the numbe
 (`2 value(s) of 'acc' are not numbers` and `3 value(s) of 'acc' …`): 126 deleted MLflow runs read
 as one line naming a glob of their paths, how many there are and one of them; a number that differs
 shows as the values it took (`1, 2 or 3 value(s)`, `line 3 or 9`: never a range, which would
-claim the lines between). The rare problems come first: one alone is likelier to be the
-one that matters than the hundredth copy of a known one. Every problem stays listed one by one where
-it is stored (`resultsbook problems`, `--json`).
+claim the lines between); where several numbers differ, the first problem's are shown, and said to
+be its own (`30 or 107 of 100 or 600 epochs` would not say which goes with which). The rare
+problems come first: one alone is likelier to be the one that matters than the hundredth copy of a
+known one. Every problem stays listed one by one where it is stored (`resultsbook problems`,
+`--json`).
 """
 
 from __future__ import annotations
@@ -108,7 +110,9 @@ def _merged(texts: Sequence[str]) -> str:
     (`1, 2 or 3 value(s)`)."""
     if len(set(texts)) == 1:
         return texts[0]
-    columns = zip(*(_numbers(text) for text in texts))
-    values = [_alternatives(sorted(set(column))) for column in columns]
+    columns = [sorted(set(column)) for column in zip(*(_numbers(text) for text in texts))]
+    if sum(len(column) > 1 for column in columns) > 1:  # `30 or 107 of 100 or 600` would pair them anyhow
+        return f"{texts[0]} (the first's numbers; the others' differ)"
+    values = [_alternatives(column) for column in columns]
     pieces = _template(texts[0]).split(_SLOT)
     return pieces[0] + "".join(value + piece for value, piece in zip(values, pieces[1:]))
