@@ -583,3 +583,73 @@ def test_hparams_sessions_of_different_hparams_in_one_writer_are_runs_of_their_o
         "without params\n"
     ) in result.stderr
     assert cli("runs").output.count("Dec05_16-00-00_vm") == 3
+
+
+def keras_event_file(path: Path, start: float, epochs: range, loss: float) -> None:
+    """Write an event file as TF1-era Keras' TensorBoard callback does at each fit: a file version
+    record, then epoch_loss, epoch_val_loss and batch_loss, stepped by epoch from `epochs.start`."""
+    records = [field(1, 1, struct.pack("<d", start)) + field(3, 2, b"brain.Event:2")]
+    for epoch in epochs:
+        for tag, value in (("batch_loss", loss + 0.1), ("epoch_loss", loss), ("epoch_val_loss", loss + 0.5)):
+            records.append(scalar_event(start + 1 + epoch, epoch, tag, value - epoch / 100))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(frame(record) for record in records))
+
+
+def test_a_log_dir_reused_by_several_fits_is_one_run_per_training(tmp_path, cli):
+    """The shape of alakhirnayan/Image-Categorization-and-Tensorboard-log-test-on-mnist-Dataset
+    @ efed972f, logs/Cats-vs-dogs-CNN/ (5.ipynb builds its TensorBoard callback once, before its loop
+    over 27 models): one event file per `model.fit`, each stepping its epochs from 0 again. Written by
+    TensorFlow 1.x's Keras, installed neither here nor in CI. Collect read them as one run keeping the
+    last value of each step (its final values were the last training's), with only 'logs N step(s)
+    more than once' to say so."""
+    folder = tmp_path / "logs" / "Cats-vs-dogs-CNN"
+    keras_event_file(folder / "events.out.tfevents.1540179936.NAYAN", 1540179936, range(2), 8.0)  # stopped early
+    keras_event_file(folder / "events.out.tfevents.1540179982.NAYAN", 1540179982, range(4), 7.0)
+    keras_event_file(folder / "events.out.tfevents.1540269347.NAYAN", 1540269347, range(4), 3.0)
+    result = cli("collect", str(tmp_path / "logs"))
+    assert result.output.startswith("Collected") and " 3 new," in result.output
+    assert (
+        f"{folder.relative_to(tmp_path).as_posix()}: its 3 event files hold 3 trainings, each starting its steps "
+        "over (a log_dir reused by another fit, or a script run again) — kept: each as a run of its own, "
+        "Cats-vs-dogs-CNN/1540179936 to Cats-vs-dogs-CNN/1540269347; -o trainings=one reads them as one run\n"
+    ) in result.stderr.replace(str(tmp_path) + os.sep, "")
+    assert "more than once" not in result.stderr
+    table = cli("table", "--rows", "name", "--metric", "epoch_val_loss", "--digits", "2").output
+    rows = [line.split() for line in table.splitlines()]
+    assert ["Cats-vs-dogs-CNN/1540179936", "8.49#"] in rows  # each training's own last epoch
+    assert ["Cats-vs-dogs-CNN/1540179982", "7.47#"] in rows
+    assert ["Cats-vs-dogs-CNN/1540269347", "3.47#"] in rows
+    (run,) = [r for r in read_runs_of(folder) if r.name == "Cats-vs-dogs-CNN/1540179936"]
+    assert run.metrics["epoch_loss"].steps.tolist() == [0, 1] and run.start_time == 1540179936
+
+    result = cli("collect", str(tmp_path / "logs"), "-o", "trainings=one")
+    assert ": 1 new, 0 updated, 0 unchanged, 3 missing," in result.output, result.output
+    runs = read_runs_of(folder, trainings="one")
+    assert [r.name for r in runs] == ["Cats-vs-dogs-CNN"] and len(runs[0].metrics["epoch_loss"]) == 4
+
+
+def read_runs_of(folder: Path, **options) -> list:
+    """Read one folder of event files with the tensorboard adapter: its runs."""
+    files = tuple(str(path) for path in sorted(folder.iterdir()) if path.is_file())
+    return list(TensorboardAdapter(**options).read(TensorboardAdapter().source(str(folder), files)).runs)
+
+
+def test_event_files_that_go_on_from_a_later_step_or_overlap_in_time_are_one_training(tmp_path):
+    """Files that are not a new training stay one run: a training resumed from epoch 2 (Keras'
+    `initial_epoch`, tensorboardX's fixture `restarted/` resumes so too), two writers of one training
+    whose points interleave in time, and Keras' `.profile-empty` file, which holds no scalar (the
+    shape of TF 2.2's `tensorboard/train/` listed by deep-projects' dvc-cc-sample-pcam README)."""
+    resumed = tmp_path / "resumed"
+    keras_event_file(resumed / "events.out.tfevents.1600000000.host", 1600000000, range(3), 1.0)
+    keras_event_file(resumed / "events.out.tfevents.1600000100.host", 1600000100, range(2, 5), 1.0)
+    twice = tmp_path / "two_writers"
+    keras_event_file(twice / "events.out.tfevents.1600000000.host.1.0", 1600000000, range(3), 1.0)
+    keras_event_file(twice / "events.out.tfevents.1600000001.host.2.0", 1600000001, range(3), 2.0)
+    profiled = tmp_path / "profiled"
+    keras_event_file(profiled / "events.out.tfevents.1600000000.host.1.0.v2", 1600000000, range(3), 1.0)
+    version = field(1, 1, struct.pack("<d", 1600000001.0)) + field(3, 2, b"brain.Event:2")
+    (profiled / "events.out.tfevents.1600000001.host.profile-empty").write_bytes(frame(version))
+    for folder, steps in ((resumed, [0, 1, 2, 3, 4]), (twice, [0, 1, 2]), (profiled, [0, 1, 2])):
+        (run,) = read_runs_of(folder)
+        assert run.name == folder.name and run.metrics["epoch_loss"].steps.tolist() == steps

@@ -1,6 +1,7 @@
 """TensorBoard event files, read without TensorFlow or the tensorboard package.
 
-A run is a folder holding `*tfevents*` files; all of them are read, in name (= time) order. Event
+A run is a folder holding `*tfevents*` files; all of them are read, in name (= time) order, and a
+file that starts the steps over after the others ended is another training, a run of its own. Event
 files in the folders below it belong to it too, because writers put parts of one run there: the
 hparams session of tensorboardX's and torch's `add_hparams` gives the run its params (its metrics
 keep their tags), and `add_scalars("loss", {"train": ...})` series become metrics `loss/train`
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.base import Adapter, Claim, Folder, option_choice
 from resultsbook.adapters.lightning_csv import split_validation_after_fit
 from resultsbook.adapters.tb_proto import (
     SimpleScalars,
@@ -53,6 +54,7 @@ _LIGHTNING_VERSION = re.compile(r"version_\d+")
 _NAN = float("nan")
 # below this many records, decoding record by record beats the fixed cost of array operations
 _VECTOR_MINIMUM = 64
+_TRAININGS = ("split", "one")
 
 
 class TensorboardAdapter(Adapter):
@@ -64,7 +66,12 @@ class TensorboardAdapter(Adapter):
     # 2: a `hyperparameters` text table (CleanRL) gives params; 3: sessions of different hparams are runs;
     # 4: Lightning's `hp_metric = -1` placeholder is no metric
     # 5: a Detectron2 output folder's config.yaml gives params, its log and last_checkpoint the status
-    reading_version = 5
+    # 6: a folder's event files that start their steps over are trainings of their own, one run each
+    reading_version = 6
+    options = {
+        "trainings": "a folder's event files that start their steps over again: split (default), one run "
+        "each, or one, one run of them all (the last value of each step kept, as TensorBoard shows them)",
+    }
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -121,8 +128,13 @@ class TensorboardAdapter(Adapter):
                 continue
             relative = os.path.relpath(os.path.dirname(path), root)
             groups.setdefault("" if relative == "." else relative.replace(os.sep, "/"), []).append(path)
-        own = read_event_files(groups.pop("", []), problems)
+        own_files = read_each_event_file(groups.pop("", []), problems)
         below = {sub: read_event_files(groups[sub], problems) for sub in sorted(groups)}
+        if yaml_path is None and not side and not below and self._splits_trainings():
+            trainings = split_trainings(own_files)
+            if len(trainings) > 1:
+                return ReadResult(_training_runs(root, trainings, problems), tuple(problems))
+        own = joined(own_files)
         if yaml_path is None and _distinct_sessions(below) > 1:
             return ReadResult(_session_runs(root, own, below, problems), tuple(problems))
         builder = SeriesBuilder()
@@ -169,6 +181,95 @@ class TensorboardAdapter(Adapter):
             provenance=provenance,
         )
         return ReadResult((run,), tuple(problems))
+
+    def _splits_trainings(self) -> bool:
+        """Tell whether event files that start their steps over are read as trainings of their own."""
+        return option_choice(self.config, "trainings", _TRAININGS) == "split"
+
+
+def split_trainings(parts: list[EventData]) -> list[list[EventData]]:
+    """Group a folder's event files (in name order) into trainings: a file that logs a tag again from
+    its training's first step of that tag, or before it, after that training's last point, starts
+    a new one (a `log_dir` reused by another `model.fit`, a script run again). A file that goes on
+    from a later step (a resumed training) or whose points interleave with the earlier ones in time
+    (two writers of one training) joins the training before it; a file with no scalars (Keras'
+    `.profile-empty`) joins the training it sits in."""
+    trainings: list[tuple[list[EventData], dict[str, float], list[float]]] = []
+    waiting: list[EventData] = []  # files without scalars before the first training's first file
+    for part in parts:
+        first_steps, first_time, last_time = _scalar_span(part)
+        if not first_steps:
+            (trainings[-1][0] if trainings else waiting).append(part)
+            continue
+        if trainings:
+            files, steps, last = trainings[-1]
+            restarts = any(tag in steps and step <= steps[tag] for tag, step in first_steps.items())
+            if not restarts or first_time < last[0]:  # a NaN time (none written) compares False
+                files.append(part)
+                for tag, step in first_steps.items():
+                    steps[tag] = min(step, steps.get(tag, step))
+                last[0] = float(np.fmax(last[0], last_time))
+                continue
+        trainings.append(([*waiting, part], dict(first_steps), [last_time]))
+        waiting = []
+    return [files for files, _, _ in trainings] if trainings else [waiting]
+
+
+def _scalar_span(part: EventData) -> tuple[dict[str, float], float, float]:
+    """Return an event file's first step of each tag and the wall times of its first and last points."""
+    first_steps: dict[str, float] = {}
+    first_time = last_time = _NAN
+    for tag, chunks in part.chunks.items():
+        steps = np.concatenate([chunk[1] for chunk in chunks])
+        times = np.concatenate([chunk[3] for chunk in chunks])
+        if len(steps):
+            first_steps[tag] = float(steps.min())
+        if np.isfinite(times).any():
+            first_time = float(np.fmin(first_time, np.nanmin(times)))
+            last_time = float(np.fmax(last_time, np.nanmax(times)))
+    return first_steps, first_time, last_time
+
+
+def _training_runs(
+    root: str, trainings: list[list[EventData]], problems: list[Problem]
+) -> tuple[RunRecord, ...]:
+    """Read each training of a folder's event files as a run of its own, named by the time in its
+    first file's name (`logs/<name>/1540179936`)."""
+    name = os.path.basename(root.rstrip(os.sep))
+    firsts = [os.path.basename(parts[0].files[0]) for parts in trainings]
+    labels = [first.split(EVENTS_MARK, 1)[-1].lstrip(".").split(".")[0] for first in firsts]
+    if len(set(labels)) < len(labels):  # two trainings started in the same second
+        labels = [first.split(EVENTS_MARK, 1)[-1].lstrip(".") for first in firsts]
+    runs: list[RunRecord] = []
+    for parts, first, label in zip(trainings, firsts, labels):
+        events = joined(parts)
+        builder = SeriesBuilder()
+        events.add_to(builder, "")
+        series, series_problems = builder.build(os.path.join(root, first))
+        problems.extend(series_problems)
+        status, end_time = _status([events])
+        runs.append(
+            RunRecord(
+                key=first,
+                name=f"{name}/{label}",
+                params=flatten_params({**(events.text_params or {}), **(events.hparams or {})}),
+                metrics=series,
+                status=status,
+                start_time=events.first_time,
+                end_time=end_time,
+            )
+        )
+    files = sum(len(parts) for parts in trainings)
+    problems.append(
+        Problem(
+            root,
+            f"its {files} event files hold {len(trainings)} trainings, each starting its steps over "
+            "(a log_dir reused by another fit, or a script run again)",
+            f"each as a run of its own, {name}/{labels[0]} to {name}/{labels[-1]}; "
+            "-o trainings=one reads them as one run",
+        )
+    )
+    return tuple(runs)
 
 
 def _distinct_sessions(below: dict[str, EventData]) -> int:
@@ -276,6 +377,7 @@ class EventData:
     end_status: int | None = None
     end_time: float | None = None
     first_time: float | None = None
+    files: list[str] = field(default_factory=list)  # the event files read into it, in name order
 
     def add_to(self, builder: SeriesBuilder, folder: str) -> None:
         """Add every tag's points to a series builder, named after the sub-folder they come from."""
@@ -317,10 +419,16 @@ def metric_key(folder: str, tag: str) -> str:
 
 def read_event_files(paths: list[str], problems: list[Problem]) -> EventData:
     """Read event files (in name order, as one stream) into scalar points, hparams and end status."""
-    data = EventData()
+    return joined(read_each_event_file(paths, problems))
+
+
+def read_each_event_file(paths: list[str], problems: list[Problem]) -> list[EventData]:
+    """Read event files in name order, each into its own EventData; record order runs on across them."""
+    parts: list[EventData] = []
     plugins: dict[str, str] = {}  # TF writes a tag's plugin metadata on its first value only
     offset = 0  # record order across the files
     for path in sorted(paths):
+        data = EventData(files=[path])
         bad = 0
         try:
             for content, starts, ends in read_record_blocks(path, problems):
@@ -330,6 +438,28 @@ def read_event_files(paths: list[str], problems: list[Problem]) -> EventData:
             problems.append(unreadable(path, error, "the other event files"))
         if bad:
             problems.append(Problem(path, f"{bad} record(s) are not valid Event messages", "the others"))
+        parts.append(data)
+    return parts
+
+
+def joined(parts: list[EventData]) -> EventData:
+    """Join the EventData of event files read one after the other into one stream."""
+    if len(parts) == 1:
+        return parts[0]
+    data = EventData()
+    for part in parts:
+        data.files.extend(part.files)
+        for tag, chunks in part.chunks.items():
+            data.chunks.setdefault(tag, []).extend(chunks)
+        data.restarts.extend(part.restarts)
+        if part.hparams is not None:
+            data.hparams = {**(data.hparams or {}), **part.hparams}
+        if part.text_params is not None:
+            data.text_params = {**(data.text_params or {}), **part.text_params}
+        if part.end_status is not None:
+            data.end_status, data.end_time = part.end_status, part.end_time
+        if data.first_time is None:
+            data.first_time = part.first_time
     return data
 
 
