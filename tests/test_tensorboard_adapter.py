@@ -170,7 +170,10 @@ def test_a_lightning_version_without_its_hparams_yaml_names_its_params_as_the_ya
     assert params["model.name"] == "cnn" and params["model.channels"] == "(16, 32)" and problems == []
     # a class is written as str() gives it; the yaml names it as !!python/name:models.GCN does
     session = {"model/model_class": "<class 'models.GCN'>", "lr": 0.1}
-    assert tensorboard_events._lightning_session_params(session) == {"model.model_class": "models.GCN", "lr": 0.1}
+    assert tensorboard_events._lightning_session_params(session) == {
+        "model.model_class": "models.GCN",
+        "lr": 0.1,
+    }
 
 
 def test_unsafe_yaml_tags_are_read_as_data_never_run(tmp_path):
@@ -305,19 +308,23 @@ def test_a_lightning_validate_after_fit_is_the_final_value_not_a_point(tmp_path)
     points = [(step, "train_loss", 1.0 / step) for step in (1, 3, 5, 7, 9, 11)]
     points += [(step, tag, value) for step, epoch, acc in ((3, 0, 0.6), (7, 1, 0.7), (11, 2, 0.8), (12, 3, 0.99))
                for tag, value in (("epoch", epoch), ("val_acc", acc))]  # fmt: skip
-    events = b"".join(frame(scalar_event(1.0 + step, step, tag, value)) for step, tag, value in sorted(points))
+    events = b"".join(
+        frame(scalar_event(1.0 + step, step, tag, value)) for step, tag, value in sorted(points)
+    )
     (folder / "events.out.tfevents.1.host").write_bytes(events)
     runs, problems = read_runs(tmp_path)
     run = runs["lightning_logs/version_0"]
-    assert run.metrics["val_acc"].steps.tolist() == [3, 7, 11] and run.summary == {"val_acc": pytest.approx(0.99)}
+    assert run.metrics["val_acc"].steps.tolist() == [3, 7, 11] and run.summary == {
+        "val_acc": pytest.approx(0.99)
+    }
     assert len(run.metrics["train_loss"]) == 6
-    assert [p.kept for p in problems] == [
-        "as the final value of val_acc, not a point of their curves"
-    ]
+    assert [p.kept for p in problems] == ["as the final value of val_acc, not a point of their curves"]
 
 
 @pytest.mark.parametrize("hparams_yaml", [True, False])
-def test_lightning_s_hp_metric_placeholder_is_no_metric_but_a_logged_hp_metric_is(tmp_path, cli, hparams_yaml):
+def test_lightning_s_hp_metric_placeholder_is_no_metric_but_a_logged_hp_metric_is(
+    tmp_path, cli, hparams_yaml
+):
     # TensorBoardLogger logs hp_metric = -1 at step 0 with the hparams: a table of it was -1.00 ± 0.00
     for version, own in (("version_0", []), ("version_1", [(5, 0.7), (9, 0.8)])):
         folder = tmp_path / "lightning_logs" / version
@@ -333,7 +340,9 @@ def test_lightning_s_hp_metric_placeholder_is_no_metric_but_a_logged_hp_metric_i
     logged = runs["lightning_logs/version_1"].metrics["hp_metric"]
     assert logged.steps.tolist() == [5, 9] and logged.values.tolist() == pytest.approx([0.7, 0.8])
     cli("collect", str(tmp_path / "lightning_logs"))
-    table = cli("table", "--rows", "lr" if hparams_yaml else "name", "--metric", "hp_metric", "--stat", "mean")
+    table = cli(
+        "table", "--rows", "lr" if hparams_yaml else "name", "--metric", "hp_metric", "--stat", "mean"
+    )
     assert "-1" not in table.output and "0.80" in table.output
 
 
@@ -539,7 +548,9 @@ def test_best_of_a_test_metric_read_on_a_training_loss_logged_one_interval_earli
     assert "reads Test loss" not in cli(*table, "--metric", "Test loss (avg on test)").stderr  # same steps
 
 
-def test_the_embeddings_add_embedding_writes_beside_the_runs_are_not_offered_as_logs_to_collect(tmp_path, cli):
+def test_the_embeddings_add_embedding_writes_beside_the_runs_are_not_offered_as_logs_to_collect(
+    tmp_path, cli
+):
     """Dipeshtamboli/tensorboard-logs: torch's add_embedding writes <step>/<tag>/tensors.tsv and
     metadata.tsv into a run's folder; collect advised reading them as runs with --pattern '**/tensors.tsv'."""
     for name in ("fashion_mnist_experiment_1", "only_funcs"):
@@ -604,7 +615,9 @@ def test_a_log_dir_reused_by_several_fits_is_one_run_per_training(tmp_path, cli)
     last value of each step (its final values were the last training's), with only 'logs N step(s)
     more than once' to say so."""
     folder = tmp_path / "logs" / "Cats-vs-dogs-CNN"
-    keras_event_file(folder / "events.out.tfevents.1540179936.NAYAN", 1540179936, range(2), 8.0)  # stopped early
+    keras_event_file(
+        folder / "events.out.tfevents.1540179936.NAYAN", 1540179936, range(2), 8.0
+    )  # stopped early
     keras_event_file(folder / "events.out.tfevents.1540179982.NAYAN", 1540179982, range(4), 7.0)
     keras_event_file(folder / "events.out.tfevents.1540269347.NAYAN", 1540269347, range(4), 3.0)
     result = cli("collect", str(tmp_path / "logs"))
@@ -653,3 +666,110 @@ def test_event_files_that_go_on_from_a_later_step_or_overlap_in_time_are_one_tra
     for folder, steps in ((resumed, [0, 1, 2, 3, 4]), (twice, [0, 1, 2]), (profiled, [0, 1, 2])):
         (run,) = read_runs_of(folder)
         assert run.name == folder.name and run.metrics["epoch_loss"].steps.tolist() == steps
+
+
+def tf2_event_file(path: Path, start: float, epochs: range, loss: float) -> None:
+    """Write an event file as TF2's `tf.summary.scalar` does for Keras' TensorBoard callback: a file
+    version record, then `epoch_loss` per epoch as a float32 tensor (raw `tensor_content`), the
+    `scalars` plugin metadata on its first value only."""
+    records = [field(1, 1, struct.pack("<d", start)) + field(3, 2, b"brain.Event:2")]
+    for epoch in epochs:
+        metadata = field(9, 2, field(1, 2, field(1, 2, b"scalars"))) if epoch == epochs.start else b""
+        tensor = field(1, 0, 1) + field(2, 2, b"") + field(4, 2, struct.pack("<f", loss - epoch / 100))
+        value = field(1, 2, b"epoch_loss") + metadata + field(8, 2, tensor)
+        records.append(
+            field(1, 1, struct.pack("<d", start + 1 + epoch))
+            + field(2, 0, epoch)
+            + field(5, 2, field(1, 2, value))
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(frame(record) for record in records))
+
+
+def keras_fit(log_dir: Path, start: int, pid: int, number: int, loss: float, epochs: int = 3) -> None:
+    """Write what one `model.fit` with Keras' TensorBoard callback writes into `log_dir`: train/ at
+    set_model, validation/ at the first validation, both named `<time>.<host>.<pid>.<n>.v2`."""
+    train = log_dir / "train" / f"events.out.tfevents.{start}.host.{pid}.{number}.v2"
+    tf2_event_file(train, start, range(epochs), loss)
+    validation = log_dir / "validation" / f"events.out.tfevents.{start + 5}.host.{pid}.{number + 1}.v2"
+    tf2_event_file(validation, start + 5, range(epochs), loss + 1)
+
+
+def test_a_keras_fit_s_train_and_validation_folders_are_one_run(tmp_path, cli):
+    """Keras' TensorBoard callback (keras-team/keras @ 08995a40, keras/src/callbacks/tensorboard.py,
+    `set_model`: `os.path.join(log_dir, "train")`, `"validation"`) writes a fit's training and
+    validation epoch metrics, both tagged `epoch_loss`, into two folders below the log_dir
+    (TensorFlow's tutorial: `logs/fit/<date>-<time>/`). TensorFlow is installed neither here nor in
+    CI. Collect made them two runs named 'train' and 'validation', so every fit's were named alike
+    and a table of epoch_loss averaged training and validation losses as replicates of one cell."""
+    keras_fit(tmp_path / "logs" / "fit" / "20220106-123415", 1641490455, 22914, 625, 1.0)
+    keras_fit(tmp_path / "logs" / "fit" / "20220106-130000", 1641494000, 23001, 625, 2.0)
+    result = cli("collect", str(tmp_path / "logs"))
+    assert " 2 new, 0 updated, 0 unchanged, 0 problems" in result.output and not result.stderr
+    table = cli("table", "--rows", "name", "--metric", "validation/epoch_loss", "--digits", "2").output
+    rows = [line.split() for line in table.splitlines()]
+    assert ["20220106-123415", "1.98#"] in rows and ["20220106-130000", "2.98#"] in rows
+    runs = read_runs_of_keras(tmp_path / "logs" / "fit" / "20220106-123415")
+    assert [sorted(run.metrics) for run in runs] == [["train/epoch_loss", "validation/epoch_loss"]]
+    assert runs[0].metrics["train/epoch_loss"].values.tolist() == pytest.approx([1.0, 0.99, 0.98])
+
+
+def read_runs_of_keras(log_dir: Path, **options) -> list:
+    """Read a Keras log_dir (train/ and validation/ below it) as collect claims it."""
+    adapter = TensorboardAdapter(**options)
+    dirs = tuple(sorted(path.name for path in log_dir.iterdir() if path.is_dir()))
+    claim = adapter.claim(tensorboard_events.Folder(str(log_dir), frozenset(), dirs))
+    assert claim is not None
+    (source,) = claim.sources
+    return list(adapter.read(source).runs)
+
+
+def test_a_keras_log_dir_reused_by_several_fits_pairs_each_training_with_its_validation(tmp_path, cli):
+    """A Keras TensorBoard callback passed to several fits (and a script run again) with one log_dir:
+    each fit writes a file into train/ and one into validation/, its epochs from 0 again (keras-team/
+    keras @ 08995a40, keras/src/callbacks/tensorboard.py: writers reset in `set_model`, closed in
+    `on_train_end`). Collect made one 'train' and one 'validation' run, each the last fit's curve."""
+    log_dir = tmp_path / "logs"
+    keras_fit(log_dir, 1700000000, 100, 0, 1.0)
+    keras_fit(log_dir, 1700000100, 100, 2, 2.0)  # the next fit of the loop, same process
+    keras_fit(log_dir, 1700000500, 200, 0, 3.0)  # the script run again
+    result = cli("collect", str(log_dir))
+    assert " 3 new, " in result.output
+    assert (
+        "  logs: its 6 event files hold 3 trainings, each starting its steps over (a log_dir reused by "
+        "another fit, or a script run again) — kept: each, with its validation, as a run of its own, "
+        "logs/1700000000 to logs/1700000500; -o trainings=one reads them as one run\n"
+    ) in result.stderr
+    table = cli("table", "--rows", "name", "--metric", "validation/epoch_loss", "--digits", "2").output
+    rows = [line.split() for line in table.splitlines()]
+    assert ["logs/1700000000", "1.98#"] in rows and ["logs/1700000100", "2.98#"] in rows
+    assert ["logs/1700000500", "3.98#"] in rows
+    (joined_run,) = read_runs_of_keras(log_dir, trainings="one")
+    assert joined_run.metrics["validation/epoch_loss"].values.tolist() == pytest.approx([4.0, 3.99, 3.98])
+
+
+def test_keras_trainings_whose_validation_cannot_be_told_are_runs_of_their_own_and_said(tmp_path):
+    """A validation file of a process no training file is of (validation/ copied from another run)
+    cannot be paired: each training and each validation is a run of its own, and one problem line
+    says so and what to do (keras-team/keras @ 08995a40, keras/src/callbacks/tensorboard.py)."""
+    log_dir = tmp_path / "logs"
+    keras_fit(log_dir, 1700000000, 100, 0, 1.0)
+    keras_fit(log_dir, 1700000100, 100, 2, 2.0)
+    stray = log_dir / "validation" / "events.out.tfevents.1700000105.host.100.3.v2"
+    stray.rename(stray.with_name("events.out.tfevents.1700000105.other.300.3.v2"))
+    adapter = TensorboardAdapter()
+    dirs = ("train", "validation")
+    (source,) = adapter.claim(tensorboard_events.Folder(str(log_dir), frozenset(), dirs)).sources
+    result = adapter.read(source)
+    assert [run.name for run in result.runs] == [
+        "logs/train/1700000000",
+        "logs/train/1700000100",
+        "logs/validation/1700000005",
+        "logs/validation/1700000105",
+    ]
+    assert [problem.describe() for problem in result.problems] == [
+        f"{log_dir}: its train/ holds 2 trainings and validation/ 2, whose file times and process ids do "
+        "not tell which validation is of which training — kept: each as a run of its own, "
+        "logs/train/1700000000 to logs/validation/1700000105, not paired (give each fit its own log_dir); "
+        "-o trainings=one reads them as one run"
+    ]

@@ -5,12 +5,16 @@ file that starts the steps over after the others ended is another training, a ru
 files in the folders below it belong to it too, because writers put parts of one run there: the
 hparams session of tensorboardX's and torch's `add_hparams` gives the run its params (its metrics
 keep their tags), and `add_scalars("loss", {"train": ...})` series become metrics `loss/train`
-(other sub-folders' tags are prefixed with the sub-folder's path). A PyTorch Lightning
-`hparams.yaml` beside the event files gives the params (read safely, Python tags as data).
+(other sub-folders' tags are prefixed with the sub-folder's path). Keras' `train/` and
+`validation/` make their `log_dir` a run (a run per fit, each with its validation, when several
+wrote there). A PyTorch Lightning `hparams.yaml` beside the event files gives the params (read
+safely, Python tags as data).
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -55,6 +59,7 @@ _NAN = float("nan")
 # below this many records, decoding record by record beats the fixed cost of array operations
 _VECTOR_MINIMUM = 64
 _TRAININGS = ("split", "one")
+KERAS_FOLDERS = ("train", "validation")  # Keras' TensorBoard callback writes a fit's event files there
 
 
 class TensorboardAdapter(Adapter):
@@ -66,7 +71,8 @@ class TensorboardAdapter(Adapter):
     # 2: a `hyperparameters` text table (CleanRL) gives params; 3: sessions of different hparams are runs;
     # 4: Lightning's `hp_metric = -1` placeholder is no metric
     # 5: a Detectron2 output folder's config.yaml gives params, its log and last_checkpoint the status
-    # 6: a folder's event files that start their steps over are trainings of their own, one run each
+    # 6: a folder's event files that start their steps over are trainings of their own, one run each;
+    # Keras' train/ and validation/ are one run of their log_dir (a run per fit, paired, when several)
     reading_version = 6
     options = {
         "trainings": "a folder's event files that start their steps over again: split (default), one run "
@@ -83,7 +89,12 @@ class TensorboardAdapter(Adapter):
             return Claim((), descend=True)
         own = sorted(name for name in folder.files if EVENTS_MARK in name)
         if not own:
-            return None
+            fit = _keras_fit_folders(folder)
+            if fit is None:
+                return None
+            for sub_path, _ in fit:
+                self._folded.add(sub_path)
+            return Claim((self.source(folder.path, [f for _, files in fit for f in files]),), descend=True)
         if not forced and detectron2.holds_metrics(folder.files):
             return None  # metrics.json has the same scalars exactly (event files keep float32): onefile's
         if not forced and mmengine.is_run_folder(folder.path, folder.files):
@@ -129,12 +140,20 @@ class TensorboardAdapter(Adapter):
             relative = os.path.relpath(os.path.dirname(path), root)
             groups.setdefault("" if relative == "." else relative.replace(os.sep, "/"), []).append(path)
         own_files = read_each_event_file(groups.pop("", []), problems)
-        below = {sub: read_event_files(groups[sub], problems) for sub in sorted(groups)}
-        if yaml_path is None and not side and not below and self._splits_trainings():
-            trainings = split_trainings(own_files)
-            if len(trainings) > 1:
-                return ReadResult(_training_runs(root, trainings, problems), tuple(problems))
+        each_below = {sub: read_each_event_file(groups[sub], problems) for sub in sorted(groups)}
+        if yaml_path is None and not side and self._splits_trainings():
+            if not each_below:
+                trainings = split_trainings(own_files)
+                if len(trainings) > 1:
+                    runs = _training_runs(root, [[("", parts)] for parts in trainings], problems)
+                    problems.append(_trainings_problem(root, len(own_files), runs, "each"))
+                    return ReadResult(runs, tuple(problems))
+            elif not own_files and set(each_below) == set(KERAS_FOLDERS):
+                runs = _keras_fit_runs(root, each_below, problems)
+                if runs:
+                    return ReadResult(runs, tuple(problems))
         own = joined(own_files)
+        below = {sub: joined(parts) for sub, parts in each_below.items()}
         if yaml_path is None and _distinct_sessions(below) > 1:
             return ReadResult(_session_runs(root, own, below, problems), tuple(problems))
         builder = SeriesBuilder()
@@ -231,45 +250,154 @@ def _scalar_span(part: EventData) -> tuple[dict[str, float], float, float]:
 
 
 def _training_runs(
-    root: str, trainings: list[list[EventData]], problems: list[Problem]
+    root: str, trainings: list[list[tuple[str, list[EventData]]]], problems: list[Problem]
 ) -> tuple[RunRecord, ...]:
-    """Read each training of a folder's event files as a run of its own, named by the time in its
-    first file's name (`logs/<name>/1540179936`)."""
+    """Read each training, the event files of each of its folders (relative to `root`, "" for its own),
+    as a run of its own, named by the time in its first file's name (`<folder>/1540179936`), or in
+    its first train/ file's name; a folder's tags are named as in one run (`validation/epoch_loss`)."""
     name = os.path.basename(root.rstrip(os.sep))
-    firsts = [os.path.basename(parts[0].files[0]) for parts in trainings]
-    labels = [first.split(EVENTS_MARK, 1)[-1].lstrip(".").split(".")[0] for first in firsts]
+    firsts = [next(_relative_name(sub, parts) for sub, parts in pieces if parts) for pieces in trainings]
+    labels = [_time_label(first) for first in firsts]
     if len(set(labels)) < len(labels):  # two trainings started in the same second
         labels = [first.split(EVENTS_MARK, 1)[-1].lstrip(".") for first in firsts]
+    prefix = os.path.dirname(firsts[0]) if len({os.path.dirname(first) for first in firsts}) == 1 else ""
     runs: list[RunRecord] = []
-    for parts, first, label in zip(trainings, firsts, labels):
-        events = joined(parts)
+    for pieces, first, label in zip(trainings, firsts, labels):
         builder = SeriesBuilder()
-        events.add_to(builder, "")
+        sessions = []
+        for sub, parts in pieces:
+            events = joined(parts)
+            events.add_to(builder, sub)
+            sessions.append(events)
         series, series_problems = builder.build(os.path.join(root, first))
         problems.extend(series_problems)
-        status, end_time = _status([events])
+        status, end_time = _status(sessions)
+        params: dict[str, Any] = {}
+        for events in sessions:
+            params.update({**(events.text_params or {}), **(events.hparams or {})})
+        run_folder = os.path.dirname(first)
         runs.append(
             RunRecord(
                 key=first,
-                name=f"{name}/{label}",
-                params=flatten_params({**(events.text_params or {}), **(events.hparams or {})}),
+                name="/".join(
+                    part for part in (name, "" if run_folder == prefix else run_folder, label) if part
+                ),
+                params=flatten_params(params),
                 metrics=series,
                 status=status,
-                start_time=events.first_time,
+                start_time=next((e.first_time for e in sessions if e.first_time is not None), None),
                 end_time=end_time,
             )
         )
-    files = sum(len(parts) for parts in trainings)
+    return tuple(runs)
+
+
+def _relative_name(folder: str, parts: list[EventData]) -> str:
+    """Return the path of a training's first event file relative to the run folder (`train/events…`)."""
+    name = os.path.basename(parts[0].files[0])
+    return f"{folder}/{name}" if folder else name
+
+
+def _time_label(file_name: str) -> str:
+    """Return the time an event file's name holds (`events.out.tfevents.1540179936.NAYAN`: 1540179936)."""
+    return os.path.basename(file_name).split(EVENTS_MARK, 1)[-1].lstrip(".").split(".")[0]
+
+
+def _trainings_problem(root: str, files: int, runs: tuple[RunRecord, ...], how: str) -> Problem:
+    """Say that a folder's event files hold several trainings, read as runs of their own."""
+    return Problem(
+        root,
+        f"its {files} event files hold {len(runs)} trainings, each starting its steps over "
+        "(a log_dir reused by another fit, or a script run again)",
+        f"{how} as a run of its own, {runs[0].name} to {runs[-1].name}; "
+        "-o trainings=one reads them as one run",
+    )
+
+
+def _keras_fit_folders(folder: Folder) -> list[tuple[str, list[str]]] | None:
+    """Return Keras' `train/` and `validation/` below a folder without event files of its own, each
+    with its event files, when both hold TF2's (`*.v2`) directly; None otherwise."""
+    if not all(sub in folder.dirs for sub in KERAS_FOLDERS):
+        return None
+    found: list[tuple[str, list[str]]] = []
+    for sub in KERAS_FOLDERS:
+        path = os.path.join(folder.path, sub)
+        try:
+            with fs.scandir(path) as entries:
+                files = sorted(e.path for e in entries if EVENTS_MARK in e.name and not e.is_dir())
+        except OSError:
+            return None
+        if not any(file.endswith(".v2") for file in files):
+            return None
+        found.append((path, files))
+    return found
+
+
+def _keras_fit_runs(
+    root: str, each_below: dict[str, list[EventData]], problems: list[Problem]
+) -> tuple[RunRecord, ...]:
+    """Read the trainings of Keras' `train/` and `validation/` each as a run with its validation, when
+    there are several: each `model.fit` writes a file into both, the validation one after the
+    training one and before the next training's (in the same process); () for a single training."""
+    train = split_trainings(each_below["train"])
+    validation = split_trainings(each_below["validation"])
+    if len(train) == 1 and len(validation) == 1:
+        return ()
+    files = sum(len(parts) for parts in each_below.values())
+    pairs = _pair_validations(train, validation)
+    if pairs is not None:
+        trainings = [[("train", parts), ("validation", pairs.get(i, []))] for i, parts in enumerate(train)]
+        runs = _training_runs(root, trainings, problems)
+        problems.append(_trainings_problem(root, files, runs, "each, with its validation,"))
+        return runs
+    runs = _training_runs(
+        root,
+        [
+            [(sub, parts)]
+            for sub, parts in [*(("train", t) for t in train), *(("validation", v) for v in validation)]
+        ],
+        problems,
+    )
     problems.append(
         Problem(
             root,
-            f"its {files} event files hold {len(trainings)} trainings, each starting its steps over "
-            "(a log_dir reused by another fit, or a script run again)",
-            f"each as a run of its own, {name}/{labels[0]} to {name}/{labels[-1]}; "
-            "-o trainings=one reads them as one run",
+            f"its train/ holds {len(train)} trainings and validation/ {len(validation)}, whose file times "
+            "and process ids do not tell which validation is of which training",
+            f"each as a run of its own, {runs[0].name} to {runs[-1].name}, not paired (give each fit its "
+            "own log_dir); -o trainings=one reads them as one run",
         )
     )
-    return tuple(runs)
+    return runs
+
+
+def _pair_validations(
+    train: list[list[EventData]], validation: list[list[EventData]]
+) -> dict[int, list[EventData]] | None:
+    """Return the validation of each training (by its index), known when each validation starts after
+    one training's start, before the next one's, in the same process; None when that is not so."""
+    starts = [_start(parts) for parts in train]
+    if any(math.isnan(start) for start in starts) or starts != sorted(starts):
+        return None
+    pairs: dict[int, list[EventData]] = {}
+    for parts in validation:
+        start = _start(parts)
+        index = -1 if math.isnan(start) else bisect.bisect_right(starts, start) - 1
+        if index < 0 or index in pairs or _process(parts) != _process(train[index]):
+            return None
+        pairs[index] = parts
+    return pairs
+
+
+def _start(parts: list[EventData]) -> float:
+    """Return the first wall time of a training's event files (NaN when none is written)."""
+    return next((p.first_time for p in parts if p.first_time), _NAN)
+
+
+def _process(parts: list[EventData]) -> str | None:
+    """Return the host and process id TF2's event file names hold (`….<host>.<pid>.<n>.v2`)."""
+    name = os.path.basename(parts[0].files[0]).split(EVENTS_MARK, 1)[-1].lstrip(".")
+    fields = name.split(".")
+    return ".".join(fields[1:-2]) if name.endswith(".v2") and len(fields) >= 5 else None
 
 
 def _distinct_sessions(below: dict[str, EventData]) -> int:
