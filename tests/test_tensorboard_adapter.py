@@ -773,3 +773,15 @@ def test_keras_trainings_whose_validation_cannot_be_told_are_runs_of_their_own_a
         "logs/train/1700000000 to logs/validation/1700000105, not paired (give each fit its own log_dir); "
         "-o trainings=one reads them as one run"
     ]
+
+
+def test_a_keras_log_dir_holding_a_csvlogger_log_keeps_it_as_a_run(tmp_path, cli):
+    """`CSVLogger("logs/training.log")` beside `TensorBoard(log_dir="logs")` (keras-team/keras
+    @ 08995a40, keras/src/callbacks/csv_logger.py and tensorboard.py): the log_dir is the keras_csv
+    adapter's run, so its train/ and validation/ stay runs of their own; none is left unread."""
+    keras_fit(tmp_path / "logs", 1641490455, 22914, 625, 1.0)
+    (tmp_path / "logs" / "training.log").write_text("epoch,loss,val_loss\n0,1.0,2.0\n1,0.99,1.99\n")
+    result = cli("collect", str(tmp_path / "logs"))
+    assert " 3 new, " in result.output
+    names = [line.split()[1] for line in cli("runs").output.splitlines()[2:] if len(line.split()) == 3]
+    assert sorted(names) == ["logs/training.log", "train", "validation"]

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from resultsbook.adapters import run_file_of_later
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_choice
 from resultsbook.adapters.lightning_csv import split_validation_after_fit
 from resultsbook.adapters.tb_proto import (
@@ -90,7 +91,8 @@ class TensorboardAdapter(Adapter):
         own = sorted(name for name in folder.files if EVENTS_MARK in name)
         if not own:
             fit = _keras_fit_folders(folder)
-            if fit is None:
+            # beside a log another adapter reads (a CSVLogger's), train/ and validation/ are runs alone
+            if fit is None or (not forced and run_file_of_later(self.name, folder) is not None):
                 return None
             for sub_path, _ in fit:
                 self._folded.add(sub_path)
@@ -141,7 +143,8 @@ class TensorboardAdapter(Adapter):
             groups.setdefault("" if relative == "." else relative.replace(os.sep, "/"), []).append(path)
         own_files = read_each_event_file(groups.pop("", []), problems)
         each_below = {sub: read_each_event_file(groups[sub], problems) for sub in sorted(groups)}
-        if yaml_path is None and not side and self._splits_trainings():
+        version = _LIGHTNING_VERSION.fullmatch(os.path.basename(root.rstrip(os.sep)))
+        if yaml_path is None and not side and not version and self._splits_trainings():
             if not each_below:
                 trainings = split_trainings(own_files)
                 if len(trainings) > 1:
