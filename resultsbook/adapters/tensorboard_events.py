@@ -216,6 +216,8 @@ def split_trainings(parts: list[EventData]) -> list[list[EventData]]:
     from a later step (a resumed training) or whose points interleave with the earlier ones in time
     (two writers of one training) joins the training before it; a file with no scalars (Keras'
     `.profile-empty`) joins the training it sits in."""
+    if len(parts) < 2:
+        return [parts]
     trainings: list[tuple[list[EventData], dict[str, float], list[float]]] = []
     waiting: list[EventData] = []  # files without scalars before the first training's first file
     for part in parts:
