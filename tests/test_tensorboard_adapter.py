@@ -737,7 +737,7 @@ def test_a_keras_log_dir_reused_by_several_fits_pairs_each_training_with_its_val
     assert " 3 new, " in result.output
     assert (
         "  logs: its 6 event files hold 3 trainings, each starting its steps over (a log_dir reused by "
-        "another fit, or a script run again) — kept: each, with its validation, as a run of its own, "
+        "another fit, or a script run again) — kept: each, with its validation/, as a run of its own, "
         "logs/1700000000 to logs/1700000500; -o trainings=one reads them as one run\n"
     ) in result.stderr
     table = cli("table", "--rows", "name", "--metric", "validation/epoch_loss", "--digits", "2").output
@@ -769,9 +769,9 @@ def test_keras_trainings_whose_validation_cannot_be_told_are_runs_of_their_own_a
     ]
     assert [problem.describe() for problem in result.problems] == [
         f"{log_dir}: its train/ holds 2 trainings and validation/ 2, whose file times and process ids do "
-        "not tell which validation is of which training — kept: each as a run of its own, "
-        "logs/train/1700000000 to logs/validation/1700000105, not paired (give each fit its own log_dir); "
-        "-o trainings=one reads them as one run"
+        "not tell which of them go together — kept: each as a run of its own, logs/train/1700000000 to "
+        "logs/validation/1700000105, not paired (give each training its own log_dir); -o trainings=one "
+        "reads them as one run"
     ]
 
 
@@ -785,3 +785,45 @@ def test_a_keras_log_dir_holding_a_csvlogger_log_keeps_it_as_a_run(tmp_path, cli
     assert " 3 new, " in result.output
     names = [line.split()[1] for line in cli("runs").output.splitlines()[2:] if len(line.split()) == 3]
     assert sorted(names) == ["logs/training.log", "train", "validation"]
+
+
+def fairseq_training(logdir: Path, start: int, pid: int, updates: range, loss: float) -> None:
+    """Write what one fairseq-train writes with --tensorboard-logdir (facebookresearch/fairseq
+    @ 6fd87485, fairseq/logging/progress_bar.py, `TensorboardProgressBarWrapper._writer`: a
+    SummaryWriter per tag in `<logdir>/<tag>`): train_inner/ every log interval, then train/ and
+    valid/ at the end of each epoch (here: every 100 updates), all stepped by num_updates."""
+    points: dict[str, list[tuple[float, int, float]]] = {"train_inner": [], "train": [], "valid": []}
+    for update in updates:
+        points["train_inner"].append((start + update, update, loss - update / 1000))
+        if update % 100 == 0:
+            points["train"].append((start + update + 0.5, update, loss - update / 1000))
+            points["valid"].append((start + update + 0.7, update, loss + 1 - update / 1000))
+    for tag, logged in points.items():
+        name = f"events.out.tfevents.{int(logged[0][0])}.host.{pid}.{len(tag)}"
+        (logdir / tag).mkdir(parents=True, exist_ok=True)
+        (logdir / tag / name).write_bytes(b"".join(frame(scalar_event(t, step, "loss", v)) for t, step, v in logged))
+
+
+def test_fairseq_s_tensorboard_logdir_is_one_run_per_training_with_its_valid(tmp_path, cli):
+    """fairseq-train's --tensorboard-logdir writes train_inner/, train/ and valid/ (facebookresearch/
+    fairseq @ 6fd87485, fairseq/logging/progress_bar.py); fairseq is installed neither here nor in
+    CI. Collect made three runs named 'train_inner', 'train' and 'valid'; a script run again into
+    the same logdir was joined into them. A training resumed from its checkpoint (num_updates going
+    on) is the same training."""
+    fairseq_training(tmp_path / "tb", 1700000000, 100, range(10, 210, 10), 5.0)
+    fairseq_training(tmp_path / "tb", 1700001000, 101, range(210, 310, 10), 5.0)  # resumed
+    (run,) = read_runs_of_keras(tmp_path / "tb")
+    assert sorted(run.metrics) == ["train/loss", "train_inner/loss", "valid/loss"]
+    assert run.name == "tb" and run.metrics["valid/loss"].steps.tolist() == [100, 200, 300]
+    fairseq_training(tmp_path / "tb", 1700002000, 102, range(10, 110, 10), 7.0)  # run again from scratch
+    result = cli("collect", str(tmp_path / "tb"))
+    assert " 2 new, " in result.output
+    assert (
+        "tb: its 9 event files hold 2 trainings, each starting its steps over (a log_dir reused by another "
+        "fit, or a script run again) — kept: each, with its train/ and valid/, as a run of its own, "
+        "tb/1700000010 to tb/1700002010; -o trainings=one reads them as one run\n"
+    ) in result.stderr
+    table = cli("table", "--rows", "name", "--metric", "valid/loss", "--digits", "2").output
+    rows = [line.split() for line in table.splitlines()]
+    cells = {row[0]: row[1].strip("*#°") for row in rows if len(row) == 2}  # loss: lower is bold
+    assert cells["tb/1700000010"] == "5.70" and cells["tb/1700002010"] == "7.90"

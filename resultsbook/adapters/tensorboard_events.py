@@ -60,7 +60,11 @@ _NAN = float("nan")
 # below this many records, decoding record by record beats the fixed cost of array operations
 _VECTOR_MINIMUM = 64
 _TRAININGS = ("split", "one")
-KERAS_FOLDERS = ("train", "validation")  # Keras' TensorBoard callback writes a fit's event files there
+# One training's event files in sub-folders of its log_dir: (the folder each training writes first, the
+# others it writes, those it may write, the suffix every file of theirs has). Keras' TensorBoard
+# callback (TF2) writes train/ at set_model and validation/ at the first validation; fairseq-train's
+# --tensorboard-logdir writes train_inner/ every --log-interval updates, train/ and valid/ each epoch.
+SPLIT_LAYOUTS = (("train", ("validation",), (), ".v2"), ("train_inner", ("valid",), ("train",), ""))
 
 
 class TensorboardAdapter(Adapter):
@@ -90,7 +94,7 @@ class TensorboardAdapter(Adapter):
             return Claim((), descend=True)
         own = sorted(name for name in folder.files if EVENTS_MARK in name)
         if not own:
-            fit = _keras_fit_folders(folder)
+            fit = _split_folders(folder)
             # beside a log another adapter reads (a CSVLogger's), train/ and validation/ are runs alone
             if fit is None or (not forced and run_file_of_later(self.name, folder) is not None):
                 return None
@@ -151,8 +155,8 @@ class TensorboardAdapter(Adapter):
                     runs = _training_runs(root, [[("", parts)] for parts in trainings], problems)
                     problems.append(_trainings_problem(root, len(own_files), runs, "each"))
                     return ReadResult(runs, tuple(problems))
-            elif not own_files and set(each_below) == set(KERAS_FOLDERS):
-                runs = _keras_fit_runs(root, each_below, problems)
+            elif not own_files and (layout := _split_layout(set(each_below))) is not None:
+                runs = _split_folder_runs(root, layout, each_below, problems)
                 if runs:
                     return ReadResult(runs, tuple(problems))
         own = joined(own_files)
@@ -319,75 +323,94 @@ def _trainings_problem(root: str, files: int, runs: tuple[RunRecord, ...], how: 
     )
 
 
-def _keras_fit_folders(folder: Folder) -> list[tuple[str, list[str]]] | None:
-    """Return Keras' `train/` and `validation/` below a folder without event files of its own, each
-    with its event files, when both hold TF2's (`*.v2`) directly; None otherwise."""
-    if not all(sub in folder.dirs for sub in KERAS_FOLDERS):
-        return None
-    found: list[tuple[str, list[str]]] = []
-    for sub in KERAS_FOLDERS:
-        path = os.path.join(folder.path, sub)
-        try:
-            with fs.scandir(path) as entries:
-                files = sorted(e.path for e in entries if EVENTS_MARK in e.name and not e.is_dir())
-        except OSError:
-            return None
-        if not any(file.endswith(".v2") for file in files):
-            return None
-        found.append((path, files))
-    return found
+def _split_layout(names: set[str]) -> tuple[str, tuple[str, ...], tuple[str, ...], str] | None:
+    """Return the layout whose sub-folders are exactly these (its anchor and others, some optional)."""
+    for layout in SPLIT_LAYOUTS:
+        anchor, required, optional, _ = layout
+        if {anchor, *required} <= names <= {anchor, *required, *optional}:
+            return layout
+    return None
 
 
-def _keras_fit_runs(
-    root: str, each_below: dict[str, list[EventData]], problems: list[Problem]
+def _split_folders(folder: Folder) -> list[tuple[str, list[str]]] | None:
+    """Return the sub-folders one training's event files are split into (Keras' train/ and
+    validation/, fairseq's train_inner/, train/ and valid/) below a folder without event files of its
+    own, each with its event files, when every one its layout needs holds some; None otherwise."""
+    for anchor, required, optional, suffix in SPLIT_LAYOUTS:
+        if not all(sub in folder.dirs for sub in (anchor, *required)):
+            continue
+        found: list[tuple[str, list[str]]] = []
+        for sub in (anchor, *required, *(sub for sub in optional if sub in folder.dirs)):
+            path = os.path.join(folder.path, sub)
+            try:
+                with fs.scandir(path) as entries:
+                    files = sorted(e.path for e in entries if EVENTS_MARK in e.name and not e.is_dir())
+            except OSError:
+                files = []
+            if any(file.endswith(suffix) for file in files):
+                found.append((path, files))
+            elif sub == anchor or sub in required:
+                break
+        else:
+            return found
+    return None
+
+
+def _split_folder_runs(
+    root: str,
+    layout: tuple[str, tuple[str, ...], tuple[str, ...], str],
+    each_below: dict[str, list[EventData]],
+    problems: list[Problem],
 ) -> tuple[RunRecord, ...]:
-    """Read the trainings of Keras' `train/` and `validation/` each as a run with its validation, when
-    there are several: each `model.fit` writes a file into both, the validation one after the
-    training one and before the next training's (in the same process); () for a single training."""
-    train = split_trainings(each_below["train"])
-    validation = split_trainings(each_below["validation"])
-    if len(train) == 1 and len(validation) == 1:
+    """Read the trainings of a log_dir split into sub-folders (Keras' train/ and validation/), when
+    there are several, each as a run with what it wrote into the other folders: each training writes
+    its anchor folder's file first (Keras' train/), the others' after it and before the next
+    training's, in the same process. () for a single training: the log_dir is then one run."""
+    anchor = layout[0]
+    trainings = {sub: split_trainings(parts) for sub, parts in each_below.items()}
+    if all(len(found) == 1 for found in trainings.values()):
         return ()
     files = sum(len(parts) for parts in each_below.values())
-    pairs = _pair_validations(train, validation)
-    if pairs is not None:
-        trainings = [[("train", parts), ("validation", pairs.get(i, []))] for i, parts in enumerate(train)]
-        runs = _training_runs(root, trainings, problems)
-        problems.append(_trainings_problem(root, files, runs, "each, with its validation,"))
+    others = [sub for sub in each_below if sub != anchor]
+    pairs = {sub: _pair_with(trainings[anchor], trainings[sub]) for sub in others}
+    if all(paired is not None for paired in pairs.values()):
+        grouped = [
+            [(anchor, parts), *((sub, (pairs[sub] or {}).get(i, [])) for sub in others)]
+            for i, parts in enumerate(trainings[anchor])
+        ]
+        runs = _training_runs(root, grouped, problems)
+        named = " and ".join(f"{sub}/" for sub in others)
+        problems.append(_trainings_problem(root, files, runs, f"each, with its {named},"))
         return runs
-    runs = _training_runs(
-        root,
-        [
-            [(sub, parts)]
-            for sub, parts in [*(("train", t) for t in train), *(("validation", v) for v in validation)]
-        ],
-        problems,
-    )
+    alone = [[(sub, parts)] for sub in (anchor, *others) for parts in trainings[sub]]
+    runs = _training_runs(root, alone, problems)
+    counts = ", ".join(f"{sub}/ {len(trainings[sub])}" for sub in others)
     problems.append(
         Problem(
             root,
-            f"its train/ holds {len(train)} trainings and validation/ {len(validation)}, whose file times "
-            "and process ids do not tell which validation is of which training",
-            f"each as a run of its own, {runs[0].name} to {runs[-1].name}, not paired (give each fit its "
-            "own log_dir); -o trainings=one reads them as one run",
+            f"its {anchor}/ holds {len(trainings[anchor])} trainings and {counts}, whose file times and "
+            "process ids do not tell which of them go together",
+            f"each as a run of its own, {runs[0].name} to {runs[-1].name}, not paired (give each training "
+            "its own log_dir); -o trainings=one reads them as one run",
         )
     )
     return runs
 
 
-def _pair_validations(
-    train: list[list[EventData]], validation: list[list[EventData]]
+def _pair_with(
+    anchors: list[list[EventData]], trainings: list[list[EventData]]
 ) -> dict[int, list[EventData]] | None:
-    """Return the validation of each training (by its index), known when each validation starts after
-    one training's start, before the next one's, in the same process; None when that is not so."""
-    starts = [_start(parts) for parts in train]
+    """Return which training of the anchor folder each of `trainings` goes with (by its index), known
+    when each starts after one anchor training's start and before the next one's, in the same process
+    when the file names say; None when that is not so."""
+    starts = [_start(parts) for parts in anchors]
     if any(math.isnan(start) for start in starts) or starts != sorted(starts):
         return None
     pairs: dict[int, list[EventData]] = {}
-    for parts in validation:
+    for parts in trainings:
         start = _start(parts)
         index = -1 if math.isnan(start) else bisect.bisect_right(starts, start) - 1
-        if index < 0 or index in pairs or _process(parts) != _process(train[index]):
+        if index < 0 or index in pairs or _process(parts) != _process(anchors[index]):
             return None
         pairs[index] = parts
     return pairs
@@ -399,10 +422,13 @@ def _start(parts: list[EventData]) -> float:
 
 
 def _process(parts: list[EventData]) -> str | None:
-    """Return the host and process id TF2's event file names hold (`….<host>.<pid>.<n>.v2`)."""
-    name = os.path.basename(parts[0].files[0]).split(EVENTS_MARK, 1)[-1].lstrip(".")
-    fields = name.split(".")
-    return ".".join(fields[1:-2]) if name.endswith(".v2") and len(fields) >= 5 else None
+    """Return the host and process id an event file's name holds (TF2's `<time>.<host>.<pid>.<n>.v2`,
+    torch's `<time>.<host>.<pid>.<n>`); None when it holds none (tensorboardX's `<time>.<host>`)."""
+    fields = os.path.basename(parts[0].files[0]).split(EVENTS_MARK, 1)[-1].lstrip(".").split(".")
+    if fields[-1] == "v2":
+        fields = fields[:-1]
+    numbered = len(fields) >= 4 and fields[-1].isdigit() and fields[-2].isdigit()
+    return ".".join(fields[1:-1]) if numbered else None
 
 
 def _distinct_sessions(below: dict[str, EventData]) -> int:
