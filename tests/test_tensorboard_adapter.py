@@ -709,13 +709,13 @@ def test_a_keras_fit_s_train_and_validation_folders_are_one_run(tmp_path, cli):
     table = cli("table", "--rows", "name", "--metric", "validation/epoch_loss", "--digits", "2").output
     rows = [line.split() for line in table.splitlines()]
     assert ["20220106-123415", "1.98#"] in rows and ["20220106-130000", "2.98#"] in rows
-    runs = read_runs_of_keras(tmp_path / "logs" / "fit" / "20220106-123415")
+    runs = read_log_dir(tmp_path / "logs" / "fit" / "20220106-123415")
     assert [sorted(run.metrics) for run in runs] == [["train/epoch_loss", "validation/epoch_loss"]]
     assert runs[0].metrics["train/epoch_loss"].values.tolist() == pytest.approx([1.0, 0.99, 0.98])
 
 
-def read_runs_of_keras(log_dir: Path, **options) -> list:
-    """Read a Keras log_dir (train/ and validation/ below it) as collect claims it."""
+def read_log_dir(log_dir: Path, **options) -> list:
+    """Read a log_dir split into sub-folders (Keras' train/ and validation/) as collect claims it."""
     adapter = TensorboardAdapter(**options)
     dirs = tuple(sorted(path.name for path in log_dir.iterdir() if path.is_dir()))
     claim = adapter.claim(tensorboard_events.Folder(str(log_dir), frozenset(), dirs))
@@ -744,7 +744,7 @@ def test_a_keras_log_dir_reused_by_several_fits_pairs_each_training_with_its_val
     rows = [line.split() for line in table.splitlines()]
     assert ["logs/1700000000", "1.98#"] in rows and ["logs/1700000100", "2.98#"] in rows
     assert ["logs/1700000500", "3.98#"] in rows
-    (joined_run,) = read_runs_of_keras(log_dir, trainings="one")
+    (joined_run,) = read_log_dir(log_dir, trainings="one")
     assert joined_run.metrics["validation/epoch_loss"].values.tolist() == pytest.approx([4.0, 3.99, 3.98])
 
 
@@ -812,7 +812,7 @@ def test_fairseq_s_tensorboard_logdir_is_one_run_per_training_with_its_valid(tmp
     on) is the same training."""
     fairseq_training(tmp_path / "tb", 1700000000, 100, range(10, 210, 10), 5.0)
     fairseq_training(tmp_path / "tb", 1700001000, 101, range(210, 310, 10), 5.0)  # resumed
-    (run,) = read_runs_of_keras(tmp_path / "tb")
+    (run,) = read_log_dir(tmp_path / "tb")
     assert sorted(run.metrics) == ["train/loss", "train_inner/loss", "valid/loss"]
     assert run.name == "tb" and run.metrics["valid/loss"].steps.tolist() == [100, 200, 300]
     fairseq_training(tmp_path / "tb", 1700002000, 102, range(10, 110, 10), 7.0)  # run again from scratch
