@@ -170,7 +170,10 @@ def test_a_lightning_version_without_its_hparams_yaml_names_its_params_as_the_ya
     assert params["model.name"] == "cnn" and params["model.channels"] == "(16, 32)" and problems == []
     # a class is written as str() gives it; the yaml names it as !!python/name:models.GCN does
     session = {"model/model_class": "<class 'models.GCN'>", "lr": 0.1}
-    assert tensorboard_events._lightning_session_params(session) == {"model.model_class": "models.GCN", "lr": 0.1}
+    assert tensorboard_events._lightning_session_params(session) == {
+        "model.model_class": "models.GCN",
+        "lr": 0.1,
+    }
 
 
 def test_unsafe_yaml_tags_are_read_as_data_never_run(tmp_path):
@@ -305,19 +308,23 @@ def test_a_lightning_validate_after_fit_is_the_final_value_not_a_point(tmp_path)
     points = [(step, "train_loss", 1.0 / step) for step in (1, 3, 5, 7, 9, 11)]
     points += [(step, tag, value) for step, epoch, acc in ((3, 0, 0.6), (7, 1, 0.7), (11, 2, 0.8), (12, 3, 0.99))
                for tag, value in (("epoch", epoch), ("val_acc", acc))]  # fmt: skip
-    events = b"".join(frame(scalar_event(1.0 + step, step, tag, value)) for step, tag, value in sorted(points))
+    events = b"".join(
+        frame(scalar_event(1.0 + step, step, tag, value)) for step, tag, value in sorted(points)
+    )
     (folder / "events.out.tfevents.1.host").write_bytes(events)
     runs, problems = read_runs(tmp_path)
     run = runs["lightning_logs/version_0"]
-    assert run.metrics["val_acc"].steps.tolist() == [3, 7, 11] and run.summary == {"val_acc": pytest.approx(0.99)}
+    assert run.metrics["val_acc"].steps.tolist() == [3, 7, 11] and run.summary == {
+        "val_acc": pytest.approx(0.99)
+    }
     assert len(run.metrics["train_loss"]) == 6
-    assert [p.kept for p in problems] == [
-        "as the final value of val_acc, not a point of their curves"
-    ]
+    assert [p.kept for p in problems] == ["as the final value of val_acc, not a point of their curves"]
 
 
 @pytest.mark.parametrize("hparams_yaml", [True, False])
-def test_lightning_s_hp_metric_placeholder_is_no_metric_but_a_logged_hp_metric_is(tmp_path, cli, hparams_yaml):
+def test_lightning_s_hp_metric_placeholder_is_no_metric_but_a_logged_hp_metric_is(
+    tmp_path, cli, hparams_yaml
+):
     # TensorBoardLogger logs hp_metric = -1 at step 0 with the hparams: a table of it was -1.00 ± 0.00
     for version, own in (("version_0", []), ("version_1", [(5, 0.7), (9, 0.8)])):
         folder = tmp_path / "lightning_logs" / version
@@ -333,7 +340,9 @@ def test_lightning_s_hp_metric_placeholder_is_no_metric_but_a_logged_hp_metric_i
     logged = runs["lightning_logs/version_1"].metrics["hp_metric"]
     assert logged.steps.tolist() == [5, 9] and logged.values.tolist() == pytest.approx([0.7, 0.8])
     cli("collect", str(tmp_path / "lightning_logs"))
-    table = cli("table", "--rows", "lr" if hparams_yaml else "name", "--metric", "hp_metric", "--stat", "mean")
+    table = cli(
+        "table", "--rows", "lr" if hparams_yaml else "name", "--metric", "hp_metric", "--stat", "mean"
+    )
     assert "-1" not in table.output and "0.80" in table.output
 
 
@@ -539,7 +548,9 @@ def test_best_of_a_test_metric_read_on_a_training_loss_logged_one_interval_earli
     assert "reads Test loss" not in cli(*table, "--metric", "Test loss (avg on test)").stderr  # same steps
 
 
-def test_the_embeddings_add_embedding_writes_beside_the_runs_are_not_offered_as_logs_to_collect(tmp_path, cli):
+def test_the_embeddings_add_embedding_writes_beside_the_runs_are_not_offered_as_logs_to_collect(
+    tmp_path, cli
+):
     """Dipeshtamboli/tensorboard-logs: torch's add_embedding writes <step>/<tag>/tensors.tsv and
     metadata.tsv into a run's folder; collect advised reading them as runs with --pattern '**/tensors.tsv'."""
     for name in ("fashion_mnist_experiment_1", "only_funcs"):
@@ -583,3 +594,236 @@ def test_hparams_sessions_of_different_hparams_in_one_writer_are_runs_of_their_o
         "without params\n"
     ) in result.stderr
     assert cli("runs").output.count("Dec05_16-00-00_vm") == 3
+
+
+def keras_event_file(path: Path, start: float, epochs: range, loss: float) -> None:
+    """Write an event file as TF1-era Keras' TensorBoard callback does at each fit: a file version
+    record, then epoch_loss, epoch_val_loss and batch_loss, stepped by epoch from `epochs.start`."""
+    records = [field(1, 1, struct.pack("<d", start)) + field(3, 2, b"brain.Event:2")]
+    for epoch in epochs:
+        for tag, value in (("batch_loss", loss + 0.1), ("epoch_loss", loss), ("epoch_val_loss", loss + 0.5)):
+            records.append(scalar_event(start + 1 + epoch, epoch, tag, value - epoch / 100))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(frame(record) for record in records))
+
+
+def test_a_log_dir_reused_by_several_fits_is_one_run_per_training(tmp_path, cli):
+    """The shape of alakhirnayan/Image-Categorization-and-Tensorboard-log-test-on-mnist-Dataset
+    @ efed972f, logs/Cats-vs-dogs-CNN/ (5.ipynb builds its TensorBoard callback once, before its loop
+    over 27 models): one event file per `model.fit`, each stepping its epochs from 0 again. Written by
+    TensorFlow 1.x's Keras, installed neither here nor in CI. Collect read them as one run keeping the
+    last value of each step (its final values were the last training's), with only 'logs N step(s)
+    more than once' to say so."""
+    folder = tmp_path / "logs" / "Cats-vs-dogs-CNN"
+    keras_event_file(
+        folder / "events.out.tfevents.1540179936.NAYAN", 1540179936, range(2), 8.0
+    )  # stopped early
+    keras_event_file(folder / "events.out.tfevents.1540179982.NAYAN", 1540179982, range(4), 7.0)
+    keras_event_file(folder / "events.out.tfevents.1540269347.NAYAN", 1540269347, range(4), 3.0)
+    result = cli("collect", str(tmp_path / "logs"))
+    assert result.output.startswith("Collected") and " 3 new," in result.output
+    assert (
+        f"{folder.relative_to(tmp_path).as_posix()}: its 3 event files hold 3 trainings, each starting its steps "
+        "over (a log_dir reused by another fit, or a script run again) — kept: each as a run of its own, "
+        "Cats-vs-dogs-CNN/1540179936 to Cats-vs-dogs-CNN/1540269347; -o trainings=one reads them as one run\n"
+    ) in result.stderr.replace(str(tmp_path) + os.sep, "")
+    assert "more than once" not in result.stderr
+    table = cli("table", "--rows", "name", "--metric", "epoch_val_loss", "--digits", "2").output
+    rows = [line.split() for line in table.splitlines()]
+    assert ["Cats-vs-dogs-CNN/1540179936", "8.49#"] in rows  # each training's own last epoch
+    assert ["Cats-vs-dogs-CNN/1540179982", "7.47#"] in rows
+    assert ["Cats-vs-dogs-CNN/1540269347", "3.47#"] in rows
+    (run,) = [r for r in read_runs_of(folder) if r.name == "Cats-vs-dogs-CNN/1540179936"]
+    assert run.metrics["epoch_loss"].steps.tolist() == [0, 1] and run.start_time == 1540179936
+
+    result = cli("collect", str(tmp_path / "logs"), "-o", "trainings=one")
+    assert ": 1 new, 0 updated, 0 unchanged, 3 missing," in result.output, result.output
+    runs = read_runs_of(folder, trainings="one")
+    assert [r.name for r in runs] == ["Cats-vs-dogs-CNN"] and len(runs[0].metrics["epoch_loss"]) == 4
+
+
+def read_runs_of(folder: Path, **options) -> list:
+    """Read one folder of event files with the tensorboard adapter: its runs."""
+    files = tuple(str(path) for path in sorted(folder.iterdir()) if path.is_file())
+    return list(TensorboardAdapter(**options).read(TensorboardAdapter().source(str(folder), files)).runs)
+
+
+def test_event_files_that_go_on_from_a_later_step_or_overlap_in_time_are_one_training(tmp_path):
+    """Files that are not a new training stay one run: a training resumed from epoch 2 (Keras'
+    `initial_epoch`, tensorboardX's fixture `restarted/` resumes so too), two writers of one training
+    whose points interleave in time, and Keras' `.profile-empty` file, which holds no scalar (the
+    shape of TF 2.2's `tensorboard/train/` listed by deep-projects' dvc-cc-sample-pcam README)."""
+    resumed = tmp_path / "resumed"
+    keras_event_file(resumed / "events.out.tfevents.1600000000.host", 1600000000, range(3), 1.0)
+    keras_event_file(resumed / "events.out.tfevents.1600000100.host", 1600000100, range(2, 5), 1.0)
+    twice = tmp_path / "two_writers"
+    keras_event_file(twice / "events.out.tfevents.1600000000.host.1.0", 1600000000, range(3), 1.0)
+    keras_event_file(twice / "events.out.tfevents.1600000001.host.2.0", 1600000001, range(3), 2.0)
+    profiled = tmp_path / "profiled"
+    keras_event_file(profiled / "events.out.tfevents.1600000000.host.1.0.v2", 1600000000, range(3), 1.0)
+    version = field(1, 1, struct.pack("<d", 1600000001.0)) + field(3, 2, b"brain.Event:2")
+    (profiled / "events.out.tfevents.1600000001.host.profile-empty").write_bytes(frame(version))
+    for folder, steps in ((resumed, [0, 1, 2, 3, 4]), (twice, [0, 1, 2]), (profiled, [0, 1, 2])):
+        (run,) = read_runs_of(folder)
+        assert run.name == folder.name and run.metrics["epoch_loss"].steps.tolist() == steps
+
+
+def tf2_event_file(path: Path, start: float, epochs: range, loss: float) -> None:
+    """Write an event file as TF2's `tf.summary.scalar` does for Keras' TensorBoard callback: a file
+    version record, then `epoch_loss` per epoch as a float32 tensor (raw `tensor_content`), the
+    `scalars` plugin metadata on its first value only."""
+    records = [field(1, 1, struct.pack("<d", start)) + field(3, 2, b"brain.Event:2")]
+    for epoch in epochs:
+        metadata = field(9, 2, field(1, 2, field(1, 2, b"scalars"))) if epoch == epochs.start else b""
+        tensor = field(1, 0, 1) + field(2, 2, b"") + field(4, 2, struct.pack("<f", loss - epoch / 100))
+        value = field(1, 2, b"epoch_loss") + metadata + field(8, 2, tensor)
+        records.append(
+            field(1, 1, struct.pack("<d", start + 1 + epoch))
+            + field(2, 0, epoch)
+            + field(5, 2, field(1, 2, value))
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(frame(record) for record in records))
+
+
+def keras_fit(log_dir: Path, start: int, pid: int, number: int, loss: float, epochs: int = 3) -> None:
+    """Write what one `model.fit` with Keras' TensorBoard callback writes into `log_dir`: train/ at
+    set_model, validation/ at the first validation, both named `<time>.<host>.<pid>.<n>.v2`."""
+    train = log_dir / "train" / f"events.out.tfevents.{start}.host.{pid}.{number}.v2"
+    tf2_event_file(train, start, range(epochs), loss)
+    validation = log_dir / "validation" / f"events.out.tfevents.{start + 5}.host.{pid}.{number + 1}.v2"
+    tf2_event_file(validation, start + 5, range(epochs), loss + 1)
+
+
+def test_a_keras_fit_s_train_and_validation_folders_are_one_run(tmp_path, cli):
+    """Keras' TensorBoard callback (keras-team/keras @ 08995a40, keras/src/callbacks/tensorboard.py,
+    `set_model`: `os.path.join(log_dir, "train")`, `"validation"`) writes a fit's training and
+    validation epoch metrics, both tagged `epoch_loss`, into two folders below the log_dir
+    (TensorFlow's tutorial: `logs/fit/<date>-<time>/`). TensorFlow is installed neither here nor in
+    CI. Collect made them two runs named 'train' and 'validation', so every fit's were named alike
+    and a table of epoch_loss averaged training and validation losses as replicates of one cell."""
+    keras_fit(tmp_path / "logs" / "fit" / "20220106-123415", 1641490455, 22914, 625, 1.0)
+    keras_fit(tmp_path / "logs" / "fit" / "20220106-130000", 1641494000, 23001, 625, 2.0)
+    result = cli("collect", str(tmp_path / "logs"))
+    assert " 2 new, 0 updated, 0 unchanged, 0 problems" in result.output and not result.stderr
+    table = cli("table", "--rows", "name", "--metric", "validation/epoch_loss", "--digits", "2").output
+    rows = [line.split() for line in table.splitlines()]
+    assert ["20220106-123415", "1.98#"] in rows and ["20220106-130000", "2.98#"] in rows
+    runs = read_log_dir(tmp_path / "logs" / "fit" / "20220106-123415")
+    assert [sorted(run.metrics) for run in runs] == [["train/epoch_loss", "validation/epoch_loss"]]
+    assert runs[0].metrics["train/epoch_loss"].values.tolist() == pytest.approx([1.0, 0.99, 0.98])
+
+
+def read_log_dir(log_dir: Path, **options) -> list:
+    """Read a log_dir split into sub-folders (Keras' train/ and validation/) as collect claims it."""
+    adapter = TensorboardAdapter(**options)
+    dirs = tuple(sorted(path.name for path in log_dir.iterdir() if path.is_dir()))
+    claim = adapter.claim(tensorboard_events.Folder(str(log_dir), frozenset(), dirs))
+    assert claim is not None
+    (source,) = claim.sources
+    return list(adapter.read(source).runs)
+
+
+def test_a_keras_log_dir_reused_by_several_fits_pairs_each_training_with_its_validation(tmp_path, cli):
+    """A Keras TensorBoard callback passed to several fits (and a script run again) with one log_dir:
+    each fit writes a file into train/ and one into validation/, its epochs from 0 again (keras-team/
+    keras @ 08995a40, keras/src/callbacks/tensorboard.py: writers reset in `set_model`, closed in
+    `on_train_end`). Collect made one 'train' and one 'validation' run, each the last fit's curve."""
+    log_dir = tmp_path / "logs"
+    keras_fit(log_dir, 1700000000, 100, 0, 1.0)
+    keras_fit(log_dir, 1700000100, 100, 2, 2.0)  # the next fit of the loop, same process
+    keras_fit(log_dir, 1700000500, 200, 0, 3.0)  # the script run again
+    result = cli("collect", str(log_dir))
+    assert " 3 new, " in result.output
+    assert (
+        "  logs: its 6 event files hold 3 trainings, each starting its steps over (a log_dir reused by "
+        "another fit, or a script run again) — kept: each, with its validation/, as a run of its own, "
+        "logs/1700000000 to logs/1700000500; -o trainings=one reads them as one run\n"
+    ) in result.stderr
+    table = cli("table", "--rows", "name", "--metric", "validation/epoch_loss", "--digits", "2").output
+    rows = [line.split() for line in table.splitlines()]
+    assert ["logs/1700000000", "1.98#"] in rows and ["logs/1700000100", "2.98#"] in rows
+    assert ["logs/1700000500", "3.98#"] in rows
+    (joined_run,) = read_log_dir(log_dir, trainings="one")
+    assert joined_run.metrics["validation/epoch_loss"].values.tolist() == pytest.approx([4.0, 3.99, 3.98])
+
+
+def test_keras_trainings_whose_validation_cannot_be_told_are_runs_of_their_own_and_said(tmp_path):
+    """A validation file of a process no training file is of (validation/ copied from another run)
+    cannot be paired: each training and each validation is a run of its own, and one problem line
+    says so and what to do (keras-team/keras @ 08995a40, keras/src/callbacks/tensorboard.py)."""
+    log_dir = tmp_path / "logs"
+    keras_fit(log_dir, 1700000000, 100, 0, 1.0)
+    keras_fit(log_dir, 1700000100, 100, 2, 2.0)
+    stray = log_dir / "validation" / "events.out.tfevents.1700000105.host.100.3.v2"
+    stray.rename(stray.with_name("events.out.tfevents.1700000105.other.300.3.v2"))
+    adapter = TensorboardAdapter()
+    dirs = ("train", "validation")
+    (source,) = adapter.claim(tensorboard_events.Folder(str(log_dir), frozenset(), dirs)).sources
+    result = adapter.read(source)
+    assert [run.name for run in result.runs] == [
+        "logs/train/1700000000",
+        "logs/train/1700000100",
+        "logs/validation/1700000005",
+        "logs/validation/1700000105",
+    ]
+    assert [problem.describe() for problem in result.problems] == [
+        f"{log_dir}: its train/ holds 2 trainings and validation/ 2, whose file times and process ids do "
+        "not tell which of them go together — kept: each as a run of its own, logs/train/1700000000 to "
+        "logs/validation/1700000105, not paired (give each training its own log_dir); -o trainings=one "
+        "reads them as one run"
+    ]
+
+
+def test_a_keras_log_dir_holding_a_csvlogger_log_keeps_it_as_a_run(tmp_path, cli):
+    """`CSVLogger("logs/training.log")` beside `TensorBoard(log_dir="logs")` (keras-team/keras
+    @ 08995a40, keras/src/callbacks/csv_logger.py and tensorboard.py): the log_dir is the keras_csv
+    adapter's run, so its train/ and validation/ stay runs of their own; none is left unread."""
+    keras_fit(tmp_path / "logs", 1641490455, 22914, 625, 1.0)
+    (tmp_path / "logs" / "training.log").write_text("epoch,loss,val_loss\n0,1.0,2.0\n1,0.99,1.99\n")
+    result = cli("collect", str(tmp_path / "logs"))
+    assert " 3 new, " in result.output
+    names = [line.split()[1] for line in cli("runs").output.splitlines()[2:] if len(line.split()) == 3]
+    assert sorted(names) == ["logs/training.log", "train", "validation"]
+
+
+def fairseq_training(logdir: Path, start: int, pid: int, updates: range, loss: float) -> None:
+    """Write what one fairseq-train writes with --tensorboard-logdir (facebookresearch/fairseq
+    @ 6fd87485, fairseq/logging/progress_bar.py, `TensorboardProgressBarWrapper._writer`: a
+    SummaryWriter per tag in `<logdir>/<tag>`): train_inner/ every log interval, then train/ and
+    valid/ at the end of each epoch (here: every 100 updates), all stepped by num_updates."""
+    points: dict[str, list[tuple[float, int, float]]] = {"train_inner": [], "train": [], "valid": []}
+    for update in updates:
+        points["train_inner"].append((start + update, update, loss - update / 1000))
+        if update % 100 == 0:
+            points["train"].append((start + update + 0.5, update, loss - update / 1000))
+            points["valid"].append((start + update + 0.7, update, loss + 1 - update / 1000))
+    for tag, logged in points.items():
+        name = f"events.out.tfevents.{int(logged[0][0])}.host.{pid}.{len(tag)}"
+        (logdir / tag).mkdir(parents=True, exist_ok=True)
+        (logdir / tag / name).write_bytes(b"".join(frame(scalar_event(t, step, "loss", v)) for t, step, v in logged))
+
+
+def test_fairseq_s_tensorboard_logdir_is_one_run_per_training_with_its_valid(tmp_path, cli):
+    """fairseq-train's --tensorboard-logdir writes train_inner/, train/ and valid/ (facebookresearch/
+    fairseq @ 6fd87485, fairseq/logging/progress_bar.py); fairseq is installed neither here nor in
+    CI. Collect made three runs named 'train_inner', 'train' and 'valid'; a script run again into
+    the same logdir was joined into them. A training resumed from its checkpoint (num_updates going
+    on) is the same training."""
+    fairseq_training(tmp_path / "tb", 1700000000, 100, range(10, 210, 10), 5.0)
+    fairseq_training(tmp_path / "tb", 1700001000, 101, range(210, 310, 10), 5.0)  # resumed
+    (run,) = read_log_dir(tmp_path / "tb")
+    assert sorted(run.metrics) == ["train/loss", "train_inner/loss", "valid/loss"]
+    assert run.name == "tb" and run.metrics["valid/loss"].steps.tolist() == [100, 200, 300]
+    fairseq_training(tmp_path / "tb", 1700002000, 102, range(10, 110, 10), 7.0)  # run again from scratch
+    result = cli("collect", str(tmp_path / "tb"))
+    assert " 2 new, " in result.output
+    assert (
+        "tb: its 9 event files hold 2 trainings, each starting its steps over (a log_dir reused by another "
+        "fit, or a script run again) — kept: each, with its train/ and valid/, as a run of its own, "
+        "tb/1700000010 to tb/1700002010; -o trainings=one reads them as one run\n"
+    ) in result.stderr
+    table = cli("table", "--rows", "name", "--metric", "valid/loss", "--digits", "2").output
+    rows = [line.split() for line in table.splitlines()]
+    cells = {row[0]: row[1].strip("*#°") for row in rows if len(row) == 2}  # loss: lower is bold
+    assert cells["tb/1700000010"] == "5.70" and cells["tb/1700002010"] == "7.90"

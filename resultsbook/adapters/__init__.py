@@ -51,7 +51,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "mlflow": (20, r"meta\.yaml|mlflow\.db", ()),
     "sacred": (20, r"run\.json", ()),
     "ultralytics": (20, r"results\.csv|opt\.yaml", ()),
-    "tensorboard": (25, r"(?s:.*tfevents.*)", ()),
+    "tensorboard": (25, r"(?s:.*tfevents.*)|validation|train_inner", ()),
     "lightning_csv": (30, r"metrics\.csv|hparams\.yaml", ()),
     "wandb": (30, r"run-.+\.wandb|files", ("latest-run",)),
     "dvclive": (35, r"plots", ()),

@@ -1,15 +1,20 @@
 """TensorBoard event files, read without TensorFlow or the tensorboard package.
 
-A run is a folder holding `*tfevents*` files; all of them are read, in name (= time) order. Event
+A run is a folder holding `*tfevents*` files; all of them are read, in name (= time) order, and a
+file that starts the steps over after the others ended is another training, a run of its own. Event
 files in the folders below it belong to it too, because writers put parts of one run there: the
 hparams session of tensorboardX's and torch's `add_hparams` gives the run its params (its metrics
 keep their tags), and `add_scalars("loss", {"train": ...})` series become metrics `loss/train`
-(other sub-folders' tags are prefixed with the sub-folder's path). A PyTorch Lightning
-`hparams.yaml` beside the event files gives the params (read safely, Python tags as data).
+(other sub-folders' tags are prefixed with the sub-folder's path). Keras' `train/` and
+`validation/` make their `log_dir` a run (a run per fit, each with its validation, when several
+wrote there). A PyTorch Lightning `hparams.yaml` beside the event files gives the params (read
+safely, Python tags as data).
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters import run_file_of_later
+from resultsbook.adapters.base import Adapter, Claim, Folder, option_choice
 from resultsbook.adapters.lightning_csv import split_validation_after_fit
 from resultsbook.adapters.tb_proto import (
     SimpleScalars,
@@ -53,6 +59,12 @@ _LIGHTNING_VERSION = re.compile(r"version_\d+")
 _NAN = float("nan")
 # below this many records, decoding record by record beats the fixed cost of array operations
 _VECTOR_MINIMUM = 64
+_TRAININGS = ("split", "one")
+# One training's event files in sub-folders of its log_dir: (the folder each training writes first, the
+# others it writes, those it may write, the suffix every file of theirs has). Keras' TensorBoard
+# callback (TF2) writes train/ at set_model and validation/ at the first validation; fairseq-train's
+# --tensorboard-logdir writes train_inner/ every --log-interval updates, train/ and valid/ each epoch.
+SPLIT_LAYOUTS = (("train", ("validation",), (), ".v2"), ("train_inner", ("valid",), ("train",), ""))
 
 
 class TensorboardAdapter(Adapter):
@@ -64,7 +76,13 @@ class TensorboardAdapter(Adapter):
     # 2: a `hyperparameters` text table (CleanRL) gives params; 3: sessions of different hparams are runs;
     # 4: Lightning's `hp_metric = -1` placeholder is no metric
     # 5: a Detectron2 output folder's config.yaml gives params, its log and last_checkpoint the status
-    reading_version = 5
+    # 6: a folder's event files that start their steps over are trainings of their own, one run each;
+    # Keras' train/ and validation/ are one run of their log_dir (a run per fit, paired, when several)
+    reading_version = 6
+    options = {
+        "trainings": "a folder's event files that start their steps over again: split (default), one run "
+        "each, or one, one run of them all (the last value of each step kept, as TensorBoard shows them)",
+    }
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -76,7 +94,13 @@ class TensorboardAdapter(Adapter):
             return Claim((), descend=True)
         own = sorted(name for name in folder.files if EVENTS_MARK in name)
         if not own:
-            return None
+            fit = _split_folders(folder)
+            # beside a log another adapter reads (a CSVLogger's), train/ and validation/ are runs alone
+            if fit is None or (not forced and run_file_of_later(self.name, folder) is not None):
+                return None
+            for sub_path, _ in fit:
+                self._folded.add(sub_path)
+            return Claim((self.source(folder.path, [f for _, files in fit for f in files]),), descend=True)
         if not forced and detectron2.holds_metrics(folder.files):
             return None  # metrics.json has the same scalars exactly (event files keep float32): onefile's
         if not forced and mmengine.is_run_folder(folder.path, folder.files):
@@ -121,8 +145,22 @@ class TensorboardAdapter(Adapter):
                 continue
             relative = os.path.relpath(os.path.dirname(path), root)
             groups.setdefault("" if relative == "." else relative.replace(os.sep, "/"), []).append(path)
-        own = read_event_files(groups.pop("", []), problems)
-        below = {sub: read_event_files(groups[sub], problems) for sub in sorted(groups)}
+        own_files = read_each_event_file(groups.pop("", []), problems)
+        each_below = {sub: read_each_event_file(groups[sub], problems) for sub in sorted(groups)}
+        version = _LIGHTNING_VERSION.fullmatch(os.path.basename(root.rstrip(os.sep)))
+        if yaml_path is None and not side and not version and self._splits_trainings():
+            if not each_below:
+                trainings = split_trainings(own_files)
+                if len(trainings) > 1:
+                    runs = _training_runs(root, [[("", parts)] for parts in trainings], problems)
+                    problems.append(_trainings_problem(root, len(own_files), runs, "each"))
+                    return ReadResult(runs, tuple(problems))
+            elif not own_files and (layout := _split_layout(set(each_below))) is not None:
+                runs = _split_folder_runs(root, layout, each_below, problems)
+                if runs:
+                    return ReadResult(runs, tuple(problems))
+        own = joined(own_files)
+        below = {sub: joined(parts) for sub, parts in each_below.items()}
         if yaml_path is None and _distinct_sessions(below) > 1:
             return ReadResult(_session_runs(root, own, below, problems), tuple(problems))
         builder = SeriesBuilder()
@@ -169,6 +207,228 @@ class TensorboardAdapter(Adapter):
             provenance=provenance,
         )
         return ReadResult((run,), tuple(problems))
+
+    def _splits_trainings(self) -> bool:
+        """Tell whether event files that start their steps over are read as trainings of their own."""
+        return option_choice(self.config, "trainings", _TRAININGS) == "split"
+
+
+def split_trainings(parts: list[EventData]) -> list[list[EventData]]:
+    """Group a folder's event files (in name order) into trainings: a file that logs a tag again from
+    its training's first step of that tag, or before it, after that training's last point, starts
+    a new one (a `log_dir` reused by another `model.fit`, a script run again). A file that goes on
+    from a later step (a resumed training) or whose points interleave with the earlier ones in time
+    (two writers of one training) joins the training before it; a file with no scalars (Keras'
+    `.profile-empty`) joins the training it sits in."""
+    if len(parts) < 2:
+        return [parts]
+    trainings: list[tuple[list[EventData], dict[str, float], list[float]]] = []
+    waiting: list[EventData] = []  # files without scalars before the first training's first file
+    for part in parts:
+        first_steps, first_time, last_time = _scalar_span(part)
+        if not first_steps:
+            (trainings[-1][0] if trainings else waiting).append(part)
+            continue
+        if trainings:
+            files, steps, last = trainings[-1]
+            restarts = any(tag in steps and step <= steps[tag] for tag, step in first_steps.items())
+            if not restarts or first_time < last[0]:  # a NaN time (none written) compares False
+                files.append(part)
+                for tag, step in first_steps.items():
+                    steps[tag] = min(step, steps.get(tag, step))
+                last[0] = float(np.fmax(last[0], last_time))
+                continue
+        trainings.append(([*waiting, part], dict(first_steps), [last_time]))
+        waiting = []
+    return [files for files, _, _ in trainings] if trainings else [waiting]
+
+
+def _scalar_span(part: EventData) -> tuple[dict[str, float], float, float]:
+    """Return an event file's first step of each tag and the wall times of its first and last points."""
+    first_steps: dict[str, float] = {}
+    first_time = last_time = _NAN
+    for tag, chunks in part.chunks.items():
+        steps = np.concatenate([chunk[1] for chunk in chunks])
+        times = np.concatenate([chunk[3] for chunk in chunks])
+        if len(steps):
+            first_steps[tag] = float(steps.min())
+        if np.isfinite(times).any():
+            first_time = float(np.fmin(first_time, np.nanmin(times)))
+            last_time = float(np.fmax(last_time, np.nanmax(times)))
+    return first_steps, first_time, last_time
+
+
+def _training_runs(
+    root: str, trainings: list[list[tuple[str, list[EventData]]]], problems: list[Problem]
+) -> tuple[RunRecord, ...]:
+    """Read each training, the event files of each of its folders (relative to `root`, "" for its own),
+    as a run of its own, named by the time in its first file's name (`<folder>/1540179936`), or in
+    its first train/ file's name; a folder's tags are named as in one run (`validation/epoch_loss`)."""
+    name = os.path.basename(root.rstrip(os.sep))
+    firsts = [next(_relative_name(sub, parts) for sub, parts in pieces if parts) for pieces in trainings]
+    labels = [_time_label(first) for first in firsts]
+    if len(set(labels)) < len(labels):  # two trainings started in the same second
+        labels = [first.split(EVENTS_MARK, 1)[-1].lstrip(".") for first in firsts]
+    prefix = os.path.dirname(firsts[0]) if len({os.path.dirname(first) for first in firsts}) == 1 else ""
+    runs: list[RunRecord] = []
+    for pieces, first, label in zip(trainings, firsts, labels):
+        builder = SeriesBuilder()
+        sessions = []
+        for sub, parts in pieces:
+            events = joined(parts)
+            events.add_to(builder, sub)
+            sessions.append(events)
+        series, series_problems = builder.build(os.path.join(root, first))
+        problems.extend(series_problems)
+        status, end_time = _status(sessions)
+        params: dict[str, Any] = {}
+        for events in sessions:
+            params.update({**(events.text_params or {}), **(events.hparams or {})})
+        run_folder = os.path.dirname(first)
+        runs.append(
+            RunRecord(
+                key=first,
+                name="/".join(
+                    part for part in (name, "" if run_folder == prefix else run_folder, label) if part
+                ),
+                params=flatten_params(params),
+                metrics=series,
+                status=status,
+                start_time=next((e.first_time for e in sessions if e.first_time is not None), None),
+                end_time=end_time,
+            )
+        )
+    return tuple(runs)
+
+
+def _relative_name(folder: str, parts: list[EventData]) -> str:
+    """Return the path of a training's first event file relative to the run folder (`train/events…`)."""
+    name = os.path.basename(parts[0].files[0])
+    return f"{folder}/{name}" if folder else name
+
+
+def _time_label(file_name: str) -> str:
+    """Return the time an event file's name holds (`events.out.tfevents.1540179936.NAYAN`: 1540179936)."""
+    return os.path.basename(file_name).split(EVENTS_MARK, 1)[-1].lstrip(".").split(".")[0]
+
+
+def _trainings_problem(root: str, files: int, runs: tuple[RunRecord, ...], how: str) -> Problem:
+    """Say that a folder's event files hold several trainings, read as runs of their own."""
+    return Problem(
+        root,
+        f"its {files} event files hold {len(runs)} trainings, each starting its steps over "
+        "(a log_dir reused by another fit, or a script run again)",
+        f"{how} as a run of its own, {runs[0].name} to {runs[-1].name}; "
+        "-o trainings=one reads them as one run",
+    )
+
+
+def _split_layout(names: set[str]) -> tuple[str, tuple[str, ...], tuple[str, ...], str] | None:
+    """Return the layout whose sub-folders are exactly these (its anchor and others, some optional)."""
+    for layout in SPLIT_LAYOUTS:
+        anchor, required, optional, _ = layout
+        if {anchor, *required} <= names <= {anchor, *required, *optional}:
+            return layout
+    return None
+
+
+def _split_folders(folder: Folder) -> list[tuple[str, list[str]]] | None:
+    """Return the sub-folders one training's event files are split into (Keras' train/ and
+    validation/, fairseq's train_inner/, train/ and valid/) below a folder without event files of its
+    own, each with its event files, when every one its layout needs holds some; None otherwise."""
+    for anchor, required, optional, suffix in SPLIT_LAYOUTS:
+        if not all(sub in folder.dirs for sub in (anchor, *required)):
+            continue
+        found: list[tuple[str, list[str]]] = []
+        for sub in (anchor, *required, *(sub for sub in optional if sub in folder.dirs)):
+            path = os.path.join(folder.path, sub)
+            try:
+                with fs.scandir(path) as entries:
+                    files = sorted(e.path for e in entries if EVENTS_MARK in e.name and not e.is_dir())
+            except OSError:
+                files = []
+            if any(file.endswith(suffix) for file in files):
+                found.append((path, files))
+            elif sub == anchor or sub in required:
+                break
+        else:
+            return found
+    return None
+
+
+def _split_folder_runs(
+    root: str,
+    layout: tuple[str, tuple[str, ...], tuple[str, ...], str],
+    each_below: dict[str, list[EventData]],
+    problems: list[Problem],
+) -> tuple[RunRecord, ...]:
+    """Read the trainings of a log_dir split into sub-folders (Keras' train/ and validation/), when
+    there are several, each as a run with what it wrote into the other folders: each training writes
+    its anchor folder's file first (Keras' train/), the others' after it and before the next
+    training's, in the same process. () for a single training: the log_dir is then one run."""
+    anchor = layout[0]
+    trainings = {sub: split_trainings(parts) for sub, parts in each_below.items()}
+    if all(len(found) == 1 for found in trainings.values()):
+        return ()
+    files = sum(len(parts) for parts in each_below.values())
+    others = [sub for sub in each_below if sub != anchor]
+    pairs = {sub: _pair_with(trainings[anchor], trainings[sub]) for sub in others}
+    if all(paired is not None for paired in pairs.values()):
+        grouped = [
+            [(anchor, parts), *((sub, (pairs[sub] or {}).get(i, [])) for sub in others)]
+            for i, parts in enumerate(trainings[anchor])
+        ]
+        runs = _training_runs(root, grouped, problems)
+        named = " and ".join(f"{sub}/" for sub in others)
+        problems.append(_trainings_problem(root, files, runs, f"each, with its {named},"))
+        return runs
+    alone = [[(sub, parts)] for sub in (anchor, *others) for parts in trainings[sub]]
+    runs = _training_runs(root, alone, problems)
+    counts = ", ".join(f"{sub}/ {len(trainings[sub])}" for sub in others)
+    problems.append(
+        Problem(
+            root,
+            f"its {anchor}/ holds {len(trainings[anchor])} trainings and {counts}, whose file times and "
+            "process ids do not tell which of them go together",
+            f"each as a run of its own, {runs[0].name} to {runs[-1].name}, not paired (give each training "
+            "its own log_dir); -o trainings=one reads them as one run",
+        )
+    )
+    return runs
+
+
+def _pair_with(
+    anchors: list[list[EventData]], trainings: list[list[EventData]]
+) -> dict[int, list[EventData]] | None:
+    """Return which training of the anchor folder each of `trainings` goes with (by its index), known
+    when each starts after one anchor training's start and before the next one's, in the same process
+    when the file names say; None when that is not so."""
+    starts = [_start(parts) for parts in anchors]
+    if any(math.isnan(start) for start in starts) or starts != sorted(starts):
+        return None
+    pairs: dict[int, list[EventData]] = {}
+    for parts in trainings:
+        start = _start(parts)
+        index = -1 if math.isnan(start) else bisect.bisect_right(starts, start) - 1
+        if index < 0 or index in pairs or _process(parts) != _process(anchors[index]):
+            return None
+        pairs[index] = parts
+    return pairs
+
+
+def _start(parts: list[EventData]) -> float:
+    """Return the first wall time of a training's event files (NaN when none is written)."""
+    return next((p.first_time for p in parts if p.first_time), _NAN)
+
+
+def _process(parts: list[EventData]) -> str | None:
+    """Return the host and process id an event file's name holds (TF2's `<time>.<host>.<pid>.<n>.v2`,
+    torch's `<time>.<host>.<pid>.<n>`); None when it holds none (tensorboardX's `<time>.<host>`)."""
+    fields = os.path.basename(parts[0].files[0]).split(EVENTS_MARK, 1)[-1].lstrip(".").split(".")
+    if fields[-1] == "v2":
+        fields = fields[:-1]
+    numbered = len(fields) >= 4 and fields[-1].isdigit() and fields[-2].isdigit()
+    return ".".join(fields[1:-1]) if numbered else None
 
 
 def _distinct_sessions(below: dict[str, EventData]) -> int:
@@ -276,6 +536,7 @@ class EventData:
     end_status: int | None = None
     end_time: float | None = None
     first_time: float | None = None
+    files: list[str] = field(default_factory=list)  # the event files read into it, in name order
 
     def add_to(self, builder: SeriesBuilder, folder: str) -> None:
         """Add every tag's points to a series builder, named after the sub-folder they come from."""
@@ -317,10 +578,16 @@ def metric_key(folder: str, tag: str) -> str:
 
 def read_event_files(paths: list[str], problems: list[Problem]) -> EventData:
     """Read event files (in name order, as one stream) into scalar points, hparams and end status."""
-    data = EventData()
+    return joined(read_each_event_file(paths, problems))
+
+
+def read_each_event_file(paths: list[str], problems: list[Problem]) -> list[EventData]:
+    """Read event files in name order, each into its own EventData; record order runs on across them."""
+    parts: list[EventData] = []
     plugins: dict[str, str] = {}  # TF writes a tag's plugin metadata on its first value only
     offset = 0  # record order across the files
     for path in sorted(paths):
+        data = EventData(files=[path])
         bad = 0
         try:
             for content, starts, ends in read_record_blocks(path, problems):
@@ -330,6 +597,28 @@ def read_event_files(paths: list[str], problems: list[Problem]) -> EventData:
             problems.append(unreadable(path, error, "the other event files"))
         if bad:
             problems.append(Problem(path, f"{bad} record(s) are not valid Event messages", "the others"))
+        parts.append(data)
+    return parts
+
+
+def joined(parts: list[EventData]) -> EventData:
+    """Join the EventData of event files read one after the other into one stream."""
+    if len(parts) == 1:
+        return parts[0]
+    data = EventData()
+    for part in parts:
+        data.files.extend(part.files)
+        for tag, chunks in part.chunks.items():
+            data.chunks.setdefault(tag, []).extend(chunks)
+        data.restarts.extend(part.restarts)
+        if part.hparams is not None:
+            data.hparams = {**(data.hparams or {}), **part.hparams}
+        if part.text_params is not None:
+            data.text_params = {**(data.text_params or {}), **part.text_params}
+        if part.end_status is not None:
+            data.end_status, data.end_time = part.end_status, part.end_time
+        if data.first_time is None:
+            data.first_time = part.first_time
     return data
 
 
