@@ -678,3 +678,24 @@ def test_show_and_diff_take_a_runs_own_folder_name(tmp_path, cli):
     assert shown.exit_code == 0 and "source: wandb/run-20250126_220632-ktx43zjs (wandb)" in shown.output
     diff = cli("diff", "run-20250126_220632-ktx43zjs", "run-20250126_235311-z4k1ciks", "--db", "rb.db")
     assert diff.exit_code == 0 and "wandb.run_id" in diff.output
+
+
+def test_a_run_given_no_config_takes_its_params_from_its_command_line(tmp_path):
+    """`wandb.init(project=...)` in a script that parses its settings with argparse: W&B records them
+    only as the run's args, and a table had no seed nor lr to tell its runs apart. Written by wandb
+    itself (tests/fixtures/wandb_args/make_fixture.py)."""
+    fixture = Path(__file__).resolve().parent / "fixtures" / "wandb_args"
+    args = json.loads((fixture / "expected.json").read_text())["args"]
+    folder = next((fixture / "wandb").glob("offline-run-*-argsonly"))
+    run, problems = read_folder(folder)
+    assert run.provenance["args"] == args
+    assert dict(run.params) == {"model": "resnet", "lr": 0.01, "seed": 3, "fp16": True, "hidden_sizes": [64, 128]}
+    assert [p.kept for p in problems] == ["the command line's options as params"]
+    assert "its params come from the command line" in problems[0].message
+
+
+def test_a_run_with_a_config_keeps_its_config_alone_as_params():
+    name = next(n for n in EXPECTED if n.endswith("online01"))  # started as `train.py online`
+    run, _ = read_folder(FIXTURE / "wandb" / name)
+    assert run.provenance["args"] == ["online"] and "online" not in run.params
+    assert dict(run.params) == {k: normalize_value(v) for k, v in EXPECTED[name]["params"].items()}

@@ -41,6 +41,7 @@ from resultsbook.adapters.wandbrecords import (
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
 from resultsbook.sources import fs
+from resultsbook.sources.command_line import params_from_args
 from resultsbook.sources.protowire import LENGTH_DELIMITED, VARINT, WireError, as_signed, as_text, iter_fields
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import load_json_file, parse_json, to_float, to_timestamp
@@ -53,6 +54,10 @@ FILES_DIR = "files"
 LOGS_DIR = "logs"  # W&B's debug logs of the run: no metrics
 DEBUG_LOGS = ("debug.log", "debug-internal.log", "debug-core.log")
 CONFIG_FILE, SUMMARY_FILE, METADATA_FILE = "config.yaml", "wandb-summary.json", "wandb-metadata.json"
+_ARGS_AS_PARAMS = (
+    "the run's config is empty (wandb.init got no config): its params come from the command line it was "
+    "started with, read as argparse reads it (--lr 0.1, --seed=3, a flag as true)"
+)
 RUN_FILES = (CONFIG_FILE, SUMMARY_FILE, METADATA_FILE)
 _INTERNAL = "_wandb"
 
@@ -79,7 +84,7 @@ class WandbAdapter(Adapter):
     # 2: a run stopped by Ctrl-C is interrupted; 3: a failed run's traceback; 4: a folder without its
     # log is named by the run id in the folder's name, and keeps that id; 5: a log torn in a row after
     # the summary of that row says its series stop early
-    reading_version = 5
+    reading_version = 6
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
 
@@ -411,6 +416,11 @@ class WandbRun:
         """Return the run as resultsbook stores it; `fallback_name` names a run whose log lacks its id."""
         config = dict(self.config)
         config.pop(_INTERNAL, None)
+        params = flatten_params(config)
+        if not params and self.environment.get("args"):
+            params = params_from_args(self.environment["args"])
+            if params:
+                problems.append(Problem(path, _ARGS_AS_PARAMS, "the command line's options as params"))
         series, series_problems = self.builder.build(path)
         problems.extend(series_problems)
         start = self.info.get("start_time") or self.environment.get("started_at")
@@ -423,7 +433,7 @@ class WandbRun:
             end = max(ends) if ends else None
         return RunRecord(
             name=self.info.get("name") or self.info.get("run_id") or fallback_name,
-            params=flatten_params(config),
+            params=params,
             metrics=series,
             summary=_summary_values(self.summary),
             status=status,
