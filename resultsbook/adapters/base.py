@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from resultsbook.errors import AdapterError, closest
 from resultsbook.models import ReadResult, Source
+from resultsbook.sources import fs
 
 
 class Folder:
@@ -106,6 +109,22 @@ class Adapter:
         """Read several sources, one result each, in order: an adapter whose sources live on one
         server overrides this to read them in a few requests (and sets `reads_in_batches`)."""
         return (self.read(source) for source in sources)
+
+    def stale_after(self, default: float) -> float:
+        """Return the seconds without a write after which an unfinished run is failed: the
+        `-o stale_after=SECONDS` option, else `default`."""
+        try:
+            value = float(self.config.get("stale_after", default))
+        except (TypeError, ValueError):
+            return default
+        return value if math.isfinite(value) else default
+
+    def fresh_while_written(self, paths: Iterable[str], default_stale_after: float) -> str:
+        """Return the `clock_state` of an adapter that fails an unfinished run by the clock: "fresh"
+        while the newest of `paths` is younger than `stale_after`, else ""."""
+        newest = fs.newest_mtime(paths)
+        fresh = newest is not None and time.time() - newest < self.stale_after(default_stale_after)
+        return "fresh" if fresh else ""
 
     def clock_state(self, source: Source) -> str:
         """Return a token that changes when what `read` would say depends on the clock, not the files.

@@ -116,12 +116,7 @@ class HfTrainerAdapter(Adapter):
 
     def clock_state(self, source: Source) -> str:
         """Say "fresh" while the source was written recently: an unfinished run then fails by the clock."""
-        newest = _newest_mtime(source.files)
-        return "fresh" if newest is not None and time.time() - newest < self._stale_after() else ""
-
-    def _stale_after(self) -> float:
-        value = to_float(self.config.get("stale_after", DEFAULT_STALE_AFTER))
-        return DEFAULT_STALE_AFTER if value is None else value
+        return self.fresh_while_written(source.files, DEFAULT_STALE_AFTER)
 
     def read(self, source: Source) -> ReadResult:
         """Read one output folder."""
@@ -183,8 +178,8 @@ class HfTrainerAdapter(Adapter):
             return "finished"
         if not state:
             return "unknown"  # results files only: an evaluation, nothing says how training went
-        newest = _newest_mtime(source.files)
-        if newest is None or time.time() - newest < self._stale_after():
+        newest = fs.newest_mtime(source.files)
+        if newest is None or time.time() - newest < self.stale_after(DEFAULT_STALE_AFTER):
             return "running"
         save_steps = to_float(state.get("save_steps"))
         if (
@@ -214,7 +209,7 @@ class HfTrainerAdapter(Adapter):
             Problem(
                 source.path,
                 f"training stopped at {where} and nothing was written for over "
-                f"{self._stale_after() / 60:.0f} min",
+                f"{self.stale_after(DEFAULT_STALE_AFTER) / 60:.0f} min",
                 "the run, as failed, with the log history of its last saved state",
             )
         )
@@ -241,17 +236,6 @@ def newest_checkpoint_state(path: str, dirs: tuple[str, ...]) -> str | None:
         if fs.exists(candidate):
             return candidate
     return None
-
-
-def _newest_mtime(paths: tuple[str, ...]) -> float | None:
-    """Return the newest modification time among files, or None when none exists."""
-    times = []
-    for path in paths:
-        try:
-            times.append(fs.stat(path).st_mtime)
-        except OSError:
-            continue
-    return max(times) if times else None
 
 
 def read_log_history(

@@ -76,11 +76,7 @@ class SacredAdapter(Adapter):
             written = fs.stat(os.path.join(source.path, RUN_FILE)).st_mtime
         except OSError:
             return ""
-        return "fresh" if time.time() - written < self._stale_after() else ""
-
-    def _stale_after(self) -> float:
-        value = to_float(self.config.get("stale_after", DEFAULT_STALE_AFTER))
-        return DEFAULT_STALE_AFTER if value is None else value
+        return "fresh" if time.time() - written < self.stale_after(DEFAULT_STALE_AFTER) else ""
 
     def read(self, source: Source) -> ReadResult:
         """Read one Sacred run folder."""
@@ -127,7 +123,7 @@ class SacredAdapter(Adapter):
         if last_sign is None:
             return status, provenance
         silent = time.time() - last_sign
-        if silent < self._stale_after():
+        if silent < self.stale_after(DEFAULT_STALE_AFTER):
             return status, provenance
         provenance["dead"] = True
         problems.append(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,6 @@ from resultsbook.sources.checkpoints import optimizer_state
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.settings import read_settings
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited
-from resultsbook.sources.textio import to_float
 from resultsbook.voice import option
 
 RESULTS_FILE = "results.csv"
@@ -96,12 +95,7 @@ class UltralyticsAdapter(Adapter):
 
     def clock_state(self, source: Source) -> str:
         """Say "fresh" while the folder was written recently: an unfinished training fails by the clock."""
-        newest = _newest_mtime(source.files)
-        return "fresh" if newest is not None and time.time() - newest < self._stale_after() else ""
-
-    def _stale_after(self) -> float:
-        value = to_float(self.config.get("stale_after", DEFAULT_STALE_AFTER))
-        return DEFAULT_STALE_AFTER if value is None else value
+        return self.fresh_while_written(source.files, DEFAULT_STALE_AFTER)
 
     def read(self, source: Source) -> ReadResult:
         """Read one training folder: step = the `epoch` column as written (1-based since YOLOv8, 0-based in
@@ -182,8 +176,8 @@ class UltralyticsAdapter(Adapter):
             return "finished", provenance
         if weights_say is None and params.get("time"):
             return "unknown", provenance  # a limit in hours ends a training before `epochs` too
-        newest = _newest_mtime(source.files)
-        if newest is None or time.time() - newest < self._stale_after():
+        newest = fs.newest_mtime(source.files)
+        if newest is None or time.time() - newest < self.stale_after(DEFAULT_STALE_AFTER):
             return "running", provenance
         provenance["incomplete"] = True
         settings = ARGS_FILE if ARGS_FILE in files else OPT_FILE
@@ -192,7 +186,7 @@ class UltralyticsAdapter(Adapter):
         if weights_say == "kept":
             why += f"; {WEIGHTS_FOLDER}/{weights_file} still holds the optimizer"
             why += ", which Ultralytics strips when training ends"
-        stale = f"nothing was written for over {self._stale_after() / 60:.0f} min"
+        stale = f"nothing was written for over {self.stale_after(DEFAULT_STALE_AFTER) / 60:.0f} min"
         only_finished = option("where", "status=finished")
         problems.append(
             Problem(
@@ -246,17 +240,6 @@ def _fitnesses(table: Table) -> list[np.ndarray]:
     if all(column in table.numbers for column in _CLASSIFY):
         return [(table.numbers[_CLASSIFY[0]] + table.numbers[_CLASSIFY[1]]) / 2]
     return []
-
-
-def _newest_mtime(paths: Sequence[str]) -> float | None:
-    """Return the newest modification time among files, or None when none exists."""
-    times = []
-    for path in paths:
-        try:
-            times.append(fs.stat(path).st_mtime)
-        except OSError:
-            continue
-    return max(times) if times else None
 
 
 def started_training(folder: Folder) -> bool:

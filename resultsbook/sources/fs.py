@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 _MARK = "://"
@@ -72,6 +72,17 @@ def stat(path: str) -> Any:
     if _MARK in path and is_remote(path):
         return _remote().stat(path)
     return os.stat(path)
+
+
+def newest_mtime(paths: Iterable[str]) -> float | None:
+    """Return the newest modification time among files, or None when none exists."""
+    times = []
+    for path in paths:
+        try:
+            times.append(stat(path).st_mtime)
+        except OSError:
+            continue
+    return max(times) if times else None
 
 
 def version(path: str) -> str:
