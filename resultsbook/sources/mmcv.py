@@ -24,6 +24,7 @@ from typing import Any
 from resultsbook.models import Problem, ReadResult, RunRecord
 from resultsbook.sources import fs, mmengine
 from resultsbook.sources.fileio import iter_file_chunks, unreadable
+from resultsbook.sources.resume_chain import ResumeChain
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import iter_json_records, to_float
 
@@ -131,20 +132,19 @@ def _segments(path: str, problems: list[Problem]) -> list[_Segment]:
     return segments
 
 
-class _Chain:
-    """The log.json files of one work_dir, oldest first (by their timestamps), as far as resuming goes:
-    one whose config resumes from a checkpoint of this work_dir (`resume_from`, or `auto_resume`)
-    continues the latest one before it that logged training records."""
+class _Chain(ResumeChain):
+    """The log.json files of one work_dir, oldest first (by their timestamps): one whose config
+    resumes from a checkpoint of this work_dir (`resume_from`, or `auto_resume`) continues the latest
+    one before it that logged training records."""
 
     def __init__(self, path: str, files: Sequence[str]) -> None:
         folder = os.path.dirname(path)
-        self.logs = sorted(
+        logs = sorted(
             {path, *(f for f in files if os.path.dirname(f) == folder and is_run_log(os.path.basename(f)))}
         )
-        self.logs = [f for f in self.logs if not os.path.basename(f).startswith("None")]
+        super().__init__([f for f in logs if not os.path.basename(f).startswith("None")])
         self.folder = os.path.basename(folder)
         self._read: dict[str, _Segment | None] = {}
-        self._resumes: dict[str, bool] = {}
 
     def training(self, path: str) -> _Segment | None:
         """Return the one training a log.json holds, None when it holds none or several (or is unreadable)."""
@@ -156,14 +156,8 @@ class _Chain:
             self._read[path] = segments[0] if len(segments) == 1 else None
         return self._read[path]
 
-    def resumes(self, path: str) -> bool:
-        """Tell whether a log.json's training started from a checkpoint of this work_dir."""
-        if path not in self._resumes:
-            self._resumes[path] = self._config_resumes(path)
-        return self._resumes[path]
-
-    def _config_resumes(self, path: str) -> bool:
-        """`resumes`, from the config the log.json's meta line holds."""
+    def config_resumes(self, path: str) -> bool:
+        """Tell, from the config the log.json's meta line holds, whether it resumed from this work_dir."""
         segment = self.training(path)
         text = segment.meta.get("config") if segment else None
         if not isinstance(text, str):
@@ -174,32 +168,10 @@ class _Chain:
             return True
         return params.get("auto_resume") is True
 
-    def before(self, path: str) -> str | None:
-        """Return the latest log.json before `path` that logged training records."""
-        earlier = self.logs[: self.logs.index(path)] if path in self.logs else []
-        return next((f for f in reversed(earlier) if self._trained(f)), None)
-
-    def resumers(self, path: str) -> list[str]:
-        """Return the later log.json files, oldest first, that continue this one's training with
-        training records of their own (a resume that died before its first logs none)."""
-        later = self.logs[self.logs.index(path) + 1 :] if path in self.logs else []
-        return [f for f in later if self.resumed(f)[:1] == [path] and self._trained(f)]
-
-    def _trained(self, path: str) -> bool:
+    def trained(self, path: str) -> bool:
         """Tell whether a log.json logged training records."""
         segment = self.training(path)
         return segment is not None and bool(segment.train)
-
-    def resumed(self, path: str) -> list[str]:
-        """Return the log.json files, oldest first, whose training this one continues."""
-        chain: list[str] = []
-        current = path
-        while (
-            self.resumes(current) and (previous := self.before(current)) is not None and previous not in chain
-        ):
-            chain.insert(0, previous)
-            current = previous
-        return chain
 
 
 def _joined(segments: Sequence[_Segment | None]) -> _Segment:

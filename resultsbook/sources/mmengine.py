@@ -24,6 +24,7 @@ from resultsbook.models import Problem, ReadResult, RunRecord
 from resultsbook.params import flatten_params
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import iter_file_chunks, unreadable
+from resultsbook.sources.resume_chain import ResumeChain
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import iter_json_records, read_text, to_float
 
@@ -118,7 +119,7 @@ def read_run(path: str, files: Sequence[str], name: str) -> ReadResult:
         problems.append(unreadable(path, error, "nothing from this file"))
         return ReadResult((), tuple(problems))
     chain = _Chain(path, files)
-    earlier = chain.resumed(path) if len(chain.runs) > 1 else []
+    earlier = chain.resumed(path) if len(chain.starts) > 1 else []
     if earlier:  # the run is the first folder's: its identity stays when a resume adds a folder
         names = ", ".join(_stamp(f) for f in earlier)
         message = (
@@ -129,7 +130,7 @@ def read_run(path: str, files: Sequence[str], name: str) -> ReadResult:
         first_name = "/".join([*name.split("/")[:-1], _stamp(earlier[0])])
         problems.append(Problem(path, message, f"its records, in the run {first_name}"))
         return ReadResult((), tuple(problems))
-    later = chain.resumers(path) if len(chain.runs) > 1 else []
+    later = chain.resumers(path) if len(chain.starts) > 1 else []
     if later:
         records = _joined([records, *(chain.records(f) for f in later)])
     builder = SeriesBuilder()
@@ -204,27 +205,25 @@ def _stamp(path: str) -> str:
     return os.path.basename(os.path.dirname(os.path.dirname(path)))
 
 
-class _Chain:
-    """The run folders of one work_dir, oldest first (by their timestamps), as far as resuming goes:
-    one whose config.py says `resume = True` (with `load_from` None, the work_dir's last checkpoint,
-    or a checkpoint of this work_dir) continues the latest one before it that logged training."""
+class _Chain(ResumeChain):
+    """The run folders of one work_dir, oldest first (by their timestamps): one whose config.py says
+    `resume = True` (with `load_from` None, the work_dir's last checkpoint, or a checkpoint of this
+    work_dir) continues the latest one before it that logged training."""
 
     def __init__(self, path: str, files: Sequence[str]) -> None:
         work_dir = os.path.dirname(os.path.dirname(os.path.dirname(path)))
-        self.runs = sorted(
-            {
-                path,
-                *(
-                    f
-                    for f in files
-                    if os.path.basename(f) == SCALARS_FILE
-                    and os.path.dirname(os.path.dirname(os.path.dirname(f))) == work_dir
-                ),
-            }
-        )
+        runs = {
+            path,
+            *(
+                f
+                for f in files
+                if os.path.basename(f) == SCALARS_FILE
+                and os.path.dirname(os.path.dirname(os.path.dirname(f))) == work_dir
+            ),
+        }
+        super().__init__(sorted(runs))
         self.work_dir = os.path.basename(work_dir)
         self._read: dict[str, list[dict[str, Any]]] = {}
-        self._resumes: dict[str, bool] = {}
 
     def records(self, path: str) -> list[dict[str, Any]]:
         """Return a run folder's records, none when its scalars.json cannot be read."""
@@ -235,14 +234,8 @@ class _Chain:
                 self._read[path] = []
         return self._read[path]
 
-    def resumes(self, path: str) -> bool:
-        """Tell whether a run folder's training resumed from a checkpoint of this work_dir."""
-        if path not in self._resumes:
-            self._resumes[path] = self._config_resumes(path)
-        return self._resumes[path]
-
-    def _config_resumes(self, path: str) -> bool:
-        """`resumes`, from the run folder's config.py."""
+    def config_resumes(self, path: str) -> bool:
+        """Tell, from the run folder's config.py, whether it resumed from this work_dir."""
         params = config_params(os.path.join(os.path.dirname(path), CONFIG_FILE), [])
         source = params.get("load_from")
         if params.get("resume") is not True:
@@ -251,31 +244,9 @@ class _Chain:
             isinstance(source, str) and os.path.basename(os.path.dirname(source)) == self.work_dir
         )
 
-    def before(self, path: str) -> str | None:
-        """Return the latest run folder's scalars.json before `path` that logged training records."""
-        earlier = self.runs[: self.runs.index(path)] if path in self.runs else []
-        return next((f for f in reversed(earlier) if self._trained(f)), None)
-
-    def resumers(self, path: str) -> list[str]:
-        """Return the later scalars.json files, oldest first, that continue this one's training with
-        training records of their own (a resume that died before its first logs none)."""
-        later = self.runs[self.runs.index(path) + 1 :] if path in self.runs else []
-        return [f for f in later if self.resumed(f)[:1] == [path] and self._trained(f)]
-
-    def _trained(self, path: str) -> bool:
+    def trained(self, path: str) -> bool:
         """Tell whether a run folder logged training records."""
         return any(map(_is_training, self.records(path)))
-
-    def resumed(self, path: str) -> list[str]:
-        """Return the scalars.json files, oldest first, whose training this one continues."""
-        chain: list[str] = []
-        current = path
-        while (
-            self.resumes(current) and (previous := self.before(current)) is not None and previous not in chain
-        ):
-            chain.insert(0, previous)
-            current = previous
-        return chain
 
 
 def _joined(parts: Sequence[list[dict[str, Any]]]) -> list[dict[str, Any]]:
