@@ -370,3 +370,49 @@ def test_runs_shows_first_the_params_a_sweep_overrode(tmp_path, cli):
     cli("collect", "multirun")
     header = cli("runs").output.splitlines()[0].split()
     assert header[:5] == ["run_id", "name", "status", "num_clients", "zeta"], header
+
+
+def _lightning_job(sweep, number, seed, model, epochs, log):
+    """Write job `number` of a `-m seed=0,1,2 model=mlp,cnn` sweep: its `.hydra/` files, its main.log and,
+    unless it crashed first (`epochs` 0), the metrics.csv of a Lightning CSVLogger."""
+    job = sweep / str(number)
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text(f"seed: {seed}\nmodel: {model}\n")
+    (job / ".hydra" / "overrides.yaml").write_text(f"- seed={seed}\n- model={model}\n")
+    (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  mode: MULTIRUN\n  job:\n    name: main\n")
+    (job / "main.log").write_text(log)
+    if epochs:
+        version = job / "csv" / "version_0"
+        version.mkdir(parents=True)
+        rows = "".join(f"{epoch},{epoch},{0.5 + epoch / 10 + seed / 100}\n" for epoch in range(epochs))
+        (version / "metrics.csv").write_text("epoch,step,val_acc\n" + rows)
+
+
+def test_a_seed_whose_job_crashed_before_writing_metrics_ran_but_has_no_value(tmp_path, cli):
+    """A seed sweep whose job crashed before writing any metric, in the shape of
+    stavrosb00/FedLearningFoodClassification@e17c9aa `multirun/strategy_fedavg_var_local_epochs_False/{4,5,6}`
+    (`- seed=5` in .hydra/overrides.yaml, Flower's main.log) with seed 5's CSV deleted: the job was a failed
+    run of params, yet the table's mark and `status` named its seed as missing (`missing seed 1` here), as
+    if it had never been launched, when it ran and crashed (its run is listed as failed below)."""
+    sweep = tmp_path / "multirun" / "2024-02-08" / "21-40-11"
+    start = "[2024-02-08 21:40:11,002][flwr][INFO] - Starting Flower simulation\n"
+    number = 0
+    for model in ("mlp", "cnn"):
+        for seed in (0, 1, 2):
+            crashed = model == "mlp" and seed == 1
+            last = "[2024-02-08 21:41:00,000][flwr][ERROR] - CUDA out of memory\n" if crashed else ""
+            _lightning_job(sweep, number, seed, model, 0 if crashed else 3, start + last)
+            number += 1
+    assert cli("collect", "multirun").exit_code == 0
+    table = cli("table", "--rows", "model", "--metric", "val_acc", "--goal", "val_acc=max")
+    assert (
+        "Warning: table: mlp: n = 2 of 3 seeds, the most any cell has (seed 1 ran but has no value)"
+        in table.output
+    ), table.output
+    assert "missing seed 1" not in table.output
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nmetric = "val_acc"\ngoal = "max"\nrows = ["model"]\nreplicates = 3\n'
+    )
+    status = cli("status")
+    assert "  mlp: 2 of 3, seed 1 ran but has no value\n" in status.output, status.output
+    assert "failed      21-40-11/1" in status.output and "flwr ERROR: CUDA out of memory" in status.output

@@ -168,6 +168,7 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
         valueless_runs = 0 if keyed else min(len(cell.runs) - len(valued), max(0, expected - found))
         unnamed = max(0, expected - found - len(missing) - valueless_runs)
         ran = {(*run.pooled, *run.replicate) for run in cell.runs}  # a diverged run (NaN) has no value
+        ran.update(cell.ran_without_value)  # and one that never logged the metric (a crashed job)
         valueless = tuple(key for key in missing if key in ran)
         # more than asked stays `7 of 5`: the surplus is a finding, not a bigger plan
         out.append(

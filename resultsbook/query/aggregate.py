@@ -90,11 +90,15 @@ def aggregate(
     notes: list[str] = []
     remarks: list[str] = []
     cells: dict[tuple[Key, Key], Cell] = {}
+    lacking: list[dict[tuple[Key, Key], Runs]] = []  # per metric, the runs with no value of it by cell
     for metric in query.metrics:
         having = reader.having(metric.name, selected)
         candidates = selected.take(having)
         grouped = _group(candidates, row_keys, column_keys, metric, query.metric_key(metric), notes)
         notes += valueless_note(selected.take(~having), row_keys, column_keys, metric, reader)
+        lacking.append(
+            _group(selected.take(~having), row_keys, column_keys, metric, query.metric_key(metric), [])
+        )
         if parse_reduction(metric.reduce).kind == "best_mean":
             direction = metric_goal(metric.name, metric.direction).direction
             if direction is None:
@@ -161,6 +165,7 @@ def aggregate(
             remarks.append(resumed_note(folded))
         if nested:
             remarks.append(parents_note(nested))
+    cells = _with_runs_without_value(cells, lacking, query)
     most = max((_replicates_in(cell) for cell in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:
@@ -187,6 +192,22 @@ def aggregate(
         metric_notes(query, cells),
         tuple(remarks),
     )
+
+
+def _with_runs_without_value(
+    cells: dict[tuple[Key, Key], Cell], lacking: Sequence[Mapping[tuple[Key, Key], Runs]], query: TableQuery
+) -> dict[tuple[Key, Key], Cell]:
+    """Give each cell the pooled and replicate values of the runs that belong in it but have no value
+    of its metric at all (a Hydra job that crashed before it wrote its metrics): a seed of theirs ran,
+    and a missing-seed mark says so instead of naming it as never run."""
+    keys = (*query.pool, *query.replicate)
+    for grouped in lacking:
+        for where, runs in grouped.items():
+            cell = cells.get(where)
+            if cell is not None:
+                ran = tuple(zip(*(runs.value(key).tolist() for key in keys)))
+                cells[where] = replace(cell, ran_without_value=(*cell.ran_without_value, *ran))
+    return cells
 
 
 def valueless_note(
@@ -571,6 +592,7 @@ def _mark_cells(
             valued = ~np.isnan(cell.runs.values)
             have = set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
             ran = set(zip(*(column.tolist() for column in cell.runs.replicate)))
+            ran.update(cell.ran_without_value)  # a crashed job's seed, with no value of the metric
             missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
             text = f"n = {n} of {expected_text(query, expected, recorded)}"
             if distinct != n:  # two sweeps in one cell: 11 runs of 3 seeds
