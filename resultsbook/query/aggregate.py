@@ -166,7 +166,7 @@ def aggregate(
         if nested:
             remarks.append(parents_note(nested))
     cells = _with_runs_without_value(cells, lacking, query)
-    most = max((_replicates_in(cell) for cell in cells.values()), default=0)
+    most = max((_ran_in(cell) for cell in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:
         expected = pooled_expected(cells, query)
@@ -488,6 +488,19 @@ def _replicates_in(cell: Cell, kept: np.ndarray | None = None) -> int:
     return len(set(columns[0])) if len(columns) == 1 else len(set(zip(*columns)))
 
 
+def _ran_in(cell: Cell) -> int:
+    """Count the replicates that ran in a cell: its runs (`_replicates_in`), and the seeds of those
+    that logged no value of its metric at all (a job that crashed before it wrote one), so that a
+    sweep's seed that crashed everywhere but one cell is still one the cells should have."""
+    extra = cell.ran_without_value
+    if not extra:
+        return _replicates_in(cell)
+    if any(None in key for key in extra):  # runs without a seed: each is one
+        return _replicates_in(cell) + len(extra)
+    present = set(zip(*(column.tolist() for column in cell.runs.replicate)))
+    return _replicates_in(cell) + len(set(extra) - present)
+
+
 def _last_steps(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray | None:
     """Return the step each run's curve of the metric ends at (NaN where it logged none), when the
     table's reduction depends on how long a run trained; else None."""
@@ -593,7 +606,11 @@ def _mark_cells(
             have = set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
             ran = set(zip(*(column.tolist() for column in cell.runs.replicate)))
             ran.update(cell.ran_without_value)  # a crashed job's seed, with no value of the metric
-            missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
+            # a seed that ran here without a value is one this cell lacks, whatever the others ran
+            missing = sorted(
+                (seen_replicates | set(cell.ran_without_value)) - have,
+                key=lambda k: tuple(sort_key(v) for v in k),
+            )
             text = f"n = {n} of {expected_text(query, expected, recorded)}"
             if distinct != n:  # two sweeps in one cell: 11 runs of 3 seeds
                 text = f"{distinct} of {expected_text(query, expected, recorded)}, in n = {n} runs"
