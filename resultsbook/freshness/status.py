@@ -162,7 +162,8 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
         keyed = all(None not in run.replicate for run in cell.runs)
         found = len(have) if keyed else len(valued)
         wanted = {(*group, *name) for group in groups for name in names}
-        wanted.update(cell.ran_without_value)  # a seed that ran here without a value (a crashed job)
+        # a seed that ran here without a value (a crashed job)
+        wanted.update(key for key in cell.ran_without_value if None not in key)
         # a cell with all the replicates it should have is complete, whichever seeds others ran; one of
         # runs without a seed cannot tell which of the spec's seeds it lacks
         missing = [] if found >= expected or not keyed else sorted(wanted - have, key=_sorting)

@@ -607,8 +607,9 @@ def _mark_cells(
             ran = set(zip(*(column.tolist() for column in cell.runs.replicate)))
             ran.update(cell.ran_without_value)  # a crashed job's seed, with no value of the metric
             # a seed that ran here without a value is one this cell lacks, whatever the others ran
+            crashed = {key for key in cell.ran_without_value if None not in key}
             missing = sorted(
-                (seen_replicates | set(cell.ran_without_value)) - have,
+                (seen_replicates | crashed) - have,
                 key=lambda k: tuple(sort_key(v) for v in k),
             )
             text = f"n = {n} of {expected_text(query, expected, recorded)}"
