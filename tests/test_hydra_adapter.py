@@ -206,8 +206,8 @@ def test_a_job_whose_only_logs_are_plain_csv_says_how_to_read_them(tmp_path):
         (
             "holds no metrics an adapter reads: its log(s) mean_points.csv, variant_points.csv are plain "
             "CSV, which no adapter claims by name; collect one with pattern='**/mean_points.csv' "
-            "options={'config': '.hydra/config.yaml'} to read it with the job's config as params, after "
-            "`rb.forget('runs/old')` of this collect's folder, which drops these runs of params alone",
+            "options={'config': '.hydra/config.yaml'} to read it with the job's config as params: that "
+            "collect drops the run of params alone of each job it reads a file in",
             "the job's params, no metrics",
         )
     ]
@@ -370,3 +370,143 @@ def test_runs_shows_first_the_params_a_sweep_overrode(tmp_path, cli):
     cli("collect", "multirun")
     header = cli("runs").output.splitlines()[0].split()
     assert header[:5] == ["run_id", "name", "status", "num_clients", "zeta"], header
+
+
+def _lightning_job(sweep, number, seed, model, epochs, log):
+    """Write job `number` of a `-m seed=0,1,2 model=mlp,cnn` sweep: its `.hydra/` files, its main.log and,
+    unless it crashed first (`epochs` 0), the metrics.csv of a Lightning CSVLogger."""
+    job = sweep / str(number)
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text(f"seed: {seed}\nmodel: {model}\n")
+    (job / ".hydra" / "overrides.yaml").write_text(f"- seed={seed}\n- model={model}\n")
+    (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  mode: MULTIRUN\n  job:\n    name: main\n")
+    (job / "main.log").write_text(log)
+    if epochs:
+        version = job / "csv" / "version_0"
+        version.mkdir(parents=True)
+        rows = "".join(f"{epoch},{epoch},{0.5 + epoch / 10 + seed / 100}\n" for epoch in range(epochs))
+        (version / "metrics.csv").write_text("epoch,step,val_acc\n" + rows)
+
+
+def test_a_seed_whose_job_crashed_before_writing_metrics_ran_but_has_no_value(tmp_path, cli):
+    """A seed sweep whose job crashed before writing any metric, in the shape of
+    stavrosb00/FedLearningFoodClassification@e17c9aa `multirun/strategy_fedavg_var_local_epochs_False/{4,5,6}`
+    (`- seed=5` in .hydra/overrides.yaml, Flower's main.log) with seed 5's CSV deleted: the job was a failed
+    run of params, yet the table's mark and `status` named its seed as missing (`missing seed 1` here), as
+    if it had never been launched, when it ran and crashed (its run is listed as failed below)."""
+    sweep = tmp_path / "multirun" / "2024-02-08" / "21-40-11"
+    start = "[2024-02-08 21:40:11,002][flwr][INFO] - Starting Flower simulation\n"
+    number = 0
+    for model in ("mlp", "cnn"):
+        for seed in (0, 1, 2):
+            crashed = model == "mlp" and seed == 1
+            last = "[2024-02-08 21:41:00,000][flwr][ERROR] - CUDA out of memory\n" if crashed else ""
+            _lightning_job(sweep, number, seed, model, 0 if crashed else 3, start + last)
+            number += 1
+    assert cli("collect", "multirun").exit_code == 0
+    table = cli("table", "--rows", "model", "--metric", "val_acc", "--goal", "val_acc=max")
+    assert (
+        "Warning: table: mlp: n = 2 of 3 seeds, the most any cell has (seed 1 ran but has no value)"
+        in table.output
+    ), table.output
+    assert "missing seed 1" not in table.output
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nmetric = "val_acc"\ngoal = "max"\nrows = ["model"]\nreplicates = 3\n'
+    )
+    status = cli("status")
+    assert "  mlp: 2 of 3, seed 1 ran but has no value\n" in status.output, status.output
+    assert "failed      21-40-11/1" in status.output and "flwr ERROR: CUDA out of memory" in status.output
+
+
+FED_LOG = "fedavg_varEpoch_iid_balanced_Seed={}_C=100_B=64_E=1_R=3.csv"
+FED_PATTERN = "**/fedavg_varEpoch_iid_balanced_Seed=*_C=100_B=64_E=1_R=3.csv"
+
+
+def _fed_sweep(root, crashed=5):
+    """Write stavrosb00/FedLearningFoodClassification@e17c9aa's seed sweep
+    `multirun/strategy_fedavg_var_local_epochs_False/{4,5,6}` (`- seed=N` in .hydra/overrides.yaml, the
+    job's CSV named after its settings, Flower's main.log), the `crashed` seed's job with no CSV and a
+    main.log ending with an error, as a job that died before it wrote its metrics leaves it."""
+    sweep = root / "multirun" / "strategy_fedavg_var_local_epochs_False"
+    start = "[2024-02-08 21:40:11,002][flwr][INFO] - Starting Flower simulation\n"
+    for seed in (4, 5, 6):
+        job = sweep / str(seed)
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text(f"num_rounds: 3\nseed: {seed}\nstrategy:\n  name: fedavg\n")
+        (job / ".hydra" / "overrides.yaml").write_text(f"- strategy=fedavg\n- var_local_epochs=False\n- seed={seed}\n")
+        (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  mode: MULTIRUN\n  job:\n    name: main\n")
+        if seed == crashed:
+            (job / "main.log").write_text(start + "[2024-02-08 21:41:00,000][flwr][ERROR] - CUDA out of memory\n")
+            continue
+        (job / "main.log").write_text(start)
+        rows = "".join(f"{r},0.02{r},{30 + r + seed}.5\n" for r in (1, 2, 3))
+        (job / FED_LOG.format(seed)).write_text("round,test_loss,test_accuracy\n" + rows)
+    return sweep
+
+
+def test_a_job_in_which_the_pattern_matches_no_file_is_a_failed_run_of_its_params(tmp_path, cli):
+    """`collect multirun --pattern '**/fedavg_…_Seed=*_….csv' -o config=.hydra/config.yaml` (the collect the
+    hydra adapter's problem line gives) read the jobs of seeds 4 and 6 and nothing of seed 5's, which
+    crashed: `status` said `none known to have failed` and the table's n = 2 had no mark at all."""
+    _fed_sweep(tmp_path)
+    read = cli("collect", "multirun", "--pattern", FED_PATTERN, "-o", "config=.hydra/config.yaml")
+    assert read.output.startswith("Collected multirun: 3 new, 0 updated, 0 unchanged, 1 problem"), read.output
+    assert (
+        f"  multirun/strategy_fedavg_var_local_epochs_False/5: holds no file --pattern '{FED_PATTERN}' matches, "
+        "as 2 other jobs of its sweep do, and its job log main.log ends with an error: the job failed "
+        "(`resultsbook status` lists it); it is a run of its params, which a table's missing-seed mark names "
+        "as ran but without a value, not as never launched — kept: the job's params, no metrics; status "
+        "failed, with that error\n"
+    ) in read.output
+    status = cli("status")
+    assert "failed      strategy_fedavg_var_local_epochs_False/5" in status.output, status.output
+    assert "flwr ERROR: CUDA out of memory" in status.output
+    table = cli("table", "--rows", "strategy.name", "--metric", "test_accuracy", "--goal", "test_accuracy=max")
+    assert (
+        "Warning: table: fedavg: n = 2 of 3 seeds, the most any cell has (seed 5 ran but has no value)"
+    ) in table.output, table.output
+    again = cli("collect", "multirun", "--pattern", FED_PATTERN, "-o", "config=.hydra/config.yaml")
+    assert again.output.startswith("Collected multirun: 0 new, 0 updated, 3 unchanged, 0 problems"), again.output
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nmetric = "test_accuracy"\ngoal = "max"\nrows = ["strategy.name"]\noutputs = []\n'
+    )
+    assert "  fedavg: 2 of 3, seed 5 ran but has no value\n" in cli("status").output
+
+
+def test_a_crashed_job_that_writes_its_log_when_run_again_is_no_longer_a_failed_run(tmp_path, cli):
+    """Once the pattern matches a file in the job, the job's run of params alone is gone: a seed run
+    again in its folder is one run, not a failed one beside it."""
+    sweep = _fed_sweep(tmp_path)
+    cli("collect", "multirun", "--pattern", FED_PATTERN, "-o", "config=.hydra/config.yaml")
+    (sweep / "5" / FED_LOG.format(5)).write_text("round,test_loss,test_accuracy\n1,0.02,35.5\n")
+    read = cli("collect", "multirun", "--pattern", FED_PATTERN, "-o", "config=.hydra/config.yaml")
+    assert "1 missing" in read.output.splitlines()[0], read.output
+    runs = cli("runs").output
+    assert "failed" not in runs and "3 run(s)" in runs, runs
+
+
+def test_a_job_is_of_the_sweep_whose_multirun_yaml_is_above_it(tmp_path, cli):
+    """nathimel/rdsg@82682cf nests its jobs by hydra.job.override_dirname under the sweep's
+    `multirun/multirun.yaml` (`…/dynamics=reinforcement_learning/num_trials=100/sim_param=2` holds only
+    `.hydra/`, no job log): its siblings in that folder hold no `mean_points.csv` either, yet it is a job
+    of the sweep, whose other jobs do. A job folder in no sweep with a match stays unread."""
+    sweep = tmp_path / "multirun"
+    sweep.mkdir()
+    (sweep / "multirun.yaml").write_text("hydra:\n  mode: MULTIRUN\n")
+    for dynamics, param in (("replicator_dynamic", 0), ("reinforcement_learning", 2)):
+        job = sweep / f"dynamics={dynamics}" / f"sim_param={param}"
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text(f"sim_param: {param}\ndynamics: {dynamics}\n")
+        if param == 0:
+            (job / "mean_points.csv").write_text("rate,distortion,round\n0.0067,16.44,0\n")
+    lone = tmp_path / "multirun" / "other" / "single"
+    (lone / ".hydra").mkdir(parents=True)
+    (lone / ".hydra" / "config.yaml").write_text("sim_param: 9\n")
+    (tmp_path / "outputs" / "x" / ".hydra").mkdir(parents=True)
+    (tmp_path / "outputs" / "x" / ".hydra" / "config.yaml").write_text("sim_param: 8\n")
+    read = cli("collect", ".", "--pattern", "**/mean_points.csv", "-o", "config=.hydra/config.yaml")
+    assert read.output.startswith("Collected .: 3 new, 0 updated, 0 unchanged, 2 problems"), read.output
+    # sim_param=2 and other/single: jobs of the sweep whose other job holds a mean_points.csv
+    assert "./multirun/*/si* (2 paths, e.g. ./multirun/dynamics=reinforcement_learning/sim_param=2)" in read.output
+    assert "as another job of its sweep does, and it has no job log (hydra.job.name.log) to say why" in read.output
+    assert "outputs/x" not in read.output, read.output  # in no sweep the pattern matched a file of

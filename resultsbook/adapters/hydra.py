@@ -45,6 +45,8 @@ class HydraAdapter(Adapter):
         super().__init__(**options)
         self._inner: list[Adapter] | None = None
         self._found: dict[str, list[tuple[Source, Adapter]]] = {}  # job folder -> inner sources, by claim
+        # a collect's --pattern that matched no file in the job, and how many jobs of its sweep it matched
+        self.missed: tuple[str, int] | None = None
 
     def inner(self) -> list[Adapter]:
         """Return the adapters that read the job's metrics (every other installed one)."""
@@ -88,7 +90,12 @@ class HydraAdapter(Adapter):
                 base = replace(base, status="failed", provenance={**provenance, "error": error})
             kept = "the job's params, no metrics" + ("; status failed, with that error" if error else "")
             unread = _unread_logs(source.path)
-            text = _unread_logs_text(unread) if unread else _no_metrics_text(source.path, log, error)
+            if self.missed is not None:
+                text = _missed_text(*self.missed, _job_log_told(source.path, log, error))
+            elif unread:
+                text = _unread_logs_text(unread)
+            else:
+                text = _no_metrics_text(source.path, log, error)
             problems.append(Problem(source.path, text, kept))
             return ReadResult((base,), tuple(problems))
         by_adapter: dict[str, int] = {}
@@ -148,21 +155,44 @@ def _size(path: str) -> int | None:
         return None
 
 
-def _no_metrics_text(job: str, log: str | None, error: str | None) -> str:
-    """Say that a job left no metrics, what its job log says of it, and where else they may be."""
+def _job_log_told(job: str, log: str | None, error: str | None) -> str:
+    """Say what a job's log tells of a job that left no metrics."""
     if error:
         listed = said("`resultsbook status` lists it", "`book.runs(where={'status': 'failed'})` lists it")
-        told = f"its job log {log} ends with an error: the job failed ({listed})"
-    elif (size := _size(os.path.join(job, log)) if log else None) is None:
-        told = "it has no job log (hydra.job.name.log) to say why"
-    elif size == 0:
-        told = f"its job log {log} is empty: the job stopped, or never ran, before it logged anything"
-    else:
-        told = f"its job log {log} ends with no error, as the log of a job killed while it ran does"
+        return f"its job log {log} ends with an error: the job failed ({listed})"
+    if (size := _size(os.path.join(job, log)) if log else None) is None:
+        return "it has no job log (hydra.job.name.log) to say why"
+    if size == 0:
+        return f"its job log {log} is empty: the job stopped, or never ran, before it logged anything"
+    return f"its job log {log} ends with no error, as the log of a job killed while it ran does"
+
+
+def _no_metrics_text(job: str, log: str | None, error: str | None) -> str:
+    """Say that a job left no metrics, what its job log says of it, and where else they may be."""
     return (
-        f"holds no metrics: no file beside {HYDRA_DIR}/ is a log an adapter reads, and {told}; if the job "
-        "wrote its metrics elsewhere, collect that folder (`resultsbook adapters` lists the formats read)"
+        f"holds no metrics: no file beside {HYDRA_DIR}/ is a log an adapter reads, and "
+        f"{_job_log_told(job, log, error)}; if the job wrote its metrics elsewhere, collect that folder "
+        "(`resultsbook adapters` lists the formats read)"
     )
+
+
+def _missed_text(pattern: str, matched: int, told: str) -> str:
+    """Say that a job of a sweep holds no file a collect's pattern matched in its other jobs."""
+    others = "another job of its sweep does" if matched == 1 else f"{matched} other jobs of its sweep do"
+    return (
+        f"holds no file {option('pattern', pattern)} matches, as {others}, and {told}; "
+        "it is a run of its params, which a table's missing-seed mark names as ran but without a value, "
+        "not as never launched"
+    )
+
+
+def job_missed_by_pattern(hydra: Adapter, pattern: str, matched: int) -> HydraAdapter:
+    """Return a Hydra adapter that reads a job folder in which a collect's `--pattern` matched no file,
+    while it matched one in `matched` other jobs of the sweep: a job that crashed before writing its
+    metrics is a run of its params, and its problem line says which pattern missed it."""
+    reader = HydraAdapter(**hydra.config)
+    reader.missed = (pattern, matched)
+    return reader
 
 
 def _unread_logs(job: str) -> list[str]:
@@ -183,8 +213,8 @@ def _unread_logs_text(names: list[str]) -> str:
     fix = f"{option('pattern', '**/' + globs[0])} {option('option', config)}"
     return (
         f"holds no metrics an adapter reads: its log(s) {', '.join(globs)} are plain CSV, which no adapter "
-        f"claims by name; collect one with {fix} to read it with the job's config as params, after "
-        f"`{command('forget')}` of this collect's folder, which drops these runs of params alone"
+        f"claims by name; collect one with {fix} to read it with the job's config as params: that collect "
+        "drops the run of params alone of each job it reads a file in"
     )
 
 

@@ -162,12 +162,15 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
         keyed = all(None not in run.replicate for run in cell.runs)
         found = len(have) if keyed else len(valued)
         wanted = {(*group, *name) for group in groups for name in names}
+        # a seed that ran here without a value (a crashed job)
+        wanted.update(key for key in cell.ran_without_value if None not in key)
         # a cell with all the replicates it should have is complete, whichever seeds others ran; one of
         # runs without a seed cannot tell which of the spec's seeds it lacks
         missing = [] if found >= expected or not keyed else sorted(wanted - have, key=_sorting)
         valueless_runs = 0 if keyed else min(len(cell.runs) - len(valued), max(0, expected - found))
         unnamed = max(0, expected - found - len(missing) - valueless_runs)
         ran = {(*run.pooled, *run.replicate) for run in cell.runs}  # a diverged run (NaN) has no value
+        ran.update(cell.ran_without_value)  # and one that never logged the metric (a crashed job)
         valueless = tuple(key for key in missing if key in ran)
         # more than asked stays `7 of 5`: the surplus is a finding, not a bigger plan
         out.append(

@@ -90,11 +90,15 @@ def aggregate(
     notes: list[str] = []
     remarks: list[str] = []
     cells: dict[tuple[Key, Key], Cell] = {}
+    lacking: list[dict[tuple[Key, Key], Runs]] = []  # per metric, the runs with no value of it by cell
     for metric in query.metrics:
         having = reader.having(metric.name, selected)
         candidates = selected.take(having)
         grouped = _group(candidates, row_keys, column_keys, metric, query.metric_key(metric), notes)
         notes += valueless_note(selected.take(~having), row_keys, column_keys, metric, reader)
+        lacking.append(
+            _group(selected.take(~having), row_keys, column_keys, metric, query.metric_key(metric), [])
+        )
         if parse_reduction(metric.reduce).kind == "best_mean":
             direction = metric_goal(metric.name, metric.direction).direction
             if direction is None:
@@ -161,7 +165,8 @@ def aggregate(
             remarks.append(resumed_note(folded))
         if nested:
             remarks.append(parents_note(nested))
-    most = max((_replicates_in(cell) for cell in cells.values()), default=0)
+    cells = _with_runs_without_value(cells, lacking, query)
+    most = max((_ran_in(cell) for cell in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:
         expected = pooled_expected(cells, query)
@@ -187,6 +192,22 @@ def aggregate(
         metric_notes(query, cells),
         tuple(remarks),
     )
+
+
+def _with_runs_without_value(
+    cells: dict[tuple[Key, Key], Cell], lacking: Sequence[Mapping[tuple[Key, Key], Runs]], query: TableQuery
+) -> dict[tuple[Key, Key], Cell]:
+    """Give each cell the pooled and replicate values of the runs that belong in it but have no value
+    of its metric at all (a Hydra job that crashed before it wrote its metrics): a seed of theirs ran,
+    and a missing-seed mark says so instead of naming it as never run."""
+    keys = (*query.pool, *query.replicate)
+    for grouped in lacking:
+        for where, runs in grouped.items():
+            cell = cells.get(where)
+            if cell is not None:
+                ran = tuple(zip(*(runs.value(key).tolist() for key in keys)))
+                cells[where] = replace(cell, ran_without_value=(*cell.ran_without_value, *ran))
+    return cells
 
 
 def valueless_note(
@@ -467,6 +488,19 @@ def _replicates_in(cell: Cell, kept: np.ndarray | None = None) -> int:
     return len(set(columns[0])) if len(columns) == 1 else len(set(zip(*columns)))
 
 
+def _ran_in(cell: Cell) -> int:
+    """Count the replicates that ran in a cell: its runs (`_replicates_in`), and the seeds of those
+    that logged no value of its metric at all (a job that crashed before it wrote one), so that a
+    sweep's seed that crashed everywhere but one cell is still one the cells should have."""
+    extra = cell.ran_without_value
+    if not extra:
+        return _replicates_in(cell)
+    if any(None in key for key in extra):  # runs without a seed: each is one
+        return _replicates_in(cell) + len(extra)
+    present = set(zip(*(column.tolist() for column in cell.runs.replicate)))
+    return _replicates_in(cell) + len(set(extra) - present)
+
+
 def _last_steps(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray | None:
     """Return the step each run's curve of the metric ends at (NaN where it logged none), when the
     table's reduction depends on how long a run trained; else None."""
@@ -571,7 +605,13 @@ def _mark_cells(
             valued = ~np.isnan(cell.runs.values)
             have = set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
             ran = set(zip(*(column.tolist() for column in cell.runs.replicate)))
-            missing = sorted(seen_replicates - have, key=lambda k: tuple(sort_key(v) for v in k))
+            ran.update(cell.ran_without_value)  # a crashed job's seed, with no value of the metric
+            # a seed that ran here without a value is one this cell lacks, whatever the others ran
+            crashed = {key for key in cell.ran_without_value if None not in key}
+            missing = sorted(
+                (seen_replicates | crashed) - have,
+                key=lambda k: tuple(sort_key(v) for v in k),
+            )
             text = f"n = {n} of {expected_text(query, expected, recorded)}"
             if distinct != n:  # two sweeps in one cell: 11 runs of 3 seeds
                 text = f"{distinct} of {expected_text(query, expected, recorded)}, in n = {n} runs"

@@ -287,6 +287,9 @@ class Cell:
     statistic: str | None = None  # aggregate tables: the aggregate this cell shows (stats["value"])
     # the params its runs differ in, with their values: what its `mixed` mark says
     differing: Mapping[str, list[Any]] = field(default_factory=dict)
+    # the pooled then replicate values of the runs that belong here but have no value of the metric at
+    # all (a Hydra job that crashed before it logged one): they ran, so they are not missing seeds
+    ran_without_value: tuple[tuple[Any, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.runs, CellRuns):

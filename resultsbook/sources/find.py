@@ -135,16 +135,79 @@ def _pattern_walk(
         depth = max(depth - 1 - _relative(begin, root).count("/"), 0)
     claims = FolderClaims()
     claimers = Claimers(request, adapters)
+    jobs: dict[str, Folder] = {}  # Hydra job folders (a `.hydra/` inside) met, by path
+    holding: set[str] = set()  # the folders above a source the pattern matched
+    sweeps: set[str] = set()  # the folders holding a Hydra sweep's multirun.yaml
     for folder in walk_folders(begin, lambda folder: True, log.walk, depth, listings):
         prefix = _relative(folder.path, root)
+        if ".hydra" in folder.dirs:
+            jobs[folder.path] = folder
+        if "multirun.yaml" in folder.files:  # a sweep's folder, where Hydra writes what it launched
+            sweeps.add(folder.path)
         for name in sorted(folder.files):
-            yield from _match_file(
+            for found in _match_file(
                 folder.file(name), f"{prefix}{name}", pattern, adapters, request, forced, log, claims
-            )
+            ):
+                _hold(found[0].path, holding)
+                yield found
         for name in folder.dirs:
-            yield from _match_folder(
+            for found in _match_folder(
                 os.path.join(folder.path, name), f"{prefix}{name}", pattern, claimers, log
-            )
+            ):
+                _hold(found[0].path, holding)
+                yield found
+    if jobs and holding:
+        yield from _jobs_without_a_match(request, jobs, holding, sweeps, adapters)
+
+
+def _sweep_of(job: str, sweeps: set[str]) -> str:
+    """Return the sweep folder of a Hydra job: the nearest folder above it holding multirun.yaml,
+    else the folder it is in."""
+    path = os.path.dirname(job)
+    while path not in sweeps:
+        path, below = os.path.dirname(path), path
+        if path == below:
+            return os.path.dirname(job)
+    return path
+
+
+def _hold(path: str, holding: set[str]) -> None:
+    """Add a matched source's path and the folders above it to `holding`."""
+    while path not in holding:
+        holding.add(path)
+        path, above = os.path.dirname(path), path
+        if path == above:
+            return
+
+
+def _jobs_without_a_match(
+    request: CollectRequest,
+    jobs: Mapping[str, Folder],
+    holding: set[str],
+    sweeps: set[str],
+    adapters: Sequence[Adapter],
+) -> Iterable[tuple[Source, Adapter]]:
+    """Yield, as a Hydra job of params alone, each job folder of a sweep that holds no file the pattern
+    matched while other jobs of the sweep do: a job that crashed before it wrote its metrics ran, and
+    its seed is no seed never launched. A job's sweep is the folder above it that holds multirun.yaml
+    (jobs may sit folders deep, named by hydra.job.override_dirname), else the folder it is in."""
+    hydra = next((adapter for adapter in adapters if adapter.name == "hydra"), None)
+    if hydra is None:  # --adapter names another: only its files are read
+        return
+    from resultsbook.adapters.hydra import job_missed_by_pattern  # Hydra sweeps only
+
+    by_sweep: dict[str, list[str]] = {}
+    for path in jobs:
+        by_sweep.setdefault(_sweep_of(path, sweeps), []).append(path)
+    for paths in by_sweep.values():
+        missed = sorted(path for path in paths if path not in holding)
+        if not missed or len(missed) == len(paths):
+            continue
+        reader = job_missed_by_pattern(hydra, request.pattern or "", len(paths) - len(missed))
+        for path in missed:
+            claim = reader.claim(jobs[path])
+            for source in claim.sources if claim is not None else ():
+                yield _with_params(source, request.params), reader
 
 
 def _walk_claims(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import posixpath
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -78,12 +79,13 @@ class Plan:
     def gone(self, store: Store, stored: Stored) -> list[str]:
         """Return the stored sources this collect looked for and did not find. A pattern looks for what
         it matches: a source another pattern collected under the same root, still there, is not gone."""
+        held = _folders_above(self.seen) if self.patterns else set()
         return [
             path
             for path in stored
             if path not in self.seen
             and any(
-                (path_under(path, scope) and self._looked_for(path, scope, store, stored))
+                (path_under(path, scope) and self._looked_for(path, scope, store, stored, held))
                 or (inside and path_under(scope, path))
                 for scope, inside in self.scopes
             )
@@ -93,10 +95,12 @@ class Plan:
             )
         ]
 
-    def _looked_for(self, path: str, scope: str, store: Store, stored: Stored) -> bool:
+    def _looked_for(self, path: str, scope: str, store: Store, stored: Stored, held: set[str]) -> bool:
         """Tell whether a scope's requests looked for a stored source under it: any request without a
         pattern or an adapter did, a pattern only for what it matches and an adapter only for what it
-        reads (or, either, for what is no longer there)."""
+        reads (or, either, for what is no longer there). A pattern also looks for a Hydra job folder
+        it now matches a file in (`held`): the job's run of params alone, read while it held none (a
+        crashed job, or a collect without the pattern), gives way to the run of that file."""
         adapters = self.adapters.get(scope)
         if adapters is not None and stored[path][0] not in adapters:
             return not os.path.lexists(store.absolute(path))
@@ -105,7 +109,20 @@ class Plan:
             return True
         relative = path if scope in (".", "") else path[len(scope.rstrip("/")) + 1 :]
         matched = any(pattern.match(relative) is not None for pattern in patterns)
+        if not matched and stored[path][0] == "hydra" and path in held:
+            return True
         return matched or not os.path.lexists(store.absolute(path))
+
+
+def _folders_above(paths: Iterable[str]) -> set[str]:
+    """Return the stored folders that hold one of `paths` (stored paths, `/`-separated)."""
+    held: set[str] = set()
+    for path in paths:
+        folder = posixpath.dirname(path)
+        while folder and folder not in held:
+            held.add(folder)
+            folder = posixpath.dirname(folder)
+    return held
 
 
 def plan_collect(
