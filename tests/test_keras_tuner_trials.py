@@ -12,6 +12,7 @@ my_project/: oracle.json, trial_0/ and trial_1/ FAILED with their traceback as `
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,22 @@ def test_the_score_has_no_goal_from_its_name_and_the_table_says_how_to_give_it(t
     )
     shown = cli("table", "--rows", "units", "--metric", "objective_score", "--goal", "objective_score=min").output
     assert "**0.31**" in shown and "lower is better" in shown  # the trial of the lowest val_loss
+
+
+def test_a_trial_json_out_of_its_folder_is_named_by_its_trial_id(tmp_path, cli):
+    # rayonking123/deep-learning-challenge-Mod-21 @ 5bc83d55 commits a RUNNING Hyperband trial.json at
+    # its root: no trial_<id>/ folder, so the empty collect's hint names it
+    values = {"optimizer": "rmsprop", "first_units": 64, "tuner/epochs": 2, "tuner/round": 0}
+    folder = trial(tmp_path / "repo", "0002", values, {}, score=None, status="RUNNING")
+    (folder / "trial.json").rename(tmp_path / "repo" / "trial.json")
+    shutil.rmtree(folder)
+    hint = cli("collect", "repo").output
+    assert "--pattern '**/trial.json' --adapter onefile" in hint
+    cli("collect", "repo", "--pattern", "**/trial.json", "--adapter", "onefile")
+    runs = json.loads(cli("runs", "--format", "json").output)["runs"]
+    assert [(run["name"], run["status"], run["params"]["tuner/epochs"]) for run in runs] == [
+        ("repo/trial_0002", "running", 2)
+    ]
 
 
 def test_oracle_and_tuner_files_are_no_runs_when_every_json_file_is_asked_for(tmp_path, store):

@@ -164,7 +164,7 @@ def read_trial(path: str, document: Mapping[str, Any], problems: list[Problem]) 
     failed = status == "failed" and isinstance(error, str) and error.strip()
     provenance = {"error": error} if failed else {}
     return RunRecord(
-        name=run_name(path),
+        name=run_name(path, document["trial_id"]),
         params=params,
         metrics=series,
         summary=summary,
@@ -173,10 +173,13 @@ def read_trial(path: str, document: Mapping[str, Any], problems: list[Problem]) 
     )
 
 
-def run_name(path: str) -> str:
-    """Name a trial by its project and folder: `helloworld/trial_03`."""
+def run_name(path: str, trial_id: Any) -> str:
+    """Name a trial by its project and folder: `helloworld/trial_03`; a trial.json out of its folder
+    by the folder it is in and its trial_id: `results/trial_0002`."""
     parts = os.path.abspath(path).replace(os.sep, "/").split("/")
-    return "/".join(parts[-3:-1])
+    if _TRIAL_FOLDER.match(parts[-2]):
+        return "/".join(parts[-3:-1])
+    return f"{parts[-2]}/trial_{trial_id}"
 
 
 def _observation(observation: Any) -> tuple[float | None, list[float]]:
