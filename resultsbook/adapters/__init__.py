@@ -70,7 +70,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
         80,
         r"(?i:(report|results|result|metrics|scores|eval_results|all_results|summary)\.json"
         r"|(report|results|metrics|scores)\.yaml)|scalars\.json|(\d{8}_\d{6}|None)\.log\.json"
-        r"|metrics_epoch_\d+\.json|train_log\.txt",
+        r"|metrics_epoch_\d+\.json|train_log\.txt|trial\.json",
         (),
     ),
 }

@@ -16,7 +16,17 @@ from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.adapters.records import RecordsAdapter
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_fields, normalize_value
-from resultsbook.sources import allennlp, detectron2, fs, mmcv, mmengine, nnunet, raytune, speechbrain
+from resultsbook.sources import (
+    allennlp,
+    detectron2,
+    fs,
+    kerastuner,
+    mmcv,
+    mmengine,
+    nnunet,
+    raytune,
+    speechbrain,
+)
 from resultsbook.sources.fields import FieldRule, is_results_file
 from resultsbook.sources.interpolation import (
     InterpolationTooLarge,
@@ -46,7 +56,7 @@ class OneFileAdapter(Adapter):
         "one JSON or YAML file per run (report.json, results.json, metrics.json, *.yaml, ...; "
         "MMEngine's vis_data/scalars.json, MMCV 1.x's <timestamp>.log.json, nnU-Net's validation "
         "summary.json, AllenNLP's serialization directories, SpeechBrain's train_log.txt beside "
-        "hyperparams.yaml)"
+        "hyperparams.yaml, Keras Tuner's trial_<id>/trial.json)"
     )
     priority = 80  # after every tracker's format (their folders hold such files too), before records
     # 2: a section named like results (`pws_result`, `test_metrics`) holds results
@@ -68,7 +78,10 @@ class OneFileAdapter(Adapter):
     #    of the folder it started in (it was two runs, which a table averaged as two)
     # 11: an nnU-Net v2 fold whose folders and debug.json do not name its dataset takes it from its
     #    trainer folder's plans.json (`dataset_name`)
-    reading_version = 11
+    # 12: Keras Tuner's trial_<id>/trial.json is one run: hyperparameters.values the params, each
+    #    metric's observations a curve, score and best_step the finals, its status read; its oracle.json
+    #    and tuner0.json no runs
+    reading_version = 12
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -93,6 +106,9 @@ class OneFileAdapter(Adapter):
         (its events repeat the epochs)."""
         if not self.files and allennlp.is_run_folder(folder.files):
             return Claim((self.source(folder.path, allennlp.run_files(folder.path, folder.files)),))
+        if not self.files and kerastuner.is_trial_folder(folder.path, folder.files):
+            path = folder.file(kerastuner.TRIAL_FILE)  # beside it: checkpoints, build_config.json
+            return Claim((self.source(path, [path]),))
         if not self.files and speechbrain.is_run_folder(folder.files):  # its save/ holds checkpoints
             return Claim((self.source(folder.path, speechbrain.run_files(folder.path, folder.files)),))
         if not self.files and mmengine.is_run_folder(folder.path, folder.files):
@@ -109,7 +125,11 @@ class OneFileAdapter(Adapter):
                 ),
                 descend=True,
             )
-        names = sorted(name for name in folder.files if self._wanted(name, forced))
+        names = sorted(
+            name
+            for name in folder.files
+            if self._wanted(name, forced) and not kerastuner.is_project_file(name, folder.dirs)
+        )
         if not names or (not forced and not self.files and len(names) > 1):
             return None
         if not forced and not self.files and raytune.TRIAL_FILES.issubset(folder.files):
@@ -143,6 +163,10 @@ class OneFileAdapter(Adapter):
             return self.source(scalars, [scalars, *mmengine.side_files_beside(scalars)])
         if name == nnunet.SUMMARY_FILE and not forced and not self.files:
             return self.source(path, [path, *nnunet.side_files(os.path.dirname(path))])
+        if not self.files and (name == kerastuner.TRIAL_FILE or kerastuner.is_oracle_file(path)):
+            return self.source(path, [path])  # a trial is read as one; the oracle.json says it is none
+        if not self.files and kerastuner.is_side_file(path):
+            return None
         if forced or self._wanted(name, False) or name.lower().endswith(_YAML):
             return self.source(path, [path])
         return None
@@ -174,6 +198,12 @@ class OneFileAdapter(Adapter):
             return ReadResult((), tuple(problems))
         if not isinstance(document, Mapping):
             problems.append(Problem(path, _not_one_run(document), "nothing from this file"))
+            return ReadResult((), tuple(problems))
+        if os.path.basename(path) == kerastuner.TRIAL_FILE and kerastuner.is_trial(document):
+            run = kerastuner.read_trial(path, document, problems)
+            return ReadResult((run,), tuple(problems))
+        if os.path.basename(path) == kerastuner.ORACLE_FILE and kerastuner.is_oracle(document):
+            problems.append(Problem(path, kerastuner.oracle_message(), "nothing from this file"))
             return ReadResult((), tuple(problems))
         if os.path.basename(path) == nnunet.SUMMARY_FILE and not self.files and nnunet.is_summary(document):
             run = nnunet.read_summary(path, document, list(source.files), problems)
