@@ -1127,6 +1127,13 @@ def test_diff_of_runs_trained_for_different_budgets_names_their_last_steps(make_
     assert [line.split() for line in cli("diff", "short", "near").output.splitlines()[2:]] == [["seed", "14", "42"]]
 
 
+def test_show_of_a_run_whose_only_detail_is_its_error_prints_no_empty_provenance(make_run, cli):
+    make_run("a", {"seed": 0}, curve([1.0]), {"status": "failed", "error": "ValueError: boom"})
+    cli("collect", "runs")
+    shown = cli("show", "a").output
+    assert "ValueError: boom" in shown and "provenance:" not in shown
+
+
 def test_runs_and_show_write_a_last_step_whole_as_at_takes_it(make_run, cli):
     """SB3's PPO on BipedalWalker (github.com/mopben/bipedal-walker@1f6d5b9, tb/PPO_1) ends at step
     2031616: `runs --metric KEY:last_step` and `show` printed 2.03162e+06, a step no run logged."""

@@ -381,9 +381,9 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
     echo("params:")
     for key, value in found.params.items():
         echo(f"  {escape_terminal(key)} = {escape_terminal(_exact_text(value))}")
-    if found.provenance:
+    shown = {k: v for k, v in found.provenance.items() if k != "error"}  # the error is said above
+    if shown:
         echo("provenance:")
-        shown = {k: v for k, v in found.provenance.items() if k != "error"}
         for key, value in flatten_provenance(shown, summarize_over=_SHOW_ENTRIES).items():
             echo(f"  {escape_terminal(key)} = {escape_terminal(_short(value))}")
     echo("metrics:")
