@@ -943,3 +943,12 @@ def test_a_run_without_a_seed_that_gave_no_value_is_counted_not_called_seed_none
     assert f"  a: 0 of 2, {unnamed}; 1 run ran but has no value" in lines
     assert "  c: 1 of 2, 1 run ran but has no value" in lines
     assert not [line for line in lines if "seed none" in line]
+
+
+def test_the_error_line_of_a_traceback_with_blank_lines_skips_them():
+    """Keras Tuner keeps a failed trial's traceback with a blank line before its last: status said
+    `raise ValueError( |  | ValueError: …`."""
+    from resultsbook.freshness.status import error_tail
+
+    error = 'Traceback (most recent call last):\n  File "t.py", line 3\n    raise ValueError(\n\nValueError: bad units\n'
+    assert error_tail({"error": error}) == 'File "t.py", line 3 | raise ValueError( | ValueError: bad units'

@@ -420,7 +420,7 @@ def error_tail(provenance: Mapping[str, Any], lines: int = 3) -> str:
     if isinstance(error, list):
         error = "".join(str(part) for part in error)
     if isinstance(error, str) and error.strip():
-        return " | ".join(line.strip() for line in error.strip().splitlines()[-lines:])
+        return " | ".join([line.strip() for line in error.splitlines() if line.strip()][-lines:])
     if provenance.get("incomplete") is True and provenance.get("progress"):  # how far its logs went
         return (
             f"no error recorded: it stopped at {provenance['progress']}: killed, out of memory or node lost"
