@@ -25,3 +25,13 @@ def test_a_folder_that_logged_the_value_is_kept_before_a_later_one_whose_value_s
 def test_runs_of_distinct_ids_are_left_as_they_are():
     ids = np.array(["a", "b", None], dtype=object)
     assert one_per_tracker_run(ids, np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])) is None
+
+
+def test_a_tensorboard_folder_is_kept_before_the_w_and_b_run_that_synced_it():
+    # CleanRL's `--track`: wandb.init(sync_tensorboard=True) starts before the SummaryWriter, but a
+    # W&B run that synced a folder (`mirrors`) steps by its own `_step`, the folder by global_step
+    ids = np.array(["swwj", "swwj", None], dtype=object)
+    starts = np.array([2.0, 1.0, 0.0], dtype=object)  # the W&B run started last here
+    values = np.array([0.2, 0.2, 6.0])
+    mirrors = np.array([True, False, False])
+    assert one_per_tracker_run(ids, starts, values, None, mirrors).tolist() == [1, 2]
