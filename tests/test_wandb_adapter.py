@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import struct
 import zlib
@@ -654,6 +655,8 @@ def test_a_cleanrl_run_tracked_with_w_and_b_counts_once_with_the_status_w_and_b_
         'outputs = ["t.md"]\n'
     )
     result = cli("explain", "t")
+    assert re.search(r"cleanrl/runs/CartPole-v1__ppo__2__1700000002\s+42\n", result.output)
+    assert re.search(r"CartPole-v1__ppo__2__1700000002\s+2\s+interrupted\s", result.output)
     assert (
         "  ! trk1 is one training logged to a TensorBoard folder and the W&B run that synced it, counted "
         "once, from CartPole-v1__ppo__1__1700000001; its other folders are not counted here: "
