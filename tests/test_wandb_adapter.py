@@ -664,6 +664,25 @@ def test_a_cleanrl_run_tracked_with_w_and_b_counts_once_with_the_status_w_and_b_
     ) in result.output
 
 
+def test_status_names_the_w_and_b_run_that_says_why_a_synced_folder_logged_nothing(tmp_path, cli):
+    """HyLora/CACLAvsCleanRL@10576e8 holds 8 `runs/Pendulum-v1__ppo-run__1__*/` folders of the
+    hyperparameters text alone (714 bytes), each beside the W&B run that synced it and failed with a
+    traceback (`KeyError: 'final_observation'`): `status` called each folder "a run stopped before its
+    first log" apart from the failure it was."""
+    root = _tracked_cleanrl_tree(tmp_path)
+    event_file = next((root / "runs" / "CartPole-v1__ppo__2__1700000002").glob("*tfevents*"))
+    data, pos = event_file.read_bytes(), 0
+    while b"hyperparameters" not in data[pos : pos + 12 + struct.unpack("<Q", data[pos : pos + 8])[0]]:
+        pos += 16 + struct.unpack("<Q", data[pos : pos + 8])[0]
+    event_file.write_bytes(data[: pos + 16 + struct.unpack("<Q", data[pos : pos + 8])[0]])  # its params alone
+    assert cli("collect", "cleanrl").exit_code == 0
+    result = cli("status")
+    assert (
+        "logged no metric, only its params; the W&B run that synced this folder, "
+        "cleanrl/wandb/run-20261205_230002-trk2, is interrupted, which says why\n"
+    ) in result.output
+
+
 def test_a_latest_run_folder_that_is_no_link_is_read_when_no_sibling_holds_its_run(tmp_path, store):
     # Tarun-AK/scaling@f72a9e5 commits wandb/latest-run/ as a folder, a copy of run-…-efr29yl1/ beside it;
     # a tree holding that copy alone (a zip of the project) found no run at all
