@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import struct
 import zlib
@@ -585,6 +586,103 @@ def test_a_run_resumed_in_several_folders_is_one_replicate_of_a_table(tmp_path, 
     ) in result.output
 
 
+def _tracked_cleanrl_tree(tmp_path: Path) -> Path:
+    """Two CleanRL runs (tests/fixtures/cleanrl, written by torch's SummaryWriter) run with `--track`:
+    beside each `runs/<run_name>/` the W&B run that synced it. Its log's shape is that of
+    HyLora/CACLAvsCleanRL@10576e8, wandb/run-20251105_181221-swwj8mgr (wandb 0.22.3): the arguments as
+    config, the scalars at W&B's own `_step` (a row each, `global_step` among them) and a TBRecord naming
+    the log dir as the script gave it (`runs/Pendulum-v1__ppo-run__1__1762362740`)."""
+    from trackers import copy_fixture, expected
+
+    root = copy_fixture("cleanrl", tmp_path)
+    for seed, (folder, item_) in enumerate(expected("cleanrl").items(), start=1):
+        rows = [  # keys as TensorBoard tags, whole: `charts/episodic_return`
+            pb(
+                2,
+                b"".join(
+                    pb(1, i)
+                    for i in (
+                        item("charts/episodic_return", value),
+                        item("global_step", step),
+                        item(["_step"], row),
+                    )
+                ),
+            )
+            for row, (step, value) in enumerate(item_["charts/episodic_return"])
+        ]
+        code = 0 if seed == 1 else 255  # the second stopped by Ctrl-C
+        run_id = f"trk{seed}"
+        records = [
+            run_record(run_id, item_["arguments"], name=os.path.basename(folder), start=1_796_395_500 + seed),
+            pb(9, pb(1, folder) + pb(2, 1)),  # TBRecord: log_dir, save
+            *rows,
+            exit_record(code),
+        ]
+        write_run(root / "wandb" / f"run-20261205_23000{seed}-{run_id}", records, run_id)
+    return root
+
+
+def test_a_w_and_b_run_that_synced_a_tensorboard_folder_names_it(tmp_path):
+    root = _tracked_cleanrl_tree(tmp_path)
+    run, problems = read_folder(root / "wandb" / "run-20261205_230001-trk1")
+    assert not problems
+    assert run.provenance["wandb"]["tensorboard"] == ["runs/CartPole-v1__ppo__1__1700000001"]
+
+
+def test_a_cleanrl_run_tracked_with_w_and_b_counts_once_with_the_status_w_and_b_recorded(tmp_path, cli):
+    """A CleanRL `--track` run is read twice, from `runs/<run_name>/` and from the W&B run that synced
+    it: the table of HyLora/CACLAvsCleanRL@10576e8 said `0.235310 ± 0.000000#†§ ... over n = 2 runs`
+    of one training, `several runs share seed 1`, `curves end at different steps (865 to 198656)`."""
+    _tracked_cleanrl_tree(tmp_path)
+    assert cli("collect", "cleanrl").exit_code == 0
+    query = ("table", "--rows", "exp_name", "--metric", "charts/episodic_return")
+    result = cli(*query, "--format", "json")
+    assert result.exit_code == 0, result.output
+    (cell,) = json.loads(result.output)["cells"]
+    assert cell["stats"]["n"] == 2 and cell["stats"]["mean"] == pytest.approx(41.5)
+    result = cli(*query)
+    assert (
+        "Note: 1 cell(s) hold a training logged twice, to a TensorBoard folder and to the W&B run that "
+        "synced it (sync_tensorboard, CleanRL's --track), counted once, from the TensorBoard folder (ppo: "
+        "trk1 (2 folders; kept: CartPole-v1__ppo__1__1700000001), trk2 (2 folders; kept: "
+        "CartPole-v1__ppo__2__1700000002)): counted apart they would be two replicates of one training"
+    ) in result.output
+    assert "several runs share" not in result.output and "end at different steps" not in result.output
+    # the event files record no end: the W&B run that synced them says the second was stopped
+    assert "Warning: table: ppo: includes 1 interrupted run(s)" in result.output
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nmetric = "charts/episodic_return"\ngoal = "max"\nrows = ["exp_name"]\n'
+        'outputs = ["t.md"]\n'
+    )
+    result = cli("explain", "t")
+    assert re.search(r"cleanrl/runs/CartPole-v1__ppo__2__1700000002\s+42\n", result.output)
+    assert re.search(r"CartPole-v1__ppo__2__1700000002\s+2\s+interrupted\s", result.output)
+    assert (
+        "  ! trk1 is one training logged to a TensorBoard folder and the W&B run that synced it, counted "
+        "once, from CartPole-v1__ppo__1__1700000001; its other folders are not counted here: "
+        "run-20261205_230001-trk1\n"
+    ) in result.output
+
+
+def test_status_names_the_w_and_b_run_that_says_why_a_synced_folder_logged_nothing(tmp_path, cli):
+    """HyLora/CACLAvsCleanRL@10576e8 holds 8 `runs/Pendulum-v1__ppo-run__1__*/` folders of the
+    hyperparameters text alone (714 bytes), each beside the W&B run that synced it and failed with a
+    traceback (`KeyError: 'final_observation'`): `status` called each folder "a run stopped before its
+    first log" apart from the failure it was."""
+    root = _tracked_cleanrl_tree(tmp_path)
+    event_file = next((root / "runs" / "CartPole-v1__ppo__2__1700000002").glob("*tfevents*"))
+    data, pos = event_file.read_bytes(), 0
+    while b"hyperparameters" not in data[pos : pos + 12 + struct.unpack("<Q", data[pos : pos + 8])[0]]:
+        pos += 16 + struct.unpack("<Q", data[pos : pos + 8])[0]
+    event_file.write_bytes(data[: pos + 16 + struct.unpack("<Q", data[pos : pos + 8])[0]])  # its params alone
+    assert cli("collect", "cleanrl").exit_code == 0
+    result = cli("status")
+    assert (
+        "logged no metric, only its params; the W&B run that synced this folder, "
+        "cleanrl/wandb/run-20261205_230002-trk2, is interrupted, which says why\n"
+    ) in result.output
+
+
 def test_a_latest_run_folder_that_is_no_link_is_read_when_no_sibling_holds_its_run(tmp_path, store):
     # Tarun-AK/scaling@f72a9e5 commits wandb/latest-run/ as a folder, a copy of run-…-efr29yl1/ beside it;
     # a tree holding that copy alone (a zip of the project) found no run at all
@@ -655,11 +753,16 @@ def test_collecting_a_run_folders_summary_file_reads_the_run(tmp_path, cli):
         f"Collected wandb/{run.name}: 0 new, 0 updated, 1 unchanged"
     )
     runs = json.loads(cli("runs", "--db", "rb.db", "--format", "json").output)["runs"]
-    assert [(r["adapter"], r["name"], r["source"]) for r in runs] == [("wandb", "ktx43zjs", f"wandb/{run.name}")]
+    assert [(r["adapter"], r["name"], r["source"]) for r in runs] == [
+        ("wandb", "ktx43zjs", f"wandb/{run.name}")
+    ]
     (run / "logs").mkdir()
     (run / "logs" / "debug.log").write_text("2025-01-26 22:06:32,123 INFO MainThread:1 Current SDK version\n")
     for other in ("files/wandb-summary.json", "logs/debug.log"):  # the run's, as its folder is
-        assert "0 new, 0 updated, 1 unchanged" in cli("collect", f"wandb/{run.name}/{other}", "--db", "rb.db").output
+        assert (
+            "0 new, 0 updated, 1 unchanged"
+            in cli("collect", f"wandb/{run.name}/{other}", "--db", "rb.db").output
+        )
     (tmp_path / "wandb" / "debug.log").write_text("2025-01-26 22:06:32,123 INFO MainThread:1 Current SDK\n")
     debug = cli("collect", "wandb/debug.log", "--db", "rb.db")
     assert debug.exit_code == 2 and debug.output == (
@@ -671,8 +774,13 @@ def test_collecting_a_run_folders_summary_file_reads_the_run(tmp_path, cli):
 def test_show_and_diff_take_a_runs_own_folder_name(tmp_path, cli):
     """7vik/nn-modularity@8cdb9e4: every run of a method shares one display name; `show
     run-20250126_220632-ktx43zjs`, the folder W&B names the run by, said no run has that id or name."""
-    for folder, run_id in (("run-20250126_220632-ktx43zjs", "ktx43zjs"), ("run-20250126_235311-z4k1ciks", "z4k1ciks")):
-        write_run(tmp_path / "wandb" / folder, [run_record(run_id, name="probe"), history(0, {"acc": 0.6})], run_id)
+    for folder, run_id in (
+        ("run-20250126_220632-ktx43zjs", "ktx43zjs"),
+        ("run-20250126_235311-z4k1ciks", "z4k1ciks"),
+    ):
+        write_run(
+            tmp_path / "wandb" / folder, [run_record(run_id, name="probe"), history(0, {"acc": 0.6})], run_id
+        )
     assert cli("collect", "wandb", "--db", "rb.db").exit_code == 0
     shown = cli("show", "run-20250126_220632-ktx43zjs", "--db", "rb.db")
     assert shown.exit_code == 0 and "source: wandb/run-20250126_220632-ktx43zjs (wandb)" in shown.output

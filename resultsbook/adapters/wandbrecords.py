@@ -24,7 +24,10 @@ from resultsbook.sources.textio import parse_json
 HISTORY, SUMMARY, CONFIG, RUN, EXIT, HEADER, PREEMPTING, ENVIRONMENT = 2, 3, 5, 17, 18, 21, 23, 26
 OUTPUT_RAW = 13  # a line of the run's console
 METRIC = 12  # a `define_metric` call: a metric (or a glob of them) and the metric it is plotted against
-WANTED = frozenset({HISTORY, SUMMARY, CONFIG, RUN, EXIT, HEADER, PREEMPTING, ENVIRONMENT, OUTPUT_RAW, METRIC})
+TENSORBOARD = 9  # `wandb.init(sync_tensorboard=True)`: the TensorBoard log dir the run copies (TBRecord)
+WANTED = frozenset(
+    {HISTORY, SUMMARY, CONFIG, RUN, EXIT, HEADER, PREEMPTING, ENVIRONMENT, OUTPUT_RAW, METRIC, TENSORBOARD}
+)
 _VALUE_TAG = (16 << 3 | LENGTH_DELIMITED).to_bytes(2, "little")  # field 16 as a two-byte varint key
 _KEY_TAG, _NESTED_TAG = 1 << 3 | LENGTH_DELIMITED, 2 << 3 | LENGTH_DELIMITED
 

@@ -30,6 +30,7 @@ from resultsbook.adapters.wandbrecords import (
     PREEMPTING,
     RUN,
     SUMMARY,
+    TENSORBOARD,
     ItemLog,
     key_path,
     read_git,
@@ -83,8 +84,9 @@ class WandbAdapter(Adapter):
     name = "wandb"
     # 2: a run stopped by Ctrl-C is interrupted; 3: a failed run's traceback; 4: a folder without its
     # log is named by the run id in the folder's name, and keeps that id; 5: a log torn in a row after
-    # the summary of that row says its series stop early
-    reading_version = 6
+    # the summary of that row says its series stop early; 6: the TensorBoard log dir a run synced;
+    # 7: a run given no config takes its params from its command line
+    reading_version = 7
     summary = "Weights & Biases run folders (wandb/run-*, wandb/offline-run-*): .wandb log and files/"
     priority = 30
 
@@ -205,6 +207,8 @@ class WandbRun:
                     self.console.append(body)  # decoded only if the run failed
                 elif kind == METRIC:
                     self._define_metric(body)
+                elif kind == TENSORBOARD:
+                    self._tensorboard(body)
             except (WireError, IndexError, ValueError, RecursionError, OverflowError):
                 broken += 1
         if broken:
@@ -354,6 +358,15 @@ class WandbRun:
                     self.environment.setdefault("git", {}).setdefault(key, text)
         if args:
             self.environment.setdefault("args", args)
+
+    def _tensorboard(self, body: bytes) -> None:
+        """Keep the log dir of a TensorBoard writer the run copies (`sync_tensorboard=True`, CleanRL's
+        `--track`): that folder's event files hold the same training, a run of the store when collected."""
+        for number, wire, value in iter_fields(body):
+            if number == 1 and wire == LENGTH_DELIMITED and isinstance(value, bytes) and value:
+                logdirs = self.info.setdefault("tensorboard", [])
+                if as_text(value) not in logdirs:
+                    logdirs.append(as_text(value))
 
     def _header(self, body: bytes) -> None:
         """Keep the version of wandb that wrote the log."""

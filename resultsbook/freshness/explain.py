@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from resultsbook.errors import SpecError, closest, did_you_mean, listing_text
@@ -174,6 +174,11 @@ def find_table(spec: Spec, target: str) -> TableSpec:
     )
 
 
+def _with_status(run: StoredRun, status: str) -> StoredRun:
+    """Return a run with the status its cell counted it with (the same run, as a rule)."""
+    return run if run.status == status else replace(run, status=status)
+
+
 def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> list[CellExplanation]:
     """Explain every cell of a table (or the cells matching `cell`: a label such as `MLP / Moons`,
     part of one, or key values such as `model=mlp,dataset=moons`)."""
@@ -200,7 +205,8 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
                 continue
             ranks.append(match)
             shown = layout.body[r][1][c]
-            members = [by_id[run.id] for run in found.runs]
+            # a TensorBoard folder's status is the W&B run's that synced it, as the cell counts it
+            members = [_with_status(by_id[run.id], run.status) for run in found.runs]
             differing = differing_params(members, exempt=table.query.replicate)
             explanations.append(
                 CellExplanation(

@@ -17,6 +17,7 @@ from resultsbook.outputs.build import Finding, compute_entry
 from resultsbook.params import format_value, natural_key, sort_key
 from resultsbook.query.aggregate import expected_replicates
 from resultsbook.query.model import METRIC_KEY, ResultTable
+from resultsbook.query.runs import tracker_run_ids
 from resultsbook.query.select import select_runs
 from resultsbook.render.escape import quote_shell
 from resultsbook.render.layout import cell_label
@@ -383,22 +384,34 @@ def runs_status(
     """Return the runs of the whole store that need attention, for a store read without a spec."""
     logged = store.runs_with_metrics()
     troubled = {source for source, _ in store.problems_with_sources()}
+    runs = store.runs()
+    _, owners = tracker_run_ids([run.provenance for run in runs], lambda: [run.source for run in runs])
     issues = [
         issue
-        for run in store.runs()
-        if (issue := run_issue(store, run, stale_after, now) or _logged_nothing(run, logged, troubled))
+        for i, run in enumerate(runs)
+        if (
+            issue := run_issue(store, run, stale_after, now)
+            or _logged_nothing(run, logged, troubled, runs[owners[i]] if i in owners else None)
+        )
     ]
     issues.sort(key=lambda issue: (issue.state, natural_key(issue.source)))
     return StatusReport((), tuple(issues), ())
 
 
-def _logged_nothing(run: StoredRun, logged: Collection[int], troubled: Collection[str]) -> RunStatus | None:
+def _logged_nothing(
+    run: StoredRun, logged: Collection[int], troubled: Collection[str], synced_by: StoredRun | None = None
+) -> RunStatus | None:
     """Name a run that logged no metric: a version folder with its hparams alone, crashed before its
-    first log (a table of any metric leaves it out, with a warning)."""
+    first log (a table of any metric leaves it out, with a warning). A TensorBoard folder a W&B run
+    synced (`synced_by`, CleanRL's `--track`) is that run's training: its status says how it ended."""
     if run.id in logged:
         return None
     what = "logged no metric, only its params" if run.params else "logged no metric and no params"
-    if run.source in troubled:
+    if synced_by is not None and synced_by.status != "unknown":
+        why = ", which says why" if synced_by.status in ("failed", "interrupted") else ""
+        by = f"the W&B run that synced this folder, {synced_by.source}"
+        detail = f"{what}; {by}, is {synced_by.status}{why}"
+    elif run.source in troubled:
         detail = f"{what}; {command('problems')} says what collect found in its logs"
     else:  # an event file of its header alone: pointing at `problems` would show "No problems."
         detail = f"{what}; collect found nothing wrong in its logs: a run stopped before its first log"

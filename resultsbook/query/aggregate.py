@@ -39,7 +39,7 @@ from resultsbook.query.marks import (
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.nested import cell_words, parents_note, parents_text, without_parents
 from resultsbook.query.reduce import best_step_of, parse_reduction
-from resultsbook.query.resumed import counted_once, folded_text, resumed_note
+from resultsbook.query.resumed import counted_once, folded_text, resumed_note, synced_note
 from resultsbook.query.runs import RUN_FIELDS, Runs, groups_of, members_of
 from resultsbook.query.select import (
     check_filter_keys,
@@ -124,6 +124,7 @@ def aggregate(
         trackers = kept.wandb_run_ids()
         own_ids, parent_ids = kept.mlflow_nesting()
         folded: list[tuple[Key, list[str]]] = []
+        synced: list[tuple[Key, list[str]]] = []
         nested: list[str] = []
         start = 0
         for (row, column), members in grouped.items():
@@ -133,8 +134,13 @@ def aggregate(
             codes = None if all_codes is None else all_codes[span]
             own_ends = None if ends is None else ends[span]
             once = counted_once(members, values, trackers[span], value_notes)
-            if once is not None:  # a resumed W&B run counts once
-                folded.append(((*row, *column), folded_text(trackers[span], once, members)))
+            if once is not None:  # a resumed W&B run counts once, and one synced from TensorBoard
+                for texts, into in (
+                    (folded_text(trackers[span], once, members), folded),
+                    (folded_text(trackers[span], once, members, synced=True), synced),
+                ):
+                    if texts:
+                        into.append(((*row, *column), texts))
                 members, values = members.take(once), values[once]
                 codes = None if codes is None else codes[once]
                 own_ends = None if own_ends is None else own_ends[once]
@@ -147,9 +153,11 @@ def aggregate(
                 members, values = members.take(children), values[children]
                 codes = None if codes is None else codes[children]
                 own_ends = None if own_ends is None else own_ends[children]
+            # a TensorBoard folder records no end: the W&B run that synced it, counted with it, does
+            statuses = members.synced_statuses() if once is not None else None
             if cache is None:
                 cells[(row, column)] = make_cell(
-                    row, column, metric, members, values, query, None, value_notes, codes, own_ends
+                    row, column, metric, members, values, query, None, value_notes, codes, own_ends, statuses
                 )
                 continue
             key = (repr(query), query.metric_key(metric), row, column)
@@ -157,12 +165,14 @@ def aggregate(
             cached = cache.get(key)
             if cached is None or cached[0] != fingerprint:
                 cell = make_cell(
-                    row, column, metric, members, values, query, None, value_notes, codes, own_ends
+                    row, column, metric, members, values, query, None, value_notes, codes, own_ends, statuses
                 )
                 cached = cache[key] = (fingerprint, cell)
             cells[(row, column)] = cached[1]
         if folded:
             remarks.append(resumed_note(folded))
+        if synced:
+            remarks.append(synced_note(synced))
         if nested:
             remarks.append(parents_note(nested))
     cells = _with_runs_without_value(cells, lacking, query)
@@ -524,11 +534,13 @@ def make_cell(
     notes: Mapping[int, ValueNote] | None = None,
     curves: np.ndarray | None = None,
     ends: np.ndarray | None = None,
+    statuses: np.ndarray | None = None,
 ) -> Cell:
     """Build one cell from its runs and their values (in the same order): the runs ordered by
     replicate then name, their values scaled, the statistics over them and the cell's marks
     (`curves`: a code per run that runs logging one same curve share, `MetricReader.curve_codes`;
-    `ends`: the step each run's curve ends at, when the reduction reads a run to its end)."""
+    `ends`: the step each run's curve ends at, when the reduction reads a run to its end; `statuses`:
+    each run's, where not the stored one)."""
     order = replicate_order(members, query.replicate)
     members = members.take(order)
     ids = members.ids
@@ -544,7 +556,7 @@ def make_cell(
         run_ids=members.field("run_id"),
         names=members.field("name"),
         values=scaled,
-        statuses=members.field("status"),
+        statuses=members.field("status") if statuses is None else statuses[order],
         replicate=[members.value(key) for key in query.replicate],
         notes=noted,
         pooled=[members.value(key) for key in query.pool],

@@ -82,6 +82,8 @@ class _Columns:
         self._digests: list[dict[str, str]] | None = None
         self._has_digests = np.zeros(0, dtype=bool)
         self._wandb_ids: np.ndarray | None = None
+        self._wandb_mirrors = np.zeros(0, dtype=bool)  # W&B runs whose synced TensorBoard folder is a run
+        self._synced_status = np.zeros(0, dtype=object)  # status, a synced folder's from its W&B run
         self._mlflow_nesting: tuple[np.ndarray, np.ndarray] | None = None
 
     def locate(self, runs: np.ndarray) -> np.ndarray:
@@ -369,12 +371,31 @@ class Runs(Sequence[StoredRun]):
 
     def wandb_run_ids(self) -> np.ndarray:
         """Return each run's W&B run id (None for a run of another tracker), from provenance read once
-        per read of the store: every table of a build asks."""
+        per read of the store: every table of a build asks. The TensorBoard folder a W&B run synced
+        (`sync_tensorboard=True`) has that run's id: one training, logged twice."""
         columns = self._columns
         if columns._wandb_ids is None:
             provenance = columns.field("provenance").tolist()
-            columns._wandb_ids = _object_array([wandb_run_id(value) for value in provenance])
+            ids, owners = tracker_run_ids(provenance, lambda: columns.field("source").tolist())
+            status = columns.field("status").copy()
+            mirrors = np.zeros(columns.size, dtype=bool)
+            for i, owner in owners.items():
+                mirrors[owner] = True
+                if status[i] == "unknown":  # event files record no end: the W&B run that synced them does
+                    status[i] = status[owner]
+            columns._wandb_ids = _object_array(ids)
+            columns._wandb_mirrors, columns._synced_status = mirrors, status
         return columns._wandb_ids[self._at]
+
+    def wandb_mirrors(self) -> np.ndarray:
+        """Return, for each run, whether it is a W&B run whose synced TensorBoard folder is a run too."""
+        self.wandb_run_ids()
+        return self._columns._wandb_mirrors[self._at]
+
+    def synced_statuses(self) -> np.ndarray:
+        """Return each run's status; a TensorBoard folder's `unknown` is the W&B run's that synced it."""
+        self.wandb_run_ids()
+        return self._columns._synced_status[self._at]
 
     def mlflow_nesting(self) -> tuple[np.ndarray, np.ndarray]:
         """Return each run's MLflow run id and its parent's (None where there is none), from provenance
@@ -409,6 +430,62 @@ def mlflow_run_id(provenance: str | Mapping[str, Any] | None) -> str | None:
 def wandb_run_id(provenance: str | Mapping[str, Any] | None) -> str | None:
     """Return the W&B run id a run's provenance (its stored JSON text, or a dict) records, if any."""
     return _tracker_run_id(provenance, "wandb")
+
+
+def wandb_tensorboard_dirs(provenance: str | Mapping[str, Any] | None) -> list[str]:
+    """Return the TensorBoard log dirs a W&B run synced (`provenance["wandb"]["tensorboard"]`)."""
+    if isinstance(provenance, str):
+        if '"tensorboard"' not in provenance:
+            return []
+        provenance = json.loads(provenance)
+    found = provenance.get("wandb") if isinstance(provenance, Mapping) else None
+    dirs = found.get("tensorboard") if isinstance(found, Mapping) else None
+    return [d for d in dirs if isinstance(d, str)] if isinstance(dirs, list) else []
+
+
+def tracker_run_ids(
+    provenances: Sequence[str | Mapping[str, Any] | None], sources: Callable[[], Sequence[str]]
+) -> tuple[list[str | None], dict[int, int]]:
+    """Return each run's W&B run id, and for each run read from a TensorBoard folder a W&B run synced,
+    the position of that W&B run. A run of no tracker whose folder is the log dir a W&B run synced
+    (CleanRL's `--track` writes `runs/<run_name>/` and the W&B run copying it) takes that W&B run's
+    id: a table then counts the training once. A log dir that several W&B runs synced tells none.
+    `sources` (each run's folder) is asked for only when some W&B run synced a log dir."""
+    ids = [wandb_run_id(value) for value in provenances]
+    synced: dict[tuple[str, ...], int] = {}
+    for i, provenance in enumerate(provenances):
+        if ids[i] is None:
+            continue
+        for logdir in wandb_tensorboard_dirs(provenance):
+            parts = _logdir_parts(logdir)
+            if parts:
+                owner = synced.setdefault(parts, i)
+                if owner >= 0 and ids[owner] != ids[i]:
+                    synced[parts] = -1
+    owners: dict[int, int] = {}
+    if not synced:
+        return ids, owners
+    for i, source in enumerate(sources()):
+        if ids[i] is not None:
+            continue
+        parts = _path_parts(str(source))
+        owner = next((o for n in range(len(parts)) if (o := synced.get(parts[n:], -1)) >= 0), -1)
+        if owner >= 0:
+            ids[i], owners[i] = ids[owner], owner
+    return ids, owners
+
+
+def _path_parts(path: str) -> tuple[str, ...]:
+    """Split a path on `/` or `\\`, without empty, `.` and `..` parts."""
+    return tuple(part for part in path.replace("\\", "/").split("/") if part not in ("", ".", ".."))
+
+
+def _logdir_parts(logdir: str) -> tuple[str, ...]:
+    """Return the path parts a synced log dir is told by: all of a relative one (`runs/<run_name>`,
+    as the script named it), the last two of an absolute one (the run folder moved since)."""
+    parts = _path_parts(logdir)
+    absolute = logdir.startswith(("/", "\\", "~")) or (len(logdir) > 1 and logdir[1] == ":")
+    return parts[-2:] if absolute else parts
 
 
 def _tracker_run_id(provenance: str | Mapping[str, Any] | None, tracker: str) -> str | None:
