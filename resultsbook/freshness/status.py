@@ -344,6 +344,10 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     if run.provenance.get("sacred_status") == "QUEUED":  # its files date from when it was queued
         queued = "queued (Sacred's QUEUED): not started yet"
         return RunStatus(run.run_id, run.name, run.source, "running", queued)
+    optuna = run.provenance.get("optuna")
+    if isinstance(optuna, Mapping) and optuna.get("state") == "WAITING":  # enqueued: no process yet
+        waiting = "waiting (Optuna's WAITING): enqueued, not started yet"
+        return RunStatus(run.run_id, run.name, run.source, "running", waiting)
     updated = last_update(store.absolute(run.source))
     if updated is None and (store.shared or url_scheme(run.source) is not None):
         elsewhere = "its files are not on this machine: when it last wrote is unknown here"

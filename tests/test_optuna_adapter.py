@@ -1,0 +1,201 @@
+"""Optuna's SQLite storage, read without Optuna, agrees with what Optuna's own API reads.
+
+The fixture in tests/fixtures/optuna/ was written by Optuna 5.1.0 itself (make_fixture.py there), and
+expected.json holds what `optuna.load_study(...).get_trials()` returned for it. The trap a reader
+without Optuna falls into: a categorical param is stored as the index of its choice, an int as a float.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from resultsbook.adapters.optuna_studies import decode_param
+from resultsbook.sources.collect import CollectRequest, collect, find_sources, read_source
+
+FIXTURE = ROOT / "tests" / "fixtures" / "optuna"
+DATABASE = FIXTURE / "sqlite" / "optuna.db"
+EXPECTED = json.loads((FIXTURE / "expected.json").read_text())
+# Optuna's TrialState names -> resultsbook's vocabulary (what the adapter promises, see its module)
+STATUS = {
+    "COMPLETE": "finished", "FAIL": "failed", "PRUNED": "interrupted", "RUNNING": "running", "WAITING": "running",
+}  # fmt: skip
+INFINITE = "1 final value(s) are NaN/Infinity (the first: 'values_1')"  # multi's trial 1: kept, and said
+
+
+def read_runs(path: Path, **request):
+    """Read every Optuna source under `path` with no option: ({run key: run}, [problems])."""
+    runs, problems = {}, []
+    for source, adapter in find_sources(CollectRequest(str(path), **request)):
+        assert adapter.name == "optuna"
+        result = read_source(adapter, source)
+        runs.update((run.key, run) for run in result.runs)
+        problems.extend(result.problems)
+    return runs, problems
+
+
+def as_float(value) -> float:
+    return float(value)  # expected.json keeps inf as the string 'inf'
+
+
+def test_trials_agree_with_what_optuna_reads(tmp_path):
+    """Every trial: params decoded as Optuna decodes them (width 64, not the index 2), final values
+    named by the study's metric names or `value`/`values_N`, state, curve and user attrs."""
+    shutil.copy(DATABASE, tmp_path / "optuna.db")
+    runs, problems = read_runs(tmp_path)
+    assert [p.message for p in problems] == [INFINITE]
+    expected_keys = {f"{study}#{t['number']}" for study, s in EXPECTED["studies"].items() for t in s["trials"]}
+    assert set(runs) == expected_keys
+    for study, expected in EXPECTED["studies"].items():
+        names = expected["metric_names"] or (
+            ["value"] if len(expected["directions"]) == 1 else [f"values_{i}" for i in range(2)]
+        )
+        for trial in expected["trials"]:
+            run = runs[f"{study}#{trial['number']}"]
+            assert run.experiment == study
+            assert run.status == STATUS[trial["state"]]
+            for key, value in trial["params"].items():
+                assert run.params[key] == value and type(run.params[key]) is type(value), key
+            finals = dict(zip(names, map(as_float, trial["values"] or [])))
+            user_results = {k: v for k, v in trial["user_attrs"].items() if k == "train_loss"}
+            assert dict(run.summary) == {**finals, **user_results}
+            for key in ("seed", "note"):
+                if key in trial["user_attrs"]:
+                    assert run.params[key] == trial["user_attrs"][key]
+            curve = run.metrics.get("intermediate_value")
+            reported = {float(k): v for k, v in trial["intermediate_values"].items()}
+            assert ({} if curve is None else dict(zip(curve.steps.tolist(), curve.values.tolist()))) == reported
+            assert run.provenance["optuna"]["state"] == trial["state"]
+    assert runs["multi#1"].summary["values_1"] == math.inf
+    assert runs["sweep#1"].params["width"] == 64  # stored as 2.0, the index of 64 in [16, 32, 64]
+    assert runs["sweep#4"].provenance["error"]["type"] == "TrialPruned"
+    assert runs["sweep#0"].provenance["optuna"]["directions"] == {"val_acc": "maximize"}
+    # an enqueued trial not started yet holds the params it was enqueued with
+    assert runs["sweep#7"].params["width"] == 64 and runs["sweep#7"].provenance["optuna"]["state"] == "WAITING"
+
+
+@pytest.mark.parametrize(
+    ("stored", "distribution", "expected"),
+    [
+        (2.0, {"name": "CategoricalDistribution", "attributes": {"choices": [3e-05, 0.0003, 0.003]}}, 0.003),
+        (1.0, {"name": "CategoricalDistribution", "attributes": {"choices": ["sgd", None]}}, None),
+        (3.0, {"name": "IntDistribution", "attributes": {"log": False, "step": 1, "low": 1, "high": 4}}, 3),
+        (16.0, {"name": "IntUniformDistribution", "attributes": {"low": 1, "high": 64, "step": 1}}, 16),
+        (8.0, {"name": "IntLogUniformDistribution", "attributes": {"low": 1, "high": 64, "step": 1}}, 8),
+        (0.5, {"name": "UniformDistribution", "attributes": {"low": 0.0, "high": 1.0}}, 0.5),
+        (0.25, {"name": "DiscreteUniformDistribution", "attributes": {"low": 0.0, "high": 1.0, "q": 0.25}}, 0.25),
+    ],
+)
+def test_a_stored_param_is_decoded_through_its_distribution(stored, distribution, expected):
+    """The distribution_json shapes of optuna/distributions.py (Optuna 5.1.0, `distribution_to_json`),
+    the current ones and those written before Optuna 3.0 (IntUniform..., DiscreteUniform...); the first
+    row is the real one of lelis-research/neurips-2025-paper-neural-decomposition @ ecd8303, optuna.db."""
+    value = decode_param(stored, distribution)
+    assert value == expected and type(value) is type(expected)
+
+
+def test_a_folder_holding_optuna_db_is_collected_without_options(tmp_path, cli):
+    shutil.copy(DATABASE, tmp_path / "optuna.db")
+    result = cli("collect", ".")
+    assert result.exit_code == 0, result.output
+    assert "11 new" in result.output
+    table = cli("table", "--rows", "optimizer", "--metric", "val_acc", "--where", "status=finished",
+                "--stat", "n,mean", "--format", "csv")  # fmt: skip
+    assert table.exit_code == 0, table.output
+    rows = {row["optimizer"]: row for row in csv.DictReader(io.StringIO(table.stdout))}
+    adam = [
+        t["values"][0] for t in EXPECTED["studies"]["sweep"]["trials"]
+        if t["state"] == "COMPLETE" and t["params"]["optimizer"] == "adam"
+    ]  # fmt: skip
+    assert int(rows["adam"]["n"]) == len(adam) == 3
+    assert float(rows["adam"]["mean"]) == pytest.approx(sum(adam) / len(adam))
+    listed = cli("adapters")
+    assert any(line.startswith("optuna: ") for line in listed.output.splitlines())
+
+
+def test_a_study_db_that_is_not_optuna_is_said_in_one_line(tmp_path):
+    """A study planner's study.db (many on GitHub, e.g. find_files path study.db) is not a study."""
+    sqlite3.connect(tmp_path / "study.db").execute("CREATE TABLE sessions (id, subject)").connection.close()
+    runs, problems = read_runs(tmp_path)
+    assert runs == {}
+    assert [(Path(p.path).name, p.message) for p in problems] == [
+        ("study.db", "is not an Optuna study database (no table studies, trial_params, trials, version_info)")
+    ]
+    assert "\n" not in problems[0].kept
+
+
+def test_a_study_writing_in_wal_mode_is_read_without_waiting_for_it(tmp_path):
+    """A study whose writer holds its write transaction open: the read neither waits nor fails."""
+    path = tmp_path / "optuna.db"
+    shutil.copy(DATABASE, path)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE trials SET state = 'COMPLETE' WHERE state = 'RUNNING'")
+    try:
+        started = time.monotonic()
+        runs, problems = read_runs(tmp_path)
+        assert time.monotonic() - started < 2
+        assert [p.message for p in problems] == [INFINITE] and len(runs) == 11
+        assert runs["sweep#6"].status == "running"  # the uncommitted write is not seen
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+
+
+def test_a_study_mid_write_is_never_locked_and_said_when_it_never_pauses(tmp_path):
+    """Optuna's default rollback journal: while a write is under way (its -journal beside the file)
+    the file is not read; the writer is never blocked by the read, and the read says to collect again."""
+    path = tmp_path / "optuna.db"
+    shutil.copy(DATABASE, path)
+    writer = sqlite3.connect(path, isolation_level=None, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE trials SET state = 'COMPLETE' WHERE state = 'RUNNING'")
+    try:
+        runs, problems = read_runs(tmp_path)
+        assert runs == {}
+        assert [p.message for p in problems] == ["changed during every read (a study is writing it)"]
+        writer.execute("COMMIT")  # timeout 0: would raise if the read had left a lock behind
+    finally:
+        writer.close()
+    runs, problems = read_runs(tmp_path)
+    assert [p.message for p in problems] == [INFINITE] and runs["sweep#6"].status == "finished"
+
+
+def test_a_waiting_trial_is_said_waiting_by_status(tmp_path, store):
+    from resultsbook.freshness.status import runs_status
+
+    shutil.copy(DATABASE, tmp_path / "optuna.db")
+    collect(store, [CollectRequest(str(tmp_path))])
+    report = runs_status(store)
+    details = {run.name: run.detail for run in report.runs}
+    assert details["sweep trial 7"] == "waiting (Optuna's WAITING): enqueued, not started yet"
+    assert details["sweep trial 4"] == "TrialPruned: pruned by the study's pruner at step 0"
+
+
+def test_an_optuna_storage_of_another_name_is_named_with_the_option_that_reads_it(tmp_path, cli):
+    """Optuna's examples name the storage freely (`sqlite:///example.db`, `hpo.db`): an empty collect
+    says it is one, and how to read it, whether the file or its folder is collected."""
+    (tmp_path / "hpo").mkdir()
+    shutil.copy(DATABASE, tmp_path / "hpo" / "tuning.db")
+    sqlite3.connect(tmp_path / "hpo" / "cache.db").execute("CREATE TABLE c (x)").connection.close()
+    folder = cli("collect", "hpo")
+    assert folder.exit_code == 1
+    assert "tuning.db is an Optuna study database" in folder.output
+    assert "read it with --adapter optuna, a run per trial" in folder.output
+    one = cli("collect", "hpo/tuning.db")
+    assert one.exit_code != 0
+    assert one.output.strip().splitlines()[-1] == (
+        "Error: no adapter reads hpo/tuning.db; it is an Optuna study database: read it with "
+        "--adapter optuna, a run per trial"
+    )
+    assert cli("collect", "hpo", "--adapter", "optuna").exit_code == 0
