@@ -24,6 +24,7 @@ from resultsbook.sources.collect import CollectRequest, collect, find_sources, r
 
 FIXTURE = ROOT / "tests" / "fixtures" / "optuna"
 DATABASE = FIXTURE / "sqlite" / "optuna.db"
+JOURNAL = FIXTURE / "journal" / "optuna_journal_storage.log"
 EXPECTED = json.loads((FIXTURE / "expected.json").read_text())
 # Optuna's TrialState names -> resultsbook's vocabulary (what the adapter promises, see its module)
 STATUS = {
@@ -47,15 +48,18 @@ def as_float(value) -> float:
     return float(value)  # expected.json keeps inf as the string 'inf'
 
 
-def test_trials_agree_with_what_optuna_reads(tmp_path):
-    """Every trial: params decoded as Optuna decodes them (width 64, not the index 2), final values
-    named by the study's metric names or `value`/`values_N`, state, curve and user attrs."""
-    shutil.copy(DATABASE, tmp_path / "optuna.db")
+@pytest.mark.parametrize("storage", ["sqlite", "journal"])
+def test_trials_agree_with_what_optuna_reads(tmp_path, storage):
+    """Every trial of the SQLite storage and of the journal: params decoded as Optuna decodes them
+    (width 64, not the index 2), final values named by the study's metric names or `value`/`values_N`,
+    state, curve and user attrs."""
+    fixture = DATABASE if storage == "sqlite" else JOURNAL
+    shutil.copy(fixture, tmp_path / fixture.name)
     runs, problems = read_runs(tmp_path)
     assert [p.message for p in problems] == [INFINITE]
-    expected_keys = {f"{study}#{t['number']}" for study, s in EXPECTED["studies"].items() for t in s["trials"]}
+    expected_keys = {f"{study}#{t['number']}" for study, s in EXPECTED[storage].items() for t in s["trials"]}
     assert set(runs) == expected_keys
-    for study, expected in EXPECTED["studies"].items():
+    for study, expected in EXPECTED[storage].items():
         names = expected["metric_names"] or (
             ["value"] if len(expected["directions"]) == 1 else [f"values_{i}" for i in range(2)]
         )
@@ -113,7 +117,7 @@ def test_a_folder_holding_optuna_db_is_collected_without_options(tmp_path, cli):
     assert table.exit_code == 0, table.output
     rows = {row["optimizer"]: row for row in csv.DictReader(io.StringIO(table.stdout))}
     adam = [
-        t["values"][0] for t in EXPECTED["studies"]["sweep"]["trials"]
+        t["values"][0] for t in EXPECTED["sqlite"]["sweep"]["trials"]
         if t["state"] == "COMPLETE" and t["params"]["optimizer"] == "adam"
     ]  # fmt: skip
     assert int(rows["adam"]["n"]) == len(adam) == 3
@@ -190,12 +194,39 @@ def test_an_optuna_storage_of_another_name_is_named_with_the_option_that_reads_i
     sqlite3.connect(tmp_path / "hpo" / "cache.db").execute("CREATE TABLE c (x)").connection.close()
     folder = cli("collect", "hpo")
     assert folder.exit_code == 1
-    assert "tuning.db is an Optuna study database" in folder.output
+    assert "tuning.db is an Optuna study storage" in folder.output
     assert "read it with --adapter optuna, a run per trial" in folder.output
     one = cli("collect", "hpo/tuning.db")
     assert one.exit_code != 0
     assert one.output.strip().splitlines()[-1] == (
-        "Error: no adapter reads hpo/tuning.db; it is an Optuna study database: read it with "
+        "Error: no adapter reads hpo/tuning.db; it is an Optuna study storage: read it with "
         "--adapter optuna, a run per trial"
     )
     assert cli("collect", "hpo", "--adapter", "optuna").exit_code == 0
+
+
+def test_a_journal_being_written_keeps_its_whole_lines_and_says_the_last_waits(tmp_path):
+    """JournalFileBackend appends whole lines under a lock of its own, which the read never takes: a
+    line caught half written (optuna/storages/journal/_file.py skips it too) waits for the next collect."""
+    lines = JOURNAL.read_bytes().splitlines(keepends=True)
+    complete = lines.index(next(line for line in lines if b'"op_code":6' in line and b'"state":1' in line))
+    (tmp_path / "journal.log").write_bytes(b"".join(lines[: complete + 1]) + lines[complete + 1][:25])
+    runs, problems = read_runs(tmp_path)
+    assert [p.message for p in problems] == ["its last line has no end (a study is writing it)"]
+    assert runs["sweep#0"].status == "finished" and runs["sweep#0"].summary["val_acc"] > 0.5
+
+
+def test_a_journal_of_another_name_or_a_log_that_is_no_journal_is_said(tmp_path, cli):
+    """Optuna's examples name the journal freely (`f"{study_name}.log"`); a `journal.log` may be anything."""
+    shutil.copy(JOURNAL, tmp_path / "study_rmse.log")
+    folder = cli("collect", ".")
+    assert folder.exit_code == 1
+    assert "study_rmse.log is an Optuna study storage" in folder.output
+    assert "read it with --adapter optuna, a run per trial" in folder.output
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "journal.log").write_text("2024-01-01 started the lab journal\n")
+    runs, problems = read_runs(tmp_path / "notes")
+    assert runs == {}
+    assert [p.message for p in problems] == [
+        "is not an Optuna journal (its first line is no operation with an op_code)"
+    ]

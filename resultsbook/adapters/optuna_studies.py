@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -40,14 +41,16 @@ from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import normalize_value
 from resultsbook.sources import fs
 from resultsbook.sources.fields import key_kind
-from resultsbook.sources.fileio import open_regular, read_file_bytes, unreadable
+from resultsbook.sources.fileio import iter_file_chunks, open_regular, read_file_bytes, unreadable
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.voice import option
 
-# the names Optuna's examples and users give the file; any other SQLite file is read with --adapter optuna
-_NAMES = re.compile(r"(?i:.*optuna.*\.(db|sqlite3?))|study\.db|studies\.db")
-_SQLITE_NAME = re.compile(r".+\.(db|sqlite3?)")
+# the names Optuna's examples and users give the files: an RDB storage (SQLite) or a journal (JSON
+# Lines); any other SQLite file or .log is read with --adapter optuna
+_NAMES = re.compile(r"(?i:.*optuna.*\.(db|sqlite3?|log)|.*journal.*\.log)|study\.db|studies\.db")
+_SQLITE_NAME = re.compile(r"(?i:.+\.(db|sqlite3?))")
+_FORCED_NAME = re.compile(r"(?i:.+\.(db|sqlite3?|log|jsonl))")
 _NOT_OURS = frozenset({"resultsbook.db", "mlflow.db"})
 # what makes a database Optuna's (optuna/storages/_rdb/models.py)
 _NEEDED_TABLES = {"studies", "trials", "trial_params", "version_info"}
@@ -65,15 +68,15 @@ class OptunaAdapter(Adapter):
 
     name = "optuna"
     summary = (
-        "Optuna studies in an SQLite storage (optuna.db, *optuna*.db, study.db; any .db with --adapter "
-        "optuna): one run per trial"
+        "Optuna studies, one run per trial: an SQLite storage (optuna.db, *optuna*.db, study.db) or a "
+        "journal file (*optuna*.log, *journal*.log); any .db or .log with --adapter optuna"
     )
     priority = 20
     claims_by_listing = True
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim the Optuna database files of a folder (by name; with --adapter optuna any SQLite file)."""
-        pattern = _SQLITE_NAME if forced else _NAMES
+        pattern = _FORCED_NAME if forced else _NAMES
         names = sorted(n for n in folder.files if pattern.fullmatch(n) and n not in _NOT_OURS)
         if not names:
             return None
@@ -82,12 +85,16 @@ class OptunaAdapter(Adapter):
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read an Optuna database named by a path pattern."""
         name = os.path.basename(path)
-        if name in _NOT_OURS or not (_SQLITE_NAME if forced else _NAMES).fullmatch(name):
+        if name in _NOT_OURS or not (_FORCED_NAME if forced else _NAMES).fullmatch(name):
             return None
         return self.source(path, [path])
 
     def read(self, source: Source) -> ReadResult:
-        """Read every trial of one database."""
+        """Read every trial of one database or journal."""
+        if not _SQLITE_NAME.fullmatch(os.path.basename(source.path)):
+            from resultsbook.adapters.optuna_journal import read_journal
+
+            return read_journal(source.path)
         with fs.local_copy(source.path) as local:  # SQLite reads a real file: a remote one is copied first
             return read_database(source.path, local, copied=local != source.path)
 
@@ -133,13 +140,21 @@ def read_database(path: str, local: str, copied: bool = False) -> ReadResult:
 _TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
 
 
-def is_optuna_database(path: str) -> bool:
-    """Tell whether a local file is an SQLite database holding Optuna's tables (only to explain an
-    empty collect: its table list is read without a lock; a file being written may answer False)."""
+def is_optuna_storage(path: str) -> bool:
+    """Tell whether a local file is an Optuna storage: an SQLite database holding Optuna's tables, or a
+    journal whose first line is an operation (only to explain an empty collect: read without a lock;
+    a file being written may answer False)."""
+    from resultsbook.adapters.optuna_journal import starts_as_journal
+
+    try:  # a FIFO in its place is refused, never opened
+        head = next(iter_file_chunks(path, 4096), b"")
+    except OSError:
+        return False
+    if not head.startswith(b"SQLite format 3\0"):
+        return starts_as_journal(head)
     try:
-        os.close(open_regular(path))
         conn = _connect(path, immutable=True)
-    except (OSError, sqlite3.Error):
+    except sqlite3.Error:
         return False
     try:
         return {row[0] for row in conn.execute(_TABLES)} >= _NEEDED_TABLES
@@ -151,9 +166,9 @@ def is_optuna_database(path: str) -> bool:
 
 def optuna_note(path: str) -> str | None:
     """Say how an Optuna storage under a name the adapter does not claim is read; None when it is not one."""
-    if fs.is_remote(path) or not is_optuna_database(path):
+    if fs.is_remote(path) or not is_optuna_storage(path):
         return None
-    return f"it is an Optuna study database: read it with {option('adapter', 'optuna')}, a run per trial"
+    return f"it is an Optuna study storage: read it with {option('adapter', 'optuna')}, a run per trial"
 
 
 def _snapshot(path: str, scratch: str, copied: bool) -> sqlite3.Connection | None:
@@ -193,7 +208,7 @@ def _connect(path: str, immutable: bool) -> sqlite3.Connection:
 
 
 def _read_studies(conn: sqlite3.Connection, path: str, problems: list[Problem]) -> list[RunRecord]:
-    """Read every trial of every study, in one read transaction."""
+    """Read every trial of every study, in one read transaction; then make each a run."""
     tables = {row[0] for row in conn.execute(_TABLES)}
     conn.execute("BEGIN")
     try:
@@ -216,64 +231,97 @@ def _read_studies(conn: sqlite3.Connection, path: str, problems: list[Problem]) 
         system = _attrs(conn, tables, "trial_system_attributes")
     finally:
         conn.execute("COMMIT")
-    runs = []
-    for trial_id, number, study_id, state, started, completed in trials:
-        study = str(studies.get(study_id, study_id))
-        metric_names = _value_names(names.get(study_id), len(directions[study_id]) or 1)
-        trial_params = params.get(trial_id, {})
-        enqueued = system.get(trial_id, {}).get(_ENQUEUED)
+    return [
+        Trial(
+            study=str(studies.get(study_id, study_id)),
+            number=number,
+            trial_id=trial_id,
+            state=str(state),
+            started=_seconds(started),
+            completed=_seconds(completed),
+            params=params.get(trial_id, {}),
+            values=values.get(trial_id, {}),
+            curve=curves.get(trial_id, []),
+            user_attrs=user.get(trial_id, {}),
+            system_attrs=system.get(trial_id, {}),
+            directions=directions[study_id],
+            metric_names=names.get(study_id),
+        ).run(path, problems)
+        for trial_id, number, study_id, state, started, completed in trials
+    ]
+
+
+@dataclass
+class Trial:
+    """One trial as Optuna's storage holds it (the RDB tables or the journal, replayed), params decoded."""
+
+    study: str
+    number: int
+    trial_id: int
+    state: str  # TrialState's name: COMPLETE, FAIL, PRUNED, RUNNING, WAITING
+    started: float | None
+    completed: float | None
+    params: dict[str, Any]
+    values: dict[int, float]  # objective -> value
+    curve: list[tuple[float, float]]  # (step, value) of trial.report
+    user_attrs: dict[str, Any]
+    system_attrs: dict[str, Any]
+    directions: list[str]  # minimize / maximize, one per objective
+    metric_names: list[str] | None
+
+    def run(self, path: str, problems: list[Problem]) -> RunRecord:
+        """Return the run of this trial; problems of its curve are added to `problems`."""
+        metric_names = _value_names(self.metric_names, len(self.directions) or 1)
+        params = dict(self.params)
+        enqueued = self.system_attrs.get(_ENQUEUED)
         if isinstance(enqueued, Mapping):  # an enqueued trial that has not suggested them yet
-            trial_params = {**{str(k): normalize_value(v) for k, v in enqueued.items()}, **trial_params}
+            params = {**{str(k): normalize_value(v) for k, v in enqueued.items()}, **params}
         summary = {
             metric_names[objective] if objective < len(metric_names) else f"values_{objective}": value
-            for objective, value in values.get(trial_id, {}).items()
+            for objective, value in self.values.items()
         }
-        for key, value in user.get(trial_id, {}).items():
-            number_value = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if number_value and key_kind(key.split("."), False) == "result" and key not in summary:
+        for key, value in self.user_attrs.items():
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if number and key_kind(key.split("."), False) == "result" and key not in summary:
                 summary[key] = float(value)
             else:
-                trial_params.setdefault(key, normalize_value(value))
+                params.setdefault(key, normalize_value(value))
         metrics: dict[str, Series] = {}
-        if trial_id in curves:
+        if self.curve:
             builder = SeriesBuilder()
-            for step, value in curves[trial_id]:
+            for step, value in self.curve:
                 builder.add(_CURVE, step, value)
-            series, series_problems = builder.build(f"{path}#study={study}&trial={number}")
+            series, series_problems = builder.build(f"{path}#study={self.study}&trial={self.number}")
             metrics = dict(series)
             problems.extend(series_problems)
-        provenance: dict[str, Any] = {
-            "optuna": {
-                "study": study,
-                "trial": number,
-                "trial_id": trial_id,
-                "state": str(state),
-                "directions": dict(zip(metric_names, directions[study_id])),
-            }
+        optuna: dict[str, Any] = {
+            "study": self.study,
+            "trial": self.number,
+            "trial_id": self.trial_id,
+            "state": self.state,
+            "directions": dict(zip(metric_names, self.directions)),
         }
-        attrs = {k: v for k, v in system.get(trial_id, {}).items() if k != "fail_reason"}
+        attrs = {k: v for k, v in self.system_attrs.items() if k != "fail_reason"}
         if attrs:
-            provenance["optuna"]["system_attrs"] = attrs
-        if state == "PRUNED":
-            at = f" at step {int(curves[trial_id][-1][0])}" if curves.get(trial_id) else ""
+            optuna["system_attrs"] = attrs
+        provenance: dict[str, Any] = {"optuna": optuna}
+        if self.state == "PRUNED":
+            at = f" at step {int(self.curve[-1][0])}" if self.curve else ""
             provenance["error"] = {"type": "TrialPruned", "message": f"pruned by the study's pruner{at}"}
-        elif state == "FAIL" and system.get(trial_id, {}).get("fail_reason"):
-            provenance["error"] = {"type": "Failed", "message": str(system[trial_id]["fail_reason"])}
-        runs.append(
-            RunRecord(
-                key=f"{study}#{number}",
-                name=f"{study} trial {number}",
-                params=trial_params,
-                metrics=metrics,
-                summary=summary,
-                status=_STATES.get(str(state), "unknown"),
-                start_time=_seconds(started),
-                end_time=_seconds(completed),
-                experiment=study,
-                provenance=provenance,
-            )
+        elif self.state == "FAIL" and self.system_attrs.get("fail_reason"):
+            provenance["error"] = {"type": "Failed", "message": str(self.system_attrs["fail_reason"])}
+        return RunRecord(
+            key=f"{self.study}#{self.number}",
+            name=f"{self.study} trial {self.number}",
+            params=params,
+            metrics=metrics,
+            summary=summary,
+            status=_STATES.get(self.state, "unknown"),
+            start_time=self.started,
+            end_time=self.completed,
+            experiment=self.study,
+            provenance=provenance,
         )
-    return runs
 
 
 def _study_metric_names(conn: sqlite3.Connection, tables: set[str]) -> dict[Any, list[str]]:
@@ -321,6 +369,13 @@ def _params(conn: sqlite3.Connection, path: str, problems: list[Problem]) -> dic
 
 
 _UNDECODED = object()
+
+
+def decode_json_param(stored: Any, distribution: Any) -> Any:
+    """Return a param's value from its stored float and its distribution, as its JSON text or mapping
+    (the journal's form); a value that cannot be decoded stays the stored one."""
+    value = decode_param(stored, _json(distribution))
+    return normalize_value(stored if value is _UNDECODED else value)
 
 
 def decode_param(stored: Any, distribution: Any) -> Any:

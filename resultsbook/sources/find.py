@@ -591,7 +591,7 @@ def _log_files_hint(root: str) -> str:
         log_file_paths,
         many_runs_columns,
         name_parts_pattern,
-        optuna_databases,
+        optuna_storages,
         pattern_for,
         settings_beside,
         sklearn_cv_results,
@@ -601,12 +601,12 @@ def _log_files_hint(root: str) -> str:
 
     if "://" in root or not os.path.isdir(root):
         return ""
-    optuna = optuna_databases(root)
+    optuna = optuna_storages(root)
     if optuna is not None:
-        count, example = optuna
+        count, example, kind = optuna
         return (
-            f"it holds {count} SQLite file(s), and {example} is an Optuna study database under a name "
-            f"the optuna adapter does not claim unasked: read it with {option('adapter', 'optuna')}, a run "
+            f"it holds {count} {kind} file(s), and {example} is an Optuna study storage under a name the "
+            f"optuna adapter does not claim unasked: read it with {option('adapter', 'optuna')}, a run "
             "per trial"
         )
     fairseq = fairseq_logs(root)  # before the dict.en.txt and preprocess.log of fairseq's data-bin

@@ -179,18 +179,20 @@ _MOST_LOG_PEEKS = (
 )
 
 
-_MOST_DATABASE_PEEKS = 5  # SQLite files whose tables are looked at: an empty collect must answer at once
+_MOST_DATABASE_PEEKS = 5  # SQLite and .log files looked into for Optuna's: an empty collect answers at once
 
 
-def optuna_databases(root: str) -> tuple[str, str] | None:
-    """Return how many SQLite files a local folder holds and the first of them (relative to root) that is
-    an Optuna storage (Optuna's tables in it), looking into a few; None when none of those is one."""
-    from resultsbook.adapters.optuna_studies import is_optuna_database  # only to explain
+def optuna_storages(root: str) -> tuple[str, str, str] | None:
+    """Return how many SQLite (or `.log`) files a local folder holds, the first of them (relative to
+    root) that is an Optuna storage (Optuna's tables in it, or its journal's operations) and which of the
+    two kinds they are, looking into a few of each; None when none of those is one."""
+    from resultsbook.adapters.optuna_studies import is_optuna_storage  # only to explain
 
     looked = _look(root)
-    for relative in looked.databases[:_MOST_DATABASE_PEEKS]:
-        if is_optuna_database(os.path.join(root, relative)):
-            return looked.counted(len(looked.databases)), relative.replace(os.sep, "/")
+    for kind, paths in (("SQLite", looked.databases), (".log", looked.logs)):
+        for relative in paths[:_MOST_DATABASE_PEEKS]:
+            if is_optuna_storage(os.path.join(root, relative)):
+                return looked.counted(len(paths)), relative.replace(os.sep, "/"), kind
     return None
 
 
