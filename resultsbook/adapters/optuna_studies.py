@@ -1,4 +1,5 @@
-"""Optuna studies in an RDB storage file (`storage="sqlite:///optuna.db"`), read without Optuna.
+"""Optuna studies in an RDB storage file (`storage="sqlite:///optuna.db"`), read without Optuna; the
+journal storage is replayed into the same trials by optuna_journal.py.
 
 One trial is one run. What Optuna stores is not what the objective saw, and is decoded here:
 
