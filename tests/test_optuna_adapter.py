@@ -212,7 +212,10 @@ def test_a_journal_being_written_keeps_its_whole_lines_and_says_the_last_waits(t
     complete = lines.index(next(line for line in lines if b'"op_code":6' in line and b'"state":1' in line))
     (tmp_path / "journal.log").write_bytes(b"".join(lines[: complete + 1]) + lines[complete + 1][:25])
     runs, problems = read_runs(tmp_path)
-    assert [p.message for p in problems] == ["its last line has no end (a study is writing it)"]
+    assert [p.message for p in problems] == [
+        "its last line has no newline (a study is writing it, or its writer stopped mid-line); "
+        "Optuna skips such a line too"
+    ]
     assert runs["sweep#0"].status == "finished" and runs["sweep#0"].summary["val_acc"] > 0.5
 
 
@@ -229,4 +232,29 @@ def test_a_journal_of_another_name_or_a_log_that_is_no_journal_is_said(tmp_path,
     assert runs == {}
     assert [p.message for p in problems] == [
         "is not an Optuna journal (its first line is no operation with an op_code)"
+    ]
+
+
+def test_every_sqlite_file_beside_an_optuna_db_is_read_or_said(tmp_path):
+    """izzak98/dist-pred @ bf0a655 keeps two sweeps in two files at its root, optuna.db and
+    wasserstein_distance.db (2 studies, 204 trials): a collect that read optuna.db alone left the other
+    unsaid. Beside an Optuna storage, the folder's other SQLite files are read, or said not Optuna's."""
+    shutil.copy(DATABASE, tmp_path / "optuna.db")
+    other = sqlite3.connect(tmp_path / "wasserstein_distance.db")
+    other.execute("ATTACH DATABASE ? AS fixture", (str(DATABASE),))
+    for (sql,) in other.execute("SELECT sql FROM fixture.sqlite_master WHERE type = 'table'").fetchall():
+        other.execute(sql)
+    for (table,) in other.execute("SELECT name FROM fixture.sqlite_master WHERE type = 'table'").fetchall():
+        other.execute(f"INSERT INTO main.{table} SELECT * FROM fixture.{table}")
+    other.execute("UPDATE studies SET study_name = study_name || '_qlstm'")
+    other.commit()
+    other.execute("DETACH DATABASE fixture")
+    other.close()
+    sqlite3.connect(tmp_path / "cache.db").execute("CREATE TABLE c (x)").connection.close()
+    runs, problems = read_runs(tmp_path)
+    assert len(runs) == 22 and {run.experiment for run in runs.values()} == {
+        "sweep", "multi", "sweep_qlstm", "multi_qlstm"
+    }  # fmt: skip
+    assert [(Path(p.path).name, p.message) for p in problems if p.message != INFINITE] == [
+        ("cache.db", "is not an Optuna study database (no table studies, trial_params, trials, version_info)")
     ]

@@ -71,7 +71,10 @@ def read_journal(path: str) -> ReadResult:
     if last.strip():
         problems.append(
             Problem(
-                path, "its last line has no end (a study is writing it)", "the lines before it; collect again"
+                path,
+                "its last line has no newline (a study is writing it, or its writer stopped mid-line); "
+                "Optuna skips such a line too",
+                "the lines before it",
             )
         )
     runs: list[RunRecord] = [trial.run(path, problems) for trial in replay.trials()]

@@ -76,12 +76,15 @@ class OptunaAdapter(Adapter):
     claims_by_listing = True
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
-        """Claim the Optuna database files of a folder (by name; with --adapter optuna any SQLite file)."""
+        """Claim the Optuna storages of a folder by name (with --adapter optuna any SQLite file or .log);
+        beside one, the folder's other SQLite files too: a sweep keeps a study a file (optuna.db beside
+        wasserstein_distance.db), and one left out would go unsaid."""
         pattern = _FORCED_NAME if forced else _NAMES
-        names = sorted(n for n in folder.files if pattern.fullmatch(n) and n not in _NOT_OURS)
+        names = [n for n in folder.files if pattern.fullmatch(n) and n not in _NOT_OURS]
         if not names:
             return None
-        return Claim(tuple(self._database_source(folder, name) for name in names), descend=True)
+        names += [n for n in folder.files if _SQLITE_NAME.fullmatch(n) and n not in _NOT_OURS]
+        return Claim(tuple(self._database_source(folder, name) for name in sorted(set(names))), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read an Optuna database named by a path pattern."""
