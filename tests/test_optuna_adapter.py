@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import os
 import shutil
 import sqlite3
 import time
@@ -258,3 +259,22 @@ def test_every_sqlite_file_beside_an_optuna_db_is_read_or_said(tmp_path):
     assert [(Path(p.path).name, p.message) for p in problems if p.message != INFINITE] == [
         ("cache.db", "is not an Optuna study database (no table studies, trial_params, trials, version_info)")
     ]
+
+
+def test_a_running_trial_of_a_copied_study_says_when_it_started(tmp_path, store):
+    """lelis-research/neurips-2025-paper-neural-decomposition @ ecd8303 committed optuna.db with a trial
+    RUNNING since June 2025; after a clone `status` said only "last write 3 min ago" (the clone's time),
+    as if it were alive: a trial's reports have no time, and when it started is what its clock says."""
+    from resultsbook.freshness.status import runs_status
+
+    path = tmp_path / "optuna.db"
+    shutil.copy(DATABASE, path)
+    collect(store, [CollectRequest(str(tmp_path))])
+    started = next(r for r in store.runs() if r.name == "sweep trial 6").start_time
+    cloned = started + 400 * 86400
+    os.utime(path, (cloned, cloned))
+    details = {run.name: run.detail for run in runs_status(store, now=cloned + 60).runs}
+    assert details["sweep trial 6"] == (
+        "last write 60 s ago, but it started 400.0 days ago and nothing it logged has a time "
+        "(a copy or a clone dates files when it is made)"
+    )

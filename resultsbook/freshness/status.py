@@ -370,6 +370,12 @@ def _logged_long_before(store: Store, run: StoredRun, updated: float, stale_afte
     """Say when a run logged its last point if that was long before its files were written: a copy
     or a clone dates its files when it was made, and the run's own clock then says more."""
     logged = store.last_logged_time(run.id)
+    if logged is None and run.start_time is not None and updated - run.start_time > stale_after:
+        # an Optuna trial's reports have no time: when it started is all its own clock says
+        return (
+            f", but it started {_duration(now - run.start_time)} ago and nothing it logged has a time"
+            " (a copy or a clone dates files when it is made)"
+        )
     if logged is None or updated - logged <= stale_after:
         return ""
     return (
