@@ -278,3 +278,25 @@ def test_a_running_trial_of_a_copied_study_says_when_it_started(tmp_path, store)
         "last write 60 s ago, but it started 400.0 days ago and nothing it logged has a time "
         "(a copy or a clone dates files when it is made)"
     )
+
+
+def test_a_goal_the_study_contradicts_or_lacks_is_said_with_the_study_direction(tmp_path, cli):
+    """The optuna-dashboard sample study (optuna/optuna-dashboard, tslib/react/public/sample_db.sqlite3,
+    as forked at turbotimon/optuna-dashboard @ bc50b6b) maximizes `value`, an accuracy: a spec with
+    goal = "min" made its worst optimizer bold, and no word said the study had a direction."""
+    shutil.copy(DATABASE, tmp_path / "optuna.db")
+    assert cli("collect", ".").exit_code == 0
+    args = ("table", "--rows", "optimizer", "--where", "experiment=sweep", "--metric", "val_acc")
+    wrong = cli(*args, "--goal", "val_acc=min")
+    assert wrong.exit_code == 0, wrong.output
+    assert (
+        "Warning: the goal of 'val_acc' is 'min' (lower is better), but the Optuna study sweep would "
+        "maximize it: the bold marks the worst cell; set goal = \"max\" (--goal val_acc=max)"
+    ) in wrong.output.splitlines()
+    right = cli(*args, "--goal", "val_acc=max")
+    assert "Optuna study" not in right.output
+    unset = cli("table", "--rows", "x", "--where", "experiment=multi", "--metric", "values_1")
+    assert (
+        "Warning: 'values_1' has no goal, and the Optuna study multi would maximize it: set "
+        "goal = \"max\" (--goal values_1=max)"
+    ) in unset.output.splitlines()
