@@ -300,3 +300,21 @@ def test_a_goal_the_study_contradicts_or_lacks_is_said_with_the_study_direction(
         "Warning: 'values_1' has no goal, and the Optuna study multi would maximize it: set "
         "goal = \"max\" (--goal values_1=max)"
     ) in unset.output.splitlines()
+
+
+def test_a_run_beside_optuna_db_that_is_not_read_is_said(tmp_path):
+    """A script that logs its own run (config.json, metrics.jsonl) in the folder where its study's
+    optuna.db is: one adapter reads a folder, so the run was lost unsaid; now it is named, with the fix."""
+    shutil.copy(DATABASE, tmp_path / "optuna.db")
+    (tmp_path / "config.json").write_text('{"lr": 0.1, "seed": 0}')
+    (tmp_path / "metrics.jsonl").write_text('{"step": 1, "acc": 0.5}\n')
+    runs, problems = read_runs(tmp_path)
+    assert len(runs) == 11
+    beside = [p for p in problems if p.message != INFINITE]
+    assert [(Path(p.path).name, p.message, p.kept) for p in beside] == [
+        (
+            "metrics.jsonl",
+            "is not read: its folder is read by the optuna adapter for optuna.db, and one adapter reads a folder",
+            "nothing of it; move optuna.db into a folder of its own",
+        )
+    ]

@@ -98,9 +98,12 @@ class OptunaAdapter(Adapter):
         if not _SQLITE_NAME.fullmatch(os.path.basename(source.path)):
             from resultsbook.adapters.optuna_journal import read_journal
 
-            return read_journal(source.path)
-        with fs.local_copy(source.path) as local:  # SQLite reads a real file: a remote one is copied first
-            return read_database(source.path, local, copied=local != source.path)
+            result = read_journal(source.path)
+        else:
+            with fs.local_copy(source.path) as local:  # SQLite reads a real file: a remote one is copied
+                result = read_database(source.path, local, copied=local != source.path)
+        beside = _run_file_beside(source.path)
+        return result if beside is None else ReadResult(result.runs, (*result.problems, beside))
 
     def _database_source(self, folder: Folder, name: str) -> Source:
         """Return the source of a database: the file and its write-ahead log when there is one."""
@@ -108,6 +111,30 @@ class OptunaAdapter(Adapter):
         if f"{name}-wal" in folder.files:
             files.append(folder.file(f"{name}-wal"))
         return self.source(folder.file(name), files)
+
+
+def _run_file_beside(path: str) -> Problem | None:
+    """Say which file of another format's run the storage's folder holds: one adapter reads a folder,
+    so a run whose files sit beside optuna.db (a script's metrics.jsonl) is not read; None if none."""
+    if fs.is_remote(path):
+        return None
+    from resultsbook.adapters import run_file_of_later
+
+    folder = os.path.dirname(path)
+    try:
+        with os.scandir(folder or ".") as entries:
+            files = frozenset(entry.name for entry in entries if entry.is_file())
+    except OSError:
+        return None
+    found = run_file_of_later("optuna", Folder(folder, files, ()))
+    if found is None:
+        return None
+    name = os.path.basename(path)
+    return Problem(
+        os.path.join(folder, found),
+        f"is not read: its folder is read by the optuna adapter for {name}, and one adapter reads a folder",
+        f"nothing of it; move {name} into a folder of its own",
+    )
 
 
 def read_database(path: str, local: str, copied: bool = False) -> ReadResult:
