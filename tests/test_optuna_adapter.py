@@ -318,3 +318,24 @@ def test_a_run_beside_optuna_db_that_is_not_read_is_said(tmp_path):
             "nothing of it; move optuna.db into a folder of its own",
         )
     ]
+
+
+def test_user_attrs_named_as_results_are_results_and_the_rest_params(tmp_path):
+    """`trial.set_user_attr` holds settings and results alike (the rule of sources/fields.py decides):
+    a list of per-fold accuracies would have made every trial a configuration of its own, as a param."""
+    path = tmp_path / "optuna.db"
+    shutil.copy(DATABASE, path)
+    conn = sqlite3.connect(path)
+    attrs = {"val_loss": 0.25, "cv_accuracy": [0.8, 0.9], "batch_size": 64, "device": "cuda:0"}
+    conn.executemany(
+        'INSERT INTO trial_user_attributes (trial_id, "key", value_json) VALUES (1, ?, ?)',
+        [(key, json.dumps(value)) for key, value in attrs.items()],
+    )
+    conn.commit()
+    conn.close()
+    runs, _ = read_runs(tmp_path)
+    run = runs["sweep#0"]
+    assert run.summary["val_loss"] == 0.25 and "val_loss" not in run.params
+    assert run.params["batch_size"] == 64 and run.params["device"] == "cuda:0"
+    assert "cv_accuracy" not in run.params and "cv_accuracy" not in run.summary
+    assert run.provenance["optuna"]["user_attrs"] == {"cv_accuracy": [0.8, 0.9]}

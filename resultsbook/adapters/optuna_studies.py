@@ -311,12 +311,14 @@ class Trial:
             metric_names[objective] if objective < len(metric_names) else f"values_{objective}": value
             for objective, value in self.values.items()
         }
+        kept: dict[str, Any] = {}  # named as results but no number (per-fold accuracies): provenance
         for key, value in self.user_attrs.items():
-            number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if number and key_kind(key.split("."), False) == "result" and key not in summary:
+            if key_kind(key.split("."), False) == "param":
+                params.setdefault(key, normalize_value(value))
+            elif isinstance(value, (int, float)) and not isinstance(value, bool) and key not in summary:
                 summary[key] = float(value)
             else:
-                params.setdefault(key, normalize_value(value))
+                kept[key] = value
         metrics: dict[str, Series] = {}
         if self.curve:
             builder = SeriesBuilder()
@@ -335,6 +337,8 @@ class Trial:
         attrs = {k: v for k, v in self.system_attrs.items() if k != "fail_reason"}
         if attrs:
             optuna["system_attrs"] = attrs
+        if kept:
+            optuna["user_attrs"] = kept
         provenance: dict[str, Any] = {"optuna": optuna}
         if self.state == "PRUNED":
             at = f" at step {int(self.curve[-1][0])}" if self.curve else ""
