@@ -7,7 +7,7 @@ count in its study; an operation on a finished trial, a study deleted or never c
 The trials are then made runs as the SQLite storage's are (optuna_studies.Trial).
 
 A study still writing appends whole lines under a lock of its own: the file is read without it, and a
-last line without its newline (being written) waits for the next collect.
+last line without its newline (being written, or cut off) is skipped and said, as Optuna skips it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from resultsbook.adapters.optuna_studies import _METRIC_NAMES, Trial, decode_json_param
+from resultsbook.adapters.optuna_studies import METRIC_NAMES, Trial, decode_json_param
 from resultsbook.models import Problem, ReadResult, RunRecord
 from resultsbook.sources.fileio import read_file_bytes, unreadable
 from resultsbook.sources.limits import DOCUMENT
@@ -188,7 +188,7 @@ class _Replay:
             study = self.studies.get(self.study_of[trial_id])
             if study is None:
                 continue
-            names = study["system"].get(_METRIC_NAMES)
+            names = study["system"].get(METRIC_NAMES)
             if isinstance(names, list) and all(isinstance(name, str) for name in names):
                 trial.metric_names = names
             found.append(trial)

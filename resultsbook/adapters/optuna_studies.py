@@ -13,7 +13,8 @@ One trial is one run. What Optuna stores is not what the objective saw, and is d
 - the state is the status: COMPLETE finished, FAIL failed, PRUNED interrupted (said as such: "pruned
   by the study's pruner at step N"), RUNNING running, WAITING (enqueued, not started) running;
 - a trial's user attrs are params, or results when named as results (`val_loss`, `test_acc`), as in
-  one-file results (sources/fields.py); system attrs are provenance;
+  one-file results (sources/fields.py; one so named that is no number goes to provenance); system
+  attrs are provenance;
 - the study's name is the run's experiment: several studies in one file are told apart by it.
 
 The file is never opened where a study writes it: its bytes are copied while it does not change (no
@@ -55,17 +56,19 @@ _FORCED_NAME = re.compile(r"(?i:.+\.(db|sqlite3?|log|jsonl))")
 _NOT_OURS = frozenset({"resultsbook.db", "mlflow.db"})
 # what makes a database Optuna's (optuna/storages/_rdb/models.py)
 _NEEDED_TABLES = {"studies", "trials", "trial_params", "version_info"}
-_STATES = {"COMPLETE": "finished", "FAIL": "failed", "PRUNED": "interrupted", "RUNNING": "running"}
-_STATES["WAITING"] = "running"
+_STATES = {
+    "COMPLETE": "finished", "FAIL": "failed", "PRUNED": "interrupted", "RUNNING": "running",
+    "WAITING": "running",  # enqueued, not started: `status` says so
+}  # fmt: skip
 _INFINITE = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
-_METRIC_NAMES = "study:metric_names"  # optuna/study/study.py, _SYSTEM_ATTR_METRIC_NAMES
+METRIC_NAMES = "study:metric_names"  # optuna/study/study.py, _SYSTEM_ATTR_METRIC_NAMES
 _ENQUEUED = "fixed_params"  # an enqueued trial's params, before it suggests them
 _CURVE = "intermediate_value"
 _SNAPSHOT_TRIES = 5
 
 
 class OptunaAdapter(Adapter):
-    """Read every trial of every study in an Optuna RDB storage file (SQLite)."""
+    """Read every trial of every study in an Optuna storage file: SQLite (RDB) or a journal."""
 
     name = "optuna"
     summary = (
@@ -365,7 +368,7 @@ def _study_metric_names(conn: sqlite3.Connection, tables: set[str]) -> dict[Any,
         return {}
     found = {}
     for study, text in conn.execute(
-        'SELECT study_id, value_json FROM study_system_attributes WHERE "key" = ?', (_METRIC_NAMES,)
+        'SELECT study_id, value_json FROM study_system_attributes WHERE "key" = ?', (METRIC_NAMES,)
     ):
         names = _json(text)
         if isinstance(names, list) and all(isinstance(name, str) for name in names):
