@@ -109,6 +109,8 @@ def test_a_stored_param_is_decoded_through_its_distribution(stored, distribution
 
 
 def test_a_folder_holding_optuna_db_is_collected_without_options(tmp_path, cli):
+    """lelis-research/neurips-2025-paper-neural-decomposition @ ecd8303 committed its optuna.db (6
+    studies, 19 trials) at its root: `collect .` said "no runs found under ." and named no format."""
     shutil.copy(DATABASE, tmp_path / "optuna.db")
     result = cli("collect", ".")
     assert result.exit_code == 0, result.output
@@ -177,6 +179,8 @@ def test_a_study_mid_write_is_never_locked_and_said_when_it_never_pauses(tmp_pat
 
 
 def test_a_waiting_trial_is_said_waiting_by_status(tmp_path, store):
+    """The fixture's trial 7 is enqueued (`study.enqueue_trial`, Optuna 5.1.0) and never started; a
+    pruned trial says it was pruned, where a failed one has no error Optuna records."""
     from resultsbook.freshness.status import runs_status
 
     shutil.copy(DATABASE, tmp_path / "optuna.db")
