@@ -348,6 +348,10 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     if run.provenance.get("sacred_status") == "QUEUED":  # its files date from when it was queued
         queued = "queued (Sacred's QUEUED): not started yet"
         return RunStatus(run.run_id, run.name, run.source, "running", queued)
+    optuna = run.provenance.get("optuna")
+    if isinstance(optuna, Mapping) and optuna.get("state") == "WAITING":  # enqueued: no process yet
+        waiting = "waiting (Optuna's WAITING): enqueued, not started yet"
+        return RunStatus(run.run_id, run.name, run.source, "running", waiting)
     updated = last_update(store.absolute(run.source))
     if updated is None and (store.shared or url_scheme(run.source) is not None):
         elsewhere = "its files are not on this machine: when it last wrote is unknown here"
@@ -370,6 +374,12 @@ def _logged_long_before(store: Store, run: StoredRun, updated: float, stale_afte
     """Say when a run logged its last point if that was long before its files were written: a copy
     or a clone dates its files when it was made, and the run's own clock then says more."""
     logged = store.last_logged_time(run.id)
+    if logged is None and run.start_time is not None and updated - run.start_time > stale_after:
+        # an Optuna trial's reports have no time: when it started is all its own clock says
+        return (
+            f", but it started {_duration(now - run.start_time)} ago and nothing it logged has a time"
+            " (a copy or a clone dates files when it is made)"
+        )
     if logged is None or updated - logged <= stale_after:
         return ""
     return (

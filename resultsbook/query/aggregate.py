@@ -117,6 +117,7 @@ def aggregate(
                 )
             continue
         kept = Runs.joined(every, [members for members in grouped.values()])
+        notes += study_goal_notes(metric, kept)
         reduced, value_notes = reader.reduce(metric, kept)
         all_codes = reader.curve_codes(metric.name, kept.ids)
         ends = _last_steps(reader, metric, kept)
@@ -218,6 +219,30 @@ def _with_runs_without_value(
                 ran = tuple(zip(*(runs.value(key).tolist() for key in keys)))
                 cells[where] = replace(cell, ran_without_value=(*cell.ran_without_value, *ran))
     return cells
+
+
+def study_goal_notes(metric: MetricSpec, runs: Runs) -> list[str]:
+    """Say when the tracker of the runs records which way a metric is better (an Optuna study's
+    direction) and the table's goal is another, or none: the bold would mark the worst, or nothing."""
+    recorded = runs.recorded_goals(metric.name)
+    if not recorded:
+        return []
+    goal = metric_goal(metric.name, metric.direction)
+    if len(recorded) > 1:
+        ways = "; ".join(f"{way}: {', '.join(names[:3])}" for way, names in sorted(recorded.items()))
+        return [f"the Optuna studies behind {metric.name!r} disagree on its goal ({ways})"]
+    ((study_goal, studies),) = recorded.items()
+    word = "maximize" if study_goal == "max" else "minimize"
+    named = ", ".join(studies[:3]) + (f" and {len(studies) - 3} more" if len(studies) > 3 else "")
+    setting = f'goal = "{study_goal}" (--goal {metric.name}={study_goal})'
+    if goal.direction is None:
+        return [f"{metric.name!r} has no goal, and the Optuna study {named} would {word} it: set {setting}"]
+    if goal.direction != study_goal:
+        return [
+            f"the goal of {metric.name!r} is {goal.direction!r} ({goal.words}), but the Optuna study {named} "
+            f"would {word} it: the bold marks the worst cell; set {setting}"
+        ]
+    return []
 
 
 def valueless_note(

@@ -85,6 +85,7 @@ class _Columns:
         self._wandb_mirrors = np.zeros(0, dtype=bool)  # W&B runs whose synced TensorBoard folder is a run
         self._synced_status = np.zeros(0, dtype=object)  # status, a synced folder's from its W&B run
         self._mlflow_nesting: tuple[np.ndarray, np.ndarray] | None = None
+        self._directions: list[dict[str, str]] | None = None
 
     def locate(self, runs: np.ndarray) -> np.ndarray:
         """Return the position of each internal run id among these runs, -1 where it is not one."""
@@ -397,6 +398,21 @@ class Runs(Sequence[StoredRun]):
         self.wandb_run_ids()
         return self._columns._synced_status[self._at]
 
+    def recorded_goals(self, metric: str) -> dict[str, list[str]]:
+        """Return {goal: experiments} of the runs whose tracker records which way `metric` is better (an
+        Optuna study's direction of its objective value: `max` for maximize), from provenance read once
+        per read of the store."""
+        columns = self._columns
+        if columns._directions is None:
+            columns._directions = [_directions(value) for value in columns.field("provenance").tolist()]
+        found: dict[str, list[str]] = {}
+        experiments = self.field("experiment").tolist()
+        for index, experiment in zip(self._at.tolist(), experiments):
+            goal = _GOALS.get(columns._directions[index].get(metric, ""))
+            if goal is not None and str(experiment) not in found.setdefault(goal, []):
+                found[goal].append(str(experiment))
+        return found
+
     def mlflow_nesting(self) -> tuple[np.ndarray, np.ndarray]:
         """Return each run's MLflow run id and its parent's (None where there is none), from provenance
         read once per read of the store; run ids are looked up only when some run has a parent."""
@@ -498,6 +514,20 @@ def _tracker_run_id(provenance: str | Mapping[str, Any] | None, tracker: str) ->
     found = provenance.get(tracker) if isinstance(provenance, Mapping) else None
     run_id = found.get("run_id") if isinstance(found, Mapping) else None
     return run_id if isinstance(run_id, str) else None
+
+
+_GOALS = {"maximize": "max", "minimize": "min"}
+
+
+def _directions(provenance: str | Mapping[str, Any] | None) -> dict[str, str]:
+    """Return {metric: minimize|maximize} of a run's Optuna study (`provenance.optuna.directions`)."""
+    if isinstance(provenance, str):
+        if '"directions"' not in provenance:  # most runs are no Optuna trial: nothing to parse
+            return {}
+        provenance = json.loads(provenance)
+    optuna = provenance.get("optuna") if isinstance(provenance, Mapping) else None
+    directions = optuna.get("directions") if isinstance(optuna, Mapping) else None
+    return {str(k): str(v) for k, v in directions.items()} if isinstance(directions, Mapping) else {}
 
 
 def _data_digests(provenance: str | Mapping[str, Any]) -> dict[str, str]:

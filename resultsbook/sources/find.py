@@ -86,11 +86,12 @@ def find_sources(
     if found is not None:
         yield _with_params(found[0], request.params), found[1]
         return
+    from resultsbook.adapters.optuna_studies import optuna_note  # to explain
     from resultsbook.adapters.wandbrun import debug_log_note  # to explain
     from resultsbook.sources.raytune import result_json_note  # to explain
     from resultsbook.sources.remote import web_address_hint
 
-    note = debug_log_note(root) or result_json_note(root) or _fairseq_log_note(root)
+    note = debug_log_note(root) or result_json_note(root) or _fairseq_log_note(root) or optuna_note(root)
     if note is not None:
         raise SpecError(f"no adapter reads {root}; {note}")
     hint = web_address_hint(root)
@@ -653,6 +654,7 @@ def _log_files_hint(root: str) -> str:
         log_file_paths,
         many_runs_columns,
         name_parts_pattern,
+        optuna_storages,
         pattern_for,
         settings_beside,
         sklearn_cv_results,
@@ -662,6 +664,14 @@ def _log_files_hint(root: str) -> str:
 
     if "://" in root or not os.path.isdir(root):
         return ""
+    optuna = optuna_storages(root)
+    if optuna is not None:
+        count, example, kind = optuna
+        return (
+            f"it holds {count} {kind} file(s), and {example} is an Optuna study storage under a name the "
+            f"optuna adapter does not claim unasked: read it with {option('adapter', 'optuna')}, a run "
+            "per trial"
+        )
     fairseq = fairseq_logs(root)  # before the dict.en.txt and preprocess.log of fairseq's data-bin
     if fairseq is not None:
         count, example = fairseq

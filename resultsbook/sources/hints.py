@@ -32,6 +32,7 @@ DATA_SUFFIXES = (
     ".parquet",
     ".feather",
 )
+DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 # not logs of metrics: `parameter` for parameters.json, hyperparameters.yaml
 _SETTINGS = ("config", "args", "hparams", "params", "parameter", "settings", "options", "meta", "variant")
 _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
@@ -125,6 +126,7 @@ class _Look:
         self.data: Counter[str] = Counter()
         self.data_examples: dict[str, str] = {}
         self.logs: list[str] = []  # `.log` files: text logs, or Keras CSVLogger files named so
+        self.databases: list[str] = []  # SQLite files (`.db`, `.sqlite`): an Optuna storage of any name
         self.stopped = False
 
     def counted(self, count: int) -> str:
@@ -152,6 +154,8 @@ def _look(root: str) -> _Look:
                 looked.data_examples.setdefault(suffix, relative)
             elif suffix == ".log":
                 looked.logs.append(relative)
+            elif suffix in DATABASE_SUFFIXES and name not in _SKIP:
+                looked.databases.append(relative)
         if seen >= _MOST_ENTRIES:
             looked.stopped = True
             break
@@ -173,6 +177,23 @@ def keras_logs(root: str) -> tuple[str, str] | None:
 _MOST_LOG_PEEKS = (
     5  # `.log` files looked into for fairseq's lines: an empty collect must still answer at once
 )
+
+
+_MOST_DATABASE_PEEKS = 5  # SQLite and .log files looked into for Optuna's: an empty collect answers at once
+
+
+def optuna_storages(root: str) -> tuple[str, str, str] | None:
+    """Return how many SQLite (or `.log`) files a local folder holds, the first of them (relative to
+    root) that is an Optuna storage (Optuna's tables in it, or its journal's operations) and which of the
+    two kinds they are, looking into a few of each; None when none of those is one."""
+    from resultsbook.adapters.optuna_studies import is_optuna_storage  # only to explain
+
+    looked = _look(root)
+    for kind, paths in (("SQLite", looked.databases), (".log", looked.logs)):
+        for relative in paths[:_MOST_DATABASE_PEEKS]:
+            if is_optuna_storage(os.path.join(root, relative)):
+                return looked.counted(len(paths)), relative.replace(os.sep, "/"), kind
+    return None
 
 
 def fairseq_logs(root: str) -> tuple[str, str] | None:
