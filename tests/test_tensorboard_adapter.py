@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from resultsbook.adapters import tensorboard_events, tfrecord
+from resultsbook.adapters import tb_events, tensorboard_events, tfrecord
+from resultsbook.adapters.tb_events import metric_key
 from resultsbook.adapters.tb_proto import parse_simple_scalar, tensor_scalar
-from resultsbook.adapters.tensorboard_events import TensorboardAdapter, metric_key
+from resultsbook.adapters.tensorboard_events import TensorboardAdapter
 from resultsbook.params import normalize_value
 from resultsbook.sources.collect import CollectRequest, collect, find_sources, read_source
 
@@ -103,7 +104,7 @@ def test_one_run_per_folder_with_event_files_hparams_sessions_joining_their_run(
 def decoding(request, monkeypatch):
     """Run a test with either decoding path (files below _VECTOR_MINIMUM records use the first)."""
     minimum = 10**9 if request.param == "record by record" else 1
-    monkeypatch.setattr(tensorboard_events, "_VECTOR_MINIMUM", minimum)
+    monkeypatch.setattr(tb_events, "_VECTOR_MINIMUM", minimum)
     return request.param
 
 
@@ -389,7 +390,7 @@ def test_both_decoding_paths_read_a_large_mixed_file_alike(tmp_path, monkeypatch
     (tmp_path / "run" / "events.out.tfevents.1.host").write_bytes(b"".join(records))
     read = {}
     for minimum in (10**9, 1):
-        monkeypatch.setattr(tensorboard_events, "_VECTOR_MINIMUM", minimum)
+        monkeypatch.setattr(tb_events, "_VECTOR_MINIMUM", minimum)
         runs, _ = read_runs(tmp_path)
         read[minimum] = {
             key: (series.steps.tolist(), series.values.tolist(), series.times.tolist())
@@ -511,7 +512,7 @@ def test_cleanrl_s_hyperparameters_text_table_gives_the_run_its_params(tmp_path,
 
 
 def test_a_text_summary_that_is_no_table_of_params_gives_none():
-    from resultsbook.adapters.tensorboard_events import markdown_params
+    from resultsbook.adapters.tb_events import markdown_params
 
     assert markdown_params("|param|value|\n|-|-|\n|lr|0.1|\n|name|a b|\n") == {"lr": 0.1, "name": "a b"}
     assert markdown_params("loss went down") is None

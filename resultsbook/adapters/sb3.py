@@ -16,7 +16,7 @@ import numpy as np
 
 from resultsbook.adapters import MONITOR_FILE, run_file_of_later
 from resultsbook.adapters.base import Adapter, Claim, Folder
-from resultsbook.adapters.tensorboard_events import EVENTS_MARK, read_event_files
+from resultsbook.adapters.tb_events import EVENTS_MARK, read_event_files
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import clipped, flatten_params
 from resultsbook.sources import fs
