@@ -521,3 +521,15 @@ def test_a_metric_typed_with_a_letter_for_a_digit_is_guessed_as_that_digit(make_
     make_run("a", {"model": "a"}, [{"step": 1, **{f"val/ngram_{n}": 1.0 for n in range(1, 12)}}])
     with pytest.raises(QueryError, match="did you mean 'val/ngram_1'"):
         table(store, tmp_path, metric="val/ngram_l")
+
+
+def test_runs_that_differ_only_in_where_they_were_logged_are_one_config(make_run, store, tmp_path):
+    """CleanRL's seeds, one run with --track (W&B) and --capture-video, marked † 'averages runs that
+    differ in track'; a real config difference still is."""
+    make_run("r0", {"model": "a", "seed": 0, "track": True, "wandb_project_name": "x", "capture_video": True}, curve([1.0]))
+    make_run("r1", {"model": "a", "seed": 1, "track": False, "wandb_project_name": "y", "capture_video": False}, curve([2.0]))
+    make_run("r2", {"model": "b", "seed": 0, "lr": 0.1}, curve([1.0]))
+    make_run("r3", {"model": "b", "seed": 1, "lr": 0.2}, curve([2.0]))
+    result = table(store, tmp_path)
+    assert [m.kind for m in result.cell(("a",), ()).marks] == []
+    assert "mixed" in [m.kind for m in result.cell(("b",), ()).marks]

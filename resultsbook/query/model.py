@@ -21,6 +21,8 @@ DEFAULT_RUN_SPECIFIC = (
     "timestamp", "time", "date", "datetime", "run_id", "run_name", "name", "id", "uuid",
     "output_dir", "out_dir", "log_dir", "logdir", "save_dir", "checkpoint_dir", "run_dir", "dir",
     "path", "host", "hostname", "job_id", "slurm_job_id",
+    # where a run was logged, not what it ran (CleanRL's --track, --wandb-project-name, --capture-video)
+    "track", "wandb_project_name", "wandb_project", "wandb_entity", "wandb_group", "capture_video",
 )  # fmt: skip
 
 
