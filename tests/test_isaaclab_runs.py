@@ -216,3 +216,20 @@ def test_a_key_env_yaml_and_agent_yaml_both_hold_keeps_agent_yaml_s_value_and_sa
         f"{folder / 'params' / 'env.yaml'}: says seed = 7 but params/agent.yaml says 42 — kept: "
         "seed = 42, agent.yaml's (the runner's settings win over the env's)"
     ]
+
+
+def test_an_empty_collect_of_rsl_rl_folders_without_their_event_files_says_so(tmp_path, cli):
+    """RLonSpot's warmstart_locomotion_policy_2026-05-07_15-40-12/ kept params/ but not its event file
+    (left in Git LFS): the collect found nothing and offered `--pattern '**/*.yaml'`, which would have
+    read the settings as runs without a metric."""
+    folder = tmp_path / "logs" / "rsl_rl" / "spot" / "2026-05-07_15-40-12"
+    rsl_rl_run(folder, seed=42, iterations=range(10), max_iterations=10, reward=1.0)
+    next(folder.glob("events.out.tfevents.*")).unlink()
+    empty = cli("collect", "logs")
+    assert empty.exit_code == 1
+    assert "--pattern '" not in empty.output
+    assert (
+        "it holds 1 params/agent.yaml (e.g. rsl_rl/spot/2026-05-07_15-40-12/params/agent.yaml), the "
+        "settings of an RSL-RL run folder (Isaac Lab, legged_gym), but no event file "
+        "(events.out.tfevents.*) beside them: their scalars were not kept" in " ".join(empty.output.split())
+    )
