@@ -8,7 +8,8 @@ keep their tags), and `add_scalars("loss", {"train": ...})` series become metric
 (other sub-folders' tags are prefixed with the sub-folder's path). Keras' `train/` and
 `validation/` make their `log_dir` a run (a run per fit, each with its validation, when several
 wrote there). A PyTorch Lightning `hparams.yaml` beside the event files gives the params (read
-safely, Python tags as data).
+safely, Python tags as data); so do an RSL-RL run folder's `params/agent.yaml` and `params/env.yaml`
+(Isaac Lab, legged_gym), whose `max_iterations` gives its status and `git/*.diff` its provenance.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import bisect
 import math
 import os
 import re
+import time
 from typing import Any
 
 import numpy as np
@@ -27,10 +29,11 @@ from resultsbook.adapters.lightning_csv import split_validation_after_fit
 from resultsbook.adapters.tb_events import EVENTS_MARK, EventData, joined, read_each_event_file
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params
-from resultsbook.sources import detectron2, fs, mmengine
+from resultsbook.sources import detectron2, fs, isaaclab, mmengine
 from resultsbook.sources.fileio import folder_identity
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.yamlio import read_yaml_file
+from resultsbook.voice import option
 
 LIGHTNING_HPARAMS = "hparams.yaml"
 LIGHTNING_HP_METRIC = "hp_metric"
@@ -39,6 +42,7 @@ _END_STATUS = {1: "finished", 2: "failed", 3: "running"}
 _LIGHTNING_VERSION = re.compile(r"version_\d+")
 _NAN = float("nan")
 _TRAININGS = ("split", "one")
+DEFAULT_STALE_AFTER = 3600.0  # an RSL-RL training unfinished and unwritten this long stopped
 # One training's event files in sub-folders of its log_dir: (the folder each training writes first, the
 # others it writes, those it may write, the suffix every file of theirs has). Keras' TensorBoard
 # callback (TF2) writes train/ at set_model and validation/ at the first validation; fairseq-train's
@@ -57,10 +61,14 @@ class TensorboardAdapter(Adapter):
     # 5: a Detectron2 output folder's config.yaml gives params, its log and last_checkpoint the status
     # 6: a folder's event files that start their steps over are trainings of their own, one run each;
     # Keras' train/ and validation/ are one run of their log_dir (a run per fit, paired, when several)
-    reading_version = 6
+    # 7: an RSL-RL run folder's params/agent.yaml and params/env.yaml give params, max_iterations the
+    # status, git/*.diff the provenance
+    reading_version = 7
     options = {
         "trainings": "a folder's event files that start their steps over again: split (default), one run "
         "each, or one, one run of them all (the last value of each step kept, as TensorBoard shows them)",
+        "stale_after": "seconds without a write after which an unfinished RSL-RL training is failed "
+        "(default 3600)",
     }
 
     def __init__(self, **options: Any) -> None:
@@ -89,6 +97,7 @@ class TensorboardAdapter(Adapter):
             files.append(folder.file(LIGHTNING_HPARAMS))
         else:
             files.extend(detectron2.side_files(folder.path, folder.files))
+            files.extend(isaaclab.side_files(folder.path, folder.dirs))
         for sub_path, sub_files in _event_files_below(folder.path, folder.dirs):
             self._folded.add(sub_path)
             files.extend(sub_files)
@@ -108,6 +117,13 @@ class TensorboardAdapter(Adapter):
         claim = TensorboardAdapter().claim(Folder(folder, frozenset(names), tuple(sorted(dirs))), forced)
         return claim.sources[0] if claim and claim.sources else None
 
+    def clock_state(self, source: Source) -> str:
+        """Say "fresh" while an RSL-RL run folder was written recently: an unfinished training fails by
+        the clock; "" for every other folder (its status does not depend on the clock)."""
+        if not isaaclab.has_agent(source.files):
+            return ""
+        return self.fresh_while_written(source.files, DEFAULT_STALE_AFTER)
+
     def read(self, source: Source) -> ReadResult:
         """Read one run folder: its event files, those of the folders below it, and hparams.yaml."""
         problems: list[Problem] = []
@@ -115,7 +131,11 @@ class TensorboardAdapter(Adapter):
         groups: dict[str, list[str]] = {}
         yaml_path = None
         side: list[str] = []  # a Detectron2 output folder's config.yaml, last_checkpoint and log.txt
+        rsl_rl: list[str] = []  # an RSL-RL run folder's params/agent.yaml, params/env.yaml and git/*.diff
         for path in source.files:
+            if isaaclab.is_side_file(root, path):
+                rsl_rl.append(path)
+                continue
             if os.path.basename(path) == LIGHTNING_HPARAMS and os.path.dirname(path) == root:
                 yaml_path = path
                 continue
@@ -127,7 +147,7 @@ class TensorboardAdapter(Adapter):
         own_files = read_each_event_file(groups.pop("", []), problems)
         each_below = {sub: read_each_event_file(groups[sub], problems) for sub in sorted(groups)}
         version = _LIGHTNING_VERSION.fullmatch(os.path.basename(root.rstrip(os.sep)))
-        if yaml_path is None and not side and not version and self._splits_trainings():
+        if yaml_path is None and not side and not rsl_rl and not version and self._splits_trainings():
             if not each_below:
                 trainings = split_trainings(own_files)
                 if len(trainings) > 1:
@@ -174,6 +194,13 @@ class TensorboardAdapter(Adapter):
             last_step = max((float(s.steps[-1]) for s in series.values() if len(s)), default=None)
             config, status, provenance = detectron2.read_side_files(root, side, last_step, problems)
             params = {**config, **params}
+        experiment = parent if lightning else None
+        if rsl_rl:  # its event files hold scalars only: the yaml files hold its params, git/ its provenance
+            params = {**params, **isaaclab.read_params(root, rsl_rl, problems)}
+            status, provenance = self._rsl_rl_status(source, params, series, problems)
+            provenance.update(isaaclab.git_provenance(root, rsl_rl))
+            named = params.get("experiment_name")
+            experiment = named if isinstance(named, str) and named else None
         run = RunRecord(
             name=f"{parent}/{name}" if lightning or side else name,  # Detectron2's: as onefile names it
             params=params,
@@ -182,10 +209,44 @@ class TensorboardAdapter(Adapter):
             status=status,
             start_time=own.first_time,
             end_time=end_time,
-            experiment=parent if lightning else None,
+            experiment=experiment,
             provenance=provenance,
         )
         return ReadResult((run,), tuple(problems))
+
+    def _rsl_rl_status(
+        self, source: Source, params: dict[str, Any], series: dict[str, Series], problems: list[Problem]
+    ) -> tuple[str, dict[str, Any]]:
+        """Finished when the iterations logged (from the one it resumed at) reached agent.yaml's
+        `max_iterations`; otherwise running while the folder is written to, failed once it is not;
+        unknown without `max_iterations` or scalars."""
+        planned = isaaclab.planned_iterations(params)
+        span = isaaclab.iterations(series)
+        if planned is None or span is None:
+            return "unknown", {}
+        first, last = span
+        done = last - first + 1  # runner.learn logs iterations first .. first + max_iterations - 1
+        if done >= planned:
+            return "finished", {}
+        said = f"{isaaclab.PARAMS_FOLDER}/{isaaclab.AGENT_FILE}"
+        provenance: dict[str, Any] = {
+            "progress": f"{done} of {planned} iterations, {first} to {last} ({said}: {isaaclab.PLANNED})"
+        }
+        newest = fs.newest_mtime(source.files)
+        if newest is None or time.time() - newest < self.stale_after(DEFAULT_STALE_AFTER):
+            return "running", provenance
+        provenance["incomplete"] = True
+        stale = f"nothing was written for over {self.stale_after(DEFAULT_STALE_AFTER) / 60:.0f} min"
+        only_finished = option("where", "status=finished")
+        problems.append(
+            Problem(
+                source.path,
+                f"training stopped unfinished: its event files log iterations {first} to {last}, {done} "
+                f"of {isaaclab.PLANNED} = {planned} ({said}), and {stale}",
+                f"the run, as failed (a table marks its cells ‡; {only_finished} leaves it out)",
+            )
+        )
+        return "failed", provenance
 
     def _splits_trainings(self) -> bool:
         """Tell whether event files that start their steps over are read as trainings of their own."""

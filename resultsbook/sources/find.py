@@ -656,6 +656,7 @@ def _log_files_hint(root: str) -> str:
         name_parts_pattern,
         optuna_storages,
         pattern_for,
+        rsl_rl_settings,
         settings_beside,
         sklearn_cv_results,
         unread_data_file,
@@ -679,6 +680,15 @@ def _log_files_hint(root: str) -> str:
             f"it holds {count} .log file(s) that no adapter claims by name, and {example} is a "
             f"fairseq-train log: read them with {option('adapter', 'fairseq')}, a run per training, its "
             "curves stepped by num_updates"
+        )
+    rsl_rl = rsl_rl_settings(root)  # before the pattern that would read the settings as runs
+    if rsl_rl is not None:
+        count, example = rsl_rl
+        return (
+            f"it holds {count} params/agent.yaml (e.g. {example}), the settings of an RSL-RL run folder "
+            "(Isaac Lab, legged_gym), but no event file (events.out.tfevents.*) beside them: their scalars "
+            "were not kept (not committed, or left in Git LFS); put the event files back in those folders "
+            "and collect again, the yaml files are then read as their params"
         )
     found = common_log_file(root)
     keras = keras_logs(root) if found is None else None

@@ -209,6 +209,21 @@ def fairseq_logs(root: str) -> tuple[str, str] | None:
     return None
 
 
+def rsl_rl_settings(root: str) -> tuple[str, str] | None:
+    """Return how many `params/agent.yaml` a local folder holds and one of them (relative to root): the
+    settings Isaac Lab's and legged_gym's RSL-RL training write beside their event files, which the
+    tensorboard adapter reads with them; seen by an empty collect, their event files were not kept."""
+    looked = _look(root)
+    found = [
+        path
+        for path in looked.paths.get("agent.yaml", [])
+        if os.path.basename(os.path.dirname(path)) == "params"
+    ]
+    if not found:
+        return None
+    return looked.counted(len(found)), found[0].replace(os.sep, "/")
+
+
 def _settings(name: str) -> bool:
     """Tell whether a file name looks like a run's settings rather than its metrics."""
     stem = os.path.splitext(name.lower())[0]
