@@ -128,3 +128,32 @@ def test_two_evaluations_of_a_model_are_averaged_and_said_to_differ_in_their_sta
     )
     kept = cli("table", "--rows", "model_name", "--metric", "acc", "--where", "stamp=2024-04-14T10-48-20.1")
     assert "0.54" in kept.output and "±" not in kept.output
+
+
+def _gsm8k(model: str, score: float) -> dict[str, Any]:
+    """Return a results file of gsm8k, whose metric keeps its filter (`exact_match,strict-match`)."""
+    document = _results(model, {})
+    document["results"] = {"gsm8k": {"alias": "gsm8k", "exact_match,strict-match": score}}
+    document["higher_is_better"] = {"gsm8k": {"exact_match": True}}
+    return document
+
+
+def test_lm_evals_higher_is_better_is_checked_against_the_tables_goal(tmp_path, cli):
+    """`exact_match,strict-match` has no goal by its name: the table said only 'give it with --goal
+    ...=max (or =min)', while lm-eval's results file says higher is better."""
+    _write(tmp_path, "2024-04-12T10-48-20.1", _gsm8k("org/a", 0.5))
+    _write(tmp_path, "2024-04-12T11-48-20.1", _gsm8k("org/b", 0.6))
+    assert cli("collect", "tree", "--pattern", PATTERN, *PER_TASK).exit_code == 0
+    metric = ("--rows", "model_name", "--metric", "exact_match,strict-match")
+    unset = cli("table", *metric)
+    assert unset.exit_code == 0, unset.output
+    assert (
+        "Warning: 'exact_match,strict-match' has no goal, and lm-eval's higher_is_better says higher is "
+        'better: set goal = "max" (--goal exact_match,strict-match=max)'
+    ) in unset.output
+    wrong = cli("table", *metric, "--goal", "exact_match,strict-match=min")
+    assert (
+        "but lm-eval's higher_is_better says higher is better: the bold marks the worst cell" in wrong.output
+    )
+    right = cli("table", *metric, "--goal", "exact_match,strict-match=max")
+    assert "higher_is_better" not in right.output

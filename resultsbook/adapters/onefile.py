@@ -259,7 +259,7 @@ class OneFileAdapter(Adapter):
                     name=f"{_run_name(path)}/{task}",
                     params={**params, lm_eval.TASK_PARAM: task},
                     summary=metrics,
-                    provenance={"lm_eval": {"directions": directions}} if directions else {},
+                    provenance={"lm_eval": {"task": task, "directions": directions}} if directions else {},
                 )
             )
         return ReadResult(tuple(runs), tuple(problems))
