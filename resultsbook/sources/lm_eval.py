@@ -15,7 +15,9 @@ writes `results/org__m/results_<date>T<time>.json` (and, with --log_samples, a
 Read as any JSON file, it was one run of the metrics `results.<task>.<metric>,<filter>`: a table of
 models by tasks needed one --metric per task. Here each task (and each group of `groups` that is not
 among `results`) is a run of its own: the param `task`, the file's params beside it with the task's
-own entries of the sections keyed by task (`configs.<task>.*` as `configs.*`, `n-shot` as one number);
+own entries of the sections keyed by task (`configs.<task>.*` as `configs.*`), and its shots as
+`num_fewshot` (from `n-shot` in lm-eval 0.4, `config.num_fewshot` in 0.3: one name, so that a table
+averaging a 0-shot and a 25-shot evaluation names what differs);
 its metrics are named without lm-eval's `,none` filter (`acc`, `acc_norm`; `exact_match,strict-match`
 keeps a filter that is not `none`). `acc_stderr` is lm-eval's standard error of the one evaluation over
 its test items, a metric of its own: no spread over seeds. lm-eval's `higher_is_better` (or, in files
@@ -33,7 +35,8 @@ from resultsbook.sources.textio import to_float
 TASK_PARAM = "task"
 NO_FILTER = "none"
 # the sections holding one entry per task: a task's run keeps its own entry, under the section's name
-_PER_TASK = ("configs", "versions", "n-shot", "higher_is_better", "n-samples", "task_hashes")
+_PER_TASK = ("configs", "versions", "higher_is_better", "n-samples", "task_hashes")
+FEWSHOT_PARAM = "num_fewshot"  # the task's shots, one name whichever lm-eval wrote the file
 _LEFT_OUT = ("results", "groups", "group_subtasks")  # the results become runs; the subtasks are tasks
 
 
@@ -66,10 +69,18 @@ def tasks(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 def task_document(document: Mapping[str, Any], task: str) -> dict[str, Any]:
     """Return the file's fields as one task's run sees them: the sections keyed by task reduced to this
-    task's entry, the results of every task left out."""
+    task's entry, the results of every task left out, and the task's shots as `num_fewshot`."""
     kept: dict[str, Any] = {}
+    shots = fewshot(document, task)
+    if shots is not None:
+        kept[FEWSHOT_PARAM] = shots
     for key, value in document.items():
-        if key in _LEFT_OUT or key == TASK_PARAM:
+        if (
+            key in _LEFT_OUT
+            or key == TASK_PARAM
+            or key == "n-shot"
+            or (key == FEWSHOT_PARAM and shots is not None)
+        ):
             continue
         if key in _PER_TASK and isinstance(value, Mapping):
             if task in value and key != "higher_is_better":  # the goals go to the provenance
@@ -77,6 +88,21 @@ def task_document(document: Mapping[str, Any], task: str) -> dict[str, Any]:
             continue
         kept[key] = value
     return kept
+
+
+def fewshot(document: Mapping[str, Any], task: str) -> Any:
+    """Return a task's number of shots: `n-shot` (lm-eval 0.4), else its config's `num_fewshot`, else the
+    run's `config.num_fewshot` (lm-eval 0.3, one for every task); None when the file says none."""
+    for section, inner in (("n-shot", None), ("configs", "num_fewshot")):
+        entries = document.get(section)
+        entry = entries.get(task) if isinstance(entries, Mapping) else None
+        if isinstance(entry, Mapping) and inner is not None:
+            entry = entry.get(inner)
+        if isinstance(entry, int) and not isinstance(entry, bool):
+            return entry
+    config = document.get("config")
+    shots = config.get("num_fewshot") if isinstance(config, Mapping) else None
+    return shots if isinstance(shots, int) and not isinstance(shots, bool) else None
 
 
 def metric_name(key: str) -> str:
