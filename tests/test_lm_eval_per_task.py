@@ -80,7 +80,7 @@ def test_a_results_file_is_one_run_per_task_in_a_models_by_tasks_table(tmp_path,
     shown = cli("show", "org__a/results_2024-04-12T10-48-20.123456/hellaswag")
     assert shown.exit_code == 0, shown.output
     assert "  task = hellaswag\n" in shown.output
-    assert "  n-shot = 0\n" in shown.output  # the task's own entry, not every task's
+    assert "  num_fewshot = 0\n" in shown.output  # the task's own n-shot entry, not every task's
     assert "configs.task = hellaswag\n" in shown.output
     assert "arc_easy" not in shown.output
     assert "acc_stderr" in shown.output  # lm-eval's standard error over the test items, a metric of its own
@@ -157,3 +157,52 @@ def test_lm_evals_higher_is_better_is_checked_against_the_tables_goal(tmp_path, 
     )
     right = cli("table", *metric, "--goal", "exact_match,strict-match=max")
     assert "higher_is_better" not in right.output
+
+
+def test_the_no_runs_hint_names_the_per_task_reading(tmp_path, cli):
+    """An lm-eval tree of one file per task (llm-autoeval's <org>/<model>/openllm/<task>.json, as in
+    saucam/model_evals @ eee94aa47d839af1ce4ddb41cb74289e7b023c30): the hint offered
+    --pattern '**/truthfulqa.json', one task's files of the many."""
+    for model in ("org/a", "org/b"):
+        for task, score in (("arc_challenge", 0.5), ("hellaswag", 0.6)):
+            folder = tmp_path / "tree" / model / "openllm"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{task.split('_')[0]}.json").write_text(json.dumps(_results(model, {task: score})))
+    result = cli("collect", "tree")
+    assert result.exit_code == 1
+    assert (
+        "are lm-evaluation-harness results: read every results file beside them with "
+        "--pattern '{level1}/{level2}/{level3}/*.json' --adapter onefile -o per_task=true"
+    ) in result.output
+    pattern = "{level1}/{model}/{suite}/*.json"
+    assert cli("collect", "tree", "--pattern", pattern, *PER_TASK).exit_code == 0
+    table = cli("table", "--rows", "model_name", "--columns", "task", "--metric", "acc", "--format", "json")
+    assert _cells(table) == {
+        ("org/a", "arc_challenge"): (1, 0.5),
+        ("org/a", "hellaswag"): (1, 0.6),
+        ("org/b", "arc_challenge"): (1, 0.5),
+        ("org/b", "hellaswag"): (1, 0.6),
+    }
+
+
+def test_shots_are_one_param_whichever_lm_eval_wrote_the_file(tmp_path, cli):
+    """saucam/model_evals @ eee94aa47d839af1ce4ddb41cb74289e7b023c30 holds arc_challenge 0-shot from
+    lm-eval 0.3 (nous/gpt4all.json: `config.num_fewshot`, no `n-shot`) and 25-shot from 0.4
+    (openllm/arc.json: `n-shot`): a table of both averaged them naming neither shot count."""
+    new = _results("org/a", {"arc_challenge": 0.58})
+    new["n-shot"] = {"arc_challenge": 25}
+    _write(tmp_path, "2024-04-12T10-48-20.1", new)
+    old = {
+        "results": {"arc_challenge": {"acc": 0.46, "acc_stderr": 0.0146, "acc_norm": 0.49}},
+        "versions": {"arc_challenge": 0},
+        "config": {"model": "hf-causal", "model_args": "pretrained=org/a", "num_fewshot": 0},
+        "model_name": "org/a",
+    }
+    _write(tmp_path, "2024-04-13T10-48-20.1", old)
+    assert cli("collect", "tree", "--pattern", PATTERN, *PER_TASK).exit_code == 0
+    together = cli("table", "--rows", "task", "--metric", "acc")
+    assert "num_fewshot (0, 25)" in together.output
+    apart = cli("table", "--rows", "task", "--columns", "num_fewshot", "--metric", "acc", "--format", "json")
+    table = json.loads(apart.output)
+    found = {cell["column"]["num_fewshot"]: cell["stats"]["mean"] for cell in table["cells"]}
+    assert found == {0: 0.46, 25: 0.58}
