@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.adapters.base import Adapter, Claim, Folder, option_choice, option_list
 from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.adapters.records import RecordsAdapter
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
@@ -21,6 +21,7 @@ from resultsbook.sources import (
     detectron2,
     fs,
     kerastuner,
+    lm_eval,
     mmcv,
     mmengine,
     nnunet,
@@ -81,12 +82,16 @@ class OneFileAdapter(Adapter):
     # 12: Keras Tuner's trial_<id>/trial.json is one run: hyperparameters.values the params, each
     #    metric's observations a curve, score and best_step the finals, its status read; its oracle.json
     #    and tuner0.json no runs
-    reading_version = 12
+    # 13: lm-evaluation-harness's samples_<task>_<date>.jsonl beside its results is no run file; with
+    #    -o per_task=true a results file is one run per task (param `task`, metrics `acc`, ...)
+    reading_version = 13
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
         "metrics": "keys (globs) that are results although the rule says params, e.g. 'n_parameters'",
         "ignore": "keys (globs) to leave out, e.g. 'gpus,time'",
+        "per_task": "true: an lm-evaluation-harness results file is one run per task (param `task`, "
+        "metrics `acc`, `acc_norm`, ... without the `,none` filter)",
     }
 
     def __init__(self, **options: Any) -> None:
@@ -97,6 +102,7 @@ class OneFileAdapter(Adapter):
             metrics=tuple(option_list(self.config.get("metrics")) or ()),
             ignore=tuple(option_list(self.config.get("ignore")) or ()),
         )
+        self.per_task = option_choice(self.config, "per_task", ("false", "true")) == "true"
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim the run files of a folder. Unasked, only a folder with exactly one file of a usual
@@ -128,7 +134,9 @@ class OneFileAdapter(Adapter):
         names = sorted(
             name
             for name in folder.files
-            if self._wanted(name, forced) and not kerastuner.is_project_file(name, folder.dirs)
+            if self._wanted(name, forced)
+            and not kerastuner.is_project_file(name, folder.dirs)
+            and not lm_eval.is_samples_file(name)
         )
         if not names or (not forced and not self.files and len(names) > 1):
             return None
@@ -143,6 +151,8 @@ class OneFileAdapter(Adapter):
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read a file named by a path pattern: a usual name or any YAML file; any file when asked."""
         name = os.path.basename(path)
+        if lm_eval.is_samples_file(path):
+            return None  # lm-eval's samples_<task>_<date>.jsonl: one line per test item, beside the results
         if not forced and name.lower() == "result.json" and raytune.is_trial_folder(os.path.dirname(path)):
             return None  # Ray Tune's result.json: a line per iteration, its progress.csv read by a pattern
         if name == mmengine.SCALARS_FILE and not self.files:
@@ -208,6 +218,8 @@ class OneFileAdapter(Adapter):
         if os.path.basename(path) == nnunet.SUMMARY_FILE and not self.files and nnunet.is_summary(document):
             run = nnunet.read_summary(path, document, list(source.files), problems)
             return ReadResult((run,), tuple(problems))
+        if self.per_task and lm_eval.is_results(document):
+            return self._read_tasks(path, document, problems)
         try:
             document = resolve_interpolations(document)
         except InterpolationTooLarge as error:
@@ -232,6 +244,25 @@ class OneFileAdapter(Adapter):
             status=status,
         )
         return ReadResult((run,), tuple(problems))
+
+    def _read_tasks(self, path: str, document: Mapping[str, Any], problems: list[Problem]) -> ReadResult:
+        """Read an lm-eval results file as one run per task (sources/lm_eval.py)."""
+        runs = []
+        for task, values in lm_eval.tasks(document).items():
+            fields = flatten_fields(lm_eval.task_document(document, task))
+            params, _, _ = self.split(fields, False)
+            metrics = lm_eval.task_metrics(values)
+            directions = lm_eval.directions(document, task, metrics)
+            runs.append(
+                RunRecord(
+                    key=task,
+                    name=f"{_run_name(path)}/{task}",
+                    params={**params, lm_eval.TASK_PARAM: task},
+                    summary=metrics,
+                    provenance={"lm_eval": {"task": task, "directions": directions}} if directions else {},
+                )
+            )
+        return ReadResult(tuple(runs), tuple(problems))
 
     def split(
         self, fields: Mapping[str, Any], results_file: bool

@@ -118,6 +118,7 @@ def aggregate(
             continue
         kept = Runs.joined(every, [members for members in grouped.values()])
         notes += study_goal_notes(metric, kept)
+        notes += lm_eval_goal_notes(metric, kept)
         reduced, value_notes = reader.reduce(metric, kept)
         all_codes = reader.curve_codes(metric.name, kept.ids)
         ends = _last_steps(reader, metric, kept)
@@ -241,6 +242,30 @@ def study_goal_notes(metric: MetricSpec, runs: Runs) -> list[str]:
         return [
             f"the goal of {metric.name!r} is {goal.direction!r} ({goal.words}), but the Optuna study {named} "
             f"would {word} it: the bold marks the worst cell; set {setting}"
+        ]
+    return []
+
+
+def lm_eval_goal_notes(metric: MetricSpec, runs: Runs) -> list[str]:
+    """Say when lm-evaluation-harness records which way a metric is better (its `higher_is_better`) and
+    the table's goal is another, or none: the bold would mark the worst, or nothing."""
+    recorded = runs.lm_eval_goals(metric.name)
+    if not recorded:
+        return []
+    if len(recorded) > 1:
+        ways = "; ".join(f"{way}: {', '.join(tasks[:3])}" for way, tasks in sorted(recorded.items()))
+        return [f"lm-eval's higher_is_better of {metric.name!r} differs between its tasks ({ways})"]
+    (goal_recorded,) = recorded
+    better = "higher" if goal_recorded == "max" else "lower"
+    said = f"lm-eval's higher_is_better says {better} is better"
+    setting = f'goal = "{goal_recorded}" (--goal {metric.name}={goal_recorded})'
+    goal = metric_goal(metric.name, metric.direction)
+    if goal.direction is None:
+        return [f"{metric.name!r} has no goal, and {said}: set {setting}"]
+    if goal.direction != goal_recorded:
+        return [
+            f"the goal of {metric.name!r} is {goal.direction!r} ({goal.words}), but {said}: "
+            f"the bold marks the worst cell; set {setting}"
         ]
     return []
 

@@ -86,6 +86,7 @@ class _Columns:
         self._synced_status = np.zeros(0, dtype=object)  # status, a synced folder's from its W&B run
         self._mlflow_nesting: tuple[np.ndarray, np.ndarray] | None = None
         self._directions: list[dict[str, str]] | None = None
+        self._lm_eval_directions: list[tuple[str, dict[str, str]]] | None = None
 
     def locate(self, runs: np.ndarray) -> np.ndarray:
         """Return the position of each internal run id among these runs, -1 where it is not one."""
@@ -413,6 +414,21 @@ class Runs(Sequence[StoredRun]):
                 found[goal].append(str(experiment))
         return found
 
+    def lm_eval_goals(self, metric: str) -> dict[str, list[str]]:
+        """Return {goal: tasks} of the runs read from lm-evaluation-harness results whose
+        `higher_is_better` says which way `metric` is better (`provenance.lm_eval.directions`)."""
+        columns = self._columns
+        if columns._lm_eval_directions is None:
+            provenance = columns.field("provenance").tolist()
+            columns._lm_eval_directions = [_lm_eval_directions(value) for value in provenance]
+        found: dict[str, list[str]] = {}
+        for index in self._at.tolist():
+            task, ways = columns._lm_eval_directions[index]
+            goal = _GOALS.get(ways.get(metric, ""))
+            if goal is not None and task not in found.setdefault(goal, []):
+                found[goal].append(task)
+        return found
+
     def mlflow_nesting(self) -> tuple[np.ndarray, np.ndarray]:
         """Return each run's MLflow run id and its parent's (None where there is none), from provenance
         read once per read of the store; run ids are looked up only when some run has a parent."""
@@ -528,6 +544,19 @@ def _directions(provenance: str | Mapping[str, Any] | None) -> dict[str, str]:
     optuna = provenance.get("optuna") if isinstance(provenance, Mapping) else None
     directions = optuna.get("directions") if isinstance(optuna, Mapping) else None
     return {str(k): str(v) for k, v in directions.items()} if isinstance(directions, Mapping) else {}
+
+
+def _lm_eval_directions(provenance: str | Mapping[str, Any] | None) -> tuple[str, dict[str, str]]:
+    """Return the task and {metric: minimize|maximize} of a run read from lm-eval results
+    (`provenance.lm_eval`)."""
+    if isinstance(provenance, str):
+        if '"lm_eval"' not in provenance:  # most runs are no lm-eval task: nothing to parse
+            return "", {}
+        provenance = json.loads(provenance)
+    found = provenance.get("lm_eval") if isinstance(provenance, Mapping) else None
+    if not isinstance(found, Mapping) or not isinstance(found.get("directions"), Mapping):
+        return "", {}
+    return str(found.get("task", "")), {str(k): str(v) for k, v in found["directions"].items()}
 
 
 def _data_digests(provenance: str | Mapping[str, Any]) -> dict[str, str]:

@@ -651,6 +651,7 @@ def _log_files_hint(root: str) -> str:
         common_log_file,
         fairseq_logs,
         keras_logs,
+        lm_eval_results,
         log_file_paths,
         many_runs_columns,
         name_parts_pattern,
@@ -720,6 +721,16 @@ def _log_files_hint(root: str) -> str:
             f"it holds {count} {what} (e.g. {example}) that are scikit-learn cv_results_ tables: read them "
             f"with {option('pattern', f'**/{name}')} {option('adapter', 'records')}, a run per candidate "
             f"and fold; a table counts the folds as replicates with {option('replicate', 'fold')}"
+        )
+    if lm_eval_results(os.path.join(root, example)):  # a file of many tasks, named by its date or its task
+        paths = [] if name.startswith("*") else log_file_paths(root, name)
+        glob = pattern_for(example, name, paths).rsplit("/", 1)[0] + "/*.json" if "/" in example else "*.json"
+        what = f"{name[1:]} file(s)" if name.startswith("*") else f"file(s) named {name}"
+        return (
+            f"it holds {count} {what} (e.g. {example}) that are lm-evaluation-harness results: read every "
+            f"results file beside them with {option('pattern', glob)} {option('adapter', 'onefile')} "
+            f"{option('option', 'per_task=true')}, "
+            "a run per task (the param task, the metrics acc, acc_norm, ...), the folders params"
         )
     runs_in_rows = many_runs_columns(os.path.join(root, example)) if name.endswith((".csv", ".tsv")) else []
     if runs_in_rows:

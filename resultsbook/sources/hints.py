@@ -297,6 +297,23 @@ def wandb_chart_export(path: str) -> str | None:
     return wandb_chart_column(cell.strip() for cell in header)
 
 
+_LM_EVAL_HEAD = re.compile(rb'^\s*\{\s*"results"\s*:\s*\{')
+
+
+def lm_eval_results(path: str) -> bool:
+    """Tell whether a .json file begins as an lm-evaluation-harness results file: `{"results": {` of tasks
+    holding an `alias` or a `*_stderr` (a bounded look at its head, never the whole file)."""
+    from resultsbook.sources.fileio import iter_file_chunks
+
+    if not path.lower().endswith(".json"):
+        return False
+    try:
+        head = next(iter(iter_file_chunks(path, _PEEK_BYTES)), b"")
+    except OSError:
+        return False
+    return bool(_LM_EVAL_HEAD.match(head)) and (b'"alias"' in head or b"_stderr" in head)
+
+
 def sklearn_cv_results(path: str) -> bool:
     """Tell whether a CSV/TSV's header is that of a scikit-learn `cv_results_` written with pandas."""
     from resultsbook.sources.cv_results import is_cv_results
