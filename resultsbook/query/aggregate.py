@@ -228,22 +228,13 @@ def study_goal_notes(metric: MetricSpec, runs: Runs) -> list[str]:
     recorded = runs.recorded_goals(metric.name)
     if not recorded:
         return []
-    goal = metric_goal(metric.name, metric.direction)
     if len(recorded) > 1:
         ways = "; ".join(f"{way}: {', '.join(names[:3])}" for way, names in sorted(recorded.items()))
         return [f"the Optuna studies behind {metric.name!r} disagree on its goal ({ways})"]
     ((study_goal, studies),) = recorded.items()
     word = "maximize" if study_goal == "max" else "minimize"
     named = ", ".join(studies[:3]) + (f" and {len(studies) - 3} more" if len(studies) > 3 else "")
-    setting = f'goal = "{study_goal}" (--goal {metric.name}={study_goal})'
-    if goal.direction is None:
-        return [f"{metric.name!r} has no goal, and the Optuna study {named} would {word} it: set {setting}"]
-    if goal.direction != study_goal:
-        return [
-            f"the goal of {metric.name!r} is {goal.direction!r} ({goal.words}), but the Optuna study {named} "
-            f"would {word} it: the bold marks the worst cell; set {setting}"
-        ]
-    return []
+    return _against_recorded_goal(metric, study_goal, f"the Optuna study {named} would {word} it")
 
 
 def lm_eval_goal_notes(metric: MetricSpec, runs: Runs) -> list[str]:
@@ -257,12 +248,18 @@ def lm_eval_goal_notes(metric: MetricSpec, runs: Runs) -> list[str]:
         return [f"lm-eval's higher_is_better of {metric.name!r} differs between its tasks ({ways})"]
     (goal_recorded,) = recorded
     better = "higher" if goal_recorded == "max" else "lower"
-    said = f"lm-eval's higher_is_better says {better} is better"
-    setting = f'goal = "{goal_recorded}" (--goal {metric.name}={goal_recorded})'
+    return _against_recorded_goal(
+        metric, goal_recorded, f"lm-eval's higher_is_better says {better} is better"
+    )
+
+
+def _against_recorded_goal(metric: MetricSpec, recorded: str, said: str) -> list[str]:
+    """Say a table's goal that is unset, or other than the one its runs' tracker recorded (`said`)."""
+    setting = f'goal = "{recorded}" (--goal {metric.name}={recorded})'
     goal = metric_goal(metric.name, metric.direction)
     if goal.direction is None:
         return [f"{metric.name!r} has no goal, and {said}: set {setting}"]
-    if goal.direction != goal_recorded:
+    if goal.direction != recorded:
         return [
             f"the goal of {metric.name!r} is {goal.direction!r} ({goal.words}), but {said}: "
             f"the bold marks the worst cell; set {setting}"
