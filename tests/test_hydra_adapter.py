@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 from conftest import write_native_run
-from trackers import copy_fixture, expected, last_values, read_tree, same_number
+from trackers import FIXTURES, copy_fixture, expected, last_values, read_tree, same_number
 
 from resultsbook.params import normalize_value
 from resultsbook.sources.collect import CollectRequest, collect
@@ -608,3 +609,21 @@ def test_an_error_the_job_lived_through_does_not_fail_it(tmp_path):
     log.write_text(TRACEBACK + "[2023-09-26 10:00:09,000][__main__][INFO] - Starting testing!\n" + OUTPUT_DIR.format(0))
     run = read_tree(tmp_path)["multirun/sweep/0"][0]
     assert run.status == "unknown" and "error" not in run.provenance
+
+
+def test_a_crashed_job_whose_wandb_run_says_finished_is_failed_and_says_why(tmp_path):
+    """ashleve/lightning-hydra-template@bddbc24 (src/utils/utils.py task_wrapper) calls `wandb.finish()`
+    in its `finally`, as the exception passes: W&B records exit code 0, so the job's W&B run (here
+    tests/fixtures/wandb's online run, written by wandb 0.31) says `finished` while train.log ends with
+    the traceback; the run took W&B's status and counted as a finished seed."""
+    sweep = tmp_path / "logs" / "train" / "multiruns" / "2023-09-26_10-00-00"
+    _template_job(sweep, 0, 2, 1, True)
+    shutil.copytree(FIXTURES / "wandb" / "wandb" / "run-20261127_192054-online01", sweep / "0" / "wandb" / "run-x")
+    run, problems, _ = read_tree(tmp_path)["logs/train/multiruns/2023-09-26_10-00-00/0"]
+    error = "src.utils.utils ERROR: RuntimeError: CUDA out of memory. Tried to allocate 20.00 MiB"
+    assert run.status == "failed" and run.provenance["error"] == error
+    assert [problem.describe() for problem in problems] == [
+        f"{sweep / '0'}: its job log train.log ends with an error ({error}) while wandb/run-x (wandb) says the "
+        "run finished: it was closed in a `finally` (lightning-hydra-template's task_wrapper calls "
+        "wandb.finish(), exit code 0) before the error ended the job — kept: status failed, with that error"
+    ]

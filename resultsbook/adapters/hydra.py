@@ -40,7 +40,8 @@ class HydraAdapter(Adapter):
     # logs are plain CSV says how to read them; 4: a run inside gives the value of a `${...}` Hydra
     # left unresolved; 5: a job with no metrics says so, and one whose job log ends with an error is
     # failed unless its logger keeps a status; 6: so is one whose log's last error is a traceback followed
-    # only by its logger's records (lightning-hydra-template's `Output dir: ...`)
+    # only by its logger's records (lightning-hydra-template's `Output dir: ...`), and one whose log ends
+    # with an error while a logger inside says it finished
     reading_version = 6
 
     def __init__(self, **options: Any) -> None:
@@ -105,7 +106,11 @@ class HydraAdapter(Adapter):
             by_adapter[item.adapter] = by_adapter.get(item.adapter, 0) + 1
         if max(by_adapter.values()) == 1:  # one job, logged by one or several loggers: one run
             run = _combine(base, inner, source.path, problems)
-            if error and run.status == "unknown":  # its logger keeps no status (a CSV, TensorBoard)
+            if error and run.status == "finished":  # closed in a `finally`, before the error ended the job
+                problems.append(
+                    Problem(source.path, _finished_text(log, error, inner), "status failed, with that error")
+                )
+            if error and run.status in ("unknown", "finished"):  # a CSV, TensorBoard keep no status
                 run = replace(run, status="failed", provenance={**run.provenance, "error": error})
             return ReadResult((run,), tuple(problems))
         contested = _contested(params, inner)
@@ -160,6 +165,16 @@ def _last_error(log: str) -> str | None:
         return None  # the job went on after it: an error it lived through
     raised = exception_line(trace[traceback[-1] :]) if traceback else None
     return f"{logger} {level}: {message.strip() or raised or 'an error with no message'}"
+
+
+def _finished_text(log: str | None, error: str, inner: list[InnerRun]) -> str:
+    """Say that a job's log ends with an error while the logger that keeps a status says it finished."""
+    told = next(item for item in inner if item.run.status == "finished")
+    return (
+        f"its job log {log} ends with an error ({error}) while {told.source} ({told.adapter}) says the run "
+        "finished: it was closed in a `finally` (lightning-hydra-template's task_wrapper calls "
+        "wandb.finish(), exit code 0) before the error ended the job"
+    )
 
 
 def _size(path: str) -> int | None:
