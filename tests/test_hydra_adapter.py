@@ -609,6 +609,11 @@ def test_an_error_the_job_lived_through_does_not_fail_it(tmp_path):
     log.write_text(TRACEBACK + "[2023-09-26 10:00:09,000][__main__][INFO] - Starting testing!\n" + OUTPUT_DIR.format(0))
     run = read_tree(tmp_path)["multirun/sweep/0"][0]
     assert run.status == "unknown" and "error" not in run.provenance
+    # one logger for everything (`log = logging.getLogger(__name__)`), going on for epochs after it
+    went_on = "".join(f"[2023-09-26 10:0{n}:00,000][src.utils.utils][INFO] - epoch {n}\n" for n in range(3))
+    log.write_text(TRACEBACK + went_on)
+    run = read_tree(tmp_path)["multirun/sweep/0"][0]
+    assert run.status == "unknown" and "error" not in run.provenance
 
 
 def test_a_crashed_job_whose_wandb_run_says_finished_is_failed_and_says_why(tmp_path):

@@ -140,13 +140,14 @@ _RECORD = re.compile(r"^\[[^\]\n]*\]\[([^\]\n]*)\]\[([A-Z]+)\] - (.*)$", re.MULT
 _LOG_TAIL = 65536  # bytes of a job log read for its last record: a long run's log can be large
 _ERROR_LEVELS = ("ERROR", "CRITICAL")
 _TRACEBACK = "Traceback (most recent call last):"
+_EPILOGUE = 2  # records a wrapper's `finally` logs after the error: `Output dir: ...`, `Closing wandb!`
 
 
 def _last_error(log: str) -> str | None:
     """Return the error a Hydra job log ends with (`flwr ERROR: the actor died`), else None: a job whose
-    log ends with an error failed. An error whose traceback is followed only by records of the logger
-    that logged it ends the log too: lightning-hydra-template's `task_wrapper` logs the exception, then
-    `Output dir: ...` (and `Closing wandb!`) in its `finally`, before the job dies."""
+    log ends with an error failed. An error whose traceback is followed only by one or two records of
+    the logger that logged it ends the log too: lightning-hydra-template's `task_wrapper` logs the
+    exception, then `Output dir: ...` (and `Closing wandb!`) in its `finally`, before the job dies."""
     try:
         text = read_file_end(log, _LOG_TAIL).decode("utf-8", errors="replace")
     except OSError:  # no job log (a job that logs nothing), or not a file (a FIFO is never opened)
@@ -161,7 +162,9 @@ def _last_error(log: str) -> str | None:
     body = text[records[index].end() : after[0].start() if after else len(text)]
     trace = body.splitlines()[1:]
     traceback = [number for number, line in enumerate(trace) if line.startswith(_TRACEBACK)]
-    if after and (not traceback or any(record.group(1) != logger for record in after)):
+    if after and (
+        not traceback or len(after) > _EPILOGUE or any(record.group(1) != logger for record in after)
+    ):
         return None  # the job went on after it: an error it lived through
     raised = exception_line(trace[traceback[-1] :]) if traceback else None
     return f"{logger} {level}: {message.strip() or raised or 'an error with no message'}"
