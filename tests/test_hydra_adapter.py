@@ -632,3 +632,26 @@ def test_a_crashed_job_whose_wandb_run_says_finished_is_failed_and_says_why(tmp_
         "run finished: it was closed in a `finally` (lightning-hydra-template's task_wrapper calls "
         "wandb.finish(), exit code 0) before the error ended the job — kept: status failed, with that error"
     ]
+
+
+def test_a_job_that_trained_twice_with_two_loggers_is_two_runs_not_four(tmp_path):
+    """A lightning-hydra-template job folder (ashleve/lightning-hydra-template@bddbc24,
+    logger=many_loggers) a training ran in twice holds csv/version_{0,1} and tensorboard/version_{0,1}:
+    each version folder of each logger was a run of its own, 4 runs sharing seed 1 where there were 2
+    trainings, so a table averaged each training twice. Each version is one run of both copies."""
+    sweep = tmp_path / "logs" / "train" / "multiruns" / "2023-09-26_10-00-00"
+    _template_job(sweep, 0, 1, 3, False)
+    for logger in ("csv", "tensorboard"):
+        shutil.copytree(sweep / "0" / logger / "version_0", sweep / "0" / logger / "version_1")
+    found = read_tree(tmp_path)
+    assert sorted(found) == [f"logs/train/multiruns/2023-09-26_10-00-00/0#version_{n}" for n in (0, 1)]
+    for number in (0, 1):
+        run = found[f"logs/train/multiruns/2023-09-26_10-00-00/0#version_{number}"][0]
+        assert run.name == f"2023-09-26_10-00-00/0/version_{number}" and run.params["seed"] == 1
+        assert run.provenance["metrics_from"] == [
+            f"lightning_csv:csv/version_{number}",
+            f"tensorboard:tensorboard/version_{number}",
+        ]
+        assert run.provenance["metrics_kept"] == (
+            f"lightning_csv:csv/version_{number}, over tensorboard/version_{number}'s copy of 2 metric(s)"
+        )

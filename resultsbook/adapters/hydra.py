@@ -41,7 +41,8 @@ class HydraAdapter(Adapter):
     # left unresolved; 5: a job with no metrics says so, and one whose job log ends with an error is
     # failed unless its logger keeps a status; 6: so is one whose log's last error is a traceback followed
     # only by its logger's records (lightning-hydra-template's `Output dir: ...`), and one whose log ends
-    # with an error while a logger inside says it finished
+    # with an error while a logger inside says it finished, and a job's `version_N` folders of several
+    # Lightning loggers are one run per version
     reading_version = 6
 
     def __init__(self, **options: Any) -> None:
@@ -123,6 +124,17 @@ class HydraAdapter(Adapter):
             )
             kept = "each run's own params; Hydra's fill in the others"
             problems.append(Problem(source.path, message, kept))
+        paired = _paired_versions(inner)
+        if paired is not None:  # trainings each logged by several Lightning loggers: one run each
+            runs = tuple(
+                replace(
+                    _combine(base, items, source.path, problems, hydra_wins=not contested),
+                    key=version,
+                    name=f"{name}/{version}",
+                )
+                for version, items in paired.items()
+            )
+            return ReadResult(runs, tuple(problems))
         runs = tuple(
             replace(
                 _combine(base, [item], source.path, problems, hydra_wins=not contested),
@@ -341,6 +353,28 @@ def _job_facts(node: Mapping[str, Any], provenance: dict[str, Any]) -> str | Non
         if picked:
             provenance["choices"] = picked
     return str(job["name"]) if job.get("name") is not None else None
+
+
+_VERSION = re.compile(r"version_\d+")  # a Lightning logger's folder of one training
+
+
+def _paired_versions(inner: list[InnerRun]) -> dict[str, list[InnerRun]] | None:
+    """Return the runs inside a job by Lightning version folder (`version_1`) when each version holds
+    one run of every logger (`csv/version_1/`, `tensorboard/version_1/`): a job folder a training ran
+    in twice holds two trainings, each written by every logger, not one run per copy. None when
+    they do not pair so (a W&B run has no version folder)."""
+    adapters = sorted({item.adapter for item in inner})
+    if len(adapters) < 2:
+        return None
+    paired: dict[str, list[InnerRun]] = {}
+    for item in inner:
+        version = item.source.rsplit("/", 1)[-1]
+        if item.run.key or not _VERSION.fullmatch(version):
+            return None
+        paired.setdefault(version, []).append(item)
+    if any(sorted(item.adapter for item in items) != adapters for items in paired.values()):
+        return None
+    return paired
 
 
 def _contested(params: Mapping[str, Any], inner: list[InnerRun]) -> list[str]:
