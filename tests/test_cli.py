@@ -1134,6 +1134,20 @@ def test_show_of_a_run_whose_only_detail_is_its_error_prints_no_empty_provenance
     assert "ValueError: boom" in shown and "provenance:" not in shown
 
 
+def test_show_lists_each_fact_of_a_run_with_many_and_summarizes_a_long_mapping_among_them(make_run, cli):
+    """A lightning-hydra-template job (ashleve/lightning-hydra-template@bddbc24, logger=many_loggers)
+    holding a W&B run beside its CSV and TensorBoard copies has 19 provenance facts: `show` printed
+    `  = 19 entries (resultsbook diff compares them one by one)` in place of all of them, which copy
+    of the metrics was kept among them; a long mapping inside (packages) is still summarized."""
+    facts = {f"fact{index:02d}": f"value{index}" for index in range(15)}
+    packages = {f"package{index:02d}": "1.0" for index in range(20)}
+    make_run("a", {"seed": 0}, curve([1.0]), {"status": "finished", **facts, "packages": packages})
+    cli("collect", "runs")
+    shown = cli("show", "a").output
+    assert "entries (resultsbook diff" in shown and "  packages = 20 entries" in shown, shown
+    assert all(f"  {key} = {value}" in shown for key, value in facts.items()), shown
+
+
 def test_runs_and_show_write_a_last_step_whole_as_at_takes_it(make_run, cli):
     """SB3's PPO on BipedalWalker (github.com/mopben/bipedal-walker@1f6d5b9, tb/PPO_1) ends at step
     2031616: `runs --metric KEY:last_step` and `show` printed 2.03162e+06, a step no run logged."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 from conftest import write_native_run
-from trackers import copy_fixture, expected, last_values, read_tree, same_number
+from trackers import FIXTURES, copy_fixture, expected, last_values, read_tree, same_number
 
 from resultsbook.params import normalize_value
 from resultsbook.sources.collect import CollectRequest, collect
@@ -510,3 +511,147 @@ def test_a_job_is_of_the_sweep_whose_multirun_yaml_is_above_it(tmp_path, cli):
     assert "./multirun/*/si* (2 paths, e.g. ./multirun/dynamics=reinforcement_learning/sim_param=2)" in read.output
     assert "as another job of its sweep does, and it has no job log (hydra.job.name.log) to say why" in read.output
     assert "outputs/x" not in read.output, read.output  # in no sweep the pattern matched a file of
+
+
+TEMPLATE = "ashleve/lightning-hydra-template@bddbc24"
+OUTPUT_DIR = "[2023-09-26 10:00:09,000][src.utils.utils][INFO] - Output dir: /home/user/logs/train/multiruns/x/{}\n"
+TRACEBACK = (
+    "[2023-09-26 10:00:08,000][src.utils.utils][ERROR] - \n"
+    "Traceback (most recent call last):\n"
+    '  File "/home/user/src/utils/utils.py", line 68, in wrap\n'
+    "    metric_dict, object_dict = task_func(cfg=cfg)\n"
+    '  File "/home/user/src/train.py", line 83, in train\n'
+    '    trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))\n'
+    "RuntimeError: CUDA out of memory. Tried to allocate 20.00 MiB\n"
+)
+
+
+def _template_job(sweep, number, seed, epochs, crashed):
+    """Write job `number` of lightning-hydra-template's `python src/train.py -m seed=1,2,3,4
+    logger=many_loggers` in the shape of ashleve/lightning-hydra-template@bddbc24: its `.hydra/` files,
+    `train.log` (configs/hydra/default.yaml names it after task_name) and, per epoch it reached, the
+    same metrics written by its CSVLogger (csv/version_0, configs/logger/csv.yaml) and its
+    TensorBoardLogger (tensorboard/version_0, configs/logger/tensorboard.yaml), as src/models/mnist_module.py
+    logs them. A job that crashed logs the exception with `log.exception("")`, then `Output dir: ...` in
+    src/utils/utils.py task_wrapper's `finally`."""
+    from test_tensorboard_adapter import frame, scalar_event
+
+    job = sweep / str(number)
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text(f"task_name: train\nseed: {seed}\nmodel:\n  net:\n    lin1_size: 64\n")
+    (job / ".hydra" / "overrides.yaml").write_text(f"- seed={seed}\n- logger=many_loggers\n")
+    (job / ".hydra" / "hydra.yaml").write_text(
+        f"hydra:\n  mode: MULTIRUN\n  job:\n    name: train\n    num: {number}\n"
+    )
+    log = "[2023-09-26 10:00:01,000][__main__][INFO] - Starting training!\n"
+    log += TRACEBACK if crashed else "[2023-09-26 10:00:08,000][__main__][INFO] - Starting testing!\n"
+    (job / "train.log").write_text(log + OUTPUT_DIR.format(number))
+    if not epochs:
+        return
+    points = [(epoch * 430 + 429, 0.95 + epoch / 100 + seed / 1000) for epoch in range(epochs)]
+    hparams = f"seed: {seed}\nmodel/params/total: 68618\n"
+    csv = job / "csv" / "version_0"
+    csv.mkdir(parents=True)
+    rows = "".join(f"{step // 430},{step},{acc},{acc}\n" for step, acc in points)
+    (csv / "metrics.csv").write_text("epoch,step,val/acc,val/acc_best\n" + rows)
+    (csv / "hparams.yaml").write_text(hparams)
+    board = job / "tensorboard" / "version_0"
+    board.mkdir(parents=True)
+    (board / "hparams.yaml").write_text(hparams)
+    events = b"".join(
+        frame(scalar_event(1695722400.0 + step, step, tag, acc))
+        for step, acc in points
+        for tag in ("val/acc", "val/acc_best")
+    )
+    (board / f"events.out.tfevents.1695722400.host.{number}.0").write_bytes(events)
+
+
+def test_a_lightning_hydra_template_job_that_crashed_is_failed_and_each_job_one_run(tmp_path, cli):
+    """ashleve/lightning-hydra-template@bddbc24 (src/utils/utils.py task_wrapper) logs a crash as
+    `[src.utils.utils][ERROR] - ` and its traceback, then `Output dir: ...` in its `finally`: the job
+    log's last record was that INFO line, so a seed whose job died at epoch 1 of 3 was an `unknown` run
+    averaged as a replicate like the others, and one that died before any metric was said to end
+    'with no error, as the log of a job killed while it ran does'. Each job's CSV and TensorBoard copies
+    of the same training are one run, which names the copy it kept."""
+    sweep = tmp_path / "logs" / "train" / "multiruns" / "2023-09-26_10-00-00"
+    for number, (seed, epochs, crashed) in enumerate(((1, 3, False), (2, 3, False), (3, 1, True), (4, 0, True))):
+        _template_job(sweep, number, seed, epochs, crashed)
+    found = read_tree(tmp_path)
+    assert sorted(found) == [f"logs/train/multiruns/2023-09-26_10-00-00/{n}" for n in range(4)]
+    first = found["logs/train/multiruns/2023-09-26_10-00-00/0"][0]
+    assert first.status == "unknown" and first.params["seed"] == 1
+    error = "src.utils.utils ERROR: RuntimeError: CUDA out of memory. Tried to allocate 20.00 MiB"
+    for number in (2, 3):
+        died = found[f"logs/train/multiruns/2023-09-26_10-00-00/{number}"][0]
+        assert died.status == "failed" and died.provenance["error"] == error
+    assert first.provenance["metrics_kept"] == (
+        "lightning_csv:csv/version_0, over tensorboard/version_0's copy of 2 metric(s)"
+    )
+    cli("collect", "logs")
+    status = cli("status").output
+    assert "failed      2023-09-26_10-00-00/2" in status and error in status, status
+    assert "failed      2023-09-26_10-00-00/3" in status
+    table = cli("table", "--rows", "model.net.lin1_size", "--metric", "val/acc", "--goal", "val/acc=max").output
+    assert "Mean ± std (ddof = 1) over n = 3 seeds" in table, table
+    assert "Warning: table: 64: includes 1 failed run(s)" in table
+    assert "(seed 4 ran but has no value)" in table
+    problems = cli("problems").output
+    assert "its job log train.log ends with an error: the job failed" in problems, problems
+
+
+def test_an_error_the_job_lived_through_does_not_fail_it(tmp_path):
+    """An exception logged with its traceback, after which the job went on (records of other loggers
+    follow), is not how the job ended: the shape of ashleve/lightning-hydra-template@bddbc24's job log
+    with a caught error mid-run."""
+    sweep = tmp_path / "multirun" / "sweep"
+    _template_job(sweep, 0, 1, 3, False)
+    log = sweep / "0" / "train.log"
+    log.write_text(TRACEBACK + "[2023-09-26 10:00:09,000][__main__][INFO] - Starting testing!\n" + OUTPUT_DIR.format(0))
+    run = read_tree(tmp_path)["multirun/sweep/0"][0]
+    assert run.status == "unknown" and "error" not in run.provenance
+    # one logger for everything (`log = logging.getLogger(__name__)`), going on for epochs after it
+    went_on = "".join(f"[2023-09-26 10:0{n}:00,000][src.utils.utils][INFO] - epoch {n}\n" for n in range(3))
+    log.write_text(TRACEBACK + went_on)
+    run = read_tree(tmp_path)["multirun/sweep/0"][0]
+    assert run.status == "unknown" and "error" not in run.provenance
+
+
+def test_a_crashed_job_whose_wandb_run_says_finished_is_failed_and_says_why(tmp_path):
+    """ashleve/lightning-hydra-template@bddbc24 (src/utils/utils.py task_wrapper) calls `wandb.finish()`
+    in its `finally`, as the exception passes: W&B records exit code 0, so the job's W&B run (here
+    tests/fixtures/wandb's online run, written by wandb 0.31) says `finished` while train.log ends with
+    the traceback; the run took W&B's status and counted as a finished seed."""
+    sweep = tmp_path / "logs" / "train" / "multiruns" / "2023-09-26_10-00-00"
+    _template_job(sweep, 0, 2, 1, True)
+    shutil.copytree(FIXTURES / "wandb" / "wandb" / "run-20261127_192054-online01", sweep / "0" / "wandb" / "run-x")
+    run, problems, _ = read_tree(tmp_path)["logs/train/multiruns/2023-09-26_10-00-00/0"]
+    error = "src.utils.utils ERROR: RuntimeError: CUDA out of memory. Tried to allocate 20.00 MiB"
+    assert run.status == "failed" and run.provenance["error"] == error
+    assert [problem.describe() for problem in problems] == [
+        f"{sweep / '0'}: its job log train.log ends with an error ({error}) while wandb/run-x (wandb) says the "
+        "run finished: it was closed in a `finally` (lightning-hydra-template's task_wrapper calls "
+        "wandb.finish(), exit code 0) before the error ended the job — kept: status failed, with that error"
+    ]
+
+
+def test_a_job_that_trained_twice_with_two_loggers_is_two_runs_not_four(tmp_path):
+    """A lightning-hydra-template job folder (ashleve/lightning-hydra-template@bddbc24,
+    logger=many_loggers) a training ran in twice holds csv/version_{0,1} and tensorboard/version_{0,1}:
+    each version folder of each logger was a run of its own, 4 runs sharing seed 1 where there were 2
+    trainings, so a table averaged each training twice. Each version is one run of both copies."""
+    sweep = tmp_path / "logs" / "train" / "multiruns" / "2023-09-26_10-00-00"
+    _template_job(sweep, 0, 1, 3, False)
+    for logger in ("csv", "tensorboard"):
+        shutil.copytree(sweep / "0" / logger / "version_0", sweep / "0" / logger / "version_1")
+    found = read_tree(tmp_path)
+    assert sorted(found) == [f"logs/train/multiruns/2023-09-26_10-00-00/0#version_{n}" for n in (0, 1)]
+    for number in (0, 1):
+        run = found[f"logs/train/multiruns/2023-09-26_10-00-00/0#version_{number}"][0]
+        assert run.name == f"2023-09-26_10-00-00/0/version_{number}" and run.params["seed"] == 1
+        assert run.provenance["metrics_from"] == [
+            f"lightning_csv:csv/version_{number}",
+            f"tensorboard:tensorboard/version_{number}",
+        ]
+        assert run.provenance["metrics_kept"] == (
+            f"lightning_csv:csv/version_{number}, over tensorboard/version_{number}'s copy of 2 metric(s)"
+        )

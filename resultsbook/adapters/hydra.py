@@ -12,6 +12,7 @@ from typing import Any
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.compose import InnerRun, find_inner_sources, inner_adapters, read_inner_runs
 from resultsbook.adapters.csvlog import CSV_SUFFIXES
+from resultsbook.adapters.wandbconsole import exception_line
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params, format_value, values_equal
 from resultsbook.sources import fs
@@ -38,8 +39,11 @@ class HydraAdapter(Adapter):
     # 2: runs inside that disagree on a key Hydra sets once keep their own values; 3: a job whose only
     # logs are plain CSV says how to read them; 4: a run inside gives the value of a `${...}` Hydra
     # left unresolved; 5: a job with no metrics says so, and one whose job log ends with an error is
-    # failed unless its logger keeps a status
-    reading_version = 5
+    # failed unless its logger keeps a status; 6: so is one whose log's last error is a traceback followed
+    # only by its logger's records (lightning-hydra-template's `Output dir: ...`), and one whose log ends
+    # with an error while a logger inside says it finished, and a job's `version_N` folders of several
+    # Lightning loggers are one run per version
+    reading_version = 6
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -103,7 +107,11 @@ class HydraAdapter(Adapter):
             by_adapter[item.adapter] = by_adapter.get(item.adapter, 0) + 1
         if max(by_adapter.values()) == 1:  # one job, logged by one or several loggers: one run
             run = _combine(base, inner, source.path, problems)
-            if error and run.status == "unknown":  # its logger keeps no status (a CSV, TensorBoard)
+            if error and run.status == "finished":  # closed in a `finally`, before the error ended the job
+                problems.append(
+                    Problem(source.path, _finished_text(log, error, inner), "status failed, with that error")
+                )
+            if error and run.status in ("unknown", "finished"):  # a CSV, TensorBoard keep no status
                 run = replace(run, status="failed", provenance={**run.provenance, "error": error})
             return ReadResult((run,), tuple(problems))
         contested = _contested(params, inner)
@@ -116,6 +124,17 @@ class HydraAdapter(Adapter):
             )
             kept = "each run's own params; Hydra's fill in the others"
             problems.append(Problem(source.path, message, kept))
+        paired = _paired_versions(inner)
+        if paired is not None:  # trainings each logged by several Lightning loggers: one run each
+            runs = tuple(
+                replace(
+                    _combine(base, items, source.path, problems, hydra_wins=not contested),
+                    key=version,
+                    name=f"{name}/{version}",
+                )
+                for version, items in paired.items()
+            )
+            return ReadResult(runs, tuple(problems))
         runs = tuple(
             replace(
                 _combine(base, [item], source.path, problems, hydra_wins=not contested),
@@ -131,20 +150,46 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # a record of Hydra's job log, `[2024-03-14 23:01:57,523][flwr][ERROR] - message`
 _RECORD = re.compile(r"^\[[^\]\n]*\]\[([^\]\n]*)\]\[([A-Z]+)\] - (.*)$", re.MULTILINE)
 _LOG_TAIL = 65536  # bytes of a job log read for its last record: a long run's log can be large
+_ERROR_LEVELS = ("ERROR", "CRITICAL")
+_TRACEBACK = "Traceback (most recent call last):"
+_EPILOGUE = 2  # records a wrapper's `finally` logs after the error: `Output dir: ...`, `Closing wandb!`
 
 
 def _last_error(log: str) -> str | None:
-    """Return the last record of a Hydra job log when it is an error (`flwr ERROR: the actor died`),
-    else None: a job whose log ends with an error failed."""
+    """Return the error a Hydra job log ends with (`flwr ERROR: the actor died`), else None: a job whose
+    log ends with an error failed. An error whose traceback is followed only by one or two records of
+    the logger that logged it ends the log too: lightning-hydra-template's `task_wrapper` logs the
+    exception, then `Output dir: ...` (and `Closing wandb!`) in its `finally`, before the job dies."""
     try:
         text = read_file_end(log, _LOG_TAIL).decode("utf-8", errors="replace")
     except OSError:  # no job log (a job that logs nothing), or not a file (a FIFO is never opened)
         return None
     records = list(_RECORD.finditer(text))
-    if not records or records[-1].group(2) not in ("ERROR", "CRITICAL"):
+    errors = [index for index, record in enumerate(records) if record.group(2) in _ERROR_LEVELS]
+    if not errors:
         return None
-    logger, level, message = records[-1].groups()
-    return f"{logger} {level}: {message.strip()}"
+    index = errors[-1]
+    logger, level, message = records[index].groups()
+    after = records[index + 1 :]
+    body = text[records[index].end() : after[0].start() if after else len(text)]
+    trace = body.splitlines()[1:]
+    traceback = [number for number, line in enumerate(trace) if line.startswith(_TRACEBACK)]
+    if after and (
+        not traceback or len(after) > _EPILOGUE or any(record.group(1) != logger for record in after)
+    ):
+        return None  # the job went on after it: an error it lived through
+    raised = exception_line(trace[traceback[-1] :]) if traceback else None
+    return f"{logger} {level}: {message.strip() or raised or 'an error with no message'}"
+
+
+def _finished_text(log: str | None, error: str, inner: list[InnerRun]) -> str:
+    """Say that a job's log ends with an error while the logger that keeps a status says it finished."""
+    told = next(item for item in inner if item.run.status == "finished")
+    return (
+        f"its job log {log} ends with an error ({error}) while {told.source} ({told.adapter}) says the run "
+        "finished: it was closed in a `finally` (lightning-hydra-template's task_wrapper calls "
+        "wandb.finish(), exit code 0) before the error ended the job"
+    )
 
 
 def _size(path: str) -> int | None:
@@ -310,6 +355,28 @@ def _job_facts(node: Mapping[str, Any], provenance: dict[str, Any]) -> str | Non
     return str(job["name"]) if job.get("name") is not None else None
 
 
+_VERSION = re.compile(r"version_\d+")  # a Lightning logger's folder of one training
+
+
+def _paired_versions(inner: list[InnerRun]) -> dict[str, list[InnerRun]] | None:
+    """Return the runs inside a job by Lightning version folder (`version_1`) when each version holds
+    one run of every logger (`csv/version_1/`, `tensorboard/version_1/`): a job folder a training ran
+    in twice holds two trainings, each written by every logger, not one run per copy. None when
+    they do not pair so (a W&B run has no version folder)."""
+    adapters = sorted({item.adapter for item in inner})
+    if len(adapters) < 2:
+        return None
+    paired: dict[str, list[InnerRun]] = {}
+    for item in inner:
+        version = item.source.rsplit("/", 1)[-1]
+        if item.run.key or not _VERSION.fullmatch(version):
+            return None
+        paired.setdefault(version, []).append(item)
+    if any(sorted(item.adapter for item in items) != adapters for items in paired.values()):
+        return None
+    return paired
+
+
 def _contested(params: Mapping[str, Any], inner: list[InnerRun]) -> list[str]:
     """Return the keys Hydra's config sets that the runs inside hold different values of: one job's
     config cannot be theirs."""
@@ -331,7 +398,9 @@ def _combine(
     summary: dict[str, float] = {}
     provenance = dict(base.provenance)
     status, start, end = "unknown", None, None
-    sources = []
+    sources: list[str] = []
+    kept: list[str] = []  # which logger's copy of a metric two of them log is the run's
+    owner: dict[str, str] = {}  # metric -> the source whose copy is kept
     for item in inner:
         run = item.run
         sources.append(f"{item.adapter}:{item.source}")
@@ -351,8 +420,12 @@ def _combine(
                         "Hydra's value",
                     )
                 )
+        repeated = sorted(key for key in run.metrics if key in metrics)
+        if repeated:  # the same training, logged by two loggers at once (Lightning's csv + tensorboard)
+            kept.append(f"{owner[repeated[0]]}, over {item.source}'s copy of {len(repeated)} metric(s)")
         for key, series in run.metrics.items():
             metrics.setdefault(key, series)
+            owner.setdefault(key, sources[-1])
         for key, number in run.summary.items():
             summary.setdefault(key, number)
         for key, value in run.provenance.items():
@@ -362,6 +435,8 @@ def _combine(
         start = start if start is not None else run.start_time
         end = end if end is not None else run.end_time
     provenance["metrics_from"] = sources
+    if kept:
+        provenance["metrics_kept"] = "; ".join(kept)
     return replace(
         base,
         params=params,

@@ -33,7 +33,7 @@ def console_error(records: Iterable[bytes], exit_code: int) -> dict[str, Any]:
     starts = [index for index, line in enumerate(lines) if line.startswith(_TRACEBACK)]
     if starts:
         trace = lines[starts[-1] :]
-        raised = _exception_line(trace)
+        raised = exception_line(trace)
         if raised is not None:
             kind, _, message = raised.partition(": ")
             tail = "\n".join(trace[-_TRACEBACK_LINES:])[-_TRACEBACK_CHARS:]
@@ -45,7 +45,7 @@ def console_error(records: Iterable[bytes], exit_code: int) -> dict[str, Any]:
     return error
 
 
-def _exception_line(trace: list[str]) -> str | None:
+def exception_line(trace: list[str]) -> str | None:
     """Return a traceback's last `Type: message` line (notes, a message's further lines or torch's
     hints may follow it; a chained exception's comes last)."""
     raised = [

@@ -502,13 +502,15 @@ _SHOWN_AS_FIELDS = {"git.commit", "git.dirty", "git_commit", "git_dirty"}
 def flatten_provenance(provenance: dict[str, Any], summarize_over: int | None = None) -> dict[str, Any]:
     """Return provenance as dotted keys (git.commit, data.train.digest, packages.numpy), sorted.
 
-    With `summarize_over`, a mapping with more entries is shown as its count instead.
+    With `summarize_over`, a mapping inside it with more entries is shown as its count instead.
     """
     flat: dict[str, Any] = {}
 
     def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict) and value:
-            if summarize_over is not None and len(value) > summarize_over:
+            # a nested mapping (packages) is summarized, never the provenance itself: a Hydra job with
+            # a W&B run inside has 19 facts, and `show` said ` = 19 entries` for all of them
+            if summarize_over is not None and prefix and len(value) > summarize_over:
                 flat[prefix] = f"{len(value)} entries (resultsbook diff compares them one by one)"
                 return
             for key, inner in value.items():
