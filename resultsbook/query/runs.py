@@ -85,8 +85,10 @@ class _Columns:
         self._wandb_mirrors = np.zeros(0, dtype=bool)  # W&B runs whose synced TensorBoard folder is a run
         self._synced_status = np.zeros(0, dtype=object)  # status, a synced folder's from its W&B run
         self._mlflow_nesting: tuple[np.ndarray, np.ndarray] | None = None
-        self._directions: list[dict[str, str]] | None = None
-        self._lm_eval_directions: list[tuple[str, dict[str, str]]] | None = None
+        self._directions: dict[int, dict[str, str]] | None = None  # by run index, for the runs that have one
+        self._lm_eval_directions: dict[int, tuple[str, dict[str, str]]] | None = None
+        self._with_directions: np.ndarray | None = None  # runs whose Optuna study records a direction
+        self._with_lm_eval: np.ndarray | None = None  # runs whose lm-eval results record higher_is_better
 
     def locate(self, runs: np.ndarray) -> np.ndarray:
         """Return the position of each internal run id among these runs, -1 where it is not one."""
@@ -404,11 +406,20 @@ class Runs(Sequence[StoredRun]):
         Optuna study's direction of its objective value: `max` for maximize), from provenance read once
         per read of the store."""
         columns = self._columns
-        if columns._directions is None:
-            columns._directions = [_directions(value) for value in columns.field("provenance").tolist()]
+        if columns._directions is None:  # kept for the runs that have one: 100,000 empty dicts weigh 6 MB
+            provenance = columns.field("provenance").tolist()
+            columns._directions = {
+                i: ways for i, value in enumerate(provenance) if (ways := _directions(value))
+            }
+            columns._with_directions = np.zeros(len(provenance), dtype=bool)
+            columns._with_directions[list(columns._directions)] = True
+        assert columns._with_directions is not None
         found: dict[str, list[str]] = {}
-        experiments = self.field("experiment").tolist()
-        for index, experiment in zip(self._at.tolist(), experiments):
+        holding = columns._with_directions[self._at]
+        if not holding.any():  # no Optuna trial among them, as usual: no run to look at
+            return found
+        experiments = self.field("experiment")[holding].tolist()
+        for index, experiment in zip(self._at[holding].tolist(), experiments):
             goal = _GOALS.get(columns._directions[index].get(metric, ""))
             if goal is not None and str(experiment) not in found.setdefault(goal, []):
                 found[goal].append(str(experiment))
@@ -420,9 +431,16 @@ class Runs(Sequence[StoredRun]):
         columns = self._columns
         if columns._lm_eval_directions is None:
             provenance = columns.field("provenance").tolist()
-            columns._lm_eval_directions = [_lm_eval_directions(value) for value in provenance]
+            columns._lm_eval_directions = {
+                i: task_ways
+                for i, value in enumerate(provenance)
+                if (task_ways := _lm_eval_directions(value))[1]
+            }
+            columns._with_lm_eval = np.zeros(len(provenance), dtype=bool)
+            columns._with_lm_eval[list(columns._lm_eval_directions)] = True
+        assert columns._with_lm_eval is not None
         found: dict[str, list[str]] = {}
-        for index in self._at.tolist():
+        for index in self._at[columns._with_lm_eval[self._at]].tolist():  # the few lm-eval tasks, if any
             task, ways = columns._lm_eval_directions[index]
             goal = _GOALS.get(ways.get(metric, ""))
             if goal is not None and task not in found.setdefault(goal, []):
