@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -125,7 +126,7 @@ def _run_file_beside(path: str) -> Problem | None:
 
     folder = os.path.dirname(path)
     try:
-        with os.scandir(folder or ".") as entries:
+        with fs.scandir(folder or ".") as entries:
             files = frozenset(entry.name for entry in entries if entry.is_file())
     except OSError:
         return None
@@ -211,19 +212,18 @@ def _snapshot(path: str, scratch: str, copied: bool) -> sqlite3.Connection | Non
     not change (no journal beside it, same size and time before and after); None when it always changed."""
     if copied:
         return _connect(path, immutable=True)
-    if os.path.exists(path + "-wal"):
+    if fs.exists(path + "-wal"):
         return _connect(path, immutable=False)
     journal = path + "-journal"  # beside the file while a write is under way (or after a crash in one)
     for attempt in range(_SNAPSHOT_TRIES):
-        before = os.stat(path)
-        data = None if os.path.exists(journal) else read_file_bytes(path, DOCUMENT)
-        after = os.stat(path)
+        before = fs.stat(path)
+        data = None if fs.exists(journal) else read_file_bytes(path, DOCUMENT)
+        after = fs.stat(path)
         same = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
-        if data is not None and same and len(data) == after.st_size and not os.path.exists(journal):
-            copy = os.path.join(scratch, "snapshot.db")
-            with open(copy, "wb") as handle:
-                handle.write(data)
-            return _connect(copy, immutable=True)
+        if data is not None and same and len(data) == after.st_size and not fs.exists(journal):
+            copy = Path(scratch) / "snapshot.db"  # a scratch file of ours, not a log
+            copy.write_bytes(data)
+            return _connect(str(copy), immutable=True)
         time.sleep(0.1 * (attempt + 1))
     return None
 
