@@ -233,3 +233,22 @@ def test_an_empty_collect_of_rsl_rl_folders_without_their_event_files_says_so(tm
         "settings of an RSL-RL run folder (Isaac Lab, legged_gym), but no event file "
         "(events.out.tfevents.*) beside them: their scalars were not kept" in " ".join(empty.output.split())
     )
+
+
+def test_an_agent_yaml_or_diff_that_is_no_file_is_named_in_one_line_each(tmp_path):
+    """params/agent.yaml as a FIFO and git/IsaacLab.diff as a link to /dev/zero were passed over unsaid:
+    the run lost its seed and commit without a word."""
+    folder = tmp_path / "logs" / "rsl_rl" / "go2" / "2026-02-25_08-54-55"
+    rsl_rl_run(folder, seed=42, iterations=range(10), max_iterations=10, reward=1.0)
+    (folder / "params" / "agent.yaml").unlink()
+    os.mkfifo(folder / "params" / "agent.yaml")
+    (folder / "git" / "IsaacLab.diff").unlink()
+    (folder / "git" / "IsaacLab.diff").symlink_to("/dev/zero")
+    ((_, _, run),), problems = read_runs(tmp_path)
+    assert "seed" in run.params and "max_iterations" not in run.params  # env.yaml's seed alone
+    assert problems == [
+        f"{folder / 'params' / 'agent.yaml'}: is a FIFO (named pipe), not a regular file; it was not read — "
+        "kept: the run without this file's params",
+        f"{folder / 'git' / 'IsaacLab.diff'}: is a character device, not a regular file; it was not read — "
+        "kept: the repository's name, without its commit",
+    ]

@@ -198,7 +198,7 @@ class TensorboardAdapter(Adapter):
         if rsl_rl:  # its event files hold scalars only: the yaml files hold its params, git/ its provenance
             params = {**params, **isaaclab.read_params(root, rsl_rl, problems)}
             status, provenance = self._rsl_rl_status(source, params, series, problems)
-            provenance.update(isaaclab.git_provenance(root, rsl_rl))
+            provenance.update(isaaclab.git_provenance(root, rsl_rl, problems))
             named = params.get("experiment_name")
             experiment = named if isinstance(named, str) and named else None
         run = RunRecord(

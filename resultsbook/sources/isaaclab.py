@@ -14,7 +14,7 @@ from typing import Any
 
 from resultsbook.models import Problem, Series
 from resultsbook.sources import fs
-from resultsbook.sources.fileio import iter_file_chunks, read_small_file
+from resultsbook.sources.fileio import iter_file_chunks, read_small_file, unreadable
 from resultsbook.sources.settings import read_settings
 
 PARAMS_FOLDER = "params"
@@ -66,12 +66,12 @@ def read_params(root: str, files: Sequence[str], problems: list[Problem]) -> dic
         os.path.basename(p): p for p in files if os.path.dirname(p) == os.path.join(root, PARAMS_FOLDER)
     }
     env = (
-        read_settings(by_name[ENV_FILE], problems, kept="the run without its params")
+        read_settings(by_name[ENV_FILE], problems, kept="the run without this file's params")
         if ENV_FILE in by_name
         else {}
     )
     agent = (
-        read_settings(by_name[AGENT_FILE], problems, kept="the run without its params")
+        read_settings(by_name[AGENT_FILE], problems, kept="the run without this file's params")
         if AGENT_FILE in by_name
         else {}
     )
@@ -87,7 +87,7 @@ def read_params(root: str, files: Sequence[str], problems: list[Problem]) -> dic
     return {**env, **agent}
 
 
-def git_provenance(root: str, files: Sequence[str]) -> dict[str, Any]:
+def git_provenance(root: str, files: Sequence[str], problems: list[Problem]) -> dict[str, Any]:
     """Return the repositories git/ names (one `<repository>.diff` each) as provenance: each with its
     diff file, the commit it ran from (rsl_rl 5.0 on writes it first) and whether its tree was dirty
     (the diff after the status holds changes); the first as `git`, all as `repositories` when several."""
@@ -97,7 +97,7 @@ def git_provenance(root: str, files: Sequence[str]) -> dict[str, Any]:
             continue
         name = os.path.basename(path)
         entry: dict[str, Any] = {"repository": name[: -len(DIFF_SUFFIX)], "diff": f"{GIT_FOLDER}/{name}"}
-        entry.update(_diff_facts(path))
+        entry.update(_diff_facts(path, problems))
         found.append(entry)
     if not found:
         return {}
@@ -130,14 +130,15 @@ def planned_iterations(params: Mapping[str, Any]) -> int | None:
     return value
 
 
-def _diff_facts(path: str) -> dict[str, Any]:
+def _diff_facts(path: str, problems: list[Problem]) -> dict[str, Any]:
     """Return the commit and dirtiness a git/*.diff says: `--- git commit ---` (rsl_rl 5.0 on) and the
     hash, `--- git status ---` and the status, `--- git diff ---` and the diff, empty for a clean tree
     ({} when it cannot be read; no commit for the files older versions wrote, which start at the status)."""
     try:
         text = read_small_file(path, DIFF_CAP)
         head = text if text is not None else next(iter_file_chunks(path, 4096), b"")
-    except OSError:
+    except OSError as error:
+        problems.append(unreadable(path, error, "the repository's name, without its commit"))
         return {}
     facts: dict[str, Any] = {}
     lines = head.decode("utf-8", errors="replace").splitlines()
@@ -154,9 +155,10 @@ def _diff_facts(path: str) -> dict[str, Any]:
 
 
 def _names_in(folder: str) -> list[str]:
-    """Return the names of a folder's regular files ([] when it cannot be listed)."""
+    """Return the names of a folder's entries that are no folder ([] when it cannot be listed): a FIFO or
+    a link to a device named agent.yaml is read, and refused in one line, not passed over unsaid."""
     try:
         with fs.scandir(folder) as entries:
-            return [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
+            return [entry.name for entry in entries if not entry.is_dir()]
     except OSError:
         return []
