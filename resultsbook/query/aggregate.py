@@ -117,8 +117,7 @@ def aggregate(
                 )
             continue
         kept = Runs.joined(every, [members for members in grouped.values()])
-        notes += study_goal_notes(metric, kept)
-        notes += lm_eval_goal_notes(metric, kept)
+        notes += recorded_goal_notes(metric, kept)
         reduced, value_notes = reader.reduce(metric, kept)
         all_codes = reader.curve_codes(metric.name, kept.ids)
         ends = _last_steps(reader, metric, kept)
@@ -222,35 +221,30 @@ def _with_runs_without_value(
     return cells
 
 
-def study_goal_notes(metric: MetricSpec, runs: Runs) -> list[str]:
-    """Say when the tracker of the runs records which way a metric is better (an Optuna study's
-    direction) and the table's goal is another, or none: the bold would mark the worst, or nothing."""
-    recorded = runs.recorded_goals(metric.name)
-    if not recorded:
-        return []
-    if len(recorded) > 1:
-        ways = "; ".join(f"{way}: {', '.join(names[:3])}" for way, names in sorted(recorded.items()))
-        return [f"the Optuna studies behind {metric.name!r} disagree on its goal ({ways})"]
-    ((study_goal, studies),) = recorded.items()
-    word = "maximize" if study_goal == "max" else "minimize"
-    named = ", ".join(studies[:3]) + (f" and {len(studies) - 3} more" if len(studies) > 3 else "")
-    return _against_recorded_goal(metric, study_goal, f"the Optuna study {named} would {word} it")
-
-
-def lm_eval_goal_notes(metric: MetricSpec, runs: Runs) -> list[str]:
-    """Say when lm-evaluation-harness records which way a metric is better (its `higher_is_better`) and
-    the table's goal is another, or none: the bold would mark the worst, or nothing."""
-    recorded = runs.lm_eval_goals(metric.name)
-    if not recorded:
-        return []
-    if len(recorded) > 1:
-        ways = "; ".join(f"{way}: {', '.join(tasks[:3])}" for way, tasks in sorted(recorded.items()))
-        return [f"lm-eval's higher_is_better of {metric.name!r} differs between its tasks ({ways})"]
-    (goal_recorded,) = recorded
-    better = "higher" if goal_recorded == "max" else "lower"
-    return _against_recorded_goal(
-        metric, goal_recorded, f"lm-eval's higher_is_better says {better} is better"
-    )
+def recorded_goal_notes(metric: MetricSpec, runs: Runs) -> list[str]:
+    """Say when the runs' tracker records which way a metric is better (an Optuna study's direction,
+    lm-eval's `higher_is_better`) and the table's goal is another, or none: the bold would mark the
+    worst, or nothing."""
+    notes = []
+    said_by = runs.recorded_goals(metric.name)
+    for tracker, recorded in [(t, said_by[t]) for t in ("optuna", "lm_eval") if t in said_by]:
+        if len(recorded) > 1:
+            ways = "; ".join(f"{way}: {', '.join(names[:3])}" for way, names in sorted(recorded.items()))
+            notes.append(
+                f"the Optuna studies behind {metric.name!r} disagree on its goal ({ways})"
+                if tracker == "optuna"
+                else f"lm-eval's higher_is_better of {metric.name!r} differs between its tasks ({ways})"
+            )
+            continue
+        ((goal, names),) = recorded.items()
+        if tracker == "optuna":
+            word = "maximize" if goal == "max" else "minimize"
+            named = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            said = f"the Optuna study {named} would {word} it"
+        else:
+            said = f"lm-eval's higher_is_better says {'higher' if goal == 'max' else 'lower'} is better"
+        notes += _against_recorded_goal(metric, goal, said)
+    return notes
 
 
 def _against_recorded_goal(metric: MetricSpec, recorded: str, said: str) -> list[str]:

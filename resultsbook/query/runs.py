@@ -85,10 +85,9 @@ class _Columns:
         self._wandb_mirrors = np.zeros(0, dtype=bool)  # W&B runs whose synced TensorBoard folder is a run
         self._synced_status = np.zeros(0, dtype=object)  # status, a synced folder's from its W&B run
         self._mlflow_nesting: tuple[np.ndarray, np.ndarray] | None = None
-        self._directions: dict[int, dict[str, str]] | None = None  # by run index, for the runs that have one
-        self._lm_eval_directions: dict[int, tuple[str, dict[str, str]]] | None = None
-        self._with_directions: np.ndarray | None = None  # runs whose Optuna study records a direction
-        self._with_lm_eval: np.ndarray | None = None  # runs whose lm-eval results record higher_is_better
+        # by run index, for the runs whose tracker records which way a metric is better: tracker, name, ways
+        self._recorded: dict[int, tuple[str, str, dict[str, str]]] | None = None
+        self._with_recorded = np.zeros(0, dtype=bool)
 
     def locate(self, runs: np.ndarray) -> np.ndarray:
         """Return the position of each internal run id among these runs, -1 where it is not one."""
@@ -401,51 +400,29 @@ class Runs(Sequence[StoredRun]):
         self.wandb_run_ids()
         return self._columns._synced_status[self._at]
 
-    def recorded_goals(self, metric: str) -> dict[str, list[str]]:
-        """Return {goal: experiments} of the runs whose tracker records which way `metric` is better (an
-        Optuna study's direction of its objective value: `max` for maximize), from provenance read once
-        per read of the store."""
+    def recorded_goals(self, metric: str) -> dict[str, dict[str, list[str]]]:
+        """Return, per tracker that records which way `metric` is better (`optuna`: a study's direction
+        of its objective value; `lm_eval`: a task's `higher_is_better`), {goal: the studies or tasks
+        saying it} of these runs; read from provenance once per read of the store, and kept only for
+        the runs that record one (100,000 empty dicts weigh 6 MB)."""
         columns = self._columns
-        if columns._directions is None:  # kept for the runs that have one: 100,000 empty dicts weigh 6 MB
-            provenance = columns.field("provenance").tolist()
-            columns._directions = {
-                i: ways for i, value in enumerate(provenance) if (ways := _directions(value))
+        if columns._recorded is None:
+            experiments = columns.field("experiment").tolist()
+            columns._recorded = {
+                i: record
+                for i, value in enumerate(columns.field("provenance").tolist())
+                if (record := _recorded_directions(value, experiments[i])) is not None
             }
-            columns._with_directions = np.zeros(len(provenance), dtype=bool)
-            columns._with_directions[list(columns._directions)] = True
-        assert columns._with_directions is not None
-        found: dict[str, list[str]] = {}
-        holding = columns._with_directions[self._at]
-        if not holding.any():  # no Optuna trial among them, as usual: no run to look at
-            return found
-        experiments = self.field("experiment")[holding].tolist()
-        for index, experiment in zip(self._at[holding].tolist(), experiments):
-            goal = _GOALS.get(columns._directions[index].get(metric, ""))
-            if goal is not None and str(experiment) not in found.setdefault(goal, []):
-                found[goal].append(str(experiment))
-        return found
-
-    def lm_eval_goals(self, metric: str) -> dict[str, list[str]]:
-        """Return {goal: tasks} of the runs read from lm-evaluation-harness results whose
-        `higher_is_better` says which way `metric` is better (`provenance.lm_eval.directions`)."""
-        columns = self._columns
-        if columns._lm_eval_directions is None:
-            provenance = columns.field("provenance").tolist()
-            columns._lm_eval_directions = {
-                i: task_ways
-                for i, value in enumerate(provenance)
-                if (task_ways := _lm_eval_directions(value))[1]
-            }
-            columns._with_lm_eval = np.zeros(len(provenance), dtype=bool)
-            columns._with_lm_eval[list(columns._lm_eval_directions)] = True
-        assert columns._with_lm_eval is not None
-        found: dict[str, list[str]] = {}
-        for index in self._at[columns._with_lm_eval[self._at]].tolist():  # the few lm-eval tasks, if any
-            task, ways = columns._lm_eval_directions[index]
+            columns._with_recorded = np.zeros(len(experiments), dtype=bool)
+            columns._with_recorded[list(columns._recorded)] = True
+        found: dict[str, dict[str, list[str]]] = {}
+        for index in self._at[columns._with_recorded[self._at]].tolist():  # the few, if any
+            tracker, name, ways = columns._recorded[index]
             goal = _GOALS.get(ways.get(metric, ""))
-            if goal is not None and task not in found.setdefault(goal, []):
-                found[goal].append(task)
-        return found
+            names = found.setdefault(tracker, {}).setdefault(goal, []) if goal is not None else None
+            if names is not None and name not in names:
+                names.append(name)
+        return {tracker: goals for tracker, goals in found.items() if goals}
 
     def mlflow_nesting(self) -> tuple[np.ndarray, np.ndarray]:
         """Return each run's MLflow run id and its parent's (None where there is none), from provenance
@@ -553,28 +530,27 @@ def _tracker_run_id(provenance: str | Mapping[str, Any] | None, tracker: str) ->
 _GOALS = {"maximize": "max", "minimize": "min"}
 
 
-def _directions(provenance: str | Mapping[str, Any] | None) -> dict[str, str]:
-    """Return {metric: minimize|maximize} of a run's Optuna study (`provenance.optuna.directions`)."""
+def _recorded_directions(
+    provenance: str | Mapping[str, Any] | None, experiment: Any
+) -> tuple[str, str, dict[str, str]] | None:
+    """Return (tracker, study or task, {metric: minimize|maximize}) of a run whose tracker records which
+    way its metrics are better: an Optuna trial (`provenance.optuna.directions`, its study the run's
+    experiment) or an lm-eval task (`provenance.lm_eval`); None for any other run."""
     if isinstance(provenance, str):
-        if '"directions"' not in provenance:  # most runs are no Optuna trial: nothing to parse
-            return {}
+        if '"directions"' not in provenance:  # most runs record none: nothing to parse
+            return None
         provenance = json.loads(provenance)
-    optuna = provenance.get("optuna") if isinstance(provenance, Mapping) else None
-    directions = optuna.get("directions") if isinstance(optuna, Mapping) else None
-    return {str(k): str(v) for k, v in directions.items()} if isinstance(directions, Mapping) else {}
-
-
-def _lm_eval_directions(provenance: str | Mapping[str, Any] | None) -> tuple[str, dict[str, str]]:
-    """Return the task and {metric: minimize|maximize} of a run read from lm-eval results
-    (`provenance.lm_eval`)."""
-    if isinstance(provenance, str):
-        if '"lm_eval"' not in provenance:  # most runs are no lm-eval task: nothing to parse
-            return "", {}
-        provenance = json.loads(provenance)
-    found = provenance.get("lm_eval") if isinstance(provenance, Mapping) else None
-    if not isinstance(found, Mapping) or not isinstance(found.get("directions"), Mapping):
-        return "", {}
-    return str(found.get("task", "")), {str(k): str(v) for k, v in found["directions"].items()}
+    if not isinstance(provenance, Mapping):
+        return None
+    for tracker in ("optuna", "lm_eval"):
+        found = provenance.get(tracker)
+        if not isinstance(found, Mapping):
+            continue
+        directions = found.get("directions")
+        if isinstance(directions, Mapping) and directions:
+            name = str(experiment) if tracker == "optuna" else str(found.get("task", ""))
+            return tracker, name, {str(k): str(v) for k, v in directions.items()}
+    return None
 
 
 def _data_digests(provenance: str | Mapping[str, Any]) -> dict[str, str]:
