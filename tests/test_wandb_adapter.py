@@ -802,8 +802,14 @@ def test_a_run_given_no_config_takes_its_params_from_its_command_line(tmp_path):
     assert "its params come from the command line" in problems[0].message
 
 
-def test_a_run_with_a_config_keeps_its_config_alone_as_params():
-    name = next(n for n in EXPECTED if n.endswith("online01"))  # started as `train.py online`
-    run, _ = read_folder(FIXTURE / "wandb" / name)
-    assert run.provenance["args"] == ["online"] and "online" not in run.params
+def test_a_run_with_a_config_keeps_its_config_alone_as_params(tmp_path):
+    """The command line fills in no param beside a config: `--lr 0.5 --extra 1` would add `extra` and
+    clash with the config's own names for the same settings."""
+    name, folder = _online_run_without_its_log(tmp_path)
+    metadata = folder / "files" / "wandb-metadata.json"
+    document = json.loads(metadata.read_text())
+    metadata.write_text(json.dumps({**document, "args": ["--lr", "0.5", "--extra", "1"]}))
+    run, problems = read_folder(folder)
+    assert run.provenance["args"] == ["--lr", "0.5", "--extra", "1"]
     assert dict(run.params) == {k: normalize_value(v) for k, v in EXPECTED[name]["params"].items()}
+    assert problems == ()
