@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import SHARED, require_pdflatex
 
 from resultsbook.outputs.texlog import LOG_ENV, Overfull, attribute, overfull_boxes
-from resultsbook.render.venues import class_options, geometry_preamble, venue_preset
+from resultsbook.render.venues import class_options, document_class, geometry_preamble, venue_preset
 
 VENUES = SHARED / "venues"
 
@@ -32,10 +32,10 @@ class Compiled:
         return line.split("=", 1)[1].strip()
 
 
-def imitated_preamble(venue: str) -> tuple[str, list[str]]:
-    """Return the class options and preamble that imitate a venue's page with the geometry package."""
+def imitated_preamble(venue: str) -> tuple[str, list[str], str]:
+    """Return the class options, preamble and class that imitate a venue's page with the geometry package."""
     preset = venue_preset(venue)
-    return ",".join(class_options(preset)), geometry_preamble(preset)
+    return ",".join(class_options(preset)), geometry_preamble(preset), document_class(preset)
 
 
 def compile_page(

@@ -138,7 +138,7 @@ def test_every_style_and_option_fits_the_column_without_overfull_boxes(store, ve
     variants = variants_for(store, venue)
     files = write_tables(tmp_path, variants)
     floats = {name: options.float for name, _, _, options in variants}
-    options, preamble = imitated_preamble(venue)
+    options, preamble, _ = imitated_preamble(venue)
     compiled = compile_page(
         tmp_path, page_body(files, floats), files, options, preamble,
         packages=("booktabs", "siunitx", "graphicx", "tabularx", "multirow"),
@@ -156,7 +156,7 @@ def test_a_table_wider_than_the_column_is_reported_and_fit_scale_makes_it_fit(st
         ("scaled", grouped, TableFormat(digits=2), LatexOptions(fit="scale")),
     ]
     files = write_tables(tmp_path, variants)
-    options, preamble = imitated_preamble("icml")
+    options, preamble, _ = imitated_preamble("icml")
     compiled = compile_page(
         tmp_path, page_body(files, {}), files, options, preamble, packages=("booktabs", "graphicx")
     )
@@ -180,7 +180,7 @@ def test_notes_wrap_inside_the_width_of_the_table(store, tmp_path):
     body = "\n".join(
         rf"\setbox0\hbox{{\input{{{path.name}}}}}\typeout{{WIDTH-{path.stem}=\the\wd0}}" for path in files
     )
-    options, preamble = imitated_preamble("icml")
+    options, preamble, _ = imitated_preamble("icml")
     compiled = compile_page(tmp_path, body, files, options, preamble)
     bare = float(compiled.typeout("WIDTH-bare").removesuffix("pt"))
     notes = float(compiled.typeout("WIDTH-notes").removesuffix("pt"))
@@ -203,7 +203,7 @@ def test_a_long_table_breaks_across_pages_with_its_header_repeated(store, tmp_pa
         and r"\endhead" in text
         and r"\caption{Every model}\label{tab:long}\\" in text
     )
-    classes, preamble = imitated_preamble("neurips")
+    classes, preamble, _ = imitated_preamble("neurips")
     compiled = compile_page(
         tmp_path, r"\input{long.tex}", files, classes, preamble, packages=("booktabs", "longtable")
     )
@@ -245,7 +245,7 @@ def test_a_table_is_one_box_wherever_a_paper_puts_it(store, tmp_path):
             r"\begin{center}\input{t.tex}\input{t.tex}\end{center}",  # twice in a row: the box is reused
         ]
     )
-    options, preamble = imitated_preamble("icml")
+    options, preamble, _ = imitated_preamble("icml")
     compiled = compile_page(tmp_path, body, files, options, preamble, packages=("booktabs", "graphicx"))
     assert float(compiled.typeout("RESIZED").removesuffix("pt")) == pytest.approx(234.8775, abs=0.01)
     assert compiled.typeout("COLUMNWIDTH") == "234.8775pt"

@@ -4,6 +4,7 @@ package to add for what the paper's packages cannot typeset. Labels and order pe
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import textwrap
 from pathlib import Path
@@ -271,6 +272,29 @@ def test_a_figure_label_its_font_cannot_draw_is_one_note_not_a_warning_per_drawi
         'has them (font = "Noto Sans CJK SC"...) or .pgf'
     ]
     store.close()
+
+
+def test_a_figure_font_matplotlib_lacks_is_one_note_naming_the_font_it_is_drawn_in(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A `[style] font` this machine lacks was drawn in DejaVu Sans without a word in the build, while
+    matplotlib logged `findfont: Font family 'X' not found.` at every text it drew."""
+    spec, store = project_with_labels(
+        tmp_path,
+        '[labels.values.method]\nours = "Ours"\n',
+        '[style]\nfont = "No Such Font Sans"\n\n'
+        '[figures.bars]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/bars.png", "figures/bars.pgf"]\n',
+    )
+    with caplog.at_level(logging.INFO, logger="matplotlib"):
+        results = compute_outputs(spec, store).results
+    store.close()
+    notes = [f.text for r in results for f in r.findings if r.name == "figures.bars"]
+    assert notes == [
+        "the font 'No Such Font Sans' is not installed for matplotlib: bars.png is drawn in DejaVu Sans; "
+        "install it (then delete matplotlib's font cache), or choose .pgf, which LaTeX sets in the paper's "
+        "own font"
+    ]
+    assert [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()] == []
 
 
 def test_a_pgf_figure_pdflatex_cannot_measure_names_the_label_and_the_fix(tmp_path: Path) -> None:

@@ -41,8 +41,13 @@ TEMPLATES = {
     ),
     "cvpr": ("10pt,twocolumn,letterpaper", "article", [r"\usepackage{cvpr}"], "cvpr/cvpr.sty"),
     "ieee": ("conference", "IEEEtran", [], ""),
+    "acm": ("sigconf", "acmart", [r"\title{Results}"], ""),
     "lncs": ("", "llncs", [], ""),
 }
+
+
+# what a venue's body starts with: acmart sets its two columns from \maketitle on
+OPENINGS = {"acm": "\\maketitle\n"}
 
 
 def real_template(venue: str) -> tuple[str, str, list[str]]:
@@ -60,11 +65,10 @@ def real_template(venue: str) -> tuple[str, str, list[str]]:
 @pytest.mark.parametrize("venue", sorted(TEMPLATES))
 def test_a_preset_column_width_is_the_columnwidth_of_the_venue_style_file(venue: str, tmp_path: Path) -> None:
     options, documentclass, preamble = real_template(venue)
-    compiled = compile_page(
-        tmp_path, r"\typeout{TEXTWIDTH=\the\textwidth}x", [], options, preamble, documentclass
-    )
+    body = OPENINGS.get(venue, "") + r"\typeout{TEXTWIDTH=\the\textwidth}\typeout{IN_TEXT=\the\columnwidth}x"
+    compiled = compile_page(tmp_path, body, [], options, preamble, documentclass)
     preset = PRESETS[venue]
-    assert float(compiled.typeout("COLUMNWIDTH").removesuffix("pt")) == pytest.approx(
+    assert float(compiled.typeout("IN_TEXT").removesuffix("pt")) == pytest.approx(
         preset.column_width, abs=1e-4
     )
     assert float(compiled.typeout("TEXTWIDTH").removesuffix("pt")) == pytest.approx(
@@ -74,8 +78,8 @@ def test_a_preset_column_width_is_the_columnwidth_of_the_venue_style_file(venue:
 
 @pytest.mark.parametrize("venue", sorted(PRESETS))
 def test_the_imitated_page_has_the_venue_column_and_text_width(venue: str, tmp_path: Path) -> None:
-    options, preamble = imitated_preamble(venue)
-    compiled = compile_page(tmp_path, r"\typeout{TEXTWIDTH=\the\textwidth}x", [], options, preamble)
+    options, preamble, documentclass = imitated_preamble(venue)
+    compiled = compile_page(tmp_path, r"\typeout{TEXTWIDTH=\the\textwidth}x", [], options, preamble, documentclass)
     preset = PRESETS[venue]
     assert float(compiled.typeout("COLUMNWIDTH").removesuffix("pt")) == pytest.approx(
         preset.column_width, abs=0.01
@@ -130,11 +134,38 @@ def test_figures_of_a_venue_are_column_wide_in_its_font_and_wider_by_name(tmp_pa
     assert widths["half"] == pytest.approx(0.48 * icml.text_width / PT_PER_IN * 72, abs=0.01)
     # included at its natural size, the column figure is exactly as wide as the column: no overfull box
     body = r"\begin{figure}[t]\centering\includegraphics{figures/col.pdf}\caption{x}\end{figure}x"
-    options, preamble = imitated_preamble("icml")
+    options, preamble, _ = imitated_preamble("icml")
     compiled = compile_page(
         tmp_path, body, [tmp_path / "figures/col.pdf"], options, preamble, packages=("graphicx",)
     )
     assert compiled.generated_overfull == []
+
+
+def test_an_acm_figure_is_column_wide_and_says_when_libertine_stands_in_for_its_font(tmp_path: Path) -> None:
+    """`venue = "ACM"` said "no venue preset 'ACM'"; acmart's sigconf column is 241.14749pt, and its
+    Linux Libertine is no font matplotlib ships."""
+    from resultsbook.outputs.build import compute_outputs
+    from resultsbook.render.figstyle import font_file
+
+    spec, store = make_project(
+        tmp_path, '[figures.col]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/col.pdf"]\n', top='venue = "ACM"\n'
+    )
+    results = compute_outputs(spec, store).results
+    build(spec, store)
+    store.close()
+    style = spec.figures["col"].style
+    assert (style.font, style.font_size) == ("libertine", 9)
+    width = media_box((tmp_path / "figures/col.pdf").read_bytes())[0]
+    assert width == pytest.approx(241.14749 / PT_PER_IN * 72, abs=0.01)
+    notes = [f.text for r in results for f in r.findings if r.name == "figures.col"]
+    if font_file("Linux Libertine O") is None:
+        assert notes == [
+            "the font 'Linux Libertine O' is not installed for matplotlib: col.pdf is drawn in STIXGeneral; "
+            "install it (then delete matplotlib's font cache), or choose .pgf, which LaTeX sets in the paper's "
+            "own font"
+        ]
+    else:
+        assert notes == []
 
 
 def test_a_pgf_figure_of_a_venue_is_laid_out_in_the_venue_font(tmp_path: Path) -> None:
@@ -303,7 +334,7 @@ def test_the_quickstart_tables_drop_into_each_venue_template_without_overfull_bo
     options, documentclass, preamble = real_template(venue)
     for name in ("table1.tex", "final_loss.tex"):
         shutil.copy(quickstart / "results" / name, tmp_path / name)
-    body = "\n".join(
+    body = OPENINGS.get(venue, "") + "\n".join(
         [
             r"\begin{table}[t]", r"\centering", r"\caption{Test accuracy.}", r"\input{table1.tex}", r"\end{table}",
             r"\begin{table}[t]", r"\centering", r"\caption{Training loss.}", r"\input{final_loss.tex}", r"\end{table}",

@@ -26,7 +26,14 @@ from resultsbook.errors import BuildError, NotFoundError, RenderError
 from resultsbook.outputs.build import BuildReport, Progress, build, refuse_read_only, write_files
 from resultsbook.outputs.texlog import LOG_ENV, attribute, overfull_boxes
 from resultsbook.render.escape import escape_latex
-from resultsbook.render.venues import PT_PER_IN, Venue, class_options, geometry_preamble, venue_preset
+from resultsbook.render.venues import (
+    PT_PER_IN,
+    Venue,
+    class_options,
+    document_class,
+    geometry_preamble,
+    venue_preset,
+)
 from resultsbook.spec import Spec
 from resultsbook.store import Store
 from resultsbook.voice import option
@@ -182,7 +189,7 @@ def preview_source(spec: Spec, report: BuildReport, folder: str, venue: Venue | 
     from pylatex import Document, NoEscape, Package
 
     document = Document(
-        documentclass="article",
+        documentclass=document_class(venue) if venue else "article",
         document_options=class_options(venue) if venue else None,
         fontenc=None,
         inputenc=None,

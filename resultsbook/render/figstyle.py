@@ -3,6 +3,7 @@ matplotlib settings that make every figure the same bytes on every rebuild."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,11 @@ FONTS = {
     "serif": (["DejaVu Serif"], "dejavuserif"),
     "sans": (["DejaVu Sans"], "dejavusans"),
     "cm": (["cmr10", "DejaVu Serif"], "cm"),  # Computer Modern, as LaTeX's default (Springer LNCS)
+    # acmart's text font (its `libertine` package); matplotlib ships none of these, STIX stands in
+    "libertine": (
+        ["Linux Libertine O", "Linux Libertine", "Libertinus Serif", "STIXGeneral", "DejaVu Serif"],
+        "stix",
+    ),
 }
 LEGENDS = ("top", "right", "inside", "none")
 _UNITS = {"in": 1.0, "cm": 1 / 2.54, "mm": 1 / 25.4, "pt": 1 / 72.27, "bp": 1 / 72.0}
@@ -164,10 +170,34 @@ def _colors(value: Any, where: str) -> dict[str, dict[str, str]]:
     return out
 
 
+def font_families(font: str) -> list[str]:
+    """Return the families a figure font names, in the order matplotlib should try them."""
+    return FONTS.get(font, ([font, "DejaVu Sans"], ""))[0]
+
+
+def installed_families(font: str) -> list[str]:
+    """Return the families of a figure font that matplotlib has (it logs each one it lacks, at every
+    text drawn): DejaVu Sans, which it ships, when none is."""
+    return [family for family in font_families(font) if font_file(family) is not None] or ["DejaVu Sans"]
+
+
+@functools.cache
+def font_file(family: str) -> str | None:
+    """Return the file matplotlib draws a font family from, or None when it is not installed."""
+    from matplotlib import font_manager
+
+    try:
+        found = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        return str(found)
+    except ValueError:
+        return None
+
+
 def rc_params(style: FigureStyle, pgf: bool, preamble: Sequence[str] = ()) -> dict[str, Any]:
     """Return every matplotlib setting a figure depends on, so no matplotlibrc changes the output;
     `preamble` is what LaTeX needs to measure a PGF figure's labels."""
-    families, mathtext = FONTS.get(style.font, ([style.font, "DejaVu Sans"], "dejavusans"))
+    _, mathtext = FONTS.get(style.font, ([style.font, "DejaVu Sans"], "dejavusans"))
+    families = installed_families(style.font)
     size = style.font_size
     small = max(size - 1, 5.0)
     return {

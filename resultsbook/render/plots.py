@@ -32,7 +32,7 @@ from resultsbook.query.curves import CurveSet
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.profiles import TaskLines
 from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
-from resultsbook.render.figstyle import FONTS, FigureStyle, rc_params
+from resultsbook.render.figstyle import FigureStyle, font_families, font_file, installed_families, rc_params
 from resultsbook.render.layout import Labels, TableFormat, metric_label, replicate_word, stat_note
 from resultsbook.render.palette import HATCHES, Look
 from resultsbook.render.textfit import (
@@ -462,6 +462,12 @@ def drawing_problems(texts: Sequence[str], style: FigureStyle, output: str) -> l
     """Say which labels a matplotlib output (PDF, SVG, PNG) cannot draw as written: raw LaTeX that
     mathtext does not know (drawn as plain text), characters the figure's font lacks."""
     problems = []
+    wanted, drawn = font_families(style.font)[0], installed_families(style.font)[0]
+    if wanted != drawn:
+        problems.append(
+            f"the font {wanted!r} is not installed for matplotlib: {output} is drawn in {drawn}; install it "
+            "(then delete matplotlib's font cache), or choose .pgf, which LaTeX sets in the paper's own font"
+        )
     for text in texts:
         if isinstance(text, RawLatex) and not mathtext_drawable(text.latex):
             problems.append(
@@ -484,19 +490,15 @@ def drawing_problems(texts: Sequence[str], style: FigureStyle, output: str) -> l
 
 def font_has(style: FigureStyle, char: str) -> bool:
     """Tell whether one of the figure's font families has a glyph for a character."""
-    families, _ = FONTS.get(style.font, ([style.font, "DejaVu Sans"], ""))
-    return any(ord(char) in _charmap(family) for family in families)
+    return any(ord(char) in _charmap(family) for family in installed_families(style.font))
 
 
 @functools.cache
 def _charmap(family: str) -> frozenset[int]:
-    from matplotlib import font_manager, ft2font
+    from matplotlib import ft2font
 
-    try:
-        path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
-    except ValueError:
-        return frozenset()
-    return frozenset(ft2font.FT2Font(path).get_charmap())
+    path = font_file(family)
+    return frozenset(ft2font.FT2Font(path).get_charmap()) if path is not None else frozenset()
 
 
 def plot_figure(

@@ -179,6 +179,26 @@ VENUES = {
             class_tweaks=(r"\setlength{\tabcolsep}{1.4pt}\setlength{\arraycolsep}{1.4pt}",),
         ),
         Venue(
+            "acm",
+            "ACM conference (acmart sigconf)",
+            2,
+            241.14749,
+            506.295,
+            24.0,
+            626.0,
+            "letterpaper",
+            "9pt",
+            "libertine",
+            9,
+            r"\IfFileExists{libertine.sty}{\usepackage{libertine}}{}",
+            (),
+            "acmart.cls [sigconf], TeX Live 2022: \\columnwidth 241.14749pt, \\textwidth 506.295pt, "
+            "\\columnsep 24pt, \\textheight 626pt, letter paper, 9pt; captions and tables 9pt; "
+            "\\tabcolsep 5pt; Linux Libertine when the libertine package is installed (else acmart sets "
+            "Computer Modern)",
+            class_tweaks=(r"\setlength{\tabcolsep}{5pt}",),
+        ),
+        Venue(
             "cvpr",
             "CVPR (author kit)",
             2,
@@ -224,6 +244,11 @@ def geometry_preamble(venue: Venue) -> list[str]:
             rf"\ifx\@captype\rb@table{venue.table_font}\fi}}\makeatother"
         )
     return lines + list(venue.class_tweaks) + list(venue.template_packages)
+
+
+def document_class(venue: Venue) -> str:
+    """Return the class that sets a venue's text size: article, or extarticle for 8 and 9 pt."""
+    return "article" if venue.font_size in ("10pt", "11pt", "12pt") else "extarticle"
 
 
 def class_options(venue: Venue) -> list[str]:

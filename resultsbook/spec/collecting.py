@@ -42,8 +42,8 @@ TOP_KEYS = {
     "macros": "`[macros]`: the file of LaTeX commands for numbers quoted in the text",
     "sections": 'Markdown files whose marked regions `build` regenerates, e.g. `["RESULTS.md"]`',
     "report": "`[report]`: the HTML report",
-    "venue": "the paper's venue (`icml`, `neurips`, `iclr`, `aaai`, `acl`, `ieee`, `lncs`, `cvpr`): figures "
-    "a column wide in its font, the preview on its page",
+    "venue": "the paper's venue (`icml`, `neurips`, `iclr`, `aaai`, `acl`, `ieee`, `lncs`, `cvpr`, `acm`): "
+    "figures a column wide in its font, the preview on its page",
     "preamble": "the lines your paper's preamble already has, e.g. `\\usepackage[T1]{fontenc}`: labels that "
     "need them are not warned about",
     "normalized": "`[normalized.NAME]`: a metric normalised per task with reference scores (human-normalised "
