@@ -6,6 +6,7 @@ published; scores/view.py reads them as `{task, method, seed, xs, ys}`)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -20,6 +21,11 @@ def scores_record(task: str, method: str, seed: int, ys: list[float]) -> dict:
         "xs": [10000.0 * (i + 1) for i in range(len(ys))],
         "ys": ys,
     }
+
+
+def write_scores(path: Path, records: list[dict]) -> Path:
+    path.write_bytes(gzip.compress(json.dumps(records).encode()))
+    return path
 
 
 def read_records(path: Path, **options):
@@ -69,3 +75,37 @@ def test_a_step_option_naming_a_list_steps_the_curves_and_says_which_it_could_no
         "0, 1, ... there"
     ]
 
+
+def test_a_compressed_scores_file_says_to_decompress_it_then_reads_a_run_per_task_and_seed(tmp_path, cli):
+    """`collect scores/dmc_proprio-dreamerv3.json.gz` said `no adapter reads …; name one with --adapter`,
+    and `--adapter records` said the same: no adapter reads a compressed file, and none was the fix."""
+    (tmp_path / "scores").mkdir()
+    gz = write_scores(
+        tmp_path / "scores" / "dmc_proprio-dreamerv3.json.gz",
+        [
+            scores_record("dmc_walker_walk", "dreamerv3", seed, [100.0 + seed, 900.0 + seed])
+            for seed in range(3)
+        ],
+    )
+    for args in ([], ["--adapter", "records"]):
+        result = cli("collect", "scores/dmc_proprio-dreamerv3.json.gz", *args)
+        assert result.exit_code != 0
+        assert result.output.strip().splitlines()[-1] == (
+            "Error: no adapter reads scores/dmc_proprio-dreamerv3.json.gz; it is compressed: decompress it "
+            "(gunzip -k scores/dmc_proprio-dreamerv3.json.gz) and collect scores/dmc_proprio-dreamerv3.json"
+        )
+    folder = cli("collect", "scores")
+    assert folder.exit_code == 1
+    assert (
+        "it holds 1 .json.gz file(s) (e.g. dmc_proprio-dreamerv3.json.gz), compressed, which no adapter reads: "
+        "decompress them (gunzip -k scores/dmc_proprio-dreamerv3.json.gz, and so on) and collect the .json "
+        "files they become"
+    ) in folder.output
+    (tmp_path / "scores" / "dmc_proprio-dreamerv3.json").write_bytes(gzip.decompress(gz.read_bytes()))
+    read = cli("collect", "scores/dmc_proprio-dreamerv3.json", "-o", "rename=ys:episode/score")
+    assert read.exit_code == 0 and "3 new" in read.output, read.output
+    table = cli(
+        "table", "--rows", "method", "--columns", "task", "--metric", "episode/score", "--reduce", "at(20000)"
+    )
+    assert "901 ± 1" in table.output, table.output
+    assert "n = 3 seeds" in table.output, table.output
