@@ -56,11 +56,13 @@ class RecordsAdapter(Adapter):
     # 9: a .json file of one object per line (Detectron2's metrics.json) is read as JSON Lines
     # 10: a scikit-learn cv_results_ table is a run per candidate and fold, not a run per row
     # 11: a second header of another width in a CSV reads the rows of its width instead of dropping them
-    reading_version = 11
+    # 12: a step field holding a list (DreamerV3's score files: `xs` beside `ys`) steps the record's curves
+    reading_version = 12
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
-        "step": "field holding the step when records are one per run and step",
+        "step": "field holding the step when records are one per run and step, or the list of steps of "
+        "each record's curves (default xs, beside a list as long, as DreamerV3's score files hold)",
         "rename": "rename fields, e.g. run_index:seed,algorithm:algo",
         "records": "key of the list of records when the JSON file holds an object",
         "task": "scores per task ({task: [score, ...]}): the param the tasks become (default task)",
@@ -116,6 +118,7 @@ class RecordsAdapter(Adapter):
         forced_metrics |= result_named_fields(records) - forced_params
         problems += texts_among_numbers(source.path, records, forced_metrics - forced_params)
         step_field = self.config.get("step") or ("step" if any("step" in r for r in records) else None)
+        step_field = step_field or (_XS if records and all(_xs_ys(r) for r in records) else None)
         if self.config.get("step") and records and not any(step_field in r for r in records):
             # each record would be a run of its own: a curve of N points read as N runs
             fields = {name for record in records for name in record}
@@ -137,10 +140,12 @@ class RecordsAdapter(Adapter):
         first_record: dict[str, int] = {}
         restarts = StepRestarts()
         names: dict[str, tuple[str, str]] = {}
+        unstepped: dict[str, tuple[int, int, int]] = {}  # curve -> (record, its points, the steps listed)
         for number, record in enumerate(records):
             params, curves, finals = _split_fields(record, forced_params, forced_metrics, step_field)
             key = json.dumps(params, sort_keys=True, default=str)
-            step = to_float(record.get(step_field)) if step_field else None
+            steps_list = _steps_list(record.get(step_field)) if step_field else None
+            step = to_float(record.get(step_field)) if step_field and steps_list is None else None
             key = restarts.key(key, step, set(curves) | set(finals))
             if wandb_runs:  # a W&B run is its row, whatever its params
                 key = f"{wandb_runs[number][0]}#{number}"
@@ -158,8 +163,13 @@ class RecordsAdapter(Adapter):
                 order.append(key)
             _, builder, summary = grouped[key]
             for name, values in curves.items():
+                at: list[float] | range = range(len(values))  # a curve's steps: its positions, or the list
+                if steps_list is not None and len(steps_list) == len(values):
+                    at = steps_list
+                elif steps_list is not None:
+                    unstepped.setdefault(name, (number + 1, len(values), len(steps_list)))
                 for index, value in enumerate(values):
-                    builder.add(name, index, value)
+                    builder.add(name, at[index], value)
             for name, value in finals.items():
                 if step is None:
                     summary[name] = value
@@ -188,6 +198,15 @@ class RecordsAdapter(Adapter):
                     f"{len(copies)} record(s) repeat an earlier one field for field (record {shown}): a row "
                     "written twice counts its run twice; fix: delete the repeated rows from the file",
                     "each, as a separate run",
+                )
+            )
+        for name, (number, points, listed) in unstepped.items():
+            problems.append(
+                Problem(
+                    source.path,
+                    f"curve {name!r} of record {number} has {points} point(s) but the step list "
+                    f"{step_field!r} {listed}: stepped by its positions 0, 1, ... there",
+                    "the curve, by position",
                 )
             )
         if not step_field and not wandb_runs:
@@ -507,6 +526,26 @@ def _split_fields(
         else:
             params[name] = normalize_value(value)
     return dict(sorted(params.items())), curves, finals
+
+
+_XS = "xs"  # DreamerV3's scores/*.json.gz: {task, method, seed, xs: [env steps], ys: [scores]}
+
+
+def _xs_ys(record: Mapping[str, Any]) -> bool:
+    """Tell whether a record holds a curve as DreamerV3's score files do: its steps in `xs`, its values in
+    a list as long beside it (`ys`, or what -o rename made of it)."""
+    steps = _steps_list(record.get(_XS))
+    return steps is not None and any(
+        isinstance(value, list) and len(value) == len(steps) for name, value in record.items() if name != _XS
+    )
+
+
+def _steps_list(value: Any) -> list[float] | None:
+    """Return a field's list of steps (numbers, none missing), or None when it holds no such list."""
+    if not isinstance(value, list) or not value:
+        return None
+    steps = [to_float(v) for v in value]
+    return None if any(step is None for step in steps) else steps  # type: ignore[return-value]
 
 
 def _parse_renames(raw: Any) -> dict[str, str]:

@@ -91,7 +91,13 @@ def find_sources(
     from resultsbook.sources.raytune import result_json_note  # to explain
     from resultsbook.sources.remote import web_address_hint
 
-    note = debug_log_note(root) or result_json_note(root) or _fairseq_log_note(root) or optuna_note(root)
+    note = (
+        debug_log_note(root)
+        or result_json_note(root)
+        or _fairseq_log_note(root)
+        or optuna_note(root)
+        or _compressed_note(root)
+    )
     if note is not None:
         raise SpecError(f"no adapter reads {root}; {note}")
     hint = web_address_hint(root)
@@ -109,6 +115,18 @@ def _fairseq_log_note(path: str) -> str | None:
     if fs.is_remote(path) or not starts_as_fairseq_log(path):
         return None
     return f"it is a fairseq-train log: read it with {option('adapter', 'fairseq')}, a run per training in it"
+
+
+def _compressed_note(path: str) -> str | None:
+    """Say how a compressed log given alone is read (DreamerV3's `scores/*.json.gz`): decompressed; None
+    for any other file."""
+    from resultsbook.sources.hints import compressed_log  # to explain
+
+    found = compressed_log(path)
+    if found is None:
+        return None
+    plain, command = found
+    return f"it is compressed: decompress it ({command} {path}) and collect {plain}"
 
 
 def _with_its_folder(path: str) -> str:
@@ -649,6 +667,8 @@ def _log_files_hint(root: str) -> str:
     """Say which log files a folder holds that no adapter claimed, and the pattern to read them."""
     from resultsbook.sources.hints import (  # only to explain
         common_log_file,
+        compressed_log,
+        compressed_logs,
         fairseq_logs,
         keras_logs,
         lm_eval_results,
@@ -697,6 +717,15 @@ def _log_files_hint(root: str) -> str:
         count, example = keras
         unclaimed = f"it holds {count} .log file(s) (e.g. {example}) that no adapter claims by name"
         return f"{unclaimed}; {_read_keras()}"
+    compressed = compressed_logs(root) if found is None else None
+    if compressed is not None:
+        suffix, count, example = compressed
+        plain, command = compressed_log(example) or (example, "gunzip -k")
+        return (
+            f"it holds {count} {suffix} file(s) (e.g. {example}), compressed, which no adapter reads: "
+            f"decompress them ({command} {os.path.normpath(os.path.join(root, example))}, and so on) and "
+            f"collect the {os.path.splitext(plain)[1]} files they become"
+        )
     if found is None:
         data = unread_data_file(root)
         if data is None:

@@ -33,6 +33,8 @@ DATA_SUFFIXES = (
     ".feather",
 )
 DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+# compressed logs no adapter reads, and the command that decompresses one beside itself
+COMPRESSORS = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k"}
 # not logs of metrics: `parameter` for parameters.json, hyperparameters.yaml
 _SETTINGS = ("config", "args", "hparams", "params", "parameter", "settings", "options", "meta", "variant")
 _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
@@ -105,6 +107,27 @@ def settings_beside(root: str, example: str) -> str | None:
     return next((name for name in names if _settings(name) and name.lower().endswith(readable)), None)
 
 
+def compressed_log(path: str) -> tuple[str, str] | None:
+    """Return the name a compressed log file (`scores.json.gz`, DreamerV3's published scores) has once
+    decompressed and the command that does it, keeping the original; None for any other file."""
+    stem, suffix = os.path.splitext(path)
+    command = COMPRESSORS.get(suffix.lower())
+    if command is None or os.path.splitext(stem)[1].lower() not in LOG_SUFFIXES:
+        return None
+    return stem, command
+
+
+def compressed_logs(root: str) -> tuple[str, str, str] | None:
+    """Return the most common suffix (`.json.gz`) of the compressed log files under a local folder, how
+    many there are and the path of one relative to root; None when it holds none."""
+    looked = _look(root)
+    if not looked.compressed:
+        return None
+    suffix = max(looked.compressed, key=lambda key: looked.compressed[key])
+    example = looked.compressed_examples[suffix].replace(os.sep, "/")
+    return suffix, looked.counted(looked.compressed[suffix]), example
+
+
 def unread_data_file(root: str) -> tuple[str, str, str] | None:
     """Return the most common suffix of the data files under a local folder that no adapter reads
     (`.npy` curves, pickles), how many there are and the path of one relative to root; None if none."""
@@ -125,6 +148,8 @@ class _Look:
         self.suffixes: Counter[str] = Counter()
         self.data: Counter[str] = Counter()
         self.data_examples: dict[str, str] = {}
+        self.compressed: Counter[str] = Counter()  # compressed logs by their two suffixes (`.json.gz`)
+        self.compressed_examples: dict[str, str] = {}
         self.logs: list[str] = []  # `.log` files: text logs, or Keras CSVLogger files named so
         self.databases: list[str] = []  # SQLite files (`.db`, `.sqlite`): an Optuna storage of any name
         self.stopped = False
@@ -154,6 +179,10 @@ def _look(root: str) -> _Look:
                 looked.data_examples.setdefault(suffix, relative)
             elif suffix == ".log":
                 looked.logs.append(relative)
+            elif compressed_log(name) is not None:
+                both = os.path.splitext(os.path.splitext(name)[0])[1].lower() + suffix
+                looked.compressed[both] += 1
+                looked.compressed_examples.setdefault(both, relative)
             elif suffix in DATABASE_SUFFIXES and name not in _SKIP:
                 looked.databases.append(relative)
         if seen >= _MOST_ENTRIES:
