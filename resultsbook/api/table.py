@@ -195,11 +195,19 @@ class Table:
     @property
     def notes(self) -> tuple[str, ...]:
         """Return the table-wide warnings (runs left out, no matching run, cells averaging more seeds
-        than asked for, a seed far from the others moving a mean), as `table` prints them, then what
-        it did that needs no fix (an MLflow parent run left out beside its children)."""
-        from resultsbook.outputs.findings import cell_notes
+        than asked for, a seed far from the others moving a mean, a spread printed as 0.00), as `table`
+        prints them, then what it did that needs no fix (an MLflow parent run left out beside its
+        children)."""
+        from resultsbook.outputs.findings import cell_notes, rounded_spread_findings
 
-        return (*self.result.notes, *cell_notes(self.result, self.labels), *self.result.remarks)
+        digits = "digits={}".format
+        rounded = rounded_spread_findings("", self.result, self.layout, self.format, self.labels, digits)
+        return (
+            *self.result.notes,
+            *cell_notes(self.result, self.labels),
+            *(f"{finding.cell}: {finding.text}" for finding in rounded),
+            *self.result.remarks,
+        )
 
     @property
     def guesses(self) -> tuple[str, ...]:

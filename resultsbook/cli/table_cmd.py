@@ -345,11 +345,20 @@ def _unshown_note(unshown: list[str]) -> str:
 def _mark_lines(table: ResultTable, fmt: TableFormat, labels: Labels, name: str, verbose: bool) -> list[str]:
     """Return what each cell mark says, as build prints it: the footnote under the table names the
     kind of mark alone (which params differ, which seeds are missing is said here)."""
-    from resultsbook.outputs.findings import finding_lines, mark_findings, outlier_findings, surplus_findings
+    from resultsbook.outputs.findings import (
+        finding_lines,
+        mark_findings,
+        outlier_findings,
+        rounded_spread_findings,
+        surplus_findings,
+    )
     from resultsbook.render.layout import layout_table
+    from resultsbook.voice import option
 
-    findings = mark_findings(name, table, layout_table(table, fmt, labels), labels)
+    layout = layout_table(table, fmt, labels)
+    findings = mark_findings(name, table, layout, labels)
     findings += [*surplus_findings(name, table, labels), *outlier_findings(name, table, labels)]
+    findings += rounded_spread_findings(name, table, layout, fmt, labels, lambda n: option("digits", str(n)))
     return finding_lines(findings, verbose)
 
 

@@ -38,6 +38,7 @@ from resultsbook.outputs.findings import (
     finding_lines,
     mark_findings,
     outlier_findings,
+    rounded_spread_findings,
     surplus_findings,
 )
 from resultsbook.outputs.label_names import misspelt_labels
@@ -487,6 +488,7 @@ def _rendered_entry(spec: Spec, table_spec: TableSpec, table: ResultTable) -> En
                 any(path.endswith(".tex") for path in table_spec.outputs),
                 table_spec.caption if table_spec.latex.float or table_spec.latex.longtable else None,
             )
+            + rounded_spread_findings(table_spec.name, table, layout, table_spec.format, table_spec.labels)
             + lint_findings(table_spec.name, table, table_spec.format)
             + extra_stats_findings(table_spec)
             + venue_findings(spec, table_spec)

@@ -3,7 +3,8 @@ each, a flood of one kind of cell mark summarised. Light to import: `table` prin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,10 +20,13 @@ from resultsbook.render.layout import (
     MARK_SUMMARIES,
     Labels,
     Layout,
+    TableFormat,
     cell_label,
     mark_summary,
     replicates_word,
+    spread_of,
 )
+from resultsbook.render.numformat import MAX_DIGITS
 from resultsbook.voice import option
 
 
@@ -200,3 +204,37 @@ def _replicates_words(keys: Sequence[str], replicates: Sequence[tuple[object, ..
         values = ", ".join(format_value(key[0]) for key in shown)
         return f"{noun}{'s' if len(replicates) > 1 else ''} {values}{more}"
     return "; ".join(replicate_text(keys, key) for key in shown) + more
+
+
+def rounded_spread_findings(
+    name: str,
+    table: ResultTable,
+    layout: Layout,
+    fmt: TableFormat,
+    labels: Labels,
+    setting: Callable[[int], str] = "digits = {}".format,
+) -> list[Finding]:
+    """Return the cells whose spread is not zero but prints as zero (`0.82 ± 0.00` at two decimals), which
+    reads as seeds that agree exactly, with the decimals that would print it (`setting`: how the reader
+    asks for them)."""
+    if layout.spread_kind != "pm":
+        return []
+    findings = []
+    for r, (_, displays) in enumerate(layout.body):
+        for c, display in enumerate(displays):
+            cell = table.cell(table.rows[r], table.columns[c])
+            shown = spread_of(cell, fmt) if cell is not None and display is not None else None
+            value = cell.stats.get(shown, math.nan) if cell is not None and shown else math.nan
+            if display is None or display.spread is None or not (math.isfinite(value) and value > 0):
+                continue
+            if display.spread.strip("0.") != "":
+                continue
+            needed = -math.floor(math.log10(value / 10**display.exponent))
+            shows = f"{setting(needed)} prints it" if needed <= MAX_DIGITS else f"it is below 1e-{MAX_DIGITS}"
+            text = (
+                f"its {shown}, {value:.2g}, prints as {display.spread} at {display.digits} decimal(s), which "
+                f"reads as seeds that agree exactly; {shows}"
+            )
+            where = cell_label(table, table.rows[r], table.columns[c], labels)
+            findings.append(Finding(name, where, "rounding", text))
+    return findings

@@ -56,6 +56,7 @@ MARK_SUMMARIES = {
     "novalue": "some runs have no value and are left out",
     "substituted": "a value stands in for the one asked (e.g. a run's only, final value)",
     "infinite": "some runs are infinite",
+    "rounding": "a spread prints as zero at the table's decimals, as if the seeds agreed exactly",
     "tasks": "some tasks have no run: the aggregate is over fewer tasks",
     "nonsig": "best, but not significantly better than the runner-up",
     "untested": "best, but no test could compare it with the runner-up",
