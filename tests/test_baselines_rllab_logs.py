@@ -1,0 +1,87 @@
+"""OpenAI Baselines' and rllab's run folders, as published repositories commit them.
+
+Baselines' `logger.configure(dir)` writes `progress.csv` (a row per logging interval), `log.txt` (what
+it printed) and, with `bench.Monitor`, `0.monitor.csv` (`#{"t_start": …, "env_id": …}`, then `r,l,t`
+per episode): the shape of HzCeee/DDPG-AI-Pilot @ 7a37a87c2158c3b9c2203642074c001ad3ab308d,
+model_moving_old_reward/exp1/data/ (ddpg: `total/steps`, `rollout/return`, `rollout/episode_steps`)
+and of CS15B001/HER_Improvements @ b32aeca79ee8412abbdc0d783717b3be0910df4a, 04_29_20_21_32/ (her:
+`progress.csv`, `log.txt`, `params.json`, no Monitor file). rllab's run_experiment_lite writes
+`progress.csv` (`Iteration` from 0, `AverageReturn`) beside `params.json` (`json_args`, `seed`,
+`args_data`): the shape of florensacc/rllab-curriculum @ b782240049adc04e9353cb84f092170d698ef0b1,
+sandbox/carlos_snn/data_share/swimmer-trpo/swimmer-trpo-50kBs-200itr-500pl-10/. Neither library is
+installed here or in CI."""
+
+from __future__ import annotations
+
+import json
+
+import resultsbook as rb
+from resultsbook.query.goal import goal_from_name
+
+DDPG_COLUMNS = "rollout/return,rollout/episode_steps,total/episodes,total/epochs,total/steps,train/loss_actor"
+
+
+def write_ddpg_run(folder, rows=3, episodes=((-475.9, 85, 2.3), (-293.8, 1915, 30.1), (120.5, 2000, 61.0))):
+    """Write a Baselines ddpg folder: `0.monitor.csv` (env_id null, as a custom env leaves it) and
+    `progress.csv`, a row per epoch of 2000 steps."""
+    folder.mkdir(parents=True)
+    header = json.dumps({"t_start": 1520732373.5, "env_id": None})
+    (folder / "0.monitor.csv").write_text(
+        f"#{header}\nr,l,t\n" + "".join(f"{r},{n},{t}\n" for r, n, t in episodes)
+    )
+    lines = [f"{-400.0 + 100 * e},{63.2 + e},{31 * (e + 1)},{e + 1},{2000 * (e + 1)},{72.5 - e}" for e in range(rows)]
+    (folder / "progress.csv").write_text(DDPG_COLUMNS + "\n" + "\n".join(lines) + "\n")
+    (folder / "log.txt").write_text("Logging to /tmp/openai-2018-03-11\n")
+
+
+def test_a_baselines_progress_csv_beside_its_monitor_file_is_read_at_its_timesteps(tmp_path):
+    """Before, the run kept the Monitor's episodes alone and said `has no 'time/total_timesteps'
+    column … --pattern reads it as a CSV log`: following it stored each training twice (its folder by
+    sb3, its progress.csv by csv, stepped by row number)."""
+    data = tmp_path / "exp1" / "data"
+    write_ddpg_run(data)
+    report = rb.collect(str(tmp_path), db=str(tmp_path / "d.db"))
+    assert (report.new, report.problems) == (1, ())
+    with rb.open(str(tmp_path / "d.db")) as book:
+        assert len(book.runs()) == 1
+        returns = book.series("rollout/return")
+        assert returns["step"].tolist() == [2000, 4000, 6000]  # timesteps (total/steps), not rows
+        assert returns["value"].tolist() == [-400.0, -300.0, -200.0]
+        assert book.series("r")["step"].tolist() == [85, 2000, 4000]  # the episodes at their timesteps
+        assert "total/steps" not in book.metrics()
+
+
+def test_a_ppo2_progress_csv_is_stepped_by_total_timesteps_and_its_returns_are_higher_is_better(tmp_path):
+    """ppo2's columns (openai/baselines @ 65ac2a249d1c00c1410053ddc5025c0834b2cf5a,
+    baselines/ppo2/ppo2.py: serial_timesteps, nupdates, total_timesteps, eprewmean, policy_entropy;
+    later versions file them under misc/ and loss/): the step is the timesteps of all workers, and a
+    table knows which way eprewmean is better."""
+    folder = tmp_path / "ppo2" / "seed_0"
+    folder.mkdir(parents=True)
+    (folder / "0.monitor.csv").write_text('#{"t_start": 1.5e9, "env_id": "PongNoFrameskip-v4"}\nr,l,t\n-21,800,4.0\n')
+    (folder / "progress.csv").write_text(
+        "serial_timesteps,nupdates,total_timesteps,eprewmean,policy_entropy\n128,1,1024,-21.0,1.79\n256,2,2048,-20.0,1.78\n"
+    )
+    rb.collect(str(tmp_path), db=str(tmp_path / "p.db"))
+    with rb.open(str(tmp_path / "p.db")) as book:
+        assert book.series("eprewmean")["step"].tolist() == [1024, 2048]
+        assert book.series("serial_timesteps")["value"].tolist() == [128, 256]  # a metric still
+    assert goal_from_name("eprewmean") == "max"
+    assert goal_from_name("eval_eprewmean") == "max"
+    assert goal_from_name("loss/policy_entropy") is None  # filed under loss/, better neither way
+
+
+def test_a_progress_csv_without_timesteps_is_named_with_a_store_of_its_own(tmp_path):
+    """A progress.csv of neither SB3 nor Baselines beside Monitor files: the problem names the
+    columns looked for and a store apart, where the old hint read each training twice."""
+    folder = tmp_path / "run"
+    write_ddpg_run(folder)
+    (folder / "progress.csv").write_text("epoch,score\n0,1.5\n")
+    report = rb.collect(str(tmp_path), db=str(tmp_path / "n.db"))
+    [problem] = report.problems
+    assert problem.describe() == (
+        f"{folder / 'progress.csv'}: has no column of the timesteps of each row ('time/total_timesteps', "
+        "'misc/total_timesteps', 'total_timesteps', 'total/steps', 'TimestepsSoFar', 'steps') — kept: "
+        "nothing from this file; pattern='**/progress.csv' db='csv.db' reads it as a CSV log into a store "
+        "of its own (in this one each run would be read twice)"
+    )
