@@ -85,3 +85,14 @@ def test_a_progress_csv_without_timesteps_is_named_with_a_store_of_its_own(tmp_p
         "nothing from this file; pattern='**/progress.csv' db='csv.db' reads it as a CSV log into a store "
         "of its own (in this one each run would be read twice)"
     )
+
+
+def test_a_ddpg_progress_csv_read_by_a_pattern_names_total_steps_not_the_episode_length(tmp_path):
+    """`rollout/episode_steps` is the mean length of an epoch's episodes; the collect offered it as the
+    step (`-o step=rollout/episode_steps`), which would have stepped the curves by a number that goes
+    up and down."""
+    write_ddpg_run(tmp_path / "exp1" / "data")
+    report = rb.collect(str(tmp_path), db=str(tmp_path / "c.db"), pattern="**/progress.csv")
+    [problem] = report.problems
+    assert "column(s) 'total/steps' count steps: options={'step': 'total/steps'}" in problem.describe()
+    assert "episode_steps" not in problem.describe()
