@@ -96,3 +96,32 @@ def test_a_ddpg_progress_csv_read_by_a_pattern_names_total_steps_not_the_episode
     [problem] = report.problems
     assert "column(s) 'total/steps' count steps: options={'step': 'total/steps'}" in problem.describe()
     assert "episode_steps" not in problem.describe()
+
+
+def write_her_run(root, name, env):
+    """Write a Baselines her folder: params.json (no seed: train.py takes it on its command line),
+    progress.csv (a row per epoch) and log.txt (what it printed)."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    params = {"env_name": env, "network_class": "baselines.her.actor_critic:ActorCritic", "replay_k": 8}
+    (folder / "params.json").write_text(json.dumps(params))
+    (folder / "progress.csv").write_text("test/success_rate,epoch,train/episode\n0.07,0,100.0\n0.05,1,200.0\n")
+    (folder / "log.txt").write_text("Logging to /home/user/HER/" + name + "\nT: 50\n_Q_lr: 0.001\n")
+
+
+def test_an_empty_collect_of_baselines_her_folders_names_progress_csv_and_params_json(tmp_path, cli):
+    """Before, it named `--pattern '**/log.txt'` (what the logger printed, sorted before progress.csv),
+    which read no metric of the runs."""
+    for name, env in (("04_29_20_21_32", "FetchPush-v1"), ("05_03_09_21_09", "FetchPickAndPlace-v1")):
+        write_her_run(tmp_path / "runs", name, env)
+    result = cli("collect", "runs", "--db", "h.db")
+    assert result.exit_code == 1
+    assert "2 file(s) named progress.csv (e.g. 04_29_20_21_32/progress.csv)" in result.output, result.output
+    assert "-o config=params.json adds the settings beside them" in result.output
+    again = cli("collect", "runs", "--db", "h.db", "--pattern", "**/progress.csv", "-o", "config=params.json")
+    assert "2 new" in again.output, again.output
+    with rb.open(str(tmp_path / "h.db")) as book:
+        runs = book.runs()
+        assert sorted(runs["params.env_name"]) == ["FetchPickAndPlace-v1", "FetchPush-v1"]
+        assert set(runs["params.network_class"]) == {"baselines.her.actor_critic:ActorCritic"}
+        assert book.series("test/success_rate")["step"].tolist() == [0, 1, 0, 1]  # epochs
