@@ -125,3 +125,55 @@ def test_an_empty_collect_of_baselines_her_folders_names_progress_csv_and_params
         assert sorted(runs["params.env_name"]) == ["FetchPickAndPlace-v1", "FetchPush-v1"]
         assert set(runs["params.network_class"]) == {"baselines.her.actor_critic:ActorCritic"}
         assert book.series("test/success_rate")["step"].tolist() == [0, 1, 0, 1]  # epochs
+
+
+RLLAB_COLUMNS = "Iteration,AverageReturn,MaxReturn,NumTrajs"
+
+
+def write_rllab_run(root, seed, iterations, planned=5):
+    """Write one rllab run folder whose progress.csv reached `iterations` of `planned` (n_itr)."""
+    folder = root / f"swimmer-trpo-50kBs-{planned}itr-500pl-{seed}"
+    folder.mkdir(parents=True)
+    params = {
+        "args_data": "Y2NvcHlfcmVnCl9yZWNvbnN0cnVjdG9yCnAxCihjcmxsYWIubWlzYy5pbnN0cnVtZW50",  # pickled
+        "exp_name": folder.name,
+        "json_args": {
+            "algo": {"_name": "rllab.algos.trpo.TRPO", "batch_size": 50000, "n_itr": planned},
+            "env": {"_name": "rllab.envs.normalized_env.NormalizedEnv",
+                    "env": {"_name": "rllab.envs.mujoco.swimmer_env.SwimmerEnv"}},
+        },
+        "log_dir": f"data/local/swimmer-trpo/{folder.name}",
+        "seed": seed,
+        "snapshot_mode": "last",
+        "tabular_log_file": "progress.csv",
+        "variant_data": None,
+    }  # fmt: skip
+    (folder / "params.json").write_text(json.dumps(params, indent=4))
+    rows = "".join(f"{i},{-19.1 + 20 * i + seed},{2.3 + 20 * i},107\n" for i in range(iterations))
+    (folder / "progress.csv").write_text(RLLAB_COLUMNS + "\n" + rows)
+
+
+def test_an_rllab_run_cut_short_of_its_n_itr_is_running_and_where_it_logged_is_no_param(tmp_path, cli):
+    """Before, every rllab run was `unknown` (a run stopped at iteration 3 of 5 averaged with finished
+    ones, unmarked), `args_data` (rllab's call, pickled in base64) was a param, and `log_dir` (a folder
+    of its own per run) made a table call the seeds of one setting different configurations."""
+    for seed, iterations in ((10, 5), (20, 5), (30, 3)):
+        write_rllab_run(tmp_path / "swimmer-trpo", seed, iterations)
+    report = rb.collect(
+        str(tmp_path / "swimmer-trpo"),
+        db=str(tmp_path / "r.db"),
+        pattern="**/progress.csv",
+        options={"config": "params.json"},
+    )
+    assert (report.new, report.problems) == (3, ())
+    with rb.open(str(tmp_path / "r.db")) as book:
+        runs = book.runs().set_index("params.seed")
+        assert runs["status"].to_dict() == {10: "finished", 20: "finished", 30: "running"}
+        assert "params.args_data" not in runs.columns and "params.log_dir" not in runs.columns
+        assert runs.loc[10, "params.json_args.algo._name"] == "rllab.algos.trpo.TRPO"
+        short = cli("show", runs.loc[30, "run_id"], "--db", "r.db").output
+        assert book.series("AverageReturn", where={"seed": [10]})["step"].tolist() == [0, 1, 2, 3, 4]
+    assert "  progress = 3 of 5 iterations (n_itr)\n" in short, short
+    assert "  log_dir = data/local/swimmer-trpo/swimmer-trpo-50kBs-5itr-500pl-30\n" in short
+    assert goal_from_name("AverageReturn") == "max"
+    assert goal_from_name("Evaluation/AverageReturn") == "max"  # garage's dowel

@@ -15,7 +15,7 @@ from resultsbook.models import STEP_COLUMNS, Problem, ReadResult, RunRecord, Sou
 from resultsbook.params import parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.cv_results import is_cv_results
-from resultsbook.sources.rlkit import EPOCH_COLUMN, epoch_status
+from resultsbook.sources.rlkit import PLANS, planned_status, rllab_settings
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.settings import read_settings
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
@@ -62,7 +62,9 @@ class CsvAdapter(Adapter):
     # 6: an rlkit run (Epoch, variant.json's num_epochs) is finished at its last epoch, running before
     # 7: a second header of another width (Acme's actor processes appending to one logs.csv) reads the
     #    rows of its width instead of dropping them; a log stepped by its row number names its *_steps
-    reading_version = 7
+    # 8: an rllab run (Iteration, params.json's n_itr) is finished at its last iteration, running before;
+    #    where rllab logged is provenance, the call it pickled (args_data) no param
+    reading_version = 8
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -181,15 +183,23 @@ class CsvAdapter(Adapter):
         series, series_problems = builder.build(path)
         problems.extend(series_problems)
         params = {name: parse_scalar(table.text[name][0]) for name in param_columns if table.text.get(name)}
+        logged: dict = {}
+        provenance: dict[str, str]
         if self.config.get("config"):
             settings = self._settings_file(path)
             if settings is None:
                 message = f"has no {self.config['config']!r} beside it{self._settings_meant(path)}"
                 problems.append(Problem(path, message, "the log, without its settings"))
             else:
-                params = {**read_settings(settings, problems), **params}
-        # an rlkit run: how far its epochs went, whichever column steps it, against its variant's num_epochs
-        status, provenance = epoch_status(params, last_number(table, EPOCH_COLUMN))
+                settings_params, logged = rllab_settings(read_settings(settings, problems))
+                params = {**settings_params, **params}
+        # an rlkit (rllab) run: how far its epochs (iterations) went, whichever column steps it, against
+        # its variant's num_epochs (its params.json's n_itr)
+        status, provenance = "unknown", {}
+        for column, planned, counted in PLANS:
+            if status == "unknown":
+                status, provenance = planned_status(params, last_number(table, column), planned, counted)
+        provenance = {**logged, **provenance}
         return ReadResult((_run_for(path, params, series, status, provenance),), tuple(problems))
 
     def _ray_tune_text(self, nested: list[str]) -> str:
