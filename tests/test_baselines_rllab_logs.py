@@ -98,6 +98,23 @@ def test_a_ddpg_progress_csv_read_by_a_pattern_names_total_steps_not_the_episode
     assert "episode_steps" not in problem.describe()
 
 
+def test_a_garage_progress_csv_read_by_a_pattern_names_total_env_steps(tmp_path):
+    """garage's trainer records `TotalEnvSteps` (rlworkgroup/garage @
+    1e96c3da3fe89456da2b1efb4f21935719b68007, src/garage/trainer.py) and its log_performance the
+    iteration under its prefix (@ 052f94de3d6ca51702cc11ee828d7412c6aa3d69, src/garage/_functions.py:
+    `Evaluation/Iteration`, `Evaluation/AverageReturn`): no column is named like a step, and the
+    collect stepped the curves by row number without naming the count that steps them."""
+    folder = tmp_path / "experiment" / "trpo_cartpole"
+    folder.mkdir(parents=True)
+    (folder / "progress.csv").write_text(
+        "Evaluation/AverageReturn,Evaluation/Iteration,Evaluation/NumEpisodes,TotalEnvSteps\n"
+        "21.5,0,186,4000\n48.0,1,83,8000\n"
+    )
+    report = rb.collect(str(tmp_path), db=str(tmp_path / "g.db"), pattern="**/progress.csv")
+    [problem] = report.problems
+    assert "column(s) 'TotalEnvSteps' count steps: options={'step': 'TotalEnvSteps'}" in problem.describe()
+
+
 def write_her_run(root, name, env):
     """Write a Baselines her folder: params.json (no seed: train.py takes it on its command line),
     progress.csv (a row per epoch) and log.txt (what it printed)."""

@@ -29,8 +29,9 @@ TIME_COLUMNS = ("time", "timestamp", "wall_time", "walltime", "Wall time", "_tim
 # a CSV the TensorBoard web UI downloads: `run-<run>-tag-<tag>.csv`, columns Wall time, Step, Value
 TENSORBOARD_EXPORT = re.compile(r"run-(?P<run>.+)-tag-(?P<tag>.+?)(?: \(\d+\))?\.csv", re.IGNORECASE)
 TENSORBOARD_EXPORT_COLUMNS = ["wall time", "step", "value"]
-# a column counting steps: `actor_steps`, `total/steps`, `total_timesteps`, `TimestepsSoFar`
-_COUNT = re.compile(r"(?:^|[/_])steps$|timesteps$|timestepssofar$")
+# a column counting steps: `actor_steps`, `total/steps`, `total_timesteps`, `TimestepsSoFar`, garage's
+# `TotalEnvSteps`
+_COUNT = re.compile(r"(?:^|[/_])steps$|timesteps$|timestepssofar$|totalenvsteps$")
 # the results Ray Tune fills in itself in every row of a trial's progress.csv
 RAY_TUNE_RESULTS = frozenset({"training_iteration", "time_this_iter_s", "time_total_s"})
 # the text Ray Tune writes beside them: where and when the trial ran, never a metric nor a label of runs
@@ -251,7 +252,8 @@ def usual_step_column(columns: list[str]) -> str | None:
 
 def count_columns(columns: list[str]) -> list[str]:
     """Return the columns named as counts of steps (`actor_steps`, `learner_steps`: Acme's logs.csv;
-    OpenAI Baselines' `total/steps`, `total_timesteps`, `TimestepsSoFar`), which could step a log that
+    OpenAI Baselines' `total/steps`, `total_timesteps`, `TimestepsSoFar`; garage's `TotalEnvSteps`,
+    beside its `Evaluation/Iteration`), which could step a log that
     has no column named like a step, those of all workers (`total…`) first; never an episode's length
     (Baselines ddpg's `rollout/episode_steps`, a mean of the episodes' steps)."""
     found = [
