@@ -144,6 +144,23 @@ def test_an_empty_collect_of_baselines_her_folders_names_progress_csv_and_params
         assert book.series("test/success_rate")["step"].tolist() == [0, 1, 0, 1]  # epochs
 
 
+def test_an_empty_collect_of_garage_folders_names_variant_json_not_metadata_json(tmp_path, cli):
+    """garage's wrap_experiment writes variant.json (the experiment's arguments, its seed) and
+    metadata.json (the git commit) beside progress.csv and debug.log (rlworkgroup/garage @
+    027139caf78531f4474105df3eec9293203824b1, src/garage/experiment/experiment.py): the hint named
+    `-o config=metadata.json`, the first settings file by name, which holds no setting of the run."""
+    for seed in (1, 2):
+        folder = tmp_path / "data" / "local" / "experiment" / f"trpo_cartpole_{seed}"
+        folder.mkdir(parents=True)
+        (folder / "variant.json").write_text(json.dumps({"seed": seed}))
+        (folder / "metadata.json").write_text(json.dumps({"git_commit": "e1c576f", "launcher": "trpo.py"}))
+        (folder / "progress.csv").write_text("Evaluation/AverageReturn,TotalEnvSteps\n21.5,4000\n")
+        (folder / "debug.log").write_text("[trpo_cartpole] Logging to data/local/experiment\n")
+    result = cli("collect", "data", "--db", "g.db")
+    assert result.exit_code == 1
+    assert "-o config=variant.json adds the settings beside them" in result.output, result.output
+
+
 RLLAB_COLUMNS = "Iteration,AverageReturn,MaxReturn,NumTrajs"
 
 

@@ -105,7 +105,16 @@ def settings_beside(root: str, example: str) -> str | None:
     except OSError:
         return None
     readable = (".json", ".yaml", ".yml")
-    return next((name for name in names if _settings(name) and name.lower().endswith(readable)), None)
+    found = [name for name in names if _settings(name) and name.lower().endswith(readable)]
+    # garage's variant.json (the run's arguments, its seed) before the metadata.json beside it (the git
+    # commit it ran from): a file named only for metadata says how a run was made, not its settings
+    return min(found, key=lambda name: (_metadata_only(name), name), default=None)
+
+
+def _metadata_only(name: str) -> bool:
+    """Tell whether a settings file's name says metadata and nothing else (`metadata.json`)."""
+    stem = os.path.splitext(name.lower())[0]
+    return [word for word in _SETTINGS if word in stem] == ["meta"]
 
 
 def unread_data_file(root: str) -> tuple[str, str, str] | None:
