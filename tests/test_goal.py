@@ -57,6 +57,15 @@ from resultsbook.query.reduce import parse_reduction
         ("best_validation_f1", "max"),
         ("validation_em", "max"),  # exact match (SQuAD, DROP), as AllenNLP's BiDAF logs it
         ("test_exact_match", "max"),
+        ("eprewmean", "max"),  # OpenAI Baselines' ppo2 and a2c (openai/baselines, baselines/ppo2/ppo2.py)
+        ("eval_eprewmean", "max"),
+        ("AverageReturn", "max"),  # rllab's progress.csv
+        ("Evaluation/AverageReturn", "max"),  # garage's (dowel)
+        ("Evaluation/SuccessRate", "max"),
+        ("loss/policy_entropy", None),  # ppo2 files these under loss/: better neither way
+        ("loss/approxkl", None),
+        ("loss/clipfrac", None),
+        ("loss/value_loss", "min"),
         ("best_epoch", None),  # an epoch, better neither way
         ("bestacc", None),
         ("top1_acc", "max"),  # image classification as its training scripts name it

@@ -15,7 +15,7 @@ from resultsbook.models import STEP_COLUMNS, Problem, ReadResult, RunRecord, Sou
 from resultsbook.params import parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.cv_results import is_cv_results
-from resultsbook.sources.rlkit import EPOCH_COLUMN, epoch_status
+from resultsbook.sources.rlkit import PLANS, planned_status, rllab_settings
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.settings import read_settings
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
@@ -29,6 +29,9 @@ TIME_COLUMNS = ("time", "timestamp", "wall_time", "walltime", "Wall time", "_tim
 # a CSV the TensorBoard web UI downloads: `run-<run>-tag-<tag>.csv`, columns Wall time, Step, Value
 TENSORBOARD_EXPORT = re.compile(r"run-(?P<run>.+)-tag-(?P<tag>.+?)(?: \(\d+\))?\.csv", re.IGNORECASE)
 TENSORBOARD_EXPORT_COLUMNS = ["wall time", "step", "value"]
+# a column counting steps: `actor_steps`, `total/steps`, `total_timesteps`, `TimestepsSoFar`, garage's
+# `TotalEnvSteps`
+_COUNT = re.compile(r"(?:^|[/_])steps$|timesteps$|timestepssofar$|totalenvsteps$")
 # the results Ray Tune fills in itself in every row of a trial's progress.csv
 RAY_TUNE_RESULTS = frozenset({"training_iteration", "time_this_iter_s", "time_total_s"})
 # the text Ray Tune writes beside them: where and when the trial ran, never a metric nor a label of runs
@@ -60,7 +63,9 @@ class CsvAdapter(Adapter):
     # 6: an rlkit run (Epoch, variant.json's num_epochs) is finished at its last epoch, running before
     # 7: a second header of another width (Acme's actor processes appending to one logs.csv) reads the
     #    rows of its width instead of dropping them; a log stepped by its row number names its *_steps
-    reading_version = 7
+    # 8: an rllab run (Iteration, params.json's n_itr) is finished at its last iteration, running before;
+    #    where rllab logged is provenance, the call it pickled (args_data) no param
+    reading_version = 8
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -179,15 +184,23 @@ class CsvAdapter(Adapter):
         series, series_problems = builder.build(path)
         problems.extend(series_problems)
         params = {name: parse_scalar(table.text[name][0]) for name in param_columns if table.text.get(name)}
+        logged: dict = {}
+        provenance: dict[str, str]
         if self.config.get("config"):
             settings = self._settings_file(path)
             if settings is None:
                 message = f"has no {self.config['config']!r} beside it{self._settings_meant(path)}"
                 problems.append(Problem(path, message, "the log, without its settings"))
             else:
-                params = {**read_settings(settings, problems), **params}
-        # an rlkit run: how far its epochs went, whichever column steps it, against its variant's num_epochs
-        status, provenance = epoch_status(params, last_number(table, EPOCH_COLUMN))
+                settings_params, logged = rllab_settings(read_settings(settings, problems))
+                params = {**settings_params, **params}
+        # an rlkit (rllab) run: how far its epochs (iterations) went, whichever column steps it, against
+        # its variant's num_epochs (its params.json's n_itr)
+        status, provenance = "unknown", {}
+        for column, planned, counted in PLANS:
+            if status == "unknown":
+                status, provenance = planned_status(params, last_number(table, column), planned, counted)
+        provenance = {**logged, **provenance}
         return ReadResult((_run_for(path, params, series, status, provenance),), tuple(problems))
 
     def _ray_tune_text(self, nested: list[str]) -> str:
@@ -238,9 +251,17 @@ def usual_step_column(columns: list[str]) -> str | None:
 
 
 def count_columns(columns: list[str]) -> list[str]:
-    """Return the columns named as counts of steps (`actor_steps`, `learner_steps`: Acme's logs.csv),
-    which could step a log that has no column named like a step."""
-    return [column for column in columns if column.lower().endswith("_steps")]
+    """Return the columns named as counts of steps (`actor_steps`, `learner_steps`: Acme's logs.csv;
+    OpenAI Baselines' `total/steps`, `total_timesteps`, `TimestepsSoFar`; garage's `TotalEnvSteps`,
+    beside its `Evaluation/Iteration`), which could step a log that
+    has no column named like a step, those of all workers (`total…`) first; never an episode's length
+    (Baselines ddpg's `rollout/episode_steps`, a mean of the episodes' steps)."""
+    found = [
+        column
+        for column in columns
+        if _COUNT.search(column.lower()) and "episode" not in column.lower().rsplit("/", 1)[-1]
+    ]
+    return sorted(found, key=lambda column: "total" not in column.lower())
 
 
 def _row_number_text(counts: list[str]) -> str:

@@ -33,6 +33,10 @@ EVALUATIONS_FILE = "evaluations.npz"
 # `{rank}.{subrank}.monitor.csv`, `Monitor(env, log_dir)`'s `monitor.csv`
 WORKER_FILE = re.compile(r"(\d+(\.\d+)?\.)?monitor\.csv")
 PROGRESS_FILE, PROGRESS_STEP = "progress.csv", "time/total_timesteps"  # SB3's logger, configure(…, ["csv"])
+# the timesteps of each row of OpenAI Baselines' logger.configure() progress.csv beside its Monitor files,
+# by algorithm: ppo2 (misc/total_timesteps; total_timesteps before it moved under misc/, as a2c, acer and
+# acktr write it), ddpg (total/steps), trpo_mpi and ppo1 (TimestepsSoFar), deepq (steps)
+BASELINES_STEPS = ("misc/total_timesteps", "total_timesteps", "total/steps", "TimestepsSoFar", "steps")
 ARGS_FILE, CONFIG_FILE, COMMAND_FILE = "args.yml", "config.yml", "command.txt"
 BEST_MODEL = "best_model.zip"
 CHECKPOINT = re.compile(r".*_\d+_steps\.zip")  # CheckpointCallback's rl_model_10000_steps.zip
@@ -60,7 +64,8 @@ class Sb3Adapter(Adapter):
     priority = 35
     # 2: the event files of `tensorboard_log` in the run folder give metrics
     # 3: the logger's progress.csv beside the Monitor files gives metrics
-    reading_version = 3
+    # 4: OpenAI Baselines' progress.csv (ppo2's misc/total_timesteps, ddpg's total/steps, …) gives them too
+    reading_version = 4
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder holding EvalCallback's evaluations.npz, with its Monitor files and the zoo's
@@ -243,20 +248,24 @@ def _read_progress(
     path: str | None, evaluated: set[str], builder: SeriesBuilder, problems: list[Problem]
 ) -> set[str]:
     """Add the columns of SB3's logger CSV beside the Monitor files (rollout/ep_rew_mean, train/*, …)
-    at its time/total_timesteps (those evaluations.npz gave are kept from it); return the metrics added."""
+    at its time/total_timesteps, or of OpenAI Baselines' (eprewmean, loss/*, rollout/return, …) at the
+    timesteps its algorithm logs (those evaluations.npz gave are kept from it); return the metrics added."""
     table = None if path is None else read_delimited(path, problems)
     if path is None or table is None:
         return set()
-    if PROGRESS_STEP not in table.columns:
-        message = f"has no {PROGRESS_STEP!r} column (the timesteps of each row)"
-        problems.append(
-            Problem(path, message, f"nothing from this file; {option('pattern')} reads it as a CSV log")
-        )
+    step = next((name for name in (PROGRESS_STEP, *BASELINES_STEPS) if name in table.numbers), None)
+    if step is None:
+        named = ", ".join(repr(name) for name in (PROGRESS_STEP, *BASELINES_STEPS))
+        message = f"has no column of the timesteps of each row ({named})"
+        apart = f"{option('pattern', '**/' + PROGRESS_FILE)} {option('db', 'csv.db')}"
+        kept = f"nothing from this file; {apart} reads it as a CSV log into a store of its own (in this one "
+        kept += "each run would be read twice)"
+        problems.append(Problem(path, message, kept))
         return set()
-    steps, stepped = table.column(PROGRESS_STEP)
+    steps, stepped = table.column(step)
     added = set()
     for name in table.columns:
-        if name == PROGRESS_STEP or name in evaluated:
+        if name == step or name in evaluated:
             continue
         values, present = table.metric_column(name, path, problems)
         if (keep := stepped & present).any():

@@ -5,7 +5,8 @@ A metric name is split into path components at `/` and `.`; a component names a 
 of the names below, alone or after a split prefix (`val_loss`, `test-acc`), itself after `best_`
 (AllenNLP's `best_validation_accuracy`: the best epoch's value, better the same way), and alone or
 before a cutoff (`acc@1`) or Lightning's `_epoch`/`_step`. `answer_acc` and
-`fidelity` name none: their goal must be set. A name with components of both kinds names none.
+`fidelity` name none: their goal must be set. A name with components of both kinds names none, and
+so does one whose last component measures neither way (`loss/policy_entropy`: its `loss/` is a folder).
 """
 
 from __future__ import annotations
@@ -26,8 +27,12 @@ HIGHER_IS_BETTER = (
     "acc5", "acc_top1", "acc_top5", "acc_norm", "macro_f1", "micro_f1", "weighted_f1", "f1_macro",
     "f1_micro", "f1_weighted", "rouge1", "rouge2", "rougel", "rougelsum", "chrf", "meteor", "mcc",
     "matthews_correlation", "pearson", "pearsonr", "spearman", "spearmanr", "ndcg", "mrr", "hits",
-    "hit_rate", "episode_return", "episode_reward",
+    "hit_rate", "episode_return", "episode_reward", "eprewmean", "averagereturn", "averagediscountedreturn",
+    "successrate",
 )  # fmt: skip
+# what OpenAI Baselines' ppo2 files under `loss/` beside its losses (`loss/policy_entropy`,
+# `loss/approxkl`, `loss/clipfrac`): measures of the update, better neither way, whatever their folder says
+NEITHER = ("policy_entropy", "entropy", "approxkl", "clipfrac", "explained_variance")
 # average precision as detection frameworks name it: mAP at IoU thresholds or object sizes (`mAP50-95`,
 # `mAP_75`, `mAP_s`), Detectron2's `AP`, `AP50`, `APs`, MMDetection's `bbox_mAP`, `segm_mAP_50`
 AVERAGE_PRECISION = re.compile(
@@ -68,7 +73,10 @@ def metric_goal(name: str, explicit: str | None = None) -> Goal:
 def goal_from_name(name: str) -> str | None:
     """Return max or min when a path component of the name is a documented name, else None."""
     found = set()
-    for component in re.split(r"[/.]", name.lower()):
+    components = re.split(r"[/.]", name.lower())
+    if components[-1] in NEITHER:
+        return None
+    for component in components:
         component = TASK_TAG.sub("", component)
         best = _BEST.match(component)
         words = {component, best.group(1)} if best else {component}

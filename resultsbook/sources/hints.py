@@ -44,6 +44,7 @@ _RUN_COLUMNS = ("seed", "run", "run_id", "trial")  # a column that, varying, tel
 _DIGITS = re.compile(r"\d+")
 _MOST_NAME_PARTS = 6  # more parts than this in a file name are no settings a pattern should name
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+CONSOLE_LOG = "log.txt"  # what a logger printed (OpenAI Baselines' logger.configure writes it): no table
 
 
 def log_file_paths(root: str, name: str) -> list[str]:
@@ -67,17 +68,19 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
     from resultsbook.sources.raytune import is_trial_folder
     from resultsbook.sources.speechbrain import TRAIN_LOG
 
-    def rank(key: str) -> tuple[bool, int, bool, bool, bool, bool, int]:
+    def rank(key: str) -> tuple[bool, int, bool, bool, bool, bool, bool, int]:
         # beside as many params.json, predictions.json, label_mapping.json: pred_metrics.json; a Ray
         # Tune trial's result.json (a result a line) no adapter reads, its progress.csv the csv adapter does
         trial = key == "result.json" and is_trial_folder(os.path.join(root, os.path.dirname(examples[key])))
         # a log of metrics in several folders before more settings files: timm's args.yaml is written
         # when a run starts, its summary.csv after the first epoch, so runs that died early leave more
-        # SpeechBrain's train_log.txt (its epochs) before the log.txt beside it (Python's logging of the run)
+        # SpeechBrain's train_log.txt (its epochs) before the log.txt beside it (Python's logging of the run);
+        # OpenAI Baselines' progress.csv before the log.txt its logger writes beside it (the console's text)
         return (
             counts[key] > 1 and not _settings(key),
             counts[key],
             key == TRAIN_LOG,
+            key != CONSOLE_LOG,
             not _settings(key),
             not trial,
             is_results_file(key),
@@ -104,7 +107,16 @@ def settings_beside(root: str, example: str) -> str | None:
     except OSError:
         return None
     readable = (".json", ".yaml", ".yml")
-    return next((name for name in names if _settings(name) and name.lower().endswith(readable)), None)
+    found = [name for name in names if _settings(name) and name.lower().endswith(readable)]
+    # garage's variant.json (the run's arguments, its seed) before the metadata.json beside it (the git
+    # commit it ran from): a file named only for metadata says how a run was made, not its settings
+    return min(found, key=lambda name: (_metadata_only(name), name), default=None)
+
+
+def _metadata_only(name: str) -> bool:
+    """Tell whether a settings file's name says metadata and nothing else (`metadata.json`)."""
+    stem = os.path.splitext(name.lower())[0]
+    return [word for word in _SETTINGS if word in stem] == ["meta"]
 
 
 def compressed_log(path: str) -> tuple[str, str] | None:
