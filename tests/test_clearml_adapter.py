@@ -1,0 +1,167 @@
+"""ClearML offline sessions, read without ClearML, agree with what the tasks logged.
+
+The fixture in tests/fixtures/clearml/ was written by ClearML itself (make_fixture.py there; the version
+is in expected.json): `Task.set_offline(True)`, then tasks of a small sweep, each in a process of its
+own, leave `~/.clearml/cache/offline/offline-<id>/` (task.json, metrics.jsonl, log.jsonl) and, once
+closed, `offline-<id>.zip` beside it. What a reader without ClearML must not get wrong: task.json holds
+no status and no times (the zip, the log's traceback and the events' timestamps tell them), the
+hyperparameter sections (`Args/lr`), and the zip of a task that raised, made before its last metrics
+were written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from resultsbook.sources.collect import CollectRequest, find_sources, read_source
+
+FIXTURE = ROOT / "tests" / "fixtures" / "clearml"
+EXPECTED = json.loads((FIXTURE / "expected.json").read_text())["sessions"]
+STATUS = {"ok": "finished", "raise": "failed", "killed": "running"}
+
+
+def copy_cache(tmp_path: Path, written: float | None = None) -> Path:
+    """Copy the fixture's offline cache; the session never zipped is given `written` as its mtimes."""
+    cache = tmp_path / "offline"
+    shutil.copytree(FIXTURE / "offline", cache)
+    for name, session in EXPECTED.items():
+        if not session["zipped"]:
+            stamp = time.time() if written is None else written
+            for path in (cache / name).iterdir():
+                os.utime(path, (stamp, stamp))
+    return cache
+
+
+def read_runs(path: Path, **request):
+    """Read every ClearML source under `path`: ({run key: (run, source path)}, [problems])."""
+    runs, problems = {}, []
+    for source, adapter in find_sources(CollectRequest(str(path), **request)):
+        assert adapter.name == "clearml"
+        result = read_source(adapter, source)
+        runs.update((run.key, (run, source.path)) for run in result.runs)
+        problems.extend(result.problems)
+    return runs, problems
+
+
+def test_sessions_agree_with_what_the_tasks_logged(tmp_path):
+    """One run per session of the cache (a zipped one read from its folder, never twice): name, project,
+    params `Args.lr` typed, curves `title/series` stepped by iteration, status from the zip and the log,
+    the commit ClearML recorded, times from the events."""
+    runs, problems = read_runs(copy_cache(tmp_path))
+    assert problems == []
+    assert sorted(runs) == sorted(EXPECTED)
+    assert any(s["task_json_empty"] and s["zipped"] for s in EXPECTED.values())  # read from its zip
+    for key, session in EXPECTED.items():
+        run, path = runs[key]
+        assert os.path.basename(path) == key  # the folder, not the zip beside it
+        assert run.name == session["name"]
+        assert run.experiment == session["project"] == "moons"
+        assert run.status == STATUS[session["mode"]], key
+        assert run.params["Args.lr"] == session["lr"] and run.params["Args.seed"] == session["seed"]
+        assert run.params["model.batch_size"] == 32 and run.params["model.optimizer"] == "adam"
+        assert run.params["model.layers"] == "[64, 64]"  # a list ClearML keeps as text stays that text
+        loss = run.metrics["loss/train"]
+        steps = [0, 10] if session["mode"] == "raise" else [0, 10, 20]
+        assert list(loss.steps) == steps
+        assert loss.values[0] == pytest.approx(1.0 + session["seed"] * 0.01 + session["lr"])
+        assert ("accuracy/val" in run.metrics) == (session["mode"] != "raise")
+        assert run.provenance.get("git", {}).get("commit") == (session["commit"] or None)
+        if session["commit"]:
+            assert run.provenance["git"]["dirty"] is True
+            assert "+# an uncommitted change" in run.provenance["git"]["diff"]
+        elif session["commit"] == "":  # ClearML found no commit: its `diff` is the whole script
+            assert "# an uncommitted change" in run.provenance["script"] and "git" not in run.provenance
+        assert run.start_time is not None and run.start_time <= (run.end_time or run.start_time)
+        assert (run.end_time is None) == (session["mode"] == "killed")
+        if session["mode"] == "raise":
+            assert run.provenance["fail_trace"].endswith("RuntimeError: CUDA out of memory")
+
+
+def test_a_session_never_zipped_and_long_unwritten_is_failed_in_one_line(tmp_path):
+    """The task killed before it closed (`os._exit`): no zip; once its files are older than
+    stale_after it is failed, said in one line naming the session and the zip it lacks."""
+    runs, problems = read_runs(copy_cache(tmp_path, written=time.time() - 3600))
+    (killed,) = [k for k, s in EXPECTED.items() if s["mode"] == "killed"]
+    assert runs[killed][0].status == "failed"
+    (problem,) = problems
+    assert problem.path.endswith(killed) and "\n" not in problem.message
+    assert f"never zipped to {killed}.zip" in problem.message
+    assert problem.kept == "the run, as failed, with the metrics it logged"
+
+
+def test_zips_alone_are_read_and_a_zip_made_before_the_last_metrics_says_so(tmp_path):
+    """A folder of `offline-<id>.zip` only (copied off the machine): one run per zip, as from the folder;
+    ClearML zipped the task that raised before its metrics.jsonl was written, which is said."""
+    zips = tmp_path / "zips"
+    zips.mkdir()
+    for zipped in (FIXTURE / "offline").glob("offline-*.zip"):
+        shutil.copy(zipped, zips / zipped.name)
+    runs, problems = read_runs(zips)
+    folders, _ = read_runs(copy_cache(tmp_path))
+    closed = {k for k, s in EXPECTED.items() if s["zipped"]}
+    assert sorted(runs) == sorted(closed)
+    without = {k for k in closed if "metrics.jsonl" not in EXPECTED[k]["zip_members"]}
+    assert without == {k for k, s in EXPECTED.items() if s["mode"] == "raise"}  # what ClearML did
+    assert [(Path(p.path).name, p.message.split(" (")[0]) for p in problems] == [
+        (f"{k}.zip", "holds no metrics.jsonl") for k in sorted(without)
+    ]  # and the folder beside the zip is read with them: the first test
+    for key in closed:
+        run, from_folder = runs[key][0], folders[key][0]
+        assert (run.name, run.status, dict(run.params)) == (
+            from_folder.name,
+            from_folder.status,
+            dict(from_folder.params),
+        )
+        if key not in without:
+            assert {m: list(s.values) for m, s in run.metrics.items()} == {
+                m: list(s.values) for m, s in from_folder.metrics.items()
+            }
+
+
+def _session_zip(path: Path, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def test_a_zip_with_a_member_outside_the_session_or_too_large_is_refused_in_one_line(tmp_path, monkeypatch):
+    """The zip's shape is ClearML's (clearml/clearml task.py, `Task._at_exit`: the session folder's
+    files, named relative to it); one naming `../x` or unpacking past the limits is refused whole."""
+    task = (next((FIXTURE / "offline").glob("offline-*/task.json"))).read_bytes()
+    _session_zip(tmp_path / f"offline-{'a' * 32}.zip", {"task.json": task, "../escape.txt": b"x"})
+    _session_zip(tmp_path / f"offline-{'b' * 32}.zip", {"task.json": task + b" " * 4096})
+    monkeypatch.setenv("RESULTSBOOK_MAX_CONFIG_SIZE", "4KiB")
+    runs, problems = read_runs(tmp_path)
+    assert runs == {}
+    messages = {Path(p.path).name[8:9]: p.message for p in problems}
+    assert messages["a"] == "holds a member named '../escape.txt', outside the session: refused as a whole"
+    assert (
+        messages["b"].startswith("member task.json unpacks to 5,")
+        and "RESULTSBOOK_MAX_CONFIG_SIZE" in messages["b"]
+    )
+    assert all("\n" not in m for m in messages.values())
+
+
+def test_collect_of_the_home_folder_names_the_hidden_cache(tmp_path, cli):
+    """ClearML writes sessions under `~/.clearml/cache/offline`, a hidden folder the walk skips: a
+    collect of the home folder says which folder to collect instead of 'no runs found' alone."""
+    (tmp_path / "home" / ".clearml" / "cache").mkdir(parents=True)
+    copy_cache(tmp_path / "home" / ".clearml" / "cache")
+    result = cli("collect", "home")
+    cache = os.path.join("home", ".clearml", "cache", "offline")
+    assert result.exit_code != 0
+    (line,) = [line for line in result.output.splitlines() if "no runs found" in line]
+    assert (
+        f"ClearML keeps offline sessions in {cache}, a hidden folder the walk does not enter: collect {cache} (a run per session)"
+        in line
+    )
+    result = cli("collect", cache)
+    assert result.exit_code == 0 and f"{len(EXPECTED)} new" in result.output
