@@ -53,7 +53,7 @@ def read_runs(path: Path, **request):
 
 def test_sessions_agree_with_what_the_tasks_logged(tmp_path):
     """One run per session of the cache (a zipped one read from its folder, never twice): name, project,
-    params `Args.lr` typed, curves `title/series` stepped by iteration, status from the zip and the log,
+    argparse's `Args/lr` as `lr` (and `Args/seed` as `seed`, the replicate key), other sections' as `model.batch_size`, typed; curves `title/series` stepped by iteration, status from the zip and the log,
     the commit ClearML recorded, times from the events."""
     runs, problems = read_runs(copy_cache(tmp_path))
     assert problems == []
@@ -65,7 +65,9 @@ def test_sessions_agree_with_what_the_tasks_logged(tmp_path):
         assert run.name == session["name"]
         assert run.experiment == session["project"] == "moons"
         assert run.status == STATUS[session["mode"]], key
-        assert run.params["Args.lr"] == session["lr"] and run.params["Args.seed"] == session["seed"]
+        assert (
+            run.params["lr"] == session["lr"] and run.params["seed"] == session["seed"]
+        )  # Args/lr, Args/seed
         assert run.params["model.batch_size"] == 32 and run.params["model.optimizer"] == "adam"
         assert run.params["model.layers"] == "[64, 64]"  # a list ClearML keeps as text stays that text
         loss = run.metrics["loss/train"]
@@ -165,3 +167,18 @@ def test_collect_of_the_home_folder_names_the_hidden_cache(tmp_path, cli):
     )
     result = cli("collect", cache)
     assert result.exit_code == 0 and f"{len(EXPECTED)} new" in result.output
+
+
+def test_argparse_arguments_keep_their_own_names_and_seeds_count_the_replicates(tmp_path, cli):
+    """`Args/seed` is `seed`: a table counts each config's three seeds without --replicate (with
+    `Args.seed` it averaged them as configurations that differ, and said to pass --replicate); an
+    argument also in the `General` section (`task.connect(dict)` without a name) keeps its section."""
+    cache = copy_cache(tmp_path)
+    assert cli("collect", str(cache)).exit_code == 0
+    result = cli("table", "--rows", "lr", "--metric", "loss/val", "--where", "status=finished")
+    assert result.exit_code == 0, result.output
+    assert "over n = 3 seeds" in result.output and "Args.seed" not in result.output
+    from resultsbook.adapters.clearml_offline import _params
+
+    both = {"Args": {"seed": {"value": "1"}, "lr": {"value": "0.1"}}, "General": {"seed": {"value": "7"}}}
+    assert _params(both) == {"Args.seed": 1, "lr": 0.1, "General.seed": 7}

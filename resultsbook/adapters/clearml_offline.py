@@ -273,19 +273,30 @@ def _add_scalar(
     builder.add(f"{title}/{series}", step, value, when)
 
 
+BARE_SECTIONS = ("Args", "General")  # argparse's arguments; a dict given to task.connect() without a name
+
+
 def _params(sections: Any) -> dict[str, Any]:
-    """Return the hyperparameters as `<section>.<name>` (`Args/lr` is `Args.lr`), values typed from
-    ClearML's text (`"0.01"` is 0.01, `"[64, 64]"` stays text)."""
+    """Return the hyperparameters: those of argparse (`Args/lr`) and of `task.connect(dict)` without a
+    name (`General/seed`) by their own names, `lr` and `seed`, as the script spells them (so `seed`
+    counts the replicates); a name both sections hold, and those of any other section, as
+    `<section>.<name>` (`model.batch_size`). Values are typed from ClearML's text (`"0.01"` is 0.01,
+    `"[64, 64]"` stays text)."""
     params: dict[str, Any] = {}
     if not isinstance(sections, Mapping):
         return params
-    for section, entries in sections.items():
-        if not isinstance(entries, Mapping):
-            continue
-        for key, entry in entries.items():
-            raw = entry.get("value") if isinstance(entry, Mapping) else entry
-            name = f"{section}.{key}".replace("/", ".")
-            params[name] = parse_scalar(raw) if isinstance(raw, str) else raw
+    named = [
+        (str(section), str(key), entry)
+        for section, entries in sections.items()
+        if isinstance(entries, Mapping)
+        for key, entry in entries.items()
+    ]
+    bare = [key for section, key, _ in named if section in BARE_SECTIONS]
+    for section, key, entry in named:
+        raw = entry.get("value") if isinstance(entry, Mapping) else entry
+        own = section in BARE_SECTIONS and bare.count(key) == 1
+        name = key if own else f"{section}.{key}".replace("/", ".")
+        params[name] = parse_scalar(raw) if isinstance(raw, str) else raw
     return params
 
 
