@@ -182,3 +182,23 @@ def test_argparse_arguments_keep_their_own_names_and_seeds_count_the_replicates(
 
     both = {"Args": {"seed": {"value": "1"}, "lr": {"value": "0.1"}}, "General": {"seed": {"value": "7"}}}
     assert _params(both) == {"Args.seed": 1, "lr": 0.1, "General.seed": 7}
+
+
+def test_an_empty_task_json_without_a_zip_and_a_zip_of_another_name(tmp_path):
+    """ClearML rewrites task.json whole at every change (one closed session of the fixture was left
+    with it empty, its zip holding it): a session caught with it empty and no zip is said in one line,
+    not as invalid JSON; a zip renamed (the ClearML docs show `<hex>.zip`) is read with --adapter clearml."""
+    killed = next(k for k, s in EXPECTED.items() if s["mode"] == "killed")
+    cache = copy_cache(tmp_path)
+    (cache / killed / "task.json").write_text("")
+    runs, problems = read_runs(cache)
+    assert killed not in runs and len(runs) == len(EXPECTED) - 1
+    (problem,) = problems
+    assert problem.path.endswith(os.path.join(killed, "task.json")) and problem.message.startswith("is empty")
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    zipped = next(k for k, s in EXPECTED.items() if s["mode"] == "ok" and s["zipped"])
+    shutil.copy(cache / f"{zipped}.zip", renamed / f"{zipped[8:]}.zip")
+    assert list(find_sources(CollectRequest(str(renamed)))) == []
+    runs, problems = read_runs(renamed, adapter="clearml")
+    assert list(runs) == [zipped] and problems == []

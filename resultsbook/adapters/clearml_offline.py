@@ -63,7 +63,7 @@ class ClearmlAdapter(Adapter):
         zips = sorted(
             name
             for name in files
-            if name.endswith(ZIP_SUFFIX) and SESSION.fullmatch(name[: -len(ZIP_SUFFIX)])
+            if name.endswith(ZIP_SUFFIX) and (forced or SESSION.fullmatch(name[: -len(ZIP_SUFFIX)]))
             and name[: -len(ZIP_SUFFIX)] not in dirs  # the folder is read: it holds all the zip does
         )  # fmt: skip
         if not zips:
@@ -116,6 +116,11 @@ class ClearmlAdapter(Adapter):
         if task_text is None:
             if TASK_FILE not in texts:
                 problems.append(Problem(task_path, "is missing (ClearML writes it at Task.init)", "no run"))
+            return ReadResult((), tuple(problems))
+        if not task_text.strip():  # ClearML rewrites it whole ("wt") at every change of the task
+            message = "is empty (ClearML rewrites it whole while the task runs; a process ended mid-write "
+            message += "leaves it so, and no zip holds it whole)"
+            problems.append(Problem(task_path, message, "no run; read again once it is written"))
             return ReadResult((), tuple(problems))
         ok, task = parse_json(task_text)
         if not ok or not isinstance(task, dict):
