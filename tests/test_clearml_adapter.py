@@ -202,3 +202,33 @@ def test_an_empty_task_json_without_a_zip_and_a_zip_of_another_name(tmp_path):
     assert list(find_sources(CollectRequest(str(renamed)))) == []
     runs, problems = read_runs(renamed, adapter="clearml")
     assert list(runs) == [zipped] and problems == []
+
+
+def test_a_single_value_is_a_final_value_and_a_connected_dict_keeps_its_names(tmp_path):
+    """`logger.report_single_value("test_acc", 0.75)` is the scalar `Summary/test_acc` at iteration
+    -2**31 (clearml/logger.py, `Logger.report_single_value`); `task.connect({"seed": 5, "lr": 0.3})`
+    is the section `General`. The lines are those ClearML 2.1.12 wrote for that script, offline."""
+    session = tmp_path / ("offline-" + "f" * 32)
+    session.mkdir()
+    task = {
+        "id": session.name, "name": "single", "project_name": "p",
+        "hyperparams": {"General": {
+            "lr": {"description": "", "name": "lr", "section": "General", "type": "float", "value": "0.3"},
+            "seed": {"description": "", "name": "seed", "section": "General", "type": "int", "value": "5"},
+        }},
+    }  # fmt: skip
+    (session / "task.json").write_text(json.dumps(task))
+    (session / "metrics.jsonl").write_text(
+        f'[{{"timestamp": 1796522822587, "type": "training_stats_scalar", "task": "{session.name}", "iter": '
+        '-2147483648, "metric": "Summary", "variant": "test_acc", "value": 0.75, "method": "get"}, '
+        f'{{"timestamp": 1796522822588, "type": "training_stats_scalar", "task": "{session.name}", "iter": 3, '
+        '"metric": "val/acc", "variant": "top1", "value": 0.5, "method": "get"}]\n'
+    )
+    _session_zip(tmp_path / f"{session.name}.zip", {p.name: p.read_bytes() for p in session.iterdir()})
+    runs, problems = read_runs(tmp_path)
+    run = runs[session.name][0]
+    assert problems == [] and run.status == "finished"
+    assert dict(run.params) == {"lr": 0.3, "seed": 5}
+    assert dict(run.summary) == {"test_acc": 0.75} and "Summary/test_acc" not in run.metrics
+    assert list(run.metrics) == ["val/acc/top1"] and list(run.metrics["val/acc/top1"].steps) == [3]
+    assert run.start_time == 1796522822.587 and run.end_time == 1796522822.588

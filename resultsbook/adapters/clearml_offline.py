@@ -106,11 +106,12 @@ class ClearmlAdapter(Adapter):
         else:
             texts = _folder_members(source.path, problems)
             closed, where = fs.exists(source.files[-1]), source.path
-            if closed and not all(texts.get(name) for name in _LIMITS):
+            if closed and not (texts.get(TASK_FILE) or "").strip():
                 # ClearML rewrites task.json as the task closes, after zipping: cut short at exit it is
-                # left empty beside a zip holding it whole; a file the folder lacks is taken from the zip
-                zipped = _zip_members(source.files[-1], problems) or {}
-                texts.update({k: v for k, v in zipped.items() if v and not texts.get(k)})
+                # left empty beside a zip holding it whole
+                zipped = (_zip_members(source.files[-1], problems) or {}).get(TASK_FILE)
+                if zipped:
+                    texts[TASK_FILE] = zipped
         task_path = os.path.join(where, TASK_FILE)
         task_text = texts.get(TASK_FILE)
         if task_text is None:
