@@ -588,6 +588,7 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
             f"{head}; {log.matched} path(s) match {option('pattern', request.pattern)} but {unread} "
             f"(e.g. {log.unread!r}); {fix}"
         )
+    from resultsbook.adapters.clearml_offline import hidden_cache_note  # to explain
     from resultsbook.adapters.dvclive import inside_live_note  # to explain
     from resultsbook.adapters.hydra import inside_hydra_note  # to explain
     from resultsbook.adapters.lightning_csv import inside_version_note  # to explain
@@ -606,6 +607,7 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         or inside_hydra_note(request.path)
         or inside_run_note(request.path)
         or inside_version_note(request.path)
+        or hidden_cache_note(request.path)
     )
     if note is not None:
         return f"{head}; {note}"
