@@ -86,7 +86,8 @@ class ClearmlAdapter(Adapter):
         """A session folder's source: its files, and the zip ClearML writes beside it when the task closes
         (absent while it runs: its appearance makes collect read the session again)."""
         names = [n for n in (TASK_FILE, METRICS_FILE, LOG_FILE) if n in files]
-        zipped = os.path.abspath(path).rstrip(os.sep) + ZIP_SUFFIX
+        folder = path.rstrip("/") if fs.is_remote(path) else os.path.abspath(path).rstrip(os.sep)
+        zipped = folder + ZIP_SUFFIX
         return self.source(path, [*(os.path.join(path, n) for n in names), zipped])
 
     def clock_state(self, source: Source) -> str:
