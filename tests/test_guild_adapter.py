@@ -147,3 +147,17 @@ def test_a_batch_run_is_no_run_its_trials_are(tmp_path):
     guild_run(tmp_path, RUN_B, {"flags": "lr: 0.05\n", "exit_status": "0\n"})
     assert list(read_tree(tmp_path)) == [f"runs/{RUN_B}"]
 
+
+def test_an_empty_collect_of_a_project_names_the_guild_home_of_its_virtualenv(tmp_path, cli):
+    """Guild's home is the `.guild` of the active virtualenv (guild/config.py, guildai @ dfbefedb):
+    collecting the project found nothing, with no word of it."""
+    (tmp_path / "venv").mkdir()
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    guild_run(tmp_path / "venv" / ".guild", RUN_A, {"flags": "x: 1\n", "exit_status": "0\n"})
+    result = cli("collect", ".", "--db", "g.db")
+    assert result.exit_code == 1
+    assert (
+        "its Guild AI runs are in venv/.guild/runs/, in a hidden folder collect does not walk into: "
+        "resultsbook collect ./venv/.guild (the Guild home) reads them, a run per run folder"
+    ) in result.stderr
+    assert "1 new" in cli("collect", "venv/.guild", "--db", "g.db").output
