@@ -137,6 +137,18 @@ def test_collect_of_a_guild_home_needs_no_option_and_the_adapter_is_listed(home,
     assert [cell["stats"]["n"] for cell in json.loads(table.output)["cells"]] == [1, 2]
 
 
+def test_status_says_a_pending_run_has_not_started_rather_than_that_it_stopped_writing(tmp_path, cli):
+    """A PENDING run (a batch's trial or a queue's run not started yet: `op_util.set_run_pending`,
+    guildai @ dfbefedb) was `dead` in status: "running, but no write for 1556.5 days"."""
+    folder = guild_run(tmp_path, RUN_A, {"flags": "x: 1\n", "initialized": "1662041972636392\n"}, {"PENDING": ""})
+    old = 1662041972.0
+    for path in [*folder.rglob("*"), folder]:
+        os.utime(path, (old, old))
+    assert cli("collect", "runs", "--db", "g.db").exit_code == 0
+    result = cli("status", "--db", "g.db")
+    assert "pending (Guild's PENDING): not started yet" in result.output
+    assert "dead" not in result.output
+
 
 def test_a_batch_run_is_no_run_its_trials_are(tmp_path):
     """A batch run (`guild run train.py lr=uniform[0.01:0.1] --max-trials 2`, guildai 0.9.0) holds
