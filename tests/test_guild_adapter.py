@@ -150,6 +150,23 @@ def test_status_says_a_pending_run_has_not_started_rather_than_that_it_stopped_w
     assert "dead" not in result.output
 
 
+def test_the_folder_of_guild_run_with_run_dir_is_a_run_whatever_its_name(tmp_path):
+    """`guild run hello --run-dir <dir>` writes .guild/attrs, opref and output into a folder of any
+    name (guildai/guildai @ dfbefedb, guild/tests/uat/alt-run-dir.md); before, only folders named by
+    a 32-hex run id were claimed, and the collect found nothing."""
+    folder = tmp_path / "dev" / "try1"
+    (folder / ".guild" / "attrs").mkdir(parents=True)
+    (folder / ".guild" / "attrs" / "flags").write_text("lr: 0.3\n")
+    (folder / ".guild" / "attrs" / "exit_status").write_text("0\n")
+    (folder / ".guild" / "attrs" / "id").write_text(RUN_A)
+    (folder / ".guild" / "opref").write_text("script:/prj '' '' train.py\n")
+    (tmp_path / "project" / ".guild" / "runs").mkdir(parents=True)  # a Guild home in a project: no run
+    found = read_tree(tmp_path)
+    assert list(found) == ["dev/try1"]
+    run, problems, adapter = found["dev/try1"]
+    assert (adapter, problems, run.status, run.params, run.name) == ("guild", [], "finished", {"lr": 0.3}, RUN_A[:8])
+
+
 def test_a_batch_run_is_no_run_its_trials_are(tmp_path):
     """A batch run (`guild run train.py lr=uniform[0.01:0.1] --max-trials 2`, guildai 0.9.0) holds
     .guild/proto (the trial operation, `batch_util.is_batch`), empty flags and no scalars; it was a run

@@ -59,22 +59,26 @@ class GuildAdapter(Adapter):
         self._inner: dict[str, list[tuple[Source, Adapter]]] = {}  # run folder -> its own event files
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
-        """Claim a run folder (named by its 32-hex id, holding `.guild`); a deleted run in the guild
-        home's trash/runs/ and a batch run (its trials are the runs) are passed over, with everything
-        inside them."""
-        if GUILD_DIR not in folder.dirs or not RUN_ID.fullmatch(os.path.basename(folder.path)):
+        """Claim a run folder: one holding `.guild/` with Guild's `attrs/` or `opref` in it (a guild
+        home's `runs/<id>/`, or the folder of `guild run --run-dir`); a deleted run in the guild home's
+        trash/runs/ and a batch run (its trials are the runs) are passed over, with everything inside
+        them."""
+        if GUILD_DIR not in folder.dirs:
             return None
         runs_folder = os.path.dirname(folder.path)
-        if (
+        trashed = (
             os.path.basename(runs_folder) == "runs"
             and os.path.basename(os.path.dirname(runs_folder)) == "trash"
-        ):
+        )
+        if trashed and RUN_ID.fullmatch(os.path.basename(folder.path)):
             return Claim(())
         guild = os.path.join(folder.path, GUILD_DIR)
         try:
             inside = set(fs.listdir(guild))
         except OSError:
-            inside = set()
+            return None
+        if "attrs" not in inside and "opref" not in inside:
+            return None  # a project's own Guild home (.guild/runs/), or another tool's .guild
         if BATCH_PROTO in inside:  # a batch (grid, optimizer) whose trials are the runs, each in its folder
             return Claim(())
         files = [os.path.join(guild, "attrs", name) for name in ATTRS]
