@@ -190,3 +190,23 @@ def test_an_empty_collect_of_a_project_names_the_guild_home_of_its_virtualenv(tm
         "resultsbook collect ./venv/.guild (the Guild home) reads them, a run per run folder"
     ) in result.stderr
     assert "1 new" in cli("collect", "venv/.guild", "--db", "g.db").output
+
+
+def test_a_run_whose_locked_process_dies_is_read_again_and_failed_though_no_file_changed(tmp_path, cli):
+    """Guild deletes LOCK and writes exit_status when its run ends (guild/op.py, guildai @ dfbefedb);
+    a process killed with -9 leaves both as they were, so only the clock tells."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        host = f"{socket.gethostname()}\n"
+        guild_run(tmp_path, RUN_A, {"flags": "x: 1\n", "host": host}, {"LOCK": str(process.pid)})
+        assert "1 new" in cli("collect", "runs", "--db", "g.db").output
+        assert "running" in cli("runs", "--db", "g.db").output
+    finally:
+        process.kill()
+        process.wait()
+    again = cli("collect", "runs", "--db", "g.db")
+    assert "1 updated" in again.output and f"its process {process.pid} is gone" in again.stderr
+    assert "failed" in cli("runs", "--db", "g.db").output
