@@ -108,6 +108,24 @@ def test_a_run_without_exit_status_is_running_while_its_lock_lives_else_failed_i
     ]
 
 
+def test_an_exit_status_that_is_there_but_empty_or_not_a_number_is_no_crash_said_once(tmp_path):
+    """An exit_status file cut empty (a disk full when Guild wrote it) or holding text was read as a
+    missing one: the run "stopped without Guild recording its end", which it did record."""
+    guild_run(tmp_path, RUN_A, {"flags": "x: 1\n", "exit_status": ""})
+    guild_run(tmp_path, RUN_B, {"flags": "x: 2\n", "exit_status": "done\n"})
+    found = {source.split("/")[1]: item for source, item in read_tree(tmp_path).items()}
+    attrs = tmp_path / "runs" / RUN_A / ".guild" / "attrs"
+    assert found[RUN_A][0].status == "unknown"
+    assert [(p.path, p.message, p.kept) for p in found[RUN_A][1]] == [
+        (str(attrs / "exit_status"), "is empty", "no exit_status")
+    ]
+    assert found[RUN_B][0].status == "unknown"
+    assert [p.message for p in found[RUN_B][1]] == [
+        "holds 'done', not an exit status (an integer, as Guild writes it: 0 when the run completed); "
+        "put the run's exit code there"
+    ]
+
+
 def test_pending_and_staged_runs_are_runs_to_come(tmp_path):
     guild_run(tmp_path, RUN_A, {"flags": "x: 1\n"}, {"PENDING": ""})
     guild_run(tmp_path, RUN_B, {"flags": "x: 2\n"}, {"STAGED": ""})

@@ -14,13 +14,14 @@ from typing import Any
 import yaml
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
-from resultsbook.adapters.compose import find_inner_sources
+from resultsbook.adapters.compose import find_inner_sources, read_inner_runs
 from resultsbook.adapters.tb_events import EVENTS_MARK, read_event_files
 from resultsbook.atomic import process_alive
 from resultsbook.models import Problem, ReadResult, RunRecord, Series, Source
 from resultsbook.params import flatten_params
 from resultsbook.sources import fs
-from resultsbook.sources.fileio import read_small_file, unreadable
+from resultsbook.sources.fileio import read_file_bytes, unreadable
+from resultsbook.sources.limits import CONFIG
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import read_nonempty_text
 from resultsbook.sources.yamlio import UnsafeYaml, load_yaml_text
@@ -94,6 +95,8 @@ class GuildAdapter(Adapter):
     def clock_state(self, source: Source) -> str:
         """Say "alive" while the process named in `.guild/LOCK` lives: when it dies without a word (killed,
         node lost), the run is read again and becomes failed."""
+        if fs.is_remote(source.path):
+            return ""  # its process is on another machine: no request per run and collect to ask
         pid = _lock_pid(os.path.join(source.path, GUILD_DIR, "LOCK"))
         return "alive" if pid is not None and process_alive(pid) else ""
 
@@ -101,7 +104,7 @@ class GuildAdapter(Adapter):
         """Read one run folder."""
         problems: list[Problem] = []
         guild = os.path.join(source.path, GUILD_DIR)
-        attrs = _read_attrs(os.path.join(guild, "attrs"), problems)
+        attrs, unread = _read_attrs(os.path.join(guild, "attrs"), problems)
         flags = attrs.get("flags")
         params: dict[str, Any] = {}
         if isinstance(flags, dict):
@@ -110,7 +113,7 @@ class GuildAdapter(Adapter):
             problems.append(
                 Problem(os.path.join(guild, "attrs", "flags"), "is not a mapping of flags", "no params")
             )
-        status, provenance = self._status(guild, attrs, problems)
+        status, provenance = self._status(guild, attrs, unread, problems)
         provenance.update(_provenance(guild, attrs))
         metrics = _output_scalars(guild, problems)
         metrics = self._with_own_event_files(source.path, metrics, problems)
@@ -130,7 +133,7 @@ class GuildAdapter(Adapter):
         return ReadResult((run,), tuple(problems))
 
     def _status(
-        self, guild: str, attrs: dict[str, Any], problems: list[Problem]
+        self, guild: str, attrs: dict[str, Any], unread: set[str], problems: list[Problem]
     ) -> tuple[str, dict[str, Any]]:
         """Guild's own rule (`Run.status`): a remote lock, PENDING or STAGED is a run to come or on
         another machine; else `exit_status` 0 is completed, > 0 an error, < 0 terminated; else a LOCK
@@ -140,8 +143,20 @@ class GuildAdapter(Adapter):
             if fs.exists(os.path.join(guild, marker)):
                 provenance["guild_status"] = word
                 return "running", provenance
+        if "exit_status" in unread:  # there, but empty or no YAML: said where it was read
+            return "unknown", provenance
         code = attrs.get("exit_status")
-        if isinstance(code, int) and not isinstance(code, bool):
+        if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
+            problems.append(
+                Problem(
+                    os.path.join(guild, "attrs", "exit_status"),
+                    f"holds {code!r}, not an exit status (an integer, as Guild writes it: 0 when the run "
+                    "completed); put the run's exit code there",
+                    "the run, status unknown",
+                )
+            )
+            return "unknown", provenance
+        if isinstance(code, int):
             provenance["exit_status"] = code
             if code == 0:
                 provenance["guild_status"] = "completed"
@@ -185,46 +200,46 @@ class GuildAdapter(Adapter):
     def _with_own_event_files(
         self, path: str, metrics: dict[str, Series], problems: list[Problem]
     ) -> dict[str, Series]:
-        """Add the curves of the event files the script wrote in the run folder; an output scalar of the
-        same name is kept (Guild's `guild compare` shows it first too)."""
+        """Add the curves of the event files the script wrote in the run folder, named by their
+        sub-folder; an output scalar of the same name is kept."""
         found = self._inner.get(path)
         if found is None:
             from resultsbook.adapters.tensorboard_events import TensorboardAdapter
 
             found = list(find_inner_sources(path, [TensorboardAdapter()]))
-        for source, adapter in found:
-            result = adapter.read(source)
-            problems.extend(result.problems)
-            relative = os.path.relpath(source.path, path).replace(os.sep, "/")
-            for run in result.runs:
-                for key, series in run.metrics.items():
-                    name = key if relative == "." else f"{relative}/{key}"
-                    metrics.setdefault(name, series)
+        for inner in read_inner_runs(path, found, problems):
+            for key, series in inner.run.metrics.items():
+                metrics.setdefault(key if inner.source == "." else f"{inner.source}/{key}", series)
         return metrics
 
 
-def _read_attrs(folder: str, problems: list[Problem]) -> dict[str, Any]:
-    """Read the attributes of `ATTRS` a run has: one small YAML document a file."""
+def _read_attrs(folder: str, problems: list[Problem]) -> tuple[dict[str, Any], set[str]]:
+    """Read the attributes of `ATTRS` a run has, one small YAML document a file; return them and the
+    names of those whose file is there but could not be read (reported)."""
     try:
         present = set(fs.listdir(folder))
     except OSError as error:
         problems.append(unreadable(folder, error, "no flags, status or times"))
-        return {}
+        return {}, set()
     attrs: dict[str, Any] = {}
+    unread: set[str] = set()
     for name in ATTRS:
         if name not in present:
             continue
         path = os.path.join(folder, name)
         text = read_nonempty_text(path, problems, f"no {name}")
         if text is None:
+            unread.add(name)
             continue
         try:  # written whole by Guild (yaml.safe_dump); hand-made samples may end without a newline
             attrs[name] = load_yaml_text(text)
         except UnsafeYaml as error:
             problems.append(Problem(path, f"is refused: {error}", f"no {name}"))
+            unread.add(name)
         except (yaml.YAMLError, ValueError, RecursionError) as error:
             problems.append(Problem(path, f"is not valid YAML ({error})".replace("\n", " "), f"no {name}"))
-    return attrs
+            unread.add(name)
+    return attrs, unread
 
 
 def _output_scalars(guild: str, problems: list[Problem]) -> dict[str, Series]:
@@ -267,7 +282,7 @@ def _operation(path: str) -> str | None:
     """Return the operation of `.guild/opref` (`<type>:<location> <version> <model> <op>`, shell-quoted):
     `model:op`, or the op (a script's file name) when it has no model."""
     try:
-        data = read_small_file(path, 64 << 10)
+        data = read_file_bytes(path, CONFIG)
     except OSError:
         return None
     if not data:
@@ -285,7 +300,7 @@ def _operation(path: str) -> str | None:
 def _lock_pid(path: str) -> int | None:
     """Return the process id written in a LOCK file, or None."""
     try:
-        data = read_small_file(path, _LOCK_BYTES)
+        data = read_file_bytes(path, CONFIG)[:_LOCK_BYTES]
     except OSError:
         return None
     try:
