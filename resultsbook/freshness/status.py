@@ -348,6 +348,10 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     if run.provenance.get("sacred_status") == "QUEUED":  # its files date from when it was queued
         queued = "queued (Sacred's QUEUED): not started yet"
         return RunStatus(run.run_id, run.name, run.source, "running", queued)
+    guild = run.provenance.get("guild_status")
+    if guild in ("pending", "staged"):  # a batch's or a queue's trial to come, or `guild run --stage`
+        word = f"{guild} (Guild's {guild.upper()}): not started yet"
+        return RunStatus(run.run_id, run.name, run.source, "running", word)
     optuna = run.provenance.get("optuna")
     if isinstance(optuna, Mapping) and optuna.get("state") == "WAITING":  # enqueued: no process yet
         waiting = "waiting (Optuna's WAITING): enqueued, not started yet"

@@ -19,7 +19,7 @@ from resultsbook.sources import fs
 from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.request import CollectRequest
 from resultsbook.sources.walk import WalkNotes, walk_folders
-from resultsbook.voice import option
+from resultsbook.voice import command, option
 
 if TYPE_CHECKING:
     from resultsbook.sources.pathpattern import PathPattern
@@ -672,6 +672,7 @@ def _log_files_hint(root: str) -> str:
         compressed_log,
         compressed_logs,
         fairseq_logs,
+        guild_home,
         keras_logs,
         lm_eval_results,
         log_file_paths,
@@ -688,6 +689,13 @@ def _log_files_hint(root: str) -> str:
 
     if "://" in root or not os.path.isdir(root):
         return ""
+    guild = guild_home(root)
+    if guild is not None:
+        home = os.path.join(root, guild)
+        return (
+            f"its Guild AI runs are in {guild.replace(os.sep, '/')}/runs/, in a hidden folder collect does "
+            f"not walk into: {command('collect', home)} (the Guild home) reads them, a run per run folder"
+        )
     optuna = optuna_storages(root)
     if optuna is not None:
         count, example, kind = optuna

@@ -265,6 +265,23 @@ def rsl_rl_settings(root: str) -> tuple[str, str] | None:
     return looked.counted(len(found)), found[0].replace(os.sep, "/")
 
 
+def guild_home(root: str) -> str | None:
+    """Return the Guild home a local folder holds in a hidden folder the walk passes over (relative to
+    root): a project's `.guild` (GUILD_HOME set there) or a virtualenv's `<venv>/.guild`, with runs/ in
+    it; None when there is none."""
+    candidates = [".guild"]
+    try:
+        with os.scandir(root) as entries:
+            candidates += sorted(
+                os.path.join(entry.name, ".guild")
+                for entry in entries
+                if entry.is_dir() and os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
+            )
+    except OSError:
+        return None
+    return next((path for path in candidates if os.path.isdir(os.path.join(root, path, "runs"))), None)
+
+
 def _settings(name: str) -> bool:
     """Tell whether a file name looks like a run's settings rather than its metrics."""
     stem = os.path.splitext(name.lower())[0]
