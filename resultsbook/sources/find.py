@@ -730,10 +730,10 @@ def _log_files_hint(root: str) -> str:
     compressed = compressed_logs(root) if found is None else None
     if compressed is not None:
         suffix, count, example = compressed
-        plain, command = compressed_log(example) or (example, "gunzip -k")
+        plain, decompress = compressed_log(example) or (example, "gunzip -k")
         return (
             f"it holds {count} {suffix} file(s) (e.g. {example}), compressed, which no adapter reads: "
-            f"decompress them ({command} {os.path.normpath(os.path.join(root, example))}, and so on) and "
+            f"decompress them ({decompress} {os.path.normpath(os.path.join(root, example))}, and so on) and "
             f"collect the {os.path.splitext(plain)[1]} files they become"
         )
     if found is None:
