@@ -1,0 +1,269 @@
+"""Comet ML offline experiments: the `<experiment key>.zip` archives `comet_ml.OfflineExperiment`
+(or `COMET_MODE=offline`, `comet_ml.start(online=False)`) writes into its offline directory at
+`end()`, read without comet_ml and without uploading them.
+
+One archive is one run. It holds `experiment.json` (the key, project, tags, start and stop times in
+epoch milliseconds, and whether the script raised) and `messages.json`, JSON Lines of typed messages:
+
+- `parameter_msg`: a param (`log_parameter(s)`); a nested dict arrives flattened as `model|width`,
+  read as `model.width`; the `curr_step` and `curr_epoch` Comet logs itself at each new step are
+  counters, not params;
+- `metric_msg`: one point of a curve, at its `step` (a point without one takes the next position);
+  the `epoch` a point was logged with becomes the curve `epoch` over the same steps; Comet's own
+  `process duration` is not a result;
+- `log_other`: `Name` (`set_name`) is the run's name; the others are provenance;
+- `git_metadata`: the commit (`parent`: the checked-out commit), branch and origin;
+- anything else (system details, packages, assets' names) is not read.
+
+Status: an archive written by `end()` or by Comet's exit hook is finished, or failed when the script
+raised (`customer_error_reported`, the error kept). A process killed before `end()` (SIGKILL, out of
+memory, a lost node) leaves the empty zip Comet created at start: it is named in one line, since
+nothing of the run is left. Only those two members are unpacked (assets an archive may hold are not),
+each up to RESULTSBOOK_MAX_DOCUMENT_SIZE; a member named with `..` or an absolute path, and an archive
+cut off, are refused in one line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from collections.abc import Mapping
+from typing import IO, Any
+
+from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.params import normalize_value
+from resultsbook.sources import fs
+from resultsbook.sources.fileio import open_regular, unreadable
+from resultsbook.sources.limits import DOCUMENT, format_size
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.textio import iter_json_lines, parse_json, to_float, to_timestamp
+
+# `<key>.zip`, or `<key>-<suffix>.zip` for an experiment resumed offline (a key is 32-50 letters and
+# digits: comet_ml's offline.py, `_get_offline_archive_file_name`)
+ARCHIVE_NAME = r"[0-9A-Za-z]{32,50}(-[0-9A-Za-z]+)?\.zip"
+_ARCHIVE = re.compile(ARCHIVE_NAME)
+_FORCED = re.compile(r"(?i:.+\.zip)")
+_METADATA = "experiment.json"
+_MESSAGES = "messages.json"
+_WANTED = (_METADATA, _MESSAGES)
+_COUNTERS = frozenset({"curr_step", "curr_epoch"})  # Comet's own, logged at each new step or epoch
+_NOT_RESULTS = frozenset({"process duration"})  # Comet's own, at the end
+_EPOCH = "epoch"
+_OWN_OTHERS = ("offline_experiment", "hasNestedParams")  # Comet's notes to its server, not the run's
+
+
+class CometAdapter(Adapter):
+    """Read Comet ML offline experiment archives, one run per `<experiment key>.zip`."""
+
+    name = "comet"
+    summary = (
+        "Comet ML offline experiments, one run per archive <experiment key>.zip "
+        "(OfflineExperiment's offline_directory); any .zip with --adapter comet"
+    )
+    priority = 20
+    claims_by_listing = True
+    reading_version = 1
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim the folder's archives named by an experiment key (any .zip with --adapter comet)."""
+        pattern = _FORCED if forced else _ARCHIVE
+        names = sorted(n for n in folder.files if pattern.fullmatch(n))
+        if not names:
+            return None
+        return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read an archive named by a path pattern."""
+        if not (_FORCED if forced else _ARCHIVE).fullmatch(os.path.basename(path)):
+            return None
+        return self.source(path, [path])
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one archive into one run."""
+        return read_archive(source.path)
+
+
+def read_archive(path: str) -> ReadResult:
+    """Read one Comet offline archive; report what is wrong with it in one line each."""
+    kept = "nothing from this archive"
+    try:
+        with fs.local_copy(path) as local, os.fdopen(open_regular(local), "rb") as handle:
+            names, members = _members(path, handle)
+    except _Refused as refused:
+        return ReadResult((), (refused.problem,))
+    except OSError as error:
+        return ReadResult((), (unreadable(path, error, kept),))
+    if not names:
+        why = (
+            "is an empty zip: Comet creates the archive at start and fills it at end(), so the process "
+            "was killed before end() (SIGKILL, out of memory, a lost node)"
+        )
+        return ReadResult((), (Problem(path, why, "nothing: the run's params and metrics died with it"),))
+    missing = [name for name in _WANTED if name not in members]
+    if missing:
+        held = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+        why = f"is not a Comet offline archive (no {' or '.join(missing)}; it holds {held})"
+        return ReadResult((), (Problem(path, why, kept),))
+    problems: list[Problem] = []
+    ok, metadata = parse_json(members[_METADATA])
+    if not ok or not isinstance(metadata, Mapping):
+        why = f"{_METADATA} is not a JSON object ({metadata if not ok else type(metadata).__name__})"
+        problems.append(Problem(f"{path}!{_METADATA}", why, "no key, project, times or status from it"))
+        metadata = {}
+    text = members[_MESSAGES].decode("utf-8", errors="replace")
+    messages = list(iter_json_lines(f"{path}!{_MESSAGES}", text, problems)) if text.strip() else []
+    return ReadResult((_run(path, metadata, messages, problems),), tuple(problems))
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _outside(name: str) -> bool:
+    """Tell whether a member's name points outside the archive: absolute, a drive, or a `..` part."""
+    return (
+        name.startswith(("/", "\\")) or bool(re.match(r"[A-Za-z]:", name)) or ".." in re.split(r"[/\\]", name)
+    )
+
+
+def _members(path: str, handle: IO[bytes]) -> tuple[list[str], dict[str, bytes]]:
+    """Return the names of the archive's members and the bytes of experiment.json and messages.json
+    (assets it may also hold are not unpacked); raise _Refused for a damaged archive, one of the two
+    over the document limit, or a member named outside the archive."""
+    kept = "nothing from this archive"
+    cap = DOCUMENT.bytes()
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            infos = [info for info in archive.infolist() if not info.is_dir()]
+            for info in infos:
+                if _outside(info.filename):
+                    why = f"holds a member named {info.filename!r}, outside the archive; it was not read"
+                    raise _Refused(Problem(path, why, f"{kept}; an archive Comet wrote has no such name"))
+            members = {}
+            for info in infos:
+                if info.filename not in _WANTED:
+                    continue
+                if info.file_size > cap:
+                    why = (
+                        f"member {info.filename} unpacks to {format_size(info.file_size)}, over the "
+                        f"{format_size(cap)} limit for {DOCUMENT.what} (to read it, raise the limit: "
+                        f"{DOCUMENT.raise_hint(info.file_size)})"
+                    )
+                    raise _Refused(Problem(path, why, kept))
+                with archive.open(info) as member:
+                    content = member.read(cap + 1)  # a member whose header lies about its size
+                if len(content) > cap:
+                    why = f"member {info.filename} unpacks to over the {format_size(cap)} limit for "
+                    raise _Refused(Problem(path, f"{why}{DOCUMENT.what} (raise {DOCUMENT.variable})", kept))
+                members[info.filename] = content
+            return [info.filename for info in infos], members
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as error:
+        why = (
+            f"is not a whole zip archive ({error}): cut off while Comet wrote it, or in a copy; "
+            "copy it again from where the run wrote it"
+        )
+        raise _Refused(Problem(path, why, kept)) from None
+
+
+def _run(
+    path: str, metadata: Mapping[str, Any], messages: list[dict[str, Any]], problems: list[Problem]
+) -> RunRecord:
+    """Make the run of one archive from its metadata and messages."""
+    params: dict[str, Any] = {}
+    others: dict[str, Any] = {}
+    git: dict[str, Any] = {}
+    builder = SeriesBuilder()
+    epochs: dict[float, float] = {}
+    not_numbers: set[str] = set()
+    metric_names: set[str] = set()
+    for message in messages:
+        kind = message.get("type")
+        payload = message.get("payload")
+        if not isinstance(payload, Mapping):
+            continue
+        if kind == "parameter_msg":
+            param = payload.get("param") or payload.get("params")
+            if isinstance(param, Mapping) and isinstance(param.get("paramName"), str):
+                name = param["paramName"]
+                if name in _COUNTERS and param.get("source") == "auto-logged":
+                    continue
+                params[name.replace("|", ".")] = normalize_value(param.get("paramValue"))
+        elif kind == "metric_msg":
+            metric = payload.get("metric")
+            if not isinstance(metric, Mapping) or not isinstance(metric.get("metricName"), str):
+                continue
+            name = metric["metricName"]
+            if name in _NOT_RESULTS:
+                continue
+            value = to_float(metric.get("metricValue"))
+            if value is None:
+                not_numbers.add(name)
+                continue
+            step = to_float(metric.get("step"))
+            step = float(builder.next_step(name)) if step is None else step
+            builder.add(name, step, value, to_timestamp(payload.get("local_timestamp")))
+            metric_names.add(name)
+            epoch = to_float(metric.get("epoch"))
+            if epoch is not None:
+                epochs[step] = epoch
+        elif kind == "log_other":
+            if isinstance(payload.get("key"), str):
+                others[payload["key"]] = payload.get("value")
+        elif kind == "git_metadata" and isinstance(payload.get("git_metadata"), Mapping):
+            found = payload["git_metadata"]
+            for ours, theirs in (
+                ("commit", "parent"),
+                ("branch", "branch"),
+                ("url", "origin"),
+                ("root", "root"),
+            ):
+                if found.get(theirs) is not None:
+                    git[ours] = found[theirs]
+    if epochs and _EPOCH not in metric_names:  # a metric of its own called epoch wins
+        for step, epoch in sorted(epochs.items()):
+            builder.add(_EPOCH, step, epoch)
+    series, series_problems = builder.build(f"{path}!{_MESSAGES}")
+    problems.extend(series_problems)
+    if not_numbers:
+        names = ", ".join(sorted(not_numbers)[:5])
+        problems.append(
+            Problem(
+                f"{path}!{_MESSAGES}", f"metric(s) {names} logged values that are no numbers", "the numbers"
+            )
+        )
+    key = str(metadata.get("offline_id") or os.path.basename(path).partition(".")[0].partition("-")[0])
+    name = others.pop("Name", None)
+    for own in _OWN_OTHERS:
+        others.pop(own, None)
+    comet: dict[str, Any] = {"key": key}
+    for field in ("workspace", "tags", "resume_strategy"):
+        if metadata.get(field):
+            comet[field] = metadata[field]
+    if others:
+        comet["others"] = {k: normalize_value(v) for k, v in others.items()}
+    provenance: dict[str, Any] = {"comet": comet}
+    if git:
+        provenance["git"] = git
+    status = "finished"
+    if metadata.get("customer_error_reported"):
+        status = "failed"
+        raised = str(metadata.get("customer_error_message") or "the script raised")
+        provenance["error"] = {"type": "Failed", "message": raised}
+    elif not metadata:
+        status = "unknown"
+    project = metadata.get("project_name")
+    return RunRecord(
+        key=key,
+        name=str(name) if name not in (None, "") else key,
+        params=params,
+        metrics=series,
+        status=status,
+        start_time=to_timestamp(metadata.get("start_time")),
+        end_time=to_timestamp(metadata.get("stop_time")),
+        experiment=str(project) if project else None,
+        provenance=provenance,
+    )

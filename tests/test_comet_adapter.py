@@ -1,0 +1,181 @@
+"""Comet ML offline archives, read without comet_ml, agree with what the scripts logged.
+
+The fixture in tests/fixtures/comet/ was written by comet_ml 3.58.8 itself, offline and without an API
+key (make_fixture.py there): `OfflineExperiment(project_name="sweep", offline_directory=...)` writes
+`<experiment key>.zip` at `end()`, holding `experiment.json` and `messages.json` (JSON Lines of typed
+messages). expected.json holds what each script logged. The traps of a reader: Comet logs `curr_step`
+and `curr_epoch` as params at every step, `process duration` as a metric, a nested param as
+`model|width`, and a killed process leaves an empty zip.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from resultsbook.sources.collect import CollectRequest, find_sources, read_source
+
+FIXTURE = ROOT / "tests" / "fixtures" / "comet"
+ARCHIVES = FIXTURE / "comet_offline"
+EXPECTED = json.loads((FIXTURE / "expected.json").read_text())
+FINISHED = "a1000000000000000000000000000000.zip"
+
+
+def read_runs(path: Path, **request):
+    """Read every Comet source under `path` with no option: ({run key: run}, [problems])."""
+    runs, problems = {}, []
+    for source, adapter in find_sources(CollectRequest(str(path), **request)):
+        assert adapter.name == "comet"
+        result = read_source(adapter, source)
+        runs.update((run.key, run) for run in result.runs)
+        problems.extend(result.problems)
+    return runs, problems
+
+
+def test_archives_agree_with_what_the_scripts_logged(tmp_path):
+    """Every archive Comet wrote: params as logged (no curr_step/curr_epoch, `model|width` as
+    model.width), curves at their steps with the epoch they were logged with, the final value logged
+    without a step at Comet's current step, name, project, commit; finished, or failed with the
+    error when the script raised."""
+    shutil.copytree(ARCHIVES, tmp_path / "comet_offline")
+    runs, problems = read_runs(tmp_path)
+    assert set(runs) == {key for key, run in EXPECTED.items() if run["ended"] != "kill"}
+    for key, run in runs.items():
+        expected = EXPECTED[key]
+        assert run.name == expected["name"]
+        assert run.experiment == expected["project"] == "sweep"
+        assert dict(run.params) == expected["params"]
+        assert run.provenance["git"]["commit"] == expected["commit"]
+        assert run.provenance["comet"]["key"] == key
+        assert run.start_time is not None and run.end_time is not None and run.start_time <= run.end_time
+        for name, points in expected["metrics"].items():
+            series = run.metrics[name]
+            assert series.steps.tolist() == [float(step) for step, _, _ in points]
+            assert series.values.tolist() == pytest.approx([value for _, _, value in points])
+        last = expected["metrics"]["val_acc"][-1]
+        assert run.metrics["epoch"].steps.tolist() == [float(s) for s, _, _ in expected["metrics"]["val_acc"]]
+        assert run.metrics["epoch"].values[-1] == last[1]
+        assert "process duration" not in run.metrics
+        if expected["ended"] == "end":
+            assert run.status == "finished"
+            assert run.metrics["test_acc"].values.tolist() == pytest.approx([expected["finals"]["test_acc"]])
+            assert run.metrics["test_acc"].steps.tolist() == [float(last[0])]
+        else:
+            assert run.status == "failed"
+            assert "RuntimeError('CUDA out of memory')" in run.provenance["error"]["message"]
+    killed = [key for key, run in EXPECTED.items() if run["ended"] == "kill"]
+    assert [p.describe() for p in problems] == [
+        f"{tmp_path / 'comet_offline' / (killed[0] + '.zip')}: is an empty zip: Comet creates the archive at "
+        "start and fills it at end(), so the process was killed before end() (SIGKILL, out of memory, a lost "
+        "node) — kept: nothing: the run's params and metrics died with it"
+    ]
+
+
+def test_a_folder_of_comet_archives_is_collected_without_options(tmp_path, cli):
+    """`collect comet_offline` finds the archives by their names alone, and the table is over the seeds."""
+    shutil.copytree(ARCHIVES, tmp_path / "comet_offline")
+    result = cli("collect", "comet_offline")
+    assert result.exit_code == 0, result.output
+    assert "7 new" in result.output
+    table = cli("table", "--rows", "lr", "--metric", "val_acc", "--where", "status=finished",
+                "--stat", "n,mean", "--format", "csv")  # fmt: skip
+    assert table.exit_code == 0, table.output
+    rows = {row["lr"]: row for row in csv.DictReader(io.StringIO(table.stdout))}
+    finals = [
+        run["metrics"]["val_acc"][-1][2]
+        for run in EXPECTED.values()
+        if run["ended"] == "end" and run["params"]["lr"] == 0.1
+    ]
+    assert int(rows["0.1"]["n"]) == len(finals) == 3
+    assert float(rows["0.1"]["mean"]) == pytest.approx(np.mean(finals))
+    listed = cli("adapters")
+    assert any(line.startswith("comet: ") for line in listed.output.splitlines())
+
+
+def test_a_cut_off_archive_is_named_in_one_line(tmp_path):
+    """An archive copied while Comet wrote it (or cut short by a full disk): one line, no run."""
+    data = (ARCHIVES / FINISHED).read_bytes()
+    (tmp_path / FINISHED).write_bytes(data[: len(data) // 2])
+    runs, problems = read_runs(tmp_path)
+    assert runs == {}
+    assert len(problems) == 1
+    assert problems[0].path == str(tmp_path / FINISHED)
+    assert problems[0].message.startswith("is not a whole zip archive (")
+    assert "copy it again" in problems[0].message and "\n" not in problems[0].describe()
+
+
+@pytest.mark.parametrize("member", ["../experiment.json", "/etc/experiment.json", "a/../../messages.json"])
+def test_a_member_named_outside_the_archive_is_refused(tmp_path, member):
+    """A member name with `..` or an absolute path is refused in one line (the archive is never unpacked,
+    but a name like that is no archive Comet wrote)."""
+    path = tmp_path / FINISHED
+    shutil.copy(ARCHIVES / FINISHED, path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(member, "{}")
+    runs, problems = read_runs(tmp_path)
+    assert runs == {}
+    assert [p.describe() for p in problems] == [
+        f"{path}: holds a member named {member!r}, outside the archive; it was not read — kept: nothing from "
+        "this archive; an archive Comet wrote has no such name"
+    ]
+
+
+def test_a_member_over_the_size_limit_is_not_unpacked(tmp_path, monkeypatch):
+    """messages.json of a long run may be large: over RESULTSBOOK_MAX_DOCUMENT_SIZE it is refused in
+    one line naming the member and the setting that raises the limit."""
+    source = zipfile.ZipFile(ARCHIVES / FINISHED)
+    with zipfile.ZipFile(tmp_path / FINISHED, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("experiment.json", source.read("experiment.json"))
+        archive.writestr("messages.json", source.read("messages.json") * 100)  # ~350 KiB, packed to a few
+    assert (tmp_path / FINISHED).stat().st_size < 64 << 10
+    monkeypatch.setenv("RESULTSBOOK_MAX_DOCUMENT_SIZE", "64KiB")
+    runs, problems = read_runs(tmp_path)
+    assert runs == {}
+    assert len(problems) == 1
+    assert problems[0].message.startswith("member messages.json unpacks to ")
+    assert "RESULTSBOOK_MAX_DOCUMENT_SIZE=" in problems[0].message
+
+
+def test_a_zip_of_another_tool_is_said_in_one_line_and_others_are_not_claimed(tmp_path):
+    """A zip named like a key that holds no messages.json is not taken for an experiment; a zip named
+    otherwise (data.zip) is not claimed at all."""
+    with zipfile.ZipFile(tmp_path / ("f" * 32 + ".zip"), "w") as archive:
+        archive.writestr("weights.bin", b"\0")
+    with zipfile.ZipFile(tmp_path / "data.zip", "w") as archive:
+        archive.writestr("experiment.json", "{}")
+    runs, problems = read_runs(tmp_path)
+    assert runs == {}
+    assert [p.message for p in problems] == [
+        "is not a Comet offline archive (no experiment.json or messages.json; it holds weights.bin)"
+    ]
+
+
+def test_a_metric_named_epoch_is_kept_as_logged(tmp_path):
+    """A script that logs its own `epoch` metric keeps it; the epochs of other points do not overwrite it."""
+    source = zipfile.ZipFile(ARCHIVES / FINISHED)
+    lines = source.read("messages.json").decode().splitlines()
+    lines.append(
+        json.dumps(
+            {
+                "type": "metric_msg",
+                "payload": {"metric": {"metricName": "epoch", "metricValue": 7, "step": 300, "epoch": 2}},
+            }
+        )
+    )
+    with zipfile.ZipFile(tmp_path / FINISHED, "w") as archive:
+        archive.writestr("experiment.json", source.read("experiment.json"))
+        archive.writestr("messages.json", "\n".join(lines) + "\n")
+    runs, problems = read_runs(tmp_path)
+    assert problems == []
+    (run,) = runs.values()
+    assert run.metrics["epoch"].steps.tolist() == [300.0]
+    assert run.metrics["epoch"].values.tolist() == [7.0]
+
