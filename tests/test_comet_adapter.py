@@ -179,3 +179,14 @@ def test_a_metric_named_epoch_is_kept_as_logged(tmp_path):
     assert run.metrics["epoch"].steps.tolist() == [300.0]
     assert run.metrics["epoch"].values.tolist() == [7.0]
 
+
+def test_comet_s_default_offline_folder_is_walked_though_hidden(tmp_path, cli):
+    """Without offline_directory, Comet writes to `.cometml-runs` in the working folder (comet_ml
+    3.58.8, config/config_constants.py DEFAULT_OFFLINE_DATA_DIRECTORY): `collect .` skipped it as a
+    hidden folder and said "no runs found under .". Other hidden folders stay skipped."""
+    shutil.copytree(ARCHIVES, tmp_path / ".cometml-runs")
+    shutil.copytree(ARCHIVES, tmp_path / ".cache")
+    result = cli("collect", ".")
+    assert result.exit_code == 0, result.output
+    assert "7 new" in result.output
+    assert ".cache" not in result.output
