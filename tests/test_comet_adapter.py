@@ -53,7 +53,8 @@ def test_archives_agree_with_what_the_scripts_logged(tmp_path):
         assert run.name == expected["name"]
         assert run.experiment == expected["project"] == "sweep"
         assert dict(run.params) == expected["params"]
-        assert run.provenance["git"]["commit"] == expected["commit"]
+        assert run.provenance["git"] == {"commit": expected["commit"], "branch": "refs/heads/main"}
+        assert "hasNestedParams" not in run.provenance["comet"].get("others", {})
         assert run.provenance["comet"]["key"] == key
         assert run.start_time is not None and run.end_time is not None and run.start_time <= run.end_time
         for name, points in expected["metrics"].items():
@@ -190,3 +191,44 @@ def test_comet_s_default_offline_folder_is_walked_though_hidden(tmp_path, cli):
     assert result.exit_code == 0, result.output
     assert "7 new" in result.output
     assert ".cache" not in result.output
+
+
+def test_system_metrics_of_comet_s_defaults_are_not_results(tmp_path):
+    """An OfflineExperiment with its default options (comet_ml 3.58.8: log_env_cpu, log_env_disk... on)
+    logs `sys.*` metrics at no step beside the script's own, a NaN as the text "NaN", and the script's
+    code as an extra member named by a temporary file: only `loss` is a curve, its NaN kept and said."""
+    messages = [
+        {"type": "metric_msg", "payload": {"local_timestamp": 1796522653974, "message_id": 7,
+         "metric": {"epoch": None, "metricName": "sys.cpu.percent.avg", "metricValue": 0.0, "step": None}}},
+        {"type": "metric_msg", "payload": {"local_timestamp": 1796522653974, "message_id": 9,
+         "metric": {"epoch": None, "metricName": "sys.ram.used", "metricValue": 1146757120, "step": None}}},
+        {"type": "parameter_msg", "payload": {"local_timestamp": 1796522653975, "message_id": 14,
+         "param": {"paramName": "lr", "paramValue": 0.01, "source": "manual", "step": None}}},
+        {"type": "parameter_msg", "payload": {"local_timestamp": 1796522653975, "message_id": 16,
+         "param": {"paramName": "curr_step", "paramValue": 0, "source": "auto-logged", "step": 0}}},
+        {"type": "metric_msg", "payload": {"local_timestamp": 1796522653975, "message_id": 17,
+         "metric": {"epoch": None, "metricName": "loss", "metricValue": 1.0, "step": 0}}},
+        {"type": "metric_msg", "payload": {"local_timestamp": 1796522654181, "message_id": 19,
+         "metric": {"epoch": None, "metricName": "sys.disk.root.used", "metricValue": 45330100224, "step": 0}}},
+        {"type": "metric_msg", "payload": {"local_timestamp": 1796522654976, "message_id": 22,
+         "metric": {"epoch": None, "metricName": "loss", "metricValue": "NaN", "step": 1}}},
+        {"type": "metric_msg", "payload": {"local_timestamp": 1796522655976, "message_id": 24,
+         "metric": {"epoch": None, "metricName": "loss", "metricValue": 0.3333333333333333, "step": 2}}},
+        {"type": "standard_output", "payload": {"message_id": 25, "output": "epoch 2\n", "stderr": False}},
+    ]  # fmt: skip
+    metadata = {"offline_id": "facd5d34f1834754b81a72b7d79f7f8b", "project_name": "demo",
+                "start_time": 1796522653000, "stop_time": 1796522657000, "tags": [],
+                "customer_error_reported": False, "customer_error_message": None}  # fmt: skip
+    path = tmp_path / "facd5d34f1834754b81a72b7d79f7f8b.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("tmp8g9ag4gn", "import comet_ml\n")
+        archive.writestr("experiment.json", json.dumps(metadata))
+        archive.writestr("messages.json", "".join(json.dumps(m) + "\n" for m in messages))
+    runs, problems = read_runs(tmp_path)
+    (run,) = runs.values()
+    assert sorted(run.metrics) == ["loss"]
+    assert dict(run.params) == {"lr": 0.01}
+    assert run.metrics["loss"].steps.tolist() == [0.0, 1.0, 2.0]
+    assert np.isnan(run.metrics["loss"].values[1])
+    assert run.status == "finished" and run.experiment == "demo" and run.name == metadata["offline_id"]
+    assert [p.message for p in problems] == ["metric 'loss' has 1 NaN/Infinity value(s)"]

@@ -10,7 +10,8 @@ epoch milliseconds, and whether the script raised) and `messages.json`, JSON Lin
   counters, not params;
 - `metric_msg`: one point of a curve, at its `step` (a point without one takes the next position);
   the `epoch` a point was logged with becomes the curve `epoch` over the same steps; Comet's own
-  `process duration` is not a result;
+  `process duration` and system metrics (`sys.cpu.percent.avg`, `sys.gpu.0.used_memory`, ...: its
+  System Metrics tab) are not results;
 - `log_other`: `Name` (`set_name`) is the run's name; the others are provenance;
 - `git_metadata`: the commit (`parent`: the checked-out commit), branch and origin;
 - anything else (system details, packages, assets' names) is not read.
@@ -50,6 +51,7 @@ _MESSAGES = "messages.json"
 _WANTED = (_METADATA, _MESSAGES)
 _COUNTERS = frozenset({"curr_step", "curr_epoch"})  # Comet's own, logged at each new step or epoch
 _NOT_RESULTS = frozenset({"process duration"})  # Comet's own, at the end
+_SYSTEM = "sys."  # Comet's system metrics (log_env_cpu, _gpu, _disk, _network: sys.gpu.0.used_memory)
 _EPOCH = "epoch"
 _OWN_OTHERS = ("offline_experiment", "hasNestedParams")  # Comet's notes to its server, not the run's
 
@@ -64,7 +66,7 @@ class CometAdapter(Adapter):
     )
     priority = 20
     claims_by_listing = True
-    reading_version = 1
+    reading_version = 2  # 2: Comet's sys.* system metrics and its git root commit left out
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim the folder's archives named by an experiment key (any .zip with --adapter comet)."""
@@ -197,7 +199,7 @@ def _run(
             if not isinstance(metric, Mapping) or not isinstance(metric.get("metricName"), str):
                 continue
             name = metric["metricName"]
-            if name in _NOT_RESULTS:
+            if name in _NOT_RESULTS or name.startswith(_SYSTEM):
                 continue
             value = to_float(metric.get("metricValue"))
             if value is None:
@@ -219,7 +221,6 @@ def _run(
                 ("commit", "parent"),
                 ("branch", "branch"),
                 ("url", "origin"),
-                ("root", "root"),
             ):
                 if found.get(theirs) is not None:
                     git[ours] = found[theirs]
