@@ -232,3 +232,24 @@ def test_system_metrics_of_comet_s_defaults_are_not_results(tmp_path):
     assert np.isnan(run.metrics["loss"].values[1])
     assert run.status == "finished" and run.experiment == "demo" and run.name == metadata["offline_id"]
     assert [p.message for p in problems] == ["metric 'loss' has 1 NaN/Infinity value(s)"]
+
+
+def test_an_unzipped_archive_is_read_as_the_archive(tmp_path, cli):
+    """A user who unzips an archive to look inside gets a folder of experiment.json and messages.json:
+    `collect .` said it held 2 .json files to read with `--adapter onefile` (which would take Comet's
+    start_time for a result); it is the same run as the archive's."""
+    with zipfile.ZipFile(ARCHIVES / FINISHED) as archive:
+        archive.extractall(tmp_path / "run1")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "messages.json").write_text("{}\n")  # no experiment.json beside it: not Comet's
+    runs, problems = read_runs(tmp_path)
+    assert problems == []
+    (run,) = runs.values()
+    expected = EXPECTED[FINISHED.removesuffix(".zip")]
+    assert run.name == expected["name"] and dict(run.params) == expected["params"]
+    assert run.metrics["val_acc"].values.tolist() == pytest.approx(
+        [v for _, _, v in expected["metrics"]["val_acc"]]
+    )
+    result = cli("collect", ".")
+    assert result.exit_code == 0, result.output
+    assert "1 new" in result.output

@@ -49,7 +49,7 @@ MONITOR_FILE = re.compile(r"(.*\.)?monitor\.csv")
 # matches; tests/test_claim_hints.py checks each against the adapter's own claim and priority.
 _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "hydra": (10, r"\.hydra", ()),
-    "comet": (20, r"[0-9A-Za-z]{32,50}(-[0-9A-Za-z]+)?\.zip", ()),
+    "comet": (20, r"[0-9A-Za-z]{32,50}(-[0-9A-Za-z]+)?\.zip|messages\.json", ()),
     "hf_trainer": (20, r"trainer_state\.json|(all|train|eval|test|predict)_results\.json|checkpoint-\d+", ()),
     "mlflow": (20, r"meta\.yaml|mlflow\.db", ()),
     "optuna": (20, r"(?i:.*optuna.*\.(db|sqlite3?|log)|.*journal.*\.log)|study\.db|studies\.db", ()),

@@ -2,7 +2,7 @@
 (or `COMET_MODE=offline`, `comet_ml.start(online=False)`) writes into its offline directory at
 `end()`, read without comet_ml and without uploading them.
 
-One archive is one run. It holds `experiment.json` (the key, project, tags, start and stop times in
+One archive is one run (and so is a folder holding an archive unzipped by hand). It holds `experiment.json` (the key, project, tags, start and stop times in
 epoch milliseconds, and whether the script raised) and `messages.json`, JSON Lines of typed messages:
 
 - `parameter_msg`: a param (`log_parameter(s)`); a nested dict arrives flattened as `model|width`,
@@ -36,7 +36,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import normalize_value
 from resultsbook.sources import fs
-from resultsbook.sources.fileio import open_regular, unreadable
+from resultsbook.sources.fileio import open_regular, read_file_bytes, unreadable
 from resultsbook.sources.limits import DOCUMENT, format_size
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import iter_json_lines, parse_json, to_float, to_timestamp
@@ -69,12 +69,14 @@ class CometAdapter(Adapter):
     reading_version = 2  # 2: Comet's sys.* system metrics and its git root commit left out
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
-        """Claim the folder's archives named by an experiment key (any .zip with --adapter comet)."""
+        """Claim the folder's archives named by an experiment key (any .zip with --adapter comet), and a
+        folder holding an archive unzipped (experiment.json beside messages.json)."""
         pattern = _FORCED if forced else _ARCHIVE
         names = sorted(n for n in folder.files if pattern.fullmatch(n))
-        if not names:
-            return None
-        return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+        sources = [self.source(folder.file(n), [folder.file(n)]) for n in names]
+        if _METADATA in folder.files and _MESSAGES in folder.files:
+            sources.append(self.source(folder.path, [folder.file(n) for n in _WANTED]))
+        return Claim(tuple(sources), descend=True) if sources else None
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read an archive named by a path pattern."""
@@ -83,7 +85,9 @@ class CometAdapter(Adapter):
         return self.source(path, [path])
 
     def read(self, source: Source) -> ReadResult:
-        """Read one archive into one run."""
+        """Read one archive, or one unzipped archive's folder, into one run."""
+        if len(source.files) == len(_WANTED):
+            return read_unzipped(source.path)
         return read_archive(source.path)
 
 
@@ -108,15 +112,32 @@ def read_archive(path: str) -> ReadResult:
         held = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
         why = f"is not a Comet offline archive (no {' or '.join(missing)}; it holds {held})"
         return ReadResult((), (Problem(path, why, kept),))
+    return _read_members(path, members, f"{path}!")
+
+
+def read_unzipped(folder: str) -> ReadResult:
+    """Read a folder holding an archive's experiment.json and messages.json, unzipped by hand."""
+    members = {}
+    for name in _WANTED:
+        path = os.path.join(folder, name)
+        try:
+            members[name] = read_file_bytes(path, DOCUMENT)
+        except OSError as error:
+            return ReadResult((), (unreadable(path, error, "nothing from this folder"),))
+    return _read_members(folder, members, os.path.join(folder, ""))
+
+
+def _read_members(path: str, members: Mapping[str, bytes], inside: str) -> ReadResult:
+    """Read experiment.json and messages.json into the run (`inside` + a name: where each is said)."""
     problems: list[Problem] = []
     ok, metadata = parse_json(members[_METADATA])
     if not ok or not isinstance(metadata, Mapping):
-        why = f"{_METADATA} is not a JSON object ({metadata if not ok else type(metadata).__name__})"
-        problems.append(Problem(f"{path}!{_METADATA}", why, "no key, project, times or status from it"))
+        why = f"is not a JSON object ({metadata if not ok else type(metadata).__name__})"
+        problems.append(Problem(inside + _METADATA, why, "no key, project, times or status from it"))
         metadata = {}
     text = members[_MESSAGES].decode("utf-8", errors="replace")
-    messages = list(iter_json_lines(f"{path}!{_MESSAGES}", text, problems)) if text.strip() else []
-    return ReadResult((_run(path, metadata, messages, problems),), tuple(problems))
+    messages = list(iter_json_lines(inside + _MESSAGES, text, problems)) if text.strip() else []
+    return ReadResult((_run(path, metadata, messages, problems, inside),), tuple(problems))
 
 
 class _Refused(Exception):
@@ -172,7 +193,11 @@ def _members(path: str, handle: IO[bytes]) -> tuple[list[str], dict[str, bytes]]
 
 
 def _run(
-    path: str, metadata: Mapping[str, Any], messages: list[dict[str, Any]], problems: list[Problem]
+    path: str,
+    metadata: Mapping[str, Any],
+    messages: list[dict[str, Any]],
+    problems: list[Problem],
+    inside: str,
 ) -> RunRecord:
     """Make the run of one archive from its metadata and messages."""
     params: dict[str, Any] = {}
@@ -227,14 +252,12 @@ def _run(
     if epochs and _EPOCH not in metric_names:  # a metric of its own called epoch wins
         for step, epoch in sorted(epochs.items()):
             builder.add(_EPOCH, step, epoch)
-    series, series_problems = builder.build(f"{path}!{_MESSAGES}")
+    series, series_problems = builder.build(inside + _MESSAGES)
     problems.extend(series_problems)
     if not_numbers:
         names = ", ".join(sorted(not_numbers)[:5])
         problems.append(
-            Problem(
-                f"{path}!{_MESSAGES}", f"metric(s) {names} logged values that are no numbers", "the numbers"
-            )
+            Problem(inside + _MESSAGES, f"metric(s) {names} logged values that are no numbers", "the numbers")
         )
     key = str(metadata.get("offline_id") or os.path.basename(path).partition(".")[0].partition("-")[0])
     name = others.pop("Name", None)
