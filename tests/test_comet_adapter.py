@@ -110,7 +110,24 @@ def test_a_cut_off_archive_is_named_in_one_line(tmp_path):
     assert len(problems) == 1
     assert problems[0].path == str(tmp_path / FINISHED)
     assert problems[0].message.startswith("is not a whole zip archive (")
-    assert "copy it again" in problems[0].message and "\n" not in problems[0].describe()
+    assert "collect again once it is whole, or copy it again" in problems[0].message
+    assert "\n" not in problems[0].describe()
+
+
+def test_a_member_whose_bytes_do_not_match_its_crc_is_named_in_one_line(tmp_path):
+    """A flipped byte inside messages.json (a bad disk, a bad copy): zipfile's CRC check fails on read."""
+    data = bytearray((ARCHIVES / FINISHED).read_bytes())
+    with zipfile.ZipFile(ARCHIVES / FINISHED) as archive:
+        info = archive.getinfo("messages.json")
+    assert info.compress_type == zipfile.ZIP_STORED  # Comet stores the members: their bytes are as-is
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 10] ^= 0x01
+    (tmp_path / FINISHED).write_bytes(bytes(data))
+    runs, problems = read_runs(tmp_path)
+    assert runs == {}
+    assert [p.message.split(":")[0] for p in problems] == [
+        "is not a whole zip archive (Bad CRC-32 for file 'messages.json')"
+    ]
 
 
 @pytest.mark.parametrize("member", ["../experiment.json", "/etc/experiment.json", "a/../../messages.json"])

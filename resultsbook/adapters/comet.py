@@ -2,8 +2,9 @@
 (or `COMET_MODE=offline`, `comet_ml.start(online=False)`) writes into its offline directory at
 `end()`, read without comet_ml and without uploading them.
 
-One archive is one run (and so is a folder holding an archive unzipped by hand). It holds `experiment.json` (the key, project, tags, start and stop times in
-epoch milliseconds, and whether the script raised) and `messages.json`, JSON Lines of typed messages:
+One archive is one run (and so is a folder holding an archive unzipped by hand). It holds
+`experiment.json` (the key, project, tags, start and stop times in epoch milliseconds, and whether
+the script raised) and `messages.json`, JSON Lines of typed messages:
 
 - `parameter_msg`: a param (`log_parameter(s)`); a nested dict arrives flattened as `model|width`,
   read as `model.width`; the `curr_step` and `curr_epoch` Comet logs itself at each new step are
@@ -186,8 +187,8 @@ def _members(path: str, handle: IO[bytes]) -> tuple[list[str], dict[str, bytes]]
             return [info.filename for info in infos], members
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as error:
         why = (
-            f"is not a whole zip archive ({error}): cut off while Comet wrote it, or in a copy; "
-            "copy it again from where the run wrote it"
+            f"is not a whole zip archive ({error}): Comet was still writing it at end(), or a copy was "
+            "cut short; collect again once it is whole, or copy it again from where the run wrote it"
         )
         raise _Refused(Problem(path, why, kept)) from None
 
