@@ -270,3 +270,20 @@ def test_an_unzipped_archive_is_read_as_the_archive(tmp_path, cli):
     result = cli("collect", ".")
     assert result.exit_code == 0, result.output
     assert "1 new" in result.output
+
+
+def test_a_collect_that_finds_only_renamed_archives_names_the_adapter(tmp_path, cli):
+    """Archives renamed after the runs (run-lr0.01-s0.zip) are no experiment keys, so nothing claims
+    them: the empty collect said only "name the format with --adapter"; it now names comet, and that
+    reads them."""
+    for index, name in enumerate(sorted(p.name for p in ARCHIVES.iterdir())[:2]):
+        shutil.copy(ARCHIVES / name, tmp_path / f"run-{index}.zip")
+    (tmp_path / "data.zip").write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip of something else
+    empty = cli("collect", ".")
+    assert empty.exit_code == 1
+    assert (
+        "it holds 3 .zip file(s), and run-0.zip is a Comet offline archive under a name that is no "
+        "experiment key (renamed?): read them with --adapter comet, a run per archive"
+    ) in " ".join(empty.output.split())
+    named = cli("collect", ".", "--adapter", "comet")
+    assert "2 new" in named.output

@@ -141,6 +141,16 @@ def _read_members(path: str, members: Mapping[str, bytes], inside: str) -> ReadR
     return ReadResult((_run(path, metadata, messages, problems, inside),), tuple(problems))
 
 
+def is_comet_archive(path: str) -> bool:
+    """Tell whether a local file is a zip holding Comet's experiment.json and messages.json (only to
+    explain an empty collect: a damaged or unreadable file answers False)."""
+    try:
+        with os.fdopen(open_regular(path), "rb") as handle, zipfile.ZipFile(handle) as archive:
+            return set(_WANTED) <= set(archive.namelist())
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+        return False
+
+
 class _Refused(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message)

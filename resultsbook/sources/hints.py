@@ -127,6 +127,7 @@ class _Look:
         self.data_examples: dict[str, str] = {}
         self.logs: list[str] = []  # `.log` files: text logs, or Keras CSVLogger files named so
         self.databases: list[str] = []  # SQLite files (`.db`, `.sqlite`): an Optuna storage of any name
+        self.archives: list[str] = []  # `.zip` files: a Comet offline archive renamed
         self.stopped = False
 
     def counted(self, count: int) -> str:
@@ -156,6 +157,8 @@ def _look(root: str) -> _Look:
                 looked.logs.append(relative)
             elif suffix in DATABASE_SUFFIXES and name not in _SKIP:
                 looked.databases.append(relative)
+            elif suffix == ".zip":
+                looked.archives.append(relative)
         if seen >= _MOST_ENTRIES:
             looked.stopped = True
             break
@@ -193,6 +196,19 @@ def optuna_storages(root: str) -> tuple[str, str, str] | None:
         for relative in paths[:_MOST_DATABASE_PEEKS]:
             if is_optuna_storage(os.path.join(root, relative)):
                 return looked.counted(len(paths)), relative.replace(os.sep, "/"), kind
+    return None
+
+
+def comet_archives(root: str) -> tuple[str, str] | None:
+    """Return how many `.zip` files a local folder holds and the first of them (relative to root) that
+    is a Comet offline archive under a name that is no experiment key (renamed), looking into a few;
+    None when none of those is one."""
+    from resultsbook.adapters.comet import is_comet_archive  # only to explain
+
+    looked = _look(root)
+    for relative in looked.archives[:_MOST_DATABASE_PEEKS]:
+        if is_comet_archive(os.path.join(root, relative)):
+            return looked.counted(len(looked.archives)), relative.replace(os.sep, "/")
     return None
 
 
