@@ -73,11 +73,14 @@ def test_archives_agree_with_what_the_scripts_logged(tmp_path):
             assert run.status == "failed"
             assert "RuntimeError('CUDA out of memory')" in run.provenance["error"]["message"]
     killed = [key for key, run in EXPECTED.items() if run["ended"] == "kill"]
-    assert [p.describe() for p in problems] == [
+    (problem,) = problems
+    assert problem.describe().startswith(
         f"{tmp_path / 'comet_offline' / (killed[0] + '.zip')}: is an empty zip: Comet creates the archive at "
         "start and fills it at end(), so the process was killed before end() (SIGKILL, out of memory, a lost "
-        "node) — kept: nothing: the run's params and metrics died with it"
-    ]
+        "node); what it logged is in the messages.json Comet left in a tmp* folder of the temp directory of "
+        "the machine that ran it (unless cleaned since): collect that folder with "
+    )  # then --adapter comet on the command line, adapter='comet' in Python
+    assert problem.describe().endswith(" — kept: nothing from this archive")
 
 
 def test_a_folder_of_comet_archives_is_collected_without_options(tmp_path, cli):
@@ -287,3 +290,29 @@ def test_a_collect_that_finds_only_renamed_archives_names_the_adapter(tmp_path, 
     ) in " ".join(empty.output.split())
     named = cli("collect", ".", "--adapter", "comet")
     assert "2 new" in named.output
+
+
+def test_the_scratch_folder_of_a_killed_run_is_read_with_the_adapter_named(tmp_path, cli):
+    """A run killed before end() left its messages.json in Comet's scratch folder (experiment.tmpdir,
+    /tmp/tmp*; killed_scratch/ of the fixture): the empty collect told to read it with --adapter onefile;
+    it names comet, which reads what was logged, the run `running` (killed and live look the same)."""
+    scratch = tmp_path / "tmp" / "tmpab12cd"
+    scratch.mkdir(parents=True)
+    shutil.copy(FIXTURE / "killed_scratch" / "messages.json", scratch)
+    empty = cli("collect", "tmp")
+    assert empty.exit_code == 1
+    assert (
+        "it holds 1 messages.json file(s), and tmpab12cd/messages.json is what a Comet run that never "
+        "reached end() (killed, or still running) logged, left in its scratch folder: read it with "
+        "--adapter comet"
+    ) in " ".join(empty.output.split())
+    runs, problems = read_runs(tmp_path / "tmp", adapter="comet")
+    assert problems == []
+    (run,) = runs.values()
+    expected = next(run for run in EXPECTED.values() if run["ended"] == "kill")
+    assert run.name == expected["name"] and dict(run.params) == expected["params"]
+    assert run.status == "running"
+    for name, points in expected["metrics"].items():
+        assert run.metrics[name].steps.tolist() == [float(step) for step, _, _ in points]
+        assert run.metrics[name].values.tolist() == pytest.approx([value for _, _, value in points])
+    assert run.provenance["git"]["commit"] == expected["commit"]

@@ -19,8 +19,11 @@ the script raised) and `messages.json`, JSON Lines of typed messages:
 
 Status: an archive written by `end()` or by Comet's exit hook is finished, or failed when the script
 raised (`customer_error_reported`, the error kept). A process killed before `end()` (SIGKILL, out of
-memory, a lost node) leaves the empty zip Comet created at start: it is named in one line, since
-nothing of the run is left. Only those two members are unpacked (assets an archive may hold are not),
+memory, a lost node) leaves the empty zip Comet created at start, named in one line, and what it
+logged in `messages.json` of its scratch folder (a `tmp*` folder of the temp directory), which
+`--adapter comet` reads as a run `running` (killed, or still running: they look the same).
+
+Only those two members are unpacked (assets an archive may hold are not),
 each up to RESULTSBOOK_MAX_DOCUMENT_SIZE; a member named with `..` or an absolute path, and an archive
 cut off, are refused in one line.
 """
@@ -41,6 +44,7 @@ from resultsbook.sources.fileio import open_regular, read_file_bytes, unreadable
 from resultsbook.sources.limits import DOCUMENT, format_size
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import iter_json_lines, parse_json, to_float, to_timestamp
+from resultsbook.voice import option
 
 # `<key>.zip`, or `<key>-<suffix>.zip` for an experiment resumed offline (a key is 32-50 letters and
 # digits: comet_ml's offline.py, `_get_offline_archive_file_name`)
@@ -54,6 +58,7 @@ _COUNTERS = frozenset({"curr_step", "curr_epoch"})  # Comet's own, logged at eac
 _NOT_RESULTS = frozenset({"process duration"})  # Comet's own, at the end
 _SYSTEM = "sys."  # Comet's system metrics (log_env_cpu, _gpu, _disk, _network: sys.gpu.0.used_memory)
 _EPOCH = "epoch"
+_SCRATCH = "scratch folder"  # stands for the experiment.json a scratch folder lacks
 _OWN_OTHERS = ("offline_experiment", "hasNestedParams")  # Comet's notes to its server, not the run's
 
 
@@ -67,16 +72,18 @@ class CometAdapter(Adapter):
     )
     priority = 20
     claims_by_listing = True
-    reading_version = 2  # 2: Comet's sys.* system metrics and its git root commit left out
+    reading_version = 3  # 2: sys.* system metrics left out; 3: the empty zip names the scratch folder
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim the folder's archives named by an experiment key (any .zip with --adapter comet), and a
-        folder holding an archive unzipped (experiment.json beside messages.json)."""
+        folder holding an archive unzipped (experiment.json beside messages.json); with --adapter comet,
+        a folder holding messages.json alone too (the scratch folder of a run killed before end())."""
         pattern = _FORCED if forced else _ARCHIVE
         names = sorted(n for n in folder.files if pattern.fullmatch(n))
         sources = [self.source(folder.file(n), [folder.file(n)]) for n in names]
-        if _METADATA in folder.files and _MESSAGES in folder.files:
-            sources.append(self.source(folder.path, [folder.file(n) for n in _WANTED]))
+        if _MESSAGES in folder.files and (forced or _METADATA in folder.files):
+            held = [n for n in _WANTED if n in folder.files]
+            sources.append(self.source(folder.path, [folder.file(n) for n in held]))
         return Claim(tuple(sources), descend=True) if sources else None
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
@@ -87,7 +94,7 @@ class CometAdapter(Adapter):
 
     def read(self, source: Source) -> ReadResult:
         """Read one archive, or one unzipped archive's folder, into one run."""
-        if len(source.files) == len(_WANTED):
+        if source.files and os.path.basename(source.files[-1]) == _MESSAGES:
             return read_unzipped(source.path)
         return read_archive(source.path)
 
@@ -105,9 +112,11 @@ def read_archive(path: str) -> ReadResult:
     if not names:
         why = (
             "is an empty zip: Comet creates the archive at start and fills it at end(), so the process "
-            "was killed before end() (SIGKILL, out of memory, a lost node)"
+            "was killed before end() (SIGKILL, out of memory, a lost node); what it logged is in the "
+            "messages.json Comet left in a tmp* folder of the temp directory of the machine that ran it "
+            f"(unless cleaned since): collect that folder with {option('adapter', 'comet')}"
         )
-        return ReadResult((), (Problem(path, why, "nothing: the run's params and metrics died with it"),))
+        return ReadResult((), (Problem(path, why, "nothing from this archive"),))
     missing = [name for name in _WANTED if name not in members]
     if missing:
         held = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
@@ -117,10 +126,14 @@ def read_archive(path: str) -> ReadResult:
 
 
 def read_unzipped(folder: str) -> ReadResult:
-    """Read a folder holding an archive's experiment.json and messages.json, unzipped by hand."""
+    """Read a folder holding an archive's experiment.json and messages.json, unzipped by hand, or
+    messages.json alone: Comet's scratch folder (`experiment.tmpdir`), where a run killed before
+    `end()` left what it logged."""
     members = {}
     for name in _WANTED:
         path = os.path.join(folder, name)
+        if name == _METADATA and not fs.exists(path):
+            continue
         try:
             members[name] = read_file_bytes(path, DOCUMENT)
         except OSError as error:
@@ -131,7 +144,7 @@ def read_unzipped(folder: str) -> ReadResult:
 def _read_members(path: str, members: Mapping[str, bytes], inside: str) -> ReadResult:
     """Read experiment.json and messages.json into the run (`inside` + a name: where each is said)."""
     problems: list[Problem] = []
-    ok, metadata = parse_json(members[_METADATA])
+    ok, metadata = parse_json(members[_METADATA]) if _METADATA in members else (True, {_SCRATCH: True})
     if not ok or not isinstance(metadata, Mapping):
         why = f"is not a JSON object ({metadata if not ok else type(metadata).__name__})"
         problems.append(Problem(inside + _METADATA, why, "no key, project, times or status from it"))
@@ -149,6 +162,13 @@ def is_comet_archive(path: str) -> bool:
             return set(_WANTED) <= set(archive.namelist())
     except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
         return False
+
+
+def starts_as_comet_messages(head: bytes) -> bool:
+    """Tell whether the first bytes of a messages.json are Comet's: a line of a typed message."""
+    first = head.split(b"\n", 1)[0].strip()
+    ok, message = parse_json(first)
+    return ok and isinstance(message, dict) and {"payload", "type"} <= set(message)
 
 
 class _Refused(Exception):
@@ -288,6 +308,9 @@ def _run(
         status = "failed"
         raised = str(metadata.get("customer_error_message") or "the script raised")
         provenance["error"] = {"type": "Failed", "message": raised}
+    elif metadata.get(_SCRATCH):  # no end(): killed, or still running (a live run's folder grows)
+        status = "running"
+        comet["scratch"] = "messages.json without experiment.json: the run never reached end()"
     elif not metadata:
         status = "unknown"
     project = metadata.get("project_name")

@@ -212,6 +212,25 @@ def comet_archives(root: str) -> tuple[str, str] | None:
     return None
 
 
+def comet_scratch(root: str) -> tuple[str, str] | None:
+    """Return how many messages.json files a local folder holds and the first of them (relative to root)
+    that is Comet's (the scratch folder a run killed before `end()` left), looking into a few; None
+    when none of those is."""
+    from resultsbook.adapters.comet import starts_as_comet_messages  # only to explain
+    from resultsbook.sources.fileio import iter_file_chunks
+
+    looked = _look(root)
+    paths = looked.paths.get("messages.json", [])
+    for relative in paths[:_MOST_DATABASE_PEEKS]:
+        try:  # a FIFO in its place is refused, never opened
+            head = next(iter_file_chunks(os.path.join(root, relative), 4096), b"")
+        except OSError:
+            continue
+        if starts_as_comet_messages(head):
+            return looked.counted(len(paths)), relative.replace(os.sep, "/")
+    return None
+
+
 def fairseq_logs(root: str) -> tuple[str, str] | None:
     """Return how many `.log` files a local folder holds and the first of them (relative to root) whose
     first bytes hold fairseq-train's lines (a preprocess.log may come first), looking into a few; None
