@@ -76,9 +76,10 @@ def test_archives_agree_with_what_the_scripts_logged(tmp_path):
     (problem,) = problems
     assert problem.describe().startswith(
         f"{tmp_path / 'comet_offline' / (killed[0] + '.zip')}: is an empty zip: Comet creates the archive at "
-        "start and fills it at end(), so the process was killed before end() (SIGKILL, out of memory, a lost "
-        "node); what it logged is in the messages.json Comet left in a tmp* folder of the temp directory of "
-        "the machine that ran it (unless cleaned since): collect that folder with "
+        "start and fills it at end(), so the run never reached end(): it was killed (SIGKILL, out of memory, "
+        "a lost node), or is still running; what it logged is in the messages.json Comet keeps in a tmp* "
+        "folder of the temp directory of the machine that ran it (unless cleaned since): collect that folder "
+        "with "
     )  # then --adapter comet on the command line, adapter='comet' in Python
     assert problem.describe().endswith(" — kept: nothing from this archive")
 

@@ -111,10 +111,11 @@ def read_archive(path: str) -> ReadResult:
         return ReadResult((), (unreadable(path, error, kept),))
     if not names:
         why = (
-            "is an empty zip: Comet creates the archive at start and fills it at end(), so the process "
-            "was killed before end() (SIGKILL, out of memory, a lost node); what it logged is in the "
-            "messages.json Comet left in a tmp* folder of the temp directory of the machine that ran it "
-            f"(unless cleaned since): collect that folder with {option('adapter', 'comet')}"
+            "is an empty zip: Comet creates the archive at start and fills it at end(), so the run never "
+            "reached end(): it was killed (SIGKILL, out of memory, a lost node), or is still running; what "
+            "it logged is in the messages.json Comet keeps in a tmp* folder of the temp directory of the "
+            "machine that ran it (unless cleaned since): collect that folder with "
+            + option("adapter", "comet")
         )
         return ReadResult((), (Problem(path, why, "nothing from this archive"),))
     missing = [name for name in _WANTED if name not in members]
