@@ -40,6 +40,7 @@ _BUILTIN = {
     "optuna": "resultsbook.adapters.optuna_studies:OptunaAdapter",
     "clearml": "resultsbook.adapters.clearml_offline:ClearmlAdapter",
     "guild": "resultsbook.adapters.guild:GuildAdapter",
+    "comet": "resultsbook.adapters.comet:CometAdapter",
 }
 
 # the files Stable-Baselines3's Monitor writes: `monitor.csv`, `0.monitor.csv` (one per environment)
@@ -52,6 +53,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "hydra": (10, r"\.hydra", ()),
     "clearml": (20, r"task\.json|offline-[0-9a-f]{32}\.zip", ()),
     "guild": (20, r"\.guild", ()),
+    "comet": (20, r"[0-9A-Za-z]{32,50}(-[0-9A-Za-z]+)?\.zip|messages\.json", ()),
     "hf_trainer": (20, r"trainer_state\.json|(all|train|eval|test|predict)_results\.json|checkpoint-\d+", ()),
     "mlflow": (20, r"meta\.yaml|mlflow\.db", ()),
     "optuna": (20, r"(?i:.*optuna.*\.(db|sqlite3?|log)|.*journal.*\.log)|study\.db|studies\.db", ()),

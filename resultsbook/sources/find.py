@@ -668,6 +668,8 @@ _WRITE_THEM_OUT = (
 def _log_files_hint(root: str) -> str:
     """Say which log files a folder holds that no adapter claimed, and the pattern to read them."""
     from resultsbook.sources.hints import (  # only to explain
+        comet_archives,
+        comet_scratch,
         common_log_file,
         compressed_log,
         compressed_logs,
@@ -703,6 +705,21 @@ def _log_files_hint(root: str) -> str:
             f"it holds {count} {kind} file(s), and {example} is an Optuna study storage under a name the "
             f"optuna adapter does not claim unasked: read it with {option('adapter', 'optuna')}, a run "
             "per trial"
+        )
+    comet = comet_archives(root)
+    if comet is not None:
+        count, example = comet
+        return (
+            f"it holds {count} .zip file(s), and {example} is a Comet offline archive under a name that is "
+            f"no experiment key (renamed?): read them with {option('adapter', 'comet')}, a run per archive"
+        )
+    scratch = comet_scratch(root)  # before the pattern that would read the messages as one-file results
+    if scratch is not None:
+        count, example = scratch
+        return (
+            f"it holds {count} messages.json file(s), and {example} is what a Comet run that never reached "
+            "end() (killed, or still running) logged, left in its scratch folder: read it with "
+            f"{option('adapter', 'comet')}"
         )
     fairseq = fairseq_logs(root)  # before the dict.en.txt and preprocess.log of fairseq's data-bin
     if fairseq is not None:

@@ -164,6 +164,7 @@ class _Look:
         self.compressed_examples: dict[str, str] = {}
         self.logs: list[str] = []  # `.log` files: text logs, or Keras CSVLogger files named so
         self.databases: list[str] = []  # SQLite files (`.db`, `.sqlite`): an Optuna storage of any name
+        self.archives: list[str] = []  # `.zip` files: a Comet offline archive renamed
         self.stopped = False
 
     def counted(self, count: int) -> str:
@@ -197,6 +198,8 @@ def _look(root: str) -> _Look:
                 looked.compressed_examples.setdefault(both, relative)
             elif suffix in DATABASE_SUFFIXES and name not in _SKIP:
                 looked.databases.append(relative)
+            elif suffix == ".zip":
+                looked.archives.append(relative)
         if seen >= _MOST_ENTRIES:
             looked.stopped = True
             break
@@ -234,6 +237,38 @@ def optuna_storages(root: str) -> tuple[str, str, str] | None:
         for relative in paths[:_MOST_DATABASE_PEEKS]:
             if is_optuna_storage(os.path.join(root, relative)):
                 return looked.counted(len(paths)), relative.replace(os.sep, "/"), kind
+    return None
+
+
+def comet_archives(root: str) -> tuple[str, str] | None:
+    """Return how many `.zip` files a local folder holds and the first of them (relative to root) that
+    is a Comet offline archive under a name that is no experiment key (renamed), looking into a few;
+    None when none of those is one."""
+    from resultsbook.adapters.comet import is_comet_archive  # only to explain
+
+    looked = _look(root)
+    for relative in looked.archives[:_MOST_DATABASE_PEEKS]:
+        if is_comet_archive(os.path.join(root, relative)):
+            return looked.counted(len(looked.archives)), relative.replace(os.sep, "/")
+    return None
+
+
+def comet_scratch(root: str) -> tuple[str, str] | None:
+    """Return how many messages.json files a local folder holds and the first of them (relative to root)
+    that is Comet's (the scratch folder a run killed before `end()` left), looking into a few; None
+    when none of those is."""
+    from resultsbook.adapters.comet import starts_as_comet_messages  # only to explain
+    from resultsbook.sources.fileio import iter_file_chunks
+
+    looked = _look(root)
+    paths = looked.paths.get("messages.json", [])
+    for relative in paths[:_MOST_DATABASE_PEEKS]:
+        try:  # a FIFO in its place is refused, never opened
+            head = next(iter_file_chunks(os.path.join(root, relative), 4096), b"")
+        except OSError:
+            continue
+        if starts_as_comet_messages(head):
+            return looked.counted(len(paths)), relative.replace(os.sep, "/")
     return None
 
 
