@@ -187,7 +187,8 @@ def test_argparse_arguments_keep_their_own_names_and_seeds_count_the_replicates(
 def test_an_empty_task_json_without_a_zip_and_a_zip_of_another_name(tmp_path):
     """ClearML rewrites task.json whole at every change (one closed session of the fixture was left
     with it empty, its zip holding it): a session caught with it empty and no zip is said in one line,
-    not as invalid JSON; a zip renamed (the ClearML docs show `<hex>.zip`) is read with --adapter clearml."""
+    not as invalid JSON; a zip renamed (the ClearML docs show `<hex>.zip`) is read with --adapter clearml,
+    which the Comet reader names when it is given the zip unasked."""
     killed = next(k for k, s in EXPECTED.items() if s["mode"] == "killed")
     cache = copy_cache(tmp_path)
     (cache / killed / "task.json").write_text("")
@@ -199,7 +200,12 @@ def test_an_empty_task_json_without_a_zip_and_a_zip_of_another_name(tmp_path):
     renamed.mkdir()
     zipped = next(k for k, s in EXPECTED.items() if s["mode"] == "ok" and s["zipped"])
     shutil.copy(cache / f"{zipped}.zip", renamed / f"{zipped[8:]}.zip")
-    assert list(find_sources(CollectRequest(str(renamed)))) == []
+    # unasked, the Comet reader takes a zip named by 32 hex digits (a Comet experiment key) and names ClearML
+    ((source, comet),) = find_sources(CollectRequest(str(renamed)))
+    (problem,) = read_source(comet, source).problems
+    assert comet.name == "comet" and problem.message.endswith(
+        ": a ClearML offline session, read with adapter='clearml'"
+    )
     runs, problems = read_runs(renamed, adapter="clearml")
     assert list(runs) == [zipped] and problems == []
 

@@ -122,6 +122,8 @@ def read_archive(path: str) -> ReadResult:
     if missing:
         held = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
         why = f"is not a Comet offline archive (no {' or '.join(missing)}; it holds {held})"
+        if "task.json" in names:  # ClearML's session zip: its docs name it by the bare task id, like a key
+            why += f": a ClearML offline session, read with {option('adapter', 'clearml')}"
         return ReadResult((), (Problem(path, why, kept),))
     return _read_members(path, members, f"{path}!")
 
