@@ -38,6 +38,7 @@ _BUILTIN = {
     "ultralytics": "resultsbook.adapters.ultralytics:UltralyticsAdapter",
     "fairseq": "resultsbook.adapters.fairseq:FairseqAdapter",
     "optuna": "resultsbook.adapters.optuna_studies:OptunaAdapter",
+    "neptune": "resultsbook.adapters.neptune_offline:NeptuneAdapter",
 }
 
 # the files Stable-Baselines3's Monitor writes: `monitor.csv`, `0.monitor.csv` (one per environment)
@@ -50,6 +51,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "hydra": (10, r"\.hydra", ()),
     "hf_trainer": (20, r"trainer_state\.json|(all|train|eval|test|predict)_results\.json|checkpoint-\d+", ()),
     "mlflow": (20, r"meta\.yaml|mlflow\.db", ()),
+    "neptune": (20, r"data-\d+\.log", ()),
     "optuna": (20, r"(?i:.*optuna.*\.(db|sqlite3?|log)|.*journal.*\.log)|study\.db|studies\.db", ()),
     "sacred": (20, r"run\.json", ()),
     "ultralytics": (20, r"results\.csv|opt\.yaml", ()),

@@ -18,6 +18,8 @@ from resultsbook.sources.listings import FolderListings
 
 # folders that never hold runs and can be huge; ".hydra"-style names stay visible in `dirs`
 _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", ".ipynb_checkpoints"}
+# hidden folders a tracker keeps its runs in (Neptune's .neptune/offline/run__<id>/): walked
+_RUN_FOLDERS = {".neptune"}
 # what the kernel shows as folders: endless, self-linked and never runs
 _SYSTEM = ("/proc", "/sys", "/dev")
 
@@ -97,7 +99,7 @@ def walk_folders(
         new_links = len(links)
         prefix = os.path.join(path, "")  # then prefix + name is os.path.join(path, name), once a folder
         for name in reversed(dirs):
-            if name in _SKIP or name.startswith("."):
+            if name in _SKIP or (name.startswith(".") and name not in _RUN_FOLDERS):
                 continue
             child = (prefix + name, depth + 1, inside)
             if name not in linked:

@@ -1,0 +1,195 @@
+"""Neptune's offline run folders (neptune 1.x), read without Neptune, hold what each script logged.
+
+The fixture in tests/fixtures/neptune/ was written by neptune 1.14.0.post2 itself in offline mode
+(make_fixture.py there): `project/.neptune/offline/run__<id>__<pid>__<key>/` with `data-1.log` (the disk
+queue of operations, neptune/core/components/queue/disk_queue.py), `last_put_version` and
+`metadata.json`. expected.json holds what each script logged. Neptune reads offline runs back only by
+syncing them to its server, so the comparison is with the scripts' own values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from resultsbook.adapters.neptune_offline import NeptuneAdapter
+from resultsbook.sources.collect import CollectRequest, find_sources, read_source
+
+FIXTURE = ROOT / "tests" / "fixtures" / "neptune"
+EXPECTED = json.loads((FIXTURE / "expected.json").read_text())["runs"]
+
+
+def read_runs(path: Path, **request):
+    """Read every source under `path` with no option: ({run folder name: run}, [problems], {adapters})."""
+    runs, problems, adapters = {}, [], set()
+    for source, adapter in find_sources(CollectRequest(str(path), **request)):
+        adapters.add(adapter.name)
+        result = read_source(adapter, source)
+        for run in result.runs:
+            runs[os.path.basename(source.path)] = run
+        problems.extend(result.problems)
+    return runs, problems, adapters
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the fixture's project folder, which holds `.neptune/` as Neptune left it."""
+    shutil.copytree(FIXTURE / "project", tmp_path / "project")
+    return tmp_path / "project"
+
+
+def test_a_folder_holding_dot_neptune_is_collected_without_options(project):
+    """`collect .` in the folder a script ran in finds every run below its hidden .neptune/offline/
+    (the walk skips other hidden folders), each run folder one run of the neptune adapter."""
+    runs, _, adapters = read_runs(project)
+    assert adapters == {"neptune"}
+    assert sorted(runs) == sorted(EXPECTED)
+
+
+def test_params_series_and_final_values_are_what_the_script_logged(project):
+    """run["parameters"] = {...} gives params named without the namespace, nested keys dotted
+    (model.width), typed as Neptune typed them; append(v, step=s) gives a series at those steps; a
+    number assigned elsewhere (run["eval/best_acc"] = acc) is a final value, not a param."""
+    runs, _, _ = read_runs(project)
+    for folder, expected in EXPECTED.items():
+        run = runs[folder]
+        assert run.name == expected["name"]
+        assert dict(run.params) == expected["params"], folder
+        for key, points in expected.get("series", {}).items():
+            series = run.metrics[key]
+            assert list(series.steps) == [step for step, _ in points]
+            assert list(series.values) == pytest.approx([value for _, value in points])
+        assert dict(run.summary) == pytest.approx(expected.get("values", {}))
+        if "tags" in expected:
+            assert run.provenance["neptune"]["tags"] == expected["tags"]
+        assert run.provenance["neptune"]["version"] == "1.14.0.post2"
+        assert run.start_time is not None and run.end_time is not None
+
+
+def test_status_failed_from_sys_failed_running_from_an_unflushed_queue_else_unknown(project):
+    """A script that raised without run.stop(): Neptune's exit hook logs the traceback and sets
+    sys/failed, so the run is failed with the exception's message. A run copied while it logged: the
+    log holds fewer operations than last_put_version counts, so it is running, and collect says so in
+    one line. A stopped run: Neptune writes nothing when a run stops, so its status is unknown."""
+    runs, problems, _ = read_runs(project)
+    for folder, expected in EXPECTED.items():
+        run = runs[folder]
+        if expected["failed"]:
+            assert run.status == "failed"
+            assert run.provenance["error"]["message"] == expected["error"]
+        elif expected.get("being_written"):
+            assert run.status == "running"
+        else:
+            assert run.status == "unknown"
+    (live,) = [folder for folder, expected in EXPECTED.items() if expected.get("being_written")]
+    assert [(os.path.basename(os.path.dirname(p.path)), p.message) for p in problems] == [
+        (
+            live,
+            "counts 72 operations queued, but the run's data logs hold 49: the run is still writing them, "
+            "or its process was killed before Neptune flushed them",
+        )
+    ]
+
+
+def _run_folder(tmp_path: Path, lines: list[dict], put: int | None = None) -> Path:
+    folder = tmp_path / ".neptune" / "offline" / "run__0b1c__100__abcd1234"
+    folder.mkdir(parents=True)
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    (folder / "data-1.log").write_text(text)
+    (folder / "last_put_version").write_text(str(put if put is not None else len(lines)))
+    (folder / "metadata.json").write_text(json.dumps({"mode": "offline", "containerId": "0b1c"}))
+    return folder
+
+
+def _op(version: int, obj: dict) -> dict:
+    return {"obj": obj, "version": version, "at": 1796522066.0 + version}
+
+
+def test_an_unknown_operation_is_said_once_and_the_others_are_kept(tmp_path):
+    """An operation type this reader does not know (a later Neptune's) is a problem naming it, not a
+    crash; the operations around it are kept. Shape: neptune/internal/operation.py @ neptune 1.14.0."""
+    _run_folder(
+        tmp_path,
+        [
+            _op(1, {"type": "AssignFloat", "path": ["parameters", "lr"], "value": 0.1}),
+            _op(2, {"type": "AssignSomethingNew", "path": ["x"], "value": 1}),
+            _op(
+                3,
+                {
+                    "type": "LogFloats",
+                    "path": ["train", "loss"],
+                    "values": [{"value": 0.5, "step": 4, "ts": 1.0}],
+                },
+            ),
+            _op(4, {"type": "UploadFile", "path": ["model"], "ext": "pt", "file_path": "m.pt"}),
+        ],
+    )
+    runs, problems, _ = read_runs(tmp_path)
+    (run,) = runs.values()
+    assert dict(run.params) == {"lr": 0.1}
+    assert list(run.metrics["train/loss"].steps) == [4.0]
+    assert [p.message for p in problems] == [
+        "1 operation(s) of a type this reader does not know (the first: 'AssignSomethingNew'); if Neptune "
+        "wrote them, report it to resultsbook with the line"
+    ]
+    assert problems[0].path.endswith("data-1.log:2")
+
+
+def test_tags_removed_and_attributes_deleted_are_gone(tmp_path):
+    """run["sys/tags"].remove(...) and del run["parameters/x"] are replayed, as the server applies them."""
+    _run_folder(
+        tmp_path,
+        [
+            _op(1, {"type": "AssignString", "path": ["sys", "name"], "value": "r"}),
+            _op(2, {"type": "AddStrings", "path": ["sys", "tags"], "values": ["a", "b"]}),
+            _op(3, {"type": "RemoveStrings", "path": ["sys", "tags"], "values": ["a"]}),
+            _op(4, {"type": "AssignInt", "path": ["parameters", "x"], "value": 3}),
+            _op(5, {"type": "AssignInt", "path": ["parameters", "y"], "value": 4}),
+            _op(6, {"type": "DeleteAttribute", "path": ["parameters", "x"]}),
+        ],
+    )
+    runs, problems, _ = read_runs(tmp_path)
+    (run,) = runs.values()
+    assert (run.name, dict(run.params), run.provenance["neptune"]["tags"]) == ("r", {"y": 4}, ["b"])
+    assert problems == []
+
+
+def test_a_log_cut_inside_its_last_operation_keeps_the_whole_ones(tmp_path):
+    """A copy taken while Neptune's writer flushed mid-line ends without a newline: the lines before
+    it are kept and the cut is said; last_put_version counts more, so the run is running."""
+    folder = _run_folder(
+        tmp_path,
+        [
+            _op(v, {"type": "LogFloats", "path": ["loss"], "values": [{"value": 1.0 / v, "step": v}]})
+            for v in (1, 2)
+        ],
+        put=3,
+    )
+    with open(folder / "data-1.log", "a") as handle:
+        handle.write('{"obj": {"type": "LogFloats", "path": ["loss"], "values": [{"val')
+    runs, problems, _ = read_runs(tmp_path)
+    (run,) = runs.values()
+    assert list(run.metrics["loss"].steps) == [1.0, 2.0]
+    assert run.status == "running"
+    assert any("last line (3) is cut off" in p.message for p in problems)
+
+
+def test_the_adapter_is_listed_and_a_run_folder_is_claimed_by_its_names():
+    """`resultsbook adapters` lists it; a folder with data-1.log alone (no Neptune file beside) is not claimed."""
+    from resultsbook.adapters import available_adapters
+    from resultsbook.adapters.base import Folder
+
+    assert available_adapters()["neptune"] is NeptuneAdapter
+    adapter = NeptuneAdapter()
+    assert adapter.claim(Folder("/x", frozenset({"data-1.log"}), ())) is None
+    claim = adapter.claim(Folder("/x", frozenset({"data-1.log", "data-9.log", "last_put_version"}), ()))
+    assert claim is not None and claim.sources[0].files == (
+        "/x/data-1.log",
+        "/x/data-9.log",
+        "/x/last_put_version",
+    )
