@@ -193,3 +193,32 @@ def test_the_adapter_is_listed_and_a_run_folder_is_claimed_by_its_names():
         "/x/data-9.log",
         "/x/last_put_version",
     )
+
+
+def test_a_model_container_is_said_and_an_async_queue_missing_its_first_file_is_said(tmp_path):
+    """neptune.init_model() offline writes model__<id>/, no run: said in one line. An async queue whose
+    first file Neptune removed after its server acknowledged it starts at data-<N>.log, N > 1: the
+    missing params are said, not silently absent. Shape: neptune/core/components/queue/disk_queue.py
+    (_clean_log_files_up_to) and internal/operation_processors/utils.py @ neptune 1.14.0."""
+    model = tmp_path / "offline" / "model__0c2d__1__k"
+    model.mkdir(parents=True)
+    (model / "data-1.log").write_text(
+        json.dumps(_op(1, {"type": "AssignString", "path": ["x"], "value": "y"})) + "\n"
+    )
+    (model / "metadata.json").write_text(json.dumps({"mode": "offline", "containerType": "model"}))
+    queue = tmp_path / "async" / "run__0b1d__2__k"
+    queue.mkdir(parents=True)
+    (queue / "data-41.log").write_text(
+        json.dumps(_op(41, {"type": "LogFloats", "path": ["loss"], "values": [{"value": 0.5, "step": 40}]}))
+        + "\n"
+    )
+    (queue / "last_put_version").write_text("41")
+    (queue / "metadata.json").write_text(json.dumps({"mode": "async", "containerType": "run"}))
+    runs, problems, _ = read_runs(tmp_path)
+    assert list(runs) == ["run__0b1d__2__k"]
+    assert list(runs["run__0b1d__2__k"].metrics["loss"].steps) == [40.0]
+    assert sorted(p.message for p in problems) == [
+        "is a Neptune model (metadata.json: containerType), not a run: it holds no run's logs",
+        "the run's queue starts at operation 41: Neptune removed the 40 before it once its server had them "
+        "(async mode), so the params and points logged first are on the server, not here",
+    ]

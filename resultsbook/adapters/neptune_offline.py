@@ -27,7 +27,8 @@ from typing import Any
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.sources import fs
-from resultsbook.sources.fileio import read_small_file, unreadable
+from resultsbook.sources.fileio import read_file_bytes, unreadable
+from resultsbook.sources.limits import CONFIG
 from resultsbook.sources.lines import Tally, iter_lines
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import load_json_file
@@ -46,7 +47,6 @@ _NOT_READ = {
     "TrackFilesToArtifact", "ClearArtifact", "LogImages", "ClearImageLog", "ClearStringLog",
     "ConfigFloatSeries", "CopyAttribute",
 }  # fmt: skip
-_SMALL = 64  # bytes of last_put_version: a number
 
 
 class NeptuneAdapter(Adapter):
@@ -69,10 +69,25 @@ class NeptuneAdapter(Adapter):
         """Replay one run folder's operations into a run."""
         problems: list[Problem] = []
         metadata = _read_metadata(os.path.join(source.path, METADATA_FILE), problems)
+        kind = metadata.get("containerType", "run")
+        if kind != "run":  # neptune.init_model(), init_model_version(), init_project(): not runs
+            what = f"is a Neptune {kind} (metadata.json: containerType), not a run: it holds no run's logs"
+            return ReadResult((), (Problem(source.path, what, "nothing"),))
         replay = _Replay()
         logs = sorted((p for p in source.files if DATA_FILE.fullmatch(os.path.basename(p))), key=_log_number)
         for path in logs:
             _replay_log(path, replay, problems)
+        first = _log_number(logs[0]) if logs else 1
+        if first > 1:  # an async queue whose sent files Neptune removed
+            problems.append(
+                Problem(
+                    logs[0],
+                    f"the run's queue starts at operation {first}: Neptune removed the {first - 1} before it "
+                    "once its server had them (async mode), so the params and points logged first are on "
+                    "the server, not here",
+                    f"the operations from {first} on",
+                )
+            )
         if replay.unknown:
             first_type, first_where = replay.unknown[0]
             problems.append(
@@ -119,7 +134,7 @@ def _read_metadata(path: str, problems: list[Problem]) -> Mapping[str, Any]:
 def _queued(path: str) -> int | None:
     """Return the number last_put_version holds, or None (absent, empty or not a number)."""
     try:
-        data = read_small_file(path, _SMALL) if fs.exists(path) else None
+        data = read_file_bytes(path, CONFIG) if fs.exists(path) else None
     except OSError:
         return None
     try:

@@ -20,6 +20,13 @@ from resultsbook.sources.listings import FolderListings
 _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", ".ipynb_checkpoints"}
 # hidden folders a tracker keeps its runs in (Neptune's .neptune/offline/run__<id>/): walked
 _RUN_FOLDERS = {".neptune"}
+
+
+def skipped(name: str) -> bool:
+    """Tell whether a walk leaves a sub-folder of this name out (hidden, or known to hold no runs)."""
+    return name in _SKIP or (name.startswith(".") and name not in _RUN_FOLDERS)
+
+
 # what the kernel shows as folders: endless, self-linked and never runs
 _SYSTEM = ("/proc", "/sys", "/dev")
 
@@ -99,7 +106,7 @@ def walk_folders(
         new_links = len(links)
         prefix = os.path.join(path, "")  # then prefix + name is os.path.join(path, name), once a folder
         for name in reversed(dirs):
-            if name in _SKIP or (name.startswith(".") and name not in _RUN_FOLDERS):
+            if skipped(name):
                 continue
             child = (prefix + name, depth + 1, inside)
             if name not in linked:
