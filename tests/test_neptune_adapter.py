@@ -222,3 +222,36 @@ def test_a_model_container_is_said_and_an_async_queue_missing_its_first_file_is_
         "the run's queue starts at operation 41: Neptune removed the 40 before it once its server had them "
         "(async mode), so the params and points logged first are on the server, not here",
     ]
+
+
+def test_a_lightning_neptune_logger_run_has_its_hyperparams_as_params_and_its_status(tmp_path):
+    """Lightning's NeptuneLogger assigns log_hyperparams to training/hyperparams/..., appends metrics to
+    training/<name> and writes training/status at finalize: its hyperparams are params (not final
+    values), its metrics series, and "success" is finished. Shape: Lightning-AI/pytorch-lightning @
+    bd8c2eabdf54500dd616e126b2f5992768570bde, src/lightning/pytorch/loggers/neptune.py (log_hyperparams,
+    log_metrics, finalize, _INTEGRATION_VERSION_KEY)."""
+    lines = [
+        _op(
+            1,
+            {
+                "type": "AssignString",
+                "path": ["source_code", "integrations", "pytorch-lightning"],
+                "value": "2.5.0",
+            },
+        ),
+        _op(2, {"type": "AssignFloat", "path": ["training", "hyperparams", "lr"], "value": 0.001}),
+        _op(3, {"type": "AssignInt", "path": ["training", "hyperparams", "batch_size"], "value": 32}),
+        _op(
+            4, {"type": "LogFloats", "path": ["training", "val_acc"], "values": [{"value": 0.8, "step": 99}]}
+        ),
+        _op(5, {"type": "AssignFloat", "path": ["training", "model", "best_model_score"], "value": 0.8}),
+        _op(6, {"type": "AssignString", "path": ["training", "status"], "value": "success"}),
+    ]
+    _run_folder(tmp_path, lines)
+    runs, problems, _ = read_runs(tmp_path)
+    (run,) = runs.values()
+    assert dict(run.params) == {"lr": 0.001, "batch_size": 32}
+    assert dict(run.summary) == {"training/model/best_model_score": 0.8}
+    assert list(run.metrics["training/val_acc"].steps) == [99.0]
+    assert run.status == "finished"
+    assert problems == []

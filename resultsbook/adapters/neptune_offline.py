@@ -31,13 +31,26 @@ from resultsbook.sources.fileio import read_file_bytes, unreadable
 from resultsbook.sources.limits import CONFIG
 from resultsbook.sources.lines import Tally, iter_lines
 from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.status_words import normalize_status
 from resultsbook.sources.textio import load_json_file
 
 DATA_FILE = re.compile(r"data-(\d+)\.log")
 METADATA_FILE = "metadata.json"
 PUT_FILE = "last_put_version"  # the version of the last operation queued (flushed or not)
-# the namespaces whose assigned values are the run's params, their names without the namespace
-PARAM_NAMESPACES = ("parameters", "params", "hyperparameters", "hparams", "config", "cfg", "args")
+# the namespaces whose assigned values are the run's params, their names without the namespace; found at
+# any depth (Lightning's NeptuneLogger assigns its hyperparameters to training/hyperparams/...)
+PARAM_NAMESPACES = (
+    "parameters",
+    "params",
+    "hyperparameters",
+    "hyperparams",
+    "hparams",
+    "config",
+    "cfg",
+    "args",
+)
+# integrations that write the trainer's end as <prefix>/status ("success", "failed"): their key
+_STATUS_WRITERS = (("source_code", "integrations", "pytorch-lightning"),)
 # what Neptune assigns of its own, or captured from the machine: not the run's params
 _OWN_NAMESPACES = ("sys", "monitoring", "source_code")
 _ASSIGN = {"AssignFloat", "AssignInt", "AssignBool", "AssignString", "AssignDatetime"}
@@ -99,7 +112,7 @@ class NeptuneAdapter(Adapter):
                 )
             )
         queued = _queued(os.path.join(source.path, PUT_FILE))
-        status = "failed" if replay.values.get(("sys", "failed")) is True else "unknown"
+        status = "failed" if replay.values.get(("sys", "failed")) is True else _integration_status(replay)
         if status != "failed" and queued is not None and queued > replay.last_version:
             status = "running"
             problems.append(
@@ -111,6 +124,27 @@ class NeptuneAdapter(Adapter):
                 )
             )
         return ReadResult((_run(source, metadata, replay, status, problems),), tuple(problems))
+
+
+def _integration_status(replay: _Replay) -> str:
+    """Return how an integration that records its trainer's end says the run ended (Lightning's
+    NeptuneLogger.finalize writes training/status: "success", or "failed"), else unknown."""
+    paths = _status_paths(replay)
+    return normalize_status(replay.values[paths[0]]) if paths else "unknown"
+
+
+def _status_paths(replay: _Replay) -> list[tuple[str, ...]]:
+    """Return the <prefix>/status strings an integration of _STATUS_WRITERS assigned."""
+    if not any(key in replay.values for key in _STATUS_WRITERS):
+        return []
+    return [
+        path
+        for path, kind in replay.kinds.items()
+        if len(path) == 2
+        and path[1] == "status"
+        and path[0] not in _OWN_NAMESPACES
+        and kind == "AssignString"
+    ]
 
 
 def _log_number(name: str) -> int:
@@ -234,8 +268,9 @@ def _run(
     """Make the replayed fields a run: params, series, final values, sys/* and the error."""
     params, collided = _params(replay)
     summary: dict[str, float] = {}
+    statuses = set(_status_paths(replay))
     for path, value in replay.values.items():
-        if path[0] in _OWN_NAMESPACES or path[0] in PARAM_NAMESPACES:
+        if path[0] in _OWN_NAMESPACES or _param_start(path) is not None or path in statuses:
             continue
         if replay.kinds[path] in ("AssignFloat", "AssignInt"):
             summary["/".join(path)] = float(value)  # a final value (run["test/acc"] = 0.91)
@@ -296,13 +331,21 @@ def _run(
     )
 
 
+def _param_start(path: tuple[str, ...]) -> int | None:
+    """Return the index of the param namespace a path is under (its first), or None."""
+    if path[0] in _OWN_NAMESPACES:
+        return None
+    return next((index for index, part in enumerate(path[:-1]) if part in PARAM_NAMESPACES), None)
+
+
 def _params(replay: _Replay) -> tuple[dict[str, Any], list[str]]:
     """Return the values assigned under the param namespaces, named without the namespace (with it
     where two namespaces assign one name), and the names that collided."""
     found: dict[str, list[tuple[str, Any]]] = {}
     for path, value in replay.values.items():
-        if path[0] in PARAM_NAMESPACES and len(path) > 1:
-            found.setdefault(".".join(path[1:]), []).append((path[0], value))
+        start = _param_start(path)
+        if start is not None:
+            found.setdefault(".".join(path[start + 1 :]), []).append((".".join(path[: start + 1]), value))
     params: dict[str, Any] = {}
     collided = sorted(name for name, values in found.items() if len({ns for ns, _ in values}) > 1)
     for name, values in found.items():
