@@ -255,3 +255,28 @@ def test_a_lightning_neptune_logger_run_has_its_hyperparams_as_params_and_its_st
     assert list(run.metrics["training/val_acc"].steps) == [99.0]
     assert run.status == "finished"
     assert problems == []
+
+
+def test_a_file_of_a_run_folder_named_alone_collects_its_run(project, cli):
+    """`collect .neptune/offline/run__<id>/metadata.json` reads the run, as its folder does (it was read
+    by the records adapter: `holds no list of records`, no run)."""
+    folder = next(name for name, expected in EXPECTED.items() if expected["failed"])
+    result = cli("collect", str(project / ".neptune" / "offline" / folder / "metadata.json"))
+    assert result.exit_code == 0, result.output
+    assert ": 1 new, 0 updated, 0 unchanged, 0 problems" in result.output
+
+
+def test_a_dot_neptune_emptied_by_neptune_sync_says_where_the_runs_went(tmp_path, cli, monkeypatch):
+    """`neptune sync` sends each offline run to the server and removes its folder: collecting what is
+    left says so, not `name the format with --adapter`. Shape: neptune/cli/containers.py @ neptune 1.14.0
+    (sync, then remove_directory_structure)."""
+    (tmp_path / "project" / ".neptune" / "offline").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "project")
+    result = cli("collect", ".")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "Error: no runs found under .; .neptune holds no Neptune run folder (offline/run__<id>/ with its "
+        "data-1.log): `neptune sync` sends a run to Neptune's server and removes its folder, and a run in "
+        "mode 'debug' or 'disabled' writes none; collect the .neptune/ of the machine that trained, before "
+        "syncing it; the store was left as it was"
+    )

@@ -37,6 +37,8 @@ from resultsbook.sources.textio import load_json_file
 DATA_FILE = re.compile(r"data-(\d+)\.log")
 METADATA_FILE = "metadata.json"
 PUT_FILE = "last_put_version"  # the version of the last operation queued (flushed or not)
+ACK_FILE = "last_ack_version"  # the version of the last operation the server acknowledged (async)
+DATA_DIRECTORY = ".neptune"  # NEPTUNE_DATA_DIRECTORY's default, in the folder the script ran in
 # the namespaces whose assigned values are the run's params, their names without the namespace; found at
 # any depth (Lightning's NeptuneLogger assigns its hyperparameters to training/hyperparams/...)
 PARAM_NAMESPACES = (
@@ -77,6 +79,16 @@ class NeptuneAdapter(Adapter):
             return None
         names = [*logs, *(name for name in (METADATA_FILE, PUT_FILE) if name in folder.files)]
         return Claim((self.source(folder.path, [folder.file(name) for name in names]),), descend=False)
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read the run folder of one of its files named alone (metadata.json, a data log...): its
+        operations are in the data logs beside, not in the file."""
+        name = os.path.basename(path)
+        if not (DATA_FILE.fullmatch(name) or name in (METADATA_FILE, PUT_FILE, ACK_FILE)):
+            return None
+        folder, names = fs.names_beside(path)
+        claim = self.claim(Folder(folder, frozenset(names), ()), forced)
+        return claim.sources[0] if claim is not None and claim.sources else None
 
     def read(self, source: Source) -> ReadResult:
         """Replay one run folder's operations into a run."""
@@ -124,6 +136,28 @@ class NeptuneAdapter(Adapter):
                 )
             )
         return ReadResult((_run(source, metadata, replay, status, problems),), tuple(problems))
+
+
+def synced_away_note(path: str) -> str | None:
+    """Say why a folder whose .neptune/ holds no run folder gave no run (`neptune sync` removes the
+    runs it sends); None for any other folder."""
+    if "://" in path:  # object storage: not looked into to explain
+        return None
+    folder = os.path.abspath(path)
+    data = folder if os.path.basename(folder) == DATA_DIRECTORY else os.path.join(folder, DATA_DIRECTORY)
+    if (
+        os.path.basename(folder) in ("offline", "async")
+        and os.path.basename(os.path.dirname(folder)) == DATA_DIRECTORY
+    ):
+        data = os.path.dirname(folder)
+    if not fs.isdir(data):
+        return None
+    shown = os.path.relpath(data) if not os.path.isabs(path) else data
+    return (
+        f"{shown} holds no Neptune run folder (offline/run__<id>/ with its data-1.log): `neptune sync` "
+        "sends a run to Neptune's server and removes its folder, and a run in mode 'debug' or 'disabled' "
+        "writes none; collect the .neptune/ of the machine that trained, before syncing it"
+    )
 
 
 def _integration_status(replay: _Replay) -> str:
