@@ -280,3 +280,21 @@ def test_a_dot_neptune_emptied_by_neptune_sync_says_where_the_runs_went(tmp_path
         "mode 'debug' or 'disabled' writes none; collect the .neptune/ of the machine that trained, before "
         "syncing it; the store was left as it was"
     )
+
+
+def test_a_run_given_no_name_is_named_by_its_id_and_a_datetime_is_utc(tmp_path):
+    """init_run() without name= writes sys/name "Untitled" for every run: the run is named by its
+    custom run id, else its id, so runs are told apart. An assigned datetime (milliseconds) is an ISO
+    time in UTC, whatever the reading machine's zone. Shape: neptune/internal/init/parameters.py
+    (DEFAULT_NAME) and neptune/internal/operation.py (AssignDatetime.to_dict) @ neptune 1.14.0."""
+    _run_folder(
+        tmp_path,
+        [
+            _op(1, {"type": "AssignString", "path": ["sys", "name"], "value": "Untitled"}),
+            _op(2, {"type": "AssignDatetime", "path": ["data", "snapshot"], "value": 1704067200000}),
+        ],
+    )
+    runs, _, _ = read_runs(tmp_path)
+    (run,) = runs.values()
+    assert run.name == "0b1c"
+    assert run.params["data.snapshot"] == "2024-01-01T00:00:00+00:00"

@@ -21,7 +21,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
@@ -38,6 +38,7 @@ DATA_FILE = re.compile(r"data-(\d+)\.log")
 METADATA_FILE = "metadata.json"
 PUT_FILE = "last_put_version"  # the version of the last operation queued (flushed or not)
 ACK_FILE = "last_ack_version"  # the version of the last operation the server acknowledged (async)
+DEFAULT_NAME = "Untitled"  # sys/name of a run given no name (neptune/internal/init/parameters.py)
 DATA_DIRECTORY = ".neptune"  # NEPTUNE_DATA_DIRECTORY's default, in the folder the script ran in
 # the namespaces whose assigned values are the run's params, their names without the namespace; found at
 # any depth (Lightning's NeptuneLogger assigns its hyperparameters to training/hyperparams/...)
@@ -267,7 +268,7 @@ class _Replay:
         if kind in _ASSIGN:
             value = obj["value"]
             if kind == "AssignDatetime":  # milliseconds since the epoch
-                value = datetime.fromtimestamp(float(value) / 1000).isoformat()
+                value = datetime.fromtimestamp(float(value) / 1000, tz=timezone.utc).isoformat()
             self.values[path] = value
             self.kinds[path] = kind
         elif kind == "LogFloats":
@@ -277,8 +278,9 @@ class _Replay:
                 points.append((step, float(point["value"]), point.get("ts")))
         elif kind == "ClearFloatLog":
             self.points.pop(path, None)
-        elif kind == "LogStrings":
-            self.texts.setdefault(path, []).extend(str(point["value"]) for point in obj["values"])
+        elif kind == "LogStrings":  # kept: the traceback alone (stdout and stderr can be long)
+            if path[-1] == "traceback":
+                self.texts.setdefault(path, []).extend(str(point["value"]) for point in obj["values"])
         elif kind == "AddStrings":
             known = self.sets.setdefault(path, [])
             known.extend(str(value) for value in obj["values"] if str(value) not in known)
@@ -354,7 +356,11 @@ def _run(
         provenance["error"] = _error(replay)
     created = _timestamp(metadata.get("createdAt"))
     return RunRecord(
-        name=str(sys.get("name") or sys.get("custom_run_id") or run_id),
+        name=str(
+            (sys.get("name") if sys.get("name") != DEFAULT_NAME else None)
+            or sys.get("custom_run_id")
+            or run_id
+        ),
         params=params,
         metrics=metrics,
         summary=summary,
