@@ -180,13 +180,15 @@ def test_a_log_cut_inside_its_last_operation_keeps_the_whole_ones(tmp_path):
 
 
 def test_the_adapter_is_listed_and_a_run_folder_is_claimed_by_its_names():
-    """`resultsbook adapters` lists it; a folder with data-1.log alone (no Neptune file beside) is not claimed."""
+    """`resultsbook adapters` lists it; a folder with data-1.log alone, or beside another tool's
+    metadata.json, is not claimed."""
     from resultsbook.adapters import available_adapters
     from resultsbook.adapters.base import Folder
 
     assert available_adapters()["neptune"] is NeptuneAdapter
     adapter = NeptuneAdapter()
     assert adapter.claim(Folder("/x", frozenset({"data-1.log"}), ())) is None
+    assert adapter.claim(Folder("/x", frozenset({"data-1.log", "metadata.json"}), ())) is None
     claim = adapter.claim(Folder("/x", frozenset({"data-1.log", "data-9.log", "last_put_version"}), ()))
     assert claim is not None and claim.sources[0].files == (
         "/x/data-1.log",
@@ -205,6 +207,7 @@ def test_a_model_container_is_said_and_an_async_queue_missing_its_first_file_is_
     (model / "data-1.log").write_text(
         json.dumps(_op(1, {"type": "AssignString", "path": ["x"], "value": "y"})) + "\n"
     )
+    (model / "last_put_version").write_text("1")
     (model / "metadata.json").write_text(json.dumps({"mode": "offline", "containerType": "model"}))
     queue = tmp_path / "async" / "run__0b1d__2__k"
     queue.mkdir(parents=True)

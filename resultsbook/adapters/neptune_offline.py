@@ -74,9 +74,13 @@ class NeptuneAdapter(Adapter):
     claims_by_listing = True
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
-        """Claim a run folder: its queue of operations beside last_put_version or metadata.json."""
+        """Claim a run folder: its queue of operations beside last_put_version (or metadata.json, in a
+        folder named run__<id>...): a data-1.log beside another tool's metadata.json is not Neptune's."""
         logs = sorted((name for name in folder.files if DATA_FILE.fullmatch(name)), key=_log_number)
-        if not logs or not (PUT_FILE in folder.files or METADATA_FILE in folder.files):
+        if not logs or not (
+            PUT_FILE in folder.files  # Neptune's own name: its queue writes it when the run starts
+            or (METADATA_FILE in folder.files and os.path.basename(folder.path).startswith("run__"))
+        ):
             return None
         names = [*logs, *(name for name in (METADATA_FILE, PUT_FILE) if name in folder.files)]
         return Claim((self.source(folder.path, [folder.file(name) for name in names]),), descend=False)
