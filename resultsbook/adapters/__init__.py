@@ -41,6 +41,7 @@ _BUILTIN = {
     "clearml": "resultsbook.adapters.clearml_offline:ClearmlAdapter",
     "guild": "resultsbook.adapters.guild:GuildAdapter",
     "comet": "resultsbook.adapters.comet:CometAdapter",
+    "neptune": "resultsbook.adapters.neptune_offline:NeptuneAdapter",
 }
 
 # the files Stable-Baselines3's Monitor writes: `monitor.csv`, `0.monitor.csv` (one per environment)
@@ -56,6 +57,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "comet": (20, r"[0-9A-Za-z]{32,50}(-[0-9A-Za-z]+)?\.zip|messages\.json", ()),
     "hf_trainer": (20, r"trainer_state\.json|(all|train|eval|test|predict)_results\.json|checkpoint-\d+", ()),
     "mlflow": (20, r"meta\.yaml|mlflow\.db", ()),
+    "neptune": (20, r"data-\d+\.log", ()),
     "optuna": (20, r"(?i:.*optuna.*\.(db|sqlite3?|log)|.*journal.*\.log)|study\.db|studies\.db", ()),
     "sacred": (20, r"run\.json", ()),
     "ultralytics": (20, r"results\.csv|opt\.yaml", ()),

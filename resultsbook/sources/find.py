@@ -597,6 +597,7 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         empty_experiments_note,
         inside_store_note,
     )
+    from resultsbook.adapters.neptune_offline import synced_away_note  # to explain
     from resultsbook.adapters.wandbrun import inside_run_note  # to explain
 
     note = (
@@ -608,6 +609,7 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         or inside_run_note(request.path)
         or inside_version_note(request.path)
         or hidden_cache_note(request.path)
+        or synced_away_note(request.path)
     )
     if note is not None:
         return f"{head}; {note}"

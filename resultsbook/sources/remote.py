@@ -27,7 +27,7 @@ from typing import IO, Any
 
 from resultsbook.adapters.base import Folder
 from resultsbook.errors import SpecError, first_line
-from resultsbook.sources.walk import _SKIP
+from resultsbook.sources.walk import skipped
 from resultsbook.store.location import is_url
 from resultsbook.voice import command
 
@@ -228,11 +228,7 @@ def walk_remote_folders(
         deeper = descend(folder)
         yield folder
         if deeper and (max_depth is None or depth < max_depth):
-            stack.extend(
-                (f"{path}/{name}", depth + 1)
-                for name in reversed(dirs)
-                if name not in _SKIP and not name.startswith(".")
-            )
+            stack.extend((f"{path}/{name}", depth + 1) for name in reversed(dirs) if not skipped(name))
 
 
 # ----------------------------------------------------------------------------------- the seam's answers

@@ -18,8 +18,16 @@ from resultsbook.sources.listings import FolderListings
 
 # folders that never hold runs and can be huge; ".hydra"-style names stay visible in `dirs`
 _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", ".ipynb_checkpoints"}
-# hidden folders walked all the same: a tracker's default place for runs (Comet's offline_directory)
-_HIDDEN_RUNS = frozenset({".cometml-runs"})
+# hidden folders trackers keep their runs in, walked all the same: Comet's default offline_directory
+# (.cometml-runs/), Neptune's .neptune/offline/run__<id>/
+_RUN_FOLDERS = frozenset({".cometml-runs", ".neptune"})
+
+
+def skipped(name: str) -> bool:
+    """Tell whether a walk leaves a sub-folder of this name out (hidden, or known to hold no runs)."""
+    return name in _SKIP or (name.startswith(".") and name not in _RUN_FOLDERS)
+
+
 # what the kernel shows as folders: endless, self-linked and never runs
 _SYSTEM = ("/proc", "/sys", "/dev")
 
@@ -99,7 +107,7 @@ def walk_folders(
         new_links = len(links)
         prefix = os.path.join(path, "")  # then prefix + name is os.path.join(path, name), once a folder
         for name in reversed(dirs):
-            if name in _SKIP or (name.startswith(".") and name not in _HIDDEN_RUNS):
+            if skipped(name):
                 continue
             child = (prefix + name, depth + 1, inside)
             if name not in linked:
