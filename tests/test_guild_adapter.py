@@ -228,3 +228,16 @@ def test_a_run_whose_locked_process_dies_is_read_again_and_failed_though_no_file
     again = cli("collect", "runs", "--db", "g.db")
     assert "1 updated" in again.output and f"its process {process.pid} is gone" in again.stderr
     assert "failed" in cli("runs", "--db", "g.db").output
+
+
+def test_an_opref_that_is_no_regular_file_is_named_in_one_line(home):
+    """A `.guild/opref` that is a FIFO (or a link to /dev/zero) lost the run's operation without a word."""
+    run = next((home / "runs").iterdir())
+    (run / ".guild" / "opref").unlink()
+    os.mkfifo(run / ".guild" / "opref")
+    found = read_tree(home)
+    (read, problems, _) = next(value for source, value in found.items() if run.name in source)
+    assert read.experiment is None
+    assert [(os.path.basename(p.path), p.message, p.kept) for p in problems] == [
+        ("opref", "is a FIFO (named pipe), not a regular file; it was not read", "the run without its operation")
+    ]

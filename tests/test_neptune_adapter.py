@@ -301,3 +301,19 @@ def test_a_run_given_no_name_is_named_by_its_id_and_a_datetime_is_utc(tmp_path):
     (run,) = runs.values()
     assert run.name == "0b1c"
     assert run.params["data.snapshot"] == "2024-01-01T00:00:00+00:00"
+
+
+def test_a_last_put_version_that_is_no_regular_file_is_named_in_one_line(project):
+    """A `last_put_version` that is a FIFO (or a link to /dev/zero) left the run's status unsaid."""
+    folder = next((project / ".neptune" / "offline").iterdir())
+    (folder / "last_put_version").unlink()
+    os.mkfifo(folder / "last_put_version")
+    runs, problems, _ = read_runs(folder.parent)
+    assert folder.name in runs
+    assert [(os.path.basename(p.path), p.message, p.kept) for p in problems] == [
+        (
+            "last_put_version",
+            "is a FIFO (named pipe), not a regular file; it was not read",
+            "the run, without telling whether it was still written",
+        )
+    ]

@@ -127,7 +127,7 @@ class GuildAdapter(Adapter):
             status=status,
             start_time=_seconds(attrs.get("started")),
             end_time=_seconds(attrs.get("stopped")),
-            experiment=_operation(os.path.join(guild, "opref")),
+            experiment=_operation(os.path.join(guild, "opref"), problems),
             provenance=provenance,
         )
         return ReadResult((run,), tuple(problems))
@@ -278,12 +278,16 @@ def _provenance(guild: str, attrs: dict[str, Any]) -> dict[str, Any]:
     return provenance
 
 
-def _operation(path: str) -> str | None:
+def _operation(path: str, problems: list[Problem]) -> str | None:
     """Return the operation of `.guild/opref` (`<type>:<location> <version> <model> <op>`, shell-quoted):
-    `model:op`, or the op (a script's file name) when it has no model."""
+    `model:op`, or the op (a script's file name) when it has no model; an opref that cannot be read
+    (a FIFO, a link to a device) is said."""
     try:
         data = read_file_bytes(path, CONFIG)
-    except OSError:
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        problems.append(unreadable(path, error, "the run without its operation"))
         return None
     if not data:
         return None

@@ -128,7 +128,7 @@ class NeptuneAdapter(Adapter):
                     "the other operations",
                 )
             )
-        queued = _queued(os.path.join(source.path, PUT_FILE))
+        queued = _queued(os.path.join(source.path, PUT_FILE), problems)
         status = "failed" if replay.values.get(("sys", "failed")) is True else _integration_status(replay)
         if status != "failed" and queued is not None and queued > replay.last_version:
             status = "running"
@@ -204,11 +204,15 @@ def _read_metadata(path: str, problems: list[Problem]) -> Mapping[str, Any]:
     return loaded
 
 
-def _queued(path: str) -> int | None:
-    """Return the number last_put_version holds, or None (absent, empty or not a number)."""
+def _queued(path: str, problems: list[Problem]) -> int | None:
+    """Return the number last_put_version holds, or None (absent, empty or not a number); one that
+    cannot be read (a FIFO, a link to a device) is said."""
     try:
         data = read_file_bytes(path, CONFIG) if fs.exists(path) else None
-    except OSError:
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        problems.append(unreadable(path, error, "the run, without telling whether it was still written"))
         return None
     try:
         return int(data.strip()) if data and data.strip() else None
