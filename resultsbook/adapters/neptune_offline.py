@@ -32,7 +32,7 @@ from resultsbook.sources.limits import CONFIG
 from resultsbook.sources.lines import Tally, iter_lines
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
-from resultsbook.sources.textio import load_json_file
+from resultsbook.sources.textio import load_json_file, to_timestamp
 
 DATA_FILE = re.compile(r"data-(\d+)\.log")
 METADATA_FILE = "metadata.json"
@@ -362,7 +362,7 @@ def _run(
         provenance["program"] = entry
     if status == "failed":
         provenance["error"] = _error(replay)
-    created = _timestamp(metadata.get("createdAt"))
+    created = to_timestamp(metadata.get("createdAt"))  # ISO 8601 with its offset
     return RunRecord(
         name=str(
             (sys.get("name") if sys.get("name") != DEFAULT_NAME else None)
@@ -416,13 +416,3 @@ def _error(replay: _Replay) -> dict[str, Any]:
             tail = "\n".join(text.rstrip("\n") for text in texts[max(after - 1, 0) :])
             return {"type": "uncaught exception", "message": message, "traceback_tail": tail}
     return {"type": "failed", "message": "sys/failed is true (Neptune logged no traceback)"}
-
-
-def _timestamp(text: Any) -> float | None:
-    """Return epoch seconds of metadata.json's createdAt (ISO 8601 with its offset)."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        return None
