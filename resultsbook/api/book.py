@@ -37,6 +37,7 @@ from resultsbook.query.select import (
     filters_from_mapping,
     parse_filter,
     select_runs,
+    why_nothing_selected,
 )
 from resultsbook.render import Labels, MarkdownOptions
 from resultsbook.render.layout import check_highlight
@@ -221,7 +222,7 @@ class Book:
 
         check_names(metrics=metrics)
         name_argument("reduce", reduce, "last")
-        runs = _selected(self.store.runs(include_missing), filters_of(where))
+        runs = _selected(self.store.runs(include_missing), filters_of(where), "book.runs()")
         reader = MetricReader(self.store, self.derived, self.normalized)
         if metrics is None:  # every key the runs shown log (a run gone since keeps its own)
             keys = tuple(self.store.metric_keys(include_missing))
@@ -243,7 +244,7 @@ class Book:
 
         check_names(metrics=metrics)
         check_numbers(max_points=max_points)
-        runs = _selected(self.store.runs(), filters_of(where))
+        runs = _selected(self.store.runs(), filters_of(where), "book.series()")
         reader = MetricReader(self.store, self.derived, self.normalized)
         keys = metric_names(metrics)
         if not keys:
@@ -431,10 +432,19 @@ def _check_goals(goals: Mapping[str, str] | None, metrics: Sequence[str]) -> Non
             raise SpecError(f"goals {{{name!r}: {goal!r}}}: use 'max' or 'min'")
 
 
-def _selected(runs: list[StoredRun], filters: Sequence[Filter]) -> list[StoredRun]:
-    """Return the runs the filters keep; a filter on a key no run has is a typo, refused as the CLI does."""
+def _selected(runs: list[StoredRun], filters: Sequence[Filter], call: str) -> list[StoredRun]:
+    """Return the runs the filters keep; a filter on a key no run has is a typo, refused as the CLI does;
+    filters that keep no run of a store that has some are warned of, naming the filter and the values
+    its key has (`resultsbook runs` fails so): an empty frame alone would not say a value was mistyped."""
     check_filter_keys(runs, filters)
     selected: list[StoredRun] = select_runs(runs, filters)
+    if runs and filters and not selected:
+        import warnings
+
+        from resultsbook.errors import NotFoundWarning
+
+        why = why_nothing_selected(runs, filters)
+        warnings.warn(f"{call}: the frame is empty: {why}", NotFoundWarning, stacklevel=4)
     return selected
 
 

@@ -1,0 +1,115 @@
+"""`where` values as a notebook types them: a number as text, text as a number, a value no run has.
+
+A value of the wrong type compared equal to nothing: `book.runs(where={"seed": "1"})` was an empty
+frame, `resultsbook runs --where seed=1` on seeds a config held as text said `did you mean seed=1?`,
+and `seed!=1` kept every run. Each is now one QueryError naming the key, the value the runs hold
+and how to write it; a value no run has leaves `runs()` and `series()` empty with a warning saying
+which filter kept nothing and the values its key has.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+import resultsbook as rb
+
+
+def d3rlpy_like(tmp_path):
+    """Collect 4 runs of the shape of takuseno/d3rlpy-benchmarks @ 1771c9b2,
+    runs/<algo>/<ALGO>_<env>-<dataset>_<seed>_<timestamp>/environment.csv (headerless
+    epoch,step,return), with the folders made params: seed is a number there."""
+    for algo in ("cql", "iql"):
+        for seed in (1, 2):
+            folder = tmp_path / "runs" / algo / f"{algo.upper()}_hopper-medium-v0_{seed}_2022083118175{seed}"
+            folder.mkdir(parents=True)
+            rows = [[1, 1000, 100.0 * seed], [2, 2000, 200.0 * seed + (algo == "iql")]]
+            with open(folder / "environment.csv", "w", newline="") as handle:
+                csv.writer(handle).writerows(rows)
+    rb.collect(
+        tmp_path / "runs",
+        db=tmp_path / "s.db",
+        pattern="{algo}/{ALGO}_{env}-{dataset}_{seed}_{ts}/environment.csv",
+        options={"columns": ["epoch", "step", "return"]},
+    )
+    return rb.open(tmp_path / "s.db")
+
+
+def text_seeds(tmp_path):
+    """Collect 4 runs whose config.json holds seed and lr as text ("seed": "1", "lr": "0.1"), as a
+    launcher that passes its settings on as argv strings, or argparse without type=, dumps them
+    (a made-up tree: the shape, not a published one)."""
+    for index in range(4):
+        folder = tmp_path / "runs" / f"r{index}"
+        folder.mkdir(parents=True)
+        config = {"seed": str(index % 2), "lr": "0.1", "model": "mlp" if index < 2 else "cnn"}
+        (folder / "config.json").write_text(json.dumps(config))
+        (folder / "metrics.jsonl").write_text(json.dumps({"step": 1, "acc": 0.5 + index / 100}) + "\n")
+    rb.collect(tmp_path / "runs", db=tmp_path / "t.db")
+    return tmp_path / "t.db"
+
+
+def test_a_number_given_as_text_is_one_error_naming_the_number_to_give(tmp_path):
+    with d3rlpy_like(tmp_path) as book:
+        assert len(book.runs(where={"seed": 1})) == 2
+        for call in (
+            lambda: book.runs(where={"seed": "1"}),
+            lambda: book.series("return", where={"seed": "1"}),
+            lambda: book.table(rows="algo", metric="return", where={"seed": "1"}),
+        ):
+            with pytest.raises(
+                rb.QueryError,
+                match=r"^filter seed=1: seed is the number 1 in the runs, never the text '1'; give it as a "
+                r"number: where=\{'seed': 1\}$",
+            ):
+                call()
+        with pytest.raises(rb.QueryError, match=r"give it as a number: where=\{'seed': \[1, 2\]\}$"):
+            book.runs(where={"seed": ["1", "2"]})  # said "no run has seed=1; seed has: 1, 2"
+
+
+def test_text_given_as_a_number_is_one_error_in_python_and_in_the_cli(tmp_path, cli):
+    db = str(text_seeds(tmp_path))
+    with rb.open(db) as book:
+        assert book.runs()["params.seed"].tolist() == ["0", "1", "0", "1"]
+        assert len(book.runs(where={"seed": "1"})) == 2
+        with pytest.raises(rb.QueryError, match=r"seed is the text '1' in the runs, never the number 1; give it "
+                           r"as text: where=\{'seed': '1'\}$"):  # fmt: skip
+            book.runs(where={"seed": 1})
+        with pytest.raises(rb.QueryError, match=r"lr is the text '0.1' .*: where=\{'lr': '0.1'\}$"):
+            book.table(rows="model", metric="acc", where="lr=0.1")
+        with pytest.raises(rb.QueryError, match=r"give it as text: where='seed~\^\(\?!\(1\)\$\)'$"):
+            book.runs(where="seed!=1")  # kept every run: no text equals the number 1
+        assert len(book.runs(where="seed~^(?!(1)$)")) == 2
+    result = cli("runs", "--db", db, "--where", "seed=1")
+    assert result.exit_code == 2
+    assert "seed is the text '1' in the runs, never the number 1; give it as text: --where 'seed~^(1)$'" in (
+        result.output
+    )  # said "did you mean seed=1?"
+    assert "2 run(s)" in cli("runs", "--db", db, "--where", "seed~^(1)$").output
+
+
+def test_a_value_no_run_has_leaves_an_empty_frame_with_a_warning_saying_why(tmp_path):
+    with d3rlpy_like(tmp_path) as book:
+        with pytest.warns(rb.NotFoundWarning) as warned:
+            runs = book.runs(where={"env": "hoper"})
+        assert runs.empty
+        [warning] = warned
+        assert str(warning.message) == (
+            "book.runs(): the frame is empty: filter env=hoper matches no run; env has: hopper; "
+            "did you mean env=hopper?"
+        )
+        assert warning.filename == __file__  # the notebook cell's line, not the library's
+        with pytest.warns(rb.NotFoundWarning, match=r"^book.series\(\): the frame is empty: filter seed=3 "):
+            assert book.series("return", where={"seed": 3}).empty
+        with pytest.warns(rb.NotFoundWarning, match=r"filter algo=sac matches no run \(among the 2 runs the "
+                          r"others keep\); algo has: cql, iql$"):  # fmt: skip
+            assert book.runs(where=["seed=1", "algo=sac"]).empty
+
+
+def test_a_selection_that_keeps_runs_warns_of_nothing(tmp_path, recwarn):
+    with d3rlpy_like(tmp_path) as book:
+        assert len(book.runs(where={"seed": [1, 2], "algo": "cql"})) == 2
+        assert len(book.series("return", where="seed!=1")) == 4
+    assert not recwarn.list
