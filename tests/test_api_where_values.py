@@ -4,7 +4,9 @@ A value of the wrong type compared equal to nothing: `book.runs(where={"seed": "
 frame, `resultsbook runs --where seed=1` on seeds a config held as text said `did you mean seed=1?`,
 and `seed!=1` kept every run. Each is now one QueryError naming the key, the value the runs hold
 and how to write it; a value no run has leaves `runs()` and `series()` empty with a warning saying
-which filter kept nothing and the values its key has.
+which filter kept nothing and the values its key has. A selection none of whose runs logs the metric
+asked for (ES runs logging `reward` beside PPO runs logging `ep_rew_mean`) is warned of too, with
+what they do log.
 """
 
 from __future__ import annotations
@@ -113,3 +115,62 @@ def test_a_selection_that_keeps_runs_warns_of_nothing(tmp_path, recwarn):
         assert len(book.runs(where={"seed": [1, 2], "algo": "cql"})) == 2
         assert len(book.series("return", where="seed!=1")) == 4
     assert not recwarn.list
+
+
+def es_beside_ppo(tmp_path):
+    """Collect 4 runs of the shape of BoogaQ/PPO-exploration @ e2459c21,
+    logs/<method>/<env>/run-<timestamp>.csv: the PPO runs log ep_rew_mean, the ES runs beside them
+    log their return as `reward` (with `novelty`, `iteration`); the folders are the params."""
+    logs = tmp_path / "logs"
+    for method, header, rows in (
+        ("PPO", "ep_rew_mean,num_episodes,total timesteps,total_time", ["16.5,357,8192,2.7", "23.4,680,16384,12.0"]),
+        ("ES", "total_time,n_koeff,reward,novelty,iteration", ["3.57,0.95,5.47,nan,1", "3.74,1.0,5.12,2.18,2"]),
+    ):
+        for stamp in ("2020-08-28-19-30-41-520174", "2020-08-28-20-30-06-375304"):
+            folder = logs / method / "Hopper-v2"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"run-{stamp}.csv").write_text("\n".join([header, *rows]) + "\n")
+    rb.collect(logs, db=tmp_path / "p.db", pattern="{method}/{env}/*.csv")
+    return rb.open(tmp_path / "p.db")
+
+
+def test_a_metric_only_other_runs_log_is_warned_of_not_an_empty_frame_alone(tmp_path):
+    with es_beside_ppo(tmp_path) as book:
+        with pytest.warns(rb.NotFoundWarning) as warned:
+            curves = book.series("ep_rew_mean", where={"method": "ES"})
+        assert curves.empty
+        [warning] = warned
+        assert str(warning.message) == (
+            "book.series(): none of the 2 selected runs logs 'ep_rew_mean' (only other runs do), so the frame "
+            "has none of its points; they log: n_koeff, novelty, reward, total_time"  # iteration: the step
+        )
+        assert warning.filename == __file__
+        with pytest.warns(rb.NotFoundWarning, match=r"^book.runs\(\): none of the 2 selected runs logs "
+                          r"'ep_rew_mean' \(only other runs do\), so 'metrics.ep_rew_mean' is all NaN; they log"):  # fmt: skip
+            runs = book.runs(where={"method": "ES"}, metrics=["ep_rew_mean", "reward"])
+        assert runs["metrics.ep_rew_mean"].isna().all() and runs["metrics.reward"].notna().all()
+
+
+def test_runs_some_of_which_log_the_metric_are_not_warned_of(tmp_path, recwarn):
+    with es_beside_ppo(tmp_path) as book:
+        assert len(book.series("ep_rew_mean")) == 4
+        assert book.runs(metrics="ep_rew_mean")["metrics.ep_rew_mean"].notna().sum() == 2
+        assert len(book.runs(where={"method": "ES"})) == 2  # every metric, as columns: no metric asked for
+    assert not recwarn.list
+
+
+def test_a_reduction_that_gives_no_run_a_value_is_warned_of_with_why(tmp_path):
+    """`reduce="best(val/acc)"` over runs that log no val/acc (here PPO runs, which log no `reward`)
+    was a column of NaN with nothing said; a table marks its cells, `runs()` now warns the same."""
+    with es_beside_ppo(tmp_path) as book:
+        with pytest.warns(rb.NotFoundWarning) as warned:
+            runs = book.runs(where={"method": "PPO"}, metrics="ep_rew_mean", reduce="best(reward)")
+        assert runs["metrics.ep_rew_mean"].isna().all()
+        [warning] = warned
+        assert str(warning.message) == (
+            "book.runs(): 'metrics.ep_rew_mean' is all NaN: reduce='best(reward)' gave no selected run a value "
+            "(2× logged no 'reward' curve for best(reward, max))"
+        )
+        assert warning.filename == __file__
+        with pytest.warns(rb.NotFoundWarning, match=r"reduce='at\(5000\)' gave no .*\(2× stopped at step 1, before at\(5000\)\)$"):
+            book.runs(where={"method": "PPO"}, metrics=["ep_rew_mean"], reduce="at(5000)")

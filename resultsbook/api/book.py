@@ -24,7 +24,7 @@ from resultsbook.api.arguments import (
 )
 from resultsbook.api.saving import table_origin
 from resultsbook.api.table import Names, Table, merge_labels, metric_names, table_request
-from resultsbook.errors import QueryError, SpecError, StoreError, closest
+from resultsbook.errors import QueryError, SpecError, StoreError, closest, listing_text
 from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
@@ -230,7 +230,13 @@ class Book:
             keys = metric_names(metrics)
             for key in keys:
                 reader.check(key)
-        values = {key: reader.values(MetricSpec(key, reduce), runs) for key in keys}
+        values, notes = {}, {}
+        for key in keys:
+            values[key], notes[key] = reader.values_with_notes(MetricSpec(key, reduce), runs)
+        for key in keys if metrics is not None else ():  # a metric asked for by name: say why it is all NaN
+            nan = all(value != value for value in values[key].values())
+            if nan and not _warn_unlogged("book.runs()", key, runs, reader, self.store):
+                _warn_refused(key, reduce, notes[key])
         return runs_frame(runs, values, include_missing)
 
     @known_keywords("book.series")
@@ -264,7 +270,8 @@ class Book:
             else:
                 stored = self.store.series(key, [run.id for run in runs])
                 curves += [(run.run_id, key, *stored[run.id]) for run in runs if run.id in stored]
-                _warn_finals_only(key, [run for run in runs if run.id not in stored], self.store)
+                if stored or not _warn_unlogged("book.series()", key, runs, reader, self.store):
+                    _warn_finals_only(key, [run for run in runs if run.id not in stored], self.store)
         return series_frame(curves)
 
     @known_keywords("book.table")
@@ -384,6 +391,64 @@ def _points(store: Store, reader: MetricReader, key: str, runs: set[int]) -> int
         inputs = [name for name in reader.derived[key].names if name in known]  # not the params it reads
         return min((_points(store, reader, name, runs) for name in inputs), default=0)
     return sum(int(row["n"] or 0) for run, row in store.metric_summaries(key).items() if run in runs)
+
+
+LOGGED_SHOWN = 200  # the runs whose metric keys a warning lists: enough to name what a selection logs
+
+
+def _warn_unlogged(
+    call: str, key: str, runs: Sequence[StoredRun], reader: MetricReader, store: Store
+) -> bool:
+    """Warn that none of the selected runs logged a metric that other runs of the store did (ES runs
+    logging `reward` where the PPO runs beside them log `ep_rew_mean`): `series()` is then an empty
+    frame and `runs()` a column of NaN, which alone would not say why; return whether it warned."""
+    if not runs or key in reader.derived or key in reader.normalized:
+        return False
+    having = store.metric_summaries(key)
+    if any(run.id in having for run in runs):
+        return False
+    logged = sorted({row["key"] for run in runs[:LOGGED_SHOWN] for row in store.run_metrics(run.id)})
+    meant = closest(key, logged)
+    hint = f"; did you mean {meant!r}?" if meant else ""
+    which = (
+        "the selected run does not log" if len(runs) == 1 else f"none of the {len(runs):,} selected runs logs"
+    )
+    they = "it logs" if len(runs) == 1 else "they log"
+    empty = "the frame has none of its points" if call == "book.series()" else f"'metrics.{key}' is all NaN"
+    import warnings
+
+    from resultsbook.errors import NotFoundWarning
+
+    warnings.warn(
+        f"{call}: {which} {key!r} (only other runs do), so {empty}; {they}: {listing_text(logged)}{hint}",
+        NotFoundWarning,
+        stacklevel=4,  # the caller's line, past `known_keywords` and `checked`
+    )
+    return True
+
+
+def _warn_refused(key: str, reduce: str, notes: Mapping[int, tuple[str, str]]) -> None:
+    """Warn that `reduce` gave no selected run a value of a metric they log (`best(val/acc)` over runs
+    that log no val/acc, `at(5000)` past their end), saying why as a table's novalue mark does."""
+    from collections import Counter
+
+    reasons = Counter(why for kind, why in notes.values() if kind == "refused")
+    if not reasons:
+        return
+    import warnings
+
+    from resultsbook.errors import NotFoundWarning
+
+    shown = reasons.most_common(2)
+    why = "; ".join(f"{count}× {reason}" for reason, count in shown)
+    others = sum(reasons.values()) - sum(count for _, count in shown)
+    more = f"; {others} more runs alike" if others else ""
+    warnings.warn(
+        f"book.runs(): 'metrics.{key}' is all NaN: reduce={reduce!r} gave no selected run a value "
+        f"({why}{more})",
+        NotFoundWarning,
+        stacklevel=4,  # the caller's line, past `known_keywords` and `checked`
+    )
 
 
 def _warn_finals_only(key: str, without_points: Sequence[StoredRun], store: Any) -> None:
