@@ -39,6 +39,22 @@ def d3rlpy_like(tmp_path):
     return rb.open(tmp_path / "s.db")
 
 
+def test_a_spec_whose_where_quotes_a_number_fails_its_build_saying_to_unquote_it(tmp_path, cli):
+    """`where = { seed = "1" }` in a spec over seeds the runs hold as numbers: the build said `filter
+    seed=1 matches no run; seed has: 1, 2; did you mean seed=1?`."""
+    d3rlpy_like(tmp_path).close()
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.main]\nrows = ["algo"]\nmetric = "return"\nwhere = { seed = "1" }\n'
+    )
+    (tmp_path / "s.db").rename(tmp_path / "resultsbook.db")
+    result = cli("build", "--no-collect")
+    assert result.exit_code == 2
+    assert (
+        "resultsbook.toml: [tables.main] filter seed=1: seed is the number 1 in the runs, never the text '1'; "
+        "give it as a number: seed = 1 in a spec's where, unquoted"
+    ) in result.output
+
+
 def text_seeds(tmp_path):
     """Collect 4 runs whose config.json holds seed and lr as text ("seed": "1", "lr": "0.1"), as a
     launcher that passes its settings on as argv strings, or argparse without type=, dumps them
@@ -64,10 +80,10 @@ def test_a_number_given_as_text_is_one_error_naming_the_number_to_give(tmp_path)
             with pytest.raises(
                 rb.QueryError,
                 match=r"^filter seed=1: seed is the number 1 in the runs, never the text '1'; give it as a "
-                r"number: where=\{'seed': 1\}$",
+                r"number: where=\{'seed': 1\} \(seed = 1 in a spec's where\)$",
             ):
                 call()
-        with pytest.raises(rb.QueryError, match=r"give it as a number: where=\{'seed': \[1, 2\]\}$"):
+        with pytest.raises(rb.QueryError, match=r"give it as a number: where=\{'seed': \[1, 2\]\} \(seed = \[1, 2\] in"):
             book.runs(where={"seed": ["1", "2"]})  # said "no run has seed=1; seed has: 1, 2"
 
 

@@ -296,7 +296,8 @@ def _check_value_types(runs: Sequence[StoredRun] | Runs, item: Filter) -> None:
         what = f"the {kind} {held!r} in the runs, never the text {wanted!r}; give it as a {kind}"
         shown = _one_or_list(retyped)
         toml = json.dumps(shown)  # a spec's where, the only text a command reads
-        fix = said(f"{item.key} = {toml} in the spec's where, unquoted", f"where={{{item.key!r}: {shown!r}}}")
+        in_spec = f"{item.key} = {toml} in a spec's where"  # rb.build and spec_table read the spec's too
+        fix = said(f"{in_spec}, unquoted", f"where={{{item.key!r}: {shown!r}}} ({in_spec})")
         if item.op == "!=":  # text filters read numbers as numbers: only a mapping gives text
             fix = f"where='{item.key}!={','.join(format_value(value) for value in retyped)}'"
     raise QueryError(f"filter {item}: {item.key} is {what}: {fix}")
