@@ -126,6 +126,14 @@ def test_a_value_no_run_has_leaves_an_empty_frame_with_a_warning_saying_why(tmp_
             assert book.runs(where=["seed=1", "algo=sac"]).empty
 
 
+def test_an_empty_list_of_values_is_warned_of_as_such(tmp_path):
+    """`where={"run_id": runs.loc[mask, "run_id"]}` of a mask that kept no run: the warning said
+    `filter run_id= matches no run`, as if a value were missing."""
+    said = r"^book.runs\(\): the frame is empty: where gives 'run_id' an empty list of values, which no run matches$"
+    with d3rlpy_like(tmp_path) as book, pytest.warns(rb.NotFoundWarning, match=said):
+        assert book.runs(where={"run_id": book.runs()["run_id"].iloc[:0]}).empty
+
+
 def test_a_selection_that_keeps_runs_warns_of_nothing(tmp_path, recwarn):
     with d3rlpy_like(tmp_path) as book:
         assert len(book.runs(where={"seed": [1, 2], "algo": "cql"})) == 2

@@ -508,7 +508,12 @@ def _selected(runs: list[StoredRun], filters: Sequence[Filter], call: str) -> li
 
         from resultsbook.errors import NotFoundWarning
 
-        why = why_nothing_selected(runs, filters)
+        empty = next((item.key for item in filters if item.op == "=" and not item.values), None)
+        why = (
+            f"where gives {empty!r} an empty list of values, which no run matches"
+            if empty is not None  # `{"run_id": runs.loc[mask, "run_id"]}` of a mask that kept none
+            else why_nothing_selected(runs, filters)
+        )
         warnings.warn(f"{call}: the frame is empty: {why}", NotFoundWarning, stacklevel=4)
     return selected
 
