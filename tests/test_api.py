@@ -339,8 +339,11 @@ def test_nan_values_are_missing_in_frames(make_run, tmp_path):
 
 
 def test_an_empty_selection_is_an_empty_frame_or_one_error(book):
-    assert book.runs(where={"model": "nope"}).empty
-    assert list(book.series("test/acc", where={"model": "nope"}).columns) == [
+    with pytest.warns(rb.NotFoundWarning, match=r"^book.runs\(\): the frame is empty: filter model=nope matches"):
+        assert book.runs(where={"model": "nope"}).empty
+    with pytest.warns(rb.NotFoundWarning, match=r"^book.series\(\): the frame is empty: filter model=nope"):
+        empty = book.series("test/acc", where={"model": "nope"})
+    assert list(empty.columns) == [
         "run_id",
         "metric",
         "step",

@@ -58,7 +58,8 @@ def test_a_misspelt_where_key_is_one_error_in_runs_and_series_as_in_the_cli(book
             rb.QueryError, match=r"filter modle=mlp: no run has a param 'modle'; did you mean 'model'\?"
         ):
             call()
-    assert book.runs(where={"model": "nope"}).empty  # a value no run has is an empty selection, not a typo
+    with pytest.warns(rb.NotFoundWarning, match="filter model=nope matches no run; model has: logreg, mlp"):
+        assert book.runs(where={"model": "nope"}).empty  # a value no run has: an empty selection, warned of
 
 
 @pytest.mark.parametrize("where", [5, [{"model": "mlp"}], {"model": {"name": "mlp"}}, ["model=mlp", 3]])
@@ -69,7 +70,8 @@ def test_a_where_of_the_wrong_type_is_one_error_saying_what_it_takes(book, where
 
 def test_empty_frames_merge_on_run_id_like_full_ones(book):
     runs, curves = book.runs(), book.series("acc")
-    empty_runs, empty_curves = book.runs(where={"model": "nope"}), book.series("acc", where={"model": "nope"})
+    with pytest.warns(rb.NotFoundWarning):
+        empty_runs, empty_curves = book.runs(where={"model": "nope"}), book.series("acc", where={"model": "nope"})
     fixed = [name for name in runs.columns if not name.startswith("params.")]  # params: the selection's
     assert list(empty_runs.columns) == fixed
     text = ["run_id", "name", "status", "adapter", "source", "provenance", "metrics.acc", "start_time"]

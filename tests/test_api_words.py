@@ -234,3 +234,28 @@ def test_a_collect_of_several_empty_folders_warns_in_python_words(tmp_path, cli)
     failed = cli("collect", "a", "b")
     assert failed.exit_code == 1 and "Warning" not in failed.output
     assert "(every installed adapter, no --pattern); name the format with --adapter (see" in failed.output
+
+
+def test_the_settings_hint_for_a_metrics_csv_names_the_csv_adapter_it_takes(tmp_path, cli):
+    """A folder per run holding metrics.csv and params.json (no hparams.yaml: a script's own CSV
+    writer, not Lightning's CSVLogger; a made-up tree of that shape). The hint said
+    `options={'config': 'params.json'} adds the settings beside them`, but with a pattern Lightning's
+    adapter reads every metrics.csv and has no config option: following the hint gave runs without
+    their settings, and a note saying to name the adapter."""
+    for index, model in enumerate(("mlp", "cnn", "mlp")):
+        run = tmp_path / "runs" / f"r{index}"
+        run.mkdir(parents=True)
+        (run / "params.json").write_text(json.dumps({"model": model, "seed": index}))
+        (run / "metrics.csv").write_text("step,val/acc\n0,0.5\n1,0.6\n")
+    with pytest.warns(rb.NotFoundWarning) as warned:
+        rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    hint = "pattern='r{r}/metrics.csv' to make the folders params; adapter='csv', options={'config': 'params.json'} "
+    assert hint + "adds the settings beside them" in str(warned[0].message)
+    assert "--adapter csv -o config=params.json adds the settings" in cli("collect", "runs").output
+    report = rb.collect(
+        tmp_path / "runs", db=tmp_path / "s.db", pattern="r{r}/metrics.csv", adapter="csv",
+        options={"config": "params.json"},
+    )  # fmt: skip
+    assert report.new == 3 and not report.notes
+    with rb.open(tmp_path / "s.db") as book:
+        assert sorted(book.runs()["params.model"]) == ["cnn", "mlp", "mlp"]

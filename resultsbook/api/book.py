@@ -24,7 +24,7 @@ from resultsbook.api.arguments import (
 )
 from resultsbook.api.saving import table_origin
 from resultsbook.api.table import Names, Table, merge_labels, metric_names, table_request
-from resultsbook.errors import QueryError, SpecError, StoreError, closest
+from resultsbook.errors import QueryError, SpecError, StoreError, closest, listing_text
 from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
@@ -37,6 +37,7 @@ from resultsbook.query.select import (
     filters_from_mapping,
     parse_filter,
     select_runs,
+    why_nothing_selected,
 )
 from resultsbook.render import Labels, MarkdownOptions
 from resultsbook.render.layout import check_highlight
@@ -221,7 +222,7 @@ class Book:
 
         check_names(metrics=metrics)
         name_argument("reduce", reduce, "last")
-        runs = _selected(self.store.runs(include_missing), filters_of(where))
+        runs = _selected(self.store.runs(include_missing), filters_of(where), "book.runs()")
         reader = MetricReader(self.store, self.derived, self.normalized)
         if metrics is None:  # every key the runs shown log (a run gone since keeps its own)
             keys = tuple(self.store.metric_keys(include_missing))
@@ -229,7 +230,13 @@ class Book:
             keys = metric_names(metrics)
             for key in keys:
                 reader.check(key)
-        values = {key: reader.values(MetricSpec(key, reduce), runs) for key in keys}
+        values, notes = {}, {}
+        for key in keys:
+            values[key], notes[key] = reader.values_with_notes(MetricSpec(key, reduce), runs)
+        for key in keys if metrics is not None else ():  # a metric asked for by name: say why it is all NaN
+            nan = all(value != value for value in values[key].values())
+            if nan and not _warn_unlogged("book.runs()", key, runs, reader, self.store):
+                _warn_refused(key, reduce, notes[key])
         return runs_frame(runs, values, include_missing)
 
     @known_keywords("book.series")
@@ -243,7 +250,7 @@ class Book:
 
         check_names(metrics=metrics)
         check_numbers(max_points=max_points)
-        runs = _selected(self.store.runs(), filters_of(where))
+        runs = _selected(self.store.runs(), filters_of(where), "book.series()")
         reader = MetricReader(self.store, self.derived, self.normalized)
         keys = metric_names(metrics)
         if not keys:
@@ -263,7 +270,8 @@ class Book:
             else:
                 stored = self.store.series(key, [run.id for run in runs])
                 curves += [(run.run_id, key, *stored[run.id]) for run in runs if run.id in stored]
-                _warn_finals_only(key, [run for run in runs if run.id not in stored], self.store)
+                if stored or not _warn_unlogged("book.series()", key, runs, reader, self.store):
+                    _warn_finals_only(key, [run for run in runs if run.id not in stored], self.store)
         return series_frame(curves)
 
     @known_keywords("book.table")
@@ -385,6 +393,64 @@ def _points(store: Store, reader: MetricReader, key: str, runs: set[int]) -> int
     return sum(int(row["n"] or 0) for run, row in store.metric_summaries(key).items() if run in runs)
 
 
+LOGGED_SHOWN = 200  # the runs whose metric keys a warning lists: enough to name what a selection logs
+
+
+def _warn_unlogged(
+    call: str, key: str, runs: Sequence[StoredRun], reader: MetricReader, store: Store
+) -> bool:
+    """Warn that none of the selected runs logged a metric that other runs of the store did (ES runs
+    logging `reward` where the PPO runs beside them log `ep_rew_mean`): `series()` is then an empty
+    frame and `runs()` a column of NaN, which alone would not say why; return whether it warned."""
+    if not runs or key in reader.derived or key in reader.normalized:
+        return False
+    having = store.metric_summaries(key)
+    if any(run.id in having for run in runs):
+        return False
+    logged = sorted({row["key"] for run in runs[:LOGGED_SHOWN] for row in store.run_metrics(run.id)})
+    meant = closest(key, logged)
+    hint = f"; did you mean {meant!r}?" if meant else ""
+    which = (
+        "the selected run does not log" if len(runs) == 1 else f"none of the {len(runs):,} selected runs logs"
+    )
+    they = "it logs" if len(runs) == 1 else "they log"
+    empty = "the frame has none of its points" if call == "book.series()" else f"'metrics.{key}' is all NaN"
+    import warnings
+
+    from resultsbook.errors import NotFoundWarning
+
+    warnings.warn(
+        f"{call}: {which} {key!r} (only other runs do), so {empty}; {they}: {listing_text(logged)}{hint}",
+        NotFoundWarning,
+        stacklevel=4,  # the caller's line, past `known_keywords` and `checked`
+    )
+    return True
+
+
+def _warn_refused(key: str, reduce: str, notes: Mapping[int, tuple[str, str]]) -> None:
+    """Warn that `reduce` gave no selected run a value of a metric they log (`best(val/acc)` over runs
+    that log no val/acc, `at(5000)` past their end), saying why as a table's novalue mark does."""
+    from collections import Counter
+
+    reasons = Counter(why for kind, why in notes.values() if kind == "refused")
+    if not reasons:
+        return
+    import warnings
+
+    from resultsbook.errors import NotFoundWarning
+
+    shown = reasons.most_common(2)
+    why = "; ".join(f"{count}× {reason}" for reason, count in shown)
+    others = sum(reasons.values()) - sum(count for _, count in shown)
+    more = f"; {others} more runs alike" if others else ""
+    warnings.warn(
+        f"book.runs(): 'metrics.{key}' is all NaN: reduce={reduce!r} gave no selected run a value "
+        f"({why}{more})",
+        NotFoundWarning,
+        stacklevel=4,  # the caller's line, past `known_keywords` and `checked`
+    )
+
+
 def _warn_finals_only(key: str, without_points: Sequence[StoredRun], store: Any) -> None:
     """Warn that runs report a metric only as a final value: series() has no row of theirs, and an
     empty frame alone would not say why."""
@@ -431,10 +497,24 @@ def _check_goals(goals: Mapping[str, str] | None, metrics: Sequence[str]) -> Non
             raise SpecError(f"goals {{{name!r}: {goal!r}}}: use 'max' or 'min'")
 
 
-def _selected(runs: list[StoredRun], filters: Sequence[Filter]) -> list[StoredRun]:
-    """Return the runs the filters keep; a filter on a key no run has is a typo, refused as the CLI does."""
+def _selected(runs: list[StoredRun], filters: Sequence[Filter], call: str) -> list[StoredRun]:
+    """Return the runs the filters keep; a filter on a key no run has is a typo, refused as the CLI does;
+    filters that keep no run of a store that has some are warned of, naming the filter and the values
+    its key has (`resultsbook runs` fails so): an empty frame alone would not say a value was mistyped."""
     check_filter_keys(runs, filters)
     selected: list[StoredRun] = select_runs(runs, filters)
+    if runs and filters and not selected:
+        import warnings
+
+        from resultsbook.errors import NotFoundWarning
+
+        empty = next((item.key for item in filters if item.op == "=" and not item.values), None)
+        why = (
+            f"where gives {empty!r} an empty list of values, which no run matches"
+            if empty is not None  # `{"run_id": runs.loc[mask, "run_id"]}` of a mask that kept none
+            else why_nothing_selected(runs, filters)
+        )
+        warnings.warn(f"{call}: the frame is empty: {why}", NotFoundWarning, stacklevel=4)
     return selected
 
 

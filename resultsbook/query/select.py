@@ -225,6 +225,8 @@ def check_filter_keys(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter
             raise QueryError(f"filter {item}: no run has a param {item.key!r}; {key_hint(item.key, runs)}")
         if item.op in {"=", "!="} and len(item.values) > 1:
             _check_joined_filters(runs, item)
+        if item.key not in RUN_FIELDS and item.op in {"=", "!="}:
+            _check_value_types(runs, item)
         if item.key not in RUN_FIELDS and (item.op == "!=" or (item.op == "=" and len(item.values) > 1)):
             _check_filter_values(runs, item)
 
@@ -252,15 +254,77 @@ def _check_joined_filters(runs: Sequence[StoredRun] | Runs, item: Filter) -> Non
         )
 
 
+def _present_values(runs: Sequence[StoredRun] | Runs, key: str) -> list[Any]:
+    """Return the values the runs hold for a key (each once where the store codes them), None left out."""
+    if isinstance(runs, Runs):
+        coded = runs.coded(key)
+        present = list(coded.values) if coded.uniform else runs.value(key).tolist()
+    else:
+        present = [run_value(run, key) for run in runs]
+    return [value for value in present if value is not None]
+
+
+def _check_value_types(runs: Sequence[StoredRun] | Runs, item: Filter) -> None:
+    """Refuse a filter value that no run has as it is given but that runs have as a value of another
+    type: the text '1' where seeds are numbers (`where={'seed': '1'}` in Python, `seed = "1"` in a
+    spec's where), or the number 1 where a config held the seed as text. Nothing compares equal, so
+    `=` silently selected no run (an empty frame) and `!=` silently kept every one."""
+    present: list[Any] | None = None
+    retyped: list[Any] = []
+    for wanted in item.values:
+        other = None
+        if wanted is not None and not isinstance(wanted, bool):
+            present = _present_values(runs, item.key) if present is None else present
+            if not any(values_equal(value, wanted) for value in present):
+                other = _as_held(wanted, present)
+        retyped.append(wanted if other is None else other)
+    if present is None or all(new is old for new, old in zip(retyped, item.values)):
+        return
+    wanted, held = next((old, new) for new, old in zip(retyped, item.values) if new is not old)
+    if isinstance(held, str):
+        what = f"the text {held!r} in the runs, never the number {format_value(wanted)}; give it as text"
+        texts = "|".join(re.escape(value) for value in retyped)
+        regex = f"^({texts})$" if item.op == "=" else f"^(?!({texts})$)"
+        python = (
+            f"where={{{item.key!r}: {_one_or_list(retyped)!r}}}"
+            if item.op == "="
+            else f"where='{item.key}~{regex}'"
+        )
+        fix = said(f"--where '{item.key}~{regex}'", python)  # a filter text reads `seed!=1` as a number
+    else:
+        kind = "boolean" if isinstance(held, bool) else "number"
+        what = f"the {kind} {held!r} in the runs, never the text {wanted!r}; give it as a {kind}"
+        shown = _one_or_list(retyped)
+        toml = json.dumps(shown)  # a spec's where, the only text a command reads
+        in_spec = f"{item.key} = {toml} in a spec's where"  # rb.build and spec_table read the spec's too
+        fix = said(f"{in_spec}, unquoted", f"where={{{item.key!r}: {shown!r}}} ({in_spec})")
+        if item.op == "!=":  # text filters read numbers as numbers: only a mapping gives text
+            fix = f"where='{item.key}!={','.join(format_value(value) for value in retyped)}'"
+    raise QueryError(f"filter {item}: {item.key} is {what}: {fix}")
+
+
+def _as_held(wanted: Any, present: Sequence[Any]) -> Any:
+    """Return the value of another type the runs hold for `wanted` (1 for '1', '1' for 1), else None."""
+    if isinstance(wanted, str):
+        typed = parse_scalar(wanted)
+        if isinstance(typed, str) or typed is None:
+            return None
+        return next((typed for value in present if values_equal(value, typed)), None)
+    if isinstance(wanted, (int, float)):
+        texts = (value for value in present if isinstance(value, str))
+        return next((text for text in texts if values_equal(parse_scalar(text), wanted)), None)
+    return None
+
+
+def _one_or_list(values: Sequence[Any]) -> Any:
+    """Return one value alone, several as a list (as a `where` mapping takes them)."""
+    return values[0] if len(values) == 1 else list(values)
+
+
 def _check_filter_values(runs: Sequence[StoredRun] | Runs, item: Filter) -> None:
     """Refuse a text value of a filter that no run has, when the runs have one close to it that the
     filter does not name (a value with nothing close may be of runs still to come)."""
-    if isinstance(runs, Runs):
-        coded = runs.coded(item.key)
-        present = list(coded.values) if coded.uniform else runs.value(item.key).tolist()
-    else:
-        present = [run_value(run, item.key) for run in runs]
-    present = [value for value in present if value is not None]
+    present = _present_values(runs, item.key)
     texts = sorted({format_value(value) for value in present}, key=str)
     for wanted in item.values:
         if isinstance(wanted, (int, float)) or any(values_equal(value, wanted) for value in present):

@@ -19,7 +19,7 @@ from resultsbook.sources import fs
 from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.request import CollectRequest
 from resultsbook.sources.walk import WalkNotes, walk_folders
-from resultsbook.voice import command, option
+from resultsbook.voice import command, option, said
 
 if TYPE_CHECKING:
     from resultsbook.sources.pathpattern import PathPattern
@@ -285,7 +285,11 @@ def unclaimed_logs_note(request: CollectRequest, log: SearchLog) -> str | None:
     folders = f" (or {option('pattern', pattern_for(paths[0], name, paths))} to make the folders params)"
     settings = settings_beside(request.path, paths[0]) if name.lower().endswith((".csv", ".tsv")) else None
     # Ray Tune's params.json beside each trial's progress.csv: the settings a pattern alone leaves out
-    beside = f"; {option('option', f'config={settings}')} adds the settings beside them" if settings else ""
+    beside = (
+        f"; {settings_option(request.path, paths[0], settings)} adds the settings beside them"
+        if settings
+        else ""
+    )
     return (
         f"{count} log file(s) under {request.path} were not read (named {name}{other}; e.g. {paths[0]}): no "
         f"adapter claims them by name; collect them too with {option('pattern', f'**/{name}')}"
@@ -821,7 +825,7 @@ def _log_files_hint(root: str) -> str:
         fields += f", or {option('pattern', parts)}{onefile} to make the parts of their names params"
     settings = settings_beside(root, example) if name.lower().endswith((".csv", ".tsv")) else None
     if settings is not None:  # the csv adapter reads it beside each log
-        fields += f"; {option('option', f'config={settings}')} adds the settings beside them"
+        fields += f"; {settings_option(root, example, settings)} adds the settings beside them"
     what = f"{name[1:]} file(s), each named its own way" if name.startswith("*") else f"file(s) named {name}"
     return (
         f"it holds {count} {what} (e.g. {example}) that no adapter claims by name: read "
@@ -876,6 +880,19 @@ def _relative(path: str, root: str) -> str:
     else:
         relative = os.path.relpath(path, root).replace(os.sep, "/")
     return "" if relative == "." else f"{relative}/"
+
+
+def settings_option(root: str, example: str, settings: str) -> str:
+    """Return `-o config=SETTINGS`, the csv adapter's option that reads a settings file beside each log,
+    with `--adapter csv` when another adapter reads the log a pattern matches (Lightning's reads every
+    metrics.csv): without it the option changed nothing, and the runs lost their settings again."""
+    given = option("option", f"config={settings}")
+    request = CollectRequest(root, options={"config": settings})
+    found = source_for_file(make_adapters(request), os.path.join(root, example), False, FolderClaims())
+    if found is None or found[1].name == "csv":
+        return given
+    named = option("adapter", "csv")
+    return said(f"{named} {given}", f"{named}, {given}")
 
 
 def make_adapters(request: CollectRequest) -> list[Adapter]:
