@@ -673,6 +673,7 @@ def _log_files_hint(root: str) -> str:
         compressed_logs,
         fairseq_logs,
         keras_logs,
+        lighteval_results,
         lm_eval_results,
         log_file_paths,
         many_runs_columns,
@@ -753,12 +754,19 @@ def _log_files_hint(root: str) -> str:
             f"with {option('pattern', f'**/{name}')} {option('adapter', 'records')}, a run per candidate "
             f"and fold; a table counts the folds as replicates with {option('replicate', 'fold')}"
         )
-    if lm_eval_results(os.path.join(root, example)):  # a file of many tasks, named by its date or its task
+    suite = (
+        "lm-evaluation-harness"
+        if lm_eval_results(os.path.join(root, example))
+        else "lighteval (Open LLM Leaderboard)"
+        if lighteval_results(os.path.join(root, example))
+        else None
+    )
+    if suite is not None:  # a file of many tasks, named by its date or its task
         paths = [] if name.startswith("*") else log_file_paths(root, name)
         glob = pattern_for(example, name, paths).rsplit("/", 1)[0] + "/*.json" if "/" in example else "*.json"
         what = f"{name[1:]} file(s)" if name.startswith("*") else f"file(s) named {name}"
         return (
-            f"it holds {count} {what} (e.g. {example}) that are lm-evaluation-harness results: read every "
+            f"it holds {count} {what} (e.g. {example}) that are {suite} results: read every "
             f"results file beside them with {option('pattern', glob)} {option('adapter', 'onefile')} "
             f"{option('option', 'per_task=true')}, "
             "a run per task (the param task, the metrics acc, acc_norm, ...), the folders params"

@@ -355,6 +355,25 @@ def lm_eval_results(path: str) -> bool:
     return bool(_LM_EVAL_HEAD.match(head)) and (b'"alias"' in head or b"_stderr" in head)
 
 
+_LIGHTEVAL_HEAD = re.compile(rb'^\s*\{\s*"config_general"\s*:\s*\{')
+
+
+def lighteval_results(path: str) -> bool:
+    """Tell whether a .json file begins as a lighteval (Open LLM Leaderboard) results file:
+    `{"config_general": {` naming its `model_name` or `lighteval_sha`, and `"results"` (a bounded look at
+    its head, never the whole file)."""
+    from resultsbook.sources.fileio import iter_file_chunks
+
+    if not path.lower().endswith(".json"):
+        return False
+    try:
+        head = next(iter(iter_file_chunks(path, _PEEK_BYTES)), b"")
+    except OSError:
+        return False
+    named = b'"model_name"' in head or b'"lighteval_sha"' in head
+    return bool(_LIGHTEVAL_HEAD.match(head)) and named and b'"results"' in head
+
+
 def sklearn_cv_results(path: str) -> bool:
     """Tell whether a CSV/TSV's header is that of a scikit-learn `cv_results_` written with pandas."""
     from resultsbook.sources.cv_results import is_cv_results
