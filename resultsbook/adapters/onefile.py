@@ -26,6 +26,7 @@ from resultsbook.sources import (
     mmcv,
     mmengine,
     nnunet,
+    opencompass,
     raytune,
     speechbrain,
 )
@@ -87,7 +88,9 @@ class OneFileAdapter(Adapter):
     #    -o per_task=true a results file is one run per task (param `task`, metrics `acc`, ...)
     # 14: with -o per_task=true a lighteval (Open LLM Leaderboard) results file is one run per task too:
     #    `harness|arc:challenge|25` the task `arc:challenge`, suite `harness`, num_fewshot 25; `all` none
-    reading_version = 14
+    # 15: OpenCompass's results/<model>/<dataset>.json leaves out `details`, one entry per test item
+    #    (its prompt and prediction were params)
+    reading_version = 15
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -229,7 +232,7 @@ class OneFileAdapter(Adapter):
             document = resolve_interpolations(document)
         except InterpolationTooLarge as error:
             problems.append(Problem(path, str(error), "the values with ${...} as written"))
-        status, document = _pop_status(document)
+        status, document = _pop_status(opencompass.without_item_details(document))
         params, finals, curves = self.split(flatten_fields(document), is_results_file(os.path.basename(path)))
         series: dict[str, Series] = {}
         if curves:

@@ -678,6 +678,8 @@ def _log_files_hint(root: str) -> str:
         log_file_paths,
         many_runs_columns,
         name_parts_pattern,
+        opencompass_pattern,
+        opencompass_summary,
         optuna_storages,
         pattern_for,
         rsl_rl_settings,
@@ -770,6 +772,19 @@ def _log_files_hint(root: str) -> str:
             f"results file beside them with {option('pattern', glob)} {option('adapter', 'onefile')} "
             f"{option('option', 'per_task=true')}, "
             "a run per task (the param task, the metrics acc, acc_norm, ...), the folders params"
+        )
+    if name.endswith(".csv") and opencompass_summary(os.path.join(root, example)):
+        pattern, results = opencompass_pattern(example.replace(os.sep, "/"))
+        kept = os.path.isdir(os.path.join(root, results))
+        beside = (
+            "of their run folder" if kept else "of their run folder (not in this tree: copy results/ too)"
+        )
+        what = f"{name[1:]} file(s)" if name.startswith("*") else f"file(s) named {name}"
+        return (
+            f"it holds {count} {what} (e.g. {example}) that are OpenCompass summaries, a dataset per row "
+            f"and a model per column, rounded to 2 decimals: read the results/<model>/<dataset>.json "
+            f"{beside} with {option('pattern', pattern)} {option('adapter', 'onefile')}, a run per model "
+            "and dataset (the params model and dataset, the metrics accuracy, ...)"
         )
     runs_in_rows = many_runs_columns(os.path.join(root, example)) if name.endswith((".csv", ".tsv")) else []
     if runs_in_rows:
