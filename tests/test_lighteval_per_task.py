@@ -159,12 +159,19 @@ def test_lightevals_higher_is_better_is_checked_against_the_tables_goal(tmp_path
 
 def test_the_no_runs_hint_names_lighteval_and_the_per_task_reading(tmp_path, cli):
     """A collect of a lighteval output folder without options said only `--pattern '**/*.json'
-    --adapter onefile`, which reads each file as one run of every task's metrics."""
-    _write(tmp_path, "2024-01-04T13-27-32.660899", _leaderboard("org/a", 0.56, 0.35))
-    _write(tmp_path, "2024-05-20T10-00-00.000000", _leaderboard("org/b", 0.50, 0.40))
+    --adapter onefile`, which reads each file as one run of every task's metrics; the pattern it names
+    keeps each file's date, so that a model evaluated twice is said to be."""
+    _write(tmp_path, "2024-01-04T13-27-32.660899", _leaderboard("org/a", 0.56, 0.35), mtime=1_000_000)
+    _write(tmp_path, "2024-02-04T13-27-32.660899", _leaderboard("org/a", 0.58, 0.35), mtime=2_000_000)
+    _write(tmp_path, "2024-05-20T10-00-00.000000", _leaderboard("org/b", 0.50, 0.40), mtime=3_000_000)
     result = cli("collect", "tree")
     assert result.exit_code == 1
+    pattern = "{group}/{run}/results_{stamp}.json"
     assert (
         "that are lighteval (Open LLM Leaderboard) results: read every results file beside them with "
-        "--pattern '{group}/{run}/*.json' --adapter onefile -o per_task=true"
+        f"--pattern '{pattern}' --adapter onefile -o per_task=true"
     ) in result.output
+    assert cli("collect", "tree", "--pattern", pattern, *PER_TASK).exit_code == 0
+    table = cli("table", "--rows", "run", "--columns", "task", "--metric", "acc")
+    assert table.exit_code == 0, table.output
+    assert "differ in stamp (2024-01-04T13-27-32.660899, 2024-02-04T13-27-32.660899)" in table.output

@@ -765,13 +765,17 @@ def _log_files_hint(root: str) -> str:
     )
     if suite is not None:  # a file of many tasks, named by its date or its task
         paths = [] if name.startswith("*") else log_file_paths(root, name)
-        glob = pattern_for(example, name, paths).rsplit("/", 1)[0] + "/*.json" if "/" in example else "*.json"
+        # results_<date>.json: the date a param, so that a model evaluated twice is said to be (stamp)
+        dated = os.path.basename(example).startswith("results_")
+        files = "results_{stamp}.json" if dated else "*.json"
+        glob = pattern_for(example, name, paths).rsplit("/", 1)[0] + "/" + files if "/" in example else files
         what = f"{name[1:]} file(s)" if name.startswith("*") else f"file(s) named {name}"
         return (
             f"it holds {count} {what} (e.g. {example}) that are {suite} results: read every "
             f"results file beside them with {option('pattern', glob)} {option('adapter', 'onefile')} "
             f"{option('option', 'per_task=true')}, "
             "a run per task (the param task, the metrics acc, acc_norm, ...), the folders params"
+            + (", the date of each file the param stamp" if dated else "")
         )
     if name.endswith(".csv") and opencompass_summary(os.path.join(root, example)):
         pattern, results = opencompass_pattern(example.replace(os.sep, "/"))
