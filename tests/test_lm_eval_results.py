@@ -63,7 +63,10 @@ def test_the_no_runs_hint_does_not_split_a_timestamp_into_params(tmp_path, cli):
     _write(tmp_path, "2025-01-25T04-48-43.622918", _results("org/b", 0.59, ""))
     result = cli("collect", "tree")
     assert result.exit_code == 1
-    assert "--pattern '{run}/*.json' --adapter onefile -o per_task=true, a run per task" in result.output
+    assert (
+        "--pattern '{run}/results_{stamp}.json' --adapter onefile -o per_task=true, a run per task"
+        in result.output
+    )
     assert "{level1}" not in result.output
 
 

@@ -21,10 +21,12 @@ from resultsbook.sources import (
     detectron2,
     fs,
     kerastuner,
+    lighteval,
     lm_eval,
     mmcv,
     mmengine,
     nnunet,
+    opencompass,
     raytune,
     speechbrain,
 )
@@ -84,14 +86,18 @@ class OneFileAdapter(Adapter):
     #    and tuner0.json no runs
     # 13: lm-evaluation-harness's samples_<task>_<date>.jsonl beside its results is no run file; with
     #    -o per_task=true a results file is one run per task (param `task`, metrics `acc`, ...)
-    reading_version = 13
+    # 14: with -o per_task=true a lighteval (Open LLM Leaderboard) results file is one run per task too:
+    #    `harness|arc:challenge|25` the task `arc:challenge`, suite `harness`, num_fewshot 25; `all` none
+    # 15: OpenCompass's results/<model>/<dataset>.json leaves out `details`, one entry per test item
+    #    (its prompt and prediction were params)
+    reading_version = 15
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
         "metrics": "keys (globs) that are results although the rule says params, e.g. 'n_parameters'",
         "ignore": "keys (globs) to leave out, e.g. 'gpus,time'",
-        "per_task": "true: an lm-evaluation-harness results file is one run per task (param `task`, "
-        "metrics `acc`, `acc_norm`, ... without the `,none` filter)",
+        "per_task": "true: an lm-evaluation-harness or lighteval results file is one run per task (param "
+        "`task`, its shots `num_fewshot`, metrics `acc`, `acc_norm`, ... without lm-eval's `,none` filter)",
     }
 
     def __init__(self, **options: Any) -> None:
@@ -218,13 +224,15 @@ class OneFileAdapter(Adapter):
         if os.path.basename(path) == nnunet.SUMMARY_FILE and not self.files and nnunet.is_summary(document):
             run = nnunet.read_summary(path, document, list(source.files), problems)
             return ReadResult((run,), tuple(problems))
+        if self.per_task and lighteval.is_results(document):
+            return self._read_lighteval_tasks(path, document, problems)
         if self.per_task and lm_eval.is_results(document):
             return self._read_tasks(path, document, problems)
         try:
             document = resolve_interpolations(document)
         except InterpolationTooLarge as error:
             problems.append(Problem(path, str(error), "the values with ${...} as written"))
-        status, document = _pop_status(document)
+        status, document = _pop_status(opencompass.without_item_details(document))
         params, finals, curves = self.split(flatten_fields(document), is_results_file(os.path.basename(path)))
         series: dict[str, Series] = {}
         if curves:
@@ -260,6 +268,28 @@ class OneFileAdapter(Adapter):
                     params={**params, lm_eval.TASK_PARAM: task},
                     summary=metrics,
                     provenance={"lm_eval": {"task": task, "directions": directions}} if directions else {},
+                )
+            )
+        return ReadResult(tuple(runs), tuple(problems))
+
+    def _read_lighteval_tasks(
+        self, path: str, document: Mapping[str, Any], problems: list[Problem]
+    ) -> ReadResult:
+        """Read a lighteval results file as one run per task (sources/lighteval.py)."""
+        runs = []
+        for key, values in lighteval.tasks(document).items():
+            fields = flatten_fields(lighteval.task_document(document, key))
+            params, _, _ = self.split(fields, False)
+            metrics = lm_eval.task_metrics(values)
+            directions = lighteval.directions(document, key, metrics)
+            task = lighteval.split_key(key)[1]
+            runs.append(
+                RunRecord(
+                    key=key,
+                    name=f"{_run_name(path)}/{key}",
+                    params={**params, lm_eval.TASK_PARAM: task},
+                    summary=metrics,
+                    provenance={"lighteval": {"task": task, "directions": directions}} if directions else {},
                 )
             )
         return ReadResult(tuple(runs), tuple(problems))

@@ -223,28 +223,34 @@ def _with_runs_without_value(
 
 def recorded_goal_notes(metric: MetricSpec, runs: Runs) -> list[str]:
     """Say when the runs' tracker records which way a metric is better (an Optuna study's direction,
-    lm-eval's `higher_is_better`) and the table's goal is another, or none: the bold would mark the
-    worst, or nothing."""
+    lm-eval's or lighteval's `higher_is_better`) and the table's goal is another, or none: the bold would
+    mark the worst, or nothing."""
     notes = []
     said_by = runs.recorded_goals(metric.name)
-    for tracker, recorded in [(t, said_by[t]) for t in ("optuna", "lm_eval") if t in said_by]:
+    for tracker, recorded in [(t, said_by[t]) for t in _EVAL_TRACKERS_FIRST if t in said_by]:
+        who = _EVAL_TRACKERS.get(tracker)
         if len(recorded) > 1:
             ways = "; ".join(f"{way}: {', '.join(names[:3])}" for way, names in sorted(recorded.items()))
             notes.append(
                 f"the Optuna studies behind {metric.name!r} disagree on its goal ({ways})"
-                if tracker == "optuna"
-                else f"lm-eval's higher_is_better of {metric.name!r} differs between its tasks ({ways})"
+                if who is None
+                else f"{who}'s higher_is_better of {metric.name!r} differs between its tasks ({ways})"
             )
             continue
         ((goal, names),) = recorded.items()
-        if tracker == "optuna":
+        if who is None:
             word = "maximize" if goal == "max" else "minimize"
             named = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
             said = f"the Optuna study {named} would {word} it"
         else:
-            said = f"lm-eval's higher_is_better says {'higher' if goal == 'max' else 'lower'} is better"
+            said = f"{who}'s higher_is_better says {'higher' if goal == 'max' else 'lower'} is better"
         notes += _against_recorded_goal(metric, goal, said)
     return notes
+
+
+# the evaluation suites whose tasks record which way a metric is better, by their provenance key
+_EVAL_TRACKERS = {"lm_eval": "lm-eval", "lighteval": "lighteval"}
+_EVAL_TRACKERS_FIRST = ("optuna", *_EVAL_TRACKERS)
 
 
 def _against_recorded_goal(metric: MetricSpec, recorded: str, said: str) -> list[str]:

@@ -402,9 +402,9 @@ class Runs(Sequence[StoredRun]):
 
     def recorded_goals(self, metric: str) -> dict[str, dict[str, list[str]]]:
         """Return, per tracker that records which way `metric` is better (`optuna`: a study's direction
-        of its objective value; `lm_eval`: a task's `higher_is_better`), {goal: the studies or tasks
-        saying it} of these runs; read from provenance once per read of the store, and kept only for
-        the runs that record one (100,000 empty dicts weigh 6 MB)."""
+        of its objective value; `lm_eval`, `lighteval`: a task's `higher_is_better`), {goal: the studies
+        or tasks saying it} of these runs; read from provenance once per read of the store, and kept only
+        for the runs that record one (100,000 empty dicts weigh 6 MB)."""
         columns = self._columns
         if columns._recorded is None:
             experiments = columns.field("experiment").tolist()
@@ -535,14 +535,15 @@ def _recorded_directions(
 ) -> tuple[str, str, dict[str, str]] | None:
     """Return (tracker, study or task, {metric: minimize|maximize}) of a run whose tracker records which
     way its metrics are better: an Optuna trial (`provenance.optuna.directions`, its study the run's
-    experiment) or an lm-eval task (`provenance.lm_eval`); None for any other run."""
+    experiment) or an lm-eval or lighteval task (`provenance.lm_eval`, `provenance.lighteval`); None for any
+    other run."""
     if isinstance(provenance, str):
         if '"directions"' not in provenance:  # most runs record none: nothing to parse
             return None
         provenance = json.loads(provenance)
     if not isinstance(provenance, Mapping):
         return None
-    for tracker in ("optuna", "lm_eval"):
+    for tracker in ("optuna", "lm_eval", "lighteval"):
         found = provenance.get(tracker)
         if not isinstance(found, Mapping):
             continue

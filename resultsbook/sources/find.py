@@ -682,10 +682,13 @@ def _log_files_hint(root: str) -> str:
         fairseq_logs,
         guild_home,
         keras_logs,
+        lighteval_results,
         lm_eval_results,
         log_file_paths,
         many_runs_columns,
         name_parts_pattern,
+        opencompass_pattern,
+        opencompass_summary,
         optuna_storages,
         pattern_for,
         rsl_rl_settings,
@@ -784,15 +787,39 @@ def _log_files_hint(root: str) -> str:
             f"with {option('pattern', f'**/{name}')} {option('adapter', 'records')}, a run per candidate "
             f"and fold; a table counts the folds as replicates with {option('replicate', 'fold')}"
         )
-    if lm_eval_results(os.path.join(root, example)):  # a file of many tasks, named by its date or its task
+    suite = (
+        "lm-evaluation-harness"
+        if lm_eval_results(os.path.join(root, example))
+        else "lighteval (Open LLM Leaderboard)"
+        if lighteval_results(os.path.join(root, example))
+        else None
+    )
+    if suite is not None:  # a file of many tasks, named by its date or its task
         paths = [] if name.startswith("*") else log_file_paths(root, name)
-        glob = pattern_for(example, name, paths).rsplit("/", 1)[0] + "/*.json" if "/" in example else "*.json"
+        # results_<date>.json: the date a param, so that a model evaluated twice is said to be (stamp)
+        dated = os.path.basename(example).startswith("results_")
+        files = "results_{stamp}.json" if dated else "*.json"
+        glob = pattern_for(example, name, paths).rsplit("/", 1)[0] + "/" + files if "/" in example else files
         what = f"{name[1:]} file(s)" if name.startswith("*") else f"file(s) named {name}"
         return (
-            f"it holds {count} {what} (e.g. {example}) that are lm-evaluation-harness results: read every "
+            f"it holds {count} {what} (e.g. {example}) that are {suite} results: read every "
             f"results file beside them with {option('pattern', glob)} {option('adapter', 'onefile')} "
             f"{option('option', 'per_task=true')}, "
             "a run per task (the param task, the metrics acc, acc_norm, ...), the folders params"
+            + (", the date of each file the param stamp" if dated else "")
+        )
+    if name.endswith(".csv") and opencompass_summary(os.path.join(root, example)):
+        pattern, results = opencompass_pattern(example.replace(os.sep, "/"))
+        kept = os.path.isdir(os.path.join(root, results))
+        beside = (
+            "of their run folder" if kept else "of their run folder (not in this tree: copy results/ too)"
+        )
+        what = f"{name[1:]} file(s)" if name.startswith("*") else f"file(s) named {name}"
+        return (
+            f"it holds {count} {what} (e.g. {example}) that are OpenCompass summaries, a dataset per row "
+            f"and a model per column, rounded to 2 decimals: read the results/<model>/<dataset>.json "
+            f"{beside} with {option('pattern', pattern)} {option('adapter', 'onefile')}, a run per model "
+            "and dataset (the params model and dataset, the metrics accuracy, ...)"
         )
     runs_in_rows = many_runs_columns(os.path.join(root, example)) if name.endswith((".csv", ".tsv")) else []
     if runs_in_rows:

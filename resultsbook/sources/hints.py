@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import posixpath
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -405,6 +406,54 @@ def lm_eval_results(path: str) -> bool:
     except OSError:
         return False
     return bool(_LM_EVAL_HEAD.match(head)) and (b'"alias"' in head or b"_stderr" in head)
+
+
+_LIGHTEVAL_HEAD = re.compile(rb'^\s*\{\s*"config_general"\s*:\s*\{')
+
+
+def lighteval_results(path: str) -> bool:
+    """Tell whether a .json file begins as a lighteval (Open LLM Leaderboard) results file:
+    `{"config_general": {` naming its `model_name` or `lighteval_sha`, and `"results"` (a bounded look at
+    its head, never the whole file)."""
+    from resultsbook.sources.fileio import iter_file_chunks
+
+    if not path.lower().endswith(".json"):
+        return False
+    try:
+        head = next(iter(iter_file_chunks(path, _PEEK_BYTES)), b"")
+    except OSError:
+        return False
+    named = b'"model_name"' in head or b'"lighteval_sha"' in head
+    return bool(_LIGHTEVAL_HEAD.match(head)) and named and b'"results"' in head
+
+
+_OPENCOMPASS_HEADER = ["dataset", "version", "metric", "mode"]
+
+
+def opencompass_summary(path: str) -> bool:
+    """Tell whether a CSV is OpenCompass's summary_<time>.csv: the header `dataset,version,metric,mode`
+    then one column per model (its rows datasets, its cells scores rounded to 2 decimals)."""
+    from resultsbook.sources.fileio import iter_file_chunks
+
+    if not path.lower().endswith(".csv"):
+        return False
+    try:
+        head = next(iter(iter_file_chunks(path, _PEEK_BYTES)), b"")
+        header = next(csv.reader([head.decode("utf-8", errors="replace").split("\n", 1)[0]]), [])
+    except (OSError, csv.Error):
+        return False
+    cells = [cell.strip() for cell in header]
+    return cells[:4] == _OPENCOMPASS_HEADER and len(cells) > 4
+
+
+def opencompass_pattern(example: str) -> tuple[str, str]:
+    """Return the --pattern reading the results/<model>/<dataset>.json of the OpenCompass run folder
+    holding `example` (`<work_dir>/<time>/summary/summary_<time>.csv`, '/'-separated, relative to the
+    collected root) and that folder's results/ path; its time folder is the param `stamp`."""
+    run_dir = posixpath.dirname(posixpath.dirname(example))
+    parts = run_dir.split("/") if run_dir else []
+    prefix = "/".join([*parts[:-1], "{stamp}"]) + "/" if parts else ""
+    return f"{prefix}results/{{model}}/{{dataset}}.json", posixpath.join(run_dir, "results")
 
 
 def sklearn_cv_results(path: str) -> bool:

@@ -1,0 +1,121 @@
+"""Hugging Face lighteval results files (and the Open LLM Leaderboard's, which lighteval wrote), read as
+one run per task (`-o per_task=true`).
+
+`lighteval accelerate <model config> "lighteval|gsm8k|0" --output-dir out/` writes
+`out/results/<org>/<model>/results_<date>T<time>.json`; the Open LLM Leaderboard's results repository
+keeps the same files under `<org>/<model>/`:
+
+    {"config_general": {"lighteval_sha": "...", "num_fewshot_seeds": 1, "max_samples": null,
+                        "model_name": "org/m", "model_sha": "...", ...},
+     "results": {"harness|arc:challenge|25": {"acc": 0.56, "acc_stderr": 0.0145, "acc_norm": 0.59, ...},
+                 "gsm8k|0": {"em": 0.0, "em_stderr": 0.0}, "mmlu:_average|5": {...},
+                 "all": {"acc": 0.62, "acc_stderr": 0.033, ...}},
+     "versions": {"harness|arc:challenge|25": 0, ...},
+     "config_tasks": {"harness|arc:challenge": {"metric": [{"metric_name": "acc",
+                                                             "higher_is_better": true}, ...], ...}},
+     "summary_tasks": {"harness|arc:challenge|25": {"hashes": {...}, "effective_few_shots": 25.0, ...}},
+     "summary_general": {...}}
+
+A results key is `<suite>|<task>|<shots>` (`<task>|<shots>` in lighteval 0.10 and later): each is a run
+of its own, the param `task` without the suite or the shots (`arc:challenge`), the suite as the param
+`suite` and the shots as `num_fewshot` (the name lm-eval's files give it, sources/lm_eval.py), so that
+one task evaluated 0-shot and 5-shot is two settings. `all` is no task: lighteval's mean of every
+metric over the file's tasks (and of their stderrs), left out. The sections keyed by task keep the task's
+own entry (`config_tasks.*`, `summary_tasks.*`, `versions`). `acc_stderr` is lighteval's standard error
+of the one evaluation over its test items, a metric of its own; the `higher_is_better` of each metric of
+`config_tasks` goes to the run's provenance as `lighteval.directions`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from resultsbook.sources.lm_eval import FEWSHOT_PARAM, TASK_PARAM
+
+SUITE_PARAM = "suite"
+ALL_TASKS = "all"  # lighteval's mean of every metric over the file's tasks: no task
+_PER_TASK = ("versions", "summary_tasks")  # keyed by the results key
+_TASK_CONFIGS = "config_tasks"  # keyed by `<suite>|<task>`
+
+
+def is_results(document: Any) -> bool:
+    """Tell whether a JSON document is a lighteval results file: `config_general` beside `results` of
+    tasks keyed `<suite>|<task>|<shots>` or `<task>|<shots>`."""
+    if not isinstance(document, Mapping) or not isinstance(document.get("config_general"), Mapping):
+        return False
+    results = document.get("results")
+    if not isinstance(results, Mapping):
+        return False
+    return any(isinstance(v, Mapping) and "|" in str(k) for k, v in results.items())
+
+
+def split_key(key: str) -> tuple[str | None, str, int | None]:
+    """Return (suite, task, shots) of a results key: `harness|arc:challenge|25` as ('harness',
+    'arc:challenge', 25), `gsm8k|0` as (None, 'gsm8k', 0); a key without shots keeps its name."""
+    parts = key.split("|")
+    shots = int(parts[-1]) if len(parts) > 1 and parts[-1].isdigit() else None
+    named = parts[:-1] if shots is not None else parts
+    if len(named) >= 2:
+        return named[0], "|".join(named[1:]), shots
+    return None, named[0], shots
+
+
+def tasks(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Return {results key: its metrics}, lighteval's `all` left out."""
+    return {
+        str(k): v for k, v in document["results"].items() if isinstance(v, Mapping) and str(k) != ALL_TASKS
+    }
+
+
+def task_config(document: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """Return the `config_tasks` entry of a results key: `<suite>|<task>` (lighteval 0.10 keys results
+    `<task>|<shots>` and its configs `lighteval|<task>`: then the one entry of that task)."""
+    configs = document.get(_TASK_CONFIGS)
+    if not isinstance(configs, Mapping):
+        return None
+    suite, task, _ = split_key(key)
+    if suite is not None:
+        found = configs.get(f"{suite}|{task}")
+        return found if isinstance(found, Mapping) else None
+    entries = [v for k, v in configs.items() if str(k).rpartition("|")[2] == task and isinstance(v, Mapping)]
+    return entries[0] if len(entries) == 1 else None
+
+
+def task_document(document: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """Return the file's fields as one task's run sees them: the sections keyed by task reduced to this
+    task's entry, the results of every task left out, its suite and shots as params."""
+    suite, _, shots = split_key(key)
+    kept: dict[str, Any] = {}
+    if suite is not None:
+        kept[SUITE_PARAM] = suite
+    if shots is not None:
+        kept[FEWSHOT_PARAM] = shots
+    for name, value in document.items():
+        if name in ("results", TASK_PARAM, SUITE_PARAM, FEWSHOT_PARAM):
+            continue
+        if name in _PER_TASK and isinstance(value, Mapping):
+            if key in value:
+                kept[name] = value[key]
+            continue
+        if name == _TASK_CONFIGS:
+            config = task_config(document, key)
+            if config is not None:
+                kept[name] = {k: v for k, v in config.items() if k != "metric"}  # the goals: provenance
+            continue
+        kept[name] = value
+    return kept
+
+
+def directions(document: Mapping[str, Any], key: str, metrics: Mapping[str, float]) -> dict[str, str]:
+    """Return {metric: maximize|minimize} as the task's `config_tasks` entry records it (`metric`: a list
+    of {metric_name, higher_is_better}); a metric's `_stderr` takes none."""
+    config = task_config(document, key)
+    listed = config.get("metric") if config is not None else None
+    ways: dict[str, bool] = {}
+    for entry in listed if isinstance(listed, list) else ():
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("higher_is_better"), bool):
+            continue
+        names = entry.get("metric_name")
+        for name in names if isinstance(names, list) else [names]:
+            ways[str(name)] = entry["higher_is_better"]
+    return {name: "maximize" if ways[name] else "minimize" for name in metrics if name in ways}
