@@ -1,0 +1,91 @@
+"""A curve figure of a `[normalized]` score: the learning curves of a D4RL paper are drawn in normalised
+return (100 × (return − random) / (expert − random), per task), as its table is.
+
+The runs have the shape of d3rlpy's published benchmark runs (takuseno/d3rlpy-benchmarks @ 1771c9b2,
+`d4rl_logs/<algo>/<ALGO>_<env>-<dataset>_<seed>_<timestamp>/environment.csv`: a CSV without a
+header, `epoch,step,return`); the reference scores are D4RL's (Farama-Foundation/D4RL @ 71a9549f,
+d4rl/infos.py, REF_MIN_SCORE and REF_MAX_SCORE), as examples/realdata/d4rl_reference_scores.csv holds them.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+from resultsbook.query.curves import aggregate_curves
+from resultsbook.spec import load_spec
+from resultsbook.store import Store
+
+REFERENCES = "env,dataset,random,expert\nhopper,medium-v0,-20.272305,3234.3\nwalker2d,medium-v0,1.629008,4592.3\n"
+HOPPER_HALF, WALKER_HALF = (-20.272305 + 3234.3) / 2, (1.629008 + 4592.3) / 2  # normalised: 50
+RETURNS = {  # the return at steps 1000, 2000, 3000 of seeds 1 and 2
+    ("CQL", "hopper"): ([-20.272305, HOPPER_HALF, 3234.3], [-20.272305, HOPPER_HALF, HOPPER_HALF]),
+    ("CQL", "walker2d"): ([1.629008, WALKER_HALF, 4592.3], [1.629008, WALKER_HALF, 4592.3]),
+}
+
+
+def d3rlpy_project(tmp_path, figure: str) -> None:
+    for (algo, env), seeds in RETURNS.items():
+        for seed, returns in enumerate(seeds, start=1):
+            folder = tmp_path / "d4rl_logs" / algo.lower() / f"{algo}_{env}-medium-v0_{seed}_2021061603275{seed}"
+            folder.mkdir(parents=True)
+            lines = [f"{epoch},{epoch * 1000},{value}" for epoch, value in enumerate(returns, start=1)]
+            (folder / "environment.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "d4rl_reference_scores.csv").write_text(REFERENCES)
+    spec = """
+        [[sources]]
+        path = "d4rl_logs"
+        pattern = "{algo_dir}/{algo}_{env}-{dataset}_{seed}_{timestamp}/environment.csv"
+        columns = ["epoch", "step", "return"]
+
+        [normalized.d4rl]
+        metric = "return"
+        task = ["env", "dataset"]
+        references = "d4rl_reference_scores.csv"
+        low = "random"
+        high = "expert"
+        """
+    (tmp_path / "resultsbook.toml").write_text(textwrap.dedent(spec) + textwrap.dedent(figure))
+
+
+def test_a_curve_figure_draws_a_normalized_score_per_task(tmp_path, cli):
+    """It stopped the build: `[figures.curves] no run logs a metric 'd4rl'; logged metrics: epoch, return`."""
+    d3rlpy_project(tmp_path, """
+        [figures.curves]
+        kind = "curve"
+        metric = "d4rl"
+        scale = 100
+        facet = "env"
+        band = "ci95"
+        points = 3
+        outputs = ["curves.svg"]
+        """)  # fmt: skip
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    assert (tmp_path / "curves.svg").read_text().startswith("<?xml")
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    with Store.open(str(tmp_path / "resultsbook.db")) as store:
+        lines = aggregate_curves(store, spec.figures["curves"].curve).lines
+    by_env = {line.facet: line for line in lines}
+    np.testing.assert_allclose(by_env["hopper"].center, [0.0, 50.0, 75.0], atol=1e-9)
+    np.testing.assert_allclose(by_env["walker2d"].center, [0.0, 50.0, 100.0], atol=1e-9)
+    assert [len(line.runs) for line in lines] == [2, 2]
+
+
+def test_a_normalized_curve_over_time_is_refused_naming_its_raw_metric(tmp_path, cli):
+    d3rlpy_project(tmp_path, """
+        [figures.curves]
+        kind = "curve"
+        metric = "d4rl"
+        x = "time"
+        outputs = ["curves.svg"]
+        """)  # fmt: skip
+    built = cli("build")
+    assert built.exit_code != 0
+    assert "x = time needs a logged metric; 'd4rl' is a [normalized] score of 'return' (use x = step)" in built.output
+
+
+if __name__ == "__main__":  # pragma: no cover
+    pytest.main([__file__])
