@@ -23,6 +23,8 @@ HOPPER_HALF, WALKER_HALF = (-20.272305 + 3234.3) / 2, (1.629008 + 4592.3) / 2  #
 RETURNS = {  # the return at steps 1000, 2000, 3000 of seeds 1 and 2
     ("CQL", "hopper"): ([-20.272305, HOPPER_HALF, 3234.3], [-20.272305, HOPPER_HALF, HOPPER_HALF]),
     ("CQL", "walker2d"): ([1.629008, WALKER_HALF, 4592.3], [1.629008, WALKER_HALF, 4592.3]),
+    ("IQL", "hopper"): ([-20.272305, HOPPER_HALF, 1000.0], [-20.272305, HOPPER_HALF, 1200.0]),
+    ("IQL", "walker2d"): ([1.629008, WALKER_HALF, 3000.0], [1.629008, WALKER_HALF, 3100.0]),
 }
 
 
@@ -58,6 +60,7 @@ def test_a_curve_figure_draws_a_normalized_score_per_task(tmp_path, cli):
         metric = "d4rl"
         scale = 100
         facet = "env"
+        where = { algo = "CQL" }
         band = "ci95"
         points = 3
         outputs = ["curves.svg"]
@@ -68,7 +71,7 @@ def test_a_curve_figure_draws_a_normalized_score_per_task(tmp_path, cli):
     spec = load_spec(str(tmp_path / "resultsbook.toml"))
     with Store.open(str(tmp_path / "resultsbook.db")) as store:
         lines = aggregate_curves(store, spec.figures["curves"].curve).lines
-    by_env = {line.facet: line for line in lines}
+    by_env = {line.facet: line for line in lines if line.hue is None or line.hue == "CQL"}
     np.testing.assert_allclose(by_env["hopper"].center, [0.0, 50.0, 75.0], atol=1e-9)
     np.testing.assert_allclose(by_env["walker2d"].center, [0.0, 50.0, 100.0], atol=1e-9)
     assert [len(line.runs) for line in lines] == [2, 2]
@@ -85,6 +88,37 @@ def test_a_normalized_curve_over_time_is_refused_naming_its_raw_metric(tmp_path,
     built = cli("build")
     assert built.exit_code != 0
     assert "x = time needs a logged metric; 'd4rl' is a [normalized] score of 'return' (use x = step)" in built.output
+
+
+WIDE = """
+    [tables.main]        # tasks x algorithms, as a paper's main table
+    metric = "d4rl"
+    scale = 100
+    reduce = "last"
+    goal = "max"
+    rows = ["env", "dataset"]
+    columns = ["algo"]
+    outputs = ["main.md"]
+    """
+
+
+def test_a_bold_that_compares_the_tasks_of_a_normalized_score_is_said_with_the_highlight_that_compares_methods(
+    tmp_path, cli
+):
+    """highlight = "column" (the default) bolded the best env of each algorithm, silently."""
+    d3rlpy_project(tmp_path, WIDE)
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    assert (
+        'Warning: main: highlight = "column" bolds the best env/dataset of each algo: its cells compete across '
+        "the tasks of [normalized.d4rl] (env, dataset), comparing tasks, not methods; set highlight = \"row\" "
+        'or highlight = "algo" (the best algo of each task)\n'
+    ) in built.output
+    with open(tmp_path / "resultsbook.toml", "a") as handle:
+        handle.write('highlight = "row"\n')
+    built = cli("build")
+    assert built.exit_code == 0 and "comparing tasks" not in built.output
+    assert "**" in (tmp_path / "main.md").read_text()
 
 
 if __name__ == "__main__":  # pragma: no cover
