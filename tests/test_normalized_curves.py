@@ -70,11 +70,16 @@ def test_a_curve_figure_draws_a_normalized_score_per_task(tmp_path, cli):
     assert (tmp_path / "curves.svg").read_text().startswith("<?xml")
     spec = load_spec(str(tmp_path / "resultsbook.toml"))
     with Store.open(str(tmp_path / "resultsbook.db")) as store:
-        lines = aggregate_curves(store, spec.figures["curves"].curve).lines
+        curves = aggregate_curves(store, spec.figures["curves"].curve)
+    lines = curves.lines
     by_env = {line.facet: line for line in lines if line.hue is None or line.hue == "CQL"}
     np.testing.assert_allclose(by_env["hopper"].center, [0.0, 50.0, 75.0], atol=1e-9)
     np.testing.assert_allclose(by_env["walker2d"].center, [0.0, 50.0, 100.0], atol=1e-9)
     assert [len(line.runs) for line in lines] == [2, 2]
+    assert curves.statement().endswith(
+        "; d4rl = (return − low) / (high − low), reference scores per env × dataset "
+        "(d4rl_reference_scores.csv: low = random, high = expert)."
+    )  # the figure's note (\rbnote{curves}) says what its y axis is, as the table's note does
 
 
 def test_a_normalized_curve_over_time_is_refused_naming_its_raw_metric(tmp_path, cli):

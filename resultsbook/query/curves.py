@@ -160,6 +160,8 @@ class CurveSet:
             parts.append(f"seeds logged at different {query.x}s were {how}, kept where {cover} had data")
         if query.smooth is not None:
             parts.append(query.smooth.describe())
+        if query.metric in query.normalized:  # as a table of it says: what the axis is, from which scores
+            parts.append(query.normalized[query.metric].describe())
         return "; ".join(parts) + "."
 
 
