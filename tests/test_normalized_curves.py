@@ -9,6 +9,8 @@ d4rl/infos.py, REF_MIN_SCORE and REF_MAX_SCORE), as examples/realdata/d4rl_refer
 
 from __future__ import annotations
 
+import re
+import subprocess
 import textwrap
 
 import numpy as np
@@ -18,7 +20,9 @@ from resultsbook.query.curves import aggregate_curves
 from resultsbook.spec import load_spec
 from resultsbook.store import Store
 
-REFERENCES = "env,dataset,random,expert\nhopper,medium-v0,-20.272305,3234.3\nwalker2d,medium-v0,1.629008,4592.3\n"
+REFERENCES = (
+    "env,dataset,random,expert\nhopper,medium-v0,-20.272305,3234.3\nwalker2d,medium-v0,1.629008,4592.3\n"
+)
 HOPPER_HALF, WALKER_HALF = (-20.272305 + 3234.3) / 2, (1.629008 + 4592.3) / 2  # normalised: 50
 RETURNS = {  # the return at steps 1000, 2000, 3000 of seeds 1 and 2
     ("CQL", "hopper"): ([-20.272305, HOPPER_HALF, 3234.3], [-20.272305, HOPPER_HALF, HOPPER_HALF]),
@@ -31,7 +35,9 @@ RETURNS = {  # the return at steps 1000, 2000, 3000 of seeds 1 and 2
 def d3rlpy_project(tmp_path, figure: str) -> None:
     for (algo, env), seeds in RETURNS.items():
         for seed, returns in enumerate(seeds, start=1):
-            folder = tmp_path / "d4rl_logs" / algo.lower() / f"{algo}_{env}-medium-v0_{seed}_2021061603275{seed}"
+            folder = (
+                tmp_path / "d4rl_logs" / algo.lower() / f"{algo}_{env}-medium-v0_{seed}_2021061603275{seed}"
+            )
             folder.mkdir(parents=True)
             lines = [f"{epoch},{epoch * 1000},{value}" for epoch, value in enumerate(returns, start=1)]
             (folder / "environment.csv").write_text("\n".join(lines) + "\n")
@@ -92,7 +98,10 @@ def test_a_normalized_curve_over_time_is_refused_naming_its_raw_metric(tmp_path,
         """)  # fmt: skip
     built = cli("build")
     assert built.exit_code != 0
-    assert "x = time needs a logged metric; 'd4rl' is a [normalized] score of 'return' (use x = step)" in built.output
+    assert (
+        "x = time needs a logged metric; 'd4rl' is a [normalized] score of 'return' (use x = step)"
+        in built.output
+    )
 
 
 WIDE = """
@@ -116,7 +125,7 @@ def test_a_bold_that_compares_the_tasks_of_a_normalized_score_is_said_with_the_h
     assert built.exit_code == 0, built.output
     assert (
         'Warning: main: highlight = "column" bolds the best env/dataset of each algo: its cells compete across '
-        "the tasks of [normalized.d4rl] (env, dataset), comparing tasks, not methods; set highlight = \"row\" "
+        'the tasks of [normalized.d4rl] (env, dataset), comparing tasks, not methods; set highlight = "row" '
         'or highlight = "algo" (the best algo of each task)\n'
     ) in built.output
     with open(tmp_path / "resultsbook.toml", "a") as handle:
@@ -124,6 +133,48 @@ def test_a_bold_that_compares_the_tasks_of_a_normalized_score_is_said_with_the_h
     built = cli("build")
     assert built.exit_code == 0 and "comparing tasks" not in built.output
     assert "**" in (tmp_path / "main.md").read_text()
+
+
+def test_the_wide_table_and_the_normalized_curves_fit_a_real_acmart_sigconf_page(tmp_path, cli):
+    """The paper of a week before the deadline: venue = "acm", the tasks x algorithms table across both
+    columns and the learning curves in normalised return one column wide, compiled with acmart's own
+    class (TeX Live's texlive-publishers): no overfull box from a generated file, the figure exactly
+    acmart's \\columnwidth (241.14749pt)."""
+    from paper_pages import compile_page, describe
+
+    if not subprocess.run(["kpsewhich", "acmart.cls"], capture_output=True, text=True).stdout.strip():
+        pytest.skip("acmart.cls is not installed (TeX Live's texlive-publishers)")
+    d3rlpy_project(tmp_path, WIDE.replace('outputs = ["main.md"]', 'highlight = "row"\nfloat = "table*"\n'
+                   'caption = "Normalized final return."\noutputs = ["results/main.tex"]') + """
+        [figures.curves]
+        kind = "curve"
+        metric = "d4rl"
+        scale = 100
+        hue = "algo"
+        band = "ci95"
+        outputs = ["figures/curves.pdf"]
+        """)  # fmt: skip
+    with open(tmp_path / "resultsbook.toml", "r+") as handle:
+        text = handle.read()
+        handle.seek(0)
+        handle.write('venue = "acm"\n' + text)
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    assert "wider than" not in built.output
+    body = (
+        "\\maketitle\\typeout{SIGCONF=\\the\\columnwidth}\n\\input{results/main.tex}\n"
+        "\\begin{figure}[t]\\centering\\includegraphics{figures/curves.pdf}\\caption{Curves.}\\end{figure}\n"
+    )
+    generated = [tmp_path / "results/main.tex", tmp_path / "figures/curves.pdf"]
+    compiled = compile_page(
+        tmp_path, body, generated, "sigconf", [r"\title{Results}"], "acmart", ("graphicx",)
+    )
+    assert compiled.generated_overfull == [], describe(compiled.generated_overfull)
+    assert compiled.typeout("SIGCONF") == "241.14749pt"  # two columns from \\maketitle on
+    width = subprocess.run(
+        ["pdfinfo", "figures/curves.pdf"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout
+    assert re.search(r"Page size:\s+240\.247 x", width), width  # 241.14749pt in PDF points (bp)
 
 
 if __name__ == "__main__":  # pragma: no cover
