@@ -135,6 +135,19 @@ def test_a_bold_that_compares_the_tasks_of_a_normalized_score_is_said_with_the_h
     assert "**" in (tmp_path / "main.md").read_text()
 
 
+def test_one_column_of_tasks_and_methods_is_said_as_one_contest_over_the_whole_table(tmp_path, cli):
+    d3rlpy_project(
+        tmp_path, WIDE.replace('rows = ["env", "dataset"]\n    columns = ["algo"]', 'rows = ["algo", "env"]')
+    )
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    assert (
+        'Warning: main: highlight = "column" bolds the best algo/env of the whole table: its cells compete '
+        "across the tasks of [normalized.d4rl] (env, dataset), comparing tasks, not methods; set "
+        'highlight = "algo" (the best algo of each task)\n'
+    ) in built.output
+
+
 def test_the_wide_table_and_the_normalized_curves_fit_a_real_acmart_sigconf_page(tmp_path, cli):
     """The paper of a week before the deadline: venue = "acm", the tasks x algorithms table across both
     columns and the learning curves in normalised return one column wide, compiled with acmart's own

@@ -867,6 +867,8 @@ def _task_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) ->
         if not crossed:
             continue
         others = [key for key in keys if key not in tasks]
+        fixed = [key for key in keys if key not in varying]
+        contest = f"of each {'/'.join(fixed)}" if fixed else "of the whole table"
         fixes = [f'highlight = "{key}" (the best {key} of each task)' for key in others[:1]]
         if others and set(others) <= set(table.column_keys):
             fixes.insert(0, 'highlight = "row"')
@@ -876,8 +878,8 @@ def _task_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) ->
                 name,
                 "",
                 "lint",
-                f'highlight = "{fmt.highlight}" bolds the best {"/".join(crossed)} of each '
-                f"{'/'.join(others) or 'table'}: its cells compete across the tasks of "
+                f'highlight = "{fmt.highlight}" bolds the best {"/".join(varying)} {contest}: its cells '
+                "compete across the tasks of "
                 f"[normalized.{metric.name}] ({', '.join(tasks)}), comparing tasks, not "
                 f"methods; set {fix}",
             )
