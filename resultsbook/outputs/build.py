@@ -853,6 +853,40 @@ def _goal_setting(metric: str, goal: str, several: bool) -> str:
     return f"its entry of metrics as {{ name = {value_text(metric)}, {setting} }}" if several else setting
 
 
+def _task_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
+    """A bold that compares the tasks of a [normalized] score (the best env of each algo in a tasks x
+    algorithms table, highlight = "column" by default) rather than the methods on one task."""
+    if fmt.highlight == "none" or table.query.tasks:
+        return []
+    keys = (*table.row_keys, *table.column_keys)
+    varying = {"column": table.row_keys, "row": table.column_keys}.get(fmt.highlight, (fmt.highlight,))
+    for metric in table.query.metrics:
+        normalization = table.query.normalized.get(metric.name)
+        tasks = normalization.task if normalization else ()
+        crossed = [key for key in varying if key in tasks]
+        if not crossed:
+            continue
+        others = [key for key in keys if key not in tasks]
+        fixed = [key for key in keys if key not in varying]
+        contest = f"of each {'/'.join(fixed)}" if fixed else "of the whole table"
+        fixes = [f'highlight = "{key}" (the best {key} of each task)' for key in others[:1]]
+        if others and set(others) <= set(table.column_keys):
+            fixes.insert(0, 'highlight = "row"')
+        fix = " or ".join(fixes) if fixes else 'highlight = "none"'
+        return [
+            Finding(
+                name,
+                "",
+                "lint",
+                f'highlight = "{fmt.highlight}" bolds the best {"/".join(varying)} {contest}: its cells '
+                "compete across the tasks of "
+                f"[normalized.{metric.name}] ({', '.join(tasks)}), comparing tasks, not "
+                f"methods; set {fix}",
+            )
+        ]
+    return []
+
+
 def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
     """Return the statistical lint of a table: goals guessed or missing, best(KEY) directions taken
     from names, bootstrap intervals resting on too few values."""
@@ -860,7 +894,7 @@ def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Findi
     from resultsbook.query.reduce import parse_reduction
     from resultsbook.query.stats import BOOTSTRAPS, SMALL_BOOTSTRAP_N
 
-    findings = []
+    findings = _task_highlight_findings(name, table, fmt)
     several = len(table.query.metrics) > 1
     goals = {(metric.name, metric.direction): metric for metric in table.query.metrics}  # best and last: once
     for metric in goals.values():

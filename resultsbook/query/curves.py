@@ -26,6 +26,7 @@ from resultsbook.params import format_value, sort_key
 from resultsbook.query.access import Curve, MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
 from resultsbook.query.nested import parents_note, stored_without_parents
+from resultsbook.query.normalize import Normalization
 from resultsbook.query.runs import RUN_FIELDS
 from resultsbook.query.select import (
     Filter,
@@ -99,6 +100,7 @@ class CurveQuery:
     min_seeds: int | None = None  # None: every seed of the line
     derived: Mapping[str, str] = field(default_factory=dict)
     run_specific: tuple[str, ...] = DEFAULT_RUN_SPECIFIC  # params the seeds of a line may differ in
+    normalized: Mapping[str, Normalization] = field(default_factory=dict)  # [normalized] scores, per step
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ class CurveSet:
             parts.append(f"seeds logged at different {query.x}s were {how}, kept where {cover} had data")
         if query.smooth is not None:
             parts.append(query.smooth.describe())
+        if query.metric in query.normalized:  # as a table of it says: what the axis is, from which scores
+            parts.append(query.normalized[query.metric].describe())
         return "; ".join(parts) + "."
 
 
@@ -171,7 +175,7 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
         raise QueryError("band = ci95 is an interval of the mean; use center = mean or another band")
     if query.align not in ALIGNMENTS:
         raise QueryError(f"align {query.align!r} is not one of {', '.join(ALIGNMENTS)}")
-    reader = MetricReader(store, query.derived)
+    reader = MetricReader(store, query.derived, query.normalized)
     reader.check(query.metric)
     if query.x not in (X_STEP, X_TIME):
         try:
@@ -189,6 +193,12 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
             raise QueryError(message) from error
     if query.x == X_TIME and query.metric in reader.derived:
         raise QueryError(f"x = time needs a logged metric; {query.metric!r} is derived (use x = step)")
+    if query.x == X_TIME and query.metric in reader.normalized:
+        raw = reader.normalized[query.metric].metric
+        raise QueryError(
+            f"x = time needs a logged metric; {query.metric!r} is a [normalized] score of {raw!r} "
+            "(use x = step)"
+        )
     having = reader.runs_with(query.metric)
     every = store.runs() if runs is None else runs
     check_filter_keys(every, query.filters)

@@ -230,7 +230,7 @@ def _figure(
     }  # fmt: skip
     if kind == "curve":
         inherited = {k: v for k, v in {**project, **defaults}.items() if k in CURVE_KEYS}
-        curve = _curve_query({**inherited, **entry}, x, hue, facet, derived, where, context)
+        curve = _curve_query({**inherited, **entry}, x, hue, facet, derived, where, context, normalized)
         return FigureSpec(**common, curve=curve)
     if kind == "profile":
         return FigureSpec(**common, profile=_profile_query(entry, tables, where, context))
@@ -286,7 +286,7 @@ def _figure(
 
 def _curve_query(
     entry: Mapping[str, Any], x: str | None, hue: str | None, facet: str | None, derived: Mapping[str, str],
-    where: str, context: str,
+    where: str, context: str, normalized: Mapping[str, Normalization],
 ) -> CurveQuery:  # fmt: skip
     if "metric" not in entry or not isinstance(entry["metric"], str):
         raise SpecError(f'{where}: {context} needs metric = "name" (the metric drawn over steps)')
@@ -335,6 +335,7 @@ def _curve_query(
         points=points,
         min_seeds=min_seeds,
         derived=dict(derived),
+        normalized={k: v for k, v in normalized.items() if k == entry["metric"]},
     )
 
 
