@@ -19,6 +19,7 @@ from resultsbook.params import flatten_fields, normalize_value
 from resultsbook.sources import (
     allennlp,
     detectron2,
+    dvc_exp,
     fs,
     kerastuner,
     lm_eval,
@@ -84,7 +85,9 @@ class OneFileAdapter(Adapter):
     #    and tuner0.json no runs
     # 13: lm-evaluation-harness's samples_<task>_<date>.jsonl beside its results is no run file; with
     #    -o per_task=true a results file is one run per task (param `task`, metrics `acc`, ...)
-    reading_version = 13
+    # 14: a results file in a DVC project (dvc.yaml above it) says it is the workspace's alone and how
+    #    to read the experiments (`dvc exp show --json`)
+    reading_version = 14
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -225,6 +228,9 @@ class OneFileAdapter(Adapter):
         except InterpolationTooLarge as error:
             problems.append(Problem(path, str(error), "the values with ${...} as written"))
         status, document = _pop_status(document)
+        in_project = dvc_exp.workspace_problem(path) if is_results_file(os.path.basename(path)) else None
+        if in_project is not None:  # a DVC project's metrics.json: its experiments are git refs
+            problems.append(in_project)
         params, finals, curves = self.split(flatten_fields(document), is_results_file(os.path.basename(path)))
         series: dict[str, Series] = {}
         if curves:

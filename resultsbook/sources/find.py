@@ -88,6 +88,7 @@ def find_sources(
         return
     from resultsbook.adapters.optuna_studies import optuna_note  # to explain
     from resultsbook.adapters.wandbrun import debug_log_note  # to explain
+    from resultsbook.sources.dvc_exp import lock_note  # to explain
     from resultsbook.sources.raytune import result_json_note  # to explain
     from resultsbook.sources.remote import web_address_hint
 
@@ -96,6 +97,7 @@ def find_sources(
         or result_json_note(root)
         or _fairseq_log_note(root)
         or optuna_note(root)
+        or lock_note(root)
         or _compressed_note(root)
     )
     if note is not None:

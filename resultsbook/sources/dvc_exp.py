@@ -1,0 +1,293 @@
+"""What `dvc exp show --json` and `dvc exp show --csv` print (DVC 3.x): a row per baseline commit and
+per experiment, with the params of its params files, the values of its metrics files and its state.
+
+Each experiment is a run named as DVC names it (`lr01-s2`), its git revision kept as provenance; a
+baseline commit is a run named by its branch, and so is the workspace, unless it holds an experiment's
+params and results (after `dvc exp run` or `dvc exp apply` it holds those of the experiment).
+DVC keeps a failed experiment's metrics files as they were when it was queued (the workspace's, an
+earlier run's): they are not its results and are not read. A queued experiment has no results yet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from resultsbook.models import Problem, RunRecord
+from resultsbook.params import flatten_fields, flatten_params, normalize_value
+from resultsbook.sources import fs
+from resultsbook.sources.textio import to_float, to_timestamp
+from resultsbook.voice import option
+
+WORKSPACE = "workspace"
+PARAMS_FILE = "params.yaml"  # its keys are shown unprefixed; another params file's as `<file>:<key>`
+# the columns `dvc exp show --csv` starts with, before the metrics, params and deps columns
+CSV_COLUMNS = ("Experiment", "rev", "typ", "Created", "parent", "State", "Executor")
+_STATES = {"success": "finished", "failed": "failed", "queued": "running", "running": "running"}
+# DVC's commands (their flags are DVC's, not resultsbook's)
+_EXP_SHOW = "`dvc exp show --json > exps.json`"
+_EXP_SHOW_CSV = "`dvc exp show --csv`"
+_HASH = re.compile(r"[0-9a-f]{32}(\.dir)?")  # a dep's md5, as the CSV's deps columns hold it
+
+
+def is_exp_show(data: Any) -> bool:
+    """Tell whether a JSON document is what `dvc exp show --json` prints (DVC 3.x): a list of rows,
+    each with its `rev`, `data` and `experiments`, the workspace first."""
+    return (
+        isinstance(data, list)
+        and bool(data)
+        and all(isinstance(row, Mapping) and {"rev", "data", "experiments"} <= set(row) for row in data)
+    )
+
+
+def is_exp_show_csv(columns: Iterable[str]) -> bool:
+    """Tell whether a CSV's header is that of `dvc exp show --csv`."""
+    return tuple(columns)[: len(CSV_COLUMNS)] == CSV_COLUMNS
+
+
+def read_exp_show(path: str, data: list[Mapping[str, Any]], problems: list[Problem]) -> list[RunRecord]:
+    """Read the rows of `dvc exp show --json` into runs: each experiment, each baseline commit, and the
+    workspace when it holds results no other row shows."""
+    experiments: list[RunRecord] = []
+    commits: list[RunRecord] = []  # the workspace and the baseline commits
+    for row in data:
+        baseline = _row_run(path, row, None, None, problems)
+        if baseline is not None:
+            commits.append(baseline)
+        for group in row.get("experiments") or ():
+            if not isinstance(group, Mapping):
+                continue
+            executor = group.get("executor")
+            executor = executor if isinstance(executor, Mapping) else {}
+            for exp in group.get("revs") or ():
+                if isinstance(exp, Mapping):
+                    run = _row_run(path, exp, executor, baseline.name if baseline else "", problems)
+                    experiments.append(run) if run is not None else None
+    # a commit holding an experiment's params and results (the workspace after `dvc exp run`, a baseline
+    # an experiment was applied and committed to) is that experiment's result, not a run again
+    kept = [run for run in commits if not any(_same(run, exp) for exp in experiments)]
+    return [*kept, *experiments]
+
+
+def _row_run(
+    path: str,
+    row: Mapping[str, Any],
+    executor: Mapping[str, Any] | None,
+    baseline: str | None,
+    problems: list[Problem],
+) -> RunRecord | None:
+    """Return the run of one row: a baseline commit (`executor` and `baseline` None) or an experiment
+    (its executor {} when DVC keeps none: run in the workspace, it succeeded); None when it holds no data."""
+    data = row.get("data")
+    if not isinstance(data, Mapping):
+        return None
+    rev = str(row.get("rev") or data.get("rev") or "")
+    name = str(row.get("name") or (rev if rev == WORKSPACE else rev[:7]))
+    error = row.get("error")
+    state = executor.get("state") if executor else None
+    status = _STATES.get(str(state), "unknown") if state else ("unknown" if executor is None else "finished")
+    provenance: dict[str, Any] = {}
+    if isinstance(error, Mapping) or str(state) == "failed":
+        status = "failed"
+        local = executor.get("local") if executor else None
+        code = local.get("returncode") if isinstance(local, Mapping) else None
+        said = str(error.get("msg") or "") if isinstance(error, Mapping) else ""
+        provenance["error"] = (
+            f"{said or 'Experiment run failed'}{f' (exit code {code})' if code is not None else ''}; "
+            f"`dvc queue logs {name}` shows its output"
+        )
+    params = _files(path, name, "params", data.get("params"), problems)
+    metrics = _files(path, name, "metrics", data.get("metrics"), problems)
+    summary: dict[str, float] = {}
+    texts: list[str] = []
+    for key, value in metrics.items():
+        number = None if isinstance(value, bool) else to_float(value)
+        if number is None:
+            texts.append(key)
+        else:
+            summary[key] = number
+    if texts:
+        problems.append(
+            Problem(
+                path, f"experiment {name!r}: metric(s) {', '.join(texts[:3])} hold no number", "the numbers"
+            )
+        )
+    if status == "failed" and summary:
+        shown = ", ".join(f"{key} {value:g}" for key, value in list(summary.items())[:3])
+        problems.append(
+            Problem(
+                path,
+                f"experiment {name!r} failed: its metrics ({shown}) are the files it was queued with, "
+                f"not its results; see its log with `dvc queue logs {name}`",
+                "the run as failed, without metrics",
+            )
+        )
+        summary = {}
+    provenance["dvc"] = {"rev": rev, "baseline": baseline} if baseline else {"rev": rev}
+    return RunRecord(
+        key=rev or name,
+        name=name,
+        params=params,
+        summary=summary,
+        status=status,
+        start_time=to_timestamp(data.get("timestamp")) if data.get("timestamp") else None,
+        provenance=provenance,
+    )
+
+
+def _files(path: str, name: str, kind: str, files: Any, problems: list[Problem]) -> dict[str, Any]:
+    """Return the flattened values of a row's params or metrics files: params.yaml's keys as they are,
+    another file's prefixed with its path where a key is in more than one file."""
+    if not isinstance(files, Mapping):
+        return {}
+    flat: dict[str, dict[str, Any]] = {}
+    for file, held in files.items():
+        if not isinstance(held, Mapping):
+            continue
+        error = held.get("error")
+        if isinstance(error, Mapping):
+            message = str(error.get("msg") or error.get("type") or "unreadable")
+            problems.append(
+                Problem(path, f"experiment {name!r}: {kind} file {file}: {message}", "the others")
+            )
+        body = held.get("data")
+        if isinstance(body, Mapping):
+            flat[str(file)] = flatten_fields(body)
+    counts: dict[str, int] = {}
+    for values in flat.values():
+        for key in values:
+            counts[key] = counts.get(key, 0) + 1
+    merged: dict[str, Any] = {}
+    for file, values in flat.items():
+        for key, value in values.items():
+            shown = key if counts[key] == 1 or file == PARAMS_FILE else f"{file}:{key}"
+            merged[shown] = normalize_value(value) if kind == "params" else value
+    return merged
+
+
+def _same(one: RunRecord, other: RunRecord) -> bool:
+    """Tell whether two rows hold the same params and results (the workspace after `dvc exp run`)."""
+    return one.params == other.params and one.summary == other.summary
+
+
+def csv_runs(
+    path: str,
+    records: list[Mapping[str, Any]],
+    params_yaml: Mapping[str, Any] | None,
+    problems: list[Problem],
+    named_params: Iterable[str] = (),
+) -> tuple[list[tuple[str, str]], list[Mapping[str, Any]], set[str], set[str]]:
+    """Return, for the rows of `dvc exp show --csv`, each kept row's (name, status), its fields
+    (metrics and params; the deps' hashes left out), the fields that are params and those that are
+    metrics (none named when the params are not known). The CSV does not
+    say which columns are params: those of `params_yaml` (the project's, beside the file) and those
+    `named_params` names (-o params) are; without either a problem says how to tell them."""
+    fields = [name for record in records for name in record if name not in CSV_COLUMNS]
+    fields = list(dict.fromkeys(fields))
+    hashes = {
+        name
+        for name in fields
+        if all(_HASH.fullmatch(str(r[name])) for r in records if r.get(name) not in (None, ""))
+        and any(r.get(name) not in (None, "") for r in records)
+    }
+    named: list[tuple[str, str]] = []
+    kept: list[Mapping[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        rev = str(record.get("rev") or "")
+        name = str(record.get("Experiment") or rev)
+        status = _STATES.get(str(record.get("State") or "").lower(), "")
+        status = status or ("finished" if record.get("typ") == "branch_commit" else "unknown")
+        rows.append({k: v for k, v in record.items() if k in fields and k not in hashes})
+        named.append((name, status))
+    params = set(flatten_params(params_yaml)) & set(fields) if params_yaml is not None else set()
+    params |= set(named_params)  # -o params=...
+    if params_yaml is None and not params:
+        problems.append(
+            Problem(
+                path,
+                f"is {_EXP_SHOW_CSV} output, which does not say which columns are params: decimal "
+                f"columns are read as metrics; fix: collect {_EXP_SHOW} instead, "
+                f"or name the params with {option('option', 'params=lr,seed')}",
+                "the rows, decimal columns as metrics",
+            )
+        )
+    metrics = [name for name in fields if name not in params and name not in hashes]
+    commits: list[int] = []  # the workspace and the baseline commits
+    for index, values in enumerate(rows):
+        name, status = named[index]
+        if status == "failed" and any(values.get(m) not in (None, "") for m in metrics):
+            problems.append(
+                Problem(
+                    path,
+                    f"experiment {name!r} failed: its metrics are the files it was queued with, not its "
+                    f"results; see its log with `dvc queue logs {name}`",
+                    "the run as failed, without metrics",
+                )
+            )
+            # without the params known, the decimal values are what is read as metrics
+            values = {
+                k: v
+                for k, v in values.items()
+                if (k not in metrics if params_yaml is not None else k in params or not isinstance(v, float))
+            }
+        if records[index].get("typ") == "baseline":
+            commits.append(index)
+        kept.append(values)
+    shown = [json.dumps(values, sort_keys=True, default=str) for values in kept]
+    experiments = {shown[index] for index in range(len(kept)) if index not in commits}
+    for index in reversed(commits):  # a commit holding an experiment's results is that experiment's
+        if shown[index] in experiments:
+            del kept[index], named[index]
+    return named, kept, params, (set(metrics) if params_yaml is not None else set())
+
+
+DVC_FILE = "dvc.yaml"  # marks a DVC project's folder
+LOCK_FILE = "dvc.lock"
+
+
+def project_of(path: str, levels: int = 3) -> str | None:
+    """Return the local DVC project folder (holding dvc.yaml) a file is in, at most `levels` folders
+    up, or None; object storage is not looked into."""
+    if fs.is_remote(path):
+        return None
+    current = os.path.dirname(os.path.abspath(path))
+    for _ in range(levels):
+        if fs.exists(os.path.join(current, DVC_FILE)):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+    return None
+
+
+def workspace_problem(path: str) -> Problem | None:
+    """Say that a metrics file of a DVC project is its workspace's result alone, and how to read its
+    experiments (git refs, which no file in the folder holds); None for a file of no DVC project."""
+    project = project_of(path)
+    if project is None:
+        return None
+    shown = os.path.relpath(project) if not os.path.isabs(path) else project
+    return Problem(
+        path,
+        f"is in the DVC project {shown} (its dvc.yaml): it holds the workspace's values alone, not its "
+        f"params nor its experiments (git refs); run {_EXP_SHOW} in {shown} and collect exps.json, a run "
+        "per experiment",
+        "the file, as one run",
+    )
+
+
+def lock_note(path: str) -> str | None:
+    """Say what DVC's dvc.lock holds (the stages' params and the hashes of their files, no metric) and
+    what to collect instead; None for any other file."""
+    if os.path.basename(path) != LOCK_FILE:
+        return None
+    folder = os.path.dirname(path) or "."
+    return (
+        f"it is DVC's lock file, the stages' params and file hashes of the last `dvc repro`, no metric: "
+        f"run {_EXP_SHOW} in {folder} and collect exps.json, a run per experiment"
+    )

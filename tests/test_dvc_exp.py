@@ -1,0 +1,163 @@
+"""`dvc exp show --json` / `--csv` output is a run per DVC experiment, as DVC's own API lists them.
+
+The fixture in tests/fixtures/dvc_exp/ was written by DVC 3.67.1 itself (make_fixture.py there), and
+expected.json holds what `dvc.api.exp_show()` returned for that project. The traps: the JSON nests each
+value under its file (read as a whole as two runs of unreadable params), the CSV reads as one run
+stepped by its `epoch` column, a failed experiment carries the metrics files it was queued with, and
+the workspace repeats the last experiment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from conftest import ROOT
+
+from resultsbook.errors import SpecError
+from resultsbook.sources.collect import CollectRequest, find_sources, read_source
+from resultsbook.voice import option
+
+FIXTURE = ROOT / "tests" / "fixtures" / "dvc_exp"
+EXPECTED = json.loads((FIXTURE / "expected.json").read_text())["experiments"]
+STATUS = {"Success": "finished", "Failed": "failed", "Queued": "running", None: "finished"}
+PARAMS = ("lr", "seed", "model.hidden", "model.name")
+METRICS = ("acc", "loss", "epoch", "test.acc")
+
+
+def read(path: Path, **request):
+    """Read one file the way `collect PATH` does: ({run name: run}, [problem messages], adapter)."""
+    runs, problems, names = {}, [], set()
+    for source, adapter in find_sources(CollectRequest(str(path), **request)):
+        names.add(adapter.name)
+        result = read_source(adapter, source)
+        runs.update((run.name, run) for run in result.runs)
+        problems.extend(problem.message for problem in result.problems)
+    return runs, problems, names
+
+
+def experiments():
+    """The experiments DVC's API lists (not the workspace and baseline rows)."""
+    return [row for row in EXPECTED if row["Experiment"]]
+
+
+def check_against_dvc(runs) -> None:
+    for row in experiments():
+        run = runs[row["Experiment"]]
+        assert run.status == STATUS[row["State"]], row["Experiment"]
+        assert {k: float(v) if k != "model.name" else v for k, v in run.params.items()} == {
+            k: row[k] for k in PARAMS
+        }
+        # failed: DVC shows the workspace's files it was queued with, not its own; queued: nothing yet
+        if row["State"] == "Failed" or row["acc"] is None:
+            assert run.summary == {}
+        else:
+            assert run.summary == {k: row[k] for k in METRICS}
+
+
+def test_exp_show_json_is_a_run_per_experiment_as_dvc_lists_them(tmp_path):
+    """Each experiment a run named as DVC names it, its params.yaml values params and its metrics files'
+    values metrics (nested `test.acc` as DVC shows it), its state its status; the workspace and the
+    baseline commit hold the results of experiments listed too (`lr01-s1`, `lr001-s0`) and are no runs
+    again: a table of lr over seeds counts 3 seeds per lr, not 4."""
+    shutil.copy(FIXTURE / "exps.json", tmp_path / "exps.json")
+    runs, problems, adapters = read(tmp_path / "exps.json")
+    assert adapters == {"records"}
+    assert sorted(runs) == sorted(row["Experiment"] for row in experiments())
+    check_against_dvc(runs)
+    assert runs["lr01-s2"].provenance["dvc"] == {
+        "rev": "0a1256c9685474f79ead0d83cb83893632d0c281",
+        "baseline": "main",
+    }
+    assert runs["lrm1-s0"].provenance["error"] == (
+        "Experiment run failed (exit code 255); `dvc queue logs lrm1-s0` shows its output"
+    )
+    assert problems == [
+        "experiment 'lrm1-s0' failed: its metrics (acc 0.71, loss 0.29, epoch 3) are the files it was "
+        "queued with, not its results; see its log with `dvc queue logs lrm1-s0`"
+    ]
+
+
+def test_a_workspace_of_results_no_experiment_holds_is_a_run(tmp_path):
+    """After editing params.yaml and `dvc repro` (no `dvc exp run`), the workspace holds results of its
+    own: it is a run named workspace, beside the baseline commit. The shape is that of the fixture's
+    exps.json (DVC 3.67.1), its workspace row changed."""
+    rows = json.loads((FIXTURE / "exps.json").read_text())
+    rows[0]["data"]["params"]["params.yaml"]["data"]["lr"] = 0.05
+    rows[0]["data"]["metrics"]["metrics.json"]["data"]["acc"] = 0.66
+    (tmp_path / "exps.json").write_text(json.dumps(rows))
+    runs, _, _ = read(tmp_path / "exps.json")
+    assert runs["workspace"].params["lr"] == 0.05
+    assert runs["workspace"].summary["acc"] == 0.66
+    assert runs["workspace"].status == "unknown"
+    assert "main" not in runs  # still lr001-s0's params and results
+
+
+def test_exp_show_csv_with_the_projects_params_yaml_is_read_as_dvc_lists_it(tmp_path):
+    """`dvc exp show --csv > exps.csv` in the project's folder: its params.yaml beside tells the params
+    (the CSV does not); the deps' hash column (train.py) is no param."""
+    shutil.copy(FIXTURE / "exps.csv", tmp_path / "exps.csv")
+    (tmp_path / "params.yaml").write_text("lr: 0.01\nseed: 0\nmodel:\n  hidden: 16\n  name: mlp\n")
+    runs, problems, _ = read(tmp_path / "exps.csv", adapter="records")
+    assert sorted(runs) == sorted(row["Experiment"] for row in experiments())
+    check_against_dvc(runs)
+    assert problems == [
+        "experiment 'lrm1-s0' failed: its metrics are the files it was queued with, not its results; see "
+        "its log with `dvc queue logs lrm1-s0`"
+    ]
+
+
+def test_exp_show_csv_alone_says_its_params_are_not_known(tmp_path):
+    """Without params.yaml beside it the CSV cannot tell lr (decimal) from a metric: one line says so
+    and how to read it right; collected unasked, the csv adapter reads no run stepped by `epoch`."""
+    shutil.copy(FIXTURE / "exps.csv", tmp_path / "exps.csv")
+    runs, problems, _ = read(tmp_path / "exps.csv", adapter="records")
+    assert runs["lr01-s2"].params["seed"] == 2
+    assert problems[0].startswith("is `dvc exp show --csv` output, which does not say which columns are")
+    assert (
+        "collect `dvc exp show --json > exps.json` instead, or name the params with "
+        f"{option('option', 'params=lr,seed')}" in problems[0]
+    )
+    assert "acc" not in runs["lrm1-s0"].summary and runs["lrm1-s0"].status == "failed"
+    runs, problems, _ = read(tmp_path / "exps.csv", adapter="records", options={"params": "lr,seed"})
+    assert (runs["lr01-s2"].params["lr"], runs["lr01-s2"].params["seed"]) == (0.1, 2)
+    assert runs["lr01-s2"].summary == {"acc": 0.72, "loss": 0.28, "test.acc": 0.67}
+    assert runs["lrm1-s0"].params["lr"] == -1 and runs["lrm1-s0"].summary == {}
+    assert len(problems) == 1  # the failed experiment's
+    runs, problems, adapters = read(tmp_path / "exps.csv")
+    assert (runs, adapters) == ({}, {"csv"})
+    assert problems == [
+        "is `dvc exp show --csv` output, a row per DVC experiment: read it with "
+        f"{option('adapter', 'records')}, a run per experiment, or collect `dvc exp show --json > exps.json`, "
+        "which also says which columns are params"
+    ]
+
+
+def test_a_dvc_projects_metrics_file_says_it_is_the_workspace_alone(tmp_path):
+    """The project folder holds the workspace's metrics.json, eval/metrics.json and params.yaml; its
+    experiments are git refs. Each metrics file read says so and what to collect."""
+    (tmp_path / "dvc.yaml").write_text("stages:\n  train:\n    cmd: python train.py\n")
+    (tmp_path / "params.yaml").write_text("lr: 0.1\nseed: 1\n")
+    (tmp_path / "metrics.json").write_text('{"acc": 0.71, "loss": 0.29, "epoch": 3}')
+    os.makedirs(tmp_path / "eval")
+    (tmp_path / "eval" / "metrics.json").write_text('{"test": {"acc": 0.66}}')
+    _, problems, _ = read(tmp_path)
+    assert len(problems) == 2
+    assert all(
+        f"is in the DVC project {tmp_path} (its dvc.yaml): it holds the workspace's values alone" in p
+        and "run `dvc exp show --json > exps.json`" in p
+        for p in problems
+    )
+
+
+def test_dvc_lock_given_alone_says_what_to_collect(tmp_path):
+    """dvc.lock holds the stages' params and hashes, no metric: the refusal says to collect exp show."""
+    shutil.copy(FIXTURE / "dvc.lock", tmp_path / "dvc.lock")
+    try:
+        read(tmp_path / "dvc.lock")
+    except SpecError as error:
+        assert "it is DVC's lock file" in str(error) and "`dvc exp show --json > exps.json`" in str(error)
+    else:
+        raise AssertionError("dvc.lock was read")
