@@ -161,3 +161,49 @@ def test_dvc_lock_given_alone_says_what_to_collect(tmp_path):
         assert "it is DVC's lock file" in str(error) and "`dvc exp show --json > exps.json`" in str(error)
     else:
         raise AssertionError("dvc.lock was read")
+
+
+def _row(rev, name, params, metrics, experiments=None):
+    """One row of `dvc exp show --json` (DVC 3.x), each file's values under `data` or its `error`."""
+    data = {"rev": rev, "timestamp": "2024-02-01T12:29:25", "params": params, "metrics": metrics}
+    return {"rev": rev, "name": name, "data": data, "error": None, "experiments": experiments}
+
+
+def test_all_commits_with_outputs_not_pulled_say_so_once_per_file(tmp_path):
+    """`dvc exp show -A --json` of a clone whose metrics files are stage outputs left in DVC's remote:
+    each row's metrics file is DVC's error; one problem line per file and message names the rows and
+    the fix, not one line per row. A commit from before the project used DVC (no params, no metrics)
+    is no run; a branch made of an experiment (the same revision) is that experiment. Shape: DVC 3.67.1
+    on iterative/example-get-started-experiments @ afdf89b183b5cc9cbeee273b1f33faca10ffd5d0 (its
+    refs/exps, `best-exp` is the experiment crumb-hobo), results/train/metrics.json unpulled."""
+    unpulled = {
+        "error": {"type": "DataIndexDirError", "msg": "failed to load directory ('results', 'train')"}
+    }
+    params = lambda arch: {"params.yaml": {"data": {"train": {"arch": arch, "img_size": 256}}}}  # noqa: E731
+    metrics = {"results/train/metrics.json": unpulled}
+    exp = lambda rev, name, arch: {"revs": [_row(rev, name, params(arch), metrics)], "executor": None}  # noqa: E731
+    rows = [
+        _row("workspace", None, params("shufflenet"), metrics),
+        _row("ba3a1ae7898b31002dd111ec5afb435c4f96aece", None, params("resnet34"), metrics),
+        _row(
+            "afdf89b183b5cc9cbeee273b1f33faca10ffd5d0",
+            "main",
+            params("shufflenet"),
+            metrics,
+            [
+                exp("ba3a1ae7898b31002dd111ec5afb435c4f96aece", "crumb-hobo", "resnet34"),
+                exp("09f68e8b74d2f0675932a9119a7faa11220cbbb5", "newsy-jigs", "alexnet"),
+            ],
+        ),
+        _row("4e8122d3ac053b9be635c0615ad20e3e35c2f74c", None, {}, {}),
+    ]
+    (tmp_path / "exps.json").write_text(json.dumps(rows))
+    runs, problems, _ = read(tmp_path / "exps.json")
+    assert sorted(runs) == ["crumb-hobo", "main", "newsy-jigs"]
+    assert runs["main"].params == {"train.arch": "shufflenet", "train.img_size": 256}
+    assert problems == [
+        "DVC could not read the metrics file results/train/metrics.json in 5 row(s) (workspace, ba3a1ae, "
+        "main ...): failed to load directory ('results', 'train'); an output of a stage is read from DVC's "
+        "cache: `dvc pull` (the workspace), `dvc exp pull REMOTE EXPERIMENT` fetch it, then run dvc exp "
+        "show again"
+    ]

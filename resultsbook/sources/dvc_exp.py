@@ -49,13 +49,17 @@ def is_exp_show_csv(columns: Iterable[str]) -> bool:
 
 
 def read_exp_show(path: str, data: list[Mapping[str, Any]], problems: list[Problem]) -> list[RunRecord]:
-    """Read the rows of `dvc exp show --json` into runs: each experiment, each baseline commit, and the
-    workspace when it holds results no other row shows."""
+    """Read the rows of `dvc exp show --json` into runs: each experiment, each baseline commit that
+    holds params or metrics, and the workspace when it holds results no other row shows."""
     experiments: list[RunRecord] = []
-    commits: list[RunRecord] = []  # the workspace and the baseline commits
+    commits: list[RunRecord] = []  # the baseline commits
+    workspace: RunRecord | None = None
+    unread: dict[tuple[str, str, str], list[str]] = {}  # (kind, file, DVC's message) -> rows
     for row in data:
-        baseline = _row_run(path, row, None, None, problems)
-        if baseline is not None:
+        baseline = _row_run(path, row, None, None, problems, unread)
+        if baseline is not None and row.get("rev") == WORKSPACE:
+            workspace = baseline
+        elif baseline is not None and (baseline.params or baseline.summary):  # `-A`: commits before DVC
             commits.append(baseline)
         for group in row.get("experiments") or ():
             if not isinstance(group, Mapping):
@@ -64,12 +68,41 @@ def read_exp_show(path: str, data: list[Mapping[str, Any]], problems: list[Probl
             executor = executor if isinstance(executor, Mapping) else {}
             for exp in group.get("revs") or ():
                 if isinstance(exp, Mapping):
-                    run = _row_run(path, exp, executor, baseline.name if baseline else "", problems)
+                    named = baseline.name if baseline else ""
+                    run = _row_run(path, exp, executor, named, problems, unread)
                     experiments.append(run) if run is not None else None
-    # a commit holding an experiment's params and results (the workspace after `dvc exp run`, a baseline
-    # an experiment was applied and committed to) is that experiment's result, not a run again
+    problems.extend(_unread_files(path, unread))
+    # a commit holding an experiment's params and results (a branch made of it, a commit of `dvc exp
+    # apply`) is that experiment's result, not a run again; the workspace holding a row's (after
+    # `dvc exp run`, or as HEAD left it) is that row's
     kept = [run for run in commits if not any(_same(run, exp) for exp in experiments)]
+    others = [*commits, *experiments]
+    if workspace is not None and not any(
+        run.params == workspace.params and run.summary == workspace.summary for run in others
+    ):
+        kept.insert(0, workspace)
     return [*kept, *experiments]
+
+
+def _unread_files(path: str, unread: Mapping[tuple[str, str, str], list[str]]) -> list[Problem]:
+    """Say, once per params or metrics file and DVC's message, in which rows DVC could not read it."""
+    problems = []
+    for (kind, file, message), names in unread.items():
+        shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+        fix = (
+            "; an output of a stage is read from DVC's cache: `dvc pull` (the workspace), "
+            "`dvc exp pull REMOTE EXPERIMENT` fetch it, then run dvc exp show again"
+            if "failed to load directory" in message  # DataIndexDirError: not in the local cache
+            else ""
+        )
+        problems.append(
+            Problem(
+                path,
+                f"DVC could not read the {kind} file {file} in {len(names)} row(s) ({shown}): {message}{fix}",
+                f"those runs without its {kind}",
+            )
+        )
+    return problems
 
 
 def _row_run(
@@ -78,6 +111,7 @@ def _row_run(
     executor: Mapping[str, Any] | None,
     baseline: str | None,
     problems: list[Problem],
+    unread: dict[tuple[str, str, str], list[str]],
 ) -> RunRecord | None:
     """Return the run of one row: a baseline commit (`executor` and `baseline` None) or an experiment
     (its executor {} when DVC keeps none: run in the workspace, it succeeded); None when it holds no data."""
@@ -99,8 +133,8 @@ def _row_run(
             f"{said or 'Experiment run failed'}{f' (exit code {code})' if code is not None else ''}; "
             f"`dvc queue logs {name}` shows its output"
         )
-    params = _files(path, name, "params", data.get("params"), problems)
-    metrics = _files(path, name, "metrics", data.get("metrics"), problems)
+    params = _files(name, "params", data.get("params"), unread)
+    metrics = _files(name, "metrics", data.get("metrics"), unread)
     summary: dict[str, float] = {}
     texts: list[str] = []
     for key, value in metrics.items():
@@ -138,9 +172,10 @@ def _row_run(
     )
 
 
-def _files(path: str, name: str, kind: str, files: Any, problems: list[Problem]) -> dict[str, Any]:
+def _files(name: str, kind: str, files: Any, unread: dict[tuple[str, str, str], list[str]]) -> dict[str, Any]:
     """Return the flattened values of a row's params or metrics files: params.yaml's keys as they are,
-    another file's prefixed with its path where a key is in more than one file."""
+    another file's prefixed with its path where a key is in more than one file; a file DVC could not
+    read is added to `unread`."""
     if not isinstance(files, Mapping):
         return {}
     flat: dict[str, dict[str, Any]] = {}
@@ -150,9 +185,7 @@ def _files(path: str, name: str, kind: str, files: Any, problems: list[Problem])
         error = held.get("error")
         if isinstance(error, Mapping):
             message = str(error.get("msg") or error.get("type") or "unreadable")
-            problems.append(
-                Problem(path, f"experiment {name!r}: {kind} file {file}: {message}", "the others")
-            )
+            unread.setdefault((kind, str(file), message), []).append(name)
         body = held.get("data")
         if isinstance(body, Mapping):
             flat[str(file)] = flatten_fields(body)
@@ -168,9 +201,11 @@ def _files(path: str, name: str, kind: str, files: Any, problems: list[Problem])
     return merged
 
 
-def _same(one: RunRecord, other: RunRecord) -> bool:
-    """Tell whether two rows hold the same params and results (the workspace after `dvc exp run`)."""
-    return one.params == other.params and one.summary == other.summary
+def _same(commit: RunRecord, exp: RunRecord) -> bool:
+    """Tell whether a commit is an experiment's: its revision, or the same params and results (some)."""
+    if commit.provenance["dvc"]["rev"] == exp.provenance["dvc"]["rev"]:
+        return True
+    return bool(commit.summary) and commit.params == exp.params and commit.summary == exp.summary
 
 
 def csv_runs(
