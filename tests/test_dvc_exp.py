@@ -207,3 +207,38 @@ def test_all_commits_with_outputs_not_pulled_say_so_once_per_file(tmp_path):
         "cache: `dvc pull` (the workspace), `dvc exp pull REMOTE EXPERIMENT` fetch it, then run dvc exp "
         "show again"
     ]
+
+
+def test_all_commits_csv_without_state_columns_is_still_read_as_experiments(tmp_path):
+    """`dvc exp show -A --csv` with no queued or failed experiment has no State and Executor columns;
+    a cell of a file DVC could not read is `!` (no value, said once); the columns of a second params
+    file (DVCLive's results/train/params.yaml) come after params.yaml's, still params; experiments
+    last in their tree are `branch_base`, run in the workspace: finished. Shape: DVC 3.67.1 on
+    iterative/example-get-started-experiments @ afdf89b183b5cc9cbeee273b1f33faca10ffd5d0 (its refs/exps)."""
+    (tmp_path / "exps.csv").write_text(
+        "Experiment,rev,typ,Created,parent,train.loss,results/evaluate/metrics.json:dice_multi,"
+        "train.arch,train.fine_tune_args.base_lr,model,base_lr,src/train.py\n"
+        ",workspace,baseline,,,!,!,shufflenet,0.01,!,!,9db72f1631f53eecb232bc48992c425a\n"
+        ",ba3a1ae,baseline,2024-02-01T12:27:30,,!,!,resnet34,0.01,!,!,9db72f1631f53eecb232bc48992c425a\n"
+        ",main,baseline,2024-02-01T12:25:31,,!,!,shufflenet,0.01,!,!,9db72f1631f53eecb232bc48992c425a\n"
+        "crumb-hobo,ba3a1ae,branch_commit,2024-02-01T12:27:30,,!,!,resnet34,0.01,!,!,9db72f1631f53eecb232bc48992c425a\n"
+        "newsy-jigs,09f68e8,branch_base,2024-02-01T12:28:56,,!,!,alexnet,0.01,!,!,9db72f1631f53eecb232bc48992c425a\n"
+        ",1-notebook-dvclive,baseline,2024-01-30T10:01:51,,0.03,0.87,!,!,DynamicUnet,0.01,a0e0bc07c0f4ebe4b7bba0e45b3b42bc\n"
+        "dutch-heck,19c3e0c,branch_base,2024-01-30T10:01:51,,0.03,0.87,!,!,DynamicUnet,0.01,a0e0bc07c0f4ebe4b7bba0e45b3b42bc\n"
+        ",4e8122d,baseline,2023-12-01T10:00:00,,,,,,,,\n"
+    )
+    (tmp_path / "params.yaml").write_text(
+        "train:\n  arch: shufflenet\n  fine_tune_args:\n    base_lr: 0.01\n"
+    )
+    runs, problems, _ = read(tmp_path / "exps.csv", adapter="records")
+    assert sorted(runs) == ["crumb-hobo", "dutch-heck", "main", "newsy-jigs"]
+    assert {name: run.status for name, run in runs.items()} == {
+        "crumb-hobo": "finished", "dutch-heck": "finished", "main": "unknown", "newsy-jigs": "finished"
+    }  # fmt: skip
+    assert runs["dutch-heck"].params == {"model": "DynamicUnet", "base_lr": 0.01}
+    assert runs["dutch-heck"].summary == {
+        "train.loss": 0.03,
+        "results/evaluate/metrics.json:dice_multi": 0.87,
+    }
+    assert runs["main"].params == {"train.arch": "shufflenet", "train.fine_tune_args.base_lr": 0.01}
+    assert len(problems) == 1 and problems[0].startswith("24 cell(s) hold DVC's '!', a file it could not")

@@ -111,7 +111,12 @@ class RecordsAdapter(Adapter):
         elif dvc_exp.is_exp_show_csv(self._csv_columns):  # a row per experiment, named by DVC
             settings = _params_beside(source.path, problems)
             wandb_runs, records, dvc_params, dvc_metrics = dvc_exp.csv_runs(
-                source.path, records, settings, problems, option_list(self.config.get("params")) or ()
+                source.path,
+                records,
+                settings,
+                problems,
+                option_list(self.config.get("params")) or (),
+                self._csv_columns,
             )
         fields = {name for record in records for name in record}
         fold_params: set[str] = set()

@@ -25,7 +25,10 @@ from resultsbook.voice import option
 WORKSPACE = "workspace"
 PARAMS_FILE = "params.yaml"  # its keys are shown unprefixed; another params file's as `<file>:<key>`
 # the columns `dvc exp show --csv` starts with, before the metrics, params and deps columns
+# (State and Executor only when a row has them: a queued, running or failed experiment)
 CSV_COLUMNS = ("Experiment", "rev", "typ", "Created", "parent", "State", "Executor")
+_CSV_FIRST = CSV_COLUMNS[:5]
+UNREAD = "!"  # the cell of a file DVC could not read there (an output not pulled, a file not yet written)
 _STATES = {"success": "finished", "failed": "failed", "queued": "running", "running": "running"}
 # DVC's commands (their flags are DVC's, not resultsbook's)
 _EXP_SHOW = "`dvc exp show --json > exps.json`"
@@ -45,7 +48,7 @@ def is_exp_show(data: Any) -> bool:
 
 def is_exp_show_csv(columns: Iterable[str]) -> bool:
     """Tell whether a CSV's header is that of `dvc exp show --csv`."""
-    return tuple(columns)[: len(CSV_COLUMNS)] == CSV_COLUMNS
+    return tuple(columns)[: len(_CSV_FIRST)] == _CSV_FIRST
 
 
 def read_exp_show(path: str, data: list[Mapping[str, Any]], problems: list[Problem]) -> list[RunRecord]:
@@ -214,14 +217,30 @@ def csv_runs(
     params_yaml: Mapping[str, Any] | None,
     problems: list[Problem],
     named_params: Iterable[str] = (),
+    header: Iterable[str] = (),
 ) -> tuple[list[tuple[str, str]], list[Mapping[str, Any]], set[str], set[str]]:
     """Return, for the rows of `dvc exp show --csv`, each kept row's (name, status), its fields
     (metrics and params; the deps' hashes left out), the fields that are params and those that are
     metrics (none named when the params are not known). The CSV does not
-    say which columns are params: those of `params_yaml` (the project's, beside the file) and those
-    `named_params` names (-o params) are; without either a problem says how to tell them."""
-    fields = [name for record in records for name in record if name not in CSV_COLUMNS]
-    fields = list(dict.fromkeys(fields))
+    say which columns are params: from the first key of `params_yaml` (the project's, beside the file)
+    on, as DVC heads its params after its metrics, and those `named_params` names (-o params) are;
+    without either a problem says how to tell them."""
+    unread = [name for record in records for name, value in record.items() if value == UNREAD]
+    if unread:
+        columns = ", ".join(dict.fromkeys(unread[:200]))
+        columns = columns if len(columns) < 120 else columns[:117] + "..."
+        problems.append(
+            Problem(
+                path,
+                f"{len(unread)} cell(s) hold DVC's {UNREAD!r}, a file it could not read in that row (an "
+                f"output not pulled, or not written yet), in column(s) {columns}",
+                "no value there",
+            )
+        )
+        records = [{k: v for k, v in record.items() if v != UNREAD} for record in records]
+    fields = [name for name in header if name not in CSV_COLUMNS]
+    fields += [name for record in records for name in record if name not in CSV_COLUMNS]
+    fields = list(dict.fromkeys(fields))  # in the header's order: metrics, then params, then deps
     hashes = {
         name
         for name in fields
@@ -235,10 +254,16 @@ def csv_runs(
         rev = str(record.get("rev") or "")
         name = str(record.get("Experiment") or rev)
         status = _STATES.get(str(record.get("State") or "").lower(), "")
-        status = status or ("finished" if record.get("typ") == "branch_commit" else "unknown")
+        # an experiment without a State was run in the workspace, which DVC keeps only when it succeeded
+        status = status or ("unknown" if record.get("typ") == "baseline" else "finished")
         rows.append({k: v for k, v in record.items() if k in fields and k not in hashes})
         named.append((name, status))
-    params = set(flatten_params(params_yaml)) & set(fields) if params_yaml is not None else set()
+    params: set[str] = set()
+    if params_yaml is not None:  # DVC heads its params columns after its metrics columns: the first
+        # key of params.yaml starts them, other params files' (DVCLive's results/train/params.yaml) too
+        keys = set(flatten_params(params_yaml))
+        first = next((index for index, name in enumerate(fields) if name in keys), len(fields))
+        params = {name for name in fields[first:] if name not in hashes}
     params |= set(named_params)  # -o params=...
     if params_yaml is None and not params:
         problems.append(
@@ -273,9 +298,16 @@ def csv_runs(
             commits.append(index)
         kept.append(values)
     shown = [json.dumps(values, sort_keys=True, default=str) for values in kept]
+    revs = [str(record.get("rev") or "") for record in records]
     experiments = {shown[index] for index in range(len(kept)) if index not in commits}
-    for index in reversed(commits):  # a commit holding an experiment's results is that experiment's
-        if shown[index] in experiments:
+    experiment_revs = {revs[index] for index in range(len(kept)) if index not in commits}
+    for index in reversed(commits):
+        # as the JSON is read: no values (`-A`: a commit before DVC), an experiment's revision or its params
+        # and results (a branch of it), or the workspace as another row holds it, is no run of its own
+        workspace = revs[index] == WORKSPACE
+        others = set(shown[:index] + shown[index + 1 :]) if workspace else experiments
+        results = workspace or (any(k in metrics for k in kept[index]) if params_yaml is not None else True)
+        if not kept[index] or revs[index] in experiment_revs or (shown[index] in others and results):
             del kept[index], named[index]
     return named, kept, params, (set(metrics) if params_yaml is not None else set())
 
