@@ -17,7 +17,7 @@ from pathlib import Path
 from conftest import ROOT
 
 from resultsbook.errors import SpecError
-from resultsbook.sources.collect import CollectRequest, find_sources, read_source
+from resultsbook.sources.collect import CollectRequest, collect, find_sources, read_source
 from resultsbook.voice import option
 
 FIXTURE = ROOT / "tests" / "fixtures" / "dvc_exp"
@@ -70,6 +70,7 @@ def test_exp_show_json_is_a_run_per_experiment_as_dvc_lists_them(tmp_path):
     assert runs["lr01-s2"].provenance["dvc"] == {
         "rev": "0a1256c9685474f79ead0d83cb83893632d0c281",
         "baseline": "main",
+        "state": "success",
     }
     assert runs["lrm1-s0"].provenance["error"] == (
         "Experiment run failed (exit code 255); `dvc queue logs lrm1-s0` shows its output"
@@ -242,3 +243,21 @@ def test_all_commits_csv_without_state_columns_is_still_read_as_experiments(tmp_
     }
     assert runs["main"].params == {"train.arch": "shufflenet", "train.fine_tune_args.base_lr": 0.01}
     assert len(problems) == 1 and problems[0].startswith("24 cell(s) hold DVC's '!', a file it could not")
+
+
+def test_status_says_queued_and_failed_and_the_code_commit_is_the_baseline(tmp_path, store):
+    """`status` says the queued experiment (lr03-s0) is not started, not that it last wrote when it was
+    queued, and the failed one's exit code; each experiment's commit is its baseline's (the code it
+    ran: its own commit differs from its siblings' only in params and results, which would mark every
+    cell as mixing code)."""
+    from resultsbook.freshness.status import runs_status
+
+    shutil.copy(FIXTURE / "exps.json", tmp_path / "exps.json")
+    collect(store, [CollectRequest(str(tmp_path / "exps.json"))])
+    details = {run.name: run.detail for run in runs_status(store).runs}
+    assert details == {
+        "lr03-s0": "queued (DVC's Queued): not started yet",
+        "lrm1-s0": "Experiment run failed (exit code 255); `dvc queue logs lrm1-s0` shows its output",
+    }
+    commits = {run.name: run.git_commit for run in store.runs()}
+    assert set(commits.values()) == {"47c7eeb931a32e91de13b9ba062e3292aa619f98"}  # main's, the baseline

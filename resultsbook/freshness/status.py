@@ -348,6 +348,11 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     if run.provenance.get("sacred_status") == "QUEUED":  # its files date from when it was queued
         queued = "queued (Sacred's QUEUED): not started yet"
         return RunStatus(run.run_id, run.name, run.source, "running", queued)
+    dvc = run.provenance.get("dvc")
+    if isinstance(dvc, Mapping) and dvc.get("state") == "queued":  # `dvc exp run --queue`, not started
+        return RunStatus(
+            run.run_id, run.name, run.source, "running", "queued (DVC's Queued): not started yet"
+        )
     optuna = run.provenance.get("optuna")
     if isinstance(optuna, Mapping) and optuna.get("state") == "WAITING":  # enqueued: no process yet
         waiting = "waiting (Optuna's WAITING): enqueued, not started yet"

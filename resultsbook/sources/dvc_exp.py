@@ -33,6 +33,7 @@ _STATES = {"success": "finished", "failed": "failed", "queued": "running", "runn
 # DVC's commands (their flags are DVC's, not resultsbook's)
 _EXP_SHOW = "`dvc exp show --json > exps.json`"
 _EXP_SHOW_CSV = "`dvc exp show --csv`"
+_SHA = re.compile(r"[0-9a-f]{40}")  # a git commit, as the JSON names each row's
 _HASH = re.compile(r"[0-9a-f]{32}(\.dir)?")  # a dep's md5, as the CSV's deps columns hold it
 
 
@@ -71,7 +72,7 @@ def read_exp_show(path: str, data: list[Mapping[str, Any]], problems: list[Probl
             executor = executor if isinstance(executor, Mapping) else {}
             for exp in group.get("revs") or ():
                 if isinstance(exp, Mapping):
-                    named = baseline.name if baseline else ""
+                    named = (baseline.name, str(row.get("rev") or "")) if baseline else ("", "")
                     run = _row_run(path, exp, executor, named, problems, unread)
                     experiments.append(run) if run is not None else None
     problems.extend(_unread_files(path, unread))
@@ -112,12 +113,13 @@ def _row_run(
     path: str,
     row: Mapping[str, Any],
     executor: Mapping[str, Any] | None,
-    baseline: str | None,
+    baseline: tuple[str, str] | None,
     problems: list[Problem],
     unread: dict[tuple[str, str, str], list[str]],
 ) -> RunRecord | None:
     """Return the run of one row: a baseline commit (`executor` and `baseline` None) or an experiment
-    (its executor {} when DVC keeps none: run in the workspace, it succeeded); None when it holds no data."""
+    (its executor {} when DVC keeps none: run in the workspace, it succeeded; `baseline` its baseline's
+    name and revision); None when it holds no data."""
     data = row.get("data")
     if not isinstance(data, Mapping):
         return None
@@ -163,7 +165,17 @@ def _row_run(
             )
         )
         summary = {}
-    provenance["dvc"] = {"rev": rev, "baseline": baseline} if baseline else {"rev": rev}
+    dvc: dict[str, Any] = {"rev": rev}
+    if baseline:
+        dvc["baseline"] = baseline[0]
+    if state:
+        dvc["state"] = str(state)  # DVC's executor state: queued, running, success, failed
+    provenance["dvc"] = dvc
+    # the code a run ran: its baseline commit's (an experiment's own commit differs from its sibling's
+    # only in its params and results, not a change of code to mark a cell for)
+    code = baseline[1] if baseline else rev
+    if _SHA.fullmatch(code):
+        provenance["git"] = {"commit": code}
     return RunRecord(
         key=rev or name,
         name=name,
