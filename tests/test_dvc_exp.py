@@ -261,3 +261,40 @@ def test_status_says_queued_and_failed_and_the_code_commit_is_the_baseline(tmp_p
     }
     commits = {run.name: run.git_commit for run in store.runs()}
     assert set(commits.values()) == {"47c7eeb931a32e91de13b9ba062e3292aa619f98"}  # main's, the baseline
+
+
+def test_dvc_2_show_json_is_read_as_the_same_runs(tmp_path):
+    """DVC 2.x's `dvc exp show --show-json` is an object keyed by revision, each baseline's experiments
+    beside its `baseline`, their state in `queued`/`running` (or `status`); a checkpoint experiment
+    lists every checkpoint, `checkpoint_tip` naming the last: one run, the tip's values. Shape: the
+    outputs quoted in treeverse/dvc issues #8014 (a workspace and a baseline) and #7329 (checkpoints:
+    `queued`, `running`, `executor`, `checkpoint_tip`, `checkpoint_parent`), DVC 2.x not installed."""
+
+    def data(lr, metrics=None, **more):
+        held = {"timestamp": "2022-02-01T12:50:21", "params": {"params.yaml": {"data": {"lr": lr}}}}
+        held["metrics"] = {"logs.json": {"data": metrics}} if metrics else {}
+        return {**held, "queued": False, "running": False, "executor": None, **more}
+
+    tip, middle = "e197c8aaf027691d91b2da62cb6c75cf00ff3782", "bca00f17bb3789fa5c7b2134bcd9cc3c4b41b833"
+    document = {
+        "workspace": {"baseline": {"data": data(0.001, {"step": 3, "acc": 0.3859})}},
+        "53c3851f46955fa3e2b8f6e1c52999acc8c9ea77": {
+            "baseline": {"data": data(0.01, {"step": 3, "acc": 0.31}, name="main")},
+            tip: {"data": data(0.001, {"step": 3, "acc": 0.3859}, name="exp-e6c97", checkpoint_tip=tip)},
+            middle: {
+                "data": data(0.001, {"step": 2, "acc": 0.3669}, checkpoint_tip=tip, checkpoint_parent="x")
+            },
+            "f4c82f4ab9f2e5d1b0d4f47b4b1ac3ee5a5ff0c1": {"data": data(0.1, queued=True)},
+        },
+    }
+    (tmp_path / "exps.json").write_text(json.dumps(document))
+    runs, problems, _ = read(tmp_path / "exps.json")
+    assert problems == []
+    assert sorted(runs) == ["exp-e6c97", "f4c82f4", "main"]  # the workspace holds exp-e6c97's
+    assert runs["exp-e6c97"].summary == {"step": 3.0, "acc": 0.3859}
+    assert (runs["exp-e6c97"].status, runs["f4c82f4"].status, runs["main"].status) == (
+        "finished",
+        "running",
+        "unknown",
+    )
+    assert runs["exp-e6c97"].provenance["git"] == {"commit": "53c3851f46955fa3e2b8f6e1c52999acc8c9ea77"}

@@ -285,8 +285,9 @@ class RecordsAdapter(Adapter):
         data = load_json_file(path, problems, limit=DOCUMENT)
         if data is None:
             return
-        if not self.config.get("records") and dvc_exp.is_exp_show(data):
-            self._dvc_rows = data
+        rows = None if self.config.get("records") else dvc_exp.exp_show_rows(data)
+        if rows is not None:
+            self._dvc_rows = rows
             return
         if isinstance(data, Mapping) and not self.config.get("records") and is_keras_history(data):
             yield data  # one run: a curve per metric, its positions the 0-based epochs (as CSVLogger's)

@@ -1,5 +1,6 @@
-"""What `dvc exp show --json` and `dvc exp show --csv` print (DVC 3.x): a row per baseline commit and
-per experiment, with the params of its params files, the values of its metrics files and its state.
+"""What `dvc exp show --json` and `dvc exp show --csv` print (DVC 3.x; DVC 2.x's `--show-json` too): a
+row per baseline commit and per experiment, with the params of its params files, the values of its
+metrics files and its state.
 
 Each experiment is a run named as DVC names it (`lr01-s2`), its git revision kept as provenance; a
 baseline commit is a run named by its branch, and so is the workspace, unless it holds an experiment's
@@ -45,6 +46,41 @@ def is_exp_show(data: Any) -> bool:
         and bool(data)
         and all(isinstance(row, Mapping) and {"rev", "data", "experiments"} <= set(row) for row in data)
     )
+
+
+def exp_show_rows(data: Any) -> list[Mapping[str, Any]] | None:
+    """Return the rows of a `dvc exp show --json` document, DVC 3.x's list or DVC 2.x's object keyed by
+    revision (`--show-json`) made into 3.x rows; None for any other document."""
+    if is_exp_show(data):
+        return list(data)
+    workspace = data.get(WORKSPACE) if isinstance(data, Mapping) else None
+    if not (isinstance(workspace, Mapping) and isinstance(workspace.get("baseline"), Mapping)):
+        return None
+    rows: list[Mapping[str, Any]] = []
+    for rev, group in data.items():
+        if not isinstance(group, Mapping):
+            continue
+        base = group.get("baseline")
+        base = base if isinstance(base, Mapping) else {}
+        body = base.get("data")
+        experiments = []
+        for exp_rev, entry in group.items():
+            held = entry.get("data") if exp_rev != "baseline" and isinstance(entry, Mapping) else None
+            if not isinstance(held, Mapping):
+                continue
+            tip = held.get("checkpoint_tip")
+            if tip and tip != exp_rev:  # an earlier checkpoint of the experiment at its tip: no run
+                continue
+            state = str(held.get("status") or "").lower() or (
+                "queued" if held.get("queued") else "running" if held.get("running") else "success"
+            )
+            row = {"rev": exp_rev, "name": held.get("name"), "data": held, "error": entry.get("error")}
+            experiments.append({"revs": [row], "executor": {"state": state}})
+        name = body.get("name") if isinstance(body, Mapping) else None
+        rows.append(
+            {"rev": rev, "name": name, "data": body, "error": base.get("error"), "experiments": experiments}
+        )
+    return rows
 
 
 def is_exp_show_csv(columns: Iterable[str]) -> bool:
