@@ -298,3 +298,22 @@ def test_dvc_2_show_json_is_read_as_the_same_runs(tmp_path):
         "unknown",
     )
     assert runs["exp-e6c97"].provenance["git"] == {"commit": "53c3851f46955fa3e2b8f6e1c52999acc8c9ea77"}
+
+
+def test_a_dvclive_folder_in_a_dvc_project_says_it_is_the_last_run_alone(tmp_path):
+    """A DVC project whose train.py logs with DVCLive: its dvclive/ holds the last run in the workspace
+    (DVCLive clears it at each run), while `dvc exp run`'s experiments are git refs. Collecting the
+    project folder reads that one run and says where the others are. The Live folder is the dvclive
+    fixture's (DVCLive 3.49.1)."""
+    shutil.copytree(
+        ROOT / "tests" / "fixtures" / "dvclive" / "projects" / "seed0" / "dvclive", tmp_path / "dvclive"
+    )
+    (tmp_path / "dvc.yaml").write_text("stages:\n  train:\n    cmd: python train.py\n")
+    (tmp_path / "params.yaml").write_text("lr: 0.01\nseed: 0\n")
+    runs, problems, adapters = read(tmp_path)
+    assert adapters == {"dvclive"} and len(runs) == 1
+    assert problems == [
+        f"is in the DVC project {tmp_path} (its dvc.yaml): this DVCLive folder holds the workspace's last "
+        f"run alone, not the experiments (git refs); run `dvc exp show --json > exps.json` in {tmp_path} "
+        "and collect exps.json, a run per experiment"
+    ]

@@ -380,19 +380,24 @@ def project_of(path: str, levels: int = 3) -> str | None:
     return None
 
 
-def workspace_problem(path: str) -> Problem | None:
-    """Say that a metrics file of a DVC project is its workspace's result alone, and how to read its
-    experiments (git refs, which no file in the folder holds); None for a file of no DVC project."""
-    project = project_of(path)
+def workspace_problem(
+    path: str,
+    holds: str = "it holds the workspace's values alone, not its params nor its experiments (git refs)",
+    kept: str = "the file, as one run",
+    folder: bool = False,
+) -> Problem | None:
+    """Say that a metrics file (or a DVCLive `folder`) of a DVC project is its workspace's result alone,
+    and how to read its experiments (git refs, which no file in the folder holds); None for a path of
+    no DVC project."""
+    project = project_of(os.path.join(path, DVC_FILE) if folder else path)
     if project is None:
         return None
     shown = os.path.relpath(project) if not os.path.isabs(path) else project
     return Problem(
         path,
-        f"is in the DVC project {shown} (its dvc.yaml): it holds the workspace's values alone, not its "
-        f"params nor its experiments (git refs); run {_EXP_SHOW} in {shown} and collect exps.json, a run "
-        "per experiment",
-        "the file, as one run",
+        f"is in the DVC project {shown} (its dvc.yaml): {holds}; run {_EXP_SHOW} in {shown} and collect "
+        "exps.json, a run per experiment",
+        kept,
     )
 
 
