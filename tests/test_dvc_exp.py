@@ -138,14 +138,21 @@ def test_exp_show_csv_alone_says_its_params_are_not_known(tmp_path):
 
 def test_a_dvc_projects_metrics_file_says_it_is_the_workspace_alone(tmp_path):
     """The project folder holds the workspace's metrics.json, eval/metrics.json and params.yaml; its
-    experiments are git refs. Each metrics file read says so and what to collect."""
-    (tmp_path / "dvc.yaml").write_text("stages:\n  train:\n    cmd: python train.py\n")
+    experiments are git refs. Each metrics file dvc.yaml declares says so and what to collect; a
+    results file of runs that only sit in the repository (runs/seed0/metrics.json) does not. The
+    dvc.yaml is the fixture project's (make_fixture.py, DVC 3.67.1)."""
+    (tmp_path / "dvc.yaml").write_text(
+        "stages:\n  train:\n    cmd: python train.py\n    metrics:\n    - metrics.json:\n        cache: false\n"
+        "    - eval/metrics.json:\n        cache: false\n"
+    )
     (tmp_path / "params.yaml").write_text("lr: 0.1\nseed: 1\n")
     (tmp_path / "metrics.json").write_text('{"acc": 0.71, "loss": 0.29, "epoch": 3}')
     os.makedirs(tmp_path / "eval")
     (tmp_path / "eval" / "metrics.json").write_text('{"test": {"acc": 0.66}}')
-    _, problems, _ = read(tmp_path)
-    assert len(problems) == 2
+    os.makedirs(tmp_path / "runs" / "seed0")
+    (tmp_path / "runs" / "seed0" / "metrics.json").write_text('{"acc": 0.7}')
+    runs, problems, _ = read(tmp_path)
+    assert len(runs) == 3 and len(problems) == 2
     assert all(
         f"is in the DVC project {tmp_path} (its dvc.yaml): it holds the workspace's values alone" in p
         and "run `dvc exp show --json > exps.json`" in p
@@ -317,3 +324,25 @@ def test_a_dvclive_folder_in_a_dvc_project_says_it_is_the_last_run_alone(tmp_pat
         f"run alone, not the experiments (git refs); run `dvc exp show --json > exps.json` in {tmp_path} "
         "and collect exps.json, a run per experiment"
     ]
+
+
+def test_a_dvc_project_without_its_outputs_says_to_collect_exp_show(tmp_path, cli):
+    """A clone of a DVC project whose metrics files are outputs kept in DVC's remote (not pulled) holds
+    no run; the refusal says where its experiments are, not to read its requirements.txt with a
+    pattern. Shape: iterative/example-get-started-experiments @ afdf89b183b5cc9cbeee273b1f33faca10ffd5d0
+    (dvc.yaml, params.yaml, requirements.txt, sagemaker/code/requirements.txt, results/ ignored by git)."""
+    project = tmp_path / "project"
+    os.makedirs(project / "sagemaker" / "code")
+    (project / "dvc.yaml").write_text(
+        "metrics:\n- results/train/metrics.json\nstages:\n  train:\n    cmd: x\n"
+    )
+    (project / "params.yaml").write_text("train:\n  arch: shufflenet_v2_x2_0\n")
+    (project / "requirements.txt").write_text("dvc\nfastai\n")
+    (project / "sagemaker" / "code" / "requirements.txt").write_text("fastai\n")
+    result = cli("collect", "project")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: no runs found under project; it is a DVC project (its dvc.yaml), whose experiments are git "
+        "refs, not files: run `dvc exp show --json > exps.json` in project and collect exps.json, a run per "
+        "experiment; the store was left as it was"
+    )

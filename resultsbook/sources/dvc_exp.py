@@ -20,6 +20,7 @@ from typing import Any
 from resultsbook.models import Problem, RunRecord
 from resultsbook.params import flatten_fields, flatten_params, normalize_value
 from resultsbook.sources import fs
+from resultsbook.sources.fileio import read_small_file
 from resultsbook.sources.textio import to_float, to_timestamp
 from resultsbook.voice import option
 
@@ -361,6 +362,7 @@ def csv_runs(
 
 
 DVC_FILE = "dvc.yaml"  # marks a DVC project's folder
+_DVC_YAML_BYTES = 1 << 20  # a dvc.yaml larger than this is not looked into
 LOCK_FILE = "dvc.lock"
 
 
@@ -390,7 +392,7 @@ def workspace_problem(
     and how to read its experiments (git refs, which no file in the folder holds); None for a path of
     no DVC project."""
     project = project_of(os.path.join(path, DVC_FILE) if folder else path)
-    if project is None:
+    if project is None or not (folder or _declared(project, path)):
         return None
     shown = os.path.relpath(project) if not os.path.isabs(path) else project
     return Problem(
@@ -398,6 +400,28 @@ def workspace_problem(
         f"is in the DVC project {shown} (its dvc.yaml): {holds}; run {_EXP_SHOW} in {shown} and collect "
         "exps.json, a run per experiment",
         kept,
+    )
+
+
+def _declared(project: str, path: str) -> bool:
+    """Tell whether the project's dvc.yaml names a file (a `metrics:` entry, or a stage's): not a
+    results file of runs that only sit inside a DVC-managed repository."""
+    relative = os.path.relpath(os.path.abspath(path), project).replace(os.sep, "/")
+    try:
+        text = read_small_file(os.path.join(project, DVC_FILE), _DVC_YAML_BYTES)
+    except OSError:
+        return False
+    return text is not None and relative.encode() in text
+
+
+def project_note(path: str) -> str | None:
+    """Say, of a local DVC project folder in which no run was found, that its experiments are git refs
+    and how to read them; None for any other folder."""
+    if fs.is_remote(path) or not os.path.isfile(os.path.join(path, DVC_FILE)):
+        return None
+    return (
+        f"it is a DVC project (its dvc.yaml), whose experiments are git refs, not files: run {_EXP_SHOW} "
+        f"in {path} and collect exps.json, a run per experiment"
     )
 
 

@@ -613,6 +613,11 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
     )
     if note is not None:
         return f"{head}; {note}"
+    from resultsbook.sources.dvc_exp import project_note  # to explain
+
+    note = None if request.adapter else project_note(request.path)
+    if note is not None:  # its requirements.txt or data files are no logs to read with a pattern
+        return f"{head}; {note}"
     if request.adapter:
         return (
             f"{head}; the {request.adapter} adapter found nothing it reads there; "
