@@ -346,3 +346,19 @@ def test_a_dvc_project_without_its_outputs_says_to_collect_exp_show(tmp_path, cl
         "refs, not files: run `dvc exp show --json > exps.json` in project and collect exps.json, a run per "
         "experiment; the store was left as it was"
     )
+
+
+def test_an_experiment_of_several_commits_is_one_run_at_its_tip(tmp_path):
+    """DVC 3.x lists an experiment's branch from its tip back to its baseline (`revs`: checkpoints, or
+    a running experiment's live state first): one run, the tip's values, named by the experiment.
+    Shape: ExpRange as dvc/repo/experiments/collect.py (DVC 3.67.1) builds it, the fixture's rows."""
+    rows = json.loads((FIXTURE / "exps.json").read_text())
+    group = rows[1]["experiments"][0]  # lr01-s2
+    earlier = json.loads(json.dumps(group["revs"][0]))
+    earlier.update(rev="1" * 40, name=None)
+    earlier["data"]["metrics"]["metrics.json"]["data"]["acc"] = 0.5
+    group["revs"].append(earlier)
+    (tmp_path / "exps.json").write_text(json.dumps(rows))
+    runs, _, _ = read(tmp_path / "exps.json")
+    assert runs["lr01-s2"].summary["acc"] == 0.72
+    assert "1111111" not in runs and len(runs) == 8

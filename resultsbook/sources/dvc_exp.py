@@ -107,7 +107,9 @@ def read_exp_show(path: str, data: list[Mapping[str, Any]], problems: list[Probl
                 continue
             executor = group.get("executor")
             executor = executor if isinstance(executor, Mapping) else {}
-            for exp in group.get("revs") or ():
+            # an experiment's branch from its tip back (checkpoints, or a running one's live state first):
+            # the tip is the experiment, the commits before it steps of it
+            for exp in (group.get("revs") or [])[:1]:
                 if isinstance(exp, Mapping):
                     named = (baseline.name, str(row.get("rev") or "")) if baseline else ("", "")
                     run = _row_run(path, exp, executor, named, problems, unread)
