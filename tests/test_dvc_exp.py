@@ -317,6 +317,7 @@ def test_a_dvclive_folder_in_a_dvc_project_says_it_is_the_last_run_alone(tmp_pat
     )
     (tmp_path / "dvc.yaml").write_text("stages:\n  train:\n    cmd: python train.py\n")
     (tmp_path / "params.yaml").write_text("lr: 0.01\nseed: 0\n")
+    (tmp_path / "dvclive" / "dvc.yaml").write_text("metrics:\n- metrics.json\n")  # as DVCLive 2.x wrote it
     runs, problems, adapters = read(tmp_path)
     assert adapters == {"dvclive"} and len(runs) == 1
     assert problems == [

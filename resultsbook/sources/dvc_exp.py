@@ -393,7 +393,7 @@ def workspace_problem(
     """Say that a metrics file (or a DVCLive `folder`) of a DVC project is its workspace's result alone,
     and how to read its experiments (git refs, which no file in the folder holds); None for a path of
     no DVC project."""
-    project = project_of(os.path.join(path, DVC_FILE) if folder else path)
+    project = project_of(path)  # a DVCLive folder's own dvc.yaml (DVCLive 2.x writes one) is no project
     if project is None or not (folder or _declared(project, path)):
         return None
     shown = os.path.relpath(project) if not os.path.isabs(path) else project
