@@ -15,6 +15,7 @@ from resultsbook.models import STEP_COLUMNS, Problem, ReadResult, RunRecord, Sou
 from resultsbook.params import parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.cv_results import is_cv_results
+from resultsbook.sources.dvc_exp import is_exp_show_csv
 from resultsbook.sources.rlkit import PLANS, planned_status, rllab_settings
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.settings import read_settings
@@ -65,7 +66,8 @@ class CsvAdapter(Adapter):
     #    rows of its width instead of dropping them; a log stepped by its row number names its *_steps
     # 8: an rllab run (Iteration, params.json's n_itr) is finished at its last iteration, running before;
     #    where rllab logged is provenance, the call it pickled (args_data) no param
-    reading_version = 8
+    # 9: `dvc exp show --csv` output (a row per experiment) is no run of its own: a problem names the reader
+    reading_version = 9
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -132,6 +134,9 @@ class CsvAdapter(Adapter):
         if table is None or holds_no_row(table, path, problems):
             return ReadResult((), tuple(problems))
         columns = list(table.columns)
+        if is_exp_show_csv(columns) and not self.config.get("step"):
+            problems.append(Problem(path, _dvc_exp_text(), "nothing from this file"))
+            return ReadResult((), tuple(problems))
         step_column = self.config.get("step") or usual_step_column(columns)
         time_column = wanted_time or next((c for c in TIME_COLUMNS if c in columns), None)
         for wanted in filter(None, [step_column, time_column, *param_columns]):
@@ -223,6 +228,15 @@ def _label_columns(table: Table, skip: set) -> list[str]:
         for name in table.columns
         if name not in skip and table.rows and table.bad[name] and not table.present[name].any()
     ]
+
+
+def _dvc_exp_text() -> str:
+    """Say that a CSV is `dvc exp show --csv` output, and how to read it as a run per experiment."""
+    return (
+        "is `dvc exp show --csv` output, a row per DVC experiment: read it with "
+        f"{option('adapter', 'records')}, a run per experiment, or collect "
+        "`dvc exp show --json > exps.json`, which also says which columns are params"
+    )
 
 
 _CV_RESULTS_TEXT = (

@@ -12,6 +12,7 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params
 from resultsbook.sources import fs
+from resultsbook.sources.dvc_exp import workspace_problem
 from resultsbook.sources.fileio import files_below, loop_problem
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import read_delimited
@@ -32,7 +33,8 @@ class DvcliveAdapter(Adapter):
 
     name = "dvclive"
     # 2: the DVC project's params.yaml gives params; 3: metrics.json's step is provenance dvclive.step
-    reading_version = 3
+    # 4: a Live folder in a DVC project says it holds the workspace's last run, not the experiments
+    reading_version = 4
     summary = "DVCLive folders (metrics.json, params.yaml, plots/metrics/**.tsv)"
     priority = 35
 
@@ -97,6 +99,10 @@ class DvcliveAdapter(Adapter):
         ]
         if project:
             params = {**_read_params(project[0], problems), **params}  # the run's own (log_params) win
+            # DVCLive clears its folder at each run: `dvc exp run`'s experiments are git refs, not here
+            holds = "this DVCLive folder holds the workspace's last run alone, not the experiments (git refs)"
+            said = workspace_problem(source.path, holds, "the folder, as one run", folder=True)
+            problems.extend([said] if said is not None else [])
         folder = os.path.abspath(source.path)
         name = os.path.basename(folder)
         if name == DEFAULT_DIR:

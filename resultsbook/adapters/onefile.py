@@ -19,6 +19,7 @@ from resultsbook.params import flatten_fields, normalize_value
 from resultsbook.sources import (
     allennlp,
     detectron2,
+    dvc_exp,
     fs,
     kerastuner,
     lighteval,
@@ -90,7 +91,9 @@ class OneFileAdapter(Adapter):
     #    `harness|arc:challenge|25` the task `arc:challenge`, suite `harness`, num_fewshot 25; `all` none
     # 15: OpenCompass's results/<model>/<dataset>.json leaves out `details`, one entry per test item
     #    (its prompt and prediction were params)
-    reading_version = 15
+    # 16: a results file in a DVC project (dvc.yaml above it) says it is the workspace's alone and how
+    #    to read the experiments (`dvc exp show --json`)
+    reading_version = 16
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -233,6 +236,9 @@ class OneFileAdapter(Adapter):
         except InterpolationTooLarge as error:
             problems.append(Problem(path, str(error), "the values with ${...} as written"))
         status, document = _pop_status(opencompass.without_item_details(document))
+        in_project = dvc_exp.workspace_problem(path) if is_results_file(os.path.basename(path)) else None
+        if in_project is not None:  # a DVC project's metrics.json: its experiments are git refs
+            problems.append(in_project)
         params, finals, curves = self.split(flatten_fields(document), is_results_file(os.path.basename(path)))
         series: dict[str, Series] = {}
         if curves:

@@ -25,7 +25,7 @@ from resultsbook.adapters.csvlog import usual_step_column
 from resultsbook.errors import did_you_mean
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import clipped, format_value, normalize_value, parse_scalar
-from resultsbook.sources import cv_results, raytune, wandb_runs_table
+from resultsbook.sources import cv_results, dvc_exp, fs, raytune, wandb_runs_table
 from resultsbook.sources.fields import key_kind
 from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import DOCUMENT, MAX_DEPTH
@@ -57,7 +57,9 @@ class RecordsAdapter(Adapter):
     # 10: a scikit-learn cv_results_ table is a run per candidate and fold, not a run per row
     # 11: a second header of another width in a CSV reads the rows of its width instead of dropping them
     # 12: a step field holding a list (DreamerV3's score files: `xs` beside `ys`) steps the record's curves
-    reading_version = 12
+    # 13: `dvc exp show --json` / `--csv` output is a run per experiment, named as DVC names it, with its
+    #     state; a failed experiment's metrics (the files it was queued with) are not read
+    reading_version = 13
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -97,10 +99,25 @@ class RecordsAdapter(Adapter):
         """Read every run of one records file."""
         problems: list[Problem] = []
         records = list(self._records(source.path, problems))
+        if self._dvc_rows is not None:  # `dvc exp show --json`: its rows say what each value is
+            runs = dvc_exp.read_exp_show(source.path, self._dvc_rows, problems)
+            return ReadResult(tuple(runs), tuple(problems))
         wandb_runs: list[tuple[str, str]] = []  # (name, status) of each row of a W&B runs table
+        dvc_params: set[str] = set()
+        dvc_metrics: set[str] = set()
         if wandb_runs_table.is_runs_table(records):
             rows = [wandb_runs_table.run_fields(record) for record in records]
             wandb_runs, records = [(name, status) for name, status, _ in rows], [kept for *_, kept in rows]
+        elif dvc_exp.is_exp_show_csv(self._csv_columns):  # a row per experiment, named by DVC
+            settings = _params_beside(source.path, problems)
+            wandb_runs, records, dvc_params, dvc_metrics = dvc_exp.csv_runs(
+                source.path,
+                records,
+                settings,
+                problems,
+                option_list(self.config.get("params")) or (),
+                self._csv_columns,
+            )
         fields = {name for record in records for name in record}
         fold_params: set[str] = set()
         if cv_results.is_cv_results(fields):  # a row per candidate: a run per candidate and fold
@@ -109,8 +126,9 @@ class RecordsAdapter(Adapter):
         renames = _parse_renames(self.config.get("rename"))
         records = [{renames.get(k, k): v for k, v in flatten_params_keep_lists(r).items()} for r in records]
         forced_params = set(option_list(self.config.get("params")) or [])
-        forced_params |= {renames.get(name, name) for name in fold_params}
+        forced_params |= {renames.get(name, name) for name in fold_params | dvc_params}
         forced_metrics = set(option_list(self.config.get("metrics")) or [])
+        forced_metrics |= {renames.get(name, name) for name in dvc_metrics} - forced_params
         if getattr(self, "_task_scores", False):
             forced_params |= {self._option("task"), self._option("index")}
             forced_metrics.add(self._option("value"))
@@ -236,10 +254,13 @@ class RecordsAdapter(Adapter):
     def _records(self, path: str, problems: list[Problem]) -> Iterable[Mapping[str, Any]]:
         """Yield the raw records of a JSON, JSON Lines or CSV file."""
         self._task_scores = False
+        self._dvc_rows: list[Mapping[str, Any]] | None = None
+        self._csv_columns: list[str] = []
         lowered = path.lower()
         if lowered.endswith((".csv", ".tsv")):
             table = read_delimited(path, problems, text=True)
             if table is not None:
+                self._csv_columns = list(table.columns)
                 names = [name for name in table.columns if name != row_index_column(table)]
                 for index in range(table.rows):
                     cells = ((name, table.text[name][index]) for name in names)
@@ -263,6 +284,10 @@ class RecordsAdapter(Adapter):
             return
         data = load_json_file(path, problems, limit=DOCUMENT)
         if data is None:
+            return
+        rows = None if self.config.get("records") else dvc_exp.exp_show_rows(data)
+        if rows is not None:
+            self._dvc_rows = rows
             return
         if isinstance(data, Mapping) and not self.config.get("records") and is_keras_history(data):
             yield data  # one run: a curve per metric, its positions the 0-based epochs (as CSVLogger's)
@@ -546,6 +571,18 @@ def _steps_list(value: Any) -> list[float] | None:
         return None
     steps = [to_float(v) for v in value]
     return None if any(step is None for step in steps) else steps  # type: ignore[return-value]
+
+
+def _params_beside(path: str, problems: list[Problem]) -> Mapping[str, Any] | None:
+    """Return the DVC project's params.yaml beside a `dvc exp show --csv` file (written from the
+    project's folder), or None when there is none."""
+    from resultsbook.sources.yamlio import read_yaml_file
+
+    settings = os.path.join(os.path.dirname(path), dvc_exp.PARAMS_FILE)
+    if not fs.exists(settings):
+        return None
+    loaded = read_yaml_file(settings, problems, "no params from it")
+    return loaded if isinstance(loaded, Mapping) else None
 
 
 def _parse_renames(raw: Any) -> dict[str, str]:

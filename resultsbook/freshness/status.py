@@ -352,6 +352,11 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     if guild in ("pending", "staged"):  # a batch's or a queue's trial to come, or `guild run --stage`
         word = f"{guild} (Guild's {guild.upper()}): not started yet"
         return RunStatus(run.run_id, run.name, run.source, "running", word)
+    dvc = run.provenance.get("dvc")
+    if isinstance(dvc, Mapping) and dvc.get("state") == "queued":  # `dvc exp run --queue`, not started
+        return RunStatus(
+            run.run_id, run.name, run.source, "running", "queued (DVC's Queued): not started yet"
+        )
     optuna = run.provenance.get("optuna")
     if isinstance(optuna, Mapping) and optuna.get("state") == "WAITING":  # enqueued: no process yet
         waiting = "waiting (Optuna's WAITING): enqueued, not started yet"

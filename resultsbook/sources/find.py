@@ -88,6 +88,7 @@ def find_sources(
         return
     from resultsbook.adapters.optuna_studies import optuna_note  # to explain
     from resultsbook.adapters.wandbrun import debug_log_note  # to explain
+    from resultsbook.sources.dvc_exp import lock_note  # to explain
     from resultsbook.sources.raytune import result_json_note  # to explain
     from resultsbook.sources.remote import web_address_hint
 
@@ -96,6 +97,7 @@ def find_sources(
         or result_json_note(root)
         or _fairseq_log_note(root)
         or optuna_note(root)
+        or lock_note(root)
         or _compressed_note(root)
     )
     if note is not None:
@@ -616,6 +618,11 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         or synced_away_note(request.path)
     )
     if note is not None:
+        return f"{head}; {note}"
+    from resultsbook.sources.dvc_exp import project_note  # to explain
+
+    note = None if request.adapter else project_note(request.path)
+    if note is not None:  # its requirements.txt or data files are no logs to read with a pattern
         return f"{head}; {note}"
     if request.adapter:
         return (
