@@ -306,6 +306,25 @@ def test_the_committed_quickstart_outputs_are_current(tmp_path):
     assert result.stdout.endswith("OK: 9 current\n")
 
 
+def test_a_figure_drawn_with_other_bytes_in_a_clone_elsewhere_is_current(paper, tmp_path, monkeypatch):
+    """CI checks a clone at another path, where another fontTools or matplotlib may draw the same figure
+    with other bytes (fontTools 4.69 subsets the fonts of a PDF otherwise than 4.68). A figure's lock
+    digest held the absolute paths of its outputs, so in any other folder `check` compared bytes and
+    said `paper/figures/curve.pdf: stale (results changed)`."""
+    from resultsbook.render import plots
+
+    assert run_cli("build").exit_code == 0
+    clone = tmp_path / "elsewhere" / "clone"
+    shutil.copytree(paper, clone, ignore=shutil.ignore_patterns("*.db*"))
+    monkeypatch.chdir(clone)
+    drawn = plots.figure_bytes
+    monkeypatch.setattr(plots, "figure_bytes", lambda *args: drawn(*args) + b"\n% drawn by another renderer\n")
+    result = run_cli("check", "--collect")
+    assert result.exit_code == 0 and result.output.endswith("OK: 9 current\n"), result.output
+    (clone / "paper" / "figures" / "curve.pdf").write_bytes(b"%PDF edited")  # still told from an edit
+    assert "paper/figures/curve.pdf: edited" in run_cli("check", "--collect").output
+
+
 def test_check_names_the_numbers_of_the_text_that_changed(paper):
     run_cli("build")
     metrics = paper / "runs" / "mlp_circles_seed0" / "metrics.jsonl"

@@ -512,8 +512,10 @@ def compute_figure(
     from resultsbook.outputs.figures import render_figure_files  # matplotlib is imported only to draw
 
     files, drawn = render_figure_files(spec, figure, store, runs, tables)
-    # the data and the settings, not the bytes: another matplotlib may draw the same figure differently
-    digest = hashlib.sha256(repr((figure.style, figure.options, figure.outputs)).encode())
+    # the data and the settings, not the bytes: another matplotlib may draw the same figure differently;
+    # the outputs where the spec names them, so that a clone elsewhere (CI) reads the same digest
+    outputs = tuple(os.path.relpath(path, spec.folder).replace(os.sep, "/") for path in figure.outputs)
+    digest = hashlib.sha256(repr((figure.style, figure.options, outputs)).encode())
     update_digest(digest, drawn.data)
     findings = tuple(Finding(figure.name, "", "note", text) for text in drawn.notes)
     values = figure_values(figure, drawn.data)
