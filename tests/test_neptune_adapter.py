@@ -317,3 +317,46 @@ def test_a_last_put_version_that_is_no_regular_file_is_named_in_one_line(project
             "the run, without telling whether it was still written",
         )
     ]
+
+
+def _line(obj: dict) -> str:
+    return json.dumps(_op(2, obj))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        _line({"type": "AssignDatetime", "path": ["data", "snapshot"], "value": 1e300}),
+        '{"obj": {"type": "AssignDatetime", "path": ["data", "snapshot"], "value": Infinity}, "version": 2}',
+        "[" * 200_000 + "]" * 200_000,
+        '{"obj": {"type": "AssignString", "path": ["data", "name"], "value": "x"}, "version": Infinity}',
+        _line({"type": "AssignFloat", "path": ["eval", "acc"], "value": "n/a"}),
+        _line({"type": "AssignInt", "path": ["parameters", "seed"], "value": True}),
+        _line({"type": "AssignString", "path": [], "value": "x"}),
+        _line({"type": "LogFloats", "path": [], "values": [{"value": 1.0, "step": 0}]}),
+        _line({"type": "LogFloats", "path": ["loss"], "values": [{"value": 0.3, "step": 9}, {"step": 10}]}),
+    ],
+    ids=["datetime-1e300", "datetime-inf", "nested", "version-inf", "float-n/a", "int-bool", "empty-path", "empty-log-path",
+         "half-a-point"],
+)  # fmt: skip
+def test_an_operation_line_with_a_bad_value_is_one_skipped_line_and_the_run_keeps_the_rest(tmp_path, bad):
+    """A datetime past any calendar, a float that is no number, a path with no name, a line nested
+    deeper than JSON's parser goes: that line is skipped and said with the file and its number, and
+    every other operation of the run is kept (it lost the whole run)."""
+    folder = _run_folder(
+        tmp_path,
+        [
+            _op(1, {"type": "AssignFloat", "path": ["parameters", "lr"], "value": 0.1}),
+            _op(3, {"type": "LogFloats", "path": ["loss"], "values": [{"value": 0.5, "step": 1}]}),
+        ],
+    )
+    first, rest = (folder / "data-1.log").read_text().split("\n", 1)
+    (folder / "data-1.log").write_text(f"{first}\n{bad}\n{rest}")
+    runs, problems, _ = read_runs(tmp_path)
+    (run,) = runs.values()
+    assert dict(run.params) == {"lr": 0.1}
+    assert (list(run.metrics["loss"].steps), dict(run.summary)) == ([1.0], {})
+    assert run.status == "unknown" and run.end_time == 1796522069.0
+    assert [(p.path, p.message, p.kept) for p in problems] == [
+        (str(folder / "data-1.log"), "line 2 is not an operation Neptune wrote: skipped", "the other lines")
+    ]

@@ -18,6 +18,7 @@ that holds fewer operations than `last_put_version` counts was being written (or
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -32,7 +33,7 @@ from resultsbook.sources.limits import CONFIG
 from resultsbook.sources.lines import Tally, iter_lines
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
-from resultsbook.sources.textio import load_json_file, to_timestamp
+from resultsbook.sources.textio import load_json_file, to_float, to_timestamp
 
 DATA_FILE = re.compile(r"data-(\d+)\.log")
 METADATA_FILE = "metadata.json"
@@ -64,6 +65,12 @@ _NOT_READ = {
     "ConfigFloatSeries", "CopyAttribute",
 }  # fmt: skip
 
+# what a line that is no operation raises: RecursionError from JSON nested too deep to parse,
+# OverflowError from a version of Infinity
+_NOT_AN_OPERATION = (
+    ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError, RecursionError
+)  # fmt: skip
+
 
 class NeptuneAdapter(Adapter):
     """Read Neptune's offline (and async) run folders; one run per folder."""
@@ -72,6 +79,9 @@ class NeptuneAdapter(Adapter):
     summary = "Neptune offline runs (.neptune/offline/run__<id>/: data-N.log, metadata.json)"
     priority = 20
     claims_by_listing = True
+    # 2: an operation line with a bad value (a datetime out of range, a float that is none, an empty
+    # path, nesting too deep) is a skipped line, not the whole run lost
+    reading_version = 2
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a run folder: its queue of operations beside last_put_version (or metadata.json, in a
@@ -224,7 +234,7 @@ def _whole(text: str) -> bool:
     """Tell whether a last line without its newline is a whole operation (its closing brace ends it)."""
     try:
         return isinstance(json.loads(text), dict)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested deeper than the parser goes
         return False
 
 
@@ -239,7 +249,7 @@ def _replay_log(path: str, replay: _Replay, problems: list[Problem]) -> None:
                 try:
                     entry = json.loads(line)
                     replay.apply(entry["obj"], int(entry["version"]), entry.get("at"), f"{path}:{number}")
-                except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+                except _NOT_AN_OPERATION:
                     tally.add(
                         "is not an operation Neptune wrote: skipped",
                         "are not operations Neptune wrote: skipped",
@@ -267,31 +277,26 @@ class _Replay:
         self.last_at: float | None = None
 
     def apply(self, obj: Mapping[str, Any], version: int, at: Any, where: str) -> None:
+        """Apply one operation; one that cannot be applied raises before it changes anything."""
         kind = str(obj["type"])
+        if not isinstance(obj["path"], list) or not obj["path"]:
+            raise ValueError("an operation's path is a non-empty list of names")
         path = tuple(str(part) for part in obj["path"])
-        self.last_version = max(self.last_version, version)
-        if isinstance(at, (int, float)) and not isinstance(at, bool):
-            self.first_at = at if self.first_at is None else min(self.first_at, at)
-            self.last_at = at if self.last_at is None else max(self.last_at, at)
         if kind in _ASSIGN:
-            value = obj["value"]
-            if kind == "AssignDatetime":  # milliseconds since the epoch
-                value = datetime.fromtimestamp(float(value) / 1000, tz=timezone.utc).isoformat()
-            self.values[path] = value
+            self.values[path] = _assigned(kind, obj["value"])
             self.kinds[path] = kind
         elif kind == "LogFloats":
-            points = self.points.setdefault(path, [])
-            for point in obj["values"]:
-                step = float("nan") if point.get("step") is None else float(point["step"])
-                points.append((step, float(point["value"]), point.get("ts")))
+            self.points.setdefault(path, []).extend([_point(point) for point in obj["values"]])
         elif kind == "ClearFloatLog":
             self.points.pop(path, None)
         elif kind == "LogStrings":  # kept: the traceback alone (stdout and stderr can be long)
             if path[-1] == "traceback":
-                self.texts.setdefault(path, []).extend(str(point["value"]) for point in obj["values"])
+                texts = [str(point["value"]) for point in obj["values"]]
+                self.texts.setdefault(path, []).extend(texts)
         elif kind == "AddStrings":
+            added = [str(value) for value in obj["values"]]
             known = self.sets.setdefault(path, [])
-            known.extend(str(value) for value in obj["values"] if str(value) not in known)
+            known.extend(value for value in dict.fromkeys(added) if value not in known)
         elif kind == "RemoveStrings":
             gone = {str(value) for value in obj["values"]}
             self.sets[path] = [value for value in self.sets.get(path, []) if value not in gone]
@@ -304,6 +309,36 @@ class _Replay:
             self.texts.pop(path, None)
         elif kind not in _NOT_READ:
             self.unknown.append((kind, where))
+        self.last_version = max(self.last_version, version)
+        if isinstance(at, (int, float)) and not isinstance(at, bool) and math.isfinite(at):
+            self.first_at = at if self.first_at is None else min(self.first_at, at)
+            self.last_at = at if self.last_at is None else max(self.last_at, at)
+
+
+def _point(point: Mapping[str, Any]) -> tuple[float, float, Any]:
+    """Return a LogFloats point as (step, NaN when it has none; value; its time as written)."""
+    step = float("nan") if point.get("step") is None else float(point["step"])
+    return step, float(point["value"]), point.get("ts")
+
+
+def _assigned(kind: str, value: Any) -> Any:
+    """Return the value an Assign* operation sets, or raise ValueError when it is not of its type."""
+    if kind in ("AssignFloat", "AssignInt"):
+        number = None if isinstance(value, bool) else to_float(value)
+        if number is None:
+            raise ValueError(f"{kind} of {value!r}, not a number")
+        return value if isinstance(value, int) else number
+    if kind == "AssignDatetime":  # milliseconds since the epoch
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"AssignDatetime of {value!r}, not milliseconds")
+        try:
+            return datetime.fromtimestamp(value / 1000, tz=timezone.utc).isoformat()
+        except (OverflowError, OSError, ValueError) as error:  # OSError: out of the platform's range
+            raise ValueError(f"AssignDatetime of {value!r}: {error}") from None
+    wanted = bool if kind == "AssignBool" else str
+    if not isinstance(value, wanted):
+        raise ValueError(f"{kind} of {value!r}, not a {wanted.__name__}")
+    return value
 
 
 def _run(
