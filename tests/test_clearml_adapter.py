@@ -238,3 +238,32 @@ def test_a_single_value_is_a_final_value_and_a_connected_dict_keeps_its_names(tm
     assert dict(run.summary) == {"test_acc": 0.75} and "Summary/test_acc" not in run.metrics
     assert list(run.metrics) == ["val/acc/top1"] and list(run.metrics["val/acc/top1"].steps) == [3]
     assert run.start_time == 1796522822.587 and run.end_time == 1796522822.588
+
+
+def _log_line(level: str, msg: str, stamp: int) -> str:
+    return json.dumps([{"timestamp": stamp, "type": "log", "level": level, "msg": msg}]) + "\n"
+
+
+def test_a_handled_traceback_followed_by_more_output_leaves_the_run_finished(tmp_path):
+    """`traceback.print_exc()` in a retry loop logs a traceback at level "error" and the run goes on:
+    a zipped session whose log holds one but does not end with it finished (it was marked failed); the
+    fixture's task that raised, whose log ends with its traceback, stays failed."""
+    task = json.loads((FIXTURE / "offline" / next(iter(EXPECTED)) / "task.json").read_text())
+    session = tmp_path / ("offline-" + "e" * 32)
+    session.mkdir()
+    (session / "task.json").write_text(json.dumps({**task, "id": session.name}))
+    trace = 'Traceback (most recent call last):\n  File "train.py", line 9, in <module>\nOSError: timed out'
+    (session / "log.jsonl").write_text(
+        _log_line("info", "epoch 1", 1796522400000)
+        + _log_line("error", trace, 1796522401000)
+        + _log_line("info", "retrying: epoch 2", 1796522402000)
+    )
+    _session_zip(tmp_path / f"{session.name}.zip", {p.name: p.read_bytes() for p in session.iterdir()})
+    (raised,) = [k for k, s in EXPECTED.items() if s["mode"] == "raise"]
+    shutil.copytree(FIXTURE / "offline" / raised, tmp_path / raised)
+    shutil.copy(FIXTURE / "offline" / f"{raised}.zip", tmp_path)
+    runs, _ = read_runs(tmp_path)
+    handled = runs[session.name][0]
+    assert handled.status == "finished" and "fail_trace" not in handled.provenance
+    assert runs[raised][0].status == "failed"
+    assert runs[raised][0].provenance["fail_trace"].endswith("RuntimeError: CUDA out of memory")

@@ -48,6 +48,7 @@ class ClearmlAdapter(Adapter):
     summary = "ClearML offline sessions (offline-<id>/ with task.json, metrics.jsonl; offline-<id>.zip)"
     priority = 20  # before native (40): a session folder holds a metrics.jsonl of ClearML's own
     claims_by_listing = True
+    reading_version = 2  # 2: failed only when the log ends in a traceback, not for a handled one
     options = {
         "stale_after": "seconds without a write after which a session never zipped was killed (default 600)",
     }
@@ -309,11 +310,12 @@ def _params(sections: Any) -> dict[str, Any]:
 
 def _traceback(log: list[dict[str, Any]]) -> str | None:
     """Return the last lines of the traceback the console log ends with, if it does."""
-    errors = [str(e.get("msg", "")) for e in log if e.get("level") == "error"]
-    traces = [msg for msg in errors if msg.lstrip().startswith("Traceback")]
-    if not traces:
+    if not log or log[-1].get("level") != "error":  # a handled one (print_exc, logging.exception) is
+        return None  # followed by more output
+    last = str(log[-1].get("msg", ""))
+    if not last.lstrip().startswith("Traceback"):
         return None
-    return "\n".join(traces[-1].rstrip("\n").split("\n")[-FAIL_TRACE_LINES:])
+    return "\n".join(last.rstrip("\n").split("\n")[-FAIL_TRACE_LINES:])
 
 
 def _status(closed: bool, trace: str | None) -> str:
