@@ -11,6 +11,7 @@ were written.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -267,3 +268,37 @@ def test_a_handled_traceback_followed_by_more_output_leaves_the_run_finished(tmp
     assert handled.status == "finished" and "fail_trace" not in handled.provenance
     assert runs[raised][0].status == "failed"
     assert runs[raised][0].provenance["fail_trace"].endswith("RuntimeError: CUDA out of memory")
+
+
+def test_a_zip_member_read_past_its_limit_refuses_the_zip_in_one_line(tmp_path, monkeypatch):
+    """A member whose header under-reports its size: Python's zipfile stops at the size said and then
+    fails its CRC (refused as no readable zip); a reader that gave more than the limit had its text kept
+    cut there (and the cut last metrics line skipped as being written): the zip is refused instead."""
+    task = (next((FIXTURE / "offline").glob("offline-*/task.json"))).read_bytes()
+    metrics = b'[{"timestamp": 1, "type": "training_stats_scalar", "iter": 0, "metric": "m", "variant": "v", "value": 1}]\n'
+    lying = tmp_path / f"offline-{'c' * 32}.zip"
+    _session_zip(lying, {"task.json": task, "metrics.jsonl": metrics * 100})
+    data = bytearray(lying.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local and central headers
+        for at in [i for i in range(len(data)) if data.startswith(signature, i)][1:]:  # metrics.jsonl's
+            data[at + offset : at + offset + 4] = (100).to_bytes(4, "little")
+    lying.write_bytes(bytes(data))
+    runs, problems = read_runs(tmp_path)
+    assert runs == {} and [p.message.split(" (")[0] for p in problems] == ["is not a readable zip"]
+    lying.unlink()
+    _session_zip(tmp_path / f"offline-{'d' * 32}.zip", {"task.json": task, "metrics.jsonl": metrics})
+    opened = zipfile.ZipFile.open
+
+    def past_the_header(self, info, *args, **kwargs):
+        name = info if isinstance(info, str) else info.filename
+        return io.BytesIO(metrics * 100) if name == "metrics.jsonl" else opened(self, info, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", past_the_header)
+    monkeypatch.setenv("RESULTSBOOK_MAX_DOCUMENT_SIZE", "4KiB")
+    runs, problems = read_runs(tmp_path)
+    assert runs == {}
+    (problem,) = problems
+    assert problem.message == (
+        "member metrics.jsonl unpacks to over the 4,096 bytes of RESULTSBOOK_MAX_DOCUMENT_SIZE: refused as a whole"
+    )
+    assert problem.kept == "nothing from this zip"

@@ -48,7 +48,9 @@ class ClearmlAdapter(Adapter):
     summary = "ClearML offline sessions (offline-<id>/ with task.json, metrics.jsonl; offline-<id>.zip)"
     priority = 20  # before native (40): a session folder holds a metrics.jsonl of ClearML's own
     claims_by_listing = True
-    reading_version = 2  # 2: failed only when the log ends in a traceback, not for a handled one
+    # 2: failed only when the log ends in a traceback, not for a handled one; a zip member read past its
+    # limit refuses the zip instead of being kept cut
+    reading_version = 2
     options = {
         "stale_after": "seconds without a write after which a session never zipped was killed (default 600)",
     }
@@ -215,8 +217,14 @@ def _zip_members(path: str, problems: list[Problem]) -> dict[str, str | None] | 
                     return None
             texts: dict[str, str | None] = {}
             for name, info in wanted.items():
+                cap = _LIMITS[name].bytes()
                 with archive.open(info) as member:
-                    texts[name] = member.read(_LIMITS[name].bytes() + 1).decode("utf-8", errors="replace")
+                    content = member.read(cap + 1)  # a member whose header lies about its size
+                if len(content) > cap:
+                    message = f"member {name} unpacks to over the {cap:,} bytes of {_LIMITS[name].variable}"
+                    problems.append(Problem(path, f"{message}: refused as a whole", kept))
+                    return None
+                texts[name] = content.decode("utf-8", errors="replace")
             return texts
     except OSError as error:
         problems.append(unreadable(path, error, kept))
