@@ -302,3 +302,21 @@ def test_a_zip_member_read_past_its_limit_refuses_the_zip_in_one_line(tmp_path, 
         "member metrics.jsonl unpacks to over the 4,096 bytes of RESULTSBOOK_MAX_DOCUMENT_SIZE: refused as a whole"
     )
     assert problem.kept == "nothing from this zip"
+
+
+def test_a_task_json_whose_folder_cannot_be_listed_is_no_source(tmp_path, monkeypatch):
+    """A task.json named by a path pattern in a folder that cannot be listed (permissions, gone since)
+    raised out of the walk; it is no source, as for the other adapters."""
+    from resultsbook.adapters.clearml_offline import ClearmlAdapter
+    from resultsbook.sources import fs
+
+    session = tmp_path / ("offline-" + "a" * 32)
+    session.mkdir()
+    (session / "task.json").write_text("{}")
+
+    def unlistable(path):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(fs, "listdir", unlistable)
+    assert ClearmlAdapter().source_for_file(str(session / "task.json")) is None
+    assert ClearmlAdapter().source_for_file(str(tmp_path / "gone" / "task.json")) is None

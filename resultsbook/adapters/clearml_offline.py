@@ -80,7 +80,10 @@ class ClearmlAdapter(Adapter):
         name = os.path.basename(path)
         if name == TASK_FILE:
             folder = os.path.dirname(path)
-            return self._folder_source(folder, frozenset(fs.listdir(folder)))
+            try:
+                return self._folder_source(folder, frozenset(fs.listdir(folder)))
+            except OSError:
+                return None
         if name.endswith(ZIP_SUFFIX) and (forced or SESSION.fullmatch(name[: -len(ZIP_SUFFIX)])):
             return self.source(path, [path])
         return None
