@@ -11,6 +11,7 @@ were written.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -81,8 +82,9 @@ def test_sessions_agree_with_what_the_tasks_logged(tmp_path):
             assert "+# an uncommitted change" in run.provenance["git"]["diff"]
         elif session["commit"] == "":  # ClearML found no commit: its `diff` is the whole script
             assert "# an uncommitted change" in run.provenance["script"] and "git" not in run.provenance
-        assert run.start_time is not None and run.start_time <= (run.end_time or run.start_time)
-        assert (run.end_time is None) == (session["mode"] == "killed")
+        first, last = session["event_ms"]
+        assert run.start_time == first / 1000
+        assert run.end_time == (None if session["mode"] == "killed" else last / 1000)
         if session["mode"] == "raise":
             assert run.provenance["fail_trace"].endswith("RuntimeError: CUDA out of memory")
 
@@ -238,3 +240,84 @@ def test_a_single_value_is_a_final_value_and_a_connected_dict_keeps_its_names(tm
     assert dict(run.summary) == {"test_acc": 0.75} and "Summary/test_acc" not in run.metrics
     assert list(run.metrics) == ["val/acc/top1"] and list(run.metrics["val/acc/top1"].steps) == [3]
     assert run.start_time == 1796522822.587 and run.end_time == 1796522822.588
+
+
+def _log_line(level: str, msg: str, stamp: int) -> str:
+    return json.dumps([{"timestamp": stamp, "type": "log", "level": level, "msg": msg}]) + "\n"
+
+
+def test_a_handled_traceback_followed_by_more_output_leaves_the_run_finished(tmp_path):
+    """`traceback.print_exc()` in a retry loop logs a traceback at level "error" and the run goes on:
+    a zipped session whose log holds one but does not end with it finished (it was marked failed); the
+    fixture's task that raised, whose log ends with its traceback, stays failed."""
+    task = json.loads((FIXTURE / "offline" / next(iter(EXPECTED)) / "task.json").read_text())
+    session = tmp_path / ("offline-" + "e" * 32)
+    session.mkdir()
+    (session / "task.json").write_text(json.dumps({**task, "id": session.name}))
+    trace = 'Traceback (most recent call last):\n  File "train.py", line 9, in <module>\nOSError: timed out'
+    (session / "log.jsonl").write_text(
+        _log_line("info", "epoch 1", 1796522400000)
+        + _log_line("error", trace, 1796522401000)
+        + _log_line("info", "retrying: epoch 2", 1796522402000)
+    )
+    _session_zip(tmp_path / f"{session.name}.zip", {p.name: p.read_bytes() for p in session.iterdir()})
+    (raised,) = [k for k, s in EXPECTED.items() if s["mode"] == "raise"]
+    shutil.copytree(FIXTURE / "offline" / raised, tmp_path / raised)
+    shutil.copy(FIXTURE / "offline" / f"{raised}.zip", tmp_path)
+    runs, _ = read_runs(tmp_path)
+    handled = runs[session.name][0]
+    assert handled.status == "finished" and "fail_trace" not in handled.provenance
+    assert runs[raised][0].status == "failed"
+    assert runs[raised][0].provenance["fail_trace"].endswith("RuntimeError: CUDA out of memory")
+
+
+def test_a_zip_member_read_past_its_limit_refuses_the_zip_in_one_line(tmp_path, monkeypatch):
+    """A member whose header under-reports its size: Python's zipfile stops at the size said and then
+    fails its CRC (refused as no readable zip); a reader that gave more than the limit had its text kept
+    cut there (and the cut last metrics line skipped as being written): the zip is refused instead."""
+    task = (next((FIXTURE / "offline").glob("offline-*/task.json"))).read_bytes()
+    metrics = b'[{"timestamp": 1, "type": "training_stats_scalar", "iter": 0, "metric": "m", "variant": "v", "value": 1}]\n'
+    lying = tmp_path / f"offline-{'c' * 32}.zip"
+    _session_zip(lying, {"task.json": task, "metrics.jsonl": metrics * 100})
+    data = bytearray(lying.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local and central headers
+        for at in [i for i in range(len(data)) if data.startswith(signature, i)][1:]:  # metrics.jsonl's
+            data[at + offset : at + offset + 4] = (100).to_bytes(4, "little")
+    lying.write_bytes(bytes(data))
+    runs, problems = read_runs(tmp_path)
+    assert runs == {} and [p.message.split(" (")[0] for p in problems] == ["is not a readable zip"]
+    lying.unlink()
+    _session_zip(tmp_path / f"offline-{'d' * 32}.zip", {"task.json": task, "metrics.jsonl": metrics})
+    opened = zipfile.ZipFile.open
+
+    def past_the_header(self, info, *args, **kwargs):
+        name = info if isinstance(info, str) else info.filename
+        return io.BytesIO(metrics * 100) if name == "metrics.jsonl" else opened(self, info, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", past_the_header)
+    monkeypatch.setenv("RESULTSBOOK_MAX_DOCUMENT_SIZE", "4KiB")
+    runs, problems = read_runs(tmp_path)
+    assert runs == {}
+    (problem,) = problems
+    assert problem.message == (
+        "member metrics.jsonl unpacks to over the 4,096 bytes of RESULTSBOOK_MAX_DOCUMENT_SIZE: refused as a whole"
+    )
+    assert problem.kept == "nothing from this zip"
+
+
+def test_a_task_json_whose_folder_cannot_be_listed_is_no_source(tmp_path, monkeypatch):
+    """A task.json named by a path pattern in a folder that cannot be listed (permissions, gone since)
+    raised out of the walk; it is no source, as for the other adapters."""
+    from resultsbook.adapters.clearml_offline import ClearmlAdapter
+    from resultsbook.sources import fs
+
+    session = tmp_path / ("offline-" + "a" * 32)
+    session.mkdir()
+    (session / "task.json").write_text("{}")
+
+    def unlistable(path):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(fs, "listdir", unlistable)
+    assert ClearmlAdapter().source_for_file(str(session / "task.json")) is None
+    assert ClearmlAdapter().source_for_file(str(tmp_path / "gone" / "task.json")) is None

@@ -276,6 +276,20 @@ def test_an_unzipped_archive_is_read_as_the_archive(tmp_path, cli):
     assert "1 new" in result.output
 
 
+def test_an_archive_unzipped_beside_itself_is_one_run(tmp_path, cli):
+    """A user who unzips `<key>.zip` into `<key>/` beside it to look inside has one experiment, not
+    two: a table counted its seed twice; the folder is read, once (as ClearML's session beside its zip)."""
+    shutil.copy(ARCHIVES / FINISHED, tmp_path / FINISHED)
+    with zipfile.ZipFile(ARCHIVES / FINISHED) as archive:
+        archive.extractall(tmp_path / FINISHED.removesuffix(".zip"))
+    sources = find_sources(CollectRequest(str(tmp_path)))
+    assert [Path(source.path).name for source, _ in sources] == [FINISHED.removesuffix(".zip")]
+    runs, problems = read_runs(tmp_path)
+    assert problems == [] and list(runs) == [FINISHED.removesuffix(".zip")]
+    result = cli("collect", ".")
+    assert result.exit_code == 0 and "1 new" in result.output, result.output
+
+
 def test_a_collect_that_finds_only_renamed_archives_names_the_adapter(tmp_path, cli):
     """Archives renamed after the runs (run-lr0.01-s0.zip) are no experiment keys, so nothing claims
     them: the empty collect said only "name the format with --adapter"; it now names comet, and that

@@ -48,6 +48,9 @@ class ClearmlAdapter(Adapter):
     summary = "ClearML offline sessions (offline-<id>/ with task.json, metrics.jsonl; offline-<id>.zip)"
     priority = 20  # before native (40): a session folder holds a metrics.jsonl of ClearML's own
     claims_by_listing = True
+    # 2: failed only when the log ends in a traceback, not for a handled one; a zip member read past its
+    # limit refuses the zip instead of being kept cut
+    reading_version = 2
     options = {
         "stale_after": "seconds without a write after which a session never zipped was killed (default 600)",
     }
@@ -77,7 +80,10 @@ class ClearmlAdapter(Adapter):
         name = os.path.basename(path)
         if name == TASK_FILE:
             folder = os.path.dirname(path)
-            return self._folder_source(folder, frozenset(fs.listdir(folder)))
+            try:
+                return self._folder_source(folder, frozenset(fs.listdir(folder)))
+            except OSError:
+                return None
         if name.endswith(ZIP_SUFFIX) and (forced or SESSION.fullmatch(name[: -len(ZIP_SUFFIX)])):
             return self.source(path, [path])
         return None
@@ -214,8 +220,14 @@ def _zip_members(path: str, problems: list[Problem]) -> dict[str, str | None] | 
                     return None
             texts: dict[str, str | None] = {}
             for name, info in wanted.items():
+                cap = _LIMITS[name].bytes()
                 with archive.open(info) as member:
-                    texts[name] = member.read(_LIMITS[name].bytes() + 1).decode("utf-8", errors="replace")
+                    content = member.read(cap + 1)  # a member whose header lies about its size
+                if len(content) > cap:
+                    message = f"member {name} unpacks to over the {cap:,} bytes of {_LIMITS[name].variable}"
+                    problems.append(Problem(path, f"{message}: refused as a whole", kept))
+                    return None
+                texts[name] = content.decode("utf-8", errors="replace")
             return texts
     except OSError as error:
         problems.append(unreadable(path, error, kept))
@@ -309,11 +321,12 @@ def _params(sections: Any) -> dict[str, Any]:
 
 def _traceback(log: list[dict[str, Any]]) -> str | None:
     """Return the last lines of the traceback the console log ends with, if it does."""
-    errors = [str(e.get("msg", "")) for e in log if e.get("level") == "error"]
-    traces = [msg for msg in errors if msg.lstrip().startswith("Traceback")]
-    if not traces:
+    if not log or log[-1].get("level") != "error":  # a handled one (print_exc, logging.exception) is
+        return None  # followed by more output
+    last = str(log[-1].get("msg", ""))
+    if not last.lstrip().startswith("Traceback"):
         return None
-    return "\n".join(traces[-1].rstrip("\n").split("\n")[-FAIL_TRACE_LINES:])
+    return "\n".join(last.rstrip("\n").split("\n")[-FAIL_TRACE_LINES:])
 
 
 def _status(closed: bool, trace: str | None) -> str:

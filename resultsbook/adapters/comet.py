@@ -2,7 +2,8 @@
 (or `COMET_MODE=offline`, `comet_ml.start(online=False)`) writes into its offline directory at
 `end()`, read without comet_ml and without uploading them.
 
-One archive is one run (and so is a folder holding an archive unzipped by hand). It holds
+One archive is one run (and so is a folder holding an archive unzipped by hand; an archive unzipped
+into a folder of its own name beside it is read from that folder, once). It holds
 `experiment.json` (the key, project, tags, start and stop times in epoch milliseconds, and whether
 the script raised) and `messages.json`, JSON Lines of typed messages:
 
@@ -75,11 +76,17 @@ class CometAdapter(Adapter):
     reading_version = 3  # 2: sys.* system metrics left out; 3: the empty zip names the scratch folder
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
-        """Claim the folder's archives named by an experiment key (any .zip with --adapter comet), and a
-        folder holding an archive unzipped (experiment.json beside messages.json); with --adapter comet,
-        a folder holding messages.json alone too (the scratch folder of a run killed before end())."""
+        """Claim the folder's archives named by an experiment key (any .zip with --adapter comet) but those
+        unzipped beside themselves, and a folder holding an archive unzipped (experiment.json beside
+        messages.json); with --adapter comet, a folder holding messages.json alone too (the scratch folder
+        of a run killed before end())."""
         pattern = _FORCED if forced else _ARCHIVE
-        names = sorted(n for n in folder.files if pattern.fullmatch(n))
+        dirs = set(folder.dirs)
+        names = sorted(
+            n for n in folder.files
+            if pattern.fullmatch(n)
+            and n[: -len(".zip")] not in dirs  # unzipped beside itself: the folder is read, one run
+        )  # fmt: skip
         sources = [self.source(folder.file(n), [folder.file(n)]) for n in names]
         if _MESSAGES in folder.files and (forced or _METADATA in folder.files):
             held = [n for n in _WANTED if n in folder.files]
