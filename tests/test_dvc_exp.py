@@ -468,3 +468,21 @@ def test_experiments_of_another_shape_keep_the_row_alone(tmp_path):
     runs, problems, _ = read(tmp_path / "exps.json")
     assert sorted(runs) == ["main", "workspace"]
     assert problems == [f"{MAIN}: experiments is a number, {NOT_LIST}"]
+
+
+def test_dvc_2_show_json_of_another_shape_names_the_revision_and_key(tmp_path):
+    """DVC 2.x's `--show-json` (an object keyed by revision) with an experiment that is not an object
+    names the revision and the experiment's key; the other experiments are read."""
+    held = {"params": {"params.yaml": {"data": {"lr": 0.1}}}, "metrics": {}, "queued": False}
+    document = {
+        "workspace": {"baseline": {"data": {**held, "params": {"params.yaml": {"data": {"lr": 0.3}}}}}},
+        "53c3851f46955fa3e2b8f6e1c52999acc8c9ea77": {
+            "baseline": {"data": {**held, "name": "main", "params": {"params.yaml": {"data": {"lr": 1}}}}},
+            "e197c8aaf027691d91b2da62cb6c75cf00ff3782": {"data": {**held, "name": "exp-e6c97"}},
+            "f4c82f4ab9f2e5d1b0d4f47b4b1ac3ee5a5ff0c1": 7,
+        },
+    }
+    (tmp_path / "exps.json").write_text(json.dumps(document))
+    runs, problems, _ = read(tmp_path / "exps.json")
+    assert sorted(runs) == ["exp-e6c97", "main", "workspace"]
+    assert problems == ["revision 53c3851: f4c82f4 is a number, not an object as DVC writes it"]

@@ -287,7 +287,7 @@ class RecordsAdapter(Adapter):
         data = load_json_file(path, problems, limit=DOCUMENT)
         if data is None:
             return
-        rows = None if self.config.get("records") else dvc_exp.exp_show_rows(data)
+        rows = None if self.config.get("records") else dvc_exp.exp_show_rows(data, path, problems)
         if rows is not None:
             self._dvc_rows = rows
             return

@@ -48,9 +48,11 @@ def is_exp_show(data: Any) -> bool:
     )
 
 
-def exp_show_rows(data: Any) -> list[Any] | None:
+def exp_show_rows(data: Any, path: str = "", problems: list[Problem] | None = None) -> list[Any] | None:
     """Return the rows of a `dvc exp show --json` document, DVC 3.x's list or DVC 2.x's object keyed by
-    revision (`--show-json`) made into 3.x rows; None for any other document."""
+    revision (`--show-json`) made into 3.x rows; None for any other document. A 2.x value of another
+    shape than DVC writes is added to `problems` (a 3.x one is read_exp_show's to name)."""
+    said: list[Problem] = [] if problems is None else problems
     if is_exp_show(data):
         return list(data)
     workspace = data.get(WORKSPACE) if isinstance(data, Mapping) else None
@@ -58,15 +60,28 @@ def exp_show_rows(data: Any) -> list[Any] | None:
         return None
     rows: list[Any] = []
     for rev, group in data.items():
-        if not isinstance(group, Mapping):
+        where = f"revision {str(rev)[:7]}"
+        if _shaped(path, where, "", group, Mapping, said, "the other revisions", null=False) is None:
             continue
-        base = group.get("baseline")
-        base = base if isinstance(base, Mapping) else {}
-        body = base.get("data")
+        base = _shaped(
+            path, where, "baseline", group.get("baseline"), Mapping, said, "the revision's experiments"
+        )
+        base = base or {}
+        body = _shaped(
+            path, where, "baseline.data", base.get("data"), Mapping, said, "the revision's experiments"
+        )
         experiments = []
         for exp_rev, entry in group.items():
-            held = entry.get("data") if exp_rev != "baseline" and isinstance(entry, Mapping) else None
-            if not isinstance(held, Mapping):
+            if exp_rev == "baseline":
+                continue
+            key = str(exp_rev)[:7]
+            if _shaped(path, where, key, entry, Mapping, said, "the other experiments", null=False) is None:
+                continue
+            # null: DVC could not collect the experiment (its `error` says why)
+            held = _shaped(
+                path, where, f"{key}.data", entry.get("data"), Mapping, said, "the other experiments"
+            )
+            if held is None:
                 continue
             tip = held.get("checkpoint_tip")
             if tip and tip != exp_rev:  # an earlier checkpoint of the experiment at its tip: no run
