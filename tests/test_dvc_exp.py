@@ -14,6 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 from resultsbook.errors import SpecError
@@ -363,3 +364,125 @@ def test_an_experiment_of_several_commits_is_one_run_at_its_tip(tmp_path):
     runs, _, _ = read(tmp_path / "exps.json")
     assert runs["lr01-s2"].summary["acc"] == 0.72
     assert "1111111" not in runs and len(runs) == 8
+
+
+def _set(path, value):
+    """Return a change of the fixture's rows that sets the value at `path` (keys and list indexes)."""
+
+    def change(rows):
+        held = rows
+        for key in path[:-1]:
+            held = held[key]
+        held[path[-1]] = value
+
+    return change
+
+
+MAIN = "row 47c7eeb (main)"
+LR01_S2 = ("experiments", 0)  # in main's row
+NOT_LIST, NOT_OBJECT = "not a list as DVC writes it", "not an object as DVC writes it"
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "gone"),
+    [
+        (
+            _set((1, *LR01_S2, "revs"), 7),
+            f"{MAIN}, experiment lr01-s2: experiments[0].revs is a number, {NOT_LIST} — kept: the other "
+            "experiments",
+            {"lr01-s2"},
+        ),
+        (
+            _set((1, "experiments", 3), "lr01-s0"),
+            f"{MAIN}: experiments[3] is a string, {NOT_OBJECT} — kept: the other experiments",
+            {"lr01-s0"},
+        ),
+        (
+            _set((1, *LR01_S2, "revs", 0), None),
+            f"{MAIN}, experiment lr01-s2: experiments[0].revs[0] is null, {NOT_OBJECT} — kept: the other "
+            "experiments",
+            {"lr01-s2"},
+        ),
+        (
+            _set((1, *LR01_S2, "revs", 0, "data"), [0.72]),
+            f"row 0a1256c (lr01-s2): data is a list, {NOT_OBJECT} — kept: the other rows",
+            {"lr01-s2"},
+        ),
+        (
+            _set((1, *LR01_S2, "revs", 0, "data", "params"), 7),
+            f"row 0a1256c (lr01-s2): data.params is a number, {NOT_OBJECT} — kept: the run without its params",
+            set(),
+        ),
+        (
+            _set((1, *LR01_S2, "revs", 0, "data", "metrics", "metrics.json"), "0.72"),
+            f'row 0a1256c (lr01-s2): data.metrics["metrics.json"] is a string, {NOT_OBJECT} — kept: the run '
+            "without that file's metrics",
+            set(),
+        ),
+        (
+            _set((1, *LR01_S2, "executor"), "success"),
+            f"{MAIN}, experiment lr01-s2: experiments[0].executor is a string, {NOT_OBJECT} — kept: the "
+            "experiment, its state unknown",
+            set(),
+        ),
+        (
+            lambda rows: rows.insert(1, 3),
+            f"row 2 is a number, {NOT_OBJECT} — kept: the other rows",
+            set(),
+        ),
+    ],
+    ids=[
+        "revs-number",
+        "experiment-string",
+        "tip-null",
+        "data-list",
+        "params-number",
+        "metrics-file-string",
+        "executor-string",
+        "row-number",
+    ],
+)
+def test_a_value_of_another_shape_than_dvc_writes_is_one_line_and_the_rest_is_kept(
+    tmp_path, change, line, gone
+):
+    """A row of `dvc exp show --json` holding a value of another kind than DVC writes there (a number
+    for the list of an experiment's commits, a string for an experiment) is one problem line naming
+    the row and the key, not the whole file lost: the other experiments are read."""
+    rows = json.loads((FIXTURE / "exps.json").read_text())
+    change(rows)
+    (tmp_path / "exps.json").write_text(json.dumps(rows))
+    [(source, adapter)] = find_sources(CollectRequest(str(tmp_path / "exps.json")))
+    result = read_source(adapter, source)
+    names = {run.name for run in result.runs}
+    assert names == {row["Experiment"] for row in experiments()} - gone
+    shown = [problem.describe() for problem in result.problems if "lrm1-s0" not in problem.message]
+    assert shown == [f"{tmp_path / 'exps.json'}: {line}"]
+
+
+def test_experiments_of_another_shape_keep_the_row_alone(tmp_path):
+    """A baseline row whose `experiments` is not a list keeps the row (and the workspace, which no
+    experiment read holds now), naming the row and key."""
+    rows = json.loads((FIXTURE / "exps.json").read_text())
+    rows[1]["experiments"] = 3
+    (tmp_path / "exps.json").write_text(json.dumps(rows))
+    runs, problems, _ = read(tmp_path / "exps.json")
+    assert sorted(runs) == ["main", "workspace"]
+    assert problems == [f"{MAIN}: experiments is a number, {NOT_LIST}"]
+
+
+def test_dvc_2_show_json_of_another_shape_names_the_revision_and_key(tmp_path):
+    """DVC 2.x's `--show-json` (an object keyed by revision) with an experiment that is not an object
+    names the revision and the experiment's key; the other experiments are read."""
+    held = {"params": {"params.yaml": {"data": {"lr": 0.1}}}, "metrics": {}, "queued": False}
+    document = {
+        "workspace": {"baseline": {"data": {**held, "params": {"params.yaml": {"data": {"lr": 0.3}}}}}},
+        "53c3851f46955fa3e2b8f6e1c52999acc8c9ea77": {
+            "baseline": {"data": {**held, "name": "main", "params": {"params.yaml": {"data": {"lr": 1}}}}},
+            "e197c8aaf027691d91b2da62cb6c75cf00ff3782": {"data": {**held, "name": "exp-e6c97"}},
+            "f4c82f4ab9f2e5d1b0d4f47b4b1ac3ee5a5ff0c1": 7,
+        },
+    }
+    (tmp_path / "exps.json").write_text(json.dumps(document))
+    runs, problems, _ = read(tmp_path / "exps.json")
+    assert sorted(runs) == ["exp-e6c97", "main", "workspace"]
+    assert problems == ["revision 53c3851: f4c82f4 is a number, not an object as DVC writes it"]

@@ -59,7 +59,9 @@ class RecordsAdapter(Adapter):
     # 12: a step field holding a list (DreamerV3's score files: `xs` beside `ys`) steps the record's curves
     # 13: `dvc exp show --json` / `--csv` output is a run per experiment, named as DVC names it, with its
     #     state; a failed experiment's metrics (the files it was queued with) are not read
-    reading_version = 13
+    # 14: a `dvc exp show --json` value of another shape than DVC writes is a problem naming its row and
+    #     key, the other rows and experiments read (not the file lost, nor read as plain records)
+    reading_version = 14
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -254,7 +256,7 @@ class RecordsAdapter(Adapter):
     def _records(self, path: str, problems: list[Problem]) -> Iterable[Mapping[str, Any]]:
         """Yield the raw records of a JSON, JSON Lines or CSV file."""
         self._task_scores = False
-        self._dvc_rows: list[Mapping[str, Any]] | None = None
+        self._dvc_rows: list[Any] | None = None
         self._csv_columns: list[str] = []
         lowered = path.lower()
         if lowered.endswith((".csv", ".tsv")):
@@ -285,7 +287,7 @@ class RecordsAdapter(Adapter):
         data = load_json_file(path, problems, limit=DOCUMENT)
         if data is None:
             return
-        rows = None if self.config.get("records") else dvc_exp.exp_show_rows(data)
+        rows = None if self.config.get("records") else dvc_exp.exp_show_rows(data, path, problems)
         if rows is not None:
             self._dvc_rows = rows
             return

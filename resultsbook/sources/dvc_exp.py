@@ -41,33 +41,47 @@ _HASH = re.compile(r"[0-9a-f]{32}(\.dir)?")  # a dep's md5, as the CSV's deps co
 
 def is_exp_show(data: Any) -> bool:
     """Tell whether a JSON document is what `dvc exp show --json` prints (DVC 3.x): a list of rows,
-    each with its `rev`, `data` and `experiments`, the workspace first."""
-    return (
-        isinstance(data, list)
-        and bool(data)
-        and all(isinstance(row, Mapping) and {"rev", "data", "experiments"} <= set(row) for row in data)
+    each with its `rev`, `data` and `experiments`, the workspace first (a row of another shape is the
+    reader's to name, not a reason to read the file's rows as records)."""
+    return isinstance(data, list) and any(
+        isinstance(row, Mapping) and {"rev", "data", "experiments"} <= set(row) for row in data
     )
 
 
-def exp_show_rows(data: Any) -> list[Mapping[str, Any]] | None:
+def exp_show_rows(data: Any, path: str = "", problems: list[Problem] | None = None) -> list[Any] | None:
     """Return the rows of a `dvc exp show --json` document, DVC 3.x's list or DVC 2.x's object keyed by
-    revision (`--show-json`) made into 3.x rows; None for any other document."""
+    revision (`--show-json`) made into 3.x rows; None for any other document. A 2.x value of another
+    shape than DVC writes is added to `problems` (a 3.x one is read_exp_show's to name)."""
+    said: list[Problem] = [] if problems is None else problems
     if is_exp_show(data):
         return list(data)
     workspace = data.get(WORKSPACE) if isinstance(data, Mapping) else None
     if not (isinstance(workspace, Mapping) and isinstance(workspace.get("baseline"), Mapping)):
         return None
-    rows: list[Mapping[str, Any]] = []
+    rows: list[Any] = []
     for rev, group in data.items():
-        if not isinstance(group, Mapping):
+        where = f"revision {str(rev)[:7]}"
+        if _shaped(path, where, "", group, Mapping, said, "the other revisions", null=False) is None:
             continue
-        base = group.get("baseline")
-        base = base if isinstance(base, Mapping) else {}
-        body = base.get("data")
+        base = _shaped(
+            path, where, "baseline", group.get("baseline"), Mapping, said, "the revision's experiments"
+        )
+        base = base or {}
+        body = _shaped(
+            path, where, "baseline.data", base.get("data"), Mapping, said, "the revision's experiments"
+        )
         experiments = []
         for exp_rev, entry in group.items():
-            held = entry.get("data") if exp_rev != "baseline" and isinstance(entry, Mapping) else None
-            if not isinstance(held, Mapping):
+            if exp_rev == "baseline":
+                continue
+            key = str(exp_rev)[:7]
+            if _shaped(path, where, key, entry, Mapping, said, "the other experiments", null=False) is None:
+                continue
+            # null: DVC could not collect the experiment (its `error` says why)
+            held = _shaped(
+                path, where, f"{key}.data", entry.get("data"), Mapping, said, "the other experiments"
+            )
+            if held is None:
                 continue
             tip = held.get("checkpoint_tip")
             if tip and tip != exp_rev:  # an earlier checkpoint of the experiment at its tip: no run
@@ -89,31 +103,30 @@ def is_exp_show_csv(columns: Iterable[str]) -> bool:
     return tuple(columns)[: len(_CSV_FIRST)] == _CSV_FIRST
 
 
-def read_exp_show(path: str, data: list[Mapping[str, Any]], problems: list[Problem]) -> list[RunRecord]:
+def read_exp_show(path: str, data: list[Any], problems: list[Problem]) -> list[RunRecord]:
     """Read the rows of `dvc exp show --json` into runs: each experiment, each baseline commit that
     holds params or metrics, and the workspace when it holds results no other row shows."""
     experiments: list[RunRecord] = []
     commits: list[RunRecord] = []  # the baseline commits
     workspace: RunRecord | None = None
     unread: dict[tuple[str, str, str], list[str]] = {}  # (kind, file, DVC's message) -> rows
-    for row in data:
-        baseline = _row_run(path, row, None, None, problems, unread)
+    for index, row in enumerate(data):
+        if (
+            _shaped(path, f"row {index + 1}", "", row, Mapping, problems, "the other rows", null=False)
+            is None
+        ):
+            continue
+        where = _row_label(row, str(index + 1))
+        baseline = _row_run(path, row, where, None, None, problems, unread)
         if baseline is not None and row.get("rev") == WORKSPACE:
             workspace = baseline
         elif baseline is not None and (baseline.params or baseline.summary):  # `-A`: commits before DVC
             commits.append(baseline)
-        for group in row.get("experiments") or ():
-            if not isinstance(group, Mapping):
-                continue
-            executor = group.get("executor")
-            executor = executor if isinstance(executor, Mapping) else {}
-            # an experiment's branch from its tip back (checkpoints, or a running one's live state first):
-            # the tip is the experiment, the commits before it steps of it
-            for exp in (group.get("revs") or [])[:1]:
-                if isinstance(exp, Mapping):
-                    named = (baseline.name, str(row.get("rev") or "")) if baseline else ("", "")
-                    run = _row_run(path, exp, executor, named, problems, unread)
-                    experiments.append(run) if run is not None else None
+        groups = _shaped(path, where, "experiments", row.get("experiments"), list, problems, "the row alone")
+        named = (baseline.name, str(row.get("rev") or "")) if baseline else ("", "")
+        for number, group in enumerate(groups or ()):
+            run = _group_run(path, where, f"experiments[{number}]", group, named, problems, unread)
+            experiments.append(run) if run is not None else None
     problems.extend(_unread_files(path, unread))
     # a commit holding an experiment's params and results (a branch made of it, a commit of `dvc exp
     # apply`) is that experiment's result, not a run again; the workspace holding a row's (after
@@ -125,6 +138,80 @@ def read_exp_show(path: str, data: list[Mapping[str, Any]], problems: list[Probl
     ):
         kept.insert(0, workspace)
     return [*kept, *experiments]
+
+
+def _group_run(
+    path: str,
+    where: str,
+    key: str,
+    group: Any,
+    baseline: tuple[str, str],
+    problems: list[Problem],
+    unread: dict[tuple[str, str, str], list[str]],
+) -> RunRecord | None:
+    """Return the run of one experiment of a row (DVC's ExpRange: its `revs`, tip first, and `executor`);
+    None when it holds none, with a problem when it is not what DVC writes."""
+    kept = "the other experiments"
+    if _shaped(path, where, key, group, Mapping, problems, kept, null=False) is None:
+        return None
+    if isinstance(group.get("name"), str) and group["name"]:
+        where = f"{where}, experiment {group['name']}"
+    executor = group.get("executor")  # null: run in the workspace, which DVC keeps only when it succeeded
+    executor = (
+        {}
+        if executor is None
+        else _shaped(
+            path, where, f"{key}.executor", executor, Mapping, problems, "the experiment, its state unknown"
+        )
+    )
+    # an experiment's branch from its tip back (checkpoints, or a running one's live state first):
+    # the tip is the experiment, the commits before it steps of it
+    revs = _shaped(path, where, f"{key}.revs", group.get("revs"), list, problems, kept, null=False)
+    tip = (
+        _shaped(path, where, f"{key}.revs[0]", revs[0], Mapping, problems, kept, null=False) if revs else None
+    )
+    if not isinstance(tip, Mapping):
+        return None
+    return _row_run(path, tip, _row_label(tip, f"{where}, {key}"), executor, baseline, problems, unread)
+
+
+def _row_label(row: Mapping[str, Any], place: str) -> str:
+    """Name a row in a problem line: its rev (a commit's first 7 characters) and DVC's name for it, or
+    its `place` when it has no rev."""
+    rev, name = row.get("rev"), row.get("name")
+    shown = (rev[:7] if _SHA.fullmatch(rev) else rev) if isinstance(rev, str) and rev else place
+    return f"row {shown}" + (f" ({name})" if isinstance(name, str) and name and name != shown else "")
+
+
+def _shaped(
+    path: str,
+    where: str,
+    key: str,
+    value: Any,
+    kind: type,
+    problems: list[Problem],
+    kept: str,
+    null: bool = True,
+) -> Any:
+    """Return `value` when it is of the kind DVC writes at `key` (a list, an object) or null where DVC
+    may write null; else add a problem naming the row and key, and return None."""
+    if isinstance(value, kind) or (value is None and null):
+        return value
+    expected = "a list" if kind is list else "an object"
+    shown = f"{where}: {key}" if key else where
+    problems.append(Problem(path, f"{shown} is {_json_kind(value)}, not {expected} as DVC writes it", kept))
+    return None
+
+
+def _json_kind(value: Any) -> str:
+    """Name the kind of a JSON value as a problem line says it."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
 
 
 def _unread_files(path: str, unread: Mapping[tuple[str, str, str], list[str]]) -> list[Problem]:
@@ -151,6 +238,7 @@ def _unread_files(path: str, unread: Mapping[tuple[str, str, str], list[str]]) -
 def _row_run(
     path: str,
     row: Mapping[str, Any],
+    where: str,
     executor: Mapping[str, Any] | None,
     baseline: tuple[str, str] | None,
     problems: list[Problem],
@@ -158,27 +246,30 @@ def _row_run(
 ) -> RunRecord | None:
     """Return the run of one row: a baseline commit (`executor` and `baseline` None) or an experiment
     (its executor {} when DVC keeps none: run in the workspace, it succeeded; `baseline` its baseline's
-    name and revision); None when it holds no data."""
-    data = row.get("data")
-    if not isinstance(data, Mapping):
+    name and revision); None when it holds no data. `where` names the row in a problem line."""
+    data = _shaped(path, where, "data", row.get("data"), Mapping, problems, "the other rows")
+    if data is None:  # null: DVC could not collect the row (its `error` says why)
         return None
     rev = str(row.get("rev") or data.get("rev") or "")
     name = str(row.get("name") or (rev if rev == WORKSPACE else rev[:7]))
-    error = row.get("error")
+    error = _shaped(path, where, "error", row.get("error"), Mapping, problems, "the run, not as failed")
     state = executor.get("state") if executor else None
     status = _STATES.get(str(state), "unknown") if state else ("unknown" if executor is None else "finished")
     provenance: dict[str, Any] = {}
     if isinstance(error, Mapping) or str(state) == "failed":
         status = "failed"
         local = executor.get("local") if executor else None
-        code = local.get("returncode") if isinstance(local, Mapping) else None
+        local = _shaped(
+            path, where, "executor.local", local, Mapping, problems, "the run without its exit code"
+        )
+        code = local.get("returncode") if local else None
         said = str(error.get("msg") or "") if isinstance(error, Mapping) else ""
         provenance["error"] = (
             f"{said or 'Experiment run failed'}{f' (exit code {code})' if code is not None else ''}; "
             f"`dvc queue logs {name}` shows its output"
         )
-    params = _files(name, "params", data.get("params"), unread)
-    metrics = _files(name, "metrics", data.get("metrics"), unread)
+    params = _files(path, where, name, "params", data.get("params"), problems, unread)
+    metrics = _files(path, where, name, "metrics", data.get("metrics"), problems, unread)
     summary: dict[str, float] = {}
     texts: list[str] = []
     for key, value in metrics.items():
@@ -226,22 +317,30 @@ def _row_run(
     )
 
 
-def _files(name: str, kind: str, files: Any, unread: dict[tuple[str, str, str], list[str]]) -> dict[str, Any]:
+def _files(
+    path: str,
+    where: str,
+    name: str,
+    kind: str,
+    files: Any,
+    problems: list[Problem],
+    unread: dict[tuple[str, str, str], list[str]],
+) -> dict[str, Any]:
     """Return the flattened values of a row's params or metrics files: params.yaml's keys as they are,
     another file's prefixed with its path where a key is in more than one file; a file DVC could not
-    read is added to `unread`."""
-    if not isinstance(files, Mapping):
-        return {}
+    read is added to `unread`, one of another shape than DVC writes is a problem."""
+    files = _shaped(path, where, f"data.{kind}", files, Mapping, problems, f"the run without its {kind}")
     flat: dict[str, dict[str, Any]] = {}
-    for file, held in files.items():
-        if not isinstance(held, Mapping):
+    for file, held in (files or {}).items():
+        key, kept = f"data.{kind}[{json.dumps(str(file))}]", f"the run without that file's {kind}"
+        if _shaped(path, where, key, held, Mapping, problems, kept, null=False) is None:
             continue
-        error = held.get("error")
-        if isinstance(error, Mapping):
+        error = _shaped(path, where, f"{key}.error", held.get("error"), Mapping, problems, kept)
+        if error is not None:
             message = str(error.get("msg") or error.get("type") or "unreadable")
             unread.setdefault((kind, str(file), message), []).append(name)
-        body = held.get("data")
-        if isinstance(body, Mapping):
+        body = _shaped(path, where, f"{key}.data", held.get("data"), Mapping, problems, kept)
+        if body is not None:
             flat[str(file)] = flatten_fields(body)
     counts: dict[str, int] = {}
     for values in flat.values():
