@@ -410,3 +410,29 @@ def test_a_pattern_given_with_a_file_says_it_matches_under_a_folder(tmp_path, cl
         "the paths under a folder; collect the file without --pattern, or give its folder; the store was "
         "left as it was\n"
     )
+
+
+def test_a_file_whose_folder_cannot_be_listed_when_an_adapter_asks_is_no_traceback(tmp_path, monkeypatch):
+    """A pattern's file whose folder could not be listed when an adapter looked beside it (removed since
+    the walk, a permission changed) stopped the collect with the adapter's OSError; now that adapter
+    passes it by (another may read the file alone) and the other runs are kept."""
+    from resultsbook.sources import fs
+
+    for name in ("a", "b"):
+        folder = tmp_path / "runs" / name
+        folder.mkdir(parents=True)
+        (folder / "trainer_state.json").write_text('{"log_history": [{"step": 1, "eval_loss": 0.5}]}')
+    listdir = fs.listdir
+    gone = str(tmp_path / "runs" / "b")
+
+    def listing(path: str) -> list[str]:
+        if os.path.normpath(path) == gone:
+            raise PermissionError(13, "Permission denied", path)
+        return listdir(path)
+
+    monkeypatch.setattr(fs, "listdir", listing)
+    with Store.open(str(tmp_path / "s.db")) as store:
+        report = collect(store, [CollectRequest(str(tmp_path / "runs"), pattern="{run}/trainer_state.json")])
+        runs = {run.name: run.adapter for run in store.runs()}
+    assert runs["a"] == "hf_trainer" and "hf_trainer" not in [a for name, a in runs.items() if name != "a"]
+    assert report.new == len(runs)

@@ -450,7 +450,10 @@ def source_for_file(
     to claim folders (many plug-ins) get it through a claim of the file's folder: the claimed source
     that holds the file is the file's source."""
     for adapter in adapters:
-        source = adapter.source_for_file(path, forced)
+        try:
+            source = adapter.source_for_file(path, forced)
+        except OSError:  # its folder went away or cannot be listed since the walk: no source of it
+            continue
         if source is not None:
             return source, adapter
     for adapter in adapters:
