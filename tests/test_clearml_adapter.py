@@ -146,9 +146,9 @@ def test_a_zip_with_a_member_outside_the_session_or_too_large_is_refused_in_one_
     runs, problems = read_runs(tmp_path)
     assert runs == {}
     messages = {Path(p.path).name[8:9]: p.message for p in problems}
-    assert messages["a"] == "holds a member named '../escape.txt', outside the session: refused as a whole"
+    assert messages["a"] == "holds a member named '../escape.txt', outside the archive: refused as a whole"
     assert (
-        messages["b"].startswith("member task.json unpacks to 5,")
+        messages["b"].startswith("member task.json unpacks to 5.0 KiB, over the 4 KiB limit for ")
         and "RESULTSBOOK_MAX_CONFIG_SIZE" in messages["b"]
     )
     assert all("\n" not in m for m in messages.values())
@@ -285,7 +285,7 @@ def test_a_zip_member_read_past_its_limit_refuses_the_zip_in_one_line(tmp_path, 
             data[at + offset : at + offset + 4] = (100).to_bytes(4, "little")
     lying.write_bytes(bytes(data))
     runs, problems = read_runs(tmp_path)
-    assert runs == {} and [p.message.split(" (")[0] for p in problems] == ["is not a readable zip"]
+    assert runs == {} and [p.message.split(" (")[0] for p in problems] == ["is not a whole zip archive"]
     lying.unlink()
     _session_zip(tmp_path / f"offline-{'d' * 32}.zip", {"task.json": task, "metrics.jsonl": metrics})
     opened = zipfile.ZipFile.open
@@ -300,7 +300,8 @@ def test_a_zip_member_read_past_its_limit_refuses_the_zip_in_one_line(tmp_path, 
     assert runs == {}
     (problem,) = problems
     assert problem.message == (
-        "member metrics.jsonl unpacks to over the 4,096 bytes of RESULTSBOOK_MAX_DOCUMENT_SIZE: refused as a whole"
+        "member metrics.jsonl unpacks to over the 4 KiB limit for logs read whole (JSON documents, SQLite "
+        "pages) (raise RESULTSBOOK_MAX_DOCUMENT_SIZE): refused as a whole"
     )
     assert problem.kept == "nothing from this zip"
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import zipfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +27,7 @@ from resultsbook.sources.fileio import open_regular, read_file_bytes, unreadable
 from resultsbook.sources.limits import CONFIG, DOCUMENT, Limit
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import parse_json, to_float
+from resultsbook.sources.zipmembers import RefusedArchive, wanted_members
 
 TASK_FILE = "task.json"
 METRICS_FILE = "metrics.jsonl"
@@ -193,8 +193,7 @@ def _folder_members(path: str, problems: list[Problem]) -> dict[str, str | None]
 
 def _zip_members(path: str, problems: list[Problem]) -> dict[str, str | None] | None:
     """Return the text of a session zip's task.json, metrics.jsonl and log.jsonl (its artifacts are never
-    read); None, said in one line, for a zip that is no zip, names a member outside the session (`..`,
-    an absolute path) or unpacks beyond the limits."""
+    read); None, said in one line, for a zip refused whole (`zipmembers`)."""
     kept = "nothing from this zip"
     try:
         # a local zip is read member by member (its artifacts may be large); a remote one is fetched whole
@@ -203,43 +202,15 @@ def _zip_members(path: str, problems: list[Problem]) -> dict[str, str | None] | 
             if fs.is_remote(path)
             else os.fdopen(open_regular(path), "rb")
         )
-        with handle, zipfile.ZipFile(handle) as archive:
-            infos = archive.infolist()
-            outside = next((i.filename for i in infos if _outside(i.filename)), None)
-            if outside is not None:
-                message = f"holds a member named {outside!r}, outside the session: refused as a whole"
-                problems.append(Problem(path, message, kept))
-                return None
-            wanted = {i.filename: i for i in infos if i.filename in _LIMITS}
-            for name, info in wanted.items():
-                cap = _LIMITS[name].bytes()
-                if info.file_size > cap:
-                    message = f"member {name} unpacks to {info.file_size:,} bytes, over the {cap:,} of "
-                    message += f"{_LIMITS[name].variable}: refused as a whole"
-                    problems.append(Problem(path, message, kept))
-                    return None
-            texts: dict[str, str | None] = {}
-            for name, info in wanted.items():
-                cap = _LIMITS[name].bytes()
-                with archive.open(info) as member:
-                    content = member.read(cap + 1)  # a member whose header lies about its size
-                if len(content) > cap:
-                    message = f"member {name} unpacks to over the {cap:,} bytes of {_LIMITS[name].variable}"
-                    problems.append(Problem(path, f"{message}: refused as a whole", kept))
-                    return None
-                texts[name] = content.decode("utf-8", errors="replace")
-            return texts
+        with handle:
+            _, members = wanted_members(handle, _LIMITS)
+    except RefusedArchive as refused:
+        problems.append(Problem(path, f"{refused.reason}: refused as a whole", kept))
+        return None
     except OSError as error:
         problems.append(unreadable(path, error, kept))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError) as error:
-        problems.append(Problem(path, f"is not a readable zip ({error})", kept))
-    return None
-
-
-def _outside(name: str) -> bool:
-    """Tell whether a member's name leaves the folder it would unpack into."""
-    parts = name.replace("\\", "/").split("/")
-    return name.startswith(("/", "\\")) or bool(re.match(r"[A-Za-z]:", name)) or ".." in parts
+        return None
+    return {name: content.decode("utf-8", errors="replace") for name, content in members.items()}
 
 
 def _events(path: str, text: str | None, problems: list[Problem]) -> list[dict[str, Any]]:

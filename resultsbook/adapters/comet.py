@@ -35,16 +35,17 @@ import os
 import re
 import zipfile
 from collections.abc import Mapping
-from typing import IO, Any
+from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import normalize_value
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import open_regular, read_file_bytes, unreadable
-from resultsbook.sources.limits import DOCUMENT, format_size
+from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import iter_json_lines, parse_json, to_float, to_timestamp
+from resultsbook.sources.zipmembers import DAMAGED, RefusedArchive, wanted_members
 from resultsbook.voice import option
 
 # `<key>.zip`, or `<key>-<suffix>.zip` for an experiment resumed offline (a key is 32-50 letters and
@@ -111,9 +112,9 @@ def read_archive(path: str) -> ReadResult:
     kept = "nothing from this archive"
     try:
         with fs.local_copy(path) as local, os.fdopen(open_regular(local), "rb") as handle:
-            names, members = _members(path, handle)
-    except _Refused as refused:
-        return ReadResult((), (refused.problem,))
+            names, members = wanted_members(handle, dict.fromkeys(_WANTED, DOCUMENT))
+    except RefusedArchive as refused:
+        return ReadResult((), (_refused(path, refused, kept),))
     except OSError as error:
         return ReadResult((), (unreadable(path, error, kept),))
     if not names:
@@ -170,7 +171,7 @@ def is_comet_archive(path: str) -> bool:
     try:
         with os.fdopen(open_regular(path), "rb") as handle, zipfile.ZipFile(handle) as archive:
             return set(_WANTED) <= set(archive.namelist())
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+    except (OSError, *DAMAGED):
         return False
 
 
@@ -181,56 +182,19 @@ def starts_as_comet_messages(head: bytes) -> bool:
     return ok and isinstance(message, dict) and {"payload", "type"} <= set(message)
 
 
-class _Refused(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
-
-
-def _outside(name: str) -> bool:
-    """Tell whether a member's name points outside the archive: absolute, a drive, or a `..` part."""
-    return (
-        name.startswith(("/", "\\")) or bool(re.match(r"[A-Za-z]:", name)) or ".." in re.split(r"[/\\]", name)
-    )
-
-
-def _members(path: str, handle: IO[bytes]) -> tuple[list[str], dict[str, bytes]]:
-    """Return the names of the archive's members and the bytes of experiment.json and messages.json
-    (assets it may also hold are not unpacked); raise _Refused for a damaged archive, one of the two
-    over the document limit, or a member named outside the archive."""
-    kept = "nothing from this archive"
-    cap = DOCUMENT.bytes()
-    try:
-        with zipfile.ZipFile(handle) as archive:
-            infos = [info for info in archive.infolist() if not info.is_dir()]
-            for info in infos:
-                if _outside(info.filename):
-                    why = f"holds a member named {info.filename!r}, outside the archive; it was not read"
-                    raise _Refused(Problem(path, why, f"{kept}; an archive Comet wrote has no such name"))
-            members = {}
-            for info in infos:
-                if info.filename not in _WANTED:
-                    continue
-                if info.file_size > cap:
-                    why = (
-                        f"member {info.filename} unpacks to {format_size(info.file_size)}, over the "
-                        f"{format_size(cap)} limit for {DOCUMENT.what} (to read it, raise the limit: "
-                        f"{DOCUMENT.raise_hint(info.file_size)})"
-                    )
-                    raise _Refused(Problem(path, why, kept))
-                with archive.open(info) as member:
-                    content = member.read(cap + 1)  # a member whose header lies about its size
-                if len(content) > cap:
-                    why = f"member {info.filename} unpacks to over the {format_size(cap)} limit for "
-                    raise _Refused(Problem(path, f"{why}{DOCUMENT.what} (raise {DOCUMENT.variable})", kept))
-                members[info.filename] = content
-            return [info.filename for info in infos], members
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as error:
+def _refused(path: str, refused: RefusedArchive, kept: str) -> Problem:
+    """Say why an archive was not read, with what Comet's own archives tell of the cause."""
+    if refused.kind == "damaged":
         why = (
-            f"is not a whole zip archive ({error}): Comet was still writing it at end(), or a copy was "
-            "cut short; collect again once it is whole, or copy it again from where the run wrote it"
+            f"{refused.reason}: Comet was still writing it at end(), or a copy was cut short; collect again "
+            "once it is whole, or copy it again from where the run wrote it"
         )
-        raise _Refused(Problem(path, why, kept)) from None
+        return Problem(path, why, kept)
+    if refused.kind == "outside":
+        return Problem(
+            path, f"{refused.reason}; it was not read", f"{kept}; an archive Comet wrote has no such name"
+        )
+    return Problem(path, refused.reason, kept)
 
 
 def _run(
