@@ -7,7 +7,7 @@ import os
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 LOG_SUFFIXES = (
     ".csv",
@@ -219,12 +219,20 @@ def keras_logs(root: str) -> tuple[str, str] | None:
     return str(len(logs)), logs[0].replace(os.sep, "/")
 
 
-_MOST_LOG_PEEKS = (
-    5  # `.log` files looked into for fairseq's lines: an empty collect must still answer at once
+_MOST_FILE_PEEKS = (
+    5  # files of one kind looked into (Optuna's, Comet's, fairseq's): an empty collect answers at once
 )
 
 
-_MOST_DATABASE_PEEKS = 5  # SQLite and .log files looked into for Optuna's: an empty collect answers at once
+def _first_such(
+    looked: _Look, paths: list[str], root: str, such: Callable[[str], bool]
+) -> tuple[str, str] | None:
+    """Return how many `paths` (relative to root) there are and the first of the few looked into that
+    is `such` a file (given its full path); None when none of those is."""
+    for relative in paths[:_MOST_FILE_PEEKS]:
+        if such(os.path.join(root, relative)):
+            return looked.counted(len(paths)), relative.replace(os.sep, "/")
+    return None
 
 
 def optuna_storages(root: str) -> tuple[str, str, str] | None:
@@ -235,9 +243,9 @@ def optuna_storages(root: str) -> tuple[str, str, str] | None:
 
     looked = _look(root)
     for kind, paths in (("SQLite", looked.databases), (".log", looked.logs)):
-        for relative in paths[:_MOST_DATABASE_PEEKS]:
-            if is_optuna_storage(os.path.join(root, relative)):
-                return looked.counted(len(paths)), relative.replace(os.sep, "/"), kind
+        found = _first_such(looked, paths, root, is_optuna_storage)
+        if found is not None:
+            return *found, kind
     return None
 
 
@@ -248,10 +256,7 @@ def comet_archives(root: str) -> tuple[str, str] | None:
     from resultsbook.adapters.comet import is_comet_archive  # only to explain
 
     looked = _look(root)
-    for relative in looked.archives[:_MOST_DATABASE_PEEKS]:
-        if is_comet_archive(os.path.join(root, relative)):
-            return looked.counted(len(looked.archives)), relative.replace(os.sep, "/")
-    return None
+    return _first_such(looked, looked.archives, root, is_comet_archive)
 
 
 def comet_scratch(root: str) -> tuple[str, str] | None:
@@ -261,16 +266,14 @@ def comet_scratch(root: str) -> tuple[str, str] | None:
     from resultsbook.adapters.comet import starts_as_comet_messages  # only to explain
     from resultsbook.sources.fileio import iter_file_chunks
 
-    looked = _look(root)
-    paths = looked.paths.get("messages.json", [])
-    for relative in paths[:_MOST_DATABASE_PEEKS]:
+    def starts_as_messages(path: str) -> bool:
         try:  # a FIFO in its place is refused, never opened
-            head = next(iter_file_chunks(os.path.join(root, relative), 4096), b"")
+            return starts_as_comet_messages(next(iter_file_chunks(path, 4096), b""))
         except OSError:
-            continue
-        if starts_as_comet_messages(head):
-            return looked.counted(len(paths)), relative.replace(os.sep, "/")
-    return None
+            return False
+
+    looked = _look(root)
+    return _first_such(looked, looked.paths.get("messages.json", []), root, starts_as_messages)
 
 
 def fairseq_logs(root: str) -> tuple[str, str] | None:
@@ -280,10 +283,7 @@ def fairseq_logs(root: str) -> tuple[str, str] | None:
     from resultsbook.adapters.fairseq import starts_as_fairseq_log  # only to explain
 
     looked = _look(root)
-    for relative in looked.logs[:_MOST_LOG_PEEKS]:
-        if starts_as_fairseq_log(os.path.join(root, relative)):
-            return looked.counted(len(looked.logs)), relative.replace(os.sep, "/")
-    return None
+    return _first_such(looked, looked.logs, root, starts_as_fairseq_log)
 
 
 def rsl_rl_settings(root: str) -> tuple[str, str] | None:
