@@ -9,6 +9,7 @@ import dataclasses
 import fnmatch
 import os
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_choice, option_list
@@ -228,9 +229,9 @@ class OneFileAdapter(Adapter):
             run = nnunet.read_summary(path, document, list(source.files), problems)
             return ReadResult((run,), tuple(problems))
         if self.per_task and lighteval.is_results(document):
-            return self._read_lighteval_tasks(path, document, problems)
+            return self._read_tasks(path, document, problems, lighteval)
         if self.per_task and lm_eval.is_results(document):
-            return self._read_tasks(path, document, problems)
+            return self._read_tasks(path, document, problems, lm_eval)
         try:
             document = resolve_interpolations(document)
         except InterpolationTooLarge as error:
@@ -259,43 +260,25 @@ class OneFileAdapter(Adapter):
         )
         return ReadResult((run,), tuple(problems))
 
-    def _read_tasks(self, path: str, document: Mapping[str, Any], problems: list[Problem]) -> ReadResult:
-        """Read an lm-eval results file as one run per task (sources/lm_eval.py)."""
-        runs = []
-        for task, values in lm_eval.tasks(document).items():
-            fields = flatten_fields(lm_eval.task_document(document, task))
-            params, _, _ = self.split(fields, False)
-            metrics = lm_eval.task_metrics(values)
-            directions = lm_eval.directions(document, task, metrics)
-            runs.append(
-                RunRecord(
-                    key=task,
-                    name=f"{_run_name(path)}/{task}",
-                    params={**params, lm_eval.TASK_PARAM: task},
-                    summary=metrics,
-                    provenance={"lm_eval": {"task": task, "directions": directions}} if directions else {},
-                )
-            )
-        return ReadResult(tuple(runs), tuple(problems))
-
-    def _read_lighteval_tasks(
-        self, path: str, document: Mapping[str, Any], problems: list[Problem]
+    def _read_tasks(
+        self, path: str, document: Mapping[str, Any], problems: list[Problem], suite: ModuleType
     ) -> ReadResult:
-        """Read a lighteval results file as one run per task (sources/lighteval.py)."""
+        """Read an evaluation suite's results file as one run per task (sources/lm_eval.py, lighteval.py:
+        its tasks, each task's own part of the file, its name and the directions it records)."""
         runs = []
-        for key, values in lighteval.tasks(document).items():
-            fields = flatten_fields(lighteval.task_document(document, key))
-            params, _, _ = self.split(fields, False)
+        for key, values in suite.tasks(document).items():
+            params, _, _ = self.split(flatten_fields(suite.task_document(document, key)), False)
             metrics = lm_eval.task_metrics(values)
-            directions = lighteval.directions(document, key, metrics)
-            task = lighteval.split_key(key)[1]
+            directions = suite.directions(document, key, metrics)
+            task = suite.task_name(key)
+            recorded = {suite.TRACKER: {"task": task, "directions": directions}} if directions else {}
             runs.append(
                 RunRecord(
                     key=key,
                     name=f"{_run_name(path)}/{key}",
                     params={**params, lm_eval.TASK_PARAM: task},
                     summary=metrics,
-                    provenance={"lighteval": {"task": task, "directions": directions}} if directions else {},
+                    provenance=recorded,
                 )
             )
         return ReadResult(tuple(runs), tuple(problems))

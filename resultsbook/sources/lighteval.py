@@ -33,6 +33,7 @@ from typing import Any
 from resultsbook.sources.lm_eval import FEWSHOT_PARAM, TASK_PARAM
 
 SUITE_PARAM = "suite"
+TRACKER = "lighteval"  # the provenance key of the directions its tasks record
 ALL_TASKS = "all"  # lighteval's mean of every metric over the file's tasks: no task
 _PER_TASK = ("versions", "summary_tasks")  # keyed by the results key
 _TASK_CONFIGS = "config_tasks"  # keyed by `<suite>|<task>`
@@ -119,3 +120,8 @@ def directions(document: Mapping[str, Any], key: str, metrics: Mapping[str, floa
         for name in names if isinstance(names, list) else [names]:
             ways[str(name)] = entry["higher_is_better"]
     return {name: "maximize" if ways[name] else "minimize" for name in metrics if name in ways}
+
+
+def task_name(key: str) -> str:
+    """Return the task a results key names (`harness|arc:challenge|25` names `arc:challenge`)."""
+    return split_key(key)[1]

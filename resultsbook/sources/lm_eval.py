@@ -33,6 +33,7 @@ from typing import Any
 from resultsbook.sources.textio import to_float
 
 TASK_PARAM = "task"
+TRACKER = "lm_eval"  # the provenance key of the directions its tasks record
 NO_FILTER = "none"
 # the sections holding one entry per task: a task's run keeps its own entry, under the section's name
 _PER_TASK = ("configs", "versions", "higher_is_better", "n-samples", "task_hashes")
@@ -144,3 +145,8 @@ def directions(document: Mapping[str, Any], task: str, metrics: Mapping[str, flo
         if base in ways:
             found[name] = "maximize" if ways[base] else "minimize"
     return found
+
+
+def task_name(key: str) -> str:
+    """Return the task a results key names: lm-eval's keys are the tasks."""
+    return key
