@@ -37,6 +37,7 @@ _BUILTIN = {
     "mlflow_server": "resultsbook.adapters.mlflow_tracking:MlflowTrackingAdapter",
     "ultralytics": "resultsbook.adapters.ultralytics:UltralyticsAdapter",
     "fairseq": "resultsbook.adapters.fairseq:FairseqAdapter",
+    "text": "resultsbook.adapters.textlog:TextLogAdapter",
     "optuna": "resultsbook.adapters.optuna_studies:OptunaAdapter",
     "clearml": "resultsbook.adapters.clearml_offline:ClearmlAdapter",
     "guild": "resultsbook.adapters.guild:GuildAdapter",
@@ -254,7 +255,8 @@ ADAPTER_SYNONYMS = {
     "lightning": "lightning_csv", "pytorch-lightning": "lightning_csv", "pl": "lightning_csv",
     "keras": "keras_csv", "huggingface": "hf_trainer", "transformers": "hf_trainer", "hf": "hf_trainer",
     "spinningup": "spinup", "spinning-up": "spinup", "yolo": "ultralytics", "yolov5": "ultralytics",
-    "yolov8": "ultralytics", "fairseq-train": "fairseq",
+    "yolov8": "ultralytics", "fairseq-train": "fairseq", "txt": "text", "stdout": "text",
+    "log": "text", "logs": "text", "slurm": "text", "logging": "text",
 }  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from resultsbook.params import parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.cv_results import is_cv_results
 from resultsbook.sources.dvc_exp import is_exp_show_csv
+from resultsbook.sources.keyvalues import holds_numbers
 from resultsbook.sources.rlkit import PLANS, planned_status, rllab_settings
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.settings import read_settings
@@ -67,7 +68,8 @@ class CsvAdapter(Adapter):
     # 8: an rllab run (Iteration, params.json's n_itr) is finished at its last iteration, running before;
     #    where rllab logged is provenance, the call it pickled (args_data) no param
     # 9: `dvc exp show --csv` output (a row per experiment) is no run of its own: a problem names the reader
-    reading_version = 9
+    # 10: a text log (`Step 1 | loss:2.31`, one column of text) is no table: a problem names the text adapter
+    reading_version = 10
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -134,6 +136,9 @@ class CsvAdapter(Adapter):
         if table is None or holds_no_row(table, path, problems):
             return ReadResult((), tuple(problems))
         columns = list(table.columns)
+        if len(columns) == 1 and not self.config.get("columns") and holds_numbers(columns[0]):
+            problems.append(Problem(path, _text_log_text(columns[0]), "nothing from this file"))
+            return ReadResult((), tuple(problems))
         if is_exp_show_csv(columns) and not self.config.get("step"):
             problems.append(Problem(path, _dvc_exp_text(), "nothing from this file"))
             return ReadResult((), tuple(problems))
@@ -228,6 +233,15 @@ def _label_columns(table: Table, skip: set) -> list[str]:
         for name in table.columns
         if name not in skip and table.rows and table.bad[name] and not table.present[name].any()
     ]
+
+
+def _text_log_text(first: str) -> str:
+    """Say that a file is a text log printing numbers under keys, not a table, and how to read it."""
+    shown = first if len(first) <= 60 else first[:57] + "…"
+    return (
+        f"is a text log printing numbers under keys ({shown!r}), not a table: read it with "
+        f"{option('adapter', 'text')}, a run per file"
+    )
 
 
 def _dvc_exp_text() -> str:

@@ -24,9 +24,7 @@ warnings, tqdm bars) are not read."""
 
 from __future__ import annotations
 
-import ast
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -35,7 +33,8 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, normalize_value
 from resultsbook.sources.fileio import iter_file_chunks, unreadable
-from resultsbook.sources.lines import Tally, iter_lines
+from resultsbook.sources.lines import Tally, iter_lines, log_run_name
+from resultsbook.sources.pyrepr import printed_config
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import to_float
 from resultsbook.voice import option
@@ -56,7 +55,6 @@ _TRACEBACK = "Traceback (most recent call last)"
 # fairseq's --best-checkpoint-metric: which way each is better, to catch a `maximize` flag set the wrong way
 _LOWER_BETTER = ("loss", "ppl", "wer", "uer", "cer")
 _HIGHER_BETTER = ("bleu", "acc", "accuracy", "f1", "chrf", "bertscore")
-_MOST_CONFIG_CHARS = 1 << 20  # a configuration line parsed as Python (fairseq's: a few kB)
 _PEEK = 64 * 1024  # bytes of a file the hint of an empty collect reads to tell a fairseq log
 
 
@@ -84,7 +82,7 @@ class FairseqAdapter(Adapter):
 
     def read(self, source: Source) -> ReadResult:
         """Read one fairseq-train log into its runs."""
-        return read_log(source.path, _run_name(source.path))
+        return read_log(source.path, log_run_name(source.path))
 
 
 class _Training:
@@ -282,19 +280,17 @@ def _config(message: str, path: str, number: int, problems: list[Problem]) -> di
     another fairseq_cli.train line."""
     if not (message.startswith("Namespace(") or message.startswith("{")):
         return None
-    if len(message) > _MOST_CONFIG_CHARS:  # fairseq's is a few kB: parsing megabytes is no reading of it
-        why = f"is a configuration line of fairseq_cli.train longer than {_MOST_CONFIG_CHARS:,} characters"
-        problems.append(Problem(path, f"line {number} {why}: not parsed", "the training without params"))
-        return {}
     try:
-        tree = ast.parse(message, mode="eval").body
-        value = _literal(tree)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, TypeError):
-        message = "is a configuration line of fairseq_cli.train that does not parse as Python's repr of it"
-        problems.append(Problem(path, f"line {number} {message}", "the training without params"))
+        value = printed_config(message)
+    except ValueError as error:
+        longer = str(error).startswith("longer")
+        said = (
+            f"is a configuration line of fairseq_cli.train {error}: not parsed"
+            if longer
+            else (f"is a configuration line of fairseq_cli.train that {error}")
+        )
+        problems.append(Problem(path, f"line {number} {said}", "the training without params"))
         return {}
-    if not isinstance(value, dict):
-        return None
     if message.startswith("Namespace("):
         return _flat_params(value)
     params = flatten_params(_unwrap_lists(value))
@@ -317,39 +313,6 @@ def _unwrap_lists(value: Any) -> Any:
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], (int, float)):
         return value[0]
     return value
-
-
-def _literal(node: ast.AST) -> Any:
-    """Return the value of a Python literal, a `Namespace(k=v, …)` call as a dict of its keywords; a
-    value of another kind (a call, a name) as its source text. Raise ValueError for other shapes."""
-    if isinstance(node, ast.Call):
-        if not (isinstance(node.func, ast.Name) and node.func.id == "Namespace") or node.args:
-            raise ValueError("a call other than Namespace(...)")
-        return {kw.arg: _value(kw.value) for kw in node.keywords if kw.arg is not None}
-    if isinstance(node, ast.Dict):
-        return {_key(k): _value(v) for k, v in zip(node.keys, node.values) if k is not None}
-    raise ValueError("neither Namespace(...) nor a dict")
-
-
-def _key(node: ast.AST) -> str:
-    value = ast.literal_eval(node)
-    return str(value)
-
-
-def _value(node: ast.AST) -> Any:
-    """Return a configuration value: a literal, a nested dict or Namespace, else its text."""
-    if isinstance(node, (ast.Dict, ast.Call)) and _is_config(node):
-        return _literal(node)
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError):
-        return ast.unparse(node)  # `device(type='cuda')`, an enum: kept as written
-
-
-def _is_config(node: ast.AST) -> bool:
-    if isinstance(node, ast.Dict):
-        return True
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Namespace"
 
 
 def _progress(logger: str, message: str) -> list[tuple[str, float, float]] | None:
@@ -422,10 +385,3 @@ def starts_as_fairseq_log(path: str) -> bool:
         if found is not None and found.group(3) in (TRAINER, TRAIN, TRAIN_INNER):
             return True
     return False
-
-
-def _run_name(path: str) -> str:
-    """Name a run by its log's folder and its name without the suffix: `transformer/train` for
-    checkpoints/transformer/train.log."""
-    parts = os.path.abspath(path).replace(os.sep, "/").split("/")
-    return "/".join([*parts[-2:-1], os.path.splitext(parts[-1])[0]])

@@ -43,7 +43,8 @@ class HydraAdapter(Adapter):
     # only by its logger's records (lightning-hydra-template's `Output dir: ...`), and one whose log ends
     # with an error while a logger inside says it finished, and a job's `version_N` folders of several
     # Lightning loggers are one run per version
-    reading_version = 6
+    # 7: a job that left no other metrics is read from the numbers its job log prints (`loss=0.31`)
+    reading_version = 7
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -89,6 +90,8 @@ class HydraAdapter(Adapter):
         base = RunRecord(name=name, params=params, experiment=experiment, provenance=provenance)
         log = f"{experiment}.log" if experiment else None  # Hydra's job log, `${hydra.job.name}.log`
         error = _last_error(os.path.join(source.path, log)) if log else None
+        if not inner and log:
+            inner = _job_log_runs(source.path, log, problems)
         if not inner:
             if error:  # the job's last word is an error: it failed, whatever else it left
                 base = replace(base, status="failed", provenance={**provenance, "error": error})
@@ -144,6 +147,20 @@ class HydraAdapter(Adapter):
             for item in inner
         )
         return ReadResult(runs, tuple(problems))
+
+
+def _job_log_runs(job: str, log: str, problems: list[Problem]) -> list[InnerRun]:
+    """Read the numbers a job's log prints with a counter (`log.info(f"epoch {e}: loss={loss}")`)."""
+    from resultsbook.adapters.textlog import TextLogAdapter
+
+    path = os.path.join(job, log)
+    if not fs.isfile(path):
+        return []
+    result = TextLogAdapter().read_log(path, counted_only=True)
+    runs = [InnerRun("text", log, run) for run in result.runs if run.metrics]
+    if runs:
+        problems.extend(result.problems)
+    return runs
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")

@@ -83,7 +83,7 @@ def find_sources(
         if note is not None:
             raise SpecError(f"{root}: {note}")
     found = source_for_file(adapters, _with_its_folder(root), forced, FolderClaims())
-    if found is not None:
+    if found is not None and not (found[1].name == "text" and not forced and _fairseq_log_note(root)):
         yield _with_params(found[0], request.params), found[1]
         return
     from resultsbook.adapters.optuna_studies import optuna_note  # to explain
@@ -704,6 +704,7 @@ def _log_files_hint(root: str) -> str:
         rsl_rl_settings,
         settings_beside,
         sklearn_cv_results,
+        text_logs,
         unread_data_file,
         wandb_chart_export,
     )
@@ -747,6 +748,15 @@ def _log_files_hint(root: str) -> str:
             f"it holds {count} .log file(s) that no adapter claims by name, and {example} is a "
             f"fairseq-train log: read them with {option('adapter', 'fairseq')}, a run per training, its "
             "curves stepped by num_updates"
+        )
+    text = text_logs(root) if keras_logs(root) is None else None
+    if text is not None:
+        suffix, count, example = text
+        return (
+            f"it holds {count} {suffix} file(s) that no adapter claims by name, and {example} is a text log "
+            f"printing numbers under keys (loss: 0.31): read them with {option('adapter', 'text')}, a run "
+            f"per file; {option('pattern')} with {{fields}} in their names (e.g. "
+            f"'train_{{model}}_seed{{seed}}{suffix}') makes those parts params"
         )
     rsl_rl = rsl_rl_settings(root)  # before the pattern that would read the settings as runs
     if rsl_rl is not None:

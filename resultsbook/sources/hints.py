@@ -164,6 +164,7 @@ class _Look:
         self.compressed: Counter[str] = Counter()  # compressed logs by their two suffixes (`.json.gz`)
         self.compressed_examples: dict[str, str] = {}
         self.logs: list[str] = []  # `.log` files: text logs, or Keras CSVLogger files named so
+        self.outs: list[str] = []  # `.out` files: a SLURM job's output, nohup.out
         self.databases: list[str] = []  # SQLite files (`.db`, `.sqlite`): an Optuna storage of any name
         self.archives: list[str] = []  # `.zip` files: a Comet offline archive renamed
         self.stopped = False
@@ -193,6 +194,8 @@ def _look(root: str) -> _Look:
                 looked.data_examples.setdefault(suffix, relative)
             elif suffix == ".log":
                 looked.logs.append(relative)
+            elif suffix == ".out":
+                looked.outs.append(relative)
             elif compressed_log(name) is not None:
                 both = os.path.splitext(os.path.splitext(name)[0])[1].lower() + suffix
                 looked.compressed[both] += 1
@@ -284,6 +287,19 @@ def fairseq_logs(root: str) -> tuple[str, str] | None:
 
     looked = _look(root)
     return _first_such(looked, looked.logs, root, starts_as_fairseq_log)
+
+
+def text_logs(root: str) -> tuple[str, str, str] | None:
+    """Return the suffix (`.log` or `.out`) of the text logs a local folder holds, how many, and the first
+    of the few looked into that prints numbers under keys (`loss: 0.31`); None when none of those does."""
+    from resultsbook.adapters.textlog import starts_as_text_log  # only to explain
+
+    looked = _look(root)
+    for suffix, paths in ((".log", looked.logs), (".out", looked.outs)):
+        found = _first_such(looked, paths, root, starts_as_text_log)
+        if found is not None:
+            return suffix, *found
+    return None
 
 
 def rsl_rl_settings(root: str) -> tuple[str, str] | None:

@@ -14,6 +14,7 @@ file: how many lines, and the first.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -157,3 +158,10 @@ def _decode_lines(block: bytes, first: int, limit: int, tally: Tally) -> list[st
     if first == 1 and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]  # a byte order mark (Excel's CSV) is not part of the first line
     return lines
+
+
+def log_run_name(path: str) -> str:
+    """Name the run of a text log by its folder and its name without the suffix: `exp1/train` for
+    exp1/train.log (fairseq's checkpoints/transformer/train.log is `transformer/train`)."""
+    parts = os.path.abspath(path).replace(os.sep, "/").split("/")
+    return "/".join([*parts[-2:-1], os.path.splitext(parts[-1])[0]])

@@ -1,0 +1,297 @@
+"""Text logs: what a training script prints (its stdout redirected to `train.log`, a SLURM job's
+`slurm-<id>.out`, a Python logging file, Hydra's `<job>.log`), one run per file. A line that prints
+numbers under keys (`Epoch 3/100 - loss: 0.31 - acc: 0.92`, `step=500 loss=0.3`, `| loss 0.3 |`, a JSON
+object) is a record, stepped by a counter its lines print (`step`, `iteration`, …, `epoch`; the last
+one printed counts for the lines after it, as Keras prints `Epoch 3/100` on a line of its own); the
+grammar of a line is sources.keyvalues'. Params come from the pattern's fields, a printed
+`Namespace(…)` (`print(args)`), `seed: 3` or Lightning's `Seed set to 3`, and the keys `-o params=`
+names. A traceback, a KeyboardInterrupt or SLURM's `CANCELLED … DUE TO TIME LIMIT` after the last
+record ends the run failed or interrupted; a counter reaching its total (`Epoch 100/100`) or
+Lightning's `Trainer.fit` stopped, finished; else its status is unknown (still running, or killed)."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.errors import closest
+from resultsbook.models import Problem, ReadResult, RunRecord, Source
+from resultsbook.params import flatten_params, normalize_value
+from resultsbook.sources.fileio import iter_file_chunks, unreadable
+from resultsbook.sources.keyvalues import COUNTERS, Line, holds_numbers, printed_settings, read_line, seed_set
+from resultsbook.sources.lines import Tally, iter_lines, log_run_name
+from resultsbook.sources.pyrepr import printed_config
+from resultsbook.sources.series import SeriesBuilder
+from resultsbook.voice import option
+
+LOG_SUFFIXES = (".log", ".out")  # read unasked when a pattern names them (`.txt`: the csv adapter's)
+NAMED_SUFFIXES = (*LOG_SUFFIXES, ".txt")  # what --adapter text reads in a folder
+_FAILED = "Traceback (most recent call last)"
+_INTERRUPTED = re.compile(r"^KeyboardInterrupt\b|CANCELLED AT .* DUE TO (TIME LIMIT|PREEMPTION)|^Killed$")
+_FINISHED = re.compile(r"`Trainer\.fit` stopped|^Training completed\b")  # Lightning's, HF Trainer's
+_FAIRSEQ = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| [A-Z]+ \| (train|train_inner|valid) \| ")
+_SEED_KEYS = frozenset({"seed", "random_seed"})
+_PEEK = 64 * 1024  # bytes of a file the hint of an empty collect reads to tell a text log of numbers
+_PEEK_LINES = 200
+_MOST_LINE_CHARS = 65536  # a line that prints numbers is short: a longer one is a dump (an array, a config)
+
+
+class TextLogAdapter(Adapter):
+    """Read a text log that prints its numbers as `key: value` or `key=value`: one run per file."""
+
+    name = "text"
+    summary = (
+        "text logs printing numbers as `key: value` or `key=value` (stdout, logging files, SLURM .out; "
+        "found by --pattern for .log and .out files, or --adapter text)"
+    )
+    priority = 88  # after fairseq's log (85), before the csv adapter's `.txt` (90)
+    claims_by_itself = False  # any program writes `.log` files: read when a pattern or the user names them
+    reading_version = 1
+    options = {
+        "step": "the counter stepping the records, e.g. epoch (default: the finest printed that never goes "
+        "back: step, iteration, ..., epoch; else the order of the lines)",
+        "metrics": "keys (globs) to read, e.g. '*loss*,*acc*' (default: every key printed with a number)",
+        "params": "keys (globs) whose first value is a param, not a metric, e.g. 'lr,batch_size' (a seed "
+        "always is)",
+    }
+
+    def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
+        """Claim every `.log`, `.out` and `.txt` file, but only when this adapter was asked for by name."""
+        if not forced:
+            return None
+        names = sorted(n for n in folder.files if n.lower().endswith(NAMED_SUFFIXES))
+        if not names:
+            return None
+        return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
+
+    def source_for_file(self, path: str, forced: bool = False) -> Source | None:
+        """Read a `.log` or `.out` file a path pattern names; any file when asked for by name."""
+        return self.source(path, [path]) if forced or path.lower().endswith(LOG_SUFFIXES) else None
+
+    def read(self, source: Source) -> ReadResult:
+        """Read one text log into one run."""
+        return self.read_log(source.path)
+
+    def read_log(self, path: str, counted_only: bool = False) -> ReadResult:
+        """Read the text log at `path` into one run; with `counted_only`, only the numbers printed with
+        a counter (a job log's other lines are messages: `pid: 13000` in an error is no metric)."""
+        problems: list[Problem] = []
+        log = _Log(counted_only=counted_only)
+        tally = Tally()
+        try:
+            for batch in iter_lines(path, problems, tally):
+                for offset, text in enumerate(batch.lines):
+                    log.add(batch.first + offset, text, path, tally, problems)
+        except OSError as error:
+            return ReadResult((), (unreadable(path, error, "nothing from this file"), *problems))
+        tally.report(path, problems)
+        if log.fairseq and len(log.fairseq) * 2 >= len(log.records):
+            message = (
+                f"is fairseq-train's log (line {log.fairseq[0]}): read it with "
+                f"{option('adapter', 'fairseq')}, a run per training, its curves named by their subset "
+                "(train_loss, valid_loss)"
+            )
+            return ReadResult((), (*problems, Problem(path, message, "nothing from this file")))
+        if not log.records:
+            message = (
+                "prints no number under a key on any line (`loss: 0.31`, `loss=0.31`, `| loss 0.31 |`, a "
+                "JSON object): not a text log of numbers, or one whose program had not printed any yet"
+            )
+            return ReadResult((), (*problems, Problem(path, message, "nothing from this file")))
+        run = self._run(path, log, problems)
+        return ReadResult((run,), tuple(problems))
+
+    def _run(self, path: str, log: _Log, problems: list[Problem]) -> RunRecord:
+        """Build the run of a log's records: params, each metric's curve stepped by its counter, status."""
+        wanted_metrics = option_list(self.config.get("metrics"))
+        param_keys = [*(option_list(self.config.get("params")) or []), *_SEED_KEYS]
+        params = dict(log.params)
+        by_key: dict[str, list[tuple[int, Line]]] = {}
+        for number, record in log.records:
+            for key, value in record.values.items():
+                if any(fnmatch.fnmatchcase(key, glob) for glob in param_keys):
+                    params.setdefault(key, normalize_value(value))
+                elif not wanted_metrics or any(fnmatch.fnmatchcase(key, glob) for glob in wanted_metrics):
+                    by_key.setdefault(key, []).append((number, record))
+        preamble = [
+            key
+            for key, records in by_key.items()
+            if log.first_counter and records[-1][0] < log.first_counter and key not in (wanted_metrics or ())
+        ]
+        if preamble:
+            named = ", ".join(repr(key) for key in preamble[:4]) + (", …" if len(preamble) > 4 else "")
+            message = (
+                f"prints {named} only before its first counter (line {log.first_counter}): numbers of the "
+                f"program's start (a model's size, a dataset's), not of its training; "
+                f"{option('option', f'metrics={preamble[0]}')} reads them"
+            )
+            problems.append(Problem(path, message, "the numbers printed with a counter"))
+            for key in preamble:
+                del by_key[key]
+        wanted_step = self._wanted_step(path, log, problems)
+        builder = SeriesBuilder()
+        tally = Tally()
+        unstepped = False
+        for key, records in by_key.items():
+            counter = wanted_step or _counter_of(records)
+            unstepped = unstepped or (counter is None and len(records) > 1)
+            for number, record in records:
+                at = record.counters.get(counter) if counter else (float(builder.next_step(key)), None)
+                if at is None:
+                    without = f"without the {counter!r} counter that steps {key!r}"
+                    tally.add(
+                        f"prints {key!r} {without}", f"print {key!r} {without}", number, "the other lines"
+                    )
+                    continue
+                builder.add(key, at[0], record.values[key], record.time)
+        tally.report(path, problems)
+        series, series_problems = builder.build(path)
+        problems.extend(series_problems)
+        if unstepped:
+            message = (
+                f"prints no counter ({', '.join(COUNTERS[1:4])}, ..., epoch) beside some of its numbers: "
+                "each of those metrics is stepped by the order of its values; "
+                f"{option('option', 'step=KEY')} names the key that counts"
+            )
+            problems.append(Problem(path, message, "the values in the order printed, from step 0"))
+        status, start, end = log.status()
+        return RunRecord(
+            name=log_run_name(path),
+            params=dict(sorted(params.items())),
+            metrics=series,
+            status=status,
+            start_time=start,
+            end_time=end,
+        )
+
+    def _wanted_step(self, path: str, log: _Log, problems: list[Problem]) -> str | None:
+        """Return the counter the `step` option names, when the log prints it (else say so: None)."""
+        wanted = self.config.get("step")
+        if not wanted:
+            return None
+        seen = log.counters_seen()
+        if str(wanted).lower() in seen:
+            return str(wanted).lower()
+        guess = closest(str(wanted).lower(), seen)
+        meant = f"did you mean {guess!r}?" if guess else f"its counters: {', '.join(seen) or 'none'}"
+        problems.append(Problem(path, f"prints no counter {wanted!r}; {meant}", "the counters it prints"))
+        return None
+
+
+def _counter_of(records: list[tuple[int, Line]]) -> str | None:
+    """Return the counter that steps a metric's records: one they all print, whose values never go
+    back, the finest (most values); None when they print none."""
+    names = {name for _, record in records for name in record.counters}
+    if not names:
+        return None
+
+    def rank(name: str) -> tuple[bool, bool, int, int]:
+        values = [record.counters[name][0] for _, record in records if name in record.counters]
+        rising = all(later >= earlier for earlier, later in pairwise(values))
+        return len(values) == len(records), rising, len(set(values)), -COUNTERS.index(name)
+
+    return max(names, key=rank)
+
+
+@dataclass
+class _Log:
+    """What the lines of one log said, read in order."""
+
+    counted_only: bool = False  # only the numbers printed with a counter are records
+    records: list[tuple[int, Line]] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    counters: dict[str, tuple[float, float | None]] = field(default_factory=dict)  # the last printed
+    ended: tuple[int, str] | None = None  # the last line saying the run failed or was interrupted
+    finished_at = 0  # the last line saying the training finished
+    first_time: float | None = None
+    last_time: float | None = None
+    fairseq: list[int] = field(default_factory=list)  # lines in fairseq-train's logging format
+    settings_read = False
+    in_traceback = False  # inside a traceback's indented lines, whose `line 10` is no number of the run
+    first_counter = 0  # the first line that prints a counter
+
+    def add(self, number: int, text: str, path: str, tally: Tally, problems: list[Problem]) -> None:
+        """Take one line: its numbers, counters, time, and what it says of the run."""
+        if len(text) > _MOST_LINE_CHARS:
+            said = f"longer than {_MOST_LINE_CHARS:,} characters, not read for numbers"
+            tally.add(f"is {said}", f"are {said}", number, "the other lines")
+            return
+        if self.in_traceback:
+            self.in_traceback = text[:1].isspace()  # its last line, the exception, is not indented
+            return
+        if _FAILED in text:
+            self.ended = (number, "failed")
+            self.in_traceback = True
+            return
+        if _INTERRUPTED.search(text):
+            self.ended = (number, "interrupted")
+        elif _FINISHED.search(text):
+            self.finished_at = number
+        seed = seed_set(text)
+        if seed is not None:
+            self.params["seed"] = seed
+        if _FAIRSEQ.match(text):
+            self.fairseq.append(number)
+        line = read_line(text)
+        if line.time is not None:
+            self.first_time = line.time if self.first_time is None else self.first_time
+            self.last_time = line.time
+        printed = printed_settings(text)
+        if printed is not None:  # settings, not numbers of the run
+            if not self.settings_read:
+                self.settings_read = True
+                try:
+                    self.params = {**flatten_params(printed_config(printed)), **self.params}
+                except ValueError as error:
+                    said = f"line {number} prints a Namespace(…) that {error}"
+                    problems.append(Problem(path, said, "the run without its settings"))
+            return
+        own = line.counters
+        if own and not self.first_counter:
+            self.first_counter = number
+        self.counters.update(own)
+        if not line.values:
+            return
+        if line.repeated is not None:
+            said = f"prints {line.repeated!r} twice with two values"
+            tally.add(
+                said, f"print a key twice with two values ({line.repeated!r})", number, "the first value"
+            )
+        if not own:  # Keras prints `Epoch 3/100` on a line of its own, the numbers on the next
+            line.counters = dict(self.counters)
+        if line.counters or not self.counted_only:
+            self.records.append((number, line))
+
+    def counters_seen(self) -> list[str]:
+        """Return the counters the records are printed with, finest first."""
+        names = {name for _, record in self.records for name in record.counters}
+        return [name for name in COUNTERS if name in names]
+
+    def status(self) -> tuple[str, float | None, float | None]:
+        """Return the run's status and its first and last times: failed or interrupted when a line after
+        the last record says so, finished when a counter reached its total or the trainer said so."""
+        last_record, last = self.records[-1]
+        counters = last.counters
+        if self.ended is not None and self.ended[0] > last_record:
+            return self.ended[1], self.first_time, self.last_time
+        totals = [(COUNTERS.index(name), value, total) for name, (value, total) in counters.items() if total]
+        reached = (
+            bool(totals) and max(totals)[1] >= max(totals)[2]
+        )  # the coarsest: `Epoch 3/3`, not `batch 9/9`
+        if reached or self.finished_at > last_record:
+            return "finished", self.first_time, self.last_time
+        return "unknown", self.first_time, None
+
+
+def starts_as_text_log(path: str) -> bool:
+    """Tell whether a file's first bytes hold a line that prints a number under a key (a bounded look)."""
+    try:  # a FIFO in its place is refused, never opened
+        head = next(iter_file_chunks(path, _PEEK), b"")
+    except OSError:
+        return False
+    lines = head.decode("utf-8", errors="replace").split("\n")[:-1] or [head.decode("utf-8", "replace")]
+    return any(holds_numbers(line) for line in lines[:_PEEK_LINES])

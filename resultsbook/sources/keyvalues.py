@@ -1,0 +1,144 @@
+"""The numbers a text log prints on its lines: `loss: 0.31 - acc: 0.92`, `step=100 loss=0.3`, `| loss 0.3 |`,
+a JSON object per line; the counters that step them (`Epoch 3/100`, `step 500`, `iter=20`); the time a
+logging format stamps the line with (`2024-05-01 10:01:00,123`, `[2024-05-01 10:01:00]`).
+
+A key is one word (`val_loss`, `val/acc@1`, `Loss`), or a word after one or two of the words that name
+a split or a summary (`train loss`, `valid CER`, `Test Acc`, `best val acc`), as printed. A value is a
+number (`nan`, `inf` too), a percentage its number as printed (`93.5%` is 93.5); a value followed by
+anything else (`12.3s`, `5:00`, `1,234,567`) is no number of the line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import orjson
+
+from resultsbook.params import flatten_fields
+from resultsbook.sources.textio import to_float, to_timestamp
+
+# names of counters, in the order one is chosen to step a log's records: the finest first
+COUNTERS = (
+    "global_step",
+    "step",
+    "steps",
+    "iteration",
+    "iter",
+    "itr",
+    "num_updates",
+    "update",
+    "updates",
+    "timesteps",
+    "total_timesteps",
+    "env_step",
+    "env_steps",
+    "frame",
+    "frames",
+    "episode",
+    "batch",
+    "round",
+    "epoch",
+)
+_COUNTER_NAMES = frozenset(COUNTERS)
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?i:nan|inf(?:inity)?)"
+# what may follow a value: a space, a separator, the line's end, a closing bracket, a sentence's period
+# (not `12.3s`, `5:00` of an ETA, nor the `,234` of a count printed with thousands separators)
+_END = r"(?=$|[\s;|)\]}'\"]|,(?!\d{3}(?:\D|$))|\.(?!\w))"
+_WORD = r"[A-Za-z_][\w./@-]*"
+_SPLIT = (
+    r"(?:train|training|val|valid|validation|eval|evaluation|test|testing|dev|best|mean|avg|average|final)"
+)
+_PAIR = re.compile(rf"(?<![\w./@:=-])((?:(?i:{_SPLIT}) ){{0,2}}{_WORD})['\"]?\s*[:=]\s*({_NUMBER})(%?){_END}")
+_COUNTER = re.compile(
+    rf"(?<![\w./@-])({'|'.join(sorted(COUNTERS, key=len, reverse=True))})(?:\s*[:=#]\s*|\s+)\[?(\d+)"
+    r"(?:\s*/\s*(\d+))?\]?(?![\w.])",
+    re.IGNORECASE,
+)
+# `| loss 9.34 |`, `iter 200: loss 2.1234, mfu 12.34%`: a key and its value alone between separators
+_SEGMENT = re.compile(rf"((?:(?i:{_SPLIT}) ){{0,2}}{_WORD})\s+({_NUMBER})%?")
+_SEPARATOR = re.compile(r"\s*(?:[|,;]|:\s|\s-\s)\s*")
+_STAMP = re.compile(
+    r"\s*\[?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\]?"
+)  # logging's asctime, ISO 8601, in brackets or not, at the line's start
+_NAMESPACE = "Namespace("
+_SEED = re.compile(r"(?i:(?:global )?seed set to) (\d+)")  # Lightning's seed_everything
+
+
+@dataclass
+class Line:
+    """The numbers of one line: its counters (value, and the total of `3/100`), values and time."""
+
+    counters: dict[str, tuple[float, float | None]] = field(default_factory=dict)
+    values: dict[str, float] = field(default_factory=dict)
+    time: float | None = None
+    repeated: str | None = None  # a key the line prints twice with another value (the first is kept)
+
+
+def read_line(text: str) -> Line:
+    """Return the numbers of one line of a text log (what follows the last carriage return: a
+    progress bar's final state)."""
+    text = text.rstrip("\r").rpartition("\r")[2]
+    line = Line()
+    stamp = _STAMP.match(text)
+    if stamp is not None:
+        line.time = to_timestamp(stamp.group(1).replace(",", "."))
+        text = text[stamp.end() :]
+    message = text.strip()
+    if message.startswith("{") and _read_json(message, line):
+        return line
+    for found in _COUNTER.finditer(text):
+        total = found.group(3)
+        name = found.group(1).lower()
+        line.counters.setdefault(name, (float(found.group(2)), float(total) if total else None))
+    pairs = [(m.group(1), m.group(2)) for m in _PAIR.finditer(text)]
+    pairs += [(m.group(1), m.group(2)) for m in map(_SEGMENT.fullmatch, _SEPARATOR.split(text)) if m]
+    for key, number in pairs:
+        value = to_float(number)
+        if value is None:
+            continue
+        if key.lower() in _COUNTER_NAMES:
+            line.counters.setdefault(key.lower(), (value, None))
+        elif key not in line.values:
+            line.values[key] = value
+        elif line.values[key] != value and line.repeated is None:
+            line.repeated = key
+    return line
+
+
+def _read_json(message: str, line: Line) -> bool:
+    """Read a line that is a JSON object: its numbers, counters by name; False when it is none."""
+    try:
+        record = orjson.loads(message)
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(record, dict):
+        return False
+    for key, value in flatten_fields(record).items():
+        number = (
+            None if isinstance(value, bool) else to_float(value) if isinstance(value, (int, float)) else None
+        )
+        if number is None:
+            continue
+        if key.lower() in _COUNTER_NAMES:
+            line.counters[key.lower()] = (number, None)
+        else:
+            line.values[key] = number
+    return True
+
+
+def printed_settings(text: str) -> str | None:
+    """Return the `Namespace(…)` a line prints (argparse's arguments, `print(args)`), if any."""
+    start = text.find(_NAMESPACE)
+    return text[start:].strip() if start >= 0 else None
+
+
+def seed_set(text: str) -> int | None:
+    """Return the seed a line says was set (Lightning's `Seed set to 42`), if it says so."""
+    found = _SEED.search(text)
+    return int(found.group(1)) if found else None
+
+
+def holds_numbers(text: str) -> bool:
+    """Tell whether a line prints a number under a key (what makes a file a text log of numbers)."""
+    line = read_line(text)
+    return bool(line.values)

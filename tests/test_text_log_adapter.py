@@ -1,0 +1,273 @@
+"""Text logs, what training scripts print: the `text` adapter, its line grammar, the csv adapter's and
+the empty collect's pointers to it, and Hydra jobs whose only metrics are in their job log.
+
+The shapes are those the programs print (none of them is installed here or in CI):
+- Keras 2.x `model.fit(verbose=1)` (keras-team/keras @ v2.15.0, keras/utils/generic_utils.py
+  `Progbar`: `Epoch 3/10` on its own line, then `1875/1875 [====] - 5s 2ms/step - loss: … - accuracy:
+  …`, the progress bar's states joined by carriage returns; `model.summary()`'s `Total params:`);
+- nanoGPT (karpathy/nanoGPT @ 93a43d9a, train.py: `iter {iter_num}: loss {lossf:.4f}, time
+  {dt*1000:.2f}ms, mfu {running_mfu*100:.2f}%` and `step {iter_num}: train loss …, val loss …`);
+- torchtune's DiskLogger (pytorch/torchtune @ v0.6.1, torchtune/training/metric_logging.py:
+  `Step {step} | ` then `{name}:{data} ` per value, in `log_<unix time>.txt`);
+- Hydra's job logging (facebookresearch/hydra @ v1.3.2, hydra/conf/hydra/job_logging/default.yaml:
+  `[%(asctime)s][%(name)s][%(levelname)s] - %(message)s`) and argparse's `print(args)`;
+- SLURM's `slurmstepd: error: *** JOB 123 ON node12 CANCELLED AT … DUE TO TIME LIMIT ***`, Lightning's
+  `Seed set to 42` (lightning/fabric/utilities/seed.py)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from resultsbook.adapters.textlog import TextLogAdapter
+from resultsbook.models import Source
+from resultsbook.sources.keyvalues import read_line
+
+KERAS_SUMMARY = 'Model: "sequential"\nTotal params: 770\nTrainable params: 770\nNon-trainable params: 0\n'
+
+
+def keras_log(epochs: int = 3, of: int = 3) -> str:
+    """What `python train.py > train.log` leaves for a Keras model.fit: summary, then epochs."""
+    text = KERAS_SUMMARY
+    for epoch in range(1, epochs + 1):
+        text += f"Epoch {epoch}/{of}\n"
+        text += "   1/1875 [..............................] - ETA: 5:00 - loss: 2.3026 - accuracy: 0.0938\r"
+        text += (
+            f"1875/1875 [==============================] - 5s 2ms/step - loss: 0.{9 - epoch}0 - accuracy: "
+            f"0.{6 + epoch}0 - val_loss: 0.{8 - epoch}0 - val_accuracy: 0.{5 + epoch}0\n"
+        )
+    return text
+
+
+def read(path) -> tuple:  # type: ignore[no-untyped-def]
+    result = TextLogAdapter().read(Source("text", str(path), (str(path),)))
+    return result.runs, [f"{problem.message} — {problem.kept}" for problem in result.problems]
+
+
+def curve(run, key: str) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
+    series = run.metrics[key]
+    return [(float(step), float(value)) for step, value in zip(series.steps, series.values)]
+
+
+def test_a_keras_log_is_stepped_by_the_epoch_line_before_its_numbers(tmp_path):
+    log = tmp_path / "train.log"
+    log.write_text(keras_log())
+    (run,), problems = read(log)
+    assert sorted(run.metrics) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    # the numbers are the epoch's final ones (after the progress bar's last carriage return)
+    assert curve(run, "loss") == [(1, 0.8), (2, 0.7), (3, 0.6)]
+    assert curve(run, "val_accuracy") == [(1, 0.6), (2, 0.7), (3, 0.8)]
+    assert run.status == "finished"  # Epoch 3/3 printed its numbers
+    # the summary's numbers are the program's start, named once and left out
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        "prints 'params' only before its first counter (line 5): numbers of the program's start (a "
+        "model's size, a dataset's), not of its training;"
+    )
+    assert problems[0].endswith("— the numbers printed with a counter")
+
+
+def test_a_training_cut_short_is_not_finished(tmp_path):
+    log = tmp_path / "train.log"
+    log.write_text(keras_log(epochs=2, of=10))
+    (run,), _ = read(log)
+    assert run.status == "unknown"
+    assert curve(run, "loss")[-1] == (2, 0.7)
+
+
+def test_nanogpt_steps_each_metric_by_the_counter_its_lines_print(tmp_path):
+    lines = ["number of parameters: 10.65M", "found vocab_size = 65 (inside data/meta.pkl)"]
+    for it in range(0, 21, 10):
+        if it % 20 == 0:
+            lines.append(f"step {it}: train loss {4 - it / 10:.4f}, val loss {4.5 - it / 10:.4f}")
+        lines.append(f"iter {it}: loss {4 - it / 20:.4f}, time 35.12ms, mfu -100.00%")
+    log = tmp_path / "out.log"
+    log.write_text("\n".join(lines) + "\n")
+    (run,), problems = read(log)
+    assert curve(run, "loss") == [(0, 4.0), (10, 3.5), (20, 3.0)]  # by iter
+    assert curve(run, "val loss") == [(0, 4.5), (20, 2.5)]  # by the step its own line prints
+    assert curve(run, "mfu") == [(0, -100.0), (10, -100.0), (20, -100.0)]
+    assert "time" not in run.metrics  # 35.12ms is no number: a unit follows it
+    assert "vocab_size" not in run.metrics
+    assert any("'vocab_size' only before its first counter" in p for p in problems)
+
+
+def test_a_hydra_logging_file_gives_params_from_print_args_times_and_percentages(tmp_path):
+    log = tmp_path / "train.log"
+    log.write_text(
+        "[2024-01-01 10:00:00,123][__main__][INFO] - Namespace(lr=0.001, model='mlp', seed=3, layers=[64, 64])\n"
+        "[2024-01-01 10:01:00,500][__main__][INFO] - Epoch 0: train loss=0.500, val acc=93.5%\n"
+        "[2024-01-01 10:02:00,000][__main__][INFO] - Epoch 1: train loss=0.250, val acc=95.0%\n"
+    )
+    (run,), problems = read(log)
+    assert problems == []
+    assert run.params == {"layers": "[64, 64]", "lr": 0.001, "model": "mlp", "seed": 3}
+    assert curve(run, "val acc") == [(0, 93.5), (1, 95.0)]  # a percentage as printed
+    assert list(run.metrics["train loss"].times) == [1704103260.5, 1704103320.0]  # the stamps, as UTC
+    assert run.start_time == 1704103200.123
+
+
+def test_what_ends_a_slurm_job_is_its_status(tmp_path):
+    records = "Seed set to 7\n" + "".join(f"step={s} loss={3 - s / 1000:.2f}\n" for s in (0, 1000))
+    failed = tmp_path / "slurm-1.out"
+    failed.write_text(
+        records + 'Traceback (most recent call last):\n  File "train.py", line 10, in <module>\n'
+        "torch.OutOfMemoryError: CUDA out of memory.\n"
+    )
+    killed = tmp_path / "slurm-2.out"
+    killed.write_text(
+        records
+        + "slurmstepd: error: *** JOB 2 ON node12 CANCELLED AT 2024-05-01T10:00:00 DUE TO TIME LIMIT ***\n"
+    )
+    went_on = tmp_path / "slurm-3.out"
+    went_on.write_text(
+        records
+        + 'Traceback (most recent call last):\n  File "x.py", line 1\nValueError\nstep=2000 loss=0.5\n'
+    )
+    (run,), _ = read(failed)
+    assert run.status == "failed"
+    assert run.params == {"seed": 7}
+    assert sorted(run.metrics) == ["loss"]  # the traceback's `line 10` is no number of the run
+    assert read(killed)[0][0].status == "interrupted"
+    assert read(went_on)[0][0].status == "unknown"  # records after the traceback: it lived through it
+
+
+def test_torchtune_and_json_lines_and_the_step_option(tmp_path):
+    tune = tmp_path / "log_1717000000.txt"
+    tune.write_text(
+        "".join(
+            f"Step {s} | loss:{2 - s / 10:.1f} lr:2e-05 tokens_per_second_per_gpu:1234.5 \n" for s in (1, 2)
+        )
+    )
+    (run,), _ = read(tune)
+    assert curve(run, "loss") == [(1, 1.9), (2, 1.8)]
+    lines = tmp_path / "metrics.log"
+    lines.write_text('{"epoch": 1, "step": 10, "loss": 0.5}\n{"epoch": 1, "step": 20, "loss": 0.4}\n')
+    (run,), _ = read(lines)
+    assert curve(run, "loss") == [(10, 0.5), (20, 0.4)]
+    by_epoch = TextLogAdapter(step="epoch").read(Source("text", str(lines), (str(lines),)))
+    assert [float(s) for s in by_epoch.runs[0].metrics["loss"].steps] == [1.0]  # the last value of epoch 1
+    typo = TextLogAdapter(step="epohc").read(Source("text", str(lines), (str(lines),)))
+    assert "prints no counter 'epohc'; did you mean 'epoch'? — the counters it prints" in [
+        f"{p.message} — {p.kept}" for p in typo.problems
+    ]
+
+
+def test_a_log_without_counters_is_stepped_by_order_and_says_so(tmp_path):
+    log = tmp_path / "run.log"
+    log.write_text("loss=0.5 acc=0.8\nloss=0.4 acc=0.9\n")
+    (run,), problems = read(log)
+    assert curve(run, "acc") == [(0, 0.8), (1, 0.9)]
+    assert any("each of those metrics is stepped by the order of its values" in p for p in problems)
+    final = tmp_path / "final.log"
+    final.write_text("test accuracy: 0.93.\n")
+    (run,), problems = read(final)
+    assert curve(run, "test accuracy") == [(0, 0.93)]
+    assert problems == []
+
+
+def test_a_file_without_numbers_and_a_fairseq_log_give_no_run_and_say_why(tmp_path):
+    prose = tmp_path / "notes.log"
+    prose.write_text("Loading data\nThe loss is low.\n")
+    runs, problems = read(prose)
+    assert runs == ()
+    assert problems[0].startswith("prints no number under a key on any line")
+    fairseq = tmp_path / "train.log"
+    fairseq.write_text(
+        "2024-05-30 16:59:12 | INFO | train | epoch 001 | loss 9.34 | ppl 648.2 | num_updates 1000\n"
+        "2024-05-30 16:59:13 | INFO | valid | epoch 001 | valid on 'valid' subset | loss 8.0 | num_updates 1000\n"
+    )
+    runs, problems = read(fairseq)
+    assert runs == ()
+    assert problems[0].startswith("is fairseq-train's log (line 1): read it with ")
+    assert "fairseq" in problems[0].split("read it with ")[1]
+
+
+@pytest.mark.parametrize(
+    ("line", "values"),
+    [
+        ("ETA: 5:00 - loss: 2.3", {"loss": 2.3}),  # 5:00 is a time, not a number of ETA
+        ("Total params: 1,234,567 (4.71 MB)", {}),  # a count with thousands separators
+        ("time: 12.3s lr=3e-4", {"lr": 3e-4}),  # 12.3s has a unit
+        (
+            "epoch: 1, lr: 1.00e+00 - train loss: 3.21 - valid loss: 2.90, valid CER: 12.34",
+            {"lr": 1.0, "train loss": 3.21, "valid loss": 2.9, "valid CER": 12.34},
+        ),
+        ("{'loss': 0.5, 'learning_rate': 4e-05, 'epoch': 0.5}", {"loss": 0.5, "learning_rate": 4e-05}),
+        ("2024-05-01 10:01:00.123 | INFO     | __main__:main:12 - step 100 loss: 0.5", {"loss": 0.5}),
+        ("The loss is 0.5.", {}),
+    ],
+)
+def test_the_line_grammar(line, values):
+    assert read_line(line).values == values
+
+
+def test_a_key_printed_twice_keeps_the_first_and_says_so(tmp_path):
+    log = tmp_path / "eval.log"
+    log.write_text("epoch 1 top1 acc: 0.9 top5 acc: 0.98\n")
+    (run,), problems = read(log)
+    assert curve(run, "acc") == [(1, 0.9)]
+    assert problems == ["line 1 prints 'acc' twice with two values — the first value"]
+
+
+def test_collect_reads_logs_a_pattern_names_and_points_to_the_adapter_when_none_is(tmp_path, cli):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for model, shift in (("resnet", 0), ("vit", 1)):
+        for seed in range(3):
+            (logs / f"train_{model}_seed{seed}.log").write_text(
+                keras_log().replace("0.80\n", f"0.8{shift + seed}\n")
+            )
+    unasked = cli("collect", "logs", "--db", "rb.db")
+    assert unasked.exit_code == 1
+    assert (
+        "is a text log printing numbers under keys (loss: 0.31): read them with --adapter text"
+        in unasked.output
+    )
+    assert not os.path.exists(tmp_path / "rb.db")  # no store made of a collect that found nothing
+    assert cli("collect", "logs", "--db", "rb.db", "--pattern", "train_{model}_seed{seed}.log").exit_code == 0
+    table = cli(
+        "table", "--db", "rb.db", "--rows", "model", "--metric", "val_accuracy", "--digits", "3"
+    ).output
+    assert "resnet" in table and "0.810 ± 0.010" in table  # 0.80, 0.81, 0.82 at the last epoch
+    assert "vit" in table and "0.820 ± 0.010" in table
+    assert "n = 3 seeds" in table
+
+
+def test_the_csv_adapter_sends_a_text_log_to_the_text_adapter(tmp_path, cli):
+    folder = tmp_path / "tune"
+    folder.mkdir()
+    (folder / "log_1717000000.txt").write_text("Step 1 | loss:2.4 lr:2e-05 \nStep 2 | loss:2.3 lr:2e-05 \n")
+    unasked = cli("collect", "tune", "--db", "rb.db", "--pattern", "*.txt")
+    assert unasked.exit_code == 1
+    assert (
+        "is a text log printing numbers under keys ('Step 1 | loss:2.4 lr:2e-05'), not a table: read it "
+        "with --adapter text" in unasked.output
+    )
+    assert cli("collect", "tune", "--db", "rb.db", "--pattern", "*.txt", "--adapter", "text").exit_code == 0
+
+
+def test_a_hydra_job_that_only_logged_to_its_job_log_has_its_curves(tmp_path, cli):
+    job = tmp_path / "multirun" / "0"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("model: mlp\nseed: 0\n")
+    (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  job:\n    name: train\n")
+    (job / ".hydra" / "overrides.yaml").write_text("- seed=0\n")
+    (job / "train.log").write_text(
+        "".join(
+            f"[2024-01-01 10:0{e}:00,000][__main__][INFO] - Epoch {e}: val acc={0.7 + e / 10:.1f}\n"
+            for e in range(3)
+        )
+    )
+    collected = cli("collect", "multirun", "--db", "rb.db")
+    assert collected.exit_code == 0 and "0 problems" in collected.output
+    assert "0.90" in cli("table", "--db", "rb.db", "--rows", "model", "--metric", "val acc").output
+
+
+def test_a_line_too_long_to_print_numbers_is_passed_by(tmp_path):
+    log = tmp_path / "dump.log"
+    log.write_text("weights=[" + "0.1, " * 20000 + "]\nepoch 1 loss=0.5\n")
+    (run,), problems = read(log)
+    assert curve(run, "loss") == [(1, 0.5)]
+    assert problems == ["line 1 is longer than 65,536 characters, not read for numbers — the other lines"]
