@@ -15,6 +15,7 @@ from figure_project import BASE_SPEC, make_project, write_runs
 from paper_pages import compile_page
 
 from resultsbook.outputs.build import build, compute_outputs
+from resultsbook.outputs.findings import finding_lines
 from resultsbook.render.escape import RawLatex, escape_latex
 from resultsbook.render.latexchars import (
     _DINGBATS,
@@ -290,11 +291,32 @@ def test_a_figure_font_matplotlib_lacks_is_one_note_naming_the_font_it_is_drawn_
     store.close()
     notes = [f.text for r in results for f in r.findings if r.name == "figures.bars"]
     assert notes == [
-        "the font 'No Such Font Sans' is not installed for matplotlib: bars.png is drawn in DejaVu Sans; "
-        "install it (then delete matplotlib's font cache), or choose .pgf, which LaTeX sets in the paper's "
-        "own font"
+        "the font 'No Such Font Sans' is not installed for matplotlib: what it draws (.pdf, .png, .svg) is "
+        "in DejaVu Sans; install it (then delete matplotlib's font cache), or choose .pgf, which LaTeX sets "
+        "in the paper's own font"
     ]
     assert [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()] == []
+
+
+def test_a_font_every_figure_lacks_is_said_once_for_all_of_them(tmp_path: Path) -> None:
+    """An ACM paper's three figures on a machine without Linux Libertine said the same line three
+    times (once per figure, and once per output of each)."""
+    spec, store = project_with_labels(
+        tmp_path,
+        '[labels.values.method]\nours = "Ours"\n',
+        '[style]\nfont = "No Such Font Sans"\n\n'
+        '[figures.bars]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/bars.png", "figures/bars.pdf"]\n\n'
+        '[figures.again]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/again.pdf"]\n',
+    )
+    findings = [f for r in compute_outputs(spec, store).results for f in r.findings]
+    store.close()
+    lines = [line for line in finding_lines(findings) if "No Such Font Sans" in line]
+    assert lines == [
+        "bars and again: the font 'No Such Font Sans' is not installed for matplotlib: what it "
+        "draws (.pdf, .png, .svg) is in DejaVu Sans; install it (then delete matplotlib's font cache), or "
+        "choose .pgf, which LaTeX sets in the paper's own font"
+    ]
+    assert len([line for line in finding_lines(findings, verbose=True) if "No Such Font Sans" in line]) == 2
 
 
 def test_a_pgf_figure_pdflatex_cannot_measure_names_the_label_and_the_fix(tmp_path: Path) -> None:

@@ -160,9 +160,9 @@ def test_an_acm_figure_is_column_wide_and_says_when_libertine_stands_in_for_its_
     notes = [f.text for r in results for f in r.findings if r.name == "figures.col"]
     if font_file("Linux Libertine O") is None:
         assert notes == [
-            "the font 'Linux Libertine O' is not installed for matplotlib: col.pdf is drawn in STIXGeneral; "
-            "install it (then delete matplotlib's font cache), or choose .pgf, which LaTeX sets in the paper's "
-            "own font"
+            "the font 'Linux Libertine O' is not installed for matplotlib: what it draws (.pdf, .png, .svg) "
+            "is in STIXGeneral; install it (then delete matplotlib's font cache), or choose .pgf, which LaTeX "
+            "sets in the paper's own font"
         ]
     else:
         assert notes == []

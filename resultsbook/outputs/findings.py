@@ -63,10 +63,22 @@ def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[st
         if finding.cell:
             counts[finding.entry, finding.kind] = counts.get((finding.entry, finding.kind), 0) + 1
             cells_of.setdefault((finding.entry, finding.kind), set()).update(finding.covered())
+    # a note on whole outputs that several say word for word (a font every figure lacks): one line
+    entries_of: dict[str, list[str]] = {}
+    for finding in findings:
+        if not finding.cell:
+            entries_of.setdefault(finding.text, []).append(finding.entry)
     lines = []
     summarised = set()
+    said: set[str] = set()
     for finding in findings:
         group = (finding.entry, finding.kind)
+        entries = list(dict.fromkeys(entries_of[finding.text])) if not finding.cell else []
+        if not verbose and len(entries) > 1:
+            if finding.text not in said:  # the first of them says it for all
+                said.add(finding.text)
+                lines.append(f"{', '.join(entries[:-1])} and {entries[-1]}: {finding.text}")
+            continue
         if verbose and finding.cells:  # one mark shared word for word: each of its cells, as asked
             lines += [f"{finding.entry}: {cell}: {finding.text}" for cell in finding.cells]
         elif verbose or not finding.cell or counts[group] <= SUMMARY_AFTER:

@@ -465,8 +465,9 @@ def drawing_problems(texts: Sequence[str], style: FigureStyle, output: str) -> l
     wanted, drawn = font_families(style.font)[0], installed_families(style.font)[0]
     if wanted != drawn:
         problems.append(
-            f"the font {wanted!r} is not installed for matplotlib: {output} is drawn in {drawn}; install it "
-            "(then delete matplotlib's font cache), or choose .pgf, which LaTeX sets in the paper's own font"
+            f"the font {wanted!r} is not installed for matplotlib: what it draws (.pdf, .png, .svg) is in "
+            f"{drawn}; install it (then delete matplotlib's font cache), or choose .pgf, which LaTeX sets in "
+            "the paper's own font"
         )
     for text in texts:
         if isinstance(text, RawLatex) and not mathtext_drawable(text.latex):
