@@ -13,6 +13,7 @@ from resultsbook.query.access import MetricReader
 from resultsbook.query.select import parse_filter
 from resultsbook.render.layout import replicates_word
 from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.voice import to_command_line
 
 
 def table(store, tmp_path, metric="acc", **kwargs):
@@ -127,7 +128,9 @@ def test_runs_sharing_a_seed_count_as_one_replicate_in_the_seeds_expected(make_r
     assert {m.kind for m in result.cell(("b",), ()).marks} == set()
     assert {m.kind for m in result.cell(("a",), ()).marks} == {"duplicate"}
     marks = {m.kind: m.text for m in result.cell(("c",), ()).marks}
-    assert marks["incomplete"] == "1 of 3 seeds, the most any cell has, in n = 2 runs (missing seed 1, seed 2)"
+    assert (
+        marks["incomplete"] == "1 of 3 seeds, the most any cell has, in n = 2 runs (missing seed 1, seed 2)"
+    )
 
 
 def test_runs_without_a_value_are_left_out_and_said(make_run, store, tmp_path):
@@ -419,8 +422,10 @@ def test_a_mistyped_key_is_matched_against_the_run_fields_too_and_a_value_sugges
         match=r"filter experimnt=lyrics: no run has a param 'experimnt'; did you mean 'experiment'\?$",
     ):
         table(store, tmp_path, filters=(parse_filter("experimnt=lyrics"),))
-    with pytest.raises(Exception, match=r"did you mean 'model=word 2 vec'\?$"):  # as pasted into a shell
-        table(store, tmp_path, filters=(parse_filter("model=word 2 vek"),))
+    with to_command_line(), pytest.raises(Exception, match=r"did you mean 'model=word 2 vec'\?$"):
+        table(store, tmp_path, filters=(parse_filter("model=word 2 vek"),))  # as pasted into a shell
+    with pytest.raises(Exception, match=r"did you mean \{'model': 'word 2 vec'\}\?$"):
+        table(store, tmp_path, filters=(parse_filter("model=word 2 vek"),))  # as written in a where dict
 
 
 def test_a_misspelt_value_in_a_list_or_after_not_equal_is_refused_with_the_one_meant(
@@ -442,8 +447,10 @@ def test_a_value_copied_from_runs_six_digits_suggests_the_full_value_it_rounds(m
     # lr values of Optuna trials, Elluito/spase-resnet-50-experiments@a9285c1 lightning_logs/version_*/hparams.yaml
     for i, lr in enumerate((0.022917513231918395, 0.04362291696800758, 0.004483179516403553)):
         make_run(f"version_{i}", {"lr": lr}, curve([0.5]))
-    with pytest.raises(NotFoundError, match=r"did you mean lr=0\.022917513231918395\?$"):
+    with to_command_line(), pytest.raises(NotFoundError, match=r"did you mean lr=0\.022917513231918395\?$"):
         table(store, tmp_path, rows=("lr",), filters=(parse_filter("lr=0.0229175"),))  # as `runs` shows it
+    with pytest.raises(NotFoundError, match=r"did you mean \{'lr': 0\.022917513231918395\}\?$"):
+        table(store, tmp_path, rows=("lr",), filters=(parse_filter("lr=0.0229175"),))  # a number, in Python
 
 
 def test_a_bound_beyond_every_value_names_the_range_the_values_span(make_run, store, tmp_path):
@@ -526,8 +533,16 @@ def test_a_metric_typed_with_a_letter_for_a_digit_is_guessed_as_that_digit(make_
 def test_runs_that_differ_only_in_where_they_were_logged_are_one_config(make_run, store, tmp_path):
     """CleanRL's seeds, one run with --track (W&B) and --capture-video, marked † 'averages runs that
     differ in track'; a real config difference still is."""
-    make_run("r0", {"model": "a", "seed": 0, "track": True, "wandb_project_name": "x", "capture_video": True}, curve([1.0]))
-    make_run("r1", {"model": "a", "seed": 1, "track": False, "wandb_project_name": "y", "capture_video": False}, curve([2.0]))
+    make_run(
+        "r0",
+        {"model": "a", "seed": 0, "track": True, "wandb_project_name": "x", "capture_video": True},
+        curve([1.0]),
+    )
+    make_run(
+        "r1",
+        {"model": "a", "seed": 1, "track": False, "wandb_project_name": "y", "capture_video": False},
+        curve([2.0]),
+    )
     make_run("r2", {"model": "b", "seed": 0, "lr": 0.1}, curve([1.0]))
     make_run("r3", {"model": "b", "seed": 1, "lr": 0.2}, curve([2.0]))
     result = table(store, tmp_path)

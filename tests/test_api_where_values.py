@@ -83,7 +83,9 @@ def test_a_number_given_as_text_is_one_error_naming_the_number_to_give(tmp_path)
                 r"number: where=\{'seed': 1\} \(seed = 1 in a spec's where\)$",
             ):
                 call()
-        with pytest.raises(rb.QueryError, match=r"give it as a number: where=\{'seed': \[1, 2\]\} \(seed = \[1, 2\] in"):
+        with pytest.raises(
+            rb.QueryError, match=r"give it as a number: where=\{'seed': \[1, 2\]\} \(seed = \[1, 2\] in"
+        ):
             book.runs(where={"seed": ["1", "2"]})  # said "no run has seed=1; seed has: 1, 2"
 
 
@@ -116,7 +118,7 @@ def test_a_value_no_run_has_leaves_an_empty_frame_with_a_warning_saying_why(tmp_
         [warning] = warned
         assert str(warning.message) == (
             "book.runs(): the frame is empty: filter env=hoper matches no run; env has: hopper; "
-            "did you mean env=hopper?"
+            "did you mean {'env': 'hopper'}?"
         )
         assert warning.filename == __file__  # the notebook cell's line, not the library's
         with pytest.warns(rb.NotFoundWarning, match=r"^book.series\(\): the frame is empty: filter seed=3 "):
@@ -147,8 +149,16 @@ def es_beside_ppo(tmp_path):
     log their return as `reward` (with `novelty`, `iteration`); the folders are the params."""
     logs = tmp_path / "logs"
     for method, header, rows in (
-        ("PPO", "ep_rew_mean,num_episodes,total timesteps,total_time", ["16.5,357,8192,2.7", "23.4,680,16384,12.0"]),
-        ("ES", "total_time,n_koeff,reward,novelty,iteration", ["3.57,0.95,5.47,nan,1", "3.74,1.0,5.12,2.18,2"]),
+        (
+            "PPO",
+            "ep_rew_mean,num_episodes,total timesteps,total_time",
+            ["16.5,357,8192,2.7", "23.4,680,16384,12.0"],
+        ),
+        (
+            "ES",
+            "total_time,n_koeff,reward,novelty,iteration",
+            ["3.57,0.95,5.47,nan,1", "3.74,1.0,5.12,2.18,2"],
+        ),
     ):
         for stamp in ("2020-08-28-19-30-41-520174", "2020-08-28-20-30-06-375304"):
             folder = logs / method / "Hopper-v2"
@@ -196,5 +206,8 @@ def test_a_reduction_that_gives_no_run_a_value_is_warned_of_with_why(tmp_path):
             "(2× logged no 'reward' curve for best(reward, max))"
         )
         assert warning.filename == __file__
-        with pytest.warns(rb.NotFoundWarning, match=r"reduce='at\(5000\)' gave no .*\(2× stopped at step 1, before at\(5000\)\)$"):
+        with pytest.warns(
+            rb.NotFoundWarning,
+            match=r"reduce='at\(5000\)' gave no .*\(2× stopped at step 1, before at\(5000\)\)$",
+        ):
             book.runs(where={"method": "PPO"}, metrics=["ep_rew_mean"], reduce="at(5000)")

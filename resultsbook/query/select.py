@@ -410,7 +410,10 @@ def why_nothing_selected(
             if listed is not None:  # the string form's `model=a,b`, written in a where table
                 hint = f"in a where table, a value is one value: write {item.key} = {listed} for several"
             elif guess is not None:
-                hint += f"; did you mean {shlex.quote(f'{item.key}={guess}')}?"  # pasted into a shell
+                typed = next((value for value in values if format_value(value) == guess), guess)
+                # pasted into a shell, or into a where dict
+                meant = said(shlex.quote(f"{item.key}={guess}"), f"{{{item.key!r}: {typed!r}}}")
+                hint += f"; did you mean {meant}?"
             before = "" if item is filters[0] else f" (among the {len(remaining)} runs the others keep)"
             return NotFoundError(f"filter {item} matches no run{before}; {hint}")
         remaining = kept
