@@ -481,7 +481,9 @@ def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_pa
 
     with rb.open() as book:
         frame = book.spec_table("t").status()
-    assert list(frame.columns) == ["method", "found", "expected", "missing", "valueless", "unnamed", "mixed"]
+    assert list(frame.columns) == [
+        "method", "found", "expected", "missing", "valueless", "running", "unfinished", "unnamed", "mixed"
+    ]  # fmt: skip
     assert frame["missing"].tolist() == [[], [{"game": "qbert", "seed": 1}]]
     spec = tmp_path / "resultsbook.toml"
     spec.write_text(spec.read_text().replace('tasks = ["game"]', 'tasks = ["game"]\nseeds = [0, 1, 2]'))
@@ -1034,6 +1036,11 @@ def test_a_seed_still_running_without_a_value_is_not_one_to_launch(tmp_path, mon
     assert (
         "Warning: main: cnn: n = 2 of 5 seeds asked for (missing seed 4; seed 2 and seed 3 running, no value yet)"
     ) in output
+    import resultsbook as rb
+
+    with rb.open(tmp_path) as book:
+        frame = book.spec_table("main").status()
+    assert frame["running"].tolist() == [[2, 3]] and frame["unfinished"].tolist() == [[1]]
 
 
 def test_status_of_a_live_run_the_store_has_not_read_lately_says_no_clone(tmp_path, monkeypatch):
