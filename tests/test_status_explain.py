@@ -481,7 +481,9 @@ def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_pa
 
     with rb.open() as book:
         frame = book.spec_table("t").status()
-    assert list(frame.columns) == ["method", "found", "expected", "missing", "valueless", "unnamed", "mixed"]
+    assert list(frame.columns) == [
+        "method", "found", "expected", "missing", "valueless", "running", "unfinished", "unnamed", "mixed"
+    ]  # fmt: skip
     assert frame["missing"].tolist() == [[], [{"game": "qbert", "seed": 1}]]
     spec = tmp_path / "resultsbook.toml"
     spec.write_text(spec.read_text().replace('tasks = ["game"]', 'tasks = ["game"]\nseeds = [0, 1, 2]'))
@@ -952,3 +954,115 @@ def test_the_error_line_of_a_traceback_with_blank_lines_skips_them():
 
     error = 'Traceback (most recent call last):\n  File "t.py", line 3\n    raise ValueError(\n\nValueError: bad units\n'
     assert error_tail({"error": error}) == 'File "t.py", line 3 | raise ValueError( | ValueError: bad units'
+
+
+def _sweep_cell(tmp_path, runs):
+    """Write a cell of native runs as resultsbook.Run writes them (resultsbook/runlog/run.py: config.json
+    at the start, then metrics.jsonl, run.json with the status), one per (seed, status, metrics), and a
+    spec whose table counts 5 seeds and can launch one; return the folders by seed."""
+    folders = {}
+    for seed, state, metrics in runs:
+        folders[seed] = write_native_run(
+            tmp_path / "runs" / f"cnn_seed{seed}",
+            {"model": "cnn", "seed": seed},
+            metrics,
+            {"status": state, "error": {"type": "ValueError", "message": "loss is NaN"}}
+            if state == "failed"
+            else {"status": state},
+        )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.main]\nmetric = "val/acc"\ngoal = "max"\nrows = ["model"]\n'
+        'replicates = 5\nseeds = [0, 1, 2, 3, 4]\ncommand = "sbatch train.sh --model {model} --seed {seed}"\n'
+        'outputs = ["main.md"]\n'
+    )
+    return folders
+
+
+def test_status_names_the_seeds_a_cell_counts_from_runs_that_did_not_finish(tmp_path, monkeypatch):
+    """A sweep a week before the deadline (made with resultsbook.Run under /tmp/realdata/sweep): seed 3
+    crashed at step 40 and seed 4 was stopped by SLURM's time limit (SIGTERM: interrupted); the table
+    counts their last values, marked, but status called the cell `5 of 5` complete, named no seed
+    there and `--commands` launched neither again."""
+    done = [{"step": 100, "val/acc": 0.85}]
+    _sweep_cell(
+        tmp_path,
+        [
+            (0, "finished", done),
+            (1, "finished", done),
+            (2, "finished", done),
+            (3, "failed", [{"step": 30, "val/acc": 0.6}]),
+            (4, "interrupted", [{"step": 40, "val/acc": 0.7}]),
+        ],
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect")
+    output = run_cli("status", "--commands").output
+    assert output.splitlines()[:4] == [
+        "main: 0 of 1 cells complete",
+        "  cnn: 5 of 5, counted from runs that did not finish: seed 3 (failed), seed 4 (interrupted)",
+        "    sbatch train.sh --model cnn --seed 3",
+        "    sbatch train.sh --model cnn --seed 4",
+    ]
+
+
+def test_a_seed_still_running_without_a_value_is_not_one_to_launch(tmp_path, monkeypatch):
+    """A sweep made with resultsbook.Run (/tmp/realdata/sweep): seed 2 runs and has not reached its
+    first validation, seed 3 was killed (SIGKILL) before its first: its run.json still says running.
+    Both were `ran but has no value`, and `--commands` launched seed 2 again beside the run still
+    training it; seed 1 runs and has logged a validation, a value the cell counts, said nowhere."""
+    done = [{"step": 100, "val/acc": 0.85}]
+    folders = _sweep_cell(
+        tmp_path,
+        [
+            (0, "finished", done),
+            (1, "running", [{"step": 10, "val/acc": 0.3}]),
+            (2, "running", [{"step": 1, "loss": 2.0}]),
+            (3, "running", [{"step": 1, "loss": 2.0}]),
+        ],
+    )
+    old = time.time() - 3 * 3600  # seed 3: silent for 3 h, dead
+    for path in folders[3].iterdir():
+        os.utime(path, (old, old))
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect")
+    output = run_cli("status", "--commands").output
+    assert output.splitlines()[1:4] == [
+        "  cnn: 2 of 5, missing seed 4; seed 3 ran but has no value; seed 2 still running, no value yet; "
+        "counted from runs that did not finish: seed 1 (running)",
+        "    sbatch train.sh --model cnn --seed 3",
+        "    sbatch train.sh --model cnn --seed 4",
+    ]
+    # the table cannot tell a dead run from a live one (its outputs do not change with the clock)
+    assert (
+        "Warning: main: cnn: n = 2 of 5 seeds asked for (missing seed 4; seed 2 and seed 3 running, no value yet)"
+    ) in output
+    import resultsbook as rb
+
+    with rb.open(tmp_path) as book:
+        frame = book.spec_table("main").status()
+    assert frame["running"].tolist() == [[2, 3]] and frame["unfinished"].tolist() == [[1]]
+
+
+def test_status_of_a_live_run_the_store_has_not_read_lately_says_no_clone(tmp_path, monkeypatch):
+    """A run collected at 9:00 and still training at 11:00 (resultsbook.Run's folder: config.json written
+    when it started): status said `last write 0 s ago, but its last point was logged 2.0 h ago (a copy
+    or a clone dates files when it is made)`, of a run that is neither; its newer points are only not
+    collected yet."""
+    started = time.time() - 3 * 3600
+    folder = write_native_run(
+        tmp_path / "runs" / "live",
+        {"model": "cnn", "seed": 0},
+        [
+            {"step": 1, "time": started + 60, "loss": 2.0},
+            {"step": 2, "time": time.time() - 2 * 3600, "loss": 1.0},
+        ],
+        {"status": "running"},
+    )
+    os.utime(folder / "config.json", (started, started))
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect", "runs", "--db", "logs.db")
+    with open(folder / "metrics.jsonl", "a") as handle:  # it goes on training after the collect
+        handle.write(json.dumps({"step": 3, "time": time.time(), "loss": 0.5}) + "\n")
+    lines = run_cli("status", "--db", "logs.db").stdout.splitlines()
+    assert lines[1].split() == ["running", "live", "(runs/live)"]
+    assert re.fullmatch(r"last write \d+ s ago", lines[2].strip()), lines[2]

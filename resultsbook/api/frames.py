@@ -171,8 +171,9 @@ def _replicate_values(keys: Sequence[str], replicates: Sequence[tuple[Any, ...]]
 
 
 def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd.DataFrame:
-    """Return one row per cell: its keys, replicates found and expected, the missing replicates and
-    the params its runs differ in."""
+    """Return one row per cell: its keys, replicates found and expected, the missing replicates (those
+    still running among them), the replicates counted from runs that did not finish and the params its
+    runs differ in."""
     column_keys = () if table.query.tasks else table.column_keys  # over tasks: one row per row
     key_names = [*dict.fromkeys([*table.row_keys, *column_keys])]
     records = []
@@ -180,6 +181,8 @@ def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd
         keys = dict(zip(table.row_keys, cell.row)) | dict(zip(column_keys, cell.column))
         missing = _replicate_values(cell.named_by, cell.missing)
         valueless = _replicate_values(cell.named_by, cell.valueless)
+        running = _replicate_values(cell.named_by, cell.running)
+        unfinished = _replicate_values(cell.named_by, [key for key, _ in cell.unfinished])
         differing = next(
             c.differing
             for (row, column), c in table.cells.items()
@@ -187,8 +190,9 @@ def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd
         )
         records.append(
             {**keys, "found": cell.found, "expected": cell.expected, "missing": missing,
-             "valueless": valueless, "unnamed": cell.unnamed,
+             "valueless": valueless, "running": running, "unfinished": unfinished, "unnamed": cell.unnamed,
              "mixed": {key: list(values) for key, values in differing.items()}}
         )  # fmt: skip
-    columns = [*key_names, "found", "expected", "missing", "valueless", "unnamed", "mixed"]
+    columns = [*key_names, "found", "expected", "missing", "valueless", "running", "unfinished"]
+    columns += ["unnamed", "mixed"]
     return pd.DataFrame.from_records(records, columns=columns)

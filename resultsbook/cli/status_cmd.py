@@ -77,7 +77,7 @@ def status_command(
         echo(f"{table}: no run yet ({why})")
     for table in dict.fromkeys(cell.table for cell in report.cells):
         cells = [cell for cell in report.cells if cell.table == table]
-        done = sum(1 for cell in cells if cell.found >= cell.expected)
+        done = sum(1 for cell in cells if cell.complete)
         echo(f"{table}: {done} of {len(cells)} cells complete")
         holes = [cell for name, cell in report.holes if name == table]
         if holes:
@@ -86,25 +86,33 @@ def status_command(
                 f"{'it is' if len(holes) == 1 else 'they are'} not counted above)"
             )
         for cell in cells:
-            if cell.found >= cell.expected and not show_all:
+            if cell.complete and not show_all:
                 continue
             line = f"  {cell.cell}: {cell.found} of {cell.expected}"
             if cell.counted:
                 line += f" ({cell.counted})"
             how = "set seeds = [...] in the spec" if cell.keyed else UNKEYED
+            valueless = [name for name in cell.valueless if name not in cell.running]
             named = [name for name in cell.missing if name not in cell.valueless] + (
                 [f"{cell.unnamed} unnamed ({how})"] if cell.unnamed else []
             )
             if named:
                 line += f", missing {', '.join(named)}"
-            if cell.valueless:  # its loss went NaN, say: its run is listed below if it failed
-                has = "has" if len(cell.valueless) == 1 else "have"
-                valueless = named_list(cell.valueless, len(cell.valueless))
-                line += f"{';' if named else ','} {valueless} ran but {has} no value"
-            elif cell.valueless_runs:  # runs without a seed: counted, not named
+            if valueless:  # its loss went NaN, say: its run is listed below if it failed
+                has = "has" if len(valueless) == 1 else "have"
+                line += (
+                    f"{';' if named else ','} {named_list(valueless, len(valueless))} ran but {has} no value"
+                )
+            if cell.running:  # not at its first evaluation yet: no run to launch again
+                sep = ";" if named or valueless else ","
+                line += f"{sep} {named_list(cell.running, len(cell.running))} still running, no value yet"
+            elif cell.valueless_runs and not valueless:  # runs without a seed: counted, not named
                 many = cell.valueless_runs
                 runs = "1 run ran but has" if many == 1 else f"{many} runs ran but have"
                 line += f"{';' if named else ','} {runs} no value"
+            if cell.unfinished:  # the cell counts what they logged before they stopped, or so far
+                sep = ";" if named or cell.valueless or cell.valueless_runs else ","
+                line += f"{sep} counted from runs that did not finish: {', '.join(cell.unfinished)}"
             echo(line)
             for command in cell.commands if commands else ():
                 echo(f"    {command}")

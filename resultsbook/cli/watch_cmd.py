@@ -64,6 +64,9 @@ class LiveStatus:
         self.rebuilds = 0
         self.last = ""
         self.noted: set[str] = set()  # each collect note once a watch: an empty source says it every round
+        # the warnings of the last rebuild: a run still writing makes a round every few seconds, each
+        # with the same warnings, which would bury the one that is new
+        self.warned: set[str] = set()
 
     def show(self, update: object) -> None:
         from resultsbook.freshness.watch import WatchUpdate
@@ -82,8 +85,14 @@ class LiveStatus:
                 runs = "runs or outputs written by another process"
             wrote = ", ".join(os.path.relpath(p) for p in update.built.written) or "no output changed"
             echo(f"[{stamp}] {update.reason}: {runs} -> {wrote} ({update.seconds:.2f} s)")
-            for warning in update.built.warnings:
-                echo(f"  Warning: {warning}", err=True)
+            warnings = update.built.warnings
+            for warning in warnings:
+                if warning not in self.warned:
+                    echo(f"  Warning: {warning}", err=True)
+            same = sum(1 for warning in warnings if warning in self.warned)
+            if same:
+                echo(f"  {same} warning(s) as in the rebuild before, not repeated", err=True)
+            self.warned = set(warnings)
             for failure in update.built.failed:  # the others were written; the next round tries it again
                 echo(f"[{stamp}] Error: {failure.line()} (still watching)", err=True)
             if update.then_status is not None:

@@ -46,6 +46,14 @@ class CellStatus:
     valueless: tuple[str, ...] = ()  # those of `missing` whose run is there, without a value (NaN)
     keyed: bool = True  # its runs have the replicate keys, by which `seeds` names the missing ones
     valueless_runs: int = 0  # runs without the replicate keys that are there, without a value
+    running: tuple[str, ...] = ()  # those of `missing` whose run is still running: no value yet
+    # counted replicates whose value is only that of a run that did not finish: "seed 3 (failed)"
+    unfinished: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Tell whether the cell has its replicates, each from a run that ended."""
+        return self.found >= self.expected and not self.unfinished
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,7 @@ class StatusReport:
     @property
     def complete(self) -> bool:
         """Tell whether every cell has all its replicates and no run failed or hangs."""
-        cells_done = all(cell.found >= cell.expected for cell in self.cells)
+        cells_done = all(cell.complete for cell in self.cells)
         return cells_done and not self.runs and not self.empty
 
 
@@ -88,6 +96,7 @@ def status(
     cells: list[CellStatus] = []
     findings: list[Finding] = []
     watched: dict[int, StoredRun] = {}
+    states: dict[int, RunStatus] = {}  # each selected run that needs attention, by its id
     lost: dict[int, StoredRun] = {}
     empty: list[tuple[str, str]] = []
     holes: list[tuple[str, str]] = []
@@ -99,13 +108,18 @@ def status(
             continue
         assert result.table is not None
         findings += result.findings
-        cells += table_cells(name, result.table, table_spec, spec)
-        holes += [(name, label) for label in empty_cells(result.table, table_spec)]
         # a table of finished runs only (status = ["finished"]) still has its crashed and queued runs named
         others = [item for item in table_spec.query.filters if item.key != "status"]
-        watched |= {run.id: run for run in select_runs(runs, others)}
+        selected = {run.id: run for run in select_runs(runs, others)}
+        for run in selected.values():
+            if run.id not in states and (issue := run_issue(store, run, stale_after, now)):
+                states[run.id] = issue
+        attention = {run: issue.state for run, issue in states.items()}
+        cells += table_cells(name, result.table, table_spec, spec, attention)
+        holes += [(name, label) for label in empty_cells(result.table, table_spec)]
+        watched |= selected
         lost |= {run.id: run for run in select_runs(gone, table_spec.query.filters)}
-    issues = [issue for run in watched.values() if (issue := run_issue(store, run, stale_after, now))]
+    issues = [states[run] for run in watched if run in states]
     by_source = {run.source.rstrip("/"): run for run in runs} if lost else {}
     issues += [gone_issue(run, _reading_of(store, run, by_source)) for run in lost.values()]
     issues.sort(key=lambda issue: (issue.state, natural_key(issue.source)))
@@ -141,11 +155,21 @@ class CellReplicates:
     valueless: tuple[tuple[Any, ...], ...] = ()  # of `missing`, those whose run is there but gave no value
     keyed: bool = True  # its runs have the replicate keys (else each run is one replicate, unnamed)
     valueless_runs: int = 0  # runs without the replicate keys that are there but gave no value
+    running: tuple[tuple[Any, ...], ...] = ()  # of `valueless`, those whose runs are all still running
+    # of the replicates found, those whose every valued run did not finish, each with how it stands
+    # (failed, interrupted, running, dead): the cell counts what it logged before it stopped
+    unfinished: tuple[tuple[tuple[Any, ...], str], ...] = ()
 
 
-def cell_replicates(table: ResultTable) -> list[CellReplicates]:
+UNFINISHED = ("failed", "interrupted", "running")  # a run's status whose last value is no final one
+
+
+def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = None) -> list[CellReplicates]:
     """Return each cell's found and expected replicates and the missing ones, in the table's order;
-    a table over tasks counts each row's runs on every task instead (its cells are aggregates)."""
+    a table over tasks counts each row's runs on every task instead (its cells are aggregates).
+
+    `attention` gives, by store id, how each run that needs attention stands (`running`, `dead`,
+    `failed`, `interrupted`, as `status` lists them); without it, each run's status says."""
     if table.query.tasks:
         return _task_replicates(table)
     names = expected_replicates(table.cells, table.query, table.expected)
@@ -173,6 +197,12 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
         ran = {(*run.pooled, *run.replicate) for run in cell.runs}  # a diverged run (NaN) has no value
         ran.update(cell.ran_without_value)  # and one that never logged the metric (a crashed job)
         valueless = tuple(key for key in missing if key in ran)
+        running = tuple(key for key in valueless if _standing(cell, key, attention) == {"running"})
+        unfinished = tuple(
+            (key, "/".join(sorted(standing)))
+            for key in sorted(have, key=_sorting)
+            if keyed and (standing := _standing(cell, key, attention, valued=True))
+        )
         # more than asked stays `7 of 5`: the surplus is a finding, not a bigger plan
         out.append(
             CellReplicates(
@@ -186,9 +216,35 @@ def cell_replicates(table: ResultTable) -> list[CellReplicates]:
                 valueless=valueless,
                 keyed=keyed,
                 valueless_runs=valueless_runs,
+                running=running,
+                unfinished=unfinished,
             )
         )
     return out
+
+
+def _standing(
+    cell: Any, key: tuple[Any, ...], attention: Mapping[int, str] | None, valued: bool = False
+) -> set[str]:
+    """Return how the runs of one pooled and replicate key of a cell stand (those with a value, when
+    `valued`) when none of them ended: `failed`, `interrupted`, `running`, or `dead` for one running
+    that no longer writes (as `attention` says, by store id); empty when one ended (finished, or its
+    logs do not say)."""
+    members = [(run.id, run.status, run.value) for run in cell.runs if (*run.pooled, *run.replicate) == key]
+    if not valued:
+        members += [
+            (run, status, math.nan)
+            for ran, (run, status) in zip(cell.ran_without_value, cell.without_value)
+            if ran == key
+        ]
+    standing: set[str] = set()
+    for run, status, value in members:
+        if valued and value != value:  # NaN: not what the cell counts
+            continue
+        if status not in UNFINISHED:
+            return set()
+        standing.add(status if attention is None else attention.get(run, status))
+    return standing
 
 
 def _task_replicates(table: ResultTable) -> list[CellReplicates]:
@@ -231,15 +287,25 @@ def _sorting(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(sort_key(value) for value in key)
 
 
-def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec) -> list[CellStatus]:
-    """Return each cell's found and expected replicates, missing ones named where possible."""
+def table_cells(
+    name: str,
+    table: ResultTable,
+    table_spec: TableSpec,
+    spec: Spec,
+    attention: Mapping[int, str] | None = None,
+) -> list[CellStatus]:
+    """Return each cell's found and expected replicates, missing ones named where possible; a seed
+    still running is no run to launch, one counted from a run that failed, was interrupted or looks
+    dead is (`attention`: how each run needing attention stands, by store id)."""
     keys = (*table.row_keys, *table.column_keys)
     out = []
-    for cell in cell_replicates(table):
+    for cell in cell_replicates(table, attention):
         values = {k: v for k, v in zip(keys, (*cell.row, *cell.column)) if k != METRIC_KEY}
+        relaunch = [key for key in cell.missing if key not in cell.running]
+        relaunch += [key for key, standing in cell.unfinished if "running" not in standing.split("/")]
         commands = tuple(
             fill_command(table_spec.command, {**values, **dict(zip(cell.named_by, missing))}, name)
-            for missing in cell.missing
+            for missing in sorted(relaunch, key=_sorting)
             if table_spec.command
         )
         out.append(
@@ -255,9 +321,19 @@ def table_cells(name: str, table: ResultTable, table_spec: TableSpec, spec: Spec
                 valueless=tuple(_replicate_name(cell.named_by, key) for key in cell.valueless),
                 keyed=cell.keyed,
                 valueless_runs=cell.valueless_runs,
+                running=tuple(_replicate_name(cell.named_by, key) for key in cell.running),
+                unfinished=tuple(
+                    f"{_replicate_name(cell.named_by, key)} ({_standing_words(standing)})"
+                    for key, standing in cell.unfinished
+                ),
             )
         )
     return out
+
+
+def _standing_words(standing: str) -> str:
+    """Word how a replicate's runs stand, as a cell's line says it: `failed`, `looks dead`."""
+    return "/".join("looks dead" if part == "dead" else part for part in standing.split("/"))
 
 
 def fill_command(template: str, values: Mapping[str, Any], table: str = "") -> str:
@@ -369,7 +445,9 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
         return RunStatus(run.run_id, run.name, run.source, "dead", "its files are gone")
     now = time.time() if now is None else now
     silent = now - updated
-    logged = _logged_long_before(store, run, updated, stale_after, now)
+    logged = _logged_long_before(
+        store, run, updated, stale_after, now, first_write(store.absolute(run.source))
+    )
     # how far it went, where its logs say (an rlkit run: 1322 of 2000 epochs)
     progress = f", at {run.provenance['progress']}" if run.provenance.get("progress") else ""
     if silent > stale_after:
@@ -379,10 +457,16 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     return RunStatus(run.run_id, run.name, run.source, "running", detail)
 
 
-def _logged_long_before(store: Store, run: StoredRun, updated: float, stale_after: float, now: float) -> str:
+def _logged_long_before(
+    store: Store, run: StoredRun, updated: float, stale_after: float, now: float, first: float | None = None
+) -> str:
     """Say when a run logged its last point if that was long before its files were written: a copy
-    or a clone dates its files when it was made, and the run's own clock then says more."""
+    or a clone dates its files when it was made, and the run's own clock then says more. A folder with
+    a file written before that point (the config a live run wrote when it started) was not copied: its
+    newer points are only not collected yet, and nothing is said (`first`: its oldest file's time)."""
     logged = store.last_logged_time(run.id)
+    if first is not None and logged is not None and first <= logged:
+        return ""
     if logged is None and run.start_time is not None and updated - run.start_time > stale_after:
         # an Optuna trial's reports have no time: when it started is all its own clock says
         return (
@@ -479,6 +563,17 @@ def last_update(path: str) -> float | None:
             times = [entry.stat().st_mtime for entry in entries if entry.is_file()]
         return float(max(times, default=fs.stat(path).st_mtime))
     except (OSError, ResultsbookError):  # gone, or not files at all (a run in a tracking server)
+        return None
+
+
+def first_write(path: str) -> float | None:
+    """Return the oldest modification time of the files in a source folder (None for a file, or gone)."""
+    try:
+        if not fs.isdir(path):
+            return None
+        with fs.scandir(path) as entries:
+            return min((entry.stat().st_mtime for entry in entries if entry.is_file()), default=None)
+    except (OSError, ResultsbookError):
         return None
 
 

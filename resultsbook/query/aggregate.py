@@ -217,7 +217,12 @@ def _with_runs_without_value(
             cell = cells.get(where)
             if cell is not None:
                 ran = tuple(zip(*(runs.value(key).tolist() for key in keys)))
-                cells[where] = replace(cell, ran_without_value=(*cell.ran_without_value, *ran))
+                which = tuple(zip(runs.ids.tolist(), runs.field("status").tolist()))
+                cells[where] = replace(
+                    cell,
+                    ran_without_value=(*cell.ran_without_value, *ran),
+                    without_value=(*cell.without_value, *which),
+                )
     return cells
 
 
@@ -680,15 +685,32 @@ def _mark_cells(
                 named = tuple(replicate_text(query.replicate, k) for k in missing)
                 # a run that is there but gave no value (NaN, never logged) is no run to launch
                 absent = [text for key, text in zip(missing, named) if key not in ran]
-                valueless = [text for key, text in zip(missing, named) if key in ran]
+                running = still_running(cell)  # no value yet: not one that ran and gave none
+                valueless = [text for key, text in zip(missing, named) if key in ran and key not in running]
+                pending = [text for key, text in zip(missing, named) if key in ran and key in running]
                 parts = [f"missing {', '.join(absent[:LISTED])}{_more(absent)}"] if absent else []
                 if valueless:
                     has = "has" if len(valueless) == 1 else "have"
                     parts.append(f"{named_list(valueless, LISTED)} ran but {has} no value")
+                if pending:
+                    parts.append(f"{named_list(pending, LISTED)} running, no value yet")
                 text += f" ({'; '.join(parts)})"
             cell = replace(cell, marks=(Mark("incomplete", text, named), *cell.marks))
         marked[key] = cell
     return marked
+
+
+def still_running(cell: Cell) -> set[Key]:
+    """Return the pooled and replicate values of a cell's seeds that have no value because each of their
+    runs is still running, as its log says (a job that has not reached its first evaluation): not a
+    seed that ran and gave none."""
+    statuses: dict[Key, set[str]] = {}
+    for run in cell.runs:
+        if run.value != run.value:  # NaN: no value
+            statuses.setdefault((*run.pooled, *run.replicate), set()).add(run.status)
+    for key, (_, status) in zip(cell.ran_without_value, cell.without_value):
+        statuses.setdefault(key, set()).add(status)
+    return {key for key, seen in statuses.items() if seen == {"running"}}
 
 
 def _more(named: Sequence[str]) -> str:

@@ -292,6 +292,9 @@ class Cell:
     # the pooled then replicate values of the runs that belong here but have no value of the metric at
     # all (a Hydra job that crashed before it logged one): they ran, so they are not missing seeds
     ran_without_value: tuple[tuple[Any, ...], ...] = ()
+    # the store id and status of each of those runs, in its order: a seed whose run is still running
+    # has no value yet, and is no run to launch again
+    without_value: tuple[tuple[int, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.runs, CellRuns):

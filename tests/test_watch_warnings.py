@@ -1,0 +1,67 @@
+"""`watch` during a sweep: a run still writing makes a round every few seconds, and each round's
+warnings are those of the round before but for what changed."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import write_native_run
+
+SPEC = """
+[[sources]]
+path = "runs"
+
+[tables.main]
+metric = "val/acc"
+goal = "max"
+rows = ["model"]
+replicates = 3
+outputs = ["main.md"]
+"""
+
+
+def test_watch_prints_each_warning_once_while_it_stands_and_a_new_one_when_it_comes(
+    tmp_path, capsys, monkeypatch
+):
+    """A sweep made with resultsbook.Run (/tmp/realdata/sweep, resultsbook/runlog/run.py's folders):
+    one run training beside `watch` wrote a line every 4 s, and every round printed the table's nine
+    warnings again under `-> no output changed`, burying the one a crash then added."""
+    from resultsbook.cli.watch_cmd import LiveStatus
+    from resultsbook.freshness.watch import rebuild
+    from resultsbook.outputs.build import BuildMemo
+    from resultsbook.spec import load_spec
+    from resultsbook.store import Store
+
+    runs = tmp_path / "runs"
+    write_native_run(
+        runs / "s0", {"model": "vit", "seed": 0}, [{"step": 100, "val/acc": 0.86}], {"status": "finished"}
+    )
+    live = write_native_run(
+        runs / "s1", {"model": "vit", "seed": 1}, [{"step": 10, "val/acc": 0.3}], {"status": "running"}
+    )
+    (tmp_path / "resultsbook.toml").write_text(SPEC)
+    monkeypatch.chdir(tmp_path)
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    display, memo = LiveStatus(live=False), BuildMemo()
+
+    def round_of(reason: str, paths: list[str] | None) -> list[str]:
+        update = rebuild(spec, store, reason, paths, None, memo)
+        assert update is not None and update.built is not None
+        display.show(update)
+        return [line for line in capsys.readouterr().err.splitlines() if line.startswith("  ")]
+
+    with Store.open(spec.db) as store:
+        first = round_of("start", None)
+        assert "  Warning: main: vit: includes 1 running run(s)" in first
+        stood = len(first)
+        with open(live / "metrics.jsonl", "a") as handle:  # it trains on: a loss, no validation yet
+            handle.write(json.dumps({"step": 11, "loss": 0.9}) + "\n")
+        assert round_of("runs", [str(live / "metrics.jsonl")]) == [
+            f"  {stood} warning(s) as in the rebuild before, not repeated"
+        ]
+        write_native_run(  # seed 2 crashes at its first validation
+            runs / "s2", {"model": "vit", "seed": 2}, [{"step": 10, "val/acc": 0.2}], {"status": "failed"}
+        )
+        third = round_of("runs", [str(runs / "s2" / "metrics.jsonl")])
+        assert "  Warning: main: vit: includes 1 failed, 1 running run(s)" in third
+        assert "  Warning: main: vit: includes 1 running run(s)" not in third
