@@ -147,13 +147,13 @@ def test_the_note_states_scale_centre_interval_and_test(make_run, cli):
         "Median with 95% percentile bootstrap interval of the median (10,000 resamples, seed 0) over n = 4 "
         "seeds; per run: last. Bootstrap intervals from fewer than 10 values (here n = 4) cover less than "
         "95%. Values × 100. **…**: best (higher is better; unpaired permutation test of the difference in "
-        "medians, α = 0.05)."
+        "medians against the runner-up, two-sided, α = 0.05)."
     ) in output
     bca = _table(cli, "--metric", "acc", "--stat", "iqm,bca")
     assert "IQM with 95% BCa bootstrap interval of the IQM (10,000 resamples" in bca
     assert "permutation test of the difference in IQMs" in bca
     mann = _table(cli, "--metric", "acc", "--stat", "median,iqr", "--test", "mannwhitney")
-    assert "**…**: best (higher is better; Mann–Whitney U test, α = 0.05)." in mann  # unpaired by its name
+    assert "**…**: best (higher is better; Mann–Whitney U test against the runner-up, two-sided, α = 0.05)." in mann  # unpaired by its name
 
 
 @pytest.mark.parametrize(
