@@ -39,7 +39,8 @@ def test_table_from_flags_alone(make_run, cli):
         "logreg       0.710 ± 0.010      0.810 ± 0.010\n"
         "mlp      **0.810 ± 0.010**  **0.910 ± 0.010**\n"
         "Mean ± std (ddof = 1) over n = 3 seeds; per run: last. "
-        "**…**: best (higher is better; Welch's t-test, α = 0.05).\n"
+        "**…**: best (higher is better; Welch's t-test against the runner-up, two-sided, α = 0.05 in each of 2 "
+        "columns, uncorrected).\n"
     )
 
 

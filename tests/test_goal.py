@@ -121,7 +121,7 @@ def test_fidelity_is_never_bold_without_a_goal_and_bolds_the_highest_with_one(ma
     assert "Not bold: fidelity (goal not set)." in plain
     bold = cli("table", "--rows", "model", "--metric", "fidelity", "--format", "markdown", "--goal", "max")
     assert "| a       | **0.91 ± 0.01** |" in bold.output
-    assert "Bold: best (higher is better; Welch's t-test, α = 0.05)." in bold.output
+    assert "Bold: best (higher is better; Welch's t-test against the runner-up, two-sided, α = 0.05)." in bold.output
     lower = cli(
         "table", "--rows", "model", "--metric", "fidelity", "--format", "markdown", "--goal", "fidelity=min"
     )
@@ -170,7 +170,8 @@ def test_build_lints_a_goal_taken_from_a_name_or_missing(make_run, cli, tmp_path
         '{ name = "fidelity", goal = "max" } (or "min")' in result.output
     )
     assert (
-        "Bold: best (lower is better; Welch's t-test, α = 0.05). Not bold: fidelity (goal not set)."
+        "Bold: best (lower is better; Welch's t-test against the runner-up, two-sided, α = 0.05). "
+        "Not bold: fidelity (goal not set)."
         in (tmp_path / "t.md").read_text()
     )
     assert cli("build", "--strict").exit_code == 1

@@ -475,3 +475,44 @@ def test_a_named_value_from_a_cell_of_two_marks_of_one_symbol_names_the_symbol_o
     store.close()
     text = (tmp_path / "numbers.tex").read_text()
     assert "%   \\gainA: t/ours minus t/base; marked in its table: t/ours # †, t/base # °\n" in text
+
+
+def test_a_std_quoted_in_the_text_has_the_ddof_of_the_tables(tmp_path: Path) -> None:
+    """`[defaults] ddof = 0` (d3rlpy's benchmark tables publish the population std) set the tables'
+    std, but a `[macros.values]` statistic over runs kept ddof 1: the text quoted 84 for the std the
+    table printed as 80. The final returns are DiscreteBCQ's on Asterix, seeds 1 to 10, as
+    takuseno/d3rlpy-benchmarks @ 1771c9b2 publishes them (the last row of each
+    `DiscreteBCQ_asterix_<seed>/environment.csv`, `epoch,step,return` without a header)."""
+    from conftest import write_native_run
+
+    from resultsbook.sources.collect import CollectRequest, collect
+    from resultsbook.store import Store
+
+    finals = [320.0, 220.0, 410.0, 470.0, 390.0, 325.0, 305.0, 485.0, 320.0, 440.0]
+    for seed, value in enumerate(finals, start=1):
+        write_native_run(
+            tmp_path / "runs" / f"bcq{seed}", {"algo": "bcq", "seed": seed}, [{"step": 1, "return": value}]
+        )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[defaults]\nddof = 0\n\n[tables.t]\nmetric = "return"\n'
+        'rows = ["algo"]\noutputs = ["t.tex"]\n\n[macros]\noutput = "numbers.tex"\n\n[macros.values]\n'
+        'bcq_std = { metric = "return", where = { algo = "bcq" }, stat = "std" }\n'
+        'bcq_sem = { metric = "return", where = { algo = "bcq" }, stat = "sem" }\n'
+        'bcq_std_sample = { metric = "return", where = { algo = "bcq" }, stat = "std", ddof = 1 }\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    store = Store.open(spec.db)
+    try:
+        collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+        build(spec, store)
+    finally:
+        store.close()
+    text = (tmp_path / "numbers.tex").read_text()
+    values = _defined(text)
+    population = np.std(finals, ddof=0)  # 79.9; ddof 1 gives 84.2
+    assert values["bcqStd"] == f"{population:.0f}" == "80"
+    assert "\\@namedef{rb@v@std@t/bcq}{80}" in text  # the table's cell, quoted by \rbvalue[std]
+    assert values["bcqSem"] == f"{population / np.sqrt(len(finals)):.0f}" == "25"
+    assert values["bcqStdSample"] == f"{np.std(finals, ddof=1):.0f}" == "84"  # a ddof of its own is kept
+    assert "\\bcqStd: the std (ddof = 0) of return (last) over the runs where algo=bcq" in text
+    assert "\\bcqStdSample: the std (ddof = 1) of return (last)" in text

@@ -222,7 +222,9 @@ def test_plain_text_shows_the_best_cells_between_stars_and_says_so_where_it_cann
     starred = [line.split()[0] for line in plain.splitlines()[2:4] if "**" in line]
     assert plain.count("**") == 2 * 2 + 2 and starred == ["lr_0.1", "resnet"]  # the note's **…** too
     assert "**96.7 ± 0.3***#°" in plain  # as the Markdown source has it: **96.7 ± 0.3**\\*#°
-    assert "**…**: best (higher is better; Welch's t-test, α = 0.05)." in plain and "Bold" not in plain
+    assert (
+        "**…**: best (higher is better; Welch's t-test against the runner-up" in plain and "Bold" not in plain
+    )
     colored = render_table(grid, "terminal", fmt, LABELS, color=True)
     assert colored.count("\x1b[1m") == 2 and "**" not in colored and " Bold: best" in colored
 
@@ -272,7 +274,9 @@ def test_markdown_notes_stay_text_under_the_table(grid):
     one-seed table of W&B runs, Elluito/spase-resnet-50-experiments@71b2fb1)."""
     from markdown_it import MarkdownIt
 
-    html = MarkdownIt("commonmark").enable("table").render(render_table(grid, "markdown", TableFormat(), LABELS))
+    html = (
+        MarkdownIt("commonmark").enable("table").render(render_table(grid, "markdown", TableFormat(), LABELS))
+    )
     assert "<h1>" not in html and "# too few replicates" in html
 
 
@@ -297,3 +301,79 @@ def test_the_note_says_what_the_underlined_or_italic_runner_up_is(make_run, stor
     assert "*0.64 ± 0.06*" in markdown and "α = 0.05). Italics: runner-up." in markdown
     plain = render_table(table, "latex", TableFormat(digits=2, second=False), Labels())
     assert "runner-up." not in plain
+
+
+# d3rlpy's final returns (last row of each run's environment.csv, seeds 1 to 10) on two Atari games,
+# as takuseno/d3rlpy-benchmarks @ 1771c9b2 publishes them (`<Algo>_<game>_<seed>/environment.csv`)
+D3RLPY_FINALS = {
+    ("DiscreteDT", "qbert"): [
+        9277.5,
+        7562.5,
+        7337.5,
+        11152.5,
+        9385.0,
+        12160.0,
+        5610.0,
+        10672.5,
+        12305.0,
+        10727.5,
+    ],
+    ("DiscreteCQL", "qbert"): [
+        7270.0,
+        8190.0,
+        8237.5,
+        7192.5,
+        9295.0,
+        8497.5,
+        8842.5,
+        8380.0,
+        7115.0,
+        8642.5,
+    ],
+    ("NFQ", "qbert"): [210.0, 462.5, 277.5, 397.5, 250.0, 277.5, 267.5, 100.0, 272.5, 385.0],
+    ("DiscreteDT", "breakout"): [106.8, 91.5, 101.1, 67.1, 70.1, 59.8, 67.8, 102.0, 100.4, 93.3],
+    ("DiscreteCQL", "breakout"): [21.8, 22.4, 22.6, 21.1, 21.1, 26.5, 21.5, 23.9, 17.7, 21.2],
+    ("NFQ", "breakout"): [1.0, 1.0, 1.7, 1.9, 1.0, 4.5, 2.5, 0.3, 0.9, 0.2],
+}
+
+
+def test_the_note_says_bold_is_tested_against_the_runner_up_two_sided_and_uncorrected(
+    make_run, store, tmp_path
+):
+    """On d3rlpy's Atari returns the note said `Bold: best (higher is better; Welch's t-test, α =
+    0.05)`: not against which cell, not which side, nor that each game's bold is a test of its own at
+    0.05, with no correction for the others. The values are the shape of d3rlpy-benchmarks' Atari
+    runs (see D3RLPY_FINALS); the p-value beside `°` is scipy's."""
+    from dataclasses import replace
+
+    from scipy import stats
+
+    from resultsbook.query.select import parse_filter
+
+    for (algo, game), finals in D3RLPY_FINALS.items():
+        for seed, value in enumerate(finals, start=1):
+            config = {"algo": algo, "game": game, "seed": seed}
+            make_run(f"{algo}_{game}_{seed}", config, curve([value], key="return"))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("return", direction="max"),), rows=("algo",), columns=("game",))
+    table = aggregate(store, query)
+    text = render_table(table, "markdown", TableFormat(), Labels())
+    assert (
+        "Bold: best (higher is better; Welch's t-test against the runner-up, two-sided, α = 0.05 in each of 2 "
+        "columns, uncorrected)." in text
+    )
+    welch = stats.ttest_ind(
+        D3RLPY_FINALS["DiscreteDT", "qbert"], D3RLPY_FINALS["DiscreteCQL", "qbert"], equal_var=False
+    )
+    assert round(welch.pvalue, 3) == 0.075  # not below 0.05: DiscreteDT's Qbert is bold with °
+    by_row = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ")}
+    assert "**9619 ± 2212**°" in by_row["DiscreteDT"] and "**86 ± 18**" in by_row["DiscreteDT"]
+    one_game = aggregate(store, replace(query, filters=(parse_filter("game=qbert"),)))
+    assert "Welch's t-test against the runner-up, two-sided, α = 0.05)." in render_table(
+        one_game, "markdown", TableFormat(), Labels()
+    )  # one test: nothing to correct
+    tied = render_table(table, "markdown", TableFormat(ties=True), Labels())
+    assert (
+        "Bold: best and any cell not significantly worse (higher is better; Welch's t-test against the best, "
+        "two-sided, α = 0.05 for each other cell, uncorrected)." in tied
+    )

@@ -147,13 +147,16 @@ def test_the_note_states_scale_centre_interval_and_test(make_run, cli):
         "Median with 95% percentile bootstrap interval of the median (10,000 resamples, seed 0) over n = 4 "
         "seeds; per run: last. Bootstrap intervals from fewer than 10 values (here n = 4) cover less than "
         "95%. Values × 100. **…**: best (higher is better; unpaired permutation test of the difference in "
-        "medians, α = 0.05)."
+        "medians against the runner-up, two-sided, α = 0.05)."
     ) in output
     bca = _table(cli, "--metric", "acc", "--stat", "iqm,bca")
     assert "IQM with 95% BCa bootstrap interval of the IQM (10,000 resamples" in bca
     assert "permutation test of the difference in IQMs" in bca
     mann = _table(cli, "--metric", "acc", "--stat", "median,iqr", "--test", "mannwhitney")
-    assert "**…**: best (higher is better; Mann–Whitney U test, α = 0.05)." in mann  # unpaired by its name
+    assert (
+        "**…**: best (higher is better; Mann–Whitney U test against the runner-up, two-sided, α = 0.05)."
+        in mann
+    )  # unpaired by its name
 
 
 @pytest.mark.parametrize(
@@ -243,6 +246,39 @@ def test_the_iqr_is_shown_as_the_quartiles_not_plus_minus_its_width(make_run, cl
     assert header == "model,median,iqr,iqr_lo,iqr_hi,marks"
     *numbers, marks = row.split(",")[1:]
     assert [float(v) for v in numbers] == [2.5, 1.0, *np.percentile(values, [25, 75])] and marks == ""
+
+
+def test_the_quartiles_are_refused_beside_the_mean_which_they_need_not_hold(make_run, cli):
+    """tianshou's DDPG on InvertedDoublePendulum-v2, ten seeds' final test returns (thu-ml/tianshou @
+    39acf209, examples/mujoco/benchmark/InvertedDoublePendulum-v2/ddpg/test_rew_10seeds.csv, one column
+    per seed): `--stat mean,iqr` printed `8295 [9202, 9218]`, an interval that reads as the mean's and
+    does not hold it. The quartiles stay available beside the median (and the IQM, which they hold),
+    and as CSV columns beside the mean."""
+    finals = [
+        9201.5381,
+        9203.6934,
+        27.6106,
+        9205.0156,
+        9218.4395,
+        9209.2539,
+        9216.0195,
+        9226.1426,
+        9201.959,
+        9237.292,
+    ]
+    for seed, value in enumerate(finals):
+        make_run(f"ddpg{seed}", {"model": "ddpg", "seed": seed}, curve([value]))
+    cli("collect", "runs")
+    q25, q75 = np.percentile(finals, [25, 75])
+    assert not q25 <= np.mean(finals) <= q75  # 8294.7 below [9202.1, 9217.7]
+    refused = cli("table", "--rows", "model", "--metric", "acc", "--stat", "mean,iqr")
+    assert refused.exit_code == 2 and refused.output.count("\n") == 1
+    assert "iqr is printed as the quartiles [q25, q75], which need not hold the mean" in refused.output
+    assert "with center = mean use spread = std, ci95, bootstrap, bca or minmax" in refused.output
+    median = cli("table", "--rows", "model", "--metric", "acc", "--stat", "median,iqr", "--digits", "0")
+    assert f"{np.median(finals):.0f} [{q25:.0f}, {q75:.0f}]" in median.output  # 9207 [9202, 9218]
+    csv = cli("table", "--rows", "model", "--metric", "acc", "--stat", "mean,std,iqr", "--format", "csv")
+    assert csv.exit_code == 0 and csv.output.splitlines()[0] == "model,mean,std,iqr,iqr_lo,iqr_hi,marks"
 
 
 @pytest.mark.parametrize("spread", ["bootstrap", "bca", "iqr", "minmax"])

@@ -259,7 +259,8 @@ def value_origin(value: ValueSpec) -> str:
         what = "runs" if value.count == "runs" else f"distinct {' × '.join(value.replicate)} values"
         return f"the number of {what} over the runs{where}"
     assert value.metric is not None
-    return f"the {value.stat} of {value.metric.name} ({value.metric.reduce}) over the runs{where}"
+    stat = f"{value.stat} (ddof = {value.ddof})" if value.stat in ("std", "sem") else value.stat
+    return f"the {stat} of {value.metric.name} ({value.metric.reduce}) over the runs{where}"
 
 
 def marks_text(marks: Sequence[Mark]) -> str:

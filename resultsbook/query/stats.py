@@ -85,7 +85,8 @@ MEAN_ONLY = {"ci95": "the Student-t interval of the mean", "sem": "the standard 
 
 def check_pairing(center: str, spread: str | None) -> None:
     """Refuse a spread that speaks of the mean beside another centre (the t-interval and the
-    standard error are the mean's: printed beside a median they would read as its own)."""
+    standard error are the mean's: printed beside a median they would read as its own), and the
+    quartiles beside the mean, which they need not contain."""
     if center not in CENTERS:
         raise QueryError(f"center {center!r} is not one of {', '.join(CENTERS)}")
     if spread in MEAN_ONLY and center != "mean":
@@ -93,6 +94,12 @@ def check_pairing(center: str, spread: str | None) -> None:
             f"{spread} is {MEAN_ONLY[spread]}, not of the {center}; with center = {center} "
             "use spread = bootstrap or bca (intervals of the centre), std or iqr (how the runs spread), "
             "or center = mean"
+        )
+    if spread == "iqr" and center == "mean":  # the quartiles belong with the median (or the IQM)
+        raise QueryError(
+            "iqr is printed as the quartiles [q25, q75], which need not hold the mean: one far seed puts "
+            "it outside them (8295 [9202, 9218], tianshou's DDPG on InvertedDoublePendulum-v2); with center "
+            "= mean use spread = std, ci95, bootstrap, bca or minmax, or center = median or iqm"
         )
 
 

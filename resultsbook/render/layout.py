@@ -730,12 +730,34 @@ def _bold_note(table: ResultTable, fmt: TableFormat, bold: str = "Bold") -> str:
             direction += "; optimality gap: lower is better"
         rule = "best and any cell not significantly worse" if fmt.ties else "best"
         test = table_test(table, fmt)
-        how = "" if test == "none" else f"; {_unpaired(test)}{table_test_name(table, fmt)}, α = {fmt.alpha:g}"
+        name = table_test_name(table, fmt)
+        how = "" if test == "none" else f"; {_unpaired(test)}{name}{_tests_made(table, fmt)}"
         parts.append(f" {bold}: {rule} ({direction}{how}).")
     if unknown:
         unmarked = "Not bold" if bold == "Bold" else "Not marked"
         parts.append(f" {unmarked}: {', '.join(unknown)} (goal not set).")
     return "".join(parts)
+
+
+def _tests_made(table: ResultTable, fmt: TableFormat) -> str:
+    """Say what the test behind bold compares, two-sided, and, when the table makes several tests
+    at level alpha, that none is corrected for the others: `against the runner-up, two-sided, α =
+    0.05 in each of 5 columns, uncorrected` (a bold without ° is one comparison's evidence, not the
+    table's)."""
+    alpha = f"α = {fmt.alpha:g}"
+    sizes = []
+    for group in comparable_groups(table, fmt.highlight):
+        first = table.cell(table.rows[group[0][0]], table.columns[group[0][1]])
+        if len(group) > 1 and first is not None and cell_goal(first).direction is not None:
+            sizes.append(len(group))
+    if fmt.ties:
+        several = sum(size - 1 for size in sizes) > 1  # the best against each other cell of its group
+        each = " for each other cell, uncorrected" if several else ""
+        return f" against the best, two-sided, {alpha}{each}"
+    if len(sizes) < 2:
+        return f" against the runner-up, two-sided, {alpha}"
+    where = {"column": "columns", "row": "rows"}.get(fmt.highlight, f"groups compared across {fmt.highlight}")
+    return f" against the runner-up, two-sided, {alpha} in each of {len(sizes)} {where}, uncorrected"
 
 
 def _unpaired(test: str) -> str:

@@ -153,7 +153,9 @@ def load_spec(path: str) -> Spec:
             normalized,
         )
     macros = (
-        read_macros(document.get("macros"), tables, project, resolve, where) if "macros" in document else None
+        read_macros(document.get("macros"), tables, {**project, **defaults}, resolve, where)
+        if "macros" in document
+        else None
     )
     sections = read_sections(document, resolve, where)
     report = read_report(document.get("report"), resolve, where) if "report" in document else None

@@ -41,7 +41,7 @@ VALUE_KEYS = {
     "status": "`metric`, `count`: keep only runs with these statuses",
     "experiment": "`metric`, `count`: keep only runs of these experiments",
     "replicate": '`metric`, `count`: the keys that tell replicates apart [default: `["seed"]`]',
-    "ddof": "`metric` only: delta degrees of freedom of `std` and `sem` [default: 1]",
+    "ddof": "`metric` only: delta degrees of freedom of `std` and `sem` [default: [defaults]' ddof, or 1]",
 }
 _DIGIT_WORDS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 MACRO_NAME = re.compile(r"^[A-Za-z]+$")
@@ -180,6 +180,8 @@ def _value(
         context,
     )
     ddof = optional_int(item, "ddof", where, context)
+    if ddof is None:  # a std quoted in the text is the tables' std: [defaults] ddof = 0 is both's
+        ddof = optional_int(project, "ddof", where, "[defaults]")
     return ValueSpec(
         name, macro, "stat", stat=stat, metric=metric, filters=filters, replicate=replicate,
         ddof=1 if ddof is None else ddof, digits=digits,
