@@ -442,3 +442,92 @@ def test_a_wrong_or_missing_password_says_where_the_password_comes_from():
             "check alice's password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded "
             "in the URL"
         )
+
+
+def ppo_logs(root: Path) -> Path:
+    """Write logs of the shape of BoogaQ/PPO-exploration @ e2459c21413830891da9771b34301a8dc467fd29,
+    logs/PPO/Hopper-v2/run-2020-08-26-23-04-59-478900.csv: {algo}/{env}/run-<time>.csv, a CSV whose
+    'Progress' column is text ("0.82%") and whose steps are 'total timesteps'."""
+    header = "Progress,mean_int_reward,total timesteps,total_time,ep_rew_mean,num_episodes\n"
+    for offset, (algo, stamp) in enumerate(
+        [("PPO", "2020-08-26-23-04-59-478900"), ("PPO", "2020-08-27-03-59-06-472018"),
+         ("RND", "2020-08-27-03-25-16-464595"), ("RND", "2020-08-27-05-14-12-837965")]
+    ):  # fmt: skip
+        rows = [f"{100 * k / 3:.2f}%,0.1{k},{8192 * (k + 1)},{3.04 + k},{-5.0 + offset + k},{8 * (k + 1)}\n"
+                for k in range(4)]  # fmt: skip
+        (root / algo / "Hopper-v2").mkdir(parents=True, exist_ok=True)
+        (root / algo / "Hopper-v2" / f"run-{stamp}.csv").write_text(header + "".join(rows))
+    return root
+
+
+def test_the_same_runs_collected_from_another_machines_path_are_stored_once(tmp_path, pg_url, cli):
+    """Bob's machine mounts the lab's runs elsewhere (/mnt/lab, not /lab): his collect stored every run
+    a second time, so every table of the lab counted each run twice (n = 20 of 24 where 10 of 12 ran)."""
+    alice = ppo_logs(tmp_path / "alice" / "proj" / "runs")
+    assert "4 new" in cli("collect", str(alice), "--pattern", "{algo}/{env}/*.csv", "--db", pg_url).output
+    with Store.open(pg_url) as store:
+        problems = store.problem_count()
+    shutil.move(tmp_path / "alice", tmp_path / "alice-laptop")  # Bob's machine does not have her path
+    bob = tmp_path / "bob" / "mnt" / "runs"
+    shutil.copytree(tmp_path / "alice-laptop" / "proj" / "runs", bob, copy_function=shutil.copy)  # new mtimes
+    result = cli("collect", str(bob), "--pattern", "{algo}/{env}/*.csv", "--db", pg_url)
+    assert result.exit_code == 0, result.output
+    assert "0 new, 0 updated, 4 unchanged" in result.output
+    first = "PPO/Hopper-v2/run-2020-08-26-23-04-59-478900.csv"
+    assert (
+        f"Note: 4 source(s) hold the runs {pg_url} holds already from a path not on this machine (e.g. "
+        f"{bob.as_posix()}/{first}: those of {alice.as_posix()}/{first}); counted unchanged, not stored twice"
+    ) in result.output
+    with Store.open(pg_url) as store:
+        paths = [path.relative_to(bob).as_posix() for path in bob.glob("*/*/*.csv")]
+        stored = sorted(store.absolute(run.source) for run in store.runs())
+        assert stored == sorted(f"{alice.as_posix()}/{path}" for path in paths)
+        assert store.problem_count() == problems  # the copies' problems are the stored runs' own
+    again = cli("collect", str(bob), "--pattern", "{algo}/{env}/*.csv", "--db", pg_url)
+    assert again.exit_code == 0 and "0 new, 0 updated, 4 unchanged" in again.output  # read again, said again
+    assert "Note: 4 source(s) hold the runs" in again.output
+    with Store.open(pg_url) as store:
+        assert sorted(store.source_signatures()) == sorted(f"{alice.as_posix()}/{path}" for path in paths)
+
+
+def test_a_copy_of_runs_on_this_machine_stays_runs_of_its_own(tmp_path, pg_url):
+    """Only a path this machine does not have is taken for the same files: a copy beside the runs (a
+    backup, a tree copied to try an option) is what it was, runs of its own."""
+    runs = ppo_logs(tmp_path / "lab" / "runs")
+    shutil.copytree(runs, tmp_path / "lab" / "copy")
+    with Store.open(pg_url) as store:
+        assert collect(store, [CollectRequest(str(runs), pattern="{algo}/{env}/*.csv")]).new == 4
+        report = collect(
+            store, [CollectRequest(str(tmp_path / "lab" / "copy"), pattern="{algo}/{env}/*.csv")]
+        )
+        assert (report.new, len(store.runs()), store.copies_found()) == (4, 8, [])
+
+
+def test_check_on_ci_against_the_lab_store_collects_the_checkout_without_doubling_runs(tmp_path, pg_url, cli):
+    """CI checks out the paper's repository, runs included, at a path of its own: `check` said the 4
+    runs were not in the store, and its `check --collect` stored them again, every cell's n doubled
+    and the check FAILED (stale) on the lab's store, for every member."""
+    project = tmp_path / "alice" / "paper"
+    ppo_logs(project / "runs")
+    (project / "resultsbook.toml").write_text(
+        f'store = "{pg_url}"\n\n[[sources]]\npath = "runs"\npattern = "{{algo}}/{{env}}/*.csv"\n'
+        'options = { step = "total timesteps" }\n\n[tables.main]\nmetric = "ep_rew_mean"\ngoal = "max"\n'
+        'reduce = "last(2)"\nrows = ["algo"]\noutputs = ["results/main.md"]\n'
+    )
+    built = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "build", "-q"], cwd=project, capture_output=True, text=True
+    )
+    assert built.returncode == 0, built.stderr
+    shutil.move(tmp_path / "alice", tmp_path / "alice-laptop")
+    checkout = tmp_path / "builds" / "paper"
+    shutil.copytree(tmp_path / "alice-laptop" / "paper", checkout, copy_function=shutil.copy)
+    checked = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "check", "--collect"],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "0 new, 0 updated, 4 unchanged" in checked.stdout and "OK: 1 current" in checked.stdout
+    with Store.open(pg_url) as store:
+        assert len(store.runs()) == 4

@@ -226,6 +226,11 @@ class Store:
 
         return retry_when_busy(attempt, self.path)
 
+    def copies_found(self) -> list[tuple[str, str]]:
+        """Return (source path, stored path) for each run this store's writes found stored already from
+        another machine's path, and kept once: a shared store's (a file holds one machine's paths)."""
+        return []
+
     def data_version(self) -> int:
         """Return a number that changes whenever another connection commits to the store."""
         return int(self.db.execute("PRAGMA data_version").fetchone()[0])

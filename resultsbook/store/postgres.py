@@ -72,6 +72,7 @@ class PostgresStore(Store):
         self._listening = False
         self._others_writes = 0
         self._failed_writing = False  # the last failure came in a write (else in a read: nothing was lost)
+        self._copies: list[tuple[str, str]] = []  # what the writes found stored from another machine's path
 
     @classmethod
     def open(cls, path: str, create: bool = True) -> PostgresStore:
@@ -173,6 +174,7 @@ class PostgresStore(Store):
                 self.conn.execute(f"NOTIFY {WRITES_CHANNEL}")  # delivered to listeners at the commit
                 self.conn.execute("COMMIT")
                 self._failed_writing = False
+                self._copies += writer.copies
                 return result
             except psycopg.errors.LockNotAvailable:
                 self.conn.execute("ROLLBACK")
@@ -190,6 +192,11 @@ class PostgresStore(Store):
                     self.conn.execute("ROLLBACK")
                 raise
         raise AssertionError("unreachable")
+
+    def copies_found(self) -> list[tuple[str, str]]:
+        """Return (source path, stored path) for each run this store's writes found stored already from
+        another machine's path, and kept once (see `PostgresWriter`)."""
+        return list(self._copies)
 
     # ----------------------------------------------------------------- reading
     @contextmanager
