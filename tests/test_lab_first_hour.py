@@ -434,14 +434,33 @@ def test_a_wrong_or_missing_password_says_where_the_password_comes_from():
     from resultsbook.store.pg_connect import _connect_fix
 
     url = "postgresql://alice@db.lab.example.org/results"
-    for reason in (
-        'FATAL:  password authentication failed for user "alice"',
-        "fe_sendauth: no password supplied",
-    ):
-        assert _connect_fix(url, reason) == (
-            "check alice's password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded "
-            "in the URL"
-        )
+    assert _connect_fix(url, "fe_sendauth: no password supplied") == (
+        "check alice's password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded in the URL"
+    )
+
+
+def test_a_refused_password_names_the_user_too_whom_the_server_may_not_know():
+    """PostgreSQL 15 with scram-sha-256 (its default) answers a misspelt user name (`lba` for `lab`) as
+    a wrong password, to tell nobody which roles exist: the fix named only the password, which was right."""
+    from resultsbook.store.pg_connect import _connect_fix
+
+    url = "postgresql://lba:secret@db.lab.example.org/results"
+    reason = 'connection to server at "10.1.2.3", port 5432 failed: FATAL:  password authentication failed for user "lba"'
+    assert _connect_fix(url, reason) == (
+        "check the user name (lba, before ':' in the URL: the server says the same of a user it does not have) "
+        "and its password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded in the URL"
+    )
+
+
+def test_a_port_that_is_not_a_number_is_named(cli):
+    """A port typed with a letter (`:54e2`) ended in the fix for every cause ("check the URL, that the
+    server is up, and the password"); libpq refuses it before connecting, so no server is needed."""
+    result = cli("status", "--db", "postgresql://lab:secret@127.0.0.1:54e2/results")
+    assert result.exit_code == 74 and result.output.count("\n") == 1 and "secret" not in result.output
+    assert result.output.endswith(
+        'invalid integer value "54e2" for connection option "port"); check the port after the host in the '
+        "URL: a number (PostgreSQL's default: 5432)\n"
+    ), result.output
 
 
 def ppo_logs(root: Path) -> Path:
