@@ -16,6 +16,7 @@ import pytest
 from conftest import curve, write_native_run
 from test_remote_sources import upload
 
+import resultsbook as rb
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
 
@@ -550,3 +551,40 @@ def test_check_on_ci_against_the_lab_store_collects_the_checkout_without_doublin
     assert "0 new, 0 updated, 4 unchanged" in checked.stdout and "OK: 1 current" in checked.stdout
     with Store.open(pg_url) as store:
         assert len(store.runs()) == 4
+
+
+def test_an_older_resultsbook_is_refused_a_collect_into_a_store_a_newer_one_read(
+    tmp_path, pg_url, monkeypatch
+):
+    """A member a release behind collected the lab's tree after a newer one had: each read every
+    CSV again its own way, and the lab's tables were those of whoever collected last (the reverse, a
+    newer resultsbook on a store an older one read, re-reads it once, as a reading that changed does)."""
+    from resultsbook.adapters.csvlog import CsvAdapter
+
+    runs = ppo_logs(tmp_path / "lab" / "runs")
+    current = CsvAdapter.reading_version
+    with Store.open(pg_url) as store:  # an older resultsbook's collect: nothing refused, its reading recorded
+        monkeypatch.setattr(CsvAdapter, "reading_version", current - 1)
+        assert rb.collect(str(runs), db=pg_url, pattern="{algo}/{env}/*.csv").new == 4
+        assert store.reader_versions() == {"csv": current - 1}
+        monkeypatch.setattr(
+            CsvAdapter, "reading_version", current
+        )  # then the lab upgrades, a member does not
+        assert rb.collect(str(runs), db=pg_url, pattern="{algo}/{env}/*.csv").sources_read == 4
+        assert store.reader_versions() == {"csv": current}
+    monkeypatch.setattr(CsvAdapter, "reading_version", current - 1)
+    (runs / "PPO" / "Hopper-v2" / "run-2020-08-26-23-04-59-478900.csv").unlink()
+    result = subprocess.run(
+        [sys.executable, "-c", f"import resultsbook.adapters.csvlog as m, runpy, sys; "
+         f"m.CsvAdapter.reading_version = {current - 1}; sys.argv = ['resultsbook', 'collect', {str(runs)!r}, "
+         f"'--pattern', '{{algo}}/{{env}}/*.csv', '--db', {pg_url!r}]; runpy.run_module('resultsbook', run_name='__main__')"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 74 and result.stdout == "", result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: the shared store {pg_url} holds runs a newer resultsbook read (its csv reader's reading "
+        f"{current}, this one's reading {current - 1}); a collect by this one would read them again its older "
+        "way, for every member: upgrade with pip install -U resultsbook (every member and node together)"
+    )
+    with Store.open(pg_url) as store:
+        assert len(store.runs()) == 4  # the store as it was: nothing read, nothing marked gone

@@ -30,6 +30,7 @@ from resultsbook.models import CollectReport, ForgetReport
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
 from resultsbook.sources.find import path_under
+from resultsbook.sources.lab_readings import refuse_older_readings, remember_readings_read
 from resultsbook.sources.readings import remember_readings
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import choose_store_location, display_location, url_scheme
@@ -94,7 +95,9 @@ def collect(
                 if paths is not None
                 else []
             )  # a collect of the spec's own [[sources]] reads each as before
+            recorded = refuse_older_readings(store, requests)
             report = collect_sources(store, requests, progress)
+            remember_readings_read(store, recorded, report)
             if store.copies_found():
                 report = dataclasses.replace(report, notes=(*report.notes, _copies_note(store)))
             if not report.new + report.updated + report.unchanged:
