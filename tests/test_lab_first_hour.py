@@ -16,6 +16,7 @@ import pytest
 from conftest import curve, write_native_run
 from test_remote_sources import upload
 
+import resultsbook as rb
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.store import Store
 
@@ -434,11 +435,156 @@ def test_a_wrong_or_missing_password_says_where_the_password_comes_from():
     from resultsbook.store.pg_connect import _connect_fix
 
     url = "postgresql://alice@db.lab.example.org/results"
-    for reason in (
-        'FATAL:  password authentication failed for user "alice"',
-        "fe_sendauth: no password supplied",
-    ):
-        assert _connect_fix(url, reason) == (
-            "check alice's password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded "
-            "in the URL"
+    assert _connect_fix(url, "fe_sendauth: no password supplied") == (
+        "check alice's password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded in the URL"
+    )
+
+
+def test_a_refused_password_names_the_user_too_whom_the_server_may_not_know():
+    """PostgreSQL 15 with scram-sha-256 (its default) answers a misspelt user name (`lba` for `lab`) as
+    a wrong password, to tell nobody which roles exist: the fix named only the password, which was right."""
+    from resultsbook.store.pg_connect import _connect_fix
+
+    url = "postgresql://lba:secret@db.lab.example.org/results"
+    reason = 'connection to server at "10.1.2.3", port 5432 failed: FATAL:  password authentication failed for user "lba"'
+    assert _connect_fix(url, reason) == (
+        "check the user name (lba, before ':' in the URL: the server says the same of a user it does not have) "
+        "and its password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded in the URL"
+    )
+
+
+def test_a_port_that_is_not_a_number_is_named(cli):
+    """A port typed with a letter (`:54e2`) ended in the fix for every cause ("check the URL, that the
+    server is up, and the password"); libpq refuses it before connecting, so no server is needed."""
+    result = cli("status", "--db", "postgresql://lab:secret@127.0.0.1:54e2/results")
+    assert result.exit_code == 74 and result.output.count("\n") == 1 and "secret" not in result.output
+    assert result.output.endswith(
+        'invalid integer value "54e2" for connection option "port"); check the port after the host in the '
+        "URL: a number (PostgreSQL's default: 5432)\n"
+    ), result.output
+
+
+def ppo_logs(root: Path) -> Path:
+    """Write logs of the shape of BoogaQ/PPO-exploration @ e2459c21413830891da9771b34301a8dc467fd29,
+    logs/PPO/Hopper-v2/run-2020-08-26-23-04-59-478900.csv: {algo}/{env}/run-<time>.csv, a CSV whose
+    'Progress' column is text ("0.82%") and whose steps are 'total timesteps'."""
+    header = "Progress,mean_int_reward,total timesteps,total_time,ep_rew_mean,num_episodes\n"
+    for offset, (algo, stamp) in enumerate(
+        [("PPO", "2020-08-26-23-04-59-478900"), ("PPO", "2020-08-27-03-59-06-472018"),
+         ("RND", "2020-08-27-03-25-16-464595"), ("RND", "2020-08-27-05-14-12-837965")]
+    ):  # fmt: skip
+        rows = [f"{100 * k / 3:.2f}%,0.1{k},{8192 * (k + 1)},{3.04 + k},{-5.0 + offset + k},{8 * (k + 1)}\n"
+                for k in range(4)]  # fmt: skip
+        (root / algo / "Hopper-v2").mkdir(parents=True, exist_ok=True)
+        (root / algo / "Hopper-v2" / f"run-{stamp}.csv").write_text(header + "".join(rows))
+    return root
+
+
+def test_the_same_runs_collected_from_another_machines_path_are_stored_once(tmp_path, pg_url, cli):
+    """Bob's machine mounts the lab's runs elsewhere (/mnt/lab, not /lab): his collect stored every run
+    a second time, so every table of the lab counted each run twice (n = 20 of 24 where 10 of 12 ran)."""
+    alice = ppo_logs(tmp_path / "alice" / "proj" / "runs")
+    assert "4 new" in cli("collect", str(alice), "--pattern", "{algo}/{env}/*.csv", "--db", pg_url).output
+    with Store.open(pg_url) as store:
+        problems = store.problem_count()
+    shutil.move(tmp_path / "alice", tmp_path / "alice-laptop")  # Bob's machine does not have her path
+    bob = tmp_path / "bob" / "mnt" / "runs"
+    shutil.copytree(tmp_path / "alice-laptop" / "proj" / "runs", bob, copy_function=shutil.copy)  # new mtimes
+    result = cli("collect", str(bob), "--pattern", "{algo}/{env}/*.csv", "--db", pg_url)
+    assert result.exit_code == 0, result.output
+    assert "0 new, 0 updated, 4 unchanged" in result.output
+    first = "PPO/Hopper-v2/run-2020-08-26-23-04-59-478900.csv"
+    assert (
+        f"Note: 4 source(s) hold the runs {pg_url} holds already from a path not on this machine (e.g. "
+        f"{bob.as_posix()}/{first}: those of {alice.as_posix()}/{first}); counted unchanged, not stored twice"
+    ) in result.output
+    with Store.open(pg_url) as store:
+        paths = [path.relative_to(bob).as_posix() for path in bob.glob("*/*/*.csv")]
+        stored = sorted(store.absolute(run.source) for run in store.runs())
+        assert stored == sorted(f"{alice.as_posix()}/{path}" for path in paths)
+        assert store.problem_count() == problems  # the copies' problems are the stored runs' own
+    again = cli("collect", str(bob), "--pattern", "{algo}/{env}/*.csv", "--db", pg_url)
+    assert again.exit_code == 0 and "0 new, 0 updated, 4 unchanged" in again.output  # read again, said again
+    assert "Note: 4 source(s) hold the runs" in again.output
+    with Store.open(pg_url) as store:
+        assert sorted(store.source_signatures()) == sorted(f"{alice.as_posix()}/{path}" for path in paths)
+
+
+def test_a_copy_of_runs_on_this_machine_stays_runs_of_its_own(tmp_path, pg_url):
+    """Only a path this machine does not have is taken for the same files: a copy beside the runs (a
+    backup, a tree copied to try an option) is what it was, runs of its own."""
+    runs = ppo_logs(tmp_path / "lab" / "runs")
+    shutil.copytree(runs, tmp_path / "lab" / "copy")
+    with Store.open(pg_url) as store:
+        assert collect(store, [CollectRequest(str(runs), pattern="{algo}/{env}/*.csv")]).new == 4
+        report = collect(
+            store, [CollectRequest(str(tmp_path / "lab" / "copy"), pattern="{algo}/{env}/*.csv")]
         )
+        assert (report.new, len(store.runs()), store.copies_found()) == (4, 8, [])
+
+
+def test_check_on_ci_against_the_lab_store_collects_the_checkout_without_doubling_runs(tmp_path, pg_url, cli):
+    """CI checks out the paper's repository, runs included, at a path of its own: `check` said the 4
+    runs were not in the store, and its `check --collect` stored them again, every cell's n doubled
+    and the check FAILED (stale) on the lab's store, for every member."""
+    project = tmp_path / "alice" / "paper"
+    ppo_logs(project / "runs")
+    (project / "resultsbook.toml").write_text(
+        f'store = "{pg_url}"\n\n[[sources]]\npath = "runs"\npattern = "{{algo}}/{{env}}/*.csv"\n'
+        'options = { step = "total timesteps" }\n\n[tables.main]\nmetric = "ep_rew_mean"\ngoal = "max"\n'
+        'reduce = "last(2)"\nrows = ["algo"]\noutputs = ["results/main.md"]\n'
+    )
+    built = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "build", "-q"], cwd=project, capture_output=True, text=True
+    )
+    assert built.returncode == 0, built.stderr
+    shutil.move(tmp_path / "alice", tmp_path / "alice-laptop")
+    checkout = tmp_path / "builds" / "paper"
+    shutil.copytree(tmp_path / "alice-laptop" / "paper", checkout, copy_function=shutil.copy)
+    checked = subprocess.run(
+        [sys.executable, "-m", "resultsbook", "check", "--collect"],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "0 new, 0 updated, 4 unchanged" in checked.stdout and "OK: 1 current" in checked.stdout
+    with Store.open(pg_url) as store:
+        assert len(store.runs()) == 4
+
+
+def test_an_older_resultsbook_is_refused_a_collect_into_a_store_a_newer_one_read(
+    tmp_path, pg_url, monkeypatch
+):
+    """A member a release behind collected the lab's tree after a newer one had: each read every
+    CSV again its own way, and the lab's tables were those of whoever collected last (the reverse, a
+    newer resultsbook on a store an older one read, re-reads it once, as a reading that changed does)."""
+    from resultsbook.adapters.csvlog import CsvAdapter
+
+    runs = ppo_logs(tmp_path / "lab" / "runs")
+    current = CsvAdapter.reading_version
+    with Store.open(pg_url) as store:  # an older resultsbook's collect: nothing refused, its reading recorded
+        monkeypatch.setattr(CsvAdapter, "reading_version", current - 1)
+        assert rb.collect(str(runs), db=pg_url, pattern="{algo}/{env}/*.csv").new == 4
+        assert store.reader_versions() == {"csv": current - 1}
+        monkeypatch.setattr(
+            CsvAdapter, "reading_version", current
+        )  # then the lab upgrades, a member does not
+        assert rb.collect(str(runs), db=pg_url, pattern="{algo}/{env}/*.csv").sources_read == 4
+        assert store.reader_versions() == {"csv": current}
+    monkeypatch.setattr(CsvAdapter, "reading_version", current - 1)
+    (runs / "PPO" / "Hopper-v2" / "run-2020-08-26-23-04-59-478900.csv").unlink()
+    result = subprocess.run(
+        [sys.executable, "-c", f"import resultsbook.adapters.csvlog as m, runpy, sys; "
+         f"m.CsvAdapter.reading_version = {current - 1}; sys.argv = ['resultsbook', 'collect', {str(runs)!r}, "
+         f"'--pattern', '{{algo}}/{{env}}/*.csv', '--db', {pg_url!r}]; runpy.run_module('resultsbook', run_name='__main__')"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 74 and result.stdout == "", result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: the shared store {pg_url} holds runs a newer resultsbook read (its csv reader's reading "
+        f"{current}, this one's reading {current - 1}); a collect by this one would read them again its older "
+        "way, for every member: upgrade with pip install -U resultsbook (every member and node together)"
+    )
+    with Store.open(pg_url) as store:
+        assert len(store.runs()) == 4  # the store as it was: nothing read, nothing marked gone

@@ -30,9 +30,10 @@ from resultsbook.models import CollectReport, ForgetReport
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
 from resultsbook.sources.find import path_under
+from resultsbook.sources.lab_readings import refuse_older_readings, remember_readings_read
 from resultsbook.sources.readings import remember_readings
 from resultsbook.store import DEFAULT_DB_NAME, Store
-from resultsbook.store.location import choose_store_location, url_scheme
+from resultsbook.store.location import choose_store_location, display_location, url_scheme
 from resultsbook.store.session import opened
 from resultsbook.voice import command, option, said
 
@@ -94,7 +95,11 @@ def collect(
                 if paths is not None
                 else []
             )  # a collect of the spec's own [[sources]] reads each as before
+            recorded = refuse_older_readings(store, requests)
             report = collect_sources(store, requests, progress)
+            remember_readings_read(store, recorded, report)
+            if store.copies_found():
+                report = dataclasses.replace(report, notes=(*report.notes, _copies_note(store)))
             if not report.new + report.updated + report.unchanged:
                 raise _NothingFound(report)  # inside, so that a store made for it is removed again
             if paths is not None:  # a spec's sources say it themselves
@@ -110,6 +115,17 @@ def collect(
         warnings.warn(message, NotFoundWarning, stacklevel=3)  # the caller's line, past `known_keywords`
         return nothing.report
     return report
+
+
+def _copies_note(store: Store) -> str:
+    """Say which sources held runs a shared store holds already from another machine's path."""
+    copies = dict(store.copies_found())  # source path -> the stored path of its runs
+    path, stored = next(iter(copies.items()))
+    return (
+        f"{len(copies)} source(s) hold the runs {display_location(store.path)} holds already from a path "
+        f"not on this machine (e.g. {path}: those of {stored}); counted unchanged, not stored twice. "
+        "Collect from one path on every machine (the lab's mount point) so that each run has one source"
+    )
 
 
 def _derivations(derive: str | Derivation | Sequence[str | Derivation]) -> tuple[Derivation, ...]:

@@ -21,6 +21,7 @@ from resultsbook.freshness.paper import PaperCheck, PaperEdits
 from resultsbook.models import CollectReport
 from resultsbook.outputs.build import BuildMemo, BuildReport, build, written_files
 from resultsbook.sources.collect import collect
+from resultsbook.sources.lab_readings import refuse_older_readings, remember_readings_read
 from resultsbook.spec import Spec, load_spec
 from resultsbook.store import Store
 from resultsbook.store.location import url_scheme
@@ -305,7 +306,9 @@ def rebuild(
     polled = sources is not None
     try:
         wanted = sources if sources is not None else spec.sources
+        recorded = refuse_older_readings(store, wanted) if wanted else {}
         collected = collect(store, wanted, changed=changed) if wanted else None
+        remember_readings_read(store, recorded, collected)
         nothing_new = collected is not None and not (collected.new or collected.updated or collected.missing)
         if polled and nothing_new:
             return None

@@ -226,6 +226,19 @@ class Store:
 
         return retry_when_busy(attempt, self.path)
 
+    def reader_versions(self) -> dict[str, int]:
+        """Return {adapter: the newest reading version its runs here were read with}: a shared store's,
+        which collectors of several resultsbook versions write (a file is read by the one that holds it)."""
+        return {}
+
+    def remember_reader_versions(self, versions: Mapping[str, int]) -> None:
+        """Record the reading versions a collect read with (a shared store's; a file records none)."""
+
+    def copies_found(self) -> list[tuple[str, str]]:
+        """Return (source path, stored path) for each run this store's writes found stored already from
+        another machine's path, and kept once: a shared store's (a file holds one machine's paths)."""
+        return []
+
     def data_version(self) -> int:
         """Return a number that changes whenever another connection commits to the store."""
         return int(self.db.execute("PRAGMA data_version").fetchone()[0])

@@ -77,11 +77,17 @@ def _connect_fix(location: str, reason: str) -> str:
     except Exception:  # already connected through it: a URL libpq reads
         parts = {}
     user, database = parts.get("user", "ROLE"), parts.get("dbname", "DATABASE")
-    if "password authentication failed" in reason or "no password supplied" in reason:
+    where = "in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded in the URL"
+    if "password authentication failed" in reason:  # the server's words for a user it does not have too
+        named = reason.split('for user "', 1)[-1].rsplit('"', 1)[0] if 'for user "' in reason else user
         return (
-            f"check {user}'s password: in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or "
-            "percent-encoded in the URL"
+            f"check the user name ({named}, before ':' in the URL: the server says the same of a user it "
+            f"does not have) and its password: {where}"
         )
+    if "no password supplied" in reason:
+        return f"check {user}'s password: {where}"
+    if 'for connection option "port"' in reason:
+        return "check the port after the host in the URL: a number (PostgreSQL's default: 5432)"
     if "database" in reason and "does not exist" in reason and "dbname" not in parts:
         return (
             f"the URL names no database, so the server looked for one named after the user ({user}): "

@@ -139,3 +139,24 @@ def make_readings(conn: Any) -> None:
         f'CREATE TABLE IF NOT EXISTS {READINGS} (root TEXT COLLATE "C" PRIMARY KEY, reading TEXT NOT NULL, '
         "seq BIGINT NOT NULL)"
     )
+
+
+READERS = "_resultsbook_readers"  # the newest reading of each adapter that wrote here (a side table)
+
+
+def has_readers(conn: Any) -> bool:
+    """Tell whether the database has the table of the readings its runs were read with."""
+    return bool(conn.execute(f"SELECT to_regclass('{READERS}') IS NOT NULL").fetchone()[0])
+
+
+def make_readers(conn: Any) -> None:
+    """Create the table of each adapter's newest reading inside the caller's transaction, once however
+    many collectors make it at the same moment; outside the migrations, so that an older resultsbook
+    still opens the store."""
+    if has_readers(conn):
+        return
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    conn.execute(
+        f'CREATE TABLE IF NOT EXISTS {READERS} (adapter TEXT COLLATE "C" PRIMARY KEY, '
+        "reading_version INTEGER NOT NULL)"
+    )

@@ -8,7 +8,9 @@ it ends, in one pipelined round trip:
   source waits for this transaction to commit, then sees its runs (no run lost, none doubled; run
   ids are unique too). Locks taken in one order by every collector cannot deadlock;
 - then each source's stored runs are read, the source is compared run by run (new, updated,
-  unchanged, gone), and the rows travel by COPY.
+  unchanged, gone), and the rows travel by COPY. A new run whose every stored byte is that of a run
+  stored from a path this machine does not have (a colleague's mount point of the same files, the
+  checkout a CI job collects from) is that run, read again: it is not stored twice (`copies`).
 
 Readers never wait: PostgreSQL shows them the last committed state. `write_source` returns its
 counts as a dict that is filled when the transaction writes (the collector adds them up after).
@@ -17,6 +19,7 @@ counts as a dict that is filled when the transaction writes (the collector adds 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +63,7 @@ class PostgresWriter:
         self.relative = relative
         self._ids: list[int] = []
         self._queue: list[_Queued] = []
+        self.copies: list[tuple[str, str]] = []  # (a source's path, the stored path its runs came from)
         self._clear_rows()
 
     def write_source(
@@ -163,12 +167,49 @@ class PostgresWriter:
                     [queued.path],
                 )
                 answers[queued.path] = (upserted, stored)
-        for queued in queue:  # in the order read: new runs get ids in that order, as in SQLite
-            upserted, stored = answers[queued.path]
-            self._compare(queued, int(upserted.fetchone()[0]), stored.fetchall())
+        fetched = [  # in the order read: new runs get ids in that order, as in SQLite
+            (queued, int(answers[queued.path][0].fetchone()[0]), answers[queued.path][1].fetchall())
+            for queued in queue
+        ]
+        elsewhere = self._stored_elsewhere(fetched)
+        for queued, source_id, stored in fetched:
+            self._compare(queued, source_id, stored, elsewhere)
 
-    def _compare(self, queued: _Queued, source_id: int, stored: list[tuple[Any, ...]]) -> None:
-        """Decide each run of a source against the stored ones and queue its rows."""
+    def _stored_elsewhere(self, fetched: Sequence[tuple[_Queued, int, list[Any]]]) -> dict[str, str]:
+        """Return {digest: stored path} for the batch's new local runs whose every stored byte is that
+        of a present run stored from another path of the same name that this machine does not have:
+        the same files seen through another mount point, or copied to another machine. A copy on
+        this machine (both paths here) stays a run of its own, as does an object's or a server's run."""
+        wanted: dict[str, str] = {}
+        for queued, _, stored in fetched:
+            if queued.keep_stored or "://" in queued.path:
+                continue
+            keys = {row[1] for row in stored}
+            wanted.update((run.digest, queued.path) for record, run in queued.runs if record.key not in keys)
+        if not wanted:
+            return {}
+        rows = self.conn.execute(
+            "SELECT runs.digest, sources.path FROM runs JOIN sources ON sources.id = runs.source_id "
+            "WHERE runs.digest = ANY(%s) AND runs.present = 1 AND sources.present = 1 ORDER BY sources.path",
+            [sorted(wanted)],
+        ).fetchall()
+        found: dict[str, str] = {}
+        for digest, path in rows:
+            if digest in found or path == wanted[digest] or "://" in path:
+                continue
+            if _last_part(path) == _last_part(wanted[digest]) and not os.path.lexists(path):
+                found[digest] = path
+        return found
+
+    def _compare(
+        self,
+        queued: _Queued,
+        source_id: int,
+        stored: list[tuple[Any, ...]],
+        elsewhere: dict[str, str],
+    ) -> None:
+        """Decide each run of a source against the stored ones and queue its rows; a new run stored
+        already from another machine's path (`elsewhere`) is counted unchanged, not stored twice."""
         existing = {key: (run, digest, present, run_id) for run, key, digest, present, run_id in stored}
         counts = dict.fromkeys(_COUNTS, 0)
         runs = queued.runs
@@ -176,11 +217,16 @@ class PostgresWriter:
             counts["unchanged"] = sum(1 for _, _, present, _ in existing.values() if present)
             runs, existing = (), {}
         seen: set[str] = set()
+        copies_before = len(self.copies)
         for record, encoded in runs:
             seen.add(record.key)
             before = existing.get(record.key)
             if before is not None and before[1] == encoded.digest and before[2]:
                 counts["unchanged"] += 1
+                continue
+            if before is None and encoded.digest in elsewhere:
+                counts["unchanged"] += 1
+                self.copies.append((queued.path, elsewhere[encoded.digest]))
                 continue
             if before is not None:
                 self._replaced.append(before[0])
@@ -195,7 +241,13 @@ class PostgresWriter:
         counts["missing"] += len(gone)
         self._problem_sources.append(source_id)
         self._paths[source_id] = queued.path
-        self._problems.extend((source_id, self.relative(p.path), p.message, p.kept) for p in queued.problems)
+        copied = len(self.copies) - copies_before
+        if copied and copied == len(runs) and not existing:  # copies only: the runs and problems are stored
+            self._unstored.append(source_id)  # and the next collect reads it again, and says so again
+        else:
+            self._problems.extend(
+                (source_id, self.relative(p.path), p.message, p.kept) for p in queued.problems
+            )
         queued.counts.clear()
         queued.counts.update(counts)
 
@@ -245,6 +297,8 @@ class PostgresWriter:
             self.conn.execute("UPDATE runs SET present = 0 WHERE id = ANY(%s)", [self._hidden])
         if self._problem_sources:
             self.conn.execute("DELETE FROM problems WHERE source_id = ANY(%s)", [self._problem_sources])
+        if self._unstored:
+            self.conn.execute("DELETE FROM sources WHERE id = ANY(%s)", [self._unstored])
         self._free_identities()
         with self.conn.cursor() as cursor:
             for table, columns, rows in (
@@ -294,6 +348,7 @@ class PostgresWriter:
         self._paths: dict[int, str] = {}
         self._replaced: list[int] = []
         self._hidden: list[int] = []
+        self._unstored: list[int] = []  # new sources whose every run is stored from another machine's path
 
     def _new_run_id(self) -> int:
         if not self._ids:
@@ -303,6 +358,11 @@ class PostgresWriter:
             ).fetchall()
             self._ids = [row[0] for row in reversed(rows)]
         return self._ids.pop()
+
+
+def _last_part(path: str) -> str:
+    """Return the last part of a stored path (a run's file or folder name)."""
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _real(value: float | None) -> float | None:

@@ -10,6 +10,7 @@ Writers commit every few hundred sources (pg_writer.py); readers never wait for 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -31,9 +32,12 @@ from resultsbook.store.codec import decode_array, newest_time
 from resultsbook.store.location import display_location, url_scheme
 from resultsbook.store.pg_connect import connect
 from resultsbook.store.pg_schema import (
+    READERS,
     READINGS,
     apply_migrations,
+    has_readers,
     has_readings,
+    make_readers,
     make_readings,
     pending_migrations,
 )
@@ -72,6 +76,7 @@ class PostgresStore(Store):
         self._listening = False
         self._others_writes = 0
         self._failed_writing = False  # the last failure came in a write (else in a read: nothing was lost)
+        self._copies: list[tuple[str, str]] = []  # what the writes found stored from another machine's path
 
     @classmethod
     def open(cls, path: str, create: bool = True) -> PostgresStore:
@@ -173,6 +178,7 @@ class PostgresStore(Store):
                 self.conn.execute(f"NOTIFY {WRITES_CHANNEL}")  # delivered to listeners at the commit
                 self.conn.execute("COMMIT")
                 self._failed_writing = False
+                self._copies += writer.copies
                 return result
             except psycopg.errors.LockNotAvailable:
                 self.conn.execute("ROLLBACK")
@@ -190,6 +196,11 @@ class PostgresStore(Store):
                     self.conn.execute("ROLLBACK")
                 raise
         raise AssertionError("unreachable")
+
+    def copies_found(self) -> list[tuple[str, str]]:
+        """Return (source path, stored path) for each run this store's writes found stored already from
+        another machine's path, and kept once (see `PostgresWriter`)."""
+        return list(self._copies)
 
     # ----------------------------------------------------------------- reading
     @contextmanager
@@ -243,6 +254,37 @@ class PostgresStore(Store):
             writer.conn.cursor().executemany(REMEMBER_READING, readings)
 
         self.write(work)
+
+    def reader_versions(self) -> dict[str, int]:
+        """Return {adapter: the newest reading version its runs here were read with}, as collects
+        recorded them (see `Store.reader_versions`); none when none did, or this role may not read them."""
+        import psycopg
+
+        try:
+            with self.conn.transaction():  # a savepoint inside a snapshot: a refusal must not abort it
+                if not has_readers(self.conn):
+                    return {}
+                rows = self.conn.execute(f"SELECT adapter, reading_version FROM {READERS}").fetchall()
+        except psycopg.errors.InsufficientPrivilege:
+            return {}
+        return {adapter: int(version) for adapter, version in rows}
+
+    def remember_reader_versions(self, versions: Mapping[str, int]) -> None:
+        """Record the reading versions a collect read with, where newer than those recorded; a role that
+        may not create the table records nothing (its collect stands)."""
+        import psycopg
+
+        def work(writer: Any) -> None:
+            make_readers(writer.conn)
+            writer.conn.cursor().executemany(
+                f"INSERT INTO {READERS} AS stored (adapter, reading_version) VALUES (%s, %s) "
+                "ON CONFLICT (adapter) DO UPDATE "
+                "SET reading_version = GREATEST(stored.reading_version, EXCLUDED.reading_version)",
+                sorted(versions.items()),
+            )
+
+        with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
+            self.write(work)
 
     def every_source(self) -> dict[str, int]:
         """Return {stored source path: number of runs} of every source, its files there or gone."""
