@@ -280,11 +280,12 @@ def test_keras_csvlogger_files_of_names_of_their_own_are_answered_with_the_keras
         "(e.g. training_logs191017(2).log) that no adapter claims by name; " + keras
     )
     matched = cli("collect", "logs", "--pattern", "training_logs{date}({rep}).log")
-    assert matched.exit_code == 1
-    assert matched.output == (
-        "Error: no runs found under logs; 2 path(s) match --pattern 'training_logs{date}({rep}).log' but no "
-        "adapter claims them by name (e.g. 'training_logs191017(2).log'); " + keras
-    )
+    assert matched.exit_code == 1  # the text adapter reads the .log files a pattern names, and says whose
+    assert (
+        "logs/training_logs191017(*).log (2 paths, e.g. logs/training_logs191017(2).log): is a Keras CSVLogger "
+        "log (a header starting with 'epoch'), not a text log of numbers: --adapter keras_csv reads it under "
+        "any name, one run per file — kept: nothing from this file"
+    ) in matched.output
     (logs / "training_logs191017(2).log").write_text("2017-10-19 12:00 started\n")  # a text log: no hint
     assert "keras_csv" not in cli("collect", "logs").output
 
@@ -421,7 +422,9 @@ def write_gain_sweep(root, estimators, settings, result):
             (run / "result.csv").write_text(result)
 
 
-def test_the_hint_names_the_results_beside_a_parameters_json_and_the_settings_in_the_folders_names(cli, tmp_path):
+def test_the_hint_names_the_results_beside_a_parameters_json_and_the_settings_in_the_folders_names(
+    cli, tmp_path
+):
     """ML-PWS's gain sweep, `<estimator>_gain=<value>/parameters.json` beside `result.csv`: the hint named
     parameters.json, the run's settings, and its --pattern read no run (240 problems); the folders' own
     `gain=` went unsaid."""
@@ -549,7 +552,9 @@ def test_table_name_prints_the_spec_table_as_build_computes_it(cli, tmp_path):
 
 def test_more_runs_than_asked_for_are_counted_as_runs_where_no_run_records_a_seed(cli, tmp_path):
     for index in range(3):
-        write_native_run(tmp_path / "runs" / f"r{index}", {"model": "a"}, [{"step": 1, "acc": 0.5 + index / 10}])
+        write_native_run(
+            tmp_path / "runs" / f"r{index}", {"model": "a"}, [{"step": 1, "acc": 0.5 + index / 10}]
+        )
     cli("collect", "runs")
     shown = cli("table", "--rows", "model", "--metric", "acc", "--replicates", "2")
     assert "Warning: table: a: n = 3, more than the 2 runs asked for: all 3 are averaged" in shown.output
@@ -623,7 +628,9 @@ def test_a_per_seed_results_table_beside_result_files_is_named_with_how_to_read_
     (folder / "calibration_results.csv").write_text("Model,ECE\nResNet50,0.02\nMAE,0.03\n")
     rows = [f"{key},{name},10pct,{seed},0.{70 + seed % 7}" for key, name in (("r50", "ResNet50 (Scratch)"),
             ("mae", "MAE + ViT-S/16")) for seed in (42, 123, 456)]  # fmt: skip
-    (folder / "per_seed_results.csv").write_text("model_key,model,budget,seed,test_macro_f1\n" + "\n".join(rows) + "\n")
+    (folder / "per_seed_results.csv").write_text(
+        "model_key,model,budget,seed,test_macro_f1\n" + "\n".join(rows) + "\n"
+    )
     result = cli("collect", "results")
     assert result.exit_code == 1
     assert (
@@ -669,7 +676,17 @@ def test_a_results_table_among_files_each_named_its_own_way_is_read_alone_by_rec
     )
     named = cli("collect", "results", "--pattern", "{level1}-{level2}-{level3}.csv")
     assert named.output.startswith("Collected results: 8 new")
-    table = cli("table", "--rows", "level1", "--columns", "level2", "--metric", "test_accuracy", "--where", "level3=accuracy")
+    table = cli(
+        "table",
+        "--rows",
+        "level1",
+        "--columns",
+        "level2",
+        "--metric",
+        "test_accuracy",
+        "--where",
+        "level3=accuracy",
+    )
     assert table.exit_code == 0 and "histone" in table.stdout
 
 
@@ -689,7 +706,8 @@ def test_a_tree_of_pickles_is_named_as_a_format_no_adapter_reads(cli, tmp_path):
     assert matched.exit_code == 1
     assert (
         "4 path(s) match --pattern '{env}/td3_{seed}.pkl' but no installed adapter reads their format (e.g. "
-        "'Ant/td3_0.pkl'); write them out as CSV (one row per step) or JSON and collect those" in matched.output
+        "'Ant/td3_0.pkl'); write them out as CSV (one row per step) or JSON and collect those"
+        in matched.output
     )
 
 
@@ -786,7 +804,10 @@ def test_two_metrics_given_as_one_comma_list_are_told_to_repeat_metric(make_run,
     repeated = cli("table", "--rows", "model", "--metric", "test_accuracy", "--metric", "val_accuracy")
     assert repeated.exit_code == 0 and "val_accuracy" in repeated.stdout
     mistyped = cli("table", "--rows", "model", "--metric", "test_accuracy,val_acc")
-    assert mistyped.output == "Error: no run logs a metric 'test_accuracy,val_acc'; did you mean 'test_accuracy'?\n"
+    assert (
+        mistyped.output
+        == "Error: no run logs a metric 'test_accuracy,val_acc'; did you mean 'test_accuracy'?\n"
+    )
 
 
 def test_a_param_named_metric_is_not_hidden_by_the_metric_key(cli, tmp_path):
@@ -795,7 +816,9 @@ def test_a_param_named_metric_is_not_hidden_by_the_metric_key(cli, tmp_path):
     (tmp_path / "results").mkdir()
     for model in ("cnn", "rnn"):
         (tmp_path / "results" / f"{model}-splice-accuracy.csv").write_text("val_accuracy\n0.9\n")
-        (tmp_path / "results" / f"{model}-splice-dynamics.csv").write_text("epoch,val_accuracy\n0,0.5\n1,0.7\n")
+        (tmp_path / "results" / f"{model}-splice-dynamics.csv").write_text(
+            "epoch,val_accuracy\n0,0.5\n1,0.7\n"
+        )
     assert cli("collect", "results", "--pattern", "{model}-{dataset}-{metric}.csv").exit_code == 0
     hidden = cli("table", "--rows", "model", "--columns", "metric", "--metric", "val_accuracy")
     assert hidden.exit_code == 2 and hidden.output == (
@@ -803,7 +826,10 @@ def test_a_param_named_metric_is_not_hidden_by_the_metric_key(cli, tmp_path):
         "run(s) have a param 'metric' too, which a table cannot group by; give that param another name where it "
         "is made (a pattern's {metric} field: {kind})\n"
     )
-    assert cli("table", "--rows", "model", "--metric", "val_accuracy", "--where", "metric=accuracy").exit_code == 0
+    assert (
+        cli("table", "--rows", "model", "--metric", "val_accuracy", "--where", "metric=accuracy").exit_code
+        == 0
+    )
     cli("collect", "results", "--pattern", "{model}-{dataset}-{kind}.csv")
     by_kind = cli("table", "--rows", "model", "--columns", "kind", "--metric", "val_accuracy")
     assert by_kind.exit_code == 0 and "dynamics" in by_kind.stdout
@@ -887,7 +913,9 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     )
     for named, meant in (("tb", "tensorboard"), ("stable-baselines3", "sb3")):  # other tools' names for them
         other = cli("collect", "runs", "--adapter", named)
-        assert other.output.startswith(f"Error: no adapter named {named!r}; did you mean {meant!r}? "), other.output
+        assert other.output.startswith(f"Error: no adapter named {named!r}; did you mean {meant!r}? "), (
+            other.output
+        )
     mistyped = cli("collect", "rnus")
     assert mistyped.exit_code == 2 and "'rnus' does not exist; did you mean 'runs'?" in mistyped.output
     assert "did you mean" not in cli("collect", "zzzz").output
@@ -905,7 +933,10 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
         (["table", "--rows", "model", "--metric", "acc", "-o", "t.tex"], "--save"),
         (["table", "--rows", "model", "--metric", "acc", "--latex", "x"], "--format latex"),
         (["runs", "--csv", "x"], "--format csv"),
-        (["table", "--rows", "model", "--metric", "acc", "--reduction", "last"], "--reduce"),  # not --direction
+        (
+            ["table", "--rows", "model", "--metric", "acc", "--reduction", "last"],
+            "--reduce",
+        ),  # not --direction
         (["table", "--rows", "model", "--metric", "acc", "--seed", "seed"], "--replicate"),
     ],
 )
@@ -918,7 +949,10 @@ def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, me
 @pytest.mark.parametrize(
     ("command", "answer"),
     [
-        ("plot", ": figures are drawn by `resultsbook build` from a [figures.NAME] entry in resultsbook.toml"),
+        (
+            "plot",
+            ": figures are drawn by `resultsbook build` from a [figures.NAME] entry in resultsbook.toml",
+        ),
         ("figure", ": figures are drawn by `resultsbook build`"),
         ("ls", "; did you mean 'runs'?"),
         ("latex", "; did you mean 'table --format latex'?"),
@@ -950,7 +984,9 @@ def test_a_flag_misspelt_near_several_is_answered_with_the_one_it_starts_as(cli)
     digit = cli("table", "--rows", "model", "--metric", "acc", "--digit", "1")
     assert digit.output.startswith("Error: no such option '--digit'; did you mean '--digits'? (see ")
     foo = cli("table", "--rows", "model", "--metric", "acc", "--foo", "1")
-    assert foo.output.startswith("Error: no such option '--foo'; did you mean one of '--format', '--pool'? (see ")
+    assert foo.output.startswith(
+        "Error: no such option '--foo'; did you mean one of '--format', '--pool'? (see "
+    )
 
 
 @pytest.mark.parametrize("command", ["status", "build", "check", "report"])
@@ -970,7 +1006,10 @@ def test_a_flag_of_table_given_to_a_command_of_the_specs_tables_names_the_table_
     ("command", "answer"),
     [
         ("check", "check checks every output of the spec"),  # build: did you mean --table main?
-        ("status", "status reports every table of the spec; `resultsbook explain NAME` shows one table's runs"),
+        (
+            "status",
+            "status reports every table of the spec; `resultsbook explain NAME` shows one table's runs",
+        ),
     ],
 )
 def test_a_table_name_given_to_a_command_that_takes_none_says_what_it_does(cli, command, answer):
@@ -978,7 +1017,9 @@ def test_a_table_name_given_to_a_command_that_takes_none_says_what_it_does(cli, 
     github.com/eliamounier/Deep_RL) and was told only `got unexpected extra argument (main)`."""
     result = cli(command, "main")
     assert result.exit_code == 2
-    assert result.output.startswith(f"Error: got unexpected extra argument (main): {answer} (see "), result.output
+    assert result.output.startswith(f"Error: got unexpected extra argument (main): {answer} (see "), (
+        result.output
+    )
 
 
 def test_build_without_a_spec_says_how_to_write_one(cli, make_run):
@@ -1014,8 +1055,9 @@ def test_a_table_named_as_an_argument_of_build_is_answered_with_its_flag(cli):
 def test_a_choice_in_other_tools_words_or_misspelt_is_answered_with_the_one_meant(cli, value, meant):
     result = cli("table", "--rows", "model", "--metric", "acc", "--format", value)
     assert result.exit_code == 2
-    assert f"'{value}' is not one of 'terminal', 'latex', 'markdown', 'csv', 'json'; did you mean '{meant}'?" in (
-        result.output
+    assert (
+        f"'{value}' is not one of 'terminal', 'latex', 'markdown', 'csv', 'json'; did you mean '{meant}'?"
+        in (result.output)
     )
 
 
@@ -1089,7 +1131,12 @@ def test_a_run_named_by_its_folder_of_runs_lists_the_runs_under_it(tmp_path, cli
     """A stranger's `show seed_42_Pendulum` (SB3 runs seed_42_Pendulum/PPO, /SAC, /TD3 of
     github.com/eliamounier/Deep_RL) was answered `did you mean 'seed_42_Pendulum/TD3'?`, one of three."""
     source = ROOT / "tests" / "fixtures" / "sb3_zoo" / "logs" / "ppo" / "CartPole-v1_1" / "evaluations.npz"
-    for run in ("seed_42_Pendulum/PPO", "seed_42_Pendulum/SAC", "seed_42_Pendulum/TD3", "seed_14_Pendulum/PPO"):
+    for run in (
+        "seed_42_Pendulum/PPO",
+        "seed_42_Pendulum/SAC",
+        "seed_42_Pendulum/TD3",
+        "seed_14_Pendulum/PPO",
+    ):
         (tmp_path / "logs" / run).mkdir(parents=True)
         (tmp_path / "logs" / run / "evaluations.npz").write_bytes(source.read_bytes())
     cli("collect", "logs")
@@ -1122,10 +1169,20 @@ def test_diff_of_runs_trained_for_different_budgets_names_their_last_steps(make_
     make_run("near", {"seed": 42}, [{"step": step, "ret": 1.0} for step in range(100, 1901, 100)])
     cli("collect", "runs")
     diff = cli("diff", "short", "long").output.splitlines()
-    assert [line.split() for line in diff[2:]] == [["seed", "14", "20"], ["last", "step", "(ret)", "2000", "20000"]]
+    assert [line.split() for line in diff[2:]] == [
+        ["seed", "14", "20"],
+        ["last", "step", "(ret)", "2000", "20000"],
+    ]
     document = json.loads(cli("diff", "short", "long", "--json").output)
-    assert document["differences"][-1] == {"key": "last step (ret)", "kind": "length", "first": 2000, "second": 20000}
-    assert [line.split() for line in cli("diff", "short", "near").output.splitlines()[2:]] == [["seed", "14", "42"]]
+    assert document["differences"][-1] == {
+        "key": "last step (ret)",
+        "kind": "length",
+        "first": 2000,
+        "second": 20000,
+    }
+    assert [line.split() for line in cli("diff", "short", "near").output.splitlines()[2:]] == [
+        ["seed", "14", "42"]
+    ]
 
 
 def test_show_of_a_run_whose_only_detail_is_its_error_prints_no_empty_provenance(make_run, cli):
@@ -1359,7 +1416,9 @@ def test_a_runs_metric_column_blank_in_every_row_says_the_runs_have_it_in_the_ot
         "Note: acc:summary is blank: these runs logged points of acc but reported no final value of it (as a "
         "W&B summary holds); --metric acc (or acc:max, :mean, …) summarises the points\n"
     )
-    points = cli("runs", "--where", "seed=1", "--metric", "test_acc:max", "--columns", "name", "--format", "csv")
+    points = cli(
+        "runs", "--where", "seed=1", "--metric", "test_acc:max", "--columns", "name", "--format", "csv"
+    )
     assert points.stdout == "name,test_acc:max\nreported,\n"
     assert points.stderr == (
         "Note: test_acc:max is blank: these runs logged no points of test_acc, only a final value; "
@@ -1396,7 +1455,12 @@ def test_diff_shows_where_two_long_values_differ_and_tells_runs_of_one_name_apar
     cli("collect", "multirun")
     ids = [line.split()[0] for line in cli("runs").output.splitlines()[2:-1]]
     lines = cli("diff", *ids).output.splitlines()
-    assert lines[0].split() == ["num_trials=6/sim_param=0", f"({ids[0]})", "num_trials=6/sim_param=0", f"({ids[1]})"]
+    assert lines[0].split() == [
+        "num_trials=6/sim_param=0",
+        f"({ids[0]})",
+        "num_trials=6/sim_param=0",
+        f"({ids[1]})",
+    ]
     assert lines[2].split() == [
         "override_dirname",
         "...simulation/dynamics=noisy_replicator_dynamic",
@@ -1429,7 +1493,9 @@ def test_an_option_of_one_value_given_twice_is_refused_not_silently_the_last(mak
         "give it once (see `"
     )
     assert reduce.stderr.endswith(" table --help`)\n")
-    exempt = cli("table", "--rows", "model", "--metric", "acc", "--run-specific", "data", "--run-specific=seed")
+    exempt = cli(
+        "table", "--rows", "model", "--metric", "acc", "--run-specific", "data", "--run-specific=seed"
+    )
     assert exempt.exit_code == 2 and "several go in one value: --run-specific data,seed" in exempt.stderr
     # options taken several times, and a value that looks like an option, stay as they were
     several = cli("table", "--rows", "model", "--metric", "acc", "--where", "seed>=0", "--where", "data=x")

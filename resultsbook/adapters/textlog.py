@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.adapters.keras_csv import starts_as_csvlogger
 from resultsbook.errors import closest
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, normalize_value
@@ -94,6 +95,12 @@ class TextLogAdapter(Adapter):
                 f"is fairseq-train's log (line {log.fairseq[0]}): read it with "
                 f"{option('adapter', 'fairseq')}, a run per training, its curves named by their subset "
                 "(train_loss, valid_loss)"
+            )
+            return ReadResult((), (*problems, Problem(path, message, "nothing from this file")))
+        if not log.records and starts_as_csvlogger(path):
+            message = (
+                "is a Keras CSVLogger log (a header starting with 'epoch'), not a text log of numbers: "
+                f"{option('adapter', 'keras_csv')} reads it under any name, one run per file"
             )
             return ReadResult((), (*problems, Problem(path, message, "nothing from this file")))
         if not log.records:
