@@ -17,6 +17,7 @@ The shapes are those the programs print (none of them is installed here or in CI
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,7 @@ from resultsbook.adapters.textlog import TextLogAdapter
 from resultsbook.models import Source
 from resultsbook.sources.keyvalues import read_line
 
+FIXTURES = Path(__file__).parent / "fixtures"
 KERAS_SUMMARY = 'Model: "sequential"\nTotal params: 770\nTrainable params: 770\nNon-trainable params: 0\n'
 
 
@@ -271,3 +273,19 @@ def test_a_line_too_long_to_print_numbers_is_passed_by(tmp_path):
     (run,), problems = read(log)
     assert curve(run, "loss") == [(1, 0.5)]
     assert problems == ["line 1 is longer than 65,536 characters, not read for numbers — the other lines"]
+
+
+def test_a_log_of_another_format_a_pattern_names_is_said_to_be_one(tmp_path):
+    """`.log` files a pattern names reach the text adapter unasked: a Keras CSVLogger file or an Optuna
+    journal (tests/fixtures/optuna, written by Optuna) under another name is named, not misread."""
+    keras = tmp_path / "training_logs191017(2).log"
+    keras.write_text("epoch,acc,loss\n0,0.5,1.0\n")
+    assert read(keras) == ((), [
+        "is a Keras CSVLogger log (a header starting with 'epoch'), not a text log of numbers: "
+        "adapter='keras_csv' reads it under any name, one run per file — nothing from this file"
+    ])  # fmt: skip
+    journal = tmp_path / "sweep.log"
+    journal.write_bytes((FIXTURES / "optuna" / "journal" / "optuna_journal_storage.log").read_bytes())
+    runs, problems = read(journal)
+    assert runs == ()
+    assert problems[-1].startswith("is an Optuna journal (its first line an operation): adapter='optuna'")

@@ -19,6 +19,7 @@ from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.adapters.keras_csv import starts_as_csvlogger
+from resultsbook.adapters.optuna_studies import is_optuna_storage
 from resultsbook.errors import closest
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, normalize_value
@@ -95,6 +96,12 @@ class TextLogAdapter(Adapter):
                 f"is fairseq-train's log (line {log.fairseq[0]}): read it with "
                 f"{option('adapter', 'fairseq')}, a run per training, its curves named by their subset "
                 "(train_loss, valid_loss)"
+            )
+            return ReadResult((), (*problems, Problem(path, message, "nothing from this file")))
+        if log.records and log.records[0][0] == 1 and is_optuna_storage(path):
+            message = (
+                "is an Optuna journal (its first line an operation): "
+                f"{option('adapter', 'optuna')} reads it, a run per trial"
             )
             return ReadResult((), (*problems, Problem(path, message, "nothing from this file")))
         if not log.records and starts_as_csvlogger(path):
