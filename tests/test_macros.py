@@ -520,3 +520,12 @@ def test_a_named_value_from_a_cell_of_two_marks_of_one_symbol_names_the_symbol_o
     store.close()
     text = (tmp_path / "numbers.tex").read_text()
     assert "%   \\gainA: t/ours minus t/base; marked in its table: t/ours # †, t/base # °\n" in text
+
+
+def test_keys_read_alike_are_said_on_one_line_with_a_line_break_shown() -> None:
+    """A param value with a line break (a note pasted into a config) reads as the value with a space:
+    the build's line naming both shows the break as `\\n`, and stays one line."""
+    from resultsbook.render.macros import alike_keys
+
+    [line] = alike_keys(["t/p\nq", "t/p q"])
+    assert "\n" not in line and line.startswith("cells t/p\\nq and t/p q read alike as LaTeX keys")

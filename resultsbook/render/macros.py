@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from resultsbook.render.escape import escape_latex
+from resultsbook.render.escape import escape_latex, escape_terminal
 
 _UNSAFE_KEY = re.compile(r"[^A-Za-z0-9._+\-=:,()/!?* ]")
 QUOTED_CELL = re.compile(r"\\rbvalue\s*(?:\[\s*([^\]]*?)\s*\])?\s*\{([^{}]*)\}")  # [stat], key
@@ -95,11 +95,17 @@ def alike_keys(keys: Iterable[str]) -> list[str]:
         if len(alike) < 2:
             continue
         changed = " ".join(
-            dict.fromkeys(ch for key in alike for ch in key if _UNSAFE_KEY.match(ch) and not _kept(ch))
+            dict.fromkeys(
+                escape_terminal(ch)
+                for key in alike
+                for ch in key
+                if _UNSAFE_KEY.match(ch) and not _kept(ch) and not ch.isspace()
+            )
         )
         how = f"{changed} written as -" if changed else "spaces and accents written alike"
-        named = ", ".join(f"\\rbvalue{{{safe[key]}}} is {key}" for key in alike)
-        listed = ", ".join(alike[:-1]) + f" and {alike[-1]}"
+        shown = {key: escape_terminal(key) for key in alike}  # a line break in a value stays on the line
+        named = ", ".join(f"\\rbvalue{{{safe[key]}}} is {shown[key]}" for key in alike)
+        listed = ", ".join(shown[key] for key in alike[:-1]) + f" and {shown[alike[-1]]}"
         lines.append(f"cells {listed} read alike as LaTeX keys ({how}): {named}")
     return lines
 
