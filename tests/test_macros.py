@@ -259,7 +259,8 @@ def test_a_key_with_letters_beyond_ascii_is_quoted_as_the_table_names_it(tmp_pat
 def test_cells_whose_keys_read_alike_in_latex_each_keep_their_own_number(tmp_path: Path, cli) -> None:
     """Methods `a-b`, `a&b` and `a|b` (a sweep's names as its script wrote them) all read `t/a-b` as
     LaTeX keys: `a-b` keeps `\\rbvalue{t/a-b}`, each other one gets a key tagged from its own text, the
-    build says which value became which key, and `check` answers a quote of `t/a&b` with its key.
+    build says which value became which key, `check` answers a quote of `t/a&b` with its key, and
+    `explain` finds the cell by the key the paper quotes.
     Before, the first of them took `t/a-b` and the others were left out of the file, silently: the
     paper quoting `t/a-b` printed the number of `a&b`."""
     from conftest import write_native_run
@@ -292,6 +293,8 @@ def test_cells_whose_keys_read_alike_in_latex_each_keep_their_own_number(tmp_pat
     )
     defined = (tmp_path / "numbers.tex").read_text()
     assert f"% t/a|b is \\rbvalue{{{keys['t/a|b']}}}" in defined
+    explained = cli("explain", f"\\rbvalue{{{keys['t/a&b']}}}")  # as the paper quotes it
+    assert explained.exit_code == 0 and explained.output.startswith("t / a&b: 0.550"), explained.output
     shutil.copy(tmp_path / "numbers.tex", tmp_path / "paper" / "numbers.tex")
     body = f"\\input{{numbers.tex}}\nA \\rbvalue{{t/a-b}}, B \\rbvalue{{{keys['t/a&b']}}}, C \\rbvalue{{{keys['t/a|b']}}}."
     pdf = compile_latex(tmp_path / "paper", body, packages=())
