@@ -35,6 +35,7 @@ from resultsbook.outputs.columns import table_placements
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
 from resultsbook.outputs.findings import (
     Finding,
+    alike_findings,
     finding_lines,
     mark_findings,
     outlier_findings,
@@ -781,6 +782,7 @@ def table_findings(
     findings += mark_findings(name, table, layout, labels)
     findings += surplus_findings(name, table, labels)
     findings += outlier_findings(name, table, labels)
+    findings += alike_findings(name, table, labels)
     if latex:
         texts = [*layout_texts(layout), *([caption] if caption else [])]
         problems = [*typeset_problems(texts, preamble), *printed_commands(texts)]
