@@ -154,15 +154,16 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
 
 def alike_findings(name: str, table: ResultTable, labels: Labels) -> list[Finding]:
     """Return the rows (and columns) of different values that print one label: a param logged as the
-    number 0.1 by some runs and the text "0.1" by others, or two values [labels] names alike. Each
-    is a cell of its own, and every output would show them under one name (one `\\rbvalue` key)."""
+    number 0.1 by some runs and the text "0.1" (or "0.1 ") by others, or two values [labels] names
+    alike. Each is a cell of its own, and every output would show them under one name (one
+    `\\rbvalue` key)."""
     findings = []
     sides = (("rows", table.row_keys, table.rows), ("columns", table.column_keys, table.columns))
     for what, keys, entries in sides:
         shown: dict[str, list[tuple[Any, ...]]] = {}
         for entry in entries:
             label = " / ".join(key_value_label(table, key, value, labels) for key, value in zip(keys, entry))
-            shown.setdefault(label, []).append(entry)
+            shown.setdefault(" ".join(label.split()), []).append(entry)  # "a" and "a ": alike in every output
         for label, alike in shown.items():
             if len(alike) < 2:
                 continue
@@ -170,10 +171,11 @@ def alike_findings(name: str, table: ResultTable, labels: Labels) -> list[Findin
             kinds = {index: " and ".join(dict.fromkeys(_typed(e[index]) for e in alike)) for index in differ}
             values = "; ".join(f"{keys[index]} {text}" for index, text in kinds.items())
             named = [keys[index] for index in differ]
-            if len({tuple(format_value(v) for v in entry) for entry in alike}) == len(alike):
+            texts = {tuple(" ".join(format_value(value).split()) for value in entry) for entry in alike}
+            if len(texts) == len(alike):
                 fix = f"name them apart in [labels.values.{named[0]}]"
             else:
-                fix = f"log {' and '.join(named)} one way in every run (a number, or text)"
+                fix = f"log {' and '.join(named)} one way in every run (a number or text, its spaces)"
             findings.append(
                 Finding(
                     name, "", "alike",
