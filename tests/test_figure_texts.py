@@ -161,6 +161,27 @@ def test_a_label_too_long_for_one_line_is_wrapped_at_spaces_not_cut() -> None:
     assert len(lines) > 1 and " ".join(lines) == long
 
 
+def test_a_label_of_one_word_wider_than_the_figure_is_split_and_every_entry_stays_inside(
+    tmp_path: Path,
+) -> None:
+    """A run name with no space, as sweeps write them (`lr=1e-3_bs=64_...`), wider than the figure:
+    the legend was left wider than the figure, centred on it, so that the figure cut every other
+    entry off at its edges. The word is split over lines, as written, and every entry is inside."""
+    long = "lr=1e-3_bs=64_wd=1e-4_warmup=500_dropout=0.1_label_smoothing=0.1_" * 2
+    labels = [long, "Ours", "Baseline", "MLP"]
+    legend = _legend(labels, FigureStyle())
+    lines = legend.get_texts()[0].get_text().split("\n")
+    assert len(lines) > 1 and "".join(lines) == long
+    assert [text.get_text() for text in legend.get_texts()[1:]] == labels[1:]
+    pdf = tmp_path / "fig.pdf"
+    pdf.write_bytes(render_figure(_many_methods(labels), FigureStyle(), FigureOptions(), ".pdf"))
+    words = _words(pdf)
+    shown = [(text, low, high) for text, low, high in words if "=" in text or text in labels]
+    assert [word for word in shown if not -1 < word[1] < word[2] < WIDTH_IN * 72 + 1] == []
+    assert {"Ours", "Baseline", "MLP"} <= {text for text, _, _ in shown}
+    assert "".join(text for text, _, _ in shown if "=" in text) == long
+
+
 def test_a_legend_on_the_right_leaves_the_panel_most_of_its_half() -> None:
     import matplotlib
 

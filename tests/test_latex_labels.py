@@ -261,6 +261,36 @@ def test_values_from_logs_that_look_like_latex_are_escaped(value: str) -> None:
     assert "$" not in escape_latex(value).replace(r"\$", "") and r"\input" not in escape_latex(value)
 
 
+def test_values_the_fonts_would_join_are_typeset_as_written_and_apart(tmp_path: Path, cli) -> None:
+    """Run names as argparse command lines give them (`--lr=0.1`), beside names with the dash and
+    quotes they would turn into: pdflatex's fonts join -- into –, --- into —, `` ` `` is ‘ and '' is ”,
+    so `--lr=0.1` and `–lr=0.1` were one label in the PDF, `--lr` printed as `–lr`."""
+    import shutil
+
+    from conftest import write_native_run
+
+    values = ["--lr=0.1", "–lr=0.1", "`tick`", "‘tick‘", "a---b", "a—b", "f''", "f”", "–-x"]
+    for index, method in enumerate(values):
+        for seed in range(3):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"r{index}_{seed}", config, [{"step": 1, "acc": 0.5}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["method"]\n'
+        'outputs = ["t.tex"]\n',
+        encoding="utf-8",
+    )
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    pdf = compile_latex(tmp_path, "\\input{t.tex}", packages=("booktabs",))
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    shown = [line.strip() for line in text.splitlines()]
+    written = {"f''": "f’’", "`tick`": "`tick`"}  # an apostrophe is ’, as ’ itself is
+    expected = [written.get(value, value) for value in values]
+    assert len(set(expected)) == len(values) and [line for line in expected if line not in shown] == []
+
+
 def test_a_figure_label_its_font_cannot_draw_is_one_note_not_a_warning_per_drawing(tmp_path: Path) -> None:
     labels = '[labels.values.method]\nbase = "基线"\nours = "Ours"\nbig = "Big"\n'
     spec, store = project_with_labels(

@@ -256,6 +256,54 @@ def test_a_key_with_letters_beyond_ascii_is_quoted_as_the_table_names_it(tmp_pat
     assert "A 0.910, C 0.550." in text
 
 
+def test_cells_whose_keys_read_alike_in_latex_each_keep_their_own_number(tmp_path: Path, cli) -> None:
+    """Methods `a-b`, `a&b` and `a|b` (a sweep's names as its script wrote them) all read `t/a-b` as
+    LaTeX keys: `a-b` keeps `\\rbvalue{t/a-b}`, each other one gets a key tagged from its own text, the
+    build says which value became which key, `check` answers a quote of `t/a&b` with its key, and
+    `explain` finds the cell by the key the paper quotes.
+    Before, the first of them took `t/a-b` and the others were left out of the file, silently: the
+    paper quoting `t/a-b` printed the number of `a&b`."""
+    from conftest import write_native_run
+
+    from resultsbook.render.macros import latex_keys
+
+    for method, value in (("a&b", 0.55), ("a-b", 0.66), ("a|b", 0.77)):
+        for seed in range(3):
+            config = {"method": method, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{value}{seed}", config, [{"step": 1, "acc": value}])
+    (tmp_path / "paper").mkdir()
+    (tmp_path / "paper" / "main.tex").write_text("A \\rbvalue{t/a&b}.\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["method"]\noutputs = []\n\n'
+        '[macros]\noutput = "numbers.tex"\npaper = ["paper/main.tex"]\n'
+    )
+    keys = latex_keys(["t/a&b", "t/a-b", "t/a|b"])
+    assert keys["t/a-b"] == "t/a-b" and len(set(keys.values())) == 3
+    cli("collect", "runs")
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    said = [line for line in built.output.splitlines() if "read alike as LaTeX keys" in line]
+    assert said == [
+        f"Warning: macros: cells t/a&b, t/a-b and t/a|b read alike as LaTeX keys (& | written as -): "
+        f"\\rbvalue{{{keys['t/a&b']}}} is t/a&b, \\rbvalue{{t/a-b}} is t/a-b, \\rbvalue{{{keys['t/a|b']}}} is t/a|b"
+    ]
+    assert (
+        f"\\rbvalue{{t/a&b}} is no cell of numbers.tex (LaTeX stops there); did you mean {keys['t/a&b']}?"
+        in built.output
+    )
+    defined = (tmp_path / "numbers.tex").read_text()
+    assert f"% t/a|b is \\rbvalue{{{keys['t/a|b']}}}" in defined
+    explained = cli("explain", f"\\rbvalue{{{keys['t/a&b']}}}")  # as the paper quotes it
+    assert explained.exit_code == 0 and explained.output.startswith("t / a&b: 0.550"), explained.output
+    shutil.copy(tmp_path / "numbers.tex", tmp_path / "paper" / "numbers.tex")
+    body = f"\\input{{numbers.tex}}\nA \\rbvalue{{t/a-b}}, B \\rbvalue{{{keys['t/a&b']}}}, C \\rbvalue{{{keys['t/a|b']}}}."
+    pdf = compile_latex(tmp_path / "paper", body, packages=())
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed: apt-get install poppler-utils")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "A 0.660, B 0.550, C 0.770." in text
+
+
 def test_a_named_value_and_a_marked_cell_say_where_they_come_from_in_the_numbers_file(tmp_path: Path) -> None:
     """A number in the text drops the marks its table prints (\\gainA from a cell averaging two
     learning rates, one run from a dirty tree): the numbers file said nothing of where it came from."""
@@ -516,3 +564,12 @@ def test_a_std_quoted_in_the_text_has_the_ddof_of_the_tables(tmp_path: Path) -> 
     assert values["bcqStdSample"] == f"{np.std(finals, ddof=1):.0f}" == "84"  # a ddof of its own is kept
     assert "\\bcqStd: the std (ddof = 0) of return (last) over the runs where algo=bcq" in text
     assert "\\bcqStdSample: the std (ddof = 1) of return (last)" in text
+
+
+def test_keys_read_alike_are_said_on_one_line_with_a_line_break_shown() -> None:
+    """A param value with a line break (a note pasted into a config) reads as the value with a space:
+    the build's line naming both shows the break as `\\n`, and stays one line."""
+    from resultsbook.render.macros import alike_keys
+
+    [line] = alike_keys(["t/p\nq", "t/p q"])
+    assert "\n" not in line and line.startswith("cells t/p\\nq and t/p q read alike as LaTeX keys")

@@ -549,3 +549,46 @@ def test_cells_of_one_replicate_are_footnoted_as_showing_no_spread(store, tmp_pa
     table = table_of(store, tmp_path / "two", {"c": 90.0, "d": 80.0}, min_replicates=4)  # n = 1 and n = 3
     footnotes = dict(layout_table(table, TableFormat(), Labels()).footnotes)
     assert footnotes["#"] == "too few replicates: the spread says little (4 cells)"
+
+
+def test_rows_of_different_values_that_print_one_label_are_named_by_table_and_build(tmp_path, cli):
+    """A script whose argparse option has no `type` logs its default as the number 0.1 (`vars(args)`
+    into config.json) and the same option given on the command line as the text "0.1": two rows,
+    both printed `0.1` with different numbers, and one `\\rbvalue{t/0.1}` in the numbers file for the
+    two; `table` and `build` said nothing. They still are two cells, and both commands say so."""
+    for index, lr in enumerate([0.1, "0.1", 0.2]):
+        for seed in range(3):
+            write_native_run(tmp_path / "runs" / f"r{index}_{seed}", {"lr": lr, "seed": seed},
+                             [{"step": 1, "acc": 0.5 + index / 10}])  # fmt: skip
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["lr"]\noutputs = ["t.tex"]\n'
+    )
+    said = (
+        "t: 2 rows read '0.1', lr the number 0.1 and the text '0.1': each is a cell of its own under one "
+        "name (and one \\rbvalue key); log lr one way in every run (a number or text, its spaces)"
+    )
+    built = cli("build")
+    assert built.exit_code == 0 and f"Warning: {said}" in built.output.splitlines(), built.output
+    shown = cli("table", "t")
+    assert f"Warning: {said}" in shown.output.splitlines(), shown.output
+    assert "averages" not in built.output  # 0.2 alone: no other line
+
+
+def test_values_that_differ_in_a_trailing_space_are_said_to_print_alike(tmp_path, cli):
+    """A method name typed with a trailing space in some runs' configs (`--method "baseline "`):
+    every output strips or collapses the space, so two rows printed `baseline` with two numbers."""
+    for index, method in enumerate(["baseline", "baseline ", "ours"]):
+        for seed in range(3):
+            write_native_run(tmp_path / "runs" / f"r{index}_{seed}", {"method": method, "seed": seed},
+                             [{"step": 1, "acc": 0.5 + index / 10}])  # fmt: skip
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["method"]\noutputs = []\n'
+    )
+    assert cli("build").exit_code == 0
+    shown = cli("table", "t")
+    said = (
+        "Warning: t: 2 rows read 'baseline', method the text 'baseline' and the text 'baseline ': each is "
+        "a cell of its own under one name (and one \\rbvalue key); log method one way in every run (a number "
+        "or text, its spaces)"
+    )
+    assert said in shown.output.splitlines(), shown.output

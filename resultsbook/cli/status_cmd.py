@@ -230,9 +230,11 @@ def explain_command(
             return
         if is_macros and cell is not None and quoted_cell_key(cell).partition("/")[0] in spec.tables:
             output, cell = quoted_cell_key(cell), None  # a cell of the numbers file: its table's cell
+        key = None
         if output.partition("/")[0] in spec.tables and "/" in output and cell is None:
+            key = output  # as the values read, or as the numbers file writes it
             output, cell = output.partition("/")[0], _cell_key_query(spec, output)
-        explanations = explain(spec, store, output, cell)
+        explanations = explain(spec, store, output, cell, key)
     if as_json:
         cells = [cell_document(item, spec.tables[item.table].query.replicate) for item in explanations]
         print_json("explain", True, {"number": None, "cells": cells})

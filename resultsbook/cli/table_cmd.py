@@ -346,6 +346,7 @@ def _mark_lines(table: ResultTable, fmt: TableFormat, labels: Labels, name: str,
     """Return what each cell mark says, as build prints it: the footnote under the table names the
     kind of mark alone (which params differ, which seeds are missing is said here)."""
     from resultsbook.outputs.findings import (
+        alike_findings,
         finding_lines,
         mark_findings,
         outlier_findings,
@@ -358,6 +359,7 @@ def _mark_lines(table: ResultTable, fmt: TableFormat, labels: Labels, name: str,
     layout = layout_table(table, fmt, labels)
     findings = mark_findings(name, table, layout, labels)
     findings += [*surplus_findings(name, table, labels), *outlier_findings(name, table, labels)]
+    findings += alike_findings(name, table, labels)
     findings += rounded_spread_findings(name, table, layout, fmt, labels, lambda n: option("digits", str(n)))
     return finding_lines(findings, verbose)
 

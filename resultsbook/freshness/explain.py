@@ -179,9 +179,12 @@ def _with_status(run: StoredRun, status: str) -> StoredRun:
     return run if run.status == status else replace(run, status=status)
 
 
-def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> list[CellExplanation]:
+def explain(
+    spec: Spec, store: Store, target: str, cell: str | None = None, key: str | None = None
+) -> list[CellExplanation]:
     """Explain every cell of a table (or the cells matching `cell`: a label such as `MLP / Moons`,
-    part of one, or key values such as `model=mlp,dataset=moons`)."""
+    part of one, or key values such as `model=mlp,dataset=moons`; or the cell whose key is `key`, as
+    the values read or as the numbers file writes it, `table1/a-b/x(b9477b)`, before `cell`)."""
     table_spec = find_table(spec, target)
     runs = store.runs()
     by_id = {run.id: run for run in runs}
@@ -191,6 +194,7 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
     assert table is not None
     layout = layout_table(table, table_spec.format, table_spec.labels)
     recorded = _lock_entry(spec, f"tables.{table_spec.name}")
+    by_key = _keyed_cells(table_spec.name, table, key) if key is not None else set()
     explanations = []
     ranks: list[int] = []
     for r, row in enumerate(table.rows):
@@ -201,6 +205,8 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
             label = cell_label(table, row, column, table_spec.labels)
             headed = headed_cell_label(table, row, column, table_spec.labels)
             match = _match(cell, label, table, row, column, headed) if cell is not None else EXACT
+            if by_key:
+                match = EXACT if (row, column) in by_key else None
             if match is None:
                 continue
             ranks.append(match)
@@ -249,6 +255,17 @@ def explain(spec: Spec, store: Store, target: str, cell: str | None = None) -> l
         hint = f"did you mean {guess!r}?" if guess else f"its cells: {listing_text(labels)}"
         raise SpecError(f"no cell of table {table_spec.name!r} matches {cell!r}; {hint}")
     return explanations
+
+
+def _keyed_cells(name: str, table: ResultTable, key: str) -> set[tuple[Any, Any]]:
+    """Return the cells whose key is `key`, as their values read or as the numbers file writes it
+    (`table1/-x-` for the value `$x$`)."""
+    from resultsbook.outputs.numbers import cell_key
+    from resultsbook.render.macros import latex_keys
+
+    keys = {place: cell_key(name, *place) for place in table.cells}
+    written = latex_keys(keys.values())
+    return {place for place, own in keys.items() if key in (own, written[own])}
 
 
 def _pairs(table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from resultsbook.render.layout import (
     Layout,
     TableFormat,
     cell_label,
+    key_value_label,
     mark_summary,
     replicates_word,
     spread_of,
@@ -160,6 +162,51 @@ def surplus_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
                 continue
             grouped.setdefault(("surplus", text), []).append(cell_label(table, row, column, labels))
     return _grouped_findings(name, grouped)
+
+
+def alike_findings(name: str, table: ResultTable, labels: Labels) -> list[Finding]:
+    """Return the rows (and columns) of different values that print one label: a param logged as the
+    number 0.1 by some runs and the text "0.1" (or "0.1 ") by others, or two values [labels] names
+    alike. Each is a cell of its own, and every output would show them under one name (one
+    `\\rbvalue` key)."""
+    findings = []
+    sides = (("rows", table.row_keys, table.rows), ("columns", table.column_keys, table.columns))
+    for what, keys, entries in sides:
+        shown: dict[str, list[tuple[Any, ...]]] = {}
+        for entry in entries:
+            label = " / ".join(key_value_label(table, key, value, labels) for key, value in zip(keys, entry))
+            shown.setdefault(" ".join(label.split()), []).append(entry)  # "a" and "a ": alike in every output
+        for label, alike in shown.items():
+            if len(alike) < 2:
+                continue
+            differ = [index for index in range(len(keys)) if len({_typed(e[index]) for e in alike}) > 1]
+            kinds = {index: " and ".join(dict.fromkeys(_typed(e[index]) for e in alike)) for index in differ}
+            values = "; ".join(f"{keys[index]} {text}" for index, text in kinds.items())
+            named = [keys[index] for index in differ]
+            texts = {tuple(" ".join(format_value(value).split()) for value in entry) for entry in alike}
+            if len(texts) == len(alike):
+                fix = f"name them apart in [labels.values.{named[0]}]"
+            else:
+                fix = f"log {' and '.join(named)} one way in every run (a number or text, its spaces)"
+            findings.append(
+                Finding(
+                    name, "", "alike",
+                    f"{len(alike)} {what} read {label!r}, {values}: each is a cell of its own under one name "
+                    f"(and one \\rbvalue key); {fix}",
+                )
+            )  # fmt: skip
+    return findings
+
+
+def _typed(value: Any) -> str:
+    """Say a param value with its kind: `the number 0.1`, `the text '0.1'`."""
+    if value is None:
+        return "no value"
+    if isinstance(value, bool):
+        return f"the boolean {format_value(value)}"
+    if isinstance(value, (int, float)):
+        return f"the number {format_value(value)}"
+    return f"the text {str(value)!r}"
 
 
 def outlier_findings(name: str, table: ResultTable, labels: Labels) -> list[Finding]:

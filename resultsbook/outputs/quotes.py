@@ -11,7 +11,7 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from resultsbook.errors import closest
-from resultsbook.render.macros import QUOTED_CELL, cell_texts
+from resultsbook.render.macros import QUOTED_CELL, cell_texts, key_tag, latex_key
 
 _COMMENT = re.compile(r"(?<!\\)%.*")
 _NAMED_VALUE = re.compile(r"^\\newcommand\{\\([A-Za-z]+)\}", re.MULTILINE)  # a [macros.values] number
@@ -153,7 +153,7 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
         stats = cells.get(quote.key)
         text = f"\\rbvalue{'' if quote.stat == 'value' else f'[{quote.stat}]'}{{{quote.key}}}"
         if stats is None:
-            guess = closest(quote.key, cells)
+            guess = written_key(quote.key, cells) or closest(quote.key, cells)
             hint = f"did you mean {guess}?" if guess else "keys are TABLE/ROW.../COLUMN..."
             named = _named_value(quote.key, numbers_text)
             if named is not None:
@@ -168,6 +168,16 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
             continue
         problems.append(QuoteProblem(quote.place(), message))
     return problems
+
+
+def written_key(key: str, cells: Container[str]) -> str | None:
+    """Return the key the numbers file writes a cell key as, when the paper quotes the key as the
+    values read (`t1/a&b/x` is `t1/a-b/x`, or `t1/a-b/x(b9477b)` when `t1/a-b/x` is a cell too)."""
+    plain = latex_key(key)
+    for form in (f"{plain}({key_tag(key)})", plain):
+        if form != key and form in cells:
+            return form
+    return None
 
 
 def _named_value(key: str, numbers_text: str) -> str | None:

@@ -21,10 +21,14 @@ _LATEX_SPECIAL = {
     "|": r"\textbar{}",
     "[": "{[}",  # a row starting with [ would be read as the optional argument of the \\ before it
     "]": "{]}",
+    "`": r"\textasciigrave{}",  # the font's ` is an opening quote ‘, the one ‘ is written as
     "\n": " ",
     "\r": " ",
     "\t": " ",
 }
+# characters the fonts join: -- and --- are dashes (– and — are written so), '' is ” and `` is “,
+# !` and ?` are ¡ and ¿, ,, is „ (T1): a value is printed as written, apart from what it would become
+_LIGATURES = ("--", "''", "``", "!`", "?`", ",,")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~$])")
 
 
@@ -63,11 +67,14 @@ def escape_latex(text: str) -> str:
     out: list[str] = []
     for char in str(text):
         if char in _LATEX_SPECIAL:
-            out.append(_LATEX_SPECIAL[char])
+            piece = _LATEX_SPECIAL[char]
         elif ord(char) < 128:
-            out.append(char if char.isprintable() else " ")
+            piece = char if char.isprintable() else " "
         else:
-            out.append(latex_char(char)[0])
+            piece = latex_char(char)[0]
+        if out and out[-1][-1:] + piece[:1] in _LIGATURES:
+            out.append("{}")  # --lr stays two hyphens, not the en dash – is written as
+        out.append(piece)
     return "".join(out)
 
 

@@ -194,7 +194,7 @@ _SYMBOL_TEXT = {
     "le": "≤", "ge": "≥", "ne": "≠", "to": "→", "gets": "←", "bullet": "•", "triangle": "△",
     "diamond": "⋄", "heartsuit": "♡", "clubsuit": "♣", "spadesuit": "♠", "diamondsuit": "♢",
     "textasciitilde": "~", "textasciicircum": "^", "textbackslash": "\\", "textless": "<",
-    "textgreater": ">", "textbar": "|", "textunderscore": "_",
+    "textgreater": ">", "textbar": "|", "textunderscore": "_", "textasciigrave": "`",
 }  # fmt: skip
 _ACCENT_MARKS = {command: mark for mark, command in _ACCENTS.items()}
 _TOKEN = re.compile(

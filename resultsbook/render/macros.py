@@ -4,11 +4,12 @@ names it, never a silent blank."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from resultsbook.render.escape import escape_latex
+from resultsbook.render.escape import escape_latex, escape_terminal
 
 _UNSAFE_KEY = re.compile(r"[^A-Za-z0-9._+\-=:,()/!?* ]")
 QUOTED_CELL = re.compile(r"\\rbvalue\s*(?:\[\s*([^\]]*?)\s*\])?\s*\{([^{}]*)\}")  # [stat], key
@@ -51,7 +52,68 @@ def latex_key(key: str) -> str:
 
 def _kept_or_dash(found: re.Match[str]) -> str:
     character = found.group(0)
-    return character if character > "\x7f" and character.isalnum() else "-"
+    return character if _kept(character) else "-"
+
+
+def latex_keys(keys: Iterable[str]) -> dict[str, str]:
+    """Return each cell key as the numbers file writes it, no two alike: `latex_key`, and where two
+    keys read alike (`t1/a&b/x`, `t1/a-b/x`), the one already written so (`a-b`) keeps it and each
+    other one gets a tag from its own text, `t1/a-b/x(b9477b)`, the same whatever other keys there are.
+
+    >>> latex_keys(["t1/a&b/x", "t1/a-b/x", "t1/c%d/x"])
+    {'t1/a&b/x': 't1/a-b/x(b9477b)', 't1/a-b/x': 't1/a-b/x', 't1/c%d/x': 't1/c-d/x'}
+    """
+    written: dict[str, list[str]] = {}
+    for key in dict.fromkeys(keys):
+        written.setdefault(latex_key(key), []).append(key)
+    safe: dict[str, str] = {}
+    for form, alike in written.items():
+        for key in alike:
+            safe[key] = form if len(alike) == 1 or key == form else f"{form}({key_tag(key)})"
+    return safe
+
+
+def key_tag(key: str) -> str:
+    """Return the tag that tells a cell key from the others written alike: six hex digits of its text."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+
+
+def alike_keys(keys: Iterable[str]) -> list[str]:
+    """Return one line per group of cell keys that read alike in LaTeX, saying which value became
+    which key (a build prints them).
+
+    >>> print(alike_keys(["t1/a&b/x", "t1/a-b/x"])[0].replace(": ", ":\\n"))
+    cells t1/a&b/x and t1/a-b/x read alike as LaTeX keys (& written as -):
+    \\rbvalue{t1/a-b/x(b9477b)} is t1/a&b/x, \\rbvalue{t1/a-b/x} is t1/a-b/x
+    """
+    safe = latex_keys(keys)
+    groups: dict[str, list[str]] = {}
+    for key in safe:
+        groups.setdefault(latex_key(key), []).append(key)
+    lines = []
+    for alike in groups.values():
+        if len(alike) < 2:
+            continue
+        changed = " ".join(
+            dict.fromkeys(
+                escape_terminal(ch)
+                for key in alike
+                for ch in key
+                if _UNSAFE_KEY.match(ch) and not _kept(ch) and not ch.isspace()
+            )
+        )
+        how = f"{changed} written as -" if changed else "spaces and accents written alike"
+        shown = {key: escape_terminal(key) for key in alike}  # a line break in a value stays on the line
+        named = ", ".join(f"\\rbvalue{{{safe[key]}}} is {shown[key]}" for key in alike)
+        listed = ", ".join(shown[key] for key in alike[:-1]) + f" and {shown[alike[-1]]}"
+        lines.append(f"cells {listed} read alike as LaTeX keys ({how}): {named}")
+    return lines
+
+
+def _kept(character: str) -> bool:
+    """Tell whether a character a LaTeX key would not keep by its class is kept all the same: a
+    letter or digit beyond ASCII."""
+    return character > "\x7f" and character.isalnum()
 
 
 def render_macros(
@@ -98,12 +160,11 @@ def render_macros(
     for command, text in named.items():
         lines.append(f"\\newcommand{{\\{command}}}{{{text}}}")
     lines.append("\\makeatletter")
-    written: set[str] = set()
+    safe_keys = latex_keys(cells)
     for key, stats in cells.items():
-        safe = latex_key(key)
-        if safe in written:  # two keys that differ only in unsafe characters: the first one wins
-            continue
-        written.add(safe)
+        safe = safe_keys[key]
+        if safe != key:  # what a co-author searching the file for the value finds
+            lines.append(f"% {comment_text(key)} is \\rbvalue{{{safe}}}")
         if cell_marks and cell_marks.get(key):
             marked = comment_text(cell_marks[key])
             lines.append(f"% {comment_text(key)}, marked in its table (the text shows no mark): {marked}")

@@ -44,8 +44,9 @@ def fit_legend(
     matplotlib the entries in `reading_order`."""
     renderer = measuring_renderer(figure, pgf)
     line: int | None = None  # characters per line; None keeps every label on one line
+    split = False  # words wider than the room are split too: no entry is drawn beyond the figure
     while True:
-        texts = [_wrapped(label, line, drawn) for label in labels]
+        texts = [_wrapped(label, line, drawn, split=split) for label in labels]
         legend = place([text for text, _ in texts], columns)
         placed = [texts[index] for index in reading_order(len(texts), columns)]  # as `place` gave them
         for artist, (_, parsed) in zip(legend.get_texts(), placed):
@@ -56,11 +57,15 @@ def fit_legend(
         if columns > 1:
             columns -= 1
         else:
-            longest = max((len(part) for label in labels for part in _lines(label, line)), default=0)
+            parts = [part for label in labels for part in _lines(label, line, split=split)]
+            longest = max((len(part) for part in parts), default=0)
             narrower = max(MIN_LINE, min(longest - 1, int(longest * room / width)))
-            if narrower >= (line or longest):  # words longer than the room: nothing left to wrap
-                return legend
-            line = narrower
+            if narrower >= (line or longest):  # words longer than the room: split them, once
+                if split or line is None or line <= MIN_LINE:
+                    return legend
+                split = True
+            else:
+                line = narrower
         legend.remove()
 
 
@@ -120,21 +125,26 @@ def fit_title(
     return width <= slot
 
 
-def _lines(label: str, line: int | None, hyphens: bool = False) -> list[str]:
-    """Return a label's lines when wrapped at spaces (and hyphens) to `line` characters (raw LaTeX is
-    never split)."""
+def _lines(label: str, line: int | None, hyphens: bool = False, split: bool = False) -> list[str]:
+    """Return a label's lines when wrapped at spaces (and hyphens) to `line` characters, words longer
+    than that split with `split` (raw LaTeX is never split)."""
     if line is None or isinstance(label, RawLatex):
         return [str(label)]
-    return textwrap.wrap(str(label), line, break_long_words=False, break_on_hyphens=hyphens) or [str(label)]
+    text = str(label)
+    return textwrap.wrap(text, line, break_long_words=split, break_on_hyphens=hyphens) or [text]
 
 
 def _wrapped(
-    label: str, line: int | None, drawn: Callable[[str], tuple[str, bool]], hyphens: bool = False
+    label: str,
+    line: int | None,
+    drawn: Callable[[str], tuple[str, bool]],
+    hyphens: bool = False,
+    split: bool = False,
 ) -> tuple[str, bool]:
     """Return a label as drawn (`drawn` escapes it for its output), one line of it per text line."""
     if line is None or isinstance(label, RawLatex):
         return drawn(label)
-    parts = [drawn(part) for part in _lines(label, line, hyphens)]
+    parts = [drawn(part) for part in _lines(label, line, hyphens, split)]
     return "\n".join(text for text, _ in parts), any(parsed for _, parsed in parts)
 
 
