@@ -33,6 +33,7 @@ NAMED_SUFFIXES = (*LOG_SUFFIXES, ".txt")  # what --adapter text reads in a folde
 _FAILED = "Traceback (most recent call last)"
 _INTERRUPTED = re.compile(r"^KeyboardInterrupt\b|CANCELLED AT .* DUE TO (TIME LIMIT|PREEMPTION)|^Killed$")
 _FINISHED = re.compile(r"`Trainer\.fit` stopped|^Training completed\b")  # Lightning's, HF Trainer's
+_FRAME = re.compile(r'\bFile "[^"]*", line \d+')  # a traceback's frame, also where no traceback line led
 _FAIRSEQ = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| [A-Z]+ \| (train|train_inner|valid) \| ")
 _SEED_KEYS = frozenset({"seed", "random_seed"})
 _PEEK = 64 * 1024  # bytes of a file the hint of an empty collect reads to tell a text log of numbers
@@ -50,7 +51,7 @@ class TextLogAdapter(Adapter):
     )
     priority = 88  # after fairseq's log (85), before the csv adapter's `.txt` (90)
     claims_by_itself = False  # any program writes `.log` files: read when a pattern or the user names them
-    reading_version = 1
+    reading_version = 2
     options = {
         "step": "the counter stepping the records, e.g. epoch (default: the finest printed that never goes "
         "back: step, iteration, ..., epoch; else the order of the lines)",
@@ -126,8 +127,9 @@ class TextLogAdapter(Adapter):
             named = ", ".join(repr(key) for key in preamble[:4]) + (", …" if len(preamble) > 4 else "")
             message = (
                 f"prints {named} only before its first counter (line {log.first_counter}): numbers of the "
-                f"program's start (a model's size, a dataset's), not of its training; "
-                f"{option('option', f'metrics={preamble[0]}')} reads them"
+                f"program's start (a model's size, a dataset's, a printed config), not of its training; "
+                f"{option('option', f'params={preamble[0]}')} makes one a param, "
+                f"{option('option', f'metrics={preamble[0]}')} a metric"
             )
             problems.append(Problem(path, message, "the numbers printed with a counter"))
             for key in preamble:
@@ -183,16 +185,18 @@ class TextLogAdapter(Adapter):
 
 
 def _counter_of(records: list[tuple[int, Line]]) -> str | None:
-    """Return the counter that steps a metric's records: one they all print, whose values never go
-    back, the finest (most values); None when they print none."""
+    """Return the counter that steps a metric's records: one whose values never go back, the finest
+    (the most values: DSFD's train lines print `iter`, its lines of a test only `epoch`, and stepping
+    by the epoch would keep one value an epoch, a test's or a train's), one they all print when that
+    ties; None when they print none."""
     names = {name for _, record in records for name in record.counters}
     if not names:
         return None
 
-    def rank(name: str) -> tuple[bool, bool, int, int]:
+    def rank(name: str) -> tuple[bool, int, bool, int]:
         values = [record.counters[name][0] for _, record in records if name in record.counters]
         rising = all(later >= earlier for earlier, later in pairwise(values))
-        return len(values) == len(records), rising, len(set(values)), -COUNTERS.index(name)
+        return rising, len(set(values)), len(values) == len(records), -COUNTERS.index(name)
 
     return max(names, key=rank)
 
@@ -226,6 +230,8 @@ class _Log:
         if _FAILED in text:
             self.ended = (number, "failed")
             self.in_traceback = True
+            return
+        if _FRAME.search(text):  # TorchScript's error quotes one, glog's prefix hides a traceback's indent
             return
         if _INTERRUPTED.search(text):
             self.ended = (number, "interrupted")
