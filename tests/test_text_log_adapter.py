@@ -428,3 +428,35 @@ def test_a_count_of_steps_printed_before_training_does_not_step_what_follows(tmp
     )
     (run,), _ = read(log)
     assert curve(run, "accuracy") == [(0, 69.18)]
+
+
+def test_a_failed_or_cancelled_run_keeps_the_lines_that_say_why(tmp_path, cli):
+    """lightning-hydra-template's job log (AnudeepReddy-Katta/cifar10 @
+    bd1a8f7eb47a5946bc978b28e2c7fc2cfd70e4b7, train.log) ends in Hydra's logged traceback: `status`
+    said `failed` and `no error recorded` while the log holds the exception."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "train.log").write_text(
+        "[2022-10-15 22:56:57,010][__main__][INFO] - Epoch 0: val/acc=0.41\n"
+        "[2022-10-15 22:57:10,527][src.utils.utils][ERROR] - \n"
+        "Traceback (most recent call last):\n"
+        '  File "C:\\envs\\lib\\site-packages\\hydra\\_internal\\instantiate\\_instantiate2.py", line 62, in '
+        "_call_target\n"
+        "    return _target_(*args, **kwargs)\n"
+        "TypeError: __init__() got an unexpected keyword argument 'lin1_size'\n"
+    )
+    (logs / "slurm-2.out").write_text(
+        "step=0 loss=3.00\nslurmstepd: error: *** JOB 2 ON node12 CANCELLED AT 2024-05-01T10:00:00 DUE TO TIME "
+        "LIMIT ***\n"
+    )
+    (failed,), _ = read(logs / "train.log")
+    assert failed.status == "failed"
+    assert failed.provenance["error"].splitlines()[-1] == (
+        "TypeError: __init__() got an unexpected keyword argument 'lin1_size'"
+    )
+    (cancelled,), _ = read(logs / "slurm-2.out")
+    assert cancelled.status == "interrupted"
+    assert "DUE TO TIME LIMIT" in cancelled.provenance["error"]
+    assert cli("collect", "logs", "--db", "rb.db", "--adapter", "text").exit_code == 0
+    status = cli("status", "--db", "rb.db").output
+    assert "return _target_(*args, **kwargs) | TypeError: __init__() got an unexpected keyword" in status

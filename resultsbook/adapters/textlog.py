@@ -161,6 +161,7 @@ class TextLogAdapter(Adapter):
             )
             problems.append(Problem(path, message, "the values in the order printed, from step 0"))
         status, start, end = log.status()
+        ended = log.ended is not None and status == log.ended[1]
         return RunRecord(
             name=log_run_name(path),
             params=dict(sorted(params.items())),
@@ -168,6 +169,7 @@ class TextLogAdapter(Adapter):
             status=status,
             start_time=start,
             end_time=end,
+            provenance={"error": "\n".join(log.error)} if ended and log.error else {},
         )
 
     def _wanted_step(self, path: str, log: _Log, problems: list[Problem]) -> str | None:
@@ -210,6 +212,7 @@ class _Log:
     params: dict[str, Any] = field(default_factory=dict)
     counters: dict[str, tuple[float, float | None]] = field(default_factory=dict)  # the last printed
     ended: tuple[int, str] | None = None  # the last line saying the run failed or was interrupted
+    error: list[str] = field(default_factory=list)  # its words: a traceback's last lines, SLURM's line
     finished_at = 0  # the last line saying the training finished
     first_time: float | None = None
     last_time: float | None = None
@@ -226,15 +229,18 @@ class _Log:
             return
         if self.in_traceback:
             self.in_traceback = text[:1].isspace()  # its last line, the exception, is not indented
+            self.error = [*self.error[-2:], text.strip()]
             return
         if _FAILED in text:
             self.ended = (number, "failed")
             self.in_traceback = True
+            self.error = []
             return
         if _FRAME.search(text):  # TorchScript's error quotes one, glog's prefix hides a traceback's indent
             return
         if _INTERRUPTED.search(text):
             self.ended = (number, "interrupted")
+            self.error = [text.strip()]
         elif _FINISHED.search(text):
             self.finished_at = number
         seed = seed_set(text)
