@@ -460,3 +460,36 @@ def test_a_failed_or_cancelled_run_keeps_the_lines_that_say_why(tmp_path, cli):
     assert cli("collect", "logs", "--db", "rb.db", "--adapter", "text").exit_code == 0
     status = cli("status", "--db", "rb.db").output
     assert "return _target_(*args, **kwargs) | TypeError: __init__() got an unexpected keyword" in status
+
+
+def test_a_logging_prefix_before_the_level_name_is_no_number_of_the_run(tmp_path):
+    """OLMo's console log (AntonioLopardo/OLMo @ f2d902491c7ff14443a4ebeca98b0e617b452701, training.log)
+    starts each record with `<time>\\t<host>:<rank>\\t<logger>:<line>\\tINFO\\t` and prints a step's
+    numbers on the indented lines after `[step=1/15000,epoch=0]`: the host (`quick-rain-shines-fin-03`
+    at 0) and the logger's line (`olmo.train` at 979) were metrics."""
+    prefix = "2025-12-12 11:05:{:02d}.009\tquick-rain-shines-fin-03:0\tolmo.train:979\tINFO\t"
+    log = tmp_path / "training.log"
+    log.write_text(
+        prefix.format(0) + "[step=1/15000,epoch=0]\n    optim/total_grad_norm=0.2370\n"
+        "    train/CrossEntropyLoss=2.998\n    throughput/total_tokens=2,097,152\n"
+        + prefix.format(4)
+        + "[step=2/15000,epoch=0]\n    optim/total_grad_norm=0.2051\n    train/CrossEntropyLoss=2.919\n"
+    )
+    (run,), problems = read(log)
+    assert sorted(run.metrics) == ["optim/total_grad_norm", "train/CrossEntropyLoss"]
+    assert curve(run, "train/CrossEntropyLoss") == [(1, 2.998), (2, 2.919)]
+    assert problems == []
+    assert run.start_time == 1765537500.009
+
+
+def test_a_tab_separates_a_keys_words_from_a_counter(tmp_path):
+    """IQN (0xsamgreen/IQN-and-Extensions @ 606a4335bd83f00b2c55d761554accb02bd3aeb4, training.log)
+    prints `\\rEpisode 100\\tFrame 2457\\tAverage100 Score: 24.57`: the key was `Score`."""
+    log = tmp_path / "training.log"
+    log.write_text(
+        "Episode 1\tFrame 20 \tAverage100 Score: 20.00\rEpisode 100\tFrame 2457 \tAverage100 Score: 24.57"
+        "\rEpisode 100\tFrame 2457\tAverage100 Score: 24.57\n"
+        "Episode 200\tFrame 4637 \tAverage100 Score: 21.80\rEpisode 200\tFrame 4637\tAverage100 Score: 21.80\n"
+    )
+    (run,), _ = read(log)
+    assert curve(run, "Average100 Score") == [(2457, 24.57), (4637, 21.8)]  # by the finest counter

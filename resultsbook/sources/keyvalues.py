@@ -60,7 +60,7 @@ _COUNTER = re.compile(
 )
 # `| loss 9.34 |`, `iter 200: loss 2.1234, mfu 12.34%`: a key and its value alone between separators
 _SEGMENT = re.compile(rf"((?:(?i:{_SPLIT}) ){{0,2}}{_WORD})\s+({_NUMBER})%?")
-_SEPARATOR = re.compile(r"\s*(?:[|,;]|:\s|\s-\s)\s*")
+_SEPARATOR = re.compile(r"\s*(?:[|,;\t]|:\s|\s-\s)\s*")
 _LEAD = re.compile(r"[^\w\s]*\s*([A-Za-z]\w*(?:\s+[A-Za-z]\w*)?)\s+")  # a key's words, after a separator
 _STAMP = re.compile(
     r"\s*\[?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\]?"
@@ -70,6 +70,10 @@ _STAMP = re.compile(
 _TOTAL = re.compile(r"(?i:\b(?:num|number of|total|max)(?: \w+)?\s*)$")
 # a source file's line, `caffe.cpp:211]` of glog's prefix, `gpu_device.cc:1115]`, is no key and value
 _SOURCE = re.compile(r"\.(?i:py|pyx|c|cc|cpp|cxx|cu|h|hpp|java|go|rs|js|ts)$")
+# a logging format's level name: what precedes it is the record's prefix (`host:0\tolmo.train:979\tINFO\t`
+# of OLMo's, `[__main__][INFO] - ` of Hydra's), no numbers of the run
+_LEVEL = re.compile(r"(?<![A-Za-z])(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)(?![A-Za-z])")
+_PREFIX_CHARS = 200  # how far into a line a level name ends a logging prefix
 _NAMESPACE = "Namespace("
 _SEED = re.compile(r"(?i:(?:global )?seed set to) (\d+)")  # Lightning's seed_everything
 
@@ -93,6 +97,9 @@ def read_line(text: str) -> Line:
     if stamp is not None:
         line.time = to_timestamp(stamp.group(1).replace(",", "."))
         text = text[stamp.end() :]
+    level = _LEVEL.search(text, 0, _PREFIX_CHARS)
+    if level is not None:
+        text = text[level.end() :]
     message = text.strip()
     if message.startswith("{") and _read_json(message, line):
         return line
