@@ -213,6 +213,8 @@ def test_a_file_without_numbers_and_a_fairseq_log_give_no_run_and_say_why(tmp_pa
         ),
         ("2025-03-02 05:16:20,962 - INFO - Epoch 1 - Batch loss: 12.1336", {"Batch loss": 12.1336}),
         ("found vocab_size = 65 (inside data/meta.pkl)", {"vocab_size": 65}),  # a compound key is whole
+        # a split's name and its batch (Auzdora/Deep-learning-template @ 402c636b, train.log)
+        ("2022-02-18 20:18:44,654 - train_file_loggers - INFO: Train 100: loss:0.2852", {"loss": 0.2852}),
         # a duration with its unit after a space (2014Vee/ssd-pytorch @ 1982d59d, train.log)
         ("timer: 13.8028 sec.", {}),
         # lightning-hydra-template's `<val/acc_best=0.51>` (AnudeepReddy-Katta/cifar10 @ bd1a8f7e, train.log)

@@ -60,6 +60,7 @@ _COUNTER = re.compile(
 )
 # `| loss 9.34 |`, `iter 200: loss 2.1234, mfu 12.34%`: a key and its value alone between separators
 _SEGMENT = re.compile(rf"((?:(?i:{_SPLIT}) ){{0,2}}{_WORD})\s+({_NUMBER})%?")
+_ONLY_SPLIT = re.compile(rf"(?i:{_SPLIT})")
 _SEPARATOR = re.compile(r"\s*(?:[|,;\t]|:\s|\s-\s)\s*")
 _LEAD = re.compile(r"[^\w\s]*\s*([A-Za-z]\w*(?:\s+[A-Za-z]\w*)?)\s+")  # a key's words, after a separator
 _STAMP = re.compile(
@@ -110,7 +111,9 @@ def read_line(text: str) -> Line:
         name = found.group(1).lower()
         line.counters.setdefault(name, (float(found.group(2)), float(total) if total else None))
     pairs = [(_lead(text, m) + m.group(1), m.group(2), m.start()) for m in _PAIR.finditer(text)]
-    pairs += [(m.group(1), m.group(2), -1) for m in map(_SEGMENT.fullmatch, _SEPARATOR.split(text)) if m]
+    segments = [m for m in map(_SEGMENT.fullmatch, _SEPARATOR.split(text)) if m]
+    # `Train 100: loss:0.28`: a split's name and a whole number are its batch, no key and value
+    pairs += [(m[1], m[2], -1) for m in segments if not (_ONLY_SPLIT.fullmatch(m[1]) and m[2].isdigit())]
     for key, number, start in pairs:
         value = to_float(number)
         if value is None or _SOURCE.search(key):
