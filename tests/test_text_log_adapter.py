@@ -377,12 +377,16 @@ def test_counters_named_iters_and_ep_and_a_duration_with_its_unit_are_no_metrics
         "[Rank 0] (epoch: 1, iters: 100, time: 1.294, data: 0.907) , D_A: 1.016, G_A: 1.631\n"
         "End of epoch 1 / 200 \t Time Taken: 210 sec\n"
         "[Rank 0] (epoch: 2, iters: 20, time: 1.283, data: 0.043) , D_A: 0.136, G_A: 0.546\n"
+        "[Rank 0] (epoch: 2, iters: 120, time: 1.274, data: 0.044) , D_A: 0.187, G_A: 0.364\n"
         "End of epoch 2 / 200 \t Time Taken: 182 sec\n"
     )
     (run,), problems = read(gan)
     assert sorted(run.metrics) == ["D_A", "G_A", "data", "time"]
-    assert curve(run, "D_A") == [(1, 1.016), (2, 0.136)]  # iters restarts each epoch: the epoch steps
-    assert problems == []
+    assert curve(run, "D_A") == [(1, 1.016), (2, 0.187)]  # iters restarts each epoch: the epoch steps
+    assert problems == [
+        "prints 'iters' going back (line 3: 20 after 100), a count that restarts each epoch: 'time', "
+        "'data', 'D_A', 'G_A' are stepped by 'epoch' — the last value of each epoch"
+    ]
     pretrain = tmp_path / "pretrain.log"
     pretrain.write_text(
         "ep: 0, batch: 20, time: 9.17, ntokens: 485.20/513, loss: 10.984375\n"

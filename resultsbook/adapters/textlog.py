@@ -138,9 +138,14 @@ class TextLogAdapter(Adapter):
         builder = SeriesBuilder()
         tally = Tally()
         unstepped = False
+        restarts: dict[tuple[str, str, int, float, float], list[str]] = {}
         for key, records in by_key.items():
             counter = wanted_step or _counter_of(records)
             unstepped = unstepped or (counter is None and len(records) > 1)
+            restart = _restart(records, counter) if counter and not wanted_step else None
+            if restart is not None and counter is not None:  # a value an epoch: the epoch's last
+                restarts.setdefault(restart, []).append(key)
+                records = list({record.counters[counter][0]: (n, record) for n, record in records}.values())
             for number, record in records:
                 at = record.counters.get(counter) if counter else (float(builder.next_step(key)), None)
                 if at is None:
@@ -151,6 +156,13 @@ class TextLogAdapter(Adapter):
                     continue
                 builder.add(key, at[0], record.values[key], record.time)
         tally.report(path, problems)
+        for (finer, counter, number, value, before), keys in restarts.items():
+            named = ", ".join(repr(key) for key in keys[:4]) + (", …" if len(keys) > 4 else "")
+            message = (
+                f"prints {finer!r} going back (line {number}: {value:g} after {before:g}), a count that "
+                f"restarts each {counter}: {named} are stepped by {counter!r}"
+            )
+            problems.append(Problem(path, message, f"the last value of each {counter}"))
         series, series_problems = builder.build(path)
         problems.extend(series_problems)
         if unstepped:
@@ -201,6 +213,20 @@ def _counter_of(records: list[tuple[int, Line]]) -> str | None:
         return rising, len(set(values)), len(values) == len(records), -COUNTERS.index(name)
 
     return max(names, key=rank)
+
+
+def _restart(records: list[tuple[int, Line]], counter: str) -> tuple[str, str, int, float, float] | None:
+    """Return a finer counter all of a metric's records print that goes back, as CycleGAN's `iters`
+    restarts each epoch (its name, the counter's, the line, its value and the one before); None if none."""
+    if not records:
+        return None
+    for name in COUNTERS[: COUNTERS.index(counter)]:
+        if not all(name in record.counters for _, record in records):
+            continue
+        for (_, earlier), (number, later) in pairwise(records):
+            if later.counters[name][0] < earlier.counters[name][0]:
+                return name, counter, number, later.counters[name][0], earlier.counters[name][0]
+    return None
 
 
 @dataclass
