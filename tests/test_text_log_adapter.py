@@ -425,6 +425,11 @@ def test_a_count_of_steps_printed_before_training_does_not_step_what_follows(tmp
     prints tf.estimator's `  Num steps = 8242` before training: every number after it was stepped at
     8242, its final `accuracy:  69.18%` too."""
     assert read_line("INFO:absl:  Num steps = 8242").counters == {}
+    # the Hugging Face Trainer's (huggingface/transformers @ 000945a9b726d87a93e61e873b88ff8f3cd411b5,
+    # src/transformers/trainer.py: `  Num Epochs = {num_train_epochs:,}`, `  Gradient Accumulation
+    # steps = …`, `  Total optimization steps = {max_steps:,}`)
+    assert read_line("  Num Epochs = 3").counters == {}
+    assert read_line("  Gradient Accumulation steps = 1").counters == {}
     assert read_line("  Total optimization steps = 1000").counters == {}
     log = tmp_path / "train.log"
     log.write_text(

@@ -67,8 +67,8 @@ _STAMP = re.compile(
     r"\s*\[?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\]?"
 )  # logging's asctime, ISO 8601, in brackets or not, at the line's start
 # a counter's name after these words is a total, a setting (`Num steps = 8242`, `Num Epochs = 3`,
-# `Total optimization steps = 1000`), not the counter of the lines after it
-_TOTAL = re.compile(r"(?i:\b(?:num|number of|total|max)(?: \w+)?\s*)$")
+# `Total optimization steps = 1000`, `Gradient Accumulation steps = 1`), not the counter of the lines
+_TOTAL = re.compile(r"(?i:\b(?:num|number of|total|max|accumulation|warmup)(?: \w+)?\s*)$")
 # a source file's line, `caffe.cpp:211]` of glog's prefix, `gpu_device.cc:1115]`, is no key and value
 _SOURCE = re.compile(r"\.(?i:py|pyx|c|cc|cpp|cxx|cu|h|hpp|java|go|rs|js|ts)$")
 # a logging format's level name: what precedes it is the record's prefix (`host:0\tolmo.train:979\tINFO\t`
