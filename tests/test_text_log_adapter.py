@@ -243,8 +243,8 @@ def test_collect_reads_logs_a_pattern_names_and_points_to_the_adapter_when_none_
             )
     unasked = cli("collect", "logs", "--db", "rb.db")
     assert unasked.exit_code == 1
-    assert (
-        "is a text log printing numbers under keys (loss: 0.31): read them with --adapter text"
+    assert (  # the line it recognized, as printed (a first line of Keras' summary, here)
+        "is a text log printing numbers under keys ('Total params: 770'): read them with --adapter text"
         in unasked.output
     )
     assert not os.path.exists(tmp_path / "rb.db")  # no store made of a collect that found nothing
@@ -504,3 +504,30 @@ def test_a_tab_separates_a_keys_words_from_a_counter(tmp_path):
     )
     (run,), _ = read(log)
     assert curve(run, "Average100 Score") == [(2457, 24.57), (4637, 21.8)]  # by the finest counter
+
+
+
+def test_a_text_log_under_keras_csvloggers_name_is_pointed_to_the_text_adapter(tmp_path, cli):
+    """`training.log`, Keras' CSVLogger example name, often holds a script's logging
+    (5697526/CIFAR-10-Network @ 8721cc8972a351ece226d7512686e11272a4464d, training.log: `… - INFO -
+    Epoch 1/35, Train Loss: 1.6279, Test Acc: 59.86%`): the keras_csv adapter claimed it and said
+    `4 lines have another number of cells than the 1 columns` and `read it with --adapter csv`."""
+    run = tmp_path / "cifar"
+    run.mkdir()
+    (run / "training.log").write_text(
+        "2025-06-04 17:36:55,374 - INFO - Using device: cpu\n"
+        "2025-06-04 17:36:55,380 - INFO -   batch_size: 128\n"
+        "2025-06-04 17:39:02,341 - INFO - Epoch 1/2, Train Loss: 1.6279, Test Acc: 59.86%\n"
+        "2025-06-04 17:41:24,241 - INFO - Epoch 2/2, Train Loss: 1.2434, Test Acc: 69.33%\n"
+        "2025-06-04 17:41:24,241 - INFO - Best test accuracy: 69.33%\n"
+    )
+    unasked = cli("collect", "cifar", "--db", "rb.db")
+    assert unasked.exit_code == 1
+    assert (
+        "training.log: is a text log printing numbers under keys ('2025-06-04 17:36:55,380 - INFO -   "
+        "batch_size: 128'), not a Keras CSVLogger file: read it with --adapter text, a run per file — "
+        "kept: nothing from this file" in unasked.output
+    )
+    assert "number of cells" not in unasked.output and "--adapter csv" not in unasked.output
+    assert cli("collect", "cifar", "--db", "rb.db", "--adapter", "text").exit_code == 0
+    assert "69.33" in cli("table", "--db", "rb.db", "--rows", "metric", "--metric", "Test Acc", "--digits", "2").output

@@ -327,9 +327,16 @@ class _Log:
 
 def starts_as_text_log(path: str) -> bool:
     """Tell whether a file's first bytes hold a line that prints a number under a key (a bounded look)."""
+    return first_line_of_numbers(path) is not None
+
+
+def first_line_of_numbers(path: str) -> str | None:
+    """Return the first line of a file's first bytes that prints a number under a key (what an empty
+    collect quotes, so a user sees what was recognized), stripped; None when none does."""
     try:  # a FIFO in its place is refused, never opened
         head = next(iter_file_chunks(path, _PEEK), b"")
     except OSError:
-        return False
+        return None
     lines = head.decode("utf-8", errors="replace").split("\n")[:-1] or [head.decode("utf-8", "replace")]
-    return any(holds_numbers(line) for line in lines[:_PEEK_LINES])
+    found = next((line for line in lines[:_PEEK_LINES] if holds_numbers(line)), None)
+    return None if found is None else found.rstrip("\r").rpartition("\r")[2].strip()
