@@ -531,3 +531,16 @@ def test_a_text_log_under_keras_csvloggers_name_is_pointed_to_the_text_adapter(t
     assert "number of cells" not in unasked.output and "--adapter csv" not in unasked.output
     assert cli("collect", "cifar", "--db", "rb.db", "--adapter", "text").exit_code == 0
     assert "69.33" in cli("table", "--db", "rb.db", "--rows", "metric", "--metric", "Test Acc", "--digits", "2").output
+
+
+def test_a_pattern_naming_csvlogger_logs_is_not_taken_by_the_text_adapter(tmp_path, cli):
+    """irfanet-10's CSVLogger logs (AhmedImtiazPrio/irfanet-10 @ dc07fd5bb47d501aaaf5faf453d99873b7643fa5,
+    `training_logs191017(2).log`: `epoch,acc,loss,val_acc,val_loss`) named by a pattern were read by the
+    text adapter, which said `prints no number under a key`, where collect named --adapter keras_csv."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "training_logs191017(2).log").write_text("epoch,acc,loss,val_acc,val_loss\n0,0.5,1.0,0.6,0.9\n")
+    matched = cli("collect", "logs", "--pattern", "training_logs{date}({rep}).log")
+    assert matched.exit_code == 1
+    assert "--adapter keras_csv reads them under any name" in matched.output
+    assert "prints no number under a key" not in matched.output

@@ -124,14 +124,18 @@ def _text_log_line(path: str) -> str | None:
     it); None for a CSVLogger file, or a file that prints no such line."""
     from resultsbook.adapters.textlog import first_line_of_numbers  # only to explain
 
-    try:
+    return None if starts_as_csvlogger(path) else first_line_of_numbers(path)
+
+
+def starts_as_csvlogger(path: str) -> bool:
+    """Tell whether a file's first line is a CSVLogger header (its first cell `epoch`: a bounded look)."""
+    try:  # a FIFO in its place is refused, never opened
         head = next(iter_file_chunks(path, 4096), b"")
     except OSError:
-        return None
+        return False
     first = head.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n", 1)[0]
-    if re.split(r"[,;\t]", first.strip(), maxsplit=1)[0].strip().strip("\"'") == EPOCH_COLUMN:
-        return None
-    return first_line_of_numbers(path)
+    cells = re.split(r"[,;\t]", first.strip(), maxsplit=1)
+    return len(cells) > 1 and cells[0].strip().strip("\"'") == EPOCH_COLUMN
 
 
 def _note_unread_logs_beside(path: str, beside: Sequence[str], problems: list[Problem]) -> None:

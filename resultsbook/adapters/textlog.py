@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
+from resultsbook.adapters.keras_csv import starts_as_csvlogger
 from resultsbook.errors import closest
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, normalize_value
@@ -70,8 +71,13 @@ class TextLogAdapter(Adapter):
         return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read a `.log` or `.out` file a path pattern names; any file when asked for by name."""
-        return self.source(path, [path]) if forced or path.lower().endswith(LOG_SUFFIXES) else None
+        """Read a `.log` or `.out` file a path pattern names, but a Keras CSVLogger file (the empty
+        collect names its adapter); any file when asked for by name."""
+        if forced:
+            return self.source(path, [path])
+        if not path.lower().endswith(LOG_SUFFIXES) or starts_as_csvlogger(path):
+            return None
+        return self.source(path, [path])
 
     def read(self, source: Source) -> ReadResult:
         """Read one text log into one run."""
