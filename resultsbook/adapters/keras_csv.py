@@ -127,17 +127,6 @@ def _text_log_line(path: str) -> str | None:
     return None if starts_as_csvlogger(path) else first_line_of_numbers(path)
 
 
-def starts_as_csvlogger(path: str) -> bool:
-    """Tell whether a file's first line is a CSVLogger header (its first cell `epoch`: a bounded look)."""
-    try:  # a FIFO in its place is refused, never opened
-        head = next(iter_file_chunks(path, 4096), b"")
-    except OSError:
-        return False
-    first = head.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n", 1)[0]
-    cells = re.split(r"[,;\t]", first.strip(), maxsplit=1)
-    return len(cells) > 1 and cells[0].strip().strip("\"'") == EPOCH_COLUMN
-
-
 def _note_unread_logs_beside(path: str, beside: Sequence[str], problems: list[Problem]) -> None:
     """Say which .log files beside a log read by its usual name are CSVLogger logs left unread
     (irfanet-10's training_logs191017(2).log, ... beside its training.log)."""
