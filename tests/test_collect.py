@@ -218,7 +218,7 @@ def test_an_option_no_adapter_that_read_the_runs_has_is_said_to_have_changed_not
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "readme.txt").write_text("no runs here\n")
     used = "Note: -o step=iter changed nothing under runs: its runs were read by native, and 'step' is an " \
-        "option of csv, records, spinup, wide (name the adapter with --adapter to read them with it)"  # fmt: skip
+        "option of csv, records, spinup, text, wide (name the adapter with --adapter to read them with it)"  # fmt: skip
     for _ in range(2):  # read, then unchanged (its walk replayed from the store's snapshot)
         result = cli("collect", "runs", "notes", "-o", "step=iter")
         assert result.exit_code == 0, result.output

@@ -64,8 +64,9 @@ def test_a_keras_log_is_stepped_by_the_epoch_line_before_its_numbers(tmp_path):
     # the summary's numbers are the program's start, named once and left out
     assert len(problems) == 1
     assert problems[0].startswith(
-        "prints 'params' only before its first counter (line 5): numbers of the program's start (a "
-        "model's size, a dataset's), not of its training;"
+        "prints 'Total params', 'Trainable params', 'params' only before its first counter (line 5): "
+        "numbers of the program's start (a model's size, a dataset's, a printed config), not of its "
+        "training;"
     )
     assert problems[0].endswith("— the numbers printed with a counter")
 
@@ -199,6 +200,27 @@ def test_a_file_without_numbers_and_a_fairseq_log_give_no_run_and_say_why(tmp_pa
         ("{'loss': 0.5, 'learning_rate': 4e-05, 'epoch': 0.5}", {"loss": 0.5, "learning_rate": 4e-05}),
         ("2024-05-01 10:01:00.123 | INFO     | __main__:main:12 - step 100 loss: 0.5", {"loss": 0.5}),
         ("The loss is 0.5.", {}),
+        # glog's prefix names a source file's line (BVLC/caffe @ bebbe451, train.log; BiaoLiu2017/BERT-NER
+        # @ a5f93caa, train.log)
+        ("I0728 23:55:39.066838  4259 sgd_solver.cpp:105] Iteration 0, lr = 0.01", {"lr": 0.01}),
+        ("2021-09-06 14:21:44.720566: I tensorflow/core/common_runtime/gpu/gpu_device.cc:1115] Created", {}),
+        # a count of steps is a setting, not the counter (BiaoLiu2017/BERT-NER @ a5f93caa, train.log)
+        ("INFO:absl:  Num steps = 8242", {}),
+        ("INFO:absl:  Num examples = 131884", {"Num examples": 131884}),
+        # a plain key takes the words a separator leads it with (B777B2056-2/machine_translation_en2zh @
+        # 1f6367ef, train.log; 1025378573/T5-Finetune @ 2da528c1, train.log)
+        (
+            "Epoch 0 |             Train Loss: 11.2338 | Token Acc: 0.0490 | Seq Acc: 0.0000 |",
+            {"Train Loss": 11.2338, "Token Acc": 0.049, "Seq Acc": 0.0},
+        ),
+        ("2025-03-02 05:16:20,962 - INFO - Epoch 1 - Batch loss: 12.1336", {"Batch loss": 12.1336}),
+        ("found vocab_size = 65 (inside data/meta.pkl)", {"vocab_size": 65}),  # a compound key is whole
+        # a split's name and its batch (Auzdora/Deep-learning-template @ 402c636b, train.log)
+        ("2022-02-18 20:18:44,654 - train_file_loggers - INFO: Train 100: loss:0.2852", {"loss": 0.2852}),
+        # a duration with its unit after a space (2014Vee/ssd-pytorch @ 1982d59d, train.log)
+        ("timer: 13.8028 sec.", {}),
+        # lightning-hydra-template's `<val/acc_best=0.51>` (AnudeepReddy-Katta/cifar10 @ bd1a8f7e, train.log)
+        ("[src.utils.utils][INFO] - Retrieved metric value! <val/acc_best=0.5144>", {"val/acc_best": 0.5144}),
     ],
 )
 def test_the_line_grammar(line, values):
@@ -223,8 +245,8 @@ def test_collect_reads_logs_a_pattern_names_and_points_to_the_adapter_when_none_
             )
     unasked = cli("collect", "logs", "--db", "rb.db")
     assert unasked.exit_code == 1
-    assert (
-        "is a text log printing numbers under keys (loss: 0.31): read them with --adapter text"
+    assert (  # the line it recognized, as printed (a first line of Keras' summary, here)
+        "is a text log printing numbers under keys ('Total params: 770'): read them with --adapter text"
         in unasked.output
     )
     assert not os.path.exists(tmp_path / "rb.db")  # no store made of a collect that found nothing
@@ -289,3 +311,259 @@ def test_a_log_of_another_format_a_pattern_names_is_said_to_be_one(tmp_path):
     runs, problems = read(journal)
     assert runs == ()
     assert problems[-1].startswith("is an Optuna journal (its first line an operation): adapter='optuna'")
+
+
+# Real committed logs the adapter misread (each test writes a few lines of the shape, never the file).
+
+CAFFE = """\
+I0728 23:55:38.788589  4259 caffe.cpp:211] Use CPU.
+I0728 23:55:38.790637  4259 solver.cpp:44] Initializing solver from parameters:
+base_lr: 0.01
+display: 100
+max_iter: 10000
+I0728 23:55:38.866868  4259 net.cpp:129] Top shape: (1)
+I0728 23:55:39.066728  4259 solver.cpp:218] Iteration 0 (-1.02432e-37 iter/s, 0.199s/100 iters), loss = 2.40473
+I0728 23:55:39.066808  4259 solver.cpp:237]     Train net output #0: loss = 2.40473 (* 1 = 2.40473 loss)
+I0728 23:55:39.066838  4259 sgd_solver.cpp:105] Iteration 0, lr = 0.01
+I0728 23:56:00.280272  4259 solver.cpp:218] Iteration 100 (4.71409 iter/s, 21.213s/100 iters), loss = 0.224371
+I0728 23:56:00.280354  4259 solver.cpp:237]     Train net output #0: loss = 0.224371 (* 1 = 0.224371 loss)
+I0728 23:56:00.280395  4259 sgd_solver.cpp:105] Iteration 100, lr = 0.00992565
+"""
+
+
+def test_a_source_files_line_in_glogs_prefix_is_no_metric_and_a_printed_config_can_be_params(tmp_path):
+    """caffe's glog lines (BVLC/caffe @ bebbe4511a7d5447f102fe594304947ffe1e97c2, train.log) start with
+    `I0728 23:55:38.788589  4259 solver.cpp:218] `: `solver.cpp` at 218 was a metric, and the solver's
+    printed parameters (`base_lr: 0.01`) were left out with no way to keep them as params."""
+    log = tmp_path / "train.log"
+    log.write_text(CAFFE)
+    (run,), problems = read(log)
+    assert sorted(run.metrics) == ["loss", "lr"]
+    assert curve(run, "loss") == [(0, 2.40473), (100, 0.224371)]
+    assert curve(run, "lr") == [(0, 0.01), (100, 0.00992565)]
+    assert problems == [
+        "prints 'base_lr', 'display', 'max_iter' only before its first counter (line 7): numbers of the "
+        "program's start (a model's size, a dataset's, a printed config), not of its training; "
+        "options={'params': 'base_lr'} makes one a param, options={'metrics': 'base_lr'} a metric — the "
+        "numbers printed with a counter"
+    ]
+    as_params = TextLogAdapter(params="base_lr,max_iter").read(Source("text", str(log), (str(log),)))
+    assert as_params.runs[0].params == {"base_lr": 0.01, "max_iter": 10000}
+
+
+def test_a_test_line_that_prints_only_the_epoch_does_not_step_the_train_curve(tmp_path):
+    """DSFD.pytorch (Challenging6/DSFD.pytorch @ 96faecf85a1ac34b3bf687ba37f9fe30ea37df7b, train.log)
+    prints `epoch:0 || iter:10 || Loss:19.45`, its parts' losses on the next lines (`->> pal1 conf
+    loss:11.14 || pal1 loc loss:4.95`) and after an epoch `test epoch:0 || Loss:4.36`: `Loss` was
+    stepped by the epoch (a value an epoch, the test's), the parts' losses were one `loss` and `test
+    epoch` a metric."""
+    lines = []
+    for epoch, iters in ((0, (0, 10)), (1, (20, 30))):
+        for it in iters:
+            lines += [
+                "Timer: 0.6669",
+                f"epoch:{epoch} || iter:{it} || Loss:{20 - it / 10:.4f}",
+                f"->> pal1 conf loss:{11 - it / 10:.4f} || pal1 loc loss:{5 - it / 10:.4f}",
+                f"->> pal2 conf loss:{4 - it / 10:.4f} || pal2 loc loss:{3 - it / 10:.4f}",
+                "->>lr:0.0005",
+            ]
+        lines += [f"test epoch:{epoch} || Loss:{4.3 - epoch:.4f}", f"Saving best state,epoch {epoch}"]
+    log = tmp_path / "train.log"
+    log.write_text("\n".join(lines) + "\n")
+    (run,), problems = read(log)
+    assert sorted(run.metrics) == [
+        "Loss", "Timer", "lr", "pal1 conf loss", "pal1 loc loss", "pal2 conf loss", "pal2 loc loss"
+    ]  # fmt: skip
+    assert curve(run, "Loss") == [(0, 20.0), (10, 19.0), (20, 18.0), (30, 17.0)]
+    assert curve(run, "pal2 loc loss") == [(0, 3.0), (10, 2.0), (20, 1.0), (30, 0.0)]
+    assert (
+        "2 lines print 'Loss' without the 'iter' counter that steps 'Loss' (the first: line 11) — the "
+        "other lines" in problems
+    )
+    by_epoch = TextLogAdapter(step="epoch").read(Source("text", str(log), (str(log),)))
+    assert [float(v) for v in by_epoch.runs[0].metrics["Loss"].values] == [4.3, 3.3]  # the tests'
+
+
+def test_counters_named_iters_and_ep_and_a_duration_with_its_unit_are_no_metrics(tmp_path):
+    """pytorch-CycleGAN-and-pix2pix (CHETAN1KUKREJA/pytorch-CycleGAN-and-pix2pix @
+    ee3e0fbfcfacaa0e44c23ee5f1ef3304c52d4988, train.log) prints `(epoch: 1, iters: 100, time: 1.294,
+    data: 0.907) , D_A: 1.016` and `End of epoch 1 / 200 	 Time Taken: 210 sec`; LLM-pretrain
+    (Barber0/LLM-pretrain @ 04a92e1189c2a59f74691992fe72be503e7a9e94, train.log) `ep: 0, batch: 20,
+    time: 9.17, ntokens: 485.20/513, loss: 10.984375`: `iters`, `ep` and `Taken` were metrics."""
+    gan = tmp_path / "gan.log"
+    gan.write_text(
+        "[Rank 0] (epoch: 1, iters: 100, time: 1.294, data: 0.907) , D_A: 1.016, G_A: 1.631\n"
+        "End of epoch 1 / 200 \t Time Taken: 210 sec\n"
+        "[Rank 0] (epoch: 2, iters: 20, time: 1.283, data: 0.043) , D_A: 0.136, G_A: 0.546\n"
+        "[Rank 0] (epoch: 2, iters: 120, time: 1.274, data: 0.044) , D_A: 0.187, G_A: 0.364\n"
+        "End of epoch 2 / 200 \t Time Taken: 182 sec\n"
+    )
+    (run,), problems = read(gan)
+    assert sorted(run.metrics) == ["D_A", "G_A", "data", "time"]
+    assert curve(run, "D_A") == [(1, 1.016), (2, 0.187)]  # iters restarts each epoch: the epoch steps
+    assert problems == [
+        "prints 'iters' going back (line 3: 20 after 100), a count that restarts each epoch: 'time', "
+        "'data', 'D_A', 'G_A' are stepped by 'epoch' — the last value of each epoch"
+    ]
+    pretrain = tmp_path / "pretrain.log"
+    pretrain.write_text(
+        "ep: 0, batch: 20, time: 9.17, ntokens: 485.20/513, loss: 10.984375\n"
+        "ep: 0, batch: 40, time: 8.38, ntokens: 431.70/513, loss: 10.976562\n"
+    )
+    (run,), _ = read(pretrain)
+    assert sorted(run.metrics) == ["loss", "time"]
+    assert curve(run, "loss") == [(20, 10.984375), (40, 10.976562)]
+
+
+def test_a_traceback_frame_outside_a_traceback_is_no_metric(tmp_path):
+    """TorchScript's error quotes a frame after its message (AnudeepReddy-Katta/cifar10 @
+    bd1a8f7eb47a5946bc978b28e2c7fc2cfd70e4b7, train.log: `  File "…cifar10_module.py", line 58`), and
+    torch's glog-prefixed warnings hold a whole traceback (AkramjitS/gpt-lab-diffusion @
+    0dff6e1bc406ca0f8d347dfcfe7e89e3928a724a, train.log): `line` was a metric."""
+    log = tmp_path / "train.log"
+    log.write_text(
+        "W0530 14:48:26.433000 2622492 site-packages/torch/_dynamo/convert_frame.py:1233] Traceback (most "
+        "recent call last):\n"
+        'W0530 14:48:26.433000 2622492 site-packages/torch/_dynamo/convert_frame.py:1233]   File "/home/x/'
+        'convert_frame.py", line 1164, in __call__\n'
+        "step:1/20000 train_loss:1.082584e+01 train_time:4453ms step_avg:4453.37ms\n"
+        "RuntimeError: \n"
+        "Module 'CIFAR10LitModule' has no attribute 'predict_transform' :\n"
+        '  File "C:\\Users\\katta\\cifar10\\src\\models\\cifar10_module.py", line 58\n'
+        "step:2/20000 train_loss:8.461132e+00 train_time:8906ms step_avg:4453.00ms\n"
+    )
+    (run,), problems = read(log)
+    assert sorted(run.metrics) == ["train_loss"]
+    assert curve(run, "train_loss") == [(1, 10.82584), (2, 8.461132)]
+    assert problems == []
+
+
+def test_a_count_of_steps_printed_before_training_does_not_step_what_follows(tmp_path):
+    """The BERT NER script (BiaoLiu2017/BERT-NER @ a5f93caa9642b6bb6601ef7fde19b16ec2ad521b, train.log)
+    prints tf.estimator's `  Num steps = 8242` before training: every number after it was stepped at
+    8242, its final `accuracy:  69.18%` too."""
+    assert read_line("INFO:absl:  Num steps = 8242").counters == {}
+    # the Hugging Face Trainer's (huggingface/transformers @ 000945a9b726d87a93e61e873b88ff8f3cd411b5,
+    # src/transformers/trainer.py: `  Num Epochs = {num_train_epochs:,}`, `  Gradient Accumulation
+    # steps = …`, `  Total optimization steps = {max_steps:,}`)
+    assert read_line("  Num Epochs = 3").counters == {}
+    assert read_line("  Gradient Accumulation steps = 1").counters == {}
+    assert read_line("  Total optimization steps = 1000").counters == {}
+    log = tmp_path / "train.log"
+    log.write_text(
+        "INFO:absl:***** Running training *****\nINFO:absl:  Num steps = 8242\n"
+        "processed 2330 tokens with 0 phrases; found: 0 phrases; correct: 0.\n"
+        "accuracy:  69.18%; precision:   0.00%; recall:   0.00%; FB1:   0.00\n"
+    )
+    (run,), _ = read(log)
+    assert curve(run, "accuracy") == [(0, 69.18)]
+
+
+def test_a_failed_or_cancelled_run_keeps_the_lines_that_say_why(tmp_path, cli):
+    """lightning-hydra-template's job log (AnudeepReddy-Katta/cifar10 @
+    bd1a8f7eb47a5946bc978b28e2c7fc2cfd70e4b7, train.log) ends in Hydra's logged traceback: `status`
+    said `failed` and `no error recorded` while the log holds the exception."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "train.log").write_text(
+        "[2022-10-15 22:56:57,010][__main__][INFO] - Epoch 0: val/acc=0.41\n"
+        "[2022-10-15 22:57:10,527][src.utils.utils][ERROR] - \n"
+        "Traceback (most recent call last):\n"
+        '  File "C:\\envs\\lib\\site-packages\\hydra\\_internal\\instantiate\\_instantiate2.py", line 62, in '
+        "_call_target\n"
+        "    return _target_(*args, **kwargs)\n"
+        "TypeError: __init__() got an unexpected keyword argument 'lin1_size'\n"
+    )
+    (logs / "slurm-2.out").write_text(
+        "step=0 loss=3.00\nslurmstepd: error: *** JOB 2 ON node12 CANCELLED AT 2024-05-01T10:00:00 DUE TO TIME "
+        "LIMIT ***\n"
+    )
+    (failed,), _ = read(logs / "train.log")
+    assert failed.status == "failed"
+    assert failed.provenance["error"].splitlines()[-1] == (
+        "TypeError: __init__() got an unexpected keyword argument 'lin1_size'"
+    )
+    (cancelled,), _ = read(logs / "slurm-2.out")
+    assert cancelled.status == "interrupted"
+    assert "DUE TO TIME LIMIT" in cancelled.provenance["error"]
+    assert cli("collect", "logs", "--db", "rb.db", "--adapter", "text").exit_code == 0
+    status = cli("status", "--db", "rb.db").output
+    assert "return _target_(*args, **kwargs) | TypeError: __init__() got an unexpected keyword" in status
+
+
+def test_a_logging_prefix_before_the_level_name_is_no_number_of_the_run(tmp_path):
+    """OLMo's console log (AntonioLopardo/OLMo @ f2d902491c7ff14443a4ebeca98b0e617b452701, training.log)
+    starts each record with `<time>\\t<host>:<rank>\\t<logger>:<line>\\tINFO\\t` and prints a step's
+    numbers on the indented lines after `[step=1/15000,epoch=0]`: the host (`quick-rain-shines-fin-03`
+    at 0) and the logger's line (`olmo.train` at 979) were metrics."""
+    prefix = "2025-12-12 11:05:{:02d}.009\tquick-rain-shines-fin-03:0\tolmo.train:979\tINFO\t"
+    log = tmp_path / "training.log"
+    log.write_text(
+        prefix.format(0) + "[step=1/15000,epoch=0]\n    optim/total_grad_norm=0.2370\n"
+        "    train/CrossEntropyLoss=2.998\n    throughput/total_tokens=2,097,152\n"
+        + prefix.format(4)
+        + "[step=2/15000,epoch=0]\n    optim/total_grad_norm=0.2051\n    train/CrossEntropyLoss=2.919\n"
+    )
+    (run,), problems = read(log)
+    assert sorted(run.metrics) == ["optim/total_grad_norm", "train/CrossEntropyLoss"]
+    assert curve(run, "train/CrossEntropyLoss") == [(1, 2.998), (2, 2.919)]
+    assert problems == []
+    assert run.start_time == 1765537500.009
+
+
+def test_a_tab_separates_a_keys_words_from_a_counter(tmp_path):
+    """IQN (0xsamgreen/IQN-and-Extensions @ 606a4335bd83f00b2c55d761554accb02bd3aeb4, training.log)
+    prints `\\rEpisode 100\\tFrame 2457\\tAverage100 Score: 24.57`: the key was `Score`."""
+    log = tmp_path / "training.log"
+    log.write_text(
+        "Episode 1\tFrame 20 \tAverage100 Score: 20.00\rEpisode 100\tFrame 2457 \tAverage100 Score: 24.57"
+        "\rEpisode 100\tFrame 2457\tAverage100 Score: 24.57\n"
+        "Episode 200\tFrame 4637 \tAverage100 Score: 21.80\rEpisode 200\tFrame 4637\tAverage100 Score: 21.80\n"
+    )
+    (run,), _ = read(log)
+    assert curve(run, "Average100 Score") == [(2457, 24.57), (4637, 21.8)]  # by the finest counter
+
+
+def test_a_text_log_under_keras_csvloggers_name_is_pointed_to_the_text_adapter(tmp_path, cli):
+    """`training.log`, Keras' CSVLogger example name, often holds a script's logging
+    (5697526/CIFAR-10-Network @ 8721cc8972a351ece226d7512686e11272a4464d, training.log: `… - INFO -
+    Epoch 1/35, Train Loss: 1.6279, Test Acc: 59.86%`): the keras_csv adapter claimed it and said
+    `4 lines have another number of cells than the 1 columns` and `read it with --adapter csv`."""
+    run = tmp_path / "cifar"
+    run.mkdir()
+    (run / "training.log").write_text(
+        "2025-06-04 17:36:55,374 - INFO - Using device: cpu\n"
+        "2025-06-04 17:36:55,380 - INFO -   batch_size: 128\n"
+        "2025-06-04 17:39:02,341 - INFO - Epoch 1/2, Train Loss: 1.6279, Test Acc: 59.86%\n"
+        "2025-06-04 17:41:24,241 - INFO - Epoch 2/2, Train Loss: 1.2434, Test Acc: 69.33%\n"
+        "2025-06-04 17:41:24,241 - INFO - Best test accuracy: 69.33%\n"
+    )
+    unasked = cli("collect", "cifar", "--db", "rb.db")
+    assert unasked.exit_code == 1
+    assert (
+        "training.log: is a text log printing numbers under keys ('2025-06-04 17:36:55,380 - INFO -   "
+        "batch_size: 128'), not a Keras CSVLogger file: read it with --adapter text, a run per file — "
+        "kept: nothing from this file" in unasked.output
+    )
+    assert "number of cells" not in unasked.output and "--adapter csv" not in unasked.output
+    assert cli("collect", "cifar", "--db", "rb.db", "--adapter", "text").exit_code == 0
+    assert (
+        "69.33"
+        in cli("table", "--db", "rb.db", "--rows", "metric", "--metric", "Test Acc", "--digits", "2").output
+    )
+
+
+def test_a_pattern_naming_csvlogger_logs_is_not_taken_by_the_text_adapter(tmp_path, cli):
+    """irfanet-10's CSVLogger logs (AhmedImtiazPrio/irfanet-10 @ dc07fd5bb47d501aaaf5faf453d99873b7643fa5,
+    `training_logs191017(2).log`: `epoch,acc,loss,val_acc,val_loss`) named by a pattern were read by the
+    text adapter, which said `prints no number under a key`, where collect named --adapter keras_csv."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "training_logs191017(2).log").write_text("epoch,acc,loss,val_acc,val_loss\n0,0.5,1.0,0.6,0.9\n")
+    matched = cli("collect", "logs", "--pattern", "training_logs{date}({rep}).log")
+    assert matched.exit_code == 1
+    assert (
+        "is a Keras CSVLogger log (a header starting with 'epoch'), not a text log of numbers: --adapter "
+        "keras_csv reads it under any name" in matched.output
+    )
+    assert "prints no number under a key" not in matched.output

@@ -43,7 +43,8 @@ class KerasCsvAdapter(Adapter):
     """Read Keras CSVLogger files, one run per file."""
 
     name = "keras_csv"
-    reading_version = 2  # 2: a log that starts over keeps each epoch from its last training
+    reading_version = 3  # 2: a log that starts over keeps each epoch from its last training; 3: a text
+    # log under a CSVLogger name is named as one
     summary = "Keras CSVLogger files (epoch,... one row per epoch), e.g. training.log, history.csv"
     priority = 70  # claims single files by name: after every folder format
     options = {"delimiter": "field separator (CSVLogger's separator=; default: guessed)"}
@@ -75,6 +76,14 @@ class KerasCsvAdapter(Adapter):
         """Read one CSVLogger file: step = the `epoch` column as written (0-based)."""
         problems: list[Problem] = []
         path = source.path
+        printed = _text_log_line(path)
+        if printed is not None:  # a script's stdout under Keras' example name: no table at all
+            shown = printed if len(printed) <= 60 else printed[:57] + "…"
+            said = (
+                f"is a text log printing numbers under keys ({shown!r}), not a Keras CSVLogger file: read "
+                f"it with {option('adapter', 'text')}, a run per file"
+            )
+            return ReadResult((), (Problem(path, said, "nothing from this file"),))
         table = read_delimited(path, problems, delimiter=self.config.get("delimiter"), missing={_MISSING})
         if table is None:
             return ReadResult((), tuple(problems))
@@ -107,6 +116,15 @@ class KerasCsvAdapter(Adapter):
         name = f"{os.path.basename(os.path.dirname(os.path.abspath(path)))}/{os.path.basename(path)}"
         _note_unread_logs_beside(path, source.files[1:], problems)
         return ReadResult((RunRecord(name=name, metrics=series),), tuple(problems))
+
+
+def _text_log_line(path: str) -> str | None:
+    """Return the first line printing a number under a key of a file whose first line is no CSVLogger
+    header (no `epoch` cell first: `training.log` holding a script's stdout, as IQN and OLMo commit
+    it); None for a CSVLogger file, or a file that prints no such line."""
+    from resultsbook.adapters.textlog import first_line_of_numbers  # only to explain
+
+    return None if starts_as_csvlogger(path) else first_line_of_numbers(path)
 
 
 def _note_unread_logs_beside(path: str, beside: Sequence[str], problems: list[Problem]) -> None:

@@ -35,6 +35,7 @@ NAMED_SUFFIXES = (*LOG_SUFFIXES, ".txt")  # what --adapter text reads in a folde
 _FAILED = "Traceback (most recent call last)"
 _INTERRUPTED = re.compile(r"^KeyboardInterrupt\b|CANCELLED AT .* DUE TO (TIME LIMIT|PREEMPTION)|^Killed$")
 _FINISHED = re.compile(r"`Trainer\.fit` stopped|^Training completed\b")  # Lightning's, HF Trainer's
+_FRAME = re.compile(r'\bFile "[^"]*", line \d+')  # a traceback's frame, also where no traceback line led
 _FAIRSEQ = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| [A-Z]+ \| (train|train_inner|valid) \| ")
 _SEED_KEYS = frozenset({"seed", "random_seed"})
 _PEEK = 64 * 1024  # bytes of a file the hint of an empty collect reads to tell a text log of numbers
@@ -52,7 +53,7 @@ class TextLogAdapter(Adapter):
     )
     priority = 88  # after fairseq's log (85), before the csv adapter's `.txt` (90)
     claims_by_itself = False  # any program writes `.log` files: read when a pattern or the user names them
-    reading_version = 1
+    reading_version = 2
     options = {
         "step": "the counter stepping the records, e.g. epoch (default: the finest printed that never goes "
         "back: step, iteration, ..., epoch; else the order of the lines)",
@@ -71,7 +72,8 @@ class TextLogAdapter(Adapter):
         return Claim(tuple(self.source(folder.file(n), [folder.file(n)]) for n in names), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
-        """Read a `.log` or `.out` file a path pattern names; any file when asked for by name."""
+        """Read a `.log` or `.out` file a path pattern names (by its name only: a re-collect costs a stat;
+        a Keras CSVLogger file or an Optuna journal is named when read); any file when asked for by name."""
         return self.source(path, [path]) if forced or path.lower().endswith(LOG_SUFFIXES) else None
 
     def read(self, source: Source) -> ReadResult:
@@ -140,8 +142,9 @@ class TextLogAdapter(Adapter):
             named = ", ".join(repr(key) for key in preamble[:4]) + (", …" if len(preamble) > 4 else "")
             message = (
                 f"prints {named} only before its first counter (line {log.first_counter}): numbers of the "
-                f"program's start (a model's size, a dataset's), not of its training; "
-                f"{option('option', f'metrics={preamble[0]}')} reads them"
+                f"program's start (a model's size, a dataset's, a printed config), not of its training; "
+                f"{option('option', f'params={preamble[0]}')} makes one a param, "
+                f"{option('option', f'metrics={preamble[0]}')} a metric"
             )
             problems.append(Problem(path, message, "the numbers printed with a counter"))
             for key in preamble:
@@ -150,9 +153,14 @@ class TextLogAdapter(Adapter):
         builder = SeriesBuilder()
         tally = Tally()
         unstepped = False
+        restarts: dict[tuple[str, str, int, float, float], list[str]] = {}
         for key, records in by_key.items():
             counter = wanted_step or _counter_of(records)
             unstepped = unstepped or (counter is None and len(records) > 1)
+            restart = _restart(records, counter) if counter and not wanted_step else None
+            if restart is not None and counter is not None:  # a value an epoch: the epoch's last
+                restarts.setdefault(restart, []).append(key)
+                records = list({record.counters[counter][0]: (n, record) for n, record in records}.values())
             for number, record in records:
                 at = record.counters.get(counter) if counter else (float(builder.next_step(key)), None)
                 if at is None:
@@ -163,6 +171,13 @@ class TextLogAdapter(Adapter):
                     continue
                 builder.add(key, at[0], record.values[key], record.time)
         tally.report(path, problems)
+        for (finer, counter, number, value, before), keys in restarts.items():
+            named = ", ".join(repr(key) for key in keys[:4]) + (", …" if len(keys) > 4 else "")
+            message = (
+                f"prints {finer!r} going back (line {number}: {value:g} after {before:g}), a count that "
+                f"restarts each {counter}: {named} are stepped by {counter!r}"
+            )
+            problems.append(Problem(path, message, f"the last value of each {counter}"))
         series, series_problems = builder.build(path)
         problems.extend(series_problems)
         if unstepped:
@@ -173,6 +188,7 @@ class TextLogAdapter(Adapter):
             )
             problems.append(Problem(path, message, "the values in the order printed, from step 0"))
         status, start, end = log.status()
+        ended = log.ended is not None and status == log.ended[1]
         return RunRecord(
             name=log_run_name(path),
             params=dict(sorted(params.items())),
@@ -180,6 +196,7 @@ class TextLogAdapter(Adapter):
             status=status,
             start_time=start,
             end_time=end,
+            provenance={"error": "\n".join(log.error)} if ended and log.error else {},
         )
 
     def _wanted_step(self, path: str, log: _Log, problems: list[Problem]) -> str | None:
@@ -197,18 +214,34 @@ class TextLogAdapter(Adapter):
 
 
 def _counter_of(records: list[tuple[int, Line]]) -> str | None:
-    """Return the counter that steps a metric's records: one they all print, whose values never go
-    back, the finest (most values); None when they print none."""
+    """Return the counter that steps a metric's records: one whose values never go back, the finest
+    (the most values: DSFD's train lines print `iter`, its lines of a test only `epoch`, and stepping
+    by the epoch would keep one value an epoch, a test's or a train's), one they all print when that
+    ties; None when they print none."""
     names = {name for _, record in records for name in record.counters}
     if not names:
         return None
 
-    def rank(name: str) -> tuple[bool, bool, int, int]:
+    def rank(name: str) -> tuple[bool, int, bool, int]:
         values = [record.counters[name][0] for _, record in records if name in record.counters]
         rising = all(later >= earlier for earlier, later in pairwise(values))
-        return len(values) == len(records), rising, len(set(values)), -COUNTERS.index(name)
+        return rising, len(set(values)), len(values) == len(records), -COUNTERS.index(name)
 
     return max(names, key=rank)
+
+
+def _restart(records: list[tuple[int, Line]], counter: str) -> tuple[str, str, int, float, float] | None:
+    """Return a finer counter all of a metric's records print that goes back, as CycleGAN's `iters`
+    restarts each epoch (its name, the counter's, the line, its value and the one before); None if none."""
+    if not records:
+        return None
+    for name in COUNTERS[: COUNTERS.index(counter)]:
+        if not all(name in record.counters for _, record in records):
+            continue
+        for (_, earlier), (number, later) in pairwise(records):
+            if later.counters[name][0] < earlier.counters[name][0]:
+                return name, counter, number, later.counters[name][0], earlier.counters[name][0]
+    return None
 
 
 @dataclass
@@ -220,6 +253,7 @@ class _Log:
     params: dict[str, Any] = field(default_factory=dict)
     counters: dict[str, tuple[float, float | None]] = field(default_factory=dict)  # the last printed
     ended: tuple[int, str] | None = None  # the last line saying the run failed or was interrupted
+    error: list[str] = field(default_factory=list)  # its words: a traceback's last lines, SLURM's line
     finished_at = 0  # the last line saying the training finished
     first_time: float | None = None
     last_time: float | None = None
@@ -236,13 +270,18 @@ class _Log:
             return
         if self.in_traceback:
             self.in_traceback = text[:1].isspace()  # its last line, the exception, is not indented
+            self.error = [*self.error[-2:], text.strip()]
             return
         if _FAILED in text:
             self.ended = (number, "failed")
             self.in_traceback = True
+            self.error = []
+            return
+        if _FRAME.search(text):  # TorchScript's error quotes one, glog's prefix hides a traceback's indent
             return
         if _INTERRUPTED.search(text):
             self.ended = (number, "interrupted")
+            self.error = [text.strip()]
         elif _FINISHED.search(text):
             self.finished_at = number
         seed = seed_set(text)
@@ -303,9 +342,16 @@ class _Log:
 
 def starts_as_text_log(path: str) -> bool:
     """Tell whether a file's first bytes hold a line that prints a number under a key (a bounded look)."""
+    return first_line_of_numbers(path) is not None
+
+
+def first_line_of_numbers(path: str) -> str | None:
+    """Return the first line of a file's first bytes that prints a number under a key (what an empty
+    collect quotes, so a user sees what was recognized), stripped; None when none does."""
     try:  # a FIFO in its place is refused, never opened
         head = next(iter_file_chunks(path, _PEEK), b"")
     except OSError:
-        return False
+        return None
     lines = head.decode("utf-8", errors="replace").split("\n")[:-1] or [head.decode("utf-8", "replace")]
-    return any(holds_numbers(line) for line in lines[:_PEEK_LINES])
+    found = next((line for line in lines[:_PEEK_LINES] if holds_numbers(line)), None)
+    return None if found is None else found.rstrip("\r").rpartition("\r")[2].strip()

@@ -751,10 +751,11 @@ def _log_files_hint(root: str) -> str:
         )
     text = text_logs(root) if keras_logs(root) is None else None
     if text is not None:
-        suffix, count, example = text
+        suffix, count, example, line = text
+        shown = line if len(line) <= 60 else line[:57] + "…"
         return (
             f"it holds {count} {suffix} file(s) that no adapter claims by name, and {example} is a text log "
-            f"printing numbers under keys (loss: 0.31): read them with {option('adapter', 'text')}, a run "
+            f"printing numbers under keys ({shown!r}): read them with {option('adapter', 'text')}, a run "
             f"per file; {option('pattern')} with {{fields}} in their names (e.g. "
             f"'train_{{model}}_seed{{seed}}{suffix}') makes those parts params"
         )

@@ -289,16 +289,18 @@ def fairseq_logs(root: str) -> tuple[str, str] | None:
     return _first_such(looked, looked.logs, root, starts_as_fairseq_log)
 
 
-def text_logs(root: str) -> tuple[str, str, str] | None:
-    """Return the suffix (`.log` or `.out`) of the text logs a local folder holds, how many, and the first
-    of the few looked into that prints numbers under keys (`loss: 0.31`); None when none of those does."""
-    from resultsbook.adapters.textlog import starts_as_text_log  # only to explain
+def text_logs(root: str) -> tuple[str, str, str, str] | None:
+    """Return the suffix (`.log` or `.out`) of the text logs a local folder holds, how many, the first
+    of the few looked into that prints numbers under keys (`loss: 0.31`) and its first such line; None
+    when none of those does."""
+    from resultsbook.adapters.textlog import first_line_of_numbers, starts_as_text_log  # only to explain
 
     looked = _look(root)
     for suffix, paths in ((".log", looked.logs), (".out", looked.outs)):
         found = _first_such(looked, paths, root, starts_as_text_log)
         if found is not None:
-            return suffix, *found
+            line = first_line_of_numbers(os.path.join(root, found[1])) or ""
+            return suffix, *found, line
     return None
 
 

@@ -37,13 +37,17 @@ COUNTERS = (
     "episode",
     "batch",
     "round",
+    "iters",
+    "ep",
     "epoch",
 )
 _COUNTER_NAMES = frozenset(COUNTERS)
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?i:nan|inf(?:inity)?)"
 # what may follow a value: a space, a separator, the line's end, a closing bracket, a sentence's period
-# (not `12.3s`, `5:00` of an ETA, nor the `,234` of a count printed with thousands separators)
-_END = r"(?=$|[\s;|)\]}'\"]|,(?!\d{3}(?:\D|$))|\.(?!\w))"
+# (not `12.3s`, `5:00` of an ETA, the `,234` of a count printed with thousands separators, nor a unit
+# after a space: `Time Taken: 210 sec`, `timer: 13.8 sec.`, `memory: 4.1 GB`)
+_UNIT = r"(?i:s|secs?|seconds?|ms|mins?|minutes?|h|hrs?|hours?|[kmgt]i?b|it/s|s/it)"
+_END = rf"(?=$|[\s;|)\]}}>'\"]|,(?!\d{{3}}(?:\D|$))|\.(?!\w))(?!\s+{_UNIT}(?![\w/]))"
 _WORD = r"[A-Za-z_][\w./@-]*"
 _SPLIT = (
     r"(?:train|training|val|valid|validation|eval|evaluation|test|testing|dev|best|mean|avg|average|final)"
@@ -56,10 +60,21 @@ _COUNTER = re.compile(
 )
 # `| loss 9.34 |`, `iter 200: loss 2.1234, mfu 12.34%`: a key and its value alone between separators
 _SEGMENT = re.compile(rf"((?:(?i:{_SPLIT}) ){{0,2}}{_WORD})\s+({_NUMBER})%?")
-_SEPARATOR = re.compile(r"\s*(?:[|,;]|:\s|\s-\s)\s*")
+_ONLY_SPLIT = re.compile(rf"(?i:{_SPLIT})")
+_SEPARATOR = re.compile(r"\s*(?:[|,;\t]|:\s|\s-\s)\s*")
+_LEAD = re.compile(r"[^\w\s]*\s*([A-Za-z]\w*(?:\s+[A-Za-z]\w*)?)\s+")  # a key's words, after a separator
 _STAMP = re.compile(
     r"\s*\[?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\]?"
 )  # logging's asctime, ISO 8601, in brackets or not, at the line's start
+# a counter's name after these words is a total, a setting (`Num steps = 8242`, `Num Epochs = 3`,
+# `Total optimization steps = 1000`, `Gradient Accumulation steps = 1`), not the counter of the lines
+_TOTAL = re.compile(r"(?i:\b(?:num|number of|total|max|accumulation|warmup)(?: \w+)?\s*)$")
+# a source file's line, `caffe.cpp:211]` of glog's prefix, `gpu_device.cc:1115]`, is no key and value
+_SOURCE = re.compile(r"\.(?i:py|pyx|c|cc|cpp|cxx|cu|h|hpp|java|go|rs|js|ts)$")
+# a logging format's level name: what precedes it is the record's prefix (`host:0\tolmo.train:979\tINFO\t`
+# of OLMo's, `[__main__][INFO] - ` of Hydra's), no numbers of the run
+_LEVEL = re.compile(r"(?<![A-Za-z])(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)(?![A-Za-z])")
+_PREFIX_CHARS = 200  # how far into a line a level name ends a logging prefix
 _NAMESPACE = "Namespace("
 _SEED = re.compile(r"(?i:(?:global )?seed set to) (\d+)")  # Lightning's seed_everything
 
@@ -83,26 +98,49 @@ def read_line(text: str) -> Line:
     if stamp is not None:
         line.time = to_timestamp(stamp.group(1).replace(",", "."))
         text = text[stamp.end() :]
+    level = _LEVEL.search(text, 0, _PREFIX_CHARS)
+    if level is not None:
+        text = text[level.end() :]
     message = text.strip()
     if message.startswith("{") and _read_json(message, line):
         return line
     for found in _COUNTER.finditer(text):
+        if _TOTAL.search(text, 0, found.start()):
+            continue
         total = found.group(3)
         name = found.group(1).lower()
         line.counters.setdefault(name, (float(found.group(2)), float(total) if total else None))
-    pairs = [(m.group(1), m.group(2)) for m in _PAIR.finditer(text)]
-    pairs += [(m.group(1), m.group(2)) for m in map(_SEGMENT.fullmatch, _SEPARATOR.split(text)) if m]
-    for key, number in pairs:
+    pairs = [(_lead(text, m) + m.group(1), m.group(2), m.start()) for m in _PAIR.finditer(text)]
+    segments = [m for m in map(_SEGMENT.fullmatch, _SEPARATOR.split(text)) if m]
+    # `Train 100: loss:0.28`: a split's name and a whole number are its batch, no key and value
+    pairs += [(m[1], m[2], -1) for m in segments if not (_ONLY_SPLIT.fullmatch(m[1]) and m[2].isdigit())]
+    for key, number, start in pairs:
         value = to_float(number)
-        if value is None:
+        if value is None or _SOURCE.search(key):
             continue
+        if key.lower().rpartition(" ")[2] in _COUNTER_NAMES and key.lower() not in _COUNTER_NAMES:
+            continue  # DSFD's `test epoch:0`: the counter of a split's line, read as a counter above
         if key.lower() in _COUNTER_NAMES:
+            if start >= 0 and _TOTAL.search(text, 0, start):
+                continue  # `Num steps = 8242`: a setting
             line.counters.setdefault(key.lower(), (value, None))
         elif key not in line.values:
             line.values[key] = value
         elif line.values[key] != value and line.repeated is None:
             line.repeated = key
     return line
+
+
+def _lead(text: str, pair: re.Match[str]) -> str:
+    """Return the one or two words a separator (or the line's start) leads a pair's key with when that
+    key is one plain word, as printed and followed by a space (`| Token Acc: 0.05 |`, `->> pal1 conf
+    loss:11.1 ||`, `- Batch loss: 12.1`), else '' (`found vocab_size = 65` names vocab_size)."""
+    start = pair.start(1)
+    if not pair.group(1).isalpha():
+        return ""
+    separators = list(_SEPARATOR.finditer(text, 0, start))
+    lead = _LEAD.fullmatch(text, separators[-1].end() if separators else 0, start)
+    return " ".join(lead.group(1).split()) + " " if lead else ""
 
 
 def _read_json(message: str, line: Line) -> bool:
