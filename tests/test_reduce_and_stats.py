@@ -151,6 +151,12 @@ def test_expressions_are_arithmetic_only():
         ("LAST(10)", "last(10)"),
         ("last(3", "last(3)"),  # a stranger's bracket left open was answered "did you mean 'last(3'?"
         ("at(20000", "at(20000)"),
+        # the mean of the last k points as a tired hand writes it was "not understood", with no guess
+        ("mean(last 10)", "last(10)"),
+        ("mean(last(10))", "last(10)"),
+        ("last 10", "last(10)"),
+        ("last_5", "last(5)"),
+        ("avg(last 20)", "last(20)"),
     ],
 )
 def test_a_misspelt_reduction_gets_the_one_meant_with_its_argument(typed, meant):
