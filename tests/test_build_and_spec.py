@@ -194,8 +194,48 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ('digits = "2"', "[tables.t] digits = '2' must be a whole number"),
-        ('scale = "100"', "[tables.t] scale = '100' must be a number, e.g. scale = 1.0"),
+        (  # `replicate` is a key too (what tells replicates apart): it was "must be a list of names"
+            "replicate = 5",
+            '[tables.t] replicate = 5 must name the keys that tell replicates apart, e.g. replicate = ["seed"]; '
+            "for the number of seeds each cell should have, write replicates = 5",
+        ),
+        ('style = "subb"', "[tables.t]: style 'subb' is not one of pm, sub, siunitx, siunitx-S; did you mean 'sub'?"),
+        (
+            'center = "meadian"',
+            "[tables.t]: center statistic 'meadian' is not one of mean, median, iqm; did you mean 'median'?",
+        ),
+        (
+            'test = "welsh"',
+            "[tables.t]: test 'welsh' is not one of auto, welch, permutation, mannwhitney, none; did you mean 'welch'?",
+        ),
+    ],
+)
+def test_a_tired_typo_of_a_table_setting_is_answered_with_the_one_meant(tmp_path, setting, message):
+    """A stranger's typos on the quickstart spec: each was refused without naming the value meant."""
+    (tmp_path / "resultsbook.toml").write_text(f'[tables.t]\nmetric = "a"\nrows = ["m"]\n{setting}\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == f"resultsbook.toml: {message}"
+
+
+def test_a_figure_naming_a_misspelt_table_gets_the_table_meant(tmp_path):
+    spec = '[tables.table1]\nmetric = "a"\nrows = ["m"]\n[figures.bar]\nkind = "bar"\ntable = "{}"\nx = "m"\n'
+    spec += 'outputs = ["f.pdf"]\n'
+    for typed, said in (("tabel1", "did you mean 'table1'?"), ("zzz", "tables: table1")):
+        (tmp_path / "resultsbook.toml").write_text(spec.format(typed))
+        with pytest.raises(SpecError) as error:
+            load_spec(str(tmp_path / "resultsbook.toml"))
+        assert str(error.value) == f"resultsbook.toml: [figures.bar] table = {typed!r} is not a table of the spec; {said}"
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('digits = "2"', "[tables.t] digits = '2' must be a whole number: write digits = 2, without quotes"),
+        ('digits = "two"', "[tables.t] digits = 'two' must be a whole number"),
+        ('replicates = "5"', "[tables.t] replicates = '5' must be a whole number: write replicates = 5, without quotes"),
+        ('scale = "100"', "[tables.t] scale = '100' must be a number: write scale = 100, without quotes"),
+        ('scale = "big"', "[tables.t] scale = 'big' must be a number, e.g. scale = 1.0"),
         ("skip_first = -1", "[tables.t] skip_first = -1 must be at least 0"),
         (  # a text is no list: it ordered the characters m, l, p (each then said to be no value)
             'order = { m = "mlp" }',

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import ResultsbookError, SpecError, closest
+from resultsbook.errors import ResultsbookError, SpecError, closest, did_you_mean
 from resultsbook.query.curves import ALIGNMENTS, BANDS, CurveQuery, parse_smoothing
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, METRIC_KEY
 from resultsbook.query.normalize import Normalization
@@ -244,7 +244,7 @@ def _figure(
         if table_name not in tables:
             raise SpecError(
                 f"{where}: {context} table = {table_name!r} is not a table of the spec; "
-                f"tables: {', '.join(tables)}"
+                + did_you_mean(table_name, tables, "tables")
             )
         extra = sorted(k for k in entry if k in CELL_KEYS and k != "table")
         if extra:

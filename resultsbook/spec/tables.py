@@ -206,7 +206,7 @@ def read_table(
             rows=strings(entry.get("rows", []), where, f"{context} rows"),
             columns=strings(entry.get("columns", []), where, f"{context} columns"),
             filters=read_filters(entry, where, context),
-            replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
+            replicate=_replicate_keys(entry.get("replicate", ["seed"]), where, context),
             pool=strings(entry.get("pool", []), where, f"{context} pool"),
             run_specific=DEFAULT_RUN_SPECIFIC
             + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
@@ -432,6 +432,16 @@ def _spread(value: Any, where: str, context: str) -> str | None:
             f'{where}: {context} spread {value!r} is not one of {", ".join(SPREADS)} or "none"{hint}'
         )
     return str(value)
+
+
+def _replicate_keys(value: Any, where: str, context: str) -> tuple[str, ...]:
+    """Return the keys that tell replicates apart; a number there is the count, which `replicates` takes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise SpecError(
+            f"{where}: {context} replicate = {value} must name the keys that tell replicates apart, e.g. "
+            f'replicate = ["seed"]; for the number of seeds each cell should have, write replicates = {value}'
+        )
+    return strings(value, where, f"{context} replicate")
 
 
 def _seed_list(value: Any, where: str, context: str) -> list[Any]:
