@@ -906,6 +906,11 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
         (["runs", "--csv", "x"], "--format csv"),
         (["table", "--rows", "model", "--metric", "acc", "--reduction", "last"], "--reduce"),  # not --direction
         (["table", "--rows", "model", "--metric", "acc", "--seed", "seed"], "--replicate"),
+        # the docs call it the store: `--store` was answered with '--order', '--style', '--test'
+        (["table", "--rows", "model", "--metric", "acc", "--store", "s.db"], "--db"),
+        (["collect", "runs", "--store", "s.db"], "--db"),
+        (["runs", "--database", "s.db"], "--db"),
+        (["build", "--spec", "paper.toml"], "--config"),
     ],
 )
 def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, meant):

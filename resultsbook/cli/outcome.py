@@ -211,6 +211,7 @@ OPTION_SYNONYMS = {
     "--csv": "--format csv", "--maximize": "--goal METRIC=max", "--minimize": "--goal METRIC=min",
     "--higher-is-better": "--goal METRIC=max", "--lower-is-better": "--goal METRIC=min",
     "--direction": "--goal", "--mode": "--goal", "--reduction": "--reduce", "--seed": "--replicate",
+    "--store": "--db", "--database": "--db", "--db-path": "--db", "--spec": "--config",
 }  # fmt: skip
 
 
