@@ -7,7 +7,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import compile_latex, curve
+from conftest import compile_latex, curve, write_native_run
 
 import resultsbook as rb
 from resultsbook.errors import SpecError
@@ -677,3 +677,32 @@ def test_a_table_reducing_one_metric_two_ways_shows_a_column_of_each(tmp_path, m
     spec.write_text(spec.read_text().replace('reduce = "last", label = "Last"', 'reduce = "max", label = "Last"'))
     with pytest.raises(SpecError, match="'val_acc' is listed twice, reduced the same way \\(max\\): list it once"):
         load_spec(str(spec))
+
+
+def test_a_tilde_in_the_spec_is_the_home_folder_not_a_folder_named_tilde(tmp_path, monkeypatch, cli):
+    """A stranger's `path = "~/runs"` was refused as a path that does not exist (it did), and
+    `store = "~/s.db"` made a store in a new folder named `~` inside the project."""
+    from resultsbook.spec import load_collect_spec
+
+    home = tmp_path / "home"
+    write_native_run(home / "runs" / "r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    monkeypatch.setenv("HOME", str(home))
+    (tmp_path / "resultsbook.toml").write_text('store = "~/s.db"\n\n[[sources]]\npath = "~/runs"\n')
+    spec = load_collect_spec(str(tmp_path / "resultsbook.toml"))
+    assert spec.db == str(home / "s.db")
+    assert [source.path for source in spec.sources] == [str(home / "runs")]
+    assert load_spec(str(tmp_path / "resultsbook.toml")).db == str(home / "s.db")
+    result = cli("collect")
+    assert result.exit_code == 0, result.output
+    assert (home / "s.db").is_file() and not (tmp_path / "~").exists()
+
+
+def test_a_tilde_after_db_equals_is_the_home_folder(tmp_path, monkeypatch, cli):
+    """`--db=~/s.db`: no shell expands a ~ after `=`; the store was made in a new folder named `~`."""
+    home = tmp_path / "home"
+    home.mkdir()
+    write_native_run(tmp_path / "runs" / "r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    monkeypatch.setenv("HOME", str(home))
+    assert cli("collect", "runs", "--db=~/s.db").exit_code == 0
+    assert (home / "s.db").is_file() and not (tmp_path / "~").exists()
+    assert "1 run(s)" in cli("runs", "--db=~/s.db").output

@@ -70,8 +70,8 @@ def check_store_location(location: str, where: str | None = None) -> str:
     if is_postgres_url(location):
         _refuse_unencoded_password(location, where)
         return location
-    try:
-        return local_path(location)
+    try:  # `--db=~/s.db` (no shell expands a ~ after =) was a store in a new folder named ~
+        return os.path.expanduser(local_path(location))
     except SpecError as error:
         raise SpecError(f"{where}: {error}") from error
 
