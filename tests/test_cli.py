@@ -1439,3 +1439,41 @@ def test_an_option_of_one_value_given_twice_is_refused_not_silently_the_last(mak
     several = cli("table", "--rows", "model", "--metric", "acc", "--where", "seed>=0", "--where", "data=x")
     assert several.exit_code == 0, several.output
     assert cli("runs", "--where", "model=a", "--columns", "--where").exit_code == 2  # no column --where
+
+
+def test_a_collect_into_a_misspelt_store_makes_no_second_store_beside_it(cli, make_run, tmp_path):
+    """A stranger's `--db resultbook.db` beside resultsbook.db made a second store, the paper's runs
+    split between the two; a numbered store (`results2.db`) is a new one meant, and a file made first
+    says a new store is wanted."""
+    make_run("r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    assert cli("collect", "runs").exit_code == 0
+    for typed in ("resultbook.db", "resultsbook.bd", "resultsbok.db"):
+        result = cli("collect", "runs", "--db", typed)
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: no store at {typed}, and resultsbook.db is beside it; did you mean --db resultsbook.db? "
+            "(no new store is made under a name one letter from another's: to start one there, create the "
+            f"file first, `touch {typed}`)\n"
+        )
+        assert not (tmp_path / typed).exists()
+    assert cli("collect", "runs", "--db", "resultsbook2.db").exit_code == 0
+    (tmp_path / "resultbook.db").touch()
+    assert cli("collect", "runs", "--db", "resultbook.db").exit_code == 0
+    assert "1 new" in cli("collect", "runs", "--db", "other.db").output
+
+
+def test_rb_collect_into_a_misspelt_store_names_the_store_in_python(make_run, tmp_path, monkeypatch):
+    import resultsbook as rb
+    from resultsbook.errors import NotFoundError
+
+    monkeypatch.chdir(tmp_path)
+    make_run("r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    rb.collect("runs")
+    with pytest.raises(NotFoundError) as caught:
+        rb.collect("runs", db="resultbook.db")
+    assert str(caught.value) == (
+        "no store at resultbook.db, and resultsbook.db is beside it; did you mean db='resultsbook.db'? (no new "
+        "store is made under a name one letter from another's: to start one there, create the file first, "
+        "open('resultbook.db', 'w').close())"
+    )
+    assert not (tmp_path / "resultbook.db").exists()
