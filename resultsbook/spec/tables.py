@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import QueryError, ResultsbookError, SpecError, closest, did_you_mean
+from resultsbook.query.goal import meant_goal
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.reduce import UnknownDirection, parse_reduction
@@ -388,7 +389,13 @@ def read_goal(settings: Mapping[str, Any], where: str, context: str) -> str | No
             f"one for all its metrics, each metric's is in its entry: metrics = {value_text(entries)}"
         )
     if value not in (None, "max", "min"):
-        raise SpecError(f'{where}: {context} {key} = {value!r}; use goal = "max" (higher is better) or "min"')
+        meant = meant_goal(value)
+        words = "higher" if meant == "max" else "lower"
+        fix = f'did you mean goal = "{meant}" ({words} is better)?' if meant else ""
+        raise SpecError(
+            f"{where}: {context} {key} = {value!r}; "
+            + (fix or 'use goal = "max" (higher is better) or "min"')
+        )
     return value
 
 
