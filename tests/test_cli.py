@@ -1477,3 +1477,20 @@ def test_rb_collect_into_a_misspelt_store_names_the_store_in_python(make_run, tm
         "open('resultbook.db', 'w').close())"
     )
     assert not (tmp_path / "resultbook.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["status", "--table", "table1"],
+            "status reports every table of the spec; `resultsbook explain NAME` shows one table's runs",
+        ),
+        (["check", "--table", "table1"], "check checks every output of the spec"),
+    ],
+)
+def test_one_table_asked_of_a_command_of_every_table_says_what_it_does(cli, args, said):
+    """A stranger's `status --table tabel1` was answered `did you mean one of '--all', '--stale-after'?`."""
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: no such option '--table': {said} (see `")
