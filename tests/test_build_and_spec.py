@@ -706,3 +706,22 @@ def test_a_tilde_after_db_equals_is_the_home_folder(tmp_path, monkeypatch, cli):
     assert cli("collect", "runs", "--db=~/s.db").exit_code == 0
     assert (home / "s.db").is_file() and not (tmp_path / "~").exists()
     assert "1 run(s)" in cli("runs", "--db=~/s.db").output
+
+
+def test_a_stray_brace_in_a_sources_pattern_names_the_file_and_the_entry(tmp_path, cli):
+    """A stranger's pattern for takuseno/d3rlpy-benchmarks @ 1771c9b2 (runs/<algo>/<ALGO>_<env>_<seed>_<time>/
+    environment.csv) with its last brace left open: the error named neither the spec nor the entry."""
+    folder = tmp_path / "runs" / "cql" / "CQL_hopper-medium-v0_1_20220831181759"
+    folder.mkdir(parents=True)
+    (folder / "environment.csv").write_text("1,1000,38.9\n2,2000,38.5\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\npattern = "{algo}/{_}_{env}_{seed}_{time/environment.csv"\n'
+    )
+    for command in ("collect", "build"):
+        result = cli(command)
+        assert result.exit_code == 2
+        assert result.output == (
+            "Error: resultsbook.toml: [[sources]] #1: path pattern '{algo}/{_}_{env}_{seed}_{time/environment.csv' "
+            "has a stray brace; fields look like {name}\n"
+        )
+        assert not (tmp_path / "resultsbook.db").exists()
