@@ -725,3 +725,16 @@ def test_a_stray_brace_in_a_sources_pattern_names_the_file_and_the_entry(tmp_pat
             "has a stray brace; fields look like {name}\n"
         )
         assert not (tmp_path / "resultsbook.db").exists()
+
+
+def test_a_spec_store_that_is_a_folder_names_the_file_and_the_key(tmp_path, cli):
+    """`store = "runs"` (the runs' folder): the error named the folder alone, not the spec or its key."""
+    write_native_run(tmp_path / "runs" / "r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    (tmp_path / "resultsbook.toml").write_text('store = "runs"\n\n[[sources]]\npath = "runs"\n')
+    for command in ("collect", "runs"):
+        result = cli(command)
+        assert result.exit_code == 2
+        assert result.output == (
+            "Error: resultsbook.toml: store = 'runs' is a folder; the store is a file, e.g. "
+            'store = "runs/resultsbook.db"\n'
+        )

@@ -121,7 +121,13 @@ def read_store_location(document: Mapping[str, Any], resolve: Any, where: str) -
             f"{where}: {key} = {value!r} must be a file path or a postgresql:// URL, e.g. {example}"
         )
     location = check_store_location(value, f"{where}: {key}")  # a file:// URL becomes its path
-    return location if is_url(value) else resolve(location)
+    if is_url(value):
+        return location
+    if os.path.isdir(resolve(location)):  # `store = "runs"`: the folder of the runs, not the store's file
+        inside = f"{value.rstrip('/')}/{DEFAULT_DB_NAME}"
+        example = f'{key} = "{inside}"'
+        raise SpecError(f"{where}: {key} = {value!r} is a folder; the store is a file, e.g. {example}")
+    return resolve(location)
 
 
 def read_toml(path: str) -> dict[str, Any]:
