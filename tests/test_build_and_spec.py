@@ -371,7 +371,22 @@ def test_a_figure_key_missing_from_its_table_asks_whether_the_table_has_it_missp
         load_spec(str(tmp_path / "resultsbook.toml"))
     assert str(error.value).endswith(
         "x = 'dataset' is not a row or column key of the table (model, datset); "
-        "or is 'datset' in [tables.t] a typo of 'dataset'?"
+        "did you mean x = 'datset', or is 'datset' in [tables.t] a typo of 'dataset'?"
+    )
+
+
+def test_a_figure_key_misspelt_itself_is_offered_the_tables_key(tmp_path):
+    """A stranger's `x = "datset"` in the quickstart's bar figure was asked only whether the table's
+    `dataset` was a typo of 'datset': the figure's own typo, the likelier, went unsaid."""
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nmetric = "a"\nrows = ["model"]\ncolumns = ["dataset"]\n\n'
+        '[figures.f]\nkind = "bar"\ntable = "t"\nx = "datset"\noutputs = ["f.pdf"]\n'
+    )
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        "resultsbook.toml: [figures.f] x = 'datset' is not a row or column key of the table (model, dataset); "
+        "did you mean x = 'dataset', or is 'dataset' in [tables.t] a typo of 'datset'?"
     )
 
 

@@ -276,7 +276,11 @@ def _figure(
     for key, value in (("hue", hue), ("x", x), ("facet", facet)):
         if value is not None and value not in keys:
             typo = closest(value, keys) if table_name is not None else None
-            hint = f"; or is {typo!r} in [tables.{table_name}] a typo of {value!r}?" if typo else ""
+            # either may be the typo: the figure's (`x = "datset"`) or the table's (`columns = ["datset"]`)
+            other = f"[tables.{table_name}]"
+            hint = ""
+            if typo:
+                hint = f"; did you mean {key} = {typo!r}, or is {typo!r} in {other} a typo of {value!r}?"
             raise SpecError(
                 f"{where}: {context} {key} = {value!r} is not a row or column key of the table "
                 f"({', '.join(keys)}){hint}"
