@@ -753,3 +753,37 @@ def test_a_spec_store_that_is_a_folder_names_the_file_and_the_key(tmp_path, cli)
             "Error: resultsbook.toml: store = 'runs' is a folder; the store is a file, e.g. "
             'store = "runs/resultsbook.db"\n'
         )
+
+
+@pytest.mark.parametrize(
+    ("snippet", "message"),
+    [
+        (
+            '[figures.f]\nkind = "curve"\nmetric = "a"\nsmooth = "ema(0.9"\noutputs = ["f.pdf"]\n',
+            "[figures.f] smooth = 'ema(0.9' is not understood; did you mean 'ema(0.9)'? (use ema(WEIGHT) with "
+            "0 <= WEIGHT < 1, window(K) or none)",
+        ),
+        (
+            '[figures.f]\nkind = "curve"\nmetric = "a"\nsmooth = "EMA(0.9)"\noutputs = ["f.pdf"]\n',
+            "[figures.f] smooth = 'EMA(0.9)' is not understood; did you mean 'ema(0.9)'? (use ema(WEIGHT) with "
+            "0 <= WEIGHT < 1, window(K) or none)",
+        ),
+        (
+            '[style]\npalette = "okabe"\n',
+            "[style] palette = 'okabe'; did you mean 'okabe-ito'? (use okabe-ito, tol-bright, tol-muted or a "
+            "list of #rrggbb colours)",
+        ),
+        (
+            '[tables.t]\nmetric = "a"\nrows = ["m"]\n[macros]\noutput = "n.tex"\n[macros.values]\n'
+            'n = { count = "seed" }\n',
+            '[macros.values.n] count = \'seed\'; did you mean count = "seeds"?',
+        ),
+    ],
+)
+def test_a_misspelt_smoothing_palette_or_count_gets_the_one_meant(tmp_path, snippet, message):
+    """A stranger's typos on the quickstart spec's figures and numbers: each was refused without the
+    value meant."""
+    (tmp_path / "resultsbook.toml").write_text(snippet)
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == f"resultsbook.toml: {message}"
