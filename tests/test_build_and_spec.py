@@ -787,3 +787,15 @@ def test_a_misspelt_smoothing_palette_or_count_gets_the_one_meant(tmp_path, snip
     with pytest.raises(SpecError) as error:
         load_spec(str(tmp_path / "resultsbook.toml"))
     assert str(error.value) == f"resultsbook.toml: {message}"
+
+
+def test_a_derived_expression_with_a_backtick_left_open_names_the_file_and_the_key(tmp_path):
+    """`err = "1 - `test/acc"` in [derived] failed the build after the collect, as `expression ... is not
+    valid arithmetic (invalid syntax)`, naming neither the spec nor the key nor the backtick."""
+    (tmp_path / "resultsbook.toml").write_text('[derived]\nerr = "1 - `test/acc"\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        "resultsbook.toml: [derived] err: expression '1 - `test/acc' has a backtick left open; quote a name "
+        "whole: `test/acc`"
+    )

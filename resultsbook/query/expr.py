@@ -62,6 +62,8 @@ def parse_expression(text: str) -> Expression:
         return name
 
     source = _BACKTICKED.sub(alias, text)
+    if "`" in source:  # 1 - `test/acc: the name's closing backtick forgotten
+        raise QueryError(f"expression {text!r} has a backtick left open; quote a name whole: `test/acc`")
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as error:

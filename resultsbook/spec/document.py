@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.errors import ResultsbookError, SpecError, closest
+from resultsbook.query.expr import parse_expression
 from resultsbook.query.normalize import Normalization
 from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
@@ -101,6 +102,10 @@ def load_spec(path: str) -> Spec:
             raise SpecError(
                 f'{where}: [derived] {name} = {text!r} must be an expression, e.g. "1 - `val/acc`"'
             )
+        try:  # named with the file and the key, before anything is collected
+            parse_expression(text)
+        except ResultsbookError as error:
+            raise SpecError(f"{where}: [derived] {name}: {error}") from error
     templates = strings(document.get("templates", "templates"), where, "templates")
     template_dirs = tuple(resolve(t) for t in templates)
     if "templates" in document:
