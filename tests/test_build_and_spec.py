@@ -200,6 +200,11 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
             "for the number of seeds each cell should have, write replicates = 5",
         ),
         ('style = "subb"', "[tables.t]: style 'subb' is not one of pm, sub, siunitx, siunitx-S; did you mean 'sub'?"),
+        (  # was "unknown statistic 'mean,sem'; did you mean 'mean'?", which drops the spread
+            'stats = "mean,sem"',
+            '[tables.t] stats = "mean,sem" joins names with commas; write stats = ["mean", "sem"]',
+        ),
+        ('columns = ["d,e"]', '[tables.t] columns = ["d,e"] joins names with commas; write columns = ["d", "e"]'),
         (
             'center = "meadian"',
             "[tables.t]: center statistic 'meadian' is not one of mean, median, iqm; did you mean 'median'?",

@@ -1494,3 +1494,15 @@ def test_one_table_asked_of_a_command_of_every_table_says_what_it_does(cli, args
     result = cli(*args)
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: no such option '--table': {said} (see `")
+
+
+def test_a_key_in_both_rows_and_columns_is_refused(cli, make_run):
+    """A stranger's `columns = ["dataset", "model"]` beside `rows = ["model"]` on the quickstart printed
+    cells named `MLP / Moons / MLP`, each averaging runs the row had already split."""
+    for model in ("logreg", "mlp"):
+        make_run(f"{model}_0", {"model": model, "dataset": "moons", "seed": 0}, curve([0.5, 0.7]))
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--columns", "dataset,model", "--metric", "acc")
+    assert (result.exit_code, result.output) == (2, "Error: 'model' is both a row and a column key; keep it in one\n")
+    result = cli("table", "--rows", "model", "--columns", "dataset,dataset", "--metric", "acc")
+    assert (result.exit_code, result.output) == (2, "Error: column key 'dataset' is listed twice; list it once\n")

@@ -180,7 +180,7 @@ def read_table(
         )
         aggregates = check_aggregates(strings(entry.get("aggregates", []), where, f"{context} aggregates"))
         stats = table_stats(
-            fmt.center, fmt.spread, strings(entry.get("stats", []), where, f"{context} stats")
+            fmt.center, fmt.spread, _names(entry, "stats", where, context)
         )
         check_statistics(stats, fmt.center)
     except ResultsbookError as error:
@@ -193,7 +193,7 @@ def read_table(
             f"{where}: {context} bootstrap_resamples = {resamples} is too few; use 1000 or more (10,000)"
         )
     versus = entry.get("versus", {})
-    rows = strings(entry.get("rows", []), where, f"{context} rows")
+    rows = _names(entry, "rows", where, context)
     if isinstance(versus, str) and rows:
         versus = {rows[0]: versus}
     if not isinstance(versus, Mapping):
@@ -204,11 +204,11 @@ def read_table(
     try:
         query = TableQuery(
             metrics=metrics,
-            rows=strings(entry.get("rows", []), where, f"{context} rows"),
-            columns=strings(entry.get("columns", []), where, f"{context} columns"),
+            rows=rows,
+            columns=_names(entry, "columns", where, context),
             filters=read_filters(entry, where, context),
             replicate=_replicate_keys(entry.get("replicate", ["seed"]), where, context),
-            pool=strings(entry.get("pool", []), where, f"{context} pool"),
+            pool=_names(entry, "pool", where, context),
             run_specific=DEFAULT_RUN_SPECIFIC
             + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
             stats=stats,
@@ -439,6 +439,19 @@ def _spread(value: Any, where: str, context: str) -> str | None:
             f'{where}: {context} spread {value!r} is not one of {", ".join(SPREADS)} or "none"{hint}'
         )
     return str(value)
+
+
+def _names(entry: Mapping[str, Any], key: str, where: str, context: str) -> tuple[str, ...]:
+    """Return a list of names under `key`; refuse names joined by commas in one string (`stats =
+    "mean,sem"`, `rows = ["model,dataset"]`: the command line's way), which read as one unknown name."""
+    names = strings(entry.get(key, []), where, f"{context} {key}")
+    if any("," in name and all(part.strip() for part in name.split(",")) for name in names):
+        meant = [part.strip() for name in names for part in name.split(",")]
+        raise SpecError(
+            f"{where}: {context} {key} = {value_text(entry[key])} joins names with commas; write "
+            f"{key} = {value_text(meant)}"
+        )
+    return names
 
 
 def _replicate_keys(value: Any, where: str, context: str) -> tuple[str, ...]:
