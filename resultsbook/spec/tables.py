@@ -179,9 +179,7 @@ def read_table(
             escape_formulas=flags["escape_formulas"],
         )
         aggregates = check_aggregates(strings(entry.get("aggregates", []), where, f"{context} aggregates"))
-        stats = table_stats(
-            fmt.center, fmt.spread, _names(entry, "stats", where, context)
-        )
+        stats = table_stats(fmt.center, fmt.spread, _names(entry, "stats", where, context))
         check_statistics(stats, fmt.center)
     except ResultsbookError as error:
         if str(error).startswith(f"{where}:"):  # a key's own reader named the file and the key already
