@@ -443,6 +443,24 @@ def test_a_misspelt_value_in_a_list_or_after_not_equal_is_refused_with_the_one_m
     assert table(store, tmp_path, filters=(parse_filter("seed=0,11"),)).rows == (("logreg",), ("mlp",))
 
 
+def test_a_number_filter_over_values_held_as_text_alone_is_refused_with_the_ones_meant(make_run, store, tmp_path):
+    """Seeds held as tags (`s1`, `s2`, `s3`), where a tired `--where seed!=1` kept every run in silence
+    (a number no run has was taken for a seed to come) and `seed=1,2` was answered with `seed=s1`."""
+    for model in ("logreg", "mlp"):
+        for seed in ("s1", "s2", "s3"):
+            make_run(f"{model}_{seed}", {"model": model, "seed": seed}, curve([0.5]))
+    with pytest.raises(NotFoundError) as caught:
+        table(store, tmp_path, filters=(parse_filter("seed!=1"),))
+    assert str(caught.value) == "filter seed!=1: no run has seed=1; seed has: s1, s2, s3; did you mean 'seed!=s1'?"
+    with pytest.raises(NotFoundError) as caught:
+        table(store, tmp_path, filters=(parse_filter("seed=1,2"),))
+    assert str(caught.value) == (
+        "filter seed=1,2: no run has seed=1,2; seed has: s1, s2, s3; did you mean seed=s1,s2?"
+    )
+    with pytest.raises(NotFoundError, match=r"no run has seed=1; .*did you mean seed=s1,s2\?$"):
+        table(store, tmp_path, filters=(parse_filter("seed=1,s2"),))  # would silently keep s2 alone
+
+
 def test_a_value_copied_from_runs_six_digits_suggests_the_full_value_it_rounds(make_run, store, tmp_path):
     # lr values of Optuna trials, Elluito/spase-resnet-50-experiments@a9285c1 lightning_logs/version_*/hparams.yaml
     for i, lr in enumerate((0.022917513231918395, 0.04362291696800758, 0.004483179516403553)):

@@ -314,11 +314,17 @@ def test_a_missing_store_says_how_to_make_it_from_python(tmp_path):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"ddof": "0"}, r"ddof='0' must be a whole number"),
-        ({"digits": "2"}, r"digits='2' must be a whole number"),
-        ({"skip_first": 1.5}, r"skip_first=1.5 must be a whole number"),
-        ({"expected": "3"}, r"expected='3' must be a whole number"),
-        ({"scale": "100"}, r"scale='100' must be a number"),
+        ({"ddof": "0"}, r"ddof='0' must be a whole number: give ddof=0, without quotes$"),
+        ({"digits": "2"}, r"digits='2' must be a whole number: give digits=2, without quotes$"),
+        ({"digits": "two"}, r"digits='two' must be a whole number, e.g. digits=1$"),
+        ({"skip_first": 1.5}, r"skip_first=1.5 must be a whole number, e.g. skip_first=1$"),
+        ({"expected": "3"}, r"expected='3' must be a whole number: give expected=3, without quotes$"),
+        ({"scale": "100"}, r"scale='100' must be a number: give scale=100.0, without quotes$"),
+        (  # `replicate` names the keys that tell replicates apart: the count is `expected`
+            {"replicate": 5},
+            r"replicate=5 must be a name or a list of names, e.g. replicate='seed'; for the number of seeds "
+            r"each cell should have, give expected=5$",
+        ),
     ],
 )
 def test_a_number_given_as_text_is_one_error_naming_the_argument(book, arguments, message):

@@ -7,7 +7,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import compile_latex, curve
+from conftest import compile_latex, curve, write_native_run
 
 import resultsbook as rb
 from resultsbook.errors import SpecError
@@ -194,8 +194,53 @@ def test_spec_errors_name_the_key_and_the_fix(tmp_path, snippet, message):
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ('digits = "2"', "[tables.t] digits = '2' must be a whole number"),
-        ('scale = "100"', "[tables.t] scale = '100' must be a number, e.g. scale = 1.0"),
+        (  # `replicate` is a key too (what tells replicates apart): it was "must be a list of names"
+            "replicate = 5",
+            '[tables.t] replicate = 5 must name the keys that tell replicates apart, e.g. replicate = ["seed"]; '
+            "for the number of seeds each cell should have, write replicates = 5",
+        ),
+        ('style = "subb"', "[tables.t]: style 'subb' is not one of pm, sub, siunitx, siunitx-S; did you mean 'sub'?"),
+        (  # was "unknown statistic 'mean,sem'; did you mean 'mean'?", which drops the spread
+            'stats = "mean,sem"',
+            '[tables.t] stats = "mean,sem" joins names with commas; write stats = ["mean", "sem"]',
+        ),
+        ('columns = ["d,e"]', '[tables.t] columns = ["d,e"] joins names with commas; write columns = ["d", "e"]'),
+        (
+            'center = "meadian"',
+            "[tables.t]: center statistic 'meadian' is not one of mean, median, iqm; did you mean 'median'?",
+        ),
+        (
+            'test = "welsh"',
+            "[tables.t]: test 'welsh' is not one of auto, welch, permutation, mannwhitney, none; did you mean 'welch'?",
+        ),
+    ],
+)
+def test_a_tired_typo_of_a_table_setting_is_answered_with_the_one_meant(tmp_path, setting, message):
+    """A stranger's typos on the quickstart spec: each was refused without naming the value meant."""
+    (tmp_path / "resultsbook.toml").write_text(f'[tables.t]\nmetric = "a"\nrows = ["m"]\n{setting}\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == f"resultsbook.toml: {message}"
+
+
+def test_a_figure_naming_a_misspelt_table_gets_the_table_meant(tmp_path):
+    spec = '[tables.table1]\nmetric = "a"\nrows = ["m"]\n[figures.bar]\nkind = "bar"\ntable = "{}"\nx = "m"\n'
+    spec += 'outputs = ["f.pdf"]\n'
+    for typed, said in (("tabel1", "did you mean 'table1'?"), ("zzz", "tables: table1")):
+        (tmp_path / "resultsbook.toml").write_text(spec.format(typed))
+        with pytest.raises(SpecError) as error:
+            load_spec(str(tmp_path / "resultsbook.toml"))
+        assert str(error.value) == f"resultsbook.toml: [figures.bar] table = {typed!r} is not a table of the spec; {said}"
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('digits = "2"', "[tables.t] digits = '2' must be a whole number: write digits = 2, without quotes"),
+        ('digits = "two"', "[tables.t] digits = 'two' must be a whole number"),
+        ('replicates = "5"', "[tables.t] replicates = '5' must be a whole number: write replicates = 5, without quotes"),
+        ('scale = "100"', "[tables.t] scale = '100' must be a number: write scale = 100, without quotes"),
+        ('scale = "big"', "[tables.t] scale = 'big' must be a number, e.g. scale = 1.0"),
         ("skip_first = -1", "[tables.t] skip_first = -1 must be at least 0"),
         (  # a text is no list: it ordered the characters m, l, p (each then said to be no value)
             'order = { m = "mlp" }',
@@ -331,7 +376,22 @@ def test_a_figure_key_missing_from_its_table_asks_whether_the_table_has_it_missp
         load_spec(str(tmp_path / "resultsbook.toml"))
     assert str(error.value).endswith(
         "x = 'dataset' is not a row or column key of the table (model, datset); "
-        "or is 'datset' in [tables.t] a typo of 'dataset'?"
+        "did you mean x = 'datset', or is 'datset' in [tables.t] a typo of 'dataset'?"
+    )
+
+
+def test_a_figure_key_misspelt_itself_is_offered_the_tables_key(tmp_path):
+    """A stranger's `x = "datset"` in the quickstart's bar figure was asked only whether the table's
+    `dataset` was a typo of 'datset': the figure's own typo, the likelier, went unsaid."""
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.t]\nmetric = "a"\nrows = ["model"]\ncolumns = ["dataset"]\n\n'
+        '[figures.f]\nkind = "bar"\ntable = "t"\nx = "datset"\noutputs = ["f.pdf"]\n'
+    )
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        "resultsbook.toml: [figures.f] x = 'datset' is not a row or column key of the table (model, dataset); "
+        "did you mean x = 'dataset', or is 'dataset' in [tables.t] a typo of 'datset'?"
     )
 
 
@@ -637,3 +697,110 @@ def test_a_table_reducing_one_metric_two_ways_shows_a_column_of_each(tmp_path, m
     spec.write_text(spec.read_text().replace('reduce = "last", label = "Last"', 'reduce = "max", label = "Last"'))
     with pytest.raises(SpecError, match="'val_acc' is listed twice, reduced the same way \\(max\\): list it once"):
         load_spec(str(spec))
+
+
+def test_a_tilde_in_the_spec_is_the_home_folder_not_a_folder_named_tilde(tmp_path, monkeypatch, cli):
+    """A stranger's `path = "~/runs"` was refused as a path that does not exist (it did), and
+    `store = "~/s.db"` made a store in a new folder named `~` inside the project."""
+    from resultsbook.spec import load_collect_spec
+
+    home = tmp_path / "home"
+    write_native_run(home / "runs" / "r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    monkeypatch.setenv("HOME", str(home))
+    (tmp_path / "resultsbook.toml").write_text('store = "~/s.db"\n\n[[sources]]\npath = "~/runs"\n')
+    spec = load_collect_spec(str(tmp_path / "resultsbook.toml"))
+    assert spec.db == str(home / "s.db")
+    assert [source.path for source in spec.sources] == [str(home / "runs")]
+    assert load_spec(str(tmp_path / "resultsbook.toml")).db == str(home / "s.db")
+    result = cli("collect")
+    assert result.exit_code == 0, result.output
+    assert (home / "s.db").is_file() and not (tmp_path / "~").exists()
+
+
+def test_a_tilde_after_db_equals_is_the_home_folder(tmp_path, monkeypatch, cli):
+    """`--db=~/s.db`: no shell expands a ~ after `=`; the store was made in a new folder named `~`."""
+    home = tmp_path / "home"
+    home.mkdir()
+    write_native_run(tmp_path / "runs" / "r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    monkeypatch.setenv("HOME", str(home))
+    assert cli("collect", "runs", "--db=~/s.db").exit_code == 0
+    assert (home / "s.db").is_file() and not (tmp_path / "~").exists()
+    assert "1 run(s)" in cli("runs", "--db=~/s.db").output
+
+
+def test_a_stray_brace_in_a_sources_pattern_names_the_file_and_the_entry(tmp_path, cli):
+    """A stranger's pattern for takuseno/d3rlpy-benchmarks @ 1771c9b2 (runs/<algo>/<ALGO>_<env>_<seed>_<time>/
+    environment.csv) with its last brace left open: the error named neither the spec nor the entry."""
+    folder = tmp_path / "runs" / "cql" / "CQL_hopper-medium-v0_1_20220831181759"
+    folder.mkdir(parents=True)
+    (folder / "environment.csv").write_text("1,1000,38.9\n2,2000,38.5\n")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\npattern = "{algo}/{_}_{env}_{seed}_{time/environment.csv"\n'
+    )
+    for command in ("collect", "build"):
+        result = cli(command)
+        assert result.exit_code == 2
+        assert result.output == (
+            "Error: resultsbook.toml: [[sources]] #1: path pattern '{algo}/{_}_{env}_{seed}_{time/environment.csv' "
+            "has a stray brace; fields look like {name}\n"
+        )
+        assert not (tmp_path / "resultsbook.db").exists()
+
+
+def test_a_spec_store_that_is_a_folder_names_the_file_and_the_key(tmp_path, cli):
+    """`store = "runs"` (the runs' folder): the error named the folder alone, not the spec or its key."""
+    write_native_run(tmp_path / "runs" / "r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    (tmp_path / "resultsbook.toml").write_text('store = "runs"\n\n[[sources]]\npath = "runs"\n')
+    for command in ("collect", "runs"):
+        result = cli(command)
+        assert result.exit_code == 2
+        assert result.output == (
+            "Error: resultsbook.toml: store = 'runs' is a folder; the store is a file, e.g. "
+            'store = "runs/resultsbook.db"\n'
+        )
+
+
+@pytest.mark.parametrize(
+    ("snippet", "message"),
+    [
+        (
+            '[figures.f]\nkind = "curve"\nmetric = "a"\nsmooth = "ema(0.9"\noutputs = ["f.pdf"]\n',
+            "[figures.f] smooth = 'ema(0.9' is not understood; did you mean 'ema(0.9)'? (use ema(WEIGHT) with "
+            "0 <= WEIGHT < 1, window(K) or none)",
+        ),
+        (
+            '[figures.f]\nkind = "curve"\nmetric = "a"\nsmooth = "EMA(0.9)"\noutputs = ["f.pdf"]\n',
+            "[figures.f] smooth = 'EMA(0.9)' is not understood; did you mean 'ema(0.9)'? (use ema(WEIGHT) with "
+            "0 <= WEIGHT < 1, window(K) or none)",
+        ),
+        (
+            '[style]\npalette = "okabe"\n',
+            "[style] palette = 'okabe'; did you mean 'okabe-ito'? (use okabe-ito, tol-bright, tol-muted or a "
+            "list of #rrggbb colours)",
+        ),
+        (
+            '[tables.t]\nmetric = "a"\nrows = ["m"]\n[macros]\noutput = "n.tex"\n[macros.values]\n'
+            'n = { count = "seed" }\n',
+            '[macros.values.n] count = \'seed\'; did you mean count = "seeds"?',
+        ),
+    ],
+)
+def test_a_misspelt_smoothing_palette_or_count_gets_the_one_meant(tmp_path, snippet, message):
+    """A stranger's typos on the quickstart spec's figures and numbers: each was refused without the
+    value meant."""
+    (tmp_path / "resultsbook.toml").write_text(snippet)
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == f"resultsbook.toml: {message}"
+
+
+def test_a_derived_expression_with_a_backtick_left_open_names_the_file_and_the_key(tmp_path):
+    """`err = "1 - `test/acc"` in [derived] failed the build after the collect, as `expression ... is not
+    valid arithmetic (invalid syntax)`, naming neither the spec nor the key nor the backtick."""
+    (tmp_path / "resultsbook.toml").write_text('[derived]\nerr = "1 - `test/acc"\n')
+    with pytest.raises(SpecError) as error:
+        load_spec(str(tmp_path / "resultsbook.toml"))
+    assert str(error.value) == (
+        "resultsbook.toml: [derived] err: expression '1 - `test/acc' has a backtick left open; quote a name "
+        "whole: `test/acc`"
+    )

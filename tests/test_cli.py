@@ -938,6 +938,11 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
             "--reduce",
         ),  # not --direction
         (["table", "--rows", "model", "--metric", "acc", "--seed", "seed"], "--replicate"),
+        # the docs call it the store: `--store` was answered with '--order', '--style', '--test'
+        (["table", "--rows", "model", "--metric", "acc", "--store", "s.db"], "--db"),
+        (["collect", "runs", "--store", "s.db"], "--db"),
+        (["runs", "--database", "s.db"], "--db"),
+        (["build", "--spec", "paper.toml"], "--config"),
     ],
 )
 def test_a_flag_other_tools_have_is_answered_with_resultsbooks_own(cli, args, meant):
@@ -1501,3 +1506,70 @@ def test_an_option_of_one_value_given_twice_is_refused_not_silently_the_last(mak
     several = cli("table", "--rows", "model", "--metric", "acc", "--where", "seed>=0", "--where", "data=x")
     assert several.exit_code == 0, several.output
     assert cli("runs", "--where", "model=a", "--columns", "--where").exit_code == 2  # no column --where
+
+
+def test_a_collect_into_a_misspelt_store_makes_no_second_store_beside_it(cli, make_run, tmp_path):
+    """A stranger's `--db resultbook.db` beside resultsbook.db made a second store, the paper's runs
+    split between the two; a numbered store (`results2.db`) is a new one meant, and a file made first
+    says a new store is wanted."""
+    make_run("r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    assert cli("collect", "runs").exit_code == 0
+    for typed in ("resultbook.db", "resultsbook.bd", "resultsbok.db"):
+        result = cli("collect", "runs", "--db", typed)
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: no store at {typed}, and resultsbook.db is beside it; did you mean --db resultsbook.db? "
+            "(no new store is made under a name one letter from another's: to start one there, create the "
+            f"file first, `touch {typed}`)\n"
+        )
+        assert not (tmp_path / typed).exists()
+    assert cli("collect", "runs", "--db", "resultsbook2.db").exit_code == 0
+    (tmp_path / "resultbook.db").touch()
+    assert cli("collect", "runs", "--db", "resultbook.db").exit_code == 0
+    assert "1 new" in cli("collect", "runs", "--db", "other.db").output
+
+
+def test_rb_collect_into_a_misspelt_store_names_the_store_in_python(make_run, tmp_path, monkeypatch):
+    import resultsbook as rb
+    from resultsbook.errors import NotFoundError
+
+    monkeypatch.chdir(tmp_path)
+    make_run("r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    rb.collect("runs")
+    with pytest.raises(NotFoundError) as caught:
+        rb.collect("runs", db="resultbook.db")
+    assert str(caught.value) == (
+        "no store at resultbook.db, and resultsbook.db is beside it; did you mean db='resultsbook.db'? (no new "
+        "store is made under a name one letter from another's: to start one there, create the file first, "
+        "open('resultbook.db', 'w').close())"
+    )
+    assert not (tmp_path / "resultbook.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["status", "--table", "table1"],
+            "status reports every table of the spec; `resultsbook explain NAME` shows one table's runs",
+        ),
+        (["check", "--table", "table1"], "check checks every output of the spec"),
+    ],
+)
+def test_one_table_asked_of_a_command_of_every_table_says_what_it_does(cli, args, said):
+    """A stranger's `status --table tabel1` was answered `did you mean one of '--all', '--stale-after'?`."""
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: no such option '--table': {said} (see `")
+
+
+def test_a_key_in_both_rows_and_columns_is_refused(cli, make_run):
+    """A stranger's `columns = ["dataset", "model"]` beside `rows = ["model"]` on the quickstart printed
+    cells named `MLP / Moons / MLP`, each averaging runs the row had already split."""
+    for model in ("logreg", "mlp"):
+        make_run(f"{model}_0", {"model": model, "dataset": "moons", "seed": 0}, curve([0.5, 0.7]))
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--columns", "dataset,model", "--metric", "acc")
+    assert (result.exit_code, result.output) == (2, "Error: 'model' is both a row and a column key; keep it in one\n")
+    result = cli("table", "--rows", "model", "--columns", "dataset,dataset", "--metric", "acc")
+    assert (result.exit_code, result.output) == (2, "Error: column key 'dataset' is listed twice; list it once\n")

@@ -30,6 +30,24 @@ def test_headerless_csv_with_column_names(tmp_path):
     assert list(run.metrics["epoch"].values) == [1, 2, 3]
 
 
+def test_too_few_column_names_for_a_headerless_csv_say_so_not_a_header_line_alone(tmp_path, cli):
+    """d3rlpy's headerless environment.csv (takuseno/d3rlpy-benchmarks @ 1771c9b2,
+    d4rl_logs/<algo>/<ALGO>_<env>_<seed>_<time>/environment.csv: epoch,step,return) read with two names
+    said it "holds only its header line (epoch, step), no row", and left a new store of no run behind."""
+    folder = tmp_path / "runs" / "CQL_hopper-medium-v0_1_20220831181759"
+    folder.mkdir(parents=True)
+    (folder / "environment.csv").write_text("1,1000,38.963438\n2,2000,38.503820\n")
+    adapter = CsvAdapter(columns=["epoch", "step"])
+    result = adapter.read(adapter.source_for_file(str(folder / "environment.csv")))
+    assert result.runs == ()
+    assert [p.message for p in result.problems][-1] == (
+        "no line has the 2 cells of the columns given (epoch, step) (fix: one column name per cell)"
+    )
+    outcome = cli("collect", "runs", "--pattern", "{run}/environment.csv", "--columns", "epoch,step")
+    assert outcome.exit_code == 1 and "no run was added or changed" in outcome.output
+    assert not (tmp_path / "resultsbook.db").exists()  # a collect that found nothing makes no store
+
+
 @pytest.mark.parametrize(
     "text",
     ["1,5\n2,6\n", "# written by train.py, 3 columns\n1,5\n2,6\n"],  # a comment naming no columns, too

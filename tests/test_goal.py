@@ -196,7 +196,32 @@ def test_the_old_direction_key_is_goals_alias_and_a_conflict_is_refused(make_run
     _spec(tmp_path, '[tables.t]\nmetric = "fidelity"\ngoal = "up"\nrows = ["model"]\n')
     failed = cli("build")
     assert failed.exit_code == 2
-    assert 'goal = \'up\'; use goal = "max" (higher is better) or "min"' in failed.output
+    assert 'goal = \'up\'; did you mean goal = "max" (higher is better)?' in failed.output
+    _spec(tmp_path, '[tables.t]\nmetric = "fidelity"\ngoal = "best"\nrows = ["model"]\n')
+    assert 'goal = \'best\'; use goal = "max" (higher is better) or "min"' in cli("build").output
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("fidelity=maximize", "fidelity=max"), ("fidelity=higher", "fidelity=max"), ("Min", "min"), ("mxa", "max")],
+)
+def test_a_goal_in_other_words_or_misspelt_gets_the_one_meant(make_run, cli, typed, meant):
+    """A stranger's `--goal test/acc=maximize` (Optuna's word) was told only to use max or min."""
+    _runs(make_run, "fidelity")
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", "fidelity", "--goal", typed)
+    assert result.exit_code == 2
+    assert result.output == f"Error: --goal {typed!r}: did you mean --goal {meant}?\n"
+
+
+def test_a_direction_in_other_words_gets_the_one_meant_in_python(make_run, tmp_path):
+    import resultsbook as rb
+
+    _runs(make_run, "fidelity")
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    with rb.open(tmp_path / "s.db") as book, pytest.raises(SpecError) as caught:
+        book.table(rows="model", metric="fidelity", direction="maximize")
+    assert str(caught.value) == "direction 'maximize' is not understood; did you mean direction='max'?"
 
 
 def test_best_mean_needs_a_goal(make_run, cli):

@@ -130,6 +130,17 @@ def test_spreads_of_huge_values_are_computed_not_overflowed():
     assert 0 <= welch_p(np.asarray(x), np.asarray([0.80, 0.81, 0.82])) <= 1
 
 
+def test_a_metric_named_as_a_python_word_is_a_name_of_an_expression():
+    """d3rlpy's metric is `return` (takuseno/d3rlpy-benchmarks @ 1771c9b2, environment.csv: epoch,step,return),
+    and the D4RL normalized score docs/statistics.md shows, `100 * (return - random_return) / ...`,
+    was "not valid arithmetic (invalid syntax)": `return` is a Python keyword."""
+    expression = parse_expression("100 * (return - random_return) / (expert_return - random_return)")
+    assert expression.names == ("return", "random_return", "expert_return")
+    values = {"return": np.array([10.0, 55.0]), "random_return": 10.0, "expert_return": 100.0}
+    assert list(expression.evaluate(values.__getitem__)) == [0.0, 50.0]
+    assert parse_expression("`return` + returns").names == ("return", "returns")
+
+
 def test_expressions_are_arithmetic_only():
     expression = parse_expression("100 * (`val/acc` - base) / max(scale, 1)")
     assert expression.names == ("val/acc", "base", "scale")
@@ -151,6 +162,12 @@ def test_expressions_are_arithmetic_only():
         ("LAST(10)", "last(10)"),
         ("last(3", "last(3)"),  # a stranger's bracket left open was answered "did you mean 'last(3'?"
         ("at(20000", "at(20000)"),
+        # the mean of the last k points as a tired hand writes it was "not understood", with no guess
+        ("mean(last 10)", "last(10)"),
+        ("mean(last(10))", "last(10)"),
+        ("last 10", "last(10)"),
+        ("last_5", "last(5)"),
+        ("avg(last 20)", "last(20)"),
     ],
 )
 def test_a_misspelt_reduction_gets_the_one_meant_with_its_argument(typed, meant):

@@ -203,8 +203,10 @@ def test_a_pgf_figure_of_a_venue_is_laid_out_in_the_venue_font(tmp_path: Path) -
 
 
 def test_a_venue_name_or_a_relative_width_without_a_venue_is_refused_with_the_fix(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match="no venue preset 'icm'; presets: icml, neurips"):
+    with pytest.raises(SpecError, match=r"no venue preset 'icm'; did you mean 'icml'\? \(presets: icml, neurips"):
         make_project(tmp_path / "a", top='venue = "icm"\n')
+    with pytest.raises(SpecError, match="no venue preset 'zzz'; presets: icml, neurips"):
+        make_project(tmp_path / "c", top='venue = "zzz"\n')
     with pytest.raises(SpecError, match=r'width = .column. needs a venue preset: venue = "icml"'):
         make_project(
             tmp_path / "b",

@@ -68,8 +68,10 @@ class CsvAdapter(Adapter):
     # 8: an rllab run (Iteration, params.json's n_itr) is finished at its last iteration, running before;
     #    where rllab logged is provenance, the call it pickled (args_data) no param
     # 9: `dvc exp show --csv` output (a row per experiment) is no run of its own: a problem names the reader
-    # 10: a text log (`Step 1 | loss:2.31`, one column of text) is no table: a problem names the text adapter
-    reading_version = 10
+    # 10: a headerless file none of whose lines has a cell per column given is said so, not "its header
+    #     line alone" (it has none)
+    # 11: a text log (`Step 1 | loss:2.31`, one column of text) is no table: a problem names the text adapter
+    reading_version = 11
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -126,13 +128,19 @@ class CsvAdapter(Adapter):
         path = source.path
         param_columns = set(option_list(self.config.get("params")) or [])
         wanted_time = self.config.get("time")
+        given = option_list(self.config.get("columns"))
         table = read_delimited(
             path,
             problems,
-            option_list(self.config.get("columns")),
+            given,
             self.config.get("delimiter"),
             text={*TIME_COLUMNS, *([wanted_time] if wanted_time else []), *param_columns},
         )
+        if table is not None and given and not table.rows and problems:  # `--columns epoch,step` on 3 cells
+            names = ", ".join(given)
+            message = f"no line has the {len(given)} cells of the columns given ({names})"
+            message += " (fix: one column name per cell)"
+            return ReadResult((), (*problems, Problem(path, message, "no run")))
         if table is None or holds_no_row(table, path, problems):
             return ReadResult((), tuple(problems))
         columns = list(table.columns)

@@ -33,7 +33,7 @@ from resultsbook.sources.find import path_under
 from resultsbook.sources.lab_readings import refuse_older_readings, remember_readings_read
 from resultsbook.sources.readings import remember_readings
 from resultsbook.store import DEFAULT_DB_NAME, Store
-from resultsbook.store.location import choose_store_location, display_location, url_scheme
+from resultsbook.store.location import choose_store_location, display_location, new_store_typo, url_scheme
 from resultsbook.store.session import opened
 from resultsbook.voice import command, option, said
 
@@ -83,8 +83,12 @@ def collect(
         listed = paths_argument("paths", paths, "runs/")
         rules = _derivations(derive)
         requests = [CollectRequest(path, adapter, pattern, options, params, rules) for path in listed]
+    location = _db(store_path, spec)
+    typo = new_store_typo(location) if store_path is not None else None
+    if typo is not None:  # a second store beside the paper's, its runs split between the two
+        raise typo
     try:
-        with opened(_db(store_path, spec), create=True) as store:
+        with opened(location, create=True) as store:
             if paths is None:
                 from resultsbook.spec.sources import check_sources
 

@@ -3,6 +3,7 @@ it, what it takes and an example, never a TypeError from deep inside."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
@@ -127,7 +128,11 @@ def check_numbers(**given: Any) -> None:
         if value is None or number:
             continue
         kind = "a whole number" if whole else "a number"
-        raise SpecError(f"{name}={value!r} must be {kind}, e.g. {name}={1 if whole else 1.0}")
+        fix = f", e.g. {name}={1 if whole else 1.0}"
+        if isinstance(value, str):  # digits="2": the number meant, without quotes
+            with contextlib.suppress(ValueError):
+                fix = f": give {name}={(int if whole else float)(value.strip())!r}, without quotes"
+        raise SpecError(f"{name}={value!r} must be {kind}{fix}")
 
 
 def check_names(**given: object) -> None:
@@ -138,7 +143,10 @@ def check_names(**given: object) -> None:
         if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping, os.PathLike)):
             continue
         example = _NAME_EXAMPLES.get(name, "model")
-        raise SpecError(f"{name}={value!r} must be a name or a list of names, e.g. {name}={example!r}")
+        count = ""  # replicate=5: the keys that tell replicates apart; the count is expected=5
+        if name == "replicate" and isinstance(value, int) and not isinstance(value, bool):
+            count = f"; for the number of seeds each cell should have, give expected={value}"
+        raise SpecError(f"{name}={value!r} must be a name or a list of names, e.g. {name}={example!r}{count}")
 
 
 _NAME_EXAMPLES: dict[str, str | list[str]] = {

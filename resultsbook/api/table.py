@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.arguments import check_numbers, known_keywords
 from resultsbook.errors import QueryError, SpecError
+from resultsbook.query.goal import meant_goal
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.select import Filter
@@ -91,7 +92,9 @@ def table_request(
     )  # fmt: skip
     stat_names, center, spread = statistics(stats, tasks)
     if direction not in (None, "max", "min"):
-        raise SpecError(f'direction {direction!r} is not understood; use "max" or "min"')
+        meant = meant_goal(direction)
+        fix = f"did you mean direction={meant!r}?" if meant else 'use "max" or "min"'
+        raise SpecError(f"direction {direction!r} is not understood; {fix}")
     try:
         check_pairing(center, spread)
     except QueryError as error:

@@ -211,6 +211,7 @@ OPTION_SYNONYMS = {
     "--csv": "--format csv", "--maximize": "--goal METRIC=max", "--minimize": "--goal METRIC=min",
     "--higher-is-better": "--goal METRIC=max", "--lower-is-better": "--goal METRIC=min",
     "--direction": "--goal", "--mode": "--goal", "--reduction": "--reduce", "--seed": "--replicate",
+    "--store": "--db", "--database": "--db", "--db-path": "--db", "--spec": "--config",
 }  # fmt: skip
 
 
@@ -261,7 +262,7 @@ def usage_message(error: Any, command_named: str | None = None) -> str:
     if meant_value is not None:
         message = f"{message.rstrip('.')}; did you mean {meant_value!r}?"
     meant = _synonym(error)
-    elsewhere = _table_flag(error)
+    elsewhere = _table_flag(error) or _one_table_flag(error)
     if meant is not None:
         message = f"No such option '{error.option_name}'; did you mean '{meant}'?"
     elif elsewhere is not None:
@@ -387,6 +388,17 @@ def _table_flag(error: Any) -> str | None:
         f"`resultsbook table {flag} …` shows a table of your choosing (its warnings name each cell's "
         "missing seeds), and its --save NAME adds it to resultsbook.toml"
     )
+
+
+def _one_table_flag(error: Any) -> str | None:
+    """Say what a command that works on every table of the spec does instead of `--table NAME`
+    (`status --table table1`: click's likeness offered `--all`, `--stale-after`), or None."""
+    context = getattr(error, "ctx", None)
+    flag = str(getattr(error, "option_name", "") or "")
+    instead = EXTRA_ARGUMENT_HINTS.get(getattr(context, "info_name", None) or "")
+    if flag not in ("--table", "--tables", "--only") or instead is None or _option(context, flag) is not None:
+        return None
+    return f"No such option '{flag}': {instead}"
 
 
 def _extra_table(error: Any, message: str) -> str | None:

@@ -509,12 +509,17 @@ def _given(name: str) -> bool:
 def _goals(items: tuple[str, ...], metrics: tuple[str, ...]) -> dict[str, str]:
     """Read --goal max|min (every metric) and --goal METRIC=max|min."""
     from resultsbook.errors import SpecError
+    from resultsbook.query.goal import meant_goal
 
     out: dict[str, str] = {}
     for item in items:
         name, sep, goal = item.rpartition("=")
         if goal not in ("max", "min"):
-            raise SpecError(f"--goal {item!r}: use max, min, or METRIC=max|min (e.g. --goal val/loss=min)")
+            meant = meant_goal(goal)
+            usage = "use max, min, or METRIC=max|min (e.g. --goal val/loss=min)"
+            raise SpecError(
+                f"--goal {item!r}: " + (f"did you mean --goal {name}{sep}{meant}?" if meant else usage)
+            )
         if sep and name not in metrics:
             raise SpecError(f"--goal {item!r}: {name!r} is not a --metric here ({', '.join(metrics)})")
         for metric in [name] if sep else metrics:

@@ -68,9 +68,12 @@ def parse_smoothing(text: str | None) -> Smoothing | None:
         return None
     found = _SMOOTH.match(str(text))
     if found is None:
-        raise QueryError(
-            f"smooth = {text!r} is not understood; use ema(WEIGHT) with 0 <= WEIGHT < 1, window(K) or none"
-        )
+        usage = "use ema(WEIGHT) with 0 <= WEIGHT < 1, window(K) or none"
+        meant = str(text).strip().lower()  # EMA(0.9), ema(0.9: the name's case, the bracket left open
+        meant += ")" * (meant.count("(") - meant.count(")"))
+        if meant != str(text) and _SMOOTH.match(meant):
+            usage = f"did you mean {meant!r}? ({usage})"
+        raise QueryError(f"smooth = {text!r} is not understood; {usage}")
     kind, amount = found.group(1), float(found.group(2))
     if kind == "ema" and not 0 <= amount < 1:
         raise QueryError(f"smooth = {text!r}: the EMA weight must be at least 0 and below 1")

@@ -8,6 +8,7 @@ no attribute access, no calls to anything else, no way out of the expression.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ import numpy as np
 from resultsbook.errors import QueryError
 
 _BACKTICKED = re.compile(r"`([^`]+)`")
+_WORDS = [word for word in keyword.kwlist if word not in ("True", "False", "None")]  # constants stay
+_KEYWORD = re.compile(rf"`[^`]*`|\b({'|'.join(_WORDS)})\b")  # inside backticks: left as they are
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": np.abs,
     "min": np.minimum,
@@ -62,6 +65,10 @@ def parse_expression(text: str) -> Expression:
         return name
 
     source = _BACKTICKED.sub(alias, text)
+    # a metric named as a Python word (d3rlpy's `return`, `lambda`, `class`) is a name here all the same
+    source = _KEYWORD.sub(lambda found: alias(found) if found.group(1) else found.group(0), source)
+    if "`" in source:  # 1 - `test/acc: the name's closing backtick forgotten
+        raise QueryError(f"expression {text!r} has a backtick left open; quote a name whole: `test/acc`")
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as error:

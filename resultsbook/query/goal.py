@@ -46,6 +46,27 @@ _BEST = re.compile(r"^best[_-](.+)$")  # best_validation_loss: the best epoch's 
 # a cutoff (`acc@1`, `recall@10`, `ndcg@10`) or Lightning's on_epoch/on_step halves (`val_loss_epoch`)
 _SUFFIX = re.compile(r"^(.+?)(?:@\d+|[_-](?:epoch|step))$")
 _WORDS = {"max": "higher is better", "min": "lower is better"}
+# what other tools and tired hands write for a goal (Optuna's maximize, Keras' mode="max", "higher")
+_GOAL_WORDS = {
+    "max": ("max", "maximize", "maximise", "maximum", "maximal", "higher", "high", "up", "greater", "larger",
+            "bigger", "higher_is_better", "higher-is-better", "ascending"),
+    "min": ("min", "minimize", "minimise", "minimum", "minimal", "lower", "low", "down", "less", "smaller",
+            "lower_is_better", "lower-is-better", "descending"),
+}  # fmt: skip
+
+
+def meant_goal(word: object) -> str | None:
+    """Return the goal (max or min) a misspelt or other tool's word for it means (`maximize`, `Max`,
+    `higher`, `mxa`), else None."""
+    if not isinstance(word, str):
+        return None
+    lowered = word.strip().lower()
+    for goal, words in _GOAL_WORDS.items():
+        if lowered in words:
+            return goal
+    from resultsbook.errors import closest  # here: only a goal misspelt needs it
+
+    return closest(lowered, GOALS) if len(lowered) == 3 else None  # mxa, nim: not `mean`
 
 
 @dataclass(frozen=True)

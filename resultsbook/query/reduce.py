@@ -62,6 +62,11 @@ class UnknownDirection(QueryError):
 def parse_reduction(text: str) -> Reduction:
     """Parse `last`, `max`, `last(10)`, `at(5000)`, `best(val/acc)`, `best(val/loss, min)`, `best-mean`."""
     found = _CALL.match(text)
+    windowed = _LAST_K_WRITTEN_OTHERWISE.match(text)
+    if windowed is not None and not (found and found.group(1) == "last" and found.group(2)):
+        # mean(last 10), mean(last(10)), last 10, last_10: the mean of the last k points is last(k)
+        meant = f"last({int(windowed.group(1))})"
+        raise QueryError(f"reduction {text!r} is not understood; did you mean {meant!r}? ({_HELP})")
     if found is None:
         called = re.match(r"\s*([A-Za-z][A-Za-z_-]*)", text)
         if called is not None and called.group(1).lower() in _NAMES:  # Max, LAST(10): names are lowercase
@@ -119,6 +124,9 @@ def parse_reduction(text: str) -> Reduction:
     raise QueryError(f"reduction {text!r} is not understood; {_HELP}")
 
 
+_LAST_K_WRITTEN_OTHERWISE = re.compile(
+    r"^\s*(?:(?:mean|avg|average)\s*[(_\s-]\s*)?last\s*[(_\s-]?\s*(\d+)\s*\)*\s*$", re.IGNORECASE
+)
 _HELP = "use last, min, max, mean, last(k), at(step), best(KEY[, max|min]) or best-mean"
 _NAMES = ("last", "min", "max", "mean", "at", "best", "best-mean")
 

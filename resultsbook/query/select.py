@@ -326,17 +326,23 @@ def _check_filter_values(runs: Sequence[StoredRun] | Runs, item: Filter) -> None
     filter does not name (a value with nothing close may be of runs still to come)."""
     present = _present_values(runs, item.key)
     texts = sorted({format_value(value) for value in present}, key=str)
+    # where the runs hold text alone (seeds s1, s2, s3), a number is no seed to come: `seed!=1` kept all
+    counted = any(isinstance(value, (int, float)) for value in present)
+    named = {format_value(value) for value in item.values}
+    meant: dict[str, str] = {}  # each value no run has -> the one close to it (seed=1,2 -> s1,s2)
     for wanted in item.values:
-        if isinstance(wanted, (int, float)) or any(values_equal(value, wanted) for value in present):
+        if (isinstance(wanted, (int, float)) and counted) or any(
+            values_equal(value, wanted) for value in present
+        ):
             continue  # a number no run has is as likely a seed or a size still to come: 44 is not 4
-        named = {format_value(value) for value in item.values}
-        guess = closest(format_value(wanted), [text for text in texts if text not in named])
-        if guess is None:
-            continue
-        fixed = ",".join(guess if format_value(value) == format_value(wanted) else format_value(value)
-                         for value in item.values)  # fmt: skip
+        taken = named | set(meant.values())
+        guess = closest(format_value(wanted), [text for text in texts if text not in taken])
+        if guess is not None:
+            meant[format_value(wanted)] = guess
+    if meant:
+        fixed = ",".join(meant.get(format_value(value), format_value(value)) for value in item.values)
         raise NotFoundError(
-            f"filter {item}: no run has {item.key}={format_value(wanted)}; {item.key} has: "
+            f"filter {item}: no run has {item.key}={','.join(meant)}; {item.key} has: "
             f"{listing_text(texts)}; did you mean {shlex.quote(f'{item.key}{item.op}{fixed}')}?"
         )
 
@@ -405,7 +411,12 @@ def why_nothing_selected(
                 hint += f" ({len(texts)} values)"
             guess = None
             if item.op == "=" and item.values:
-                guess = _shown_as(item.values[0], values) or closest(format_value(item.values[0]), texts)
+                guesses = [
+                    _shown_as(value, values) or closest(format_value(value), texts) for value in item.values
+                ]
+                guess = guesses[0]
+                if len(guesses) > 1 and None not in guesses:  # seed=1,2 on seeds s1, s2, s3: each meant
+                    guess = ",".join(dict.fromkeys(str(each) for each in guesses))
             listed = _comma_list(item, texts)
             if listed is not None:  # the string form's `model=a,b`, written in a where table
                 hint = f"in a where table, a value is one value: write {item.key} = {listed} for several"

@@ -148,8 +148,11 @@ def _positive(value: Any, where: str, most: float) -> float:
 def _palette(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         if value not in PALETTES:
+            meant = closest(value, PALETTES)
+            hint = f"did you mean {meant!r}? (" if meant else ""
             raise SpecError(
-                f"{where} palette = {value!r}; use {', '.join(PALETTES)} or a list of #rrggbb colours"
+                f"{where} palette = {value!r}; {hint}use {', '.join(PALETTES)} or a list of #rrggbb colours"
+                + (")" if meant else "")
             )
         return PALETTES[value]
     if not isinstance(value, list) or not value or not all(_COLOR.match(str(c)) for c in value):

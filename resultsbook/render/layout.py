@@ -87,6 +87,12 @@ CENTER_NAMES = {"mean": "Mean", "median": "Median", "iqm": "IQM"}
 CENTER_WORDS = {"mean": "mean", "median": "median", "iqm": "IQM"}  # mid-sentence: an acronym stays one
 
 
+def _meant(value: str, known: Sequence[str]) -> str:
+    """Return `; did you mean 'sub'?` for a misspelt choice (`subb`, `Median`), else nothing."""
+    guess = closest(value, known)
+    return f"; did you mean {guess!r}?" if guess is not None else ""
+
+
 @dataclass(frozen=True)
 class TableFormat:
     """How numbers look: centre and spread statistic, decimals, style, highlighting."""
@@ -106,17 +112,22 @@ class TableFormat:
 
     def __post_init__(self) -> None:
         if self.center not in CENTERS:
-            raise RenderError(f"center statistic {self.center!r} is not one of {', '.join(CENTERS)}")
+            meant = _meant(self.center, CENTERS)
+            raise RenderError(f"center statistic {self.center!r} is not one of {', '.join(CENTERS)}{meant}")
         if self.spread is not None and self.spread not in SPREADS:
             raise RenderError(f"spread {self.spread!r} is not one of {', '.join(SPREADS)} or none")
         if self.style not in STYLES:
-            raise RenderError(f"style {self.style!r} is not one of {', '.join(STYLES)}")
+            raise RenderError(
+                f"style {self.style!r} is not one of {', '.join(STYLES)}{_meant(self.style, STYLES)}"
+            )
         if self.style == "siunitx-S" and self.spread in INTERVAL_SPREADS:
             raise RenderError(S_COLUMN_INTERVAL.format(spread=f"the {self.spread} interval"))
         if not self.highlight:
             raise RenderError("highlight must be column, row, none or a row/column key")
         if self.test not in TESTS:
-            raise RenderError(f"test {self.test!r} is not one of {', '.join(TESTS)}")
+            raise RenderError(
+                f"test {self.test!r} is not one of {', '.join(TESTS)}{_meant(self.test, TESTS)}"
+            )
         if self.digits is not None and not 0 <= self.digits <= MAX_DIGITS_SHOWN:
             raise RenderError(f"digits = {self.digits} must be between 0 and {MAX_DIGITS_SHOWN}")
         try:

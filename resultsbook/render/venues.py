@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resultsbook.errors import RenderError
+from resultsbook.errors import RenderError, closest
 
 PT_PER_IN = 72.27
 
@@ -223,7 +223,10 @@ def venue_preset(name: str) -> Venue:
     """Return a venue preset by name (case-insensitive), or say which exist."""
     venue = VENUES.get(name.strip().lower())
     if venue is None:
-        raise RenderError(f"no venue preset {name!r}; presets: {', '.join(VENUES)}")
+        guess = closest(name.strip(), VENUES)
+        presets = ", ".join(VENUES)
+        said = f"did you mean {guess!r}? (presets: {presets})" if guess is not None else f"presets: {presets}"
+        raise RenderError(f"no venue preset {name!r}; {said}")
     return venue
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +69,7 @@ def load_collect_spec(path: str) -> CollectSpec:
     where = os.path.basename(path)
     check_keys(document, TOP_KEYS, where, "the top level")
     folder = os.path.dirname(os.path.abspath(path))
-    resolve = lambda p: os.path.normpath(os.path.join(folder, p))  # noqa: E731
+    resolve = spec_path_resolver(folder)
     if not isinstance(document.get("sources", []), list):
         raise SpecError(f'{where}: sources must be a list of tables, e.g. [[sources]] then path = "runs"')
     return CollectSpec(
@@ -77,6 +77,12 @@ def load_collect_spec(path: str) -> CollectSpec:
         db=read_store_location(document, resolve, where),
         sources=tuple(read_source(s, i, resolve, where) for i, s in enumerate(document.get("sources", []))),
     )
+
+
+def spec_path_resolver(folder: str) -> Callable[[str], str]:
+    """Return how the spec's paths are read: relative to its folder, `~` as the home folder (as a shell
+    reads it; `~/runs` was a folder named `~` in the project, and a store there was made in it)."""
+    return lambda path: os.path.normpath(os.path.join(folder, os.path.expanduser(path)))
 
 
 def spec_document(path: str) -> dict[str, Any]:
@@ -115,7 +121,13 @@ def read_store_location(document: Mapping[str, Any], resolve: Any, where: str) -
             f"{where}: {key} = {value!r} must be a file path or a postgresql:// URL, e.g. {example}"
         )
     location = check_store_location(value, f"{where}: {key}")  # a file:// URL becomes its path
-    return location if is_url(value) else resolve(location)
+    if is_url(value):
+        return location
+    if os.path.isdir(resolve(location)):  # `store = "runs"`: the folder of the runs, not the store's file
+        inside = f"{value.rstrip('/')}/{DEFAULT_DB_NAME}"
+        example = f'{key} = "{inside}"'
+        raise SpecError(f"{where}: {key} = {value!r} is a folder; the store is a file, e.g. {example}")
+    return resolve(location)
 
 
 def read_toml(path: str) -> dict[str, Any]:

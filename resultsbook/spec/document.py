@@ -11,12 +11,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.errors import ResultsbookError, SpecError, closest
+from resultsbook.query.expr import parse_expression
 from resultsbook.query.normalize import Normalization
 from resultsbook.render.figstyle import FigureStyle
 from resultsbook.render.layout import Labels
 from resultsbook.render.venues import Venue, venue_preset
 from resultsbook.sources.request import CollectRequest
-from resultsbook.spec.collecting import LOCK_NAME, TOP_KEYS, read_store_location, spec_document
+from resultsbook.spec.collecting import (
+    LOCK_NAME,
+    TOP_KEYS,
+    read_store_location,
+    spec_document,
+    spec_path_resolver,
+)
 from resultsbook.spec.keys import check_keys, check_name, mapping_at, strings
 from resultsbook.spec.labels import read_labels
 from resultsbook.spec.macros import MacroSpec, read_macros
@@ -88,13 +95,17 @@ def load_spec(path: str) -> Spec:
     where = os.path.basename(path)
     check_keys(document, TOP_KEYS, where, "the top level")
     folder = os.path.dirname(os.path.abspath(path))
-    resolve = lambda p: os.path.normpath(os.path.join(folder, p))  # noqa: E731
+    resolve = spec_path_resolver(folder)
     derived = mapping_at(document, "derived", where, "the top level")
     for name, text in derived.items():
         if not isinstance(text, str):
             raise SpecError(
                 f'{where}: [derived] {name} = {text!r} must be an expression, e.g. "1 - `val/acc`"'
             )
+        try:  # named with the file and the key, before anything is collected
+            parse_expression(text)
+        except ResultsbookError as error:
+            raise SpecError(f"{where}: [derived] {name}: {error}") from error
     templates = strings(document.get("templates", "templates"), where, "templates")
     template_dirs = tuple(resolve(t) for t in templates)
     if "templates" in document:

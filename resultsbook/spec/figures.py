@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from resultsbook.errors import ResultsbookError, SpecError, closest
+from resultsbook.errors import ResultsbookError, SpecError, closest, did_you_mean
 from resultsbook.query.curves import ALIGNMENTS, BANDS, CurveQuery, parse_smoothing
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, METRIC_KEY
 from resultsbook.query.normalize import Normalization
@@ -244,7 +244,7 @@ def _figure(
         if table_name not in tables:
             raise SpecError(
                 f"{where}: {context} table = {table_name!r} is not a table of the spec; "
-                f"tables: {', '.join(tables)}"
+                + did_you_mean(table_name, tables, "tables")
             )
         extra = sorted(k for k in entry if k in CELL_KEYS and k != "table")
         if extra:
@@ -276,7 +276,11 @@ def _figure(
     for key, value in (("hue", hue), ("x", x), ("facet", facet)):
         if value is not None and value not in keys:
             typo = closest(value, keys) if table_name is not None else None
-            hint = f"; or is {typo!r} in [tables.{table_name}] a typo of {value!r}?" if typo else ""
+            # either may be the typo: the figure's (`x = "datset"`) or the table's (`columns = ["datset"]`)
+            other = f"[tables.{table_name}]"
+            hint = ""
+            if typo:
+                hint = f"; did you mean {key} = {typo!r}, or is {typo!r} in {other} a typo of {value!r}?"
             raise SpecError(
                 f"{where}: {context} {key} = {value!r} is not a row or column key of the table "
                 f"({', '.join(keys)}){hint}"

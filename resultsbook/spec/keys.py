@@ -73,8 +73,21 @@ def optional_int(entry: Mapping[str, Any], key: str, where: str, context: str) -
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(f"{where}: {context} {key} = {value!r} must be a whole number")
+        raise SpecError(
+            f"{where}: {context} {key} = {value!r} must be a whole number{_unquoted(key, value, int)}"
+        )
     return value
+
+
+def _unquoted(key: str, value: Any, kind: type) -> str:
+    """Return the fix of a number written as text (`digits = "2"`): the same number without quotes."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        number = kind(value.strip())
+    except ValueError:
+        return ""
+    return f": write {key} = {value.strip()}, without quotes" if math.isfinite(number) else ""
 
 
 def number_at(
@@ -92,7 +105,8 @@ def number_at(
     value = entry.get(key, default)
     example = int(default) if whole else default
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise SpecError(f"{where}: {context} {key} = {value!r} must be a number, e.g. {key} = {example}")
+        fix = _unquoted(key, value, float) or f", e.g. {key} = {example}"
+        raise SpecError(f"{where}: {context} {key} = {value!r} must be a number{fix}")
     if whole and value != int(value):
         raise SpecError(
             f"{where}: {context} {key} = {value!r} must be a whole number, e.g. {key} = {example}"

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from resultsbook.errors import SpecError
+from resultsbook.errors import SpecError, closest
 from resultsbook.query.model import MetricSpec
 from resultsbook.query.select import Filter
 from resultsbook.query.stats import STATISTICS
@@ -168,7 +168,9 @@ def _value(
     if kind == "count":
         what = item["count"]
         if what not in ("runs", "seeds"):
-            raise SpecError(f'{where}: {context} count = {what!r}; use "runs" or "seeds"')
+            meant = closest(what, ("runs", "seeds")) if isinstance(what, str) else None  # "seed", "run"
+            fix = f'did you mean count = "{meant}"?' if meant else 'use "runs" or "seeds"'
+            raise SpecError(f"{where}: {context} count = {what!r}; {fix}")
         return ValueSpec(name, macro, "count", filters=filters, replicate=replicate, count=what)
     if stat == "value":
         stat = "mean"

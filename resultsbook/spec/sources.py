@@ -59,6 +59,7 @@ def check_sources(spec_path: str, requests: Sequence[CollectRequest], shared: bo
     misspelt adapter or option, a local path that does not exist (on a shared store, another
     machine's folder may be missing here)."""
     from resultsbook.sources.find import make_adapters  # here: reading a spec loads no adapter
+    from resultsbook.sources.pathpattern import compile_pattern
 
     where = os.path.basename(spec_path)
     for index, request in enumerate(requests):
@@ -66,6 +67,8 @@ def check_sources(spec_path: str, requests: Sequence[CollectRequest], shared: bo
         try:
             if request.adapter is not None or request.options:  # else nothing to check: none is loaded
                 make_adapters(request)
+            if isinstance(request.pattern, str):  # a stray brace, named with the file and the entry
+                compile_pattern(request.pattern)
         except ResultsbookError as error:
             raise SpecError(f"{where}: {context}: {error}") from error
         if shared or url_scheme(request.path) is not None or os.path.exists(request.path):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import QueryError, ResultsbookError, SpecError, closest, did_you_mean
+from resultsbook.query.goal import meant_goal
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, TableQuery
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.reduce import UnknownDirection, parse_reduction
@@ -178,9 +179,7 @@ def read_table(
             escape_formulas=flags["escape_formulas"],
         )
         aggregates = check_aggregates(strings(entry.get("aggregates", []), where, f"{context} aggregates"))
-        stats = table_stats(
-            fmt.center, fmt.spread, strings(entry.get("stats", []), where, f"{context} stats")
-        )
+        stats = table_stats(fmt.center, fmt.spread, _names(entry, "stats", where, context))
         check_statistics(stats, fmt.center)
     except ResultsbookError as error:
         if str(error).startswith(f"{where}:"):  # a key's own reader named the file and the key already
@@ -192,7 +191,7 @@ def read_table(
             f"{where}: {context} bootstrap_resamples = {resamples} is too few; use 1000 or more (10,000)"
         )
     versus = entry.get("versus", {})
-    rows = strings(entry.get("rows", []), where, f"{context} rows")
+    rows = _names(entry, "rows", where, context)
     if isinstance(versus, str) and rows:
         versus = {rows[0]: versus}
     if not isinstance(versus, Mapping):
@@ -203,11 +202,11 @@ def read_table(
     try:
         query = TableQuery(
             metrics=metrics,
-            rows=strings(entry.get("rows", []), where, f"{context} rows"),
-            columns=strings(entry.get("columns", []), where, f"{context} columns"),
+            rows=rows,
+            columns=_names(entry, "columns", where, context),
             filters=read_filters(entry, where, context),
-            replicate=strings(entry.get("replicate", ["seed"]), where, f"{context} replicate"),
-            pool=strings(entry.get("pool", []), where, f"{context} pool"),
+            replicate=_replicate_keys(entry.get("replicate", ["seed"]), where, context),
+            pool=_names(entry, "pool", where, context),
             run_specific=DEFAULT_RUN_SPECIFIC
             + strings(entry.get("run_specific", []), where, f"{context} run_specific"),
             stats=stats,
@@ -388,7 +387,13 @@ def read_goal(settings: Mapping[str, Any], where: str, context: str) -> str | No
             f"one for all its metrics, each metric's is in its entry: metrics = {value_text(entries)}"
         )
     if value not in (None, "max", "min"):
-        raise SpecError(f'{where}: {context} {key} = {value!r}; use goal = "max" (higher is better) or "min"')
+        meant = meant_goal(value)
+        words = "higher" if meant == "max" else "lower"
+        fix = f'did you mean goal = "{meant}" ({words} is better)?' if meant else ""
+        raise SpecError(
+            f"{where}: {context} {key} = {value!r}; "
+            + (fix or 'use goal = "max" (higher is better) or "min"')
+        )
     return value
 
 
@@ -432,6 +437,29 @@ def _spread(value: Any, where: str, context: str) -> str | None:
             f'{where}: {context} spread {value!r} is not one of {", ".join(SPREADS)} or "none"{hint}'
         )
     return str(value)
+
+
+def _names(entry: Mapping[str, Any], key: str, where: str, context: str) -> tuple[str, ...]:
+    """Return a list of names under `key`; refuse names joined by commas in one string (`stats =
+    "mean,sem"`, `rows = ["model,dataset"]`: the command line's way), which read as one unknown name."""
+    names = strings(entry.get(key, []), where, f"{context} {key}")
+    if any("," in name and all(part.strip() for part in name.split(",")) for name in names):
+        meant = [part.strip() for name in names for part in name.split(",")]
+        raise SpecError(
+            f"{where}: {context} {key} = {value_text(entry[key])} joins names with commas; write "
+            f"{key} = {value_text(meant)}"
+        )
+    return names
+
+
+def _replicate_keys(value: Any, where: str, context: str) -> tuple[str, ...]:
+    """Return the keys that tell replicates apart; a number there is the count, which `replicates` takes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise SpecError(
+            f"{where}: {context} replicate = {value} must name the keys that tell replicates apart, e.g. "
+            f'replicate = ["seed"]; for the number of seeds each cell should have, write replicates = {value}'
+        )
+    return strings(value, where, f"{context} replicate")
 
 
 def _seed_list(value: Any, where: str, context: str) -> list[Any]:

@@ -138,8 +138,8 @@ class Store:
         """Close, and remove the store file and folders this open created (a failed first command
         leaves nothing behind); a store that existed before, or that another collector has written
         runs into since (collectors may share a new store), is never touched."""
-        try:
-            empty = self.db.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
+        try:  # its sources alone (read, but holding no run: `--columns a,b` on 3 columns) are no runs
+            empty = self.db.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
         except sqlite3.Error:
             empty = False
         self.close()

@@ -70,8 +70,8 @@ def check_store_location(location: str, where: str | None = None) -> str:
     if is_postgres_url(location):
         _refuse_unencoded_password(location, where)
         return location
-    try:
-        return local_path(location)
+    try:  # `--db=~/s.db` (no shell expands a ~ after =) was a store in a new folder named ~
+        return os.path.expanduser(local_path(location))
     except SpecError as error:
         raise SpecError(f"{where}: {error}") from error
 
@@ -203,6 +203,52 @@ def _nearby_store(path: str, folder: str) -> str | None:
     # 0.7: `s.bd` is taken for `s.db`, `new.db` not for `s.db`
     close = difflib.get_close_matches(os.path.basename(path), sorted(names), n=1, cutoff=0.7)
     return os.path.join(os.path.dirname(path), close[0]) if close else None
+
+
+def new_store_typo(path: str) -> NotFoundError | None:
+    """Return the error for a new store a collect would make under a misspelt name of the store beside
+    it (`--db resultbook.db` beside resultsbook.db: a second store, the paper's runs split between the
+    two), else None. Only one letter added, dropped, changed or two swapped counts; a number there
+    (`results2.db` beside `results.db`) is a new store meant."""
+    if url_scheme(path) is not None or os.path.lexists(path):
+        return None
+    folder = os.path.dirname(path) or "."
+    name = os.path.basename(path)
+    try:
+        with os.scandir(folder) as entries:  # a few thousand names at most: this is only a typo's check
+            beside = [entry.name for _, entry in zip(range(10_000), entries) if entry.is_file()]
+    except OSError:
+        return None
+    stores = [other for other in beside if other.endswith(STORE_SUFFIXES) and _one_edit(name, other)]
+    if len(stores) != 1:
+        return None
+    meant = os.path.join(os.path.dirname(path), stores[0])
+    start = said(f"`touch {shlex.quote(path)}`", f"open({path!r}, 'w').close()")
+    return NotFoundError(
+        f"no store at {path}, and {meant} is beside it; did you mean {option('db', meant)}? (no new store "
+        f"is made under a name one letter from another's: to start one there, create the file first, {start})"
+    )
+
+
+STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def _one_edit(typed: str, name: str) -> bool:
+    """Tell whether `typed` is `name` with one letter added, dropped or changed, or two swapped (a digit
+    in the difference is a numbered store, not a typo)."""
+    if typed == name or abs(len(typed) - len(name)) > 1:
+        return False
+    start = 0
+    while start < min(len(typed), len(name)) and typed[start] == name[start]:
+        start += 1
+    end = 0
+    while end < min(len(typed), len(name)) - start and typed[-1 - end] == name[-1 - end]:
+        end += 1
+    left, right = typed[start : len(typed) - end], name[start : len(name) - end]
+    if any(char.isdigit() for char in left + right):
+        return False
+    swapped = len(left) == len(right) == 2 and left == right[::-1]
+    return swapped or (len(left) <= 1 and len(right) <= 1)
 
 
 def store_problem(path: str, error: sqlite3.Error) -> StoreError:
