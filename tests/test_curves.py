@@ -99,7 +99,7 @@ def test_filters_select_the_runs_of_a_curve(project_store: Store) -> None:
         ),
         (
             CurveQuery(metric="acc", filters=(parse_filter("method=ousr"),)),
-            r"matches no run; .*method=ours\?",
+            r"matches no run; .*\{'method': 'ours'\}\?",  # in the where dict's words: Python's query
         ),
         (CurveQuery(metric="acc", filters=(parse_filter("mehtod=ours"),)), r"no run has a param 'mehtod'"),
         (

@@ -567,3 +567,68 @@ def test_a_pattern_naming_csvlogger_logs_is_not_taken_by_the_text_adapter(tmp_pa
         "keras_csv reads it under any name" in matched.output
     )
     assert "prints no number under a key" not in matched.output
+
+
+@pytest.mark.parametrize(
+    ("line", "values", "counters"),
+    [
+        # a level name in the message is no logging prefix: what comes before it is kept
+        (
+            "step 100 loss: 0.5 acc: 0.9 WARNING: grad overflow, scale halved",
+            {"loss": 0.5, "acc": 0.9},
+            {"step"},
+        ),
+        ("epoch 3 loss=0.25 (ERROR rate 2%)", {"loss": 0.25}, {"epoch"}),
+        ("iter 10 | loss 0.5 | lr 1e-4 | skipped: DEBUG batch", {"loss": 0.5, "lr": 1e-4}, {"iter"}),
+        # a decimal comma gives no number, rather than the whole part alone
+        ("acc: 0,95", {}, set()),
+        ("val acc: 93,5% loss=0.5,acc=0.9", {"loss": 0.5, "acc": 0.9}, set()),
+        # the PyTorch transfer-learning tutorial: the split the line's first key names is the others' too
+        ("train Loss: 0.50 Acc: 0.80", {"train Loss": 0.5, "train Acc": 0.8}, set()),
+        ("val Loss: 0.40 Acc: 0.85", {"val Loss": 0.4, "val Acc": 0.85}, set()),
+        # a long run of spaces between numbers is read (in linear time: no regex backtracks over it)
+        ("epoch 1" + " " * 60000 + "loss: 0.5", {"loss": 0.5}, {"epoch"}),
+    ],
+)
+def test_what_a_review_found_the_grammar_misread(line, values, counters):
+    """Found by reading the adapter's first version: a level name anywhere in a line's first 200
+    characters dropped every number before it, `acc: 0,95` read 0, and `train Loss: … Acc: …` and
+    `val Loss: … Acc: …` (pytorch/tutorials' beginner_source/transfer_learning_tutorial.py prints
+    `{phase} Loss: {epoch_loss:.4f} Acc: {epoch_acc:.4f}`, copied into many repositories) put the train
+    and the validation accuracy into one `Acc`."""
+    read = read_line(line)
+    assert read.values == values
+    assert set(read.counters) == counters
+
+
+def test_a_last_epoch_begun_is_not_a_finished_training(tmp_path):
+    """Keras prints `Epoch 2/2` before the epoch runs: a log that ends inside it (killed, or still
+    running) was `finished` from the header alone."""
+    log = tmp_path / "train.log"
+    log.write_text(
+        "Epoch 1/2\n100/100 [==============================] - 1s - loss: 0.5 - acc: 0.8\nEpoch 2/2\n"
+        " 10/100 [==>...........................] - ETA: 5s - loss: 0.4 - acc: 0.85\n"
+    )
+    assert read(log)[0][0].status == "unknown"
+    log.write_text(keras_log(epochs=2, of=2))  # its last bar full: the epoch ended
+    assert read(log)[0][0].status == "finished"
+
+
+def test_a_metric_some_of_whose_lines_lack_its_counter_keeps_the_others(tmp_path):
+    """CycleGAN-like lines where the last one lost its epoch: the whole file was lost to `KeyError:
+    'epoch'`."""
+    log = tmp_path / "train.log"
+    log.write_text(
+        "epoch: 1 iters: 100 loss: 0.5\nepoch: 1 iters: 200 loss: 0.4\nepoch: 2 iters: 100 loss: 0.3\n"
+        "iters: 200 loss: 0.2\n"
+    )
+    (run,), problems = read(log)
+    assert curve(run, "loss") == [(1, 0.4), (2, 0.3)]
+    assert "line 4 prints 'loss' without the 'epoch' counter that steps 'loss' — the other lines" in problems
+
+
+def test_numbers_before_the_first_counter_a_metrics_glob_names_are_kept(tmp_path):
+    log = tmp_path / "train.log"
+    log.write_text("model_size: 1200\nepoch 1 loss: 0.5\nepoch 2 loss: 0.4\n")
+    result = TextLogAdapter(metrics="*size*,loss").read(Source("text", str(log), (str(log),)))
+    assert sorted(result.runs[0].metrics) == ["loss", "model_size"]

@@ -66,6 +66,9 @@ class Adapter:
     # True when `claim` depends on the folder it is given alone (its path and names): no state kept
     # between folders, no file read; a re-collect may then reuse its claims of unchanged folders
     claims_by_listing: ClassVar[bool] = False
+    # True for a reader of any file of its suffix (every program writes `.log` files): a file a pattern
+    # or the user names goes to it only when no adapter claims the file's folder (W&B's logs/debug.log)
+    last_resort: ClassVar[bool] = False
     # raised when the adapter reads the same files into other runs or problems (a fix): sources a
     # store holds from an older reading are read again by the next collect
     reading_version: ClassVar[int] = 1

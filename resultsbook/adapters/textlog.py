@@ -38,6 +38,7 @@ _FINISHED = re.compile(r"`Trainer\.fit` stopped|^Training completed\b")  # Light
 _FRAME = re.compile(r'\bFile "[^"]*", line \d+')  # a traceback's frame, also where no traceback line led
 _FAIRSEQ = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| [A-Z]+ \| (train|train_inner|valid) \| ")
 _SEED_KEYS = frozenset({"seed", "random_seed"})
+_FULL_BAR = re.compile(r"\b(\d+)/\1 \[=+\]")  # Keras's `1875/1875 [====…]`: the epoch's last batch done
 _PEEK = 64 * 1024  # bytes of a file the hint of an empty collect reads to tell a text log of numbers
 _PEEK_LINES = 200
 _MOST_LINE_CHARS = 65536  # a line that prints numbers is short: a longer one is a dump (an array, a config)
@@ -53,7 +54,10 @@ class TextLogAdapter(Adapter):
     )
     priority = 88  # after fairseq's log (85), before the csv adapter's `.txt` (90)
     claims_by_itself = False  # any program writes `.log` files: read when a pattern or the user names them
-    reading_version = 2
+    last_resort = True  # a tracker's folder holding a `.log` (W&B's run, a Hydra job) reads it its own way
+    # 3: a level name inside the message keeps what precedes it, a decimal comma gives no number, a split
+    #    leads a line's later plain keys, a header's total needs a full bar to finish a run
+    reading_version = 3
     options = {
         "step": "the counter stepping the records, e.g. epoch (default: the finest printed that never goes "
         "back: step, iteration, ..., epoch; else the order of the lines)",
@@ -136,7 +140,9 @@ class TextLogAdapter(Adapter):
         preamble = [
             key
             for key, records in by_key.items()
-            if log.first_counter and records[-1][0] < log.first_counter and key not in (wanted_metrics or ())
+            if log.first_counter
+            and records[-1][0] < log.first_counter
+            and not any(fnmatch.fnmatchcase(key, glob) for glob in wanted_metrics or ())
         ]
         if preamble:
             named = ", ".join(repr(key) for key in preamble[:4]) + (", …" if len(preamble) > 4 else "")
@@ -160,7 +166,14 @@ class TextLogAdapter(Adapter):
             restart = _restart(records, counter) if counter and not wanted_step else None
             if restart is not None and counter is not None:  # a value an epoch: the epoch's last
                 restarts.setdefault(restart, []).append(key)
-                records = list({record.counters[counter][0]: (n, record) for n, record in records}.values())
+                records = [
+                    *{
+                        record.counters[counter][0]: (n, record)
+                        for n, record in records
+                        if counter in record.counters
+                    }.values(),
+                    *((n, record) for n, record in records if counter not in record.counters),
+                ]
             for number, record in records:
                 at = record.counters.get(counter) if counter else (float(builder.next_step(key)), None)
                 if at is None:
@@ -316,6 +329,8 @@ class _Log:
             )
         if not own:  # Keras prints `Epoch 3/100` on a line of its own, the numbers on the next
             line.counters = dict(self.counters)
+            # a header is printed before its epoch runs: the epoch ended only when its bar is full
+            line.complete = bool(_FULL_BAR.search(text))
         if line.counters or not self.counted_only:
             self.records.append((number, line))
 
@@ -332,9 +347,8 @@ class _Log:
         if self.ended is not None and self.ended[0] > last_record:
             return self.ended[1], self.first_time, self.last_time
         totals = [(COUNTERS.index(name), value, total) for name, (value, total) in counters.items() if total]
-        reached = (
-            bool(totals) and max(totals)[1] >= max(totals)[2]
-        )  # the coarsest: `Epoch 3/3`, not `batch 9/9`
+        # the coarsest (`Epoch 3/3`, not `batch 9/9`), printed on the record's own line or before a full bar
+        reached = bool(totals) and max(totals)[1] >= max(totals)[2] and last.complete
         if reached or self.finished_at > last_record:
             return "finished", self.first_time, self.last_time
         return "unknown", self.first_time, None

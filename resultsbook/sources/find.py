@@ -83,29 +83,39 @@ def find_sources(
         if note is not None:
             raise SpecError(f"{root}: {note}")
     found = source_for_file(adapters, _with_its_folder(root), forced, FolderClaims())
-    if found is not None and not (found[1].name == "text" and not forced and _fairseq_log_note(root)):
+    # a reader of any `.log` takes the file only when it is none of the kinds a note explains
+    note = None if found is None or forced or not found[1].last_resort else _file_note(root)
+    if found is not None and note is None:
         yield _with_params(found[0], request.params), found[1]
         return
-    from resultsbook.adapters.optuna_studies import optuna_note  # to explain
-    from resultsbook.adapters.wandbrun import debug_log_note  # to explain
-    from resultsbook.sources.dvc_exp import lock_note  # to explain
-    from resultsbook.sources.raytune import result_json_note  # to explain
     from resultsbook.sources.remote import web_address_hint
 
-    note = (
-        debug_log_note(root)
-        or result_json_note(root)
-        or _fairseq_log_note(root)
-        or optuna_note(root)
-        or lock_note(root)
-        or _compressed_note(root)
-    )
+    note = note or _file_note(root)
     if note is not None:
         raise SpecError(f"no adapter reads {root}; {note}")
     hint = web_address_hint(root)
     raise SpecError(
         f"no adapter reads {root}; {hint + '; for a file, ' if hint else ''}"
         f"name one with {option('adapter')} (see `resultsbook adapters`)"
+    )
+
+
+def _file_note(path: str) -> str | None:
+    """Say how a file given alone that no adapter reads (or only a reader of any `.log`) is read: W&B's
+    debug log, a Ray Tune result.json, a fairseq-train log, an Optuna storage, dvc.lock, a compressed
+    log; None for any other file."""
+    from resultsbook.adapters.optuna_studies import optuna_note  # to explain
+    from resultsbook.adapters.wandbrun import debug_log_note  # to explain
+    from resultsbook.sources.dvc_exp import lock_note  # to explain
+    from resultsbook.sources.raytune import result_json_note  # to explain
+
+    return (
+        debug_log_note(path)
+        or result_json_note(path)
+        or _fairseq_log_note(path)
+        or optuna_note(path)
+        or lock_note(path)
+        or _compressed_note(path)
     )
 
 
@@ -448,7 +458,21 @@ def source_for_file(
 
     Each adapter is asked for the file first; when none takes it, the adapters that only know how
     to claim folders (many plug-ins) get it through a claim of the file's folder: the claimed source
-    that holds the file is the file's source."""
+    that holds the file is the file's source; last, the readers of any file of a suffix (`.log`)."""
+    found = _named_file_source([a for a in adapters if not a.last_resort], path, forced)
+    if found is not None:
+        return found
+    for adapter in adapters:
+        if not (forced or adapter.claims_by_itself):
+            continue
+        for candidate in claims.sources(adapter, os.path.dirname(path), forced):
+            if candidate.path == path or path in candidate.files:
+                return candidate, adapter
+    return _named_file_source([a for a in adapters if a.last_resort], path, forced)
+
+
+def _named_file_source(adapters: Sequence[Adapter], path: str, forced: bool) -> tuple[Source, Adapter] | None:
+    """Return the source (and its adapter) of the first adapter that reads a named file, or None."""
     for adapter in adapters:
         try:
             source = adapter.source_for_file(path, forced)
@@ -456,12 +480,6 @@ def source_for_file(
             continue
         if source is not None:
             return source, adapter
-    for adapter in adapters:
-        if not (forced or adapter.claims_by_itself):
-            continue
-        for candidate in claims.sources(adapter, os.path.dirname(path), forced):
-            if candidate.path == path or path in candidate.files:
-                return candidate, adapter
     return None
 
 

@@ -10,6 +10,7 @@ anything else (`12.3s`, `5:00`, `1,234,567`) is no number of the line."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import orjson
@@ -44,14 +45,16 @@ COUNTERS = (
 _COUNTER_NAMES = frozenset(COUNTERS)
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?i:nan|inf(?:inity)?)"
 # what may follow a value: a space, a separator, the line's end, a closing bracket, a sentence's period
-# (not `12.3s`, `5:00` of an ETA, the `,234` of a count printed with thousands separators, nor a unit
-# after a space: `Time Taken: 210 sec`, `timer: 13.8 sec.`, `memory: 4.1 GB`)
+# (not `12.3s`, `5:00` of an ETA, the `,234` of a count printed with thousands separators or the `,95`
+# of a decimal comma, nor a unit after a space: `Time Taken: 210 sec`, `timer: 13.8 sec.`, `memory: 4.1 GB`)
 _UNIT = r"(?i:s|secs?|seconds?|ms|mins?|minutes?|h|hrs?|hours?|[kmgt]i?b|it/s|s/it)"
-_END = rf"(?=$|[\s;|)\]}}>'\"]|,(?!\d{{3}}(?:\D|$))|\.(?!\w))(?!\s+{_UNIT}(?![\w/]))"
+_END = rf"(?=$|[\s;|)\]}}>'\"]|,(?!\d)|\.(?!\w))(?!\s+{_UNIT}(?![\w/]))"
 _WORD = r"[A-Za-z_][\w./@-]*"
 _SPLIT = (
     r"(?:train|training|val|valid|validation|eval|evaluation|test|testing|dev|best|mean|avg|average|final)"
 )
+# a value printed for a reader, `loss: 0.5` or `loss=0.5` (not `host:0` of a logging prefix)
+_SPACED_PAIR = re.compile(rf"(?<![\w./@:=-]){_WORD}\s*(?:=|:\s)\s*(?:{_NUMBER})")
 _PAIR = re.compile(rf"(?<![\w./@:=-])((?:(?i:{_SPLIT}) ){{0,2}}{_WORD})['\"]?\s*[:=]\s*({_NUMBER})(%?){_END}")
 _COUNTER = re.compile(
     rf"(?<![\w./@-])({'|'.join(sorted(COUNTERS, key=len, reverse=True))})(?:\s*[:=#]\s*|\s+)\[?(\d+)"
@@ -61,7 +64,7 @@ _COUNTER = re.compile(
 # `| loss 9.34 |`, `iter 200: loss 2.1234, mfu 12.34%`: a key and its value alone between separators
 _SEGMENT = re.compile(rf"((?:(?i:{_SPLIT}) ){{0,2}}{_WORD})\s+({_NUMBER})%?")
 _ONLY_SPLIT = re.compile(rf"(?i:{_SPLIT})")
-_SEPARATOR = re.compile(r"\s*(?:[|,;\t]|:\s|\s-\s)\s*")
+_SEPARATOR = re.compile(r"[|,;\t]|:\s|\s-\s")  # no `\s*` around it: a long run of spaces stays linear
 _LEAD = re.compile(r"[^\w\s]*\s*([A-Za-z]\w*(?:\s+[A-Za-z]\w*)?)\s+")  # a key's words, after a separator
 _STAMP = re.compile(
     r"\s*\[?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\]?"
@@ -75,6 +78,7 @@ _SOURCE = re.compile(r"\.(?i:py|pyx|c|cc|cpp|cxx|cu|h|hpp|java|go|rs|js|ts)$")
 # of OLMo's, `[__main__][INFO] - ` of Hydra's), no numbers of the run
 _LEVEL = re.compile(r"(?<![A-Za-z])(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)(?![A-Za-z])")
 _PREFIX_CHARS = 200  # how far into a line a level name ends a logging prefix
+_TOTAL_CHARS = 40  # how far before a counter's name `_TOTAL` looks (`Total optimization steps = `)
 _NAMESPACE = "Namespace("
 _SEED = re.compile(r"(?i:(?:global )?seed set to) (\d+)")  # Lightning's seed_everything
 
@@ -87,6 +91,7 @@ class Line:
     values: dict[str, float] = field(default_factory=dict)
     time: float | None = None
     repeated: str | None = None  # a key the line prints twice with another value (the first is kept)
+    complete: bool = True  # False for numbers printed under a counter of an earlier line, mid-way
 
 
 def read_line(text: str) -> Line:
@@ -98,22 +103,22 @@ def read_line(text: str) -> Line:
     if stamp is not None:
         line.time = to_timestamp(stamp.group(1).replace(",", "."))
         text = text[stamp.end() :]
-    level = _LEVEL.search(text, 0, _PREFIX_CHARS)
-    if level is not None:
-        text = text[level.end() :]
+    text = text[_prefix_end(text) :]
     message = text.strip()
     if message.startswith("{") and _read_json(message, line):
         return line
     for found in _COUNTER.finditer(text):
-        if _TOTAL.search(text, 0, found.start()):
+        if _is_total(text, found.start()):
             continue
         total = found.group(3)
         name = found.group(1).lower()
         line.counters.setdefault(name, (float(found.group(2)), float(total) if total else None))
-    pairs = [(_lead(text, m) + m.group(1), m.group(2), m.start()) for m in _PAIR.finditer(text)]
-    segments = [m for m in map(_SEGMENT.fullmatch, _SEPARATOR.split(text)) if m]
+    ends = [separator.end() for separator in _SEPARATOR.finditer(text)]
+    pairs = [(_lead(text, m, ends) + m.group(1), m.group(2), m.start()) for m in _PAIR.finditer(text)]
+    segments = [m for part in _SEPARATOR.split(text) if (m := _SEGMENT.fullmatch(part.strip()))]
     # `Train 100: loss:0.28`: a split's name and a whole number are its batch, no key and value
     pairs += [(m[1], m[2], -1) for m in segments if not (_ONLY_SPLIT.fullmatch(m[1]) and m[2].isdigit())]
+    split = ""  # `train Loss: 0.5 Acc: 0.8`: the split a line's first key names is its other keys' too
     for key, number, start in pairs:
         value = to_float(number)
         if value is None or _SOURCE.search(key):
@@ -121,25 +126,51 @@ def read_line(text: str) -> Line:
         if key.lower().rpartition(" ")[2] in _COUNTER_NAMES and key.lower() not in _COUNTER_NAMES:
             continue  # DSFD's `test epoch:0`: the counter of a split's line, read as a counter above
         if key.lower() in _COUNTER_NAMES:
-            if start >= 0 and _TOTAL.search(text, 0, start):
+            if start >= 0 and _is_total(text, start):
                 continue  # `Num steps = 8242`: a setting
             line.counters.setdefault(key.lower(), (value, None))
-        elif key not in line.values:
+            continue
+        first = key.partition(" ")[0]
+        if _ONLY_SPLIT.fullmatch(first) and " " in key:
+            split = first
+        elif split and start >= 0 and " " not in key and not _ONLY_SPLIT.fullmatch(key):
+            key = f"{split} {key}"
+        if key not in line.values:
             line.values[key] = value
         elif line.values[key] != value and line.repeated is None:
             line.repeated = key
     return line
 
 
-def _lead(text: str, pair: re.Match[str]) -> str:
+def _prefix_end(text: str) -> int:
+    """Return where a logging format's prefix ends: after its level name (`[__main__][INFO] - `,
+    `INFO:root:`, OLMo's `host:0\tolmo.train:979\tINFO\t`) when nothing before it is a counter or a
+    value printed as `key: value` or `key=value`; 0 when the line has none, or the level name is a
+    word of its message (`step 100 loss: 0.5 WARNING: grad overflow`, `(ERROR rate 2%)`)."""
+    level = _LEVEL.search(text, 0, _PREFIX_CHARS)
+    if level is None:
+        return 0
+    before = text[: level.start()]
+    if _COUNTER.search(before) or _SPACED_PAIR.search(before):
+        return 0
+    return level.end()
+
+
+def _is_total(text: str, start: int) -> bool:
+    """Tell whether a counter's name at `start` follows a total's words (`Num steps = 8242`)."""
+    return _TOTAL.search(text, max(0, start - _TOTAL_CHARS), start) is not None
+
+
+def _lead(text: str, pair: re.Match[str], ends: list[int]) -> str:
     """Return the one or two words a separator (or the line's start) leads a pair's key with when that
     key is one plain word, as printed and followed by a space (`| Token Acc: 0.05 |`, `->> pal1 conf
-    loss:11.1 ||`, `- Batch loss: 12.1`), else '' (`found vocab_size = 65` names vocab_size)."""
+    loss:11.1 ||`, `- Batch loss: 12.1`), else '' (`found vocab_size = 65` names vocab_size); `ends`:
+    where the line's separators end."""
     start = pair.start(1)
     if not pair.group(1).isalpha():
         return ""
-    separators = list(_SEPARATOR.finditer(text, 0, start))
-    lead = _LEAD.fullmatch(text, separators[-1].end() if separators else 0, start)
+    before = bisect_right(ends, start) - 1
+    lead = _LEAD.fullmatch(text, ends[before] if before >= 0 else 0, start)
     return " ".join(lead.group(1).split()) + " " if lead else ""
 
 
