@@ -33,7 +33,14 @@ from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.profiles import TaskLines
 from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FigureStyle, font_families, font_file, installed_families, rc_params
-from resultsbook.render.layout import Labels, TableFormat, metric_label, replicate_word, stat_note
+from resultsbook.render.layout import (
+    SPREAD_NAMES,
+    Labels,
+    TableFormat,
+    metric_label,
+    replicate_word,
+    stat_note,
+)
 from resultsbook.render.palette import HATCHES, Look
 from resultsbook.render.textfit import (
     fit_categories,
@@ -270,6 +277,11 @@ def cell_plot_data(
         metric = next(iter(metrics.values()))
         ylabel = metric.label or labels.key(metric.name)
     note = stat_note(table, fmt, emphasis=False)
+    ones = [cell for _, cell in cells if int(cell.stats.get("n", 0)) == 1]
+    if fmt.spread is not None and ones and len(ones) < len(cells):  # beside bars with one: not a zero spread
+        what = "bar" if kind == "bar" else "marker"
+        spread = SPREAD_NAMES[fmt.spread]
+        note += f" {len(ones)} {what}(s) of one {replicate_word(table)} (n = 1): no {spread}, no error bar."
     if kind == "points":
         one = all(int(cell.stats["n"]) == 1 for cell in table.cells.values())  # one value: no bar
         marker = "marker" if one or fmt.spread is None else "marker with bar"
@@ -409,6 +421,8 @@ def render_figure(
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         # labels too long for the width: matplotlib falls back to its plain layout, the figure is drawn
         warnings.filterwarnings("ignore", message="constrained_layout not applied")
+        # a log axis of a panel with no value above 0: said by `log_scale_problems`, naming the panel
+        warnings.filterwarnings("ignore", message="Data has no positive values")
         matplotlib.rcdefaults()
         matplotlib.rcParams.update(rc_params(style, pgf, preamble))  # type: ignore[arg-type]
         with latex_errors(pgf):  # a PGF legend is fitted with texts measured by LaTeX
@@ -486,6 +500,46 @@ def drawing_problems(texts: Sequence[str], style: FigureStyle, output: str) -> l
                 f"label {str(text)!r}: the font {style.font!r} has no {' '.join(missing)}, drawn as empty "
                 f'boxes in {output}; choose a font that has them (font = "Noto Sans CJK SC"...) or .pgf'
             )
+    return problems
+
+
+def log_scale_problems(data: PlotData, options: FigureOptions) -> list[str]:
+    """Say which values a log axis cannot draw (at or below 0: tianshou's Reacher-v2 returns, a step
+    0), which matplotlib leaves out without a word, and which bands or error bars it cuts off there."""
+    from resultsbook.query.marks import bounded
+
+    problems = []
+    for name, scale in (("xscale", options.xscale), ("yscale", options.yscale)):
+        if scale != "log" or (name == "xscale" and data.kind != "curve"):
+            continue
+        missing, cut = [], []
+        for panel in data.panels:
+            for line in panel.lines:
+                where = ", ".join(str(text) for text in (panel.title, line.label) if text) or "the line"
+                values = line.x if name == "xscale" else line.center
+                below = int(np.sum(values <= 0))
+                if below:
+                    missing.append(f"{where}: {below} of {len(values)} point(s)")
+                elif name == "yscale" and np.any(line.low <= 0):
+                    cut.append(where)
+            for item in panel.bars:
+                where = (
+                    ", ".join(str(text) for text in (panel.title, item.group, item.label) if text)
+                    or "the bar"
+                )
+                if item.center <= 0:
+                    missing.append(where)
+                elif item.low <= 0:
+                    cut.append(where)
+        if not missing and not cut:
+            continue
+        parts = [f'{name} = "log" cannot draw values at or below 0']
+        if missing:
+            parts.append(f"left out of the figure: {bounded(missing)}")
+        if cut:
+            band = "error bars" if data.kind != "curve" else "bands"
+            parts.append(f"{band} cut off at the axis's bottom: {bounded(cut)}")
+        problems.append("; ".join(parts) + f'; {name} = "symlog" draws them, or shift the values above 0')
     return problems
 
 
@@ -709,8 +763,11 @@ def _category_ticks(axis: Any, data: PlotData, pgf: bool) -> None:
 def _style_axis(axis: Any, data: PlotData, options: FigureOptions) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    for label in (*axis.get_xticklabels(), *axis.get_yticklabels()):
-        label.set_parse_math(False)
+    for name in ("x", "y"):  # matplotlib's own labels of a log axis are mathtext: 10^4, not its source
+        scale = options.xscale if name == "x" and data.kind == "curve" else "linear"
+        scale = options.yscale if name == "y" else scale
+        for label in getattr(axis, f"get_{name}ticklabels")():
+            label.set_parse_math(scale != "linear")
     if data.kind == "curve":
         axis.set_xscale(options.xscale)
         if options.xscale == "linear":
