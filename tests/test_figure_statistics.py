@@ -169,3 +169,34 @@ def test_a_bar_of_one_seed_beside_bars_of_several_says_it_has_no_error_bar(tmp_p
     assert (muzero.low, muzero.center, muzero.high) == (5.0, 5.0, 5.0)
     assert spr.high - spr.center == pytest.approx(np.std([1.0, 2.0, 6.0], ddof=1))
     assert data.note.endswith(" 1 bar(s) of one seed (n = 1): no std, no error bar.")
+
+
+def test_a_y_label_longer_than_its_panel_wraps_below_a_legend_on_top() -> None:
+    """A column-wide curve (3.34 in, ACM's \\columnwidth) with nine methods in a legend on top and the
+    y label `Normalized average return over evaluation episodes`: the label, longer than the panel,
+    ran up past it into the legend's first column."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from resultsbook.render.figstyle import FigureStyle
+    from resultsbook.render.palette import Look
+    from resultsbook.render.plots import FigureOptions, LineData, Panel, PlotData, plot_figure
+
+    x = np.arange(0, 101, 10, dtype=float)
+    names = [f"method with a long name {i}" for i in range(9)]
+    legend = tuple((name, name, Look("#0072B2", "o")) for name in names)
+    lines = tuple(
+        LineData(k, k, look, x, x + i, x + i - 1, x + i + 1, 3) for i, (k, _, look) in enumerate(legend)
+    )
+    ylabel = "Normalized average return over evaluation episodes"
+    data = PlotData("curve", (Panel("", lines=lines),), legend, xlabel="Step", ylabel=ylabel)
+    figure = plot_figure(data, FigureStyle(width=241.14749 / 72.27), FigureOptions())
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    label = figure.axes[0].yaxis.label
+    panel = figure.axes[0].get_window_extent(renderer)
+    drawn = label.get_window_extent(renderer)
+    top_legend = figure.legends[0].get_window_extent(renderer)
+    assert label.get_text().replace("\n", " ") == ylabel  # every word kept, in order
+    assert drawn.y1 <= top_legend.y0  # below the legend, as the panel is
+    assert panel.y0 - 1 <= drawn.y0 and drawn.y1 <= panel.y1 + 1

@@ -43,6 +43,7 @@ from resultsbook.render.layout import (
 )
 from resultsbook.render.palette import HATCHES, Look
 from resultsbook.render.textfit import (
+    fit_axis_label,
     fit_categories,
     fit_legend,
     fit_title,
@@ -603,10 +604,29 @@ def plot_figure(
         text, parsed = figure_text(options.title, pgf)
         figure.suptitle(text, parse_math=parsed)
     _legend_artist(figure, flat[0], data, style, pgf)
+    if ylabel[0]:
+        _fit_ylabel(figure, flat[:count], options.ylabel if options.ylabel is not None else data.ylabel, pgf)
     unfit = _fit_titles(figure, flat[:count], [panel.title for panel in data.panels], columns, pgf)
     if unfitted is not None:
         unfitted += unfit
     return figure
+
+
+def _fit_ylabel(figure: Any, axes: Sequence[Any], label: str, pgf: bool) -> None:
+    """Wrap a y label longer than the panels it names (`Normalized average return over evaluation
+    episodes` beside a column-wide curve), which ran past them into a legend on top."""
+    artist = figure._supylabel if len(axes) > 1 else axes[0].yaxis.label
+    if artist is None:
+        return
+    renderer = measuring_renderer(figure, pgf)
+    length = artist.get_window_extent(renderer).height
+    if length <= figure.bbox.height * 0.5:  # well inside any panel the layout leaves it: as drawn
+        return
+    figure.get_layout_engine().execute(figure)
+    boxes = [axis.get_position() for axis in axes]
+    room = (max(box.y1 for box in boxes) - min(box.y0 for box in boxes)) * figure.bbox.height
+    if length > room:
+        fit_axis_label(artist, label, room, lambda text: figure_text(text, pgf), pgf)
 
 
 def _fit_titles(
