@@ -200,3 +200,23 @@ def test_a_y_label_longer_than_its_panel_wraps_below_a_legend_on_top() -> None:
     assert label.get_text().replace("\n", " ") == ylabel  # every word kept, in order
     assert drawn.y1 <= top_legend.y0  # below the legend, as the panel is
     assert panel.y0 - 1 <= drawn.y0 and drawn.y1 <= panel.y1 + 1
+
+
+def test_a_curve_over_run_index_seeds_counts_runs_one_per_run_index(tmp_path: Path) -> None:
+    """CORL's offline-to-online results (corl-team/CORL @ eeeeef26, one JSON list of runs with
+    `run_index` as the seed and an `online_curve`): `replicate = ["run_index"]` made the note read
+    `mean over n = 4 run_indexs`; a table says `runs (one per run_index)`."""
+    curves = {0: [0.1, 0.2, 0.4], 1: [0.0, 0.3, 0.5], 2: [0.2, 0.2, 0.6], 3: [0.1, 0.5, 0.9]}
+    for index, curve in curves.items():
+        points = [{"step": step, "online_curve": value} for step, value in enumerate(curve)]
+        write_native_run(tmp_path / f"runs/r{index}", {"algorithm": "AWAC", "run_index": index}, points)
+    store = Store.open(str(tmp_path / "rb.db"))
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    result = aggregate_curves(store, CurveQuery(metric="online_curve", replicate=("run_index",), band="ci95"))
+    (line,) = result.lines
+    rows = np.array(list(curves.values()))
+    half = 3.182446305284263 * rows.std(axis=0, ddof=1) / 2  # t(0.975, 3 dof) × s / √4
+    np.testing.assert_allclose(line.high - line.center, half)
+    assert result.statement() == (
+        "Lines: mean over n = 4 runs (one per run_index); band: 95% t-interval of the mean."
+    )

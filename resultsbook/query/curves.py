@@ -143,7 +143,13 @@ class CurveSet:
         )
         one = counts == [1]
         if query.replicate and all(_one_run_per_replicate(line.runs, query.replicate) for line in self.lines):
-            replicate = " × ".join(query.replicate) + ("" if one else "s")
+            from resultsbook.query.marks import PLURAL_BY_S
+
+            keys = " × ".join(query.replicate)
+            if one or all(PLURAL_BY_S.fullmatch(key) for key in query.replicate):
+                replicate = keys + ("" if one else "s")
+            else:  # `n = 4 run_indexs` (CORL's seeds): as a table's note says it
+                replicate = f"runs (one per {keys})"
         else:
             replicate = "run" if one else "runs"  # no run records a seed, or some share one
         center = _CENTER_WORDS[query.center]
