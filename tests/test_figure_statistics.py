@@ -220,3 +220,24 @@ def test_a_curve_over_run_index_seeds_counts_runs_one_per_run_index(tmp_path: Pa
     assert result.statement() == (
         "Lines: mean over n = 4 runs (one per run_index); band: 95% t-interval of the mean."
     )
+
+
+def test_a_symlog_axis_ticks_0_and_powers_outside_its_linear_range_not_overlapping_ones(
+    tmp_path: Path,
+) -> None:
+    """tianshou's returns from -1000 to 10000 on `yscale = "symlog"`: ticks at -1, 0 and 1 sat inside
+    the linear range (|y| < 2) beside one another, and 10⁰, 0, −10⁰ were drawn over each other."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from resultsbook.render.figstyle import FigureStyle
+    from resultsbook.render.plots import FigureOptions, plot_figure
+
+    spec, store = _tianshou_like(tmp_path)
+    data = figure_data(spec, spec.figures["curves"], store, store.runs(), {}).data
+    figure = plot_figure(data, FigureStyle(width=3.5), FigureOptions(yscale="symlog"))
+    FigureCanvasAgg(figure).draw()
+    for axis in figure.axes:
+        low, high = axis.get_ylim()
+        ticks = [tick for tick in axis.get_yticks() if low <= tick <= high]
+        assert 0 in ticks or low > 0 or high < 0
+        assert all(tick == 0 or abs(tick) >= 2 for tick in ticks), ticks

@@ -796,11 +796,33 @@ def _style_axis(axis: Any, data: PlotData, options: FigureOptions) -> None:
                 axis.xaxis.set_major_locator(whole)
             axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: short_number(value)))
     axis.set_yscale(options.yscale)
+    for name, scale in (("x", options.xscale if data.kind == "curve" else "linear"), ("y", options.yscale)):
+        if scale == "symlog":
+            _symlog_ticks(getattr(axis, f"{name}axis"))
     if options.xlim:
         axis.set_xlim(*options.xlim)
     if options.ylim:
         axis.set_ylim(*options.ylim)
     axis.set_axisbelow(True)
+
+
+def _symlog_ticks(axis: Any) -> None:
+    """Tick a symlog axis at 0 and at the powers outside its linear range: its ±1 ticks sat inside that
+    range beside 0, and their labels (10⁰, 0, −10⁰) were drawn over one another."""
+    from matplotlib.ticker import Locator
+
+    inner = axis.get_major_locator()
+    linthresh = axis.get_transform().linthresh
+
+    class Outside(Locator):
+        def __call__(self) -> Any:
+            return self.tick_values(*axis.get_view_interval())
+
+        def tick_values(self, vmin: float, vmax: float) -> Any:
+            ticks = np.asarray(inner.tick_values(vmin, vmax))
+            return ticks[(ticks == 0) | (np.abs(ticks) >= linthresh)]
+
+    axis.set_major_locator(Outside())
 
 
 def _whole_steps(data: PlotData) -> bool:

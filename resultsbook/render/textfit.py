@@ -139,6 +139,7 @@ def fit_axis_label(
         text, parsed = _wrapped(label, line, drawn)
         artist.set_text(text)
         artist.set_parse_math(parsed)
+        artist.set_multialignment("center")  # each line centred on the panels, as the label was
         extent = artist.get_window_extent(renderer)
         length = extent.height if vertical else extent.width
         if length <= room:
