@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_native_run
+from conftest import compile_latex, write_native_run
 
 from resultsbook.outputs.figures import figure_data, render_figure_files
 from resultsbook.query.curves import CurveQuery, aggregate_curves
@@ -96,6 +96,14 @@ hue = "algo"
 where = { env = "Swimmer-v3" }
 yscale = "log"
 outputs = ["swimmer.pdf"]
+
+[figures.swimmer_pgf]
+kind = "curve"
+metric = "rew"
+hue = "algo"
+where = { env = "Swimmer-v3" }
+yscale = "log"
+outputs = ["swimmer.pgf"]
 """
 
 
@@ -241,3 +249,13 @@ def test_a_symlog_axis_ticks_0_and_powers_outside_its_linear_range_not_overlappi
         ticks = [tick for tick in axis.get_yticks() if low <= tick <= high]
         assert 0 in ticks or low > 0 or high < 0
         assert all(tick == 0 or abs(tick) >= 2 for tick in ticks), ticks
+
+
+def test_a_log_axis_pgf_compiles_in_a_paper_that_does_not_define_mathdefault(tmp_path: Path) -> None:
+    """A log axis's ticks are written as `$\\mathdefault{10^{1}}$` in a .pgf, and a paper that follows
+    the docs (`\\usepackage{pgf}`, `\\input{...}`) stopped at `Undefined control sequence`."""
+    spec, store = _tianshou_like(tmp_path)
+    files, _ = render_figure_files(spec, spec.figures["swimmer_pgf"], store, store.runs(), {})
+    (tmp_path / "swimmer.pgf").write_bytes(next(iter(files.values())))
+    assert b"$\\mathdefault{10^{1}}$" in (tmp_path / "swimmer.pgf").read_bytes()
+    compile_latex(tmp_path, "\\input{swimmer.pgf}", packages=("pgf",))

@@ -943,6 +943,8 @@ def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:
     with latex_errors(kind == "pgf"):
         figure.savefig(buffer, format=kind, **_SAVE_OPTIONS[kind])
     content = buffer.getvalue()
+    if kind == "pgf" and b"$\\mathdefault{" in content:  # a log axis's ticks: the paper need not define it
+        content = b"\\providecommand{\\mathdefault}[1]{#1}%\n" + content
     if generated and kind == "pgf":
         content = f"%% {generated}\n".encode() + content
     elif generated and kind == "svg":
