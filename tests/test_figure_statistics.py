@@ -259,3 +259,28 @@ def test_a_log_axis_pgf_compiles_in_a_paper_that_does_not_define_mathdefault(tmp
     (tmp_path / "swimmer.pgf").write_bytes(next(iter(files.values())))
     assert b"$\\mathdefault{10^{1}}$" in (tmp_path / "swimmer.pgf").read_bytes()
     compile_latex(tmp_path, "\\input{swimmer.pgf}", packages=("pgf",))
+
+
+def test_check_counts_the_seeds_at_a_curves_last_point_not_every_seed_of_the_line(tmp_path: Path) -> None:
+    """What `check` remembers of a curve is its last point, centre, band and n: with min_seeds = 1 that
+    point held one seed of three, and the lock said n = 3 beside a band of no width."""
+    from resultsbook.render.figvalues import plotted_values
+
+    ends = {("Hopper-v3", "sac", 0): 30, ("Hopper-v3", "sac", 1): 10, ("Hopper-v3", "sac", 2): 10}
+    runs = {key: [(s, 1.0 + s + key[2]) for s in range(0, end + 1, 10)] for key, end in ends.items()}
+    spec, store = _project(
+        tmp_path,
+        runs,
+        """
+        [figures.hopper]
+        kind = "curve"
+        metric = "rew"
+        hue = "algo"
+        min_seeds = 1
+        outputs = ["hopper.pdf"]
+        """,
+    )
+    data = figure_data(spec, spec.figures["hopper"], store, store.runs(), {}).data
+    (value,) = plotted_values(data, interval=False).values()
+    assert value["n"] == sum(1 for end in ends.values() if end >= 30) == 1
+    assert value["value"] == "31.0"  # seed 0 alone at step 30: no band

@@ -83,6 +83,7 @@ class LineData:
     low: np.ndarray
     high: np.ndarray
     n: int  # seeds behind the line
+    counts: np.ndarray | None = None  # seeds with data at each point (min_seeds keeps points fewer reach)
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ def curve_plot_data(
                         low=line.low,
                         high=line.high,
                         n=len(line.runs),
+                        counts=line.n,
                     )
                     for line in lines
                 ),
