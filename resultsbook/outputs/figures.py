@@ -28,6 +28,7 @@ from resultsbook.render.plots import (
     curve_plot_data,
     drawing_problems,
     drawn_texts,
+    log_scale_problems,
     render_figure,
     task_lines_plot_data,
 )
@@ -168,7 +169,7 @@ def render_figure_files(
     )
     texts = drawn_texts(result.data, figure.options)
     preamble = list(dict.fromkeys([*spec.paper_preamble, *preamble_for(texts)]))
-    notes = list(result.notes)
+    notes = [*result.notes, *log_scale_problems(result.data, figure.options)]
     files = {}
     for path in figure.outputs:
         suffix = os.path.splitext(path)[1]

@@ -45,6 +45,7 @@ BANDS = ("std", "sem", "ci95", "minmax")
 ALIGNMENTS = ("interpolate", "bin")
 X_TIME = "time"
 X_STEP = "step"
+_CENTER_WORDS = {"mean": "mean", "median": "median", "iqm": "IQM"}
 _SMOOTH = re.compile(r"^\s*(ema|window)\s*\(\s*([0-9.]+)\s*\)\s*$")
 
 
@@ -142,16 +143,28 @@ class CurveSet:
         )
         one = counts == [1]
         if query.replicate and all(_one_run_per_replicate(line.runs, query.replicate) for line in self.lines):
-            replicate = " × ".join(query.replicate) + ("" if one else "s")
+            from resultsbook.query.marks import PLURAL_BY_S
+
+            keys = " × ".join(query.replicate)
+            if one or all(PLURAL_BY_S.fullmatch(key) for key in query.replicate):
+                replicate = keys + ("" if one else "s")
+            else:  # `n = 4 run_indexs` (CORL's seeds): as a table's note says it
+                replicate = f"runs (one per {keys})"
         else:
             replicate = "run" if one else "runs"  # no run records a seed, or some share one
-        parts = [f"Lines: {query.center} over {n_text} {replicate}"]
+        center = _CENTER_WORDS[query.center]
+        parts = [f"Lines: {center} over {n_text} {replicate}{_fewer_at_a_step(self.lines)}"]
         if query.band in ("std", "sem"):
-            parts.append(f"band: ± {'std' if query.band == 'std' else 's.e.m.'} (ddof = {query.ddof})")
+            around = "" if query.center == "mean" else f"{center} "  # the std of the seeds, about their mean
+            parts.append(
+                f"band: {around}± {'std' if query.band == 'std' else 's.e.m.'} (ddof = {query.ddof})"
+            )
         elif query.band == "ci95":
             parts.append("band: 95% t-interval of the mean")
         elif query.band == "minmax":
             parts.append("band: min-max range over seeds")
+        if query.band is not None and any(np.any(line.n < 2) for line in self.lines):
+            parts.append("no band where one seed had data")  # a std of one value: the band has no width
         kinds = {line.alignment for line in self.lines}
         if kinds - {"shared"}:
             how = (
@@ -159,13 +172,24 @@ class CurveSet:
                 if query.align == "interpolate"
                 else f"averaged into {query.points} equal-width bins"
             )
-            cover = "every seed" if query.min_seeds is None else f"at least {query.min_seeds} seeds"
+            cover = "every seed" if query.min_seeds is None else f"at least {query.min_seeds} seed"
+            cover += "s" if (query.min_seeds or 0) > 1 else ""
             parts.append(f"seeds logged at different {query.x}s were {how}, kept where {cover} had data")
         if query.smooth is not None:
             parts.append(query.smooth.describe())
         if query.metric in query.normalized:  # as a table of it says: what the axis is, from which scores
             parts.append(query.normalized[query.metric].describe())
         return "; ".join(parts) + "."
+
+
+def _fewer_at_a_step(lines: Sequence[CurveLine]) -> str:
+    """Say how few of a line's seeds some of its grid points hold (min_seeds keeps the points beyond
+    where some seeds end): the note's n is every seed of a line, its last points may hold one."""
+    if not any(len(line.n) and int(line.n.min()) < len(line.runs) for line in lines):
+        return ""
+    fewest = min(int(line.n.min()) for line in lines if len(line.n))
+    most = max(int(line.n.max()) for line in lines if len(line.n))
+    return f", {fewest}–{most} of them at a grid point"
 
 
 def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] | None = None) -> CurveSet:
@@ -438,6 +462,13 @@ def _line(
             f"(fewer than {needed} {seeds} had data there{_short_seeds(runs, curves, query)}{fix})"
         )
     grid, values, n = grid[keep], values[:, keep], n[keep]
+    fewer = int(np.sum(n < len(runs)))
+    if fewer:  # min_seeds kept them: the line's last points average the seeds that remain, its band narrows
+        seeds = "seeds" if query.replicate and _one_run_per_replicate(runs, query.replicate) else "runs"
+        notes.append(
+            f"{_group_text(query, facet, hue)}: {fewer} of {len(grid)} grid points average fewer than its "
+            f"{len(runs)} {seeds} (down to {int(n.min())}{_short_seeds(runs, curves, query)})"
+        )
     wanted = [query.center, *([query.band] if query.band else [])]
     center, low, high = (np.empty(len(grid)) for _ in range(3))
     for index in range(len(grid)):

@@ -9,6 +9,7 @@ Python objects.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
@@ -72,6 +73,8 @@ def cell_marks(
     return tuple(marks)
 
 
+# seed, fold, trial: a key whose plural is the key + s (`run_index` has none: "runs (one per run_index)")
+PLURAL_BY_S = re.compile(r"(?:[A-Za-z]+[_.])*[A-Za-z]{2,}[a-rt-wyA-RT-WY]")
 SHOWN_VALUES = 3  # a param with more values than this in one cell is shown by its first few and a count
 
 

@@ -28,7 +28,8 @@ def plotted_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
             point = (float(line.center[-1]), float(line.low[-1]), float(line.high[-1])) if ends else None
             values[name] = {
                 "value": point_text(*point, interval) if point else "–",
-                "n": line.n,
+                # the seeds at that last point: with min_seeds, one may be all that reach it
+                "n": int(line.counts[-1]) if ends and line.counts is not None else line.n,
                 "x": short_number(float(line.x[-1])) if ends else "–",  # as the axis's ticks write it
                 "points": points_digest(line.x, line.center, line.low, line.high),
             }

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from resultsbook.errors import RenderError, ResultsbookError, closest
 from resultsbook.params import format_value
 from resultsbook.query.goal import Goal, metric_goal
-from resultsbook.query.marks import ENDS_TEXT
+from resultsbook.query.marks import ENDS_TEXT, PLURAL_BY_S
 from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, ResultTable
 from resultsbook.query.significance import TESTS, p_value, resolve_test, test_name
 from resultsbook.query.stats import BOOTSTRAPS, CENTERS, SMALL_BOOTSTRAP_N, SPREADS, check_pairing
@@ -659,7 +658,7 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
     return note
 
 
-_PLURAL = re.compile(r"(?:[A-Za-z]+[_.])*[A-Za-z]{2,}[a-rt-wyA-RT-WY]")  # seed, fold, trial: + s is a plural
+_PLURAL = PLURAL_BY_S
 
 
 def replicate_word(table: ResultTable) -> str:

@@ -33,9 +33,17 @@ from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.profiles import TaskLines
 from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FigureStyle, font_families, font_file, installed_families, rc_params
-from resultsbook.render.layout import Labels, TableFormat, metric_label, replicate_word, stat_note
+from resultsbook.render.layout import (
+    SPREAD_NAMES,
+    Labels,
+    TableFormat,
+    metric_label,
+    replicate_word,
+    stat_note,
+)
 from resultsbook.render.palette import HATCHES, Look
 from resultsbook.render.textfit import (
+    fit_axis_label,
     fit_categories,
     fit_legend,
     fit_title,
@@ -75,6 +83,7 @@ class LineData:
     low: np.ndarray
     high: np.ndarray
     n: int  # seeds behind the line
+    counts: np.ndarray | None = None  # seeds with data at each point (min_seeds keeps points fewer reach)
 
 
 @dataclass(frozen=True)
@@ -155,6 +164,7 @@ def curve_plot_data(
                         low=line.low,
                         high=line.high,
                         n=len(line.runs),
+                        counts=line.n,
                     )
                     for line in lines
                 ),
@@ -270,6 +280,11 @@ def cell_plot_data(
         metric = next(iter(metrics.values()))
         ylabel = metric.label or labels.key(metric.name)
     note = stat_note(table, fmt, emphasis=False)
+    ones = [cell for _, cell in cells if int(cell.stats.get("n", 0)) == 1]
+    if fmt.spread is not None and ones and len(ones) < len(cells):  # beside bars with one: not a zero spread
+        what = "bar" if kind == "bar" else "marker"
+        spread = SPREAD_NAMES[fmt.spread]
+        note += f" {len(ones)} {what}(s) of one {replicate_word(table)} (n = 1): no {spread}, no error bar."
     if kind == "points":
         one = all(int(cell.stats["n"]) == 1 for cell in table.cells.values())  # one value: no bar
         marker = "marker" if one or fmt.spread is None else "marker with bar"
@@ -409,6 +424,8 @@ def render_figure(
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         # labels too long for the width: matplotlib falls back to its plain layout, the figure is drawn
         warnings.filterwarnings("ignore", message="constrained_layout not applied")
+        # a log axis of a panel with no value above 0: said by `log_scale_problems`, naming the panel
+        warnings.filterwarnings("ignore", message="Data has no positive values")
         matplotlib.rcdefaults()
         matplotlib.rcParams.update(rc_params(style, pgf, preamble))  # type: ignore[arg-type]
         with latex_errors(pgf):  # a PGF legend is fitted with texts measured by LaTeX
@@ -489,6 +506,46 @@ def drawing_problems(texts: Sequence[str], style: FigureStyle, output: str) -> l
     return problems
 
 
+def log_scale_problems(data: PlotData, options: FigureOptions) -> list[str]:
+    """Say which values a log axis cannot draw (at or below 0: tianshou's Reacher-v2 returns, a step
+    0), which matplotlib leaves out without a word, and which bands or error bars it cuts off there."""
+    from resultsbook.query.marks import bounded
+
+    problems = []
+    for name, scale in (("xscale", options.xscale), ("yscale", options.yscale)):
+        if scale != "log" or (name == "xscale" and data.kind != "curve"):
+            continue
+        missing, cut = [], []
+        for panel in data.panels:
+            for line in panel.lines:
+                where = ", ".join(str(text) for text in (panel.title, line.label) if text) or "the line"
+                values = line.x if name == "xscale" else line.center
+                below = int(np.sum(values <= 0))
+                if below:
+                    missing.append(f"{where}: {below} of {len(values)} point(s)")
+                elif name == "yscale" and np.any(line.low <= 0):
+                    cut.append(where)
+            for item in panel.bars:
+                where = (
+                    ", ".join(str(text) for text in (panel.title, item.group, item.label) if text)
+                    or "the bar"
+                )
+                if item.center <= 0:
+                    missing.append(where)
+                elif item.low <= 0:
+                    cut.append(where)
+        if not missing and not cut:
+            continue
+        parts = [f'{name} = "log" cannot draw values at or below 0']
+        if missing:
+            parts.append(f"left out of the figure: {bounded(missing)}")
+        if cut:
+            band = "error bars" if data.kind != "curve" else "bands"
+            parts.append(f"{band} cut off at the axis's bottom: {bounded(cut)}")
+        problems.append("; ".join(parts) + f'; {name} = "symlog" draws them, or shift the values above 0')
+    return problems
+
+
 def font_has(style: FigureStyle, char: str) -> bool:
     """Tell whether one of the figure's font families has a glyph for a character."""
     return any(ord(char) in _charmap(family) for family in installed_families(style.font))
@@ -549,10 +606,29 @@ def plot_figure(
         text, parsed = figure_text(options.title, pgf)
         figure.suptitle(text, parse_math=parsed)
     _legend_artist(figure, flat[0], data, style, pgf)
+    if ylabel[0]:
+        _fit_ylabel(figure, flat[:count], options.ylabel if options.ylabel is not None else data.ylabel, pgf)
     unfit = _fit_titles(figure, flat[:count], [panel.title for panel in data.panels], columns, pgf)
     if unfitted is not None:
         unfitted += unfit
     return figure
+
+
+def _fit_ylabel(figure: Any, axes: Sequence[Any], label: str, pgf: bool) -> None:
+    """Wrap a y label longer than the panels it names (`Normalized average return over evaluation
+    episodes` beside a column-wide curve), which ran past them into a legend on top."""
+    artist = figure._supylabel if len(axes) > 1 else axes[0].yaxis.label
+    if artist is None:
+        return
+    renderer = measuring_renderer(figure, pgf)
+    length = artist.get_window_extent(renderer).height
+    if length <= figure.bbox.height * 0.5:  # well inside any panel the layout leaves it: as drawn
+        return
+    figure.get_layout_engine().execute(figure)
+    boxes = [axis.get_position() for axis in axes]
+    room = (max(box.y1 for box in boxes) - min(box.y0 for box in boxes)) * figure.bbox.height
+    if length > room:
+        fit_axis_label(artist, label, room, lambda text: figure_text(text, pgf), pgf)
 
 
 def _fit_titles(
@@ -709,8 +785,11 @@ def _category_ticks(axis: Any, data: PlotData, pgf: bool) -> None:
 def _style_axis(axis: Any, data: PlotData, options: FigureOptions) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    for label in (*axis.get_xticklabels(), *axis.get_yticklabels()):
-        label.set_parse_math(False)
+    for name in ("x", "y"):  # matplotlib's own labels of a log axis are mathtext: 10^4, not its source
+        scale = options.xscale if name == "x" and data.kind == "curve" else "linear"
+        scale = options.yscale if name == "y" else scale
+        for label in getattr(axis, f"get_{name}ticklabels")():
+            label.set_parse_math(scale != "linear")
     if data.kind == "curve":
         axis.set_xscale(options.xscale)
         if options.xscale == "linear":
@@ -719,11 +798,33 @@ def _style_axis(axis: Any, data: PlotData, options: FigureOptions) -> None:
                 axis.xaxis.set_major_locator(whole)
             axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: short_number(value)))
     axis.set_yscale(options.yscale)
+    for name, scale in (("x", options.xscale if data.kind == "curve" else "linear"), ("y", options.yscale)):
+        if scale == "symlog":
+            _symlog_ticks(getattr(axis, f"{name}axis"))
     if options.xlim:
         axis.set_xlim(*options.xlim)
     if options.ylim:
         axis.set_ylim(*options.ylim)
     axis.set_axisbelow(True)
+
+
+def _symlog_ticks(axis: Any) -> None:
+    """Tick a symlog axis at 0 and at the powers outside its linear range: its ±1 ticks sat inside that
+    range beside 0, and their labels (10⁰, 0, −10⁰) were drawn over one another."""
+    from matplotlib.ticker import Locator
+
+    inner = axis.get_major_locator()
+    linthresh = axis.get_transform().linthresh
+
+    class Outside(Locator):
+        def __call__(self) -> Any:
+            return self.tick_values(*axis.get_view_interval())
+
+        def tick_values(self, vmin: float, vmax: float) -> Any:
+            ticks = np.asarray(inner.tick_values(vmin, vmax))
+            return ticks[(ticks == 0) | (np.abs(ticks) >= linthresh)]
+
+    axis.set_major_locator(Outside())
 
 
 def _whole_steps(data: PlotData) -> bool:
@@ -844,6 +945,8 @@ def figure_bytes(figure: Any, suffix: str, generated: str = "") -> bytes:
     with latex_errors(kind == "pgf"):
         figure.savefig(buffer, format=kind, **_SAVE_OPTIONS[kind])
     content = buffer.getvalue()
+    if kind == "pgf" and b"$\\mathdefault{" in content:  # a log axis's ticks: the paper need not define it
+        content = b"\\providecommand{\\mathdefault}[1]{#1}%\n" + content
     if generated and kind == "pgf":
         content = f"%% {generated}\n".encode() + content
     elif generated and kind == "svg":

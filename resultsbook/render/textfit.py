@@ -1,7 +1,8 @@
 """Figure texts that fit their figure, never cut off or run together: a legend takes fewer columns,
 then wraps long labels at spaces (twelve methods with long names in a column-wide figure); category
 labels under bars wrap at spaces and hyphens, then turn, when wider than their slot
-(medium-expert-v0 ran into medium-replay-v0); a panel's title wraps at spaces and hyphens, then is
+(medium-expert-v0 ran into medium-replay-v0); a y label wraps at spaces when longer than its
+panels' height (it ran into a legend on top); a panel's title wraps at spaces and hyphens, then is
 set smaller, when wider than its panel (InvertedDoublePendulum-v2 ran into InvertedPendulum-v2).
 
 Widths are measured as the output will draw them: with LaTeX for PGF (the paper's font), with the
@@ -123,6 +124,31 @@ def fit_title(
         if width <= slot or size <= smallest:
             break
     return width <= slot
+
+
+def fit_axis_label(
+    artist: Any, label: str, room: float, drawn: Callable[[str], tuple[str, bool]], pgf: bool
+) -> bool:
+    """Wrap an axis label (the y label, drawn upright) at spaces into lines no longer than `room`
+    (display units), the height of the panels it names: a longer one ran past them into a legend on
+    top; tell whether it fits."""
+    renderer = measuring_renderer(artist.figure, pgf)
+    vertical = artist.get_rotation() % 180 == 90
+    line: int | None = None
+    while True:
+        text, parsed = _wrapped(label, line, drawn)
+        artist.set_text(text)
+        artist.set_parse_math(parsed)
+        artist.set_multialignment("center")  # each line centred on the panels, as the label was
+        extent = artist.get_window_extent(renderer)
+        length = extent.height if vertical else extent.width
+        if length <= room:
+            return True
+        longest = max((len(part) for part in _lines(label, line)), default=0)
+        narrower = max(MIN_LINE, min(longest - 1, int(longest * room / length)))
+        if narrower >= (line or longest):  # a word longer than the panels: drawn as it is
+            return False
+        line = narrower
 
 
 def _lines(label: str, line: int | None, hyphens: bool = False, split: bool = False) -> list[str]:
