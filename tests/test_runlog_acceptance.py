@@ -88,6 +88,34 @@ def test_runs_from_a_clean_and_a_dirty_tree_differ_in_diff_and_their_cell_is_fla
     compile_latex(tmp_path, latex)  # the new mark typesets
 
 
+def test_explain_names_the_dirty_run_of_a_cell_and_where_its_diff_is_kept(tmp_path, cli):
+    """The quickstart re-run in a git repository, one seed with train.py edited and not committed:
+    `explain` marked the cell 'includes 1 run from a dirty working tree' and starred a commit, but a
+    reviewer asking what differed had to guess that the run folder holds git.diff."""
+    repo = tmp_path / "project"
+    commit = make_repo(repo, {"train.py": TRAIN, "model.py": "LAYERS = 2\n"})
+    env = script_env(tmp_path)
+    assert run_script(repo, TRAIN, "0", env=env).returncode == 0
+    (repo / "model.py").write_text("LAYERS = 3  # trying something\n")
+    assert run_script(repo, TRAIN, "1", env=env).returncode == 0
+    clean, dirty = run_folders(repo / "runs")
+    (repo / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
+    assert cli("build", "--config", "project/resultsbook.toml").exit_code == 0
+    lines = cli("explain", "--config", "project/resultsbook.toml", "t", "mlp").output.splitlines()
+    assert "  ! includes 1 run from a dirty working tree" in lines
+    assert lines[-1] == (
+        f"  dirty: {dirty.name} ran from {commit[:10]} with uncommitted changes; their diff is kept in"
+        f" runs/{dirty.name}/git.diff"
+    )
+    assert "+LAYERS = 3" in (repo / "runs" / dirty.name / "git.diff").read_text()  # the path opens
+    cell = json.loads(cli("explain", "--config", "project/resultsbook.toml", "t", "mlp", "--json").output)
+    runs = {run["name"]: run for run in cell["cells"][0]["runs"]}
+    assert runs[dirty.name]["git_diff"] == f"runs/{dirty.name}/git.diff"
+    assert runs[clean.name]["git_diff"] is None
+
+
 def test_runs_from_two_commits_are_flagged_as_mixed_code(tmp_path, cli):
     repo = tmp_path / "project"
     first_commit = make_repo(repo, {"train.py": TRAIN})

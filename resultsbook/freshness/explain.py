@@ -174,6 +174,33 @@ def find_table(spec: Spec, target: str) -> TableSpec:
     )
 
 
+def kept_diff(run: StoredRun) -> str | None:
+    """Return where the uncommitted changes of a run from a dirty working tree are kept: the file its
+    logger wrote beside it (`runs/mlp_seed0/git.diff`, as the source column names the folder), or
+    `its provenance` when the diff itself is there (ClearML's); None when none was kept."""
+    git = run.provenance.get("git")
+    diff = git.get("diff") if isinstance(git, Mapping) else None
+    if not isinstance(diff, str) or not diff.strip():
+        return None
+    if "\n" in diff or " " in diff.strip():  # the diff's text, not the name of a file holding it
+        return "its provenance (resultsbook show prints it)"
+    return diff if os.path.isabs(diff) else f"{run.source.rstrip('/')}/{diff}"
+
+
+def dirty_text(run: StoredRun) -> str:
+    """Say which commit a run from a dirty working tree started from and where what differed is kept."""
+    commit = (run.git_commit or "")[:10]
+    started = f"ran from {commit} with uncommitted changes" if commit else "ran with uncommitted changes"
+    kept = kept_diff(run)
+    if kept is None:
+        tail = "no diff of them was kept, so what differed cannot be told"
+        tail += " (resultsbook.Run keeps it as git.diff)"
+    else:
+        truncated = run.provenance["git"].get("diff_truncated")
+        tail = f"their diff is kept in {kept}" + (f" ({truncated})" if isinstance(truncated, str) else "")
+    return f"{run.name} {started}; {tail}"
+
+
 def _with_status(run: StoredRun, status: str) -> StoredRun:
     """Return a run with the status its cell counted it with (the same run, as a rule)."""
     return run if run.status == status else replace(run, status=status)
