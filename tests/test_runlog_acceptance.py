@@ -134,6 +134,53 @@ def test_runs_from_two_commits_are_flagged_as_mixed_code(tmp_path, cli):
     assert mark["text"] == f"mixes 2 git commits ({shown})"
 
 
+RERUN = """
+import sys
+import resultsbook
+
+seed = int(sys.argv[1])
+# one folder per configuration, as the quickstart's train.py: rerunning replaces it, its id kept
+with resultsbook.Run("runs", config={"model": "mlp", "seed": seed}, name=f"mlp_seed{seed}", unique=False) as run:
+    run.log(1, acc=float(sys.argv[2]))
+"""
+
+
+def test_check_and_explain_name_a_run_re_run_in_place_from_other_code(tmp_path, cli):
+    """The quickstart in a git repository: a seed re-run into its own folder after a commit changed
+    train.py keeps its run id, and `check --collect` said only `90.6 ± 3.9 → 91.4 ± 4.2`, naming no run,
+    so a co-author could not tell that new code, and which, moved the number."""
+    repo = tmp_path / "project"
+    first = make_repo(repo, {"train.py": RERUN})
+    env = script_env(tmp_path)
+    for seed, acc in ((0, "0.5"), (1, "0.7")):
+        assert run_script(repo, RERUN, str(seed), acc, env=env).returncode == 0
+    (repo / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
+    spec = ("--config", "project/resultsbook.toml")
+    assert cli("build", *spec).exit_code == 0
+    (repo / "model.py").write_text("LAYERS = 3\n")
+    git(repo, "add", "model.py")
+    git(repo, "commit", "-q", "-m", "three layers")
+    second = git(repo, "rev-parse", "HEAD").strip()
+    assert run_script(repo, RERUN, "0", "0.9", env=env).returncode == 0
+
+    checked = cli("check", "--collect", *spec)
+    assert checked.exit_code == 1
+    assert (
+        f"  mlp: 0.6 ± 0.1 → 0.8 ± 0.1, 1 run re-run from other code (mlp_seed0: {first[:10]} → {second[:10]})"
+        in checked.output.splitlines()
+    )
+    document = json.loads(cli("check", *spec, "--json").output)
+    [change] = document["outputs"][0]["changes"]
+    assert change["recoded"] == [{"run": "mlp_seed0", "old": first[:10], "new": second[:10]}]
+    explained = cli("explain", *spec, "t", "mlp").output.splitlines()
+    assert explained[1] == (
+        "  ! the outputs built last show 0.6 ± 0.1 (n = 2), not this: the store changed since: 1 run re-run"
+        f" from other code (mlp_seed0: {first[:10]} → {second[:10]}); run `resultsbook build`"
+    )
+
+
 def test_runs_on_two_versions_of_the_data_differ_in_diff_and_are_flagged(tmp_path, cli):
     data = tmp_path / "data.csv"
     env = script_env(tmp_path)

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from resultsbook.errors import SpecError, closest, did_you_mean, listing_text
-from resultsbook.freshness.check import run_names, runs_text
+from resultsbook.freshness.check import recoded_runs, recoded_text, run_names, runs_text
 from resultsbook.models import StoredRun
-from resultsbook.outputs.build import aggregate_entry, compute_entry
+from resultsbook.outputs.build import aggregate_entry, compute_entry, run_code
 from resultsbook.outputs.lock import LockEntry, read_lock
 from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
@@ -115,24 +115,34 @@ def _lock_entry(spec: Spec, entry: str) -> LockEntry | None:
 
 
 def built_text(
-    recorded: Mapping[str, Any] | None, shown: Any, run_ids: list[str], store: Store | None = None
+    recorded: Mapping[str, Any] | None,
+    shown: Any,
+    run_ids: list[str],
+    store: Store | None = None,
+    code: Mapping[str, str] | None = None,
 ) -> str:
     """Say what the file built last shows of a cell when it is not what the store gives now (runs
-    collected, changed or gone since `build`, named from `store` when given); empty when they agree
-    or the cell was never built."""
+    collected, changed or gone since `build`, named from `store` when given; a run re-run from other
+    code since, from the commits the lock keeps and `code`, {run id: commit now}); empty when they
+    agree or the cell was never built."""
     if recorded is None:
         return ""
     now = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
     if recorded.get("value") == now and sorted(recorded.get("runs", ())) == sorted(run_ids):
         return ""
     old, new = set(recorded.get("runs", ())), set(run_ids)
-    names = run_names(store, old ^ new) if store is not None else {}
+    codes = [(code or {}).get(run_id, "") for run_id in run_ids]
+    recoded = recoded_runs(recorded, {"runs": run_ids, "code": codes} if any(codes) else {"runs": run_ids})
+    names = run_names(store, (old ^ new) | {run for run, _, _ in recoded}) if store is not None else {}
     counts = [(new - old, "added"), (old - new, "removed")]
     runs = [
         runs_text(len(ids), verb, sorted(names.get(run_id, run_id) for run_id in ids))
         for ids, verb in counts
         if ids
     ]
+    if recoded:
+        named = tuple(sorted((names.get(run, run), before, now) for run, before, now in recoded))
+        runs.append(recoded_text(named))
     changed = ", ".join(runs) or "the values of its runs changed"
     return f"the outputs built last show {recorded.get('value')} (n = {recorded.get('n')}), not this: " + (
         STALE.replace("since;", f"since: {changed};")
@@ -217,6 +227,7 @@ def explain(
     by_id = {run.id: run for run in runs}
     resumed = runs_by_wandb_id(runs)
     result = compute_entry(spec, table_spec, store, runs)
+    code = run_code(runs)
     table = result.table
     assert table is not None
     layout = layout_table(table, table_spec.format, table_spec.labels)
@@ -270,6 +281,7 @@ def explain(
                         shown,
                         found.runs.sorted_run_ids(),
                         store,
+                        code,
                     ),
                 )
             )
