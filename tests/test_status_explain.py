@@ -1095,3 +1095,27 @@ def test_explain_says_when_a_dirty_run_kept_no_diff(tmp_path, monkeypatch):
         "  dirty: mlp_seed1 ran from dc7b59c243 with uncommitted changes; no diff of them was kept, so what"
         " differed cannot be told (resultsbook.Run keeps it as git.diff)"
     )
+
+
+def test_explain_says_which_environment_the_runs_of_a_cell_differ_in(tmp_path, monkeypatch):
+    """The quickstart's runs record Python and every package (resultsbook.Run's run.json); a seed run in
+    another virtualenv (numpy 2.3.0, Python 3.10) sat in a cell of the same commit and config, and
+    `explain` showed nothing of it: a reviewer asking which environment made the number had to `show`
+    each run."""
+    for seed, python, numpy in ((0, "3.11.7", "2.4.6"), (1, "3.11.7", "2.4.6"), (2, "3.10.14", "2.3.0")):
+        write_native_run(
+            tmp_path / "runs" / f"mlp_seed{seed}",
+            {"model": "mlp", "seed": seed},
+            [{"step": 1, "acc": 0.5 + seed / 10}],
+            {"name": f"mlp_seed{seed}", "status": "finished", "python": python,
+             "packages": {"numpy": numpy, "scipy": "1.17.1"}},
+        )  # fmt: skip
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\noutputs = ["acc.md"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    lines = run_cli("explain", "acc", "mlp").output.splitlines()
+    assert "  environment differs in python: 3.10.14, 3.11.7; numpy: 2.3.0, 2.4.6" in lines
+    [cell] = json.loads(run_cli("explain", "acc", "mlp", "--json").output)["cells"]
+    assert cell["environment"] == {"python": ["3.10.14", "3.11.7"], "numpy": ["2.3.0", "2.4.6"]}

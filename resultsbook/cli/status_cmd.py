@@ -243,8 +243,13 @@ def explain_command(
         print_cell(item, spec.tables[item.table].query.replicate)
 
 
+SHOWN_KEYS = 5  # packages an explained cell's runs differ in, named on its line; the rest counted
+
+
 def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
     """Return one explained cell as JSON: what it shows, its statistics, its runs, their differences."""
+    from resultsbook.freshness.explain import environment_differences
+
     return {
         "table": item.table,
         "cell": item.cell,
@@ -260,6 +265,7 @@ def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
         "differing": {key: list(values) for key, values in item.differing.items()},
         "allowed": dict(item.allowed),
         "computed": item.computed,
+        "environment": environment_differences([run for run, _ in item.runs]),
         "built": item.built,
         "marks": list(item.marks),
     }
@@ -299,7 +305,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     from tabulate import tabulate
 
     from resultsbook.errors import listing_text
-    from resultsbook.freshness.explain import CellExplanation, dirty_text
+    from resultsbook.freshness.explain import CellExplanation, dirty_text, environment_differences
     from resultsbook.params import format_value
     from resultsbook.query.marks import clipped_apart
     from resultsbook.render.escape import escape_terminal
@@ -335,6 +341,12 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
         shown = escape_terminal(listing_text(texts) if key in item.allowed else ", ".join(texts))
         allowed = f" ({item.allowed[key]}: no † mark)" if key in item.allowed else ""
         echo(f"  differ in {escape_terminal(key)}: {shown}{allowed}")
+    environment = environment_differences([run for run, _ in item.runs])
+    if environment:  # the code alike, another Python or numpy can still move a number
+        listed = list(environment.items())
+        shown = "; ".join(f"{key}: {', '.join(values)}" for key, values in listed[:SHOWN_KEYS])
+        more = f"; and {len(listed) - SHOWN_KEYS} more (resultsbook diff RUN RUN lists them)"
+        echo(f"  environment differs in {escape_terminal(shown)}{more if len(listed) > SHOWN_KEYS else ''}")
     for text in item.marks:
         echo(f"  ! {text}")
     for run, _ in item.runs:  # which runs the dirty mark counts, and what differed in them

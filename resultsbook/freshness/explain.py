@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -182,6 +182,33 @@ def find_table(spec: Spec, target: str) -> TableSpec:
         f"{target!r} is neither a table of {os.path.basename(spec.path)}, one of its outputs, "
         f"nor a number of [macros.values]; {hint}"
     )
+
+
+def environment_differences(runs: Sequence[StoredRun]) -> dict[str, list[str]]:
+    """Return {what: its values} where the runs that record an environment differ in it: `python`,
+    `gpus` and each package (`numpy`) of `packages`, as resultsbook.Run (W&B, Neptune: python) records
+    them; a run that records none of them is left out, and nothing is guessed for it."""
+    facts: list[dict[str, str]] = []
+    for run in runs:
+        found: dict[str, str] = {}
+        for key in ("python", "gpus"):
+            value = run.provenance.get(key)
+            if value:
+                found[key] = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        packages = run.provenance.get("packages")
+        if isinstance(packages, Mapping):
+            found.update({str(name): str(version) for name, version in packages.items()})
+        if found:
+            facts.append(found)
+    if len(facts) < 2:
+        return {}
+    keys = sorted({key for found in facts for key in found}, key=lambda k: (k not in ("python", "gpus"), k))
+    differing = {}
+    for key in keys:
+        values = [found.get(key, "absent") for found in facts]
+        if len(set(values)) > 1:
+            differing[key] = sorted(set(values))
+    return differing
 
 
 def kept_diff(run: StoredRun) -> str | None:
