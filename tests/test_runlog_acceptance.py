@@ -114,6 +114,8 @@ def test_explain_names_the_dirty_run_of_a_cell_and_where_its_diff_is_kept(tmp_pa
     runs = {run["name"]: run for run in cell["cells"][0]["runs"]}
     assert runs[dirty.name]["git_diff"] == f"runs/{dirty.name}/git.diff"
     assert runs[clean.name]["git_diff"] is None
+    shown = cli("show", dirty.name, "--db", "project/resultsbook.db").output.splitlines()
+    assert f"  git: {commit} (dirty; its diff: runs/{dirty.name}/git.diff)" in shown
 
 
 def test_runs_from_two_commits_are_flagged_as_mixed_code(tmp_path, cli):
