@@ -270,6 +270,7 @@ def test_check_json_envelope_is_a_stable_contract(paper):
         "runs_removed",
         "added",
         "removed",
+        "recoded",
         "quoted_at",
     }
     assert change["cell"] == "Circles / Logistic regression"

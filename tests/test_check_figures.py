@@ -51,6 +51,7 @@ def test_check_json_lists_the_moved_curve_as_a_table_lists_a_cell(paper):
             "runs_removed": 0,
             "added": [],
             "removed": [],
+            "recoded": [],
             "quoted_at": [],
         }
     ]

@@ -88,6 +88,36 @@ def test_runs_from_a_clean_and_a_dirty_tree_differ_in_diff_and_their_cell_is_fla
     compile_latex(tmp_path, latex)  # the new mark typesets
 
 
+def test_explain_names_the_dirty_run_of_a_cell_and_where_its_diff_is_kept(tmp_path, cli):
+    """The quickstart re-run in a git repository, one seed with train.py edited and not committed:
+    `explain` marked the cell 'includes 1 run from a dirty working tree' and starred a commit, but a
+    reviewer asking what differed had to guess that the run folder holds git.diff."""
+    repo = tmp_path / "project"
+    commit = make_repo(repo, {"train.py": TRAIN, "model.py": "LAYERS = 2\n"})
+    env = script_env(tmp_path)
+    assert run_script(repo, TRAIN, "0", env=env).returncode == 0
+    (repo / "model.py").write_text("LAYERS = 3  # trying something\n")
+    assert run_script(repo, TRAIN, "1", env=env).returncode == 0
+    clean, dirty = run_folders(repo / "runs")
+    (repo / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
+    assert cli("build", "--config", "project/resultsbook.toml").exit_code == 0
+    lines = cli("explain", "--config", "project/resultsbook.toml", "t", "mlp").output.splitlines()
+    assert "  ! includes 1 run from a dirty working tree" in lines
+    assert lines[-1] == (
+        f"  dirty: {dirty.name} ran from {commit[:10]} with uncommitted changes; their diff is kept in"
+        f" runs/{dirty.name}/git.diff"
+    )
+    assert "+LAYERS = 3" in (repo / "runs" / dirty.name / "git.diff").read_text()  # the path opens
+    cell = json.loads(cli("explain", "--config", "project/resultsbook.toml", "t", "mlp", "--json").output)
+    runs = {run["name"]: run for run in cell["cells"][0]["runs"]}
+    assert runs[dirty.name]["git_diff"] == f"runs/{dirty.name}/git.diff"
+    assert runs[clean.name]["git_diff"] is None
+    shown = cli("show", dirty.name, "--db", "project/resultsbook.db").output.splitlines()
+    assert f"  git: {commit} (dirty; its diff: runs/{dirty.name}/git.diff)" in shown
+
+
 def test_runs_from_two_commits_are_flagged_as_mixed_code(tmp_path, cli):
     repo = tmp_path / "project"
     first_commit = make_repo(repo, {"train.py": TRAIN})
@@ -104,6 +134,53 @@ def test_runs_from_two_commits_are_flagged_as_mixed_code(tmp_path, cli):
     [mark] = [m for m in cell["marks"] if m["kind"] == "provenance"]
     shown = ", ".join(sorted([first_commit[:7], second_commit[:7]]))
     assert mark["text"] == f"mixes 2 git commits ({shown})"
+
+
+RERUN = """
+import sys
+import resultsbook
+
+seed = int(sys.argv[1])
+# one folder per configuration, as the quickstart's train.py: rerunning replaces it, its id kept
+with resultsbook.Run("runs", config={"model": "mlp", "seed": seed}, name=f"mlp_seed{seed}", unique=False) as run:
+    run.log(1, acc=float(sys.argv[2]))
+"""
+
+
+def test_check_and_explain_name_a_run_re_run_in_place_from_other_code(tmp_path, cli):
+    """The quickstart in a git repository: a seed re-run into its own folder after a commit changed
+    train.py keeps its run id, and `check --collect` said only `90.6 ± 3.9 → 91.4 ± 4.2`, naming no run,
+    so a co-author could not tell that new code, and which, moved the number."""
+    repo = tmp_path / "project"
+    first = make_repo(repo, {"train.py": RERUN})
+    env = script_env(tmp_path)
+    for seed, acc in ((0, "0.5"), (1, "0.7")):
+        assert run_script(repo, RERUN, str(seed), acc, env=env).returncode == 0
+    (repo / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
+    spec = ("--config", "project/resultsbook.toml")
+    assert cli("build", *spec).exit_code == 0
+    (repo / "model.py").write_text("LAYERS = 3\n")
+    git(repo, "add", "model.py")
+    git(repo, "commit", "-q", "-m", "three layers")
+    second = git(repo, "rev-parse", "HEAD").strip()
+    assert run_script(repo, RERUN, "0", "0.9", env=env).returncode == 0
+
+    checked = cli("check", "--collect", *spec)
+    assert checked.exit_code == 1
+    assert (
+        f"  mlp: 0.6 ± 0.1 → 0.8 ± 0.1, 1 run re-run from other code (mlp_seed0: {first[:10]} → {second[:10]})"
+        in checked.output.splitlines()
+    )
+    document = json.loads(cli("check", *spec, "--json").output)
+    [change] = document["outputs"][0]["changes"]
+    assert change["recoded"] == [{"run": "mlp_seed0", "old": first[:10], "new": second[:10]}]
+    explained = cli("explain", *spec, "t", "mlp").output.splitlines()
+    assert explained[1] == (
+        "  ! the outputs built last show 0.6 ± 0.1 (n = 2), not this: the store changed since: 1 run re-run"
+        f" from other code (mlp_seed0: {first[:10]} → {second[:10]}); run `resultsbook build`"
+    )
 
 
 def test_runs_on_two_versions_of_the_data_differ_in_diff_and_are_flagged(tmp_path, cli):

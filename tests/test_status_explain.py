@@ -880,7 +880,11 @@ def test_explain_says_why_the_commit_column_is_blank(tmp_path, monkeypatch):
     dvclive_folds(tmp_path, 2)
     assert run_cli("build").exit_code == 0
     lines = run_cli("explain", "cv", "resnet50v2").output.splitlines()
-    assert "  commit blank: the dvclive logs of these runs record no git commit" in lines
+    assert (
+        "  commit blank: the dvclive logs of these runs record no git commit, so which code made them cannot"
+        " be told; resultsbook.Run records it (and a dirty tree's diff), or keep `git rev-parse HEAD` in each"
+        " run's config"
+    ) in lines
 
 
 def test_explain_cuts_a_long_value_the_runs_differ_in(tmp_path, monkeypatch):
@@ -1066,3 +1070,52 @@ def test_status_of_a_live_run_the_store_has_not_read_lately_says_no_clone(tmp_pa
     lines = run_cli("status", "--db", "logs.db").stdout.splitlines()
     assert lines[1].split() == ["running", "live", "(runs/live)"]
     assert re.fullmatch(r"last write \d+ s ago", lines[2].strip()), lines[2]
+
+
+def test_explain_says_when_a_dirty_run_kept_no_diff(tmp_path, monkeypatch):
+    """A run that records only that its tree was dirty, with no diff (as Sacred's `repositories[].dirty`
+    and Guild's `vcs_commit` ending in `*` do; here in run.json's shape): explain starred its commit,
+    and the reader could not tell whether what differed was kept anywhere."""
+    commit = "dc7b59c24340e1d62294466c1e1e72cdd1220f8d"
+    for seed, dirty in ((0, False), (1, True)):
+        git = {"commit": commit, "dirty": dirty, **({"diff_bytes": 767} if dirty else {})}
+        write_native_run(
+            tmp_path / "runs" / f"mlp_seed{seed}",
+            {"model": "mlp", "seed": seed},
+            [{"step": 1, "acc": 0.5 + seed / 10}],
+            {"name": f"mlp_seed{seed}", "status": "finished", "git": git},
+        )
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\noutputs = ["acc.md"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    lines = run_cli("explain", "acc", "mlp").output.splitlines()
+    assert lines[-1] == (
+        "  dirty: mlp_seed1 ran from dc7b59c243 with uncommitted changes; no diff of them was kept, so what"
+        " differed cannot be told (resultsbook.Run keeps it as git.diff)"
+    )
+
+
+def test_explain_says_which_environment_the_runs_of_a_cell_differ_in(tmp_path, monkeypatch):
+    """The quickstart's runs record Python and every package (resultsbook.Run's run.json); a seed run in
+    another virtualenv (numpy 2.3.0, Python 3.10) sat in a cell of the same commit and config, and
+    `explain` showed nothing of it: a reviewer asking which environment made the number had to `show`
+    each run."""
+    for seed, python, numpy in ((0, "3.11.7", "2.4.6"), (1, "3.11.7", "2.4.6"), (2, "3.10.14", "2.3.0")):
+        write_native_run(
+            tmp_path / "runs" / f"mlp_seed{seed}",
+            {"model": "mlp", "seed": seed},
+            [{"step": 1, "acc": 0.5 + seed / 10}],
+            {"name": f"mlp_seed{seed}", "status": "finished", "python": python,
+             "packages": {"numpy": numpy, "scipy": "1.17.1"}},
+        )  # fmt: skip
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.acc]\nmetric = "acc"\nrows = ["model"]\noutputs = ["acc.md"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build").exit_code == 0
+    lines = run_cli("explain", "acc", "mlp").output.splitlines()
+    assert "  environment differs in python: 3.10.14, 3.11.7; numpy: 2.3.0, 2.4.6" in lines
+    [cell] = json.loads(run_cli("explain", "acc", "mlp", "--json").output)["cells"]
+    assert cell["environment"] == {"python": ["3.10.14", "3.11.7"], "numpy": ["2.3.0", "2.4.6"]}

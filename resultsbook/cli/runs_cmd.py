@@ -376,7 +376,11 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
         if value is not None:
             echo(f"  {label}: {_time_text(value)}")
     if found.git_commit:
-        echo(f"  git: {found.git_commit}{' (dirty)' if found.git_dirty else ''}")
+        from resultsbook.freshness.explain import kept_diff
+
+        kept = kept_diff(found) if found.git_dirty else None
+        dirty = f" (dirty; its diff: {kept})" if kept else " (dirty; no diff kept)" if found.git_dirty else ""
+        echo(f"  git: {found.git_commit}{escape_terminal(dirty)}")
     _echo_error(found.provenance.get("error"))
     echo("params:")
     for key, value in found.params.items():

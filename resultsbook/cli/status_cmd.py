@@ -243,8 +243,13 @@ def explain_command(
         print_cell(item, spec.tables[item.table].query.replicate)
 
 
+SHOWN_KEYS = 5  # packages an explained cell's runs differ in, named on its line; the rest counted
+
+
 def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
     """Return one explained cell as JSON: what it shows, its statistics, its runs, their differences."""
+    from resultsbook.freshness.explain import environment_differences
+
     return {
         "table": item.table,
         "cell": item.cell,
@@ -260,6 +265,7 @@ def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
         "differing": {key: list(values) for key, values in item.differing.items()},
         "allowed": dict(item.allowed),
         "computed": item.computed,
+        "environment": environment_differences([run for run, _ in item.runs]),
         "built": item.built,
         "marks": list(item.marks),
     }
@@ -280,13 +286,16 @@ def number_document(number: Any, spec: Spec) -> dict[str, Any]:
 
 
 def run_summary(run: Any) -> dict[str, Any]:
-    """Return who a run is: id, name, status, code version and source."""
+    """Return who a run is: id, name, status, code version (where a dirty tree's diff is kept), source."""
+    from resultsbook.freshness.explain import kept_diff
+
     return {
         "run_id": run.run_id,
         "name": run.name,
         "status": run.status,
         "git_commit": run.git_commit,
         "git_dirty": run.git_dirty,
+        "git_diff": kept_diff(run) if run.git_dirty else None,
         "source": run.source,
     }
 
@@ -296,7 +305,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     from tabulate import tabulate
 
     from resultsbook.errors import listing_text
-    from resultsbook.freshness.explain import CellExplanation
+    from resultsbook.freshness.explain import CellExplanation, dirty_text, environment_differences
     from resultsbook.params import format_value
     from resultsbook.query.marks import clipped_apart
     from resultsbook.render.escape import escape_terminal
@@ -321,15 +330,28 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
         echo(f"  = {item.computed}")
     if item.runs and not any(run.git_commit for run, _ in item.runs):  # a blank column says nothing
         formats = " and ".join(sorted({run.adapter for run, _ in item.runs}))
-        echo(f"  commit blank: the {escape_terminal(formats)} logs of these runs record no git commit")
+        echo(
+            f"  commit blank: the {escape_terminal(formats)} logs of these runs record no git commit, so"
+            " which code made them cannot be told; resultsbook.Run records it (and a dirty tree's diff), or"
+            " keep `git rev-parse HEAD` in each run's config"
+        )
     for key, values in item.differing.items():
         texts = clipped_apart([format_value(v) for v in values])  # a pickled object takes pages
         # a run-specific param of a sweep has a value per run: hundreds of Optuna trials' lr are noise
         shown = escape_terminal(listing_text(texts) if key in item.allowed else ", ".join(texts))
         allowed = f" ({item.allowed[key]}: no † mark)" if key in item.allowed else ""
         echo(f"  differ in {escape_terminal(key)}: {shown}{allowed}")
+    environment = environment_differences([run for run, _ in item.runs])
+    if environment:  # the code alike, another Python or numpy can still move a number
+        listed = list(environment.items())
+        shown = "; ".join(f"{key}: {', '.join(values)}" for key, values in listed[:SHOWN_KEYS])
+        more = f"; and {len(listed) - SHOWN_KEYS} more (resultsbook diff RUN RUN lists them)"
+        echo(f"  environment differs in {escape_terminal(shown)}{more if len(listed) > SHOWN_KEYS else ''}")
     for text in item.marks:
         echo(f"  ! {text}")
+    for run, _ in item.runs:  # which runs the dirty mark counts, and what differed in them
+        if run.git_dirty:
+            echo(f"  dirty: {escape_terminal(dirty_text(run))}")
 
 
 def print_number(number: object, spec: Spec) -> None:

@@ -50,6 +50,9 @@ class CellChange:
     kind: str = "cell"  # what it is to a reader: a table's cell, a figure's curve or bar
     added: tuple[str, ...] = ()  # the runs added, by name (by run id until `named_runs` names them)
     removed: tuple[str, ...] = ()  # the runs removed, likewise
+    # runs in the cell before and after that ran other code now: (run, commit before, commit now),
+    # the run by id until `named_runs` names it; a commit is 10 digits, `*` when from a dirty tree
+    recoded: tuple[tuple[str, str, str], ...] = ()
 
     def describe(self) -> str:
         """Say it as a reader would: `MLP / Moons: 90.0 ± 4.5 → 90.6 ± 3.9, 1 run added`."""
@@ -68,7 +71,18 @@ class CellChange:
             )
             if count
         ]
+        if self.recoded:
+            counts.append(recoded_text(self.recoded))
         return ", ".join([text, *counts])
+
+
+def recoded_text(recoded: Sequence[tuple[str, str, str]]) -> str:
+    """Say which runs were re-run from other code, naming a few: `1 run re-run from other code
+    (mlp_s1: 7e6b70c881 → dc7b59c243*)`."""
+    shown = [f"{run}: {old or 'no commit'} → {new or 'no commit'}" for run, old, new in recoded]
+    more = f" and {len(shown) - RUNS_NAMED} more" if len(shown) > RUNS_NAMED else ""
+    runs = f"{len(shown)} run{'s' if len(shown) > 1 else ''}"
+    return f"{runs} re-run from other code ({', '.join(shown[:RUNS_NAMED])}{more})"
 
 
 RUNS_NAMED = 3  # runs named per change; the rest are counted
@@ -105,7 +119,13 @@ def named_runs(changes: Sequence[CellChange], names: Mapping[str, str]) -> tuple
     def named(ids: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(sorted(names.get(run_id, run_id) for run_id in ids))
 
-    return tuple(replace(c, added=named(c.added), removed=named(c.removed)) for c in changes)
+    def renamed(recoded: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str, str], ...]:
+        return tuple(sorted((names.get(run_id, run_id), before, now) for run_id, before, now in recoded))
+
+    return tuple(
+        replace(c, added=named(c.added), removed=named(c.removed), recoded=renamed(c.recoded))
+        for c in changes
+    )
 
 
 @dataclass(frozen=True)
@@ -161,6 +181,10 @@ class CheckReport:
                             "runs_removed": change.runs_removed,
                             "added": list(change.added),
                             "removed": list(change.removed),
+                            "recoded": [
+                                {"run": run, "old": before or None, "new": now or None}
+                                for run, before, now in change.recoded
+                            ],
                             "quoted_at": list(change.quoted_at),
                         }
                         for change in output.changes
@@ -215,7 +239,12 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
                 if paper and not state.changes:  # what moved is quoted nowhere: the text reads as it did
                     state = replace(state, detail=f"{state.detail}; no value the paper quotes changed")
             states.append(state)
-    changed_runs = (run for state in states for c in state.changes for run in (*c.added, *c.removed))
+    changed_runs = (
+        run
+        for state in states
+        for c in state.changes
+        for run in (*c.added, *c.removed, *(recoded[0] for recoded in c.recoded))
+    )
     names = run_names(store, changed_runs)
     states = [replace(state, changes=named_runs(state.changes, names)) for state in states]
     missing = Uncollected() if collected else uncollected(store, spec.sources)
@@ -311,6 +340,9 @@ def diff_values(
     changes = []
     for cell in [*new, *(c for c in old if c not in new)]:
         before, after = old.get(cell), new.get(cell)
+        recoded = recoded_runs(before, after)
+        if before and after and ("code" in before) != ("code" in after):  # a lock before code was kept
+            before, after = ({k: v for k, v in stats.items() if k != "code"} for stats in (before, after))
         if before == after:
             continue
         old_runs = set(before.get("runs", ())) if before else set()
@@ -321,8 +353,24 @@ def diff_values(
         added = tuple(sorted(new_runs - old_runs)) if before else ()
         removed = tuple(sorted(old_runs - new_runs)) if after else ()
         counts = (len(added), len(removed))
-        changes.append(CellChange(cell, texts[0], texts[1], *counts, kind=kind, added=added, removed=removed))
+        changes.append(
+            CellChange(
+                cell, texts[0], texts[1], *counts, kind=kind, added=added, removed=removed, recoded=recoded
+            )
+        )
     return tuple(changes)
+
+
+def recoded_runs(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> tuple[tuple[str, str, str], ...]:
+    """Return the runs of a cell before and after whose code (the commit the lock keeps of each)
+    differs: a run re-run in place from other code keeps its id, and only its commit tells."""
+    if not before or not after or "code" not in before or "code" not in after:
+        return ()
+    old = dict(zip(before.get("runs", ()), before["code"]))
+    new = dict(zip(after.get("runs", ()), after["code"]))
+    return tuple((run, old[run], new[run]) for run in sorted(old.keys() & new.keys()) if old[run] != new[run])
 
 
 def _with_moved(

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from resultsbook.errors import SpecError, closest, did_you_mean, listing_text
-from resultsbook.freshness.check import run_names, runs_text
+from resultsbook.freshness.check import recoded_runs, recoded_text, run_names, runs_text
 from resultsbook.models import StoredRun
-from resultsbook.outputs.build import aggregate_entry, compute_entry
+from resultsbook.outputs.build import aggregate_entry, compute_entry, run_code
 from resultsbook.outputs.lock import LockEntry, read_lock
 from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
@@ -115,24 +115,34 @@ def _lock_entry(spec: Spec, entry: str) -> LockEntry | None:
 
 
 def built_text(
-    recorded: Mapping[str, Any] | None, shown: Any, run_ids: list[str], store: Store | None = None
+    recorded: Mapping[str, Any] | None,
+    shown: Any,
+    run_ids: list[str],
+    store: Store | None = None,
+    code: Mapping[str, str] | None = None,
 ) -> str:
     """Say what the file built last shows of a cell when it is not what the store gives now (runs
-    collected, changed or gone since `build`, named from `store` when given); empty when they agree
-    or the cell was never built."""
+    collected, changed or gone since `build`, named from `store` when given; a run re-run from other
+    code since, from the commits the lock keeps and `code`, {run id: commit now}); empty when they
+    agree or the cell was never built."""
     if recorded is None:
         return ""
     now = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
     if recorded.get("value") == now and sorted(recorded.get("runs", ())) == sorted(run_ids):
         return ""
     old, new = set(recorded.get("runs", ())), set(run_ids)
-    names = run_names(store, old ^ new) if store is not None else {}
+    codes = [(code or {}).get(run_id, "") for run_id in run_ids]
+    recoded = recoded_runs(recorded, {"runs": run_ids, "code": codes} if any(codes) else {"runs": run_ids})
+    names = run_names(store, (old ^ new) | {run for run, _, _ in recoded}) if store is not None else {}
     counts = [(new - old, "added"), (old - new, "removed")]
     runs = [
         runs_text(len(ids), verb, sorted(names.get(run_id, run_id) for run_id in ids))
         for ids, verb in counts
         if ids
     ]
+    if recoded:
+        named = tuple(sorted((names.get(run, run), before, now) for run, before, now in recoded))
+        runs.append(recoded_text(named))
     changed = ", ".join(runs) or "the values of its runs changed"
     return f"the outputs built last show {recorded.get('value')} (n = {recorded.get('n')}), not this: " + (
         STALE.replace("since;", f"since: {changed};")
@@ -174,6 +184,60 @@ def find_table(spec: Spec, target: str) -> TableSpec:
     )
 
 
+def environment_differences(runs: Sequence[StoredRun]) -> dict[str, list[str]]:
+    """Return {what: its values} where the runs that record an environment differ in it: `python`,
+    `gpus` and each package (`numpy`) of `packages`, as resultsbook.Run (W&B, Neptune: python) records
+    them; a run that records none of them is left out, and nothing is guessed for it."""
+    facts: list[dict[str, str]] = []
+    for run in runs:
+        found: dict[str, str] = {}
+        for key in ("python", "gpus"):
+            value = run.provenance.get(key)
+            if value:
+                found[key] = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        packages = run.provenance.get("packages")
+        if isinstance(packages, Mapping):
+            found.update({str(name): str(version) for name, version in packages.items()})
+        if found:
+            facts.append(found)
+    if len(facts) < 2:
+        return {}
+    keys = sorted({key for found in facts for key in found}, key=lambda k: (k not in ("python", "gpus"), k))
+    differing = {}
+    for key in keys:
+        values = [found.get(key, "absent") for found in facts]
+        if len(set(values)) > 1:
+            differing[key] = sorted(set(values))
+    return differing
+
+
+def kept_diff(run: StoredRun) -> str | None:
+    """Return where the uncommitted changes of a run from a dirty working tree are kept: the file its
+    logger wrote beside it (`runs/mlp_seed0/git.diff`, as the source column names the folder), or
+    `its provenance` when the diff itself is there (ClearML's); None when none was kept."""
+    git = run.provenance.get("git")
+    diff = git.get("diff") if isinstance(git, Mapping) else None
+    if not isinstance(diff, str) or not diff.strip():
+        return None
+    if "\n" in diff or " " in diff.strip():  # the diff's text, not the name of a file holding it
+        return "its provenance (resultsbook show prints it)"
+    return diff if os.path.isabs(diff) else f"{run.source.rstrip('/')}/{diff}"
+
+
+def dirty_text(run: StoredRun) -> str:
+    """Say which commit a run from a dirty working tree started from and where what differed is kept."""
+    commit = (run.git_commit or "")[:10]
+    started = f"ran from {commit} with uncommitted changes" if commit else "ran with uncommitted changes"
+    kept = kept_diff(run)
+    if kept is None:
+        tail = "no diff of them was kept, so what differed cannot be told"
+        tail += " (resultsbook.Run keeps it as git.diff)"
+    else:
+        truncated = run.provenance["git"].get("diff_truncated")
+        tail = f"their diff is kept in {kept}" + (f" ({truncated})" if isinstance(truncated, str) else "")
+    return f"{run.name} {started}; {tail}"
+
+
 def _with_status(run: StoredRun, status: str) -> StoredRun:
     """Return a run with the status its cell counted it with (the same run, as a rule)."""
     return run if run.status == status else replace(run, status=status)
@@ -190,6 +254,7 @@ def explain(
     by_id = {run.id: run for run in runs}
     resumed = runs_by_wandb_id(runs)
     result = compute_entry(spec, table_spec, store, runs)
+    code = run_code(runs)
     table = result.table
     assert table is not None
     layout = layout_table(table, table_spec.format, table_spec.labels)
@@ -243,6 +308,7 @@ def explain(
                         shown,
                         found.runs.sorted_run_ids(),
                         store,
+                        code,
                     ),
                 )
             )

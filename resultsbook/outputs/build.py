@@ -451,7 +451,7 @@ def compute_entry(
     _check_own_params(spec, table_spec, runs)
     table = aggregate_entry(f"tables.{table_spec.name}", store, table_spec.query, runs, reader, cells)
     try:
-        return _rendered_entry(spec, table_spec, table)
+        return _rendered_entry(spec, table_spec, table, run_code(runs))
     except ResultsbookError as error:  # a setting only the computed table can refuse (highlight, template)
         raise type(error)(f"[tables.{table_spec.name}] {error}") from error
 
@@ -472,13 +472,26 @@ def _check_own_params(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRu
         raise type(error)(f"{os.path.basename(spec.path)}: [tables.{table_spec.name}] {error}") from error
 
 
-def _rendered_entry(spec: Spec, table_spec: TableSpec, table: ResultTable) -> EntryResult:
+def run_code(runs: Sequence[StoredRun] | Runs) -> dict[str, str]:
+    """Return {run id: the commit it ran, 10 digits, `*` when from a dirty tree} of the runs that
+    record one: what the lock keeps of each cell's code, for `check` to name a run re-run at other code."""
+    if isinstance(runs, Runs):
+        ids, commits, dirty = (runs.field(name).tolist() for name in ("run_id", "git_commit", "git_dirty"))
+    else:
+        ids = [run.run_id for run in runs]
+        commits, dirty = [run.git_commit for run in runs], [run.git_dirty for run in runs]
+    return {i: str(c)[:10] + ("*" if d else "") for i, c, d in zip(ids, commits, dirty) if c}
+
+
+def _rendered_entry(
+    spec: Spec, table_spec: TableSpec, table: ResultTable, code: Mapping[str, str] | None = None
+) -> EntryResult:
     layout = layout_table(table, table_spec.format, table_spec.labels)
     return EntryResult(
         name=f"tables.{table_spec.name}",
         inputs=results_digest(spec, table_spec, table),
         outputs={path: text.encode() for path, text in render_outputs(spec, table_spec, table).items()},
-        values=shown_values(table, layout, table_spec.labels),
+        values=shown_values(table, layout, table_spec.labels, code),
         findings=tuple(
             table_findings(
                 table_spec.name,
@@ -747,8 +760,11 @@ def render_outputs(spec: Spec, table_spec: TableSpec, table: ResultTable) -> dic
     return texts
 
 
-def shown_values(table: ResultTable, layout: Layout, labels: Labels) -> dict[str, dict[str, Any]]:
-    """Return {cell label: {value as shown, n, run ids}}: what the lock remembers of each cell."""
+def shown_values(
+    table: ResultTable, layout: Layout, labels: Labels, code: Mapping[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Return {cell label: {value as shown, n, run ids}}: what the lock remembers of each cell, and
+    the code of each run (`code`, as `run_code` gives it) where one of them recorded a commit."""
     values = {}
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):
@@ -757,11 +773,12 @@ def shown_values(table: ResultTable, layout: Layout, labels: Labels) -> dict[str
                 continue
             shown = layout.body[r][1][c]
             text = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
-            values[cell_label(table, row, column, labels)] = {
-                "value": text,
-                "n": int(cell.stats["n"]),
-                "runs": cell.runs.sorted_run_ids(),
-            }
+            ids = cell.runs.sorted_run_ids()
+            kept: dict[str, Any] = {"value": text, "n": int(cell.stats["n"]), "runs": ids}
+            codes = [code.get(run_id, "") for run_id in ids] if code else []
+            if any(codes):  # in the order of the runs: which code each ran
+                kept["code"] = codes
+            values[cell_label(table, row, column, labels)] = kept
     return values
 
 
