@@ -1529,6 +1529,33 @@ def test_a_collect_into_a_misspelt_store_makes_no_second_store_beside_it(cli, ma
     assert "1 new" in cli("collect", "runs", "--db", "other.db").output
 
 
+def test_a_collect_into_a_new_store_named_like_a_short_or_lettered_one_makes_it(cli, make_run, tmp_path):
+    """`--db c1.db` beside p1.db was refused as a typo of it (and p1b.db, and runs_a.db beside
+    runs_b.db): a short or lettered name is a store of its own. A long name one letter off, or a
+    name one letter from the spec's store, is still answered with the store meant."""
+    make_run("r1", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    for existing, typed in (("p1.db", "c1.db"), ("p1.db", "p1b.db"), ("runs_b.db", "runs_a.db")):
+        assert cli("collect", "runs", "--db", existing).exit_code == 0
+        made = cli("collect", "runs", "--db", typed)
+        assert made.exit_code == 0 and "1 new" in made.output, made.output
+    assert cli("collect", "runs", "--db", "final_runs_b.db").exit_code == 0
+    assert cli("collect", "runs", "--db", "final_runs_a.db").exit_code == 0
+    assert cli("collect", "runs", "--db", "experiment.db").exit_code == 0
+    refused = cli("collect", "runs", "--db", "experimnet.db")
+    assert refused.exit_code == 1
+    assert refused.output.startswith(
+        "Error: no store at experimnet.db, and experiment.db is beside it; did you mean --db experiment.db?"
+    )
+    (tmp_path / "resultsbook.toml").write_text('store = "mine.db"\n[[sources]]\npath = "runs"\n')
+    assert cli("collect").exit_code == 0
+    refused = cli("collect", "runs", "--db", "mien.db")
+    assert refused.exit_code == 1
+    assert refused.output.startswith(
+        "Error: no store at mien.db, and mine.db is beside it; did you mean --db mine.db?"
+    )
+    assert not (tmp_path / "experimnet.db").exists() and not (tmp_path / "mien.db").exists()
+
+
 def test_rb_collect_into_a_misspelt_store_names_the_store_in_python(make_run, tmp_path, monkeypatch):
     import resultsbook as rb
     from resultsbook.errors import NotFoundError

@@ -182,6 +182,31 @@ def test_a_label_of_one_word_wider_than_the_figure_is_split_and_every_entry_stay
     assert "".join(text for text, _, _ in shown if "=" in text) == long
 
 
+def test_a_label_of_one_long_word_is_split_when_the_room_is_narrower_than_eight_characters() -> None:
+    """A narrow subplot's legend: once the wrap width reached its least, eight characters, the split
+    was never tried, and a 200-character run name stayed one line 1650 units wide in a room of 60."""
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from resultsbook.render.textfit import fit_legend, measuring_renderer
+
+    figure = Figure(figsize=(1.0, 1.0))
+    handles = [Line2D([], []), Line2D([], [])]
+    long = "x" * 200
+    legend = fit_legend(
+        figure,
+        lambda texts, columns: figure.legend(handles, texts, ncols=columns),
+        [long, "short"],
+        2,
+        60,
+        lambda text: (text, False),
+        False,
+    )
+    lines = legend.get_texts()[0].get_text().split("\n")
+    assert "".join(lines) == long and max(len(line) for line in lines) <= 8
+    assert legend.get_window_extent(measuring_renderer(figure, False)).width < 200
+
+
 def test_a_legend_on_the_right_leaves_the_panel_most_of_its_half() -> None:
     import matplotlib
 

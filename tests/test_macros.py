@@ -304,6 +304,18 @@ def test_cells_whose_keys_read_alike_in_latex_each_keep_their_own_number(tmp_pat
     assert "A 0.660, B 0.550, C 0.770." in text
 
 
+def test_a_tagged_key_never_takes_the_key_another_cell_is_written_as() -> None:
+    """`t1/a&b/x` was tagged `t1/a-b/x(b9477b)`, the key of a cell of that very name: two definitions
+    under one key, the later one silently won. The cell keeps its key; the tag grows."""
+    from resultsbook.outputs.quotes import written_key
+    from resultsbook.render.macros import latex_keys
+
+    keys = latex_keys(["t1/a&b/x", "t1/a-b/x", "t1/a-b/x(b9477b)"])
+    assert keys["t1/a-b/x"] == "t1/a-b/x" and keys["t1/a-b/x(b9477b)"] == "t1/a-b/x(b9477b)"
+    assert keys["t1/a&b/x"].startswith("t1/a-b/x(b9477b") and len(set(keys.values())) == 3
+    assert written_key("t1/a&b/x", set(keys.values())) == keys["t1/a&b/x"]  # `check` names its key
+
+
 def test_a_named_value_and_a_marked_cell_say_where_they_come_from_in_the_numbers_file(tmp_path: Path) -> None:
     """A number in the text drops the marks its table prints (\\gainA from a cell averaging two
     learning rates, one run from a dirty tree): the numbers file said nothing of where it came from."""

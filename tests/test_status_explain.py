@@ -1009,6 +1009,28 @@ def test_status_names_the_seeds_a_cell_counts_from_runs_that_did_not_finish(tmp_
     ]
 
 
+def test_a_cell_with_a_seed_still_running_and_one_unfinished_says_both_as_clauses(tmp_path, monkeypatch):
+    """Seed 2 runs without a value yet and seed 1 runs with one: the clause after `still running` was
+    joined by `,` where each clause after the first takes `;`."""
+    done = [{"step": 100, "val/acc": 0.85}]
+    _sweep_cell(
+        tmp_path,
+        [
+            (0, "finished", done),
+            (1, "running", [{"step": 10, "val/acc": 0.3}]),
+            (2, "running", [{"step": 1, "loss": 2.0}]),
+            (3, "finished", done),
+            (4, "finished", done),
+        ],
+    )
+    monkeypatch.chdir(tmp_path)
+    run_cli("collect")
+    output = run_cli("status").output
+    assert output.splitlines()[1] == (
+        "  cnn: 4 of 5, seed 2 still running, no value yet; counted from runs that did not finish: seed 1 (running)"
+    )
+
+
 def test_a_seed_still_running_without_a_value_is_not_one_to_launch(tmp_path, monkeypatch):
     """A sweep made with resultsbook.Run (/tmp/realdata/sweep): seed 2 runs and has not reached its
     first validation, seed 3 was killed (SIGKILL) before its first: its run.json still says running.

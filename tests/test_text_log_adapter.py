@@ -272,6 +272,29 @@ def test_the_csv_adapter_sends_a_text_log_to_the_text_adapter(tmp_path, cli):
     assert cli("collect", "tune", "--db", "rb.db", "--pattern", "*.txt", "--adapter", "text").exit_code == 0
 
 
+@pytest.mark.parametrize(
+    ("folder", "name", "args", "said"),
+    [
+        ("tune", "log_1.txt", ["--pattern", "*.txt"], "), not a table: read it with --adapter text"),
+        ("cifar", "training.log", [], "), not a Keras CSVLogger file: read it with --adapter text"),
+        ("logs", "train_a_seed0.log", [], "): read them with --adapter text"),
+    ],
+)
+def test_a_long_line_of_a_text_log_is_quoted_cut_alike_by_every_adapter(tmp_path, cli, folder, name, args, said):
+    """The csv and keras_csv adapters and the hint of a collect that found nothing each cut the line
+    they quote in their own words; they all cut it as every other message quotes a long value."""
+    from resultsbook.params import clipped
+
+    line = "Step 1 | loss:2.4 lr:2e-05 grad_norm:1.25 tokens_per_second:12345 mfu:0.41 done:1"
+    (tmp_path / folder).mkdir()
+    (tmp_path / folder / name).write_text(f"{line}\n{line.replace('Step 1', 'Step 2')}\n")
+    unasked = cli("collect", folder, "--db", "rb.db", *args)
+    assert unasked.exit_code == 1
+    shown = "Step 1 | loss:2.4 lr:2e-05 grad_norm:1.25 tokens_per_second…"
+    assert shown == clipped(line, 60)
+    assert f"is a text log printing numbers under keys ({shown!r}{said}" in unasked.output
+
+
 def test_a_hydra_job_that_only_logged_to_its_job_log_has_its_curves(tmp_path, cli):
     job = tmp_path / "multirun" / "0"
     (job / ".hydra").mkdir(parents=True)

@@ -12,7 +12,7 @@ import numpy as np
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.errors import closest
 from resultsbook.models import STEP_COLUMNS, Problem, ReadResult, RunRecord, Source
-from resultsbook.params import parse_scalar
+from resultsbook.params import clipped, parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.cv_results import is_cv_results
 from resultsbook.sources.dvc_exp import is_exp_show_csv
@@ -145,7 +145,7 @@ class CsvAdapter(Adapter):
             return ReadResult((), tuple(problems))
         columns = list(table.columns)
         if len(columns) == 1 and not self.config.get("columns") and holds_numbers(columns[0]):
-            problems.append(Problem(path, _text_log_text(columns[0]), "nothing from this file"))
+            problems.append(Problem(path, text_log_text(columns[0]), "nothing from this file"))
             return ReadResult((), tuple(problems))
         if is_exp_show_csv(columns) and not self.config.get("step"):
             problems.append(Problem(path, _dvc_exp_text(), "nothing from this file"))
@@ -243,11 +243,11 @@ def _label_columns(table: Table, skip: set) -> list[str]:
     ]
 
 
-def _text_log_text(first: str) -> str:
-    """Say that a file is a text log printing numbers under keys, not a table, and how to read it."""
-    shown = first if len(first) <= 60 else first[:57] + "…"
+def text_log_text(first: str, not_what: str = "a table") -> str:
+    """Say that a file is a text log printing numbers under keys (its line `first`), not `not_what`,
+    and how to read it."""
     return (
-        f"is a text log printing numbers under keys ({shown!r}), not a table: read it with "
+        f"is a text log printing numbers under keys ({clipped(first, 60)!r}), not {not_what}: read it with "
         f"{option('adapter', 'text')}, a run per file"
     )
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
+from resultsbook.adapters.csvlog import text_log_text
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.sources.fileio import iter_file_chunks
 from resultsbook.sources.series import SeriesBuilder
@@ -78,11 +79,7 @@ class KerasCsvAdapter(Adapter):
         path = source.path
         printed = _text_log_line(path)
         if printed is not None:  # a script's stdout under Keras' example name: no table at all
-            shown = printed if len(printed) <= 60 else printed[:57] + "…"
-            said = (
-                f"is a text log printing numbers under keys ({shown!r}), not a Keras CSVLogger file: read "
-                f"it with {option('adapter', 'text')}, a run per file"
-            )
+            said = text_log_text(printed, "a Keras CSVLogger file")
             return ReadResult((), (Problem(path, said, "nothing from this file"),))
         table = read_delimited(path, problems, delimiter=self.config.get("delimiter"), missing={_MISSING})
         if table is None:

@@ -84,7 +84,7 @@ def collect(
         rules = _derivations(derive)
         requests = [CollectRequest(path, adapter, pattern, options, params, rules) for path in listed]
     location = _db(store_path, spec)
-    typo = new_store_typo(location) if store_path is not None else None
+    typo = new_store_typo(location, lambda: _spec_store(spec, config)) if store_path is not None else None
     if typo is not None:  # a second store beside the paper's, its runs split between the two
         raise typo
     try:
@@ -339,6 +339,16 @@ def _collect_spec(config: PathLike | Spec | CollectSpec | None, required: bool) 
         return config
     path = _spec_path(cast("PathLike | None", config), required)  # anything else is refused there
     return None if path is None else load_collect_spec(path)
+
+
+def _spec_store(spec: Spec | CollectSpec | None, config: PathLike | Spec | CollectSpec | None) -> str | None:
+    """Return the store of the spec given or nearest (for a typo's check), None when no spec loads."""
+    if spec is None:
+        try:
+            spec = _collect_spec(config, required=False)
+        except SpecError:  # a broken spec is `build`'s to report, not a collect of folders'
+            return None
+    return None if spec is None else spec.db
 
 
 def _spec_sources(

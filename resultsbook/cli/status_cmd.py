@@ -91,6 +91,7 @@ def status_command(
             line = f"  {cell.cell}: {cell.found} of {cell.expected}"
             if cell.counted:
                 line += f" ({cell.counted})"
+            counted = line  # the first clause after it takes `,`, each other one `;`
             how = "set seeds = [...] in the spec" if cell.keyed else UNKEYED
             valueless = [name for name in cell.valueless if name not in cell.running]
             named = [name for name in cell.missing if name not in cell.valueless] + (
@@ -111,7 +112,7 @@ def status_command(
                 runs = "1 run ran but has" if many == 1 else f"{many} runs ran but have"
                 line += f"{';' if named else ','} {runs} no value"
             if cell.unfinished:  # the cell counts what they logged before they stopped, or so far
-                sep = ";" if named or cell.valueless or cell.valueless_runs else ","
+                sep = ";" if line != counted else ","
                 line += f"{sep} counted from runs that did not finish: {', '.join(cell.unfinished)}"
             echo(line)
             for command in cell.commands if commands else ():

@@ -174,7 +174,8 @@ def written_key(key: str, cells: Container[str]) -> str | None:
     """Return the key the numbers file writes a cell key as, when the paper quotes the key as the
     values read (`t1/a&b/x` is `t1/a-b/x`, or `t1/a-b/x(b9477b)` when `t1/a-b/x` is a cell too)."""
     plain = latex_key(key)
-    for form in (f"{plain}({key_tag(key)})", plain):
+    tagged = (f"{plain}({key_tag(key, size)})" for size in range(64, 5, -1))  # the longest: a tag grows
+    for form in (*tagged, plain):  # past a cell whose key it spells
         if form != key and form in cells:
             return form
     return None

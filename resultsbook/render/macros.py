@@ -66,16 +66,23 @@ def latex_keys(keys: Iterable[str]) -> dict[str, str]:
     written: dict[str, list[str]] = {}
     for key in dict.fromkeys(keys):
         written.setdefault(latex_key(key), []).append(key)
-    safe: dict[str, str] = {}
+    safe = {key: form for form, alike in written.items() for key in alike if len(alike) == 1 or key == form}
+    taken = set(safe.values())
     for form, alike in written.items():
         for key in alike:
-            safe[key] = form if len(alike) == 1 or key == form else f"{form}({key_tag(key)})"
-    return safe
+            if key not in safe:  # a tag can spell another cell's key: that key keeps it, the tag grows
+                safe[key] = next(
+                    tagged
+                    for size in range(6, 65)
+                    if (tagged := f"{form}({key_tag(key, size)})") not in taken or size == 64
+                )
+                taken.add(safe[key])
+    return {key: safe[key] for alike in written.values() for key in alike}
 
 
-def key_tag(key: str) -> str:
-    """Return the tag that tells a cell key from the others written alike: six hex digits of its text."""
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+def key_tag(key: str, size: int = 6) -> str:
+    """Return the tag that tells a cell key from the others written alike: hex digits of its text."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:size]
 
 
 def alike_keys(keys: Iterable[str]) -> list[str]:

@@ -62,7 +62,7 @@ def fit_legend(
             longest = max((len(part) for part in parts), default=0)
             narrower = max(MIN_LINE, min(longest - 1, int(longest * room / width)))
             if narrower >= (line or longest):  # words longer than the room: split them, once
-                if split or line is None or line <= MIN_LINE:
+                if split or line is None:  # at MIN_LINE too: a narrow panel's room is below it
                     return legend
                 split = True
             else:

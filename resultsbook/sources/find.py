@@ -14,7 +14,7 @@ from resultsbook.adapters import Adapter, ClaimHint, available_adapters, claim_h
 from resultsbook.adapters.base import Folder
 from resultsbook.errors import AdapterError, SpecError, closest
 from resultsbook.models import Problem, Source
-from resultsbook.params import format_value
+from resultsbook.params import clipped, format_value
 from resultsbook.sources import fs
 from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.request import CollectRequest
@@ -770,7 +770,7 @@ def _log_files_hint(root: str) -> str:
     text = text_logs(root) if keras_logs(root) is None else None
     if text is not None:
         suffix, count, example, line = text
-        shown = line if len(line) <= 60 else line[:57] + "…"
+        shown = clipped(line, 60)
         return (
             f"it holds {count} {suffix} file(s) that no adapter claims by name, and {example} is a text log "
             f"printing numbers under keys ({shown!r}): read them with {option('adapter', 'text')}, a run "

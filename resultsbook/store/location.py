@@ -205,11 +205,12 @@ def _nearby_store(path: str, folder: str) -> str | None:
     return os.path.join(os.path.dirname(path), close[0]) if close else None
 
 
-def new_store_typo(path: str) -> NotFoundError | None:
+def new_store_typo(path: str, spec_store: Callable[[], str | None] = lambda: None) -> NotFoundError | None:
     """Return the error for a new store a collect would make under a misspelt name of the store beside
     it (`--db resultbook.db` beside resultsbook.db: a second store, the paper's runs split between the
-    two), else None. Only one letter added, dropped, changed or two swapped counts; a number there
-    (`results2.db` beside `results.db`) is a new store meant."""
+    two), else None. Only one letter added, dropped, changed or two swapped counts, and only from the
+    default store, the spec's (`spec_store`) or a long name; a numbered or lettered store (`results2.db`,
+    `p1.db` beside `c1.db`, `runs_b.db` beside `runs_a.db`) is a new store meant."""
     if url_scheme(path) is not None or os.path.lexists(path):
         return None
     folder = os.path.dirname(path) or "."
@@ -223,6 +224,8 @@ def new_store_typo(path: str) -> NotFoundError | None:
     if len(stores) != 1:
         return None
     meant = os.path.join(os.path.dirname(path), stores[0])
+    if not _misspelt(name, stores[0]) and not _is_store(meant, spec_store()):
+        return None
     start = said(f"`touch {shlex.quote(path)}`", f"open({path!r}, 'w').close()")
     return NotFoundError(
         f"no store at {path}, and {meant} is beside it; did you mean {option('db', meant)}? (no new store "
@@ -231,6 +234,42 @@ def new_store_typo(path: str) -> NotFoundError | None:
 
 
 STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+LONG_STEM = 8  # characters: names shorter than this (`c1`, `p1b`) differ by a letter on purpose
+
+
+def _is_store(path: str, store: str | None) -> bool:
+    """Tell whether `path` is the store `store` names (the spec's)."""
+    return store is not None and url_scheme(store) is None and os.path.abspath(path) == os.path.abspath(store)
+
+
+def _misspelt(typed: str, name: str) -> bool:
+    """Tell whether `typed`, one edit from the store `name`, misspells it rather than names a store of
+    its own: `name` is the default store, or both stems are long and the edit is no lettered variant
+    (`runs_a`/`runs_b`: the letters changed stand alone between separators)."""
+    from resultsbook.store import DEFAULT_DB_NAME  # here: the package imports this module
+
+    if name == DEFAULT_DB_NAME:
+        return True
+    typed_stem, name_stem = os.path.splitext(typed)[0], os.path.splitext(name)[0]
+    if min(len(typed_stem), len(name_stem)) < LONG_STEM:
+        return False
+    if typed_stem == name_stem:  # `.bd` for `.db`
+        return True
+    start, end = _difference(typed_stem, name_stem)
+    before = typed_stem[start - 1 : start]
+    after = typed_stem[len(typed_stem) - end :][:1]
+    return before.isalpha() or after.isalpha()
+
+
+def _difference(typed: str, name: str) -> tuple[int, int]:
+    """Return how many characters `typed` and `name` share at the start, and then at the end."""
+    start = 0
+    while start < min(len(typed), len(name)) and typed[start] == name[start]:
+        start += 1
+    end = 0
+    while end < min(len(typed), len(name)) - start and typed[-1 - end] == name[-1 - end]:
+        end += 1
+    return start, end
 
 
 def _one_edit(typed: str, name: str) -> bool:
@@ -238,12 +277,7 @@ def _one_edit(typed: str, name: str) -> bool:
     in the difference is a numbered store, not a typo)."""
     if typed == name or abs(len(typed) - len(name)) > 1:
         return False
-    start = 0
-    while start < min(len(typed), len(name)) and typed[start] == name[start]:
-        start += 1
-    end = 0
-    while end < min(len(typed), len(name)) - start and typed[-1 - end] == name[-1 - end]:
-        end += 1
+    start, end = _difference(typed, name)
     left, right = typed[start : len(typed) - end], name[start : len(name) - end]
     if any(char.isdigit() for char in left + right):
         return False
