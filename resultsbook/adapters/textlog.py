@@ -53,7 +53,7 @@ class TextLogAdapter(Adapter):
     )
     priority = 88  # after fairseq's log (85), before the csv adapter's `.txt` (90)
     claims_by_itself = False  # any program writes `.log` files: read when a pattern or the user names them
-    reading_version = 2
+    reading_version = 3
     options = {
         "step": "the counter stepping the records, e.g. epoch (default: the finest printed that never goes "
         "back: step, iteration, ..., epoch; else the order of the lines)",

@@ -46,8 +46,13 @@ _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?i:nan|inf(?:ini
 # what may follow a value: a space, a separator, the line's end, a closing bracket, a sentence's period
 # (not `12.3s`, `5:00` of an ETA, the `,234` of a count printed with thousands separators, nor a unit
 # after a space: `Time Taken: 210 sec`, `timer: 13.8 sec.`, `memory: 4.1 GB`)
-_UNIT = r"(?i:s|secs?|seconds?|ms|mins?|minutes?|h|hrs?|hours?|[kmgt]i?b|it/s|s/it)"
-_END = rf"(?=$|[\s;|)\]}}>'\"]|,(?!\d{{3}}(?:\D|$))|\.(?!\w))(?!\s+{_UNIT}(?![\w/]))"
+# detectron2's `Inference: 0.0390 s/iter`, its `training speed: 16007 iterations in 3:02:16`; a value
+# followed by a comma and a digit is an item of a list (detectron2's `copypaste: 14.2124,27.5222,…`)
+_UNIT = (
+    r"(?i:s|secs?|seconds?|ms|mins?|minutes?|h|hrs?|hours?|[kmgt]i?b|it/s|s/it|s/iters?|iters?/s"
+    r"|iterations(?!\s*[:=]|\s+\d))"
+)
+_END = rf"(?=$|[\s;|)\]}}>'\"]|,(?!\d)|\.(?!\w))(?!\s+{_UNIT}(?![\w/]))"
 _WORD = r"[A-Za-z_][\w./@-]*"
 _SPLIT = (
     r"(?:train|training|val|valid|validation|eval|evaluation|test|testing|dev|best|mean|avg|average|final)"
@@ -62,7 +67,7 @@ _COUNTER = re.compile(
 _SEGMENT = re.compile(rf"((?:(?i:{_SPLIT}) ){{0,2}}{_WORD})\s+({_NUMBER})%?")
 _ONLY_SPLIT = re.compile(rf"(?i:{_SPLIT})")
 _SEPARATOR = re.compile(r"\s*(?:[|,;\t]|:\s|\s-\s)\s*")
-_LEAD = re.compile(r"[^\w\s]*\s*([A-Za-z]\w*(?:\s+[A-Za-z]\w*)?)\s+")  # a key's words, after a separator
+_LEAD = re.compile(r"[^\w\s]*\s*([A-Za-z]\w*(?:\s+[A-Za-z]\w*){0,2})\s+")  # a key's words, after a separator
 _STAMP = re.compile(
     r"\s*\[?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\]?"
 )  # logging's asctime, ISO 8601, in brackets or not, at the line's start
@@ -76,6 +81,8 @@ _SOURCE = re.compile(r"\.(?i:py|pyx|c|cc|cpp|cxx|cu|h|hpp|java|go|rs|js|ts)$")
 _LEVEL = re.compile(r"(?<![A-Za-z])(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)(?![A-Za-z])")
 _PREFIX_CHARS = 200  # how far into a line a level name ends a logging prefix
 _NAMESPACE = "Namespace("
+# a process's number, a logger's version: Lightning's `[rank: 0] Seed set to 42`, its bar's `v_num=0`
+_NOT_OF_THE_RUN = frozenset({"rank", "v_num"})
 _SEED = re.compile(r"(?i:(?:global )?seed set to) (\d+)")  # Lightning's seed_everything
 
 
@@ -110,14 +117,21 @@ def read_line(text: str) -> Line:
         total = found.group(3)
         name = found.group(1).lower()
         line.counters.setdefault(name, (float(found.group(2)), float(total) if total else None))
-    pairs = [(_lead(text, m) + m.group(1), m.group(2), m.start()) for m in _PAIR.finditer(text)]
+    calls = _in_calls(text) if "(" in text and "=" in text else None
+    pairs = [
+        (_lead(text, m) + m.group(1), m.group(2), m.start())
+        for m in _PAIR.finditer(text)
+        if calls is None or not (calls[m.start()] and "=" in text[m.end(1) : m.start(2)])
+    ]
     segments = [m for m in map(_SEGMENT.fullmatch, _SEPARATOR.split(text)) if m]
     # `Train 100: loss:0.28`: a split's name and a whole number are its batch, no key and value
     pairs += [(m[1], m[2], -1) for m in segments if not (_ONLY_SPLIT.fullmatch(m[1]) and m[2].isdigit())]
     for key, number, start in pairs:
         value = to_float(number)
-        if value is None or _SOURCE.search(key):
+        if value is None or _SOURCE.search(key) or key.lower() in _NOT_OF_THE_RUN:
             continue
+        if start >= 0 and number.isdigit() and _ONLY_SPLIT.fullmatch(key):
+            continue  # timm's `Train: 0 [ 100/1251 (  8%)]`: a split's name and its epoch, no key and value
         if key.lower().rpartition(" ")[2] in _COUNTER_NAMES and key.lower() not in _COUNTER_NAMES:
             continue  # DSFD's `test epoch:0`: the counter of a split's line, read as a counter above
         if key.lower() in _COUNTER_NAMES:
@@ -131,8 +145,26 @@ def read_line(text: str) -> Line:
     return line
 
 
+def _in_calls(text: str) -> list[bool]:
+    """Tell for each character of a line whether it lies inside a printed call's parentheses (a word
+    then `(`): its `key=value` is an argument of an object's repr (detectron2's
+    `ResizeShortestEdge(short_edge_length=(640, 800), max_size=1333)`), no number of the run."""
+    inside = [False] * len(text)
+    opened: list[bool] = []  # for each open parenthesis, whether it opens a call
+    calls = 0
+    for index, char in enumerate(text):
+        if char == "(":
+            call = index > 0 and (text[index - 1].isalnum() or text[index - 1] == "_")
+            opened.append(call)
+            calls += call
+        elif char == ")" and opened:
+            calls -= opened.pop()
+        inside[index] = calls > 0
+    return inside
+
+
 def _lead(text: str, pair: re.Match[str]) -> str:
-    """Return the one or two words a separator (or the line's start) leads a pair's key with when that
+    """Return the one to three words a separator (or the line's start) leads a pair's key with when that
     key is one plain word, as printed and followed by a space (`| Token Acc: 0.05 |`, `->> pal1 conf
     loss:11.1 ||`, `- Batch loss: 12.1`), else '' (`found vocab_size = 65` names vocab_size)."""
     start = pair.start(1)
