@@ -127,11 +127,15 @@ class TextLogAdapter(Adapter):
         param_keys = [*(option_list(self.config.get("params")) or []), *_SEED_KEYS]
         params = dict(log.params)
         by_key: dict[str, list[tuple[int, Line]]] = {}
+        kinds: dict[str, str] = {}  # each key's: a param, a metric or neither (matched once a key)
         for number, record in log.records:
             for key, value in record.values.items():
-                if any(fnmatch.fnmatchcase(key, glob) for glob in param_keys):
+                kind = kinds.get(key)
+                if kind is None:
+                    kind = kinds[key] = _kind(key, param_keys, wanted_metrics)
+                if kind == "param":
                     params.setdefault(key, normalize_value(value))
-                elif not wanted_metrics or any(fnmatch.fnmatchcase(key, glob) for glob in wanted_metrics):
+                elif kind == "metric":
                     by_key.setdefault(key, []).append((number, record))
         preamble = [
             key
@@ -211,6 +215,15 @@ class TextLogAdapter(Adapter):
         meant = f"did you mean {guess!r}?" if guess else f"its counters: {', '.join(seen) or 'none'}"
         problems.append(Problem(path, f"prints no counter {wanted!r}; {meant}", "the counters it prints"))
         return None
+
+
+def _kind(key: str, param_keys: list[str], wanted_metrics: list[str] | None) -> str:
+    """Tell whether the `params` option makes a key a param, else whether it is a metric read."""
+    if any(fnmatch.fnmatchcase(key, glob) for glob in param_keys):
+        return "param"
+    if not wanted_metrics or any(fnmatch.fnmatchcase(key, glob) for glob in wanted_metrics):
+        return "metric"
+    return "neither"
 
 
 def _counter_of(records: list[tuple[int, Line]]) -> str | None:

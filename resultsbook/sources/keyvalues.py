@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import orjson
 
@@ -81,6 +82,10 @@ _SOURCE = re.compile(r"\.(?i:py|pyx|c|cc|cpp|cxx|cu|h|hpp|java|go|rs|js|ts)$")
 _LEVEL = re.compile(r"(?<![A-Za-z])(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)(?![A-Za-z])")
 _PREFIX_CHARS = 200  # how far into a line a level name ends a logging prefix
 _NAMESPACE = "Namespace("
+_SHAPE = str.maketrans("123456789", "000000000")  # a line's shape: its digits as 0
+_LAYOUTS: dict[str, _Layout] = {}  # the layouts of the shapes last read (a log's lines share a few)
+_MOST_LAYOUTS = 4096
+_MOST_SHAPE_CHARS = 1024  # a longer line is matched without keeping its layout
 # a process's number, a logger's version: Lightning's `[rank: 0] Seed set to 42`, its bar's `v_num=0`
 _NOT_OF_THE_RUN = frozenset({"rank", "v_num"})
 _SEED = re.compile(r"(?i:(?:global )?seed set to) (\d+)")  # Lightning's seed_everything
@@ -100,42 +105,91 @@ def read_line(text: str) -> Line:
     """Return the numbers of one line of a text log (what follows the last carriage return: a
     progress bar's final state)."""
     text = text.rstrip("\r").rpartition("\r")[2]
-    line = Line()
+    if len(text) > _MOST_SHAPE_CHARS:
+        return _numbers(_layout(text), text)
+    shape = text.translate(_SHAPE)
+    layout = _LAYOUTS.get(shape)
+    if layout is None:
+        if len(_LAYOUTS) >= _MOST_LAYOUTS:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[shape] = _layout(shape)
+    return _numbers(layout, text)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a line's stamp, counters and pairs are: what the grammar finds in it, kept by its shape
+    (its digits as 0: every pattern of the grammar tells a digit from a letter, none one digit from
+    another), so a log's lines of one shape are matched once (spans in the text after the prefix)."""
+
+    stamp: tuple[int, int] | None
+    start: int  # where the text after the stamp and the level name starts
+    counters: tuple[tuple[str, tuple[int, int], tuple[int, int] | None], ...]
+    pairs: tuple[tuple[tuple[int, int] | None, tuple[int, int], tuple[int, int], int], ...]
+
+
+def _layout(text: str) -> _Layout:
+    """Find a line's stamp, counters and pairs (a key's leading words, the key, the number, where the
+    pair starts: -1 for a key and value alone between separators)."""
+    stamp_at: tuple[int, int] | None = None
+    start = 0
     stamp = _STAMP.match(text)
     if stamp is not None:
-        line.time = to_timestamp(stamp.group(1).replace(",", "."))
-        text = text[stamp.end() :]
+        stamp_at = stamp.span(1)
+        start = stamp.end()
+    text = text[start:]
     level = _LEVEL.search(text, 0, _PREFIX_CHARS)
     if level is not None:
+        start += level.end()
         text = text[level.end() :]
-    message = text.strip()
-    if message.startswith("{") and _read_json(message, line):
-        return line
-    for found in _COUNTER.finditer(text):
-        if _TOTAL.search(text, 0, found.start()):
-            continue
-        total = found.group(3)
-        name = found.group(1).lower()
-        line.counters.setdefault(name, (float(found.group(2)), float(total) if total else None))
+    counters = tuple(
+        (found.group(1).lower(), found.span(2), found.span(3) if found.group(3) else None)
+        for found in _COUNTER.finditer(text)
+        if not _TOTAL.search(text, 0, found.start())
+    )
     calls = _in_calls(text) if "(" in text and "=" in text else None
     pairs = [
-        (_lead(text, m) + m.group(1), m.group(2), m.start())
+        (_lead(text, m), m.span(1), m.span(2), m.start())
         for m in _PAIR.finditer(text)
         if calls is None or not (calls[m.start()] and "=" in text[m.end(1) : m.start(2)])
     ]
-    segments = [m for m in map(_SEGMENT.fullmatch, _SEPARATOR.split(text)) if m]
+    edges = [0, *(edge for found in _SEPARATOR.finditer(text) for edge in found.span()), len(text)]
+    segments = [m for m in map(_SEGMENT.fullmatch, repeat(text), edges[::2], edges[1::2]) if m]
     # `Train 100: loss:0.28`: a split's name and a whole number are its batch, no key and value
-    pairs += [(m[1], m[2], -1) for m in segments if not (_ONLY_SPLIT.fullmatch(m[1]) and m[2].isdigit())]
-    for key, number, start in pairs:
+    pairs += [
+        (None, m.span(1), m.span(2), -1)
+        for m in segments
+        if not (_ONLY_SPLIT.fullmatch(m[1]) and m[2].isdigit())
+    ]
+    return _Layout(stamp_at, start, counters, tuple(pairs))
+
+
+def _numbers(layout: _Layout, text: str) -> Line:
+    """Read the numbers of a line where its layout says they are."""
+    line = Line()
+    if layout.stamp is not None:
+        line.time = to_timestamp(text[layout.stamp[0] : layout.stamp[1]].replace(",", "."))
+    text = text[layout.start :]
+    message = text.strip()
+    if message.startswith("{") and _read_json(message, line):
+        return line
+    for name, (start, end), total in layout.counters:
+        of = float(text[total[0] : total[1]]) if total else None
+        line.counters.setdefault(name, (float(text[start:end]), of))
+    for lead, (key_start, key_end), (start, end), at in layout.pairs:
+        key = text[key_start:key_end]
+        if lead is not None:
+            key = " ".join(text[lead[0] : lead[1]].split()) + " " + key
+        number = text[start:end]
         value = to_float(number)
         if value is None or _SOURCE.search(key) or key.lower() in _NOT_OF_THE_RUN:
             continue
-        if start >= 0 and number.isdigit() and _ONLY_SPLIT.fullmatch(key):
+        if at >= 0 and number.isdigit() and _ONLY_SPLIT.fullmatch(key):
             continue  # timm's `Train: 0 [ 100/1251 (  8%)]`: a split's name and its epoch, no key and value
         if key.lower().rpartition(" ")[2] in _COUNTER_NAMES and key.lower() not in _COUNTER_NAMES:
             continue  # DSFD's `test epoch:0`: the counter of a split's line, read as a counter above
         if key.lower() in _COUNTER_NAMES:
-            if start >= 0 and _TOTAL.search(text, 0, start):
+            if at >= 0 and _TOTAL.search(text, 0, at):
                 continue  # `Num steps = 8242`: a setting
             line.counters.setdefault(key.lower(), (value, None))
         elif key not in line.values:
@@ -163,16 +217,16 @@ def _in_calls(text: str) -> list[bool]:
     return inside
 
 
-def _lead(text: str, pair: re.Match[str]) -> str:
-    """Return the one to three words a separator (or the line's start) leads a pair's key with when that
+def _lead(text: str, pair: re.Match[str]) -> tuple[int, int] | None:
+    """Return where the one to three words a separator (or the line's start) leads a pair's key with when that
     key is one plain word, as printed and followed by a space (`| Token Acc: 0.05 |`, `->> pal1 conf
-    loss:11.1 ||`, `- Batch loss: 12.1`), else '' (`found vocab_size = 65` names vocab_size)."""
+    loss:11.1 ||`, `- Batch loss: 12.1`), else None (`found vocab_size = 65` names vocab_size)."""
     start = pair.start(1)
     if not pair.group(1).isalpha():
-        return ""
+        return None
     separators = list(_SEPARATOR.finditer(text, 0, start))
     lead = _LEAD.fullmatch(text, separators[-1].end() if separators else 0, start)
-    return " ".join(lead.group(1).split()) + " " if lead else ""
+    return lead.span(1) if lead else None
 
 
 def _read_json(message: str, line: Line) -> bool:
