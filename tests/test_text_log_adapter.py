@@ -640,3 +640,38 @@ def test_a_detectron2_log_keeps_its_training_curves_and_nothing_of_its_evaluatio
 def test_the_line_grammar_of_the_big_frameworks(line, values):
     """What Megatron-LM, timm and Lightning print around their numbers is no metric of the run."""
     assert read_line(line).values == values
+
+
+def test_lines_of_one_shape_read_their_own_keys_and_numbers_and_few_shapes_are_kept():
+    """A line's matches are kept by its shape (its digits as 0): two lines of one shape still give
+    their own keys and numbers, and a log of ever new shapes keeps a bounded number of them."""
+    from resultsbook.sources import keyvalues
+
+    assert read_line("epoch 1 loss_1: 5 acc@1: 0.91").values == {"loss_1": 5, "acc@1": 0.91}
+    assert read_line("epoch 2 loss_2: 7 acc@5: 0.42").values == {"loss_2": 7, "acc@5": 0.42}
+    assert read_line("epoch 2 loss_2: 7 acc@5: 0.42").counters == {"epoch": (2, None)}
+    for width in range(keyvalues._MOST_LAYOUTS + 10):
+        read_line("x" * width + " loss: 1")
+    assert len(keyvalues._LAYOUTS) <= keyvalues._MOST_LAYOUTS
+
+
+def test_a_long_log_is_read_without_an_object_per_line(tmp_path):
+    """nanoGPT's lines (karpathy/nanoGPT @ 93a43d9a, train.py): memory follows the points kept, a few
+    arrays per key, not the lines (30,000 lines needed over 30 MB as an object per line)."""
+    import tracemalloc
+
+    log = tmp_path / "train.log"
+    log.write_text(
+        "".join(
+            f"iter {n}: loss {4 - n / 1e5:.4f}, time 31.20ms, mfu {5 + n % 3:.2f}%\n" for n in range(30000)
+        )
+    )
+    tracemalloc.start()
+    try:
+        (run,), problems = read(log)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000
+    assert curve(run, "loss")[-1] == (29999, 3.7000)
+    assert len(run.metrics["mfu"].values) == 30000 and problems == []
