@@ -280,7 +280,9 @@ def test_the_csv_adapter_sends_a_text_log_to_the_text_adapter(tmp_path, cli):
         ("logs", "train_a_seed0.log", [], "): read them with --adapter text"),
     ],
 )
-def test_a_long_line_of_a_text_log_is_quoted_cut_alike_by_every_adapter(tmp_path, cli, folder, name, args, said):
+def test_a_long_line_of_a_text_log_is_quoted_cut_alike_by_every_adapter(
+    tmp_path, cli, folder, name, args, said
+):
     """The csv and keras_csv adapters and the hint of a collect that found nothing each cut the line
     they quote in their own words; they all cut it as every other message quotes a long value."""
     from resultsbook.params import clipped
@@ -655,3 +657,111 @@ def test_numbers_before_the_first_counter_a_metrics_glob_names_are_kept(tmp_path
     log.write_text("model_size: 1200\nepoch 1 loss: 0.5\nepoch 2 loss: 0.4\n")
     result = TextLogAdapter(metrics="*size*,loss").read(Source("text", str(log), (str(log),)))
     assert sorted(result.runs[0].metrics) == ["loss", "model_size"]
+
+
+def test_a_detectron2_log_keeps_its_training_curves_and_nothing_of_its_evaluations_prints(tmp_path):
+    """detectron2's `log.txt` (HaowenGuan/NYU-Semi-Supervise-Object-Detection @ 6d1e2e0e,
+    output/log_supervised_lr_0.020.txt): the repr of its augmentations (`max_size=1333`), an
+    evaluation's timings in `s/iter`, its AP as a comma list after `copypaste:` and the closing
+    `training speed: 16007 iterations in 3:02:16` were metrics of their own."""
+    log = tmp_path / "log.txt"
+    log.write_text(
+        "[11/18 14:20:14] d2.data.dataset_mapper INFO: [DatasetMapper] Augmentations used in training: "
+        "[ResizeShortestEdge(short_edge_length=(640, 672, 704, 736, 768, 800), max_size=1333, "
+        "sample_style='choice'), RandomFlip()]\n"
+        "[11/18 14:20:37] d2.utils.events INFO:  eta: 21:48:59  iter: 19  total_loss: 0.1409  loss_cls: "
+        "0.0522  time: 0.6964  data_time: 0.3743  lr: 0.01019  max_mem: 11811M\n"
+        "[11/18 14:31:56] d2.evaluation.evaluator INFO: Inference done 11/3334. Dataloading: 0.0011 s/iter. "
+        "Inference: 0.0389 s/iter. Eval: 0.0002 s/iter. Total: 0.0402 s/iter. ETA=0:02:13\n"
+        "[11/18 14:32:00] d2.utils.events INFO:  eta: 21:06:07  iter: 39  total_loss: 0.1456  loss_cls: "
+        "0.05442  time: 0.6873  data_time: 0.0613  lr: 0.01039  max_mem: 11811M\n"
+        "[11/18 14:34:46] d2.evaluation.testing INFO: copypaste: Task: bbox\n"
+        "[11/18 14:34:46] d2.evaluation.testing INFO: copypaste: AP,AP50,AP75,APs,APm,APl\n"
+        "[11/18 14:34:46] d2.evaluation.testing INFO: copypaste: 10.9699,22.7651,9.5113,1.1802,4.2219,13.4036\n"
+        "[11/18 18:10:05] d2.engine.hooks INFO: Overall training speed: 16007 iterations in 3:02:16 "
+        "(0.6833 s / it)\n"
+    )
+    (run,), problems = read(log)
+    assert sorted(run.metrics) == ["data_time", "loss_cls", "lr", "time", "total_loss"]
+    assert curve(run, "total_loss") == [(19, 0.1409), (39, 0.1456)]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("line", "values"),
+    [
+        # Megatron-LM's training_log (NVIDIA/Megatron-LM @ core_r0.9.0, megatron/training/training.py:
+        # `number of skipped iterations: {:3d} |`, `number of nan iterations: {:3d} |`): two counts, not
+        # one key `iterations` printed twice
+        (
+            " iteration        3/    1000 | consumed samples:          192 | elapsed time per iteration (ms):"
+            " 38390.3 | learning rate: 2.500E-07 | global batch size:    64 | lm loss: 1.303225E+00 | loss "
+            "scale: 1.0 | grad norm: 9.847 | number of skipped iterations:   0 | number of nan iterations:   0 |",
+            {
+                "consumed samples": 192,
+                "learning rate": 2.5e-07,
+                "global batch size": 64,
+                "lm loss": 1.303225,
+                "loss scale": 1.0,
+                "grad norm": 9.847,
+                "number of skipped iterations": 0,
+                "number of nan iterations": 0,
+            },
+        ),
+        # timm's train.py (huggingface/pytorch-image-models @ v0.9.16, train.py: `Train: {} [{:>4d}/{}
+        # ({:>3.0f}%)]  Loss: {loss.val:#.3g} ({loss.avg:#.3g})`): `Train: 0` is the epoch, no metric
+        (
+            "Train: 0 [ 100/1251 (  8%)]  Loss: 6.912 (6.93)  Time: 0.523s, 1957.93/s  (0.601s, 1704.10/s)  "
+            "LR: 1.000e-04  Data: 0.011 (0.020)",
+            {"Loss": 6.912, "LR": 1e-4, "Data": 0.011},
+        ),
+        # Lightning's progress bar and seed line (PLBFischer/walk-jump-fork @ b1fc8d75, e: `[rank: 0]
+        # Global seed set to 15855310`; lightning/pytorch/loggers/logger.py: the bar's `v_num`)
+        (
+            "Epoch 3: 100%|██████████| 469/469 [00:05<00:00, 80.1it/s, loss=0.3, v_num=0, val_acc=0.9]",
+            {
+                "loss": 0.3,
+                "val_acc": 0.9,
+            },
+        ),
+        ("[rank: 0] Global seed set to 15855310", {}),
+    ],
+)
+def test_the_line_grammar_of_the_big_frameworks(line, values):
+    """What Megatron-LM, timm and Lightning print around their numbers is no metric of the run."""
+    assert read_line(line).values == values
+
+
+def test_lines_of_one_shape_read_their_own_keys_and_numbers_and_few_shapes_are_kept():
+    """A line's matches are kept by its shape (its digits as 0): two lines of one shape still give
+    their own keys and numbers, and a log of ever new shapes keeps a bounded number of them."""
+    from resultsbook.sources import keyvalues
+
+    assert read_line("epoch 1 loss_1: 5 acc@1: 0.91").values == {"loss_1": 5, "acc@1": 0.91}
+    assert read_line("epoch 2 loss_2: 7 acc@5: 0.42").values == {"loss_2": 7, "acc@5": 0.42}
+    assert read_line("epoch 2 loss_2: 7 acc@5: 0.42").counters == {"epoch": (2, None)}
+    for width in range(keyvalues._MOST_LAYOUTS + 10):
+        read_line("x" * width + " loss: 1")
+    assert len(keyvalues._LAYOUTS) <= keyvalues._MOST_LAYOUTS
+
+
+def test_a_long_log_is_read_without_an_object_per_line(tmp_path):
+    """nanoGPT's lines (karpathy/nanoGPT @ 93a43d9a, train.py): memory follows the points kept, a few
+    arrays per key, not the lines (30,000 lines needed over 30 MB as an object per line)."""
+    import tracemalloc
+
+    log = tmp_path / "train.log"
+    log.write_text(
+        "".join(
+            f"iter {n}: loss {4 - n / 1e5:.4f}, time 31.20ms, mfu {5 + n % 3:.2f}%\n" for n in range(30000)
+        )
+    )
+    tracemalloc.start()
+    try:
+        (run,), problems = read(log)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000
+    assert curve(run, "loss")[-1] == (29999, 3.7000)
+    assert len(run.metrics["mfu"].values) == 30000 and problems == []

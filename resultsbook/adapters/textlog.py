@@ -12,10 +12,14 @@ Lightning's `Trainer.fit` stopped, finished; else its status is unknown (still r
 from __future__ import annotations
 
 import fnmatch
+import math
 import re
+from array import array
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import compress, pairwise
 from typing import Any
+
+import numpy as np
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
 from resultsbook.adapters.keras_csv import starts_as_csvlogger
@@ -41,6 +45,7 @@ _SEED_KEYS = frozenset({"seed", "random_seed"})
 _FULL_BAR = re.compile(r"\b(\d+)/\1 \[=+\]")  # Keras's `1875/1875 [====…]`: the epoch's last batch done
 _PEEK = 64 * 1024  # bytes of a file the hint of an empty collect reads to tell a text log of numbers
 _PEEK_LINES = 200
+Counted = tuple[float, float | None]  # a counter's value on a line, and its total (`3/100`)
 _MOST_LINE_CHARS = 65536  # a line that prints numbers is short: a longer one is a dump (an array, a config)
 
 
@@ -55,7 +60,8 @@ class TextLogAdapter(Adapter):
     priority = 88  # after fairseq's log (85), before the csv adapter's `.txt` (90)
     claims_by_itself = False  # any program writes `.log` files: read when a pattern or the user names them
     last_resort = True  # a tracker's folder holding a `.log` (W&B's run, a Hydra job) reads it its own way
-    # 3: a level name inside the message keeps what precedes it, a decimal comma gives no number, a split
+    # 3: a printed call's arguments, numbers of a list, timings per iteration, rank and v_num are no metrics;
+    #    a level name inside the message keeps what precedes it, a decimal comma gives no number, a split
     #    leads a line's later plain keys, a header's total needs a full bar to finish a run
     reading_version = 3
     options = {
@@ -97,26 +103,26 @@ class TextLogAdapter(Adapter):
         except OSError as error:
             return ReadResult((), (unreadable(path, error, "nothing from this file"), *problems))
         tally.report(path, problems)
-        if log.fairseq and len(log.fairseq) * 2 >= len(log.records):
+        if log.fairseq and len(log.fairseq) * 2 >= log.count:
             message = (
                 f"is fairseq-train's log (line {log.fairseq[0]}): read it with "
                 f"{option('adapter', 'fairseq')}, a run per training, its curves named by their subset "
                 "(train_loss, valid_loss)"
             )
             return ReadResult((), (*problems, Problem(path, message, "nothing from this file")))
-        if log.records and log.records[0][0] == 1 and is_optuna_storage(path):
+        if log.count and log.first_record == 1 and is_optuna_storage(path):
             message = (
                 "is an Optuna journal (its first line an operation): "
                 f"{option('adapter', 'optuna')} reads it, a run per trial"
             )
             return ReadResult((), (*problems, Problem(path, message, "nothing from this file")))
-        if not log.records and starts_as_csvlogger(path):
+        if not log.count and starts_as_csvlogger(path):
             message = (
                 "is a Keras CSVLogger log (a header starting with 'epoch'), not a text log of numbers: "
                 f"{option('adapter', 'keras_csv')} reads it under any name, one run per file"
             )
             return ReadResult((), (*problems, Problem(path, message, "nothing from this file")))
-        if not log.records:
+        if not log.count:
             message = (
                 "prints no number under a key on any line (`loss: 0.31`, `loss=0.31`, `| loss 0.31 |`, a "
                 "JSON object): not a text log of numbers, or one whose program had not printed any yet"
@@ -130,18 +136,18 @@ class TextLogAdapter(Adapter):
         wanted_metrics = option_list(self.config.get("metrics"))
         param_keys = [*(option_list(self.config.get("params")) or []), *_SEED_KEYS]
         params = dict(log.params)
-        by_key: dict[str, list[tuple[int, Line]]] = {}
-        for number, record in log.records:
-            for key, value in record.values.items():
-                if any(fnmatch.fnmatchcase(key, glob) for glob in param_keys):
-                    params.setdefault(key, normalize_value(value))
-                elif not wanted_metrics or any(fnmatch.fnmatchcase(key, glob) for glob in wanted_metrics):
-                    by_key.setdefault(key, []).append((number, record))
+        by_key: dict[str, _Column] = {}
+        for key, column in log.columns.items():
+            kind = _kind(key, param_keys, wanted_metrics)
+            if kind == "param":
+                params.setdefault(key, normalize_value(column.values[0]))
+            elif kind == "metric":
+                by_key[key] = column
         preamble = [
             key
-            for key, records in by_key.items()
+            for key, column in by_key.items()
             if log.first_counter
-            and records[-1][0] < log.first_counter
+            and column.numbers[-1] < log.first_counter
             and not any(fnmatch.fnmatchcase(key, glob) for glob in wanted_metrics or ())
         ]
         if preamble:
@@ -160,29 +166,36 @@ class TextLogAdapter(Adapter):
         tally = Tally()
         unstepped = False
         restarts: dict[tuple[str, str, int, float, float], list[str]] = {}
-        for key, records in by_key.items():
-            counter = wanted_step or _counter_of(records)
-            unstepped = unstepped or (counter is None and len(records) > 1)
-            restart = _restart(records, counter) if counter and not wanted_step else None
+        for key, column in by_key.items():
+            counter = wanted_step or _counter_of(column)
+            unstepped = unstepped or (counter is None and len(column.numbers) > 1)
+            restart = _restart(column, counter) if counter and not wanted_step else None
+            rows = np.arange(len(column.numbers))
             if restart is not None and counter is not None:  # a value an epoch: the epoch's last
                 restarts.setdefault(restart, []).append(key)
-                records = [
-                    *{
-                        record.counters[counter][0]: (n, record)
-                        for n, record in records
-                        if counter in record.counters
-                    }.values(),
-                    *((n, record) for n, record in records if counter not in record.counters),
+                steps, present = column.counters[counter]
+                last = {steps[row]: row for row in range(len(steps)) if present[row]}
+                # a line without the counter stays, to be said below
+                lacking = [
+                    row for row in range(len(column.numbers)) if row >= len(present) or not present[row]
                 ]
-            for number, record in records:
-                at = record.counters.get(counter) if counter else (float(builder.next_step(key)), None)
-                if at is None:
-                    without = f"without the {counter!r} counter that steps {key!r}"
-                    tally.add(
-                        f"prints {key!r} {without}", f"print {key!r} {without}", number, "the other lines"
-                    )
-                    continue
-                builder.add(key, at[0], record.values[key], record.time)
+                rows = np.array(sorted([*last.values(), *lacking]), dtype=np.int64)
+            if counter is None:
+                builder.add_column(key, np.arange(len(rows), dtype=np.float64), *column.points(rows))
+                continue
+            steps, present = column.counters.get(counter) or (array("d"), bytearray())
+            printed = np.zeros(len(column.numbers), dtype=bool)
+            printed[: len(present)] = np.frombuffer(present, dtype=np.uint8).astype(bool)
+            without = f"without the {counter!r} counter that steps {key!r}"
+            for row in rows[~printed[rows]]:
+                tally.add(
+                    f"prints {key!r} {without}",
+                    f"print {key!r} {without}",
+                    column.numbers[row],
+                    "the other lines",
+                )
+            rows = rows[printed[rows]]
+            builder.add_column(key, np.frombuffer(steps, dtype=np.float64)[rows], *column.points(rows))
         tally.report(path, problems)
         for (finer, counter, number, value, before), keys in restarts.items():
             named = ", ".join(repr(key) for key in keys[:4]) + (", …" if len(keys) > 4 else "")
@@ -226,35 +239,78 @@ class TextLogAdapter(Adapter):
         return None
 
 
-def _counter_of(records: list[tuple[int, Line]]) -> str | None:
+def _kind(key: str, param_keys: list[str], wanted_metrics: list[str] | None) -> str:
+    """Tell whether the `params` option makes a key a param, else whether it is a metric read."""
+    if any(fnmatch.fnmatchcase(key, glob) for glob in param_keys):
+        return "param"
+    if not wanted_metrics or any(fnmatch.fnmatchcase(key, glob) for glob in wanted_metrics):
+        return "metric"
+    return "neither"
+
+
+def _counter_of(column: _Column) -> str | None:
     """Return the counter that steps a metric's records: one whose values never go back, the finest
     (the most values: DSFD's train lines print `iter`, its lines of a test only `epoch`, and stepping
     by the epoch would keep one value an epoch, a test's or a train's), one they all print when that
     ties; None when they print none."""
-    names = {name for _, record in records for name in record.counters}
-    if not names:
+    if not column.counters:
         return None
 
     def rank(name: str) -> tuple[bool, int, bool, int]:
-        values = [record.counters[name][0] for _, record in records if name in record.counters]
+        steps, present = column.counters[name]
+        values = list(compress(steps, present))
         rising = all(later >= earlier for earlier, later in pairwise(values))
-        return rising, len(set(values)), len(values) == len(records), -COUNTERS.index(name)
+        return rising, len(set(values)), len(values) == len(column.numbers), -COUNTERS.index(name)
 
-    return max(names, key=rank)
+    return max(column.counters, key=rank)
 
 
-def _restart(records: list[tuple[int, Line]], counter: str) -> tuple[str, str, int, float, float] | None:
+def _restart(column: _Column, counter: str) -> tuple[str, str, int, float, float] | None:
     """Return a finer counter all of a metric's records print that goes back, as CycleGAN's `iters`
     restarts each epoch (its name, the counter's, the line, its value and the one before); None if none."""
-    if not records:
-        return None
     for name in COUNTERS[: COUNTERS.index(counter)]:
-        if not all(name in record.counters for _, record in records):
+        steps, present = column.counters.get(name) or (array("d"), bytearray())
+        if len(present) < len(column.numbers) or not all(present):
             continue
-        for (_, earlier), (number, later) in pairwise(records):
-            if later.counters[name][0] < earlier.counters[name][0]:
-                return name, counter, number, later.counters[name][0], earlier.counters[name][0]
+        for row in range(1, len(steps)):
+            if steps[row] < steps[row - 1]:
+                return name, counter, column.numbers[row], steps[row], steps[row - 1]
     return None
+
+
+class _Column:
+    """The records of one key, compact (a log of millions of lines keeps no object per line): the
+    lines, values and times, and each counter's value on those lines with whether it was printed."""
+
+    __slots__ = ("counters", "numbers", "times", "values")
+
+    def __init__(self) -> None:
+        self.numbers = array("q")
+        self.values = array("d")
+        self.times = array("d")
+        self.counters: dict[str, tuple[array[float], bytearray]] = {}
+
+    def add(
+        self, number: int, value: float, time: float | None, counters: dict[str, tuple[float, float | None]]
+    ) -> None:
+        """Append one record of the key."""
+        row = len(self.numbers)
+        self.numbers.append(number)
+        self.values.append(value)
+        self.times.append(math.nan if time is None else time)
+        for name, (steps, present) in self.counters.items():
+            printed = counters.get(name)
+            steps.append(math.nan if printed is None else printed[0])
+            present.append(printed is not None)
+        for name, printed in counters.items():
+            if name not in self.counters:
+                self.counters[name] = (array("d", [math.nan] * row + [printed[0]]), bytearray(row) + b"\x01")
+
+    def points(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the values and times of some records."""
+        values = np.frombuffer(self.values, dtype=np.float64)
+        times = np.frombuffer(self.times, dtype=np.float64)
+        return values[rows], times[rows]
 
 
 @dataclass
@@ -262,7 +318,11 @@ class _Log:
     """What the lines of one log said, read in order."""
 
     counted_only: bool = False  # only the numbers printed with a counter are records
-    records: list[tuple[int, Line]] = field(default_factory=list)
+    columns: dict[str, _Column] = field(default_factory=dict)  # the records, by key
+    count = 0  # how many records
+    first_record = 0  # the line of the first
+    last_record: tuple[int, Line] | None = None
+    names: set[str] = field(default_factory=set)  # the counters the records are printed with
     params: dict[str, Any] = field(default_factory=dict)
     counters: dict[str, tuple[float, float | None]] = field(default_factory=dict)  # the last printed
     ended: tuple[int, str] | None = None  # the last line saying the run failed or was interrupted
@@ -332,17 +392,25 @@ class _Log:
             # a header is printed before its epoch runs: the epoch ended only when its bar is full
             line.complete = bool(_FULL_BAR.search(text))
         if line.counters or not self.counted_only:
-            self.records.append((number, line))
+            self.count += 1
+            self.first_record = self.first_record or number
+            self.last_record = (number, line)
+            self.names.update(line.counters)
+            for key, value in line.values.items():
+                column = self.columns.get(key)
+                if column is None:
+                    column = self.columns[key] = _Column()
+                column.add(number, value, line.time, line.counters)
 
     def counters_seen(self) -> list[str]:
         """Return the counters the records are printed with, finest first."""
-        names = {name for _, record in self.records for name in record.counters}
-        return [name for name in COUNTERS if name in names]
+        return [name for name in COUNTERS if name in self.names]
 
     def status(self) -> tuple[str, float | None, float | None]:
         """Return the run's status and its first and last times: failed or interrupted when a line after
         the last record says so, finished when a counter reached its total or the trainer said so."""
-        last_record, last = self.records[-1]
+        assert self.last_record is not None  # a run is built of a log with records
+        last_record, last = self.last_record
         counters = last.counters
         if self.ended is not None and self.ended[0] > last_record:
             return self.ended[1], self.first_time, self.last_time

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import orjson
 
@@ -45,9 +46,15 @@ COUNTERS = (
 _COUNTER_NAMES = frozenset(COUNTERS)
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?i:nan|inf(?:inity)?)"
 # what may follow a value: a space, a separator, the line's end, a closing bracket, a sentence's period
-# (not `12.3s`, `5:00` of an ETA, the `,234` of a count printed with thousands separators or the `,95`
-# of a decimal comma, nor a unit after a space: `Time Taken: 210 sec`, `timer: 13.8 sec.`, `memory: 4.1 GB`)
-_UNIT = r"(?i:s|secs?|seconds?|ms|mins?|minutes?|h|hrs?|hours?|[kmgt]i?b|it/s|s/it)"
+# (not `12.3s`, `5:00` of an ETA, the `,234` of a count printed with thousands separators, nor a unit
+# after a space: `Time Taken: 210 sec`, `timer: 13.8 sec.`, `memory: 4.1 GB`)
+# detectron2's `Inference: 0.0390 s/iter`, its `training speed: 16007 iterations in 3:02:16`; a value
+# followed by a comma and a digit is an item of a list (detectron2's `copypaste: 14.2124,27.5222,…`) or
+# a decimal comma's (`acc: 0,95`): no number, rather than its whole part
+_UNIT = (
+    r"(?i:s|secs?|seconds?|ms|mins?|minutes?|h|hrs?|hours?|[kmgt]i?b|it/s|s/it|s/iters?|iters?/s"
+    r"|iterations(?!\s*[:=]|\s+\d))"
+)
 _END = rf"(?=$|[\s;|)\]}}>'\"]|,(?!\d)|\.(?!\w))(?!\s+{_UNIT}(?![\w/]))"
 _WORD = r"[A-Za-z_][\w./@-]*"
 _SPLIT = (
@@ -62,10 +69,10 @@ _COUNTER = re.compile(
     re.IGNORECASE,
 )
 # `| loss 9.34 |`, `iter 200: loss 2.1234, mfu 12.34%`: a key and its value alone between separators
-_SEGMENT = re.compile(rf"((?:(?i:{_SPLIT}) ){{0,2}}{_WORD})\s+({_NUMBER})%?")
+_SEGMENT = re.compile(rf"\s*((?:(?i:{_SPLIT}) ){{0,2}}{_WORD})\s+({_NUMBER})%?\s*")
 _ONLY_SPLIT = re.compile(rf"(?i:{_SPLIT})")
 _SEPARATOR = re.compile(r"[|,;\t]|:\s|\s-\s")  # no `\s*` around it: a long run of spaces stays linear
-_LEAD = re.compile(r"[^\w\s]*\s*([A-Za-z]\w*(?:\s+[A-Za-z]\w*)?)\s+")  # a key's words, after a separator
+_LEAD = re.compile(r"[^\w\s]*\s*([A-Za-z]\w*(?:\s+[A-Za-z]\w*){0,2})\s+")  # a key's words, after a separator
 _STAMP = re.compile(
     r"\s*\[?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\]?"
 )  # logging's asctime, ISO 8601, in brackets or not, at the line's start
@@ -80,6 +87,12 @@ _LEVEL = re.compile(r"(?<![A-Za-z])(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)(?!
 _PREFIX_CHARS = 200  # how far into a line a level name ends a logging prefix
 _TOTAL_CHARS = 40  # how far before a counter's name `_TOTAL` looks (`Total optimization steps = `)
 _NAMESPACE = "Namespace("
+_SHAPE = str.maketrans("123456789", "000000000")  # a line's shape: its digits as 0
+_LAYOUTS: dict[str, _Layout] = {}  # the layouts of the shapes last read (a log's lines share a few)
+_MOST_LAYOUTS = 4096
+_MOST_SHAPE_CHARS = 1024  # a longer line is matched without keeping its layout
+# a process's number, a logger's version: Lightning's `[rank: 0] Seed set to 42`, its bar's `v_num=0`
+_NOT_OF_THE_RUN = frozenset({"rank", "v_num"})
 _SEED = re.compile(r"(?i:(?:global )?seed set to) (\d+)")  # Lightning's seed_everything
 
 
@@ -98,48 +111,136 @@ def read_line(text: str) -> Line:
     """Return the numbers of one line of a text log (what follows the last carriage return: a
     progress bar's final state)."""
     text = text.rstrip("\r").rpartition("\r")[2]
-    line = Line()
+    if len(text) > _MOST_SHAPE_CHARS:
+        return _numbers(_layout(text), text)
+    shape = text.translate(_SHAPE)
+    layout = _LAYOUTS.get(shape)
+    if layout is None:
+        if len(_LAYOUTS) >= _MOST_LAYOUTS:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[shape] = _layout(shape)
+    return _numbers(layout, text)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a line's stamp, counters and pairs are: what the grammar finds in it, kept by its shape
+    (its digits as 0: every pattern of the grammar tells a digit from a letter, none one digit from
+    another), so a log's lines of one shape are matched once (spans in the text after the prefix)."""
+
+    stamp: tuple[int, int] | None
+    start: int  # where the text after the stamp and the level name starts
+    counters: tuple[tuple[str, tuple[int, int], tuple[int, int] | None], ...]
+    pairs: tuple[tuple[tuple[int, int] | None, tuple[int, int], tuple[int, int], int], ...]
+
+
+def _layout(text: str) -> _Layout:
+    """Find a line's stamp, counters and pairs (a key's leading words, the key, the number, where the
+    pair starts: -1 for a key and value alone between separators)."""
+    stamp_at: tuple[int, int] | None = None
+    start = 0
     stamp = _STAMP.match(text)
     if stamp is not None:
-        line.time = to_timestamp(stamp.group(1).replace(",", "."))
-        text = text[stamp.end() :]
-    text = text[_prefix_end(text) :]
+        stamp_at = stamp.span(1)
+        start = stamp.end()
+    text = text[start:]
+    prefix = _prefix_end(text)
+    start += prefix
+    text = text[prefix:]
+    counters = tuple(
+        (found.group(1).lower(), found.span(2), found.span(3) if found.group(3) else None)
+        for found in _COUNTER.finditer(text)
+        if not _is_total(text, found.start())
+    )
+    calls = _in_calls(text) if "(" in text and "=" in text else None
+    ends = [separator.end() for separator in _SEPARATOR.finditer(text)]
+    pairs = [
+        (_lead(text, m, ends), m.span(1), m.span(2), m.start())
+        for m in _PAIR.finditer(text)
+        if calls is None or not (calls[m.start()] and "=" in text[m.end(1) : m.start(2)])
+    ]
+    edges = [0, *(edge for found in _SEPARATOR.finditer(text) for edge in found.span()), len(text)]
+    segments = [m for m in map(_SEGMENT.fullmatch, repeat(text), edges[::2], edges[1::2]) if m]
+    # `Train 100: loss:0.28`: a split's name and a whole number are its batch, no key and value
+    pairs += [
+        (None, m.span(1), m.span(2), -1)
+        for m in segments
+        if not (_ONLY_SPLIT.fullmatch(m[1]) and m[2].isdigit())
+    ]
+    return _Layout(stamp_at, start, counters, tuple(pairs))
+
+
+def _numbers(layout: _Layout, text: str) -> Line:
+    """Read the numbers of a line where its layout says they are."""
+    line = Line()
+    if layout.stamp is not None:
+        line.time = to_timestamp(text[layout.stamp[0] : layout.stamp[1]].replace(",", "."))
+    text = text[layout.start :]
     message = text.strip()
     if message.startswith("{") and _read_json(message, line):
         return line
-    for found in _COUNTER.finditer(text):
-        if _is_total(text, found.start()):
-            continue
-        total = found.group(3)
-        name = found.group(1).lower()
-        line.counters.setdefault(name, (float(found.group(2)), float(total) if total else None))
-    ends = [separator.end() for separator in _SEPARATOR.finditer(text)]
-    pairs = [(_lead(text, m, ends) + m.group(1), m.group(2), m.start()) for m in _PAIR.finditer(text)]
-    segments = [m for part in _SEPARATOR.split(text) if (m := _SEGMENT.fullmatch(part.strip()))]
-    # `Train 100: loss:0.28`: a split's name and a whole number are its batch, no key and value
-    pairs += [(m[1], m[2], -1) for m in segments if not (_ONLY_SPLIT.fullmatch(m[1]) and m[2].isdigit())]
+    for name, (start, end), total in layout.counters:
+        of = float(text[total[0] : total[1]]) if total else None
+        line.counters.setdefault(name, (float(text[start:end]), of))
     split = ""  # `train Loss: 0.5 Acc: 0.8`: the split a line's first key names is its other keys' too
-    for key, number, start in pairs:
+    for lead, (key_start, key_end), (start, end), at in layout.pairs:
+        key = text[key_start:key_end]
+        if lead is not None:
+            key = " ".join(text[lead[0] : lead[1]].split()) + " " + key
+        number = text[start:end]
         value = to_float(number)
-        if value is None or _SOURCE.search(key):
+        if value is None or _SOURCE.search(key) or key.lower() in _NOT_OF_THE_RUN:
             continue
+        if at >= 0 and number.isdigit() and _ONLY_SPLIT.fullmatch(key):
+            continue  # timm's `Train: 0 [ 100/1251 (  8%)]`: a split's name and its epoch, no key and value
         if key.lower().rpartition(" ")[2] in _COUNTER_NAMES and key.lower() not in _COUNTER_NAMES:
             continue  # DSFD's `test epoch:0`: the counter of a split's line, read as a counter above
         if key.lower() in _COUNTER_NAMES:
-            if start >= 0 and _is_total(text, start):
+            if at >= 0 and _is_total(text, at):
                 continue  # `Num steps = 8242`: a setting
             line.counters.setdefault(key.lower(), (value, None))
             continue
         first = key.partition(" ")[0]
         if _ONLY_SPLIT.fullmatch(first) and " " in key:
             split = first
-        elif split and start >= 0 and " " not in key and not _ONLY_SPLIT.fullmatch(key):
+        elif split and at >= 0 and " " not in key and not _ONLY_SPLIT.fullmatch(key):
             key = f"{split} {key}"
         if key not in line.values:
             line.values[key] = value
         elif line.values[key] != value and line.repeated is None:
             line.repeated = key
     return line
+
+
+def _in_calls(text: str) -> list[bool]:
+    """Tell for each character of a line whether it lies inside a printed call's parentheses (a word
+    then `(`): its `key=value` is an argument of an object's repr (detectron2's
+    `ResizeShortestEdge(short_edge_length=(640, 800), max_size=1333)`), no number of the run."""
+    inside = [False] * len(text)
+    opened: list[bool] = []  # for each open parenthesis, whether it opens a call
+    calls = 0
+    for index, char in enumerate(text):
+        if char == "(":
+            call = index > 0 and (text[index - 1].isalnum() or text[index - 1] == "_")
+            opened.append(call)
+            calls += call
+        elif char == ")" and opened:
+            calls -= opened.pop()
+        inside[index] = calls > 0
+    return inside
+
+
+def _lead(text: str, pair: re.Match[str], ends: list[int]) -> tuple[int, int] | None:
+    """Return where the one to three words a separator (or the line's start) leads a pair's key with
+    when that key is one plain word, as printed and followed by a space (`| Token Acc: 0.05 |`, `->> pal1
+    conf loss:11.1 ||`, `- Batch loss: 12.1`), else None (`found vocab_size = 65` names vocab_size);
+    `ends`: where the line's separators end."""
+    start = pair.start(1)
+    if not pair.group(1).isalpha():
+        return None
+    before = bisect_right(ends, start) - 1
+    lead = _LEAD.fullmatch(text, ends[before] if before >= 0 else 0, start)
+    return lead.span(1) if lead else None
 
 
 def _prefix_end(text: str) -> int:
@@ -159,19 +260,6 @@ def _prefix_end(text: str) -> int:
 def _is_total(text: str, start: int) -> bool:
     """Tell whether a counter's name at `start` follows a total's words (`Num steps = 8242`)."""
     return _TOTAL.search(text, max(0, start - _TOTAL_CHARS), start) is not None
-
-
-def _lead(text: str, pair: re.Match[str], ends: list[int]) -> str:
-    """Return the one or two words a separator (or the line's start) leads a pair's key with when that
-    key is one plain word, as printed and followed by a space (`| Token Acc: 0.05 |`, `->> pal1 conf
-    loss:11.1 ||`, `- Batch loss: 12.1`), else '' (`found vocab_size = 65` names vocab_size); `ends`:
-    where the line's separators end."""
-    start = pair.start(1)
-    if not pair.group(1).isalpha():
-        return ""
-    before = bisect_right(ends, start) - 1
-    lead = _LEAD.fullmatch(text, ends[before] if before >= 0 else 0, start)
-    return " ".join(lead.group(1).split()) + " " if lead else ""
 
 
 def _read_json(message: str, line: Line) -> bool:
