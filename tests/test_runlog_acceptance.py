@@ -183,6 +183,32 @@ def test_check_and_explain_name_a_run_re_run_in_place_from_other_code(tmp_path, 
     )
 
 
+def test_explain_names_a_seed_re_run_from_other_code_to_the_same_value(tmp_path, cli):
+    """A review found `explain` silent where `check` said the table was stale: the re-run gave the same
+    value, and explain returned before it looked at the commits."""
+    repo = tmp_path / "project"
+    first = make_repo(repo, {"train.py": RERUN})
+    env = script_env(tmp_path)
+    for seed, acc in ((0, "0.5"), (1, "0.7")):
+        assert run_script(repo, RERUN, str(seed), acc, env=env).returncode == 0
+    (repo / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
+    )
+    spec = ("--config", "project/resultsbook.toml")
+    assert cli("build", *spec).exit_code == 0
+    (repo / "model.py").write_text("LAYERS = 3\n")
+    git(repo, "add", "model.py")
+    git(repo, "commit", "-q", "-m", "three layers")
+    second = git(repo, "rev-parse", "HEAD").strip()
+    assert run_script(repo, RERUN, "0", "0.5", env=env).returncode == 0  # the same value, new code
+    assert cli("check", "--collect", *spec).exit_code == 1
+    explained = cli("explain", *spec, "t", "mlp").output.splitlines()
+    assert explained[1] == (
+        "  ! the outputs built last show 0.6 ± 0.1 (n = 2), not this: the store changed since: 1 run re-run"
+        f" from other code (mlp_seed0: {first[:10]} → {second[:10]}); run `resultsbook build`"
+    )
+
+
 def test_runs_on_two_versions_of_the_data_differ_in_diff_and_are_flagged(tmp_path, cli):
     data = tmp_path / "data.csv"
     env = script_env(tmp_path)

@@ -765,3 +765,44 @@ def test_a_long_log_is_read_without_an_object_per_line(tmp_path):
     assert peak < 20_000_000
     assert curve(run, "loss")[-1] == (29999, 3.7000)
     assert len(run.metrics["mfu"].values) == 30000 and problems == []
+
+
+@pytest.mark.parametrize(
+    "last_epoch",
+    [
+        # Keras 3 colours its bar and draws it with ━ (keras-team/keras @ v3.6.0, keras/src/utils/progbar.py)
+        "\x1b[1m100/100\x1b[0m \x1b[32m━━━━━━━━━━━━━━━━━━━━\x1b[0m\x1b[37m\x1b[0m \x1b[1m1s\x1b[0m 5ms/step - acc: 0.9000 - loss: 0.3000\n",
+        "100/100 - 1s - loss: 0.3000 - acc: 0.9000\n",  # verbose=2: no bar
+        "100/100 [==============================] - 1s - loss: 0.3 - acc: 0.9\nTest accuracy: 0.9812\n",
+    ],
+)
+def test_a_keras_training_that_ended_is_finished_however_its_last_epoch_is_printed(tmp_path, last_epoch):
+    """A review of the first rule (a full `[====]` bar on the record's own line): Keras 3's bar, verbose=2
+    and a test accuracy printed after the last epoch all read `unknown`."""
+    log = tmp_path / "train.log"
+    log.write_text(
+        "Epoch 1/2\n100/100 [==============================] - 1s - loss: 0.5 - acc: 0.8\nEpoch 2/2\n"
+        + last_epoch
+    )
+    assert read(log)[0][0].status == "finished"
+
+
+@pytest.mark.parametrize(
+    ("line", "values"),
+    [
+        (
+            "epoch 1 train loss: 0.52 val_loss: 0.61 val_acc: 0.8",
+            {"train loss": 0.52, "val_loss": 0.61, "val_acc": 0.8},
+        ),
+        ("test acc: 0.5, test_loss: 0.3", {"test acc": 0.5, "test_loss": 0.3}),
+        ("best acc: 91.2 acc: 90.1", {"best acc": 91.2, "acc": 90.1}),  # a summary is no split to carry
+    ],
+)
+def test_a_split_is_carried_only_to_keys_that_name_none(line, values):
+    assert read_line(line).values == values
+
+
+def test_many_pairs_after_a_long_stretch_are_read(tmp_path):
+    """`' ' * 30000 + 'a=1 ' * 7500` rescanned the stretch before every pair (4 s a line)."""
+    line = read_line(" " * 30000 + "".join(f"k{i}={i} " for i in range(7500)))
+    assert len(line.values) == 7500 and line.values["k7499"] == 7499

@@ -42,7 +42,10 @@ _FINISHED = re.compile(r"`Trainer\.fit` stopped|^Training completed\b")  # Light
 _FRAME = re.compile(r'\bFile "[^"]*", line \d+')  # a traceback's frame, also where no traceback line led
 _FAIRSEQ = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \| [A-Z]+ \| (train|train_inner|valid) \| ")
 _SEED_KEYS = frozenset({"seed", "random_seed"})
-_FULL_BAR = re.compile(r"\b(\d+)/\1 \[=+\]")  # Keras's `1875/1875 [====…]`: the epoch's last batch done
+# the epoch's last batch done: Keras's `1875/1875 [====…]`, Keras 3's `1875/1875 ━━━`, verbose=2's
+# `1875/1875 - 4s`
+_FULL_BAR = re.compile(r"(?<!\d)(\d+)/\1(?![\d.])")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Keras 3 colours its bar: `\x1b[1m1875/1875\x1b[0m`
 _PEEK = 64 * 1024  # bytes of a file the hint of an empty collect reads to tell a text log of numbers
 _PEEK_LINES = 200
 Counted = tuple[float, float | None]  # a counter's value on a line, and its total (`3/100`)
@@ -334,6 +337,7 @@ class _Log:
     settings_read = False
     in_traceback = False  # inside a traceback's indented lines, whose `line 10` is no number of the run
     first_counter = 0  # the first line that prints a counter
+    bar_done = True  # no header since the last full bar (Keras's epoch ended)
 
     def add(self, number: int, text: str, path: str, tally: Tally, problems: list[Problem]) -> None:
         """Take one line: its numbers, counters, time, and what it says of the run."""
@@ -377,6 +381,10 @@ class _Log:
                     problems.append(Problem(path, said, "the run without its settings"))
             return
         own = line.counters
+        if own and not line.values:
+            self.bar_done = False  # a header: its epoch runs after it
+        elif _FULL_BAR.search(_ANSI.sub("", text.rstrip("\r").rpartition("\r")[2])):
+            self.bar_done = True
         if own and not self.first_counter:
             self.first_counter = number
         self.counters.update(own)
@@ -389,8 +397,8 @@ class _Log:
             )
         if not own:  # Keras prints `Epoch 3/100` on a line of its own, the numbers on the next
             line.counters = dict(self.counters)
-            # a header is printed before its epoch runs: the epoch ended only when its bar is full
-            line.complete = bool(_FULL_BAR.search(text))
+            # a header is printed before its epoch runs: the epoch ended once a bar was full after it
+            line.complete = self.bar_done
         if line.counters or not self.counted_only:
             self.count += 1
             self.first_record = self.first_record or number

@@ -128,11 +128,11 @@ def built_text(
     if recorded is None:
         return ""
     now = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
-    if recorded.get("value") == now and sorted(recorded.get("runs", ())) == sorted(run_ids):
-        return ""
-    old, new = set(recorded.get("runs", ())), set(run_ids)
     codes = [(code or {}).get(run_id, "") for run_id in run_ids]
     recoded = recoded_runs(recorded, {"runs": run_ids, "code": codes} if any(codes) else {"runs": run_ids})
+    if recorded.get("value") == now and sorted(recorded.get("runs", ())) == sorted(run_ids) and not recoded:
+        return ""  # a seed re-run from other code to the same value is still said
+    old, new = set(recorded.get("runs", ())), set(run_ids)
     names = run_names(store, (old ^ new) | {run for run, _, _ in recoded}) if store is not None else {}
     counts = [(new - old, "added"), (old - new, "removed")]
     runs = [

@@ -71,6 +71,10 @@ _COUNTER = re.compile(
 # `| loss 9.34 |`, `iter 200: loss 2.1234, mfu 12.34%`: a key and its value alone between separators
 _SEGMENT = re.compile(rf"\s*((?:(?i:{_SPLIT}) ){{0,2}}{_WORD})\s+({_NUMBER})%?\s*")
 _ONLY_SPLIT = re.compile(rf"(?i:{_SPLIT})")
+# the splits a line's first key carries to its later plain keys (not a summary's `best`, `mean`), and a
+# key that names its own split (`val_loss`, `test/acc`), which keeps it
+_CARRIED_SPLIT = re.compile(r"(?i:train|training|val|valid|validation|eval|evaluation|test|testing|dev)")
+_NAMES_SPLIT = re.compile(rf"(?i:{_SPLIT})(?:$|[_./@-])")
 _SEPARATOR = re.compile(r"[|,;\t]|:\s|\s-\s")  # no `\s*` around it: a long run of spaces stays linear
 _LEAD = re.compile(r"[^\w\s]*\s*([A-Za-z]\w*(?:\s+[A-Za-z]\w*){0,2})\s+")  # a key's words, after a separator
 _STAMP = re.compile(
@@ -78,14 +82,14 @@ _STAMP = re.compile(
 )  # logging's asctime, ISO 8601, in brackets or not, at the line's start
 # a counter's name after these words is a total, a setting (`Num steps = 8242`, `Num Epochs = 3`,
 # `Total optimization steps = 1000`, `Gradient Accumulation steps = 1`), not the counter of the lines
-_TOTAL = re.compile(r"(?i:\b(?:num|number of|total|max|accumulation|warmup)(?: \w+)?\s*)$")
+_TOTAL = re.compile(r"(?i:\b(?:num|number of|total|max|accumulation|warmup)(?: \w{1,40})?\s*)$")
 # a source file's line, `caffe.cpp:211]` of glog's prefix, `gpu_device.cc:1115]`, is no key and value
 _SOURCE = re.compile(r"\.(?i:py|pyx|c|cc|cpp|cxx|cu|h|hpp|java|go|rs|js|ts)$")
 # a logging format's level name: what precedes it is the record's prefix (`host:0\tolmo.train:979\tINFO\t`
 # of OLMo's, `[__main__][INFO] - ` of Hydra's), no numbers of the run
 _LEVEL = re.compile(r"(?<![A-Za-z])(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)(?![A-Za-z])")
 _PREFIX_CHARS = 200  # how far into a line a level name ends a logging prefix
-_TOTAL_CHARS = 40  # how far before a counter's name `_TOTAL` looks (`Total optimization steps = `)
+_TOTAL_CHARS = 80  # how far before a counter's name `_TOTAL` looks (`Total optimization steps = `)
 _NAMESPACE = "Namespace("
 _SHAPE = str.maketrans("123456789", "000000000")  # a line's shape: its digits as 0
 _LAYOUTS: dict[str, _Layout] = {}  # the layouts of the shapes last read (a log's lines share a few)
@@ -154,8 +158,9 @@ def _layout(text: str) -> _Layout:
     )
     calls = _in_calls(text) if "(" in text and "=" in text else None
     ends = [separator.end() for separator in _SEPARATOR.finditer(text)]
+    led: set[int] = set()  # separators whose first pair was tried: a later pair's span holds a pair
     pairs = [
-        (_lead(text, m, ends), m.span(1), m.span(2), m.start())
+        (_lead(text, m, ends, led), m.span(1), m.span(2), m.start())
         for m in _PAIR.finditer(text)
         if calls is None or not (calls[m.start()] and "=" in text[m.end(1) : m.start(2)])
     ]
@@ -202,8 +207,8 @@ def _numbers(layout: _Layout, text: str) -> Line:
             continue
         first = key.partition(" ")[0]
         if _ONLY_SPLIT.fullmatch(first) and " " in key:
-            split = first
-        elif split and at >= 0 and " " not in key and not _ONLY_SPLIT.fullmatch(key):
+            split = first if _CARRIED_SPLIT.fullmatch(first) else ""
+        elif split and at >= 0 and " " not in key and not _NAMES_SPLIT.match(key):
             key = f"{split} {key}"
         if key not in line.values:
             line.values[key] = value
@@ -230,15 +235,19 @@ def _in_calls(text: str) -> list[bool]:
     return inside
 
 
-def _lead(text: str, pair: re.Match[str], ends: list[int]) -> tuple[int, int] | None:
+def _lead(text: str, pair: re.Match[str], ends: list[int], led: set[int]) -> tuple[int, int] | None:
     """Return where the one to three words a separator (or the line's start) leads a pair's key with
     when that key is one plain word, as printed and followed by a space (`| Token Acc: 0.05 |`, `->> pal1
     conf loss:11.1 ||`, `- Batch loss: 12.1`), else None (`found vocab_size = 65` names vocab_size);
-    `ends`: where the line's separators end."""
+    `ends`: where the line's separators end; `led`: those whose first pair was looked at (a later pair
+    after the same separator has that pair between: no lead, and no rescan of a long stretch)."""
     start = pair.start(1)
+    before = bisect_right(ends, start) - 1
+    if before in led:
+        return None
+    led.add(before)
     if not pair.group(1).isalpha():
         return None
-    before = bisect_right(ends, start) - 1
     lead = _LEAD.fullmatch(text, ends[before] if before >= 0 else 0, start)
     return lead.span(1) if lead else None
 
