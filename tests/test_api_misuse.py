@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import textwrap
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -52,6 +53,31 @@ def test_opening_another_programs_sqlite_database_refuses_and_leaves_it_untouche
     assert tables == [("experiments",)]
 
 
+@pytest.mark.parametrize(
+    ("fixture", "said"),
+    [
+        (
+            "mlflow/sqlite/mlflow.db",
+            "it is an MLflow tracking store, whose runs rb.collect('{}', db='NEW.db')",
+        ),
+        (
+            "optuna/sqlite/optuna.db",
+            "it is an Optuna storage, whose runs rb.collect('{}', adapter='optuna', db='NEW.db')",
+        ),
+    ],
+)
+def test_a_trackers_database_given_as_the_store_says_how_to_collect_it(tmp_path, cli, fixture, said):
+    """`--db mlflow.db` (the tracker's own database, written by MLflow in tests/fixtures) was refused
+    as any program's SQLite file, without a word of the collect that reads its runs."""
+    database = tmp_path / fixture.rsplit("/", 1)[1]
+    database.write_bytes((Path(__file__).parent / "fixtures" / fixture).read_bytes())
+    with pytest.raises(rb.StoreError) as refused:
+        rb.open(database)
+    assert said.format(database) + " reads into a store" in str(refused.value)
+    shown = cli("runs", "--db", database.name).output
+    assert f"resultsbook collect {database.name}" in shown and "--db NEW.db reads into a store" in shown
+
+
 def test_a_misspelt_where_key_is_one_error_in_runs_and_series_as_in_the_cli(book, cli):
     for call in (lambda: book.runs(where={"modle": "mlp"}), lambda: book.series("acc", where="modle=mlp")):
         with pytest.raises(
@@ -71,7 +97,10 @@ def test_a_where_of_the_wrong_type_is_one_error_saying_what_it_takes(book, where
 def test_empty_frames_merge_on_run_id_like_full_ones(book):
     runs, curves = book.runs(), book.series("acc")
     with pytest.warns(rb.NotFoundWarning):
-        empty_runs, empty_curves = book.runs(where={"model": "nope"}), book.series("acc", where={"model": "nope"})
+        empty_runs, empty_curves = (
+            book.runs(where={"model": "nope"}),
+            book.series("acc", where={"model": "nope"}),
+        )
     fixed = [name for name in runs.columns if not name.startswith("params.")]  # params: the selection's
     assert list(empty_runs.columns) == fixed
     text = ["run_id", "name", "status", "adapter", "source", "provenance", "metrics.acc", "start_time"]
@@ -103,7 +132,10 @@ def test_a_misspelt_key_names_the_key_spelt_almost_so_beside_those_ending_in_it(
     `replicate="folds"` was answered `did you mean 'split.folds'?` alone, a key that is no replicate."""
     from resultsbook.errors import did_you_mean
 
-    assert did_you_mean("folds", ["fold", "split.folds", "train.epochs"]) == "did you mean 'split.folds' or 'fold'?"
+    assert (
+        did_you_mean("folds", ["fold", "split.folds", "train.epochs"])
+        == "did you mean 'split.folds' or 'fold'?"
+    )
     assert did_you_mean("f1", ["val.f1", "test/f1", "loss"]) == "did you mean 'test/f1' or 'val.f1'?"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from resultsbook.errors import StoreError
 from resultsbook.store.connection import applied_migrations
-from resultsbook.voice import option
+from resultsbook.voice import command, option
 
 MIGRATION_SET = "resultsbook"  # the name each applied migration is recorded under
 
@@ -119,10 +119,23 @@ def refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
             conn.execute("COMMIT")
     if tables and not applied:
         shown = ", ".join(tables[:5]) + (f" (and {len(tables) - 5} more)" if len(tables) > 5 else "")
+        tracker = _tracker_database(set(tables), path)
         raise StoreError(
             f"{path} is not a resultsbook store (an SQLite database of other tables: {shown}); "
-            f"point {option('db')} at the store, or at a new file (the file was left as it is)"
+            f"point {option('db')} at the store, or at a new file (the file was left as it is)" + tracker
         )
+
+
+def _tracker_database(tables: set[str], path: str) -> str:
+    """Say how to read a tracker's own database given as the store (MLflow's mlflow.db, an Optuna
+    storage): collected into a store, as any log; empty for another program's."""
+    if {"experiments", "runs", "metrics", "params"} <= tables:
+        what, options = "an MLflow tracking store", {"db": "NEW.db"}
+    elif {"studies", "trials", "trial_params"} <= tables:
+        what, options = "an Optuna storage", {"adapter": "optuna", "db": "NEW.db"}
+    else:
+        return ""
+    return f"; it is {what}, whose runs {command('collect', path, **options)} reads into a store"
 
 
 def refuse_unknown(applied: Iterable[str], known: Sequence[str], store: str = "this store") -> None:
