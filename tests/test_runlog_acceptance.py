@@ -147,10 +147,8 @@ with resultsbook.Run("runs", config={"model": "mlp", "seed": seed}, name=f"mlp_s
 """
 
 
-def test_check_and_explain_name_a_run_re_run_in_place_from_other_code(tmp_path, cli):
-    """The quickstart in a git repository: a seed re-run into its own folder after a commit changed
-    train.py keeps its run id, and `check --collect` said only `90.6 ± 3.9 → 91.4 ± 4.2`, naming no run,
-    so a co-author could not tell that new code, and which, moved the number."""
+def built_then_committed(tmp_path, cli):  # type: ignore[no-untyped-def]
+    """Two seeds logged and built in a git repository, then a commit: (repo, env, first, second, spec)."""
     repo = tmp_path / "project"
     first = make_repo(repo, {"train.py": RERUN})
     env = script_env(tmp_path)
@@ -165,6 +163,14 @@ def test_check_and_explain_name_a_run_re_run_in_place_from_other_code(tmp_path, 
     git(repo, "add", "model.py")
     git(repo, "commit", "-q", "-m", "three layers")
     second = git(repo, "rev-parse", "HEAD").strip()
+    return repo, env, first, second, spec
+
+
+def test_check_and_explain_name_a_run_re_run_in_place_from_other_code(tmp_path, cli):
+    """The quickstart in a git repository: a seed re-run into its own folder after a commit changed
+    train.py keeps its run id, and `check --collect` said only `90.6 ± 3.9 → 91.4 ± 4.2`, naming no run,
+    so a co-author could not tell that new code, and which, moved the number."""
+    repo, env, first, second, spec = built_then_committed(tmp_path, cli)
     assert run_script(repo, RERUN, "0", "0.9", env=env).returncode == 0
 
     checked = cli("check", "--collect", *spec)
@@ -186,20 +192,7 @@ def test_check_and_explain_name_a_run_re_run_in_place_from_other_code(tmp_path, 
 def test_explain_names_a_seed_re_run_from_other_code_to_the_same_value(tmp_path, cli):
     """A review found `explain` silent where `check` said the table was stale: the re-run gave the same
     value, and explain returned before it looked at the commits."""
-    repo = tmp_path / "project"
-    first = make_repo(repo, {"train.py": RERUN})
-    env = script_env(tmp_path)
-    for seed, acc in ((0, "0.5"), (1, "0.7")):
-        assert run_script(repo, RERUN, str(seed), acc, env=env).returncode == 0
-    (repo / "resultsbook.toml").write_text(
-        '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t.md"]\n'
-    )
-    spec = ("--config", "project/resultsbook.toml")
-    assert cli("build", *spec).exit_code == 0
-    (repo / "model.py").write_text("LAYERS = 3\n")
-    git(repo, "add", "model.py")
-    git(repo, "commit", "-q", "-m", "three layers")
-    second = git(repo, "rev-parse", "HEAD").strip()
+    repo, env, first, second, spec = built_then_committed(tmp_path, cli)
     assert run_script(repo, RERUN, "0", "0.5", env=env).returncode == 0  # the same value, new code
     assert cli("check", "--collect", *spec).exit_code == 1
     explained = cli("explain", *spec, "t", "mlp").output.splitlines()

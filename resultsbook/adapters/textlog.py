@@ -430,11 +430,6 @@ class _Log:
         return "unknown", self.first_time, None
 
 
-def starts_as_text_log(path: str) -> bool:
-    """Tell whether a file's first bytes hold a line that prints a number under a key (a bounded look)."""
-    return first_line_of_numbers(path) is not None
-
-
 def first_line_of_numbers(path: str) -> str | None:
     """Return the first line of a file's first bytes that prints a number under a key (what an empty
     collect quotes, so a user sees what was recognized), stripped; None when none does."""

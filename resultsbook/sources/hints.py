@@ -293,14 +293,19 @@ def text_logs(root: str) -> tuple[str, str, str, str] | None:
     """Return the suffix (`.log` or `.out`) of the text logs a local folder holds, how many, the first
     of the few looked into that prints numbers under keys (`loss: 0.31`) and its first such line; None
     when none of those does."""
-    from resultsbook.adapters.textlog import first_line_of_numbers, starts_as_text_log  # only to explain
+    from resultsbook.adapters.textlog import first_line_of_numbers  # only to explain
+
+    lines: dict[str, str] = {}  # the line each file looked into prints numbers on: each read once
+
+    def prints_numbers(path: str) -> bool:
+        lines[path] = first_line_of_numbers(path) or ""
+        return bool(lines[path])
 
     looked = _look(root)
     for suffix, paths in ((".log", looked.logs), (".out", looked.outs)):
-        found = _first_such(looked, paths, root, starts_as_text_log)
+        found = _first_such(looked, paths, root, prints_numbers)
         if found is not None:
-            line = first_line_of_numbers(os.path.join(root, found[1])) or ""
-            return suffix, *found, line
+            return suffix, *found, lines[os.path.join(root, found[1])]
     return None
 
 

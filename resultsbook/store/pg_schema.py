@@ -125,19 +125,14 @@ def apply_migrations(conn: Any, store: str = "this store") -> None:
 
 def has_readings(conn: Any) -> bool:
     """Tell whether the database has the table of remembered collect readings."""
-    return bool(conn.execute(f"SELECT to_regclass('{READINGS}') IS NOT NULL").fetchone()[0])
+    return _has_table(conn, READINGS)
 
 
 def make_readings(conn: Any) -> None:
-    """Create the table of collect readings inside the caller's transaction, once however many collectors
-    make it at the same moment; outside the migrations, as in SQLite, so that an older resultsbook still
-    opens the store (a role that may not create tables fails here)."""
-    if has_readings(conn):
-        return
-    conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-    conn.execute(
-        f'CREATE TABLE IF NOT EXISTS {READINGS} (root TEXT COLLATE "C" PRIMARY KEY, reading TEXT NOT NULL, '
-        "seq BIGINT NOT NULL)"
+    """Create the table of collect readings (outside the migrations, as in SQLite, so that an older
+    resultsbook still opens the store; a role that may not create tables fails here)."""
+    _make_side_table(
+        conn, READINGS, 'root TEXT COLLATE "C" PRIMARY KEY, reading TEXT NOT NULL, seq BIGINT NOT NULL'
     )
 
 
@@ -146,17 +141,23 @@ READERS = "_resultsbook_readers"  # the newest reading of each adapter that wrot
 
 def has_readers(conn: Any) -> bool:
     """Tell whether the database has the table of the readings its runs were read with."""
-    return bool(conn.execute(f"SELECT to_regclass('{READERS}') IS NOT NULL").fetchone()[0])
+    return _has_table(conn, READERS)
 
 
 def make_readers(conn: Any) -> None:
-    """Create the table of each adapter's newest reading inside the caller's transaction, once however
-    many collectors make it at the same moment; outside the migrations, so that an older resultsbook
-    still opens the store."""
-    if has_readers(conn):
+    """Create the table of each adapter's newest reading (outside the migrations, so that an older
+    resultsbook still opens the store)."""
+    _make_side_table(conn, READERS, 'adapter TEXT COLLATE "C" PRIMARY KEY, reading_version INTEGER NOT NULL')
+
+
+def _has_table(conn: Any, name: str) -> bool:
+    return bool(conn.execute(f"SELECT to_regclass('{name}') IS NOT NULL").fetchone()[0])
+
+
+def _make_side_table(conn: Any, name: str, columns: str) -> None:
+    """Create a side table inside the caller's transaction, once however many collectors make it at
+    the same moment."""
+    if _has_table(conn, name):
         return
     conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-    conn.execute(
-        f'CREATE TABLE IF NOT EXISTS {READERS} (adapter TEXT COLLATE "C" PRIMARY KEY, '
-        "reading_version INTEGER NOT NULL)"
-    )
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
