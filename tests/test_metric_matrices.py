@@ -34,3 +34,25 @@ def test_runs_with_different_steps_and_encodings_each_get_their_own_series(count
     assert series.curve(5000) is None
     rows_of, points = series.index().find(np.array([3, 4, 9999]))
     assert points.tolist() == [0, 1, 0] and rows_of[2] == -1
+
+
+def test_runs_read_many_at_a_time_keep_their_order_their_odd_encodings_and_their_own_steps():
+    rng = np.random.default_rng(1)
+    steps = np.arange(100, dtype=np.int64) * 10
+    logged, rows = {}, []
+    for run in range(10_000):  # chunks of runs sharing one layout, an older store's blob among them
+        values = rng.normal(size=100)
+        blob = encode_floats(values)
+        if run in (4100, 9999):
+            values = np.arange(100, dtype=np.float64)
+            blob = b"q" + np.arange(100, dtype="<i8").tobytes()
+        run_steps = steps if run != 8500 else steps + 1  # one run of a chunk logged other steps
+        logged[run] = (run_steps, values)
+        rows.append((run, encode_steps(run_steps), blob))
+    series = MetricSeries.from_blobs(rows, 16)
+    for run in (0, 4095, 4096, 4100, 8191, 8500, 9999):
+        found = series.curve(run)
+        assert found is not None
+        np.testing.assert_array_equal(found[0], logged[run][0])
+        assert found[1].tobytes() == logged[run][1].tobytes()
+    assert sorted(len(block.runs) for block in series.blocks) == [1, 9999]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from resultsbook.store import Store
 from resultsbook.store.codec import decode_array
 
 _FLOAT64 = b"d"[0]
+_CHUNK = 4096  # rows taken from the store at a time: one copy each for a metric's usual rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,11 +78,20 @@ class MetricSeries:
         one matrix as the rows come; `count`, the number of rows, sizes the first group's matrix
         (most metrics have one step layout for every run)."""
         groups: dict[bytes, _Group] = {}
-        for run, steps, values in rows:
-            group = groups.get(steps)
-            if group is None:
-                group = groups[steps] = _Group(steps, count if not groups else 16)
-            group.add(run, values)
+        rows = iter(rows)
+        while chunk := list(islice(rows, _CHUNK)):
+            runs, steps, values = zip(*chunk)
+            if steps.count(steps[0]) == len(steps):  # as usual, every run of the chunk logged the same steps
+                group = groups.get(steps[0])
+                if group is None:
+                    group = groups[steps[0]] = _Group(steps[0], count if not groups else 16)
+                group.add_rows(runs, values)
+                continue
+            for run, steps_blob, blob in chunk:
+                group = groups.get(steps_blob)
+                if group is None:
+                    group = groups[steps_blob] = _Group(steps_blob, count if not groups else 16)
+                group.add(run, blob)
         return cls([group.block() for group in groups.values()])
 
     def index(self) -> SeriesIndex:
@@ -141,6 +152,24 @@ class _Group:
         else:
             self.odd[row] = np.asarray(decode_array(blob), dtype=np.float64)
         self.runs.append(run)
+
+    def add_rows(self, runs: tuple[int, ...], blobs: tuple[bytes, ...]) -> None:
+        """Copy the values blobs of runs that share these steps into their rows, at once when every
+        one is float64 of the steps' length (one at a time otherwise)."""
+        row = len(self.runs)
+        if not self.size or set(map(len, blobs)) != {self.size + 1}:
+            for run, blob in zip(runs, blobs):
+                self.add(run, blob)
+            return
+        raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), self.size + 1)
+        if not (raw[:, 0] == _FLOAT64).all():
+            for run, blob in zip(runs, blobs):
+                self.add(run, blob)
+            return
+        while row + len(blobs) > len(self.values):
+            self._allocate(2 * len(self.values))
+        self.values[row : row + len(blobs)] = raw[:, 1:].view("<f8")
+        self.runs.extend(runs)
 
     def block(self) -> Block:
         """Return the runs read as a block (a matrix filled less than half is copied to its size)."""
