@@ -134,10 +134,56 @@ def test_a_lock_without_parts_is_read_and_check_says_it_cannot_tell(paper):
     assert run_cli("check").exit_code == 0
     edit_spec(paper, "digits = 1", "digits = 2")
     lines = stale_lines(run_cli("check").output)
-    assert lines[0] == "paper/results/table1.tex, paper/results/table1.md: stale (its data or settings changed)"
+    assert (
+        lines[0] == "paper/results/table1.tex, paper/results/table1.md: stale (its data or settings changed)"
+    )
     assert "paper/results/numbers.tex: stale (its data or settings changed)" in lines
     assert run_cli("build").exit_code == 0
     assert "parts" in json.loads(lock.read_text())["entries"]["tables.table1"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda document: [document], "is not a resultsbook lock; delete it and run `resultsbook build`"),
+        (
+            lambda document: {**document, "version": 2},
+            "is a lock of version 2, and this resultsbook reads version 1",
+        ),
+        (lambda document: {**document, "entries": []}, "is not a valid lock file (entries is not an object)"),
+        (
+            lambda document: {**document, "entries": {"tables.table1": {"values": {}}}},
+            "is not a valid lock file (entries['tables.table1'] has no text 'inputs')",
+        ),
+        (
+            lambda document: {
+                **document,
+                "entries": {
+                    "tables.table1": {
+                        **document["entries"]["tables.table1"],
+                        "values": {"x": {"value": "1", "runs": [1]}},
+                    }
+                },
+            },
+            "(entries['tables.table1']['values']['x']['runs'] is not a list of run ids)",
+        ),
+    ],
+)
+def test_a_lock_edited_by_hand_into_another_shape_is_named_not_a_crash(paper, edit, said):
+    """Valid JSON that is not what build writes (a hand edit, a merge resolved badly): one line naming
+    the lock and the fix for check and build alike; build's own advice never loops."""
+    run_cli("build")
+    lock = paper / "paper" / "resultsbook.lock"
+    lock.write_text(json.dumps(edit(json.loads(lock.read_text()))))
+    for command in (["check"], ["build"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "resultsbook", *command], capture_output=True, text=True, cwd=paper
+        )
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.startswith(f"Error: {lock}") and said in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    lock.unlink()
+    assert run_cli("build").exit_code == 0 and run_cli("check").exit_code == 0
 
 
 def test_a_new_resultsbook_and_a_table_quoted_or_not_are_said_as_such():
@@ -289,7 +335,9 @@ def test_strict_fails_on_findings(paper):
 def test_check_without_a_store_says_what_to_do(paper):
     result = run_cli("check")
     assert result.exit_code == 1
-    assert result.output.startswith("Error: no store at ") and "`resultsbook check --collect`" in result.output
+    assert (
+        result.output.startswith("Error: no store at ") and "`resultsbook check --collect`" in result.output
+    )
 
 
 def test_the_committed_quickstart_outputs_are_current(tmp_path):
@@ -319,7 +367,9 @@ def test_a_figure_drawn_with_other_bytes_in_a_clone_elsewhere_is_current(paper, 
     shutil.copytree(paper, clone, ignore=shutil.ignore_patterns("*.db*"))
     monkeypatch.chdir(clone)
     drawn = plots.figure_bytes
-    monkeypatch.setattr(plots, "figure_bytes", lambda *args: drawn(*args) + b"\n% drawn by another renderer\n")
+    monkeypatch.setattr(
+        plots, "figure_bytes", lambda *args: drawn(*args) + b"\n% drawn by another renderer\n"
+    )
     result = run_cli("check", "--collect")
     assert result.exit_code == 0 and result.output.endswith("OK: 9 current\n"), result.output
     (clone / "paper" / "figures" / "curve.pdf").write_bytes(b"%PDF edited")  # still told from an edit

@@ -54,9 +54,20 @@ def read_lock(path: str) -> dict[str, LockEntry]:
         raise SpecError(
             f"{path} is not a valid lock file ({error}); delete it and run `{command('build')}`"
         ) from error
-    if document.get("format") != LOCK_FORMAT or document.get("version") != LOCK_VERSION:
+    if not isinstance(document, dict) or document.get("format") != LOCK_FORMAT:
         raise SpecError(
-            f"{path} is not a resultsbook lock of version {LOCK_VERSION}; run `{command('build')}`"
+            f"{path} is not a resultsbook lock; delete it and run `{command('build')}` (or, if it is "
+            "another file, set lock = in the spec to a new path)"
+        )
+    if document.get("version") != LOCK_VERSION:  # build would stop on it too: never "run build" alone
+        raise SpecError(
+            f"{path} is a lock of version {document.get('version')!r}, and this resultsbook reads version "
+            f"{LOCK_VERSION}; upgrade resultsbook, or delete it and run `{command('build')}`"
+        )
+    problem = _misshapen(document.get("entries", {}))
+    if problem is not None:  # edited by hand, or a merge gone wrong: what it says cannot be trusted
+        raise SpecError(
+            f"{path} is not a valid lock file ({problem}); delete it and run `{command('build')}`"
         )
     return {
         name: LockEntry(
@@ -64,6 +75,33 @@ def read_lock(path: str) -> dict[str, LockEntry]:
         )
         for name, entry in document.get("entries", {}).items()
     }
+
+
+def _misshapen(entries: Any) -> str | None:
+    """Say where a lock's entries are not as build writes them (None when they are): what `check` and
+    `explain` read of them."""
+    if not isinstance(entries, dict):
+        return "entries is not an object"
+    for name, entry in entries.items():
+        where = f"entries[{name!r}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("inputs"), str):
+            return f"{where} has no text 'inputs'"
+        for part in ("values", "outputs", "parts"):
+            if not isinstance(entry.get(part, {}), dict):
+                return f"{where}['{part}'] is not an object"
+        for digests in (entry.get("outputs", {}), entry.get("parts", {})):
+            wrong = next((key for key, digest in digests.items() if not isinstance(digest, str)), None)
+            if wrong is not None:
+                return f"{where}: {wrong!r} has no text digest"
+        for cell, stats in entry.get("values", {}).items():
+            if not isinstance(stats, dict) or "value" not in stats:
+                return f"{where}['values'][{cell!r}] has no 'value'"
+            runs = stats.get("runs", [])
+            if not isinstance(runs, list) or not all(isinstance(run, str) for run in runs):
+                return f"{where}['values'][{cell!r}]['runs'] is not a list of run ids"
+            if not isinstance(stats.get("code", runs), list) or len(stats.get("code", runs)) != len(runs):
+                return f"{where}['values'][{cell!r}]['code'] is not a list beside its runs"
+    return None
 
 
 def render_lock(entries: Mapping[str, LockEntry]) -> str:
