@@ -3,6 +3,7 @@ from what the lock recorded of it; a bar figure of a table's cells lists that ta
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -247,3 +248,24 @@ def test_a_lock_written_before_figures_kept_their_runs_claims_no_re_run(tmp_path
         "out/curve.pdf: stale (results changed)",
         "  mlp: 0.81 ± 0.01 → 0.86 ± 0.09",
     ]
+
+
+def test_a_figures_runs_leave_its_digest_alone_so_an_older_lock_still_matches_another_renderer():
+    """The digest of what a figure is made of (which lets a figure drawn by another matplotlib from the
+    same data be current) is that of what it draws: its runs' ids, kept for the lock, are not in it."""
+    import numpy as np
+
+    from resultsbook.outputs.build import update_digest
+    from resultsbook.render.palette import Look
+    from resultsbook.render.plots import BarItem, LineData
+
+    x = np.arange(3.0)
+    look = Look("#000000", "o")
+    bar = BarItem("", "mlp", "mlp", look, 1.0, 0.5, 1.5, (1.0,))
+    for item in (LineData("mlp", "mlp", look, x, x, x, x, 3), bar):
+        digests = []
+        for runs in ((), ("mlp_s0", "mlp_s1", "mlp_s2")):
+            digest = hashlib.sha256()
+            update_digest(digest, dataclasses.replace(item, runs=runs))
+            digests.append(digest.hexdigest())
+        assert digests[0] == digests[1]
