@@ -249,7 +249,8 @@ def test_check_notices_new_runs_and_says_how_many(paper):
     result = run_cli("check", "--collect")
     assert result.exit_code == 1
     assert "  MLP (16 hidden) / Moons: " in result.output
-    assert result.output.count(", 1 run added (mlp_moons_seed3)\n") == 3  # table1's two files and bar.pgf
+    # table1's two files, bar.pgf (its cells), and the MLP's curve in curve.pdf and in mlp_loss.png
+    assert result.output.count(", 1 run added (mlp_moons_seed3)\n") == 5
 
 
 def test_check_names_the_runs_added_and_removed_a_few_then_counts(paper):

@@ -3,6 +3,7 @@ from what the lock recorded of it; a bar figure of a table's cells lists that ta
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -58,15 +59,16 @@ def test_check_json_lists_the_moved_curve_as_a_table_lists_a_cell(paper):
     assert outputs["curve.pdf"]["state"] == "current" and outputs["curve.pdf"]["changes"] == []
 
 
-def test_a_seed_more_says_each_curves_n_and_the_bar_figure_lists_its_tables_cells(paper):
+def test_a_seed_more_says_each_curves_n_and_run_and_the_bar_figure_lists_its_tables_cells(paper):
     run_cli("build")
     train_fourth_mlp_moons_seed(paper)
     output = run_cli("check", "--collect").output
     assert block(output, "paper/figures/curve.pdf")[1:] == [
-        "  Moons / MLP (16 hidden): 90.3 ± 0.6 (n = 3) → 92 ± 4 (n = 4)"
+        "  Moons / MLP (16 hidden): 90.3 ± 0.6 (n = 3) → 92 ± 4 (n = 4), 1 run added (mlp_moons_seed3)"
     ]
     assert block(output, "paper/figures/mlp_loss.png")[1:] == [  # same last point, one seed more
-        "  Moons / MLP (16 hidden): 0.20 [0.19, 0.22] (n = 3) → 0.20 [0.19, 0.22] (n = 4)"
+        "  Moons / MLP (16 hidden): 0.20 [0.19, 0.22] (n = 3) → 0.20 [0.19, 0.22] (n = 4), 1 run added"
+        " (mlp_moons_seed3)"
     ]
     # bar.pgf draws table1's cells: it lists them as table1 does, from table1's lock entry
     table = block(output, "paper/results/table1.md")[1:]
@@ -168,3 +170,102 @@ def test_a_bar_whose_numbers_moved_below_its_digits_is_named(paper):
     [moved] = listed[1:]
     old, _, new = moved.removeprefix("  Moons / MLP (16 hidden): ").partition(" → ")
     assert new == f"{old} (a digit not shown moved)"
+
+
+OLD, NEW = "a" * 40, "b" * 40  # the commit each run ran, and the one a seed is re-run from
+
+FIGURES = """[[sources]]
+path = "runs"
+
+[figures.curve]
+kind = "curve"
+metric = "acc"
+hue = "model"
+outputs = ["out/curve.pdf"]
+
+[figures.bars]
+kind = "bar"
+metric = "acc"
+reduce = "last"
+x = "model"
+outputs = ["out/bars.pdf"]
+"""
+
+
+def write_run(project: Path, model: str, seed: int, scale: float, commit: str) -> None:
+    """Write one native run folder whose run.json records the commit it ran (a re-run writes it over)."""
+    folder = project / "runs" / f"{model}_s{seed}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps({"model": model, "seed": seed}))
+    points = [{"step": step, "acc": round(scale * step / 5 + 0.01 * seed, 4)} for step in range(1, 6)]
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(point) + "\n" for point in points))
+    (folder / "run.json").write_text(json.dumps({"status": "finished", "git": {"commit": commit}}))
+
+
+def two_models_built(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """2 models × 3 seeds from one commit, a curve and a bar figure of their accuracy, built."""
+    for model, scale in (("mlp", 0.8), ("cnn", 0.9)):
+        for seed in range(3):
+            write_run(project, model, seed, scale, OLD)
+    (project / "resultsbook.toml").write_text(FIGURES)
+    assert cli("build").exit_code == 0
+
+
+def test_a_run_re_run_from_other_code_is_named_under_the_curve_and_bar_it_moved(tmp_path, cli):
+    """A seed re-run into its folder from another commit keeps its run id: a table named it with the
+    code before and after, but its figures said only `mlp: 0.81 ± 0.01 → 0.86 ± 0.09`, their lock
+    entries keeping no run's code."""
+    two_models_built(tmp_path, cli)
+    lock = json.loads((tmp_path / "out" / "resultsbook.lock").read_text())
+    assert lock["entries"]["figures.curve"]["values"]["mlp"]["code"] == ["aaaaaaaaaa"] * 3
+    write_run(tmp_path, "mlp", 1, 0.95, NEW)
+    result = cli("check", "--collect")
+    assert result.exit_code == 1
+    moved = "  mlp: 0.81 ± 0.01 → 0.86 ± 0.09, 1 run re-run from other code (mlp_s1: aaaaaaaaaa → bbbbbbbbbb)"
+    assert block(result.output, "out/curve.pdf") == ["out/curve.pdf: stale (results changed)", moved]
+    assert block(result.output, "out/bars.pdf") == ["out/bars.pdf: stale (results changed)", moved]
+    document = json.loads(cli("check", "--json").output)
+    for output in document["outputs"]:
+        [change] = output["changes"]
+        assert change["recoded"] == [{"run": "mlp_s1", "old": "aaaaaaaaaa", "new": "bbbbbbbbbb"}]
+
+
+def test_a_lock_written_before_figures_kept_their_runs_claims_no_re_run(tmp_path, cli):
+    """A lock from before figures recorded their runs and code is read as it is: current while nothing
+    changed, and after a re-run from other code the curve that moved is listed, and no run named."""
+    two_models_built(tmp_path, cli)
+    path = tmp_path / "out" / "resultsbook.lock"
+    document = json.loads(path.read_text())
+    for entry in document["entries"].values():
+        for kept in entry["values"].values():
+            kept.pop("runs"), kept.pop("code")  # as build wrote a figure's series before
+    path.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    assert cli("check").exit_code == 0
+    write_run(tmp_path, "mlp", 1, 0.95, NEW)
+    result = cli("check", "--collect")
+    assert result.exit_code == 1
+    assert block(result.output, "out/curve.pdf") == [
+        "out/curve.pdf: stale (results changed)",
+        "  mlp: 0.81 ± 0.01 → 0.86 ± 0.09",
+    ]
+
+
+def test_a_figures_runs_leave_its_digest_alone_so_an_older_lock_still_matches_another_renderer():
+    """The digest of what a figure is made of (which lets a figure drawn by another matplotlib from the
+    same data be current) is that of what it draws: its runs' ids, kept for the lock, are not in it."""
+    import numpy as np
+
+    from resultsbook.outputs.build import update_digest
+    from resultsbook.render.palette import Look
+    from resultsbook.render.plots import BarItem, LineData
+
+    x = np.arange(3.0)
+    look = Look("#000000", "o")
+    bar = BarItem("", "mlp", "mlp", look, 1.0, 0.5, 1.5, (1.0,))
+    for item in (LineData("mlp", "mlp", look, x, x, x, x, 3), bar):
+        digests = []
+        for runs in ((), ("mlp_s0", "mlp_s1", "mlp_s2")):
+            digest = hashlib.sha256()
+            update_digest(digest, dataclasses.replace(item, runs=runs))
+            digests.append(digest.hexdigest())
+        assert digests[0] == digests[1]

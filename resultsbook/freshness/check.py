@@ -335,20 +335,21 @@ def diff_values(
     x: str = "",
 ) -> tuple[CellChange, ...]:
     """Return the cells (or a figure's curves or bars: `kind`) whose shown value or runs changed, in
-    table order; where no run ids were recorded, the n (and where a curve ends, along `x`) is said
-    where it moved."""
+    table order; for a figure's, or where no run ids were recorded, the n (and where a curve ends,
+    along `x`) is said where it moved."""
     changes = []
     for cell in [*new, *(c for c in old if c not in new)]:
         before, after = old.get(cell), new.get(cell)
         recoded = recoded_runs(before, after)
-        if before and after and ("code" in before) != ("code" in after):  # a lock before code was kept
-            before, after = ({k: v for k, v in stats.items() if k != "code"} for stats in (before, after))
+        for key in ("code", "runs"):  # a lock written before a figure's runs or any code was kept
+            if before and after and (key in before) != (key in after):
+                before, after = ({k: v for k, v in stats.items() if k != key} for stats in (before, after))
         if before == after:
             continue
         old_runs = set(before.get("runs", ())) if before else set()
         new_runs = set(after.get("runs", ())) if after else set()
         texts = [stats["value"] if stats else None for stats in (before, after)]
-        if before and after and "runs" not in before:
+        if before and after and ("runs" not in before or kind != "cell"):
             texts = [_with_moved(stats, before, after, kind, x) for stats in (before, after)]
         added = tuple(sorted(new_runs - old_runs)) if before else ()
         removed = tuple(sorted(old_runs - new_runs)) if after else ()
@@ -384,7 +385,7 @@ def _with_moved(
         for key, text in (("n", "n = {}"), ("x", f"ends at {x} {{}}" if x else "ends at {}"))
         if key in stats and before.get(key) != after.get(key)
     ]
-    shown = [{k: v for k, v in s.items() if k != "points"} for s in (before, after)]
+    shown = [{k: v for k, v in s.items() if k not in ("points", "runs", "code")} for s in (before, after)]
     if stats is after and shown[0] == shown[1] and kind in UNSHOWN:  # only its numbers' digest differs
         said.append(UNSHOWN[kind])
     return f"{stats['value']} ({', '.join(said)})" if said else str(stats["value"])

@@ -532,14 +532,17 @@ def compute_figure(
     digest = hashlib.sha256(repr((figure.style, figure.options, outputs)).encode())
     update_digest(digest, drawn.data)
     findings = tuple(Finding(figure.name, "", "note", text) for text in drawn.notes)
-    values = figure_values(figure, drawn.data)
+    values = figure_values(figure, drawn.data, run_code(runs))
     entry = EntryResult(f"figures.{figure.name}", digest.hexdigest(), files, values, findings)
     return entry, drawn.data.note
 
 
-def figure_values(figure: FigureSpec, data: PlotData) -> dict[str, dict[str, Any]]:
+def figure_values(
+    figure: FigureSpec, data: PlotData, code: Mapping[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
     """Return what the lock remembers of a figure: each curve's last point, or each bar of its own
-    aggregation; nothing for a figure of a spec table's cells, which that table's entry lists."""
+    aggregation, with its runs and their `code` as a table's cell has them; nothing for a figure of a
+    spec table's cells, which that table's entry lists."""
     from resultsbook.render.figvalues import plotted_values
 
     if quoted_table(figure) is not None:
@@ -548,11 +551,13 @@ def figure_values(figure: FigureSpec, data: PlotData) -> dict[str, dict[str, Any
         band = figure.cells.format.spread
     else:  # a curve's band; a sample-efficiency figure's is a percentile bootstrap
         band = figure.curve.band if figure.curve is not None else "bootstrap"
-    return plotted_values(data, interval=band in INTERVAL_SPREADS)
+    plotted = plotted_values(data, interval=band in INTERVAL_SPREADS)
+    return {name: with_code(kept, code) for name, kept in plotted.items()}
 
 
 def update_digest(digest: Any, value: Any) -> None:
-    """Feed a value into a digest exactly: dataclasses field by field, arrays by their bytes."""
+    """Feed a value into a digest exactly: dataclasses field by field (but a field no figure draws, see
+    UNDRAWN in render/plots.py), arrays by their bytes."""
     import dataclasses
 
     import numpy as np
@@ -560,7 +565,8 @@ def update_digest(digest: Any, value: Any) -> None:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         digest.update(type(value).__name__.encode())
         for item in dataclasses.fields(value):
-            update_digest(digest, getattr(value, item.name))
+            if item.metadata.get("drawn", True):
+                update_digest(digest, getattr(value, item.name))
     elif isinstance(value, np.ndarray):
         digest.update(f"{value.dtype}{value.shape}".encode())
         digest.update(np.ascontiguousarray(value).tobytes())
@@ -773,13 +779,16 @@ def shown_values(
                 continue
             shown = layout.body[r][1][c]
             text = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
-            ids = cell.runs.sorted_run_ids()
-            kept: dict[str, Any] = {"value": text, "n": int(cell.stats["n"]), "runs": ids}
-            codes = [code.get(run_id, "") for run_id in ids] if code else []
-            if any(codes):  # in the order of the runs: which code each ran
-                kept["code"] = codes
-            values[cell_label(table, row, column, labels)] = kept
+            kept = {"value": text, "n": int(cell.stats["n"]), "runs": cell.runs.sorted_run_ids()}
+            values[cell_label(table, row, column, labels)] = with_code(kept, code)
     return values
+
+
+def with_code(kept: dict[str, Any], code: Mapping[str, str] | None) -> dict[str, Any]:
+    """Return what the lock keeps of a table's cell (or a figure's curve or bar) with `code`: the code
+    each of its `runs` ran (as `run_code` gives it), in their order, where one of them recorded a commit."""
+    codes = [code.get(run_id, "") for run_id in kept.get("runs", ())] if code else []
+    return {**kept, "code": codes} if any(codes) else kept
 
 
 def table_findings(

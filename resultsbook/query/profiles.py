@@ -52,6 +52,7 @@ class TaskLine:
     high: np.ndarray
     runs: int
     tasks: int
+    run_ids: tuple[str, ...] = ()  # an efficiency line's runs, sorted (a profile's are its table's)
 
 
 @dataclass(frozen=True)
@@ -296,7 +297,8 @@ def _efficiency_line(
             low[j], high[j] = np.quantile(distribution, [0.025, 0.975])
     elif query.band:
         notes.append(f"{format_value(hue)}: a single run on some task: no band")
-    return TaskLine(hue, grid, center, low, high, len(members), len(distinct))
+    ids = tuple(sorted(run.run_id for run in members))
+    return TaskLine(hue, grid, center, low, high, len(members), len(distinct), ids)
 
 
 def _aggregate_at(per_task: Sequence[np.ndarray], j: int, query: EfficiencyQuery) -> float:

@@ -1,7 +1,7 @@
 """What the lock remembers of a figure, so that `check` can say which curve or bar moved: each
 curve's last point and each bar as text (centre and band, written as a table writes a cell, in digits
-of its own numbers), its n, where a curve ends and a digest of its points. A few numbers a series,
-never the curve itself."""
+of its own numbers), its n, where a curve ends, a digest of its points and its runs' ids, as a table's
+cell lists them. A few numbers a series, never the curve itself."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from resultsbook.render.plots import PlotData, short_number
 
 
 def plotted_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
-    """Return {series name: {value, n (, x)}}: each curve's last point with the x it ends at, each bar;
-    the band as `± half` or, with `interval`, as `[low, high]`."""
+    """Return {series name: {value, n (, x), points (, runs)}}: each curve's last point with the x it
+    ends at, each bar; the band as `± half` or, with `interval`, as `[low, high]`; the ids of its runs
+    where the series knows them."""
     values: dict[str, dict[str, Any]] = {}
     for panel in data.panels:
         for line in panel.lines:
@@ -32,6 +33,7 @@ def plotted_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
                 "n": int(line.counts[-1]) if ends and line.counts is not None else line.n,
                 "x": short_number(float(line.x[-1])) if ends else "–",  # as the axis's ticks write it
                 "points": points_digest(line.x, line.center, line.low, line.high),
+                **({"runs": list(line.runs)} if line.runs else {}),
             }
         for bar in panel.bars:
             name = _name(values, (panel.title, bar.group, bar.label), bar.key, data.ylabel)
@@ -40,6 +42,7 @@ def plotted_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
                 "value": value,
                 "n": len(bar.values),  # the seeds it has a value for
                 "points": points_digest(np.array([bar.center, bar.low, bar.high]), np.array(bar.values)),
+                **({"runs": list(bar.runs)} if bar.runs else {}),
             }
     return values
 

@@ -21,7 +21,7 @@ import re
 import shutil
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -71,6 +71,11 @@ _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
+# a field no figure draws: the figure's digest (what it is made of) leaves it out, so that a lock written
+# before it was kept still finds its figure drawn from the same data
+UNDRAWN = {"drawn": False}
+
+
 @dataclass(frozen=True)
 class LineData:
     """One curve as drawn: label, look, x, the centre and the band bounds."""
@@ -84,6 +89,7 @@ class LineData:
     high: np.ndarray
     n: int  # seeds behind the line
     counts: np.ndarray | None = None  # seeds with data at each point (min_seeds keeps points fewer reach)
+    runs: tuple[str, ...] = field(default=(), metadata=UNDRAWN)  # its runs' ids, sorted: for the lock
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class BarItem:
     low: float
     high: float
     values: tuple[float, ...]
+    runs: tuple[str, ...] = field(default=(), metadata=UNDRAWN)  # its runs' ids, sorted: for the lock
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,7 @@ def curve_plot_data(
                         high=line.high,
                         n=len(line.runs),
                         counts=line.n,
+                        runs=tuple(sorted(run.run_id for run in line.runs)),
                     )
                     for line in lines
                 ),
@@ -200,6 +208,7 @@ def task_lines_plot_data(lines: TaskLines, labels: Labels, looks: Mapping[str, L
             low=line.low,
             high=line.high,
             n=line.runs,
+            runs=line.run_ids,
         )
         for line in ordered
     )
@@ -266,6 +275,7 @@ def cell_plot_data(
                     low=low,
                     high=high,
                     values=tuple(v for v in cell.values if not math.isnan(v)),
+                    runs=tuple(cell.runs.sorted_run_ids()),
                 )
             )
         items.sort(
