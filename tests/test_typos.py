@@ -44,3 +44,64 @@ def test_a_row_key_twice_is_refused_by_the_command_line_and_python_alike(tmp_pat
     with rb.open(str(tmp_path / "resultsbook.db")) as book, pytest.raises(ResultsbookError) as error:
         book.table(rows=["model", "model"], metric="acc")
     assert str(error.value) == "row key 'model' is listed twice; list it once"
+
+
+def every_option():
+    """Yield (command path, option) of every command resultsbook has."""
+    import click
+
+    from resultsbook.cli import cli as group
+
+    def walk(command, path):
+        if isinstance(command, click.Group):
+            for name in command.list_commands(click.Context(command)):
+                yield from walk(command.get_command(click.Context(command), name), (*path, name))
+        for param in command.params:
+            if isinstance(param, click.Option):
+                yield " ".join(path), param
+
+    yield from walk(group, ())
+
+
+def test_every_number_option_has_the_type_that_answers_in_one_line():
+    """click's own number types answered `--replicates five` with `'five' is not a valid integer range`."""
+    import click
+
+    from resultsbook.cli.common import Number
+
+    numbers = [(path, option.opts[0]) for path, option in every_option() if isinstance(option.type, Number)]
+    assert ("table", "--replicates") in numbers and ("watch", "--debounce") in numbers
+    plain = [
+        (path, option.opts[0])
+        for path, option in every_option()
+        if isinstance(option.type, (click.types.IntParamType, click.types.FloatParamType))
+    ]
+    assert plain == []
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--replicates", "five"], "--replicates 'five' must be a whole number, e.g. --replicates 5"),
+        (["--replicates", "0"], "--replicates 0 must be at least 1, e.g. --replicates 5"),
+        (["--ddof", "1.5"], "--ddof 1.5 must be a whole number, e.g. --ddof 0"),
+        (["--digits", "20"], "--digits 20 must be between 0 and 15, e.g. --digits 2"),
+        (["--scale", "percent"], "--scale 'percent' must be a number, e.g. --scale 100"),
+        (["--scale", "nan"], "--scale nan must be a finite number, e.g. --scale 100"),
+    ],
+)
+def test_a_word_or_a_bad_number_for_a_number_option_says_what_it_takes(cli, make_run, args, said):
+    make_run("mlp_0", {"model": "mlp", "seed": 0}, curve([0.5, 0.7]))
+    result = cli("table", "--rows", "model", "--metric", "acc", *args)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {said} (see `") and result.output.count("\n") == 1
+
+
+def test_a_number_option_still_takes_its_numbers(cli, make_run):
+    for seed in range(2):
+        make_run(f"mlp_{seed}", {"model": "mlp", "seed": seed}, curve([0.5, 0.7]))
+    cli("collect", "runs")
+    result = cli("table", "--rows", "model", "--metric", "acc", "--replicates", "2", "--digits", "2",
+                 "--scale", "100", "--format", "csv")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "70.0" in result.output
