@@ -105,3 +105,54 @@ def test_a_number_option_still_takes_its_numbers(cli, make_run):
                  "--scale", "100", "--format", "csv")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "70.0" in result.output
+
+
+def test_a_sources_entry_that_matches_nothing_is_named_as_the_spec_writes_it(tmp_path, cli, make_run):
+    """The note of a [[sources]] entry whose pattern matched nothing spoke of `--pattern`, a flag the user
+    never typed, and of the absolute path, not of the entry in resultsbook.toml to fix."""
+    make_run("mlp_0", {"model": "mlp", "seed": 0}, curve([0.5]))
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[[sources]]\npath = "runs"\npattern = "{model}-{seed}/metrics.jsonl"\n\n'
+        '[[sources]]\npath = "empty"\n'
+    )
+    result = cli("collect")
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("Note:")] == [
+        "Note: resultsbook.toml: [[sources]] #2 path = 'runs' found no runs; no path there matches "
+        "pattern = '{model}-{seed}/metrics.jsonl' (3 tried, e.g. 'mlp_0/metrics.jsonl'); a pattern is matched "
+        "against paths relative to the entry's path",
+        "Note: resultsbook.toml: [[sources]] #3 path = 'empty' found no runs (every installed adapter, no "
+        "pattern); name the format with adapter = '…' (see `resultsbook adapters`), or point pattern = '…' "
+        "at the log files",
+    ]
+
+
+def test_a_spec_whose_every_entry_matches_nothing_fails_naming_each_entry_once(tmp_path, cli, make_run):
+    """Its error spoke of `--pattern` and `--adapter` for every entry at once, under their absolute paths,
+    after the same notes had been printed above it."""
+    make_run("mlp_0", {"model": "mlp", "seed": 0}, curve([0.5]))
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\npattern = "{model}_{seed}/metric.jsonl"\n\n[[sources]]\npath = "empty"\n'
+    )
+    result = cli("collect")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: resultsbook.toml: [[sources]] #1 path = 'runs' found no runs; no path there matches "
+        "pattern = '{model}_{seed}/metric.jsonl' (3 tried, e.g. 'mlp_0'); a pattern is matched against "
+        "paths relative to the entry's path (did you mean pattern = '{model}_{seed}/metrics.jsonl'?); "
+        "resultsbook.toml: [[sources]] #2 path = 'empty' found no runs (every installed adapter, no pattern); "
+        "name the format with adapter = '…' (see `resultsbook adapters`), or point pattern = '…' at the log "
+        "files; the store was left as it was"
+    ]
+    assert not (tmp_path / "resultsbook.db").exists()
+
+
+def test_a_collect_given_its_paths_still_speaks_of_its_flags(tmp_path, cli, make_run):
+    make_run("mlp_0", {"model": "mlp", "seed": 0}, curve([0.5]))
+    result = cli("collect", "runs", "--pattern", "{model}-{seed}/metrics.jsonl")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: no runs found under runs; no path there matches --pattern '{model}-{seed}/metrics.jsonl'"
+    )

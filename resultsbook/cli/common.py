@@ -194,15 +194,19 @@ def collect_spec_sources(spec: Spec | CollectSpec, db_path: str | None, quiet: b
         report = collect(config=spec, db=db, progress=progress)
     if not quiet:
         echo(f"Collected: {report.summary_line()}")
+    nothing = not report.new + report.updated + report.unchanged
+    failed = None
+    if nothing and not is_postgres_url(db) and not os.path.exists(local_path(db)):  # no store to read
+        paths = tuple(source.path for source in spec.sources)
+        failed = nothing_found(report, paths, None, None, from_spec=True)
     for note in report.notes:  # a source that held no run (a mistyped pattern), an option no adapter used
-        echo(f"Note: {note}", err=True)
+        if failed is None or note not in failed:  # the error says it once
+            echo(f"Note: {note}", err=True)
     show_problems(report.problems)
     if not quiet:
         show_earlier_problems(report)
-    nothing = not report.new + report.updated + report.unchanged
-    if nothing and not is_postgres_url(db) and not os.path.exists(local_path(db)):  # no store to read
-        paths = tuple(source.path for source in spec.sources)
-        raise NotFoundError(nothing_found(report, paths, None, None))
+    if failed is not None:
+        raise NotFoundError(failed)
     return report
 
 
