@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 _command_line = False
+_spec_entry = False  # whether messages speak of a root a spec's [[sources]] entry asks for
 
 # the flags not spelled --NAME
 _FLAGS = {"option": "-o"}
@@ -37,6 +38,11 @@ _PYTHON: dict[str, Callable[[str | None], str]] = {
     "templates": lambda value: "spec's `templates`",
     "save": lambda value: "table.save",
 }
+# the options of a collect a [[sources]] entry gives, by the key it writes them under
+_ENTRY_KEYS = {
+    "pattern": "pattern", "adapter": "adapter", "columns": "columns", "option": "options", "param": "params",
+    "derive": "derive",
+}  # fmt: skip
 # name -> (the command line's command, the Python call doing the same)
 _COMMANDS = {
     "collect": ("resultsbook collect", "rb.collect"),
@@ -60,12 +66,42 @@ def option(name: str, value: str | None = None) -> str:
     ...     option("db", "NEW.db"), option("adapter")
     ('--db NEW.db', '--adapter')
     """
+    if _spec_entry and name in _ENTRY_KEYS:
+        return _entry_words(name, value)
     if not _command_line:
         if name in _PYTHON:
             return _PYTHON[name](value)
         return f"{name}=" if value is None else f"{name}={value!r}"
     flag = _FLAGS.get(name, "--" + name.replace("_", "-"))
     return flag if value is None else f"{flag} {_SHELL_VALUES.get(name, _shell_word)(value)}"
+
+
+def _entry_words(name: str, value: str | None) -> str:
+    """Return how a [[sources]] entry writes a collect's option, with `value` (as the flag takes it) if given.
+
+    >>> _entry_words("pattern", "{model}_{seed}/log.csv"), _entry_words("option", "step=epoch")
+    ("pattern = '{model}_{seed}/log.csv'", "options = { step = 'epoch' }")
+    """
+    key = _ENTRY_KEYS[name]
+    if value is None:
+        return f"{key} = '…'"
+    if name == "columns":
+        return f"{key} = {value.split(',')!r}"
+    if name in ("option", "param", "derive"):
+        inner, _, given = value.partition("=")
+        return f"{key} = {{ {inner} = {given if _literal(given) else repr(given)} }}"
+    return f"{key} = {value!r}"
+
+
+def _literal(text: str) -> bool:
+    """Tell whether a flag's value is a number or a boolean as TOML writes it (left unquoted)."""
+    if text in ("true", "false"):
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def command(name: str, path: str | None = None, **options: str) -> str:
@@ -117,6 +153,18 @@ def file_words(message: str) -> str:
 def _shell_word(value: str) -> str:
     """Return a value as a shell word (a store's URL as it is: the command line has always shown it so)."""
     return value if "://" in value else shlex.quote(value)
+
+
+@contextmanager
+def of_spec_entry(entry: bool = True) -> Iterator[None]:
+    """Name a collect's options as a [[sources]] entry writes them (`pattern = '…'`, not `--pattern '…'`)
+    in the messages built inside, when `entry`: those about a root the spec asks for."""
+    global _spec_entry
+    before, _spec_entry = _spec_entry, entry
+    try:
+        yield
+    finally:
+        _spec_entry = before
 
 
 @contextmanager

@@ -461,9 +461,9 @@ def test_a_source_of_the_spec_that_holds_no_run_is_named_by_build_and_collect(tm
         assert result.exit_code == 0, result.output
         notes = [line for line in result.stderr.splitlines() if line.startswith("Note:")]
         assert notes == [
-            f"Note: no runs found under {tmp_path / 'more'}; no path there matches --pattern "
-            f"'{{model}}/logs.csv' (2 tried, e.g. 'b'); a pattern is matched against paths relative to "
-            f"{tmp_path / 'more'} (did you mean --pattern '{{model}}/log.csv'?)"
+            "Note: resultsbook.toml: [[sources]] #2 path = 'more' found no runs; no path there matches "
+            "pattern = '{model}/logs.csv' (2 tried, e.g. 'b'); a pattern is matched against paths relative to "
+            "the entry's path (did you mean pattern = '{model}/log.csv'?)"
         ]
 
 

@@ -285,7 +285,7 @@ def test_watch_names_a_source_that_holds_no_run_once(project, capsys, monkeypatc
             display.show(update)
     notes = [line for line in capsys.readouterr().err.splitlines() if "Note:" in line]
     assert notes == [f"  Note: {update.collected.notes[0]}"]
-    assert "no runs found under" in notes[0] and "more" in notes[0]
+    assert "[[sources]] #1 path = 'more' found no runs" in notes[0]
 
 
 def test_a_figure_over_a_store_whose_first_collect_was_killed_waits_for_runs_not_a_spec_fix(tmp_path):

@@ -151,7 +151,7 @@ def test_runs_of_a_root_read_by_an_earlier_pattern_that_the_sources_written_miss
     assert saved.exit_code == 0, saved.output
     assert (
         "Note: 4 of this table's runs (the first: 'mlpws_gain=1/result.csv') lie under sweep/, whose [[sources]] "
-        "entry (--pattern '{estimator}_gain={gain}/backward_training_log.csv') does not read them: a build on a "
+        "entry (pattern = '{estimator}_gain={gain}/backward_training_log.csv') does not read them: a build on a "
         "new store would leave them out; add a [[sources]] entry for sweep/ with the pattern that read them"
     ) in saved.stderr
     both = cli("table", "--rows", "gain", "--columns", "estimator", "--metric", "loss", "--save", "loss")
@@ -183,7 +183,7 @@ def test_runs_one_of_two_sources_entries_of_a_root_reads_are_not_said_to_be_miss
     missed = cli("table", "--rows", "part", "--metric", "loss", "--goal", "min", "--save", "again")
     assert (
         "Note: 2 of this table's runs (the first: 'seed_0/train/train.csv') lie under runs/, whose [[sources]] "
-        "entry (--pattern 'seed_{seed}/eval/eval.csv') does not read them"
+        "entry (pattern = 'seed_{seed}/eval/eval.csv') does not read them"
     ) in missed.stderr
 
 

@@ -115,7 +115,7 @@ def collect(
                 report = dataclasses.replace(report, notes=(*report.notes, *glued))
     except _NothingFound as nothing:
         tried = tuple(request.path for request in requests)
-        message = nothing_found(nothing.report, tried, adapter, pattern)
+        message = nothing_found(nothing.report, tried, adapter, pattern, from_spec=paths is None)
         warnings.warn(message, NotFoundWarning, stacklevel=3)  # the caller's line, past `known_keywords`
         return nothing.report
     return report
@@ -146,10 +146,15 @@ def _derivations(derive: str | Derivation | Sequence[str | Derivation]) -> tuple
 
 
 def nothing_found(
-    report: CollectReport, paths: Sequence[str], adapter: str | None, pattern: str | None
+    report: CollectReport,
+    paths: Sequence[str],
+    adapter: str | None,
+    pattern: str | None,
+    from_spec: bool = False,
 ) -> str:
     """Say what was tried when a collect found no run, and what to try instead (the command line
-    fails with it, `rb.collect` warns it)."""
+    fails with it, `rb.collect` warns it); the [[sources]] entries of a spec (`from_spec`) each say
+    it of themselves, naming the entry."""
     tried = f"adapter {adapter}" if adapter else "every installed adapter"
     tried += f", pattern {pattern!r}" if pattern else f", no {option('pattern')}"
     where = ", ".join(paths)
@@ -161,7 +166,7 @@ def nothing_found(
         )
     # the search says what it tried, and what a path holds instead of runs; several paths searched
     # alike share one sentence
-    if report.notes and (adapter or pattern or len(paths) == 1):
+    if report.notes and (from_spec or adapter or pattern or len(paths) == 1):
         return "; ".join(report.notes) + "; the store was left as it was"
     hint = (
         f"name the format with {option('adapter')} (see `resultsbook adapters`), or point "

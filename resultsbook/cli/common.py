@@ -8,6 +8,7 @@ unless `--collect`. `runs`, `show`, `diff`, `table` and `problems` never collect
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import warnings
@@ -193,15 +194,19 @@ def collect_spec_sources(spec: Spec | CollectSpec, db_path: str | None, quiet: b
         report = collect(config=spec, db=db, progress=progress)
     if not quiet:
         echo(f"Collected: {report.summary_line()}")
+    nothing = not report.new + report.updated + report.unchanged
+    failed = None
+    if nothing and not is_postgres_url(db) and not os.path.exists(local_path(db)):  # no store to read
+        paths = tuple(source.path for source in spec.sources)
+        failed = nothing_found(report, paths, None, None, from_spec=True)
     for note in report.notes:  # a source that held no run (a mistyped pattern), an option no adapter used
-        echo(f"Note: {note}", err=True)
+        if failed is None or note not in failed:  # the error says it once
+            echo(f"Note: {note}", err=True)
     show_problems(report.problems)
     if not quiet:
         show_earlier_problems(report)
-    nothing = not report.new + report.updated + report.unchanged
-    if nothing and not is_postgres_url(db) and not os.path.exists(local_path(db)):  # no store to read
-        paths = tuple(source.path for source in spec.sources)
-        raise NotFoundError(nothing_found(report, paths, None, None))
+    if failed is not None:
+        raise NotFoundError(failed)
     return report
 
 
@@ -250,6 +255,48 @@ def open_store(
 def split_list(value: str | None) -> tuple[str, ...]:
     """Split a comma-separated flag value."""
     return tuple(part.strip() for part in value.split(",") if part.strip()) if value else ()
+
+
+class Number(click.ParamType):
+    """The type of every number option: a value that is none, or is out of range, is answered in one line
+    naming the flag, what it takes and an example (`--replicates 'five' must be a whole number, e.g.
+    --replicates 5`), where click said `'five' is not a valid integer range` or `0 is not in the range
+    x>=1`."""
+
+    def __init__(
+        self, low: float | None = None, high: float | None = None, whole: bool = False, example: float = 1
+    ) -> None:
+        self.low, self.high, self.whole, self.example = low, high, whole, example
+        self.name = "integer" if whole else "float"  # the metavar --help shows: INTEGER, FLOAT
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        flag = max(param.opts, key=len) if param is not None and param.opts else "the value"
+        kind = "a whole number" if self.whole else "a number"
+        try:
+            number = value if isinstance(value, (int, float)) else float(str(value).strip())
+        except ValueError:
+            raise _NumberRefused(
+                f"{flag} {value!r} must be {kind}, e.g. {flag} {self.example}", ctx, param
+            ) from None
+        if not math.isfinite(number):  # float() reads nan and inf
+            kind = "a finite number"
+        if not math.isfinite(number) or (self.whole and number != int(number)):
+            raise _NumberRefused(f"{flag} {value} must be {kind}, e.g. {flag} {self.example}", ctx, param)
+        if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
+            bounds = (
+                f"between {self.low:g} and {self.high:g}"
+                if self.low is not None and self.high is not None
+                else (f"at least {self.low:g}" if self.low is not None else f"at most {self.high:g}")
+            )
+            raise _NumberRefused(f"{flag} {value} must be {bounds}, e.g. {flag} {self.example}", ctx, param)
+        return int(number) if self.whole else float(number)
+
+
+class _NumberRefused(click.BadParameter):
+    """A number option's refusal, worded whole (click would put `Invalid value for '--flag':` before it)."""
+
+    def format_message(self) -> str:
+        return self.message
 
 
 # ----------------------------------------------------------------- problems

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from resultsbook.cli.common import (
+    Number,
     db_option,
     echo,
     find_spec_or_none,
@@ -83,12 +84,12 @@ def _joined(context: click.Context, parameter: click.Parameter, values: tuple[st
 )
 @click.option(
     "--skip-first",
-    type=click.IntRange(min=0),
+    type=Number(0, whole=True, example=10),
     default=0,
     show_default=True,
     help="Drop each run's first N points.",
 )
-@click.option("--budget", type=float, help="best-mean: consider only steps up to this one.")
+@click.option("--budget", type=Number(example=100000), help="best-mean: consider only steps up to this one.")
 @click.option(
     "--stat",
     "stats",
@@ -101,7 +102,7 @@ def _joined(context: click.Context, parameter: click.Parameter, values: tuple[st
 )
 @click.option(
     "--ddof",
-    type=click.IntRange(min=0),
+    type=Number(0, whole=True, example=0),
     default=1,
     show_default=True,
     help="Delta degrees of freedom of std and sem.",
@@ -120,20 +121,26 @@ def _joined(context: click.Context, parameter: click.Parameter, values: tuple[st
 @click.option(
     "--replicates",
     "expected",
-    type=click.IntRange(min=1),
+    type=Number(1, whole=True, example=5),
     help="Replicates each cell should have [default: the most seen].",
 )
 @click.option(
     "--run-specific",
     help="Extra params (comma-separated) that legitimately differ between replicates (timestamps...).",
 )
-@click.option("--scale", type=float, default=1.0, show_default=True, help="Multiply values (e.g. 100 for %).")
+@click.option(
+    "--scale",
+    type=Number(example=100),
+    default=1.0,
+    show_default=True,
+    help="Multiply values (e.g. 100 for %).",
+)
 @click.option(
     "--derived", multiple=True, metavar="NAME=EXPR", help="A derived metric, e.g. 'err=1-`val/acc`'."
 )
 @click.option(
     "--digits",
-    type=click.IntRange(0, 15),
+    type=Number(0, 15, whole=True, example=2),
     help="Decimals, 0 to 15 [default: from the spread; CSV/JSON unrounded].",
 )
 @click.option(
@@ -181,7 +188,9 @@ def _joined(context: click.Context, parameter: click.Parameter, values: tuple[st
     show_default=True,
     help="With --tasks: mean, median, iqm, optimality_gap, probability_of_improvement.",
 )
-@click.option("--threshold", type=float, default=1.0, show_default=True, help="The optimality gap's γ.")
+@click.option(
+    "--threshold", type=Number(example=1.0), default=1.0, show_default=True, help="The optimality gap's γ."
+)
 @click.option("--versus", help="With probability_of_improvement: the row it is measured against.")
 @click.option("--label", "labels", multiple=True, metavar="KEY=TEXT|KEY:VALUE=TEXT", help="Display names.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json: a versioned JSON envelope.")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from resultsbook.cli.common import (
+    Number,
     config_option,
     echo,
     load_required_spec,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 @click.option("--then", "then", help='Command to run after each rebuild, e.g. "latexmk -pdf paper.tex".')
 @click.option(
     "--debounce",
-    type=click.IntRange(0, 60_000),
+    type=Number(0, 60_000, whole=True, example=500),
     default=200,
     show_default=True,
     help="Milliseconds (0 to 60000) to wait for a burst of writes to end.",

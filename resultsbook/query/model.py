@@ -90,9 +90,10 @@ class TableQuery:
         both = next((key for key in self.columns if key in self.rows), None)
         if both is not None:  # rows = ["model"], columns = ["dataset", "model"]: mlp / moons / mlp
             raise QueryError(f"{both!r} is both a row and a column key; keep it in one")
-        twice = next((key for index, key in enumerate(self.columns) if key in self.columns[:index]), None)
-        if twice is not None:
-            raise QueryError(f"column key {twice!r} is listed twice; list it once")
+        for kind, keys in (("row", self.rows), ("column", self.columns)):  # rows = ["model", "model"]
+            twice = next((key for index, key in enumerate(keys) if key in keys[:index]), None)
+            if twice is not None:
+                raise QueryError(f"{kind} key {twice!r} is listed twice; list it once")
         unlabelled = [replace(metric, label=None) for metric in self.metrics]  # the numbers, not their name
         same = next((m for index, m in enumerate(unlabelled) if m in unlabelled[:index]), None)
         if same is not None:

@@ -586,6 +586,9 @@ def pattern_split(request: CollectRequest, log: SearchLog) -> Problem | None:
 def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
     """Say why a request found no source, naming what was tried and what to change."""
     head = f"no runs found under {request.path}"
+    root, unpatterned = request.path, f"no {option('pattern')}"
+    if request.spec_entry:  # a [[sources]] entry: named as the spec writes it, its keys as keys
+        head, root, unpatterned = f"{request.spec_entry} found no runs", "the entry's path", "no pattern"
     if request.pattern:
         if not log.looked_at:
             against = option("pattern", request.pattern)
@@ -599,7 +602,7 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
             return (
                 f"{head}; no path there matches {option('pattern', request.pattern)} ({log.looked_at} tried, "
                 f"e.g. {log.missed_example or log.example!r}); a pattern is matched against paths "
-                f"relative to {request.path}{_meant_pattern(request.pattern, log)}"
+                f"relative to {root}{_meant_pattern(request.pattern, log)}"
             )
         see = " (see `resultsbook adapters`)"
         if request.adapter:
@@ -652,9 +655,9 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
         )
     logs = _log_files_hint(request.path)
     if logs:
-        return f"{head} (every installed adapter, no {option('pattern')}); {logs}"
+        return f"{head} (every installed adapter, {unpatterned}); {logs}"
     return (
-        f"{head} (every installed adapter, no {option('pattern')}); name the format with {option('adapter')} "
+        f"{head} (every installed adapter, {unpatterned}); name the format with {option('adapter')} "
         f"(see `resultsbook adapters`), or point {option('pattern')} at the log files"
     )
 

@@ -36,7 +36,7 @@ from resultsbook.sources.gcpause import cycle_collector_paused
 from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.validate import storable_text
 from resultsbook.store import Store
-from resultsbook.voice import option
+from resultsbook.voice import of_spec_entry, option
 
 if TYPE_CHECKING:
     from resultsbook.sources.derive import Derivation
@@ -137,7 +137,8 @@ def plan_collect(
     written to the store (a plan to look at, not to collect)."""
     planner = _Planner(store, requests, stored, changed, snapshots)
     for request in requests:
-        planner.request(request)
+        with of_spec_entry(request.spec_entry is not None):  # its notes name the entry's keys, not flags
+            planner.request(request)
     return planner.plan
 
 

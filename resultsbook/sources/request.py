@@ -22,6 +22,9 @@ class CollectRequest:
     options: Mapping[str, Any] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
     derive: tuple[Derivation, ...] = ()  # applied in this order, after the path params
+    # the spec's [[sources]] entry asking for this root, as a message names it (`resultsbook.toml:
+    # [[sources]] #2 path = 'runs'`); None for a root the command line or a call gave
+    spec_entry: str | None = field(default=None, compare=False)
 
     def entry(self) -> dict[str, Any]:
         """Return the `[[sources]]` entry, but for its path, that the spec reads back into this request

@@ -19,7 +19,7 @@ from resultsbook.spec.sources import read_source
 from resultsbook.spec.toml_text import entry_text
 from resultsbook.store import Store
 from resultsbook.store.location import location_without_password, url_scheme
-from resultsbook.voice import option
+from resultsbook.voice import of_spec_entry, option
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,8 @@ def sources_not_reading(paths: Collection[str], requests: Sequence[CollectReques
         )
         if missed:
             shown = _shown(root)
-            patterns = [option("pattern", r.pattern) for r in patterned if r.path == root and r.pattern]
+            with of_spec_entry():  # the entries' patterns, as the spec writes them
+                patterns = [option("pattern", r.pattern) for r in patterned if r.path == root and r.pattern]
             entries = "entry" if len(patterns) == 1 else "entries"
             does = "does" if len(patterns) == 1 else "do"
             notes.append(

@@ -51,6 +51,7 @@ def read_source(entry: Any, index: int, resolve: Any, where: str) -> CollectRequ
         derive=tuple(
             parse_derivation(str(name), rule, f"{where}: {context}") for name, rule in derive.items()
         ),
+        spec_entry=f"{where}: {context} path = {path!r}",
     )
 
 
