@@ -22,7 +22,7 @@ from resultsbook.params import normalize_value
 from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import Mark, ResultTable
 from resultsbook.render.escape import neutralize_formula
-from resultsbook.render.layout import Labels, Layout, marks_in_words
+from resultsbook.render.layout import Basis, Labels, Layout, marks_in_words
 from resultsbook.render.numformat import fmt_fixed
 from resultsbook.voice import file_words
 
@@ -153,6 +153,11 @@ def render_json(
                     for mark in (*cell.marks, *_highlight_marks(layout, r, c))
                 ],
                 **({"emphasis": emphasis} if layout and (emphasis := layout.emphasis_at(r, c)) else {}),
+                **(
+                    {"emphasis_basis": _json_basis(table, basis)}
+                    if layout and (basis := layout.bases.get((r, c)))
+                    else {}
+                ),
                 **({"step": cell.step} if cell.step is not None else {}),
             }
             for r, row in enumerate(table.rows)
@@ -163,6 +168,32 @@ def render_json(
         **({"note": layout.stat_note} if layout is not None else {}),
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _json_basis(table: ResultTable, basis: Basis) -> dict[str, Any]:
+    """Return why a cell is emphasised: its rule and words, the cells printing its value too, and the
+    test behind it — name, the cell it was compared against, p-value and level — or why none ran."""
+    out: dict[str, Any] = {"rule": basis.rule, "text": basis.text}
+    if basis.shares:
+        out["same_value"] = [_json_position(table, position) for position in basis.shares]
+    if basis.test:
+        out["test"] = basis.test
+        out["against"] = _json_position(table, basis.against) if basis.against is not None else None
+        out["p"] = None if math.isnan(basis.p) else basis.p
+        out["alpha"] = basis.alpha
+        out["significant"] = None if math.isnan(basis.p) else bool(basis.p < basis.alpha)
+    if basis.untested:
+        out["untested"] = basis.untested
+    return out
+
+
+def _json_position(table: ResultTable, position: tuple[int, int]) -> dict[str, Any]:
+    """Name a cell by its row and column values, as the cell's own `row` and `column` do."""
+    row, column = table.rows[position[0]], table.columns[position[1]]
+    return {
+        "row": dict(zip(table.row_keys, map(normalize_value, row))),
+        "column": dict(zip(table.column_keys, map(normalize_value, column))),
+    }
 
 
 def _highlight_marks(layout: Layout | None, row: int, column: int) -> tuple[Mark, ...]:
