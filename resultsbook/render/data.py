@@ -7,7 +7,8 @@ by ` ; `, so that no number a LaTeX or Markdown table marks reaches a spreadshee
 Non-finite numbers: CSV writes `inf`, `-inf` and an empty field for NaN; JSON writes the strings
 "inf" and "-inf" and null for NaN (JSON has no infinity). `-0` is written as 0. JSON cells carry
 their marks with the full lists behind them (`details`), each run's note when its value was
-substituted or refused, and the printed table's highlighting (`emphasis`, and `nonsig` marks)."""
+substituted or refused, and the printed table's highlighting (`emphasis`, `nonsig` marks, and why in
+`emphasis_basis`: the rule, the test, the cell compared with and the p-value, or why no test ran)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ from resultsbook.render.numformat import fmt_fixed
 from resultsbook.voice import file_words
 
 JSON_FORMAT_VERSION = 3  # 2: infinities as "inf"/"-inf", marks with details, runs with notes;
-# 3: the highlighted cells (emphasis best/second) and their nonsig marks, as the printed table has them
+# 3: the highlighted cells (emphasis best/second) and their nonsig marks, as the printed table has them;
+# emphasis_basis (why a cell is highlighted: its test, p-value, rival) was added beside them without a
+# bump, as keys are added to check's envelope: nothing a reader of version 3 reads changed
 
 
 def stat_columns(table: ResultTable) -> list[str]:
