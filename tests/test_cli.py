@@ -119,6 +119,63 @@ def test_table_json_is_a_versioned_document(make_run, cli):
     assert ("°" in printed) == ("nonsig" in kinds["mlp"])
 
 
+ACCURACIES = {  # cnn and vit about equal, mlp clearly worse: 3 models x 5 seeds
+    "cnn": [0.890, 0.895, 0.897, 0.900, 0.904],
+    "vit": [0.884, 0.892, 0.898, 0.903, 0.910],
+    "mlp": [0.825, 0.830, 0.836, 0.840, 0.845],
+}
+
+
+def test_two_cells_printing_the_best_value_are_both_bold_and_the_note_and_json_say_why(make_run, cli):
+    """cnn and vit both print 0.897: both bold, each tested against mlp, where the note read as if
+    one best had been tested, and the JSON gave `"emphasis": "best"` alone (no test, no p-value)."""
+    for model, values in ACCURACIES.items():
+        for seed, value in enumerate(values):
+            make_run(f"{model}_{seed}", {"model": model, "seed": seed}, curve([value - 0.1, value]))
+    cli("collect", "runs")
+    flags = ("table", "--rows", "model", "--metric", "acc", "--goal", "max")
+    assert cli(*flags).stdout.splitlines()[-1] == (
+        "Mean ± std (ddof = 1) over n = 5 seeds; per run: last. **…**: best, and every cell that prints "
+        "the same value (higher is better; Welch's t-test of each against the runner-up, two-sided, α = 0.05)."
+    )
+    cells = {cell["row"]["model"]: cell for cell in json.loads(cli(*flags, "--json").stdout)["cells"]}
+    assert "emphasis_basis" not in cells["mlp"]
+    cnn = cells["cnn"]["emphasis_basis"]
+    assert (cnn["rule"], cnn["same_value"], cnn["test"]) == (
+        "best",
+        [{"row": {"model": "vit"}, "column": {}}],
+        "Welch's t-test",
+    )
+    assert (cnn["against"], cnn["alpha"], cnn["significant"]) == (
+        {"row": {"model": "mlp"}, "column": {}},
+        0.05,
+        True,
+    )
+    assert cnn["p"] == pytest.approx(1.8019234502187e-06, rel=1e-9)  # scipy's ttest_ind(equal_var=False)
+    assert (
+        cnn["text"] == "best, printed by vit too; significantly better than mlp (Welch's t-test, p = 1.8e-06)"
+    )
+    # one bold cell: the note stays as short as it was, and the JSON p-value is the one the ° mark prints
+    printed = cli(*flags, "--digits", "4")
+    assert printed.stdout.splitlines()[-1].endswith(
+        "**…**: best (higher is better; Welch's t-test against the runner-up, two-sided, α = 0.05)."
+    )
+    assert "vit: not significantly better than cnn (Welch's t-test, p = 0.97)" in printed.stderr
+    cells = {
+        cell["row"]["model"]: cell
+        for cell in json.loads(cli(*flags, "--digits", "4", "--json").stdout)["cells"]
+    }
+    vit = cells["vit"]["emphasis_basis"]
+    assert (vit["against"]["row"], f"{vit['p']:.2g}", vit["significant"]) == ({"model": "cnn"}, "0.97", False)
+    assert [mark["text"] for mark in cells["vit"]["marks"]] == [vit["text"].removeprefix("best; ")]
+    assert cells["cnn"]["emphasis_basis"] == {
+        "rule": "runner_up",
+        "text": "runner-up: the second best value printed; not tested",
+    }
+    none = json.loads(cli(*flags, "--test", "none", "--json").stdout)["cells"][0]["emphasis_basis"]
+    assert none["untested"] == 'test = "none": bold is the best value printed' and "p" not in none
+
+
 def test_collect_twice_reports_nothing_new(make_run, cli):
     quickstart_runs(make_run)
     cli("collect", "runs")

@@ -592,3 +592,30 @@ def test_values_that_differ_in_a_trailing_space_are_said_to_print_alike(tmp_path
         "or text, its spaces)"
     )
     assert said in shown.output.splitlines(), shown.output
+
+
+def test_each_bold_cell_says_why_it_is_bold_with_ties_too(store, tmp_path):
+    # a and b do not differ (p = 0.85), c is far below: with ties, b is bold as not significantly worse
+    # than a, and a names the strongest cell left plain and the test that kept it plain
+    table = table_of(store, tmp_path, {"a": 90.0, "b": 89.5, "c": 60.0})
+    layout = layout_table(table, TableFormat(digits=1, ties=True), Labels())
+    assert emphasis(layout) == ["best", "best", None]
+    a, b = layout.bases[(0, 0)], layout.bases[(1, 0)]
+    assert (b.rule, b.against, b.test, f"{b.p:.2g}") == ("not_worse", (0, 0), "Welch's t-test", "0.85")
+    assert b.text == "not significantly worse than a (Welch's t-test, p = 0.85)"
+    assert (a.rule, a.against, a.p < 0.05) == ("best", (2, 0), True)
+    cells = json.loads(render_table(table, "json", TableFormat(digits=1, ties=True)))["cells"]
+    assert cells[1]["emphasis_basis"]["against"] == {"row": {"method": "a"}, "column": {}}
+    assert cells[1]["emphasis_basis"]["significant"] is False
+
+
+def test_a_group_whose_cells_all_print_one_value_is_bold_untested_and_the_note_says_no_test(store, tmp_path):
+    # every method prints 90: all bold, no runner-up to test against; the note named a test none made
+    table = table_of(store, tmp_path, {"a": 90.2, "b": 89.9, "c": 90.1})
+    layout = layout_table(table, TableFormat(digits=0), Labels())
+    assert emphasis(layout) == ["best", "best", "best"]
+    assert layout.bases[(0, 0)].untested == (
+        "every cell it competes with prints this value: there is no runner-up"
+    )
+    assert layout.bases[(0, 0)].shares == ((1, 0), (2, 0))
+    assert layout.stat_note.endswith("Bold: best, and every cell that prints the same value (higher is better).")

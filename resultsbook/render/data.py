@@ -7,7 +7,8 @@ by ` ; `, so that no number a LaTeX or Markdown table marks reaches a spreadshee
 Non-finite numbers: CSV writes `inf`, `-inf` and an empty field for NaN; JSON writes the strings
 "inf" and "-inf" and null for NaN (JSON has no infinity). `-0` is written as 0. JSON cells carry
 their marks with the full lists behind them (`details`), each run's note when its value was
-substituted or refused, and the printed table's highlighting (`emphasis`, and `nonsig` marks)."""
+substituted or refused, and the printed table's highlighting (`emphasis`, `nonsig` marks, and why in
+`emphasis_basis`: the rule, the test, the cell compared with and the p-value, or why no test ran)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,14 @@ from resultsbook.params import normalize_value
 from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import Mark, ResultTable
 from resultsbook.render.escape import neutralize_formula
-from resultsbook.render.layout import Labels, Layout, marks_in_words
+from resultsbook.render.layout import Basis, Labels, Layout, marks_in_words
 from resultsbook.render.numformat import fmt_fixed
 from resultsbook.voice import file_words
 
 JSON_FORMAT_VERSION = 3  # 2: infinities as "inf"/"-inf", marks with details, runs with notes;
-# 3: the highlighted cells (emphasis best/second) and their nonsig marks, as the printed table has them
+# 3: the highlighted cells (emphasis best/second) and their nonsig marks, as the printed table has them;
+# emphasis_basis (why a cell is highlighted: its test, p-value, rival) was added beside them without a
+# bump, as keys are added to check's envelope: nothing a reader of version 3 reads changed
 
 
 def stat_columns(table: ResultTable) -> list[str]:
@@ -153,6 +156,11 @@ def render_json(
                     for mark in (*cell.marks, *_highlight_marks(layout, r, c))
                 ],
                 **({"emphasis": emphasis} if layout and (emphasis := layout.emphasis_at(r, c)) else {}),
+                **(
+                    {"emphasis_basis": _json_basis(table, basis)}
+                    if layout and (basis := layout.bases.get((r, c)))
+                    else {}
+                ),
                 **({"step": cell.step} if cell.step is not None else {}),
             }
             for r, row in enumerate(table.rows)
@@ -163,6 +171,32 @@ def render_json(
         **({"note": layout.stat_note} if layout is not None else {}),
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _json_basis(table: ResultTable, basis: Basis) -> dict[str, Any]:
+    """Return why a cell is emphasised: its rule and words, the cells printing its value too, and the
+    test behind it — name, the cell it was compared against, p-value and level — or why none ran."""
+    out: dict[str, Any] = {"rule": basis.rule, "text": basis.text}
+    if basis.shares:
+        out["same_value"] = [_json_position(table, position) for position in basis.shares]
+    if basis.test:
+        out["test"] = basis.test
+        out["against"] = _json_position(table, basis.against) if basis.against is not None else None
+        out["p"] = None if math.isnan(basis.p) else basis.p
+        out["alpha"] = basis.alpha
+        out["significant"] = None if math.isnan(basis.p) else bool(basis.p < basis.alpha)
+    if basis.untested:
+        out["untested"] = basis.untested
+    return out
+
+
+def _json_position(table: ResultTable, position: tuple[int, int]) -> dict[str, Any]:
+    """Name a cell by its row and column values, as the cell's own `row` and `column` do."""
+    row, column = table.rows[position[0]], table.columns[position[1]]
+    return {
+        "row": dict(zip(table.row_keys, map(normalize_value, row))),
+        "column": dict(zip(table.column_keys, map(normalize_value, column))),
+    }
 
 
 def _highlight_marks(layout: Layout | None, row: int, column: int) -> tuple[Mark, ...]:

@@ -12,7 +12,7 @@ from typing import Any
 from resultsbook.errors import RenderError, ResultsbookError, closest
 from resultsbook.params import format_value
 from resultsbook.query.goal import Goal, metric_goal
-from resultsbook.query.marks import ENDS_TEXT, PLURAL_BY_S
+from resultsbook.query.marks import ENDS_TEXT, PLURAL_BY_S, named_list
 from resultsbook.query.model import AGGREGATE_KEY, METRIC_KEY, Cell, CellRuns, Mark, ResultTable
 from resultsbook.query.significance import TESTS, p_value, resolve_test, test_name
 from resultsbook.query.stats import BOOTSTRAPS, CENTERS, SMALL_BOOTSTRAP_N, SPREADS, check_pairing
@@ -183,6 +183,26 @@ class DisplayCell:
     exponent: int = 0  # the column's shared power of ten (numformat): the numbers are mantissas
 
 
+Position = tuple[int, int]  # a cell by (row, column) index
+SHOWN_CELLS = 3  # a bold value printed by more cells names the first few and a count
+
+
+@dataclass(frozen=True)
+class Basis:
+    """Why the printed table emphasises a cell, for scripts (JSON's `emphasis_basis`): the rule that
+    made it bold or underlined, the cells printing its value too, and the test behind a bold cell —
+    which test, against which cell, its p-value — or why none gave one (`untested`)."""
+
+    rule: str  # best, not_worse (ties = true: not significantly worse than the best), runner_up
+    text: str  # the same in words, p-value as the ° mark prints it
+    shares: tuple[Position, ...] = ()  # the other cells of its group that print the same value
+    test: str = ""  # the test's name, as the note says it; empty when no test ran
+    against: Position | None = None
+    p: float = math.nan
+    alpha: float = math.nan
+    untested: str = ""
+
+
 @dataclass(frozen=True)
 class Layout:
     """A table ready to print: header rows, body rows and notes, all plain (unescaped) text."""
@@ -195,6 +215,7 @@ class Layout:
     stat_note: str
     spread_kind: str  # pm, interval or none
     marks: Mapping[tuple[int, int], tuple[Mark, ...]] = field(default_factory=dict)  # by (row, column) index
+    bases: Mapping[Position, Basis] = field(default_factory=dict)  # why each emphasised cell is
 
     def emphasis_at(self, row: int, column: int) -> str | None:
         """Return how the printed table emphasises a cell (by index): best, second, or None."""
@@ -223,12 +244,9 @@ def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels, bold: str
         cells = [cell for cell in table.cells.values() if cell.statistic is None]
         if cells and wanted not in cells[0].stats:
             raise RenderError(f"statistic {needed!r} was not computed; add it to the table's stats")
-    formats = _formats_by_column(table, fmt)
-    grid = [
-        [_display(table.cell(row, column), fmt, formats[c]) for c, column in enumerate(table.columns)]
-        for row in table.rows
-    ]
-    tested = _emphasize(table, grid, fmt, labels)
+    grid = _display_grid(table, fmt)
+    bases: dict[Position, Basis] = {}
+    tested = _emphasize(table, grid, fmt, labels, bases)
     marks = {
         (r, c): (*cell.marks, *tested.get((r, c), ()))
         for r, row in enumerate(table.rows)
@@ -243,12 +261,22 @@ def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels, bold: str
         body=tuple((_row_labels(table, index, labels), tuple(cells)) for index, cells in enumerate(grid)),
         group_starts=_group_starts(table),
         footnotes=footnotes,
-        stat_note=stat_note(table, fmt, bold=bold) if fmt.stat_note else "",
+        stat_note=stat_note(table, fmt, bold=bold, grid=grid) if fmt.stat_note else "",
         spread_kind="none"
         if fmt.spread is None
         else ("interval" if fmt.spread in INTERVAL_SPREADS else "pm"),
         marks={key: value for key, value in marks.items() if value},
+        bases=bases,
     )
+
+
+def _display_grid(table: ResultTable, fmt: TableFormat) -> list[list[DisplayCell | None]]:
+    """Return every cell as it prints, row by row, before emphasis and marks."""
+    formats = _formats_by_column(table, fmt)
+    return [
+        [_display(table.cell(row, column), fmt, formats[c]) for c, column in enumerate(table.columns)]
+        for row in table.rows
+    ]
 
 
 def center_key(cell: Cell, fmt: TableFormat) -> str:
@@ -374,10 +402,15 @@ def table_test_name(table: ResultTable, fmt: TableFormat) -> str:
 
 
 def _emphasize(
-    table: ResultTable, grid: list[list[DisplayCell | None]], fmt: TableFormat, labels: Labels
+    table: ResultTable,
+    grid: list[list[DisplayCell | None]],
+    fmt: TableFormat,
+    labels: Labels,
+    bases: dict[Position, Basis],
 ) -> dict[tuple[int, int], tuple[Mark, ...]]:
     """Bold the best and underline the runner-up among comparable cells, by the value each prints (in
-    place); return the marks of bold cells that are not significantly better than the runner-up.
+    place); return the marks of bold cells that are not significantly better than the runner-up, and
+    put in `bases` why each emphasised cell is (the test, against which cell, its p-value).
 
     Cells that print the same number tie: all of them are bold, or all underlined. The runner-up is
     underlined only when at least as many cells rank below it as share it, so an underline never
@@ -399,6 +432,7 @@ def _emphasize(
         sign = 1 if direction == "max" else -1
         shown = sorted({_number(grid[r][c]) * sign for r, c in positions}, reverse=True)
         best = [(r, c) for r, c in positions if _number(grid[r][c]) * sign == shown[0]]
+        printed = list(best)  # the cells printing the best value; with ties, tested ones join them
         runner_up = [
             (r, c) for r, c in positions if len(shown) > 1 and _number(grid[r][c]) * sign == shown[1]
         ]
@@ -408,25 +442,95 @@ def _emphasize(
             p_values = {p: _p_value(table, fmt, best[0], p) for p in positions if p not in best}
             best += [p for p, value in p_values.items() if value >= fmt.alpha]
             runner_up = [p for p in runner_up if p not in best]
+        tested: dict[Position, tuple[Position, float]] = {}  # each bold cell's rival and p-value
         if test != "none" and runner_up and (not fmt.ties or any(math.isnan(p_values[p]) for p in runner_up)):
             rival = max(runner_up, key=lambda p: _centre(table, fmt, p) * sign)
-            name = cell_label(table, table.rows[rival[0]], table.columns[rival[1]], labels)
             for position in best:
-                if not _differs(table, fmt, position, rival):
-                    p = _p_value(table, fmt, position, rival)
-                    if math.isnan(p):
-                        text = f"not shown to be better than {name}: {_untested(table, fmt, position, rival)}"
-                        marks[position] = (Mark("nonsig", text, note="untested"),)
-                    else:
-                        tested_by = f"{table_test_name(table, fmt)}, p = {p_text(p, fmt.alpha)}"
-                        text = f"not significantly better than {name} ({tested_by})"
-                        marks[position] = (Mark("nonsig", text),)
+                tested[position] = (rival, _p_value(table, fmt, position, rival))
+                if (mark := _nonsig_mark(table, fmt, labels, position, *tested[position])) is not None:
+                    marks[position] = (mark,)
         below = len(positions) - len(best) - len(runner_up)
         second = runner_up if fmt.second and 0 < len(runner_up) <= below else []
         for position, emphasis in [*((p, "best") for p in best), *((p, "second") for p in second)]:
             r, c = position
             grid[r][c] = replace(grid[r][c], emphasis=emphasis)  # type: ignore[type-var]
+        rest = [p for p in positions if p not in best]
+        strongest = max(rest, key=lambda p: _centre(table, fmt, p) * sign) if rest else None
+        for position in best:
+            bases[position] = _bold_basis(table, fmt, labels, position, printed, p_values, tested, strongest)
+        for position in second:
+            shares = tuple(p for p in second if p != position)
+            bases[position] = Basis(
+                "runner_up", "runner-up: the second best value printed; not tested", shares
+            )
     return marks
+
+
+def _nonsig_mark(
+    table: ResultTable, fmt: TableFormat, labels: Labels, position: Position, rival: Position, p: float
+) -> Mark | None:
+    """Return the ° mark of a bold cell its test against `rival` gave `p`: not significantly better,
+    or not shown to be better (no p-value); None when it is significantly better."""
+    name = cell_label(table, table.rows[rival[0]], table.columns[rival[1]], labels)
+    if math.isnan(p):
+        return Mark(
+            "nonsig",
+            f"not shown to be better than {name}: {_untested(table, fmt, position, rival)}",
+            note="untested",
+        )
+    if p < fmt.alpha:
+        return None
+    return Mark("nonsig", f"not significantly better than {name} ({_tested_by(table, fmt, p)})")
+
+
+def _tested_by(table: ResultTable, fmt: TableFormat, p: float) -> str:
+    """Name the test behind bold and the p-value it gave, as a mark says them: `Welch's t-test, p = 0.54`."""
+    return f"{table_test_name(table, fmt)}, p = {p_text(p, fmt.alpha)}"
+
+
+def _bold_basis(
+    table: ResultTable,
+    fmt: TableFormat,
+    labels: Labels,
+    position: Position,
+    printed: Sequence[Position],
+    p_values: Mapping[Position, float],
+    tested: Mapping[Position, tuple[Position, float]],
+    strongest: Position | None,
+) -> Basis:
+    """Say why a cell is bold: it prints the best value (`printed`, with the others that print it) or,
+    with ties, a test found it not significantly worse than the best; and which test it took, against
+    which cell (the runner-up; with ties, the best, or for the best the strongest cell left plain, whose
+    test against it kept that cell plain), with its p-value, or why there is none."""
+
+    def name(cell: Position) -> str:
+        return cell_label(table, table.rows[cell[0]], table.columns[cell[1]], labels)
+
+    shares = tuple(p for p in printed if p != position) if position in printed else ()
+    lead = f"best, printed by {named_list([name(p) for p in shares], SHOWN_CELLS)} too" if shares else "best"
+    words = table_test_name(table, fmt)
+    if position not in printed:  # with ties: the test against the best found no difference
+        against, p = printed[0], p_values[position]
+        said = f"not significantly worse than {name(against)} ({_tested_by(table, fmt, p)})"
+        return Basis("not_worse", said, (), words, against, p, fmt.alpha)
+    if position in tested:
+        against, p = tested[position]
+    elif fmt.ties and position == printed[0] and strongest is not None and p_values:
+        against, p = strongest, p_values[strongest]
+    else:
+        if table_test(table, fmt) == "none":
+            why = 'test = "none": bold is the best value printed'
+        elif fmt.ties and position != printed[0]:
+            why = f"it prints the value of {name(printed[0])}, which the other cells were tested against"
+        elif fmt.ties:
+            why = "every cell it competes with is bold: none is significantly worse"
+        else:
+            why = "every cell it competes with prints this value: there is no runner-up"
+        return Basis("best", f"{lead}; not tested: {why}", shares, untested=why)
+    mark = _nonsig_mark(table, fmt, labels, position, against, p)
+    said = mark.text if mark else f"significantly better than {name(against)} ({_tested_by(table, fmt, p)})"
+    untested = _untested(table, fmt, position, against) if math.isnan(p) else ""
+    return Basis("best", f"{lead}; {said}", shares, words, against, p, fmt.alpha, untested)
 
 
 def p_text(p: float, alpha: float) -> str:
@@ -468,12 +572,6 @@ def _untested(table: ResultTable, fmt: TableFormat, first: tuple[int, int], seco
     if table.query.tasks:
         return f"{name} needs at least two runs per task on each side"
     return f"{name} needs at least two replicates on each side"
-
-
-def _differs(table: ResultTable, fmt: TableFormat, first: tuple[int, int], second: tuple[int, int]) -> bool:
-    """Tell whether two cells differ significantly (a test that cannot be run says no)."""
-    p = _p_value(table, fmt, first, second)
-    return not math.isnan(p) and p < fmt.alpha
 
 
 def _number(cell: DisplayCell | None) -> float:
@@ -602,10 +700,17 @@ def _group_starts(table: ResultTable) -> tuple[int, ...]:
     return tuple(i for i in range(1, len(table.rows)) if table.rows[i][0] != table.rows[i - 1][0])
 
 
-def stat_note(table: ResultTable, fmt: TableFormat, emphasis: bool = True, bold: str = "Bold") -> str:
+def stat_note(
+    table: ResultTable,
+    fmt: TableFormat,
+    emphasis: bool = True,
+    bold: str = "Bold",
+    grid: Sequence[Sequence[DisplayCell | None]] | None = None,
+) -> str:
     """Say what the numbers are: statistic, interval (of which statistic, how computed), spread with
     ddof, replicate count, reduction, scale, normalisation and (with `emphasis`, for tables) what
-    the bold means, in which direction and by which test."""
+    the bold means, in which direction and by which test (`grid`: the cells as they print, when laid
+    out already)."""
     if table.query.tasks:
         from resultsbook.query.tasks import tasks_note
 
@@ -614,7 +719,7 @@ def stat_note(table: ResultTable, fmt: TableFormat, emphasis: bool = True, bold:
         note = _replicates_note(table, fmt)
     note += _scale_note(table)
     if emphasis and fmt.highlight != "none" and _competes(table, fmt.highlight):
-        note += _bold_note(table, fmt, bold)
+        note += _bold_note(table, fmt, bold, _competing(table, fmt, grid or _display_grid(table, fmt)))
     for text in table.metric_notes:
         note += f" {text}."
     return note
@@ -719,9 +824,33 @@ def _scale_note(table: ResultTable) -> str:
     return " " + "; ".join(f"{m.label or m.name} × {m.scale:g}" for m in scaled) + "."
 
 
-def _bold_note(table: ResultTable, fmt: TableFormat, bold: str = "Bold") -> str:
-    """Say what bold (or what stands for it) means: best in which direction, by which test; name
-    metrics left without it."""
+def _competing(
+    table: ResultTable, fmt: TableFormat, grid: Sequence[Sequence[DisplayCell | None]]
+) -> list[tuple[int, int, int]]:
+    """Return, for each group of cells that compete for bold (two or more, a goal known), how many
+    cells it has, how many print a value (a cell of marks alone prints none) and how many print its
+    best value (all of those are bold; when every value printed is the best, none is tested)."""
+    out = []
+    for group in comparable_groups(table, fmt.highlight):
+        first = table.cell(table.rows[group[0][0]], table.columns[group[0][1]])
+        direction = cell_goal(first).direction if first is not None else None
+        if len(group) < 2 or direction is None:
+            continue
+        sign = 1 if direction == "max" else -1
+        numbers = [
+            _number(shown) * sign for r, c in group if (shown := grid[r][c]) is not None and shown.center
+        ]
+        out.append((len(group), len(numbers), numbers.count(max(numbers)) if numbers else 0))
+    return out
+
+
+def _bold_note(
+    table: ResultTable, fmt: TableFormat, bold: str = "Bold", competing: Sequence[tuple[int, int, int]] = ()
+) -> str:
+    """Say what bold (or what stands for it) means: best in which direction, by which test, and, where
+    several cells print the best value (`competing`, as `_competing` counts them), that each is bold
+    and how it was tested; name metrics left without it."""
+    shared = any(printing > 1 for *_, printing in competing)
     goals: dict[str, Goal] = {}
     for cell in table.cells.values():
         name = cell.metric.label or cell.metric.name
@@ -738,10 +867,17 @@ def _bold_note(table: ResultTable, fmt: TableFormat, bold: str = "Bold") -> str:
             direction = "; ".join(f"{name}: {goal.words}" for name, goal in sorted(known.items()))
         if any(cell.statistic == "optimality_gap" for cell in table.cells.values()):
             direction += "; optimality gap: lower is better"
-        rule = "best and any cell not significantly worse" if fmt.ties else "best"
+        rule = "best, and every cell that prints the same value" if shared else "best"
+        if fmt.ties:
+            rule = f"{rule.replace(', and', ',')} and any cell not significantly worse"
         test = table_test(table, fmt)
         name = table_test_name(table, fmt)
-        how = "" if test == "none" else f"; {_unpaired(test)}{name}{_tests_made(table, fmt)}"
+        each = " of each" if any(1 < printing < values for _, values, printing in competing) else ""
+        untested = all(printing == values for _, values, printing in competing)  # no runner-up anywhere
+        if test == "none" or untested:
+            how = ""
+        else:
+            how = f"; {_unpaired(test)}{name}{'' if fmt.ties else each}{_tests_made(fmt, competing)}"
         parts.append(f" {bold}: {rule} ({direction}{how}).")
     if unknown:
         unmarked = "Not bold" if bold == "Bold" else "Not marked"
@@ -749,25 +885,24 @@ def _bold_note(table: ResultTable, fmt: TableFormat, bold: str = "Bold") -> str:
     return "".join(parts)
 
 
-def _tests_made(table: ResultTable, fmt: TableFormat) -> str:
+def _tests_made(fmt: TableFormat, competing: Sequence[tuple[int, int, int]]) -> str:
     """Say what the test behind bold compares, two-sided, and, when the table makes several tests
     at level alpha, that none is corrected for the others: `against the runner-up, two-sided, α =
     0.05 in each of 5 columns, uncorrected` (a bold without ° is one comparison's evidence, not the
-    table's)."""
+    table's). `competing`: each group's cells, valued cells and cells printing its best value, as
+    `_competing` counts them; a group whose values all print the best makes no test."""
     alpha = f"α = {fmt.alpha:g}"
-    sizes = []
-    for group in comparable_groups(table, fmt.highlight):
-        first = table.cell(table.rows[group[0][0]], table.columns[group[0][1]])
-        if len(group) > 1 and first is not None and cell_goal(first).direction is not None:
-            sizes.append(len(group))
-    if fmt.ties:
-        several = sum(size - 1 for size in sizes) > 1  # the best against each other cell of its group
-        each = " for each other cell, uncorrected" if several else ""
+    if fmt.ties:  # the best against each cell of its group that prints another value
+        several = sum(values - printing for _, values, printing in competing) > 1
+        shared = any(printing > 1 for *_, printing in competing)
+        other = "cell printing another value" if shared else "other cell"
+        each = f" for each {other}, uncorrected" if several else ""
         return f" against the best, two-sided, {alpha}{each}"
-    if len(sizes) < 2:
+    tested = sum(1 for _, values, printing in competing if printing < values)
+    if tested < 2:
         return f" against the runner-up, two-sided, {alpha}"
     where = {"column": "columns", "row": "rows"}.get(fmt.highlight, f"groups compared across {fmt.highlight}")
-    return f" against the runner-up, two-sided, {alpha} in each of {len(sizes)} {where}, uncorrected"
+    return f" against the runner-up, two-sided, {alpha} in each of {tested} {where}, uncorrected"
 
 
 def _unpaired(test: str) -> str:
