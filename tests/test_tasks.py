@@ -524,3 +524,15 @@ def test_seeds_drawn_per_run_are_not_missing_from_the_other_tasks(make_run, cli)
     assert next(line for line in lines if line.startswith("sac")).rstrip().endswith("]")  # no mark
     assert "missing" not in result.output
     assert "Warning: table: td3 / Mean: n = 5 of 6 (3 runs × 2 envs, the most on one; fewer on Hopper: 2)" in lines
+
+
+def test_a_stratified_bootstrap_test_never_says_p_0(tmp_path, cli):
+    """Every resampled difference on one side gives the least p a finite bootstrap can: 2 / (B + 1)."""
+    ours = {"A": [5, 6, 7.5, 8, 9], "B": [50, 60.5, 70, 80, 90], "C": [500, 600, 700, 800, 900.5]}
+    base = {"A": [1, 2, 3, 4, 5.5], "B": [10, 20, 30, 40, 50.5], "C": [100, 200, 300, 400.5, 500]}
+    atari_like_project(tmp_path, {"ours": ours, "base": base})
+    assert cli("build").exit_code == 0
+    document = json.loads((tmp_path / "agg.json").read_text())
+    basis = {c["aggregate"]: c.get("emphasis_basis") for c in document["cells"] if c["row"]["method"] == "ours"}
+    assert basis["mean"]["p"] == pytest.approx(2 / 2001)
+    assert basis["iqm"]["significant"] is True

@@ -211,8 +211,11 @@ def difference_p(query: TableQuery, first: Cell, second: Cell) -> float:
         query.bootstrap_resamples,
         query.bootstrap_seed,
     )
-    below, above = float(np.mean(distribution <= 0)), float(np.mean(distribution >= 0))
-    return min(1.0, 2 * min(below, above))
+    # (count + 1) / (resamples + 1), as the permutation test's: a finite bootstrap never shows p = 0
+    resamples = len(distribution) + 1
+    below = (np.count_nonzero(distribution <= 0) + 1) / resamples
+    above = (np.count_nonzero(distribution >= 0) + 1) / resamples
+    return float(min(1.0, 2 * min(below, above)))
 
 
 # ----------------------------------------------------------------------------- the table
