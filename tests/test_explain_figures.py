@@ -128,6 +128,14 @@ def test_a_seed_that_ends_before_the_curves_last_point_is_listed_without_a_value
     )
 
 
-def test_a_spec_path_is_not_needed_to_name_a_figure_by_its_output(tmp_path, cli):
+def test_a_figure_named_by_its_output_file_lists_each_of_its_bars(tmp_path, cli):
     two_models_built(tmp_path, cli)
     assert cli("explain", str(Path("out") / "bars.pdf")).output.startswith("bars / cnn: ")
+
+
+def test_shell_completion_of_explain_offers_figures_and_their_outputs(tmp_path, cli):
+    from test_cli_contract import _complete
+
+    two_models_built(tmp_path, cli)
+    assert _complete(tmp_path, "resultsbook explain cu") == ["curve"]
+    assert _complete(tmp_path, "resultsbook explain out/b") == ["out/bars.pdf"]
