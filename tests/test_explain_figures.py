@@ -139,3 +139,17 @@ def test_shell_completion_of_explain_offers_figures_and_their_outputs(tmp_path, 
     two_models_built(tmp_path, cli)
     assert _complete(tmp_path, "resultsbook explain cu") == ["curve"]
     assert _complete(tmp_path, "resultsbook explain out/b") == ["out/bars.pdf"]
+
+
+def test_a_profile_figure_is_refused_in_one_line_naming_the_table_to_explain(tmp_path, cli):
+    from test_tasks import atari_like_project
+
+    atari_like_project(tmp_path, {"ours": {"A": [5, 6, 7], "B": [50, 60, 70]}, "base": {"A": [1, 2, 3], "B": [10, 20, 30]}})
+    with open(tmp_path / "resultsbook.toml", "a") as handle:
+        handle.write('\n[figures.profile]\nkind = "profile"\ntable = "agg"\noutputs = ["profile.png"]\n')
+    result = cli("explain", "profile", "--collect")
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: 'profile' is a performance-profile figure, and explain shows the runs behind a table's cell, a "
+        "figure's curve or bar, or a number; its lines count the tasks of [tables.agg]: explain agg"
+    )

@@ -388,6 +388,7 @@ def _cell_explanations(
 
 
 SERIES = {"curve": "curve", "bar": "bar", "points": "point"}  # what explain calls a figure's series
+KINDS = {"profile": "performance-profile", "efficiency": "sample-efficiency"}
 
 
 def explain_figure(
@@ -410,8 +411,8 @@ def explain_figure(
             "re-run under each line that moved"
         )
         raise SpecError(
-            f"{figure.name!r} is a {figure.kind} figure, and explain shows the runs behind a table's cell, "
-            f"a figure's curve or bar, or a number; {drawn}"
+            f"{figure.name!r} is a {KINDS.get(figure.kind, figure.kind)} figure, and explain shows the runs "
+            f"behind a table's cell, a figure's curve or bar, or a number; {drawn}"
         )
     runs = store.runs()
     result = figure_data(spec, figure, store, runs, {})
