@@ -806,18 +806,22 @@ def test_status_names_the_cells_the_table_shows_as_a_dash_without_failing_on_the
     assert document["empty_cells"] == [{"table": "table1", "cell": "MLP (16 hidden) / Moons"}]
 
 
-def test_explain_of_a_figure_says_what_it_draws_not_that_it_is_no_table(project):
+def test_explain_of_a_figure_lists_its_curves_and_a_bar_figure_of_a_table_its_cells(project):
     """A stranger asked `explain curves` of the curve figure of an SB3 tree (github.com/eliamounier/Deep_RL)
-    and was told it was neither a table nor an output, with a table of a similar name offered."""
+    and was told it was neither a table nor an output; then that a figure is not explained: each of its
+    curves is, by the name the figure shows, and a bar figure of table1's cells is table1's cells."""
     run_cli("collect")
     curve = run_cli("explain", "curve")
-    assert curve.exit_code != 0
-    assert curve.output.strip().endswith(
-        "'curve' is a figure, and explain shows the runs behind a table or a number; its lines aggregate the "
-        "runs `resultsbook runs` lists, by its hue and facet"
-    ), curve.output
-    bar = run_cli("explain", "bar")
-    assert bar.output.strip().endswith("it draws the cells of [tables.table1]: explain table1"), bar.output
+    assert curve.exit_code == 0, curve.output
+    headers = [line.partition(": ")[0] for line in curve.output.splitlines() if line.startswith("curve / ")]
+    assert headers == [
+        "curve / Circles / Logistic regression",
+        "curve / Circles / MLP (16 hidden)",
+        "curve / Moons / Logistic regression",
+        "curve / Moons / MLP (16 hidden)",
+    ]
+    bar = run_cli("explain", "bar", "MLP / Moons")
+    assert bar.output.startswith("table1 / MLP (16 hidden) / Moons: "), bar.output
 
 
 def test_explain_cuts_the_values_of_a_run_specific_param_short(tmp_path, monkeypatch):

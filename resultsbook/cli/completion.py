@@ -62,8 +62,9 @@ def _explainable(context: click.Context) -> list[str]:
     spec = _spec(context)
     if spec is None:
         return []
-    names = [*spec.tables]
+    names = [*spec.tables, *spec.figures]
     names += [os.path.relpath(path) for table in spec.tables.values() for path in table.outputs]
+    names += [os.path.relpath(path) for figure in spec.figures.values() for path in figure.outputs]
     if spec.macros is not None:
         names += list(spec.macros.values)
     return names

@@ -204,14 +204,14 @@ def explain_command(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Show the runs behind a table, a cell of it, or a number quoted in the text.
+    """Show the runs behind a table, a cell of it, a figure's curve or bar, or a number quoted in the text.
 
     \b
-    OUTPUT: a table name or output file, a cell key (table1/mlp/circles, or as the paper quotes it:
-    \\rbvalue{table1/mlp/circles}), or a number's name (gain_circles, \\gainCircles; or the numbers
-    file with the name as CELL).
+    OUTPUT: a table or figure name or output file, a cell key (table1/mlp/circles, or as the paper
+    quotes it: \\rbvalue{table1/mlp/circles}), or a number's name (gain_circles, \\gainCircles; or
+    the numbers file with the name as CELL).
     CELL: the cell's label ("MLP / Moons": that cell; part of one: every cell it is part of) or key
-    values (model=mlp,dataset=moons).
+    values (model=mlp,dataset=moons); a figure's curve or bar as check names it ("Moons / MLP").
     """
     from resultsbook.freshness.explain import explain, explain_number, find_number
     from resultsbook.render.macros import quoted_cell_key
@@ -237,11 +237,11 @@ def explain_command(
             output, cell = output.partition("/")[0], _cell_key_query(spec, output)
         explanations = explain(spec, store, output, cell, key)
     if as_json:
-        cells = [cell_document(item, spec.tables[item.table].query.replicate) for item in explanations]
+        cells = [cell_document(item, item.replicate) for item in explanations]
         print_json("explain", True, {"number": None, "cells": cells})
         return
     for item in explanations:
-        print_cell(item, spec.tables[item.table].query.replicate)
+        print_cell(item, item.replicate)
 
 
 SHOWN_KEYS = 5  # packages an explained cell's runs differ in, named on its line; the rest counted
@@ -252,7 +252,8 @@ def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
     from resultsbook.freshness.explain import environment_differences
 
     return {
-        "table": item.table,
+        "table": item.table,  # a figure's name, for its curve or bar
+        "kind": item.kind,
         "cell": item.cell,
         "shown": item.shown,
         "n": int(item.stats["n"]),
@@ -281,7 +282,7 @@ def number_document(number: Any, spec: Spec) -> dict[str, Any]:
         "text": number.text,
         "origin": number.origin,
         "built": number.built,
-        "cells": [cell_document(item, spec.tables[item.table].query.replicate) for item in number.cells],
+        "cells": [cell_document(item, item.replicate) for item in number.cells],
         "runs": [{**run_summary(run), "value": value} for run, value in number.runs],
     }
 
@@ -366,7 +367,7 @@ def print_number(number: object, spec: Spec) -> None:
     if number.built:
         echo(f"  ! {escape_terminal(number.built)}")
     for item in number.cells:
-        print_cell(item, spec.tables[item.table].query.replicate)
+        print_cell(item, item.replicate)
     for run, value in number.runs:
         shown = "" if value is None else f"  {value:.6g}"
         echo(f"  {run.run_id}  {run.name}  {run.status}  {run.source}{shown}")

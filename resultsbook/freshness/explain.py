@@ -16,25 +16,38 @@ from resultsbook.outputs.build import aggregate_entry, compute_entry, run_code
 from resultsbook.outputs.lock import LockEntry, read_lock
 from resultsbook.params import format_value
 from resultsbook.query.aggregate import differing_params
+from resultsbook.query.curves import (
+    X_STEP,
+    X_TIME,
+    CurveLine,
+    CurveQuery,
+    CurveSet,
+    line_honesty,
+    line_notes,
+)
 from resultsbook.query.model import ResultTable, TableQuery
 from resultsbook.query.resumed import other_folders_text, runs_by_wandb_id
+from resultsbook.query.stats import describe
 from resultsbook.query.tasks import AGGREGATE_NAMES, task_words
 from resultsbook.render.layout import (
     CENTER_WORDS,
     SPREAD_NAMES,
+    Labels,
     TableFormat,
     cell_label,
     headed_cell_label,
     layout_table,
     plain_cell,
 )
-from resultsbook.spec import Spec, TableSpec
+from resultsbook.render.plots import BarItem, LineData
+from resultsbook.spec import FigureSpec, Spec, TableSpec
 from resultsbook.store import Store
 
 
 @dataclass(frozen=True)
 class CellExplanation:
-    """One cell: what it shows, its statistics, its runs and what differs between them."""
+    """One cell (or a figure's curve or bar): what it shows, its statistics, its runs and what differs
+    between them."""
 
     table: str
     cell: str
@@ -48,13 +61,15 @@ class CellExplanation:
     allowed: Mapping[str, str] = field(default_factory=dict)  # differing params no † marks, and why
     computed: str = ""  # the statistic printed, unrounded, with ddof and scale: what ± means
     built: str = ""  # what the file built last shows instead, when the store changed since
+    replicate: tuple[str, ...] = ("seed",)  # the keys that tell its runs apart, a column each
+    kind: str = "cell"  # a table's cell, or a figure's `curve` or `bar` (the figure's name is `table`)
 
 
-def allowed_differences(differing: Mapping[str, list[Any]], query: TableQuery) -> dict[str, str]:
-    """Return the differing params that no † marks, each with why: the table's run-specific or
-    pooled params."""
+def allowed_differences(differing: Mapping[str, list[Any]], query: TableQuery | CurveQuery) -> dict[str, str]:
+    """Return the differing params that no † marks, each with why: the table's (or curve figure's)
+    run-specific or pooled params."""
     allowed = {key: "run-specific" for key in differing if key in query.run_specific}
-    return allowed | {key: "pooled" for key in differing if key in query.pool}
+    return allowed | {key: "pooled" for key in differing if key in getattr(query, "pool", ())}
 
 
 def computed_text(
@@ -121,13 +136,17 @@ def built_text(
     store: Store | None = None,
     code: Mapping[str, str] | None = None,
 ) -> str:
-    """Say what the file built last shows of a cell when it is not what the store gives now (runs
+    """Say what the file built last shows of a cell (or a figure's curve or bar, `shown` as text) when it
+    is not what the store gives now (runs
     collected, changed or gone since `build`, named from `store` when given; a run re-run from other
     code since, from the commits the lock keeps and `code`, {run id: commit now}); empty when they
     agree or the cell was never built."""
     if recorded is None:
         return ""
-    now = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
+    if isinstance(shown, str):
+        now = shown
+    else:
+        now = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
     codes = [(code or {}).get(run_id, "") for run_id in run_ids]
     recoded = recoded_runs(recorded, {"runs": run_ids, "code": codes} if any(codes) else {"runs": run_ids})
     if recorded.get("value") == now and sorted(recorded.get("runs", ())) == sorted(run_ids) and not recoded:
@@ -150,7 +169,7 @@ def built_text(
 
 
 def find_table(spec: Spec, target: str) -> TableSpec:
-    """Return the table named `target` or writing the output file `target`."""
+    """Return the table named `target` or writing the output file `target` (a figure's: see find_figure)."""
     if target in spec.tables:
         return spec.tables[target]
     if target.partition("/")[0] in spec.tables:  # a cell key such as table1/mlp/circles
@@ -159,29 +178,28 @@ def find_table(spec: Spec, target: str) -> TableSpec:
     for table in spec.tables.values():
         if wanted in table.outputs:
             return table
-    figure = next((f for name, f in spec.figures.items() if name == target or wanted in f.outputs), None)
-    if figure is not None:
-        marks = {"curve": "lines", "bar": "bars"}.get(figure.kind, figure.kind)
-        drawn = (
-            f"it draws the cells of [tables.{figure.table}]: explain {figure.table}"
-            if figure.table
-            else f"its {marks} aggregate the runs `resultsbook runs` lists, by its hue and facet"
-        )
-        why = "explain shows the runs behind a table or a number"
-        raise SpecError(f"{target!r} is a figure, and {why}; {drawn}")
-    outputs = [os.path.relpath(o) for t in spec.tables.values() for o in t.outputs]
+    written = [*(t.outputs for t in spec.tables.values()), *(f.outputs for f in spec.figures.values())]
+    outputs = [os.path.relpath(path) for paths in written for path in paths]
     numbers = list(spec.macros.values) if spec.macros is not None else []
-    names = [*spec.tables, *outputs, *numbers]
+    names = [*spec.tables, *spec.figures, *outputs, *numbers]
     head, slash, cell_key = target.partition("/")
     table_meant = closest(head, spec.tables) if slash and closest(target, names) is None else None
     if table_meant is not None:  # a cell key whose table is mistyped: tabel1/mlp/moons
         hint = f"did you mean {table_meant + slash + cell_key!r}?"
     else:
-        hint = did_you_mean(target, names, "tables, outputs and numbers")
+        hint = did_you_mean(target, names, "tables, figures, outputs and numbers")
     raise SpecError(
-        f"{target!r} is neither a table of {os.path.basename(spec.path)}, one of its outputs, "
+        f"{target!r} is neither a table or figure of {os.path.basename(spec.path)}, one of their outputs, "
         f"nor a number of [macros.values]; {hint}"
     )
+
+
+def find_figure(spec: Spec, target: str) -> FigureSpec | None:
+    """Return the figure named `target` or writing the output file `target`; None for a table's name."""
+    if target in spec.tables:
+        return None
+    wanted = os.path.abspath(target)
+    return next((f for name, f in spec.figures.items() if name == target or wanted in f.outputs), None)
 
 
 def environment_differences(runs: Sequence[StoredRun]) -> dict[str, list[str]]:
@@ -248,79 +266,257 @@ def explain(
 ) -> list[CellExplanation]:
     """Explain every cell of a table (or the cells matching `cell`: a label such as `MLP / Moons`,
     part of one, or key values such as `model=mlp,dataset=moons`; or the cell whose key is `key`, as
-    the values read or as the numbers file writes it, `table1/a-b/x(b9477b)`, before `cell`)."""
+    the values read or as the numbers file writes it, `table1/a-b/x(b9477b)`, before `cell`); of a
+    figure, its curves or bars, named as the figure shows them (see explain_figure)."""
+    figure = find_figure(spec, target)
+    if figure is not None:
+        return explain_figure(spec, store, figure, cell)
     table_spec = find_table(spec, target)
     runs = store.runs()
+    table = compute_entry(spec, table_spec, store, runs).table
+    assert table is not None
+    places = [
+        (row, column) for row in table.rows for column in table.columns if table.cell(row, column) is not None
+    ]
+    by_key = _keyed_cells(table_spec.name, table, key) if key is not None else set()
+    if by_key:
+        chosen = [place for place in places if place in by_key]
+    else:
+        named = [
+            (
+                cell_label(table, *place, table_spec.labels),
+                (*table.row_keys, *table.column_keys),
+                (*place[0], *place[1]),
+                headed_cell_label(table, *place, table_spec.labels),
+            )
+            for place in places
+        ]
+        chosen = [places[index] for index in _chosen(cell, named, "cell", f"table {table_spec.name!r}")]
+    recorded = _lock_entry(spec, f"tables.{table_spec.name}")
+    fmt, labels = table_spec.format, table_spec.labels
+    return _cell_explanations(table_spec.name, table, fmt, labels, chosen, store, runs, recorded)
+
+
+def _chosen(
+    query: str | None,
+    named: Sequence[tuple[str, tuple[str, ...], tuple[Any, ...], str | None]],
+    what: str,
+    of: str,
+) -> list[int]:
+    """Return the indexes of the items (label, keys, their values, the label as headed) that `query`
+    names best, as a table's cell is named (every item without a query); none named is an error
+    offering the closest (`no cell of table 't' matches 'x'; did you mean ...?`)."""
+    if query is None:
+        return list(range(len(named)))
+    ranks = [_match(query, label, keys, values, headed) for label, keys, values, headed in named]
+    # 'cnn / cifar10' is that cell, not also 'cnn / cifar100', which it is part of; '2 / pws' is 20 / pws
+    best = max((rank for rank in ranks if rank is not None), default=None)
+    if best is None:
+        labels = [label for label, *_ in named]
+        keyed = [_pairs(keys, values) for _, keys, values, _ in named]
+        guess = closest(query, keyed if "=" in query else labels)
+        hint = f"did you mean {guess!r}?" if guess else f"its {what}s: {listing_text(labels)}"
+        raise SpecError(f"no {what} of {of} matches {query!r}; {hint}")
+    return [index for index, rank in enumerate(ranks) if rank == best]
+
+
+def _cell_explanations(
+    name: str,
+    table: ResultTable,
+    fmt: TableFormat,
+    labels: Labels,
+    places: Sequence[tuple[Any, Any]],
+    store: Store,
+    runs: Sequence[StoredRun],
+    recorded: LockEntry | None,
+    bars: Mapping[tuple[Any, Any], tuple[str, str]] | None = None,
+) -> list[CellExplanation]:
+    """Explain the cells of `table` at `places` (row, column): by their labels, as its layout shows
+    them; or a figure's bars of them, by the name and text the figure gives each (`bars`)."""
     by_id = {run.id: run for run in runs}
     resumed = runs_by_wandb_id(runs)
-    result = compute_entry(spec, table_spec, store, runs)
     code = run_code(runs)
-    table = result.table
-    assert table is not None
-    layout = layout_table(table, table_spec.format, table_spec.labels)
-    recorded = _lock_entry(spec, f"tables.{table_spec.name}")
-    by_key = _keyed_cells(table_spec.name, table, key) if key is not None else set()
+    layout = layout_table(table, fmt, labels)
+    index = {
+        (row, column): (r, c) for r, row in enumerate(table.rows) for c, column in enumerate(table.columns)
+    }
     explanations = []
-    ranks: list[int] = []
-    for r, row in enumerate(table.rows):
-        for c, column in enumerate(table.columns):
-            found = table.cell(row, column)
-            if found is None:
-                continue
-            label = cell_label(table, row, column, table_spec.labels)
-            headed = headed_cell_label(table, row, column, table_spec.labels)
-            match = _match(cell, label, table, row, column, headed) if cell is not None else EXACT
-            if by_key:
-                match = EXACT if (row, column) in by_key else None
-            if match is None:
-                continue
-            ranks.append(match)
-            shown = layout.body[r][1][c]
-            # a TensorBoard folder's status is the W&B run's that synced it, as the cell counts it
-            members = [_with_status(by_id[run.id], run.status) for run in found.runs]
-            differing = differing_params(members, exempt=table.query.replicate)
-            explanations.append(
-                CellExplanation(
-                    table=table_spec.name,
-                    cell=label,
-                    shown=plain_cell(shown, marks=False) if shown is not None else "–",
-                    stats=found.stats,
-                    reduce=found.metric.reduce,
-                    runs=tuple(zip(members, (run.value for run in found.runs))),
-                    differing=differing,
-                    marks=(
-                        *(mark.text for mark in layout.marks.get((r, c), ())),
-                        *other_folders_text(members, resumed),
-                    ),
-                    step=found.step,
-                    allowed=allowed_differences(differing, table.query),
-                    computed=computed_text(
-                        found.stats,
-                        table_spec.format,
-                        table.query.ddof,
-                        found.metric.scale,
-                        len(members),
-                        found.statistic if table.query.tasks else None,
-                        tuple(table.query.tasks),
-                    ),
-                    built=built_text(
-                        recorded.values.get(label) if recorded else None,
-                        shown,
-                        found.runs.sorted_run_ids(),
-                        store,
-                        code,
-                    ),
-                )
+    for place in places:
+        found = table.cell(*place)
+        assert found is not None
+        r, c = index[place]
+        shown = layout.body[r][1][c]
+        label, text = bars[place] if bars else (cell_label(table, *place, labels), "")
+        # a TensorBoard folder's status is the W&B run's that synced it, as the cell counts it
+        members = [_with_status(by_id[run.id], run.status) for run in found.runs]
+        differing = differing_params(members, exempt=table.query.replicate)
+        # a bar draws no bold best: its cell's own marks, not the significance of a highlight
+        marks = found.marks if bars else layout.marks.get((r, c), ())
+        explanations.append(
+            CellExplanation(
+                table=name,
+                cell=label,
+                shown=text or (plain_cell(shown, marks=False) if shown is not None else "–"),
+                stats=found.stats,
+                reduce=found.metric.reduce,
+                runs=tuple(zip(members, (run.value for run in found.runs))),
+                differing=differing,
+                marks=(*(mark.text for mark in marks), *other_folders_text(members, resumed)),
+                step=found.step,
+                allowed=allowed_differences(differing, table.query),
+                computed=computed_text(
+                    found.stats,
+                    fmt,
+                    table.query.ddof,
+                    found.metric.scale,
+                    len(members),
+                    found.statistic if table.query.tasks else None,
+                    tuple(table.query.tasks),
+                ),
+                built=built_text(
+                    recorded.values.get(label) if recorded else None,
+                    text or shown,
+                    found.runs.sorted_run_ids(),
+                    store,
+                    code,
+                ),
+                replicate=tuple(table.query.replicate),
+                kind="bar" if bars else "cell",
             )
-    # 'cnn / cifar10' is that cell, not also 'cnn / cifar100', which it is part of; '2 / pws' is 20 / pws
-    explanations = [explanation for explanation, rank in zip(explanations, ranks) if rank == max(ranks)]
-    if cell is not None and not explanations:
-        labels = [cell_label(table, r, c, table_spec.labels) for r, c in table.cells]
-        keyed = [_pairs(table, r, c) for r, c in table.cells]
-        guess = closest(cell, keyed if "=" in cell else labels)
-        hint = f"did you mean {guess!r}?" if guess else f"its cells: {listing_text(labels)}"
-        raise SpecError(f"no cell of table {table_spec.name!r} matches {cell!r}; {hint}")
+        )
     return explanations
+
+
+SERIES = {"curve": "curve", "bar": "bar", "points": "point"}  # what explain calls a figure's series
+KINDS = {"profile": "performance-profile", "efficiency": "sample-efficiency"}
+
+
+def explain_figure(
+    spec: Spec, store: Store, figure: FigureSpec, cell: str | None = None
+) -> list[CellExplanation]:
+    """Explain each curve or bar of a figure (or those `cell` names, as a table's cells are named: by
+    the name the figure, the lock and `check` give it, part of it, or its key values `model=mlp`): its
+    runs with each one's value at the curve's last point or in the bar, their code, what differs."""
+    from resultsbook.outputs.build import figure_values
+    from resultsbook.outputs.figures import figure_data
+    from resultsbook.render.figvalues import named_series
+
+    if figure.table is not None:  # the lock and check name its bars as that table's cells
+        return explain(spec, store, figure.table, cell)
+    if figure.kind not in SERIES:
+        drawn = (
+            f"its lines count the tasks of [tables.{figure.profile.table}]: explain {figure.profile.table}"
+            if figure.profile is not None
+            else "its lines aggregate over tasks; `resultsbook check` names the runs added, removed or "
+            "re-run under each line that moved"
+        )
+        raise SpecError(
+            f"{figure.name!r} is a {KINDS.get(figure.kind, figure.kind)} figure, and explain shows the runs "
+            f"behind a table's cell, a figure's curve or bar, or a number; {drawn}"
+        )
+    runs = store.runs()
+    result = figure_data(spec, figure, store, runs, {})
+    series = named_series(result.data)
+    texts = figure_values(figure, result.data)  # each as the lock keeps it and check writes it
+    recorded = _lock_entry(spec, f"figures.{figure.name}")
+    if result.table is not None:  # a bar (or points) figure of its own cells
+        assert figure.cells is not None
+        table = result.table
+        bars = {item.cell: name for name, item in series if isinstance(item, BarItem)}
+        named = [
+            (name, (*table.row_keys, *table.column_keys), (*place[0], *place[1]), None)
+            for place, name in bars.items()
+        ]
+        places = [
+            list(bars)[index]
+            for index in _chosen(cell, named, SERIES[figure.kind], f"figure {figure.name!r}")
+        ]
+        shown = {place: (bars[place], texts[bars[place]]["value"]) for place in places}
+        fmt = figure.cells.format
+        return _cell_explanations(
+            figure.name, table, fmt, figure.labels, places, store, runs, recorded, shown
+        )
+    assert result.curves is not None
+    query = result.curves.query
+    by_runs = {tuple(sorted(run.run_id for run in line.runs)): line for line in result.curves.lines}
+    curves = [(name, by_runs[item.runs]) for name, item in series if isinstance(item, LineData)]
+    keys = tuple(key for key in (query.facet, query.hue) if key)
+    named = [
+        (name, keys, tuple(v for k, v in ((query.facet, line.facet), (query.hue, line.hue)) if k), None)
+        for name, line in curves
+    ]
+    code = run_code(runs)
+    resumed = runs_by_wandb_id(runs)
+    return [
+        _curve_explanation(
+            figure.name, name, texts[name]["value"], line, result.curves, store, recorded, code, resumed
+        )
+        for name, line in (
+            curves[index] for index in _chosen(cell, named, "curve", f"figure {figure.name!r}")
+        )
+    ]
+
+
+def _curve_explanation(
+    figure: str,
+    name: str,
+    text: str,
+    line: CurveLine,
+    curves: CurveSet,
+    store: Store,
+    recorded: LockEntry | None,
+    code: Mapping[str, str],
+    resumed: Mapping[str, Any],
+) -> CellExplanation:
+    """Explain one curve as a table's cell is explained: its last point (as `text`, the figure's and
+    the lock's), each run's value there, and the statistic the point is, unrounded."""
+    query = curves.query
+    members = list(line.runs)
+    ends = [float(value) for value in line.ends]
+    stats = describe(ends, [query.center, *([query.band] if query.band else [])], query.ddof)
+    differing = differing_params(members, exempt=query.replicate)
+    fmt = TableFormat(center=query.center, spread=query.band)
+    ids = sorted(run.run_id for run in members)
+    return CellExplanation(
+        table=figure,
+        cell=name,
+        shown=text,
+        stats=stats,
+        reduce=curve_end_text(query, line),
+        runs=tuple(zip(members, ends)),
+        differing=differing,
+        # what a table's marks would say, then the figure's notes of this line (seeds that end before it)
+        marks=tuple(
+            dict.fromkeys(
+                [
+                    *line_honesty(members, query),
+                    *line_notes(curves, line),
+                    *other_folders_text(members, resumed),
+                ]
+            )
+        ),
+        allowed=allowed_differences(differing, query),
+        computed=computed_text(stats, fmt, query.ddof, query.scale, len(members)),
+        built=built_text(recorded.values.get(name) if recorded else None, text, ids, store, code),
+        replicate=tuple(query.replicate),
+        kind="curve",
+    )
+
+
+def curve_end_text(query: CurveQuery, line: CurveLine) -> str:
+    """Say what value of each run a curve's explanation lists: where the curve ends (the point the lock
+    keeps and check compares), as the seeds were aligned and smoothed to draw it."""
+    if not len(line.x):
+        return "no value: the curve has no point"
+    end = float(line.x[-1])
+    at = {X_STEP: f"step {end:g}", X_TIME: f"{end:g} s of wall time"}.get(query.x, f"{query.x} = {end:g}")
+    value = {
+        "shared": f"its value at {at}",
+        "interpolate": f"its value at {at}, interpolated linearly where it logged no point there",
+        "bin": f"the mean of its points in the last bin, centred at {at}",
+    }[line.alignment]
+    smoothed = f"; {query.smooth.describe()}" if query.smooth is not None else ""
+    return f"{value}, the curve's last point{smoothed}"
 
 
 def _keyed_cells(name: str, table: ResultTable, key: str) -> set[tuple[Any, Any]]:
@@ -334,37 +530,32 @@ def _keyed_cells(name: str, table: ResultTable, key: str) -> set[tuple[Any, Any]
     return {place for place, own in keys.items() if key in (own, written[own])}
 
 
-def _pairs(table: ResultTable, row: tuple[Any, ...], column: tuple[Any, ...]) -> str:
-    """Return a cell as the key=value query that matches it (`model=mlp,dataset=moons`)."""
-    keys = (*table.row_keys, *table.column_keys)
-    return ",".join(f"{key}={format_value(value)}" for key, value in zip(keys, (*row, *column)))
+def _pairs(keys: Sequence[str], values: Sequence[Any]) -> str:
+    """Return a cell (or curve, bar) as the key=value query that matches it (`model=mlp,dataset=moons`)."""
+    return ",".join(f"{key}={format_value(value)}" for key, value in zip(keys, values))
 
 
 EXACT = 1_000_000  # a match by the whole label or key=value pairs: above any partial one
 
 
 def _match(
-    query: str,
-    label: str,
-    table: ResultTable,
-    row: tuple[Any, ...],
-    column: tuple[Any, ...],
-    headed: str | None = None,
+    query: str, label: str, keys: Sequence[str], cell: Sequence[Any], headed: str | None = None
 ) -> int | None:
-    """Rank how a query names a cell: by key=value pairs, its whole label or its row and headers as the
-    table shows them (`a / in_channels = 1`, EXACT), by part of its label (1 + how many of its parts it
-    writes whole: `pws` in '2 / pws' names pws before mlpws), any case; None when it does not."""
+    """Rank how a query names a cell (or a figure's curve or bar: its values of `keys` are `cell`): by
+    key=value pairs, its whole label or its row and headers as the table shows them (`a / in_channels =
+    1`, EXACT), by part of its label (1 + how many of its parts it writes whole: `pws` in '2 / pws' names
+    pws before mlpws), any case; None when it does not."""
     if headed is not None and headed != label and _spaced_alike(query) == _spaced_alike(headed):
         return EXACT
     if "=" in query:
-        values = dict(zip((*table.row_keys, *table.column_keys), (*row, *column)))
+        values = dict(zip(keys, cell))
         pairs = [part.split("=", 1) for part in query.split(",")]
         every = all(
             len(pair) == 2 and _same_part(pair[1].strip(), format_value(values.get(pair[0].strip())))
             for pair in pairs
         )
         return EXACT if every else None
-    raw = " / ".join(format_value(v) for v in (*row, *column))
+    raw = " / ".join(format_value(v) for v in cell)
     # 'PPO / rollout/ep_rew_mean': a '/' inside a value (a metric's name) does not part the cell's keys
     splits = [[part.strip().lower() for part in query.split(separator)] for separator in (" / ", "/")]
     found: int | None = None

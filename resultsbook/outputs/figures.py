@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from resultsbook.errors import RenderError
 from resultsbook.models import StoredRun
 from resultsbook.params import format_value
 from resultsbook.query import ResultTable
-from resultsbook.query.curves import aggregate_curves
+from resultsbook.query.curves import CurveSet, aggregate_curves
 from resultsbook.query.model import METRIC_KEY
 from resultsbook.query.select import run_value
 from resultsbook.render.latex import typeset_problems
@@ -42,6 +42,8 @@ class FigureResult:
 
     data: PlotData
     notes: tuple[str, ...]
+    curves: CurveSet | None = None  # a curve figure's lines, with their runs: what `explain` lists
+    table: ResultTable | None = None  # the cells a bar or points figure draws
 
 
 def figure_data(
@@ -57,7 +59,7 @@ def figure_data(
         looks = figure_looks(
             project, display_order(shown, list(project), figure.order.get(hue or "", ())), figure.style
         )
-        return FigureResult(curve_plot_data(curves, figure.labels, looks), curves.notes)
+        return FigureResult(curve_plot_data(curves, figure.labels, looks), curves.notes, curves=curves)
     if figure.kind in ("profile", "efficiency"):
         return _task_figure(spec, figure, store, runs, tables)
     assert figure.cells is not None
@@ -84,7 +86,7 @@ def figure_data(
         figure.order,
     )
     own = () if figure.table else (*table.remarks, *cell_mark_notes(table, figure.labels))
-    return FigureResult(data, (*table.notes, *own))
+    return FigureResult(data, (*table.notes, *own), table=table)
 
 
 def cell_mark_notes(table: ResultTable, labels: Labels) -> tuple[str, ...]:
@@ -192,7 +194,7 @@ def render_figure_files(
             notes += typeset_problems(texts, spec.paper_preamble)
         else:
             notes += drawing_problems(texts, figure.style, os.path.basename(path))
-    return files, FigureResult(result.data, tuple(dict.fromkeys(notes)))
+    return files, replace(result, notes=tuple(dict.fromkeys(notes)))
 
 
 def title_too_wide(title: str, output: str) -> str:

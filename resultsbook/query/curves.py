@@ -120,6 +120,9 @@ class CurveLine:
     high: np.ndarray
     n: np.ndarray  # seeds with data at each grid point
     alignment: str  # shared, interpolate or bin
+    ends: np.ndarray = field(
+        default_factory=lambda: np.empty(0)
+    )  # each run's value at the last point, or NaN
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,13 @@ def aggregate_curves(store: Store, query: CurveQuery, runs: Sequence[StoredRun] 
     if not lines:
         notes.append("no run matches the filters and has the metric; check where and the metric name")
     return CurveSet(query, tuple(lines), tuple(notes))
+
+
+def line_notes(curves: CurveSet, line: CurveLine) -> list[str]:
+    """Return the notes a figure says of one line alone, without its name (`1 of 5 grid points dropped
+    (fewer than 3 seeds had data there: seed 2 ends at step 4, ...)`): what `explain` says under it."""
+    prefix = f"{_group_text(curves.query, line.facet, line.hue)}: "
+    return [note.removeprefix(prefix) for note in curves.notes if note.startswith(prefix)]
 
 
 def _valueless_note(lacking: Sequence[StoredRun], query: CurveQuery, reader: MetricReader) -> str:
@@ -475,7 +485,8 @@ def _line(
         stats = describe(values[:, index].tolist(), wanted, query.ddof)
         center[index] = stats[query.center]
         low[index], high[index] = _band(stats, query)
-    return CurveLine(facet, hue, runs, grid, center, low, high, n, how)
+    ends = values[:, -1] if len(grid) else np.full(len(runs), np.nan)  # what `explain` lists per run
+    return CurveLine(facet, hue, runs, grid, center, low, high, n, how, ends)
 
 
 def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: CurveQuery) -> str:

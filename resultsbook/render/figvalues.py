@@ -14,7 +14,7 @@ import numpy as np
 
 from resultsbook.render.layout import DisplayCell, plain_cell
 from resultsbook.render.numformat import column_format
-from resultsbook.render.plots import PlotData, short_number
+from resultsbook.render.plots import BarItem, LineData, PlotData, short_number
 
 
 def plotted_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
@@ -22,9 +22,9 @@ def plotted_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
     ends at, each bar; the band as `± half` or, with `interval`, as `[low, high]`; the ids of its runs
     where the series knows them."""
     values: dict[str, dict[str, Any]] = {}
-    for panel in data.panels:
-        for line in panel.lines:
-            name = _name(values, (panel.title, line.label), line.key, data.ylabel)
+    for name, series in named_series(data):
+        if isinstance(series, LineData):
+            line = series
             ends = len(line.center) > 0
             point = (float(line.center[-1]), float(line.low[-1]), float(line.high[-1])) if ends else None
             values[name] = {
@@ -35,8 +35,8 @@ def plotted_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
                 "points": points_digest(line.x, line.center, line.low, line.high),
                 **({"runs": list(line.runs)} if line.runs else {}),
             }
-        for bar in panel.bars:
-            name = _name(values, (panel.title, bar.group, bar.label), bar.key, data.ylabel)
+        else:
+            bar = series
             value = point_text(bar.center, bar.low, bar.high, interval)
             values[name] = {
                 "value": value,
@@ -45,6 +45,23 @@ def plotted_values(data: PlotData, interval: bool) -> dict[str, dict[str, Any]]:
                 **({"runs": list(bar.runs)} if bar.runs else {}),
             }
     return values
+
+
+def named_series(data: PlotData) -> list[tuple[str, LineData | BarItem]]:
+    """Return each curve and bar of a figure with its name as the figure shows it, the name the lock,
+    `check` and `explain` give it: panel title / category / legend label."""
+    named: list[tuple[str, LineData | BarItem]] = []
+    taken: dict[str, Any] = {}
+    for panel in data.panels:
+        for line in panel.lines:
+            name = _name(taken, (panel.title, line.label), line.key, data.ylabel)
+            named.append((name, line))
+            taken[name] = line
+        for bar in panel.bars:
+            name = _name(taken, (panel.title, bar.group, bar.label), bar.key, data.ylabel)
+            named.append((name, bar))
+            taken[name] = bar
+    return named
 
 
 def points_digest(*arrays: np.ndarray) -> str:

@@ -105,6 +105,7 @@ class BarItem:
     high: float
     values: tuple[float, ...]
     runs: tuple[str, ...] = field(default=(), metadata=UNDRAWN)  # its runs' ids, sorted: for the lock
+    cell: tuple[Any, ...] = field(default=(), metadata=UNDRAWN)  # its table cell's (row, column): for explain
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,9 @@ def cell_plot_data(
                     high=high,
                     values=tuple(v for v in cell.values if not math.isnan(v)),
                     runs=tuple(cell.runs.sorted_run_ids()),
+                    cell=tuple(
+                        tuple(values[k] for k in part) for part in (table.row_keys, table.column_keys)
+                    ),
                 )
             )
         items.sort(
