@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 from resultsbook.errors import (
     AdapterError,
     BuildError,
+    DefaultsWarning,
     NotFoundError,
     NotFoundWarning,
     OutputError,
@@ -36,6 +37,7 @@ __all__ = [
     "AdapterError",
     "Book",
     "BuildError",
+    "DefaultsWarning",
     "NotFoundError",
     "NotFoundWarning",
     "OutputError",

@@ -12,6 +12,8 @@
 
     NotFoundWarning             (a RuntimeWarning) what the command line fails with as NotFoundError,
                                 where the Python API returns a report: `rb.collect` that found no run
+    DefaultsWarning             (a UserWarning) a table `book.table` made from its arguments alone,
+                                which the spec's [defaults] would make otherwise
 
 Each class has a `kind` that says whose move it is: `usage` (the request is wrong: fix the flag or the
 spec), `not_found` (the request is fine, the data is not there yet), `io` (a file or the disk is in the
@@ -58,6 +60,11 @@ class NotFoundError(ResultsbookError):
 class NotFoundWarning(RuntimeWarning):
     """What a command fails with as NotFoundError, where the Python API returns its report instead:
     `rb.collect` that found no run warns so, with what was tried and what to change."""
+
+
+class DefaultsWarning(UserWarning):
+    """A table made from `book.table`'s arguments alone, which applies no `[defaults]` of the spec, that
+    the spec's own tables would show otherwise: names the settings and the arguments that apply them."""
 
 
 class StoreError(ResultsbookError):

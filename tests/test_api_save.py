@@ -56,8 +56,9 @@ def test_a_notebook_table_saved_starts_a_spec_that_builds_it(project, cli):
 def test_a_table_saved_into_the_books_spec_is_added_to_it(project, cli):
     (project / "resultsbook.toml").write_text('[defaults]\nreduce = "max"\nspread = "sem"\n')
     with rb.open(project / "resultsbook.toml") as book:
-        table = book.table(rows="model", metric="test/acc", goals={"test/acc": "max"}, ddof=0)
-        table.save("main")
+        with pytest.warns(rb.DefaultsWarning, match=r"pass reduce='max', stats=\('mean', 'sem'\) to match"):
+            table = book.table(rows="model", metric="test/acc", goals={"test/acc": "max"}, ddof=0)
+        table.save("main")  # the table shown, its settings stated over the [defaults]
     assert (
         (project / "resultsbook.toml")
         .read_text()

@@ -8,6 +8,7 @@ PUBLIC = [
     "AdapterError",
     "Book",
     "BuildError",
+    "DefaultsWarning",
     "NotFoundError",
     "NotFoundWarning",
     "OutputError",

@@ -189,6 +189,7 @@ def test_the_example_shows_the_iris_papers_atari_100k_aggregates(example):
 ATARI_TASKS = {"rows": "method", "tasks": "game", "replicate": "run", "aggregates": ("mean", "median", "iqm")}
 
 
+@pytest.mark.filterwarnings("ignore::resultsbook.DefaultsWarning")  # not the spec's tables, on purpose
 def test_raw_atari_scores_warn_that_their_scales_differ_and_human_normalised_ones_do_not(example):
     """IRIS's raw scores: Pong's largest |score| is 21, UpNDown's 142,282; as HNS (the spec's
     [normalized.HNS]) they share a scale, and so do CURL's HNS as logged, read with no spec at all."""
@@ -213,6 +214,7 @@ def test_raw_atari_scores_warn_that_their_scales_differ_and_human_normalised_one
     assert "scale differs" not in output  # the example's atari100k table is of HNS
 
 
+@pytest.mark.filterwarnings("ignore::resultsbook.DefaultsWarning")  # not the spec's tables, on purpose
 def test_d4rl_normalised_returns_share_a_scale_and_an_optimality_gap_at_1_of_them_times_100_says_nothing(
     example,
 ):

@@ -75,8 +75,37 @@ def test_every_number_option_has_the_type_that_answers_in_one_line():
         (path, option.opts[0])
         for path, option in every_option()
         if isinstance(option.type, (click.types.IntParamType, click.types.FloatParamType))
+        and not isinstance(option.type, Number)
     ]
     assert plain == []
+
+
+def test_help_states_the_range_of_every_number_option(cli):
+    """`--help` lost the ranges click's number types printed (`[x>=1]`) when they became one type."""
+    import click
+
+    from resultsbook.cli import cli as group
+    from resultsbook.cli.common import Number
+
+    ranges = {}
+    for path, option in every_option():
+        if isinstance(option.type, Number):
+            help_text = option.get_help_record(click.Context(group))[1]
+            assert "None" not in help_text, (path, option.opts[0], help_text)
+            extras = help_text.rpartition("  [")[2].rstrip("]").split("; ") if "  [" in help_text else []
+            ranges[(path, option.opts[0])] = [item for item in extras if "x>" in item or "x<" in item]
+    assert ranges == {
+        ("table", "--skip-first"): ["x>=0"],
+        ("table", "--budget"): [],  # any number: no range
+        ("table", "--ddof"): ["x>=0"],
+        ("table", "--replicates"): ["x>=1"],
+        ("table", "--scale"): [],
+        ("table", "--digits"): ["0<=x<=15"],
+        ("table", "--threshold"): [],
+        ("watch", "--debounce"): ["0<=x<=60000"],
+    }
+    shown = cli("table", "--help").output
+    assert "[x>=1]" in shown and "[0<=x<=15]" in shown
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resultsbook.api.arguments import (
@@ -28,7 +28,7 @@ from resultsbook.errors import QueryError, SpecError, StoreError, closest, listi
 from resultsbook.models import StoredRun
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
-from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable
+from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.select import (
     Filter,
@@ -40,7 +40,7 @@ from resultsbook.query.select import (
     why_nothing_selected,
 )
 from resultsbook.render import Labels, MarkdownOptions
-from resultsbook.render.layout import check_highlight
+from resultsbook.render.layout import TableFormat, check_highlight
 from resultsbook.sources.limits import format_size
 from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
 from resultsbook.store import DEFAULT_DB_NAME, Store
@@ -348,7 +348,10 @@ class Book:
             computed = aggregate(self.store, query)
         origin = table_origin(self, arguments)
         check_highlight(_non_empty(computed, where), fmt.highlight)  # here, not when the notebook shows it
-        return Table(computed, fmt, merge_labels(base, labels), origin=origin)
+        shown = merge_labels(base, labels)
+        if self.spec is not None:
+            _warn_unapplied_defaults(self.spec, query, fmt, shown, origin.passed)
+        return Table(computed, fmt, shown, origin=origin)
 
     @known_keywords("book.spec_table")
     def spec_table(self, name: str) -> Table:
@@ -425,6 +428,22 @@ def _warn_unlogged(
         stacklevel=4,  # the caller's line, past `known_keywords` and `checked`
     )
     return True
+
+
+def _warn_unapplied_defaults(
+    spec: Spec, query: TableQuery, fmt: TableFormat, labels: Labels, passed: Collection[str]
+) -> None:
+    """Warn that the spec's [defaults] (and top-level settings) its tables start from would make this
+    table otherwise, naming them and the arguments that apply them, as `resultsbook table` notes it."""
+    from resultsbook.outputs.unapplied_defaults import unapplied_defaults_note
+
+    note = unapplied_defaults_note(spec, query, fmt, labels, lambda argument: argument in passed)
+    if note is not None:
+        import warnings
+
+        from resultsbook.errors import DefaultsWarning
+
+        warnings.warn(note, DefaultsWarning, stacklevel=4)  # the caller's line, past `known_keywords`
 
 
 def _warn_refused(key: str, reduce: str, notes: Mapping[int, tuple[str, str]]) -> None:

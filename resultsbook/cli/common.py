@@ -257,17 +257,22 @@ def split_list(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip()) if value else ()
 
 
-class Number(click.ParamType):
+class Number(click.FloatRange):
     """The type of every number option: a value that is none, or is out of range, is answered in one line
     naming the flag, what it takes and an example (`--replicates 'five' must be a whole number, e.g.
     --replicates 5`), where click said `'five' is not a valid integer range` or `0 is not in the range
-    x>=1`."""
+    x>=1`. A click range type, so that --help states the range as click does (`[x>=1]`, `[0<=x<=15]`)."""
 
     def __init__(
         self, low: float | None = None, high: float | None = None, whole: bool = False, example: float = 1
     ) -> None:
+        super().__init__(low, high)
         self.low, self.high, self.whole, self.example = low, high, whole, example
         self.name = "integer" if whole else "float"  # the metavar --help shows: INTEGER, FLOAT
+
+    def _describe_range(self) -> str:
+        """Return the range --help states, nothing for a number of any size (click would say `x<=None`)."""
+        return super()._describe_range() if self.low is not None or self.high is not None else ""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         flag = max(param.opts, key=len) if param is not None and param.opts else "the value"

@@ -253,6 +253,7 @@ def table_command(
     from resultsbook.api.table import guessed_directions, statistics, table_request
     from resultsbook.errors import ResultsbookError, SpecError
     from resultsbook.outputs.label_names import misspelt_names
+    from resultsbook.outputs.unapplied_defaults import unapplied_defaults_note
     from resultsbook.query import aggregate
     from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
     from resultsbook.query.select import check_params_exist, parse_filter
@@ -309,7 +310,9 @@ def table_command(
             saved = _save(save, store, table, fmt, statistics_asked, metric_goals)
     base = spec.labels if spec else Labels()
     shown_labels = _labels(labels, base)
-    if not _print_table(table, output_format, fmt, shown_labels, save or "table", verbose):
+    unapplied = unapplied_defaults_note(spec, table.query, fmt, shown_labels, _given) if spec else None
+    notes = (unapplied,) if unapplied else ()
+    if not _print_table(table, output_format, fmt, shown_labels, save or "table", verbose, notes):
         return
     for line in guessed_directions(table.query.metrics, fmt.highlight != "none" and output_format != "csv"):
         echo(f"Note: {line}", err=True)
@@ -480,15 +483,22 @@ def _print_spec_table(name: str, db_path: str | None, output_format: str, verbos
 
 
 def _print_table(
-    table: ResultTable, output_format: str, fmt: TableFormat, labels: Labels, name: str, verbose: bool
+    table: ResultTable,
+    output_format: str,
+    fmt: TableFormat,
+    labels: Labels,
+    name: str,
+    verbose: bool,
+    notes: tuple[str, ...] = (),
 ) -> bool:
-    """Print a table in its format, then what its notes and marks warn of (not for JSON, whose document
-    holds them); return False for JSON, after which nothing more is printed."""
+    """Print a table in its format, then what its notes and marks warn of, then `notes` said of it (not
+    for JSON, whose document holds them all); return False for JSON, after which nothing more is printed."""
     from resultsbook.render import render_table
 
     text = render_table(table, output_format, fmt, labels, color=output_format == "terminal" and use_color())
     if output_format == "json":
         document = json.loads(text)
+        document["notes"] = [*document.get("notes", []), *notes]
         print_json("table", True, {k: v for k, v in document.items() if k != "format"})  # its own version
         return False
     # the terminal's text was escaped by the renderer; other formats go to a file or pipe as exact bytes,
@@ -500,6 +510,8 @@ def _print_table(
         echo(f"Note: {remark}", err=True)
     for line in _mark_lines(table, fmt, labels, name, verbose):
         echo(f"Warning: {line}", err=True)
+    for note in notes:
+        echo(f"Note: {note}", err=True)
     return True
 
 

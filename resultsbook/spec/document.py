@@ -69,6 +69,7 @@ class Spec:
 
     normalized: Mapping[str, Normalization] = field(default_factory=dict)
     table_defaults: Mapping[str, Any] = field(default_factory=dict)  # what every table starts from
+    top_level_settings: frozenset[str] = frozenset()  # those of table_defaults set at the top level
 
     @property
     def folder(self) -> str:
@@ -197,6 +198,7 @@ def load_spec(path: str) -> Spec:
         preamble=read_preamble(document, where),
         normalized=normalized,
         table_defaults={**project, **defaults},
+        top_level_settings=frozenset(set(project) - set(defaults)),
     )
 
 
