@@ -59,6 +59,9 @@ def test_a_plain_table_imports_neither_pandas_nor_scipy_stats_nor_matplotlib(mak
     assert heavy_modules(*table, "--highlight", "none", cwd=str(tmp_path)) == ["numpy"]
     # nor the t-interval's quantile
     assert heavy_modules(*table, "--stat", "mean,ci95", cwd=str(tmp_path)) == ["numpy"]
+    # with --db no spec is looked for, so nothing of one is imported (its TOML, its settings)
+    loaded = loaded_modules(*table, "--db", "resultsbook.db", cwd=str(tmp_path))
+    assert not [m for m in loaded if m.startswith("resultsbook.spec")]
     # nor with a spec beside the store, as long as it draws no figure (they cost matplotlib's modules)
     (tmp_path / "resultsbook.toml").write_text(
         '[[sources]]\npath = "runs"\n\n[tables.t1]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n'

@@ -253,7 +253,6 @@ def table_command(
     from resultsbook.api.table import guessed_directions, statistics, table_request
     from resultsbook.errors import ResultsbookError, SpecError
     from resultsbook.outputs.label_names import misspelt_names
-    from resultsbook.outputs.unapplied_defaults import unapplied_defaults_note
     from resultsbook.query import aggregate
     from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
     from resultsbook.query.select import check_params_exist, parse_filter
@@ -310,7 +309,11 @@ def table_command(
             saved = _save(save, store, table, fmt, statistics_asked, metric_goals)
     base = spec.labels if spec else Labels()
     shown_labels = _labels(labels, base)
-    unapplied = unapplied_defaults_note(spec, table.query, fmt, shown_labels, _given) if spec else None
+    unapplied = None
+    if spec:  # the spec's settings are read only where there is one (`--db` alone reads none): lazily
+        from resultsbook.outputs.unapplied_defaults import unapplied_defaults_note
+
+        unapplied = unapplied_defaults_note(spec, table.query, fmt, shown_labels, _given)
     notes = (unapplied,) if unapplied else ()
     if not _print_table(table, output_format, fmt, shown_labels, save or "table", verbose, notes):
         return
