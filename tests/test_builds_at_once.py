@@ -4,6 +4,7 @@ a lock that belong together: one build writes its outputs and its lock before th
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,70 @@ def test_a_build_that_runs_while_another_writes_leaves_no_output_that_reads_as_e
     # last build are honestly stale (written with digits = 1)
     assert "edited" not in check.stdout, check.stdout
     assert "out/t.tex, out/t.md: stale (its settings changed: digits)" in check.stdout, check.stdout
+
+
+TWO_TABLES = """
+[[sources]]
+path = "runs"
+
+[tables.t1]
+metric = "acc"
+rows = ["model"]
+outputs = ["out/t1.md"]
+
+[tables.t2]
+metric = "acc"
+rows = ["model"]
+digits = {digits}
+outputs = ["out/t2.md"]
+"""
+
+# a build of t1 that stops after reading the lock (while computing), until told to go on
+PAUSED_AFTER_READING_THE_LOCK = """
+import sys
+import resultsbook.outputs.build as building
+original = building.compute_outputs
+def paused(*args, **kwargs):
+    print("lock read", flush=True)
+    sys.stdin.readline()
+    return original(*args, **kwargs)
+building.compute_outputs = paused
+from resultsbook.cli import main
+sys.argv = ["resultsbook", "build", "--table", "t1", "--no-collect", "-q"]
+main()
+"""
+
+
+def test_a_build_keeps_the_entry_another_build_locked_after_it_read_the_lock(tmp_path: Path) -> None:
+    """Build t1 reads the lock, build t2 writes t2's entry meanwhile: t1's lock keeps t2's new entry
+    (the lock as first read is reused only when no one wrote it since)."""
+    for index in range(6):
+        metrics = [{"step": 0, "acc": index / 7}]
+        write_native_run(tmp_path / "runs" / f"r{index}", {"model": f"m{index % 2}", "seed": index}, metrics)
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(TWO_TABLES.format(digits=3))
+    assert resultsbook("build", "-q", cwd=tmp_path).returncode == 0
+    lock = tmp_path / "out" / "resultsbook.lock"
+    slow = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_AFTER_READING_THE_LOCK],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert slow.stdout is not None and slow.stdin is not None
+    try:
+        assert slow.stdout.readline() == "lock read\n"
+        spec.write_text(TWO_TABLES.format(digits=1))
+        assert resultsbook("build", "--table", "t2", "--no-collect", "-q", cwd=tmp_path).returncode == 0
+        locked_t2 = json.loads(lock.read_text())["entries"]["tables.t2"]
+        slow.stdin.write("\n")
+        slow.stdin.flush()
+        assert slow.wait(timeout=120) == 0, slow.communicate()
+    finally:
+        slow.kill()
+        slow.communicate()
+    assert json.loads(lock.read_text())["entries"]["tables.t2"] == locked_t2  # not the one t1's build read
+    check = resultsbook("check", cwd=tmp_path)
+    assert check.returncode == 0 and "OK: 2 current" in check.stdout, check.stdout + check.stderr

@@ -43,7 +43,7 @@ from resultsbook.outputs.findings import (
     surplus_findings,
 )
 from resultsbook.outputs.label_names import misspelt_labels
-from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, render_lock
+from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, file_state, read_lock, render_lock
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
 from resultsbook.outputs.quotes import check_paper, paper_uses
 from resultsbook.query import ResultTable, aggregate
@@ -171,13 +171,14 @@ def build(
     digest: a table whose selected runs did not change since the last round, and whose files are as
     the lock recorded, is not recomputed."""
     check_names(spec, only)
+    seen = file_state(spec.lock)  # before the read: a lock written after it differs from this
     lock = read_lock(spec.lock)
     built = set(lock)
     if memo is None:  # the entries this build recomputes are not read: let their run lists go now
         lock = {name: entry for name, entry in lock.items() if not _recomputed(name, only)}
     remembered = dict(memo.selections) if memo is not None else {}
     try:
-        report = _build_and_write(spec, store, only, memo, lock, built, progress)
+        report = _build_and_write(spec, store, only, memo, lock, built, progress, seen)
     except BaseException:
         if memo is not None:  # nothing of a failed round was written: the next one must recompute it
             memo.selections = remembered
@@ -197,6 +198,7 @@ def _build_and_write(
     lock: dict[str, LockEntry],
     built: Collection[str],
     progress: Progress | None,
+    seen: tuple[int, ...] | None = None,
 ) -> BuildReport:
     computed = compute_outputs(spec, store, only, memo, lock, progress, built)
     findings: list[Finding] = []
@@ -215,7 +217,10 @@ def _build_and_write(
     # its lock whole before the other starts, and keeps the entries the other wrote meanwhile (the
     # ones this build did not compute, the failed ones among them), so the lock says what the files are
     with writing_alone(os.path.dirname(os.path.abspath(spec.lock))):
-        entries = {**read_lock(spec.lock), **ours}
+        # the lock as this build read it, when no one wrote it since and every recomputed entry is in
+        # `ours` (a failed one keeps its entry: read again); at 100,000 runs a read costs 0.15 s
+        as_read = seen is not None and file_state(spec.lock) == seen and not computed.failed
+        entries = {**(lock if as_read else read_lock(spec.lock)), **ours}
         for name in [name for name in entries if name not in entry_names(spec)]:
             del entries[name]  # removed from the spec
         refuse_read_only([*files, spec.lock])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,16 @@ def file_digest(path: str) -> str | None:
             return bytes_digest(handle.read())
     except FileNotFoundError:
         return None
+
+
+def file_state(path: str) -> tuple[int, ...] | None:
+    """Return what tells a file from the same path rewritten (its inode, size and change time), or None
+    when it does not exist: outputs and locks are replaced whole, so a write changes the inode."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
 
 def read_lock(path: str) -> dict[str, LockEntry]:
