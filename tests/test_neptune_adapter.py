@@ -360,3 +360,39 @@ def test_an_operation_line_with_a_bad_value_is_one_skipped_line_and_the_run_keep
     assert [(p.path, p.message, p.kept) for p in problems] == [
         (str(folder / "data-1.log"), "line 2 is not an operation Neptune wrote: skipped", "the other lines")
     ]
+
+
+def test_a_seed_assigned_at_the_top_of_the_run_is_its_seed_param(tmp_path):
+    """run["seed"] = 3 outside `parameters/` (as scripts log it beside run["parameters"] = cfg) is the
+    run's seed, a param, so that seeds of one config are replicates, not final values that a table never
+    groups by; `random_seed` too. A `seed` under a param namespace wins, the top-level one then stays a
+    final value. Shape: AssignInt at path ["seed"], neptune/internal/operation.py @ neptune 1.14.0
+    (written by hand: neptune is not installed here)."""
+    _run_folder(
+        tmp_path,
+        [
+            _op(1, {"type": "AssignFloat", "path": ["parameters", "lr"], "value": 0.1}),
+            _op(2, {"type": "AssignInt", "path": ["seed"], "value": 3}),
+            _op(3, {"type": "AssignInt", "path": ["random_seed"], "value": 7}),
+            _op(4, {"type": "AssignFloat", "path": ["test", "acc"], "value": 0.91}),
+        ],
+    )
+    runs, problems, _ = read_runs(tmp_path)
+    (run,) = runs.values()
+    assert dict(run.params) == {"lr": 0.1, "seed": 3, "random_seed": 7}
+    assert dict(run.summary) == {"test/acc": 0.91}
+    assert problems == []
+
+
+def test_a_seed_under_parameters_wins_over_one_at_the_top(tmp_path):
+    """Both `parameters/seed` and a top-level `seed`: the namespace's is the param, the other a value."""
+    _run_folder(
+        tmp_path,
+        [
+            _op(1, {"type": "AssignInt", "path": ["parameters", "seed"], "value": 1}),
+            _op(2, {"type": "AssignInt", "path": ["seed"], "value": 2}),
+        ],
+    )
+    runs, _, _ = read_runs(tmp_path)
+    (run,) = runs.values()
+    assert (dict(run.params), dict(run.summary)) == ({"seed": 1}, {"seed": 2.0})

@@ -53,6 +53,9 @@ PARAM_NAMESPACES = (
     "cfg",
     "args",
 )
+# a seed assigned at the top of the run (run["seed"] = 3), outside the param namespaces: the run's seed,
+# a param (the replicate key), not a final value
+SEED_FIELDS = ("seed", "random_seed")
 # integrations that write the trainer's end as <prefix>/status ("success", "failed"): their key
 _STATUS_WRITERS = (("source_code", "integrations", "pytorch-lightning"),)
 # what Neptune assigns of its own, or captured from the machine: not the run's params
@@ -81,7 +84,9 @@ class NeptuneAdapter(Adapter):
     claims_by_listing = True
     # 2: an operation line with a bad value (a datetime out of range, a float that is none, an empty
     # path, nesting too deep) is a skipped line, not the whole run lost
-    reading_version = 2
+    # 3: a `seed` or `random_seed` assigned at the top of the run (run["seed"] = 3) is a param, the
+    # run's seed, not a final value
+    reading_version = 3
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a run folder: its queue of operations beside last_put_version (or metadata.json, in a
@@ -351,7 +356,9 @@ def _run(
     for path, value in replay.values.items():
         if path[0] in _OWN_NAMESPACES or _param_start(path) is not None or path in statuses:
             continue
-        if replay.kinds[path] in ("AssignFloat", "AssignInt"):
+        if len(path) == 1 and path[0] in SEED_FIELDS and path[0] not in params:
+            params[path[0]] = value  # a namespace's own `seed` wins: this one stays a final value
+        elif replay.kinds[path] in ("AssignFloat", "AssignInt"):
             summary["/".join(path)] = float(value)  # a final value (run["test/acc"] = 0.91)
         else:
             params[".".join(path)] = value  # a setting assigned outside the param namespaces
