@@ -175,3 +175,37 @@ def test_the_no_runs_hint_names_lighteval_and_the_per_task_reading(tmp_path, cli
     table = cli("table", "--rows", "run", "--columns", "task", "--metric", "acc")
     assert table.exit_code == 0, table.output
     assert "differ in stamp (2024-01-04T13-27-32.660899, 2024-02-04T13-27-32.660899)" in table.output
+
+
+def test_lightevals_timings_are_no_params_and_the_file_name_dates_the_run(tmp_path, cli):
+    """config_general's start_time and end_time are time.perf_counter() readings and
+    total_evaluation_time_secondes their difference as text (huggingface/lighteval
+    src/lighteval/logging/info_loggers.py, GeneralConfigLogger.__init__ and log_end_time); the values are
+    those the model card of aerdincdal/CBDDO-LLM-8B-Instruct-v1 quotes from its Open LLM Leaderboard
+    results file, and Intel's neural-chat template's. Read as params, two evaluations of one model and
+    task were marked as averaging runs that differ in config_general.end_time, start_time and
+    total_evaluation_time_secondes; now they are two runs of one config, each dated by its file's name
+    (lighteval's datetime.now() when it wrote the results) less the evaluation's time."""
+    for stamp, start, end, arc in (
+        ("2024-05-20T10-11-12.123456", 1781075.607155059, 1784655.466140587, 0.4991),
+        ("2024-05-21T08-00-00.000001", 145237.069553293, 155718.702369908, 0.5010),
+    ):
+        document = _leaderboard("org/a", arc, 0.35)
+        document["config_general"].update(
+            {"start_time": start, "end_time": end, "total_evaluation_time_secondes": str(end - start)}
+        )
+        _write(tmp_path, stamp, document)
+    assert cli("collect", "tree", *PER_TASK).exit_code == 0
+    result = cli("table", "--rows", "config_general.model_name", "--columns", "task", "--metric", "acc")
+    assert result.exit_code == 0, result.output
+    assert "differ" not in result.output and "config_general.start_time" not in result.output
+    table = cli(
+        "table", "--rows", "config_general.model_name", "--columns", "task", "--metric", "acc",
+        "--format", "json",
+    )  # fmt: skip
+    n, mean = _cells(table, "config_general.model_name", "task")[("org/a", "arc:challenge")]
+    assert n == 2 and abs(mean - 0.50005) < 1e-12
+    shown = cli("show", "a/results_2024-05-20T10-11-12.123456/harness|arc:challenge|25")
+    assert "  started: 2024-05-20 09:11:32 UTC\n" in shown.output
+    assert "  ended: 2024-05-20 10:11:12 UTC\n" in shown.output
+    assert "_time" not in shown.output and "secondes" not in shown.output

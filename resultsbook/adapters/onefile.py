@@ -94,7 +94,9 @@ class OneFileAdapter(Adapter):
     #    (its prompt and prediction were params)
     # 16: a results file in a DVC project (dvc.yaml above it) says it is the workspace's alone and how
     #    to read the experiments (`dvc exp show --json`)
-    reading_version = 16
+    # 17: lighteval's timings (config_general.start_time, end_time, total_evaluation_time_secondes) are
+    #    no params: the file's name dates the run's end, its start that less the evaluation's time
+    reading_version = 17
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -266,6 +268,8 @@ class OneFileAdapter(Adapter):
         """Read an evaluation suite's results file as one run per task (sources/lm_eval.py, lighteval.py:
         its tasks, each task's own part of the file, its name and the directions it records)."""
         runs = []
+        timed = getattr(suite, "times", None)  # lighteval's: the file's name dates the evaluation
+        start, end = timed(path, document) if timed is not None else (None, None)
         for key, values in suite.tasks(document).items():
             params, _, _ = self.split(flatten_fields(suite.task_document(document, key)), False)
             metrics = lm_eval.task_metrics(values)
@@ -278,6 +282,8 @@ class OneFileAdapter(Adapter):
                     name=f"{_run_name(path)}/{key}",
                     params={**params, lm_eval.TASK_PARAM: task},
                     summary=metrics,
+                    start_time=start,
+                    end_time=end,
                     provenance=recorded,
                 )
             )

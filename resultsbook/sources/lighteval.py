@@ -23,20 +23,36 @@ one task evaluated 0-shot and 5-shot is two settings. `all` is no task: lighteva
 metric over the file's tasks (and of their stderrs), left out. The sections keyed by task keep the task's
 own entry (`config_tasks.*`, `summary_tasks.*`, `versions`). `acc_stderr` is lighteval's standard error
 of the one evaluation over its test items, a metric of its own; the `higher_is_better` of each metric of
-`config_tasks` goes to the run's provenance as `lighteval.directions`."""
+`config_tasks` goes to the run's provenance as `lighteval.directions`.
+
+`config_general`'s `start_time` and `end_time` are `time.perf_counter()` readings (seconds since an
+arbitrary point of the evaluating machine: 1781075.6, no date), `total_evaluation_time_secondes` their
+difference as text (src/lighteval/logging/info_loggers.py, GeneralConfigLogger): they differ in every
+evaluation, so they are no params (a re-run of one model would differ in them). The file's name dates it
+(`results_<datetime.now()>.json`, `:` as `-`, written when the evaluation ended): the run's end time,
+and its start that less `total_evaluation_time_secondes`."""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from resultsbook.sources.lm_eval import FEWSHOT_PARAM, TASK_PARAM
+from resultsbook.sources.textio import to_float, to_timestamp
 
 SUITE_PARAM = "suite"
 TRACKER = "lighteval"  # the provenance key of the directions its tasks record
 ALL_TASKS = "all"  # lighteval's mean of every metric over the file's tasks: no task
 _PER_TASK = ("versions", "summary_tasks")  # keyed by the results key
 _TASK_CONFIGS = "config_tasks"  # keyed by `<suite>|<task>`
+_GENERAL = "config_general"
+# config_general's timings: perf_counter() readings and their difference, no config (the module's doc)
+TIMINGS = ("start_time", "end_time", "total_evaluation_time_secondes")
+_TOOK = TIMINGS[2]
+# results_2024-05-20T10-11-12.123456.json: lighteval's datetime.now().isoformat(), `:` written `-`
+_FILE_DATE = re.compile(r"results_(\d{4}-\d\d-\d\dT\d\d)-(\d\d)-(\d\d(?:\.\d+)?)\.json")
 
 
 def is_results(document: Any) -> bool:
@@ -98,6 +114,9 @@ def task_document(document: Mapping[str, Any], key: str) -> dict[str, Any]:
             if key in value:
                 kept[name] = value[key]
             continue
+        if name == _GENERAL and isinstance(value, Mapping):
+            kept[name] = {k: v for k, v in value.items() if k not in TIMINGS}
+            continue
         if name == _TASK_CONFIGS:
             config = task_config(document, key)
             if config is not None:
@@ -125,3 +144,15 @@ def directions(document: Mapping[str, Any], key: str, metrics: Mapping[str, floa
 def task_name(key: str) -> str:
     """Return the task a results key names (`harness|arc:challenge|25` names `arc:challenge`)."""
     return split_key(key)[1]
+
+
+def times(path: str, document: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """Return the evaluation's (start, end) in seconds since the epoch: its end the date the file's name
+    gives (lighteval names it when the evaluation ended), its start that less config_general's
+    total_evaluation_time_secondes; None where the name or the duration does not say."""
+    found = _FILE_DATE.fullmatch(os.path.basename(path))
+    end = to_timestamp(f"{found[1]}:{found[2]}:{found[3]}") if found else None
+    general = document.get(_GENERAL)
+    took = to_float(general.get(_TOOK)) if isinstance(general, Mapping) else None
+    start = end - took if end is not None and took is not None and 0 <= took < float("inf") else None
+    return start, end
