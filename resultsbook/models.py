@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-STATUSES = ("finished", "failed", "running", "interrupted", "unknown")
+# `queued`: waiting for its turn, not started (DVC's Queued experiment): no value yet, and no process
+STATUSES = ("finished", "failed", "running", "interrupted", "queued", "unknown")
 # the names a log's step column goes by, in the order a CSV reader picks one (tables explain them too)
 # (`training_iteration`: Ray Tune's `progress.csv`, from 1; `round`: a federated learning round, Flower's
 # `History`)

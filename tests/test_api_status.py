@@ -62,7 +62,7 @@ def test_a_store_without_problems_gives_an_empty_frame_of_text_columns(make_run,
 def test_status_counts_each_cells_replicates_as_resultsbook_status_does(book, cli):
     status = book.spec_table("t").status()
     assert list(status.columns) == [
-        "model", "found", "expected", "missing", "valueless", "running", "unfinished", "unnamed", "mixed"
+        "model", "found", "expected", "missing", "valueless", "running", "queued", "unfinished", "unnamed", "mixed"
     ]  # fmt: skip
     cells = json.loads(cli("status", "--json").output)["cells"]
     assert [(c["found"], c["expected"], c["missing"], c["unnamed"]) for c in cells] == [
@@ -94,9 +94,9 @@ def test_status_of_an_ad_hoc_table_keys_each_cell_and_names_missing_replicates_b
         table = book.table(rows="model", columns="metric", metric=["acc"], replicate=["seed", "fold"])
     status = table.status()  # a table holds what it needs: its book may be closed
     assert list(status.columns) == [
-        "model", "metric", "found", "expected", "missing", "valueless", "running", "unfinished", "unnamed", "mixed"
+        "model", "metric", "found", "expected", "missing", "valueless", "running", "queued", "unfinished", "unnamed", "mixed"
     ]  # fmt: skip
     assert status.to_dict("records")[1] == {
         "model": "b", "metric": "acc", "found": 3, "expected": 4, "missing": [{"seed": 1, "fold": 0}],
-        "valueless": [], "running": [], "unfinished": [], "unnamed": 0, "mixed": {},
+        "valueless": [], "running": [], "queued": [], "unfinished": [], "unnamed": 0, "mixed": {},
     }  # fmt: skip

@@ -23,7 +23,7 @@ from resultsbook.voice import option
 
 FIXTURE = ROOT / "tests" / "fixtures" / "dvc_exp"
 EXPECTED = json.loads((FIXTURE / "expected.json").read_text())["experiments"]
-STATUS = {"Success": "finished", "Failed": "failed", "Queued": "running", None: "finished"}
+STATUS = {"Success": "finished", "Failed": "failed", "Queued": "queued", None: "finished"}
 PARAMS = ("lr", "seed", "model.hidden", "model.name")
 METRICS = ("acc", "loss", "epoch", "test.acc")
 
@@ -262,10 +262,13 @@ def test_status_says_queued_and_failed_and_the_code_commit_is_the_baseline(tmp_p
 
     shutil.copy(FIXTURE / "exps.json", tmp_path / "exps.json")
     collect(store, [CollectRequest(str(tmp_path / "exps.json"))])
-    details = {run.name: run.detail for run in runs_status(store).runs}
+    details = {run.name: (run.state, run.detail) for run in runs_status(store).runs}
     assert details == {
-        "lr03-s0": "queued (DVC's Queued): not started yet",
-        "lrm1-s0": "Experiment run failed (exit code 255); `dvc queue logs lrm1-s0` shows its output",
+        "lr03-s0": ("queued", "DVC's Queued: not started yet"),
+        "lrm1-s0": (
+            "failed",
+            "Experiment run failed (exit code 255); `dvc queue logs lrm1-s0` shows its output",
+        ),
     }
     commits = {run.name: run.git_commit for run in store.runs()}
     assert set(commits.values()) == {"47c7eeb931a32e91de13b9ba062e3292aa619f98"}  # main's, the baseline
@@ -302,7 +305,7 @@ def test_dvc_2_show_json_is_read_as_the_same_runs(tmp_path):
     assert runs["exp-e6c97"].summary == {"step": 3.0, "acc": 0.3859}
     assert (runs["exp-e6c97"].status, runs["f4c82f4"].status, runs["main"].status) == (
         "finished",
-        "running",
+        "queued",
         "unknown",
     )
     assert runs["exp-e6c97"].provenance["git"] == {"commit": "53c3851f46955fa3e2b8f6e1c52999acc8c9ea77"}
@@ -486,3 +489,34 @@ def test_dvc_2_show_json_of_another_shape_names_the_revision_and_key(tmp_path):
     runs, problems, _ = read(tmp_path / "exps.json")
     assert sorted(runs) == ["exp-e6c97", "main", "workspace"]
     assert problems == ["revision 53c3851: f4c82f4 is a number, not an object as DVC writes it"]
+
+
+def test_a_queued_experiment_is_a_seed_not_started_not_one_running(tmp_path, cli):
+    """A queued experiment (`dvc exp run --queue`, its State `Queued` in DVC 3.67.1's own `exp show
+    --json`, the fixture's lr03-s0, here given lr 0.1 and seed 3 to be the fourth seed of a cell) has no
+    metrics and no process. It was read as `running`: the table said `seed 3 running, no value yet`,
+    `status` `seed 3 still running, no value yet` and listed it as running. It is `queued`: not started,
+    never counted as a seed still running, and no run to launch again either (no command)."""
+    rows = json.loads((FIXTURE / "exps.json").read_text())
+    for row in rows:
+        for group in row.get("experiments") or ():
+            tip = group["revs"][0]
+            if tip["name"] == "lr03-s0":
+                tip["data"]["params"]["params.yaml"]["data"].update({"lr": 0.1, "seed": 3})
+    (tmp_path / "exps.json").write_text(json.dumps(rows))
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "exps.json"\n\n[tables.t1]\nmetric = "acc"\ngoal = "max"\nrows = ["lr"]\n'
+        'replicates = 4\nseeds = [0, 1, 2, 3]\noutputs = ["t1.md"]\n'
+        'command = "dvc exp run --queue -S lr={lr} -S seed={seed}"\n'
+    )
+    built = cli("build")
+    assert "0.1: n = 3 of 4 seeds asked for (seed 3 queued, not started yet)" in built.output
+    assert "(1 of them failed, interrupted or running; 1 queued, not started yet)" in built.output
+    assert "running, no value yet" not in built.output
+    status = cli("status", "--commands")
+    lines = status.output.splitlines()
+    assert "  0.1: 3 of 4, seed 3 queued, not started yet" in lines
+    assert "  queued      lr03-s0  (exps.json)" in lines
+    assert "              DVC's Queued: not started yet" in lines
+    assert "lr=0.1 -S seed=3" not in status.output  # queued: no command to launch it again
+    assert "    dvc exp run --queue -S lr=0.01 -S seed=3" in lines  # a seed no run has: one

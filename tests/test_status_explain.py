@@ -482,7 +482,8 @@ def test_status_of_a_table_over_tasks_counts_each_rows_runs_on_every_task(tmp_pa
     with rb.open() as book:
         frame = book.spec_table("t").status()
     assert list(frame.columns) == [
-        "method", "found", "expected", "missing", "valueless", "running", "unfinished", "unnamed", "mixed"
+        "method", "found", "expected", "missing", "valueless", "running", "queued", "unfinished", "unnamed",
+        "mixed",
     ]  # fmt: skip
     assert frame["missing"].tolist() == [[], [{"game": "qbert", "seed": 1}]]
     spec = tmp_path / "resultsbook.toml"

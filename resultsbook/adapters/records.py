@@ -61,7 +61,8 @@ class RecordsAdapter(Adapter):
     #     state; a failed experiment's metrics (the files it was queued with) are not read
     # 14: a `dvc exp show --json` value of another shape than DVC writes is a problem naming its row and
     #     key, the other rows and experiments read (not the file lost, nor read as plain records)
-    reading_version = 14
+    # 15: a queued `dvc exp show` experiment (not started) is `queued`, not `running`
+    reading_version = 15
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",

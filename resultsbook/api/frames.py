@@ -172,8 +172,8 @@ def _replicate_values(keys: Sequence[str], replicates: Sequence[tuple[Any, ...]]
 
 def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd.DataFrame:
     """Return one row per cell: its keys, replicates found and expected, the missing replicates (those
-    still running among them), the replicates counted from runs that did not finish and the params its
-    runs differ in."""
+    still running or queued among them), the replicates counted from runs that did not finish and the
+    params its runs differ in."""
     column_keys = () if table.query.tasks else table.column_keys  # over tasks: one row per row
     key_names = [*dict.fromkeys([*table.row_keys, *column_keys])]
     records = []
@@ -182,6 +182,7 @@ def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd
         missing = _replicate_values(cell.named_by, cell.missing)
         valueless = _replicate_values(cell.named_by, cell.valueless)
         running = _replicate_values(cell.named_by, cell.running)
+        queued = _replicate_values(cell.named_by, cell.queued)
         unfinished = _replicate_values(cell.named_by, [key for key, _ in cell.unfinished])
         differing = next(
             c.differing
@@ -190,9 +191,10 @@ def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd
         )
         records.append(
             {**keys, "found": cell.found, "expected": cell.expected, "missing": missing,
-             "valueless": valueless, "running": running, "unfinished": unfinished, "unnamed": cell.unnamed,
+             "valueless": valueless, "running": running, "queued": queued, "unfinished": unfinished,
+             "unnamed": cell.unnamed,
              "mixed": {key: list(values) for key, values in differing.items()}}
         )  # fmt: skip
-    columns = [*key_names, "found", "expected", "missing", "valueless", "running", "unfinished"]
+    columns = [*key_names, "found", "expected", "missing", "valueless", "running", "queued", "unfinished"]
     columns += ["unnamed", "mixed"]
     return pd.DataFrame.from_records(records, columns=columns)

@@ -93,7 +93,8 @@ def status_command(
                 line += f" ({cell.counted})"
             counted = line  # the first clause after it takes `,`, each other one `;`
             how = "set seeds = [...] in the spec" if cell.keyed else UNKEYED
-            valueless = [name for name in cell.valueless if name not in cell.running]
+            pending = (*cell.running, *cell.queued)
+            valueless = [name for name in cell.valueless if name not in pending]
             named = [name for name in cell.missing if name not in cell.valueless] + (
                 [f"{cell.unnamed} unnamed ({how})"] if cell.unnamed else []
             )
@@ -107,7 +108,10 @@ def status_command(
             if cell.running:  # not at its first evaluation yet: no run to launch again
                 sep = ";" if named or valueless else ","
                 line += f"{sep} {named_list(cell.running, len(cell.running))} still running, no value yet"
-            elif cell.valueless_runs and not valueless:  # runs without a seed: counted, not named
+            if cell.queued:  # queued, not started: no run to launch again either
+                sep = ";" if named or valueless or cell.running else ","
+                line += f"{sep} {named_list(cell.queued, len(cell.queued))} queued, not started yet"
+            if cell.valueless_runs and not valueless and not pending:  # runs without a seed: not named
                 many = cell.valueless_runs
                 runs = "1 run ran but has" if many == 1 else f"{many} runs ran but have"
                 line += f"{';' if named else ','} {runs} no value"

@@ -47,6 +47,7 @@ class CellStatus:
     keyed: bool = True  # its runs have the replicate keys, by which `seeds` names the missing ones
     valueless_runs: int = 0  # runs without the replicate keys that are there, without a value
     running: tuple[str, ...] = ()  # those of `missing` whose run is still running: no value yet
+    queued: tuple[str, ...] = ()  # those of `missing` whose run is queued, not started: no value yet
     # counted replicates whose value is only that of a run that did not finish: "seed 3 (failed)"
     unfinished: tuple[str, ...] = ()
 
@@ -58,7 +59,7 @@ class CellStatus:
 
 @dataclass(frozen=True)
 class RunStatus:
-    """A run that needs attention: failed, interrupted, running, dead or gone from its logs."""
+    """A run that needs attention: failed, interrupted, running, queued, dead or gone from its logs."""
 
     run_id: str
     name: str
@@ -156,12 +157,14 @@ class CellReplicates:
     keyed: bool = True  # its runs have the replicate keys (else each run is one replicate, unnamed)
     valueless_runs: int = 0  # runs without the replicate keys that are there but gave no value
     running: tuple[tuple[Any, ...], ...] = ()  # of `valueless`, those whose runs are all still running
+    queued: tuple[tuple[Any, ...], ...] = ()  # of `valueless`, those whose runs are all queued (not started)
     # of the replicates found, those whose every valued run did not finish, each with how it stands
     # (failed, interrupted, running, dead): the cell counts what it logged before it stopped
     unfinished: tuple[tuple[tuple[Any, ...], str], ...] = ()
 
 
 UNFINISHED = ("failed", "interrupted", "running")  # a run's status whose last value is no final one
+NOT_STARTED = "queued"  # a run's status that has no value yet and no process: not one to launch again
 
 
 def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = None) -> list[CellReplicates]:
@@ -198,6 +201,7 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
         ran.update(cell.ran_without_value)  # and one that never logged the metric (a crashed job)
         valueless = tuple(key for key in missing if key in ran)
         running = tuple(key for key in valueless if _standing(cell, key, attention) == {"running"})
+        queued = tuple(key for key in valueless if _standing(cell, key, attention) == {NOT_STARTED})
         unfinished = tuple(
             (key, "/".join(sorted(standing)))
             for key in sorted(have, key=_sorting)
@@ -217,6 +221,7 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
                 keyed=keyed,
                 valueless_runs=valueless_runs,
                 running=running,
+                queued=queued,
                 unfinished=unfinished,
             )
         )
@@ -228,8 +233,8 @@ def _standing(
 ) -> set[str]:
     """Return how the runs of one pooled and replicate key of a cell stand (those with a value, when
     `valued`) when none of them ended: `failed`, `interrupted`, `running`, or `dead` for one running
-    that no longer writes (as `attention` says, by store id); empty when one ended (finished, or its
-    logs do not say)."""
+    that no longer writes (as `attention` says, by store id), `queued` for one not started; empty when
+    one ended (finished, or its logs do not say)."""
     members = [(run.id, run.status, run.value) for run in cell.runs if (*run.pooled, *run.replicate) == key]
     if not valued:
         members += [
@@ -241,7 +246,7 @@ def _standing(
     for run, status, value in members:
         if valued and value != value:  # NaN: not what the cell counts
             continue
-        if status not in UNFINISHED:
+        if status not in (*UNFINISHED, NOT_STARTED):
             return set()
         standing.add(status if attention is None else attention.get(run, status))
     return standing
@@ -301,7 +306,7 @@ def table_cells(
     out = []
     for cell in cell_replicates(table, attention):
         values = {k: v for k, v in zip(keys, (*cell.row, *cell.column)) if k != METRIC_KEY}
-        relaunch = [key for key in cell.missing if key not in cell.running]
+        relaunch = [key for key in cell.missing if key not in cell.running and key not in cell.queued]
         relaunch += [key for key, standing in cell.unfinished if "running" not in standing.split("/")]
         commands = tuple(
             fill_command(table_spec.command, {**values, **dict(zip(cell.named_by, missing))}, name)
@@ -322,6 +327,7 @@ def table_cells(
                 keyed=cell.keyed,
                 valueless_runs=cell.valueless_runs,
                 running=tuple(_replicate_name(cell.named_by, key) for key in cell.running),
+                queued=tuple(_replicate_name(cell.named_by, key) for key in cell.queued),
                 unfinished=tuple(
                     f"{_replicate_name(cell.named_by, key)} ({_standing_words(standing)})"
                     for key, standing in cell.unfinished
@@ -419,6 +425,9 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     """Return why a run needs attention (failed, interrupted, running, dead), or None."""
     if run.status in ("failed", "interrupted"):
         return RunStatus(run.run_id, run.name, run.source, run.status, error_tail(run.provenance))
+    if run.status == NOT_STARTED:  # `dvc exp run --queue`, not started: no process to look at
+        whose = "DVC's Queued: " if isinstance(run.provenance.get("dvc"), Mapping) else ""
+        return RunStatus(run.run_id, run.name, run.source, NOT_STARTED, f"{whose}not started yet")
     if run.status != "running":
         return None
     if run.provenance.get("sacred_status") == "QUEUED":  # its files date from when it was queued
@@ -428,11 +437,6 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     if guild in ("pending", "staged"):  # a batch's or a queue's trial to come, or `guild run --stage`
         word = f"{guild} (Guild's {guild.upper()}): not started yet"
         return RunStatus(run.run_id, run.name, run.source, "running", word)
-    dvc = run.provenance.get("dvc")
-    if isinstance(dvc, Mapping) and dvc.get("state") == "queued":  # `dvc exp run --queue`, not started
-        return RunStatus(
-            run.run_id, run.name, run.source, "running", "queued (DVC's Queued): not started yet"
-        )
     optuna = run.provenance.get("optuna")
     if isinstance(optuna, Mapping) and optuna.get("state") == "WAITING":  # enqueued: no process yet
         waiting = "waiting (Optuna's WAITING): enqueued, not started yet"

@@ -39,7 +39,7 @@ from resultsbook.spec import FigureSpec, Spec, TableSpec
 from resultsbook.store import Store
 from resultsbook.voice import option
 
-_STATUS_ORDER = ("failed", "interrupted", "running", "unknown", "finished")
+_STATUS_ORDER = ("failed", "interrupted", "running", "queued", "unknown", "finished")
 Section = dict[str, Any]
 
 

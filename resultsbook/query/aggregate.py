@@ -293,7 +293,10 @@ def valueless_note(
     ]
     count = sum(len(members) for members in grouped.values())
     unfinished = sum(int(np.isin(members.field("status"), UNFINISHED).sum()) for members in grouped.values())
-    which = f" ({unfinished} of them failed, interrupted or running)" if unfinished else ""
+    queued = sum(int((members.field("status") == "queued").sum()) for members in grouped.values())
+    said = [f"{unfinished} of them failed, interrupted or running"] if unfinished else []
+    said += [f"{queued} queued, not started yet"] if queued else []
+    which = f" ({'; '.join(said)})" if said else ""
     left_out = f"{count} selected run(s){which} have no value of {metric.name!r} and are left out"
     return [
         worded(
@@ -686,31 +689,36 @@ def _mark_cells(
                 # a run that is there but gave no value (NaN, never logged) is no run to launch
                 absent = [text for key, text in zip(missing, named) if key not in ran]
                 running = still_running(cell)  # no value yet: not one that ran and gave none
-                valueless = [text for key, text in zip(missing, named) if key in ran and key not in running]
+                queued = still_running(cell, "queued")  # not started: no value yet either
+                waiting = running | queued
+                valueless = [text for key, text in zip(missing, named) if key in ran and key not in waiting]
                 pending = [text for key, text in zip(missing, named) if key in ran and key in running]
+                not_started = [text for key, text in zip(missing, named) if key in ran and key in queued]
                 parts = [f"missing {', '.join(absent[:LISTED])}{_more(absent)}"] if absent else []
                 if valueless:
                     has = "has" if len(valueless) == 1 else "have"
                     parts.append(f"{named_list(valueless, LISTED)} ran but {has} no value")
                 if pending:
                     parts.append(f"{named_list(pending, LISTED)} running, no value yet")
+                if not_started:
+                    parts.append(f"{named_list(not_started, LISTED)} queued, not started yet")
                 text += f" ({'; '.join(parts)})"
             cell = replace(cell, marks=(Mark("incomplete", text, named), *cell.marks))
         marked[key] = cell
     return marked
 
 
-def still_running(cell: Cell) -> set[Key]:
+def still_running(cell: Cell, status: str = "running") -> set[Key]:
     """Return the pooled and replicate values of a cell's seeds that have no value because each of their
     runs is still running, as its log says (a job that has not reached its first evaluation): not a
-    seed that ran and gave none."""
+    seed that ran and gave none; with `status` "queued", those whose runs are all queued, not started."""
     statuses: dict[Key, set[str]] = {}
     for run in cell.runs:
         if run.value != run.value:  # NaN: no value
             statuses.setdefault((*run.pooled, *run.replicate), set()).add(run.status)
-    for key, (_, status) in zip(cell.ran_without_value, cell.without_value):
-        statuses.setdefault(key, set()).add(status)
-    return {key for key, seen in statuses.items() if seen == {"running"}}
+    for key, (_, without) in zip(cell.ran_without_value, cell.without_value):
+        statuses.setdefault(key, set()).add(without)
+    return {key for key, seen in statuses.items() if seen == {status}}
 
 
 def _more(named: Sequence[str]) -> str:

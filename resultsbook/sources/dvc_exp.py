@@ -6,7 +6,8 @@ Each experiment is a run named as DVC names it (`lr01-s2`), its git revision kep
 baseline commit is a run named by its branch, and so is the workspace, unless it holds an experiment's
 params and results (after `dvc exp run` or `dvc exp apply` it holds those of the experiment).
 DVC keeps a failed experiment's metrics files as they were when it was queued (the workspace's, an
-earlier run's): they are not its results and are not read. A queued experiment has no results yet.
+earlier run's): they are not its results and are not read. A queued experiment (`dvc exp run --queue`,
+not started by `dvc queue start` yet) has no results yet: its status is `queued`, not `running`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ PARAMS_FILE = "params.yaml"  # its keys are shown unprefixed; another params fil
 CSV_COLUMNS = ("Experiment", "rev", "typ", "Created", "parent", "State", "Executor")
 _CSV_FIRST = CSV_COLUMNS[:5]
 UNREAD = "!"  # the cell of a file DVC could not read there (an output not pulled, a file not yet written)
-_STATES = {"success": "finished", "failed": "failed", "queued": "running", "running": "running"}
+_STATES = {"success": "finished", "failed": "failed", "queued": "queued", "running": "running"}
 # DVC's commands (their flags are DVC's, not resultsbook's)
 _EXP_SHOW = "`dvc exp show --json > exps.json`"
 _EXP_SHOW_CSV = "`dvc exp show --csv`"
