@@ -67,7 +67,7 @@ def test_explain_a_bar_as_its_cell_and_every_name_is_the_locks(tmp_path, cli):
     two_models_built(tmp_path, cli)
     result = cli("explain", "bars", "mlp")
     lines = result.output.splitlines()
-    assert lines[0] == "bars / mlp: 0.81 ± 0.01 (n = 3, per run: last)"
+    assert lines[0] == "bars / mlp: 0.81 ± 0.01 (n = 3, per run: last at step 5)"
     assert [row[0] for row in rows(lines)] == ["mlp_s0", "mlp_s1", "mlp_s2"]
     assert [row[-1] for row in rows(lines)] == ["0.8", "0.81", "0.82"]
     lock = json.loads((tmp_path / "out" / "resultsbook.lock").read_text())["entries"]

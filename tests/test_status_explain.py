@@ -671,7 +671,7 @@ def test_explain_of_a_cell_matches_a_number_written_another_way(tmp_path, monkey
         result = run_cli("explain", "mi", query)
         assert result.exit_code == 0, (query, result.output)
         assert [line for line in result.output.splitlines() if line.startswith("mi /")] == [
-            "mi / 20 / pws: 3.00 (n = 1, per run: last)"
+            "mi / 20 / pws: 3.00 (n = 1, per run: last at step 50)"
         ], query
 
 
