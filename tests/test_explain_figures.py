@@ -153,3 +153,23 @@ def test_a_profile_figure_is_refused_in_one_line_naming_the_table_to_explain(tmp
         "Error: 'profile' is a performance-profile figure, and explain shows the runs behind a table's cell, a "
         "figure's curve or bar, or a number; its lines count the tasks of [tables.agg]: explain agg"
     )
+
+
+def test_a_curves_json_gives_the_step_its_header_names_once(tmp_path, cli):
+    """The header said `its value at step 5, the curve's last point`, but the curve's JSON had
+    `"step": null` and its runs no step; setting the step made the text say ` at step 5` again after it."""
+    (tmp_path / "resultsbook.toml").write_text(
+        FIGURES.replace('hue = "model"', 'hue = "model"\nmin_seeds = 2')
+    )
+    for seed in range(3):
+        write_run(tmp_path, "mlp", seed, 0.8, "a" * 40)
+    short = tmp_path / "runs" / "mlp_s2" / "metrics.jsonl"
+    short.write_text("".join(short.read_text().splitlines(keepends=True)[:4]))  # steps 1-4
+    assert cli("build").exit_code == 0
+    [curve] = json.loads(cli("explain", "curve", "mlp", "--json").output)["cells"]
+    assert curve["step"] == 5
+    # the seed that ends at step 4 has no value at the curve's last point, nor a step
+    assert [(run["name"], run["step"]) for run in curve["runs"]] == [("mlp_s0", 5), ("mlp_s1", 5), ("mlp_s2", None)]
+    lines = cli("explain", "curve", "mlp").output.splitlines()
+    assert lines[0].count("step 5") == 1 and lines[0].endswith("the curve's last point)")
+    assert lines[1].split() == ["run", "name", "seed", "status", "commit", "source", "value"]
