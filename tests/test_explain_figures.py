@@ -101,9 +101,8 @@ def test_a_misspelt_curve_or_bar_is_answered_with_the_one_meant(tmp_path, cli):
     assert "did you mean 'bars'?" in cli("explain", "bras").output
 
 
-def test_a_seed_that_ends_before_the_curves_last_point_is_listed_without_a_value(tmp_path, cli):
-    """With min_seeds = 2 a curve is drawn to where 2 of its 3 seeds reach: the seed that stopped earlier
-    is listed with no value there, and the figure's note on that curve says where it ends."""
+def seed_2_ends_at_step_4(tmp_path, cli):  # type: ignore[no-untyped-def]
+    """Build a curve drawn where 2 of its 3 seeds reach (min_seeds = 2): seed 2 logged steps 1-4 of 5."""
     (tmp_path / "resultsbook.toml").write_text(
         FIGURES.replace('hue = "model"', 'hue = "model"\nmin_seeds = 2')
     )
@@ -112,6 +111,12 @@ def test_a_seed_that_ends_before_the_curves_last_point_is_listed_without_a_value
     short = tmp_path / "runs" / "mlp_s2" / "metrics.jsonl"
     short.write_text("".join(short.read_text().splitlines(keepends=True)[:4]))  # steps 1-4
     assert cli("build").exit_code == 0
+
+
+def test_a_seed_that_ends_before_the_curves_last_point_is_listed_without_a_value(tmp_path, cli):
+    """With min_seeds = 2 a curve is drawn to where 2 of its 3 seeds reach: the seed that stopped earlier
+    is listed with no value there, and the figure's note on that curve says where it ends."""
+    seed_2_ends_at_step_4(tmp_path, cli)
     lines = cli("explain", "curve").output.splitlines()
     assert lines[0] == (
         "curve / mlp: 0.805 ± 0.007 (n = 2, per run: its value at step 5, interpolated linearly where it "
@@ -158,14 +163,7 @@ def test_a_profile_figure_is_refused_in_one_line_naming_the_table_to_explain(tmp
 def test_a_curves_json_gives_the_step_its_header_names_once(tmp_path, cli):
     """The header said `its value at step 5, the curve's last point`, but the curve's JSON had
     `"step": null` and its runs no step; setting the step made the text say ` at step 5` again after it."""
-    (tmp_path / "resultsbook.toml").write_text(
-        FIGURES.replace('hue = "model"', 'hue = "model"\nmin_seeds = 2')
-    )
-    for seed in range(3):
-        write_run(tmp_path, "mlp", seed, 0.8, "a" * 40)
-    short = tmp_path / "runs" / "mlp_s2" / "metrics.jsonl"
-    short.write_text("".join(short.read_text().splitlines(keepends=True)[:4]))  # steps 1-4
-    assert cli("build").exit_code == 0
+    seed_2_ends_at_step_4(tmp_path, cli)
     [curve] = json.loads(cli("explain", "curve", "mlp", "--json").output)["cells"]
     assert curve["step"] == 5
     # the seed that ends at step 4 has no value at the curve's last point, nor a step
