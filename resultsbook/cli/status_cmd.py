@@ -269,7 +269,7 @@ def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
                 "step": span[0] if span is not None and span[0] == span[1] else None,
                 "steps": list(span) if span is not None else None,
             }
-            for (run, value), span in zip(item.runs, _run_steps(item))
+            for (run, value), span in zip(item.runs, item.run_steps())
         ],
         "differing": {key: list(values) for key, values in item.differing.items()},
         "allowed": dict(item.allowed),
@@ -278,12 +278,6 @@ def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
         "built": item.built,
         "marks": list(item.marks),
     }
-
-
-def _run_steps(item: Any) -> list[tuple[float, float] | None]:
-    """Return the steps of each run of an explained cell, None where it took its value at none (nan)."""
-    steps = item.steps or (None,) * len(item.runs)
-    return [span if value == value else None for (_, value), span in zip(item.runs, steps)]
 
 
 def number_document(number: Any, spec: Spec) -> dict[str, Any]:
@@ -335,6 +329,7 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     echo(f"{item.table} / {item.cell}: {item.shown} (n = {n}, per run: {item.per_run()})")
     if item.built:
         echo(f"  ! {item.built}")
+    spans = item.run_steps()
     rows = [
         [escape_terminal(text) for text in (
             run.run_id, run.name,
@@ -342,10 +337,10 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
             run.status,
             (run.git_commit or "")[:10] + ("*" if run.git_dirty else ""), run.source,
             *([steps_text(span)] if item.steps_differ else []), f"{value:.6g}")]
-        for (run, value), span in zip(item.runs, _run_steps(item))
+        for (run, value), span in zip(item.runs, spans)
     ]  # fmt: skip
     # the step each value is taken at, where they differ (a seed at step 300 of 1000); else the header's
-    step = ["steps" if any(s and s[0] != s[1] for s in item.steps) else "step"] if item.steps_differ else []
+    step = ["steps" if any(s and s[0] != s[1] for s in spans) else "step"] if item.steps_differ else []
     headers = ["run", "name", *replicate, "status", "commit", "source", *step, "value"]
     echo("\n".join("  " + line for line in tabulate(rows, headers, disable_numparse=True).splitlines()))
     if item.computed:

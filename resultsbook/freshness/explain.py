@@ -90,9 +90,14 @@ class CellExplanation:
             return self.reduce if same else f"{self.reduce} at step {step_text(at)}"
         return f"{self.reduce} over steps {steps_text(span)}"
 
+    def run_steps(self) -> list[tuple[float, float] | None]:
+        """Return the steps of each run, in the order of `runs`; None for a run listed with nan."""
+        steps = self.steps or (None,) * len(self.runs)
+        return [span if value == value else None for (_, value), span in zip(self.runs, steps)]
+
     def _valued_steps(self) -> list[tuple[float, float] | None]:
-        """Return the steps of the runs that have a value (a run listed with nan takes none)."""
-        return [span for (_, value), span in zip(self.runs, self.steps) if value == value]
+        """Return the steps of the runs that have a value."""
+        return [span for (_, value), span in zip(self.runs, self.run_steps()) if value == value]
 
 
 def steps_text(span: tuple[float, float] | None) -> str:
