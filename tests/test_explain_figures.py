@@ -67,7 +67,7 @@ def test_explain_a_bar_as_its_cell_and_every_name_is_the_locks(tmp_path, cli):
     two_models_built(tmp_path, cli)
     result = cli("explain", "bars", "mlp")
     lines = result.output.splitlines()
-    assert lines[0] == "bars / mlp: 0.81 ± 0.01 (n = 3, per run: last)"
+    assert lines[0] == "bars / mlp: 0.81 ± 0.01 (n = 3, per run: last at step 5)"
     assert [row[0] for row in rows(lines)] == ["mlp_s0", "mlp_s1", "mlp_s2"]
     assert [row[-1] for row in rows(lines)] == ["0.8", "0.81", "0.82"]
     lock = json.loads((tmp_path / "out" / "resultsbook.lock").read_text())["entries"]
@@ -101,9 +101,8 @@ def test_a_misspelt_curve_or_bar_is_answered_with_the_one_meant(tmp_path, cli):
     assert "did you mean 'bars'?" in cli("explain", "bras").output
 
 
-def test_a_seed_that_ends_before_the_curves_last_point_is_listed_without_a_value(tmp_path, cli):
-    """With min_seeds = 2 a curve is drawn to where 2 of its 3 seeds reach: the seed that stopped earlier
-    is listed with no value there, and the figure's note on that curve says where it ends."""
+def seed_2_ends_at_step_4(tmp_path, cli):  # type: ignore[no-untyped-def]
+    """Build a curve drawn where 2 of its 3 seeds reach (min_seeds = 2): seed 2 logged steps 1-4 of 5."""
     (tmp_path / "resultsbook.toml").write_text(
         FIGURES.replace('hue = "model"', 'hue = "model"\nmin_seeds = 2')
     )
@@ -112,6 +111,12 @@ def test_a_seed_that_ends_before_the_curves_last_point_is_listed_without_a_value
     short = tmp_path / "runs" / "mlp_s2" / "metrics.jsonl"
     short.write_text("".join(short.read_text().splitlines(keepends=True)[:4]))  # steps 1-4
     assert cli("build").exit_code == 0
+
+
+def test_a_seed_that_ends_before_the_curves_last_point_is_listed_without_a_value(tmp_path, cli):
+    """With min_seeds = 2 a curve is drawn to where 2 of its 3 seeds reach: the seed that stopped earlier
+    is listed with no value there, and the figure's note on that curve says where it ends."""
+    seed_2_ends_at_step_4(tmp_path, cli)
     lines = cli("explain", "curve").output.splitlines()
     assert lines[0] == (
         "curve / mlp: 0.805 ± 0.007 (n = 2, per run: its value at step 5, interpolated linearly where it "
@@ -153,3 +158,16 @@ def test_a_profile_figure_is_refused_in_one_line_naming_the_table_to_explain(tmp
         "Error: 'profile' is a performance-profile figure, and explain shows the runs behind a table's cell, a "
         "figure's curve or bar, or a number; its lines count the tasks of [tables.agg]: explain agg"
     )
+
+
+def test_a_curves_json_gives_the_step_its_header_names_once(tmp_path, cli):
+    """The header said `its value at step 5, the curve's last point`, but the curve's JSON had
+    `"step": null` and its runs no step; setting the step made the text say ` at step 5` again after it."""
+    seed_2_ends_at_step_4(tmp_path, cli)
+    [curve] = json.loads(cli("explain", "curve", "mlp", "--json").output)["cells"]
+    assert curve["step"] == 5
+    # the seed that ends at step 4 has no value at the curve's last point, nor a step
+    assert [(run["name"], run["step"]) for run in curve["runs"]] == [("mlp_s0", 5), ("mlp_s1", 5), ("mlp_s2", None)]
+    lines = cli("explain", "curve", "mlp").output.splitlines()
+    assert lines[0].count("step 5") == 1 and lines[0].endswith("the curve's last point)")
+    assert lines[1].split() == ["run", "name", "seed", "status", "commit", "source", "value"]

@@ -672,7 +672,7 @@ def test_explain_of_a_cell_matches_a_number_written_another_way(tmp_path, monkey
         result = run_cli("explain", "mi", query)
         assert result.exit_code == 0, (query, result.output)
         assert [line for line in result.output.splitlines() if line.startswith("mi /")] == [
-            "mi / 20 / pws: 3.00 (n = 1, per run: last)"
+            "mi / 20 / pws: 3.00 (n = 1, per run: last at step 50)"
         ], query
 
 
@@ -1146,3 +1146,81 @@ def test_explain_says_which_environment_the_runs_of_a_cell_differ_in(tmp_path, m
     assert "  environment differs in python: 3.10.14, 3.11.7; numpy: 2.3.0, 2.4.6" in lines
     [cell] = json.loads(run_cli("explain", "acc", "mlp", "--json").output)["cells"]
     assert cell["environment"] == {"python": ["3.10.14", "3.11.7"], "numpy": ["2.3.0", "2.4.6"]}
+
+
+def _unfinished_seed(tmp_path, monkeypatch):
+    """Write 2 models × 3 seeds trained to step 1000, but mlp's seed 2 still running at step 300 (its
+    run.json says running), and tables of their last value, their max and their acc at the best
+    val_loss; the acc of a run is step / 1000 + seed / 100, its val_loss least at step 600."""
+    for model in ("cnn", "mlp"):
+        for seed in range(3):
+            end = 300 if (model, seed) == ("mlp", 2) else 1000
+            points = [
+                {"step": step, "acc": step / 1000 + seed / 100, "val_loss": abs(step - 600) / 1000}
+                for step in range(100, end + 1, 100)
+            ]
+            state = "running" if end == 300 else "finished"
+            write_native_run(
+                tmp_path / "runs" / f"{model}_s{seed}",
+                {"model": model, "seed": seed},
+                points,
+                {"status": state},
+            )
+    tables = "".join(
+        f'[tables.{name}]\nmetric = "acc"\ngoal = "max"\nreduce = "{reduce}"\nrows = ["model"]\n'
+        f'outputs = ["{name}.md"]\n'
+        for name, reduce in (("t1", "last"), ("peak", "max"), ("early", "best(val_loss, min)"))
+    )
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n' + tables)
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("collect").exit_code == 0
+
+
+def _steps_column(lines):
+    """Return the header of the column before `value` and its (name, entry) in each run row."""
+    header = next(line for line in lines if line.lstrip().startswith("run "))
+    start = lines.index(header) + 2
+    rows = [
+        line.split()
+        for line in lines[start:]
+        if line.startswith("  ") and not line.startswith(("  =", "  !"))
+    ]
+    return header.split()[-2], [(row[1], row[-2]) for row in rows[:3]]
+
+
+def test_explain_says_at_which_step_each_runs_value_was_taken(tmp_path, monkeypatch):
+    """A week before the deadline, mlp's seed 2 is at step 300 of 1000: its `last` value (0.32) is
+    averaged with the others' at 1000, and `explain t1 mlp` listed the three values without a step, so
+    nothing said that seed 2's was taken 700 steps earlier."""
+    _unfinished_seed(tmp_path, monkeypatch)
+    lines = run_cli("explain", "t1", "mlp").output.splitlines()
+    assert lines[0] == "t1 / mlp: 0.78 ± 0.40 (n = 3, per run: last)"
+    assert _steps_column(lines) == ("step", [("mlp_s0", "1000"), ("mlp_s1", "1000"), ("mlp_s2", "300")])
+    # where every run took its value at one step, the header says it, and no column repeats it
+    lines = run_cli("explain", "t1", "cnn").output.splitlines()
+    assert lines[0] == "t1 / cnn: 1.01 ± 0.01 (n = 3, per run: last at step 1000)"
+    assert _steps_column(lines)[0] == "source"
+    # a max is over every point a run logged: seed 2's over steps 100 to 300
+    lines = run_cli("explain", "peak", "mlp").output.splitlines()
+    assert _steps_column(lines) == (
+        "steps",
+        [("mlp_s0", "100–1000"), ("mlp_s1", "100–1000"), ("mlp_s2", "100–300")],
+    )
+    assert run_cli("explain", "peak", "cnn").output.splitlines()[0] == (
+        "peak / cnn: 1.01 ± 0.01 (n = 3, per run: max over steps 100–1000)"
+    )
+    # best(KEY): the step where KEY was best, so far: seed 2 has not reached step 600 yet
+    lines = run_cli("explain", "early", "mlp").output.splitlines()
+    assert _steps_column(lines) == ("step", [("mlp_s0", "600"), ("mlp_s1", "600"), ("mlp_s2", "300")])
+    [cell] = json.loads(run_cli("explain", "t1", "mlp", "--json").output)["cells"]
+    assert cell["step"] is None
+    assert [(run["name"], run["step"], run["steps"]) for run in cell["runs"]] == [
+        ("mlp_s0", 1000, [1000, 1000]),
+        ("mlp_s1", 1000, [1000, 1000]),
+        ("mlp_s2", 300, [300, 300]),
+    ]
+    [cell] = json.loads(run_cli("explain", "peak", "cnn", "--json").output)["cells"]
+    assert cell["step"] is None and {run["step"] for run in cell["runs"]} == {None}
+    assert [run["steps"] for run in cell["runs"]] == [[100, 1000]] * 3
+    [cell] = json.loads(run_cli("explain", "t1", "cnn", "--json").output)["cells"]
+    assert cell["step"] == 1000

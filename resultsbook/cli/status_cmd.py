@@ -265,8 +265,15 @@ def cell_document(item: Any, replicate: tuple[str, ...]) -> dict[str, Any]:
         "reduce": item.reduce,
         "step": item.step,
         "runs": [
-            {**run_summary(run), "replicate": {k: run.params.get(k) for k in replicate}, "value": value}
-            for run, value in item.runs
+            {
+                **run_summary(run),
+                "replicate": {k: run.params.get(k) for k in replicate},
+                "value": value,
+                # the step its value is taken at; `steps`, the first and last of the points it is over
+                "step": span[0] if span is not None and span[0] == span[1] else None,
+                "steps": list(span) if span is not None else None,
+            }
+            for (run, value), span in zip(item.runs, item.run_steps())
         ],
         "differing": {key: list(values) for key, values in item.differing.items()},
         "allowed": dict(item.allowed),
@@ -311,26 +318,34 @@ def print_cell(item: object, replicate: tuple[str, ...]) -> None:
     from tabulate import tabulate
 
     from resultsbook.errors import listing_text
-    from resultsbook.freshness.explain import CellExplanation, dirty_text, environment_differences
+    from resultsbook.freshness.explain import (
+        CellExplanation,
+        dirty_text,
+        environment_differences,
+        steps_text,
+    )
     from resultsbook.params import format_value
     from resultsbook.query.marks import clipped_apart
     from resultsbook.render.escape import escape_terminal
 
     assert isinstance(item, CellExplanation)
     n = int(item.stats["n"])
-    step = f" at step {item.step:g}" if item.step is not None else ""
-    echo(f"{item.table} / {item.cell}: {item.shown} (n = {n}, per run: {item.reduce}{step})")
+    echo(f"{item.table} / {item.cell}: {item.shown} (n = {n}, per run: {item.per_run()})")
     if item.built:
         echo(f"  ! {item.built}")
+    spans = item.run_steps()
     rows = [
         [escape_terminal(text) for text in (
             run.run_id, run.name,
             *(format_value(run.params[k]) if k in run.params else "" for k in replicate),  # blank: no seed
             run.status,
-            (run.git_commit or "")[:10] + ("*" if run.git_dirty else ""), run.source, f"{value:.6g}")]
-        for run, value in item.runs
+            (run.git_commit or "")[:10] + ("*" if run.git_dirty else ""), run.source,
+            *([steps_text(span)] if item.steps_differ else []), f"{value:.6g}")]
+        for (run, value), span in zip(item.runs, spans)
     ]  # fmt: skip
-    headers = ["run", "name", *replicate, "status", "commit", "source", "value"]
+    # the step each value is taken at, where they differ (a seed at step 300 of 1000); else the header's
+    step = ["steps" if any(s and s[0] != s[1] for s in spans) else "step"] if item.steps_differ else []
+    headers = ["run", "name", *replicate, "status", "commit", "source", *step, "value"]
     echo("\n".join("  " + line for line in tabulate(rows, headers, disable_numparse=True).splitlines()))
     if item.computed:
         echo(f"  = {item.computed}")

@@ -9,13 +9,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from resultsbook.errors import SpecError, closest, did_you_mean, listing_text
+from resultsbook.errors import QueryError, SpecError, closest, did_you_mean, listing_text
 from resultsbook.freshness.check import recoded_runs, recoded_text, run_names, runs_text
 from resultsbook.models import StoredRun
 from resultsbook.outputs.build import aggregate_entry, compute_entry, run_code
 from resultsbook.outputs.lock import LockEntry, read_lock
 from resultsbook.params import format_value
-from resultsbook.query.aggregate import differing_params
+from resultsbook.query.access import MetricReader
+from resultsbook.query.aggregate import differing_params, reader_for
 from resultsbook.query.curves import (
     X_STEP,
     X_TIME,
@@ -26,6 +27,7 @@ from resultsbook.query.curves import (
     line_notes,
 )
 from resultsbook.query.model import ResultTable, TableQuery
+from resultsbook.query.reduce import Reduction, parse_reduction, step_text
 from resultsbook.query.resumed import other_folders_text, runs_by_wandb_id
 from resultsbook.query.stats import describe
 from resultsbook.query.tasks import AGGREGATE_NAMES, task_words
@@ -63,6 +65,62 @@ class CellExplanation:
     built: str = ""  # what the file built last shows instead, when the store changed since
     replicate: tuple[str, ...] = ("seed",)  # the keys that tell its runs apart, a column each
     kind: str = "cell"  # a table's cell, or a figure's `curve` or `bar` (the figure's name is `table`)
+    # each run's first and last step of the points its value comes from (one step twice for last,
+    # at(step), best(KEY)), in the order of `runs`; None where no logged point gives it
+    steps: tuple[tuple[float, float] | None, ...] = ()
+
+    @property
+    def steps_differ(self) -> bool:
+        """Tell whether the runs with a value took it at (or over) different steps: a column says each."""
+        return len(set(self._valued_steps())) > 1
+
+    def per_run(self) -> str:
+        """Say what each run's value is, as the header does: its reduction and, when it is the same for
+        every run, the step it is taken at (`last at step 1000`) or the steps it is over (`max over steps
+        100–1000`); a curve's reduction names its step already (its value at step 300, ...)."""
+        shared = set(self._valued_steps())
+        span = shared.pop() if len(shared) == 1 else None
+        if self.kind == "curve" or (span is None and self.step is None):
+            return self.reduce
+        if span is None or span[0] == span[1]:
+            at = span[0] if span is not None else self.step
+            assert at is not None
+            reduction = _parsed(self.reduce)
+            same = reduction is not None and reduction.kind == "at" and reduction.step == at
+            return self.reduce if same else f"{self.reduce} at step {step_text(at)}"
+        return f"{self.reduce} over steps {steps_text(span)}"
+
+    def run_steps(self) -> list[tuple[float, float] | None]:
+        """Return the steps of each run, in the order of `runs`; None for a run listed with nan."""
+        steps = self.steps or (None,) * len(self.runs)
+        return [span if value == value else None for (_, value), span in zip(self.runs, steps)]
+
+    def _valued_steps(self) -> list[tuple[float, float] | None]:
+        """Return the steps of the runs that have a value."""
+        return [span for (_, value), span in zip(self.runs, self.run_steps()) if value == value]
+
+
+def steps_text(span: tuple[float, float] | None) -> str:
+    """Write the steps a run's value comes from: `1000`, `800–1000`; empty for none."""
+    if span is None:
+        return ""
+    first, last = span
+    return step_text(first) if first == last else f"{step_text(first)}–{step_text(last)}"
+
+
+def shared_step(values: Sequence[float], steps: Sequence[tuple[float, float] | None]) -> float | None:
+    """Return the one step every run with a value took it at; None when they differ or span several."""
+    spans = {span for value, span in zip(values, steps) if value == value}
+    span = spans.pop() if len(spans) == 1 else None
+    return span[0] if span is not None and span[0] == span[1] else None
+
+
+def _parsed(text: str) -> Reduction | None:
+    """Return a table's reduction parsed; None for a curve's words."""
+    try:
+        return parse_reduction(text)
+    except QueryError:
+        return None
 
 
 def allowed_differences(differing: Mapping[str, list[Any]], query: TableQuery | CurveQuery) -> dict[str, str]:
@@ -273,7 +331,8 @@ def explain(
         return explain_figure(spec, store, figure, cell)
     table_spec = find_table(spec, target)
     runs = store.runs()
-    table = compute_entry(spec, table_spec, store, runs).table
+    reader = reader_for(store, table_spec.query, None)  # the series the cells read, each run's steps
+    table = compute_entry(spec, table_spec, store, runs, reader).table
     assert table is not None
     places = [
         (row, column) for row in table.rows for column in table.columns if table.cell(row, column) is not None
@@ -294,7 +353,9 @@ def explain(
         chosen = [places[index] for index in _chosen(cell, named, "cell", f"table {table_spec.name!r}")]
     recorded = _lock_entry(spec, f"tables.{table_spec.name}")
     fmt, labels = table_spec.format, table_spec.labels
-    return _cell_explanations(table_spec.name, table, fmt, labels, chosen, store, runs, recorded)
+    return _cell_explanations(
+        table_spec.name, table, fmt, labels, chosen, store, runs, recorded, reader=reader
+    )
 
 
 def _chosen(
@@ -330,10 +391,12 @@ def _cell_explanations(
     runs: Sequence[StoredRun],
     recorded: LockEntry | None,
     bars: Mapping[tuple[Any, Any], tuple[str, str]] | None = None,
+    reader: MetricReader | None = None,
 ) -> list[CellExplanation]:
     """Explain the cells of `table` at `places` (row, column): by their labels, as its layout shows
     them; or a figure's bars of them, by the name and text the figure gives each (`bars`)."""
     by_id = {run.id: run for run in runs}
+    reader = reader or reader_for(store, table.query, None)
     resumed = runs_by_wandb_id(runs)
     code = run_code(runs)
     layout = layout_table(table, fmt, labels)
@@ -350,6 +413,8 @@ def _cell_explanations(
         # a TensorBoard folder's status is the W&B run's that synced it, as the cell counts it
         members = [_with_status(by_id[run.id], run.status) for run in found.runs]
         differing = differing_params(members, exempt=table.query.replicate)
+        values = found.runs.values.tolist()
+        steps = tuple(reader.value_steps(found.metric, members))
         # a bar draws no bold best: its cell's own marks, not the significance of a highlight
         marks = found.marks if bars else layout.marks.get((r, c), ())
         explanations.append(
@@ -359,10 +424,10 @@ def _cell_explanations(
                 shown=text or (plain_cell(shown, marks=False) if shown is not None else "–"),
                 stats=found.stats,
                 reduce=found.metric.reduce,
-                runs=tuple(zip(members, (run.value for run in found.runs))),
+                runs=tuple(zip(members, values)),
                 differing=differing,
                 marks=(*(mark.text for mark in marks), *other_folders_text(members, resumed)),
-                step=found.step,
+                step=found.step if found.step is not None else shared_step(values, steps),
                 allowed=allowed_differences(differing, table.query),
                 computed=computed_text(
                     found.stats,
@@ -382,6 +447,7 @@ def _cell_explanations(
                 ),
                 replicate=tuple(table.query.replicate),
                 kind="bar" if bars else "cell",
+                steps=steps,
             )
         )
     return explanations
@@ -477,6 +543,8 @@ def _curve_explanation(
     differing = differing_params(members, exempt=query.replicate)
     fmt = TableFormat(center=query.center, spread=query.band)
     ids = sorted(run.run_id for run in members)
+    # the step the header names (its value at step 300), for --json: each run's value is there
+    step = float(line.x[-1]) if query.x == X_STEP and len(line.x) and line.alignment != "bin" else None
     return CellExplanation(
         table=figure,
         cell=name,
@@ -500,6 +568,8 @@ def _curve_explanation(
         built=built_text(recorded.values.get(name) if recorded else None, text, ids, store, code),
         replicate=tuple(query.replicate),
         kind="curve",
+        step=step,
+        steps=tuple(None if step is None or value != value else (step, step) for value in ends),
     )
 
 
@@ -618,7 +688,6 @@ def find_number(spec: Spec, name: str) -> str | None:
 def explain_number(spec: Spec, store: Store, name: str) -> NumberExplanation:
     """Explain a named number: the cells of a cell, difference or ratio; the runs of a statistic or count."""
     from resultsbook.outputs.numbers import compute_numbers, value_origin
-    from resultsbook.query.access import MetricReader
     from resultsbook.query.select import select_runs
 
     key = find_number(spec, name)

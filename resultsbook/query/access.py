@@ -31,6 +31,7 @@ from resultsbook.query.reduce import (
     parse_reduction,
     reduce_rows,
     reduce_series,
+    reduced_steps,
     step_text,
 )
 from resultsbook.query.runs import Runs
@@ -328,6 +329,31 @@ class MetricReader:
                 run: (steps[skip_first:], values[skip_first:]) for run, (steps, values) in curves.items()
             }
         return curves
+
+    def value_steps(self, metric: MetricSpec, runs: list[StoredRun]) -> list[tuple[float, float] | None]:
+        """Return, for each run, the first and last step of the points its value of `metric` is reduced
+        from (`reduced_steps`), as `reduce` reduces it: from the stored summaries for last, min, max and
+        mean, from its series otherwise; None where no logged point gives it (a final value alone), and
+        for best-mean, whose step is the cell's."""
+        reduction = parse_reduction(metric.reduce)
+        if reduction.kind == "best_mean":
+            return [None] * len(runs)
+        plain = self._is_plain(metric.name) and metric.name in self._keys
+        if plain and reduction.kind in _SUMMARY_KINDS and not metric.skip_first:
+            summaries = self.summary_arrays(metric.name)
+            found, at = summaries.find(np.array([run.id for run in runs], dtype=np.int64))
+            columns = summaries.columns
+            first = "last_step" if reduction.kind == "last" else "first_step"
+            return [
+                (float(columns[first][i]), float(columns["last_step"][i])) if has and summaries.n[i] else None
+                for has, i in zip(found.tolist(), at.tolist())
+            ]
+        curves = self.curves(metric.name, runs, metric.skip_first)
+        others = self.curves(reduction.other, runs, metric.skip_first) if reduction.other else {}
+        return [
+            reduced_steps(reduction, *curves[run.id], others.get(run.id)) if run.id in curves else None
+            for run in runs
+        ]
 
     def values(self, metric: MetricSpec, runs: Iterable[StoredRun]) -> dict[int, float]:
         """Reduce each run's metric to one number (NaN where the run has none)."""

@@ -171,6 +171,36 @@ def reduce_series(
     raise QueryError(f"reduction {reduction.text} is computed per cell, not per run")
 
 
+def reduced_steps(
+    reduction: Reduction,
+    steps: np.ndarray,
+    values: np.ndarray,
+    other: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[float, float] | None:
+    """Return the first and last step of the points `reduce_series` reduces a series from: one step
+    twice for a value read at one point (last, at(step), best(KEY)), the span of its points for min,
+    max, mean (as the stored summaries keep it) and last(k); None where no point gives the value."""
+    if len(values) == 0:
+        return None
+    kind = reduction.kind
+    if kind in {"min", "max", "mean"}:
+        return float(steps[0]), float(steps[-1])
+    if kind == "last_k":
+        return float(steps[-reduction.k :][0]), float(steps[-1])
+    if kind == "last":
+        at: float | None = float(steps[-1])
+    elif kind == "at":
+        at = reduction.step
+    elif kind == "best" and other is not None and len(other[1]):
+        at = best_step_of(other[0], other[1], reduction.direction)
+    else:
+        return None
+    if at is None or steps[-1] < at or steps[0] > at:
+        return None
+    point = float(steps[int(np.searchsorted(steps, at, side="right")) - 1])
+    return point, point
+
+
 def step_text(step: float) -> str:
     """Write a step as it was logged: 500000, not 500000.0."""
     return str(int(step)) if float(step).is_integer() else repr(float(step))
