@@ -47,22 +47,34 @@ def resultsbook(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
-def test_a_build_that_runs_while_another_writes_leaves_no_output_that_reads_as_edited(tmp_path: Path) -> None:
+def built_with_six_runs(tmp_path: Path, spec_text: str) -> Path:
+    """Write six runs of two models and the spec, build once; return the spec's path."""
     for index in range(6):
         metrics = [{"step": 0, "acc": index / 7}]
         write_native_run(tmp_path / "runs" / f"r{index}", {"model": f"m{index % 2}", "seed": index}, metrics)
     spec = tmp_path / "resultsbook.toml"
-    spec.write_text(SPEC.format(digits=3))
+    spec.write_text(spec_text)
     assert resultsbook("build", "-q", cwd=tmp_path).returncode == 0
-    slow = subprocess.Popen(  # builds with digits = 3, and stops before its lock
-        [sys.executable, "-c", PAUSED_BEFORE_THE_LOCK],
-        cwd=tmp_path,
+    return spec
+
+
+def paused_build(script: str, cwd: Path) -> subprocess.Popen:
+    """Start a build that waits, where its script says, for a line on its stdin."""
+    slow = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=cwd,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     assert slow.stdout is not None and slow.stdin is not None
+    return slow
+
+
+def test_a_build_that_runs_while_another_writes_leaves_no_output_that_reads_as_edited(tmp_path: Path) -> None:
+    spec = built_with_six_runs(tmp_path, SPEC.format(digits=3))
+    slow = paused_build(PAUSED_BEFORE_THE_LOCK, tmp_path)  # builds with digits = 3, and stops before its lock
     try:
         assert slow.stdout.readline() == "outputs written\n"
         spec.write_text(SPEC.format(digits=1))
@@ -127,22 +139,9 @@ main()
 def test_a_build_keeps_the_entry_another_build_locked_after_it_read_the_lock(tmp_path: Path) -> None:
     """Build t1 reads the lock, build t2 writes t2's entry meanwhile: t1's lock keeps t2's new entry
     (the lock as first read is reused only when no one wrote it since)."""
-    for index in range(6):
-        metrics = [{"step": 0, "acc": index / 7}]
-        write_native_run(tmp_path / "runs" / f"r{index}", {"model": f"m{index % 2}", "seed": index}, metrics)
-    spec = tmp_path / "resultsbook.toml"
-    spec.write_text(TWO_TABLES.format(digits=3))
-    assert resultsbook("build", "-q", cwd=tmp_path).returncode == 0
+    spec = built_with_six_runs(tmp_path, TWO_TABLES.format(digits=3))
     lock = tmp_path / "out" / "resultsbook.lock"
-    slow = subprocess.Popen(
-        [sys.executable, "-c", PAUSED_AFTER_READING_THE_LOCK],
-        cwd=tmp_path,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert slow.stdout is not None and slow.stdin is not None
+    slow = paused_build(PAUSED_AFTER_READING_THE_LOCK, tmp_path)
     try:
         assert slow.stdout.readline() == "lock read\n"
         spec.write_text(TWO_TABLES.format(digits=1))

@@ -95,7 +95,9 @@ def scores(seed: int, runs: int = 5, tasks: int = 8) -> list[list[float]]:
 @pytest.mark.parametrize("name", sorted(REFERENCES))
 def test_aggregates_match_the_definitions(name, seed):
     data = scores(seed, runs=3 + seed % 4, tasks=5 + seed % 7)
-    assert aggregate_value(name, [np.array(t) for t in data]) == pytest.approx(REFERENCES[name](data), rel=1e-12)
+    assert aggregate_value(name, [np.array(t) for t in data]) == pytest.approx(
+        REFERENCES[name](data), rel=1e-12
+    )
 
 
 def test_optimality_gap_threshold_is_configurable():
@@ -136,7 +138,9 @@ def test_probability_of_improvement_interval_resamples_both_methods_within_tasks
     low, high = improvement_interval([np.array(t) for t in x], [np.array(t) for t in y], 3000, 0)
     generator = random.Random(5)
     values = sorted(
-        ref_improvement([[generator.choice(r) for _ in r] for r in x], [[generator.choice(r) for _ in r] for r in y])
+        ref_improvement(
+            [[generator.choice(r) for _ in r] for r in x], [[generator.choice(r) for _ in r] for r in y]
+        )
         for _ in range(3000)
     )
     assert abs(low - values[75]) < 0.03 and abs(high - values[2924]) < 0.03
@@ -220,9 +224,13 @@ def atari_like_project(tmp_path, methods: dict[str, dict[str, list[float]]]) -> 
     )
 
 
+# two methods' scores on three games, five runs each: ours clearly above base on every game
+OURS = {"A": [5, 6, 7.5, 8, 9], "B": [50, 60.5, 70, 80, 90], "C": [500, 600, 700, 800, 900.5]}
+BASE = {"A": [1, 2, 3, 4, 5.5], "B": [10, 20, 30, 40, 50.5], "C": [100, 200, 300, 400.5, 500]}
+
+
 def test_a_task_table_from_task_score_files_without_glue(tmp_path, cli):
-    ours = {"A": [5, 6, 7.5, 8, 9], "B": [50, 60.5, 70, 80, 90], "C": [500, 600, 700, 800, 900.5]}
-    base = {"A": [1, 2, 3, 4, 5.5], "B": [10, 20, 30, 40, 50.5], "C": [100, 200, 300, 400.5, 500]}
+    ours, base = OURS, BASE
     atari_like_project(tmp_path, {"ours": ours, "base": base})
     assert cli("build").exit_code == 0
     document = json.loads((tmp_path / "agg.json").read_text())
@@ -233,13 +241,22 @@ def test_a_task_table_from_task_score_files_without_glue(tmp_path, cli):
     assert cells[("ours", "mean")]["stats"]["n"] == 15  # integers stayed scores (5, 6, 8, 9...)
     assert cells[("ours", "mean")]["stats"]["tasks"] == 3
     assert cells[("ours", "probability_of_improvement")]["stats"]["value"] == pytest.approx(
-        ref_improvement(normalised, [[v / 10 for v in base["A"]], [v / 100 for v in base["B"]], [v / 1000 for v in base["C"]]])
+        ref_improvement(
+            normalised,
+            [[v / 10 for v in base["A"]], [v / 100 for v in base["B"]], [v / 1000 for v in base["C"]]],
+        )
     )
     assert ("base", "probability_of_improvement") not in cells
     markdown = (tmp_path / "agg.md").read_text()
     assert "P(X &gt; base)" in markdown  # Markdown-escaped ">"
-    assert "95% stratified percentile bootstrap intervals (runs resampled within each game; 2,000 resamples" in markdown
-    assert "hns = (score − low) / (high − low), reference scores per game (low from low.json, high from the spec)" in markdown
+    assert (
+        "95% stratified percentile bootstrap intervals (runs resampled within each game; 2,000 resamples"
+        in markdown
+    )
+    assert (
+        "hns = (score − low) / (high − low), reference scores per game (low from low.json, high from the spec)"
+        in markdown
+    )
     assert "optimality gap: lower is better; unpaired stratified bootstrap test of the difference" in markdown
     csv = (tmp_path / "agg.csv").read_text().splitlines()
     assert csv[0] == "method,aggregate,value,bootstrap_lo,bootstrap_hi,n,tasks,marks"  # plain CSV: no comment
@@ -250,17 +267,27 @@ def test_missing_replicates_are_one_bounded_line_with_the_full_list_in_json(tmp_
     sparse = {game: values[: 30 if i % 2 else 3] for i, (game, values) in enumerate(games.items())}
     atari_like_project(tmp_path, {"ours": sparse, "base": games})
     (tmp_path / "resultsbook.toml").write_text(
-        (tmp_path / "resultsbook.toml").read_text().replace('high = { A = 10.0, B = 100.0, C = 1000.0 }', 'high = "high.json"')
+        (tmp_path / "resultsbook.toml")
+        .read_text()
+        .replace("high = { A = 10.0, B = 100.0, C = 1000.0 }", 'high = "high.json"')
     )
     (tmp_path / "high.json").write_text(json.dumps({game: 100.0 for game in games}))
     result = cli("build")
     assert result.exit_code == 0
     warnings = [line for line in result.output.splitlines() if "n = " in line]
     assert len(warnings) == 1 and len(warnings[0]) < 400, warnings
-    assert warnings[0].startswith("Warning: agg: ours / Mean and 4 more cell(s): n = 660 of 1200 (30 runs × 40 games; missing")
+    assert warnings[0].startswith(
+        "Warning: agg: ours / Mean and 4 more cell(s): n = 660 of 1200 (30 runs × 40 games; missing"
+    )
     assert warnings[0].endswith("and 532 more)")
     document = json.loads((tmp_path / "agg.json").read_text())
-    mark = next(m for c in document["cells"] if c["row"]["method"] == "ours" for m in c["marks"] if m["kind"] == "incomplete")
+    mark = next(
+        m
+        for c in document["cells"]
+        if c["row"]["method"] == "ours"
+        for m in c["marks"]
+        if m["kind"] == "incomplete"
+    )
     assert len(mark["details"]) == 540 and mark["details"][0] == "G0 run 3"
 
 
@@ -269,7 +296,9 @@ def test_a_profile_figure_draws_a_task_table(tmp_path, cli):
     base = {"A": [1, 2, 3, 4, 5.5], "B": [10, 20, 30, 40, 50.5], "C": [100, 200, 300, 400.5, 500]}
     atari_like_project(tmp_path, {"ours": ours, "base": base})
     with open(tmp_path / "resultsbook.toml", "a") as handle:
-        handle.write('\n[figures.profile]\nkind = "profile"\ntable = "agg"\ntau = [0, 1]\noutputs = ["profile.png"]\n')
+        handle.write(
+            '\n[figures.profile]\nkind = "profile"\ntable = "agg"\ntau = [0, 1]\noutputs = ["profile.png"]\n'
+        )
     assert cli("build").exit_code == 0
     from resultsbook.outputs.figures import figure_data
     from resultsbook.spec import load_spec
@@ -282,7 +311,9 @@ def test_a_profile_figure_draws_a_task_table(tmp_path, cli):
     assert lines["ours"].center[0] == 1.0 and lines["base"].center[-1] == 0.0
     normalised = [[v / 10 for v in ours["A"]], [v / 100 for v in ours["B"]], [v / 1000 for v in ours["C"]]]
     assert lines["ours"].center[50] == pytest.approx(ref_profile(normalised, lines["ours"].x[50]))
-    assert np.all(lines["ours"].low <= lines["ours"].center) and np.all(lines["ours"].center <= lines["ours"].high)
+    assert np.all(lines["ours"].low <= lines["ours"].center) and np.all(
+        lines["ours"].center <= lines["ours"].high
+    )
     assert data.xlabel == "hns (τ)" and "stratified percentile bootstrap" in data.note
     assert (tmp_path / "profile.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -312,7 +343,9 @@ def test_sample_efficiency_is_the_aggregate_over_tasks_at_each_step(make_run, st
         assert lines["a"].center[step] == pytest.approx(ref_iqm(tasks))
         assert lines["a"].low[step] <= lines["a"].center[step] <= lines["a"].high[step]
     assert (lines["a"].runs, lines["a"].tasks) == (12, 3)
-    mean = efficiency_curves(store, EfficiencyQuery("score", ("task",), "method", aggregate="mean", band=False))
+    mean = efficiency_curves(
+        store, EfficiencyQuery("score", ("task",), "method", aggregate="mean", band=False)
+    )
     b = next(line for line in mean.lines if line.hue == "b")
     tasks = [[values[("b", task, seed)][-1] for seed in range(4)] for task in ("t1", "t2", "t3")]
     assert b.center[-1] == pytest.approx(ref_mean(tasks)) and np.array_equal(b.low, b.center)
@@ -351,7 +384,10 @@ def test_a_misspelt_tasks_key_is_refused_by_name_in_a_table_and_a_spec(tmp_path,
     spec.write_text(spec.read_text().replace('tasks = "game"', 'tasks = "gmae"'))
     built = cli("build", "--no-collect")
     assert built.exit_code == 2
-    assert "resultsbook.toml: [tables.agg] tasks 'gmae' is not a param of any run; did you mean 'game'?" in built.output
+    assert (
+        "resultsbook.toml: [tables.agg] tasks 'gmae' is not a param of any run; did you mean 'game'?"
+        in built.output
+    )
 
 
 def test_a_tables_own_center_over_tasks_is_refused_naming_the_aggregates_that_show_it(tmp_path, cli):
@@ -523,16 +559,19 @@ def test_seeds_drawn_per_run_are_not_missing_from_the_other_tasks(make_run, cli)
     lines = result.output.splitlines()
     assert next(line for line in lines if line.startswith("sac")).rstrip().endswith("]")  # no mark
     assert "missing" not in result.output
-    assert "Warning: table: td3 / Mean: n = 5 of 6 (3 runs × 2 envs, the most on one; fewer on Hopper: 2)" in lines
+    assert (
+        "Warning: table: td3 / Mean: n = 5 of 6 (3 runs × 2 envs, the most on one; fewer on Hopper: 2)"
+        in lines
+    )
 
 
 def test_a_stratified_bootstrap_test_never_says_p_0(tmp_path, cli):
     """Every resampled difference on one side gives the least p a finite bootstrap can: 2 / (B + 1)."""
-    ours = {"A": [5, 6, 7.5, 8, 9], "B": [50, 60.5, 70, 80, 90], "C": [500, 600, 700, 800, 900.5]}
-    base = {"A": [1, 2, 3, 4, 5.5], "B": [10, 20, 30, 40, 50.5], "C": [100, 200, 300, 400.5, 500]}
-    atari_like_project(tmp_path, {"ours": ours, "base": base})
+    atari_like_project(tmp_path, {"ours": OURS, "base": BASE})
     assert cli("build").exit_code == 0
     document = json.loads((tmp_path / "agg.json").read_text())
-    basis = {c["aggregate"]: c.get("emphasis_basis") for c in document["cells"] if c["row"]["method"] == "ours"}
+    basis = {
+        c["aggregate"]: c.get("emphasis_basis") for c in document["cells"] if c["row"]["method"] == "ours"
+    }
     assert basis["mean"]["p"] == pytest.approx(2 / 2001)
     assert basis["iqm"]["significant"] is True
