@@ -186,6 +186,34 @@ def test_a_lock_edited_by_hand_into_another_shape_is_named_not_a_crash(paper, ed
     assert run_cli("build").exit_code == 0 and run_cli("check").exit_code == 0
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("where", ["output", "lock"])
+def test_an_output_or_lock_that_is_a_fifo_or_a_device_is_refused_not_waited_on(paper, where):
+    """A FIFO blocks a read and /dev/zero never ends: check and build name the path in one line."""
+    run_cli("build")
+    if where == "output":
+        target = paper / "paper" / "results" / "table1.md"
+        target.unlink()
+        os.mkfifo(target)
+    else:
+        target = paper / "paper" / "resultsbook.lock"
+        target.unlink()
+        target.symlink_to("/dev/zero")
+    for command in (["check"], ["build"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "resultsbook", *command],
+            capture_output=True,
+            text=True,
+            cwd=paper,
+            timeout=60,
+        )
+        assert result.returncode == 2, (command, result.stderr)
+        assert (
+            result.stderr == f"Error: {target} is not a regular file (a FIFO or a device), so build cannot "
+            "write it nor check read it; point the spec's outputs (or lock =) to a file path\n"
+        )
+
+
 def test_a_new_resultsbook_and_a_table_quoted_or_not_are_said_as_such():
     from resultsbook.freshness.reasons import stale_reason
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from resultsbook.freshness.reasons import stale_reason
-from resultsbook.outputs.build import Finding, compute_outputs, quoted_table
+from resultsbook.outputs.build import Finding, compute_outputs, quoted_table, written_files
 from resultsbook.outputs.failures import EntryFailure
-from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock
+from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, refuse_special_files
 from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
 from resultsbook.params import cut_where_they_differ
 from resultsbook.render.macros import cell_texts, plain_number_text
@@ -204,6 +204,7 @@ class CheckReport:
 def check(spec: Spec, store: Store, strict: bool = False, collected: bool = False) -> CheckReport:
     """Compare every output with what build would write now and with what the lock recorded; unless
     the spec's sources were just `collected`, also look for run sources the store does not hold yet."""
+    refuse_special_files(written_files(spec))
     lock = read_lock(spec.lock)
     folder = os.path.dirname(spec.lock)
     states: list[OutputState] = []

@@ -43,7 +43,15 @@ from resultsbook.outputs.findings import (
     surplus_findings,
 )
 from resultsbook.outputs.label_names import misspelt_labels
-from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, file_state, read_lock, render_lock
+from resultsbook.outputs.lock import (
+    LockEntry,
+    bytes_digest,
+    file_digest,
+    file_state,
+    read_lock,
+    refuse_special_files,
+    render_lock,
+)
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
 from resultsbook.outputs.quotes import check_paper, paper_uses
 from resultsbook.query import ResultTable, aggregate
@@ -171,6 +179,7 @@ def build(
     digest: a table whose selected runs did not change since the last round, and whose files are as
     the lock recorded, is not recomputed."""
     check_names(spec, only)
+    refuse_special_files(written_files(spec))
     seen = file_state(spec.lock)  # before the read: a lock written after it differs from this
     lock = read_lock(spec.lock)
     built = set(lock)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,8 +54,19 @@ def file_state(path: str) -> tuple[int, ...] | None:
     return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
 
+def refuse_special_files(paths: Sequence[str]) -> None:
+    """Refuse an output or lock path that is a FIFO or a device: reading one blocks or never ends."""
+    for path in paths:
+        if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):
+            raise SpecError(
+                f"{path} is not a regular file (a FIFO or a device), so build cannot write it nor check "
+                "read it; point the spec's outputs (or lock =) to a file path"
+            )
+
+
 def read_lock(path: str) -> dict[str, LockEntry]:
     """Read a lock file; a missing file is an empty lock."""
+    refuse_special_files([path])
     try:
         with open(path, encoding="utf-8") as handle:
             document = json.load(handle)
