@@ -27,6 +27,7 @@ _PLAIN = {
     "escape_formulas": "escape_formulas",
 }
 _LISTS = {"replicate": "replicate", "pool": "pool", "run_specific": "run_specific", "tasks": "tasks"}
+KEY_OF_FLAG = {**_PLAIN, **_LISTS}  # the spec key each of these flags states, as a saved entry writes it
 
 
 def table_entry(
@@ -113,7 +114,7 @@ def _where(where: Any) -> Any:
 
 def _stated(given: Callable[[str], bool], inherited: set[str]) -> Callable[[str], bool]:
     """Return whether the entry states a setting: given, or one the spec's tables inherit."""
-    keys = {flag: {key} for flag, key in {**_PLAIN, **_LISTS}.items()}
+    keys = {flag: {key} for flag, key in KEY_OF_FLAG.items()}
     keys["stats"] = {"center", "spread", "stats"}
     keys["order"] = {"order"}
     return lambda flag: given(flag) or bool(keys.get(flag, set()) & inherited)

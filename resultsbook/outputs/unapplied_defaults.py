@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from resultsbook.errors import QueryError, SpecError
+from resultsbook.outputs.table_entry import KEY_OF_FLAG
 from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import TableQuery
 from resultsbook.query.significance import resolve_test
@@ -70,14 +71,12 @@ _PARTS: dict[str, _Part] = {
     "labels": lambda query, fmt, labels: labels,
 }
 # the flag (and the keyword argument of book.table) that states each key; the others have none
+# (`table --save` writes the same correspondence the other way: table_entry.KEY_OF_FLAG)
 _FLAGS = {
-    **{key: key for key in ("reduce", "skip_first", "budget", "scale", "columns", "replicate")},
-    **{key: key for key in ("run_specific", "pool", "ddof", "order", "tasks", "aggregates", "versus")},
-    **{key: key for key in ("where", "digits", "style", "highlight", "test", "labels", "escape_formulas")},
+    **{key: flag for flag, key in KEY_OF_FLAG.items()},
+    **{key: key for key in ("columns", "order", "aggregates", "where", "labels")},
     "goal": "goals",
     "direction": "goals",
-    "optimality_threshold": "threshold",
-    "replicates": "expected",
     **{key: "stats" for key in ("center", "spread", "stats")},
 }
 _RESAMPLED = ("bootstrap", "bca")  # the spreads bootstrap_seed and bootstrap_resamples decide
