@@ -10,6 +10,7 @@ from conftest import curve
 from resultsbook.errors import NotFoundError, QueryError
 from resultsbook.query import MetricSpec, TableQuery, aggregate
 from resultsbook.query.access import MetricReader
+from resultsbook.query.matrices import MetricSeries
 from resultsbook.query.select import parse_filter
 from resultsbook.render.layout import replicates_word
 from resultsbook.sources.collect import CollectRequest, collect
@@ -372,9 +373,12 @@ def test_a_pooled_param_no_run_has_is_named(make_run, store, tmp_path):
     assert result.notes == ("no run has the pooled param 'splt'; did you mean 'split'?",)
 
 
-def test_a_build_decoding_each_metric_once_gets_the_tables_computed_alone(make_run, store, tmp_path):
+def test_a_build_decoding_each_metric_once_gets_the_tables_computed_alone(
+    make_run, store, tmp_path, monkeypatch
+):
     """A build plans its reductions: each metric's series is decoded once for every table and let go,
-    the best steps one metric's `best(...)` needs of another computed first."""
+    the best steps one metric's `best(...)` needs of another computed first, and where the runs that
+    have no point at an `at(step)` stopped (a second decoding of 100k runs cost a build 0.3 s)."""
     rng = random.Random(5)
     for model in ("a", "b"):
         for seed in range(3):
@@ -387,10 +391,19 @@ def test_a_build_decoding_each_metric_once_gets_the_tables_computed_alone(make_r
         MetricSpec("acc", "best(acc, max)", skip_first=1),
         MetricSpec("acc", "last(2)", skip_first=1),
         MetricSpec("loss", "at(30)"),
+        MetricSpec("loss", "at(50)"),  # the short runs stopped at step 30
+        MetricSpec("acc", "at(5)", skip_first=1),  # every run's points start at step 20
         MetricSpec("loss", "min", skip_first=5),  # nothing left of the short runs
     ]
     planned = MetricReader(store)
     planned.plan(metrics)
+    decoded = []
+    read = MetricSeries.read.__func__
+    monkeypatch.setattr(
+        MetricSeries,
+        "read",
+        classmethod(lambda cls, store, key: decoded.append(key) or read(cls, store, key)),
+    )
 
     def numbers(result):
         return {
@@ -404,9 +417,14 @@ def test_a_build_decoding_each_metric_once_gets_the_tables_computed_alone(make_r
             for key, cell in result.cells.items()
         }
 
-    for metric in metrics:
-        query = TableQuery(metrics=(metric,), rows=("model",), min_replicates=1)
-        assert numbers(aggregate(store, query, reader=planned)) == numbers(aggregate(store, query))
+    queries = [TableQuery(metrics=(metric,), rows=("model",), min_replicates=1) for metric in metrics]
+    computed = [numbers(aggregate(store, query, reader=planned)) for query in queries]
+    assert sorted(decoded) == ["acc", "loss"]
+    for query, cells in zip(queries, computed):
+        assert cells == numbers(aggregate(store, query))
+    notes = {mark.text for cells in computed for cell in cells.values() for mark in cell[4]}
+    assert "1 run(s) have no value and are left out (stopped at step 30, before at(50))" in notes
+    assert "3 run(s) have no value and are left out (3× logged from step 20, after at(5))" in notes
 
 
 def test_a_mistyped_key_is_matched_against_the_run_fields_too_and_a_value_suggested_is_quoted(
@@ -443,7 +461,9 @@ def test_a_misspelt_value_in_a_list_or_after_not_equal_is_refused_with_the_one_m
     assert table(store, tmp_path, filters=(parse_filter("seed=0,11"),)).rows == (("logreg",), ("mlp",))
 
 
-def test_a_number_filter_over_values_held_as_text_alone_is_refused_with_the_ones_meant(make_run, store, tmp_path):
+def test_a_number_filter_over_values_held_as_text_alone_is_refused_with_the_ones_meant(
+    make_run, store, tmp_path
+):
     """Seeds held as tags (`s1`, `s2`, `s3`), where a tired `--where seed!=1` kept every run in silence
     (a number no run has was taken for a seed to come) and `seed=1,2` was answered with `seed=s1`."""
     for model in ("logreg", "mlp"):
@@ -451,7 +471,10 @@ def test_a_number_filter_over_values_held_as_text_alone_is_refused_with_the_ones
             make_run(f"{model}_{seed}", {"model": model, "seed": seed}, curve([0.5]))
     with pytest.raises(NotFoundError) as caught:
         table(store, tmp_path, filters=(parse_filter("seed!=1"),))
-    assert str(caught.value) == "filter seed!=1: no run has seed=1; seed has: s1, s2, s3; did you mean 'seed!=s1'?"
+    assert (
+        str(caught.value)
+        == "filter seed!=1: no run has seed=1; seed has: s1, s2, s3; did you mean 'seed!=s1'?"
+    )
     with pytest.raises(NotFoundError) as caught:
         table(store, tmp_path, filters=(parse_filter("seed=1,2"),))
     assert str(caught.value) == (

@@ -28,6 +28,7 @@ from resultsbook.query.reduce import (
     Reduction,
     UnknownDirection,
     best_steps_of_rows,
+    logged_spans,
     parse_reduction,
     reduce_rows,
     reduce_series,
@@ -44,7 +45,7 @@ _SUMMARY_KINDS = {"last", "min", "max", "mean"}
 # adapters that tell a param from a result by its value (a whole number is a param): `metrics = ...` fixes it
 _TYPED_FIELDS = {"records", "onefile"}
 _AGGREGATED = re.compile(r"\d\s*(±|\+/?-)\s*\d")  # `0.85 ± 0.01`, `0.85 +- 0.01`: a summary's cell
-Job = tuple[Any, ...]  # ("reduce", reduction, skip) or ("best steps", direction, skip) of one metric
+Job = tuple[Any, ...]  # ("reduce", reduction, skip), ("best steps", direction, skip) or ("spans", None, skip)
 
 
 _SUMMARY_COLUMNS = ("last", "min", "max", "mean", "summary", "last_step", "first_step")
@@ -127,6 +128,8 @@ class MetricReader:
             if reduction.kind in _SUMMARY_KINDS and not metric.skip_first:
                 continue  # read from the stored summaries
             self._planned.setdefault(metric.name, []).append(("reduce", reduction, metric.skip_first))
+            if reduction.kind == "at":  # a run without a point at the step: where its points lie
+                self._planned[metric.name].append(("spans", None, metric.skip_first))
             if reduction.kind == "best":
                 job = ("best steps", reduction.direction, metric.skip_first)
                 self._planned.setdefault(reduction.other, []).append(job)
@@ -447,14 +450,19 @@ class MetricReader:
     ) -> dict[int, ValueNote]:
         """Say why `at(step)` found no value in runs whose points all lie before or after the step
         (a task trained for fewer steps than the table asks about)."""
-        series = self.matrices(name)
-        blocks, rows = series.locate(ids)
+        if not len(ids):
+            return {}
+        job = ("spans", None, skip)
+        if _job_key(name, job) not in self._reduced:
+            self._compute(name, job)
+        spans, _ = self._reduced[_job_key(name, job)]
+        rows, _ = self.series_index(name).find(ids)
         notes: dict[int, ValueNote] = {}
-        for run, block, row in zip(ids.tolist(), blocks.tolist(), rows.tolist()):
-            if block < 0:
+        for run, row in zip(ids.tolist(), rows.tolist()):
+            if row < 0:
                 continue
-            found = series.blocks[block].skip(skip)
-            note = _outside_note(found.steps[~np.isnan(found.values[row])], reduction)
+            first, last = spans[row].tolist()
+            note = _outside_note(first, last, reduction)
             if note is not None:
                 notes[run] = note
         return notes
@@ -502,7 +510,9 @@ class MetricReader:
         parts, empties = [], []
         for block in series.blocks:
             kept = block.skip(skip)
-            if kind == "best steps":
+            if kind == "spans":
+                parts.append(logged_spans(kept.steps, kept.values))
+            elif kind == "best steps":
                 parts.append(
                     best_steps_of_rows(kept.steps, kept.values, how)
                     if len(kept.steps)
@@ -557,7 +567,8 @@ class MetricReader:
                 continue
             out[run.id] = reduce_series(reduction, curve[0], curve[1], other)
             missed = reduction.kind == "at" and out[run.id] != out[run.id]  # NaN: no point at the step
-            outside = _outside_note(curve[0][~np.isnan(curve[1])], reduction) if missed else None
+            logged = curve[0][~np.isnan(curve[1])]
+            outside = _outside_note(logged[0], logged[-1], reduction) if missed and len(logged) else None
             if outside is not None:
                 notes[run.id] = outside
             elif not plain and run.id in self.constant_inputs:
@@ -658,7 +669,7 @@ class MetricReader:
 
 def _job_key(name: str, job: Job) -> tuple[Any, ...]:
     """Return the cache key of a job on a metric."""
-    return (name, job[1], job[2]) if job[0] == "reduce" else ("best steps", name, job[1], job[2])
+    return (name, job[1], job[2]) if job[0] == "reduce" else (job[0], name, job[1], job[2])
 
 
 def _summary_value(row: Mapping[str, Any] | None, kind: str) -> float:
@@ -767,11 +778,11 @@ def _listed_metrics_hint(key: str, logged: Iterable[str]) -> str | None:
     return f"{key!r} names {len(names)} logged metrics, a column each: {given}"
 
 
-def _outside_note(logged: np.ndarray, reduction: Reduction) -> ValueNote | None:
-    """Say why `at(step)` found no value in a run whose points (`logged`, their steps) all lie before
-    or after the step; None when they do not."""
-    if len(logged) and logged[-1] < reduction.step:
-        return ("refused", f"stopped at step {step_text(logged[-1])}, before {reduction.text}")
-    if len(logged) and logged[0] > reduction.step:
-        return ("refused", f"logged from step {step_text(logged[0])}, after {reduction.text}")
+def _outside_note(first: float, last: float, reduction: Reduction) -> ValueNote | None:
+    """Say why `at(step)` found no value in a run whose points, logged from step `first` to step
+    `last`, all lie before or after the step; None when they do not (or it logged none: NaN)."""
+    if last < reduction.step:
+        return ("refused", f"stopped at step {step_text(last)}, before {reduction.text}")
+    if first > reduction.step:
+        return ("refused", f"logged from step {step_text(first)}, after {reduction.text}")
     return None

@@ -284,6 +284,19 @@ def best_steps_of_rows(steps: np.ndarray, values: np.ndarray, direction: str) ->
     return np.where(missing.all(axis=1), np.nan, found) if gaps else found
 
 
+def logged_spans(steps: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Return the first and last step at which each row holds a value, a row of two per run (NaN
+    for a row without one)."""
+    spans = np.full((len(values), 2), np.nan)
+    if not len(steps):
+        return spans
+    logged = ~np.isnan(values)
+    has = logged.any(axis=1)
+    spans[has, 0] = steps[np.argmax(logged, axis=1)][has]
+    spans[has, 1] = steps[len(steps) - 1 - np.argmax(logged[:, ::-1], axis=1)][has]
+    return spans
+
+
 def _values_at(steps: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Return `value_at` of each row at its own step (NaN steps give NaN)."""
     with np.errstate(invalid="ignore"):
