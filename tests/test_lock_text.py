@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resultsbook.outputs.lock import LockEntry, indented_json, read_lock, render_lock
+from resultsbook.outputs.json_text import indented_json, joined_json_texts
+from resultsbook.outputs.lock import LockEntry, read_lock, render_lock
 
 SCALARS = st.one_of(
     st.none(),
@@ -49,3 +50,50 @@ def test_a_large_lock_reads_back_as_written(tmp_path):
     path = tmp_path / "resultsbook.lock"
     path.write_text(render_lock(entries), encoding="utf-8")
     assert read_lock(str(path)) == entries
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(), st.text(alphabet='az"\\/\x7f\x1f é'))))
+def test_run_ids_are_joined_as_json_writes_them_or_left_to_it(texts):
+    joined = joined_json_texts(texts, ", ")
+    if joined is not None:
+        assert "[" + joined + "]" == json.dumps(texts) == json.dumps(texts, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["a", 'b","c'],
+        ["a\\", "b"],
+        ["x\x7f/<>&'"],
+        ["é"],
+        ["\u2028"],
+        ["\x01"],
+        ["\ud800"],
+        ["a", 1],
+        ["a", None],
+    ],
+)
+def test_run_ids_that_json_writes_its_own_way_are_left_to_it(texts):
+    joined = joined_json_texts(texts, ", ")
+    assert joined is None or "[" + joined + "]" == json.dumps(texts)
+    assert indented_json(texts) == json.dumps(texts, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("run_ids", [["a1", "b2", "c3"], ["a1", "é2", 'q"3']])
+def test_a_cells_runs_digest_is_what_earlier_versions_wrote_in_their_locks(run_ids):
+    """Locks keep this digest: were it written otherwise, every table of every lock would be stale."""
+    import hashlib
+
+    import numpy as np
+
+    from resultsbook.outputs.build import _runs_digest
+    from resultsbook.query.model import CellRuns
+
+    values = np.array([0.5, 0.25, 1.0])
+    objects = np.array(run_ids, dtype=object)
+    statuses = np.array(["finished"] * 3, dtype=object)
+    runs = CellRuns(np.arange(3), objects, objects, values, statuses, (), np.full(3, None, dtype=object))
+    earlier = hashlib.sha256(json.dumps([run_ids, ["finished"]]).encode())
+    earlier.update(values.astype("<f8").tobytes())
+    assert _runs_digest(runs) == earlier.hexdigest()

@@ -42,6 +42,7 @@ from resultsbook.outputs.findings import (
     rounded_spread_findings,
     surplus_findings,
 )
+from resultsbook.outputs.json_text import joined_json_texts
 from resultsbook.outputs.label_names import misspelt_labels
 from resultsbook.outputs.lock import (
     LockEntry,
@@ -722,7 +723,10 @@ def _runs_digest(runs: CellRuns) -> str:
     statuses = runs.statuses.tolist()
     if len(set(statuses)) == 1:  # as usual, one status for every run: given once
         statuses = statuses[:1]
-    digest = hashlib.sha256(json.dumps([runs.run_ids.tolist(), statuses]).encode())
+    ids = runs.run_ids.tolist()
+    listed = joined_json_texts(ids, ", ")  # json.dumps(ids), written at once: 100,000 ids a table
+    ids_json = json.dumps(ids) if listed is None else "[" + listed + "]"
+    digest = hashlib.sha256(f"[{ids_json}, {json.dumps(statuses)}]".encode())
     digest.update(np.ascontiguousarray(runs.values, dtype="<f8").tobytes())
     return digest.hexdigest()
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import SpecError
+from resultsbook.outputs.json_text import indented_json
 from resultsbook.voice import command
 
-_encode_text = json.encoder.encode_basestring  # json's own string encoder (C)
 LOCK_FORMAT = "resultsbook.lock"
 LOCK_VERSION = 1
 
@@ -145,39 +145,3 @@ def render_lock(entries: Mapping[str, LockEntry]) -> str:
         return indented_json(document) + "\n"
     except TypeError:  # a value plain JSON does not have: the encoder says which
         return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def indented_json(value: Any, level: int = 0) -> str:
-    """Return `json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False)` of plain JSON data
-    (dicts with text keys, lists, tuples, text, numbers, booleans, None), byte for byte, built line
-    by line: json's own indenting encoder makes one Python string per token, which for a lock listing
-    the run ids of 100,000 runs costs seconds and hundreds of megabytes. TypeError on anything else."""
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        if not all(isinstance(key, str) for key in value):
-            raise TypeError("a key that is not text")
-        inner = "\n" + " " * (level + 1)
-        items = [f"{_encode_text(key)}: {indented_json(value[key], level + 1)}" for key in sorted(value)]
-        return "{" + inner + ("," + inner).join(items) + "\n" + " " * level + "}"
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        inner = "\n" + " " * (level + 1)
-        try:  # a list of text (a cell's run ids): each item encoded in C, no call per item here
-            return "[" + inner + ("," + inner).join(map(_encode_text, value)) + "\n" + " " * level + "]"
-        except TypeError:  # not all text
-            pass
-        return (
-            "["
-            + inner
-            + ("," + inner).join([indented_json(v, level + 1) for v in value])
-            + "\n"
-            + " " * level
-            + "]"
-        )
-    if isinstance(value, str):
-        return _encode_text(value)
-    if value is None or isinstance(value, (bool, int, float)):
-        return json.dumps(value)  # true, 3, NaN, Infinity, 0.1: as json writes them
-    raise TypeError(f"{type(value).__name__} is not plain JSON")
