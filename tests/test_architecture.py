@@ -49,7 +49,7 @@ ALLOWED: dict[str, set[str]] = {
         "cli",
     },
 }
-FOUNDATION = {"errors", "models", "params", "atomic", "commandenv", "voice"}
+FOUNDATION = {"errors", "models", "params", "atomic", "commandenv", "voice", "jsontext"}
 # the parts of sources an adapter may use: readers, not the collector that drives the adapters
 SOURCE_DRIVERS = {"collect", "parallel"}
 

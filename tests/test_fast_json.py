@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from resultsbook.adapters.base import Folder
 from resultsbook.adapters.native import NativeAdapter
+from resultsbook.jsontext import fast_loads
 from resultsbook.sources import textio
-from resultsbook.sources.textio import fast_loads, iter_json_records, load_json_file
+from resultsbook.sources.textio import iter_json_records, load_json_file
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

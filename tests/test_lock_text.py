@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resultsbook.outputs.json_text import indented_json, joined_json_texts
+from resultsbook.jsontext import indented_json, joined_json_texts
 from resultsbook.outputs.lock import LockEntry, read_lock, render_lock
 
 SCALARS = st.one_of(

@@ -30,6 +30,7 @@ from resultsbook.atomic import (
     writing_alone,
 )
 from resultsbook.errors import OutputError, ResultsbookError, SpecError, did_you_mean
+from resultsbook.jsontext import joined_json_texts
 from resultsbook.models import StoredRun
 from resultsbook.outputs.columns import table_placements
 from resultsbook.outputs.failures import EntryFailure, Unavailable, entry_failure, held_back, is_entry_error
@@ -42,7 +43,6 @@ from resultsbook.outputs.findings import (
     rounded_spread_findings,
     surplus_findings,
 )
-from resultsbook.outputs.json_text import joined_json_texts
 from resultsbook.outputs.label_names import misspelt_labels
 from resultsbook.outputs.lock import (
     LockEntry,

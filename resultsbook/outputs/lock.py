@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.errors import SpecError
-from resultsbook.outputs.json_text import indented_json
+from resultsbook.jsontext import fast_loads, indented_json
 from resultsbook.voice import command
 
 LOCK_FORMAT = "resultsbook.lock"
@@ -68,8 +68,8 @@ def read_lock(path: str) -> dict[str, LockEntry]:
     """Read a lock file; a missing file is an empty lock."""
     refuse_special_files([path])
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
+        with open(path, "rb") as handle:
+            document = fast_loads(handle.read())
     except FileNotFoundError:
         return {}
     except (json.JSONDecodeError, UnicodeDecodeError) as error:

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from resultsbook.jsontext import fast_loads, may_hold_big_integer
 from resultsbook.models import Problem
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import iter_file_chunks, read_file_bytes, read_small_file, unreadable
@@ -21,7 +22,6 @@ WHOLE_FILE = 4 << 20  # a JSON Lines file up to this size is read and parsed in 
 FIRST_LINE = 4 << 20  # a file whose first line is longer is not taken for JSON Lines under a .json name
 
 __all__ = [
-    "fast_loads",
     "holds_json_lines",
     "iter_json_lines",
     "iter_json_records",
@@ -86,35 +86,6 @@ def load_json_file(
         problems.append(Problem(path, what, kept))
         return None
     return value
-
-
-# digits to zeros: a run of 19 or more digits is then found by a substring search (a regex is 20x slower)
-_ZEROS = str.maketrans("123456789", "000000000")
-_ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
-
-
-def may_hold_big_integer(text: str | bytes) -> bool:
-    """Tell whether JSON text may hold an integer beyond 64 bits (a run of 19 digits or more; in a
-    fraction or a string as well, which merely sends the text to the exact parser)."""
-    if isinstance(text, bytes):
-        return b"0000000000000000000" in text.translate(_ZERO_BYTES)
-    return "0000000000000000000" in text.translate(_ZEROS)
-
-
-def fast_loads(text: str | bytes, exact_integers: bool = True) -> Any:
-    """Parse JSON exactly as `json.loads` does, with orjson wherever it gives the same value (nearly
-    always, and 5-10x faster); raises what `json.loads` raises.
-
-    orjson refuses NaN, Infinity, numbers that overflow a float, lone surrogates and nesting deeper
-    than 1024, which json accepts: those texts are parsed again by json. orjson also reads an integer
-    beyond 64 bits as the nearest float (the same number as `float(int(digits))`): texts that may hold
-    one go to json, unless `exact_integers` is False (the caller turns every number into a float)."""
-    if not exact_integers or not may_hold_big_integer(text):
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
 
 
 def parse_json(text: str | bytes) -> tuple[bool, Any]:

@@ -1,5 +1,6 @@
-"""JSON text written exactly as the standard `json` module writes it, quicker for long lists of text
-(a lock and a table's digest list the run ids of every cell: 100,000 at a time)."""
+"""JSON text exactly as the standard `json` module reads and writes it, quicker: run logs are parsed
+by orjson wherever it gives json's value, and the long lists of run ids of a lock or a table's digest
+(100,000 at a time) are written by orjson wherever it writes json's bytes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,35 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+
+# digits to zeros: a run of 19 or more digits is then found by a substring search (a regex is 20x slower)
+_ZEROS = str.maketrans("123456789", "000000000")
+_ZERO_BYTES = bytes.maketrans(b"123456789", b"000000000")
+
+
+def may_hold_big_integer(text: str | bytes) -> bool:
+    """Tell whether JSON text may hold an integer beyond 64 bits (a run of 19 digits or more; in a
+    fraction or a string as well, which merely sends the text to the exact parser)."""
+    if isinstance(text, bytes):
+        return b"0000000000000000000" in text.translate(_ZERO_BYTES)
+    return "0000000000000000000" in text.translate(_ZEROS)
+
+
+def fast_loads(text: str | bytes, exact_integers: bool = True) -> Any:
+    """Parse JSON exactly as `json.loads` does, with orjson wherever it gives the same value (nearly
+    always, and 5-10x faster); raises what `json.loads` raises.
+
+    orjson refuses NaN, Infinity, numbers that overflow a float, lone surrogates and nesting deeper
+    than 1024, which json accepts: those texts are parsed again by json. orjson also reads an integer
+    beyond 64 bits as the nearest float (the same number as `float(int(digits))`): texts that may hold
+    one go to json, unless `exact_integers` is False (the caller turns every number into a float)."""
+    if not exact_integers or not may_hold_big_integer(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
 
 _encode_text = json.encoder.encode_basestring  # json's own string encoder (C), as ensure_ascii=False
 
