@@ -230,6 +230,18 @@ def test_a_run_re_run_from_other_code_is_named_under_the_curve_and_bar_it_moved(
         assert change["recoded"] == [{"run": "mlp_s1", "old": "aaaaaaaaaa", "new": "bbbbbbbbbb"}]
 
 
+def test_a_build_after_a_re_run_in_the_same_process_locks_the_new_code(tmp_path, cli):
+    """A build keeps the runs' code of its last build's runs (every table shares them): the next build in
+    the same process (a notebook, `watch`) reads its runs again and locks the code they ran now."""
+    two_models_built(tmp_path, cli)
+    write_run(tmp_path, "mlp", 1, 0.95, NEW)
+    assert cli("build").exit_code == 0
+    lock = json.loads((tmp_path / "out" / "resultsbook.lock").read_text())
+    for entry in ("figures.curve", "figures.bars"):
+        assert sorted(lock["entries"][entry]["values"]["mlp"]["code"]) == ["aaaaaaaaaa"] * 2 + ["bbbbbbbbbb"]
+    assert cli("check").exit_code == 0
+
+
 def test_a_lock_written_before_figures_kept_their_runs_claims_no_re_run(tmp_path, cli):
     """A lock from before figures recorded their runs and code is read as it is: current while nothing
     changed, and after a re-run from other code the curve that moved is listed, and no run named."""

@@ -78,6 +78,7 @@ from resultsbook.spec import Spec, TableSpec
 from resultsbook.store import Store
 
 _P = ParamSpec("_P")
+_LAST_CODE: list[Any] = [None, {}]  # the runs `run_code` was last given (held, so no other takes their id)
 _T = TypeVar("_T")
 
 if TYPE_CHECKING:
@@ -489,13 +490,19 @@ def _check_own_params(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRu
 
 def run_code(runs: Sequence[StoredRun] | Runs) -> dict[str, str]:
     """Return {run id: the commit it ran, 10 digits, `*` when from a dirty tree} of the runs that
-    record one: what the lock keeps of each cell's code, for `check` to name a run re-run at other code."""
+    record one: what the lock keeps of each cell's code, for `check` to name a run re-run at other code.
+    The runs of a build are the same columns for every table: their code is made once (it is only read)."""
     if isinstance(runs, Runs):
+        if _LAST_CODE[0] is runs:
+            return _LAST_CODE[1]
         ids, commits, dirty = (runs.field(name).tolist() for name in ("run_id", "git_commit", "git_dirty"))
     else:
         ids = [run.run_id for run in runs]
         commits, dirty = [run.git_commit for run in runs], [run.git_dirty for run in runs]
-    return {i: str(c)[:10] + ("*" if d else "") for i, c, d in zip(ids, commits, dirty) if c}
+    code = {i: str(c)[:10] + ("*" if d else "") for i, c, d in zip(ids, commits, dirty) if c}
+    if isinstance(runs, Runs):
+        _LAST_CODE[:] = [runs, code]
+    return code
 
 
 def _rendered_entry(
