@@ -206,6 +206,8 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
     the spec's sources were just `collected`, also look for run sources the store does not hold yet."""
     refuse_special_files(written_files(spec))
     lock = read_lock(spec.lock)
+    # looked for first: what it holds of the logs' tree is let go before the tables are computed
+    missing = Uncollected() if collected else uncollected(store, spec.sources)
     folder = os.path.dirname(spec.lock)
     states: list[OutputState] = []
     findings: list[Finding] = []
@@ -248,7 +250,6 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
     )
     names = run_names(store, changed_runs)
     states = [replace(state, changes=named_runs(state.changes, names)) for state in states]
-    missing = Uncollected() if collected else uncollected(store, spec.sources)
     return CheckReport(
         tuple(states), tuple(findings), strict, tuple(computed.failed), tuple(quote_problems), missing
     )

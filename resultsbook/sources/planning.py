@@ -133,8 +133,9 @@ def plan_collect(
     snapshots: bool = True,
 ) -> Plan:
     """Find and sign every request's sources; with `changed` (paths a file watcher reported), only
-    the sources those paths belong to; without `snapshots`, every tree is walked and nothing is
-    written to the store (a plan to look at, not to collect)."""
+    the sources those paths belong to. Without `snapshots`, a plan to look for sources added or removed,
+    not to collect: nothing is written to the store, and a tree whose folders are as the last collect's
+    snapshot holds them is not walked, nor its files stat-ed (a file changed in place is not looked for)."""
     planner = _Planner(store, requests, stored, changed, snapshots)
     for request in requests:
         with of_spec_entry(request.spec_entry is not None):  # its notes name the entry's keys, not flags
@@ -185,11 +186,12 @@ class _Planner:
                 "the folder of the runs, or a log file"
             )
         log = SearchLog()
-        walks = served is None and changed is None and self.snapshots
+        walks = served is None and changed is None
         context = snapshot.context_of(request, store.path) if walks else None
         with cycle_collector_paused():
-            replayed = _replayed(store, request, context, self.stored)
-        taking: list[snapshot.Signed] | None = None if context is None else []  # this walk's snapshot
+            replayed = _replayed(store, request, context, self.stored, files=self.snapshots)
+        keeps = context is not None and self.snapshots
+        taking: list[snapshot.Signed] | None = [] if keeps else None  # this walk's snapshot
         if served is not None:
             found: Iterable[tuple[Source, Adapter]] = served[1]
         elif replayed is not None:
@@ -218,7 +220,8 @@ class _Planner:
                 else set(self.readers)
             )
             plan.notes += unused_options(request, readers)
-        if context is not None and (replayed is None or replayed.changed):
+        if keeps and (replayed is None or replayed.changed):
+            assert context is not None
             _keep_snapshot(store, request, context, replayed, taking, log, plan.listings)
         plan.problems.extend(log.walk.problems)
         missed = pattern_misses(request, log) if request.pattern else None
@@ -436,9 +439,12 @@ class _Replayed:
     kept: snapshot.Snapshot
 
 
-def _replayed(store: Store, request: CollectRequest, context: str | None, stored: Stored) -> _Replayed | None:
+def _replayed(
+    store: Store, request: CollectRequest, context: str | None, stored: Stored, files: bool = True
+) -> _Replayed | None:
     """Return last collect's sources of a request when none of the folders its walk went through
-    changed since (sources/snapshot.py says why that is what a walk would find), or None: walk."""
+    changed since (sources/snapshot.py says why that is what a walk would find), or None: walk.
+    Without `files`, its sources' files are not stat-ed: those changed in place are taken as unchanged."""
     if context is None:
         return None
     remembered = store.collect_snapshot(os.path.abspath(request.path))
@@ -450,7 +456,7 @@ def _replayed(store: Store, request: CollectRequest, context: str | None, stored
     adapters = snapshot.adapters_of(kept)
     if adapters is None:
         return None
-    unchanged, changed = kept.split(stored)
+    unchanged, changed = kept.split(stored, files)
     again = []
     for index in changed:
         signed = kept.signed(index)

@@ -120,12 +120,13 @@ class Snapshot:
                 return False
         return True
 
-    def split(self, stored: Mapping[str, tuple[str, str]]) -> tuple[list[int], list[int]]:
+    def split(self, stored: Mapping[str, tuple[str, str]], files: bool = True) -> tuple[list[int], list[int]]:
         """Return the sources (by index) whose files still have the sizes and times their signature
-        was made of and whose stored signature is still that one, and the others (to sign again)."""
+        was made of and whose stored signature is still that one, and the others (to sign again);
+        without `files`, the files are not stat-ed (a look for sources added or removed only)."""
         stat, versions = os.stat, self.versions
         moved: set[int] = set()  # the files that changed (or are gone)
-        for at, path in enumerate(self.files):  # the hot loop of an unchanged re-collect: a stat a file
+        for at, path in enumerate(self.files if files else ()):  # an unchanged re-collect's hot loop
             try:
                 info = stat(path)
             except OSError:
