@@ -325,6 +325,22 @@ def test_a_wandb_runs_table_export_is_a_run_per_row_named_and_stated_by_wandb(tm
     assert result.runs[0].summary == {"test/acc": 0.91}
 
 
+def test_a_pending_run_of_a_wandb_runs_table_is_queued_not_running(tmp_path):
+    """W&B's run state `pending` is a run scheduled but not started (a sweep's or a Launch job's, as
+    docs.wandb.ai/models/runs/run-states says), written here by hand in the runs table's shape above, its
+    summary columns empty: it was read as unknown; it is `queued`."""
+    path = tmp_path / "wandb_export.csv"
+    header = '"Name","State","Notes","User","Tags","Created","Runtime","Sweep","model","seed","test/acc","_step"'
+    rows = [
+        '"lively-sun-12","running","-","alice","","2024-02-28T10:00:00.000Z","3600","s1","mlp","0","0.91","99"',
+        '"calm-sky-3","pending","-","alice","","2024-02-28T12:00:00.000Z","0","s1","mlp","1","",""',
+    ]
+    path.write_text("\n".join([header, *rows]))
+    adapter = RecordsAdapter()
+    result = adapter.read(adapter.source(str(path), [str(path)]))
+    assert [(r.name, r.status) for r in result.runs] == [("lively-sun-12", "running"), ("calm-sky-3", "queued")]
+
+
 def test_a_filter_on_wandbs_state_column_names_the_status_field(tmp_path, cli):
     """W&B's runs table calls a run's status its State: `--where State=finished` is answered with the
     field that holds it, not with the list of params."""
