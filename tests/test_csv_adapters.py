@@ -304,25 +304,41 @@ def test_records_file_with_curves_and_finals(tmp_path):
     assert result.runs[1].summary == {"regret": 0.25}
 
 
+def _wandb_runs_table(path, *rows):
+    """Read rows of a runs table the W&B web UI exports (its columns, then model, seed, test/acc, _step)."""
+    header = '"Name","State","Notes","User","Tags","Created","Runtime","Sweep","model","seed","test/acc","_step"'
+    path.write_text("\n".join([header, *rows]))
+    adapter = RecordsAdapter()
+    return adapter.read(adapter.source(str(path), [str(path)]))
+
+
 def test_a_wandb_runs_table_export_is_a_run_per_row_named_and_stated_by_wandb(tmp_path):
     """The runs table the W&B web UI exports: each row a run with its Name and State (a crashed run is
     failed), its bookkeeping (Created, Runtime, Notes, User, Tags, Sweep, _step) no param, so that a
     cell of runs of one config is no longer 'averaging runs whose configurations differ'."""
-    path = tmp_path / "wandb_export_2024-03-01T12_00_00.000+01_00.csv"
-    header = '"Name","State","Notes","User","Tags","Created","Runtime","Sweep","model","seed","test/acc","_step"'
-    rows = [
+    result = _wandb_runs_table(
+        tmp_path / "wandb_export_2024-03-01T12_00_00.000+01_00.csv",
         '"lively-sun-12","finished","-","alice","base","2024-02-28T10:00:00.000Z","3600","","mlp","0","0.91","99"',
         '"calm-sky-3","crashed","-","alice","","2024-02-28T12:00:00.000Z","200","","mlp","1","0.5","10"',
-    ]
-    path.write_text("\n".join([header, *rows]))
-    adapter = RecordsAdapter()
-    result = adapter.read(adapter.source(str(path), [str(path)]))
+    )
     assert [p.message for p in result.problems] == []
     assert [(r.name, r.status, r.params) for r in result.runs] == [
         ("lively-sun-12", "finished", {"model": "mlp", "seed": 0}),
         ("calm-sky-3", "failed", {"model": "mlp", "seed": 1}),
     ]
     assert result.runs[0].summary == {"test/acc": 0.91}
+
+
+def test_a_pending_run_of_a_wandb_runs_table_is_queued_not_running(tmp_path):
+    """W&B's run state `pending` is a run scheduled but not started (a sweep's or a Launch job's, as
+    docs.wandb.ai/models/runs/run-states says), written here by hand in the runs table's shape above, its
+    summary columns empty: it was read as unknown; it is `queued`."""
+    result = _wandb_runs_table(
+        tmp_path / "wandb_export.csv",
+        '"lively-sun-12","running","-","alice","","2024-02-28T10:00:00.000Z","3600","s1","mlp","0","0.91","99"',
+        '"calm-sky-3","pending","-","alice","","2024-02-28T12:00:00.000Z","0","s1","mlp","1","",""',
+    )
+    assert [(r.name, r.status) for r in result.runs] == [("lively-sun-12", "running"), ("calm-sky-3", "queued")]
 
 
 def test_a_filter_on_wandbs_state_column_names_the_status_field(tmp_path, cli):

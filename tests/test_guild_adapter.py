@@ -127,10 +127,12 @@ def test_an_exit_status_that_is_there_but_empty_or_not_a_number_is_no_crash_said
 
 
 def test_pending_and_staged_runs_are_runs_to_come(tmp_path):
+    """A PENDING or STAGED run has not started (Guild's `Run.status`, guildai @ dfbefedb): it was read
+    as `running`, counted as a seed still running; it is `queued`."""
     guild_run(tmp_path, RUN_A, {"flags": "x: 1\n"}, {"PENDING": ""})
     guild_run(tmp_path, RUN_B, {"flags": "x: 2\n"}, {"STAGED": ""})
     found = {source.split("/")[1]: run for source, (run, _, _) in read_tree(tmp_path).items()}
-    assert found[RUN_A].status == found[RUN_B].status == "running"
+    assert found[RUN_A].status == found[RUN_B].status == "queued"
     assert (found[RUN_A].provenance["guild_status"], found[RUN_B].provenance["guild_status"]) == ("pending", "staged")
 
 
@@ -164,8 +166,11 @@ def test_status_says_a_pending_run_has_not_started_rather_than_that_it_stopped_w
         os.utime(path, (old, old))
     assert cli("collect", "runs", "--db", "g.db").exit_code == 0
     result = cli("status", "--db", "g.db")
-    assert "pending (Guild's PENDING): not started yet" in result.output
-    assert "dead" not in result.output
+    lines = result.output.splitlines()
+    assert lines[lines.index(f"  queued      {RUN_A[:8]}  (runs/{RUN_A})") + 1].strip() == (
+        "Guild's PENDING: not started yet"
+    )
+    assert "dead" not in result.output and "running" not in result.output
 
 
 def test_the_folder_of_guild_run_with_run_dir_is_a_run_whatever_its_name(tmp_path):

@@ -550,3 +550,31 @@ def test_metrics_that_change_between_two_queries_are_reported_not_misaligned(tmp
 
 def metric_points(runs) -> dict:
     return {(key, name): len(series) for key, run in runs.items() for name, series in run.metrics.items()}
+
+
+def test_a_scheduled_run_is_queued_not_running_and_one_that_logged_is_running(tmp_path, cli):
+    """scheduled/mlruns was written by MLflow 3.17.2 (make_scheduled_store.py): seeds 0 and 1 FINISHED,
+    seed 2 SCHEDULED (RunStatus 2, a job not started) without metrics, seed 3 SCHEDULED with `acc`
+    logged. A SCHEDULED run was read as `running`: the table said `seed 2 running, no value yet` and
+    `status` `seed 2 still running, no value yet`, listing it as running since its folder's last write.
+    It is `queued`; one that logged metrics has started: `running`, its value counted as one."""
+    from resultsbook.adapters.mlflow_runs import mlflow_status
+
+    assert mlflow_status("SCHEDULED") == mlflow_status(2) == mlflow_status("2") == "queued"  # SQL, file
+    shutil.copytree(FIXTURES / "scheduled" / "mlruns", tmp_path / "mlruns")
+    runs, problems = read_runs(tmp_path / "mlruns")
+    assert problems == []
+    assert sorted((run.name, run.status) for run in runs.values()) == [
+        ("cnn-s0", "finished"), ("cnn-s1", "finished"), ("cnn-s2", "queued"), ("cnn-s3", "running")
+    ]  # fmt: skip
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "mlruns"\n\n[tables.t1]\nmetric = "acc"\ngoal = "max"\nrows = ["model"]\n'
+        'replicates = 4\nseeds = [0, 1, 2, 3]\noutputs = ["t1.md"]\n'
+    )
+    built = cli("build").output
+    assert "cnn: n = 3 of 4 seeds asked for (seed 2 queued, not started yet)" in built
+    assert "running, no value yet" not in built
+    lines = cli("status").output.splitlines()
+    assert "  cnn: 3 of 4, seed 2 queued, not started yet; counted from runs that did not finish: seed 3 (running)" in lines
+    queued = next(index for index, line in enumerate(lines) if line.startswith("  queued      cnn-s2  (mlruns/"))
+    assert lines[queued + 1] == "              MLflow's SCHEDULED: not started yet"

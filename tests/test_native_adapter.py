@@ -224,3 +224,45 @@ def test_a_record_nesting_deeper_than_100_levels_costs_only_that_record(make_run
         f"{folder / 'metrics.jsonl'}: 1 record(s) nest deeper than 100 levels — kept: the others"
     ]
     assert list(run.metrics["loss"].steps) == [1, 3]
+
+
+def test_a_run_json_saying_queued_is_a_run_not_started_and_one_that_logged_has_started(make_run):
+    """A launch script writes `{"status": "queued"}` and an empty metrics.jsonl before its job starts:
+    the run was read as `running` (and its empty log reported). It is `queued`, its empty log as it
+    should be; a run.json still saying queued beside points its job logged is `running`."""
+    run, problems = read(make_run("s2", config={"seed": 2}, run={"status": "queued"}))
+    assert (run.status, run.metrics, problems) == ("queued", {}, ())
+    run, _ = read(make_run("s3", config={"seed": 3}, metrics=[{"step": 1, "acc": 0.4}], run={"status": "queued"}))
+    assert run.status == "running"
+    assert read(make_run("s4", run={"status": "SCHEDULED"}))[0].status == "queued"  # any tracker's word
+    assert read(make_run("s5", run={"status": "pending"}))[0].status == "queued"
+
+
+def test_status_tables_and_runs_tell_a_queued_seed_from_a_running_one(make_run, cli):
+    """A week before the deadline, seed 2 is queued (its run.json written by the launch script), seed 3
+    runs: `status` said `seed 2 still running, no value yet` and listed cnn-s2 as running, the table's
+    mark `seed 2 running, no value yet`, and `watch` waited on it."""
+    for seed in (0, 1):
+        make_run(f"cnn-s{seed}", {"model": "cnn", "seed": seed}, [{"step": 1, "acc": 0.7 + seed / 100}],
+                 {"status": "finished"})  # fmt: skip
+    make_run("cnn-s2", {"model": "cnn", "seed": 2}, run={"status": "queued"})
+    make_run("cnn-s3", {"model": "cnn", "seed": 3}, [{"step": 1, "acc": 0.4}], {"status": "running"})
+    (make_run("x").parent.parent / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t1]\nmetric = "acc"\ngoal = "max"\nrows = ["model"]\n'
+        'replicates = 4\nseeds = [0, 1, 2, 3]\noutputs = ["t1.md"]\ncommand = "python train.py --seed {seed}"\n'
+    )
+    built = cli("build").output
+    assert "cnn: n = 3 of 4 seeds asked for (seed 2 queued, not started yet)" in built
+    assert "(1 queued, not started yet) have no value of 'acc'" in built
+    lines = cli("status", "--commands").output.splitlines()
+    assert "  cnn: 3 of 4, seed 2 queued, not started yet; counted from runs that did not finish: seed 3 (running)" in lines
+    assert lines[lines.index("  queued      cnn-s2  (runs/cnn-s2)") + 1] == "              not started yet"
+    assert not any("--seed" in line for line in lines)  # queued or running: no run to launch again
+    assert [line.split()[1] for line in cli("runs", "--where", "status=queued").output.splitlines()[2:-1]] == [
+        "cnn-s2"
+    ]
+    import resultsbook as rb
+
+    with rb.open() as book:
+        frame = book.spec_table("t1").status()
+    assert frame[["running", "queued"]].to_dict("records") == [{"running": [], "queued": [2]}]

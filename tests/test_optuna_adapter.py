@@ -29,7 +29,7 @@ JOURNAL = FIXTURE / "journal" / "optuna_journal_storage.log"
 EXPECTED = json.loads((FIXTURE / "expected.json").read_text())
 # Optuna's TrialState names -> resultsbook's vocabulary (what the adapter promises, see its module)
 STATUS = {
-    "COMPLETE": "finished", "FAIL": "failed", "PRUNED": "interrupted", "RUNNING": "running", "WAITING": "running",
+    "COMPLETE": "finished", "FAIL": "failed", "PRUNED": "interrupted", "RUNNING": "running", "WAITING": "queued",
 }  # fmt: skip
 INFINITE = "1 final value(s) are NaN/Infinity (the first: 'values_1')"  # multi's trial 1: kept, and said
 
@@ -187,7 +187,11 @@ def test_a_waiting_trial_is_said_waiting_by_status(tmp_path, store):
     collect(store, [CollectRequest(str(tmp_path))])
     report = runs_status(store)
     details = {run.name: run.detail for run in report.runs}
-    assert details["sweep trial 7"] == "waiting (Optuna's WAITING): enqueued, not started yet"
+    states = {run.name: run.state for run in report.runs}
+    assert (states["sweep trial 7"], details["sweep trial 7"]) == (
+        "queued",
+        "Optuna's WAITING: enqueued, not started yet",
+    )  # it was `running`, counted as a seed still running
     assert details["sweep trial 4"] == "TrialPruned: pruned by the study's pruner at step 0"
 
 

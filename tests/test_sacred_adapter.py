@@ -364,11 +364,12 @@ def test_status_says_what_sacred_s_interrupted_and_queued_mean(runs, cli):
     for folder, state in (("1", "INTERRUPTED"), ("2", "QUEUED")):
         info = json.loads((runs / folder / "run.json").read_text())
         (runs / folder / "run.json").write_text(json.dumps({**info, "status": state}))
+    (runs / "2" / "metrics.json").unlink()  # a queued run has logged nothing (`queued_event` writes none)
     cli("collect", "sacred/runs", "-o", "stale_after=1")
     lines = cli("status").output.splitlines()
     assert lines[lines.index("  interrupted runs/1  (sacred/runs/1)") + 1].strip() == (
         "no error recorded: Sacred's INTERRUPTED, a stop by Ctrl-C (KeyboardInterrupt)"
     )
-    assert lines[lines.index("  running     runs/2  (sacred/runs/2)") + 1].strip() == (
-        "queued (Sacred's QUEUED): not started yet"
-    )
+    assert lines[lines.index("  queued      runs/2  (sacred/runs/2)") + 1].strip() == (
+        "Sacred's QUEUED: not started yet"
+    )  # it was listed as running, counted as a seed still running

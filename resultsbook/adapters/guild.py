@@ -54,6 +54,7 @@ class GuildAdapter(Adapter):
     name = "guild"
     summary = "Guild AI runs (<guild_home>/runs/<id>/.guild/attrs, output scalars, the run's event files)"
     priority = 20  # before TensorBoard (25): the event files a run writes are its own
+    reading_version = 2  # 2: a pending or staged run (not started) is queued, not running
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -142,7 +143,7 @@ class GuildAdapter(Adapter):
         for marker, word in (("LOCK.remote", "running"), ("PENDING", "pending"), ("STAGED", "staged")):
             if fs.exists(os.path.join(guild, marker)):
                 provenance["guild_status"] = word
-                return "running", provenance
+                return ("running" if word == "running" else "queued"), provenance  # queued: not started
         if "exit_status" in unread:  # there, but empty or no YAML: said where it was read
             return "unknown", provenance
         code = attrs.get("exit_status")

@@ -23,7 +23,7 @@ from resultsbook.params import parse_scalar
 from resultsbook.sources import fs
 from resultsbook.sources.fileio import files_below, loop_problem
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.status_words import normalize_status
+from resultsbook.sources.status_words import normalize_status, started_if_logged
 from resultsbook.voice import option
 
 META_FILE = "meta.yaml"
@@ -38,7 +38,7 @@ ARTIFACTS_ONLY = (
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
 _EXPERIMENT_ID = re.compile(r"\d+")
 # mlflow/protos/service.proto, enum RunStatus; the file store writes the number
-_STATUS_CODES = {1: "running", 2: "running", 3: "finished", 4: "failed", 5: "interrupted"}
+_STATUS_CODES = {1: "running", 2: "queued", 3: "finished", 4: "failed", 5: "interrupted"}
 _DELETED_CHOICES = ("skip", "keep")
 _LARGEST = 1.7976931348623157e308  # MLflow stores +inf/-inf as ± the largest double
 _NAME = attrgetter("name")
@@ -68,6 +68,7 @@ class MlflowAdapter(Adapter):
     name = "mlflow"
     summary = "MLflow file store (mlruns/<experiment>/<run>/) and SQLite store (mlflow.db)"
     priority = 20
+    reading_version = 2  # 2: a SCHEDULED run (not started) is queued, not running
     options = {
         "deleted": "what to do with runs deleted in MLflow: skip (default, as MLflow's search does) or keep",
     }
@@ -231,7 +232,7 @@ def make_run_record(
         name=str(name),
         params={key: _typed_param(value) for key, value in params.items()},
         metrics=metrics,
-        status=mlflow_status(info.get("status")),
+        status=started_if_logged(mlflow_status(info.get("status")), bool(metrics)),  # SCHEDULED: queued
         start_time=_seconds(info.get("start_time")),
         end_time=_seconds(info.get("end_time")),
         experiment=experiment,

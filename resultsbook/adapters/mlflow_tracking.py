@@ -76,6 +76,7 @@ class MlflowTrackingAdapter(Adapter):
     priority = 90
     claims_by_itself = False  # never claims a folder: it answers for mlflow+ URLs only
     reads_in_batches = True
+    reading_version = 2  # 2: a SCHEDULED run (not started) is queued, not running
     options = {"deleted": "runs deleted in MLflow: skip (default, as MLflow's search does) or keep"}
 
     def __init__(self, **options: Any) -> None:

@@ -21,6 +21,8 @@ class NativeAdapter(Adapter):
     summary = "run folder with config.json|yaml, metrics.jsonl and optional run.json"
     priority = 40
     claims_by_listing = True
+    # 2: run.json's `"status": "queued"` is queued (not started), not running (running once it logged)
+    reading_version = 2
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim a folder that holds a metrics.jsonl."""

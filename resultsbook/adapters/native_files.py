@@ -18,7 +18,7 @@ from resultsbook.sources.fileio import unreadable
 from resultsbook.sources.limits import MAX_DEPTH
 from resultsbook.sources.lines import Tally
 from resultsbook.sources.series import SeriesBuilder, usual_steps
-from resultsbook.sources.status_words import normalize_status
+from resultsbook.sources.status_words import normalize_status, started_if_logged
 from resultsbook.sources.textio import (
     iter_json_records,
     load_json_file,
@@ -43,12 +43,16 @@ def read_run_folder(source: Source) -> ReadResult:
     metrics_path = files.get(METRICS_FILE, os.path.join(source.path, METRICS_FILE))
     series = read_metrics_jsonl(metrics_path, problems)
     summary = _summary_values(info.get("summary"), files.get(RUN_FILE, ""), problems)
+    # `"status": "queued"` (a launch script's, before the job starts), unless its job logged since
+    status = started_if_logged(normalize_status(info.get("status")), bool(series or summary))
+    if status == "queued":  # not started: its metrics.jsonl is empty as it should be
+        problems = [p for p in problems if (p.path, p.message) != (metrics_path, "is empty")]
     run = RunRecord(
         name=str(info.get("name") or os.path.basename(source.path)),
         params=params,
         metrics=series,
         summary=summary,
-        status=normalize_status(info.get("status")),
+        status=status,
         start_time=to_timestamp(info.get("start_time")),
         end_time=to_timestamp(info.get("end_time")),
         experiment=str(info["experiment"]) if info.get("experiment") is not None else None,

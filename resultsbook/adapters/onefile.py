@@ -96,7 +96,9 @@ class OneFileAdapter(Adapter):
     #    to read the experiments (`dvc exp show --json`)
     # 17: lighteval's timings (config_general.start_time, end_time, total_evaluation_time_secondes) are
     #    no params: the file's name dates the run's end, its start that less the evaluation's time
-    reading_version = 17
+    # 18: a file's status queued, scheduled or pending is `queued` (not started), not `running` (pending
+    #    was no status, but a param)
+    reading_version = 18
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",

@@ -11,7 +11,7 @@ One trial is one run. What Optuna stores is not what the objective saw, and is d
   objective) and `values_0`, `values_1`, ... (several); ±inf are stored as a type, not a number;
 - `trial.report(value, step)` points (`trial_intermediate_values`) are the curve `intermediate_value`;
 - the state is the status: COMPLETE finished, FAIL failed, PRUNED interrupted (said as such: "pruned
-  by the study's pruner at step N"), RUNNING running, WAITING (enqueued, not started) running;
+  by the study's pruner at step N"), RUNNING running, WAITING (enqueued, not started) queued;
 - a trial's user attrs are params, or results when named as results (`val_loss`, `test_acc`), as in
   one-file results (sources/fields.py; one so named that is no number goes to provenance); system
   attrs are provenance;
@@ -59,7 +59,7 @@ _NOT_OURS = frozenset({"resultsbook.db", "mlflow.db"})
 _NEEDED_TABLES = {"studies", "trials", "trial_params", "version_info"}
 _STATES = {
     "COMPLETE": "finished", "FAIL": "failed", "PRUNED": "interrupted", "RUNNING": "running",
-    "WAITING": "running",  # enqueued, not started: `status` says so
+    "WAITING": "queued",  # enqueued, not started: no value yet, no process
 }  # fmt: skip
 _INFINITE = {"INF_POS": math.inf, "INF_NEG": -math.inf, "NAN": math.nan}
 METRIC_NAMES = "study:metric_names"  # optuna/study/study.py, _SYSTEM_ATTR_METRIC_NAMES
@@ -78,6 +78,7 @@ class OptunaAdapter(Adapter):
     )
     priority = 20
     claims_by_listing = True
+    reading_version = 2  # 2: a WAITING trial (enqueued, not started) is queued, not running
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
         """Claim the Optuna storages of a folder by name (with --adapter optuna any SQLite file or .log);

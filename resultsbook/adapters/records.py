@@ -62,7 +62,8 @@ class RecordsAdapter(Adapter):
     # 14: a `dvc exp show --json` value of another shape than DVC writes is a problem naming its row and
     #     key, the other rows and experiments read (not the file lost, nor read as plain records)
     # 15: a queued `dvc exp show` experiment (not started) is `queued`, not `running`
-    reading_version = 15
+    # 16: a W&B runs table's Pending run (and a record's status queued, scheduled or pending) is `queued`
+    reading_version = 16
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",

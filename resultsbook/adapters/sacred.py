@@ -16,7 +16,7 @@ from resultsbook.params import clipped, flatten_fields, flatten_params, normaliz
 from resultsbook.sources import fs
 from resultsbook.sources.limits import DOCUMENT
 from resultsbook.sources.series import SeriesBuilder
-from resultsbook.sources.status_words import normalize_status
+from resultsbook.sources.status_words import normalize_status, started_if_logged
 from resultsbook.sources.textio import load_json_file, to_float, to_timestamp
 
 RUN_FILE = "run.json"
@@ -35,8 +35,9 @@ class SacredAdapter(Adapter):
     name = "sacred"
     # 2: a metric that is not numbers says what is kept; 3: info.json's numbers; 4: its numpy scalars;
     # 5: PyMARL's `<key>_T` steps; 6: a curve of pickled objects is reported; 7: config.json's numpy
-    # arrays and scalars are lists and numbers
-    reading_version = 7
+    # arrays and scalars are lists and numbers; 8: a QUEUED run (queue_only, not started) is queued, not
+    # running
+    reading_version = 8
     summary = "Sacred FileStorageObserver run folders (run.json, config.json, metrics.json, info.json)"
     priority = 20  # before TensorBoard (25): event files a run writes into its own folder are its own
     options = {
@@ -94,6 +95,7 @@ class SacredAdapter(Adapter):
         metrics = {**{k: v for k, v in curves.items() if k not in metrics}, **metrics}
         experiment = _mapping(info.get("experiment"))
         status, provenance = self._status(info, run_path, problems)
+        status = started_if_logged(status, bool(metrics))  # QUEUED, yet it logged: it started
         provenance.update(_provenance(info, experiment))
         result = to_float(info.get("result"))
         if result is not None and not isinstance(info.get("result"), bool):
@@ -117,7 +119,7 @@ class SacredAdapter(Adapter):
         raw = info.get("status")
         provenance: dict[str, Any] = {"sacred_status": raw} if raw is not None else {}
         status = normalize_status(raw)
-        if status != "running" or raw == "QUEUED":  # a queue entry has no heartbeat to miss
+        if status != "running":  # a QUEUED entry (queued) has no heartbeat to miss
             return status, provenance
         last_sign = _last_sign_of_life(info, path)
         if last_sign is None:

@@ -425,22 +425,10 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
     """Return why a run needs attention (failed, interrupted, running, dead), or None."""
     if run.status in ("failed", "interrupted"):
         return RunStatus(run.run_id, run.name, run.source, run.status, error_tail(run.provenance))
-    if run.status == NOT_STARTED:  # `dvc exp run --queue`, not started: no process to look at
-        whose = "DVC's Queued: " if isinstance(run.provenance.get("dvc"), Mapping) else ""
-        return RunStatus(run.run_id, run.name, run.source, NOT_STARTED, f"{whose}not started yet")
+    if run.status == NOT_STARTED:  # queued, not started: no process to look at
+        return RunStatus(run.run_id, run.name, run.source, NOT_STARTED, _not_started(run.provenance))
     if run.status != "running":
         return None
-    if run.provenance.get("sacred_status") == "QUEUED":  # its files date from when it was queued
-        queued = "queued (Sacred's QUEUED): not started yet"
-        return RunStatus(run.run_id, run.name, run.source, "running", queued)
-    guild = run.provenance.get("guild_status")
-    if guild in ("pending", "staged"):  # a batch's or a queue's trial to come, or `guild run --stage`
-        word = f"{guild} (Guild's {guild.upper()}): not started yet"
-        return RunStatus(run.run_id, run.name, run.source, "running", word)
-    optuna = run.provenance.get("optuna")
-    if isinstance(optuna, Mapping) and optuna.get("state") == "WAITING":  # enqueued: no process yet
-        waiting = "waiting (Optuna's WAITING): enqueued, not started yet"
-        return RunStatus(run.run_id, run.name, run.source, "running", waiting)
     updated = last_update(store.absolute(run.source))
     if updated is None and (store.shared or url_scheme(run.source) is not None):
         elsewhere = "its files are not on this machine: when it last wrote is unknown here"
@@ -459,6 +447,22 @@ def run_issue(store: Store, run: StoredRun, stale_after: float, now: float | Non
         return RunStatus(run.run_id, run.name, run.source, "dead", detail)
     detail = f"last write {_duration(silent)} ago{progress}{logged}"
     return RunStatus(run.run_id, run.name, run.source, "running", detail)
+
+
+def _not_started(provenance: Mapping[str, Any]) -> str:
+    """Say that a queued run has not started, in its tracker's word for it where the run keeps it."""
+    dvc, optuna, guild = provenance.get("dvc"), provenance.get("optuna"), provenance.get("guild_status")
+    if isinstance(dvc, Mapping):  # `dvc exp run --queue`
+        return "DVC's Queued: not started yet"
+    if provenance.get("sacred_status") == "QUEUED":  # its files date from when it was queued
+        return "Sacred's QUEUED: not started yet"
+    if guild in ("pending", "staged"):  # a batch's or a queue's trial to come, or `guild run --stage`
+        return f"Guild's {guild.upper()}: not started yet"
+    if isinstance(optuna, Mapping):  # `study.enqueue_trial`
+        return "Optuna's WAITING: enqueued, not started yet"
+    if isinstance(provenance.get("mlflow"), Mapping):
+        return "MLflow's SCHEDULED: not started yet"
+    return "not started yet"
 
 
 def _logged_long_before(

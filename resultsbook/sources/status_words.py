@@ -19,8 +19,10 @@ _SYNONYMS = {
     "errored": "failed",
     "running": "running",
     "started": "running",
-    "queued": "running",
-    "scheduled": "running",
+    # not started: waiting for its turn (Sacred's QUEUED, MLflow's SCHEDULED, W&B's Pending)
+    "queued": "queued",
+    "scheduled": "queued",
+    "pending": "queued",
     "interrupted": "interrupted",
     "killed": "interrupted",
     "cancelled": "interrupted",
@@ -31,7 +33,13 @@ _SYNONYMS = {
 
 
 def normalize_status(raw: Any) -> str:
-    """Map a tracker's status word to finished / failed / running / interrupted / unknown."""
+    """Map a tracker's status word to finished / failed / running / interrupted / queued / unknown."""
     if raw is None:
         return "unknown"
     return _SYNONYMS.get(str(raw).strip().lower(), "unknown")
+
+
+def started_if_logged(status: str, logged: bool) -> str:
+    """Return `running` for a run its log calls queued that logged metrics all the same: it started (the
+    word is from before, a launch script's run.json its job never rewrote), else `status`."""
+    return "running" if status == "queued" and logged else status
