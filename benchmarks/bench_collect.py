@@ -23,13 +23,15 @@ Every round measures, in this order and each as a fresh process run from the com
   resultsbook's shape — two forked readers, one SQLite writer, the same rows — so that the cold
   collect's ratio can be read against the least its design costs;
 - `resultsbook build --no-collect` of a 10-table spec over every run (peak memory too);
+- `resultsbook check` of that spec, as after a user's collect and build (the store holds the corpus;
+  check computes every table again and looks for runs not collected);
 - `resultsbook table --rows model --columns dataset --metric val_acc` (mean ± std), beside a fresh
   Python process that runs the same SQL read of every run's last value and params and groups them;
 - `resultsbook --help`, beside `python -c pass` (interpreter start).
 
 Run it with the Python of the resultsbook under test (`/path/to/venv/bin/python benchmarks/...`):
 the commands are that venv's `resultsbook`. `--baseline-python` names another venv's Python (an
-older resultsbook, e.g. a worktree of the commit before a change): its build and `table` are
+older resultsbook, e.g. a worktree of the commit before a change): its build, check and `table` are
 measured in the same rounds, the two alternating which goes first, and the speed-up is the median
 of the per-round ratios. `--figures build,table` leaves out the collects (and reuses the store a
 previous run left under --workdir), for comparing the query side alone. Figures are min and median over --repeat rounds; a ratio
@@ -275,6 +277,10 @@ def bench(
     if "collect" not in figures and not db.exists():  # the query side alone: collect once, untimed
         subprocess.run([*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"], check=True)
     build = ["build", "--no-collect", "--config", str(spec), "-q"]
+    check = ["check", "--config", str(spec)]
+    if "check" in figures:  # as after a user's collect: the store holds the corpus, its snapshot taken
+        subprocess.run([*RESULTSBOOK, "collect", "-q"], cwd=project, check=True)
+        subprocess.run([*RESULTSBOOK, *build], cwd=project, check=True)
     table = ["table", "--db", str(db), "--rows", "model", "--columns", "dataset", "--metric", "val_acc"]
     rounds: list[dict[str, Any]] = []
     for index in range(repeat):
@@ -305,6 +311,9 @@ def bench(
         if "build" in figures:
             for prefix, command in sides:
                 measured[f"{prefix}build_10_tables"] = timed([*command, *build], cwd=project)
+        if "check" in figures:  # every output compared with what build would write, runs not collected
+            for prefix, command in sides:
+                measured[f"{prefix}check"] = timed([*command, *check], cwd=project)
         if "table" in figures:
             for prefix, command in sides:
                 measured[f"{prefix}table"] = timed([*command, *table])
@@ -323,6 +332,9 @@ PAIRS = [  # figure, its floor or peer
     ("build_10_tables", "orjson_parse"),
     ("baseline_build_10_tables", "orjson_parse"),
     ("build_10_tables", "baseline_build_10_tables"),
+    ("check", "orjson_parse"),
+    ("baseline_check", "orjson_parse"),
+    ("check", "baseline_check"),
     ("cold_collect", "orjson_parse"),
     ("cold_collect", "parse_and_store"),
     ("pipeline_bound", "orjson_parse"),
@@ -388,15 +400,17 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/resultsbook-bench"))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
-        "--figures", default="collect,build,table,help", help="which figures: collect,build,table,help [all]"
+        "--figures",
+        default="collect,build,check,table,help",
+        help="which figures: collect,build,check,table,help [all]",
     )
     parser.add_argument(
         "--baseline-python", help="another venv's Python: its build and table measured alongside"
     )
     args = parser.parse_args()
     figures = set(args.figures.split(","))
-    if figures - {"collect", "build", "table", "help"}:
-        sys.exit(f"--figures {args.figures}: choose among collect, build, table, help")
+    if figures - {"collect", "build", "check", "table", "help"}:
+        sys.exit(f"--figures {args.figures}: choose among collect, build, check, table, help")
     baseline = [args.baseline_python, "-m", "resultsbook"] if args.baseline_python else None
     if not MAKE_CORPUS.exists():
         sys.exit(f"{MAKE_CORPUS} is missing: the benchmark uses the shared corpus generator")
