@@ -368,7 +368,7 @@ def test_a_new_reading_version_of_an_adapter_reads_its_sources_again(tmp_path, s
     request = [CollectRequest(str(tmp_path / "runs"))]
     assert collect(store, request).sources_read == 2
     assert collect(store, request).sources_read == 0
-    monkeypatch.setattr(NativeAdapter, "reading_version", 2)
+    monkeypatch.setattr(NativeAdapter, "reading_version", NativeAdapter.reading_version + 1)
     again = collect(store, request)
     assert (again.sources_read, again.new, again.updated, again.unchanged) == (2, 0, 0, 2)
     assert collect(store, request).sources_read == 0
