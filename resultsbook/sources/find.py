@@ -885,8 +885,11 @@ def _log_files_hint(root: str) -> str:
             "of each distinct set of those values, as params"
         )
     paths = [] if name.startswith("*") else log_file_paths(root, name)
-    # a JSON object is one run, which only onefile reads from a pattern (the records adapter wants a list)
-    onefile = f" {option('adapter', 'onefile')}" if _json_object(os.path.join(root, example)) else ""
+    # a JSON object is one run, which only onefile reads from a pattern (the records adapter wants a list);
+    # JSON Lines under another name (a `log.txt` of an object a line) only records reads
+    file = os.path.join(root, example)
+    onefile = f" {option('adapter', 'onefile')}" if _json_object(file) else ""
+    onefile = onefile or (f" {option('adapter', 'records')}" if _json_lines(file) else "")
     folders = option("pattern", pattern_for(example, name, paths)) + onefile
     fields = f", or {folders} to make the folders params" if "/" in example else ""
     parts = name_parts_pattern(root, example) if name.startswith("*") else None
@@ -928,6 +931,13 @@ def _json_object(path: str) -> bool:
         return next(iter_file_chunks(path, 4096), b"").lstrip().startswith(b"{")
     except OSError:
         return False
+
+
+def _json_lines(path: str) -> bool:
+    """Tell whether a file of another suffix than .json holds JSON Lines (`log.txt`, an object a line)."""
+    from resultsbook.sources.textio import holds_json_lines  # to explain
+
+    return not path.lower().endswith(".json") and holds_json_lines(path)
 
 
 def _self_and_parents(path: str, root: str) -> list[str]:
