@@ -718,6 +718,7 @@ def _log_files_hint(root: str) -> str:
         log_file_paths,
         many_runs_columns,
         name_parts_pattern,
+        numbered_only,
         opencompass_pattern,
         opencompass_summary,
         optuna_storages,
@@ -901,8 +902,8 @@ def _log_files_hint(root: str) -> str:
     what = f"{name[1:]} file(s), each named its own way" if name.startswith("*") else f"file(s) named {name}"
     return (
         f"it holds {count} {what} (e.g. {example}) that no adapter claims by name: read "
-        f"them with {option('pattern', f'**/{name}')}{onefile}{fields} (see `resultsbook adapters` for the "
-        f"formats read without a pattern){_seeded_table_hint(root, example)}"
+        f"them with {option('pattern', numbered_only(root, name))}{onefile}{fields} (see `resultsbook "
+        f"adapters` for the formats read without a pattern){_seeded_table_hint(root, example)}"
     )
 
 
