@@ -181,6 +181,21 @@ def test_runs_lacking_a_row_key_are_left_out_with_a_note(make_run, store, tmp_pa
     )
 
 
+def test_runs_lacking_a_row_key_name_the_param_of_a_close_name_only_they_hold(make_run, store, tmp_path):
+    """chris-santiago/vime@c77d735: the runs under `outputs/vime-learner/train_semi/2023-05-26/` set
+    `data.pct_labeled` in their `.hydra/config.yaml`, the later `multirun/` jobs `data.n_labeled`; a table
+    by `data.n_labeled` left the older ones out guessing "a run still starting, its config not written
+    yet", which they were not. A param both kinds of run hold (`data.batch_size`) is no such name."""
+    make_run("multirun0", {"data": {"n_labeled": 0.2, "batch_size": 1024}, "seed": 0}, curve([0.94]))
+    make_run("old0", {"data": {"pct_labeled": 0.1, "batch_size": 1024}, "seed": 0}, curve([0.93]))
+    result = table(store, tmp_path, rows=("data.n_labeled",))
+    assert result.notes == (
+        "1 run(s) with 'acc' have no param 'data.n_labeled' and were left out (the first: runs/old0; they "
+        "have the param 'data.pct_labeled', of a name close to it: where the key was renamed between runs, "
+        "grouping by 'data.pct_labeled' shows them)",
+    )
+
+
 def test_runs_left_out_for_lack_of_the_metric_name_the_like_metric_they_log(make_run, store, tmp_path):
     """Spinning Up's PPO logs its return as AverageEpRet, its SAC as AverageTestEpRet, and a few runs
     of a forked logger as AverageTestEpRet1: the note sent the user to `problems`, which had none."""

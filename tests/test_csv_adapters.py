@@ -953,3 +953,63 @@ def test_a_csv_of_wall_time_step_and_value_under_another_name_keeps_its_value_co
     assert problems == []
     assert sorted(run.metrics) == ["Value"]
     assert list(run.metrics["Value"].times) == [1650595439.9]
+
+
+VIME_BASELINES = (  # the shape of chris-santiago/vime's baselines: a JSON object a line, no last newline
+    '{"model": "logistic-regression", "n_labeled": 100, "score": 0.7398}\n'
+    '{"model": "xgboost", "n_labeled": 100, "score": 0.628}\n'
+    '{"model": "logistic-regression", "n_labeled": 0.1, "score": 0.9027}\n'
+    '{"model": "xgboost", "n_labeled": 0.1, "score": 0.9463}'
+)
+
+
+def test_json_lines_under_a_txt_name_are_read_by_the_records_adapter_not_split_at_commas(tmp_path, cli):
+    """chris-santiago/vime@c77d735 commits `outputs/mnist-baselines.txt`, a JSON object a line
+    (`{"model": "xgboost", "n_labeled": 100, "score": 0.628}`). `collect outputs/mnist-baselines.txt`
+    read it as a CSV split at its commas, a run of no metric with columns `'{"model": "logistic-regression"'`,
+    and said to use --adapter records, which then answered "no adapter reads outputs/mnist-baselines.txt;
+    name one with --adapter"."""
+    (tmp_path / "outputs").mkdir()
+    (tmp_path / "outputs" / "mnist-baselines.txt").write_text(VIME_BASELINES)
+    unasked = cli("collect", "outputs/mnist-baselines.txt")
+    assert unasked.exit_code == 1
+    assert (
+        "outputs/mnist-baselines.txt: holds JSON Lines (a JSON object a line), not a table: read it with "
+        "--adapter records, a run per line — kept: nothing from this file"
+    ) in unasked.output
+    assert "hold text in every one" not in unasked.output
+    folder = cli("collect", "outputs")
+    assert folder.exit_code == 1
+    assert "read them with --pattern '**/mnist-baselines.txt' --adapter records" in folder.output
+    asked = cli("collect", "outputs/mnist-baselines.txt", "--adapter", "records", "-o", "params=n_labeled")
+    assert asked.exit_code == 0, asked.output
+    assert "4 new" in asked.output and "0 problems" in asked.output
+    table = cli("table", "--rows", "model", "--columns", "n_labeled", "--metric", "score", "--stat", "mean")
+    assert table.exit_code == 0, table.output
+    assert "0.946" in table.output and "0.628" in table.output
+
+
+def test_records_alike_but_for_a_setting_of_counts_and_fractions_name_it_and_the_option(tmp_path):
+    """chris-santiago/vime@c77d735 `outputs/mnist-baselines.txt`: `n_labeled` is 100 or 1000 labelled
+    rows, or 0.1 or 0.2 of them; its decimals make it a metric in every record, so the records of one
+    model had the same params, and the problem said only to name "the distinguishing fields, e.g. the
+    seed", not which field it was."""
+    path = tmp_path / "mnist-baselines.txt"
+    path.write_text(VIME_BASELINES)
+    adapter = RecordsAdapter()
+    result = adapter.read(adapter.source_for_file(str(path), forced=True))
+    assert len(result.runs) == 4
+    assert [p.message for p in result.problems] == [
+        "2 record(s) have the same params as an earlier one (records 3, 4; they differ in 'n_labeled', "
+        "read as a metric for the decimals it holds beside whole numbers; fix: options={'params': "
+        "'n_labeled'} reads it as a setting)"  # in Python's words: the command line's are -o params=n_labeled
+    ]
+    named = RecordsAdapter(params=["n_labeled"])
+    result = named.read(named.source_for_file(str(path), forced=True))
+    assert result.problems == ()
+    assert sorted((r.params["model"], r.params["n_labeled"]) for r in result.runs) == [
+        ("logistic-regression", 0.1),
+        ("logistic-regression", 100),
+        ("xgboost", 0.1),
+        ("xgboost", 100),
+    ]

@@ -206,6 +206,20 @@ def test_x_can_be_another_metric_or_wall_time(tmp_path: Path, store: Store) -> N
     np.testing.assert_allclose(by_time.x, [0, 20, 40])
 
 
+def test_runs_without_the_hue_key_name_the_param_of_a_close_name_only_they_hold(tmp_path: Path, store: Store) -> None:
+    """chris-santiago/vime@c77d735: older runs set `data.pct_labeled` where later ones set
+    `data.n_labeled` (their `.hydra/config.yaml`); a figure by the later name names the older one."""
+    write_native_run(tmp_path / "runs/new", {"seed": 0, "data": {"n_labeled": 0.2}}, [{"step": 1, "acc": 1.0}])
+    write_native_run(tmp_path / "runs/old", {"seed": 1, "data": {"pct_labeled": 0.1}}, [{"step": 1, "acc": 2.0}])
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    curves = aggregate_curves(store, CurveQuery(metric="acc", hue="data.n_labeled"))
+    assert curves.notes == (
+        "1 run(s) with 'acc' have no param 'data.n_labeled' and were left out (the first: runs/old; they have "
+        "the param 'data.pct_labeled', of a name close to it: where the key was renamed between runs, grouping "
+        "by 'data.pct_labeled' shows them)",
+    )
+
+
 def test_runs_without_the_hue_key_are_reported(tmp_path: Path, store: Store) -> None:
     write_native_run(tmp_path / "runs/a", {"seed": 0, "method": "x"}, [{"step": 1, "acc": 1.0}])
     write_native_run(tmp_path / "runs/b", {"seed": 1}, [{"step": 1, "acc": 2.0}])

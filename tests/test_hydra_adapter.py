@@ -282,6 +282,20 @@ def test_a_job_that_left_no_metrics_is_said_and_failed_when_its_job_log_ends_wit
     assert "flwr ERROR: The actor died unexpectedly before finishing this task." in status.output
 
 
+def test_a_job_that_left_no_metrics_and_no_job_log_names_the_job_log_it_lacks(tmp_path):
+    """chris-santiago/vime@c77d735 `multirun/data.n_labeled=0.1,data.n_workers=0,model=linear` holds only
+    `.hydra/` (its job, `train_baseline`, printed its score; no `train_baseline.log`): the problem said "it
+    has no job log (hydra.job.name.log)", a name to work out rather than the file to look for."""
+    job = tmp_path / "multirun" / "data.n_labeled=0.1,data.n_workers=0,model=linear"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "config.yaml").write_text("data:\n  n_labeled: 0.1\nmodel:\n  name: linear\n")
+    (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  mode: MULTIRUN\n  job:\n    name: train_baseline\n")
+    (job / ".hydra" / "overrides.yaml").write_text("- data.n_labeled=0.1\n- data.n_workers=0\n- model=linear\n")
+    [(run, [problem], _)] = read_tree(tmp_path).values()
+    assert run.metrics == {} and run.experiment == "train_baseline"
+    assert "and it has no job log (train_baseline.log) to say why;" in problem.message
+
+
 def test_a_job_log_or_a_sweep_file_that_is_a_fifo_is_never_opened(tmp_path):
     """Reading a job log's last record, and a multirun.yaml's first line, opened the file: a FIFO in
     its place blocked the collect forever."""

@@ -39,3 +39,49 @@ def test_the_hint_names_the_metrics_file_and_the_adapter_and_its_command_works(c
     collected = cli("collect", "results", "--pattern", suggested[1], "--adapter", "onefile")
     assert collected.exit_code == 0, collected.output
     assert "4 new, 0 updated, 0 unchanged, 0 problems" in collected.output
+
+
+def test_files_each_named_once_beside_a_numbered_family_name_the_family_and_its_pattern_works(cli, tmp_path):
+    """Mudassiruddin7/HAGD@a31d9fa commits `results/seed_0.json` … `seed_4.json` (one seed each) beside
+    ten files each named once (`seed_sweep_summary.json`, `freeze.json`, `parity.json`, …). The hint
+    named "15 .json file(s), each named its own way (e.g. replay_result.json)" and `--pattern
+    '**/*.json'`, which read the summaries and audits as runs beside the seeds; `seed_*.json` would
+    still read `seed_sweep_summary.json` as a run of seed 'sweep_summary'."""
+    results = tmp_path / "results"
+    results.mkdir()
+    for seed in range(3):
+        (results / f"seed_{seed}.json").write_text(json.dumps({"seed": seed, "task": "arith", "acc": 0.8}))
+    (results / "seed_sweep_summary.json").write_text(json.dumps({"records": [{"seed": 0, "acc": 0.8}]}))
+    (results / "freeze.json").write_text(json.dumps({"config_hash": "c3c5", "gpu": 15.6}))
+    (results / "parity.json").write_text(json.dumps({"task": "parity", "acc": 0.5}))
+    failed = cli("collect", "results")
+    assert failed.exit_code == 1
+    assert (
+        "it holds 3 file(s) named seed_*.json (e.g. seed_0.json) that no adapter claims by name: read them "
+        "with --pattern '**/seed_{_:[0-9]+}.json' --adapter onefile"
+    ) in failed.output
+    collected = cli("collect", "results", "--pattern", "**/seed_{_:[0-9]+}.json", "--adapter", "onefile")
+    assert collected.exit_code == 0 and "3 new" in collected.output, collected.output
+
+
+def test_a_pattern_field_that_is_a_number_in_most_paths_and_a_text_in_one_says_so(cli, tmp_path):
+    """Mudassiruddin7/HAGD@a31d9fa: `collect results --pattern 'seed_{seed}.json' --adapter onefile`
+    read `results/seed_sweep_summary.json` (a list of the five seeds' records) as the run of seed
+    'sweep_summary', beside seeds 0 to 4, and said nothing of it."""
+    results = tmp_path / "results"
+    results.mkdir()
+    for seed in range(3):
+        (results / f"seed_{seed}.json").write_text(json.dumps({"seed": seed, "task": "arith", "acc": 0.8}))
+    (results / "seed_sweep_summary.json").write_text(json.dumps({"records": [{"seed": 0, "acc": 0.8}]}))
+    read = cli("collect", "results", "--pattern", "seed_{seed}.json", "--adapter", "onefile")
+    assert read.exit_code == 0
+    assert (
+        "results/seed_sweep_summary.json: the field {seed} of --pattern 'seed_{seed}.json' is a number in 3 "
+        "path(s) but a text in 1 (seed_sweep_summary.json: 'sweep_summary'), which are likely no runs of the "
+        "others' kind; --pattern 'seed_{seed:[0-9]+}.json' matches numbers alone, and `resultsbook forget "
+        "results/seed_sweep_summary.json` drops a run read so — kept: its run, with seed = that text"
+    ) in read.output
+    again = cli("collect", "results", "--pattern", "seed_{seed:[0-9]+}.json", "--adapter", "onefile")
+    assert again.exit_code == 0 and "a text in" not in again.output, again.output
+    assert cli("forget", "results/seed_sweep_summary.json").exit_code == 0
+    assert "3 run(s)" in cli("runs").output

@@ -82,6 +82,43 @@ def test_every_number_of_a_results_file_is_a_result_but_its_seed(tmp_path, store
     }
 
 
+def test_a_seed_file_of_a_flat_results_object_keeps_its_settings_and_its_measures_are_results(tmp_path, cli):
+    """Mudassiruddin7/HAGD@a31d9fa commits `results/seed_0.json` … `seed_4.json`, one flat object each:
+    `model`, `task` (text), `task_mod: 23`, then `full_accuracy`, `phi_generation`, `runtime_total_s`…;
+    seeds 1 to 4 failed a gate (`"gate_failed": "accuracy 0.676 < 0.800"`, their measures NaN). Read with
+    `--pattern 'seed_{seed}.json' --adapter onefile`, the measures not named like results
+    (`phi_generation`) were params, so every cell "averaged runs that differ in phi_generation (0.27,
+    nan)" and `--metric phi_generation` had no such metric; and `model` and `task` were dropped (text
+    in a file of results), so `--rows task` answered "row key 'task' is not a param …; did you mean
+    'status'?". The same held for any flat results.json."""
+    seed0 = {"seed": 0, "model": "gpt2", "task": "modular_arithmetic", "gate_failed": None}
+    write(tmp_path / "results" / "seed_0.json", {**seed0, "full_accuracy": 0.838, "phi_generation": 0.2727})
+    for seed in (1, 2):
+        failed = {**seed0, "seed": seed, "gate_failed": f"accuracy 0.{seed}76 < 0.800"}
+        (tmp_path / "results" / f"seed_{seed}.json").write_text(
+            json.dumps(failed)[:-1] + ', "full_accuracy": NaN, "phi_generation": NaN}'
+        )
+    collected = cli("collect", "results", "--pattern", "seed_{seed}.json", "--adapter", "onefile")
+    assert collected.exit_code == 0, collected.output
+    table = cli("table", "--rows", "task", "--metric", "phi_generation")
+    assert table.exit_code == 0, table.output
+    assert "modular_arithmetic" in table.output and "0.273" in table.output
+    assert "phi_generation (" not in table.output  # no longer a param the seeds differ in
+    runs = cli("runs", "--columns", "name,model,task,seed", "--format", "csv").output
+    assert "results/seed_0,gpt2,modular_arithmetic,0" in runs, runs
+
+
+def test_a_text_a_results_file_holds_outside_a_section_of_results_is_a_param(tmp_path, store):
+    """A flat `results.json` (`{"model": "gpt2", "task": "arith", "seed": 0, "acc": 0.8}`) lost its
+    model and task: text among results was left out, whether under a section of results or not."""
+    write(tmp_path / "runs" / "a" / "results.json", {"model": "gpt2", "seed": 0, "acc": 0.8, "notes": 3})
+    write(tmp_path / "runs" / "b" / "results.json", {"seed": 0, "metrics": {"best_class": "cat", "acc": 0.7}})
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    by_source = {run.source.split("/")[-2]: run for run in store.runs()}
+    assert by_source["a"].params == {"model": "gpt2", "seed": 0}
+    assert by_source["b"].params == {"seed": 0}  # text under a section of results is still left out
+
+
 def test_a_history_of_one_object_per_epoch_is_one_curve_per_field(tmp_path, store):
     """BS-Data's results.json keeps `metrics_history.val_metrics` as a list of objects, one per epoch:
     the per-epoch validation F1 was dropped without a word (neither a number nor a list of numbers)."""

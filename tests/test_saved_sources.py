@@ -392,6 +392,23 @@ def test_collecting_one_run_of_a_folder_read_with_a_pattern_says_what_its_run_lo
     assert "lies under" not in again.output and "1 updated" in again.output
 
 
+def test_collecting_a_file_inside_a_folder_read_without_flags_says_nothing_lost(cli, tmp_path):
+    """chris-santiago/vime@c77d735: `collect outputs` (its Hydra runs, no flags), then `collect
+    outputs/mnist-baselines.txt --adapter records -o params=n_labeled` (a file the walk never read)
+    noted "its runs lost the params that reading gave them (--pattern, --param): collect outputs again
+    as before to give them back": a reading of no flags gave no such params, and collecting outputs
+    again would not have read the file."""
+    write_native_run(tmp_path / "outputs" / "run0", {"seed": 0}, [{"step": 1, "acc": 0.5}])
+    (tmp_path / "outputs" / "mnist-baselines.txt").write_text(
+        '{"model": "xgboost", "n_labeled": 100, "score": 0.628}\n{"model": "xgboost", "n_labeled": 0.1, '
+        '"score": 0.9463}\n'
+    )
+    assert cli("collect", "outputs").exit_code == 0
+    inner = cli("collect", "outputs/mnist-baselines.txt", "--adapter", "records", "-o", "params=n_labeled")
+    assert inner.exit_code == 0 and "2 new" in inner.output, inner.output
+    assert "lies under" not in inner.output, inner.output
+
+
 def test_collecting_a_folder_inside_a_spec_source_says_what_its_runs_lost(cli, tmp_path):
     """A stranger's tree (github.com/mopben/bipedal-walker@1f6d5b9): [[sources]] read runs/ with
     --pattern 'ablations/{variant}/seed_{seed}/eval_logs/evaluations.npz'; `collect sde` from

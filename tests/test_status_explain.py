@@ -965,6 +965,27 @@ def test_the_error_line_of_a_traceback_with_blank_lines_skips_them():
     assert error_tail({"error": error}) == 'File "t.py", line 3 | raise ValueError( | ValueError: bad units'
 
 
+def test_the_error_line_of_a_traceback_a_wrapper_printed_after_is_said_once_and_last():
+    """chris-santiago/vime@c77d735 `outputs/vime-learner/train_semi/2023-05-29/23-30-59`: its W&B run
+    keeps the traceback Hydra printed, `IndexError: …` then `Set the environment variable
+    HYDRA_FULL_ERROR=1 for a complete stack trace.`; status said `… | IndexError: … | Set the environment
+    variable HYDRA_FULL_ERROR=1 … | IndexError: …`, the error twice, Hydra's advice between."""
+    from resultsbook.freshness.status import error_tail
+
+    trace = (
+        'Traceback (most recent call last):\n  File "vime/train_semi.py", line 28, in main\n'
+        '    "score": trainer.logged_metrics["valid-score"][-1].item(),\nIndexError: index -1 is out of '
+        "bounds for dimension 0 with size 0\n\nSet the environment variable HYDRA_FULL_ERROR=1 for a "
+        "complete stack trace."
+    )
+    message = "index -1 is out of bounds for dimension 0 with size 0"
+    error = {"type": "IndexError", "message": message, "traceback_tail": trace}
+    assert error_tail({"error": error}) == (
+        'File "vime/train_semi.py", line 28, in main | "score": trainer.logged_metrics["valid-score"][-1]'
+        f".item(), | IndexError: {message}"
+    )
+
+
 def _sweep_cell(tmp_path, runs):
     """Write a cell of native runs as resultsbook.Run writes them (resultsbook/runlog/run.py: config.json
     at the start, then metrics.jsonl, run.json with the status), one per (seed, status, metrics), and a

@@ -21,7 +21,7 @@ from resultsbook.sources.rlkit import PLANS, planned_status, rllab_settings
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.settings import read_settings
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited, row_index_column
-from resultsbook.sources.textio import to_timestamp
+from resultsbook.sources.textio import holds_json_lines, to_timestamp
 from resultsbook.voice import option
 
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -71,7 +71,8 @@ class CsvAdapter(Adapter):
     # 10: a headerless file none of whose lines has a cell per column given is said so, not "its header
     #     line alone" (it has none)
     # 11: a text log (`Step 1 | loss:2.31`, one column of text) is no table: a problem names the text adapter
-    reading_version = 11
+    # 12: JSON Lines under a .txt name is no table split at its commas: a problem names the records adapter
+    reading_version = 12
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -136,6 +137,8 @@ class CsvAdapter(Adapter):
             self.config.get("delimiter"),
             text={*TIME_COLUMNS, *([wanted_time] if wanted_time else []), *param_columns},
         )
+        if table is not None and not given and table.columns[:1] and _json_lines(path, table.columns[0]):
+            return ReadResult((), (Problem(path, json_lines_text(), "nothing from this file"),))
         if table is not None and given and not table.rows and problems:  # `--columns epoch,step` on 3 cells
             names = ", ".join(given)
             message = f"no line has the {len(given)} cells of the columns given ({names})"
@@ -249,6 +252,20 @@ def text_log_text(first: str, not_what: str = "a table") -> str:
     return (
         f"is a text log printing numbers under keys ({clipped(first, 60)!r}), not {not_what}: read it with "
         f"{option('adapter', 'text')}, a run per file"
+    )
+
+
+def _json_lines(path: str, first_column: str) -> bool:
+    """Tell whether a file read as a table is JSON Lines (`{"model": "xgboost", "score": 0.88}` a line),
+    split at its commas: its first column name opens a JSON object, and its first line is one."""
+    return first_column.lstrip().startswith("{") and holds_json_lines(path)
+
+
+def json_lines_text() -> str:
+    """Say that a file is JSON Lines, not a table, and how to read it."""
+    return (
+        f"holds JSON Lines (a JSON object a line), not a table: read it with {option('adapter', 'records')}, "
+        "a run per line"
     )
 
 

@@ -223,7 +223,7 @@ def _job_log_told(job: str, log: str | None, error: str | None) -> str:
         listed = said("`resultsbook status` lists it", "`book.runs(where={'status': 'failed'})` lists it")
         return f"its job log {log} ends with an error: the job failed ({listed})"
     if (size := _size(os.path.join(job, log)) if log else None) is None:
-        return "it has no job log (hydra.job.name.log) to say why"
+        return f"it has no job log ({log or 'hydra.job.name.log'}) to say why"
     if size == 0:
         return f"its job log {log} is empty: the job stopped, or never ran, before it logged anything"
     return f"its job log {log} ends with no error, as the log of a job killed while it ran does"

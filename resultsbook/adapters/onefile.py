@@ -98,7 +98,9 @@ class OneFileAdapter(Adapter):
     #    no params: the file's name dates the run's end, its start that less the evaluation's time
     # 18: a file's status queued, scheduled or pending is `queued` (not started), not `running` (pending
     #    was no status, but a param)
-    reading_version = 18
+    # 19: a text a results file holds outside a section of results (`"model": "gpt2"` beside `"acc": 0.8`)
+    #    is a param, not left out; a file named by its seed (`seed_0.json`) is a results file
+    reading_version = 19
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -312,9 +314,18 @@ class OneFileAdapter(Adapter):
                     for field, column in _record_columns(value).items():
                         if self.rule.kind(f"{key}.{field}", results_file) == "result" and _is_curve(column):
                             curves[f"{key}.{field}"] = column
-                continue  # text or flags among results are neither results nor params
+                elif _setting_of_results_file(value) and self.rule.kind(key, False) == "param":
+                    # a text a results file holds outside any section of results (`"model": "gpt2"`
+                    # beside `"acc": 0.8` in results.json) is a setting: only its numbers are results
+                    params[key] = normalize_value(value)
+                continue  # other text or flags among results are neither results nor params
             params[key] = normalize_value(value)
         return dict(sorted(params.items())), finals, curves
+
+
+def _setting_of_results_file(value: Any) -> bool:
+    """Tell whether a value a results file holds can be a setting: a text (a model's name)."""
+    return isinstance(value, str)
 
 
 def _read_json_lines(source: Source, problems: list[Problem]) -> ReadResult:

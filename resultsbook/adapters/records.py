@@ -32,6 +32,7 @@ from resultsbook.sources.limits import DOCUMENT, MAX_DEPTH
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.tabular import read_delimited, row_index_column
 from resultsbook.sources.textio import holds_json_lines, iter_json_records, load_json_file, to_float, too_deep
+from resultsbook.voice import option
 
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv")
 
@@ -63,7 +64,8 @@ class RecordsAdapter(Adapter):
     #     key, the other rows and experiments read (not the file lost, nor read as plain records)
     # 15: a queued `dvc exp show` experiment (not started) is `queued`, not `running`
     # 16: a W&B runs table's Pending run (and a record's status queued, scheduled or pending) is `queued`
-    reading_version = 16
+    # 17: JSON Lines under a name of no JSON suffix (`baselines.txt`), named by --adapter records, is read
+    reading_version = 17
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -97,7 +99,12 @@ class RecordsAdapter(Adapter):
             and raytune.is_trial_folder(os.path.dirname(path))
         ):
             return None
-        return self.source(path, [path]) if path.lower().endswith((".json", ".jsonl", ".ndjson")) else None
+        if path.lower().endswith((".json", ".jsonl", ".ndjson")):
+            return self.source(path, [path])
+        # named by --adapter records: JSON Lines under another name (a `results.txt` of one object a line)
+        if forced and not path.lower().endswith(RECORD_SUFFIXES) and holds_json_lines(path):
+            return self.source(path, [path])
+        return None
 
     def read(self, source: Source) -> ReadResult:
         """Read every run of one records file."""
@@ -158,6 +165,7 @@ class RecordsAdapter(Adapter):
         grouped: dict[str, tuple[dict[str, Any], SeriesBuilder, dict[str, float]]] = {}
         order: list[str] = []
         repeated: list[int] = []
+        earlier_of: dict[int, int] = {}  # a repeated record (0-based) -> the earlier record of its params
         copies: list[tuple[int, int]] = []  # (record, the earlier record it repeats field for field)
         first_record: dict[str, int] = {}
         restarts = StepRestarts()
@@ -178,6 +186,7 @@ class RecordsAdapter(Adapter):
                     copies.append((number + 1, earlier + 1))
                 else:
                     repeated.append(number + 1)
+                    earlier_of[number] = earlier
                 key = f"{key}#{number}"
             first_record.setdefault(key, number)
             if key not in grouped:
@@ -203,12 +212,15 @@ class RecordsAdapter(Adapter):
         if repeated:
             first = ", ".join(str(n) for n in repeated[:5]) + (" ..." if len(repeated) > 5 else "")
             stepped = f" (step={named})" if named else ""  # Dopamine's `Iteration`: points of curves
+            fix = settings_read_as_metrics(records, earlier_of, forced_metrics - forced_params) or (
+                "fix: name the distinguishing fields, e.g. the seed, with the 'params' option, or, where "
+                f"each record is a point of a curve, its step field with the 'step' option{stepped}"
+            )
             problems.append(
                 Problem(
                     source.path,
-                    f"{len(repeated)} record(s) have the same params as an earlier one (records {first}; "
-                    "fix: name the distinguishing fields, e.g. the seed, with the 'params' option, or, where "
-                    f"each record is a point of a curve, its step field with the 'step' option{stepped})",
+                    f"{len(repeated)} record(s) have the same params as an earlier one "
+                    f"(records {first}; {fix})",
                     "each, as a separate run",
                 )
             )
@@ -270,7 +282,7 @@ class RecordsAdapter(Adapter):
                     cells = ((name, table.text[name][index]) for name in names)
                     yield {name: parse_scalar(cell) for name, cell in cells if cell != ""}
             return
-        if lowered.endswith((".jsonl", ".ndjson")) or (lowered.endswith(".json") and holds_json_lines(path)):
+        if not lowered.endswith(".json") or holds_json_lines(path):  # JSON Lines, under any other name
             deep = 0
             try:
                 for records in iter_json_records(path, problems):
@@ -434,6 +446,28 @@ def decimal_fields(records: Iterable[Mapping[str, Any]]) -> set[str]:
         for name, seen in kinds.items()
         if seen["decimal"] and not seen["other"] and seen["text"] < seen["decimal"] + seen["whole"]
     }
+
+
+def settings_read_as_metrics(
+    records: list[Mapping[str, Any]], earlier_of: Mapping[int, int], metrics: set[str]
+) -> str:
+    """Say which metric fields set apart records of the same params while holding whole numbers in some
+    records and decimals in others (`n_labeled`: 100, 1000, 0.1), as a setting given as a count or a
+    fraction does, with the option that makes them params; empty when none does."""
+    mixed = []
+    for name in sorted(metrics):
+        kinds = {_kind(record.get(name)) for record in records if record.get(name) is not None}
+        if {"whole", "decimal"} <= kinds and any(
+            records[number].get(name) != records[earlier].get(name) for number, earlier in earlier_of.items()
+        ):
+            mixed.append(name)
+    if not mixed:
+        return ""
+    named = ", ".join(repr(name) for name in mixed)
+    return (
+        f"they differ in {named}, read as a metric for the decimals it holds beside whole numbers; fix: "
+        f"{option('option', 'params=' + ','.join(mixed))} reads it as a setting"
+    )
 
 
 def _kind(value: Any) -> str:

@@ -33,7 +33,9 @@ def inner_reading_notes(
             spec_sources = sources() if spec_sources is None else spec_sources
             notes += _spec_reading_notes(store, request, root, text, spec_sources)
             continue
-        if known[max(outer, key=len)] == UNSAYABLE:
+        # a reading of no flags (a plain walk, `collect outputs`) gave no params a path under it could
+        # lose: collecting a file there with flags (`--adapter records`) takes nothing away
+        if known[max(outer, key=len)] in (UNSAYABLE, "{}", ""):
             continue
         from resultsbook.spec.collected_sources import reading_said  # only to say it: it loads numpy
 

@@ -537,9 +537,12 @@ def error_tail(provenance: Mapping[str, Any], lines: int = 3) -> str:
         parts = [f"{kind}: {message}" if message else str(kind)]  # `raise KeyboardInterrupt` has none
         trace = error.get("traceback") or error.get("traceback_tail") or ""
         text = "\n".join(trace) if isinstance(trace, list) else str(trace)
-        tail = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
-        if tail and tail[-1] == parts[0]:
-            return " | ".join(tail)  # the traceback already ends with "Type: message"
+        traced = [line.strip() for line in text.splitlines() if line.strip()]
+        if parts[0] in traced:  # the traceback holds "Type: message": up to it, not what a wrapper printed
+            # after it (Hydra's `Set the environment variable HYDRA_FULL_ERROR=1 …`), nor the error twice
+            end = len(traced) - traced[::-1].index(parts[0])
+            return " | ".join(traced[:end][-lines:])
+        tail = traced[-lines:]
         return " | ".join(tail + parts) if tail else parts[0]
     if isinstance(error, list):
         error = "".join(str(part) for part in error)

@@ -489,11 +489,14 @@ def _group(
         earliest, count = lacking.get(names[index], (len(runs), 0))
         lacking[names[index]] = (min(earliest, int(where[0])), count + len(where))
     sources = runs.field("source") if lacking else None
+    # a param only the runs lacking a key hold may be the key under its older name
+    others = set(runs.take(first_absent < 0).param_keys()) if lacking else set()
     for key, (earliest, count) in sorted(lacking.items(), key=lambda item: item[1][0]):
         assert sources is not None
         held = runs.take(first_absent == names.index(key)).param_keys()
         nested = [name for name in held if name.startswith(f"{key}.")]
-        notes.append(left_out_note(count, metric.name, key, str(sources[earliest]), nested))
+        own = [name for name in held if name not in others]
+        notes.append(left_out_note(count, metric.name, key, str(sources[earliest]), nested, own))
     kept = runs.take(first_absent < 0)
     if not len(kept):
         return {}

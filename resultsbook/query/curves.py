@@ -338,6 +338,7 @@ def _group(
     lacking: dict[str, int] = defaultdict(int)
     first: dict[str, str] = {}
     nested: dict[str, list[str]] = {}
+    held: dict[str, list[str]] = {}  # the params of the first run lacking the key
     for run in runs:
         missing = [
             k for k in (query.facet, query.hue) if k and run_value(run, k) is None and k not in run.params
@@ -348,12 +349,16 @@ def _group(
             if str(missing[0]) not in nested:  # the first run lacking it says what it holds instead
                 inside = f"{missing[0]}."
                 nested[str(missing[0])] = sorted(name for name in run.params if name.startswith(inside))
+                held[str(missing[0])] = sorted(run.params)
             continue
         facet = run_value(run, query.facet) if query.facet else None
         hue = run_value(run, query.hue) if query.hue else None
         groups[(facet, hue)].append(run)
+    # a param only the runs lacking a key hold may be the key under its older name
+    others = {name for group in groups.values() for run in group for name in run.params} if lacking else set()
     for key, count in lacking.items():
-        notes.append(left_out_note(count, query.metric, key, first[key], nested[key]))
+        own = [name for name in held[key] if name not in others]
+        notes.append(left_out_note(count, query.metric, key, first[key], nested[key], own))
     return dict(sorted(groups.items(), key=lambda item: (sort_key(item[0][0]), sort_key(item[0][1]))))
 
 

@@ -130,15 +130,25 @@ def _comma_list(item: Filter, values: Sequence[str]) -> str | None:
     return "[" + ", ".join(json.dumps(parse_scalar(part)) for part in parts) + "]"
 
 
-def left_out_note(count: int, metric: str, key: str, first_source: str, nested: Sequence[str] = ()) -> str:
+def left_out_note(
+    count: int, metric: str, key: str, first_source: str, nested: Sequence[str] = (), held: Sequence[str] = ()
+) -> str:
     """Say that runs lacking a row, column, hue or facet key were left out, why they may, and how to
     drop strays (not a run still starting, whose config comes later); or, when they hold the key as an
-    object (`nested`: lm-eval's gen_kwargs, null in one run and {temperature: 0.6} in another), its keys."""
+    object (`nested`: lm-eval's gen_kwargs, null in one run and {temperature: 0.6} in another), its keys;
+    or, when the params they hold (`held`) include one of a name close to it (vime's older runs set
+    `data.pct_labeled` where the later set `data.n_labeled`), that param."""
     left = f"{count} run(s) with {metric!r} have no param {key!r} and were left out "
     left += f"(the first: {first_source}; "
     if nested:
         shown = ", ".join(nested[:3]) + (f" and {len(nested) - 3} more" if len(nested) > 3 else "")
         return left + f"in them {key} is an object, read as the params {shown}: name one of those instead)"
+    meant = closest(key, held) if held else None
+    if meant is not None:
+        return left + (
+            f"they have the param {meant!r}, of a name close to it: where the key was renamed between runs, "
+            f"grouping by {meant!r} shows them)"
+        )
     return left + (
         "a run still starting, its config not written yet, has it once collected again; "
         f"if a collect with another pattern left them, `{command('forget')}` removes the runs under a folder)"

@@ -13,8 +13,8 @@ correct answers. The rule, applied to each flattened key (`metrics.test.score`) 
    `val_f1`, `best_step`, ...) makes it a result (`eval_batch_size` is not: a prefix alone says
    nothing);
 4. else the file decides: every number in a file named as results (results.json, metrics.json,
-   scores.json, eval_results.json, *_results.json, *_metrics.json) is a result; anywhere else it is
-   a param.
+   scores.json, eval_results.json, *_results.json, *_metrics.json) or by its seed (seed_0.json,
+   controls_seed3.json; not config_seed0.json) is a result; anywhere else it is a param.
 
 A result is a number (integers included: a count is a result too) or a list of numbers (a curve); text
 and booleans under a result section are neither, and are dropped rather than made into params that
@@ -64,7 +64,9 @@ _PARAM_WORD = re.compile(
 )
 _RESULT_FILE = re.compile(
     r"^(results?|metrics?|scores?|summary|eval|evaluation)(\.[^.]+)?$"
-    r"|^.*[_\-](results?|metrics?|scores?)\.[^.]+$",
+    r"|^.*[_\-](results?|metrics?|scores?)\.[^.]+$"
+    # a file named by its seed (`seed_0.json`, `controls_seed3.json`): one seed's results, not its config
+    r"|^(?!(config|cfg|args|params|hparams|settings|options)[_\-=.])(.*[_\-])?seed[_\-=]?\d+\.[^.]+$",
     re.IGNORECASE,
 )
 

@@ -51,6 +51,10 @@ class SearchLog:
     # first value, other value)
     fields_of: dict[str, dict[str, Any]] = field(default_factory=dict)
     split: tuple[str, str, Any, Any] | None = None
+    # per pattern field: the matched paths that gave it a number, and those that gave it a text (the first
+    # of them and its value): `{seed}` of `seed_{seed}.json` is 0 … 4 and `sweep_summary`
+    numbered: dict[str, int] = field(default_factory=dict)
+    worded: dict[str, tuple[int, str, Any]] = field(default_factory=dict)
 
 
 def find_sources(
@@ -532,6 +536,12 @@ def _tried(pattern: PathPattern, relative: str, log: SearchLog) -> dict[str, Any
     fields = pattern.match(relative)
     if fields is not None:
         log.matched += 1
+        for key, value in fields.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                log.numbered[key] = log.numbered.get(key, 0) + 1
+            elif isinstance(value, str):
+                count, first, said = log.worded.get(key, (0, relative, value))
+                log.worded[key] = (count + 1, first, said)
     elif pattern.near_miss(relative):
         log.missed += 1
         log.missed_example = log.missed_example or relative
@@ -581,6 +591,26 @@ def pattern_split(request: CollectRequest, log: SearchLog) -> Problem | None:
         f"put '*' in its place"
     )
     return Problem(source, message, f"{key} = the first file's value")
+
+
+def pattern_words_among_numbers(request: CollectRequest, log: SearchLog) -> Problem | None:
+    """Report a pattern field that is a number in most paths it matched and a text in fewer (`{seed}` of
+    `seed_{seed}.json` over HAGD's seed_0.json … seed_4.json and seed_sweep_summary.json): the path of
+    the text is most likely no run of the others' kind, and `{seed:[0-9]+}` leaves it out."""
+    pattern = str(request.pattern)
+    for key, (count, first, value) in log.worded.items():
+        numbers = log.numbered.get(key, 0)
+        if count < numbers and f"{{{key}}}" in pattern:  # not a field of a regex of its own
+            fix = option("pattern", pattern.replace(f"{{{key}}}", f"{{{key}:[0-9]+}}"))
+            path = os.path.join(request.path, first)
+            message = (
+                f"the field {{{key}}} of {option('pattern', request.pattern)} is a number in {numbers} "
+                f"path(s) but a text in {count} ({first}: {format_value(value)!r}), which are likely no "
+                f"runs of the others' kind; {fix} matches numbers alone, and `{command('forget', path)}` "
+                "drops a run read so"
+            )
+            return Problem(path, message, f"its run, with {key} = that text")
+    return None
 
 
 def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
@@ -718,6 +748,7 @@ def _log_files_hint(root: str) -> str:
         log_file_paths,
         many_runs_columns,
         name_parts_pattern,
+        numbered_only,
         opencompass_pattern,
         opencompass_summary,
         optuna_storages,
@@ -885,8 +916,11 @@ def _log_files_hint(root: str) -> str:
             "of each distinct set of those values, as params"
         )
     paths = [] if name.startswith("*") else log_file_paths(root, name)
-    # a JSON object is one run, which only onefile reads from a pattern (the records adapter wants a list)
-    onefile = f" {option('adapter', 'onefile')}" if _json_object(os.path.join(root, example)) else ""
+    # a JSON object is one run, which only onefile reads from a pattern (the records adapter wants a list);
+    # JSON Lines under another name (a `log.txt` of an object a line) only records reads
+    file = os.path.join(root, example)
+    onefile = f" {option('adapter', 'onefile')}" if _json_object(file) else ""
+    onefile = onefile or (f" {option('adapter', 'records')}" if _json_lines(file) else "")
     folders = option("pattern", pattern_for(example, name, paths)) + onefile
     fields = f", or {folders} to make the folders params" if "/" in example else ""
     parts = name_parts_pattern(root, example) if name.startswith("*") else None
@@ -898,8 +932,8 @@ def _log_files_hint(root: str) -> str:
     what = f"{name[1:]} file(s), each named its own way" if name.startswith("*") else f"file(s) named {name}"
     return (
         f"it holds {count} {what} (e.g. {example}) that no adapter claims by name: read "
-        f"them with {option('pattern', f'**/{name}')}{onefile}{fields} (see `resultsbook adapters` for the "
-        f"formats read without a pattern){_seeded_table_hint(root, example)}"
+        f"them with {option('pattern', numbered_only(root, name))}{onefile}{fields} (see `resultsbook "
+        f"adapters` for the formats read without a pattern){_seeded_table_hint(root, example)}"
     )
 
 
@@ -928,6 +962,13 @@ def _json_object(path: str) -> bool:
         return next(iter_file_chunks(path, 4096), b"").lstrip().startswith(b"{")
     except OSError:
         return False
+
+
+def _json_lines(path: str) -> bool:
+    """Tell whether a file of another suffix than .json holds JSON Lines (`log.txt`, an object a line)."""
+    from resultsbook.sources.textio import holds_json_lines  # to explain
+
+    return not path.lower().endswith(".json") and holds_json_lines(path)
 
 
 def _self_and_parents(path: str, root: str) -> list[str]:

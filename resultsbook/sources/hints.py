@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import fnmatch
 import os
 import posixpath
 import re
@@ -92,12 +93,32 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
     suffix = os.path.splitext(name)[1].lower()
     example = examples[name].replace(os.sep, "/")
     if counts[name] == 1 and looked.suffixes[suffix] > 1:
+        # among files each named once, a family numbered alike (`seed_0.json` … `seed_4.json` beside a
+        # `seed_sweep_summary.json`, a `freeze.json`) is the runs, the others what was made of them
+        families = Counter(_DIGITS.sub("*", other) for other in counts if _DIGITS.search(other))
+        family, size = max(families.items(), key=lambda item: (item[1], item[0]), default=("", 0))
+        if size > 1 and family.lower().endswith(suffix):
+            first = min(
+                (other for other in counts if _DIGITS.sub("*", other) == family), key=lambda n: (len(n), n)
+            )
+            return family, looked.counted(size), examples[first].replace(os.sep, "/")
         return f"*{suffix}", looked.counted(looked.suffixes[suffix]), example
     glob = _DIGITS.sub("*", name)
     numbered = [other for other in counts if _DIGITS.sub("*", other) == glob]
     if len(numbered) > 1:
         return glob, looked.counted(sum(counts[other] for other in numbered)), example
     return name, looked.counted(counts[name]), example
+
+
+def numbered_only(root: str, name: str) -> str:
+    """Return the glob `**/NAME` that reads the files of a numbered family (`seed_*.json`), or, when it
+    would match a file beside them not numbered so (`seed_sweep_summary.json`, a summary of the seeds),
+    the pattern that matches the numbered ones alone: `**/seed_{_:[0-9]+}.json`."""
+    if "*" in name[1:] and any(
+        fnmatch.fnmatchcase(other, name) and _DIGITS.sub("*", other) != name for other in _look(root).names
+    ):
+        return "**/" + name.replace("*", "{_:[0-9]+}")  # no backslash a shell or repr() would double
+    return f"**/{name}"
 
 
 def settings_beside(root: str, example: str) -> str | None:

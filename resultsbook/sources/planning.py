@@ -30,6 +30,7 @@ from resultsbook.sources.find import (
     path_under,
     pattern_misses,
     pattern_split,
+    pattern_words_among_numbers,
     unclaimed_logs_note,
 )
 from resultsbook.sources.gcpause import cycle_collector_paused
@@ -230,6 +231,9 @@ class _Planner:
         split = pattern_split(request, log) if request.pattern else None
         if split is not None:
             plan.problems.append(split)
+        worded = pattern_words_among_numbers(request, log) if request.pattern else None
+        if worded is not None:
+            plan.problems.append(worded)
         plan.unlisted += [storable_text(store.relative(path)) for path in log.walk.unlisted]
         if changed is None:
             scope = served[0] if served is not None else storable_text(store.relative(request.path))
