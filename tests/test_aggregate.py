@@ -604,3 +604,22 @@ def test_runs_that_differ_only_in_where_they_were_logged_are_one_config(make_run
     result = table(store, tmp_path)
     assert [m.kind for m in result.cell(("a",), ()).marks] == []
     assert "mixed" in [m.kind for m in result.cell(("b",), ()).marks]
+
+
+def test_a_param_only_runs_without_a_value_differ_in_marks_no_cell_as_averaging_two_configs(
+    make_run, store, tmp_path
+):
+    """HAGD's results/seed_*.json (Mudassiruddin7/HAGD@a31d9fa): of a task's five seeds four have no
+    accuracy and a `gate_failed` text of their own; the cell, n = 1, was marked † 'averages runs that
+    differ in gate_failed', though it averaged one run. Only the runs averaged are compared."""
+    make_run("r0", {"model": "a", "seed": 0, "gate": "passed"}, curve([0.9]))
+    make_run("r1", {"model": "a", "seed": 1, "gate": "failed"}, [{"step": 1, "acc": float("nan")}])
+    make_run("r2", {"model": "a", "seed": 2, "gate": "passed"}, curve([0.8]))
+    make_run("b0", {"model": "b", "seed": 0, "gate": "passed"}, curve([0.7]))
+    make_run("b1", {"model": "b", "seed": 1, "gate": "failed"}, curve([0.6]))
+    result = table(store, tmp_path)
+    alone = result.cell(("a",), ())
+    assert alone.stats["n"] == 2
+    assert "mixed" not in {m.kind for m in alone.marks} and not alone.differing
+    mixed = {m.kind: m.text for m in result.cell(("b",), ()).marks}
+    assert mixed["mixed"].startswith("averages runs that differ in gate (failed, passed)")

@@ -623,8 +623,11 @@ def make_cell(
     stats = describe(
         scaled, query.stats, query.ddof, query.bootstrap_seed, query.center, query.bootstrap_resamples
     )
-    differing = differing_within_pools(members, query)
-    marks = cell_marks(runs, query, members, differing)
+    # a run without a value is left out of the statistics (its mark says so): not among those averaged
+    valued = ~np.isnan(scaled)
+    averaged = members if valued.all() else members.take(valued)
+    differing = differing_within_pools(averaged, query)
+    marks = cell_marks(runs, query, members, differing, len(averaged))
     if curves is not None:
         keys = (*query.pool, *query.replicate)
         marks = (*marks, *same_curve_marks(runs, curves[order], keys, metric.name))

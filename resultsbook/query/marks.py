@@ -40,13 +40,15 @@ def cell_marks(
     query: TableQuery,
     members: Runs | None = None,
     differing: Mapping[str, Sequence[Any]] | None = None,
+    averaged: int | None = None,
 ) -> tuple[Mark, ...]:
     """Marks that depend on one cell alone: mixed configs (`differing`, as `differing_within_pools`
-    finds them), code or data (from `members`, the cell's runs in its order, when given), unfinished
-    runs, duplicate seeds, no value, values substituted, infinite values."""
+    finds them among the `averaged` runs, those with a value), code or data (from `members`, the
+    cell's runs in its order, when given), unfinished runs, duplicate seeds, no value, values
+    substituted, infinite values."""
     marks: list[Mark] = []
     if differing:
-        count = len(members) if members is not None else len(runs)
+        count = averaged if averaged is not None else len(members) if members is not None else len(runs)
         adapters = set(members.field("adapter").tolist()) if members is not None else None
         unnamed = query.replicate if all(_no_value(column) for column in runs.replicate) else ()
         marks.append(Mark("mixed", mixed_text(differing, count, adapters, unnamed)))
