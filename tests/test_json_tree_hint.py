@@ -41,17 +41,24 @@ def test_the_hint_names_the_metrics_file_and_the_adapter_and_its_command_works(c
     assert "4 new, 0 updated, 0 unchanged, 0 problems" in collected.output
 
 
+def seed_results(tmp_path):
+    """HAGD's results/ in small: seed_0.json … seed_2.json, one flat object each, beside the summary of
+    the seeds (seed_sweep_summary.json)."""
+    results = tmp_path / "results"
+    results.mkdir()
+    for seed in range(3):
+        (results / f"seed_{seed}.json").write_text(json.dumps({"seed": seed, "task": "arith", "acc": 0.8}))
+    (results / "seed_sweep_summary.json").write_text(json.dumps({"records": [{"seed": 0, "acc": 0.8}]}))
+    return results
+
+
 def test_files_each_named_once_beside_a_numbered_family_name_the_family_and_its_pattern_works(cli, tmp_path):
     """Mudassiruddin7/HAGD@a31d9fa commits `results/seed_0.json` … `seed_4.json` (one seed each) beside
     ten files each named once (`seed_sweep_summary.json`, `freeze.json`, `parity.json`, …). The hint
     named "15 .json file(s), each named its own way (e.g. replay_result.json)" and `--pattern
     '**/*.json'`, which read the summaries and audits as runs beside the seeds; `seed_*.json` would
     still read `seed_sweep_summary.json` as a run of seed 'sweep_summary'."""
-    results = tmp_path / "results"
-    results.mkdir()
-    for seed in range(3):
-        (results / f"seed_{seed}.json").write_text(json.dumps({"seed": seed, "task": "arith", "acc": 0.8}))
-    (results / "seed_sweep_summary.json").write_text(json.dumps({"records": [{"seed": 0, "acc": 0.8}]}))
+    results = seed_results(tmp_path)
     (results / "freeze.json").write_text(json.dumps({"config_hash": "c3c5", "gpu": 15.6}))
     (results / "parity.json").write_text(json.dumps({"task": "parity", "acc": 0.5}))
     failed = cli("collect", "results")
@@ -68,11 +75,7 @@ def test_a_pattern_field_that_is_a_number_in_most_paths_and_a_text_in_one_says_s
     """Mudassiruddin7/HAGD@a31d9fa: `collect results --pattern 'seed_{seed}.json' --adapter onefile`
     read `results/seed_sweep_summary.json` (a list of the five seeds' records) as the run of seed
     'sweep_summary', beside seeds 0 to 4, and said nothing of it."""
-    results = tmp_path / "results"
-    results.mkdir()
-    for seed in range(3):
-        (results / f"seed_{seed}.json").write_text(json.dumps({"seed": seed, "task": "arith", "acc": 0.8}))
-    (results / "seed_sweep_summary.json").write_text(json.dumps({"records": [{"seed": 0, "acc": 0.8}]}))
+    seed_results(tmp_path)
     read = cli("collect", "results", "--pattern", "seed_{seed}.json", "--adapter", "onefile")
     assert read.exit_code == 0
     assert (
