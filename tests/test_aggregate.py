@@ -70,6 +70,28 @@ def test_runs_that_record_no_seed_are_counted_as_runs_not_seeds(make_run, store,
     assert [m.text for m in asked] == ["n = 3 of 4 runs asked for"]
 
 
+@pytest.mark.parametrize("seeded", [False, True])
+def test_a_cell_that_ran_the_most_but_has_runs_without_a_value_counts_n_against_its_own_runs(
+    make_run, store, tmp_path, seeded
+):
+    """A Lightning tree's cell of 10 runs, 4 without val_acc: `n = 6 of 10 runs, the most any cell has`
+    read as if another cell had 10 values, beside a warning that 4 of its own runs have none."""
+    for model, count in {"a": 5, "b": 3}.items():
+        for index in range(count):
+            metrics = curve([float("nan") if index == 3 else 0.5 + index / 10])
+            if model == "a" and index == 4:  # crashed before it logged acc
+                metrics = curve([1.0], key="loss")
+            make_run(f"{model}{index}", {"model": model, **({"seed": index} if seeded else {})}, metrics)
+    result = table(store, tmp_path)
+    own, other = ([m.text for m in result.cell((model,), ()).marks if m.kind == "incomplete"] for model in "ab")
+    if seeded:
+        assert own == ["n = 3 of its 5 seeds, the most any cell has (seed 3 and seed 4 ran but have no value)"]
+        assert other == ["n = 3 of 5 seeds, the most any cell has (missing seed 3)"]
+    else:
+        assert own == ["n = 3 of its 5 runs, the most any cell has (2 of them have no value)"]
+        assert other == ["n = 3 of 5 runs, the most any cell has"]  # a's 5 runs: a cell can have 5
+
+
 def test_a_metric_that_is_a_param_of_a_config_says_so_without_the_records_advice(make_run, store, tmp_path):
     """`--metric gain` over ML-PWS's gain sweep (gain from the folders' names and parameters.json): the
     error said records files read whole numbers as params, to list it in the source's options, which

@@ -1189,6 +1189,35 @@ def test_runs_show_and_diff(make_run, cli):
     assert cli("show", "zzz").exit_code == 2
 
 
+def test_show_of_a_file_read_again_with_other_flags_shows_the_run_there_not_those_read_before(tmp_path, cli):
+    """A stranger collected a JSON Lines `log.txt` plainly (a run per record), then with `--adapter records
+    -o step=epoch`: `show run1/log.txt` answered `matches 3 runs`, offering the two runs of the first
+    reading, which the store keeps marked missing (`runs` hides them)."""
+    (tmp_path / "run1").mkdir()
+    (tmp_path / "run1" / "log.txt").write_text('{"epoch": 0, "loss": 1.0}\n{"epoch": 1, "loss": 0.5}\n')
+    assert cli("collect", "run1", "--pattern", "**/log.txt", "--adapter", "records").exit_code == 0
+    before = {line.split()[1]: line.split()[0] for line in cli("runs").output.splitlines()[2:4]}
+    assert cli("collect", "run1/log.txt", "--adapter", "records", "-o", "step=epoch").exit_code == 0
+    shown = cli("show", "run1/log.txt")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines()[:2] == [f"run {shown.output.split()[1]}  log.txt", "  status: unknown"]
+    now = shown.output.split()[1]
+    left = cli("show", "epoch=0").output.splitlines()[1]  # named by itself, it is shown as gone
+    assert left == f"  status: unknown (missing: run1/log.txt is read now as log.txt ({now}), not as this run)"
+    (tmp_path / "run1" / "log.txt").unlink()
+    cli("forget", "run1/log.txt")
+    (tmp_path / "run1" / "log.txt").write_text('{"epoch": 0, "loss": 1.0}\n{"epoch": 1, "loss": 0.5}\n')
+    cli("collect", "run1", "--pattern", "**/log.txt", "--adapter", "records")
+    (tmp_path / "run1" / "log.txt").unlink()
+    cli("collect", "run1", "--pattern", "**/log.txt", "--adapter", "records")
+    gone = cli("show", "run1/log.txt")  # only runs gone since match: named as such
+    assert gone.exit_code == 2
+    assert gone.output == (
+        f"Error: 'run1/log.txt' was read before as epoch=0 ({before['epoch=0']}), epoch=1 "
+        f"({before['epoch=1']}), gone since; resultsbook forget run1/log.txt drops them\n"
+    )
+
+
 def test_a_run_named_by_its_folder_of_runs_lists_the_runs_under_it(tmp_path, cli):
     """A stranger's `show seed_42_Pendulum` (SB3 runs seed_42_Pendulum/PPO, /SAC, /TD3 of
     github.com/eliamounier/Deep_RL) was answered `did you mean 'seed_42_Pendulum/TD3'?`, one of three."""

@@ -665,7 +665,7 @@ def test_a_seed_whose_final_value_is_nan_ran_and_is_not_said_to_be_missing(tmp_p
     (tmp_path / "r.csv").write_text(per_seed_results(rows))
     assert cli("collect", "r.csv", "--adapter", "records").exit_code == 0
     table = cli("table", "--rows", "model", "--metric", "test_macro_f1")
-    assert "n = 2 of 3 seeds, the most any cell has (seed 123 ran but has no value)" in table.output, table.output
+    assert "n = 2 of its 3 seeds, the most any cell has (seed 123 ran but has no value)" in table.output, table.output
     assert "missing seed 123" not in table.output
     with rb.open(tmp_path / "resultsbook.db") as book:
         status = book.table(rows="model", metric="test_macro_f1").status().set_index("model")

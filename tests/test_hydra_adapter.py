@@ -421,7 +421,7 @@ def test_a_seed_whose_job_crashed_before_writing_metrics_ran_but_has_no_value(tm
     assert cli("collect", "multirun").exit_code == 0
     table = cli("table", "--rows", "model", "--metric", "val_acc", "--goal", "val_acc=max")
     assert (
-        "Warning: table: mlp: n = 2 of 3 seeds, the most any cell has (seed 1 ran but has no value)"
+        "Warning: table: mlp: n = 2 of its 3 seeds, the most any cell has (seed 1 ran but has no value)"
         in table.output
     ), table.output
     assert "missing seed 1" not in table.output
@@ -478,7 +478,7 @@ def test_a_job_in_which_the_pattern_matches_no_file_is_a_failed_run_of_its_param
     assert "flwr ERROR: CUDA out of memory" in status.output
     table = cli("table", "--rows", "strategy.name", "--metric", "test_accuracy", "--goal", "test_accuracy=max")
     assert (
-        "Warning: table: fedavg: n = 2 of 3 seeds, the most any cell has (seed 5 ran but has no value)"
+        "Warning: table: fedavg: n = 2 of its 3 seeds, the most any cell has (seed 5 ran but has no value)"
     ) in table.output, table.output
     again = cli("collect", "multirun", "--pattern", FED_PATTERN, "-o", "config=.hydra/config.yaml")
     assert again.output.startswith("Collected multirun: 0 new, 0 updated, 3 unchanged, 0 problems"), again.output

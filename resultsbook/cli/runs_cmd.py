@@ -356,7 +356,8 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
     from resultsbook.render.escape import escape_terminal
 
     with open_store(db_path) as store:
-        found = find_run(store.runs(include_missing=True), run)
+        every = store.runs(include_missing=True)
+        found = find_run(every, run)
         metrics = store.run_metrics(found.id)
         problems = store.problems(found.source)
     if as_json:
@@ -368,7 +369,7 @@ def show_command(run: str, db_path: str | None, as_json: bool) -> None:
         print_json("show", True, {"run": document, "problems": [asdict(p) for p in problems]})
         return
     echo(f"run {found.run_id}  {found.name}")
-    echo(f"  status: {found.status}{'' if found.present else ' (files missing)'}")
+    echo(f"  status: {found.status}{'' if found.present else _gone_text(every, found)}")
     echo(f"  source: {found.source} ({found.adapter})")
     if found.experiment:
         echo(f"  experiment: {found.experiment}")
@@ -568,6 +569,8 @@ def find_run(runs: list[Any], text: str) -> Any:
         matches = by_path or matches
     elif not matches:  # a run's own folder, as a tracker names it: run-20250126_220632-ktx43zjs
         matches = [r for r in runs if _source_ends_with(r.source, tail)]
+    if len(matches) > 1:  # the runs there, not those an earlier reading left (missing: `runs` hides them)
+        matches = [r for r in matches if r.present] or _gone(runs, matches, text)
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -584,6 +587,31 @@ def find_run(runs: list[Any], text: str) -> Any:
     listed = listing_text((f"{r.run_id} ({r.source if shared else r.name})" for r in matches), 5)
     more = " or more of the folder path" if shared else ""
     raise SpecError(f"{text!r} matches {len(matches)} runs: {listed}; give more of the id{more}")
+
+
+def _gone(runs: list[Any], matches: list[Any], text: str) -> list[Any]:
+    """Refuse a name that only runs gone from the logs match (a file read before as other runs), naming
+    them as gone and the forget that drops them (and, when their source is read now as other runs, those)."""
+    from resultsbook.voice import command
+
+    sources = sorted({r.source for r in matches})
+    read_now = [r for r in runs if r.present and r.source in sources]
+    listed = listing_text((f"{r.name} ({r.run_id})" for r in matches), 5)
+    forget = command("forget", " ".join(sources))
+    if read_now:  # a forget drops a source whole: the runs read from it now go too, until collected again
+        now = listing_text((f"{r.name} ({r.run_id})" for r in read_now), 5)
+        fix = f"{forget} drops them, and the runs it is read as now ({now}) until collected again"
+        raise SpecError(f"{text!r} was read before as {listed}, gone since; {fix}")
+    raise SpecError(f"{text!r} was read before as {listed}, gone since; {forget} drops them")
+
+
+def _gone_text(runs: list[Any], run: Any) -> str:
+    """Say why a run is missing: its files gone, or its source read now as other runs (an earlier reading)."""
+    read_now = [r for r in runs if r.present and r.source == run.source]
+    if not read_now:
+        return " (files missing)"
+    now = listing_text((f"{r.name} ({r.run_id})" for r in read_now), 5)
+    return f" (missing: {run.source} is read now as {now}, not as this run)"
 
 
 def _source_ends_with(source: Any, tail: str) -> bool:

@@ -685,9 +685,12 @@ def _mark_cells(
                 (seen_replicates | crashed) - have,
                 key=lambda k: tuple(sort_key(v) for v in k),
             )
-            text = f"n = {n} of {expected_text(query, expected, recorded)}"
+            # the most any cell has may be this cell's own runs, some without a value: `of its 10 runs`
+            own = not query.expected and not query.replicate_values and _ran_in(cell) == expected
+            counted = expected_text(query, expected, recorded, own)
+            text = f"n = {n} of {counted}"
             if distinct != n:  # two sweeps in one cell: 11 runs of 3 seeds
-                text = f"{distinct} of {expected_text(query, expected, recorded)}, in n = {n} runs"
+                text = f"{distinct} of {counted}, in n = {n} runs"
             named: tuple[str, ...] = ()
             keyed = all(v is not None for k in have for v in k)  # runs without a seed miss none by name
             if missing and keyed and all(v is not None for k in missing for v in k):
@@ -709,6 +712,9 @@ def _mark_cells(
                 if not_started:
                     parts.append(f"{named_list(not_started, LISTED)} queued, not started yet")
                 text += f" ({'; '.join(parts)})"
+            elif own:  # runs without a seed: how many of its own gave no value (not another cell's runs)
+                lacking = expected - distinct
+                text += f" ({lacking} of them {'has' if lacking == 1 else 'have'} no value)"
             cell = replace(cell, marks=(Mark("incomplete", text, named), *cell.marks))
         marked[key] = cell
     return marked
@@ -732,17 +738,18 @@ def _more(named: Sequence[str]) -> str:
     return f" and {len(named) - LISTED} more" if len(named) > LISTED else ""
 
 
-def expected_text(query: TableQuery, expected: int, recorded: bool = True) -> str:
+def expected_text(query: TableQuery, expected: int, recorded: bool = True, own: bool = False) -> str:
     """Say what a cell's n is counted against, and where that count comes from: `5 seeds asked
-    for` (replicates = 5), `the 5 seeds listed` (seeds = [...]), `5 seeds, the most any cell has`;
-    `runs` when no run records a replicate key (`recorded` False), as the table's note says."""
+    for` (replicates = 5), `the 5 seeds listed` (seeds = [...]), `5 seeds, the most any cell has`,
+    or `its 5 seeds, the most any cell has` where that cell is this one (`own`: seeds it ran that gave
+    no value); `runs` when no run records a replicate key (`recorded` False), as the table's note says."""
     named = "seeds" if query.replicate == ("seed",) else "replicates"
     noun = "runs" if not recorded else named
     if query.expected:
         return f"{expected} {noun} asked for"
     if query.replicate_values:  # the list names seeds, whether or not the runs hold one
         return f"the {expected} {named} listed"
-    return f"{expected} {noun}, the most any cell has"
+    return f"{'its ' if own else ''}{expected} {noun}, the most any cell has"
 
 
 def expected_replicates(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery, expected: int) -> set[Key]:
