@@ -69,3 +69,16 @@ def test_renamed_runs_keep_their_ids(store, tmp_path, monkeypatch):
     assert report.updated == 2
     assert {run.run_id for run in store.runs()} == before
     assert sorted(run.name for run in store.runs()) == ["a/log.txt", "b/log.txt"]
+
+
+def test_runs_of_no_param_in_folders_of_one_name_are_named_with_the_pattern_that_reads_them(cli, tmp_path):
+    """x/a/log.txt and y/a/log.txt: named `a/log.txt` both, and the note on runs of no param (said for
+    the csv adapter's) was not said for the records adapter's."""
+    for group in ("x", "y"):
+        _log(tmp_path / "exp" / group / "a" / "log.txt", _curve())
+    read = cli("collect", "exp", "--pattern", "**/log.txt", "--adapter", "records", "-o", "step=epoch")
+    assert read.output.count("Note:") == 1
+    assert (
+        "Note: 2 runs read by records have no param (their logs hold none), so a table cannot tell them apart; "
+        "if their folders say what they are (the first: 'x/a'), --pattern '{level1}/a/log.txt' makes them params"
+    ) in read.output
