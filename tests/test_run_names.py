@@ -44,6 +44,23 @@ def test_a_pattern_field_names_the_runs_of_records_that_hold_one_same_param(cli,
     assert sorted(row[1] for row in _runs(cli)) == ["run=a,seed=0", "run=b,seed=0"]
 
 
+def test_runs_of_several_files_that_share_a_name_and_params_are_named_once_with_the_pattern(cli, tmp_path):
+    """Nothing but their files tells them apart: a note says so once, with the pattern that does."""
+    for folder in ("a", "b", "c"):
+        _log(tmp_path / "exp" / folder / "log.txt", [*_curve(seed=0), *_curve(seed=1)])
+    read = cli("collect", "exp", "--pattern", "**/log.txt", "--adapter", "records", "-o", "step=epoch")
+    assert read.exit_code == 0 and "6 new" in read.output
+    assert read.output.count("Note:") == 1
+    assert (
+        "Note: 3 files matched by --pattern '**/log.txt' hold runs of one name and the same params (e.g. "
+        "'seed=0' in exp/a/log.txt, exp/b/log.txt and 1 more), so `runs`, `explain` and the warnings cannot "
+        "tell them apart; fix: --pattern '{run}/log.txt' takes params from the folders that differ"
+    ) in read.output
+    fixed = cli("collect", "exp", "--pattern", "{run}/log.txt", "--adapter", "records", "-o", "step=epoch")
+    assert "Note" not in fixed.output and "6 updated" in fixed.output
+    assert sorted(row[1] for row in _runs(cli))[:2] == ["run=a,seed=0", "run=a,seed=1"]
+
+
 def test_runs_of_one_file_told_apart_by_a_field_keep_their_names(tmp_path):
     """One file holding seeds 0 and 1: its runs were `seed=0` and `seed=1`, distinct, and stay so."""
     path = tmp_path / "one" / "log.txt"
