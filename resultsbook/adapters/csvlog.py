@@ -362,5 +362,12 @@ def _run_for(
     path: str, params: dict, series: dict, status: str = "unknown", provenance: Mapping | None = None
 ) -> RunRecord:
     """Return the run of one log file, named after its folder and file."""
-    name = os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))
-    return RunRecord(name=name, params=params, metrics=series, status=status, provenance=provenance or {})
+    return RunRecord(
+        name=file_run_name(path), params=params, metrics=series, status=status, provenance=provenance or {}
+    )
+
+
+def file_run_name(path: str) -> str:
+    """Name a run after its file and the folder holding it (`a/log.csv`): files of one name in several
+    folders (a pattern's `**/log.csv`) give runs told apart by their folders."""
+    return os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))

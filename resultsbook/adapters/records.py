@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder, option_list
-from resultsbook.adapters.csvlog import usual_step_column
+from resultsbook.adapters.csvlog import file_run_name, usual_step_column
 from resultsbook.errors import did_you_mean
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import clipped, format_value, normalize_value, parse_scalar
@@ -65,7 +65,9 @@ class RecordsAdapter(Adapter):
     # 15: a queued `dvc exp show` experiment (not started) is `queued`, not `running`
     # 16: a W&B runs table's Pending run (and a record's status queued, scheduled or pending) is `queued`
     # 17: JSON Lines under a name of no JSON suffix (`baselines.txt`), named by --adapter records, is read
-    reading_version = 17
+    # 18: a run is named by its params and those of its path (a pattern's fields), else by its folder and
+    #     file (`a/log.txt`), not by the file's name alone
+    reading_version = 18
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",
@@ -253,12 +255,14 @@ class RecordsAdapter(Adapter):
                 params = dict(sorted({**params, self._option("index"): place}.items()))
             series, series_problems = builder.build(source.path)
             problems.extend(series_problems)
-            label = ",".join(f"{k}={format_value(v)}" for k, v in params.items())
+            # named by its params, those its path gave (a pattern's fields) among them, else by its file
+            named_by = {**source.params, **params} if source.params else params
+            label = ",".join(f"{k}={format_value(v)}" for k, v in sorted(named_by.items()))
             name, status = names.get(key, ("", "unknown"))
             runs.append(
                 RunRecord(
                     key=key,
-                    name=name or label or os.path.basename(source.path),
+                    name=name or label or file_run_name(source.path),
                     params=params,
                     metrics=series,
                     summary=summary,

@@ -24,7 +24,7 @@ from resultsbook.api.arguments import (
     paths_argument,
 )
 from resultsbook.api.inner_readings import inner_reading_notes
-from resultsbook.api.pattern_notes import glued_field_notes
+from resultsbook.api.pattern_notes import glued_field_notes, shared_name_notes
 from resultsbook.errors import BuildError, NotFoundError, NotFoundWarning, SpecError, closest
 from resultsbook.models import CollectReport, ForgetReport
 from resultsbook.sources.collect import CollectRequest, Progress
@@ -112,7 +112,8 @@ def collect(
                 report = dataclasses.replace(report, notes=(*report.notes, *inner))
             if paths is not None and pattern is not None and report.new + report.updated:
                 glued = glued_field_notes(store, requests, report)
-                report = dataclasses.replace(report, notes=(*report.notes, *glued))
+                alike = shared_name_notes(store, requests, report)
+                report = dataclasses.replace(report, notes=(*report.notes, *glued, *alike))
     except _NothingFound as nothing:
         tried = tuple(request.path for request in requests)
         message = nothing_found(nothing.report, tried, adapter, pattern, from_spec=paths is None)

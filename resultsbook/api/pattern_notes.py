@@ -3,6 +3,7 @@ values are text (`_0`, `_1`), so the seeds are neither numbers nor what `--where
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 
@@ -48,4 +49,46 @@ def glued_field_notes(store: Store, requests: Sequence[CollectRequest], report: 
                     f"{option('pattern', request.pattern)} took {name} = {shown}: "
                     f"text, the folders' '_' kept before the number; did you mean {option('pattern', meant)}?"
                 )
+    return notes
+
+
+def shared_name_notes(store: Store, requests: Sequence[CollectRequest], report: CollectReport) -> list[str]:
+    """Say once which runs of different files a pattern matched share a name and their params (each
+    file a `**/log.txt` of one run at seed 0): nothing but their files tells them apart in `runs`,
+    `explain` or a warning; with the pattern whose fields make the folders that differ params."""
+    from resultsbook.query.marks import named_list
+    from resultsbook.sources.find import path_under  # a collect that read something only
+    from resultsbook.sources.hints import pattern_for
+
+    notes = []
+    for request in requests:
+        if request.pattern is None or "://" in request.path:
+            continue
+        root = store.relative(request.path).rstrip("/")
+        read = {source for source in report.changed_sources if path_under(source, root)}
+        named: dict[str, list[tuple[int, str]]] = {}  # a name: the runs (id, source) read under it
+        for run, name, source in store.run_rows(fields=("id", "name", "source")) if read else ():
+            if source in read:
+                named.setdefault(name, []).append((run, source))
+        named = {name: runs for name, runs in named.items() if len({source for _, source in runs}) > 1}
+        ids = [run for runs in named.values() for run, _ in runs]
+        params_of = store.params_of(ids) if ids else {}
+        alike: dict[tuple[str, str], set[str]] = {}
+        for name, runs in named.items():
+            for run, source in runs:
+                if run in params_of:  # runs of no param: the note on them names the pattern (sources/bare.py)
+                    params = json.dumps(params_of[run], sort_keys=True, default=str)
+                    alike.setdefault((name, params), set()).add(source)
+        shared = [(name, sorted(sources)) for (name, _), sources in sorted(alike.items()) if len(sources) > 1]
+        if not shared:
+            continue
+        name, sources = shared[0]
+        prefix = f"{root}/" if root and root != "." else ""
+        tails = sorted({source[len(prefix) :] for _, each in shared for source in each})
+        fix = option("pattern", pattern_for(tails[0], tails[0].rsplit("/", 1)[-1], tails))
+        notes.append(
+            f"{len(tails)} files matched by {option('pattern', request.pattern)} hold runs of one name and "
+            f"the same params (e.g. {name!r} in {named_list(sources, 2)}), so `runs`, `explain` and the "
+            f"warnings cannot tell them apart; fix: {fix} takes params from the folders that differ"
+        )
     return notes

@@ -27,6 +27,7 @@ _NUMBERED_FIRST = re.compile(r"([A-Za-z]+)([_-]?)(\d+)([_-])(.+)")
 _NUMBERED_LAST = re.compile(r"(.+?)([_-])([A-Za-z]+)([_-]?)(\d+)")
 _LITERAL = re.compile(r"[\w.\- ]+")  # a folder name a pattern can hold as it is
 _FEWEST = 2  # one run alone needs nothing to tell it apart
+RECORDS = "records"  # as csv, it reads a file of any name a pattern names (`**/log.txt`)
 CSV = "csv"  # the adapter that reads the logs a pattern names, with `-o config=FILE` beside each
 _RUN_ID = re.compile(r"[0-9a-f]{32}")  # MLflow's run folders: a tracker's id, never the run's settings
 # `gain=0.025` in `pws_gain=0.025`, `lr=0.1` in Hydra's `lr=0.1,seed=1`: a setting ends where the next begins
@@ -49,10 +50,10 @@ class BareRuns:
         """Note one source whose runs have no param (`tail`: its folder under the collect root)."""
         names = [os.path.basename(path) for path in files]
         claimed = next((name for name in names if claims is not None and claims.fullmatch(name)), None)
-        if adapter == CSV and claims is None and len(names) == 1:
-            # a log a pattern named (`**/summary.csv`): the csv adapter claims none by name
+        if adapter in (CSV, RECORDS) and claims is None and len(names) == 1:
+            # a log a pattern named (`**/summary.csv`, `**/log.txt`): these adapters claim none by name
             claimed = names[0]
-            if adapter not in self.settings and "://" not in files[0]:
+            if adapter == CSV and adapter not in self.settings and "://" not in files[0]:
                 from resultsbook.sources.hints import settings_beside  # only to explain
 
                 beside = settings_beside(os.path.dirname(files[0]), names[0])
