@@ -1200,10 +1200,16 @@ def test_show_of_a_file_read_again_with_other_flags_shows_the_run_there_not_thos
     assert cli("collect", "run1/log.txt", "--adapter", "records", "-o", "step=epoch").exit_code == 0
     shown = cli("show", "run1/log.txt")
     assert shown.exit_code == 0, shown.output
-    assert shown.output.splitlines()[:2] == [f"run {shown.output.split()[1]}  log.txt", "  status: unknown"]
+    assert shown.output.splitlines()[:2] == [
+        f"run {shown.output.split()[1]}  run1/log.txt",
+        "  status: unknown",
+    ]
     now = shown.output.split()[1]
     left = cli("show", "epoch=0").output.splitlines()[1]  # named by itself, it is shown as gone
-    assert left == f"  status: unknown (missing: run1/log.txt is read now as log.txt ({now}), not as this run)"
+    assert (
+        left
+        == f"  status: unknown (missing: run1/log.txt is read now as run1/log.txt ({now}), not as this run)"
+    )
     (tmp_path / "run1" / "log.txt").unlink()
     cli("forget", "run1/log.txt")
     (tmp_path / "run1" / "log.txt").write_text('{"epoch": 0, "loss": 1.0}\n{"epoch": 1, "loss": 0.5}\n')
@@ -1683,6 +1689,12 @@ def test_a_key_in_both_rows_and_columns_is_refused(cli, make_run):
         make_run(f"{model}_0", {"model": model, "dataset": "moons", "seed": 0}, curve([0.5, 0.7]))
     cli("collect", "runs")
     result = cli("table", "--rows", "model", "--columns", "dataset,model", "--metric", "acc")
-    assert (result.exit_code, result.output) == (2, "Error: 'model' is both a row and a column key; keep it in one\n")
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: 'model' is both a row and a column key; keep it in one\n",
+    )
     result = cli("table", "--rows", "model", "--columns", "dataset,dataset", "--metric", "acc")
-    assert (result.exit_code, result.output) == (2, "Error: column key 'dataset' is listed twice; list it once\n")
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: column key 'dataset' is listed twice; list it once\n",
+    )
