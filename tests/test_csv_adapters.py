@@ -989,6 +989,22 @@ def test_json_lines_under_a_txt_name_are_read_by_the_records_adapter_not_split_a
     assert "0.946" in table.output and "0.628" in table.output
 
 
+def test_a_log_of_one_json_line_under_a_txt_name_is_read_by_records_as_one_of_several_lines_is(tmp_path, cli):
+    """A run that logged one evaluation (`{"epoch": 0, "loss": 1.0}`, one line) beside runs that logged
+    more: `collect exp --pattern '**/log.txt' --adapter records` said the records adapter reads none of
+    the files (a JSON Lines file was one of two lines or more), and a plain collect split it at its commas."""
+    for run, lines in (("a", 1), ("b", 2)):
+        (tmp_path / "exp" / run).mkdir(parents=True)
+        records = [json.dumps({"epoch": epoch, "loss": 1.0 / (epoch + 1)}) for epoch in range(lines)]
+        (tmp_path / "exp" / run / "log.txt").write_text("\n".join(records) + "\n")
+    unasked = cli("collect", "exp/a/log.txt")
+    assert "exp/a/log.txt: holds JSON Lines (a JSON object a line), not a table" in unasked.output
+    read = cli("collect", "exp", "--pattern", "{run}/log.txt", "--adapter", "records", "-o", "step=epoch")
+    assert read.exit_code == 0 and "2 new" in read.output, read.output
+    listed = cli("runs").output
+    assert " run=a " in listed and " run=b " in listed, listed
+
+
 def test_records_alike_but_for_a_setting_of_counts_and_fractions_name_it_and_the_option(tmp_path):
     """chris-santiago/vime@c77d735 `outputs/mnist-baselines.txt`: `n_labeled` is 100 or 1000 labelled
     rows, or 0.1 or 0.2 of them; its decimals make it a metric in every record, so the records of one

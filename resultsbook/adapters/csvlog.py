@@ -72,7 +72,8 @@ class CsvAdapter(Adapter):
     #     line alone" (it has none)
     # 11: a text log (`Step 1 | loss:2.31`, one column of text) is no table: a problem names the text adapter
     # 12: JSON Lines under a .txt name is no table split at its commas: a problem names the records adapter
-    reading_version = 12
+    # 13: a single JSON object line under a .txt name too
+    reading_version = 13
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -258,7 +259,7 @@ def text_log_text(first: str, not_what: str = "a table") -> str:
 def _json_lines(path: str, first_column: str) -> bool:
     """Tell whether a file read as a table is JSON Lines (`{"model": "xgboost", "score": 0.88}` a line),
     split at its commas: its first column name opens a JSON object, and its first line is one."""
-    return first_column.lstrip().startswith("{") and holds_json_lines(path)
+    return first_column.lstrip().startswith("{") and holds_json_lines(path, alone=not path.endswith(".json"))
 
 
 def json_lines_text() -> str:

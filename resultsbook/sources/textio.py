@@ -145,9 +145,10 @@ def iter_json_records(
         found.report(path, problems)
 
 
-def holds_json_lines(path: str) -> bool:
+def holds_json_lines(path: str, alone: bool = False) -> bool:
     """Tell whether a `.json` file is JSON Lines, as Detectron2's metrics.json and MMDetection's
-    *.log.json are: its first line is a whole JSON object and more text follows it."""
+    *.log.json are: its first line is a whole JSON object and more text follows it (or, `alone`, for a
+    file of no JSON name, where a single line is no JSON document that could be one object: none)."""
     if fs.is_remote(path):
         return False
     head = b""
@@ -160,7 +161,8 @@ def holds_json_lines(path: str) -> bool:
     except OSError:
         return False
     first, newline, rest = head.partition(b"\n")
-    if not newline or not rest.strip() or not first.strip().startswith((b"{", codecs.BOM_UTF8 + b"{")):
+    followed = alone or bool(newline and rest.strip())
+    if not followed or not first.strip().startswith((b"{", codecs.BOM_UTF8 + b"{")):
         return False
     ok, value = parse_json(first.removeprefix(codecs.BOM_UTF8))
     return ok and isinstance(value, dict)
