@@ -436,3 +436,23 @@ def test_a_file_whose_folder_cannot_be_listed_when_an_adapter_asks_is_no_traceba
         runs = {run.name: run.adapter for run in store.runs()}
     assert runs["a"] == "hf_trainer" and "hf_trainer" not in [a for name, a in runs.items() if name != "a"]
     assert report.new == len(runs)
+
+
+def test_a_collect_that_finds_no_run_where_logs_were_deleted_says_it_marked_them_missing(tmp_path, cli):
+    """`collect run1 --pattern '**/log.txt' --adapter records` after log.txt was deleted failed with
+    'the store was left as it was', though it had marked the file's two runs missing (as it should: their
+    logs are gone, and `runs --all` lists them so)."""
+    (tmp_path / "run1").mkdir()
+    (tmp_path / "run1" / "log.txt").write_text('{"epoch": 0, "loss": 1.0}\n{"epoch": 1, "loss": 0.5}\n')
+    request = ("collect", "run1", "--pattern", "**/log.txt", "--adapter", "records")
+    assert cli(*request).exit_code == 0
+    (tmp_path / "run1" / "log.txt").unlink()
+    emptied = cli(*request)
+    assert emptied.exit_code == 1
+    assert emptied.output.rstrip().endswith(
+        "the store was left as it was, but for 2 run(s) whose logs are gone, marked missing "
+        "(`resultsbook runs --all` lists them)"
+    ), emptied.output
+    assert cli("runs", "--all").output.count("(missing)") == 2
+    again = cli(*request)
+    assert again.output.rstrip().endswith("; the store was left as it was"), again.output

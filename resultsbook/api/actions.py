@@ -168,12 +168,22 @@ def nothing_found(
     # the search says what it tried, and what a path holds instead of runs; several paths searched
     # alike share one sentence
     if report.notes and (from_spec or adapter or pattern or len(paths) == 1):
-        return "; ".join(report.notes) + "; the store was left as it was"
+        return "; ".join(report.notes) + f"; {_store_left(report)}"
     hint = (
         f"name the format with {option('adapter')} (see `resultsbook adapters`), or point "
         f"{option('pattern')} at the log files"
     )
-    return f"no runs found under {where} ({tried}); {hint}; the store was left as it was"
+    return f"no runs found under {where} ({tried}); {hint}; {_store_left(report)}"
+
+
+def _store_left(report: CollectReport) -> str:
+    """Say what a collect that found no run did to the store: nothing, or marked the stored runs whose
+    logs are gone since missing (deleted logs: their runs leave the tables, as any collect does)."""
+    if not report.missing:
+        return "the store was left as it was"
+    listed = said("`resultsbook runs --all` lists them", "book.runs(include_missing=True) lists them")
+    gone = f"{report.missing} run(s) whose logs are gone, marked missing"
+    return f"the store was left as it was, but for {gone} ({listed})"
 
 
 @known_keywords("rb.build")
