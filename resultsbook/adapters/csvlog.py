@@ -259,7 +259,7 @@ def text_log_text(first: str, not_what: str = "a table") -> str:
 def _json_lines(path: str, first_column: str) -> bool:
     """Tell whether a file read as a table is JSON Lines (`{"model": "xgboost", "score": 0.88}` a line),
     split at its commas: its first column name opens a JSON object, and its first line is one."""
-    return first_column.lstrip().startswith("{") and holds_json_lines(path, alone=not path.endswith(".json"))
+    return first_column.lstrip().startswith("{") and holds_json_lines(path)
 
 
 def json_lines_text() -> str:

@@ -104,7 +104,7 @@ class RecordsAdapter(Adapter):
         if path.lower().endswith((".json", ".jsonl", ".ndjson")):
             return self.source(path, [path])
         # named by --adapter records: JSON Lines under another name (a `results.txt` of one object a line)
-        if forced and not path.lower().endswith(RECORD_SUFFIXES) and holds_json_lines(path, alone=True):
+        if forced and not path.lower().endswith(RECORD_SUFFIXES) and holds_json_lines(path):
             return self.source(path, [path])
         return None
 

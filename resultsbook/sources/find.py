@@ -968,7 +968,7 @@ def _json_lines(path: str) -> bool:
     """Tell whether a file of another suffix than .json holds JSON Lines (`log.txt`, an object a line)."""
     from resultsbook.sources.textio import holds_json_lines  # to explain
 
-    return not path.lower().endswith(".json") and holds_json_lines(path, alone=True)
+    return not path.lower().endswith(".json") and holds_json_lines(path)
 
 
 def _self_and_parents(path: str, root: str) -> list[str]:

@@ -145,10 +145,10 @@ def iter_json_records(
         found.report(path, problems)
 
 
-def holds_json_lines(path: str, alone: bool = False) -> bool:
-    """Tell whether a `.json` file is JSON Lines, as Detectron2's metrics.json and MMDetection's
-    *.log.json are: its first line is a whole JSON object and more text follows it (or, `alone`, for a
-    file of no JSON name, where a single line is no JSON document that could be one object: none)."""
+def holds_json_lines(path: str) -> bool:
+    """Tell whether a file is JSON Lines, as Detectron2's metrics.json and MMDetection's *.log.json
+    are: its first line is a whole JSON object and, in a `.json` file (which may hold one object),
+    more text follows it; under another name (a `log.txt`) one line is enough."""
     if fs.is_remote(path):
         return False
     head = b""
@@ -161,7 +161,7 @@ def holds_json_lines(path: str, alone: bool = False) -> bool:
     except OSError:
         return False
     first, newline, rest = head.partition(b"\n")
-    followed = alone or bool(newline and rest.strip())
+    followed = not path.lower().endswith(".json") or bool(newline and rest.strip())
     if not followed or not first.strip().startswith((b"{", codecs.BOM_UTF8 + b"{")):
         return False
     ok, value = parse_json(first.removeprefix(codecs.BOM_UTF8))
