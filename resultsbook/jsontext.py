@@ -1,6 +1,6 @@
 """JSON text exactly as the standard `json` module reads and writes it, quicker: run logs are parsed
 by orjson wherever it gives json's value, and the long lists of run ids of a lock or a table's digest
-(100,000 at a time) are written by orjson wherever it writes json's bytes."""
+(100,000 at a time) are joined at once wherever that gives json's bytes."""
 
 from __future__ import annotations
 
@@ -46,15 +46,14 @@ def joined_json_texts(texts: Sequence[Any], between: str) -> str | None:
     """Return the JSON strings of `texts` joined by `between`, as json writes each one; None unless
     every item is printable ASCII text that needs no escape (what json writes then is the text in quotes,
     with ensure_ascii or without), so that the caller encodes them its own way."""
-    if set(map(type, texts)) != {str}:
-        return None
     try:
-        encoded = orjson.dumps(texts)
-    except orjson.JSONEncodeError:  # a lone surrogate
+        plain = "".join(texts)
+    except TypeError:  # an item that is not text
         return None
-    if not encoded.isascii() or b"\\" in encoded or b"\x7f" in encoded:  # escaped by ensure_ascii
+    # printable ASCII (0x7f and control characters are escaped by json), and neither quote nor backslash
+    if not texts or not plain.isascii() or not plain.isprintable() or '"' in plain or "\\" in plain:
         return None
-    return encoded[1:-1].decode().replace('","', '"' + between + '"')
+    return '"' + ('"' + between + '"').join(texts) + '"'
 
 
 def indented_json(value: Any, level: int = 0) -> str:
@@ -74,7 +73,7 @@ def indented_json(value: Any, level: int = 0) -> str:
         if not value:
             return "[]"
         inner = "\n" + " " * (level + 1)
-        texts = joined_json_texts(value, "," + inner)  # a cell's run ids: written by orjson at once
+        texts = joined_json_texts(value, "," + inner)  # a cell's run ids: joined at once
         if texts is None:
             try:  # a list of other text: each item encoded in C, no call per item here
                 texts = ("," + inner).join(map(_encode_text, value))

@@ -60,6 +60,11 @@ def test_run_ids_are_joined_as_json_writes_them_or_left_to_it(texts):
         assert "[" + joined + "]" == json.dumps(texts) == json.dumps(texts, ensure_ascii=False)
 
 
+def test_run_ids_as_resultsbook_makes_them_are_joined_at_once():
+    ids = ["0001d2048d68", "run-a_1.2/x", "~!@#$%^&*()"]
+    assert joined_json_texts(ids, ", ") == json.dumps(ids)[1:-1]
+
+
 @pytest.mark.parametrize(
     "texts",
     [

@@ -22,3 +22,15 @@ def test_runs_as_columns_give_every_field_of_every_run_as_the_whole_run_read(mak
         for name in deferred:  # each read on its own, when first asked
             assert runs.take(runs.ids > 0).field(name).tolist() == [getattr(run, name) for run in whole], name
         assert list(Runs.load(store)) == whole  # every field at once, the deferred ones included
+
+
+def test_a_param_only_other_runs_have_is_no_param_of_a_selection(make_run, cli, tmp_path):
+    make_run("a", {"model": "a", "seed": 0, "warmup": 5}, curve([0.5]))
+    make_run("b", {"model": "b", "seed": 0}, curve([0.5]))
+    assert cli("collect", "runs").exit_code == 0
+    with Store.open(str(tmp_path / "resultsbook.db"), create=False) as store:
+        runs = Runs.load(store)
+        only_b = runs.take(runs.field("name") == "b")
+        assert runs.has_any_param("warmup") and not only_b.has_any_param("warmup")
+        assert not runs.has_any_param("warmpu") and only_b.param_keys() == ["model", "seed"]
+        assert runs.param_keys() == ["model", "seed", "warmup"]

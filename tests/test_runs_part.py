@@ -4,8 +4,10 @@ tables that select alike: never the digest of other runs."""
 from __future__ import annotations
 
 from conftest import curve
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from resultsbook.outputs.parts import runs_part
+from resultsbook.outputs.parts import _pairs_digest, part_digest, runs_part
 from resultsbook.query.select import parse_filter
 from resultsbook.sources.collect import CollectRequest, collect
 
@@ -22,3 +24,17 @@ def test_the_runs_part_follows_the_runs_and_the_filters_it_is_given(make_run, st
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     assert runs_part(store.runs(), ()) != everything
     assert runs_part(first, ()) == everything
+
+
+def test_the_runs_part_is_the_digest_of_each_run_id_beside_its_content(make_run, store, tmp_path):
+    for seed in range(3):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([0.1, 0.2 + seed]))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    runs = store.runs()
+    assert runs_part(runs, ()) == part_digest(sorted((run.run_id, run.digest) for run in runs))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet='a0-_"\\\x7f\x1f é'), st.text(alphabet="0af"))))
+def test_pairs_are_digested_as_json_writes_them(pairs):
+    assert _pairs_digest(sorted(pairs)) == part_digest(sorted(pairs))

@@ -58,8 +58,8 @@ from resultsbook.outputs.quotes import check_paper, paper_uses
 from resultsbook.query import ResultTable, aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, CellRuns
-from resultsbook.query.runs import Runs
-from resultsbook.query.select import check_params_exist, known_keys, select_runs
+from resultsbook.query.runs import RUN_FIELDS, Runs
+from resultsbook.query.select import check_params_exist, has_key, known_keys, select_runs
 from resultsbook.render import SUFFIX_FORMATS, MarkdownOptions, render_table
 from resultsbook.render.data import render_csv_metadata
 from resultsbook.render.latex import layout_texts, printed_commands, tex_number, typeset_problems
@@ -479,10 +479,12 @@ def _check_own_params(spec: Spec, table_spec: TableSpec, runs: Sequence[StoredRu
     asked = ([k for k in query.replicate if k != "seed"], query.run_specific[len(DEFAULT_RUN_SPECIFIC) :])
     if not any(asked) and not query.tasks:  # the defaults only: nothing to look up in every run
         return
+    if all(key in RUN_FIELDS or has_key(runs, key) for key in (*asked[0], *asked[1], *query.tasks)):
+        return  # each asked key looked up alone: every param of 100k runs is not read for the usual case
     known = known_keys(runs)
     try:
-        check_params_exist("replicate", [k for k in query.replicate if k != "seed"], known)
-        check_params_exist("run_specific", query.run_specific[len(DEFAULT_RUN_SPECIFIC) :], known)
+        check_params_exist("replicate", asked[0], known)
+        check_params_exist("run_specific", asked[1], known)
         check_params_exist("tasks", query.tasks, known)
     except ResultsbookError as error:
         raise type(error)(f"{os.path.basename(spec.path)}: [tables.{table_spec.name}] {error}") from error

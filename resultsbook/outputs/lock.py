@@ -119,7 +119,7 @@ def _misshapen(entries: Any) -> str | None:
             if not isinstance(stats, dict) or "value" not in stats:
                 return f"{where}['values'][{cell!r}] has no 'value'"
             runs = stats.get("runs", [])
-            if not isinstance(runs, list) or not all(isinstance(run, str) for run in runs):
+            if not isinstance(runs, list) or not set(map(type, runs)) <= {str}:  # parsed JSON: no subclass
                 return f"{where}['values'][{cell!r}]['runs'] is not a list of run ids"
             if not isinstance(stats.get("code", runs), list) or len(stats.get("code", runs)) != len(runs):
                 return f"{where}['values'][{cell!r}]['code'] is not a list beside its runs"

@@ -168,6 +168,7 @@ class Runs(Sequence[StoredRun]):
     def __init__(self, columns: _Columns, index: np.ndarray | None = None) -> None:
         self._columns = columns
         self._at = np.arange(columns.size) if index is None else index
+        self._whole = index is None  # every run of the read: the keys it lists are keys some run has
 
     # ----------------------------------------------------------------- making one
     @classmethod
@@ -179,7 +180,7 @@ class Runs(Sequence[StoredRun]):
             return [stored_run(row, params.get(row[0], {})) for row in columns.rows()]
 
         def load_fields(names: Sequence[str]) -> list[tuple[Any, ...]]:
-            return store.run_rows(include_missing, names)
+            return store.run_rows(include_missing, names, ordered=False)
 
         rows = store.run_rows(include_missing, TABLE_FIELDS)
         return cls(
@@ -273,6 +274,12 @@ class Runs(Sequence[StoredRun]):
         """Return where runs have a param."""
         return self._columns.param(key)[1][self._at]
 
+    def has_any_param(self, key: str) -> bool:
+        """Tell whether any of these runs has a param (not read when these are every run of the read)."""
+        if self._whole and key in self._columns.param_names():
+            return True
+        return bool(self.has_param(key).any())
+
     def value(self, key: str) -> np.ndarray:
         """Return each run's value of a grouping or filter key: its param, else a run field (as
         `select.run_value`), else None."""
@@ -292,6 +299,8 @@ class Runs(Sequence[StoredRun]):
 
     def param_keys(self) -> list[str]:
         """Return the param keys at least one of these runs has, sorted."""
+        if self._whole:  # the read's own keys: none to look up
+            return list(self._columns.param_names())
         return [key for key in self._columns.param_names() if self.has_param(key).any()]
 
     def coded(self, key: str) -> Coded:

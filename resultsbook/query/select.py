@@ -219,7 +219,7 @@ def known_keys(runs: Iterable[StoredRun] | Runs) -> set[str]:
 def has_key(runs: Sequence[StoredRun] | Runs, key: str) -> bool:
     """Tell whether any of the runs has a param."""
     if isinstance(runs, Runs):
-        return bool(runs.has_param(key).any())
+        return runs.has_any_param(key)
     return any(key in run.params for run in runs)
 
 
