@@ -39,21 +39,28 @@ def fast_loads(text: str | bytes, exact_integers: bool = True) -> Any:
     return json.loads(text)
 
 
+# the characters json writes as they are: printable ASCII but the quote and the backslash (0x7f and
+# control characters it escapes); text of no other character is written by json in quotes, nothing more
+_WRITTEN_AS_IS = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
 _encode_text = json.encoder.encode_basestring  # json's own string encoder (C), as ensure_ascii=False
 
 
 def joined_json_texts(texts: Sequence[Any], between: str) -> str | None:
     """Return the JSON strings of `texts` joined by `between`, as json writes each one; None unless
-    every item is printable ASCII text that needs no escape (what json writes then is the text in quotes,
-    with ensure_ascii or without), so that the caller encodes them its own way."""
+    json writes each as it is, in quotes (`written_as_is`), so that the caller encodes them its own way."""
+    if not written_as_is(texts):
+        return None
+    return '"' + ('"' + between + '"').join(texts) + '"'
+
+
+def written_as_is(texts: Sequence[Any]) -> bool:
+    """Tell whether texts are some, each printable ASCII text without quote or backslash: what json
+    writes as the text in quotes, with ensure_ascii or without."""
     try:
         plain = "".join(texts)
     except TypeError:  # an item that is not text
-        return None
-    # printable ASCII (0x7f and control characters are escaped by json), and neither quote nor backslash
-    if not texts or not plain.isascii() or not plain.isprintable() or '"' in plain or "\\" in plain:
-        return None
-    return '"' + ('"' + between + '"').join(texts) + '"'
+        return False
+    return bool(texts) and plain.isascii() and not plain.encode().translate(None, _WRITTEN_AS_IS)
 
 
 def indented_json(value: Any, level: int = 0) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 
 from resultsbook import __version__
 from resultsbook.errors import RenderError
-from resultsbook.jsontext import joined_json_texts
+from resultsbook.jsontext import written_as_is
 from resultsbook.models import StoredRun
 from resultsbook.query.runs import Runs
 from resultsbook.query.select import Filter, select_runs
@@ -62,7 +62,7 @@ def _pairs_digest(pairs: list[tuple[str, str]]) -> str:
     """Return `part_digest(pairs)` of (run id, content digest) pairs, their JSON joined at once where
     that gives json's text (json writes 100,000 pairs a token at a time)."""
     ids, contents = zip(*pairs) if pairs else ((), ())
-    if joined_json_texts(ids, "") is None or joined_json_texts(contents, "") is None:
+    if not written_as_is(ids) or not written_as_is(contents):
         return part_digest(pairs)
     text = '[["' + '"], ["'.join(map('", "'.join, pairs)) + '"]]'
     return hashlib.sha256(text.encode()).hexdigest()[:16]
