@@ -313,6 +313,9 @@ def bench(
                 measured[f"{prefix}build_10_tables"] = timed([*command, *build], cwd=project)
         if "check" in figures:  # every output compared with what build would write, runs not collected
             for prefix, command in sides:
+                # as after this side's own collect: a walk's snapshot is kept for the code that took
+                # it, and the other side's would send check walking the tree
+                subprocess.run([*command, "collect", "-q"], cwd=project, check=True)
                 measured[f"{prefix}check"] = timed([*command, *check], cwd=project)
         if "table" in figures:
             for prefix, command in sides:
