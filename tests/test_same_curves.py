@@ -7,6 +7,7 @@ import pytest
 from conftest import compile_latex, curve
 
 from resultsbook.query import MetricSpec, TableQuery, aggregate
+from resultsbook.query.select import parse_filter
 from resultsbook.render.latex import render_latex
 from resultsbook.render.layout import Labels, TableFormat, layout_table
 from resultsbook.sources.collect import CollectRequest, collect
@@ -35,6 +36,17 @@ def test_seeds_that_logged_one_same_curve_are_marked_and_named(make_run, store, 
     assert same.details == ("a0", "a1", "a2", "a3", "a4")
     assert "same" not in marks_of(result, "b")
     assert result.cell(("a",), ()).stats["std"] == 0.0
+
+
+def test_a_curve_logged_alike_in_another_cell_or_outside_the_table_marks_nothing(make_run, store, tmp_path):
+    make_run("a0", {"model": "a", "seed": 0}, curve(SAME))
+    make_run("a1", {"model": "a", "seed": 1}, curve([0.5, 0.6, 0.7, 0.75, 0.8]))
+    make_run("b0", {"model": "b", "seed": 1}, curve(SAME))  # a's seed 0 curve, in b's cell
+    make_run("c0", {"model": "c", "seed": 2}, curve([0.5, 0.6, 0.7, 0.75, 0.8]))  # a's seed 1 curve
+    every = table(store, tmp_path)
+    assert all("same" not in marks_of(every, model) for model in ("a", "b", "c"))
+    without_c = table(store, tmp_path, filters=(parse_filter("model!=c"),))
+    assert all("same" not in marks_of(without_c, model) for model in ("a", "b"))
 
 
 def test_two_of_three_seeds_alike_are_named_with_and(make_run, store, tmp_path):

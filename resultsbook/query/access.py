@@ -112,6 +112,7 @@ class MetricReader:
         self._indexes: dict[str, SeriesIndex] = {}
         self._reduced: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._planned: dict[str, list[Job]] = {}
+        self._curve_codes: dict[str, np.ndarray] = {}
 
     def plan(self, metrics: Iterable[MetricSpec]) -> None:
         """Say which reductions the coming tables will ask for: the first time a metric's matrix is
@@ -248,28 +249,35 @@ class MetricReader:
 
     def curve_codes(self, key: str, runs: np.ndarray) -> np.ndarray | None:
         """Return a code per run (internal ids) that two runs share when they logged one same curve of
-        a logged metric, point for point (`curve_codes_of`); -1 for every other run. None for a derived or
-        normalised metric. Runs whose summaries differ are never read: only alike ones are compared."""
+        a logged metric, point for point (`curve_codes_of`); -1 for a run no other run of the store
+        logged alike. None for a derived or normalised metric. Coded once per key for every run that
+        logged it: each table of a build looks up its runs."""
         if not self._is_plain(key) or key not in self._keys:
             return None
-        codes = np.full(len(runs), -1, dtype=np.int64)
+        if key not in self._curve_codes:
+            self._curve_codes[key] = self._code_curves(key)
         summaries = self.summary_arrays(key)
-        if not len(summaries.runs) or not len(runs):
-            return codes
+        if not len(summaries.runs):
+            return np.full(len(runs), -1, dtype=np.int64)
         found, at = summaries.find(runs)
+        return np.where(found, self._curve_codes[key][at], -1)
+
+    def _code_curves(self, key: str) -> np.ndarray:
+        """Return the curve code of every run that logged a key, in the order of its summaries. Runs
+        whose summaries differ are never read: only alike ones are compared."""
+        summaries = self.summary_arrays(key)
+        runs = summaries.runs
+        codes = np.full(len(runs), -1, dtype=np.int64)
         columns = summaries.columns
-        n = summaries.n[at]
-        curve = np.flatnonzero(found & (n >= MIN_CURVE_POINTS) & (columns["min"][at] < columns["max"][at]))
-        means = columns["mean"][at][curve]
+        n = summaries.n
+        curve = np.flatnonzero((n >= MIN_CURVE_POINTS) & (columns["min"] < columns["max"]))
+        means = columns["mean"][curve]
         _, inverse, counts = np.unique(means, return_inverse=True, return_counts=True)
         curve = curve[counts[inverse.ravel()] > 1]  # a mean of its own: a curve of its own (one sort)
         if len(curve) < 2:
             return codes
         rows = np.column_stack(
-            [
-                n[curve].astype(np.float64),
-                *(columns[name][at][curve] for name in ("last", "min", "max", "mean")),
-            ]
+            [n[curve].astype(np.float64), *(columns[name][curve] for name in ("last", "min", "max", "mean"))]
         )
         _, inverse, counts = np.unique(
             rows.view(np.dtype((np.void, rows.shape[1] * 8))), return_inverse=True, return_counts=True
