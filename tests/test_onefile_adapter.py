@@ -360,3 +360,73 @@ def test_runs_of_one_file_without_params_get_a_pattern_that_names_the_file_once(
         (tmp_path / "sacred" / run).mkdir(parents=True)
         (tmp_path / "sacred" / run / "metrics.json").write_text(json.dumps({"loss": [0.5, 0.25]}))
     assert "Note:" not in cli("collect", "sacred").stderr  # a run's number says nothing of its settings
+
+
+def _plantseg_summary(model: str, seed: int) -> dict:
+    """One `summary_<model>_s<seed>.json` as the training script of plantseg-shared-failures writes it:
+    settings and test measures side by side at the top, a `history` of one object per epoch."""
+    history = [
+        {
+            "epoch": epoch,
+            "train_loss": 0.9 - 0.1 * epoch,
+            "val_dice": 0.6 + 0.01 * epoch + 0.001 * seed,
+            "lr": 1e-4,
+        }
+        for epoch in (1, 2, 3)
+    ]
+    return {
+        "model": model, "seed": seed, "epochs": 3, "batch": 4, "train_minutes": 75.9 + seed,
+        "best_val_dice": history[-1]["val_dice"], "test_loss": 0.59, "test_dice_batch": 0.726 + 0.001 * seed,
+        "f1": 0.772 + 0.001 * seed, "tnr": 0.94, "history": history, "gpu": "NVIDIA GeForce RTX 4080", "smp": "0.5.0",
+    }  # fmt: skip
+
+
+def test_a_summary_file_per_model_and_seed_is_a_results_file_and_its_seeds_are_replicates(tmp_path, cli):
+    """narushynska/plantseg-shared-failures@51205e2 commits `results/seed0/summary_unet_s0.json` (and
+    `summary_fpn_s0.json`, …, `seed1/summary_unet_s1.json`): no name the rule knew, so every number
+    not named like a result was a param (`test_dice_batch`, `tnr`, `train_minutes`) and the per-epoch
+    `history` a param too, JSON text that differs between seeds: `--rows model --metric f1` marked every
+    cell † ("averages runs that differ in history (…); test_dice_batch (0.726, 0.727, 0.728);
+    train_minutes (…)") and `--metric test_dice_batch` answered "no run logs a metric"."""
+    for seed in (0, 1, 2):
+        for model in ("unet", "fpn"):
+            write(
+                tmp_path / "results" / f"seed{seed}" / f"summary_{model}_s{seed}.json",
+                _plantseg_summary(model, seed),
+            )
+    pattern = "seed{seed}/summary_{model}_s{_}.json"
+    collected = cli("collect", "results", "--pattern", pattern, "--adapter", "onefile")
+    assert collected.exit_code == 0, collected.output
+    table = cli("table", "--rows", "model", "--metric", "test_dice_batch")
+    assert table.exit_code == 0, table.output
+    assert "0.727 ± 0.001" in table.output and "over n = 3 seeds" in table.output
+    assert "†" not in table.output and "differ" not in table.output
+    runs = cli("runs", "--where", "seed=0", "--where", "model=unet", "--format", "json").output
+    assert '"history' not in runs.split('"metrics"')[0]  # no param
+
+
+def test_a_history_whose_records_name_their_epoch_is_stepped_by_it(tmp_path, store):
+    """The same file's `history` holds `{"epoch": 1, "val_dice": …}` from epoch 1: its curves were at
+    the records' positions (epoch 1 at step 0), and `epoch` a curve of its own."""
+    write(tmp_path / "results" / "seed0" / "summary_unet_s0.json", _plantseg_summary("unet", 0))
+    pattern = "seed{seed}/summary_unet_s0.json"
+    collect(store, [CollectRequest(str(tmp_path / "results"), pattern=pattern, adapter="onefile")])
+    _, metrics = only_run(store)
+    [(steps, values, _)] = store.series("history.val_dice").values()
+    assert (list(steps), list(values)) == ([1, 2, 3], [0.61, 0.62, 0.63])
+    assert "history.epoch" not in metrics and metrics["history.train_loss"]["last_step"] == 3
+
+
+def test_a_pattern_naming_results_files_reads_each_as_one_run_not_its_history_as_runs(tmp_path, cli):
+    """The same tree named by a pattern without `--adapter` (as the docs' examples write one): the
+    records adapter took `summary_unet_s0.json` and made a run of each entry of its `history` ("5 runs
+    differ only in 'epoch', a step"), the file's test measures lost."""
+    for seed in (0, 1):
+        write(
+            tmp_path / "results" / f"seed{seed}" / f"summary_unet_s{seed}.json",
+            _plantseg_summary("unet", seed),
+        )
+    collected = cli("collect", "results", "--pattern", "seed{seed}/summary_{model}_s{_}.json")
+    assert collected.exit_code == 0 and "2 new" in collected.output, collected.output
+    runs = cli("runs", "--columns", "name,adapter,model,seed", "--format", "csv").output
+    assert "seed1/summary_unet_s1,onefile,unet,1" in runs, runs

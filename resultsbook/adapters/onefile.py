@@ -39,7 +39,13 @@ from resultsbook.sources.interpolation import (
 )
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.status_words import normalize_status
-from resultsbook.sources.textio import holds_json_lines, iter_json_records, load_json_file, to_float
+from resultsbook.sources.textio import (
+    holds_json_lines,
+    holds_json_object,
+    iter_json_records,
+    load_json_file,
+    to_float,
+)
 from resultsbook.sources.yamlio import read_yaml_file
 from resultsbook.voice import option
 
@@ -100,7 +106,9 @@ class OneFileAdapter(Adapter):
     #    was no status, but a param)
     # 19: a text a results file holds outside a section of results (`"model": "gpt2"` beside `"acc": 0.8`)
     #    is a param, not left out; a file named by its seed (`seed_0.json`) is a results file
-    reading_version = 19
+    # 20: a file named with a results word first (`summary_unet_s0.json`) is a results file; a history's
+    #    records that each number a field named like a step (`epoch`) are stepped by it, not by position
+    reading_version = 20
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -195,6 +203,8 @@ class OneFileAdapter(Adapter):
             return None
         if forced or self._wanted(name, False) or name.lower().endswith(_YAML):
             return self.source(path, [path])
+        if not self.files and is_results_file(name) and holds_json_object(path):
+            return self.source(path, [path])  # one run's results (summary_unet_s0.json), not records
         return None
 
     def _wanted(self, name: str, forced: bool) -> bool:
@@ -250,8 +260,8 @@ class OneFileAdapter(Adapter):
         series: dict[str, Series] = {}
         if curves:
             builder = SeriesBuilder()
-            for key, values in curves.items():
-                for step, value in enumerate(values):
+            for key, points in curves.items():
+                for step, value in points:
                     number = _number(value)
                     if number is not None:  # null: no point at this step
                         builder.add(key, step, number)
@@ -295,11 +305,12 @@ class OneFileAdapter(Adapter):
 
     def split(
         self, fields: Mapping[str, Any], results_file: bool
-    ) -> tuple[dict[str, Any], dict[str, float], dict[str, list[Any]]]:
-        """Split flattened fields into params, final results and curves (lists of numbers)."""
+    ) -> tuple[dict[str, Any], dict[str, float], dict[str, list[tuple[float, Any]]]]:
+        """Split flattened fields into params, final results and curves (lists of numbers, each
+        point at its position; a history's at the field its records name like a step, `epoch`)."""
         params: dict[str, Any] = {}
         finals: dict[str, float] = {}
-        curves: dict[str, list[Any]] = {}
+        curves: dict[str, list[tuple[float, Any]]] = {}
         for key, value in fields.items():
             kind = self.rule.kind(key, results_file)
             if kind == "drop":
@@ -309,11 +320,15 @@ class OneFileAdapter(Adapter):
                 if number is not None:
                     finals[key] = number
                 elif _is_curve(value):
-                    curves[key] = value
+                    curves[key] = list(enumerate(value))
                 elif _is_records(value):  # a history: one object of numbers per epoch
-                    for field, column in _record_columns(value).items():
+                    columns = _record_columns(value)
+                    steps = _record_steps(columns)
+                    for field, column in columns.items():
                         if self.rule.kind(f"{key}.{field}", results_file) == "result" and _is_curve(column):
-                            curves[f"{key}.{field}"] = column
+                            curves[f"{key}.{field}"] = [
+                                (step, point) for step, point in zip(steps, column) if step is not None
+                            ]
                 elif _setting_of_results_file(value) and self.rule.kind(key, False) == "param":
                     # a text a results file holds outside any section of results (`"model": "gpt2"`
                     # beside `"acc": 0.8` in results.json) is a setting: only its numbers are results
@@ -414,6 +429,17 @@ def _record_columns(records: list[Any]) -> dict[str, list[Any]]:
     rows = [flatten_fields(record) if isinstance(record, Mapping) else {} for record in records]
     fields = dict.fromkeys(field for row in rows for field in row)
     return {field: [row.get(field) for row in rows] for field in fields}
+
+
+def _record_steps(columns: dict[str, list[Any]]) -> list[float | None]:
+    """Return the step of each record of a history: its field named like a step (`epoch`, `step`) when
+    every record has a number there, which is then no curve; else its position."""
+    named = usual_step_column(list(columns))
+    values = [_number(value) for value in columns.get(named, [])] if named is not None else []
+    if named is None or any(value is None for value in values):
+        return [float(position) for position in range(len(next(iter(columns.values()), [])))]
+    del columns[named]
+    return list(values)
 
 
 def _run_name(path: str, folder: bool = False) -> str:

@@ -13,8 +13,8 @@ correct answers. The rule, applied to each flattened key (`metrics.test.score`) 
    `val_f1`, `best_step`, ...) makes it a result (`eval_batch_size` is not: a prefix alone says
    nothing);
 4. else the file decides: every number in a file named as results (results.json, metrics.json,
-   scores.json, eval_results.json, *_results.json, *_metrics.json) or by its seed (seed_0.json,
-   controls_seed3.json; not config_seed0.json) is a result; anywhere else it is a param.
+   scores.json, eval_results.json, *_results.json, *_metrics.json, summary_*.json) or by its seed
+   (seed_0.json, controls_seed3.json; not config_seed0.json) is a result; anywhere else it is a param.
 
 A result is a number (integers included: a count is a result too) or a list of numbers (a curve); text
 and booleans under a result section are neither, and are dropped rather than made into params that
@@ -65,6 +65,11 @@ _PARAM_WORD = re.compile(
 _RESULT_FILE = re.compile(
     r"^(results?|metrics?|scores?|summary|eval|evaluation)(\.[^.]+)?$"
     r"|^.*[_\-](results?|metrics?|scores?)\.[^.]+$"
+    # the word first, then what the run is (`summary_unet_s0.json`, `results_fold2.json`); not a date
+    # (lm-evaluation-harness's `results_2025-01-24T19-02-29.json`, read apart), a summary's config
+    # (`summary_config.json`) nor one epoch's (AllenNLP's `metrics_epoch_3.json`, read apart)
+    r"|^(results?|metrics?|scores?|summary)[_\-](?!(config|cfg|args|params|hparams|settings|options|epoch)"
+    r"([_\-.]|\d))[a-z][^.]*\.[^.]+$"
     # a file named by its seed (`seed_0.json`, `controls_seed3.json`): one seed's results, not its config
     r"|^(?!(config|cfg|args|params|hparams|settings|options)[_\-=.])(.*[_\-])?seed[_\-=]?\d+\.[^.]+$",
     re.IGNORECASE,

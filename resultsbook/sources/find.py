@@ -954,14 +954,9 @@ def _seeded_table_hint(root: str, example: str) -> str:
 
 def _json_object(path: str) -> bool:
     """Tell whether a .json file holds one object (one run's results), from its first character."""
-    if not path.lower().endswith(".json"):
-        return False
-    from resultsbook.sources.fileio import iter_file_chunks  # to explain
+    from resultsbook.sources.textio import opens_json_object  # to explain
 
-    try:  # a FIFO in its place is refused, never opened
-        return next(iter_file_chunks(path, 4096), b"").lstrip().startswith(b"{")
-    except OSError:
-        return False
+    return opens_json_object(path)
 
 
 def _json_lines(path: str) -> bool:

@@ -168,6 +168,21 @@ def holds_json_lines(path: str) -> bool:
     return ok and isinstance(value, dict)
 
 
+def opens_json_object(path: str) -> bool:
+    """Tell whether a .json file opens an object, from its first character (one object, or JSON Lines)."""
+    if not path.lower().endswith(".json"):
+        return False
+    try:  # a FIFO in its place is refused, never opened
+        return next(iter_file_chunks(path, 4096), b"").lstrip().removeprefix(codecs.BOM_UTF8).startswith(b"{")
+    except OSError:
+        return False
+
+
+def holds_json_object(path: str) -> bool:
+    """Tell whether a .json file holds one object (one run's fields): not a list, nor JSON Lines."""
+    return not fs.is_remote(path) and opens_json_object(path) and not holds_json_lines(path)
+
+
 def parse_whole_json_lines(path: str) -> list[dict[str, Any]] | None:
     """Return the records of a small local JSON Lines file that is whole and clean, parsed in one
     call; None for any other file (remote, large, empty, a cut-off or blank line, bad bytes or JSON):
