@@ -430,3 +430,25 @@ def test_a_pattern_naming_results_files_reads_each_as_one_run_not_its_history_as
     assert collected.exit_code == 0 and "2 new" in collected.output, collected.output
     runs = cli("runs", "--columns", "name,adapter,model,seed", "--format", "csv").output
     assert "seed1/summary_unet_s1,onefile,unet,1" in runs, runs
+
+
+def test_a_measure_read_as_a_param_names_the_collect_option_that_makes_it_a_metric(tmp_path, cli):
+    """plantseg-shared-failures@51205e2's `tnr` beside `f1` (narushynska/plantseg-shared-failures,
+    results/seed0/summary_unet_s0.json), in a file not named as results: `--metric tnr` said "records
+    files read fields of whole numbers as params; list it in the source's options", of a number that
+    is no whole number, read by onefile, with no option a command line takes."""
+    for seed in (0, 1):
+        write(
+            tmp_path / "r" / f"s{seed}" / "report.json",
+            {"model": "unet", "seed": seed, "tnr": 0.94 + seed / 100},
+        )
+    assert cli("collect", "r").exit_code == 0
+    asked = cli("table", "--rows", "model", "--metric", "tnr")
+    assert asked.exit_code == 2
+    assert (
+        "Error: no run logs a metric 'tnr', but 2 run(s) have a param 'tnr' (read by onefile, which makes a "
+        "number not named like a result, in a file not named as results, a param); collect again with "
+        '-o metrics=tnr (metrics = "tnr" in the options of its [[sources]] entry)\n'
+    ) in asked.output, asked.output
+    assert cli("collect", "r", "-o", "metrics=tnr").exit_code == 0
+    assert "0.945 ± 0.007" in cli("table", "--rows", "model", "--metric", "tnr").output

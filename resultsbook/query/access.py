@@ -164,10 +164,15 @@ class MetricReader:
                 )
             numbers = all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values)
             if set(adapters) & _TYPED_FIELDS and numbers:  # a text is a setting: `model` is no metric
+                why = (
+                    "which makes a number not named like a result, in a file not named as results, a param"
+                    if adapters == ["onefile"]
+                    else "which makes fields of whole numbers params"
+                )
                 raise QueryError(
-                    f"no run logs a metric {key!r}, but {params} run(s) have a param {key!r}: records files "
-                    f"read fields of whole numbers as params; list it in the source's options, "
-                    f'metrics = "{key}"'
+                    f"no run logs a metric {key!r}, but {params} run(s) have a param {key!r} (read by "
+                    f"{', '.join(adapters)}, {why}); collect again with {option('option', f'metrics={key}')} "
+                    f'(metrics = "{key}" in the options of its [[sources]] entry)'
                 )
             raise QueryError(
                 f"no run logs a metric {key!r}, but {params} run(s) have a param {key!r} (read by "
