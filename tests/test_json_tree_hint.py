@@ -88,3 +88,25 @@ def test_a_pattern_field_that_is_a_number_in_most_paths_and_a_text_in_one_says_s
     assert again.exit_code == 0 and "a text in" not in again.output, again.output
     assert cli("forget", "results/seed_sweep_summary.json").exit_code == 0
     assert "3 run(s)" in cli("runs").output
+
+
+def test_one_numbered_family_per_model_are_named_together_and_their_pattern_reads_every_model(cli, tmp_path):
+    """narushynska/plantseg-shared-failures@51205e2 commits `results/seed0/summary_unet_s0.json`,
+    `summary_fpn_s0.json`, `summary_deeplabv3p_s0.json`, … and `seed1/summary_unet_s1.json`: the hint
+    named "3 file(s) named summary_unet_s*.json" and `--pattern '**/summary_unet_s*.json'`, which read
+    the U-Net's runs and left every other model out without a word."""
+    for seed in range(3):
+        for model in ("unet", "fpn"):
+            folder = tmp_path / "results" / f"seed{seed}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"summary_{model}_s{seed}.json").write_text(
+                json.dumps({"model": model, "seed": seed, "f1": 0.7})
+            )
+    failed = cli("collect", "results")
+    assert failed.exit_code == 1
+    assert (
+        "it holds 6 file(s) named summary_*_s*.json (e.g. seed0/summary_unet_s0.json) that no adapter claims "
+        "by name: read them with --pattern '**/summary_*_s*.json' --adapter onefile"
+    ) in failed.output, failed.output
+    collected = cli("collect", "results", "--pattern", "**/summary_*_s*.json", "--adapter", "onefile")
+    assert collected.exit_code == 0 and "6 new" in collected.output, collected.output

@@ -101,6 +101,14 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
             first = min(
                 (other for other in counts if _DIGITS.sub("*", other) == family), key=lambda n: (len(n), n)
             )
+            # one family per model (`summary_unet_s*.json`, `summary_fpn_s*.json`): all of them, or the
+            # pattern would read one model's runs and leave the others without a word
+            apart = {other: _word_apart(other, family) for other, n in families.items() if n > 1}
+            word = min((i for i in apart.values() if i is not None), default=None)
+            if word is not None:
+                glob = "_".join("*" if i == word else part for i, part in enumerate(family.split("_")))
+                alike = sum(families[other] for other, i in apart.items() if i == word)
+                return glob, looked.counted(size + alike), examples[first].replace(os.sep, "/")
             return family, looked.counted(size), examples[first].replace(os.sep, "/")
         return f"*{suffix}", looked.counted(looked.suffixes[suffix]), example
     glob = _DIGITS.sub("*", name)
@@ -110,12 +118,28 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
     return name, looked.counted(counts[name]), example
 
 
+def _word_apart(name: str, other: str) -> int | None:
+    """Return the one `_`-separated word two file names differ in, not the last (the suffix's): 1 for
+    `summary_fpn_s*.json` and `summary_unet_s*.json`, a word for the model; None when they differ else."""
+    words, others = name.split("_"), other.split("_")
+    apart = [i for i, (a, b) in enumerate(zip(words, others)) if a != b]
+    return apart[0] if len(words) == len(others) and len(apart) == 1 and apart[0] < len(words) - 1 else None
+
+
+def _numbered_alike(numbered: str, glob: str) -> bool:
+    """Tell whether a name with its numbers starred is of a family: the family's glob itself, or one
+    of the families it joins word for word (`summary_unet_s*.json` of `summary_*_s*.json`)."""
+    alike = numbered.count("_") == glob.count("_") and fnmatch.fnmatchcase(numbered, glob)
+    return numbered == glob or alike
+
+
 def numbered_only(root: str, name: str) -> str:
     """Return the glob `**/NAME` that reads the files of a numbered family (`seed_*.json`), or, when it
     would match a file beside them not numbered so (`seed_sweep_summary.json`, a summary of the seeds),
     the pattern that matches the numbered ones alone: `**/seed_{_:[0-9]+}.json`."""
     if "*" in name[1:] and any(
-        fnmatch.fnmatchcase(other, name) and _DIGITS.sub("*", other) != name for other in _look(root).names
+        fnmatch.fnmatchcase(other, name) and not _numbered_alike(_DIGITS.sub("*", other), name)
+        for other in _look(root).names
     ):
         return "**/" + name.replace("*", "{_:[0-9]+}")  # no backslash a shell or repr() would double
     return f"**/{name}"
