@@ -8,7 +8,7 @@ import os
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 LOG_SUFFIXES = (
     ".csv",
@@ -95,27 +95,36 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
     if counts[name] == 1 and looked.suffixes[suffix] > 1:
         # among files each named once, a family numbered alike (`seed_0.json` … `seed_4.json` beside a
         # `seed_sweep_summary.json`, a `freeze.json`) is the runs, the others what was made of them
-        families = Counter(_DIGITS.sub("*", other) for other in counts if _DIGITS.search(other))
-        family, size = max(families.items(), key=lambda item: (item[1], item[0]), default=("", 0))
-        if size > 1 and family.lower().endswith(suffix):
-            first = min(
-                (other for other in counts if _DIGITS.sub("*", other) == family), key=lambda n: (len(n), n)
-            )
-            # one family per model (`summary_unet_s*.json`, `summary_fpn_s*.json`): all of them, or the
-            # pattern would read one model's runs and leave the others without a word
-            apart = {other: _word_apart(other, family) for other, n in families.items() if n > 1}
-            word = min((i for i in apart.values() if i is not None), default=None)
-            if word is not None:
-                glob = "_".join("*" if i == word else part for i, part in enumerate(family.split("_")))
-                alike = sum(families[other] for other, i in apart.items() if i == word)
-                return glob, looked.counted(size + alike), examples[first].replace(os.sep, "/")
-            return family, looked.counted(size), examples[first].replace(os.sep, "/")
+        found = numbered_family(counts)
+        if found is not None and found[0].lower().endswith(suffix):
+            glob, size, first = found
+            return glob, looked.counted(size), examples[first].replace(os.sep, "/")
         return f"*{suffix}", looked.counted(looked.suffixes[suffix]), example
     glob = _DIGITS.sub("*", name)
     numbered = [other for other in counts if _DIGITS.sub("*", other) == glob]
     if len(numbered) > 1:
         return glob, looked.counted(sum(counts[other] for other in numbered)), example
     return name, looked.counted(counts[name]), example
+
+
+def numbered_family(names: Iterable[str]) -> tuple[str, int, str] | None:
+    """Return the largest family of file names numbered alike (`seed_0.json` … `seed_4.json` beside a
+    `seed_sweep_summary.json`, a `freeze.json`: the runs, the others what was made of them) as its glob,
+    how many names it has and the first of them; families one word apart are one (`summary_unet_s*.json`,
+    `summary_fpn_s*.json`: one per model, or a pattern would read one model's runs and leave the others
+    without a word). None when no two names are numbered alike."""
+    names = [name for name in names if _DIGITS.search(name)]
+    families = Counter(_DIGITS.sub("*", name) for name in names)
+    family, size = max(families.items(), key=lambda item: (item[1], item[0]), default=("", 0))
+    if size < 2:
+        return None
+    first = min((name for name in names if _DIGITS.sub("*", name) == family), key=lambda n: (len(n), n))
+    apart = {other: _word_apart(other, family) for other, n in families.items() if n > 1}
+    word = min((i for i in apart.values() if i is not None), default=None)
+    if word is None:
+        return family, size, first
+    glob = "_".join("*" if i == word else part for i, part in enumerate(family.split("_")))
+    return glob, size + sum(families[other] for other, i in apart.items() if i == word), first
 
 
 def _word_apart(name: str, other: str) -> int | None:
