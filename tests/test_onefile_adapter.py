@@ -452,3 +452,32 @@ def test_a_measure_read_as_a_param_names_the_collect_option_that_makes_it_a_metr
     ) in asked.output, asked.output
     assert cli("collect", "r", "-o", "metrics=tnr").exit_code == 0
     assert "0.945 ± 0.007" in cli("table", "--rows", "model", "--metric", "tnr").output
+
+
+def test_results_files_named_after_their_run_that_a_plain_collect_left_unread_are_noted(tmp_path, cli):
+    """narushynska/plantseg-shared-failures@51205e2 also commits `results/results.json`, an analysis of
+    every model: a plain `collect results` read it as the one run, said "1 new … 0 problems" and nothing
+    of the six `seed*/summary_*_s*.json` beside it, each a run."""
+    for seed in (0, 1, 2):
+        for model in ("unet", "fpn"):
+            write(
+                tmp_path / "results" / f"seed{seed}" / f"summary_{model}_s{seed}.json",
+                _plantseg_summary(model, seed),
+            )
+    write(tmp_path / "results" / "results.json", {"mean_f1": {"unet": 0.79, "fpn": 0.78}})
+    plain = cli("collect", "results")
+    assert plain.exit_code == 0, plain.output
+    assert (
+        "6 results file(s) under results were not read (named summary_*_s*.json; e.g. "
+        "seed0/summary_unet_s0.json): no adapter claims them by name; collect them too with "
+        "--pattern '**/summary_*_s*.json' --adapter onefile"
+    ) in plain.output
+    patterned = cli("collect", "results", "--pattern", "**/summary_*_s*.json", "--adapter", "onefile")
+    assert "6 new" in patterned.output, patterned.output
+
+
+def test_a_lone_results_file_beside_claimed_runs_is_not_noted(tmp_path, cli):
+    write(tmp_path / "results" / "results.json", {"mean_f1": 0.79})
+    write(tmp_path / "results" / "extra" / "summary_unet_s0.json", _plantseg_summary("unet", 0))
+    plain = cli("collect", "results")
+    assert plain.exit_code == 0 and "were not read" not in plain.output, plain.output

@@ -16,6 +16,7 @@ from resultsbook.errors import AdapterError, SpecError, closest
 from resultsbook.models import Problem, Source
 from resultsbook.params import clipped, format_value
 from resultsbook.sources import fs
+from resultsbook.sources.fields import is_results_file
 from resultsbook.sources.listings import FolderListings
 from resultsbook.sources.request import CollectRequest
 from resultsbook.sources.walk import WalkNotes, walk_folders
@@ -257,8 +258,10 @@ def _walk_claims(
             if _is_projector_folder(folder):
                 return True
             for name in folder.files:
-                if name.lower().endswith(_UNCLAIMED_LOGS):
-                    log.unclaimed_count += 1
+                lowered = name.lower()
+                log_file = lowered.endswith(_UNCLAIMED_LOGS)
+                if log_file or (lowered.endswith(".json") and is_results_file(name)):
+                    log.unclaimed_count += log_file
                     kept = log.unclaimed.setdefault(name, [])
                     if len(kept) < UNCLAIMED_KEPT:
                         kept.append(folder.file(name))
@@ -273,7 +276,8 @@ def _walk_claims(
     log.hinted = tuple(claimers.active) if claimers.hinted else None
 
 
-# logs of metrics a walk notes when no adapter claims their folder (not .json or .yaml: configs too)
+# logs of metrics a walk notes when no adapter claims their folder (not any .json or .yaml: configs
+# too; a .json named as results, `summary_unet_s0.json`, is noted)
 _UNCLAIMED_LOGS = (".csv", ".tsv", ".jsonl", ".ndjson")
 UNCLAIMED_KEPT = 1000  # paths kept of each name, enough to make a pattern of (memory stays bounded)
 
@@ -290,10 +294,21 @@ def unclaimed_logs_note(request: CollectRequest, log: SearchLog) -> str | None:
     name (a summary.csv beside the runs is no sweep)."""
     if not log.unclaimed:
         return None
+    from resultsbook.sources.hints import numbered_family, pattern_for, settings_beside  # only to explain
+
     name = max(log.unclaimed, key=lambda key: (len(log.unclaimed[key]), key))
     if len(log.unclaimed[name]) < 2:
-        return None
-    from resultsbook.sources.hints import pattern_for, settings_beside  # only to explain
+        # results files each named after their run (`summary_unet_s0.json` … `summary_fpn_s2.json`)
+        found = numbered_family(key for key in log.unclaimed if key.lower().endswith(".json"))
+        if found is None:
+            return None
+        glob, size, first = found
+        example = os.path.relpath(log.unclaimed[first][0], request.path).replace(os.sep, "/")
+        return (
+            f"{size} results file(s) under {request.path} were not read (named {glob}; e.g. {example}): no "
+            f"adapter claims them by name; collect them too with "
+            f"{option('pattern', f'**/{glob}')} {option('adapter', 'onefile')}"
+        )
 
     count = log.unclaimed_count
     paths = [os.path.relpath(path, request.path).replace(os.sep, "/") for path in log.unclaimed[name]]
