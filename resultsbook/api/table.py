@@ -213,6 +213,18 @@ class Table:
         )
 
     @property
+    def mark_notes(self) -> tuple[str, ...]:
+        """Return what the cells' marks say, one line each, as `resultsbook table` warns of them: the
+        footnote under the table names the kind of mark alone (which params a cell mixes, which seeds
+        it lacks, and the fix, are said here); `marks()` has every cell's."""
+        from resultsbook.outputs.findings import alike_findings, finding_lines, mark_findings
+
+        name = self.name or "table"
+        findings = [*mark_findings(name, self.result, self.layout, self.labels)]
+        findings += alike_findings(name, self.result, self.labels)
+        return tuple(finding_lines(findings, every="table.marks()"))
+
+    @property
     def guesses(self) -> tuple[str, ...]:
         """Return the directions taken from metric names (a documented rule, but a guess: the bold best
         and best(KEY) rest on it), each with how to state it."""
@@ -279,7 +291,8 @@ class Table:
         """Show the table in a notebook: bold best, underlined second, marks and their footnotes."""
         from resultsbook.render.html import render_results_table
 
-        notes = "".join(f'<p class="note">{_escape(note)}</p>' for note in (*self.notes, *self.guesses))
+        said = (*self.notes, *self.mark_notes, *self.guesses)
+        notes = "".join(f'<p class="note">{_escape(note)}</p>' for note in said)
         # Jupyter would typeset $...$ of values from logs as maths (pandas marks its frames so too)
         return f'<div class="tex2jax_ignore mathjax_ignore">{render_results_table(self.layout)}{notes}</div>'
 
