@@ -138,6 +138,15 @@ def where_values(key: str, value: Any) -> list[Any]:
             f"where={{{key!r}: {value!r}}} is not understood; give a mapping of a key to a value or a list "
             "of values, e.g. {'model': 'mlp', 'seed': [0, 1]}, or filter texts ('lr>=0.01')"
         )
+    # {"seed": runs["params.seed"] > 3}; not a boolean param's values, runs["params.bn"].unique()
+    mask = getattr(value, "ndim", 0) == 1 and str(value.dtype) in ("bool", "boolean") and len(value) > 3
+    if callable(value) or mask:  # {"seed": lambda s: s > 3}: a value is compared, never called
+        raise SpecError(
+            f"where={{{key!r}: {'<function>' if callable(value) else brief(value)}}} is not understood: a "
+            f"mapping's value is compared with the runs' values, never called nor a mask; write the "
+            f"condition as a filter text, where='{key}>3' (or >=, <, <=, !=, ~REGEX), or pass the ids of "
+            "the runs a mask over book.runs() keeps: where={'run_id': runs.loc[mask, 'run_id']}"
+        )
     many = isinstance(value, Iterable) and not isinstance(value, (str, bytes))
     return [_plain(item) for item in (value if many else [value])]
 
