@@ -83,3 +83,15 @@ def test_corls_published_runs_in_a_notebook_name_run_index_as_their_seed(tmp_pat
             "table: AWAC / antmaze-umaze-diverse-v2 and 11 more cell(s): averages runs that differ in run_index"
         )
         assert "replicate='run_index'" in html.unescape(table._repr_html_())
+
+
+def test_the_notebook_says_how_to_give_a_metric_its_goal_as_resultsbook_table_does(corl_book, cli, tmp_path):
+    table = corl_book.table(rows="algorithm", columns="dataset", metric="last_online", replicate="run_index")
+    line = "'last_online' has no goal, so no cell of it is bold; give it with goals={'last_online': 'max'} (or 'min')"
+    assert table.guesses == (line,)
+    assert line in html.unescape(table._repr_html_())
+    assert not corl_book.table(rows="algorithm", metric="last_online", goals={"last_online": "max"}).guesses
+    result = cli("table", "--db", str(tmp_path / "corl.db"), "--rows", "algorithm", "--metric", "last_online")
+    assert result.output.endswith(
+        "Note: 'last_online' has no goal, so no cell of it is bold; give it with --goal last_online=max (or =min)\n"
+    )

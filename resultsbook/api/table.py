@@ -7,6 +7,7 @@ query and the format, so that both give the same numbers and marks.
 from __future__ import annotations
 
 import functools
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -227,8 +228,12 @@ class Table:
     @property
     def guesses(self) -> tuple[str, ...]:
         """Return the directions taken from metric names (a documented rule, but a guess: the bold best
-        and best(KEY) rest on it), each with how to state it."""
-        return tuple(guessed_directions(self.result.query.metrics, self.format.highlight != "none"))
+        and best(KEY) rest on it), each with how to state it; then the metrics no name gave one, for
+        which no cell is bold, with how to give it."""
+        guessed = guessed_directions(self.result.query.metrics, self.format.highlight != "none")
+        # a spec's table is given its goal in the spec, which build's findings say how
+        unset = unset_goals(self.result, self.format) if self.name is None else []
+        return (*guessed, *unset)
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per table row, one column per (column key values..., statistic): the
@@ -324,6 +329,24 @@ def guessed_directions(metrics: Sequence[MetricSpec], highlighted: bool) -> list
                 f"name; write {option('reduce', reduction.text)}"
             )
     return list(dict.fromkeys(lines))  # a metric reduced two ways (best and last) is said once
+
+
+def unset_goals(table: ResultTable, fmt: TableFormat) -> list[str]:
+    """Say which metrics no cell is bold for, for want of a goal, and how to give one (the table's own
+    note says only `goal not set`)."""
+    from resultsbook.query.goal import metric_goal
+    from resultsbook.render.layout import comparable_groups
+
+    if fmt.highlight == "none":
+        return []
+    if not any(len(group) > 1 for group in comparable_groups(table, fmt.highlight)):
+        return []  # nothing competes for bold
+    names = [m.name for m in table.query.metrics if metric_goal(m.name, m.direction).direction is None]
+    return [
+        f"{name!r} has no goal, so no cell of it is bold; give it with "
+        + said(f"--goal {shlex.quote(f'{name}=max')} (or =min)", f"goals={{{name!r}: 'max'}} (or 'min')")
+        for name in names
+    ]
 
 
 def _options(name: str) -> Any:
