@@ -237,7 +237,8 @@ class Table:
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per table row, one column per (column key values..., statistic): the
-        statistics unrounded, then `n` and `marks` (the kinds of the cell's marks, comma-separated)."""
+        statistics unrounded, then `n` and `marks` (the kinds of the cell's marks, comma-separated)
+        and `emphasis` (best where the printed table is bold, second where it underlines)."""
         from resultsbook.api.frames import table_frame
 
         return table_frame(self.result, self.layout)
