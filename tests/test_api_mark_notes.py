@@ -95,3 +95,16 @@ def test_the_notebook_says_how_to_give_a_metric_its_goal_as_resultsbook_table_do
     assert result.output.endswith(
         "Note: 'last_online' has no goal, so no cell of it is bold; give it with --goal last_online=max (or =min)\n"
     )
+
+
+def test_the_notebook_says_where_the_statistics_it_does_not_show_are(corl_book):
+    table = corl_book.table(
+        rows="algorithm", metric="regret", replicate="run_index", stats=["mean", "std", "sem"]
+    )
+    line = (
+        "stats sem: a table shows the centre and one spread per cell; to_frame() holds every statistic asked"
+    )
+    assert table.notes == (line,)
+    assert "sem" in table.to_frame().columns
+    assert line in html.unescape(table._repr_html_())
+    assert corl_book.table(rows="algorithm", metric="regret", replicate="run_index").notes == ()

@@ -211,6 +211,7 @@ class Table:
             *cell_notes(self.result, self.labels),
             *(f"{finding.cell}: {finding.text}" for finding in rounded),
             *self.result.remarks,
+            *filter(None, [unshown_note(self.result.query.stats, self.format.center, self.format.spread)]),
         )
 
     @property
@@ -348,6 +349,17 @@ def unset_goals(table: ResultTable, fmt: TableFormat) -> list[str]:
         + said(f"--goal {shlex.quote(f'{name}=max')} (or =min)", f"goals={{{name!r}: 'max'}} (or 'min')")
         for name in names
     ]
+
+
+def unshown_note(stat_names: Sequence[str], center: str, spread: str | None) -> str | None:
+    """Say that statistics asked beyond the centre and spread are not shown, and where they are."""
+    unshown = [name for name in stat_names if name not in (center, spread)]
+    if not unshown:
+        return None
+    names = " and ".join([", ".join(unshown[:-1]), unshown[-1]] if len(unshown) > 1 else unshown)
+    every = said(f"{option('format', 'csv')} or {option('format', 'json')} prints", "to_frame() holds")
+    shown = "a table shows the centre and one spread per cell"
+    return f"{said('--stat', 'stats')} {names}: {shown}; {every} every statistic asked"
 
 
 def _options(name: str) -> Any:
