@@ -138,6 +138,15 @@ def where_values(key: str, value: Any) -> list[Any]:
             f"where={{{key!r}: {value!r}}} is not understood; give a mapping of a key to a value or a list "
             "of values, e.g. {'model': 'mlp', 'seed': [0, 1]}, or filter texts ('lr>=0.01')"
         )
+    # {"seed": runs["params.seed"] > 3}; not a boolean param's values, runs["params.bn"].unique()
+    mask = getattr(value, "ndim", 0) == 1 and str(value.dtype) in ("bool", "boolean") and len(value) > 3
+    if callable(value) or mask:  # {"seed": lambda s: s > 3}: a value is compared, never called
+        raise SpecError(
+            f"where={{{key!r}: {'<function>' if callable(value) else brief(value)}}} is not understood: a "
+            f"mapping's value is compared with the runs' values, never called nor a mask; write the "
+            f"condition as a filter text, where='{key}>3' (or >=, <, <=, !=, ~REGEX), or pass the ids of "
+            "the runs a mask over book.runs() keeps: where={'run_id': runs.loc[mask, 'run_id']}"
+        )
     many = isinstance(value, Iterable) and not isinstance(value, (str, bytes))
     return [_plain(item) for item in (value if many else [value])]
 
@@ -217,7 +226,15 @@ class Book:
     ) -> pd.DataFrame:
         """Return one row per run: run_id, name, status, ..., provenance, `params.KEY` columns and
         `metrics.KEY` columns (each metric reduced per run as a table's `reduce` does: the last
-        value by default, a run's reported final value when it logged no series)."""
+        value by default, a run's reported final value when it logged no series).
+
+        where: the runs to keep: a mapping {"model": "mlp", "seed": [0, 1]}, or filter texts as
+            `--where` takes them, one condition each ("lr>=0.01", ["model=mlp", "seed<3"], "name~^cql").
+        metrics: the metrics to show (one name, or a list); default every metric the runs log.
+        reduce: how a run's curve becomes one value: last, min, max, mean, last(k), at(step),
+            best(KEY[, max|min]).
+        include_missing: add the runs whose files have gone since they were collected (a `present`
+            column says which)."""
         from resultsbook.api.frames import runs_frame
 
         check_names(metrics=metrics)
@@ -245,7 +262,11 @@ class Book:
     ) -> pd.DataFrame:
         """Return the logged points of some metrics, one row each: run_id, metric, step, value, time
         (derived metrics are computed at the steps their inputs share; they have no time); refuse,
-        before reading them, more than `max_points` points (None: no limit)."""
+        before reading them, more than `max_points` points (None: no limit).
+
+        metrics: one metric's name, or a list (`book.metrics()` lists them).
+        where: the runs to keep, as `book.runs` takes it: {"seed": 0} or "lr>=0.01" (one run's curve:
+            where={"run_id": "…"}). Join the frame with `book.runs()` on run_id to group by params."""
         from resultsbook.api.frames import series_frame
 
         check_names(metrics=metrics)
@@ -308,7 +329,27 @@ class Book:
         """Aggregate runs over replicates into a table, as `resultsbook table` does with the same
         settings (the spec's labels, derived and normalised metrics apply when the book has a spec);
         `order` places some values of a row or column key first, in that order, as the spec's
-        `order` does (`order={"model": ["logreg", "mlp"]}`); `save` adds it to the spec."""
+        `order` does (`order={"model": ["logreg", "mlp"]}`); `save` adds it to the spec.
+
+        rows, columns: the params that make the rows and the columns (a name, a list, or "a,b").
+        metric: the metric of every cell (a list: one column per metric).
+        reduce: how a run's curve becomes one value: last, min, max, mean, last(k), at(step),
+            best(KEY[, max|min]) (the metric where KEY is best), best-mean.
+        stats: the centre (mean, median, iqm) and the spread (std, sem, ci95, bootstrap, bca, iqr,
+            minmax) of each cell, e.g. ["mean", "std"] or "median,iqr".
+        where: the runs to keep, as `book.runs` takes it.
+        replicate: the param counting a cell's replicates (default seed); expected: how many it should
+            have; pool: params whose runs a cell pools; run_specific: params each run has its own of.
+        ddof: the std's delta degrees of freedom (1: sample, 0: population); skip_first: evaluations
+            left out at each curve's start; budget: best-mean's last step; scale: a factor on values.
+        direction, goals: which way is better (max or min), for every metric or {"val/loss": "min"}.
+        test: the test of the best against the runner-up: auto, welch, permutation, mannwhitney, none.
+        tasks, aggregates, threshold, versus: aggregate over a benchmark's tasks (mean, median, iqm,
+            optimality_gap).
+        derived: metrics computed from others, {"err": "1 - `val/acc`"}; labels: display names,
+            {"model": "Model"} or {"model": {"mlp": "MLP"}}.
+        digits, style (pm, sub, siunitx, siunitx-S), highlight (column, row, none, or a key): how it
+            prints."""
         arguments = {name: value for name, value in locals().items() if name != "self"}  # for `save`
         check_names(
             rows=rows, columns=columns, metric=metric, stats=stats, replicate=replicate,

@@ -106,8 +106,8 @@ def table_frame(table: ResultTable, layout: Layout) -> pd.DataFrame:
 
 
 def _cell_field(cell: Cell | None, name: str, layout: Layout, position: tuple[int, int]) -> Any:
-    if cell is None:
-        return None if name in ("n", "marks", "emphasis") else np.nan
+    if cell is None:  # no run: no value, no count, and no mark (`marks != ""` finds marked cells alone)
+        return None if name == "n" else "" if name in ("marks", "emphasis") else np.nan
     if name == "n":
         return int(cell.stats["n"])
     if name == "marks":

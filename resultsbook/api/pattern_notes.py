@@ -25,8 +25,8 @@ def glued_field_notes(store: Store, requests: Sequence[CollectRequest], report: 
         if request.pattern is None or "://" in request.path:
             continue
         pattern = compile_pattern(request.pattern)
-        head, slash, _ = request.pattern.strip().strip("/").rpartition("/")
-        folder = compile_pattern(head) if slash else None  # a run folder, read for the file matched in it
+        head = _folder_part(request.pattern.strip().strip("/"))
+        folder = compile_pattern(head) if head else None  # a run folder, read for the file matched in it
         root = store.relative(request.path).rstrip("/")
         prefix = f"{root}/" if root and root != "." else ""
         taken: dict[str, set[str]] = {name: set() for name in pattern.fields}
@@ -50,6 +50,17 @@ def glued_field_notes(store: Store, requests: Sequence[CollectRequest], report: 
                     f"text, the folders' '_' kept before the number; did you mean {option('pattern', meant)}?"
                 )
     return notes
+
+
+def _folder_part(pattern: str) -> str | None:
+    """Return the folders of a pattern, before its last '/' outside a field (`{method:[^/]+}.json`
+    holds none: its '/' is the field's regex), or None when it has none."""
+    depth, cut = 0, -1
+    for index, char in enumerate(pattern):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "/" and depth == 0:
+            cut = index
+    return pattern[:cut] if cut > 0 else None
 
 
 def shared_name_notes(store: Store, requests: Sequence[CollectRequest], report: CollectReport) -> list[str]:

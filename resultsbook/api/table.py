@@ -7,6 +7,7 @@ query and the format, so that both give the same numbers and marks.
 from __future__ import annotations
 
 import functools
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -210,17 +211,35 @@ class Table:
             *cell_notes(self.result, self.labels),
             *(f"{finding.cell}: {finding.text}" for finding in rounded),
             *self.result.remarks,
+            *filter(None, [unshown_note(self.result.query.stats, self.format.center, self.format.spread)]),
         )
+
+    @property
+    def mark_notes(self) -> tuple[str, ...]:
+        """Return what the cells' marks say, one line each, as `resultsbook table` warns of them: the
+        footnote under the table names the kind of mark alone (which params a cell mixes, which seeds
+        it lacks, and the fix, are said here); `marks()` has every cell's."""
+        from resultsbook.outputs.findings import alike_findings, finding_lines, mark_findings
+
+        name = self.name or "table"
+        findings = [*mark_findings(name, self.result, self.layout, self.labels)]
+        findings += alike_findings(name, self.result, self.labels)
+        return tuple(finding_lines(findings, every="table.marks()"))
 
     @property
     def guesses(self) -> tuple[str, ...]:
         """Return the directions taken from metric names (a documented rule, but a guess: the bold best
-        and best(KEY) rest on it), each with how to state it."""
-        return tuple(guessed_directions(self.result.query.metrics, self.format.highlight != "none"))
+        and best(KEY) rest on it), each with how to state it; then the metrics no name gave one, for
+        which no cell is bold, with how to give it."""
+        guessed = guessed_directions(self.result.query.metrics, self.format.highlight != "none")
+        # a spec's table is given its goal in the spec, which build's findings say how
+        unset = unset_goals(self.result, self.format) if self.name is None else []
+        return (*guessed, *unset)
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per table row, one column per (column key values..., statistic): the
-        statistics unrounded, then `n` and `marks` (the kinds of the cell's marks, comma-separated)."""
+        statistics unrounded, then `n` and `marks` (the kinds of the cell's marks, comma-separated)
+        and `emphasis` (best where the printed table is bold, second where it underlines)."""
         from resultsbook.api.frames import table_frame
 
         return table_frame(self.result, self.layout)
@@ -279,7 +298,8 @@ class Table:
         """Show the table in a notebook: bold best, underlined second, marks and their footnotes."""
         from resultsbook.render.html import render_results_table
 
-        notes = "".join(f'<p class="note">{_escape(note)}</p>' for note in (*self.notes, *self.guesses))
+        said = (*self.notes, *self.mark_notes, *self.guesses)
+        notes = "".join(f'<p class="note">{_escape(note)}</p>' for note in said)
         # Jupyter would typeset $...$ of values from logs as maths (pandas marks its frames so too)
         return f'<div class="tex2jax_ignore mathjax_ignore">{render_results_table(self.layout)}{notes}</div>'
 
@@ -311,6 +331,35 @@ def guessed_directions(metrics: Sequence[MetricSpec], highlighted: bool) -> list
                 f"name; write {option('reduce', reduction.text)}"
             )
     return list(dict.fromkeys(lines))  # a metric reduced two ways (best and last) is said once
+
+
+def unset_goals(table: ResultTable, fmt: TableFormat) -> list[str]:
+    """Say which metrics no cell is bold for, for want of a goal, and how to give one (the table's own
+    note says only `goal not set`)."""
+    from resultsbook.query.goal import metric_goal
+    from resultsbook.render.layout import comparable_groups
+
+    if fmt.highlight == "none":
+        return []
+    if not any(len(group) > 1 for group in comparable_groups(table, fmt.highlight)):
+        return []  # nothing competes for bold
+    names = [m.name for m in table.query.metrics if metric_goal(m.name, m.direction).direction is None]
+    return [
+        f"{name!r} has no goal, so no cell of it is bold; give it with "
+        + said(f"--goal {shlex.quote(f'{name}=max')} (or =min)", f"goals={{{name!r}: 'max'}} (or 'min')")
+        for name in names
+    ]
+
+
+def unshown_note(stat_names: Sequence[str], center: str, spread: str | None) -> str | None:
+    """Say that statistics asked beyond the centre and spread are not shown, and where they are."""
+    unshown = [name for name in stat_names if name not in (center, spread)]
+    if not unshown:
+        return None
+    names = " and ".join([", ".join(unshown[:-1]), unshown[-1]] if len(unshown) > 1 else unshown)
+    every = said(f"{option('format', 'csv')} or {option('format', 'json')} prints", "to_frame() holds")
+    shown = "a table shows the centre and one spread per cell"
+    return f"{said('--stat', 'stats')} {names}: {shown}; {every} every statistic asked"
 
 
 def _options(name: str) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -250,7 +249,7 @@ def table_command(
         _print_spec_table(name, db_path, "json" if as_json else output_format, verbose)
         return
     assert rows is not None  # required without NAME
-    from resultsbook.api.table import guessed_directions, statistics, table_request
+    from resultsbook.api.table import guessed_directions, statistics, table_request, unset_goals, unshown_note
     from resultsbook.errors import ResultsbookError, SpecError
     from resultsbook.outputs.label_names import misspelt_names
     from resultsbook.query import aggregate
@@ -319,42 +318,13 @@ def table_command(
         return
     for line in guessed_directions(table.query.metrics, fmt.highlight != "none" and output_format != "csv"):
         echo(f"Note: {line}", err=True)
-    for line in _unset_goals(table, fmt, output_format):
+    for line in unset_goals(table, fmt) if output_format != "csv" else ():
         echo(f"Note: {line}", err=True)
-    unshown = [name for name in stat_names if name not in (center, spread)]
+    unshown = unshown_note(stat_names, center, spread)
     if unshown and output_format != "csv":
-        echo(f"Note: {_unshown_note(unshown)}", err=True)
+        echo(f"Note: {unshown}", err=True)
     if saved is not None:
         _report_saved(saved)
-
-
-def _unset_goals(table: ResultTable, fmt: TableFormat, output_format: str) -> list[str]:
-    """Say which metrics no cell is bold for, for want of a goal, and the flag that gives one (the
-    table's note says only `goal not set`)."""
-    from resultsbook.query.goal import metric_goal
-    from resultsbook.render.layout import comparable_groups
-
-    if fmt.highlight == "none" or output_format == "csv":
-        return []
-    if not any(len(group) > 1 for group in comparable_groups(table, fmt.highlight)):
-        return []  # nothing competes for bold
-    names = [m.name for m in table.query.metrics if metric_goal(m.name, m.direction).direction is None]
-    return [
-        f"{name!r} has no goal, so no cell of it is bold; give it with --goal {shlex.quote(f'{name}=max')} "
-        "(or =min)"
-        for name in names
-    ]
-
-
-def _unshown_note(unshown: list[str]) -> str:
-    """Say that statistics asked beyond the centre and spread are in the CSV and JSON alone."""
-    from resultsbook.voice import option
-
-    names = " and ".join([", ".join(unshown[:-1]), unshown[-1]] if len(unshown) > 1 else unshown)
-    return (
-        f"--stat {names}: a table shows the centre and one spread per cell; {option('format', 'csv')} "
-        f"or {option('format', 'json')} prints every statistic asked"
-    )
 
 
 def _mark_lines(table: ResultTable, fmt: TableFormat, labels: Labels, name: str, verbose: bool) -> list[str]:

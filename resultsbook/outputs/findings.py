@@ -55,10 +55,11 @@ class Finding:
 SUMMARY_AFTER = 3  # more cells than this with one kind of mark in one table: one summary line
 
 
-def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[str]:
+def finding_lines(findings: Sequence[Finding], verbose: bool = False, every: str | None = None) -> list[str]:
     """Return findings as printable lines: one per finding, except that a kind of cell mark with more
-    than three lines in one table becomes one line with the count of its cells (with `verbose`, every
-    line, and a line shared by several cells once for each)."""
+    than three lines in one table becomes one line with the count of its cells, saying that `every`
+    (else the verbose option) lists them all (with `verbose`, every line, and a line shared by several
+    cells once for each)."""
     counts: dict[tuple[str, str], int] = {}
     cells_of: dict[tuple[str, str], set[str]] = {}
     for finding in findings:  # count cells, not lines: a cell may have two lines of a mark, a line many cells
@@ -91,7 +92,7 @@ def finding_lines(findings: Sequence[Finding], verbose: bool = False) -> list[st
             what = mark_summary(finding.kind, notes) if finding.kind in MARK_SUMMARIES else finding.kind
             lines.append(
                 f"{finding.entry}: {len(cells_of[group])} cells: {what}; e.g. {finding.cell}: {finding.text} "
-                f"({option('verbose')} lists every cell)"
+                f"({every or option('verbose')} lists every cell)"
             )
     return lines
 

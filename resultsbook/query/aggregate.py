@@ -26,6 +26,7 @@ from resultsbook.query.best_steps import best_step_notes
 from resultsbook.query.goal import metric_goal, unknown_goal_message
 from resultsbook.query.marks import (
     LENGTH_BOUND,
+    METRICS_OPTION_ADAPTERS,
     UNFINISHED,
     bounded,
     cell_marks,
@@ -46,6 +47,7 @@ from resultsbook.query.select import (
     key_hint,
     known_keys,
     left_out_note,
+    run_value,
     select_runs,
     why_nothing_selected,
 )
@@ -392,9 +394,18 @@ def why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: MetricR
         for key in names:
             if key != METRIC_KEY and key not in keys:
                 if reader.having(key, selected).any():  # a metric: rows and columns group by params
+                    # a results file's reader takes a fractional column for a metric: gamma = 0.99
+                    adapters = {run_value(run, "adapter") for run in selected}
+                    setting = (
+                        f"; if it is a setting, which a records or onefile file's reader took for a "
+                        f"metric, collect it as a param: {option('option', f'params={key}')}"
+                        if not adapters.isdisjoint(METRICS_OPTION_ADAPTERS)
+                        else ""
+                    )
                     return QueryError(
                         f"{label} {key!r} is a metric the runs log, not a param: rows and columns group "
                         f"runs by params, and a metric is shown as the table's metric ({option('metric')})"
+                        f"{setting}"
                     )
                 return QueryError(
                     f"{label} {key!r} is not a param of any selected run; {key_hint(key, selected)}"

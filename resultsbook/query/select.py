@@ -99,6 +99,33 @@ def filters_from_mapping(where: Mapping[str, Any]) -> list[Filter]:
     return filters
 
 
+_JOIN = re.compile(r"\s+(and|&&?)\s+|\s*(&&?)\s*", re.IGNORECASE)
+
+
+def _joined_filters(item: Filter) -> tuple[str, str] | None:
+    """Return the word that joins two conditions in the one value of `item` (`seed>5 and env=='hopper'`,
+    `env=hopper & seed=1`, as pandas' `query` writes them) and the filters meant, in the reader's words;
+    else None."""
+    if len(item.values) != 1 or not isinstance(item.values[0], str) or item.op == "~":
+        return None
+    pieces = _JOIN.split(item.values[0])
+    values, words = pieces[::3], [a or b for a, b in zip(pieces[1::3], pieces[2::3])]
+    if len(values) < 2 or any(_FILTER.match(piece) is None for piece in values[1:]):
+        return None
+    texts = [f"{item.key}{item.op}{_unquoted(values[0])}"]
+    for piece in values[1:]:
+        key, op, raw = _FILTER.match(piece).groups()  # type: ignore[union-attr]
+        texts.append(f"{key}{'=' if op == '==' else op}{_unquoted(raw)}")
+    meant = said(" ".join(f"--where {shlex.quote(text)}" for text in texts), f"where={texts!r}")
+    return words[0], meant
+
+
+def _unquoted(text: str) -> str:
+    """Return `'hopper'` without its quotes, as pandas' query quotes a text."""
+    quoted = len(text) > 1 and text[0] == text[-1] and text[0] in "'\""
+    return text[1:-1] if quoted else text
+
+
 def _split_values(raw: str) -> list[str]:
     """Split a comma-separated value list; a backslash keeps a literal comma."""
     parts = re.split(r"(?<!\\),", raw)
@@ -428,7 +455,13 @@ def why_nothing_selected(
                 if len(guesses) > 1 and None not in guesses:  # seed=1,2 on seeds s1, s2, s3: each meant
                     guess = ",".join(dict.fromkeys(str(each) for each in guesses))
             listed = _comma_list(item, texts)
-            if listed is not None:  # the string form's `model=a,b`, written in a where table
+            joined = _joined_filters(item)
+            if joined is not None:  # pandas' query: `seed>5 and env=='hopper'` is one filter of seed
+                hint = (
+                    f"a filter is one condition, and this one's value holds another after {joined[0]!r}; "
+                    f"give each its own (all holding): {joined[1]}"
+                )
+            elif listed is not None:  # the string form's `model=a,b`, written in a where table
                 hint = f"in a where table, a value is one value: write {item.key} = {listed} for several"
             elif guess is not None:
                 typed = next((value for value in values if format_value(value) == guess), guess)
