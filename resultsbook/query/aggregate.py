@@ -47,7 +47,6 @@ from resultsbook.query.select import (
     key_hint,
     known_keys,
     left_out_note,
-    run_value,
     select_runs,
     why_nothing_selected,
 )
@@ -395,7 +394,7 @@ def why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: MetricR
             if key != METRIC_KEY and key not in keys:
                 if reader.having(key, selected).any():  # a metric: rows and columns group by params
                     # a results file's reader takes a fractional column for a metric: gamma = 0.99
-                    adapters = {run_value(run, "adapter") for run in selected}
+                    adapters = set(selected.field("adapter").tolist())
                     setting = (
                         f"; if it is a setting, which a records or onefile file's reader took for a "
                         f"metric, collect it as a param: {option('option', f'params={key}')}"
