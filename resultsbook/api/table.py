@@ -211,8 +211,13 @@ class Table:
             *cell_notes(self.result, self.labels),
             *(f"{finding.cell}: {finding.text}" for finding in rounded),
             *self.result.remarks,
-            *filter(None, [unshown_note(self.result.query.stats, self.format.center, self.format.spread)]),
+            *filter(None, [unshown_note(self._asked_stats(), self.format.center, self.format.spread)]),
         )
+
+    def _asked_stats(self) -> tuple[str, ...]:
+        """Return the statistics asked of the table: a spec's table computes n unasked (`table_stats`)."""
+        stats = self.result.query.stats
+        return tuple(name for name in stats if name != "n") if self.name is not None else stats
 
     @property
     def mark_notes(self) -> tuple[str, ...]:
