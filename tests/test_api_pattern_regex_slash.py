@@ -11,6 +11,7 @@ import pytest
 from conftest import REALDATA
 
 import resultsbook as rb
+from resultsbook.sources.pathpattern import compile_pattern, split_folders
 
 PATTERN = "{method:(?!HUMAN|RANDOM)[^/]+}.json"
 OPTIONS = {"task": "game", "rename": "seed:run", "params": "run"}
@@ -48,3 +49,16 @@ def test_iris_published_scores_collect_from_python(tmp_path):
     path = REALDATA / "iris-atari100k"
     report = rb.collect(path, db=tmp_path / "s.db", adapter="records", pattern=PATTERN, options=OPTIONS)
     assert report.new == 8112 and not report.problems
+
+
+@pytest.mark.parametrize(
+    ("pattern", "folders", "file_name"),
+    [
+        (PATTERN, None, None),
+        ("runs/{algo}/logs.csv", "runs/{algo}", "logs.csv"),
+        ("{group:[^/]+/[^/]+}/{seed}/m.json", "{group:[^/]+/[^/]+}/{seed}", "m.json"),
+    ],
+)
+def test_a_patterns_folders_and_file_are_split_at_a_slash_outside_its_fields(pattern, folders, file_name):
+    assert split_folders(pattern)[0] == folders
+    assert compile_pattern(pattern).file_name == file_name

@@ -18,14 +18,17 @@ _GLUED = re.compile(r"_\d+")  # `_0`: the folder's `_`, then its number (`-3` an
 def glued_field_notes(store: Store, requests: Sequence[CollectRequest], report: CollectReport) -> list[str]:
     """Name each pattern field whose values, in the sources this collect read, are all `_` and a number,
     with the pattern that leaves the `_` out of the value."""
-    from resultsbook.sources.pathpattern import compile_pattern  # an unchanged collect never gets here
+    from resultsbook.sources.pathpattern import (
+        compile_pattern,
+        split_folders,
+    )  # an unchanged collect never gets here
 
     notes = []
     for request in requests:
         if request.pattern is None or "://" in request.path:
             continue
         pattern = compile_pattern(request.pattern)
-        head = _folder_part(request.pattern.strip().strip("/"))
+        head = split_folders(request.pattern)[0]
         folder = compile_pattern(head) if head else None  # a run folder, read for the file matched in it
         root = store.relative(request.path).rstrip("/")
         prefix = f"{root}/" if root and root != "." else ""
@@ -50,17 +53,6 @@ def glued_field_notes(store: Store, requests: Sequence[CollectRequest], report: 
                     f"text, the folders' '_' kept before the number; did you mean {option('pattern', meant)}?"
                 )
     return notes
-
-
-def _folder_part(pattern: str) -> str | None:
-    """Return the folders of a pattern, before its last '/' outside a field (`{method:[^/]+}.json`
-    holds none: its '/' is the field's regex), or None when it has none."""
-    depth, cut = 0, -1
-    for index, char in enumerate(pattern):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if char == "/" and depth == 0:
-            cut = index
-    return pattern[:cut] if cut > 0 else None
 
 
 def shared_name_notes(store: Store, requests: Sequence[CollectRequest], report: CollectReport) -> list[str]:

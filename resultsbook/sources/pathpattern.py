@@ -74,7 +74,7 @@ class PathPattern:
     @functools.cached_property
     def file_name(self) -> str | None:
         """Return the pattern's last part when it is a plain file name (`logs.csv`), else None."""
-        last = self.text.strip().strip("/").rsplit("/", 1)[-1]
+        last = split_folders(self.text)[1]
         return None if _FIELD.search(last) or any(c in last for c in "*?[") or not last else last
 
     @functools.cached_property
@@ -84,6 +84,18 @@ class PathPattern:
         if "**" in self.text or any(found.group(2) for found in _FIELD.finditer(self.text)):
             return None
         return self.text.strip().strip("/").count("/") + 1
+
+
+def split_folders(text: str) -> tuple[str | None, str]:
+    """Return a pattern's folders (None when it has none) and its last part, split at its last '/'
+    outside a field: `{method:(?!HUMAN)[^/]+}.json` is one part, its '/' the field's regex."""
+    text = text.strip().strip("/")
+    depth, cut = 0, -1
+    for index, char in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "/" and depth == 0:
+            cut = index
+    return (text[:cut], text[cut + 1 :]) if cut > 0 else (None, text)
 
 
 def compile_pattern(text: str) -> PathPattern:
