@@ -119,13 +119,17 @@ def test_a_quoted_last_row_without_its_newline_is_kept_whole(tmp_path):
     path.write_text('"Step","run_seed_0 - acc"\n"1","0.5"\n"2","0.7')
     run, problems = read_csv(path)
     assert list(run.metrics["run_seed_0 - acc"].values) == [0.5]
-    assert problems == ["last line (3) is cut off (a run still writing?); if the file is complete, end its last line with a newline"]
+    assert problems == [
+        "last line (3) is cut off (a run still writing?); if the file is complete, end its last line with a newline"
+    ]
     path.write_text('"Step","a","b"\n"1","0.5","1"\n"2","0.75"')
     run, problems = read_csv(path)
     assert list(run.metrics["a"].values) == [0.5]
     path.write_text('"Step","a","b"\n"1","0.5","1"\n"2","0.75","')  # cut after its last cell's opening quote
     run, problems = read_csv(path)
-    assert list(run.metrics["a"].values) == [0.5] and problems == ["last line (3) is cut off (a run still writing?); if the file is complete, end its last line with a newline"]
+    assert list(run.metrics["a"].values) == [0.5] and problems == [
+        "last line (3) is cut off (a run still writing?); if the file is complete, end its last line with a newline"
+    ]
 
 
 def test_sparse_rows_and_tsv(tmp_path):
@@ -169,6 +173,32 @@ def test_a_csv_with_a_column_per_seed_read_as_one_run_names_the_wide_adapter(tmp
     )
     followed = rb.collect(runs, db=str(tmp_path / "wide.db"), pattern="{algo}/test_rew.csv", adapter="wide")
     assert (followed.new, followed.notes) == (4, ())
+
+
+def test_wide_files_in_folders_named_by_env_and_algorithm_read_without_a_pattern_are_noted(tmp_path):
+    """thu-ml/tianshou @ 39acf209 publishes `<env>/<algo>/test_rew_10seeds.csv` (../shared/realdata/
+    tianshou-mujoco): `collect --adapter wide` of the tree read 540 runs named `test_rew_10seeds[seed=k]`
+    with no param but the seed, and said nothing: a table over seeds averaged every env and algorithm
+    as one configuration, unmarked."""
+    import resultsbook as rb
+
+    for env in ("Ant-v3", "Hopper-v3"):
+        for algo in ("ppo", "sac"):
+            (tmp_path / "runs" / env / algo).mkdir(parents=True)
+            (tmp_path / "runs" / env / algo / "test_rew_10seeds.csv").write_text(
+                "env_step,rew,rew:shaded,rew:seed_0_a/x.csv,rew:seed_1_b/x.csv\n0,1.5,0.5,1,2\n10,3,1,2.5,3.5\n"
+            )
+    db, runs = str(tmp_path / "store.db"), str(tmp_path / "runs")
+    report = rb.collect(runs, db=db, adapter="wide")
+    assert report.new == 8
+    assert len(report.notes) == 1 and report.notes[0].startswith(
+        "4 files read by adapter='wide' hold runs of one name and the same params (e.g. "
+        "'test_rew_10seeds[seed=0]' in "
+    )
+    fix = "pattern='{group}/{run}/test_rew_10seeds.csv' takes params from the folders that differ"
+    assert "a table averages them as one configuration; fix: " + fix in report.notes[0]
+    followed = rb.collect(runs, db=str(tmp_path / "apart.db"), adapter="wide", pattern=fix.split("'")[1])
+    assert (followed.new, followed.notes) == (8, ())
 
 
 def test_a_wandb_chart_export_read_as_one_run_names_the_wide_adapter(tmp_path):
@@ -259,7 +289,9 @@ def test_a_wandb_chart_export_of_runs_named_without_a_seed_gives_a_run_per_name(
     """W&B names runs `lively-sun-12`: a chart export of such runs is a run per name (param `run`),
     not 'no column matching the seed pattern'."""
     path = tmp_path / "wandb_export_2024-03-01T12_00_00.000+01_00.csv"
-    header = ["Step"] + [f"{r} - val/acc{b}" for r in ("lively-sun-12", "brisk-dew-7") for b in ("", "__MIN", "__MAX")]
+    header = ["Step"] + [
+        f"{r} - val/acc{b}" for r in ("lively-sun-12", "brisk-dew-7") for b in ("", "__MIN", "__MAX")
+    ]
     rows = [["1", "0.5", "0.4", "0.6", "0.6", "0.6", "0.6"], ["2", "0.7", "0.7", "0.7", "0.8", "0.8", "0.8"]]
     path.write_text("\n".join(",".join(f'"{cell}"' for cell in row) for row in [header, *rows]))
     adapter = WideAdapter()
@@ -306,7 +338,9 @@ def test_records_file_with_curves_and_finals(tmp_path):
 
 def _wandb_runs_table(path, *rows):
     """Read rows of a runs table the W&B web UI exports (its columns, then model, seed, test/acc, _step)."""
-    header = '"Name","State","Notes","User","Tags","Created","Runtime","Sweep","model","seed","test/acc","_step"'
+    header = (
+        '"Name","State","Notes","User","Tags","Created","Runtime","Sweep","model","seed","test/acc","_step"'
+    )
     path.write_text("\n".join([header, *rows]))
     adapter = RecordsAdapter()
     return adapter.read(adapter.source(str(path), [str(path)]))
@@ -338,7 +372,10 @@ def test_a_pending_run_of_a_wandb_runs_table_is_queued_not_running(tmp_path):
         '"lively-sun-12","running","-","alice","","2024-02-28T10:00:00.000Z","3600","s1","mlp","0","0.91","99"',
         '"calm-sky-3","pending","-","alice","","2024-02-28T12:00:00.000Z","0","s1","mlp","1","",""',
     )
-    assert [(r.name, r.status) for r in result.runs] == [("lively-sun-12", "running"), ("calm-sky-3", "queued")]
+    assert [(r.name, r.status) for r in result.runs] == [
+        ("lively-sun-12", "running"),
+        ("calm-sky-3", "queued"),
+    ]
 
 
 def test_a_filter_on_wandbs_state_column_names_the_status_field(tmp_path, cli):
@@ -561,7 +598,9 @@ def test_an_object_of_one_run_is_no_records_file_and_says_to_read_it_with_onefil
         "--adapter onefile, or name the list of records with -o records=FIELD"
     ]
     path.write_text(json.dumps({"ar_coeffs": [0.5, -0.3], "runs": [{"seed": 0, "acc": 0.5}]}))
-    assert [r.summary for r in read_records(path).runs] == [{"acc": 0.5}]  # the list of objects, not the first
+    assert [r.summary for r in read_records(path).runs] == [
+        {"acc": 0.5}
+    ]  # the list of objects, not the first
 
 
 def test_a_field_with_any_decimal_is_a_metric_in_every_record(tmp_path):
@@ -665,7 +704,9 @@ def test_a_seed_whose_final_value_is_nan_ran_and_is_not_said_to_be_missing(tmp_p
     (tmp_path / "r.csv").write_text(per_seed_results(rows))
     assert cli("collect", "r.csv", "--adapter", "records").exit_code == 0
     table = cli("table", "--rows", "model", "--metric", "test_macro_f1")
-    assert "n = 2 of its 3 seeds, the most any cell has (seed 123 ran but has no value)" in table.output, table.output
+    assert "n = 2 of its 3 seeds, the most any cell has (seed 123 ran but has no value)" in table.output, (
+        table.output
+    )
     assert "missing seed 123" not in table.output
     with rb.open(tmp_path / "resultsbook.db") as book:
         status = book.table(rows="model", metric="test_macro_f1").status().set_index("model")
@@ -734,7 +775,13 @@ def test_a_settings_file_beside_each_log_gives_its_params(tmp_path, store):
     for folder, pairs in (("gaussian1_gain=1", 1000), ("gaussian2_gain=1", 100000)):
         (tmp_path / "sweep" / folder).mkdir(parents=True)
         (tmp_path / "sweep" / folder / "result.csv").write_text("step,mean\n50,21.1\n")
-        settings = {"run_info": {"hostname": "c3"}, "gain": 1.0, "num_pairs": pairs, "seed": 0, "ar": [0.5, 0.2]}
+        settings = {
+            "run_info": {"hostname": "c3"},
+            "gain": 1.0,
+            "num_pairs": pairs,
+            "seed": 0,
+            "ar": [0.5, 0.2],
+        }
         (tmp_path / "sweep" / folder / "parameters.json").write_text(json.dumps(settings))
     (tmp_path / "sweep" / "gaussian2_gain=1" / "parameters.json").unlink()
     (tmp_path / "sweep" / "gaussian2_gain=1" / "parameters.yaml").write_text("num_pairs: 100000\nseed: 0\n")
@@ -752,9 +799,16 @@ def test_a_settings_file_beside_each_log_gives_its_params(tmp_path, store):
         "ar": "[0.5, 0.2]",
         "run_info.hostname": "c3",
     }
-    assert params["gaussian2_gain=1/result.csv"] == {"method": "gaussian2", "gain": 1, "num_pairs": 100000, "seed": 0}
+    assert params["gaussian2_gain=1/result.csv"] == {
+        "method": "gaussian2",
+        "gain": 1,
+        "num_pairs": 100000,
+        "seed": 0,
+    }
     (tmp_path / "sweep" / "gaussian2_gain=1" / "parameters.yaml").write_text("num_pairs: 10\nseed: 1\n")
-    assert collect(store, [request]).updated == 1  # the settings file is part of the run: a change re-reads it
+    assert (
+        collect(store, [request]).updated == 1
+    )  # the settings file is part of the run: a change re-reads it
 
 
 def test_a_settings_file_in_a_folder_beside_each_log_gives_its_params(tmp_path, store):
@@ -777,7 +831,9 @@ def test_a_settings_file_in_a_folder_beside_each_log_gives_its_params(tmp_path, 
     )
     report = collect(store, [request])
     assert (report.new, report.problems) == (2, ())
-    params = sorted((run.params["simulation.dynamics.name"], run.params["game.similarity.param"]) for run in store.runs())
+    params = sorted(
+        (run.params["simulation.dynamics.name"], run.params["game.similarity.param"]) for run in store.runs()
+    )
     assert params == [("noisy_replicator_dynamic", 1), ("replicator_dynamic", 0)]
 
 
@@ -924,14 +980,18 @@ def test_a_flower_round_column_is_the_step_so_at_a_round_reads_that_round(tmp_pa
         (job / ".hydra" / "config.yaml").write_text(f"seed: {seed}\nstrategy:\n  name: fedavg\n")
         rows = f"1,0.024,30.1953125\n2,0.023,25.0\n3,0.021,{final}\n"
         (job / f"fedavg_Seed={seed}_R=3.csv").write_text("round,test_loss,test_accuracy\n" + rows)
-    read = cli("collect", "multirun", "--pattern", "**/fedavg_Seed=*_R=*.csv", "-o", "config=.hydra/config.yaml")
+    read = cli(
+        "collect", "multirun", "--pattern", "**/fedavg_Seed=*_R=*.csv", "-o", "config=.hydra/config.yaml"
+    )
     assert read.output.startswith("Collected multirun: 3 new"), read.output
     table = cli("table", "--rows", "strategy.name", "--metric", "test_accuracy", "--reduce", "at(3)")
     assert table.exit_code == 0, table.output
     mean = sum(finals.values()) / 3
     assert f"{mean:.0f} ± 11" in table.output and "n = 3 seeds; per run: at(3)" in table.output, table.output
     asked = cli("table", "--rows", "strategy.name", "--metric", "round")
-    assert "a CSV log's 'round' column is read as its points' steps, not a metric" in asked.output, asked.output
+    assert "a CSV log's 'round' column is read as its points' steps, not a metric" in asked.output, (
+        asked.output
+    )
 
 
 def test_a_tensorboard_ui_export_is_its_tag_over_steps_with_wall_time_as_time(tmp_path):

@@ -54,7 +54,8 @@ def test_runs_of_several_files_that_share_a_name_and_params_are_named_once_with_
     assert (
         "Note: 3 files matched by --pattern '**/log.txt' hold runs of one name and the same params (e.g. "
         "'seed=0' in exp/a/log.txt, exp/b/log.txt and 1 more), so `runs`, `explain` and the warnings cannot "
-        "tell them apart; fix: --pattern '{run}/log.txt' takes params from the folders that differ"
+        "tell them apart, and a table averages them as one configuration; fix: --pattern '{run}/log.txt' "
+        "takes params from the folders that differ"
     ) in read.output
     fixed = cli("collect", "exp", "--pattern", "{run}/log.txt", "--adapter", "records", "-o", "step=epoch")
     assert "Note" not in fixed.output and "6 updated" in fixed.output

@@ -24,7 +24,7 @@ from resultsbook.api.arguments import (
     paths_argument,
 )
 from resultsbook.api.inner_readings import inner_reading_notes
-from resultsbook.api.pattern_notes import glued_field_notes, shared_name_notes
+from resultsbook.api.pattern_notes import FILE_RUN_ADAPTERS, glued_field_notes, shared_name_notes
 from resultsbook.errors import BuildError, NotFoundError, NotFoundWarning, SpecError, closest
 from resultsbook.models import CollectReport, ForgetReport
 from resultsbook.sources.collect import CollectRequest, Progress
@@ -110,7 +110,8 @@ def collect(
                 remember_readings(store, requests)
             if inner and report.new + report.updated:
                 report = dataclasses.replace(report, notes=(*report.notes, *inner))
-            if paths is not None and pattern is not None and report.new + report.updated:
+            read_as_files = pattern is not None or adapter in FILE_RUN_ADAPTERS
+            if paths is not None and read_as_files and report.new + report.updated:
                 glued = glued_field_notes(store, requests, report)
                 alike = shared_name_notes(store, requests, report)
                 report = dataclasses.replace(report, notes=(*report.notes, *glued, *alike))

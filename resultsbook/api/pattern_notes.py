@@ -55,17 +55,24 @@ def glued_field_notes(store: Store, requests: Sequence[CollectRequest], report: 
     return notes
 
 
+# adapters that name a file's runs by what the file holds: alike files in other folders give alike runs
+FILE_RUN_ADAPTERS = ("wide", "csv", "records", "onefile")
+
+
 def shared_name_notes(store: Store, requests: Sequence[CollectRequest], report: CollectReport) -> list[str]:
-    """Say once which runs of different files a pattern matched share a name and their params (each
-    file a `**/log.txt` of one run at seed 0): nothing but their files tells them apart in `runs`,
-    `explain` or a warning; with the pattern whose fields make the folders that differ params."""
+    """Say once which runs of different files a pattern matched (or a plain collect read with an adapter
+    of `FILE_RUN_ADAPTERS`) share a name and their params (each file a `**/log.txt` of one run at seed
+    0; tianshou's `<env>/<algo>/test_rew_10seeds.csv`, ten seeds each): nothing but their files tells
+    them apart in `runs`, `explain`, a warning or a table's cell; with the pattern whose fields make the
+    folders that differ params."""
     from resultsbook.query.marks import named_list
     from resultsbook.sources.find import path_under  # a collect that read something only
     from resultsbook.sources.hints import pattern_for
 
     notes = []
     for request in requests:
-        if request.pattern is None or "://" in request.path:
+        plain = request.pattern is None
+        if "://" in request.path or (plain and request.adapter not in FILE_RUN_ADAPTERS):
             continue
         root = store.relative(request.path).rstrip("/")
         read = {source for source in report.changed_sources if path_under(source, root)}
@@ -89,9 +96,11 @@ def shared_name_notes(store: Store, requests: Sequence[CollectRequest], report: 
         prefix = f"{root}/" if root and root != "." else ""
         tails = sorted({source[len(prefix) :] for _, each in shared for source in each})
         fix = option("pattern", pattern_for(tails[0], tails[0].rsplit("/", 1)[-1], tails))
+        how = option("adapter", request.adapter) if plain else option("pattern", request.pattern)
         notes.append(
-            f"{len(tails)} files matched by {option('pattern', request.pattern)} hold runs of one name and "
+            f"{len(tails)} files {'read' if plain else 'matched'} by {how} hold runs of one name and "
             f"the same params (e.g. {name!r} in {named_list(sources, 2)}), so `runs`, `explain` and the "
-            f"warnings cannot tell them apart; fix: {fix} takes params from the folders that differ"
+            f"warnings cannot tell them apart, and a table averages them as one configuration; fix: {fix} "
+            "takes params from the folders that differ"
         )
     return notes
