@@ -47,6 +47,9 @@ class SearchLog:
     # found runs beside them read none of them, which the collect says
     unclaimed: dict[str, list[str]] = field(default_factory=dict)  # the first UNCLAIMED_KEPT paths of each
     unclaimed_count: int = 0
+    # .json files named as results and numbered (`summary_unet_s0.json`) in such folders: the first path
+    # of each name
+    unclaimed_results: dict[str, str] = field(default_factory=dict)
     # a pattern's fields from the first file that gave each run of several files (an AllenNLP folder's
     # metrics_epoch_<N>.json), and the first field two files of one run gave two values: (source, field,
     # first value, other value)
@@ -259,12 +262,13 @@ def _walk_claims(
                 return True
             for name in folder.files:
                 lowered = name.lower()
-                log_file = lowered.endswith(_UNCLAIMED_LOGS)
-                if log_file or (lowered.endswith(".json") and is_results_file(name)):
-                    log.unclaimed_count += log_file
+                if lowered.endswith(_UNCLAIMED_LOGS):
+                    log.unclaimed_count += 1
                     kept = log.unclaimed.setdefault(name, [])
                     if len(kept) < UNCLAIMED_KEPT:
                         kept.append(folder.file(name))
+                elif lowered.endswith(".json") and any(map(str.isdigit, name)) and is_results_file(name):
+                    log.unclaimed_results.setdefault(name, folder.file(name))
             return True
         sources, deeper = found
         claimed.extend(sources)
@@ -292,18 +296,16 @@ def unclaimed_logs_note(request: CollectRequest, log: SearchLog) -> str | None:
     """Say which log files a walk that found runs left unread (no adapter claims them by name: plain
     CSVs beside Lightning folders), and the pattern that reads them; None unless two or more share a
     name (a summary.csv beside the runs is no sweep)."""
-    if not log.unclaimed:
-        return None
     from resultsbook.sources.hints import numbered_family, pattern_for, settings_beside  # only to explain
 
-    name = max(log.unclaimed, key=lambda key: (len(log.unclaimed[key]), key))
-    if len(log.unclaimed[name]) < 2:
+    name = max(log.unclaimed, key=lambda key: (len(log.unclaimed[key]), key), default=None)
+    if name is None or len(log.unclaimed[name]) < 2:
         # results files each named after their run (`summary_unet_s0.json` … `summary_fpn_s2.json`)
-        found = numbered_family(key for key in log.unclaimed if key.lower().endswith(".json"))
+        found = numbered_family(log.unclaimed_results)
         if found is None:
             return None
         glob, size, first = found
-        example = os.path.relpath(log.unclaimed[first][0], request.path).replace(os.sep, "/")
+        example = os.path.relpath(log.unclaimed_results[first], request.path).replace(os.sep, "/")
         return (
             f"{size} results file(s) under {request.path} were not read (named {glob}; e.g. {example}): no "
             f"adapter claims them by name; collect them too with "

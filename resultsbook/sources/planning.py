@@ -251,7 +251,7 @@ class _Planner:
             if not count:  # a mistyped pattern or adapter: say so; runs still there stay
                 plan.notes.append(explain_nothing_found(request, log))
                 plan.unsure.append(storable_text(store.relative(request.path)))
-            elif log.unclaimed and not request.pattern:  # runs found, and logs beside them unread
+            elif (log.unclaimed or log.unclaimed_results) and not request.pattern:  # runs found, logs unread
                 unread = unclaimed_logs_note(request, log)
                 if unread is not None:
                     plan.notes.append(unread)
