@@ -935,8 +935,10 @@ def _log_files_hint(root: str) -> str:
     paths = [] if name.startswith("*") else log_file_paths(root, name)
     # a JSON object is one run, which only onefile reads from a pattern (the records adapter wants a list);
     # JSON Lines under another name (a `log.txt` of an object a line) only records reads
+    from resultsbook.sources.textio import opens_json_object  # to explain
+
     file = os.path.join(root, example)
-    onefile = f" {option('adapter', 'onefile')}" if _json_object(file) else ""
+    onefile = f" {option('adapter', 'onefile')}" if opens_json_object(file) else ""
     onefile = onefile or (f" {option('adapter', 'records')}" if _json_lines(file) else "")
     folders = option("pattern", pattern_for(example, name, paths)) + onefile
     fields = f", or {folders} to make the folders params" if "/" in example else ""
@@ -967,13 +969,6 @@ def _seeded_table_hint(root: str, example: str) -> str:
         f"; {path} has a row per run (column(s) {', '.join(columns[:4])}): read it alone with "
         f"{option('pattern', path)} {option('adapter', 'records')}, a run per row"
     )
-
-
-def _json_object(path: str) -> bool:
-    """Tell whether a .json file holds one object (one run's results), from its first character."""
-    from resultsbook.sources.textio import opens_json_object  # to explain
-
-    return opens_json_object(path)
 
 
 def _json_lines(path: str) -> bool:
