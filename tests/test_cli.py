@@ -567,6 +567,18 @@ def test_a_table_without_rows_says_what_rows_are_and_how_to_show_one_configurati
     assert "over n = 2 seeds" in cli("table", "--metric", "ret", "--rows", "metric").output
 
 
+def test_metrics_in_rows_name_each_metric_once_under_a_value_column(cli, tmp_path):
+    """`--rows metric`, as the missing-rows error advises for one configuration: with one metric the
+    value column was headed by that metric's name again, the row already naming it."""
+    for seed in range(2):
+        write_native_run(tmp_path / "runs" / f"s{seed}", {"seed": seed}, [{"step": 1, "ret": 1.0, "len": 2.0}])
+    cli("collect", "runs")
+    for metrics in (["--metric", "ret"], ["--metric", "ret", "--metric", "len"]):
+        header, _rule, *rows = cli("table", "--rows", "metric", *metrics).output.splitlines()
+        assert header.split() == ["metric", "Value"]
+        assert rows[0].split()[0] == "ret"
+
+
 def test_table_name_prints_the_spec_table_as_build_computes_it(cli, tmp_path):
     """`resultsbook table table1`, the name of a spec's table, said `missing option '--rows'`: as if a
     table of the spec could not be looked at without building its outputs."""

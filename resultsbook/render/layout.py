@@ -622,7 +622,7 @@ def mark_summary(kind: str, notes: Collection[str]) -> str:
 def _header_levels(table: ResultTable, labels: Labels) -> tuple[tuple[tuple[str, int], ...], ...]:
     """Return one header row per column key: (label, span) runs of equal prefixes."""
     if not table.column_keys:
-        if METRIC_KEY in table.row_keys and len(table.query.metrics) > 1:  # the rows name the metrics
+        if METRIC_KEY in table.row_keys:  # the rows name the metrics: the column would name one again
             return (((labels.key("value").capitalize(), 1),),)
         metric = table.query.metrics[0]
         return (((metric.label or labels.key(metric.name), 1),),)
