@@ -86,6 +86,9 @@ def everything(store: Store) -> dict[str, object]:
             for r in runs
         ],
         "ids": [r.id for r in runs],
+        "some_by_id": [
+            (r.name, repr(list(r.params.items()))) for r in store.runs(ids=[runs[-1].id, runs[1].id])
+        ],
         "keys": keys,
         "summaries": {
             k: sorted((name(run), repr(v)) for run, v in store.metric_summaries(k).items()) for k in keys
@@ -135,6 +138,7 @@ def test_series_of_some_runs_are_those_runs_only(tmp_path, pg_url):
         assert sorted(picked) == ids[1:3]
         assert np.array_equal(picked[ids[1]][1], [1.0, 2.0])
         assert store.runs(sources=[store.runs()[2].source])[0].name == "s2"
+        assert [run.name for run in store.runs(ids=[ids[3], ids[0]])] == ["s0", "s3"]
 
 
 def test_postgres_sources_are_named_by_absolute_path(tmp_path, pg_url):

@@ -196,6 +196,29 @@ def test_status_lists_failed_running_and_dead_runs(project):
     assert attention[4].split() == ["running", "alive", "(runs/alive)"]
 
 
+def test_build_names_a_counted_running_run_whose_logs_went_silent(project):
+    """A run killed with SIGKILL never writes its end: its cells were marked ‡ "includes 1 running
+    run(s)" at every build, as if it were still training; only `status` said it looks dead."""
+    common = {"model": "mlp", "dataset": "moons"}
+    write_native_run(project / "runs" / "alive", {**common, "seed": 8}, [{"step": 1, "test/acc": 0.5}], {"status": "running"})
+    hung = write_native_run(
+        project / "runs" / "hung", {**common, "seed": 9}, [{"step": 1, "test/acc": 0.5}], {"status": "running"}
+    )
+    old = time.time() - 3 * 3600
+    for path in hung.iterdir():
+        os.utime(path, (old, old))
+    result = run_cli("build")
+    notes = [line for line in result.stderr.splitlines() if "looks dead" in line or "alive" in line]
+    assert notes == [
+        "Note: table1: hung (runs/hung) is counted as running, but no write for 3.0 h: it looks dead (killed, "
+        'out of memory or node lost); rerun it, or count finished runs alone with status = ["finished"] in the table'
+    ]
+    import resultsbook as rb
+
+    remarks = rb.build(tables="table1").remarks  # a notebook's build says it too
+    assert [remark for remark in remarks if "looks dead" in remark] == [notes[0].removeprefix("Note: ")]
+
+
 def test_status_of_a_cloned_run_that_never_ended_says_when_it_logged_last(tmp_path, monkeypatch):
     # a stranger's tree (github.com/aorvieto/VerySimpleTransformer @ e31370e, wandb/) committed W&B
     # logs of March 2023 without their end: after a clone, status said only "last write 4 min ago"

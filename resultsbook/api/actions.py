@@ -203,6 +203,7 @@ def build(
     `failed` lists the entries not built (their files and lock entries are as they were).
 
     `resultsbook build` is `rb.collect()` then `rb.build()`."""
+    from resultsbook.freshness.status import silent_running_runs
     from resultsbook.outputs.build import build as build_outputs
 
     check_names(tables=tables)
@@ -212,6 +213,7 @@ def build(
     location = _db(path_argument("db", db, DEFAULT_DB_NAME) if db else None, spec)
     with opened(location, create=False) as store, store.snapshot():
         report = build_outputs(spec, store, only, progress=progress)
+        report = dataclasses.replace(report, silent=silent_running_runs(store, report.tables))
     if report.failed:
         raise BuildError(report)
     return report

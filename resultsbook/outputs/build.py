@@ -153,6 +153,7 @@ class BuildReport:
     skipped: tuple[str, ...] = ()  # entries whose selected runs had not changed (watch)
     tables: Mapping[str, ResultTable] = field(default_factory=dict)
     failed: tuple[EntryFailure, ...] = ()
+    silent: tuple[str, ...] = ()  # runs the tables count as running whose logs went silent (`rb.build`)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -161,8 +162,10 @@ class BuildReport:
 
     @property
     def remarks(self) -> tuple[str, ...]:
-        """Return what the tables did that needs no fix (a resumed W&B run counted once): notes."""
-        return tuple(f"{name}: {remark}" for name, table in self.tables.items() for remark in table.remarks)
+        """Return what the tables did that needs no fix (a resumed W&B run counted once), and the runs
+        they count as running that look dead: notes."""
+        own = (f"{name}: {remark}" for name, table in self.tables.items() for remark in table.remarks)
+        return (*own, *self.silent)
 
 
 def build(

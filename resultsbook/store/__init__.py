@@ -370,21 +370,29 @@ class Store:
         """Return how many present runs the present sources hold (`run_counts_by_source` summed)."""
         return int(self.db.execute(PRESENT_SOURCE_RUNS).fetchone()[0])
 
-    def runs(self, include_missing: bool = False, sources: Sequence[str] | None = None) -> list[StoredRun]:
-        """Return every run (or those of some stored source paths) with its params, ordered by
-        source path and name."""
+    def runs(
+        self,
+        include_missing: bool = False,
+        sources: Sequence[str] | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[StoredRun]:
+        """Return every run (or those of some stored source paths, or of some internal ids) with its
+        params, ordered by source path and name."""
         conditions = [] if include_missing else ["runs.present = 1"]
         args: list[Any] = []
         if sources is not None:
             conditions.append(f"sources.path IN ({','.join('?' * len(sources))})")
             args += list(sources)
+        if ids is not None:
+            conditions.append(f"runs.id IN ({','.join('?' * len(ids))})")
+            args += [int(run) for run in ids]
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = self.db.execute(
             f"SELECT {_RUN_COLUMNS} FROM runs JOIN sources ON sources.id = runs.source_id "
             f"{where} ORDER BY sources.path, runs.run_key",
             args,
         ).fetchall()
-        params = self._params(None if sources is None else [row[0] for row in rows])
+        params = self._params(None if sources is None and ids is None else [row[0] for row in rows])
         return [stored_run(row, params.get(row[0], {})) for row in rows]
 
     def run_rows(

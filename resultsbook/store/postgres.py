@@ -307,14 +307,22 @@ class PostgresStore(Store):
         row = self.conn.execute(PRESENT_SOURCE_RUNS).fetchone()
         return int(row[0]) if row else 0
 
-    def runs(self, include_missing: bool = False, sources: Sequence[str] | None = None) -> list[StoredRun]:
-        """Return every run (or those of some stored source paths) with its params, ordered by
-        source path and name."""
+    def runs(
+        self,
+        include_missing: bool = False,
+        sources: Sequence[str] | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[StoredRun]:
+        """Return every run (or those of some stored source paths, or of some internal ids) with its
+        params, ordered by source path and name."""
         conditions = [] if include_missing else ["runs.present = 1"]
         args: list[Any] = []
         if sources is not None:
             conditions.append("sources.path = ANY(%s)")
             args.append(list(sources))
+        if ids is not None:
+            conditions.append("runs.id = ANY(%s)")
+            args.append([int(run) for run in ids])
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         with self.snapshot():
             rows = self.conn.execute(
@@ -322,7 +330,7 @@ class PostgresStore(Store):
                 f"{where} ORDER BY sources.path, runs.run_key",
                 args,
             ).fetchall()
-            params = self._params(None if sources is None else [row[0] for row in rows])
+            params = self._params(None if sources is None and ids is None else [row[0] for row in rows])
         return [stored_run(row, params.get(row[0], {})) for row in rows]
 
     def run_rows(
