@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -427,3 +428,24 @@ def test_ctrl_c_between_rounds_stops_watch_as_ctrl_c_during_one_does(project, mo
     except KeyboardInterrupt:
         pytest.fail("a Ctrl-C between rounds ended watch as an interruption")
     assert (project / "paper" / "results" / "table1.tex").is_file()  # the first round was built
+
+
+def test_a_counted_run_that_looks_dead_is_named_once_a_watch(project):
+    """A run killed mid-training keeps `running` in its run.json: each rebuild counts it, and the watch
+    says once that it looks dead, not again at every round (its silence grows by the round)."""
+    killed = project / "runs" / "mlp_moons_seed0"
+    record = json.loads((killed / "run.json").read_text())
+    (killed / "run.json").write_text(json.dumps({**record, "status": "running", "end_time": None}))
+    old = time.time() - 2 * 3600
+    for path in killed.iterdir():
+        os.utime(path, (old, old))
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("] start:")
+        watcher.wait_for("mlp_moons_seed0 (runs/mlp_moons_seed0) is counted as running, but no write for 2.0 h")
+        add_seed(project, 3)
+        watcher.wait_for("] runs: 1 new")
+        time.sleep(0.5)
+    finally:
+        assert watcher.stop() == 0
+    assert sum("looks dead" in line for line in watcher.lines) == 1

@@ -94,6 +94,10 @@ class LiveStatus:
             if same:
                 echo(f"  {same} warning(s) as in the rebuild before, not repeated", err=True)
             self.warned = set(warnings)
+            for line in update.built.silent:  # once a run: its silence grows by the round
+                if (run := line.partition(" is counted as ")[0]) not in self.noted:
+                    echo(f"  Note: {line}", err=True)
+                    self.noted.add(run)
             for failure in update.built.failed:  # the others were written; the next round tries it again
                 echo(f"[{stamp}] Error: {failure.line()} (still watching)", err=True)
             if update.then_status is not None:

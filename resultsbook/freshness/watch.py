@@ -11,13 +11,14 @@ import os
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from resultsbook.commandenv import user_environment
 from resultsbook.errors import ResultsbookError
 from resultsbook.freshness.interrupt import FinishThenStop
 from resultsbook.freshness.paper import PaperCheck, PaperEdits
+from resultsbook.freshness.status import silent_running_runs
 from resultsbook.models import CollectReport
 from resultsbook.outputs.build import BuildMemo, BuildReport, build, written_files
 from resultsbook.sources.collect import collect
@@ -322,6 +323,7 @@ def rebuild(
             elif collected is not None:
                 memo.refresh_runs(store, collected.changed_sources)
             built = build(spec, store, memo=memo)
+            built = replace(built, silent=silent_running_runs(store, built.tables))
     except ResultsbookError as error:
         return WatchUpdate(started, reason, error=str(error), seconds=time.time() - started)
     except store.failures as error:  # the store's server away: said as any command says it
