@@ -203,7 +203,7 @@ def build(
     `failed` lists the entries not built (their files and lock entries are as they were).
 
     `resultsbook build` is `rb.collect()` then `rb.build()`."""
-    from resultsbook.freshness.status import silent_running_runs
+    from resultsbook.freshness.silence import silent_running_runs
     from resultsbook.outputs.build import build as build_outputs
 
     check_names(tables=tables)

@@ -18,7 +18,7 @@ from resultsbook.commandenv import user_environment
 from resultsbook.errors import ResultsbookError
 from resultsbook.freshness.interrupt import FinishThenStop
 from resultsbook.freshness.paper import PaperCheck, PaperEdits
-from resultsbook.freshness.status import silent_running_runs
+from resultsbook.freshness.silence import silent_running_runs
 from resultsbook.models import CollectReport
 from resultsbook.outputs.build import BuildMemo, BuildReport, build, written_files
 from resultsbook.sources.collect import collect
