@@ -217,6 +217,9 @@ def test_build_names_a_counted_running_run_whose_logs_went_silent(project):
 
     remarks = rb.build(tables="table1").remarks  # a notebook's build says it too
     assert [remark for remark in remarks if "looks dead" in remark] == [notes[0].removeprefix("Note: ")]
+    shutil.rmtree(hung)  # and when its folder went since the last collect
+    gone = [remark for remark in rb.build(tables="table1").remarks if "looks dead" in remark]
+    assert gone[0].startswith("table1: hung (runs/hung) is counted as running, but its files are gone: it looks dead")
 
 
 def test_status_of_a_cloned_run_that_never_ended_says_when_it_logged_last(tmp_path, monkeypatch):

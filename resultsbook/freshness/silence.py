@@ -37,8 +37,8 @@ def silent_running_runs(
         if issue is not None and issue.state == "dead":
             silent.append((run, issue))
     lines = [
-        f"{', '.join(counted[run.id])}: {run.name} ({run.source}) is counted as {issue.detail}: it looks "
-        f"dead (killed, out of memory or node lost); rerun it, or count finished runs alone with "
+        f"{', '.join(counted[run.id])}: {run.name} ({run.source}) is counted as {_running(issue.detail)}: it "
+        f"looks dead (killed, out of memory or node lost); rerun it, or count finished runs alone with "
         'status = ["finished"] in the table'
         for run, issue in silent[:SILENT_SHOWN]
     ]
@@ -50,3 +50,8 @@ def silent_running_runs(
 
 SILENT_LOOKED_AT = 500  # running runs whose files are looked at after a build: a few stats each
 SILENT_SHOWN = 3
+
+
+def _running(detail: str) -> str:
+    """Say why a running run looks dead after "is counted as": its silence, or its files gone."""
+    return detail if detail.startswith("running") else f"running, but {detail}"
