@@ -128,12 +128,14 @@ def test_status_has_a_row_for_a_cell_the_table_shows_as_a_dash(make_run, tmp_pat
 
 
 def test_status_names_the_combination_a_table_of_rows_alone_has_no_row_for(make_run, tmp_path):
-    with design_book(make_run, tmp_path, [("a", "x"), ("a", "y"), ("b", "x")]) as book:
+    rows = [("a", "x"), ("a", "y"), ("b", "x"), ("c", "x"), ("c", "y")]
+    with design_book(make_run, tmp_path, rows) as book:
         status = book.table(rows=["first", "second"], metric="acc").status()
     never = status[status["no_run"] != ""]
     assert never[["first", "second", "found", "expected", "missing", "no_run"]].to_dict("records") == [
         {"first": "b", "second": "y", "found": 0, "expected": 3, "missing": [0, 1, 2], "no_run": "no row"},
     ]  # fmt: skip
+    assert list(status["first"]) == ["a", "a", "b", "b", "c", "c"]  # after the other rows of b
 
 
 def test_status_names_no_combination_of_a_design_nested_on_purpose(make_run, tmp_path):
