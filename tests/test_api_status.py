@@ -3,6 +3,7 @@ as DataFrames with the same rows in the same order."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -62,7 +63,8 @@ def test_a_store_without_problems_gives_an_empty_frame_of_text_columns(make_run,
 def test_status_counts_each_cells_replicates_as_resultsbook_status_does(book, cli):
     status = book.spec_table("t").status()
     assert list(status.columns) == [
-        "model", "found", "expected", "missing", "valueless", "running", "queued", "unfinished", "unnamed", "mixed"
+        "model", "found", "expected", "missing", "valueless", "running", "queued", "unfinished", "unnamed", "mixed",
+        "no_run",
     ]  # fmt: skip
     cells = json.loads(cli("status", "--json").output)["cells"]
     assert [(c["found"], c["expected"], c["missing"], c["unnamed"]) for c in cells] == [
@@ -94,9 +96,71 @@ def test_status_of_an_ad_hoc_table_keys_each_cell_and_names_missing_replicates_b
         table = book.table(rows="model", columns="metric", metric=["acc"], replicate=["seed", "fold"])
     status = table.status()  # a table holds what it needs: its book may be closed
     assert list(status.columns) == [
-        "model", "metric", "found", "expected", "missing", "valueless", "running", "queued", "unfinished", "unnamed", "mixed"
+        "model", "metric", "found", "expected", "missing", "valueless", "running", "queued", "unfinished", "unnamed", "mixed",
+        "no_run",
     ]  # fmt: skip
     assert status.to_dict("records")[1] == {
         "model": "b", "metric": "acc", "found": 3, "expected": 4, "missing": [{"seed": 1, "fold": 0}],
-        "valueless": [], "running": [], "queued": [], "unfinished": [], "unnamed": 0, "mixed": {},
+        "valueless": [], "running": [], "queued": [], "unfinished": [], "unnamed": 0, "mixed": {}, "no_run": "",
     }  # fmt: skip
+
+
+def design_book(make_run, tmp_path, rows, seeds=3):
+    """Collect a run of each row of `rows` (values of the params first, second, ...) for each seed and
+    open its store."""
+    for row in rows:
+        for seed in range(seeds):
+            config = {**dict(zip(("first", "second", "third"), row)), "seed": seed}
+            make_run("_".join(map(str, (*row, seed))), config, curve([0.5 + seed / 10]))
+    rb.collect(tmp_path / "runs", db=tmp_path / "s.db")
+    return rb.open(tmp_path / "s.db")
+
+
+def test_status_has_a_row_for_a_cell_the_table_shows_as_a_dash(make_run, tmp_path):
+    with design_book(make_run, tmp_path, [("a", "x"), ("a", "y"), ("b", "x")]) as book:
+        status = book.table(rows="first", columns="second", metric="acc").status()
+    never = status[status["no_run"] != ""]
+    assert never.to_dict("records") == [
+        {"first": "b", "second": "y", "found": 0, "expected": 3, "missing": [0, 1, 2], "valueless": [],
+         "running": [], "queued": [], "unfinished": [], "unnamed": 0, "mixed": {}, "no_run": "–"},
+    ]  # fmt: skip
+    assert list(status["second"]) == ["x", "y", "x", "y"]  # in its place in the table's order
+
+
+def test_status_names_the_combination_a_table_of_rows_alone_has_no_row_for(make_run, tmp_path):
+    rows = [("a", "x"), ("a", "y"), ("b", "x"), ("c", "x"), ("c", "y")]
+    with design_book(make_run, tmp_path, rows) as book:
+        status = book.table(rows=["first", "second"], metric="acc").status()
+    never = status[status["no_run"] != ""]
+    assert never[["first", "second", "found", "expected", "missing", "no_run"]].to_dict("records") == [
+        {"first": "b", "second": "y", "found": 0, "expected": 3, "missing": [0, 1, 2], "no_run": "no row"},
+    ]  # fmt: skip
+    assert list(status["first"]) == ["a", "a", "b", "b", "c", "c"]  # after the other rows of b
+
+
+def test_status_names_no_combination_of_a_design_nested_on_purpose(make_run, tmp_path):
+    """Each method with variants of its own: (a, b1) was never meant, and is no missing run."""
+    nested = [("a", "a1"), ("a", "a2"), ("b", "b1"), ("b", "b2")]
+    with design_book(make_run, tmp_path, nested) as book:
+        status = book.table(rows=["first", "second"], metric="acc").status()
+    assert list(status["no_run"]) == [""] * 4
+
+
+def test_status_names_both_combinations_of_a_pair_never_run_with_any_third_value(make_run, tmp_path):
+    """A model never run on one dataset, with either optimizer: two rows missing from a product."""
+    rows = [row for row in itertools.product("ab", "xy", "pq") if row[:2] != ("b", "y")]
+    with design_book(make_run, tmp_path, rows, seeds=1) as book:
+        status = book.table(rows=["first", "second", "third"], metric="acc").status()
+    never = status[status["no_run"] != ""]
+    assert never[["first", "second", "third", "expected", "missing"]].to_dict("records") == [
+        {"first": "b", "second": "y", "third": "p", "expected": 1, "missing": [0]},
+        {"first": "b", "second": "y", "third": "q", "expected": 1, "missing": [0]},
+    ]
+
+
+def test_status_names_no_combination_of_a_fraction_of_a_product(make_run, tmp_path):
+    """Half of a 2 × 2 × 2 product, each pair of values run once (a Latin square): a design of its own."""
+    square = [("a", "x", "p"), ("a", "y", "q"), ("b", "x", "q"), ("b", "y", "p")]
+    with design_book(make_run, tmp_path, square, seeds=1) as book:
+        status = book.table(rows=["first", "second", "third"], metric="acc").status()
+    assert list(status["no_run"]) == [""] * 4

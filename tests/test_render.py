@@ -377,3 +377,23 @@ def test_the_note_says_bold_is_tested_against_the_runner_up_two_sided_and_uncorr
         "Bold: best and any cell not significantly worse (higher is better; Welch's t-test against the best, "
         "two-sided, α = 0.05 for each other cell, uncorrected)." in tied
     )
+
+
+def test_every_format_says_that_a_dash_is_a_cell_no_run_reached(make_run, store, tmp_path):
+    """A dash under MLP / Moons read as "does not apply" in the paper: nothing said it had no run."""
+    for model, dataset in (("logreg", "moons"), ("logreg", "circles"), ("mlp", "circles")):
+        for seed in range(2):
+            config = {"model": model, "dataset": dataset, "seed": seed}
+            make_run(f"{model}-{dataset}-{seed}", config, curve([0.5 + seed / 10], key="test/acc"))
+    collect(store, [CollectRequest(str(tmp_path / "runs"))])
+    query = TableQuery(metrics=(MetricSpec("test/acc"),), rows=("model",), columns=("dataset",))
+    table = aggregate(store, query)
+    fmt = TableFormat(digits=2)
+    markdown = render_table(table, "markdown", fmt, Labels()).splitlines()
+    assert markdown[-2:] == ["– no run (1 cell)  ", markdown[-1]] and markdown[-1].startswith("Mean ± std")
+    assert "\n-- no run (1 cell)\\par\n" in render_table(table, "latex", fmt, Labels())
+    assert "\n– no run (1 cell)\n" in render_table(table, "terminal", fmt, Labels())
+    from resultsbook.render.html import render_results_table
+    from resultsbook.render.layout import layout_table
+
+    assert '<p class="note">– no run (1 cell)</p>' in render_results_table(layout_table(table, fmt, Labels()))

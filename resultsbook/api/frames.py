@@ -170,14 +170,19 @@ def _replicate_values(keys: Sequence[str], replicates: Sequence[tuple[Any, ...]]
     return [key[0] if len(key) == 1 else dict(zip(keys, key)) for key in replicates]
 
 
-def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd.DataFrame:
+def status_frame(
+    table: ResultTable, replicates: Sequence[CellReplicates], unreached: Sequence[CellReplicates] = ()
+) -> pd.DataFrame:
     """Return one row per cell: its keys, replicates found and expected, the missing replicates (those
-    still running or queued among them), the replicates counted from runs that did not finish and the
-    params its runs differ in."""
+    still running or queued among them), the replicates counted from runs that did not finish, the
+    params its runs differ in, and whether no run reached it (`unreached`: shown as –, in its place,
+    or no row of the table, after the rows that share its first values)."""
+    from resultsbook.freshness.status import DASH, NO_ROW
+
     column_keys = () if table.query.tasks else table.column_keys  # over tasks: one row per row
     key_names = [*dict.fromkeys([*table.row_keys, *column_keys])]
     records = []
-    for cell in replicates:
+    for cell in sorted([*replicates, *unreached], key=lambda cell: _position(table, cell)):
         keys = dict(zip(table.row_keys, cell.row)) | dict(zip(column_keys, cell.column))
         missing = _replicate_values(cell.named_by, cell.missing)
         valueless = _replicate_values(cell.named_by, cell.valueless)
@@ -185,16 +190,33 @@ def status_frame(table: ResultTable, replicates: Sequence[CellReplicates]) -> pd
         queued = _replicate_values(cell.named_by, cell.queued)
         unfinished = _replicate_values(cell.named_by, [key for key, _ in cell.unfinished])
         differing = next(
-            c.differing
-            for (row, column), c in table.cells.items()
-            if row == cell.row and (column == cell.column or not cell.column)
+            (
+                c.differing
+                for (row, column), c in table.cells.items()
+                if row == cell.row and (column == cell.column or not cell.column)
+            ),
+            {},
         )
+        no_run = "" if cell not in unreached else DASH if cell.row in table.rows else NO_ROW
         records.append(
             {**keys, "found": cell.found, "expected": cell.expected, "missing": missing,
              "valueless": valueless, "running": running, "queued": queued, "unfinished": unfinished,
              "unnamed": cell.unnamed,
-             "mixed": {key: list(values) for key, values in differing.items()}}
+             "mixed": {key: list(values) for key, values in differing.items()}, "no_run": no_run}
         )  # fmt: skip
     columns = [*key_names, "found", "expected", "missing", "valueless", "running", "queued", "unfinished"]
-    columns += ["unnamed", "mixed"]
+    columns += ["unnamed", "mixed", "no_run"]
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+def _position(table: ResultTable, cell: CellReplicates) -> tuple[int, int, int]:
+    """Return where a cell stands in the table: a row the table has not (no run of it) after the last
+    row that shares its first values (`asterix / DiscreteDT` after the other rows of asterix)."""
+    column = table.columns.index(cell.column) if cell.column in table.columns else 0
+    if cell.row in table.rows:
+        return table.rows.index(cell.row), 0, column
+    for length in range(len(cell.row) - 1, 0, -1):
+        sharing = [index for index, row in enumerate(table.rows) if row[:length] == cell.row[:length]]
+        if sharing:
+            return sharing[-1], 1, column
+    return len(table.rows), 1, column

@@ -62,7 +62,7 @@ def status_command(
 
     Without a spec, say which runs of the store (--db) failed, were interrupted, run or look dead.
     """
-    from resultsbook.freshness.status import parse_duration, status
+    from resultsbook.freshness.status import DASH, NO_ROW, parse_duration, status
     from resultsbook.query.marks import named_list
 
     seconds = parse_duration(stale_after)
@@ -79,12 +79,13 @@ def status_command(
         cells = [cell for cell in report.cells if cell.table == table]
         done = sum(1 for cell in cells if cell.complete)
         echo(f"{table}: {done} of {len(cells)} cells complete")
-        holes = [cell for name, cell in report.holes if name == table]
-        if holes:
-            echo(
-                f"  no run at all: {named_list(holes, 10)} (shown as –; "
-                f"{'it is' if len(holes) == 1 else 'they are'} not counted above)"
-            )
+        for shown_as, where in ((DASH, "shown as –"), (NO_ROW, "no row in the table")):
+            holes = [hole.cell for hole in report.holes if hole.table == table and hole.shown_as == shown_as]
+            if holes:
+                echo(
+                    f"  no run at all: {named_list(holes, 10)} ({where}; "
+                    f"{'it is' if len(holes) == 1 else 'they are'} not counted above)"
+                )
         for cell in cells:
             if cell.complete and not show_all:
                 continue
@@ -185,7 +186,7 @@ def status_document(report: Any) -> dict[str, Any]:
         "complete": report.complete,
         "cells": [asdict(cell) for cell in report.cells],
         "empty_tables": [{"table": table, "reason": why} for table, why in report.empty],
-        "empty_cells": [{"table": table, "cell": cell} for table, cell in report.holes],
+        "empty_cells": [asdict(hole) for hole in report.holes],
         "runs": [asdict(run) for run in report.runs],
         "findings": [finding_document(f) for f in report.findings],
     }

@@ -69,6 +69,23 @@ class RunStatus:
 
 
 @dataclass(frozen=True)
+class EmptyCell:
+    """A cell no run reached: shown as – between its row and its column, or a combination of row
+    values the table has no row for; with the replicates a run there would be expected to give."""
+
+    table: str
+    cell: str
+    shown_as: str  # DASH, or NO_ROW
+    expected: int
+    missing: tuple[str, ...]  # replicate values by name, as other cells' are: ("seed 0", "seed 1")
+    unnamed: int  # expected replicates that no run anywhere names
+
+
+DASH = "–"  # how a table shows a cell between a row and a column that no run reached
+NO_ROW = "no row"  # a combination of row values the table leaves out, having no run of it
+
+
+@dataclass(frozen=True)
 class StatusReport:
     """Every table's cells, the tables with no run yet, and the runs that need attention."""
 
@@ -76,7 +93,7 @@ class StatusReport:
     runs: tuple[RunStatus, ...]
     findings: tuple[Finding, ...]
     empty: tuple[tuple[str, str], ...] = ()  # (table, why no run is selected)
-    holes: tuple[tuple[str, str], ...] = ()  # (table, cell) of a row and a column with no run between
+    holes: tuple[EmptyCell, ...] = ()  # cells no run reached: not counted as incomplete
 
     @property
     def complete(self) -> bool:
@@ -100,7 +117,7 @@ def status(
     states: dict[int, RunStatus] = {}  # each selected run that needs attention, by its id
     lost: dict[int, StoredRun] = {}
     empty: list[tuple[str, str]] = []
-    holes: list[tuple[str, str]] = []
+    holes: list[EmptyCell] = []
     for name, table_spec in spec.tables.items():
         try:
             result = compute_entry(spec, table_spec, store, runs)
@@ -117,7 +134,7 @@ def status(
                 states[run.id] = issue
         attention = {run: issue.state for run, issue in states.items()}
         cells += table_cells(name, result.table, table_spec, spec, attention)
-        holes += [(name, label) for label in empty_cells(result.table, table_spec)]
+        holes += empty_cells(name, result.table, table_spec)
         watched |= selected
         lost |= {run.id: run for run in select_runs(gone, table_spec.query.filters)}
     issues = [states[run] for run in watched if run in states]
@@ -127,16 +144,44 @@ def status(
     return StatusReport(tuple(cells), tuple(issues), tuple(findings), tuple(empty), tuple(holes))
 
 
-def empty_cells(table: ResultTable, table_spec: TableSpec) -> list[str]:
-    """Name the cells a table shows as – because no run falls there (a method never run on a
-    dataset): not counted as incomplete, since a table may leave out what does not apply."""
-    if table.query.tasks:  # its cells are aggregates over a row's runs: a row has all or none
-        return []
+def empty_cells(name: str, table: ResultTable, table_spec: TableSpec) -> list[EmptyCell]:
+    """Name the cells no run reached (`unreached_replicates`): not counted as incomplete, since a
+    table may leave out what does not apply."""
     return [
-        cell_label(table, row, column, table_spec.labels)
-        for row in table.rows
-        for column in table.columns
-        if (row, column) not in table.cells
+        EmptyCell(
+            table=name,
+            cell=cell_label(table, cell.row, cell.column, table_spec.labels),
+            shown_as=DASH if cell.row in table.rows else NO_ROW,
+            expected=cell.expected,
+            missing=tuple(_replicate_name(cell.named_by, key) for key in cell.missing),
+            unnamed=cell.unnamed,
+        )
+        for cell in unreached_replicates(table)
+    ]
+
+
+def unreached_replicates(table: ResultTable) -> list[CellReplicates]:
+    """Return the cells no run reached, each with none found of the replicates the table expects:
+    those shown as – between a row and a column (a method never run on a dataset), in the table's
+    order, then those of a combination of row values the table has no row for where its rows cross
+    like a product with holes (`absent_rows`). A table over tasks has none: its cells are aggregates
+    over a row's runs, and a row has all or none."""
+    from resultsbook.query.absent import absent_rows
+
+    if table.query.tasks:
+        return []
+    grid = [(row, column) for row in table.rows for column in table.columns]
+    cells = [cell for cell in grid if cell not in table.cells]
+    cells += [(row, column) for row in absent_rows(table.rows) for column in table.columns]
+    # runs without a seed name no seed to launch
+    names = sorted(
+        (key for key in expected_replicates(table.cells, table.query, table.expected) if None not in key),
+        key=_sorting,
+    )
+    unnamed = max(0, table.expected - len(names))
+    return [
+        CellReplicates(row, column, 0, table.expected, tuple(names), unnamed, table.query.replicate)
+        for row, column in cells
     ]
 
 

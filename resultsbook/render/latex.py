@@ -324,6 +324,8 @@ def _marks(symbols: Sequence[str], after_power: bool = False) -> str:
 def note_lines(layout: Layout) -> list[str]:
     """Return the footnote lines under the table: marks explained, then what the numbers are."""
     lines = [f"{_marks([symbol])} {_breakable(escape_latex(text))}" for symbol, text in layout.footnotes]
+    if layout.dash_note:
+        lines.append(f"{DASH} {_breakable(escape_latex(layout.dash_note))}")
     if layout.stat_note:
         lines.append(_breakable(escape_latex(layout.stat_note + layout.second_note("Underlined"))))
     return lines

@@ -216,6 +216,7 @@ class Layout:
     spread_kind: str  # pm, interval or none
     marks: Mapping[tuple[int, int], tuple[Mark, ...]] = field(default_factory=dict)  # by (row, column) index
     bases: Mapping[Position, Basis] = field(default_factory=dict)  # why each emphasised cell is
+    dash_note: str = ""  # what – means where no run reached a cell: `no run (1 cell)`
 
     def emphasis_at(self, row: int, column: int) -> str | None:
         """Return how the printed table emphasises a cell (by index): best, second, or None."""
@@ -267,7 +268,15 @@ def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels, bold: str
         else ("interval" if fmt.spread in INTERVAL_SPREADS else "pm"),
         marks={key: value for key, value in marks.items() if value},
         bases=bases,
+        dash_note=_dash_note(table),
     )
+
+
+def _dash_note(table: ResultTable) -> str:
+    """Say what – means where a cell between a row and a column has no run, as a mark's note says
+    what its symbol means: a reader cannot tell it from "does not apply" otherwise."""
+    count = sum(1 for row in table.rows for column in table.columns if table.cell(row, column) is None)
+    return f"no run ({count} cell{'s' if count > 1 else ''})" if count else ""
 
 
 def _display_grid(table: ResultTable, fmt: TableFormat) -> list[list[DisplayCell | None]]:

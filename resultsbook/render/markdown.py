@@ -72,6 +72,8 @@ def markdown_cell(cell: DisplayCell | None) -> str:
 def markdown_notes(layout: Layout) -> list[str]:
     """Return the lines under the table: marks explained, then what the numbers are."""
     lines = [f"{_note_symbol(symbol)} {escape_markdown(text)}  " for symbol, text in layout.footnotes]
+    if layout.dash_note:
+        lines.append(f"{DASH} {escape_markdown(layout.dash_note)}  ")
     if layout.stat_note:
         lines.append(escape_markdown(layout.stat_note + layout.second_note("Italics")))
     return lines

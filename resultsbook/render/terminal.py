@@ -26,6 +26,8 @@ def render_terminal(layout: Layout, color: bool = False) -> str:
     align = ["left"] * len(layout.row_labels) + ["right"] * (len(headers) - len(layout.row_labels))
     lines = [text_table(headers, rows, align)]
     lines += [escape_terminal(f"{symbol} {text}") for symbol, text in layout.footnotes]
+    if layout.dash_note:
+        lines.append(escape_terminal(f"– {layout.dash_note}"))
     if layout.stat_note:
         lines.append(escape_terminal(layout.stat_note))
     return "\n".join(lines) + "\n"
