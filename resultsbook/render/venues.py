@@ -151,12 +151,16 @@ VENUES = {
             (),
             "IEEEtran.cls [conference], letter paper, 10pt: \\columnwidth 252pt, \\textwidth 516pt; "
             "captions \\footnotesize; tables \\footnotesize (its \\@floatboxreset); interword space 0.35em "
-            "(its \\@IEEEtunefonts)",
+            "(its \\@IEEEtunefonts); \\_ a 0.5em rule (its \\textunderscore)",
             table_font=r"\footnotesize",
-            # IEEEtran widens the space between words to 0.35em (bold 0.375em): tables get wider
+            # IEEEtran widens the space between words to 0.35em (bold 0.375em) in upright and italic
+            # text, and draws \_ as a 0.5em rule (article: 0.36em): tables get wider
             class_tweaks=(
                 r"\AtBeginDocument{{\def\rbtune{\fontdimen2\font=0.35em{\bfseries\fontdimen2\font=0.375em}}"
-                r"\scriptsize\rbtune\footnotesize\rbtune\small\rbtune\normalsize\rbtune}}",
+                r"\def\rbshapes{\normalfont\rbtune\itshape\rbtune}"
+                r"\tiny\rbshapes\scriptsize\rbshapes\footnotesize\rbshapes\small\rbshapes\normalsize\rbshapes}}",
+                r"\DeclareTextCommandDefault{\textunderscore}"
+                r"{\leavevmode\vbox{\hrule width 0.5em height 0.5pt\kern-0.3ex}}",
             ),
         ),
         Venue(
