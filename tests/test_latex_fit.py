@@ -329,3 +329,40 @@ def test_a_paper_without_a_package_its_table_needs_stops_with_one_error_naming_i
         f"! Package resultsbook Error: This table needs \\usepackage{{{missing}}} in the paper's preamble."
     )
     assert errors == [needs]
+
+
+@pytest.mark.parametrize("float_env", ["table", "table*"])
+def test_a_float_table_input_inside_the_papers_own_float_stops_with_one_error_naming_the_fix(
+    store, tmp_path, float_env
+):
+    """`float = "table*"` in the spec, and the paper still wraps the \\input in its own \\begin{table*}, as the
+    quickstart's paper does: LaTeX (IEEEtran, acmart, article) stopped with `Not in outer par mode`, naming nothing."""
+    import os
+    import subprocess
+
+    from conftest import require_pdflatex
+
+    from resultsbook.outputs.texlog import LOG_ENV
+
+    pdflatex = require_pdflatex()
+    options = LatexOptions(float=True, float_env=float_env, caption="Main.")
+    [path] = write_tables(tmp_path, [("t", main_table(store), TableFormat(), options)])
+    wrapped = rf"\begin{{{float_env}}}\centering\caption{{Results.}}\input{{{path.name}}}\end{{{float_env}}}"
+    said = 'float = "table*"' if float_env == "table*" else "float = true"
+    stop = (
+        f"! Package resultsbook Error: This table is a float itself, {said} in the spec: \\input it outside "
+        "the paper's table or figure environment."
+    )
+    for body, errors in [
+        (wrapped, [stop]),
+        (rf"\input{{{path.name}}}", []),  # as the spec means it: input on its own, it floats
+    ]:
+        (tmp_path / "doc.tex").write_text(
+            rf"\documentclass[twocolumn]{{article}}\usepackage{{booktabs}}\begin{{document}}{body}\end{{document}}"
+        )
+        subprocess.run(
+            [pdflatex, "-interaction=nonstopmode", "doc.tex"],
+            cwd=tmp_path, capture_output=True, timeout=120, env={**os.environ, **LOG_ENV},
+        )  # fmt: skip
+        log = (tmp_path / "doc.log").read_text()
+        assert [line for line in log.splitlines() if line.startswith("!")] == errors
