@@ -344,6 +344,25 @@ def test_build_measures_underscores_and_italics_as_ieeetran_sets_them(tmp_path: 
     assert said == pytest.approx(in_paper, abs=0.05)
 
 
+@pytest.mark.parametrize("venue", ["ieee", "lncs"])
+def test_a_table_and_its_notes_are_as_tall_on_the_imitated_page_as_in_the_class(
+    venue: str, quickstart: Path, tmp_path: Path
+) -> None:
+    """llncs sets \\footnotesize as \\small (9pt), so the notes under an LNCS table were a point smaller on
+    the preview's page than in the paper (10pt shorter); IEEEtran sets \\small and \\footnotesize lines
+    closer, no \\lineskip, and booktabs' rule spacing in Times (5pt taller on the preview's page)."""
+    options, documentclass, preamble = real_template(venue)
+    table = tmp_path / "table1.tex"
+    shutil.copy(quickstart / "results/table1.tex", table)
+    body = (
+        r"\begin{table}\setbox0\vbox{\input{table1.tex}}\typeout{TALL=\the\dimexpr\ht0+\dp0\relax}\end{table}"
+    )
+    real = compile_page(tmp_path, OPENINGS.get(venue, "") + body, [table], options, preamble, documentclass)
+    imitated_options, imitated, imitated_class = imitated_preamble(venue)
+    page = compile_page(tmp_path, body, [table], imitated_options, imitated, imitated_class)
+    assert page.typeout("TALL") == real.typeout("TALL")
+
+
 def test_the_preview_of_a_two_column_venue_shows_a_longtable_on_a_one_column_page(tmp_path: Path) -> None:
     """longtable refuses two-column mode; the preview failed whole ("longtable not in 1-column mode")."""
     pytest.importorskip("pylatex")
