@@ -224,7 +224,10 @@ def test_siunitx_tables_print_the_uncertainty_separately_in_the_text_font(store,
             ("scol", main, TableFormat(style="siunitx-S", digits=1), LatexOptions()),
         ],
     )
-    assert r"\sisetup{uncertainty-mode = separate, mode = match}" in files[0].read_text()
+    assert (
+        r"\sisetup{uncertainty-mode = separate, mode = match, retain-zero-uncertainty = true}"
+        in files[0].read_text()
+    )
     compile_page(tmp_path, r"\input{num.tex}\par\input{scol.tex}", files, packages=("booktabs", "siunitx"))
     if shutil.which("pdftotext"):
         text = subprocess.run(
@@ -232,6 +235,44 @@ def test_siunitx_tables_print_the_uncertainty_separately_in_the_text_font(store,
         ).stdout
         shown = [line for line in text.splitlines() if line.strip().startswith(("Logistic", "MLP"))]
         assert all("±" in line and "(" not in line.replace("(16 hidden)", "") for line in shown), shown
+
+
+def test_siunitx_tables_print_a_spread_that_rounds_to_zero(tmp_path):
+    """CORL's regret on door-cloned-v1: every seed 1.00, std 0.00. siunitx drops a zero uncertainty, so
+    the siunitx cells read `1.00` under a note saying `Mean ± std`, where the pm style prints `1.00 ± 0.00`."""
+    import shutil
+    import subprocess
+
+    from conftest import write_native_run
+
+    from resultsbook.store import Store
+
+    for model, values in {"awac": [1.0, 1.0, 1.0], "spot": [0.99, 0.97, 0.98]}.items():
+        for seed, value in enumerate(values):
+            config = {"model": model, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{model}{seed}", config, curve([value], key="regret"))
+    with Store.open(str(tmp_path / "resultsbook.db")) as opened:
+        collect(opened, [CollectRequest(str(tmp_path / "runs"))])
+        table = aggregate(
+            opened, TableQuery(metrics=(MetricSpec("regret", direction="min"),), rows=("model",))
+        )
+    files = write_tables(
+        tmp_path,
+        [
+            (style, table, TableFormat(style=style, digits=2), LatexOptions())
+            for style in ("siunitx", "siunitx-S")
+        ],
+    )
+    compile_page(
+        tmp_path, r"\input{siunitx.tex}\par\input{siunitx-S.tex}", files, packages=("booktabs", "siunitx")
+    )
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed")
+    text = subprocess.run(
+        ["pdftotext", "-layout", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout
+    shown = [" ".join(line.split()) for line in text.splitlines() if line.strip().startswith("awac")]
+    assert shown == ["awac 1.00 ± 0.00", "awac 1.00 ± 0.00"], text
 
 
 def test_a_table_is_one_box_wherever_a_paper_puts_it(store, tmp_path):
@@ -288,3 +329,40 @@ def test_a_paper_without_a_package_its_table_needs_stops_with_one_error_naming_i
         f"! Package resultsbook Error: This table needs \\usepackage{{{missing}}} in the paper's preamble."
     )
     assert errors == [needs]
+
+
+@pytest.mark.parametrize("float_env", ["table", "table*"])
+def test_a_float_table_input_inside_the_papers_own_float_stops_with_one_error_naming_the_fix(
+    store, tmp_path, float_env
+):
+    """`float = "table*"` in the spec, and the paper still wraps the \\input in its own \\begin{table*}, as the
+    quickstart's paper does: LaTeX (IEEEtran, acmart, article) stopped with `Not in outer par mode`, naming nothing."""
+    import os
+    import subprocess
+
+    from conftest import require_pdflatex
+
+    from resultsbook.outputs.texlog import LOG_ENV
+
+    pdflatex = require_pdflatex()
+    options = LatexOptions(float=True, float_env=float_env, caption="Main.")
+    [path] = write_tables(tmp_path, [("t", main_table(store), TableFormat(), options)])
+    wrapped = rf"\begin{{{float_env}}}\centering\caption{{Results.}}\input{{{path.name}}}\end{{{float_env}}}"
+    said = 'float = "table*"' if float_env == "table*" else "float = true"
+    stop = (
+        f"! Package resultsbook Error: This table is a float itself, {said} in the spec: \\input it outside "
+        "the paper's table or figure environment."
+    )
+    for body, errors in [
+        (wrapped, [stop]),
+        (rf"\input{{{path.name}}}", []),  # as the spec means it: input on its own, it floats
+    ]:
+        (tmp_path / "doc.tex").write_text(
+            rf"\documentclass[twocolumn]{{article}}\usepackage{{booktabs}}\begin{{document}}{body}\end{{document}}"
+        )
+        subprocess.run(
+            [pdflatex, "-interaction=nonstopmode", "doc.tex"],
+            cwd=tmp_path, capture_output=True, timeout=120, env={**os.environ, **LOG_ENV},
+        )  # fmt: skip
+        log = (tmp_path / "doc.log").read_text()
+        assert [line for line in log.splitlines() if line.startswith("!")] == errors

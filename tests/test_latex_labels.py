@@ -24,6 +24,7 @@ from resultsbook.render.latexchars import (
     _MATH,
     _MATH_AMSSYMB,
     _TEXT,
+    _TEXT_COMPANION,
     _TEXT_T1,
     latex_char,
     latex_to_text,
@@ -34,7 +35,7 @@ ACCENTED = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿčćđěęłń
 
 
 def every_mapped_character() -> str:
-    tables = (_TEXT, _TEXT_T1, _MATH, _GREEK, _GREEK_AS_LATIN, _MATH_AMSSYMB, _DINGBATS)
+    tables = (_TEXT, _TEXT_COMPANION, _TEXT_T1, _MATH, _GREEK, _GREEK_AS_LATIN, _MATH_AMSSYMB, _DINGBATS)
     return "".join(char for table in tables for char in table) + ACCENTED
 
 
@@ -215,6 +216,22 @@ def test_a_label_needing_a_package_is_a_warning_naming_the_label_and_the_package
     assert not [f for f in build_report.findings if f.kind == "typeset"]
     preamble = [r"\usepackage[T1]{fontenc}", r"\usepackage{amssymb}"]
     compile_page(tmp_path / "results", r"\input{table1.tex}", [], preamble=preamble)
+
+
+def test_superscripts_fractions_and_currency_in_a_label_need_nothing_beyond_pdflatex(tmp_path: Path) -> None:
+    """`Test R²`, `½`, `‰`, `€`: LaTeX's kernel has a command for each (text companion symbols), but
+    build warned that they `cannot be typeset without XeLaTeX or LuaLaTeX` and wrote them as they are."""
+    labels = '[labels.values.method]\nbase = "Test R²"\nours = "½ of the data, 5‰"\nbig = "€3 at 20℃"\n'
+    spec, store = project_with_labels(tmp_path, labels)
+    with store:
+        report = build(spec, store)
+    assert [f.text for f in report.findings if f.kind == "typeset"] == []
+    table = (tmp_path / "results/table1.tex").read_text()
+    assert (
+        r"Test R\texttwosuperior{}" in table and r"\textonehalf{} of the data, 5\textperthousand{}" in table
+    )
+    assert "Test R²" in (tmp_path / "results/table1.md").read_text()
+    compile_page(tmp_path / "results", r"\input{table1.tex}", [], preamble=[r"\usepackage{times}"])
 
 
 def test_figure_labels_in_latex_are_mathtext_where_matplotlib_can_and_plain_text_where_not() -> None:

@@ -143,6 +143,51 @@ def test_macro_names_are_letters_only_and_deterministic() -> None:
         macro_name("__")
 
 
+TAKEN = """
+[macros]
+output = "results/numbers.tex"
+
+[macros.values]
+max = { cell = "table1/ours/a" }
+count = { count = "seeds" }
+best = { cell = "table1/ours/a" }
+"""
+
+
+def test_a_named_value_whose_command_latex_has_is_named_at_build_with_a_rename(tmp_path: Path) -> None:
+    """`max = { cell = ... }` became \\max, LaTeX's math operator, and `count` the TeX register \\count:
+    the paper stopped at the numbers file with `Command \\max already defined` (then `Missing $` at
+    each use), and build said nothing."""
+    pdflatex = require_pdflatex()
+    spec, store = make_project(tmp_path, TAKEN)
+    with store:
+        report = build(spec, store)
+    assert [f.text for f in report.findings if f.kind == "taken"] == [
+        f"[macros.values.{name}] becomes \\{name}, a command LaTeX already has: the paper stops at "
+        f"results/numbers.tex (Command \\{name} already defined); rename the value, e.g. {name}_value for "
+        f"\\{name}Value"
+        for name in ("max", "count")
+    ]
+    # what LaTeX does with the file: it stops at \\max and \\count, not at \\best
+    (tmp_path / "doc.tex").write_text(
+        "\\documentclass{article}\\input{results/numbers.tex}\\begin{document}\\best\\end{document}\n"
+    )
+    subprocess.run([pdflatex, "-interaction=nonstopmode", "doc.tex"], cwd=tmp_path, capture_output=True)
+    log = (tmp_path / "doc.log").read_text()
+    assert [line for line in log.splitlines() if line.startswith("!")] == [
+        "! LaTeX Error: Command \\max already defined.",
+        "! LaTeX Error: Command \\count already defined.",
+    ]
+
+
+def test_a_value_name_giving_a_command_beginning_with_end_is_refused(tmp_path: Path) -> None:
+    """`end_acc` became \\endAcc, which \\newcommand refuses (`Command \\endAcc already defined. Or name
+    \\end... illegal`): LaTeX keeps \\end... names for environments."""
+    with pytest.raises(SpecError, match=r"gives \\endAcc, which LaTeX refuses"):
+        macro_name("end_acc")
+    assert macro_name("end_acc", "rb") == "rbEndAcc"
+
+
 def test_two_names_giving_one_command_are_refused(tmp_path: Path) -> None:
     extra = '\n[macros]\n[macros.values]\ngain_a = { count = "runs" }\ngainA = { count = "runs" }\n'
     (tmp_path / "resultsbook.toml").write_text(BASE_SPEC + extra)

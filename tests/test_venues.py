@@ -79,7 +79,9 @@ def test_a_preset_column_width_is_the_columnwidth_of_the_venue_style_file(venue:
 @pytest.mark.parametrize("venue", sorted(PRESETS))
 def test_the_imitated_page_has_the_venue_column_and_text_width(venue: str, tmp_path: Path) -> None:
     options, preamble, documentclass = imitated_preamble(venue)
-    compiled = compile_page(tmp_path, r"\typeout{TEXTWIDTH=\the\textwidth}x", [], options, preamble, documentclass)
+    compiled = compile_page(
+        tmp_path, r"\typeout{TEXTWIDTH=\the\textwidth}x", [], options, preamble, documentclass
+    )
     preset = PRESETS[venue]
     assert float(compiled.typeout("COLUMNWIDTH").removesuffix("pt")) == pytest.approx(
         preset.column_width, abs=0.01
@@ -148,7 +150,9 @@ def test_an_acm_figure_is_column_wide_and_says_when_libertine_stands_in_for_its_
     from resultsbook.render.figstyle import font_file
 
     spec, store = make_project(
-        tmp_path, '[figures.col]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/col.pdf"]\n', top='venue = "ACM"\n'
+        tmp_path,
+        '[figures.col]\nkind = "bar"\ntable = "table1"\noutputs = ["figures/col.pdf"]\n',
+        top='venue = "ACM"\n',
     )
     results = compute_outputs(spec, store).results
     build(spec, store)
@@ -203,7 +207,9 @@ def test_a_pgf_figure_of_a_venue_is_laid_out_in_the_venue_font(tmp_path: Path) -
 
 
 def test_a_venue_name_or_a_relative_width_without_a_venue_is_refused_with_the_fix(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match=r"no venue preset 'icm'; did you mean 'icml'\? \(presets: icml, neurips"):
+    with pytest.raises(
+        SpecError, match=r"no venue preset 'icm'; did you mean 'icml'\? \(presets: icml, neurips"
+    ):
         make_project(tmp_path / "a", top='venue = "icm"\n')
     with pytest.raises(SpecError, match="no venue preset 'zzz'; presets: icml, neurips"):
         make_project(tmp_path / "c", top='venue = "zzz"\n')
@@ -295,6 +301,66 @@ def test_the_preview_finds_a_table_as_much_too_wide_as_the_venue_class_makes_it(
         line = next(line for line in result.too_wide if line.startswith("table across"))
         assert "wider than the IEEE conference (IEEEtran) text width (516pt), across both columns" in line
         assert "table*" not in line
+
+
+CLASS_SHAPED = """
+[tables.underscores]
+metric = "acc"
+rows = ["method"]
+columns = ["dataset"]
+float = true
+labels = { values = { method = { ours = "res_net_50_pre_trained_on_image_net_21_k_then_fine_tuned_x_y" } } }
+outputs = ["results/underscores.tex"]
+
+[tables.italic]
+metric = "acc"
+rows = ["method"]
+columns = ["dataset"]
+float = true
+labels = { values = { method = { big = { latex = '\\textit{a big model with a long name in italics that has many words}' } } } }
+outputs = ["results/italic.tex"]
+"""
+
+
+def test_build_measures_underscores_and_italics_as_ieeetran_sets_them(tmp_path: Path) -> None:
+    """Names with underscores (`res_net_50_pre_in`): IEEEtran draws \\_ as a 0.5em rule (article:
+    0.36em) and widens the spaces of italic text too, so a table that build measured as fitting IEEE's
+    column stuck out of it in the paper (`Overfull \\hbox (2.4pt too wide)`, and build said nothing)."""
+    pytest.importorskip("pylatex")
+    options, documentclass, preamble = real_template("ieee")
+    spec, store = make_project(tmp_path, CLASS_SHAPED, top='venue = "ieee"\n')
+    report = build(spec, store)
+    store.close()
+    said = {
+        f.entry: float(f.text.split(" is ")[1].split("pt")[0])
+        for f in report.findings
+        if f.kind == "venue" and f.entry in ("underscores", "italic")
+    }
+    tables = [tmp_path / "results/underscores.tex", tmp_path / "results/italic.tex"]
+    body = "\n".join(rf"\input{{{path}}}" for path in tables) + "\nText."
+    compiled = compile_page(tmp_path, body, tables, options, preamble, documentclass, ("booktabs",))
+    in_paper = {name.removesuffix(".tex"): box.points for name, box in compiled.generated_overfull}
+    assert set(in_paper) == {"underscores", "italic"}
+    assert said == pytest.approx(in_paper, abs=0.05)
+
+
+@pytest.mark.parametrize("venue", ["ieee", "lncs"])
+def test_a_table_and_its_notes_are_as_tall_on_the_imitated_page_as_in_the_class(
+    venue: str, quickstart: Path, tmp_path: Path
+) -> None:
+    """llncs sets \\footnotesize as \\small (9pt), so the notes under an LNCS table were a point smaller on
+    the preview's page than in the paper (10pt shorter); IEEEtran sets \\small and \\footnotesize lines
+    closer, no \\lineskip, and booktabs' rule spacing in Times (5pt taller on the preview's page)."""
+    options, documentclass, preamble = real_template(venue)
+    table = tmp_path / "table1.tex"
+    shutil.copy(quickstart / "results/table1.tex", table)
+    body = (
+        r"\begin{table}\setbox0\vbox{\input{table1.tex}}\typeout{TALL=\the\dimexpr\ht0+\dp0\relax}\end{table}"
+    )
+    real = compile_page(tmp_path, OPENINGS.get(venue, "") + body, [table], options, preamble, documentclass)
+    imitated_options, imitated, imitated_class = imitated_preamble(venue)
+    page = compile_page(tmp_path, body, [table], imitated_options, imitated, imitated_class)
+    assert page.typeout("TALL") == real.typeout("TALL")
 
 
 def test_the_preview_of_a_two_column_venue_shows_a_longtable_on_a_one_column_page(tmp_path: Path) -> None:
@@ -544,7 +610,9 @@ def test_a_table_too_wide_with_fit_tabularx_is_not_told_to_set_fit_tabularx(tmp_
     pytest.importorskip("pylatex")
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex is not installed")
-    tables = WIDE_TABLES.replace('outputs = ["results/wide.tex"]', 'fit = "tabularx"\noutputs = ["results/wide.tex"]')
+    tables = WIDE_TABLES.replace(
+        'outputs = ["results/wide.tex"]', 'fit = "tabularx"\noutputs = ["results/wide.tex"]'
+    )
     spec, store = make_project(tmp_path, tables, top='venue = "icml"\n')
     report = build(spec, store)
     store.close()

@@ -197,7 +197,12 @@ def build(
         if memo is not None:  # nothing of a failed round was written: the next one must recompute it
             memo.selections = remembered
         raise
-    if not measure or spec.venue is None:
+    if not measure:
+        return report
+    from resultsbook.outputs.takennames import taken_commands  # a LaTeX run: only for named values
+
+    report = replace(report, findings=(*report.findings, *taken_commands(spec)))
+    if spec.venue is None:
         return report
     from resultsbook.outputs.widths import too_wide_tables  # a LaTeX run: only for a venue's page
 

@@ -34,8 +34,9 @@ _MARK_LATEX = {
     "°": r"\circ",
 }
 _SIUNITX_BOLD = "reset-text-series=false, text-series-to-math=true"
-# "61.8 ± 5.5" in the text font, as the other styles print it (siunitx's default is 61.8(55) in math)
-SIUNITX_SETUP = "uncertainty-mode = separate, mode = match"
+# "61.8 ± 5.5" in the text font, as the other styles print it (siunitx's default is 61.8(55) in math),
+# and "1.00 ± 0.00" when the spread rounds to zero (siunitx's default drops it: "1.00" under "Mean ± std")
+SIUNITX_SETUP = "uncertainty-mode = separate, mode = match, retain-zero-uncertainty = true"
 FITS = ("natural", "scale", "tabular*", "tabularx")
 FLOATS = ("table", "table*")
 # what each option needs in the paper's preamble, beyond booktabs

@@ -61,6 +61,14 @@ _TEXT = {
     "ł": r"\l{}", "Ł": r"\L{}", "ı": r"\i{}", "ȷ": r"\j{}", "¡": r"\textexclamdown{}",
     "¿": r"\textquestiondown{}", "£": r"\pounds{}", "ª": r"\textordfeminine{}", "º": r"\textordmasculine{}",
 }  # fmt: skip
+# text companion (TS1) symbols: in the LaTeX kernel since 2020 (textcomp), nothing to load
+_TEXT_COMPANION = {
+    "²": r"\texttwosuperior{}", "³": r"\textthreesuperior{}", "¹": r"\textonesuperior{}",
+    "½": r"\textonehalf{}", "¼": r"\textonequarter{}", "¾": r"\textthreequarters{}",
+    "‰": r"\textperthousand{}", "€": r"\texteuro{}", "¢": r"\textcent{}", "¥": r"\textyen{}",
+    "№": r"\textnumero{}", "℃": r"\textcelsius{}", "¦": r"\textbrokenbar{}", "⁄": r"\textfractionsolidus{}",
+    "‐": "-", "‑": "-", "‒": "--", "―": "---",
+}  # fmt: skip
 # text-mode commands that exist only in the T1 font encoding
 _TEXT_T1 = {
     "ð": r"\dh{}", "Ð": r"\DH{}", "þ": r"\th{}", "Þ": r"\TH{}", "đ": r"\dj{}", "Đ": r"\DJ{}", "ŋ": r"\ng{}",
@@ -112,6 +120,8 @@ def latex_char(char: str) -> tuple[str, Requirement | None]:
     A character without a LaTeX command is returned as it is (UTF-8), with what makes it typeset."""
     if char in _TEXT:
         return _TEXT[char], None
+    if char in _TEXT_COMPANION:
+        return _TEXT_COMPANION[char], None
     if char in _TEXT_T1:
         return _TEXT_T1[char], T1
     if char in _MATH:
@@ -184,6 +194,7 @@ _USEPACKAGE = re.compile(r"\\(?:usepackage|RequirePackage)\s*(?:\[([^\]]*)\])?\s
 
 # ------------------------------------------------------------------------------------ LaTeX → text
 _SYMBOL_TEXT = {
+    **{latex[1:-2]: char for char, latex in _TEXT_COMPANION.items() if latex.startswith("\\")},
     **{name: char for char, name in _MATH.items() if name.isalpha()},
     **{name: char for char, name in _GREEK.items()},
     **{name: char for char, name in _MATH_AMSSYMB.items()},

@@ -151,12 +151,23 @@ VENUES = {
             (),
             "IEEEtran.cls [conference], letter paper, 10pt: \\columnwidth 252pt, \\textwidth 516pt; "
             "captions \\footnotesize; tables \\footnotesize (its \\@floatboxreset); interword space 0.35em "
-            "(its \\@IEEEtunefonts)",
+            "(its \\@IEEEtunefonts); \\_ a 0.5em rule (its \\textunderscore); \\small 9/10pt, \\footnotesize "
+            "8/9pt, \\lineskip 0pt",
             table_font=r"\footnotesize",
-            # IEEEtran widens the space between words to 0.35em (bold 0.375em): tables get wider
+            # IEEEtran widens the space between words to 0.35em (bold 0.375em) in upright and italic
+            # text, and draws \_ as a 0.5em rule (article: 0.36em): tables get wider
             class_tweaks=(
                 r"\AtBeginDocument{{\def\rbtune{\fontdimen2\font=0.35em{\bfseries\fontdimen2\font=0.375em}}"
-                r"\scriptsize\rbtune\footnotesize\rbtune\small\rbtune\normalsize\rbtune}}",
+                r"\def\rbshapes{\normalfont\rbtune\itshape\rbtune}"
+                r"\tiny\rbshapes\scriptsize\rbshapes\footnotesize\rbshapes\small\rbshapes\normalsize\rbshapes}}",
+                r"\DeclareTextCommandDefault{\textunderscore}"
+                r"{\leavevmode\vbox{\hrule width 0.5em height 0.5pt\kern-0.3ex}}",
+                # and its \small and \footnotesize lines are 10pt and 9pt apart (article: 11pt, 9.5pt)
+                r"\makeatletter\renewcommand\small{\@setfontsize\small\@ixpt{10}}"
+                r"\renewcommand\footnotesize{\@setfontsize\footnotesize\@viiipt{9}}\makeatother",
+                # the class sets its text in Times at once: booktabs' rule spacing (in ex) is of Times;
+                # lines that would touch get no \lineskip (LaTeX's default; article's is 1pt)
+                r"\normalfont\setlength{\lineskip}{0pt}\setlength{\normallineskip}{0pt}",
             ),
         ),
         Venue(
@@ -174,9 +185,12 @@ VENUES = {
             "",
             (),
             "llncs.cls: \\textwidth 12.2cm, \\textheight 19.3cm, Computer Modern 10pt; captions \\small; "
-            "floats \\small (its \\@floatboxreset); \\tabcolsep 1.4pt",
+            "floats \\small (its \\@floatboxreset); \\tabcolsep 1.4pt; \\footnotesize is \\small",
             table_font=r"\small",
-            class_tweaks=(r"\setlength{\tabcolsep}{1.4pt}\setlength{\arraycolsep}{1.4pt}",),
+            # llncs sets notes in \small too: its \footnotesize is \small
+            class_tweaks=(
+                r"\setlength{\tabcolsep}{1.4pt}\setlength{\arraycolsep}{1.4pt}\let\footnotesize\small",
+            ),
         ),
         Venue(
             "acm",

@@ -130,6 +130,11 @@ def macro_name(name: str, prefix: str = "") -> str:
     command = prefix + "".join(parts)
     if not MACRO_NAME.match(command):
         raise SpecError(f"value name {name!r} gives no LaTeX command; use letters, e.g. gainCircles")
+    if command.startswith("end"):  # \newcommand refuses them: `Command \endAcc already defined`
+        raise SpecError(
+            f"value name {name!r} gives \\{command}, which LaTeX refuses (\\newcommand takes no name "
+            "beginning with end); rename it"
+        )
     return command
 
 

@@ -1,0 +1,54 @@
+"""Named values whose command LaTeX already has: `max = { cell = ... }` becomes `\\max`, the math
+operator, and the paper stopped at the numbers file with `Command \\max already defined`. One draft
+pdflatex run on the paper's preamble (the spec's, and its venue's page) names them at build time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+from resultsbook.outputs.build import Finding
+from resultsbook.render.venues import class_options, document_class, geometry_preamble
+from resultsbook.spec import Spec
+
+_PROBE = "probe.tex"
+_TAKEN = "RBTAKEN="
+
+
+def taken_commands(spec: Spec) -> list[Finding]:
+    """Return a finding for each named value whose command the paper's LaTeX defines already; none
+    without named values, a numbers file or pdflatex, or when the preamble does not compile."""
+    from resultsbook.outputs.preview import draft_log
+
+    macros = spec.macros
+    if macros is None or not macros.values or not macros.output or shutil.which("pdflatex") is None:
+        return []
+    names = {value.macro: name for name, value in macros.values.items()}
+    venue = spec.venue
+    options = ",".join(class_options(venue)) if venue else ""
+    lines = [rf"\documentclass[{options}]{{{document_class(venue) if venue else 'article'}}}"]
+    lines += [*(geometry_preamble(venue) if venue else []), *spec.preamble]
+    # in the preamble, where the paper inputs the numbers file; a command that is \relax is free
+    lines += [rf"\ifdefined\{c}\ifx\{c}\relax\else\typeout{{{_TAKEN}{c}}}\fi\fi" for c in names]
+    lines += [r"\begin{document}", r"\end{document}"]
+    with tempfile.TemporaryDirectory(prefix="resultsbook-names-") as folder:
+        with open(os.path.join(folder, _PROBE), "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        log = draft_log(folder, _PROBE)
+    if log is None:
+        return []
+    taken = [line.removeprefix(_TAKEN).strip() for line in log.splitlines() if line.startswith(_TAKEN)]
+    numbers = os.path.relpath(macros.output, spec.folder)
+    return [
+        Finding(
+            "macros",
+            "",
+            "taken",
+            f"[macros.values.{names[command]}] becomes \\{command}, a command LaTeX already has: the paper "
+            f"stops at {numbers} (Command \\{command} already defined); rename the value, e.g. "
+            f"{names[command]}_value for \\{command}Value",
+        )
+        for command in taken
+        if command in names
+    ]
