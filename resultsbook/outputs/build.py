@@ -201,7 +201,7 @@ def build(
         return report
     from resultsbook.outputs.takennames import taken_commands  # a LaTeX run: only for named values
 
-    report = replace(report, findings=(*report.findings, *taken_commands(spec)))
+    report = replace(report, findings=(*report.findings, *taken_commands(spec, report.written)))
     if spec.venue is None:
         return report
     from resultsbook.outputs.widths import too_wide_tables  # a LaTeX run: only for a venue's page
