@@ -1136,3 +1136,35 @@ def test_a_success_logged_as_zero_or_one_is_a_curve_not_a_param_splitting_each_s
     assert [run.params for run in result.runs] == [{"seed": 1}, {"seed": 2}]
     assert list(result.runs[0].metrics["success"].values) == [0, 1, 0]
     assert list(result.runs[0].metrics["success"].steps) == [0, 100000, 200000]
+
+
+def test_files_of_other_names_in_folders_that_differ_are_noted_with_a_pattern_reading_them_all(tmp_path):
+    """nicklashansen/tdmpc2@e9f5932 publishes `results/<method>/<task>.csv` (`step,reward,seed`, and
+    tdmpc's `cheetah-run-backwards.csv` holds a second, shorter run of seeds 1 and 2 after the first,
+    numbered by the param `run`): the note's fix was `--pattern '{run}/acrobot-swingup.csv'`, which
+    reads one task alone, and whose `{run}` the records' own `run` contradicted (tdmpc's runs lost
+    their method)."""
+    import resultsbook as rb
+
+    tasks = [
+        (method, task) for method in ("dreamerv3", "tdmpc") for task in ("acrobot-swingup", "cheetah-run")
+    ]
+    for method, task in tasks:
+        rows = ["step,reward,seed"] + [
+            f"{step},{seed + step / 1e6},{seed}" for seed in (1, 2) for step in (0, 100000)
+        ]
+        if (method, task) == ("tdmpc", "cheetah-run"):  # seeds 2 and 1 again, from step 0
+            rows += [f"{step},{seed + step / 1e5},{seed}" for seed in (2, 1) for step in (0, 100000)]
+        (tmp_path / "results" / method).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "results" / method / f"{task}.csv").write_text("\n".join(rows) + "\n")
+    db, results = str(tmp_path / "store.db"), str(tmp_path / "results")
+    report = rb.collect(results, db=db, adapter="records")
+    assert len(report.notes) == 1, report.notes
+    fix = "pattern='{level1}/{file}.csv' takes params from the folders and file names that differ"
+    assert "a table averages them as one configuration; fix: " + fix in report.notes[0]
+    followed = rb.collect(
+        results, db=str(tmp_path / "apart.db"), adapter="records", pattern=fix.split("'")[1]
+    )
+    assert (followed.new, followed.notes, followed.problems) == (report.new, (), ())
+    runs = rb.open(str(tmp_path / "apart.db")).runs()
+    assert set(zip(runs["params.level1"], runs["params.file"])) == set(tasks)  # tdmpc's method kept

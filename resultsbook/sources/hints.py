@@ -8,7 +8,7 @@ import os
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 LOG_SUFFIXES = (
     ".csv",
@@ -401,18 +401,24 @@ def _settings(name: str) -> bool:
     return any(word in stem for word in _SETTINGS)
 
 
-def pattern_for(example: str, name: str | None = None, paths: Sequence[str] = ()) -> str:
+def pattern_for(
+    example: str, name: str | None = None, paths: Sequence[str] = (), taken: Collection[str] = ()
+) -> str:
     """Return a --pattern that makes each folder of `example` a param: 'a/b/x.csv' -> '{group}/{run}/x.csv'
     with the fields named after their depth ({group}, {run}, ...), or `seed_{seed}` where every one of
     `paths` (all the files, when known) has a folder there named one key and a number, or `{run}_gain={gain}`
     where each names the same settings, or `{date}-{time}-{run}` where each begins with the date and time
     its run started (timm's `{date}-{time}-{model}-{resolution}`); the file part is `name` when given (a
-    glob such as `*.csv`), or `data_{data}.npz` for files numbered in each folder (`data_*.npz`)."""
+    glob such as `*.csv`), or `data_{data}.npz` for files numbered in each folder (`data_*.npz`). The
+    fields are `{level1}`, `{level2}`, ... when `{run}` or `{group}` would name a param of `taken` the runs
+    already have (the records adapter's `run`), which the path's value would contradict."""
     from resultsbook.sources.bare import numbered_field, settings_field, stamped_field
 
     parts = example.split("/")
     depth = len(parts) - 1
-    names = {1: ["run"], 2: ["group", "run"]}.get(depth) or [f"level{i + 1}" for i in range(depth)]
+    names = {1: ["run"], 2: ["group", "run"]}.get(depth) or []
+    if not names or set(names) & set(taken):
+        names = [f"level{i + 1}" for i in range(depth)]
     split = [path.split("/") for path in paths]
     fields = [f"{{{field}}}" for field in names]
     if split and all(len(each) == depth + 1 for each in split):
