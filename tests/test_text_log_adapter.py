@@ -806,3 +806,53 @@ def test_many_pairs_after_a_long_stretch_are_read(tmp_path):
     """`' ' * 30000 + 'a=1 ' * 7500` rescanned the stretch before every pair (4 s a line)."""
     line = read_line(" " * 30000 + "".join(f"k{i}={i} " for i in range(7500)))
     assert len(line.values) == 7500 and line.values["k7499"] == 7499
+
+
+_SCRIPT = (
+    "import os\nimport sys\nwith open(sys.argv[0]) as f:\n    code = f.read()\n"
+    + "x = torch.ones(4, 4)\n" * 250
+)
+
+
+def _write_speedrun_records(root: Path, finals: dict[str, list[float]]) -> None:
+    """Write modded-nanogpt's records: `records/<record>/<uuid4>.txt`, each the training script printed
+    whole, then its log (`step:125/250 val_loss:4.2711 train_time:…ms step_avg:…ms`)."""
+    import uuid
+
+    for record, losses in finals.items():
+        (root / record).mkdir(parents=True)
+        for final in losses:
+            log = "".join(
+                f"step:{step}/250 val_loss:{final + (250 - step) / 100:.4f} train_time:{step * 100}ms step_avg:100.0ms\n"
+                for step in (0, 125, 250)
+            )
+            (root / record / f"{uuid.uuid4()}.txt").write_text(_SCRIPT + "=" * 100 + "\n" + log)
+
+
+def test_a_text_log_that_prints_its_script_first_is_sent_to_the_text_adapter_not_read_as_a_table(
+    tmp_path, cli
+):
+    """KellerJordan/modded-nanogpt@f411b3d records/<record>/<uuid>.txt print the training script before
+    the log: `--pattern '{run}/*.txt'` gave each file to the csv adapter, which made a table of one column
+    'import os' (the script's first line) and a run of no metric."""
+    _write_speedrun_records(tmp_path / "records", {"2025-01-16_Sub3Min": [3.2785, 3.2791]})
+    unasked = cli("collect", "records", "--pattern", "{run}/*.txt")
+    assert unasked.exit_code == 1, unasked.output
+    assert "is a text log printing numbers under keys ('step:0/250 val_loss:" in unasked.output
+    assert "not a table: read it with --adapter text" in unasked.output
+    assert cli("collect", "records", "--pattern", "{run}/*.txt", "--adapter", "text").exit_code == 0
+    table = cli("table", "--rows", "run", "--metric", "val_loss", "--digits", "4").output
+    assert "3.2788 ± 0.0004" in table  # the last val_loss of each run, 3.2785 and 3.2791
+
+
+def test_an_empty_collect_of_text_logs_named_by_uuid_names_the_text_adapter_and_no_uuid_parts(tmp_path, cli):
+    """KellerJordan/modded-nanogpt@f411b3d: the empty collect of records/ named `--pattern '{run}/*.txt'`
+    without the adapter that reads its logs, and `{run}/{level1}-…-{level5}.txt`, which made the five
+    parts of each run's uuid params (every run a configuration of its own)."""
+    _write_speedrun_records(
+        tmp_path / "records", {"2024-12-04_ValueEmbed": [3.27, 3.28], "2025-07-12_BosAlign": [3.279]}
+    )
+    unasked = cli("collect", "records")
+    assert unasked.exit_code == 1
+    assert "--pattern '{run}/*.txt' --adapter text to make the folders params" in unasked.output
+    assert "{level1}" not in unasked.output

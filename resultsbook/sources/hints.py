@@ -46,6 +46,7 @@ _RUN_COLUMNS = ("seed", "run", "run_id", "trial")  # a column that, varying, tel
 _DIGITS = re.compile(r"\d+")
 _MOST_NAME_PARTS = 6  # more parts than this in a file name are no settings a pattern should name
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 CONSOLE_LOG = "log.txt"  # what a logger printed (OpenAI Baselines' logger.configure writes it): no table
 
 
@@ -448,8 +449,9 @@ def name_parts_pattern(root: str, example: str) -> str | None:
         for path in paths
         if os.path.dirname(path) == folder and path.endswith(suffix)
     ]
-    # a date splits at '-' into no settings (lm-eval's results_2025-01-24T19-02-29.392595.json)
-    stems = [stem for stem in stems if not _DATE.search(stem)]
+    # a date or a run's id splits at '-' into no settings (lm-eval's results_2025-01-24T19-02-29.392595.json,
+    # modded-nanogpt's records/<record>/<uuid4>.txt)
+    stems = [stem for stem in stems if not _DATE.search(stem) and not _UUID.search(stem)]
     # at '-' only: '_' joins the words of one name as often (train_loss.csv, one CSV per metric)
     counts = Counter(len(stem.split("-")) for stem in stems)
     parts, alike = counts.most_common(1)[0] if counts else (0, 0)
