@@ -814,19 +814,22 @@ _SCRIPT = (
 )
 
 
-def _write_speedrun_records(root: Path, finals: dict[str, list[float]]) -> None:
+def _write_speedrun_records(
+    root: Path, finals: dict[str, list[float]], steps: int = 250, prefix: str = ""
+) -> None:
     """Write modded-nanogpt's records: `records/<record>/<uuid4>.txt`, each the training script printed
     whole, then its log (`step:125/250 val_loss:4.2711 train_time:…ms step_avg:…ms`)."""
     import uuid
 
     for record, losses in finals.items():
-        (root / record).mkdir(parents=True)
+        (root / record).mkdir(parents=True, exist_ok=True)
         for final in losses:
             log = "".join(
-                f"step:{step}/250 val_loss:{final + (250 - step) / 100:.4f} train_time:{step * 100}ms step_avg:100.0ms\n"
-                for step in (0, 125, 250)
+                f"step:{step}/{steps} val_loss:{final + (steps - step) / 100:.4f} train_time:{step * 100}ms "
+                "step_avg:100.0ms\n"
+                for step in (0, steps // 2, steps)
             )
-            (root / record / f"{uuid.uuid4()}.txt").write_text(_SCRIPT + "=" * 100 + "\n" + log)
+            (root / record / f"{prefix}{uuid.uuid4()}.txt").write_text(_SCRIPT + "=" * 100 + "\n" + log)
 
 
 def test_a_text_log_that_prints_its_script_first_is_sent_to_the_text_adapter_not_read_as_a_table(
@@ -856,3 +859,23 @@ def test_an_empty_collect_of_text_logs_named_by_uuid_names_the_text_adapter_and_
     assert unasked.exit_code == 1
     assert "--pattern '{run}/*.txt' --adapter text to make the folders params" in unasked.output
     assert "{level1}" not in unasked.output
+
+
+def test_runs_of_two_close_training_lengths_in_one_cell_are_marked_as_ending_at_different_steps(
+    tmp_path, cli
+):
+    """KellerJordan/modded-nanogpt@f411b3d records/2025-09-05_SkipMLPBlocks holds 10 runs of the record
+    (1705 steps) beside 10 `comparison_<uuid>.txt` runs of the baseline (1670 steps): a cell read by
+    `--pattern '{run}/*.txt'` averaged them unmarked, their ends too close (within half) to count as
+    two budgets. One run ending before the others stays unmarked (a run stopped where it would)."""
+    records = tmp_path / "records"
+    _write_speedrun_records(records, {"SkipMLPBlocks": [3.2779, 3.2775]}, steps=1705)
+    _write_speedrun_records(records, {"SkipMLPBlocks": [3.2772, 3.2766]}, steps=1670, prefix="comparison_")
+    _write_speedrun_records(records, {"BosAlign": [3.279, 3.2791]}, steps=1750)
+    _write_speedrun_records(records, {"BosAlign": [3.2793]}, steps=1700)
+    assert cli("collect", "records", "--pattern", "{run}/*.txt", "--adapter", "text").exit_code == 0
+    shown = cli("table", "--rows", "run", "--metric", "val_loss", "--digits", "4").output
+    assert next(line for line in shown.splitlines() if line.startswith("SkipMLPBlocks")).endswith("†")
+    assert "SkipMLPBlocks: averages runs whose curves end at different steps (1670 to 1705)" in shown
+    assert not next(line for line in shown.splitlines() if line.startswith("BosAlign")).endswith("†")
+

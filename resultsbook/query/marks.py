@@ -90,15 +90,16 @@ ENDS_TEXT = "averages runs whose curves end at different steps"  # a † of trai
 
 def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     """Mark a cell whose runs (`members`, their curves ending at `ends`) end at very different steps
-    (20000 and 200000: two training budgets), where a reduction over the whole curve compares them at
-    different points of training."""
+    (20000 and 200000: two training budgets), or at two close steps each ending two runs or more (1670
+    and 1705), where a reduction over the whole curve compares them at different points of training."""
     known = ~np.isnan(ends)
     if known.sum() < 2:
         return None
     low, high = float(np.min(ends[known])), float(np.max(ends[known]))
-    if high <= 0 or low > SHORT_RUN * high:
+    counts = Counter(ends[known].tolist())
+    if high <= 0 or low == high or len(counts) > BUDGETS:  # more ends: each run stopped where it would
         return None
-    if len(set(ends[known].tolist())) > BUDGETS:  # each run stopped where it would: early stopping
+    if low > SHORT_RUN * high and min(counts.values()) < 2:  # close ends: two budgets if each has runs
         return None
     text = (
         f"{ENDS_TEXT} ({step_text(low)} to {step_text(high)}): "
