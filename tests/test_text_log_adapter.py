@@ -879,3 +879,21 @@ def test_runs_of_two_close_training_lengths_in_one_cell_are_marked_as_ending_at_
     assert "SkipMLPBlocks: averages runs whose curves end at different steps (1670 to 1705)" in shown
     assert not next(line for line in shown.splitlines() if line.startswith("BosAlign")).endswith("†")
 
+
+def test_a_log_cut_off_before_its_total_beside_finished_runs_is_marked_in_the_cell(tmp_path, cli):
+    """A modded-nanogpt record (KellerJordan/modded-nanogpt@f411b3d records/2025-07-12_BosAlign) with
+    one log cut off at step 875 of 1750 (killed, or still writing): its run is of unknown status, read
+    to its own end, and the cell averaged its val_loss there with the finished runs' at 1750, unmarked
+    (875 is not half of 1750 or less, the mark of two budgets)."""
+    records = tmp_path / "records"
+    _write_speedrun_records(records, {"BosAlign": [3.279, 3.2791]}, steps=1750)
+    _write_speedrun_records(records, {"BosAlign": [3.2793]}, steps=1750, prefix="cut_")
+    (cut,) = (records / "BosAlign").glob("cut_*.txt")
+    cut.write_text(cut.read_text().rsplit("step:1750/1750", 1)[0])  # the log up to step 875
+    assert cli("collect", "records", "--pattern", "{run}/*.txt", "--adapter", "text").exit_code == 0
+    shown = cli("table", "--rows", "run", "--metric", "val_loss", "--digits", "4").output
+    assert next(line for line in shown.splitlines() if line.startswith("BosAlign")).endswith("‡")
+    assert (
+        "BosAlign: includes 1 run(s) of unknown status ending before the finished ones (at step 875; they "
+        "end at 1750): still running, or cut short" in shown
+    )

@@ -112,6 +112,28 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     return Mark("mixed", text, details, note="ends")
 
 
+def cut_short_mark(ends: np.ndarray, statuses: np.ndarray, members: Runs) -> Mark | None:
+    """Mark a cell whose runs of unknown status end before every run its log says finished (a text log
+    cut off at step 1375 beside runs that reached their `step:1750/1750`): killed or still running,
+    read to its own end as though it had finished."""
+    finished = (statuses == "finished") & ~np.isnan(ends)
+    if not finished.any():
+        return None
+    end = float(np.min(ends[finished]))
+    short = (statuses == "unknown") & (ends < end)
+    if not short.any():
+        return None
+    steps = sorted({step_text(float(step)) for step in ends[short]}, key=float)
+    at = ", ".join(steps[:SHOWN_VALUES]) + (" …" if len(steps) > SHOWN_VALUES else "")
+    names = told_apart(members.field("name").tolist(), members.field("source").tolist())
+    details = tuple(f"{names[i]}: ends at step {step_text(float(ends[i]))}" for i in np.flatnonzero(short))
+    text = (
+        f"includes {int(short.sum())} run(s) of unknown status ending before the finished ones (at step "
+        f"{at}; they end at {step_text(end)}): still running, or cut short"
+    )
+    return Mark("status", text, details)
+
+
 def clipped_apart(texts: list[str], limit: int = VALUE_CHARS) -> list[str]:
     """Return values cut for a message, from where they differ when cutting their ends off would show
     two different values the same (checkpoints of one folder: `lowAltitude_segmentation/Mask2Former/mo…`)."""
