@@ -192,7 +192,8 @@ def test_table_agrees_with_the_cli_in_every_format(make_run, book, tmp_path, cli
         assert kinds == set(filter(None, frame.loc[row, (column, "marks")].split(",")))
         assert frame.loc[row, (column, "emphasis")] == cell.get("emphasis", "")
     assert {frame.loc[model, ("moons", "emphasis")] for model in frame.index} >= {"best"}
-    assert frame.loc["mlp", ("moons", "marks")].split(",")[:2] == ["mixed", "duplicate"]
+    # and ‡ (status): the lr run, of unknown status (no run.json), ends before the finished runs' end
+    assert frame.loc["mlp", ("moons", "marks")].split(",")[:3] == ["mixed", "status", "duplicate"]
 
 
 def test_a_median_table_shows_the_interval_of_the_median_as_the_cli_does(book, cli):

@@ -1089,3 +1089,82 @@ def test_records_alike_but_for_a_setting_of_counts_and_fractions_name_it_and_the
         ("xgboost", 0.1),
         ("xgboost", 100),
     ]
+
+
+def _write_tdmpc2_results(root: Path, curves: dict[tuple[str, str], dict[int, list[str]]]) -> None:
+    """Write TD-MPC2's published results, `results/<method>/<task>.csv` of `step,success,seed` rows."""
+    for (method, task), seeds in curves.items():
+        rows = ["step,success,seed"]
+        rows += [
+            f"{100000 * i},{value},{seed}" for seed, values in seeds.items() for i, value in enumerate(values)
+        ]
+        (root / method).mkdir(parents=True, exist_ok=True)
+        (root / method / f"{task}.csv").write_text("\n".join(rows) + "\n")
+
+
+def test_a_success_written_as_zero_point_zero_at_every_step_is_a_success_of_zero_not_a_missing_cell(
+    tmp_path, cli
+):
+    """nicklashansen/tdmpc2@e9f5932 results/dreamerv3/mw-disassemble.csv: a task DreamerV3 never
+    solved logs `0.0` at every step; the CSV's `0.0` was read as the whole number 0, so `success` was a
+    param of those runs and their cell showed `–` as if no run had been made."""
+    _write_tdmpc2_results(
+        tmp_path / "results",
+        {
+            ("dreamerv3", "mw-disassemble"): {1: ["0.0", "0.0", "0.0"], 2: ["0.0", "0.0", "0.0"]},
+            ("tdmpc2", "mw-disassemble"): {1: ["0.0", "0.5", "0.75"], 2: ["0.0", "0.25", "0.25"]},
+        },
+    )
+    assert (
+        cli("collect", "results", "--adapter", "records", "--pattern", "{method}/{task}.csv").exit_code == 0
+    )
+    shown = cli("table", "--rows", "task", "--columns", "method", "--metric", "success")
+    assert shown.exit_code == 0, shown.output
+    row = next(line for line in shown.output.splitlines() if line.startswith("mw-disassemble"))
+    assert row.split()[1:3] == ["0.0", "±"]  # the mean of seeds that never succeeded, not `–`
+    assert "have no value of 'success'" not in shown.output
+
+
+def test_a_success_logged_as_zero_or_one_is_a_curve_not_a_param_splitting_each_seed(tmp_path):
+    """nicklashansen/tdmpc2@e9f5932 results/sac/myo-hand-pose.csv logs each evaluation's success as 0
+    or 1: a field of whole numbers was a param, so each seed became two runs (`success=0`, `success=1`)
+    with no metric at all."""
+    _write_tdmpc2_results(tmp_path, {("sac", "myo-hand-pose"): {1: ["0", "1", "0"], 2: ["1", "0", "1"]}})
+    path = tmp_path / "sac" / "myo-hand-pose.csv"
+    adapter = RecordsAdapter()
+    result = adapter.read(adapter.source(str(path), [str(path)]))
+    assert [run.params for run in result.runs] == [{"seed": 1}, {"seed": 2}]
+    assert list(result.runs[0].metrics["success"].values) == [0, 1, 0]
+    assert list(result.runs[0].metrics["success"].steps) == [0, 100000, 200000]
+
+
+def test_files_of_other_names_in_folders_that_differ_are_noted_with_a_pattern_reading_them_all(tmp_path):
+    """nicklashansen/tdmpc2@e9f5932 publishes `results/<method>/<task>.csv` (`step,reward,seed`, and
+    tdmpc's `cheetah-run-backwards.csv` holds a second, shorter run of seeds 1 and 2 after the first,
+    numbered by the param `run`): the note's fix was `--pattern '{run}/acrobot-swingup.csv'`, which
+    reads one task alone, and whose `{run}` the records' own `run` contradicted (tdmpc's runs lost
+    their method)."""
+    import resultsbook as rb
+
+    tasks = [
+        (method, task) for method in ("dreamerv3", "tdmpc") for task in ("acrobot-swingup", "cheetah-run")
+    ]
+    for method, task in tasks:
+        rows = ["step,reward,seed"] + [
+            f"{step},{seed + step / 1e6},{seed}" for seed in (1, 2) for step in (0, 100000)
+        ]
+        if (method, task) == ("tdmpc", "cheetah-run"):  # seeds 2 and 1 again, from step 0
+            rows += [f"{step},{seed + step / 1e5},{seed}" for seed in (2, 1) for step in (0, 100000)]
+        (tmp_path / "results" / method).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "results" / method / f"{task}.csv").write_text("\n".join(rows) + "\n")
+    db, results = str(tmp_path / "store.db"), str(tmp_path / "results")
+    report = rb.collect(results, db=db, adapter="records")
+    assert len(report.notes) == 1, report.notes
+    fix = "pattern='{level1}/{file}.csv' takes params from the folders and file names that differ"
+    assert "a table averages them as one configuration; fix: " + fix in report.notes[0]
+    followed = rb.collect(
+        results, db=str(tmp_path / "apart.db"), adapter="records", pattern=fix.split("'")[1]
+    )
+    assert (followed.new, followed.notes, followed.problems) == (report.new, (), ())
+    runs = rb.open(str(tmp_path / "apart.db")).runs()
+    assert set(zip(runs["params.level1"], runs["params.file"])) == set(tasks)  # tdmpc's method kept

@@ -806,3 +806,94 @@ def test_many_pairs_after_a_long_stretch_are_read(tmp_path):
     """`' ' * 30000 + 'a=1 ' * 7500` rescanned the stretch before every pair (4 s a line)."""
     line = read_line(" " * 30000 + "".join(f"k{i}={i} " for i in range(7500)))
     assert len(line.values) == 7500 and line.values["k7499"] == 7499
+
+
+_SCRIPT = (
+    "import os\nimport sys\nwith open(sys.argv[0]) as f:\n    code = f.read()\n"
+    + "x = torch.ones(4, 4)\n" * 250
+)
+
+
+def _write_speedrun_records(
+    root: Path, finals: dict[str, list[float]], steps: int = 250, prefix: str = ""
+) -> None:
+    """Write modded-nanogpt's records: `records/<record>/<uuid4>.txt`, each the training script printed
+    whole, then its log (`step:125/250 val_loss:4.2711 train_time:…ms step_avg:…ms`)."""
+    import uuid
+
+    for record, losses in finals.items():
+        (root / record).mkdir(parents=True, exist_ok=True)
+        for final in losses:
+            log = "".join(
+                f"step:{step}/{steps} val_loss:{final + (steps - step) / 100:.4f} train_time:{step * 100}ms "
+                "step_avg:100.0ms\n"
+                for step in (0, steps // 2, steps)
+            )
+            (root / record / f"{prefix}{uuid.uuid4()}.txt").write_text(_SCRIPT + "=" * 100 + "\n" + log)
+
+
+def test_a_text_log_that_prints_its_script_first_is_sent_to_the_text_adapter_not_read_as_a_table(
+    tmp_path, cli
+):
+    """KellerJordan/modded-nanogpt@f411b3d records/<record>/<uuid>.txt print the training script before
+    the log: `--pattern '{run}/*.txt'` gave each file to the csv adapter, which made a table of one column
+    'import os' (the script's first line) and a run of no metric."""
+    _write_speedrun_records(tmp_path / "records", {"2025-01-16_Sub3Min": [3.2785, 3.2791]})
+    unasked = cli("collect", "records", "--pattern", "{run}/*.txt")
+    assert unasked.exit_code == 1, unasked.output
+    assert "is a text log printing numbers under keys ('step:0/250 val_loss:" in unasked.output
+    assert "not a table: read it with --adapter text" in unasked.output
+    assert cli("collect", "records", "--pattern", "{run}/*.txt", "--adapter", "text").exit_code == 0
+    table = cli("table", "--rows", "run", "--metric", "val_loss", "--digits", "4").output
+    assert "3.2788 ± 0.0004" in table  # the last val_loss of each run, 3.2785 and 3.2791
+
+
+def test_an_empty_collect_of_text_logs_named_by_uuid_names_the_text_adapter_and_no_uuid_parts(tmp_path, cli):
+    """KellerJordan/modded-nanogpt@f411b3d: the empty collect of records/ named `--pattern '{run}/*.txt'`
+    without the adapter that reads its logs, and `{run}/{level1}-…-{level5}.txt`, which made the five
+    parts of each run's uuid params (every run a configuration of its own)."""
+    _write_speedrun_records(
+        tmp_path / "records", {"2024-12-04_ValueEmbed": [3.27, 3.28], "2025-07-12_BosAlign": [3.279]}
+    )
+    unasked = cli("collect", "records")
+    assert unasked.exit_code == 1
+    assert "--pattern '{run}/*.txt' --adapter text to make the folders params" in unasked.output
+    assert "{level1}" not in unasked.output
+
+
+def test_runs_of_two_close_training_lengths_in_one_cell_are_marked_as_ending_at_different_steps(
+    tmp_path, cli
+):
+    """KellerJordan/modded-nanogpt@f411b3d records/2025-09-05_SkipMLPBlocks holds 10 runs of the record
+    (1705 steps) beside 10 `comparison_<uuid>.txt` runs of the baseline (1670 steps): a cell read by
+    `--pattern '{run}/*.txt'` averaged them unmarked, their ends too close (within half) to count as
+    two budgets. One run ending before the others stays unmarked (a run stopped where it would)."""
+    records = tmp_path / "records"
+    _write_speedrun_records(records, {"SkipMLPBlocks": [3.2779, 3.2775]}, steps=1705)
+    _write_speedrun_records(records, {"SkipMLPBlocks": [3.2772, 3.2766]}, steps=1670, prefix="comparison_")
+    _write_speedrun_records(records, {"BosAlign": [3.279, 3.2791]}, steps=1750)
+    _write_speedrun_records(records, {"BosAlign": [3.2793]}, steps=1700)
+    assert cli("collect", "records", "--pattern", "{run}/*.txt", "--adapter", "text").exit_code == 0
+    shown = cli("table", "--rows", "run", "--metric", "val_loss", "--digits", "4").output
+    assert next(line for line in shown.splitlines() if line.startswith("SkipMLPBlocks")).endswith("†")
+    assert "SkipMLPBlocks: averages runs whose curves end at different steps (1670 to 1705)" in shown
+    assert not next(line for line in shown.splitlines() if line.startswith("BosAlign")).endswith("†")
+
+
+def test_a_log_cut_off_before_its_total_beside_finished_runs_is_marked_in_the_cell(tmp_path, cli):
+    """A modded-nanogpt record (KellerJordan/modded-nanogpt@f411b3d records/2025-07-12_BosAlign) with
+    one log cut off at step 875 of 1750 (killed, or still writing): its run is of unknown status, read
+    to its own end, and the cell averaged its val_loss there with the finished runs' at 1750, unmarked
+    (875 is not half of 1750 or less, the mark of two budgets)."""
+    records = tmp_path / "records"
+    _write_speedrun_records(records, {"BosAlign": [3.279, 3.2791]}, steps=1750)
+    _write_speedrun_records(records, {"BosAlign": [3.2793]}, steps=1750, prefix="cut_")
+    (cut,) = (records / "BosAlign").glob("cut_*.txt")
+    cut.write_text(cut.read_text().rsplit("step:1750/1750", 1)[0])  # the log up to step 875
+    assert cli("collect", "records", "--pattern", "{run}/*.txt", "--adapter", "text").exit_code == 0
+    shown = cli("table", "--rows", "run", "--metric", "val_loss", "--digits", "4").output
+    assert next(line for line in shown.splitlines() if line.startswith("BosAlign")).endswith("‡")
+    assert (
+        "BosAlign: includes 1 run(s) of unknown status ending before the finished ones (at step 875; they "
+        "end at 1750): still running, or cut short" in shown
+    )

@@ -73,7 +73,8 @@ class CsvAdapter(Adapter):
     # 11: a text log (`Step 1 | loss:2.31`, one column of text) is no table: a problem names the text adapter
     # 12: JSON Lines under a .txt name is no table split at its commas: a problem names the records adapter
     # 13: a single JSON object line under a .txt name too
-    reading_version = 13
+    # 14: a text log whose first line prints no number (a script printed before its log) is no table either
+    reading_version = 14
     options = {
         "columns": "column names of a file without a header line",
         "step": "the column holding the step (default: step, epoch, ... or the row number)",
@@ -148,8 +149,9 @@ class CsvAdapter(Adapter):
         if table is None or holds_no_row(table, path, problems):
             return ReadResult((), tuple(problems))
         columns = list(table.columns)
-        if len(columns) == 1 and not self.config.get("columns") and holds_numbers(columns[0]):
-            problems.append(Problem(path, text_log_text(columns[0]), "nothing from this file"))
+        first = _text_log_line(path, columns) if not self.config.get("columns") else None
+        if first is not None:
+            problems.append(Problem(path, text_log_text(first), "nothing from this file"))
             return ReadResult((), tuple(problems))
         if is_exp_show_csv(columns) and not self.config.get("step"):
             problems.append(Problem(path, _dvc_exp_text(), "nothing from this file"))
@@ -254,6 +256,19 @@ def text_log_text(first: str, not_what: str = "a table") -> str:
         f"is a text log printing numbers under keys ({clipped(first, 60)!r}), not {not_what}: read it with "
         f"{option('adapter', 'text')}, a run per file"
     )
+
+
+def _text_log_line(path: str, columns: list[str]) -> str | None:
+    """Return the line a file read as one column prints numbers under keys on, its header's (`Step 1 |
+    loss:2.31`) or a later one's (a log that prints its script first, as modded-nanogpt's records do);
+    None when it is a table or prints none."""
+    if len(columns) != 1:
+        return None
+    if holds_numbers(columns[0]):
+        return columns[0]
+    from resultsbook.adapters.textlog import first_line_of_numbers  # only to explain
+
+    return first_line_of_numbers(path, whole=True)
 
 
 def _json_lines(path: str, first_column: str) -> bool:

@@ -108,7 +108,8 @@ class OneFileAdapter(Adapter):
     #    is a param, not left out; a file named by its seed (`seed_0.json`) is a results file
     # 20: a file named with a results word first (`summary_unet_s0.json`) is a results file; a history's
     #    records that each number a field named like a step (`epoch`) are stepped by it, not by position
-    reading_version = 20
+    # 21: a key named `success` or `success_rate` (`*_success`) is a result, not a setting
+    reading_version = 21
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",

@@ -67,7 +67,9 @@ class RecordsAdapter(Adapter):
     # 17: JSON Lines under a name of no JSON suffix (`baselines.txt`), named by --adapter records, is read
     # 18: a run is named by its params and those of its path (a pattern's fields), else by its folder and
     #     file (`a/log.txt`), not by the file's name alone
-    reading_version = 18
+    # 19: a whole-number field named `success` or `success_rate` (0 or 1 per evaluation, TD-MPC2's) is a
+    #     metric, not a param splitting each seed into a run that succeeded and one that did not
+    reading_version = 19
     options = {
         "params": "fields that are params (added to the automatic choice)",
         "metrics": "fields that are metrics (added to the automatic choice)",

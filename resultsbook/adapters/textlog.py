@@ -430,13 +430,21 @@ class _Log:
         return "unknown", self.first_time, None
 
 
-def first_line_of_numbers(path: str) -> str | None:
-    """Return the first line of a file's first bytes that prints a number under a key (what an empty
-    collect quotes, so a user sees what was recognized), stripped; None when none does."""
+def first_line_of_numbers(path: str, whole: bool = False) -> str | None:
+    """Return the first line of a file's first bytes (of the whole file, `whole`: a log that prints its
+    script first) that prints a number under a key (what an empty collect quotes, so a user sees what
+    was recognized), stripped; None when none does."""
     try:  # a FIFO in its place is refused, never opened
-        head = next(iter_file_chunks(path, _PEEK), b"")
+        if whole:
+            batches = (batch.lines for batch in iter_lines(path, []))
+            found = next((line for lines in batches for line in lines if holds_numbers(line)), None)
+        else:
+            head = next(iter_file_chunks(path, _PEEK), b"")
+            text = head.decode("utf-8", errors="replace")
+            found = next(
+                (line for line in (text.split("\n")[:-1] or [text])[:_PEEK_LINES] if holds_numbers(line)),
+                None,
+            )
     except OSError:
         return None
-    lines = head.decode("utf-8", errors="replace").split("\n")[:-1] or [head.decode("utf-8", "replace")]
-    found = next((line for line in lines[:_PEEK_LINES] if holds_numbers(line)), None)
     return None if found is None else found.rstrip("\r").rpartition("\r")[2].strip()

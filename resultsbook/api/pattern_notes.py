@@ -4,6 +4,7 @@ values are text (`_0`, `_1`), so the seeds are neither numbers nor what `--where
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 
@@ -80,6 +81,7 @@ def shared_name_notes(store: Store, requests: Sequence[CollectRequest], report: 
         for run, name, source in store.run_rows(fields=("id", "name", "source")) if read else ():
             if source in read:
                 named.setdefault(name, []).append((run, source))
+        every = [run for runs in named.values() for run, _ in runs]
         named = {name: runs for name, runs in named.items() if len({source for _, source in runs}) > 1}
         ids = [run for runs in named.values() for run, _ in runs]
         params_of = store.params_of(ids) if ids else {}
@@ -95,12 +97,27 @@ def shared_name_notes(store: Store, requests: Sequence[CollectRequest], report: 
         name, sources = shared[0]
         prefix = f"{root}/" if root and root != "." else ""
         tails = sorted({source[len(prefix) :] for _, each in shared for source in each})
-        fix = option("pattern", pattern_for(tails[0], tails[0].rsplit("/", 1)[-1], tails))
+        file_part = _file_part(tails)
+        # the pattern's fields must not name a param the runs have: the path would contradict it
+        taken = {key for params in store.params_of(every).values() for key in params}
+        fix = option("pattern", pattern_for(tails[0], file_part, tails, taken))
+        differ = "folders and file names" if file_part.startswith("{file}") else "folders"
         how = option("adapter", request.adapter) if plain else option("pattern", request.pattern)
         notes.append(
             f"{len(tails)} files {'read' if plain else 'matched'} by {how} hold runs of one name and "
             f"the same params (e.g. {name!r} in {named_list(sources, 2)}), so `runs`, `explain` and the "
             f"warnings cannot tell them apart, and a table averages them as one configuration; fix: {fix} "
-            "takes params from the folders that differ"
+            f"takes params from the {differ} that differ"
         )
     return notes
+
+
+def _file_part(tails: Sequence[str]) -> str:
+    """Return the file part of the pattern for files of `tails`: their one name, or `{file}` and their
+    one suffix when their names differ (TD-MPC2's `<method>/<task>.csv`), so the pattern reads them all
+    and makes each file's name a param too."""
+    names = {tail.rsplit("/", 1)[-1] for tail in tails}
+    suffixes = {os.path.splitext(name)[1] for name in names}
+    if len(names) > 1 and len(suffixes) == 1:
+        return "{file}" + suffixes.pop()
+    return tails[0].rsplit("/", 1)[-1]

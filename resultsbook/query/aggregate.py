@@ -30,6 +30,7 @@ from resultsbook.query.marks import (
     UNFINISHED,
     bounded,
     cell_marks,
+    cut_short_mark,
     differing_columns,
     differing_within_pools,
     ends_mark,
@@ -644,6 +645,9 @@ def make_cell(
     budgets = None if ends is None else ends_mark(ends[order], members, metric.reduce)
     if budgets is not None:
         marks = (*marks, budgets)
+    short = None if ends is None else cut_short_mark(ends[order], runs.statuses, members)
+    if short is not None:
+        marks = (*marks, short)
     return Cell(row, column, metric, runs, stats, marks, step, differing=differing)
 
 

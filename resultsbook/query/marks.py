@@ -90,15 +90,16 @@ ENDS_TEXT = "averages runs whose curves end at different steps"  # a † of trai
 
 def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     """Mark a cell whose runs (`members`, their curves ending at `ends`) end at very different steps
-    (20000 and 200000: two training budgets), where a reduction over the whole curve compares them at
-    different points of training."""
+    (20000 and 200000: two training budgets), or at two close steps each ending two runs or more (1670
+    and 1705), where a reduction over the whole curve compares them at different points of training."""
     known = ~np.isnan(ends)
     if known.sum() < 2:
         return None
     low, high = float(np.min(ends[known])), float(np.max(ends[known]))
-    if high <= 0 or low > SHORT_RUN * high:
+    counts = Counter(ends[known].tolist())
+    if high <= 0 or low == high or len(counts) > BUDGETS:  # more ends: each run stopped where it would
         return None
-    if len(set(ends[known].tolist())) > BUDGETS:  # each run stopped where it would: early stopping
+    if low > SHORT_RUN * high and min(counts.values()) < 2:  # close ends: two budgets if each has runs
         return None
     text = (
         f"{ENDS_TEXT} ({step_text(low)} to {step_text(high)}): "
@@ -109,6 +110,28 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     names = told_apart(members.field("name")[known].tolist(), members.field("source")[known].tolist())
     details = tuple(f"{names[i]}: ends at step {step_text(float(ends[known][i]))}" for i in order)
     return Mark("mixed", text, details, note="ends")
+
+
+def cut_short_mark(ends: np.ndarray, statuses: np.ndarray, members: Runs) -> Mark | None:
+    """Mark a cell whose runs of unknown status end before every run its log says finished (a text log
+    cut off at step 1375 beside runs that reached their `step:1750/1750`): killed or still running,
+    read to its own end as though it had finished."""
+    finished = (statuses == "finished") & ~np.isnan(ends)
+    if not finished.any():
+        return None
+    end = float(np.min(ends[finished]))
+    short = (statuses == "unknown") & (ends < end)
+    if not short.any():
+        return None
+    steps = sorted({step_text(float(step)) for step in ends[short]}, key=float)
+    at = ", ".join(steps[:SHOWN_VALUES]) + (" …" if len(steps) > SHOWN_VALUES else "")
+    names = told_apart(members.field("name").tolist(), members.field("source").tolist())
+    details = tuple(f"{names[i]}: ends at step {step_text(float(ends[i]))}" for i in np.flatnonzero(short))
+    text = (
+        f"includes {int(short.sum())} run(s) of unknown status ending before the finished ones (at step "
+        f"{at}; they end at {step_text(end)}): still running, or cut short"
+    )
+    return Mark("status", text, details)
 
 
 def clipped_apart(texts: list[str], limit: int = VALUE_CHARS) -> list[str]:

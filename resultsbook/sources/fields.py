@@ -52,9 +52,9 @@ _RESULT_SECTION = re.compile(
 _RESULT_WORD = re.compile(
     r"^(best|final)[_/\-.]"
     r"|[_/\-.](loss|acc|accuracy|score|error|err|f1|auc|auroc|auprc|rmse|mse|mae|r2|nll|ppl|perplexity"
-    r"|reward|return|bleu|rouge\w*|precision|recall|iou|map|wer|cer)$"
+    r"|reward|return|success|success_rate|bleu|rouge\w*|precision|recall|iou|map|wer|cer)$"
     r"|^(loss|acc|accuracy|score|error|f1|auc|auroc|rmse|mse|mae|r2|nll|ppl|perplexity|reward|return"
-    r"|bleu|precision|recall|iou|wer|cer|top1|top5)$",
+    r"|success|success_rate|bleu|precision|recall|iou|wer|cer|top1|top5)$",
     re.IGNORECASE,
 )
 _PARAM_WORD = re.compile(

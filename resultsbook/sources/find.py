@@ -940,6 +940,7 @@ def _log_files_hint(root: str) -> str:
     file = os.path.join(root, example)
     onefile = f" {option('adapter', 'onefile')}" if opens_json_object(file) else ""
     onefile = onefile or (f" {option('adapter', 'records')}" if _json_lines(file) else "")
+    onefile = onefile or (f" {option('adapter', 'text')}" if _text_log(file) else "")
     folders = option("pattern", pattern_for(example, name, paths)) + onefile
     fields = f", or {folders} to make the folders params" if "/" in example else ""
     parts = name_parts_pattern(root, example) if name.startswith("*") else None
@@ -969,6 +970,14 @@ def _seeded_table_hint(root: str, example: str) -> str:
         f"; {path} has a row per run (column(s) {', '.join(columns[:4])}): read it alone with "
         f"{option('pattern', path)} {option('adapter', 'records')}, a run per row"
     )
+
+
+def _text_log(path: str) -> bool:
+    """Tell whether a `.txt` file, which a pattern gives the csv adapter, is a text log printing numbers
+    under keys (`step:125/1393 val_loss:4.27`), which only the text adapter reads."""
+    from resultsbook.adapters.textlog import first_line_of_numbers  # to explain
+
+    return path.lower().endswith(".txt") and first_line_of_numbers(path, whole=True) is not None
 
 
 def _json_lines(path: str) -> bool:

@@ -8,7 +8,7 @@ import os
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 LOG_SUFFIXES = (
     ".csv",
@@ -46,6 +46,7 @@ _RUN_COLUMNS = ("seed", "run", "run_id", "trial")  # a column that, varying, tel
 _DIGITS = re.compile(r"\d+")
 _MOST_NAME_PARTS = 6  # more parts than this in a file name are no settings a pattern should name
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 CONSOLE_LOG = "log.txt"  # what a logger printed (OpenAI Baselines' logger.configure writes it): no table
 
 
@@ -401,18 +402,24 @@ def _settings(name: str) -> bool:
     return any(word in stem for word in _SETTINGS)
 
 
-def pattern_for(example: str, name: str | None = None, paths: Sequence[str] = ()) -> str:
+def pattern_for(
+    example: str, name: str | None = None, paths: Sequence[str] = (), taken: Collection[str] = ()
+) -> str:
     """Return a --pattern that makes each folder of `example` a param: 'a/b/x.csv' -> '{group}/{run}/x.csv'
     with the fields named after their depth ({group}, {run}, ...), or `seed_{seed}` where every one of
     `paths` (all the files, when known) has a folder there named one key and a number, or `{run}_gain={gain}`
     where each names the same settings, or `{date}-{time}-{run}` where each begins with the date and time
     its run started (timm's `{date}-{time}-{model}-{resolution}`); the file part is `name` when given (a
-    glob such as `*.csv`), or `data_{data}.npz` for files numbered in each folder (`data_*.npz`)."""
+    glob such as `*.csv`), or `data_{data}.npz` for files numbered in each folder (`data_*.npz`). The
+    fields are `{level1}`, `{level2}`, ... when `{run}` or `{group}` would name a param of `taken` the runs
+    already have (the records adapter's `run`), which the path's value would contradict."""
     from resultsbook.sources.bare import numbered_field, settings_field, stamped_field
 
     parts = example.split("/")
     depth = len(parts) - 1
-    names = {1: ["run"], 2: ["group", "run"]}.get(depth) or [f"level{i + 1}" for i in range(depth)]
+    names = {1: ["run"], 2: ["group", "run"]}.get(depth) or []
+    if not names or set(names) & set(taken):
+        names = [f"level{i + 1}" for i in range(depth)]
     split = [path.split("/") for path in paths]
     fields = [f"{{{field}}}" for field in names]
     if split and all(len(each) == depth + 1 for each in split):
@@ -442,8 +449,9 @@ def name_parts_pattern(root: str, example: str) -> str | None:
         for path in paths
         if os.path.dirname(path) == folder and path.endswith(suffix)
     ]
-    # a date splits at '-' into no settings (lm-eval's results_2025-01-24T19-02-29.392595.json)
-    stems = [stem for stem in stems if not _DATE.search(stem)]
+    # a date or a run's id splits at '-' into no settings (lm-eval's results_2025-01-24T19-02-29.392595.json,
+    # modded-nanogpt's records/<record>/<uuid4>.txt)
+    stems = [stem for stem in stems if not _DATE.search(stem) and not _UUID.search(stem)]
     # at '-' only: '_' joins the words of one name as often (train_loss.csv, one CSV per metric)
     counts = Counter(len(stem.split("-")) for stem in stems)
     parts, alike = counts.most_common(1)[0] if counts else (0, 0)
