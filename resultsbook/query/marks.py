@@ -96,10 +96,12 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     if known.sum() < 2:
         return None
     low, high = float(np.min(ends[known])), float(np.max(ends[known]))
-    counts = Counter(ends[known].tolist())
-    if high <= 0 or low == high or len(counts) > BUDGETS:  # more ends: each run stopped where it would
+    if high <= 0 or low == high:  # most cells: every run ends at one step, told without counting them
         return None
-    if low > SHORT_RUN * high and min(counts.values()) < 2:  # close ends: two budgets if each has runs
+    _, counts = np.unique(ends[known], return_counts=True)
+    if len(counts) > BUDGETS:  # more ends: each run stopped where it would
+        return None
+    if low > SHORT_RUN * high and counts.min() < 2:  # close ends: two budgets if each has runs
         return None
     text = (
         f"{ENDS_TEXT} ({step_text(low)} to {step_text(high)}): "
