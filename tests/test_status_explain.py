@@ -833,6 +833,7 @@ def test_status_names_the_cells_the_table_shows_as_a_dash_without_failing_on_the
     assert document["empty_cells"][0] == {
         "table": "table1", "cell": "MLP (16 hidden) / Moons", "shown_as": "–", "expected": 5, "missing": seeds,
         "unnamed": 0,
+        "commands": [f"python train.py --models mlp --datasets moons --seeds {seed}" for seed in range(5)],
     }  # fmt: skip
 
 
@@ -851,8 +852,115 @@ def test_status_names_the_configuration_a_table_of_rows_alone_has_no_row_for(pro
     document = json.loads(run_cli("status", "--json").output)
     assert document["empty_cells"][1] == {
         "table": "final_loss", "cell": "Moons / MLP (16 hidden)", "shown_as": "no row", "expected": 5,
-        "missing": [f"seed {seed}" for seed in range(5)], "unnamed": 0,
+        "missing": [f"seed {seed}" for seed in range(5)], "unnamed": 0, "commands": [],
     }  # fmt: skip
+
+
+def test_status_commands_launch_every_seed_of_a_configuration_no_run_reached(project):
+    """`status --commands` printed the command of seed 3 of a cell short of it, and none for the MLP on
+    moons that never ran at all: the very runs to launch first."""
+    for seed in range(5):
+        shutil.rmtree(project / "runs" / f"mlp_moons_seed{seed}")
+    shutil.rmtree(project / "runs" / "logreg_circles_seed3")
+    run_cli("collect")
+    lines = run_cli("status", "--commands").output.splitlines()
+    assert lines[:9] == [
+        "table1: 2 of 3 cells complete",
+        "  no run at all: MLP (16 hidden) / Moons (shown as –; it is not counted above)",
+        *(f"    python train.py --models mlp --datasets moons --seeds {seed}" for seed in range(5)),
+        "  Logistic regression / Circles: 4 of 5, missing seed 3",
+        "    python train.py --models logreg --datasets circles --seeds 3",
+    ]
+    assert not any("--seeds" in line for line in run_cli("status").output.splitlines())
+
+
+def sparse_grid(tmp_path, methods, seeds, replicates=""):
+    """Write runs of method m0 on every dataset d0 … and of every other method on d0 alone, with a
+    table of methods by datasets whose command launches a missing run."""
+    for method in range(methods):
+        for dataset in range(methods if method == 0 else 1):
+            for seed in seeds:
+                config = {"method": f"m{method}", "dataset": f"d{dataset}", "seed": seed}
+                folder = tmp_path / "runs" / f"m{method}_d{dataset}_s{seed}"
+                write_native_run(folder, config, [{"step": 1, "acc": 0.5}], {"status": "finished"})
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.grid]\nmetric = "acc"\nrows = ["method"]\n'
+        f'columns = ["dataset"]\n{replicates}'
+        'command = "python train.py --method {method} --dataset {dataset} --seed {seed}"\noutputs = []\n'
+    )
+
+
+def test_status_commands_of_many_configurations_never_run_are_cut_short_and_say_how_to_see_all(
+    tmp_path, monkeypatch
+):
+    """A grid of 6 methods by 6 datasets run on its first row and column only leaves 25 cells no run
+    reached, two seeds each: 50 command lines, the first 20 printed and the rest counted."""
+    monkeypatch.chdir(tmp_path)
+    sparse_grid(tmp_path, 6, (0, 1))
+    run_cli("collect")
+    lines = run_cli("status", "--commands").output.splitlines()
+    commands = [line for line in lines if line.startswith("    python train.py")]
+    assert commands[:3] == [
+        "    python train.py --method m1 --dataset d1 --seed 0",
+        "    python train.py --method m1 --dataset d1 --seed 1",
+        "    python train.py --method m1 --dataset d2 --seed 0",
+    ]
+    assert len(commands) == 20
+    assert lines[lines.index(commands[-1]) + 1] == (
+        "    and 30 more (status --commands --all prints them all; --json lists each cell's in empty_cells)"
+    )
+    every = [
+        line for line in run_cli("status", "--commands", "--all").output.splitlines() if "train.py" in line
+    ]
+    assert len(set(every)) == 50
+    holes = json.loads(run_cli("status", "--json").output)["empty_cells"]
+    assert sum(len(hole["commands"]) for hole in holes) == 50
+
+
+def test_status_commands_say_how_many_seeds_of_a_configuration_never_run_are_not_named(tmp_path, monkeypatch):
+    """Three replicates expected and seeds 0 and 1 run: the third seed of a cell no run reached has no
+    name to launch it by, and is counted instead of left out."""
+    monkeypatch.chdir(tmp_path)
+    sparse_grid(tmp_path, 2, (0, 1), "replicates = 3\n")
+    run_cli("collect")
+    lines = run_cli("status", "--commands").output.splitlines()
+    at = lines.index("  no run at all: m1 / d1 (shown as –; it is not counted above)")
+    assert lines[at + 1 : at + 4] == [
+        "    python train.py --method m1 --dataset d1 --seed 0",
+        "    python train.py --method m1 --dataset d1 --seed 1",
+        "    1 unnamed each (set seeds = [...] in the spec): no command launches it",
+    ]
+
+
+def test_status_fills_a_command_s_metric_with_the_metric_of_its_column(tmp_path, monkeypatch):
+    """A table of two metrics laid out by `columns = ["dataset", "metric"]` accepts `{metric}` in its
+    command, and `status` then stopped on `no value for {metric}`, whatever cells it had to count."""
+    monkeypatch.chdir(tmp_path)
+    sparse_grid(tmp_path, 2, (0, 1))
+    shutil.rmtree(tmp_path / "runs" / "m0_d1_s1")
+    spec = (tmp_path / "resultsbook.toml").read_text()
+    spec = spec.replace('metric = "acc"', 'metrics = ["acc", "loss"]').replace(
+        '["dataset"]', '["dataset", "metric"]'
+    )
+    (tmp_path / "resultsbook.toml").write_text(
+        spec.replace("--seed {seed}", "--seed {seed} --objective {metric}")
+    )
+    for folder in (tmp_path / "runs").iterdir():
+        metrics = folder / "metrics.jsonl"
+        metrics.write_text(metrics.read_text().replace('"acc": 0.5', '"acc": 0.5, "loss": 0.1'))
+    run_cli("collect")
+    result = run_cli("status", "--commands")
+    assert result.exit_code == 1, result.output
+    assert [line for line in result.output.splitlines() if "train.py" in line] == [
+        "    python train.py --method m1 --dataset d1 --seed 0 --objective acc",
+        "    python train.py --method m1 --dataset d1 --seed 1 --objective acc",
+        "    python train.py --method m1 --dataset d1 --seed 0 --objective loss",
+        "    python train.py --method m1 --dataset d1 --seed 1 --objective loss",
+        "    python train.py --method m0 --dataset d1 --seed 1 --objective acc",
+        "    python train.py --method m0 --dataset d1 --seed 1 --objective loss",
+    ]
+
+
 
 
 def test_explain_of_a_figure_lists_its_curves_and_a_bar_figure_of_a_table_its_cells(project):

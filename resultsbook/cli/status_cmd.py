@@ -26,6 +26,9 @@ from resultsbook.cli.common import (
 from resultsbook.cli.completion import complete_explainable
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from resultsbook.freshness.status import EmptyCell
     from resultsbook.spec import Spec
 
 UNKEYED = "its runs hold no replicate key to name them by"  # each run one replicate: seeds = [...] names none
@@ -43,7 +46,12 @@ UNKEYED = "its runs hold no replicate key to name them by"  # each run one repli
     is_flag=True,
     help="Print the command lines of missing runs (spec key `command`), values shell-quoted.",
 )
-@click.option("--all", "show_all", is_flag=True, help="List complete cells too.")
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="List complete cells too, and every command of the cells no run reached (--commands).",
+)
 @json_option
 @quiet_option
 @verbose_option
@@ -80,12 +88,14 @@ def status_command(
         done = sum(1 for cell in cells if cell.complete)
         echo(f"{table}: {done} of {len(cells)} cells complete")
         for shown_as, where in ((DASH, "shown as –"), (NO_ROW, "no row in the table")):
-            holes = [hole.cell for hole in report.holes if hole.table == table and hole.shown_as == shown_as]
+            holes = [hole for hole in report.holes if hole.table == table and hole.shown_as == shown_as]
             if holes:
                 echo(
-                    f"  no run at all: {named_list(holes, 10)} ({where}; "
+                    f"  no run at all: {named_list([hole.cell for hole in holes], 10)} ({where}; "
                     f"{'it is' if len(holes) == 1 else 'they are'} not counted above)"
                 )
+            if holes and commands and spec.tables[table].command:
+                _echo_hole_commands(holes, show_all)
         for cell in cells:
             if cell.complete and not show_all:
                 continue
@@ -128,6 +138,28 @@ def status_command(
     for line in finding_lines(report.findings, verbose):
         echo(f"Warning: {line}", err=True)
     sys.exit(0 if report.complete else 1)
+
+
+HOLE_COMMANDS = 20  # command lines printed under one `no run at all` line without --all
+
+
+def _echo_hole_commands(holes: Sequence[EmptyCell], show_all: bool) -> None:
+    """Print the commands that launch the runs of cells no run reached, each once (a run serves each
+    metric's column), the first HOLE_COMMANDS of them unless `show_all`; and how many replicates each
+    expects that no run names, which have no command."""
+    launch = list(dict.fromkeys(command for hole in holes for command in hole.commands))
+    shown = launch if show_all else launch[:HOLE_COMMANDS]
+    for command in shown:
+        echo(f"    {command}")
+    if len(launch) > len(shown):
+        echo(
+            f"    and {len(launch) - len(shown)} more (status --commands --all prints them all; "
+            "--json lists each cell's in empty_cells)"
+        )
+    unnamed = max(hole.unnamed for hole in holes)  # every cell of a table expects the same
+    if unnamed:
+        them = "it" if unnamed == 1 else "them"
+        echo(f"    {unnamed} unnamed each (set seeds = [...] in the spec): no command launches {them}")
 
 
 def _status_without_spec(db_path: str | None, seconds: float, as_json: bool, quiet: bool) -> None:

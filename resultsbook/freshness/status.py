@@ -79,6 +79,7 @@ class EmptyCell:
     expected: int
     missing: tuple[str, ...]  # replicate values by name, as other cells' are: ("seed 0", "seed 1")
     unnamed: int  # expected replicates that no run anywhere names
+    commands: tuple[str, ...] = ()  # how to launch the runs of `missing`, when the spec gives a template
 
 
 DASH = "–"  # how a table shows a cell between a row and a column that no run reached
@@ -155,9 +156,27 @@ def empty_cells(name: str, table: ResultTable, table_spec: TableSpec) -> list[Em
             expected=cell.expected,
             missing=tuple(_replicate_name(cell.named_by, key) for key in cell.missing),
             unnamed=cell.unnamed,
+            commands=launch_commands(name, table, table_spec, cell, cell.missing),
         )
         for cell in unreached_replicates(table)
     ]
+
+
+def launch_commands(
+    name: str, table: ResultTable, table_spec: TableSpec, cell: CellReplicates, replicates: Sequence[Any]
+) -> tuple[str, ...]:
+    """Fill the table's `command` (none without one) for each of a cell's replicates to launch, each
+    with the cell's row and column values and the replicate's own."""
+    if not table_spec.command:
+        return ()
+    keys = (*table.row_keys, *table.column_keys)
+    values = dict(zip(keys, (*cell.row, *cell.column)))
+    if METRIC_KEY in values:  # `{metric}` in a table of metrics laid out by `metric`: the metric's name
+        values[METRIC_KEY] = table.query.metric_of_key(values[METRIC_KEY]).name
+    return tuple(
+        fill_command(table_spec.command, {**values, **dict(zip(cell.named_by, replicate))}, name)
+        for replicate in sorted(replicates, key=_sorting)
+    )
 
 
 def unreached_replicates(table: ResultTable) -> list[CellReplicates]:
@@ -347,17 +366,11 @@ def table_cells(
     """Return each cell's found and expected replicates, missing ones named where possible; a seed
     still running is no run to launch, one counted from a run that failed, was interrupted or looks
     dead is (`attention`: how each run needing attention stands, by store id)."""
-    keys = (*table.row_keys, *table.column_keys)
     out = []
     for cell in cell_replicates(table, attention):
-        values = {k: v for k, v in zip(keys, (*cell.row, *cell.column)) if k != METRIC_KEY}
         relaunch = [key for key in cell.missing if key not in cell.running and key not in cell.queued]
         relaunch += [key for key, standing in cell.unfinished if "running" not in standing.split("/")]
-        commands = tuple(
-            fill_command(table_spec.command, {**values, **dict(zip(cell.named_by, missing))}, name)
-            for missing in sorted(relaunch, key=_sorting)
-            if table_spec.command
-        )
+        commands = launch_commands(name, table, table_spec, cell, relaunch)
         out.append(
             CellStatus(
                 table=name,
