@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,21 @@ def test_json_documents_hold_what_the_text_shows(project: Path, cli) -> None:
     assert {"key": "seed", "kind": "param", "first": 0, "second": 1} in differences
     number = json.loads(cli("explain", "gain", "--json").stdout)["number"]
     assert number["macro"] == "gain" and len(number["cells"]) == 2
+
+
+def test_status_json_gives_a_cell_no_run_reached_the_commands_its_other_cells_have(project: Path, cli) -> None:
+    """A script launching what `status --json` lists read `commands` of incomplete cells, and had none
+    for a configuration never run."""
+    for seed in range(3):
+        shutil.rmtree(project / "runs" / f"mlp_moons_{seed}")
+    shutil.rmtree(project / "runs" / "logreg_circles_2")
+    assert cli("collect").exit_code == 0
+    document = json.loads(cli("status", "--json").stdout)
+    short = next(cell for cell in document["cells"] if cell["missing"])
+    hole = document["empty_cells"][0]
+    assert {"table", "cell", "expected", "missing", "unnamed", "commands"} <= set(hole) & set(short)
+    assert short["commands"] == ["python train.py --model logreg --seed 2"]
+    assert hole["commands"] == [f"python train.py --model mlp --seed {seed}" for seed in range(3)]
 
 
 def test_runs_chooses_its_columns_and_shows_metric_summaries(project: Path, cli) -> None:
