@@ -366,3 +366,50 @@ def test_a_float_table_input_inside_the_papers_own_float_stops_with_one_error_na
         )  # fmt: skip
         log = (tmp_path / "doc.log").read_text()
         assert [line for line in log.splitlines() if line.startswith("!")] == errors
+
+
+def test_the_underlined_runner_up_of_an_s_column_is_aligned_on_the_decimal_point(store, tmp_path):
+    """An S column centred the runner-up (`{\\underline{\\num{89.6(8)}}}`, a text cell), 2.4pt off the
+    decimal point of the numbers above it; it is a number now, underlined from its first digit to its last."""
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed")
+    table = main_table(store)
+    files = write_tables(
+        tmp_path, [("scol", table, TableFormat(style="siunitx-S", digits=1), LatexOptions())]
+    )
+    underlined = [line.split(" & ")[0] for line in files[0].read_text().splitlines() if "underline" in line]
+    assert underlined == ["ResNet-18"]  # the runner-up of both columns
+    preamble = (r"\pdfcompresslevel=0",)  # the rules stay readable in the PDF
+    compile_page(tmp_path, r"\input{scol.tex}", files, preamble=preamble, packages=("booktabs", "siunitx"))
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True
+    )
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', bbox.stdout
+    )
+    rows = {text: top for _, top, _, text in words if text in ("Logistic", "ResNet-18")}
+    numbers = {
+        label: [
+            (float(left), float(right))
+            for left, top, right, text in words
+            if top == y and re.fullmatch(r"\d+\.\d", text)
+        ]
+        for label, y in rows.items()
+    }
+    # centre and spread of each column, every number with one decimal: aligned points end them alike
+    assert [right for _, right in numbers["ResNet-18"]] == pytest.approx(
+        [right for _, right in numbers["Logistic"]], abs=0.01
+    )
+    rules = re.findall(
+        rb"1 0 0 1 ([\d.]+) [\d.]+ cm\s*\[\]0 d 0 J [\d.]+ w 0 0 m ([\d.]+) 0 l S",
+        (tmp_path / "doc.pdf").read_bytes(),
+    )
+    spans = [(float(x), float(x) + float(length)) for x, length in rules]
+    (first, _), (_, last) = numbers["ResNet-18"][:2]
+    assert any(
+        start == pytest.approx(first, abs=0.1) and end == pytest.approx(last, abs=0.1) for start, end in spans
+    ), spans

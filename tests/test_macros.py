@@ -421,7 +421,10 @@ def _bookmarks(folder: Path) -> list[str]:
         r"\\BOOKMARK \[\d\]\[-\]\{[^}]*\}\{(.*)\}\{[^}]*\}% \d+", (folder / "doc.out").read_text()
     )
     octets = [re.sub(r"\\(\d{3})", lambda m: chr(int(m.group(1), 8)), title) for title in titles]
-    return [bytes(map(ord, text)).decode("utf-16") for text in octets]
+    return [
+        bytes(map(ord, text)).decode("utf-16") if text.startswith("\xfe\xff") else text.replace("\\", "")
+        for text in octets
+    ]  # PDFDocEncoding without Unicode: the octets are its characters (±, ×), \( escapes (
 
 
 def test_a_number_quoted_in_a_section_title_is_the_number_in_the_pdf_bookmarks(
@@ -448,6 +451,72 @@ def test_a_number_quoted_in_a_section_title_is_the_number_in_the_pdf_bookmarks(
         == f"Ours reaches {value} ({pm}), {dict(_defined((tmp_path / 'numbers.tex').read_text()))['gainA']} more"
     )
     assert note.startswith("Mean ± std (ddof = 1) over n = ")
+
+
+@pytest.mark.parametrize("hyperref_first", [False, True])
+def test_a_quoted_spread_in_a_title_is_plain_text_in_the_pdf_outline_without_warnings(
+    project, tmp_path: Path, hyperref_first: bool
+) -> None:
+    """`\\rbvalue[pm]{...}` in a \\section or \\title gave two `Token not allowed in a PDF string ...
+    removing 'math shift'` warnings per use (the $ of `$\\pm$`); the number is what the outline and the
+    PDF's title show, whether the numbers file is read before hyperref or after."""
+    spec, store = project
+    build(spec, store)
+    shutil.copy(Path(spec.folder) / "results/numbers.tex", tmp_path / "numbers.tex")
+    text = (tmp_path / "numbers.tex").read_text()
+    pm = dict(re.findall(r"\\@namedef\{rb@v@(pm)@table1/ours/a\}\{(.*)\}", text))["pm"]
+    gain = _defined(text)["gainA"]
+    title = "Ours reaches \\rbvalue[pm]{table1/ours/a}, \\gainA{} more"
+    preamble = ["\\input{numbers.tex}", "\\usepackage[pdfusetitle]{hyperref}", f"\\title{{{title}}}"]
+    if hyperref_first:
+        preamble[:2] = preamble[1::-1]
+    page = compile_page(
+        tmp_path, f"\\maketitle\n\\section{{{title}}}\ntext", (), options="", preamble=preamble, packages=()
+    )
+    assert "Token not allowed in a PDF string" not in page.log
+    plain = pm.replace("$\\pm$", "±")
+    shown = f"Ours reaches {plain}, {gain} more"
+    assert " ± " in shown
+    assert _bookmarks(tmp_path) == [shown]
+    info = subprocess.run(["pdfinfo", "doc.pdf"], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert f"Title:           {shown}" in info.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("hyperref", "outline"),
+    [
+        ("\\usepackage{hyperref}", "Tiny -1.70×10⁻⁹ ± 0.20×10⁻⁹, huge 3.1×10¹² and -∞ to ∞"),
+        (
+            "\\usepackage[unicode=false]{hyperref}",
+            "Tiny -1.70×10^-9 ± 0.20×10^-9, huge 3.1×10^12 and -inf to inf",
+        ),
+    ],
+    ids=["unicode", "pdfdocencoding"],
+)
+def test_a_power_of_ten_or_infinity_in_a_title_is_plain_text_in_the_pdf_outline(
+    tmp_path: Path, hyperref: str, outline: str
+) -> None:
+    """hyperref dropped the ^ of `1.70\\ensuremath{\\times 10^{-9}}` and the \\infty of a number in a
+    section title, each with a warning: the bookmark read `1.70×10-9` (and `-` for minus infinity). A
+    PDF string without Unicode has no superscript digits: 10^-9. The printed title is unchanged."""
+    from resultsbook.render.latex import tex_number
+    from resultsbook.render.macros import render_macros
+
+    cells = {
+        "t/tiny/x": {"pm": f"{tex_number('-1.70e-9')} $\\pm$ {tex_number('0.20e-9')}"},
+        "t/diverged/x": {"value": tex_number("-inf")},
+    }
+    named = {"hugeLoss": tex_number("3.1e12"), "worst": tex_number("inf")}
+    (tmp_path / "numbers.tex").write_text(render_macros(named, cells, {}, "numbers.tex"))
+    body = "\\section{Tiny \\rbvalue[pm]{t/tiny/x}, huge \\hugeLoss{} and \\rbvalue{t/diverged/x} to \\worst}"
+    printed = []
+    for preamble in (("\\input{numbers.tex}",), ("\\input{numbers.tex}", hyperref)):
+        page = compile_page(tmp_path, body, (), options="", preamble=preamble, packages=())
+        pdf = subprocess.run(["pdftotext", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True)
+        printed.append(pdf.stdout)
+    assert "not allowed in a PDF string" not in page.log and "Glyph not defined" not in page.log
+    assert _bookmarks(tmp_path) == [outline]
+    assert printed[1] == printed[0] and "Tiny" in printed[0]
 
 
 @pytest.mark.parametrize("documentclass", ["article", "acmart"])

@@ -242,8 +242,8 @@ def latex_cell(cell: DisplayCell | None, style: str, spread_kind: str) -> str:
         body = _siunitx_body(cell)
         if cell.emphasis == "best":
             text = rf"\bfseries {body}"
-        elif cell.emphasis == "second":
-            text = rf"{{\underline{{\num{{{body}}}}}}}"
+        elif cell.emphasis == "second":  # drawn back over the number: a braced cell would be centred
+            text = rf"{body}\llap{{\underline{{\phantom{{\num{{{body}}}}}}}}}"
         else:
             text = body
         return text + _marks(cell.marks, _ends_in_power(cell))

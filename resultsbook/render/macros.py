@@ -21,16 +21,37 @@ _PLAIN = (
     (r"$\pm$", "±"),
 )
 # A title is case-changed (acmart's capitals) and turned into a PDF bookmark (hyperref), where
-# \rbvalue cannot run: its key keeps its case, and a bookmark shows the number, not the key.
+# \rbvalue cannot run: its key keeps its case, and a bookmark shows the number, not the key, as plain
+# text: hyperref drops what it cannot write there ($ of `$\pm$`, ^ of 10^{-9}, \infty) with a warning each.
 _TITLE_SAFE = (
     "% Section titles: the key keeps its case in capitals (acmart), a PDF bookmark shows the number.",
     "\\ifdefined\\AddToNoCaseChangeList\\AddToNoCaseChangeList{\\rbvalue\\rbnote}\\fi",
     "\\def\\rb@text#1#{\\rb@text@#1[value]\\@nil}",
     "\\def\\rb@text@[#1]#2\\@nil#3{\\rb@textof{rb@v@#1@#3}}",
-    "\\def\\rb@textof#1{\\ifcsname#1\\endcsname\\expandafter\\@firstofone\\else\\expandafter\\@gobble\\fi{\\csname#1\\endcsname}}",
+    "\\def\\rb@textof#1{\\ifcsname#1\\endcsname\\expandafter\\@firstofone\\else\\expandafter\\@gobble\\fi%",
+    "  {\\expandafter\\expandafter\\expandafter\\rb@nomath\\csname#1\\endcsname$\\rb@none\\@nil}}",
+    "% A bookmark holds the number as plain text: 90.6 $\\pm$ 3.9 is 90.6 \u00b1 3.9, "
+    "1.7\\ensuremath{\\times 10^{-9}} is 1.7\u00d710\u207b\u2079.",
+    "\\def\\rb@none{\\rb@none}",
+    "\\def\\rb@then#1{\\ifx\\rb@none#1\\expandafter\\@gobble\\else\\expandafter\\@firstofone\\fi}",
+    "\\def\\rb@nomath#1$#2\\@nil{#1\\rb@then{#2}{\\rb@nomath#2\\@nil}}",
+    "\\def\\rb@math#1{\\rb@power#1^\\rb@none\\@nil}",
+    "\\def\\rb@power#1^#2#3\\@nil{#1\\rb@then{#2}{\\rb@unicode{\\rb@sup#2\\rb@none}{\\textasciicircum#2}\\rb@power#3\\@nil}}",
+    "\\def\\rb@unicode{\\ifHy@unicode\\expandafter\\@firstoftwo\\else\\expandafter\\@secondoftwo\\fi}",
+    "\\def\\rb@sup#1{\\rb@then{#1}{\\rb@supof{#1}\\rb@sup}}",
+    "\\def\\rb@supof#1{\\ifcsname rb@sup@\\detokenize{#1}\\endcsname\\expandafter\\@firstoftwo\\else",
+    "  \\expandafter\\@secondoftwo\\fi{\\csname rb@sup@\\detokenize{#1}\\endcsname}{#1}}",
+    "\\@namedef{rb@sup@0}{\\textzerosuperior}\\@namedef{rb@sup@1}{\\textonesuperior}"
+    "\\@namedef{rb@sup@2}{\\texttwosuperior}",
+    "\\@namedef{rb@sup@3}{\\textthreesuperior}\\@namedef{rb@sup@4}{\\textfoursuperior}"
+    "\\@namedef{rb@sup@5}{\\textfivesuperior}",
+    "\\@namedef{rb@sup@6}{\\textsixsuperior}\\@namedef{rb@sup@7}{\\textsevensuperior}"
+    "\\@namedef{rb@sup@8}{\\texteightsuperior}",
+    "\\@namedef{rb@sup@9}{\\textninesuperior}\\@namedef{rb@sup@-}{\\textminussuperior}"
+    "\\@namedef{rb@sup@+}{\\textplussuperior}",
     "\\def\\rb@bookmarks{\\ifdefined\\pdfstringdefDisableCommands\\pdfstringdefDisableCommands{%",
     "  \\def\\rbvalue{\\rb@text}\\def\\rbnote##1{\\rb@textof{rb@n@##1}}\\def\\pm{\\textpm}%",
-    "  \\def\\times{\\texttimes}}\\fi}",
+    "  \\def\\times{\\texttimes}\\def\\infty{\\rb@unicode\\textinfty{inf}}\\let\\ensuremath\\rb@math}\\fi}",
     "\\ifx\\@nodocument\\relax\\rb@bookmarks\\else\\AtBeginDocument{\\rb@bookmarks}\\fi",
 )
 _CELL_LINE = re.compile(r"\\@namedef\{rb@v@([A-Za-z0-9_]+)@([^{}]*)\}\{(.*)\}")
