@@ -175,8 +175,9 @@ def status_frame(
 ) -> pd.DataFrame:
     """Return one row per cell: its keys, replicates found and expected, the missing replicates (those
     still running or queued among them), the replicates counted from runs that did not finish, the
-    params its runs differ in, and whether no run reached it (`unreached`: shown as –)."""
-    from resultsbook.freshness.status import DASH
+    params its runs differ in, and whether no run reached it (`unreached`: shown as –, in its place,
+    or no row of the table, after the rows that share its first values)."""
+    from resultsbook.freshness.status import DASH, NO_ROW
 
     column_keys = () if table.query.tasks else table.column_keys  # over tasks: one row per row
     key_names = [*dict.fromkeys([*table.row_keys, *column_keys])]
@@ -196,7 +197,7 @@ def status_frame(
             ),
             {},
         )
-        no_run = DASH if cell in unreached else ""
+        no_run = "" if cell not in unreached else DASH if cell.row in table.rows else NO_ROW
         records.append(
             {**keys, "found": cell.found, "expected": cell.expected, "missing": missing,
              "valueless": valueless, "running": running, "queued": queued, "unfinished": unfinished,
@@ -208,7 +209,14 @@ def status_frame(
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def _position(table: ResultTable, cell: CellReplicates) -> tuple[int, int]:
-    """Return where a cell stands in the table: its row's place, then its column's."""
+def _position(table: ResultTable, cell: CellReplicates) -> tuple[int, int, int]:
+    """Return where a cell stands in the table: a row the table has not (no run of it) after the last
+    row that shares its first values (`asterix / DiscreteDT` after the other rows of asterix)."""
     column = table.columns.index(cell.column) if cell.column in table.columns else 0
-    return table.rows.index(cell.row), column
+    if cell.row in table.rows:
+        return table.rows.index(cell.row), 0, column
+    for length in range(len(cell.row) - 1, 0, -1):
+        sharing = [index for index, row in enumerate(table.rows) if row[:length] == cell.row[:length]]
+        if sharing:
+            return sharing[-1], 1, column
+    return len(table.rows), 1, column

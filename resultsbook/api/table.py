@@ -264,9 +264,9 @@ class Table:
     def status(self) -> pd.DataFrame:
         """Return one row per cell, as `resultsbook status` counts it: the cell's keys, replicates
         `found` (with a value) and `expected`, the `missing` ones, how many are `unnamed`, the params
-        its runs differ in (`mixed`), and `no_run`: "–" for a cell no run reached (the table shows
-        it as –, as `status` names it), "" for the others; `status()[status()["no_run"] != ""]` are the
-        configurations never run."""
+        its runs differ in (`mixed`), and `no_run`: "–" for a cell no run reached that the table
+        shows as –, "no row" for a combination of row values it has no row for (as `status` names
+        them), "" for the others; `status()[status()["no_run"] != ""]` are the configurations never run."""
         from resultsbook.api.frames import status_frame
         from resultsbook.freshness.status import cell_replicates, unreached_replicates
 

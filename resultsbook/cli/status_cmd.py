@@ -70,7 +70,7 @@ def status_command(
 
     Without a spec, say which runs of the store (--db) failed, were interrupted, run or look dead.
     """
-    from resultsbook.freshness.status import DASH, parse_duration, status
+    from resultsbook.freshness.status import DASH, NO_ROW, parse_duration, status
     from resultsbook.query.marks import named_list
 
     seconds = parse_duration(stale_after)
@@ -87,14 +87,15 @@ def status_command(
         cells = [cell for cell in report.cells if cell.table == table]
         done = sum(1 for cell in cells if cell.complete)
         echo(f"{table}: {done} of {len(cells)} cells complete")
-        holes = [hole for hole in report.holes if hole.table == table]
-        if holes:
-            echo(
-                f"  no run at all: {named_list([hole.cell for hole in holes], 10)} (shown as {DASH}; "
-                f"{'it is' if len(holes) == 1 else 'they are'} not counted above)"
-            )
-        if holes and commands and spec.tables[table].command:
-            _echo_hole_commands(holes, show_all)
+        for shown_as, where in ((DASH, "shown as –"), (NO_ROW, "no row in the table")):
+            holes = [hole for hole in report.holes if hole.table == table and hole.shown_as == shown_as]
+            if holes:
+                echo(
+                    f"  no run at all: {named_list([hole.cell for hole in holes], 10)} ({where}; "
+                    f"{'it is' if len(holes) == 1 else 'they are'} not counted above)"
+                )
+            if holes and commands and spec.tables[table].command:
+                _echo_hole_commands(holes, show_all)
         for cell in cells:
             if cell.complete and not show_all:
                 continue

@@ -70,17 +70,20 @@ class RunStatus:
 
 @dataclass(frozen=True)
 class EmptyCell:
-    """A cell no run reached, shown as –; with the replicates a run there would be expected to give."""
+    """A cell no run reached: shown as – between its row and its column, or a combination of row
+    values the table has no row for; with the replicates a run there would be expected to give."""
 
     table: str
     cell: str
+    shown_as: str  # DASH, or NO_ROW
     expected: int
     missing: tuple[str, ...]  # replicate values by name, as other cells' are: ("seed 0", "seed 1")
     unnamed: int  # expected replicates that no run anywhere names
     commands: tuple[str, ...] = ()  # how to launch the runs of `missing`, when the spec gives a template
 
 
-DASH = "–"  # how a table shows a cell that no run reached
+DASH = "–"  # how a table shows a cell between a row and a column that no run reached
+NO_ROW = "no row"  # a combination of row values the table leaves out, having no run of it
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ def empty_cells(name: str, table: ResultTable, table_spec: TableSpec) -> list[Em
         EmptyCell(
             table=name,
             cell=cell_label(table, cell.row, cell.column, table_spec.labels),
+            shown_as=DASH if cell.row in table.rows else NO_ROW,
             expected=cell.expected,
             missing=tuple(_replicate_name(cell.named_by, key) for key in cell.missing),
             unnamed=cell.unnamed,
@@ -177,13 +181,17 @@ def launch_commands(
 
 def unreached_replicates(table: ResultTable) -> list[CellReplicates]:
     """Return the cells no run reached, each with none found of the replicates the table expects:
-    those shown as – (a method never run on a dataset; a combination of row values no run reached,
-    where the rows cross like a product with holes), in the table's order. A table over tasks has
-    none: its cells are aggregates over a row's runs, and a row has all or none."""
+    those shown as – between a row and a column (a method never run on a dataset), in the table's
+    order, then those of a combination of row values the table has no row for where its rows cross
+    like a product with holes (`absent_rows`). A table over tasks has none: its cells are aggregates
+    over a row's runs, and a row has all or none."""
+    from resultsbook.query.absent import absent_rows
+
     if table.query.tasks:
         return []
     grid = [(row, column) for row in table.rows for column in table.columns]
     cells = [cell for cell in grid if cell not in table.cells]
+    cells += [(row, column) for row in absent_rows(table.rows) for column in table.columns]
     # runs without a seed name no seed to launch
     names = sorted(
         (key for key in expected_replicates(table.cells, table.query, table.expected) if None not in key),

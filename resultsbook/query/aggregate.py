@@ -189,7 +189,7 @@ def aggregate(
     notes += _order_notes(every, query.order, (*row_keys, *column_keys))
     cells = _mark_cells(cells, query, expected)
     order = {METRIC_KEY: tuple(map(query.metric_key, query.metrics)), **query.order}  # as listed
-    rows = _with_absent_rows(_ordered({key[0] for key in cells}, row_keys, order), row_keys, order)
+    rows = _ordered({key[0] for key in cells}, row_keys, order)
     columns = _ordered({key[1] for key in cells}, column_keys, order)
     if not cells:
         raise why_no_cells(every, selected, query, reader)
@@ -828,18 +828,6 @@ def differing_params(
     With `count_absent` false, a param only some runs record (another tracker, another logger)
     differs only where two runs record different values."""
     return differing_columns(Runs.of(runs), set(exempt), count_absent)
-
-
-def _with_absent_rows(
-    rows: tuple[Key, ...], names: Sequence[str], order: Mapping[str, Sequence[Any]]
-) -> tuple[Key, ...]:
-    """Add the combinations of row values no run reached where the rows cross like a product with
-    holes (`absent_rows`): a model never run on one dataset is a row of –, as it is a – in a grid, where
-    leaving it out would hide it from the table's reader."""
-    from resultsbook.query.absent import absent_rows
-
-    absent = absent_rows(rows)
-    return _ordered({*rows, *absent}, names, order) if absent else rows
 
 
 def _ordered(keys: set[Key], names: Sequence[str], order: Mapping[str, Sequence[Any]]) -> tuple[Key, ...]:
