@@ -76,7 +76,7 @@ def test_a_monitor_csv_of_another_program_is_no_run_and_names_the_pattern(tmp_pa
     (host / "monitor.csv").write_text("time,cpu,mem\n1,0.5,0.3\n2,0.6,0.35\n")
     result = cli("collect", "sys", "--db", "s.db")
     assert result.exit_code == 1
-    assert "host1/monitor.csv: has no 'l' and 't' columns" in result.output
+    assert "host1/monitor.csv: has no 'l' (episode length) and no 't' (seconds) column: it is no" in result.output
     assert (
         "read it as a CSV log with --adapter csv (the file named alone), or --pattern '**/monitor.csv' "
         "--adapter csv (every such file under a folder)" in result.output
@@ -86,6 +86,15 @@ def test_a_monitor_csv_of_another_program_is_no_run_and_names_the_pattern(tmp_pa
     again = cli("collect", "sys", "--db", "s.db", "--pattern", "**/monitor.csv", "--adapter", "csv")
     assert again.exit_code == 0, again.output
     assert "1 new" in again.output
+
+
+def test_a_monitor_csv_without_times_names_the_one_column_it_lacks(tmp_path, cli):
+    """reward_machines' water-world logs (r, l and the reward machine, no t) were said to lack 'l' too."""
+    run = tmp_path / "qrm" / "M1" / "0"
+    run.mkdir(parents=True)
+    (run / "0.0.monitor.csv").write_text("r,l,rm\n0.0,600,t1.txt\n1.0,96,t2.txt\n")
+    result = cli("collect", "qrm", "--db", "s.db")
+    assert "0.0.monitor.csv: has no 't' (seconds) column: it is no Monitor file" in result.output
 
 
 def test_the_note_on_runs_without_params_names_their_folders(tmp_path, cli):

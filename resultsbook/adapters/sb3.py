@@ -274,6 +274,9 @@ def _read_progress(
     return added
 
 
+MONITOR_COLUMNS = (("l", "episode length"), ("t", "seconds"))  # what a Monitor file has beside the return
+
+
 def _read_monitors(
     paths: list[str], builder: SeriesBuilder, problems: list[Problem]
 ) -> tuple[float | None, float | None, int]:
@@ -291,7 +294,8 @@ def _read_monitors(
             if table is not None:
                 csv = option("adapter", "csv")
                 every = f"{option('pattern', '**/' + os.path.basename(path))} {csv}"
-                message = "has no 'l' and 't' columns (episode length and seconds): it is no Monitor file of "
+                lacking = [f"{key!r} ({what})" for key, what in MONITOR_COLUMNS if key not in table.columns]
+                message = f"has no {' and no '.join(lacking)} column: it is no Monitor file of "
                 message += f"Stable-Baselines3; read it as a CSV log with {csv} (the file named alone), "
                 message += f"or {every} (every such file under a folder)"
                 problems.append(Problem(path, message, "nothing from this file"))
