@@ -163,13 +163,29 @@ class _TableReader:
         self.text: dict[str, list[str]] = {}
 
     def add(self, batch: LineBatch) -> None:
-        if self.names is not None and self._add_plain(batch.lines):
-            return
-        rows = self._split(batch)
-        if self.names is None:
+        if self.names is None:  # the names from the first row, then the rest as any later batch
+            head, batch = self._head(batch)
+            rows = self._split(head)
             if not rows:
                 return
-            rows = self._start(rows)
+            self._add_split(self._start(rows))
+        if batch.lines and not self._add_plain(batch.lines):
+            self._add_split(self._split(batch))
+
+    def _head(self, batch: LineBatch) -> tuple[LineBatch, LineBatch]:
+        """Split a batch after its first line that is neither blank nor a `#` comment: the line the
+        column names come from (or the first row)."""
+        at = next(
+            (i for i, line in enumerate(batch.lines) if line.strip() and not line.lstrip().startswith("#")),
+            len(batch.lines) - 1,
+        )
+        return LineBatch(batch.first, batch.lines[: at + 1]), LineBatch(
+            batch.first + at + 1, batch.lines[at + 1 :]
+        )
+
+    def _add_split(self, rows: list[tuple[int, list[str]]]) -> None:
+        """Add rows split into cells (line number, cells), one by one: repeated and other headers,
+        ragged rows."""
         width = self.width
         kept: list[list[str]] = []
         layout = width  # the width of the header the rows in `kept` are read by
