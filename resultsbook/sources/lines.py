@@ -146,10 +146,13 @@ def _decode_lines(block: bytes, first: int, limit: int, tally: Tally) -> list[st
                     "those lines with the bytes replaced by U+FFFD",
                 )
                 lines.append(raw.decode("utf-8", errors="replace"))
+        if b"\r" in block:  # Windows line ends
+            lines = [line[:-1] if line.endswith("\r") else line for line in lines]
     else:
+        if "\r" in text:  # Windows line ends: each line's last CR dropped, in one pass
+            text = text.replace("\r\n", "\n")
+            text = text[:-1] if text.endswith("\r") else text
         lines = text.split("\n")
-    if b"\r" in block:  # Windows line ends
-        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
     if len(block) > limit:
         for offset, line in enumerate(lines):
             if len(line) > limit:

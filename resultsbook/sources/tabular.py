@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from operator import methodcaller
 
 import numpy as np
 
@@ -235,10 +236,12 @@ class _TableReader:
         sep = self.delimiter or ","
         width = self.width
         joined = sep.join(lines)
-        if '"' in joined or not all(line.count(sep) == width - 1 and line.strip() for line in lines):
+        if '"' in joined or set(map(methodcaller("count", sep), lines)) != {width - 1}:
+            return False
+        if width == 1 and not all(map(str.strip, lines)):  # a blank line (wider rows have separators)
             return False
         cells = joined.split(sep)
-        if self.header is not None and self.header[0] in {cell.strip() for cell in cells[0::width]}:
+        if self.header is not None and self.header[0] in set(map(str.strip, cells[0::width])):
             return False
         self._add_columns(len(lines), [cells[index::width] for index in range(width)])
         return True
