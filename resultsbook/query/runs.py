@@ -365,11 +365,16 @@ class Runs(Sequence[StoredRun]):
         cache = self._columns._ranks
         found = cache.get(name)
         if found is None:
-            texts = self._columns.field(name)
+            texts = self._columns.field(name).tolist()
             found = np.empty(len(texts), dtype=np.int64)
-            found[np.argsort(texts, kind="stable")] = np.arange(len(texts))
+            # Python's sort of the texts: numpy's stable argsort of objects orders them alike, up to 3x slower
+            found[sorted(range(len(texts)), key=texts.__getitem__)] = np.arange(len(texts))
             cache[name] = found
         return found[self._at]
+
+    def by_run_id(self) -> Runs:
+        """Return these runs in the text order of their run ids (runs of one run id in their order)."""
+        return self.take(np.argsort(self.text_ranks("run_id"), kind="stable"))
 
     def data_digests(self) -> list[dict[str, str]]:
         """Return the {data name: digest} of the runs whose provenance records data versions (the
