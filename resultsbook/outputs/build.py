@@ -737,9 +737,8 @@ def _runs_digest(runs: CellRuns) -> str:
     their values exactly (as float64 bytes: writing 100,000 floats as JSON text costs a second)."""
     import numpy as np
 
-    statuses = runs.statuses.tolist()
-    if len(set(statuses)) == 1:  # as usual, one status for every run: given once
-        statuses = statuses[:1]
+    several = len(runs.distinct_statuses()) > 1  # as usual, one status for every run: given once
+    statuses = (runs.statuses if several else runs.statuses[:1]).tolist()
     ids = runs.run_ids.tolist()
     listed = joined_json_texts(ids, ", ")  # json.dumps(ids), written at once: 100,000 ids a table
     ids_json = json.dumps(ids) if listed is None else "[" + listed + "]"

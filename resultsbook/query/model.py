@@ -186,6 +186,7 @@ class CellRuns(Sequence[CellRun]):
         self.tasks = None if tasks is None else tuple(tasks)
         self._run_id_ranks = run_id_ranks  # order of run_ids among all runs (sorting without comparing)
         self._made: tuple[CellRun, ...] | None = None
+        self._distinct_statuses: frozenset[Any] | None = None
 
     @classmethod
     def of(cls, runs: Sequence[CellRun]) -> CellRuns:
@@ -265,6 +266,12 @@ class CellRuns(Sequence[CellRun]):
                 )
             )
         return self._made
+
+    def distinct_statuses(self) -> frozenset[Any]:
+        """Return the statuses the runs have (a few texts), found once: the marks and the digest ask."""
+        if self._distinct_statuses is None:
+            self._distinct_statuses = frozenset(self.statuses.tolist())
+        return self._distinct_statuses
 
     def sorted_run_ids(self) -> list[str]:
         """Return the run ids in text order (as `sorted` gives them)."""
