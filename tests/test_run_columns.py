@@ -63,3 +63,17 @@ def test_runs_that_record_no_goal_are_not_read_for_their_experiment(make_run, cl
         runs = Runs.load(store)
         assert runs.recorded_goals("acc") == {}
     assert fields_read == [TABLE_FIELDS]
+
+
+def test_a_build_reads_the_runs_of_the_store_once(make_run, cli, tmp_path, fields_read):
+    """Its tables read the same runs, and its lock digests each run's content: the digests are read
+    with the runs, not again (at 100,000 runs a read costs 0.1 s)."""
+    for seed in range(2):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([0.5 + seed / 10]))
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t1]\nmetric = "acc"\nrows = ["model"]\noutputs = []\n'
+    )
+    assert cli("collect").exit_code == 0
+    fields_read.clear()
+    assert cli("build", "--no-collect").exit_code == 0
+    assert fields_read == [(*TABLE_FIELDS, "digest")]

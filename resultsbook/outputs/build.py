@@ -374,8 +374,13 @@ def compute_outputs(
     progress.start(len(wanted_tables) + len(wanted_figures) + int(numbers))
     if memo is not None and memo.runs is None:
         memo.runs = store.runs()
-    # every table reads the same runs as columns; params are read key by key as tables need them
-    runs = Runs.of(memo.runs) if memo is not None and memo.runs is not None else Runs.load(store)
+    # every table reads the same runs as columns; params are read key by key as tables need them. The
+    # lock's runs part digests every run's content: its digest is read with the other fields, not again
+    runs = (
+        Runs.of(memo.runs)
+        if memo is not None and memo.runs is not None
+        else Runs.load(store, also=["digest"])
+    )
     cells = memo.cells if memo is not None else None
     reader = MetricReader(store, spec.derived)  # shared: tables reading the same metric load it once
     reader.plan(metric for name in wanted_tables for metric in spec.tables[name].query.metrics)

@@ -172,8 +172,9 @@ class Runs(Sequence[StoredRun]):
 
     # ----------------------------------------------------------------- making one
     @classmethod
-    def load(cls, store: Store, include_missing: bool = False) -> Runs:
-        """Read the runs of a store: their fields now, their params key by key when asked."""
+    def load(cls, store: Store, include_missing: bool = False, also: Sequence[str] = ()) -> Runs:
+        """Read the runs of a store: the fields a table reads (and those named in `also`) now, the
+        other fields and the params key by key when asked."""
 
         def stored(columns: _Columns) -> list[StoredRun]:  # made from the columns: no row is kept
             params = store.params_of(columns.ids.tolist()) if columns.size else {}
@@ -182,7 +183,8 @@ class Runs(Sequence[StoredRun]):
         def load_fields(names: Sequence[str]) -> list[tuple[Any, ...]]:
             return store.run_rows(include_missing, names, ordered=False)
 
-        rows = store.run_rows(include_missing, TABLE_FIELDS)
+        names = (*TABLE_FIELDS, *also)
+        rows = store.run_rows(include_missing, names)
         return cls(
             _Columns(
                 rows,
@@ -190,7 +192,7 @@ class Runs(Sequence[StoredRun]):
                 store.param_keys,
                 stored,
                 store.constant_param,
-                TABLE_FIELDS,
+                names,
                 load_fields,
             )
         )
