@@ -277,7 +277,8 @@ class CellRuns(Sequence[CellRun]):
         """Return the run ids in text order (as `sorted` gives them)."""
         if self._run_id_ranks is None:
             return sorted(self.run_ids.tolist())
-        return self.run_ids[np.argsort(self._run_id_ranks, kind="stable")].tolist()
+        # no stable sort needed (5x slower): runs of equal rank are one run of the read, one same run id
+        return self.run_ids[np.argsort(self._run_id_ranks)].tolist()
 
     def replicate_of(self, index: int) -> tuple[Any, ...]:
         """Return one run's replicate values."""
