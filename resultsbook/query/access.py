@@ -83,7 +83,11 @@ class Summaries:
         """Return (found, index) of each run id among the summaries."""
         if not len(self.runs):
             return np.zeros(len(runs), dtype=bool), np.zeros(len(runs), dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.runs, runs), len(self.runs) - 1)
+        first, last = int(self.runs[0]), int(self.runs[-1])
+        if last - first == len(self.runs) - 1:  # as usual, ids one after the other: where each is, at once
+            at = np.clip(runs - first, 0, len(self.runs) - 1)
+        else:
+            at = np.minimum(np.searchsorted(self.runs, runs), len(self.runs) - 1)
         return self.runs[at] == runs, at
 
     def logged(self) -> np.ndarray:
