@@ -170,3 +170,16 @@ def test_a_command_sets_numpy_settings_only_where_the_user_has_not(monkeypatch):
     assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0" and os.environ["OPENBLAS_NUM_THREADS"] == "8"
     user = commandenv.user_environment()
     assert "NUMPY_MADVISE_HUGEPAGE" not in user and user["OPENBLAS_NUM_THREADS"] == "8"
+
+
+def test_a_build_writing_no_markdown_imports_no_tabulate(make_run, cli, tmp_path):
+    """tabulate and its importlib.metadata cost every build 30 ms; only a Markdown table needs them."""
+    for seed in range(2):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([0.5 + seed / 10], "acc"))
+    spec = (
+        '[[sources]]\npath = "runs"\n\n[tables.t1]\nmetric = "acc"\nrows = ["model"]\noutputs = ["t1.{}"]\n'
+    )
+    (tmp_path / "resultsbook.toml").write_text(spec.format("tex"))
+    assert heavy_modules("build", "-q", cwd=str(tmp_path), test="m == 'tabulate'") == []
+    (tmp_path / "resultsbook.toml").write_text(spec.format("md"))
+    assert heavy_modules("build", "-q", cwd=str(tmp_path), test="m == 'tabulate'") == ["tabulate"]

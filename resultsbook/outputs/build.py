@@ -374,8 +374,13 @@ def compute_outputs(
     progress.start(len(wanted_tables) + len(wanted_figures) + int(numbers))
     if memo is not None and memo.runs is None:
         memo.runs = store.runs()
-    # every table reads the same runs as columns; params are read key by key as tables need them
-    runs = Runs.of(memo.runs) if memo is not None and memo.runs is not None else Runs.load(store)
+    # every table reads the same runs as columns; params are read key by key as tables need them. The
+    # lock's runs part digests every run's content: its digest is read with the other fields, not again
+    runs = (
+        Runs.of(memo.runs)
+        if memo is not None and memo.runs is not None
+        else Runs.load(store, also=["digest"])
+    )
     cells = memo.cells if memo is not None else None
     reader = MetricReader(store, spec.derived)  # shared: tables reading the same metric load it once
     reader.plan(metric for name in wanted_tables for metric in spec.tables[name].query.metrics)
@@ -737,9 +742,8 @@ def _runs_digest(runs: CellRuns) -> str:
     their values exactly (as float64 bytes: writing 100,000 floats as JSON text costs a second)."""
     import numpy as np
 
-    statuses = runs.statuses.tolist()
-    if len(set(statuses)) == 1:  # as usual, one status for every run: given once
-        statuses = statuses[:1]
+    several = len(runs.distinct_statuses()) > 1  # as usual, one status for every run: given once
+    statuses = (runs.statuses if several else runs.statuses[:1]).tolist()
     ids = runs.run_ids.tolist()
     listed = joined_json_texts(ids, ", ")  # json.dumps(ids), written at once: 100,000 ids a table
     ids_json = json.dumps(ids) if listed is None else "[" + listed + "]"

@@ -52,8 +52,9 @@ def runs_part(runs: Sequence[StoredRun] | Runs, filters: Sequence[Filter]) -> st
     digests: dict[str, str] = _LAST_RUNS[1]
     key = repr(filters)
     if key not in digests:
-        selected = Runs.of(select_runs(Runs.of(runs), filters))
-        pairs = sorted(zip(selected.field("run_id").tolist(), selected.field("digest").tolist()))
+        selected = Runs.of(select_runs(Runs.of(runs), filters)).by_run_id()  # ranks the tables made
+        pairs = list(zip(selected.field("run_id").tolist(), selected.field("digest").tolist()))
+        pairs.sort()  # in order already (one pass), unless a run id comes twice: then by content too
         digests[key] = _pairs_digest(pairs)
     return digests[key]
 

@@ -8,6 +8,7 @@ why; outputs mark both."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -64,8 +65,11 @@ class Summaries:
     def read(cls, store: Store, key: str) -> Summaries:
         rows = store.summary_columns(key)
         # one float matrix, NULL as NaN (SQLite stores NaN as NULL, so NaN means NULL); ids and
-        # counts are integers far below 2**53, exact as floats
-        table = np.array(rows, dtype=np.float64).reshape(len(rows), 2 + len(_SUMMARY_COLUMNS))
+        # counts are integers far below 2**53, exact as floats. Read value by value in one pass:
+        # np.array of the rows walks them first to find their shape
+        width = 2 + len(_SUMMARY_COLUMNS)
+        values = itertools.chain.from_iterable(rows)
+        table = np.fromiter(values, dtype=np.float64, count=len(rows) * width).reshape(len(rows), width)
         runs = table[:, 0].astype(np.int64)
         order = np.argsort(runs, kind="stable")
         table = table[order]
@@ -79,7 +83,11 @@ class Summaries:
         """Return (found, index) of each run id among the summaries."""
         if not len(self.runs):
             return np.zeros(len(runs), dtype=bool), np.zeros(len(runs), dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.runs, runs), len(self.runs) - 1)
+        first, last = int(self.runs[0]), int(self.runs[-1])
+        if last - first == len(self.runs) - 1:  # as usual, ids one after the other: where each is, at once
+            at = np.clip(runs - first, 0, len(self.runs) - 1)
+        else:
+            at = np.minimum(np.searchsorted(self.runs, runs), len(self.runs) - 1)
         return self.runs[at] == runs, at
 
     def logged(self) -> np.ndarray:

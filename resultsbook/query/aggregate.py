@@ -645,7 +645,7 @@ def make_cell(
     budgets = None if ends is None else ends_mark(ends[order], members, metric.reduce)
     if budgets is not None:
         marks = (*marks, budgets)
-    short = None if ends is None else cut_short_mark(ends[order], runs.statuses, members)
+    short = None if ends is None else cut_short_mark(ends[order], runs, members)
     if short is not None:
         marks = (*marks, short)
     return Cell(row, column, metric, runs, stats, marks, step, differing=differing)

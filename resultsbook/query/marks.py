@@ -57,7 +57,7 @@ def cell_marks(
         dirty = int(np.count_nonzero(members.field("git_dirty").astype(bool)))
         mixes = mixes_of(commits, dirty, members.data_digests())
         marks += [Mark("provenance", sentence) for sentence in mixes]
-    present = set(runs.statuses.tolist())  # a few texts: compare each run's only when one is there
+    present = runs.distinct_statuses()  # a few texts: compare each run's only when one is there
     unfinished = {
         status: int(np.count_nonzero(runs.statuses == status)) if status in present else 0
         for status in UNFINISHED
@@ -114,10 +114,13 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     return Mark("mixed", text, details, note="ends")
 
 
-def cut_short_mark(ends: np.ndarray, statuses: np.ndarray, members: Runs) -> Mark | None:
+def cut_short_mark(ends: np.ndarray, runs: CellRuns, members: Runs) -> Mark | None:
     """Mark a cell whose runs of unknown status end before every run its log says finished (a text log
     cut off at step 1375 beside runs that reached their `step:1750/1750`): killed or still running,
     read to its own end as though it had finished."""
+    if not {"finished", "unknown"} <= runs.distinct_statuses():  # most cells: no run to compare
+        return None
+    statuses = runs.statuses
     finished = (statuses == "finished") & ~np.isnan(ends)
     if not finished.any():
         return None
