@@ -169,7 +169,11 @@ class _TableReader:
             rows = self._split(head)
             if not rows:
                 return
-            self._add_split(self._start(rows))
+            rows = self._start(rows)
+            if not rows:  # the head was the header: the first row is the rest's first line that holds one
+                lines = enumerate(batch.lines, batch.first)
+                self.first_line = next((n for n, line in lines if line.strip()), self.first_line)
+            self._add_split(rows)
         if batch.lines and not self._add_plain(batch.lines):
             self._add_split(self._split(batch))
 
