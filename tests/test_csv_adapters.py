@@ -1168,3 +1168,23 @@ def test_files_of_other_names_in_folders_that_differ_are_noted_with_a_pattern_re
     assert (followed.new, followed.notes, followed.problems) == (report.new, (), ())
     runs = rb.open(str(tmp_path / "apart.db")).runs()
     assert set(zip(runs["params.level1"], runs["params.file"])) == set(tasks)  # tdmpc's method kept
+
+
+def test_a_windows_csv_reads_as_its_unix_copy_repeated_header_and_all(tmp_path):
+    """A CSV of one read (under 4 MB) goes by the fast path after its header line: Windows line ends,
+    a comment before the header and a header repeated by a resumed run read as before, row by row."""
+    from resultsbook.sources.tabular import read_delimited
+
+    unix = "# written by a logger\nstep,loss,tag\n0,0.5,a\n1,0.25,b\nstep,loss,tag\n2,0.125,c\n"
+    (tmp_path / "unix.csv").write_text(unix)
+    (tmp_path / "windows.csv").write_bytes(unix.replace("\n", "\r\n").encode())
+    tables = []
+    for name in ("unix.csv", "windows.csv"):
+        problems: list = []
+        table = read_delimited(str(tmp_path / name), problems, text=True)
+        tables.append((table, [problem.message for problem in problems]))
+    (unix_table, unix_problems), (windows_table, windows_problems) = tables
+    assert windows_table.text["tag"] == unix_table.text["tag"] == ["a", "b", "c"]
+    assert windows_table.numbers["loss"].tolist() == unix_table.numbers["loss"].tolist() == [0.5, 0.25, 0.125]
+    assert windows_problems == unix_problems
+    assert unix_problems == ["repeats its header 1 time(s) (first at line 5)"]

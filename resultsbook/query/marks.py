@@ -128,7 +128,7 @@ def cut_short_mark(ends: np.ndarray, runs: CellRuns, members: Runs) -> Mark | No
     short = (statuses == "unknown") & (ends < end)
     if not short.any():
         return None
-    steps = sorted({step_text(float(step)) for step in ends[short]}, key=float)
+    steps = [step_text(step) for step in np.unique(ends[short]).tolist()]
     at = ", ".join(steps[:SHOWN_VALUES]) + (" …" if len(steps) > SHOWN_VALUES else "")
     names = told_apart(members.field("name").tolist(), members.field("source").tolist())
     details = tuple(f"{names[i]}: ends at step {step_text(float(ends[i]))}" for i in np.flatnonzero(short))

@@ -42,7 +42,6 @@ class Table:
     present: dict[str, np.ndarray]
     bad: dict[str, int]
     text: dict[str, list[str]]
-    first_line: int  # line number of the first row, for messages
     first_bad: dict[str, str] = field(default_factory=dict)  # each column's first cell that is not a number
 
     def not_numbers(self, name: str, what: str) -> str:
@@ -150,7 +149,6 @@ class _TableReader:
         self.names: tuple[str, ...] | None = None
         self.header: list[str] | None = None
         self.comment: str | None = None  # the last `#` line before the first row: maybe the header
-        self.first_line = 1
         self.rows = 0
         self.repeats = 0
         self.first_repeat = 0
@@ -169,11 +167,7 @@ class _TableReader:
             rows = self._split(head)
             if not rows:
                 return
-            rows = self._start(rows)
-            if not rows:  # the head was the header: the first row is the rest's first line that holds one
-                lines = enumerate(batch.lines, batch.first)
-                self.first_line = next((n for n, line in lines if line.strip()), self.first_line)
-            self._add_split(rows)
+            self._add_split(self._start(rows))
         if batch.lines and not self._add_plain(batch.lines):
             self._add_split(self._split(batch))
 
@@ -306,7 +300,7 @@ class _TableReader:
     def _start(self, rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
         """Take the column names from the first row (a header), from the names given, or from a `#`
         line before the first row that names as many columns."""
-        number, first = rows[0]
+        first = rows[0][1]
         header_row = any(cell.strip() and to_float(cell) is None for cell in first)
         commented = None if header_row or self.given else self._commented_header(len(first))
         if commented is not None:
@@ -337,7 +331,6 @@ class _TableReader:
         self.first_names = self.names
         if header_row and not commented and not self.given:
             self.layouts = {len(self.names): self.names}
-        self.first_line = rows[0][0] if rows else number + 1
         wanted = self.names if self.want_text is True else self.want_text or ()
         self.text = {name: [] for name in self.names if name in wanted}
         return rows
@@ -453,7 +446,7 @@ class _TableReader:
         numbers = {name: _join(self.numbers.get(name), np.float64) for name in self.names}
         present = {name: _join(self.present.get(name), bool) for name in self.names}
         bad = {name: self.bad.get(name, 0) for name in self.names}
-        return Table(self.names, self.rows, numbers, present, bad, self.text, self.first_line, self.first_bad)
+        return Table(self.names, self.rows, numbers, present, bad, self.text, self.first_bad)
 
 
 def _join(chunks: list[np.ndarray] | None, dtype: type) -> np.ndarray:
