@@ -31,8 +31,8 @@ Every round measures, in this order and each as a fresh process run from the com
 
 Run it with the Python of the resultsbook under test (`/path/to/venv/bin/python benchmarks/...`):
 the commands are that venv's `resultsbook`. `--baseline-python` names another venv's Python (an
-older resultsbook, e.g. a worktree of the commit before a change): its build, check and `table` are
-measured in the same rounds, the two alternating which goes first, and the speed-up is the median
+older resultsbook, e.g. a worktree of the commit before a change): its build, check, `table` and
+unchanged re-collect (on its own copy of the store) are measured in the same rounds, the two alternating which goes first, and the speed-up is the median
 of the per-round ratios. `--figures build,table` leaves out the collects (and reuses the store a
 previous run left under --workdir), for comparing the query side alone. Figures are min and median over --repeat rounds; a ratio
 is taken within each round (both sides measured seconds apart), then its median is reported.
@@ -49,6 +49,7 @@ import json
 import os
 import platform
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -299,9 +300,18 @@ def bench(
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{bound}{suffix}").unlink(missing_ok=True)
             measured["pipeline_bound"] = timed([sys.executable, str(PIPELINE_BOUND), str(corpus), str(bound)])
-            measured["unchanged_collect"] = timed(
-                [*RESULTSBOOK, "collect", str(corpus), "--db", str(db), "-q"]
-            )
+            unchanged = [("", RESULTSBOOK, db)]
+            if baseline:  # its own copy of the store: a snapshot is kept for the code that took it
+                base_db = workdir / f"baseline_{runs}.db"
+                base_db.unlink(missing_ok=True)
+                with sqlite3.connect(db) as source, sqlite3.connect(base_db) as copy:
+                    source.backup(copy)
+                subprocess.run([*baseline, "collect", str(corpus), "--db", str(base_db), "-q"], check=True)
+                unchanged.append(("baseline_", baseline, base_db))
+            for prefix, command, store in unchanged[:: -1 if index % 2 else 1]:
+                measured[f"{prefix}unchanged_collect"] = timed(
+                    [*command, "collect", str(corpus), "--db", str(store), "-q"]
+                )
             # as a user types it in the project: the spec names the corpus and the store
             measured["unchanged_collect_spec"] = timed([*RESULTSBOOK, "collect", "-q"], cwd=project)
             measured["stat_walk_process"] = timed([sys.executable, "-c", STAT_WALK, str(corpus)])
@@ -343,6 +353,8 @@ PAIRS = [  # figure, its floor or peer
     ("pipeline_bound", "orjson_parse"),
     ("cold_collect", "pipeline_bound"),
     ("unchanged_collect", "stat_walk_process"),
+    ("baseline_unchanged_collect", "stat_walk_process"),
+    ("unchanged_collect", "baseline_unchanged_collect"),
     ("unchanged_collect_spec", "stat_walk_process"),
     ("table", "table_sql_floor"),
     ("baseline_table", "table_sql_floor"),

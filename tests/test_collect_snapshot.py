@@ -11,9 +11,16 @@ import shutil
 import pytest
 from conftest import curve
 
-from resultsbook.sources import listings, snapshot
+from resultsbook.sources import forked, listings, snapshot
 from resultsbook.sources import planning as planning_module
 from resultsbook.sources.collect import CollectRequest, collect
+
+
+@pytest.fixture(autouse=True, params=["in one process", "in parts"])
+def stats_in_parts(request, monkeypatch):
+    """Every test twice: the folders and files stat-ed here, and in parts by forked workers."""
+    if request.param == "in parts":
+        monkeypatch.setattr(forked, "MIN_ITEMS", 1)
 
 
 @pytest.fixture

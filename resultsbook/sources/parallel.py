@@ -3,7 +3,6 @@ collect, and a second core halves it. Small collects stay in one process (forkin
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import pickle
@@ -15,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from resultsbook.errors import ResultsbookError
+from resultsbook.sources.forked import read_exactly, stop, write_all
 from resultsbook.sources.gcpause import cycle_collector_paused
 
 Item = TypeVar("Item")
@@ -81,7 +81,7 @@ def map_in_order(function: Callable[[Item], Result], items: Sequence[Item]) -> I
             os.close(write)
             children[read] = pid
         if len(children) < workers:
-            _stop(children)
+            stop(children)
             children = {}
             yield from (function(item) for item in items)
             return
@@ -90,7 +90,7 @@ def map_in_order(function: Callable[[Item], Result], items: Sequence[Item]) -> I
     finally:
         os.close(tasks)
         if not finished:  # interrupted, or the caller stopped early: the readers are not needed
-            _stop(children)
+            stop(children)
         for pipe, pid in children.items():
             os.close(pipe)
             os.waitpid(pid, 0)
@@ -142,7 +142,7 @@ def _serve(function: Callable[[Item], Result], items: Sequence[Item], size: int,
             except Exception as error:
                 failed = True
                 message = _failure(error)
-            _write_all(fd, _HEADER.pack(number, len(message)) + message)
+            write_all(fd, _HEADER.pack(number, len(message)) + message)
             if failed:  # the main process raises it: nothing after it is read
                 break
     except BaseException:
@@ -162,34 +162,16 @@ def _failure(error: Exception) -> bytes:
 def _receive(pipe: int) -> tuple[int, bool, Any] | None:
     """Return (chunk number, True, results) or (chunk number, False, the exception that stopped it)
     of the next message in a worker's pipe, None once the pipe has ended."""
-    header = _read_exactly(pipe, _HEADER.size)
+    header = read_exactly(pipe, _HEADER.size)
     if header is None:
         return None
     number, size = _HEADER.unpack(header)
-    body = _read_exactly(pipe, size)
+    body = read_exactly(pipe, size)
     if body is None:
         return None  # it died while sending: its chunk never comes
     with cycle_collector_paused():  # unpickling makes thousands of objects, none in a cycle
         ok, payload = pickle.loads(body)
     return number, ok, payload
-
-
-def _read_exactly(pipe: int, size: int) -> bytes | None:
-    """Read `size` bytes from a pipe (waiting for them), or None when it ends first."""
-    parts = []
-    while size:
-        part = os.read(pipe, min(size, _PIPE_BYTES))
-        if not part:
-            return None
-        parts.append(part)
-        size -= len(part)
-    return b"".join(parts)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _widen(fd: int) -> None:
@@ -200,16 +182,6 @@ def _widen(fd: int) -> None:
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
     except (ImportError, AttributeError, OSError):
         pass
-
-
-def _stop(children: dict[int, int]) -> None:
-    """End reader processes whose results are not wanted, and wait for them."""
-    for pipe, pid in children.items():
-        with contextlib.suppress(ProcessLookupError):  # it had ended already
-            os.kill(pid, signal.SIGKILL)
-        os.close(pipe)
-        os.waitpid(pid, 0)
-    children.clear()
 
 
 def map_in_threads(

@@ -34,6 +34,7 @@ from resultsbook import __version__
 from resultsbook.adapters import Adapter, load_builtin, plugins_installed
 from resultsbook.models import Source
 from resultsbook.sources.find import CollectRequest
+from resultsbook.sources.forked import flags_in_parts
 
 FORMAT = 3
 # code, folders, stamps, adapters, stored, paths, kinds, ids, signatures, counts, files, versions
@@ -103,13 +104,19 @@ class Snapshot:
         )
 
     def unchanged_folders(self) -> bool:
-        """Tell whether every folder still has its stamp (one stat a folder)."""
-        stat, stamps = os.stat, self.stamps
-        for index, path in enumerate(self.folders):
+        """Tell whether every folder still has its stamp (one stat a folder, in parts at once)."""
+        return 1 not in flags_in_parts(self._folders_moved, len(self.folders))
+
+    def _folders_moved(self, indices: range) -> bytes:
+        """Return a byte per folder: 1 when it is gone or its stamp moved."""
+        stat, folders, stamps = os.stat, self.folders, self.stamps
+        moved = bytearray(len(indices))
+        for slot, index in enumerate(indices):
             try:
-                info = stat(path)
+                info = stat(folders[index])
             except OSError:
-                return False
+                moved[slot] = 1
+                continue
             at = 4 * index
             if (
                 info.st_mtime_ns != stamps[at + 2]
@@ -117,31 +124,37 @@ class Snapshot:
                 or info.st_ino != stamps[at + 1]
                 or info.st_dev != stamps[at]
             ):
-                return False
-        return True
+                moved[slot] = 1
+        return bytes(moved)
+
+    def _files_moved(self, indices: range) -> bytes:
+        """Return a byte per file: 1 when it is gone or its size or modification time changed (an
+        unchanged re-collect's hot loop)."""
+        stat, files, versions = os.stat, self.files, self.versions
+        moved = bytearray(len(indices))
+        for slot, index in enumerate(indices):
+            try:
+                info = stat(files[index])
+            except OSError:
+                moved[slot] = 1
+                continue
+            if info.st_mtime_ns != versions[2 * index + 1] or info.st_size != versions[2 * index]:
+                moved[slot] = 1
+        return bytes(moved)
 
     def split(self, stored: Mapping[str, tuple[str, str]], files: bool = True) -> tuple[list[int], list[int]]:
         """Return the sources (by index) whose files still have the sizes and times their signature
         was made of and whose stored signature is still that one, and the others (to sign again);
         without `files`, the files are not stat-ed (a look for sources added or removed only)."""
-        stat, versions = os.stat, self.versions
-        moved: set[int] = set()  # the files that changed (or are gone)
-        for at, path in enumerate(self.files if files else ()):  # an unchanged re-collect's hot loop
-            try:
-                info = stat(path)
-            except OSError:
-                moved.add(at)
-                continue
-            if info.st_mtime_ns != versions[2 * at + 1] or info.st_size != versions[2 * at]:
-                moved.add(at)
+        moved = flags_in_parts(self._files_moved, len(self.files)) if files else bytes(len(self.files))
         signed = list(zip(map(self.adapters.__getitem__, self.kinds), self.signatures))
-        if not moved and list(map(stored.get, self.stored)) == signed:  # column against column, in C
+        if 1 not in moved and list(map(stored.get, self.stored)) == signed:  # column against column, in C
             return list(range(len(self.stored))), []
         unchanged: list[int] = []
         changed: list[int] = []
         at = 0  # where the source's files start in `files`
         for index, (path, count) in enumerate(zip(self.stored, self.counts)):
-            same = stored.get(path) == signed[index] and moved.isdisjoint(range(at, at + count))
+            same = stored.get(path) == signed[index] and 1 not in moved[at : at + count]
             (unchanged if same else changed).append(index)
             at += count
         return unchanged, changed
