@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 from resultsbook.errors import SpecError
+from resultsbook.query.goal import goal_from_name
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.sources.derive import parse_derivation, parse_derivation_text
+from resultsbook.sources.fields import is_results_file, key_kind
 from resultsbook.store import Store
 
 REPORT = {
@@ -481,3 +483,80 @@ def test_a_lone_results_file_beside_claimed_runs_is_not_noted(tmp_path, cli):
     write(tmp_path / "results" / "extra" / "summary_unet_s0.json", _plantseg_summary("unet", 0))
     plain = cli("collect", "results")
     assert plain.exit_code == 0 and "were not read" not in plain.output, plain.output
+
+
+def _academia_stats(task: int, repeat: int) -> dict[str, object]:
+    """A krezelj/academia `<task>.stats.json`, shortened: a list per episode measure, the greedy
+    evaluations made every `evaluation_interval` episodes."""
+    return {
+        "episode_rewards": [0.1 * task + 0.01 * repeat + 0.001 * episode for episode in range(5)],
+        "step_counts": [100 + episode for episode in range(5)],
+        "agent_evaluations": [0.5, 0.6 + 0.1 * task],
+        "evaluation_interval": 100,
+    }
+
+
+def test_per_episode_lists_in_stats_files_are_curves_read_by_the_pattern_the_hint_gives(tmp_path, cli, store):
+    """krezelj/academia@d0e9051 commits `experiments/experiment_1/outputs/eps=0.03/curriculum_iter=1/
+    1.stats.json`, one per task and repetition. The hint's pattern was `{group}/{run}/*.stats.json`: the
+    three tasks of a folder one config (the run name alone told them apart), `eps=0.03` a value of
+    `group`; and a `.stats.json` is no name of results, so `episode_rewards` and every other list of
+    2,000 numbers were params (JSON text), and `--metric episode_rewards` found no run logging it."""
+    for eps in ("0.03", "0.1"):
+        for repeat in (1, 2):
+            for task in (1, 2, 3):
+                folder = tmp_path / "outputs" / f"eps={eps}" / f"curriculum_iter={repeat}"
+                write(folder / f"{task}.stats.json", _academia_stats(task, repeat))
+    plain = cli("collect", "outputs")
+    pattern = "eps={eps}/curriculum_iter={iter}/{file}.stats.json"
+    assert plain.exit_code == 1
+    assert f"--pattern '{pattern}' --adapter onefile to make the folders params" in plain.output, plain.output
+    assert "12 new" in cli("collect", "outputs", "--pattern", pattern).output  # its name says: results
+    runs = cli("runs", "--columns", "eps,iter,file,evaluation_interval", "--format", "csv").output
+    assert "0.03,2,3,100" in runs and "step_counts" not in runs, runs
+    curves = store.series("episode_rewards").values()
+    assert len(curves) == 12 and all(list(steps) == [0, 1, 2, 3, 4] for steps, _, _ in curves)
+    table = cli(
+        "table", "--rows", "eps", "--columns", "file", "--metric", "agent_evaluations", "--replicate", "iter"
+    )
+    assert table.exit_code == 0, table.output
+    assert "over n = 2 iters" in table.output and "higher is better" not in table.output  # no goal named
+    assert "†" not in table.output  # the tasks are columns, not runs averaged together
+
+
+@pytest.mark.parametrize(
+    ("name", "results"),
+    [
+        ("1.stats.json", True),
+        ("stats.json", True),
+        ("train_stats.json", True),
+        ("statistics.yaml", True),
+        ("dataset.json", False),
+        ("stats_config.json", False),
+    ],
+)
+def test_a_file_named_as_stats_holds_results(name, results):
+    assert is_results_file(name) is results
+
+
+@pytest.mark.parametrize(
+    ("key", "outside", "in_results_file"),
+    [
+        ("episode_rewards", "result", "result"),
+        ("train_losses", "result", "result"),
+        ("episode_returns", "result", "result"),
+        ("step_counts", "param", "result"),
+        ("evaluation_interval", "param", "param"),
+        ("save_freq", "param", "param"),
+        ("confidence_interval", "param", "result"),  # named like no setting: the file decides
+        ("metrics.eval_interval", "result", "result"),  # a section of results decides first
+    ],
+)
+def test_plural_measures_are_results_and_intervals_settings(key, outside, in_results_file):
+    assert key_kind(key.split("."), results_file=False) == outside
+    assert key_kind(key.split("."), results_file=True) == in_results_file
+
+
+def test_per_episode_lists_are_better_the_way_their_one_episode_is():
+    assert goal_from_name("episode_rewards") == goal_from_name("eval/returns") == "max"
+    assert goal_from_name("train_losses") == "min"

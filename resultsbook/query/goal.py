@@ -17,7 +17,7 @@ from dataclasses import dataclass
 LOWER_IS_BETTER = (
     "loss", "error", "err", "error_rate", "nll", "perplexity", "ppl", "regret", "mse", "mae", "rmse",
     "wer", "cer", "fid", "latency", "cost", "top1_err", "top5_err", "top1_error", "top5_error", "ter",
-    "lpips", "bpd", "bits_per_dim",
+    "lpips", "bpd", "bits_per_dim", "losses",
 )  # fmt: skip
 HIGHER_IS_BETTER = (
     "acc", "accuracy", "top1", "top5", "f1", "auc", "auroc", "bleu", "rouge", "return", "reward",
@@ -28,7 +28,7 @@ HIGHER_IS_BETTER = (
     "f1_micro", "f1_weighted", "rouge1", "rouge2", "rougel", "rougelsum", "chrf", "meteor", "mcc",
     "matthews_correlation", "pearson", "pearsonr", "spearman", "spearmanr", "ndcg", "mrr", "hits",
     "hit_rate", "episode_return", "episode_reward", "eprewmean", "averagereturn", "averagediscountedreturn",
-    "successrate",
+    "successrate", "rewards", "returns", "episode_rewards", "episode_returns",
 )  # fmt: skip
 # what OpenAI Baselines' ppo2 files under `loss/` beside its losses (`loss/policy_entropy`,
 # `loss/approxkl`, `loss/clipfrac`): measures of the update, better neither way, whatever their folder says

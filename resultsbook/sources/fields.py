@@ -9,11 +9,12 @@ correct answers. The rule, applied to each flattened key (`metrics.test.score`) 
    `hparams`, ...) makes it a param, a result section (`metrics`, `results`, `scores`, `test`,
    `val`, ..., and `*_result(s)`, `*_metric(s)`, `*_score(s)` as `pws_result`) makes it a result;
 3. else a key named like a replicate or a hyperparameter (`seed`, `fold`, `split`, `lr`,
-   `batch_size`, ...) is a param, and a part named like a result (`loss`, `accuracy`, `test_acc`,
-   `val_f1`, `best_step`, ...) makes it a result (`eval_batch_size` is not: a prefix alone says
-   nothing);
+   `batch_size`, `eval_interval`, `save_freq`, ...) is a param, and a part named like a result
+   (`loss`, `accuracy`, `test_acc`, `val_f1`, `best_step`, `episode_rewards`, ...) makes it a result
+   (`eval_batch_size` is not: a prefix alone says nothing);
 4. else the file decides: every number in a file named as results (results.json, metrics.json,
-   scores.json, eval_results.json, *_results.json, *_metrics.json, summary_*.json) or by its seed
+   scores.json, stats.json, eval_results.json, *_results.json, *_metrics.json, *.stats.json,
+   summary_*.json) or by its seed
    (seed_0.json, controls_seed3.json; not config_seed0.json) is a result; anywhere else it is a param.
 
 A result is a number (integers included: a count is a result too) or a list of numbers (a curve); text
@@ -51,20 +52,25 @@ _RESULT_SECTION = re.compile(
 )  # pws_result, test_metrics
 _RESULT_WORD = re.compile(
     r"^(best|final)[_/\-.]"
-    r"|[_/\-.](loss|acc|accuracy|score|error|err|f1|auc|auroc|auprc|rmse|mse|mae|r2|nll|ppl|perplexity"
-    r"|reward|return|success|success_rate|bleu|rouge\w*|precision|recall|iou|map|wer|cer)$"
+    r"|[_/\-.](loss|losses|acc|accuracy|score|scores|error|errors|err|f1|auc|auroc|auprc|rmse|mse|mae|r2"
+    r"|nll|ppl|perplexity|rewards?|returns?|success|success_rate|bleu|rouge\w*|precision|recall|iou|map"
+    r"|wer|cer)$"
     r"|^(loss|acc|accuracy|score|error|f1|auc|auroc|rmse|mse|mae|r2|nll|ppl|perplexity|reward|return"
     r"|success|success_rate|bleu|precision|recall|iou|wer|cer|top1|top5)$",
     re.IGNORECASE,
 )
 _PARAM_WORD = re.compile(
     r"(\w+_)?seed|fold|split|trial|repeat|replicate|run_index|lr|learning_rate|batch_size"
-    r"|weight_decay|dropout|momentum",
+    r"|weight_decay|dropout|momentum"
+    # how often a run evaluated, logged or saved (not a `confidence_interval`)
+    r"|((eval|evaluation|log|logging|save|checkpoint|ckpt|print|val|validation|test|target_update|update"
+    r"|report)_)?(interval|freq|frequency)",
     re.IGNORECASE,
 )
 _RESULT_FILE = re.compile(
-    r"^(results?|metrics?|scores?|summary|eval|evaluation)(\.[^.]+)?$"
-    r"|^.*[_\-](results?|metrics?|scores?)\.[^.]+$"
+    r"^(results?|metrics?|scores?|summary|eval|evaluation|stats|statistics)(\.[^.]+)?$"
+    # a run's own file of them (`test_results.json`, `1.stats.json`, `train_stats.json`)
+    r"|^.*[_\-.](results?|metrics?|scores?|stats)\.[^.]+$"
     # the word first, then what the run is (`summary_unet_s0.json`, `results_fold2.json`); not a date
     # (lm-evaluation-harness's `results_2025-01-24T19-02-29.json`, read apart), a summary's config
     # (`summary_config.json`) nor one epoch's (AllenNLP's `metrics_epoch_3.json`, read apart)

@@ -932,7 +932,7 @@ def _log_files_hint(root: str) -> str:
             f"runs (column(s) {named}): read them with {option('adapter', 'records')}, which makes one run "
             "of each distinct set of those values, as params"
         )
-    paths = [] if name.startswith("*") else log_file_paths(root, name)
+    paths = log_file_paths(root, name)
     # a JSON object is one run, which only onefile reads from a pattern (the records adapter wants a list);
     # JSON Lines under another name (a `log.txt` of an object a line) only records reads
     from resultsbook.sources.textio import opens_json_object  # to explain

@@ -51,8 +51,15 @@ CONSOLE_LOG = "log.txt"  # what a logger printed (OpenAI Baselines' logger.confi
 
 
 def log_file_paths(root: str, name: str) -> list[str]:
-    """Return the paths, relative to root and '/'-separated, of the files named `name` a bounded look saw."""
-    return [path.replace(os.sep, "/") for path in _look(root).paths.get(name, [])]
+    """Return the paths, relative to root and '/'-separated, of the files named `name` (or matching
+    it: `*.stats.json`) a bounded look saw."""
+    seen = _look(root).paths
+    named = (
+        seen.get(name, [])
+        if "*" not in name
+        else (p for n, ps in seen.items() if fnmatch.fnmatchcase(n, name) for p in ps)
+    )
+    return [path.replace(os.sep, "/") for path in named]
 
 
 def common_log_file(root: str) -> tuple[str, str, str] | None:
@@ -433,7 +440,18 @@ def pattern_for(
         ]
     stem, suffix = os.path.splitext(parts[-1])
     numbered = numbered_field({stem}) if name and "*" in name[1:] else None
+    if numbered is None and name and name.startswith("*") and _several_in_a_folder(paths):
+        # each file a run of its own (`1.stats.json`, `2.stats.json` per folder): its name a param too,
+        # or the runs of one folder would look like seeds of one config
+        field = f"level{depth + 1}" if "level1" in names or "file" in taken else "file"
+        return "/".join([*fields, f"{{{field}}}{name[1:]}"])
     return "/".join([*fields, f"{numbered}{suffix}" if numbered else name or parts[-1]])
+
+
+def _several_in_a_folder(paths: Sequence[str]) -> bool:
+    """Tell whether some folder holds more than one of these files."""
+    folders = [path.rpartition("/")[0] for path in paths]
+    return len(set(folders)) < len(folders)
 
 
 def name_parts_pattern(root: str, example: str) -> str | None:
