@@ -440,7 +440,7 @@ def pattern_for(
         ]
     stem, suffix = os.path.splitext(parts[-1])
     numbered = numbered_field({stem}) if name and "*" in name[1:] else None
-    if numbered is None and name and name.startswith("*") and _several_in_a_folder(paths):
+    if numbered is None and name and name.startswith("*") and _named_alike_in_folders(paths):
         # each file a run of its own (`1.stats.json`, `2.stats.json` per folder): its name a param too,
         # or the runs of one folder would look like seeds of one config
         field = f"level{depth + 1}" if "level1" in names or "file" in taken else "file"
@@ -448,10 +448,13 @@ def pattern_for(
     return "/".join([*fields, f"{numbered}{suffix}" if numbered else name or parts[-1]])
 
 
-def _several_in_a_folder(paths: Sequence[str]) -> bool:
-    """Tell whether some folder holds more than one of these files."""
-    folders = [path.rpartition("/")[0] for path in paths]
-    return len(set(folders)) < len(folders)
+def _named_alike_in_folders(paths: Sequence[str]) -> bool:
+    """Tell whether some folder holds more than one of these files and their names recur from folder
+    to folder (`1.stats.json` … `3.stats.json` in each): a name then says what a run is (a task), not
+    which run it is (modded-nanogpt's `<uuid>.txt`, every name its own)."""
+    folders = {path.rpartition("/")[0] for path in paths}
+    names = Counter(path.rpartition("/")[2] for path in paths)
+    return len(folders) < len(paths) and any(count > 1 for count in names.values())
 
 
 def name_parts_pattern(root: str, example: str) -> str | None:
