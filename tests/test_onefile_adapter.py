@@ -560,3 +560,35 @@ def test_plural_measures_are_results_and_intervals_settings(key, outside, in_res
 def test_per_episode_lists_are_better_the_way_their_one_episode_is():
     assert goal_from_name("episode_rewards") == goal_from_name("eval/returns") == "max"
     assert goal_from_name("train_losses") == "min"
+
+
+def test_the_settings_file_beside_a_results_file_gives_the_run_its_params(tmp_path, cli):
+    """A run folder of metrics.json beside config.json ({"seed": 1, "lr": 0.1}), the most usual layout
+    of a hand-written training script: the config was left unread, every run had no params, and a
+    table of its seeds and learning rates averaged them all as one configuration."""
+    for seed, lr, acc in ((1, 0.1, 0.9), (2, 0.1, 0.8), (1, 0.01, 0.5), (2, 0.01, 0.7)):
+        write(tmp_path / "results" / f"lr{lr}_s{seed}" / "metrics.json", {"acc": acc})
+        write(tmp_path / "results" / f"lr{lr}_s{seed}" / "config.json", {"seed": seed, "lr": lr})
+    assert "4 new" in cli("collect", "results").output
+    table = cli("table", "--rows", "lr", "--metric", "acc")
+    assert table.exit_code == 0, table.output
+    assert "0.85 ± 0.07" in table.output and "0.60 ± 0.14" in table.output and "n = 2 seeds" in table.output
+    write(tmp_path / "results" / "lr0.1_s2" / "config.json", {"seed": 3, "lr": 0.1})
+    assert "1 updated" in cli("collect", "results").output  # the settings are part of the run
+    runs = cli("runs", "--columns", "name,seed,lr", "--format", "csv").output
+    assert "results/lr0.1_s2,3,0.1" in runs, runs
+
+
+def test_a_results_file_a_pattern_names_reads_the_settings_beside_it_and_a_settings_file_none(
+    tmp_path, store
+):
+    write(tmp_path / "r" / "x" / "eval_results.json", {"eval_loss": 0.5})
+    write(tmp_path / "r" / "x" / "hparams.yaml", {"model": "gpt2", "seed": 0})
+    collect(store, [CollectRequest(str(tmp_path / "r"), pattern="{run}/eval_results.json")])
+    [run] = store.runs()
+    assert run.params == {"model": "gpt2", "run": "x", "seed": 0}
+    write(tmp_path / "s" / "y" / "params.yaml", {"lr": 0.1, "config": {"depth": 2}})
+    write(tmp_path / "s" / "y" / "config.json", {"seed": 5})
+    collect(store, [CollectRequest(str(tmp_path / "s"), pattern="{run}/params.yaml")])
+    params = next(run.params for run in store.runs() if run.name.startswith("y"))
+    assert "seed" not in params and params["lr"] == 0.1  # a settings file is a run of its own settings

@@ -38,6 +38,8 @@ from resultsbook.sources.interpolation import (
     resolve_interpolations,
 )
 from resultsbook.sources.series import SeriesBuilder
+from resultsbook.sources.settings import read_settings
+from resultsbook.sources.settings_names import is_settings_name, settings_file_among
 from resultsbook.sources.status_words import normalize_status
 from resultsbook.sources.textio import (
     holds_json_lines,
@@ -109,7 +111,10 @@ class OneFileAdapter(Adapter):
     # 20: a file named with a results word first (`summary_unet_s0.json`) is a results file; a history's
     #    records that each number a field named like a step (`epoch`) are stepped by it, not by position
     # 21: a key named `success` or `success_rate` (`*_success`) is a result, not a setting
-    reading_version = 21
+    # 22: a settings file beside a run file (config.json, args.yaml, hparams.yaml) gives the run its
+    #    params (it was left unread: runs of several seeds and configs had none); `*.stats.json` and
+    #    `stats.json` are results files, plural measures (`episode_rewards`) results
+    reading_version = 22
     options = {
         "files": "names (globs) of the files that are runs, e.g. report.json or '*.yaml'",
         "params": "keys (globs) that are params although the rule says results, e.g. 'metrics.n_*'",
@@ -171,6 +176,9 @@ class OneFileAdapter(Adapter):
         paths = [folder.file(name) for name in names if folder.file(name) not in beside]
         if not self.files and names == [nnunet.SUMMARY_FILE]:  # nnU-Net's: its debug.json, plans.json above
             beside = [*beside, *nnunet.side_files(folder.path)]
+        elif not forced and not self.files and not beside:  # its config.json, args.yaml: the run's params
+            settings = settings_file_among(name for name in folder.files if name not in names)
+            beside = [folder.file(settings)] if settings is not None else []
         return Claim(tuple(self.source(path, [path, *beside]) for path in paths), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
@@ -203,10 +211,20 @@ class OneFileAdapter(Adapter):
         if not self.files and kerastuner.is_side_file(path):
             return None
         if forced or self._wanted(name, False) or name.lower().endswith(_YAML):
-            return self.source(path, [path])
+            return self.source(path, [path, *self._settings_beside(path)])
         if not self.files and is_results_file(name) and holds_json_object(path):
-            return self.source(path, [path])  # one run's results (summary_unet_s0.json), not records
+            # one run's results (summary_unet_s0.json), not records
+            return self.source(path, [path, *self._settings_beside(path)])
         return None
+
+    def _settings_beside(self, path: str) -> list[str]:
+        """Return the settings file beside a run file (config.json, args.yaml), whose keys are the run's
+        params, as a list of none or one; none when `files` names the run files, or the run file is one."""
+        if self.files or is_settings_name(os.path.basename(path)):
+            return []
+        folder, names = fs.names_beside(path)
+        settings = settings_file_among(name for name in names if name != os.path.basename(path))
+        return [os.path.join(folder, settings)] if settings is not None else []
 
     def _wanted(self, name: str, forced: bool) -> bool:
         """Tell whether a file name is a run file: the `files` globs, else the usual names (and any
@@ -258,6 +276,9 @@ class OneFileAdapter(Adapter):
         if in_project is not None:  # a DVC project's metrics.json: its experiments are git refs
             problems.append(in_project)
         params, finals, curves = self.split(flatten_fields(document), is_results_file(os.path.basename(path)))
+        for side in source.files[1:]:  # the settings beside it (config.json): its own keys come first
+            if is_settings_name(os.path.basename(side)) and side.lower().endswith(SUFFIXES):
+                params = {**read_settings(side, problems, kept="the run, without these settings"), **params}
         series: dict[str, Series] = {}
         if curves:
             builder = SeriesBuilder()

@@ -10,6 +10,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 
+from resultsbook.sources.settings_names import is_settings_name, settings_file_among
+
 LOG_SUFFIXES = (
     ".csv",
     ".tsv",
@@ -38,7 +40,6 @@ DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 # compressed logs no adapter reads, and the command that decompresses one beside itself
 COMPRESSORS = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k"}
 # not logs of metrics: `parameter` for parameters.json, hyperparameters.yaml
-_SETTINGS = ("config", "args", "hparams", "params", "parameter", "settings", "options", "meta", "variant")
 _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
 _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
 _PEEK_BYTES = 64 * 1024  # how much of a CSV the hint reads to tell a file of many runs
@@ -87,11 +88,11 @@ def common_log_file(root: str) -> tuple[str, str, str] | None:
         # SpeechBrain's train_log.txt (its epochs) before the log.txt beside it (Python's logging of the run);
         # OpenAI Baselines' progress.csv before the log.txt its logger writes beside it (the console's text)
         return (
-            counts[key] > 1 and not _settings(key),
+            counts[key] > 1 and not is_settings_name(key),
             counts[key],
             key == TRAIN_LOG,
             key != CONSOLE_LOG,
-            not _settings(key),
+            not is_settings_name(key),
             not trial,
             is_results_file(key),
             -examples[key].count(os.sep),
@@ -169,17 +170,7 @@ def settings_beside(root: str, example: str) -> str | None:
         names = sorted(os.listdir(os.path.join(root, os.path.dirname(example))))
     except OSError:
         return None
-    readable = (".json", ".yaml", ".yml")
-    found = [name for name in names if _settings(name) and name.lower().endswith(readable)]
-    # garage's variant.json (the run's arguments, its seed) before the metadata.json beside it (the git
-    # commit it ran from): a file named only for metadata says how a run was made, not its settings
-    return min(found, key=lambda name: (_metadata_only(name), name), default=None)
-
-
-def _metadata_only(name: str) -> bool:
-    """Tell whether a settings file's name says metadata and nothing else (`metadata.json`)."""
-    stem = os.path.splitext(name.lower())[0]
-    return [word for word in _SETTINGS if word in stem] == ["meta"]
+    return settings_file_among(names)
 
 
 def compressed_log(path: str) -> tuple[str, str] | None:
@@ -401,12 +392,6 @@ def guild_home(root: str) -> str | None:
     except OSError:
         return None
     return next((path for path in candidates if os.path.isdir(os.path.join(root, path, "runs"))), None)
-
-
-def _settings(name: str) -> bool:
-    """Tell whether a file name looks like a run's settings rather than its metrics."""
-    stem = os.path.splitext(name.lower())[0]
-    return any(word in stem for word in _SETTINGS)
 
 
 def pattern_for(

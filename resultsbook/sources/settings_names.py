@@ -1,0 +1,33 @@
+"""Which file beside a run's log holds its settings, by its name alone (config.json, args.yaml,
+hparams.yaml, variant.json): for the adapters that read it and the hints that name it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+# words a settings file's name holds (config.json, args.yaml, hparams.yaml, variant.json)
+SETTINGS_WORDS = (
+    "config", "args", "hparams", "params", "parameter", "settings", "options", "meta", "variant",
+)  # fmt: skip
+_READABLE = (".json", ".yaml", ".yml")
+
+
+def is_settings_name(name: str) -> bool:
+    """Tell whether a file name looks like a run's settings rather than its metrics."""
+    stem = os.path.splitext(name.lower())[0]
+    return any(word in stem for word in SETTINGS_WORDS)
+
+
+def settings_file_among(names: Iterable[str]) -> str | None:
+    """Return the name of the settings file (JSON or YAML) among a folder's file names, or None.
+    garage's variant.json (the run's arguments, its seed) comes before the metadata.json beside it (the
+    git commit it ran from): a file named only for metadata says how a run was made, not its settings."""
+    found = [name for name in names if is_settings_name(name) and name.lower().endswith(_READABLE)]
+    return min(found, key=lambda name: (_metadata_only(name), name), default=None)
+
+
+def _metadata_only(name: str) -> bool:
+    """Tell whether a settings file's name says metadata and nothing else (`metadata.json`)."""
+    stem = os.path.splitext(name.lower())[0]
+    return [word for word in SETTINGS_WORDS if word in stem] == ["meta"]
