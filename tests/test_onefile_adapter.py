@@ -592,3 +592,12 @@ def test_a_results_file_a_pattern_names_reads_the_settings_beside_it_and_a_setti
     collect(store, [CollectRequest(str(tmp_path / "s"), pattern="{run}/params.yaml")])
     params = next(run.params for run in store.runs() if run.name.startswith("y"))
     assert "seed" not in params and params["lr"] == 0.1  # a settings file is a run of its own settings
+
+
+def test_run_files_named_by_the_files_option_take_no_settings_beside(tmp_path, store):
+    write(tmp_path / "r" / "a" / "metrics.json", {"acc": 0.9})
+    write(tmp_path / "r" / "a" / "config.json", {"seed": 1})
+    named = {"adapter": "onefile", "options": {"files": "metrics.json"}}
+    collect(store, [CollectRequest(str(tmp_path / "r"), pattern="{run}/metrics.json", **named)])
+    [run] = store.runs()
+    assert "seed" not in run.params  # the files named are the runs, nothing beside them

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -176,9 +176,8 @@ class OneFileAdapter(Adapter):
         paths = [folder.file(name) for name in names if folder.file(name) not in beside]
         if not self.files and names == [nnunet.SUMMARY_FILE]:  # nnU-Net's: its debug.json, plans.json above
             beside = [*beside, *nnunet.side_files(folder.path)]
-        elif not forced and not self.files and not beside:  # its config.json, args.yaml: the run's params
-            settings = settings_file_among(name for name in folder.files if name not in names)
-            beside = [folder.file(settings)] if settings is not None else []
+        elif not forced and not beside and len(paths) == 1:  # its config.json, args.yaml: its params
+            beside = self._settings_among(paths[0], folder.files)
         return Claim(tuple(self.source(path, [path, *beside]) for path in paths), descend=True)
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
@@ -218,13 +217,18 @@ class OneFileAdapter(Adapter):
         return None
 
     def _settings_beside(self, path: str) -> list[str]:
-        """Return the settings file beside a run file (config.json, args.yaml), whose keys are the run's
-        params, as a list of none or one; none when `files` names the run files, or the run file is one."""
-        if self.files or is_settings_name(os.path.basename(path)):
+        """Return the settings file beside a run file a pattern named (its folder listed for it)."""
+        return self._settings_among(path, fs.names_beside(path)[1])
+
+    def _settings_among(self, path: str, names: Iterable[str]) -> list[str]:
+        """Return the settings file among the names of a run file's folder (config.json, args.yaml),
+        whose keys are the run's params, as a list of none or one; none when `files` names the run
+        files, or the run file is one."""
+        run = os.path.basename(path)
+        if self.files or is_settings_name(run):
             return []
-        folder, names = fs.names_beside(path)
-        settings = settings_file_among(name for name in names if name != os.path.basename(path))
-        return [os.path.join(folder, settings)] if settings is not None else []
+        settings = settings_file_among(name for name in names if name != run)
+        return [os.path.join(os.path.dirname(path), settings)] if settings is not None else []
 
     def _wanted(self, name: str, forced: bool) -> bool:
         """Tell whether a file name is a run file: the `files` globs, else the usual names (and any

@@ -56,7 +56,7 @@ def _parts(count: int) -> int:
         return 1
     if threading is not None and threading.active_count() > 1:
         return 1
-    return max(1, min(os.cpu_count() or 1, _MAX_PARTS))
+    return min(os.cpu_count() or 1, _MAX_PARTS)
 
 
 def _compute_and_exit(function: Callable[[range], bytes], part: range, fd: int) -> NoReturn:

@@ -39,7 +39,6 @@ DATA_SUFFIXES = (
 DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 # compressed logs no adapter reads, and the command that decompresses one beside itself
 COMPRESSORS = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k"}
-# not logs of metrics: `parameter` for parameters.json, hyperparameters.yaml
 _MOST_ENTRIES = 5000  # a bounded look: an empty collect of a huge tree must still answer at once
 _SKIP = {"resultsbook.db", "resultsbook.toml", "resultsbook.lock"}
 _PEEK_BYTES = 64 * 1024  # how much of a CSV the hint reads to tell a file of many runs

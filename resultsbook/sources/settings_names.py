@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-# words a settings file's name holds (config.json, args.yaml, hparams.yaml, variant.json)
+# words a settings file's name holds, not a log's of metrics (config.json, args.yaml, parameters.json,
+# hyperparameters.yaml, variant.json)
 SETTINGS_WORDS = (
     "config", "args", "hparams", "params", "parameter", "settings", "options", "meta", "variant",
 )  # fmt: skip

@@ -107,6 +107,8 @@ class Snapshot:
         """Tell whether every folder still has its stamp (one stat a folder, in parts at once)."""
         return 1 not in flags_in_parts(self._folders_moved, len(self.folders))
 
+    # a loop for folders and one for files, not one loop over attrgetter tuples: that one made a 100k
+    # re-collect 7 % slower
     def _folders_moved(self, indices: range) -> bytes:
         """Return a byte per folder: 1 when it is gone or its stamp moved."""
         stat, folders, stamps = os.stat, self.folders, self.stamps
