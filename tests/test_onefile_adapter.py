@@ -5,6 +5,7 @@ numbers under result keys are results (integers too), the rest params; params al
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import yaml
 
 from resultsbook.errors import SpecError
 from resultsbook.query.goal import goal_from_name
+from resultsbook.sources import fs
 from resultsbook.sources.collect import CollectRequest, collect
 from resultsbook.sources.derive import parse_derivation, parse_derivation_text
 from resultsbook.sources.fields import is_results_file, key_kind
@@ -580,13 +582,16 @@ def test_the_settings_file_beside_a_results_file_gives_the_run_its_params(tmp_pa
 
 
 def test_a_results_file_a_pattern_names_reads_the_settings_beside_it_and_a_settings_file_none(
-    tmp_path, store
+    tmp_path, store, monkeypatch
 ):
     write(tmp_path / "r" / "x" / "eval_results.json", {"eval_loss": 0.5})
     write(tmp_path / "r" / "x" / "hparams.yaml", {"model": "gpt2", "seed": 0})
+    listed: list[str] = []
+    monkeypatch.setattr(fs, "names_beside", lambda path: listed.append(path) or (os.path.dirname(path), []))
     collect(store, [CollectRequest(str(tmp_path / "r"), pattern="{run}/eval_results.json")])
     [run] = store.runs()
     assert run.params == {"model": "gpt2", "run": "x", "seed": 0}
+    assert listed == []  # the walk's listing of the folder, not a second one
     write(tmp_path / "s" / "y" / "params.yaml", {"lr": 0.1, "config": {"depth": 2}})
     write(tmp_path / "s" / "y" / "config.json", {"seed": 5})
     collect(store, [CollectRequest(str(tmp_path / "s"), pattern="{run}/params.yaml")])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -217,18 +217,20 @@ class OneFileAdapter(Adapter):
         return None
 
     def _settings_beside(self, path: str) -> list[str]:
-        """Return the settings file beside a run file a pattern named (its folder listed for it)."""
-        return self._settings_among(path, fs.names_beside(path)[1])
+        """Return the settings file beside a run file a pattern named."""
+        return self._settings_among(path, fs.files_beside(path))
 
-    def _settings_among(self, path: str, names: Iterable[str]) -> list[str]:
+    def _settings_among(self, path: str, names: Collection[str]) -> list[str]:
         """Return the settings file among the names of a run file's folder (config.json, args.yaml),
         whose keys are the run's params, as a list of none or one; none when `files` names the run
         files, or the run file is one."""
-        run = os.path.basename(path)
-        if self.files or is_settings_name(run):
+        if self.files or len(names) < 2:  # nothing beside the run file
             return []
+        run = os.path.basename(path)
         settings = settings_file_among(name for name in names if name != run)
-        return [os.path.join(os.path.dirname(path), settings)] if settings is not None else []
+        if settings is None or is_settings_name(run):
+            return []
+        return [os.path.join(os.path.dirname(path), settings)]
 
     def _wanted(self, name: str, forced: bool) -> bool:
         """Tell whether a file name is a run file: the `files` globs, else the usual names (and any

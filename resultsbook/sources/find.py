@@ -183,12 +183,17 @@ def _pattern_walk(
             jobs[folder.path] = folder
         if "multirun.yaml" in folder.files:  # a sweep's folder, where Hydra writes what it launched
             sweeps.add(folder.path)
-        for name in sorted(folder.files):
-            for found in _match_file(
-                folder.file(name), f"{prefix}{name}", pattern, adapters, request, forced, log, claims
-            ):
-                _hold(found[0].path, holding)
-                yield found
+        with fs.WalkedFolder(folder.path, folder.files):  # the side files of a file found here: no listing
+            matched = [
+                found
+                for name in sorted(folder.files)
+                for found in _match_file(
+                    folder.file(name), f"{prefix}{name}", pattern, adapters, request, forced, log, claims
+                )
+            ]
+        for found in matched:
+            _hold(found[0].path, holding)
+            yield found
         for name in folder.dirs:
             for found in _match_folder(
                 os.path.join(folder.path, name), f"{prefix}{name}", pattern, claimers, log

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from contextvars import ContextVar
 from typing import IO, Any
 
 _MARK = "://"
+# the folder whose files a walk is matching against a path pattern, and their names
+_WALKED: ContextVar[tuple[str, Collection[str]] | None] = ContextVar("walked", default=None)
 
 
 def is_remote(path: str) -> bool:
@@ -65,6 +68,31 @@ def names_beside(path: str) -> tuple[str, list[str]]:
         return folder, listdir(folder)
     except OSError:
         return folder, []
+
+
+class WalkedFolder:
+    """While a walk matches a folder's files, let `files_beside` answer for them without a listing
+    (a class, not a generator: it is entered once a folder)."""
+
+    __slots__ = ("seen", "token")
+
+    def __init__(self, folder: str, files: Collection[str]) -> None:
+        self.seen = (folder.rstrip(os.sep) or folder, files)
+
+    def __enter__(self) -> None:
+        self.token = _WALKED.set(self.seen)
+
+    def __exit__(self, *exc: object) -> None:
+        _WALKED.reset(self.token)
+
+
+def files_beside(path: str) -> Collection[str]:
+    """Return the names beside `path` in its folder: the files of the folder a walk is matching, else
+    every name a listing gives (none when it cannot be listed)."""
+    seen = _WALKED.get()
+    if seen is not None and seen[0] == os.path.dirname(path):
+        return seen[1]
+    return names_beside(path)[1]
 
 
 def stat(path: str) -> Any:

@@ -4,6 +4,7 @@ hparams.yaml, variant.json): for the adapters that read it and the hints that na
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 
 # words a settings file's name holds, not a log's of metrics (config.json, args.yaml, parameters.json,
@@ -12,19 +13,19 @@ SETTINGS_WORDS = (
     "config", "args", "hparams", "params", "parameter", "settings", "options", "meta", "variant",
 )  # fmt: skip
 _READABLE = (".json", ".yaml", ".yml")
+_WORD = re.compile("|".join(SETTINGS_WORDS))
 
 
 def is_settings_name(name: str) -> bool:
     """Tell whether a file name looks like a run's settings rather than its metrics."""
-    stem = os.path.splitext(name.lower())[0]
-    return any(word in stem for word in SETTINGS_WORDS)
+    return _WORD.search(os.path.splitext(name.lower())[0]) is not None
 
 
 def settings_file_among(names: Iterable[str]) -> str | None:
     """Return the name of the settings file (JSON or YAML) among a folder's file names, or None.
     garage's variant.json (the run's arguments, its seed) comes before the metadata.json beside it (the
     git commit it ran from): a file named only for metadata says how a run was made, not its settings."""
-    found = [name for name in names if is_settings_name(name) and name.lower().endswith(_READABLE)]
+    found = [name for name in names if name.lower().endswith(_READABLE) and is_settings_name(name)]
     return min(found, key=lambda name: (_metadata_only(name), name), default=None)
 
 
