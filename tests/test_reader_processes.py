@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from resultsbook.models import Series
-from resultsbook.sources.parallel import CHUNK, MIN_ITEMS, ReaderLost, map_in_order
+from resultsbook.sources.parallel import CHUNK, MIN_ITEMS, READER_NICENESS, ReaderLost, map_in_order
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
@@ -51,6 +51,16 @@ def test_results_come_back_in_the_order_of_the_items_whatever_process_read_them(
     results = list(map_in_order(lambda value: (value, os.getpid()), items))
     assert [value for value, _ in results] == items
     assert os.getpid() not in {pid for _, pid in results}
+
+
+def test_reader_processes_yield_a_busy_core_to_the_collector_that_writes():
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    items = list(range(MIN_ITEMS * 2))
+    priorities = {
+        priority for _, priority in map_in_order(lambda v: (v, os.getpriority(os.PRIO_PROCESS, 0)), items)
+    }
+    assert priorities == {min(here + READER_NICENESS, 19)}
+    assert os.getpriority(os.PRIO_PROCESS, 0) == here  # the collector itself keeps its priority
 
 
 def test_an_error_in_a_reader_process_is_raised_in_the_collector_after_the_results_before_it():

@@ -3,6 +3,7 @@ collect, and a second core halves it. Small collects stay in one process (forkin
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -23,6 +24,7 @@ Result = TypeVar("Result")
 MIN_ITEMS = 256  # below this, starting workers costs more than it saves
 CHUNK = 32  # items a worker reads before sending their results (one message), at least
 _MAX_CHUNKS = 2048  # chunk numbers written up front: 8 KiB, which any pipe holds
+READER_NICENESS = 5  # how much less of a contended core a reader gets than the main process
 _PIPE_BYTES = 1 << 20  # room in each result pipe, so that a worker reads on while the main process writes
 _TASK = struct.Struct("<I")
 _HEADER = struct.Struct("<IQ")  # chunk number, message size
@@ -129,6 +131,10 @@ def _serve(function: Callable[[Item], Result], items: Sequence[Item], size: int,
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's: it rolls back
+        # with every core busy, the main process (the one SQLite writer, the order of results) is
+        # what a collect waits on: it gets the core first, and the readers take what it leaves
+        with contextlib.suppress(OSError):  # a policy may forbid it: then at the same priority
+            os.nice(READER_NICENESS)
         gc.freeze()  # what it inherited is not garbage: collections skip it (and leave its pages shared)
         while True:
             task = os.read(tasks, _TASK.size)  # a read this small takes a whole number, or nothing
