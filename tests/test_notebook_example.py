@@ -11,6 +11,7 @@ import ast
 import json
 import os
 import re
+import tempfile
 from typing import Any
 
 from conftest import ROOT
@@ -57,6 +58,7 @@ def test_the_notebook_holds_the_cells_of_its_script():
 
 def test_the_notebook_runs_and_shows_the_table_with_its_marks(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the folder it makes goes with the test's
     namespace: dict[str, Any] = {"__name__": "__main__"}
     shown = []
     try:
