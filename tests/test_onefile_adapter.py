@@ -606,3 +606,45 @@ def test_run_files_named_by_the_files_option_take_no_settings_beside(tmp_path, s
     collect(store, [CollectRequest(str(tmp_path / "r"), pattern="{run}/metrics.json", **named)])
     [run] = store.runs()
     assert "seed" not in run.params  # the files named are the runs, nothing beside them
+
+
+def test_runs_without_params_beside_another_file_are_told_the_pattern_that_reads_it(tmp_path, cli):
+    """A prompt-selection project's result folders (PRL-addENV's `sum_test_eval_<date>-<time>/`): the
+    scores in metrics.json, claimed unasked, and the run's settings under `meta` in run_summary.json
+    beside it. Each run had no param and the collect said nothing, so a table averaged a 10-sample
+    smoke test with three seeds of the full test set as one configuration."""
+    runs = (
+        ("100844", 42, 10, 33.1),
+        ("112118", 42, None, 32.7),
+        ("113822", 43, None, 31.9),
+        ("115548", 44, None, 30.8),
+    )
+    for stamp, seed, limit, score in runs:
+        folder = tmp_path / "results" / f"sum_test_eval_20260224-{stamp}"
+        write(folder / "metrics.json", {"rouge_avg": score, "num_samples": limit or 819})
+        summary = {
+            "meta": {"seed": seed, "limit": limit, "task": "sum"},
+            "test_metrics": {"rouge_avg": score},
+        }
+        write(folder / "run_summary.json", summary)
+    first = cli("collect", "results")
+    assert "4 new" in first.output
+    fix = "--pattern '*/run_summary.json' --adapter onefile"
+    assert "4 runs read by onefile have no param (their files hold none)" in first.output
+    assert "beside each run's metrics.json lies run_summary.json" in first.output and fix in first.output
+    assert "(the first: 'sum_test_eval_20260224-100844')" in first.output
+    followed = cli(
+        "collect", "results", "--pattern", "*/run_summary.json", "--adapter", "onefile", "--db", "new.db"
+    )
+    assert "4 new" in followed.output and "no param" not in followed.output
+    table = cli("table", "--db", "new.db", "--rows", "meta.limit", "--metric", "test_metrics.rouge_avg")
+    assert table.exit_code == 0, table.output
+    assert "31.8 ± 1.0" in table.output and "33.1" in table.output  # the smoke test on a row of its own
+
+
+def test_runs_without_params_are_not_told_of_a_file_beside_only_some_of_them(tmp_path, cli):
+    for name in ("a", "b", "c"):
+        write(tmp_path / "results" / name / "metrics.json", {"acc": 0.5})
+    write(tmp_path / "results" / "a" / "run_summary.json", {"meta": {"seed": 1}})
+    output = cli("collect", "results").output
+    assert "3 new" in output and "no param" not in output

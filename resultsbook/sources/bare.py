@@ -35,6 +35,9 @@ _SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za
 # `20210608-165417-resnet50-224`: the date and time a run started (`%Y%m%d-%H%M%S`), then its name
 _STAMPED = re.compile(r"(\d{8})([-_])(\d{6})([-_])(.+)")
 _MODEL_AND_SIZE = re.compile(r"[^-]+-\d+")  # the rest of timm's train.py folder: `<model>-<image size>`
+ONEFILE = "onefile"  # its run file may lie beside another that holds more of the run (its settings)
+_OTHER_FILES = (".json", ".yaml", ".yml")
+_LOOKED = 20  # runs whose folders are listed to find the file beside each run's file: a note's look
 
 
 @dataclass
@@ -45,6 +48,7 @@ class BareRuns:
     found: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     ray_tune_trials: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     settings: dict[str, str] = field(default_factory=dict)  # a settings file beside the csv logs: args.yaml
+    run_files: dict[str, str] = field(default_factory=dict)  # a onefile run's file, by its folder's tail
 
     def add(self, adapter: str, tail: str, files: Sequence[str], claims: re.Pattern[str] | None) -> None:
         """Note one source whose runs have no param (`tail`: its folder under the collect root)."""
@@ -68,6 +72,8 @@ class BareRuns:
             tail = tail.rpartition("/")[0]
         if claimed is not None and tail:
             self.found[adapter][tail] = claimed
+            if adapter == ONEFILE and len(self.run_files) < _LOOKED and "://" not in files[0]:
+                self.run_files[tail] = files[0]
             if files and is_trial_folder(os.path.dirname(files[0])):
                 self.ray_tune_trials[adapter].add(tail)
 
@@ -85,6 +91,10 @@ class BareRuns:
             beside = self.settings.get(adapter)
             # timm's args.yaml beside each summary.csv: -o config reads it, whatever the folders say
             config = f"{option('option', f'config={beside}')} adds the settings beside them" if beside else ""
+            if len(runs) >= _FEWEST and pattern is None and not config and adapter == ONEFILE:
+                other = _other_file_note(runs, self.run_files)
+                notes += [other] if other else []
+                continue
             if len(runs) >= _FEWEST and (pattern is not None or config):
                 first = min(runs)
                 fix = f"{option('pattern', pattern)} makes them params" if pattern is not None else ""
@@ -96,6 +106,51 @@ class BareRuns:
                     + config
                 )
         return notes
+
+
+def _other_file_note(runs: dict[str, str], run_files: dict[str, str]) -> str | None:
+    """Say that the runs read from one file each have no param while another file lies beside each
+    (`run_summary.json` beside `metrics.json`, its settings under `meta`), and the pattern that reads
+    that file as the run; None when no one file lies beside all the runs looked at."""
+    looked = [run_files[tail] for tail in sorted(run_files) if tail in runs]
+    if len(looked) < _FEWEST:
+        return None
+    try:
+        names = os.listdir(os.path.dirname(looked[0]))
+    except OSError:
+        return None
+    own = {os.path.basename(path) for path in looked}
+    others = sorted(
+        name
+        for name in names
+        if name.lower().endswith(_OTHER_FILES)
+        and name not in own
+        and _LITERAL.fullmatch(name)
+        and all(os.path.isfile(os.path.join(os.path.dirname(path), name)) for path in looked)
+    )
+    if len(others) != 1:
+        return None
+    first = min(runs)
+    fix = f"{option('pattern', _glob_of(list(runs), others[0]))} {option('adapter', ONEFILE)}"
+    return (
+        f"{len(runs)} runs read by {ONEFILE} have no param (their files hold none), so a table cannot tell "
+        f"them apart; beside each run's {runs[first]} lies {others[0]} (the first: '{first}'), which may "
+        f"hold their settings: {fix} reads it as the run instead, into a new store "
+        f"({option('db', 'NEW.db')}: a store holding both has each run twice)"
+    )
+
+
+def _glob_of(tails: list[str], name: str) -> str:
+    """Return a pattern of the file `name` in every run's folder: each folder level that varies a `*`."""
+    paths = [tail.split("/") for tail in tails]
+    if any(len(parts) != len(paths[0]) for parts in paths):
+        return f"**/{name}"
+    levels = []
+    for level in range(len(paths[0])):
+        names = {parts[level] for parts in paths}
+        only = names.pop() if len(names) == 1 else None
+        levels.append(only if only is not None and _LITERAL.fullmatch(only) else "*")
+    return "/".join([*levels, name])
 
 
 def _ray_tune_note(adapter: str, count: int) -> str:
