@@ -141,6 +141,25 @@ def _read_metrics_jsonl(path: str, problems: list[Problem], exact_integers: bool
         _add_records(first, builder, skipped, exact_integers)
     if not lines and not any(p.path == path for p in problems):
         problems.append(Problem(path, "is empty", "no metrics"))
+    return _built(path, builder, skipped, problems)
+
+
+def series_of_records(path: str, records: list[dict[str, Any]], problems: list[Problem]) -> dict[str, Any]:
+    """Return the series of a log's records held whole (ML-Logger's pickles), built as a
+    metrics.jsonl's are: `step` steps them, `time` is each point's wall time."""
+    clean = clean_series(records) if records else None
+    if clean is not None:
+        return clean
+    builder = SeriesBuilder()
+    skipped: dict[str, int] = {}
+    _add_records(records, builder, skipped, exact_integers=True)
+    return _built(path, builder, skipped, problems)
+
+
+def _built(
+    path: str, builder: SeriesBuilder, skipped: dict[str, int], problems: list[Problem]
+) -> dict[str, Any]:
+    """Return the builder's series, reporting the values it skipped and what it found wrong."""
     for key, count in skipped.items():
         if key == _DEEP:
             problems.append(
