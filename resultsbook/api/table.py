@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from resultsbook.api.saving import TableOrigin
     from resultsbook.outputs.saved_table import SavedTable
+    from resultsbook.query.task_keys import TasksCompared
     from resultsbook.render import LatexOptions, MarkdownOptions
 
 Names = str | Sequence[str]
@@ -235,11 +236,12 @@ class Table:
     def guesses(self) -> tuple[str, ...]:
         """Return the directions taken from metric names (a documented rule, but a guess: the bold best
         and best(KEY) rest on it), each with how to state it; then the metrics no name gave one, for
-        which no cell is bold, with how to give it."""
+        which no cell is bold, with how to give it; and a bold that compares tasks, not methods."""
         guessed = guessed_directions(self.result.query.metrics, self.format.highlight != "none")
         # a spec's table is given its goal in the spec, which build's findings say how
         unset = unset_goals(self.result, self.format) if self.name is None else []
-        return (*guessed, *unset)
+        compared = tasks_compared_note(self.result, self.format) if self.name is None else None
+        return (*guessed, *unset, *([compared] if compared else []))
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per table row, one column per (column key values..., statistic): the
@@ -338,6 +340,41 @@ def guessed_directions(metrics: Sequence[MetricSpec], highlighted: bool) -> list
                 f"name; write {option('reduce', reduction.text)}"
             )
     return list(dict.fromkeys(lines))  # a metric reduced two ways (best and last) is said once
+
+
+def tasks_compared_note(table: ResultTable, fmt: TableFormat) -> str | None:
+    """Say that bold compares tasks (the best env of each method), whose scores are in each task's
+    own units, and how to compare the methods on each task instead; None when it does not."""
+    from resultsbook.query.task_keys import tasks_compared
+
+    compared = tasks_compared(table.row_keys, table.column_keys, fmt.highlight)
+    if compared is None or table.query.tasks:
+        return None
+    tasks = "/".join(compared.tasks)
+    if compared.methods:  # tasks and methods down the side: a key of its own compares the methods
+        method = compared.methods[0]
+        fix = said(
+            f"put {method} in {option('columns')}, then {option('highlight', 'row')}", f"highlight={method!r}"
+        )
+        fix += f" (the best {method} of each {tasks})"
+    elif fmt.highlight in ("column", "row") and compared.fixed:
+        other = "row" if fmt.highlight == "column" else "column"
+        fix = said(option("highlight", other), f"highlight={other!r}")
+        fix += f" (the best {'/'.join(compared.fixed)} of each {tasks})"
+    else:
+        fix = said(option("highlight", "none"), "highlight='none'")
+    setting = said(option("highlight", fmt.highlight), f"highlight={fmt.highlight!r}")
+    return f"{setting} {compared_text(compared)}{fix}"
+
+
+def compared_text(compared: TasksCompared) -> str:
+    """Say what a highlight across tasks bolds, up to the fix."""
+    each = f"of each {'/'.join(compared.fixed)}" if compared.fixed else "of the whole table"
+    return (
+        f"bolds the best {'/'.join(compared.competing)} {each}: its cells compete across the tasks "
+        f"({', '.join(compared.tasks)}), whose scores are in each task's own units, comparing tasks, "
+        "not methods; "
+    )
 
 
 def unset_goals(table: ResultTable, fmt: TableFormat) -> list[str]:

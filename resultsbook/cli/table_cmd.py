@@ -249,7 +249,14 @@ def table_command(
         _print_spec_table(name, db_path, "json" if as_json else output_format, verbose)
         return
     assert rows is not None  # required without NAME
-    from resultsbook.api.table import guessed_directions, statistics, table_request, unset_goals, unshown_note
+    from resultsbook.api.table import (
+        guessed_directions,
+        statistics,
+        table_request,
+        tasks_compared_note,
+        unset_goals,
+        unshown_note,
+    )
     from resultsbook.errors import ResultsbookError, SpecError
     from resultsbook.outputs.label_names import misspelt_names
     from resultsbook.query import aggregate
@@ -318,6 +325,9 @@ def table_command(
         return
     for line in guessed_directions(table.query.metrics, fmt.highlight != "none" and output_format != "csv"):
         echo(f"Note: {line}", err=True)
+    compared = tasks_compared_note(table, fmt) if output_format != "csv" else None
+    if compared:
+        echo(f"Warning: {compared}", err=True)
     for line in unset_goals(table, fmt) if output_format != "csv" else ():
         echo(f"Note: {line}", err=True)
     unshown = unshown_note(stat_names, center, spread)

@@ -957,6 +957,26 @@ def _task_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) ->
     return []
 
 
+def _tasks_named_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
+    """A bold whose cells compete across keys named as tasks (`env`, `dataset`, `game`): the best env
+    of each algo in an env x algo table, as highlight = "column" does by default."""
+    from resultsbook.api.table import compared_text
+    from resultsbook.query.task_keys import tasks_compared
+
+    compared = tasks_compared(table.row_keys, table.column_keys, fmt.highlight)
+    if compared is None or table.query.tasks:
+        return []
+    tasks = "/".join(compared.tasks)
+    if compared.methods:
+        fix = f'set highlight = "{compared.methods[0]}" (the best {compared.methods[0]} of each {tasks})'
+    elif fmt.highlight in ("column", "row") and compared.fixed:
+        other = "row" if fmt.highlight == "column" else "column"
+        fix = f'set highlight = "{other}" (the best {"/".join(compared.fixed)} of each {tasks})'
+    else:
+        fix = 'set highlight = "none"'
+    return [Finding(name, "", "lint", f'highlight = "{fmt.highlight}" ' + compared_text(compared) + fix)]
+
+
 def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
     """Return the statistical lint of a table: goals guessed or missing, best(KEY) directions taken
     from names, bootstrap intervals resting on too few values."""
@@ -964,7 +984,7 @@ def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Findi
     from resultsbook.query.reduce import parse_reduction
     from resultsbook.query.stats import BOOTSTRAPS, SMALL_BOOTSTRAP_N
 
-    findings = _task_highlight_findings(name, table, fmt)
+    findings = _task_highlight_findings(name, table, fmt) or _tasks_named_highlight_findings(name, table, fmt)
     several = len(table.query.metrics) > 1
     goals = {(metric.name, metric.direction): metric for metric in table.query.metrics}  # best and last: once
     for metric in goals.values():

@@ -1,0 +1,46 @@
+"""Keys that name the task a run was on (`env`, `dataset`, `game`), by their words: cells of different
+tasks hold scores in each task's own units, so bold that compares them says nothing of the methods."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_TASK_WORDS = frozenset(
+    {
+        "env", "environment", "env_id", "env_name", "domain", "task", "task_name", "dataset",
+        "dataset_name", "game", "benchmark", "suite",
+    }
+)  # fmt: skip
+
+
+def is_task_key(key: str) -> bool:
+    """Tell whether a key names a run's task by its last dotted part (`env`, `Args.env_name`)."""
+    return key.rsplit(".", 1)[-1].lower() in _TASK_WORDS
+
+
+@dataclass(frozen=True)
+class TasksCompared:
+    """A highlight whose competing cells differ in the task: which keys compete, which of them name
+    tasks, and the keys that stay fixed within each contest."""
+
+    competing: tuple[str, ...]
+    tasks: tuple[str, ...]
+    fixed: tuple[str, ...]
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The competing keys that do not name a task (the method, where the rows hold task and method)."""
+        return tuple(key for key in self.competing if key not in self.tasks)
+
+
+def tasks_compared(
+    row_keys: Sequence[str], column_keys: Sequence[str], highlight: str
+) -> TasksCompared | None:
+    """Return what competes for bold when the cells competing differ in a task key, else None."""
+    competing = {"column": tuple(row_keys), "row": tuple(column_keys)}.get(highlight, (highlight,))
+    tasks = tuple(key for key in competing if is_task_key(key))
+    if highlight == "none" or not tasks:
+        return None
+    fixed = tuple(key for key in (*row_keys, *column_keys) if key not in competing)
+    return TasksCompared(competing, tasks, fixed)

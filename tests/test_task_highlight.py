@@ -1,0 +1,96 @@
+"""Bold that compares tasks: in an env x algo table with the tasks down the side, the default
+highlight (the best row of each column) bolded the env each algorithm scored highest on, whose returns
+are in each env's own units. The table, the API and build now say so, with the setting that bolds the
+best algorithm of each env."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import curve, write_native_run
+
+import resultsbook as rb
+from resultsbook.query.task_keys import is_task_key, tasks_compared
+
+RETURNS = {("hopper", "td3"): (3200, 3300, 3250), ("hopper", "sac"): (3000, 2900, 3100),
+           ("cheetah", "td3"): (9000, 9500, 9300), ("cheetah", "sac"): (11000, 10800, 11200)}  # fmt: skip
+WARNING = (
+    "--highlight column bolds the best env of each algo: its cells compete across the tasks (env), whose "
+    "scores are in each task's own units, comparing tasks, not methods; --highlight row (the best algo "
+    "of each env)"
+)
+
+
+@pytest.fixture
+def runs(tmp_path, cli):
+    for (env, algo), values in RETURNS.items():
+        for seed, value in enumerate(values):
+            config = {"env": env, "algo": algo, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{env}_{algo}_{seed}", config, curve([value], "return"))
+    assert "12 new" in cli("collect", "runs").output
+    return tmp_path
+
+
+def test_a_table_of_tasks_down_the_side_says_its_bold_compares_tasks_and_how_to_compare_methods(runs, cli):
+    table = cli("table", "--rows", "env", "--columns", "algo", "--metric", "return")
+    assert table.exit_code == 0, table.output
+    assert f"Warning: {WARNING}\n" in table.output
+    assert "**9267 ± 252**" in table.output  # cheetah bold for td3: its returns are larger than hopper's
+    by_row = cli("table", "--rows", "env", "--columns", "algo", "--metric", "return", "--highlight", "row")
+    assert "comparing tasks" not in by_row.output
+    assert "**11000 ± 200**     9267 ± 252" in by_row.output and "3000 ± 100  **3250 ± 50**" in by_row.output
+    methods_down = cli("table", "--rows", "algo", "--columns", "env", "--metric", "return")
+    assert methods_down.exit_code == 0 and "comparing tasks" not in methods_down.output
+
+
+def test_tasks_and_methods_both_down_the_side_are_told_to_put_the_method_across(runs, cli):
+    table = cli("table", "--rows", "env,algo", "--metric", "return")
+    assert (
+        "--highlight column bolds the best env/algo of the whole table: its cells compete across the tasks "
+        "(env), whose scores are in each task's own units, comparing tasks, not methods; put algo in "
+        "--columns, then --highlight row (the best algo of each env)"
+    ) in table.output
+
+
+def test_a_notebook_table_says_it_among_its_guesses(runs):
+    with rb.open(str(runs / "resultsbook.db")) as book:
+        table = book.table(rows=["env"], columns=["algo"], metric="return", goals={"return": "max"})
+        [said] = table.guesses
+        assert said.startswith("highlight='column' bolds the best env of each algo")
+        assert said.endswith("highlight='row' (the best algo of each env)")
+        assert book.table(rows=["env"], columns=["algo"], metric="return", highlight="row").guesses == (
+            "the goal of 'return' comes from its name (higher is better); state it with goals={'return': 'max'}",
+        )
+
+
+def test_build_says_it_in_the_words_of_the_spec(runs, cli):
+    (runs / "resultsbook.toml").write_text(
+        '[tables.main]\nmetric = "return"\ngoal = "max"\nrows = ["env"]\ncolumns = ["algo"]\n'
+        'outputs = ["main.md"]\n'
+    )
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    assert (
+        'Warning: main: highlight = "column" bolds the best env of each algo: its cells compete across the '
+        "tasks (env), whose scores are in each task's own units, comparing tasks, not methods; set "
+        'highlight = "row" (the best algo of each env)\n'
+    ) in built.output
+    with open(runs / "resultsbook.toml", "a") as handle:
+        handle.write('highlight = "row"\n')
+    assert "comparing tasks" not in cli("build").output
+
+
+@pytest.mark.parametrize(
+    ("key", "task"),
+    [("env", True), ("Args.env_name", True), ("dataset", True), ("Game", True), ("algo", False),
+     ("model", False), ("environment_seed", False), ("task_id", False)],
+)  # fmt: skip
+def test_task_keys_are_named_by_their_last_dotted_part(key, task):
+    assert is_task_key(key) is task
+
+
+def test_no_highlight_or_no_task_competing_compares_no_tasks():
+    assert tasks_compared(["env"], ["algo"], "none") is None
+    assert tasks_compared(["algo"], ["env"], "column") is None
+    assert tasks_compared(["env"], ["algo"], "row") is None
+    compared = tasks_compared(["env", "algo"], [], "column")
+    assert compared is not None and compared.methods == ("algo",) and compared.fixed == ()
