@@ -105,6 +105,18 @@ def test_a_pickle_that_would_run_code_is_refused_never_run_and_the_other_rows_ke
     assert "1 pickle(s) hold no dict of plain values (it calls posix.system) — kept: the others" in problem
 
 
+def test_another_program_s_metrics_pkl_is_no_run_and_said_in_one_line(tmp_path, cli):
+    """A pickled DataFrame or a set named metrics.pkl, with no parameters.pkl: nothing of ML-Logger's."""
+    (tmp_path / "results" / "eval").mkdir(parents=True)
+    (tmp_path / "results" / "eval" / "metrics.pkl").write_bytes(pickle.dumps({"acc", "f1"}))
+    output = cli("collect", "results").output
+    assert "hold no run; see the problems above; no run was added or changed" in output, output
+    assert (
+        "results/eval/metrics.pkl: 1 pickle(s) hold no dict of plain values (it builds objects (pickle opcode "
+        "EMPTY_SET)) — kept: no run"
+    ) in output
+
+
 def test_bytes_that_are_no_pickle_are_reported_in_one_line(root):
     (root / RUN / "parameters.pkl").write_bytes(b"lr: 0.1\n")
     run, problems, _ = read_tree(root)[RUN]

@@ -5,6 +5,7 @@ unpickling (`sources/pickled.py`): only plain values and numpy's scalars are tak
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
@@ -63,6 +64,9 @@ class MlLoggerAdapter(Adapter):
         if PARAMETERS_FILE in files:
             for logged in _pickled_dicts(files[PARAMETERS_FILE], CONFIG, problems, "no params"):
                 params.update(flatten_params(logged))
+        if not records and not params:  # another program's metrics.pkl (a pickled DataFrame): no run
+            unread = [replace(p, kept="no run") if p.path == metrics_path else p for p in problems]
+            return ReadResult((), tuple(unread))
         times = [record["time"] for record in records if isinstance(record.get("time"), float)]
         run = RunRecord(
             name=os.path.basename(os.path.abspath(source.path)),

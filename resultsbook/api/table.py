@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
     from resultsbook.api.saving import TableOrigin
     from resultsbook.outputs.saved_table import SavedTable
-    from resultsbook.query.task_keys import TasksCompared
     from resultsbook.render import LatexOptions, MarkdownOptions
 
 Names = str | Sequence[str]
@@ -345,7 +344,7 @@ def guessed_directions(metrics: Sequence[MetricSpec], highlighted: bool) -> list
 def tasks_compared_note(table: ResultTable, fmt: TableFormat) -> str | None:
     """Say that bold compares tasks (the best env of each method), whose scores are in each task's
     own units, and how to compare the methods on each task instead; None when it does not."""
-    from resultsbook.query.task_keys import tasks_compared
+    from resultsbook.query.task_keys import compared_text, tasks_compared
 
     compared = tasks_compared(table.row_keys, table.column_keys, fmt.highlight)
     if compared is None or table.query.tasks:
@@ -365,16 +364,6 @@ def tasks_compared_note(table: ResultTable, fmt: TableFormat) -> str | None:
         fix = said(option("highlight", "none"), "highlight='none'")
     setting = said(option("highlight", fmt.highlight), f"highlight={fmt.highlight!r}")
     return f"{setting} {compared_text(compared)}{fix}"
-
-
-def compared_text(compared: TasksCompared) -> str:
-    """Say what a highlight across tasks bolds, up to the fix."""
-    each = f"of each {'/'.join(compared.fixed)}" if compared.fixed else "of the whole table"
-    return (
-        f"bolds the best {'/'.join(compared.competing)} {each}: its cells compete across the tasks "
-        f"({', '.join(compared.tasks)}), whose scores are in each task's own units, comparing tasks, "
-        "not methods; "
-    )
 
 
 def unset_goals(table: ResultTable, fmt: TableFormat) -> list[str]:

@@ -960,8 +960,7 @@ def _task_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) ->
 def _tasks_named_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
     """A bold whose cells compete across keys named as tasks (`env`, `dataset`, `game`): the best env
     of each algo in an env x algo table, as highlight = "column" does by default."""
-    from resultsbook.api.table import compared_text
-    from resultsbook.query.task_keys import tasks_compared
+    from resultsbook.query.task_keys import compared_text, tasks_compared
 
     compared = tasks_compared(table.row_keys, table.column_keys, fmt.highlight)
     if compared is None or table.query.tasks:

@@ -44,3 +44,13 @@ def tasks_compared(
         return None
     fixed = tuple(key for key in (*row_keys, *column_keys) if key not in competing)
     return TasksCompared(competing, tasks, fixed)
+
+
+def compared_text(compared: TasksCompared) -> str:
+    """Say what a highlight across tasks bolds, up to the fix."""
+    each = f"of each {'/'.join(compared.fixed)}" if compared.fixed else "of the whole table"
+    return (
+        f"bolds the best {'/'.join(compared.competing)} {each}: its cells compete across the tasks "
+        f"({', '.join(compared.tasks)}), whose scores are in each task's own units, comparing tasks, "
+        "not methods; "
+    )
