@@ -9,7 +9,7 @@ import pytest
 from conftest import curve, write_native_run
 
 import resultsbook as rb
-from resultsbook.query.task_keys import is_task_key, tasks_compared
+from resultsbook.query.task_keys import better_highlight, is_task_key, tasks_compared
 
 RETURNS = {("hopper", "td3"): (3200, 3300, 3250), ("hopper", "sac"): (3000, 2900, 3100),
            ("cheetah", "td3"): (9000, 9500, 9300), ("cheetah", "sac"): (11000, 10800, 11200)}  # fmt: skip
@@ -94,3 +94,15 @@ def test_no_highlight_or_no_task_competing_compares_no_tasks():
     assert tasks_compared(["env"], ["algo"], "row") is None
     compared = tasks_compared(["env", "algo"], [], "column")
     assert compared is not None and compared.methods == ("algo",) and compared.fixed == ()
+
+
+def test_the_better_highlight_is_the_other_axis_the_method_s_key_or_none():
+    across = tasks_compared(["env"], ["algo"], "column")
+    assert across is not None and better_highlight(across, "column") == ("row", "the best algo of each env")
+    both_down = tasks_compared(["env", "algo"], [], "column")
+    assert both_down is not None and better_highlight(both_down, "column") == (
+        "algo",
+        "the best algo of each env",
+    )
+    alone = tasks_compared(["env"], [], "column")  # one column of envs: no method to compare
+    assert alone is not None and better_highlight(alone, "column") == ("none", "")

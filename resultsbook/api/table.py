@@ -344,24 +344,19 @@ def guessed_directions(metrics: Sequence[MetricSpec], highlighted: bool) -> list
 def tasks_compared_note(table: ResultTable, fmt: TableFormat) -> str | None:
     """Say that bold compares tasks (the best env of each method), whose scores are in each task's
     own units, and how to compare the methods on each task instead; None when it does not."""
-    from resultsbook.query.task_keys import compared_text, tasks_compared
+    from resultsbook.query.task_keys import better_highlight, compared_text, tasks_compared
 
     compared = tasks_compared(table.row_keys, table.column_keys, fmt.highlight)
     if compared is None or table.query.tasks:
         return None
-    tasks = "/".join(compared.tasks)
-    if compared.methods:  # tasks and methods down the side: a key of its own compares the methods
-        method = compared.methods[0]
+    better, bolds = better_highlight(compared, fmt.highlight)
+    if compared.methods:  # the command line's highlight takes no key: the method goes across instead
         fix = said(
-            f"put {method} in {option('columns')}, then {option('highlight', 'row')}", f"highlight={method!r}"
+            f"put {better} in {option('columns')}, then {option('highlight', 'row')}", f"highlight={better!r}"
         )
-        fix += f" (the best {method} of each {tasks})"
-    elif fmt.highlight in ("column", "row") and compared.fixed:
-        other = "row" if fmt.highlight == "column" else "column"
-        fix = said(option("highlight", other), f"highlight={other!r}")
-        fix += f" (the best {'/'.join(compared.fixed)} of each {tasks})"
     else:
-        fix = said(option("highlight", "none"), "highlight='none'")
+        fix = said(option("highlight", better), f"highlight={better!r}")
+    fix += f" ({bolds})" if bolds else ""
     setting = said(option("highlight", fmt.highlight), f"highlight={fmt.highlight!r}")
     return f"{setting} {compared_text(compared)}{fix}"
 

@@ -960,19 +960,13 @@ def _task_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) ->
 def _tasks_named_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
     """A bold whose cells compete across keys named as tasks (`env`, `dataset`, `game`): the best env
     of each algo in an env x algo table, as highlight = "column" does by default."""
-    from resultsbook.query.task_keys import compared_text, tasks_compared
+    from resultsbook.query.task_keys import better_highlight, compared_text, tasks_compared
 
     compared = tasks_compared(table.row_keys, table.column_keys, fmt.highlight)
     if compared is None or table.query.tasks:
         return []
-    tasks = "/".join(compared.tasks)
-    if compared.methods:
-        fix = f'set highlight = "{compared.methods[0]}" (the best {compared.methods[0]} of each {tasks})'
-    elif fmt.highlight in ("column", "row") and compared.fixed:
-        other = "row" if fmt.highlight == "column" else "column"
-        fix = f'set highlight = "{other}" (the best {"/".join(compared.fixed)} of each {tasks})'
-    else:
-        fix = 'set highlight = "none"'
+    better, bolds = better_highlight(compared, fmt.highlight)
+    fix = f'set highlight = "{better}"' + (f" ({bolds})" if bolds else "")
     return [Finding(name, "", "lint", f'highlight = "{fmt.highlight}" ' + compared_text(compared) + fix)]
 
 

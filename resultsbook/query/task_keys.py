@@ -54,3 +54,15 @@ def compared_text(compared: TasksCompared) -> str:
         f"({', '.join(compared.tasks)}), whose scores are in each task's own units, comparing tasks, "
         "not methods; "
     )
+
+
+def better_highlight(compared: TasksCompared, highlight: str) -> tuple[str, str]:
+    """Return the highlight that bolds the best method of each task instead, and what it bolds; the
+    method's key where tasks and methods compete together, ("none", "") when no highlight does."""
+    tasks = "/".join(compared.tasks)
+    if compared.methods:
+        return compared.methods[0], f"the best {compared.methods[0]} of each {tasks}"
+    if highlight in ("column", "row") and compared.fixed:
+        other = "row" if highlight == "column" else "column"
+        return other, f"the best {'/'.join(compared.fixed)} of each {tasks}"
+    return "none", ""
