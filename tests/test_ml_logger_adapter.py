@@ -192,11 +192,18 @@ def test_plain_values_of_every_protocol_come_back_equal(value, protocol):
     assert list(iter_pickled(pickle.dumps(value, protocol=protocol))) == [expected_value]
 
 
-def test_a_value_that_holds_itself_or_an_object_of_a_class_is_refused():
+def test_a_value_that_holds_itself_unfolds_past_its_bytes_or_nests_too_deep_is_refused():
     itself: list = []
     itself.append(itself)
     assert isinstance(next(iter_pickled(pickle.dumps(itself))), NotPlain)
     assert isinstance(next(iter_pickled(pickle.dumps({1, 2}))), NotPlain)  # a set is no row
+    shared: list = [1.0]  # 40 levels of a list fetched twice from the memo: 281 bytes, 2**40 values
+    for _ in range(40):
+        shared = [shared, shared]
+    [refused] = iter_pickled(pickle.dumps({"step": 0, "a": shared}))
+    assert str(refused) == "it unfolds into more values than its 281 bytes can hold"
+    repeated = [[0.5] * 3] * 10  # one list fetched ten times: as many values as its bytes say, kept
+    assert list(iter_pickled(pickle.dumps({"a": repeated}))) == [{"a": repeated}]
     deep: list = []
     for _ in range(150):
         deep = [deep]

@@ -24,6 +24,9 @@ _NUMPY_SCALAR_MODULES = frozenset(
 )
 _DTYPE_CODE = re.compile(r"[fiucb]\d{1,2}|\?|[Mm]8")  # f8, i4, u1, c16, b1, ?, M8 (datetime64)
 _DATETIME_UNIT = re.compile(r"[YMWDhms]|ms|us|ns|ps|fs|as|generic")
+# values a pickle may unfold into, per byte of it: each value written costs an opcode of a byte or more,
+# so only a container fetched from the memo again and again unfolds into more
+_VALUES_PER_BYTE = 4
 
 
 class NotPlain(ValueError):
@@ -78,12 +81,14 @@ def _one(stream: io.BytesIO) -> Any:
     builds objects), leaving the stream after its end."""
     machine = _Machine()
     refused: NotPlain | None = None
+    start = stream.tell()
     try:
         for opcode, argument, _ in pickletools.genops(stream):
             name = opcode.name
             if name == "STOP":
                 try:
-                    return refused if refused is not None else _plain(machine.stack.pop())
+                    budget = _VALUES_PER_BYTE * (stream.tell() - start)
+                    return refused if refused is not None else _plain(machine.stack.pop(), budget)
                 except NotPlain as why:
                     return why
             if refused is not None:
@@ -103,8 +108,6 @@ def _one(stream: io.BytesIO) -> Any:
         if stream.tell() >= len(stream.getbuffer()):
             raise Truncated("it ends in the middle of a pickle") from None
         raise ValueError(f"bytes that are no pickle ({error})") from None
-    except RecursionError:  # a list that holds itself (a memo entry fetched into it)
-        return NotPlain("it builds a value that holds itself, or nests too deep")
     raise Truncated("it ends in the middle of a pickle")
 
 
@@ -126,8 +129,10 @@ def _mark(machine: _Machine, _: Any) -> None:
 
 def _tuple_of(count: int) -> Any:
     def handler(machine: _Machine, _: Any) -> None:
-        items = tuple(machine.stack[len(machine.stack) - count :]) if count else ()
-        del machine.stack[len(machine.stack) - count :]
+        if len(machine.stack) < count:
+            raise IndexError("a tuple of more items than the stack holds")
+        items = tuple(machine.stack[-count:])
+        del machine.stack[-count:]
         machine.stack.append(items)
 
     return handler
@@ -277,19 +282,38 @@ def _scalar(dtype: Any, data: Any) -> Any:
     return value.item()
 
 
-def _plain(value: Any, depth: int = 0) -> Any:
-    """Return `value`, refusing one that holds what only a call could build (a class named), or that
-    nests deeper than a log's values may."""
-    if depth > MAX_DEPTH:
-        raise NotPlain(f"it nests deeper than {MAX_DEPTH} levels")
-    if isinstance(value, (_Global, _Module, _DType)):
-        raise NotPlain("it names a class or a module, not a value")
-    if isinstance(value, dict):
-        for item in value.values():
-            _plain(item, depth + 1)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _plain(item, depth + 1)
+def _plain(value: Any, budget: int) -> Any:
+    """Return `value`, refusing one that names a class or a module (only a call could use it), holds
+    itself, nests deeper than a log's values may, or unfolds into more than `budget` values: a list
+    fetched from the memo again and again doubles at each level (281 bytes can hold 2**40 values)."""
+    sizes: dict[int, int] = {}  # the unfolded size of each container met, by identity: each is walked once
+    walking: set[int] = set()
+
+    def size(item: Any, depth: int) -> int:
+        if isinstance(item, (_Global, _Module, _DType)):
+            raise NotPlain("it names a class or a module, not a value")
+        if not isinstance(item, (dict, list, tuple)):
+            return 1
+        if depth > MAX_DEPTH:
+            raise NotPlain(f"it nests deeper than {MAX_DEPTH} levels")
+        known = sizes.get(id(item))
+        if known is not None:
+            return known
+        if id(item) in walking:
+            raise NotPlain("it builds a value that holds itself")
+        walking.add(id(item))
+        total = 1 + sum(
+            size(child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)
+        )
+        walking.discard(id(item))
+        if total > budget:
+            raise NotPlain(
+                f"it unfolds into more values than its {budget // _VALUES_PER_BYTE} bytes can hold"
+            )
+        sizes[id(item)] = total
+        return total
+
+    size(value, 0)
     return value
 
 
