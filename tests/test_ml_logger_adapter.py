@@ -210,3 +210,15 @@ def test_a_value_that_holds_itself_unfolds_past_its_bytes_or_nests_too_deep_is_r
     assert "nests deeper than" in str(next(iter_pickled(pickle.dumps(deep))))
     with pytest.raises(Truncated):
         list(iter_pickled(pickle.dumps({"step": 1})[:-3]))
+
+
+def test_a_pattern_finds_parameters_pkl_in_the_walk_s_listing_of_the_folder(root, store, monkeypatch):
+    from resultsbook.sources import fs
+    from resultsbook.sources.collect import CollectRequest, collect
+
+    listed: list[str] = []
+    monkeypatch.setattr(fs, "names_beside", lambda path: listed.append(path) or (os.path.dirname(path), []))
+    collect(store, [CollectRequest(str(root / "data"), pattern="{domain}/{method}/{seed}/metrics.pkl")])
+    assert listed == []  # no second listing of a folder the walk has just listed
+    seeds = sorted(run.params["Args.seed"] for run in store.runs() if run.params["method"] == "curl")
+    assert seeds == [100, 200]  # parameters.pkl found beside each metrics.pkl

@@ -41,15 +41,14 @@ class MlLoggerAdapter(Adapter):
         """Read the run folder of a metrics.pkl that a path pattern matched."""
         if os.path.basename(path) != METRICS_FILE:
             return None
-        folder, names = fs.names_beside(path)
-        return self.claim(Folder(folder, frozenset(names), ()), forced=True).sources[0]  # type: ignore[union-attr]
+        names = fs.files_beside(path)  # the pattern walk's listing of the folder, when it is walking it
+        return self.claim(Folder(os.path.dirname(path), frozenset(names), ()), forced=True).sources[0]  # type: ignore[union-attr]
 
     def read(self, source: Source) -> ReadResult:
         """Read one run folder: each row's `step` steps its values, `__timestamp` is its time."""
         problems: list[Problem] = []
         files = {os.path.basename(path): path for path in source.files}
         metrics_path = files.get(METRICS_FILE, os.path.join(source.path, METRICS_FILE))
-        before = len(problems)
         rows = _pickled_dicts(metrics_path, DOCUMENT, problems, "no metrics")
         records = []
         for row in rows:
@@ -58,7 +57,7 @@ class MlLoggerAdapter(Adapter):
                 if _TIMESTAMP in record:
                     record["time"] = record.pop(_TIMESTAMP)
                 records.append(record)
-        if not records and len(problems) == before:
+        if not records and not problems:
             problems.append(Problem(metrics_path, "holds no logged row", "no metrics"))
         params: dict[str, Any] = {}
         if PARAMETERS_FILE in files:

@@ -38,9 +38,11 @@ def tasks_compared(
     row_keys: Sequence[str], column_keys: Sequence[str], highlight: str
 ) -> TasksCompared | None:
     """Return what competes for bold when the cells competing differ in a task key, else None."""
+    if highlight == "none":
+        return None
     competing = {"column": tuple(row_keys), "row": tuple(column_keys)}.get(highlight, (highlight,))
     tasks = tuple(key for key in competing if is_task_key(key))
-    if highlight == "none" or not tasks:
+    if not tasks:
         return None
     fixed = tuple(key for key in (*row_keys, *column_keys) if key not in competing)
     return TasksCompared(competing, tasks, fixed)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from resultsbook.adapters import MONITOR_FILE
 from resultsbook.sources.raytune import is_trial_folder
+from resultsbook.sources.settings_names import READABLE_SUFFIXES
 from resultsbook.voice import option
 
 _NUMBERED = re.compile(r"([A-Za-z]+)([_-]?)(\d+)")  # seed_0, seed0, fold-3: a key and its number
@@ -36,7 +37,6 @@ _SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za
 _STAMPED = re.compile(r"(\d{8})([-_])(\d{6})([-_])(.+)")
 _MODEL_AND_SIZE = re.compile(r"[^-]+-\d+")  # the rest of timm's train.py folder: `<model>-<image size>`
 ONEFILE = "onefile"  # its run file may lie beside another that holds more of the run (its settings)
-_OTHER_FILES = (".json", ".yaml", ".yml")
 _LOOKED = 20  # runs whose folders are listed to find the file beside each run's file: a note's look
 
 
@@ -123,7 +123,7 @@ def _other_file_note(runs: dict[str, str], run_files: dict[str, str]) -> str | N
     others = sorted(
         name
         for name in names
-        if name.lower().endswith(_OTHER_FILES)
+        if name.lower().endswith(READABLE_SUFFIXES)
         and name not in own
         and _LITERAL.fullmatch(name)
         and all(os.path.isfile(os.path.join(os.path.dirname(path), name)) for path in looked)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 SETTINGS_WORDS = (
     "config", "args", "hparams", "params", "parameter", "settings", "options", "meta", "variant",
 )  # fmt: skip
-_READABLE = (".json", ".yaml", ".yml")
+READABLE_SUFFIXES = (".json", ".yaml", ".yml")  # settings files a reader parses
 _WORD = re.compile("|".join(SETTINGS_WORDS))
 
 
@@ -25,7 +25,7 @@ def settings_file_among(names: Iterable[str]) -> str | None:
     """Return the name of the settings file (JSON or YAML) among a folder's file names, or None.
     garage's variant.json (the run's arguments, its seed) comes before the metadata.json beside it (the
     git commit it ran from): a file named only for metadata says how a run was made, not its settings."""
-    found = [name for name in names if name.lower().endswith(_READABLE) and is_settings_name(name)]
+    found = [name for name in names if name.lower().endswith(READABLE_SUFFIXES) and is_settings_name(name)]
     return min(found, key=lambda name: (_metadata_only(name), name), default=None)
 
 
