@@ -767,6 +767,36 @@ def test_a_metric_read_as_a_param_is_named_with_the_fix(tmp_path, store):
         aggregate(store, TableQuery(metrics=(MetricSpec("hits"),), rows=("game",)))
 
 
+def test_a_metric_some_files_hold_as_a_param_is_named_where_its_runs_are_left_out(tmp_path, cli):
+    """Simplify-This's results: one model's `Identical ratio` column is 0.0 in every row, so the records
+    reader took it for a param in that file alone; its row left the table, and the warning pointed to
+    `problems`, which had none. It names the param and the option, and the option brings the row back."""
+    (tmp_path / "results").mkdir()
+    for model, ratios in (("bart", ("0.25", "0.5")), ("prophetnet", ("0.0", "0.0"))):
+        rows = "".join(
+            f"Prompt-based,{prompt},{ratio},{30 + prompt}.5\n" for prompt, ratio in enumerate(ratios)
+        )
+        (tmp_path / "results" / f"{model}.csv").write_text("Mode,Prompt#,Identical ratio,SARI\n" + rows)
+    collect = ("collect", "results", "--adapter", "records", "--pattern", "{model}.csv")
+    assert cli(*collect).exit_code == 0
+    table = ("table", "--rows", "model", "--metric", "Identical ratio", "--replicate", "Prompt#")
+    result = cli(*table)
+    assert result.exit_code == 0
+    assert "prophetnet" not in result.stdout
+    assert (
+        "Warning: 2 selected run(s) have no value of 'Identical ratio' and are left out (prophetnet: 2); 2 of "
+        "them have a param 'Identical ratio' (read by records, which makes fields of whole numbers params); "
+        "collect again with -o 'metrics=Identical ratio'"
+    ) in " ".join(result.output.split())
+    alone = cli(*table, "--where", "model=prophetnet")
+    assert alone.exit_code != 0
+    assert "2 of them have a param 'Identical ratio'" in " ".join(alone.output.split())
+    assert cli(*collect, "-o", "metrics=Identical ratio").exit_code == 0
+    followed = cli(*table)
+    assert "left out" not in followed.output
+    assert "prophetnet         0.0 ± 0.0#" in followed.stdout
+
+
 def test_a_settings_file_beside_each_log_gives_its_params(tmp_path, store):
     """ML-PWS's gain sweep: `<estimator>_gain=<g>/result.csv` beside the run's `parameters.json` (seed,
     num_pairs, the estimator's own name); the CSV adapter had no way to read it, only the folder's name."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,16 +172,8 @@ class MetricReader:
                 )
             numbers = all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values)
             if set(adapters) & _TYPED_FIELDS and numbers:  # a text is a setting: `model` is no metric
-                why = (
-                    "which makes a number not named like a result, in a file not named as results, a param"
-                    if adapters == ["onefile"]
-                    else "which makes fields of whole numbers params"
-                )
-                raise QueryError(
-                    f"no run logs a metric {key!r}, but {params} run(s) have a param {key!r} (read by "
-                    f"{', '.join(adapters)}, {why}); collect again with {option('option', f'metrics={key}')} "
-                    f'(metrics = "{key}" in the options of its [[sources]] entry)'
-                )
+                have = _numbers_read_as_param(key, adapters)
+                raise QueryError(f"no run logs a metric {key!r}, but {params} run(s) {have}")
             raise QueryError(
                 f"no run logs a metric {key!r}, but {params} run(s) have a param {key!r} (read by "
                 f"{', '.join(adapters)}): a setting, not a measurement; make it a row or column key, or "
@@ -251,6 +243,25 @@ class MetricReader:
         alike = list(dict.fromkeys(name for found in matches for name in found))
         counts = [(name, int(self.having(name, runs).sum())) for name in alike]
         return sorted(((name, n) for name, n in counts if n), key=lambda item: -item[1])
+
+    def read_as_param(self, key: str, runs: Runs) -> str:
+        """Say how many of these runs, which lack the metric `key`, have a number of that name that a
+        results file's reader took for a param (a column of whole numbers in their file, `0.0` in every
+        row), with the option that reads it as a metric; "" when none has."""
+        values, has = runs.param(key)
+        adapters = runs.field("adapter")
+        typed = [
+            bool(there)
+            and adapter in _TYPED_FIELDS
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            for value, there, adapter in zip(values.tolist(), has.tolist(), adapters.tolist())
+        ]
+        count = sum(typed)
+        if not count:
+            return ""
+        readers = sorted({adapter for adapter, took in zip(adapters.tolist(), typed) if took})
+        return f"{count} of them {_numbers_read_as_param(key, readers)}"
 
     def computed_from(self, key: str) -> list[str]:
         """Return the logged metrics a derived or normalised metric is computed from (none if logged)."""
@@ -766,6 +777,20 @@ def _step_column_hint(key: str) -> str:
     if key.lower() not in STEP_COLUMNS or key.lower() == "step":
         return ""
     return f"a CSV log's {key!r} column is read as its points' steps, not a metric (a curve's x = \"step\"); "
+
+
+def _numbers_read_as_param(key: str, adapters: Sequence[str]) -> str:
+    """Say that runs have a param `key` that their results files' reader (records, onefile) took for
+    a setting, with the option that reads it as a metric: `have a param … ; collect again with …`."""
+    why = (
+        "which makes a number not named like a result, in a file not named as results, a param"
+        if list(adapters) == ["onefile"]
+        else "which makes fields of whole numbers params"
+    )
+    return (
+        f"have a param {key!r} (read by {', '.join(adapters)}, {why}); collect again with "
+        f'{option("option", f"metrics={key}")} (metrics = "{key}" in the options of its [[sources]] entry)'
+    )
 
 
 def _reduction_hint(key: str, logged: Iterable[str]) -> str | None:

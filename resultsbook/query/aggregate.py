@@ -283,8 +283,11 @@ def valueless_note(
     grouped = _group(runs, row_keys, column_keys, metric, metric.name, [])  # runs lacking a key: noted
     if not grouped:
         return []
-    instead = reader.logged_instead(metric.name, Runs.joined(runs, list(grouped.values())))
-    logged = "; ".join(f"{n} of them log {name!r}" for name, n in instead)
+    lacking = Runs.joined(runs, list(grouped.values()))
+    instead = reader.logged_instead(metric.name, lacking)
+    logged = "; ".join(
+        _as_param(reader, metric, lacking) + [f"{n} of them log {name!r}" for name, n in instead]
+    )
     inputs = reader.computed_from(metric.name)
     if inputs:  # `dmc = AverageTestEpRet / 1000`: what they lack is the input
         computed = f"{metric.name!r} is computed from {', '.join(repr(name) for name in inputs)}"
@@ -309,6 +312,13 @@ def valueless_note(
             )
         )
     ]
+
+
+def _as_param(reader: MetricReader, metric: MetricSpec, runs: Runs) -> list[str]:
+    """Say how many of runs lacking a metric have a number of its name read as a param (a column of
+    `0.0` in every row of their file), with the fix; nothing when none has."""
+    text = reader.read_as_param(metric.name, runs)
+    return [text] if text else []
 
 
 def _unknown_pool_note(name: str, meant: str | None) -> str:
@@ -415,7 +425,7 @@ def why_no_cells(every: Runs, selected: Runs, query: TableQuery, reader: MetricR
         if not reader.having(metric.name, selected).any():
             inputs = reader.computed_from(metric.name)
             computed = f"; {metric.name!r} is computed from {inputs[0]!r}" if len(inputs) == 1 else ""
-            instead = "".join(
+            instead = "".join(f"; {text}" for text in _as_param(reader, metric, selected)) + "".join(
                 f"; {n} of them log {name!r}" for name, n in reader.logged_instead(metric.name, selected)
             )
             return NotFoundError(
