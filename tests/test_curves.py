@@ -136,6 +136,19 @@ def test_the_points_a_line_drops_name_the_seeds_that_stopped_early_and_where(
     )
 
 
+def test_runs_of_one_seed_whose_curves_end_early_are_named_by_their_names(
+    tmp_path: Path, store: Store
+) -> None:
+    """DJT777/xlstm-yolo's Ultralytics runs all train with seed 0: build said `seed 0 ends at step 9,
+    seed 0 ends at step 32 and seed 0 ends at step 35`."""
+    for run, end in (("train1", 9), ("train2", 32), ("train3", 60)):
+        points = [{"step": s, "acc": 0.5} for s in range(end + 1)]
+        write_native_run(tmp_path / "runs" / run, {"seed": 0}, points, run={"name": run})
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    curves = aggregate_curves(store, CurveQuery(metric="acc", band=None, points=50))
+    assert "train1 ends at step 9 and train2 ends at step 32, the others at 60" in curves.notes[-1]
+
+
 def test_seeds_logged_at_different_steps_are_interpolated_not_dropped(tmp_path: Path, store: Store) -> None:
     write_native_run(
         tmp_path / "runs/s0", {"seed": 0}, [{"step": s, "acc": float(s)} for s in (0, 10, 20, 30)]
@@ -206,11 +219,17 @@ def test_x_can_be_another_metric_or_wall_time(tmp_path: Path, store: Store) -> N
     np.testing.assert_allclose(by_time.x, [0, 20, 40])
 
 
-def test_runs_without_the_hue_key_name_the_param_of_a_close_name_only_they_hold(tmp_path: Path, store: Store) -> None:
+def test_runs_without_the_hue_key_name_the_param_of_a_close_name_only_they_hold(
+    tmp_path: Path, store: Store
+) -> None:
     """chris-santiago/vime@c77d735: older runs set `data.pct_labeled` where later ones set
     `data.n_labeled` (their `.hydra/config.yaml`); a figure by the later name names the older one."""
-    write_native_run(tmp_path / "runs/new", {"seed": 0, "data": {"n_labeled": 0.2}}, [{"step": 1, "acc": 1.0}])
-    write_native_run(tmp_path / "runs/old", {"seed": 1, "data": {"pct_labeled": 0.1}}, [{"step": 1, "acc": 2.0}])
+    write_native_run(
+        tmp_path / "runs/new", {"seed": 0, "data": {"n_labeled": 0.2}}, [{"step": 1, "acc": 1.0}]
+    )
+    write_native_run(
+        tmp_path / "runs/old", {"seed": 1, "data": {"pct_labeled": 0.1}}, [{"step": 1, "acc": 2.0}]
+    )
     collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
     curves = aggregate_curves(store, CurveQuery(metric="acc", hue="data.n_labeled"))
     assert curves.notes == (
@@ -339,12 +358,16 @@ def test_runs_of_one_name_whose_curves_end_early_are_told_apart_by_their_folders
     )
 
 
-def test_the_seeds_a_curve_over_wall_time_drops_end_at_seconds_to_a_tenth(tmp_path: Path, store: Store) -> None:
+def test_the_seeds_a_curve_over_wall_time_drops_end_at_seconds_to_a_tenth(
+    tmp_path: Path, store: Store
+) -> None:
     """RayYoh/RL_by_sb3's TensorBoard downloads over x = "time": 'ends at time 112.7898645401001'."""
     start = 1650595213.030206
     for seed, seconds in ((1, 112.7898645401001), (2, 126.74809765815735), (3, 126.74809765815735)):
         times = np.linspace(0.0, seconds, 20)
-        rows = "".join(f"{float(start + t)!r},{2048 * (i + 1)},{i * 10.0 + seed}\n" for i, t in enumerate(times))
+        rows = "".join(
+            f"{float(start + t)!r},{2048 * (i + 1)},{i * 10.0 + seed}\n" for i, t in enumerate(times)
+        )
         (tmp_path / f"run-ppo_seed{seed}-tag-reward.csv").write_text("Wall time,Step,Value\n" + rows)
     collect(store, [CollectRequest(path=str(tmp_path))])
     curves = aggregate_curves(store, CurveQuery(metric="reward", x="time", band=None))

@@ -225,11 +225,13 @@ def outlier_findings(name: str, table: ResultTable, labels: Labels) -> list[Find
             continue
         others = np.delete(values, far)
         replicate = cell.runs.replicate_of(int(valued[far]))
-        # a run of no seed (the replicate key absent) is named by its name, never "seed none", or by
-        # its id where other runs of the cell share that name (MLflow's sweeps name every run alike)
+        # a run of no seed (the replicate key absent), or of a seed other runs of the cell share (every
+        # run `seed 0`), is named by its name, or by its id where other runs of the cell share that
+        # name (MLflow's sweeps name every run alike)
+        shared = sum(cell.runs.replicate_of(i) == replicate for i in range(len(cell.runs.values))) > 1
         who = (
             replicate_text(query.replicate, replicate)
-            if None not in replicate
+            if None not in replicate and not shared
             else _run_words(cell.runs, int(valued[far]))
         )
         mean, median = number_text(values.mean()), number_text(finite_median(values))

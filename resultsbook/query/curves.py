@@ -508,9 +508,12 @@ def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: Curv
     keys = query.replicate
     names = told_apart([run.name for run in runs], [run.source for run in runs])
 
-    def seed(index: int) -> str:
-        values = tuple(runs[index].params.get(key) for key in keys)
-        return replicate_text(keys, values) if keys and None not in values else names[index]
+    replicates = [tuple(run.params.get(key) for key in keys) for run in runs]
+
+    def seed(index: int) -> str:  # a run of no seed, or of a seed other runs share, by its name
+        values = replicates[index]
+        unique = replicates.count(values) == 1
+        return replicate_text(keys, values) if keys and None not in values and unique else names[index]
 
     def at(x: float) -> str:  # seconds since the run's first point, to a tenth: not 112.7898645401001
         return f"{x:.1f} s" if query.x == "time" else step_text(x)
