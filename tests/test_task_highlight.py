@@ -42,6 +42,19 @@ def test_a_table_of_tasks_down_the_side_says_its_bold_compares_tasks_and_how_to_
     assert methods_down.exit_code == 0 and "comparing tasks" not in methods_down.output
 
 
+def test_a_metric_without_a_goal_bolds_nothing_and_is_not_said_to_compare_tasks(tmp_path, cli):
+    """sfujim/TD3's curves read as `value`: the warning that bold compares envs sat over the note that
+    'value' has no goal, so no cell is bold."""
+    for env, value in (("hopper", 3200), ("cheetah", 9000)):
+        write_native_run(tmp_path / "runs" / env, {"env": env, "algo": "td3"}, curve([value], "value"))
+    cli("collect", "runs")
+    table = cli("table", "--rows", "env", "--columns", "algo", "--metric", "value")
+    assert "'value' has no goal, so no cell of it is bold" in table.output
+    assert "comparing tasks" not in table.output
+    goal = cli("table", "--rows", "env", "--columns", "algo", "--metric", "value", "--goal", "value=max")
+    assert "comparing tasks" in goal.output
+
+
 def test_tasks_and_methods_both_down_the_side_are_told_to_put_the_method_across(runs, cli):
     table = cli("table", "--rows", "env,algo", "--metric", "return")
     assert (

@@ -960,9 +960,9 @@ def _task_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) ->
 def _tasks_named_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
     """A bold whose cells compete across keys named as tasks (`env`, `dataset`, `game`): the best env
     of each algo in an env x algo table, as highlight = "column" does by default."""
-    from resultsbook.query.task_keys import better_highlight, compared_text, tasks_compared
+    from resultsbook.query.task_keys import any_goal, better_highlight, compared_text, tasks_compared
 
-    compared = tasks_compared(table.row_keys, table.column_keys, fmt.highlight)
+    compared = tasks_compared(table.row_keys, table.column_keys, fmt.highlight, any_goal(table.query.metrics))
     if compared is None or table.query.tasks:
         return []
     better, bolds = better_highlight(compared, fmt.highlight)

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from resultsbook.query.model import MetricSpec
 
 _TASK_WORDS = frozenset(
     {
@@ -35,10 +39,11 @@ class TasksCompared:
 
 
 def tasks_compared(
-    row_keys: Sequence[str], column_keys: Sequence[str], highlight: str
+    row_keys: Sequence[str], column_keys: Sequence[str], highlight: str, goals_known: bool = True
 ) -> TasksCompared | None:
-    """Return what competes for bold when the cells competing differ in a task key, else None."""
-    if highlight == "none":
+    """Return what competes for bold when the cells competing differ in a task key, else None (also
+    when no metric has a goal, `goals_known` false: then nothing is bold, as a note of its own says)."""
+    if highlight == "none" or not goals_known:
         return None
     competing = {"column": tuple(row_keys), "row": tuple(column_keys)}.get(highlight, (highlight,))
     tasks = tuple(key for key in competing if is_task_key(key))
@@ -68,3 +73,10 @@ def better_highlight(compared: TasksCompared, highlight: str) -> tuple[str, str]
         other = "row" if highlight == "column" else "column"
         return other, f"the best {'/'.join(compared.fixed)} of each {tasks}"
     return "none", ""
+
+
+def any_goal(metrics: Sequence[MetricSpec]) -> bool:
+    """Tell whether any of a table's metrics has a goal (stated, recorded or named), so a cell is bold."""
+    from resultsbook.query.goal import metric_goal
+
+    return any(metric_goal(metric.name, metric.direction).source != "unknown" for metric in metrics)
