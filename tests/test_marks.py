@@ -353,7 +353,7 @@ def test_a_cell_whose_runs_trained_for_different_budgets_is_marked_and_at_names_
     ppo = next(cell for cell in table.cells.values() if cell.row == ("ppo",))
     assert [mark.text for mark in sac.marks if mark.kind == "mixed"] == [
         "averages runs whose curves end at different steps (200 to 2000): last(3) reads each run to its own end; "
-        "reduce = 'at(200)' compares them at one step"
+        "the reduction at(200) compares them at one step"
     ]
     assert sac.marks[-1].details[0] == "sac_0: ends at step 200"
     assert "mixed" not in {mark.kind for mark in ppo.marks}  # 1900 and 2000 steps: one budget
@@ -454,7 +454,7 @@ def test_a_run_that_trained_half_the_budget_of_the_others_is_marked(store, tmp_p
     (cell,) = table.cells.values()
     assert [mark.text for mark in cell.marks if mark.kind == "mixed"] == [
         "averages runs whose curves end at different steps (1000000 to 2000000): max reads each run to its own "
-        "end; reduce = 'at(1000000)' compares them at one step"
+        "end; the reduction at(1000000) compares them at one step"
     ]
 
 

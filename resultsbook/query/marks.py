@@ -106,7 +106,7 @@ def ends_mark(ends: np.ndarray, members: Runs, reduction: str) -> Mark | None:
     text = (
         f"{ENDS_TEXT} ({step_text(low)} to {step_text(high)}): "
         f"{reduction} reads each run to its own end; "
-        f"reduce = 'at({step_text(low)})' compares them at one step"
+        f"the reduction at({step_text(low)}) compares them at one step"
     )
     order = np.argsort(ends[known], kind="stable")
     names = told_apart(members.field("name")[known].tolist(), members.field("source")[known].tolist())
