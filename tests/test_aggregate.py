@@ -83,9 +83,13 @@ def test_a_cell_that_ran_the_most_but_has_runs_without_a_value_counts_n_against_
                 metrics = curve([1.0], key="loss")
             make_run(f"{model}{index}", {"model": model, **({"seed": index} if seeded else {})}, metrics)
     result = table(store, tmp_path)
-    own, other = ([m.text for m in result.cell((model,), ()).marks if m.kind == "incomplete"] for model in "ab")
+    own, other = (
+        [m.text for m in result.cell((model,), ()).marks if m.kind == "incomplete"] for model in "ab"
+    )
     if seeded:
-        assert own == ["n = 3 of its 5 seeds, the most any cell has (seed 3 and seed 4 ran but have no value)"]
+        assert own == [
+            "n = 3 of its 5 seeds, the most any cell has (seed 3 and seed 4 ran but have no value)"
+        ]
         assert other == ["n = 3 of 5 seeds, the most any cell has (missing seed 3)"]
     else:
         assert own == ["n = 3 of its 5 runs, the most any cell has (2 of them have no value)"]
@@ -355,10 +359,26 @@ def test_expected_seeds_by_name(make_run, store, tmp_path):
     assert [m.text for m in marks] == ["n = 2 of the 4 seeds listed (missing seed 1, seed 3)"]
 
 
-def test_a_param_only_some_runs_record_is_not_a_mix(make_run, store, tmp_path):
-    make_run("r0", {"model": "a", "seed": 0, "lr": 0.1, "warmup": 10}, curve([1.0]))
+def test_a_setting_one_config_holds_and_another_of_its_format_lacks_is_a_mix(make_run, store, tmp_path):
+    """yandex-research/tabm's report.json: MLP-periodic's config holds a `num_embeddings` block that the
+    plain MLP's lacks, both `arch_type = plain`; the cell averaging both did not name the block."""
+    make_run("r0", {"model": "a", "seed": 0, "lr": 0.1, "embeddings": {"type": "periodic"}}, curve([1.0]))
     make_run("r1", {"model": "a", "seed": 1, "lr": 0.1}, curve([2.0]))
-    assert table(store, tmp_path).cell(("a",), ()).marks == ()
+    [mark] = table(store, tmp_path).cell(("a",), ()).marks
+    assert mark.text.startswith("averages runs that differ in embeddings.type (periodic, not recorded)")
+
+
+def test_a_param_another_reader_records_or_a_run_of_no_params_lacks_is_not_a_mix(make_run, store, tmp_path):
+    """Another tracker's extras (the Hugging Face Trainer's arguments) say nothing of the config, nor
+    does a run that records no param at all (an Ultralytics folder of empty event files)."""
+    make_run("r0", {"model": "a", "seed": 0, "lr": 0.1}, curve([1.0]))
+    (tmp_path / "r1.csv").write_text("step,acc\n0,2.0\n")
+    collect(store, [CollectRequest(str(tmp_path / "r1.csv"), params={"model": "a", "seed": 1})])
+    make_run("r2", {}, curve([1.5]))
+    result = table(store, tmp_path, rows=("status",), replicate=("seed",), run_specific=("model",))
+    [cell] = result.cells.values()
+    assert len(cell.runs) == 3
+    assert [mark.text for mark in cell.marks if "differ in" in mark.text] == []
 
 
 def pooled_runs(make_run, splits=(0, 1, 2), seeds=(0, 1, 2)):

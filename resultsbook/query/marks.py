@@ -371,17 +371,43 @@ def differing_columns(runs: Runs, exempt: set[str], count_absent: bool = False) 
     different values, unless `count_absent`: then a run without it counts as having None."""
     differing: dict[str, list[Any]] = {}
     for key in runs.known_params():  # an exempt param is never read, nor one the store knows is constant
-        if key in exempt or (not count_absent and runs.constant_param(key)) or not runs.has_param(key).any():
+        if key in exempt:
+            continue
+        if not count_absent and runs.constant_param(key) and runs.param_everywhere(key):
+            continue
+        has = runs.has_param(key)
+        if not has.any():
             continue
         codes = runs.identity_codes(key, absent_as_none=count_absent)
         chosen = codes >= 0
         found = codes[chosen]
-        if found.min() == found.max():
+        lacked = not count_absent and not has.all() and _lacked_beside_alike(runs, has)
+        if found.min() == found.max() and not lacked:
             continue
         _, first = np.unique(found, return_index=True)
         values = runs.param(key)[0][chosen]
         differing[key] = sorted((values[i] for i in np.sort(first).tolist()), key=sort_key)
+        if lacked:
+            differing[key].append(NOT_RECORDED)
     return differing
+
+
+class _NotRecorded(str):
+    """A param's value where a run does not record it, as a message names it."""
+
+
+NOT_RECORDED = _NotRecorded("not recorded")
+
+
+def _lacked_beside_alike(runs: Runs, has: np.ndarray) -> bool:
+    """Tell whether a run that records params lacks this one beside a run of the same reader that
+    has it: one config file holds a setting the other's does not (a model's embedding block), where
+    another tracker's extras (the Hugging Face Trainer's arguments) say nothing of the config."""
+    lacking = ~has & runs.with_params()
+    if not lacking.any():
+        return False
+    adapters = runs.field("adapter")
+    return not set(adapters[lacking].tolist()).isdisjoint(adapters[has].tolist())
 
 
 def replicate_text(keys: Sequence[str], values: Key) -> str:

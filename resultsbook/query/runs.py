@@ -60,6 +60,7 @@ class _Columns:
         constant: Callable[[str], bool] | None = None,
         names: Sequence[str] = ROW_FIELDS,
         load_fields: FieldLoader | None = None,
+        coverage: tuple[Callable[[], tuple[int, dict[str, int]]], Callable[[], list[int]]] | None = None,
     ) -> None:
         """`rows` hold the fields `names` (id first); `load_fields` reads the others when asked."""
         self.size = len(rows)
@@ -72,6 +73,9 @@ class _Columns:
         self._stored = stored
         self._constant = constant
         self._constants: dict[str, bool] = {}
+        self._coverage = coverage
+        self._covered: tuple[int, dict[str, int]] | None = None
+        self._with_params: np.ndarray | None = None
         self._stored_runs: list[StoredRun] | None = None
         self._params: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._coded: dict[tuple[str, str], Coded] = {}
@@ -156,6 +160,29 @@ class _Columns:
             found = self._constants[key] = self._constant is not None and self._constant(key)
         return found
 
+    def everywhere(self, key: str) -> bool:
+        """Tell whether the store knows, without reading it, that every run recording a param records
+        `key`: then no run lacks it beside one that has it."""
+        if self._coverage is None:
+            return False
+        if self._covered is None:
+            self._covered = self._coverage[0]()
+        runs, counts = self._covered
+        return counts.get(key, 0) == runs
+
+    def with_params(self) -> np.ndarray:
+        """Return where each run records at least one param."""
+        if self._with_params is None:
+            if self._coverage is not None:
+                ids = np.array(self._coverage[1](), dtype=np.int64)
+            else:
+                ids = np.array([run.id for run in self.stored_runs() if run.params], dtype=np.int64)
+            found = np.zeros(self.size, dtype=bool)
+            at = self.locate(ids)
+            found[at[at >= 0]] = True
+            self._with_params = found
+        return self._with_params
+
     def stored_runs(self) -> list[StoredRun]:
         if self._stored_runs is None:
             self._stored_runs = self._stored(self)
@@ -194,6 +221,7 @@ class Runs(Sequence[StoredRun]):
                 store.constant_param,
                 names,
                 load_fields,
+                (store.param_coverage, store.runs_with_params),
             )
         )
 
@@ -298,6 +326,15 @@ class Runs(Sequence[StoredRun]):
         """Tell whether every run of the store that has a param has one same value (then no two of
         these runs differ in it); False when unsure."""
         return self._columns.constant(key)
+
+    def param_everywhere(self, key: str) -> bool:
+        """Tell whether every run of the store that records a param records `key` (then none of these
+        runs lacks it beside one that has it); False when unsure."""
+        return self._columns.everywhere(key)
+
+    def with_params(self) -> np.ndarray:
+        """Return where runs record at least one param."""
+        return self._columns.with_params()[self._at]
 
     def param_keys(self) -> list[str]:
         """Return the param keys at least one of these runs has, sorted."""

@@ -455,6 +455,16 @@ class Store:
         kinds = {kind for (kind,) in rows}
         return len(kinds) == 1 or kinds == {"int", "float"}
 
+    def runs_with_params(self) -> list[int]:
+        """Return the internal ids of the runs that record any param."""
+        return [run for (run,) in self.db.execute("SELECT DISTINCT run FROM params")]
+
+    def param_coverage(self) -> tuple[int, dict[str, int]]:
+        """Return how many runs record any param, and how many record each param key (runs gone since
+        counted): a key as many runs record as record any is lacked by no run beside one that has it."""
+        runs = self.db.execute("SELECT count(DISTINCT run) FROM params").fetchone()[0]
+        return int(runs), dict(self.db.execute("SELECT key, count(*) FROM params GROUP BY key").fetchall())
+
     def _has_integral_float(self, key: str, values: list[Any]) -> bool:
         """Tell whether a param may hold a float equal to an int among `values` (its distinct ones)."""
         integral = [v for v in values if isinstance(v, int) or (isinstance(v, float) and v.is_integer())]

@@ -364,6 +364,16 @@ class PostgresStore(Store):
         ).fetchall()
         return len(rows) == 1
 
+    def runs_with_params(self) -> list[int]:
+        """Return the internal ids of the runs that record any param."""
+        return [run for (run,) in self.conn.execute("SELECT DISTINCT run FROM params")]
+
+    def param_coverage(self) -> tuple[int, dict[str, int]]:
+        """Return how many runs record any param, and how many record each param key (as `Store`'s)."""
+        runs = self.conn.execute("SELECT count(DISTINCT run) FROM params").fetchone()[0]
+        counts = self.conn.execute("SELECT key, count(*) FROM params GROUP BY key").fetchall()
+        return int(runs), {key: int(count) for key, count in counts}
+
     def series_blobs(self, key: str) -> Iterator[tuple[int, bytes, bytes]]:
         """Yield (run, steps blob, values blob) of one metric key for every run, undecoded."""
         cursor = self.conn.cursor(binary=True)  # blobs travel as bytes, not as hex text
