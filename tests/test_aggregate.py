@@ -368,6 +368,20 @@ def test_a_setting_one_config_holds_and_another_of_its_format_lacks_is_a_mix(mak
     assert mark.text.startswith("averages runs that differ in embeddings.type (periodic, not recorded)")
 
 
+def test_a_param_holding_the_seed_under_another_name_is_not_a_mix(make_run, store, tmp_path):
+    """yandex-research/tabm's `{seed}/report.json` folders beside the report's own `config.seed`, equal
+    in every run: every cell was marked as averaging runs that differ in config.seed."""
+    for seed in range(3):
+        make_run(f"s{seed}", {"model": "a", "seed": seed, "config": {"seed": seed}}, curve([1.0 + seed]))
+        make_run(
+            f"t{seed}", {"model": "b", "seed": seed, "config": {"seed": seed + 100}}, curve([1.0 + seed])
+        )
+    result = table(store, tmp_path)
+    assert result.cell(("a",), ()).marks == ()
+    [mark] = result.cell(("b",), ()).marks  # another number than the seed's: said
+    assert mark.text.startswith("averages runs that differ in config.seed (100, 101, 102)")
+
+
 def test_a_param_another_reader_records_or_a_run_of_no_params_lacks_is_not_a_mix(make_run, store, tmp_path):
     """Another tracker's extras (the Hugging Face Trainer's arguments) say nothing of the config, nor
     does a run that records no param at all (an Ultralytics folder of empty event files)."""

@@ -355,14 +355,32 @@ def differing_within_pools(members: Runs, query: TableQuery) -> dict[str, list[A
     pooled value (the splits of a dataset may be tuned differently, the seeds of one split not)."""
     exempt = {*query.replicate, *query.run_specific, *query.pool}
     if not query.pool:
-        return differing_columns(members, exempt)
+        return _without_replicate_aliases(differing_columns(members, exempt), members, query.replicate)
     first, group_of = groups_of([members.value_identity_codes(key) for key in query.pool], len(members))
     differing: dict[str, list[Any]] = {}
     for group in members_of(group_of, len(first)):  # pooled values in the order first met
         for key, values in differing_columns(members.take(group), exempt).items():
             known = differing.setdefault(key, [])
             known += [v for v in values if not any(values_equal(v, k) for k in known)]
-    return {key: sorted(values, key=sort_key) for key, values in sorted(differing.items())}
+    ordered = {key: sorted(values, key=sort_key) for key, values in sorted(differing.items())}
+    return _without_replicate_aliases(ordered, members, query.replicate)
+
+
+def _without_replicate_aliases(
+    differing: dict[str, list[Any]], members: Runs, replicate: Sequence[str]
+) -> dict[str, list[Any]]:
+    """Leave out the params that hold a replicate key's value in every run: the seed under another
+    name (TabM's `config.seed` beside the `{seed}` of its folders), no setting that tells runs apart."""
+    aliases = set()
+    for key in differing:
+        values, has = members.param(key)
+        if not has.all():
+            continue
+        for name in replicate:
+            seeds, seeded = members.param(name)
+            if seeded.all() and all(map(values_equal, values.tolist(), seeds.tolist())):
+                aliases.add(key)
+    return {key: values for key, values in differing.items() if key not in aliases}
 
 
 def differing_columns(runs: Runs, exempt: set[str], count_absent: bool = False) -> dict[str, list[Any]]:
