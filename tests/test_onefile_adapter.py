@@ -512,7 +512,10 @@ def test_per_episode_lists_in_stats_files_are_curves_read_by_the_pattern_the_hin
     plain = cli("collect", "outputs")
     pattern = "eps={eps}/curriculum_iter={iter}/{file}.stats.json"
     assert plain.exit_code == 1
-    assert f"--pattern '{pattern}' --adapter onefile to make the folders params" in plain.output, plain.output
+    assert (
+        f"--pattern '{pattern}' --adapter onefile to make the folders and the parts of the names params"
+        in (plain.output)
+    ), plain.output
     assert "12 new" in cli("collect", "outputs", "--pattern", pattern).output  # its name says: results
     runs = cli("runs", "--columns", "eps,iter,file,evaluation_interval", "--format", "csv").output
     assert "0.03,2,3,100" in runs and "step_counts" not in runs, runs

@@ -37,6 +37,7 @@ _SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za
 _STAMPED = re.compile(r"(\d{8})([-_])(\d{6})([-_])(.+)")
 _MODEL_AND_SIZE = re.compile(r"[^-]+-\d+")  # the rest of timm's train.py folder: `<model>-<image size>`
 ONEFILE = "onefile"  # its run file may lie beside another that holds more of the run (its settings)
+_MOST_PARTS = 6  # more parts than this in a file name are no settings a pattern should name
 _LOOKED = 20  # runs whose folders are listed to find the file beside each run's file: a note's look
 
 
@@ -49,13 +50,20 @@ class BareRuns:
     ray_tune_trials: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     settings: dict[str, str] = field(default_factory=dict)  # a settings file beside the csv logs: args.yaml
     run_files: dict[str, str] = field(default_factory=dict)  # a onefile run's file, by its folder's tail
+    # the files read as runs of their own in each folder, by adapter: several in one folder are told
+    # apart by their names alone (sfujim/TD3's `Ant/TD3_Ant-v1_0.npy` … `TD3_Ant-v1_9.npy`)
+    files_in: dict[str, dict[str, list[str]]] = field(default_factory=lambda: defaultdict(dict))
 
     def add(self, adapter: str, tail: str, files: Sequence[str], claims: re.Pattern[str] | None) -> None:
         """Note one source whose runs have no param (`tail`: its folder under the collect root)."""
         names = [os.path.basename(path) for path in files]
         claimed = next((name for name in names if claims is not None and claims.fullmatch(name)), None)
-        if adapter in (CSV, RECORDS) and claims is None and len(names) == 1:
-            # a log a pattern named (`**/summary.csv`, `**/log.txt`): these adapters claim none by name
+        if (
+            claims is None
+            and len(names) == 1
+            and (adapter in (CSV, RECORDS) or not MONITOR_FILE.fullmatch(names[0]))
+        ):
+            # a log a pattern named (`**/summary.csv`, `**/log.txt`, `**/TD3_*.npy`): claimed by no name
             claimed = names[0]
             if adapter == CSV and adapter not in self.settings and "://" not in files[0]:
                 from resultsbook.sources.hints import settings_beside  # only to explain
@@ -70,6 +78,7 @@ class BareRuns:
             claimed = own if own in names else ""
         if claimed and tail.rpartition("/")[2] == claimed:  # a source that is one file
             tail = tail.rpartition("/")[0]
+            self.files_in[adapter].setdefault(tail, []).append(claimed)
         if claimed is not None and tail:
             self.found[adapter][tail] = claimed
             if adapter == ONEFILE and len(self.run_files) < _LOOKED and "://" not in files[0]:
@@ -86,6 +95,10 @@ class BareRuns:
                 notes.append(_ray_tune_note(adapter, len(trials)))
             runs = {tail: claimed for tail, claimed in found.items() if tail not in trials}
             if not runs:
+                continue
+            files = self.files_in.get(adapter, {})
+            if any(len(names) > 1 for names in files.values()):  # several runs' files in one folder
+                notes += _files_note(adapter, files)
                 continue
             pattern = pattern_of(runs)
             beside = self.settings.get(adapter)
@@ -106,6 +119,58 @@ class BareRuns:
                     + config
                 )
         return notes
+
+
+def _files_note(adapter: str, files: dict[str, list[str]]) -> list[str]:
+    """Say that runs read from files several of which share a folder have no param, and the pattern
+    that makes their folders and the varying parts of their names params (none when there is none)."""
+    tails = sorted(files)
+    names = [name for tail in tails for name in files[tail]]
+    depth = {tail.count("/") for tail in tails}
+    fielded = fielded_name(names, len(tails[0].split("/")) + 1) if len(depth) == 1 else None
+    if fielded is None:
+        return []
+    levels = [{tail.split("/")[level] for tail in tails} for level in range(len(tails[0].split("/")))]
+    folders = [
+        next(iter(names))
+        if len(names) == 1 and _LITERAL.fullmatch(next(iter(names)))
+        else f"{{level{index + 1}}}"
+        for index, names in enumerate(levels)
+    ]
+    first = f"{tails[0]}/{files[tails[0]][0]}"
+    return [
+        f"{len(names)} runs read by {adapter} have no param (their files hold none), so a table cannot tell "
+        f"them apart; if their folders and file names say what they are (the first: '{first}'), "
+        f"{option('pattern', '/'.join([*folders, fielded]))} makes them params"
+    ]
+
+
+def fielded_name(names: Sequence[str], level: int) -> str | None:
+    """Return the file part of a pattern whose fields are the parts of the names (split at `_`) that
+    vary, numbered from `level`: `TD3_Ant-v1_0.npy` … `TD3_Hopper-v1_9.npy` give `TD3_{level2}_{level3}.npy`;
+    None when the names split into different numbers of parts, or into one."""
+    stems, suffixes = zip(*(_stem_and_suffix(name) for name in names))
+    if len(set(suffixes)) != 1:
+        return None
+    split = [stem.split("_") for stem in stems]
+    count = len(split[0])
+    if any(len(parts) != count for parts in split) or not 1 < count <= _MOST_PARTS:
+        return None
+    parts = []
+    for position in range(count):
+        values = {each[position] for each in split}
+        if len(values) == 1 and _LITERAL.fullmatch(next(iter(values))):
+            parts.append(next(iter(values)))
+        else:
+            parts.append(f"{{level{level}}}")
+            level += 1
+    return "_".join(parts) + suffixes[0] if level > 0 and any("{" in part for part in parts) else None
+
+
+def _stem_and_suffix(name: str) -> tuple[str, str]:
+    """Split a file name at its last dot (`a_b.npy`: `a_b`, `.npy`); a name without one has no suffix."""
+    stem, dot, suffix = name.rpartition(".")
+    return (stem, dot + suffix) if dot and stem else (name, "")
 
 
 def _other_file_note(runs: dict[str, str], run_files: dict[str, str]) -> str | None:

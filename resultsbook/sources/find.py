@@ -946,8 +946,12 @@ def _log_files_hint(root: str) -> str:
     onefile = f" {option('adapter', 'onefile')}" if opens_json_object(file) else ""
     onefile = onefile or (f" {option('adapter', 'records')}" if _json_lines(file) else "")
     onefile = onefile or (f" {option('adapter', 'text')}" if _text_log(file) else "")
-    folders = option("pattern", pattern_for(example, name, paths)) + onefile
-    fields = f", or {folders} to make the folders params" if "/" in example else ""
+    fielded = pattern_for(example, name, paths)
+    folders = option("pattern", fielded) + onefile
+    what_params = (
+        "the folders and the parts of the names" if "{" in fielded.rpartition("/")[2] else "the folders"
+    )
+    fields = f", or {folders} to make {what_params} params" if "/" in example else ""
     parts = name_parts_pattern(root, example) if name.startswith("*") else None
     if parts is not None:  # one CSV per model and data set: the names say what each run is
         fields += f", or {option('pattern', parts)}{onefile} to make the parts of their names params"

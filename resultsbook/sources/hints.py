@@ -429,6 +429,21 @@ def pattern_for(
         # or the runs of one folder would look like seeds of one config
         field = f"level{depth + 1}" if "level1" in names or "file" in taken else "file"
         return "/".join([*fields, f"{{{field}}}{name[1:]}"])
+    if (
+        numbered is None
+        and name
+        and "*" in name
+        and len({path.rpartition("/")[0] for path in paths}) < len(paths)
+    ):
+        # several runs' files in a folder, told apart by the parts of their names (TD3_Ant-v1_0.npy)
+        from resultsbook.sources.bare import fielded_name
+
+        fielded = fielded_name([path.rpartition("/")[2] for path in paths], depth + 1)
+        if fielded is not None:
+            numbered_levels = [
+                f"{{level{i + 1}}}" if field == f"{{{names[i]}}}" else field for i, field in enumerate(fields)
+            ]
+            return "/".join([*numbered_levels, fielded])
     return "/".join([*fields, f"{numbered}{suffix}" if numbered else name or parts[-1]])
 
 
