@@ -105,3 +105,35 @@ def test_runs_shows_exp_name_once_not_again_as_the_experiment(cli, tmp_path):
     cli("collect", "data")
     header = cli("runs").stdout.splitlines()[0].split()
     assert header == ["run_id", "name", "status", "exp_name"]  # the experiment column said it again
+
+
+def test_envs_only_the_folders_name_are_said_with_the_pattern_that_makes_them_a_param(cli, tmp_path):
+    """siddinkar/RainbowPolicyGradientPaper@9a626a2 keeps `data/DDPG/<env>/ddpg_s<seed>/`: Spinning Up's
+    config.json saves `env_fn`, a lambda, so `table --rows exp_name` averaged six envs as the seeds of
+    one config, without a mark or a note."""
+    for env, scale in (("Ant-v2", 1.0), ("Reacher-v2", -0.01)):
+        for seed in (11, 12):
+            write_spinup_run(tmp_path / "data" / "DDPG" / env, "ddpg", seed, [10.0, scale * (500 + seed)])
+    plain = cli("collect", "data")
+    pattern = "DDPG/{level2}/ddpg/*/progress.txt"
+    assert (
+        "Note: 4 runs read by spinup sit in folders that set them apart by names no param of theirs holds, at "
+        f"level 2 (Ant-v2, Reacher-v2), so a table averages across them as seeds of one config; --pattern "
+        f"'{pattern}' makes it a param"
+    ) in " ".join(plain.output.split())
+    followed = cli("collect", "data", "--pattern", pattern)
+    assert "4 updated" in followed.output and "sit in folders" not in followed.output
+    with rb.open("resultsbook.db") as book:
+        frame = book.table(rows="level2", metric="AverageTestEpRet").to_frame()
+    assert frame.loc["Ant-v2", "mean"] == 511.5 and frame.loc["Reacher-v2", "mean"] == -5.115
+
+
+def test_folders_named_by_the_runs_exp_name_or_a_date_say_nothing_more(cli, tmp_path):
+    for exp_name in ("ddpg", "td3"):
+        for seed in (0, 1):
+            write_spinup_run(tmp_path / "data" / exp_name.upper(), exp_name, seed, [10.0, 20.0])
+            write_spinup_run(
+                tmp_path / "dated" / ("2024-01-05" if seed else "2024-01-06"), exp_name, seed + 10, [1.0]
+            )
+    assert "sit in folders" not in cli("collect", "data").output
+    assert "sit in folders" not in cli("collect", "dated", "--db", "dated.db").output

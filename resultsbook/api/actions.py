@@ -24,9 +24,10 @@ from resultsbook.api.arguments import (
     paths_argument,
 )
 from resultsbook.api.inner_readings import inner_reading_notes
-from resultsbook.api.pattern_notes import FILE_RUN_ADAPTERS, glued_field_notes, shared_name_notes
+from resultsbook.api.pattern_notes import glued_field_notes, shared_name_notes
 from resultsbook.errors import BuildError, NotFoundError, NotFoundWarning, SpecError, closest
 from resultsbook.models import CollectReport, ForgetReport
+from resultsbook.sources.bare import FILE_RUN_ADAPTERS
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
 from resultsbook.sources.find import path_under

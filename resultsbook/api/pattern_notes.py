@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 
 from resultsbook.models import CollectReport
+from resultsbook.sources.bare import FILE_RUN_ADAPTERS
 from resultsbook.sources.find import CollectRequest
 from resultsbook.store import Store
 from resultsbook.voice import option
@@ -54,10 +55,6 @@ def glued_field_notes(store: Store, requests: Sequence[CollectRequest], report: 
                     f"text, the folders' '_' kept before the number; did you mean {option('pattern', meant)}?"
                 )
     return notes
-
-
-# adapters that name a file's runs by what the file holds: alike files in other folders give alike runs
-FILE_RUN_ADAPTERS = ("wide", "csv", "records", "onefile")
 
 
 def shared_name_notes(store: Store, requests: Sequence[CollectRequest], report: CollectReport) -> list[str]:

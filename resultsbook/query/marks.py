@@ -369,14 +369,18 @@ def differing_within_pools(members: Runs, query: TableQuery) -> dict[str, list[A
 def _without_replicate_aliases(
     differing: dict[str, list[Any]], members: Runs, replicate: Sequence[str]
 ) -> dict[str, list[Any]]:
-    """Leave out the params that hold a replicate key's value in every run: the seed under another
-    name (TabM's `config.seed` beside the `{seed}` of its folders), no setting that tells runs apart."""
+    """Leave out the params named like a replicate key that hold its value in every run: the seed under
+    another name (TabM's `config.seed` beside the `{seed}` of its folders, `args.random_seed`), no setting
+    that tells runs apart. A param of another name that happens to equal the seeds (0 and 1 over two
+    runs) stays: it may be a setting."""
     aliases = set()
     for key in differing:
         values, has = members.param(key)
         if not has.all():
             continue
         for name in replicate:
+            if name.lower() not in key.rpartition(".")[2].lower() or name == key:
+                continue
             seeds, seeded = members.param(name)
             if seeded.all() and all(map(values_equal, values.tolist(), seeds.tolist())):
                 aliases.add(key)

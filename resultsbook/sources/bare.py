@@ -37,6 +37,8 @@ _SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za
 _STAMPED = re.compile(r"(\d{8})([-_])(\d{6})([-_])(.+)")
 _MODEL_AND_SIZE = re.compile(r"[^-]+-\d+")  # the rest of timm's train.py folder: `<model>-<image size>`
 ONEFILE = "onefile"  # its run file may lie beside another that holds more of the run (its settings)
+# adapters that name a file's runs by what the file holds: alike files in other folders give alike runs
+FILE_RUN_ADAPTERS = ("wide", CSV, RECORDS, ONEFILE)
 _MOST_PARTS = 6  # more parts than this in a file name are no settings a pattern should name
 _LOOKED = 20  # runs whose folders are listed to find the file beside each run's file: a note's look
 
@@ -255,7 +257,7 @@ def pattern_of(runs: dict[str, str]) -> str | None:
     own = {parts[-1] for parts in paths}
     # timm's `<date>-<time>-<model>-<image size>` says the model, a `<date>-<time>-<name>` nothing more
     said = "{model}" in (stamped_field(own, f"level{depth}") or "")
-    unsaid = settings_field(own, f"level{depth}") is None and not _numbers_replicates(own) and not said
+    unsaid = settings_field(own, f"level{depth}") is None and not numbers_replicates(own) and not said
     if own_only and unsaid:
         return None  # only the run's own folder varies: its name (version_3) says nothing of its settings
     if "" in runs.values():
@@ -264,7 +266,7 @@ def pattern_of(runs: dict[str, str]) -> str | None:
     return None if file_part is None else "/".join([*fields, file_part])
 
 
-def _numbers_replicates(names: set[str]) -> bool:
+def numbers_replicates(names: set[str]) -> bool:
     """Tell whether every folder name is a replicate's key and its number (`seed_0`, `fold-3`)."""
     found = [_NUMBERED.fullmatch(name) for name in names]
     return all(found) and {match.group(1).lower() for match in found if match} <= _REPLICATE_KEYS

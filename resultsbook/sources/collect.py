@@ -166,8 +166,9 @@ def _read_and_write(
     # here: an unchanged re-collect reads nothing, and its 0.17 s is mostly start-up
     from resultsbook.sources.bare import BareRuns
     from resultsbook.sources.seed_columns import SeedColumns
+    from resultsbook.sources.unsaid_levels import UnsaidLevels
 
-    bare, seeds = BareRuns(), SeedColumns()
+    bare, seeds, levels = BareRuns(), SeedColumns(), UnsaidLevels()
     vanished: list[str] = []
     batch: list[tuple[Planned, ReadResult, Sequence[EncodedRun] | None, bool]] = []
     written = 0
@@ -214,6 +215,8 @@ def _read_and_write(
         batch.append((item, result, encoded, keep))
         if result.runs and not any(run.params for run in result.runs):
             bare.add(item.adapter.name, item.tail, item.source.files, claim_pattern(item.adapter.name))
+        elif result.runs:
+            levels.add(item.adapter.name, item.tail, _pattern_file(item), [run.params for run in result.runs])
         if len(result.runs) == 1 and seeds.reads(item.adapter.name):
             seeds.add(item.tail, _metric_names(result, encoded))
         written += 1
@@ -223,7 +226,18 @@ def _read_and_write(
             points = 0
     if batch:
         write_batch()
-    return totals, written, vanished, (*bare.notes(), *seeds.notes())
+    return totals, written, vanished, (*bare.notes(), *seeds.notes(), *levels.notes())
+
+
+def _pattern_file(item: Planned) -> str | None:
+    """Return the name of the file a pattern reading a source would end at: the source's own, or the
+    one its adapter claims its folder by; None when it has none (a pattern ends at the folder)."""
+    files = item.source.files
+    if len(files) == 1 and files[0] == item.source.path:
+        return os.path.basename(files[0])
+    claims = claim_pattern(item.adapter.name)
+    names = (os.path.basename(path) for path in files)
+    return next((name for name in names if claims is not None and claims.fullmatch(name)), None)
 
 
 def _unread(result: ReadResult) -> bool:

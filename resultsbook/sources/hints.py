@@ -438,7 +438,9 @@ def pattern_for(
         # several runs' files in a folder, told apart by the parts of their names (TD3_Ant-v1_0.npy)
         from resultsbook.sources.bare import fielded_name
 
-        fielded = fielded_name([path.rpartition("/")[2] for path in paths], depth + 1)
+        file_names = [path.rpartition("/")[2] for path in paths]
+        dated = any(_DATE.search(each) or _UUID.search(each) for each in file_names)  # a stamp, no setting
+        fielded = None if dated else fielded_name(file_names, depth + 1)
         if fielded is not None:
             numbered_levels = [
                 f"{{level{i + 1}}}" if field == f"{{{names[i]}}}" else field for i, field in enumerate(fields)
