@@ -39,7 +39,9 @@ LONG_AGO = time.time() - 30 * 86400
 MAP = "metrics/mAP50-95(B)"
 
 
-def write_training(folder: Path, epochs: int, patience: int, maps: list[float], model: str = "yolov8n.pt") -> Path:
+def write_training(
+    folder: Path, epochs: int, patience: int, maps: list[float], model: str = "yolov8n.pt"
+) -> Path:
     """A YOLOv8.1+ training folder (args.yaml, results.csv with `time`, weights/) whose mAP50-95 is `maps`,
     one value per epoch from 1."""
     folder.mkdir(parents=True)
@@ -105,7 +107,10 @@ def test_a_training_cut_short_long_ago_is_failed_and_status_and_a_table_say_how_
     assert {run["name"]: run["status"] for run in shown} == {"train": "finished", "train5": "failed"}
     status = cli("status").output
     assert "failed      train5" in status
-    assert "no error recorded: it stopped at 30 of 600 epochs (epochs): killed, out of memory or node lost" in status
+    assert (
+        "no error recorded: it stopped at 30 of 600 epochs (epochs): killed, out of memory or node lost"
+        in status
+    )
     assert "train " not in status.replace("train5", "")  # the early stop needs no attention
     table = cli("table", "--rows", "model", "--metric", MAP).output
     assert "‡ includes failed, interrupted or still-running runs (1 cell)" in table
@@ -117,7 +122,9 @@ def test_a_training_cut_short_long_ago_is_failed_and_status_and_a_table_say_how_
 def test_a_training_cut_short_that_wrote_just_now_is_running_until_its_folder_goes_stale(tmp_path, store):
     """Capstone's sea_distill_v3_final: 37 rows of 100 (patience 100). Written a minute ago it may still be
     training; an hour later, with no file changed, the next collect reads it again and calls it failed."""
-    folder = write_training(tmp_path / "runs" / "detect" / "sea_distill_v3_final", 100, 100, [0.2] * 32 + [0.1] * 5)
+    folder = write_training(
+        tmp_path / "runs" / "detect" / "sea_distill_v3_final", 100, 100, [0.2] * 32 + [0.1] * 5
+    )
     report, runs = collected(store, tmp_path / "runs")
     run = runs["sea_distill_v3_final"]
     assert run.status == "running" and not report.problems
@@ -125,6 +132,34 @@ def test_a_training_cut_short_that_wrote_just_now_is_running_until_its_folder_go
     age(folder, time.time() - 2 * 3600)
     report, runs = collected(store, tmp_path / "runs")
     assert report.updated == 1 and runs["sea_distill_v3_final"].status == "failed"
+
+
+def test_unfinished_trainings_whose_files_were_all_written_at_once_are_said_to_be_running_by_the_clock(
+    tmp_path, cli
+):
+    """DJT777/xlstm-yolo@08c93b8, just cloned: 12 trainings that stopped at 1 to 157 of 800 epochs in
+    May 2025 were running, for `git clone` had written every file a minute before, and nothing said why."""
+    for name in ("train10", "train11"):
+        write_training(tmp_path / "runs" / "detect" / name, 800, 0, [0.1] * 5)
+    out = " ".join(cli("collect", "runs").output.split())
+    assert (
+        "Note: 2 runs read by ultralytics are taken as running: they did not finish, and their files are recent; "
+        "but they were all written within a second of each other, as a clone, a copy or an unpacked archive "
+        "writes them: if these runs have stopped, -o stale_after=0 takes them as failed"
+    ) in out
+    followed = cli("collect", "runs", "-o", "stale_after=0").output
+    assert "2 updated" in followed and "taken as running" not in followed
+    assert {run["status"] for run in json.loads(cli("runs", "--format", "json").output)["runs"]} == {"failed"}
+
+
+def test_trainings_running_now_wrote_their_files_apart_and_get_no_note(tmp_path, cli):
+    for name, ago in (("train1", 0), ("train2", 120)):
+        age(write_training(tmp_path / "runs" / "detect" / name, 800, 0, [0.1] * 5), time.time() - ago)
+    out = cli("collect", "runs").output
+    assert "2 new" in out and "taken as running" not in out
+    assert {run["status"] for run in json.loads(cli("runs", "--format", "json").output)["runs"]} == {
+        "running"
+    }
 
 
 def test_an_early_stop_ends_patience_epochs_after_the_first_best_and_is_finished(tmp_path, store):
@@ -159,7 +194,10 @@ def test_stripped_weights_say_a_training_ended_and_kept_ones_that_it_did_not(tmp
     age(killed)
     report, found = collected(store, tmp_path / "runs")
     assert found["timed"].status == "finished"
-    assert found["timed"].provenance["stopped"] == "before epochs: weights/last.pt was stripped as training ended"
+    assert (
+        found["timed"].provenance["stopped"]
+        == "before epochs: weights/last.pt was stripped as training ended"
+    )
     assert found["killed"].status == "failed"
     assert [problem.message for problem in report.problems] == [
         "training stopped unfinished: results.csv holds 30 of 600 epochs (args.yaml: epochs), its last epoch "
@@ -173,11 +211,18 @@ def test_a_yolov5_training_counts_its_epochs_from_0_against_opt_yaml(tmp_path, s
     for name, rows in (("exp", 100), ("exp2", 40)):
         exp = tmp_path / "runs" / "train" / name
         exp.mkdir(parents=True)
-        (exp / "opt.yaml").write_text("weights: yolov5s.pt\nepochs: 100\npatience: 100\nbatch_size: 16\nseed: 0\n")
+        (exp / "opt.yaml").write_text(
+            "weights: yolov5s.pt\nepochs: 100\npatience: 100\nbatch_size: 16\nseed: 0\n"
+        )
         (exp / "hyp.yaml").write_text("lr0: 0.01\n")
-        lines = [[epoch, 0.1, 0.07, 0.03, 0.5, 0.4, 0.45, 0.2 + epoch / 1000, 0.09, 0.06, 0.02, 0.07] for epoch in range(rows)]
+        lines = [
+            [epoch, 0.1, 0.07, 0.03, 0.5, 0.4, 0.45, 0.2 + epoch / 1000, 0.09, 0.06, 0.02, 0.07]
+            for epoch in range(rows)
+        ]
         (exp / "results.csv").write_text(
-            ",".join(f"{c:>23}" for c in V5_COLUMNS) + "\n" + "".join(",".join(f"{c:>23}" for c in r) + "\n" for r in lines)
+            ",".join(f"{c:>23}" for c in V5_COLUMNS)
+            + "\n"
+            + "".join(",".join(f"{c:>23}" for c in r) + "\n" for r in lines)
         )
         age(exp)
     report, found = collected(store, tmp_path / "runs")

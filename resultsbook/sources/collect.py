@@ -165,10 +165,11 @@ def _read_and_write(
         return totals, 0, [], ()
     # here: an unchanged re-collect reads nothing, and its 0.17 s is mostly start-up
     from resultsbook.sources.bare import BareRuns
+    from resultsbook.sources.clock_running import ClockRunning
     from resultsbook.sources.seed_columns import SeedColumns
     from resultsbook.sources.unsaid_levels import UnsaidLevels
 
-    bare, seeds, levels = BareRuns(), SeedColumns(), UnsaidLevels()
+    bare, seeds, levels, clock = BareRuns(), SeedColumns(), UnsaidLevels(), ClockRunning()
     vanished: list[str] = []
     batch: list[tuple[Planned, ReadResult, Sequence[EncodedRun] | None, bool]] = []
     written = 0
@@ -217,6 +218,10 @@ def _read_and_write(
             bare.add(item.adapter.name, item.tail, item.source.files, claim_pattern(item.adapter.name))
         elif result.runs:
             levels.add(item.adapter.name, item.tail, _pattern_file(item), [run.params for run in result.runs])
+        if item.adapter.keeps_clock():
+            clock.add(
+                item.adapter.name, item.source.files, sum(run.status == "running" for run in result.runs)
+            )
         if len(result.runs) == 1 and seeds.reads(item.adapter.name):
             seeds.add(item.tail, _metric_names(result, encoded))
         written += 1
@@ -226,7 +231,7 @@ def _read_and_write(
             points = 0
     if batch:
         write_batch()
-    return totals, written, vanished, (*bare.notes(), *seeds.notes(), *levels.notes())
+    return totals, written, vanished, (*bare.notes(), *seeds.notes(), *levels.notes(), *clock.notes())
 
 
 def _pattern_file(item: Planned) -> str | None:
