@@ -141,6 +141,30 @@ def test_runs_named_like_a_patterns_files_that_it_does_not_match_are_reported(tm
     assert wide.problems == ()
 
 
+def test_files_of_the_patterns_name_nearer_the_root_than_it_reaches_are_reported(tmp_path, store):
+    """siddinkar/RainbowPolicyGradientPaper@9a626a2: `{algo}/{env}/{_run}/progress.txt` read 207 runs and
+    said nothing of `misc/integrated_algo_s1008/progress.txt` and the others of another layout."""
+    root = tmp_path / "data"
+    for folder in ("DDPG/Ant-v2/ddpg_s0", "DDPG/Ant-v2/ddpg_s1", "misc/integrated_algo_s1008"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "progress.txt").write_text("step,ret\n1,0.5\n")
+    (root / "misc" / "notes.txt").write_text("not a run\n")
+    pattern = "{algo}/{env}/{_run}/progress.txt"
+    report = collect(store, [CollectRequest(str(root), pattern=pattern, adapter="csv")])
+    assert report.new == 2
+    assert [(p.message, p.kept) for p in report.problems] == [
+        (
+            f"1 file(s) named progress.txt lie at another depth than pattern={pattern!r} matches (the first: "
+            "'misc/integrated_algo_s1008/progress.txt'); their runs were not collected: collect them with a "
+            "pattern of their own depth, or with '**/' in this one",
+            "the 2 path(s) it matches",
+        )
+    ]
+    assert (
+        collect(store, [CollectRequest(str(root), pattern="**/progress.txt", adapter="csv")]).problems == ()
+    )
+
+
 def test_keras_logs_a_pattern_of_fields_in_the_file_name_leaves_out_are_reported(tmp_path, store):
     # irfanet-10's shape: CSVLogger files side by side, a repeat's number only in some names
     root = tmp_path / "repo"
@@ -378,7 +402,9 @@ def test_a_walk_that_found_runs_names_the_plain_logs_it_left_unread(tmp_path, cl
     """ML-PWS's experiments/: 461 Lightning runs collected, and the 84 result.csv folders of its gain
     sweep beside them left out without a word: the paper's Figure 1 was not in the store."""
     for seed in range(2):
-        write_native_run(tmp_path / "exp" / "native" / f"run{seed}", {"seed": seed}, [{"step": 1, "acc": 0.5}])
+        write_native_run(
+            tmp_path / "exp" / "native" / f"run{seed}", {"seed": seed}, [{"step": 1, "acc": 0.5}]
+        )
     for gain in ("0.1", "0.2"):
         folder = tmp_path / "exp" / "sweep" / f"pws_gain={gain}"
         folder.mkdir(parents=True)

@@ -40,6 +40,10 @@ class SearchLog:
     unread: str = ""  # the first matched path no adapter would read
     missed: int = 0  # paths a pattern did not match that are named like those it matches
     missed_example: str = ""  # the first of them
+    # files of the pattern's own file name (`progress.txt`) nearer the root than its depth: runs of
+    # another layout (a `misc/` folder) that the pattern leaves out
+    elsewhere: int = 0
+    elsewhere_example: str = ""
     names: set[str] = field(default_factory=set)  # names of files a pattern's file name did not match
     # the adapters a walk loaded by their claim hints (None: adapters named, given options, or plug-ins)
     hinted: tuple[Adapter, ...] | None = None
@@ -567,6 +571,9 @@ def _tried(pattern: PathPattern, relative: str, log: SearchLog) -> dict[str, Any
     elif pattern.near_miss(relative):
         log.missed += 1
         log.missed_example = log.missed_example or relative
+    elif pattern.file_name is not None and relative.rpartition("/")[2] == pattern.file_name:
+        log.elsewhere += 1
+        log.elsewhere_example = log.elsewhere_example or relative
     elif pattern.file_name and len(log.names) < _NAMES_KEPT:
         log.names.add(relative.rsplit("/", 1)[-1])
     return fields
@@ -597,6 +604,21 @@ def pattern_misses(request: CollectRequest, log: SearchLog) -> Problem | None:
         request.path,
         f"{log.missed} path(s) named like those {option('pattern', request.pattern)} matches do not match it "
         f"(the first: {log.missed_example!r}); their runs were not collected: widen the pattern",
+        f"the {log.matched} path(s) it matches",
+    )
+
+
+def pattern_elsewhere(request: CollectRequest, log: SearchLog) -> Problem | None:
+    """Report the files of the pattern's file name that lie nearer the root than the pattern reaches
+    (siddinkar/RainbowPolicyGradientPaper's `misc/integrated_algo_s0/progress.txt` beside
+    `{algo}/{env}/{run}/progress.txt`): their runs were not collected, and nothing said so."""
+    if not log.elsewhere or not log.matched:
+        return None
+    return Problem(
+        request.path,
+        f"{log.elsewhere} file(s) named {log.elsewhere_example.rpartition('/')[2]} lie at another depth than "
+        f"{option('pattern', request.pattern)} matches (the first: {log.elsewhere_example!r}); their runs "
+        f"were not collected: collect them with a pattern of their own depth, or with '**/' in this one",
         f"the {log.matched} path(s) it matches",
     )
 

@@ -28,6 +28,7 @@ from resultsbook.sources.find import (
     find_sources_near,
     make_adapters,
     path_under,
+    pattern_elsewhere,
     pattern_misses,
     pattern_split,
     pattern_words_among_numbers,
@@ -228,6 +229,9 @@ class _Planner:
         missed = pattern_misses(request, log) if request.pattern else None
         if missed is not None:
             plan.problems.append(missed)
+        elsewhere = pattern_elsewhere(request, log) if request.pattern else None
+        if elsewhere is not None:
+            plan.problems.append(elsewhere)
         split = pattern_split(request, log) if request.pattern else None
         if split is not None:
             plan.problems.append(split)
