@@ -1644,6 +1644,11 @@ def test_a_collect_into_a_new_store_named_like_a_short_or_lettered_one_makes_it(
         assert made.exit_code == 0 and "1 new" in made.output, made.output
     assert cli("collect", "runs", "--db", "final_runs_b.db").exit_code == 0
     assert cli("collect", "runs", "--db", "final_runs_a.db").exit_code == 0
+    # the suffix misspelt is a typo whatever the name's length (sfujim/TD3 collected into td3.bd)
+    assert cli("collect", "runs", "--db", "p1.bd").output.startswith(
+        "Error: no store at p1.bd, and p1.db is beside it; did you mean --db p1.db?"
+    )
+    assert not (tmp_path / "p1.bd").exists()
     assert cli("collect", "runs", "--db", "experiment.db").exit_code == 0
     refused = cli("collect", "runs", "--db", "experimnet.db")
     assert refused.exit_code == 1

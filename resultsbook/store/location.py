@@ -244,17 +244,18 @@ def _is_store(path: str, store: str | None) -> bool:
 
 def _misspelt(typed: str, name: str) -> bool:
     """Tell whether `typed`, one edit from the store `name`, misspells it rather than names a store of
-    its own: `name` is the default store, or both stems are long and the edit is no lettered variant
-    (`runs_a`/`runs_b`: the letters changed stand alone between separators)."""
+    its own: `name` is the default store, or the suffix alone differs (`td3.bd`), or both stems are long
+    and the edit is no lettered variant (`runs_a`/`runs_b`: the letters changed stand alone between
+    separators)."""
     from resultsbook.store import DEFAULT_DB_NAME  # here: the package imports this module
 
     if name == DEFAULT_DB_NAME:
         return True
     typed_stem, name_stem = os.path.splitext(typed)[0], os.path.splitext(name)[0]
+    if typed_stem == name_stem:  # `td3.bd` for `td3.db`: the suffix misspelt, whatever the name's length
+        return True
     if min(len(typed_stem), len(name_stem)) < LONG_STEM:
         return False
-    if typed_stem == name_stem:  # `.bd` for `.db`
-        return True
     start, end = _difference(typed_stem, name_stem)
     before = typed_stem[start - 1 : start]
     after = typed_stem[len(typed_stem) - end :][:1]
