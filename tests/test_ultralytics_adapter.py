@@ -18,8 +18,16 @@ from pathlib import Path
 import pytest
 
 from resultsbook.sources.collect import CollectRequest, collect
+from resultsbook.store import Store
 
-EVENTS = Path(__file__).parent / "fixtures" / "tensorboard" / "logs" / "tbx_seed1" / "events.out.tfevents.1795807682.vm"
+EVENTS = (
+    Path(__file__).parent
+    / "fixtures"
+    / "tensorboard"
+    / "logs"
+    / "tbx_seed1"
+    / "events.out.tfevents.1795807682.vm"
+)
 V8_COLUMNS = [
     "epoch", "train/box_loss", "train/cls_loss", "train/dfl_loss", "metrics/precision(B)", "metrics/recall(B)",
     "metrics/mAP50(B)", "metrics/mAP50-95(B)", "val/box_loss", "val/cls_loss", "val/dfl_loss", "lr/pg0",
@@ -35,19 +43,28 @@ def padded(cells: list) -> str:
     return ",".join(f"{cell:>23}" for cell in cells) + "\n"
 
 
-def write_v8(folder: Path, model: str, seed: int, maps: list[float], pad: bool = True, events: bool = True) -> None:
+def write_v8(
+    folder: Path, model: str, seed: int, maps: list[float], pad: bool = True, events: bool = True
+) -> None:
     folder.mkdir(parents=True)
     (folder / "args.yaml").write_text(
         f"task: detect\nmode: train\nmodel: {model}\ndata: tomato.yaml\nepochs: {len(maps)}\n"
         f"patience: 100\nbatch: 16\nproject: null\nname: train2\nexist_ok: false\nseed: {seed}\n"
         f"deterministic: true\nsource: null\nsave_dir: runs/detect/train2\nlr0: 0.01\n"
     )
-    rows = [[epoch, 1.5, 1.2, 1.1, 0.7, 0.6, 0.8, value, 1.6, 0.9, 1.4, 0.001] for epoch, value in enumerate(maps, 1)]
+    rows = [
+        [epoch, 1.5, 1.2, 1.1, 0.7, 0.6, 0.8, value, 1.6, 0.9, 1.4, 0.001]
+        for epoch, value in enumerate(maps, 1)
+    ]
     if pad:
         text = padded(V8_COLUMNS) + "".join(padded(row) for row in rows)
     else:  # YOLOv8.1 on: no padding, and `time`, the seconds since training began, after epoch
         columns = [V8_COLUMNS[0], "time", *V8_COLUMNS[1:]]
-        text = ",".join(columns) + "\n" + "".join(",".join(map(str, [r[0], 60.5 * r[0], *r[1:]])) + "\n" for r in rows)
+        text = (
+            ",".join(columns)
+            + "\n"
+            + "".join(",".join(map(str, [r[0], 60.5 * r[0], *r[1:]])) + "\n" for r in rows)
+        )
     (folder / "results.csv").write_text(text)
     (folder / "weights").mkdir()
     if events:  # the TensorBoard callback's events file beside it
@@ -80,7 +97,9 @@ def test_a_yolov8_folder_is_one_run_with_args_yaml_as_params_beside_its_tensorbo
 
 
 def test_yolov8_1_s_time_column_is_a_metric_not_a_wall_time(tmp_path, store):
-    write_v8(tmp_path / "runs" / "detect" / "yolov8s", "yolov8s.pt", 0, [0.12, 0.2192], pad=False, events=False)
+    write_v8(
+        tmp_path / "runs" / "detect" / "yolov8s", "yolov8s.pt", 0, [0.12, 0.2192], pad=False, events=False
+    )
     report, runs = collected(store, tmp_path / "runs")
     assert report.new == 1 and not report.problems
     assert last(store, runs["yolov8s"], "time") == (2.0, 121.0)
@@ -141,7 +160,9 @@ def test_a_yolov5_training_that_logged_no_epoch_is_named_not_taken_for_a_run_wit
     first epoch: a training stopped before then was a TensorBoard run with no param and no metric."""
     exp = tmp_path / "runs" / "train" / "exp5"
     exp.mkdir(parents=True)
-    (exp / "opt.yaml").write_text("weights: yolov5n.pt\nepochs: 300\nbatch_size: 128\nseed: 0\nhyp:\n  lr0: 0.01\n")
+    (exp / "opt.yaml").write_text(
+        "weights: yolov5n.pt\nepochs: 300\nbatch_size: 128\nseed: 0\nhyp:\n  lr0: 0.01\n"
+    )
     (exp / "hyp.yaml").write_text("lr0: 0.01\n")
     shutil.copy(EVENTS, exp / "events.out.tfevents.1684174219.host.29672.0")
     report, runs = collected(store, tmp_path / "runs")
@@ -152,7 +173,37 @@ def test_a_yolov5_training_that_logged_no_epoch_is_named_not_taken_for_a_run_wit
     ]
 
 
-def test_a_store_that_held_these_folders_as_tensorboard_runs_updates_them_in_place(tmp_path, store, monkeypatch):
+def test_a_yolov8_training_that_logged_no_epoch_is_named_whichever_folder_the_walk_meets_first(
+    tmp_path, store
+):
+    """DJT777/xlstm-yolo@08c93b8: 24 of 38 folders hold args.yaml and an 88-byte events file (the
+    header alone): trainings that died before their first epoch. They were 24 TensorBoard runs of no
+    param and no metric, which pushed the params that vary out of `runs`; and whether the folder met
+    first was such a run depended on the walk's order."""
+    detect = tmp_path / "runs" / "detect"
+    write_v8(detect / "train2", "yolov8n.pt", 0, [0.3, 0.4], events=False)
+    for name in ("train", "train3"):
+        folder = detect / name
+        folder.mkdir(parents=True)
+        (folder / "args.yaml").write_text("task: detect\nmode: train\nmodel: yolov8n.pt\nepochs: 800\n")
+        header = EVENTS.read_bytes()[:40]  # its first record alone: the file_version event
+        (folder / "events.out.tfevents.1747195517.host.1.0").write_bytes(header)
+    report, runs = collected(store, tmp_path / "runs")
+    assert sorted(runs) == ["train2"]
+    assert sorted(p.describe() for p in report.problems) == sorted(
+        f"{detect / name}: holds args.yaml but no results.csv: the training logged no epoch (it stopped "
+        "before its first ended, or is still in it) — kept: no run until it writes one"
+        for name in ("train", "train3")
+    )
+    shutil.copy(EVENTS, detect / "train" / "events.out.tfevents.1747195517.host.1.0")  # it logged scalars
+    with Store.open(str(tmp_path / "other.db")) as other:
+        report, runs = collected(other, tmp_path / "runs")
+    assert runs["train"].adapter == "tensorboard"  # another program's args.yaml: its events are the run
+
+
+def test_a_store_that_held_these_folders_as_tensorboard_runs_updates_them_in_place(
+    tmp_path, store, monkeypatch
+):
     """Before this adapter the folder's events file made the run: a re-collect replaces each such run
     (same run, now with params and the CSV's epochs), it does not add a second one beside it."""
     from resultsbook import adapters

@@ -62,7 +62,7 @@ _CLAIM_HINTS = {  # name: (priority, entry-name pattern, path endings)
     "neptune": (20, r"data-\d+\.log", ()),
     "optuna": (20, r"(?i:.*optuna.*\.(db|sqlite3?|log)|.*journal.*\.log)|study\.db|studies\.db", ()),
     "sacred": (20, r"run\.json", ()),
-    "ultralytics": (20, r"results\.csv|opt\.yaml", ()),
+    "ultralytics": (20, r"results\.csv|opt\.yaml|args\.yaml", ()),
     "tensorboard": (25, r"(?s:.*tfevents.*)|validation|train_inner", ()),
     "lightning_csv": (30, r"metrics\.csv|hparams\.yaml", ()),
     "wandb": (30, r"run-.+\.wandb|files", ("latest-run",)),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -35,6 +36,8 @@ from resultsbook.sources.tabular import Table, holds_no_row, read_delimited
 from resultsbook.voice import option
 
 RESULTS_FILE = "results.csv"
+EVENTS_PREFIX = "events.out.tfevents."  # the TensorBoard events file a trainer opens as it starts
+EMPTY_EVENTS = 512  # bytes: more than a file_version event alone ever takes (Ultralytics': 88)
 ARGS_FILE = "args.yaml"  # YOLOv8 and later
 OPT_FILE = "opt.yaml"  # YOLOv5 (and YOLOv7, YOLOv9 forks)
 HYP_FILE = "hyp.yaml"  # YOLOv5's hyperparameters, when opt.yaml names their file instead of holding them
@@ -79,7 +82,9 @@ class UltralyticsAdapter(Adapter):
             return Claim((self.source(folder.path, files),))
         if not started_training(folder):
             return None
-        return Claim((self.source(folder.path, [folder.file(n) for n in settings]),))
+        # its events file too: one that logs a scalar later makes the folder TensorBoard's, read again
+        events = sorted(name for name in folder.files if name.startswith(EVENTS_PREFIX))
+        return Claim((self.source(folder.path, [folder.file(n) for n in (*settings, *events)]),))
 
     def source_for_file(self, path: str, forced: bool = False) -> Source | None:
         """Read the training folder of a results.csv a path pattern matched, its settings beside it."""
@@ -243,9 +248,33 @@ def _fitnesses(table: Table) -> list[np.ndarray]:
 
 
 def started_training(folder: Folder) -> bool:
-    """Tell whether a folder without results.csv is a YOLOv5 training's that logged no epoch: train.py
-    writes opt.yaml and hyp.yaml as it starts. (YOLOv8's args.yaml is a name other programs write too.)"""
-    return OPT_FILE in folder.files and HYP_FILE in folder.files
+    """Tell whether a folder without results.csv is a training's that logged no epoch: YOLOv5's train.py
+    writes opt.yaml and hyp.yaml as it starts, YOLOv8's trainer args.yaml and its events file. (args.yaml
+    is a name other programs write too: Ultralytics' begins `task: …` then `mode: train`.)"""
+    if OPT_FILE in folder.files and HYP_FILE in folder.files:
+        return True
+    events = [folder.file(name) for name in folder.files if name.startswith(EVENTS_PREFIX)]
+    if ARGS_FILE not in folder.files or not events:
+        return False
+    try:  # an events file that logged a scalar is TensorBoard's run to read, whoever wrote args.yaml
+        if not all(map(_header_only, events)):
+            return False
+        with open(folder.file(ARGS_FILE), "rb") as handle:
+            head = handle.read(256)
+    except OSError:
+        return False
+    return head.startswith(b"task:") and b"\nmode: train\n" in head
+
+
+def _header_only(path: str) -> bool:
+    """Tell whether a TensorBoard events file holds one record alone: the `file_version` event every
+    writer starts with, and nothing logged after it (88 bytes as Ultralytics leaves it)."""
+    with open(path, "rb") as handle:
+        data = handle.read(EMPTY_EVENTS + 1)
+    if len(data) < 8 or len(data) > EMPTY_EVENTS:
+        return False
+    (length,) = struct.unpack("<Q", data[:8])  # a record: length, its CRC, the event, the event's CRC
+    return len(data) == 8 + 4 + length + 4
 
 
 def read_training_settings(files: Mapping[str, str], problems: list[Problem]) -> dict[str, Any]:
