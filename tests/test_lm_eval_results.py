@@ -70,6 +70,38 @@ def test_the_no_runs_hint_does_not_split_a_timestamp_into_params(tmp_path, cli):
     assert "{level1}" not in result.output
 
 
+def test_the_no_runs_hint_keeps_the_step_of_checkpoint_files_and_counts_those_it_leaves_out(tmp_path, cli):
+    """EleutherAI/pythia@a19eecb's evals/pythia-v1/<model>/zero-shot/70m_step143000.json: the hint's
+    `{group}/{run}/*.json` averaged each model's 27 checkpoints in one cell, and left out the 45 files of
+    `pythia-160m-0.5MtokBS/`, a folder nearer the root, without a word."""
+    for model, shots, steps in (
+        ("pythia-70m", "zero-shot", (0, 1000)),
+        ("pythia-160m", "five-shot", (0, 1000)),
+    ):
+        for step, acc in zip(steps, (0.3, 0.4)):
+            folder = tmp_path / "evals" / model / shots
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{model[7:]}_step{step}.json").write_text(json.dumps(_results(model, acc, "")))
+    (tmp_path / "evals" / "pythia-160m-0.5MtokBS").mkdir()
+    (tmp_path / "evals" / "pythia-160m-0.5MtokBS" / "160m_step0.json").write_text(
+        json.dumps(_results("m", 0.2, ""))
+    )
+    hint = " ".join(cli("collect", "evals").output.split())
+    pattern = "{group}/{run}/{_}_step{step}.json"
+    assert (
+        f"--pattern '{pattern}' --adapter onefile -o per_task=true, a run per task (the param task, the metrics "
+        "acc, acc_norm, ...), the folders params, the checkpoint in each file's name the param step; 1 of the 5 "
+        "files seen lies at another depth (e.g. pythia-160m-0.5MtokBS/160m_step0.json), which it does not reach: "
+        "read them with a pattern of their own depth"
+    ) in hint
+    assert (
+        "4 new"
+        in cli("collect", "evals", "--pattern", pattern, "--adapter", "onefile", "-o", "per_task=true").output
+    )
+    shown = cli("runs", "--columns", "group,step", "--format", "csv").output
+    assert "pythia-70m,1000" in shown and "pythia-160m,0" in shown
+
+
 def test_a_run_holding_a_row_key_as_an_object_is_said_to_hold_its_keys(tmp_path, cli):
     """gen_kwargs is null in one lm-eval run and {temperature: 0.6, ...} in another: a table by it left
     the second out saying it was 'a run still starting, its config not written yet'."""

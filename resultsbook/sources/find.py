@@ -595,6 +595,9 @@ def list_folder(path: str) -> Folder | None:
     return Folder(path, frozenset(files), tuple(sorted(dirs)))
 
 
+_STEPPED_RESULTS = re.compile(r".+_step\d+\.json")  # a results file named by its checkpoint's step
+
+
 def pattern_misses(request: CollectRequest, log: SearchLog) -> Problem | None:
     """Report the paths named like a pattern's files that it did not match: runs left out, maybe by
     a pattern too narrow (one folder spelled another way)."""
@@ -605,6 +608,20 @@ def pattern_misses(request: CollectRequest, log: SearchLog) -> Problem | None:
         f"{log.missed} path(s) named like those {option('pattern', request.pattern)} matches do not match it "
         f"(the first: {log.missed_example!r}); their runs were not collected: widen the pattern",
         f"the {log.matched} path(s) it matches",
+    )
+
+
+def _elsewhere(paths: Sequence[str], example: str) -> str:
+    """Say how many of the files a hint's pattern is built from lie at another depth than `example`,
+    which that pattern does not reach (`pythia-160m-0.5MtokBS/*.json` beside `<model>/zero-shot/*.json`)."""
+    depth = example.replace(os.sep, "/").count("/")
+    other = [path for path in paths if path.count("/") != depth]
+    if not other:
+        return ""
+    return (
+        f"; {len(other)} of the {len(paths)} files seen {'lies' if len(other) == 1 else 'lie'} at another "
+        f"depth (e.g. {other[0]}), which it "
+        "does not reach: read them with a pattern of their own depth"
     )
 
 
@@ -915,7 +932,9 @@ def _log_files_hint(root: str) -> str:
         paths = [] if name.startswith("*") else log_file_paths(root, name)
         # results_<date>.json: the date a param, so that a model evaluated twice is said to be (stamp)
         dated = os.path.basename(example).startswith("results_")
-        files = "results_{stamp}.json" if dated else "*.json"
+        # Pythia's evals/<model>/zero-shot/70m_step143000.json: the checkpoint a param, not averaged over
+        stepped = not dated and _STEPPED_RESULTS.fullmatch(os.path.basename(example)) is not None
+        files = "results_{stamp}.json" if dated else "{_}_step{step}.json" if stepped else "*.json"
         glob = pattern_for(example, name, paths).rsplit("/", 1)[0] + "/" + files if "/" in example else files
         what = f"{name[1:]} file(s)" if name.startswith("*") else f"file(s) named {name}"
         return (
@@ -924,6 +943,8 @@ def _log_files_hint(root: str) -> str:
             f"{option('option', 'per_task=true')}, "
             "a run per task (the param task, the metrics acc, acc_norm, ...), the folders params"
             + (", the date of each file the param stamp" if dated else "")
+            + (", the checkpoint in each file's name the param step" if stepped else "")
+            + _elsewhere(log_file_paths(root, name), example)
         )
     if name.endswith(".csv") and opencompass_summary(os.path.join(root, example)):
         pattern, results = opencompass_pattern(example.replace(os.sep, "/"))
