@@ -14,8 +14,9 @@ from trackers import read_tree
 import resultsbook as rb
 
 
-def write_spinup_run(root, exp_name, seed, returns, config=True):
-    """Write one run folder as Spinning Up's logger lays it out."""
+def write_spinup_run(root, exp_name, seed, returns, config=True, epochs=None, first_epoch=1):
+    """Write one run folder as Spinning Up's logger lays it out (`epochs` in its config when given;
+    `Epoch` counted from `first_epoch`: 1 as DDPG, TD3 and SAC log it, 0 as PPO and VPG do)."""
     folder = root / exp_name / f"{exp_name}_s{seed}"
     folder.mkdir(parents=True)
     output_dir = f"/home/me/spinningup/data/{exp_name}/{exp_name}_s{seed}"
@@ -34,10 +35,13 @@ def write_spinup_run(root, exp_name, seed, returns, config=True):
             "logger_kwargs": {"exp_name": exp_name, "output_dir": output_dir},
             "lr": 0.001,
             "seed": seed,
+            **({"epochs": epochs} if epochs is not None else {}),
         }
         (folder / "config.json").write_text(json.dumps(saved, indent=4, separators=(",", ":\t")))
     rows = ["Epoch\tAverageTestEpRet\tTotalEnvInteracts\tTime"]
-    rows += [f"{epoch}\t{value}\t{4000 * epoch - 1}\t{3.5 * epoch}" for epoch, value in enumerate(returns, 1)]
+    rows += [
+        f"{epoch}\t{value}\t{4000 * epoch - 1}\t{3.5 * epoch}" for epoch, value in enumerate(returns, first_epoch)
+    ]
     (folder / "progress.txt").write_text("\n".join(rows) + "\n")
     return folder
 
@@ -137,3 +141,21 @@ def test_folders_named_by_the_runs_exp_name_or_a_date_say_nothing_more(cli, tmp_
             )
     assert "sit in folders" not in cli("collect", "data").output
     assert "sit in folders" not in cli("collect", "dated", "--db", "dated.db").output
+
+
+def test_the_epochs_logged_against_config_epochs_say_whether_a_run_finished(cli, tmp_path):
+    """siddinkar/RainbowPolicyGradientPaper@9a626a2: runs stopped at epoch 29 or 37 of 200 were
+    averaged with the finished ones, nothing said (status unknown); PPO counts its epochs from 0."""
+    write_spinup_run(tmp_path / "data", "ddpg", 0, [1.0, 2.0, 3.0], epochs=3)
+    write_spinup_run(tmp_path / "data", "ddpg", 1, [1.0, 2.0], epochs=3)
+    write_spinup_run(tmp_path / "data", "ppo", 0, [1.0, 2.0, 3.0], epochs=3, first_epoch=0)
+    write_spinup_run(tmp_path / "data", "ppo", 1, [1.0, 2.0, 3.0])  # no epochs in its config
+    cli("collect", "data")
+    with rb.open("resultsbook.db") as book:
+        runs = book.runs().set_index("name")
+    assert runs.loc["ddpg_s0", "status"] == "finished" and runs.loc["ppo_s0", "status"] == "finished"
+    assert runs.loc["ddpg_s1", "status"] == "running" and runs.loc["ppo_s1", "status"] == "unknown"
+    status = " ".join(cli("status").output.split())
+    assert "ddpg_s1" in status and "at 2 of 3 epochs (epochs)" in status
+    table = cli("table", "--rows", "exp_name", "--metric", "AverageTestEpRet").output
+    assert "‡ includes failed, interrupted or still-running runs (1 cell)" in table

@@ -7,14 +7,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.adapters.lightning_csv import read_sparse_table
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.params import flatten_params, values_equal
 from resultsbook.sources import fs
-from resultsbook.sources.tabular import holds_no_row, read_delimited
+from resultsbook.sources.rlkit import planned_status
+from resultsbook.sources.tabular import Table, holds_no_row, read_delimited
 from resultsbook.sources.textio import load_json_file
 
+EPOCH_COLUMN = "Epoch"
 PROGRESS_FILE = "progress.txt"
 CONFIG_FILE = "config.json"
 STEP_COLUMNS = ("TotalEnvInteracts", "Epoch")  # Spinning Up's plot.py puts TotalEnvInteracts on x
@@ -33,6 +37,7 @@ class SpinupAdapter(Adapter):
     summary = "OpenAI Spinning Up run folders (progress.txt beside config.json)"
     priority = 35
     claims_by_listing = True
+    reading_version = 2  # 2: a status, finished at config.json's `epochs`, running short of it
     options = {"step": "the column holding the step (default: TotalEnvInteracts, else Epoch)"}
 
     def claim(self, folder: Folder, forced: bool = False) -> Claim | None:
@@ -56,7 +61,7 @@ class SpinupAdapter(Adapter):
 
     def read(self, source: Source) -> ReadResult:
         """Read one run folder: params from config.json (else the folder's name), every column of
-        progress.txt a metric."""
+        progress.txt a metric, the status from its last `Epoch` against config.json's `epochs`."""
         problems: list[Problem] = []
         params, provenance = read_spinup_config(os.path.join(source.path, CONFIG_FILE), problems)
         named = _RUN_FOLDER.fullmatch(os.path.basename(os.path.abspath(source.path)))
@@ -77,14 +82,29 @@ class SpinupAdapter(Adapter):
             return ReadResult((), tuple(problems))
         step = self.config.get("step") or next((c for c in STEP_COLUMNS if c in table.columns), "Epoch")
         metrics = read_sparse_table(progress, table, step, problems)
+        status, reached = self._status(params, table)
         run = RunRecord(
             name=os.path.basename(os.path.abspath(source.path)),
             params=params,
             metrics=metrics,
+            status=status,
             experiment=str(params["exp_name"]) if params.get("exp_name") is not None else None,
-            provenance=provenance,
+            provenance={**provenance, **reached},
         )
         return ReadResult((run,), tuple(problems))
+
+    def _status(self, params: Mapping[str, Any], table: Table) -> tuple[str, dict[str, str]]:
+        """Finished when progress.txt reached config.json's `epochs` (its `Epoch` counts from 1, as DDPG,
+        TD3 and SAC log it, or from 0, as PPO and VPG do), running short of it (or cut short: `status`
+        tells them apart by when it last wrote, a table marks the cell ‡); unknown without both."""
+        if EPOCH_COLUMN not in table.numbers:
+            return "unknown", {}
+        epochs, has = table.column(EPOCH_COLUMN)
+        done = epochs[has & np.isfinite(epochs)]
+        if not done.size:
+            return "unknown", {}
+        last = float(done.max()) - (0 if done.min() == 0 else 1)  # counted from 0
+        return planned_status(params, last, "epochs", "epochs")
 
 
 def read_spinup_config(path: str, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, Any]]:
