@@ -259,7 +259,7 @@ def started_training(folder: Folder) -> bool:
     try:  # an events file that logged a scalar is TensorBoard's run to read, whoever wrote args.yaml
         if not all(map(_header_only, events)):
             return False
-        with open(folder.file(ARGS_FILE), "rb") as handle:
+        with fs.open_binary(folder.file(ARGS_FILE)) as handle:
             head = handle.read(256)
     except OSError:
         return False
@@ -269,7 +269,7 @@ def started_training(folder: Folder) -> bool:
 def _header_only(path: str) -> bool:
     """Tell whether a TensorBoard events file holds one record alone: the `file_version` event every
     writer starts with, and nothing logged after it (88 bytes as Ultralytics leaves it)."""
-    with open(path, "rb") as handle:
+    with fs.open_binary(path) as handle:
         data = handle.read(EMPTY_EVENTS + 1)
     if len(data) < 8 or len(data) > EMPTY_EVENTS:
         return False

@@ -27,12 +27,12 @@ from resultsbook.api.inner_readings import inner_reading_notes
 from resultsbook.api.pattern_notes import glued_field_notes, shared_name_notes
 from resultsbook.errors import BuildError, NotFoundError, NotFoundWarning, SpecError, closest
 from resultsbook.models import CollectReport, ForgetReport
-from resultsbook.sources.bare import FILE_RUN_ADAPTERS
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
 from resultsbook.sources.find import path_under
 from resultsbook.sources.lab_readings import refuse_older_readings, remember_readings_read
 from resultsbook.sources.readings import remember_readings
+from resultsbook.sources.request import FILE_RUN_ADAPTERS
 from resultsbook.store import DEFAULT_DB_NAME, Store
 from resultsbook.store.location import choose_store_location, display_location, new_store_typo, url_scheme
 from resultsbook.store.session import opened

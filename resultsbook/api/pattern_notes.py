@@ -9,8 +9,8 @@ import re
 from collections.abc import Sequence
 
 from resultsbook.models import CollectReport
-from resultsbook.sources.bare import FILE_RUN_ADAPTERS
 from resultsbook.sources.find import CollectRequest
+from resultsbook.sources.request import FILE_RUN_ADAPTERS
 from resultsbook.store import Store
 from resultsbook.voice import option
 

@@ -37,8 +37,6 @@ _SETTING = re.compile(r"([A-Za-z][A-Za-z0-9]*)=([^,=/]+?)(?=$|[,_-][A-Za-z][A-Za
 _STAMPED = re.compile(r"(\d{8})([-_])(\d{6})([-_])(.+)")
 _MODEL_AND_SIZE = re.compile(r"[^-]+-\d+")  # the rest of timm's train.py folder: `<model>-<image size>`
 ONEFILE = "onefile"  # its run file may lie beside another that holds more of the run (its settings)
-# adapters that name a file's runs by what the file holds: alike files in other folders give alike runs
-FILE_RUN_ADAPTERS = ("wide", CSV, RECORDS, ONEFILE)
 _MOST_PARTS = 6  # more parts than this in a file name are no settings a pattern should name
 _LOOKED = 20  # runs whose folders are listed to find the file beside each run's file: a note's look
 

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from resultsbook.sources.derive import Derivation
 
+# adapters that name a file's runs by what the file holds: alike files in other folders give alike runs
+FILE_RUN_ADAPTERS = ("wide", "csv", "records", "onefile")
+
 
 @dataclass(frozen=True)
 class CollectRequest:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.params import format_value, parse_scalar, values_equal
-from resultsbook.sources.bare import FILE_RUN_ADAPTERS, numbers_replicates
+from resultsbook.sources.bare import numbers_replicates
+from resultsbook.sources.request import FILE_RUN_ADAPTERS
 from resultsbook.voice import option
 
 _FEWEST_RUNS = 4  # runs of one reader before their folders are compared: fewer say little
