@@ -539,3 +539,41 @@ def test_a_curve_over_a_few_whole_rounds_is_ticked_at_whole_rounds() -> None:
     data = PlotData("curve", (Panel("", lines=(halves,)),), (("fedavg", "fedavg", look),))
     ticks = plot_figure(data, FigureStyle(), FigureOptions()).axes[0].get_xticks()
     assert any(tick != round(tick) for tick in ticks)
+
+
+@pytest.mark.parametrize(
+    ("scales", "figure", "said"),
+    [
+        ((0.85, 30000.0), 'x = "dataset"\nhue = "method"', True),
+        ((0.85, 30000.0), 'x = "method"\nhue = "method"\nfacet = "dataset"', False),
+        ((0.85, 0.7), 'x = "dataset"\nhue = "method"', False),
+    ],
+)
+def test_bars_of_tasks_far_apart_in_scale_on_one_axis_are_said_with_the_facet_that_parts_them(
+    tmp_path: Path, scales: tuple[float, float], figure: str, said: bool
+) -> None:
+    """yandex-research/tabm's bars by dataset: house's −30,000 beside datasets scored near 0.8 drew
+    their bars as flat lines at 0, and the build said nothing (its table warned of the tasks' units)."""
+    for dataset, scale in zip(("adult", "house"), scales):
+        for method, gain in (("mlp", 1.0), ("tabm", 1.01)):
+            for seed in range(3):
+                config = {"method": method, "dataset": dataset, "seed": seed}
+                value = scale * gain * (1 + seed / 100)
+                write_native_run(tmp_path / "runs" / f"{dataset}{method}{seed}", config, [{"step": 1, "acc": value}])
+    (tmp_path / "resultsbook.toml").write_text(
+        f'[[sources]]\npath = "runs"\n[figures.f]\nkind = "bar"\nmetric = "acc"\n{figure}\noutputs = ["f.svg"]\n'
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    with Store.open(spec.db) as store:
+        collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+        notes = figure_data(spec, spec.figures["f"], store, store.runs(), {}).notes
+    warned = [note for note in notes if "own units on one y axis" in note]
+    assert warned == (
+        [
+            'x = "dataset" puts tasks whose scores are in their own units on one y axis (house around 30,603, '
+            "adult around 0.867): the smaller ones' bars are flat; facet = \"dataset\" with x = hue = \"method\" "
+            "gives each task its own axis"
+        ]
+        if said
+        else []
+    )

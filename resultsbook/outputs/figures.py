@@ -86,7 +86,47 @@ def figure_data(
         figure.order,
     )
     own = () if figure.table else (*table.remarks, *cell_mark_notes(table, figure.labels))
-    return FigureResult(data, (*table.notes, *own), table=table)
+    scales = _tasks_on_one_axis(figure, table, figure.cells.format.center)
+    return FigureResult(data, (*table.notes, *own, *scales), table=table)
+
+
+_SCALES_APART = 10.0  # tasks whose typical scores differ this many times flatten each other's bars
+
+
+def _tasks_on_one_axis(figure: FigureSpec, table: ResultTable, center: str) -> tuple[str, ...]:
+    """Say that a bar or points figure draws tasks of very different scales on one y axis (TabM's
+    house, around −30,000, beside datasets scored near 0.8: their bars were flat lines at 0), and the
+    facet that gives each task its own axis; nothing when the tasks are faceted or alike in scale."""
+    import math
+
+    from resultsbook.query.task_keys import is_task_key
+    from resultsbook.query.taskscale import number_text
+
+    task = next((key for key in (figure.x, figure.hue) if key and is_task_key(key)), None)
+    if task is None or figure.facet == task:
+        return ()
+    keys = (*table.row_keys, *table.column_keys)
+    index = keys.index(task)
+    sizes: dict[Any, list[float]] = {}
+    for (row, column), cell in table.cells.items():
+        value = cell.stats.get(center, math.nan)
+        if math.isfinite(value) and value != 0:
+            sizes.setdefault((*row, *column)[index], []).append(abs(value))
+    typical = {name: sorted(values)[len(values) // 2] for name, values in sizes.items()}
+    if len(typical) < 2 or max(typical.values()) < _SCALES_APART * min(typical.values()):
+        return ()
+    largest, smallest = max(typical, key=typical.__getitem__), min(typical, key=typical.__getitem__)
+    setting = "x" if figure.x == task else "hue"
+    other = figure.hue if setting == "x" else figure.x
+    apart = (
+        f"{format_value(largest)} around {number_text(typical[largest])}, "
+        f"{format_value(smallest)} around {number_text(typical[smallest])}"
+    )
+    fix = f'facet = "{task}"' + (f' with x = hue = "{other}"' if other else "")
+    return (
+        f'{setting} = "{task}" puts tasks whose scores are in their own units on one y axis ({apart}): the '
+        f"smaller ones' bars are flat; {fix} gives each task its own axis",
+    )
 
 
 def cell_mark_notes(table: ResultTable, labels: Labels) -> tuple[str, ...]:

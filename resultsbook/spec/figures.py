@@ -266,7 +266,10 @@ def _figure(
             )
         settings = {k: v for k, v in {**project, **defaults}.items() if k in CELL_KEYS}
         settings.update({k: v for k, v in entry.items() if k in CELL_KEYS})
-        settings["rows"] = [k for k in (hue, x, facet) if k and k != METRIC_KEY] or [METRIC_KEY]
+        # x = hue = "algo" (a colour per group, one panel per task): the key is one row key
+        settings["rows"] = list(dict.fromkeys(k for k in (hue, x, facet) if k and k != METRIC_KEY)) or [
+            METRIC_KEY
+        ]
         if METRIC_KEY in (hue, x, facet) and settings["rows"] != [METRIC_KEY]:
             settings["columns"] = [METRIC_KEY]
         cells = read_table(
