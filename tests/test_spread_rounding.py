@@ -24,18 +24,34 @@ ACC = {
 def write_runs(make_run, values=ACC) -> None:
     for (model, dataset), accuracies in values.items():
         for seed, acc in enumerate(accuracies):
-            make_run(f"{model}-{dataset}-{seed}", {"model": model, "dataset": dataset, "seed": seed}, [{"step": 1, "acc": acc}])
+            make_run(
+                f"{model}-{dataset}-{seed}",
+                {"model": model, "dataset": dataset, "seed": seed},
+                [{"step": 1, "acc": acc}],
+            )
 
 
 def test_table_at_fixed_digits_names_the_cell_whose_spread_prints_as_zero(cli, make_run) -> None:
     write_runs(make_run)
     assert cli("collect", "runs", "--db", "r.db").exit_code == 0
-    args = ("table", "--db", "r.db", "--rows", "model", "--columns", "dataset", "--metric", "acc", "--goal", "acc=max")
+    args = (
+        "table",
+        "--db",
+        "r.db",
+        "--rows",
+        "model",
+        "--columns",
+        "dataset",
+        "--metric",
+        "acc",
+        "--goal",
+        "acc=max",
+    )
     fixed = cli(*args, "--digits", "2")
     assert "0.82 ± 0.00" in fixed.output
     warnings = [line for line in fixed.output.splitlines() if "prints as" in line]
     assert warnings == [
-        "Warning: table: a / y: its std, 0.0002, prints as 0.00 at 2 decimal(s), which reads as seeds that "
+        "Warning: table: a / y: its std, 0.0002, prints as 0.00 at 2 decimal(s), which reads as replicates that "
         "agree exactly; --digits 4 prints it"
     ]
     chosen = cli(*args)  # the column's decimals come from its spreads: 0.8201 ± 0.0002
@@ -45,7 +61,9 @@ def test_table_at_fixed_digits_names_the_cell_whose_spread_prints_as_zero(cli, m
 def test_seeds_that_agree_exactly_are_not_said_to_round(cli, make_run) -> None:
     write_runs(make_run, {**ACC, ("a", "y"): [0.82, 0.82, 0.82]})
     assert cli("collect", "runs", "--db", "r.db").exit_code == 0
-    result = cli("table", "--db", "r.db", "--rows", "model", "--columns", "dataset", "--metric", "acc", "--digits", "2")
+    result = cli(
+        "table", "--db", "r.db", "--rows", "model", "--columns", "dataset", "--metric", "acc", "--digits", "2"
+    )
     assert "0.82 ± 0.00" in result.output and "prints as" not in result.output
 
 
@@ -61,9 +79,12 @@ def test_build_and_the_api_say_it_in_their_own_words(tmp_path: Path, make_run) -
         report = build(spec, store)
     lines = [f.line() for f in report.findings if f.kind == "rounding"]
     assert lines == [
-        "t: a / y: its sem, 0.00012, prints as 0.00 at 2 decimal(s), which reads as seeds that agree exactly; "
+        "t: a / y: its sem, 0.00012, prints as 0.00 at 2 decimal(s), which reads as replicates that agree exactly; "
         "digits = 4 prints it"
     ]
     with rb.open(tmp_path / "resultsbook.toml") as book:
         notes = book.spec_table("t").notes
-    assert "a / y: its sem, 0.00012, prints as 0.00 at 2 decimal(s), which reads as seeds that agree exactly; digits=4 prints it" in notes
+    assert (
+        "a / y: its sem, 0.00012, prints as 0.00 at 2 decimal(s), which reads as replicates that agree exactly; digits=4 prints it"
+        in notes
+    )

@@ -277,7 +277,7 @@ def rounded_spread_findings(
     setting: Callable[[int], str] = "digits = {}".format,
 ) -> list[Finding]:
     """Return the cells whose spread is not zero but prints as zero (`0.82 ± 0.00` at two decimals), which
-    reads as seeds that agree exactly, with the decimals that would print it (`setting`: how the reader
+    reads as replicates that agree exactly, with the decimals that would print it (`setting`: how the reader
     asks for them)."""
     if layout.spread_kind != "pm":
         return []
@@ -295,7 +295,7 @@ def rounded_spread_findings(
             shows = f"{setting(needed)} prints it" if needed <= MAX_DIGITS else f"it is below 1e-{MAX_DIGITS}"
             text = (
                 f"its {shown}, {value:.2g}, prints as {display.spread} at {display.digits} decimal(s), which "
-                f"reads as seeds that agree exactly; {shows}"
+                f"reads as replicates that agree exactly; {shows}"
             )
             where = cell_label(table, table.rows[r], table.columns[c], labels)
             findings.append(Finding(name, where, "rounding", text))
