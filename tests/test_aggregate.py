@@ -679,3 +679,26 @@ def test_a_param_only_runs_without_a_value_differ_in_marks_no_cell_as_averaging_
     assert "mixed" not in {m.kind for m in alone.marks} and not alone.differing
     mixed = {m.kind: m.text for m in result.cell(("b",), ()).marks}
     assert mixed["mixed"].startswith("averages runs that differ in gate (failed, passed)")
+
+
+def test_a_place_whose_runs_all_lack_a_value_is_a_cell_of_them_not_no_run(make_run, store, tmp_path):
+    """A stranger's sweep at seed 2: cnn at lr 0.3 crashed before it logged test/acc, and the table
+    printed `–` with `– no run`, as though it was never launched; `status` called the table complete."""
+    for model, lr in (("cnn", 0.1), ("cnn", 0.3), ("rnn", 0.1), ("rnn", 0.3)):
+        crashed = (model, lr) == ("cnn", 0.3)
+        metrics = curve([0.5], "loss") if crashed else curve([0.8 + lr], "acc")
+        run = {"status": "failed"} if crashed else None
+        make_run(f"{model}{lr}", {"model": model, "lr": lr, "seed": 2}, metrics, run=run)
+    result = table(store, tmp_path, columns=("lr",))
+    cell = result.cell(("cnn",), (0.3,))
+    assert cell is not None and cell.stats["n"] == 0
+    assert {mark.kind for mark in cell.marks} >= {"status", "novalue"}
+    [novalue] = [mark for mark in cell.marks if mark.kind == "novalue"]
+    assert novalue.details == ("cnn0.3: failed, no value of 'acc' logged",)
+    assert result.cell(("rnn",), (0.3,)).stats["n"] == 1
+    from resultsbook.freshness.status import cell_replicates
+    from resultsbook.render.layout import Labels, TableFormat, layout_table
+
+    assert layout_table(result, TableFormat(), Labels()).dash_note == ""  # no `– no run`
+    [crashed] = [cell for cell in cell_replicates(result) if cell.row == ("cnn",) and cell.column == (0.3,)]
+    assert (crashed.found, crashed.missing, crashed.valueless) == (0, ((2,),), ((2,),))

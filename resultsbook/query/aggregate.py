@@ -179,6 +179,7 @@ def aggregate(
         if nested:
             remarks.append(parents_note(nested))
     cells = _with_runs_without_value(cells, lacking, query)
+    cells = _with_cells_of_runs_without_value(cells, lacking, query)
     most = max((_ran_in(cell) for cell in cells.values()), default=0)
     expected = query.expected or (len(query.replicate_values) if query.replicate_values else most)
     if query.pool:
@@ -225,6 +226,28 @@ def _with_runs_without_value(
                     ran_without_value=(*cell.ran_without_value, *ran),
                     without_value=(*cell.without_value, *which),
                 )
+    return cells
+
+
+def _with_cells_of_runs_without_value(
+    cells: dict[tuple[Key, Key], Cell], lacking: Sequence[Mapping[tuple[Key, Key], Runs]], query: TableQuery
+) -> dict[tuple[Key, Key], Cell]:
+    """Give a place between a row and a column the table shows, whose runs all lack a value of its
+    metric (a seed that crashed, or still running, before it logged it), a cell of those runs without
+    values: it printed `–`, "no run", and `status` counted it complete. A row or a column of such
+    runs alone stays out, as the warning on runs without a value says."""
+    rows, columns = {row for row, _ in cells}, {column for _, column in cells}
+    for metric, grouped in zip(query.metrics, lacking):
+        for (row, column), runs in grouped.items():
+            if (row, column) in cells or row not in rows or column not in columns:
+                continue
+            statuses = runs.field("status").tolist()
+            notes = {
+                run: ("refused", f"{status}, no value of {metric.name!r} logged")
+                for run, status in zip(runs.ids.tolist(), statuses)
+            }
+            values = np.full(len(runs), np.nan)
+            cells[(row, column)] = make_cell(row, column, metric, runs, values, query, notes=notes)
     return cells
 
 
