@@ -260,8 +260,8 @@ def pattern_of(runs: dict[str, str]) -> str | None:
         return None  # only the run's own folder varies: its name (version_3) says nothing of its settings
     if "" in runs.values():
         return "/".join(fields)
-    file_part = _file_part(set(runs.values()))
-    return None if file_part is None else "/".join([*fields, file_part])
+    last = file_part(set(runs.values()))
+    return None if last is None else "/".join([*fields, last])
 
 
 def numbers_replicates(names: set[str]) -> bool:
@@ -367,7 +367,7 @@ def stamped_field(names: set[str], label: str) -> str | None:
     return f"{{date}}{first}{{time}}{second}{rest}"
 
 
-def _file_part(names: set[str]) -> str | None:
+def file_part(names: set[str]) -> str | None:
     """Return the claimed file's name, or a glob of the part the names share (`events.out.tfevents.*`);
     None when they share nothing a pattern can hold."""
     if len(names) == 1:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.params import format_value, parse_scalar, values_equal
-from resultsbook.sources.bare import numbers_replicates
+from resultsbook.sources.bare import file_part, numbers_replicates
 from resultsbook.sources.request import FILE_RUN_ADAPTERS
 from resultsbook.voice import option
 
@@ -45,9 +45,9 @@ class UnsaidLevels:
         for adapter, runs in sorted(self.runs.items()):
             if adapter in FILE_RUN_ADAPTERS:  # runs of one name in several folders: a note of their own
                 continue
-            shapes: dict[tuple[int, str], list[tuple[list[str], str, list[Any]]]] = defaultdict(list)
-            for run in runs:  # runs of one depth and file: those a pattern reads (misc/ folders aside)
-                shapes[len(run[0]), run[1]].append(run)
+            shapes: dict[int, list[tuple[list[str], str, list[Any]]]] = defaultdict(list)
+            for run in runs:  # runs of one depth: those a pattern reads (misc/ folders aside)
+                shapes[len(run[0])].append(run)
             for shape in sorted(shapes.values(), key=len, reverse=True):
                 note = _note(adapter, shape)
                 if note:
@@ -74,7 +74,10 @@ def _note(adapter: str, runs: list[tuple[list[str], str, list[Any]]]) -> str | N
             pattern.append(only)
         else:
             pattern.append(f"{{level{level + 1}}}" if level in unsaid else "*")
-    file = runs[0][1]
+    names = {file for _, file, _ in runs}
+    file = file_part(names) if all(names) else ""  # events.out.tfevents.*: each run's file its own name
+    if file is None:
+        return None
     fix = option("pattern", "/".join([*pattern, file] if file else pattern))
     levels = []
     for level in unsaid:
