@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -702,3 +703,18 @@ def test_a_place_whose_runs_all_lack_a_value_is_a_cell_of_them_not_no_run(make_r
     assert layout_table(result, TableFormat(), Labels()).dash_note == ""  # no `– no run`
     [crashed] = [cell for cell in cell_replicates(result) if cell.row == ("cnn",) and cell.column == (0.3,)]
     assert (crashed.found, crashed.missing, crashed.valueless) == (0, ((2,),), ((2,),))
+
+
+def test_a_ddof_that_leaves_a_cell_no_spread_says_so(make_run, store, tmp_path):
+    """`ddof = 2` over cells of 2 seeds printed each bare mean beside `0.721 ± 0.270`, under a footer
+    promising `Mean ± std (ddof = 2)`, without a word."""
+    for model, seeds in (("a", 2), ("b", 3)):
+        for seed in range(seeds):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([0.5 + seed / 10]))
+    result = table(store, tmp_path, ddof=2)
+    assert math.isnan(result.cell(("a",), ()).stats["std"]) and result.cell(("b",), ()).stats["std"] > 0
+    assert (
+        "ddof = 2 needs more than 2 runs for a spread: 1 cell(s) of n = 2 print none; ddof = 1 is the sample std"
+        in (result.notes)
+    )
+    assert not [note for note in table(store, tmp_path).notes if "ddof" in note]

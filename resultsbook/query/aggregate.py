@@ -188,6 +188,7 @@ def aggregate(
             if len(selected) and not (selected.has_param(name).any() or _has_value(selected, name)):
                 notes.append(worded(_unknown_pool_note, name, closest(name, selected.param_keys())))
     notes += _order_notes(every, query.order, (*row_keys, *column_keys))
+    notes += _ddof_notes(cells, query)
     cells = _mark_cells(cells, query, expected)
     order = {METRIC_KEY: tuple(map(query.metric_key, query.metrics)), **query.order}  # as listed
     rows = _ordered({key[0] for key in cells}, row_keys, order)
@@ -227,6 +228,24 @@ def _with_runs_without_value(
                     without_value=(*cell.without_value, *which),
                 )
     return cells
+
+
+_DDOF_SPREADS = ("std", "sem", "ci95", "ci99")  # the statistics whose value divides by n - ddof
+
+
+def _ddof_notes(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> list[str]:
+    """Say which cells of more than one run are too few for the table's ddof to give a spread (n = 2 at
+    ddof = 2): their ± is left out without a word otherwise (one run has its own mark)."""
+    if query.ddof < 2 or not set(query.stats) & set(_DDOF_SPREADS):
+        return []
+    short = sorted({n for cell in cells.values() if 1 < (n := int(cell.stats.get("n", 0))) <= query.ddof})
+    if not short:
+        return []
+    count = sum(1 for cell in cells.values() if 1 < int(cell.stats.get("n", 0)) <= query.ddof)
+    return [
+        f"ddof = {query.ddof} needs more than {query.ddof} runs for a spread: {count} cell(s) of "
+        f"n = {', '.join(map(str, short))} print none; ddof = 1 is the sample std"
+    ]
 
 
 def _with_cells_of_runs_without_value(
