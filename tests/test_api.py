@@ -137,7 +137,9 @@ def test_table_frame_has_row_and_column_keys_stats_n_and_marks(book):
 
 def test_table_marks_are_in_the_frame_and_the_rendered_text(make_run, book, tmp_path):
     make_run(
-        "mlp_moons_9", {"model": "mlp", "dataset": "moons", "seed": 9, "lr": 0.5}, curve([0.5, 0.5], "test/acc")
+        "mlp_moons_9",
+        {"model": "mlp", "dataset": "moons", "seed": 9, "lr": 0.5},
+        curve([0.5, 0.5], "test/acc"),
     )  # as long as the others: a curve ending at half of theirs would be marked too
     rb.collect(tmp_path / "runs", db=book.path)
     table = book.table(rows="model", columns="dataset", metric="test/acc", highlight="none", expected=3)
@@ -229,6 +231,11 @@ def test_spec_table_is_what_build_writes(make_run, tmp_path, monkeypatch):
     assert rb.collect().new == 12
     report = rb.build()
     assert sorted(report.written) == [str(tmp_path / "paper/main.md"), str(tmp_path / "paper/main.tex")]
+    # a notebook cell ending in rb.build() printed every table's every cell: 7,456 characters for one table
+    findings = len(report.findings)
+    assert repr(report) == (
+        f"BuildReport(2 written, 0 unchanged, {findings} finding(s); see .written, .warnings, .failed and .tables)"
+    )
     with rb.open() as book:
         table = book.spec_table("main")
     built = (tmp_path / "paper/main.tex").read_text().splitlines(keepends=True)
@@ -340,7 +347,9 @@ def test_nan_values_are_missing_in_frames(make_run, tmp_path):
 
 
 def test_an_empty_selection_is_an_empty_frame_or_one_error(book):
-    with pytest.warns(rb.NotFoundWarning, match=r"^book.runs\(\): the frame is empty: filter model=nope matches"):
+    with pytest.warns(
+        rb.NotFoundWarning, match=r"^book.runs\(\): the frame is empty: filter model=nope matches"
+    ):
         assert book.runs(where={"model": "nope"}).empty
     with pytest.warns(rb.NotFoundWarning, match=r"^book.series\(\): the frame is empty: filter model=nope"):
         empty = book.series("test/acc", where={"model": "nope"})

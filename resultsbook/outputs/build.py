@@ -167,6 +167,14 @@ class BuildReport:
         own = (f"{name}: {remark}" for name, table in self.tables.items() for remark in table.remarks)
         return (*own, *self.silent)
 
+    def __repr__(self) -> str:
+        """Return the counts, not every table's cells (a notebook shows the report a cell ends with)."""
+        failed = f", {len(self.failed)} failed" if self.failed else ""
+        return (
+            f"BuildReport({len(self.written)} written, {len(self.unchanged)} unchanged{failed}, "
+            f"{len(self.findings)} finding(s); see .written, .warnings, .failed and .tables)"
+        )
+
 
 def build(
     spec: Spec,
