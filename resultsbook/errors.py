@@ -129,9 +129,11 @@ def closest(word: str, known: Iterable[str]) -> str | None:
     swapped = [name for name in names if _one_swap(str(word), name)]
     if len(swapped) == 1:  # `modle`: 'model' (two keys swapped), not 'mode' (one key dropped)
         return swapped[0]
-    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
+    # spelling, not case: `sac / Hoper-v3` meant 'SAC / Hopper-v3', not 'TD3 / Hopper-v3'
+    by_lowered = {name.lower(): name for name in reversed(names)}
+    close = difflib.get_close_matches(str(word).lower(), list(by_lowered), n=1, cutoff=0.6)
     if close:
-        return close[0]
+        return by_lowered[close[0]]
     lowered = str(word).lower()
     contained = [n for n in names if lowered and (lowered in n.lower() or n.lower() in lowered)]
     return contained[0] if len(contained) == 1 else None

@@ -185,3 +185,13 @@ def test_a_collect_given_its_paths_still_speaks_of_its_flags(tmp_path, cli, make
     assert result.stderr.startswith(
         "Error: no runs found under runs; no path there matches --pattern '{model}-{seed}/metrics.jsonl'"
     )
+
+
+def test_a_guess_weighs_the_spelling_not_the_case():
+    """`resultsbook explain main "sac / Hoper-v3"` offered 'TD3 / Hopper-v3': the case of `sac` made
+    the method that is spelt differently look closer than the one meant."""
+    from resultsbook.errors import closest
+
+    labels = ["TD3 / Hopper-v3", "SAC / Hopper-v3", "SAC / Ant-v3"]
+    assert closest("sac / Hoper-v3", labels) == "SAC / Hopper-v3"
+    assert closest("td3 / hopper-v3", labels) == "TD3 / Hopper-v3"
