@@ -676,3 +676,11 @@ def test_a_column_figure_previewed_on_a_narrower_venue_is_named_as_sticking_out_
     points = float(line.split(" is ")[1].split("pt")[0])
     assert points == pytest.approx(234.8775 - 219.08614, abs=0.5)
     assert "wider than the ACL (acl.sty) column (219.086pt)" in line and 'venue = "acl"' in line
+
+
+def test_a_text_size_under_the_legible_one_is_never_written_as_it():
+    """`fit = "scale" sets it at 70%, its 10pt text at 7.0pt, too small to read` read as a contradiction:
+    the text was 6.97pt, under the 7pt said legible."""
+    from resultsbook.outputs.widths import _below
+
+    assert [_below(size, 7.0) for size in (6.97, 4.71, 6.999)] == ["6.97", "4.7", "6.999"]

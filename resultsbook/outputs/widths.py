@@ -122,6 +122,16 @@ def _shrunk_tables(
         )
         said[entry] = (
             f'is {points:.1f}pt wider than the {venue.title} {where}: fit = "scale" sets it at '
-            f"{round(100 * factor)}%, its {base:g}pt text at {base * factor:.1f}pt, too small to read; {fix}"
+            f"{round(100 * factor)}%, its {base:g}pt text at {_below(base * factor, SMALLEST_LEGIBLE_PT)}pt, "
+            f"too small to read; {fix}"
         )
     return said
+
+
+def _below(size: float, limit: float) -> str:
+    """Write a size under `limit` with the decimals that show it under: 6.97, not 7.0 (4.7 as 4.7)."""
+    for decimals in (1, 2, 3, 4):
+        text = f"{size:.{decimals}f}"
+        if float(text) < limit:
+            return text
+    return f"{size:.4f}"
