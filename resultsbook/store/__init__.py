@@ -462,7 +462,7 @@ class Store:
     def param_coverage(self) -> tuple[int, dict[str, int]]:
         """Return how many runs record any param, and how many record each param key (runs gone since
         counted): a key as many runs record as record any is lacked by no run beside one that has it."""
-        runs = self.db.execute("SELECT count(DISTINCT run) FROM params").fetchone()[0]
+        runs = self.db.execute("SELECT count(*) FROM (SELECT run FROM params GROUP BY run)").fetchone()[0]
         return int(runs), dict(self.db.execute("SELECT key, count(*) FROM params GROUP BY key").fetchall())
 
     def _has_integral_float(self, key: str, values: list[Any]) -> bool:

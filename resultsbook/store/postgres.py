@@ -370,7 +370,9 @@ class PostgresStore(Store):
 
     def param_coverage(self) -> tuple[int, dict[str, int]]:
         """Return how many runs record any param, and how many record each param key (as `Store`'s)."""
-        runs = self.conn.execute("SELECT count(DISTINCT run) FROM params").fetchone()[0]
+        runs = self.conn.execute(
+            "SELECT count(*) FROM (SELECT run FROM params GROUP BY run) AS r"
+        ).fetchone()[0]
         counts = self.conn.execute("SELECT key, count(*) FROM params GROUP BY key").fetchall()
         return int(runs), {key: int(count) for key, count in counts}
 
