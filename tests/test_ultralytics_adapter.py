@@ -221,3 +221,31 @@ def test_a_store_that_held_these_folders_as_tensorboard_runs_updates_them_in_pla
     report, runs = collected(store, tmp_path / "runs")
     assert (report.new, report.updated) == (0, 1) and len(runs) == 1
     assert runs["yolov8n"].adapter == "ultralytics" and runs["yolov8n"].params["seed"] == 0
+
+
+def test_a_fifo_in_place_of_args_yaml_or_the_events_file_never_hangs_the_claim(tmp_path):
+    """The claim of a folder without results.csv reads args.yaml and the events file beside it: a FIFO
+    in their place, opened, would wait for a writer forever."""
+    import os
+    import threading
+
+    from resultsbook.adapters.base import Folder
+    from resultsbook.adapters.ultralytics import started_training
+
+    header = EVENTS.read_bytes()[:40]
+    for fifo in ("args.yaml", "events.out.tfevents.1.host"):
+        folder = tmp_path / fifo
+        folder.mkdir()
+        if fifo == "args.yaml":
+            (folder / "events.out.tfevents.1.host").write_bytes(header)
+        else:
+            (folder / "args.yaml").write_text("task: detect\nmode: train\n")
+        os.mkfifo(folder / fifo)
+        said: list[bool] = []
+        listed = Folder(str(folder), frozenset(os.listdir(folder)), ())
+        worker = threading.Thread(
+            target=lambda out=said, at=listed: out.append(started_training(at)), daemon=True
+        )
+        worker.start()
+        worker.join(10)
+        assert said == [False], fifo

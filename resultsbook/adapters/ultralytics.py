@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import struct
 import time
 from collections.abc import Mapping
@@ -30,6 +31,8 @@ from resultsbook.adapters.base import Adapter, Claim, Folder
 from resultsbook.models import Problem, ReadResult, RunRecord, Source
 from resultsbook.sources import fs
 from resultsbook.sources.checkpoints import optimizer_state
+from resultsbook.sources.fileio import read_file_bytes
+from resultsbook.sources.limits import CONFIG
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.settings import read_settings
 from resultsbook.sources.tabular import Table, holds_no_row, read_delimited
@@ -259,20 +262,21 @@ def started_training(folder: Folder) -> bool:
     try:  # an events file that logged a scalar is TensorBoard's run to read, whoever wrote args.yaml
         if not all(map(_header_only, events)):
             return False
-        with fs.open_binary(folder.file(ARGS_FILE)) as handle:
-            head = handle.read(256)
+        head = read_file_bytes(folder.file(ARGS_FILE), CONFIG)[:256]  # a FIFO in its place is refused
     except OSError:
         return False
     return head.startswith(b"task:") and b"\nmode: train\n" in head
 
 
 def _header_only(path: str) -> bool:
-    """Tell whether a TensorBoard events file holds one record alone: the `file_version` event every
-    writer starts with, and nothing logged after it (88 bytes as Ultralytics leaves it)."""
-    with fs.open_binary(path) as handle:
-        data = handle.read(EMPTY_EVENTS + 1)
-    if len(data) < 8 or len(data) > EMPTY_EVENTS:
+    """Tell whether a local TensorBoard events file holds one record alone: the `file_version` event
+    every writer starts with, and nothing logged after it (88 bytes as Ultralytics leaves it)."""
+    if fs.is_remote(path):
         return False
+    info = fs.stat(path)  # never opened unless a small regular file: a FIFO would block
+    if not stat.S_ISREG(info.st_mode) or not 8 <= info.st_size <= EMPTY_EVENTS:
+        return False
+    data = read_file_bytes(path, CONFIG)
     (length,) = struct.unpack("<Q", data[:8])  # a record: length, its CRC, the event, the event's CRC
     return len(data) == 8 + 4 + length + 4
 
