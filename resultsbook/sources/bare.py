@@ -12,7 +12,7 @@ import itertools
 import os
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from resultsbook.adapters import MONITOR_FILE
@@ -130,13 +130,7 @@ def _files_note(adapter: str, files: dict[str, list[str]]) -> list[str]:
     fielded = fielded_name(names, len(tails[0].split("/")) + 1) if len(depth) == 1 else None
     if fielded is None:
         return []
-    levels = [{tail.split("/")[level] for tail in tails} for level in range(len(tails[0].split("/")))]
-    folders = [
-        next(iter(names))
-        if len(names) == 1 and _LITERAL.fullmatch(next(iter(names)))
-        else f"{{level{index + 1}}}"
-        for index, names in enumerate(levels)
-    ]
+    folders = folder_parts([tail.split("/") for tail in tails], lambda level: f"{{level{level + 1}}}")
     first = f"{tails[0]}/{files[tails[0]][0]}"
     return [
         f"{len(names)} runs read by {adapter} have no param (their files hold none), so a table cannot tell "
@@ -149,7 +143,7 @@ def fielded_name(names: Sequence[str], level: int) -> str | None:
     """Return the file part of a pattern whose fields are the parts of the names (split at `_`) that
     vary, numbered from `level`: `TD3_Ant-v1_0.npy` … `TD3_Hopper-v1_9.npy` give `TD3_{level2}_{level3}.npy`;
     None when the names split into different numbers of parts, or into one."""
-    stems, suffixes = zip(*(_stem_and_suffix(name) for name in names))
+    stems, suffixes = zip(*map(os.path.splitext, names))
     if len(set(suffixes)) != 1:
         return None
     split = [stem.split("_") for stem in stems]
@@ -164,13 +158,18 @@ def fielded_name(names: Sequence[str], level: int) -> str | None:
         else:
             parts.append(f"{{level{level}}}")
             level += 1
-    return "_".join(parts) + suffixes[0] if level > 0 and any("{" in part for part in parts) else None
+    return "_".join(parts) + suffixes[0] if any("{" in part for part in parts) else None
 
 
-def _stem_and_suffix(name: str) -> tuple[str, str]:
-    """Split a file name at its last dot (`a_b.npy`: `a_b`, `.npy`); a name without one has no suffix."""
-    stem, dot, suffix = name.rpartition(".")
-    return (stem, dot + suffix) if dot and stem else (name, "")
+def folder_parts(paths: Sequence[Sequence[str]], varying: Callable[[int], str]) -> list[str]:
+    """Return a pattern's folder parts over paths of one depth: a level of one name that a pattern can
+    hold as it is keeps it, any other is `varying(level)` (a field, or `*`)."""
+    parts = []
+    for level in range(len(paths[0])):
+        names = {path[level] for path in paths}
+        only = names.pop() if len(names) == 1 else None
+        parts.append(only if only is not None and _LITERAL.fullmatch(only) else varying(level))
+    return parts
 
 
 def _other_file_note(runs: dict[str, str], run_files: dict[str, str]) -> str | None:
@@ -210,12 +209,7 @@ def _glob_of(tails: list[str], name: str) -> str:
     paths = [tail.split("/") for tail in tails]
     if any(len(parts) != len(paths[0]) for parts in paths):
         return f"**/{name}"
-    levels = []
-    for level in range(len(paths[0])):
-        names = {parts[level] for parts in paths}
-        only = names.pop() if len(names) == 1 else None
-        levels.append(only if only is not None and _LITERAL.fullmatch(only) else "*")
-    return "/".join([*levels, name])
+    return "/".join([*folder_parts(paths, lambda _: "*"), name])
 
 
 def _ray_tune_note(adapter: str, count: int) -> str:

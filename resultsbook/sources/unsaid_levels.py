@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resultsbook.params import format_value, parse_scalar, values_equal
-from resultsbook.sources.bare import file_part, numbers_replicates
+from resultsbook.sources.bare import file_part, folder_parts, numbers_replicates
 from resultsbook.sources.request import FILE_RUN_ADAPTERS
 from resultsbook.voice import option
 
 _FEWEST_RUNS = 4  # runs of one reader before their folders are compared: fewer say little
 _SHOWN = 3  # folder names a note shows
-_LITERAL = re.compile(r"[\w.\- ]+")  # a folder name a pattern can hold as it is
 _STAMP = re.compile(r"[\d_\-:.T]+")  # a date or a time (Hydra's outputs/2024-01-05/12-30-11): no setting
 
 
@@ -66,14 +65,9 @@ def _note(adapter: str, runs: list[tuple[list[str], str, list[Any]]]) -> str | N
     unsaid = [level for level in range(depth - 1) if _unsaid(runs, level)]  # the run's own folder aside
     if not unsaid:
         return None
-    pattern = []
-    for level in range(depth):
-        names = {parts[level] for parts, _, _ in runs}
-        only = next(iter(names)) if len(names) == 1 else None
-        if only is not None and _LITERAL.fullmatch(only):
-            pattern.append(only)
-        else:
-            pattern.append(f"{{level{level + 1}}}" if level in unsaid else "*")
+    pattern = folder_parts(
+        [parts for parts, _, _ in runs], lambda level: f"{{level{level + 1}}}" if level in unsaid else "*"
+    )
     names = {file for _, file, _ in runs}
     file = file_part(names) if all(names) else ""  # events.out.tfevents.*: each run's file its own name
     if file is None:
