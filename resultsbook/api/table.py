@@ -344,10 +344,10 @@ def guessed_directions(metrics: Sequence[MetricSpec], highlighted: bool) -> list
 def tasks_compared_note(table: ResultTable, fmt: TableFormat) -> str | None:
     """Say that bold compares tasks (the best env of each method), whose scores are in each task's
     own units, and how to compare the methods on each task instead; None when it does not."""
-    from resultsbook.query.task_keys import any_goal, better_highlight, compared_text, tasks_compared
+    from resultsbook.query.task_keys import better_highlight, compared_text, tasks_compared_in
 
-    compared = tasks_compared(table.row_keys, table.column_keys, fmt.highlight, any_goal(table.query.metrics))
-    if compared is None or table.query.tasks:
+    compared = tasks_compared_in(table, fmt.highlight)
+    if compared is None:
         return None
     better, bolds = better_highlight(compared, fmt.highlight)
     if compared.methods:  # the command line's highlight takes no key: the method goes across instead

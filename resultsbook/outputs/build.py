@@ -968,10 +968,10 @@ def _task_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) ->
 def _tasks_named_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
     """A bold whose cells compete across keys named as tasks (`env`, `dataset`, `game`): the best env
     of each algo in an env x algo table, as highlight = "column" does by default."""
-    from resultsbook.query.task_keys import any_goal, better_highlight, compared_text, tasks_compared
+    from resultsbook.query.task_keys import better_highlight, compared_text, tasks_compared_in
 
-    compared = tasks_compared(table.row_keys, table.column_keys, fmt.highlight, any_goal(table.query.metrics))
-    if compared is None or table.query.tasks:
+    compared = tasks_compared_in(table, fmt.highlight)
+    if compared is None:
         return []
     better, bolds = better_highlight(compared, fmt.highlight)
     fix = f'set highlight = "{better}"' + (f" ({bolds})" if bolds else "")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from resultsbook.query.model import MetricSpec
+    from resultsbook.query.model import MetricSpec, ResultTable
 
 _TASK_WORDS = frozenset(
     {
@@ -38,12 +38,20 @@ class TasksCompared:
         return tuple(key for key in self.competing if key not in self.tasks)
 
 
+def tasks_compared_in(table: ResultTable, highlight: str) -> TasksCompared | None:
+    """Return what competes for a table's bold when it differs in a task key; None also for a table
+    over tasks (its cells aggregate them) and one whose metrics have no goal (nothing is bold, as a
+    note of its own says)."""
+    if table.query.tasks or not _any_goal(table.query.metrics):
+        return None
+    return tasks_compared(table.row_keys, table.column_keys, highlight)
+
+
 def tasks_compared(
-    row_keys: Sequence[str], column_keys: Sequence[str], highlight: str, goals_known: bool = True
+    row_keys: Sequence[str], column_keys: Sequence[str], highlight: str
 ) -> TasksCompared | None:
-    """Return what competes for bold when the cells competing differ in a task key, else None (also
-    when no metric has a goal, `goals_known` false: then nothing is bold, as a note of its own says)."""
-    if highlight == "none" or not goals_known:
+    """Return what competes for bold when the cells competing differ in a task key, else None."""
+    if highlight == "none":
         return None
     competing = {"column": tuple(row_keys), "row": tuple(column_keys)}.get(highlight, (highlight,))
     tasks = tuple(key for key in competing if is_task_key(key))
@@ -75,7 +83,7 @@ def better_highlight(compared: TasksCompared, highlight: str) -> tuple[str, str]
     return "none", ""
 
 
-def any_goal(metrics: Sequence[MetricSpec]) -> bool:
+def _any_goal(metrics: Sequence[MetricSpec]) -> bool:
     """Tell whether any of a table's metrics has a goal (stated, recorded or named), so a cell is bold."""
     from resultsbook.query.goal import metric_goal
 
