@@ -238,13 +238,12 @@ def _ddof_notes(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> lis
     ddof = 2): their ± is left out without a word otherwise (one run has its own mark)."""
     if query.ddof < 2 or not set(query.stats) & set(_DDOF_SPREADS):
         return []
-    short = sorted({n for cell in cells.values() if 1 < (n := int(cell.stats.get("n", 0))) <= query.ddof})
+    short = [n for cell in cells.values() if 1 < (n := int(cell.stats.get("n", 0))) <= query.ddof]
     if not short:
         return []
-    count = sum(1 for cell in cells.values() if 1 < int(cell.stats.get("n", 0)) <= query.ddof)
     return [
-        f"ddof = {query.ddof} needs more than {query.ddof} runs for a spread: {count} cell(s) of "
-        f"n = {', '.join(map(str, short))} print none; ddof = 1 is the sample std"
+        f"ddof = {query.ddof} needs more than {query.ddof} runs for a spread: {len(short)} cell(s) of "
+        f"n = {', '.join(map(str, sorted(set(short))))} print none; ddof = 1 is the sample std"
     ]
 
 

@@ -414,11 +414,7 @@ def differing_columns(runs: Runs, exempt: set[str], count_absent: bool = False) 
     return differing
 
 
-class _NotRecorded(str):
-    """A param's value where a run does not record it, as a message names it."""
-
-
-NOT_RECORDED = _NotRecorded("not recorded")
+NOT_RECORDED = "not recorded"  # a param's value, as a message names it, where a run does not record it
 
 
 def _lacked_beside_alike(runs: Runs, has: np.ndarray) -> bool:
