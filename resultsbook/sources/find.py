@@ -929,7 +929,8 @@ def _log_files_hint(root: str) -> str:
         else None
     )
     if suite is not None:  # a file of many tasks, named by its date or its task
-        paths = [] if name.startswith("*") else log_file_paths(root, name)
+        seen = log_file_paths(root, name)
+        paths = [] if name.startswith("*") else seen
         # results_<date>.json: the date a param, so that a model evaluated twice is said to be (stamp)
         dated = os.path.basename(example).startswith("results_")
         # Pythia's evals/<model>/zero-shot/70m_step143000.json: the checkpoint a param, not averaged over
@@ -944,7 +945,7 @@ def _log_files_hint(root: str) -> str:
             "a run per task (the param task, the metrics acc, acc_norm, ...), the folders params"
             + (", the date of each file the param stamp" if dated else "")
             + (", the checkpoint in each file's name the param step" if stepped else "")
-            + _elsewhere(log_file_paths(root, name), example)
+            + _elsewhere(seen, example)
         )
     if name.endswith(".csv") and opencompass_summary(os.path.join(root, example)):
         pattern, results = opencompass_pattern(example.replace(os.sep, "/"))
