@@ -146,6 +146,7 @@ def run_file_of_later(name: str, folder: Folder) -> str | None:
     return None
 
 
+@functools.cache  # asked for every source a collect reads
 def claim_pattern(name: str) -> re.Pattern[str] | None:
     """Return the pattern of the file names a built-in adapter claims a folder by and a `--pattern` may
     end in to read the same run (None for others): of sb3's, `evaluations.npz` alone, since a Monitor

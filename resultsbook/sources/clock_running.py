@@ -26,7 +26,7 @@ class ClockRunning:
 
     def add(self, adapter: str, files: Sequence[str], running: int) -> None:
         """Note a source of `running` runs taken as running by the clock (local files only)."""
-        if not running or any("://" in path for path in files):
+        if not running or any(map(fs.is_remote, files)):
             return
         newest = fs.newest_mtime(files)
         if newest is not None:
