@@ -167,6 +167,18 @@ def test_a_lock_without_parts_is_read_and_check_says_it_cannot_tell(paper):
             },
             "(entries['tables.table1']['values']['x']['runs'] is not a list of run ids)",
         ),
+        (
+            lambda document: {
+                **document,
+                "entries": {
+                    "tables.table1": {
+                        **document["entries"]["tables.table1"],
+                        "values": {"x": {"value": "1", "runs": [], "marks": ["‡"]}},
+                    }
+                },
+            },
+            "(entries['tables.table1']['values']['x']['marks'] is not a text)",
+        ),
     ],
 )
 def test_a_lock_edited_by_hand_into_another_shape_is_named_not_a_crash(paper, edit, said):
@@ -281,6 +293,36 @@ def test_check_notices_new_runs_and_says_how_many(paper):
     assert result.output.count(", 1 run added (mlp_moons_seed3)\n") == 5
 
 
+def test_check_names_a_cell_whose_marks_alone_changed(paper):
+    """A run that crashed after the build leaves the cell's number as it was but adds ‡: check named
+    no cell ("stale (results changed)" alone), as the lock kept each cell's value without its marks."""
+    run_cli("build")
+    run_json = paper / "runs" / "mlp_moons_seed0" / "run.json"
+    run_json.write_text(run_json.read_text().replace('"status": "finished"', '"status": "crashed"'))
+    assert run_cli("collect", "runs").exit_code == 0
+    output = run_cli("check").output
+    assert "  MLP (16 hidden) / Moons: 89.0 ± 5.6° → 89.0 ± 5.6‡°\n" in output
+    assert "  Moons / MLP (16 hidden): 0.205 ± 0.009 → 0.205 ± 0.009‡\n" in output
+
+
+def test_check_of_a_lock_that_kept_no_marks_says_no_mark_changed(paper):
+    """A lock written before cells' marks were kept: their marks are not compared (every cell would
+    read as changed), and a cell whose number moved is said as before."""
+    run_cli("build")
+    lock = paper / "paper" / "resultsbook.lock"
+    entries = json.loads(lock.read_text())
+    for entry in entries["entries"].values():
+        for stats in entry.get("values", {}).values():
+            stats.pop("marks", None)
+            stats.pop("emphasis", None)
+    lock.write_text(json.dumps(entries, indent=1))
+    assert run_cli("check").exit_code == 0
+    shutil.rmtree(paper / "runs" / "mlp_moons_seed0")
+    assert run_cli("collect", "runs").exit_code == 0
+    output = run_cli("check").output
+    assert "  MLP (16 hidden) / Moons: 89.0 ± 5.6 → 86.0 ± 2.8, 1 run removed (mlp_moons_seed0)\n" in output
+
+
 def test_check_names_the_runs_added_and_removed_a_few_then_counts(paper):
     """check said `1 run removed` without naming the run; a cell that gained many names a few."""
     run_cli("build")
@@ -288,7 +330,7 @@ def test_check_names_the_runs_added_and_removed_a_few_then_counts(paper):
         shutil.rmtree(paper / "runs" / f"mlp_moons_seed{seed}")
     assert run_cli("collect", "runs").exit_code == 0
     removed = "2 runs removed (mlp_moons_seed0, mlp_moons_seed1)"
-    assert f"  MLP (16 hidden) / Moons: 89.0 ± 5.6 → 88.0, {removed}\n" in run_cli("check").output
+    assert f"  MLP (16 hidden) / Moons: 89.0 ± 5.6° → 88.0*#°, {removed}\n" in run_cli("check").output
     seeds = ("3", "4", "5", "6")
     subprocess.run(
         [sys.executable, "train.py", "--seeds", *seeds, "--models", "mlp", "--datasets", "moons"],
@@ -684,3 +726,16 @@ def test_runs_added_or_removed_that_share_a_name_are_named_by_their_source(store
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     ids = {run.source.rsplit("/", 1)[-1]: run.run_id for run in store.runs()}
     assert run_names(store, ids.values()) == {ids["a"]: "runs/a", ids["b"]: "runs/b", ids["c"]: "alone"}
+
+
+def test_check_says_where_a_cell_left_or_took_the_bold():
+    """Bold moving between cells of the same numbers is said on each: the reader's claim changed."""
+    from resultsbook.freshness.check import diff_values
+
+    before = {"A": {"value": "90.1", "marks": "", "emphasis": "best", "n": 5, "runs": ["a"]}}
+    after = {"A": {"value": "90.1", "marks": "°", "n": 5, "runs": ["a"]}}
+    (change,) = diff_values(before, after)
+    assert change.describe() == "A: 90.1 (in bold) → 90.1° (not in bold)"
+    (change,) = diff_values(after, before)
+    assert change.describe() == "A: 90.1° (not in bold) → 90.1 (in bold)"
+    assert diff_values(before, before) == ()

@@ -343,14 +343,17 @@ def diff_values(
     for cell in [*new, *(c for c in old if c not in new)]:
         before, after = old.get(cell), new.get(cell)
         recoded = recoded_runs(before, after)
-        for key in ("code", "runs"):  # a lock written before a figure's runs or any code was kept
-            if before and after and (key in before) != (key in after):
-                before, after = ({k: v for k, v in stats.items() if k != key} for stats in (before, after))
+        for key in ("code", "runs", "marks"):  # a lock written before a figure's runs, any code or
+            if before and after and (key in before) != (key in after):  # the cells' marks were kept
+                unkept = ("marks", "emphasis") if key == "marks" else (key,)
+                before, after = ({k: v for k, v in s.items() if k not in unkept} for s in (before, after))
         if before == after:
             continue
         old_runs = set(before.get("runs", ())) if before else set()
         new_runs = set(after.get("runs", ())) if after else set()
         texts = [stats["value"] if stats else None for stats in (before, after)]
+        if before and after and _looks(before) != _looks(after):
+            texts = [marked_text(stats, before, after) for stats in (before, after)]
         if before and after and ("runs" not in before or kind != "cell"):
             texts = [_with_moved(stats, before, after, kind, x) for stats in (before, after)]
         added = tuple(sorted(new_runs - old_runs)) if before else ()
@@ -362,6 +365,25 @@ def diff_values(
             )
         )
     return tuple(changes)
+
+
+_EMPHASIS_WORDS = {"best": "in bold", "second": "as runner-up"}
+
+
+def _looks(stats: Mapping[str, Any]) -> tuple[str, str]:
+    """Return a cell's marks and emphasis as the lock kept them (none for a lock that kept neither)."""
+    return stats.get("marks", ""), stats.get("emphasis", "")
+
+
+def marked_text(stats: Mapping[str, Any], before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    """Return a cell's shown value with its marks and its emphasis, each where it changed:
+    `90.0 ± 4.5‡ (in bold)`, `90.0 ± 4.5 (not in bold)`."""
+    (marks, emphasis), (old_marks, was), (new_marks, now) = map(_looks, (stats, before, after))
+    text = stats["value"] + (marks if old_marks != new_marks else "")
+    if was == now:
+        return text
+    said = _EMPHASIS_WORDS.get(emphasis or was or now, "emphasised")
+    return f"{text} ({said if emphasis else 'not ' + said})"
 
 
 def recoded_runs(

@@ -816,8 +816,9 @@ def render_outputs(spec: Spec, table_spec: TableSpec, table: ResultTable) -> dic
 def shown_values(
     table: ResultTable, layout: Layout, labels: Labels, code: Mapping[str, str] | None = None
 ) -> dict[str, dict[str, Any]]:
-    """Return {cell label: {value as shown, n, run ids}}: what the lock remembers of each cell, and
-    the code of each run (`code`, as `run_code` gives it) where one of them recorded a commit."""
+    """Return {cell label: {value as shown, its marks and emphasis, n, run ids}}: what the lock
+    remembers of each cell, and the code of each run (`code`, as `run_code` gives it) where one of
+    them recorded a commit."""
     values = {}
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):
@@ -826,7 +827,11 @@ def shown_values(
                 continue
             shown = layout.body[r][1][c]
             text = plain_cell(shown, marks=False) if shown is not None and shown.center else "–"
-            kept = {"value": text, "n": int(cell.stats["n"]), "runs": cell.runs.sorted_run_ids()}
+            marks = "".join(shown.marks) if shown is not None else ""
+            kept = {"value": text, "marks": marks, "n": int(cell.stats["n"])}
+            kept["runs"] = cell.runs.sorted_run_ids()
+            if shown is not None and shown.emphasis:
+                kept["emphasis"] = shown.emphasis
             values[cell_label(table, row, column, labels)] = with_code(kept, code)
     return values
 

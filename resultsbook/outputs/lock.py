@@ -123,6 +123,9 @@ def _misshapen(entries: Any) -> str | None:
                 return f"{where}['values'][{cell!r}]['runs'] is not a list of run ids"
             if not isinstance(stats.get("code", runs), list) or len(stats.get("code", runs)) != len(runs):
                 return f"{where}['values'][{cell!r}]['code'] is not a list beside its runs"
+            wrong = next((k for k in ("marks", "emphasis") if not isinstance(stats.get(k, ""), str)), None)
+            if wrong is not None:
+                return f"{where}['values'][{cell!r}][{wrong!r}] is not a text"
     return None
 
 
