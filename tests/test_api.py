@@ -248,14 +248,19 @@ def test_spec_table_is_what_build_writes(make_run, tmp_path, monkeypatch):
 def test_spec_table_needs_a_spec_and_a_known_name(book, tmp_path):
     with pytest.raises(rb.SpecError, match=r"opened from the store .* which has no spec"):
         book.spec_table("main")
-    (tmp_path / "resultsbook.toml").write_text('[tables.main]\nmetric = "test/acc"\nrows = ["model"]\n')
-    with (
-        rb.open(tmp_path) as with_spec,
-        pytest.raises(
-            rb.SpecError, match=r"no table named 'mian'.*did you mean 'main'\? \(its tables: main\)"
-        ),
-    ):
-        with_spec.spec_table("mian")
+    (tmp_path / "resultsbook.toml").write_text(
+        '[tables.main]\nmetric = "test/acc"\nrows = ["model"]\n'
+        '[figures.curve]\nkind = "curve"\nmetric = "test/acc"\nhue = "model"\noutputs = ["curve.pdf"]\n'
+    )
+    with rb.open(tmp_path) as with_spec:
+        with pytest.raises(
+            rb.SpecError, match=r"no table named 'mian' in .* \(its tables: main\); did you mean 'main'\?$"
+        ):
+            with_spec.spec_table("mian")
+        with pytest.raises(
+            rb.SpecError, match=r"'curve' is a figure of .*, not a table; .* its tables: main$"
+        ):
+            with_spec.spec_table("curve")
 
 
 def test_open_finds_the_nearest_spec_and_refuses_a_missing_store(tmp_path, monkeypatch):
@@ -289,6 +294,12 @@ def test_open_of_a_folder_of_logs_says_to_collect_it_or_names_the_spec_above(tmp
         rb.open("logs/seed_0")
     assert str(spec.value).endswith(
         "the nearest spec above it is resultsbook.toml: rb.open('resultsbook.toml')"
+    )
+    (tmp_path / "logs" / "m.db").write_bytes(b"")  # collected with --db m.db
+    with pytest.raises(rb.StoreError) as named:
+        rb.open("logs")
+    assert str(named.value).endswith(
+        "holds neither resultsbook.toml nor resultsbook.db; it holds m.db: rb.open('logs/m.db')"
     )
 
 
@@ -562,3 +573,65 @@ def test_a_table_by_learning_rate_prints_each_rate_in_its_frame(make_run, tmp_pa
         "1.000000e-04",
     ]
     assert frame.loc[1e-07, "mean"] == 34.0
+
+
+def test_none_for_an_argument_that_takes_none_is_its_default(book):
+    """`reduce=None` raised a TypeError from inside the reducer; a notebook means the default. A
+    flag given as text is one error naming it."""
+    plain = book.table(rows="model", columns="dataset", metric="test/acc").to_frame()
+    given_none = book.table(
+        rows="model",
+        columns="dataset",
+        metric="test/acc",
+        reduce=None,
+        ddof=None,
+        skip_first=None,
+        scale=None,
+    ).to_frame()
+    pd.testing.assert_frame_equal(plain, given_none)
+    assert book.runs(metrics="test/acc", reduce=None).equals(book.runs(metrics="test/acc"))
+    with pytest.raises(rb.SpecError, match=r"book.runs\(\): include_missing='yes' must be True or False"):
+        book.runs(include_missing="yes")
+    assert len(book.runs(include_missing=np.bool_(True))) == 12
+
+
+def test_a_table_whose_runs_have_no_value_warns_as_runs_does(book):
+    """A table of dashes (`at(STEP)` past every run's end) came back silently: its reason stood only in
+    its marks."""
+    with pytest.warns(
+        rb.NotFoundWarning, match=r"book.table\(\): no cell has a value: reduce='at\(500\)'"
+    ) as said:
+        table = book.table(rows="model", metric="test/acc", reduce="at(500)")
+    assert "12× " in str(said[0].message) and "'test/acc'" in str(said[0].message)
+    assert table.to_frame()["n"].tolist() == [0, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        book.table(rows="model", metric="test/acc", reduce="at(2)")
+
+
+def test_table_index_has_the_dtypes_runs_gives_so_a_groupby_lines_up(book):
+    """The index held seeds as objects, so assert_frame_equal against a groupby of book.runs() failed."""
+    runs = book.runs(metrics="test/acc")
+    by_seed = book.table(rows="seed", metric="test/acc", replicate="model", where={"dataset": "moons"})
+    frame = by_seed.to_frame()
+    assert frame.index.dtype == "Int64"
+    moons = runs[runs["params.dataset"] == "moons"]
+    by_hand = moons.groupby("params.seed")["metrics.test/acc"].agg(["mean", "std"])
+    pd.testing.assert_frame_equal(
+        frame[["mean", "std"]].rename_axis("params.seed").rename_axis(None, axis=1), by_hand
+    )
+    both = book.table(rows=["model", "dataset"], metric="test/acc").to_frame()
+    assert [level.dtype for level in both.index.levels] == [runs["params.model"].dtype] * 2
+    assert both.index.get_level_values("model").tolist() == ["logreg", "logreg", "mlp", "mlp"]
+
+
+def test_run_times_are_the_logged_instants_to_the_microsecond(make_run, tmp_path):
+    """`05:48:03.237` came back as `05:48:03.236999989` (a float's nanoseconds), never equal to itself."""
+    make_run("a", {"seed": 0}, [{"step": 1, "acc": 0.5}], {"status": "finished",
+             "start_time": "2026-12-07T05:48:03.237+00:00", "end_time": "2026-12-07T06:00:00.001+00:00"})  # fmt: skip
+    rb.collect(tmp_path / "runs", db=tmp_path / "t.db")
+    with rb.open(tmp_path / "t.db") as opened:
+        runs = opened.runs()
+    assert str(runs["start_time"].dtype) == "datetime64[us, UTC]"
+    assert runs["start_time"].iloc[0] == pd.Timestamp("2026-12-07T05:48:03.237Z")
+    assert runs["end_time"].iloc[0] == pd.Timestamp("2026-12-07T06:00:00.001Z")

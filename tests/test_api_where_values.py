@@ -211,3 +211,25 @@ def test_a_reduction_that_gives_no_run_a_value_is_warned_of_with_why(tmp_path):
             match=r"reduce='at\(5000\)' gave no .*\(2× stopped at step 1, before at\(5000\)\)$",
         ):
             book.runs(where={"method": "PPO"}, metrics=["ep_rew_mean"], reduce="at(5000)")
+
+
+def test_a_list_param_is_selected_by_its_list_in_every_form(make_run, tmp_path, cli):
+    """`hidden_sizes = [64, 64]` in a config: where={"layers": [64, 64]} (alternatives 64 and 64)
+    suggested `layers=[64, 64],[64, 64]`, the filter text `layers=[64, 64]` was split at its comma,
+    and where={"layers": [[64, 64]]} kept no run; only the JSON text '[64, 64]' worked."""
+    for layers, seed in (([64, 64], 0), ([64, 64], 1), ([256], 0)):
+        make_run(f"r{len(layers)}{seed}", {"layers": layers, "seed": seed}, [{"step": 1, "acc": 0.5}])
+    rb.collect(tmp_path / "runs", db=tmp_path / "l.db")
+    with rb.open(tmp_path / "l.db") as book:
+        for where in (
+            {"layers": [[64, 64]]},
+            {"layers": ([64, 64],)},
+            "layers=[64, 64]",
+            {"layers": "[64, 64]"},
+        ):
+            assert len(book.runs(where=where)) == 2, where
+        assert len(book.runs(where="layers!=[256]")) == 2
+        with pytest.raises(rb.NotFoundError, match=r"did you mean 'layers=\[64, 64\]'\?$"):
+            book.runs(where={"layers": [64, 64]})
+    listed = cli("runs", "--db", str(tmp_path / "l.db"), "--where", "layers=[256]", "--format", "csv")
+    assert listed.exit_code == 0 and listed.output.count("\n") == 2, listed.output

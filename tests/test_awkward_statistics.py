@@ -62,14 +62,28 @@ def test_the_small_sample_bootstrap_lint_leaves_out_single_values(make_run, cli)
 
 def test_an_untested_bold_over_infinite_values_says_so_not_that_replicates_are_missing(make_run, cli):
     _seeds(make_run, {"a": [150.0, math.inf, 160.0, 155.0, 152.0], "b": [100.0, 102.0, 98.0, 101.0, 99.0]})
-    for stat in ("mean,std", "median,iqr"):
-        document = json.loads(
-            _table(cli, "--metric", "return", "--goal", "max", "--stat", stat, "--format", "json")
-        )
-        texts = [m["text"] for c in document["cells"] for m in c["marks"] if m["kind"] == "nonsig"]
-        assert len(texts) == 1, texts
-        assert "cannot be computed with infinite values" in texts[0], texts
-        assert "two replicates" not in texts[0]
+    document = json.loads(
+        _table(cli, "--metric", "return", "--goal", "max", "--stat", "median,iqr", "--format", "json")
+    )
+    texts = [m["text"] for c in document["cells"] for m in c["marks"] if m["kind"] == "nonsig"]
+    assert len(texts) == 1, texts
+    assert "cannot be computed with infinite values" in texts[0], texts
+    assert "two replicates" not in texts[0]
+
+
+def test_an_infinite_mean_is_never_the_bold_best(make_run, cli):
+    """A diverged seed made its model's mean inf, and inf was bold: the best of every column it is in."""
+    _seeds(make_run, {"a": [150.0, math.inf, 160.0, 155.0, 152.0], "b": [100.0, 102.0, 98.0, 101.0, 99.0],
+                      "c": [90.0, 91.0, 89.0, 92.0, 88.0]})  # fmt: skip
+    document = json.loads(
+        _table(cli, "--metric", "return", "--goal", "max", "--stat", "mean,std", "--format", "json")
+    )
+    by_model = {cell["row"]["model"]: cell for cell in document["cells"]}
+    assert by_model["a"]["stats"]["mean"] == "inf"
+    assert "emphasis" not in by_model["a"] and "infinite" in [m["kind"] for m in by_model["a"]["marks"]]
+    assert by_model["b"].get("emphasis") == "best"
+    markdown = _table(cli, "--metric", "return", "--goal", "max", "--stat", "mean,std", "--format", "markdown")
+    assert "| b       | **100 ± 2** |" in markdown and "|        inf∞ |" in markdown
 
 
 def test_a_bold_probability_of_improvement_says_it_is_not_tested(make_run, cli):
@@ -106,7 +120,9 @@ def test_aggregates_over_tasks_with_an_infinite_run_have_no_interval_and_no_test
     infinite = [c for c in document["cells"] if c["row"]["model"] == "a"]
     assert [c["stats"].get("bootstrap_lo") for c in infinite] == [None, None]  # as over seeds: not computed
     texts = [m["text"] for c in infinite for m in c["marks"] if m["kind"] == "nonsig"]
-    assert len(texts) == 2 and all("cannot be computed with infinite values" in t for t in texts), texts
+    # the mean over tasks is infinite, so never bold; the IQM leaves the infinite run out, and is
+    assert [c.get("emphasis") for c in infinite] == [None, "best"]
+    assert len(texts) == 1 and "cannot be computed with infinite values" in texts[0], texts
 
 
 def test_negative_values_round_half_away_from_zero_as_the_docs_say():

@@ -299,6 +299,11 @@ def test_the_note_says_what_the_underlined_or_italic_runner_up_is(make_run, stor
     assert r"\alpha} = 0.05). Underlined: runner-up." in latex
     markdown = render_table(table, "markdown", TableFormat(digits=2), Labels())
     assert "*0.64 ± 0.06*" in markdown and "α = 0.05). Italics: runner-up." in markdown
+    from resultsbook.render.html import render_results_table
+    from resultsbook.render.layout import layout_table
+
+    html = render_results_table(layout_table(table, TableFormat(digits=2), Labels()))
+    assert "<u>0.64 ± 0.06</u>" in html and "α = 0.05). Underlined: runner-up.</p>" in html
     plain = render_table(table, "latex", TableFormat(digits=2, second=False), Labels())
     assert "runner-up." not in plain
 

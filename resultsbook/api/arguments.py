@@ -37,16 +37,45 @@ def known_keywords(call: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                     hint = f"did you mean {guess}=?" if guess else listing
                     raise SpecError(f"{call}() has no argument {name}=; {hint}")
             try:
-                signature.bind(*args, **kwargs)
+                bound = signature.bind(*args, **kwargs)
             except TypeError as error:  # a missing or an extra positional argument
                 missing = [t for t in takes if f"argument: {t!r}" in str(error)]
                 fix = f"give {missing[0]}=" if missing else listing
                 raise SpecError(f"{call}(): {error}; {fix}") from None
-            return function(*args, **kwargs)
+            return function(*_with_defaults(call, bound, signature).args, **bound.kwargs)
 
         return checked
 
     return decorate
+
+
+def _with_defaults(
+    call: str, bound: inspect.BoundArguments, signature: inspect.Signature
+) -> inspect.BoundArguments:
+    """Give an argument that takes no None its default when passed None (`reduce=None` is
+    `reduce="last"`), as a notebook means it; refuse a flag given as anything but True or False
+    (`include_missing="yes"`)."""
+    for name, value in list(bound.arguments.items()):
+        parameter = signature.parameters[name]
+        default = parameter.default
+        takes_none = "None" in str(parameter.annotation)  # max_points=None: no limit, not the default
+        if value is None and default not in (inspect.Parameter.empty, None) and not takes_none:
+            bound.arguments[name] = default
+        elif isinstance(default, bool) and value is not None and not _is_flag(value):
+            raise SpecError(
+                f"{call}(): {name}={brief(value)} must be True or False, e.g. {name}={not default}"
+            )
+    return bound
+
+
+def _is_flag(value: object) -> bool:
+    """Tell whether a value is True or False (numpy's bools and 0 and 1 among them), not a text."""
+    if isinstance(value, (str, bytes)):
+        return False
+    try:
+        return bool(value in (True, False))
+    except (TypeError, ValueError):  # an array or a Series: no one truth value
+        return False
 
 
 def brief(value: object) -> str:

@@ -100,6 +100,9 @@ def locate(path: str | None) -> tuple[Spec | None, str]:
 def _no_store_in(folder: str) -> str:
     """Say that a folder holds no store nor spec: the nearest spec above it, else how to collect it."""
     head = f"{folder} holds neither {SPEC_NAME} nor {DEFAULT_DB_NAME}"
+    stores = sorted(name for name in os.listdir(folder) if name.endswith(".db"))[:3]
+    if stores:  # a store of another name (`--db m.db`): the file is what to open
+        return f"{head}; it holds {', '.join(stores)}: rb.open({os.path.join(folder, stores[0])!r})"
     above = find_spec(os.path.dirname(os.path.abspath(folder)))
     if above is not None:
         spec = os.path.relpath(above)
@@ -387,6 +390,7 @@ class Book:
             for what, keys in given.items():  # a typo would average every run of a cell, or find no task
                 check_params_exist(what, keys, self.store.param_keys())
             computed = aggregate(self.store, query)
+        _warn_valueless(computed, reduce)
         origin = table_origin(self, arguments)
         check_highlight(_non_empty(computed, where), fmt.highlight)  # here, not when the notebook shows it
         shown = merge_labels(base, labels)
@@ -407,10 +411,15 @@ class Book:
                 "open the spec to use its tables: rb.open('resultsbook.toml')"
             )
         if name not in self.spec.tables:
-            meant = closest(name, self.spec.tables)
-            hint = f"did you mean {meant!r}? " if meant else ""
             known = ", ".join(self.spec.tables) or "none"
-            raise SpecError(f"no table named {name!r} in {self.spec.path}; {hint}(its tables: {known})")
+            if name in self.spec.figures:
+                raise SpecError(
+                    f"{name!r} is a figure of {self.spec.path}, not a table; spec_table takes one of its "
+                    f"tables: {known}"
+                )
+            meant = closest(name, self.spec.tables)
+            hint = f"; did you mean {meant!r}?" if meant else ""
+            raise SpecError(f"no table named {name!r} in {self.spec.path} (its tables: {known}){hint}")
         table_spec = self.spec.tables[name]
         markdown = MarkdownOptions(caption=table_spec.caption, template_dirs=self.spec.template_dirs)
         with self.store.snapshot():  # one state of the store, even while a collect writes
@@ -506,6 +515,36 @@ def _warn_refused(key: str, reduce: str, notes: Mapping[int, tuple[str, str]]) -
     warnings.warn(
         f"book.runs(): 'metrics.{key}' is all NaN: reduce={reduce!r} gave no selected run a value "
         f"({why}{more})",
+        NotFoundWarning,
+        stacklevel=4,  # the caller's line, past `known_keywords` and `checked`
+    )
+
+
+def _warn_valueless(table: ResultTable, reduce: str) -> None:
+    """Warn that no cell of a table has a value (each run's metric NaN, or refused by `reduce`): a
+    table of dashes, whose reason stands only in its marks, would pass unread in a script."""
+    cells = list(table.cells.values())
+    if not cells or any(cell.stats.get("n", 0) for cell in cells):
+        return
+    import warnings
+    from collections import Counter
+
+    import numpy as np
+
+    from resultsbook.errors import NotFoundWarning
+
+    reasons: Counter[str] = Counter()
+    for cell in cells:
+        notes = cell.runs.notes
+        for index in np.flatnonzero(np.isnan(cell.runs.values)).tolist():
+            reasons[notes[index][1] if notes[index] else "NaN or not logged"] += 1
+    metrics = ", ".join(sorted({repr(table.query.metric_key(cell.metric)) for cell in cells}))
+    shown = "; ".join(f"{count}× {reason}" for reason, count in reasons.most_common(2))
+    others = sum(reasons.values()) - sum(count for _, count in reasons.most_common(2))
+    why = f" ({shown}{f'; {others} more runs alike' if others else ''})" if reasons else ""
+    warnings.warn(
+        f"book.table(): no cell has a value: reduce={reduce!r} gave none of its runs a value of "
+        f"{metrics}{why}",
         NotFoundWarning,
         stacklevel=4,  # the caller's line, past `known_keywords` and `checked`
     )

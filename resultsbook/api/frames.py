@@ -35,7 +35,7 @@ def runs_frame(
         columns |= {name: pd.Series(dtype=str) for name in _TEXT_COLUMNS}
         columns["provenance"] = pd.Series(dtype=object)
     for name in ("start_time", "end_time"):
-        columns[name] = pd.to_datetime(pd.Series(columns[name], dtype="float64"), unit="s", utc=True)
+        columns[name] = _timestamps(columns[name])
     columns["git_dirty"] = pd.array(columns["git_dirty"], dtype="boolean")
     if include_missing:
         columns["present"] = [run.present for run in runs]
@@ -45,6 +45,13 @@ def runs_frame(
     for key, values in sorted(metrics.items()):
         columns[f"metrics.{key}"] = np.array([values.get(run.id, np.nan) for run in runs], dtype=np.float64)
     return pd.DataFrame(columns)
+
+
+def _timestamps(seconds: Sequence[float | None]) -> pd.Series:
+    """Return times stored as seconds since the epoch as UTC timestamps to the microsecond, the
+    precision logs write them in (a float's nanoseconds would make .237 read .236999989)."""
+    micros = np.round(pd.Series(seconds, dtype="float64").to_numpy() * 1e6)
+    return pd.Series(pd.to_datetime(micros, unit="us", utc=True)).astype("datetime64[us, UTC]")
 
 
 def _column(values: list[Any]) -> Any:
@@ -119,13 +126,13 @@ def _cell_field(cell: Cell | None, name: str, layout: Layout, position: tuple[in
 
 
 def _index(keys: Sequence[tuple[Any, ...]], names: Sequence[str]) -> pd.Index:
-    """Return a row index: a plain index for one key, a MultiIndex for several."""
-    if len(names) == 1:
-        values = [key[0] for key in keys]
-        # learning rates as floats: an object index prints 1e-08 and 1e-07 both as `0.0`
-        floats = bool(values) and all(type(value) is float for value in values)
-        return pd.Index(values, name=names[0], dtype=float if floats else object)
-    return pd.MultiIndex.from_tuples(list(keys), names=list(names))
+    """Return a row index: a plain index for one key, a MultiIndex for several, each level of the
+    dtype `book.runs()` gives the param (Int64 seeds, float learning rates, text), so that a table
+    lines up with a groupby of the runs."""
+    levels = [pd.Index(_column([key[level] for key in keys]), name=name) for level, name in enumerate(names)]
+    if len(levels) == 1:
+        return levels[0]
+    return pd.MultiIndex.from_arrays(levels, names=list(names))
 
 
 def cell_runs_frame(table: ResultTable) -> pd.DataFrame:

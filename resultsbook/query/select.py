@@ -21,7 +21,15 @@ from resultsbook.errors import (
     listing_text,
 )
 from resultsbook.models import StoredRun
-from resultsbook.params import VALUE_CHARS, clipped, format_value, parse_scalar, sort_key, values_equal
+from resultsbook.params import (
+    VALUE_CHARS,
+    clipped,
+    format_value,
+    normalize_value,
+    parse_scalar,
+    sort_key,
+    values_equal,
+)
 from resultsbook.query.runs import RUN_FIELDS, Runs
 from resultsbook.voice import command, said
 
@@ -74,7 +82,8 @@ def parse_filter(text: str) -> Filter:
         what = "no value" if not raw else f"{raw[0]!r} where its value should be"
         raise SpecError(f"filter {text!r} has {what} after {op!r}; write e.g. {key}{op}100")
     if op in {"=", "!="}:
-        values = tuple(parse_scalar(part) for part in _split_values(raw))
+        held = _container(raw)  # layers=[64, 64]: one list, as the store holds it, not 2 values
+        values = (held,) if held is not None else tuple(parse_scalar(part) for part in _split_values(raw))
     elif op == "~":
         try:
             re.compile(raw)
@@ -86,6 +95,19 @@ def parse_filter(text: str) -> Filter:
     return Filter(key=key, op=op, values=values)
 
 
+def _container(raw: str) -> str | None:
+    """Return a filter's value written as a JSON list or object (`[64, 64]`) as the store holds such a
+    param (canonical JSON text); None for any other value."""
+    text = raw.strip()
+    if text[:1] not in ("[", "{"):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return normalize_value(value) if isinstance(value, (list, dict)) else None
+
+
 def filters_from_mapping(where: Mapping[str, Any]) -> list[Filter]:
     """Turn a spec's `where = {lr = 0.1, model = ["a", "b"]}` into equality filters; a nested table, as
     TOML reads the unquoted dotted key of `where = { env_args.map_name = "3m" }`, is the dotted param."""
@@ -95,6 +117,8 @@ def filters_from_mapping(where: Mapping[str, Any]) -> list[Filter]:
             filters += filters_from_mapping({f"{key}.{inner}": item for inner, item in value.items()})
             continue
         values = tuple(value) if isinstance(value, (list, tuple)) else (value,)
+        # {layers = [[64, 64]]}: a list among the values is one, held as the store holds a list param
+        values = tuple(normalize_value(v) if isinstance(v, (list, tuple, Mapping)) else v for v in values)
         filters.append(Filter(key=str(key), op="=", values=values))
     return filters
 
@@ -377,7 +401,7 @@ def _check_filter_values(runs: Sequence[StoredRun] | Runs, item: Filter) -> None
         if guess is not None:
             meant[format_value(wanted)] = guess
     if meant:
-        fixed = ",".join(meant.get(format_value(value), format_value(value)) for value in item.values)
+        fixed = ",".join(dict.fromkeys(meant.get(format_value(v), format_value(v)) for v in item.values))
         raise NotFoundError(
             f"filter {item}: no run has {item.key}={','.join(meant)}; {item.key} has: "
             f"{listing_text(texts)}; did you mean {shlex.quote(f'{item.key}{item.op}{fixed}')}?"

@@ -423,14 +423,15 @@ def _emphasize(
 
     Cells that print the same number tie: all of them are bold, or all underlined. The runner-up is
     underlined only when at least as many cells rank below it as share it, so an underline never
-    marks the bottom of a column nor a value most cells print. Cells whose metric has no known goal
-    are never bold."""
+    marks the bottom of a column nor a value most cells print. Cells whose metric has no known goal,
+    and cells whose centre is infinite, are never bold."""
     if fmt.highlight == "none":
         return {}
     marks: dict[tuple[int, int], tuple[Mark, ...]] = {}
     test = table_test(table, fmt)
     for positions in comparable_groups(table, fmt.highlight):
-        positions = [(r, c) for r, c in positions if grid[r][c] is not None]
+        # an infinite centre (a run that diverged, marked ∞) ranks nowhere: it would always be best or worst
+        positions = [(r, c) for r, c in positions if _ranked(grid[r][c])]
         if len(positions) < 2:
             continue
         first = table.cell(table.rows[positions[0][0]], table.columns[positions[0][1]])
@@ -581,6 +582,11 @@ def _untested(table: ResultTable, fmt: TableFormat, first: tuple[int, int], seco
     if table.query.tasks:
         return f"{name} needs at least two runs per task on each side"
     return f"{name} needs at least two replicates on each side"
+
+
+def _ranked(cell: DisplayCell | None) -> bool:
+    """Tell whether a cell takes part in the bold: it shows a finite number."""
+    return cell is not None and math.isfinite(_number(cell))
 
 
 def _number(cell: DisplayCell | None) -> float:
