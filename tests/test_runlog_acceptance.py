@@ -176,7 +176,7 @@ def test_check_and_explain_name_a_run_re_run_in_place_from_other_code(tmp_path, 
     checked = cli("check", "--collect", *spec)
     assert checked.exit_code == 1
     assert (
-        f"  mlp: 0.6 ± 0.1 → 0.8 ± 0.1, 1 run re-run from other code (mlp_seed0: {first[:10]} → {second[:10]})"
+        f"  mlp: 0.6 ± 0.1# → 0.8 ± 0.1#‖, 1 run re-run from other code (mlp_seed0: {first[:10]} → {second[:10]})"
         in checked.output.splitlines()
     )
     document = json.loads(cli("check", *spec, "--json").output)

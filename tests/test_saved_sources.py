@@ -61,7 +61,8 @@ def test_a_run_finished_after_the_save_is_collected_by_build_and_seen_stale_by_c
     checked = cli("check", "--collect")
     assert checked.exit_code == 1
     assert "Collected: 1 new, 0 updated, 6 unchanged" in checked.output
-    assert "results/main.tex: stale (results changed)\n  new: new cell" in checked.output
+    assert "results/main.tex: stale (results changed)\n" in checked.output
+    assert "\n  new: new cell" in checked.output
     built = cli("build")
     assert "wrote results/main.tex" in built.output
     assert "new" in (tmp_path / "results" / "main.tex").read_text()
