@@ -82,7 +82,9 @@ def test_an_infinite_mean_is_never_the_bold_best(make_run, cli):
     assert by_model["a"]["stats"]["mean"] == "inf"
     assert "emphasis" not in by_model["a"] and "infinite" in [m["kind"] for m in by_model["a"]["marks"]]
     assert by_model["b"].get("emphasis") == "best"
-    markdown = _table(cli, "--metric", "return", "--goal", "max", "--stat", "mean,std", "--format", "markdown")
+    markdown = _table(
+        cli, "--metric", "return", "--goal", "max", "--stat", "mean,std", "--format", "markdown"
+    )
     assert "| b       | **100 ± 2** |" in markdown and "|        inf∞ |" in markdown
 
 
@@ -174,3 +176,16 @@ def test_with_ties_an_untested_cell_is_not_bold_as_not_significantly_worse(store
     assert nonsig == [
         "not shown to be better than e: Welch's t-test needs at least two replicates on each side"
     ]
+
+
+def test_a_table_of_the_probability_of_improvement_alone_is_shown(make_run, cli):
+    """`--aggregates probability_of_improvement` alone was an internal error (IndexError): the note
+    named the aggregates other than the pairwise one, and there were none."""
+    scores = {"a": [0.9, 0.8, 0.85], "b": [0.5, 0.4, 0.45], "c": [0.1, 0.42, 0.6]}
+    for model, values in scores.items():
+        for game in ("pong", "breakout"):
+            for seed, value in enumerate(values):
+                make_run(f"{model}{game}{seed}", {"model": model, "game": game, "seed": seed}, curve([value]))
+    aggregates = ("--tasks", "game", "--aggregates", "probability_of_improvement", "--versus", "c")
+    shown = _table(cli, "--metric", "acc", "--goal", "max", *aggregates)
+    assert "\nacc over 2 games × 3 runs each (per run: last); P(X > c): probability that a run" in shown

@@ -596,8 +596,9 @@ def tasks_note(table: ResultTable, with_intervals: bool) -> str:
     runs = f"{per_task[0]}" if len(per_task) == 1 else f"{per_task[0]}–{per_task[-1]}" if per_task else "0"
     task_count = f"{tasks[0]}" if len(tasks) == 1 else f"{tasks[0]}–{tasks[-1]}" if tasks else "0"
     names = [AGGREGATE_NAMES[n] for n in query.aggregates or ("mean",) if n not in PAIRWISE]
+    shown = f"{_join(names)} of " if names else ""  # none: the probability of improvement alone
     parts = [
-        f"{_join(names)} of {metric.label or metric.name} over {task_count} {plural} × "
+        f"{shown}{metric.label or metric.name} over {task_count} {plural} × "
         f"{runs} runs each (per run: {metric.reduce})"
     ]
     defined = []
@@ -622,7 +623,7 @@ def tasks_note(table: ResultTable, with_intervals: bool) -> str:
             f"{query.bootstrap_resamples:,} resamples, seed {query.bootstrap_seed})"
         )
     note = "; ".join(parts) + "."
-    return note[0].upper() + note[1:]
+    return note[0].upper() + note[1:] if names else note  # a metric's name keeps its case
 
 
 def _join(names: Sequence[str]) -> str:
