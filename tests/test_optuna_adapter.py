@@ -129,6 +129,17 @@ def test_a_folder_holding_optuna_db_is_collected_without_options(tmp_path, cli):
     assert any(line.startswith("optuna: ") for line in listed.output.splitlines())
 
 
+def test_a_store_kept_beside_the_study_is_not_read_as_a_database_of_it(tmp_path, cli):
+    """`collect DIR --db DIR/store.db`: the Optuna adapter claims the SQLite files beside a storage,
+    so every collect read the store itself and said "store.db: is not an Optuna study database"."""
+    shutil.copy(DATABASE, tmp_path / "optuna.db")
+    for _ in range(2):
+        result = cli("collect", ".", "--db", "store.db")
+        assert result.exit_code == 0, result.output
+        assert "store.db" not in result.output, result.output
+    assert "11 unchanged" in result.output
+
+
 def test_a_study_db_that_is_not_optuna_is_said_in_one_line(tmp_path):
     """A study planner's study.db (many on GitHub, e.g. find_files path study.db) is not a study."""
     sqlite3.connect(tmp_path / "study.db").execute("CREATE TABLE sessions (id, subject)").connection.close()

@@ -291,10 +291,13 @@ class _Planner:
         walked = log.walk.ids
         nothing = ("", "")
         count = 0
+        own = _identity(self.store.path)  # the store, when it sits among the runs (--db runs/store.db)
         for source, adapter in found:  # the hot loop of a re-collect that walks: a few µs a source
-            count += 1
             stored_path = stored_name(source.path)
             identity = walked.get(source.path) or _identity(source.path)
+            if identity == own and identity is not None:
+                continue  # an SQLite file an adapter claims (Optuna's, beside its study) is no run's
+            count += 1
             if stored_path in seen or (identity is not None and identity in identities):
                 taking = None  # a snapshot holds each of its sources once
                 continue  # the same source reached again (overlapping roots, a link): read once
