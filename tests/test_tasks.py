@@ -575,3 +575,14 @@ def test_a_stratified_bootstrap_test_never_says_p_0(tmp_path, cli):
     }
     assert basis["mean"]["p"] == pytest.approx(2 / 2001)
     assert basis["iqm"]["significant"] is True
+
+
+def test_the_numbers_file_prints_a_task_tables_counts_as_whole_numbers(tmp_path, cli):
+    """`\\rbvalue[tasks]{agg/ours/mean}` printed `3.000 games` (the table's digits applied to a count)."""
+    atari_like_project(tmp_path, {"ours": OURS, "base": BASE})
+    with open(tmp_path / "resultsbook.toml", "a") as handle:
+        handle.write('\n[macros]\noutput = "numbers.tex"\n')
+    assert cli("build").exit_code == 0
+    numbers = (tmp_path / "numbers.tex").read_text()
+    for stat, count in (("n", 15), ("tasks", 3), ("runs_per_task_min", 5), ("runs_per_task_max", 5)):
+        assert f"\\@namedef{{rb@v@{stat}@agg/ours/mean}}{{{count}}}\n" in numbers

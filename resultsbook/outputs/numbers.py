@@ -20,6 +20,7 @@ from resultsbook.query.access import MetricReader
 from resultsbook.query.model import Cell, Mark
 from resultsbook.query.select import key_hint, run_value, select_runs
 from resultsbook.query.stats import describe
+from resultsbook.query.tasks import COUNTS
 from resultsbook.render.latex import tex_number
 from resultsbook.render.layout import DisplayCell, center_key, layout_table
 from resultsbook.render.numformat import column_format, fmt_number, printed_difference
@@ -80,7 +81,7 @@ def table_numbers(name: str, table_spec: TableSpec, table: ResultTable, spec: Sp
             key = cell_key(name, row, column)
             latex = {"value": tex_number(shown.center), "pm": _pm(shown, latex=True)}
             for stat, number in sorted(cell.stats.items()):
-                text = str(int(number)) if stat == "n" else fmt_number(number, shown.digits, shown.exponent)
+                text = _count_or_number(number, stat, shown.digits, shown.exponent)
                 if text is not None:
                     latex[stat] = tex_number(text)
             plain = _pm(shown, latex=False)
@@ -238,10 +239,16 @@ def _stat(value: ValueSpec, found: CellNumbers) -> float:
 
 
 def _fmt(number: float, stat: str, digits: int, exponent: int = 0) -> str:
-    if stat == "n":
-        return str(int(number))
-    text = fmt_number(number, digits, exponent)
+    text = _count_or_number(number, stat, digits, exponent)
     return "--" if text is None else text
+
+
+def _count_or_number(number: float, stat: str, digits: int, exponent: int = 0) -> str | None:
+    """Return a statistic as the paper prints it: a count (n, tasks) whole, a number with the cell's
+    digits; None for a number that is not one."""
+    if stat in COUNTS:
+        return str(int(number))
+    return fmt_number(number, digits, exponent)
 
 
 def value_origin(value: ValueSpec) -> str:

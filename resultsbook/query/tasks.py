@@ -59,6 +59,9 @@ _BATCH_VALUES = 4_000_000  # resampled values held at once: bounded memory (~32 
 Key = tuple[Any, ...]
 
 
+COUNTS = ("n", "tasks", "runs_per_task_min", "runs_per_task_max")  # stats that count: whole numbers
+
+
 def check_aggregates(names: Sequence[str]) -> tuple[str, ...]:
     """Validate aggregate names, raising with the list of known ones."""
     for name in names:
