@@ -684,3 +684,16 @@ def test_a_text_size_under_the_legible_one_is_never_written_as_it():
     from resultsbook.outputs.widths import _below
 
     assert [_below(size, 7.0) for size in (6.97, 4.71, 6.999)] == ["6.97", "4.7", "6.999"]
+
+
+def test_a_table_too_wide_for_a_one_column_venue_is_never_told_to_span_both_columns(tmp_path: Path) -> None:
+    """NeurIPS has one column: build said `or float = "table*" for both columns`, which changes nothing."""
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    spec, store = make_project(tmp_path, WIDE_TABLES, top='venue = "neurips"\n')
+    report = build(spec, store)
+    widths = [finding.text for finding in report.findings if finding.kind == "venue"]
+    assert widths and all("NeurIPS 2024" in text for text in widths), widths
+    assert not any("table*" in text for text in widths), widths
+    store.close()

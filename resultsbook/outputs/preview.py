@@ -120,6 +120,7 @@ def too_wide(
             across, points = True, points - (venue.text_width - venue.column_width)
             if points <= 0:
                 continue
+        two = venue is not None and venue.columns > 1
         if venue is None:
             where = "the preview's text width"
         elif across:
@@ -133,8 +134,9 @@ def too_wide(
             fix = 'set width = "column" (with a venue preset) or a smaller width'
         elif kind == "table" and spec.tables[entry].latex.fit == "tabularx":  # only its X column wraps
             fix = 'fit = "tabularx" can wrap only the first column, and the other columns alone are wider; '
-            fix += 'set fit = "scale"' + ("" if across else ', or float = "table*" for both columns')
-        elif across:
+            both = ', or float = "table*" for both columns' if two and not across else ""
+            fix += f'set fit = "scale"{both}'
+        elif across or not two:  # on a page of one column, table* is as wide as table
             fix = 'set fit = "scale" or "tabularx"'
         else:
             fix = 'set fit = "scale" or "tabularx", or float = "table*" for both columns'

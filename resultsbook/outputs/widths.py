@@ -117,7 +117,7 @@ def _shrunk_tables(
             continue
         fix = (
             "fewer columns (rows and columns swapped), shorter labels, or two tables"
-            if across
+            if across or venue.columns == 1
             else 'float = "table*" for both columns, fewer columns, or shorter labels'
         )
         said[entry] = (
