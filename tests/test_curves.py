@@ -136,6 +136,20 @@ def test_the_points_a_line_drops_name_the_seeds_that_stopped_early_and_where(
     )
 
 
+def test_seeds_that_stop_together_are_named_in_seed_order_whatever_the_runs_order(
+    tmp_path: Path, store: Store
+) -> None:
+    """`watch` re-printed an unchanged panel's note as new, its seeds `5, 6, 7` now `7, 5, 6`: runs
+    ending at one step were named in the order the store gave them, which a re-collect changes."""
+    for seed, end in ((10, 40), (2, 40), (7, 40), (0, 100), (1, 100)):
+        points = [{"step": s, "acc": s + seed + 0.5} for s in range(0, end + 1, 10)]
+        write_native_run(tmp_path / f"runs/{'abcde'[seed % 5]}{seed}", {"seed": seed}, points)
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    curves = aggregate_curves(store, CurveQuery(metric="acc", band=None, points=11))
+    (dropped,) = [note for note in curves.notes if "grid points dropped" in note]
+    assert "seed 2 ends at step 40, seed 7 ends at step 40 and seed 10 ends at step 40, the others" in dropped
+
+
 def test_runs_of_one_seed_whose_curves_end_early_are_named_by_their_names(
     tmp_path: Path, store: Store
 ) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from resultsbook.errors import QueryError, closest
 from resultsbook.models import StoredRun
-from resultsbook.params import format_value, sort_key
+from resultsbook.params import format_value, natural_key, sort_key
 from resultsbook.query.access import Curve, MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC
 from resultsbook.query.nested import parents_note, stored_without_parents
@@ -502,8 +502,7 @@ def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: Curv
 
     ends = [float(x[-1]) for x, _ in curves]
     last = max(ends)
-    short = sorted((end, index) for index, end in enumerate(ends) if end < last)
-    if not short:
+    if all(end >= last for end in ends):
         return ""
     keys = query.replicate
     names = told_apart([run.name for run in runs], [run.source for run in runs])
@@ -518,7 +517,9 @@ def _short_seeds(runs: Sequence[StoredRun], curves: Sequence[Curve], query: Curv
     def at(x: float) -> str:  # seconds since the run's first point, to a tenth: not 112.7898645401001
         return f"{x:.1f} s" if query.x == "time" else step_text(x)
 
-    texts = [f"{seed(index)} ends at {query.x} {at(end)}" for end, index in short]
+    # runs ending together in the order of their seeds, not of their rows: a rebuild says it alike
+    short = sorted((end, natural_key(seed(index)), index) for index, end in enumerate(ends) if end < last)
+    texts = [f"{seed(index)} ends at {query.x} {at(end)}" for end, _, index in short]
     return f": {named_list(texts, SHOWN_VALUES)}, the others at {at(last)}"
 
 
