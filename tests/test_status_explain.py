@@ -129,6 +129,28 @@ def test_cells_averaging_seeds_the_spec_does_not_list_are_named(project):
     assert "does not name" not in run_cli("build").output
 
 
+def test_a_cell_lacking_listed_seeds_is_short_of_them_though_other_seeds_make_its_count(project):
+    """`seeds = [0, 1, 2, 3, 4]` and a cell that ran seeds 0, 1, 2, 5, 6 printed unmarked, its note
+    `n = 5 seeds`, and status called it complete: only a warning named the seeds the list lacks."""
+    spec = project / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace("replicates = 5\n", "seeds = [0, 1, 2, 3, 4]\n"))
+    extra_seeds(project)
+    for seed in (3, 4):
+        shutil.rmtree(project / "runs" / f"mlp_moons_seed{seed}")
+    built = run_cli("build")
+    assert (
+        "Warning: table1: MLP (16 hidden) / Moons: n = 5 of the 5 seeds listed (missing seed 3, seed 4)"
+        in built.output
+    ), built.output
+    (row,) = [line for line in (project / "paper" / "results" / "table1.md").read_text().splitlines()
+              if line.startswith("| MLP (16 hidden)")]  # fmt: skip
+    assert "\\*" in row.split("|")[-2], row  # the Moons column: marked short of seeds
+    status = run_cli("status", "--commands")
+    assert status.exit_code == 1
+    assert "  MLP (16 hidden) / Moons: 5 of 5, missing seed 3, seed 4" in status.output.splitlines()
+    assert "    python train.py --models mlp --datasets moons --seeds 3" in status.output.splitlines()
+
+
 def test_a_seed_that_ran_but_gave_no_value_is_not_called_missing(tmp_path, monkeypatch):
     """A seed whose loss went NaN was `missing seed 1`, as if it had never run: status offered the
     command that launches it, and the table's mark said the same."""

@@ -54,7 +54,7 @@ class CellStatus:
     @property
     def complete(self) -> bool:
         """Tell whether the cell has its replicates, each from a run that ended."""
-        return self.found >= self.expected and not self.unfinished
+        return self.found >= self.expected and not self.missing and not self.unfinished
 
 
 @dataclass(frozen=True)
@@ -256,9 +256,11 @@ def cell_replicates(table: ResultTable, attention: Mapping[int, str] | None = No
         wanted = {(*group, *name) for group in groups for name in names}
         # a seed that ran here without a value (a crashed job)
         wanted.update(key for key in cell.ran_without_value if None not in key)
-        # a cell with all the replicates it should have is complete, whichever seeds others ran; one of
-        # runs without a seed cannot tell which of the spec's seeds it lacks
-        missing = [] if found >= expected or not keyed else sorted(wanted - have, key=_sorting)
+        # a cell with all the replicates it should have is complete, whichever seeds others ran (unless
+        # the spec lists its seeds: then it lacks those it lacks); one of runs without a seed cannot tell
+        # which of the spec's seeds it lacks
+        short = found < expected or bool(table.query.replicate_values)
+        missing = sorted(wanted - have, key=_sorting) if short and keyed else []
         valueless_runs = 0 if keyed else min(len(cell.runs) - len(valued), max(0, expected - found))
         unnamed = max(0, expected - found - len(missing) - valueless_runs)
         ran = {(*run.pooled, *run.replicate) for run in cell.runs}  # a diverged run (NaN) has no value

@@ -724,6 +724,8 @@ def _mark_cells(
     seen_replicates: set[Key] | None = None
     recorded = True
     marked = {}
+    # seeds = [0, 1, 2, 3, 4]: a cell that lacks a listed seed is short of it, whatever others it ran
+    listed = expected_replicates(cells, query, expected) if query.replicate_values else set()
     for key, cell in cells.items():
         n = int(cell.stats["n"])
         if query.marks_few(n):
@@ -734,14 +736,13 @@ def _mark_cells(
             )
             cell = replace(cell, marks=(few, *cell.marks))
         distinct = _replicates_in(cell, ~np.isnan(cell.runs.values))  # runs sharing a seed once
-        if distinct < expected:
+        if distinct < expected or (listed and not listed <= _valued_replicates(cell)):
             if seen_replicates is None:
                 seen_replicates = expected_replicates(cells, query, expected)
                 recorded = any(
                     v is not None for c in cells.values() for k in c.runs.replicate for v in k.tolist()
                 )
-            valued = ~np.isnan(cell.runs.values)
-            have = set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
+            have = _valued_replicates(cell)
             ran = set(zip(*(column.tolist() for column in cell.runs.replicate)))
             ran.update(cell.ran_without_value)  # a crashed job's seed, with no value of the metric
             # a seed that ran here without a value is one this cell lacks, whatever the others ran
@@ -783,6 +784,12 @@ def _mark_cells(
             cell = replace(cell, marks=(Mark("incomplete", text, named), *cell.marks))
         marked[key] = cell
     return marked
+
+
+def _valued_replicates(cell: Cell) -> set[Key]:
+    """Return the replicate values of a cell's runs that have a value."""
+    valued = ~np.isnan(cell.runs.values)
+    return set(zip(*(column[valued].tolist() for column in cell.runs.replicate)))
 
 
 def still_running(cell: Cell, status: str = "running") -> set[Key]:
