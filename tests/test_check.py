@@ -364,7 +364,7 @@ def test_check_json_envelope_is_a_stable_contract(paper):
         "error",
     }
     assert document["error"] is None and document["failed"] == []
-    assert document["uncollected"] == {"new": [], "gone": []}  # --collect took them in
+    assert document["uncollected"] == {"new": [], "gone": [], "unmatched": []}  # --collect took them in
     assert (document["format"], document["version"], document["ok"]) == ("resultsbook.check", 1, False)
     states = {Path(o["path"]).name: o["state"] for o in document["outputs"]}
     assert states == {
@@ -628,9 +628,33 @@ def test_plain_check_fails_while_a_run_the_logs_hold_is_not_in_the_store(paper):
     )
     assert failed.stdout.splitlines()[-1].endswith("2 run sources not collected")
     document = json.loads(run_cli("check", "--json").stdout)
-    assert document["uncollected"] == {"new": ["runs/mlp_moons_seed3"], "gone": ["runs/logreg_circles_seed2"]}
+    assert document["uncollected"] == {
+        "new": ["runs/mlp_moons_seed3"],
+        "gone": ["runs/logreg_circles_seed2"],
+        "unmatched": [],
+    }
     assert run_cli("check", "--collect").exit_code == 1  # now the tables are stale, cell by cell
     assert run_cli("build").exit_code == 0 and run_cli("check").exit_code == 0
+
+
+def test_check_fails_while_a_source_of_the_spec_finds_no_run_it_collected_before(paper):
+    """A typo put in a source's pattern after a collect: build said a Note and exited 0, check said OK,
+    and the tables kept the runs the old pattern had found while new runs were never read."""
+    run_cli("build")
+    spec = paper / "resultsbook.toml"
+    spec.write_text(
+        spec.read_text().replace('path = "runs"\n', 'path = "runs"\npattern = "{name}/metrcs.jsonl"\n', 1)
+    )
+    failed = run_cli("check")
+    assert failed.exit_code == 1
+    assert "found no runs; no path there matches pattern = '{name}/metrcs.jsonl'" in failed.stderr
+    assert (
+        "(did you mean pattern = '{name}/metrics.jsonl'?); the store's runs from there are those an earlier "
+        "collect found\n" in failed.stderr
+    )
+    assert failed.stdout.splitlines()[-1] == "FAILED: 9 current, 1 source that finds no run"
+    spec.write_text(spec.read_text().replace("metrcs", "metrics"))
+    assert run_cli("check").exit_code == 0
 
 
 def test_a_paper_pattern_matching_no_file_is_never_answered_with_a_file_resultsbook_writes(paper):

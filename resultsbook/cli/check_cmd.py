@@ -102,6 +102,12 @@ def print_report(report: object, verbose: bool = False) -> None:
     if uncollected.new or uncollected.gone:
         echo(f"Error: {_uncollected_line(uncollected.new, uncollected.gone)}", err=True)
         counts["run sources not collected"] = len(uncollected.new) + len(uncollected.gone)
+    unmatched = uncollected.unmatched  # the store's runs from there are what an older [[sources]] found
+    for note in unmatched:
+        echo(f"Error: {note}; the store's runs from there are those an earlier collect found", err=True)
+    if unmatched:
+        state = "sources that find no run" if len(unmatched) > 1 else "source that finds no run"
+        counts[state] = len(unmatched)
     summary = ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
     echo(f"{'OK' if report.ok else 'FAILED'}: {summary or 'no outputs'}")
 

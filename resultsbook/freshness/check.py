@@ -156,7 +156,8 @@ class CheckReport:
         """Tell whether everything is current (and, when strict, free of findings): the outputs, and
         the store as the spec's sources are."""
         current = all(output.state == "current" for output in self.outputs) and not self.failed
-        current = current and not self.quotes and not self.uncollected.new and not self.uncollected.gone
+        logs = self.uncollected
+        current = current and not self.quotes and not logs.new and not logs.gone and not logs.unmatched
         return current and not (self.strict and self.findings)
 
     def document(self) -> dict[str, Any]:
@@ -197,7 +198,11 @@ class CheckReport:
             "findings": [
                 {"entry": f.entry, "cell": f.cell, "kind": f.kind, "text": f.text} for f in self.findings
             ],
-            "uncollected": {"new": list(self.uncollected.new), "gone": list(self.uncollected.gone)},
+            "uncollected": {
+                "new": list(self.uncollected.new),
+                "gone": list(self.uncollected.gone),
+                "unmatched": list(self.uncollected.unmatched),
+            },
         }
 
 

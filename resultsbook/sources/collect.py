@@ -24,7 +24,13 @@ from resultsbook.adapters import Adapter, claim_pattern
 from resultsbook.models import CollectReport, Problem, ReadResult, RunRecord, Source
 from resultsbook.params import format_value, values_equal
 from resultsbook.sources import fs
-from resultsbook.sources.find import CollectRequest, find_sources, find_sources_near, make_adapters
+from resultsbook.sources.find import (
+    CollectRequest,
+    find_sources,
+    find_sources_near,
+    make_adapters,
+    path_under,
+)
 from resultsbook.sources.gcpause import cycle_collector_paused
 from resultsbook.sources.limits import check_environment
 from resultsbook.sources.planning import (
@@ -127,6 +133,9 @@ class Uncollected:
 
     new: tuple[str, ...] = ()
     gone: tuple[str, ...] = ()
+    # what a spec source that found no run while the store holds runs from its folder says (a pattern
+    # mistyped since they were collected): those runs are no longer what its logs hold
+    unmatched: tuple[str, ...] = ()
 
 
 def uncollected(store: Store, requests: Sequence[CollectRequest]) -> Uncollected:
@@ -143,7 +152,12 @@ def uncollected(store: Store, requests: Sequence[CollectRequest]) -> Uncollected
     stored = store.source_signatures()
     found = plan_collect(store, local, stored, snapshots=False)
     new = tuple(item.stored_path for item in found.sources if item.stored_path not in stored)
-    return Uncollected(new, tuple(found.gone(store, stored)))
+    unmatched = tuple(
+        note
+        for root, note in zip(found.unsure, found.nothing_found)
+        if any(path_under(path, root) for path in stored)
+    )
+    return Uncollected(new, tuple(found.gone(store, stored)), unmatched)
 
 
 def _read_and_write(

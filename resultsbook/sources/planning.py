@@ -74,6 +74,7 @@ class Plan:
     adapters: dict[str, set[str]] = field(default_factory=dict)  # a scope's, when all its requests name one
     unlisted: list[str] = field(default_factory=list)  # folders the walk could not list: their runs stay
     unsure: list[str] = field(default_factory=list)  # roots where nothing was found: only what is gone goes
+    nothing_found: list[str] = field(default_factory=list)  # each such root's note, in `unsure`'s order
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     listings: FolderListings | None = None  # loaded when a walk needs them
@@ -255,6 +256,7 @@ class _Planner:
             if not count:  # a mistyped pattern or adapter: say so; runs still there stay
                 plan.notes.append(explain_nothing_found(request, log))
                 plan.unsure.append(storable_text(store.relative(request.path)))
+                plan.nothing_found.append(plan.notes[-1])
             elif (log.unclaimed or log.unclaimed_results) and not request.pattern:  # runs found, logs unread
                 unread = unclaimed_logs_note(request, log)
                 if unread is not None:
