@@ -619,3 +619,28 @@ def test_a_group_whose_cells_all_print_one_value_is_bold_untested_and_the_note_s
     )
     assert layout.bases[(0, 0)].shares == ((1, 0), (2, 0))
     assert layout.stat_note.endswith("Bold: best, and every cell that prints the same value (higher is better).")
+
+
+def test_one_training_logged_by_two_trackers_is_said_so_with_the_where_that_keeps_one(make_run, tmp_path, cli):
+    """Lightning with `logger=[CSVLogger(...), TensorBoardLogger(...)]` writes each training twice
+    (version_0 and version_1): the table averaged every seed twice, its std over n = 4 runs, and said
+    only `several runs share seed 0, seed 1`."""
+    for seed, acc in ((0, 0.52), (1, 0.53)):
+        make_run(f"native_s{seed}", {"lr": 0.01, "seed": seed}, [{"step": 1, "acc": acc}])
+        folder = tmp_path / "runs" / "lightning_logs" / f"version_{seed}"
+        folder.mkdir(parents=True)
+        (folder / "hparams.yaml").write_text(f"lr: 0.01\nseed: {seed}\n")
+        (folder / "metrics.csv").write_text(f"epoch,step,acc\n0,1,{acc}\n")
+    assert cli("collect", "runs").exit_code == 0
+    table = cli("table", "--rows", "lr", "--metric", "acc", "--goal", "max")
+    assert (
+        "Warning: table: 0.01: several runs share seed 0, seed 1, each with the same value from lightning_csv, "
+        "native: one training logged by several trackers, counted once per tracker; keep one with where "
+        "adapter=lightning_csv"
+    ) in table.output, table.output
+    kept = cli("table", "--rows", "lr", "--metric", "acc", "--goal", "max", "--where", "adapter=lightning_csv")
+    assert "0.525 ± 0.007" in kept.output and "several runs" not in kept.output, kept.output
+    (tmp_path / "runs" / "native_s1" / "metrics.jsonl").write_text('{"step": 1, "acc": 0.6}\n')
+    assert cli("collect", "runs").exit_code == 0
+    differs = cli("table", "--rows", "lr", "--metric", "acc", "--goal", "max")
+    assert "several runs share seed 0, seed 1\n" in differs.output, differs.output  # two trainings

@@ -70,9 +70,31 @@ def cell_marks(
         keys = (*query.pool, *query.replicate)
         names = ", ".join(replicate_text(keys, key) for key in repeated[:SHOWN_VALUES])
         more = f" and {len(repeated) - SHOWN_VALUES} more" if len(repeated) > SHOWN_VALUES else ""
-        marks.append(Mark("duplicate", f"several runs share {names}{more}"))
+        twice = logged_twice(runs, members, repeated) if members is not None else ""
+        marks.append(Mark("duplicate", f"several runs share {names}{more}{twice}"))
     marks += _value_marks(runs)
     return tuple(marks)
+
+
+def logged_twice(runs: CellRuns, members: Runs, repeated: Sequence[Key]) -> str:
+    """Say that the runs sharing each seed are one training written by several trackers (Lightning's
+    CSVLogger and TensorBoardLogger side by side): the same value each, from different adapters, so
+    that the cell counts every training more than once; empty when they are not."""
+    adapters = members.field("adapter")
+    keys = list(zip(*(column.tolist() for column in (*runs.pooled, *runs.replicate))))
+    readers: set[str] = set()
+    for shared in repeated:
+        same = [index for index, key in enumerate(keys) if key == shared]
+        values = runs.values[same]
+        by = {str(adapters[index]) for index in same}
+        if len(by) != len(same) or np.isnan(values).any() or not (values == values[0]).all():
+            return ""
+        readers |= by
+    first = sorted(readers)[0]
+    return (
+        f", each with the same value from {', '.join(sorted(readers))}: one training logged by several "
+        f"trackers, counted once per tracker; keep one with where adapter={first}"
+    )
 
 
 # seed, fold, trial: a key whose plural is the key + s (`run_index` has none: "runs (one per run_index)")
