@@ -804,3 +804,22 @@ def test_a_derived_expression_with_a_backtick_left_open_names_the_file_and_the_k
         "resultsbook.toml: [derived] err: expression '1 - `test/acc' has a backtick left open; quote a name "
         "whole: `test/acc`"
     )
+
+
+def test_a_label_without_a_float_is_said_to_be_in_no_tex_the_table_writes(make_run, tmp_path, cli):
+    """`label = "tab:main"` and a caption, float left at false: build wrote a bare tabular without
+    either, silently, and the paper's \\ref{tab:main} came out as ??."""
+    for seed in range(2):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 10}])
+    table = '[[sources]]\npath = "runs"\n[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["model"]\n'
+    table += 'label = "tab:main"\noutputs = ["t.tex", "t.md"]\n'
+    (tmp_path / "resultsbook.toml").write_text(table + 'caption = "Main."\n')
+    built = cli("build")
+    assert (
+        'Warning: t: label = "tab:main" and its caption are in no .tex it writes: without float, t.tex is a bare '
+        'tabular for a float of the paper\'s own; set float = true (or "table*") to write the float with them, '
+        "or put \\caption and \\label around its \\input"
+    ) in built.output, built.output
+    (tmp_path / "resultsbook.toml").write_text(table + "float = true\n")
+    assert "in no .tex" not in cli("build").output
+    assert "\\label{tab:main}" in (tmp_path / "t.tex").read_text()

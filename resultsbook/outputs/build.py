@@ -550,6 +550,7 @@ def _rendered_entry(
             + rounded_spread_findings(table_spec.name, table, layout, table_spec.format, table_spec.labels)
             + lint_findings(table_spec.name, table, table_spec.format)
             + extra_stats_findings(table_spec)
+            + unfloated_label_findings(table_spec)
             + venue_findings(spec, table_spec)
         ),
         table=table,
@@ -923,6 +924,22 @@ def extra_stats_findings(table_spec: TableSpec) -> list[Finding]:
         f"{'them' if center and spread else f'{center or fmt.center} alone' if alone else 'it'} instead, "
         f"write {' and '.join(settings)} "
         f'(as --stat {chosen} does in `resultsbook table`), or center = "{fmt.center}" to silence this'
+    )
+    return [Finding(table_spec.name, "", "lint", text)]
+
+
+def unfloated_label_findings(table_spec: TableSpec) -> list[Finding]:
+    """Say that a table's `label` (and `caption`) are in none of its LaTeX outputs: without `float`,
+    the .tex is a bare tabular for the paper's own float, and `\ref{tab:main}` would find nothing."""
+    latex = [path for path in table_spec.outputs if path.endswith(".tex")]
+    options = table_spec.latex
+    if not latex or options.label is None or options.float or options.longtable:
+        return []
+    also = " and its caption are" if table_spec.caption else " is"
+    text = (
+        f"label = {json.dumps(options.label)}{also} in no .tex it writes: without float, "
+        f"{os.path.basename(latex[0])} is a bare tabular for a float of the paper's own; set float = true "
+        "(or \"table*\") to write the float with them, or put \\caption and \\label around its \\input"
     )
     return [Finding(table_spec.name, "", "lint", text)]
 
