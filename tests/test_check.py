@@ -534,6 +534,22 @@ def test_check_fails_on_a_number_the_paper_quotes_that_the_numbers_file_lacks(pa
     assert run_cli("check").exit_code == 0
 
 
+def test_a_quoted_key_holding_a_percent_sign_is_named_not_passed(paper):
+    """`\\rbvalue[pm]{table1/res_net&50%/svhn}` copied from a config's model name: the % starts a TeX
+    comment, check read no quote there and said OK, and pdflatex stopped with `File ended while
+    scanning use of \\rbvalue`, far from the line."""
+    run_cli("build")
+    main = paper / "paper" / "main.tex"
+    main.write_text(main.read_text() + "As \\rbvalue[pm]{table1/mlp/cir%cles} shows. % \\rbvalue{table1/x}\n")
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert (
+        "Error: paper/main.tex:70: \\rbvalue[pm]{table1/mlp/cir%cles} is no cell of paper/results/numbers.tex "
+        "(LaTeX stops there); its % starts a TeX comment, so the key never ends; did you mean "
+        "table1/mlp/circles?"
+    ) in result.output.splitlines(), result.output
+
+
 def test_check_lists_only_the_changed_cells_the_paper_quotes_and_where(paper):
     run_cli("build")
     shutil.rmtree(paper / "runs" / "mlp_circles_seed2")

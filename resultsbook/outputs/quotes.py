@@ -64,7 +64,12 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
     quotes: list[Quote] = []
     for path, text in texts.items():
         for number, line in enumerate(text.splitlines(), start=1):
-            for quote in QUOTED_CELL.finditer(strip_comment(line)):
+            comment = _COMMENT.search(line)
+            cut = comment.start() if comment else len(line)
+            # a key holding `%` (a model named res_net&50% in the config) is cut by the comment it starts
+            for quote in QUOTED_CELL.finditer(line):
+                if quote.start() >= cut or (quote.end() > cut and "%" not in quote[2]):
+                    continue
                 key, stat = quote.group(2), quote.group(1) or "value"
                 if not _UNKNOWN_YET.search(key + stat):  # `\rbvalue{table1/#1}` in a \newcommand
                     quotes.append(Quote(path, number, key, stat))
@@ -155,6 +160,8 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
         if stats is None:
             guess = written_key(quote.key, cells) or closest(quote.key, cells)
             hint = f"did you mean {guess}?" if guess else "keys are TABLE/ROW.../COLUMN..."
+            if "%" in quote.key:  # LaTeX reads the rest of the line as a comment: the key never ends
+                hint = f"its % starts a TeX comment, so the key never ends; {hint}"
             named = _named_value(quote.key, numbers_text)
             if named is not None:
                 hint = f"{quote.key} is a value of [macros.values]: write \\{named}, not {text}"
