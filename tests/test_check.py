@@ -550,6 +550,26 @@ def test_a_quoted_key_holding_a_percent_sign_is_named_not_passed(paper):
     ) in result.output.splitlines(), result.output
 
 
+def test_check_fails_while_the_paper_inputs_a_file_no_entry_writes_any_more(paper):
+    """table1's outputs renamed in the spec (results/main_table.tex): the paper still input
+    results/table1.tex, which nothing rebuilt, and check said OK while the paper showed old numbers."""
+    run_cli("build")
+    spec = paper / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace('"paper/results/table1.tex"', '"paper/results/main_table.tex"'))
+    assert run_cli("build").exit_code == 0
+    assert "\\input{results/table1.tex}" in (paper / "paper" / "main.tex").read_text()
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert (
+        "Error: paper/main.tex:42: \\input{results/table1.tex} reads paper/results/table1.tex, which resultsbook "
+        "wrote but no entry of the spec writes now: the paper shows what an earlier build wrote; input the "
+        "entry's output now, or delete the file"
+    ) in result.output.splitlines(), result.output
+    assert result.output.splitlines()[-1] == "FAILED: 9 current, 1 input of a file no entry writes"
+    (paper / "paper" / "results" / "table1.tex").unlink()  # a file of the paper's own there is no output
+    assert run_cli("check").exit_code == 0
+
+
 def test_check_lists_only_the_changed_cells_the_paper_quotes_and_where(paper):
     run_cli("build")
     shutil.rmtree(paper / "runs" / "mlp_circles_seed2")

@@ -91,10 +91,13 @@ def print_report(report: object, verbose: bool = False) -> None:
         echo(f"Error: {failure.line()}", err=True)
     for quote in report.quotes:
         echo(f"Error: {quote.line()}", err=True)
-    if report.quotes:
-        counts["quoted numbers to fix" if len(report.quotes) > 1 else "quoted number to fix"] = len(
-            report.quotes
-        )
+    numbers = [quote for quote in report.quotes if quote.kind == "quote"]
+    if numbers:
+        counts["quoted numbers to fix" if len(numbers) > 1 else "quoted number to fix"] = len(numbers)
+    inputs = len(report.quotes) - len(numbers)
+    if inputs:
+        said = "inputs of files no entry writes" if inputs > 1 else "input of a file no entry writes"
+        counts[said] = inputs
     if report.failed:
         many = len(report.failed) > 1
         counts["entries cannot be computed" if many else "entry cannot be computed"] = len(report.failed)

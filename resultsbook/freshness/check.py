@@ -20,6 +20,7 @@ from typing import Any
 
 from resultsbook.freshness.reasons import stale_reason
 from resultsbook.outputs.build import Finding, compute_outputs, quoted_table, written_files
+from resultsbook.outputs.columns import orphaned_inputs
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, refuse_special_files
 from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
@@ -194,7 +195,9 @@ class CheckReport:
                 for output in self.outputs
             ],
             "failed": [failure.document() for failure in self.failed],
-            "quotes": [{"place": quote.place, "message": quote.message} for quote in self.quotes],
+            "quotes": [
+                {"place": quote.place, "message": quote.message, "kind": quote.kind} for quote in self.quotes
+            ],
             "findings": [
                 {"entry": f.entry, "cell": f.cell, "kind": f.kind, "text": f.text} for f in self.findings
             ],
@@ -222,6 +225,7 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
     paper = spec.macros.paper if spec.macros is not None else ()
     if spec.macros is not None and paper:
         quotes, quote_problems = check_paper(paper, computed.outputs(), spec.macros.output)
+        quote_problems += orphaned_inputs(paper, written_files(spec))
     table_changes: dict[str, tuple[CellChange, ...]] = {}
     for result in computed.results:
         findings += result.findings

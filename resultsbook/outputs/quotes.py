@@ -40,6 +40,7 @@ class QuoteProblem:
 
     place: str
     message: str
+    kind: str = "quote"  # a number the paper quotes; "input": a file it inputs that no entry writes now
 
     def line(self) -> str:
         """Return the one line printed to users."""
