@@ -246,7 +246,7 @@ def test_the_example_draws_atari_profiles_and_d4rl_sample_efficiency(example):
     for name in ("atari100k_profile", "d4rl_efficiency"):
         png = (folder / f"figures/{name}.png").read_bytes()
         assert png.startswith(b"\x89PNG") and len(png) > 50_000
-    assert "atari100k_profile: MuZero: a single run on some game: no band" in output
+    assert "atari100k_profile: MuZero: a single run on every game: no band" in output
 
 
 def test_corl_records_with_curves(realdata, cli):

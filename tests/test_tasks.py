@@ -586,3 +586,29 @@ def test_the_numbers_file_prints_a_task_tables_counts_as_whole_numbers(tmp_path,
     numbers = (tmp_path / "numbers.tex").read_text()
     for stat, count in (("n", 15), ("tasks", 3), ("runs_per_task_min", 5), ("runs_per_task_max", 5)):
         assert f"\\@namedef{{rb@v@{stat}@agg/ours/mean}}{{{count}}}\n" in numbers
+
+
+def test_a_single_run_on_some_tasks_keeps_the_interval_and_the_test_as_rliable_computes_them(tmp_path, cli):
+    """One crashed seed on one game of 26 (IRIS with Pong cut to 1 run) took every interval and every
+    test from its method's row, as if each resample were the same: only that game's share is."""
+    cut = {**OURS, "A": OURS["A"][:1]}
+    atari_like_project(tmp_path, {"ours": cut, "base": BASE, "one": {g: v[:1] for g, v in BASE.items()}})
+    assert cli("build").exit_code == 0
+    document = json.loads((tmp_path / "agg.json").read_text())
+    cells = {(c["row"]["method"], c["aggregate"]): c for c in document["cells"]}
+    ours = cells[("ours", "mean")]
+    normalised = [[v / 10 for v in cut["A"]], [v / 100 for v in cut["B"]], [v / 1000 for v in cut["C"]]]
+    rng = np.random.default_rng(7)
+    resampled = [
+        np.mean([rng.choice(scores, len(scores)).mean() for scores in normalised]) for _ in range(4000)
+    ]  # by hand: a stratified bootstrap of the mean over games, Pong's one run drawn every time
+    low, high = np.quantile(resampled, [0.025, 0.975])
+    assert ours["stats"]["bootstrap_lo"] == pytest.approx(low, abs=0.02)
+    assert ours["stats"]["bootstrap_hi"] == pytest.approx(high, abs=0.02)
+    assert "few" not in [m["kind"] for m in ours["marks"]]
+    assert ours.get("emphasis") == "best" and "nonsig" not in [m["kind"] for m in ours["marks"]]
+    one = cells[("one", "mean")]  # a single run on every game: every resample the same
+    assert one["stats"].get("bootstrap_lo") is None
+    assert [m["text"] for m in one["marks"] if m["kind"] == "few"] == [
+        "a single run on each of the 3 games: no bootstrap interval"
+    ]

@@ -113,7 +113,7 @@ def profile_band(
     per_task: Sequence[np.ndarray], taus: np.ndarray, resamples: int, seed: int, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the stratified percentile bootstrap band of a performance profile."""
-    if any(len(s) < 2 for s in per_task):
+    if all(len(s) < 2 for s in per_task):  # one run a task: every resample the same
         profile = performance_profile(per_task, taus)
         return profile, profile
     rng = np.random.default_rng(seed)
@@ -168,7 +168,7 @@ def performance_profiles(
             f"{query.bootstrap_resamples:,} resamples, seed {query.bootstrap_seed})"
         )
     single = [format_value(line.hue) for line in lines if band and np.array_equal(line.low, line.high)]
-    notes = tuple(f"{name}: a single run on some {task_word}: no band" for name in single)
+    notes = tuple(f"{name}: a single run on every {task_word}: no band" for name in single)
     return TaskLines(
         table.row_keys[0],
         tuple(lines),
@@ -288,7 +288,7 @@ def _efficiency_line(
     per_task = [values[index] for index in rows]  # each: runs of the task × grid points
     center = np.array([_aggregate_at(per_task, j, query) for j in range(len(grid))])
     low, high = center.copy(), center.copy()
-    if query.band and all(len(index) > 1 for index in rows):
+    if query.band and any(len(index) > 1 for index in rows):
         rng = np.random.default_rng(query.bootstrap_seed)
         draws = [rng.integers(0, len(index), (query.bootstrap_resamples, len(index))) for index in rows]
         for j in range(len(grid)):
@@ -296,7 +296,7 @@ def _efficiency_line(
             distribution = aggregate_rows(query.aggregate, resampled, query.optimality_threshold)
             low[j], high[j] = np.quantile(distribution, [0.025, 0.975])
     elif query.band:
-        notes.append(f"{format_value(hue)}: a single run on some task: no band")
+        notes.append(f"{format_value(hue)}: a single run on every task: no band")
     ids = tuple(sorted(run.run_id for run in members))
     return TaskLine(hue, grid, center, low, high, len(members), len(distinct), ids)
 

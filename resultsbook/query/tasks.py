@@ -20,8 +20,10 @@ unequal numbers every task still weighs the same (the IQM, pooled by definition,
 Intervals: stratified percentile bootstrap — each resample draws, for every task separately, n_t of
 its runs with replacement (rliable's StratifiedBootstrap over runs, tasks fixed); the probability of
 improvement resamples both methods' runs independently per task. `bootstrap_resamples` resamples from
-numpy.random.default_rng(bootstrap_seed). A method with a single run on some task gets no interval
-(its resamples would all be equal). The test behind bold is the stratified bootstrap test of the
+numpy.random.default_rng(bootstrap_seed). A method with a single run on every task gets no interval
+(its resamples would all be equal); one with a single run on some tasks gets one, as rliable computes
+it: those tasks' runs are drawn every time, and the interval holds the others' spread alone. The
+test behind bold is the stratified bootstrap test of the
 difference: p = min(1, 2 min(P*(Δ ≤ 0), P*(Δ ≥ 0))) over the resampled differences Δ.
 """
 
@@ -164,8 +166,8 @@ def stratified_intervals(
 ) -> dict[str, tuple[float, float]]:
     """Return the stratified percentile bootstrap intervals of several aggregates from the same resamples."""
     nan = (float("nan"), float("nan"))
-    if any(len(x) < 2 or not np.isfinite(x).all() for x in per_task):  # as over seeds: inf has no interval
-        return dict.fromkeys(names, nan)
+    if not all(np.isfinite(x).all() for x in per_task) or all(len(x) < 2 for x in per_task):
+        return dict.fromkeys(names, nan)  # inf has no interval, as over seeds; one run a task, no spread
 
     def every(batch: list[np.ndarray]) -> np.ndarray:
         return np.stack([aggregate_rows(name, batch, threshold) for name in names], axis=1)
@@ -184,7 +186,7 @@ def improvement_interval(
     level: float = 0.95,
 ) -> tuple[float, float]:
     """Return the interval of P(X > Y): both methods' runs resampled independently within each task."""
-    if any(len(x) < 2 for x in first) or any(len(y) < 2 for y in second):
+    if all(len(x) < 2 for x in (*first, *second)):  # every resample the same
         return float("nan"), float("nan")
     k = len(first)
     distribution = bootstrap_distribution(
@@ -204,7 +206,7 @@ def difference_p(query: TableQuery, first: Cell, second: Cell) -> float:
     if not shared:
         return float("nan")
     x, y = [a[t] for t in shared], [b[t] for t in shared]
-    if any(len(v) < 2 or not np.isfinite(v).all() for v in (*x, *y)):
+    if not all(np.isfinite(v).all() for v in (*x, *y)) or all(len(v) < 2 for v in (*x, *y)):
         return float("nan")
     k = len(shared)
     name, threshold = first.statistic, query.optimality_threshold
@@ -441,13 +443,9 @@ def _task_marks(
                 texts,
             )
         )
-    single = [task for task, values in per_task.items() if len(values) < 2]
-    if single:
+    if all(len(values) < 2 for values in per_task.values()):  # on some tasks: the others still vary
         marks.append(
-            Mark(
-                "few",
-                f"a single run on {len(single)} of {len(per_task)} {task_word}: no bootstrap interval",
-            )
+            Mark("few", f"a single run on each of the {len(per_task)} {task_word}: no bootstrap interval")
         )
     return tuple(marks)
 
