@@ -612,3 +612,14 @@ def test_a_single_run_on_some_tasks_keeps_the_interval_and_the_test_as_rliable_c
     assert [m["text"] for m in one["marks"] if m["kind"] == "few"] == [
         "a single run on each of the 3 games: no bootstrap interval"
     ]
+
+
+def test_the_versus_rows_own_probability_is_named_as_the_reference_and_not_counted_as_tested(tmp_path, cli):
+    """SPR's P(X > SPR) cell was `–`, footnoted `no run (1 cell)` though SPR has 2,600 runs, and the
+    note counted the untested probability column among the columns tested at α."""
+    atari_like_project(tmp_path, {"ours": OURS, "base": BASE})
+    assert cli("build").exit_code == 0
+    markdown = (tmp_path / "agg.md").read_text()
+    assert "– P(X &gt; base) of base: the row the others are compared with  \n" in markdown
+    assert "no run" not in markdown
+    assert "α = 0.05 in each of 4 columns, uncorrected" in markdown  # mean, median, IQM, gap: not P(X > base)

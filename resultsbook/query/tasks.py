@@ -578,6 +578,15 @@ def _stats(value: float, members: Sequence[CellRun], per_task: Mapping[Key, np.n
     }
 
 
+def compared_with_itself(query: TableQuery, row: Key, column: Key) -> bool:
+    """Tell whether a cell is the versus row's probability of improvement over itself, which the table
+    leaves empty: the row the others are measured against."""
+    if not query.versus or not column or column[-1] not in PAIRWISE:
+        return False
+    values = dict(zip(query.rows, row))
+    return all(key in values and values_equal(values[key], value) for key, value in query.versus.items())
+
+
 def versus_label(query: TableQuery) -> str:
     """Return the text of the versus row, as in `P(X > SPR)`."""
     return " / ".join(format_value(v) for v in query.versus.values())

@@ -275,8 +275,16 @@ def layout_table(table: ResultTable, fmt: TableFormat, labels: Labels, bold: str
 def _dash_note(table: ResultTable) -> str:
     """Say what – means where a cell between a row and a column has no run, as a mark's note says
     what its symbol means: a reader cannot tell it from "does not apply" otherwise."""
-    count = sum(1 for row in table.rows for column in table.columns if table.cell(row, column) is None)
-    return f"no run ({count} cell{'s' if count > 1 else ''})" if count else ""
+    from resultsbook.query.tasks import compared_with_itself, versus_label
+
+    empty = [(r, c) for r in table.rows for c in table.columns if table.cell(r, c) is None]
+    reference = [place for place in empty if compared_with_itself(table.query, *place)]
+    count = len(empty) - len(reference)
+    notes = [f"no run ({count} cell{'s' if count > 1 else ''})"] if count else []
+    if reference:  # P(X > SPR) of SPR itself: no comparison, not a cell no run reached
+        label = versus_label(table.query)
+        notes.append(f"P(X > {label}) of {label}: the row the others are compared with")
+    return "; ".join(notes)
 
 
 def _display_grid(table: ResultTable, fmt: TableFormat) -> list[list[DisplayCell | None]]:
@@ -844,12 +852,15 @@ def _competing(
 ) -> list[tuple[int, int, int]]:
     """Return, for each group of cells that compete for bold (two or more, a goal known), how many
     cells it has, how many print a value (a cell of marks alone prints none) and how many print its
-    best value (all of those are bold; when every value printed is the best, none is tested)."""
+    best value (all of those are bold; when every value printed is the best, none is tested); not the
+    probabilities of improvement, which no test compares (each is against the same row)."""
+    from resultsbook.query.tasks import PAIRWISE
+
     out = []
     for group in comparable_groups(table, fmt.highlight):
         first = table.cell(table.rows[group[0][0]], table.columns[group[0][1]])
         direction = cell_goal(first).direction if first is not None else None
-        if len(group) < 2 or direction is None:
+        if len(group) < 2 or direction is None or (first is not None and first.statistic in PAIRWISE):
             continue
         sign = 1 if direction == "max" else -1
         numbers = [
