@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -799,3 +800,26 @@ def test_check_says_where_a_cell_left_or_took_the_bold():
     (change,) = diff_values(after, before)
     assert change.describe() == "A: 90.1° (not in bold) → 90.1 (in bold)"
     assert diff_values(before, before) == ()
+
+
+def test_a_quoted_half_width_of_a_lopsided_interval_is_refused_with_the_quotes_that_state_it(paper):
+    """`\\rbvalue[bootstrap]` of a median's percentile interval [−10.6, −1.6] gave 4.5, and the text
+    printed `−7.8 ± 4.5`, an interval the data do not have."""
+    spec = paper / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace("[tables.table1]\n", '[tables.table1]\nstats = ["bootstrap"]\n', 1))
+    run_cli("build")
+    main = paper / "paper" / "main.tex"
+    main.write_text(main.read_text() + "\\rbvalue[bootstrap]{table1/mlp/moons}\n")
+    result = run_cli("check")
+    numbers = (paper / "paper" / "results" / "numbers.tex").read_text()
+    value, low, high, half = (
+        re.search(rf"rb@v@{stat}@table1/mlp/moons}}{{([^}}]*)}}", numbers)[1]
+        for stat in ("value", "bootstrap_lo", "bootstrap_hi", "bootstrap")
+    )
+    assert abs((float(high) - float(value)) - (float(value) - float(low))) > 0.2  # lopsided, 3 seeds
+    assert result.exit_code == 1
+    assert (
+        f"Error: paper/main.tex:70: \\rbvalue[bootstrap]{{table1/mlp/moons}}: {half} is the half-width of "
+        f"[{low}, {high}], which is not symmetric about {value}: `{value} ± {half}` in the text misstates it; "
+        "quote [pm] or [bootstrap_lo] and [bootstrap_hi]"
+    ) in result.output.splitlines(), result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import itertools
+import math
 import os
 import re
 from collections.abc import Container, Iterable, Mapping, Sequence
@@ -172,10 +173,36 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
                 f"{text}: the cell has no statistic {quote.stat!r} in {numbers}; it has {', '.join(stats)}"
                 + _stats_hint(quote, stats)
             )
+        elif (lopsided := _lopsided(quote.stat, stats)) is not None:
+            message = f"{text}: {lopsided}"
         else:
             continue
         problems.append(QuoteProblem(quote.place(), message))
     return problems
+
+
+def _lopsided(stat: str, stats: Mapping[str, str]) -> str | None:
+    """Say that a quoted spread is the half-width of an interval that is not symmetric about the value
+    (a percentile bootstrap, the quartiles): `value ± it` in the text would misstate the interval;
+    None when it is symmetric, as far as the printed digits tell."""
+    from resultsbook.render.macros import plain_number_text
+
+    if f"{stat}_lo" not in stats or f"{stat}_hi" not in stats or "value" not in stats:
+        return None
+    texts = [plain_number_text(stats[name]) for name in ("value", f"{stat}_lo", f"{stat}_hi", stat)]
+    try:
+        value, low, high, half = map(float, texts)
+    except ValueError:  # a dash: nothing to weigh
+        return None
+    if not all(map(math.isfinite, (value, low, high, half))):
+        return None
+    decimals = max(len(text.partition(".")[2]) for text in texts if "e" not in text)
+    if abs((high - value) - (value - low)) <= 2 * 10.0**-decimals:
+        return None
+    return (
+        f"{texts[3]} is the half-width of [{texts[1]}, {texts[2]}], which is not symmetric about {texts[0]}: "
+        f"`{texts[0]} ± {texts[3]}` in the text misstates it; quote [pm] or [{stat}_lo] and [{stat}_hi]"
+    )
 
 
 def written_key(key: str, cells: Container[str]) -> str | None:
