@@ -436,7 +436,24 @@ def test_the_note_says_what_a_cell_pools(make_run, store, tmp_path):
     pooled_runs(make_run)
     result = table(store, tmp_path, pool=("split",))
     text = render_table(result, "markdown", TableFormat(highlight="none"))
-    assert "over n = 9 seeds (split pooled: 3 per cell)" in text
+    assert "over n = 9 runs, one per split × seed (split pooled: 3 per cell)" in text  # not 9 seeds: 3
+
+
+def test_pooled_values_of_scales_far_apart_are_said_to_make_the_mean_one_of_them(make_run, store, tmp_path):
+    """`--pool game` over raw returns (Qbert's thousands beside Pong's units) printed a mean that was
+    Qbert's and a std that was the gap between games, without a word."""
+    for game, scale in (("pong", 1.0), ("qbert", 5000.0)):
+        for seed in range(3):
+            make_run(
+                f"{game}{seed}", {"model": "a", "game": game, "seed": seed}, curve([scale * (1 + seed / 10)])
+            )
+    notes = table(store, tmp_path, pool=("game",)).notes
+    assert [note for note in notes if "differ in scale" in note] == [
+        "the game values a cell pools differ in scale: the largest absolute value of a run is 6,000 on 'qbert' "
+        "but 1.2 on 'pong', 5,000 times less (more than 1,000 times): a cell's mean is mostly that of 'qbert', "
+        "and its spread the gap between them; normalise per game with [normalized.NAME], or make game a row or "
+        "column"
+    ]
 
 
 def test_a_pooled_param_no_run_has_is_named(make_run, store, tmp_path):

@@ -57,7 +57,7 @@ def test_a_report_json_tree_collects_with_a_pattern_and_a_derived_param(tabm, cl
     expected = {name: cell for name, cell in published(tabm).items() if name not in UNPUBLISHED_RUNS}
     assert len(expected) == 46
     assert cells == expected
-    assert "over n = 15–75 config.seeds (config.data.path pooled: 1–5 per cell)" in table.output
+    assert "over n = 15–75 runs, one per config.data.path × config.seed (config.data.path pooled: 1–5 per cell)" in table.output
     again = cli("collect", str(tabm / "exp"), "--pattern", PATTERN, "--derive", DATASET)
     assert ": 0 new, 0 updated, 3096 unchanged" in again.output.splitlines()[0]
 

@@ -187,6 +187,7 @@ def aggregate(
         for name in query.pool:
             if len(selected) and not (selected.has_param(name).any() or _has_value(selected, name)):
                 notes.append(worded(_unknown_pool_note, name, closest(name, selected.param_keys())))
+        notes += _pooled_scale_notes(cells, query)
     notes += _order_notes(every, query.order, (*row_keys, *column_keys))
     notes += _ddof_notes(cells, query)
     cells = _mark_cells(cells, query, expected)
@@ -700,6 +701,35 @@ def make_cell(
     if short is not None:
         marks = (*marks, short)
     return Cell(row, column, metric, runs, stats, marks, step, differing=differing)
+
+
+def _pooled_scale_notes(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> list[str]:
+    """Say that the values a table pools (games of raw returns) differ in scale past SCALE_FACTOR:
+    a cell's mean is then mostly the largest one's, and its spread the gap between them."""
+    from resultsbook.query.taskscale import SCALE_FACTOR, number_text, task_scales, task_text
+
+    metrics = {cell.metric.name for cell in cells.values()} - set(query.normalized)
+    values: dict[Key, list[np.ndarray]] = defaultdict(list)
+    for cell in cells.values():
+        if cell.metric.name in metrics:
+            keys = list(zip(*(column.tolist() for column in cell.runs.pooled)))
+            for key in dict.fromkeys(keys):
+                values[key].append(cell.runs.values[[k == key for k in keys]])
+    scales = task_scales({key: np.concatenate(parts) for key, parts in values.items()})
+    if len(scales) < 2:
+        return []
+    largest, smallest = max(scales, key=scales.__getitem__), min(scales, key=scales.__getitem__)
+    factor = scales[largest] / scales[smallest]
+    if factor <= SCALE_FACTOR:
+        return []
+    pooled = " × ".join(query.pool)
+    return [
+        f"the {pooled} values a cell pools differ in scale: the largest absolute value of a run is "
+        f"{number_text(scales[largest])} on {task_text(largest)!r} but {number_text(scales[smallest])} on "
+        f"{task_text(smallest)!r}, {number_text(factor)} times less (more than {SCALE_FACTOR:,} times): a "
+        f"cell's mean is mostly that of {task_text(largest)!r}, and its spread the gap between them; "
+        f"normalise per {pooled} with [normalized.NAME], or make {pooled} a row or column"
+    ]
 
 
 def replicate_order(runs: Runs, keys: Sequence[str]) -> np.ndarray:

@@ -769,7 +769,10 @@ def _replicates_note(table: ResultTable, fmt: TableFormat) -> str:
     elif spread is not None:
         what += f" with {SPREAD_NAMES[spread]}"
     replicate = _replicate_noun(table, counts)
-    if query.pool:
+    if query.pool:  # n counts a cell's values: one per pooled value and seed, not seeds
+        if not replicate.startswith("run"):
+            each = " × ".join((*query.pool, *query.replicate))
+            replicate = f"{'run' if counts == [1] else 'runs'}, one per {each}"
         replicate += f" ({', '.join(query.pool)} pooled: {_pooled_range(table)} per cell)"
     reductions = sorted({_reduction_text(m.reduce, m.skip_first) for m in query.metrics})
     if len(reductions) > 1:  # which metric is reduced which way (Best: max; Last: last)
