@@ -247,6 +247,7 @@ def test_a_task_table_from_task_score_files_without_glue(tmp_path, cli):
         )
     )
     assert ("base", "probability_of_improvement") not in cells
+    assert document["expected_replicates"] is None  # a row's runs are expected per task: no one count
     markdown = (tmp_path / "agg.md").read_text()
     assert "P(X &gt; base)" in markdown  # Markdown-escaped ">"
     assert (

@@ -135,7 +135,8 @@ def render_json(
         ),
         "ddof": table.query.ddof,
         "replicate": list(table.query.replicate),
-        "expected_replicates": table.expected,
+        # over tasks a row expects its runs on each task (its `incomplete` mark says how many): no one count
+        "expected_replicates": None if table.query.tasks else table.expected,
         "cells": [
             {
                 "row": dict(zip(table.row_keys, map(normalize_value, row))),
