@@ -624,3 +624,21 @@ def test_the_versus_rows_own_probability_is_named_as_the_reference_and_not_count
     assert "– P(X &gt; base) of base: the row the others are compared with  \n" in markdown
     assert "no run" not in markdown
     assert "α = 0.05 in each of 4 columns, uncorrected" in markdown  # mean, median, IQM, gap: not P(X > base)
+
+
+def test_a_profile_of_a_lower_is_better_metric_says_its_best_line_is_the_lowest(tmp_path, cli):
+    """A profile of a loss table (goal = "min") was drawn silently: the fraction of runs above τ, where
+    the best method looks worst, while the table's aggregates refused what assumes higher is better."""
+    atari_like_project(tmp_path, {"ours": OURS, "base": BASE})
+    with open(tmp_path / "resultsbook.toml", "a") as handle:
+        handle.write(
+            '\n[tables.loss]\nmetric = "score"\ngoal = "min"\nrows = ["method"]\ntasks = "game"\n'
+            'replicate = ["run"]\naggregates = ["mean", "iqm"]\noutputs = ["loss.md"]\n'
+            '\n[figures.profile]\nkind = "profile"\ntable = "loss"\noutputs = ["profile.png"]\n'
+        )
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    assert (
+        "Warning: profile: 'score' is lower-is-better, and a profile counts the runs above each τ: the best "
+        "row's line is the lowest; negate it with a derived metric for a profile whose best is on top"
+    ) in built.output

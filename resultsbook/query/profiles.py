@@ -24,6 +24,7 @@ from resultsbook.params import format_value, sort_key
 from resultsbook.query.access import MetricReader
 from resultsbook.query.aggregate import valueless_note
 from resultsbook.query.curves import align_curves
+from resultsbook.query.goal import metric_goal
 from resultsbook.query.model import MetricSpec, ResultTable
 from resultsbook.query.normalize import Normalization
 from resultsbook.query.runs import Runs
@@ -169,6 +170,11 @@ def performance_profiles(
         )
     single = [format_value(line.hue) for line in lines if band and np.array_equal(line.low, line.high)]
     notes = tuple(f"{name}: a single run on every {task_word}: no band" for name in single)
+    if metric_goal(metric.name, metric.direction).direction == "min":  # rliable's profiles: higher is better
+        notes += (
+            f"{metric.name!r} is lower-is-better, and a profile counts the runs above each τ: the best "
+            "row's line is the lowest; negate it with a derived metric for a profile whose best is on top",
+        )
     return TaskLines(
         table.row_keys[0],
         tuple(lines),
