@@ -19,3 +19,18 @@ def test_folders_whose_settings_differ_keep_one_field():
     assert pattern_for(paths[0], "log.csv", paths) == "{run}/log.csv"
     paths = ["gain=1/log.csv", "pws_gain=1/log.csv"]  # one with a text before its setting, one without
     assert pattern_for(paths[0], "log.csv", paths) == "{run}/log.csv"
+
+
+def test_an_aim_repository_is_named_as_a_format_no_adapter_reads(tmp_path, cli):
+    """Aim 3.29's repository (`aimrepo/.aim/run_metadata.sqlite` beside RocksDB folders `seqs/`, `meta/`)
+    got the generic "name the format with --adapter", though no adapter reads it. The layout is
+    made here by its names alone: what the hint looks at."""
+    repository = tmp_path / "out" / "aimrepo" / ".aim"
+    for folder in ("seqs", "meta", "progress"):
+        (repository / folder).mkdir(parents=True)
+    (repository / "run_metadata.sqlite").write_bytes(b"")
+    for root in ("out", "out/aimrepo", "out/aimrepo/.aim"):
+        result = cli("collect", root)
+        assert result.exit_code == 1
+        assert "an Aim repository (" in result.output and "which resultsbook does not read" in result.output
+        assert "export its runs with Aim's Python SDK" in result.output, result.output

@@ -796,6 +796,7 @@ _WRITE_THEM_OUT = (
 def _log_files_hint(root: str) -> str:
     """Say which log files a folder holds that no adapter claimed, and the pattern to read them."""
     from resultsbook.sources.hints import (  # only to explain
+        aim_repository,
         comet_archives,
         comet_scratch,
         common_log_file,
@@ -824,6 +825,15 @@ def _log_files_hint(root: str) -> str:
 
     if "://" in root or not os.path.isdir(root):
         return ""
+    aim = aim_repository(root)
+    if aim is not None:
+        where = os.path.join(root, aim) if aim else root
+        return (
+            f"it {'holds' if aim else 'is'} an Aim repository ({where}), which resultsbook does not read "
+            "(Aim keeps runs in RocksDB and SQLite files of its own): export its runs with Aim's Python "
+            "SDK (aim.Repo(...).query_metrics(...): each metric's steps and values, each run's params) to "
+            "CSV or resultsbook's native format, a folder per run, and collect those"
+        )
     guild = guild_home(root)
     if guild is not None:
         home = os.path.join(root, guild)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import itertools
 import os
 import posixpath
 import re
@@ -374,6 +375,22 @@ def rsl_rl_settings(root: str) -> tuple[str, str] | None:
     if not found:
         return None
     return looked.counted(len(found)), found[0].replace(os.sep, "/")
+
+
+AIM_METADATA = "run_metadata.sqlite"  # in every Aim 3 repository (`.aim/`), beside its RocksDB folders
+
+
+def aim_repository(root: str) -> str | None:
+    """Return the Aim repository a folder is or holds (`.aim`, or `<folder>/.aim` of one of its first
+    folders; relative to root, "" for root itself), which no adapter reads; None when there is none."""
+    candidates = ["", ".aim"]
+    try:
+        with os.scandir(root) as entries:
+            folders = sorted(entry.name for entry in itertools.islice(entries, 1000) if entry.is_dir())
+    except OSError:
+        folders = []
+    candidates += [os.path.join(name, ".aim") for name in folders]
+    return next((path for path in candidates if os.path.isfile(os.path.join(root, path, AIM_METADATA))), None)
 
 
 def guild_home(root: str) -> str | None:
