@@ -34,3 +34,20 @@ def test_an_aim_repository_is_named_as_a_format_no_adapter_reads(tmp_path, cli):
         assert result.exit_code == 1
         assert "an Aim repository (" in result.output and "which resultsbook does not read" in result.output
         assert "export its runs with Aim's Python SDK" in result.output, result.output
+
+
+def test_folders_named_by_settings_glued_to_their_values_give_a_field_each(tmp_path, cli):
+    """Keras CSVLogger logs in `keras/lr0.01_seed0/training.log` (a script's f"lr{lr}_seed{seed}"): the
+    collect said nothing of their missing params, and the empty collect's hint gave `{run}`."""
+    paths = [f"lr{lr}_seed{seed}/training.log" for lr in ("0.01", "0.1") for seed in (0, 1, 2)]
+    assert pattern_for(paths[0], "training.log", paths) == "lr{lr}_seed{seed}/training.log"
+    for path in paths:
+        log = tmp_path / "keras" / path
+        log.parent.mkdir(parents=True)
+        log.write_text("epoch,acc,loss\n0,0.5,0.9\n1,0.6,0.8\n")
+    result = cli("collect", "keras")
+    assert (
+        "Note: 6 runs read by keras_csv have no param (their logs hold none), so a table cannot tell them apart; "
+        "if their folders say what they are (the first: 'lr0.01_seed0'), --pattern 'lr{lr}_seed{seed}/training.log' "
+        "makes them params"
+    ) in result.output, result.output

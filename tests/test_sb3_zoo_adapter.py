@@ -202,7 +202,8 @@ def test_runs_under_folders_named_seed_then_env_get_a_pattern_with_both(tmp_path
     # an environment's version (Acrobot-v1, CartPole-v0) or a setting (bs16_lr2) is no seed
     assert pattern_of({"Acrobot-v1/s": "a.npz", "CartPole-v0/s": "a.npz"}) == "{level1}/s/a.npz"
     assert pattern_of({"Acrobot-v1/seed_0": "a.npz", "CartPole-v0/seed_1": "a.npz"}) == "{level1}/seed_{seed}/a.npz"
-    assert pattern_of({"bs16_lr2/x": "a.npz", "bs32_lr3/x": "a.npz"}) == "{level1}/x/a.npz"
+    # ... and settings glued to their values are settings: a field each, not one seed
+    assert pattern_of({"bs16_lr2/x": "a.npz", "bs32_lr3/x": "a.npz"}) == "bs{bs}_lr{lr}/x/a.npz"
     named = cli("collect", "logs", "--db", "named.db", "--pattern", pattern)
     table = cli("table", "--db", "named.db", "--rows", "level1", "--metric", "eval/mean_reward", "--format", "json")
     assert [cell["stats"]["n"] for cell in json.loads(table.output)["cells"]] == [2, 2], named.output

@@ -249,7 +249,12 @@ def pattern_of(runs: dict[str, str]) -> str | None:
     own = {parts[-1] for parts in paths}
     # timm's `<date>-<time>-<model>-<image size>` says the model, a `<date>-<time>-<name>` nothing more
     said = "{model}" in (stamped_field(own, f"level{depth}") or "")
-    unsaid = settings_field(own, f"level{depth}") is None and not numbers_replicates(own) and not said
+    unsaid = (
+        settings_field(own, f"level{depth}") is None
+        and glued_field(own) is None
+        and not numbers_replicates(own)
+        and not said
+    )
     if own_only and unsaid:
         return None  # only the run's own folder varies: its name (version_3) says nothing of its settings
     if "" in runs.values():
@@ -272,10 +277,29 @@ def _field(names: set[str], level: int) -> str:
     found = (
         numbered_field(names)
         or settings_field(names, label)
+        or glued_field(names)
         or _numbered_part(names, label)
         or stamped_field(names, label)
     )
     return found or f"{{{label}}}"
+
+
+_GLUED = re.compile(r"([A-Za-z]+)(-?\d+(?:\.\d+)?(?:e-?\d+)?)")  # lr0.01, seed0, wd1e-4: a key, its value
+
+
+def glued_field(names: set[str]) -> str | None:
+    """Return `lr{lr}_seed{seed}` when every folder name is the same keys, each glued to its number and
+    joined by `_` (a script's `f"lr{lr}_seed{seed}"`), at least two of them; else None."""
+    shapes = set()
+    for name in names:
+        parts = [_GLUED.fullmatch(part) for part in name.split("_")]
+        if len(parts) < 2 or not all(parts):
+            return None
+        shapes.add(tuple(match.group(1) for match in parts if match is not None))
+    keys = shapes.pop() if len(shapes) == 1 else ()
+    if not keys or len({key.lower() for key in keys}) < len(keys):
+        return None
+    return "_".join(f"{key}{{{key.lower()}}}" for key in keys)
 
 
 def numbered_field(names: set[str]) -> str | None:

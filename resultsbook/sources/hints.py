@@ -421,7 +421,7 @@ def pattern_for(
     glob such as `*.csv`), or `data_{data}.npz` for files numbered in each folder (`data_*.npz`). The
     fields are `{level1}`, `{level2}`, ... when `{run}` or `{group}` would name a param of `taken` the runs
     already have (the records adapter's `run`), which the path's value would contradict."""
-    from resultsbook.sources.bare import numbered_field, settings_field, stamped_field
+    from resultsbook.sources.bare import glued_field, numbered_field, settings_field, stamped_field
 
     parts = example.split("/")
     depth = len(parts) - 1
@@ -435,6 +435,7 @@ def pattern_for(
         fields = [
             numbered_field(names)
             or settings_field(names, field[1:-1])
+            or glued_field(names)
             or stamped_field(names, field[1:-1])
             or field
             for names, field in zip(levels, fields)
