@@ -319,6 +319,21 @@ def test_an_mlflow_sqlite_projects_artifact_tree_or_uri_says_to_collect_its_mlfl
     assert cli("collect", "mlflow.db").exit_code == 0
 
 
+def test_keras_csvlogger_files_named_csv_of_their_own_are_answered_with_the_keras_adapter(cli, tmp_path):
+    """Keras 3.15's CSVLogger written to `lr0.01_seed0.csv`: the hint named the pattern alone, the csv
+    adapter then read its NA cells (val_* columns of epochs without validation) as text, and advised
+    --adapter records."""
+    logs = tmp_path / "k"
+    logs.mkdir()
+    for seed in (0, 1):
+        (logs / f"lr0.01_seed{seed}.csv").write_text("epoch,acc,loss,val_acc,val_loss\n0,0.5,1.0,NA,NA\n")
+    found = cli("collect", "k")
+    assert found.exit_code == 1
+    assert "read them with --pattern '**/lr*.*_seed*.csv' --adapter keras_csv (see" in found.output, found.output
+    read = cli("collect", "k", "--pattern", "**/lr*.*_seed*.csv", "--adapter", "keras_csv")
+    assert read.exit_code == 0 and "2 new" in read.output and "text" not in read.output, read.output
+
+
 def test_keras_csvlogger_files_of_names_of_their_own_are_answered_with_the_keras_adapter(cli, tmp_path):
     """irfanet-10 keeps its CSVLogger logs as training_logs191017(2).log, ...: `collect` said only to
     name the format with --adapter, and `--pattern` that no installed adapter reads them."""
