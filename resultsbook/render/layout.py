@@ -60,7 +60,7 @@ MARK_SUMMARIES = {
     "nonsig": "best, but not significantly better than the runner-up",
     "untested": "best, but no test could compare it with the runner-up",
     "single": "one replicate: no spread to say how much the value varies",
-    "surplus": "more replicates than the table asks for, all of them averaged",
+    "surplus": "replicates the table does not ask for (more than asked, or seeds not listed), all averaged",
     "outlier": "one seed far from the others moves the mean",
 }
 
