@@ -150,6 +150,16 @@ def starts_as_csvlogger(path: str) -> bool:
     return re.match(rb"epoch[,;\t|]", first) is not None
 
 
+def holds_missing_marks(path: str) -> bool:
+    """Tell whether a CSVLogger file writes `NA` for a value not logged (validation every few epochs),
+    in its first bytes: the csv adapter would read those cells as text, keras_csv reads them as missing."""
+    try:
+        head = next(iter_file_chunks(path, 65536), b"")
+    except OSError:
+        return False
+    return re.search(rb"(?m)(?:^|[,;\t|])NA(?:[,;\t|]|\r?$)", head.partition(b"\n")[2]) is not None
+
+
 def _latest_training(
     epochs: np.ndarray, has_epoch: np.ndarray, path: str, problems: list[Problem]
 ) -> np.ndarray:

@@ -994,13 +994,15 @@ def _log_files_hint(root: str) -> str:
     paths = log_file_paths(root, name)
     # a JSON object is one run, which only onefile reads from a pattern (the records adapter wants a list);
     # JSON Lines under another name (a `log.txt` of an object a line) only records reads
-    from resultsbook.adapters.keras_csv import starts_as_csvlogger  # to explain
+    from resultsbook.adapters.keras_csv import holds_missing_marks, starts_as_csvlogger  # to explain
     from resultsbook.sources.textio import opens_json_object  # to explain
 
     file = os.path.join(root, example)
     onefile = f" {option('adapter', 'onefile')}" if opens_json_object(file) else ""
     # Keras' CSVLogger under a name of the user's own: its NA cells are missing values to keras_csv alone
-    keras = name.lower().endswith((".csv", ".tsv")) and starts_as_csvlogger(file)
+    keras = (
+        name.lower().endswith((".csv", ".tsv")) and starts_as_csvlogger(file) and holds_missing_marks(file)
+    )
     onefile = onefile or (f" {option('adapter', 'keras_csv')}" if keras else "")
     onefile = onefile or (f" {option('adapter', 'records')}" if _json_lines(file) else "")
     onefile = onefile or (f" {option('adapter', 'text')}" if _text_log(file) else "")
