@@ -823,3 +823,24 @@ def test_a_label_without_a_float_is_said_to_be_in_no_tex_the_table_writes(make_r
     (tmp_path / "resultsbook.toml").write_text(table + "float = true\n")
     assert "in no .tex" not in cli("build").output
     assert "\\label{tab:main}" in (tmp_path / "t.tex").read_text()
+
+
+def test_a_longtable_in_a_two_column_paper_without_a_venue_is_said_to_stop_latex(make_run, tmp_path, cli):
+    """`longtable = true`, no venue, and the paper `\\documentclass[twocolumn]{article}`: build said
+    nothing, and pdflatex stopped with `longtable not in 1-column mode`."""
+    for seed in range(2):
+        make_run(f"a{seed}", {"model": "a", "seed": seed}, [{"step": 1, "acc": 0.5 + seed / 10}])
+    (tmp_path / "paper").mkdir()
+    main = tmp_path / "paper" / "main.tex"
+    spec = '[[sources]]\npath = "runs"\n[macros]\noutput = "paper/numbers.tex"\npaper = ["paper/main.tex"]\n'
+    spec += '[tables.t]\nmetric = "acc"\ngoal = "max"\nrows = ["model"]\nlongtable = true\noutputs = ["paper/t.tex"]\n'
+    (tmp_path / "resultsbook.toml").write_text(spec)
+    said = "longtable = true, and the paper is two-column at paper/main.tex:1"
+    for document, warned in [
+        ("\\documentclass[twocolumn]{article}\n\\begin{document}\\input{t}\\end{document}\n", True),
+        ("\\documentclass[sigconf]{acmart}\n\\begin{document}\\input{t}\\end{document}\n", True),
+        ("\\documentclass{article}\n\\begin{document}\\input{t}\\end{document}\n", False),
+        ("\\documentclass[twocolumn]{article}\n\\begin{document}\\onecolumn\\input{t}\\end{document}\n", False),
+    ]:
+        main.write_text(document)
+        assert (said in cli("build").output) is warned, document

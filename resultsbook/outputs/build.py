@@ -875,9 +875,11 @@ def venue_findings(spec: Spec, table_spec: TableSpec) -> list[Finding]:
     inputs it nowhere we can follow passes when it switches to one column somewhere (an appendix)."""
     venue = spec.venue
     latex = [path for path in table_spec.outputs if path.endswith(".tex")]
+    paper = spec.macros.paper if spec.macros is not None else ()
+    if venue is None and latex and table_spec.latex.longtable and paper:
+        return _paper_longtable_findings(spec, table_spec, paper)
     if venue is None or venue.columns < 2 or not (latex and table_spec.latex.longtable):
         return []
-    paper = spec.macros.paper if spec.macros is not None else ()
     generated = written_files(spec)
     placements = table_placements(latex, paper, generated) if paper else []
     two_column = [p for p in placements if p.one_column is False]
@@ -889,6 +891,24 @@ def venue_findings(spec: Spec, table_spec: TableSpec) -> list[Finding]:
     text = (
         f"longtable = true on the two-column page of venue = {json.dumps(venue.name)}: LaTeX stops {stop}"
         ' ("longtable not in 1-column mode"); set longtable = false and float = "table*" '
+        r"(across both columns, a page at most), or \input the table after \onecolumn (an appendix)"
+    )
+    return [Finding(table_spec.name, "", "venue", text)]
+
+
+def _paper_longtable_findings(spec: Spec, table_spec: TableSpec, paper: Sequence[str]) -> list[Finding]:
+    """Say that a longtable goes into a paper whose class sets two columns, no venue given: LaTeX
+    stops on it there, as on a two-column venue's page (nothing to say when the paper switches to one
+    column somewhere, an appendix)."""
+    from resultsbook.outputs.columns import two_column_paper
+
+    generated = written_files(spec)
+    two = two_column_paper(paper, generated)
+    if two is None or paper_uses(r"\onecolumn", paper, generated):
+        return []
+    text = (
+        f"longtable = true, and the paper is two-column at {two}: LaTeX stops on the table "
+        '("longtable not in 1-column mode"); set longtable = false and float = "table*" '
         r"(across both columns, a page at most), or \input the table after \onecolumn (an appendix)"
     )
     return [Finding(table_spec.name, "", "venue", text)]
