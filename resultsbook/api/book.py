@@ -508,16 +508,20 @@ def _warn_refused(key: str, reduce: str, notes: Mapping[int, tuple[str, str]]) -
 
     from resultsbook.errors import NotFoundWarning
 
-    shown = reasons.most_common(2)
-    why = "; ".join(f"{count}× {reason}" for reason, count in shown)
-    others = sum(reasons.values()) - sum(count for _, count in shown)
-    more = f"; {others} more runs alike" if others else ""
     warnings.warn(
         f"book.runs(): 'metrics.{key}' is all NaN: reduce={reduce!r} gave no selected run a value "
-        f"({why}{more})",
+        f"{_reasons_text(reasons)}",
         NotFoundWarning,
         stacklevel=4,  # the caller's line, past `known_keywords` and `checked`
     )
+
+
+def _reasons_text(reasons: Mapping[str, int]) -> str:
+    """Say the two commonest reasons runs have no value, and how many more: `(1160× stopped at …)`."""
+    shown = sorted(reasons.items(), key=lambda item: -item[1])[:2]
+    others = sum(reasons.values()) - sum(count for _, count in shown)
+    more = f"; {others} more runs alike" if others else ""
+    return f"({'; '.join(f'{count}× {reason}' for reason, count in shown)}{more})"
 
 
 def _warn_valueless(table: ResultTable, reduce: str) -> None:
@@ -539,9 +543,7 @@ def _warn_valueless(table: ResultTable, reduce: str) -> None:
         for index in np.flatnonzero(np.isnan(cell.runs.values)).tolist():
             reasons[notes[index][1] if notes[index] else "NaN or not logged"] += 1
     metrics = ", ".join(sorted({repr(table.query.metric_key(cell.metric)) for cell in cells}))
-    shown = "; ".join(f"{count}× {reason}" for reason, count in reasons.most_common(2))
-    others = sum(reasons.values()) - sum(count for _, count in reasons.most_common(2))
-    why = f" ({shown}{f'; {others} more runs alike' if others else ''})" if reasons else ""
+    why = f" {_reasons_text(reasons)}" if reasons else ""
     warnings.warn(
         f"book.table(): no cell has a value: reduce={reduce!r} gave none of its runs a value of "
         f"{metrics}{why}",

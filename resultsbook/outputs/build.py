@@ -959,7 +959,7 @@ def unfloated_label_findings(table_spec: TableSpec) -> list[Finding]:
     text = (
         f"label = {json.dumps(options.label)}{also} in no .tex it writes: without float, "
         f"{os.path.basename(latex[0])} is a bare tabular for a float of the paper's own; set float = true "
-        "(or \"table*\") to write the float with them, or put \\caption and \\label around its \\input"
+        '(or "table*") to write the float with them, or put \\caption and \\label around its \\input'
     )
     return [Finding(table_spec.name, "", "lint", text)]
 

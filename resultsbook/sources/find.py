@@ -1000,10 +1000,9 @@ def _log_files_hint(root: str) -> str:
     file = os.path.join(root, example)
     onefile = f" {option('adapter', 'onefile')}" if opens_json_object(file) else ""
     # Keras' CSVLogger under a name of the user's own: its NA cells are missing values to keras_csv alone
-    keras = (
-        name.lower().endswith((".csv", ".tsv")) and starts_as_csvlogger(file) and holds_missing_marks(file)
-    )
-    onefile = onefile or (f" {option('adapter', 'keras_csv')}" if keras else "")
+    tabular = name.lower().endswith((".csv", ".tsv"))
+    csvlogger = tabular and starts_as_csvlogger(file) and holds_missing_marks(file)
+    onefile = onefile or (f" {option('adapter', 'keras_csv')}" if csvlogger else "")
     onefile = onefile or (f" {option('adapter', 'records')}" if _json_lines(file) else "")
     onefile = onefile or (f" {option('adapter', 'text')}" if _text_log(file) else "")
     fielded = pattern_for(example, name, paths)
