@@ -235,10 +235,11 @@ def _build_and_write(
         findings += result.findings
         files.update(result.outputs)
         ours[result.name] = lock_entry(spec, result)
+    spec_name = os.path.basename(spec.path)
     if spec.macros is not None and spec.macros.paper:  # what LaTeX would stop on, said before it does
         _, problems = check_paper(spec.macros.paper, files, spec.macros.output)
         findings += [Finding("macros", "", "quote", problem.line()) for problem in problems]
-    spec_name = os.path.basename(spec.path)
+        findings += _unmeasured_columns(spec, spec_name, files)
     findings += [Finding(spec_name, "", "label", line) for line in misspelt_labels(spec, store)]
     # another build (a watch, a second terminal) may write these files too: each writes its files and
     # its lock whole before the other starts, and keeps the entries the other wrote meanwhile (the
@@ -261,6 +262,28 @@ def _build_and_write(
         computed.tables,
         tuple(computed.failed),
     )
+
+
+def _unmeasured_columns(spec: Spec, spec_name: str, files: Mapping[str, bytes]) -> list[Finding]:
+    """Say that the paper sets two columns and the spec names no venue: nothing is measured against a
+    column (a figure's default 3.25in is wider than article's 229.5pt one), so what overflows is seen
+    only in the PDF."""
+    if spec.venue is not None or not any(path.endswith((".tex", ".pgf", ".pdf", ".png")) for path in files):
+        return []
+    from resultsbook.outputs.columns import two_column_paper
+    from resultsbook.render.venues import VENUES
+
+    paper = spec.macros.paper if spec.macros is not None else ()
+    two = two_column_paper(paper, written_files(spec))
+    if two is None:
+        return []
+    names = ", ".join(sorted(VENUES))
+    text = (
+        f"the paper sets two columns at {two}, and the spec names no venue: no table or figure is measured "
+        f"against its column; set venue = one of {names} (then build warns of what is too wide), or "
+        "`resultsbook preview` shows them as the page will"
+    )
+    return [Finding(spec_name, "", "venue", text)]
 
 
 def _recomputed(entry: str, only: Sequence[str]) -> bool:
