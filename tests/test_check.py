@@ -797,6 +797,9 @@ def test_check_says_where_a_cell_left_or_took_the_bold():
     after = {"A": {"value": "90.1", "marks": "°", "n": 5, "runs": ["a"]}}
     (change,) = diff_values(before, after)
     assert change.describe() == "A: 90.1 (in bold) → 90.1° (not in bold)"
+    assert change.looks_only  # a bar figure of the table, which shows no bold, lists no such cell
+    (moved,) = diff_values(before, {"A": {**after["A"], "value": "90.3"}})
+    assert not moved.looks_only
     (change,) = diff_values(after, before)
     assert change.describe() == "A: 90.1° (not in bold) → 90.1 (in bold)"
     assert diff_values(before, before) == ()
@@ -806,10 +809,12 @@ def test_a_quoted_half_width_of_a_lopsided_interval_is_refused_with_the_quotes_t
     """`\\rbvalue[bootstrap]` of a median's percentile interval [−10.6, −1.6] gave 4.5, and the text
     printed `−7.8 ± 4.5`, an interval the data do not have."""
     spec = paper / "resultsbook.toml"
-    spec.write_text(spec.read_text().replace("[tables.table1]\n", '[tables.table1]\nstats = ["bootstrap"]\n', 1))
+    spec.write_text(
+        spec.read_text().replace("[tables.table1]\n", '[tables.table1]\nstats = ["bootstrap"]\n', 1)
+    )
     run_cli("build")
     main = paper / "paper" / "main.tex"
-    main.write_text(main.read_text() + "\\rbvalue[bootstrap]{table1/mlp/moons}\n")
+    main.write_text(main.read_text() + "$\\pm$\\rbvalue[bootstrap]{table1/mlp/moons}\n")
     result = run_cli("check")
     numbers = (paper / "paper" / "results" / "numbers.tex").read_text()
     value, low, high, half = (
@@ -823,3 +828,24 @@ def test_a_quoted_half_width_of_a_lopsided_interval_is_refused_with_the_quotes_t
         f"[{low}, {high}], which is not symmetric about {value}: `{value} ± {half}` in the text misstates it; "
         "quote [pm] or [bootstrap_lo] and [bootstrap_hi]"
     ) in result.output.splitlines(), result.output
+    main.write_text(main.read_text().replace("$\\pm$\\rbvalue[bootstrap]", "half-width \\rbvalue[bootstrap]"))
+    assert run_cli("check").exit_code == 0  # a half-width said as one states no interval
+
+
+def test_a_quoted_interquartile_range_after_plus_minus_and_an_escaped_key_are_named(paper):
+    """`$\\pm$\\rbvalue[iqr]` printed `3.00 ± 2.00`, [1, 5] where the quartiles are [2, 4], and check
+    passed it; `\\rbvalue{table1/mlp10\\%/circles}` passed too, then LaTeX stopped at `\\endcsname`."""
+    spec = paper / "resultsbook.toml"
+    spec.write_text(spec.read_text().replace("[tables.table1]\n", '[tables.table1]\nstats = ["iqr"]\n', 1))
+    run_cli("build")
+    main = paper / "paper" / "main.tex"
+    main.write_text(
+        main.read_text() + "IQR $\\pm$ \\rbvalue[iqr]{table1/mlp/moons}\n\\rbvalue{table1/mlp\\%/moons}\n"
+    )
+    lines = run_cli("check").output.splitlines()
+    iqr = next(line for line in lines if "[iqr]" in line)
+    assert "is the interquartile range, the whole width of [" in iqr and "twice as wide; quote [pm] or" in iqr
+    assert (
+        "Error: paper/main.tex:71: \\rbvalue{table1/mlp\\%/moons} is no cell of paper/results/numbers.tex (LaTeX "
+        "stops there); did you mean table1/mlp/moons?"
+    ) in lines, lines

@@ -54,6 +54,7 @@ class CellChange:
     # runs in the cell before and after that ran other code now: (run, commit before, commit now),
     # the run by id until `named_runs` names it; a commit is 10 digits, `*` when from a dirty tree
     recoded: tuple[tuple[str, str, str], ...] = ()
+    looks_only: bool = False  # only its marks or bold changed: nothing a figure of the table shows
 
     def describe(self) -> str:
         """Say it as a reader would: `MLP / Moons: 90.0 ± 4.5 → 90.6 ± 3.9, 1 run added`."""
@@ -330,8 +331,8 @@ def figure_changes(
     entry), or its own curves' last points and bars; nothing when the lock recorded none (a lock
     written before figures recorded what they plot)."""
     table = quoted_table(figure)
-    if table is not None:
-        return table_changes.get(f"tables.{table}", ())
+    if table is not None:  # a figure shows no marks nor bold: a cell whose look alone changed is none
+        return tuple(change for change in table_changes.get(f"tables.{table}", ()) if not change.looks_only)
     if locked is None or not locked.values:
         return ()
     if figure.cells is not None:
@@ -368,15 +369,20 @@ def diff_values(
         added = tuple(sorted(new_runs - old_runs)) if before else ()
         removed = tuple(sorted(old_runs - new_runs)) if after else ()
         counts = (len(added), len(removed))
-        changes.append(
-            CellChange(
-                cell, texts[0], texts[1], *counts, kind=kind, added=added, removed=removed, recoded=recoded
-            )
+        looks_only = (
+            before is not None and after is not None and _without_looks(before) == _without_looks(after)
         )
+        change = CellChange(cell, texts[0], texts[1], *counts, kind=kind, added=added, removed=removed)
+        changes.append(replace(change, recoded=recoded, looks_only=looks_only))
     return tuple(changes)
 
 
 _EMPHASIS_WORDS = {"best": "in bold", "second": "as runner-up"}
+
+
+def _without_looks(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what the lock keeps of a cell but its marks and emphasis."""
+    return {key: value for key, value in stats.items() if key not in ("marks", "emphasis")}
 
 
 def _looks(stats: Mapping[str, Any]) -> tuple[str, str]:

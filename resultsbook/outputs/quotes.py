@@ -15,6 +15,8 @@ from resultsbook.errors import closest
 from resultsbook.render.macros import QUOTED_CELL, cell_texts, key_tag, latex_key
 
 _COMMENT = re.compile(r"(?<!\\)%.*")
+_AFTER_PM = re.compile(r"(?:\\pm|±)[\s{}$]*$")  # `$\pm$ `, `\pm{} `, `± ` just before a quote
+_ESCAPED = re.compile(r"\\([%&_#$])")  # `\%` in a key: the character, as the paper means it
 _NAMED_VALUE = re.compile(r"^\\newcommand\{\\([A-Za-z]+)\}", re.MULTILINE)  # a [macros.values] number
 _UNKNOWN_YET = re.compile(r"[#\\]")  # a macro's parameter or another command: known when TeX runs
 _MAX_BYTES = 16 << 20  # a paper's source file is far smaller: a bigger one is not read
@@ -29,6 +31,8 @@ class Quote:
     line: int
     key: str
     stat: str  # "value" when the paper gives none
+    after_pm: bool = False  # written after ± (`\\pm`): the number is read as a half-width
+    written: str = ""  # the key as the paper writes it, where TeX escapes in it (`mlp10\\%`) differ
 
     def place(self) -> str:
         """Return `file:line`, relative to the working folder."""
@@ -72,10 +76,17 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
             for quote in QUOTED_CELL.finditer(line):
                 if quote.start() >= cut or (quote.end() > cut and "%" not in quote[2]):
                     continue
-                key, stat = quote.group(2), quote.group(1) or "value"
+                written, stat = quote.group(2), quote.group(1) or "value"
+                key = _unescaped(written)
                 if not _UNKNOWN_YET.search(key + stat):  # `\rbvalue{table1/#1}` in a \newcommand
-                    quotes.append(Quote(path, number, key, stat))
+                    after_pm = _AFTER_PM.search(line[: quote.start()]) is not None
+                    quotes.append(Quote(path, number, key, stat, after_pm, "" if written == key else written))
     return quotes, problems
+
+
+def _unescaped(key: str) -> str:
+    """Return a quoted key with TeX's escaped characters as themselves (`mlp10\\%` is `mlp10%`)."""
+    return _ESCAPED.sub(r"\1", key)
 
 
 def paper_texts(
@@ -158,11 +169,13 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
     problems = []
     for quote in quotes:
         stats = cells.get(quote.key)
-        text = f"\\rbvalue{'' if quote.stat == 'value' else f'[{quote.stat}]'}{{{quote.key}}}"
+        text = (
+            f"\\rbvalue{'' if quote.stat == 'value' else f'[{quote.stat}]'}{{{quote.written or quote.key}}}"
+        )
         if stats is None:
             guess = written_key(quote.key, cells) or closest(quote.key, cells)
             hint = f"did you mean {guess}?" if guess else "keys are TABLE/ROW.../COLUMN..."
-            if "%" in quote.key:  # LaTeX reads the rest of the line as a comment: the key never ends
+            if "%" in quote.key and not quote.written:  # the rest of the line is a comment: no key's end
                 hint = f"its % starts a TeX comment, so the key never ends; {hint}"
             named = _named_value(quote.key, numbers_text)
             if named is not None:
@@ -173,7 +186,7 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
                 f"{text}: the cell has no statistic {quote.stat!r} in {numbers}; it has {', '.join(stats)}"
                 + _stats_hint(quote, stats)
             )
-        elif (lopsided := _lopsided(quote.stat, stats)) is not None:
+        elif quote.after_pm and (lopsided := _lopsided(quote.stat, stats)) is not None:
             message = f"{text}: {lopsided}"
         else:
             continue
@@ -191,17 +204,23 @@ def _lopsided(stat: str, stats: Mapping[str, str]) -> str | None:
         return None
     texts = [plain_number_text(stats[name]) for name in ("value", f"{stat}_lo", f"{stat}_hi", stat)]
     try:
-        value, low, high, half = map(float, texts)
+        value, low, high, width = map(float, texts)
     except ValueError:  # a dash: nothing to weigh
         return None
-    if not all(map(math.isfinite, (value, low, high, half))):
+    if not all(map(math.isfinite, (value, low, high, width))):
         return None
+    fix = f"quote [pm] or [{stat}_lo] and [{stat}_hi]"
+    if stat == "iqr":  # the interquartile range is q3 − q1, the whole width: ± it states twice that
+        return (
+            f"{texts[3]} is the interquartile range, the whole width of [{texts[1]}, {texts[2]}]: "
+            f"`{texts[0]} ± {texts[3]}` in the text states an interval twice as wide; {fix}"
+        )
     decimals = max(len(text.partition(".")[2]) for text in texts if "e" not in text)
     if abs((high - value) - (value - low)) <= 2 * 10.0**-decimals:
         return None
     return (
         f"{texts[3]} is the half-width of [{texts[1]}, {texts[2]}], which is not symmetric about {texts[0]}: "
-        f"`{texts[0]} ± {texts[3]}` in the text misstates it; quote [pm] or [{stat}_lo] and [{stat}_hi]"
+        f"`{texts[0]} ± {texts[3]}` in the text misstates it; {fix}"
     )
 
 
