@@ -692,6 +692,13 @@ def test_check_fails_while_a_source_of_the_spec_finds_no_run_it_collected_before
     assert failed.stdout.splitlines()[-1] == "FAILED: 9 current, 1 source that finds no run"
     spec.write_text(spec.read_text().replace("metrcs", "metrics"))
     assert run_cli("check").exit_code == 0
+    spec.write_text(spec.read_text().replace('path = "runs"\n', 'path = "runz"\n', 1))  # a path mistyped
+    failed = run_cli("check")
+    assert failed.exit_code == 1
+    assert (
+        "Error: [[sources]] path runz does not exist, so the outputs show the runs an earlier collect found; "
+        "did you mean "
+    ) in failed.stderr, failed.stderr
 
 
 def test_a_paper_pattern_matching_no_file_is_never_answered_with_a_file_resultsbook_writes(paper):

@@ -107,7 +107,7 @@ def print_report(report: object, verbose: bool = False) -> None:
         counts["run sources not collected"] = len(uncollected.new) + len(uncollected.gone)
     unmatched = uncollected.unmatched  # the store's runs from there are what an older [[sources]] found
     for note in unmatched:
-        echo(f"Error: {note}; the store's runs from there are those an earlier collect found", err=True)
+        echo(f"Error: {note}", err=True)
     if unmatched:
         state = "sources that find no run" if len(unmatched) > 1 else "source that finds no run"
         counts[state] = len(unmatched)

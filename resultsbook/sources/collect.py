@@ -142,22 +142,28 @@ def uncollected(store: Store, requests: Sequence[CollectRequest]) -> Uncollected
     """Return the sources of local requests that the store does not hold, and the stored ones gone
     from them, by a walk alone (nothing read or written). A source changed in place is not looked
     for: its file times differ in every clone of a repository, its content only a read would tell."""
-    local = [
-        request
-        for request in requests
-        if not fs.is_remote(request.path) and served_sources(request) is None and os.path.exists(request.path)
-    ]
+    from resultsbook.errors import nearby
+
+    local = [r for r in requests if not fs.is_remote(r.path) and served_sources(r) is None]
+    # a path mistyped in the spec (runz): the store's runs are then under none of its sources
+    missing = [] if store.shared else [r for r in local if not os.path.exists(r.path)]
+    absent = tuple(
+        f"[[sources]] path {os.path.relpath(r.path)} does not exist, so the outputs show the runs an earlier "
+        f"collect found{nearby(r.path) or ''}"
+        for r in missing
+    )
+    local = [request for request in local if os.path.exists(request.path)]
     if not local:
-        return Uncollected()
+        return Uncollected(unmatched=absent)
     stored = store.source_signatures()
     found = plan_collect(store, local, stored, snapshots=False)
     new = tuple(item.stored_path for item in found.sources if item.stored_path not in stored)
     unmatched = tuple(
-        note
+        f"{note}; the store's runs from there are those an earlier collect found"
         for root, note in zip(found.unsure, found.nothing_found)
         if any(path_under(path, root) for path in stored)
     )
-    return Uncollected(new, tuple(found.gone(store, stored)), unmatched)
+    return Uncollected(new, tuple(found.gone(store, stored)), absent + unmatched)
 
 
 def _read_and_write(
