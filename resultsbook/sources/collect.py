@@ -142,20 +142,17 @@ def uncollected(store: Store, requests: Sequence[CollectRequest]) -> Uncollected
     """Return the sources of local requests that the store does not hold, and the stored ones gone
     from them, by a walk alone (nothing read or written). A source changed in place is not looked
     for: its file times differ in every clone of a repository, its content only a read would tell."""
-    from resultsbook.errors import nearby
-
     local = [r for r in requests if not fs.is_remote(r.path) and served_sources(r) is None]
-    # a path mistyped in the spec (runz): the store's runs are then under none of its sources
-    missing = [] if store.shared else [r for r in local if not os.path.exists(r.path)]
+    stored = store.source_signatures()
     absent = tuple(
-        f"[[sources]] path {os.path.relpath(r.path)} does not exist, so the outputs show the runs an earlier "
-        f"collect found{nearby(r.path) or ''}"
-        for r in missing
+        _mistyped_path_note(store, request.path, stored)
+        for request in local
+        if not os.path.exists(request.path)
     )
+    absent = tuple(note for note in absent if note)
     local = [request for request in local if os.path.exists(request.path)]
     if not local:
         return Uncollected(unmatched=absent)
-    stored = store.source_signatures()
     found = plan_collect(store, local, stored, snapshots=False)
     new = tuple(item.stored_path for item in found.sources if item.stored_path not in stored)
     unmatched = tuple(
@@ -164,6 +161,29 @@ def uncollected(store: Store, requests: Sequence[CollectRequest]) -> Uncollected
         if any(path_under(path, root) for path in stored)
     )
     return Uncollected(new, tuple(found.gone(store, stored)), absent + unmatched)
+
+
+def _mistyped_path_note(store: Store, path: str, stored: Mapping[str, object]) -> str:
+    """Say that a spec's source path does not exist beside a folder of a name close to it whose runs the
+    store holds (`runz` beside `runs`): the outputs then show those runs, as no source finds them now.
+    Empty for a path with no such folder beside it: a clone that commits the store, not the logs (CI)."""
+    from resultsbook.errors import closest
+
+    parent, name = os.path.split(os.path.normpath(path))
+    try:
+        folders = [entry.name for entry in os.scandir(parent or ".") if entry.is_dir()]
+    except OSError:
+        return ""
+    guess = closest(name, folders) if name else None
+    if guess is None:
+        return ""
+    root = storable_text(store.relative(os.path.join(parent, guess)))
+    if not any(path_under(source, root) for source in stored):
+        return ""
+    return (
+        f"[[sources]] path {os.path.relpath(path)} does not exist, so the outputs show the runs an earlier "
+        f"collect found under {os.path.relpath(os.path.join(parent, guess))}; did you mean that folder?"
+    )
 
 
 def _read_and_write(
