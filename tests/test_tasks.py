@@ -613,6 +613,9 @@ def test_a_single_run_on_some_tasks_keeps_the_interval_and_the_test_as_rliable_c
     assert [m["text"] for m in one["marks"] if m["kind"] == "few"] == [
         "a single run on each of the 3 games: no bootstrap interval"
     ]
+    improvement = cells[("one", "probability_of_improvement")]  # against base's 5 runs a game: it varies
+    assert improvement["stats"]["bootstrap_lo"] < improvement["stats"]["bootstrap_hi"]
+    assert "few" not in [m["kind"] for m in improvement["marks"]]
 
 
 def test_the_versus_rows_own_probability_is_named_as_the_reference_and_not_counted_as_tested(tmp_path, cli):

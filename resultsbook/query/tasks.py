@@ -62,6 +62,7 @@ Key = tuple[Any, ...]
 
 
 COUNTS = ("n", "tasks", "runs_per_task_min", "runs_per_task_max")  # stats that count: whole numbers
+_NO_INTERVAL = "no bootstrap interval"  # what a row of one run a task is told of its aggregates
 
 
 def check_aggregates(names: Sequence[str]) -> tuple[str, ...]:
@@ -444,9 +445,7 @@ def _task_marks(
             )
         )
     if all(len(values) < 2 for values in per_task.values()):  # on some tasks: the others still vary
-        marks.append(
-            Mark("few", f"a single run on each of the {len(per_task)} {task_word}: no bootstrap interval")
-        )
+        marks.append(Mark("few", f"a single run on each of the {len(per_task)} {task_word}: {_NO_INTERVAL}"))
     return tuple(marks)
 
 
@@ -537,6 +536,8 @@ def _improvement_cell(
     if intervals:
         low, high = improvement_interval(x, y, query.bootstrap_resamples, query.bootstrap_seed)
         stats.update(bootstrap_lo=low, bootstrap_hi=high, bootstrap=(high - low) / 2)
+        if low == low:  # the versus row's runs vary: a row of one run a task still has an interval here
+            marks = tuple(mark for mark in marks if not mark.text.endswith(_NO_INTERVAL))
     return Cell(
         row,
         (*column, "probability_of_improvement"),
