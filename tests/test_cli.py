@@ -972,6 +972,8 @@ def test_exit_codes_and_one_line_errors(make_run, cli, tmp_path):
     )
     reversed_op = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed=>1")
     assert reversed_op.output == "Error: filter 'seed=>1' is not understood; did you mean seed>=1?\n"
+    negated = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed=!1")
+    assert negated.output == "Error: filter 'seed=!1' is not understood; did you mean seed!=1?\n"
     doubled = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed==0", "--format", "csv")
     single = cli("table", "--rows", "model", "--metric", "test/acc", "--where", "seed=0", "--format", "csv")
     assert doubled.exit_code == 0 and doubled.output == single.output  # == as Python writes it

@@ -80,6 +80,8 @@ def parse_filter(text: str) -> Filter:
     op = "=" if op == "==" else op  # as Python and pandas' query write it
     if op == "=" and raw[:1] in ("<", ">") and isinstance(parse_scalar(raw[1:]), (int, float)):  # seed=>3
         raise SpecError(f"filter {text!r} is not understood; did you mean {key}{raw[0]}={raw[1:]}?")
+    if op == "=" and raw[:1] == "!" and raw[1:]:  # seed=!3 read as the text '!3': the opposite meant
+        raise SpecError(f"filter {text!r} is not understood; did you mean {key}!={raw[1:]}?")
     if op in {">", "<", ">=", "<="} and (not raw or raw[0] in "<>=!~"):  # lr>, lr>>0.1
         what = "no value" if not raw else f"{raw[0]!r} where its value should be"
         raise SpecError(f"filter {text!r} has {what} after {op!r}; write e.g. {key}{op}100")
