@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from resultsbook.freshness.reasons import stale_reason
-from resultsbook.outputs.build import Finding, compute_outputs, quoted_table, written_files
+from resultsbook.outputs.build import Finding, compute_outputs, entry_names, quoted_table, written_files
 from resultsbook.outputs.columns import orphaned_inputs
 from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, refuse_special_files
@@ -226,7 +226,7 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
     paper = spec.macros.paper if spec.macros is not None else ()
     if spec.macros is not None and paper:
         quotes, quote_problems = check_paper(paper, computed.outputs(), spec.macros.output)
-        quote_problems += orphaned_inputs(paper, written_files(spec))
+        quote_problems += orphaned_inputs(paper, written_files(spec), entry_names(spec))
     table_changes: dict[str, tuple[CellChange, ...]] = {}
     for result in computed.results:
         findings += result.findings
