@@ -90,10 +90,11 @@ def logged_twice(runs: CellRuns, members: Runs, repeated: Sequence[Key]) -> str:
         if len(by) != len(same) or np.isnan(values).any() or not (values == values[0]).all():
             return ""
         readers |= by
-    first = sorted(readers)[0]
+    copy = sorted(readers)[-1]
     return (
         f", each with the same value from {', '.join(sorted(readers))}: one training logged by several "
-        f"trackers, counted once per tracker; keep one with where adapter={first}"
+        f"trackers, counted once per tracker; where adapter!={copy} drops one copy (and every run of "
+        f"{copy} the table has)"
     )
 
 
