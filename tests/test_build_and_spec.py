@@ -839,6 +839,7 @@ def test_a_longtable_in_a_two_column_paper_without_a_venue_is_said_to_stop_latex
     for document, warned in [
         ("\\documentclass[twocolumn]{article}\n\\begin{document}\\input{t}\\end{document}\n", True),
         ("\\documentclass[sigconf]{acmart}\n\\begin{document}\\input{t}\\end{document}\n", True),
+        ("\\documentclass[10pt,\n  twocolumn]{article}\n\\begin{document}\\input{t}\\end{document}\n", True),
         ("\\documentclass{article}\n\\begin{document}\\input{t}\\end{document}\n", False),
         ("\\documentclass[twocolumn]{article}\n\\begin{document}\\onecolumn\\input{t}\\end{document}\n", False),
     ]:
@@ -848,3 +849,5 @@ def test_a_longtable_in_a_two_column_paper_without_a_venue_is_said_to_stop_latex
         # the page's column, with no venue to measure against, is said once whatever the tables
         unmeasured = "the paper sets two columns at paper/main.tex:1"
         assert (unmeasured in built) is ("twocolumn" in document or "sigconf" in document), built
+    main.write_text("\\documentclass{article}\n\\begin{document}\n\\twocolumn\n\\input{t}\\end{document}\n")
+    assert "longtable = true, and the paper is two-column at paper/main.tex:3 (\\twocolumn)" in cli("build").output

@@ -108,25 +108,29 @@ def _resolved(target: str, folders: Iterable[str]) -> set[str]:
 
 
 _CLASS = re.compile(r"\\documentclass\s*(?:\[([^\]]*)\])?\s*\{([^}]*)\}")
+_TWOCOLUMN = re.compile(r"\\twocolumn(?![A-Za-z@])")
 
 
 def two_column_paper(patterns: Sequence[str], generated: Iterable[str]) -> str | None:
-    """Return the `\\documentclass` line of a paper file that sets its pages in two columns (the
-    `twocolumn` option, IEEEtran unless `onecolumn`, acmart's sigconf and sigplan), as `file:line`
-    and the class; None when no root file of the paper does."""
+    """Return where a paper file sets its pages in two columns, as `file:line` and how: its
+    `\\documentclass` (the `twocolumn` option, its options over several lines too; IEEEtran unless
+    `onecolumn`; acmart's sigconf and sigplan) or a `\\twocolumn` of its own; None when none does."""
     texts, _ = paper_texts(patterns, generated)
     for path, text in texts.items():
-        for number, line in enumerate(text.splitlines(), start=1):
-            found = _CLASS.search(strip_comment(line))
-            if found is None:
-                continue
-            options = set(re.split(r"[\s,]+", found.group(1) or ""))
+        body = "\n".join(strip_comment(line) for line in text.splitlines())
+        found = _CLASS.search(body)
+        if found is not None:
+            listed = [option for option in re.split(r"[\s,]+", found.group(1) or "") if option]
+            options = set(listed)
             name = found.group(2).strip()
             two = "twocolumn" in options or (name == "IEEEtran" and "onecolumn" not in options)
-            two = two or (name == "acmart" and bool(options & {"sigconf", "sigplan"}))
-            if two:
-                shown = f"[{found.group(1)}]" if found.group(1) else ""
-                return f"{os.path.relpath(path)}:{number} (\\documentclass{shown}{{{name}}})"
+            if two or (name == "acmart" and bool(options & {"sigconf", "sigplan"})):
+                shown = f"[{','.join(listed)}]" if listed else ""
+                line = body.count("\n", 0, found.start()) + 1
+                return f"{os.path.relpath(path)}:{line} (\\documentclass{shown}{{{name}}})"
+        switch = _TWOCOLUMN.search(body)
+        if switch is not None:
+            return f"{os.path.relpath(path)}:{body.count(chr(10), 0, switch.start()) + 1} (\\twocolumn)"
     return None
 
 
