@@ -913,10 +913,15 @@ def venue_findings(spec: Spec, table_spec: TableSpec) -> list[Finding]:
     stop = "there" if not two_column else f"at {two_column[0].place()}, which inputs it on a two-column page"
     text = (
         f"longtable = true on the two-column page of venue = {json.dumps(venue.name)}: LaTeX stops {stop}"
-        ' ("longtable not in 1-column mode"); set longtable = false and float = "table*" '
-        r"(across both columns, a page at most), or \input the table after \onecolumn (an appendix)"
+        + _LONGTABLE_FIX
     )
     return [Finding(table_spec.name, "", "venue", text)]
+
+
+_LONGTABLE_FIX = (
+    ' ("longtable not in 1-column mode"); set longtable = false and float = "table*" '
+    r"(across both columns, a page at most), or \input the table after \onecolumn (an appendix)"
+)
 
 
 def _paper_longtable_findings(spec: Spec, table_spec: TableSpec, paper: Sequence[str]) -> list[Finding]:
@@ -930,9 +935,7 @@ def _paper_longtable_findings(spec: Spec, table_spec: TableSpec, paper: Sequence
     if two is None or paper_uses(r"\onecolumn", paper, generated):
         return []
     text = (
-        f"longtable = true, and the paper is two-column at {two}: LaTeX stops on the table "
-        '("longtable not in 1-column mode"); set longtable = false and float = "table*" '
-        r"(across both columns, a page at most), or \input the table after \onecolumn (an appendix)"
+        f"longtable = true, and the paper is two-column at {two}: LaTeX stops on the table" + _LONGTABLE_FIX
     )
     return [Finding(table_spec.name, "", "venue", text)]
 

@@ -706,7 +706,7 @@ def make_cell(
 def _pooled_scale_notes(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery) -> list[str]:
     """Say that the values a table pools (games of raw returns) differ in scale past SCALE_FACTOR:
     a cell's mean is then mostly the largest one's, and its spread the gap between them."""
-    from resultsbook.query.taskscale import SCALE_FACTOR, number_text, task_scales, task_text
+    from resultsbook.query.taskscale import SCALE_FACTOR, number_text, scales_apart, task_scales, task_text
 
     metrics = {cell.metric.name for cell in cells.values()} - set(query.normalized)
     values: dict[Key, list[np.ndarray]] = defaultdict(list)
@@ -716,12 +716,10 @@ def _pooled_scale_notes(cells: Mapping[tuple[Key, Key], Cell], query: TableQuery
             for key in dict.fromkeys(keys):
                 values[key].append(cell.runs.values[[k == key for k in keys]])
     scales = task_scales({key: np.concatenate(parts) for key, parts in values.items()})
-    if len(scales) < 2:
+    apart = scales_apart(scales)
+    if apart is None:
         return []
-    largest, smallest = max(scales, key=scales.__getitem__), min(scales, key=scales.__getitem__)
-    factor = scales[largest] / scales[smallest]
-    if factor <= SCALE_FACTOR:
-        return []
+    largest, smallest, factor = apart
     pooled = " × ".join(query.pool)
     return [
         f"the {pooled} values a cell pools differ in scale: the largest absolute value of a run is "

@@ -555,10 +555,7 @@ def _versus_runs(
     """Return the runs of the row named by `versus` (in the same columns), None when no row matches."""
     wanted = dict(query.versus)
     for (row, other_column), members in cell_runs.items():
-        if other_column != column:
-            continue
-        values = dict(zip(query.rows, row))
-        if all(key in values and values_equal(values[key], value) for key, value in wanted.items()):
+        if other_column == column and is_versus_row(query, row):
             return members
     rows = list(dict.fromkeys(" / ".join(format_value(v) for v in row) for row, _ in cell_runs))
     asked = " / ".join(format_value(value) for value in wanted.values())
@@ -582,8 +579,11 @@ def _stats(value: float, members: Sequence[CellRun], per_task: Mapping[Key, np.n
 def compared_with_itself(query: TableQuery, row: Key, column: Key) -> bool:
     """Tell whether a cell is the versus row's probability of improvement over itself, which the table
     leaves empty: the row the others are measured against."""
-    if not query.versus or not column or column[-1] not in PAIRWISE:
-        return False
+    return bool(query.versus) and bool(column) and column[-1] in PAIRWISE and is_versus_row(query, row)
+
+
+def is_versus_row(query: TableQuery, row: Key) -> bool:
+    """Tell whether a row is the one `versus` names (`method = SPR`)."""
     values = dict(zip(query.rows, row))
     return all(key in values and values_equal(values[key], value) for key, value in query.versus.items())
 

@@ -39,18 +39,26 @@ def task_scales(per_task: Mapping[Key, np.ndarray]) -> dict[Key, float]:
     return scales
 
 
+def scales_apart(scales: Mapping[Key, float]) -> tuple[Key, Key, float] | None:
+    """Return the tasks of the largest and the smallest scale and how many times apart they are, when
+    that is more than SCALE_FACTOR; None otherwise (or with fewer than two scales)."""
+    if len(scales) < 2:
+        return None
+    largest, smallest = max(scales, key=scales.__getitem__), min(scales, key=scales.__getitem__)
+    factor = scales[largest] / scales[smallest]
+    return (largest, smallest, factor) if factor > SCALE_FACTOR else None
+
+
 def scale_note(query: TableQuery, per_task: Mapping[Key, np.ndarray], plural: str) -> str | None:
     """Say that a metric not normalised per task has scales more than SCALE_FACTOR apart between tasks."""
     name = query.metrics[0].name
     if name in query.normalized:
         return None
     scales = task_scales(per_task)
-    if len(scales) < 2:
+    apart = scales_apart(scales)
+    if apart is None:
         return None
-    largest, smallest = max(scales, key=scales.__getitem__), min(scales, key=scales.__getitem__)
-    factor = scales[largest] / scales[smallest]
-    if factor <= SCALE_FACTOR:
-        return None
+    largest, smallest, factor = apart
     return (
         f"{name!r} is not a [normalized] metric and its scale differs between {plural}: the largest "
         f"absolute value of a run is {number_text(scales[largest])} on {task_text(largest)!r} but "
