@@ -110,6 +110,29 @@ def test_a_store_that_cannot_grow_keeps_its_runs_and_says_the_disk_is_full(
     assert cli("runs").output.splitlines()[-1] == "6 run(s)"  # as it was before
 
 
+def test_a_new_store_on_a_full_disk_says_nothing_was_stored(tmp_path: Path, cli, monkeypatch) -> None:
+    opened = Store.open
+
+    def capped(location: str, create: bool = True) -> Store:
+        store = opened(location, create)
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages}")  # not one run fits
+        return store
+
+    write_runs(tmp_path, count=10, points=400)
+    monkeypatch.chdir(tmp_path)
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "open", staticmethod(capped))
+        result = cli("collect", "runs", "--db", "new.db")
+    assert result.exit_code == 74
+    # before: "what this command stored before the disk filled is kept", of a store it had removed
+    assert result.output == (
+        "Error: the disk holding new.db is full (database or disk is full); nothing was stored: the "
+        "store this command began is removed again; free some space and run it again\n"
+    )
+    assert not (tmp_path / "new.db").exists()
+
+
 def test_a_disk_that_fills_after_some_batches_says_they_were_kept(project: Path, cli, monkeypatch) -> None:
     from resultsbook.sources import collect as collecting
 

@@ -74,6 +74,7 @@ class Store:
         self._parents: dict[str, str] = {}  # folder -> how the store names it (relpath costs ~50 µs)
         self.db = db
         self.created = tuple(created)  # the file and folders this open made: `discard` removes them
+        self.removed = False  # `discard` removed the store this open made
 
     @classmethod
     def open(cls, location: str, create: bool = True) -> Store:
@@ -145,12 +146,13 @@ class Store:
         self.close()
         if empty:
             _remove(self.created)
+            self.removed = True
         self.created = ()
 
     def problem(self, error: Exception) -> StoreError:
         """Return the one-line error for an SQLite failure (one of `failures`) met using this store."""
         assert isinstance(error, sqlite3.Error)
-        return store_problem(self.path, error)
+        return store_problem(self.path, error, removed=self.removed)
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:

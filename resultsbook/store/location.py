@@ -286,8 +286,9 @@ def _one_edit(typed: str, name: str) -> bool:
     return swapped or (len(left) <= 1 and len(right) <= 1)
 
 
-def store_problem(path: str, error: sqlite3.Error) -> StoreError:
-    """Return the one-line error for an SQLite failure on the store at `path`, with a fix that keeps data."""
+def store_problem(path: str, error: sqlite3.Error, removed: bool = False) -> StoreError:
+    """Return the one-line error for an SQLite failure on the store at `path`, with a fix that keeps data;
+    `removed` when the command had made the store and removed it again (it had stored nothing)."""
     text = str(error)
     lowered = text.lower()
     quoted = shlex.quote(path)
@@ -300,6 +301,11 @@ def store_problem(path: str, error: sqlite3.Error) -> StoreError:
         return _damaged(path, text, quoted)
     if "malformed" in lowered or "corrupt" in lowered:
         return _damaged(path, text, quoted)
+    if "full" in lowered and removed:
+        return StoreError(
+            f"the disk holding {path} is full ({text}); nothing was stored: the store this command began "
+            "is removed again; free some space and run it again"
+        )
     if "full" in lowered:
         return StoreError(
             # a collect commits in batches: those before the one that filled the disk are kept
