@@ -618,6 +618,22 @@ def test_a_single_run_on_some_tasks_keeps_the_interval_and_the_test_as_rliable_c
     assert "few" not in [m["kind"] for m in improvement["marks"]]
 
 
+def test_a_method_with_a_single_run_on_every_task_is_not_called_significantly_better(tmp_path, cli):
+    """One run a game beside five: its resamples are all one value, and the test took the other
+    method's spread for the whole difference's (p = 0.0002, bold, no °), while its own cells said
+    there was no interval."""
+    single = {game: [max(values) + 1] for game, values in OURS.items()}  # above each of ours' runs
+    atari_like_project(tmp_path, {"single": single, "base": OURS})
+    assert cli("build").exit_code == 0
+    document = json.loads((tmp_path / "agg.json").read_text())
+    cells = {(c["row"]["method"], c["aggregate"]): c for c in document["cells"]}
+    mean = cells[("single", "mean")]
+    assert mean.get("emphasis") == "best"
+    [untested] = [m["text"] for m in mean["marks"] if m["kind"] == "nonsig"]
+    assert "needs more than one run on some task on each side" in untested
+    assert "significantly better" not in json.dumps(mean)
+
+
 def test_the_versus_rows_own_probability_is_named_as_the_reference_and_not_counted_as_tested(tmp_path, cli):
     """SPR's P(X > SPR) cell was `–`, footnoted `no run (1 cell)` though SPR has 2,600 runs, and the
     note counted the untested probability column among the columns tested at α."""

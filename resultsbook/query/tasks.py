@@ -24,7 +24,8 @@ numpy.random.default_rng(bootstrap_seed). A method with a single run on every ta
 (its resamples would all be equal); one with a single run on some tasks gets one, as rliable computes
 it: those tasks' runs are drawn every time, and the interval holds the others' spread alone. The
 test behind bold is the stratified bootstrap test of the
-difference: p = min(1, 2 min(P*(Δ ≤ 0), P*(Δ ≥ 0))) over the resampled differences Δ.
+difference: p = min(1, 2 min(P*(Δ ≤ 0), P*(Δ ≥ 0))) over the resampled differences Δ; none when
+either side has a single run on every task.
 """
 
 from __future__ import annotations
@@ -207,7 +208,10 @@ def difference_p(query: TableQuery, first: Cell, second: Cell) -> float:
     if not shared:
         return float("nan")
     x, y = [a[t] for t in shared], [b[t] for t in shared]
-    if not all(np.isfinite(v).all() for v in (*x, *y)) or all(len(v) < 2 for v in (*x, *y)):
+    # a side with a single run on every task has no spread to resample: its bootstrap is one value,
+    # and a test against it would take the other side's spread for the whole of the difference's
+    single = any(all(len(v) < 2 for v in side) for side in (x, y))
+    if single or not all(np.isfinite(v).all() for v in (*x, *y)):
         return float("nan")
     k = len(shared)
     name, threshold = first.statistic, query.optimality_threshold

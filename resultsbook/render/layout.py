@@ -588,7 +588,7 @@ def _untested(table: ResultTable, fmt: TableFormat, first: tuple[int, int], seco
     if any(cell is not None and any(map(math.isinf, cell.runs.values.tolist())) for cell in cells):
         return f"{name} cannot be computed with infinite values"
     if table.query.tasks:
-        return f"{name} needs at least two runs per task on each side"
+        return f"{name} needs more than one run on some task on each side"
     return f"{name} needs at least two replicates on each side"
 
 
