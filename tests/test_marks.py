@@ -644,3 +644,13 @@ def test_one_training_logged_by_two_trackers_is_said_so_with_the_where_that_keep
     assert cli("collect", "runs").exit_code == 0
     differs = cli("table", "--rows", "lr", "--metric", "acc", "--goal", "max")
     assert "several runs share seed 0, seed 1\n" in differs.output, differs.output  # two trainings
+
+
+def test_seed_1_written_as_text_is_the_same_seed_as_seed_1(make_run, cli):
+    """Seed 1 in one config and "1" in another counted as two seeds: n = 3 over two seeds, unmarked."""
+    for name, seed, acc in (("a", 1, 0.5), ("b", "1", 0.6), ("c", 2, 0.7)):
+        make_run(name, {"model": "q", "seed": seed}, [{"step": 1, "acc": acc}])
+    assert cli("collect", "runs").exit_code == 0
+    table = cli("table", "--rows", "model", "--metric", "acc", "--goal", "max")
+    assert "Warning: table: q: several runs share seed 1\n" in table.output, table.output
+    assert "§" in table.output

@@ -22,6 +22,7 @@ from resultsbook.params import (
     cut_all_where_they_differ,
     format_value,
     sort_key,
+    value_identity,
     values_equal,
 )
 from resultsbook.query.model import CellRuns, Mark, TableQuery
@@ -83,8 +84,10 @@ def logged_twice(runs: CellRuns, members: Runs, repeated: Sequence[Key]) -> str:
     adapters = members.field("adapter")
     keys = list(zip(*(column.tolist() for column in (*runs.pooled, *runs.replicate))))
     readers: set[str] = set()
+    identities = [tuple(map(seed_identity, key)) for key in keys]
     for shared in repeated:
-        same = [index for index, key in enumerate(keys) if key == shared]
+        wanted = tuple(map(seed_identity, shared))
+        same = [index for index, identity in enumerate(identities) if identity == wanted]
         values = runs.values[same]
         by = {str(adapters[index]) for index in same}
         if len(by) != len(same) or np.isnan(values).any() or not (values == values[0]).all():
@@ -260,13 +263,43 @@ def repeated_replicates(runs: CellRuns) -> list[Key]:
     if len(runs.replicate) == 1 and not runs.pooled:  # one key: count its values, no tuple per run
         values = runs.replicate[0].tolist()
         if None not in values:
+            if _spelled_apart(values):
+                return _repeated([(value,) for value in values])
             return [(value,) for value, count in Counter(values).items() if count > 1]
     named = np.zeros(len(runs), dtype=bool)
     for column in runs.replicate:
         named |= np.fromiter((v is not None for v in column.tolist()), dtype=bool, count=len(runs))
     chosen = np.flatnonzero(named)
     columns = [column[chosen].tolist() for column in (*runs.pooled, *runs.replicate)]
-    return [key for key, count in Counter(zip(*columns)).items() if count > 1]
+    return _repeated(list(zip(*columns)))
+
+
+def _spelled_apart(values: Sequence[Any]) -> bool:
+    """Tell whether some values are not all of one type (seed 1 and seed '1'): then they are counted
+    as `seed_identity` says, slower."""
+    return len(set(map(type, values))) > 1
+
+
+def _repeated(keys: Sequence[Key]) -> list[Key]:
+    """Return the keys (each as first written) that several runs share, as `seed_identity` tells them."""
+    first: dict[Key, Key] = {}
+    counts: Counter[Key] = Counter()
+    for key in keys:
+        identity = tuple(map(seed_identity, key))
+        first.setdefault(identity, key)
+        counts[identity] += 1
+    return [first[identity] for identity, count in counts.items() if count > 1]
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+def seed_identity(value: Any) -> Any:
+    """Return what a replicate value means: seed '1' (text, from a path or a CSV column) is seed 1,
+    and seed 1.0 is too."""
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+        return ("number", float(int(value)))
+    return value_identity(value)
 
 
 MIN_CURVE_POINTS = 5  # shorter curves are not compared: two seeds may well log a few same values
