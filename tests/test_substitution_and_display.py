@@ -52,6 +52,24 @@ def test_a_final_value_does_not_stand_in_for_a_step_and_is_marked_for_max(make_r
     assert "≈" in plain and "a value stands in for the one asked" in plain
 
 
+def test_a_curve_that_ends_in_nan_is_marked_under_max_min_and_mean(make_run, cli):
+    """A seed that diverged (NaN from its third point) gave its max from before, unmarked; with last
+    it was named as having no value."""
+    make_run("a0", {"model": "a", "seed": 0}, curve([0.1, 0.3, 0.5]))
+    make_run("a1", {"model": "a", "seed": 1}, curve([0.2, 0.4, math.nan, math.nan]))
+    for reduce in ("max", "min", "mean"):
+        cell = json.loads(_table(cli, "--metric", "acc", "--reduce", reduce, "--format", "json"))["cells"][0]
+        assert cell["stats"]["n"] == 2
+        text = f"1 run(s) with a curve ending in NaN (diverged?): {reduce} of the points before"
+        assert {"kind": "substituted", "text": text} in [
+            {k: m[k] for k in ("kind", "text")} for m in cell["marks"]
+        ]
+    alone = json.loads(
+        _table(cli, "--metric", "acc", "--reduce", "max", "--where", "seed=0", "--format", "json")
+    )
+    assert "substituted" not in [m["kind"] for m in alone["cells"][0]["marks"]]
+
+
 def test_infinite_values_are_kept_for_order_statistics_and_marked(make_run, cli):
     for seed, value in enumerate([1.0, math.inf, 2.0]):
         make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([value], key="ppl"))

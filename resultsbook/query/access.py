@@ -444,6 +444,11 @@ class MetricReader:
             substituted = found & (n == 0) & summaries.has_summary[at]
             note = ("substituted", f"logged only a final value, taken as its {reduction.kind}")
             notes = dict.fromkeys(ids[substituted].tolist(), note)
+            # a curve that ends in NaN diverged (or broke): its min, max and mean are of the points before
+            diverged = found & (n > 0) & np.isnan(summaries.columns["last"][at]) & ~np.isnan(out)
+            ending = f"with a curve ending in NaN (diverged?): {reduction.kind} of the points before"
+            note = ("substituted", ending)
+            notes.update(dict.fromkeys(ids[diverged].tolist(), note))
         return out, notes
 
     def _series_values(
