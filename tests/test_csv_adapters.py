@@ -462,6 +462,24 @@ def test_records_whose_step_starts_again_are_runs_numbered_by_their_place(tmp_pa
     assert list(result.runs[2].metrics["Value"].values) == [20.5, 21.5, 22.5, 23.5]
 
 
+def test_a_log_whose_step_starts_again_to_another_end_says_so_at_the_record_where_it_went_back(tmp_path):
+    """Detectron2's metrics.json of a training launched again in its output folder: the iteration goes
+    back from 99 to 19, and the file was read as runs run=0 and run=1 without a word, which a table
+    then offered to average as seeds."""
+    path = tmp_path / "metrics.json"
+    records = [{"iteration": i, "total_loss": 1 / (i + 1)} for i in range(19, 100, 20)]
+    records += [{"iteration": i, "total_loss": 0.5 / (i + 1)} for i in range(19, 60, 20)]
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    result = read_records(path, step="iteration")
+    assert [run.params for run in result.runs] == [{"run": 0}, {"run": 1}]
+    [problem] = result.problems
+    assert problem.message == (
+        "the step goes back from 99 to 19 at record 6: read as runs run=0 (to step 99), run=1 (to step "
+        "59); ending at different steps, they look like a training started again in the same place, not "
+        "seeds: keep the one meant with --where run=N"
+    )
+
+
 def test_records_of_runs_side_by_side_each_step_once_per_run_are_runs_numbered_by_their_place(tmp_path):
     """Dopamine's `breakout_CNN.json` lists an agent's five seeds side by side: Iteration 0 five
     times, then 1 five times...; they were one run holding the last seed's value at every step."""

@@ -173,6 +173,7 @@ class RecordsAdapter(Adapter):
         copies: list[tuple[int, int]] = []  # (record, the earlier record it repeats field for field)
         first_record: dict[str, int] = {}
         restarts = StepRestarts()
+        first_back = 0  # the record (from 1) where the step first went back
         names: dict[str, tuple[str, str]] = {}
         unstepped: dict[str, tuple[int, int, int]] = {}  # curve -> (record, its points, the steps listed)
         for number, record in enumerate(records):
@@ -180,7 +181,10 @@ class RecordsAdapter(Adapter):
             key = json.dumps(params, sort_keys=True, default=str)
             steps_list = _steps_list(record.get(step_field)) if step_field else None
             step = to_float(record.get(step_field)) if step_field and steps_list is None else None
+            back = len(restarts.went_back)
             key = restarts.key(key, step, set(curves) | set(finals))
+            if back == 0 and restarts.went_back:
+                first_back = number + 1
             if wandb_runs:  # a W&B run is its row, whatever its params
                 key = f"{wandb_runs[number][0]}#{number}"
                 names[key] = wandb_runs[number]
@@ -247,6 +251,9 @@ class RecordsAdapter(Adapter):
                     "the curve, by position",
                 )
             )
+        uneven = restarts.uneven(source.path, self._option("index"), first_back)
+        if uneven is not None:
+            problems.append(uneven)
         if not step_field and not wandb_runs:
             problems.extend(_points_read_as_runs(source.path, records, [grouped[key][0] for key in order]))
         runs = []
@@ -352,6 +359,9 @@ class RecordsAdapter(Adapter):
                 yield {task: str(name), index: position, value: score}
 
 
+SHOWN_RUNS = 4  # runs a restart's message names with their last step
+
+
 class StepRestarts:
     """Tell apart runs of the same params listed in one file without a field naming them (Dopamine's
     baselines: an agent's seeds one after another, the step starting again from the first, or side
@@ -365,6 +375,8 @@ class StepRestarts:
         self.side_by_side: set[str] = set()
         self.position: dict[str, int] = {}
         self.any = False
+        self.ends: dict[str, float] = {}  # run key -> its last step
+        self.went_back: list[tuple[str, float, float]] = []  # (params key, last step, step) at a restart
 
     def key(self, key: str, step: float | None, metrics: set[str]) -> str:
         """Return a record's run key: a step back to the run's first after it rose starts the next
@@ -375,6 +387,7 @@ class StepRestarts:
             return key
         if key in self.first and self.last[key] > self.first[key] and step <= self.first[key]:
             self.runs[key] = self.runs.get(key, 0) + 1
+            self.went_back.append((key, self.last[key], step))
         else:
             self.first.setdefault(key, step)
         if self.last.get(key) != step:
@@ -391,7 +404,28 @@ class StepRestarts:
         self.any = self.any or count > 0
         run_key = f"{key}#run{count}" if count else key
         self.position[run_key] = count
+        self.ends[run_key] = step
         return run_key
+
+    def uneven(self, path: str, index: str, first_record: int) -> Problem | None:
+        """Say where the step went back when the runs it starts end at different steps: a training
+        launched again in the same folder (Detectron2's metrics.json), not seeds one after another
+        (Dopamine's, each to the same last step); None when there is nothing to say."""
+        if not self.went_back:
+            return None
+        key, last, step = self.went_back[0]
+        ends = [self.ends[key], *(self.ends[f"{key}#run{n}"] for n in range(1, self.runs[key] + 1))]
+        if len(set(ends)) < 2:
+            return None
+        runs = ", ".join(f"{index}={n} (to step {end:g})" for n, end in enumerate(ends[:SHOWN_RUNS]))
+        more = f" and {len(ends) - SHOWN_RUNS} more" if len(ends) > SHOWN_RUNS else ""
+        return Problem(
+            path,
+            f"the step goes back from {last:g} to {step:g} at record {first_record}: read as runs {runs}"
+            f"{more}; ending at different steps, they look like a training started again in the same "
+            f"place, not seeds: keep the one meant with --where {index}=N",
+            "each, as a separate run",
+        )
 
 
 def _points_read_as_runs(
