@@ -165,3 +165,34 @@ def natural_key(text: str) -> list[Any]:
         (float(part) if "." in part or len(part) > _WHOLE_DIGITS else int(part)) if index % 2 else part
         for index, part in enumerate(parts)
     ]
+
+
+# the names configs give one setting (`lr` in one script, `learning_rate` in the next), spelled
+# without case, `_` or `-`: a key renamed between runs is told by these, not by its spelling
+_SAME_MEANING = (
+    frozenset({"lr", "learningrate", "baselr"}),
+    frozenset({"bs", "batchsize", "batch"}),
+    frozenset({"wd", "weightdecay"}),
+    frozenset({"epochs", "nepochs", "numepochs", "maxepochs", "epoch"}),
+    frozenset({"seed", "randomseed", "rngseed"}),
+    frozenset({"optimizer", "optim", "opt"}),
+    frozenset({"arch", "architecture"}),
+    frozenset({"env", "envid", "envname", "environment"}),
+    frozenset({"dataset", "datasetname"}),
+)
+
+
+def same_meaning(key: str, held: Sequence[str]) -> str | None:
+    """Return the one param of `held` that names the setting `key` names under another name
+    (`learning_rate` for `lr`, in the same place of a dotted key), or None."""
+
+    def parts(name: str) -> tuple[str, str]:
+        head, _, last = name.rpartition(".")
+        return head, re.sub(r"[_\-\s]", "", last.lower())
+
+    head, word = parts(key)
+    group = next((names for names in _SAME_MEANING if word in names), None)
+    if group is None:
+        return None
+    found = [name for name in held if parts(name)[0] == head and parts(name)[1] in group - {word}]
+    return found[0] if len(found) == 1 else None

@@ -223,6 +223,26 @@ def test_runs_lacking_a_row_key_name_the_param_of_a_close_name_only_they_hold(ma
     )
 
 
+def test_runs_lacking_a_row_key_name_the_param_that_names_it_otherwise(make_run, store, tmp_path):
+    """A project that renamed `lr` to `learning_rate` half-way: a table by `lr` left the later runs out,
+    guessed they were still starting, and pointed at `forget`, which would have deleted them."""
+    make_run("old0", {"model": "a", "lr": 0.1, "seed": 0}, curve([0.9]))
+    make_run("new0", {"model": "a", "learning_rate": 0.1, "seed": 1}, curve([0.8]))
+    result = table(store, tmp_path, rows=("lr",))
+    assert result.notes == (
+        "1 run(s) with 'acc' have no param 'lr' and were left out (the first: runs/new0; they have the "
+        "param 'learning_rate', another name for it: where the key was renamed between runs, grouping by "
+        "'learning_rate' shows them)",
+    )
+    together = table(store, tmp_path, rows=("model",))
+    assert together.notes == ()
+    [text] = [mark.text for cell in together.cells.values() for mark in cell.marks if mark.kind == "mixed"]
+    assert text == (
+        "averages runs that differ in learning_rate (0.1, not recorded); lr (0.1, not recorded) "
+        "(learning_rate and lr may be one setting under two names)"
+    )
+
+
 def test_runs_left_out_for_lack_of_the_metric_name_the_like_metric_they_log(make_run, store, tmp_path):
     """Spinning Up's PPO logs its return as AverageEpRet, its SAC as AverageTestEpRet, and a few runs
     of a forked logger as AverageTestEpRet1: the note sent the user to `problems`, which had none."""

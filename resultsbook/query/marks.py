@@ -21,6 +21,7 @@ from resultsbook.params import (
     clipped,
     cut_all_where_they_differ,
     format_value,
+    same_meaning,
     sort_key,
     value_identity,
     values_equal,
@@ -193,6 +194,10 @@ def mixed_text(
             each = ", one per run" if len(values) == runs else ""
             parts.append(f"{key} ({len(values)} values{each}: {shown}, …)")
     text = f"averages runs that differ in {'; '.join(parts)}"
+    for key in differing:  # `lr` in the older runs, `learning_rate` in the later: a key renamed
+        other = same_meaning(key, [name for name in differing if name != key])
+        if other is not None and key < other:
+            text += f" ({key} and {other} may be one setting under two names)"
     own = [key for key, values in differing.items() if runs > SHOWN_VALUES and len(values) == runs]
     if own:
         has, its, it_is, it = (

@@ -27,6 +27,7 @@ from resultsbook.params import (
     format_value,
     normalize_value,
     parse_scalar,
+    same_meaning,
     sort_key,
     values_equal,
 )
@@ -199,10 +200,12 @@ def left_out_note(
         shown = ", ".join(nested[:3]) + (f" and {len(nested) - 3} more" if len(nested) > 3 else "")
         return left + f"in them {key} is an object, read as the params {shown}: name one of those instead)"
     meant = closest(key, held) if held else None
-    if meant is not None:
+    synonym = same_meaning(key, held) if held and meant is None else None
+    if meant is not None or synonym is not None:
+        how = "of a name close to it" if meant is not None else "another name for it"
         return left + (
-            f"they have the param {meant!r}, of a name close to it: where the key was renamed between runs, "
-            f"grouping by {meant!r} shows them)"
+            f"they have the param {meant or synonym!r}, {how}: where the key was renamed between runs, "
+            f"grouping by {meant or synonym!r} shows them)"
         )
     return left + (
         "a run still starting, its config not written yet, has it once collected again; "
