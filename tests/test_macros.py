@@ -351,6 +351,40 @@ def test_cells_whose_keys_read_alike_in_latex_each_keep_their_own_number(tmp_pat
     assert "A 0.660, B 0.550, C 0.770." in text
 
 
+def test_cells_whose_values_join_to_one_key_each_keep_their_own_number(tmp_path: Path, cli) -> None:
+    """Method `x/y` on dataset `z` and method `x` on dataset `y/z` both joined to `t/x/y/z`: the numbers
+    file held one of them, `explain` showed the other, and nothing was said. Each now has a tagged
+    key, the build says which is which, and a quote of the plain key names no cell."""
+    from conftest import write_native_run
+
+    from resultsbook.outputs.numbers import cell_keys
+
+    for method, dataset, value in (("x/y", "z", 1.1), ("x", "y/z", 2.1)):
+        for seed in range(2):
+            config = {"m": method, "ds": dataset, "seed": seed}
+            write_native_run(tmp_path / "runs" / f"{value}{seed}", config, [{"step": 1, "loss": value}])
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n\n[tables.t]\nmetric = "loss"\ngoal = "min"\nrows = ["m"]\n'
+        'columns = ["ds"]\noutputs = []\n\n[macros]\noutput = "numbers.tex"\n'
+    )
+    keys = cell_keys("t", [(("x/y",), ("z",)), (("x",), ("y/z",))])
+    first, second = keys[(("x/y",), ("z",))], keys[(("x",), ("y/z",))]
+    assert first != second and first.startswith("t/x/y/z(") and second.startswith("t/x/y/z(")
+    cli("collect", "runs")
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    assert (
+        f"Warning: macros: cells of t join to one key t/x/y/z (a '/' inside a value): \\rbvalue{{{first}}} "
+        f"is 'x/y' × 'z', \\rbvalue{{{second}}} is 'x' × 'y/z'"
+    ) in built.output
+    defined = (tmp_path / "numbers.tex").read_text()
+    assert f"\\@namedef{{rb@v@value@{first}}}{{1.10}}" in defined
+    assert f"\\@namedef{{rb@v@value@{second}}}{{2.10}}" in defined
+    assert "rb@v@value@t/x/y/z}" not in defined
+    explained = cli("explain", f"\\rbvalue{{{second}}}")
+    assert explained.exit_code == 0 and explained.output.startswith("t / x / y/z: 2.1"), explained.output
+
+
 def test_a_tagged_key_never_takes_the_key_another_cell_is_written_as() -> None:
     """`t1/a&b/x` was tagged `t1/a-b/x(b9477b)`, the key of a cell of that very name: two definitions
     under one key, the later one silently won. The cell keeps its key; the tag grows."""

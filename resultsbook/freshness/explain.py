@@ -592,10 +592,10 @@ def curve_end_text(query: CurveQuery, line: CurveLine) -> str:
 def _keyed_cells(name: str, table: ResultTable, key: str) -> set[tuple[Any, Any]]:
     """Return the cells whose key is `key`, as their values read or as the numbers file writes it
     (`table1/-x-` for the value `$x$`)."""
-    from resultsbook.outputs.numbers import cell_key
+    from resultsbook.outputs.numbers import cell_keys
     from resultsbook.render.macros import latex_keys
 
-    keys = {place: cell_key(name, *place) for place in table.cells}
+    keys = cell_keys(name, table.cells)
     written = latex_keys(keys.values())
     return {place for place, own in keys.items() if key in (own, written[own])}
 

@@ -736,7 +736,7 @@ def numbers_entry(spec: Spec, output: str, book: NumberBook) -> EntryResult:
     )
     values = {f"\\{value.macro}": {"value": value.text} for value in book.values.values()}
     digest = hashlib.sha256(text.encode()).hexdigest()
-    alike = tuple(Finding("macros", "", "key", line) for line in alike_keys(book.cells))
+    alike = tuple(Finding("macros", "", "key", line) for line in (*book.joined, *alike_keys(book.cells)))
     return EntryResult("macros", digest, {output: text.encode()}, values, findings=alike)
 
 

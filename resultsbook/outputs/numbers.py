@@ -8,8 +8,10 @@ or ratio of cells, a statistic over a selection of runs, a count), formatted lik
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from resultsbook.errors import SpecError, closest
@@ -23,6 +25,7 @@ from resultsbook.query.stats import describe
 from resultsbook.query.tasks import COUNTS
 from resultsbook.render.latex import tex_number
 from resultsbook.render.layout import DisplayCell, center_key, layout_table
+from resultsbook.render.macros import key_tag
 from resultsbook.render.numformat import column_format, fmt_number, printed_difference
 from resultsbook.spec import Spec, TableSpec, ValueSpec
 from resultsbook.store import Store
@@ -61,6 +64,7 @@ class NumberBook:
     cells: Mapping[str, CellNumbers]
     values: Mapping[str, NamedValue]
     notes: Mapping[str, str] = field(default_factory=dict)
+    joined: tuple[str, ...] = ()  # `joined_key_lines` of every table
 
 
 def cell_key(table: str, row: tuple, column: tuple) -> str:
@@ -68,9 +72,49 @@ def cell_key(table: str, row: tuple, column: tuple) -> str:
     return "/".join([table, *(format_value(v) for v in (*row, *column))])
 
 
+Place = tuple[tuple, tuple]  # a cell's row and column values
+
+
+def cell_keys(table: str, places: Iterable[Place]) -> dict[Place, str]:
+    """Return each cell's key, no two alike: cells whose values join to one key (a '/' inside a
+    value: `x/y` and `z`, `x` and `y/z`) each get a tag from their values, `t/x/y/z(3f2a1c)`, so that
+    a quote of the plain key names no cell rather than one of them."""
+    plain = {place: cell_key(table, *place) for place in places}
+    counts = Counter(plain.values())
+    return {
+        place: key if counts[key] == 1 else f"{key}({key_tag(json.dumps(_spelled(table, place)))})"
+        for place, key in plain.items()
+    }
+
+
+def joined_key_lines(table: str, places: Iterable[Place]) -> list[str]:
+    """Return one line per group of a table's cells whose values join to one key, saying which tagged
+    key is which cell (a build prints them)."""
+    keys = cell_keys(table, places)
+    groups: dict[str, list[Place]] = {}
+    for place in keys:
+        groups.setdefault(cell_key(table, *place), []).append(place)
+    named = {
+        place: f"\\rbvalue{{{key}}} is {' × '.join(map(repr, _spelled(table, place)[1:]))}"
+        for place, key in keys.items()
+    }
+    return [
+        f"cells of {table} join to one key {plain} (a '/' inside a value): "
+        + ", ".join(map(named.get, alike))
+        for plain, alike in groups.items()
+        if len(alike) > 1
+    ]
+
+
+def _spelled(table: str, place: Place) -> list[str]:
+    """Return a cell's table and values as text, one item each (unlike its key, never ambiguous)."""
+    return [table, *(format_value(v) for v in (*place[0], *place[1]))]
+
+
 def table_numbers(name: str, table_spec: TableSpec, table: ResultTable, spec: Spec) -> dict[str, CellNumbers]:
     """Return {cell key: CellNumbers} for every cell, with the digits the table prints."""
     layout = layout_table(table, table_spec.format, table_spec.labels)
+    keys = cell_keys(name, table.cells)
     out = {}
     for r, row in enumerate(table.rows):
         for c, column in enumerate(table.columns):
@@ -78,7 +122,7 @@ def table_numbers(name: str, table_spec: TableSpec, table: ResultTable, spec: Sp
             shown = layout.body[r][1][c]
             if cell is None or shown is None or not shown.center:
                 continue
-            key = cell_key(name, row, column)
+            key = keys[(row, column)]
             latex = {"value": tex_number(shown.center), "pm": _pm(shown, latex=True)}
             for stat, number in sorted(cell.stats.items()):
                 text = _count_or_number(number, stat, shown.digits, shown.exponent)
@@ -115,11 +159,13 @@ def compute_numbers(
     `tables` (it could not be computed) gives no cells, and the values that quote it are left out."""
     cells: dict[str, CellNumbers] = {}
     notes: dict[str, str] = {}
+    joined: list[str] = []
     for name, table_spec in spec.tables.items():
         table = tables.get(name)
         if table is None:
             continue
         cells.update(table_numbers(name, table_spec, table, spec))
+        joined += joined_key_lines(name, table.cells)
         if table.cells:
             from resultsbook.render.layout import stat_note
 
@@ -133,7 +179,7 @@ def compute_numbers(
                 continue
             number, text = _named(value, cells, store, reader, runs)
             values[name] = NamedValue(name, value.macro, number, text)
-    return NumberBook(cells, values, notes)
+    return NumberBook(cells, values, notes, tuple(joined))
 
 
 def value_tables(value: ValueSpec) -> set[str]:
