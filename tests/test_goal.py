@@ -177,6 +177,32 @@ def test_build_lints_a_goal_taken_from_a_name_or_missing(make_run, cli, tmp_path
     assert cli("build", "--strict").exit_code == 1
 
 
+def test_a_tables_goal_against_what_a_metrics_name_says_is_warned(make_run, cli, tmp_path):
+    """metrics = ["test/err", "acc"] with goal = "min" (meant for the error) bolded the lowest accuracy,
+    silently; a metric whose name agrees with the goal is not warned."""
+    for seed in range(3):
+        for model, err, acc in (("a", 0.1, 0.9), ("b", 0.2, 0.8)):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, [{"step": 1, "test/err": err, "acc": acc}])
+    _spec(
+        tmp_path,
+        """
+        [tables.t]
+        metrics = ["test/err", "acc"]
+        goal = "min"
+        rows = ["model"]
+        outputs = ["t.md"]
+        """,
+    )
+    result = cli("build")
+    assert result.exit_code == 0
+    assert (
+        "Warning: t: goal = \"min\" bolds the lowest 'acc', whose name says higher is better; where that is "
+        'not meant, write its entry of metrics as { name = "acc", goal = "max" }\n' in result.output
+    )
+    assert "'test/err', whose name" not in result.output
+    assert cli("build", "--strict").exit_code == 1
+
+
 def test_the_old_direction_key_is_goals_alias_and_a_conflict_is_refused(make_run, cli, tmp_path):
     _runs(make_run, "fidelity")
     _spec(

@@ -83,6 +83,7 @@ _T = TypeVar("_T")
 
 if TYPE_CHECKING:
     from resultsbook.outputs.numbers import NumberBook
+    from resultsbook.query.goal import Goal
     from resultsbook.render.plots import PlotData
     from resultsbook.spec import FigureSpec
 
@@ -990,6 +991,15 @@ def unfloated_label_findings(table_spec: TableSpec) -> list[Finding]:
     return [Finding(table_spec.name, "", "lint", text)]
 
 
+def _named_otherwise(metric: str, goal: Goal) -> bool:
+    """Tell whether a metric's name documents the goal opposite to the one set (`acc` under a table's
+    goal = "min", set for its other metric, `test/err`)."""
+    from resultsbook.query.goal import goal_from_name
+
+    named = goal_from_name(metric)
+    return named is not None and named != goal.direction
+
+
 def _goal_setting(metric: str, goal: str, several: bool) -> str:
     """Return how the spec states one metric's goal: a table's `goal` is every metric's, so a table of
     several metrics states it in the metric's entry."""
@@ -1067,6 +1077,19 @@ def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Findi
                     "lint",
                     f"the goal of {metric.name!r} comes from its name ({goal.words}); "
                     f"state it {'by writing' if several else 'with'} {stated}",
+                )
+            )
+        elif fmt.highlight != "none" and goal.source == "set" and _named_otherwise(metric.name, goal):
+            named = "higher" if goal.direction == "min" else "lower"
+            end = "lowest" if goal.direction == "min" else "highest"
+            findings.append(
+                Finding(
+                    name,
+                    "",
+                    "lint",
+                    f'goal = "{goal.direction}" bolds the {end} {metric.name!r}, whose name says {named} is '
+                    f"better; where that is not meant, write "
+                    + _goal_setting(metric.name, "max" if goal.direction == "min" else "min", several),
                 )
             )
         elif fmt.highlight != "none" and goal.source == "unknown":
