@@ -575,6 +575,26 @@ def test_build_on_a_venues_page_names_a_table_wider_than_its_column_as_the_paper
         store.close()
 
 
+def test_a_table_that_does_not_compile_leaves_the_others_measured_and_says_it_was_not(tmp_path: Path) -> None:
+    """One caption needing T1 (`Łąka`) stopped the one draft every table is measured in: the table
+    86pt wider than IEEE's column was built without a word."""
+    pytest.importorskip("pylatex")
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    polish = '[tables.polish]\nmetric = "acc"\nrows = ["lr"]\nfloat = true\ncaption = "Łąka"\n'
+    polish += 'outputs = ["results/polish.tex"]\n'
+    spec, store = make_project(tmp_path, WIDE_TABLES + polish, top='venue = "ieee"\n')
+    report = build(spec, store)
+    store.close()
+    widths = {finding.entry: finding.text for finding in report.findings if finding.kind == "venue"}
+    assert widths["wide"].startswith("results/wide.tex is "), widths
+    assert "wider than the IEEE conference (IEEEtran) column" in widths["wide"]
+    assert widths["polish"] == (
+        "results/polish.tex was not measured against the IEEE conference (IEEEtran) column: it does not "
+        "compile in a draft of the venue's class (the warnings above, or `resultsbook preview`, say why)"
+    )
+
+
 def test_build_says_when_fit_scale_shrinks_a_table_past_reading(tmp_path: Path) -> None:
     """d3rlpy's eight algorithms × four environments with fit = "scale" came out of an ICML column at
     47%, its 10pt numbers at 4.7pt (smaller than \\tiny, which AAAI refuses), and build said nothing:

@@ -25,9 +25,8 @@ _TABLE_FONT_PT = {r"\footnotesize": 8.0, r"\small": 9.0}  # of a 10pt class (IEE
 def too_wide_tables(spec: Spec, report: BuildReport) -> list[Finding]:
     """Return a finding for each LaTeX table of the build wider than the venue's column (or its text
     width, across both columns), or shrunk by `fit = "scale"` past reading; none without a venue or
-    pdflatex, or when the tables do not compile (the preview, and the paper, say why)."""
-    from resultsbook.outputs.preview import draft_log, preview_source, too_wide
-
+    pdflatex. Tables that do not compile together are measured one by one, and one that does not
+    compile alone is said to be unmeasured (the preview, and the paper, say why)."""
     venue = spec.venue
     tables = {
         name: table
@@ -36,13 +35,37 @@ def too_wide_tables(spec: Spec, report: BuildReport) -> list[Finding]:
     }
     if venue is None or not tables or shutil.which("pdflatex") is None:
         return []
-    shown = replace(spec, tables=tables, figures={}, macros=None)
+    findings = _measured(spec, report, tables)
+    if findings is not None:
+        return findings
+    # one table that does not compile (a label needing a package) stopped the pass: each alone, then
+    findings = []
+    for name, table in tables.items():
+        alone = _measured(spec, report, {name: table})
+        if alone is None:
+            text = (
+                f"{_latex_output(spec, name)} was not measured against the {venue.title} column: it does "
+                "not compile in a draft of the venue's class (the warnings above, or `resultsbook preview`, "
+                "say why)"
+            )
+            alone = [Finding(name, "", "venue", text)]
+        findings += alone
+    return findings
+
+
+def _measured(spec: Spec, report: BuildReport, tables: Mapping[str, TableSpec]) -> list[Finding] | None:
+    """Return the findings of one draft pass over `tables`; None when that draft does not compile."""
+    from resultsbook.outputs.preview import draft_log, preview_source, too_wide
+
+    venue = spec.venue
+    assert venue is not None
+    shown = replace(spec, tables=dict(tables), figures={}, macros=None)
     with tempfile.TemporaryDirectory(prefix="resultsbook-widths-") as folder:
         with open(os.path.join(folder, _MEASURED), "w", encoding="utf-8") as handle:
             handle.write(preview_source(shown, report, folder, venue))
         log = draft_log(folder, _MEASURED)
         if log is None:
-            return []
+            return None
         across = placed_across(spec, tables)
         wide = too_wide(shown, log, folder, venue, across)
         shrunk = _shrunk_tables(shown, report, folder, venue, across)
