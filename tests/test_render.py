@@ -84,6 +84,16 @@ def test_escape_markdown_neutralises_tables_links_and_html():
     assert escape_markdown("a|b *c* [d](e) <script>") == r"a\|b \*c\* \[d\](e) &lt;script&gt;"
 
 
+def test_control_characters_and_bidi_overrides_from_logs_are_shown_in_markdown_and_html():
+    """A method named `rtl\u202eevil` displayed reversed in RESULTS.md and the HTML report, and NUL,
+    ESC and BEL went into both raw; LaTeX and the terminal already showed them inert."""
+    from resultsbook.render.escape import escape_html
+
+    hostile = "rtl\u202eevil\x1b[31m\x00\x07"
+    assert escape_markdown(hostile) == r"rtl\\u202eevil\\e\[31m\\x00\\x07"
+    assert escape_html(hostile + "<b>\nnext") == "rtl\\u202eevil\\e[31m\\x00\\x07&lt;b&gt;\nnext"
+
+
 def test_stat_note_states_spread_ddof_and_replicates(grid):
     text = render_table(grid, "terminal", TableFormat(spread="sem"), LABELS)
     assert "Mean ± s.e.m. (ddof = 1) over n = 2–3 seeds; per run: last." in text

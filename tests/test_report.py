@@ -65,6 +65,18 @@ def test_report_shows_tables_the_runs_behind_each_cell_and_how_configs_differ(re
     assert "<script>alert(1)</script>" not in html
 
 
+def test_control_characters_and_bidi_overrides_from_logs_are_shown_not_obeyed(tmp_path: Path) -> None:
+    """A run named `rtl\u202eevil` showed reversed in the report, and a value's ESC and BEL went in raw."""
+    spec, store = make_project(tmp_path, FIGURE)
+    config = {"method": "ours", "dataset": "a", "seed": 9, "lr": "\x1b[31mred\x07"}
+    write_native_run(tmp_path / "runs" / "rtl\u202eevil", config, [{"step": 100, "acc": 50.0}])
+    collect(store, [CollectRequest(path=str(tmp_path / "runs"))])
+    html = render_report(spec, store, store.runs())
+    store.close()
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e]", html)
+    assert "rtl\\u202eevil" in html and "\\e[31mred\\x07" in html
+
+
 def test_report_command_writes_the_page(tmp_path: Path, cli) -> None:
     _, store = make_project(tmp_path, FIGURE)
     store.close()

@@ -82,15 +82,16 @@ def escape_markdown(text: str) -> str:
     """Make text literal inside a GitHub Markdown table cell (no emphasis, links, HTML or pipes)."""
     import html
 
-    flat = " ".join(str(text).split())
+    flat = escape_terminal(" ".join(str(text).split()))  # a NUL, an ESC or a bidi override is shown
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
 def escape_html(text: str) -> str:
-    """Escape text for HTML element content and attribute values."""
+    """Escape text for HTML element content and attribute values; control characters and the marks
+    that reorder text (a bidi override turning `rtl‮evil` around) are shown, not obeyed."""
     import html
 
-    return html.escape(str(text), quote=True)
+    return html.escape(escape_terminal(str(text), keep_lines=True), quote=True)
 
 
 # C0 and C1 controls, DEL, and the Unicode marks that reorder or hide text on a terminal (bidi

@@ -89,7 +89,20 @@ def _html_environment(existing: tuple[str, ...]) -> jinja2.Environment:
         autoescape=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        finalize=_inert,
     )
+
+
+def _inert(value: object) -> object:
+    """Show the control characters and bidi overrides of a plain text value (from logs) instead of
+    letting the page obey them; markup the code made (`Markup`, `tojson`) is left as it is."""
+    import markupsafe
+
+    from resultsbook.render.escape import escape_terminal
+
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return escape_terminal(value, keep_lines=True)
+    return value
 
 
 def render_template(name: str, user_dirs: Sequence[str] = (), **context: object) -> str:
