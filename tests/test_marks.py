@@ -654,3 +654,22 @@ def test_seed_1_written_as_text_is_the_same_seed_as_seed_1(make_run, cli):
     table = cli("table", "--rows", "model", "--metric", "acc", "--goal", "max")
     assert "Warning: table: q: several runs share seed 1\n" in table.output, table.output
     assert "§" in table.output
+
+
+def test_runs_of_one_seed_logging_its_steps_one_after_the_other_are_said_to_be_one_training_resumed(
+    make_run, cli
+):
+    """Seed 2 crashed at step 50 and a new run of seed 2 logged steps 51-100: the cell averaged both as
+    replicates, and said only `several runs share seed 2`."""
+    for seed in (0, 1):
+        make_run(f"s{seed}", {"model": "a", "seed": seed}, [{"step": s, "acc": 0.5} for s in range(1, 101)])
+    make_run("s2", {"model": "a", "seed": 2}, [{"step": s, "acc": 0.4} for s in range(1, 51)], {"status": "failed"})
+    make_run("s2_resume", {"model": "a", "seed": 2}, [{"step": s, "acc": 0.6} for s in range(51, 101)])
+    make_run("s3", {"model": "a", "seed": 3}, [{"step": 1, "acc": 0.5}])
+    make_run("s3_again", {"model": "a", "seed": 3}, [{"step": 1, "acc": 0.5}])  # a rerun, not a resumption
+    assert cli("collect", "runs").exit_code == 0
+    table = cli("table", "--rows", "model", "--metric", "acc", "--goal", "max")
+    assert (
+        "Warning: table: a: several runs share seed 2, seed 3 (steps one after the other: s2 1–50, "
+        "s2_resume 51–100: one training resumed in a new run? counted as 2)\n"
+    ) in table.output, table.output

@@ -36,6 +36,7 @@ from resultsbook.query.marks import (
     ends_mark,
     named_list,
     replicate_text,
+    resumed_in_turn,
     same_curve_marks,
 )
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
@@ -122,8 +123,8 @@ def aggregate(
         notes += recorded_goal_notes(metric, kept)
         reduced, value_notes = reader.reduce(metric, kept)
         all_codes = reader.curve_codes(metric.name, kept.ids)
-        ends = _last_steps(reader, metric, kept)
-        notes += best_step_notes(reader, metric, kept, ends)
+        spans = _spans(reader, metric, kept)
+        notes += best_step_notes(reader, metric, kept, None if spans is None else spans[:, 1])
         trackers = kept.wandb_run_ids()
         own_ids, parent_ids = kept.mlflow_nesting()
         folded: list[tuple[Key, list[str]]] = []
@@ -135,7 +136,7 @@ def aggregate(
             start += len(members)
             values = reduced[span]
             codes = None if all_codes is None else all_codes[span]
-            own_ends = None if ends is None else ends[span]
+            own_spans = None if spans is None else spans[span]
             once = counted_once(members, values, trackers[span], value_notes)
             if once is not None:  # a resumed W&B run counts once, and one synced from TensorBoard
                 for texts, into in (
@@ -146,7 +147,7 @@ def aggregate(
                         into.append(((*row, *column), texts))
                 members, values = members.take(once), values[once]
                 codes = None if codes is None else codes[once]
-                own_ends = None if own_ends is None else own_ends[once]
+                own_spans = None if own_spans is None else own_spans[once]
                 parents_of, own_of = parent_ids[span][once], own_ids[span][once]
             else:
                 parents_of, own_of = parent_ids[span], own_ids[span]
@@ -155,12 +156,12 @@ def aggregate(
                 nested.append(cell_words((*row, *column), parents_text(children, members)))
                 members, values = members.take(children), values[children]
                 codes = None if codes is None else codes[children]
-                own_ends = None if own_ends is None else own_ends[children]
+                own_spans = None if own_spans is None else own_spans[children]
             # a TensorBoard folder records no end: the W&B run that synced it, counted with it, does
             statuses = members.synced_statuses() if once is not None else None
             if cache is None:
                 cells[(row, column)] = make_cell(
-                    row, column, metric, members, values, query, None, value_notes, codes, own_ends, statuses
+                    row, column, metric, members, values, query, None, value_notes, codes, own_spans, statuses
                 )
                 continue
             key = (repr(query), query.metric_key(metric), row, column)
@@ -168,7 +169,7 @@ def aggregate(
             cached = cache.get(key)
             if cached is None or cached[0] != fingerprint:
                 cell = make_cell(
-                    row, column, metric, members, values, query, None, value_notes, codes, own_ends, statuses
+                    row, column, metric, members, values, query, None, value_notes, codes, own_spans, statuses
                 )
                 cached = cache[key] = (fingerprint, cell)
             cells[(row, column)] = cached[1]
@@ -632,16 +633,19 @@ def _ran_in(cell: Cell) -> int:
     return _replicates_in(cell) + len(set(extra) - present)
 
 
-def _last_steps(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray | None:
-    """Return the step each run's curve of the metric ends at (NaN where it logged none), when the
-    table's reduction depends on how long a run trained; else None."""
+def _spans(reader: MetricReader, metric: MetricSpec, runs: Runs) -> np.ndarray | None:
+    """Return the steps each run's curve of the metric begins and ends at, one row a run (NaN where
+    it logged none), when the table's reduction depends on how long a run trained; else None."""
     if parse_reduction(metric.reduce).kind not in LENGTH_BOUND:
         return None
     if metric.name in reader.derived or metric.name in reader.normalized:  # no stored curve to end
         return None
     summaries = reader.summary_arrays(metric.name)
     found, at = summaries.find(runs.ids)
-    return np.where(found, summaries.columns["last_step"][at] if len(summaries.runs) else np.nan, np.nan)
+    if not len(summaries.runs):
+        return np.full((len(runs.ids), 2), np.nan)
+    columns = [np.where(found, summaries.columns[name][at], np.nan) for name in ("first_step", "last_step")]
+    return np.column_stack(columns)
 
 
 def make_cell(
@@ -654,14 +658,14 @@ def make_cell(
     step: float | None = None,
     notes: Mapping[int, ValueNote] | None = None,
     curves: np.ndarray | None = None,
-    ends: np.ndarray | None = None,
+    spans: np.ndarray | None = None,
     statuses: np.ndarray | None = None,
 ) -> Cell:
     """Build one cell from its runs and their values (in the same order): the runs ordered by
     replicate then name, their values scaled, the statistics over them and the cell's marks
     (`curves`: a code per run that runs logging one same curve share, `MetricReader.curve_codes`;
-    `ends`: the step each run's curve ends at, when the reduction reads a run to its end; `statuses`:
-    each run's, where not the stored one)."""
+    `spans`: the steps each run's curve begins and ends at, when the reduction reads a run to its
+    end; `statuses`: each run's, where not the stored one)."""
     order = replicate_order(members, query.replicate)
     members = members.take(order)
     ids = members.ids
@@ -691,13 +695,16 @@ def make_cell(
     averaged = members if valued.all() else members.take(valued)
     differing = differing_within_pools(averaged, query)
     marks = cell_marks(runs, query, members, differing, len(averaged))
+    ends = None if spans is None else spans[order, 1]
+    if spans is not None:
+        marks = tuple(resumed_in_turn(mark, runs, spans[order]) for mark in marks)
     if curves is not None:
         keys = (*query.pool, *query.replicate)
         marks = (*marks, *same_curve_marks(runs, curves[order], keys, metric.name))
-    budgets = None if ends is None else ends_mark(ends[order], members, metric.reduce)
+    budgets = None if ends is None else ends_mark(ends, members, metric.reduce)
     if budgets is not None:
         marks = (*marks, budgets)
-    short = None if ends is None else cut_short_mark(ends[order], runs, members)
+    short = None if ends is None else cut_short_mark(ends, runs, members)
     if short is not None:
         marks = (*marks, short)
     return Cell(row, column, metric, runs, stats, marks, step, differing=differing)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,30 @@ def cell_marks(
         marks.append(Mark("duplicate", f"several runs share {names}{more}{twice}"))
     marks += _value_marks(runs)
     return tuple(marks)
+
+
+def resumed_in_turn(mark: Mark, runs: CellRuns, spans: np.ndarray) -> Mark:
+    """Add to a duplicate mark that the runs sharing a seed log its steps one after the other (one
+    ends at 50, the next begins at 51): one training resumed in a new run, counted as several."""
+    if mark.kind != "duplicate":
+        return mark
+    identities = [
+        tuple(map(seed_identity, key)) for key in zip(*(c.tolist() for c in (*runs.pooled, *runs.replicate)))
+    ]
+    shown = []
+    for shared in repeated_replicates(runs):
+        wanted = tuple(map(seed_identity, shared))
+        same = sorted((i for i, key in enumerate(identities) if key == wanted), key=lambda i: spans[i, 0])
+        firsts, lasts = spans[same, 0], spans[same, 1]
+        if np.isnan(spans[same]).any() or not (firsts[1:] > lasts[:-1]).all():
+            continue
+        steps = ", ".join(
+            f"{runs.names[i]} {step_text(a)}–{step_text(b)}" for i, a, b in zip(same, firsts, lasts)
+        )
+        shown.append(f"{steps}: one training resumed in a new run? counted as {len(same)}")
+    if not shown:
+        return mark
+    return replace(mark, text=f"{mark.text} (steps one after the other: {'; '.join(shown[:SHOWN_VALUES])})")
 
 
 def logged_twice(runs: CellRuns, members: Runs, repeated: Sequence[Key]) -> str:
