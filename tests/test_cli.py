@@ -566,6 +566,24 @@ def test_a_glued_field_of_a_pattern_naming_a_file_in_a_run_folder_is_named_too(c
     ) in glued.output
 
 
+def test_a_pattern_a_level_short_of_its_files_names_where_they_lie_and_the_pattern_that_reaches_them(cli, tmp_path):
+    """Spinning Up's data/sac/sac-Hopper/sac-Hopper_s0/progress.txt read with `{algo}/{run}/progress.txt`:
+    `no path there matches (8 tried, e.g. 'sac')`, the folder named, not the files one level down."""
+    for algo in ("sac", "td3"):
+        for seed in range(2):
+            run = tmp_path / "data" / algo / f"{algo}-Hopper" / f"{algo}-Hopper_s{seed}"
+            run.mkdir(parents=True)
+            (run / "progress.txt").write_text(f"Epoch\tAverageTestEpRet\n1\t{seed}\n")
+    short = cli("collect", "data", "--pattern", "{algo}/{run}/progress.txt")
+    assert short.exit_code == 1
+    assert (
+        "(progress.txt lies 1 level deeper than the pattern reaches: sac/sac-Hopper/sac-Hopper_s0/progress.txt; "
+        "e.g. --pattern '{algo}/*/{run}/progress.txt')"
+    ) in short.output, short.output
+    meant = cli("collect", "data", "--pattern", "{algo}/*/{run}/progress.txt")
+    assert meant.exit_code == 0 and "4 new" in meant.output, meant.output
+
+
 def test_a_table_without_rows_says_what_rows_are_and_how_to_show_one_configuration(cli, tmp_path):
     """Ten seeds of one PPO configuration: `table --metric rollout/ep_rew_mean` said only `missing option
     '--rows'`, and the store had no param to give it but the seed."""

@@ -693,7 +693,7 @@ def explain_nothing_found(request: CollectRequest, log: SearchLog) -> str:
             return (
                 f"{head}; no path there matches {option('pattern', request.pattern)} ({log.looked_at} tried, "
                 f"e.g. {log.missed_example or log.example!r}); a pattern is matched against paths "
-                f"relative to {root}{_meant_pattern(request.pattern, log)}"
+                f"relative to {root}{_meant_pattern(request.pattern, log) or _deeper(request)}"
             )
         see = " (see `resultsbook adapters`)"
         if request.adapter:
@@ -770,6 +770,46 @@ def _meant_pattern(text: str, log: SearchLog) -> str:
         return ""
     meant = text.rstrip("/")[: -len(name)] + guess
     return f" (did you mean {option('pattern', meant)}?)"
+
+
+_DEEPER_LOOKS = 20_000  # folder entries a look for the pattern's file further down reads, at most
+
+
+def _deeper(request: CollectRequest) -> str:
+    """Say that the pattern's file lies at another depth than the pattern reaches
+    (`{algo}/{run}/progress.txt` where the files are data/sac/sac-Hopper/sac-Hopper_s0/progress.txt),
+    with the pattern of that depth; empty when no such file is found close by."""
+    from resultsbook.sources.pathpattern import compile_pattern  # to explain
+
+    pattern = str(request.pattern).strip("/")
+    name = compile_pattern(pattern).file_name
+    root = request.path
+    if not name or "://" in root or not os.path.isdir(root):
+        return ""
+    wanted = pattern.count("/") + 1
+    depths: dict[int, str] = {}
+    looked = 0
+    for folder, folders, files in os.walk(root):
+        relative = os.path.relpath(folder, root)
+        level = 0 if relative == "." else relative.count(os.sep) + 1
+        if name in files and level + 1 != wanted:
+            depths.setdefault(level + 1, os.path.join(relative, name).replace(os.sep, "/"))
+        looked += len(folders) + len(files)
+        folders.sort()  # the example named is the first in name order, whatever the disk's order
+        if level + 1 >= wanted + 2 or looked > _DEEPER_LOOKS:
+            folders.clear()
+    if len(depths) != 1:
+        return ""
+    [(depth, example)] = depths.items()
+    parts = pattern.split("/")
+    if depth > wanted:
+        fixed = "/".join([*parts[:-2], *["*"] * (depth - wanted), *parts[-2:]]) if len(parts) > 1 else None
+    else:
+        fixed = "/".join(parts[wanted - depth :])
+    levels = abs(depth - wanted)
+    where = f"{levels} level{'s' if levels > 1 else ''} {'deeper' if depth > wanted else 'higher'}"
+    meant = f"; e.g. {option('pattern', fixed)}" if fixed else ""
+    return f" ({name} lies {where} than the pattern reaches: {example}{meant})"
 
 
 def _read_keras() -> str:
