@@ -785,6 +785,28 @@ def test_a_metric_read_as_a_param_is_named_with_the_fix(tmp_path, store):
         aggregate(store, TableQuery(metrics=(MetricSpec("hits"),), rows=("game",)))
 
 
+def test_a_metric_written_in_quotes_in_some_records_is_named_as_text_read_as_a_param(tmp_path, cli):
+    """`"score": "0.6"` in two records: those runs left the table, the collect said 0 problems, and the
+    warning sent the user to `problems`, which had none."""
+    records = [
+        {"method": "strs", "seed": 0, "score": "0.6"},
+        {"method": "strs", "seed": 1, "score": "0.61"},
+        {"method": "num", "seed": 0, "score": 0.5},
+        {"method": "num", "seed": 1, "score": 0.55},
+    ]
+    (tmp_path / "s.json").write_text(json.dumps(records))
+    assert cli("collect", "s.json", "--adapter", "records").exit_code == 0
+    result = cli("table", "--rows", "method", "--metric", "score", "--goal", "max")
+    assert (
+        "Warning: 2 selected run(s) have no value of 'score' and are left out (strs: 2); 2 of them hold it "
+        "as text ('0.6': a number written in quotes), read as a param; collect again with -o metrics=score "
+        '(metrics = "score" in the options of its [[sources]] entry) to read it as a number'
+    ) in " ".join(result.output.split())
+    assert cli("collect", "s.json", "--adapter", "records", "-o", "metrics=score").exit_code == 0
+    again = cli("table", "--rows", "method", "--metric", "score", "--goal", "max")
+    assert "0.605" in again.output and "left out" not in again.output, again.output
+
+
 def test_a_metric_some_files_hold_as_a_param_is_named_where_its_runs_are_left_out(tmp_path, cli):
     """Simplify-This's results: one model's `Identical ratio` column is 0.0 in every row, so the records
     reader took it for a param in that file alone; its row left the table, and the warning pointed to

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -253,14 +254,20 @@ class MetricReader:
         typed = [
             bool(there)
             and adapter in _TYPED_FIELDS
-            and isinstance(value, (int, float))
-            and not isinstance(value, bool)
+            and (_quoted_number(value) or (isinstance(value, (int, float)) and not isinstance(value, bool)))
             for value, there, adapter in zip(values.tolist(), has.tolist(), adapters.tolist())
         ]
         count = sum(typed)
         if not count:
             return ""
         readers = sorted({adapter for adapter, took in zip(adapters.tolist(), typed) if took})
+        quoted = [value for value, took in zip(values.tolist(), typed) if took and isinstance(value, str)]
+        if quoted:  # "score": "0.6": a number in quotes is text, and text a setting
+            return (
+                f"{count} of them hold it as text ({quoted[0]!r}: a number written in quotes), read as a "
+                f'param; collect again with {option("option", f"metrics={key}")} (metrics = "{key}" in the '
+                "options of its [[sources]] entry) to read it as a number"
+            )
         return f"{count} of them {_numbers_read_as_param(key, readers)}"
 
     def computed_from(self, key: str) -> list[str]:
@@ -782,6 +789,16 @@ def _step_column_hint(key: str) -> str:
     if key.lower() not in STEP_COLUMNS or key.lower() == "step":
         return ""
     return f"a CSV log's {key!r} column is read as its points' steps, not a metric (a curve's x = \"step\"); "
+
+
+def _quoted_number(value: Any) -> bool:
+    """Tell whether a param's value is a finite number written as text (`"0.6"`)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
 
 
 def _numbers_read_as_param(key: str, adapters: Sequence[str]) -> str:
