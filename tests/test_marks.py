@@ -673,3 +673,12 @@ def test_runs_of_one_seed_logging_its_steps_one_after_the_other_are_said_to_be_o
         "Warning: table: a: several runs share seed 2, seed 3 (steps one after the other: s2 1–50, "
         "s2_resume 51–100: one training resumed in a new run? counted as 2)\n"
     ) in table.output, table.output
+
+
+def test_a_param_written_as_a_number_and_as_text_shows_the_text_in_quotes(make_run, cli):
+    """lr 0.1 in one config and "0.1" in another: `averages runs that differ in lr (0.1, 0.1)`."""
+    for name, lr, seed in (("a", 0.1, 0), ("b", "0.1", 1)):
+        make_run(name, {"model": "m", "lr": lr, "seed": seed}, [{"step": 1, "acc": 0.5}])
+    assert cli("collect", "runs").exit_code == 0
+    table = cli("table", "--rows", "model", "--metric", "acc", "--goal", "max")
+    assert "averages runs that differ in lr (0.1, '0.1')" in table.output, table.output

@@ -212,7 +212,10 @@ def mixed_text(
     replicates by it when no run has the replicate keys, `unnamed`: it may number the seeds)."""
     parts = []
     for key, values in differing.items():
-        shown = ", ".join(clipped_apart([format_value(v) for v in values[:SHOWN_VALUES]]))
+        texts = [format_value(v) for v in values[:SHOWN_VALUES]]
+        if len(set(texts)) < len(texts):  # lr 0.1 and lr "0.1": the text in quotes, as a text
+            texts = [repr(v) if isinstance(v, str) else format_value(v) for v in values[:SHOWN_VALUES]]
+        shown = ", ".join(clipped_apart(texts))
         if len(values) <= SHOWN_VALUES:
             parts.append(f"{key} ({shown})")
         else:
