@@ -12,6 +12,7 @@ import pytest
 from resultsbook.adapters.csvlog import CsvAdapter
 from resultsbook.adapters.records import RecordsAdapter
 from resultsbook.adapters.wide import WideAdapter
+from resultsbook.voice import to_command_line
 
 
 def read_csv(path: Path, **options):
@@ -470,7 +471,8 @@ def test_a_log_whose_step_starts_again_to_another_end_says_so_at_the_record_wher
     records = [{"iteration": i, "total_loss": 1 / (i + 1)} for i in range(19, 100, 20)]
     records += [{"iteration": i, "total_loss": 0.5 / (i + 1)} for i in range(19, 60, 20)]
     path.write_text("".join(json.dumps(record) + "\n" for record in records))
-    result = read_records(path, step="iteration")
+    with to_command_line():
+        result = read_records(path, step="iteration")
     assert [run.params for run in result.runs] == [{"run": 0}, {"run": 1}]
     [problem] = result.problems
     assert problem.message == (

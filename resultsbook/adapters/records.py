@@ -423,7 +423,7 @@ class StepRestarts:
             path,
             f"the step goes back from {last:g} to {step:g} at record {first_record}: read as runs {runs}"
             f"{more}; ending at different steps, they look like a training started again in the same "
-            f"place, not seeds: keep the one meant with --where {index}=N",
+            f"place, not seeds: keep the one meant with {option('where', f'{index}=N')}",
             "each, as a separate run",
         )
 
