@@ -64,6 +64,8 @@ BATCH_SOURCES = 200
 BATCH_POINTS = 200_000
 BATCH_SECONDS = 0.5
 _KEPT = "the runs stored from it before, as they were (the next collect reads it again)"
+_NOT_YET = "no run of it yet (the next collect reads it again)"
+UNREAD_SIGNATURE = "unread"  # a source stored with its problems alone: no collect finds it unchanged
 REMOTE_READERS = 16  # sources read at once from a remote root: the time goes in round trips
 
 
@@ -199,7 +201,8 @@ def _read_and_write(
     the notes on what was read (runs without params, tables holding a column per seed).
 
     A stored source with a file that could not be read at all (a permission, an I/O error, a FIFO in
-    its place) keeps the runs the store holds, and its signature: the next collect reads it again."""
+    its place, object storage that did not answer) keeps the runs the store holds, and its signature:
+    the next collect reads it again. A new one is stored with its problems alone, and read again too."""
     totals: Counter[str] = Counter()
     if not plan:
         return totals, 0, [], ()
@@ -211,7 +214,7 @@ def _read_and_write(
 
     bare, seeds, levels, clock = BareRuns(), SeedColumns(), UnsaidLevels(), ClockRunning()
     vanished: list[str] = []
-    batch: list[tuple[Planned, ReadResult, Sequence[EncodedRun] | None, bool]] = []
+    batch: list[tuple[Planned, ReadResult, Sequence[EncodedRun] | None, bool, str]] = []
     written = 0
     points = 0
     opened = time.monotonic()
@@ -222,7 +225,7 @@ def _read_and_write(
             return [
                 writer.write_source(
                     _storable_source(item.source),
-                    item.signature,
+                    signature,
                     result.runs,
                     result.problems,
                     moves.get(item.stored_path),
@@ -230,7 +233,7 @@ def _read_and_write(
                     item.stored_path,  # as the collect named it: the writer does not work it out again
                     keep_stored=keep,
                 )
-                for item, result, encoded, keep in batch
+                for item, result, encoded, keep, signature in batch
             ]
 
         for counts in store.write(work):  # a writer may fill a source's counts only when it commits
@@ -249,11 +252,16 @@ def _read_and_write(
             continue
         if not batch:
             opened = time.monotonic()
-        keep = (item.stored_path in stored or item.stored_path in moves) and _unread(result)
+        held = stored.get(item.stored_path, ("", ""))[1] != UNREAD_SIGNATURE  # it has runs to keep
+        keep = (item.stored_path in stored or item.stored_path in moves) and held and _unread(result)
+        signature = item.signature
         if keep:
             result = ReadResult((), tuple(replace(problem, kept=_KEPT) for problem in result.problems))
             encoded = None
-        batch.append((item, result, encoded, keep))
+        elif _unread(result):  # new, and not read whole (storage down, a permission): no run of it yet
+            result = ReadResult((), tuple(replace(problem, kept=_NOT_YET) for problem in result.problems))
+            encoded, signature = None, UNREAD_SIGNATURE
+        batch.append((item, result, encoded, keep, signature))
         if result.runs and not any(run.params for run in result.runs):
             bare.add(item.adapter.name, item.tail, item.source.files, claim_pattern(item.adapter.name))
         elif result.runs:
