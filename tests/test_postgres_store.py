@@ -482,3 +482,55 @@ def test_the_python_api_opens_the_shared_store_as_the_commands_do(tmp_path, pg_u
     monkeypatch.delenv("RESULTSBOOK_DB")
     with rb.open(pg_url) as book:
         assert sorted(run.name for run in book.store.runs()) == ["s0", "s1", "s2"]
+
+
+def test_collecting_mlflow_from_a_database_that_is_not_mlflows_names_it_not_an_internal_error(
+    tmp_path, pg_url, cli, monkeypatch
+):
+    """`collect mlflow+postgresql://…/otherapp` (or the store's own database) was `Internal error:
+    UndefinedTable: relation "experiments" does not exist`, its report holding the password in clear."""
+    pytest.importorskip("psycopg")
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE runs (id integer)")  # another application's
+    monkeypatch.chdir(tmp_path)
+    result = cli("collect", f"mlflow+{pg_url}", "--db", "local.db")
+    assert result.exit_code == 2, result.output
+    assert (
+        "is not an MLflow tracking database (it has no table experiments, latest_metrics, metrics, params, tags)"
+        in (result.output)
+    ), result.output
+    assert "Internal error" not in result.output
+
+
+def test_passwords_in_a_urls_query_and_in_an_internal_errors_report_are_masked():
+    from resultsbook.cli.outcome import _without_passwords
+    from resultsbook.store.location import location_without_password
+
+    url = "postgresql://lab@db/results?password=WrongSecret&sslmode=require"
+    assert display_location(url) == "postgresql://lab@db/results?password=***&sslmode=require"
+    assert location_without_password(url) == "postgresql://lab@db/results?sslmode=require"
+    report = _without_passwords("command: resultsbook collect mlflow+postgresql://lab:pw%231@db/app\n")
+    assert report == "command: resultsbook collect mlflow+postgresql://lab:***@db/app\n"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "postgresql:/lab:s3cret@db/results",
+        "postgresql//lab:s3cret@db/results",
+        "postgresq://lab:s3cret@db/results",
+    ],
+)
+def test_a_mistyped_postgresql_url_is_refused_not_made_a_folder_holding_the_password(
+    typed, tmp_path, cli, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "a").mkdir(parents=True)
+    write_native_run(tmp_path / "runs" / "a", {"lr": 0.1}, curve([0.5]))
+    result = cli("collect", "runs", "--db", typed)
+    assert result.exit_code == 2
+    assert "did you mean postgresql://lab:***@db/results?" in result.output, result.output
+    assert "s3cret" not in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["runs"]

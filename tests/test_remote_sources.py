@@ -272,3 +272,15 @@ def test_a_mistyped_bucket_names_the_bucket_meant(tmp_path, s3_bucket):
         f"{typo} does not exist (there is no bucket {typo[5:-9]!r}; did you mean {s3_bucket}/sweep-42?); "
         "check the URL"
     )
+
+
+def test_credentials_written_into_an_object_storage_url_are_refused_with_the_secret_masked(cli, tmp_path, monkeypatch):
+    """`collect s3://KEY:SECRET@bucket/prefix` echoed the secret in an error about a parameter."""
+    monkeypatch.chdir(tmp_path)
+    result = cli("collect", "s3://AKIDEXAMPLE:SECRETKEYEXAMPLE@lab-runs/sweep-4")
+    assert result.exit_code == 2, result.output
+    assert "SECRETKEYEXAMPLE" not in result.output
+    assert (
+        "s3://AKIDEXAMPLE:***@lab-runs/sweep-4: an object-storage URL holds no credentials; give the bucket "
+        "alone (s3://lab-runs/sweep-4)"
+    ) in result.output, result.output

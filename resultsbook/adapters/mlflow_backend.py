@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from resultsbook.adapters.mlflow_sqlite import SqlBackend
+from resultsbook.adapters.mlflow_sqlite import MLFLOW_TABLES, SqlBackend
 from resultsbook.errors import SpecError, first_line
 
 _DRIVERS = {"postgresql": ("psycopg", "postgres"), "mysql": ("pymysql", "mysql")}
@@ -44,7 +44,16 @@ def connect(target: str) -> SqlBackend:
     except Exception as error:
         first = first_line(error)
         raise SpecError(f"cannot connect to MLflow's {dialect} backend ({first}); check the URL") from error
-    return SqlBackend(conn, dialect)
+    backend = SqlBackend(conn, dialect)
+    # another application's database, or a resultsbook store: name it, never an internal error
+    missing = ", ".join(sorted((MLFLOW_TABLES | {"latest_metrics"}) - backend.tables()))
+    if missing:
+        conn.close()
+        raise SpecError(
+            f"the {dialect} database is not an MLflow tracking database (it has no table {missing}); "
+            "check the database name in the URL: the one MLflow's --backend-store-uri names"
+        )
+    return backend
 
 
 def experiment(db: SqlBackend, name_or_id: str) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from resultsbook.sources.gcpause import cycle_collector_paused
 from resultsbook.sources.series import SeriesBuilder
 from resultsbook.sources.textio import to_float
 
-_NEEDED_TABLES = {"runs", "experiments", "params", "tags", "metrics"}
+MLFLOW_TABLES = {"runs", "experiments", "params", "tags", "metrics"}
 _LOCK_RETRIES = 5
 _BATCH = 100_000
 
@@ -162,7 +162,7 @@ def read_runs(
 ) -> list[RunRecord]:
     """Read runs, experiments, params, tags and metrics (of some runs, or all) in one snapshot;
     `where(run_id)` names a run in the problems its series has."""
-    missing = _NEEDED_TABLES - db.tables()
+    missing = MLFLOW_TABLES - db.tables()
     if missing:
         problems.append(
             Problem(path, f"is not an MLflow database (no table {', '.join(sorted(missing))})", "nothing")

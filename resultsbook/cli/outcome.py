@@ -431,6 +431,15 @@ def _command_synonym(message: str) -> str | None:
     return f"No such command '{given.group(1)}'; did you mean '{meant}'?"
 
 
+def _without_passwords(text: str) -> str:
+    """Return text with the passwords of the URLs in it (`postgresql://lab:pw@…`, `?password=pw`) as ***:
+    a report to attach to an issue, of a command given a store's URL."""
+    import re
+
+    text = re.sub(r"(\b[A-Za-z][\w+.-]*://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+    return re.sub(r"([?&](?:password|passwd|pwd|secret|token)=)[^&#\s'\"]*", r"\1***", text, flags=re.I)
+
+
 def save_traceback(error: BaseException) -> str | None:
     """Write the traceback, the command line and the versions to a file; return its path."""
     import platform  # here, as tempfile below: only an internal error needs them
@@ -449,6 +458,7 @@ def save_traceback(error: BaseException) -> str | None:
     )
     import tempfile  # here: only an internal error needs it (~3 ms to import, with shutil)
 
+    text = _without_passwords(text)
     try:
         descriptor, path = tempfile.mkstemp(prefix=f"resultsbook-error-{stamp}-", suffix=".txt")
         with os.fdopen(descriptor, "w", encoding="utf-8", errors="replace") as handle:

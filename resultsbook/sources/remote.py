@@ -28,7 +28,7 @@ from typing import IO, Any
 from resultsbook.adapters.base import Folder
 from resultsbook.errors import SpecError, first_line
 from resultsbook.sources.walk import skipped
-from resultsbook.store.location import is_url
+from resultsbook.store.location import display_location, is_url
 from resultsbook.voice import command
 
 LISTING_THREADS = 16
@@ -51,6 +51,9 @@ S3_ATTEMPTS = 3
 _UNANSWERED = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ClientConnectorError")
 _ETAG_KEYS = ("ETag", "etag", "md5Hash", "generation", "VersionId")
 _MTIME_KEYS = ("LastModified", "last_modified", "mtime", "updated", "modified", "created")
+
+
+_BUCKET_SCHEMES = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl"}
 
 
 def normalize(url: str) -> str:
@@ -122,6 +125,14 @@ def list_tree(url: str) -> RemoteTree:
     """List everything under a remote root (in parallel), keep it for the walk and the readers, and
     return it; raise SpecError, in one line naming the fix, when it cannot be listed."""
     root = normalize(url)
+    scheme, _, after = root.partition("://")
+    # s3://KEY:SECRET@bucket: fsspec reads no credentials there (an ssh:// user@host is its host)
+    if scheme.lower() in _BUCKET_SCHEMES and "@" in after.split("/", 1)[0]:
+        raise SpecError(
+            f"{display_location(root)}: an object-storage URL holds no credentials; give the bucket alone "
+            f"({scheme}://{after.split('@', 1)[1]}) and the credentials as the cloud's tools read them "
+            "(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, GOOGLE_APPLICATION_CREDENTIALS)"
+        )
     fs, path = filesystem(root)
     with _explained(root):
         fs.invalidate_cache(path)

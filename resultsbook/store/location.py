@@ -67,6 +67,7 @@ def check_store_location(location: str, where: str | None = None) -> str:
     if not location.strip():
         raise SpecError(f"{where} is empty; give a file path (SQLite) or a postgresql://user@host/db URL")
     _refuse_wrapped(location, where)
+    _refuse_mistyped_url(location, where)
     if is_postgres_url(location):
         _refuse_unencoded_password(location, where)
         return location
@@ -90,6 +91,25 @@ def _refuse_wrapped(location: str, where: str) -> None:
         f"{where}: the store {display_location(bare)!r} was given with {around} around it; "
         f"give it without them: {display_location(bare)}"
     )
+
+
+_MISTYPED_POSTGRES = re.compile(r"^(postgr\w*|psql):/{0,3}", re.I)  # postgresq://, postgresql:/, psql://
+
+
+def _refuse_mistyped_url(location: str, where: str) -> None:
+    """Refuse a PostgreSQL URL mistyped (`postgresql:/lab@db/results`, `postgresql//…`, `postgresq://…`):
+    taken as it is, it would be a new SQLite file in folders named after it, the password among them."""
+    found = _MISTYPED_POSTGRES.match(location) or (
+        re.match(r"^(postgres(?:ql)?)//", location, re.I) if not is_url(location) else None
+    )
+    if found is None or (is_postgres_url(location) and location[len(found.group(1)) :].startswith("://")):
+        return
+    rest = location[found.end() :].lstrip("/")
+    meant = display_location(f"postgresql://{rest}")
+    shown = display_location(location)
+    if not is_url(location):  # `postgresql:/lab:pw@…`: its password is where a URL's would be
+        shown = re.sub(r"^([^:/]+:?/*[^:@/]*):[^@]*@", r"\1:***@", shown)
+    raise SpecError(f"{where}: the store {shown!r} is not a URL resultsbook reads; did you mean {meant}?")
 
 
 def choose_store_location(flag: str | None, spec_location: str | None, default: str) -> str:
@@ -116,11 +136,15 @@ def _credentials(location: str) -> tuple[str, str, str, str] | None:
     return scheme, user, password, rest
 
 
+_QUERY_PASSWORD = re.compile(r"([?&](?:password|passwd|pwd|secret|token)=)[^&#]*", re.I)
+
+
 def display_location(location: str) -> str:
-    """Return a location safe to print: a password in a URL is replaced by ***."""
-    found = _credentials(location)
+    """Return a location safe to print: a password in a URL (`user:pass@`, `?password=`) is ***."""
+    shown = _QUERY_PASSWORD.sub(r"\1***", location) if is_url(location) or "://" in location else location
+    found = _credentials(shown)
     if found is None:
-        return location
+        return shown
     scheme, user, _, rest = found
     return f"{scheme}://{user}:***@{rest}"
 
@@ -128,6 +152,9 @@ def display_location(location: str) -> str:
 def location_without_password(location: str) -> str:
     """Return a location as a file may keep it: a URL's password left out (~/.pgpass or PGPASSWORD
     gives it), as found by `display_location`."""
+    location = _QUERY_PASSWORD.sub("", location) if is_url(location) else location
+    if "?" not in location and "&" in location:  # `?password=x&sslmode=require` lost its `?`
+        location = location.replace("&", "?", 1)
     found = _credentials(location)
     if found is None:
         return location
