@@ -286,3 +286,13 @@ def test_a_store_folder_that_cannot_be_made_is_one_line_naming_it(tmp_path: Path
     )
     with to_command_line(), pytest.raises(StoreError, match=r"; pass --db with a writable folder$"):
         Store.open(str(tmp_path / "locked" / "x.db"))
+
+
+def test_recover_of_a_postgresql_url_says_what_recovers_one_with_the_password_masked(cli) -> None:
+    """It said `no store at postgresql://lab:labpass%231@…; give the path of the damaged store`."""
+    result = cli("recover", "postgresql://lab:labpass%231@127.0.0.1:55433/results")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: postgresql://lab:***@127.0.0.1:55433/results is a PostgreSQL store: recover copies a damaged "
+        "SQLite file; the server's own tools back up and restore a database (pg_dump, pg_restore)\n"
+    )

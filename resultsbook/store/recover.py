@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resultsbook.errors import NotFoundError, SpecError, StoreError
-from resultsbook.store.location import has_sqlite_header
+from resultsbook.store.location import display_location, has_sqlite_header, is_postgres_url
 from resultsbook.voice import option
 
 _BATCH = 1000
@@ -50,8 +50,13 @@ def recover_store(damaged: str, target: str) -> RecoverReport:
     """Copy every readable row of the store at `damaged` into a new store at `target`."""
     from resultsbook.store import Store
 
+    if is_postgres_url(damaged):
+        raise SpecError(
+            f"{display_location(damaged)} is a PostgreSQL store: recover copies a damaged SQLite file; the "
+            "server's own tools back up and restore a database (pg_dump, pg_restore)"
+        )
     if not os.path.isfile(damaged):
-        raise NotFoundError(f"no store at {damaged}; give the path of the damaged store")
+        raise NotFoundError(f"no store at {display_location(damaged)}; give the path of the damaged store")
     if not has_sqlite_header(damaged):
         raise StoreError(f"{damaged} is not an SQLite file, so it holds no store to recover; check the path")
     if os.path.exists(target):
