@@ -449,6 +449,23 @@ def test_a_project_not_collected_yet_is_told_to_collect_its_sources_not_a_path(c
     assert "collect PATH" in cli("runs").output
 
 
+def test_resultsbook_db_used_over_a_store_the_spec_names_is_said(cli, tmp_path, monkeypatch):
+    """RESULTSBOOK_DB in ~/.bashrc (the lab's store, as the docs advise) took a personal project's
+    runs, its spec saying store = "mine.db", without a word."""
+    monkeypatch.chdir(tmp_path)
+    write_native_run(tmp_path / "runs" / "r0", {"seed": 0}, [{"step": 1, "acc": 0.5}])
+    monkeypatch.setenv("RESULTSBOOK_DB", str(tmp_path / "lab.db"))
+    (tmp_path / "resultsbook.toml").write_text('store = "mine.db"\n\n[[sources]]\npath = "runs"\n')
+    collected = cli("collect")
+    assert collected.exit_code == 0
+    assert (
+        f"Note: the store is RESULTSBOOK_DB's, {tmp_path / 'lab.db'}, not the one resultsbook.toml names "
+        "(mine.db); unset RESULTSBOOK_DB (or give --db) to use the spec's\n"
+    ) in collected.output
+    (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')  # no store of its own
+    assert "Note: the store" not in cli("collect").output
+
+
 def test_ctrl_c_says_what_the_interrupted_command_leaves(cli, tmp_path, monkeypatch):
     """Ctrl-C in `runs` said `each output is its old file or its new one` of a command that writes
     nothing; in `collect`, that of outputs it never writes."""

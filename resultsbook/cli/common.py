@@ -218,7 +218,27 @@ def resolve_db(db_path: str | None, spec: Spec | CollectSpec | None = None) -> s
 
     if spec is None and not db_path and not os.environ.get(ENVIRONMENT_VARIABLE):
         spec = find_collect_spec_or_none(None)
-    return choose_store_location(db_path, spec.db if spec else None, os.path.abspath(DEFAULT_DB_NAME))
+    location = choose_store_location(db_path, spec.db if spec else None, os.path.abspath(DEFAULT_DB_NAME))
+    if spec is not None and not db_path and os.environ.get(ENVIRONMENT_VARIABLE):
+        _say_store_overridden(spec, location)
+    return location
+
+
+def _say_store_overridden(spec: Spec | CollectSpec, location: str) -> None:
+    """Say that $RESULTSBOOK_DB (a lab's store, set in ~/.bashrc) is used instead of a store the spec
+    names itself (`store = "mine.db"`): a personal project's runs would go to the lab's store."""
+    from resultsbook.store import DEFAULT_DB_NAME
+    from resultsbook.store.location import ENVIRONMENT_VARIABLE, display_location, is_url
+
+    if location == spec.db or spec.db == os.path.join(os.path.dirname(spec.path), DEFAULT_DB_NAME):
+        return
+    own = display_location(spec.db) if is_url(spec.db) else os.path.relpath(spec.db)
+    echo(
+        f"Note: the store is {ENVIRONMENT_VARIABLE}'s, {display_location(location)}, not the one "
+        f"{os.path.basename(spec.path)} names ({own}); unset {ENVIRONMENT_VARIABLE} (or give --db) to use "
+        "the spec's",
+        err=True,
+    )
 
 
 @contextmanager
