@@ -440,6 +440,21 @@ def test_a_wrong_or_missing_password_says_where_the_password_comes_from():
     )
 
 
+def test_a_url_without_a_user_names_the_role_libpq_takes_and_a_trailing_slash_is_named(monkeypatch):
+    """`postgresql://db/results` said `check ROLE's password`, a placeholder; `…/results/` was told to
+    `createdb --owner lab results/`."""
+    from resultsbook.store.pg_connect import _connect_fix
+
+    monkeypatch.setenv("PGUSER", "carol")
+    assert _connect_fix("postgresql://db.lab.example.org/results", "fe_sendauth: no password supplied").startswith(
+        "check carol's password: "
+    )
+    reason = 'connection to server failed: FATAL:  database "results/" does not exist'
+    assert _connect_fix("postgresql://lab@db.lab.example.org/results/", reason) == (
+        "drop the '/' at the end of the URL: the database is 'results', not 'results/'"
+    )
+
+
 def test_a_refused_password_names_the_user_too_whom_the_server_may_not_know():
     """PostgreSQL 15 with scram-sha-256 (its default) answers a misspelt user name (`lba` for `lab`) as
     a wrong password, to tell nobody which roles exist: the fix named only the password, which was right."""

@@ -3,6 +3,7 @@ each way a connection is refused."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from resultsbook.errors import StoreError, first_line
@@ -68,6 +69,16 @@ def _unless_given(location: str, settings: dict[str, str]) -> dict[str, Any]:
     return {key: value for key, value in settings.items() if key not in given}
 
 
+def _login() -> str:
+    """Return the name of the user running the command, as libpq takes it for the role."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a uid with no name (a container's)
+        return "ROLE"
+
+
 def _connect_fix(location: str, reason: str) -> str:
     """Return what to do about a refused connection, told by libpq's (English) words for its cause."""
     from psycopg.conninfo import conninfo_to_dict
@@ -76,7 +87,9 @@ def _connect_fix(location: str, reason: str) -> str:
         parts = conninfo_to_dict(location)
     except Exception:  # already connected through it: a URL libpq reads
         parts = {}
-    user, database = parts.get("user", "ROLE"), parts.get("dbname", "DATABASE")
+    # no user in the URL: libpq connects as $PGUSER, else as the user running the command
+    user = parts.get("user") or os.environ.get("PGUSER") or _login()
+    database = parts.get("dbname", "DATABASE")
     where = "in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded in the URL"
     if "password authentication failed" in reason:  # the server's words for a user it does not have too
         named = reason.split('for user "', 1)[-1].rsplit('"', 1)[0] if 'for user "' in reason else user
@@ -93,6 +106,9 @@ def _connect_fix(location: str, reason: str) -> str:
             f"the URL names no database, so the server looked for one named after the user ({user}): "
             "add the database's name at the end of the URL (…/results)"
         )
+    if "database" in reason and "does not exist" in reason and database.endswith("/"):
+        meant = database.rstrip("/")
+        return f"drop the '/' at the end of the URL: the database is {meant!r}, not {database!r}"
     if "database" in reason and "does not exist" in reason:
         return (
             "check the database's name at the end of the URL, or ask the server's administrator to "
