@@ -284,3 +284,15 @@ def test_credentials_written_into_an_object_storage_url_are_refused_with_the_sec
         "s3://AKIDEXAMPLE:***@lab-runs/sweep-4: an object-storage URL holds no credentials; give the bucket "
         "alone (s3://lab-runs/sweep-4)"
     ) in result.output, result.output
+
+
+def test_a_store_url_given_as_the_runs_to_collect_is_told_apart_from_a_folder(cli, tmp_path, monkeypatch):
+    """`collect postgresql://…` said `postgresql:// is not a protocol fsspec knows`."""
+    monkeypatch.chdir(tmp_path)
+    result = cli("collect", "postgresql://lab:pw@db/results", "--db", "local.db")
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: postgresql://lab:***@db/results is a database, not a folder of runs: to collect into it as "
+        "the store, give it as --db postgresql://lab:***@db/results; to read MLflow runs kept in it, collect "
+        "mlflow+postgresql://lab:***@db/results\n"
+    )

@@ -29,7 +29,7 @@ from resultsbook.adapters.base import Folder
 from resultsbook.errors import SpecError, first_line
 from resultsbook.sources.walk import skipped
 from resultsbook.store.location import display_location, is_url
-from resultsbook.voice import command
+from resultsbook.voice import command, option
 
 LISTING_THREADS = 16
 PREFETCH_MAX_BYTES = 64 << 20  # larger files are fetched when read, not held ahead
@@ -420,6 +420,12 @@ def filesystem(url: str) -> tuple[Any, str]:
         path = url.split("://", 1)[1][1:] or "mlflow.db"
         message = f"{url} is MLflow's name for the file {path}"
         raise SpecError(f"{message}: collect it (`{command('collect', path)}`)")
+    if scheme in ("postgresql", "postgres"):  # a store's URL given as the runs to collect
+        shown = display_location(url)
+        raise SpecError(
+            f"{shown} is a database, not a folder of runs: to collect into it as the store, give it as "
+            f"{option('db', shown)}; to read MLflow runs kept in it, collect mlflow+{shown}"
+        )
     extra = EXTRAS.get(scheme)
     install = f"pip install 'resultsbook[{extra}]'" if extra else "install the fsspec driver of that protocol"
     try:
