@@ -67,27 +67,48 @@ def test_a_stored_log_file_that_cannot_be_read_is_not_counted_missing(tmp_path, 
     assert "1 run(s)" in cli("runs").output
 
 
-def test_a_new_run_whose_file_cannot_be_read_is_read_again_until_it_can_be(tmp_path, location):
-    """Object storage that stopped answering during a first collect: 1,344 of 1,500 runs were stored
-    empty, and every later collect (and build, and check) found them unchanged, for good."""
+def test_a_new_run_whose_file_cannot_be_read_is_stored_as_read_and_read_again_until_it_can_be(
+    tmp_path, location
+):
+    """A metrics file that could not be read at a first collect: the run was stored without it, and
+    every later collect found it unchanged, for good."""
     folder = write_native_run(tmp_path / "runs" / "a", {"lr": 0.1, "seed": 0}, curve([0.5]))
-    write_native_run(tmp_path / "runs" / "b", {"lr": 0.1, "seed": 1}, curve([0.6]))
     replace_with_fifo(folder / "metrics.jsonl")
     request = [CollectRequest(str(tmp_path / "runs"))]
     with Store.open(location) as store:
         report = collect(store, request)
-        assert report.new == 1
-        [problem] = report.problems
-        assert problem.kept == "no run of it yet (the next collect reads it again)"
-        assert [run.name for run in store.runs()] == ["b"]
-        again = collect(store, request)  # still unreadable: read again, said again, nothing stored
-        assert (again.new, again.unchanged, again.sources_read, len(again.problems)) == (0, 1, 1, 1)
+        assert (report.new, report.problems[0].kept) == (1, "no metrics")  # stored as read
+        assert store.runs()[0].params == {"lr": 0.1, "seed": 0}
+        again = collect(store, request)  # still unreadable: read again, said again
+        assert (again.unchanged, again.sources_read, len(again.problems)) == (1, 1, 1)
         folder.joinpath("metrics.jsonl").unlink()
         write_native_run(folder, {"lr": 0.1, "seed": 0}, curve([0.5]))  # the same bytes as at first
         mended = collect(store, request)
+        assert (mended.updated, mended.problems) == (1, ())
+        assert store.run_metrics(store.runs()[0].id)[0]["n"] == 1
+
+
+def test_a_new_run_none_of_whose_files_can_be_read_stores_no_empty_run_and_is_read_again(tmp_path, location):
+    """Object storage that stopped answering during a first collect: 1,344 of 1,500 runs were stored
+    empty (no params, no metrics), and every later collect, build and check found them unchanged."""
+    folder = write_native_run(tmp_path / "runs" / "a", {"lr": 0.1, "seed": 0}, curve([0.5]))
+    write_native_run(tmp_path / "runs" / "b", {"lr": 0.1, "seed": 1}, curve([0.6]))
+    replace_with_fifo(folder / "metrics.jsonl")
+    replace_with_fifo(folder / "config.json")
+    request = [CollectRequest(str(tmp_path / "runs"))]
+    with Store.open(location) as store:
+        report = collect(store, request)
+        assert report.new == 1
+        assert {p.kept for p in report.problems} == {"no run of it yet (the next collect reads it again)"}
+        assert [run.name for run in store.runs()] == ["b"]
+        again = collect(store, request)
+        assert (again.new, again.unchanged, again.sources_read) == (0, 1, 1)
+        for name in ("metrics.jsonl", "config.json"):
+            folder.joinpath(name).unlink()
+        write_native_run(folder, {"lr": 0.1, "seed": 0}, curve([0.5]))
+        mended = collect(store, request)
         assert (mended.new, mended.unchanged, mended.problems) == (1, 1, ())
         assert sorted(run.name for run in store.runs()) == ["a", "b"]
-        assert store.problems() == []
 
 
 def test_a_stored_run_whose_log_was_cut_is_stored_as_it_now_reads(tmp_path):

@@ -51,7 +51,7 @@ def connect(target: str) -> SqlBackend:
         conn.close()
         raise SpecError(
             f"the {dialect} database is not an MLflow tracking database (it has no table {missing}); "
-            "check the database name in the URL: the one MLflow's --backend-store-uri names"
+            "check the database name in the URL: the one MLflow's server keeps its runs in"
         )
     return backend
 

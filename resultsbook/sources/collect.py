@@ -65,7 +65,10 @@ BATCH_POINTS = 200_000
 BATCH_SECONDS = 0.5
 _KEPT = "the runs stored from it before, as they were (the next collect reads it again)"
 _NOT_YET = "no run of it yet (the next collect reads it again)"
-UNREAD_SIGNATURE = "unread"  # a source stored with its problems alone: no collect finds it unchanged
+# a new source read in part is stored so (its signature marked), one read not at all with its problems
+# alone: no collect finds either unchanged, so each is read again until it reads whole
+UNREAD_MARK = "+unread"
+UNREAD_SIGNATURE = "unread"
 REMOTE_READERS = 16  # sources read at once from a remote root: the time goes in round trips
 
 
@@ -202,7 +205,8 @@ def _read_and_write(
 
     A stored source with a file that could not be read at all (a permission, an I/O error, a FIFO in
     its place, object storage that did not answer) keeps the runs the store holds, and its signature:
-    the next collect reads it again. A new one is stored with its problems alone, and read again too."""
+    the next collect reads it again. A new one is stored as read, or with its problems alone when no
+    file of it could be read, and read again too."""
     totals: Counter[str] = Counter()
     if not plan:
         return totals, 0, [], ()
@@ -258,9 +262,11 @@ def _read_and_write(
         if keep:
             result = ReadResult((), tuple(replace(problem, kept=_KEPT) for problem in result.problems))
             encoded = None
-        elif _unread(result):  # new, and not read whole (storage down, a permission): no run of it yet
-            result = ReadResult((), tuple(replace(problem, kept=_NOT_YET) for problem in result.problems))
-            encoded, signature = None, UNREAD_SIGNATURE
+        elif _unread(result):  # new, and not read whole (a permission, storage down): read again next time
+            signature = item.signature + UNREAD_MARK
+            if result.runs and _read_nothing(item.source, result):  # every file failed: no empty run
+                result = ReadResult((), tuple(replace(problem, kept=_NOT_YET) for problem in result.problems))
+                encoded, signature = None, UNREAD_SIGNATURE
         batch.append((item, result, encoded, keep, signature))
         if result.runs and not any(run.params for run in result.runs):
             bare.add(item.adapter.name, item.tail, item.source.files, claim_pattern(item.adapter.name))
@@ -291,6 +297,12 @@ def _pattern_file(item: Planned) -> str | None:
     claims = claim_pattern(item.adapter.name)
     names = (os.path.basename(path) for path in files)
     return next((name for name in names if claims is not None and claims.fullmatch(name)), None)
+
+
+def _read_nothing(source: Source, result: ReadResult) -> bool:
+    """Tell whether none of a source's files could be read (object storage that stopped answering)."""
+    unread = {problem.path for problem in result.problems if problem.unread}
+    return bool(source.files) and unread.issuperset(source.files)
 
 
 def _unread(result: ReadResult) -> bool:
