@@ -476,10 +476,19 @@ def test_a_log_whose_step_starts_again_to_another_end_says_so_at_the_record_wher
     assert [run.params for run in result.runs] == [{"run": 0}, {"run": 1}]
     [problem] = result.problems
     assert problem.message == (
-        "the step goes back from 99 to 19 at record 6: read as runs run=0 (to step 99), run=1 (to step "
-        "59); ending at different steps, they look like a training started again in the same place, not "
-        "seeds: keep the one meant with --where run=N"
+        "the step goes back from 99 to 19 at record 6: read as runs run=0 (to step 99), run=1 (to step 59), "
+        "which end at different steps: seeds one after another, the last still running, or a training "
+        "started again in the same place, whose runs are not seeds (keep the one meant, e.g. --where run=1)"
     )
+    # a second agent restarted unevenly after a first whose seeds all end alike: named, with its agent
+    even = [{"agent": "a", "iteration": i, "loss": 1.0} for _ in range(2) for i in range(3)]
+    uneven = [{"agent": "b", "iteration": i, "loss": 1.0} for i in (0, 1, 2, 0, 1)]
+    path.write_text("".join(json.dumps(record) + "\n" for record in even + uneven))
+    with to_command_line():
+        [problem] = read_records(path, step="iteration").problems
+    assert problem.message.startswith(
+        "the step goes back from 2 to 0 at record 10 (agent=b): read as runs run=0 (to step 2), run=1 (to step 1)"
+    ), problem.message
 
 
 def test_records_of_runs_side_by_side_each_step_once_per_run_are_runs_numbered_by_their_place(tmp_path):

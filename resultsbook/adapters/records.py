@@ -173,7 +173,6 @@ class RecordsAdapter(Adapter):
         copies: list[tuple[int, int]] = []  # (record, the earlier record it repeats field for field)
         first_record: dict[str, int] = {}
         restarts = StepRestarts()
-        first_back = 0  # the record (from 1) where the step first went back
         names: dict[str, tuple[str, str]] = {}
         unstepped: dict[str, tuple[int, int, int]] = {}  # curve -> (record, its points, the steps listed)
         for number, record in enumerate(records):
@@ -183,8 +182,8 @@ class RecordsAdapter(Adapter):
             step = to_float(record.get(step_field)) if step_field and steps_list is None else None
             back = len(restarts.went_back)
             key = restarts.key(key, step, set(curves) | set(finals))
-            if back == 0 and restarts.went_back:
-                first_back = number + 1
+            if len(restarts.went_back) > back:
+                restarts.records.append(number + 1)
             if wandb_runs:  # a W&B run is its row, whatever its params
                 key = f"{wandb_runs[number][0]}#{number}"
                 names[key] = wandb_runs[number]
@@ -251,7 +250,7 @@ class RecordsAdapter(Adapter):
                     "the curve, by position",
                 )
             )
-        uneven = restarts.uneven(source.path, self._option("index"), first_back)
+        uneven = restarts.uneven(source.path, self._option("index"))
         if uneven is not None:
             problems.append(uneven)
         if not step_field and not wandb_runs:
@@ -377,6 +376,7 @@ class StepRestarts:
         self.any = False
         self.ends: dict[str, float] = {}  # run key -> its last step
         self.went_back: list[tuple[str, float, float]] = []  # (params key, last step, step) at a restart
+        self.records: list[int] = []  # the record (from 1) of each restart
 
     def key(self, key: str, step: float | None, metrics: set[str]) -> str:
         """Return a record's run key: a step back to the run's first after it rose starts the next
@@ -407,23 +407,32 @@ class StepRestarts:
         self.ends[run_key] = step
         return run_key
 
-    def uneven(self, path: str, index: str, first_record: int) -> Problem | None:
-        """Say where the step went back when the runs it starts end at different steps: a training
-        launched again in the same folder (Detectron2's metrics.json), not seeds one after another
-        (Dopamine's, each to the same last step); None when there is nothing to say."""
-        if not self.went_back:
+    def _ends(self, key: str) -> list[float]:
+        """Return the last step of each run of one params key, in their order."""
+        return [self.ends[key], *(self.ends[f"{key}#run{n}"] for n in range(1, self.runs[key] + 1))]
+
+    def uneven(self, path: str, index: str) -> Problem | None:
+        """Say where the step went back when the runs it starts end at different steps: seeds one after
+        another, the last still running, or a training started again in the same place (Detectron2's
+        metrics.json), which are not seeds; None when every run ends at one step (Dopamine's seeds)."""
+        uneven = [
+            (at, record)
+            for at, record in zip(self.went_back, self.records)
+            if len(set(self._ends(at[0]))) > 1
+        ]
+        if not uneven:
             return None
-        key, last, step = self.went_back[0]
-        ends = [self.ends[key], *(self.ends[f"{key}#run{n}"] for n in range(1, self.runs[key] + 1))]
-        if len(set(ends)) < 2:
-            return None
+        (key, last, step), record = uneven[0]
+        ends = self._ends(key)
+        params = ", ".join(f"{k}={format_value(v)}" for k, v in json.loads(key).items())
         runs = ", ".join(f"{index}={n} (to step {end:g})" for n, end in enumerate(ends[:SHOWN_RUNS]))
         more = f" and {len(ends) - SHOWN_RUNS} more" if len(ends) > SHOWN_RUNS else ""
         return Problem(
             path,
-            f"the step goes back from {last:g} to {step:g} at record {first_record}: read as runs {runs}"
-            f"{more}; ending at different steps, they look like a training started again in the same "
-            f"place, not seeds: keep the one meant with {option('where', f'{index}=N')}",
+            f"the step goes back from {last:g} to {step:g} at record {record}"
+            f"{f' ({params})' if params else ''}: read as runs {runs}{more}, which end at different steps: "
+            "seeds one after another, the last still running, or a training started again in the same "
+            f"place, whose runs are not seeds (keep the one meant, e.g. {option('where', f'{index}=1')})",
             "each, as a separate run",
         )
 
