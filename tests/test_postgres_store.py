@@ -521,6 +521,7 @@ def test_passwords_in_a_urls_query_and_in_an_internal_errors_report_are_masked()
         "postgresql:/lab:s3cret@db/results",
         "postgresql//lab:s3cret@db/results",
         "postgresq://lab:s3cret@db/results",
+        "postgresql;//lab:s3cret@db/results",
     ],
 )
 def test_a_mistyped_postgresql_url_is_refused_not_made_a_folder_holding_the_password(
@@ -534,3 +535,28 @@ def test_a_mistyped_postgresql_url_is_refused_not_made_a_folder_holding_the_pass
     assert "did you mean postgresql://lab:***@db/results?" in result.output, result.output
     assert "s3cret" not in result.output
     assert sorted(path.name for path in tmp_path.iterdir()) == ["runs"]
+
+
+def test_a_mistyped_postgresql_url_is_refused_by_recover_rb_open_and_as_a_path_to_collect(
+    tmp_path, cli, monkeypatch
+):
+    import resultsbook as rb
+
+    monkeypatch.chdir(tmp_path)
+    typed = "postgresql:/lab:s3cret@db/results"
+    for args in (("recover", "old.db", typed), ("collect", typed)):
+        result = cli(*args)
+        assert result.exit_code == 2 and "did you mean postgresql://lab:***@db/results?" in result.output, (
+            result.output
+        )
+        assert "s3cret" not in result.output
+    with pytest.raises(SpecError, match=r"did you mean postgresql://lab:\*\*\*@db/results\?"):
+        rb.open(typed)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["postgres_20240101T10:00.db", "PostgresRuns:v2.db", "postgres/runs/results.db"]
+)
+def test_a_local_store_whose_name_starts_like_postgres_is_a_local_store(name):
+    assert choose_store_location(name, None, "x.db") == name

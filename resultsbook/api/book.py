@@ -44,7 +44,12 @@ from resultsbook.render.layout import TableFormat, check_highlight
 from resultsbook.sources.limits import format_size
 from resultsbook.spec import SPEC_NAME, Spec, find_spec, load_spec
 from resultsbook.store import DEFAULT_DB_NAME, Store
-from resultsbook.store.location import ENVIRONMENT_VARIABLE, check_store_location, is_postgres_url
+from resultsbook.store.location import (
+    ENVIRONMENT_VARIABLE,
+    check_store_location,
+    is_postgres_url,
+    refuse_mistyped_url,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,6 +66,7 @@ def open_book(path: str | os.PathLike[str] | None = None) -> Book:
     """Open a store to read: a store file, a resultsbook.toml (its store), a folder holding either,
     or, with no path, the store of the nearest resultsbook.toml (else ./resultsbook.db)."""
     spec, db = locate(None if path is None else path_argument("path", path, DEFAULT_DB_NAME))
+    refuse_mistyped_url(db, "rb.open")
     return Book(Store.open(db, create=False), spec)  # a missing store's message says how, in Python
 
 

@@ -74,7 +74,7 @@ def collect_command(
     from resultsbook.api.actions import collect, nothing_found
     from resultsbook.errors import NotFoundError, NotFoundWarning
     from resultsbook.params import parse_scalar
-    from resultsbook.store.location import url_scheme
+    from resultsbook.store.location import refuse_mistyped_url, url_scheme
 
     adapter = _one_of(adapters, "--adapter", paths)
     pattern = _one_of(patterns, "--pattern", paths)
@@ -88,6 +88,7 @@ def collect_command(
 
     for path in paths:
         if url_scheme(path) is None and not os.path.exists(path):
+            refuse_mistyped_url(path, "PATHS")  # `postgresql:/lab:pw@db/results`: never echoed as it is
             raise click.BadParameter(f"{path!r} does not exist{nearby(path)}.", param_hint="'PATHS...'")
 
     adapter_options: dict[str, object] = dict(_key_values(options, "--option"))

@@ -67,7 +67,7 @@ def check_store_location(location: str, where: str | None = None) -> str:
     if not location.strip():
         raise SpecError(f"{where} is empty; give a file path (SQLite) or a postgresql://user@host/db URL")
     _refuse_wrapped(location, where)
-    _refuse_mistyped_url(location, where)
+    refuse_mistyped_url(location, where)
     if is_postgres_url(location):
         _refuse_unencoded_password(location, where)
         return location
@@ -93,15 +93,15 @@ def _refuse_wrapped(location: str, where: str) -> None:
     )
 
 
-_MISTYPED_POSTGRES = re.compile(r"^(postgr\w*|psql):/{0,3}", re.I)  # postgresq://, postgresql:/, psql://
+# postgresq://, postgresql:/, postgresql;//, psql://, postgresql//: a word like the scheme, a separator
+# mistyped, then what reads as a URL's user and host (an '@' or a '/'), unlike `postgres_2024T10:00.db`
+_MISTYPED_POSTGRES = re.compile(r"^(postgr[a-z]{0,6}|psql)(?::/{0,3}|[;.,]?/{2,3})(?=[^\s]*[@/])", re.I)
 
 
-def _refuse_mistyped_url(location: str, where: str) -> None:
+def refuse_mistyped_url(location: str, where: str) -> None:
     """Refuse a PostgreSQL URL mistyped (`postgresql:/lab@db/results`, `postgresql//…`, `postgresq://…`):
     taken as it is, it would be a new SQLite file in folders named after it, the password among them."""
-    found = _MISTYPED_POSTGRES.match(location) or (
-        re.match(r"^(postgres(?:ql)?)//", location, re.I) if not is_url(location) else None
-    )
+    found = _MISTYPED_POSTGRES.match(location)
     if found is None or (is_postgres_url(location) and location[len(found.group(1)) :].startswith("://")):
         return
     rest = location[found.end() :].lstrip("/")

@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from resultsbook.errors import NotFoundError, SpecError, StoreError
-from resultsbook.store.location import display_location, has_sqlite_header, is_postgres_url
+from resultsbook.store.location import (
+    display_location,
+    has_sqlite_header,
+    is_postgres_url,
+    refuse_mistyped_url,
+)
 from resultsbook.voice import option
 
 _BATCH = 1000
@@ -50,6 +55,8 @@ def recover_store(damaged: str, target: str) -> RecoverReport:
     """Copy every readable row of the store at `damaged` into a new store at `target`."""
     from resultsbook.store import Store
 
+    refuse_mistyped_url(damaged, "the damaged store")
+    refuse_mistyped_url(target, "the new store")
     if is_postgres_url(damaged):
         raise SpecError(
             f"{display_location(damaged)} is a PostgreSQL store: recover copies a damaged SQLite file; the "
