@@ -383,6 +383,16 @@ def test_cells_whose_values_join_to_one_key_each_keep_their_own_number(tmp_path:
     assert "rb@v@value@t/x/y/z}" not in defined
     explained = cli("explain", f"\\rbvalue{{{second}}}")
     assert explained.exit_code == 0 and explained.output.startswith("t / x / y/z: 2.1"), explained.output
+    (tmp_path / "paper").mkdir()
+    (tmp_path / "paper" / "main.tex").write_text("A \\rbvalue{t/x/y/z}.\n")
+    with open(tmp_path / "resultsbook.toml", "a") as handle:
+        handle.write('paper = ["paper/main.tex"]\n')
+    checked = cli("check")
+    assert (
+        f"\\rbvalue{{t/x/y/z}} is no cell of numbers.tex (LaTeX stops there); 2 cells' values join to that "
+        f"key, each tagged: "
+    ) in checked.output, checked.output
+    assert first in checked.output and second in checked.output
 
 
 def test_a_tagged_key_never_takes_the_key_another_cell_is_written_as() -> None:

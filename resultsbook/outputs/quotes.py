@@ -173,8 +173,11 @@ def unknown_quotes(quotes: Iterable[Quote], numbers_text: str, numbers: str) -> 
             f"\\rbvalue{'' if quote.stat == 'value' else f'[{quote.stat}]'}{{{quote.written or quote.key}}}"
         )
         if stats is None:
+            tagged = [key for key in cells if key.startswith(f"{quote.key}(") and key.endswith(")")]
             guess = written_key(quote.key, cells) or closest(quote.key, cells)
             hint = f"did you mean {guess}?" if guess else "keys are TABLE/ROW.../COLUMN..."
+            if len(tagged) > 1:  # cells whose values join to the key (a '/' inside a value)
+                hint = f"{len(tagged)} cells' values join to that key, each tagged: {', '.join(tagged)}"
             if "%" in quote.key and not quote.written:  # the rest of the line is a comment: no key's end
                 hint = f"its % starts a TeX comment, so the key never ends; {hint}"
             named = _named_value(quote.key, numbers_text)
