@@ -787,29 +787,43 @@ def _deeper(request: CollectRequest) -> str:
     if not name or "://" in root or not os.path.isdir(root):
         return ""
     wanted = pattern.count("/") + 1
-    depths: dict[int, str] = {}
+    depths: dict[int, list[list[str]]] = {}  # the folders above each file found, by the file's depth
     looked = 0
     for folder, folders, files in os.walk(root):
         relative = os.path.relpath(folder, root)
         level = 0 if relative == "." else relative.count(os.sep) + 1
         if name in files and level + 1 != wanted:
-            depths.setdefault(level + 1, os.path.join(relative, name).replace(os.sep, "/"))
+            depths.setdefault(level + 1, []).append([] if relative == "." else relative.split(os.sep))
         looked += len(folders) + len(files)
         folders.sort()  # the example named is the first in name order, whatever the disk's order
         if level + 1 >= wanted + 2 or looked > _DEEPER_LOOKS:
             folders.clear()
     if len(depths) != 1:
         return ""
-    [(depth, example)] = depths.items()
+    [(depth, found)] = depths.items()
+    example = "/".join([*found[0], name])
     parts = pattern.split("/")
-    if depth > wanted:
-        fixed = "/".join([*parts[:-2], *["*"] * (depth - wanted), *parts[-2:]]) if len(parts) > 1 else None
-    else:
-        fixed = "/".join(parts[wanted - depth :])
+    fixed = _with_levels(parts, found, depth - wanted) if depth > wanted else "/".join(parts[wanted - depth :])
     levels = abs(depth - wanted)
     where = f"{levels} level{'s' if levels > 1 else ''} {'deeper' if depth > wanted else 'higher'}"
     meant = f"; e.g. {option('pattern', fixed)}" if fixed else ""
     return f" ({name} lies {where} than the pattern reaches: {example}{meant})"
+
+
+def _with_levels(parts: list[str], found: list[list[str]], extra: int) -> str | None:
+    """Return the pattern `parts` with `extra` more folder levels where the files found (`found`: the
+    folders above each) have them: a folder of one same name in every path (`runs/`, `logs/`) as that
+    name, in its place; else `*` before the run's folder."""
+    if len(found) > 1:
+        same = [level for level in range(len(found[0])) if len({path[level] for path in found}) == 1]
+        if len(same) == extra:
+            folders = parts[:-1]
+            for level in same:
+                folders.insert(level, found[0][level])
+            return "/".join([*folders, parts[-1]])
+    if len(parts) < 2:
+        return None
+    return "/".join([*parts[:-2], *["*"] * extra, *parts[-2:]])
 
 
 def _read_keras() -> str:
