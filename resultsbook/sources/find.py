@@ -803,8 +803,8 @@ def _deeper(request: CollectRequest) -> str:
     [(depth, found)] = depths.items()
     example = "/".join([*found[0], name])
     parts = pattern.split("/")
-    fixed = _with_levels(parts, found, depth - wanted) if depth > wanted else "/".join(parts[wanted - depth :])
     levels = abs(depth - wanted)
+    fixed = _with_levels(parts, found, levels) if depth > wanted else "/".join(parts[wanted - depth :])
     where = f"{levels} level{'s' if levels > 1 else ''} {'deeper' if depth > wanted else 'higher'}"
     meant = f"; e.g. {option('pattern', fixed)}" if fixed else ""
     return f" ({name} lies {where} than the pattern reaches: {example}{meant})"
