@@ -599,8 +599,8 @@ def test_a_pattern_a_level_short_of_its_files_names_where_they_lie_and_the_patte
     ) in short.output, short.output
     meant = cli("collect", "data", "--pattern", "{algo}/*/{run}/progress.txt")
     assert meant.exit_code == 0 and "4 new" in meant.output, meant.output
-    for algo in ("ppo", "dqn"):  # a folder of one name over every run's (d3rlpy's runs/): named in its place
-        run = tmp_path / "more" / "runs" / algo / "s0"
+    for seed, algo in enumerate(("ppo", "dqn")):  # a folder of one name over every run (d3rlpy's runs/)
+        run = tmp_path / "more" / "runs" / algo / f"s{seed}"
         run.mkdir(parents=True)
         (run / "progress.txt").write_text("Epoch\tAverageTestEpRet\n1\t0\n")
     named = cli("collect", "more", "--pattern", "{algo}/{run}/progress.txt")
