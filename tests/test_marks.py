@@ -682,3 +682,13 @@ def test_a_param_written_as_a_number_and_as_text_shows_the_text_in_quotes(make_r
     assert cli("collect", "runs").exit_code == 0
     table = cli("table", "--rows", "model", "--metric", "acc", "--goal", "max")
     assert "averages runs that differ in lr (0.1, '0.1')" in table.output, table.output
+
+
+def test_seed_identity_is_exact_for_large_seeds_and_bounded_for_long_texts():
+    from resultsbook.query.marks import seed_identity
+
+    assert seed_identity(2**60) != seed_identity(2**60 + 1)
+    assert seed_identity("1152921504606846977") == seed_identity(2**60 + 1)
+    assert seed_identity(1) == seed_identity(1.0) == seed_identity("1") != seed_identity(True)
+    assert seed_identity("9" * 5000) == seed_identity("9" * 5000)  # past int()'s digits: no crash
+    assert seed_identity(0.5) != seed_identity(1)

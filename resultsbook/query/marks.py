@@ -330,8 +330,15 @@ _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 def seed_identity(value: Any) -> Any:
     """Return what a replicate value means: seed '1' (text, from a path or a CSV column) is seed 1,
     and seed 1.0 is too."""
+    if isinstance(value, bool):
+        return value_identity(value)
     if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
-        return ("number", float(int(value)))
+        try:
+            return ("whole", int(value))  # exact: seeds 2**60 and 2**60 + 1 are two
+        except ValueError:  # more digits than Python converts: the text is its identity
+            return value_identity(value)
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return ("whole", int(value))
     return value_identity(value)
 
 
