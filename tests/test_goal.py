@@ -182,7 +182,8 @@ def test_a_tables_goal_against_what_a_metrics_name_says_is_warned(make_run, cli,
     silently; a metric whose name agrees with the goal is not warned."""
     for seed in range(3):
         for model, err, acc in (("a", 0.1, 0.9), ("b", 0.2, 0.8)):
-            make_run(f"{model}{seed}", {"model": model, "seed": seed}, [{"step": 1, "test/err": err, "acc": acc}])
+            record = {"step": 1, "test/err": err, "acc": acc, "forget/acc": acc / 2}
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, [record])
     _spec(
         tmp_path,
         """
@@ -201,6 +202,19 @@ def test_a_tables_goal_against_what_a_metrics_name_says_is_warned(make_run, cli,
     )
     assert "'test/err', whose name" not in result.output
     assert cli("build", "--strict").exit_code == 1
+    # each metric's own goal, set against its name on purpose (unlearning: forget/acc lower is better)
+    _spec(
+        tmp_path,
+        """
+        [tables.t]
+        metrics = [{ name = "test/err", goal = "min" }, { name = "acc", goal = "max" }, { name = "forget/acc", goal = "min" }]
+        rows = ["model"]
+        outputs = ["t.md"]
+        """,
+    )
+    each = cli("build")
+    assert each.exit_code == 0 and "forget/acc" in (tmp_path / "t.md").read_text(), each.output
+    assert "whose name says" not in each.output
 
 
 def test_the_old_direction_key_is_goals_alias_and_a_conflict_is_refused(make_run, cli, tmp_path):

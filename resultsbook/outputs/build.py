@@ -84,6 +84,7 @@ _T = TypeVar("_T")
 if TYPE_CHECKING:
     from resultsbook.outputs.numbers import NumberBook
     from resultsbook.query.goal import Goal
+    from resultsbook.query.model import MetricSpec
     from resultsbook.render.plots import PlotData
     from resultsbook.spec import FigureSpec
 
@@ -991,13 +992,18 @@ def unfloated_label_findings(table_spec: TableSpec) -> list[Finding]:
     return [Finding(table_spec.name, "", "lint", text)]
 
 
-def _named_otherwise(metric: str, goal: Goal) -> bool:
-    """Tell whether a metric's name documents the goal opposite to the one set (`acc` under a table's
-    goal = "min", set for its other metric, `test/err`)."""
+def _named_otherwise(metric: str, goal: Goal, goals: Mapping[Any, MetricSpec]) -> bool:
+    """Tell whether a table's one goal, set for a metric whose name agrees with it (`test/err` under
+    goal = "min"), is another metric's whose name documents the opposite (`acc`): the table's `goal`
+    meant for one. Goals that differ between metrics were set each for its own, and are not told."""
     from resultsbook.query.goal import goal_from_name
 
+    metrics = list(goals.values())
+    if len({other.direction for other in metrics}) != 1:
+        return False
     named = goal_from_name(metric)
-    return named is not None and named != goal.direction
+    agreeing = any(goal_from_name(other.name) == goal.direction for other in metrics)
+    return named is not None and named != goal.direction and agreeing
 
 
 def _goal_setting(metric: str, goal: str, several: bool) -> str:
@@ -1079,7 +1085,7 @@ def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Findi
                     f"state it {'by writing' if several else 'with'} {stated}",
                 )
             )
-        elif fmt.highlight != "none" and goal.source == "set" and _named_otherwise(metric.name, goal):
+        elif fmt.highlight != "none" and goal.source == "set" and _named_otherwise(metric.name, goal, goals):
             named = "higher" if goal.direction == "min" else "lower"
             end = "lowest" if goal.direction == "min" else "highest"
             findings.append(
