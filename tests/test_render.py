@@ -92,6 +92,8 @@ def test_control_characters_and_bidi_overrides_from_logs_are_shown_in_markdown_a
     hostile = "rtl\u202eevil\x1b[31m\x00\x07"
     assert escape_markdown(hostile) == r"rtl\\u202eevil\\e\[31m\\x00\\x07"
     assert escape_html(hostile + "<b>\nnext") == "rtl\\u202eevil\\e[31m\\x00\\x07&lt;b&gt;\nnext"
+    written = "نمونه\u200cای 👩\u200d🔬 हिन्दी"  # the joiners scripts and emoji are written with stay
+    assert escape_markdown(written) == written and escape_html(written) == written
 
 
 def test_stat_note_states_spread_ddof_and_replicates(grid):

@@ -82,7 +82,7 @@ def escape_markdown(text: str) -> str:
     """Make text literal inside a GitHub Markdown table cell (no emphasis, links, HTML or pipes)."""
     import html
 
-    flat = escape_terminal(" ".join(str(text).split()))  # a NUL, an ESC or a bidi override is shown
+    flat = page_inert(" ".join(str(text).split()))  # a NUL, an ESC or a bidi override is shown
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
@@ -91,13 +91,30 @@ def escape_html(text: str) -> str:
     that reorder text (a bidi override turning `rtl‮evil` around) are shown, not obeyed."""
     import html
 
-    return html.escape(escape_terminal(str(text), keep_lines=True), quote=True)
+    return html.escape(page_inert(str(text)), quote=True)
 
 
 # C0 and C1 controls, DEL, and the Unicode marks that reorder or hide text on a terminal (bidi
 # overrides and isolates, zero-width joiners used to disguise names)
 _TERMINAL_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _TERMINAL_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
+
+
+# what a page (Markdown, HTML) shows instead of obeying: controls and the overrides that reorder text;
+# not the joiners (ZWJ, ZWNJ) and marks (LRM, RLM) that Persian, Hindi and emoji are written with
+_PAGE_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def page_inert(text: str) -> str:
+    """Show the controls and bidi overrides of a text for a page (`\\u202e`), keeping lines and tabs."""
+    return _PAGE_UNSAFE.sub(lambda found: _shown(found.group(0)), text)
+
+
+def _shown(char: str) -> str:
+    """Return how an unsafe character is written out: `\\e`, `\\x07`, `\\u202e`."""
+    if char in _TERMINAL_NAMED:
+        return _TERMINAL_NAMED[char]
+    return f"\\u{ord(char):04x}" if ord(char) > 0xFF else f"\\x{ord(char):02x}"
 
 
 def escape_terminal(text: str, keep_lines: bool = False) -> str:
@@ -111,11 +128,7 @@ def escape_terminal(text: str, keep_lines: bool = False) -> str:
 
     def shown(found: re.Match[str]) -> str:
         char = found.group(0)
-        if keep_lines and char in "\n\t":
-            return char
-        if char in _TERMINAL_NAMED:
-            return _TERMINAL_NAMED[char]
-        return f"\\u{ord(char):04x}" if ord(char) > 0xFF else f"\\x{ord(char):02x}"
+        return char if keep_lines and char in "\n\t" else _shown(char)
 
     return _TERMINAL_UNSAFE.sub(shown, str(text))
 

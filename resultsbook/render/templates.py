@@ -98,10 +98,10 @@ def _inert(value: object) -> object:
     letting the page obey them; markup the code made (`Markup`, `tojson`) is left as it is."""
     import markupsafe
 
-    from resultsbook.render.escape import escape_terminal
+    from resultsbook.render.escape import page_inert
 
     if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
-        return escape_terminal(value, keep_lines=True)
+        return page_inert(value)
     return value
 
 
