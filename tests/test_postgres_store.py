@@ -511,6 +511,7 @@ def test_passwords_in_a_urls_query_and_in_an_internal_errors_report_are_masked()
     url = "postgresql://lab@db/results?password=WrongSecret&sslmode=require"
     assert display_location(url) == "postgresql://lab@db/results?password=***&sslmode=require"
     assert location_without_password(url) == "postgresql://lab@db/results?sslmode=require"
+    assert display_location("postgresql://lab@db/r?sslpassword=k") == "postgresql://lab@db/r?sslpassword=***"
     report = _without_passwords("command: resultsbook collect mlflow+postgresql://lab:pw%231@db/app\n")
     assert report == "command: resultsbook collect mlflow+postgresql://lab:***@db/app\n"
 

@@ -437,7 +437,9 @@ def _without_passwords(text: str) -> str:
     import re
 
     text = re.sub(r"(\b[A-Za-z][\w+.-]*://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
-    return re.sub(r"([?&](?:password|passwd|pwd|secret|token)=)[^&#\s'\"]*", r"\1***", text, flags=re.I)
+    from resultsbook.store.location import SECRET_KEYS
+
+    return re.sub(rf"([?&](?:{SECRET_KEYS})=)[^&#\s'\"]*", r"\1***", text, flags=re.I)
 
 
 def save_traceback(error: BaseException) -> str | None:

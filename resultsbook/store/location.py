@@ -136,7 +136,9 @@ def _credentials(location: str) -> tuple[str, str, str, str] | None:
     return scheme, user, password, rest
 
 
-_QUERY_PASSWORD = re.compile(r"([?&](?:password|passwd|pwd|secret|token)=)[^&#]*", re.I)
+# a query's secrets: libpq's password and sslpassword, object storage's pre-signed signatures and tokens
+SECRET_KEYS = r"(?:ssl)?password|passwd|pwd|secret|token|sig|signature|x-amz-signature|x-amz-security-token"
+_QUERY_PASSWORD = re.compile(rf"([?&](?:{SECRET_KEYS})=)[^&#]*", re.I)
 
 
 def display_location(location: str) -> str:
