@@ -20,6 +20,8 @@ from resultsbook.outputs.build import build
 from resultsbook.outputs.preview import make_preview
 from resultsbook.render.venues import PT_PER_IN
 from resultsbook.render.venues import VENUES as PRESETS
+from resultsbook.spec import load_spec
+from resultsbook.store import Store
 
 # how each venue's own example paper starts: class options, class, preamble (style files from
 # ../shared/venues, IEEEtran and llncs from TeX Live's texlive-publishers)
@@ -589,9 +591,21 @@ def test_a_table_that_does_not_compile_leaves_the_others_measured_and_says_it_wa
     widths = {finding.entry: finding.text for finding in report.findings if finding.kind == "venue"}
     assert widths["wide"].startswith("results/wide.tex is "), widths
     assert "wider than the IEEE conference (IEEEtran) column" in widths["wide"]
-    assert widths["polish"] == (
+    assert widths["polish"].startswith(
         "results/polish.tex was not measured against the IEEE conference (IEEEtran) column: it does not "
-        "compile in a draft of the venue's class (the warnings above, or `resultsbook preview`, say why)"
+        "compile in a draft of the venue's class (! LaTeX Error: Command "
+    ), widths["polish"]
+    # a preamble none compiles with: said once, with the error, not once a table
+    (tmp_path / "resultsbook.toml").write_text(
+        'preamble = ["\\\\usepackage{doesnotexistpkg}"]\n' + (tmp_path / "resultsbook.toml").read_text()
+    )
+    spec = load_spec(str(tmp_path / "resultsbook.toml"))
+    with Store.open(spec.db) as store:
+        report = build(spec, store)
+    [finding] = [finding for finding in report.findings if finding.kind == "venue"]
+    assert finding.text == (
+        "no table was measured against the IEEE conference (IEEEtran) column: a draft of the venue's class "
+        "with the spec's preamble does not compile (! LaTeX Error: File `doesnotexistpkg.sty' not found.)"
     )
 
 

@@ -307,6 +307,27 @@ def draft_log(folder: str, name: str) -> str | None:
         return handle.read()
 
 
+def first_error(log: str) -> str:
+    """Return a failed LaTeX run's first error, with the line of the source it stopped at
+    (`! Undefined control sequence. (l.21 BERT$_\\text`), from its log."""
+    lines = log.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("!") or _FILE_LINE_ERROR.match(line):
+            after = lines[index + 1 : index + 8]
+            where = next((later.strip() for later in after if later.startswith("l.")), "")
+            return f"{line.strip()} ({where})" if where else line.strip()
+    return log[-300:].strip()
+
+
+def draft_error(folder: str, name: str) -> str:
+    """Return the first error of the draft `draft_log` ran in `folder` and that failed."""
+    log = os.path.join(folder, os.path.splitext(name)[0] + ".log")
+    if not os.path.exists(log):
+        return "pdflatex did not run"
+    with open(log, encoding="utf-8", errors="replace") as handle:
+        return first_error(handle.read())
+
+
 def compile_latex(folder: str, name: str) -> str:
     """Compile `name` in `folder` with latexmk (or pdflatex twice); return the PDF or raise with the error."""
     tool, path = find_latex()
@@ -330,8 +351,5 @@ def compile_latex(folder: str, name: str) -> str:
             if os.path.exists(log_path):
                 with open(log_path, encoding="utf-8", errors="replace") as handle:
                     log = handle.read()
-            errors = [
-                line for line in log.splitlines() if line.startswith("!") or _FILE_LINE_ERROR.match(line)
-            ]
-            raise RenderError(f"the preview did not compile: {(errors or [log[-300:]])[0].strip()}")
+            raise RenderError(f"the preview did not compile: {first_error(log)}")
     return os.path.join(folder, os.path.splitext(name)[0] + ".pdf")

@@ -36,26 +36,36 @@ def too_wide_tables(spec: Spec, report: BuildReport) -> list[Finding]:
     if venue is None or not tables or shutil.which("pdflatex") is None:
         return []
     findings = _measured(spec, report, tables)
-    if findings is not None:
+    if not isinstance(findings, str):
         return findings
     # one table that does not compile (a label needing a package) stopped the pass: each alone, then
-    findings = []
+    unmeasured: dict[str, str] = {}
+    measured: list[Finding] = []
     for name, table in tables.items():
         alone = _measured(spec, report, {name: table})
-        if alone is None:
-            text = (
-                f"{_latex_output(spec, name)} was not measured against the {venue.title} column: it does "
-                "not compile in a draft of the venue's class (the warnings above, or `resultsbook preview`, "
-                "say why)"
-            )
-            alone = [Finding(name, "", "venue", text)]
-        findings += alone
-    return findings
+        if isinstance(alone, str):
+            unmeasured[name] = alone
+        else:
+            measured += alone
+    if len(unmeasured) == len(tables) > 1 and len(set(unmeasured.values())) == 1:  # the preamble, say
+        text = (
+            f"no table was measured against the {venue.title} column: a draft of the venue's class with "
+            f"the spec's preamble does not compile ({findings})"
+        )
+        return [Finding(next(iter(tables)), "", "venue", text)]
+    for name, error in unmeasured.items():
+        text = (
+            f"{_latex_output(spec, name)} was not measured against the {venue.title} column: it does not "
+            f"compile in a draft of the venue's class ({error})"
+        )
+        measured.append(Finding(name, "", "venue", text))
+    return measured
 
 
-def _measured(spec: Spec, report: BuildReport, tables: Mapping[str, TableSpec]) -> list[Finding] | None:
-    """Return the findings of one draft pass over `tables`; None when that draft does not compile."""
-    from resultsbook.outputs.preview import draft_log, preview_source, too_wide
+def _measured(spec: Spec, report: BuildReport, tables: Mapping[str, TableSpec]) -> list[Finding] | str:
+    """Return the findings of one draft pass over `tables`; the draft's first error when it does not
+    compile."""
+    from resultsbook.outputs.preview import draft_error, draft_log, preview_source, too_wide
 
     venue = spec.venue
     assert venue is not None
@@ -65,7 +75,7 @@ def _measured(spec: Spec, report: BuildReport, tables: Mapping[str, TableSpec]) 
             handle.write(preview_source(shown, report, folder, venue))
         log = draft_log(folder, _MEASURED)
         if log is None:
-            return None
+            return draft_error(folder, _MEASURED)
         across = placed_across(spec, tables)
         wide = too_wide(shown, log, folder, venue, across)
         shrunk = _shrunk_tables(shown, report, folder, venue, across)
