@@ -243,6 +243,21 @@ def test_runs_lacking_a_row_key_name_the_param_that_names_it_otherwise(make_run,
     )
 
 
+def test_two_names_of_one_setting_every_run_holds_are_two_settings(make_run, store, tmp_path):
+    """base_lr and lr in every run (a schedule's start and its peak): not one setting under two names;
+    and runs left out of which only some hold the other name are counted."""
+    make_run("a0", {"model": "a", "base_lr": 0.1, "lr": 1.0, "seed": 0}, curve([0.9]))
+    make_run("a1", {"model": "a", "base_lr": 0.2, "lr": 2.0, "seed": 1}, curve([0.8]))
+    together = table(store, tmp_path, rows=("model",))
+    [text] = [mark.text for cell in together.cells.values() for mark in cell.marks if mark.kind == "mixed"]
+    assert "two names" not in text, text
+    make_run("b0", {"model": "b", "learning_rate": 0.1, "seed": 0}, curve([0.7]))
+    make_run("b1", {"model": "b", "seed": 1}, curve([0.7]))
+    make_run("c0", {"model": "c", "wd": 0.1, "seed": 0}, curve([0.7]))
+    [note] = [n for n in table(store, tmp_path, rows=("model", "base_lr")).notes if "no param 'base_lr'" in n]
+    assert "1 of them have the param 'learning_rate', another name for it" in note, note
+
+
 def test_runs_left_out_for_lack_of_the_metric_name_the_like_metric_they_log(make_run, store, tmp_path):
     """Spinning Up's PPO logs its return as AverageEpRet, its SAC as AverageTestEpRet, and a few runs
     of a forked logger as AverageTestEpRet1: the note sent the user to `problems`, which had none."""

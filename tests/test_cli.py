@@ -462,6 +462,8 @@ def test_resultsbook_db_used_over_a_store_the_spec_names_is_said(cli, tmp_path, 
         f"Note: the store is RESULTSBOOK_DB's, {tmp_path / 'lab.db'}, not the one resultsbook.toml names "
         "(mine.db); unset RESULTSBOOK_DB (or give --db) to use the spec's\n"
     ) in collected.output
+    monkeypatch.setenv("RESULTSBOOK_DB", "mine.db")  # the same file, named from here
+    assert "Note: the store" not in cli("collect").output
     (tmp_path / "resultsbook.toml").write_text('[[sources]]\npath = "runs"\n')  # no store of its own
     assert "Note: the store" not in cli("collect").output
 

@@ -230,7 +230,9 @@ def _say_store_overridden(spec: Spec | CollectSpec, location: str) -> None:
     from resultsbook.store import DEFAULT_DB_NAME
     from resultsbook.store.location import ENVIRONMENT_VARIABLE, display_location, is_url
 
-    if location == spec.db or spec.db == os.path.join(os.path.dirname(spec.path), DEFAULT_DB_NAME):
+    real = os.path.realpath
+    same = location == spec.db or (not is_url(location) and real(location) == real(spec.db))
+    if same or spec.db == os.path.join(os.path.dirname(spec.path), DEFAULT_DB_NAME):
         return
     own = display_location(spec.db) if is_url(spec.db) else os.path.relpath(spec.db)
     echo(

@@ -557,10 +557,12 @@ def _group(
     others = set(runs.take(first_absent < 0).param_keys()) if lacking else set()
     for key, (earliest, count) in sorted(lacking.items(), key=lambda item: item[1][0]):
         assert sources is not None
-        held = runs.take(first_absent == names.index(key)).param_keys()
+        without = runs.take(first_absent == names.index(key))
+        held = without.param_keys()
         nested = [name for name in held if name.startswith(f"{key}.")]
         own = [name for name in held if name not in others]
-        notes.append(left_out_note(count, metric.name, key, str(sources[earliest]), nested, own))
+        holding = lambda name, without=without: int(without.has_param(name).sum())  # noqa: E731
+        notes.append(left_out_note(count, metric.name, key, str(sources[earliest]), nested, own, holding))
     kept = runs.take(first_absent < 0)
     if not len(kept):
         return {}

@@ -224,7 +224,8 @@ def mixed_text(
     text = f"averages runs that differ in {'; '.join(parts)}"
     for key in differing:  # `lr` in the older runs, `learning_rate` in the later: a key renamed
         other = same_meaning(key, [name for name in differing if name != key])
-        if other is not None and key < other:
+        unrecorded = other is not None and NOT_RECORDED in differing[key] and NOT_RECORDED in differing[other]
+        if other is not None and key < other and unrecorded:
             text += f" ({key} and {other} may be one setting under two names)"
     own = [key for key, values in differing.items() if runs > SHOWN_VALUES and len(values) == runs]
     if own:

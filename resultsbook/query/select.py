@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -187,13 +187,20 @@ def _comma_list(item: Filter, values: Sequence[str]) -> str | None:
 
 
 def left_out_note(
-    count: int, metric: str, key: str, first_source: str, nested: Sequence[str] = (), held: Sequence[str] = ()
+    count: int,
+    metric: str,
+    key: str,
+    first_source: str,
+    nested: Sequence[str] = (),
+    held: Sequence[str] = (),
+    holding: Callable[[str], int] | None = None,
 ) -> str:
     """Say that runs lacking a row, column, hue or facet key were left out, why they may, and how to
     drop strays (not a run still starting, whose config comes later); or, when they hold the key as an
     object (`nested`: lm-eval's gen_kwargs, null in one run and {temperature: 0.6} in another), its keys;
     or, when the params they hold (`held`) include one of a name close to it (vime's older runs set
-    `data.pct_labeled` where the later set `data.n_labeled`), that param."""
+    `data.pct_labeled` where the later set `data.n_labeled`), that param, and (`holding`) how many of
+    them hold it."""
     left = f"{count} run(s) with {metric!r} have no param {key!r} and were left out "
     left += f"(the first: {first_source}; "
     if nested:
@@ -203,9 +210,12 @@ def left_out_note(
     synonym = same_meaning(key, held) if held and meant is None else None
     if meant is not None or synonym is not None:
         how = "of a name close to it" if meant is not None else "another name for it"
+        name = meant or synonym
+        holders = holding(name) if holding is not None and name is not None else count
+        who = "they have" if holders >= count else f"{holders} of them have"
         return left + (
-            f"they have the param {meant or synonym!r}, {how}: where the key was renamed between runs, "
-            f"grouping by {meant or synonym!r} shows them)"
+            f"{who} the param {name!r}, {how}: where the key was renamed between runs, "
+            f"grouping by {name!r} shows them)"
         )
     return left + (
         "a run still starting, its config not written yet, has it once collected again; "
