@@ -36,7 +36,9 @@ def test_every_output_folder_agrees_with_transformers_trainer_state(root):
         assert adapter == "hf_trainer"
         assert {k: len(s) for k, s in run.metrics.items()} == item["points"]
         finals = last_values(run)
-        assert all(same_number(finals[k], v) for k, v in item["final"].items())
+        # the evaluation after train() (save_state() comes first, as in run_glue.py) is the last point
+        evaluated = {k: v for k, v in item["results"].items() if k.startswith("eval_") and k in item["final"]}
+        assert all(same_number(finals[k], v) for k, v in {**item["final"], **evaluated}.items())
         assert all(same_number(run.summary[k], v) for k, v in item["results"].items())
         assert run.provenance["global_step"] == item["global_step"]
         assert run.provenance["max_steps"] == item["max_steps"]
@@ -279,3 +281,20 @@ def test_a_results_file_named_by_itself_reads_its_output_folder_not_a_second_run
     shutil.copy(root / "out" / "seed1" / "all_results.json", alone)  # no Trainer folder around it
     [(_, (_, _, adapter))] = read_tree(alone / "all_results.json").items()
     assert adapter != "hf_trainer"
+
+
+def test_run_glues_evaluation_after_training_is_the_last_point_though_log_history_lacks_it():
+    """run_glue.py calls save_state() before evaluate(): eval_results.json holds 0.70 (the best
+    checkpoint, reloaded), log_history ends at the last epoch's 0.68, and the table showed 0.68."""
+    from resultsbook.adapters.hf_trainer import read_log_history
+
+    history = [
+        {"epoch": 1.0, "eval_accuracy": 0.63, "step": 78},
+        {"epoch": 2.0, "eval_accuracy": 0.70, "step": 156},
+        {"epoch": 3.0, "eval_accuracy": 0.68, "step": 234},
+        {"epoch": 3.0, "step": 234, "train_runtime": 1234.5, "train_loss": 0.3},
+    ]
+    series = read_log_history("trainer_state.json", history, [], {"eval_accuracy": 0.70, "eval_samples": 1000})
+    accuracy = series["eval_accuracy"]
+    assert list(accuracy.steps) == [78, 156, 234] and list(accuracy.values) == [0.63, 0.70, 0.70]
+    assert "eval_samples" not in series  # reported, never a curve

@@ -70,6 +70,20 @@ def test_a_curve_that_ends_in_nan_is_marked_under_max_min_and_mean(make_run, cli
     assert "substituted" not in [m["kind"] for m in alone["cells"][0]["marks"]]
 
 
+def test_a_final_value_reported_apart_from_the_curve_that_differs_from_its_last_point_is_said(make_run, cli):
+    """Hugging Face's run_glue.py evaluates after saving trainer_state.json: eval_results.json holds 0.70
+    (the best checkpoint, reloaded), the curve ends at 0.68, and the table showed 0.68 without a word."""
+    make_run("a0", {"model": "a", "seed": 0}, curve([0.63, 0.70, 0.68]), {"summary": {"acc": 0.70}})
+    make_run("a1", {"model": "a", "seed": 1}, curve([0.6, 0.65]), {"summary": {"acc": 0.65}})
+    output = _table(cli, "--metric", "acc", "--goal", "max")
+    assert (
+        "Warning: 1 run(s) report a final 'acc' other than the last one they logged (the first: a0, 0.68 "
+        "logged last, 0.7 reported: an evaluation after training, of the best checkpoint?); the table shows "
+        "the one logged (`resultsbook show a0` lists both)"
+    ) in output, output
+    assert "report a final" not in _table(cli, "--metric", "acc", "--goal", "max", "--reduce", "max")
+
+
 def test_infinite_values_are_kept_for_order_statistics_and_marked(make_run, cli):
     for seed, value in enumerate([1.0, math.inf, 2.0]):
         make_run(f"a{seed}", {"model": "a", "seed": seed}, curve([value], key="ppl"))

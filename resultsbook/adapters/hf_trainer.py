@@ -35,6 +35,8 @@ MODEL_CONFIG = "config.json"
 _CHECKPOINT = re.compile(r"checkpoint-(\d+)")
 _STEP = "step"
 _FINAL_KEY = "train_runtime"  # only in the log entry written when train() returns
+_EVALUATION = "eval_"  # the prefix of evaluate()'s metrics (its metric_key_prefix)
+_REPORTED = -1  # the entry of a final value the results files alone hold
 _STATE_PARAMS = ("train_batch_size", "num_train_epochs")  # params too: often the only config a folder has
 _STATE_FACTS = (
     "global_step",
@@ -274,6 +276,9 @@ def read_log_history(
             if last.get(key) != point:
                 builder.add(key, *point)
                 last[key] = point
+    for (key, step), (_, value) in final.items():
+        if (key, step) not in {(k, p[0]) for k, p in last.items()}:  # reported, never logged: added last
+            builder.add(key, step, value)
     if not_objects:
         problems.append(Problem(path, f"{not_objects} log_history entries are not objects", "the others"))
     for key, count in skipped.items():
@@ -302,6 +307,15 @@ def _final_evaluations(
                 continue
             if (key, step) not in chosen or (reported.get(key) == value != chosen[key, step][1]):
                 chosen[key, step] = (index, value)
+    if not ended:
+        return chosen
+    # run_glue.py saves trainer_state.json before its evaluate(): the evaluation after training is in
+    # the results files alone, the value a paper quotes; it is the last point of a metric logged before
+    step = to_float(history[ended[-1]].get(_STEP))
+    logged = {key for entry in history if isinstance(entry, Mapping) for key in entry}
+    for key, value in reported.items():
+        if step is not None and key.startswith(_EVALUATION) and key in logged and (key, step) not in chosen:
+            chosen[key, step] = (_REPORTED, value)
     return chosen
 
 

@@ -42,6 +42,7 @@ from resultsbook.query.marks import (
 from resultsbook.query.model import METRIC_KEY, Cell, CellRuns, Mark, MetricSpec, ResultTable, TableQuery
 from resultsbook.query.nested import cell_words, parents_note, parents_text, without_parents
 from resultsbook.query.reduce import best_step_of, parse_reduction
+from resultsbook.query.reported import final_value_notes
 from resultsbook.query.resumed import counted_once, folded_text, resumed_note, synced_note
 from resultsbook.query.runs import RUN_FIELDS, Runs, groups_of, members_of
 from resultsbook.query.select import (
@@ -125,6 +126,7 @@ def aggregate(
         all_codes = reader.curve_codes(metric.name, kept.ids)
         spans = _spans(reader, metric, kept)
         notes += best_step_notes(reader, metric, kept, None if spans is None else spans[:, 1])
+        notes += final_value_notes(reader, metric, kept)
         trackers = kept.wandb_run_ids()
         own_ids, parent_ids = kept.mlflow_nesting()
         folded: list[tuple[Key, list[str]]] = []
