@@ -222,6 +222,20 @@ def test_a_newest_checkpoint_within_save_steps_of_the_end_does_not_call_the_run_
     ]
 
 
+def test_a_checkpoint_of_epoch_saving_short_of_the_end_calls_a_stale_run_failed(root):
+    """save_strategy = "epoch" (checkpoint-156 of 234, 78 steps an epoch; save_steps keeps its default
+    500): the run was `unknown`, "the last save due before the end (save_steps = 500)", and averaged
+    into the table; an epoch's saving is due at the end too, so a stale run stopped."""
+    crashed = root / "out" / "crashed"
+    path = crashed / "checkpoint-4" / "trainer_state.json"
+    state = json.loads(path.read_text())
+    path.write_text(json.dumps({**state, "max_steps": 6, "save_steps": 500}))
+    age(crashed, 7200)
+    run, problems, _ = read_tree(root)["out/crashed"]
+    assert run.status == "failed" and run.provenance["incomplete"] is True
+    assert [p.message for p in problems] == ["training stopped at step 4 of 6 and nothing was written for over 60 min"]
+
+
 def test_a_checkpoint_folder_collected_by_itself_names_its_run_and_the_commands(root):
     # `resultsbook collect out/seed1/checkpoint-8` (the wrong folder): a second run of seed 1, unsaid
     checkpoint = root / "out" / "seed1" / "checkpoint-8"

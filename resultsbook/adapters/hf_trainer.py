@@ -189,6 +189,7 @@ class HfTrainerAdapter(Adapter):
             and global_step is not None
             and max_steps
             and save_steps
+            and global_step % save_steps == 0  # saved every save_steps, not each epoch (due at the end too)
             and max_steps - global_step < save_steps  # no checkpoint was due before the end
         ):
             problems.append(
