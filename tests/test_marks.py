@@ -89,21 +89,19 @@ def test_a_flood_of_warnings_is_one_line_per_table_and_kind_with_every_cell_in_v
         digits = 1
         outputs = ["results/big.tex"]
     """))  # fmt: skip
-    # per seed (row highlight over methods... each method's row compares its three seeds)
+    # per seed: one run a cell, 75 cells too few, said once (and no test is said to have been tried)
     result = cli("build")
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("Warning: big:")]
-    nonsig = [line for line in lines if "best, but" in line]
-    assert len(nonsig) == 1, lines
-    assert nonsig[0].startswith(  # one seed a cell: no test could run, as the table's footnote says
-        "Warning: big: 25 cells: best, but no test could compare it with the runner-up; e.g. "
-    )
-    assert nonsig[0].endswith("(--verbose lists every cell)")
+    few = [line for line in lines if "only 1 replicate" in line]
+    assert few == ["Warning: big: m00 / 0 and 74 more cell(s): only 1 replicate (fewer than 3)"], lines
+    assert not [line for line in lines if "best, but" in line]
     verbose = cli("build", "--verbose")
-    listed = [line for line in verbose.output.splitlines() if "not shown to be better than" in line]
-    assert len(listed) == 25
+    listed = [line for line in verbose.output.splitlines() if "only 1 replicate" in line]
+    assert len(listed) == 75
     checked = json.loads(cli("check", "--json").output)
-    assert sum(1 for f in checked["findings"] if f["kind"] == "nonsig") == 25
+    [grouped] = [f for f in checked["findings"] if f["kind"] == "few"]
+    assert "74 more cell(s)" in json.dumps(grouped), grouped
 
 
 def test_finding_lines_keep_a_few_cells_listed_one_by_one():
@@ -530,8 +528,13 @@ def test_a_best_no_test_could_compare_is_not_said_to_be_not_significantly_better
     collect(store, [CollectRequest(str(tmp_path / "runs"))])
     table = aggregate(store, TableQuery(metrics=(MetricSpec("acc"),), rows=("method",)))
     text = render_table(table, "terminal", TableFormat())
-    assert "° best, but no test could compare it with the runner-up (1 cell)" in text
-    assert "not significantly better" not in text
+    # one run a cell (a zero-shot evaluation): the bold is the best value, and no test is said to run
+    assert "°" not in text and "not significantly better" not in text and "t-test" not in text, text
+    assert "**…**: best (higher is better)." in text
+    bases = layout_table(table, TableFormat(), Labels()).bases
+    assert [basis.untested for basis in bases.values() if basis.rule == "best"] == [
+        "one run a cell: bold is the best value printed, as no test compares single values"
+    ]
     tested = table_of(store, tmp_path / "tested", {"cnn": 80.0, "rnn": 81.0, "mlp": 70.0})
     assert "° best, but not significantly better than the runner-up (1 cell)" in render_table(
         tested, "terminal", TableFormat()

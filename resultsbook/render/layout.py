@@ -403,11 +403,18 @@ def cell_goal(cell: Cell) -> Goal:
 
 def table_test(table: ResultTable, fmt: TableFormat) -> str:
     """Return the test behind bold: the one matching the centre, a bootstrap test for aggregates."""
-    if fmt.test == "none":
+    if fmt.test == "none" or _single_runs(table):
         return "none"
     if table.query.tasks:
         return "stratified"
     return resolve_test(fmt.test, fmt.center)
+
+
+def _single_runs(table: ResultTable) -> bool:
+    """Tell whether every cell of a table of runs (not of tasks) holds one value: a zero-shot
+    evaluation, where no test can compare two cells and none is said to have been tried."""
+    counts = [cell.stats.get("n", 0) for cell in table.cells.values()]
+    return not table.query.tasks and bool(counts) and max(counts) <= 1
 
 
 def table_test_name(table: ResultTable, fmt: TableFormat) -> str:
@@ -536,7 +543,9 @@ def _bold_basis(
     elif fmt.ties and position == printed[0] and strongest is not None and p_values:
         against, p = strongest, p_values[strongest]
     else:
-        if table_test(table, fmt) == "none":
+        if table_test(table, fmt) == "none" and fmt.test != "none":
+            why = "one run a cell: bold is the best value printed, as no test compares single values"
+        elif table_test(table, fmt) == "none":
             why = 'test = "none": bold is the best value printed'
         elif fmt.ties and position != printed[0]:
             why = f"it prints the value of {name(printed[0])}, which the other cells were tested against"
