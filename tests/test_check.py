@@ -271,7 +271,7 @@ def test_an_edit_of_line_endings_or_of_lines_at_the_end_says_what_differs(paper)
         == f"edited (line {len(lines) + 1} is '% checked by hand', build writes no line there)"
     )
     table.write_text("".join(lines[:-2]))
-    ends = f"it ends at line {len(lines) - 2}, build writes 2 more from {lines[-2].strip()!r}"
+    ends = f"it ends at line {len(lines) - 2}, build writes 2 more from '{lines[-2].strip()}'"
     assert edited_detail() == f"edited ({ends})"
 
 

@@ -264,7 +264,7 @@ big = { latex = '\textsc{Big}' }
     pgf = figure.outputs[str(tmp_path / "figures/bars.pgf")].decode()
     assert r"Ours$^\dagger$" in pgf and r"\textsc{Big}" in pgf
     notes = [f.text for f in figure.findings]
-    assert any("label '\\\\textsc{Big}' is drawn as its plain text 'Big' in bars.svg" in n for n in notes), (
+    assert any("label '\\textsc{Big}' is drawn as its plain text 'Big' in bars.svg" in n for n in notes), (
         notes
     )
     store.close()

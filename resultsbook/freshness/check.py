@@ -25,6 +25,7 @@ from resultsbook.outputs.failures import EntryFailure
 from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, refuse_special_files
 from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
 from resultsbook.params import cut_where_they_differ
+from resultsbook.render.escape import as_written
 from resultsbook.render.macros import cell_texts, plain_number_text
 from resultsbook.sources.collect import Uncollected, uncollected
 from resultsbook.spec import FigureSpec, Spec
@@ -441,13 +442,15 @@ def _first_difference(path: str, data: bytes) -> str:
     for number, (have, want) in enumerate(zip(have_lines, want_lines), start=1):
         if have != want:
             have, want = cut_where_they_differ(have.strip(), want.strip(), 60)
-            return f"line {number} is {have!r}, build writes {want!r}"
+            return f"line {number} is {as_written(have)}, build writes {as_written(want)}"
     shared = min(len(have_lines), len(want_lines))
     if len(have_lines) > shared:
-        return f"line {shared + 1} is {have_lines[shared].strip()[:60]!r}, build writes no line there"
+        extra = as_written(have_lines[shared].strip()[:60])
+        return f"line {shared + 1} is {extra}, build writes no line there"
     if len(want_lines) > shared:
         more = len(want_lines) - shared
-        return f"it ends at line {shared}, build writes {more} more from {want_lines[shared].strip()[:60]!r}"
+        next_line = as_written(want_lines[shared].strip()[:60])
+        return f"it ends at line {shared}, build writes {more} more from {next_line}"
     if "\r\n" in actual and "\r\n" not in expected:  # git's core.autocrlf, an editor on Windows
         return "its lines end in CRLF (\\r\\n); build writes LF (\\n)"
     if expected.endswith("\n") and not actual.endswith("\n"):

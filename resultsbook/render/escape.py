@@ -133,6 +133,12 @@ def escape_terminal(text: str, keep_lines: bool = False) -> str:
     return _TERMINAL_UNSAFE.sub(shown, str(text))
 
 
+def as_written(text: str) -> str:
+    """Quote text as a file holds it, for a message: `'50\\%-drop'`, not repr's doubled backslashes;
+    controls shown, not obeyed."""
+    return f"'{escape_terminal(text)}'"
+
+
 def quote_shell(text: str) -> str:
     """Quote one word for a POSIX shell: `sh` reads it back as exactly this text, nothing runs."""
     import shlex

@@ -253,12 +253,15 @@ def requirement_text(
     label: str, needs: dict[str, Requirement], preamble: Sequence[str], fix: str = PREAMBLE_FIX
 ) -> list[str]:
     """Say, per missing requirement, which characters of a label need what the preamble lacks."""
+    from resultsbook.render.escape import as_written  # here: escape imports this module's tables
+
     by_need: dict[str, list[str]] = {}
     for char, requirement in needs.items():
         if not requirement.met_by(preamble):
             by_need.setdefault(requirement.describe(), []).append(char)
     return [
-        f"label {label!r}: {' '.join(chars)} cannot be typeset without {need}" + (f" {fix}" if fix else "")
+        f"label {as_written(label)}: {' '.join(chars)} cannot be typeset without {need}"
+        + (f" {fix}" if fix else "")
         for need, chars in by_need.items()
     ]
 

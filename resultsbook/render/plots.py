@@ -31,7 +31,7 @@ from resultsbook.params import format_value, values_equal
 from resultsbook.query.curves import CurveSet
 from resultsbook.query.model import METRIC_KEY, ResultTable
 from resultsbook.query.profiles import TaskLines
-from resultsbook.render.escape import RawLatex, escape_latex, escape_terminal
+from resultsbook.render.escape import RawLatex, as_written, escape_latex, escape_terminal
 from resultsbook.render.figstyle import FigureStyle, font_families, font_file, installed_families, rc_params
 from resultsbook.render.layout import (
     SPREAD_NAMES,
@@ -503,8 +503,8 @@ def drawing_problems(texts: Sequence[str], style: FigureStyle, output: str) -> l
     for text in texts:
         if isinstance(text, RawLatex) and not mathtext_drawable(text.latex):
             problems.append(
-                f"label {text.latex!r} is drawn as its plain text {str(text)!r} in {output}: matplotlib's "
-                "mathtext cannot draw that LaTeX; a .pgf output typesets it with LaTeX"
+                f"label {as_written(text.latex)} is drawn as its plain text {as_written(str(text))} in "
+                f"{output}: matplotlib's mathtext cannot draw that LaTeX; a .pgf output typesets it in LaTeX"
             )
             continue
         if isinstance(text, RawLatex):
