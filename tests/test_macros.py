@@ -389,8 +389,8 @@ def test_cells_whose_values_join_to_one_key_each_keep_their_own_number(tmp_path:
         handle.write('paper = ["paper/main.tex"]\n')
     checked = cli("check")
     assert (
-        f"\\rbvalue{{t/x/y/z}} is no cell of numbers.tex (LaTeX stops there); 2 cells' values join to that "
-        f"key, each tagged: "
+        "\\rbvalue{t/x/y/z} is no cell of numbers.tex (LaTeX stops there); 2 cells' values join to that "
+        "key, each tagged: "
     ) in checked.output, checked.output
     assert first in checked.output and second in checked.output
 

@@ -100,7 +100,7 @@ def joined_key_lines(table: str, places: Iterable[Place]) -> list[str]:
     }
     return [
         f"cells of {table} join to one key {plain} (a '/' inside a value): "
-        + ", ".join(map(named.get, alike))
+        + ", ".join(named[place] for place in alike)
         for plain, alike in groups.items()
         if len(alike) > 1
     ]

@@ -89,7 +89,7 @@ def _connect_fix(location: str, reason: str) -> str:
         parts = {}
     # no user in the URL: libpq connects as $PGUSER, else as the user running the command
     user = parts.get("user") or os.environ.get("PGUSER") or _login()
-    database = parts.get("dbname", "DATABASE")
+    database = str(parts.get("dbname") or "DATABASE")
     where = "in PGPASSWORD, or in a line of ~/.pgpass (chmod 600), or percent-encoded in the URL"
     if "password authentication failed" in reason:  # the server's words for a user it does not have too
         named = reason.split('for user "', 1)[-1].rsplit('"', 1)[0] if 'for user "' in reason else user
