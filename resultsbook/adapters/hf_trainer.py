@@ -6,6 +6,7 @@ Never unpickles training_args.bin: params come from a training_args.json when a 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
@@ -255,6 +256,7 @@ def read_log_history(
     last: dict[str, tuple[float, float]] = {}  # epoch repeats on the train and eval entry of a step
     not_objects = 0
     final = _final_evaluations(history, reported or {})
+    hidden: list[str] = []  # non-finite values at the final step, where the reported value stands
     for index, entry in enumerate(history):
         if not isinstance(entry, Mapping):
             not_objects += 1
@@ -272,6 +274,8 @@ def read_log_history(
                 continue
             chosen = None if step is None else final.get((key, step))
             if chosen is not None and chosen != (index, value):
+                if chosen[0] == _REPORTED and not math.isfinite(value):  # damage the final value hides
+                    hidden.append(f"{key} at step {step:g} is {value}")
                 continue  # an in-training value, or another evaluation, at the final evaluation's step
             point = (builder.next_step(key) if step is None else step, value)
             if last.get(key) != point:
@@ -282,6 +286,10 @@ def read_log_history(
             builder.add(key, step, value)
     if not_objects:
         problems.append(Problem(path, f"{not_objects} log_history entries are not objects", "the others"))
+    if hidden:
+        problems.append(
+            Problem(path, f"log_history's {', '.join(hidden)}", "the final value its results files report")
+        )
     for key, count in skipped.items():
         kept = "the other entries" if key == _STEP else "the rest"
         problems.append(Problem(path, f"{count} value(s) of {key!r} in log_history are not numbers", kept))
