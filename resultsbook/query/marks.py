@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -84,13 +84,13 @@ def resumed_in_turn(mark: Mark, runs: CellRuns, spans: np.ndarray) -> Mark:
     ends at 50, the next begins at 51): one training resumed in a new run, counted as several."""
     if mark.kind != "duplicate":
         return mark
-    identities = [
-        tuple(map(seed_identity, key)) for key in zip(*(c.tolist() for c in (*runs.pooled, *runs.replicate)))
-    ]
+    with np.errstate(invalid="ignore"):  # every curve spans a step all the others do: none resumed another
+        if not (np.nanmax(spans[:, 0], initial=-np.inf) > np.nanmin(spans[:, 1], initial=np.inf)):
+            return mark
     shown = []
+    positions, identity = runs_by_replicate(runs)
     for shared in repeated_replicates(runs):
-        wanted = tuple(map(seed_identity, shared))
-        same = sorted((i for i, key in enumerate(identities) if key == wanted), key=lambda i: spans[i, 0])
+        same = sorted(positions.get(identity(shared), []), key=lambda i: spans[i, 0])
         firsts, lasts = spans[same, 0], spans[same, 1]
         if np.isnan(spans[same]).any() or not (firsts[1:] > lasts[:-1]).all():
             continue
@@ -98,9 +98,27 @@ def resumed_in_turn(mark: Mark, runs: CellRuns, spans: np.ndarray) -> Mark:
             f"{runs.names[i]} {step_text(a)}–{step_text(b)}" for i, a, b in zip(same, firsts, lasts)
         )
         shown.append(f"{steps}: one training resumed in a new run? counted as {len(same)}")
+        if len(shown) == SHOWN_VALUES:
+            break
     if not shown:
         return mark
-    return replace(mark, text=f"{mark.text} (steps one after the other: {'; '.join(shown[:SHOWN_VALUES])})")
+    return replace(mark, text=f"{mark.text} (steps one after the other: {'; '.join(shown)})")
+
+
+def runs_by_replicate(runs: CellRuns) -> tuple[dict[Key, list[int]], Callable[[Key], Key]]:
+    """Return where each (pooled..., replicate...) key's runs are in a cell, and the function that
+    keys a replicate as they are keyed: by `seed_identity` when some runs spell a value otherwise
+    (seed 1 and seed "1"), else as written (a dict of them: no Python call per run)."""
+    columns = [column.tolist() for column in (*runs.pooled, *runs.replicate)]
+    keys: list[Key] = list(zip(*columns))
+    identity: Callable[[Key], Key] = lambda key: key  # noqa: E731
+    if any(_spelled_apart(column) for column in columns):
+        identity = lambda key: tuple(map(seed_identity, key))  # noqa: E731
+        keys = [identity(key) for key in keys]
+    positions: dict[Key, list[int]] = defaultdict(list)
+    for index, key in enumerate(keys):
+        positions[key].append(index)
+    return positions, identity
 
 
 def logged_twice(runs: CellRuns, members: Runs, repeated: Sequence[Key]) -> str:
@@ -108,12 +126,10 @@ def logged_twice(runs: CellRuns, members: Runs, repeated: Sequence[Key]) -> str:
     CSVLogger and TensorBoardLogger side by side): the same value each, from different adapters, so
     that the cell counts every training more than once; empty when they are not."""
     adapters = members.field("adapter")
-    keys = list(zip(*(column.tolist() for column in (*runs.pooled, *runs.replicate))))
     readers: set[str] = set()
-    identities = [tuple(map(seed_identity, key)) for key in keys]
+    positions, identity = runs_by_replicate(runs)
     for shared in repeated:
-        wanted = tuple(map(seed_identity, shared))
-        same = [index for index, identity in enumerate(identities) if identity == wanted]
+        same = positions.get(identity(shared), [])
         values = runs.values[same]
         by = {str(adapters[index]) for index in same}
         if len(by) != len(same) or np.isnan(values).any() or not (values == values[0]).all():
