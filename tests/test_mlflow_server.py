@@ -250,3 +250,19 @@ def test_a_tracking_servers_plain_web_address_says_how_to_collect_it(tmp_path, m
         with pytest.raises(SpecError) as caught:
             collect(store, [CollectRequest(nothing)])
         assert str(caught.value).endswith(f"; an MLflow tracking server is collected as 'mlflow+{nothing}'")
+
+
+def test_the_collected_line_masks_the_password_of_the_url_it_names(tmp_path, mlflow_server, cli, monkeypatch):
+    """`Collected mlflow+postgresql://lab:PASSWORD@…` printed the password the command was given."""
+    user = _user(mlflow_server.backend)
+    url = sql(mlflow_server, "lab-sweep").replace(f"//{user}@", f"//{user}:s3cret@", 1)
+    monkeypatch.chdir(tmp_path)
+    result = cli("collect", url, "--db", "local.db")
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output
+    assert result.output.startswith(f"Collected {url.replace(':s3cret@', ':***@')}: 6 new"), result.output
+
+
+def _user(url: str) -> str:
+    """Return the user a URL names (`postgresql://user@host/db` -> `user`), for a password to go after."""
+    return url.split("://", 1)[1].split("@", 1)[0]

@@ -160,7 +160,9 @@ def nothing_found(
     it of themselves, naming the entry."""
     tried = f"adapter {adapter}" if adapter else "every installed adapter"
     tried += f", pattern {pattern!r}" if pattern else f", no {option('pattern')}"
-    where = ", ".join(paths)
+    from resultsbook.store.location import display_location
+
+    where = ", ".join(map(display_location, paths))
     if report.sources_read:
         problems = said("see the problems above", "see report.problems")
         return (

@@ -116,7 +116,10 @@ def collect_command(
         print_json("collect", True, report_document(report))
         return
     if not quiet:
-        echo(f"Collected {', '.join(paths)}{_store_elsewhere(db_path, store)}: {report.summary_line()}")
+        from resultsbook.store.location import display_location
+
+        named = ", ".join(map(display_location, paths))  # `mlflow+postgresql://lab:pw@…`: never the password
+        echo(f"Collected {named}{_store_elsewhere(db_path, store)}: {report.summary_line()}")
     for note in report.notes:  # a root that held no run, an option no adapter used
         echo(f"Note: {note}", err=True)
     show_problems(report.problems)
