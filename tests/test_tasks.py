@@ -14,12 +14,16 @@ The reimplementation below loops over plain Python lists; it shares no code with
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
+import os
 import random
 import statistics
+import subprocess
+import sys
 import textwrap
-import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -153,36 +157,39 @@ def test_a_single_run_per_task_gets_no_interval():
     assert low[0] == high[0] == 0.5
 
 
-def test_rliable_itself_agrees_when_installed():
-    """The same numbers as rliable (pip install rliable; its intervals need an arch it supports)."""
-    metrics = pytest.importorskip("rliable.metrics")
-    library = pytest.importorskip("rliable.library")
+def rliable_python() -> str:
+    """Return a Python that imports rliable: the venv RESULTSBOOK_TEST_RLIABLE names (.ci/run makes it
+    from .ci/rliable.txt: rliable 1.2 needs arch < 8, which needs pandas < 3), ./.venv-rliable, or this
+    one when rliable imports here; skip otherwise."""
+    configured = os.environ.get("RESULTSBOOK_TEST_RLIABLE")
+    venv = Path(configured) if configured else Path(__file__).resolve().parent.parent / ".venv-rliable"
+    if (venv / "bin" / "python").exists():
+        return str(venv / "bin" / "python")
+    if importlib.util.find_spec("rliable") is not None:
+        return sys.executable
+    pytest.skip("no rliable: set RESULTSBOOK_TEST_RLIABLE=/path/to/venv (pip install -r .ci/rliable.txt)")
+
+
+def test_rliable_itself_agrees():
+    """The same numbers as rliable's own library, run in a venv of its own (tests/fixtures/rliable)."""
     matrix = np.array(scores(11, runs=5, tasks=12)).T  # rliable: runs × tasks
-    per_task = [matrix[:, t] for t in range(matrix.shape[1])]
-    for name, function in {
-        "mean": metrics.aggregate_mean,
-        "median": metrics.aggregate_median,
-        "iqm": metrics.aggregate_iqm,
-        "optimality_gap": metrics.aggregate_optimality_gap,
-    }.items():
-        assert aggregate_value(name, per_task) == pytest.approx(function(matrix), rel=1e-12)
     other = np.array(scores(12, runs=7, tasks=12)).T
-    assert probability_of_improvement(per_task, [other[:, t] for t in range(12)]) == pytest.approx(
-        metrics.probability_of_improvement(matrix, other)
-    )
     taus = np.linspace(0, 3, 7)
-    expected = [library.run_score_deviation(matrix, tau) for tau in taus]
-    assert np.allclose(performance_profile(per_task, taus), expected)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # arch 7 about its random_state argument
-            _, intervals = library.get_interval_estimates(
-                {"x": matrix}, lambda s: np.array([metrics.aggregate_iqm(s)]), reps=20000,
-                random_state=np.random.RandomState(0),
-            )  # fmt: skip
-    except TypeError as error:  # rliable 1.2 with arch >= 8: its bootstrap does not run
-        pytest.skip(f"rliable's bootstrap does not run with this arch ({str(error).splitlines()[0]})")
-    ref_low, ref_high = intervals["x"][:, 0]
+    given = {"matrix": matrix.tolist(), "other": other.tolist(), "taus": taus.tolist(), "reps": 20000}
+    done = subprocess.run(
+        [rliable_python(), str(Path(__file__).parent / "fixtures" / "rliable" / "reference.py")],
+        input=json.dumps(given), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    reference = json.loads(done.stdout)
+    per_task = [matrix[:, t] for t in range(matrix.shape[1])]
+    for name in ("mean", "median", "iqm", "optimality_gap"):
+        assert aggregate_value(name, per_task) == pytest.approx(reference[name], rel=1e-12), name
+    assert probability_of_improvement(per_task, [other[:, t] for t in range(12)]) == pytest.approx(
+        reference["probability_of_improvement"]
+    )
+    assert np.allclose(performance_profile(per_task, taus), reference["profile"])
+    ref_low, ref_high = reference["iqm_interval"]
     low, high = stratified_interval("iqm", per_task, resamples=20000, seed=0)
     width = ref_high - ref_low
     assert abs(low - ref_low) < 0.05 * width and abs(high - ref_high) < 0.05 * width
