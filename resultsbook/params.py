@@ -48,10 +48,35 @@ def normalize_value(value: Any) -> Any:
     if isinstance(value, Mapping) and not value:
         return "{}"
     if isinstance(value, (list, tuple, Mapping)):
-        return json.dumps(value, sort_keys=True, default=str, allow_nan=True)
-    if hasattr(value, "item"):  # numpy scalars
-        return normalize_value(value.item())
+        return json.dumps(value, sort_keys=True, default=json_default, allow_nan=True)
+    plain = plain_value(value)
+    if plain is not value:  # a NumPy or tensor value
+        return normalize_value(plain)
     return str(value)
+
+
+def plain_value(value: Any) -> Any:
+    """Return a NumPy or tensor value as the Python number, bool or list it holds, a float32 as the
+    shortest decimal that is it (np.float32(0.001) is 0.001, not 0.0010000000474974513); any other
+    value as it is."""
+    if getattr(value, "dtype", None) is None or not hasattr(value, "tolist"):
+        return value
+    import numpy as np
+
+    try:
+        array = np.asarray(value)
+    except Exception:  # a tensor on a GPU: what it holds, as torch gives it
+        return value.tolist()
+    if array.dtype.kind != "f" or array.dtype.itemsize >= 8:
+        return array.tolist()
+    shortest = np.array([float(str(item)) for item in array.ravel()])  # str: the shortest that round-trips
+    return shortest.reshape(array.shape).tolist()
+
+
+def json_default(value: Any) -> Any:
+    """json's `default`: NumPy and tensor values as the numbers and lists they hold, others as text."""
+    plain = plain_value(value)
+    return str(value) if plain is value else plain
 
 
 def parse_scalar(text: str) -> Any:

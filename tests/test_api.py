@@ -407,6 +407,17 @@ def test_collect_derives_params_as_the_cli_does(make_run, tmp_path, cli):
         rb.collect(tmp_path / "runs", db=tmp_path / "api.db", derive=["family"])
 
 
+def test_collect_keeps_numpy_params_as_numbers(make_run, tmp_path):
+    """`rb.collect(params={"batch": np.int64(5)})` stored the text '5': `where={"batch": 5}` found nothing."""
+    quickstart_runs(make_run)
+    given = {"batch": np.int64(5), "frac": np.float32(0.1), "f64": np.float64(0.25), "on": np.bool_(True)}
+    rb.collect(tmp_path / "runs", db=tmp_path / "api.db", params=given)
+    with rb.open(tmp_path / "api.db") as book:
+        runs = book.runs(where={"batch": 5, "frac": 0.1, "f64": 0.25, "on": True})
+        assert len(runs) == len(book.runs()) > 0
+        assert runs["params.batch"].dtype == "Int64" and runs["params.frac"].dtype == "float64"
+
+
 def test_the_build_command_writes_what_rb_build_writes(make_run, tmp_path, cli):
     quickstart_runs(make_run)
     (tmp_path / "resultsbook.toml").write_text(

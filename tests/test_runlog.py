@@ -108,6 +108,26 @@ def test_numpy_values_nan_and_steps_left_out(tmp_path):
     assert any("NaN/Infinity" in message for message in problems)
 
 
+def test_numpy_values_in_a_config_are_the_numbers_and_lists_they_hold(tmp_path):
+    """A notebook sweep (`for lr in np.logspace(..., dtype=np.float32)`, `for seed in np.arange(2)`) wrote
+    config.json as {"lr": "0.001", "seed": "0"}: text params, one setting split in two table rows."""
+    np = pytest.importorskip("numpy")
+    config = {
+        "lr": np.float32(0.001), "seed": np.int64(3), "wd": np.float64(0.25), "amp": np.bool_(True),
+        "shape": np.array([64, 64], dtype=np.int32), "betas": np.array([0.9, 0.999], dtype=np.float32),
+        "half": np.float16(0.1), "name": np.str_("mlp"),
+    }  # fmt: skip
+    with resultsbook.Run(tmp_path, config=config, code_dir=tmp_path) as run:
+        run.log(0, loss=1.0)
+    written = json.loads((tmp_path / run.name / "config.json").read_text())
+    assert written == {
+        "lr": 0.001, "seed": 3, "wd": 0.25, "amp": True, "shape": [64, 64], "betas": [0.9, 0.999],
+        "half": 0.1, "name": "mlp",
+    }  # fmt: skip
+    record, _ = read_back(tmp_path / run.name)
+    assert record.params["lr"] == 0.001 and record.params["seed"] == 3 and record.params["amp"] is True
+
+
 def test_a_value_that_is_not_a_number_warns_once_and_is_left_out(tmp_path):
     with resultsbook.Run(tmp_path, config={}, code_dir=tmp_path) as run:
         with pytest.warns(RuntimeWarning, match="'note' = 'hello' is not a number"):

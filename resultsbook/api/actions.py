@@ -27,6 +27,7 @@ from resultsbook.api.inner_readings import inner_reading_notes
 from resultsbook.api.pattern_notes import glued_field_notes, shared_name_notes
 from resultsbook.errors import BuildError, NotFoundError, NotFoundWarning, SpecError, closest
 from resultsbook.models import CollectReport, ForgetReport
+from resultsbook.params import normalize_value
 from resultsbook.sources.collect import CollectRequest, Progress
 from resultsbook.sources.collect import collect as collect_sources
 from resultsbook.sources.find import path_under
@@ -72,7 +73,8 @@ def collect(
     adapter = name_argument("adapter", adapter, "csv")
     pattern = None if pattern is None else path_argument("pattern", pattern, "{model}/{seed}/metrics.csv")
     options = mapping_argument("options", options, {"columns": ["epoch", "step", "return"]})
-    params = mapping_argument("params", params, {"dataset": "cifar10"})
+    given = mapping_argument("params", params, {"dataset": "cifar10"})
+    params = {key: normalize_value(value) for key, value in given.items()}  # np.int64(5) is 5, as in a config
     needs_spec = paths is None or db is None  # for its sources, or for where its store is
     spec = _collect_spec(config, required=paths is None) if needs_spec else None
     if paths is None:
@@ -160,8 +162,6 @@ def nothing_found(
     it of themselves, naming the entry."""
     tried = f"adapter {adapter}" if adapter else "every installed adapter"
     tried += f", pattern {pattern!r}" if pattern else f", no {option('pattern')}"
-    from resultsbook.store.location import display_location
-
     where = ", ".join(map(display_location, paths))
     if report.sources_read:
         problems = said("see the problems above", "see report.problems")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 from resultsbook.errors import SpecError, closest
+from resultsbook.params import plain_value
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -135,7 +136,8 @@ def mapping_argument(name: str, value: object, example: Mapping[str, Any]) -> di
 def order_argument(order: object) -> dict[str, tuple[Any, ...]]:
     """Return `order` as a table's query takes it: each key's values listed first, in that order (None:
     no order); refuse a key given one value or a text, which would order its characters."""
-    given = mapping_argument("order", order, {"model": ["logreg", "mlp"]})
+    listed = mapping_argument("order", order, {"model": ["logreg", "mlp"]})
+    given = {key: plain_value(values) for key, values in listed.items()}  # a NumPy array: the list it holds
     for key, values in given.items():
         if not isinstance(values, (list, tuple)):
             raise SpecError(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
-from resultsbook.params import flatten_fields
+from resultsbook.params import flatten_fields, json_default
 from resultsbook.runlog import lifecycle
 from resultsbook.runlog.provenance import (
     DIFF_FILE,
@@ -342,7 +342,7 @@ class Run:
         from resultsbook.atomic import write_atomic
 
         assert self.folder is not None
-        text = json.dumps(self.config, indent=2, default=str)
+        text = json.dumps(self.config, indent=2, default=json_default)
         write_atomic(os.path.join(self.folder, CONFIG_FILE), (text + "\n").encode())
 
     def _write_info(self) -> None:
@@ -362,7 +362,7 @@ class Run:
         if self._data:
             info["data"] = self._data
         info.update(self._provenance)
-        text = json.dumps(info, indent=2, default=str)
+        text = json.dumps(info, indent=2, default=json_default)
         write_atomic(os.path.join(self.folder, RUN_FILE), (text + "\n").encode())
 
 
@@ -411,7 +411,7 @@ def config_dict(config: Any) -> dict[str, Any]:
             f"config must be a mapping, a dataclass or an argparse.Namespace, not {type(config).__name__}; "
             "pass dict(...) of it"
         )
-    plain = json.loads(json.dumps(raw, default=str))
+    plain = json.loads(json.dumps(raw, default=json_default))  # np.float32(0.001) stays 0.001
     if not isinstance(plain, dict):
         raise TypeError("config must turn into a mapping of keys to values")
     return plain
