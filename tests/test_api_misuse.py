@@ -364,6 +364,17 @@ def test_a_number_given_as_text_is_one_error_naming_the_argument(book, arguments
         book.table(rows="model", metric="acc", **arguments)
 
 
+def test_a_negative_scale_is_refused_where_it_would_bold_the_worst_cell(book, tmp_path, cli, monkeypatch):
+    """`scale=-1` on a loss (goal min) made the highest loss bold, the note still saying `lower is better`."""
+    refused = r"scale = -1 must be positive: a negative scale turns the values over, and which of them is best"
+    with pytest.raises(rb.QueryError, match=refused):
+        book.table(rows="model", metric="acc", scale=-1)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "acc"\nrows = ["model"]\nscale = -100\n')
+    result = cli("build")
+    assert result.exit_code == 2 and "[tables.t] scale = -100 must be positive" in result.output, result.output
+
+
 def test_series_without_a_metric_is_one_error(book):
     for empty in (None, [], ""):
         with pytest.raises(

@@ -41,6 +41,11 @@ class MetricSpec:
     def __post_init__(self) -> None:
         if self.skip_first < 0:
             raise QueryError(f"skip_first = {self.skip_first} must be 0 or more (the first points to drop)")
+        if self.scale < 0 and self.scale >= -1e12:  # a loss shown negated would have its highest value bold
+            raise QueryError(
+                f"scale = {self.scale:g} must be positive: a negative scale turns the values over, and which "
+                "of them is best with them; log the value with the sign to show (scale = 100 for %)"
+            )
         if not math.isfinite(self.scale) or self.scale == 0 or abs(self.scale) > 1e12:
             raise QueryError(f"scale = {self.scale} must be a non-zero number up to 1e12, e.g. 100 for %")
         if self.budget is not None and not math.isfinite(self.budget):

@@ -54,7 +54,7 @@ METRIC_KEYS = {
     "goal": '`"max"` or `"min"`: which value is best [default: only for documented names such as `loss`, '
     "`error` (min) or `acc`, `return` (max) as whole path components; otherwise no cell is bold]",
     "direction": "the old name of `goal`, still accepted",
-    "scale": "multiply every value, e.g. `100` for percent [default: 1]",
+    "scale": "multiply every value by this positive number, e.g. `100` for percent [default: 1]",
     "label": "the metric's display name in the table [default: `[labels.keys]`, else its name]",
 }
 TASK_SETTINGS = ("tasks", "aggregates", "optimality_threshold", "versus")
