@@ -375,6 +375,18 @@ def test_a_negative_scale_is_refused_where_it_would_bold_the_worst_cell(book, tm
     assert result.exit_code == 2 and "[tables.t] scale = -100 must be positive" in result.output, result.output
 
 
+def test_a_metric_listed_twice_gives_its_points_once_and_a_non_name_is_refused(book):
+    """`series(["acc", "acc"])` gave every point twice (a run's std and count changed with it);
+    `metric=[{"name": "acc", "reduce": "max"}]` (a spec's `metrics` shape) was looked up as its str()."""
+    once = book.series(["acc"])
+    assert book.series(["acc", "acc"]).equals(once) and not once.empty
+    with pytest.raises(rb.SpecError, match=r"^metric=\[\{'name': 'acc', 'reduce': 'max'\}\]: \{'name': 'acc', "
+                       r"'reduce': 'max'\} is not a name; list names as text, e.g. metric='val/acc'$"):  # fmt: skip
+        book.table(rows="model", metric=[{"name": "acc", "reduce": "max"}])
+    with pytest.raises(rb.SpecError, match=r"^metrics=\['acc', None\]: None is not a name"):
+        book.runs(metrics=["acc", None])
+
+
 def test_series_without_a_metric_is_one_error(book):
     for empty in (None, [], ""):
         with pytest.raises(

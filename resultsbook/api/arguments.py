@@ -171,9 +171,14 @@ def check_names(**given: object) -> None:
     for name, value in given.items():
         if value is None or isinstance(value, str):
             continue
-        if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping, os.PathLike)):
-            continue
         example = _NAME_EXAMPLES.get(name, "model")
+        if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping, os.PathLike)):
+            listed = value if isinstance(value, (list, tuple, set, frozenset)) else ()  # a generator: once
+            for item in listed:  # metric=[{"name": "acc", "reduce": "max"}] was looked up as its str()
+                if not isinstance(item, str):
+                    fix = f"list names as text, e.g. {name}={example!r}"
+                    raise SpecError(f"{name}={value!r}: {item!r} is not a name; {fix}")
+            continue
         count = ""  # replicate=5: the keys that tell replicates apart; the count is expected=5
         if name == "replicate" and isinstance(value, int) and not isinstance(value, bool):
             count = f"; for the number of seeds each cell should have, give expected={value}"

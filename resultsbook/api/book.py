@@ -282,7 +282,7 @@ class Book:
         check_numbers(max_points=max_points)
         runs = _selected(self.store.runs(), filters_of(where), "book.series()")
         reader = MetricReader(self.store, self.derived, self.normalized)
-        keys = metric_names(metrics)
+        keys = tuple(dict.fromkeys(metric_names(metrics)))  # a metric named twice: its points once
         if not keys:
             raise SpecError("series needs a metric: book.series('val/acc'); book.metrics() lists them")
         for key in keys:
