@@ -343,6 +343,22 @@ def test_a_missing_store_says_how_to_make_it_from_python(tmp_path):
         rb.open(tmp_path / "nope.db")
 
 
+def test_an_empty_file_is_never_written_by_opening_it(tmp_path, cli, monkeypatch):
+    """`rb.open("notes.txt")` on an empty file made it a 4 KiB store, the first read wrote the schema into it,
+    and a table then said a collect was still finding runs: opening only reads."""
+    empty = tmp_path / "placeholder.db"
+    empty.touch()
+    with pytest.raises(rb.NotFoundError, match=r"placeholder\.db is an empty file, not a store \(a collect making "
+                       r"it has written nothing yet\?\); rb\.collect\('runs/', db='.*placeholder\.db'\) makes it one$"):  # fmt: skip
+        rb.open(empty)
+    monkeypatch.chdir(tmp_path)
+    result = cli("runs", "--db", "placeholder.db")
+    assert result.exit_code != 0 and "placeholder.db is an empty file, not a store" in result.output, (
+        result.output
+    )
+    assert empty.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["placeholder.db"]
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -366,13 +382,17 @@ def test_a_number_given_as_text_is_one_error_naming_the_argument(book, arguments
 
 def test_a_negative_scale_is_refused_where_it_would_bold_the_worst_cell(book, tmp_path, cli, monkeypatch):
     """`scale=-1` on a loss (goal min) made the highest loss bold, the note still saying `lower is better`."""
-    refused = r"scale = -1 must be positive: a negative scale turns the values over, and which of them is best"
+    refused = (
+        r"scale = -1 must be positive: a negative scale turns the values over, and which of them is best"
+    )
     with pytest.raises(rb.QueryError, match=refused):
         book.table(rows="model", metric="acc", scale=-1)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "resultsbook.toml").write_text('[tables.t]\nmetric = "acc"\nrows = ["model"]\nscale = -100\n')
     result = cli("build")
-    assert result.exit_code == 2 and "[tables.t] scale = -100 must be positive" in result.output, result.output
+    assert result.exit_code == 2 and "[tables.t] scale = -100 must be positive" in result.output, (
+        result.output
+    )
 
 
 def test_a_metric_listed_twice_gives_its_points_once_and_a_non_name_is_refused(book):

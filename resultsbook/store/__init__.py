@@ -18,6 +18,7 @@ from resultsbook.errors import SpecError, StoreError
 from resultsbook.models import Problem, StoredRun
 from resultsbook.store.connection import Connection
 from resultsbook.store.location import (
+    empty_store,
     folder_problem,
     is_postgres_url,
     local_path,
@@ -86,7 +87,8 @@ class Store:
             return PostgresStore.open(location, create)
         path = local_path(location)
         try:
-            mode: int | None = os.stat(path).st_mode
+            info = os.stat(path)
+            mode: int | None = info.st_mode
         except OSError:
             mode = None
         if mode is not None and stat.S_ISDIR(mode):
@@ -94,6 +96,8 @@ class Store:
             raise SpecError(f"{path} is a folder; the store is a file, e.g. {example}")
         if mode is not None and not stat.S_ISREG(mode):  # /dev/null, a FIFO, a socket
             raise SpecError(f"{path} is not a regular file; the store is a SQLite file, e.g. resultsbook.db")
+        if mode is not None and not create and stat.S_ISREG(mode) and info.st_size == 0:
+            raise empty_store(path)  # a placeholder, a `touch`ed name: reading never makes it a store
         # SQLite in WAL mode cannot open a store on a read-only filesystem as usual, even to read
         if mode is not None and not create and on_read_only_filesystem(path):
             return cls(path, _read_only_connection(path))

@@ -218,6 +218,16 @@ def missing_store(path: str) -> NotFoundError:
     return NotFoundError(f"no store at {path}" + said(command_line, python))
 
 
+def empty_store(path: str) -> NotFoundError:
+    """Return the error for an empty file opened to read as a store: it holds no store (yet)."""
+    make = said(
+        "; `resultsbook collect PATH --db FILE` makes it one", f"; {command('collect', db=path)} makes it one"
+    )
+    return NotFoundError(
+        f"{path} is an empty file, not a store (a collect making it has written nothing yet?){make}"
+    )
+
+
 def _nearby_store(path: str, folder: str) -> str | None:
     """Return the file beside `path` whose name it likely misspells: a store (.db), a spec (.toml), or
     a file of its suffix."""
