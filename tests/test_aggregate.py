@@ -637,6 +637,17 @@ def test_an_ordered_value_no_run_has_is_named_with_the_one_meant(make_run, store
     assert result.notes == ("order lists model 'mpl', which no run has; did you mean 'mlp'?",)
 
 
+def test_an_ordered_number_given_as_text_says_the_runs_hold_a_number(make_run, store, tmp_path):
+    """`order = {lr = ["0.1", "0.01"]}` said "which no run has; did you mean '0.1'?": the same text."""
+    for lr in (0.1, 0.01):
+        make_run(f"lr{lr}", {"lr": lr, "seed": 0}, curve([0.5]))
+    result = table(store, tmp_path, rows=("lr",), order={"lr": ("0.01", 0.1)})
+    assert result.rows == ((0.1,), (0.01,))  # 0.1 as listed, then the rest: the text orders nothing
+    assert result.notes == (
+        "order lists lr '0.01', which no run has; its runs hold 0.01, a number: list it as 0.01",
+    )
+
+
 def test_an_order_of_a_misspelt_key_names_the_key_meant(make_run, store, tmp_path):
     for model in ("logreg", "mlp"):
         make_run(model, {"model": model, "seed": 0}, curve([0.5]))

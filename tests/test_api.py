@@ -529,6 +529,8 @@ def test_table_order_places_values_first_as_the_specs_order_does(book):
     )
     assert [column[0] for column in both.result.columns] == ["moons", "circles"]
     assert book.table(rows="model", metric="test/acc").result.rows == (("logreg",), ("mlp",))
+    listed = book.table(rows="model", metric="test/acc", order={"model": np.array(["mlp", "logreg"])})
+    assert listed.result.rows == (("mlp",), ("logreg",))  # an array, as where= takes one
 
 
 def test_a_mistyped_order_is_said_with_a_did_you_mean_as_in_the_spec(book):

@@ -386,7 +386,12 @@ def _order_notes(runs: Runs, order: Mapping[str, Sequence[Any]], keys: Sequence[
         present = [value for value in runs.coded(name).values if value is not None]
         for value in listed:
             if not any(values_equal(value, known) for known in present):
-                hint = did_you_mean(str(value), [format_value(known) for known in present], f"{name} has")
+                spelled = next((known for known in present if str(known) == str(value)), None)
+                if spelled is not None:  # '0.1' listed for a number: "did you mean '0.1'?" said nothing
+                    kind = "text" if isinstance(spelled, str) else "a number"
+                    hint = f"its runs hold {spelled!r}, {kind}: list it as {spelled!r}"
+                else:
+                    hint = did_you_mean(str(value), [format_value(known) for known in present], f"{name} has")
                 notes.append(f"order lists {name} {value!r}, which no run has; {hint}")
     return notes
 
