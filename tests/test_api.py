@@ -533,6 +533,18 @@ def test_table_order_places_values_first_as_the_specs_order_does(book):
     assert listed.result.rows == (("mlp",), ("logreg",))  # an array, as where= takes one
 
 
+def test_a_misspelt_label_is_refused_as_the_command_lines_label_is(book):
+    """`labels={"model": {"mpl": "MLP"}}` printed the raw `mlp`, silently; `--label model:mpl=MLP` refuses it."""
+    with pytest.raises(rb.SpecError, match=r"^labels mpl: no run has model = 'mpl'; did you mean 'mlp'\?$"):
+        book.table(rows="model", metric="test/acc", labels={"model": {"mpl": "MLP"}})
+    with pytest.raises(
+        rb.SpecError, match=r"^labels modle: no run has a param or metric 'modle'; did you mean 'model'"
+    ):
+        book.table(rows="model", metric="test/acc", labels={"modle": "Model"})
+    shown = book.table(rows="model", metric="test/acc", labels={"model": {"mlp": "MLP"}, "test/acc": "Acc."})
+    assert "MLP" in shown.to_text() and "Acc." in shown.to_text()
+
+
 def test_a_mistyped_order_is_said_with_a_did_you_mean_as_in_the_spec(book):
     misspelt_key = book.table(rows="model", metric="test/acc", order={"modle": ["mlp"]})
     assert misspelt_key.notes == ("order names 'modle', which no run has; did you mean 'model'?",)

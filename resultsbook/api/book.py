@@ -26,6 +26,7 @@ from resultsbook.api.saving import table_origin
 from resultsbook.api.table import Names, Table, merge_labels, metric_names, table_request
 from resultsbook.errors import QueryError, SpecError, StoreError, closest, listing_text
 from resultsbook.models import StoredRun
+from resultsbook.outputs.label_names import misspelt_names
 from resultsbook.query import aggregate
 from resultsbook.query.access import MetricReader
 from resultsbook.query.model import DEFAULT_RUN_SPECIFIC, MetricSpec, ResultTable, TableQuery
@@ -395,6 +396,10 @@ class Book:
             }
             for what, keys in given.items():  # a typo would average every run of a cell, or find no task
                 check_params_exist(what, keys, self.store.param_keys())
+            named = [*(m.name for m in query.metrics), *self.derived, *(derived or {})]
+            misspelt = misspelt_names(merge_labels(Labels(), labels), self.store, named, "labels")
+            if misspelt:  # the table would show the raw name the label was meant to replace, as --label says
+                raise SpecError(misspelt[0])
             computed = aggregate(self.store, query)
         _warn_valueless(computed, reduce)
         origin = table_origin(self, arguments)
