@@ -37,7 +37,7 @@ def test_the_tree_is_read_with_a_pattern_and_its_table_is_numpys(cli, tmp_path):
         "--ddof", "0", "--format", "csv",
     )  # fmt: skip
     lines = table.stdout.splitlines()
-    assert lines[0] == "env,mean,std,marks"
+    assert lines[0] == "env,mean,std,n,marks"
     for line in lines[1:]:
         env, mean, std = line.split(",")[:3]
         runs = np.array([curves[env, seed][1:] for seed in range(3)])
@@ -202,7 +202,7 @@ def test_an_npz_archive_per_seed_is_one_run_its_curves_named_by_their_arrays(cli
     table = cli(
         "table", "--rows", "env", "--columns", "monitor", "--metric", "test_return", "--format", "csv"
     ).stdout.splitlines()
-    assert table[0] == "env,monitor,mean,std,marks"
+    assert table[0] == "env,monitor,mean,std,n,marks"
     for line in table[1:]:
         env, monitor, mean, std = line.split(",")[:4]
         last = np.array([curves[env, monitor, seed][-1] for seed in range(3)])

@@ -97,7 +97,7 @@ def test_infinite_values_are_kept_for_order_statistics_and_marked(make_run, cli)
         "table", "--rows", "model", "--metric", "ppl", "--format", "csv"
     ).stdout  # warnings go to stderr
     infinite = "∞ 1 run(s) are infinite: order statistics (median, IQM, min, max) use them, the mean is"
-    assert csv.splitlines()[1:] == [f'a,inf,,"{infinite} infinite, spreads and intervals are not computed"']
+    assert csv.splitlines()[1:] == [f'a,inf,,3,"{infinite} infinite, spreads and intervals are not computed"']
 
 
 def test_ties_go_to_the_first_best_step_even_through_float_noise():
@@ -275,9 +275,10 @@ def test_the_iqr_is_shown_as_the_quartiles_not_plus_minus_its_width(make_run, cl
     assert "Median with interquartile range [q25, q75] over n = 5 seeds" in output
     csv = cli("table", "--rows", "model", "--metric", "acc", "--stat", "median,iqr", "--format", "csv").output
     header, row = csv.splitlines()
-    assert header == "model,median,iqr,iqr_lo,iqr_hi,marks"
-    *numbers, marks = row.split(",")[1:]
+    assert header == "model,median,iqr,iqr_lo,iqr_hi,n,marks"
+    *numbers, n, marks = row.split(",")[1:]
     assert [float(v) for v in numbers] == [2.5, 1.0, *np.percentile(values, [25, 75])] and marks == ""
+    assert n == "5"
 
 
 def test_the_quartiles_are_refused_beside_the_mean_which_they_need_not_hold(make_run, cli):
@@ -310,7 +311,7 @@ def test_the_quartiles_are_refused_beside_the_mean_which_they_need_not_hold(make
     median = cli("table", "--rows", "model", "--metric", "acc", "--stat", "median,iqr", "--digits", "0")
     assert f"{np.median(finals):.0f} [{q25:.0f}, {q75:.0f}]" in median.output  # 9207 [9202, 9218]
     csv = cli("table", "--rows", "model", "--metric", "acc", "--stat", "mean,std,iqr", "--format", "csv")
-    assert csv.exit_code == 0 and csv.output.splitlines()[0] == "model,mean,std,iqr,iqr_lo,iqr_hi,marks"
+    assert csv.exit_code == 0 and csv.output.splitlines()[0] == "model,mean,std,iqr,iqr_lo,iqr_hi,n,marks"
 
 
 @pytest.mark.parametrize("spread", ["bootstrap", "bca", "iqr", "minmax"])

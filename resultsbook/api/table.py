@@ -113,7 +113,7 @@ def table_request(
         replicate=names(replicate),
         pool=names(pool),
         run_specific=DEFAULT_RUN_SPECIFIC + names(run_specific),
-        stats=tuple(dict.fromkeys([center, *stat_names])),
+        stats=tuple(dict.fromkeys([center, *stat_names, *(() if names(tasks) else ("n",))])),
         ddof=ddof,
         expected=expected,
         derived=dict(derived or {}),
@@ -215,9 +215,9 @@ class Table:
         )
 
     def _asked_stats(self) -> tuple[str, ...]:
-        """Return the statistics asked of the table: a spec's table computes n unasked (`table_stats`)."""
-        stats = self.result.query.stats
-        return tuple(name for name in stats if name != "n") if self.name is not None else stats
+        """Return the statistics asked of the table: every table computes n unasked (`table_stats`,
+        `table_request`), which its note gives."""
+        return tuple(name for name in self.result.query.stats if name != "n")
 
     @property
     def mark_notes(self) -> tuple[str, ...]:
