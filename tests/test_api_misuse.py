@@ -343,6 +343,18 @@ def test_a_missing_store_says_how_to_make_it_from_python(tmp_path):
         rb.open(tmp_path / "nope.db")
 
 
+def test_a_misspelt_spec_is_not_found_with_the_one_meant(tmp_path):
+    """`rb.open("resultsbok.toml")` was a SpecError with no suggestion, while `resultsbok.db` was a
+    NotFoundError naming resultsbook.db: `except rb.NotFoundError` around rb.open missed the first."""
+    (tmp_path / "resultsbook.toml").write_text("")
+    with pytest.raises(
+        rb.NotFoundError, match=r"resultsbok\.toml does not exist; did you mean '.*/resultsbook\.toml'\?$"
+    ):
+        rb.open(tmp_path / "resultsbok.toml")
+    with pytest.raises(rb.NotFoundError, match=r"other\.toml does not exist; check the path of the spec$"):
+        rb.collect(config=tmp_path / "other.toml")
+
+
 def test_an_empty_file_is_never_written_by_opening_it(tmp_path, cli, monkeypatch):
     """`rb.open("notes.txt")` on an empty file made it a 4 KiB store, the first read wrote the schema into it,
     and a table then said a collect was still finding runs: opening only reads."""

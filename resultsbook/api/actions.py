@@ -35,7 +35,13 @@ from resultsbook.sources.lab_readings import refuse_older_readings, remember_rea
 from resultsbook.sources.readings import remember_readings
 from resultsbook.sources.request import FILE_RUN_ADAPTERS
 from resultsbook.store import DEFAULT_DB_NAME, Store
-from resultsbook.store.location import choose_store_location, display_location, new_store_typo, url_scheme
+from resultsbook.store.location import (
+    choose_store_location,
+    display_location,
+    missing_spec,
+    new_store_typo,
+    url_scheme,
+)
 from resultsbook.store.session import opened
 from resultsbook.voice import command, option, said
 
@@ -404,7 +410,7 @@ def _spec_path(config: PathLike | None, required: bool) -> str | None:
             )
         return None
     if not os.path.exists(path):
-        raise SpecError(f"{path} does not exist; check the path of the spec")
+        raise missing_spec(path)
     return path
 
 

@@ -49,6 +49,7 @@ from resultsbook.store.location import (
     ENVIRONMENT_VARIABLE,
     check_store_location,
     is_postgres_url,
+    missing_spec,
     refuse_mistyped_url,
 )
 
@@ -98,7 +99,7 @@ def locate(path: str | None) -> tuple[Spec | None, str]:
         raise StoreError(_no_store_in(path))
     if path.endswith(".toml"):
         if not os.path.exists(path):
-            raise SpecError(f"{path} does not exist; check the path of the spec")
+            raise missing_spec(path)
         spec = load_spec(path)
         return spec, spec.db
     return None, path

@@ -218,6 +218,15 @@ def missing_store(path: str) -> NotFoundError:
     return NotFoundError(f"no store at {path}" + said(command_line, python))
 
 
+def missing_spec(path: str) -> NotFoundError:
+    """Return the error for a spec that is not there: the file a typo missed, else to check the path."""
+    folder = os.path.dirname(path) or "."
+    nearby = _nearby_store(path, folder) if os.path.isdir(folder) else None
+    return NotFoundError(
+        f"{path} does not exist; " + (f"did you mean {nearby!r}?" if nearby else "check the path of the spec")
+    )
+
+
 def empty_store(path: str) -> NotFoundError:
     """Return the error for an empty file opened to read as a store: it holds no store (yet)."""
     make = said(
