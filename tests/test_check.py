@@ -575,6 +575,43 @@ def test_check_fails_while_the_paper_inputs_a_file_no_entry_writes_any_more(pape
     assert run_cli("check").exit_code == 0
 
 
+@pytest.mark.parametrize("edit", ["rename the entry", "remove the entry"])
+def test_check_fails_while_the_paper_inputs_the_file_of_a_renamed_or_removed_entry(paper, edit):
+    """[tables.final_loss] renamed [tables.train_loss] (its output with it), or removed: the paper still
+    input results/final_loss.tex, which nothing rebuilt, and check said OK while it showed old numbers."""
+    run_cli("build")
+    spec = paper / "resultsbook.toml"
+    text = spec.read_text()
+    if edit == "rename the entry":
+        text = text.replace("[tables.final_loss]", "[tables.train_loss]").replace(
+            '"paper/results/final_loss.tex"', '"paper/results/train_loss.tex"'
+        )
+    else:
+        start = text.index("[tables.final_loss]")
+        text = text[:start] + text[text.index("\n[", start + 1) + 1 :]
+    spec.write_text(text)
+    assert run_cli("build").exit_code == 0
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert (
+        "Error: paper/main.tex:48: \\input{results/final_loss.tex} reads paper/results/final_loss.tex, which "
+        "resultsbook wrote but no entry of the spec writes now: the paper shows what an earlier build wrote; "
+        "input the entry's output now, or delete the file"
+    ) in result.output.splitlines(), result.output
+    assert run_cli("build").exit_code == 0  # a later build still knows the file was the spec's
+    assert run_cli("check").exit_code == 1
+    own = paper / "paper" / "results" / "final_loss.tex"
+    own.write_text("% my own table, typed by hand\n\\begin{tabular}{l}a\\end{tabular}\n")
+    assert run_cli("check").exit_code == 0  # rewritten since: the paper's own file now
+    assert run_cli("build").exit_code == 0 and run_cli("check").exit_code == 0
+    own.unlink()
+    main = paper / "paper" / "main.tex"
+    main.write_text(main.read_text().replace("\\input{results/final_loss.tex}", ""))
+    assert run_cli("build").exit_code == 0
+    assert run_cli("check").exit_code == 0
+    assert "final_loss.tex" not in (paper / "paper" / "resultsbook.lock").read_text()
+
+
 def test_check_lists_only_the_changed_cells_the_paper_quotes_and_where(paper):
     run_cli("build")
     shutil.rmtree(paper / "runs" / "mlp_circles_seed2")

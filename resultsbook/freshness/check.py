@@ -22,7 +22,14 @@ from resultsbook.freshness.reasons import stale_reason
 from resultsbook.outputs.build import Finding, compute_outputs, entry_names, quoted_table, written_files
 from resultsbook.outputs.columns import orphaned_inputs
 from resultsbook.outputs.failures import EntryFailure
-from resultsbook.outputs.lock import LockEntry, bytes_digest, file_digest, read_lock, refuse_special_files
+from resultsbook.outputs.lock import (
+    RETIRED,
+    LockEntry,
+    bytes_digest,
+    file_digest,
+    read_lock,
+    refuse_special_files,
+)
 from resultsbook.outputs.quotes import Quote, QuoteProblem, check_paper
 from resultsbook.params import cut_where_they_differ
 from resultsbook.render.escape import as_written
@@ -227,7 +234,12 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
     paper = spec.macros.paper if spec.macros is not None else ()
     if spec.macros is not None and paper:
         quotes, quote_problems = check_paper(paper, computed.outputs(), spec.macros.output)
-        quote_problems += orphaned_inputs(paper, written_files(spec), entry_names(spec))
+        retired = (
+            {os.path.join(folder, path): digest for path, digest in lock[RETIRED].outputs.items()}
+            if RETIRED in lock
+            else {}
+        )
+        quote_problems += orphaned_inputs(paper, written_files(spec), entry_names(spec), retired)
     table_changes: dict[str, tuple[CellChange, ...]] = {}
     for result in computed.results:
         findings += result.findings

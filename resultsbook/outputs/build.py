@@ -45,6 +45,7 @@ from resultsbook.outputs.findings import (
 )
 from resultsbook.outputs.label_names import misspelt_labels
 from resultsbook.outputs.lock import (
+    RETIRED,
     LockEntry,
     bytes_digest,
     file_digest,
@@ -52,6 +53,7 @@ from resultsbook.outputs.lock import (
     read_lock,
     refuse_special_files,
     render_lock,
+    retired_outputs,
 )
 from resultsbook.outputs.parts import MARKDOWN_TEMPLATE, figure_parts, numbers_parts, table_parts
 from resultsbook.outputs.quotes import check_paper, paper_uses
@@ -198,11 +200,12 @@ def build(
     seen = file_state(spec.lock)  # before the read: a lock written after it differs from this
     lock = read_lock(spec.lock)
     built = set(lock)
+    written_before = {name: entry.outputs for name, entry in lock.items()}  # what may be left behind
     if memo is None:  # the entries this build recomputes are not read: let their run lists go now
         lock = {name: entry for name, entry in lock.items() if not _recomputed(name, only)}
     remembered = dict(memo.selections) if memo is not None else {}
     try:
-        report = _build_and_write(spec, store, only, memo, lock, built, progress, seen)
+        report = _build_and_write(spec, store, only, memo, lock, built, progress, seen, written_before)
     except BaseException:
         if memo is not None:  # nothing of a failed round was written: the next one must recompute it
             memo.selections = remembered
@@ -228,6 +231,7 @@ def _build_and_write(
     built: Collection[str],
     progress: Progress | None,
     seen: tuple[int, ...] | None = None,
+    written_before: Mapping[str, Mapping[str, str]] | None = None,
 ) -> BuildReport:
     computed = compute_outputs(spec, store, only, memo, lock, progress, built)
     findings: list[Finding] = []
@@ -250,9 +254,15 @@ def _build_and_write(
         # the lock as this build read it, when no one wrote it since and every recomputed entry is in
         # `ours` (a failed one keeps its entry: read again); at 100,000 runs a read costs 0.15 s
         as_read = seen is not None and file_state(spec.lock) == seen and not computed.failed
-        entries = {**(lock if as_read else read_lock(spec.lock)), **ours}
+        before = lock if as_read else read_lock(spec.lock)
+        entries = {**before, **ours}
         for name in [name for name in entries if name not in entry_names(spec)]:
-            del entries[name]  # removed from the spec
+            del entries[name]  # removed from the spec (or the retired outputs, recorded again below)
+        if not as_read or written_before is None:
+            written_before = {name: entry.outputs for name, entry in before.items()}
+        retired = retired_outputs(written_before, entries, os.path.dirname(os.path.abspath(spec.lock)))
+        if retired:  # what `check` says the paper must not \input any more
+            entries[RETIRED] = LockEntry("", outputs=retired)
         refuse_read_only([*files, spec.lock])
         written, unchanged = write_files(files)
         write_files({spec.lock: render_lock(entries).encode()})

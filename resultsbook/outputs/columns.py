@@ -135,13 +135,21 @@ def two_column_paper(patterns: Sequence[str], generated: Iterable[str]) -> str |
 
 
 def orphaned_inputs(
-    patterns: Sequence[str], outputs: Iterable[str], entries: Collection[str]
+    patterns: Sequence[str],
+    outputs: Iterable[str],
+    entries: Collection[str],
+    retired: Mapping[str, str] | None = None,
 ) -> list[QuoteProblem]:
-    """Return each place the paper `\\input`s a file resultsbook wrote for one of this spec's `entries`
-    (lock keys: `tables.table1`) that no entry writes now (its output renamed in the spec): the paper
-    shows what an earlier build wrote, and nothing updates it. A file another spec writes names an
-    entry of its own, or one this spec has not: it is left alone."""
+    """Return each place the paper `\\input`s a file resultsbook wrote for this spec that no entry
+    writes now: one of its `entries` (lock keys: `tables.table1`) whose output was renamed, or a file
+    the lock records as `retired` (its entry renamed or removed). The paper shows what an earlier build
+    wrote, and nothing updates it. A file another spec writes names an entry of its own, or one this
+    spec has not, and is in no retired list of this spec's lock (path -> the digest build wrote: a
+    file rewritten since is the paper's own): it is left alone."""
+    from resultsbook.outputs.lock import file_digest
+
     current = {os.path.abspath(path) for path in outputs}
+    left = {os.path.abspath(path): digest for path, digest in (retired or {}).items()}
     ours = {"[macros]" if name == "macros" else f"[{name}]" for name in entries}
     texts, _ = paper_texts(patterns, current)
     roots = {os.path.dirname(os.path.abspath(path)) for path in texts}
@@ -151,7 +159,10 @@ def orphaned_inputs(
             if kind != "input":
                 continue
             for target in sorted(_resolved(argument, (os.path.dirname(os.path.abspath(path)), *roots))):
-                if target in current or not os.path.isfile(target) or _written_for(target) not in ours:
+                if target in current or not os.path.isfile(target):
+                    continue
+                as_written = target in left and file_digest(target) == left[target]
+                if not as_written and _written_for(target) not in ours:
                     continue
                 place = f"{os.path.relpath(path)}:{line}"
                 message = (

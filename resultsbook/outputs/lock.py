@@ -30,6 +30,27 @@ class LockEntry:
     parts: Mapping[str, str] = field(default_factory=dict)
 
 
+RETIRED = "retired"  # the lock's record of outputs no entry writes now (not an entry name: those hold a dot)
+
+
+def retired_outputs(
+    before: Mapping[str, Mapping[str, str]], after: Mapping[str, LockEntry], folder: str
+) -> dict[str, str]:
+    """Return the outputs (path relative to the lock's `folder` -> digest) that the lock recorded `before`
+    a build (each entry's outputs, the retired ones among them) and the one `after` it does not, while
+    each file is still there: an entry renamed or removed, or its output renamed, leaves its last file
+    behind, which a paper may still `\\input` (kept while the file holds what build wrote)."""
+    written = {path for name, entry in after.items() if name != RETIRED for path in entry.outputs}
+    retired: dict[str, str] = {}
+    for outputs in before.values():
+        retired.update(outputs)
+    return {  # a file rewritten since (by hand: the paper's own now) is no longer resultsbook's
+        path: digest
+        for path, digest in sorted(retired.items())
+        if path not in written and file_digest(os.path.join(folder, path)) == digest
+    }
+
+
 def bytes_digest(data: bytes) -> str:
     """Return the digest recorded for an output's bytes."""
     return hashlib.sha256(data).hexdigest()
