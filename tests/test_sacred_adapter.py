@@ -373,3 +373,32 @@ def test_status_says_what_sacred_s_interrupted_and_queued_mean(runs, cli):
     assert lines[lines.index("  queued      runs/2  (sacred/runs/2)") + 1].strip() == (
         "Sacred's QUEUED: not started yet"
     )  # it was listed as running, counted as a seed still running
+
+
+def test_what_main_returned_is_kept_as_sacred_stored_it(tmp_path):
+    """main() returning np.mean(...), np.float32 or a dict (Sacred jsonpickles the numpy scalars) left
+    `result` out of the run without a word; only a plain float was kept (tests/fixtures/sacred_results,
+    written by Sacred 0.8.7)."""
+    found = read_tree(copy_fixture("sacred_results", tmp_path), "sacred")
+    summaries = {run.params["kind"]: run.summary for run, _, _ in found.values()}
+    assert summaries == {
+        "float": {"result": 0.85},
+        "np64": {"result": 0.8500000000000001},
+        "np32": {"result": 0.85},  # the float32's shortest decimal, as the logger keeps a config's
+        "dict": {"result.acc": 0.85, "result.loss": 0.1},
+        "tuple": {"result.0": 0.85, "result.1": 0.1},  # `return acc, loss`
+        "text": {},
+    }
+    problems = {run.params["kind"]: [p.message for p in problems] for run, problems, _ in found.values()}
+    assert problems["text"] == ['its result "done" holds no number']
+    assert not any(problems[kind] for kind in ("float", "np64", "np32", "dict", "tuple"))
+
+
+def test_a_long_list_returned_by_main_is_no_results():
+    """`return preds.tolist()`: 3,000 predictions became 3,000 final metrics a run."""
+    from resultsbook.adapters.sacred import _result_values
+
+    problems: list = []
+    assert _result_values({"py/tuple": [0.8, 0.1]}, "run.json", problems) == {"result.0": 0.8, "result.1": 0.1}
+    assert _result_values([0.5] * 3000, "run.json", problems) == {}
+    assert [p.message for p in problems] == ["its result is a list of 3,000 items, not results"]

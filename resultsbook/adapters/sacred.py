@@ -97,9 +97,7 @@ class SacredAdapter(Adapter):
         status, provenance = self._status(info, run_path, problems)
         status = started_if_logged(status, bool(metrics))  # QUEUED, yet it logged: it started
         provenance.update(_provenance(info, experiment))
-        result = to_float(info.get("result"))
-        if result is not None and not isinstance(info.get("result"), bool):
-            finals["result"] = result
+        finals.update(_result_values(info.get("result"), run_path, problems))
         basedir = os.path.basename(os.path.dirname(os.path.abspath(source.path)))
         run = RunRecord(
             name=f"{basedir}/{os.path.basename(source.path)}",
@@ -299,6 +297,37 @@ def _pickled_curve(value: Any) -> str | None:
     return "torch tensor" if name.startswith("torch.") else name
 
 
+_RESULT_ITEMS = 16  # a tuple main() returns (`return acc, loss`) holds a few results, not predictions
+
+
+def _result_values(raw: Any, path: str, problems: list[Problem]) -> dict[str, float]:
+    """Return what main() returned as final values: a number as `result`, a numpy scalar (which Sacred
+    jsonpickles) as its number, a dict's numbers as `result.KEY`, a tuple's or list's as `result.0`,
+    `result.1`, ...; say what else was returned."""
+    if raw is None:
+        return {}
+    plain = _plain_data(raw)
+    if isinstance(plain, list) and len(plain) > _RESULT_ITEMS:  # `return preds.tolist()`: no results
+        problems.append(
+            Problem(
+                path, f"its result is a list of {len(plain):,} items, not results", "the run without a result"
+            )
+        )
+        return {}
+    if isinstance(plain, list):  # `return acc, loss`: a tuple, as its positions (result.0, result.1)
+        plain = {str(position): item for position, item in enumerate(plain)}
+    if isinstance(plain, Mapping):
+        fields = flatten_fields(plain, "result.")
+        values = {key: number for key, value in fields.items() if (number := _info_number(value)) is not None}
+    else:
+        number = _info_number(plain)
+        values = {} if number is None else {"result": number}
+    if not values:
+        shown = clipped(json.dumps(raw if plain is None else plain, default=str), 60)
+        problems.append(Problem(path, f"its result {shown} holds no number", "the run without a result"))
+    return values
+
+
 def _info_number(value: Any) -> float | None:
     """Return a JSON number as a float (not a flag, not text, not an integer no float can hold)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -334,6 +363,10 @@ def _numpy_scalar(value: Mapping[str, Any]) -> float | int | None:
         return None
     if set(value) - {"py/object", "dtype", "value"} or isinstance(number, bool):
         return None
+    if isinstance(number, float) and value.get("dtype") in ("float32", "float16"):
+        return float(
+            str(np.dtype(value["dtype"]).type(number))
+        )  # its shortest decimal, as the logger keeps it
     return number if isinstance(number, (int, float)) else None
 
 
