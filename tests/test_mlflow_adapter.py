@@ -235,6 +235,39 @@ def test_artifact_tree_of_a_sqlite_store_is_not_a_file_store(tmp_path):
     assert list(find_sources(CollectRequest(str(tmp_path)))) == []
 
 
+@pytest.mark.parametrize("kind", ["filestore", "sqlite"])
+def test_a_tensorboard_folder_logged_as_an_mlflow_artifact_is_no_run_of_its_own(tmp_path, kind):
+    """`mlflow.log_artifacts(tb_dir, "tensorboard")` beside the metrics: each run's copy of its event file
+    under mlruns/<experiment>/<run id>/artifacts/ was collected as one more run without params, and a
+    `rows = ["metric"]` table averaged 6 "runs" for 3 seeds, unmarked."""
+    shutil.copytree(STORES[kind], tmp_path / kind)
+    events = next((ROOT / "tests" / "fixtures" / "tensorboard" / "logs" / "tbx_seed1").glob("events.*"))
+    run_ids = [run["run_id"] for run in active(kind)][:2]
+    for run_id in run_ids:  # where MLflow keeps a run's artifacts, file store or SQL backend alike
+        folder = next(tmp_path.glob(f"{kind}/**/mlruns/*/{run_id}"), None) or (
+            tmp_path / kind / "mlruns" / "1" / run_id
+        )
+        (folder / "artifacts" / "tensorboard").mkdir(parents=True)
+        shutil.copy(events, folder / "artifacts" / "tensorboard")
+        (folder / ".DS_Store").write_bytes(b"")  # macOS Finder's, beside them
+    found = [adapter.name for _, adapter in find_sources(CollectRequest(str(tmp_path / kind)))]
+    assert found and set(found) == {"mlflow"}, found
+    inside = next(tmp_path.glob(f"{kind}/**/{run_ids[0]}/artifacts/tensorboard"))
+    assert [adapter.name for _, adapter in find_sources(CollectRequest(str(inside)))] == ["tensorboard"]
+
+
+def test_a_projects_own_run_folders_named_by_hex_ids_keep_their_artifacts_folders(tmp_path):
+    """Run folders named `uuid4().hex` with their TensorBoard logs in `artifacts/tb` (no MLflow): every
+    `<32 hex>/artifacts/` was skipped as MLflow's, and the collect found no run."""
+    events = next((ROOT / "tests" / "fixtures" / "tensorboard" / "logs" / "tbx_seed1").glob("events.*"))
+    for seed in range(2):
+        logs = tmp_path / "experiments" / f"{seed + 1:032x}" / "artifacts" / "tb"
+        logs.mkdir(parents=True)
+        shutil.copy(events, logs)
+    found = [adapter.name for _, adapter in find_sources(CollectRequest(str(tmp_path / "experiments")))]
+    assert found == ["tensorboard", "tensorboard"]
+
+
 def test_database_written_since_by_mlflow_is_reread_with_its_write_ahead_log(tmp_path, store):
     database = tmp_path / "mlflow.db"
     shutil.copy(STORES["sqlite"] / "mlflow.db", database)

@@ -239,7 +239,9 @@ def walk_remote_folders(
         deeper = descend(folder)
         yield folder
         if deeper and (max_depth is None or depth < max_depth):
-            stack.extend((f"{path}/{name}", depth + 1) for name in reversed(dirs) if not skipped(name))
+            stack.extend(
+                (f"{path}/{name}", depth + 1) for name in reversed(dirs) if not skipped(folder, name)
+            )
 
 
 # ----------------------------------------------------------------------------------- the seam's answers

@@ -9,6 +9,7 @@ nor marked missing)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -23,8 +24,25 @@ _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", ".ipynb_checkpo
 _RUN_FOLDERS = frozenset({".cometml-runs", ".neptune"})
 
 
-def skipped(name: str) -> bool:
-    """Tell whether a walk leaves a sub-folder of this name out (hidden, or known to hold no runs)."""
+# an MLflow run's artifact store (mlruns/<experiment>/<32-hex run id>/artifacts/): what the run logged with
+# log_artifacts, a TensorBoard folder among them, is a copy of that run, never a run of its own
+_MLFLOW_RUN_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def skipped(folder: Folder, name: str) -> bool:
+    """Tell whether a walk leaves the sub-folder `name` of `folder` out: hidden, known to hold no runs,
+    or an MLflow run's artifacts (its folder named by a run id, holding MLflow's meta.yaml, or, under
+    an SQL backend's artifact root `<experiment id>/<run id>/`, nothing but `artifacts/`)."""
+    if name == "artifacts":
+        above, _, run_id = folder.path.replace("\\", "/").rstrip("/").rpartition("/")
+        if _MLFLOW_RUN_ID.fullmatch(run_id) is None:
+            return False
+        artifact_root = (  # a Finder's .DS_Store beside it changes nothing
+            not [file for file in folder.files if not file.startswith(".")]
+            and tuple(folder.dirs) == ("artifacts",)
+            and above.rpartition("/")[2].isdigit()
+        )
+        return "meta.yaml" in folder.files or artifact_root
     return name in _SKIP or (name.startswith(".") and name not in _RUN_FOLDERS)
 
 
@@ -107,7 +125,7 @@ def walk_folders(
         new_links = len(links)
         prefix = os.path.join(path, "")  # then prefix + name is os.path.join(path, name), once a folder
         for name in reversed(dirs):
-            if skipped(name):
+            if skipped(folder, name):
                 continue
             child = (prefix + name, depth + 1, inside)
             if name not in linked:
