@@ -551,6 +551,34 @@ def test_a_quoted_key_holding_a_percent_sign_is_named_not_passed(paper):
     ) in result.output.splitlines(), result.output
 
 
+def test_check_reads_a_quote_as_latex_does_its_statistic_lowercased_and_its_key_on_the_next_line(paper):
+    """`\\rbvalue[PM]{…}` compiles (the numbers file lowercases the statistic) and check failed on it;
+    `\\rbvalue` with its key on the next line, and `[ n]` (TeX keeps the space), stop pdflatex and check
+    said OK."""
+    run_cli("build")
+    main = paper / "paper" / "main.tex"
+    lines = main.read_text().splitlines()
+    end = len(lines)
+    quotes = ["As \\rbvalue[PM]{table1/mlp/circles} shows,", "and \\rbvalue", "{table1/mlp/circels} too,"]
+    quotes += ["and \\rbvalue[ n]{table1/mlp/circles},", "\\rbvalue[pm]", "% a comment TeX skips", "{table1/x}"]
+    quotes += ["and \\rbvalue[pm]{", "table1/mlp/circles}: the line end is a space in the key."]
+    quotes += ["and \\rbvalue[pm]{table1/mlp/%", "circles}: a comment ate that line end."]
+    main.write_text("\n".join([*lines, *quotes, ""]))
+    result = run_cli("check")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        f"Error: paper/main.tex:{end + 2}: \\rbvalue{{table1/mlp/circels}} is no cell of paper/results/numbers.tex "
+        "(LaTeX stops there); did you mean table1/mlp/circles?",
+        f"Error: paper/main.tex:{end + 4}: \\rbvalue[ n]{{table1/mlp/circles}}: the cell has no statistic ' n' in "
+        "paper/results/numbers.tex; it has value, pm, mean, n, sem, std",
+        f"Error: paper/main.tex:{end + 5}: \\rbvalue[pm]{{table1/x}} is no cell of paper/results/numbers.tex "
+        "(LaTeX stops there); keys are TABLE/ROW.../COLUMN...",
+        f"Error: paper/main.tex:{end + 8}: \\rbvalue[pm]{{ table1/mlp/circles}} is no cell of "
+        "paper/results/numbers.tex (LaTeX stops there); did you mean table1/mlp/circles?",
+    ], result.output
+
+
 def test_check_fails_while_the_paper_inputs_a_file_no_entry_writes_any_more(paper):
     """table1's outputs renamed in the spec (results/main_table.tex): the paper still input
     results/table1.tex, which nothing rebuilt, and check said OK while the paper showed old numbers."""

@@ -12,13 +12,19 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from resultsbook.errors import closest
-from resultsbook.render.macros import QUOTED_CELL, cell_texts, key_tag, latex_key
+from resultsbook.render.macros import cell_texts, key_tag, latex_key
 
 _COMMENT = re.compile(r"(?<!\\)%.*")
 _AFTER_PM = re.compile(r"(?:\\pm|±)[\s{}$]*$")  # `$\pm$ `, `\pm{} `, `± ` just before a quote
 _ESCAPED = re.compile(r"\\([%&_#$])")  # `\%` in a key: the character, as the paper means it
 _NAMED_VALUE = re.compile(r"^\\newcommand\{\\([A-Za-z]+)\}", re.MULTILINE)  # a [macros.values] number
 _UNKNOWN_YET = re.compile(r"[#\\]")  # a macro's parameter or another command: known when TeX runs
+# `\rbvalue[stat]{key}` as LaTeX reads it: the statistic as written (the numbers file lowercases it, and
+# keeps its spaces), spaces and one line end between the command and its arguments
+_PAPER_QUOTE = re.compile(r"\\rbvalue\s*(?:\[([^\]]*)\])?\s*\{([^{}]*)\}")
+_DANGLING = re.compile(r"\\rbvalue\s*(?:\[[^\]]*\])?\s*(?:\{[^{}]*)?$")  # arguments on a following line
+_READ_ON = 3  # lines looked at for a quote's arguments (comment lines between skipped)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # TeX's \lowercase
 _MAX_BYTES = 16 << 20  # a paper's source file is far smaller: a bigger one is not read
 _MAX_FILES = 2000  # a paper has tens of files: a pattern matching more names something else
 
@@ -69,19 +75,59 @@ def paper_quotes(patterns: Sequence[str], generated: Iterable[str]) -> tuple[lis
     texts, problems = paper_texts(patterns, generated)
     quotes: list[Quote] = []
     for path, text in texts.items():
-        for number, line in enumerate(text.splitlines(), start=1):
-            comment = _COMMENT.search(line)
-            cut = comment.start() if comment else len(line)
+        lines = text.splitlines()
+        for number, line in enumerate(lines, start=1):
+            cut = _comment_start(line)
             # a key holding `%` (a model named res_net&50% in the config) is cut by the comment it starts
-            for quote in QUOTED_CELL.finditer(line):
+            for quote in _PAPER_QUOTE.finditer(line):
                 if quote.start() >= cut or (quote.end() > cut and "%" not in quote[2]):
                     continue
-                written, stat = quote.group(2), quote.group(1) or "value"
-                key = _unescaped(written)
-                if not _UNKNOWN_YET.search(key + stat):  # `\rbvalue{table1/#1}` in a \newcommand
-                    after_pm = _AFTER_PM.search(line[: quote.start()]) is not None
-                    quotes.append(Quote(path, number, key, stat, after_pm, "" if written == key else written))
+                found = _quote(path, number, quote, line[: quote.start()])
+                if found is not None:
+                    quotes.append(found)
+            dangling = _DANGLING.search(line[:cut])
+            if dangling is not None:  # TeX reads on: the arguments on a following line
+                found = _read_on(path, number, lines, dangling)
+                if found is not None:
+                    quotes.append(found)
     return quotes, problems
+
+
+def _read_on(path: str, number: int, lines: Sequence[str], dangling: re.Match[str]) -> Quote | None:
+    """Return the quote whose `\\rbvalue` ends line `number` (`dangling`), its arguments on a following
+    line as TeX reads them: a line end is a space (within the key's braces too), a line that is all
+    comment is skipped, a blank line ends the paragraph (and the quote: LaTeX stops there)."""
+    # a line end is a space, unless a comment ate it (`{table1/%` then `mlp}` is the key table1/mlp)
+    ended = lines[number - 1]
+    space = "" if _comment_start(ended) < len(ended) else " "
+    for following in lines[number : number + _READ_ON]:
+        if following.strip().startswith("%"):
+            continue
+        text = following[: _comment_start(following)]
+        if not text.strip():
+            return None
+        joined = _PAPER_QUOTE.match(dangling.group(0) + space + text.lstrip())
+        return None if joined is None else _quote(path, number, joined, lines[number - 1][: dangling.start()])
+    return None
+
+
+def _comment_start(line: str) -> int:
+    """Return where a line's TeX comment starts (its length when it has none)."""
+    comment = _COMMENT.search(line)
+    return comment.start() if comment else len(line)
+
+
+def _quote(path: str, number: int, quote: re.Match[str], before: str) -> Quote | None:
+    """Return the quote a match of `_PAPER_QUOTE` is, its statistic as LaTeX reads it (lower case, spaces
+    kept: `[PM]` is `pm`, `[ n]` no statistic); None for one only TeX can resolve (`{table1/#1}` in a
+    \\newcommand)."""
+    written, raw = quote.group(2), quote.group(1)
+    stat = "value" if raw is None else raw.translate(_ASCII_LOWER)
+    key = _unescaped(written)
+    if _UNKNOWN_YET.search(key + stat):
+        return None
+    after_pm = _AFTER_PM.search(before) is not None
+    return Quote(path, number, key, stat, after_pm, "" if written == key else written)
 
 
 def _unescaped(key: str) -> str:
