@@ -170,6 +170,23 @@ def test_decimals_come_from_the_typical_spread():
     assert column_format([1.2e-8], [1e-10]).exponent == -9
 
 
+def test_a_spread_a_float_hair_below_a_power_of_ten_reads_to_its_decimals(make_run, cli):
+    """Three seeds 0.01 apart: std 0.010000000000000009 printed `0.71 ± 0.01`, and 0.009999999999999953
+    (the next method's, as the floats fell) `0.813 ± 0.010`; a change of 1e-4 in one run flipped the
+    decimals of a whole column, and `check` listed cells whose runs had not changed."""
+    assert np.std([0.803, 0.813, 0.823], ddof=1) < 0.01 < np.std([0.703, 0.713, 0.723], ddof=1)
+    assert column_format([0.813], [0.009999999999999953]).digits == 2
+    assert column_format([0.713], [0.010000000000000009]).digits == 2
+    assert column_format([0.8], [0.0099]).digits == 3  # a spread below 0.01 is still read so
+    assert column_format([0.999999999999], [0.0]).digits == 2  # three significant digits of 1: 1.00
+    for model, values in {"a": [0.703, 0.713, 0.723], "b": [0.803, 0.813, 0.823]}.items():
+        for seed, value in enumerate(values):
+            make_run(f"{model}{seed}", {"model": model, "seed": seed}, curve([value]))
+    for model, shown in (("a", "0.71 ± 0.01"), ("b", "0.81 ± 0.01")):
+        lines = _table(cli, "--metric", "acc", "--where", f"model={model}", "--goal", "acc=max").splitlines()
+        assert lines[2].split()[1:] == shown.split(), lines
+
+
 def test_the_note_states_scale_centre_interval_and_test(make_run, cli):
     for model, values in {"a": [0.90, 0.91, 0.95, 0.97], "b": [0.50, 0.51, 0.52, 0.60]}.items():
         for seed, value in enumerate(values):

@@ -82,13 +82,13 @@ def column_format(centers: Iterable[float], spreads: Iterable[float]) -> NumberF
     typical = magnitudes[len(magnitudes) // 2] if magnitudes else 0.0
     exponent = 0
     if typical and not SMALL <= typical < LARGE:
-        exponent = 3 * math.floor(math.log10(typical) / 3)
+        exponent = 3 * math.floor(_decade(typical) / 3)
     positive = sorted(abs(s) for s in spreads if s is not None and math.isfinite(s) and s > 0)
     if positive:
         spread = positive[(len(positive) - 1) // 2] / 10**exponent
-        return NumberFormat(_clamp(-math.floor(math.log10(spread))), exponent)
+        return NumberFormat(_clamp(-_decade(spread)), exponent)
     if typical:
-        return NumberFormat(_clamp(2 - math.floor(math.log10(typical / 10**exponent))), exponent)
+        return NumberFormat(_clamp(2 - _decade(typical / 10**exponent)), exponent)
     return NumberFormat(1, exponent)
 
 
@@ -106,8 +106,15 @@ def cell_format(column: NumberFormat, values: Iterable[float]) -> NumberFormat:
 def _own_format(largest: float) -> NumberFormat:
     """Return the format of a number on its own: three significant digits, a power of ten outside
     [SMALL, LARGE)."""
-    exponent = 0 if SMALL <= largest < LARGE else 3 * math.floor(math.log10(largest) / 3)
-    return NumberFormat(_clamp(2 - math.floor(math.log10(largest / 10**exponent))), exponent)
+    exponent = 0 if SMALL <= largest < LARGE else 3 * math.floor(_decade(largest) / 3)
+    return NumberFormat(_clamp(2 - _decade(largest / 10**exponent)), exponent)
+
+
+def _decade(value: float) -> int:
+    """Return the power of ten of a positive number's first digit, a hair below a power counted as it:
+    three seeds 0.01 apart have a std of 0.009999999999999953 or 0.010000000000000009 as the floats
+    fall, and both are 0.01 (one column read to three decimals, the next to two)."""
+    return math.floor(math.log10(value) + 1e-9)
 
 
 def _clamp(digits: int) -> int:
