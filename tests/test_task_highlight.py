@@ -119,3 +119,27 @@ def test_the_better_highlight_is_the_other_axis_the_method_s_key_or_none():
     )
     alone = tasks_compared(["env"], [], "column")  # one column of envs: no method to compare
     assert alone is not None and better_highlight(alone, "column") == ("none", "")
+
+
+def test_metrics_down_the_side_with_the_default_highlight_say_why_nothing_is_bold(tmp_path, cli):
+    """`rows = ["metric"]`, `columns = ["method"]`: each column held one acc and one loss, no cell
+    competed with another, and no cell was bold, without a word."""
+    for method, (acc, loss) in {"base": (0.71, 0.29), "ours": (0.81, 0.19)}.items():
+        for seed in range(2):
+            points = [{"step": 1, "acc": acc + seed / 100, "loss": loss + seed / 100}]
+            write_native_run(tmp_path / "runs" / f"{method}{seed}", {"method": method, "seed": seed}, points)
+    (tmp_path / "resultsbook.toml").write_text(
+        '[[sources]]\npath = "runs"\n[tables.t]\nmetrics = [{ name = "acc", goal = "max" }, '
+        '{ name = "loss", goal = "min" }]\nrows = ["metric"]\ncolumns = ["method"]\noutputs = ["t.md"]\n'
+    )
+    built = cli("build")
+    assert built.exit_code == 0, built.output
+    assert (
+        'Warning: t: highlight = "column" compares the cells of each column, and each holds one cell of each '
+        "metric (the metrics are rows): no cell has another to compete with, so none is bold; set "
+        'highlight = "row" (the best method of each metric)'
+    ) in built.output.splitlines(), built.output
+    spec = tmp_path / "resultsbook.toml"
+    spec.write_text(spec.read_text() + 'highlight = "row"\n')
+    again = cli("build")
+    assert "none is bold" not in again.output and "**0.815 ± 0.007**" in (tmp_path / "t.md").read_text()

@@ -1072,6 +1072,33 @@ def _tasks_named_highlight_findings(name: str, table: ResultTable, fmt: TableFor
     return [Finding(name, "", "lint", f'highlight = "{fmt.highlight}" ' + compared_text(compared) + fix)]
 
 
+def _metric_highlight_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
+    """A bold that never shows because the highlight runs across the metrics laid out as rows (or
+    columns): each metric is its own contest, so every cell competes alone, silently."""
+    from resultsbook.query.model import METRIC_KEY
+    from resultsbook.render.layout import comparable_groups
+
+    varying = {"column": table.row_keys, "row": table.column_keys}.get(fmt.highlight, ())
+    if METRIC_KEY not in varying or len(table.query.metrics) < 2:
+        return []
+    groups = comparable_groups(table, fmt.highlight)
+    if not groups or any(len(group) > 1 for group in groups):
+        return []
+    other = "row" if fmt.highlight == "column" else "column"
+    keys = table.column_keys if other == "row" else table.row_keys
+    best = f" (the best {'/'.join(keys)} of each metric)" if keys else ""
+    return [
+        Finding(
+            name,
+            "",
+            "lint",
+            f'highlight = "{fmt.highlight}" compares the cells of each {fmt.highlight}, and each holds one '
+            f"cell of each metric (the metrics are {'rows' if other == 'row' else 'columns'}): no cell has "
+            f'another to compete with, so none is bold; set highlight = "{other}"{best}',
+        )
+    ]
+
+
 def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Finding]:
     """Return the statistical lint of a table: goals guessed or missing, best(KEY) directions taken
     from names, bootstrap intervals resting on too few values."""
@@ -1079,7 +1106,11 @@ def lint_findings(name: str, table: ResultTable, fmt: TableFormat) -> list[Findi
     from resultsbook.query.reduce import parse_reduction
     from resultsbook.query.stats import BOOTSTRAPS, SMALL_BOOTSTRAP_N
 
-    findings = _task_highlight_findings(name, table, fmt) or _tasks_named_highlight_findings(name, table, fmt)
+    findings = (
+        _task_highlight_findings(name, table, fmt)
+        or _tasks_named_highlight_findings(name, table, fmt)
+        or _metric_highlight_findings(name, table, fmt)
+    )
     several = len(table.query.metrics) > 1
     goals = {(metric.name, metric.direction): metric for metric in table.query.metrics}  # best and last: once
     for metric in goals.values():
