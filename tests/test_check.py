@@ -49,6 +49,36 @@ def change_final_value(project: Path, run: str, key: str, value: float) -> None:
     metrics.write_text("\n".join(lines) + "\n")
 
 
+def test_a_csv_stale_below_the_printed_digits_names_its_cell_and_the_numbers_that_moved(paper):
+    """One point moved by 1e-9: the .tex printed the same digits, the CSV's unrounded mean moved, and
+    check said `final_loss.csv: stale (results changed)` naming no cell (`changes: []` in --json)."""
+    assert run_cli("build").exit_code == 0
+    metrics = paper / "runs" / "mlp_moons_seed1" / "metrics.jsonl"
+    last = json.loads(metrics.read_text().splitlines()[-1])["train/loss"]
+    change_final_value(paper, "mlp_moons_seed1", "train/loss", last + 1e-9)
+    assert run_cli("collect", "runs").exit_code == 0
+    lines = run_cli("check").output.splitlines()
+    start = lines.index("paper/results/final_loss.csv: stale (results changed)")
+    moved = lines[start + 1]
+    assert moved.startswith("  final_loss/moons/mlp: mean ") and " → mean " in moved, lines
+    assert "paper/results/final_loss.tex: stale" not in lines  # the printed digits did not move
+    document = json.loads(run_cli("check", "--json").output)
+    csv_state = next(o for o in document["outputs"] if o["path"].endswith("final_loss.csv"))
+    assert [c["cell"] for c in csv_state["changes"]] == ["final_loss/moons/mlp"]
+
+
+def test_the_csv_cells_of_a_table_of_several_metrics_are_told_apart_by_their_metric(tmp_path):
+    """One test/acc value moved by 1e-7 in a table of two metrics: the metric column was not counted among
+    the keys, rows were paired with another metric's, and four cells were named for one."""
+    from resultsbook.freshness.check import csv_changes
+
+    written = tmp_path / "multi.csv"
+    written.write_text("model,metric,mean,n,marks\nmlp,val/acc,0.9,3,\nmlp,test/acc,0.916,3,\n")
+    now = b"model,metric,mean,n,marks\nmlp,val/acc,0.9,3,\nmlp,test/acc,0.91600002,3,\n"
+    (change,) = csv_changes(str(written), now, "multi", "mean")
+    assert (change.cell, change.old, change.new) == ("multi/mlp/test/acc", "mean 0.916", "mean 0.91600002")
+
+
 def test_check_passes_after_build_and_names_the_changed_cell(paper):
     assert run_cli("build").exit_code == 0
     current = run_cli("check")

@@ -259,6 +259,12 @@ def check(spec: Spec, store: Store, strict: bool = False, collected: bool = Fals
             )
             if state.state == "stale" and redrawn:  # same data, drawn by another matplotlib version
                 state = OutputState(path, result.name, "current")
+            if state.state == "stale" and not state.changes and path.endswith(".csv"):
+                table_spec = spec.tables.get(result.name.partition(".")[2])
+                if table_spec is not None:  # below the printed digits: the unrounded numbers moved
+                    query = table_spec.query  # the key columns come before the first statistic's
+                    first = "value" if query.tasks else query.stats[0]
+                    state = replace(state, changes=csv_changes(path, data, table_spec.name, first))
             if state.state == "stale" and result.name == "macros":
                 changes = quoted_cell_changes(path, data, quotes if paper else None)
                 state = replace(state, changes=state.changes + changes)
@@ -441,6 +447,37 @@ def _with_moved(
     if stats is after and shown[0] == shown[1] and kind in UNSHOWN:  # only its numbers' digest differs
         said.append(UNSHOWN[kind])
     return f"{stats['value']} ({', '.join(said)})" if said else str(stats["value"])
+
+
+def csv_changes(path: str, data: bytes, table: str, first: str) -> tuple[CellChange, ...]:
+    """Return the cells of a table's CSV whose numbers differ from what build writes now, each named by
+    its table and key columns (those before the `first` statistic's: the rows', the columns', a metric's)
+    and showing the columns that moved: a change below the printed digits moves only the CSV's
+    unrounded numbers, and no cell the lock recorded."""
+    import csv
+    import io
+
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            have = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return ()
+    want = list(csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline="")))
+    if not have or not want or have[0] != want[0] or first not in want[0]:
+        return ()
+    header = want[0]
+    keys = header.index(first)
+    before = {tuple(row[:keys]): row for row in have[1:]}
+    changes = []
+    for row in want[1:]:
+        old = before.get(tuple(row[:keys]))
+        if old is None or old == row:
+            continue
+        moved = [i for i in range(keys, min(len(row), len(old), len(header))) if row[i] != old[i]]
+        cell = "/".join([table, *row[:keys]])
+        texts = [", ".join(f"{header[i]} {values[i]}" for i in moved) for values in (old, row)]
+        changes.append(CellChange(cell, texts[0], texts[1]))
+    return tuple(changes)
 
 
 def _first_difference(path: str, data: bytes) -> str:
