@@ -331,3 +331,47 @@ def test_the_scratch_folder_of_a_killed_run_is_read_with_the_adapter_named(tmp_p
         assert run.metrics[name].steps.tolist() == [float(step) for step, _, _ in points]
         assert run.metrics[name].values.tolist() == pytest.approx([value for _, _, value in points])
     assert run.provenance["git"]["commit"] == expected["commit"]
+
+
+def test_an_experiment_resumed_offline_is_one_run_of_both_archives(tmp_path, cli):
+    """`ExistingOfflineExperiment(previous_experiment=key)` writes `<key>-<suffix>.zip` beside `<key>.zip`
+    (tests/fixtures/comet_resumed, by comet_ml 3.58.8); Comet merges them on upload. Each was a run: a
+    second job that logged no params fell out of the table, leaving the first job's stale value, and
+    one that logged them again was a second replicate of its seed."""
+    shutil.copytree(
+        ROOT / "tests" / "fixtures" / "comet_resumed" / "comet_offline", tmp_path / "comet_offline"
+    )
+    result = cli("collect", "comet_offline")
+    assert result.exit_code == 0 and "2 new" in result.output and "0 problems" in result.output, result.output
+    runs = {
+        run.params["seed"]: run
+        for source, adapter in find_sources(CollectRequest(str(tmp_path / "comet_offline")))
+        for run in read_source(adapter, source).runs
+    }
+    assert sorted(runs) == [0, 1]
+    for seed, run in runs.items():
+        assert run.params == {"method": "adam", "seed": seed} and run.status == "finished"
+        assert list(run.metrics["acc"].steps) == list(range(10))
+        assert run.metrics["acc"].values[-1] == pytest.approx(0.9 + seed / 100)
+    forced = cli("collect", "comet_offline", "--adapter", "comet", "--db", "forced.db")
+    assert "2 new" in forced.output, forced.output  # named, the adapter groups the archives alike
+    table = cli("table", "--rows", "method", "--metric", "acc", "--stat", "mean,n", "--format", "csv")
+    assert table.stdout.splitlines()[1].startswith("adam,0.905,2,"), table.output  # both seeds, each once
+
+
+def test_a_resumption_that_counts_its_steps_from_the_start_again_is_placed_after_the_first(tmp_path):
+    """Comet's log_metric without step= numbers a resumed archive's points from 0 again: joined by step,
+    they took the first job's places (mean 0.46 for 0.51, min at a first-job step)."""
+    from resultsbook.adapters.comet import resumed_run
+    from resultsbook.models import ReadResult, RunRecord, Series
+
+    def part(start: float, values: list[float]) -> ReadResult:
+        steps = np.arange(len(values))
+        return ReadResult((RunRecord(key="k", name="k", metrics={"acc": Series(steps, np.array(values))},
+                                     start_time=start),), ())  # fmt: skip
+
+    result = resumed_run([part(1.0, [0.5, 0.6, 0.7, 0.8, 0.9]), part(2.0, [0.2, 0.2, 0.2])], "k.zip")
+    (run,) = result.runs
+    assert run.metrics["acc"].steps.tolist() == list(range(8))
+    assert run.metrics["acc"].values.tolist() == [0.5, 0.6, 0.7, 0.8, 0.9, 0.2, 0.2, 0.2]
+    assert [p.kept for p in result.problems] == ["its points after the earlier archive's, steps moved on"]

@@ -31,10 +31,12 @@ cut off, are refused in one line.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import zipfile
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from resultsbook.adapters.base import Adapter, Claim, Folder
@@ -88,7 +90,13 @@ class CometAdapter(Adapter):
             if pattern.fullmatch(n)
             and n[: -len(".zip")] not in dirs  # unzipped beside itself: the folder is read, one run
         )  # fmt: skip
-        sources = [self.source(folder.file(n), [folder.file(n)]) for n in names]
+        resumed: dict[str, list[str]] = {}  # `<key>.zip` and `<key>-<suffix>.zip`: one experiment, resumed
+        for n in sorted(names, key=lambda n: ("-" in n, n)):  # the first archive first: the source's path
+            key = n[: -len(".zip")].partition("-")[0] if _ARCHIVE.fullmatch(n) else n  # any .zip: its own
+            resumed.setdefault(key, []).append(n)
+        sources = [
+            self.source(folder.file(held[0]), [folder.file(n) for n in held]) for held in resumed.values()
+        ]
         if _MESSAGES in folder.files and (forced or _METADATA in folder.files):
             held = [n for n in _WANTED if n in folder.files]
             sources.append(self.source(folder.path, [folder.file(n) for n in held]))
@@ -101,10 +109,61 @@ class CometAdapter(Adapter):
         return self.source(path, [path])
 
     def read(self, source: Source) -> ReadResult:
-        """Read one archive, or one unzipped archive's folder, into one run."""
+        """Read one archive (with the archives of its resumptions), or one unzipped archive's folder,
+        into one run."""
         if source.files and os.path.basename(source.files[-1]) == _MESSAGES:
             return read_unzipped(source.path)
+        if len(source.files) > 1:
+            return resumed_run([read_archive(path) for path in source.files], source.path)
         return read_archive(source.path)
+
+
+def resumed_run(parts: list[ReadResult], path: str) -> ReadResult:
+    """Return the one run of an experiment resumed offline (`ExistingOfflineExperiment` writes
+    `<key>-<suffix>.zip` beside `<key>.zip`), as Comet merges the archives on upload: params, others and
+    points of the later parts over the earlier (a step logged in both keeps the later value), its start
+    from the first and its status and end from the last."""
+    problems = [problem for part in parts for problem in part.problems]
+    runs = sorted(
+        (run for part in parts for run in part.runs),
+        key=lambda run: (run.start_time is None, run.start_time or 0.0),
+    )
+    if len(runs) < 2:
+        return ReadResult(tuple(runs), tuple(problems))
+    builder = SeriesBuilder()
+    params: dict[str, Any] = {}
+    provenance: dict[str, Any] = {}
+    spans: dict[str, tuple[float, float]] = {}  # each metric's first and last step so far
+    shifted: set[str] = set()
+    for run in runs:
+        params.update(run.params)
+        provenance.update(run.provenance)
+        for key, series in run.metrics.items():
+            steps = series.steps
+            if key in spans and len(steps) and steps[0] <= spans[key][0]:  # counted from the start again
+                steps = steps + (spans[key][1] + 1 - steps[0])
+                shifted.add(key)
+            if len(steps):
+                first = spans[key][0] if key in spans else float(steps[0])
+                spans[key] = (first, max(float(steps[-1]), spans.get(key, (0.0, -math.inf))[1]))
+            builder.add_column(key, steps, series.values, series.times)
+    metrics, merged = builder.build(path)
+    if shifted:
+        problems.append(
+            Problem(
+                path,
+                f"a resumed archive counts the steps of {', '.join(sorted(shifted)[:3])} from the start "
+                "again (logged without step=)",
+                "its points after the earlier archive's, steps moved on",
+            )
+        )
+    provenance["comet"] = {**provenance.get("comet", {}), "resumed_in": len(runs)}
+    first, last = runs[0], runs[-1]
+    named = next((run.name for run in reversed(runs) if run.name != run.key), first.name)
+    run = replace(
+        last, name=named, params=params, metrics=metrics, start_time=first.start_time, provenance=provenance
+    )
+    return ReadResult((run,), (*problems, *merged))
 
 
 def read_archive(path: str) -> ReadResult:
